@@ -1,0 +1,27 @@
+"""Units, and the one place numbers are formatted for people.
+
+GPU makers sell a "24 GB" card with 24 GiB (2^30 bytes); bandwidth is quoted in GB/s (10^9 bytes/s).
+The engine keeps bytes as integers and only this module turns them into text.
+"""
+
+KIB = 1 << 10
+GIB = 1 << 30
+MIB = 1 << 20
+GB = 10**9
+
+
+def format_bytes(n: float) -> str:
+    """Bytes as GiB (MiB, KiB below that), the unit a GPU's memory is sold in."""
+    if abs(n) < MIB:
+        return f"{n / KIB:.0f} KiB"
+    if abs(n) < GIB:
+        return f"{n / MIB:.0f} MiB"
+    return f"{n / GIB:.1f} GiB"
+
+
+def format_rate(tok_s: float | None) -> str:
+    if tok_s is None:
+        return "–"
+    if tok_s >= 100:
+        return f"{tok_s:.0f}"
+    return f"{tok_s:.1f}" if tok_s >= 10 else f"{tok_s:.2f}"
