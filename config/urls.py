@@ -5,4 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("calculator.urls")),
     path("", include("catalog.urls")),
+    path("", include("glossary.urls")),
 ]

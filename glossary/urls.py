@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("glossary/", views.term_index, name="glossary"),
+    path("glossary/<slug:slug>/", views.term, name="term"),
+    path("guides/", views.guide_index, name="guides"),
+    path("guides/<slug:slug>/", views.guide, name="guide"),
+]

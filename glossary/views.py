@@ -1,0 +1,62 @@
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+
+from calculator import answer as answers
+from calculator.forms import QuestionForm
+
+from .content import library
+
+
+@require_GET
+def term_index(request):
+    terms = sorted(library().terms.values(), key=lambda p: p.title.lower())
+    return TemplateResponse(
+        request, "glossary/index.html", {"terms": terms, "guides": library().guides.values()}
+    )
+
+
+@require_GET
+def term(request, slug):
+    lib = library()
+    page = lib.terms.get(slug)
+    if page is None:
+        raise Http404("No such glossary entry.")
+    context = {
+        "page": page,
+        "related": [lib.terms[s] for s in page.related if s in lib.terms],
+        "guides": [lib.guides[s] for s in page.used_by if s in lib.guides],
+        **worked_example(page.example),
+    }
+    return TemplateResponse(request, "glossary/term.html", context)
+
+
+@require_GET
+def guide_index(request):
+    return TemplateResponse(request, "glossary/guides.html", {"guides": library().guides.values()})
+
+
+@require_GET
+def guide(request, slug):
+    lib = library()
+    page = lib.guides.get(slug)
+    if page is None:
+        raise Http404("No such guide.")
+    terms = [lib.terms[s] for s in page.related if s in lib.terms]
+    return TemplateResponse(request, "glossary/guide.html", {"page": page, "terms": terms})
+
+
+def worked_example(query) -> dict:
+    """The engine's live answer for an entry's example inputs (no number in an entry is typed by hand)."""
+    if query is None:
+        return {}
+    form = QuestionForm(query)
+    if not form.is_valid():
+        return {"example_errors": form.errors}
+    result = answers.answer(form)
+    return {
+        "example": result,
+        "example_plan": result.recommended_plan or result.plans[-1],
+        "example_verdict": answers.verdict(result, form.devices),
+        "example_permalink": f"/?{form.canonical_query()}",
+    }

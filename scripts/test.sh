@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make test`: install what is missing, start a throwaway PostgreSQL on a private socket,
+# lint, check migrations, run every test (browser tests included), stop the cluster whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" fonts-dejavu-core >/dev/null
+fi
+source scripts/venv.sh "[dev]"
+
+# A throwaway PostgreSQL cluster, run as the postgres user (initdb refuses root), socket only.
+PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
+PG_DIR=$(mktemp -d /tmp/willitrun-pg.XXXXXX)
+chmod 755 "$PG_DIR"
+stop_pg() {
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+}
+trap stop_pg EXIT
+chown postgres "$PG_DIR"
+runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust --no-sync >/dev/null
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+  -o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c full_page_writes=off" start >/dev/null
+export DATABASE_URL="postgres://postgres@$(python3 -c "import urllib.parse,sys;print(urllib.parse.quote(sys.argv[1],safe=''))" "$PG_DIR")/willitrun"
+export SECRET_KEY=test-only-secret DEBUG=0 CONN_MAX_AGE=0
+
+.venv/bin/ruff format --check .
+.venv/bin/ruff check .
+.venv/bin/python manage.py makemigrations --check --dry-run
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,14 @@
+# Sourced by run.sh and test.sh: create .venv if missing and install the pinned packages.
+# $1: the extras to install ("" for the site, "[dev]" for the tests).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.installed$1"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check ".$1"
+  touch "$stamp"
+fi

@@ -1,0 +1,127 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/estimate"
+
+
+def get(client, **params):
+    return client.get(URL, params)
+
+
+def test_llama_70b_q4_k_m_on_two_3090s_at_8k_fits_with_a_layer_split(client, catalog):
+    response = get(
+        client,
+        model="llama-3-1-70b-instruct",
+        quant="q4_k_m",
+        gpu=["geforce-rtx-3090", "geforce-rtx-3090"],
+        ctx=8192,
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["fits"] is True
+    assert body["recommended"] == "layer_split"
+    split = next(p for p in body["plans"] if p["strategy"] == "layer_split")
+    assert [d["gpu"] for d in split["devices"]] == ["geforce-rtx-3090", "geforce-rtx-3090"]
+    assert all(d["used_bytes"] <= d["capacity_bytes"] for d in split["devices"])
+    assert all(d["capacity_bytes"] == 24 * 2**30 for d in split["devices"])
+    # 70.6 B parameters at ~4.89 bits: about 43 GB of weights; 8k tokens of f16 KV cache: 2.5 GiB
+    assert 40e9 < body["memory"]["weights_bytes"] < 46e9
+    assert body["memory"]["kv_cache_bytes"] == 2 * 80 * 8 * 128 * 2 * 8192
+    memory = body["memory"]
+    assert memory["total_bytes"] == sum(
+        memory[k] for k in ("weights_bytes", "kv_cache_bytes", "compute_bytes", "overhead_bytes")
+    )
+    # A layer split runs its stages one after another: a single stream is no faster than on one GPU.
+    assert 5 < split["decode_tok_s"] < 25
+    single = next(p for p in body["plans"] if p["strategy"] == "single")
+    assert single["fits"] is False
+    assert (
+        body["permalink"]
+        == "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+    )
+
+
+def test_slug_twice_means_the_same_as_count_two(client, catalog):
+    twice = get(client, model="llama-3-1-8b-instruct", quant="q8_0", gpu=["geforce-rtx-3090"] * 2).json()
+    counted = get(client, model="llama-3-1-8b-instruct", quant="q8_0", gpu="geforce-rtx-3090", count=2).json()
+    assert twice == counted
+
+
+def test_defaults_are_4096_tokens_and_one_sequence(client, catalog):
+    body = get(client, model="llama-3-1-8b-instruct", quant="f16", gpu="geforce-rtx-4090").json()
+    assert body["memory"]["kv_cache_bytes"] == 128 * 1024 * 4096
+    assert body["recommended"] == "single"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"model": "no-such-model", "quant": "q4_k_m", "gpu": "geforce-rtx-3090"}, "model"),
+        ({"model": "llama-3-1-8b-instruct", "quant": "q9_z", "gpu": "geforce-rtx-3090"}, "quant"),
+        ({"model": "llama-3-1-8b-instruct", "quant": "q4_k_m", "gpu": "rtx-9999"}, "gpu"),
+        ({"model": "llama-3-1-8b-instruct", "quant": "q4_k_m"}, "gpu"),
+        ({"quant": "q4_k_m", "gpu": "geforce-rtx-3090"}, "model"),
+        (
+            {"model": "llama-3-1-8b-instruct", "quant": "q4_k_m", "gpu": "geforce-rtx-3090", "ctx": "lots"},
+            "ctx",
+        ),
+        ({"model": "llama-3-1-8b-instruct", "quant": "q4_k_m", "gpu": "geforce-rtx-3090", "ctx": "0"}, "ctx"),
+        (
+            {
+                "model": "llama-3-1-8b-instruct",
+                "quant": "q4_k_m",
+                "gpu": "geforce-rtx-3090",
+                "ctx": "999999999",
+            },
+            "ctx",
+        ),
+        (
+            {"model": "llama-3-1-8b-instruct", "quant": "q4_k_m", "gpu": "geforce-rtx-3090", "ctx": "200000"},
+            "ctx",
+        ),
+        (
+            {"model": "llama-3-1-8b-instruct", "quant": "q4_k_m", "gpu": "geforce-rtx-3090", "batch": "-1"},
+            "batch",
+        ),
+        (
+            {"model": "llama-3-1-8b-instruct", "quant": "q4_k_m", "gpu": "geforce-rtx-3090", "count": "0"},
+            "count",
+        ),
+        (
+            {"model": "llama-3-1-8b-instruct", "quant": "q4_k_m", "gpu": "geforce-rtx-3090", "count": "x"},
+            "count",
+        ),
+        (
+            {"model": "llama-3-1-8b-instruct", "quant": "q4_k_m", "gpu": "geforce-rtx-3090", "colour": "red"},
+            "colour",
+        ),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(client, catalog, params, field):
+    response = get(client, **params)
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert field in errors
+    assert all(isinstance(m, str) and m for m in errors[field])
+
+
+def test_context_beyond_the_model_says_its_limit(client, catalog):
+    response = get(client, model="llama-3-1-8b-instruct", quant="q4_k_m", gpu="geforce-rtx-3090", ctx=200000)
+    assert "131,072" in response.json()["errors"]["ctx"][0]
+
+
+def test_estimate_runs_three_queries(client, catalog, django_assert_num_queries):
+    # 1 model, 2 quantization, 3 GPUs (all devices in one query)
+    with django_assert_num_queries(3):
+        response = get(
+            client,
+            model="llama-3-1-8b-instruct",
+            quant="q4_k_m",
+            gpu=["geforce-rtx-4090", "geforce-rtx-3090"],
+        )
+    assert response.status_code == 200
+
+
+def test_post_is_not_allowed(client, catalog):
+    assert client.post(URL).status_code == 405

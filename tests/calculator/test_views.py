@@ -1,0 +1,82 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+QUESTION = "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+
+
+def test_full_page_without_htmx(client, catalog):
+    response = client.get(QUESTION)
+    assert response.status_code == 200
+    assert response.template_name == "calculator/page.html"
+    html = response.content.decode()
+    assert "<form" in html and 'id="result"' in html
+    assert "Yes: fits on 2× GeForce RTX 3090 with a layer split" in html
+    assert response["Vary"] and "HX-Request" in response["Vary"]
+
+
+def test_htmx_request_gets_only_the_result_partial_and_the_canonical_url(client, catalog):
+    response = client.get(
+        "/?ctx=8192&gpu=geforce-rtx-3090&count=2&quant=q4_k_m&model=llama-3-1-70b-instruct&batch=1",
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert response.template_name == "calculator/page.html#result"
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="result"')
+    assert "<form" not in html
+    assert response["HX-Replace-Url"] == QUESTION
+
+
+def test_history_restore_gets_the_full_page(client, catalog):
+    response = client.get(QUESTION, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert response.template_name == "calculator/page.html"
+
+
+def test_permalink_reproduces_the_result(client, catalog):
+    first = client.get("/?model=qwen2-5-32b-instruct&quant=q5_k_m&gpu=geforce-rtx-4090&ctx=16384&batch=2")
+    permalink = first.context["permalink"]
+    again = client.get(permalink)
+    assert again.context["result"] == first.context["result"]
+    assert again.context["permalink"] == permalink
+
+
+def test_first_visit_already_shows_an_answer(client, catalog):
+    response = client.get("/")
+    assert response.context["verdict"].fits
+    assert "GeForce RTX 3090" in response.context["verdict"].text
+
+
+def test_too_big_a_model_says_no(client, catalog):
+    response = client.get("/?model=llama-3-1-70b-instruct&quant=f16&gpu=geforce-rtx-3060-12-gb")
+    assert response.status_code == 200
+    assert response.context["verdict"].fits is False
+    assert "No: it does not fit" in response.content.decode()
+
+
+def test_bad_input_shows_a_message_next_to_the_field(client, catalog):
+    response = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ctx=banana")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<span class="error" id="error-ctx">Enter a whole number.</span>' in html
+    assert "Fix the highlighted fields" in html
+    # what the visitor typed is kept
+    assert 'value="banana"' in html or "banana" in html
+
+
+def test_bad_input_over_htmx_swaps_the_error_next_to_the_field(client, catalog):
+    response = client.get("/?model=nope&quant=q4_k_m&gpu=geforce-rtx-3090", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert 'id="error-model" hx-swap-oob="true">Unknown model “nope”.' in html
+
+
+def test_every_result_number_links_to_its_glossary_entry(client, catalog):
+    html = client.get(QUESTION).content.decode()
+    for slug in ("model-weights", "kv-cache", "compute-buffer", "runtime-overhead", "decode", "layer-split"):
+        assert f'href="/glossary/{slug}/"' in html
+
+
+def test_page_query_count_is_bounded(client, catalog, django_assert_max_num_queries):
+    # 3 to answer (model, quant, GPUs) + 3 for the pickers (models, quants, GPUs) + 1 slack
+    with django_assert_max_num_queries(7):
+        client.get(QUESTION)

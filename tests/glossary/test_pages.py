@@ -1,0 +1,89 @@
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+
+from calculator.answer import STRATEGY_TERMS
+from glossary.content import library, render_markdown
+from glossary.views import worked_example
+
+pytestmark = pytest.mark.django_db
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and (href := dict(attrs).get("href")):
+            self.hrefs.append(href)
+
+
+def internal_links(html: str) -> list[str]:
+    parser = Links()
+    parser.feed(html)
+    return [urldefrag(h)[0] for h in parser.hrefs if not urlsplit(h).netloc and h.startswith("/")]
+
+
+def test_crawler_finds_no_broken_internal_link(client, catalog):
+    seen, queue, pages = set(), ["/"], 0
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages += 1
+        if response["Content-Type"].startswith("text/html") and not url.startswith("/?"):
+            queue.extend(u for u in internal_links(response.content.decode()) if u not in seen)
+    assert pages > 50
+
+
+def test_every_term_and_guide_is_two_clicks_from_home(client, catalog):
+    first = set(internal_links(client.get("/").content.decode()))
+    second = set(first)
+    for url in first:
+        if url.startswith(("/glossary/", "/guides/")):
+            second |= set(internal_links(client.get(url).content.decode()))
+    lib = library()
+    assert {f"/glossary/{slug}/" for slug in lib.terms} <= second
+    assert {f"/guides/{slug}/" for slug in lib.guides} <= second
+
+
+def test_every_term_a_result_links_to_has_a_page():
+    terms = library().terms
+    for slug in STRATEGY_TERMS.values():
+        assert slug in terms, slug
+    for slug in ("model-weights", "kv-cache", "compute-buffer", "runtime-overhead", "decode", "prefill"):
+        assert slug in terms, slug
+
+
+def test_related_terms_and_guide_terms_exist():
+    lib = library()
+    for page in lib.terms.values():
+        assert set(page.related) <= set(lib.terms), page.slug
+    for guide in lib.guides.values():
+        assert set(guide.related) <= set(lib.terms), guide.slug
+
+
+def test_worked_example_numbers_are_the_engines(client, catalog):
+    page = library().terms["kv-cache"]
+    example = worked_example(page.example)
+    response = client.get("/glossary/kv-cache/")
+    assert response.context["example"] == example["example"]
+    # Llama 3.1 8B: 128 KiB per token × 8192 tokens = 1.0 GiB, computed by the engine, not typed
+    assert example["example"].memory.kv_cache_bytes == 128 * 1024 * 8192
+    assert "1.0 GiB" in response.content.decode()
+
+
+def test_markdown_cannot_carry_script():
+    html = render_markdown(
+        'Hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror="alert(1)">'
+    )
+    assert "<script" not in html and "javascript:" not in html and "onerror" not in html
+
+
+def test_unknown_term_is_a_404(client):
+    assert client.get("/glossary/no-such-term/").status_code == 404
