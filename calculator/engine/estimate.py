@@ -1,94 +1,398 @@
-"""`estimate()`: memory, every plan the hardware allows, and the recommended one."""
+"""`estimate()`: memory, every plan the hardware allows, ranked, with suggestions and launch commands."""
 
-from . import memory, plans
-from .schema import DeviceSpec, Estimate, Explanation, MemoryBreakdown, ModelSpec, Plan, QuantSpec, Workload
+from collections.abc import Sequence
+
+from . import commands, memory, plans, speed, suggest
+from .schema import (
+    DeviceSpec,
+    Estimate,
+    Explanation,
+    MemoryBreakdown,
+    ModelSpec,
+    Plan,
+    QuantSpec,
+    Workload,
+)
 from .units import format_bytes, format_rate
 
-ENGINE_VERSION = "0.1.0"
+ENGINE_VERSION = "0.2.0"
+
+LABELS = {
+    "single": "One GPU",
+    "layer_split": "Layer split",
+    "tensor_parallel": "Tensor parallel",
+    "replicas": "Replicas",
+    "cpu_offload": "CPU offload",
+    "expert_offload": "Expert offload",
+    "rpc_cluster": "RPC cluster",
+}
 
 
-def estimate(*, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload) -> Estimate:
+def candidate_plans(
+    *, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload
+) -> tuple[list[Plan], dict[str, str]]:
+    """Every strategy this hardware allows, and why the others were not computed."""
+    kw = {"model": model, "quant": quant, "workload": workload, "devices": devices}
+    out = [plans.single(**kw)]
+    skipped: dict[str, str] = {}
+    identical = len({d.slug for d in devices}) == 1
+    if len(devices) > 1:
+        out.append(plans.layer_split(**kw))
+        out.append(plans.replicas(**kw))
+        if not identical:
+            skipped["tensor_parallel"] = "Tensor parallel needs identical GPUs; these differ."
+        elif plans.tensor_parallel_size(model, len(devices)) < 2:
+            skipped["tensor_parallel"] = (
+                f"{model.num_attention_heads} attention heads do not divide over {len(devices)} GPUs."
+            )
+        else:
+            out.append(plans.tensor_parallel(**kw))
+    else:
+        reason = "Needs two or more GPUs."
+        skipped.update(layer_split=reason, tensor_parallel=reason, replicas=reason)
+    gpu_only_fits = any(p.fits for p in out)
+    if workload.ram_bytes is None:
+        skipped["cpu_offload"] = "Give the system RAM (ram_gb) to see offload plans."
+        if model.is_moe:
+            skipped["expert_offload"] = skipped["cpu_offload"]
+    elif gpu_only_fits:
+        skipped["cpu_offload"] = "The model fits in GPU memory; offloading layers would only slow it down."
+    else:
+        out.append(plans.cpu_offload(**kw))
+    if not model.is_moe:
+        skipped["expert_offload"] = "Only mixture-of-experts models have experts to offload."
+    elif workload.ram_bytes is not None:
+        if gpu_only_fits:
+            skipped["expert_offload"] = (
+                "The model fits in GPU memory; offloading experts would only slow it down."
+            )
+        else:
+            out.append(plans.expert_offload(**kw))
+    if workload.hosts > 1:
+        out.append(plans.rpc_cluster(**kw))
+    else:
+        skipped["rpc_cluster"] = "One machine: give hosts > 1 to spread layers over several over the network."
+    return out, skipped
+
+
+def _score(plan: Plan, workload: Workload) -> float:
+    value = (plan.decode_tok_s_aggregate if workload.batch > 1 else plan.decode_tok_s) or 0.0
+    return value * (0.9 if plan.tight else 1.0)
+
+
+def _overflow(plan: Plan) -> int:
+    return max(d.used_bytes + d.headroom_bytes - d.capacity_bytes for d in plan.devices)
+
+
+def rank(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan | None, str]:
+    """Fitting plans by speed at the requested concurrency (within 5%, the simpler one wins), then the
+    rest by how far they overflow."""
+    order = list(LABELS)
+    fitting = [p for p in candidates if p.fits]
+    rest = sorted((p for p in candidates if not p.fits), key=_overflow)
+    best = None
+    # llama.cpp's row split (our tensor_parallel under llama.cpp) keeps the KV cache and the non-matrix
+    # work on the main GPU and is not its default; it is shown, but recommended only when nothing else fits.
+    eligible = fitting
+    if workload.runtime != "vllm" and any(p.strategy != "tensor_parallel" for p in fitting):
+        eligible = [p for p in fitting if p.strategy != "tensor_parallel"]
+    if fitting:
+        top = max(_score(p, workload) for p in eligible)
+        near = [p for p in eligible if _score(p, workload) >= 0.95 * top]
+        best = min(near, key=lambda p: order.index(p.strategy))
+        fitting = [best, *sorted((p for p in fitting if p is not best), key=lambda p: -_score(p, workload))]
+    ranked = fitting + rest
+    reason = _reason(best, ranked, workload)
+    out = []
+    for i, p in enumerate(ranked, start=1):
+        out.append(
+            p.model_copy(
+                update={"rank": i, "reason": reason if p is best else _plan_reason(p, best, workload)}
+            )
+        )
+    best_out = out[0] if best is not None else None
+    return out, best_out, reason
+
+
+def _metric(workload: Workload) -> str:
+    return "aggregate tok/s" if workload.batch > 1 else "tok/s single stream"
+
+
+def _value(plan: Plan, workload: Workload) -> float | None:
+    return plan.decode_tok_s_aggregate if workload.batch > 1 else plan.decode_tok_s
+
+
+def _reason(best: Plan | None, ranked: list[Plan], workload: Workload) -> str:
+    if best is None:
+        closest = ranked[0]
+        worst = max(closest.devices, key=lambda d: d.used_bytes + d.headroom_bytes - d.capacity_bytes)
+        short = worst.used_bytes + worst.headroom_bytes - worst.capacity_bytes
+        return (
+            f"No plan fits. The closest, {LABELS[closest.strategy].lower()}, needs "
+            f"{format_bytes(short)} more on {worst.name}."
+        )
+    text = (
+        f"{LABELS[best.strategy]} is the fastest plan that fits: {format_rate(_value(best, workload))} "
+        f"{_metric(workload)}"
+    )
+    others = [p for p in ranked if p is not best and p.fits]
+    if others:
+        o = others[0]
+        text += f", against {format_rate(_value(o, workload))} for {LABELS[o.strategy].lower()}"
+    if best.strategy == "single" and len(best.devices) == 1:
+        text += "; one device needs no hand-offs between GPUs"
+    return text + "."
+
+
+def _plan_reason(plan: Plan, best: Plan | None, workload: Workload) -> str:
+    if not plan.fits:
+        worst = max(plan.devices, key=lambda d: d.used_bytes + d.headroom_bytes - d.capacity_bytes)
+        short = worst.used_bytes + worst.headroom_bytes - worst.capacity_bytes
+        return f"Does not fit: {worst.name} is {format_bytes(short)} short."
+    if best is None:
+        return ""
+    return (
+        f"Fits, at {format_rate(_value(plan, workload))} {_metric(workload)} against "
+        f"{format_rate(_value(best, workload))} for {LABELS[best.strategy].lower()}."
+    )
+
+
+def estimate(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    candidates: Sequence[QuantSpec] | None = None,
+    with_suggestions: bool = True,
+) -> Estimate:
+    """Memory per device, every plan side by side, the recommended one and why.
+
+    `candidates` are the other formats to consider for "the largest format that fits".
+    """
     if not devices:
         raise ValueError("at least one device is needed")
-    candidates: list[Plan] = [plans.single(model=model, quant=quant, workload=workload, devices=devices)]
-    if len(devices) > 1:
-        candidates.append(plans.layer_split(model=model, quant=quant, workload=workload, devices=devices))
-    recommended, reason = _recommend(candidates)
-
+    if len(devices) > 64:
+        raise ValueError("at most 64 devices per machine")
+    found, skipped = candidate_plans(model=model, quant=quant, devices=devices, workload=workload)
+    ranked, best, reason = rank(found, workload)
+    ranked = [
+        p.model_copy(
+            update={
+                "commands": commands.launch_commands(model=model, quant=quant, plan=p, workload=workload),
+                "explanations": explain_plan(model=model, plan=p, workload=workload),
+            }
+        )
+        for p in ranked
+    ]
+    if best is not None:
+        best = ranked[0]
+    shown = best or ranked[0]
     breakdown = MemoryBreakdown(
         weights_bytes=memory.weights_bytes(model, quant),
         kv_cache_bytes=memory.kv_cache_bytes(
-            model, context_tokens=workload.context_tokens, batch=workload.batch,
+            model,
+            context_tokens=workload.context_tokens,
+            batch=workload.batch,
             kv_bytes_per_element=workload.kv_bytes_per_element,
+            workload=workload,
         ),
-        compute_bytes=sum(d.compute_bytes for d in (recommended or candidates[-1]).devices),
-        overhead_bytes=sum(d.overhead_bytes for d in (recommended or candidates[-1]).devices),
+        compute_bytes=sum(d.compute_bytes for d in shown.devices),
+        overhead_bytes=sum(d.overhead_bytes for d in shown.devices),
     )
+    suggestions = ()
+    if with_suggestions:
+        suggestions = suggest.suggestions(
+            model=model, quant=quant, devices=devices, workload=workload, best=best, candidates=candidates
+        )
     return Estimate(
         engine_version=ENGINE_VERSION,
         model=model.slug,
         quant=quant.slug,
         memory=breakdown,
-        plans=tuple(sorted(candidates, key=lambda p: p is not recommended)),
-        recommended=recommended.strategy if recommended else None,
+        plans=tuple(ranked),
+        recommended=best.strategy if best else None,
         reason=reason,
-        explanations=_explain(model=model, quant=quant, workload=workload, breakdown=breakdown,
-                              plan=recommended or candidates[-1]),
+        explanations=explain(model=model, quant=quant, workload=workload, breakdown=breakdown, plan=shown),
+        suggestions=suggestions,
+        unavailable=skipped,
+        context_tokens_allocated=memory.padded_context(workload),
     )
 
 
-def _recommend(candidates: list[Plan]) -> tuple[Plan | None, str]:
-    """The simplest plan that fits: one device beats a split, since a split adds no single-stream speed."""
-    fitting = [p for p in candidates if p.fits]
-    if not fitting:
-        return None, "No plan fits: every one needs more memory than a device has."
-    best = fitting[0]
-    if best.strategy == "single":
-        return best, "The model fits on one device, the fastest and simplest way to run it."
-    return best, "The model is too big for one device; a layer split spreads it over all of them."
+def fits(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    strategies: Sequence[str] | None = None,
+) -> Plan | None:
+    """The best fitting plan (optionally among `strategies`), without suggestions or commands."""
+    found, _ = candidate_plans(model=model, quant=quant, devices=devices, workload=workload)
+    if strategies is not None:
+        found = [p for p in found if p.strategy in strategies]
+    _, best, _ = rank(found, workload) if found else ([], None, "")
+    return best
 
 
-def _explain(
+def explain(
     *, model: ModelSpec, quant: QuantSpec, workload: Workload, breakdown: MemoryBreakdown, plan: Plan
 ) -> dict[str, Explanation]:
     params = memory.stored_params(model)
     kv_token = memory.kv_bytes_per_token(model, workload.kv_bytes_per_element)
+    if model.is_mla:
+        kv_formula = "layers × (KV latent rank + RoPE key dim) × bytes per element × context × sequences"
+        kv_values = f"{model.num_hidden_layers} × ({model.kv_lora_rank} + {model.qk_rope_head_dim})"
+        kv_term = "mla"
+    else:
+        kv_formula = "2 × layers × KV heads × head dim × bytes per element × context × sequences"
+        kv_values = (
+            f"2 × {model.num_hidden_layers} × {model.num_key_value_heads} × {model.head_dim_or_default}"
+        )
+        kv_term = "gqa" if model.num_key_value_heads < model.num_attention_heads else "kv-cache"
+    window = ""
+    if model.sliding_window and model.sliding_window_layers:
+        window = (
+            f"; {model.sliding_window_layers} sliding-window layers keep only {model.sliding_window} tokens"
+        )
     out = {
         "weights_bytes": Explanation(
             term="model-weights",
             formula="parameters × bits per weight ÷ 8",
             substituted=f"{params / 1e9:.2f} B × {quant.bits_per_weight:g} ÷ 8 = {format_bytes(breakdown.weights_bytes)}",
         ),
+        "bits_per_weight": Explanation(
+            term="bits-per-weight",
+            formula="bytes per block × 8 ÷ weights per block, averaged over the file",
+            substituted=f"{quant.name}: {quant.bits_per_weight:g} bits per weight",
+        ),
         "kv_cache_bytes": Explanation(
-            term="kv-cache",
-            formula="2 × layers × KV heads × head dim × bytes per element × context × sequences",
+            term=kv_term,
+            formula=kv_formula,
             substituted=(
-                f"2 × {model.num_hidden_layers} × {model.num_key_value_heads} × {model.head_dim_or_default} × "
-                f"{workload.kv_bytes_per_element:g} = {format_bytes(kv_token)} per token × "
-                f"{workload.context_tokens} × {workload.batch} = {format_bytes(breakdown.kv_cache_bytes)}"
+                f"{kv_values} × {workload.kv_bytes_per_element:g} = {format_bytes(kv_token)} per token × "
+                f"{memory.padded_context(workload)} cells{window} = {format_bytes(breakdown.kv_cache_bytes)}"
+            ),
+        ),
+        "context_tokens": Explanation(
+            term="context-length",
+            formula="context per sequence × sequences, rounded up to the runtime's padding",
+            substituted=(
+                f"{workload.context_tokens} × {workload.batch} → {memory.padded_context(workload)} "
+                f"cells ({workload.runtime})"
             ),
         ),
         "compute_bytes": Explanation(
             term="compute-buffer",
-            formula="4 bytes × micro-batch × (activations + logits on the output device)",
-            substituted=f"{format_bytes(breakdown.compute_bytes)} over {len(plan.devices)} device(s)",
+            formula="largest of: FFN activations, attention scores, logits (micro-batch × vocab × 4 B)",
+            substituted=f"{format_bytes(breakdown.compute_bytes)} over {len(plan.gpu_devices)} device(s)",
         ),
         "overhead_bytes": Explanation(
             term="runtime-overhead",
             formula="CUDA context per device",
-            substituted=f"{format_bytes(breakdown.overhead_bytes)} over {len(plan.devices)} device(s)",
+            substituted=f"{format_bytes(breakdown.overhead_bytes)} over {len(plan.gpu_devices)} device(s)",
+        ),
+        "headroom_bytes": Explanation(
+            term="headroom",
+            formula="memory kept free on each device",
+            substituted=f"{format_bytes(workload.headroom_bytes)} per device",
         ),
     }
+    if model.sliding_window and model.sliding_window_layers:
+        out["sliding_window"] = Explanation(
+            term="sliding-window-attention",
+            formula="window layers keep min(context, window) tokens of KV",
+            substituted=f"{model.sliding_window_layers} of {model.num_hidden_layers} layers × {model.sliding_window} tokens",
+        )
+    if model.is_moe:
+        c = memory.tensor_classes(model)
+        out["active_params"] = Explanation(
+            term="mixture-of-experts",
+            formula="all experts count for memory; a token reads only its k of E experts",
+            substituted=f"{c.experts_per_tok} of {c.experts} experts, {model.active_params / 1e9:.1f} B active "
+            f"of {model.total_params_b:g} B",
+        )
+    if workload.kv_cache_type and workload.kv_cache_type not in ("f16", "bf16", "f32"):
+        out["kv_cache_type"] = Explanation(
+            term="quantization",
+            formula="KV cache stored in a quantized type",
+            substituted=f"{workload.kv_cache_type}: {workload.kv_bytes_per_element:g} bytes per element",
+        )
+    out.update(explain_plan(model=model, plan=plan, workload=workload))
+    return out
+
+
+def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[str, Explanation]:
+    out: dict[str, Explanation] = {}
     if plan.decode_tok_s:
         out["decode_tok_s"] = Explanation(
             term="decode",
-            formula="1 ÷ Σ over devices (bytes read per token ÷ (bandwidth × efficiency))",
-            substituted=f"{format_rate(plan.decode_tok_s)} tok/s",
+            formula="1 ÷ Σ over stages (bytes read per token ÷ (bandwidth × efficiency) + layers × launch time)",
+            substituted=(
+                f"{format_rate(plan.decode_tok_s)} tok/s (likely {format_rate(plan.decode_tok_s_low)}–"
+                f"{format_rate(plan.decode_tok_s_high)})"
+            ),
+        )
+        out["memory_bandwidth"] = Explanation(
+            term="memory-bandwidth",
+            formula="decode reads every active weight once per token: speed ≈ bandwidth ÷ bytes per token",
+            substituted=", ".join(
+                f"{d.name}: {format_bytes(d.weights_bytes)} of weights" for d in plan.devices
+            ),
+        )
+    if plan.decode_tok_s_aggregate and workload.batch > 1:
+        out["decode_tok_s_aggregate"] = Explanation(
+            term="continuous-batching",
+            formula="sequences ÷ step time; a step reads the weights once and each sequence's KV cache",
+            substituted=f"{workload.batch} sequences → {format_rate(plan.decode_tok_s_aggregate)} tok/s in total",
+        )
+        out["roofline"] = Explanation(
+            term="roofline",
+            formula="step time = max(bytes ÷ bandwidth, FLOPs ÷ FLOPS)",
+            substituted=f"batch {workload.batch}",
         )
     if plan.prefill_tok_s:
         out["prefill_tok_s"] = Explanation(
             term="prefill",
-            formula="prompt tokens ÷ (2 × active parameters × prompt tokens ÷ (FP16 FLOPS × efficiency))",
-            substituted=f"{format_rate(plan.prefill_tok_s)} tok/s",
+            formula="prompt tokens ÷ ((2 × active params × prompt + attention FLOPs) ÷ (FP16 FLOPS × efficiency))",
+            substituted=f"{workload.prompt_tokens} tokens at {format_rate(plan.prefill_tok_s)} tok/s",
+        )
+    if plan.ttft_s is not None:
+        out["ttft_s"] = Explanation(
+            term="time-to-first-token",
+            formula="prefill time + one decode step",
+            substituted=f"{plan.ttft_s:.2f} s for a {workload.prompt_tokens}-token prompt",
+        )
+    if plan.interconnect_bytes_per_token:
+        term = (
+            "all-reduce"
+            if plan.strategy == "tensor_parallel"
+            else ("rpc-clustering" if plan.strategy == "rpc_cluster" else "pcie")
+        )
+        out["interconnect_bytes_per_token"] = Explanation(
+            term=term,
+            formula=(
+                "2 all-reduces per layer × 2 (n − 1) ÷ n × hidden × 2 bytes"
+                if term == "all-reduce"
+                else "one hidden vector (hidden × 4 bytes) per hand-off"
+            ),
+            substituted=f"{format_bytes(plan.interconnect_bytes_per_token)} per token",
+        )
+    if plan.strategy in ("layer_split", "rpc_cluster") and workload.batch == 1:
+        out["pipeline_bubble"] = Explanation(
+            term="pipeline-bubble",
+            formula="at batch 1 each stage waits for the previous one",
+            substituted=f"{len(plan.gpu_devices)} stages, one busy at a time",
+        )
+    if plan.strategy in ("cpu_offload", "expert_offload"):
+        out["offload"] = Explanation(
+            term="cpu-offload" if plan.strategy == "cpu_offload" else "moe-expert-offload",
+            formula="layers in RAM cost bytes ÷ RAM bandwidth per token",
+            substituted=f"{format_bytes(plan.devices[-1].weights_bytes)} in system RAM",
         )
     return out
+
+
+# speed is re-exported for callers that want the calibration constants next to the estimate
+__all__ = ["ENGINE_VERSION", "candidate_plans", "estimate", "fits", "rank", "speed"]

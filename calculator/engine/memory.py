@@ -1,12 +1,176 @@
-"""How many bytes a model needs: weights by tensor class, KV cache, compute buffers, runtime overhead."""
+"""How many bytes a model needs: weights by tensor class, KV cache, compute buffers, runtime overhead.
 
-from .schema import ModelSpec, QuantSpec
+Parameter counts by tensor class come from the config.json dimensions, then the repeating-layer classes
+are scaled so that the sum matches the model card's total (the dimensions miss biases, norms, vision
+towers; the card misses nothing). Token embeddings and the output head are exact: vocab × hidden.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .schema import ModelSpec, QuantSpec, Workload
 from .units import MIB
 
 # llama.cpp processes prompts in micro-batches of this many tokens (`-ub`, default 512).
 LLAMA_CPP_UBATCH = 512
+# llama.cpp rounds the KV cache size up to a multiple of 256 cells (llama-context/kv-cache padding).
+LLAMA_CPP_CTX_PAD = 256
+# vLLM allocates KV cache in blocks of 16 tokens (`--block-size`, default 16).
+VLLM_BLOCK_TOKENS = 16
+# vLLM's profiling run and CUDA graphs: max_num_batched_tokens (8192 with chunked prefill, the V1 default)
+# and about 0.5 GiB for captured graphs ("Graph capturing finished ... took 0.5 GiB" in vLLM logs).
+VLLM_PROFILE_TOKENS = 8192
+VLLM_MAX_NUM_SEQS = 256
+VLLM_CUDA_GRAPH_BYTES = 512 * MIB
 # CUDA context and cuBLAS workspace per device, as llama.cpp logs it on a 24 GB card: ~300 MiB.
+# ROCm (HIP), SYCL and Vulkan drivers reserve a similar amount; Metal and CPU allocations carry none.
 CUDA_CONTEXT_BYTES = 300 * MIB
+OVERHEAD_BYTES = {
+    "cuda": CUDA_CONTEXT_BYTES,
+    "rocm": CUDA_CONTEXT_BYTES,
+    "sycl": CUDA_CONTEXT_BYTES,
+    "vulkan": CUDA_CONTEXT_BYTES,
+    "metal": 0,
+    "cpu": 0,
+}
+# NCCL buffers per GPU when vLLM runs tensor or pipeline parallel (nccl default buffer sizes, ~ 200 MiB).
+NCCL_BYTES = 200 * MIB
+# llama.cpp keeps copies of the graph inputs per pipeline stage when layers are split over GPUs
+# (GGML_SCHED_MAX_COPIES = 4).
+LLAMA_CPP_PIPELINE_COPIES = 4
+
+
+@dataclass(frozen=True)
+class TensorClasses:
+    """Parameter counts by tensor class (floats: counts of weights, not bytes)."""
+
+    embedding: float  # token embedding table
+    output: float  # output head (lm_head); when tied, the runtime's copy of the embedding table
+    output_stored: bool  # False when tied: the file holds it once, as the embedding
+    attention: float  # per layer: q, k, v, o projections (or MLA's low-rank ones), norms
+    dense_mlp: float  # per dense layer
+    routed_experts: float  # per MoE layer, all routed experts together
+    shared_experts: float  # per MoE layer
+    router: float  # per MoE layer
+    dense_layers: int
+    moe_layers: int
+    experts: int
+    experts_per_tok: int
+
+    @property
+    def layers(self) -> int:
+        return self.dense_layers + self.moe_layers
+
+    def layer_params(self, index: int) -> float:
+        """All weights of layer `index` (0-based)."""
+        if index < self.dense_layers:
+            return self.attention + self.dense_mlp
+        return self.attention + self.routed_experts + self.shared_experts + self.router
+
+    def layer_active_params(self, index: int) -> float:
+        """Weights one token reads in layer `index`: routed experts only for the chosen few."""
+        if index < self.dense_layers:
+            return self.attention + self.dense_mlp
+        share = self.experts_per_tok / self.experts if self.experts else 1.0
+        return self.attention + self.shared_experts + self.router + self.routed_experts * share
+
+    @property
+    def stored_total(self) -> float:
+        layers = sum(self.layer_params(i) for i in range(self.layers))
+        return self.embedding + (self.output if self.output_stored else 0) + layers
+
+
+def attention_params(model: ModelSpec) -> float:
+    h = model.hidden_size
+    if model.is_mla and model.qk_nope_head_dim and model.v_head_dim:
+        heads = model.num_attention_heads
+        rope = model.qk_rope_head_dim or 0
+        q_head = model.qk_nope_head_dim + rope
+        q = (
+            h * model.q_lora_rank + model.q_lora_rank * heads * q_head
+            if model.q_lora_rank
+            else h * heads * q_head
+        )
+        kv = h * (model.kv_lora_rank + rope) + model.kv_lora_rank * heads * (
+            model.qk_nope_head_dim + model.v_head_dim
+        )
+        return q + kv + heads * model.v_head_dim * h
+    d = model.head_dim_or_default
+    q_dim = model.num_attention_heads * d
+    kv_dim = model.num_key_value_heads * d
+    return h * q_dim + 2 * h * kv_dim + q_dim * h
+
+
+@lru_cache(maxsize=256)
+def tensor_classes(model: ModelSpec) -> TensorClasses:
+    h = model.hidden_size
+    embedding = float(model.vocab_size * h)
+    output = float(model.vocab_size * h)
+    attention = attention_params(model)
+    dense_ffn = model.intermediate_size or 0
+    if model.is_moe:
+        experts = model.num_experts or 0
+        expert_ffn = model.moe_intermediate_size or model.intermediate_size or 0
+        dense_layers = min(model.first_k_dense_replace, model.num_hidden_layers)
+        moe_layers = model.num_hidden_layers - dense_layers
+        routed = 3.0 * h * expert_ffn * experts
+        shared = 3.0 * h * expert_ffn * (model.num_shared_experts or 0)
+        router = float(h * experts)
+        per_tok = model.num_experts_per_tok or max(
+            1, round(experts * (model.active_params_b or 1) / model.total_params_b)
+        )
+    else:
+        experts = per_tok = 0
+        dense_layers, moe_layers = model.num_hidden_layers, 0
+        routed = shared = router = 0.0
+    classes = TensorClasses(
+        embedding=embedding,
+        output=output,
+        output_stored=not model.tie_word_embeddings,
+        attention=attention,
+        dense_mlp=3.0 * h * dense_ffn,
+        routed_experts=routed,
+        shared_experts=shared,
+        router=router,
+        dense_layers=dense_layers,
+        moe_layers=moe_layers,
+        experts=experts,
+        experts_per_tok=per_tok,
+    )
+    return _scaled_to_card(model, classes)
+
+
+def _scaled_to_card(model: ModelSpec, c: TensorClasses) -> TensorClasses:
+    """Scale the per-layer classes so the total matches the card; a missing FFN width becomes the rest."""
+    total = model.total_params_b * 1e9
+    fixed = c.embedding + (c.output if c.output_stored else 0)
+    layers_target = total - fixed
+    layers_now = c.stored_total - fixed
+    if layers_target <= 0:  # a card total below the embeddings: trust the dimensions
+        return c
+    if c.dense_mlp == 0 and c.dense_layers and not c.routed_experts:
+        # no intermediate_size: the dense MLP is whatever the card's total leaves after attention
+        mlp = max(layers_target / c.layers - c.attention, 0.0)
+        c = TensorClasses(**{**c.__dict__, "dense_mlp": mlp})
+        layers_now = c.stored_total - fixed
+    if layers_now <= 0:
+        return c
+    f = layers_target / layers_now
+    return TensorClasses(
+        **{
+            **c.__dict__,
+            "attention": c.attention * f,
+            "dense_mlp": c.dense_mlp * f,
+            "routed_experts": c.routed_experts * f,
+            "shared_experts": c.shared_experts * f,
+            "router": c.router * f,
+        }
+    )
+
+
+def stored_params(model: ModelSpec) -> int:
+    """Parameters in the checkpoint: the model card's total."""
+    return int(model.total_params_b * 1e9)
 
 
 def embedding_params(model: ModelSpec) -> int:
@@ -19,56 +183,203 @@ def output_params(model: ModelSpec) -> int:
     return model.vocab_size * model.hidden_size
 
 
-def stored_params(model: ModelSpec) -> int:
-    """Parameters in the checkpoint: the model card's total."""
-    return int(model.total_params_b * 1e9)
-
-
 def layer_params(model: ModelSpec) -> int:
     """Parameters in all repeating transformer blocks together (everything but embeddings and head)."""
-    head = 0 if model.tie_word_embeddings else output_params(model)
-    return max(stored_params(model) - embedding_params(model) - head, 0)
+    c = tensor_classes(model)
+    return int(sum(c.layer_params(i) for i in range(c.layers)))
 
 
 def params_bytes(params: float, quant: QuantSpec) -> int:
     return int(params * quant.bits_per_weight / 8)
 
 
+def _bits(quant: QuantSpec, tensor: str) -> float:
+    if tensor == "routed_experts" and quant.expert_bits_per_weight:
+        return quant.expert_bits_per_weight
+    if tensor == "output" and quant.output_bits_per_weight:
+        return quant.output_bits_per_weight
+    return quant.bits_per_weight
+
+
+@dataclass(frozen=True)
+class LayerBytes:
+    """Bytes of one layer by class, at the format's widths."""
+
+    attention: int
+    dense_mlp: int
+    routed_experts: int
+    shared_experts: int
+
+    @property
+    def total(self) -> int:
+        return self.attention + self.dense_mlp + self.routed_experts + self.shared_experts
+
+
+def layer_bytes(model: ModelSpec, quant: QuantSpec, index: int) -> LayerBytes:
+    c = tensor_classes(model)
+    b = quant.bits_per_weight / 8
+    if index < c.dense_layers:
+        return LayerBytes(int(c.attention * b), int(c.dense_mlp * b), 0, 0)
+    return LayerBytes(
+        attention=int((c.attention + c.router) * b),
+        dense_mlp=0,
+        routed_experts=int(c.routed_experts * _bits(quant, "routed_experts") / 8),
+        shared_experts=int(c.shared_experts * b),
+    )
+
+
+def embedding_bytes(model: ModelSpec, quant: QuantSpec) -> int:
+    return int(embedding_params(model) * quant.bits_per_weight / 8)
+
+
+def output_bytes(model: ModelSpec, quant: QuantSpec) -> int:
+    return int(output_params(model) * _bits(quant, "output") / 8)
+
+
 def weights_bytes(model: ModelSpec, quant: QuantSpec) -> int:
-    """The whole checkpoint at this format (≈ the GGUF file size)."""
-    return params_bytes(stored_params(model), quant)
+    """The whole checkpoint at this format (≈ the GGUF file size); a tied head is stored once."""
+    c = tensor_classes(model)
+    layers = sum(layer_bytes(model, quant, i).total for i in range(c.layers))
+    head = output_bytes(model, quant) if c.output_stored else 0
+    return embedding_bytes(model, quant) + head + layers
 
 
-def kv_bytes_per_token(model: ModelSpec, kv_bytes_per_element: float, *, full_layers: int | None = None) -> int:
+def kv_values_per_token_layer(model: ModelSpec) -> int:
+    """Cached values per token per layer: K and V for each KV head, or MLA's latent + RoPE key."""
+    if model.is_mla:
+        return (model.kv_lora_rank or 0) + (model.qk_rope_head_dim or 0)
+    return 2 * model.num_key_value_heads * model.head_dim_or_default
+
+
+def kv_bytes_per_token(
+    model: ModelSpec, kv_bytes_per_element: float, *, full_layers: int | None = None
+) -> int:
     """K and V for one token across `full_layers` layers (all layers by default).
 
     GQA/MQA: only `num_key_value_heads` heads are cached. MLA (DeepSeek): one latent of
     `kv_lora_rank + qk_rope_head_dim` per layer instead of K and V per head.
     """
     layers = model.num_hidden_layers if full_layers is None else full_layers
-    if model.kv_lora_rank:
-        per_layer = model.kv_lora_rank + (model.qk_rope_head_dim or 0)
-    else:
-        per_layer = 2 * model.num_key_value_heads * model.head_dim_or_default
-    return int(layers * per_layer * kv_bytes_per_element)
+    return int(layers * kv_values_per_token_layer(model) * kv_bytes_per_element)
 
 
-def kv_cache_bytes(model: ModelSpec, *, context_tokens: int, batch: int, kv_bytes_per_element: float) -> int:
+def padded_context(workload: Workload) -> int:
+    """KV cells the runtime allocates for all sequences together (llama.cpp `-c` is shared by `-np`)."""
+    cells = workload.context_tokens * workload.batch
+    pad = {"llama.cpp": LLAMA_CPP_CTX_PAD, "ollama": LLAMA_CPP_CTX_PAD, "vllm": VLLM_BLOCK_TOKENS}.get(
+        workload.runtime, 1
+    )
+    return -(-cells // pad) * pad
+
+
+def window_cells(model: ModelSpec, workload: Workload) -> int:
+    """KV cells a sliding-window layer keeps: the window per sequence, plus one micro-batch in llama.cpp."""
+    window = model.sliding_window or workload.context_tokens
+    per_seq = min(workload.context_tokens, window)
+    cells = per_seq * workload.batch
+    if workload.runtime in ("llama.cpp", "ollama"):
+        cells = min(padded_context(workload), cells + workload.ubatch_tokens)
+        cells = -(-cells // LLAMA_CPP_CTX_PAD) * LLAMA_CPP_CTX_PAD
+    return min(cells, padded_context(workload))
+
+
+def is_window_layer(model: ModelSpec, index: int) -> bool:
+    """Which layers are local: the windowed ones are spread evenly, the global ones last in each group.
+
+    Gemma 3 (5 local : 1 global) and Gemma 2 / gpt-oss (1 : 1) put the global layer at the end of each group.
+    """
+    n, w = model.num_hidden_layers, min(model.sliding_window_layers, model.num_hidden_layers)
+    if not model.sliding_window or w == 0:
+        return False
+    if w == n:
+        return True
+    # global layers evenly spaced: layer i is global when it crosses the next multiple of n / (n - w)
+    globals_ = n - w
+    return (index + 1) * globals_ // n == index * globals_ // n
+
+
+def kv_cache_layer_bytes(model: ModelSpec, workload: Workload, index: int) -> int:
+    """KV cache of layer `index` for all sequences."""
+    cells = window_cells(model, workload) if is_window_layer(model, index) else padded_context(workload)
+    return int(cells * kv_values_per_token_layer(model) * workload.kv_bytes_per_element)
+
+
+def kv_cache_bytes(
+    model: ModelSpec,
+    *,
+    context_tokens: int,
+    batch: int,
+    kv_bytes_per_element: float,
+    workload: Workload | None = None,
+) -> int:
     """KV cache for `batch` sequences of `context_tokens`; sliding-window layers keep only their window."""
-    window_layers = min(model.sliding_window_layers, model.num_hidden_layers) if model.sliding_window else 0
-    full_layers = model.num_hidden_layers - window_layers
-    full = kv_bytes_per_token(model, kv_bytes_per_element, full_layers=full_layers) * context_tokens
-    windowed = 0
-    if window_layers:
-        windowed = kv_bytes_per_token(model, kv_bytes_per_element, full_layers=window_layers) * min(
-            context_tokens, model.sliding_window or context_tokens
+    if workload is None:
+        workload = Workload(
+            context_tokens=context_tokens,
+            batch=batch,
+            prompt_tokens=min(512, context_tokens),
+            kv_bytes_per_element=kv_bytes_per_element,
+            kv_cache_type=None,
         )
-    return (full + windowed) * batch
+    return sum(kv_cache_layer_bytes(model, workload, i) for i in range(model.num_hidden_layers))
 
 
-def compute_buffer_bytes(model: ModelSpec, *, holds_output: bool, batch: int) -> int:
-    """llama.cpp's graph buffer: activations of one micro-batch, plus the logits on the output device."""
-    ubatch = LLAMA_CPP_UBATCH
-    activations = 4 * ubatch * (4 * model.hidden_size + (model.intermediate_size or 0))
-    logits = 4 * ubatch * model.vocab_size if holds_output else 0
-    return activations + logits
+def kv_read_bytes_per_token(model: ModelSpec, workload: Workload, depth: int, layers: list[int]) -> float:
+    """KV bytes one decode step of one sequence reads at `depth` tokens, over the given layers."""
+    per_cell = kv_values_per_token_layer(model) * workload.kv_bytes_per_element
+    total = 0.0
+    for i in layers:
+        cells = (
+            min(depth, model.sliding_window) if is_window_layer(model, i) and model.sliding_window else depth
+        )
+        total += cells * per_cell
+    return total
+
+
+def compute_buffer_bytes(
+    model: ModelSpec,
+    *,
+    holds_output: bool,
+    batch: int = 1,
+    workload: Workload | None = None,
+    tp: int = 1,
+    pipeline: bool = False,
+) -> int:
+    """The runtime's scratch memory for one forward pass on one device.
+
+    llama.cpp reserves its graph for one micro-batch (`-ub`) and reuses memory between ops, so the peak
+    is the largest single phase: FFN activations, attention scores (n_ctx × ub × heads × 4 bytes without
+    flash attention), or the logits (ub × vocab × 4 bytes) on the device holding the output head, plus
+    the residual stream. With Llama 3.1 8B at 8K context this gives 266 MiB with flash attention and
+    528 MiB without; llama.cpp logs about 258 MiB and 560 MiB.
+    """
+    w = workload or Workload()
+    h = model.hidden_size
+    if w.runtime == "vllm":
+        tokens = VLLM_PROFILE_TOKENS
+        ffn = (model.moe_intermediate_size or model.intermediate_size or 4 * h) * (
+            (model.num_experts_per_tok or 1) if model.is_moe else 1
+        )
+        act = tokens * (2 * ffn // tp + 4 * h) * 2
+        sampler = VLLM_MAX_NUM_SEQS * model.vocab_size * 4 if holds_output else 0
+        return act + sampler + VLLM_CUDA_GRAPH_BYTES
+    ub = min(w.ubatch_tokens, padded_context(w))
+    ffn_width = model.moe_intermediate_size or model.intermediate_size or 4 * h
+    if model.is_moe:
+        ffn_width *= model.num_experts_per_tok or 1
+    ffn = ub * (2 * ffn_width + h) * 4
+    if w.flash_attention:
+        attn = ub * model.num_attention_heads * model.head_dim_or_default * 4 * 2
+    else:
+        attn = ub * padded_context(w) * model.num_attention_heads * 4
+    logits = ub * model.vocab_size * 4 if holds_output else 0
+    residual = ub * h * 4 * 2
+    copies = (LLAMA_CPP_PIPELINE_COPIES - 1) * ub * h * 4 if pipeline else 0
+    return max(ffn, attn, logits) + residual + copies
+
+
+def overhead_bytes(backend: str, *, runtime: str = "llama.cpp", multi_gpu: bool = False) -> int:
+    base = OVERHEAD_BYTES.get(backend, 0)
+    if runtime == "vllm" and multi_gpu:
+        base += NCCL_BYTES
+    return base

@@ -1,12 +1,12 @@
 """Inputs and outputs of the estimation engine: frozen pydantic models, also the JSON API's schema.
 
 Units live in the names: ``*_bytes`` are integers of bytes, ``*_gb_s`` are 10^9 bytes per second,
-``*_tflops`` are 10^12 floating-point operations per second, ``*_b`` are billions.
+``*_tflops`` are 10^12 floating-point operations per second, ``*_b`` are billions, ``*_us`` microseconds.
 """
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Strategy = Literal[
     "single",
@@ -17,6 +17,34 @@ Strategy = Literal[
     "expert_offload",
     "rpc_cluster",
 ]
+STRATEGIES: tuple[Strategy, ...] = (
+    "single",
+    "layer_split",
+    "tensor_parallel",
+    "replicas",
+    "cpu_offload",
+    "expert_offload",
+    "rpc_cluster",
+)
+
+Runtime = Literal["llama.cpp", "vllm", "ollama", "mlx"]
+Backend = Literal["cuda", "rocm", "metal", "vulkan", "sycl", "cpu"]
+KvCacheType = Literal["f32", "f16", "bf16", "q8_0", "q5_1", "q5_0", "q4_1", "q4_0", "iq4_nl", "fp8"]
+
+# Bytes per cached element for each KV cache type: ggml block bytes ÷ block size (ggml-common.h, see
+# ../shared/reference/quant_types.json `kv_cache_types`); vLLM's fp8 cache is one byte per element.
+KV_BYTES_PER_ELEMENT: dict[str, float] = {
+    "f32": 4.0,
+    "f16": 2.0,
+    "bf16": 2.0,
+    "q8_0": 1.0625,
+    "q5_1": 0.75,
+    "q5_0": 0.6875,
+    "q4_1": 0.625,
+    "q4_0": 0.5625,
+    "iq4_nl": 0.5625,
+    "fp8": 1.0,
+}
 
 
 class Frozen(BaseModel):
@@ -28,6 +56,7 @@ class ModelSpec(Frozen):
 
     slug: str
     name: str
+    hf_id: str | None = Field(default=None, description="Hugging Face repo id, used in launch commands")
     num_hidden_layers: int = Field(gt=0)
     hidden_size: int = Field(gt=0)
     intermediate_size: int | None = Field(default=None, ge=0)
@@ -44,12 +73,32 @@ class ModelSpec(Frozen):
     num_experts_per_tok: int | None = Field(default=None, ge=0)
     num_shared_experts: int | None = Field(default=None, ge=0)
     moe_intermediate_size: int | None = Field(default=None, ge=0)
+    first_k_dense_replace: int = Field(
+        default=0, ge=0, description="dense layers before the MoE ones (DeepSeek)"
+    )
     # Sliding-window attention: layers that only keep `sliding_window` tokens of KV cache
     sliding_window: int | None = Field(default=None, gt=0)
     sliding_window_layers: int = Field(default=0, ge=0)
     # Multi-head latent attention (DeepSeek): the KV cache holds one compressed latent per layer
     kv_lora_rank: int | None = Field(default=None, gt=0)
     qk_rope_head_dim: int | None = Field(default=None, gt=0)
+    q_lora_rank: int | None = Field(default=None, gt=0)
+    qk_nope_head_dim: int | None = Field(default=None, gt=0)
+    v_head_dim: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.num_key_value_heads > self.num_attention_heads:
+            raise ValueError("num_key_value_heads cannot exceed num_attention_heads")
+        if self.sliding_window_layers > self.num_hidden_layers:
+            raise ValueError("sliding_window_layers cannot exceed num_hidden_layers")
+        if self.first_k_dense_replace > self.num_hidden_layers:
+            raise ValueError("first_k_dense_replace cannot exceed num_hidden_layers")
+        if self.num_experts and self.num_experts_per_tok and self.num_experts_per_tok > self.num_experts:
+            raise ValueError("num_experts_per_tok cannot exceed num_experts")
+        if self.active_params_b and self.active_params_b > self.total_params_b * 1.001:
+            raise ValueError("active_params_b cannot exceed total_params_b")
+        return self
 
     @property
     def head_dim_or_default(self) -> int:
@@ -60,20 +109,39 @@ class ModelSpec(Frozen):
         return bool(self.num_experts and self.num_experts > 1)
 
     @property
+    def is_mla(self) -> bool:
+        return bool(self.kv_lora_rank)
+
+    @property
     def active_params(self) -> float:
         return (self.active_params_b or self.total_params_b) * 1e9
 
 
+QuantFormat = Literal["gguf", "safetensors", "gptq", "awq", "fp8", "mxfp4", "mlx", "bnb", "exl2"]
+
+
 class QuantSpec(Frozen):
-    """A weight format: bits stored per weight, including block scales."""
+    """A weight format: bits stored per weight, including block scales.
+
+    `bits_per_weight` is the average over the whole file (for llama.cpp mixes such as Q4_K_M, the
+    whole-file bits/weight llama.cpp measured on Llama 3.1 8B). Formats that store routed experts at a
+    different width (gpt-oss: MXFP4 experts, BF16 elsewhere) give `expert_bits_per_weight`.
+    """
 
     slug: str
     name: str
     bits_per_weight: float = Field(gt=0, le=32)
+    expert_bits_per_weight: float | None = Field(default=None, gt=0, le=32)
+    output_bits_per_weight: float | None = Field(default=None, gt=0, le=32)
+    format: QuantFormat = "gguf"
 
 
 class DeviceSpec(Frozen):
-    """One accelerator (a GPU, or the GPU side of a unified-memory machine)."""
+    """One accelerator (a GPU, or the GPU side of a unified-memory machine).
+
+    `fp16_tflops` is the dense FP16 matrix throughput (tensor cores, XMX, WMMA; FP32 accumulate on
+    GeForce cards), the rate prefill runs at; the calibration in bench/accuracy.py is fitted against it.
+    """
 
     slug: str
     name: str
@@ -83,20 +151,75 @@ class DeviceSpec(Frozen):
     unified_memory: bool = False
     # Share of memory the GPU may use; macOS wires about 2/3 to 3/4 of unified memory by default.
     gpu_memory_fraction: float = Field(default=1.0, gt=0, le=1)
-    backend: Literal["cuda", "rocm", "metal", "vulkan", "sycl", "cpu"] = "cuda"
+    backend: Backend = "cuda"
+
+    @property
+    def effective_memory_fraction(self) -> float:
+        """The GPU-usable share. Unset on a Mac: macOS's default wired limit, about 2/3 of memory up to
+        36 GB and 3/4 above (community rule of thumb; measured 2/3 on 8 and 16 GB machines, see
+        ../shared/reference/unified_memory_devices.json `macos_gpu_memory_limit`)."""
+        if "gpu_memory_fraction" in self.model_fields_set or not (
+            self.unified_memory and self.backend == "metal"
+        ):
+            return self.gpu_memory_fraction
+        return 2 / 3 if self.memory_bytes <= 36 * 10**9 else 0.75
 
     @property
     def usable_bytes(self) -> int:
-        return int(self.memory_bytes * self.gpu_memory_fraction)
+        return int(self.memory_bytes * self.effective_memory_fraction)
 
 
 class Workload(Frozen):
-    context_tokens: int = Field(default=4096, gt=0)
-    batch: int = Field(default=1, gt=0, description="concurrent sequences")
-    prompt_tokens: int = Field(default=512, gt=0)
-    kv_bytes_per_element: float = Field(default=2.0, gt=0)
-    runtime: Literal["llama.cpp"] = "llama.cpp"
+    """What the user wants to run: context, concurrency, runtime, and the rest of the machine."""
+
+    context_tokens: int = Field(default=4096, gt=0, le=10_485_760, description="context per sequence")
+    batch: int = Field(default=1, gt=0, le=4096, description="concurrent sequences")
+    prompt_tokens: int = Field(default=512, gt=0, description="prompt length, for prefill and TTFT")
+    kv_bytes_per_element: float = Field(default=2.0, gt=0, le=4)
+    kv_cache_type: KvCacheType | None = Field(default="f16", description="None: a custom bytes per element")
+    runtime: Runtime = "llama.cpp"
     headroom_bytes: int = Field(default=1 << 30, ge=0, description="memory kept free on each device")
+    flash_attention: bool = True
+    ubatch_tokens: int = Field(default=512, gt=0, le=65536, description="llama.cpp -ub")
+    gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1, description="vLLM's pre-allocated share")
+    # The link between GPUs of one machine (PCIe unless `nvlink`); None means PCIe 4.0 x16.
+    link_gb_s: float | None = Field(default=None, gt=0, description="per direction")
+    link_latency_us: float | None = Field(default=None, ge=0)
+    nvlink: bool = False
+    # System memory, for offload plans
+    ram_bytes: int | None = Field(default=None, gt=0)
+    ram_bandwidth_gb_s: float | None = Field(default=None, gt=0)
+    cpu_tflops: float | None = Field(default=None, gt=0)
+    # Several machines with the same GPUs each, joined by a network (llama.cpp RPC)
+    hosts: int = Field(default=1, gt=0, le=64)
+    network_gb_s: float | None = Field(default=None, gt=0)
+    network_latency_us: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kv_type_sets_bytes(cls, data: object) -> object:
+        """`kv_cache_type` and `kv_bytes_per_element` describe one thing: either sets the other."""
+        if not isinstance(data, dict):
+            return data
+        if data.get("kv_cache_type") is None and data.get("kv_bytes_per_element") is not None:
+            given = float(data["kv_bytes_per_element"])
+            match = next((k for k, v in KV_BYTES_PER_ELEMENT.items() if abs(v - given) < 1e-9), None)
+            return {**data, "kv_cache_type": match}
+        kv_type = data.get("kv_cache_type")
+        if kv_type is not None and kv_type in KV_BYTES_PER_ELEMENT:
+            per_element = KV_BYTES_PER_ELEMENT[kv_type]
+            given = data.get("kv_bytes_per_element")
+            if given is None:
+                return {**data, "kv_bytes_per_element": per_element}
+            if abs(float(given) - per_element) > 1e-9:
+                raise ValueError(f"kv_bytes_per_element {given} does not match kv_cache_type {kv_type}")
+        return data
+
+    @model_validator(mode="after")
+    def _prompt_fits_context(self) -> Self:
+        if self.prompt_tokens > self.context_tokens:
+            raise ValueError("prompt_tokens cannot exceed context_tokens")
+        return self
 
 
 class Explanation(Frozen):
@@ -119,6 +242,8 @@ class MemoryBreakdown(Frozen):
 
 
 class DeviceUsage(Frozen):
+    """What one device (or the host's RAM, `kind="host"`) holds under a plan."""
+
     gpu: str
     name: str
     layers: int
@@ -128,6 +253,9 @@ class DeviceUsage(Frozen):
     overhead_bytes: int
     capacity_bytes: int
     headroom_bytes: int
+    kind: Literal["gpu", "host"] = "gpu"
+    host: int = Field(default=0, description="machine index, for rpc_cluster")
+    tensors: dict[str, int] = Field(default_factory=dict, description="weights_bytes by tensor class")
 
     @property
     def used_bytes(self) -> int:
@@ -154,6 +282,26 @@ class Plan(Frozen):
     prefill_tok_s: float | None = None
     ttft_s: float | None = None
     notes: tuple[str, ...] = ()
+    # Added in engine 0.2
+    decode_tok_s_aggregate: float | None = Field(default=None, description="all `batch` sequences together")
+    decode_tok_s_low: float | None = None
+    decode_tok_s_high: float | None = None
+    prefill_tok_s_low: float | None = None
+    prefill_tok_s_high: float | None = None
+    interconnect_bytes_per_token: int = Field(default=0, description="bytes crossing GPU links or network")
+    warnings: tuple[str, ...] = ()
+    rank: int = 0
+    reason: str = ""
+    terms: tuple[str, ...] = Field(default=(), description="glossary slugs explaining the strategy")
+    gpu_layers: int | None = Field(default=None, description="llama.cpp -ngl")
+    tensor_split: tuple[float, ...] = Field(default=(), description="llama.cpp --tensor-split ratios")
+    tensor_parallel_size: int = 1
+    pipeline_parallel_size: int = 1
+    replicas: int = 1
+    n_cpu_moe: int | None = Field(default=None, description="llama.cpp --n-cpu-moe")
+    kv_capacity_tokens: int | None = Field(default=None, description="KV tokens vLLM pre-allocates")
+    commands: dict[str, str] = Field(default_factory=dict, description="launch command per runtime")
+    explanations: dict[str, Explanation] = Field(default_factory=dict)
 
     @property
     def fits(self) -> bool:
@@ -162,6 +310,22 @@ class Plan(Frozen):
     @property
     def tight(self) -> bool:
         return self.fits and any(d.tight for d in self.devices)
+
+    @property
+    def gpu_devices(self) -> tuple[DeviceUsage, ...]:
+        return tuple(d for d in self.devices if d.kind == "gpu")
+
+
+SuggestionKind = Literal["quant", "context", "kv_cache", "gpu_count", "offload", "ram"]
+
+
+class Suggestion(Frozen):
+    """A computed "what to change": `changes` are API query-parameter changes, e.g. {"quant": "q4_k_m"}."""
+
+    kind: SuggestionKind
+    text: str
+    changes: dict[str, str | int]
+    fits: bool = True
 
 
 class Estimate(Frozen):
@@ -173,6 +337,11 @@ class Estimate(Frozen):
     recommended: Strategy | None
     reason: str
     explanations: dict[str, Explanation]
+    suggestions: tuple[Suggestion, ...] = ()
+    unavailable: dict[str, str] = Field(
+        default_factory=dict, description="strategy → why it was not computed"
+    )
+    context_tokens_allocated: int = Field(default=0, description="context after the runtime's padding")
 
     @property
     def fits(self) -> bool:
@@ -181,3 +350,19 @@ class Estimate(Frozen):
     @property
     def recommended_plan(self) -> Plan | None:
         return next((p for p in self.plans if p.strategy == self.recommended), None)
+
+
+__all__ = [
+    "KV_BYTES_PER_ELEMENT",
+    "STRATEGIES",
+    "DeviceSpec",
+    "DeviceUsage",
+    "Estimate",
+    "Explanation",
+    "MemoryBreakdown",
+    "ModelSpec",
+    "Plan",
+    "QuantSpec",
+    "Suggestion",
+    "Workload",
+]

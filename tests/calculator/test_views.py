@@ -11,7 +11,7 @@ def test_full_page_without_htmx(client, catalog):
     assert response.template_name == "calculator/page.html"
     html = response.content.decode()
     assert "<form" in html and 'id="result"' in html
-    assert "Yes: fits on 2× GeForce RTX 3090 with a layer split" in html
+    assert "fits on 2× GeForce RTX 3090 with a layer split" in html
     assert response["Vary"] and "HX-Request" in response["Vary"]
 
 

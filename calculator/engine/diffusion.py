@@ -1,0 +1,261 @@
+"""Diffusion models: a pipeline of components (denoiser, text encoders, VAE), each at its own dtype.
+
+Plans: all on one GPU; component offload (text encoders and VAE to the CPU or a second GPU);
+sequential CPU offload (weights streamed to the GPU module by module); one image per GPU. Never a
+tensor or layer split of the denoiser: see `NOT_SUPPORTED`.
+"""
+
+from typing import Literal
+
+from pydantic import Field
+
+from . import memory
+from .schema import DeviceSpec, DeviceUsage, Explanation, Frozen
+from .units import GIB, MIB, format_bytes
+
+DiffusionStrategy = Literal["all_on_gpu", "component_offload", "sequential_offload", "one_image_per_gpu"]
+Role = Literal["denoiser", "text_encoder", "vae", "other"]
+
+NOT_SUPPORTED = {
+    "tensor_parallel": (
+        "A denoising step is one pass of the whole transformer over a few thousand image tokens, repeated "
+        "20–50 times; sharding it would put two all-reduces per block on the bus at every step, and "
+        "diffusers and ComfyUI do not do it. Component offload frees the same memory without that cost."
+    ),
+    "layer_split": (
+        "Splitting the denoiser's layers over GPUs makes every step wait on each GPU in turn and hand the "
+        "latents across at every step, with one image in flight there is nothing to overlap. Putting the text "
+        "encoders and VAE on the second GPU frees the memory instead."
+    ),
+}
+# Peak activations of one denoising step, per megapixel of output at batch 1 (diffusers with SDPA
+# attention, FLUX/SD3-class transformers): about 0.75 GiB, an estimate (FLUX.1-dev in bf16 with its
+# encoders elsewhere peaks just under 24 GiB at 1024²). Scales with pixels × images.
+ACTIVATION_BYTES_PER_MEGAPIXEL = 3 * GIB // 4
+# A CUDA context per device, as for LLMs.
+CONTEXT_BYTES = memory.CUDA_CONTEXT_BYTES
+DEFAULT_HEADROOM_BYTES = 512 * MIB
+
+
+class DiffusionComponent(Frozen):
+    name: str
+    params_b: float = Field(gt=0)
+    bytes_per_param: float = Field(gt=0, le=4, description="2 for bf16/fp16, 1 for fp8, 0.5 for 4-bit")
+    role: Role = "other"
+
+    @property
+    def weights_bytes(self) -> int:
+        return int(self.params_b * 1e9 * self.bytes_per_param)
+
+
+class DiffusionSpec(Frozen):
+    slug: str
+    name: str
+    components: tuple[DiffusionComponent, ...] = Field(min_length=1)
+    hf_id: str | None = None
+
+    @property
+    def denoiser(self) -> DiffusionComponent:
+        return next(
+            (c for c in self.components if c.role == "denoiser"),
+            max(self.components, key=lambda c: c.params_b),
+        )
+
+
+class DiffusionWorkload(Frozen):
+    width: int = Field(default=1024, gt=0, le=8192)
+    height: int = Field(default=1024, gt=0, le=8192)
+    images: int = Field(default=1, gt=0, le=64, description="images per batch")
+    steps: int = Field(default=28, gt=0, le=1000)
+    ram_bytes: int | None = Field(default=None, gt=0)
+    headroom_bytes: int = Field(default=DEFAULT_HEADROOM_BYTES, ge=0)
+
+
+class DiffusionPlan(Frozen):
+    strategy: DiffusionStrategy
+    devices: tuple[DeviceUsage, ...]
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    images_in_parallel: int = 1
+    rank: int = 0
+
+    @property
+    def fits(self) -> bool:
+        return bool(self.devices) and all(d.fits for d in self.devices)
+
+
+class DiffusionEstimate(Frozen):
+    model: str
+    plans: tuple[DiffusionPlan, ...]
+    recommended: DiffusionStrategy | None
+    reason: str
+    not_supported: dict[str, str]
+    explanations: dict[str, Explanation]
+
+    @property
+    def recommended_plan(self) -> DiffusionPlan | None:
+        return next((p for p in self.plans if p.strategy == self.recommended), None)
+
+
+def _activations(w: DiffusionWorkload) -> int:
+    return int(w.width * w.height / 1e6 * w.images * ACTIVATION_BYTES_PER_MEGAPIXEL)
+
+
+def _gpu(
+    device: DeviceSpec,
+    parts: list[DiffusionComponent],
+    w: DiffusionWorkload,
+    *,
+    activations: bool,
+    label: str | None = None,
+) -> DeviceUsage:
+    return DeviceUsage(
+        gpu=device.slug,
+        name=label or device.name,
+        layers=0,
+        weights_bytes=sum(c.weights_bytes for c in parts),
+        kv_cache_bytes=0,
+        compute_bytes=_activations(w) if activations else 0,
+        overhead_bytes=memory.overhead_bytes(device.backend),
+        capacity_bytes=device.usable_bytes,
+        headroom_bytes=w.headroom_bytes,
+        tensors={c.name: c.weights_bytes for c in parts},
+    )
+
+
+def _host(parts: list[DiffusionComponent], w: DiffusionWorkload) -> DeviceUsage:
+    return DeviceUsage(
+        gpu="host-ram",
+        name="System RAM",
+        kind="host",
+        layers=0,
+        weights_bytes=sum(c.weights_bytes for c in parts),
+        kv_cache_bytes=0,
+        compute_bytes=0,
+        overhead_bytes=0,
+        capacity_bytes=w.ram_bytes or 0,
+        headroom_bytes=2 * GIB,
+        tensors={c.name: c.weights_bytes for c in parts},
+    )
+
+
+def estimate_diffusion(
+    *, model: DiffusionSpec, devices: list[DeviceSpec], workload: DiffusionWorkload | None = None
+) -> DiffusionEstimate:
+    if not devices:
+        raise ValueError("at least one device is needed")
+    w = workload or DiffusionWorkload()
+    den = model.denoiser
+    others = [c for c in model.components if c is not den]
+    gpus = sorted(devices, key=lambda d: -d.usable_bytes)
+    main = gpus[0]
+    found: list[DiffusionPlan] = [
+        DiffusionPlan(
+            strategy="all_on_gpu",
+            devices=(_gpu(main, list(model.components), w, activations=True),),
+            notes=("Every component on one GPU: no transfers between steps.",),
+        ),
+    ]
+    if len(gpus) > 1:
+        second = gpus[1]
+        found.append(
+            DiffusionPlan(
+                strategy="component_offload",
+                devices=(_gpu(main, [den], w, activations=True), _gpu(second, others, w, activations=False)),
+                notes=(
+                    f"{den.name} on {main.name}; {', '.join(c.name for c in others)} on {second.name}.",
+                    "The text embeddings and the final latents cross the bus once per image.",
+                ),
+            )
+        )
+        found.append(
+            DiffusionPlan(
+                strategy="one_image_per_gpu",
+                devices=tuple(
+                    _gpu(d, list(model.components), w, activations=True, label=f"{d.name} (copy {i + 1})")
+                    for i, d in enumerate(gpus)
+                ),
+                images_in_parallel=len(gpus),
+                notes=(f"{len(gpus)} pipelines, one image each: {len(gpus)}× the images per minute.",),
+            )
+        )
+    if w.ram_bytes is not None:
+        if len(gpus) == 1:
+            found.append(
+                DiffusionPlan(
+                    strategy="component_offload",
+                    devices=(_gpu(main, [den], w, activations=True), _host(others, w)),
+                    notes=(
+                        "Text encoders run on the CPU (or are moved to the GPU only while they run); "
+                        "the VAE decodes at the end.",
+                    ),
+                    warnings=("Encoding the prompt on the CPU adds seconds per new prompt.",),
+                )
+            )
+        largest = max(model.components, key=lambda c: c.weights_bytes)
+        found.append(
+            DiffusionPlan(
+                strategy="sequential_offload",
+                devices=(
+                    _gpu(main, [], w, activations=True).model_copy(
+                        update={
+                            "weights_bytes": largest.weights_bytes // 8,
+                            "tensors": {"one module at a time": largest.weights_bytes // 8},
+                        }
+                    ),
+                    _host(list(model.components), w),
+                ),
+                notes=(
+                    "diffusers enable_sequential_cpu_offload(): each module is copied to the GPU when it runs.",
+                ),
+                warnings=(
+                    f"Every step copies {format_bytes(den.weights_bytes)} over PCIe: many times slower.",
+                ),
+            )
+        )
+    order = ["all_on_gpu", "component_offload", "one_image_per_gpu", "sequential_offload"]
+    fitting = [p for p in found if p.fits]
+    best = None
+    if fitting:
+        # one image per GPU wins when it fits (N× throughput); else the first that fits, in order of speed
+        best = next((p for p in fitting if p.strategy == "one_image_per_gpu"), None) or min(
+            fitting, key=lambda p: order.index(p.strategy)
+        )
+    ranked = sorted(found, key=lambda p: (not p.fits, p is not best, order.index(p.strategy)))
+    ranked = [p.model_copy(update={"rank": i}) for i, p in enumerate(ranked, start=1)]
+    if best is None:
+        reason = (
+            "No plan fits: give the system RAM for sequential offload, or use a smaller dtype (fp8, 4-bit)."
+        )
+    else:
+        reason = {
+            "all_on_gpu": "Everything fits on one GPU, the fastest way.",
+            "component_offload": f"{den.name} alone fits on {main.name}; the other components go elsewhere.",
+            "one_image_per_gpu": "Each GPU holds the whole pipeline: one image per GPU at a time.",
+            "sequential_offload": "Only sequential offload fits: slow, but it runs.",
+        }[best.strategy]
+    explanations = {
+        "weights_bytes": Explanation(
+            term="model-weights",
+            formula="Σ components: parameters × bytes per parameter",
+            substituted=" + ".join(f"{c.name} {format_bytes(c.weights_bytes)}" for c in model.components),
+        ),
+        "compute_bytes": Explanation(
+            term="denoising-loop",
+            formula="activations of one step ≈ 1 GiB per megapixel per image",
+            substituted=f"{w.width}×{w.height} × {w.images} → {format_bytes(_activations(w))}",
+        ),
+        "component_offload": Explanation(
+            term="component-offload",
+            formula="denoiser on the GPU; encoders and VAE elsewhere",
+            substituted=f"{den.name}: {format_bytes(den.weights_bytes)}",
+        ),
+    }
+    return DiffusionEstimate(
+        model=model.slug,
+        plans=tuple(ranked),
+        recommended=best.strategy if best else None,
+        reason=reason,
+        not_supported=dict(NOT_SUPPORTED),
+        explanations=explanations,
+    )

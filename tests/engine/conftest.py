@@ -1,0 +1,13 @@
+"""Engine tests are plain functions on pydantic specs: no database, no Django.
+
+The repository root and this folder go on sys.path so `calculator.engine` and the shared specs in
+`engine_specs.py` import under `--import-mode=importlib`, with or without pytest-django.
+"""
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for path in (str(HERE.parents[1]), str(HERE)):
+    if path not in sys.path:
+        sys.path.insert(0, path)

@@ -1,0 +1,270 @@
+"""Every strategy side by side, with hand-checked worked examples."""
+
+import pytest
+from engine_specs import (
+    AWQ,
+    F16,
+    MXFP4,
+    Q2_K,
+    Q4_K_M,
+    Q6_K,
+    Q8_0,
+    RTX_3090,
+    RTX_4090,
+    deepseek_v3,
+    gpt_oss_120b,
+    llama_8b,
+    llama_70b,
+    make_gpu,
+)
+
+from calculator.engine import GLOSSARY_TERMS, Workload, estimate, memory
+from calculator.engine.units import GB, GIB
+
+
+def plan_of(e, strategy):
+    return next(p for p in e.plans if p.strategy == strategy)
+
+
+def test_70b_q4_k_m_needs_two_24gb_gpus():
+    one = estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_4090], workload=Workload())
+    two = estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_4090, RTX_4090], workload=Workload())
+    assert not one.fits
+    assert two.fits
+    assert {"kind": "gpu_count", "changes": {"gpu_count": 2}}.items() <= next(
+        s for s in one.suggestions if s.kind == "gpu_count"
+    ).model_dump().items()
+
+
+def test_mixed_4090_and_3090_layer_split_puts_the_head_on_the_last_gpu():
+    # 70B Q4_K_M (42.8 GB) at 8K: layers in proportion to free memory; the 3090 also holds the 0.8 GB head
+    e = estimate(
+        model=llama_70b(), quant=Q4_K_M, devices=[RTX_4090, RTX_3090], workload=Workload(context_tokens=8192)
+    )
+    split = plan_of(e, "layer_split")
+    first, last = split.devices
+    assert e.recommended == "layer_split"
+    assert (first.layers, last.layers) == (41, 39)
+    assert "output" not in first.tensors and last.tensors["output"] == memory.output_bytes(
+        llama_70b(), Q4_K_M
+    )
+    assert split.fits and all(d.used_bytes < 24 * GIB for d in split.devices)
+    # the two stages run one after another: slower than either GPU reading its share alone
+    assert split.decode_tok_s < 1008e9 * 0.93 / (first.weights_bytes + last.weights_bytes) * 2
+    assert any("bubble" in w for w in split.warnings)
+    assert split.commands["llama-server"].count("-sm layer -ts 0.5") == 1
+
+
+def test_layer_split_memory_is_per_device_never_summed():
+    e = estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_4090, RTX_4090], workload=Workload())
+    split = plan_of(e, "layer_split")
+    assert all(d.capacity_bytes == 24 * GIB for d in split.devices)
+    assert sum(d.weights_bytes for d in split.devices) == pytest.approx(
+        memory.weights_bytes(llama_70b(), Q4_K_M) - memory.embedding_bytes(llama_70b(), Q4_K_M), rel=1e-6
+    )
+
+
+@pytest.mark.parametrize(("nvlink", "has_pcie_warning"), [(False, True), (True, False)])
+def test_tensor_parallel_2_over_pcie_is_slower_than_over_nvlink(nvlink, has_pcie_warning):
+    w = Workload(context_tokens=8192, runtime="vllm", nvlink=nvlink)
+    tp = plan_of(
+        estimate(model=llama_70b(), quant=AWQ, devices=[RTX_3090, RTX_3090], workload=w), "tensor_parallel"
+    )
+    assert tp.tensor_parallel_size == 2 and tp.fits
+    # 2 all-reduces × 80 layers × 2 (n − 1) ÷ n × 8192 hidden × 2 bytes = 2.62 MB per token
+    assert tp.interconnect_bytes_per_token == 2 * 80 * 8192 * 2
+    assert any("PCIe" in x for x in tp.warnings) is has_pcie_warning
+    assert "--tensor-parallel-size 2" in tp.commands["vllm"]
+
+
+def test_tensor_parallel_over_nvlink_beats_pcie():
+    speeds = [
+        plan_of(
+            estimate(
+                model=llama_70b(),
+                quant=AWQ,
+                devices=[RTX_3090, RTX_3090],
+                workload=Workload(runtime="vllm", nvlink=n),
+            ),
+            "tensor_parallel",
+        ).decode_tok_s
+        for n in (False, True)
+    ]
+    assert speeds[1] > speeds[0] * 1.05
+
+
+def test_tensor_parallel_halves_the_weights_and_the_kv_cache_per_gpu():
+    e = estimate(
+        model=llama_70b(), quant=AWQ, devices=[RTX_3090, RTX_3090], workload=Workload(runtime="vllm")
+    )
+    tp = plan_of(e, "tensor_parallel")
+    full = memory.weights_bytes(llama_70b(), AWQ)
+    assert tp.devices[0].weights_bytes == pytest.approx(full / 2, rel=0.01)
+    assert tp.devices[0].kv_cache_bytes == pytest.approx(e.memory.kv_cache_bytes / 2, rel=0.01)
+
+
+def test_tensor_parallel_past_the_kv_heads_replicates_them():
+    # 16 ranks, 8 KV heads: each rank holds one whole head, 1/8 of the cache, not 1/16
+    gpus = [make_gpu(slug="h100", name="H100", memory_bytes=80 * GIB, bandwidth_gb_s=3350)] * 16
+    e = estimate(model=llama_70b(), quant=F16, devices=gpus, workload=Workload(runtime="vllm"))
+    tp = plan_of(e, "tensor_parallel")
+    assert tp.tensor_parallel_size == 16
+    assert tp.devices[0].kv_cache_bytes == pytest.approx(e.memory.kv_cache_bytes / 8, rel=0.01)
+    assert any("replicated" in w for w in tp.warnings)
+
+
+def test_tensor_parallel_is_not_offered_on_mixed_gpus():
+    e = estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_4090, RTX_3090], workload=Workload())
+    assert "tensor_parallel" in e.unavailable
+    assert all(p.strategy != "tensor_parallel" for p in e.plans)
+
+
+def test_deepseek_v3_mla_cache_is_replicated_on_every_tensor_parallel_rank():
+    gpus = [make_gpu(slug="h200", name="H200", memory_bytes=141 * GB, bandwidth_gb_s=4800)] * 8
+    fp8 = Q8_0.model_copy(update={"bits_per_weight": 8.0, "format": "fp8", "slug": "fp8"})
+    e = estimate(
+        model=deepseek_v3(), quant=fp8, devices=gpus, workload=Workload(runtime="vllm", context_tokens=32768)
+    )
+    tp = plan_of(e, "tensor_parallel")
+    assert tp.devices[0].kv_cache_bytes == 70272 * 32768
+    assert e.explanations["kv_cache_bytes"].term == "mla"
+
+
+def test_replicas_double_aggregate_throughput_not_single_stream():
+    e = estimate(model=llama_8b(), quant=Q4_K_M, devices=[RTX_4090, RTX_4090], workload=Workload(batch=2))
+    single, rep = plan_of(e, "single"), plan_of(e, "replicas")
+    assert rep.decode_tok_s == pytest.approx(single.decode_tok_s, rel=0.02)
+    assert rep.decode_tok_s_aggregate == pytest.approx(2 * single.decode_tok_s, rel=0.05)
+
+
+def test_batching_raises_aggregate_throughput_until_compute_bound():
+    plans = [
+        estimate(model=llama_8b(), quant=Q4_K_M, devices=[RTX_4090], workload=Workload(batch=b)).plans[0]
+        for b in (1, 8, 64)
+    ]
+    agg = [p.decode_tok_s_aggregate for p in plans]
+    assert agg[0] < agg[1] < agg[2]
+    assert agg[2] < 64 * agg[0]  # KV reads and the roofline stop it scaling linearly
+
+
+def test_gpt_oss_120b_expert_offload_on_one_24gb_gpu_and_64gb_ram():
+    # 65 GB: 1.9 GB attention + 1.2 GB head stay on the GPU with 12 layers of experts (1.7 GB each);
+    # the experts of the other 24 layers (40.7 GB) and the embeddings go to RAM.
+    e = estimate(
+        model=gpt_oss_120b(),
+        quant=MXFP4,
+        devices=[RTX_4090],
+        workload=Workload(context_tokens=8192, ram_bytes=64 * GIB),
+    )
+    assert e.recommended == "expert_offload"
+    plan = e.recommended_plan
+    gpu, host = plan.devices
+    assert plan.n_cpu_moe == 24
+    assert host.kind == "host" and host.fits and gpu.fits
+    assert host.tensors["routed_experts"] == pytest.approx(24 / 36 * 61.0e9, rel=0.01)
+    assert gpu.tensors["attention"] == pytest.approx(1.94e9, rel=0.02)
+    assert 20 < plan.decode_tok_s < 50  # 1.3 GB of experts per token from DDR5 dominates
+    assert plan.decode_tok_s > plan_of(e, "cpu_offload").decode_tok_s
+    assert "--n-cpu-moe 24" in plan.commands["llama-server"]
+
+
+def test_cpu_offload_keeps_the_last_layers_on_the_gpu_and_the_head_in_ram():
+    e = estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_4090], workload=Workload(ram_bytes=64 * GIB))
+    plan = plan_of(e, "cpu_offload")
+    gpu, host = plan.devices
+    assert plan.gpu_layers == gpu.layers and 35 < gpu.layers < 50
+    assert gpu.layers + host.layers == 80
+    assert "output" in host.tensors
+    assert plan.fits and plan.decode_tok_s < 5
+
+
+def test_offload_plans_are_skipped_when_the_model_fits_on_the_gpus():
+    e = estimate(model=llama_8b(), quant=Q4_K_M, devices=[RTX_4090], workload=Workload(ram_bytes=64 * GIB))
+    assert "cpu_offload" in e.unavailable and e.recommended == "single"
+
+
+def test_rpc_cluster_is_slower_than_the_same_gpus_in_one_machine():
+    w = Workload(hosts=2)
+    e = estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_4090], workload=w)
+    rpc = plan_of(e, "rpc_cluster")
+    assert rpc.fits and len(rpc.devices) == 2 and rpc.devices[1].host == 1
+    local = plan_of(
+        estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_4090] * 2, workload=Workload()), "layer_split"
+    )
+    assert rpc.decode_tok_s < local.decode_tok_s
+    assert rpc.interconnect_bytes_per_token == 8192 * 4
+    assert "--rpc" in rpc.commands["llama-server"]
+
+
+def test_single_gpu_beats_a_split_when_the_model_fits_on_one():
+    e = estimate(model=llama_8b(), quant=Q4_K_M, devices=[RTX_4090, RTX_4090], workload=Workload())
+    assert e.recommended == "single"
+    assert plan_of(e, "single").decode_tok_s > plan_of(e, "layer_split").decode_tok_s
+    assert [p.rank for p in e.plans] == list(range(1, len(e.plans) + 1))
+    assert e.plans[0].reason == e.reason
+
+
+def test_every_plan_carries_a_speed_range_around_its_estimate():
+    for p in estimate(
+        model=llama_8b(), quant=Q4_K_M, devices=[RTX_4090, RTX_3090], workload=Workload()
+    ).plans:
+        assert p.decode_tok_s_low < p.decode_tok_s < p.decode_tok_s_high
+        assert p.prefill_tok_s_low < p.prefill_tok_s < p.prefill_tok_s_high
+        assert p.ttft_s == pytest.approx(512 / p.prefill_tok_s + 1 / p.decode_tok_s, rel=1e-6)
+
+
+def test_moe_speed_uses_active_parameters_and_memory_uses_total():
+    e = estimate(
+        model=gpt_oss_120b(),
+        quant=MXFP4,
+        devices=[make_gpu(memory_bytes=96 * GIB, bandwidth_gb_s=1792)],
+        workload=Workload(),
+    )
+    plan = e.recommended_plan
+    assert plan.devices[0].weights_bytes > 60 * GB
+    # a dense model of the same size would read 65 GB per token: ~25 tok/s at 1.8 TB/s; MoE reads ~5 GB
+    assert plan.decode_tok_s > 100
+
+
+@pytest.mark.parametrize(
+    ("memory_gib", "quant"),
+    [
+        (80, "q8_0"),  # 70B Q8_0 = 74.4 GB fits 80 GiB (85.9 GB); F16 = 140 GB does not
+        (48, "q4_k_m"),  # Q4_K_M = 42.8 GB fits 48 GiB (51.5 GB); Q6_K = 57.4 GB does not
+    ],
+)
+def test_suggests_the_largest_format_that_fits(memory_gib, quant):
+    e = estimate(
+        model=llama_70b(),
+        quant=Q2_K,
+        devices=[make_gpu(memory_bytes=memory_gib * GIB)],
+        workload=Workload(),
+        candidates=(F16, Q8_0, Q6_K, Q4_K_M, Q2_K),
+    )
+    s = next(s for s in e.suggestions if s.kind == "quant")
+    assert s.changes == {"quant": quant}
+
+
+def test_suggests_the_longest_context_and_a_quantized_kv_cache():
+    e = estimate(model=llama_8b(), quant=F16, devices=[RTX_4090], workload=Workload())
+    ctx = next(s for s in e.suggestions if s.kind == "context").changes["ctx"]
+    kv8 = next(s for s in e.suggestions if s.changes == {"kv": "q8_0"})
+    # 25.77 GB − (16.06 − 1.05 GB of embeddings kept in RAM) − 0.6 GB of buffers − 1 GiB headroom
+    # leaves ~9.0 GB: ~69K tokens at 128 KiB each
+    assert 66_000 < ctx < 72_000
+    assert "allows" in kv8.text
+
+
+def test_every_explanation_term_has_a_glossary_page():
+    cases = [
+        (llama_8b(), Q4_K_M, [RTX_4090, RTX_3090], Workload(batch=4)),
+        (gpt_oss_120b(), MXFP4, [RTX_4090], Workload(ram_bytes=64 * GIB)),
+        (llama_70b(), AWQ, [RTX_3090, RTX_3090], Workload(runtime="vllm", kv_cache_type="fp8")),
+        (deepseek_v3(), Q4_K_M, [RTX_4090], Workload(hosts=4)),
+    ]
+    for model, quant, devices, w in cases:
+        e = estimate(model=model, quant=quant, devices=devices, workload=w)
+        terms = {x.term for x in e.explanations.values()}
+        for p in e.plans:
+            terms |= {x.term for x in p.explanations.values()} | set(p.terms)
+        assert terms <= GLOSSARY_TERMS, terms - GLOSSARY_TERMS
