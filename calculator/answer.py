@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 
-from catalog.models import Gpu
+from pydantic import ValidationError
+
+from catalog.models import Quantization
 
 from .engine import Estimate, Plan, Workload, estimate
-from .engine.units import format_bytes, format_rate
-from .forms import QuestionForm, device_summary
+from .engine.units import GIB, format_bytes, format_rate
+from .forms import ENGINE_RUNTIME, QuestionForm, device_summary
 
 STRATEGY_NAMES = {
     "single": "one GPU",
@@ -17,6 +19,15 @@ STRATEGY_NAMES = {
     "expert_offload": "MoE expert offload",
     "rpc_cluster": "an RPC cluster",
 }
+STRATEGY_TITLES = {
+    "single": "One GPU",
+    "layer_split": "Layer split",
+    "tensor_parallel": "Tensor parallel",
+    "replicas": "Replicas",
+    "cpu_offload": "CPU offload",
+    "expert_offload": "Expert offload",
+    "rpc_cluster": "RPC cluster",
+}
 STRATEGY_TERMS = {
     "single": "vram",
     "layer_split": "layer-split",
@@ -26,17 +37,52 @@ STRATEGY_TERMS = {
     "expert_offload": "moe-expert-offload",
     "rpc_cluster": "rpc-clustering",
 }
+# The launch command shown for each runtime of the form (keys of Plan.commands).
+COMMAND_FOR_RUNTIME = {"llama-cpp": "llama-server", "ollama": "ollama", "vllm": "vllm", "mlx": "mlx_lm"}
+CHART_CONTEXTS = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
+CHART_USERS = [1, 2, 4, 8, 16, 32, 64]
 
 
-def answer(form: QuestionForm) -> Estimate:
-    """Run the engine on a valid form's question."""
+class EngineRefused(ValueError):
+    """The engine found the question impossible (e.g. a prompt longer than the context)."""
+
+
+def workload(form: QuestionForm, **changes) -> Workload:
     data = form.cleaned_data
-    return estimate(
-        model=data["model"].as_spec(),
-        quant=data["quant"].as_spec(),
-        devices=[gpu.as_spec() for gpu in form.devices],
-        workload=Workload(context_tokens=data["ctx"], batch=data["batch"]),
-    )
+    fields = {
+        "context_tokens": data["ctx"],
+        "batch": data["batch"],
+        "prompt_tokens": data["prompt"],
+        "kv_cache_type": data["kv"],
+        "runtime": ENGINE_RUNTIME[data["runtime"]],
+        "hosts": data["hosts"],
+    }
+    if data.get("ram_gb"):
+        fields["ram_bytes"] = data["ram_gb"] * GIB  # RAM is sold in GiB, like VRAM
+    if data.get("link"):
+        fields |= data["link"].workload_fields()
+    fields |= changes
+    fields["prompt_tokens"] = min(fields["prompt_tokens"], fields["context_tokens"])
+    return Workload(**fields)
+
+
+def answer(form: QuestionForm, *, with_suggestions: bool = True) -> Estimate:
+    """Run the engine on a valid form's question; the engine's refusals become EngineRefused."""
+    data = form.cleaned_data
+    candidates = [q.as_spec() for q in Quantization.objects.listed()] if with_suggestions else None
+    try:
+        return estimate(
+            model=data["model"].as_spec(),
+            quant=data["quant"].as_spec(),
+            devices=[gpu.as_spec() for gpu in form.devices],
+            workload=workload(form),
+            candidates=candidates,
+            with_suggestions=with_suggestions,
+        )
+    except ValidationError as error:
+        raise EngineRefused(
+            "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -47,18 +93,17 @@ class Verdict:
     headroom: str
 
 
-def verdict(result: Estimate, devices: list[Gpu]) -> Verdict:
-    hardware = device_summary(devices)
+def verdict(result: Estimate, hardware: str) -> Verdict:
     plan = result.recommended_plan
     if plan is None:
-        short = max(
-            d.used_bytes + d.headroom_bytes - d.capacity_bytes for p in result.plans for d in p.devices
+        short = min(
+            max(d.used_bytes + d.headroom_bytes - d.capacity_bytes for d in p.devices) for p in result.plans
         )
         return Verdict(
             False,
             False,
             f"No: it does not fit on {hardware}.",
-            f"about {format_bytes(short)} short on the fullest device of the closest plan",
+            f"{format_bytes(short)} short in the closest plan",
         )
     free = min(d.free_bytes for d in plan.devices)
     speed = f", about {format_rate(plan.decode_tok_s)} tok/s per user" if plan.decode_tok_s else ""
@@ -68,7 +113,7 @@ def verdict(result: Estimate, devices: list[Gpu]) -> Verdict:
         True,
         plan.tight,
         f"{word}: fits on {hardware} {where}{speed}.",
-        f"{format_bytes(free)} left on the fullest device",
+        f"{format_bytes(free)} free on the fullest device",
     )
 
 
@@ -106,6 +151,48 @@ def memory_bars(plan: Plan) -> list[dict]:
                 "used": format_bytes(device.used_bytes),
                 "capacity": format_bytes(device.capacity_bytes),
                 "free": format_bytes(device.free_bytes),
+                "headroom": format_bytes(device.headroom_bytes),
             }
         )
     return bars
+
+
+def suggestion_links(result: Estimate, form: QuestionForm) -> list[dict]:
+    """Each of the engine's "what to change" as a permalink to the changed question."""
+    links = []
+    for suggestion in result.suggestions:
+        url = form.permalink(**suggestion.changes) if suggestion.changes else None
+        links.append({"text": suggestion.text, "url": url, "kind": suggestion.kind, "fits": suggestion.fits})
+    return links
+
+
+def launch_command(plan: Plan, form: QuestionForm) -> tuple[str, str] | None:
+    """(tool, command) for the runtime the visitor chose, if that runtime can run this plan."""
+    key = COMMAND_FOR_RUNTIME[form.cleaned_data["runtime"]]
+    command = plan.commands.get(key)
+    return (key, command) if command else None
+
+
+def result_context(result: Estimate, form: QuestionForm) -> dict:
+    """Everything the #result partial shows, for the page, snapshots and the glossary's examples."""
+    plan = result.recommended_plan or _closest(result)
+    return {
+        "result": result,
+        "verdict": verdict(result, device_summary(form.devices)),
+        "shown_plan": plan,
+        "bars": memory_bars(plan),
+        "plans": result.plans,
+        "suggestions": suggestion_links(result, form),
+        "command": launch_command(plan, form),
+        "permalink": form.permalink(),
+        "strategy_names": STRATEGY_NAMES,
+        "strategy_titles": STRATEGY_TITLES,
+        "strategy_terms": STRATEGY_TERMS,
+    }
+
+
+def _closest(result: Estimate) -> Plan:
+    """When nothing fits, the plan that misses by the least."""
+    return min(
+        result.plans, key=lambda p: max(d.used_bytes + d.headroom_bytes - d.capacity_bytes for d in p.devices)
+    )

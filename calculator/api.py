@@ -3,8 +3,8 @@
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from .answer import answer
-from .engine import Estimate
+from .answer import EngineRefused, answer
+from .engine import Estimate, Plan
 from .forms import QuestionForm, unknown_parameters
 
 ALLOWED = set(QuestionForm.FIELDS)
@@ -17,10 +17,15 @@ def estimate(request):
     if not form.is_valid() or errors:
         errors |= {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         return JsonResponse({"errors": errors}, status=400)
-    return JsonResponse(estimate_json(answer(form), permalink=f"/?{form.canonical_query()}"))
+    try:
+        result = answer(form)
+    except EngineRefused as refusal:
+        return JsonResponse({"errors": {"__all__": [str(refusal)]}}, status=400)
+    return JsonResponse(estimate_json(result, permalink=form.permalink()))
 
 
 def estimate_json(result: Estimate, *, permalink: str) -> dict:
+    """The engine's Estimate as JSON, with the derived values (fits, totals, free bytes) spelled out."""
     return {
         "engine_version": result.engine_version,
         "model": result.model,
@@ -29,39 +34,29 @@ def estimate_json(result: Estimate, *, permalink: str) -> dict:
         "recommended": result.recommended,
         "reason": result.reason,
         "permalink": permalink,
-        "memory": {
-            "weights_bytes": result.memory.weights_bytes,
-            "kv_cache_bytes": result.memory.kv_cache_bytes,
-            "compute_bytes": result.memory.compute_bytes,
-            "overhead_bytes": result.memory.overhead_bytes,
-            "total_bytes": result.memory.total_bytes,
-        },
-        "plans": [
-            {
-                "strategy": plan.strategy,
-                "fits": plan.fits,
-                "tight": plan.tight,
-                "decode_tok_s": plan.decode_tok_s,
-                "prefill_tok_s": plan.prefill_tok_s,
-                "ttft_s": plan.ttft_s,
-                "notes": list(plan.notes),
-                "devices": [
-                    {
-                        "gpu": d.gpu,
-                        "layers": d.layers,
-                        "weights_bytes": d.weights_bytes,
-                        "kv_cache_bytes": d.kv_cache_bytes,
-                        "compute_bytes": d.compute_bytes,
-                        "overhead_bytes": d.overhead_bytes,
-                        "used_bytes": d.used_bytes,
-                        "capacity_bytes": d.capacity_bytes,
-                        "free_bytes": d.free_bytes,
-                        "fits": d.fits,
-                    }
-                    for d in plan.devices
-                ],
-            }
-            for plan in result.plans
-        ],
+        "memory": {**result.memory.model_dump(), "total_bytes": result.memory.total_bytes},
+        "plans": [plan_json(plan) for plan in result.plans],
+        "unavailable": result.unavailable,
+        "suggestions": [s.model_dump(mode="json") for s in result.suggestions],
+        "context_tokens_allocated": result.context_tokens_allocated,
         "explanations": {key: e.model_dump() for key, e in result.explanations.items()},
+    }
+
+
+def plan_json(plan: Plan) -> dict:
+    return {
+        **plan.model_dump(mode="json", exclude={"devices"}),
+        "fits": plan.fits,
+        "tight": plan.tight,
+        "devices": [
+            {
+                **d.model_dump(mode="json", exclude={"name"}),
+                "name": d.name,
+                "used_bytes": d.used_bytes,
+                "free_bytes": d.free_bytes,
+                "fits": d.fits,
+                "tight": d.tight,
+            }
+            for d in plan.devices
+        ],
     }

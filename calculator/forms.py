@@ -12,7 +12,20 @@ MAX_BATCH = 1024
 MAX_DEVICES = 64
 CONTEXT_PRESETS = [4096, 8192, 16384, 32768, 65536, 131072]
 
-DEFAULTS = {"ctx": 4096, "batch": 1}
+DEFAULTS = {"ctx": 4096, "batch": 1, "prompt": 512, "kv": "f16", "runtime": "llama-cpp", "hosts": 1}
+# KV cache types people pick; the engine knows a few more (q5_0, iq4_nl...) for the API.
+KV_CHOICES = [
+    ("f16", "f16 (default)"),
+    ("bf16", "bf16"),
+    ("q8_0", "q8_0"),
+    ("q4_0", "q4_0"),
+    ("fp8", "fp8 (vLLM)"),
+]
+RUNTIME_CHOICES = [("llama-cpp", "llama.cpp"), ("ollama", "Ollama"), ("vllm", "vLLM"), ("mlx", "MLX")]
+# Runtime slug (URL) -> the engine's name for it. Ollama runs llama.cpp underneath.
+ENGINE_RUNTIME = {"llama-cpp": "llama.cpp", "ollama": "ollama", "vllm": "vllm", "mlx": "mlx"}
+MAX_RAM_GB = 4096
+MAX_HOSTS = 16
 # The question the page answers on a first visit, before anyone has typed anything.
 FIRST_VISIT = {
     "model": "llama-3-1-70b-instruct",
@@ -30,19 +43,44 @@ class QuestionForm(forms.Form):
     (`gpu=a&count=2`); both mean the same list of devices.
     """
 
-    FIELDS = ["model", "quant", "gpu", "count", "ctx", "batch"]
+    FIELDS = [
+        "model",
+        "quant",
+        "gpu",
+        "count",
+        "ctx",
+        "batch",
+        "prompt",
+        "kv",
+        "runtime",
+        "ram_gb",
+        "link",
+        "hosts",
+    ]
 
     model = forms.SlugField(label="Model")
     quant = forms.SlugField(label="Format")
-    gpu = forms.CharField(label="GPU", required=True)
+    gpu = forms.CharField(label="GPU", required=False)  # read as a list in __init__
     count = forms.IntegerField(label="How many", min_value=1, max_value=MAX_DEVICES, required=False)
     ctx = forms.IntegerField(label="Context (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False)
-    batch = forms.IntegerField(label="Concurrent sequences", min_value=1, max_value=MAX_BATCH, required=False)
+    batch = forms.IntegerField(label="Concurrent users", min_value=1, max_value=MAX_BATCH, required=False)
+    prompt = forms.IntegerField(
+        label="Prompt length (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False
+    )
+    kv = forms.ChoiceField(label="KV cache type", choices=KV_CHOICES, required=False)
+    runtime = forms.ChoiceField(label="Runtime", choices=RUNTIME_CHOICES, required=False)
+    ram_gb = forms.IntegerField(label="System RAM (GB)", min_value=1, max_value=MAX_RAM_GB, required=False)
+    link = forms.SlugField(label="Link between GPUs", required=False)
+    hosts = forms.IntegerField(label="Machines", min_value=1, max_value=MAX_HOSTS, required=False)
 
     def __init__(self, data: QueryDict, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.gpu_slugs = [s.strip() for s in data.getlist("gpu") if s.strip()]
-        self.counts_raw = data.getlist("count")
+        gpus, counts = [s.strip() for s in data.getlist("gpu")], data.getlist("count")
+        if len(counts) == len(gpus):  # hardware rows: drop the rows left empty
+            rows = [(g, c) for g, c in zip(gpus, counts, strict=True) if g]
+            self.gpu_slugs, self.counts_raw = [g for g, _ in rows], [c for _, c in rows]
+        else:
+            self.gpu_slugs, self.counts_raw = [g for g in gpus if g], counts
 
     def clean_gpu(self):
         if not self.gpu_slugs:
@@ -87,16 +125,32 @@ class QuestionForm(forms.Form):
             raise forms.ValidationError(f"At most {MAX_DEVICES} devices.")
         return counts
 
+    def clean_link(self):
+        slug = self.cleaned_data["link"]
+        if not slug:
+            return None
+        from catalog.models import Interconnect
+
+        try:
+            return Interconnect.objects.get(slug=slug)
+        except Interconnect.DoesNotExist:
+            raise forms.ValidationError(f"Unknown link “{slug}”.") from None
+
     def clean(self):
         data = super().clean()
         for name, default in DEFAULTS.items():
-            if data.get(name) is None and name not in self.errors:
+            if data.get(name) in (None, "") and name not in self.errors:
                 data[name] = default
         model, ctx = data.get("model"), data.get("ctx")
         if model and ctx and model.max_position_embeddings and ctx > model.max_position_embeddings:
             self.add_error(
                 "ctx", f"{model.name} reads at most {model.max_position_embeddings:,} tokens of context."
             )
+        if ctx and "prompt" not in self.errors:
+            if self.data.get("prompt") in (None, ""):
+                data["prompt"] = min(data["prompt"], ctx)  # the default prompt never exceeds the context
+            elif data["prompt"] > ctx:
+                self.add_error("prompt", f"A prompt cannot be longer than the context ({ctx:,} tokens).")
         return data
 
     @property
@@ -105,21 +159,51 @@ class QuestionForm(forms.Form):
         found, counts = self.cleaned_data["gpu"], self.cleaned_data["count"]
         return [found[slug] for slug, n in zip(self.gpu_slugs, counts, strict=True) for _ in range(n)]
 
-    def canonical_query(self) -> str:
-        """Every input in a fixed order, defaults left out, devices grouped as gpu + count."""
-        data = self.cleaned_data
-        pairs = [("model", data["model"].slug), ("quant", data["quant"].slug)]
-        for slug, n in _group(d.slug for d in self.devices):
+    def canonical_query(self, **changes) -> str:
+        """Every input in a fixed order, defaults left out, devices grouped as gpu + count.
+
+        `changes` rewrite inputs first, with the engine's suggestion keys: quant, ctx, kv, ram_gb,
+        gpu_count (that many of the largest GPU of the question).
+        """
+        data = {**self.cleaned_data}
+        explicit_prompt = self.data.get("prompt") not in (None, "")
+        runs = _group(d.slug for d in self.devices)
+        for key, value in changes.items():
+            if key == "gpu_count":
+                largest = max(self.devices, key=lambda g: g.memory_bytes * g.gpu_memory_fraction)
+                runs = [(largest.slug, int(value))]
+            elif key == "quant":
+                data["quant_slug"] = str(value)
+            elif key == "ctx":
+                data["ctx"] = int(value)
+                if not explicit_prompt:
+                    data["prompt"] = min(DEFAULTS["prompt"], data["ctx"])
+            elif key in ("batch", "prompt", "ram_gb", "hosts"):
+                data[key] = int(value)
+                explicit_prompt = explicit_prompt or key == "prompt"
+            else:
+                data[key] = value
+        pairs = [("model", data["model"].slug), ("quant", data.get("quant_slug", data["quant"].slug))]
+        for slug, n in runs:
             pairs.append(("gpu", slug))
             if n != 1:
                 pairs.append(("count", str(n)))
-        for name, default in DEFAULTS.items():
-            if data[name] != default:
+        for name in ("ctx", "batch", "prompt", "kv", "runtime"):
+            if data[name] != DEFAULTS[name] and (name != "prompt" or explicit_prompt):
                 pairs.append((name, str(data[name])))
+        if data.get("ram_gb"):
+            pairs.append(("ram_gb", str(data["ram_gb"])))
+        if data.get("link"):
+            pairs.append(("link", data["link"] if isinstance(data["link"], str) else data["link"].slug))
+        if data["hosts"] != DEFAULTS["hosts"]:
+            pairs.append(("hosts", str(data["hosts"])))
         query = QueryDict(mutable=True)
         for key, value in pairs:
             query.appendlist(key, value)
         return query.urlencode(safe="")
+
+    def permalink(self, **changes) -> str:
+        return f"/?{self.canonical_query(**changes)}"
 
 
 def _group(slugs) -> list[tuple[str, int]]:

@@ -3,7 +3,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from calculator import answer as answers
-from calculator.forms import QuestionForm
+from calculator.forms import QuestionForm, device_summary
 
 from .content import library
 
@@ -53,10 +53,10 @@ def worked_example(query) -> dict:
     form = QuestionForm(query)
     if not form.is_valid():
         return {"example_errors": form.errors}
-    result = answers.answer(form)
+    result = answers.answer(form, with_suggestions=False)
     return {
         "example": result,
         "example_plan": result.recommended_plan or result.plans[-1],
-        "example_verdict": answers.verdict(result, form.devices),
-        "example_permalink": f"/?{form.canonical_query()}",
+        "example_verdict": answers.verdict(result, device_summary(form.devices)),
+        "example_permalink": form.permalink(),
     }

@@ -16,5 +16,23 @@ def tok_s(value):
 
 
 @register.filter
+def tok_s_range(value, plan):
+    """'18.7 tok/s (16.6–20.8)': the estimate and the range published measurements give it."""
+    if value is None:
+        return "–"
+    low, high = getattr(plan, "decode_tok_s_low", None), getattr(plan, "decode_tok_s_high", None)
+    if low and high:
+        return f"{format_rate(value)} tok/s ({format_rate(low)}–{format_rate(high)})"
+    return f"{format_rate(value)} tok/s"
+
+
+@register.filter
+def seconds(value):
+    if value is None:
+        return "–"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key)

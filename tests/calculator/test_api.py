@@ -111,9 +111,9 @@ def test_context_beyond_the_model_says_its_limit(client, catalog):
     assert "131,072" in response.json()["errors"]["ctx"][0]
 
 
-def test_estimate_runs_three_queries(client, catalog, django_assert_num_queries):
-    # 1 model, 2 quantization, 3 GPUs (all devices in one query)
-    with django_assert_num_queries(3):
+def test_estimate_runs_four_queries(client, catalog, django_assert_num_queries):
+    # 1 model, 2 quantization, 3 GPUs (all devices in one query), 4 listed formats for suggestions
+    with django_assert_num_queries(4):
         response = get(
             client,
             model="llama-3-1-8b-instruct",

@@ -24,8 +24,8 @@ def test_htmx_request_gets_only_the_result_partial_and_the_canonical_url(client,
     assert response.template_name == "calculator/page.html#result"
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="result"')
-    assert "<form" not in html
-    assert response["HX-Replace-Url"] == QUESTION
+    assert 'id="question"' not in html
+    assert response["HX-Push-Url"] == QUESTION
 
 
 def test_history_restore_gets_the_full_page(client, catalog):
@@ -76,7 +76,13 @@ def test_every_result_number_links_to_its_glossary_entry(client, catalog):
         assert f'href="/glossary/{slug}/"' in html
 
 
-def test_page_query_count_is_bounded(client, catalog, django_assert_max_num_queries):
-    # 3 to answer (model, quant, GPUs) + 3 for the pickers (models, quants, GPUs) + 1 slack
-    with django_assert_max_num_queries(7):
+def test_page_query_count_is_bounded(client, catalog, django_assert_num_queries):
+    # answer: model, quant, GPUs, listed formats (suggestions); pickers: models, formats, GPUs, links
+    with django_assert_num_queries(8):
         client.get(QUESTION)
+
+
+def test_htmx_partial_skips_the_pickers_queries(client, catalog, django_assert_num_queries):
+    # model, quant, GPUs, listed formats: the pickers are not rendered in the partial
+    with django_assert_num_queries(4):
+        client.get(QUESTION, headers={"HX-Request": "true"})

@@ -3,6 +3,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from catalog.models import Gpu
+
 pytestmark = pytest.mark.e2e
 
 QUESTION = "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
@@ -14,7 +16,7 @@ def test_changing_an_input_updates_the_result_and_the_url_without_a_reload(page,
     expect(verdict).to_contain_text("fits on 2× GeForce RTX 3090")
     page.evaluate("window.__same_document = true")
 
-    page.get_by_label("How many").fill("1")
+    page.get_by_label("How many (GPU 1)").fill("1")
     expect(verdict).to_contain_text("No: it does not fit on 1× GeForce RTX 3090")
     expect(page).to_have_url(re.compile(r"gpu=geforce-rtx-3090&ctx=8192$"))
     assert page.evaluate("window.__same_document") is True  # no page load happened
@@ -22,6 +24,7 @@ def test_changing_an_input_updates_the_result_and_the_url_without_a_reload(page,
     page.get_by_label("Model").select_option("llama-3-1-8b-instruct")
     expect(verdict).to_contain_text("Yes: fits on 1× GeForce RTX 3090 on one GPU")
     expect(page).to_have_url(re.compile(r"model=llama-3-1-8b-instruct"))
+    assert page.evaluate("window.__same_document") is True
 
 
 def test_reloading_the_permalink_shows_the_same_result(page, live_server):
@@ -34,6 +37,18 @@ def test_reloading_the_permalink_shows_the_same_result(page, live_server):
     expect(verdict).to_have_text(before[0])
     expect(page.get_by_test_id("kv-cache")).to_have_text(before[1])
     expect(page.get_by_label("Context (tokens)")).to_have_value("32768")
+
+
+def test_back_button_returns_to_the_previous_question(page, live_server):
+    page.goto(live_server.url + QUESTION)
+    verdict = page.get_by_test_id("verdict")
+    first = verdict.inner_text()
+    page.get_by_label("Format").select_option("q8_0")
+    expect(verdict).not_to_have_text(first)
+    expect(page).to_have_url(re.compile(r"quant=q8_0"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"quant=q4_k_m"))
+    expect(verdict).to_have_text(first)
 
 
 def test_bad_input_shows_a_message_next_to_the_field_live(page, live_server):
@@ -50,13 +65,55 @@ def test_without_javascript_the_submit_button_gives_the_same_result(page_without
     page.goto(live_server.url + "/")
     page.get_by_label("Model").select_option("llama-3-1-70b-instruct")
     page.get_by_label("Format").select_option("q4_k_m")
-    page.get_by_label("GPU").select_option("geforce-rtx-3090")
-    page.get_by_label("How many").fill("2")
+    page.get_by_label("GPU 1", exact=True).select_option("geforce-rtx-3090")
+    page.get_by_label("How many (GPU 1)").fill("2")
     page.get_by_label("Context (tokens)").fill("8192")
     page.get_by_role("button", name="Will it run?").click()
-    expect(page.get_by_test_id("verdict")).to_contain_text(
-        "Yes: fits on 2× GeForce RTX 3090 with a layer split"
-    )
+    expect(page.get_by_test_id("verdict")).to_contain_text("fits on 2× GeForce RTX 3090 with")
     no_js = page.get_by_test_id("verdict").inner_text()
     page.goto(live_server.url + QUESTION)
     assert page.get_by_test_id("verdict").inner_text() == no_js
+
+
+def test_copy_button_copies_the_launch_command(browser, live_server, catalog):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + QUESTION)
+        command = page.get_by_test_id("launch-command").inner_text().strip()
+        assert command.startswith("llama-server")
+        page.get_by_role("button", name="Copy").click()
+        expect(page.get_by_role("button", name="Copied")).to_be_visible()
+        assert page.evaluate("navigator.clipboard.readText()") == command
+    finally:
+        context.close()
+
+
+def test_a_shared_snapshot_keeps_its_numbers_after_an_admin_edits_the_gpu(page, live_server):
+    page.goto(live_server.url + QUESTION)
+    decode = page.get_by_test_id("decode").inner_text()
+    page.get_by_role("button", name="Share a snapshot").click()
+    expect(page).to_have_url(re.compile(r"/r/[a-z2-9]{10}$"))
+    shared_url = page.url
+    expect(page.get_by_test_id("same")).to_be_visible()
+
+    Gpu.objects.filter(slug="geforce-rtx-3090").update(bandwidth_gb_s=400.0)
+    page.goto(shared_url)
+    expect(page.get_by_test_id("decode")).to_have_text(decode)
+    expect(page.get_by_test_id("differs")).to_be_visible()
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
+def test_layout_fits_phone_and_desktop_widths(browser, live_server, catalog, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + QUESTION)
+        expect(page.get_by_test_id("verdict")).to_be_visible()
+        # nothing but the plans table (which scrolls in its own box) is wider than the screen
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        box = page.get_by_role("button", name="Will it run?").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
+    finally:
+        context.close()

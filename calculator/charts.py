@@ -1,0 +1,144 @@
+"""Speed against context length and against concurrent users, as server-rendered SVG geometry.
+
+Each point is the engine's estimate for the question with one input changed, for the plan the
+result recommends (or, when nothing fits, the closest plan).
+"""
+
+import math
+from dataclasses import dataclass
+
+from .engine import Plan, estimate
+from .forms import QuestionForm
+
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 320, 160, 40, 24, 8, 8
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str
+    value: float | None
+    low: float | None
+    high: float | None
+    fits: bool
+    current: bool
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    unit: str
+    points: list[Point]
+    line: str  # SVG polyline points of the estimate, where it fits
+    band: str  # SVG polygon points of the low-high range
+    dots: list[dict]
+    y_max: float
+    y_ticks: list[dict]
+    width: int = WIDTH
+    height: int = HEIGHT
+
+
+def _plan_like(plans: tuple[Plan, ...], strategy: str) -> Plan | None:
+    return next((p for p in plans if p.strategy == strategy), None)
+
+
+def _series(form: QuestionForm, strategy: str, changes: list[dict], *, aggregate: bool) -> list[tuple]:
+    from .answer import workload
+
+    data = form.cleaned_data
+    model, quant = data["model"].as_spec(), data["quant"].as_spec()
+    devices = [g.as_spec() for g in form.devices]
+    out = []
+    for change in changes:
+        try:
+            result = estimate(
+                model=model,
+                quant=quant,
+                devices=devices,
+                workload=workload(form, **change),
+                with_suggestions=False,
+            )
+        except ValueError:
+            out.append((None, None, None, False))
+            continue
+        plan = _plan_like(result.plans, strategy)
+        if plan is None:
+            out.append((None, None, None, False))
+            continue
+        if aggregate:
+            scale = (plan.decode_tok_s_aggregate or 0) / plan.decode_tok_s if plan.decode_tok_s else 1
+            value = plan.decode_tok_s_aggregate
+        else:
+            scale, value = 1, plan.decode_tok_s
+        low = plan.decode_tok_s_low * scale if plan.decode_tok_s_low else value
+        high = plan.decode_tok_s_high * scale if plan.decode_tok_s_high else value
+        out.append((value, low, high, plan.fits))
+    return out
+
+
+def _chart(title: str, unit: str, labels: list[str], series: list[tuple], current: int) -> Chart:
+    points = [
+        Point(label, v, lo, hi, fits, i == current)
+        for i, (label, (v, lo, hi, fits)) in enumerate(zip(labels, series, strict=True))
+    ]
+    y_max = max([p.high or p.value or 0 for p in points] + [1.0])
+    y_max = _nice(y_max)
+    inner_w, inner_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
+    n = max(len(points) - 1, 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return PAD_LEFT + inner_w * i / n, PAD_TOP + inner_h * (1 - v / y_max)
+
+    fitting = [(i, p) for i, p in enumerate(points) if p.value is not None and p.fits]
+    line = " ".join(f"{x:.1f},{y:.1f}" for i, p in fitting for x, y in [xy(i, p.value)])
+    upper = [xy(i, p.high) for i, p in fitting]
+    lower = [xy(i, p.low) for i, p in reversed(fitting)]
+    band = " ".join(f"{x:.1f},{y:.1f}" for x, y in upper + lower)
+    dots = []
+    for i, p in enumerate(points):
+        x, y = xy(i, p.value if p.value is not None and p.fits else 0)
+        dots.append({"x": round(x, 1), "y": round(y, 1), "point": p, "label_y": HEIGHT - 6})
+    ticks = [{"y": round(xy(0, v)[1], 1), "label": f"{v:g}"} for v in (0, y_max / 2, y_max)]
+    return Chart(title, unit, points, line, band, dots, y_max, ticks)
+
+
+def _nice(value: float) -> float:
+    exponent = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * exponent:
+            return step * exponent
+    return 10 * exponent
+
+
+def _short(tokens: int) -> str:
+    return f"{tokens // 1024}k" if tokens >= 1024 else str(tokens)
+
+
+def speed_vs_context(form: QuestionForm, strategy: str) -> Chart:
+    from .answer import CHART_CONTEXTS
+
+    ctx = form.cleaned_data["ctx"]
+    limit = form.cleaned_data["model"].max_position_embeddings or CHART_CONTEXTS[-1]
+    contexts = sorted({c for c in CHART_CONTEXTS if c <= limit} | {ctx})
+    series = _series(form, strategy, [{"context_tokens": c} for c in contexts], aggregate=False)
+    return _chart(
+        "Decode speed per user against context length",
+        "tok/s",
+        [_short(c) for c in contexts],
+        series,
+        contexts.index(ctx),
+    )
+
+
+def speed_vs_users(form: QuestionForm, strategy: str) -> Chart:
+    from .answer import CHART_USERS
+
+    batch = form.cleaned_data["batch"]
+    users = sorted(set(CHART_USERS) | {batch})
+    series = _series(form, strategy, [{"batch": b} for b in users], aggregate=True)
+    return _chart(
+        "Total decode speed against concurrent users",
+        "tok/s",
+        [str(u) for u in users],
+        series,
+        users.index(batch),
+    )

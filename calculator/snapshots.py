@@ -1,0 +1,75 @@
+"""Shared results: save the inputs, the catalog values used and the estimate; show them unchanged later."""
+
+from django.http import QueryDict
+
+from . import answer as answers
+from .engine import ENGINE_VERSION, Estimate
+from .forms import QuestionForm, device_summary
+from .models import Snapshot
+
+
+def save(form: QuestionForm) -> Snapshot:
+    result = answers.answer(form)
+    data = form.cleaned_data
+    specs = {
+        "model": data["model"].as_spec().model_dump(mode="json"),
+        "quant": data["quant"].as_spec().model_dump(mode="json"),
+        "devices": [g.as_spec().model_dump(mode="json") for g in form.devices],
+        "workload": answers.workload(form).model_dump(mode="json"),
+        "hardware": device_summary(form.devices),
+        "model_name": data["model"].name,
+        "quant_name": data["quant"].name,
+    }
+    query = form.canonical_query()
+    snapshot, _ = Snapshot.objects.get_or_create(
+        id=Snapshot.make_id(query, specs, ENGINE_VERSION),
+        defaults={
+            "query": query,
+            "specs": specs,
+            "result": result.model_dump(mode="json"),
+            "engine_version": ENGINE_VERSION,
+        },
+    )
+    return snapshot
+
+
+def show(snapshot_id: str) -> dict:
+    """The snapshot's own numbers, and whether today's catalog and engine give different ones."""
+    snapshot = Snapshot.objects.get(id=snapshot_id)
+    result = Estimate.model_validate(snapshot.result)
+    hardware = snapshot.specs["hardware"]
+    context = {
+        "snapshot": snapshot,
+        "result": result,
+        "verdict": answers.verdict(result, hardware),
+        "shown_plan": result.recommended_plan or answers._closest(result),
+        "plans": result.plans,
+        "strategy_names": answers.STRATEGY_NAMES,
+        "strategy_titles": answers.STRATEGY_TITLES,
+        "strategy_terms": answers.STRATEGY_TERMS,
+        "permalink": f"/?{snapshot.query}",
+    }
+    context["bars"] = answers.memory_bars(context["shown_plan"])
+    today = QuestionForm(QueryDict(snapshot.query))
+    if not today.is_valid():
+        context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
+        return context
+    try:
+        fresh = answers.answer(today, with_suggestions=False)
+    except answers.EngineRefused as refusal:
+        context["today"] = {"differs": True, "reason": str(refusal)}
+        return context
+    same = _headline(fresh) == _headline(result)
+    context["today"] = {"differs": not same, "url": f"/?{snapshot.query}"}
+    return context
+
+
+def _headline(result: Estimate) -> tuple:
+    """What a reader compares: the verdict, the memory and the recommended plan's speed."""
+    plan = result.recommended_plan
+    return (
+        result.recommended,
+        result.memory.model_dump(),
+        round(plan.decode_tok_s, 1) if plan and plan.decode_tok_s else None,
+        tuple((d.gpu, d.used_bytes) for d in plan.devices) if plan else (),
+    )

@@ -1,0 +1,157 @@
+"""What the result shows: every plan, suggestions as permalinks, charts, launch command, snapshots, compare."""
+
+import re
+
+import pytest
+
+from calculator.models import Snapshot
+from catalog.models import Gpu
+
+pytestmark = pytest.mark.django_db
+
+QUESTION = "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+
+
+def test_every_plan_is_shown_side_by_side_with_the_recommended_first(client, catalog):
+    response = client.get(QUESTION)
+    html = response.content.decode()
+    strategies = re.findall(r'data-strategy="([a-z_]+)"', html)
+    assert strategies[0] == response.context["result"].recommended == "layer_split"
+    assert {"single", "layer_split", "tensor_parallel", "replicas"} <= set(strategies)
+    assert 'class="nofit" data-strategy="single"' in html  # 70B does not fit one 24 GB card: greyed
+
+
+def test_suggestions_are_permalinks_to_the_changed_question(client, catalog):
+    response = client.get("/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ctx=8192")
+    suggestions = response.context["suggestions"]
+    assert suggestions, "a 70B on one 24 GB card must get suggestions"
+    urls = [s["url"] for s in suggestions if s["url"]]
+    assert any("count=" in u for u in urls)  # how many GPUs of this kind would fit it
+    for url in urls:
+        assert client.get(url).status_code == 200
+
+
+def test_gpu_count_suggestion_fits_when_followed(client, catalog):
+    response = client.get("/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ctx=8192")
+    url = next(s["url"] for s in response.context["suggestions"] if s["kind"] == "gpu_count")
+    assert client.get(url).context["verdict"].fits
+
+
+def test_charts_plot_speed_against_context_and_users(client, catalog):
+    response = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=8192")
+    context_chart, users_chart = response.context["charts"]
+    speeds = [p.value for p in context_chart.points if p.fits]
+    assert speeds == sorted(speeds, reverse=True)  # longer context, more KV read per token: slower
+    totals = [p.value for p in users_chart.points if p.fits]
+    assert totals[1] > totals[0]  # two users together get more tokens per second than one
+    assert "<polyline" in response.content.decode()
+
+
+def test_launch_command_follows_the_chosen_runtime(client, catalog):
+    llama = client.get(QUESTION).context["command"]
+    assert llama[0] == "llama-server" and "-ngl" in llama[1]
+    vllm = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=f16&gpu=geforce-rtx-4090&count=2&runtime=vllm"
+    ).context["command"]
+    assert vllm[0] == "vllm" and vllm[1].startswith("vllm serve")
+
+
+def test_mixed_gpus_are_a_list_of_devices(client, catalog):
+    response = client.get(
+        "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&count=1&gpu=geforce-rtx-3090&count=1"
+    )
+    plan = next(p for p in response.context["plans"] if p.strategy == "layer_split")
+    assert [d.gpu for d in plan.gpu_devices] == ["geforce-rtx-4090", "geforce-rtx-3090"]
+    assert response.context["permalink"].count("gpu=") == 2
+
+
+def test_an_empty_hardware_row_is_ignored(client, catalog):
+    response = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=1&gpu=&count=1&ctx=4096"
+    )
+    assert response.context["verdict"].fits
+    assert response.context["permalink"] == "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090"
+
+
+def test_a_prompt_longer_than_the_context_is_an_error_not_a_500(client, catalog):
+    response = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ctx=1000&prompt=5000"
+    )
+    assert response.status_code == 200
+    assert "cannot be longer than the context" in response.content.decode()
+    api = client.get(
+        "/api/v1/estimate?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ctx=1000&prompt=5000"
+    )
+    assert api.status_code == 400 and "prompt" in api.json()["errors"]
+
+
+def test_a_tiny_context_still_answers(client, catalog):
+    response = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ctx=100")
+    assert response.context["verdict"].fits
+
+
+def test_share_saves_a_snapshot_that_keeps_its_numbers_after_a_catalog_edit(client, catalog):
+    response = client.post("/r/", {"q": QUESTION[2:]})
+    assert response.status_code == 302
+    url = response["Location"]
+    assert re.fullmatch(r"/r/[a-z2-9]{10}", url)
+    before = client.get(url)
+    assert before.status_code == 200 and 'data-testid="same"' in before.content.decode()
+    kv_before = before.context["result"].memory.kv_cache_bytes
+    decode_before = before.context["shown_plan"].decode_tok_s
+
+    Gpu.objects.filter(slug="geforce-rtx-3090").update(bandwidth_gb_s=500.0)  # an admin edits the GPU
+    after = client.get(url)
+    assert after.context["shown_plan"].decode_tok_s == decode_before
+    assert after.context["result"].memory.kv_cache_bytes == kv_before
+    assert 'data-testid="differs"' in after.content.decode()
+    assert client.get(QUESTION).context["shown_plan"].decode_tok_s < decode_before
+
+
+def test_sharing_the_same_question_twice_gives_the_same_short_url(client, catalog):
+    first = client.post("/r/", {"q": QUESTION[2:]})["Location"]
+    second = client.post("/r/", {"q": QUESTION[2:]})["Location"]
+    assert first == second
+    assert Snapshot.objects.count() == 1
+
+
+def test_unknown_snapshot_is_a_404(client, db):
+    assert client.get("/r/zzzzzzzzzz").status_code == 404
+
+
+def test_compare_shows_each_column_with_its_own_permalink(client, catalog):
+    questions = [
+        "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192",
+        "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=apple-m2-ultra-192gb&ctx=8192",
+        "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-5090&ctx=8192",
+    ]
+    response = client.get("/compare/", {"q": questions})
+    assert response.status_code == 200
+    html = response.content.decode()
+    for q in questions:
+        assert f'href="/?{q.replace("&", "&amp;")}"' in html
+    assert len(response.context["columns"]) == 3
+
+
+def test_compare_with_a_bad_column_says_which(client, catalog):
+    response = client.get("/compare/", {"q": ["model=nope&quant=q4_k_m&gpu=geforce-rtx-3090"]})
+    assert response.status_code == 200
+    assert "Unknown model" in response.content.decode()
+
+
+def test_open_graph_meta_carries_the_verdict(client, catalog):
+    html = client.get(QUESTION).content.decode()
+    assert re.search(r'<meta property="og:title" content="[^"]*fits on 2× GeForce RTX 3090', html)
+    assert '<meta name="twitter:card"' in html
+
+
+def test_page_weighs_under_100_kb_with_css_and_js(client, catalog):
+    from pathlib import Path
+
+    html = client.get(QUESTION).content
+    static = Path(__file__).resolve().parents[2] / "static"
+    css_js = sum(p.stat().st_size for p in static.rglob("*") if p.suffix in {".css", ".js"})
+    import django_htmx
+
+    htmx = Path(django_htmx.__file__).parent / "static" / "django_htmx" / "htmx-2.min.js"
+    assert len(html) + css_js + htmx.stat().st_size < 100_000
