@@ -1,72 +1,117 @@
-"""Catalog lists for scripts and the pickers: /api/v1/gpus, /models, /quantizations."""
+"""Catalog lists for scripts and the pickers: /api/v1/gpus, /models, /quantizations, /interconnects,
+/runtimes, /diffusion-models. Filters come from the query string through a Form; a bad value is a 400
+{"errors": {field: [messages]}}. Order is stable (listed first, then by name, then slug)."""
 
+from django import forms
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from .models import Gpu, LlmModel, Quantization
+from .models import DiffusionModel, Gpu, Interconnect, LlmModel, Quantization, Runtime
 
 LIMIT = 50
+GIB = 2**30
+BOOL_CHOICES = [("", ""), ("1", "yes"), ("true", "yes"), ("0", "no"), ("false", "no")]
 
 
-def _query(request, model):
+class CatalogFilter(forms.Form):
+    q = forms.CharField(required=False, max_length=200)
+    listed = forms.TypedChoiceField(
+        required=False, choices=BOOL_CHOICES, coerce=lambda v: v in {"1", "true"}, empty_value=None
+    )
+
+
+class GpuFilter(CatalogFilter):
+    vendor = forms.ChoiceField(required=False, choices=[("", "")] + Gpu.Vendor.choices)
+    min_memory_gb = forms.FloatField(required=False, min_value=0, help_text="GiB")
+    unified = forms.TypedChoiceField(
+        required=False, choices=BOOL_CHOICES, coerce=lambda v: v in {"1", "true"}, empty_value=None
+    )
+
+
+class LlmFilter(CatalogFilter):
+    family = forms.CharField(required=False, max_length=60)
+
+
+class QuantFilter(CatalogFilter):
+    family = forms.ChoiceField(required=False, choices=[("", "")] + Quantization.Family.choices)
+
+
+def _rows(request, model, form_class, order):
+    """(queryset, None) or (None, 400 response)."""
+    form = form_class(request.GET)
+    if not form.is_valid():
+        return None, JsonResponse({"errors": form.errors}, status=400)
+    data = form.cleaned_data
     qs = model.objects.all()
-    if q := request.GET.get("q", "").strip():
-        qs = qs.search(q)
-    if request.GET.get("listed") in {"1", "true"}:
-        qs = qs.listed()
-    return qs
+    if data.get("q"):
+        qs = qs.search(data["q"])
+    if data.get("listed") is not None:
+        qs = qs.filter(listed=data["listed"])
+    if data.get("vendor"):
+        qs = qs.filter(vendor=data["vendor"])
+    if data.get("min_memory_gb") is not None:
+        qs = qs.filter(memory_bytes__gte=data["min_memory_gb"] * GIB)
+    if data.get("unified") is not None:
+        qs = qs.filter(unified_memory=data["unified"])
+    if data.get("family"):
+        qs = qs.filter(family=data["family"])
+    return qs.order_by(*order)[:LIMIT], None
 
 
 @require_GET
 def gpus(request):
-    rows = _query(request, Gpu).order_by("-listed", "name")[:LIMIT]
-    return JsonResponse(
-        {
-            "results": [
-                {
-                    "slug": g.slug,
-                    "name": g.name,
-                    "vendor": g.vendor,
-                    "memory_bytes": g.memory_bytes,
-                    "bandwidth_gb_s": g.bandwidth_gb_s,
-                    "fp16_tflops": g.fp16_tflops,
-                    "unified_memory": g.unified_memory,
-                }
-                for g in rows
-            ]
-        }
-    )
+    rows, error = _rows(request, Gpu, GpuFilter, ["-listed", "name", "slug"])
+    if error:
+        return error
+    fields = ["slug", "name", "vendor", "form_factor", "memory_bytes", "bandwidth_gb_s", "fp16_tflops",
+              "unified_memory", "nvlink", "backends", "listed"]  # fmt: skip
+    return JsonResponse({"results": [{f: getattr(g, f) for f in fields} for g in rows]})
 
 
 @require_GET
 def llms(request):
-    rows = _query(request, LlmModel).order_by("-listed", "name")[:LIMIT]
-    return JsonResponse(
-        {
-            "results": [
-                {
-                    "slug": m.slug,
-                    "name": m.name,
-                    "family": m.family,
-                    "hf_id": m.hf_id,
-                    "total_params_b": m.total_params_b,
-                    "active_params_b": m.active_params_b,
-                    "max_position_embeddings": m.max_position_embeddings,
-                }
-                for m in rows
-            ]
-        }
-    )
+    rows, error = _rows(request, LlmModel, LlmFilter, ["-listed", "name", "slug"])
+    if error:
+        return error
+    fields = ["slug", "name", "family", "hf_id", "total_params_b", "active_params_b", "max_position_embeddings",
+              "listed"]  # fmt: skip
+    return JsonResponse({"results": [{f: getattr(m, f) for f in fields} for m in rows]})
 
 
 @require_GET
 def quantizations(request):
-    rows = _query(request, Quantization)[:LIMIT]
-    return JsonResponse(
-        {
-            "results": [
-                {"slug": q.slug, "name": q.name, "family": q.family, "bits_per_weight": q.bits_per_weight}
-                for q in rows
-            ]
-        }
+    rows, error = _rows(
+        request, Quantization, QuantFilter, ["sort_order", "-bits_per_weight", "name", "slug"]
     )
+    if error:
+        return error
+    fields = ["slug", "name", "family", "bits_per_weight", "listed"]
+    return JsonResponse({"results": [{f: getattr(q, f) for f in fields} for q in rows]})
+
+
+@require_GET
+def interconnects(request):
+    rows, error = _rows(request, Interconnect, CatalogFilter, ["sort_order", "name", "slug"])
+    if error:
+        return error
+    fields = ["slug", "name", "kind", "bandwidth_gb_s", "bandwidth_total_gb_s", "latency_us", "listed"]
+    return JsonResponse({"results": [{f: getattr(i, f) for f in fields} for i in rows]})
+
+
+@require_GET
+def runtimes(request):
+    rows, error = _rows(request, Runtime, CatalogFilter, ["-listed", "name", "slug"])
+    if error:
+        return error
+    fields = ["slug", "name", "split_modes", "strategies", "kv_cache_types", "backends",
+              "per_device_overhead_bytes", "docs_url", "listed"]  # fmt: skip
+    return JsonResponse({"results": [{f: getattr(r, f) for f in fields} for r in rows]})
+
+
+@require_GET
+def diffusion_models(request):
+    rows, error = _rows(request, DiffusionModel, CatalogFilter, ["-listed", "name", "slug"])
+    if error:
+        return error
+    fields = ["slug", "name", "kind", "hf_id", "components", "listed"]
+    return JsonResponse({"results": [{f: getattr(d, f) for f in fields} for d in rows]})

@@ -3,6 +3,9 @@
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from .search import search_key
 
 
 @dataclass
@@ -11,12 +14,33 @@ class Changes:
     updated: dict[str, list[str]] = field(default_factory=dict)  # slug -> changed fields
     unchanged: int = 0
     kept_admin_edits: dict[str, list[str]] = field(default_factory=dict)
+    # slug -> {field: (old, new)}, for --dry-run reports
+    diffs: dict[str, dict[str, tuple]] = field(default_factory=dict)
 
     def summary(self, label: str) -> str:
         return (
             f"{label}: {len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged"
             + (f", admin edits kept on {len(self.kept_admin_edits)}" if self.kept_admin_edits else "")
         )
+
+    def details(self) -> list[str]:
+        """One line per created row and per changed field, for `--dry-run`."""
+        lines = [f"  + {slug}" for slug in self.created]
+        for slug, diff in self.diffs.items():
+            for name, (old, new) in diff.items():
+                lines.append(f"  ~ {slug}.{name}: {_short(old)} -> {_short(new)}")
+        for slug, kept in self.kept_admin_edits.items():
+            lines.append(f"  = {slug}: kept admin edits to {', '.join(kept)}")
+        return lines
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def upsert(
@@ -30,43 +54,62 @@ def upsert(
     """Create or update one row per dict (keyed by `slug`); save only rows whose values differ.
 
     Fields listed in a row's `admin_edited_fields` (where the model has it) are left alone unless
-    `overwrite_admin_edits`. Every row is validated with `full_clean()` before it is saved.
+    `overwrite_admin_edits`. Fields a dict leaves out are left alone too. Every row is validated
+    with `full_clean()` (field validation; uniqueness and constraints are the database's job) and
+    written in bulk, each with a history entry carrying `change_reason`: two queries per thousand
+    rows rather than three per row, so a 2,500-row import takes about a second.
     """
     changes = Changes()
-    existing = {obj.slug: obj for obj in model.objects.filter(slug__in=[r["slug"] for r in rows])}
+    slugs = [r["slug"] for r in rows]
+    if len(set(slugs)) != len(slugs):
+        duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
+        raise ValueError(f"{model.__name__}: duplicate slugs {', '.join(duplicates)}")
+    existing = {obj.slug: obj for obj in model.objects.filter(slug__in=slugs)}
     protects = any(f.name == "admin_edited_fields" for f in model._meta.get_fields())
+    searchable = any(f.name == "search_key" for f in model._meta.get_fields())
+    to_create, to_update, updated_fields = [], [], set()
+    for row in rows:
+        obj = existing.get(row["slug"])
+        if obj is None:
+            obj = model(**row)
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+            changes.created.append(row["slug"])
+            to_create.append(obj)
+            continue
+        protected = set(obj.admin_edited_fields) if protects and not overwrite_admin_edits else set()
+        diff, kept = {}, []
+        for name, raw in row.items():
+            value = model._meta.get_field(name).to_python(raw)  # "2020-09-24" -> date(2020, 9, 24)
+            old = getattr(obj, name)
+            if old == value:
+                continue
+            if name in protected:
+                kept.append(name)
+                continue
+            setattr(obj, name, value)
+            diff[name] = (old, value)
+        if kept:
+            changes.kept_admin_edits[obj.slug] = kept
+        if not diff:
+            changes.unchanged += 1
+            continue
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+        changes.updated[obj.slug] = list(diff)
+        changes.diffs[obj.slug] = diff
+        updated_fields |= set(diff)
+        to_update.append(obj)
+    if dry_run:
+        return changes
+    for obj in to_create + to_update:
+        if searchable:
+            obj.search_key = search_key(obj.search_text())  # save() does this; bulk writes skip save()
+    if searchable and to_update:
+        updated_fields.add("search_key")
     with transaction.atomic():
-        for row in rows:
-            obj = existing.get(row["slug"])
-            if obj is None:
-                obj = model(**row)
-                obj.full_clean()
-                changes.created.append(row["slug"])
-                if not dry_run:
-                    obj._change_reason = change_reason
-                    obj.save()
-                continue
-            protected = set(obj.admin_edited_fields) if protects and not overwrite_admin_edits else set()
-            changed, kept = [], []
-            for name, raw in row.items():
-                value = model._meta.get_field(name).to_python(raw)  # "2020-09-24" -> date(2020, 9, 24)
-                if getattr(obj, name) == value:
-                    continue
-                if name in protected:
-                    kept.append(name)
-                    continue
-                setattr(obj, name, value)
-                changed.append(name)
-            if kept:
-                changes.kept_admin_edits[obj.slug] = kept
-            if not changed:
-                changes.unchanged += 1
-                continue
-            obj.full_clean()
-            changes.updated[obj.slug] = changed
-            if not dry_run:
-                obj._change_reason = change_reason
-                obj.save()
-        if dry_run:
-            transaction.set_rollback(True)
+        if to_create:
+            bulk_create_with_history(to_create, model, batch_size=500, default_change_reason=change_reason)
+        if to_update:
+            bulk_update_with_history(
+                to_update, model, sorted(updated_fields), batch_size=500, default_change_reason=change_reason
+            )
     return changes

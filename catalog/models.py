@@ -3,11 +3,15 @@
 Public identifiers are slugs. The ORM meets the engine in one place per model: `as_spec()`.
 """
 
+from typing import Literal
+
+import pydantic
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from calculator.engine import DeviceSpec, ModelSpec, QuantSpec
+from calculator.engine import DeviceSpec, DiffusionComponent, DiffusionSpec, ModelSpec, QuantSpec
 
 from .search import search_key, search_terms
 
@@ -232,3 +236,201 @@ class Quantization(Searchable):
 
     def as_spec(self) -> QuantSpec:
         return QuantSpec(slug=self.slug, name=self.name, bits_per_weight=self.bits_per_weight)
+
+
+class KvCacheType(Searchable):
+    """A KV cache element type (llama.cpp `--cache-type-k/-v`, vLLM `--kv-cache-dtype`)."""
+
+    bytes_per_element = models.FloatField(help_text="Bytes per cached element, block scales included.")
+    sort_order = models.PositiveIntegerField(default=100)
+    history = HistoricalRecords()
+
+    class Meta(Searchable.Meta):
+        verbose_name = "KV cache type"
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bytes_per_element__gt=0, bytes_per_element__lte=4), name="kv_bytes_range"
+            ),
+        ]
+
+    def workload_fields(self) -> dict:
+        """Keyword arguments for the engine's `Workload`."""
+        return {"kv_cache_type": self.slug, "kv_bytes_per_element": self.bytes_per_element}
+
+
+class Interconnect(Searchable):
+    """A link between GPUs of one machine (PCIe, NVLink) or between machines (Ethernet, ...)."""
+
+    class Kind(models.TextChoices):
+        PCIE = "pcie", "PCIe"
+        NVLINK = "nvlink", "NVLink"
+        ETHERNET = "ethernet", "Ethernet"
+        THUNDERBOLT = "thunderbolt", "Thunderbolt"
+        INFINIBAND = "infiniband", "InfiniBand"
+
+    NETWORK_KINDS = {Kind.ETHERNET, Kind.THUNDERBOLT, Kind.INFINIBAND}
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    bandwidth_gb_s = models.FloatField(help_text="GB/s (10^9 bytes per second) in each direction.")
+    bandwidth_total_gb_s = models.FloatField(null=True, blank=True, help_text="Both directions together.")
+    latency_us = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Per-hop latency of a small message, µs; empty: the engine's default.",
+    )
+    sort_order = models.PositiveIntegerField(default=100)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta(Searchable.Meta):
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(bandwidth_gb_s__gt=0), name="interconnect_bandwidth_positive"),
+            models.CheckConstraint(
+                condition=Q(latency_us__isnull=True) | Q(latency_us__gte=0),
+                name="interconnect_latency_nonneg",
+            ),
+        ]
+
+    @property
+    def between_machines(self) -> bool:
+        return self.kind in self.NETWORK_KINDS
+
+    def workload_fields(self) -> dict:
+        """Keyword arguments for the engine's `Workload`: the GPU link, or the network between hosts."""
+        if self.between_machines:
+            return {"network_gb_s": self.bandwidth_gb_s, "network_latency_us": self.latency_us}
+        return {
+            "link_gb_s": self.bandwidth_gb_s,
+            "link_latency_us": self.latency_us,
+            "nvlink": self.kind == self.Kind.NVLINK,
+        }
+
+
+class Runtime(Searchable):
+    """An inference runtime: how it splits a model over GPUs, which KV cache types it takes."""
+
+    engine_runtime = models.CharField(
+        max_length=20, blank=True, help_text="The engine's `Workload.runtime` name where it models this one."
+    )
+    split_modes = models.JSONField(default=list, blank=True, help_text="The runtime's own flags/values.")
+    strategies = models.JSONField(default=list, blank=True, help_text="Engine plan strategies it can run.")
+    kv_cache_types = models.JSONField(default=list, blank=True, help_text="KV cache type slugs.")
+    backends = models.JSONField(default=list, blank=True)
+    per_device_overhead_bytes = models.BigIntegerField(default=0, help_text="Memory it takes on each GPU.")
+    docs_url = models.URLField(blank=True)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta(Searchable.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(per_device_overhead_bytes__gte=0), name="runtime_overhead_nonneg"
+            ),
+        ]
+
+    def workload_fields(self) -> dict:
+        return {"runtime": self.engine_runtime} if self.engine_runtime else {}
+
+
+class RamPreset(Searchable):
+    """System memory for offload: a DDR generation and channel count, with its peak bandwidth."""
+
+    class MemoryType(models.TextChoices):
+        DDR4 = "ddr4", "DDR4"
+        DDR5 = "ddr5", "DDR5"
+
+    memory_type = models.CharField(max_length=10, choices=MemoryType.choices, db_index=True)
+    channels = models.PositiveIntegerField()
+    transfer_rate_mt_s = models.PositiveIntegerField(help_text="MT/s, e.g. 4800 for DDR5-4800.")
+    bandwidth_gb_s = models.FloatField(help_text="channels × 8 bytes × MT/s / 1000, GB/s.")
+    history = HistoricalRecords()
+
+    class Meta(Searchable.Meta):
+        verbose_name = "RAM preset"
+        ordering = ["memory_type", "channels"]
+        constraints = [
+            models.CheckConstraint(condition=Q(bandwidth_gb_s__gt=0), name="ram_bandwidth_positive"),
+            models.CheckConstraint(condition=Q(channels__gt=0), name="ram_channels_positive"),
+        ]
+
+    def workload_fields(self) -> dict:
+        return {"ram_bandwidth_gb_s": self.bandwidth_gb_s}
+
+
+DTYPE_BYTES = {"float32": 4.0, "float16": 2.0, "bfloat16": 2.0, "float8": 1.0, "int8": 1.0, "int4": 0.5}
+
+
+class ComponentRow(pydantic.BaseModel):
+    """One entry of DiffusionModel.components."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    name: str = pydantic.Field(min_length=1)
+    role: Literal["text_encoder", "denoiser", "vae", "other"]
+    params_b: float | None = pydantic.Field(gt=0)
+    dtype: Literal["float32", "float16", "bfloat16", "float8", "int8", "int4"]
+    source: str = ""
+
+
+class DiffusionModel(Searchable):
+    """An image or video diffusion pipeline: text encoders, a denoiser and a VAE, each with its size."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IMAGE, db_index=True)
+    hf_id = models.CharField("Hugging Face id", max_length=200, blank=True)
+    components = models.JSONField(
+        default=list,
+        help_text='[{"name": ..., "role": "text_encoder|denoiser|vae", "params_b": ..., "dtype": ...}]',
+    )
+    license = models.CharField(max_length=120, blank=True)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta(Searchable.Meta):
+        verbose_name = "diffusion model"
+
+    def search_text(self) -> str:
+        return f"{self.name} {self.slug} {self.hf_id}"
+
+    def clean(self):
+        if not isinstance(self.components, list) or not self.components:
+            raise ValidationError({"components": "Give at least one component."})
+        for i, component in enumerate(self.components):
+            try:
+                ComponentRow.model_validate(component)
+            except pydantic.ValidationError as e:
+                problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
+                raise ValidationError({"components": f"Component {i + 1}: {problems}"}) from None
+        if not any(c["role"] == "denoiser" and c.get("params_b") for c in self.components):
+            raise ValidationError({"components": "One component must be the denoiser, with its size."})
+
+    @property
+    def total_params_b(self) -> float:
+        return sum(c.get("params_b") or 0 for c in self.components)
+
+    @property
+    def denoiser_params_b(self) -> float | None:
+        return next((c["params_b"] for c in self.components if c["role"] == "denoiser"), None)
+
+    def as_spec(self) -> DiffusionSpec:
+        """Components whose size no source gave (params_b null) are left out; the notes say which."""
+        return DiffusionSpec(
+            slug=self.slug,
+            name=self.name,
+            hf_id=self.hf_id or None,
+            components=tuple(
+                DiffusionComponent(
+                    name=c["name"],
+                    role=c["role"],
+                    params_b=c["params_b"],
+                    bytes_per_param=DTYPE_BYTES[c["dtype"]],
+                )
+                for c in self.components
+                if c.get("params_b")
+            ),
+        )

@@ -1,0 +1,63 @@
+"""Public catalog pages: GPU list and page, model list and page, GPUs side by side.
+
+Each page loads the rows it needs in a fixed number of queries, whatever the catalog's size, and
+leaves the arithmetic to catalog/pages.py. Every result links to the calculator with its values filled in.
+"""
+
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+
+from . import pages
+from .models import Gpu, LlmModel, Quantization
+
+
+@require_GET
+def gpu_list(request):
+    """Every GPU, filtered and sorted by a GET form, 50 to a page."""
+    form = pages.GpuListForm(request.GET)
+    page = None
+    if form.is_valid():
+        page = pages.page_of(pages.gpu_rows(form), request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return TemplateResponse(request, "catalog/gpu_list.html", context)
+
+
+@require_GET
+def gpu_detail(request, slug):
+    """A GPU's specs and, per listed model, the largest listed format that fits on it at 8192 tokens."""
+    gpu = get_object_or_404(Gpu, slug=slug)
+    rows = pages.what_runs(gpu, LlmModel.objects.listed(), Quantization.objects.listed())
+    context = {"gpu": gpu, "rows": rows, "ctx": pages.CTX}
+    return TemplateResponse(request, "catalog/gpu_detail.html", context)
+
+
+@require_GET
+def gpu_compare(request):
+    """2 to 4 GPUs side by side (`?gpu=a&gpu=b`); a problem with the request is said on the page."""
+    slugs, problem = pages.compare_slugs(request.GET.getlist("gpu"))
+    found = {g.slug: g for g in Gpu.objects.filter(slug__in=slugs)}
+    unknown = [s for s in slugs if s not in found]
+    if unknown:
+        problem = f"Unknown GPU: {', '.join(unknown)}."
+    gpus = [found[s] for s in slugs if s in found]
+    context = {"gpus": gpus, "problem": problem, "slugs": slugs}
+    return TemplateResponse(request, "catalog/gpu_compare.html", context)
+
+
+@require_GET
+def model_list(request):
+    """Every LLM of the catalog, listed ones first."""
+    models = LlmModel.objects.order_by("-listed", "name", "slug")
+    return TemplateResponse(request, "catalog/model_list.html", {"models": models})
+
+
+@require_GET
+def model_detail(request, slug):
+    """A model's architecture and, per listed format, its size and the hardware that holds it."""
+    model = get_object_or_404(LlmModel, slug=slug)
+    rows = pages.quant_rows(model, Quantization.objects.listed(), Gpu.objects.listed())
+    context = {"model": model, "rows": rows, "ctx": pages.CTX, "popular": pages.POPULAR_GPUS}
+    return TemplateResponse(request, "catalog/model_detail.html", context)

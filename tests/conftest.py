@@ -17,10 +17,18 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no cached estimates."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def catalog(db):
     """The whole shipped catalog (fixtures/catalog), loaded as `make run` loads it."""
-    call_command("load_catalog", stdout=io.StringIO())
+    call_command("load_catalog", "--fixtures-only", stdout=io.StringIO())
 
 
 def make_gpu(**overrides) -> Gpu:

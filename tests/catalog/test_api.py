@@ -28,3 +28,65 @@ def test_search_that_matches_nothing_is_an_empty_list(client, catalog):
 def test_gpu_rows_carry_key_specs(client, catalog):
     row = client.get("/api/v1/gpus", {"q": "rtx 3090"}).json()["results"][0]
     assert {"slug", "name", "memory_bytes", "bandwidth_gb_s", "fp16_tflops"} <= set(row)
+
+
+@pytest.mark.parametrize(
+    ("query", "check"),
+    [
+        ({"vendor": "amd"}, lambda r: r["vendor"] == "amd"),
+        ({"min_memory_gb": "80"}, lambda r: r["memory_bytes"] >= 80 * 2**30),
+        ({"unified": "1"}, lambda r: r["unified_memory"]),
+        ({"listed": "1", "vendor": "nvidia"}, lambda r: r["listed"] and r["vendor"] == "nvidia"),
+    ],
+)
+def test_gpu_filters_narrow_the_list(client, catalog, query, check):
+    rows = client.get("/api/v1/gpus", query).json()["results"]
+    assert rows
+    assert all(check(r) for r in rows)
+
+
+def test_gpu_order_is_stable_listed_first_then_by_name(client, catalog):
+    rows = client.get("/api/v1/gpus", {"q": "rtx 3090"}).json()["results"]
+    assert rows == client.get("/api/v1/gpus", {"q": "rtx 3090"}).json()["results"]
+    listed = [r["listed"] for r in rows]
+    assert listed == sorted(listed, reverse=True)
+
+
+def test_model_and_quantization_filters(client, catalog):
+    qwen = client.get("/api/v1/models", {"family": "qwen3"}).json()["results"]
+    assert qwen and all(m["family"] == "qwen3" for m in qwen)
+    gguf = client.get("/api/v1/quantizations", {"family": "gguf", "listed": "true"}).json()["results"]
+    assert gguf and all(q["family"] == "gguf" and q["listed"] for q in gguf)
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "field"),
+    [
+        ("/api/v1/gpus", {"vendor": "acme"}, "vendor"),
+        ("/api/v1/gpus", {"min_memory_gb": "lots"}, "min_memory_gb"),
+        ("/api/v1/gpus", {"unified": "maybe"}, "unified"),
+        ("/api/v1/quantizations", {"family": "zip"}, "family"),
+        ("/api/v1/models", {"listed": "2"}, "listed"),
+    ],
+)
+def test_bad_filter_values_are_a_400_naming_the_field(client, url, query, field):
+    response = client.get(url, query)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("url", "slug"),
+    [
+        ("/api/v1/interconnects", "pcie-4-x16"),
+        ("/api/v1/runtimes", "llama-cpp"),
+        ("/api/v1/diffusion-models", "flux-1-dev"),
+    ],
+)
+def test_new_catalog_lists(client, catalog, url, slug):
+    assert slug in [r["slug"] for r in client.get(url).json()["results"]]
+
+
+def test_catalog_api_runs_one_query_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
+    with django_assert_num_queries(1):  # SELECT the filtered, ordered, limited GPUs
+        client.get("/api/v1/gpus", {"vendor": "nvidia", "min_memory_gb": "16"})

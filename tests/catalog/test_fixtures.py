@@ -41,7 +41,7 @@ def test_every_fixture_row_loads_and_becomes_an_engine_spec(catalog):
 
 def test_loading_twice_changes_nothing(catalog, capsys):
     history = Gpu.history.count() + LlmModel.history.count() + Quantization.history.count()
-    call_command("load_catalog")
+    call_command("load_catalog", "--fixtures-only")
     out = capsys.readouterr().out
     assert "0 created, 0 updated" in out
     assert "created, 0 updated" in out
@@ -49,7 +49,7 @@ def test_loading_twice_changes_nothing(catalog, capsys):
 
 
 def test_dry_run_saves_nothing(db, capsys):
-    call_command("load_catalog", "--dry-run")
+    call_command("load_catalog", "--fixtures-only", "--dry-run")
     assert Gpu.objects.count() == 0
     assert "created" in capsys.readouterr().out
 

