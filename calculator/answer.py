@@ -175,7 +175,7 @@ def launch_command(plan: Plan, form: QuestionForm) -> tuple[str, str] | None:
 
 def result_context(result: Estimate, form: QuestionForm) -> dict:
     """Everything the #result partial shows, for the page, snapshots and the glossary's examples."""
-    plan = result.recommended_plan or _closest(result)
+    plan = result.recommended_plan or closest_plan(result)
     return {
         "result": result,
         "verdict": verdict(result, device_summary(form.devices)),
@@ -191,7 +191,7 @@ def result_context(result: Estimate, form: QuestionForm) -> dict:
     }
 
 
-def _closest(result: Estimate) -> Plan:
+def closest_plan(result: Estimate) -> Plan:
     """When nothing fits, the plan that misses by the least."""
     return min(
         result.plans, key=lambda p: max(d.used_bytes + d.headroom_bytes - d.capacity_bytes for d in p.devices)

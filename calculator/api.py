@@ -3,6 +3,7 @@
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from . import cache
 from .answer import EngineRefused, answer
 from .engine import Estimate, Plan
 from .forms import QuestionForm, unknown_parameters
@@ -18,7 +19,7 @@ def estimate(request):
         errors |= {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         return JsonResponse({"errors": errors}, status=400)
     try:
-        result = answer(form)
+        result = cache.get_or_compute("estimate", form.canonical_query(), lambda: answer(form))
     except EngineRefused as refusal:
         return JsonResponse({"errors": {"__all__": [str(refusal)]}}, status=400)
     return JsonResponse(estimate_json(result, permalink=form.permalink()))

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class CalculatorConfig(AppConfig):
     name = "calculator"
+
+    def ready(self):
+        from .cache import connect_signals
+
+        connect_signals()

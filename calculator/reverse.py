@@ -235,6 +235,7 @@ class HardwareAnswer:
     smallest: list[DeviceSet]
     cheapest: list[DeviceSet]
     found: int  # device sets that qualify, before the top-10 cut
+    priced: int  # of those, the ones with a launch price
     estimates: int  # engine calls it took
 
 
@@ -278,7 +279,13 @@ def what_hardware(
             previous = speed
     smallest = sorted(sets, key=_size_key)
     cheapest = sorted(sets, key=lambda s: (s.price_usd is None, s.price_usd or 0, *_size_key(s)))
-    return HardwareAnswer(smallest=smallest[:TOP], cheapest=cheapest[:TOP], found=len(sets), estimates=calls)
+    return HardwareAnswer(
+        smallest=smallest[:TOP],
+        cheapest=cheapest[:TOP],
+        found=len(sets),
+        priced=sum(s.price_usd is not None for s in sets),
+        estimates=calls,
+    )
 
 
 def _size_key(s: DeviceSet) -> tuple:

@@ -42,7 +42,7 @@ def show(snapshot_id: str) -> dict:
         "snapshot": snapshot,
         "result": result,
         "verdict": answers.verdict(result, hardware),
-        "shown_plan": result.recommended_plan or answers._closest(result),
+        "shown_plan": result.recommended_plan or answers.closest_plan(result),
         "plans": result.plans,
         "strategy_names": answers.STRATEGY_NAMES,
         "strategy_titles": answers.STRATEGY_TITLES,

@@ -7,7 +7,7 @@ from django_htmx.http import push_url
 from catalog.models import Gpu, LlmModel, Quantization
 
 from . import answer as answers
-from . import charts, snapshots
+from . import cache, charts, snapshots
 from .forms import CONTEXT_PRESETS, FIRST_VISIT, KV_CHOICES, RUNTIME_CHOICES, QuestionForm
 
 MAX_COMPARED = 4
@@ -32,16 +32,19 @@ def will_it_run(request):
 
 
 def computed(form: QuestionForm) -> dict:
-    """The result of a valid form, or the engine's refusal as a form error."""
+    """The result of a valid form (cached on question, catalog and engine), or the engine's refusal."""
     try:
-        result = answers.answer(form)
+        result, chart_list = cache.get_or_compute("result", form.canonical_query(), lambda: _compute(form))
     except answers.EngineRefused as refusal:
         form.add_error(None, str(refusal))
         return {}
-    context = answers.result_context(result, form)
-    strategy = context["shown_plan"].strategy
-    context["charts"] = [charts.speed_vs_context(form, strategy), charts.speed_vs_users(form, strategy)]
-    return context
+    return answers.result_context(result, form) | {"charts": chart_list}
+
+
+def _compute(form: QuestionForm) -> tuple:
+    result = answers.answer(form)
+    strategy = (result.recommended_plan or answers.closest_plan(result)).strategy
+    return result, [charts.speed_vs_context(form, strategy), charts.speed_vs_users(form, strategy)]
 
 
 def first_visit() -> QueryDict:

@@ -113,6 +113,16 @@ STORAGES = {
 
 CONTENT_DIR = BASE_DIR / "content"
 
+# Local memory by default; CACHE_URL=redis://host:6379/0 shares the cache between processes.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}
+    )
+}
+
 # Security. TLS is usually terminated by the proxy in front; these assume the site is served over HTTPS
 # when DEBUG is off. SECURE_SSL_REDIRECT=1 where no proxy redirects HTTP to HTTPS.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)

@@ -100,7 +100,9 @@ def test_share_saves_a_snapshot_that_keeps_its_numbers_after_a_catalog_edit(clie
     kv_before = before.context["result"].memory.kv_cache_bytes
     decode_before = before.context["shown_plan"].decode_tok_s
 
-    Gpu.objects.filter(slug="geforce-rtx-3090").update(bandwidth_gb_s=500.0)  # an admin edits the GPU
+    gpu = Gpu.objects.get(slug="geforce-rtx-3090")  # an admin edits the GPU
+    gpu.bandwidth_gb_s = 500.0
+    gpu.save()
     after = client.get(url)
     assert after.context["shown_plan"].decode_tok_s == decode_before
     assert after.context["result"].memory.kv_cache_bytes == kv_before
@@ -155,3 +157,19 @@ def test_page_weighs_under_100_kb_with_css_and_js(client, catalog):
 
     htmx = Path(django_htmx.__file__).parent / "static" / "django_htmx" / "htmx-2.min.js"
     assert len(html) + css_js + htmx.stat().st_size < 100_000
+
+
+def test_a_repeated_question_is_served_from_the_cache_until_the_catalog_changes(
+    client, catalog, django_assert_num_queries
+):
+    client.get(QUESTION)
+    # model, quant, GPUs to validate the question; the estimate itself comes from the cache
+    with django_assert_num_queries(3):
+        client.get(QUESTION, headers={"HX-Request": "true"})
+    gpu = Gpu.objects.get(slug="geforce-rtx-3090")
+    gpu.bandwidth_gb_s = 500.0
+    gpu.save()
+    # the edit bumped the catalog version: the estimate is computed again (+1: listed formats)
+    with django_assert_num_queries(4):
+        response = client.get(QUESTION, headers={"HX-Request": "true"})
+    assert response.context["shown_plan"].devices[0].capacity_bytes == 24 * 2**30

@@ -97,7 +97,9 @@ def test_a_shared_snapshot_keeps_its_numbers_after_an_admin_edits_the_gpu(page, 
     shared_url = page.url
     expect(page.get_by_test_id("same")).to_be_visible()
 
-    Gpu.objects.filter(slug="geforce-rtx-3090").update(bandwidth_gb_s=400.0)
+    gpu = Gpu.objects.get(slug="geforce-rtx-3090")
+    gpu.bandwidth_gb_s = 400.0
+    gpu.save()
     page.goto(shared_url)
     expect(page.get_by_test_id("decode")).to_have_text(decode)
     expect(page.get_by_test_id("differs")).to_be_visible()
