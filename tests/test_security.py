@@ -1,0 +1,97 @@
+"""Security headers, the API rate limit, health checks and the production settings check."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_pages_carry_csp_without_inline_script_and_deny_framing(client):
+    response = client.get("/glossary/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_hsts_and_secure_cookies_when_served_over_https(client, settings):
+    response = client.get("/healthz", secure=True)
+    assert "max-age=31536000" in response["Strict-Transport-Security"]
+    assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
+
+
+def test_no_page_has_an_inline_script(client, catalog):
+    html = client.get("/").content.decode()
+    assert "<script>" not in html
+    assert all("src=" in tag for tag in html.split("<script")[1:])
+
+
+def test_api_rate_limit_answers_429_with_retry_after(client, settings):
+    settings.API_RATE_LIMIT = 3
+    statuses = [client.get("/api/v1/gpus").status_code for _ in range(5)]
+    assert statuses[:3] == [200, 200, 200]
+    assert statuses[3:] == [429, 429]
+    response = client.get("/api/v1/gpus")
+    assert 1 <= int(response["Retry-After"]) <= settings.API_RATE_WINDOW
+    assert "Too many requests" in response.json()["errors"]["__all__"][0]
+
+
+def test_rate_limit_is_per_client(client, settings):
+    settings.API_RATE_LIMIT = 1
+    assert client.get("/api/v1/gpus", REMOTE_ADDR="10.0.0.1").status_code == 200
+    assert client.get("/api/v1/gpus", REMOTE_ADDR="10.0.0.1").status_code == 429
+    assert client.get("/api/v1/gpus", REMOTE_ADDR="10.0.0.2").status_code == 200
+
+
+def test_pages_are_not_rate_limited(client, settings):
+    settings.API_RATE_LIMIT = 1
+    assert [client.get("/glossary/").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_every_response_has_a_request_id(client):
+    assert len(client.get("/healthz")["X-Request-ID"]) == 32
+    assert client.get("/healthz", headers={"X-Request-ID": "abc"})["X-Request-ID"] == "abc"
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "a-long-random-production-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "willitrun.example",
+        "SECURE_SSL_REDIRECT": "1",
+        "SECURE_HSTS_PRELOAD": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_debug_off_without_secret_key_refuses_to_start():
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
