@@ -87,9 +87,22 @@ def _overflow(plan: Plan) -> int:
 def rank(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan | None, str]:
     """Fitting plans by speed at the requested concurrency (within 5%, the simpler one wins), then the
     rest by how far they overflow."""
+    ranked, best, reason, reasons = _ranked(candidates, workload)
+    out = [
+        p.model_copy(update={"rank": i, "reason": r})
+        for i, (p, r) in enumerate(zip(ranked, reasons, strict=True), start=1)
+    ]
+    return out, out[0] if best is not None else None, reason
+
+
+def _ranked(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan | None, str, list[str]]:
+    """`rank` before the ranks and reasons are written into the plans: the order, the best plan, the
+    overall reason and each plan's."""
     order = list(LABELS)
-    fitting = [p for p in candidates if p.fits]
-    rest = sorted((p for p in candidates if not p.fits), key=_overflow)
+    fit = {id(p): p.fits for p in candidates}
+    fitting = [p for p in candidates if fit[id(p)]]
+    rest = sorted((p for p in candidates if not fit[id(p)]), key=_overflow)
+    scores = {id(p): _score(p, workload) for p in fitting}
     best = None
     # llama.cpp's row split (our tensor_parallel under llama.cpp) keeps the KV cache and the non-matrix
     # work on the main GPU and is not its default; it is shown, but recommended only when nothing else fits.
@@ -97,21 +110,14 @@ def rank(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan |
     if workload.runtime != "vllm" and any(p.strategy != "tensor_parallel" for p in fitting):
         eligible = [p for p in fitting if p.strategy != "tensor_parallel"]
     if fitting:
-        top = max(_score(p, workload) for p in eligible)
-        near = [p for p in eligible if _score(p, workload) >= 0.95 * top]
+        top = max(scores[id(p)] for p in eligible)
+        near = [p for p in eligible if scores[id(p)] >= 0.95 * top]
         best = min(near, key=lambda p: order.index(p.strategy))
-        fitting = [best, *sorted((p for p in fitting if p is not best), key=lambda p: -_score(p, workload))]
+        fitting = [best, *sorted((p for p in fitting if p is not best), key=lambda p: -scores[id(p)])]
     ranked = fitting + rest
     reason = _reason(best, ranked, workload)
-    out = []
-    for i, p in enumerate(ranked, start=1):
-        out.append(
-            p.model_copy(
-                update={"rank": i, "reason": reason if p is best else _plan_reason(p, best, workload)}
-            )
-        )
-    best_out = out[0] if best is not None else None
-    return out, best_out, reason
+    reasons = [reason if p is best else _plan_reason(p, best, workload) for p in ranked]
+    return ranked, best, reason, reasons
 
 
 def _metric(workload: Workload) -> str:
@@ -175,15 +181,18 @@ def estimate(
     if len(devices) > 64:
         raise ValueError("at most 64 devices per machine")
     found, skipped = candidate_plans(model=model, quant=quant, devices=devices, workload=workload)
-    ranked, best, reason = rank(found, workload)
+    ranked, best, reason, reasons = _ranked(found, workload)
+    # rank, reason, commands and explanations in one copy (the last two do not read the first two)
     ranked = [
         p.model_copy(
             update={
+                "rank": i,
+                "reason": r,
                 "commands": commands.launch_commands(model=model, quant=quant, plan=p, workload=workload),
                 "explanations": explain_plan(model=model, plan=p, workload=workload),
             }
         )
-        for p in ranked
+        for i, (p, r) in enumerate(zip(ranked, reasons, strict=True), start=1)
     ]
     if best is not None:
         best = ranked[0]
@@ -232,8 +241,88 @@ def fits(
     found, _ = candidate_plans(model=model, quant=quant, devices=devices, workload=workload)
     if strategies is not None:
         found = [p for p in found if p.strategy in strategies]
-    _, best, _ = rank(found, workload) if found else ([], None, "")
-    return best
+    if not found:
+        return None
+    _, best, reason, _ = _ranked(found, workload)
+    return best.model_copy(update={"rank": 1, "reason": reason}) if best is not None else None
+
+
+def plan_fits(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    strategies: Sequence[str] | None = None,
+) -> bool:
+    """`fits(...) is not None`, from memory alone: the same strategies `candidate_plans` would build,
+    checked without speed, ranking, notes or commands, and only as many as it takes to answer."""
+    kw = {"model": model, "quant": quant, "workload": workload, "devices": devices}
+    known: dict[str, bool] = {}
+
+    def ok(strategy: str) -> bool:
+        if strategy not in known:
+            known[strategy] = plans.strategy_fits(strategy, **kw)
+        return known[strategy]
+
+    def wanted(strategy: str) -> bool:
+        return strategies is None or strategy in strategies
+
+    gpu_only, offload = _computed(model=model, devices=devices, workload=workload)
+    if _cannot_fit(model, quant, devices, workload, offload=any(wanted(s) for s in offload)):
+        return False
+    if any(ok(s) for s in gpu_only if wanted(s)):
+        return True
+    if (
+        offload
+        and any(wanted(s) for s in offload)
+        and not any(ok(s) for s in gpu_only)
+        and any(ok(s) for s in offload if wanted(s))
+    ):
+        return True
+    return workload.hosts > 1 and wanted("rpc_cluster") and ok("rpc_cluster")
+
+
+def _cannot_fit(
+    model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload, *, offload: bool
+) -> bool:
+    """Sure misses: every strategy puts at least all weights but the embedding table on the GPUs of
+    all hosts (and RAM, when offloading); more than all of that memory cannot fit. A few bytes per
+    device of slack cover tensor parallel's rounding down of each shard."""
+    need = memory.weights_bytes(model, quant) - memory.embedding_bytes(model, quant)
+    have = sum(d.usable_bytes + 64 for d in devices) * workload.hosts
+    if offload and workload.ram_bytes:
+        have += workload.ram_bytes
+    return need > have
+
+
+def _computed(
+    *, model: ModelSpec, devices: list[DeviceSpec], workload: Workload
+) -> tuple[list[str], list[str]]:
+    """The strategies `candidate_plans` builds: GPU-only ones, and the offload ones it builds when none
+    of those fits (rpc_cluster, with hosts > 1, comes on top)."""
+    gpu_only = ["single"]
+    if len(devices) > 1:
+        gpu_only += ["layer_split", "replicas"]
+        if len({d.slug for d in devices}) == 1 and plans.tensor_parallel_size(model, len(devices)) >= 2:
+            gpu_only.append("tensor_parallel")
+    offload = []
+    if workload.ram_bytes is not None:
+        offload = ["cpu_offload", "expert_offload"] if model.is_moe else ["cpu_offload"]
+    return gpu_only, offload
+
+
+def strategies_to_check(
+    *,
+    model: ModelSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    strategies: Sequence[str] | None = None,
+) -> list[str]:
+    """Every strategy whose plan could make `plan_fits` true."""
+    gpu_only, offload = _computed(model=model, devices=devices, workload=workload)
+    rpc = ["rpc_cluster"] if workload.hosts > 1 else []
+    return [s for s in (*gpu_only, *offload, *rpc) if strategies is None or s in strategies]
 
 
 def explain(
@@ -395,4 +484,4 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
 
 
 # speed is re-exported for callers that want the calibration constants next to the estimate
-__all__ = ["ENGINE_VERSION", "candidate_plans", "estimate", "fits", "rank", "speed"]
+__all__ = ["ENGINE_VERSION", "candidate_plans", "estimate", "fits", "plan_fits", "rank", "speed"]

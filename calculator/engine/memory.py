@@ -5,6 +5,7 @@ are scaled so that the sum matches the model card's total (the dimensions miss b
 towers; the card misses nothing). Token embeddings and the output head are exact: vocab × hidden.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -216,6 +217,16 @@ class LayerBytes:
 
 
 def layer_bytes(model: ModelSpec, quant: QuantSpec, index: int) -> LayerBytes:
+    return layer_bytes_table(model, quant)[index]
+
+
+@lru_cache(maxsize=1024)
+def layer_bytes_table(model: ModelSpec, quant: QuantSpec) -> tuple[LayerBytes, ...]:
+    """`layer_bytes` of every layer, computed once per (model, format): specs are frozen, so hashable."""
+    return tuple(_layer_bytes(model, quant, i) for i in range(model.num_hidden_layers))
+
+
+def _layer_bytes(model: ModelSpec, quant: QuantSpec, index: int) -> LayerBytes:
     c = tensor_classes(model)
     b = quant.bits_per_weight / 8
     if index < c.dense_layers:
@@ -236,10 +247,11 @@ def output_bytes(model: ModelSpec, quant: QuantSpec) -> int:
     return int(output_params(model) * _bits(quant, "output") / 8)
 
 
+@lru_cache(maxsize=1024)
 def weights_bytes(model: ModelSpec, quant: QuantSpec) -> int:
     """The whole checkpoint at this format (≈ the GGUF file size); a tied head is stored once."""
     c = tensor_classes(model)
-    layers = sum(layer_bytes(model, quant, i).total for i in range(c.layers))
+    layers = sum(lb.total for lb in layer_bytes_table(model, quant))
     head = output_bytes(model, quant) if c.output_stored else 0
     return embedding_bytes(model, quant) + head + layers
 
@@ -283,11 +295,21 @@ def window_cells(model: ModelSpec, workload: Workload) -> int:
     return min(cells, padded_context(workload))
 
 
+@lru_cache(maxsize=1024)
+def window_layers(model: ModelSpec) -> tuple[bool, ...]:
+    """`is_window_layer` of every layer, computed once per model."""
+    return tuple(_is_window_layer(model, i) for i in range(model.num_hidden_layers))
+
+
 def is_window_layer(model: ModelSpec, index: int) -> bool:
     """Which layers are local: the windowed ones are spread evenly, the global ones last in each group.
 
     Gemma 3 (5 local : 1 global) and Gemma 2 / gpt-oss (1 : 1) put the global layer at the end of each group.
     """
+    return window_layers(model)[index]
+
+
+def _is_window_layer(model: ModelSpec, index: int) -> bool:
     n, w = model.num_hidden_layers, min(model.sliding_window_layers, model.num_hidden_layers)
     if not model.sliding_window or w == 0:
         return False
@@ -302,6 +324,18 @@ def kv_cache_layer_bytes(model: ModelSpec, workload: Workload, index: int) -> in
     """KV cache of layer `index` for all sequences."""
     cells = window_cells(model, workload) if is_window_layer(model, index) else padded_context(workload)
     return int(cells * kv_values_per_token_layer(model) * workload.kv_bytes_per_element)
+
+
+def kv_cache_layers_bytes(model: ModelSpec, workload: Workload, layers: Sequence[int]) -> int:
+    """Σ `kv_cache_layer_bytes` over `layers`: a layer holds one of two sizes, windowed or full."""
+    windowed = 0
+    if model.sliding_window and model.sliding_window_layers:
+        mask = window_layers(model)
+        windowed = sum(1 for i in layers if mask[i])
+    per_token = kv_values_per_token_layer(model)
+    full = int(padded_context(workload) * per_token * workload.kv_bytes_per_element)
+    local = int(window_cells(model, workload) * per_token * workload.kv_bytes_per_element) if windowed else 0
+    return windowed * local + (len(layers) - windowed) * full
 
 
 def kv_cache_bytes(
@@ -321,18 +355,28 @@ def kv_cache_bytes(
             kv_bytes_per_element=kv_bytes_per_element,
             kv_cache_type=None,
         )
-    return sum(kv_cache_layer_bytes(model, workload, i) for i in range(model.num_hidden_layers))
+    return kv_cache_layers_bytes(model, workload, range(model.num_hidden_layers))
 
 
 def kv_read_bytes_per_token(model: ModelSpec, workload: Workload, depth: int, layers: list[int]) -> float:
     """KV bytes one decode step of one sequence reads at `depth` tokens, over the given layers."""
     per_cell = kv_values_per_token_layer(model) * workload.kv_bytes_per_element
+    full = depth * per_cell
+    if not (model.sliding_window and model.sliding_window_layers):
+        return _repeat_sum(full, len(layers))
+    local = min(depth, model.sliding_window) * per_cell
+    mask = window_layers(model)
     total = 0.0
-    for i in layers:
-        cells = (
-            min(depth, model.sliding_window) if is_window_layer(model, i) and model.sliding_window else depth
-        )
-        total += cells * per_cell
+    for i in layers:  # one by one, in order: the float sum the engine always returned
+        total += local if mask[i] else full
+    return total
+
+
+def _repeat_sum(value: float, n: int) -> float:
+    """`value` added `n` times one by one (not `n * value`, which can round differently)."""
+    total = 0.0
+    for _ in range(n):
+        total += value
     return total
 
 

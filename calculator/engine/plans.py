@@ -5,7 +5,10 @@ aggregate decode speed, prefill speed, time to first token, the bytes that cross
 the plan's warnings. Ranking and the recommendation live in estimate.py.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 from . import memory, speed
 from .schema import DeviceSpec, DeviceUsage, ModelSpec, Plan, QuantSpec, Workload
@@ -39,7 +42,7 @@ class Placement:
     """What one device holds: layer indices, and which of them keep their routed experts elsewhere."""
 
     device: DeviceSpec
-    layers: list[int]
+    layers: Sequence[int]  # a range, except where experts_elsewhere picks layers
     holds_output: bool = False
     holds_embedding: bool = False
     experts_elsewhere: set[int] = field(default_factory=set)
@@ -83,6 +86,167 @@ def _embedding_on_gpu(workload: Workload) -> bool:
     return workload.runtime in ("vllm", "mlx")
 
 
+@lru_cache(maxsize=4096)
+def _weight_sums(
+    model: ModelSpec, quant: QuantSpec, layers: Sequence[int], elsewhere: frozenset[int]
+) -> tuple[int, int, int, int, float]:
+    """Attention, dense MLP, shared-expert and routed-expert bytes of `layers` (routed: those kept here),
+    and the parameters one token multiplies there. Cached: the same layer ranges recur across plans."""
+    c = memory.tensor_classes(model)
+    table = memory.layer_bytes_table(model, quant)
+    attention = dense = routed = shared = 0
+    active = 0.0
+    for i in layers:
+        lb = table[i]
+        attention += lb.attention
+        dense += lb.dense_mlp
+        shared += lb.shared_experts
+        if i not in elsewhere:
+            routed += lb.routed_experts
+            active += c.layer_active_params(i)
+        else:
+            active += c.layer_active_params(i) - c.routed_experts * (
+                c.experts_per_tok / c.experts if c.experts else 0
+            )
+    return attention, dense, shared, routed, active
+
+
+class DeviceMemory(NamedTuple):
+    """A device's memory under a placement, before it becomes a `DeviceUsage`."""
+
+    tensors: dict[str, int]
+    kv_cache_bytes: int
+    compute_bytes: int
+    overhead_bytes: int
+    capacity_bytes: int
+    headroom_bytes: int
+    sums: tuple  # _weight_sums / _host_sums, for the speed stage
+
+    @property
+    def slack_bytes(self) -> int:
+        """Memory left once the headroom is kept: `DeviceUsage.fits` is `slack_bytes >= 0`."""
+        used = sum(self.tensors.values()) + self.kv_cache_bytes + self.compute_bytes + self.overhead_bytes
+        return self.capacity_bytes - self.headroom_bytes - used
+
+    @property
+    def fits(self) -> bool:
+        """`DeviceUsage.fits`."""
+        return self.slack_bytes >= 0
+
+
+def _layers_key(layers: Sequence[int]) -> Sequence[int]:
+    """A hashable stand-in for `layers` (a range hashes in constant time)."""
+    return layers if isinstance(layers, range | tuple) else tuple(layers)
+
+
+def _memory(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    p: Placement,
+    tp: int,
+    multi_gpu: bool,
+    pipeline: bool,
+    headroom_bytes: int | None,
+) -> DeviceMemory:
+    sums = _weight_sums(model, quant, _layers_key(p.layers), frozenset(p.experts_elsewhere))
+    attention, dense, shared, routed, _ = sums
+    output = memory.output_bytes(model, quant) if p.holds_output else 0
+    embedding = (
+        memory.embedding_bytes(model, quant) if p.holds_embedding and _embedding_on_gpu(workload) else 0
+    )
+    kv = int(memory.kv_cache_layers_bytes(model, workload, p.layers) * _kv_share(model, tp))
+    tensors = {
+        "attention": attention // tp,
+        "dense_mlp": dense // tp,
+        "routed_experts": routed // tp,
+        "shared_experts": shared // tp,
+        "output": output // tp,
+        "embedding": embedding // tp,
+    }
+    capacity = p.device.usable_bytes
+    if workload.runtime == "vllm":
+        headroom = int(capacity * (1 - workload.gpu_memory_utilization))
+        headroom = max(headroom, workload.headroom_bytes if headroom_bytes is None else headroom_bytes)
+    else:
+        headroom = workload.headroom_bytes if headroom_bytes is None else headroom_bytes
+    compute = (
+        memory.compute_buffer_bytes(
+            model, holds_output=p.holds_output, workload=workload, tp=tp, pipeline=pipeline
+        )
+        if p.layers or p.holds_output
+        else 0
+    )
+    overhead = memory.overhead_bytes(p.device.backend, runtime=workload.runtime, multi_gpu=multi_gpu)
+    return DeviceMemory(tensors, kv, compute, overhead, capacity, headroom, sums)
+
+
+def _usage(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    p: Placement,
+    tp: int,
+    multi_gpu: bool,
+    pipeline: bool,
+    headroom_bytes: int | None,
+    label: str | None,
+) -> tuple[DeviceUsage, tuple[int, int, int, int, float]]:
+    m = _memory(
+        model=model,
+        quant=quant,
+        workload=workload,
+        p=p,
+        tp=tp,
+        multi_gpu=multi_gpu,
+        pipeline=pipeline,
+        headroom_bytes=headroom_bytes,
+    )
+    usage = DeviceUsage(
+        gpu=p.device.slug,
+        name=label or p.device.name,
+        layers=len(p.layers),
+        weights_bytes=sum(m.tensors.values()),
+        kv_cache_bytes=m.kv_cache_bytes,
+        compute_bytes=m.compute_bytes,
+        overhead_bytes=m.overhead_bytes,
+        capacity_bytes=m.capacity_bytes,
+        headroom_bytes=m.headroom_bytes,
+        host=p.host,
+        tensors={k: v for k, v in m.tensors.items() if v},
+    )
+    return usage, m.sums
+
+
+def device_usage(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    p: Placement,
+    tp: int = 1,
+    multi_gpu: bool = False,
+    pipeline: bool = False,
+    headroom_bytes: int | None = None,
+    label: str | None = None,
+) -> DeviceUsage:
+    """What device `p.device` holds: memory only, no speed."""
+    usage, _ = _usage(
+        model=model,
+        quant=quant,
+        workload=workload,
+        p=p,
+        tp=tp,
+        multi_gpu=multi_gpu,
+        pipeline=pipeline,
+        headroom_bytes=headroom_bytes,
+        label=label,
+    )
+    return usage
+
+
 def usage_and_stage(
     *,
     model: ModelSpec,
@@ -95,63 +259,21 @@ def usage_and_stage(
     headroom_bytes: int | None = None,
     label: str | None = None,
 ) -> tuple[DeviceUsage, speed.Stage]:
-    c = memory.tensor_classes(model)
-    attention = dense = routed = shared = 0
-    active = 0.0
-    for i in p.layers:
-        lb = memory.layer_bytes(model, quant, i)
-        attention += lb.attention
-        dense += lb.dense_mlp
-        shared += lb.shared_experts
-        if i not in p.experts_elsewhere:
-            routed += lb.routed_experts
-            active += c.layer_active_params(i)
-        else:
-            active += c.layer_active_params(i) - c.routed_experts * (
-                c.experts_per_tok / c.experts if c.experts else 0
-            )
-    output = memory.output_bytes(model, quant) if p.holds_output else 0
-    embedding = (
-        memory.embedding_bytes(model, quant) if p.holds_embedding and _embedding_on_gpu(workload) else 0
+    usage, (attention, dense, shared, routed, active) = _usage(
+        model=model,
+        quant=quant,
+        workload=workload,
+        p=p,
+        tp=tp,
+        multi_gpu=multi_gpu,
+        pipeline=pipeline,
+        headroom_bytes=headroom_bytes,
+        label=label,
     )
+    c = memory.tensor_classes(model)
+    output = memory.output_bytes(model, quant) if p.holds_output else 0
     if p.holds_output:
         active += c.output
-    kv_share = _kv_share(model, tp)
-    kv = int(sum(memory.kv_cache_layer_bytes(model, workload, i) for i in p.layers) * kv_share)
-    tensors = {
-        "attention": attention // tp,
-        "dense_mlp": dense // tp,
-        "routed_experts": routed // tp,
-        "shared_experts": shared // tp,
-        "output": output // tp,
-        "embedding": embedding // tp,
-    }
-    weights = sum(tensors.values())
-    if workload.runtime == "vllm":
-        headroom = int(p.device.usable_bytes * (1 - workload.gpu_memory_utilization))
-        headroom = max(headroom, workload.headroom_bytes if headroom_bytes is None else headroom_bytes)
-    else:
-        headroom = workload.headroom_bytes if headroom_bytes is None else headroom_bytes
-    compute = (
-        memory.compute_buffer_bytes(
-            model, holds_output=p.holds_output, workload=workload, tp=tp, pipeline=pipeline
-        )
-        if p.layers or p.holds_output
-        else 0
-    )
-    usage = DeviceUsage(
-        gpu=p.device.slug,
-        name=label or p.device.name,
-        layers=len(p.layers),
-        weights_bytes=weights,
-        kv_cache_bytes=kv,
-        compute_bytes=compute,
-        overhead_bytes=memory.overhead_bytes(p.device.backend, runtime=workload.runtime, multi_gpu=multi_gpu),
-        capacity_bytes=p.device.usable_bytes,
-        headroom_bytes=headroom,
-        host=p.host,
-        tensors={k: v for k, v in tensors.items() if v},
-    )
     heads_here = model.num_attention_heads / tp
     stage = speed.Stage(
         bandwidth_gb_s=p.device.bandwidth_gb_s,
@@ -164,10 +286,96 @@ def usage_and_stage(
         experts_per_tok=c.experts_per_tok,
         active_params=active / tp,
         kv_bytes_per_seq=memory.kv_read_bytes_per_token(model, workload, workload.prompt_tokens, p.layers)
-        * kv_share,
+        * _kv_share(model, tp),
         attention_flops_per_token2=2 * len(p.layers) * heads_here * model.head_dim_or_default,
     )
     return usage, stage
+
+
+@lru_cache(maxsize=4096)
+def _host_sums(
+    model: ModelSpec, quant: QuantSpec, layers: Sequence[int], expert_layers: Sequence[int]
+) -> tuple[int, int, float]:
+    """Dense and routed bytes in RAM, and the parameters one token multiplies there."""
+    c = memory.tensor_classes(model)
+    table = memory.layer_bytes_table(model, quant)
+    dense = routed = 0
+    active = 0.0
+    for i in layers:
+        lb = table[i]
+        dense += lb.attention + lb.dense_mlp + lb.shared_experts
+        routed += lb.routed_experts
+        active += c.layer_active_params(i)
+    share = c.experts_per_tok / c.experts if c.experts else 0.0
+    for i in expert_layers:
+        routed += table[i].routed_experts
+        active += c.routed_experts * share
+    return dense, routed, active
+
+
+def _host_memory(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    layers: Sequence[int],
+    expert_layers: Sequence[int],
+    holds_output: bool,
+) -> DeviceMemory:
+    sums = _host_sums(model, quant, _layers_key(layers), _layers_key(expert_layers))
+    dense, routed, _ = sums
+    output = memory.output_bytes(model, quant) if holds_output else 0
+    embedding = memory.embedding_bytes(model, quant)
+    kv = memory.kv_cache_layers_bytes(model, workload, layers)
+    compute = 0
+    if layers or expert_layers:
+        cpu_workload = (
+            workload
+            if workload.runtime == "llama.cpp"
+            else workload.model_copy(update={"runtime": "llama.cpp"})
+        )
+        compute = memory.compute_buffer_bytes(model, holds_output=holds_output, workload=cpu_workload)
+    tensors = {
+        "attention": 0,
+        "dense_mlp": dense,
+        "routed_experts": routed,
+        "output": output,
+        "embedding": embedding,
+    }
+    return DeviceMemory(tensors, kv, compute, 0, workload.ram_bytes or 0, HOST_HEADROOM_BYTES, sums)
+
+
+def _host_usage(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    layers: Sequence[int],
+    expert_layers: Sequence[int],
+    holds_output: bool,
+) -> tuple[DeviceUsage, tuple[int, int, float]]:
+    m = _host_memory(
+        model=model,
+        quant=quant,
+        workload=workload,
+        layers=layers,
+        expert_layers=expert_layers,
+        holds_output=holds_output,
+    )
+    usage = DeviceUsage(
+        gpu="host-ram",
+        name="System RAM",
+        kind="host",
+        layers=len(layers),
+        weights_bytes=sum(m.tensors.values()),
+        kv_cache_bytes=m.kv_cache_bytes,
+        compute_bytes=m.compute_bytes,
+        overhead_bytes=0,
+        capacity_bytes=m.capacity_bytes,
+        headroom_bytes=HOST_HEADROOM_BYTES,
+        tensors={k: v for k, v in m.tensors.items() if v},
+    )
+    return usage, m.sums
 
 
 def host_usage_and_stage(
@@ -180,50 +388,18 @@ def host_usage_and_stage(
     holds_output: bool,
 ) -> tuple[DeviceUsage, speed.Stage]:
     """System RAM as a device: whole layers (cpu_offload) or only routed experts (expert_offload)."""
+    usage, (dense, routed, active) = _host_usage(
+        model=model,
+        quant=quant,
+        workload=workload,
+        layers=layers,
+        expert_layers=expert_layers,
+        holds_output=holds_output,
+    )
     c = memory.tensor_classes(model)
-    dense = routed = 0
-    active = 0.0
-    for i in layers:
-        lb = memory.layer_bytes(model, quant, i)
-        dense += lb.attention + lb.dense_mlp + lb.shared_experts
-        routed += lb.routed_experts
-        active += c.layer_active_params(i)
-    share = c.experts_per_tok / c.experts if c.experts else 0.0
-    for i in expert_layers:
-        routed += memory.layer_bytes(model, quant, i).routed_experts
-        active += c.routed_experts * share
     output = memory.output_bytes(model, quant) if holds_output else 0
     if holds_output:
         active += c.output
-    embedding = memory.embedding_bytes(model, quant)
-    kv = sum(memory.kv_cache_layer_bytes(model, workload, i) for i in layers)
-    compute = (
-        memory.compute_buffer_bytes(
-            model, holds_output=holds_output, workload=workload.model_copy(update={"runtime": "llama.cpp"})
-        )
-        if layers or expert_layers
-        else 0
-    )
-    tensors = {
-        "attention": 0,
-        "dense_mlp": dense,
-        "routed_experts": routed,
-        "output": output,
-        "embedding": embedding,
-    }
-    usage = DeviceUsage(
-        gpu="host-ram",
-        name="System RAM",
-        kind="host",
-        layers=len(layers),
-        weights_bytes=dense + routed + output + embedding,
-        kv_cache_bytes=kv,
-        compute_bytes=compute,
-        overhead_bytes=0,
-        capacity_bytes=workload.ram_bytes or 0,
-        headroom_bytes=HOST_HEADROOM_BYTES,
-        tensors={k: v for k, v in tensors.items() if v},
-    )
     stage = speed.Stage(
         bandwidth_gb_s=ram_bandwidth(workload),
         backend="cpu",
@@ -273,12 +449,24 @@ def _free_for_layers(
     return max(device.usable_bytes - fixed, 0)
 
 
-def _layer_cost(
-    model: ModelSpec, quant: QuantSpec, workload: Workload, i: int, *, experts: bool = True
-) -> int:
-    lb = memory.layer_bytes(model, quant, i)
-    w = lb.total if experts else lb.total - lb.routed_experts
-    return w + memory.kv_cache_layer_bytes(model, workload, i)
+def _layer_costs(
+    model: ModelSpec, quant: QuantSpec, workload: Workload, *, experts: bool = True
+) -> list[int]:
+    """Bytes each layer adds to a device: its weights (without routed experts if `experts` is False) and
+    its KV cache."""
+    per_token = memory.kv_values_per_token_layer(model)
+    full = int(memory.padded_context(workload) * per_token * workload.kv_bytes_per_element)
+    windowed = model.sliding_window and model.sliding_window_layers
+    local = (
+        int(memory.window_cells(model, workload) * per_token * workload.kv_bytes_per_element)
+        if windowed
+        else full
+    )
+    mask = memory.window_layers(model)
+    return [
+        (lb.total if experts else lb.total - lb.routed_experts) + (local if mask[i] else full)
+        for i, lb in enumerate(memory.layer_bytes_table(model, quant))
+    ]
 
 
 # ---- Speed assembly ---------------------------------------------------------------------------------
@@ -365,6 +553,165 @@ def _plan(
     )
 
 
+# ---- Layouts: which device holds what, before any speed is computed --------------------------------
+
+
+@dataclass
+class Slot:
+    """One device's part of a plan, and how the runtime runs it there."""
+
+    p: Placement
+    tp: int = 1
+    multi_gpu: bool = False
+    pipeline: bool = False
+    label: str | None = None
+    workload: Workload | None = None  # when it differs from the plan's (replicas: one copy's sequences)
+
+
+@dataclass
+class HostSlot:
+    """System RAM's part: whole layers (cpu_offload) or only routed experts (expert_offload)."""
+
+    layers: list[int]
+    expert_layers: list[int]
+    holds_output: bool
+
+
+@dataclass
+class Layout:
+    """Where a strategy puts every tensor: enough to check memory, and what the plan is built from."""
+
+    slots: list[Slot]
+    host: HostSlot | None = None
+    counts: list[int] = field(default_factory=list)  # layers per pipeline stage
+    ratios: list[float] = field(default_factory=list)  # llama.cpp --tensor-split
+    tp: int = 1
+
+
+def _slot_key(s: Slot) -> tuple:
+    """Slots with equal keys hold the same (tensor-parallel ranks, replicas): compute them once."""
+    p = s.p
+    return (
+        p.device,
+        _layers_key(p.layers),
+        p.holds_output,
+        p.holds_embedding,
+        frozenset(p.experts_elsewhere),
+        p.host,
+        s.tp,
+        s.multi_gpu,
+        s.pipeline,
+        id(s.workload),
+    )
+
+
+def layout_memory(
+    layout: Layout, *, model: ModelSpec, quant: QuantSpec, workload: Workload, stop_at_overflow: bool = False
+) -> list[DeviceMemory]:
+    """Each distinct device's memory (identical tensor-parallel ranks and replicas once), RAM last."""
+    out: list[DeviceMemory] = []
+    seen = set()
+    for s in layout.slots:
+        key = _slot_key(s)
+        if key in seen:
+            continue
+        seen.add(key)
+        m = _memory(
+            model=model,
+            quant=quant,
+            workload=s.workload or workload,
+            p=s.p,
+            tp=s.tp,
+            multi_gpu=s.multi_gpu,
+            pipeline=s.pipeline,
+            headroom_bytes=None,
+        )
+        out.append(m)
+        if stop_at_overflow and not m.fits:
+            return out
+    if layout.host is not None:
+        out.append(
+            _host_memory(
+                model=model,
+                quant=quant,
+                workload=workload,
+                layers=layout.host.layers,
+                expert_layers=layout.host.expert_layers,
+                holds_output=layout.host.holds_output,
+            )
+        )
+    return out
+
+
+def layout_fits(layout: Layout, *, model: ModelSpec, quant: QuantSpec, workload: Workload) -> bool:
+    """`Plan.fits` of the plan this layout would build, from memory alone: no speed, notes or commands,
+    and no further device once one overflows."""
+    ms = layout_memory(layout, model=model, quant=quant, workload=workload, stop_at_overflow=True)
+    return bool(ms) and all(m.fits for m in ms)
+
+
+def _run(
+    layout: Layout, *, model: ModelSpec, quant: QuantSpec, workload: Workload
+) -> tuple[list[DeviceUsage], list[speed.Stage]]:
+    """Memory and speed stage of each GPU slot, in order; identical slots are computed once."""
+    usages, stages = [], []
+    done: dict[tuple, tuple[DeviceUsage, speed.Stage]] = {}
+    for s in layout.slots:
+        key = _slot_key(s)
+        if key in done:
+            u, st = done[key]
+            name = s.label or s.p.device.name
+            if u.name != name:
+                u = u.model_copy(update={"name": name})
+        else:
+            u, st = done[key] = usage_and_stage(
+                model=model,
+                quant=quant,
+                workload=s.workload or workload,
+                p=s.p,
+                tp=s.tp,
+                multi_gpu=s.multi_gpu,
+                pipeline=s.pipeline,
+                label=s.label,
+            )
+        usages.append(u)
+        stages.append(st)
+    return usages, stages
+
+
+def vllm_kv_capacity_tokens(
+    model: ModelSpec,
+    workload: Workload,
+    layout: Layout,
+    usages: list[DeviceUsage],
+    *,
+    replicas: bool = False,
+) -> int | None:
+    """Tokens of KV cache vLLM pre-allocates (its "GPU KV cache size: N tokens"); None outside vLLM.
+
+    Each GPU gives the cache what `gpu_memory_utilization` × its memory leaves after weights, activations
+    with CUDA graphs (`compute_bytes`) and CUDA context + NCCL (`overhead_bytes`), in whole 16-token
+    blocks. A token costs each GPU the KV of the layers it holds (pipeline stages) times its share of the
+    KV heads (tensor parallel), so the stages and ranks hold the same tokens: the smallest count is the
+    cache. Replicas each have their own: their counts add up. Every layer is counted for the full
+    context (vLLM without its hybrid allocator; with it, sliding-window layers cost less).
+    """
+    if workload.runtime != "vllm":
+        return None
+    per_layer = memory.kv_values_per_token_layer(model) * workload.kv_bytes_per_element
+    counts = []
+    for slot, u in zip(layout.slots, usages, strict=True):
+        per_token = per_layer * len(slot.p.layers) * _kv_share(model, slot.tp)
+        budget = int(u.capacity_bytes * workload.gpu_memory_utilization) - (
+            u.weights_bytes + u.compute_bytes + u.overhead_bytes
+        )
+        tokens = int(budget // per_token) if per_token and budget > 0 else 0
+        counts.append(tokens // memory.VLLM_BLOCK_TOKENS * memory.VLLM_BLOCK_TOKENS)
+    if not counts:
+        return None
+    return sum(counts) if replicas else min(counts)
+
+
 # ---- Strategies -------------------------------------------------------------------------------------
 
 
@@ -372,50 +719,73 @@ def best_single_device(devices: list[DeviceSpec]) -> DeviceSpec:
     return max(devices, key=lambda d: (d.usable_bytes, d.bandwidth_gb_s))
 
 
+def single_layout(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Layout:
+    device = best_single_device(devices)
+    p = Placement(device, range(model.num_hidden_layers), holds_output=True, holds_embedding=True)
+    return Layout([Slot(p)])
+
+
 def single(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]) -> Plan:
     """The whole model on the largest device of the rig."""
-    device = best_single_device(devices)
-    p = Placement(device, list(range(model.num_hidden_layers)), holds_output=True, holds_embedding=True)
-    usage, stage = usage_and_stage(model=model, quant=quant, workload=workload, p=p)
-    timing = sequential_timing([stage], workload, [], model.hidden_size)
+    layout = single_layout(model=model, quant=quant, workload=workload, devices=devices)
+    device = layout.slots[0].p.device
+    [usage], stages = _run(layout, model=model, quant=quant, workload=workload)
+    timing = sequential_timing(stages, workload, [], model.hidden_size)
     notes = ()
     if len(devices) > 1:
         notes = (f"Uses one {device.name}; the other {len(devices) - 1} device(s) stay free.",)
-    return _plan("single", [usage], timing, workload, notes=notes, gpu_layers=model.num_hidden_layers + 1)
+    return _plan(
+        "single",
+        [usage],
+        timing,
+        workload,
+        notes=notes,
+        gpu_layers=model.num_hidden_layers + 1,
+        kv_capacity_tokens=vllm_kv_capacity_tokens(model, workload, layout, [usage]),
+    )
 
 
-def _pipeline(
+def _pipeline_layout(
     model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], hosts: list[int]
-) -> tuple[list[DeviceUsage], list[speed.Stage], list[int], list[float]]:
+) -> Layout:
     n = len(devices)
-    free = [
-        _free_for_layers(model, quant, workload, d, holds_output=i == n - 1, multi_gpu=n > 1)
-        for i, d in enumerate(devices)
-    ]
+    free_of: dict[tuple[DeviceSpec, bool], float] = {}  # rigs repeat one GPU: compute each kind once
+    free = []
+    for i, d in enumerate(devices):
+        key = (d, i == n - 1)
+        if key not in free_of:
+            free_of[key] = _free_for_layers(model, quant, workload, d, holds_output=key[1], multi_gpu=n > 1)
+        free.append(free_of[key])
     counts = split_layers(model, free)
-    usages, stages, start = [], [], 0
+    slots, start = [], 0
     for i, (device, k) in enumerate(zip(devices, counts, strict=True)):
         p = Placement(
             device,
-            list(range(start, start + k)),
+            range(start, start + k),
             holds_output=i == n - 1,
             holds_embedding=i == 0,
             host=hosts[i],
         )
         label = device.name if max(hosts) == 0 else f"{device.name} (host {hosts[i] + 1})"
-        u, s = usage_and_stage(
-            model=model, quant=quant, workload=workload, p=p, multi_gpu=True, pipeline=True, label=label
-        )
-        usages.append(u)
-        stages.append(s)
+        slots.append(Slot(p, multi_gpu=True, pipeline=True, label=label))
         start += k
     total = sum(free) or 1
-    return usages, stages, counts, [round(f / total, 3) for f in free]
+    return Layout(slots, counts=counts, ratios=[round(f / total, 3) for f in free])
+
+
+def layer_split_layout(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Layout:
+    return _pipeline_layout(model, quant, workload, devices, [0] * len(devices))
 
 
 def layer_split(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]) -> Plan:
     """llama.cpp `--split-mode layer`: consecutive layers per device, in proportion to free memory."""
-    usages, stages, counts, ratios = _pipeline(model, quant, workload, devices, [0] * len(devices))
+    layout = layer_split_layout(model=model, quant=quant, workload=workload, devices=devices)
+    usages, stages = _run(layout, model=model, quant=quant, workload=workload)
+    counts, ratios = layout.counts, layout.ratios
     hops = [link(workload)] * (len(devices) - 1)
     timing = sequential_timing(stages, workload, hops, model.hidden_size)
     notes = (
@@ -436,6 +806,7 @@ def layer_split(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devic
         gpu_layers=model.num_hidden_layers + 1,
         tensor_split=tuple(ratios),
         pipeline_parallel_size=len(devices),
+        kv_capacity_tokens=vllm_kv_capacity_tokens(model, workload, layout, usages),
     )
 
 
@@ -448,26 +819,29 @@ def tensor_parallel_size(model: ModelSpec, n: int) -> int:
     return 1
 
 
-def tensor_parallel(
+def tensor_parallel_layout(
     *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
-) -> Plan:
-    """Every matrix sharded over identical GPUs; two all-reduces per layer cross the link each step."""
+) -> Layout:
     tp = tensor_parallel_size(model, len(devices))
-    used = devices[:tp]
-    usages, stages = [], []
-    for i, device in enumerate(used):
-        p = Placement(device, list(range(model.num_hidden_layers)), holds_output=True, holds_embedding=True)
-        u, s = usage_and_stage(
-            model=model,
-            quant=quant,
-            workload=workload,
-            p=p,
+    slots = [
+        Slot(
+            Placement(device, range(model.num_hidden_layers), holds_output=True, holds_embedding=True),
             tp=tp,
             multi_gpu=True,
             label=f"{device.name} (rank {i})",
         )
-        usages.append(u)
-        stages.append(s)
+        for i, device in enumerate(devices[:tp])
+    ]
+    return Layout(slots, tp=tp)
+
+
+def tensor_parallel(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Plan:
+    """Every matrix sharded over identical GPUs; two all-reduces per layer cross the link each step."""
+    layout = tensor_parallel_layout(model=model, quant=quant, workload=workload, devices=devices)
+    tp = layout.tp
+    usages, stages = _run(layout, model=model, quant=quant, workload=workload)
     gb_s, lat = link(workload)
     h, layers, batch = model.hidden_size, model.num_hidden_layers, workload.batch
     syncs = SYNCS_PER_LAYER.get(workload.runtime, LLAMA_CPP_ROW_SYNCS_PER_LAYER)
@@ -520,22 +894,36 @@ def tensor_parallel(
         warnings=tuple(warnings),
         gpu_layers=model.num_hidden_layers + 1,
         tensor_parallel_size=tp,
+        kv_capacity_tokens=vllm_kv_capacity_tokens(model, workload, layout, usages),
     )
+
+
+def _per_replica(workload: Workload, n: int) -> int:
+    return max(1, -(-workload.batch // n))
+
+
+def replicas_layout(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Layout:
+    per_replica = _per_replica(workload, len(devices))
+    w = workload if per_replica == workload.batch else workload.model_copy(update={"batch": per_replica})
+    slots = [
+        Slot(
+            Placement(device, range(model.num_hidden_layers), holds_output=True, holds_embedding=True),
+            label=f"{device.name} (copy {i + 1})",
+            workload=w,
+        )
+        for i, device in enumerate(devices)
+    ]
+    return Layout(slots)
 
 
 def replicas(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]) -> Plan:
     """One full copy per device; requests spread over them for N× aggregate throughput."""
     n = len(devices)
-    per_replica = max(1, -(-workload.batch // n))
-    w = workload.model_copy(update={"batch": per_replica})
-    usages, stages = [], []
-    for i, device in enumerate(devices):
-        p = Placement(device, list(range(model.num_hidden_layers)), holds_output=True, holds_embedding=True)
-        u, s = usage_and_stage(
-            model=model, quant=quant, workload=w, p=p, label=f"{device.name} (copy {i + 1})"
-        )
-        usages.append(u)
-        stages.append(s)
+    per_replica = _per_replica(workload, n)
+    layout = replicas_layout(model=model, quant=quant, workload=workload, devices=devices)
+    usages, stages = _run(layout, model=model, quant=quant, workload=workload)
     slowest = max(stages, key=lambda s: speed.decode_step_seconds(s, 1))
     single_s = speed.decode_step_seconds(slowest, 1)
     aggregate = sum(per_replica / speed.decode_step_seconds(s, per_replica) for s in stages)
@@ -555,6 +943,7 @@ def replicas(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices:
         warnings=warnings,
         gpu_layers=model.num_hidden_layers + 1,
         replicas=n,
+        kv_capacity_tokens=vllm_kv_capacity_tokens(model, workload, layout, usages, replicas=True),
     )
 
 
@@ -563,7 +952,7 @@ def _fill_gpus(
     quant: QuantSpec,
     workload: Workload,
     devices: list[DeviceSpec],
-    costs: dict[int, int],
+    costs: list[int],
     order: list[int],
 ) -> list[list[int]]:
     """Greedy: hand layers in `order` to each device until its free memory runs out."""
@@ -583,26 +972,34 @@ def _fill_gpus(
     return out
 
 
+def cpu_offload_layout(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Layout:
+    n = model.num_hidden_layers
+    costs = _layer_costs(model, quant, workload)
+    # llama.cpp offloads the *last* ngl layers; fill GPUs from the end, then keep device order.
+    gpu_layers = _fill_gpus(model, quant, workload, devices, costs, list(range(n - 1, -1, -1)))
+    on_gpu = {i for group in gpu_layers for i in group}
+    ngl = len(on_gpu)
+    cpu_layers = [i for i in range(n) if i not in on_gpu]
+    # give each device a contiguous block of the last ngl layers, in device order
+    slots, start = [], n - ngl
+    for device, k in zip(devices, (len(g) for g in gpu_layers), strict=True):
+        if not k:
+            continue
+        slots.append(Slot(Placement(device, range(start, start + k)), multi_gpu=len(devices) > 1))
+        start += k
+    return Layout(slots, host=HostSlot(cpu_layers, [], holds_output=True))
+
+
 def cpu_offload(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]) -> Plan:
     """llama.cpp `-ngl N`: the last N layers on the GPUs, the first ones (and the head) in system RAM."""
     n = model.num_hidden_layers
-    costs = {i: _layer_cost(model, quant, workload, i) for i in range(n)}
-    # llama.cpp offloads the *last* ngl layers; fill GPUs from the end, then keep device order.
-    gpu_layers = _fill_gpus(model, quant, workload, devices, costs, list(range(n - 1, -1, -1)))
-    on_gpu = sorted(i for group in gpu_layers for i in group)
-    ngl = len(on_gpu)
-    # give each device a contiguous block of the last ngl layers, in device order
-    sizes = [len(g) for g in gpu_layers]
-    cpu_layers = [i for i in range(n) if i not in set(on_gpu)]
-    usages, stages, start = [], [], n - ngl
-    for device, k in zip(devices, sizes, strict=True):
-        if not k:
-            continue
-        p = Placement(device, list(range(start, start + k)))
-        u, s = usage_and_stage(model=model, quant=quant, workload=workload, p=p, multi_gpu=len(devices) > 1)
-        usages.append(u)
-        stages.append(s)
-        start += k
+    layout = cpu_offload_layout(model=model, quant=quant, workload=workload, devices=devices)
+    assert layout.host is not None
+    cpu_layers = layout.host.layers
+    ngl = n - len(cpu_layers)
+    usages, stages = _run(layout, model=model, quant=quant, workload=workload)
     host, host_stage = host_usage_and_stage(
         model=model, quant=quant, workload=workload, layers=cpu_layers, expert_layers=[], holds_output=True
     )
@@ -645,11 +1042,9 @@ def _offloaded_prefill_s(
     return min(copy_s, cpu_s) - cpu_s
 
 
-def expert_offload(
+def expert_offload_layout(
     *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
-) -> Plan:
-    """MoE: attention, shared weights and KV on the GPUs; routed experts of the first N layers in RAM
-    (llama.cpp `--n-cpu-moe N`, i.e. `-ot "blk\\.(0..N-1)\\.ffn_.*_exps=CPU"`)."""
+) -> Layout:
     n = model.num_hidden_layers
     c = memory.tensor_classes(model)
     moe_layers = list(range(c.dense_layers, n))
@@ -661,46 +1056,59 @@ def expert_offload(
         for i, d in enumerate(devices)
     ]
     counts = split_layers(model, free)
-    groups, start = [], 0
+    groups: list[range] = []
+    start = 0
     for k in counts:
-        groups.append(list(range(start, start + k)))
+        groups.append(range(start, start + k))
         start += k
+    costs = _layer_costs(model, quant, workload, experts=False)
+    table = memory.layer_bytes_table(model, quant)
     offloaded: set[int] = set(moe_layers)
     for device_i, group in enumerate(groups):
-        budget = free[device_i] - sum(_layer_cost(model, quant, workload, i, experts=False) for i in group)
+        budget = free[device_i] - sum(costs[i] for i in group)
         # experts of the last layers stay on the GPU (--n-cpu-moe moves the first N)
         for i in sorted((i for i in group if i in offloaded), reverse=True):
-            cost = memory.layer_bytes(model, quant, i).routed_experts
+            cost = table[i].routed_experts
             if budget < cost:
                 break
             budget -= cost
             offloaded.discard(i)
-    usages, stages = [], []
-    for device_i, (device, group) in enumerate(zip(devices, groups, strict=True)):
-        p = Placement(
-            device,
-            group,
-            holds_output=device_i == len(devices) - 1,
-            holds_embedding=device_i == 0,
-            experts_elsewhere=offloaded & set(group),
-        )
-        u, s = usage_and_stage(
-            model=model,
-            quant=quant,
-            workload=workload,
-            p=p,
+    slots = [
+        Slot(
+            Placement(
+                device,
+                group,
+                holds_output=device_i == len(devices) - 1,
+                holds_embedding=device_i == 0,
+                experts_elsewhere=offloaded & set(group),
+            ),
             multi_gpu=len(devices) > 1,
             pipeline=len(devices) > 1,
         )
-        usages.append(u)
-        stages.append(s)
+        for device_i, (device, group) in enumerate(zip(devices, groups, strict=True))
+    ]
+    return Layout(slots, host=HostSlot([], sorted(offloaded), holds_output=False))
+
+
+def expert_offload(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Plan:
+    """MoE: attention, shared weights and KV on the GPUs; routed experts of the first N layers in RAM
+    (llama.cpp `--n-cpu-moe N`, i.e. `-ot "blk\\.(0..N-1)\\.ffn_.*_exps=CPU"`)."""
+    n = model.num_hidden_layers
+    c = memory.tensor_classes(model)
+    moe_layers = list(range(c.dense_layers, n))
+    layout = expert_offload_layout(model=model, quant=quant, workload=workload, devices=devices)
+    assert layout.host is not None
+    offloaded = layout.host.expert_layers
+    usages, stages = _run(layout, model=model, quant=quant, workload=workload)
     n_cpu_moe = len(offloaded)
     host, host_stage = host_usage_and_stage(
         model=model,
         quant=quant,
         workload=workload,
         layers=[],
-        expert_layers=sorted(offloaded),
+        expert_layers=offloaded,
         holds_output=False,
     )
     gb_s, lat = link(workload)
@@ -735,12 +1143,22 @@ def expert_offload(
     )
 
 
+def rpc_cluster_layout(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Layout:
+    all_devices = [d for _ in range(workload.hosts) for d in devices]
+    host_of = [h for h in range(workload.hosts) for _ in devices]
+    return _pipeline_layout(model, quant, workload, all_devices, host_of)
+
+
 def rpc_cluster(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]) -> Plan:
     """llama.cpp `--rpc`: layers over the GPUs of several machines, activations over the network."""
     hosts = workload.hosts
     all_devices = [d for _ in range(hosts) for d in devices]
     host_of = [h for h in range(hosts) for _ in devices]
-    usages, stages, counts, ratios = _pipeline(model, quant, workload, all_devices, host_of)
+    layout = rpc_cluster_layout(model=model, quant=quant, workload=workload, devices=devices)
+    usages, stages = _run(layout, model=model, quant=quant, workload=workload)
+    counts, ratios = layout.counts, layout.ratios
     gpu_link, net = link(workload), network(workload)
     hops = [net if host_of[i] != host_of[i + 1] else gpu_link for i in range(len(all_devices) - 1)]
     # every remote device costs one RPC round trip per step (graph_compute is a blocking call)
@@ -769,6 +1187,34 @@ def rpc_cluster(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devic
         tensor_split=tuple(ratios),
         pipeline_parallel_size=len(all_devices),
     )
+
+
+LayoutBuilder = Callable[..., Layout]
+LAYOUTS: dict[str, LayoutBuilder] = {
+    "single": single_layout,
+    "layer_split": layer_split_layout,
+    "tensor_parallel": tensor_parallel_layout,
+    "replicas": replicas_layout,
+    "cpu_offload": cpu_offload_layout,
+    "expert_offload": expert_offload_layout,
+    "rpc_cluster": rpc_cluster_layout,
+}
+
+
+def strategy_fits(
+    strategy: str, *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> bool:
+    """Whether `strategy`'s plan would fit, from its memory alone: the suggestions' many probes."""
+    layout = LAYOUTS[strategy](model=model, quant=quant, workload=workload, devices=devices)
+    return layout_fits(layout, model=model, quant=quant, workload=workload)
+
+
+def strategy_slack(
+    strategy: str, *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> list[int]:
+    """`slack_bytes` of each distinct device (and RAM) under `strategy`: how far each is from full."""
+    layout = LAYOUTS[strategy](model=model, quant=quant, workload=workload, devices=devices)
+    return [m.slack_bytes for m in layout_memory(layout, model=model, quant=quant, workload=workload)]
 
 
 def summary(plan: Plan) -> str:

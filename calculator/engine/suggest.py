@@ -1,10 +1,13 @@
 """What to change, computed: each suggestion re-runs the engine with one input changed.
 
+Most probes only ask "does anything fit?": those check memory alone (`plan_fits`), and the full plan is
+built only where a suggestion quotes it (its speed, its KV cache).
+
 `Suggestion.changes` are API query-parameter changes: {"quant": slug}, {"ctx": tokens}, {"kv": type},
 {"gpu_count": n}, {"ram_gb": n}.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Suggestion, Workload
 from .units import GB, format_bytes, format_rate
@@ -25,7 +28,26 @@ def _best(
     return fits(model=model, quant=quant, devices=devices, workload=workload, strategies=strategies)
 
 
+def _fits(
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    strategies: Sequence[str] | None = None,
+) -> bool:
+    """`_best(...) is not None`, from memory alone."""
+    from .estimate import plan_fits
+
+    return plan_fits(model=model, quant=quant, devices=devices, workload=workload, strategies=strategies)
+
+
 GPU_ONLY = ("single", "layer_split", "tensor_parallel", "replicas", "rpc_cluster")
+
+
+def _at_context(workload: Workload, tokens: int) -> Workload:
+    return workload.model_copy(
+        update={"context_tokens": tokens, "prompt_tokens": min(workload.prompt_tokens, tokens)}
+    )
 
 
 def longest_context(
@@ -35,24 +57,110 @@ def longest_context(
     workload: Workload,
     strategies: Sequence[str] | None = None,
 ) -> int | None:
-    """The longest context per sequence (a multiple of 256) at which some plan (of `strategies`) fits."""
+    """The longest context per sequence (a multiple of 256) at which some plan (of `strategies`) fits.
+
+    Memory grows linearly with context, so the limit is solved for (`_context_guess`) and then checked:
+    it fits there and not 256 tokens further. That is the answer the binary search over every multiple
+    of 256 gives whenever a longer context never fits where a shorter one did not, which
+    `_fits_grow_monotonically` makes sure of; otherwise (offload plans, buffers that grow with the
+    context), or when the check fails, the binary search runs, on memory-only probes.
+    """
     limit = model.max_position_embeddings or 131072
-    lo_w = workload.model_copy(
-        update={"context_tokens": MIN_CONTEXT, "prompt_tokens": min(workload.prompt_tokens, MIN_CONTEXT)}
-    )
-    if _best(model, quant, devices, lo_w, strategies) is None:
+    if not _fits(model, quant, devices, _at_context(workload, MIN_CONTEXT), strategies):
         return None
     lo, hi = MIN_CONTEXT // 256, limit // 256
+    if lo >= hi:
+        return lo * 256
+
+    def fits_at(m: int) -> bool:
+        return m == lo or _fits(model, quant, devices, _at_context(workload, m * 256), strategies)
+
+    settled = None
+    if _fits_grow_monotonically(model, devices, workload, strategies):
+        guess = _context_guess(model, quant, devices, workload, strategies, lo, hi)
+        settled = _settle(fits_at, guess, lo, hi) if guess is not None else None
+    if settled is not None:
+        return settled * 256
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        w = workload.model_copy(
-            update={"context_tokens": mid * 256, "prompt_tokens": min(workload.prompt_tokens, mid * 256)}
-        )
-        if _best(model, quant, devices, w, strategies) is not None:
+        if fits_at(mid):
             lo = mid
         else:
             hi = mid - 1
     return lo * 256
+
+
+def _fits_grow_monotonically(
+    model: ModelSpec, devices: list[DeviceSpec], workload: Workload, strategies: Sequence[str] | None
+) -> bool:
+    """True when no device's memory can shrink as the context grows, so that past the first context
+    that does not fit, none does: only GPU-only plans (offload moves layers to RAM as the context grows,
+    unevenly with sliding-window layers), and compute buffers that do not depend on the context (flash
+    attention with full micro-batches, or vLLM) so that layer splits stay put."""
+    from .estimate import strategies_to_check
+
+    checked = strategies_to_check(model=model, devices=devices, workload=workload, strategies=strategies)
+    constant_buffers = workload.runtime == "vllm" or (
+        workload.flash_attention and workload.ubatch_tokens <= MIN_CONTEXT * workload.batch
+    )
+    return constant_buffers and all(s in GPU_ONLY for s in checked)
+
+
+SETTLE_STEPS = 2
+
+
+def _settle(fits_at: Callable[[int], bool], guess: int, lo: int, hi: int) -> int | None:
+    """The m near `guess` (in 256-token steps) where it fits at m and not at m + 1, or None."""
+    m = min(max(guess, lo), hi)
+    if fits_at(m):
+        for _ in range(SETTLE_STEPS + 1):
+            if m == hi or not fits_at(m + 1):
+                return m
+            m += 1
+        return None
+    for _ in range(SETTLE_STEPS):
+        m -= 1
+        if fits_at(m):
+            return m
+    return None
+
+
+def _context_guess(
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    strategies: Sequence[str] | None,
+    lo: int,
+    hi: int,
+) -> int | None:
+    """Where the fullest device of the best strategy runs out, in 256-token steps.
+
+    Each device's free memory falls linearly with the KV cells: from its value at the shortest and the
+    longest context, the step where it reaches zero; a strategy lasts until its first device runs out.
+    """
+    from .estimate import strategies_to_check
+    from .plans import strategy_slack
+
+    at_lo, at_hi = _at_context(workload, lo * 256), _at_context(workload, hi * 256)
+    best = None
+    for strategy in strategies_to_check(
+        model=model, devices=devices, workload=workload, strategies=strategies
+    ):
+        kw = {"model": model, "quant": quant, "devices": devices}
+        a = strategy_slack(strategy, workload=at_lo, **kw)
+        if not a or min(a) < 0:
+            continue
+        b = strategy_slack(strategy, workload=at_hi, **kw)
+        if len(a) != len(b):
+            # the layout changed with the context (offload moves layers): interpolate the fullest device
+            a, b = [min(a)], [min(b)]
+        last = hi
+        for free_lo, free_hi in zip(a, b, strict=True):
+            if free_hi < 0:
+                last = min(last, lo + int(free_lo * (hi - lo) / (free_lo - free_hi)))
+        best = last if best is None else max(best, last)
+    return best
 
 
 def suggestions(
@@ -67,13 +175,12 @@ def suggestions(
     out: list[Suggestion] = []
     # 1. the largest format that fits
     if candidates:
-        fitting = [
-            q
-            for q in sorted(candidates, key=lambda q: -q.bits_per_weight)
-            if _best(model, q, devices, workload) is not None
-        ]
-        if fitting:
-            top = fitting[0]
+        # widest first; only the first that fits matters, and when this format fits, only wider ones
+        ordered = sorted(candidates, key=lambda q: -q.bits_per_weight)
+        if best is not None:
+            ordered = [q for q in ordered if q.bits_per_weight > quant.bits_per_weight]
+        top = next((q for q in ordered if _fits(model, q, devices, workload)), None)
+        if top is not None:
             if best is None:
                 out.append(
                     Suggestion(
@@ -110,7 +217,7 @@ def suggestions(
                     "flash_attention": True,
                 }
             )
-            plan = _best(model, quant, devices, w, kinds)
+            plan = _best(model, quant, devices, w, kinds) if _fits(model, quant, devices, w, kinds) else None
             kv_ctx = longest_context(model, quant, devices, w, kinds)
             if plan is None and kv_ctx is None:
                 continue
@@ -133,9 +240,10 @@ def suggestions(
     if best is None:
         kind = max(devices, key=lambda d: d.usable_bytes)
         for n in range(len(devices) + 1, MAX_GPU_COUNT + 1):
-            plan = _best(
-                model, quant, [kind] * n, workload, strategies=("single", "layer_split", "tensor_parallel")
-            )
+            strategies = ("single", "layer_split", "tensor_parallel")
+            if not _fits(model, quant, [kind] * n, workload, strategies):
+                continue
+            plan = _best(model, quant, [kind] * n, workload, strategies)
             if plan is not None:
                 out.append(
                     Suggestion(
@@ -191,6 +299,6 @@ def _ram_needed(
         if workload.ram_bytes and gb * GB <= workload.ram_bytes:
             continue
         w = workload.model_copy(update={"ram_bytes": gb * GB})
-        if _best(model, quant, devices, w, strategies=("cpu_offload", "expert_offload")) is not None:
+        if _fits(model, quant, devices, w, strategies=("cpu_offload", "expert_offload")):
             return gb
     return None

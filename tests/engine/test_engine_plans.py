@@ -2,6 +2,7 @@
 
 import pytest
 from engine_specs import (
+    A100_80,
     AWQ,
     F16,
     MXFP4,
@@ -268,3 +269,59 @@ def test_every_explanation_term_has_a_glossary_page():
         for p in e.plans:
             terms |= {x.term for x in p.explanations.values()} | set(p.terms)
         assert terms <= GLOSSARY_TERMS, terms - GLOSSARY_TERMS
+
+
+def test_vllm_kv_capacity_of_8b_f16_on_one_a100_80gb():
+    # 0.9 × 80 GiB = 77,309,411,328 B, less 16.06 GB of weights (embedding and head on the GPU),
+    # 1.41 GB of activations and CUDA graphs (8192 × (2 × 14336 + 4 × 4096) × 2 + 256 × 128256 × 4
+    # + 512 MiB) and 300 MiB of CUDA context = 59.53 GB; one token is 32 layers × 2 × 8 KV heads × 128
+    # × 2 B = 128 KiB → 454,166 tokens, 454,160 in 16-token blocks.
+    e = estimate(
+        model=llama_8b(),
+        quant=F16,
+        devices=[A100_80],
+        workload=Workload(context_tokens=8192, runtime="vllm"),
+        with_suggestions=False,
+    )
+    single = plan_of(e, "single")
+    assert single.devices[0].compute_bytes == 8192 * (2 * 14336 + 4 * 4096) * 2 + 256 * 128256 * 4 + (
+        512 << 20
+    )
+    assert single.kv_capacity_tokens == 454_160
+
+
+def test_vllm_kv_capacity_of_tensor_parallel_counts_each_ranks_share_of_the_heads():
+    # 70B AWQ over 2 × 3090: each rank keeps 0.9 × 24 GiB = 23,192,823,398 B, less 18.18 GB of weights,
+    # 1.67 GB of activations and graphs and 500 MiB of CUDA context + NCCL = 2.81 GB; a token costs a
+    # rank 80 layers × 4 of 8 KV heads × 2 × 128 × 2 B = 160 KiB → 17,151 tokens, 17,136 in blocks.
+    # Both ranks hold the same tokens: the cache is that count, not twice it.
+    e = estimate(
+        model=llama_70b(),
+        quant=AWQ,
+        devices=[RTX_3090, RTX_3090],
+        workload=Workload(context_tokens=8192, runtime="vllm"),
+        with_suggestions=False,
+    )
+    tp = plan_of(e, "tensor_parallel")
+    rank = tp.devices[0]
+    budget = int(24 * GIB * 0.9) - rank.weights_bytes - rank.compute_bytes - rank.overhead_bytes
+    assert 2_800_000_000 < budget < 2_820_000_000
+    assert tp.kv_capacity_tokens == budget // (80 * 4 * 2 * 128 * 2) // 16 * 16 == 17_136
+    # the pipeline's stages hold different layers; the fuller one decides
+    split = plan_of(e, "layer_split")
+    assert 0 < split.kv_capacity_tokens < tp.kv_capacity_tokens
+    # a plan whose weights leave no room has none, and llama.cpp plans carry no vLLM figure
+    assert plan_of(e, "single").kv_capacity_tokens == 0
+    llama = estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_3090, RTX_3090], workload=Workload())
+    assert all(p.kv_capacity_tokens is None for p in llama.plans)
+
+
+def test_vllm_kv_capacity_of_replicas_adds_up_the_copies():
+    e = estimate(
+        model=llama_8b(),
+        quant=AWQ,
+        devices=[RTX_3090, RTX_3090],
+        workload=Workload(context_tokens=8192, runtime="vllm"),
+        with_suggestions=False,
+    )
+    assert plan_of(e, "replicas").kv_capacity_tokens == 2 * plan_of(e, "single").kv_capacity_tokens

@@ -1,0 +1,89 @@
+"""Server time of the reverse-question pages ("What runs on my hardware?", "What hardware runs this model?").
+
+    DATABASE_URL=postgres://... SECRET_KEY=x .venv/bin/python bench/reverse_speed.py [--runs 20]
+
+Sets Django up with DATABASE_URL (migrating and loading the catalog when it is empty), then requests each
+question with django.test.Client, `--runs` times after one warm-up, and prints the median and p95 in ms and
+the number of SQL queries. The target is under 200 ms per page with the shipped catalog.
+"""
+
+import argparse
+import io
+import logging
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+import django.conf  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import Resolver404, resolve  # noqa: E402
+
+from catalog.models import LlmModel  # noqa: E402
+
+PLAIN_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
+QUESTIONS = [
+    "/what-runs/?gpu=geforce-rtx-3090&count=2",
+    "/what-runs/?gpu=apple-m4-max-128gb&count=1",
+    "/what-runs/?gpu=geforce-rtx-4090&count=1&ctx=32768",
+    "/what-runs/?gpu=geforce-rtx-4090&count=1&gpu=geforce-rtx-3090&count=1&ram_gb=64",
+    "/what-runs/?gpu=h100-sxm5-80-gb&count=8",
+    "/what-hardware/?model=llama-3-3-70b-instruct",
+    "/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20",
+    "/what-hardware/?model=qwen3-30b-a3b&ctx=32768&tok_s=30",
+    "/what-hardware/?model=deepseek-r1&quant=q2_k&tok_s=5",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    if not LlmModel.objects.exists():
+        call_command("load_catalog", stdout=io.StringIO())
+    try:
+        resolve("/what-runs/")
+        urlconf = None
+    except Resolver404:  # until calculator/urls.py includes calculator.reverse_urls
+        urlconf = "calculator.reverse_urls"
+    logging.disable(logging.WARNING)  # no request log lines between the results; errors still show
+    client = Client()
+    width = max(len(q) for q in QUESTIONS)
+    print(f"{'question':{width}}  median ms  p95 ms  queries")
+    settings = {
+        "ALLOWED_HOSTS": ["testserver"],
+        # templates render without collectstatic having run, as in tests/conftest.py
+        "STORAGES": {**django.conf.settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATIC}},
+    }
+    if urlconf:
+        settings["ROOT_URLCONF"] = urlconf
+    with override_settings(**settings):
+        for url in QUESTIONS:
+            assert client.get(url).status_code == 200, url  # warm-up
+            times = []
+            for _ in range(args.runs):
+                with CaptureQueriesContext(connection) as queries:
+                    start = time.perf_counter()
+                    response = client.get(url)
+                    times.append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200, url
+            p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
+            print(f"{url:{width}}  {statistics.median(times):9.1f}  {p95:6.1f}  {len(queries)}")
+
+
+if __name__ == "__main__":
+    main()

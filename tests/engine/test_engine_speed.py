@@ -1,0 +1,201 @@
+"""The fast paths (memory-only fit checks, cached layer tables) give the same answers as the full engine.
+
+`PINNED` holds the suggestions engine 0.2.0 computed before the fast paths existed (every full estimate
+re-run per probe); they must not move.
+"""
+
+import pytest
+from engine_specs import (
+    AWQ,
+    F16,
+    MXFP4,
+    Q2_K,
+    Q4_K_M,
+    Q6_K,
+    Q8_0,
+    RTX_3090,
+    RTX_4090,
+    deepseek_v3,
+    gemma3_27b,
+    gpt_oss_120b,
+    llama_8b,
+    llama_70b,
+    make_gpu,
+)
+
+from calculator.engine import Workload, estimate
+from calculator.engine.estimate import fits, plan_fits
+from calculator.engine.suggest import GPU_ONLY, longest_context
+from calculator.engine.units import GIB
+
+CAND = (F16, Q8_0, Q6_K, Q4_K_M, Q2_K)
+RTX_3060 = make_gpu(
+    slug="rtx-3060", name="RTX 3060", memory_bytes=12 * GIB, bandwidth_gb_s=360, fp16_tflops=51.2
+)
+H100 = make_gpu(slug="h100", name="H100", memory_bytes=80 * GIB, bandwidth_gb_s=3350, fp16_tflops=989.0)
+
+CASES = {
+    "70b_q4_k_m_two_3090s_8k_ram": (
+        llama_70b(),
+        Q4_K_M,
+        [RTX_3090, RTX_3090],
+        Workload(context_tokens=8192, ram_bytes=64 * GIB),
+    ),
+    "70b_f16_one_3060_ram": (llama_70b(), F16, [RTX_3060], Workload(ram_bytes=64 * GIB)),
+    "70b_q4_k_m_one_4090_no_ram": (llama_70b(), Q4_K_M, [RTX_4090], Workload()),
+    "gpt_oss_120b_mxfp4_4090_ram": (
+        gpt_oss_120b(),
+        MXFP4,
+        [RTX_4090],
+        Workload(context_tokens=16384, ram_bytes=64 * GIB),
+    ),
+    "8b_q4_k_m_one_3090": (llama_8b(), Q4_K_M, [RTX_3090], Workload()),
+    "gemma3_27b_q8_0_4090_32k": (gemma3_27b(), Q8_0, [RTX_4090], Workload(context_tokens=32768)),
+    "70b_awq_vllm_two_3090s": (
+        llama_70b(),
+        AWQ,
+        [RTX_3090, RTX_3090],
+        Workload(context_tokens=8192, runtime="vllm"),
+    ),
+    "deepseek_v3_q4_k_m_8_h100": (deepseek_v3(), Q4_K_M, [H100] * 8, Workload()),
+    "70b_q4_k_m_4090_3090_no_flash_batch_4": (
+        llama_70b(),
+        Q4_K_M,
+        [RTX_4090, RTX_3090],
+        Workload(context_tokens=16384, batch=4, flash_attention=False, ram_bytes=32 * GIB),
+    ),
+}
+
+PINNED = {
+    "70b_q4_k_m_two_3090s_8k_ram": [
+        ("quant", "Q8_0 also fits, and keeps more of the model's quality.", {"quant": "q8_0"}, True),
+        ("context", "Context up to 18,176 tokens fits at Q4_K_M.", {"ctx": 18176}, True),
+        (
+            "kv_cache",
+            "A q8_0 KV cache saves 1.2 GiB and allows 34,304 tokens of context.",
+            {"kv": "q8_0"},
+            True,
+        ),
+        (
+            "kv_cache",
+            "A q4_0 KV cache saves 1.8 GiB and allows 64,768 tokens of context.",
+            {"kv": "q4_0"},
+            True,
+        ),
+    ],
+    "70b_f16_one_3060_ram": [
+        ("quant", "Q8_0 fits: the largest format that does.", {"quant": "q8_0"}, True),
+        ("gpu_count", "14 × RTX 3060 would fit it (layer_split, 2.40 tok/s).", {"gpu_count": 14}, True),
+        ("offload", "With 192 GB of system RAM, offloading would fit.", {"ram_gb": 192}, True),
+    ],
+    "70b_q4_k_m_one_4090_no_ram": [
+        ("gpu_count", "2 × RTX 4090 would fit it (layer_split, 20.0 tok/s).", {"gpu_count": 2}, True),
+        ("ram", "Give your system RAM to see whether offloading to it works.", {"ram_gb": 64}, False),
+    ],
+    "gpt_oss_120b_mxfp4_4090_ram": [
+        (
+            "context",
+            "Context up to 131,072 tokens fits at MXFP4 (the model's maximum).",
+            {"ctx": 131072},
+            True,
+        ),
+        ("kv_cache", "A q8_0 KV cache saves 283 MiB.", {"kv": "q8_0"}, True),
+        ("kv_cache", "A q4_0 KV cache saves 433 MiB.", {"kv": "q4_0"}, True),
+        (
+            "offload",
+            "Runs with expert offload at 31.9 tok/s; a GPU with more memory would be several times faster.",
+            {},
+            True,
+        ),
+    ],
+    "8b_q4_k_m_one_3090": [
+        ("quant", "F16 also fits, and keeps more of the model's quality.", {"quant": "f16"}, True),
+        (
+            "context",
+            "Context up to 131,072 tokens fits at Q4_K_M (the model's maximum).",
+            {"ctx": 131072},
+            True,
+        ),
+        ("kv_cache", "A q8_0 KV cache saves 240 MiB.", {"kv": "q8_0"}, True),
+        ("kv_cache", "A q4_0 KV cache saves 368 MiB.", {"kv": "q4_0"}, True),
+    ],
+    "gemma3_27b_q8_0_4090_32k": [
+        ("quant", "Q4_K_M fits: the largest format that does.", {"quant": "q4_k_m"}, True),
+        ("gpu_count", "2 × RTX 4090 would fit it (layer_split, 28.9 tok/s).", {"gpu_count": 2}, True),
+        ("ram", "Give your system RAM to see whether offloading to it works.", {"ram_gb": 64}, False),
+    ],
+    "70b_awq_vllm_two_3090s": [
+        ("context", "Context up to 16,896 tokens fits at AWQ 4-bit.", {"ctx": 16896}, True)
+    ],
+    "deepseek_v3_q4_k_m_8_h100": [
+        ("quant", "Q6_K also fits, and keeps more of the model's quality.", {"quant": "q6_k"}, True),
+        (
+            "context",
+            "Context up to 163,840 tokens fits at Q4_K_M (the model's maximum).",
+            {"ctx": 163840},
+            True,
+        ),
+        ("kv_cache", "A q8_0 KV cache saves 129 MiB.", {"kv": "q8_0"}, True),
+        ("kv_cache", "A q4_0 KV cache saves 197 MiB.", {"kv": "q4_0"}, True),
+    ],
+    "70b_q4_k_m_4090_3090_no_flash_batch_4": [
+        ("quant", "Q2_K fits: the largest format that does.", {"quant": "q2_k"}, True),
+        ("context", "Context up to 2,304 tokens fits at Q4_K_M.", {"ctx": 2304}, True),
+        ("kv_cache", "A q8_0 KV cache and allows 7,936 tokens of context.", {"kv": "q8_0"}, False),
+        ("kv_cache", "A q4_0 KV cache and allows 15,104 tokens of context.", {"kv": "q4_0"}, False),
+        ("gpu_count", "5 × RTX 4090 would fit it (layer_split, 20.0 tok/s).", {"gpu_count": 5}, True),
+        ("offload", "With 48 GB of system RAM, offloading would fit.", {"ram_gb": 48}, True),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_suggestions_are_unchanged_by_the_fast_paths(name):
+    model, quant, devices, workload = CASES[name]
+    e = estimate(model=model, quant=quant, devices=devices, workload=workload, candidates=CAND)
+    assert [(s.kind, s.text, s.changes, s.fits) for s in e.suggestions] == PINNED[name]
+
+
+def _reference_longest_context(model, quant, devices, workload, strategies):
+    """The binary search over multiples of 256 tokens, with full plans: what `longest_context` was."""
+
+    def ok(tokens):
+        w = workload.model_copy(
+            update={"context_tokens": tokens, "prompt_tokens": min(workload.prompt_tokens, tokens)}
+        )
+        return fits(model=model, quant=quant, devices=devices, workload=w, strategies=strategies) is not None
+
+    if not ok(512):
+        return None
+    lo, hi = 2, (model.max_position_embeddings or 131072) // 256
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if ok(mid * 256) else (lo, mid - 1)
+    return lo * 256
+
+
+WORKLOADS = {
+    "8k": Workload(context_tokens=8192),
+    "8k_ram": Workload(context_tokens=8192, ram_bytes=64 * GIB),
+    "batch_4_no_flash": Workload(context_tokens=4096, batch=4, flash_attention=False, ram_bytes=32 * GIB),
+    "vllm": Workload(context_tokens=8192, runtime="vllm"),
+    "q8_0_kv_3_hosts": Workload(context_tokens=8192, kv_cache_type="q8_0", hosts=3),
+}
+RIGS = {"3060": [RTX_3060], "2x3090": [RTX_3090, RTX_3090], "4090+3090": [RTX_4090, RTX_3090]}
+MODELS = {"70b": llama_70b(), "gemma3": gemma3_27b(), "gpt-oss": gpt_oss_120b()}
+
+
+@pytest.mark.parametrize("workload", list(WORKLOADS))
+@pytest.mark.parametrize("rig", list(RIGS))
+@pytest.mark.parametrize("model", list(MODELS))
+def test_memory_only_checks_agree_with_full_plans(model, rig, workload):
+    m, devices, w = MODELS[model], RIGS[rig], WORKLOADS[workload]
+    for quant in (F16, Q4_K_M, Q2_K):
+        for strategies in (None, GPU_ONLY, ("cpu_offload", "expert_offload")):
+            full = fits(model=m, quant=quant, devices=devices, workload=w, strategies=strategies)
+            fast = plan_fits(model=m, quant=quant, devices=devices, workload=w, strategies=strategies)
+            assert fast is (full is not None), (quant.slug, strategies)
+    for strategies in (None, GPU_ONLY):
+        assert longest_context(m, Q4_K_M, devices, w, strategies) == _reference_longest_context(
+            m, Q4_K_M, devices, w, strategies
+        ), strategies
