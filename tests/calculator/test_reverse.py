@@ -1,0 +1,332 @@
+"""The reverse questions: "What runs on my hardware?" and "What hardware runs this model?"."""
+
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+from django.http import QueryDict
+
+from calculator import reverse
+from calculator.answer import answer
+from calculator.forms import QuestionForm
+from catalog.models import Gpu, LlmModel, Quantization
+from tests.conftest import make_gpu, make_llm, make_quant
+
+pytestmark = pytest.mark.django_db
+
+# Until calculator/urls.py includes calculator.reverse_urls; the templates link with plain hrefs.
+
+M4_MAX = "apple-m4-max-128gb"
+RTX_3090 = "geforce-rtx-3090"
+
+
+def rows_of(response) -> list[reverse.RunsRow]:
+    return response.context["rows"]
+
+
+def row_for(response, slug: str) -> reverse.RunsRow:
+    return next(r for r in rows_of(response) if r.model.slug == slug)
+
+
+def calculator_answer(permalink: str):
+    """What the calculator page computes for a permalink, and its own canonical form of that link."""
+    form = QuestionForm(QueryDict(urlsplit(permalink).query))
+    assert form.is_valid(), form.errors
+    return answer(form, with_suggestions=False), form.permalink()
+
+
+# ---- What runs on my hardware? ------------------------------------------------------------------
+
+
+def test_m4_max_128gb_runs_llama_3_3_70b_at_q8_0_its_largest_fitting_format(client, catalog):
+    response = client.get(f"/what-runs/?gpu={M4_MAX}")
+    assert response.status_code == 200
+    row = row_for(response, "llama-3-3-70b-instruct")
+    assert row.fits
+    assert row.quant.slug == "q8_0"  # F16 (141 GB) does not fit in the 96 GB macOS lets the GPU wire
+    assert row.plan.strategy == "single"
+    assert 3 < row.plan.decode_tok_s < 10
+    assert row.plan.decode_tok_s_low < row.plan.decode_tok_s < row.plan.decode_tok_s_high
+    html = response.content.decode()
+    assert "Apple M4 Max (40-core GPU) 128 GB" in html
+    assert "/?model=llama-3-3-70b-instruct&amp;quant=q8_0&amp;gpu=apple-m4-max-128gb&amp;ctx=8192" in html
+
+
+def test_each_row_links_to_the_calculator_question_that_gives_the_same_answer(client, catalog):
+    response = client.get(f"/what-runs/?gpu={RTX_3090}&count=2&ctx=16384")
+    fitting = [r for r in rows_of(response) if r.fits]
+    assert len(fitting) > 30
+    for row in fitting[::5]:
+        result, canonical = calculator_answer(row.permalink)
+        assert canonical == row.permalink  # already in the calculator's canonical order
+        assert result.recommended == row.plan.strategy
+        assert result.recommended_plan.decode_tok_s == pytest.approx(row.plan.decode_tok_s)
+
+
+def test_every_catalog_model_is_listed_and_those_that_do_not_fit_come_last(client, catalog):
+    response = client.get(f"/what-runs/?gpu={RTX_3090}&count=2")
+    rows = rows_of(response)
+    assert len(rows) == LlmModel.objects.count()
+    fits = [r.fits for r in rows]
+    assert fits == sorted(fits, reverse=True)
+    assert not row_for(response, "deepseek-r1").fits
+    assert row_for(response, "llama-3-1-70b-instruct").quant.slug == "q4_k_m"
+    html = response.content.decode()
+    assert f"{response.context['fitting']} of {len(rows)} models fit on 2× GeForce RTX 3090" in html
+    assert "Does not fit: not at any listed format." in html
+
+
+def test_a_context_longer_than_a_model_reads_is_why_it_does_not_fit(client, catalog):
+    response = client.get(f"/what-runs/?gpu={M4_MAX}&ctx=32768")
+    row = row_for(response, "llama-3-70b-instruct")  # Llama 3: 8,192 tokens
+    assert not row.fits
+    assert row.why_not == "it reads at most 8,192 tokens of context."
+
+
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [
+        ("speed", lambda r: -r.plan.decode_tok_s),
+        ("size", lambda r: -r.model.total_params_b),
+        ("name", lambda r: r.model.name.casefold()),
+    ],
+)
+def test_rows_sort_by_speed_size_or_name(client, catalog, sort, key):
+    rows = [r for r in rows_of(client.get(f"/what-runs/?gpu={M4_MAX}&sort={sort}")) if r.fits]
+    assert [key(r) for r in rows] == sorted(key(r) for r in rows)
+
+
+def test_column_headers_link_to_the_same_question_sorted(client, catalog):
+    response = client.get(f"/what-runs/?gpu={RTX_3090}&count=2&ctx=4096&sort=name")
+    html = response.content.decode()
+    assert (
+        'aria-sort="ascending"><a href="/what-runs/?gpu=geforce-rtx-3090&amp;count=2&amp;ctx=4096&amp;sort=name"'
+        in html
+    )
+    assert '<a href="/what-runs/?gpu=geforce-rtx-3090&amp;count=2&amp;ctx=4096">Decode tok/s</a>' in html
+    assert (
+        '<a href="/what-runs/?gpu=geforce-rtx-3090&amp;count=2&amp;ctx=4096&amp;sort=size">Parameters</a>'
+        in html
+    )
+
+
+def test_mixed_gpus_and_system_ram_are_kept_in_the_row_links(client, catalog):
+    response = client.get("/what-runs/?gpu=geforce-rtx-4090&count=1&gpu=geforce-rtx-3090&count=1&ram_gb=128")
+    row = row_for(response, "llama-3-1-70b-instruct")
+    assert row.permalink == (
+        f"/?model=llama-3-1-70b-instruct&quant={row.quant.slug}"
+        "&gpu=geforce-rtx-4090&gpu=geforce-rtx-3090&ctx=8192&ram_gb=128"
+    )
+    result, canonical = calculator_answer(row.permalink)
+    assert canonical == row.permalink
+    assert result.recommended == row.plan.strategy
+
+
+def test_system_ram_lets_a_too_big_model_run_with_offload(client, catalog):
+    without = row_for(client.get(f"/what-runs/?gpu={RTX_3090}"), "llama-3-1-70b-instruct")
+    with_ram = row_for(client.get(f"/what-runs/?gpu={RTX_3090}&ram_gb=128"), "llama-3-1-70b-instruct")
+    assert not without.fits
+    assert with_ram.fits and with_ram.plan.strategy == "cpu_offload"
+    assert with_ram.plan.decode_tok_s < 5
+
+
+@pytest.mark.parametrize(
+    ("devices", "ctx", "ram_gb"),
+    [([RTX_3090] * 2, 8192, None), ([M4_MAX], 32768, None), (["geforce-rtx-4090", RTX_3090], 8192, 64)],
+)
+def test_skipping_formats_that_cannot_fit_picks_what_trying_every_format_picks(catalog, devices, ctx, ram_gb):
+    specs = [Gpu.objects.get(slug=s).as_spec() for s in devices]
+    quants = sorted((q.as_spec() for q in Quantization.objects.listed()), key=lambda q: -q.bits_per_weight)
+    models = [m.as_spec() for m in LlmModel.objects.all()]
+    workload = reverse.question_workload(ctx=ctx, ram_gb=ram_gb)
+    rows = reverse.what_runs(models=models, quants=quants, devices=specs, workload=workload, ram_gb=ram_gb)
+    for model, row in zip(models, rows, strict=True):
+        if model.max_position_embeddings and ctx > model.max_position_embeddings:
+            continue
+        every = [
+            q for q in quants if reverse.recommended(model=model, quant=q, devices=specs, workload=workload)
+        ]
+        assert (row.quant.slug if row.fits else None) == (every[0].slug if every else None), model.slug
+
+
+@pytest.mark.parametrize("devices", [[M4_MAX], [RTX_3090, RTX_3090], ["geforce-rtx-4090"]])
+def test_the_longest_context_shown_fits(catalog, devices):
+    specs = [Gpu.objects.get(slug=s).as_spec() for s in devices]
+    quants = [q.as_spec() for q in Quantization.objects.listed()]
+    workload = reverse.question_workload(ctx=8192)
+    rows = reverse.what_runs(
+        models=[m.as_spec() for m in LlmModel.objects.all()], quants=quants, devices=specs, workload=workload
+    )
+    for row in (r for r in rows if r.fits):
+        assert row.longest_ctx >= 8192
+        longer = reverse.question_workload(ctx=row.longest_ctx)
+        assert reverse.recommended(model=row.model, quant=row.quant, devices=specs, workload=longer), (
+            row.model.slug
+        )
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("gpu=no-such-gpu", "gpu", "Unknown GPU: no-such-gpu."),
+        (f"gpu={RTX_3090}&count=0", "count", "Between 1 and 8."),
+        (f"gpu={RTX_3090}&count=two", "count", "Enter a whole number."),
+        (f"gpu={RTX_3090}&count=5&gpu={M4_MAX}&count=4", "count", "At most 8 devices here"),
+        (f"gpu={RTX_3090}&gpu={M4_MAX}&count=1&count=2&count=3", "count", "Give one count per GPU."),
+        (f"gpu={RTX_3090}&ctx=99999999999", "ctx", "less than or equal to 10485760"),
+        (f"gpu={RTX_3090}&ctx=-5", "ctx", "greater than or equal to 1"),
+        (f"gpu={RTX_3090}&ram_gb=lots", "ram_gb", "Enter a whole number."),
+        (f"gpu={RTX_3090}&sort=price", "sort", "Select a valid choice."),
+        ("ctx=8192", "gpu", "Choose at least one GPU."),
+    ],
+)
+def test_bad_input_shows_a_message_next_to_the_field_not_an_error_page(client, query, field, message):
+    make_gpu()
+    make_gpu(slug=M4_MAX, name="Apple M4 Max", vendor="apple", unified_memory=True)
+    response = client.get(f"/what-runs/?{query}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<span class="error" id="error-{field}">' in html
+    assert message in html.split(f'id="error-{field}">')[1].split("</span>")[0]
+    assert "Fix the highlighted fields" in html
+    assert "rows" not in response.context
+
+
+def test_first_visit_already_shows_what_runs_on_two_rtx_3090s(client, catalog):
+    response = client.get("/what-runs/")
+    assert response.context["hardware"] == "2× GeForce RTX 3090"
+    assert response.context["fitting"] > 30
+
+
+def test_htmx_gets_only_the_result_and_the_canonical_url(client, catalog):
+    url = f"/what-runs/?sort=speed&gpu={M4_MAX}&count=1&ctx=8192&ram_gb="
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert response.template_name == "calculator/what_runs.html#result"
+    assert response.content.decode().lstrip().startswith('<section id="result"')
+    assert response["HX-Replace-Url"] == f"/what-runs/?gpu={M4_MAX}&count=1"
+    assert "HX-Request" in response["Vary"]
+    full = client.get(url)
+    assert full.template_name == "calculator/what_runs.html" and "<form" in full.content.decode()
+
+
+def test_what_runs_query_count_is_bounded(client, catalog, django_assert_max_num_queries):
+    # 1: the listed GPUs and the ones asked for; 2: every LLM; 3: the listed formats
+    with django_assert_max_num_queries(3):
+        response = client.get(f"/what-runs/?gpu={RTX_3090}&count=2&gpu={M4_MAX}&ram_gb=64")
+    assert response.status_code == 200
+
+
+# ---- What hardware runs this model? ------------------------------------------------------------
+
+PRICES = {
+    RTX_3090: "1499",
+    "geforce-rtx-4090": "1599",
+    "geforce-rtx-5090": "1999",
+    "h100-sxm5-80-gb": "30000",
+}
+
+
+def test_cheapest_way_to_run_gpt_oss_120b_at_20_tok_s_lists_multi_gpu_sets(client, catalog):
+    Gpu.objects.update(launch_price_usd=None)  # only these prices, whatever the catalog ships
+    for slug, price in PRICES.items():
+        Gpu.objects.filter(slug=slug).update(launch_price_usd=Decimal(price))
+    response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
+    assert response.status_code == 200
+    cheapest = response.context["answer"].cheapest
+    priced = [s for s in cheapest if s.price_usd is not None]
+    # about 63 GB of MXFP4 weights: two 32 GB cards, three 24 GB ones, or one 80 GB
+    assert [(s.device.slug, s.count, s.price_usd) for s in priced] == [
+        ("geforce-rtx-5090", 2, Decimal("3998")),
+        (RTX_3090, 3, Decimal("4497")),
+        ("geforce-rtx-4090", 3, Decimal("4797")),
+        ("h100-sxm5-80-gb", 1, Decimal("30000")),
+    ]
+    assert all(s.plan.decode_tok_s >= 20 for s in cheapest)
+    html = response.content.decode()
+    assert "2× GeForce RTX 5090" in html and "$3,998" in html
+    assert "no price" in html  # the rest of the top 10, after the priced ones
+    assert "/?model=gpt-oss-120b&amp;quant=mxfp4&amp;gpu=geforce-rtx-5090&amp;count=2&amp;ctx=8192" in html
+
+
+def test_without_launch_prices_there_is_no_cheapest_list_to_show(client, catalog):
+    Gpu.objects.update(launch_price_usd=None)
+    response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
+    assert response.context["answer"].priced == 0
+    assert "The catalog has no launch price for any of these GPUs yet" in response.content.decode()
+
+
+def test_smallest_sets_come_first_by_device_count_then_memory(client, catalog):
+    answer_ = client.get("/what-hardware/?model=llama-3-3-70b-instruct").context["answer"]
+    keys = [(s.count, s.memory_bytes) for s in answer_.smallest]
+    assert keys == sorted(keys)
+    assert answer_.smallest[0].count == 1
+    assert len(answer_.smallest) == 10 < answer_.found
+
+
+def test_each_gpu_kind_appears_once_at_its_smallest_count_and_unified_machines_alone(client, catalog):
+    response = client.get("/what-hardware/?model=llama-3-1-405b-instruct&quant=q2_k&ctx=4096&tok_s=1")
+    sets = response.context["answer"].smallest
+    kinds = [s.device.slug for s in sets]
+    assert len(kinds) == len(set(kinds))
+    assert all(s.count == 1 for s in sets if s.device.unified_memory)
+    assert any(s.count > 1 for s in sets)
+
+
+def test_each_device_set_links_to_the_calculator_question_that_gives_the_same_answer(client, catalog):
+    response = client.get("/what-hardware/?model=qwen3-30b-a3b&ctx=32768&tok_s=30")
+    for device_set in response.context["answer"].smallest[:4]:
+        result, canonical = calculator_answer(device_set.permalink)
+        assert canonical == device_set.permalink
+        assert result.recommended_plan.decode_tok_s == pytest.approx(device_set.plan.decode_tok_s)
+
+
+def test_a_speed_nothing_reaches_says_so(client, catalog):
+    response = client.get("/what-hardware/?model=llama-3-1-405b-instruct&tok_s=500")
+    assert response.context["answer"].found == 0
+    assert "No device set of the catalog runs Llama 3.1 405B" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("model=nope", "model", "Unknown model “nope”."),
+        ("model=llama-3-1-8b-instruct&quant=q9_z", "quant", "Unknown format “q9_z”."),
+        ("model=llama-3-70b-instruct&ctx=32768", "ctx", "reads at most 8,192 tokens"),
+        ("model=llama-3-1-8b-instruct&ctx=0", "ctx", "greater than or equal to 1"),
+        ("model=llama-3-1-8b-instruct&tok_s=-3", "tok_s", "greater than or equal to 0"),
+        ("model=llama-3-1-8b-instruct&tok_s=fast", "tok_s", "Enter a number."),
+        ("model=llama-3-1-8b-instruct&tok_s=inf", "tok_s", "Enter a number."),
+        ("quant=q4_k_m", "model", "This field is required."),
+    ],
+)
+def test_what_hardware_bad_input_shows_a_message_next_to_the_field(client, query, field, message):
+    make_gpu()
+    make_llm()
+    make_llm(slug="llama-3-70b-instruct", name="Llama 3 70B Instruct", max_position_embeddings=8192)
+    make_quant()
+    response = client.get(f"/what-hardware/?{query}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html.split(f'id="error-{field}">')[1].split("</span>")[0]
+    assert "answer" not in response.context
+
+
+def test_first_visit_already_shows_hardware_for_llama_70b(client, catalog):
+    response = client.get("/what-hardware/")
+    assert response.context["form"].cleaned_data["model"].slug == "llama-3-1-70b-instruct"
+    assert response.context["answer"].found > 0
+
+
+def test_what_hardware_htmx_gets_only_the_result_and_the_canonical_url(client, catalog):
+    response = client.get(
+        "/what-hardware/?model=gpt-oss-120b&quant=q4_k_m&ctx=8192&tok_s=20", headers={"HX-Request": "true"}
+    )
+    assert response.template_name == "calculator/what_hardware.html#result"
+    assert response["HX-Replace-Url"] == "/what-hardware/?model=gpt-oss-120b&tok_s=20"
+
+
+def test_what_hardware_query_count_is_bounded(client, catalog, django_assert_max_num_queries):
+    # 1: every LLM (picker and lookup); 2: every format (picker and lookup); 3: the listed GPUs
+    with django_assert_max_num_queries(3):
+        response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
+    assert response.context["answer"].found > 0

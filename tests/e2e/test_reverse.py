@@ -1,0 +1,126 @@
+"""The reverse questions in Chromium: "What runs on my M4 Max 128 GB?" and "What is the cheapest way to run
+gpt-oss-120b at 20 tok/s?", each answered on one page whose link reproduces the answer."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from catalog.models import Gpu
+
+pytestmark = pytest.mark.e2e
+
+WHAT_RUNS_M4_MAX = "/what-runs/?gpu=apple-m4-max-128gb&count=1"
+CHEAPEST_GPT_OSS = "/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20"
+
+
+def test_what_runs_on_an_m4_max_is_one_page_sortable_by_its_column_headers(page, live_server):
+    page.goto(live_server.url + WHAT_RUNS_M4_MAX)
+    expect(page.get_by_test_id("verdict")).to_contain_text(
+        "models fit on 1× Apple M4 Max (40-core GPU) 128 GB"
+    )
+    llama = page.locator('tr[data-model="llama-3-3-70b-instruct"]')
+    expect(llama.get_by_test_id("format")).to_have_text("Q8_0")
+
+    page.get_by_role("link", name="Model", exact=True).click()
+    expect(page).to_have_url(re.compile(r"&sort=name$"))
+    expect(page.get_by_role("columnheader", name="Model")).to_have_attribute("aria-sort", "ascending")
+    names = page.locator("table.reverse tbody tr:not(.nofit) th").all_inner_texts()
+    assert names == sorted(names, key=str.casefold)
+
+    page.reload()  # the sorted page is its own permalink
+    expect(page.get_by_label("Sort by")).to_have_value("name")
+
+
+def test_changing_the_hardware_updates_the_table_and_the_url_without_a_reload(page, live_server):
+    page.goto(live_server.url + "/what-runs/?gpu=geforce-rtx-3090&count=2")
+    verdict = page.get_by_test_id("verdict")
+    expect(verdict).to_contain_text("fit on 2× GeForce RTX 3090")
+    page.evaluate("window.__same_document = true")
+
+    page.get_by_label("How many (GPU 1)").fill("1")
+    expect(verdict).to_contain_text("fit on 1× GeForce RTX 3090")
+    expect(page).to_have_url(re.compile(r"/what-runs/\?gpu=geforce-rtx-3090&count=1$"))
+    assert page.evaluate("window.__same_document") is True
+
+    page.get_by_label("Context (tokens)").fill("999999999")
+    expect(page.locator("#error-ctx")).to_contain_text("less than or equal to")
+    page.get_by_label("Context (tokens)").fill("32768")
+    expect(page.locator("#error-ctx")).to_have_text("")
+    expect(verdict).to_contain_text("at 32,768 tokens of context")
+
+
+def test_a_row_opens_the_calculator_with_the_same_speed(page, live_server):
+    page.goto(live_server.url + WHAT_RUNS_M4_MAX)
+    row = page.locator('tr[data-model="llama-3-1-8b-instruct"]')
+    speed = row.get_by_test_id("decode").inner_text().split()[0]
+    row.get_by_role("link", name="Details").click()
+    expect(page).to_have_url(
+        re.compile(r"/\?model=llama-3-1-8b-instruct&quant=f16&gpu=apple-m4-max-128gb&ctx=8192$")
+    )
+    expect(page.get_by_test_id("verdict")).to_contain_text("Yes")
+    expect(page.get_by_test_id("decode")).to_contain_text(speed)
+
+
+def test_cheapest_way_to_run_gpt_oss_120b_at_20_tok_s_includes_multi_gpu_sets(page, live_server):
+    Gpu.objects.update(launch_price_usd=None)  # only these prices, whatever the catalog ships
+    for slug, price in {
+        "geforce-rtx-3090": "1499",
+        "geforce-rtx-5090": "1999",
+        "h100-sxm5-80-gb": "30000",
+    }.items():
+        Gpu.objects.filter(slug=slug).update(launch_price_usd=Decimal(price))
+    page.goto(live_server.url + CHEAPEST_GPT_OSS)
+    expect(page.get_by_test_id("verdict")).to_contain_text("gpt-oss-120b")
+    cheapest = page.get_by_test_id("cheapest").locator("tbody tr")
+    expect(cheapest.first).to_contain_text("2× GeForce RTX 5090")
+    expect(cheapest.first).to_contain_text("$3,998")
+    expect(cheapest.nth(1)).to_contain_text("3× GeForce RTX 3090")
+    expect(page.get_by_test_id("cheapest")).to_contain_text("no price")
+
+    cheapest.first.get_by_role("link", name="Details").click()
+    expect(page).to_have_url(re.compile(r"gpu=geforce-rtx-5090&count=2"))
+    expect(page.get_by_test_id("verdict")).to_contain_text("Yes")
+
+
+def test_what_hardware_updates_live_and_says_when_nothing_is_fast_enough(page, live_server):
+    page.goto(live_server.url + CHEAPEST_GPT_OSS)
+    verdict = page.get_by_test_id("verdict")
+    expect(verdict).to_contain_text("device sets of the catalog run")
+    page.get_by_label("At least (tok/s)").fill("5000")
+    expect(verdict).to_contain_text("No device set of the catalog runs")
+    expect(page).to_have_url(re.compile(r"tok_s=5000$"))
+
+
+def test_without_javascript_the_submit_buttons_give_the_same_answers(page_without_js, live_server):
+    page = page_without_js
+    page.goto(live_server.url + "/what-runs/")
+    page.get_by_label("GPU 1", exact=True).select_option("apple-m4-max-128gb")
+    page.get_by_label("How many (GPU 1)").fill("1")
+    page.get_by_label("Sort by").select_option("size")
+    page.get_by_role("button", name="What runs?").click()
+    expect(page.get_by_test_id("verdict")).to_contain_text("on 1× Apple M4 Max (40-core GPU) 128 GB")
+    expect(page.get_by_role("columnheader", name="Parameters")).to_have_attribute("aria-sort", "descending")
+
+    page.goto(live_server.url + "/what-hardware/")
+    page.get_by_label("Model").select_option("gpt-oss-120b")
+    page.get_by_label("Format").select_option("mxfp4")
+    page.get_by_label("At least (tok/s)").fill("20")
+    page.get_by_role("button", name="Find hardware").click()
+    expect(page).to_have_url(re.compile(r"model=gpt-oss-120b&quant=mxfp4&ctx=8192&tok_s=20"))
+    expect(page.get_by_test_id("smallest").locator("tbody tr").first).to_contain_text("1×")
+
+
+@pytest.mark.parametrize("url", [WHAT_RUNS_M4_MAX, CHEAPEST_GPT_OSS])
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
+def test_layout_fits_phone_and_desktop_widths(browser, live_server, catalog, url, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + url)
+        expect(page.get_by_test_id("verdict")).to_be_visible()
+        # the result tables scroll in their own box; nothing else is wider than the screen
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    finally:
+        context.close()
