@@ -134,5 +134,7 @@ def compare_slugs(values: list[str]) -> tuple[list[str], str]:
     if len(slugs) < 2:
         return slugs, "Choose at least two GPUs to compare."
     if len(slugs) > MAX_COMPARE:
-        return slugs[:MAX_COMPARE], f"At most {MAX_COMPARE} GPUs side by side; the first {MAX_COMPARE} are shown."
+        return slugs[
+            :MAX_COMPARE
+        ], f"At most {MAX_COMPARE} GPUs side by side; the first {MAX_COMPARE} are shown."
     return slugs, ""

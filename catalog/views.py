@@ -30,7 +30,7 @@ def gpu_detail(request, slug):
     """A GPU's specs and, per listed model, the largest listed format that fits on it at 8192 tokens."""
     gpu = get_object_or_404(Gpu, slug=slug)
     rows = pages.what_runs(gpu, LlmModel.objects.listed(), Quantization.objects.listed())
-    context = {"gpu": gpu, "rows": rows, "ctx": pages.CTX}
+    context = {"gpu": gpu, "gpus": [gpu], "rows": rows, "ctx": pages.CTX}
     return TemplateResponse(request, "catalog/gpu_detail.html", context)
 
 
@@ -59,5 +59,5 @@ def model_detail(request, slug):
     """A model's architecture and, per listed format, its size and the hardware that holds it."""
     model = get_object_or_404(LlmModel, slug=slug)
     rows = pages.quant_rows(model, Quantization.objects.listed(), Gpu.objects.listed())
-    context = {"model": model, "rows": rows, "ctx": pages.CTX, "popular": pages.POPULAR_GPUS}
+    context = {"model": model, "rows": rows, "ctx": pages.CTX, "max_same": pages.reverse.MAX_SAME_GPUS}
     return TemplateResponse(request, "catalog/model_detail.html", context)

@@ -1,0 +1,230 @@
+"""The public catalog pages: GPU list, GPU page, model list, model page, comparison."""
+
+import re
+
+import pytest
+
+from catalog.models import Gpu, LlmModel
+from tests.conftest import GIB, make_gpu, make_llm, make_quant
+
+pytestmark = pytest.mark.django_db
+
+
+def row(html: str, attr: str, slug: str) -> str:
+    """The <tr data-attr="slug"> ... </tr> of a page."""
+    match = re.search(rf'<tr[^>]*data-{attr}="{re.escape(slug)}">(.*?)</tr>', html, re.S)
+    assert match, f"no row {slug}"
+    return match.group(1)
+
+
+def listed_slugs(response) -> list[str]:
+    return [g.slug for g in response.context["page"]]
+
+
+# ---- GPU list ---------------------------------------------------------------------------------
+
+
+def test_gpu_list_puts_listed_gpus_first_and_links_each_to_its_page(client):
+    make_gpu(slug="aaa-old-card", name="AAA Old Card", listed=False)
+    make_gpu()
+    response = client.get("/gpus/")
+    assert response.status_code == 200
+    assert listed_slugs(response) == ["geforce-rtx-3090", "aaa-old-card"]
+    assert 'href="/gpus/geforce-rtx-3090/"' in response.text
+
+
+def test_gpu_list_filters_by_vendor_memory_unified_and_search(client):
+    make_gpu()
+    make_gpu(slug="radeon-rx-7900-xtx", name="Radeon RX 7900 XTX", vendor="amd", bandwidth_gb_s=960)
+    make_gpu(slug="geforce-rtx-3060-12-gb", name="GeForce RTX 3060 12 GB", memory_bytes=12 * GIB)
+    make_gpu(slug="m4-max-128", name="Apple M4 Max 128 GB", vendor="apple", memory_bytes=128 * GIB,
+             unified_memory=True, gpu_memory_fraction=0.75)  # fmt: skip
+    assert listed_slugs(client.get("/gpus/?vendor=amd")) == ["radeon-rx-7900-xtx"]
+    assert set(listed_slugs(client.get("/gpus/?min_memory_gib=16&unified=no"))) == {
+        "geforce-rtx-3090",
+        "radeon-rx-7900-xtx",
+    }
+    assert listed_slugs(client.get("/gpus/?unified=yes")) == ["m4-max-128"]
+    assert listed_slugs(client.get("/gpus/?q=3060")) == ["geforce-rtx-3060-12-gb"]
+
+
+def test_gpu_list_sorts_by_memory_bandwidth_and_price_with_unpriced_last(client):
+    make_gpu(launch_price_usd=1499)
+    make_gpu(slug="h100-sxm5-80-gb", name="H100 SXM5 80 GB", memory_bytes=80 * GIB, bandwidth_gb_s=3350)
+    make_gpu(slug="geforce-rtx-3060-12-gb", name="GeForce RTX 3060 12 GB", memory_bytes=12 * GIB,
+             bandwidth_gb_s=360, launch_price_usd=329)  # fmt: skip
+    assert listed_slugs(client.get("/gpus/?sort=-memory"))[0] == "h100-sxm5-80-gb"
+    assert listed_slugs(client.get("/gpus/?sort=bandwidth"))[0] == "geforce-rtx-3060-12-gb"
+    assert listed_slugs(client.get("/gpus/?sort=price")) == [
+        "geforce-rtx-3060-12-gb",
+        "geforce-rtx-3090",
+        "h100-sxm5-80-gb",
+    ]
+    assert listed_slugs(client.get("/gpus/?sort=-price"))[-1] == "h100-sxm5-80-gb"
+
+
+def test_gpu_list_shows_50_per_page_and_keeps_filters_in_page_links(client):
+    Gpu.objects.bulk_create(
+        Gpu(
+            slug=f"card-{i:03}",
+            name=f"Card {i:03}",
+            vendor="nvidia",
+            memory_bytes=8 * GIB,
+            bandwidth_gb_s=400,
+            search_key=f"nvidia card {i:03}",
+        )  # fmt: skip
+        for i in range(120)
+    )
+    first = client.get("/gpus/?vendor=nvidia")
+    assert len(listed_slugs(first)) == 50
+    assert 'href="?vendor=nvidia&amp;page=2"' in first.text
+    last = client.get("/gpus/?vendor=nvidia&page=3")
+    assert listed_slugs(last) == [f"card-{i:03}" for i in range(100, 120)]
+    assert client.get("/gpus/?page=99").context["page"].number == 3  # past the end: the last page
+
+
+def test_gpu_list_shows_a_bad_filter_next_to_its_field(client):
+    response = client.get("/gpus/?min_memory_gib=lots&sort=weight")
+    assert response.status_code == 200
+    assert response.context["page"] is None
+    assert "Enter a number." in response.text
+    assert "Select a valid choice." in response.text
+
+
+def test_gpu_list_runs_two_queries_whatever_the_catalog_size(client, django_assert_num_queries):
+    for i in range(60):
+        make_gpu(slug=f"card-{i}", name=f"Card {i}")
+    # 1: count for the paginator; 2: the page of GPUs
+    with django_assert_num_queries(2):
+        client.get("/gpus/")
+
+
+# ---- GPU page ---------------------------------------------------------------------------------
+
+
+def test_rtx_3060_page_says_llama_8b_runs_at_q8_0_and_links_the_calculator(client, catalog):
+    response = client.get("/gpus/geforce-rtx-3060-12-gb/")
+    assert response.status_code == 200
+    assert "12 GiB" in response.text and "360 GB/s" in response.text
+    llama = row(response.text, "model", "llama-3-1-8b-instruct")
+    assert "Q8_0" in llama
+    link = "/?model=llama-3-1-8b-instruct&amp;quant=q8_0&amp;gpu=geforce-rtx-3060-12-gb&amp;ctx=8192"
+    assert f'href="{link}"' in llama
+    plan = next(r.plan for r in response.context["rows"] if r.model.slug == "llama-3-1-8b-instruct")
+    assert 25 < plan.decode_tok_s < 45  # 360 GB/s over 8.5 GB of weights: at most ~42
+
+
+def test_rtx_3090_page_says_llama_8b_runs_unquantized_at_f16(client, catalog):
+    llama = row(client.get("/gpus/geforce-rtx-3090/").text, "model", "llama-3-1-8b-instruct")
+    assert "F16" in llama and "quant=f16" in llama  # 16 GB of weights + 1 GiB of KV cache fit in 24 GiB
+
+
+def test_rtx_3090_page_says_a_70b_model_does_not_fit_on_one_card(client, catalog):
+    html = client.get("/gpus/geforce-rtx-3090/").text
+    assert "Does not fit" in row(html, "model", "llama-3-1-405b-instruct")
+
+
+def test_gpu_page_shows_unified_memory_fraction(client):
+    make_gpu(slug="m4-max-128", name="Apple M4 Max 128 GB", vendor="apple", memory_bytes=128 * GIB,
+             unified_memory=True, gpu_memory_fraction=0.75)  # fmt: skip
+    assert "the GPU may use 75% by default" in client.get("/gpus/m4-max-128/").text
+
+
+def test_gpu_page_runs_three_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
+    # 1: the GPU; 2: the listed LLMs; 3: the listed quantizations
+    with django_assert_num_queries(3):
+        response = client.get("/gpus/geforce-rtx-4090/")
+    assert response.status_code == 200
+
+
+def test_unknown_gpu_is_404(client, db):
+    assert client.get("/gpus/no-such-card/").status_code == 404
+
+
+# ---- Models -----------------------------------------------------------------------------------
+
+
+def test_model_list_shows_params_active_params_context_and_family(client, catalog):
+    response = client.get("/models/")
+    assert response.status_code == 200
+    qwen = row(response.text, "model", "qwen3-30b-a3b")
+    assert 'href="/models/qwen3-30b-a3b/"' in qwen
+    assert "<td>30 B</td>" in qwen and "<td>3 B</td>" in qwen and "40960" in qwen and "qwen3" in qwen
+
+
+def test_model_list_runs_one_query(client, catalog, django_assert_num_queries):
+    with django_assert_num_queries(1):  # 1: every LLM
+        client.get("/models/")
+
+
+def test_llama_70b_q4_k_m_needs_one_80gb_card_or_two_3090s(client, catalog):
+    response = client.get("/models/llama-3-1-70b-instruct/")
+    assert response.status_code == 200
+    q4 = row(response.text, "quant", "q4_k_m")
+    single = next(r.single for r in response.context["rows"] if r.quant.slug == "q4_k_m")
+    assert single.gpu.memory_bytes >= 48 * GIB
+    assert "2× GeForce RTX 3090" in q4
+    assert (
+        'href="/?model=llama-3-1-70b-instruct&amp;quant=q4_k_m&amp;gpu=geforce-rtx-3090&amp;count=2&amp;ctx=8192"'
+        in q4
+    )
+
+
+def test_model_page_shows_weights_size_per_format(client):
+    make_llm()
+    make_quant()
+    make_gpu()
+    response = client.get("/models/llama-3-1-8b-instruct/")
+    weights = row(response.text, "quant", "q4_k_m")
+    assert re.search(r"4\.[5-9] GiB", weights), weights  # Q4_K_M of an 8B: about 4.6 GiB
+    assert "GeForce RTX 3090" in weights and "1× GeForce RTX 3090" in weights
+
+
+def test_model_page_runs_three_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
+    # 1: the model; 2: the listed quantizations; 3: the listed GPUs
+    with django_assert_num_queries(3):
+        client.get("/models/qwen3-8b/")
+
+
+def test_unknown_model_is_404(client, db):
+    assert client.get("/models/no-such-model/").status_code == 404
+
+
+# ---- Compare ----------------------------------------------------------------------------------
+
+
+def test_compare_puts_two_gpus_side_by_side(client, catalog, django_assert_num_queries):
+    with django_assert_num_queries(1):  # 1: the GPUs asked for
+        response = client.get("/gpus/compare/?gpu=geforce-rtx-3090&gpu=geforce-rtx-4090")
+    assert response.status_code == 200
+    assert [g.slug for g in response.context["gpus"]] == ["geforce-rtx-3090", "geforce-rtx-4090"]
+    assert response.text.count('data-testid="memory"') == 2
+    assert "gpu=geforce-rtx-3090&amp;gpu=geforce-rtx-4090&amp;ctx=8192" in response.text
+
+
+def test_compare_names_an_unknown_gpu_on_the_page(client, catalog):
+    response = client.get("/gpus/compare/?gpu=geforce-rtx-3090&gpu=no-such-card")
+    assert response.status_code == 200
+    assert "Unknown GPU: no-such-card." in response.text
+
+
+@pytest.mark.parametrize(
+    "query, problem",
+    [
+        ("", "Choose at least two GPUs to compare."),
+        ("?gpu=geforce-rtx-3090", "Choose at least two GPUs to compare."),
+        ("?gpu=a100-pcie-80-gb&gpu=geforce-rtx-3090&gpu=geforce-rtx-4090&gpu=geforce-rtx-5090&gpu=rtx-a6000",
+         "At most 4 GPUs side by side"),
+    ],
+)  # fmt: skip
+def test_compare_asks_for_two_to_four_gpus(client, catalog, query, problem):
+    response = client.get(f"/gpus/compare/{query}")
+    assert response.status_code == 200
+    assert problem in response.text
+
+
+def test_every_shipped_gpu_and_model_page_renders(client, catalog):
+    for slug in Gpu.objects.values_list("slug", flat=True):
+        assert client.get(f"/gpus/{slug}/").status_code == 200, slug
+    for slug in LlmModel.objects.values_list("slug", flat=True):
+        assert client.get(f"/models/{slug}/").status_code == 200, slug
