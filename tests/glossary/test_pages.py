@@ -87,3 +87,9 @@ def test_markdown_cannot_carry_script():
 
 def test_unknown_term_is_a_404(client):
     assert client.get("/glossary/no-such-term/").status_code == 404
+
+
+def test_every_glossary_slug_the_engine_can_attach_has_a_page():
+    from calculator.engine import GLOSSARY_TERMS
+
+    assert set(GLOSSARY_TERMS) <= set(library().terms)
