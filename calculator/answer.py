@@ -7,6 +7,7 @@ from pydantic import ValidationError
 from catalog.models import Quantization
 
 from .engine import Estimate, Plan, Workload, estimate
+from .engine.estimate import LABELS as PLAN_LABELS
 from .engine.units import GIB, format_bytes, format_rate
 from .forms import ENGINE_RUNTIME, QuestionForm, device_summary
 
@@ -19,15 +20,7 @@ STRATEGY_NAMES = {
     "expert_offload": "MoE expert offload",
     "rpc_cluster": "an RPC cluster",
 }
-STRATEGY_TITLES = {
-    "single": "One GPU",
-    "layer_split": "Layer split",
-    "tensor_parallel": "Tensor parallel",
-    "replicas": "Replicas",
-    "cpu_offload": "CPU offload",
-    "expert_offload": "Expert offload",
-    "rpc_cluster": "RPC cluster",
-}
+STRATEGY_TITLES = PLAN_LABELS  # the engine's own names for its plans
 STRATEGY_TERMS = {
     "single": "vram",
     "layer_split": "layer-split",

@@ -75,12 +75,7 @@ class QuestionForm(forms.Form):
 
     def __init__(self, data: QueryDict, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
-        gpus, counts = [s.strip() for s in data.getlist("gpu")], data.getlist("count")
-        if len(counts) == len(gpus):  # hardware rows: drop the rows left empty
-            rows = [(g, c) for g, c in zip(gpus, counts, strict=True) if g]
-            self.gpu_slugs, self.counts_raw = [g for g, _ in rows], [c for _, c in rows]
-        else:
-            self.gpu_slugs, self.counts_raw = [g for g in gpus if g], counts
+        self.gpu_slugs, self.counts_raw = hardware_rows(data)
 
     def clean_gpu(self):
         if not self.gpu_slugs:
@@ -204,6 +199,15 @@ class QuestionForm(forms.Form):
 
     def permalink(self, **changes) -> str:
         return f"/?{self.canonical_query(**changes)}"
+
+
+def hardware_rows(data: QueryDict) -> tuple[list[str], list[str]]:
+    """The `gpu` slugs and raw `count`s of a query; rows of the form left empty are dropped."""
+    gpus, counts = [s.strip() for s in data.getlist("gpu")], data.getlist("count")
+    if len(counts) == len(gpus):
+        rows = [(g, c) for g, c in zip(gpus, counts, strict=True) if g]
+        return [g for g, _ in rows], [c for _, c in rows]
+    return [g for g in gpus if g], counts
 
 
 def _group(slugs) -> list[tuple[str, int]]:

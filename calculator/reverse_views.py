@@ -17,7 +17,7 @@ from catalog.models import Gpu, LlmModel, Quantization
 
 from . import reverse
 from .answer import STRATEGY_TERMS, STRATEGY_TITLES
-from .forms import CONTEXT_PRESETS, FIRST_VISIT, MAX_CONTEXT, MAX_RAM_GB, device_summary
+from .forms import CONTEXT_PRESETS, FIRST_VISIT, MAX_CONTEXT, MAX_RAM_GB, device_summary, hardware_rows
 
 DEFAULT_CTX = 8192
 DEFAULT_QUANT = "q4_k_m"
@@ -40,12 +40,7 @@ class WhatRunsForm(forms.Form):
     def __init__(self, data: QueryDict, *, known: dict[str, Gpu]):
         super().__init__(data)
         self.known = known
-        gpus, counts = [s.strip() for s in data.getlist("gpu")], data.getlist("count")
-        if len(counts) == len(gpus):  # rows of the form: drop the ones left empty
-            rows = [(g, c) for g, c in zip(gpus, counts, strict=True) if g]
-            self.gpu_slugs, self.counts_raw = [g for g, _ in rows], [c for _, c in rows]
-        else:
-            self.gpu_slugs, self.counts_raw = [g for g in gpus if g], counts
+        self.gpu_slugs, self.counts_raw = hardware_rows(data)
 
     def clean_gpu(self):
         if not self.gpu_slugs:
