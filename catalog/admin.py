@@ -1,7 +1,17 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import DiffusionModel, Gpu, Interconnect, KvCacheType, LlmModel, Quantization, RamPreset, Runtime
+from .models import (
+    DiffusionModel,
+    Gpu,
+    Interconnect,
+    KvCacheType,
+    LlmModel,
+    Measurement,
+    Quantization,
+    RamPreset,
+    Runtime,
+)
 
 
 class MemoryRangeFilter(admin.SimpleListFilter):
@@ -90,6 +100,14 @@ class LlmModelAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "slug", "hf_id", "family"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def get_urls(self):
+        from django.urls import path
+
+        from .admin_import import import_view
+
+        view = self.admin_site.admin_view(lambda request: import_view(request, self))
+        return [path("import/", view, name="catalog_llmmodel_import"), *super().get_urls()]
+
 
 @admin.register(Quantization)
 class QuantizationAdmin(SimpleHistoryAdmin):
@@ -149,3 +167,23 @@ class DiffusionModelAdmin(SimpleHistoryAdmin):
     @admin.display(description="All components (B)")
     def total_b(self, obj):
         return round(obj.total_params_b, 3)
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "slug",
+        "llm",
+        "quantization",
+        "gpu",
+        "gpu_count",
+        "backend",
+        "test",
+        "value",
+        "source_quality",
+    ]
+    list_filter = ["metric", "backend", "runtime", "split_mode", "gpu_count", "quantization", "llm"]
+    list_select_related = ["llm", "quantization", "gpu"]
+    search_fields = ["slug", "gpu__name", "gpu__slug", "llm__name", "llm__slug", "source", "notes"]
+    autocomplete_fields = ["gpu", "llm", "quantization"]
+    list_per_page = 100

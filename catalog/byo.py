@@ -143,8 +143,8 @@ def estimate_params(c: HfConfig) -> tuple[float, float]:
     return (base + total_mlp) / 1e9, (base + active_mlp) / 1e9
 
 
-def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
-    """config.json text → LlmModel field values. Raises ModelFileError naming what is wrong."""
+def _validated(text: str | bytes) -> tuple[dict, HfConfig]:
+    """config.json text → (its flattened JSON object, the fields the engine needs). Raises ModelFileError."""
     if len(text) > MAX_CONFIG_BYTES:
         raise ModelFileError(f"config.json is {len(text):,} bytes; the limit is {MAX_CONFIG_BYTES:,}.")
     try:
@@ -155,12 +155,31 @@ def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
         raise ModelFileError("config.json must be a JSON object ({...}).")
     raw = _flatten(raw)
     try:
-        c = HfConfig.model_validate(raw)
+        return raw, HfConfig.model_validate(raw)
     except pydantic.ValidationError as e:
         problems = "; ".join(
             f"{'.'.join(map(str, err['loc'])) or 'config'}: {err['msg'].lower()}" for err in e.errors()
         )
         raise ModelFileError(f"config.json cannot describe a transformer: {problems}.") from None
+
+
+def canonical_config(text: str | bytes) -> str:
+    """The smallest config.json that describes the same model: what a permalink carries.
+
+    Only the fields the engine reads, under their transformers names, sorted, without spaces;
+    parsing it gives the same model as parsing the original.
+    """
+    raw, c = _validated(text)
+    kept = c.model_dump(exclude_none=True, exclude_defaults=True)
+    for key in ("model_type", "_name_or_path"):
+        if isinstance(raw.get(key), str) and raw[key]:
+            kept[key] = raw[key][:200]
+    return json.dumps(kept, sort_keys=True, separators=(",", ":"))
+
+
+def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
+    """config.json text → LlmModel field values. Raises ModelFileError naming what is wrong."""
+    raw, c = _validated(text)
     window, window_layers = _window(c)
     total_b, active_b = estimate_params(c)
     if c.num_parameters:
@@ -187,6 +206,7 @@ def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
         "num_experts_per_tok": c.num_experts_per_tok if is_moe else None,
         "num_shared_experts": c.num_shared_experts if is_moe else None,
         "moe_intermediate_size": c.moe_intermediate_size if is_moe else None,
+        "first_k_dense_replace": min(c.first_k_dense_replace, c.num_hidden_layers) if is_moe else 0,
         "sliding_window": window,
         "sliding_window_layers": window_layers,
         "kv_lora_rank": c.kv_lora_rank,
@@ -254,8 +274,8 @@ def _gguf_value(field) -> Any:
     return field.parts[field.data[0]].tolist()[0]
 
 
-def from_gguf(path: str | Path, *, name: str = "") -> dict:
-    """A GGUF file's header (metadata and tensor shapes; no tensor data is read) → LlmModel fields."""
+def gguf_config(path: str | Path) -> tuple[dict, dict, int]:
+    """A GGUF file's header → (a config.json-like dict, its metadata, tensor count). No tensor data is read."""
     from gguf import GGUFReader
 
     try:
@@ -299,9 +319,42 @@ def from_gguf(path: str | Path, *, name: str = "") -> dict:
         "tie_word_embeddings": bool(reader.tensors)
         and not any(t.name == "output.weight" for t in reader.tensors),
     }
+    return config, meta, len(reader.tensors)
+
+
+def from_gguf(path: str | Path, *, name: str = "") -> dict:
+    """A GGUF file's header (metadata and tensor shapes; no tensor data is read) → LlmModel fields."""
+    config, meta, tensors = gguf_config(path)
+    total = config.get("num_parameters") or 0
     label = name or meta.get("general.name") or Path(path).stem
     fields = parse_config(json.dumps({k: v for k, v in config.items() if v is not None}), name=label)
-    fields["source"] = (
-        f"GGUF header of {Path(path).name}: {len(reader.tensors)} tensors, {total:,} parameters"
-    )
+    fields["source"] = f"GGUF header of {Path(path).name}: {tensors} tensors, {total:,} parameters"
     return fields
+
+
+GGUF_MAGIC = b"GGUF"
+MAX_UPLOAD_BYTES = 64 * 2**20  # a GGUF header (metadata, vocabulary, tensor table) fits in a few MB
+# A header-only upload is the file's first bytes: make the rest of the file a sparse hole so the gguf
+# reader can map the tensor table's offsets without reading (or storing) any tensor data.
+SPARSE_TAIL_BYTES = 2**40
+
+
+def upload_to_config(data: bytes, *, filename: str = "") -> str:
+    """An uploaded config.json or GGUF file (or just its first megabytes) → canonical config.json text."""
+    import tempfile
+
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ModelFileError(
+            f"{filename or 'The file'} is {len(data) / 2**20:,.0f} MiB; upload at most "
+            f"{MAX_UPLOAD_BYTES // 2**20} MiB. For a GGUF, its header is enough: "
+            "head -c 32M model.gguf > header.gguf"
+        )
+    if not data.startswith(GGUF_MAGIC):
+        return canonical_config(data)
+    with tempfile.NamedTemporaryFile(suffix=".gguf") as f:
+        f.write(data)
+        f.flush()
+        f.truncate(len(data) + SPARSE_TAIL_BYTES)
+        config, meta, _ = gguf_config(f.name)
+    config["_name_or_path"] = meta.get("general.name") or Path(filename).stem or "My model"
+    return canonical_config(json.dumps({k: v for k, v in config.items() if v is not None}))

