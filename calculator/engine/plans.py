@@ -5,6 +5,7 @@ aggregate decode speed, prefill speed, time to first token, the bytes that cross
 the plan's warnings. Ranking and the recommendation live in estimate.py.
 """
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -47,6 +48,9 @@ class Placement:
     holds_embedding: bool = False
     experts_elsewhere: set[int] = field(default_factory=set)
     host: int = 0
+    # llama.cpp `--split-mode row`: None outside it; True on the main GPU (`-mg`), which keeps what
+    # cannot be split by rows (KV cache, routed experts, the graph's compute buffer); False elsewhere.
+    row_main: bool | None = None
 
 
 def link(workload: Workload) -> tuple[float, float]:
@@ -156,6 +160,8 @@ def _memory(
     embedding = (
         memory.embedding_bytes(model, quant) if p.holds_embedding and _embedding_on_gpu(workload) else 0
     )
+    if p.row_main is not None:
+        return _row_split_memory(model, quant, workload, p, tp, sums, output, headroom_bytes, multi_gpu)
     kv = int(memory.kv_cache_layers_bytes(model, workload, p.layers) * _kv_share(model, tp))
     tensors = {
         "attention": attention // tp,
@@ -180,6 +186,57 @@ def _memory(
     )
     overhead = memory.overhead_bytes(p.device.backend, runtime=workload.runtime, multi_gpu=multi_gpu)
     return DeviceMemory(tensors, kv, compute, overhead, capacity, headroom, sums)
+
+
+def _row_split_memory(
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    p: Placement,
+    tp: int,
+    sums: tuple,
+    output: int,
+    headroom_bytes: int | None,
+    multi_gpu: bool,
+) -> DeviceMemory:
+    """One GPU under llama.cpp `--split-mode row` over `tp` GPUs.
+
+    The split buffer type (ggml_backend_cuda_split_buffer_type) holds only tensors used by plain matrix
+    multiplications, cut by rows in proportion to `--tensor-split` (even on identical GPUs); "split
+    buffers can only be used with GGML_OP_MUL_MAT", so the routed experts (GGML_OP_MUL_MAT_ID) stay whole
+    on the main GPU (`-mg`). Everything else of a layer lives on the main GPU too: its KV cache (llama.cpp
+    does not split the cache in this mode; llama.cpp issue 4727, ollama PR 5527's measurements) and the
+    graph, so the main GPU has the whole compute buffer while the others need only scratch for their
+    slice of the widest product and a copy of its input (`row_scratch_bytes`). Norms and biases, also
+    on the main GPU, are a few MB and left in the matrices' count.
+    """
+    attention, dense, shared, routed, _ = sums
+    main = bool(p.row_main)
+    tensors = {
+        "attention": attention // tp,
+        "dense_mlp": dense // tp,
+        "routed_experts": routed if main else 0,
+        "shared_experts": shared // tp,
+        "output": output // tp,
+        "embedding": 0,  # llama.cpp keeps the token embeddings in host memory
+    }
+    kv = memory.kv_cache_layers_bytes(model, workload, p.layers) if main else 0
+    if main:
+        compute = memory.compute_buffer_bytes(model, holds_output=p.holds_output, workload=workload)
+    else:
+        compute = row_scratch_bytes(model, workload, tp)
+    headroom = workload.headroom_bytes if headroom_bytes is None else headroom_bytes
+    overhead = memory.overhead_bytes(p.device.backend, runtime=workload.runtime, multi_gpu=multi_gpu)
+    return DeviceMemory(tensors, kv, compute, overhead, p.device.usable_bytes, headroom, sums)
+
+
+def row_scratch_bytes(model: ModelSpec, workload: Workload, tp: int) -> int:
+    """What a GPU other than the main one needs for its slice of a row-split product, per micro-batch:
+    its rows of the widest output (the logits: ub × vocab ÷ tp f32 values) and a copy of the input
+    (ub × hidden f32 values)."""
+    ub = min(workload.ubatch_tokens, memory.padded_context(workload))
+    widest = max(model.vocab_size, model.intermediate_size or 0, model.moe_intermediate_size or 0)
+    return ub * (-(-widest // tp) + model.hidden_size) * 4
 
 
 def _usage(
@@ -274,6 +331,10 @@ def usage_and_stage(
     output = memory.output_bytes(model, quant) if p.holds_output else 0
     if p.holds_output:
         active += c.output
+    if p.row_main is not None:
+        return usage, _row_split_stage(
+            model, workload, p, tp, (attention, dense, shared, routed, active), output
+        )
     heads_here = model.num_attention_heads / tp
     stage = speed.Stage(
         bandwidth_gb_s=p.device.bandwidth_gb_s,
@@ -290,6 +351,38 @@ def usage_and_stage(
         attention_flops_per_token2=2 * len(p.layers) * heads_here * model.head_dim_or_default,
     )
     return usage, stage
+
+
+def _row_split_stage(
+    model: ModelSpec, workload: Workload, p: Placement, tp: int, sums: tuple, output: int
+) -> speed.Stage:
+    """What one token costs a GPU under `--split-mode row`: every GPU reads its rows of the split
+    matrices; the main GPU also reads the routed experts it holds whole, the KV cache, and runs
+    attention."""
+    attention, dense, shared, routed, active = sums
+    c = memory.tensor_classes(model)
+    main = bool(p.row_main)
+    share = c.experts_per_tok / c.experts if c.experts else 0.0
+    moe_here = sum(1 for i in p.layers if i >= c.dense_layers and i not in p.experts_elsewhere)
+    routed_active = moe_here * c.routed_experts * share if c.experts else 0.0
+    split_active = (active - routed_active) / tp
+    return speed.Stage(
+        bandwidth_gb_s=p.device.bandwidth_gb_s,
+        backend=p.device.backend,
+        tflops=p.device.fp16_tflops,
+        layers=len(p.layers),
+        dense_bytes=(attention + dense + shared + output) / tp,
+        routed_bytes=routed if main else 0,
+        experts=c.experts,
+        experts_per_tok=c.experts_per_tok,
+        active_params=split_active + (routed_active if main else 0.0),
+        kv_bytes_per_seq=(
+            memory.kv_read_bytes_per_token(model, workload, workload.prompt_tokens, p.layers) if main else 0.0
+        ),
+        attention_flops_per_token2=(
+            2 * len(p.layers) * model.num_attention_heads * model.head_dim_or_default if main else 0.0
+        ),
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -418,7 +511,10 @@ def host_usage_and_stage(
 
 def split_layers(model: ModelSpec, weights: list[float]) -> list[int]:
     """Layer counts in proportion to `weights` (llama.cpp `--tensor-split`), rounding remainders to the largest."""
-    layers = model.num_hidden_layers
+    return _split_counts(model.num_hidden_layers, weights)
+
+
+def _split_counts(layers: int, weights: list[float]) -> list[int]:
     total = sum(weights)
     if total <= 0:
         weights, total = [1.0] * len(weights), float(len(weights))
@@ -428,6 +524,48 @@ def split_layers(model: ModelSpec, weights: list[float]) -> list[int]:
     for i in order[: layers - sum(counts)]:
         counts[i] += 1
     return counts
+
+
+def split_layers_by_cost(costs: Sequence[int], weights: list[float]) -> list[int]:
+    """Consecutive layer counts so each device's share of Σ `costs` follows `weights` (its free memory).
+
+    Where layers differ in size (DeepSeek's 3 dense layers are a tenth of an MoE layer), equal counts
+    would fill devices unequally: boundary k goes where the running cost comes closest to the first
+    k + 1 devices' share of the total.
+    """
+    n, total_w, total_c = len(costs), sum(weights), sum(costs)
+    if total_w <= 0:
+        weights, total_w = [1.0] * len(weights), float(len(weights))
+    prefix = [0]
+    for c in costs:
+        prefix.append(prefix[-1] + c)
+    counts, start, acc = [], 0, 0.0
+    for w in weights[:-1]:
+        acc += w
+        target = acc / total_w * total_c
+        b = bisect.bisect_left(prefix, target, lo=start)
+        if b > n or (b > start and target - prefix[b - 1] <= prefix[b] - target):
+            b -= 1
+        counts.append(b - start)
+        start = b
+    counts.append(n - start)
+    return counts
+
+
+def _split(model: ModelSpec, costs: Sequence[int], weights: list[float]) -> tuple[list[int], bool]:
+    """Layer counts per device, and whether they follow the layers' bytes rather than llama.cpp's own
+    count-proportional rule (then `--tensor-split` must give the counts themselves)."""
+    counts, by_cost = _split_cached(model.num_hidden_layers, tuple(costs), tuple(weights))
+    return list(counts), by_cost
+
+
+@lru_cache(maxsize=4096)
+def _split_cached(n: int, costs: tuple[int, ...], weights: tuple[float, ...]) -> tuple[tuple[int, ...], bool]:
+    counts = _split_counts(n, list(weights))
+    if min(costs, default=0) == max(costs, default=0):
+        return tuple(counts), False
+    by_cost = split_layers_by_cost(costs, list(weights))
+    return tuple(by_cost), by_cost != counts
 
 
 def _free_for_layers(
@@ -462,11 +600,19 @@ def _layer_costs(
         if windowed
         else full
     )
+    return list(_layer_costs_for(model, quant, full, local, experts))
+
+
+@lru_cache(maxsize=1024)
+def _layer_costs_for(
+    model: ModelSpec, quant: QuantSpec, full_kv: int, local_kv: int, experts: bool
+) -> tuple[int, ...]:
+    """`_layer_costs` given one layer's KV bytes (full and windowed): suggestions ask again and again."""
     mask = memory.window_layers(model)
-    return [
-        (lb.total if experts else lb.total - lb.routed_experts) + (local if mask[i] else full)
+    return tuple(
+        (lb.total if experts else lb.total - lb.routed_experts) + (local_kv if mask[i] else full_kv)
         for i, lb in enumerate(memory.layer_bytes_table(model, quant))
-    ]
+    )
 
 
 # ---- Speed assembly ---------------------------------------------------------------------------------
@@ -598,6 +744,7 @@ def _slot_key(s: Slot) -> tuple:
         p.holds_embedding,
         frozenset(p.experts_elsewhere),
         p.host,
+        p.row_main,
         s.tp,
         s.multi_gpu,
         s.pipeline,
@@ -758,7 +905,7 @@ def _pipeline_layout(
         if key not in free_of:
             free_of[key] = _free_for_layers(model, quant, workload, d, holds_output=key[1], multi_gpu=n > 1)
         free.append(free_of[key])
-    counts = split_layers(model, free)
+    counts, by_cost = _split(model, _layer_costs(model, quant, workload), free)
     slots, start = [], 0
     for i, (device, k) in enumerate(zip(devices, counts, strict=True)):
         p = Placement(
@@ -771,6 +918,11 @@ def _pipeline_layout(
         label = device.name if max(hosts) == 0 else f"{device.name} (host {hosts[i] + 1})"
         slots.append(Slot(p, multi_gpu=True, pipeline=True, label=label))
         start += k
+    if by_cost:
+        # llama.cpp gives layer il (the output layer is il = n_layer) to the first device whose running
+        # share of -ts exceeds il / (n_layer + 1): the counts, the head counted on the last device, say it
+        ratios = [float(k) for k in counts[:-1]] + [float(counts[-1] + 1)]
+        return Layout(slots, counts=counts, ratios=ratios)
     total = sum(free) or 1
     return Layout(slots, counts=counts, ratios=[round(f / total, 3) for f in free])
 
@@ -823,12 +975,21 @@ def tensor_parallel_layout(
     *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
 ) -> Layout:
     tp = tensor_parallel_size(model, len(devices))
+    row = workload.runtime != "vllm"  # llama.cpp and Ollama: --split-mode row, GPU 0 the main one
     slots = [
         Slot(
-            Placement(device, range(model.num_hidden_layers), holds_output=True, holds_embedding=True),
+            Placement(
+                device,
+                range(model.num_hidden_layers),
+                holds_output=True,
+                holds_embedding=True,
+                row_main=(i == 0) if row else None,
+            ),
             tp=tp,
             multi_gpu=True,
-            label=f"{device.name} (rank {i})",
+            label=f"{device.name} ({'main GPU' if i == 0 else f'GPU {i}'})"
+            if row
+            else f"{device.name} (rank {i})",
         )
         for i, device in enumerate(devices[:tp])
     ]
@@ -863,16 +1024,29 @@ def tensor_parallel(
         decode_s=step(1), decode_batch_s=step(batch), prefill_s=prefill, bytes_per_token=per_token_bytes
     )
     all_reduce_s = syncs * layers * speed.ring_all_reduce_seconds(h * ALL_REDUCE_BYTES, tp, gb_s, lat)
-    notes = [f"{tp} GPUs each hold 1/{tp} of every matrix and read it in parallel."]
+    row = workload.runtime != "vllm"
+    if row:
+        main = usages[0]
+        extra = main.used_bytes - usages[-1].used_bytes
+        kept = "the KV cache, the routed experts" if model.is_moe else "the KV cache"
+        notes = [
+            f"--split-mode row: {tp} GPUs each hold 1/{tp} of every plain matrix and read it in parallel; "
+            f"the main GPU (-mg 0) also keeps {kept} and the compute buffer: "
+            f"{format_bytes(extra)} more than each other GPU."
+        ]
+    else:
+        notes = [f"{tp} GPUs each hold 1/{tp} of every matrix and read it in parallel."]
     warnings = []
     if not workload.nvlink:
         warnings.append(
             f"Tensor parallel over PCIe: {syncs * layers} all-reduces per token take {all_reduce_s * 1e3:.1f} ms "
             f"of each {timing.decode_s * 1e3:.1f} ms step; NVLink cuts that."
         )
-    if tp > model.num_key_value_heads and not model.is_mla:
+    if row:
+        warnings.append("The main GPU holds the whole KV cache: it fills first as the context grows.")
+    elif tp > model.num_key_value_heads and not model.is_mla:
         warnings.append(f"{tp} ranks but {model.num_key_value_heads} KV heads: KV heads are replicated.")
-    if model.is_mla:
+    if model.is_mla and not row:
         warnings.append("MLA's latent KV cache cannot be split: every rank holds all of it.")
     if tp < len(devices):
         notes.append(
@@ -1055,13 +1229,13 @@ def expert_offload_layout(
         )
         for i, d in enumerate(devices)
     ]
-    counts = split_layers(model, free)
+    costs = _layer_costs(model, quant, workload, experts=False)
+    counts, _ = _split(model, costs, free)
     groups: list[range] = []
     start = 0
     for k in counts:
         groups.append(range(start, start + k))
         start += k
-    costs = _layer_costs(model, quant, workload, experts=False)
     table = memory.layer_bytes_table(model, quant)
     offloaded: set[int] = set(moe_layers)
     for device_i, group in enumerate(groups):
@@ -1102,7 +1276,8 @@ def expert_offload(
     assert layout.host is not None
     offloaded = layout.host.expert_layers
     usages, stages = _run(layout, model=model, quant=quant, workload=workload)
-    n_cpu_moe = len(offloaded)
+    # --n-cpu-moe N moves the experts of layers 0 … N-1; dense layers (DeepSeek's first 3) have none
+    n_cpu_moe = c.dense_layers + len(offloaded) if offloaded else 0
     host, host_stage = host_usage_and_stage(
         model=model,
         quant=quant,
@@ -1113,7 +1288,7 @@ def expert_offload(
     )
     gb_s, lat = link(workload)
     # each offloaded layer hands its activations to the CPU and back
-    hops = [(gb_s, lat)] * (2 * n_cpu_moe + len(devices) - 1)
+    hops = [(gb_s, lat)] * (2 * len(offloaded) + len(devices) - 1)
     extra = _offloaded_prefill_s(
         host.weights_bytes - host.tensors.get("embedding", 0), host_stage, workload, gb_s
     )
@@ -1121,7 +1296,7 @@ def expert_offload(
         [*stages, host_stage], workload, hops, model.hidden_size, extra_prefill_s=extra
     )
     notes = (
-        f"--n-cpu-moe {n_cpu_moe}: routed experts of {n_cpu_moe} of {len(moe_layers)} MoE layers in RAM; "
+        f"--n-cpu-moe {n_cpu_moe}: routed experts of {len(offloaded)} of {len(moe_layers)} MoE layers in RAM; "
         f"each token reads only {c.experts_per_tok} of {c.experts} experts there.",
     )
     warnings = (f"Expert layers in RAM run at {ram_bandwidth(workload):g} GB/s.",)

@@ -1,0 +1,170 @@
+"""llama.cpp `--split-mode row` per GPU, and MoE models whose first layers are dense (DeepSeek-V3/R1)."""
+
+import bisect
+
+import pytest
+from engine_specs import MXFP4, Q4_K_M, Q8_0, RTX_3090, deepseek_v3, gpt_oss_120b, llama_8b, make_gpu
+
+from calculator.engine import Workload, estimate, memory, plans
+from calculator.engine.units import GIB, MIB
+
+H100 = make_gpu(slug="h100", name="H100", memory_bytes=80 * GIB, bandwidth_gb_s=3350, fp16_tflops=989.0)
+
+
+def plan_of(e, strategy):
+    return next(p for p in e.plans if p.strategy == strategy)
+
+
+def llama_cpp_devices(ratios: tuple[float, ...], n_layer: int) -> list[int]:
+    """Which device llama.cpp gives each layer and the output layer (il = n_layer) for `-ts ratios`
+    with -ngl n_layer + 1: llama_model::load_tensors' upper_bound over the normalised running sums."""
+    total, running = sum(ratios), 0.0
+    splits = []
+    for r in ratios:
+        running += r
+        splits.append(running / total)
+    return [bisect.bisect_right(splits, il / (n_layer + 1)) for il in range(n_layer + 1)]
+
+
+# ---- --split-mode row -------------------------------------------------------------------------------
+
+
+def test_row_split_keeps_the_kv_cache_and_the_compute_buffer_on_the_main_gpu():
+    w = Workload(context_tokens=8192)
+    e = estimate(model=llama_8b(), quant=Q8_0, devices=[RTX_3090, RTX_3090], workload=w)
+    one = estimate(model=llama_8b(), quant=Q8_0, devices=[RTX_3090], workload=w)
+    main, other = plan_of(e, "tensor_parallel").devices
+    # 8192 cells × 32 layers × (2 × 8 KV heads × 128) × 2 bytes = 1 GiB, all of it on the main GPU
+    assert (main.kv_cache_bytes, other.kv_cache_bytes) == (GIB, 0)
+    # every plain matrix (attention, MLP, output head) is cut in two by rows; the embeddings stay in RAM
+    split = memory.weights_bytes(llama_8b(), Q8_0) - memory.embedding_bytes(llama_8b(), Q8_0)
+    assert main.weights_bytes == other.weights_bytes == pytest.approx(split / 2, abs=8)
+    assert "embedding" not in main.tensors
+    # the graph runs on the main GPU: the single-GPU compute buffer (266 MiB at 8K with flash attention)
+    assert main.compute_bytes == one.plans[0].devices[0].compute_bytes
+    assert 250 * MIB < main.compute_bytes < 280 * MIB
+    # the other GPU: its half of the logits and a copy of the input, 512 × (128256 / 2 + 4096) × 4 bytes
+    assert other.compute_bytes == 512 * (64128 + 4096) * 4 == 139_722_752
+    # so the main GPU carries 1 GiB + 266 MiB − 133 MiB more
+    assert main.used_bytes - other.used_bytes == GIB + main.compute_bytes - other.compute_bytes
+    assert "-sm row" in plan_of(e, "tensor_parallel").commands["llama-server"]
+
+
+def test_row_split_main_gpu_fills_first_as_the_context_grows():
+    w = Workload(context_tokens=65536)
+    tp = plan_of(
+        estimate(model=llama_8b(), quant=Q8_0, devices=[RTX_3090] * 2, workload=w), "tensor_parallel"
+    )
+    main, other = tp.devices
+    assert main.kv_cache_bytes == 8 * GIB and other.kv_cache_bytes == 0
+    assert main.free_bytes < other.free_bytes - 8 * GIB
+    assert any("main GPU holds the whole KV cache" in x for x in tp.warnings)
+
+
+def test_row_split_keeps_the_routed_experts_whole_on_the_main_gpu():
+    # MUL_MAT_ID cannot use ggml's split buffers: gpt-oss-120b's 36 layers of MXFP4 experts stay on GPU 0
+    model = gpt_oss_120b()
+    e = estimate(model=model, quant=MXFP4, devices=[H100] * 2, workload=Workload())
+    main, other = plan_of(e, "tensor_parallel").devices
+    routed = sum(lb.routed_experts for lb in memory.layer_bytes_table(model, MXFP4))
+    assert main.tensors["routed_experts"] == routed
+    assert "routed_experts" not in other.tensors
+    assert main.tensors["attention"] == other.tensors["attention"]
+
+
+def test_row_split_decode_waits_for_the_main_gpu():
+    # the main GPU reads half the matrices and all of the KV cache: the step is its time, not half a GPU's
+    w = Workload(context_tokens=32768, prompt_tokens=32768)
+    row = plan_of(
+        estimate(model=llama_8b(), quant=Q8_0, devices=[RTX_3090] * 2, workload=w), "tensor_parallel"
+    )
+    vllm = plan_of(
+        estimate(
+            model=llama_8b(),
+            quant=Q8_0,
+            devices=[RTX_3090] * 2,
+            workload=w.model_copy(update={"runtime": "vllm"}),
+        ),
+        "tensor_parallel",
+    )
+    assert row.decode_tok_s < vllm.decode_tok_s
+
+
+def test_vllm_tensor_parallel_still_shards_evenly():
+    e = estimate(model=llama_8b(), quant=Q8_0, devices=[RTX_3090] * 2, workload=Workload(runtime="vllm"))
+    a, b = plan_of(e, "tensor_parallel").devices
+    assert a.kv_cache_bytes == b.kv_cache_bytes > 0
+    assert a.used_bytes == b.used_bytes
+
+
+# ---- Dense layers before the MoE ones ---------------------------------------------------------------
+
+
+def test_deepseek_v3_dense_layers_are_a_twentieth_of_an_moe_layer():
+    c = memory.tensor_classes(deepseek_v3())
+    # MLA attention: q 7168×1536 + 1536×128×192, kv 7168×576 + 512×128×256, o 128×128×7168 = 187,105,280
+    # dense layer: + 3 × 7168 × 18432 = 396,361,728 → 583,467,008
+    # MoE layer: + 3 × 7168 × 2048 × (256 routed + 1 shared) + 7168 × 256 router → 11,507,269,632
+    # (the card's 671B scales the layers by 671.0 / 671.025)
+    f = 671.0e9 / 671_025_397_760
+    scale = (671.0e9 - 2 * 926_679_040) / (671_025_397_760 - 2 * 926_679_040)
+    assert f == pytest.approx(scale, rel=1e-6)
+    assert c.layer_params(0) == pytest.approx(583_467_008 * scale, rel=1e-9)
+    assert c.layer_params(3) == pytest.approx(11_507_269_632 * scale, rel=1e-9)
+    assert (c.dense_layers, c.moe_layers) == (3, 58)
+
+
+def test_split_by_cost_follows_bytes_not_layer_counts():
+    # three small layers then four big ones, two equal devices: 1+1+1+10+10 = 23 vs 20 (not 13 vs 30)
+    assert plans.split_layers_by_cost([1, 1, 1, 10, 10, 10, 10], [1.0, 1.0]) == [5, 2]
+    assert plans.split_layers_by_cost([5] * 8, [1.0, 3.0]) == [2, 6]
+    assert plans.split_layers_by_cost([5] * 8, [1.0, 0.0, 1.0]) == [4, 0, 4]
+
+
+def test_deepseek_v3_layer_split_gives_the_first_gpu_its_dense_layers_and_seven_moe_layers():
+    # Q4_K_M: a dense layer is 0.357 GB, an MoE layer 7.04 GB; 409.4 GB of layers over 8 H100s is
+    # 51.2 GB each: GPU 0 takes the 3 dense layers + 7 MoE layers (50.35 GB) rather than 8 layers (36.3 GB)
+    model = deepseek_v3()
+    table = memory.layer_bytes_table(model, Q4_K_M)
+    assert table[0].total == pytest.approx(0.357e9, rel=0.01)
+    assert table[3].total == pytest.approx(7.04e9, rel=0.01)
+    split = plan_of(
+        estimate(model=model, quant=Q4_K_M, devices=[H100] * 8, workload=Workload()), "layer_split"
+    )
+    first = split.devices[0]
+    assert first.layers == 10
+    assert first.weights_bytes == pytest.approx(3 * table[0].total + 7 * table[3].total, rel=1e-6)
+    assert split.fits
+    # -ts holds the counts (the head counted on the last GPU), so llama.cpp places every layer as planned
+    assert split.tensor_split == (10, 7, 8, 7, 7, 8, 7, 8)
+    owners = llama_cpp_devices(split.tensor_split, 61)
+    assert [owners[:61].count(d) for d in range(8)] == [d.layers for d in split.devices]
+    assert owners[61] == 7
+    assert "-sm layer -ts 10,7,8,7,7,8,7,8" in split.commands["llama-server"]
+
+
+def test_uniform_layers_keep_llama_cpp_s_own_split():
+    # Llama 3.1 8B: every layer the same size, so the ratios stay the free-memory shares
+    split = plan_of(
+        estimate(model=llama_8b(), quant=Q8_0, devices=[RTX_3090] * 2, workload=Workload()), "layer_split"
+    )
+    assert [d.layers for d in split.devices] == [16, 16]
+    assert all(r < 1 for r in split.tensor_split)
+
+
+def test_deepseek_v3_expert_offload_counts_only_moe_layers():
+    # one 24 GB GPU, 512 GiB of RAM: the 58 MoE layers' routed experts go to RAM from layer 3 on, so
+    # --n-cpu-moe (which counts layers from 0) is 3 + the number of offloaded MoE layers
+    model = deepseek_v3()
+    e = estimate(model=model, quant=Q4_K_M, devices=[RTX_3090], workload=Workload(ram_bytes=512 * GIB))
+    plan = plan_of(e, "expert_offload")
+    gpu, host = plan.devices
+    table = memory.layer_bytes_table(model, Q4_K_M)
+    on_gpu = gpu.tensors.get("routed_experts", 0) // table[3].routed_experts
+    offloaded = 58 - on_gpu
+    assert host.tensors["routed_experts"] == offloaded * table[3].routed_experts
+    assert plan.n_cpu_moe == 3 + offloaded
+    assert f"--n-cpu-moe {3 + offloaded}" in plan.commands["llama-server"]
+    assert f"routed experts of {offloaded} of 58 MoE layers" in plan.notes[0]
+    # the dense layers' MLPs never leave the GPU
+    assert gpu.tensors["dense_mlp"] == 3 * table[0].dense_mlp
