@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import health
+from .throttle import ThrottledAdminAuthenticationForm
+
+admin.site.login_form = ThrottledAdminAuthenticationForm  # refuses password guessing: config/throttle.py
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,0 +1,93 @@
+"""A shared result (/r/<id>) keeps its own numbers through catalog reloads, edited imports and deletions."""
+
+import io
+import json
+import re
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from calculator.engine import Estimate
+from calculator.models import Snapshot
+from catalog.models import Gpu
+
+pytestmark = pytest.mark.django_db
+QUERY = "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+
+
+def share(client) -> Snapshot:
+    response = client.post("/r/", {"q": QUERY})
+    assert response.status_code == 302
+    return Snapshot.objects.get(id=response["Location"].removeprefix("/r/"))
+
+
+def numbers(html: str) -> dict[str, str]:
+    """The headline numbers as the page prints them, by data-testid."""
+    return dict(re.findall(r'data-testid="(decode|prefill)">([^<]*)<', html))
+
+
+def shown(client, snapshot: Snapshot):
+    cache.clear()  # render the page anew, not the response kept under its ETag
+    response = client.get(snapshot.get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["result"] == Estimate.model_validate(snapshot.result)
+    return response
+
+
+def import_edited_export(tmp_path, **gpu_changes):
+    out = io.StringIO()
+    call_command("export_catalog", stdout=out)
+    document = json.loads(out.getvalue())
+    gpus = next(s["rows"] for s in document["models"] if s["model"] == "catalog.gpu")
+    row = next(r for r in gpus if r["slug"] == "geforce-rtx-3090")
+    row.update(gpu_changes)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    call_command("import_catalog", str(path), stdout=io.StringIO())
+
+
+def test_snapshot_survives_a_reload_of_the_catalog(client, catalog):
+    snapshot = share(client)
+    before = shown(client, snapshot)
+    assert numbers(before.content.decode())["decode"]
+
+    call_command("load_catalog", "--fixtures-only", stdout=io.StringIO())
+
+    after = shown(client, snapshot)
+    assert numbers(after.content.decode()) == numbers(before.content.decode())
+    assert after.context["today"]["differs"] is False
+    assert 'data-testid="same"' in after.content.decode()
+
+
+def test_snapshot_keeps_its_numbers_and_says_today_differs_after_an_edited_import(client, catalog, tmp_path):
+    snapshot = share(client)
+    before = numbers(shown(client, snapshot).content.decode())
+
+    import_edited_export(tmp_path, bandwidth_gb_s=500.0)
+    assert Gpu.objects.get(slug="geforce-rtx-3090").bandwidth_gb_s == 500.0
+
+    after = shown(client, snapshot)
+    html = after.content.decode()
+    assert numbers(html) == before
+    assert after.context["today"] == {"differs": True, "url": f"/?{snapshot.query}"}
+    assert 'data-testid="differs"' in html and "See the fresh one" in html
+    # the fresh estimate, at the new bandwidth, is slower than the shared one
+    fresh = numbers(client.get(f"/?{snapshot.query}").content.decode())
+    assert fresh["decode"] != before["decode"]
+
+
+def test_snapshot_still_shows_when_its_gpu_is_deleted(client, catalog):
+    snapshot = share(client)
+    before = numbers(shown(client, snapshot).content.decode())
+
+    gpu = Gpu.objects.get(slug="geforce-rtx-3090")
+    gpu.measurements.all().delete()  # they protect the GPU from deletion
+    gpu.delete()
+
+    after = shown(client, snapshot)
+    html = after.content.decode()
+    assert numbers(html) == before
+    assert after.context["today"]["differs"] is True
+    assert "The catalog no longer has one of its inputs" in html
+    assert "GeForce RTX 3090" in html  # the hardware named from the snapshot, not the catalog
