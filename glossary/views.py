@@ -1,10 +1,13 @@
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from calculator import answer as answers
 from calculator.forms import QuestionForm, device_summary
 
+from . import search as site_search
 from .content import library
 
 
@@ -60,3 +63,33 @@ def worked_example(query) -> dict:
         "example_verdict": answers.verdict(result, device_summary(form.devices)),
         "example_permalink": form.permalink(),
     }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def search(request):
+    """Glossary, guides, GPUs and models matching `?q=`; with HX-Request only the #results partial."""
+    form = site_search.SearchForm(request.GET)
+    context = {"form": form, "query": "", "groups": []}
+    if form.is_valid() and form.cleaned_data["q"]:
+        context["query"] = form.cleaned_data["q"]
+        context["groups"] = site_search.search(context["query"])
+    template = "glossary/search.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#results"
+        context["partial"] = True
+    return TemplateResponse(request, template, context)
+
+
+@require_GET
+def robots_txt(request):
+    """Crawl everything public; not the admin, the snapshot endpoint, the API or search results."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /r/",
+        "Disallow: /api/",
+        "Disallow: /search/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

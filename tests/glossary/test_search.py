@@ -1,0 +1,181 @@
+import pytest
+
+from glossary.search import LIMIT, MAX_QUERY_LENGTH, search
+from tests.conftest import make_gpu, make_llm
+
+pytestmark = pytest.mark.django_db
+
+
+def groups_of(response) -> dict[str, list[str]]:
+    """Each group's kind → the URLs it links to, in order."""
+    return {g.kind: [h.url for h in g.hits] for g in response.context["groups"]}
+
+
+def test_empty_query_shows_the_form_and_a_hint(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(0):
+        response = client.get("/search/")
+    assert response.status_code == 200
+    assert response.template_name == "glossary/search.html"
+    html = response.content.decode()
+    assert 'role="search"' in html and 'name="q"' in html and 'data-testid="hint"' in html
+    assert response.context["groups"] == []
+    assert "<title>Search – Will it run?</title>" in html
+    assert '<nav class="breadcrumbs"' in html and 'content="noindex"' not in html
+
+
+def test_tensor_parallelism_finds_its_glossary_term_first(client, catalog):
+    response = client.get("/search/", {"q": "tensor parallelism"})
+    assert groups_of(response)["term"][0] == "/glossary/tensor-parallelism/"
+    assert response.context["groups"][0].kind == "term"
+    html = response.content.decode()
+    assert 'href="/glossary/tensor-parallelism/"' in html
+    assert "<title>Search: tensor parallelism – Will it run?</title>" in html
+    assert '<meta name="robots" content="noindex">' in html
+
+
+def test_a_term_matches_its_slug_and_its_body_text():
+    by_slug = {g.kind: g for g in search("gqa")}
+    assert by_slug["term"].hits[0].url == "/glossary/gqa/"
+    # "Megatron" is only in the body of the tensor parallelism entry, not its title or summary
+    by_body = {g.kind: g for g in search("megatron")}
+    assert "/glossary/tensor-parallelism/" in [h.url for h in by_body["term"].hits]
+
+
+def test_title_matches_rank_before_body_matches():
+    urls = [h.url for h in {g.kind: g for g in search("kv cache")}["term"].hits]
+    assert urls[0] == "/glossary/kv-cache/"
+    assert len(urls) > 1  # other entries mention the KV cache in their text, after it
+
+
+def test_a_guide_is_found_by_its_title(client, catalog):
+    response = client.get("/search/", {"q": "memory math"})
+    assert groups_of(response)["guide"][0] == "/guides/memory-math/"
+    assert 'href="/guides/memory-math/"' in response.content.decode()
+
+
+def test_3090_finds_the_rtx_3090_before_the_ti(client, catalog):
+    response = client.get("/search/", {"q": "3090"})
+    assert groups_of(response)["gpu"][:2] == ["/gpus/geforce-rtx-3090/", "/gpus/geforce-rtx-3090-ti/"]
+    # guides that merely mention a 3090 in their text come after the GPUs
+    assert [g.kind for g in response.context["groups"]][0] == "gpu"
+    html = response.content.decode()
+    assert 'href="/gpus/geforce-rtx-3090/"' in html
+    assert "NVIDIA, 24.0 GiB, 936 GB/s" in html
+
+
+def test_a_gpu_is_found_without_spaces_or_with_its_exact_name(client, catalog):
+    assert groups_of(client.get("/search/", {"q": "rtx3090"}))["gpu"][0] == "/gpus/geforce-rtx-3090/"
+    exact = client.get("/search/", {"q": "geforce rtx 3090 ti"})
+    assert groups_of(exact)["gpu"][0] == "/gpus/geforce-rtx-3090-ti/"
+
+
+def test_70b_finds_the_70b_models(client, catalog):
+    response = client.get("/search/", {"q": "70b"})
+    models = groups_of(response)["model"]
+    assert {"/models/llama-3-1-70b-instruct/", "/models/llama-3-3-70b-instruct/"} <= set(models)
+    assert all("70b" in url for url in models)
+    assert 'href="/models/llama-3-1-70b-instruct/"' in response.content.decode()
+
+
+def test_qwen_coder_finds_a_coder_model_first(client, catalog):
+    make_llm(slug="qwen2-5-coder-32b-instruct", name="Qwen2.5 Coder 32B Instruct", family="qwen2.5")
+    response = client.get("/search/", {"q": "qwen coder"})
+    assert groups_of(response)["model"] == ["/models/qwen2-5-coder-32b-instruct/"]
+
+
+def test_qwen_coder_shows_the_nearest_qwen_models_when_no_coder_is_in_the_catalog(client, catalog):
+    response = client.get("/search/", {"q": "qwen coder"})
+    (models,) = [g for g in response.context["groups"] if g.kind == "model"]
+    urls = [h.url for h in models.hits]
+    assert models.partial and {"/models/qwen3-32b/", "/models/qwen2-5-32b-instruct/"} <= set(urls)
+    assert "None has every word of “qwen coder”; the nearest:" in response.content.decode()
+
+
+def test_diffusion_models_are_found(client, catalog):
+    (flux,) = groups_of(client.get("/search/", {"q": "flux"}))["diffusion"]
+    assert "flux-1-dev" in flux
+
+
+def test_each_group_stops_at_its_limit_and_links_to_the_full_gpu_list(client, db):
+    for n in range(LIMIT + 5):
+        make_gpu(slug=f"test-card-{n}", name=f"Test Card {n}")
+    response = client.get("/search/", {"q": "test card"})
+    (gpus,) = [g for g in response.context["groups"] if g.kind == "gpu"]
+    assert len(gpus.hits) == LIMIT and gpus.more
+    assert 'href="/gpus/?q=test+card"' in response.content.decode()
+
+
+def test_a_broad_query_runs_one_query_per_catalog_kind(client, catalog, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):  # GPUs, LLMs, diffusion models: each LIMIT + 1 rows at most
+        response = client.get("/search/", {"q": "a"})
+    assert all(len(g.hits) <= LIMIT for g in response.context["groups"])
+    assert {"term", "gpu", "model"} <= set(groups_of(response))
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "%",
+        "%%",
+        "_",
+        "\\",
+        "'; drop table catalog_gpu; --",
+        "日本語",
+        "ü",
+        "<script>alert(1)</script>",
+        "a b c d e f",
+        " ",
+    ],
+)
+def test_odd_queries_never_fail(client, catalog, q, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        response = client.get("/search/", {"q": q})
+    assert response.status_code == 200
+    assert "<script>alert" not in response.content.decode()
+
+
+def test_percent_does_not_match_everything(client, catalog):
+    response = client.get("/search/", {"q": "%"})
+    assert response.context["groups"] == []
+    assert 'data-testid="no-results"' in response.content.decode()
+
+
+@pytest.mark.parametrize("q", ["x" * (MAX_QUERY_LENGTH + 1), "3090\x00"])
+def test_a_query_the_form_refuses_is_said_next_to_the_field(client, db, q, django_assert_max_num_queries):
+    with django_assert_max_num_queries(0):
+        response = client.get("/search/", {"q": q})
+    assert response.status_code == 200
+    assert response.context["form"].errors["q"]
+    assert 'id="error-q">' in response.content.decode()
+
+
+def test_htmx_request_gets_only_the_results_partial(client, catalog):
+    response = client.get("/search/", {"q": "3090"}, headers={"HX-Request": "true"})
+    assert response.template_name == "glossary/search.html#results"
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="results"') and 'role="search"' not in html
+    assert "HX-Request" in response["Vary"]
+    full = client.get("/search/", {"q": "3090"})
+    assert full.template_name == "glossary/search.html" and "<header" in full.content.decode()
+
+
+def test_the_header_has_a_labelled_search_box_that_works_without_javascript(client, catalog):
+    html = client.get("/").content.decode()
+    assert '<form class="site-search" role="search" method="get" action="/search/">' in html
+    assert '<label for="site-search-q"' in html and 'id="site-search-q" name="q"' in html
+
+
+def test_the_search_page_has_one_search_box(client, db):
+    html = client.get("/search/").content.decode()
+    assert 'class="site-search"' not in html and html.count('role="search"') == 1
+
+
+def test_search_is_get_only(client, db):
+    assert client.post("/search/", {"q": "3090"}).status_code == 405
+
+
+def test_a_model_says_its_size_and_an_moe_its_active_parameters(catalog):
+    (models,) = [g for g in search("qwen3") if g.kind == "model"]
+    described = {h.url: h.description for h in models.hits}
+    assert described["/models/qwen3-32b/"].endswith(" B parameters")
+    assert described["/models/qwen3-30b-a3b/"].endswith(" B active per token")

@@ -1,0 +1,46 @@
+from xml.etree import ElementTree
+
+import pytest
+
+from glossary.content import library
+
+pytestmark = pytest.mark.django_db
+
+NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def locations(response) -> set[str]:
+    root = ElementTree.fromstring(response.content)
+    return {loc.text.removeprefix("http://testserver") for loc in root.iterfind("s:url/s:loc", NS)}
+
+
+def test_sitemap_lists_pages_terms_guides_listed_gpus_and_models(
+    client, catalog, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):  # listed GPUs, LLMs: a count for the paginator, then the rows
+        response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    urls = locations(response)
+    assert {"/", "/what-runs/", "/what-hardware/", "/glossary/", "/guides/", "/gpus/", "/models/"} <= urls
+    assert "/glossary/tensor-parallelism/" in urls and "/guides/memory-math/" in urls
+    assert {f"/glossary/{slug}/" for slug in library().terms} <= urls
+    assert {f"/guides/{slug}/" for slug in library().guides} <= urls
+    assert "/gpus/geforce-rtx-3090/" in urls
+    assert "/gpus/apple-m1-8gb/" not in urls  # an unlisted GPU
+    assert "/models/llama-3-1-70b-instruct/" in urls
+    assert "/models/qwen3-0-6b/" in urls  # every LLM, listed or not
+
+
+def test_every_sitemap_url_answers_200(client, catalog):
+    for url in sorted(locations(client.get("/sitemap.xml"))):
+        assert client.get(url).status_code == 200, url
+
+
+def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_admin(client, db):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert "User-agent: *" in lines and "Disallow: /admin/" in lines
+    assert "Sitemap: http://testserver/sitemap.xml" in lines
