@@ -1,0 +1,84 @@
+"""Gunicorn's settings, read from the environment (scripts/container-start.sh passes this file).
+
+WEB_CONCURRENCY          worker processes (default: one per CPU, at least 2)
+GUNICORN_THREADS         threads per worker (default 4; above 1 the workers are gthread workers, which keep
+                         connections alive and overlap database waits; 1 gives classic sync workers)
+GUNICORN_BIND            address(es) to listen on, comma-separated (default BIND:PORT, i.e. 0.0.0.0:8000)
+GUNICORN_TIMEOUT         seconds before a silent worker is killed and replaced (default 30)
+GUNICORN_GRACEFUL_TIMEOUT seconds a worker gets to finish its requests on restart (default 30)
+GUNICORN_KEEPALIVE       seconds an idle keep-alive connection is held (default 5; above nginx's 4 s idle)
+GUNICORN_MAX_REQUESTS    requests before a worker is recycled, bounding slow leaks (default 20000, 0: never)
+GUNICORN_MAX_REQUESTS_JITTER  random extra, so workers do not all restart at once (default 2000)
+GUNICORN_PRELOAD         import Django once in the master, before forking (default 1): workers share its
+                         memory, and a recycled worker forks ready instead of importing it all again
+                         (~0.7 s of CPU)
+GUNICORN_ACCESS_LOG      "-" for stdout (default), a file path, or "off"
+FORWARDED_ALLOW_IPS      proxies whose X-Forwarded-* headers gunicorn trusts (default 127.0.0.1,::1)
+"""
+
+import json
+import os
+
+from gunicorn.glogging import Logger, SafeAtoms
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+wsgi_app = "config.wsgi:application"
+
+bind = [
+    address.strip()
+    for address in (
+        os.environ.get("GUNICORN_BIND")
+        or f"{os.environ.get('BIND') or '0.0.0.0'}:{os.environ.get('PORT') or '8000'}"
+    ).split(",")
+    if address.strip()
+]
+# The CPUs this process may run on (a container's cpuset; not a --cpus quota: set WEB_CONCURRENCY there).
+workers = _int("WEB_CONCURRENCY", max(2, len(os.sched_getaffinity(0))))
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# A busy worker answers hundreds of requests a second: a few thousand would recycle it every few
+# seconds, each time dropping its database connections and local caches (bench/README.md, "Load").
+max_requests = _int("GUNICORN_MAX_REQUESTS", 20000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 2000)
+# Safe: importing the project opens no database connection (Django connects on first query, per thread).
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1").strip().lower() in {"1", "true", "yes", "on"}
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
+# Heartbeat files on tmpfs when there is one: a container's overlay filesystem can stall them.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Gunicorn 23+ opens a control socket in $HOME by default; several servers on one machine (tests,
+# benchmarks, replicas sharing a home) would fight over it, and nothing here uses gunicornc.
+control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "") == ""
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
+_access_log = os.environ.get("GUNICORN_ACCESS_LOG", "-").strip()
+accesslog = None if _access_log.lower() in {"", "off", "none", "0"} else _access_log
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = (
+    '{"time": "%(t)s", "remote": "%(h)s", "forwarded_for": "%({x-forwarded-for}i)s", '
+    '"method": "%(m)s", "path": "%(U)s", "query": "%(q)s", "status": %(s)s, "bytes": "%(b)s", '
+    '"ms": %(M)s, "request_id": "%({x-request-id}o)s", "user_agent": "%(a)s", "pid": "%(p)s"}'
+)
+
+
+class JsonAtoms(SafeAtoms):
+    """Gunicorn's SafeAtoms escapes only double quotes; escape as JSON does, so each line parses."""
+
+    def __init__(self, atoms):
+        dict.__init__(self, {k: json.dumps(v)[1:-1] if isinstance(v, str) else v for k, v in atoms.items()})
+
+
+class JsonAccessLogger(Logger):
+    atoms_wrapper_class = JsonAtoms
+
+
+logger_class = JsonAccessLogger
