@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from catalog.measurements import Measured, measured_for
 from catalog.models import Quantization
 
 from .engine import Estimate, Plan, Workload, estimate
@@ -166,6 +167,19 @@ def launch_command(plan: Plan, form: QuestionForm) -> tuple[str, str] | None:
     return (key, command) if command else None
 
 
+def measured(form: QuestionForm) -> Measured:
+    """Published llama.cpp measurements of exactly this model, format and GPUs (not for your own model)."""
+    data = form.cleaned_data
+    if data["model"].pk is None or data["runtime"] not in ("llama-cpp", "ollama"):
+        return Measured()
+    return measured_for(
+        gpus=[g.slug for g in form.devices],
+        llm=data["model"].slug,
+        quant=data["quant"].slug,
+        runtime="llama.cpp",
+    )
+
+
 def result_context(result: Estimate, form: QuestionForm) -> dict:
     """Everything the #result partial shows, for the page, snapshots and the glossary's examples."""
     plan = result.recommended_plan or closest_plan(result)
@@ -178,6 +192,7 @@ def result_context(result: Estimate, form: QuestionForm) -> dict:
         "suggestions": suggestion_links(result, form),
         "command": launch_command(plan, form),
         "permalink": form.permalink(),
+        "measured": measured(form),
         "strategy_names": STRATEGY_NAMES,
         "strategy_titles": STRATEGY_TITLES,
         "strategy_terms": STRATEGY_TERMS,

@@ -3,7 +3,7 @@
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from . import cache
+from . import cache, http_cache
 from .answer import EngineRefused, answer
 from .engine import Estimate, Plan
 from .forms import QuestionForm, unknown_parameters
@@ -12,6 +12,7 @@ ALLOWED = set(QuestionForm.FIELDS)
 
 
 @require_GET
+@http_cache.public(etag=http_cache.question_etag)
 def estimate(request):
     errors = {name: ["Unknown parameter."] for name in unknown_parameters(request.GET, ALLOWED)}
     form = QuestionForm(request.GET)

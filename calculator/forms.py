@@ -5,6 +5,7 @@ from collections import Counter
 from django import forms
 from django.http import QueryDict
 
+from catalog import byo
 from catalog.models import Gpu, LlmModel, Quantization
 
 MAX_CONTEXT = 10_485_760  # the longest context any catalog model advertises (Llama 4 Scout)
@@ -45,6 +46,7 @@ class QuestionForm(forms.Form):
 
     FIELDS = [
         "model",
+        "config",
         "quant",
         "gpu",
         "count",
@@ -58,7 +60,13 @@ class QuestionForm(forms.Form):
         "hosts",
     ]
 
-    model = forms.SlugField(label="Model")
+    model = forms.SlugField(label="Model", required=False)
+    config = forms.CharField(
+        label="Or paste a config.json",
+        required=False,
+        strip=True,
+        help_text="A Hugging Face config.json: your own model, sized without saving it.",
+    )
     quant = forms.SlugField(label="Format")
     gpu = forms.CharField(label="GPU", required=False)  # read as a list in __init__
     count = forms.IntegerField(label="How many", min_value=1, max_value=MAX_DEVICES, required=False)
@@ -82,7 +90,9 @@ class QuestionForm(forms.Form):
             raise forms.ValidationError("Choose at least one GPU.")
         if len(self.gpu_slugs) > MAX_DEVICES:
             raise forms.ValidationError(f"At most {MAX_DEVICES} devices.")
-        found = {g.slug: g for g in Gpu.objects.filter(slug__in=set(self.gpu_slugs))}
+        # PostgreSQL refuses NUL in text: such a slug is unknown without asking it (a 500 otherwise).
+        queryable = {s for s in self.gpu_slugs if "\x00" not in s}
+        found = {g.slug: g for g in Gpu.objects.filter(slug__in=queryable)}
         unknown = [s for s in self.gpu_slugs if s not in found]
         if unknown:
             raise forms.ValidationError(f"Unknown GPU: {', '.join(sorted(set(unknown)))}.")
@@ -90,10 +100,23 @@ class QuestionForm(forms.Form):
 
     def clean_model(self):
         slug = self.cleaned_data["model"]
+        if not slug:
+            return None
         try:
             return LlmModel.objects.get(slug=slug)
         except LlmModel.DoesNotExist:
             raise forms.ValidationError(f"Unknown model “{slug}”.") from None
+
+    def clean_config(self):
+        """A pasted config.json → (its canonical text, an unsaved LlmModel); nothing is stored."""
+        text = self.cleaned_data["config"]
+        if not text:
+            return None
+        try:
+            canonical = byo.canonical_config(text)
+            return canonical, byo.to_llm(byo.parse_config(canonical))
+        except byo.ModelFileError as error:
+            raise forms.ValidationError(str(error)) from None
 
     def clean_quant(self):
         slug = self.cleaned_data["quant"]
@@ -133,6 +156,11 @@ class QuestionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("config"):
+            data["config"], data["model"] = data["config"]  # your own model wins over the picker
+            self.errors.pop("model", None)
+        elif not data.get("model") and "model" not in self.errors and "config" not in self.errors:
+            self.add_error("model", "Choose a model, or paste your model's config.json.")
         for name, default in DEFAULTS.items():
             if data.get(name) in (None, "") and name not in self.errors:
                 data[name] = default
@@ -178,7 +206,8 @@ class QuestionForm(forms.Form):
                 explicit_prompt = explicit_prompt or key == "prompt"
             else:
                 data[key] = value
-        pairs = [("model", data["model"].slug), ("quant", data.get("quant_slug", data["quant"].slug))]
+        model = ("config", data["config"]) if data.get("config") else ("model", data["model"].slug)
+        pairs = [model, ("quant", data.get("quant_slug", data["quant"].slug))]
         for slug, n in runs:
             pairs.append(("gpu", slug))
             if n != 1:

@@ -15,7 +15,7 @@ from django_htmx.http import replace_url
 
 from catalog.models import Gpu, LlmModel, Quantization
 
-from . import reverse
+from . import http_cache, reverse
 from .answer import STRATEGY_TERMS, STRATEGY_TITLES
 from .forms import CONTEXT_PRESETS, FIRST_VISIT, MAX_CONTEXT, MAX_RAM_GB, device_summary, hardware_rows
 
@@ -138,10 +138,11 @@ class WhatHardwareForm(forms.Form):
 
 @require_GET
 @vary_on_headers("HX-Request")
+@http_cache.public(etag=http_cache.question_etag)
 def what_runs(request):
     """Every catalog model on the visitor's devices: the largest listed format that fits, its speed."""
     query = request.GET or _query(WHAT_RUNS_FIRST_VISIT)
-    chosen = {s.strip() for s in query.getlist("gpu")}
+    chosen = {s.strip() for s in query.getlist("gpu") if "\x00" not in s}  # PostgreSQL refuses NUL
     gpus = {g.slug: g for g in Gpu.objects.filter(Q(listed=True) | Q(slug__in=chosen))}
     form = WhatRunsForm(query, known=gpus)
     context = {"form": form, "gpus": gpus.values(), "rows_in_form": _device_rows(form), **_shared()}
@@ -167,6 +168,7 @@ def what_runs(request):
 
 @require_GET
 @vary_on_headers("HX-Request")
+@http_cache.public(etag=http_cache.question_etag)
 def what_hardware(request):
     """The smallest and the cheapest device sets of the catalog that run a model at a context and speed."""
     query = request.GET or _query(WHAT_HARDWARE_FIRST_VISIT)

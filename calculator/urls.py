@@ -1,12 +1,17 @@
 from django.urls import include, path
 
-from . import api, views
+from . import api, og, openapi, views
 
 urlpatterns = [
     path("", views.will_it_run, name="will-it-run"),
     path("", include("calculator.reverse_urls")),
     path("r/", views.share, name="share"),
     path("r/<slug:snapshot_id>", views.snapshot, name="snapshot"),
+    path("og.png", og.question_image, name="og-image"),
+    path("r/<slug:snapshot_id>/og.png", og.snapshot_image, name="snapshot-og-image"),
     path("compare/", views.compare, name="compare"),
+    path("own-model/", views.own_model, name="own-model"),
+    path("hardware-row/", views.hardware_row, name="hardware-row"),
     path("api/v1/estimate", api.estimate, name="api-estimate"),
+    path("api/v1/openapi.json", openapi.openapi_json, name="api-openapi"),
 ]

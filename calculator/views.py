@@ -1,34 +1,80 @@
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import push_url
+from django_htmx.http import HttpResponseClientRedirect, push_url
 
+from catalog import byo
 from catalog.models import Gpu, LlmModel, Quantization
 
 from . import answer as answers
-from . import cache, charts, snapshots
-from .forms import CONTEXT_PRESETS, FIRST_VISIT, KV_CHOICES, RUNTIME_CHOICES, QuestionForm
+from . import cache, charts, http_cache, snapshots
+from .forms import CONTEXT_PRESETS, FIRST_VISIT, KV_CHOICES, MAX_DEVICES, RUNTIME_CHOICES, QuestionForm
 
 MAX_COMPARED = 4
 
 
 @require_GET
 @vary_on_headers("HX-Request")
+@http_cache.public(etag=http_cache.question_etag)
 def will_it_run(request):
     """The "Will it run?" page; with HX-Request it returns only the #result partial."""
-    form = QuestionForm(request.GET if request.GET else first_visit())
+    return _page(request, QuestionForm(request.GET if request.GET else first_visit()))
+
+
+def _page(request, form: QuestionForm, *, status: int = 200, config_error: str = ""):
     context = {"form": form, **_choices(form)}
     if form.is_valid():
         context |= computed(form)
+    if config_error:  # shown next to the field, while the rest of the question is still answered
+        form.add_error("config", config_error)
     template = "calculator/page.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#result"
         context["partial"] = True
-    response = TemplateResponse(request, template, context)
-    if request.htmx and "permalink" in context:
+    response = TemplateResponse(request, template, context, status=status)
+    if request.htmx and "permalink" in context and request.method == "GET":
         response = push_url(response, context["permalink"])
     return response
+
+
+@csrf_exempt  # reads a file and redirects: nothing is stored, nothing changes for anyone
+@require_POST
+def own_model(request):
+    """An uploaded config.json or GGUF header → the page's permalink with that model, inputs kept.
+
+    The size is checked from Content-Length before Django reads the body; errors show next to the
+    field on the same page (400), with every other input as it was.
+    """
+    too_big = int(request.META.get("CONTENT_LENGTH") or 0) > byo.MAX_UPLOAD_BYTES + 64 * 1024
+    query = QueryDict(mutable=True)
+    if not too_big:
+        for key in QuestionForm.FIELDS:
+            query.setlist(key, request.POST.getlist(key))
+    try:
+        if too_big:
+            raise byo.ModelFileError(
+                f"That upload is over {byo.MAX_UPLOAD_BYTES // 2**20} MiB. A GGUF's header is enough: "
+                "head -c 32M model.gguf > header.gguf"
+            )
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise byo.ModelFileError("Choose a config.json or GGUF file to read.")
+        query["config"] = byo.upload_to_config(upload.read(byo.MAX_UPLOAD_BYTES + 1), filename=upload.name)
+    except byo.ModelFileError as error:
+        return _page(request, QuestionForm(query), status=400, config_error=str(error))
+    form = QuestionForm(query)
+    url = form.permalink() if form.is_valid() else f"/?{query.urlencode()}"
+    return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url, status=303)
+
+
+@require_GET
+def hardware_row(request):
+    """One more empty GPU row for the form (HTMX); without JavaScript, `?rows=N` renders N rows."""
+    n = min(len(request.GET.getlist("gpu")) + 1, MAX_DEVICES)
+    context = {"slug": "", "count": "1", "n": n, "gpus": _listed_gpus([])}
+    return TemplateResponse(request, "calculator/page.html#hardware-row", context)
 
 
 def computed(form: QuestionForm) -> dict:
@@ -58,16 +104,30 @@ def _choices(form: QuestionForm) -> dict:
     """Picker options: listed rows, plus whatever the question already names."""
     from catalog.models import Interconnect
 
-    chosen = [s for s in form.data.getlist("gpu") if s]
+    chosen = [s for s in form.data.getlist("gpu") if s and "\x00" not in s]  # PostgreSQL refuses NUL
     rows = [
         (g, c) for g, c in zip(form.gpu_slugs, form.counts_raw or ["1"] * len(form.gpu_slugs), strict=False)
     ]
-    while len(rows) < 2:
+    try:
+        wanted = min(int(form.data.get("rows", 2)), MAX_DEVICES)
+    except ValueError:
+        wanted = 2
+    while len(rows) < wanted:
         rows.append(("", "1"))
+    without_config = None
+    if form.data.get("config"):
+        query = form.data.copy()
+        query.pop("config")
+        query["model"] = query.get("model") or FIRST_VISIT["model"]
+        without_config = f"/?{query.urlencode()}"
     return {
+        "without_config": without_config,
         "models": LlmModel.objects.only("slug", "name"),
-        "quants": Quantization.objects.only("slug", "name", "bits_per_weight"),
-        "gpus": (Gpu.objects.filter(listed=True) | Gpu.objects.filter(slug__in=chosen)).only("slug", "name"),
+        "quants": (
+            Quantization.objects.listed()
+            | Quantization.objects.filter(slug=form.data.get("quant", "").replace("\x00", ""))
+        ).only("slug", "name", "bits_per_weight"),
+        "gpus": _listed_gpus(chosen),
         "links": Interconnect.objects.only("slug", "name"),
         "hardware_rows": rows,
         "context_presets": CONTEXT_PRESETS,
@@ -76,6 +136,11 @@ def _choices(form: QuestionForm) -> dict:
     }
 
 
+def _listed_gpus(chosen: list[str]):
+    return (Gpu.objects.filter(listed=True) | Gpu.objects.filter(slug__in=chosen)).only("slug", "name")
+
+
+@csrf_exempt  # saving a snapshot of public numbers is harmless, and pages stay cacheable without a token
 @require_POST
 def share(request):
     """Freeze the question's result at a short URL."""
@@ -87,6 +152,7 @@ def share(request):
 
 
 @require_GET
+@http_cache.public(etag=http_cache.snapshot_etag)
 def snapshot(request, snapshot_id):
     try:
         context = snapshots.show(snapshot_id)

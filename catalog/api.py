@@ -10,6 +10,7 @@ from .models import DiffusionModel, Gpu, Interconnect, LlmModel, Quantization, R
 
 LIMIT = 50
 GIB = 2**30
+MAX_MEMORY_GB = 2**20  # a PiB: above any device, and small enough that × GIB stays a finite bigint
 BOOL_CHOICES = [("", ""), ("1", "yes"), ("true", "yes"), ("0", "no"), ("false", "no")]
 
 
@@ -22,7 +23,7 @@ class CatalogFilter(forms.Form):
 
 class GpuFilter(CatalogFilter):
     vendor = forms.ChoiceField(required=False, choices=[("", "")] + Gpu.Vendor.choices)
-    min_memory_gb = forms.FloatField(required=False, min_value=0, help_text="GiB")
+    min_memory_gb = forms.FloatField(required=False, min_value=0, max_value=MAX_MEMORY_GB, help_text="GiB")
     unified = forms.TypedChoiceField(
         required=False, choices=BOOL_CHOICES, coerce=lambda v: v in {"1", "true"}, empty_value=None
     )

@@ -37,7 +37,9 @@ YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 class GpuListForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
     vendor = forms.ChoiceField(label="Vendor", required=False, choices=[("", "Any")] + Gpu.Vendor.choices)
-    min_memory_gib = forms.FloatField(label="Memory at least (GiB)", required=False, min_value=0)
+    min_memory_gib = forms.FloatField(  # at most a PiB: × GIB must stay a finite bigint
+        label="Memory at least (GiB)", required=False, min_value=0, max_value=2**20
+    )
     unified = forms.ChoiceField(label="Unified memory", required=False, choices=YES_NO)
     sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
 
@@ -130,7 +132,8 @@ def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[G
 
 def compare_slugs(values: list[str]) -> tuple[list[str], str]:
     """The distinct slugs asked for, and what is wrong with the request ("" when nothing)."""
-    slugs = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+    cleaned = (v.replace("\x00", "").strip() for v in values)  # PostgreSQL refuses NUL; no slug holds one
+    slugs = list(dict.fromkeys(v for v in cleaned if v))
     if len(slugs) < 2:
         return slugs, "Choose at least two GPUs to compare."
     if len(slugs) > MAX_COMPARE:

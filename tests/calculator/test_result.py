@@ -163,13 +163,29 @@ def test_a_repeated_question_is_served_from_the_cache_until_the_catalog_changes(
     client, catalog, django_assert_num_queries
 ):
     client.get(QUESTION)
-    # model, quant, GPUs to validate the question; the estimate itself comes from the cache
-    with django_assert_num_queries(3):
+    # model, quant, GPUs to validate the question, published measurements; the estimate is cached
+    with django_assert_num_queries(4):
+        client.get(QUESTION, headers={"HX-Request": "true"})
+    with django_assert_num_queries(0):  # the same partial again: the response kept under its ETag
         client.get(QUESTION, headers={"HX-Request": "true"})
     gpu = Gpu.objects.get(slug="geforce-rtx-3090")
     gpu.bandwidth_gb_s = 500.0
     gpu.save()
     # the edit bumped the catalog version: the estimate is computed again (+1: listed formats)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get(QUESTION, headers={"HX-Request": "true"})
     assert response.context["shown_plan"].devices[0].capacity_bytes == 24 * 2**30
+
+
+def test_published_measurements_show_beside_the_estimate_with_their_source(client, catalog):
+    html = client.get("/?model=llama-2-7b&quant=q4_0&gpu=geforce-rtx-4090").content.decode()
+    measured = re.search(r'data-testid="measured-decode">(.*?)</span>', html, re.S).group(1)
+    assert "186.2 tok/s" in measured and "llama-bench tg128" in measured
+    assert 'href="https://github.com/ggml-org/llama.cpp/discussions/' in measured
+    assert 'data-testid="measured-prefill"' in html
+
+
+def test_no_measurement_is_claimed_for_other_hardware_or_runtimes(client, catalog):
+    two = client.get("/?model=llama-2-7b&quant=q4_0&gpu=geforce-rtx-4090&count=2").content.decode()
+    vllm = client.get("/?model=llama-2-7b&quant=q4_0&gpu=geforce-rtx-4090&runtime=vllm").content.decode()
+    assert "measured-decode" not in two and "measured-decode" not in vllm

@@ -1,0 +1,88 @@
+"""HTTP caching for result pages: an ETag and `Cache-Control: public` so a proxy or CDN can serve them.
+
+A result page is a pure function of its query string, the catalog version, the engine version and the
+release (templates and static files), so its ETag hashes exactly those: any admin edit or deploy changes
+it. Only successful responses are marked cacheable; a 400 stays private.
+"""
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache as django_cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags
+
+from . import cache
+from .engine import ENGINE_VERSION
+
+# A shared cache (proxy, CDN) keeps a page five minutes; a browser revalidates every time (a cheap 304),
+# so a visitor sees an admin's edit at once.
+SHARED_MAX_AGE_S = 300
+
+
+@functools.cache
+def release() -> str:
+    """The RELEASE environment variable, or a digest of the templates and static files (same on every replica)."""
+    if os.environ.get("RELEASE"):
+        return os.environ["RELEASE"]
+    digest = hashlib.sha256()
+    base = Path(settings.BASE_DIR)
+    for folder in ("templates", "static"):
+        for path in sorted((base / folder).rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(base).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _tag(*parts: str) -> str:
+    raw = "|".join([release(), ENGINE_VERSION, str(cache.catalog_version()), *parts])
+    return f'"{hashlib.sha256(raw.encode()).hexdigest()[:32]}"'
+
+
+def question_etag(request, *args, **kwargs) -> str:
+    htmx = request.headers.get("HX-Request", "") + request.headers.get("HX-History-Restore-Request", "")
+    return _tag(request.path, request.META.get("QUERY_STRING", ""), htmx)
+
+
+def snapshot_etag(request, snapshot_id, *args, **kwargs) -> str:
+    return _tag("snapshot", snapshot_id)
+
+
+def public(*, etag):
+    """Answer If-None-Match with 304; serve and keep 200 responses under their ETag, marked public.
+
+    The ETag names everything the response depends on, so the rendered response itself is kept in
+    Django's cache under it: a repeated question costs one cache read, not a form, queries and a render.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            tag = etag(request, *args, **kwargs)
+            if tag in parse_etags(request.headers.get("If-None-Match", "")):
+                response = HttpResponseNotModified()
+            elif stored := django_cache.get(f"response:{tag}"):
+                response = HttpResponse(stored["content"])
+                for name, value in stored["headers"].items():
+                    response.headers[name] = value
+            else:
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200:
+                    return response
+                if hasattr(response, "render"):
+                    response.render()
+                stored = {"content": response.content, "headers": dict(response.headers)}
+                django_cache.set(f"response:{tag}", stored, cache.TIMEOUT_S)
+            response.headers["ETag"] = tag
+            patch_cache_control(response, public=True, max_age=0, s_maxage=SHARED_MAX_AGE_S)
+            patch_vary_headers(response, ["HX-Request"])
+            return response
+
+        return wrapped
+
+    return decorator

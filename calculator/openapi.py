@@ -1,0 +1,322 @@
+"""/api/v1/openapi.json: an OpenAPI 3.1 description of every /api/v1/ endpoint.
+
+Built from what the code validates and returns, not written by hand beside it: query parameters from the
+Forms that bind them (QuestionForm, catalog.api's filters), the estimate from the engine's pydantic
+models plus the derived values `calculator.api.estimate_json` adds. tests/test_openapi.py checks that
+the schema is valid OpenAPI, names every /api/v1/ URL, and (with schemathesis) that the API keeps it.
+"""
+
+from copy import deepcopy
+from functools import cache
+
+from django import forms
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from catalog import api as catalog_api
+from catalog.models import DiffusionModel, Gpu, Interconnect, Quantization
+
+from .engine import ENGINE_VERSION, Estimate
+from .forms import MAX_DEVICES, QuestionForm
+
+REF = "#/components/schemas/{model}"
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"  # forms.SlugField's validator
+ERRORS = {"$ref": "#/components/responses/BadRequest"}
+TOO_MANY = {"$ref": "#/components/responses/TooManyRequests"}
+
+
+def field_schema(field: forms.Field) -> dict:
+    """The JSON schema of what a form field accepts from a query string."""
+    if isinstance(field, forms.FloatField):  # before IntegerField: Django's FloatField subclasses it
+        schema = {"type": "number"}
+    elif isinstance(field, forms.IntegerField):
+        schema = {"type": "integer"}
+    elif isinstance(field, forms.ChoiceField):
+        values = [value for value, _ in field.choices]
+        return {"type": "string", "enum": values if field.required or "" in values else ["", *values]}
+    elif isinstance(field, forms.SlugField):
+        schema = {"type": "string", "pattern": SLUG_PATTERN}
+    else:
+        schema = {"type": "string"}
+    for key, attr in (("minimum", "min_value"), ("maximum", "max_value"), ("maxLength", "max_length")):
+        if getattr(field, attr, None) is not None:
+            schema[key] = getattr(field, attr)
+    return schema
+
+
+def form_parameters(form_class: type[forms.Form], **overrides: dict) -> list[dict]:
+    """One query parameter per form field; `overrides` replace or extend a parameter by name."""
+    params = []
+    for name, field in form_class.base_fields.items():
+        description = " ".join(str(s) for s in (field.label or "", field.help_text or "") if s)
+        param = {
+            "name": name,
+            "in": "query",
+            "required": field.required,
+            "schema": field_schema(field),
+        }
+        if description:
+            param["description"] = description
+        params.append(param | overrides.get(name, {}))
+    return params
+
+
+def estimate_parameters() -> list[dict]:
+    devices = f"at most {MAX_DEVICES} devices in all"
+    return form_parameters(
+        QuestionForm,
+        model={
+            "description": "Model slug, from /api/v1/models; required unless `config` is given.",
+            "example": "llama-3-1-70b-instruct",
+        },
+        quant={"description": "Weight format slug, from /api/v1/quantizations.", "example": "q4_k_m"},
+        gpu={
+            "required": True,
+            "description": f"GPU slug, from /api/v1/gpus; repeat it once per device ({devices}).",
+            "schema": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": MAX_DEVICES},
+            "style": "form",
+            "explode": True,
+            "example": ["geforce-rtx-3090", "geforce-rtx-3090"],
+        },
+        count={
+            "description": f"How many of each `gpu`: one count per gpu, or one for all; {devices}.",
+            "schema": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1, "maximum": MAX_DEVICES},
+                "maxItems": MAX_DEVICES,
+            },
+            "style": "form",
+            "explode": True,
+        },
+        ctx={
+            "description": "Context per sequence, in tokens (at most the model's own limit); 4096 if absent."
+        },
+        batch={"description": "Concurrent sequences; 1 if absent."},
+        prompt={"description": "Prompt length in tokens, at most `ctx`; min(512, ctx) if absent."},
+        kv={"description": "KV cache type; f16 if absent."},
+        runtime={"description": "Runtime; llama-cpp if absent."},
+        ram_gb={"description": "System RAM in GiB: adds the CPU and expert offload plans."},
+        link={"description": "Interconnect slug between the GPUs, from /api/v1/interconnects."},
+        hosts={"description": "Machines with these GPUs each, joined by the network (llama.cpp RPC)."},
+    )
+
+
+@cache
+def engine_schemas() -> dict[str, dict]:
+    """The estimate as /api/v1/estimate returns it: the engine's models, each with the derived values
+    estimate_json adds (`fits`, totals, free bytes), every key always present."""
+    generated = Estimate.model_json_schema(mode="serialization", ref_template=REF)
+    schemas = generated.pop("$defs")
+    schemas["Estimate"] = generated
+    derived = {
+        "Estimate": {
+            "fits": {"type": "boolean", "description": "a plan fits (`recommended` is not null)"},
+            "permalink": {"type": "string", "description": "the page answering the same question"},
+        },
+        "MemoryBreakdown": {"total_bytes": {"type": "integer"}},
+        "Plan": {"fits": {"type": "boolean"}, "tight": {"type": "boolean"}},
+        "DeviceUsage": {
+            "used_bytes": {"type": "integer"},
+            "free_bytes": {"type": "integer", "description": "negative when it does not fit"},
+            "fits": {"type": "boolean"},
+            "tight": {"type": "boolean", "description": "fits with less than 10% free"},
+        },
+    }
+    for name, props in derived.items():
+        schemas[name]["properties"] |= props
+    for schema in schemas.values():
+        schema["required"] = list(schema["properties"])
+    return schemas
+
+
+def listing(item: dict) -> dict:
+    """`{"results": [item, ...]}`, at most catalog.api.LIMIT rows."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["results"],
+        "properties": {"results": {"type": "array", "maxItems": catalog_api.LIMIT, "items": item}},
+    }
+
+
+def row(**properties: dict) -> dict:
+    base = {"slug": {"type": "string"}, "name": {"type": "string"}, "listed": {"type": "boolean"}}
+    props = base | properties
+    return {"type": "object", "additionalProperties": False, "required": list(props), "properties": props}
+
+
+def choices(choices: list[tuple[str, str]]) -> dict:
+    return {"type": "string", "enum": [value for value, _ in choices]}
+
+
+STRING, INTEGER, NUMBER = {"type": "string"}, {"type": "integer"}, {"type": "number"}
+STRINGS = {"type": "array", "items": STRING}
+
+
+def nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def catalog_schemas() -> dict[str, dict]:
+    return {
+        "Gpu": row(
+            vendor=choices(Gpu.Vendor.choices),
+            form_factor=choices(Gpu.FormFactor.choices),
+            memory_bytes=INTEGER,
+            bandwidth_gb_s=NUMBER,
+            fp16_tflops=nullable(NUMBER),
+            unified_memory={"type": "boolean"},
+            nvlink={"type": "boolean"},
+            backends=STRINGS,
+        ),
+        "LlmModel": row(
+            family=STRING,
+            hf_id=STRING,
+            total_params_b=NUMBER,
+            active_params_b=nullable(NUMBER),
+            max_position_embeddings=nullable(INTEGER),
+        ),
+        "Quantization": row(family=choices(Quantization.Family.choices), bits_per_weight=NUMBER),
+        "Interconnect": row(
+            kind=choices(Interconnect.Kind.choices),
+            bandwidth_gb_s=NUMBER,
+            bandwidth_total_gb_s=nullable(NUMBER),
+            latency_us=nullable(NUMBER),
+        ),
+        "Runtime": row(
+            split_modes=STRINGS,
+            strategies=STRINGS,
+            kv_cache_types=STRINGS,
+            backends=STRINGS,
+            per_device_overhead_bytes=INTEGER,
+            docs_url=STRING,
+        ),
+        "DiffusionModel": row(
+            kind=choices(DiffusionModel.Kind.choices),
+            hf_id=STRING,
+            components={"type": "array", "items": {"type": "object"}},
+        ),
+    }
+
+
+def operation(summary: str, parameters: list[dict], ok: dict, *, description: str = "") -> dict:
+    op = {
+        "summary": summary,
+        "parameters": parameters,
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": ok}}},
+            "400": ERRORS,
+            "429": TOO_MANY,
+        },
+    }
+    if description:
+        op["description"] = description
+    return {"get": op}
+
+
+CATALOG_ENDPOINTS = [
+    ("/api/v1/gpus", "GPUs and other accelerators", catalog_api.GpuFilter, "Gpu"),
+    ("/api/v1/models", "LLM architectures", catalog_api.LlmFilter, "LlmModel"),
+    ("/api/v1/quantizations", "Weight formats", catalog_api.QuantFilter, "Quantization"),
+    ("/api/v1/interconnects", "Links between GPUs and machines", catalog_api.CatalogFilter, "Interconnect"),
+    ("/api/v1/runtimes", "Inference runtimes", catalog_api.CatalogFilter, "Runtime"),
+    (
+        "/api/v1/diffusion-models",
+        "Image and video diffusion models",
+        catalog_api.CatalogFilter,
+        "DiffusionModel",
+    ),
+]
+CATALOG_PARAMS = {
+    "q": {"description": "Words every row's name or slug contains (case, spaces, dashes and dots ignored)."},
+    "listed": {"description": "1/true: only rows shown in the pickers; 0/false: only the others."},
+    "unified": {"description": "1/true: only unified-memory machines; 0/false: only discrete GPUs."},
+    "min_memory_gb": {"description": "At least this much memory, in GiB."},
+    "vendor": {"description": "Only this vendor's GPUs."},
+    "family": {"description": "Only this family (models: e.g. llama3.1; formats: one of the enum)."},
+}
+
+
+@cache
+def schema() -> dict:
+    catalog = catalog_schemas()
+    paths = {
+        "/api/v1/estimate": operation(
+            "Does this model fit on these GPUs, how should it be split, how fast will it be",
+            estimate_parameters(),
+            {"$ref": REF.format(model="Estimate")},
+            description=(
+                "The same question as the page's query string. An unknown parameter, a value out of "
+                "range, an unknown slug or a question the engine refuses is a 400 naming the field."
+            ),
+        ),
+        "/api/v1/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3.1",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "429": TOO_MANY,
+                },
+            }
+        },
+    }
+    for path, summary, form_class, name in CATALOG_ENDPOINTS:
+        params = form_parameters(form_class, **CATALOG_PARAMS)
+        paths[path] = operation(
+            summary,
+            params,
+            {"$ref": REF.format(model=f"{name}List")},
+            description=f"At most {catalog_api.LIMIT} rows: listed ones first, then by name.",
+        )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Will it run?",
+            "version": "1",
+            "description": f"Whether an LLM fits on your GPUs, and how fast it runs. Engine {ENGINE_VERSION}.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": {
+                **deepcopy(engine_schemas()),
+                **catalog,
+                **{f"{name}List": listing({"$ref": REF.format(model=name)}) for name in catalog},
+                "Errors": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["errors"],
+                    "properties": {
+                        "errors": {
+                            "type": "object",
+                            "description": "messages by parameter name; `__all__` for the whole question",
+                            "additionalProperties": {"type": "array", "items": STRING, "minItems": 1},
+                        }
+                    },
+                },
+            },
+            "responses": {
+                "BadRequest": {
+                    "description": "Invalid parameters",
+                    "content": {"application/json": {"schema": {"$ref": REF.format(model="Errors")}}},
+                },
+                "TooManyRequests": {
+                    "description": "Rate limit reached (API_RATE_LIMIT requests per API_RATE_WINDOW s)",
+                    "headers": {
+                        "Retry-After": {
+                            "description": "seconds until the next window",
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    },
+                    "content": {"application/json": {"schema": {"$ref": REF.format(model="Errors")}}},
+                },
+            },
+        },
+    }
+
+
+@require_GET
+def openapi_json(request):
+    return JsonResponse(schema())

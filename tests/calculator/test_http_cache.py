@@ -1,0 +1,94 @@
+"""Result pages carry an ETag and `Cache-Control: public` so a proxy or CDN can serve them."""
+
+import pytest
+
+from catalog.models import Gpu
+
+pytestmark = pytest.mark.django_db
+
+QUESTION = "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+
+
+def test_a_permalink_page_is_publicly_cacheable_with_an_etag(client, catalog):
+    response = client.get(QUESTION)
+    assert response.status_code == 200
+    assert response["ETag"].startswith('"')
+    assert "public" in response["Cache-Control"] and "s-maxage=300" in response["Cache-Control"]
+    assert "max-age=0" in response["Cache-Control"]  # browsers revalidate, so edits show at once
+    assert "HX-Request" in response["Vary"]
+    assert b"csrfmiddlewaretoken" not in response.content  # nothing per-visitor in a shared page
+    assert "Set-Cookie" not in response
+
+
+def test_if_none_match_gets_a_304_without_computing(client, catalog, django_assert_max_num_queries):
+    etag = client.get(QUESTION)["ETag"]
+    with django_assert_max_num_queries(0):
+        again = client.get(QUESTION, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again["ETag"] == etag
+
+
+def test_the_partial_and_the_page_have_different_etags(client, catalog):
+    page = client.get(QUESTION)["ETag"]
+    partial = client.get(QUESTION, headers={"HX-Request": "true"})["ETag"]
+    assert page != partial
+
+
+def test_an_admin_edit_changes_the_etag(client, catalog):
+    before = client.get(QUESTION)["ETag"]
+    gpu = Gpu.objects.get(slug="geforce-rtx-3090")
+    gpu.bandwidth_gb_s = 900
+    gpu.save()
+    after = client.get(QUESTION, headers={"If-None-Match": before})
+    assert after.status_code == 200
+    assert after["ETag"] != before
+
+
+def test_only_successful_answers_are_public_an_upload_error_is_not(client, catalog):
+    response = client.get("/?model=no-such-model&quant=q4_k_m&gpu=geforce-rtx-3090")
+    assert response.status_code == 200
+    assert "public" in response["Cache-Control"]  # the page itself is the same for everyone
+    bad_upload = client.post("/own-model/", {"model": "llama-3-1-8b-instruct"})
+    assert bad_upload.status_code == 400
+    assert "public" not in bad_upload.get("Cache-Control", "")
+
+
+def test_a_snapshot_page_is_cacheable_and_revalidates(client, catalog):
+    location = client.post("/r/", {"q": QUESTION[2:]})["Location"]
+    first = client.get(location)
+    assert first.status_code == 200 and "public" in first["Cache-Control"]
+    assert client.get(location, headers={"If-None-Match": first["ETag"]}).status_code == 304
+
+
+def test_an_unknown_snapshot_is_a_404_not_cached_publicly(client, catalog):
+    response = client.get("/r/zzzzzzzzzz")
+    assert response.status_code == 404
+    assert "public" not in response.get("Cache-Control", "")
+
+
+def test_a_repeated_question_is_served_from_the_cache_without_queries(
+    client, catalog, django_assert_max_num_queries
+):
+    first = client.get(QUESTION, headers={"HX-Request": "true"})
+    with django_assert_max_num_queries(0):
+        again = client.get(QUESTION, headers={"HX-Request": "true"})
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["HX-Push-Url"] == first["HX-Push-Url"]
+    assert again["Content-Type"] == first["Content-Type"]
+
+
+def test_the_api_and_the_page_of_one_query_are_kept_apart(client, catalog, django_assert_max_num_queries):
+    page = client.get(QUESTION)
+    api = client.get("/api/v1/estimate" + QUESTION[1:])
+    assert api["Content-Type"] == "application/json" and page["ETag"] != api["ETag"]
+    with django_assert_max_num_queries(0):
+        again = client.get("/api/v1/estimate" + QUESTION[1:])
+    assert again.json() == api.json() and "public" in again["Cache-Control"]
+
+
+def test_reverse_questions_are_cached_too(client, catalog, django_assert_max_num_queries):
+    first = client.get("/what-runs/?gpu=geforce-rtx-3090&count=2")
+    assert first.status_code == 200 and first["ETag"]
+    with django_assert_max_num_queries(0):
+        assert client.get("/what-runs/?gpu=geforce-rtx-3090&count=2").content == first.content

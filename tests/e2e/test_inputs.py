@@ -1,0 +1,81 @@
+"""The inputs people asked for: a model list you can type into, more GPU rows, and your own model."""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.catalog.test_byo import LLAMA_31_8B
+
+pytestmark = pytest.mark.e2e
+
+QUESTION = "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+
+
+def test_typing_in_the_model_finder_picks_a_match_and_recomputes(page, live_server):
+    page.goto(live_server.url + QUESTION)
+    page.evaluate("window.__same_document = true")
+    finder = page.get_by_label("Filter the list by name")
+    finder.fill("qwen coder")  # Qwen2.5 Coder 32B and 7B
+    expect(page.locator("#id_model")).to_have_value(re.compile(r"qwen.*coder"))
+    expect(page).to_have_url(re.compile(r"model=qwen[^&]*coder"))
+    expect(page.get_by_test_id("verdict")).to_contain_text("Yes")
+    visible = page.locator("#id_model option:not([hidden])")
+    assert all(re.search(r"(?i)qwen.*coder", t) for t in visible.all_inner_texts())
+
+    finder.fill("70b")
+    expect(page.locator("#id_model")).to_have_value(re.compile(r"70b"))
+    assert all("70B" in t for t in page.locator("#id_model option:not([hidden])").all_inner_texts())
+    assert page.evaluate("window.__same_document") is True
+
+
+def test_adding_a_gpu_row_makes_a_mixed_rig(page, live_server):
+    page.goto(live_server.url + QUESTION)
+    page.evaluate("window.__same_document = true")
+    page.get_by_role("button", name="Add another GPU type").click()
+    expect(page.get_by_label("GPU 3", exact=True)).to_be_visible()
+    page.get_by_label("GPU 3", exact=True).select_option("geforce-rtx-4090")
+    expect(page.get_by_test_id("verdict")).to_contain_text("1× GeForce RTX 4090")
+    expect(page).to_have_url(re.compile(r"gpu=geforce-rtx-4090"))
+    assert page.evaluate("window.__same_document") is True
+
+
+def test_without_javascript_the_add_button_still_adds_a_row(page_without_js, live_server):
+    page = page_without_js
+    page.goto(live_server.url + QUESTION)
+    expect(page.get_by_label("Filter the list by name")).to_be_hidden()  # the finder needs JavaScript
+    page.get_by_role("button", name="Add another GPU type").click()
+    expect(page.get_by_label("GPU 3", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("verdict")).to_contain_text("fits on 2× GeForce RTX 3090")
+
+
+def test_pasting_a_config_json_sizes_my_own_model(page, live_server):
+    page.goto(live_server.url + QUESTION)
+    page.get_by_text("Use my own model").click()
+    page.get_by_label("Paste a Hugging Face config.json").fill(
+        json.dumps({**LLAMA_31_8B, "_name_or_path": "me/tiny-llama"})
+    )
+    expect(page.get_by_test_id("own-model")).to_contain_text("tiny-llama")
+    expect(page.get_by_test_id("verdict")).to_contain_text("Yes")
+    expect(page).to_have_url(re.compile(r"config="))
+    page.reload()
+    expect(page.get_by_test_id("own-model")).to_contain_text("tiny-llama")
+
+
+def test_a_broken_config_shows_the_reason_next_to_it(page, live_server):
+    page.goto(live_server.url + QUESTION)
+    page.get_by_text("Use my own model").click()
+    page.get_by_label("Paste a Hugging Face config.json").fill('{"hidden_size": 4096')
+    expect(page.locator("#error-config")).to_contain_text("not valid JSON")
+
+
+def test_uploading_a_config_file_reads_it(page, live_server, tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**LLAMA_31_8B, "_name_or_path": "me/uploaded-llama"}))
+    page.goto(live_server.url + QUESTION)
+    page.get_by_text("Use my own model").click()
+    page.locator("#id_file").set_input_files(str(path))
+    page.get_by_role("button", name="Read the file").click()
+    expect(page.get_by_test_id("own-model")).to_contain_text("uploaded-llama")
+    expect(page).to_have_url(re.compile(r"config=.*ctx=8192"))
