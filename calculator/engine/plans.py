@@ -1121,49 +1121,48 @@ def replicas(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices:
     )
 
 
-def _fill_gpus(
-    model: ModelSpec,
-    quant: QuantSpec,
-    workload: Workload,
-    devices: list[DeviceSpec],
-    costs: list[int],
-    order: list[int],
-) -> list[list[int]]:
-    """Greedy: hand layers in `order` to each device until its free memory runs out."""
-    out: list[list[int]] = [[] for _ in devices]
-    budgets = [
-        _free_for_layers(model, quant, workload, d, holds_output=False, multi_gpu=len(devices) > 1)
-        for d in devices
-    ]
-    di = 0
-    for i in order:
-        while di < len(devices) and budgets[di] < costs[i]:
-            di += 1
-        if di == len(devices):
-            break
-        out[di].append(i)
-        budgets[di] -= costs[i]
-    return out
+def _contiguous_counts(costs: list[int], budgets: list[int], start: int) -> list[int] | None:
+    """Layers start..n-1 handed out in order, each device taking as many as fit; None if some are left."""
+    counts, i, n = [], start, len(costs)
+    for budget in budgets:
+        k = 0
+        while i < n and costs[i] <= budget:
+            budget -= costs[i]
+            i += 1
+            k += 1
+        counts.append(k)
+    return counts if i == n else None
 
 
 def cpu_offload_layout(
     *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
 ) -> Layout:
+    """llama.cpp offloads the *last* ngl layers, a contiguous block per device in device order.
+
+    The largest ngl whose blocks fit every device: a shorter block (fewer layers) fits whenever a
+    longer one does, so a binary search over where the block starts finds it.
+    """
     n = model.num_hidden_layers
     costs = _layer_costs(model, quant, workload)
-    # llama.cpp offloads the *last* ngl layers; fill GPUs from the end, then keep device order.
-    gpu_layers = _fill_gpus(model, quant, workload, devices, costs, list(range(n - 1, -1, -1)))
-    on_gpu = {i for group in gpu_layers for i in group}
-    ngl = len(on_gpu)
-    cpu_layers = [i for i in range(n) if i not in on_gpu]
-    # give each device a contiguous block of the last ngl layers, in device order
-    slots, start = [], n - ngl
-    for device, k in zip(devices, (len(g) for g in gpu_layers), strict=True):
+    budgets = [
+        _free_for_layers(model, quant, workload, d, holds_output=False, multi_gpu=len(devices) > 1)
+        for d in devices
+    ]
+    low, high = 0, n  # starting at n (no layer on a GPU) always works
+    while low < high:
+        middle = (low + high) // 2
+        if _contiguous_counts(costs, budgets, middle) is None:
+            low = middle + 1
+        else:
+            high = middle
+    counts = _contiguous_counts(costs, budgets, low) or [0] * len(devices)
+    slots, start = [], low
+    for device, k in zip(devices, counts, strict=True):
         if not k:
             continue
         slots.append(Slot(Placement(device, range(start, start + k)), multi_gpu=len(devices) > 1))
         start += k
-    return Layout(slots, host=HostSlot(cpu_layers, [], holds_output=True))
+    return Layout(slots, host=HostSlot(list(range(low)), [], holds_output=True))
 
 
 def cpu_offload(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]) -> Plan:

@@ -4,7 +4,6 @@ bandwidth never decodes slower). Hypothesis draws the specs; no database."""
 
 import math
 
-import pytest
 from engine_specs import make_gpu
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -166,7 +165,7 @@ def test_more_context_never_needs_less_memory(model, quant, devices, workload, m
     short_plans, long_plans = by_strategy(short), by_strategy(long)
     for strategy in short_plans.keys() & long_plans.keys():
         before, after = short_plans[strategy], long_plans[strategy]
-        if after.fits and strategy != "cpu_offload":  # cpu_offload: see the xfail test below
+        if after.fits:
             assert before.fits, f"{strategy} fits at {longer.context_tokens} tokens but not fewer"
         if strategy in ("single", "replicas", "tensor_parallel"):  # the same split whatever the context
             for b, a in zip(before.devices, after.devices, strict=True):
@@ -216,12 +215,6 @@ def test_more_bandwidth_never_decodes_slower(model, quant, gpu, n, factor, workl
         assert other.decode_tok_s >= plan.decode_tok_s * (1 - 1e-9), plan.strategy
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug (reported, issue 7): on two GPUs the cpu_offload plan keeps 62 of 63 layers on the "
-    "GPUs at 295 tokens × 46 sequences and overflows the first GPU by 5 MB, while at 390 tokens it keeps "
-    "49 and fits: the split is not searched per device",
-)
 def test_cpu_offload_that_fits_at_a_longer_context_fits_at_a_shorter_one():
     model = ModelSpec(
         slug="m",
