@@ -44,6 +44,8 @@ worker_class = "gthread" if threads > 1 else "sync"
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# A permalink carries "your own model" as a compact config.json: allow gunicorn's largest request line.
+limit_request_line = _int("GUNICORN_LIMIT_REQUEST_LINE", 8190)
 # A busy worker answers hundreds of requests a second: a few thousand would recycle it every few
 # seconds, each time dropping its database connections and local caches (bench/README.md, "Load").
 max_requests = _int("GUNICORN_MAX_REQUESTS", 20000)

@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from . import cache, http_cache
-from .answer import EngineRefused, answer
+from .answer import EngineRefused, answer, measured
 from .engine import Estimate, Plan
 from .forms import QuestionForm, unknown_parameters
 
@@ -23,7 +23,7 @@ def estimate(request):
         result = cache.get_or_compute("estimate", form.canonical_query(), lambda: answer(form))
     except EngineRefused as refusal:
         return JsonResponse({"errors": {"__all__": [str(refusal)]}}, status=400)
-    return JsonResponse(estimate_json(result, permalink=form.permalink()))
+    return JsonResponse(estimate_json(result, permalink=form.permalink()) | {"measured": measured_json(form)})
 
 
 def estimate_json(result: Estimate, *, permalink: str) -> dict:
@@ -43,6 +43,26 @@ def estimate_json(result: Estimate, *, permalink: str) -> dict:
         "context_tokens_allocated": result.context_tokens_allocated,
         "explanations": {key: e.model_dump() for key, e in result.explanations.items()},
     }
+
+
+def measured_json(form: QuestionForm) -> dict:
+    """Published measurements beside the estimate (answer.measured: same model, format and GPUs)."""
+    found = measured(form)
+
+    def rows(measurements) -> list[dict]:
+        return [
+            {
+                "tok_s": m.value,
+                "backend": m.backend,
+                "runtime": m.runtime,
+                "test": m.test,
+                "context_tokens": m.context_tokens,
+                "source": m.source,
+            }
+            for m in measurements
+        ]
+
+    return {"decode": rows(found.decode), "prefill": rows(found.prefill)}
 
 
 def plan_json(plan: Plan) -> dict:

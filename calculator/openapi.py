@@ -112,6 +112,7 @@ def engine_schemas() -> dict[str, dict]:
         "Estimate": {
             "fits": {"type": "boolean", "description": "a plan fits (`recommended` is not null)"},
             "permalink": {"type": "string", "description": "the page answering the same question"},
+            "measured": {"$ref": REF.format(model="Measured")},
         },
         "MemoryBreakdown": {"total_bytes": {"type": "integer"}},
         "Plan": {"fits": {"type": "boolean"}, "tight": {"type": "boolean"}},
@@ -124,6 +125,27 @@ def engine_schemas() -> dict[str, dict]:
     }
     for name, props in derived.items():
         schemas[name]["properties"] |= props
+    measurement = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "tok_s": {"type": "number", "exclusiveMinimum": 0},
+            "backend": {"type": "string"},
+            "runtime": {"type": "string"},
+            "test": {"type": "string", "description": "llama-bench test: tg128, pp512"},
+            "context_tokens": {"type": "integer"},
+            "source": {"type": "string"},
+        },
+    }
+    schemas["Measured"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "published llama.cpp measurements of exactly this model, format and GPUs",
+        "properties": {
+            "decode": {"type": "array", "items": measurement},
+            "prefill": {"type": "array", "items": measurement},
+        },
+    }
     for schema in schemas.values():
         schema["required"] = list(schema["properties"])
     return schemas

@@ -125,3 +125,12 @@ def test_estimate_runs_four_queries(client, catalog, django_assert_num_queries):
 
 def test_post_is_not_allowed(client, catalog):
     assert client.post(URL).status_code == 405
+
+
+def test_the_api_gives_published_measurements_beside_the_estimate(client, catalog):
+    body = client.get("/api/v1/estimate?model=llama-2-7b&quant=q4_0&gpu=geforce-rtx-4090").json()
+    decode = body["measured"]["decode"]
+    assert any(m["tok_s"] == 186.21 and m["test"] == "tg128" and m["backend"] == "cuda" for m in decode)
+    assert all(m["source"].startswith("https://") for m in decode)
+    other = client.get("/api/v1/estimate?model=llama-2-7b&quant=q4_0&gpu=geforce-rtx-4090&count=3").json()
+    assert other["measured"] == {"decode": [], "prefill": []}
