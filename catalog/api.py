@@ -20,6 +20,14 @@ class CatalogFilter(forms.Form):
         required=False, choices=BOOL_CHOICES, coerce=lambda v: v in {"1", "true"}, empty_value=None
     )
 
+    def clean(self):
+        """A number given with no value is a mistake in a script (`?min_memory_gb=`), not "any": leave
+        the parameter out to not filter on it. (Text and choices may be empty: the schema says so.)"""
+        for name, field in self.fields.items():
+            if isinstance(field, forms.IntegerField) and self.data.get(name, None) == "":
+                self.add_error(name, "Give a value, or leave the parameter out.")
+        return super().clean()
+
 
 class GpuFilter(CatalogFilter):
     vendor = forms.ChoiceField(required=False, choices=[("", "")] + Gpu.Vendor.choices)

@@ -1,11 +1,19 @@
 import io
+import os
 
+import hypothesis
 import pytest
 from django.core.management import call_command
 
 from catalog.models import Gpu, LlmModel, Quantization
 
 GIB = 1 << 30
+
+# Property and fuzz tests draw the same examples on every run ("ci"), so a red CI is a regression that
+# reproduces on any clone, never a lucky draw. HYPOTHESIS_PROFILE=explore draws new examples each run.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None)
+hypothesis.settings.register_profile("explore", derandomize=False)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

@@ -64,6 +64,7 @@ def test_model_and_quantization_filters(client, catalog):
     [
         ("/api/v1/gpus", {"vendor": "acme"}, "vendor"),
         ("/api/v1/gpus", {"min_memory_gb": "lots"}, "min_memory_gb"),
+        ("/api/v1/gpus", {"min_memory_gb": ""}, "min_memory_gb"),
         ("/api/v1/gpus", {"unified": "maybe"}, "unified"),
         ("/api/v1/quantizations", {"family": "zip"}, "family"),
         ("/api/v1/models", {"listed": "2"}, "listed"),
