@@ -1,18 +1,22 @@
 """Gunicorn's settings, read from the environment (scripts/container-start.sh passes this file).
 
-WEB_CONCURRENCY          worker processes (default: one per CPU, at least 2)
-GUNICORN_THREADS         threads per worker (default 4; above 1 the workers are gthread workers, which keep
-                         connections alive and overlap database waits; 1 gives classic sync workers)
+WEB_CONCURRENCY          worker processes (default 2 x CPUs + 1, gunicorn's advice for sync workers: while one
+                         waits on PostgreSQL or the network, another computes)
+GUNICORN_THREADS         threads per worker (default 1: sync workers, the fastest and steadiest behind nginx,
+                         which buffers slow clients; above 1, gthread workers, which keep connections alive:
+                         use them when clients reach gunicorn directly. Measured in bench/README.md, "Load")
 GUNICORN_BIND            address(es) to listen on, comma-separated (default BIND:PORT, i.e. 0.0.0.0:8000)
 GUNICORN_TIMEOUT         seconds before a silent worker is killed and replaced (default 30)
 GUNICORN_GRACEFUL_TIMEOUT seconds a worker gets to finish its requests on restart (default 30)
 GUNICORN_KEEPALIVE       seconds an idle keep-alive connection is held (default 5; above nginx's 4 s idle)
-GUNICORN_MAX_REQUESTS    requests before a worker is recycled, bounding slow leaks (default 20000, 0: never)
-GUNICORN_MAX_REQUESTS_JITTER  random extra, so workers do not all restart at once (default 2000)
+GUNICORN_MAX_REQUESTS    requests before a worker is recycled, bounding slow leaks (default 200000, 0: never)
+GUNICORN_MAX_REQUESTS_JITTER  random extra, so workers do not all restart at once (default 20000)
 GUNICORN_PRELOAD         import Django once in the master, before forking (default 1): workers share its
                          memory, and a recycled worker forks ready instead of importing it all again
                          (~0.7 s of CPU)
-GUNICORN_ACCESS_LOG      "-" for stdout (default), a file path, or "off"
+GUNICORN_ACCESS_LOG      "off" (default): the site logs every request itself (one JSON line with its request id,
+                         status and time, config/middleware.py) and nginx logs at the edge; "-" for stdout
+                         or a file path adds gunicorn's own JSON access line
 FORWARDED_ALLOW_IPS      proxies whose X-Forwarded-* headers gunicorn trusts (default 127.0.0.1,::1)
 """
 
@@ -38,8 +42,8 @@ bind = [
     if address.strip()
 ]
 # The CPUs this process may run on (a container's cpuset; not a --cpus quota: set WEB_CONCURRENCY there).
-workers = _int("WEB_CONCURRENCY", max(2, len(os.sched_getaffinity(0))))
-threads = _int("GUNICORN_THREADS", 4)
+workers = _int("WEB_CONCURRENCY", 2 * len(os.sched_getaffinity(0)) + 1)
+threads = _int("GUNICORN_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
@@ -61,7 +65,7 @@ control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "") == ""
 if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 
-_access_log = os.environ.get("GUNICORN_ACCESS_LOG", "-").strip()
+_access_log = os.environ.get("GUNICORN_ACCESS_LOG", "off").strip()
 accesslog = None if _access_log.lower() in {"", "off", "none", "0"} else _access_log
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load.py                        # every endpoint, 200 clients, 60 s each
     .venv/bin/python bench/load.py --duration 15 --only bare api
-    .venv/bin/python bench/load.py --clients 20 --workers 2 --threads 4
+    .venv/bin/python bench/load.py --clients 20 --workers 2 --threads 4   # gthread workers
 
 Without DATABASE_URL it creates a throwaway database on the PostgreSQL at --pg-socket (the development
 cluster, /tmp/devpg), migrates it, loads the catalog fixtures, and drops it at the end. The server runs
@@ -17,7 +17,7 @@ per request, from the request being written to the response being read.
 
 Prints a Markdown table: requests/s, latency p50/p95/p99/max, errors (socket errors + responses >= 400),
 and the server's CPU time per request answered (every gunicorn process, from /proc; requests counted in
-the access log), which other work on the machine disturbs less than requests/s; "CPU ceiling" is what
+the site's own request log, config/middleware.py), which other work on the machine disturbs less than requests/s; "CPU ceiling" is what
 all the machine's cores would serve at that cost with nothing else running (the client included).
 """
 
@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import runpy
 import shutil
 import signal
 import subprocess
@@ -90,8 +91,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load first (default 3)")
     parser.add_argument("--clients", type=int, default=200, help="concurrent connections (default 200)")
     parser.add_argument("--only", nargs="+", choices=list(ENDPOINTS), help="endpoints to measure")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (WEB_CONCURRENCY)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (GUNICORN_THREADS)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default: gunicorn.conf.py's)")
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk's threads (default 1)")
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--conn-max-age", type=int, default=60, help="CONN_MAX_AGE for the server")
@@ -118,11 +119,13 @@ def main() -> int:
             "API_RATE_LIMIT": "0",
             "CONN_MAX_AGE": str(args.conn_max_age),
             "BENCH_STATIC_ROOT": str(tmp / "static"),
-            "WEB_CONCURRENCY": str(args.workers),
-            "GUNICORN_THREADS": str(args.threads),
+            "WEB_CONCURRENCY": str(args.workers or ""),
+            "GUNICORN_THREADS": str(args.threads or ""),
             "GUNICORN_BIND": f"127.0.0.1:{args.port}",
             "PYTHONPATH": str(ROOT),
         }
+        conf = gunicorn_settings(env)
+        workers, threads = conf["workers"], conf["threads"]
         try:
             prepare(env)
             (tmp / "report.lua").write_text(WRK_SCRIPT)
@@ -141,7 +144,7 @@ def main() -> int:
                     base = f"http://127.0.0.1:{args.port}"
                     wait_until_up(base, server, tmp / "error.log")
                     print(
-                        f"gunicorn: {args.workers} workers x {args.threads} threads; wrk: {args.clients} "
+                        f"gunicorn: {workers} workers x {threads} threads; wrk: {args.clients} "
                         f"clients, {args.duration} s per endpoint after {args.warmup} s warm-up; "
                         f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}",
                         flush=True,
@@ -189,6 +192,17 @@ def database(args) -> tuple[str, object]:
     return f"postgres://postgres@{socket}/{args.database}", drop
 
 
+def gunicorn_settings(env: dict) -> dict:
+    """gunicorn.conf.py's values under the server's environment (what the run measures)."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def prepare(env: dict) -> None:
     started = time.monotonic()
     manage = [sys.executable, "manage.py"]
@@ -225,13 +239,13 @@ def measure(name: str, base: str, master: int, *, wrk: str, tmp: Path, args) -> 
     if args.warmup:
         subprocess.run([*command, "-d", f"{args.warmup}s", base + path], check=True, capture_output=True)
         drain(base)
-    cpu_before, served_before = server_cpu_seconds(master), served(tmp / "access.log")
+    cpu_before, served_before = server_cpu_seconds(master), served(tmp / "error.log")
     output = subprocess.run(
         [*command, "-d", f"{args.duration}s", base + path], check=True, capture_output=True, text=True
     ).stdout
     drain(base)  # requests wrk gave up on are still queued: their CPU belongs to this endpoint
     cpu = server_cpu_seconds(master) - cpu_before
-    server_requests = served(tmp / "access.log") - served_before
+    server_requests = served(tmp / "error.log") - served_before
     load = os.getloadavg()[0]
     match = re.search(r"^WRK_JSON (.*)$", output, re.MULTILINE)
     if not match:
@@ -274,10 +288,10 @@ def drain(base: str) -> None:
         time.sleep(0.2)
 
 
-def served(access_log: Path) -> int:
-    """Requests the server has answered, /healthz aside (one access log line each)."""
-    with open(access_log, "rb") as lines:
-        return sum(1 for line in lines if b'"/healthz"' not in line)
+def served(log: Path) -> int:
+    """Requests the server has answered, /healthz aside: the site logs one JSON line for each (to stderr)."""
+    with open(log, "rb") as lines:
+        return sum(1 for line in lines if line.startswith(b'{"request_id"') and b'"/healthz"' not in line)
 
 
 def server_cpu_seconds(master: int) -> float:

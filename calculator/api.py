@@ -12,7 +12,7 @@ ALLOWED = set(QuestionForm.FIELDS)
 
 
 @require_GET
-@http_cache.public(etag=http_cache.question_etag)
+@http_cache.public(etag=http_cache.page_etag)
 def estimate(request):
     errors = {name: ["Unknown parameter."] for name in unknown_parameters(request.GET, ALLOWED)}
     form = QuestionForm(request.GET)

@@ -1,8 +1,9 @@
-"""HTTP caching for result pages: an ETag and `Cache-Control: public` so a proxy or CDN can serve them.
+"""HTTP caching for public pages: an ETag and `Cache-Control: public` so a proxy or CDN can serve them.
 
-A result page is a pure function of its query string, the catalog version, the engine version and the
-release (templates and static files), so its ETag hashes exactly those: any admin edit or deploy changes
-it. Only successful responses are marked cacheable; a 400 stays private.
+A public page (a result, the API, a catalog or glossary page) is a pure function of its path and query
+string, the catalog version, the engine version and the release (templates, static files, glossary
+content), so its ETag hashes exactly those: any admin edit or deploy changes it. Only successful
+responses are marked cacheable; a 400 or 404 stays private.
 """
 
 import functools
@@ -26,15 +27,16 @@ SHARED_MAX_AGE_S = 300
 
 @functools.cache
 def release() -> str:
-    """The RELEASE environment variable, or a digest of the templates and static files (same on every replica)."""
+    """The RELEASE environment variable, or a digest of the templates, static files and glossary content
+    (the same on every replica)."""
     if os.environ.get("RELEASE"):
         return os.environ["RELEASE"]
     digest = hashlib.sha256()
     base = Path(settings.BASE_DIR)
-    for folder in ("templates", "static"):
-        for path in sorted((base / folder).rglob("*")):
+    for folder in (base / "templates", base / "static", Path(settings.CONTENT_DIR)):
+        for path in sorted(folder.rglob("*")):
             if path.is_file():
-                digest.update(path.relative_to(base).as_posix().encode())
+                digest.update(f"{folder.name}/{path.relative_to(folder).as_posix()}".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -44,7 +46,8 @@ def _tag(*parts: str) -> str:
     return f'"{hashlib.sha256(raw.encode()).hexdigest()[:32]}"'
 
 
-def question_etag(request, *args, **kwargs) -> str:
+def page_etag(request, *args, **kwargs) -> str:
+    """For a page answering a GET: its path, query string and whether HTMX asks for a fragment."""
     htmx = request.headers.get("HX-Request", "") + request.headers.get("HX-History-Restore-Request", "")
     return _tag(request.path, request.META.get("QUERY_STRING", ""), htmx)
 

@@ -138,7 +138,7 @@ class WhatHardwareForm(forms.Form):
 
 @require_GET
 @vary_on_headers("HX-Request")
-@http_cache.public(etag=http_cache.question_etag)
+@http_cache.public(etag=http_cache.page_etag)
 def what_runs(request):
     """Every catalog model on the visitor's devices: the largest listed format that fits, its speed."""
     query = request.GET or _query(WHAT_RUNS_FIRST_VISIT)
@@ -168,7 +168,7 @@ def what_runs(request):
 
 @require_GET
 @vary_on_headers("HX-Request")
-@http_cache.public(etag=http_cache.question_etag)
+@http_cache.public(etag=http_cache.page_etag)
 def what_hardware(request):
     """The smallest and the cheapest device sets of the catalog that run a model at a context and speed."""
     query = request.GET or _query(WHAT_HARDWARE_FIRST_VISIT)

@@ -17,7 +17,7 @@ MAX_COMPARED = 4
 
 @require_GET
 @vary_on_headers("HX-Request")
-@http_cache.public(etag=http_cache.question_etag)
+@http_cache.public(etag=http_cache.page_etag)
 def will_it_run(request):
     """The "Will it run?" page; with HX-Request it returns only the #result partial."""
     return _page(request, QuestionForm(request.GET if request.GET else first_visit()))

@@ -2,17 +2,22 @@
 
 Each page loads the rows it needs in a fixed number of queries, whatever the catalog's size, and
 leaves the arithmetic to catalog/pages.py. Every result links to the calculator with its values filled in.
+Each is a function of its URL and the catalog version, so it is served from the response cache with an
+ETag (calculator/http_cache.py) once rendered.
 """
 
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
+from calculator import http_cache
+
 from . import pages
 from .models import Gpu, LlmModel, Quantization
 
 
 @require_GET
+@http_cache.public(etag=http_cache.page_etag)
 def gpu_list(request):
     """Every GPU, filtered and sorted by a GET form, 50 to a page."""
     form = pages.GpuListForm(request.GET)
@@ -26,6 +31,7 @@ def gpu_list(request):
 
 
 @require_GET
+@http_cache.public(etag=http_cache.page_etag)
 def gpu_detail(request, slug):
     """A GPU's specs and, per listed model, the largest listed format that fits on it at 8192 tokens."""
     gpu = get_object_or_404(Gpu, slug=slug)
@@ -35,6 +41,7 @@ def gpu_detail(request, slug):
 
 
 @require_GET
+@http_cache.public(etag=http_cache.page_etag)
 def gpu_compare(request):
     """2 to 4 GPUs side by side (`?gpu=a&gpu=b`); a problem with the request is said on the page."""
     slugs, problem = pages.compare_slugs(request.GET.getlist("gpu"))
@@ -48,6 +55,7 @@ def gpu_compare(request):
 
 
 @require_GET
+@http_cache.public(etag=http_cache.page_etag)
 def model_list(request):
     """Every LLM of the catalog, listed ones first."""
     models = LlmModel.objects.order_by("-listed", "name", "slug")
@@ -55,6 +63,7 @@ def model_list(request):
 
 
 @require_GET
+@http_cache.public(etag=http_cache.page_etag)
 def model_detail(request, slug):
     """A model's architecture and, per listed format, its size and the hardware that holds it."""
     model = get_object_or_404(LlmModel, slug=slug)

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from calculator import answer as answers
+from calculator import http_cache
 from calculator.forms import QuestionForm, device_summary
 
 from . import search as site_search
@@ -12,6 +13,7 @@ from .content import library
 
 
 @require_GET
+@http_cache.public(etag=http_cache.page_etag)
 def term_index(request):
     terms = sorted(library().terms.values(), key=lambda p: p.title.lower())
     return TemplateResponse(
@@ -20,6 +22,7 @@ def term_index(request):
 
 
 @require_GET
+@http_cache.public(etag=http_cache.page_etag)
 def term(request, slug):
     lib = library()
     page = lib.terms.get(slug)
@@ -35,11 +38,13 @@ def term(request, slug):
 
 
 @require_GET
+@http_cache.public(etag=http_cache.page_etag)
 def guide_index(request):
     return TemplateResponse(request, "glossary/guides.html", {"guides": library().guides.values()})
 
 
 @require_GET
+@http_cache.public(etag=http_cache.page_etag)
 def guide(request, slug):
     lib = library()
     page = lib.guides.get(slug)

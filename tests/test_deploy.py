@@ -5,6 +5,7 @@ No Docker engine or nginx runs here: these check what the files say, and run wha
 
 import http.server
 import json
+import os
 import re
 import runpy
 import subprocess
@@ -87,13 +88,14 @@ def test_gunicorn_bind_takes_several_addresses(monkeypatch):
     assert gunicorn_config(conf).bind == ["unix:/tmp/wir.sock", "127.0.0.1:18124"]
 
 
-def test_gunicorn_defaults_serve_on_port_8000_with_threads_and_an_access_log(monkeypatch):
+def test_gunicorn_defaults_serve_on_port_8000_with_sync_workers_and_no_second_access_log(monkeypatch):
+    """Sync workers, 2 x CPUs + 1 of them (bench/README.md, "Load"); the site logs requests itself."""
     cfg = gunicorn_config(gunicorn_conf(monkeypatch))
     assert cfg.bind == ["0.0.0.0:8000"]
-    assert cfg.workers >= 2
-    assert cfg.threads == 4
-    assert cfg.worker_class_str == "gthread"
-    assert cfg.accesslog == "-"
+    assert cfg.workers == 2 * len(os.sched_getaffinity(0)) + 1
+    assert cfg.threads == 1
+    assert cfg.worker_class_str == "sync"
+    assert cfg.accesslog is None
     assert cfg.preload_app is True
     assert cfg.max_requests > 0 and cfg.max_requests_jitter > 0
     # several servers on one machine must not share gunicorn's default control socket in $HOME

@@ -21,6 +21,35 @@ def test_pages_carry_csp_without_inline_script_and_deny_framing(client):
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
+def test_the_policy_built_once_is_django_csps_and_follows_the_settings(client, settings):
+    from csp.utils import build_policy
+
+    assert client.get("/healthz")["Content-Security-Policy"] == build_policy()
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"script-src": ["'self'"]}}
+    response = client.get("/healthz")
+    assert response["Content-Security-Policy"] == "default-src 'none'"
+    assert response["Content-Security-Policy-Report-Only"] == build_policy(report_only=True)
+    assert "script-src 'self'" in response["Content-Security-Policy-Report-Only"]
+
+
+def test_a_view_that_changes_the_policy_gets_django_csps_own_path(rf):
+    from csp.decorators import csp_update
+    from django.http import HttpResponse
+
+    from config.middleware import CSPMiddleware
+
+    @csp_update({"img-src": ["https://example.org"]})
+    def view(request):
+        return HttpResponse("ok")
+
+    request = rf.get("/")
+    middleware = CSPMiddleware(view)
+    middleware.process_request(request)
+    response = middleware.process_response(request, view(request))
+    assert "img-src 'self' data: https://example.org" in response["Content-Security-Policy"]
+
+
 def test_hsts_and_secure_cookies_when_served_over_https(client, settings):
     response = client.get("/healthz", secure=True)
     assert "max-age=31536000" in response["Strict-Transport-Security"]

@@ -92,3 +92,63 @@ def test_reverse_questions_are_cached_too(client, catalog, django_assert_max_num
     assert first.status_code == 200 and first["ETag"]
     with django_assert_max_num_queries(0):
         assert client.get("/what-runs/?gpu=geforce-rtx-3090&count=2").content == first.content
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/gpus/?vendor=nvidia&sort=-memory",
+        "/gpus/geforce-rtx-3090/",
+        "/gpus/compare/?gpu=geforce-rtx-3090&gpu=geforce-rtx-4090",
+        "/models/",
+        "/models/llama-3-1-8b-instruct/",
+        "/glossary/",
+        "/glossary/kv-cache/",
+        "/guides/",
+    ],
+)
+def test_catalog_and_glossary_pages_are_cached_and_revalidate(
+    client, catalog, url, django_assert_max_num_queries
+):
+    first = client.get(url)
+    assert first.status_code == 200 and "public" in first["Cache-Control"], url
+    with django_assert_max_num_queries(0):
+        again = client.get(url)
+        not_modified = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert again.content == first.content
+    assert not_modified.status_code == 304
+
+
+def test_an_admin_edit_shows_on_the_gpu_page_at_once(client, catalog):
+    url = "/gpus/geforce-rtx-3090/"
+    before = client.get(url)
+    gpu = Gpu.objects.get(slug="geforce-rtx-3090")
+    gpu.name = "GeForce RTX 3090 (edited)"
+    gpu.save()
+    after = client.get(url, headers={"If-None-Match": before["ETag"]})
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    assert b"GeForce RTX 3090 (edited)" in after.content
+
+
+def test_unknown_catalog_and_glossary_pages_are_404s_not_cached_publicly(client, catalog):
+    for url in ("/gpus/no-such-gpu/", "/models/no-such-model/", "/glossary/no-such-term/"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "public" not in response.get("Cache-Control", ""), url
+
+
+def test_a_change_to_the_glossary_content_changes_the_release(settings, tmp_path):
+    from calculator import http_cache
+
+    (tmp_path / "terms").mkdir()
+    page = tmp_path / "terms" / "kv-cache.md"
+    page.write_text("one")
+    settings.CONTENT_DIR = tmp_path
+    http_cache.release.cache_clear()
+    try:
+        before = http_cache.release()
+        page.write_text("two")
+        http_cache.release.cache_clear()
+        assert http_cache.release() != before
+    finally:
+        http_cache.release.cache_clear()
