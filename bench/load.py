@@ -119,11 +119,15 @@ def main() -> int:
             "API_RATE_LIMIT": "0",
             "CONN_MAX_AGE": str(args.conn_max_age),
             "BENCH_STATIC_ROOT": str(tmp / "static"),
-            "WEB_CONCURRENCY": str(args.workers or ""),
-            "GUNICORN_THREADS": str(args.threads or ""),
             "GUNICORN_BIND": f"127.0.0.1:{args.port}",
             "PYTHONPATH": str(ROOT),
         }
+        # unset, not empty: gunicorn itself reads WEB_CONCURRENCY as a number before gunicorn.conf.py
+        for name, value in (("WEB_CONCURRENCY", args.workers), ("GUNICORN_THREADS", args.threads)):
+            if value:
+                env[name] = str(value)
+            else:
+                env.pop(name, None)
         conf = gunicorn_settings(env)
         workers, threads = conf["workers"], conf["threads"]
         try:

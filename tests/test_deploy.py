@@ -191,6 +191,8 @@ def test_compose_app_environment_is_production_and_every_variable_is_read(compos
     assert env["CACHE_URL"].startswith("redis://redis:")
     assert env["DATABASE_URL"].startswith("postgres://") and "@db:5432/" in env["DATABASE_URL"]
     assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # required, never a default
+    # gunicorn reads WEB_CONCURRENCY as a number on import, before gunicorn.conf.py: never empty
+    assert re.fullmatch(r"\$\{WEB_CONCURRENCY:-[1-9][0-9]*\}", env["WEB_CONCURRENCY"])
     readers = "".join(
         (ROOT / p).read_text()
         for p in ("config/settings.py", "gunicorn.conf.py", "scripts/container-start.sh")
