@@ -59,8 +59,9 @@ def snapshot_etag(request, snapshot_id, *args, **kwargs) -> str:
 def public(*, etag):
     """Answer If-None-Match with 304; serve and keep 200 responses under their ETag, marked public.
 
-    The ETag names everything the response depends on, so the rendered response itself is kept in
-    Django's cache under it: a repeated question costs one cache read, not a form, queries and a render.
+    The ETag names everything the response depends on, so the rendered response itself, headers
+    included, is kept in Django's cache under it: a repeated question costs one cache read, not a
+    form, queries and a render.
     """
 
     def decorator(view):
@@ -68,24 +69,27 @@ def public(*, etag):
         def wrapped(request, *args, **kwargs):
             tag = etag(request, *args, **kwargs)
             if tag in parse_etags(request.headers.get("If-None-Match", "")):
-                response = HttpResponseNotModified()
-            elif stored := django_cache.get(f"response:{tag}"):
-                response = HttpResponse(stored["content"])
-                for name, value in stored["headers"].items():
-                    response.headers[name] = value
-            else:
-                response = view(request, *args, **kwargs)
-                if response.status_code != 200:
-                    return response
-                if hasattr(response, "render"):
-                    response.render()
-                stored = {"content": response.content, "headers": dict(response.headers)}
-                django_cache.set(f"response:{tag}", stored, cache.TIMEOUT_S)
-            response.headers["ETag"] = tag
-            patch_cache_control(response, public=True, max_age=0, s_maxage=SHARED_MAX_AGE_S)
-            patch_vary_headers(response, ["HX-Request"])
+                return mark_public(HttpResponseNotModified(), tag)
+            if (stored := django_cache.get(f"response:{tag}")) is not None:
+                return stored
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200:
+                return response
+            if hasattr(response, "render"):
+                response.render()
+            mark_public(response, tag)
+            # kept: a fresh response with the view's headers and body only, no cookie or per-request state
+            stored = HttpResponse(response.content, headers=dict(response.headers))
+            django_cache.set(f"response:{tag}", stored, cache.TIMEOUT_S)
             return response
 
         return wrapped
 
     return decorator
+
+
+def mark_public(response, tag: str):
+    response.headers["ETag"] = tag
+    patch_cache_control(response, public=True, max_age=0, s_maxage=SHARED_MAX_AGE_S)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
