@@ -239,3 +239,14 @@ def test_healthcheck_script_asks_with_an_allowed_host(monkeypatch):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_workers_fork_with_the_imported_project_frozen_out_of_the_collector(monkeypatch):
+    import gc
+
+    conf = gunicorn_conf(monkeypatch)
+    try:
+        conf["pre_fork"](None, None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
