@@ -50,6 +50,21 @@ def test_a_view_that_changes_the_policy_gets_django_csps_own_path(rf):
     assert "img-src 'self' data: https://example.org" in response["Content-Security-Policy"]
 
 
+def test_the_admins_middleware_runs_for_the_admin_only(client, catalog, admin_user):
+    from django.urls import reverse
+
+    from config.middleware import ADMIN_PREFIX
+
+    assert reverse("admin:index") == ADMIN_PREFIX
+    public = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090")
+    assert public.status_code == 200
+    assert not hasattr(public.wsgi_request, "user") and not hasattr(public.wsgi_request, "session")
+    assert not public.cookies
+    client.force_login(admin_user)
+    admin = client.get("/admin/catalog/gpu/")
+    assert admin.status_code == 200 and admin.wsgi_request.user == admin_user
+
+
 def test_hsts_and_secure_cookies_when_served_over_https(client, settings):
     response = client.get("/healthz", secure=True)
     assert "max-age=31536000" in response["Strict-Transport-Security"]
