@@ -159,7 +159,7 @@ class MessageMiddleware(AdminOnly, DjangoMessageMiddleware):
     pass
 
 
-def HistoryRequestMiddleware(get_response):  # noqa: N802: simple_history's name, a middleware factory
+def HistoryRequestMiddleware(get_response):  # noqa: N802 (simple_history's name)
     """simple_history's (who made an admin edit), for the admin's URLs only, like AdminOnly."""
     history = simple_history.middleware.HistoryRequestMiddleware(get_response)
 
