@@ -4,7 +4,10 @@ WEB_CONCURRENCY          worker processes (default 2 x CPUs + 1, gunicorn's advi
                          waits on PostgreSQL or the network, another computes)
 GUNICORN_THREADS         threads per worker (default 1: sync workers, the fastest and steadiest behind nginx,
                          which buffers slow clients; above 1, gthread workers, which keep connections alive:
-                         use them when clients reach gunicorn directly. Measured in bench/README.md, "Load")
+                         use them when clients reach gunicorn directly, since a sync worker closes each
+                         connection and waits for the client's own close before the next request (gunicorn
+                         27, RFC 9112 section 9.6): microseconds from nginx, a network round trip from a
+                         browser. Measured in bench/README.md, "Load")
 GUNICORN_BIND            address(es) to listen on, comma-separated (default BIND:PORT, i.e. 0.0.0.0:8000)
 GUNICORN_TIMEOUT         seconds before a silent worker is killed and replaced (default 30)
 GUNICORN_GRACEFUL_TIMEOUT seconds a worker gets to finish its requests on restart (default 30)
