@@ -1,9 +1,14 @@
-"""HTTP caching for public pages: an ETag and `Cache-Control: public` so a proxy or CDN can serve them.
+"""HTTP caching for public pages: an ETag and `Cache-Control: public` so a proxy or CDN can serve them,
+and the finished response kept in Django's cache so a repeated page costs what a bare view costs.
 
 A public page (a result, the API, a catalog or glossary page) is a pure function of its path and query
 string, the catalog version, the engine version and the release (templates, static files, glossary
 content), so its ETag hashes exactly those: any admin edit or deploy changes it. Only successful
 responses are marked cacheable; a 400 or 404 stays private.
+
+Two parts: `public()` wraps a view (ETag, 304, the public Cache-Control, and a mark on the response);
+`PublicResponseMiddleware`, near the top of settings.MIDDLEWARE, keeps each marked response as the
+middleware below it finished it, headers included, and serves it again before they run.
 """
 
 import functools
@@ -14,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import has_vary_header, patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 
 from . import cache
@@ -57,12 +62,8 @@ def snapshot_etag(request, snapshot_id, *args, **kwargs) -> str:
 
 
 def public(*, etag):
-    """Answer If-None-Match with 304; serve and keep 200 responses under their ETag, marked public.
-
-    The ETag names everything the response depends on, so the rendered response itself, headers
-    included, is kept in Django's cache under it: a repeated question costs one cache read, not a
-    form, queries and a render.
-    """
+    """Answer If-None-Match with 304; mark 200 responses public under their ETag, for shared caches and
+    for `PublicResponseMiddleware` to keep."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -70,22 +71,49 @@ def public(*, etag):
             tag = etag(request, *args, **kwargs)
             if tag in parse_etags(request.headers.get("If-None-Match", "")):
                 return mark_public(HttpResponseNotModified(), tag)
-            if (stored := django_cache.get(f"response:{tag}")) is not None:
-                return stored
             response = view(request, *args, **kwargs)
-            if response.status_code != 200:
-                return response
-            if hasattr(response, "render"):
-                response.render()
-            mark_public(response, tag)
-            # kept: a fresh response with the view's headers and body only, no cookie or per-request state
-            stored = HttpResponse(response.content, headers=dict(response.headers))
-            django_cache.set(f"response:{tag}", stored, cache.TIMEOUT_S)
+            if response.status_code == 200:
+                mark_public(response, tag)
+                response.keep_public = True
             return response
 
         return wrapped
 
     return decorator
+
+
+class PublicResponseMiddleware:
+    """Serve a public page's finished response from the cache before the rest of the middleware, URL
+    resolution and the view run: a repeated page costs one cache read, no query and no render.
+
+    A response is kept when `public()` marked it, once every middleware below this one has added its
+    headers (CSP, frame denial, Content-Length...), and only if it sets no cookie and does not vary on
+    one. The key is the scheme, the host (checked against ALLOWED_HOSTS first) and `page_etag`, which
+    names everything a public page depends on, so an admin edit or a deploy moves every key. Requests
+    with If-None-Match go through to `public()`, which answers 304 without rendering.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "GET" or "If-None-Match" in request.headers:
+            return self.get_response(request)
+        key = f"response:{request.scheme}://{request.get_host()}{page_etag(request)}"
+        if (stored := django_cache.get(key)) is not None:
+            return stored
+        response = self.get_response(request)
+        if (
+            getattr(response, "keep_public", False)
+            and not response.streaming
+            and not response.cookies
+            and not has_vary_header(response, "Cookie")
+        ):
+            # a fresh response with the headers and body only: no cookie, request or per-request state
+            django_cache.set(
+                key, HttpResponse(response.content, headers=dict(response.headers)), cache.TIMEOUT_S
+            )
+        return response
 
 
 def mark_public(response, tag: str):

@@ -1,7 +1,10 @@
 """Result pages carry an ETag and `Cache-Control: public` so a proxy or CDN can serve them."""
 
 import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
 
+from calculator.http_cache import PublicResponseMiddleware, public
 from catalog.models import Gpu
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +155,51 @@ def test_a_change_to_the_glossary_content_changes_the_release(settings, tmp_path
         assert http_cache.release() != before
     finally:
         http_cache.release.cache_clear()
+
+
+def test_a_repeated_page_keeps_every_header_of_the_middleware_and_gets_its_own_request_id(
+    client, catalog, django_assert_max_num_queries
+):
+    first = client.get(QUESTION)
+    with django_assert_max_num_queries(0):
+        again = client.get(QUESTION)
+    assert again.content == first.content
+    for header in (
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "ETag",
+        "Cache-Control",
+        "Vary",
+        "Content-Length",
+        "Content-Type",
+    ):
+        assert again[header] == first[header], header
+    assert again["X-Request-ID"] != first["X-Request-ID"]
+
+
+def test_a_kept_page_is_still_refused_to_a_host_not_allowed(client, catalog):
+    assert client.get(QUESTION).status_code == 200
+    assert client.get(QUESTION, HTTP_HOST="evil.example").status_code == 400
+
+
+def test_each_host_gets_its_own_links_in_a_kept_page(client, catalog, settings):
+    settings.ALLOWED_HOSTS = ["a.example", "b.example"]
+    for _ in range(2):
+        for host in ("a.example", "b.example"):
+            page = client.get(QUESTION, HTTP_HOST=host)
+            assert f'content="http://{host}/?'.encode() in page.content, host
+
+
+def test_a_page_is_not_kept_when_it_sets_a_cookie():
+    @public(etag=lambda request: '"fixed"')
+    def view(request):
+        response = HttpResponse("hello")
+        response.set_cookie("visitor", "1")
+        return response
+
+    middleware = PublicResponseMiddleware(view)
+    request = RequestFactory().get("/cookie-test/")
+    assert middleware(request).cookies
+    assert middleware(RequestFactory().get("/cookie-test/")).cookies  # the view ran again: nothing kept
