@@ -12,8 +12,10 @@ GUNICORN_BIND            address(es) to listen on, comma-separated (default BIND
 GUNICORN_TIMEOUT         seconds before a silent worker is killed and replaced (default 30)
 GUNICORN_GRACEFUL_TIMEOUT seconds a worker gets to finish its requests on restart (default 30)
 GUNICORN_KEEPALIVE       seconds an idle keep-alive connection is held (default 5; above nginx's 4 s idle)
-GUNICORN_MAX_REQUESTS    requests before a worker is recycled, bounding slow leaks (default 200000, 0: never)
-GUNICORN_MAX_REQUESTS_JITTER  random extra, so workers do not all restart at once (default 20000)
+GUNICORN_MAX_REQUESTS    requests before a worker is recycled, a guard against slow leaks (default 0: never;
+                         none was found, and restarts slowed the load benchmark, bench/README.md "Load")
+GUNICORN_MAX_REQUESTS_JITTER  random extra, so workers do not all restart at once (default 20000, when
+                         GUNICORN_MAX_REQUESTS is set)
 GUNICORN_PRELOAD         import Django once in the master, before forking (default 1): workers share its
                          memory, and a recycled worker forks ready instead of importing it all again
                          (~0.7 s of CPU)
@@ -54,9 +56,10 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # A permalink carries "your own model" as a compact config.json: allow gunicorn's largest request line.
 limit_request_line = _int("GUNICORN_LIMIT_REQUEST_LINE", 8190)
-# A worker serving cached answers does ~1,000 requests a second: at 20,000 it was recycled every ~20 s
-# under load, each time dropping its database connections and local caches (bench/README.md, "Load").
-max_requests = _int("GUNICORN_MAX_REQUESTS", 200000)
+# Workers are not recycled unless asked: object counts stay flat over 20,000 requests (no leak to bound),
+# and in the load benchmark the endpoints measured after a round of restarts had a p95 of ~100 ms, against
+# ~60 ms in runs without them (bench/README.md, "Load"). Set it if a worker's memory ever grows.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 20000)
 # Safe: importing the project opens no database connection (Django connects on first query, per thread).
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1").strip().lower() in {"1", "true", "yes", "on"}

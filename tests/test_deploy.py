@@ -97,7 +97,7 @@ def test_gunicorn_defaults_serve_on_port_8000_with_sync_workers_and_no_second_ac
     assert cfg.worker_class_str == "sync"
     assert cfg.accesslog is None
     assert cfg.preload_app is True
-    assert cfg.max_requests > 0 and cfg.max_requests_jitter > 0
+    assert cfg.max_requests == 0  # no recycling unless asked (bench/README.md, "Load")
     # several servers on one machine must not share gunicorn's default control socket in $HOME
     assert cfg.control_socket_disable is True
 
