@@ -228,7 +228,7 @@ def suggestions(
             elif saved:
                 bits.append(f"saves {format_bytes(saved)}")
             if kv_ctx and (ctx is None or kv_ctx > ctx):
-                bits.append(f"and allows {kv_ctx:,} tokens of context")
+                bits.append(f"{'and ' if len(bits) > 1 else ''}allows {kv_ctx:,} tokens of context")
             out.append(
                 Suggestion(
                     kind="kv_cache", text=" ".join(bits) + ".", changes={"kv": kv}, fits=plan is not None

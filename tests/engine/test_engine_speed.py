@@ -143,8 +143,8 @@ PINNED = {
     "70b_q4_k_m_4090_3090_no_flash_batch_4": [
         ("quant", "Q2_K fits: the largest format that does.", {"quant": "q2_k"}, True),
         ("context", "Context up to 2,304 tokens fits at Q4_K_M.", {"ctx": 2304}, True),
-        ("kv_cache", "A q8_0 KV cache and allows 7,936 tokens of context.", {"kv": "q8_0"}, False),
-        ("kv_cache", "A q4_0 KV cache and allows 15,104 tokens of context.", {"kv": "q4_0"}, False),
+        ("kv_cache", "A q8_0 KV cache allows 7,936 tokens of context.", {"kv": "q8_0"}, False),
+        ("kv_cache", "A q4_0 KV cache allows 15,104 tokens of context.", {"kv": "q4_0"}, False),
         ("gpu_count", "5 × RTX 4090 would fit it (layer_split, 20.0 tok/s).", {"gpu_count": 5}, True),
         ("offload", "With 48 GB of system RAM, offloading would fit.", {"ram_gb": 48}, True),
     ],
