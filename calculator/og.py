@@ -78,7 +78,7 @@ def _draw_question(form: QuestionForm) -> bytes:
 
 def _draw_snapshot(snapshot_id: str) -> bytes:
     try:
-        snapshot = Snapshot.objects.get(id=snapshot_id)
+        snapshot = Snapshot.objects.get(id=snapshot_id, kind=Snapshot.ESTIMATE)  # reverse pages have none
     except Snapshot.DoesNotExist:
         raise Http404("No such shared result.") from None
     result = Estimate.model_validate(snapshot.result)

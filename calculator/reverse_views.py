@@ -141,11 +141,25 @@ class WhatHardwareForm(forms.Form):
 @http_cache.public(etag=http_cache.page_etag)
 def what_runs(request):
     """Every catalog model on the visitor's devices: the largest listed format that fits, its speed."""
-    query = request.GET or _query(WHAT_RUNS_FIRST_VISIT)
+    context = what_runs_answer(request.GET or _query(WHAT_RUNS_FIRST_VISIT))
+    return _respond(request, "calculator/what_runs.html", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@http_cache.public(etag=http_cache.page_etag)
+def what_hardware(request):
+    """The smallest and the cheapest device sets of the catalog that run a model at a context and speed."""
+    context = what_hardware_answer(request.GET or _query(WHAT_HARDWARE_FIRST_VISIT))
+    return _respond(request, "calculator/what_hardware.html", context)
+
+
+def what_runs_answer(query: QueryDict) -> dict:
+    """The what-runs page's context: the bound form, and with a valid form its rows (`rows`)."""
     chosen = {s.strip() for s in query.getlist("gpu") if "\x00" not in s}  # PostgreSQL refuses NUL
     gpus = {g.slug: g for g in Gpu.objects.filter(Q(listed=True) | Q(slug__in=chosen))}
     form = WhatRunsForm(query, known=gpus)
-    context = {"form": form, "gpus": gpus.values(), "rows_in_form": _device_rows(form), **_shared()}
+    context = {"form": form, "gpus": gpus.values(), "rows_in_form": _device_rows(form), **shared_context()}
     if form.is_valid():
         data = form.cleaned_data
         workload = reverse.question_workload(ctx=data["ctx"], ram_gb=data.get("ram_gb"))
@@ -161,21 +175,18 @@ def what_runs(request):
             "fitting": sum(r.fits for r in rows),
             "hardware": device_summary(form.devices),
             "permalink": form.page_url(),
+            "share_query": form.page_url().split("?", 1)[1],
             "sort_links": {key: form.page_url(sort=key) for key in reverse.SORTS},
         }
-    return _respond(request, "calculator/what_runs.html", context)
+    return context
 
 
-@require_GET
-@vary_on_headers("HX-Request")
-@http_cache.public(etag=http_cache.page_etag)
-def what_hardware(request):
-    """The smallest and the cheapest device sets of the catalog that run a model at a context and speed."""
-    query = request.GET or _query(WHAT_HARDWARE_FIRST_VISIT)
+def what_hardware_answer(query: QueryDict) -> dict:
+    """The what-hardware page's context: the bound form, and with a valid form its `answer`."""
     models = {m.slug: m for m in LlmModel.objects.all()}
     quants = {q.slug: q for q in Quantization.objects.all()}
     form = WhatHardwareForm(query, models=models, quants=quants)
-    context = {"form": form, "models": models.values(), "quants": quants.values(), **_shared()}
+    context = {"form": form, "models": models.values(), "quants": quants.values(), **shared_context()}
     if form.is_valid():
         data = form.cleaned_data
         gpus = Gpu.objects.listed()
@@ -187,7 +198,12 @@ def what_hardware(request):
             target_tok_s=data["tok_s"],
         )
         context["permalink"] = form.page_url()
-    return _respond(request, "calculator/what_hardware.html", context)
+        context["share_query"] = context["permalink"].split("?", 1)[1]
+    return context
+
+
+# What a shared snapshot of each reverse page recomputes from its query (calculator/snapshots.py).
+ANSWERS = {"what-runs": what_runs_answer, "what-hardware": what_hardware_answer}
 
 
 def _respond(request, template: str, context: dict) -> TemplateResponse:
@@ -214,7 +230,7 @@ def _device_rows(form: WhatRunsForm) -> list[tuple[str, str]]:
     return [*zip(form.gpu_slugs, counts, strict=True), ("", "1")]
 
 
-def _shared() -> dict:
+def shared_context() -> dict:
     return {
         "context_presets": CONTEXT_PRESETS,
         "strategy_titles": STRATEGY_TITLES,

@@ -1,8 +1,11 @@
-"""Shared results: save the inputs, the catalog values used and the estimate; show them unchanged later."""
+"""Shared results: save the inputs, the catalog values used and the estimate (or a reverse page's answer);
+show them unchanged later, and say whether today's catalog and engine answer differently."""
 
 from django.http import QueryDict
+from pydantic import TypeAdapter
 
 from . import answer as answers
+from . import reverse
 from .engine import ENGINE_VERSION, Estimate
 from .forms import QuestionForm, device_summary
 from .models import Snapshot
@@ -33,9 +36,8 @@ def save(form: QuestionForm) -> Snapshot:
     return snapshot
 
 
-def show(snapshot_id: str) -> dict:
+def show(snapshot: Snapshot) -> dict:
     """The snapshot's own numbers, and whether today's catalog and engine give different ones."""
-    snapshot = Snapshot.objects.get(id=snapshot_id)
     result = Estimate.model_validate(snapshot.result)
     hardware = snapshot.specs["hardware"]
     context = {
@@ -73,3 +75,122 @@ def _headline(result: Estimate) -> tuple:
         round(plan.decode_tok_s, 1) if plan and plan.decode_tok_s else None,
         tuple((d.gpu, d.used_bytes) for d in plan.devices) if plan else (),
     )
+
+
+# ---- Reverse pages: "What runs on my hardware?" and "What hardware runs this model?" -------------
+
+RUNS_ROWS = TypeAdapter(list[reverse.RunsRow])
+HARDWARE_ANSWER = TypeAdapter(reverse.HardwareAnswer)
+
+
+def save_reverse(kind: str, context: dict) -> Snapshot:
+    """Freeze a reverse page's answer (`context` from reverse_views.ANSWERS[kind], with a valid form):
+    its rows hold every catalog value they were computed from (model, format, devices, prices)."""
+    data = context["form"].cleaned_data
+    if kind == Snapshot.WHAT_RUNS:
+        specs = {
+            "hardware": context["hardware"],
+            "devices": [g.as_spec().model_dump(mode="json") for g in context["form"].devices],
+            "ctx": data["ctx"],
+            "ram_gb": data.get("ram_gb"),
+            "sort": data["sort"],
+        }
+        result = {"rows": RUNS_ROWS.dump_python(context["rows"], mode="json")}
+    else:
+        specs = {
+            "model_name": data["model"].name,
+            "quant_name": data["quant"].name,
+            "ctx": data["ctx"],
+            "tok_s": data["tok_s"],
+        }
+        result = HARDWARE_ANSWER.dump_python(context["answer"], mode="json")
+    query = context["permalink"].split("?", 1)[1]
+    snapshot, _ = Snapshot.objects.get_or_create(
+        id=Snapshot.make_id(query, {"specs": specs, "result": result}, ENGINE_VERSION, kind),
+        defaults={
+            "kind": kind,
+            "query": query,
+            "specs": specs,
+            "result": result,
+            "engine_version": ENGINE_VERSION,
+        },
+    )
+    return snapshot
+
+
+def show_reverse(snapshot: Snapshot, answer_today) -> dict:
+    """The context of the reverse page's #result partial, from the snapshot's own rows, and whether
+    today's catalog and engine (`answer_today`: the page's context for a query) give a different answer."""
+    specs = snapshot.specs
+    page = f"/{snapshot.kind}/?{snapshot.query}"
+    context = {"snapshot": snapshot, "permalink": page}
+    if snapshot.kind == Snapshot.WHAT_RUNS:
+        rows = RUNS_ROWS.validate_python(snapshot.result["rows"])
+        context |= {
+            "rows": rows,
+            "fitting": sum(r.fits for r in rows),
+            "hardware": specs["hardware"],
+            "form": {"cleaned_data": {"ctx": specs["ctx"], "sort": specs["sort"]}},
+            "sort_links": {key: _with(snapshot.query, sort=key, page=page) for key in reverse.SORTS},
+        }
+        context["title"] = f"What runs on {specs['hardware']}?"
+        context["summary"] = (
+            f"{context['fitting']} of {len(rows)} models fit on {specs['hardware']} "
+            f"at {specs['ctx']:,} tokens of context."
+        )
+        headline = _runs_headline
+    else:
+        answer = HARDWARE_ANSWER.validate_python(snapshot.result)
+        context |= {
+            "answer": answer,
+            "form": {
+                "cleaned_data": {
+                    "model": {"name": specs["model_name"]},
+                    "quant": {"name": specs["quant_name"]},
+                    "ctx": specs["ctx"],
+                    "tok_s": specs["tok_s"],
+                }
+            },
+        }
+        context["title"] = f"What hardware runs {specs['model_name']} at {specs['quant_name']}?"
+        context["summary"] = (
+            f"{answer.found} device sets of the catalog run {specs['model_name']} at {specs['quant_name']} "
+            f"with {specs['ctx']:,} tokens of context at {specs['tok_s']:g} tok/s or more."
+        )
+        headline = _hardware_headline
+    today = answer_today(QueryDict(snapshot.query))
+    if not today["form"].is_valid():
+        context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
+    else:
+        then = headline(context)
+        context["today"] = {"differs": headline(today) != then, "url": page}
+    return context
+
+
+def _runs_headline(context: dict) -> list:
+    """Per model: the format shown and its speed."""
+    return sorted(
+        (
+            row.model.slug,
+            row.quant.slug if row.quant else None,
+            round(row.plan.decode_tok_s, 1) if row.plan and row.plan.decode_tok_s else None,
+        )
+        for row in context["rows"]
+    )
+
+
+def _hardware_headline(context: dict) -> list:
+    """The smallest and the cheapest device sets, their prices and speeds."""
+    answer = context["answer"]
+    return [
+        (s.device.slug, s.count, str(s.price_usd), round(s.plan.decode_tok_s or 0, 1))
+        for s in [*answer.smallest, *answer.cheapest]
+    ]
+
+
+def _with(query: str, *, page: str, **changes) -> str:
+    """The live page's URL for `query` with `changes` (a sort order)."""
+    values = QueryDict(query, mutable=True)
+    for key, value in changes.items():
+        values[key] = value
+    return f"{page.split('?', 1)[0]}?{values.urlencode(safe='')}"

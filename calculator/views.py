@@ -1,4 +1,4 @@
-from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -9,8 +9,9 @@ from catalog import byo
 from catalog.models import Gpu, LlmModel, Quantization
 
 from . import answer as answers
-from . import cache, charts, http_cache, snapshots
+from . import cache, charts, http_cache, reverse_views, snapshots
 from .forms import CONTEXT_PRESETS, FIRST_VISIT, KV_CHOICES, MAX_DEVICES, RUNTIME_CHOICES, QuestionForm
+from .models import Snapshot
 
 MAX_COMPARED = 4
 
@@ -143,22 +144,35 @@ def _listed_gpus(chosen: list[str]):
 @csrf_exempt  # saving a snapshot of public numbers is harmless, and pages stay cacheable without a token
 @require_POST
 def share(request):
-    """Freeze the question's result at a short URL."""
-    form = QuestionForm(QueryDict(request.POST.get("q", "")))
+    """Freeze the answer of a question (`q`, its permalink's query) at a short URL; `kind` names the page
+    it comes from: the calculator (default) or a reverse question."""
+    query, kind = request.POST.get("q", ""), request.POST.get("kind", Snapshot.ESTIMATE)
+    if kind in reverse_views.ANSWERS:
+        context = reverse_views.ANSWERS[kind](QueryDict(query))
+        if not context["form"].is_valid():
+            return HttpResponseRedirect(f"/{kind}/?{query}")
+        return HttpResponseRedirect(snapshots.save_reverse(kind, context).get_absolute_url())
+    if kind != Snapshot.ESTIMATE:
+        return HttpResponseBadRequest("Unknown kind of snapshot.")
+    form = QuestionForm(QueryDict(query))
     if not form.is_valid():
-        return HttpResponseRedirect(f"/?{request.POST.get('q', '')}")
-    snapshot = snapshots.save(form)
-    return HttpResponseRedirect(snapshot.get_absolute_url())
+        return HttpResponseRedirect(f"/?{query}")
+    return HttpResponseRedirect(snapshots.save(form).get_absolute_url())
 
 
 @require_GET
 @http_cache.public(etag=http_cache.snapshot_etag)
 def snapshot(request, snapshot_id):
     try:
-        context = snapshots.show(snapshot_id)
-    except snapshots.Snapshot.DoesNotExist:
+        snapshot = Snapshot.objects.get(id=snapshot_id)
+    except Snapshot.DoesNotExist:
         raise Http404("No such shared result.") from None
-    return TemplateResponse(request, "calculator/snapshot.html", context)
+    if snapshot.kind in reverse_views.ANSWERS:
+        context = reverse_views.shared_context() | snapshots.show_reverse(
+            snapshot, reverse_views.ANSWERS[snapshot.kind]
+        )
+        return TemplateResponse(request, "calculator/reverse_snapshot.html", context)
+    return TemplateResponse(request, "calculator/snapshot.html", snapshots.show(snapshot))
 
 
 @require_GET

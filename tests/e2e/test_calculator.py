@@ -119,3 +119,36 @@ def test_layout_fits_phone_and_desktop_widths(browser, live_server, catalog, wid
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
     finally:
         context.close()
+
+
+def test_will_llama_3_3_70b_at_q4_k_m_run_on_two_3090s_at_32k(page, live_server):
+    """Issue 5's first question, asked the way a new visitor asks it: from the home page's inputs."""
+    page.goto(live_server.url + "/")
+    page.get_by_label("Model").select_option("llama-3-3-70b-instruct")
+    page.get_by_label("Format").select_option("q4_k_m")
+    page.get_by_label("GPU 1", exact=True).select_option("geforce-rtx-3090")
+    page.get_by_label("How many (GPU 1)").fill("2")
+    page.get_by_label("Context (tokens)").fill("32768")
+    verdict = page.get_by_test_id("verdict")
+    expect(page).to_have_url(
+        re.compile(r"/\?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=32768$")
+    )
+    # f16 KV cache at 32k: 10 GiB on top of ~40 GiB of weights is more than two 24 GiB cards hold
+    expect(verdict).to_contain_text("No: it does not fit on 2× GeForce RTX 3090")
+    expect(page.get_by_test_id("kv-cache")).to_contain_text("10.0 GiB")
+
+    page.get_by_role("link", name=re.compile(r"A q4_0 KV cache makes it fit")).click()
+    expect(page).to_have_url(re.compile(r"kv=q4_0"))
+    expect(verdict).to_contain_text("Yes, but tight: fits on 2× GeForce RTX 3090 with a layer split")
+    answer, decode = verdict.inner_text(), page.get_by_test_id("decode").inner_text()
+
+    page.get_by_role("button", name="Share a snapshot").click()
+    expect(page).to_have_url(re.compile(r"/r/[a-z2-9]{10}$"))
+    shared_url = page.url
+    gpu = Gpu.objects.get(slug="geforce-rtx-3090")
+    gpu.memory_bytes = 20 * 2**30  # an admin edit that changes the answer
+    gpu.save()
+    page.goto(shared_url)
+    expect(page.get_by_test_id("verdict")).to_have_text(answer)
+    expect(page.get_by_test_id("decode")).to_have_text(decode)
+    expect(page.get_by_test_id("differs")).to_be_visible()

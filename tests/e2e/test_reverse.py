@@ -1,5 +1,6 @@
 """The reverse questions in Chromium: "What runs on my M4 Max 128 GB?" and "What is the cheapest way to run
-gpt-oss-120b at 20 tok/s?", each answered on one page whose link reproduces the answer."""
+gpt-oss-120b at 20 tok/s?", each answered on one page whose link reproduces the question, and whose shared
+snapshot keeps the answer after the catalog changes."""
 
 import re
 from decimal import Decimal
@@ -124,3 +125,40 @@ def test_layout_fits_phone_and_desktop_widths(browser, live_server, catalog, url
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     finally:
         context.close()
+
+
+def test_a_shared_what_runs_answer_keeps_its_speeds_after_an_admin_edits_the_device(page, live_server):
+    page.goto(live_server.url + WHAT_RUNS_M4_MAX)
+    llama = page.locator('tr[data-model="llama-3-3-70b-instruct"]')
+    speed = llama.get_by_test_id("decode").inner_text()
+    page.get_by_role("button", name="Share a snapshot").click()
+    expect(page).to_have_url(re.compile(r"/r/[a-z2-9]{10}$"))
+    shared_url = page.url
+    expect(page.get_by_test_id("same")).to_be_visible()
+
+    gpu = Gpu.objects.get(slug="apple-m4-max-128gb")
+    gpu.bandwidth_gb_s = 273.0
+    gpu.save()
+    page.goto(shared_url)
+    expect(llama.get_by_test_id("decode")).to_have_text(speed)
+    expect(page.get_by_test_id("differs")).to_be_visible()
+    page.get_by_role("link", name="See the fresh one").click()
+    expect(page).to_have_url(re.compile(re.escape(WHAT_RUNS_M4_MAX) + "$"))
+    expect(llama.get_by_test_id("decode")).not_to_have_text(speed)
+
+
+def test_a_shared_cheapest_answer_keeps_its_prices_after_they_change(page, live_server):
+    Gpu.objects.update(launch_price_usd=None)
+    Gpu.objects.filter(slug="geforce-rtx-5090").update(launch_price_usd=Decimal("1999"))
+    page.goto(live_server.url + CHEAPEST_GPT_OSS)
+    expect(page.get_by_test_id("cheapest").locator("tbody tr").first).to_contain_text("$3,998")
+    page.get_by_role("button", name="Share a snapshot").click()
+    expect(page).to_have_url(re.compile(r"/r/[a-z2-9]{10}$"))
+    shared_url = page.url
+
+    gpu = Gpu.objects.get(slug="geforce-rtx-5090")
+    gpu.launch_price_usd = Decimal("2999")
+    gpu.save()
+    page.goto(shared_url)
+    expect(page.get_by_test_id("cheapest").locator("tbody tr").first).to_contain_text("$3,998")
+    expect(page.get_by_test_id("differs")).to_be_visible()

@@ -1,0 +1,107 @@
+"""A shared reverse answer (/r/<id> from "What runs on my hardware?" or "What hardware runs this model?")
+keeps its own rows after the catalog changes, and says when today's answer differs."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+
+from calculator.models import Snapshot
+from catalog.models import Gpu, Measurement
+
+pytestmark = pytest.mark.django_db
+
+WHAT_RUNS = "gpu=apple-m4-max-128gb&count=1"
+WHAT_HARDWARE = "model=gpt-oss-120b&quant=mxfp4&tok_s=20"
+
+
+def share(client, kind: str, query: str) -> Snapshot:
+    response = client.post("/r/", {"kind": kind, "q": query})
+    assert response.status_code == 302, response.content
+    return Snapshot.objects.get(id=response["Location"].removeprefix("/r/"))
+
+
+def shown(client, snapshot: Snapshot) -> str:
+    cache.clear()  # render anew, not the response kept in the cache
+    response = client.get(snapshot.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def decode_speeds(html: str) -> list[str]:
+    return re.findall(r'data-testid="decode">([^<]*)<', html)
+
+
+def test_what_runs_page_offers_a_snapshot_of_its_answer(client, catalog):
+    page = client.get(f"/what-runs/?{WHAT_RUNS}").content.decode()
+    assert 'name="kind" value="what-runs"' in page
+    assert 'name="q" value="gpu=apple-m4-max-128gb&amp;count=1"' in page
+
+
+def test_a_what_runs_snapshot_keeps_its_rows_after_an_admin_edit(client, catalog):
+    snapshot = share(client, "what-runs", WHAT_RUNS)
+    assert snapshot.kind == "what-runs" and snapshot.query == WHAT_RUNS
+    live = client.get(f"/what-runs/?{WHAT_RUNS}").content.decode()
+    before = shown(client, snapshot)
+    assert decode_speeds(before) == decode_speeds(live) and decode_speeds(before)
+    assert 'data-testid="same"' in before
+    assert "What runs on 1× Apple M4 Max" in before
+    assert "Share a snapshot" not in before
+
+    Gpu.objects.filter(slug="apple-m4-max-128gb").update(bandwidth_gb_s=273)
+    Gpu.objects.get(slug="apple-m4-max-128gb").save()  # as the admin does: bumps the catalog version
+
+    after = shown(client, snapshot)
+    assert decode_speeds(after) == decode_speeds(before)
+    assert 'data-testid="differs"' in after
+    fresh = client.get(f"/what-runs/?{WHAT_RUNS}").content.decode()
+    assert decode_speeds(fresh) != decode_speeds(before)
+
+
+def test_sharing_the_same_answer_twice_gives_the_same_link(client, catalog):
+    assert share(client, "what-runs", WHAT_RUNS).id == share(client, "what-runs", WHAT_RUNS).id
+    assert share(client, "what-runs", WHAT_RUNS).id != share(client, "what-runs", WHAT_RUNS + "&ctx=32768").id
+
+
+def test_a_what_hardware_snapshot_keeps_its_prices_after_they_change(client, catalog):
+    Gpu.objects.update(launch_price_usd=None)
+    Gpu.objects.filter(slug="geforce-rtx-5090").update(launch_price_usd=Decimal("1999"))
+    snapshot = share(client, "what-hardware", WHAT_HARDWARE)
+    before = shown(client, snapshot)
+    assert "$3,998" in before and 'data-testid="same"' in before
+    assert "What hardware runs gpt-oss-120b at MXFP4?" in before
+
+    gpu = Gpu.objects.get(slug="geforce-rtx-5090")
+    gpu.launch_price_usd = Decimal("2999")
+    gpu.save()
+
+    after = shown(client, snapshot)
+    assert "$3,998" in after and "$5,998" not in after
+    assert 'data-testid="differs"' in after
+    assert "$5,998" in client.get(f"/what-hardware/?{WHAT_HARDWARE}").content.decode()
+
+
+def test_a_snapshot_whose_gpu_left_the_catalog_still_shows_and_says_so(client, catalog):
+    snapshot = share(client, "what-runs", "gpu=geforce-rtx-3090&count=2")
+    before = shown(client, snapshot)
+    Measurement.objects.filter(gpu__slug="geforce-rtx-3090").delete()
+    Gpu.objects.filter(slug="geforce-rtx-3090").delete()
+    after = shown(client, snapshot)
+    assert decode_speeds(after) == decode_speeds(before)
+    assert "The catalog no longer has one of its inputs" in after
+
+
+def test_sharing_a_bad_reverse_question_goes_back_to_its_page(client, catalog):
+    response = client.post("/r/", {"kind": "what-runs", "q": "gpu=no-such-gpu"})
+    assert response.status_code == 302 and response["Location"] == "/what-runs/?gpu=no-such-gpu"
+    assert not Snapshot.objects.exists()
+
+
+def test_an_unknown_kind_of_snapshot_is_a_400(client, catalog):
+    assert client.post("/r/", {"kind": "what-ever", "q": WHAT_RUNS}).status_code == 400
+
+
+def test_a_reverse_snapshot_has_no_preview_image_but_no_error(client, catalog):
+    snapshot = share(client, "what-runs", WHAT_RUNS)
+    assert client.get(f"/r/{snapshot.id}/og.png").status_code == 404
