@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from calculator.models import Snapshot
 from catalog.models import Gpu, LlmModel, Quantization
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -79,3 +80,24 @@ def test_catalog_rows_survive_every_catalog_migration_after_the_first():
     assert gpu.as_spec().memory_bytes == 24 << 30
     assert Quantization.objects.get(slug="q4_k_m").bits_per_weight == 4.8944
     assert LlmModel.objects.get(slug="llama-3-1-8b-instruct").as_spec().num_hidden_layers == 32
+
+
+def test_snapshots_shared_before_reverse_snapshots_existed_stay_calculator_snapshots():
+    first = ("calculator", "0001_initial")
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([first])
+        old = executor.loader.project_state(first).apps
+        old.get_model("calculator", "Snapshot").objects.create(
+            id="23456789ab",
+            query="model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090",
+            specs={"hardware": "1× GeForce RTX 3090"},
+            result={"recommended": "single"},
+            engine_version="0.2.0",
+        )
+    finally:
+        migrate_to_latest()
+
+    snapshot = Snapshot.objects.get(id="23456789ab")
+    assert snapshot.kind == Snapshot.ESTIMATE
+    assert snapshot.result == {"recommended": "single"} and snapshot.engine_version == "0.2.0"
