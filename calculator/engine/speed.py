@@ -17,7 +17,11 @@ from dataclasses import dataclass
 # Efficiencies are shares of the spec-sheet bandwidth / dense FP16 matrix FLOPS, between 0 and 1; the
 # per-layer time is kernel launch and synchronisation that does not shrink with the model (on Metal it
 # is what makes Q4_0 reach only ~60% of the bandwidth F16 reaches). ROCm and SYCL have no rows: they take
-# Vulkan's values; the CPU values are not fitted (no rows) and are typical llama.cpp CPU figures.
+# Vulkan's efficiencies, and ROCm takes CUDA's per-layer time, since llama.cpp's HIP backend is its CUDA
+# code compiled for AMD, with the same kernels and launches. Without it a big-bandwidth AMD part decoding
+# a small-active MoE came out purely bandwidth-bound (MI300X, gpt-oss-120b: 1,234 tok/s, 3.75× an H100).
+# One public check (llama.cpp issue 20934, RX 7900 XTX, LLaMA 7B Q4_0, ROCm tg128 129–144 tok/s): 123
+# tok/s with it, 161 without. The CPU values are not fitted (no rows) and are typical llama.cpp figures.
 DECODE_BANDWIDTH_EFFICIENCY = {
     "cuda": 0.93,
     "rocm": 0.64,
@@ -26,7 +30,14 @@ DECODE_BANDWIDTH_EFFICIENCY = {
     "sycl": 0.64,
     "cpu": 0.70,
 }
-DECODE_LAYER_SECONDS = {"cuda": 60e-6, "rocm": 0.0, "metal": 190e-6, "vulkan": 0.0, "sycl": 0.0, "cpu": 5e-6}
+DECODE_LAYER_SECONDS = {
+    "cuda": 60e-6,
+    "rocm": 60e-6,
+    "metal": 190e-6,
+    "vulkan": 0.0,
+    "sycl": 0.0,
+    "cpu": 5e-6,
+}
 PREFILL_COMPUTE_EFFICIENCY = {
     "cuda": 0.55,
     "rocm": 0.33,
