@@ -1216,8 +1216,15 @@ def _offloaded_prefill_s(
 
 
 def expert_offload_layout(
-    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    devices: list[DeviceSpec],
+    cpu_moe_layers: int | None = None,
 ) -> Layout:
+    """Layers split over the GPUs as if they had no experts; then the experts of the first MoE layers go
+    to RAM: as few as the GPUs need (`cpu_moe_layers` None), or that many, as `--n-cpu-moe N` asks."""
     n = model.num_hidden_layers
     c = memory.tensor_classes(model)
     moe_layers = list(range(c.dense_layers, n))
@@ -1236,16 +1243,19 @@ def expert_offload_layout(
         groups.append(range(start, start + k))
         start += k
     table = memory.layer_bytes_table(model, quant)
-    offloaded: set[int] = set(moe_layers)
-    for device_i, group in enumerate(groups):
-        budget = free[device_i] - sum(costs[i] for i in group)
-        # experts of the last layers stay on the GPU (--n-cpu-moe moves the first N)
-        for i in sorted((i for i in group if i in offloaded), reverse=True):
-            cost = table[i].routed_experts
-            if budget < cost:
-                break
-            budget -= cost
-            offloaded.discard(i)
+    if cpu_moe_layers is not None:
+        offloaded = set(moe_layers[:cpu_moe_layers])
+    else:
+        offloaded = set(moe_layers)
+        for device_i, group in enumerate(groups):
+            budget = free[device_i] - sum(costs[i] for i in group)
+            # experts of the last layers stay on the GPU (--n-cpu-moe moves the first N)
+            for i in sorted((i for i in group if i in offloaded), reverse=True):
+                cost = table[i].routed_experts
+                if budget < cost:
+                    break
+                budget -= cost
+                offloaded.discard(i)
     slots = [
         Slot(
             Placement(
@@ -1264,14 +1274,21 @@ def expert_offload_layout(
 
 
 def expert_offload(
-    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    devices: list[DeviceSpec],
+    cpu_moe_layers: int | None = None,
 ) -> Plan:
     """MoE: attention, shared weights and KV on the GPUs; routed experts of the first N layers in RAM
     (llama.cpp `--n-cpu-moe N`, i.e. `-ot "blk\\.(0..N-1)\\.ffn_.*_exps=CPU"`)."""
     n = model.num_hidden_layers
     c = memory.tensor_classes(model)
     moe_layers = list(range(c.dense_layers, n))
-    layout = expert_offload_layout(model=model, quant=quant, workload=workload, devices=devices)
+    layout = expert_offload_layout(
+        model=model, quant=quant, workload=workload, devices=devices, cpu_moe_layers=cpu_moe_layers
+    )
     assert layout.host is not None
     offloaded = layout.host.expert_layers
     usages, stages = _run(layout, model=model, quant=quant, workload=workload)
