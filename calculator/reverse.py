@@ -20,6 +20,16 @@ from .engine.units import GIB
 from .forms import DEFAULTS, ENGINE_RUNTIME, MAX_CONTEXT
 
 SORTS = {"speed": "Speed", "size": "Size", "name": "Name"}
+# The widest format worth running per native dtype (the catalog's `native_dtype`): a wider file holds no
+# more of the model, only more bytes to read. FP8 checkpoints (DeepSeek-V3/R1): 8 bits plus block
+# scales, i.e. up to Q8_0; gpt-oss ships its experts in MXFP4, which llama.cpp runs as such.
+WIDEST_USEFUL_BITS = {
+    "float32": 32.0,
+    "bfloat16": 16.0,
+    "float16": 16.0,
+    "float8_e4m3": 8.5008,
+    "mxfp4+bfloat16": 4.25,
+}
 # "What hardware": 1 to this many of one discrete GPU kind per machine (8 is the usual server maximum);
 # unified-memory machines come one at a time.
 MAX_SAME_GPUS = 8
@@ -151,11 +161,13 @@ def what_runs(
     devices: list[DeviceSpec],
     workload: Workload,
     ram_gb: int | None = None,
+    native_dtypes: dict[str, str] | None = None,
 ) -> list[RunsRow]:
     """For each model, formats are tried from the most bits per weight down; the first that fits wins.
 
-    Formats whose lower bound on memory exceeds what the devices (and RAM) hold are skipped without
-    asking the engine, and so is a format as wide as one the engine already refused.
+    Formats wider than the model's own weights (`native_dtypes`, by model slug; WIDEST_USEFUL_BITS) are
+    not tried. Formats whose lower bound on memory exceeds what the devices (and RAM) hold are skipped
+    without asking the engine, and so is a format as wide as one the engine already refused.
     """
     by_width = sorted(quants, key=lambda q: -q.bits_per_weight)  # stable: the catalog's order breaks ties
     capacity = sum(d.usable_bytes for d in devices) + (workload.ram_bytes or 0)
@@ -168,7 +180,8 @@ def what_runs(
             rows.append(RunsRow(model=model, why_not=f"it reads at most {limit:,} tokens of context."))
             continue
         row = None
-        refused: set[float] = set()
+        widest = WIDEST_USEFUL_BITS.get((native_dtypes or {}).get(model.slug, ""), 32.0)
+        refused: set[float] = {q.bits_per_weight for q in by_width if q.bits_per_weight > widest + 1e-6}
         for quant in by_width:
             if quant.bits_per_weight in refused or least_bytes_needed(model, quant, workload) > capacity:
                 continue

@@ -163,12 +163,14 @@ def what_runs_answer(query: QueryDict) -> dict:
     if form.is_valid():
         data = form.cleaned_data
         workload = reverse.question_workload(ctx=data["ctx"], ram_gb=data.get("ram_gb"))
+        models = LlmModel.objects.all()
         rows = reverse.what_runs(
-            models=[m.as_spec() for m in LlmModel.objects.all()],
+            models=[m.as_spec() for m in models],
             quants=[q.as_spec() for q in Quantization.objects.listed()],
             devices=[g.as_spec() for g in form.devices],
             workload=workload,
             ram_gb=data.get("ram_gb"),
+            native_dtypes={m.slug: m.native_dtype for m in models},
         )
         context |= {
             "rows": reverse.sort_rows(rows, data["sort"]),

@@ -330,3 +330,16 @@ def test_what_hardware_query_count_is_bounded(client, catalog, django_assert_max
     with django_assert_max_num_queries(3):
         response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
     assert response.context["answer"].found > 0
+
+
+def test_no_format_wider_than_the_models_own_weights_is_offered(client, catalog):
+    """gpt-oss ships MXFP4 experts and DeepSeek-V3 FP8 weights: a wider file holds nothing more."""
+    response = client.get("/what-runs/?gpu=h100-sxm5-80-gb&count=8&ctx=8192")
+    rows = {
+        slug: row_for(response, slug) for slug in ("gpt-oss-120b", "deepseek-v3", "llama-3-1-8b-instruct")
+    }
+    assert rows["gpt-oss-120b"].quant.slug == "mxfp4"
+    assert rows["deepseek-v3"].quant.bits_per_weight <= 8.5008
+    assert rows["llama-3-1-8b-instruct"].quant.bits_per_weight == 16.0  # bf16 models may still run at F16
+    on_m4 = row_for(client.get(f"/what-runs/?gpu={M4_MAX}"), "gpt-oss-120b")
+    assert on_m4.quant.slug == "mxfp4"
