@@ -32,15 +32,18 @@ SHARED_MAX_AGE_S = 300
 
 @functools.cache
 def release() -> str:
-    """The RELEASE environment variable, or a digest of the templates, static files and glossary content
-    (the same on every replica)."""
+    """The RELEASE environment variable, or a digest of the templates, static files, glossary content and
+    the project's Python code (the same on every replica): kept responses carry their headers too, so a
+    deploy that changes only a view or a setting must move every key as well."""
     if os.environ.get("RELEASE"):
         return os.environ["RELEASE"]
     digest = hashlib.sha256()
     base = Path(settings.BASE_DIR)
-    for folder in (base / "templates", base / "static", Path(settings.CONTENT_DIR)):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
+    folders = (base / "templates", base / "static", Path(settings.CONTENT_DIR))
+    code = tuple(base / app for app in ("config", "calculator", "catalog", "glossary"))
+    for folder in (*folders, *code):
+        for path in sorted(folder.rglob("*.py" if folder in code else "*")):
+            if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(f"{folder.name}/{path.relative_to(folder).as_posix()}".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -52,9 +55,18 @@ def _tag(*parts: str) -> str:
 
 
 def page_etag(request, *args, **kwargs) -> str:
-    """For a page answering a GET: its path, query string and whether HTMX asks for a fragment."""
-    htmx = request.headers.get("HX-Request", "") + request.headers.get("HX-History-Restore-Request", "")
-    return _tag(request.path, request.META.get("QUERY_STRING", ""), htmx)
+    """For a page answering a GET: its path, query string and whether the view answers with the #result
+    fragment (HTMX swapping it in) or the whole page (a plain GET, or HTMX restoring history)."""
+    return _tag(
+        request.path, request.META.get("QUERY_STRING", ""), "fragment" if wants_fragment(request) else ""
+    )
+
+
+def wants_fragment(request) -> bool:
+    """What django-htmx's `request.htmx and not request.htmx.history_restore_request` says, read from the
+    headers alone (the response cache runs before django-htmx's middleware)."""
+    headers = request.headers
+    return headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"
 
 
 def snapshot_etag(request, snapshot_id, *args, **kwargs) -> str:
@@ -119,5 +131,5 @@ class PublicResponseMiddleware:
 def mark_public(response, tag: str):
     response.headers["ETag"] = tag
     patch_cache_control(response, public=True, max_age=0, s_maxage=SHARED_MAX_AGE_S)
-    patch_vary_headers(response, ["HX-Request"])
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
     return response

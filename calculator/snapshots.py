@@ -168,23 +168,28 @@ def show_reverse(snapshot: Snapshot, answer_today) -> dict:
 
 
 def _runs_headline(context: dict) -> list:
-    """Per model: the format shown and its speed."""
+    """Per model, what its row shows: the format, the plan, its speed and the longest context."""
     return sorted(
         (
             row.model.slug,
             row.quant.slug if row.quant else None,
+            row.plan.strategy if row.plan else None,
             round(row.plan.decode_tok_s, 1) if row.plan and row.plan.decode_tok_s else None,
+            row.longest_ctx,
         )
         for row in context["rows"]
     )
 
 
 def _hardware_headline(context: dict) -> list:
-    """The smallest and the cheapest device sets, their prices and speeds."""
+    """How many device sets qualify (and have a price); the smallest and the cheapest, as shown."""
     answer = context["answer"]
     return [
-        (s.device.slug, s.count, str(s.price_usd), round(s.plan.decode_tok_s or 0, 1))
-        for s in [*answer.smallest, *answer.cheapest]
+        (answer.found, answer.priced),
+        *(
+            (s.device.slug, s.count, str(s.price_usd), s.plan.strategy, round(s.plan.decode_tok_s or 0, 1))
+            for s in [*answer.smallest, *answer.cheapest]
+        ),
     ]
 
 

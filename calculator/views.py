@@ -172,6 +172,8 @@ def snapshot(request, snapshot_id):
             snapshot, reverse_views.ANSWERS[snapshot.kind]
         )
         return TemplateResponse(request, "calculator/reverse_snapshot.html", context)
+    if snapshot.kind != Snapshot.ESTIMATE:
+        raise Http404("No such shared result.")
     return TemplateResponse(request, "calculator/snapshot.html", snapshots.show(snapshot))
 
 

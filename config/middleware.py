@@ -49,16 +49,19 @@ class RequestIdMiddleware:
 
 
 class ApiRateLimitMiddleware:
-    """At most API_RATE_LIMIT requests per API_RATE_WINDOW seconds per client on /api/: then 429."""
+    """At most API_RATE_LIMIT requests per API_RATE_WINDOW seconds per client on /api/, and as many
+    shares (POST /r/, which store a snapshot each): then 429. It sits above the response cache, so
+    answers served from the cache count too."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/") and settings.API_RATE_LIMIT:
+        scope = "api" if request.path.startswith("/api/") else "share" if _is_share(request) else None
+        if scope and settings.API_RATE_LIMIT:
             window = settings.API_RATE_WINDOW
             slot = int(time.time() // window)
-            key = f"ratelimit:{client_address(request)}:{slot}"
+            key = f"ratelimit:{scope}:{client_address(request)}:{slot}"
             added = cache.add(key, 1, timeout=window + 1)
             count = 1 if added else cache.incr(key)
             if count > settings.API_RATE_LIMIT:
@@ -76,6 +79,10 @@ class ApiRateLimitMiddleware:
                 response["Retry-After"] = str(retry_after)
                 return response
         return self.get_response(request)
+
+
+def _is_share(request) -> bool:
+    return request.method == "POST" and request.path == "/r/"
 
 
 def client_address(request) -> str:

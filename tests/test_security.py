@@ -139,3 +139,15 @@ def test_debug_off_without_secret_key_refuses_to_start():
         text=True,
     )
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_answers_served_from_the_response_cache_count_toward_the_limit(client, settings, catalog):
+    settings.API_RATE_LIMIT = 2
+    url = "/api/v1/estimate?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_sharing_is_rate_limited_too(client, settings, catalog):
+    settings.API_RATE_LIMIT = 2
+    statuses = [client.post("/r/", {"q": "model=llama-3-1-8b-instruct"}).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]

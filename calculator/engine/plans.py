@@ -1243,8 +1243,8 @@ def expert_offload_layout(
         groups.append(range(start, start + k))
         start += k
     table = memory.layer_bytes_table(model, quant)
-    if cpu_moe_layers is not None:
-        offloaded = set(moe_layers[:cpu_moe_layers])
+    if cpu_moe_layers is not None:  # as llama.cpp counts: layers 0 … N-1, dense ones having no experts
+        offloaded = {i for i in moe_layers if i < cpu_moe_layers}
     else:
         offloaded = set(moe_layers)
         for device_i, group in enumerate(groups):

@@ -203,3 +203,31 @@ def test_a_page_is_not_kept_when_it_sets_a_cookie():
     request = RequestFactory().get("/cookie-test/")
     assert middleware(request).cookies
     assert middleware(RequestFactory().get("/cookie-test/")).cookies  # the view ran again: nothing kept
+
+
+def test_a_history_restore_request_is_kept_apart_from_the_htmx_fragment(client, catalog):
+    restore = client.get(QUESTION, headers={"HX-History-Restore-Request": "true"})
+    assert b"<html" in restore.content  # django-htmx: not a fragment request
+    fragment = client.get(QUESTION, headers={"HX-Request": "true"})
+    assert b"<html" not in fragment.content
+    both = client.get(QUESTION, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert b"<html" in both.content
+    assert "HX-History-Restore-Request" in fragment["Vary"]
+
+
+def test_a_change_to_the_python_code_changes_the_release(settings, tmp_path):
+    from calculator import http_cache
+
+    for folder in ("templates", "static", "content", "config", "calculator", "catalog", "glossary"):
+        (tmp_path / folder).mkdir()
+    view = tmp_path / "calculator" / "views.py"
+    view.write_text("ANSWER = 1\n")
+    settings.BASE_DIR, settings.CONTENT_DIR = tmp_path, tmp_path / "content"
+    http_cache.release.cache_clear()
+    try:
+        before = http_cache.release()
+        view.write_text("ANSWER = 2\n")
+        http_cache.release.cache_clear()
+        assert http_cache.release() != before
+    finally:
+        http_cache.release.cache_clear()

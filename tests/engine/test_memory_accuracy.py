@@ -46,3 +46,20 @@ def test_n_cpu_moe_puts_that_many_layers_experts_in_ram():
     assert in_ram[0] > in_ram[1] > 0
     assert (everything.n_cpu_moe, some.n_cpu_moe) == (model.num_hidden_layers, 8)
     assert as_needed.n_cpu_moe == 0  # 41 GiB of GPU memory hold all of Qwen3-30B-A3B Q4_K_M
+
+
+def test_n_cpu_moe_counts_layers_as_llama_cpp_does_dense_ones_included():
+    model = bench.model_spec("deepseek-v3")  # layers 0-2 are dense: no experts to move
+    kw = {
+        "model": model,
+        "quant": bench.quant_spec("q4_k_m"),
+        "devices": [bench.DeviceSpec(slug="h200", name="H200", memory_bytes=141 << 30, bandwidth_gb_s=4800)]
+        * 8,
+        "workload": bench.Workload(context_tokens=4096, ram_bytes=512 << 30),
+    }
+    plan = plans.expert_offload(**kw, cpu_moe_layers=5)
+    assert plan.n_cpu_moe == 5  # the experts of layers 3 and 4
+    one, none = (plans.expert_offload(**kw, cpu_moe_layers=n) for n in (4, 3))
+    assert none.n_cpu_moe == 0  # layers 0-2 have no experts to move
+    ram = [next(d for d in p.devices if d.kind == "host").weights_bytes for p in (plan, one, none)]
+    assert ram[0] - ram[2] == pytest.approx(2 * (ram[1] - ram[2]), rel=1e-9)  # beside the token embeddings
