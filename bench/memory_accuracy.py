@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.accuracy import pct  # noqa: E402
 from calculator.engine import DeviceSpec, ModelSpec, QuantSpec, Workload, plans  # noqa: E402
 from calculator.engine.estimate import candidate_plans  # noqa: E402
 from calculator.engine.units import GIB, MIB  # noqa: E402
@@ -111,11 +112,6 @@ def measured(row: dict) -> list[dict[str, float]]:
     return [
         {"weights": d["weights_mib"], "kv": d["kv_mib"], "compute": d["compute_mib"]} for d in row["devices"]
     ]
-
-
-def pct(errors: list[float], q: float) -> float:
-    s = sorted(errors)
-    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
 
 
 def main() -> int:

@@ -18,6 +18,7 @@ from catalog.models import Gpu, LlmModel, Quantization
 from . import http_cache, reverse
 from .answer import STRATEGY_TERMS, STRATEGY_TITLES
 from .forms import CONTEXT_PRESETS, FIRST_VISIT, MAX_CONTEXT, MAX_RAM_GB, device_summary, hardware_rows
+from .models import Snapshot
 
 DEFAULT_CTX = 8192
 DEFAULT_QUANT = "q4_k_m"
@@ -177,7 +178,6 @@ def what_runs_answer(query: QueryDict) -> dict:
             "fitting": sum(r.fits for r in rows),
             "hardware": device_summary(form.devices),
             "permalink": form.page_url(),
-            "share_query": form.page_url().split("?", 1)[1],
             "sort_links": {key: form.page_url(sort=key) for key in reverse.SORTS},
         }
     return context
@@ -200,12 +200,11 @@ def what_hardware_answer(query: QueryDict) -> dict:
             target_tok_s=data["tok_s"],
         )
         context["permalink"] = form.page_url()
-        context["share_query"] = context["permalink"].split("?", 1)[1]
     return context
 
 
 # What a shared snapshot of each reverse page recomputes from its query (calculator/snapshots.py).
-ANSWERS = {"what-runs": what_runs_answer, "what-hardware": what_hardware_answer}
+ANSWERS = {Snapshot.WHAT_RUNS: what_runs_answer, Snapshot.WHAT_HARDWARE: what_hardware_answer}
 
 
 def _respond(request, template: str, context: dict) -> TemplateResponse:

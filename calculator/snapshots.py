@@ -1,6 +1,8 @@
 """Shared results: save the inputs, the catalog values used and the estimate (or a reverse page's answer);
 show them unchanged later, and say whether today's catalog and engine answer differently."""
 
+from urllib.parse import urlsplit
+
 from django.http import QueryDict
 from pydantic import TypeAdapter
 
@@ -104,7 +106,7 @@ def save_reverse(kind: str, context: dict) -> Snapshot:
             "tok_s": data["tok_s"],
         }
         result = HARDWARE_ANSWER.dump_python(context["answer"], mode="json")
-    query = context["permalink"].split("?", 1)[1]
+    query = urlsplit(context["permalink"]).query
     snapshot, _ = Snapshot.objects.get_or_create(
         id=Snapshot.make_id(query, {"specs": specs, "result": result}, ENGINE_VERSION, kind),
         defaults={
@@ -131,7 +133,7 @@ def show_reverse(snapshot: Snapshot, answer_today) -> dict:
             "fitting": sum(r.fits for r in rows),
             "hardware": specs["hardware"],
             "form": {"cleaned_data": {"ctx": specs["ctx"], "sort": specs["sort"]}},
-            "sort_links": {key: _with(snapshot.query, sort=key, page=page) for key in reverse.SORTS},
+            "sort_links": {key: _sorted(snapshot, key) for key in reverse.SORTS},
         }
         context["title"] = f"What runs on {specs['hardware']}?"
         context["summary"] = (
@@ -193,9 +195,8 @@ def _hardware_headline(context: dict) -> list:
     ]
 
 
-def _with(query: str, *, page: str, **changes) -> str:
-    """The live page's URL for `query` with `changes` (a sort order)."""
-    values = QueryDict(query, mutable=True)
-    for key, value in changes.items():
-        values[key] = value
-    return f"{page.split('?', 1)[0]}?{values.urlencode(safe='')}"
+def _sorted(snapshot: Snapshot, sort: str) -> str:
+    """The live page of the snapshot's question, sorted by `sort`."""
+    values = QueryDict(snapshot.query, mutable=True)
+    values["sort"] = sort
+    return f"/{snapshot.kind}/?{values.urlencode(safe='')}"

@@ -1242,10 +1242,10 @@ def expert_offload_layout(
     for k in counts:
         groups.append(range(start, start + k))
         start += k
-    table = memory.layer_bytes_table(model, quant)
     if cpu_moe_layers is not None:  # as llama.cpp counts: layers 0 … N-1, dense ones having no experts
         offloaded = {i for i in moe_layers if i < cpu_moe_layers}
     else:
+        table = memory.layer_bytes_table(model, quant)
         offloaded = set(moe_layers)
         for device_i, group in enumerate(groups):
             budget = free[device_i] - sum(costs[i] for i in group)

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django import template
 
 from calculator.engine.units import format_bytes, format_rate
@@ -36,3 +38,9 @@ def seconds(value):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+@register.filter
+def query_string(url):
+    """A permalink's query string (what a share form posts as `q`)."""
+    return urlsplit(str(url)).query
