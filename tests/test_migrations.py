@@ -5,6 +5,7 @@ with every app migrated to its latest migration: pytest-django then empties the 
 that follow, which expect the full schema.
 """
 
+import contextlib
 import io
 
 import pytest
@@ -42,11 +43,19 @@ def test_every_app_migrates_to_zero_and_back_and_the_catalog_loads():
     assert Gpu.objects.listed().exists() and LlmModel.objects.exists()
 
 
-def test_catalog_rows_survive_every_catalog_migration_after_the_first():
+@contextlib.contextmanager
+def apps_at(migration: tuple[str, str]):
+    """The schema as it was at `migration` (its historical models), migrated to the latest on leaving."""
     executor = MigrationExecutor(connection)
     try:
-        executor.migrate([FIRST_CATALOG_MIGRATION])
-        old = executor.loader.project_state(FIRST_CATALOG_MIGRATION).apps
+        executor.migrate([migration])
+        yield executor.loader.project_state(migration).apps
+    finally:
+        migrate_to_latest()
+
+
+def test_catalog_rows_survive_every_catalog_migration_after_the_first():
+    with apps_at(FIRST_CATALOG_MIGRATION) as old:
         old.get_model("catalog", "Gpu").objects.create(
             slug="geforce-rtx-3090",
             name="GeForce RTX 3090",
@@ -68,8 +77,6 @@ def test_catalog_rows_survive_every_catalog_migration_after_the_first():
             vocab_size=128256,
             total_params_b=8.03,
         )
-    finally:
-        migrate_to_latest()
 
     gpu = Gpu.objects.get(slug="geforce-rtx-3090")
     assert (gpu.memory_bytes, gpu.bandwidth_gb_s, gpu.admin_edited_fields) == (
@@ -83,11 +90,7 @@ def test_catalog_rows_survive_every_catalog_migration_after_the_first():
 
 
 def test_snapshots_shared_before_reverse_snapshots_existed_stay_calculator_snapshots():
-    first = ("calculator", "0001_initial")
-    executor = MigrationExecutor(connection)
-    try:
-        executor.migrate([first])
-        old = executor.loader.project_state(first).apps
+    with apps_at(("calculator", "0001_initial")) as old:
         old.get_model("calculator", "Snapshot").objects.create(
             id="23456789ab",
             query="model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090",
@@ -95,8 +98,6 @@ def test_snapshots_shared_before_reverse_snapshots_existed_stay_calculator_snaps
             result={"recommended": "single"},
             engine_version="0.2.0",
         )
-    finally:
-        migrate_to_latest()
 
     snapshot = Snapshot.objects.get(id="23456789ab")
     assert snapshot.kind == Snapshot.ESTIMATE

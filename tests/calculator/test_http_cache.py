@@ -4,7 +4,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from calculator.http_cache import PublicResponseMiddleware, public
+from calculator.http_cache import PublicResponseMiddleware, public, release
 from catalog.models import Gpu
 
 pytestmark = pytest.mark.django_db
@@ -141,20 +141,11 @@ def test_unknown_catalog_and_glossary_pages_are_404s_not_cached_publicly(client,
 
 
 def test_a_change_to_the_glossary_content_changes_the_release(settings, tmp_path):
-    from calculator import http_cache
-
     (tmp_path / "terms").mkdir()
     page = tmp_path / "terms" / "kv-cache.md"
     page.write_text("one")
     settings.CONTENT_DIR = tmp_path
-    http_cache.release.cache_clear()
-    try:
-        before = http_cache.release()
-        page.write_text("two")
-        http_cache.release.cache_clear()
-        assert http_cache.release() != before
-    finally:
-        http_cache.release.cache_clear()
+    assert release_changes(lambda: page.write_text("two"))
 
 
 def test_a_repeated_page_keeps_every_header_of_the_middleware_and_gets_its_own_request_id(
@@ -216,18 +207,21 @@ def test_a_history_restore_request_is_kept_apart_from_the_htmx_fragment(client, 
 
 
 def test_a_change_to_the_python_code_changes_the_release(settings, tmp_path):
-    from calculator import http_cache
-
     for folder in ("templates", "static", "content", "config", "calculator", "catalog", "glossary"):
         (tmp_path / folder).mkdir()
     view = tmp_path / "calculator" / "views.py"
     view.write_text("ANSWER = 1\n")
     settings.BASE_DIR, settings.CONTENT_DIR = tmp_path, tmp_path / "content"
-    http_cache.release.cache_clear()
+    assert release_changes(lambda: view.write_text("ANSWER = 2\n"))
+
+
+def release_changes(change) -> bool:
+    """Whether `release()` differs after `change()` (each computed afresh, the cache left clear)."""
+    release.cache_clear()
     try:
-        before = http_cache.release()
-        view.write_text("ANSWER = 2\n")
-        http_cache.release.cache_clear()
-        assert http_cache.release() != before
+        before = release()
+        change()
+        release.cache_clear()
+        return release() != before
     finally:
-        http_cache.release.cache_clear()
+        release.cache_clear()

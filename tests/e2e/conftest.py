@@ -1,9 +1,10 @@
 """Real Chromium (Debian's package) driven by Playwright against Django's live server."""
 
 import os
+import re
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,3 +45,10 @@ def page_without_js(browser, live_server, catalog):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def share(page) -> str:
+    """Click the page's "Share a snapshot" button; the snapshot's URL it lands on."""
+    page.get_by_role("button", name="Share a snapshot").click()
+    expect(page).to_have_url(re.compile(r"/r/[a-z2-9]{10}$"))
+    return page.url

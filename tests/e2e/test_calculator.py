@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Gpu
+from tests.e2e.conftest import share
 
 pytestmark = pytest.mark.e2e
 
@@ -92,9 +93,7 @@ def test_copy_button_copies_the_launch_command(browser, live_server, catalog):
 def test_a_shared_snapshot_keeps_its_numbers_after_an_admin_edits_the_gpu(page, live_server):
     page.goto(live_server.url + QUESTION)
     decode = page.get_by_test_id("decode").inner_text()
-    page.get_by_role("button", name="Share a snapshot").click()
-    expect(page).to_have_url(re.compile(r"/r/[a-z2-9]{10}$"))
-    shared_url = page.url
+    shared_url = share(page)
     expect(page.get_by_test_id("same")).to_be_visible()
 
     gpu = Gpu.objects.get(slug="geforce-rtx-3090")
@@ -142,9 +141,7 @@ def test_will_llama_3_3_70b_at_q4_k_m_run_on_two_3090s_at_32k(page, live_server)
     expect(verdict).to_contain_text("Yes, but tight: fits on 2× GeForce RTX 3090 with a layer split")
     answer, decode = verdict.inner_text(), page.get_by_test_id("decode").inner_text()
 
-    page.get_by_role("button", name="Share a snapshot").click()
-    expect(page).to_have_url(re.compile(r"/r/[a-z2-9]{10}$"))
-    shared_url = page.url
+    shared_url = share(page)
     gpu = Gpu.objects.get(slug="geforce-rtx-3090")
     gpu.memory_bytes = 20 * 2**30  # an admin edit that changes the answer
     gpu.save()

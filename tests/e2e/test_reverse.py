@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Gpu
+from tests.e2e.conftest import share
 
 pytestmark = pytest.mark.e2e
 
@@ -131,9 +132,7 @@ def test_a_shared_what_runs_answer_keeps_its_speeds_after_an_admin_edits_the_dev
     page.goto(live_server.url + WHAT_RUNS_M4_MAX)
     llama = page.locator('tr[data-model="llama-3-3-70b-instruct"]')
     speed = llama.get_by_test_id("decode").inner_text()
-    page.get_by_role("button", name="Share a snapshot").click()
-    expect(page).to_have_url(re.compile(r"/r/[a-z2-9]{10}$"))
-    shared_url = page.url
+    shared_url = share(page)
     expect(page.get_by_test_id("same")).to_be_visible()
 
     gpu = Gpu.objects.get(slug="apple-m4-max-128gb")
@@ -152,9 +151,7 @@ def test_a_shared_cheapest_answer_keeps_its_prices_after_they_change(page, live_
     Gpu.objects.filter(slug="geforce-rtx-5090").update(launch_price_usd=Decimal("1999"))
     page.goto(live_server.url + CHEAPEST_GPT_OSS)
     expect(page.get_by_test_id("cheapest").locator("tbody tr").first).to_contain_text("$3,998")
-    page.get_by_role("button", name="Share a snapshot").click()
-    expect(page).to_have_url(re.compile(r"/r/[a-z2-9]{10}$"))
-    shared_url = page.url
+    shared_url = share(page)
 
     gpu = Gpu.objects.get(slug="geforce-rtx-5090")
     gpu.launch_price_usd = Decimal("2999")
