@@ -10,11 +10,12 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Literal
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-VERSION = 1  # bump when the drawing changes: cached images are keyed on it
+VERSION = 2  # bump when the drawing changes: cached images are keyed on it
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 64
 MAX_BARS = 4  # more devices than this: the first MAX_BARS - 1 and "+ N more"
@@ -138,18 +139,41 @@ def _bars(draw: ImageDraw.ImageDraw, bars: Sequence[Bar], hidden: int, *, top: i
         _text(draw, (MARGIN, y), f"+ {hidden} more device{'s' if hidden > 1 else ''}", size, MUTED)
 
 
-def _bar(draw: ImageDraw.ImageDraw, bar: Bar, *, x: int, y: int, width: int, height: int):
-    capacity_x = round(x + width * _clamp(bar.capacity))
-    draw.rectangle((x, y, capacity_x, y + height), fill=CAPACITY_FILL)
-    left = float(x)
+@dataclass(frozen=True)
+class BarLayout:
+    """A bar's pixel columns: each span is (kind, first, last), inclusive, with first <= last."""
+
+    capacity_x: int
+    spans: tuple[tuple[Kind, int, int], ...]
+    end_x: int  # the column just past the last segment
+
+
+def layout(bar: Bar, *, x: int, width: int) -> BarLayout:
+    """Each segment's edges are rounded from the running total of the fractions, not from its own width, so
+    edges never go backwards, neighbours never overlap or leave a gap, and the bar stays in [x, x + width]
+    whatever the fractions (zero, tiny, over 100%, negative, NaN, infinite)."""
+    width = max(0, width)
+    edges, total = [x], 0.0
     for segment in bar.segments:
-        right = min(x + width, left + width * max(0.0, segment.fraction))
-        if right - left >= 0.5:
-            draw.rectangle((round(left), y, round(right) - 1, y + height), fill=SEGMENT_COLORS[segment.kind])
-        left = right
-    if left > capacity_x + 1:  # more than the device holds: outline the overflow
-        draw.rectangle((capacity_x, y, round(left), y + height), outline=TONES["no"], width=3)
-    draw.line((capacity_x, y - 5, capacity_x, y + height + 5), fill=CAPACITY_LINE, width=3)
+        total = min(1.0, total + _clamp(segment.fraction))
+        edges.append(x + round(width * total))
+    spans = tuple(
+        (segment.kind, left, right - 1)
+        for segment, (left, right) in zip(bar.segments, pairwise(edges), strict=True)
+        if right > left
+    )
+    return BarLayout(capacity_x=x + round(width * _clamp(bar.capacity)), spans=spans, end_x=edges[-1])
+
+
+def _bar(draw: ImageDraw.ImageDraw, bar: Bar, *, x: int, y: int, width: int, height: int):
+    geometry = layout(bar, x=x, width=width)
+    bottom = y + max(0, height)
+    draw.rectangle((x, y, geometry.capacity_x, bottom), fill=CAPACITY_FILL)
+    for kind, left, right in geometry.spans:
+        draw.rectangle((left, y, right, bottom), fill=SEGMENT_COLORS[kind])
+    if geometry.end_x > geometry.capacity_x + 1:  # more than the device holds: outline the overflow
+        draw.rectangle((geometry.capacity_x, y, geometry.end_x, bottom), outline=TONES["no"], width=3)
+    draw.line((geometry.capacity_x, y - 5, geometry.capacity_x, bottom + 5), fill=CAPACITY_LINE, width=3)
 
 
 def _legend(draw: ImageDraw.ImageDraw, y: int):
@@ -162,7 +186,8 @@ def _legend(draw: ImageDraw.ImageDraw, y: int):
 
 
 def _clamp(value: float) -> float:
-    return min(1.0, max(0.0, value))
+    """The value within [0, 1]; NaN counts as 0."""
+    return min(1.0, value) if value > 0 else 0.0
 
 
 def printable(text: str) -> str:
