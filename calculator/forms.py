@@ -5,12 +5,13 @@ from collections import Counter
 from django import forms
 from django.http import QueryDict
 
+from calculator.engine import limits
 from catalog import byo
-from catalog.models import Gpu, LlmModel, Quantization
+from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 
-MAX_CONTEXT = 10_485_760  # the longest context any catalog model advertises (Llama 4 Scout)
+MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
 MAX_BATCH = 1024
-MAX_DEVICES = 64
+MAX_DEVICES = limits.MAX_DEVICES
 CONTEXT_PRESETS = [4096, 8192, 16384, 32768, 65536, 131072]
 
 DEFAULTS = {"ctx": 4096, "batch": 1, "prompt": 512, "kv": "f16", "runtime": "llama-cpp", "hosts": 1}
@@ -26,7 +27,7 @@ RUNTIME_CHOICES = [("llama-cpp", "llama.cpp"), ("ollama", "Ollama"), ("vllm", "v
 # Runtime slug (URL) -> the engine's name for it. Ollama runs llama.cpp underneath.
 ENGINE_RUNTIME = {"llama-cpp": "llama.cpp", "ollama": "ollama", "vllm": "vllm", "mlx": "mlx"}
 MAX_RAM_GB = 4096
-MAX_HOSTS = 16
+MAX_HOSTS = limits.MAX_HOSTS
 # The question the page answers on a first visit, before anyone has typed anything.
 FIRST_VISIT = {
     "model": "llama-3-1-70b-instruct",
@@ -96,6 +97,8 @@ class QuestionForm(forms.Form):
         unknown = [s for s in self.gpu_slugs if s not in found]
         if unknown:
             raise forms.ValidationError(f"Unknown GPU: {', '.join(sorted(set(unknown)))}.")
+        for gpu in found.values():
+            engine_accepts(gpu)
         return found
 
     def clean_model(self):
@@ -103,7 +106,7 @@ class QuestionForm(forms.Form):
         if not slug:
             return None
         try:
-            return LlmModel.objects.get(slug=slug)
+            return engine_accepts(LlmModel.objects.get(slug=slug))
         except LlmModel.DoesNotExist:
             raise forms.ValidationError(f"Unknown model “{slug}”.") from None
 
@@ -121,7 +124,7 @@ class QuestionForm(forms.Form):
     def clean_quant(self):
         slug = self.cleaned_data["quant"]
         try:
-            return Quantization.objects.get(slug=slug)
+            return engine_accepts(Quantization.objects.get(slug=slug))
         except Quantization.DoesNotExist:
             raise forms.ValidationError(f"Unknown format “{slug}”.") from None
 
@@ -228,6 +231,13 @@ class QuestionForm(forms.Form):
 
     def permalink(self, **changes) -> str:
         return f"/?{self.canonical_query(**changes)}"
+
+
+def engine_accepts(row):
+    """The catalog row, if the engine accepts it; a row saved around the admin's checks is a message."""
+    if not valid_specs([row]):
+        raise forms.ValidationError(f"{row.name} cannot be sized until its catalog entry is corrected.")
+    return row
 
 
 def hardware_rows(data: QueryDict) -> tuple[list[str], list[str]]:

@@ -13,11 +13,19 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import replace_url
 
-from catalog.models import Gpu, LlmModel, Quantization
+from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 
 from . import http_cache, reverse
 from .answer import STRATEGY_TERMS, STRATEGY_TITLES
-from .forms import CONTEXT_PRESETS, FIRST_VISIT, MAX_CONTEXT, MAX_RAM_GB, device_summary, hardware_rows
+from .forms import (
+    CONTEXT_PRESETS,
+    FIRST_VISIT,
+    MAX_CONTEXT,
+    MAX_RAM_GB,
+    device_summary,
+    engine_accepts,
+    hardware_rows,
+)
 from .models import Snapshot
 
 DEFAULT_CTX = 8192
@@ -49,6 +57,8 @@ class WhatRunsForm(forms.Form):
         unknown = sorted({s for s in self.gpu_slugs if s not in self.known})
         if unknown:
             raise forms.ValidationError(f"Unknown GPU: {', '.join(unknown)}.")
+        for slug in set(self.gpu_slugs):
+            engine_accepts(self.known[slug])
         return self.gpu_slugs
 
     def clean_count(self):
@@ -107,13 +117,13 @@ class WhatHardwareForm(forms.Form):
         slug = self.cleaned_data["model"]
         if slug not in self.models:
             raise forms.ValidationError(f"Unknown model “{slug}”.")
-        return self.models[slug]
+        return engine_accepts(self.models[slug])
 
     def clean_quant(self):
         slug = self.cleaned_data["quant"] or DEFAULT_QUANT
         if slug not in self.quants:
             raise forms.ValidationError(f"Unknown format “{slug}”.")
-        return self.quants[slug]
+        return engine_accepts(self.quants[slug])
 
     def clean(self):
         data = super().clean()
@@ -166,8 +176,8 @@ def what_runs_answer(query: QueryDict) -> dict:
         workload = reverse.question_workload(ctx=data["ctx"], ram_gb=data.get("ram_gb"))
         models = LlmModel.objects.all()
         rows = reverse.what_runs(
-            models=[m.as_spec() for m in models],
-            quants=[q.as_spec() for q in Quantization.objects.listed()],
+            models=[spec for _, spec in valid_specs(models)],
+            quants=[spec for _, spec in valid_specs(Quantization.objects.listed())],
             devices=[g.as_spec() for g in form.devices],
             workload=workload,
             ram_gb=data.get("ram_gb"),
@@ -195,7 +205,7 @@ def what_hardware_answer(query: QueryDict) -> dict:
         context["answer"] = reverse.what_hardware(
             model=data["model"].as_spec(),
             quant=data["quant"].as_spec(),
-            gpus=[(g.as_spec(), g.launch_price_usd) for g in gpus],
+            gpus=[(spec, g.launch_price_usd) for g, spec in valid_specs(gpus)],
             workload=reverse.question_workload(ctx=data["ctx"]),
             target_tok_s=data["tok_s"],
         )

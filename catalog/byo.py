@@ -12,7 +12,7 @@ from typing import Any
 import pydantic
 from django.utils.text import slugify
 
-from calculator.engine import ModelSpec
+from calculator.engine import ModelSpec, limits
 
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KiB; anything near 1 MB is not one
 HF_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
@@ -28,26 +28,32 @@ class HfConfig(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="ignore", populate_by_name=True)
 
     num_hidden_layers: int = pydantic.Field(
-        gt=0, validation_alias=pydantic.AliasChoices("num_hidden_layers", "n_layer", "num_layers")
+        gt=0,
+        le=limits.MAX_LAYERS,
+        validation_alias=pydantic.AliasChoices("num_hidden_layers", "n_layer", "num_layers"),
     )
     hidden_size: int = pydantic.Field(
-        gt=0, validation_alias=pydantic.AliasChoices("hidden_size", "n_embd", "d_model")
+        gt=0,
+        le=limits.MAX_HIDDEN_SIZE,
+        validation_alias=pydantic.AliasChoices("hidden_size", "n_embd", "d_model"),
     )
     num_attention_heads: int = pydantic.Field(
-        gt=0, validation_alias=pydantic.AliasChoices("num_attention_heads", "n_head")
+        gt=0, le=limits.MAX_HEADS, validation_alias=pydantic.AliasChoices("num_attention_heads", "n_head")
     )
-    num_key_value_heads: int | None = pydantic.Field(default=None, gt=0)
+    num_key_value_heads: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEADS)
     intermediate_size: int | None = pydantic.Field(
         default=None,
         ge=0,
+        le=limits.MAX_INTERMEDIATE_SIZE,
         validation_alias=pydantic.AliasChoices("intermediate_size", "n_inner", "ffn_hidden_size"),
     )
-    head_dim: int | None = pydantic.Field(default=None, gt=0)
-    vocab_size: int = pydantic.Field(gt=0)
+    head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    vocab_size: int = pydantic.Field(gt=0, le=limits.MAX_VOCAB_SIZE)
     tie_word_embeddings: bool = False
     max_position_embeddings: int | None = pydantic.Field(
         default=None,
         gt=0,
+        le=limits.MAX_POSITION_EMBEDDINGS,
         validation_alias=pydantic.AliasChoices("max_position_embeddings", "n_positions", "seq_length"),
     )
     torch_dtype: str | None = pydantic.Field(
@@ -57,32 +63,69 @@ class HfConfig(pydantic.BaseModel):
     num_experts: int | None = pydantic.Field(
         default=None,
         ge=0,
+        le=limits.MAX_EXPERTS,
         validation_alias=pydantic.AliasChoices("num_local_experts", "num_experts", "n_routed_experts"),
     )
     num_experts_per_tok: int | None = pydantic.Field(
         default=None,
         ge=0,
+        le=limits.MAX_EXPERTS,
         validation_alias=pydantic.AliasChoices("num_experts_per_tok", "num_experts_per_token", "moe_topk"),
     )
     num_shared_experts: int | None = pydantic.Field(
-        default=None, ge=0, validation_alias=pydantic.AliasChoices("n_shared_experts", "num_shared_experts")
+        default=None,
+        ge=0,
+        le=limits.MAX_EXPERTS,
+        validation_alias=pydantic.AliasChoices("n_shared_experts", "num_shared_experts"),
     )
-    moe_intermediate_size: int | None = pydantic.Field(default=None, ge=0)
-    first_k_dense_replace: int = pydantic.Field(default=0, ge=0)
+    moe_intermediate_size: int | None = pydantic.Field(default=None, ge=0, le=limits.MAX_INTERMEDIATE_SIZE)
+    first_k_dense_replace: int = pydantic.Field(default=0, ge=0, le=limits.MAX_LAYERS)
     # Multi-head latent attention (DeepSeek)
-    kv_lora_rank: int | None = pydantic.Field(default=None, gt=0)
-    q_lora_rank: int | None = pydantic.Field(default=None, gt=0)
-    qk_rope_head_dim: int | None = pydantic.Field(default=None, gt=0)
-    qk_nope_head_dim: int | None = pydantic.Field(default=None, gt=0)
-    v_head_dim: int | None = pydantic.Field(default=None, gt=0)
+    kv_lora_rank: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HIDDEN_SIZE)
+    q_lora_rank: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HIDDEN_SIZE)
+    qk_rope_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    qk_nope_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    v_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     # Sliding-window / local-global layouts
-    sliding_window: int | None = None
+    sliding_window: int | None = pydantic.Field(default=None, le=limits.MAX_POSITION_EMBEDDINGS)
     use_sliding_window: bool | None = None
-    layer_types: list[str] | None = None
-    sliding_window_pattern: int | None = pydantic.Field(default=None, gt=0)
-    attention_chunk_size: int | None = pydantic.Field(default=None, gt=0)
+    layer_types: list[str] | None = pydantic.Field(default=None, max_length=limits.MAX_LAYERS)
+    sliding_window_pattern: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_LAYERS)
+    attention_chunk_size: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_POSITION_EMBEDDINGS)
     # Parameter counts, where the file states them
-    num_parameters: int | None = pydantic.Field(default=None, gt=0)
+    num_parameters: int | None = pydantic.Field(default=None, gt=0, le=int(limits.MAX_PARAMS_B * 1e9))
+
+
+MAX_JSON_DEPTH = 20  # a config.json nests three or four levels (text_config, rope_scaling...)
+_JSON_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_JSON_STRING = re.compile(rb'"[^"]*"')  # escapes removed first: one pass, no backtracking
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]")
+
+
+def json_too_deep(data: bytes, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than `limit`, without parsing: brackets outside strings."""
+    depth = 0
+    for bracket in _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", _JSON_ESCAPE.sub(b"", data))):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def loads_bounded(text: str | bytes, *, what: str) -> Any:
+    """JSON from a visitor, parsed only within the size and depth limits; any flaw is a ModelFileError.
+
+    Python's parser recurses once per level (a RecursionError past ~1,000 levels) and refuses integers
+    of more than 4,300 digits with a ValueError; both are refused here with a message instead of a 500."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ModelFileError(f"{what} is {len(text):,} bytes; the limit is {MAX_CONFIG_BYTES:,}.")
+    data = text.encode("utf-8", errors="surrogatepass") if isinstance(text, str) else text
+    if json_too_deep(data, MAX_JSON_DEPTH):
+        raise ModelFileError(f"{what} nests deeper than {MAX_JSON_DEPTH} levels; a config.json never does.")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ModelFileError(f"{what} is not valid JSON: {str(e)[:200]}.") from None
 
 
 def _flatten(config: dict) -> dict:
@@ -145,12 +188,7 @@ def estimate_params(c: HfConfig) -> tuple[float, float]:
 
 def _validated(text: str | bytes) -> tuple[dict, HfConfig]:
     """config.json text → (its flattened JSON object, the fields the engine needs). Raises ModelFileError."""
-    if len(text) > MAX_CONFIG_BYTES:
-        raise ModelFileError(f"config.json is {len(text):,} bytes; the limit is {MAX_CONFIG_BYTES:,}.")
-    try:
-        raw = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ModelFileError(f"config.json is not valid JSON: {e}.") from None
+    raw = loads_bounded(text, what="config.json")
     if not isinstance(raw, dict):
         raise ModelFileError("config.json must be a JSON object ({...}).")
     raw = _flatten(raw)

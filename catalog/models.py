@@ -3,10 +3,13 @@
 Public identifiers are slugs. The ORM meets the engine in one place per model: `as_spec()`.
 """
 
+import logging
+import re
+from collections.abc import Iterable
 from typing import Literal
 
 import pydantic
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -14,6 +17,35 @@ from simple_history.models import HistoricalRecords
 from calculator.engine import DeviceSpec, DiffusionComponent, DiffusionSpec, ModelSpec, QuantSpec
 
 from .search import search_key, search_terms
+
+logger = logging.getLogger(__name__)
+
+
+def spec_errors(error: pydantic.ValidationError, row: models.Model) -> ValidationError:
+    """The engine's pydantic errors as Django field errors: each next to the field it names (by its
+    location, or the first field named in its message), the rest at the top of the form."""
+    fields = {f.name for f in row._meta.concrete_fields}
+    by_field: dict[str, list[str]] = {}
+    for err in error.errors():
+        message = err["msg"].removeprefix("Value error, ")
+        named = [str(part) for part in err["loc"] if str(part) in fields]
+        in_message = sorted((message.find(f), -len(f), f) for f in fields if re.search(rf"\b{f}\b", message))
+        field = (named or [f for _, _, f in in_message] or [NON_FIELD_ERRORS])[0]
+        by_field.setdefault(field, []).append(message[0].upper() + message[1:] + ".")
+    return ValidationError(by_field)
+
+
+def valid_specs(rows: Iterable) -> list[tuple]:
+    """(row, its engine spec) for every row the engine accepts. A row it refuses (saved before the admin
+    checked it, or written around the admin) is logged and left out: one bad row never takes down a
+    page that lists many."""
+    pairs = []
+    for row in rows:
+        try:
+            pairs.append((row, row.as_spec()))
+        except pydantic.ValidationError as e:
+            logger.error("%s %r left out: the engine refuses it: %s", type(row).__name__, row.slug, e)
+    return pairs
 
 
 class SearchableQuerySet(models.QuerySet):
@@ -46,6 +78,20 @@ class Searchable(models.Model):
     def save(self, *args, **kwargs):
         self.search_key = search_key(self.search_text())
         super().save(*args, **kwargs)
+
+    def clean(self):
+        """The engine's own checks, where the row has an `as_spec()`: what the engine would refuse on a
+        public page is refused here, next to the field it names."""
+        super().clean()
+        as_spec = getattr(self, "as_spec", None)
+        if as_spec is None:
+            return
+        try:
+            as_spec()
+        except pydantic.ValidationError as e:
+            raise spec_errors(e, self) from None
+        except (TypeError, ValueError):
+            pass  # a field that is not a number yet: clean_fields() has said so next to it
 
     def search_text(self) -> str:
         return f"{self.name} {self.slug}"
@@ -421,6 +467,7 @@ class DiffusionModel(Searchable):
                 raise ValidationError({"components": f"Component {i + 1}: {problems}"}) from None
         if not any(c["role"] == "denoiser" and c.get("params_b") for c in self.components):
             raise ValidationError({"components": "One component must be the denoiser, with its size."})
+        super().clean()
 
     @property
     def total_params_b(self) -> float:

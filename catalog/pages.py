@@ -12,7 +12,7 @@ from django.db.models import F
 from calculator import reverse
 from calculator.engine import DeviceSpec, ModelSpec, QuantSpec, memory
 
-from .models import Gpu, LlmModel, Quantization
+from .models import Gpu, LlmModel, Quantization, valid_specs
 
 GIB = 2**30
 PAGE_SIZE = 50
@@ -88,10 +88,13 @@ class QuantRow:
 
 def what_runs(gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantization]) -> list:
     """Per listed model, the largest listed format that fits on this one device at CTX (reverse.RunsRow)."""
+    device = valid_specs([gpu])
+    if not device:
+        return []
     rows = reverse.what_runs(
-        models=[m.as_spec() for m in models],
-        quants=[q.as_spec() for q in quants],
-        devices=[gpu.as_spec()],
+        models=[spec for _, spec in valid_specs(models)],
+        quants=[spec for _, spec in valid_specs(quants)],
+        devices=[device[0][1]],
         workload=reverse.question_workload(ctx=CTX),
     )
     return reverse.sort_rows(rows, "speed")
@@ -112,13 +115,15 @@ def _fit(model: ModelSpec, quant: QuantSpec, gpu: Gpu, spec: DeviceSpec, n: int,
 def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[Gpu]) -> list[QuantRow]:
     """Per format: the weights' size, the smallest single listed GPU that holds the model at CTX, and
     the fewest of each popular GPU kind (up to reverse.MAX_SAME_GPUS) that do."""
-    spec = model.as_spec()
+    checked = valid_specs([model])
+    if not checked:
+        return []
+    spec = checked[0][1]
     workload = reverse.question_workload(ctx=min(CTX, model.max_position_embeddings or CTX))
-    by_size = sorted(((g, g.as_spec()) for g in gpus), key=lambda p: (p[1].usable_bytes, p[0].name))
+    by_size = sorted(valid_specs(gpus), key=lambda p: (p[1].usable_bytes, p[0].name))
     popular = [p for slug in POPULAR_GPUS for p in by_size if p[0].slug == slug]
     rows = []
-    for quant in quants:
-        q = quant.as_spec()
+    for quant, q in valid_specs(quants):
         single = next((f for g, s in by_size if (f := _fit(spec, q, g, s, 1, workload))), None)
         stacked = []
         for g, s in popular:

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from . import commands, memory, plans, speed, suggest
+from . import commands, limits, memory, plans, speed, suggest
 from .schema import (
     DeviceSpec,
     Estimate,
@@ -178,8 +178,8 @@ def estimate(
     """
     if not devices:
         raise ValueError("at least one device is needed")
-    if len(devices) > 64:
-        raise ValueError("at most 64 devices per machine")
+    if len(devices) > limits.MAX_DEVICES:
+        raise ValueError(f"at most {limits.MAX_DEVICES} devices per machine")
     found, skipped = candidate_plans(model=model, quant=quant, devices=devices, workload=workload)
     ranked, best, reason, reasons = _ranked(found, workload)
     # rank, reason, commands and explanations in one copy (the last two do not read the first two)

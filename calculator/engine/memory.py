@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .limits import bounded_cache, length_of_result
 from .schema import ModelSpec, QuantSpec, Workload
 from .units import MIB
 
@@ -220,10 +221,15 @@ def layer_bytes(model: ModelSpec, quant: QuantSpec, index: int) -> LayerBytes:
     return layer_bytes_table(model, quant)[index]
 
 
-@lru_cache(maxsize=1024)
+@bounded_cache(entries=2048, size=262_144, size_of=length_of_result)
 def layer_bytes_table(model: ModelSpec, quant: QuantSpec) -> tuple[LayerBytes, ...]:
-    """`layer_bytes` of every layer, computed once per (model, format): specs are frozen, so hashable."""
-    return tuple(_layer_bytes(model, quant, i) for i in range(model.num_hidden_layers))
+    """`layer_bytes` of every layer, computed once per (model, format): specs are frozen, so hashable.
+    Equal layers share one object, so a table costs a pointer per layer."""
+    unique: dict[LayerBytes, LayerBytes] = {}
+    return tuple(
+        unique.setdefault(lb, lb)
+        for lb in (_layer_bytes(model, quant, i) for i in range(model.num_hidden_layers))
+    )
 
 
 def _layer_bytes(model: ModelSpec, quant: QuantSpec, index: int) -> LayerBytes:
@@ -295,7 +301,7 @@ def window_cells(model: ModelSpec, workload: Workload) -> int:
     return min(cells, padded_context(workload))
 
 
-@lru_cache(maxsize=1024)
+@bounded_cache(entries=1024, size=262_144, size_of=length_of_result)
 def window_layers(model: ModelSpec) -> tuple[bool, ...]:
     """`is_window_layer` of every layer, computed once per model."""
     return tuple(_is_window_layer(model, i) for i in range(model.num_hidden_layers))

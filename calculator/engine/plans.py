@@ -8,10 +8,10 @@ the plan's warnings. Ranking and the recommendation live in estimate.py.
 import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import NamedTuple
 
 from . import memory, speed
+from .limits import bounded_cache, length_of_result
 from .schema import DeviceSpec, DeviceUsage, ModelSpec, Plan, QuantSpec, Workload
 from .units import GIB, format_bytes, format_rate
 
@@ -90,7 +90,7 @@ def _embedding_on_gpu(workload: Workload) -> bool:
     return workload.runtime in ("vllm", "mlx")
 
 
-@lru_cache(maxsize=4096)
+@bounded_cache(entries=4096, size=262_144, size_of=length_of_result)
 def _weight_sums(
     model: ModelSpec, quant: QuantSpec, layers: Sequence[int], elsewhere: frozenset[int]
 ) -> tuple[int, int, int, int, float]:
@@ -385,7 +385,7 @@ def _row_split_stage(
     )
 
 
-@lru_cache(maxsize=4096)
+@bounded_cache(entries=4096, size=262_144, size_of=length_of_result)
 def _host_sums(
     model: ModelSpec, quant: QuantSpec, layers: Sequence[int], expert_layers: Sequence[int]
 ) -> tuple[int, int, float]:
@@ -559,7 +559,7 @@ def _split(model: ModelSpec, costs: Sequence[int], weights: list[float]) -> tupl
     return list(counts), by_cost
 
 
-@lru_cache(maxsize=4096)
+@bounded_cache(entries=4096, size=262_144, size_of=length_of_result)
 def _split_cached(n: int, costs: tuple[int, ...], weights: tuple[float, ...]) -> tuple[tuple[int, ...], bool]:
     counts = _split_counts(n, list(weights))
     if min(costs, default=0) == max(costs, default=0):
@@ -603,7 +603,7 @@ def _layer_costs(
     return list(_layer_costs_for(model, quant, full, local, experts))
 
 
-@lru_cache(maxsize=1024)
+@bounded_cache(entries=1024, size=262_144, size_of=length_of_result)
 def _layer_costs_for(
     model: ModelSpec, quant: QuantSpec, full_kv: int, local_kv: int, experts: bool
 ) -> tuple[int, ...]:

@@ -8,6 +8,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from . import limits
+
 Strategy = Literal[
     "single",
     "layer_split",
@@ -57,39 +59,43 @@ class ModelSpec(Frozen):
     slug: str
     name: str
     hf_id: str | None = Field(default=None, description="Hugging Face repo id, used in launch commands")
-    num_hidden_layers: int = Field(gt=0)
-    hidden_size: int = Field(gt=0)
-    intermediate_size: int | None = Field(default=None, ge=0)
-    num_attention_heads: int = Field(gt=0)
-    num_key_value_heads: int = Field(gt=0)
-    head_dim: int | None = Field(default=None, gt=0)
-    vocab_size: int = Field(gt=0)
+    num_hidden_layers: int = Field(gt=0, le=limits.MAX_LAYERS)
+    hidden_size: int = Field(gt=0, le=limits.MAX_HIDDEN_SIZE)
+    intermediate_size: int | None = Field(default=None, ge=0, le=limits.MAX_INTERMEDIATE_SIZE)
+    num_attention_heads: int = Field(gt=0, le=limits.MAX_HEADS)
+    num_key_value_heads: int = Field(gt=0, le=limits.MAX_HEADS)
+    head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    vocab_size: int = Field(gt=0, le=limits.MAX_VOCAB_SIZE)
     tie_word_embeddings: bool = False
-    total_params_b: float = Field(gt=0)
-    active_params_b: float | None = Field(default=None, gt=0)
-    max_position_embeddings: int | None = Field(default=None, gt=0)
+    total_params_b: float = Field(gt=0, le=limits.MAX_PARAMS_B)
+    active_params_b: float | None = Field(default=None, gt=0, le=limits.MAX_PARAMS_B)
+    max_position_embeddings: int | None = Field(default=None, gt=0, le=limits.MAX_POSITION_EMBEDDINGS)
     # Mixture of experts
-    num_experts: int | None = Field(default=None, ge=0)
-    num_experts_per_tok: int | None = Field(default=None, ge=0)
-    num_shared_experts: int | None = Field(default=None, ge=0)
-    moe_intermediate_size: int | None = Field(default=None, ge=0)
+    num_experts: int | None = Field(default=None, ge=0, le=limits.MAX_EXPERTS)
+    num_experts_per_tok: int | None = Field(default=None, ge=0, le=limits.MAX_EXPERTS)
+    num_shared_experts: int | None = Field(default=None, ge=0, le=limits.MAX_EXPERTS)
+    moe_intermediate_size: int | None = Field(default=None, ge=0, le=limits.MAX_INTERMEDIATE_SIZE)
     first_k_dense_replace: int = Field(
         default=0, ge=0, description="dense layers before the MoE ones (DeepSeek)"
     )
     # Sliding-window attention: layers that only keep `sliding_window` tokens of KV cache
-    sliding_window: int | None = Field(default=None, gt=0)
-    sliding_window_layers: int = Field(default=0, ge=0)
+    sliding_window: int | None = Field(default=None, gt=0, le=limits.MAX_POSITION_EMBEDDINGS)
+    sliding_window_layers: int = Field(default=0, ge=0, le=limits.MAX_LAYERS)
     # Multi-head latent attention (DeepSeek): the KV cache holds one compressed latent per layer
-    kv_lora_rank: int | None = Field(default=None, gt=0)
-    qk_rope_head_dim: int | None = Field(default=None, gt=0)
-    q_lora_rank: int | None = Field(default=None, gt=0)
-    qk_nope_head_dim: int | None = Field(default=None, gt=0)
-    v_head_dim: int | None = Field(default=None, gt=0)
+    kv_lora_rank: int | None = Field(default=None, gt=0, le=limits.MAX_HIDDEN_SIZE)
+    qk_rope_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    q_lora_rank: int | None = Field(default=None, gt=0, le=limits.MAX_HIDDEN_SIZE)
+    qk_nope_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    v_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.num_key_value_heads > self.num_attention_heads:
             raise ValueError("num_key_value_heads cannot exceed num_attention_heads")
+        if self.num_attention_heads % self.num_key_value_heads:
+            raise ValueError("num_attention_heads must be a multiple of num_key_value_heads")
+        if self.head_dim is None and self.hidden_size < self.num_attention_heads:
+            raise ValueError("hidden_size must be at least num_attention_heads (one dimension per head)")
         if self.sliding_window_layers > self.num_hidden_layers:
             raise ValueError("sliding_window_layers cannot exceed num_hidden_layers")
         if self.first_k_dense_replace > self.num_hidden_layers:
@@ -145,9 +151,9 @@ class DeviceSpec(Frozen):
 
     slug: str
     name: str
-    memory_bytes: int = Field(gt=0)
-    bandwidth_gb_s: float = Field(gt=0)
-    fp16_tflops: float | None = Field(default=None, gt=0)
+    memory_bytes: int = Field(gt=0, le=limits.MAX_MEMORY_BYTES)
+    bandwidth_gb_s: float = Field(gt=0, le=limits.MAX_BANDWIDTH_GB_S)
+    fp16_tflops: float | None = Field(default=None, gt=0, le=limits.MAX_TFLOPS)
     unified_memory: bool = False
     # Share of memory the GPU may use; macOS wires about 2/3 to 3/4 of unified memory by default.
     gpu_memory_fraction: float = Field(default=1.0, gt=0, le=1)
@@ -172,9 +178,13 @@ class DeviceSpec(Frozen):
 class Workload(Frozen):
     """What the user wants to run: context, concurrency, runtime, and the rest of the machine."""
 
-    context_tokens: int = Field(default=4096, gt=0, le=10_485_760, description="context per sequence")
+    context_tokens: int = Field(
+        default=4096, gt=0, le=limits.MAX_CONTEXT_TOKENS, description="context per sequence"
+    )
     batch: int = Field(default=1, gt=0, le=4096, description="concurrent sequences")
-    prompt_tokens: int = Field(default=512, gt=0, description="prompt length, for prefill and TTFT")
+    prompt_tokens: int = Field(
+        default=512, gt=0, le=limits.MAX_CONTEXT_TOKENS, description="prompt length, for prefill and TTFT"
+    )
     kv_bytes_per_element: float = Field(default=2.0, gt=0, le=4)
     kv_cache_type: KvCacheType | None = Field(default="f16", description="None: a custom bytes per element")
     runtime: Runtime = "llama.cpp"
@@ -191,7 +201,7 @@ class Workload(Frozen):
     ram_bandwidth_gb_s: float | None = Field(default=None, gt=0)
     cpu_tflops: float | None = Field(default=None, gt=0)
     # Several machines with the same GPUs each, joined by a network (llama.cpp RPC)
-    hosts: int = Field(default=1, gt=0, le=64)
+    hosts: int = Field(default=1, gt=0, le=limits.MAX_HOSTS)
     network_gb_s: float | None = Field(default=None, gt=0)
     network_latency_us: float | None = Field(default=None, ge=0)
 

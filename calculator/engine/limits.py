@@ -1,0 +1,84 @@
+"""Physical ranges of every input the engine accepts, and caches bounded in entries and in size.
+
+The ranges are several times the largest real model or machine, so no real question is refused, yet
+every request does bounded work: the engine's tables grow with layers, experts and devices. The largest
+values in ../shared/reference/models.json: 126 layers, hidden 16,384, FFN 53,248, 128 heads (Llama 3.1
+405B), head_dim 256 and vocabulary 262,208 (Gemma 3), 256 routed experts and 671B parameters (DeepSeek
+V3), context 10,485,760 (Llama 4 Scout). Kimi K2 (384 experts, 1T parameters) is the largest MoE published.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import wraps
+
+MAX_LAYERS = 1024
+MAX_HIDDEN_SIZE = 131_072
+MAX_INTERMEDIATE_SIZE = 1_048_576
+MAX_HEADS = 4096
+MAX_HEAD_DIM = 4096
+MAX_VOCAB_SIZE = 4_194_304
+MAX_EXPERTS = 4096
+MAX_PARAMS_B = 100_000.0  # 100 trillion parameters
+MAX_CONTEXT_TOKENS = 10_485_760  # the longest context any catalog model advertises (Llama 4 Scout)
+MAX_POSITION_EMBEDDINGS = 2**31 - 1  # configs state this freely; it only caps the context asked for
+MAX_DEVICES = 64  # GPUs in one machine
+MAX_HOSTS = 16  # machines in an RPC cluster
+MAX_MEMORY_BYTES = 2**50  # 1 PiB per device
+MAX_BANDWIDTH_GB_S = 100_000.0  # 100 TB/s (an H200 has 4.8, a B200 8)
+MAX_TFLOPS = 100_000.0
+
+
+def bounded_cache(*, entries: int, size: int, size_of: Callable[[tuple, object], int]):
+    """An LRU cache holding at most `entries` results whose `size_of(args, result)` sum to at most `size`.
+
+    `functools.lru_cache` bounds entries only: one entry per (model, format) holds a tuple per layer, so
+    a few huge models would keep gigabytes. A result larger than `size` is computed and not kept.
+    """
+
+    def decorate(function):
+        kept: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+        total = 0
+        lock = threading.Lock()
+
+        @wraps(function)
+        def cached(*args):
+            nonlocal total
+            with lock:
+                hit = kept.get(args)
+                if hit is not None:
+                    kept.move_to_end(args)
+                    return hit[0]
+            result = function(*args)
+            cost = max(1, size_of(args, result))
+            if cost > size:
+                return result
+            with lock:
+                if args not in kept:
+                    kept[args] = (result, cost)
+                    total += cost
+                    while len(kept) > entries or total > size:
+                        _, (_, dropped) = kept.popitem(last=False)
+                        total -= dropped
+            return result
+
+        def cache_clear():
+            nonlocal total
+            with lock:
+                kept.clear()
+                total = 0
+
+        def cache_info() -> dict[str, int]:
+            return {"entries": len(kept), "size": total, "max_entries": entries, "max_size": size}
+
+        cached.cache_clear = cache_clear
+        cached.cache_info = cache_info
+        return cached
+
+    return decorate
+
+
+def length_of_result(args: tuple, result: object) -> int:
+    """Elements held: the result's length (a per-layer table) plus the lengths of tuple arguments."""
+    held = len(result) if isinstance(result, tuple | list) else 1
+    return held + sum(len(a) for a in args if isinstance(a, tuple | frozenset))

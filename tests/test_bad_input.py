@@ -1,0 +1,210 @@
+"""Bad input never hurts anyone: every finding of issue 12 about configs, the engine's caches and admin
+edits, each answered with a message (page) or a 400 (API), never a 500 nor unbounded work."""
+
+import json
+import logging
+from urllib.parse import urlencode
+
+import pytest
+
+from calculator.engine import DeviceSpec, ModelSpec, QuantSpec, Workload, estimate, limits, memory
+from catalog import byo
+from catalog.models import Gpu, LlmModel
+from tests.catalog.test_byo import LLAMA_31_8B
+from tests.conftest import GIB, make_gpu, make_llm, make_quant
+
+pytestmark = pytest.mark.django_db
+
+HARDWARE = {"quant": "q4_k_m", "gpu": "geforce-rtx-3090", "ctx": "4096"}
+
+
+@pytest.fixture
+def small_catalog(db):
+    return make_llm(), make_quant(), make_gpu()
+
+
+def nested(depth: int) -> str:
+    return (
+        json.dumps({**LLAMA_31_8B, "rope_scaling": None})[:-1] + ', "x": ' + "[" * depth + "]" * depth + "}"
+    )
+
+
+# What each config carries, and the words of the message that refuses it.
+BAD_CONFIGS = [
+    pytest.param(json.dumps({**LLAMA_31_8B, "num_hidden_layers": 1_000_000}), "1024", id="a million layers"),
+    pytest.param(
+        json.dumps({**LLAMA_31_8B, "num_local_experts": 1_000_000, "num_experts_per_tok": 2}),
+        "4096",
+        id="a million experts",
+    ),
+    pytest.param(nested(931), "nests deeper than 20", id="nested 931 deep"),
+    pytest.param('{"hidden_size": ' + "9" * 4301 + "}", "not valid JSON", id="a 4,301-digit integer"),
+    pytest.param(json.dumps({**LLAMA_31_8B, "hidden_size": 10**154}), "131072", id="hidden_size 1e154"),
+    pytest.param(json.dumps({**LLAMA_31_8B, "vocab_size": 10**12}), "4194304", id="a huge vocabulary"),
+]
+
+
+@pytest.mark.parametrize(("config", "message"), BAD_CONFIGS)
+def test_a_config_beyond_physical_ranges_is_a_message_on_the_page(client, small_catalog, config, message):
+    response = client.get("/?" + urlencode({**HARDWARE, "config": config}))
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["config"])
+    assert message in errors
+
+
+@pytest.mark.parametrize(("config", "message"), BAD_CONFIGS)
+def test_a_config_beyond_physical_ranges_is_a_400_in_the_api(client, small_catalog, config, message):
+    response = client.get("/api/v1/estimate?" + urlencode({**HARDWARE, "config": config}))
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["errors"]["config"])
+
+
+@pytest.mark.parametrize(("config", "message"), BAD_CONFIGS[:4])
+def test_the_preview_image_and_compare_refuse_it_without_a_500(client, small_catalog, config, message):
+    query = urlencode({**HARDWARE, "config": config})
+    assert client.get(f"/og.png?{query}").status_code in (200, 400)
+    compare = client.get("/compare/?" + urlencode({"q": query}))
+    assert compare.status_code in (200, 400)
+
+
+@pytest.mark.parametrize(("config", "message"), BAD_CONFIGS)
+def test_uploading_it_as_a_file_is_a_400_with_the_reason(client, small_catalog, config, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("config.json", config.encode())
+    response = client.post("/own-model/", {**HARDWARE, "model": "llama-3-1-8b-instruct", "file": upload})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_a_real_config_still_fits_every_limit():
+    assert byo.to_spec(byo.parse_config(json.dumps(LLAMA_31_8B))).num_hidden_layers == 32
+
+
+def test_json_nesting_is_measured_outside_strings():
+    assert not byo.json_too_deep(b'{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"[[[["}', 20)
+    assert byo.json_too_deep(b"[" * 21 + b"]" * 21, 20)
+    assert not byo.json_too_deep(b"[" * 20 + b"]" * 20, 20)
+
+
+def test_engine_specs_name_the_limit():
+    with pytest.raises(ValueError, match="less than or equal to 1024"):
+        ModelSpec(**{**_spec_fields(), "num_hidden_layers": 1025})
+    with pytest.raises(ValueError, match="multiple of num_key_value_heads"):
+        ModelSpec(**{**_spec_fields(), "num_key_value_heads": 12})
+    with pytest.raises(ValueError, match="less than or equal to 16"):
+        Workload(hosts=17)
+
+
+def _spec_fields() -> dict:
+    return {
+        "slug": "m",
+        "name": "M",
+        "num_hidden_layers": 32,
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 8,
+        "vocab_size": 128256,
+        "total_params_b": 8.03,
+    }
+
+
+def test_the_engine_caches_stay_bounded_in_size_whatever_the_models():
+    """A table per (model, format) is kept only while the tables together stay under the cache's size."""
+    table = memory.layer_bytes_table
+    table.cache_clear()
+    quant = QuantSpec(slug="q", name="Q", bits_per_weight=4.5)
+    for i in range(400):  # 400 distinct deepest models: 409,600 layers, more than the cache keeps
+        model = ModelSpec(**{**_spec_fields(), "slug": f"m{i}", "num_hidden_layers": limits.MAX_LAYERS})
+        assert len(table(model, quant)) == limits.MAX_LAYERS
+    info = table.cache_info()
+    assert info["size"] <= info["max_size"] and info["entries"] < 400
+    table.cache_clear()
+
+
+def test_the_deepest_model_on_the_most_devices_is_answered():
+    """The largest question the limits allow is answered (bench/README.md has how long it takes)."""
+    model = ModelSpec(**{**_spec_fields(), "num_hidden_layers": limits.MAX_LAYERS})
+    device = DeviceSpec(slug="g", name="G", memory_bytes=24 * GIB, bandwidth_gb_s=936.0)
+    result = estimate(
+        model=model,
+        quant=QuantSpec(slug="q", name="Q", bits_per_weight=4.5),
+        devices=[device] * limits.MAX_DEVICES,
+        workload=Workload(),
+        with_suggestions=False,
+    )
+    assert result.plans
+
+
+# ---- Admin edits the engine would refuse -----------------------------------------------------------
+
+
+@pytest.fixture
+def editor(client):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("ed", "ed@example.com", "pw-for-tests"))
+
+
+def _change_form(client, url) -> dict:
+    from tests.catalog.test_admin import change_form_data
+
+    return change_form_data(client, url)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"num_key_value_heads": "64"}, "num_key_value_heads", "cannot exceed num_attention_heads"),
+        ({"hidden_size": "0"}, "hidden_size", "greater than 0"),
+        ({"active_params_b": "9999"}, "active_params_b", "cannot exceed total_params_b"),
+        ({"num_hidden_layers": "100000"}, "num_hidden_layers", "less than or equal to 1024"),
+    ],
+)
+def test_the_admin_refuses_a_model_the_engine_refuses_next_to_the_field(
+    client, editor, small_catalog, change, field, message
+):
+    model = LlmModel.objects.get()
+    url = f"/admin/catalog/llmmodel/{model.pk}/change/"
+    response = client.post(url, _change_form(client, url) | change)
+    assert response.status_code == 200  # the form again, not a redirect
+    errors = response.context["adminform"].form.errors
+    assert message in " ".join(errors[field])
+    model.refresh_from_db()
+    assert model.num_key_value_heads == 8 and model.hidden_size == 4096
+
+
+def test_the_admin_refuses_an_absurd_bandwidth_next_to_the_field(client, editor, small_catalog):
+    gpu = Gpu.objects.get()
+    url = f"/admin/catalog/gpu/{gpu.pk}/change/"
+    response = client.post(url, _change_form(client, url) | {"bandwidth_gb_s": "1e30"})
+    assert response.status_code == 200
+    assert "less than or equal to" in " ".join(response.context["adminform"].form.errors["bandwidth_gb_s"])
+
+
+def test_a_row_saved_around_the_admin_is_left_out_of_lists_and_explained_alone(client, small_catalog, caplog):
+    make_llm(slug="broken", name="Broken model")
+    LlmModel.objects.filter(slug="broken").update(num_key_value_heads=64)  # what the admin used to allow
+    with caplog.at_level(logging.ERROR, logger="catalog.models"):
+        what_runs = client.get("/what-runs/?" + urlencode({"gpu": "geforce-rtx-3090"}))
+        gpu_page = client.get("/gpus/geforce-rtx-3090/")
+        search = client.get("/search/?q=model")
+        asked = client.get("/?" + urlencode({**HARDWARE, "model": "broken"}))
+        api = client.get("/api/v1/estimate?" + urlencode({**HARDWARE, "model": "broken"}))
+    assert what_runs.status_code == gpu_page.status_code == search.status_code == 200
+    assert "Llama 3.1 8B Instruct" in what_runs.content.decode()
+    assert "Llama 3.1 8B Instruct" in gpu_page.content.decode()
+    assert "left out" in caplog.text and "broken" in caplog.text
+    assert "cannot be sized until its catalog entry is corrected" in asked.content.decode()
+    assert api.status_code == 400
+
+
+def test_the_reverse_questions_explain_a_refused_row_alone(client, small_catalog):
+    LlmModel.objects.update(hidden_size=0)  # what the admin used to allow
+    Gpu.objects.update(bandwidth_gb_s=1e30)
+    hardware = client.get("/what-hardware/?" + urlencode({"model": "llama-3-1-8b-instruct"}))
+    runs = client.get("/what-runs/?" + urlencode({"gpu": "geforce-rtx-3090"}))
+    for response in (hardware, runs):
+        assert response.status_code == 200
+        assert "cannot be sized until its catalog entry is corrected" in response.content.decode()
