@@ -10,8 +10,10 @@ from typing import Literal
 
 import pydantic
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from calculator.engine import DeviceSpec, DiffusionComponent, DiffusionSpec, ModelSpec, QuantSpec
@@ -97,6 +99,17 @@ class Searchable(models.Model):
         return f"{self.name} {self.slug}"
 
 
+class GpuQuerySet(SearchableQuerySet):
+    def with_current_price(self, currency: str = "USD"):
+        """Each GPU with `current_price_amount` and `current_price_date`: its newest price in `currency`
+        (see `Price.objects.newest_first()`), None without one. One subquery each, no extra query."""
+        newest = Price.objects.filter(gpu=OuterRef("pk"), currency=currency).newest_first()
+        return self.annotate(
+            current_price_amount=Subquery(newest.values("amount")[:1]),
+            current_price_date=Subquery(newest.values("date")[:1]),
+        )
+
+
 class Gpu(Searchable):
     """An accelerator: a discrete GPU, or the GPU side of a unified-memory machine."""
 
@@ -151,6 +164,8 @@ class Gpu(Searchable):
     )
     history = HistoricalRecords()
 
+    objects = GpuQuerySet.as_manager()
+
     class Meta(Searchable.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(memory_bytes__gt=0), name="gpu_memory_positive"),
@@ -171,6 +186,14 @@ class Gpu(Searchable):
     @property
     def backend(self) -> str:
         return self.BACKEND_BY_VENDOR.get(self.vendor, "vulkan")
+
+    def current_price(self, currency: str = "USD") -> "Price | None":
+        """The newest price in `currency`, new or used; from `prefetch_related("prices")` when given."""
+        cached = getattr(self, "_prefetched_objects_cache", {}).get("prices")
+        if cached is not None:
+            prices = sorted((p for p in cached if p.currency == currency), key=Price.newest_key)
+            return prices[0] if prices else None
+        return self.prices.filter(currency=currency).newest_first().first()
 
     def as_spec(self) -> DeviceSpec:
         return DeviceSpec(
@@ -567,3 +590,91 @@ class Measurement(models.Model):
         """The first URL of `source` (which goes on to say how the number was transcribed)."""
         first = self.source.split()[0] if self.source else ""
         return first if first.startswith(("https://", "http://")) else ""
+
+
+class PriceQuerySet(models.QuerySet):
+    def newest_first(self):
+        """By date, newest first; undated prices (launch prices whose date no source gives) last."""
+        return self.order_by(F("date").desc(nulls_last=True), "-pk")
+
+
+class Price(models.Model):
+    """What a GPU costs (or cost) somewhere, on a date, according to a source: one row per sighting."""
+
+    class Condition(models.TextChoices):
+        NEW = "new", "New"
+        USED = "used", "Used"
+
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text="Stable identity for fixture loads; left empty, it is made from the GPU, condition, "
+        "region, currency and date.",
+    )
+    gpu = models.ForeignKey(Gpu, on_delete=models.CASCADE, related_name="prices", verbose_name="GPU")
+    condition = models.CharField(max_length=10, choices=Condition.choices, default=Condition.NEW)
+    region = models.CharField(
+        max_length=2,
+        default="US",
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Two capital letters: a country code (US, DE, JP) or EU.")],
+        help_text="Where the price applies: an ISO 3166-1 country code (US, DE, JP), or EU.",
+    )
+    amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        help_text="In the currency below, taxes as the source states them (US prices exclude sales tax).",
+    )
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Three capital letters: an ISO 4217 code (USD, EUR).")],
+        help_text="ISO 4217 code: USD, EUR, GBP, ...",
+    )
+    date = models.DateField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When the price was announced or seen. Empty only for a launch price no source dates.",
+    )
+    source_url = models.URLField("source URL", max_length=500, help_text="Where the price was published.")
+    note = models.TextField(
+        blank=True, help_text="What the price is for (edition, configuration) and how it was read."
+    )
+    history = HistoricalRecords()
+
+    objects = PriceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["gpu", F("date").desc(nulls_last=True), "slug"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="price_amount_nonneg"),
+        ]
+
+    def __str__(self):
+        when = self.date.isoformat() if self.date else "undated"
+        return (
+            f"{self.amount:,} {self.currency} ({self.get_condition_display().lower()}, {self.region}, {when})"
+        )
+
+    def save(self, *args, **kwargs):
+        """A new row without a slug gets `default_slug()`, with -2, -3, ... if that is taken; a slug
+        is never rewritten afterwards (the loader and exports know the row by it)."""
+        if not self.slug:
+            base = slug = self.default_slug()
+            n = 1
+            while Price.objects.filter(slug=slug).exists():
+                n += 1
+                slug = f"{base}-{n}"
+            self.slug = slug
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def newest_key(price: "Price") -> tuple:
+        """Sort key for `newest_first()` order in Python."""
+        return (price.date is None, -(price.date.toordinal() if price.date else 0), -(price.pk or 0))
+
+    def default_slug(self) -> str:
+        when = self.date.isoformat() if self.date else "undated"
+        return slugify(f"{self.gpu.slug} {self.condition} {self.region} {self.currency} {when}")

