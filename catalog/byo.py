@@ -298,89 +298,90 @@ def from_hub(repo_id: str, *, revision: str | None = None) -> dict:
     return parse_config(data, hf_id=repo_id)
 
 
-def _gguf_value(field) -> Any:
-    """A scalar or string metadata value from a gguf ReaderField."""
-    from gguf import GGUFValueType
+GGUF_MAGIC = b"GGUF"
+MAX_UPLOAD_BYTES = 64 * 2**20  # a GGUF header (metadata, vocabulary, tensor table) fits in a few MB
+# config.json field ← the `<architecture>.` metadata key that holds it in a GGUF header
+GGUF_KEYS = {
+    "num_hidden_layers": "block_count",
+    "hidden_size": "embedding_length",
+    "intermediate_size": "feed_forward_length",
+    "num_attention_heads": "attention.head_count",
+    "num_key_value_heads": "attention.head_count_kv",
+    "head_dim": "attention.key_length",
+    "vocab_size": "vocab_size",
+    "max_position_embeddings": "context_length",
+    "num_local_experts": "expert_count",
+    "num_experts_per_tok": "expert_used_count",
+    "n_shared_experts": "expert_shared_count",
+    "moe_intermediate_size": "expert_feed_forward_length",
+    "sliding_window": "attention.sliding_window",
+}
+GGUF_OTHER_KEYS = {"general.architecture", "general.name", "tokenizer.ggml.tokens"}
+_GGUF_ARCH_KEYS = set(GGUF_KEYS.values())
 
-    if not field.types:
-        return None
-    kind = field.types[0]
-    if kind == GGUFValueType.STRING:
-        return bytes(field.parts[field.data[0]]).decode("utf-8", errors="replace")
-    if kind == GGUFValueType.ARRAY:
-        return len(field.data)
-    return field.parts[field.data[0]].tolist()[0]
+
+def _gguf_wanted(key: str) -> bool:
+    return key in GGUF_OTHER_KEYS or key.partition(".")[2] in _GGUF_ARCH_KEYS
+
+
+def _gguf_header_config(data: bytes):
+    """The first bytes of a GGUF file → (a config.json-like dict, its GgufHeader). Raises ModelFileError."""
+    from .gguf_header import read_header
+
+    header = read_header(data, keep=_gguf_wanted)
+    meta = header.metadata
+    arch = meta.get("general.architecture")
+    if not isinstance(arch, str) or not arch:
+        raise ModelFileError("The GGUF header has no general.architecture.")
+    config = {name: meta.get(f"{arch}.{key}") for name, key in GGUF_KEYS.items()}
+    required = ("num_hidden_layers", "hidden_size", "num_attention_heads")
+    missing = [f"{arch}.{GGUF_KEYS[name]}" for name in required if config[name] is None]
+    if missing:
+        raise ModelFileError(f"The GGUF header lacks {', '.join(missing)}.")
+    config["model_type"] = arch
+    config["num_key_value_heads"] = config["num_key_value_heads"] or config["num_attention_heads"]
+    config["vocab_size"] = config["vocab_size"] or meta.get("tokenizer.ggml.tokens")
+    if header.tensor_table_complete:  # else the parameters are estimated from the dimensions
+        config["num_parameters"] = header.n_elements or None
+        config["tie_word_embeddings"] = header.tensors_read > 0 and not header.has_output_weight
+    elif header.has_output_weight:
+        config["tie_word_embeddings"] = False
+    return config, header
+
+
+def _read_start(path: str | Path) -> bytes:
+    """A file's first MAX_UPLOAD_BYTES, where its GGUF header is."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(MAX_UPLOAD_BYTES)
+    except OSError as e:
+        raise ModelFileError(f"Not a readable GGUF file: {e}") from None
 
 
 def gguf_config(path: str | Path) -> tuple[dict, dict, int]:
     """A GGUF file's header → (a config.json-like dict, its metadata, tensor count). No tensor data is read."""
-    from gguf import GGUFReader
-
-    try:
-        reader = GGUFReader(path, "r")
-    except (ValueError, OSError, IndexError) as e:
-        raise ModelFileError(f"Not a readable GGUF file: {e}") from None
-    meta = {
-        key: _gguf_value(field)
-        for key, field in reader.fields.items()
-        if not key.startswith("tokenizer.ggml.merges")
-    }
-    arch = meta.get("general.architecture")
-    if not arch:
-        raise ModelFileError("The GGUF header has no general.architecture.")
-
-    def get(key: str, default=None):
-        return meta.get(f"{arch}.{key}", default)
-
-    missing = [k for k in ("block_count", "embedding_length", "attention.head_count") if get(k) is None]
-    if missing:
-        raise ModelFileError(f"The GGUF header lacks {', '.join(f'{arch}.{k}' for k in missing)}.")
-    heads = get("attention.head_count")
-    vocab = get("vocab_size") or meta.get("tokenizer.ggml.tokens")
-    total = sum(int(t.n_elements) for t in reader.tensors)
-    config = {
-        "model_type": arch,
-        "num_hidden_layers": get("block_count"),
-        "hidden_size": get("embedding_length"),
-        "intermediate_size": get("feed_forward_length"),
-        "num_attention_heads": heads,
-        "num_key_value_heads": get("attention.head_count_kv") or heads,
-        "head_dim": get("attention.key_length"),
-        "vocab_size": vocab,
-        "max_position_embeddings": get("context_length"),
-        "num_local_experts": get("expert_count"),
-        "num_experts_per_tok": get("expert_used_count"),
-        "n_shared_experts": get("expert_shared_count"),
-        "moe_intermediate_size": get("expert_feed_forward_length"),
-        "sliding_window": get("attention.sliding_window"),
-        "num_parameters": total or None,
-        "tie_word_embeddings": bool(reader.tensors)
-        and not any(t.name == "output.weight" for t in reader.tensors),
-    }
-    return config, meta, len(reader.tensors)
+    config, header = _gguf_header_config(_read_start(path))
+    return config, header.metadata, header.tensor_count
 
 
 def from_gguf(path: str | Path, *, name: str = "") -> dict:
     """A GGUF file's header (metadata and tensor shapes; no tensor data is read) → LlmModel fields."""
-    config, meta, tensors = gguf_config(path)
-    total = config.get("num_parameters") or 0
-    label = name or meta.get("general.name") or Path(path).stem
+    config, header = _gguf_header_config(_read_start(path))
+    label = name or header.metadata.get("general.name") or Path(path).stem
     fields = parse_config(json.dumps({k: v for k, v in config.items() if v is not None}), name=label)
-    fields["source"] = f"GGUF header of {Path(path).name}: {tensors} tensors, {total:,} parameters"
+    if header.tensor_table_complete:
+        counted = f"{header.tensor_count} tensors, {header.n_elements:,} parameters"
+    else:
+        counted = (
+            f"{header.tensors_read} of {header.tensor_count} tensors (the file is cut off there), "
+            "parameters estimated from the dimensions"
+        )
+    fields["source"] = f"GGUF header of {Path(path).name}: {counted}"
     return fields
-
-
-GGUF_MAGIC = b"GGUF"
-MAX_UPLOAD_BYTES = 64 * 2**20  # a GGUF header (metadata, vocabulary, tensor table) fits in a few MB
-# A header-only upload is the file's first bytes: make the rest of the file a sparse hole so the gguf
-# reader can map the tensor table's offsets without reading (or storing) any tensor data.
-SPARSE_TAIL_BYTES = 2**40
 
 
 def upload_to_config(data: bytes, *, filename: str = "") -> str:
     """An uploaded config.json or GGUF file (or just its first megabytes) → canonical config.json text."""
-    import tempfile
-
     if len(data) > MAX_UPLOAD_BYTES:
         raise ModelFileError(
             f"{filename or 'The file'} is {len(data) / 2**20:,.0f} MiB; upload at most "
@@ -389,10 +390,6 @@ def upload_to_config(data: bytes, *, filename: str = "") -> str:
         )
     if not data.startswith(GGUF_MAGIC):
         return canonical_config(data)
-    with tempfile.NamedTemporaryFile(suffix=".gguf") as f:
-        f.write(data)
-        f.flush()
-        f.truncate(len(data) + SPARSE_TAIL_BYTES)
-        config, meta, _ = gguf_config(f.name)
-    config["_name_or_path"] = meta.get("general.name") or Path(filename).stem or "My model"
+    config, header = _gguf_header_config(data)
+    config["_name_or_path"] = header.metadata.get("general.name") or Path(filename).stem or "My model"
     return canonical_config(json.dumps({k: v for k, v in config.items() if v is not None}))
