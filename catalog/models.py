@@ -50,6 +50,12 @@ def valid_specs(rows: Iterable) -> list[tuple]:
     return pairs
 
 
+def catalog_history() -> HistoricalRecords:
+    """Edit history, with the editor's reason for each change (`obj._change_reason = "..."` before
+    save(); the loaders write theirs): a text, not simple-history's default 100 characters."""
+    return HistoricalRecords(history_change_reason_field=models.TextField(null=True))
+
+
 class SearchableQuerySet(models.QuerySet):
     def listed(self):
         return self.filter(listed=True)
@@ -162,7 +168,7 @@ class Gpu(Searchable):
     admin_edited_fields = models.JSONField(
         default=list, blank=True, help_text="Fields an admin changed; imports leave them alone."
     )
-    history = HistoricalRecords()
+    history = catalog_history()
 
     objects = GpuQuerySet.as_manager()
 
@@ -243,7 +249,7 @@ class LlmModel(Searchable):
     license = models.CharField(max_length=120, blank=True)
     attention_pattern = models.TextField(blank=True)
     notes = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = catalog_history()
 
     class Meta(Searchable.Meta):
         verbose_name = "LLM"
@@ -306,7 +312,7 @@ class Quantization(Searchable):
     bits_per_weight = models.FloatField()
     description = models.TextField(blank=True)
     sort_order = models.PositiveIntegerField(default=100, help_text="Picker order: larger formats first.")
-    history = HistoricalRecords()
+    history = catalog_history()
 
     class Meta(Searchable.Meta):
         ordering = ["sort_order", "-bits_per_weight", "name"]
@@ -325,7 +331,7 @@ class KvCacheType(Searchable):
 
     bytes_per_element = models.FloatField(help_text="Bytes per cached element, block scales included.")
     sort_order = models.PositiveIntegerField(default=100)
-    history = HistoricalRecords()
+    history = catalog_history()
 
     class Meta(Searchable.Meta):
         verbose_name = "KV cache type"
@@ -363,7 +369,7 @@ class Interconnect(Searchable):
     )
     sort_order = models.PositiveIntegerField(default=100)
     notes = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = catalog_history()
 
     class Meta(Searchable.Meta):
         ordering = ["sort_order", "name"]
@@ -403,7 +409,7 @@ class Runtime(Searchable):
     per_device_overhead_bytes = models.BigIntegerField(default=0, help_text="Memory it takes on each GPU.")
     docs_url = models.URLField(blank=True)
     notes = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = catalog_history()
 
     class Meta(Searchable.Meta):
         constraints = [
@@ -427,7 +433,7 @@ class RamPreset(Searchable):
     channels = models.PositiveIntegerField()
     transfer_rate_mt_s = models.PositiveIntegerField(help_text="MT/s, e.g. 4800 for DDR5-4800.")
     bandwidth_gb_s = models.FloatField(help_text="channels × 8 bytes × MT/s / 1000, GB/s.")
-    history = HistoricalRecords()
+    history = catalog_history()
 
     class Meta(Searchable.Meta):
         verbose_name = "RAM preset"
@@ -471,7 +477,7 @@ class DiffusionModel(Searchable):
     )
     license = models.CharField(max_length=120, blank=True)
     notes = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = catalog_history()
 
     class Meta(Searchable.Meta):
         verbose_name = "diffusion model"
@@ -540,6 +546,12 @@ class Measurement(models.Model):
         SYCL = "sycl", "SYCL"
         CPU = "cpu", "CPU"
 
+    class SourceQuality(models.TextChoices):
+        PRIMARY = "primary", "Primary: the measurer's own published result"
+        SECONDARY_CHECKED = "secondary_checked", "Secondary transcription, cross-checked"
+        SECONDARY = "secondary", "Secondary transcription, not cross-checked"
+        UNASSESSED = "unassessed", "Not assessed"
+
     class SplitMode(models.TextChoices):
         NONE = "none", "One GPU (-sm none)"
         LAYER = "layer", "Layer split (-sm layer)"
@@ -567,9 +579,24 @@ class Measurement(models.Model):
     )
     split_mode = models.CharField(max_length=20, choices=SplitMode.choices, default=SplitMode.NONE)
     source = models.TextField(help_text="Where the number was published (URL and transcription).")
-    source_quality = models.CharField(max_length=200, blank=True)
+    source_quality = models.CharField(
+        max_length=20,
+        choices=SourceQuality.choices,
+        help_text="How directly the number comes from the measurement; details go in the notes.",
+    )
+    date = models.DateField(
+        null=True, blank=True, help_text="When it was measured, or published where the source gives no date."
+    )
+    runtime_build = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="The runtime's version or build: llama.cpp b4120, commit 8e672ef.",
+    )
+    flags = models.CharField(
+        max_length=300, blank=True, help_text="Flags as run, e.g. llama-bench -p 512 -n 128 -ngl 99 -fa 1."
+    )
     notes = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = catalog_history()
 
     objects = MeasurementQuerySet.as_manager()
 
@@ -642,7 +669,7 @@ class Price(models.Model):
     note = models.TextField(
         blank=True, help_text="What the price is for (edition, configuration) and how it was read."
     )
-    history = HistoricalRecords()
+    history = catalog_history()
 
     objects = PriceQuerySet.as_manager()
 

@@ -149,6 +149,29 @@ def source_tag(source: str) -> str:
     return tag + (t.group(1).lower() if t else "")
 
 
+# Measurement.SourceQuality for the reference's free-text source_quality; other words go to the notes
+PLAIN_QUALITY = {
+    "secondary transcription (cross-checked)": "secondary_checked",
+    "secondary transcription (not cross-checked)": "secondary",
+    "secondary transcription (not independently cross-checked)": "secondary",
+}
+
+
+def source_quality(text: str) -> tuple[str, str]:
+    """(the choice, a sentence for the notes or ""): the rule catalog migration 0005 applied to the
+    rows already in databases, so both give the same row."""
+    text = text.strip()
+    if text in PLAIN_QUALITY or not text:
+        return PLAIN_QUALITY.get(text, "unassessed"), ""
+    if re.search(r"\bnot (independently )?cross-checked", text):
+        key = "secondary"
+    elif "cross-checked" in text:
+        key = "secondary_checked"
+    else:
+        key = "primary" if text.lower().startswith("primary") else "unassessed"
+    return key, f"Source quality: {text}."
+
+
 def build(calibration: Path, fixtures: Path) -> tuple[list[dict], Counter]:
     gpus = catalog_gpus(fixtures)
     llms = {r["slug"] for r in load(fixtures / "llms.json")}
@@ -177,7 +200,8 @@ def build(calibration: Path, fixtures: Path) -> tuple[list[dict], Counter]:
             skipped[f"{why}: {row['hardware']}"] += 1
             continue
         count = int(row.get("n_gpus") or 1)
-        notes = " ".join(n for n in (gpu_note, row.get("notes", "")) if n)
+        quality, quality_note = source_quality(row.get("source_quality", ""))
+        notes = " ".join(n for n in (gpu_note, row.get("notes", ""), quality_note) if n)
         for gpu in slugs:
             parts = [llm, quant, gpu] + ([f"x{count}"] if count > 1 else [])
             parts += [backend, row["test"], source_tag(row["source"])]
@@ -196,7 +220,7 @@ def build(calibration: Path, fixtures: Path) -> tuple[list[dict], Counter]:
                     "context_tokens": int(row.get("context") or 0),
                     "split_mode": split_mode,
                     "source": row["source"],
-                    "source_quality": row.get("source_quality", ""),
+                    "source_quality": quality,
                     "notes": notes,
                 }
             )
