@@ -4,6 +4,7 @@ No inline HTML survives: Markdown's output goes through nh3 with a fixed allow-l
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class Page:
     related: tuple[str, ...] = ()
     calculators: tuple[str, ...] = ()
     example: QueryDict | None = None
+    checked: date | None = None  # when a person last checked the page against its sources
     used_by: tuple[str, ...] = field(default=())  # guides that use a glossary term
 
 
@@ -54,6 +56,13 @@ def example_query(example: dict | None) -> QueryDict | None:
     return query
 
 
+def checked_date(value) -> date | None:
+    """The front matter's `checked:` (YAML reads 2026-12-03 as a date; a quoted one is parsed)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
 def _read(path: Path) -> tuple[dict, str]:
     post = frontmatter.load(path)
     return post.metadata, post.content
@@ -71,6 +80,7 @@ def _pages(directory: Path, list_key: str) -> dict[str, Page]:
             related=tuple(meta.get(list_key) or ()),
             calculators=tuple(meta.get("calculators") or ()),
             example=example_query(meta.get("example")),
+            checked=checked_date(meta.get("checked")),
         )
     return pages
 
