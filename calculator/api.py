@@ -1,7 +1,8 @@
 """/api/v1/estimate: the calculator for scripts. 200 with the estimate, 400 with errors, never a 500."""
 
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+
+from config.api import api_view
 
 from . import cache, http_cache
 from .answer import EngineRefused, answer, measured
@@ -11,7 +12,7 @@ from .forms import QuestionForm, unknown_parameters
 ALLOWED = set(QuestionForm.FIELDS)
 
 
-@require_GET
+@api_view
 @http_cache.public(etag=http_cache.page_etag)
 def estimate(request):
     errors = {name: ["Unknown parameter."] for name in unknown_parameters(request.GET, ALLOWED)}

@@ -11,10 +11,10 @@ from functools import cache
 
 from django import forms
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
 
 from catalog import api as catalog_api
 from catalog.models import DiffusionModel, Gpu, Interconnect, Quantization
+from config.api import ALLOWED_METHODS, api_view
 
 from .engine import ENGINE_VERSION, Estimate
 from .forms import MAX_DEVICES, QuestionForm
@@ -23,6 +23,7 @@ REF = "#/components/schemas/{model}"
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"  # forms.SlugField's validator
 ERRORS = {"$ref": "#/components/responses/BadRequest"}
 TOO_MANY = {"$ref": "#/components/responses/TooManyRequests"}
+WRONG_METHOD = {"$ref": "#/components/responses/MethodNotAllowed"}
 
 
 def field_schema(field: forms.Field) -> dict:
@@ -228,6 +229,7 @@ def operation(summary: str, parameters: list[dict], ok: dict, *, description: st
         "responses": {
             "200": {"description": "OK", "content": {"application/json": {"schema": ok}}},
             "400": ERRORS,
+            "405": WRONG_METHOD,
             "429": TOO_MANY,
         },
     }
@@ -280,6 +282,7 @@ def schema() -> dict:
                         "description": "OpenAPI 3.1",
                         "content": {"application/json": {"schema": {"type": "object"}}},
                     },
+                    "405": WRONG_METHOD,
                     "429": TOO_MANY,
                 },
             }
@@ -324,6 +327,16 @@ def schema() -> dict:
                     "description": "Invalid parameters",
                     "content": {"application/json": {"schema": {"$ref": REF.format(model="Errors")}}},
                 },
+                "MethodNotAllowed": {
+                    "description": f"Every endpoint answers {' and '.join(ALLOWED_METHODS)} only",
+                    "headers": {
+                        "Allow": {
+                            "description": "the methods it answers",
+                            "schema": {"type": "string", "const": ", ".join(ALLOWED_METHODS)},
+                        }
+                    },
+                    "content": {"application/json": {"schema": {"$ref": REF.format(model="Errors")}}},
+                },
                 "TooManyRequests": {
                     "description": "Rate limit reached (API_RATE_LIMIT requests per API_RATE_WINDOW s)",
                     "headers": {
@@ -339,6 +352,6 @@ def schema() -> dict:
     }
 
 
-@require_GET
+@api_view
 def openapi_json(request):
     return JsonResponse(schema())

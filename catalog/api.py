@@ -4,7 +4,8 @@
 
 from django import forms
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+
+from config.api import api_view
 
 from .models import DiffusionModel, Gpu, Interconnect, LlmModel, Quantization, Runtime
 
@@ -67,7 +68,7 @@ def _rows(request, model, form_class, order):
     return qs.order_by(*order)[:LIMIT], None
 
 
-@require_GET
+@api_view
 def gpus(request):
     rows, error = _rows(request, Gpu, GpuFilter, ["-listed", "name", "slug"])
     if error:
@@ -77,7 +78,7 @@ def gpus(request):
     return JsonResponse({"results": [{f: getattr(g, f) for f in fields} for g in rows]})
 
 
-@require_GET
+@api_view
 def llms(request):
     rows, error = _rows(request, LlmModel, LlmFilter, ["-listed", "name", "slug"])
     if error:
@@ -87,7 +88,7 @@ def llms(request):
     return JsonResponse({"results": [{f: getattr(m, f) for f in fields} for m in rows]})
 
 
-@require_GET
+@api_view
 def quantizations(request):
     rows, error = _rows(
         request, Quantization, QuantFilter, ["sort_order", "-bits_per_weight", "name", "slug"]
@@ -98,7 +99,7 @@ def quantizations(request):
     return JsonResponse({"results": [{f: getattr(q, f) for f in fields} for q in rows]})
 
 
-@require_GET
+@api_view
 def interconnects(request):
     rows, error = _rows(request, Interconnect, CatalogFilter, ["sort_order", "name", "slug"])
     if error:
@@ -107,7 +108,7 @@ def interconnects(request):
     return JsonResponse({"results": [{f: getattr(i, f) for f in fields} for i in rows]})
 
 
-@require_GET
+@api_view
 def runtimes(request):
     rows, error = _rows(request, Runtime, CatalogFilter, ["-listed", "name", "slug"])
     if error:
@@ -117,7 +118,7 @@ def runtimes(request):
     return JsonResponse({"results": [{f: getattr(r, f) for f in fields} for r in rows]})
 
 
-@require_GET
+@api_view
 def diffusion_models(request):
     rows, error = _rows(request, DiffusionModel, CatalogFilter, ["-listed", "name", "slug"])
     if error:
