@@ -1,5 +1,5 @@
-"""Request ids for the logs, a per-client rate limit on the JSON API, the CSP header built once, and the
-admin's own middleware (sessions, users, messages, edit history) run for the admin only."""
+"""Request ids for the logs, per-client rate limits (API, pages, shares), the CSP header built once,
+and the admin's own middleware (sessions, users, messages, edit history) run for the admin only."""
 
 import functools
 import json
@@ -18,7 +18,7 @@ from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessio
 from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 
 log = logging.getLogger("willitrun.requests")
 
@@ -48,41 +48,70 @@ class RequestIdMiddleware:
         return response
 
 
-class ApiRateLimitMiddleware:
-    """At most API_RATE_LIMIT requests per API_RATE_WINDOW seconds per client on /api/, and as many
-    shares (POST /r/, which store a snapshot each): then 429. It sits above the response cache, so
-    answers served from the cache count too."""
+# The pages that compute an answer or draw an image for any query string (config/urls.py routes them;
+# tests/test_rate_limit.py checks the two agree). /r/<id> and /r/<id>/og.png count as pages as well.
+COMPUTED_PAGES = frozenset({"/", "/what-runs/", "/what-hardware/", "/compare/", "/og.png", "/own-model/"})
+SHARE_PATH = "/r/"
+
+
+def rate_scope(request) -> str | None:
+    """Which per-client limit a request counts toward: `api` (/api/), `share` (POST /r/, each of which
+    stores a snapshot), `page` (COMPUTED_PAGES and the snapshots), or none (catalog and glossary pages,
+    health checks, the admin with its own login throttle)."""
+    path = request.path_info
+    if path.startswith("/api/"):
+        return "api"
+    if path == SHARE_PATH and request.method == "POST":
+        return "share"
+    if path in COMPUTED_PAGES or path.startswith(SHARE_PATH):
+        return "page"
+    return None
+
+
+class RateLimitMiddleware:
+    """Per client and scope (`rate_scope`), at most <SCOPE>_RATE_LIMIT requests per <SCOPE>_RATE_WINDOW
+    seconds (settings: API_, PAGE_, SHARE_; a limit of 0 turns that scope off), then 429 with
+    Retry-After: JSON {"errors": ...} on the API, a line of text elsewhere. Counters live in the cache
+    (Redis: shared by every replica) under one key per client, scope and window. It sits above the
+    response cache, so pages and answers served from the cache count too."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        scope = "api" if request.path.startswith("/api/") else "share" if _is_share(request) else None
-        if scope and settings.API_RATE_LIMIT:
-            window = settings.API_RATE_WINDOW
-            slot = int(time.time() // window)
-            key = f"ratelimit:{scope}:{client_address(request)}:{slot}"
-            added = cache.add(key, 1, timeout=window + 1)
-            count = 1 if added else cache.incr(key)
-            if count > settings.API_RATE_LIMIT:
-                retry_after = max(1, int(window - time.time() % window))
-                response = JsonResponse(
-                    {
-                        "errors": {
-                            "__all__": [
-                                f"Too many requests: at most {settings.API_RATE_LIMIT} per {window} s."
-                            ]
-                        }
-                    },
-                    status=429,
-                )
-                response["Retry-After"] = str(retry_after)
-                return response
-        return self.get_response(request)
+        scope = rate_scope(request)
+        limit = getattr(settings, f"{scope.upper()}_RATE_LIMIT") if scope else 0
+        if not limit:
+            return self.get_response(request)
+        window = max(1, getattr(settings, f"{scope.upper()}_RATE_WINDOW"))
+        now = time.time()
+        key = f"ratelimit:{scope}:{client_address(request)}:{int(now // window)}"
+        if _count(key, timeout=window + 1) <= limit:
+            return self.get_response(request)
+        retry_after = max(1, int(window - now % window))
+        message = f"Too many requests: at most {limit} per {window} s from one address."
+        if scope == "api":
+            response = JsonResponse({"errors": {"__all__": [message]}}, status=429)
+        else:
+            response = HttpResponse(
+                f"{message} Try again in {retry_after} s.\n",
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
+        response["Retry-After"] = str(retry_after)
+        return response
 
 
-def _is_share(request) -> bool:
-    return request.method == "POST" and request.path == "/r/"
+def _count(key: str, *, timeout: int) -> int:
+    """Add one to the counter `key` and return it; a counter the cache dropped meanwhile (locmem culls
+    entries when full) starts again at 1 rather than failing the request."""
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=timeout)
+        return 1
 
 
 def client_address(request) -> str:

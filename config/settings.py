@@ -48,7 +48,7 @@ MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "config.middleware.ApiRateLimitMiddleware",
+    "config.middleware.RateLimitMiddleware",
     "calculator.http_cache.PublicResponseMiddleware",
     "config.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,9 +160,22 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# The JSON API's rate limit per client (0 turns it off).
-API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))
-API_RATE_WINDOW = int(os.environ.get("API_RATE_WINDOW", "60"))
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, "").strip() or default)
+
+
+# Per-client rate limits (config/middleware.py RateLimitMiddleware): at most <SCOPE>_RATE_LIMIT requests
+# per <SCOPE>_RATE_WINDOW seconds, then 429; a limit of 0 turns that scope off.
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 120)  # /api/
+API_RATE_WINDOW = env_int("API_RATE_WINDOW", 60)
+# /, /what-runs/, /what-hardware/, /compare/, /og.png, /own-model/, /r/<id>: a visitor changing inputs
+# sends one request per change (the form waits 300 ms between keystrokes), a few per second at most.
+PAGE_RATE_LIMIT = env_int("PAGE_RATE_LIMIT", 300)
+PAGE_RATE_WINDOW = env_int("PAGE_RATE_WINDOW", 60)
+# POST /r/: each share stores a snapshot row (7 KB for an estimate, 190 KB for what runs on 8 GPUs).
+SHARE_RATE_LIMIT = env_int("SHARE_RATE_LIMIT", 30)
+SHARE_RATE_WINDOW = env_int("SHARE_RATE_WINDOW", 3600)
 
 LOGGING = {
     "version": 1,

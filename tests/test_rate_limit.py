@@ -1,0 +1,86 @@
+"""Per-client rate limits on the pages that compute, the preview images, uploads and shares: 429 with
+Retry-After once a client has sent <SCOPE>_RATE_LIMIT requests in a window (config/middleware.py)."""
+
+import pytest
+from django.urls import reverse
+
+from config.middleware import COMPUTED_PAGES, SHARE_PATH
+
+pytestmark = pytest.mark.django_db
+
+LIMITED_PAGES = ["/", "/what-runs/", "/what-hardware/", "/compare/", "/og.png", "/own-model/", "/r/abc"]
+
+
+@pytest.mark.parametrize("url", LIMITED_PAGES)
+def test_a_page_answers_429_with_retry_after_past_the_limit(client, settings, url):
+    settings.PAGE_RATE_LIMIT = 2
+    statuses = [client.get(url).status_code for _ in range(3)]
+    assert 429 not in statuses[:2] and statuses[2] == 429
+    response = client.get(url)
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= settings.PAGE_RATE_WINDOW
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode().startswith("Too many requests: at most 2 per 60 s from one address.")
+
+
+def test_uploads_count_toward_the_page_limit(client, settings):
+    settings.PAGE_RATE_LIMIT = 1
+    assert client.post("/own-model/", {"quant": "q4_k_m"}).status_code == 400  # no file chosen
+    assert client.post("/own-model/", {"quant": "q4_k_m"}).status_code == 429
+
+
+def test_the_page_limit_is_per_client(client, settings):
+    settings.PAGE_RATE_LIMIT = 1
+    assert client.get("/compare/", REMOTE_ADDR="10.0.0.1").status_code == 200
+    assert client.get("/compare/", REMOTE_ADDR="10.0.0.1").status_code == 429
+    assert client.get("/compare/", REMOTE_ADDR="10.0.0.2").status_code == 200
+
+
+def test_behind_the_proxy_each_forwarded_client_has_its_own_count(client, settings):
+    settings.PAGE_RATE_LIMIT, settings.BEHIND_PROXY = 1, True
+    assert client.get("/compare/", HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 200
+    assert client.get("/compare/", HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 429
+    assert client.get("/compare/", HTTP_X_FORWARDED_FOR="203.0.113.2").status_code == 200
+
+
+def test_pages_served_from_the_response_cache_count_too(client, settings, catalog):
+    settings.PAGE_RATE_LIMIT = 2
+    url = "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_scopes_are_counted_apart(client, settings):
+    settings.PAGE_RATE_LIMIT = settings.API_RATE_LIMIT = 1
+    assert client.get("/compare/").status_code == 200
+    assert client.get("/compare/").status_code == 429
+    assert client.get("/api/v1/gpus").status_code == 200  # the API has its own count
+    assert client.post("/r/", {"q": "model=none"}).status_code == 302  # and sharing its own
+
+
+def test_catalog_glossary_and_health_are_not_limited(client, settings):
+    settings.PAGE_RATE_LIMIT = 1
+    for url in ["/gpus/", "/glossary/", "/healthz", "/readyz"]:
+        assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200], url
+
+
+def test_a_limit_of_zero_turns_it_off(client, settings):
+    settings.PAGE_RATE_LIMIT = 0
+    assert {client.get("/compare/").status_code for _ in range(5)} == {200}
+
+
+def test_shares_have_their_own_limit(client, settings, catalog):
+    settings.SHARE_RATE_LIMIT = 2
+    question = {"q": "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090"}
+    statuses = [client.post("/r/", question).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+    response = client.post("/r/", question)
+    assert 1 <= int(response["Retry-After"]) <= settings.SHARE_RATE_WINDOW
+    assert client.get(client.post("/r/", question, REMOTE_ADDR="10.0.0.3")["Location"]).status_code == 200
+
+
+def test_the_limited_paths_are_the_urlconfs():
+    names = ["will-it-run", "what-runs", "what-hardware", "compare", "og-image", "own-model"]
+    assert {reverse(name) for name in names} == COMPUTED_PAGES
+    assert reverse("share") == SHARE_PATH
+    assert reverse("snapshot", args=["abc"]).startswith(SHARE_PATH)
+    assert reverse("snapshot-og-image", args=["abc"]).startswith(SHARE_PATH)
