@@ -2,8 +2,26 @@
 
 import hashlib
 import json
+from datetime import datetime, timedelta
 
 from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+# A query string longer than this is refused when sharing (calculator/views.py `share`). The longest real
+# question is far below it: gpt-oss-120b's config.json pasted (the longest canonical config of
+# shared/reference/models.json, 1,287 characters encoded) on the catalog's 64 GPUs is 2,672 characters
+# (tests/calculator/test_snapshot_limits.py). And a permalink longer than a request line (gunicorn's
+# limit_request_line, 8,190 bytes) would not open.
+MAX_QUERY_CHARS = 8000
+# A view writes `last_viewed` at most once this often (no write per view).
+VIEW_RESOLUTION = timedelta(days=1)
+
+
+class SnapshotQuerySet(models.QuerySet):
+    def unused_since(self, cutoff: datetime):
+        """Not viewed since `cutoff`: last viewed before it, or never viewed and created before it."""
+        return self.alias(seen=Coalesce("last_viewed", "created")).filter(seen__lt=cutoff)
 
 
 class Snapshot(models.Model):
@@ -23,6 +41,14 @@ class Snapshot(models.Model):
     result = models.JSONField(help_text="The engine's Estimate, or the reverse page's answer, as JSON.")
     engine_version = models.CharField(max_length=20)
     created = models.DateTimeField(auto_now_add=True)
+    last_viewed = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Its page's last view, to the day; empty: never viewed.",
+    )
+
+    objects = SnapshotQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]
@@ -32,6 +58,13 @@ class Snapshot(models.Model):
 
     def get_absolute_url(self):
         return f"/r/{self.id}"
+
+    def mark_viewed(self) -> None:
+        """Note a view of its page: one UPDATE at most once a VIEW_RESOLUTION, none otherwise."""
+        now = timezone.now()
+        if self.last_viewed is None or now - self.last_viewed >= VIEW_RESOLUTION:
+            Snapshot.objects.filter(pk=self.pk).update(last_viewed=now)
+            self.last_viewed = now
 
     @staticmethod
     def make_id(query: str, specs: dict, engine_version: str, kind: str = ESTIMATE) -> str:

@@ -10,10 +10,24 @@ from . import answer as answers
 from . import reverse
 from .engine import ENGINE_VERSION, Estimate
 from .forms import QuestionForm, device_summary
-from .models import Snapshot
+from .models import MAX_QUERY_CHARS, Snapshot
+
+
+class QueryTooLong(ValueError):
+    """A question too long to share; the message says by how much."""
+
+
+def check_length(query: str) -> None:
+    """Refuse a query string over MAX_QUERY_CHARS: what is stored, and what is parsed before storing."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLong(
+            f"This question is {len(query):,} characters long; a shared one is at most {MAX_QUERY_CHARS:,}."
+        )
 
 
 def save(form: QuestionForm) -> Snapshot:
+    query = form.canonical_query()
+    check_length(query)
     result = answers.answer(form)
     data = form.cleaned_data
     specs = {
@@ -25,7 +39,6 @@ def save(form: QuestionForm) -> Snapshot:
         "model_name": data["model"].name,
         "quant_name": data["quant"].name,
     }
-    query = form.canonical_query()
     snapshot, _ = Snapshot.objects.get_or_create(
         id=Snapshot.make_id(query, specs, ENGINE_VERSION),
         defaults={
@@ -107,6 +120,7 @@ def save_reverse(kind: str, context: dict) -> Snapshot:
         }
         result = HARDWARE_ANSWER.dump_python(context["answer"], mode="json")
     query = urlsplit(context["permalink"]).query
+    check_length(query)
     snapshot, _ = Snapshot.objects.get_or_create(
         id=Snapshot.make_id(query, {"specs": specs, "result": result}, ENGINE_VERSION, kind),
         defaults={

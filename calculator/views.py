@@ -1,5 +1,15 @@
-from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, QueryDict
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.template.response import TemplateResponse
+from django.utils.http import is_same_domain
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -141,23 +151,64 @@ def _listed_gpus(chosen: list[str]):
     return (Gpu.objects.filter(listed=True) | Gpu.objects.filter(slug__in=chosen)).only("slug", "name")
 
 
-@csrf_exempt  # saving a snapshot of public numbers is harmless, and pages stay cacheable without a token
+@csrf_exempt  # `from_this_site` stands in for a token: pages stay cacheable, with no per-visitor token
 @require_POST
 def share(request):
     """Freeze the answer of a question (`q`, its permalink's query) at a short URL; `kind` names the page
-    it comes from: the calculator (default) or a reverse question."""
+    it comes from: the calculator (default) or a reverse question. Only from this site's own pages (403),
+    and only a question of at most MAX_QUERY_CHARS (400); an invalid one goes back to its page."""
+    if not from_this_site(request):
+        return _plain(HttpResponseForbidden, "Sharing works from this site's own pages only.")
     query, kind = request.POST.get("q", ""), request.POST.get("kind", Snapshot.ESTIMATE)
-    if kind in reverse_views.ANSWERS:
-        context = reverse_views.ANSWERS[kind](QueryDict(query))
-        if not context["form"].is_valid():
-            return HttpResponseRedirect(f"/{kind}/?{query}")
-        return HttpResponseRedirect(snapshots.save_reverse(kind, context).get_absolute_url())
-    if kind != Snapshot.ESTIMATE:
-        return HttpResponseBadRequest("Unknown kind of snapshot.")
-    form = QuestionForm(QueryDict(query))
-    if not form.is_valid():
+    try:
+        snapshots.check_length(query)  # before parsing it
+        if kind in reverse_views.ANSWERS:
+            context = reverse_views.ANSWERS[kind](QueryDict(query))
+            if not context["form"].is_valid():
+                return HttpResponseRedirect(f"/{kind}/?{query}")
+            return HttpResponseRedirect(snapshots.save_reverse(kind, context).get_absolute_url())
+        if kind != Snapshot.ESTIMATE:
+            return _plain(HttpResponseBadRequest, "Unknown kind of snapshot.")
+        form = QuestionForm(QueryDict(query))
+        if not form.is_valid():
+            return HttpResponseRedirect(f"/?{query}")
+        return HttpResponseRedirect(snapshots.save(form).get_absolute_url())
+    except answers.EngineRefused:  # the page says why
         return HttpResponseRedirect(f"/?{query}")
-    return HttpResponseRedirect(snapshots.save(form).get_absolute_url())
+    except snapshots.QueryTooLong as error:
+        return _plain(HttpResponseBadRequest, str(error))
+
+
+def from_this_site(request) -> bool:
+    """Whether a POST comes from a page of this site: its Origin header (or, without one, its Referer's)
+    is this host or one of CSRF_TRUSTED_ORIGINS (`https://*.example.com` names subdomains).
+
+    Browsers send Origin with every cross-origin POST (`null` when the page hides where it is), so a
+    form on another site is refused. A request with neither header comes from no browser's cross-site
+    form but from a script, which could send any header it likes: it passes, and the rate limit and the
+    size limit bound what it can store.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None:
+        referer = request.headers.get("Referer")
+        if referer is None:
+            return True
+        try:
+            parts = urlsplit(referer)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            return False
+        origin = f"{parts.scheme}://{parts.netloc}"
+    if origin in {f"{request.scheme}://{request.get_host()}", *settings.CSRF_TRUSTED_ORIGINS}:
+        return True
+    scheme, _, host = origin.partition("://")
+    return any(
+        trusted.startswith(f"{scheme}://*.") and is_same_domain(host, trusted.partition("://*")[2])
+        for trusted in settings.CSRF_TRUSTED_ORIGINS
+    )
+
+
+def _plain(response_class, message: str):
+    return response_class(message + "\n", content_type="text/plain; charset=utf-8")
 
 
 @require_GET
@@ -167,6 +218,7 @@ def snapshot(request, snapshot_id):
         snapshot = Snapshot.objects.get(id=snapshot_id)
     except Snapshot.DoesNotExist:
         raise Http404("No such shared result.") from None
+    snapshot.mark_viewed()
     if snapshot.kind in reverse_views.ANSWERS:
         context = reverse_views.shared_context() | snapshots.show_reverse(
             snapshot, reverse_views.ANSWERS[snapshot.kind]
