@@ -1,14 +1,20 @@
 """An estimate is a pure function of its inputs, the catalog and the engine: cache it on all three.
 
-Any save or delete of a catalog row bumps the catalog version, so no cached answer outlives an edit.
-With several processes, use a shared cache (CACHE_URL=redis://...) so they all see the bump.
+Every write to the catalog bumps the catalog version, so no cached answer outlives an edit: a row's
+save or delete (post_save, post_delete: the admin's save, delete, revert and actions) and the writes
+that send no per-row signal (queryset updates, bulk writes, load_catalog, import_gpus, import_catalog:
+`catalog.models.catalog_changed`, once per write). With several processes, use a shared cache
+(CACHE_URL=redis://...) so they all see the bump.
 """
 
 import hashlib
 
 from django.apps import apps
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+
+from catalog.models import CatalogRow, catalog_changed
 
 from .engine import ENGINE_VERSION
 
@@ -20,11 +26,19 @@ def catalog_version() -> int:
     return cache.get_or_set(CATALOG_VERSION_KEY, 1, timeout=None)
 
 
-def bump_catalog_version(**_) -> None:
+def _bump() -> None:
     try:
         cache.incr(CATALOG_VERSION_KEY)
     except ValueError:  # not set yet (or evicted): any new value invalidates the old keys
         cache.set(CATALOG_VERSION_KEY, catalog_version() + 1, timeout=None)
+
+
+def bump_catalog_version(**_) -> None:
+    """Now, and again when the transaction commits: another process may compute an answer from the
+    old rows between the write and the commit, and the second bump keeps it from being served."""
+    _bump()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_bump, robust=True)
 
 
 def key(kind: str, query: str) -> str:
@@ -42,8 +56,9 @@ def get_or_compute(kind: str, query: str, compute):
 
 
 def connect_signals() -> None:
+    catalog_changed.connect(bump_catalog_version, dispatch_uid="catalog-version-bulk")
     for model in apps.get_app_config("catalog").get_models():
-        if model.__name__.startswith("Historical"):
+        if not issubclass(model, CatalogRow):  # history, the loaders' bookkeeping
             continue
         post_save.connect(
             bump_catalog_version, sender=model, dispatch_uid=f"catalog-version-save-{model.__name__}"

@@ -187,3 +187,6 @@ class MeasurementAdmin(SimpleHistoryAdmin):
     search_fields = ["slug", "gpu__name", "gpu__slug", "llm__name", "llm__slug", "source", "notes"]
     autocomplete_fields = ["gpu", "llm", "quantization"]
     list_per_page = 100
+
+
+from . import admin_upstream  # noqa: E402, F401  (the "Upstream changes" page; its own module)

@@ -1,7 +1,7 @@
 """The whole catalog as one JSON document, and back: `export_catalog` and `import_catalog`.
 
-Generic over the catalog app: every concrete model of `catalog` except simple-history's historical
-tables, ordered so that a model comes after the models its foreign keys point to. Each row is keyed
+Generic over the catalog app: every catalog table (`CatalogRow`: not simple-history's historical
+tables, nor the loaders' own bookkeeping such as `UpstreamChange`), ordered so that a model comes after the models its foreign keys point to. Each row is keyed
 by its `slug` (the public identifier, stable across databases) and a foreign key is written as the
 slug of the row it points to, never a primary key, so a file exported from one database imports
 into another.
@@ -20,18 +20,15 @@ This is not Django's `dumpdata`/`loaddata`: those key rows by primary key unless
 `catalog.loading.upsert()` writes.
 """
 
-import datetime
-import decimal
 import json
-import uuid
 from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
-from simple_history.models import HistoricalChanges
 
-from .loading import Changes, upsert
+from .loading import Changes, plain, upsert
+from .models import CatalogRow, one_catalog_change
 
 FORMAT = "will-it-run-catalog"
 VERSION = 1
@@ -47,7 +44,7 @@ def catalog_models() -> list[type[models.Model]]:
     candidates = [
         m
         for m in apps.get_app_config("catalog").get_models()
-        if not issubclass(m, HistoricalChanges) and not m._meta.proxy and m._meta.managed
+        if issubclass(m, CatalogRow) and not m._meta.proxy and m._meta.managed
     ]
     ordered: list[type[models.Model]] = []
     visiting: set = set()
@@ -93,15 +90,6 @@ def exported_fields(model) -> list[models.Field]:
     ]
 
 
-def _plain(value):
-    """A database value as JSON: dates as ISO 8601, decimals as strings (no float rounding)."""
-    if isinstance(value, datetime.date | datetime.time):  # datetime is a date
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal | uuid.UUID):
-        return str(value)
-    return value
-
-
 def export_catalog() -> dict:
     """The document: every catalog model, rows sorted by slug."""
     sections = []
@@ -121,7 +109,7 @@ def export_catalog() -> dict:
                     pk = getattr(obj, f.attname)
                     row[f.name] = None if pk is None else targets[f.attname][pk]
                 else:
-                    row[f.name] = _plain(f.value_from_object(obj))
+                    row[f.name] = plain(f.value_from_object(obj))
             rows.append(row)
         sections.append({"model": model._meta.label_lower, "rows": rows})
     return {"format": FORMAT, "version": VERSION, "models": sections}
@@ -143,7 +131,9 @@ def import_catalog(text: str, *, change_reason: str = "import_catalog") -> list[
     """Upsert every row of an exported document by slug, in one transaction; raise CatalogFileError.
 
     The file is the catalog as it should be, so fields an admin edited here are overwritten too
-    (the file carries its own `admin_edited_fields`). Rows the file does not mention are kept.
+    (the file carries its own `admin_edited_fields`), and rows an editor deleted here are created
+    again if the file has them. Rows the file does not mention are kept. The catalog version moves
+    once, when the import ends.
     Callers wanting a dry run wrap this in `transaction.atomic()` and roll back: rows created earlier
     in the file must exist for later foreign keys to resolve, so nothing is skipped.
     """
@@ -162,7 +152,7 @@ def import_catalog(text: str, *, change_reason: str = "import_catalog") -> list[
         key=lambda section: order.index(section[0])
     )  # referenced models first, whatever the file's order
     results = []
-    with transaction.atomic():
+    with transaction.atomic(), one_catalog_change():
         for label, rows in sections:
             model = by_label[label]
             rows = _prepared(model, rows)

