@@ -258,3 +258,36 @@ def test_import_catalog_is_an_editors_choice_and_overrides_edits_and_deletions(c
     assert (gpu.tdp_w, gpu.admin_edited_fields) == (450, [])  # the file's values, and the file's edit list
     assert Gpu.objects.filter(slug="tesla-p40").exists()
     assert "1 deleted" not in load()  # created again by the import: no tombstone left
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_upstream_changes_and_accepts_or_ignores_them(admin_client, admin_user):
+    from django.urls import reverse
+
+    make_gpu(tdp_w=500, admin_edited_fields=["tdp_w", "bandwidth_gb_s"], bandwidth_gb_s=900.0)
+    tdp = UpstreamChange.objects.create(
+        model="catalog.gpu", slug="geforce-rtx-3090", field="tdp_w", value=350
+    )
+    bandwidth = UpstreamChange.objects.create(
+        model="catalog.gpu",
+        slug="geforce-rtx-3090",
+        field="bandwidth_gb_s",
+        value=936.2,
+        source="load_catalog",
+    )
+    url = reverse("admin:catalog_upstreamchange_changelist")
+
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert '<td class="field-here">500</td>' in page.content.decode()
+    assert admin_client.get(reverse("admin:catalog_upstreamchange_change", args=[tdp.pk])).status_code == 200
+
+    admin_client.post(url, {"action": "accept_selected", "_selected_action": [tdp.pk]})
+    admin_client.post(url, {"action": "ignore_selected", "_selected_action": [bandwidth.pk]})
+
+    gpu = Gpu.objects.get()
+    assert (gpu.tdp_w, gpu.bandwidth_gb_s, gpu.admin_edited_fields) == (350, 900.0, ["bandwidth_gb_s"])
+    assert gpu.history.first().history_user == admin_user
+    bandwidth.refresh_from_db()
+    assert (bandwidth.status, bandwidth.decided_by) == ("ignored", admin_user)
+    assert not UpstreamChange.objects.filter(pk=tdp.pk).exists()
