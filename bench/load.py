@@ -117,6 +117,8 @@ def main() -> int:
             "ALLOWED_HOSTS": "127.0.0.1",
             "CACHE_URL": "",
             "API_RATE_LIMIT": "0",
+            "PAGE_RATE_LIMIT": "0",
+            "SHARE_RATE_LIMIT": "0",
             "CONN_MAX_AGE": str(args.conn_max_age),
             "BENCH_STATIC_ROOT": str(tmp / "static"),
             "GUNICORN_BIND": f"127.0.0.1:{args.port}",

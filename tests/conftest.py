@@ -26,6 +26,12 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_page_rate_limits(settings):
+    """Tests ask many questions from one client; tests/test_rate_limit.py sets its own limits."""
+    settings.PAGE_RATE_LIMIT = settings.SHARE_RATE_LIMIT = 0
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with no cached estimates."""
     from django.core.cache import cache

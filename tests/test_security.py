@@ -148,6 +148,6 @@ def test_answers_served_from_the_response_cache_count_toward_the_limit(client, s
 
 
 def test_sharing_is_rate_limited_too(client, settings, catalog):
-    settings.API_RATE_LIMIT = 2
+    settings.SHARE_RATE_LIMIT = 2
     statuses = [client.post("/r/", {"q": "model=llama-3-1-8b-instruct"}).status_code for _ in range(3)]
     assert statuses == [302, 302, 429]
