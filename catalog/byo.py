@@ -7,7 +7,7 @@ whatever is wrong with the input raises `ModelFileError` (a ValueError) with a m
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 from django.utils.text import slugify
@@ -89,7 +89,11 @@ class HfConfig(pydantic.BaseModel):
     # Sliding-window / local-global layouts
     sliding_window: int | None = pydantic.Field(default=None, le=limits.MAX_POSITION_EMBEDDINGS)
     use_sliding_window: bool | None = None
-    layer_types: list[str] | None = pydantic.Field(default=None, max_length=limits.MAX_LAYERS)
+    layer_types: list[Annotated[str, pydantic.StringConstraints(max_length=64)]] | None = pydantic.Field(
+        default=None, max_length=limits.MAX_LAYERS
+    )
+    # Our own short form of `layer_types` in a canonical config: how many layers keep only the window
+    sliding_window_layers: int | None = pydantic.Field(default=None, ge=0, le=limits.MAX_LAYERS)
     sliding_window_pattern: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_LAYERS)
     attention_chunk_size: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_POSITION_EMBEDDINGS)
     # Parameter counts, where the file states them
@@ -136,11 +140,17 @@ def _flatten(config: dict) -> dict:
     return config
 
 
+def _sliding_layers(c: HfConfig) -> int:
+    if c.sliding_window_layers is not None:
+        return c.sliding_window_layers
+    return sum(1 for t in c.layer_types or () if t == "sliding_attention")
+
+
 def _window(c: HfConfig) -> tuple[int | None, int]:
     """(sliding_window, layers that keep only the window), as the fixtures builder reads them."""
     layers = c.num_hidden_layers
-    if c.layer_types:
-        n = sum(1 for t in c.layer_types if t == "sliding_attention")
+    if c.layer_types or c.sliding_window_layers is not None:
+        n = _sliding_layers(c)
         return (c.sliding_window, n) if n and c.sliding_window else (None, 0)
     if c.attention_chunk_size:
         return c.attention_chunk_size, layers - layers // 4
@@ -209,6 +219,8 @@ def canonical_config(text: str | bytes) -> str:
     """
     raw, c = _validated(text)
     kept = c.model_dump(exclude_none=True, exclude_defaults=True)
+    if kept.pop("layer_types", None) is not None:  # a list per layer: only the windowed count matters
+        kept["sliding_window_layers"] = _sliding_layers(c)
     for key in ("model_type", "_name_or_path"):
         if isinstance(raw.get(key), str) and raw[key]:
             kept[key] = raw[key][:200]

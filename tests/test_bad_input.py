@@ -208,3 +208,14 @@ def test_the_reverse_questions_explain_a_refused_row_alone(client, small_catalog
     for response in (hardware, runs):
         assert response.status_code == 200
         assert "cannot be sized until its catalog entry is corrected" in response.content.decode()
+
+
+def test_a_per_layer_list_shrinks_to_a_count_in_the_permalink():
+    """1,024 layer types made a 26 KB permalink, over gunicorn's request line and the share limit."""
+    config = {**LLAMA_31_8B, "num_hidden_layers": 1024, "sliding_window": 4096}
+    config["layer_types"] = ["sliding_attention", "full_attention"] * 512
+    canonical = byo.canonical_config(json.dumps(config))
+    assert len(canonical) < 1000 and '"sliding_window_layers":512' in canonical
+    assert byo.parse_config(canonical) == byo.parse_config(json.dumps(config))
+    with pytest.raises(byo.ModelFileError, match="layer_types"):
+        byo.canonical_config(json.dumps({**config, "layer_types": ["x" * 65] * 1024}))
