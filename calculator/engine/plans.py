@@ -996,13 +996,10 @@ def tensor_parallel_layout(
     return Layout(slots, tp=tp)
 
 
-def tensor_parallel(
-    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
-) -> Plan:
-    """Every matrix sharded over identical GPUs; two all-reduces per layer cross the link each step."""
-    layout = tensor_parallel_layout(model=model, quant=quant, workload=workload, devices=devices)
-    tp = layout.tp
-    usages, stages = _run(layout, model=model, quant=quant, workload=workload)
+def tensor_parallel_timing(
+    stages: list[speed.Stage], *, model: ModelSpec, workload: Workload, tp: int
+) -> Timing:
+    """The ranks work at once: the slowest rank's step, plus the all-reduces that join their results."""
     gb_s, lat = link(workload)
     h, layers, batch = model.hidden_size, model.num_hidden_layers, workload.batch
     syncs = SYNCS_PER_LAYER.get(workload.runtime, LLAMA_CPP_ROW_SYNCS_PER_LAYER)
@@ -1020,9 +1017,22 @@ def tensor_parallel(
             workload.prompt_tokens * h * ALL_REDUCE_BYTES, tp, gb_s, lat
         )
     per_token_bytes = int(syncs * layers * 2 * (tp - 1) / tp * h * ALL_REDUCE_BYTES)
-    timing = Timing(
+    return Timing(
         decode_s=step(1), decode_batch_s=step(batch), prefill_s=prefill, bytes_per_token=per_token_bytes
     )
+
+
+def tensor_parallel(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Plan:
+    """Every matrix sharded over identical GPUs; two all-reduces per layer cross the link each step."""
+    layout = tensor_parallel_layout(model=model, quant=quant, workload=workload, devices=devices)
+    tp = layout.tp
+    usages, stages = _run(layout, model=model, quant=quant, workload=workload)
+    timing = tensor_parallel_timing(stages, model=model, workload=workload, tp=tp)
+    gb_s, lat = link(workload)
+    h, layers = model.hidden_size, model.num_hidden_layers
+    syncs = SYNCS_PER_LAYER.get(workload.runtime, LLAMA_CPP_ROW_SYNCS_PER_LAYER)
     all_reduce_s = syncs * layers * speed.ring_all_reduce_seconds(h * ALL_REDUCE_BYTES, tp, gb_s, lat)
     row = workload.runtime != "vllm"
     if row:
