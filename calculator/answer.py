@@ -85,19 +85,30 @@ class Verdict:
     tight: bool
     text: str
     headroom: str
+    tok_s: str = ""  # decode per user of the plan shown, for the compact verdict bar
+    memory: str = ""  # "21.3 of 24.0 GiB": the fullest device of the plan shown
+
+    @property
+    def css(self) -> str:
+        return ("tight" if self.tight else "yes") if self.fits else "no"
+
+
+def fullest_device(plan: Plan) -> str:
+    device = max(plan.devices, key=lambda d: (d.used_bytes + d.headroom_bytes) / d.capacity_bytes)
+    return f"{format_bytes(device.used_bytes).removesuffix(' GiB')} of {format_bytes(device.capacity_bytes)}"
 
 
 def verdict(result: Estimate, hardware: str) -> Verdict:
     plan = result.recommended_plan
     if plan is None:
-        short = min(
-            max(d.used_bytes + d.headroom_bytes - d.capacity_bytes for d in p.devices) for p in result.plans
-        )
+        closest = closest_plan(result)
+        short = max(d.used_bytes + d.headroom_bytes - d.capacity_bytes for d in closest.devices)
         return Verdict(
             False,
             False,
             f"No: it does not fit on {hardware}.",
             f"{format_bytes(short)} short in the closest plan",
+            memory=fullest_device(closest),
         )
     free = min(d.free_bytes for d in plan.devices)
     speed = f", about {format_rate(plan.decode_tok_s)} tok/s per user" if plan.decode_tok_s else ""
@@ -108,6 +119,8 @@ def verdict(result: Estimate, hardware: str) -> Verdict:
         plan.tight,
         f"{word}: fits on {hardware} {where}{speed}.",
         f"{format_bytes(free)} free on the fullest device",
+        tok_s=format_rate(plan.decode_tok_s) if plan.decode_tok_s else "",
+        memory=fullest_device(plan),
     )
 
 
@@ -186,6 +199,7 @@ def result_context(result: Estimate, form: QuestionForm) -> dict:
     return {
         "result": result,
         "verdict": verdict(result, device_summary(form.devices)),
+        "hardware": device_summary(form.devices),
         "shown_plan": plan,
         "bars": memory_bars(plan),
         "plans": result.plans,

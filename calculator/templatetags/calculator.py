@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlsplit
 
 from django import template
@@ -44,3 +45,25 @@ def get_item(mapping, key):
 def query_string(url):
     """A permalink's query string (what a share form posts as `q`)."""
     return urlsplit(str(url)).query
+
+
+_PRE = re.compile(r"(<pre[ >].*?</pre>)", re.DOTALL)
+_INDENT = re.compile(r"\n\s+")
+
+
+class StripNode(template.Node):
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context):
+        parts = _PRE.split(self.nodelist.render(context))
+        return "".join(part if i % 2 else _INDENT.sub("\n", part) for i, part in enumerate(parts))
+
+
+@register.tag
+def strip(parser, token):
+    """{% strip %}…{% endstrip %}: blank lines and indentation out (never inside <pre>), one newline kept
+    where there was whitespace, so the page reads the same and weighs less."""
+    nodelist = parser.parse(("endstrip",))
+    parser.delete_first_token()
+    return StripNode(nodelist)
