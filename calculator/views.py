@@ -120,9 +120,9 @@ def _choices(form: QuestionForm) -> dict:
         (g, c) for g, c in zip(form.gpu_slugs, form.counts_raw or ["1"] * len(form.gpu_slugs), strict=False)
     ]
     try:
-        wanted = min(int(form.data.get("rows", 2)), MAX_DEVICES)
+        wanted = min(int(form.data.get("rows", 1)), MAX_DEVICES)
     except ValueError:
-        wanted = 2
+        wanted = 1
     while len(rows) < wanted:
         rows.append(("", "1"))
     without_config = None
@@ -133,7 +133,10 @@ def _choices(form: QuestionForm) -> dict:
         without_config = f"/?{query.urlencode()}"
     return {
         "without_config": without_config,
-        "models": LlmModel.objects.only("slug", "name"),
+        "models": (
+            LlmModel.objects.listed()
+            | LlmModel.objects.filter(slug=form.data.get("model", "").replace("\x00", ""))
+        ).only("slug", "name"),
         "quants": (
             Quantization.objects.listed()
             | Quantization.objects.filter(slug=form.data.get("quant", "").replace("\x00", ""))

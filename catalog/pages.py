@@ -2,12 +2,14 @@
 per-format table and the comparison. The views load rows in a fixed number of queries; everything here
 is Python over engine specs (calculator/reverse.py does the fitting, as on /what-runs/)."""
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.db.models import F
+from django.db.models import Case, F, Q, When
+from django.db.models.functions import Length
 
 from calculator import reverse
 from calculator.engine import DeviceSpec, ModelSpec, QuantSpec, memory
@@ -19,6 +21,11 @@ PAGE_SIZE = 50
 CTX = 8192  # the context every row of these pages is computed at
 # The GPU kinds people stack in one machine; the model page counts how many of each it takes.
 POPULAR_GPUS = ["geforce-rtx-3090", "geforce-rtx-4090"]
+# The hardware picker offers what people run models on: 4 GB or more, from the last ten years (and every
+# listed device whatever its age); legacy parts stay one filter away on /gpus/.
+PICK_LIMIT = 12
+PICK_MIN_MEMORY_BYTES = 4 * 2**30
+PICK_SINCE = datetime.date(2016, 1, 1)
 MAX_COMPARE = 4
 SORTS = {
     "memory": "memory_bytes",
@@ -146,3 +153,30 @@ def compare_slugs(values: list[str]) -> tuple[list[str], str]:
             :MAX_COMPARE
         ], f"At most {MAX_COMPARE} GPUs side by side; the first {MAX_COMPARE} are shown."
     return slugs, ""
+
+
+def pick_gpus(query: str) -> list[Gpu]:
+    """The hardware picker's matches for what was typed ("4070", "3080 ti", "m4 max", "mi300"): every
+    word must appear in the name; the listed (most asked about) devices first, then the newest."""
+    if not query.strip():
+        return list(Gpu.objects.listed().only("slug", "name", "memory_bytes"))
+    recent = Q(release_date__gte=PICK_SINCE) | Q(release_date__isnull=True)
+    found = Gpu.objects.search(query).filter(
+        Q(listed=True) | recent & Q(memory_bytes__gte=PICK_MIN_MEMORY_BYTES, bandwidth_gb_s__gt=0)
+    )
+    # Most asked about first: listed devices, then desktop and datacenter parts before laptop chips, the
+    # plainest name (the "4070" itself before its Ti, SUPER and Max-Q variants), the newest.
+    laptop = Case(When(form_factor=Gpu.FormFactor.LAPTOP, then=1), default=0)
+    ordered = found.order_by("-listed", laptop, Length("name"), F("release_date").desc(nulls_last=True))
+    return list(ordered.only("slug", "name", "memory_bytes")[:PICK_LIMIT])
+
+
+def pick_models(query: str) -> list[LlmModel]:
+    """The model picker's matches ("70b", "qwen coder", "moe" finds the mixtures of experts)."""
+    if not query.strip():
+        return list(LlmModel.objects.listed().only("slug", "name"))
+    terms = query.lower().split()
+    found = LlmModel.objects.search(" ".join(t for t in terms if t != "moe"))
+    if "moe" in terms:
+        found = found.filter(num_experts__gt=1)
+    return list(found.order_by("-listed", "name").only("slug", "name")[: PICK_LIMIT * 2])

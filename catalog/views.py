@@ -42,6 +42,24 @@ def gpu_detail(request, slug):
 
 @require_GET
 @http_cache.public(etag=http_cache.page_etag)
+def gpu_pick(request):
+    """The hardware picker: `<option>`s of the GPUs matching `q`, for HTMX to swap into a `<select>`."""
+    query = request.GET.get("q", "")[:100].replace("\x00", "")
+    context = {"gpus": pages.pick_gpus(query), "query": query}
+    return TemplateResponse(request, "catalog/_gpu_options.html", context)
+
+
+@require_GET
+@http_cache.public(etag=http_cache.page_etag)
+def model_pick(request):
+    """The model picker: `<option>`s of the models matching `q`, for HTMX to swap into a `<select>`."""
+    query = request.GET.get("q", "")[:100].replace("\x00", "")
+    context = {"models": pages.pick_models(query), "query": query}
+    return TemplateResponse(request, "catalog/_model_options.html", context)
+
+
+@require_GET
+@http_cache.public(etag=http_cache.page_etag)
 def gpu_compare(request):
     """2 to 4 GPUs side by side (`?gpu=a&gpu=b`); a problem with the request is said on the page."""
     slugs, problem = pages.compare_slugs(request.GET.getlist("gpu"))

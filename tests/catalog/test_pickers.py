@@ -1,0 +1,91 @@
+"""The type-to-find pickers: any GPU people run models on, and any model, found by what they type."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import GIB, make_gpu, make_llm
+
+pytestmark = pytest.mark.django_db
+
+
+def options(client, url) -> list[str]:
+    response = client.get(url)
+    assert response.status_code == 200
+    return [line.split(">", 1)[1] for line in response.content.decode().split("</option>") if ">" in line]
+
+
+def test_typing_a_card_finds_it_even_when_it_is_not_listed(client):
+    make_gpu()
+    make_gpu(slug="geforce-rtx-4070", name="GeForce RTX 4070", memory_bytes=12 * GIB, listed=False)
+    make_gpu(slug="geforce-rtx-4070-ti", name="GeForce RTX 4070 Ti", memory_bytes=12 * GIB, listed=False)
+    assert options(client, "/gpus/pick/?q=4070") == [
+        "GeForce RTX 4070 (12 GiB)",
+        "GeForce RTX 4070 Ti (12 GiB)",
+    ]
+    assert options(client, "/gpus/pick/?q=rtx+4070+ti") == ["GeForce RTX 4070 Ti (12 GiB)"]
+
+
+def test_legacy_and_tiny_cards_stay_out_of_the_picker(client):
+    make_gpu(
+        slug="3d-rage",
+        name="3D Rage",
+        memory_bytes=2**21,
+        listed=False,
+        release_date=datetime.date(1996, 4, 1),
+    )
+    make_gpu(slug="gt-1030", name="GeForce GT 1030", memory_bytes=2 * GIB, listed=False)
+    make_gpu(
+        slug="tesla-k80",
+        name="Tesla K80",
+        memory_bytes=12 * GIB,
+        listed=False,
+        release_date=datetime.date(2014, 11, 17),
+    )
+    for query in ("rage", "1030", "k80"):
+        assert options(client, f"/gpus/pick/?q={query}") == [f"No GPU matches “{query}”"]
+
+
+def test_desktop_cards_come_before_laptop_chips_and_plain_names_before_variants(client):
+    make_gpu(slug="rtx-3080-ti-mobile", name="GeForce RTX 3080 Ti Mobile", form_factor="laptop", listed=False)
+    make_gpu(slug="rtx-3080-ti-20gb", name="GeForce RTX 3080 Ti 20 GB", listed=False)
+    make_gpu(slug="rtx-3080-ti", name="GeForce RTX 3080 Ti", listed=False)
+    found = options(client, "/gpus/pick/?q=3080+ti")
+    assert [f.split(" (")[0] for f in found] == [
+        "GeForce RTX 3080 Ti",
+        "GeForce RTX 3080 Ti 20 GB",
+        "GeForce RTX 3080 Ti Mobile",
+    ]
+
+
+def test_an_empty_query_offers_the_listed_cards_and_a_long_one_is_cut(client):
+    make_gpu()
+    assert options(client, "/gpus/pick/?q=") == ["GeForce RTX 3090 (24 GiB)"]
+    assert client.get("/gpus/pick/?q=" + "x" * 5000 + "%00").status_code == 200
+
+
+def test_the_picker_asks_one_query_whatever_the_catalog_size(client):
+    for i in range(40):
+        make_gpu(slug=f"card-{i}", name=f"Card {i}", listed=False)
+    with CaptureQueriesContext(connection) as queries:
+        found = options(client, "/gpus/pick/?q=card")
+    assert len(found) == 12  # a page of matches, never the whole catalog
+    assert len(queries) == 1  # the matching GPUs
+
+
+def test_the_model_finder_matches_words_and_moe(client):
+    make_llm()
+    make_llm(slug="qwen2-5-coder-7b", name="Qwen2.5 Coder 7B", listed=False)
+    make_llm(
+        slug="mixtral-8x7b",
+        name="Mixtral 8x7B",
+        num_experts=8,
+        num_experts_per_tok=2,
+        active_params_b=12.9,
+        total_params_b=46.7,
+    )
+    assert options(client, "/models/pick/?q=qwen+coder") == ["Qwen2.5 Coder 7B"]
+    assert options(client, "/models/pick/?q=moe") == ["Mixtral 8x7B"]
+    assert options(client, "/models/pick/?q=nothing-like-it") == ["No model matches “nothing-like-it”"]
