@@ -44,18 +44,19 @@ def gpu_detail(request, slug):
 @http_cache.public(etag=http_cache.page_etag)
 def gpu_pick(request):
     """The hardware picker: `<option>`s of the GPUs matching `q`, for HTMX to swap into a `<select>`."""
-    query = request.GET.get("q", "")[:100].replace("\x00", "")
-    context = {"gpus": pages.pick_gpus(query), "query": query}
-    return TemplateResponse(request, "catalog/_gpu_options.html", context)
+    return _picked(request, pages.pick_gpus, "catalog/_gpu_options.html")
 
 
 @require_GET
 @http_cache.public(etag=http_cache.page_etag)
 def model_pick(request):
-    """The model picker: `<option>`s of the models matching `q`, for HTMX to swap into a `<select>`."""
+    """The model picker: `<option>`s of the models matching `q`."""
+    return _picked(request, pages.pick_models, "catalog/_model_options.html")
+
+
+def _picked(request, find, template: str):
     query = request.GET.get("q", "")[:100].replace("\x00", "")
-    context = {"models": pages.pick_models(query), "query": query}
-    return TemplateResponse(request, "catalog/_model_options.html", context)
+    return TemplateResponse(request, template, {"found": find(query), "query": query})
 
 
 @require_GET
