@@ -1,6 +1,11 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.db.models import F, OuterRef, Subquery
 
+from calculator.engine.units import GIB, format_bytes
+
+from . import admin_preview
+from .admin_editing import CatalogAdmin
+from .admin_forms import GpuAdminForm, RuntimeAdminForm
 from .models import (
     DiffusionModel,
     Gpu,
@@ -8,97 +13,119 @@ from .models import (
     KvCacheType,
     LlmModel,
     Measurement,
+    Price,
     Quantization,
     RamPreset,
     Runtime,
 )
 
 
-class MemoryRangeFilter(admin.SimpleListFilter):
+class RangeFilter(admin.SimpleListFilter):
+    """Ranges between `bounds`, each including its upper bound, so a 32 GiB card is in "16 to 32"."""
+
+    field: str
+    unit: str
+    scale: float = 1
+    bounds: list[int]
+
+    def ranges(self) -> dict[str, tuple[float | None, float | None, str]]:
+        b = self.bounds
+        ranges = {f"le{b[0]}": (None, b[0], f"Up to {b[0]} {self.unit}")}
+        for low, high in zip(b, b[1:], strict=False):
+            ranges[f"{low}-{high}"] = (low, high, f"Over {low}, up to {high} {self.unit}")
+        ranges[f"gt{b[-1]}"] = (b[-1], None, f"Over {b[-1]} {self.unit}")
+        return ranges
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (_, _, label) in self.ranges().items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.ranges():
+            return queryset
+        low, high, _ = self.ranges()[self.value()]
+        if low is not None:
+            queryset = queryset.filter(**{f"{self.field}__gt": low * self.scale})
+        if high is not None:
+            queryset = queryset.filter(**{f"{self.field}__lte": high * self.scale})
+        return queryset
+
+
+class MemoryRangeFilter(RangeFilter):
     title = "memory"
     parameter_name = "memory"
-    RANGES = {
-        "lt16": (0, 16),
-        "16-32": (16, 32),
-        "32-64": (32, 64),
-        "64-128": (64, 128),
-        "ge128": (128, 10**6),
-    }
-
-    def lookups(self, request, model_admin):
-        return [
-            ("lt16", "< 16 GiB"),
-            ("16-32", "16–32 GiB"),
-            ("32-64", "32–64 GiB"),
-            ("64-128", "64–128 GiB"),
-            ("ge128", "≥ 128 GiB"),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() not in self.RANGES:
-            return queryset
-        low, high = self.RANGES[self.value()]
-        return queryset.filter(memory_bytes__gte=low * 2**30, memory_bytes__lt=high * 2**30)
+    field, unit, scale = "memory_bytes", "GiB", GIB
+    bounds = [16, 32, 64, 128]
 
 
-class ParamsRangeFilter(admin.SimpleListFilter):
+class ParamsRangeFilter(RangeFilter):
     title = "parameters"
     parameter_name = "params"
-    RANGES = {"lt10": (0, 10), "10-40": (10, 40), "40-100": (40, 100), "ge100": (100, 10**6)}
+    field, unit = "total_params_b", "B"
+    bounds = [10, 40, 100]
 
-    def lookups(self, request, model_admin):
-        return [("lt10", "< 10B"), ("10-40", "10–40B"), ("40-100", "40–100B"), ("ge100", "≥ 100B")]
 
-    def queryset(self, request, queryset):
-        if self.value() not in self.RANGES:
-            return queryset
-        low, high = self.RANGES[self.value()]
-        return queryset.filter(total_params_b__gte=low, total_params_b__lt=high)
+def newest_history_date(model):
+    """The date of a row's newest history entry, as a subquery for `annotate()`."""
+    records = model.history.model.objects.filter(id=OuterRef("pk")).order_by("-history_date")
+    return Subquery(records.values("history_date")[:1])
 
 
 @admin.register(Gpu)
-class GpuAdmin(SimpleHistoryAdmin):
+class GpuAdmin(CatalogAdmin):
+    form = GpuAdminForm
     list_display = [
         "name",
         "vendor",
-        "form_factor",
-        "memory_gib_display",
+        "release_date",
+        "memory_display",
         "bandwidth_gb_s",
-        "fp16_tflops",
+        "price_display",
+        "last_changed",
         "listed",
     ]
     list_filter = ["vendor", "form_factor", "unified_memory", "listed", "nvlink", MemoryRangeFilter]
     list_editable = ["listed"]
     search_fields = ["name", "slug", "architecture", "source_id"]
     list_per_page = 100
+    ordering = [F("release_date").desc(nulls_last=True), "name"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["search_key"]
+    readonly_fields = ["search_key", "estimate_preview"]
+    site_url_name = "gpu-detail"
 
-    @admin.display(description="Memory (GiB)", ordering="memory_bytes")
-    def memory_gib_display(self, obj):
-        return f"{obj.memory_gib:g}"
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).with_current_price().annotate(last_changed=newest_history_date(Gpu))
+        )
 
-    def save_model(self, request, obj, form, change):
-        """Remember which fields an admin changed, so imports leave them alone. The form's
-        changed_data also flags values that only differ in form (an empty JSON list posted as "[]"),
-        so each is compared with the stored value."""
-        if change:
-            stored = type(obj).objects.get(pk=obj.pk)
-            changed = {
-                name
-                for name in form.changed_data
-                if name != "admin_edited_fields" and getattr(stored, name) != getattr(obj, name)
-            }
-            obj.admin_edited_fields = sorted(set(obj.admin_edited_fields) | changed)
-        super().save_model(request, obj, form, change)
+    @admin.display(description="Memory", ordering="memory_bytes")
+    def memory_display(self, obj):
+        return format_bytes(obj.memory_bytes)
+
+    @admin.display(description="Price (USD)", ordering="current_price_amount")
+    def price_display(self, obj):
+        amount = getattr(obj, "current_price_amount", None)
+        if amount is None:
+            return "–"
+        when = obj.current_price_date.isoformat() if obj.current_price_date else "undated"
+        return f"${amount:,.0f} ({when})"
+
+    @admin.display(description="Last changed", ordering="last_changed")
+    def last_changed(self, obj):
+        return obj.last_changed
+
+    @admin.display(description="Estimates")
+    def estimate_preview(self, obj):
+        return admin_preview.as_html(obj)
 
 
 @admin.register(LlmModel)
-class LlmModelAdmin(SimpleHistoryAdmin):
+class LlmModelAdmin(CatalogAdmin):
     list_display = ["name", "family", "total_params_b", "active_params_b", "num_hidden_layers", "listed"]
     list_filter = ["family", "listed", "tie_word_embeddings", ParamsRangeFilter]
     search_fields = ["name", "slug", "hf_id", "family"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["search_key", "estimate_preview"]
+    site_url_name = "model-detail"
 
     def get_urls(self):
         from django.urls import path
@@ -108,9 +135,13 @@ class LlmModelAdmin(SimpleHistoryAdmin):
         view = self.admin_site.admin_view(lambda request: import_view(request, self))
         return [path("import/", view, name="catalog_llmmodel_import"), *super().get_urls()]
 
+    @admin.display(description="Estimates")
+    def estimate_preview(self, obj):
+        return admin_preview.as_html(obj)
+
 
 @admin.register(Quantization)
-class QuantizationAdmin(SimpleHistoryAdmin):
+class QuantizationAdmin(CatalogAdmin):
     list_display = ["name", "family", "bits_per_weight", "sort_order", "listed"]
     list_filter = ["family", "listed"]
     search_fields = ["name", "slug"]
@@ -118,7 +149,7 @@ class QuantizationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(KvCacheType)
-class KvCacheTypeAdmin(SimpleHistoryAdmin):
+class KvCacheTypeAdmin(CatalogAdmin):
     list_display = ["name", "bytes_per_element", "sort_order", "listed"]
     list_filter = ["listed"]
     search_fields = ["name", "slug"]
@@ -126,7 +157,7 @@ class KvCacheTypeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Interconnect)
-class InterconnectAdmin(SimpleHistoryAdmin):
+class InterconnectAdmin(CatalogAdmin):
     list_display = ["name", "kind", "bandwidth_gb_s", "latency_us", "listed"]
     list_filter = ["kind", "listed"]
     search_fields = ["name", "slug"]
@@ -134,19 +165,20 @@ class InterconnectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Runtime)
-class RuntimeAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "engine_runtime", "split_modes", "kv_cache_types", "overhead_mib", "listed"]
+class RuntimeAdmin(CatalogAdmin):
+    form = RuntimeAdminForm
+    list_display = ["name", "engine_runtime", "split_modes", "kv_cache_types", "overhead_display", "listed"]
     list_filter = ["listed", "engine_runtime"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
-    @admin.display(description="Overhead per GPU (MiB)", ordering="per_device_overhead_bytes")
-    def overhead_mib(self, obj):
-        return f"{obj.per_device_overhead_bytes / 2**20:g}"
+    @admin.display(description="Memory per GPU", ordering="per_device_overhead_bytes")
+    def overhead_display(self, obj):
+        return format_bytes(obj.per_device_overhead_bytes)
 
 
 @admin.register(RamPreset)
-class RamPresetAdmin(SimpleHistoryAdmin):
+class RamPresetAdmin(CatalogAdmin):
     list_display = ["name", "memory_type", "channels", "transfer_rate_mt_s", "bandwidth_gb_s", "listed"]
     list_filter = ["memory_type", "channels", "listed"]
     search_fields = ["name", "slug"]
@@ -154,7 +186,7 @@ class RamPresetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DiffusionModel)
-class DiffusionModelAdmin(SimpleHistoryAdmin):
+class DiffusionModelAdmin(CatalogAdmin):
     list_display = ["name", "kind", "denoiser_b", "total_b", "listed"]
     list_filter = ["kind", "listed"]
     search_fields = ["name", "slug", "hf_id"]
@@ -170,7 +202,8 @@ class DiffusionModelAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(SimpleHistoryAdmin):
+class MeasurementAdmin(CatalogAdmin):
+    actions = []  # measurements are not listed or unlisted
     list_display = [
         "slug",
         "llm",
@@ -186,6 +219,19 @@ class MeasurementAdmin(SimpleHistoryAdmin):
     list_select_related = ["llm", "quantization", "gpu"]
     search_fields = ["slug", "gpu__name", "gpu__slug", "llm__name", "llm__slug", "source", "notes"]
     autocomplete_fields = ["gpu", "llm", "quantization"]
+    list_per_page = 100
+
+
+@admin.register(Price)
+class PriceAdmin(CatalogAdmin):
+    actions = []  # prices are not listed or unlisted
+    list_display = ["gpu", "amount", "currency", "condition", "region", "date", "source_url"]
+    list_filter = ["condition", "region", "currency", "date"]
+    list_select_related = ["gpu"]
+    search_fields = ["slug", "gpu__name", "gpu__slug", "source_url", "note"]
+    autocomplete_fields = ["gpu"]
+    date_hierarchy = "date"
+    ordering = [F("date").desc(nulls_last=True), "gpu__name"]
     list_per_page = 100
 
 

@@ -1,8 +1,12 @@
 """Admin: add an LLM from a config.json (pasted or uploaded), a GGUF header, or a Hugging Face repo id.
 
-The parsed model is validated like any admin edit and saved with a history entry naming the admin;
-the admin lands on its change page to review every field.
+The parsed model is checked like any admin edit, then nothing is saved: the editor lands on the "Add
+LLM" form filled with the parsed values, reviews every field, and saves it there (with a reason, which
+the history keeps). The Hub gets HUB_TIMEOUT_S seconds to answer.
 """
+
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -13,6 +17,31 @@ from django.urls import reverse
 
 from . import byo
 from .models import LlmModel
+
+HUB_TIMEOUT_S = 5
+# huggingface_hub retries an unreachable Hub for about 25 s; the page waits HUB_TIMEOUT_S at most and
+# leaves the call to finish in one of these threads.
+_hub = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hub-import")
+
+
+def from_hub(repo_id: str) -> dict:
+    """byo.from_hub(), or ModelFileError once the Hub has taken HUB_TIMEOUT_S seconds."""
+    future = _hub.submit(byo.from_hub, repo_id)
+    try:
+        return future.result(timeout=HUB_TIMEOUT_S)
+    except TimeoutError:
+        future.cancel()
+        raise byo.ModelFileError(
+            f"The Hugging Face Hub did not answer within {HUB_TIMEOUT_S} s: paste {repo_id.strip()}'s "
+            "config.json instead."
+        ) from None
+
+
+def add_form_url(fields: dict, reason: str) -> str:
+    """The "Add LLM" form, filled with these values (admin forms take initial values from the query)."""
+    initial = {k: ("1" if v is True else v) for k, v in fields.items() if v not in (None, "", False)}
+    initial["change_reason"] = reason
+    return f"{reverse('admin:catalog_llmmodel_add')}?{urlencode(initial)}"
 
 
 class ImportForm(forms.Form):
@@ -34,7 +63,7 @@ class ImportForm(forms.Form):
 
     def _fields(self, data) -> dict:
         if data.get("repo_id"):
-            return byo.from_hub(data["repo_id"])
+            return from_hub(data["repo_id"])
         if data.get("file"):
             upload = data["file"]
             if upload.size > byo.MAX_UPLOAD_BYTES:
@@ -45,6 +74,14 @@ class ImportForm(forms.Form):
             text = byo.upload_to_config(upload.read(), filename=upload.name)
             return byo.parse_config(text, name=data.get("name", ""))
         return byo.parse_config(data["config"], name=data.get("name", ""))
+
+
+def import_reason(data: dict) -> str:
+    if data.get("repo_id"):
+        return f"Imported from the Hugging Face Hub: {data['repo_id'].strip()}"
+    if data.get("file"):
+        return f"Imported from {data['file'].name}"
+    return "Imported from a pasted config.json"
 
 
 def import_view(request, model_admin):
@@ -61,13 +98,15 @@ def import_view(request, model_admin):
         except (byo.ModelFileError, ValidationError) as error:
             form.add_error(None, "; ".join(getattr(error, "messages", [str(error)])))
         else:
-            model.save()
-            messages.success(request, f"Imported {model.name}: review its fields, then save.")
-            return HttpResponseRedirect(reverse("admin:catalog_llmmodel_change", args=[model.pk]))
+            messages.info(
+                request, f"Read {model.name}: review its fields, then save it. Nothing is saved yet."
+            )
+            return HttpResponseRedirect(add_form_url(fields, reason=import_reason(form.cleaned_data)))
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": LlmModel._meta,
         "title": "Import an LLM",
         "form": form,
+        "hub_timeout_s": HUB_TIMEOUT_S,
     }
     return TemplateResponse(request, "admin/catalog/llmmodel/import.html", context)

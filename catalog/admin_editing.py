@@ -1,0 +1,158 @@
+"""The admin every catalog table shares: a reason recorded with every change, slugs fixed once created,
+list and unlist actions, "View on site", "Save as new", and any two versions of a row side by side.
+
+History is django-simple-history's: each save writes a historical row with its user (the middleware)
+and `_change_reason`; deltas between consecutive versions come from its `diff_against()`.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.formats import date_format
+from simple_history.admin import SimpleHistoryAdmin
+
+from .admin_forms import CatalogAdminForm, ReasonActionForm
+
+
+def revert_reason(record) -> str:
+    return f"Revert to the version of {date_format(record.history_date, 'Y-m-d H:i:s')}"
+
+
+def save_listed(request, queryset, *, listed: bool) -> None:
+    reason = request.POST.get("change_reason", "").strip()
+    if not reason:
+        messages.error(
+            request, "Give a reason (beside the action) to list or unlist rows: the history keeps it."
+        )
+        return
+    changed = 0
+    for row in queryset:
+        if row.listed == listed:
+            continue
+        row.listed = listed
+        row._change_reason = reason
+        row.save()  # one history row each, and the catalog version moves (post_save)
+        changed += 1
+    verb = "Listed" if listed else "Unlisted"
+    messages.success(request, f"{verb} {changed} of {queryset.count()} selected: “{reason}”.")
+
+
+@admin.action(description="List the selected rows (shown in the pickers)", permissions=["change"])
+def list_selected(modeladmin, request, queryset):
+    save_listed(request, queryset, listed=True)
+
+
+@admin.action(description="Unlist the selected rows", permissions=["change"])
+def unlist_selected(modeladmin, request, queryset):
+    save_listed(request, queryset, listed=False)
+
+
+class CatalogAdmin(SimpleHistoryAdmin):
+    """A catalog table's admin. `site_url_name`: the public page of a row (by slug), if it has one."""
+
+    form = CatalogAdminForm
+    action_form = ReasonActionForm
+    actions = [list_selected, unlist_selected]
+    save_as = True
+    save_on_top = False
+    site_url_name: str | None = None
+    # Django 5.2's form URLField warns that its default scheme becomes https in Django 6: choose it now.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    object_history_template = "admin/catalog/history/object_history.html"
+    object_history_list_template = "admin/catalog/history/object_history_list.html"
+
+    # ---- the change form ----------------------------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        """The row's fields, then what its values give on the site (if the admin shows it), then the reason."""
+        if self.fieldsets:
+            return super().get_fieldsets(request, obj)
+        last = ["estimate_preview", "change_reason"]
+        fields = [f for f in self.get_fields(request, obj) if f not in last]
+        fieldsets = [(None, {"fields": fields})]
+        if "estimate_preview" in self.get_readonly_fields(request, obj) and obj is not None:
+            fieldsets.append(("On the site, with the saved values", {"fields": ["estimate_preview"]}))
+        fieldsets.append(("Why", {"fields": ["change_reason"]}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        reason = getattr(request, "catalog_revert_reason", None)
+        if reason:  # the revert page: the reason is offered, and can be changed
+            form = type(form.__name__, (form,), {"default_reason": reason})
+        return form
+
+    def save_model(self, request, obj, form, change):
+        """The reason goes into the history entry; the models record which fields the editor changed."""
+        obj._change_reason = form.cleaned_data.get("change_reason", "")
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        obj._change_reason = "Deleted in the admin"
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        """One by one, so each deletion is a history row with the reason given beside the action."""
+        reason = request.POST.get("change_reason", "").strip() or "Deleted in the admin"
+        for obj in queryset:
+            obj._change_reason = reason
+            obj.delete()
+
+    def view_on_site(self, obj):
+        if self.site_url_name is None or not obj.slug:
+            return None
+        return reverse(self.site_url_name, args=[obj.slug])
+
+    # ---- history --------------------------------------------------------------------------------------
+
+    def get_urls(self):
+        compare = path(
+            "<path:object_id>/history/compare/",
+            self.admin_site.admin_view(self.history_compare_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_history_compare",
+        )
+        return [compare, *super().get_urls()]
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """The revert page, with "Revert to the version of <date>" offered as its reason."""
+        history = self.model.history.model
+        record = history.objects.filter(**{self.opts.pk.attname: object_id, "history_id": version_id}).first()
+        if record is not None:
+            request.catalog_revert_reason = revert_reason(record)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def history_compare_view(self, request, object_id):
+        """Two versions of one row (?old=<history id>&new=<history id>): each field that differs."""
+        history = self.model.history.model
+        records = history.objects.filter(**{self.opts.pk.attname: object_id}).select_related("history_user")
+        if not records.exists():
+            raise Http404
+        obj = records.first().instance
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
+        try:
+            ids = sorted(int(request.GET[k]) for k in ("old", "new"))
+        except (KeyError, ValueError):
+            messages.error(request, "Pick two versions to compare.")
+            ids = [r.history_id for r in records[:2]][::-1]
+        old, new = (get_object_or_404(records, history_id=i) for i in (ids[0], ids[-1]))
+        delta = new.diff_against(old, foreign_keys_are_objs=True)
+        labels = {f.name: f.verbose_name for f in self.opts.fields}
+        changes = [
+            {"name": c.field, "field": labels.get(c.field, c.field), "old": c.old, "new": c.new}
+            for c in sorted(delta.changes, key=lambda c: c.field)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Compare versions: {obj}",
+            "opts": self.opts,
+            "object": obj,
+            "old": old,
+            "new": new,
+            "changes": changes,
+        }
+        return TemplateResponse(request, "admin/catalog/history/compare.html", context)

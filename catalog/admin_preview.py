@@ -1,0 +1,80 @@
+"""What a GPU's or a model's saved values mean on the site: a few of the calculator's answers, on its
+admin change page ("Llama 3.1 8B Instruct Q4_K_M: fits, ~138 tok/s").
+
+Each answer is the calculator's own for that question at its default inputs (calculator.reverse, as on
+the catalog pages), with a link to it, so the editor sees what a visitor will see.
+"""
+
+from dataclasses import dataclass
+
+import pydantic
+from django.utils.html import format_html, format_html_join
+
+from calculator import reverse
+from calculator.engine.units import format_rate
+from calculator.forms import DEFAULTS
+
+from .models import Gpu, LlmModel, Quantization
+
+QUANT = "q4_k_m"
+# Well-known models of three sizes, and GPUs of three sizes (12, 24 and 80 GiB).
+MODELS = ["llama-3-1-8b-instruct", "qwen2-5-32b-instruct", "llama-3-1-70b-instruct"]
+GPUS = ["geforce-rtx-3060-12-gb", "geforce-rtx-4090", "h100-sxm5-80-gb"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    label: str
+    text: str
+    permalink: str
+
+
+def answer(model: LlmModel, gpu: Gpu, quant: Quantization, label: str) -> Answer:
+    """The calculator's verdict for this model on one of this GPU, at its default inputs."""
+    workload = reverse.question_workload(ctx=DEFAULTS["ctx"])
+    plan = reverse.recommended(
+        model=model.as_spec(), quant=quant.as_spec(), devices=[gpu.as_spec()], workload=workload
+    )
+    if plan is None:
+        text = "does not fit"
+    else:
+        speed = f", ~{format_rate(plan.decode_tok_s)} tok/s" if plan.decode_tok_s else ""
+        text = f"fits{' (tight)' if plan.tight else ''}{speed}"
+    link = reverse.permalink(model=model.slug, quant=quant.slug, runs=[(gpu.slug, 1)], ctx=DEFAULTS["ctx"])
+    return Answer(label, text, link)
+
+
+def answers(row: Gpu | LlmModel) -> tuple[list[Answer], str]:
+    """The answers for a GPU (three models on it) or a model (on three GPUs), and what kept any out."""
+    quant = Quantization.objects.filter(slug=QUANT).first()
+    if quant is None:
+        return [], f"No {QUANT} format in the catalog."
+    try:
+        row.as_spec()
+    except pydantic.ValidationError as e:
+        return [], f"The engine refuses these values: {e.errors()[0]['msg']}."
+    if isinstance(row, Gpu):
+        models = sorted(LlmModel.objects.filter(slug__in=MODELS), key=lambda m: MODELS.index(m.slug))
+        found = [answer(m, row, quant, f"{m.name} {quant.name}") for m in models]
+        wanted = MODELS
+    else:
+        gpus = sorted(Gpu.objects.filter(slug__in=GPUS), key=lambda g: GPUS.index(g.slug))
+        found = [answer(row, g, quant, f"One {g.name}, {quant.name}") for g in gpus]
+        wanted = GPUS
+    missing = "" if found else f"None of {', '.join(wanted)} is in the catalog."
+    return found, missing
+
+
+def as_html(row: Gpu | LlmModel | None) -> str:
+    if row is None or row.pk is None:
+        return "Shown once saved."
+    found, missing = answers(row)
+    if not found:
+        return missing
+    items = format_html_join(
+        "",
+        '<li><a href="{}" target="_blank" rel="noopener">{}</a>: {}</li>',
+        ((a.permalink, a.label, a.text) for a in found),
+    )
+    context = f"{DEFAULTS['ctx']:,} tokens of context, f16 KV cache, llama.cpp: the calculator's defaults."
+    return format_html('<ul class="estimate-preview">{}</ul><div class="help">{}</div>', items, context)

@@ -1,0 +1,339 @@
+"""Editing one row in the admin: sizes in the unit they are labelled with, errors beside their field, a
+reason with every change, versions compared, the effect of the saved values, fixed slugs."""
+
+import datetime
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from catalog import admin_import
+from catalog.models import Gpu, Interconnect, LlmModel, Runtime
+from tests.catalog.test_admin import change_form_data
+from tests.catalog.test_byo import LLAMA_31_8B
+from tests.conftest import GIB, make_gpu, make_llm, make_quant
+
+pytestmark = pytest.mark.django_db
+REASON = "Spec sheet, nvidia.com, 2025-01-30"
+
+
+@pytest.fixture
+def staff(client):
+    user = get_user_model().objects.create_superuser("editor", "editor@example.com", "pw-for-tests")
+    client.force_login(user)
+    return user
+
+
+def errors(response) -> dict:
+    return response.context["adminform"].form.errors
+
+
+def new_gpu_data(**overrides) -> dict:
+    return {
+        "slug": "geforce-rtx-5090",
+        "name": "GeForce RTX 5090",
+        "vendor": "nvidia",
+        "form_factor": "desktop",
+        "memory_bytes": "32",
+        "bandwidth_gb_s": "1792",
+        "gpu_memory_fraction": "1.0",
+        "backends": "[]",
+        "admin_edited_fields": "[]",
+        "change_reason": REASON,
+    } | overrides
+
+
+# ---- sizes in the unit of their label ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("32", 32 * GIB),  # the label says GiB: a "32 GB" card
+        ("32 GiB", 32 * GIB),
+        ("80 GB", 80 * 10**9),
+        ("15.9921875", 16376 * 2**20),
+        ("512 mib", 512 * 2**20),
+        ("25769803776 bytes", 24 * GIB),
+    ],
+)
+def test_memory_is_typed_in_gib_or_with_its_unit_and_stored_in_bytes(client, staff, typed, stored):
+    response = client.post("/admin/catalog/gpu/add/", new_gpu_data(memory_bytes=typed))
+    assert response.status_code == 302, errors(response)
+    assert Gpu.objects.get().memory_bytes == stored
+
+
+def test_the_change_page_shows_gib_with_the_bytes_beside_it(client, staff):
+    gpu = make_gpu(memory_bytes=24 * GIB)
+    html = client.get(f"/admin/catalog/gpu/{gpu.pk}/change/").content.decode()
+    assert 'name="memory_bytes" value="24"' in html
+    assert "Memory (GiB)" in html
+    assert "= 25,769,803,776 bytes (24 GiB, 25.77 GB)" in html
+
+
+def test_a_size_given_in_gb_is_shown_in_gb(client, staff):
+    gpu = make_gpu(memory_bytes=80 * 10**9)
+    html = client.get(f"/admin/catalog/gpu/{gpu.pk}/change/").content.decode()
+    assert 'name="memory_bytes" value="80 GB"' in html
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("32 parsecs", "is not a size"),
+        ("lots", "is not a size"),
+        ("2000000", "At most 1,048,576 GiB"),
+        ("0", "greater than 0"),
+    ],
+)
+def test_a_bad_size_is_refused_beside_the_field(client, staff, typed, message):
+    response = client.post("/admin/catalog/gpu/add/", new_gpu_data(memory_bytes=typed))
+    assert response.status_code == 200
+    assert message in " ".join(errors(response)["memory_bytes"])
+    assert not Gpu.objects.exists()
+
+
+def test_runtime_overhead_is_typed_in_mib(client, staff, catalog):
+    runtime = Runtime.objects.get(slug="llama-cpp")
+    url = f"/admin/catalog/runtime/{runtime.pk}/change/"
+    response = client.post(
+        url, change_form_data(client, url) | {"per_device_overhead_bytes": "300", "change_reason": REASON}
+    )
+    assert response.status_code == 302, errors(response)
+    runtime.refresh_from_db()
+    assert runtime.per_device_overhead_bytes == 300 * 2**20
+
+
+# ---- constraint errors beside their field ---------------------------------------------------------
+
+
+def test_a_violated_check_constraint_is_reported_beside_its_field(client, staff, catalog):
+    runtime = Runtime.objects.get(slug="llama-cpp")
+    url = f"/admin/catalog/runtime/{runtime.pk}/change/"
+    response = client.post(
+        url, change_form_data(client, url) | {"per_device_overhead_bytes": "-5", "change_reason": REASON}
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["per_device_overhead_bytes"]  # the models' validate_constraints puts it here
+    assert not form.non_field_errors()
+
+
+def test_a_constraint_with_a_null_alternative_is_reported_beside_its_field(client, staff, catalog):
+    link = Interconnect.objects.order_by("pk").first()
+    url = f"/admin/catalog/interconnect/{link.pk}/change/"
+    response = client.post(url, change_form_data(client, url) | {"latency_us": "-1", "change_reason": REASON})
+    assert response.status_code == 200
+    assert errors(response)["latency_us"]
+    assert not response.context["adminform"].form.non_field_errors()
+
+
+# ---- the list ------------------------------------------------------------------------------------------
+
+
+def test_memory_ranges_include_their_upper_bound_and_do_not_overlap(client, staff):
+    for gib in (12, 16, 24, 32, 48):
+        make_gpu(slug=f"card-{gib}", name=f"Card {gib}", memory_bytes=gib * GIB)
+
+    def slugs(key):
+        response = client.get(f"/admin/catalog/gpu/?memory={key}")
+        return sorted(g.slug for g in response.context["cl"].result_list)
+
+    assert slugs("le16") == ["card-12", "card-16"]
+    assert slugs("16-32") == ["card-24", "card-32"]
+    assert slugs("32-64") == ["card-48"]
+    html = client.get("/admin/catalog/gpu/").content.decode()
+    assert "Over 16, up to 32 GiB" in html and "Up to 16 GiB" in html
+
+
+def test_gpu_list_starts_with_the_newest_and_shows_memory_price_and_last_change(client, staff):
+    make_gpu(slug="old", name="3D Rage", release_date=datetime.date(1996, 1, 1), memory_bytes=2**20)
+    make_gpu(slug="undated", name="Undated")
+    make_gpu(slug="new", name="New", release_date=datetime.date(2025, 1, 30))
+    response = client.get("/admin/catalog/gpu/")
+    assert [g.slug for g in response.context["cl"].result_list] == ["new", "old", "undated"]
+    html = response.content.decode()
+    for header in ("Release date", "Memory", "Bandwidth", "Price (USD)", "Last changed"):
+        assert header in html
+    assert "1 MiB" in html and "24.0 GiB" in html  # not 0.0009765625
+    assert "0.000" not in html
+
+
+# ---- a reason with every change; history; versions compared ---------------------------------------
+
+
+def test_an_edit_needs_a_reason_and_the_history_shows_it(client, staff):
+    gpu = make_gpu()
+    url = f"/admin/catalog/gpu/{gpu.pk}/change/"
+    data = change_form_data(client, url) | {"bandwidth_gb_s": "900"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "This field is required." in errors(response)["change_reason"]
+    response = client.post(url, data | {"change_reason": REASON})
+    assert response.status_code == 302
+    record = gpu.history.first()
+    assert (record.history_change_reason, record.history_user, record.bandwidth_gb_s) == (REASON, staff, 900)
+    html = client.get(f"/admin/catalog/gpu/{gpu.pk}/history/").content.decode()
+    assert REASON in html
+    gpu.refresh_from_db()
+    assert gpu.admin_edited_fields == ["bandwidth_gb_s"]
+
+
+def test_the_revert_page_offers_a_reason_and_reverting_records_it(client, staff):
+    gpu = make_gpu(bandwidth_gb_s=936.2)
+    url = f"/admin/catalog/gpu/{gpu.pk}/change/"
+    client.post(url, change_form_data(client, url) | {"bandwidth_gb_s": "1", "change_reason": "typo"})
+    first = gpu.history.earliest()
+    revert_url = f"/admin/catalog/gpu/{gpu.pk}/history/{first.history_id}/"
+    data = change_form_data(client, revert_url)
+    assert data["change_reason"].startswith("Revert to the version of ")
+    assert client.post(revert_url, data).status_code == 302
+    gpu.refresh_from_db()
+    assert gpu.bandwidth_gb_s == 936.2
+    assert gpu.history.first().history_change_reason.startswith("Revert to the version of ")
+
+
+def test_two_versions_are_compared_field_by_field(client, staff):
+    gpu = make_gpu(bandwidth_gb_s=936.2, tdp_w=350)
+    url = f"/admin/catalog/gpu/{gpu.pk}/change/"
+    client.post(url, change_form_data(client, url) | {"bandwidth_gb_s": "900", "change_reason": "one"})
+    client.post(url, change_form_data(client, url) | {"tdp_w": "370", "change_reason": "two"})
+    first, last = gpu.history.earliest(), gpu.history.latest()
+    history = client.get(f"/admin/catalog/gpu/{gpu.pk}/history/").content.decode()
+    assert "Compare selected versions" in history and 'name="old"' in history
+    response = client.get(f"/admin/catalog/gpu/{gpu.pk}/history/compare/?old={first.pk}&new={last.pk}")
+    assert response.status_code == 200
+    changed = {c["name"]: (c["old"], c["new"]) for c in response.context["changes"]}
+    assert changed["bandwidth_gb_s"] == (936.2, 900.0)
+    assert changed["tdp_w"] == (350, 370)
+    assert "two" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["", "?old=x&new=1", "?old=99999&new=99999"])
+def test_comparing_with_bad_versions_is_not_an_error_page(client, staff, query):
+    gpu = make_gpu()
+    response = client.get(f"/admin/catalog/gpu/{gpu.pk}/history/compare/{query}")
+    assert response.status_code in (200, 404)
+
+
+def test_list_and_unlist_actions_need_a_reason_and_write_history(client, staff):
+    a = make_gpu(slug="a", name="A", listed=False)
+    b = make_gpu(slug="b", name="B", listed=False)
+    post = {"action": "list_selected", "_selected_action": [a.pk, b.pk], "index": 0}
+    client.post("/admin/catalog/gpu/", post)
+    assert not Gpu.objects.filter(listed=True).exists()  # no reason: nothing changed
+    client.post("/admin/catalog/gpu/", post | {"change_reason": "For the launch"})
+    assert set(Gpu.objects.filter(listed=True).values_list("slug", flat=True)) == {"a", "b"}
+    assert a.history.first().history_change_reason == "For the launch"
+    client.post("/admin/catalog/gpu/", post | {"action": "unlist_selected", "change_reason": "Retired"})
+    assert not Gpu.objects.filter(listed=True).exists()
+
+
+# ---- slugs, view on site, save as new ---------------------------------------------------------------
+
+
+def test_a_slug_is_fixed_once_the_row_exists(client, staff):
+    gpu = make_gpu()
+    url = f"/admin/catalog/gpu/{gpu.pk}/change/"
+    response = client.post(url, change_form_data(client, url) | {"slug": "renamed", "change_reason": REASON})
+    assert response.status_code == 302
+    gpu.refresh_from_db()
+    assert gpu.slug == "geforce-rtx-3090"
+    assert client.get("/admin/catalog/gpu/add/").context["adminform"].form.fields["slug"].disabled is False
+
+
+def test_change_pages_link_to_the_public_page(client, staff):
+    gpu, llm = make_gpu(), make_llm()
+    assert (
+        'href="/gpus/geforce-rtx-3090/"'
+        in client.get(f"/admin/catalog/gpu/{gpu.pk}/change/").content.decode()
+    )
+    html = client.get(f"/admin/catalog/llmmodel/{llm.pk}/change/").content.decode()
+    assert 'href="/models/llama-3-1-8b-instruct/"' in html
+
+
+def test_save_as_new_makes_a_variant(client, staff):
+    gpu = make_gpu()
+    url = f"/admin/catalog/gpu/{gpu.pk}/change/"
+    data = change_form_data(client, url) | {"change_reason": "The 48 GB variant", "_saveasnew": "Save as new"}
+    data |= {"name": "GeForce RTX 3090 48 GB", "memory_bytes": "48"}
+    response = client.post(url, data)
+    assert response.status_code == 200  # the slug of the new row is asked for
+    assert "slug" in errors(response)
+    response = client.post(url, data | {"slug": "geforce-rtx-3090-48-gb"})
+    assert response.status_code == 302, errors(response)
+    variant = Gpu.objects.get(slug="geforce-rtx-3090-48-gb")
+    assert variant.memory_bytes == 48 * GIB and variant.bandwidth_gb_s == gpu.bandwidth_gb_s
+    assert variant.history.get().history_change_reason == "The 48 GB variant"
+
+
+# ---- the effect of the saved values ------------------------------------------------------------------
+
+
+def test_gpu_change_page_previews_three_models_at_q4_k_m(client, staff, catalog):
+    gpu = Gpu.objects.get(slug="geforce-rtx-4090")
+    html = client.get(f"/admin/catalog/gpu/{gpu.pk}/change/").content.decode()
+    assert "On the site, with the saved values" in html
+    assert "Llama 3.1 8B (Instruct) Q4_K_M</a>: fits" in html
+    assert "Llama 3.1 70B (Instruct) Q4_K_M</a>: does not fit" in html
+    assert "/?model=llama-3-1-8b-instruct&amp;quant=q4_k_m&amp;gpu=geforce-rtx-4090" in html
+
+
+def test_model_change_page_previews_three_gpus(client, staff, catalog):
+    llm = LlmModel.objects.get(slug="llama-3-1-70b-instruct")
+    html = client.get(f"/admin/catalog/llmmodel/{llm.pk}/change/").content.decode()
+    assert "One GeForce RTX 3060 12 GB, Q4_K_M</a>: does not fit" in html
+    assert "One H100 SXM5 80 GB, Q4_K_M</a>: fits" in html
+
+
+def test_the_preview_says_what_it_lacks(client, staff):
+    make_quant()
+    gpu = make_gpu()
+    html = client.get(f"/admin/catalog/gpu/{gpu.pk}/change/").content.decode()
+    assert "None of llama-3-1-8b-instruct" in html
+
+
+def test_the_preview_speed_is_the_calculators(client, staff, catalog):
+    gpu = Gpu.objects.get(slug="geforce-rtx-4090")
+    html = client.get(f"/admin/catalog/gpu/{gpu.pk}/change/").content.decode()
+    calculator = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090")
+    speed = calculator.context["result"].recommended_plan.decode_tok_s
+    from calculator.engine.units import format_rate
+
+    assert f"fits, ~{format_rate(speed)} tok/s" in html
+
+
+# ---- import from config.json / the Hub: nothing saved before review -----------------------------------
+
+
+def test_an_import_opens_the_filled_add_form_and_saves_nothing(client, staff):
+    response = client.post(
+        "/admin/catalog/llmmodel/import/", {"name": "Llama mine", "config": json.dumps(LLAMA_31_8B)}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/catalog/llmmodel/add/?")
+    assert not LlmModel.objects.exists()
+    form = client.get(response["Location"]).context["adminform"].form
+    assert form["name"].value() == "Llama mine"
+    assert int(form["num_key_value_heads"].value()) == 8
+    assert form["change_reason"].value() == "Imported from a pasted config.json"
+
+
+def test_a_silent_hub_is_given_up_after_the_timeout(client, staff, monkeypatch):
+    import threading
+
+    release = threading.Event()
+
+    def hanging(repo_id, filename, **kwargs):
+        release.wait(10)
+        raise OSError("offline")
+
+    monkeypatch.setattr(admin_import, "HUB_TIMEOUT_S", 0.2)
+    monkeypatch.setattr("huggingface_hub.hf_hub_download", hanging)
+    try:
+        response = client.post("/admin/catalog/llmmodel/import/", {"repo_id": "meta-llama/Llama-3.1-8B"})
+    finally:
+        release.set()
+    assert response.status_code == 200
+    assert "did not answer within 0.2 s" in response.content.decode()
+    assert not LlmModel.objects.exists()
