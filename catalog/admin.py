@@ -4,6 +4,7 @@ from django.db.models import F, OuterRef, Subquery
 from calculator.engine.units import GIB, format_bytes
 
 from . import admin_preview
+from .admin_bulk import BulkAdminMixin, GpuResource, MeasurementResource, PriceResource
 from .admin_editing import CatalogAdmin
 from .admin_forms import GpuAdminForm, RuntimeAdminForm
 from .models import (
@@ -71,8 +72,9 @@ def newest_history_date(model):
 
 
 @admin.register(Gpu)
-class GpuAdmin(CatalogAdmin):
+class GpuAdmin(BulkAdminMixin, CatalogAdmin):
     form = GpuAdminForm
+    resource_classes = [GpuResource]
     list_display = [
         "name",
         "vendor",
@@ -202,7 +204,8 @@ class DiffusionModelAdmin(CatalogAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(CatalogAdmin):
+class MeasurementAdmin(BulkAdminMixin, CatalogAdmin):
+    resource_classes = [MeasurementResource]
     actions = []  # measurements are not listed or unlisted
     list_display = [
         "slug",
@@ -223,7 +226,8 @@ class MeasurementAdmin(CatalogAdmin):
 
 
 @admin.register(Price)
-class PriceAdmin(CatalogAdmin):
+class PriceAdmin(BulkAdminMixin, CatalogAdmin):
+    resource_classes = [PriceResource]
     actions = []  # prices are not listed or unlisted
     list_display = ["gpu", "amount", "currency", "condition", "region", "date", "source_url"]
     list_filter = ["condition", "region", "currency", "date"]

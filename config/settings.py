@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "csp",
     "template_partials",
     "simple_history",
+    "import_export",
     "catalog",
     "calculator",
     "glossary",
