@@ -67,6 +67,13 @@ class CatalogAdmin(SimpleHistoryAdmin):
 
     # ---- the change form ----------------------------------------------------------------------------
 
+    def get_readonly_fields(self, request, obj=None):
+        """Plus the fields editors changed, which catalog loads leave alone (the models keep the list)."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and hasattr(obj, "admin_edited_fields"):
+            fields.append("admin_edited_fields")
+        return fields
+
     def get_fieldsets(self, request, obj=None):
         """The row's fields, then what its values give on the site (if the admin shows it), then the reason."""
         if self.fieldsets:

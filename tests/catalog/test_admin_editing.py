@@ -5,6 +5,7 @@ import datetime
 import json
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 
 from catalog import admin_import
@@ -337,3 +338,28 @@ def test_a_silent_hub_is_given_up_after_the_timeout(client, staff, monkeypatch):
     assert response.status_code == 200
     assert "did not answer within 0.2 s" in response.content.decode()
     assert not LlmModel.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "gpu",
+        "llmmodel",
+        "quantization",
+        "kvcachetype",
+        "interconnect",
+        "runtime",
+        "rampreset",
+        "diffusionmodel",
+        "measurement",
+        "price",
+    ],
+)
+def test_every_catalog_table_has_add_change_and_history_pages_that_ask_why(client, staff, catalog, model):
+    row = apps.get_model("catalog", model).objects.order_by("pk").first()
+    for url in (f"/admin/catalog/{model}/add/", f"/admin/catalog/{model}/{row.pk}/change/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'name="change_reason"' in response.content.decode()
+    assert "Fields an editor changed" in response.content.decode()  # what loads leave alone, shown
+    assert client.get(f"/admin/catalog/{model}/{row.pk}/history/").status_code == 200
