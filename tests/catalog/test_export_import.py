@@ -169,6 +169,14 @@ def valid_document(**gpu_changes) -> dict:
     }
 
 
+def same_name_twice() -> dict:
+    """Two GPUs of one vendor named alike (case aside): valid rows, which only the database refuses."""
+    document = valid_document()
+    rows = document["models"][0]["rows"]
+    rows.append(rows[0] | {"slug": "x-2", "name": "x"})
+    return document
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -186,7 +194,11 @@ def valid_document(**gpu_changes) -> dict:
             json.dumps(valid_document(vendor="acme")),
             "catalog.gpu: vendor: Value 'acme' is not a valid choice",
         ),
-        (json.dumps(valid_document(bandwidth_gb_s=-1.0)), "catalog.gpu: the database refused a row"),
+        (
+            json.dumps(valid_document(bandwidth_gb_s=-1.0)),
+            "catalog.gpu: bandwidth_gb_s: Input should be greater",
+        ),
+        (json.dumps(same_name_twice()), "catalog.gpu: the database refused a row"),
     ],
 )
 def test_malformed_files_give_a_clear_error_not_a_traceback(tmp_path, content, message):
@@ -203,13 +215,13 @@ def test_malformed_files_give_a_clear_error_not_a_traceback(tmp_path, content, m
 
 def test_a_bad_row_rolls_back_the_rows_before_it(tmp_path):
     Quantization.objects.create(slug="q8_0", name="Q8_0", family="gguf", bits_per_weight=8.5)
-    document = valid_document(bandwidth_gb_s=-1.0)
+    document = same_name_twice()
     quants = {"model": "catalog.quantization", "rows": [{"slug": "q8_0", "bits_per_weight": 9.0}]}
     document["models"].insert(0, quants)
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(document), encoding="utf-8")
 
-    with pytest.raises(CommandError, match="gpu_bandwidth_positive"):
+    with pytest.raises(CommandError, match="gpu_name_unique_per_vendor"):
         run_import(path)
 
     assert Quantization.objects.get().bits_per_weight == 8.5
