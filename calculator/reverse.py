@@ -7,8 +7,9 @@ for the same question, so each row's permalink reproduces its numbers. The engin
 a lower bound on memory (`least_bytes_needed`) says the model could fit.
 """
 
+import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.http import QueryDict
@@ -19,7 +20,17 @@ from .engine.estimate import fits
 from .engine.units import GIB
 from .forms import DEFAULTS, ENGINE_RUNTIME, MAX_CONTEXT
 
-SORTS = {"speed": "Speed", "size": "Size", "name": "Name"}
+SORTS = {"size": "Size", "speed": "Speed", "name": "Name"}  # the first is the default
+DEFAULT_FORMAT = "q4_k_m"
+NATIVE_FORMATS = {"mxfp4+bfloat16": "mxfp4"}  # native dtype -> the catalog format it was released in
+# Speed tiers of "what runs on my hardware", decode tok/s for one user: reading speed is 5-10 tok/s,
+# so 30 feels instant, 10 is comfortable to read along, 3 is a wait; below that (or not fitting) no.
+TIERS = (
+    ("great", "Runs great", 30.0, "30 tok/s or more"),
+    ("usable", "Usable", 10.0, "10 to 30 tok/s"),
+    ("slow", "Slow", 3.0, "3 to 10 tok/s"),
+    ("none", "Won't run", 0.0, "under 3 tok/s, or does not fit"),
+)
 # The widest format worth running per native dtype (the catalog's `native_dtype`): a wider file holds no
 # more of the model, only more bytes to read. FP8 checkpoints (DeepSeek-V3/R1): 8 bits plus block
 # scales, i.e. up to Q8_0; gpt-oss ships its experts in MXFP4, which llama.cpp runs as such.
@@ -154,6 +165,12 @@ class RunsRow:
         return self.plan is not None
 
 
+def default_format(native_dtype: str, by_slug: dict[str, QuantSpec]) -> QuantSpec | None:
+    """The format people run a model at: its own when that is already a quantized release (gpt-oss in
+    MXFP4), Q4_K_M otherwise (the format llama.cpp's and Ollama's model pages default to)."""
+    return by_slug.get(NATIVE_FORMATS.get(native_dtype, DEFAULT_FORMAT))
+
+
 def what_runs(
     *,
     models: Iterable[ModelSpec],
@@ -162,14 +179,19 @@ def what_runs(
     workload: Workload,
     ram_gb: int | None = None,
     native_dtypes: dict[str, str] | None = None,
+    policy: str = "largest",
 ) -> list[RunsRow]:
     """For each model, formats are tried from the most bits per weight down; the first that fits wins.
 
-    Formats wider than the model's own weights (`native_dtypes`, by model slug; WIDEST_USEFUL_BITS) are
-    not tried. Formats whose lower bound on memory exceeds what the devices (and RAM) hold are skipped
-    without asking the engine, and so is a format as wide as one the engine already refused.
+    `policy` says where to start: "largest" (the widest listed format), "default" (the format people run
+    the model at, `default_format`: narrower ones are tried only when it does not fit), or one format's
+    slug (that format alone). Formats wider than the model's own weights (`native_dtypes`, by model slug;
+    WIDEST_USEFUL_BITS) are not tried unless asked for by name. Formats whose lower bound on memory
+    exceeds what the devices (and RAM) hold are skipped without asking the engine, and so is a format as
+    wide as one the engine already refused.
     """
     by_width = sorted(quants, key=lambda q: -q.bits_per_weight)  # stable: the catalog's order breaks ties
+    by_slug = {q.slug: q for q in by_width}
     capacity = sum(d.usable_bytes for d in devices) + (workload.ram_bytes or 0)
     runs = group(devices)
     smallest = by_width[-1] if by_width else None
@@ -180,9 +202,15 @@ def what_runs(
             rows.append(RunsRow(model=model, why_not=f"it reads at most {limit:,} tokens of context."))
             continue
         row = None
-        widest = WIDEST_USEFUL_BITS.get((native_dtypes or {}).get(model.slug, ""), 32.0)
-        refused: set[float] = {q.bits_per_weight for q in by_width if q.bits_per_weight > widest + 1e-6}
-        for quant in by_width:
+        native = (native_dtypes or {}).get(model.slug, "")
+        widest = WIDEST_USEFUL_BITS.get(native, 32.0)
+        tried = by_width
+        if policy == "default" and (start := default_format(native, by_slug)):
+            widest = min(widest, start.bits_per_weight)
+        elif policy in by_slug:
+            tried, widest = [by_slug[policy]], 32.0
+        refused: set[float] = {q.bits_per_weight for q in tried if q.bits_per_weight > widest + 1e-6}
+        for quant in tried:
             if quant.bits_per_weight in refused or least_bytes_needed(model, quant, workload) > capacity:
                 continue
             plan = recommended(model=model, quant=quant, devices=devices, workload=workload)
@@ -209,6 +237,32 @@ def what_runs(
     return rows
 
 
+@dataclass(frozen=True)
+class Tier:
+    key: str
+    title: str
+    meaning: str
+    rows: list[RunsRow]
+
+    @property
+    def best(self) -> RunsRow | None:
+        """The largest model of the tier (parameters stored, a stand-in for quality), the fastest first."""
+        return max(self.rows, key=lambda r: (r.model.total_params_b, r.plan.decode_tok_s or 0), default=None)
+
+
+def tier_key(row: RunsRow) -> str:
+    speed = (row.plan.decode_tok_s or 0.0) if row.fits else 0.0
+    return next(key for key, _, floor, _ in TIERS if speed >= floor and (row.fits or key == "none"))
+
+
+def tiers(rows: Iterable[RunsRow], sort: str) -> list[Tier]:
+    """The rows in speed tiers (TIERS), each sorted by `sort`; the last tier holds what does not fit."""
+    rows = sort_rows(rows, sort)
+    return [
+        Tier(key, title, meaning, [r for r in rows if tier_key(r) == key]) for key, title, _, meaning in TIERS
+    ]
+
+
 def sort_rows(rows: Iterable[RunsRow], sort: str) -> list[RunsRow]:
     """Fitting rows by the chosen key, then the rest (by size, smallest first, for "speed")."""
     rows = list(rows)
@@ -229,6 +283,16 @@ def sort_rows(rows: Iterable[RunsRow], sort: str) -> list[RunsRow]:
 
 
 @dataclass(frozen=True)
+class PriceTag:
+    """One device's newest published price: amount (USD), the day it was seen (None: a launch price no
+    source dates), where."""
+
+    amount_usd: Decimal
+    date: datetime.date | None
+    source_url: str
+
+
+@dataclass(frozen=True)
 class DeviceSet:
     """n identical devices that hold the model at the context and reach the target speed."""
 
@@ -237,6 +301,8 @@ class DeviceSet:
     plan: Plan
     price_usd: Decimal | None
     permalink: str
+    price_date: datetime.date | None = None
+    price_source: str = ""
 
     @property
     def memory_bytes(self) -> int:
@@ -248,19 +314,20 @@ class HardwareAnswer:
     smallest: list[DeviceSet]
     cheapest: list[DeviceSet]
     found: int  # device sets that qualify, before the top-10 cut
-    priced: int  # of those, the ones with a launch price
+    priced: int  # of those, the ones with a price
     estimates: int  # engine calls it took
+    fastest: list[DeviceSet] = field(default_factory=list)
 
 
 def what_hardware(
     *,
     model: ModelSpec,
     quant: QuantSpec,
-    gpus: Iterable[tuple[DeviceSpec, Decimal | None]],
+    gpus: Iterable[tuple[DeviceSpec, PriceTag | None]],
     workload: Workload,
     target_tok_s: float,
 ) -> HardwareAnswer:
-    """For each GPU kind (with its launch price, if known), the fewest devices that fit and reach the
+    """For each GPU kind (with its newest price, if known), the fewest devices that fit and reach the
     target single-stream decode speed.
 
     More of one kind only adds cost and memory, so its smallest qualifying count is the only one kept.
@@ -284,17 +351,22 @@ def what_hardware(
                 link = permalink(
                     model=model.slug, quant=quant.slug, runs=[(device.slug, n)], ctx=workload.context_tokens
                 )
-                total = price * n if price is not None else None
-                sets.append(DeviceSet(device, n, plan, total, link))
+                if price is None:
+                    sets.append(DeviceSet(device, n, plan, None, link))
+                else:
+                    total = price.amount_usd * n
+                    sets.append(DeviceSet(device, n, plan, total, link, price.date, price.source_url))
                 break
             if previous is not None and speed <= previous:
                 break
             previous = speed
     smallest = sorted(sets, key=_size_key)
     cheapest = sorted(sets, key=lambda s: (s.price_usd is None, s.price_usd or 0, *_size_key(s)))
+    fastest = sorted(sets, key=lambda s: (-(s.plan.decode_tok_s or 0), *_size_key(s)))
     return HardwareAnswer(
         smallest=smallest[:TOP],
         cheapest=cheapest[:TOP],
+        fastest=fastest[:TOP],
         found=len(sets),
         priced=sum(s.price_usd is not None for s in sets),
         estimates=calls,
@@ -303,3 +375,13 @@ def what_hardware(
 
 def _size_key(s: DeviceSet) -> tuple:
     return (s.count, s.memory_bytes, -(s.plan.decode_tok_s or 0), s.device.name.casefold())
+
+
+def firsts(answer: HardwareAnswer) -> list[tuple[str, DeviceSet]]:
+    """The smallest, the cheapest (when priced) and the fastest set, for the side-by-side summary."""
+    picks = [
+        ("Smallest", answer.smallest),
+        ("Cheapest", answer.cheapest if answer.priced else []),
+        ("Fastest", answer.fastest),
+    ]
+    return [(title, sets[0]) for title, sets in picks if sets]

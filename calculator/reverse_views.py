@@ -6,14 +6,14 @@ Python (calculator/reverse.py).
 """
 
 from django import forms
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import QueryDict
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import replace_url
 
-from catalog.models import Gpu, LlmModel, Quantization, valid_specs
+from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 
 from . import http_cache, reverse
 from .answer import STRATEGY_TERMS, STRATEGY_TITLES
@@ -33,7 +33,7 @@ DEFAULT_QUANT = "q4_k_m"
 DEFAULT_TOK_S = 10.0
 # Every device is one more engine call per model: this page stops at one machine's worth.
 MAX_DEVICES = reverse.MAX_SAME_GPUS
-WHAT_RUNS_FIRST_VISIT = {"gpu": FIRST_VISIT["gpu"], "count": FIRST_VISIT["count"]}
+WHAT_RUNS_FIRST_VISIT = {"gpu": FIRST_VISIT["gpu"], "count": ["1"]}  # "my hardware": one card to start
 WHAT_HARDWARE_FIRST_VISIT = {"model": [FIRST_VISIT["model"]], "quant": [DEFAULT_QUANT]}
 
 
@@ -44,12 +44,17 @@ class WhatRunsForm(forms.Form):
     count = forms.CharField(label="How many", required=False)
     ctx = forms.IntegerField(label="Context (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False)
     ram_gb = forms.IntegerField(label="System RAM (GB)", min_value=1, max_value=MAX_RAM_GB, required=False)
+    quant = forms.ChoiceField(label="Format", required=False)
     sort = forms.ChoiceField(label="Sort by", choices=list(reverse.SORTS.items()), required=False)
 
-    def __init__(self, data: QueryDict, *, known: dict[str, Gpu]):
+    FORMAT_POLICIES = [("", "Q4_K_M, or the model's own"), ("largest", "The largest that fits")]
+
+    def __init__(self, data: QueryDict, *, known: dict[str, Gpu], quants=()):
         super().__init__(data)
         self.known = known
         self.gpu_slugs, self.counts_raw = hardware_rows(data)
+        self.fields["quant"].choices = self.FORMAT_POLICIES + [(q.slug, q.name) for q in quants]
+        self.notes: list[str] = []
 
     def clean_gpu(self):
         if not self.gpu_slugs:
@@ -70,6 +75,11 @@ class WhatRunsForm(forms.Form):
                 raise forms.ValidationError("Enter a whole number.") from None
             if not 1 <= counts[-1] <= MAX_DEVICES:
                 raise forms.ValidationError(f"Between 1 and {MAX_DEVICES}.")
+            slug = self.gpu_slugs[len(counts) - 1] if len(counts) <= len(self.gpu_slugs) else ""
+            device = self.known.get(slug)
+            if device and device.unified_memory and counts[-1] > 1:  # a count left from another device
+                counts[-1] = 1
+                self.notes.append(f"{device.name} is a whole computer: counted once.")
         if len(counts) != len(self.gpu_slugs):
             raise forms.ValidationError("Give one count per GPU.")
         if sum(counts) > MAX_DEVICES:
@@ -79,7 +89,7 @@ class WhatRunsForm(forms.Form):
     def clean(self):
         data = super().clean()
         data["ctx"] = data.get("ctx") or DEFAULT_CTX
-        data["sort"] = data.get("sort") or "speed"
+        data["sort"] = data.get("sort") or "size"  # in each tier, the largest model first
         return data
 
     @property
@@ -96,9 +106,11 @@ class WhatRunsForm(forms.Form):
             query.appendlist("count", str(n))
         if data["ctx"] != DEFAULT_CTX:
             query["ctx"] = str(data["ctx"])
+        if data.get("quant"):
+            query["quant"] = data["quant"]
         if data.get("ram_gb"):
             query["ram_gb"] = str(data["ram_gb"])
-        if data["sort"] != "speed":
+        if data["sort"] != "size":
             query["sort"] = data["sort"]
         return f"/what-runs/?{query.urlencode(safe='')}"
 
@@ -169,7 +181,8 @@ def what_runs_answer(query: QueryDict) -> dict:
     """The what-runs page's context: the bound form, and with a valid form its rows (`rows`)."""
     chosen = {s.strip() for s in query.getlist("gpu") if "\x00" not in s}  # PostgreSQL refuses NUL
     gpus = {g.slug: g for g in Gpu.objects.filter(Q(listed=True) | Q(slug__in=chosen))}
-    form = WhatRunsForm(query, known=gpus)
+    quants = valid_specs(Quantization.objects.listed())
+    form = WhatRunsForm(query, known=gpus, quants=[q for q, _ in quants])
     context = {"form": form, "gpus": gpus.values(), "rows_in_form": _device_rows(form), **shared_context()}
     if form.is_valid():
         data = form.cleaned_data
@@ -177,14 +190,16 @@ def what_runs_answer(query: QueryDict) -> dict:
         models = LlmModel.objects.all()
         rows = reverse.what_runs(
             models=[spec for _, spec in valid_specs(models)],
-            quants=[spec for _, spec in valid_specs(Quantization.objects.listed())],
+            quants=[spec for _, spec in quants],
             devices=[g.as_spec() for g in form.devices],
             workload=workload,
             ram_gb=data.get("ram_gb"),
             native_dtypes={m.slug: m.native_dtype for m in models},
+            policy=data.get("quant") or "default",
         )
         context |= {
             "rows": reverse.sort_rows(rows, data["sort"]),
+            "tiers": reverse.tiers(rows, data["sort"]),
             "fitting": sum(r.fits for r in rows),
             "hardware": device_summary(form.devices),
             "permalink": form.page_url(),
@@ -201,19 +216,31 @@ def what_hardware_answer(query: QueryDict) -> dict:
     context = {"form": form, "models": models.values(), "quants": quants.values(), **shared_context()}
     if form.is_valid():
         data = form.cleaned_data
-        gpus = Gpu.objects.listed()
+        newest = Price.objects.filter(gpu=OuterRef("pk"), currency="USD").newest_first()
+        gpus = (
+            Gpu.objects.listed()
+            .with_current_price()
+            .annotate(current_price_source=Subquery(newest.values("source_url")[:1]))
+        )
         context["answer"] = reverse.what_hardware(
             model=data["model"].as_spec(),
             quant=data["quant"].as_spec(),
-            gpus=[(spec, g.launch_price_usd) for g, spec in valid_specs(gpus)],
+            gpus=[(spec, _price_tag(g)) for g, spec in valid_specs(gpus)],
             workload=reverse.question_workload(ctx=data["ctx"]),
             target_tok_s=data["tok_s"],
         )
         context["permalink"] = form.page_url()
+        context["answer_firsts"] = reverse.firsts(context["answer"])
     return context
 
 
 # What a shared snapshot of each reverse page recomputes from its query (calculator/snapshots.py).
+def _price_tag(gpu: Gpu) -> reverse.PriceTag | None:
+    if gpu.current_price_amount is None:
+        return None
+    return reverse.PriceTag(gpu.current_price_amount, gpu.current_price_date, gpu.current_price_source)
+
+
 ANSWERS = {Snapshot.WHAT_RUNS: what_runs_answer, Snapshot.WHAT_HARDWARE: what_hardware_answer}
 
 

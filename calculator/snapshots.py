@@ -144,6 +144,7 @@ def show_reverse(snapshot: Snapshot, answer_today) -> dict:
         rows = RUNS_ROWS.validate_python(snapshot.result["rows"])
         context |= {
             "rows": rows,
+            "tiers": reverse.tiers(rows, specs["sort"]),
             "fitting": sum(r.fits for r in rows),
             "hardware": specs["hardware"],
             "form": {"cleaned_data": {"ctx": specs["ctx"], "sort": specs["sort"]}},
@@ -159,6 +160,7 @@ def show_reverse(snapshot: Snapshot, answer_today) -> dict:
         answer = HARDWARE_ANSWER.validate_python(snapshot.result)
         context |= {
             "answer": answer,
+            "answer_firsts": reverse.firsts(answer),
             "form": {
                 "cleaned_data": {
                     "model": {"name": specs["model_name"]},

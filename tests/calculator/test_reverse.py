@@ -1,5 +1,6 @@
 """The reverse questions: "What runs on my hardware?" and "What hardware runs this model?"."""
 
+import datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -9,7 +10,7 @@ from django.http import QueryDict
 from calculator import reverse
 from calculator.answer import answer
 from calculator.forms import QuestionForm
-from catalog.models import Gpu, LlmModel, Quantization
+from catalog.models import Gpu, LlmModel, Price, Quantization
 from tests.conftest import make_gpu, make_llm, make_quant
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def calculator_answer(permalink: str):
 
 
 def test_m4_max_128gb_runs_llama_3_3_70b_at_q8_0_its_largest_fitting_format(client, catalog):
-    response = client.get(f"/what-runs/?gpu={M4_MAX}")
+    response = client.get(f"/what-runs/?gpu={M4_MAX}&quant=largest")
     assert response.status_code == 200
     row = row_for(response, "llama-3-3-70b-instruct")
     assert row.fits
@@ -50,6 +51,24 @@ def test_m4_max_128gb_runs_llama_3_3_70b_at_q8_0_its_largest_fitting_format(clie
     html = response.content.decode()
     assert "Apple M4 Max (40-core GPU) 128 GB" in html
     assert "/?model=llama-3-3-70b-instruct&amp;quant=q8_0&amp;gpu=apple-m4-max-128gb&amp;ctx=8192" in html
+
+
+def test_what_runs_on_an_m4_max_is_tiers_at_the_format_people_use(client, catalog):
+    """Issue 16: F16 for every model, a 0.5B model first. Now Q4_K_M (MXFP4 for gpt-oss), in speed
+    tiers, the largest model of each tier first and named at the top."""
+    response = client.get(f"/what-runs/?gpu={M4_MAX}")
+    tiers = {t.key: t for t in response.context["tiers"]}
+    assert [t.key for t in response.context["tiers"]] == ["great", "usable", "slow", "none"]
+    for tier, (low, high) in {"great": (30, 1e9), "usable": (10, 30), "slow": (3, 10)}.items():
+        assert all(low <= r.plan.decode_tok_s < high for r in tiers[tier].rows)
+        sizes = [r.model.total_params_b for r in tiers[tier].rows]
+        assert sizes == sorted(sizes, reverse=True)
+        assert tiers[tier].best is tiers[tier].rows[0] or tiers[tier].best.model.total_params_b == sizes[0]
+    assert row_for(response, "llama-3-3-70b-instruct").quant.slug == "q4_k_m"
+    assert row_for(response, "gpt-oss-120b").quant.slug == "mxfp4"
+    assert all(not r.fits or r.quant.bits_per_weight <= 4.9 for r in rows_of(response))
+    html = response.content.decode()
+    assert 'data-testid="tier-summary"' in html and "Runs great" in html
 
 
 def test_each_row_links_to_the_calculator_question_that_gives_the_same_answer(client, catalog):
@@ -103,11 +122,11 @@ def test_column_headers_link_to_the_same_question_sorted(client, catalog):
         'aria-sort="ascending"><a href="/what-runs/?gpu=geforce-rtx-3090&amp;count=2&amp;ctx=4096&amp;sort=name"'
         in html
     )
-    assert '<a href="/what-runs/?gpu=geforce-rtx-3090&amp;count=2&amp;ctx=4096">Decode tok/s</a>' in html
     assert (
-        '<a href="/what-runs/?gpu=geforce-rtx-3090&amp;count=2&amp;ctx=4096&amp;sort=size">Parameters</a>'
+        '<a href="/what-runs/?gpu=geforce-rtx-3090&amp;count=2&amp;ctx=4096&amp;sort=speed">Decode tok/s</a>'
         in html
     )
+    assert '<a href="/what-runs/?gpu=geforce-rtx-3090&amp;count=2&amp;ctx=4096">Parameters</a>' in html
 
 
 def test_mixed_gpus_and_system_ram_are_kept_in_the_row_links(client, catalog):
@@ -171,7 +190,7 @@ def test_the_longest_context_shown_fits(catalog, devices):
         ("gpu=no-such-gpu", "gpu", "Unknown GPU: no-such-gpu."),
         (f"gpu={RTX_3090}&count=0", "count", "Between 1 and 8."),
         (f"gpu={RTX_3090}&count=two", "count", "Enter a whole number."),
-        (f"gpu={RTX_3090}&count=5&gpu={M4_MAX}&count=4", "count", "At most 8 devices here"),
+        (f"gpu={RTX_3090}&count=5&gpu=geforce-rtx-4090&count=4", "count", "At most 8 devices here"),
         (f"gpu={RTX_3090}&gpu={M4_MAX}&count=1&count=2&count=3", "count", "Give one count per GPU."),
         (f"gpu={RTX_3090}&ctx=99999999999", "ctx", "less than or equal to 10485760"),
         (f"gpu={RTX_3090}&ctx=-5", "ctx", "greater than or equal to 1"),
@@ -192,14 +211,21 @@ def test_bad_input_shows_a_message_next_to_the_field_not_an_error_page(client, q
     assert "rows" not in response.context
 
 
-def test_first_visit_already_shows_what_runs_on_two_rtx_3090s(client, catalog):
+def test_first_visit_already_shows_what_runs_on_one_rtx_3090(client, catalog):
     response = client.get("/what-runs/")
-    assert response.context["hardware"] == "2× GeForce RTX 3090"
+    assert response.context["hardware"] == "1× GeForce RTX 3090"
     assert response.context["fitting"] > 30
 
 
+def test_a_count_left_from_another_card_does_not_double_a_mac(client, catalog):
+    """Issue 16: "How many = 2" kept from an earlier question answered for 2× Apple M4 Max."""
+    response = client.get(f"/what-runs/?gpu={M4_MAX}&count=2")
+    assert response.context["hardware"] == "1× Apple M4 Max (40-core GPU) 128 GB"
+    assert "is a whole computer: counted once" in response.content.decode()
+
+
 def test_htmx_gets_only_the_result_and_the_canonical_url(client, catalog):
-    url = f"/what-runs/?sort=speed&gpu={M4_MAX}&count=1&ctx=8192&ram_gb="
+    url = f"/what-runs/?sort=size&gpu={M4_MAX}&count=1&ctx=8192&ram_gb="
     response = client.get(url, headers={"HX-Request": "true"})
     assert response.template_name == "calculator/what_runs.html#result"
     assert response.content.decode().lstrip().startswith('<section id="result"')
@@ -226,10 +252,24 @@ PRICES = {
 }
 
 
+def set_prices(prices: dict[str, str]):
+    """Only these prices, whatever the catalog ships: one dated USD price per GPU, with its source."""
+    Price.objects.all().delete()
+    for slug, amount in prices.items():
+        gpu = Gpu.objects.get(slug=slug)
+        Price.objects.create(
+            slug=f"{slug}-test",
+            gpu=gpu,
+            amount=Decimal(amount),
+            currency="USD",
+            region="US",
+            date=datetime.date(2026, 11, 1),
+            source_url=f"https://example.com/{slug}",
+        )
+
+
 def test_cheapest_way_to_run_gpt_oss_120b_at_20_tok_s_lists_multi_gpu_sets(client, catalog):
-    Gpu.objects.update(launch_price_usd=None)  # only these prices, whatever the catalog ships
-    for slug, price in PRICES.items():
-        Gpu.objects.filter(slug=slug).update(launch_price_usd=Decimal(price))
+    set_prices(PRICES)
     response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
     assert response.status_code == 200
     cheapest = response.context["answer"].cheapest
@@ -244,15 +284,22 @@ def test_cheapest_way_to_run_gpt_oss_120b_at_20_tok_s_lists_multi_gpu_sets(clien
     assert all(s.plan.decode_tok_s >= 20 for s in cheapest)
     html = response.content.decode()
     assert "2× GeForce RTX 5090" in html and "$3,998" in html
-    assert "no price" in html  # the rest of the top 10, after the priced ones
+    assert '<a href="https://example.com/geforce-rtx-5090" rel="nofollow noopener">Nov 2026</a>' in html
+    assert "no price published" in html  # the rest of the top 10, after the priced ones
+    sides = [title for title, _ in response.context["answer_firsts"]]
+    assert sides == ["Smallest", "Cheapest", "Fastest"]
+    fastest = response.context["answer"].fastest
+    assert [s.plan.decode_tok_s for s in fastest] == sorted(
+        (s.plan.decode_tok_s for s in fastest), reverse=True
+    )
     assert "/?model=gpt-oss-120b&amp;quant=mxfp4&amp;gpu=geforce-rtx-5090&amp;count=2&amp;ctx=8192" in html
 
 
-def test_without_launch_prices_there_is_no_cheapest_list_to_show(client, catalog):
-    Gpu.objects.update(launch_price_usd=None)
+def test_without_prices_there_is_no_cheapest_list_to_show(client, catalog):
+    set_prices({})
     response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
     assert response.context["answer"].priced == 0
-    assert "The catalog has no launch price for any of these GPUs yet" in response.content.decode()
+    assert "No price is published for any of these GPUs" in response.content.decode()
 
 
 def test_smallest_sets_come_first_by_device_count_then_memory(client, catalog):
@@ -334,12 +381,12 @@ def test_what_hardware_query_count_is_bounded(client, catalog, django_assert_max
 
 def test_no_format_wider_than_the_models_own_weights_is_offered(client, catalog):
     """gpt-oss ships MXFP4 experts and DeepSeek-V3 FP8 weights: a wider file holds nothing more."""
-    response = client.get("/what-runs/?gpu=h100-sxm5-80-gb&count=8&ctx=8192")
+    response = client.get("/what-runs/?gpu=h100-sxm5-80-gb&count=8&ctx=8192&quant=largest")
     rows = {
         slug: row_for(response, slug) for slug in ("gpt-oss-120b", "deepseek-v3", "llama-3-1-8b-instruct")
     }
     assert rows["gpt-oss-120b"].quant.slug == "mxfp4"
     assert rows["deepseek-v3"].quant.bits_per_weight <= 8.5008
     assert rows["llama-3-1-8b-instruct"].quant.bits_per_weight == 16.0  # bf16 models may still run at F16
-    on_m4 = row_for(client.get(f"/what-runs/?gpu={M4_MAX}"), "gpt-oss-120b")
+    on_m4 = row_for(client.get(f"/what-runs/?gpu={M4_MAX}&quant=largest"), "gpt-oss-120b")
     assert on_m4.quant.slug == "mxfp4"

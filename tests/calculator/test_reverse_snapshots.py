@@ -8,7 +8,8 @@ import pytest
 from django.core.cache import cache
 
 from calculator.models import Snapshot
-from catalog.models import Gpu, Measurement
+from catalog.models import Gpu, Measurement, Price
+from tests.calculator.test_reverse import set_prices
 
 pytestmark = pytest.mark.django_db
 
@@ -65,16 +66,15 @@ def test_sharing_the_same_answer_twice_gives_the_same_link(client, catalog):
 
 
 def test_a_what_hardware_snapshot_keeps_its_prices_after_they_change(client, catalog):
-    Gpu.objects.update(launch_price_usd=None)
-    Gpu.objects.filter(slug="geforce-rtx-5090").update(launch_price_usd=Decimal("1999"))
+    set_prices({"geforce-rtx-5090": "1999"})
     snapshot = share(client, "what-hardware", WHAT_HARDWARE)
     before = shown(client, snapshot)
     assert "$3,998" in before and 'data-testid="same"' in before
     assert "What hardware runs gpt-oss-120b at MXFP4?" in before
 
-    gpu = Gpu.objects.get(slug="geforce-rtx-5090")
-    gpu.launch_price_usd = Decimal("2999")
-    gpu.save()
+    price = Price.objects.get(gpu__slug="geforce-rtx-5090")
+    price.amount = Decimal("2999")
+    price.save()
 
     after = shown(client, snapshot)
     assert "$3,998" in after and "$5,998" not in after

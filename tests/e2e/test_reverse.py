@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from catalog.models import Gpu
+from catalog.models import Gpu, Price
+from tests.calculator.test_reverse import set_prices
 from tests.e2e.conftest import share
 
 pytestmark = pytest.mark.e2e
@@ -23,12 +24,15 @@ def test_what_runs_on_an_m4_max_is_one_page_sortable_by_its_column_headers(page,
         "models fit on 1× Apple M4 Max (40-core GPU) 128 GB"
     )
     llama = page.locator('tr[data-model="llama-3-3-70b-instruct"]')
-    expect(llama.get_by_test_id("format")).to_have_text("Q8_0")
+    expect(llama.get_by_test_id("format")).to_have_text("Q4_K_M")  # the format people run it at
+    expect(page.get_by_test_id("tier-summary")).to_contain_text("Runs great")
 
-    page.get_by_role("link", name="Model", exact=True).click()
+    page.get_by_label("Format").select_option("largest")
+    expect(llama.get_by_test_id("format")).to_have_text("Q8_0")  # the largest that fits 96 GB
+    page.get_by_role("link", name="Model", exact=True).first.click()
     expect(page).to_have_url(re.compile(r"&sort=name$"))
-    expect(page.get_by_role("columnheader", name="Model")).to_have_attribute("aria-sort", "ascending")
-    names = page.locator("table.reverse tbody tr:not(.nofit) th").all_inner_texts()
+    expect(page.get_by_role("columnheader", name="Model").first).to_have_attribute("aria-sort", "ascending")
+    names = page.get_by_test_id("tier-great").locator("tbody th").all_inner_texts()
     assert names == sorted(names, key=str.casefold)
 
     page.reload()  # the sorted page is its own permalink
@@ -59,20 +63,14 @@ def test_a_row_opens_the_calculator_with_the_same_speed(page, live_server):
     speed = row.get_by_test_id("decode").inner_text().split()[0]
     row.get_by_role("link", name="Details").click()
     expect(page).to_have_url(
-        re.compile(r"/\?model=llama-3-1-8b-instruct&quant=f16&gpu=apple-m4-max-128gb&ctx=8192$")
+        re.compile(r"/\?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=apple-m4-max-128gb&ctx=8192$")
     )
     expect(page.get_by_test_id("verdict")).to_contain_text("Yes")
     expect(page.get_by_test_id("decode")).to_contain_text(speed)
 
 
 def test_cheapest_way_to_run_gpt_oss_120b_at_20_tok_s_includes_multi_gpu_sets(page, live_server):
-    Gpu.objects.update(launch_price_usd=None)  # only these prices, whatever the catalog ships
-    for slug, price in {
-        "geforce-rtx-3090": "1499",
-        "geforce-rtx-5090": "1999",
-        "h100-sxm5-80-gb": "30000",
-    }.items():
-        Gpu.objects.filter(slug=slug).update(launch_price_usd=Decimal(price))
+    set_prices({"geforce-rtx-3090": "1499", "geforce-rtx-5090": "1999", "h100-sxm5-80-gb": "30000"})
     page.goto(live_server.url + CHEAPEST_GPT_OSS)
     expect(page.get_by_test_id("verdict")).to_contain_text("gpt-oss-120b")
     cheapest = page.get_by_test_id("cheapest").locator("tbody tr")
@@ -102,8 +100,11 @@ def test_without_javascript_the_submit_buttons_give_the_same_answers(page_withou
     page.get_by_label("How many (GPU 1)").fill("1")
     page.get_by_label("Sort by").select_option("size")
     page.get_by_role("button", name="What runs?").click()
+    expect(page.get_by_test_id("tier-summary")).to_be_visible()
     expect(page.get_by_test_id("verdict")).to_contain_text("on 1× Apple M4 Max (40-core GPU) 128 GB")
-    expect(page.get_by_role("columnheader", name="Parameters")).to_have_attribute("aria-sort", "descending")
+    expect(page.get_by_role("columnheader", name="Parameters").first).to_have_attribute(
+        "aria-sort", "descending"
+    )
 
     page.goto(live_server.url + "/what-hardware/")
     page.get_by_label("Model").select_option("gpt-oss-120b")
@@ -147,15 +148,14 @@ def test_a_shared_what_runs_answer_keeps_its_speeds_after_an_admin_edits_the_dev
 
 
 def test_a_shared_cheapest_answer_keeps_its_prices_after_they_change(page, live_server):
-    Gpu.objects.update(launch_price_usd=None)
-    Gpu.objects.filter(slug="geforce-rtx-5090").update(launch_price_usd=Decimal("1999"))
+    set_prices({"geforce-rtx-5090": "1999"})
     page.goto(live_server.url + CHEAPEST_GPT_OSS)
     expect(page.get_by_test_id("cheapest").locator("tbody tr").first).to_contain_text("$3,998")
     shared_url = share(page)
 
-    gpu = Gpu.objects.get(slug="geforce-rtx-5090")
-    gpu.launch_price_usd = Decimal("2999")
-    gpu.save()
+    price = Price.objects.get(gpu__slug="geforce-rtx-5090")
+    price.amount = Decimal("2999")
+    price.save()
     page.goto(shared_url)
     expect(page.get_by_test_id("cheapest").locator("tbody tr").first).to_contain_text("$3,998")
     expect(page.get_by_test_id("differs")).to_be_visible()
