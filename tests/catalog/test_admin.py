@@ -40,7 +40,7 @@ def change_form_data(client, url) -> dict:
 def test_admin_edit_records_who_changed_what_and_protects_the_field_from_imports(client, staff):
     gpu = make_gpu()
     url = f"/admin/catalog/gpu/{gpu.pk}/change/"
-    data = change_form_data(client, url) | {"bandwidth_gb_s": "900.0"}
+    data = change_form_data(client, url) | {"bandwidth_gb_s": "900.0", "change_reason": "Spec sheet"}
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     gpu.refresh_from_db()
@@ -55,7 +55,7 @@ def test_admin_edit_records_who_changed_what_and_protects_the_field_from_imports
 def test_reverting_a_history_entry_restores_the_old_value(client, staff):
     gpu = make_gpu(bandwidth_gb_s=936.2)
     url = f"/admin/catalog/gpu/{gpu.pk}/change/"
-    client.post(url, change_form_data(client, url) | {"bandwidth_gb_s": "1.0"})
+    client.post(url, change_form_data(client, url) | {"bandwidth_gb_s": "1.0", "change_reason": "Typo"})
     original = gpu.history.earliest()
     revert_url = f"/admin/catalog/gpu/{gpu.pk}/history/{original.history_id}/"
     response = client.post(revert_url, change_form_data(client, revert_url))
@@ -69,7 +69,7 @@ def test_reverting_a_history_entry_restores_the_old_value(client, staff):
 def test_history_page_lists_the_change(client, staff):
     gpu = make_gpu()
     url = f"/admin/catalog/gpu/{gpu.pk}/change/"
-    client.post(url, change_form_data(client, url) | {"tdp_w": "370"})
+    client.post(url, change_form_data(client, url) | {"tdp_w": "370", "change_reason": "Spec sheet"})
     page = client.get(f"/admin/catalog/gpu/{gpu.pk}/history/")
     assert page.status_code == 200
     assert "editor" in page.content.decode()

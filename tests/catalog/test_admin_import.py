@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import byo
 from catalog.models import LlmModel
+from tests.catalog.test_admin import change_form_data
 from tests.catalog.test_byo import LLAMA_31_8B, MIXTRAL_8X7B, write_tiny_gguf
 
 pytestmark = pytest.mark.django_db
@@ -30,21 +31,30 @@ def test_the_model_list_offers_the_import(client, staff):
     assert client.get(URL).status_code == 200
 
 
+def review_and_save(client, response) -> None:
+    """The editor's side of an import: the "Add LLM" form, filled, saved as it is."""
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert response["Location"].startswith("/admin/catalog/llmmodel/add/?")
+    assert not LlmModel.objects.exists()  # nothing is saved before the editor saves the form
+    saved = client.post(response["Location"], change_form_data(client, response["Location"]))
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+
+
 def test_a_pasted_config_becomes_a_model_with_history_by_the_admin(client, staff):
     response = client.post(URL, {"name": "Mixtral 8x7B (mine)", "config": json.dumps(MIXTRAL_8X7B)})
+    review_and_save(client, response)
     model = LlmModel.objects.get(name="Mixtral 8x7B (mine)")
-    assert response.status_code == 302 and response["Location"].endswith(f"/{model.pk}/change/")
     assert model.num_experts == 8 and model.active_params_b == pytest.approx(12.9, rel=0.01)
     record = model.history.get()
     assert record.history_type == "+" and record.history_user == staff
+    assert record.history_change_reason == "Imported from a pasted config.json"
 
 
 def test_an_uploaded_gguf_header_is_read(client, staff, tmp_path):
     path = tmp_path / "tiny.gguf"
     write_tiny_gguf(path)
     upload = SimpleUploadedFile("tiny.gguf", Path(path).read_bytes()[:4096])
-    response = client.post(URL, {"name": "Tiny GGUF", "file": upload})
-    assert response.status_code == 302, response.content.decode()[-3000:]
+    review_and_save(client, client.post(URL, {"name": "Tiny GGUF", "file": upload}))
     assert (
         LlmModel.objects.get(name="Tiny GGUF").num_hidden_layers == byo.from_gguf(path)["num_hidden_layers"]
     )
@@ -54,8 +64,7 @@ def test_a_repo_id_goes_through_the_hub(client, staff, monkeypatch, tmp_path):
     recorded = tmp_path / "config.json"  # the Hub cannot be reached here: its recorded answer
     recorded.write_text(json.dumps(LLAMA_31_8B))
     monkeypatch.setattr("huggingface_hub.hf_hub_download", lambda repo_id, filename, **kw: str(recorded))
-    response = client.post(URL, {"repo_id": "someone/Llama-3.1-8B-Copy"})
-    assert response.status_code == 302
+    review_and_save(client, client.post(URL, {"repo_id": "someone/Llama-3.1-8B-Copy"}))
     assert LlmModel.objects.get(hf_id="someone/Llama-3.1-8B-Copy").num_key_value_heads == 8
 
 
@@ -77,7 +86,7 @@ def test_bad_input_is_shown_not_saved(client, staff, data, message):
 
 
 def test_a_taken_slug_is_refused_with_the_reason(client, staff):
-    client.post(URL, {"name": "Twice", "config": json.dumps(LLAMA_31_8B)})
+    review_and_save(client, client.post(URL, {"name": "Twice", "config": json.dumps(LLAMA_31_8B)}))
     response = client.post(URL, {"name": "Twice", "config": json.dumps(LLAMA_31_8B)})
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
