@@ -51,6 +51,7 @@ def test_adding_a_gpu_row_makes_a_mixed_rig(page, live_server):
     page.evaluate("window.__same_document = true")
     page.get_by_role("button", name="Add another GPU type").click()
     expect(page.get_by_label("GPU 2", exact=True)).to_be_visible()
+    assert "hardware-row" not in page.url  # the fragment's address is never the page's (issue 16)
     page.get_by_label("GPU 2", exact=True).select_option("geforce-rtx-4090")
     expect(page.get_by_test_id("verdict")).to_contain_text("1× GeForce RTX 4090")
     expect(page).to_have_url(re.compile(r"gpu=geforce-rtx-4090"))
@@ -95,3 +96,17 @@ def test_uploading_a_config_file_reads_it(page, live_server, tmp_path):
     page.get_by_role("button", name="Read the file").click()
     expect(page.get_by_test_id("own-model")).to_contain_text("uploaded-llama")
     expect(page).to_have_url(re.compile(r"config=.*ctx=8192"))
+
+
+def test_a_file_that_cannot_be_read_keeps_the_pages_address(page, live_server, tmp_path):
+    """Issue 16: /own-model/ was pushed into the address bar; reloaded, it showed a bare fragment."""
+    path = tmp_path / "notes.txt"
+    path.write_text("not a model")
+    page.goto(live_server.url + QUESTION)
+    page.get_by_text("Use my own model").click()
+    page.locator("#id_file").set_input_files(str(path))
+    page.get_by_role("button", name="Read the file").click()
+    expect(page.locator("#error-config")).not_to_be_empty()
+    assert "own-model" not in page.url
+    page.reload()
+    expect(page.get_by_test_id("verdict")).to_be_visible()
