@@ -1,16 +1,16 @@
 """Speed against context length and against concurrent users, as server-rendered SVG geometry.
 
 Each point is the engine's estimate for the question with one input changed, for the plan the
-result recommends (or, when nothing fits, the closest plan).
+calculator recommends for that question: the plan the page would show if the visitor asked it.
 """
 
 import math
 from dataclasses import dataclass
 
-from .engine import Plan, estimate
+from .engine import estimate
 from .forms import QuestionForm
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 320, 160, 40, 24, 8, 8
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 320, 160, 40, 24, 8, 16  # room for "128k"
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,7 @@ class Chart:
     height: int = HEIGHT
 
 
-def _plan_like(plans: tuple[Plan, ...], strategy: str) -> Plan | None:
-    return next((p for p in plans if p.strategy == strategy), None)
-
-
-def _series(form: QuestionForm, strategy: str, changes: list[dict], *, aggregate: bool) -> list[tuple]:
+def _series(form: QuestionForm, changes: list[dict], *, aggregate: bool) -> list[tuple]:
     from .answer import workload
 
     data = form.cleaned_data
@@ -60,7 +56,7 @@ def _series(form: QuestionForm, strategy: str, changes: list[dict], *, aggregate
         except ValueError:
             out.append((None, None, None, False))
             continue
-        plan = _plan_like(result.plans, strategy)
+        plan = result.recommended_plan
         if plan is None:
             out.append((None, None, None, False))
             continue
@@ -113,13 +109,13 @@ def _short(tokens: int) -> str:
     return f"{tokens // 1024}k" if tokens >= 1024 else str(tokens)
 
 
-def speed_vs_context(form: QuestionForm, strategy: str) -> Chart:
+def speed_vs_context(form: QuestionForm) -> Chart:
     from .answer import CHART_CONTEXTS
 
     ctx = form.cleaned_data["ctx"]
     limit = form.cleaned_data["model"].max_position_embeddings or CHART_CONTEXTS[-1]
     contexts = sorted({c for c in CHART_CONTEXTS if c <= limit} | {ctx})
-    series = _series(form, strategy, [{"context_tokens": c} for c in contexts], aggregate=False)
+    series = _series(form, [{"context_tokens": c} for c in contexts], aggregate=False)
     return _chart(
         "Decode speed per user against context length",
         "tok/s",
@@ -129,12 +125,12 @@ def speed_vs_context(form: QuestionForm, strategy: str) -> Chart:
     )
 
 
-def speed_vs_users(form: QuestionForm, strategy: str) -> Chart:
+def speed_vs_users(form: QuestionForm) -> Chart:
     from .answer import CHART_USERS
 
     batch = form.cleaned_data["batch"]
     users = sorted(set(CHART_USERS) | {batch})
-    series = _series(form, strategy, [{"batch": b} for b in users], aggregate=True)
+    series = _series(form, [{"batch": b} for b in users], aggregate=True)
     return _chart(
         "Total decode speed against concurrent users",
         "tok/s",

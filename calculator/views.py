@@ -99,9 +99,7 @@ def computed(form: QuestionForm) -> dict:
 
 
 def _compute(form: QuestionForm) -> tuple:
-    result = answers.answer(form)
-    strategy = (result.recommended_plan or answers.closest_plan(result)).strategy
-    return result, [charts.speed_vs_context(form, strategy), charts.speed_vs_users(form, strategy)]
+    return answers.answer(form), [charts.speed_vs_context(form), charts.speed_vs_users(form)]
 
 
 def first_visit() -> QueryDict:

@@ -4,7 +4,10 @@ import re
 from pathlib import Path
 
 import pytest
+from django.http import QueryDict
 
+from calculator.answer import answer
+from calculator.forms import QuestionForm
 from calculator.models import Snapshot
 from catalog.models import Gpu
 
@@ -46,6 +49,20 @@ def test_charts_plot_speed_against_context_and_users(client, catalog):
     totals = [p.value for p in users_chart.points if p.fits]
     assert totals[1] > totals[0]  # two users together get more tokens per second than one
     assert "<polyline" in response.content.decode()
+
+
+def test_each_chart_point_is_the_plan_the_calculator_shows_at_that_context(client, catalog):
+    """Issue 16: the chart followed one strategy, marking 1k-8k "does not fit" while another plan did."""
+    base = "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ram_gb=64"
+    chart = client.get(f"{base}&ctx=32768").context["charts"][0]
+    for point in chart.points:
+        tokens = int(point.label.removesuffix("k")) * 1024
+        form = QuestionForm(QueryDict(f"{base[2:]}&ctx={tokens}"))
+        assert form.is_valid(), form.errors
+        plan = answer(form, with_suggestions=False).recommended_plan
+        assert point.fits == (plan is not None), point.label
+        if plan is not None:
+            assert point.value == plan.decode_tok_s, point.label
 
 
 def test_launch_command_follows_the_chosen_runtime(client, catalog):
