@@ -1,6 +1,7 @@
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.http import (
     Http404,
     HttpResponseBadRequest,
@@ -232,13 +233,52 @@ def snapshot(request, snapshot_id):
 
 @require_GET
 def compare(request):
-    """Two to four questions side by side: `?q=<query>&q=<query>`, each column its own permalink."""
+    """Two to four questions side by side: `?q=<query>&q=<query>`, each column its own permalink.
+
+    A question is added by name (`add_model`, `add_quant`, `add_gpu`, `add_count`: the form at the foot
+    of the page) or as a calculator link; either way the page redirects to its canonical address."""
+    queries = [q.split("?", 1)[-1].strip() for q in request.GET.getlist("q")][:MAX_COMPARED]
+    if "add_model" in request.GET:
+        added = QueryDict(mutable=True)
+        for name, default in (("model", ""), ("quant", ""), ("gpu", ""), ("count", "1")):
+            added[name] = request.GET.get(f"add_{name}") or default
+        form = QuestionForm(added)
+        if form.is_valid() and len(queries) < MAX_COMPARED:
+            return HttpResponseRedirect(
+                "/compare/?" + urlencode([("q", q) for q in [*queries, form.canonical_query()]])
+            )
+        add_errors = [e for errors in form.errors.values() for e in errors]
+    else:
+        add_errors = []
     columns = []
-    for query in request.GET.getlist("q")[:MAX_COMPARED]:
-        query = query.split("?", 1)[-1].strip()  # a whole permalink or just its query string
+    for query in queries:
         form = QuestionForm(QueryDict(query))
         column = {"form": form, "query": query}
         if form.is_valid():
             column |= computed(form)
+            column["price"] = hardware_price(form.devices)
         columns.append(column)
-    return TemplateResponse(request, "calculator/compare.html", {"columns": columns, "max": MAX_COMPARED})
+    context = {
+        "columns": columns,
+        "add_errors": add_errors,
+        "max": MAX_COMPARED,
+        "models": LlmModel.objects.listed().only("slug", "name"),
+        "quants": Quantization.objects.listed().only("slug", "name", "bits_per_weight"),
+        "gpus": Gpu.objects.listed().only("slug", "name"),
+    }
+    return TemplateResponse(request, "calculator/compare.html", context)
+
+
+def hardware_price(devices: list[Gpu]) -> dict | None:
+    """What the devices cost at their newest published prices (USD), with the oldest date among them;
+    None when any of them has no published price."""
+    prefetch_related_objects(list({gpu.pk: gpu for gpu in devices}.values()), "prices")  # one query
+    prices = [gpu.current_price() for gpu in devices]
+    if not prices or any(p is None for p in prices):
+        return None
+    dates = [p.date for p in prices if p.date]
+    return {
+        "amount": sum(p.amount for p in prices),
+        "date": min(dates) if dates else None,
+        "sources": {p.source_url for p in prices},
+    }

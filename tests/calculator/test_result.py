@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.http import QueryDict
@@ -151,6 +152,34 @@ def test_compare_shows_each_column_with_its_own_permalink(client, catalog):
     for q in questions:
         assert f'href="/?{q.replace("&", "&amp;")}"' in html
     assert len(response.context["columns"]) == 3
+
+
+def test_compare_adds_an_answer_by_name_and_sums_it_up_in_one_table(
+    client, catalog, django_assert_max_num_queries
+):
+    """Issue 16: pick a model and hardware by name; a compact table gives verdict, speed, memory, price."""
+    first = "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+    added = client.get(
+        "/compare/",
+        {
+            "q": first,
+            "add_model": "llama-3-1-8b-instruct",
+            "add_quant": "q4_k_m",
+            "add_gpu": "geforce-rtx-4090",
+        },
+    )
+    assert added.status_code == 302
+    second = "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090"
+    assert added["Location"] == "/compare/?" + urlencode([("q", first), ("q", second)])
+    with django_assert_max_num_queries(30):  # per column: 3 rows, KV type, formats, prices, measurements
+        response = client.get(added["Location"])
+    table = response.content.decode().split('data-testid="compare-table"')[1].split("</table>")[0]
+    assert table.split("<tbody>")[1].count("<tr>") == 2
+    assert f'href="/?{second.replace("&", "&amp;")}"' in table
+    assert "Llama 3.1 8B" in table and "Yes" in table and "of 24.0 GiB" in table
+    assert "$" in table or "no price published" in table
+    refused = client.get("/compare/", {"add_model": "nope", "add_quant": "q4_k_m", "add_gpu": "x"})
+    assert refused.status_code == 200 and "Unknown model" in refused.content.decode()
 
 
 def test_compare_with_a_bad_column_says_which(client, catalog):
