@@ -31,7 +31,7 @@ SORTS = {
     "memory": "memory_bytes",
     "bandwidth": "bandwidth_gb_s",
     "name": "name",
-    "price": "launch_price_usd",
+    "price": "current_price_amount",
 }
 SORT_CHOICES = [("", "Listed first")] + [
     (f"{sign}{key}", f"{key.capitalize()}{' (descending)' if sign else ''}")
@@ -48,13 +48,21 @@ class GpuListForm(forms.Form):
         label="Memory at least (GiB)", required=False, min_value=0, max_value=2**20
     )
     unified = forms.ChoiceField(label="Unified memory", required=False, choices=YES_NO)
+    legacy = forms.ChoiceField(
+        label="Older and small parts",
+        required=False,
+        choices=[("", "Hidden"), ("shown", "Shown")],
+        help_text="Before 2016 or under 4 GB, unless listed",
+    )
     sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
 
 
 def gpu_rows(form: GpuListForm):
     """The filtered, sorted GPUs of a valid form; listed GPUs first when no sort is chosen."""
     data = form.cleaned_data
-    qs = Gpu.objects.all()
+    qs = Gpu.objects.with_current_price()
+    if not data["legacy"]:
+        qs = qs.filter(relevant())
     if data["q"]:
         qs = qs.search(data["q"])
     if data["vendor"]:
@@ -143,9 +151,10 @@ def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[G
 
 
 def compare_slugs(values: list[str]) -> tuple[list[str], str]:
-    """The distinct slugs asked for, and what is wrong with the request ("" when nothing)."""
-    cleaned = (v.replace("\x00", "").strip() for v in values)  # PostgreSQL refuses NUL; no slug holds one
-    slugs = list(dict.fromkeys(v for v in cleaned if v))
+    """The distinct slugs asked for, and what is wrong with the request ("" when nothing). A value that
+    is not a slug is a name ("RTX 4090", "m4 max 128"): the picker's first match stands for it."""
+    cleaned = (v.replace("\x00", "").strip()[:100] for v in values)  # PostgreSQL refuses NUL
+    slugs = list(dict.fromkeys(v for v in cleaned if v))[: MAX_COMPARE + 1]
     if len(slugs) < 2:
         return slugs, "Choose at least two GPUs to compare."
     if len(slugs) > MAX_COMPARE:
@@ -155,20 +164,35 @@ def compare_slugs(values: list[str]) -> tuple[list[str], str]:
     return slugs, ""
 
 
+def relevant() -> Q:
+    """What people run models on: listed, or from the last ten years with 4 GB or more."""
+    recent = Q(release_date__gte=PICK_SINCE) | Q(release_date__isnull=True)
+    return Q(listed=True) | recent & Q(memory_bytes__gte=PICK_MIN_MEMORY_BYTES, bandwidth_gb_s__gt=0)
+
+
 def pick_gpus(query: str) -> list[Gpu]:
     """The hardware picker's matches for what was typed ("4070", "3080 ti", "m4 max", "mi300"): every
     word must appear in the name; the listed (most asked about) devices first, then the newest."""
     if not query.strip():
         return list(Gpu.objects.listed().only("slug", "name", "memory_bytes"))
-    recent = Q(release_date__gte=PICK_SINCE) | Q(release_date__isnull=True)
-    found = Gpu.objects.search(query).filter(
-        Q(listed=True) | recent & Q(memory_bytes__gte=PICK_MIN_MEMORY_BYTES, bandwidth_gb_s__gt=0)
-    )
+    found = Gpu.objects.search(query).filter(relevant())
     # Most asked about first: listed devices, then desktop and datacenter parts before laptop chips, the
     # plainest name (the "4070" itself before its Ti, SUPER and Max-Q variants), the newest.
     laptop = Case(When(form_factor=Gpu.FormFactor.LAPTOP, then=1), default=0)
     ordered = found.order_by("-listed", laptop, Length("name"), F("release_date").desc(nulls_last=True))
     return list(ordered.only("slug", "name", "memory_bytes")[:PICK_LIMIT])
+
+
+def gpus_to_compare(asked: list[str]) -> tuple[list[Gpu], list[str]]:
+    """The GPUs asked for by slug or by name, each with its newest price, and what matched nothing.
+    One query when every value is a slug; one more per name."""
+    found = {g.slug: g for g in Gpu.objects.with_current_price().filter(slug__in=asked)}
+    gpus, unknown = [], []
+    for value in asked:
+        if value not in found and (matches := pick_gpus(value)):
+            found[value] = Gpu.objects.with_current_price().get(pk=matches[0].pk)
+        (gpus if value in found else unknown).append(found.get(value, value))
+    return list({g.pk: g for g in gpus}.values()), unknown
 
 
 def pick_models(query: str) -> list[LlmModel]:

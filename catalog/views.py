@@ -34,7 +34,7 @@ def gpu_list(request):
 @http_cache.public(etag=http_cache.page_etag)
 def gpu_detail(request, slug):
     """A GPU's specs and, per listed model, the largest listed format that fits on it at 8192 tokens."""
-    gpu = get_object_or_404(Gpu, slug=slug)
+    gpu = get_object_or_404(Gpu.objects.with_current_price(), slug=slug)
     rows = pages.what_runs(gpu, LlmModel.objects.listed(), Quantization.objects.listed())
     context = {"gpu": gpu, "gpus": [gpu], "rows": rows, "ctx": pages.CTX}
     return TemplateResponse(request, "catalog/gpu_detail.html", context)
@@ -64,11 +64,9 @@ def _picked(request, find, template: str):
 def gpu_compare(request):
     """2 to 4 GPUs side by side (`?gpu=a&gpu=b`); a problem with the request is said on the page."""
     slugs, problem = pages.compare_slugs(request.GET.getlist("gpu"))
-    found = {g.slug: g for g in Gpu.objects.filter(slug__in=slugs)}
-    unknown = [s for s in slugs if s not in found]
+    gpus, unknown = pages.gpus_to_compare(slugs)
     if unknown:
         problem = f"Unknown GPU: {', '.join(unknown)}."
-    gpus = [found[s] for s in slugs if s in found]
     context = {"gpus": gpus, "problem": problem, "slugs": slugs}
     return TemplateResponse(request, "catalog/gpu_compare.html", context)
 

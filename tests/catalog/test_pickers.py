@@ -89,3 +89,39 @@ def test_the_model_finder_matches_words_and_moe(client):
     assert options(client, "/models/pick/?q=qwen+coder") == ["Qwen2.5 Coder 7B"]
     assert options(client, "/models/pick/?q=moe") == ["Mixtral 8x7B"]
     assert options(client, "/models/pick/?q=nothing-like-it") == ["No model matches “nothing-like-it”"]
+
+
+def test_the_gpu_list_hides_legacy_parts_until_asked(client):
+    make_gpu()
+    make_gpu(
+        slug="3d-rage",
+        name="3D Rage",
+        memory_bytes=2**21,
+        listed=False,
+        release_date=datetime.date(1996, 4, 1),
+    )
+    shown = client.get("/gpus/").content.decode()
+    assert "GeForce RTX 3090" in shown and "3D Rage" not in shown
+    assert "3D Rage" in client.get("/gpus/?legacy=shown").content.decode()
+
+
+def test_the_gpu_list_shows_the_newest_price_with_its_date(client):
+    from catalog.models import Price
+
+    gpu = make_gpu()
+    for amount, day in (("1499", datetime.date(2020, 9, 24)), ("699", datetime.date(2026, 10, 1))):
+        Price.objects.create(gpu=gpu, amount=amount, date=day, source_url="https://example.com/p")
+    html = client.get("/gpus/").content.decode()
+    assert "$699 <small>(Oct 2026)</small>" in html and "$1,499" not in html
+
+
+def test_gpus_can_be_compared_by_name(client):
+    make_gpu()
+    make_gpu(slug="geforce-rtx-4090", name="GeForce RTX 4090")
+    response = client.get("/gpus/compare/?gpu=RTX+4090&gpu=rtx3090")
+    assert response.status_code == 200
+    assert [g.slug for g in response.context["gpus"]] == ["geforce-rtx-4090", "geforce-rtx-3090"]
+    assert (
+        "Unknown GPU: nothing-like-it"
+        in client.get("/gpus/compare/?gpu=RTX+4090&gpu=nothing-like-it").content.decode()
+    )
