@@ -7,7 +7,7 @@ calculator recommends for that question: the plan the page would show if the vis
 import math
 from dataclasses import dataclass
 
-from .engine import estimate
+from .engine.estimate import fits
 from .forms import QuestionForm
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 320, 160, 40, 24, 8, 16  # room for "128k"
@@ -45,18 +45,11 @@ def _series(form: QuestionForm, changes: list[dict], *, aggregate: bool) -> list
     devices = [g.as_spec() for g in form.devices]
     out = []
     for change in changes:
-        try:
-            result = estimate(
-                model=model,
-                quant=quant,
-                devices=devices,
-                workload=workload(form, **change),
-                with_suggestions=False,
-            )
+        try:  # fits(): estimate()'s ranking without the commands and explanations a chart does not show
+            plan = fits(model=model, quant=quant, devices=devices, workload=workload(form, **change))
         except ValueError:
             out.append((None, None, None, False))
             continue
-        plan = result.recommended_plan
         if plan is None:
             out.append((None, None, None, False))
             continue
