@@ -1,0 +1,115 @@
+"""What a page's calculator links answer, and whether that agrees with what the page says about them.
+
+A term's front matter can state what its worked example must show, `expect: fits, layer_split` or
+`expect: does not fit`. A link written inside the text says it in its own words, as in
+"[does not fit](/?model=...)" or "[fits, tight](/?model=...)", or in its Markdown title, which readers see as
+the link's tooltip: `[Compare](/?model=... "fits, tensor parallelism")`. `contradictions()` compares any of
+these with the engine's answer, so a change in the engine or the catalog that turns a page's claim false
+fails a test.
+
+Words an expectation may use, separated by commas, all of which must hold:
+  fits, tight, borderline, does not fit   the verdict (fits includes tight; does not fit includes borderline)
+  single, layer_split, tensor_parallel,   the plan the calculator recommends (only when something fits), by
+  replicas, cpu_offload, expert_offload,  its key or by the name the answer page uses ("a layer split",
+  rpc_cluster                             "tensor parallelism", "MoE expert offload", ...)
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.http import QueryDict
+
+from calculator import answer as answers
+from calculator.forms import QuestionForm, device_summary
+
+VERDICTS = ("fits", "tight", "borderline", "does not fit")
+STRATEGIES = tuple(answers.STRATEGY_NAMES)
+STRATEGY_BY_NAME = {name.casefold(): key for key, name in answers.STRATEGY_NAMES.items()}
+# A calculator link in Markdown: its text, its query string and its optional title.
+LINK = re.compile(r'\[([^\]]+)\]\(/\?([^)\s]+)(?:\s+"([^"]*)")?\)')
+# Link texts that make a claim about the answer, read from their start: "fits, tight", "does not fit, 2.6 GiB short".
+CLAIMS = (
+    (re.compile(r"^does not fit\b", re.I), "does not fit"),
+    (re.compile(r"^borderline\b", re.I), "borderline"),
+    (re.compile(r"^fits, tight\b", re.I), "tight"),
+    (re.compile(r"^fits\b", re.I), "fits"),
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The calculator's answer to one query, in the words an expectation uses."""
+
+    query: str
+    errors: str = ""  # the form's errors when the query is not a valid question
+    fits: bool = False
+    tight: bool = False
+    borderline: bool = False
+    strategy: str = ""  # the recommended plan's, when one fits
+    text: str = ""  # the verdict sentence
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def outcome(query: QueryDict | str) -> Outcome:
+    """Ask the calculator, as the worked example on a term page and the calculator page itself do."""
+    data = query if isinstance(query, QueryDict) else QueryDict(query.lstrip("/?"))
+    text = data.urlencode()
+    form = QuestionForm(data)
+    if not form.is_valid():
+        return Outcome(text, errors="; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    result = answers.answer(form, with_suggestions=False)
+    verdict = answers.verdict(result, device_summary(form.devices))
+    plan = result.recommended_plan
+    return Outcome(
+        text,
+        fits=verdict.fits,
+        tight=verdict.fits and verdict.tight,
+        borderline=verdict.borderline,
+        strategy=plan.strategy if plan else "",
+        text=verdict.text,
+    )
+
+
+def words(expect: str) -> list[str]:
+    """The expectation's words, checked against the vocabulary (a typo must not pass silently)."""
+    found = [w.strip() for w in expect.split(",")]
+    found = [STRATEGY_BY_NAME.get(w.casefold().removeprefix("with "), w) for w in found]
+    unknown = [w for w in found if w not in VERDICTS and w not in STRATEGIES]
+    if unknown:
+        raise ValueError(f"unknown expectation {', '.join(unknown)}; use {', '.join(VERDICTS + STRATEGIES)}")
+    return found
+
+
+def contradictions(expect: str, answer: Outcome) -> list[str]:
+    """What in `expect` the answer does not bear out (empty when it agrees)."""
+    if not answer.valid:
+        return [f"not a valid question: {answer.errors}"]
+    wrong = []
+    for word in words(expect):
+        holds = {
+            "fits": answer.fits,
+            "tight": answer.tight,
+            "borderline": answer.borderline,
+            "does not fit": not answer.fits,
+        }.get(word, answer.strategy == word)
+        if not holds:
+            wrong.append(word)
+    if not wrong:
+        return []
+    return [
+        f"expected {', '.join(wrong)}; the calculator says: {answer.text} (plan: {answer.strategy or 'none'})"
+    ]
+
+
+def claim(link_text: str) -> str | None:
+    """What a link's own words say its answer is, if anything."""
+    return next((said for pattern, said in CLAIMS if pattern.search(link_text.strip())), None)
+
+
+def text_links(markdown: str) -> list[tuple[str, str, str | None]]:
+    """(link text, query, what the link says it shows) for every calculator link in a page's text: its title
+    when it has one, else a claim its words make, else None."""
+    return [(text, query, title or claim(text)) for text, query, title in LINK.findall(markdown)]

@@ -1,0 +1,70 @@
+"""Every citation in the glossary and the guides is a public page a visitor can open: no path of ours,
+no mirror of someone else's page, no blog restating a figure whose primary source exists."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from glossary.deprecations import DEPRECATIONS
+from glossary.sources import URL, citation_problems
+
+PAGES = sorted(Path(settings.CONTENT_DIR).glob("*/*.md"))
+SOURCES = re.compile(r"^## Sources\n(?P<body>.*?)(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+
+
+def page_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
+def test_page_cites_no_private_path_mirror_or_secondary_source(path):
+    assert citation_problems(path.read_text()) == []
+
+
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
+def test_every_source_line_has_a_public_link(path):
+    match = SOURCES.search(path.read_text())
+    assert match, "no ## Sources section"
+    lines = [line for line in match["body"].splitlines() if line.startswith("- ")]
+    assert lines, "an empty ## Sources section"
+    for line in lines:
+        assert URL.search(line), f"a source without a link: {line}"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("via `/work/shared/reference/models.json`", "non-public path"),
+        ("`github:ggml-org/llama.cpp tools/quantize/README.md`", "non-public path"),
+        ("see [our notes](../shared/reference/x.json)", "non-public path"),
+        ("https://wikimili.com/en/NVLink (mirror of Wikipedia)", "mirror"),
+        ("https://www.mintlify.com/vllm-project/vllm/features/tensor-parallelism", "mirror"),
+        ("https://dev.to/someone/vllms-no-available-memory", "secondary source"),
+        ("https://www.techpowerup.com/gpu-specs/geforce-rtx-4090.c3889", "secondary source"),
+        ("http://localhost:8000/metrics", "local address"),
+    ],
+)
+def test_citation_checker_refuses(text, problem):
+    assert [p for p in citation_problems(text) if p.startswith(problem)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[llama.cpp multi-GPU guide](https://github.com/ggml-org/llama.cpp/blob/master/docs/multi-gpu.md)",
+        "https://huggingface.co/meta-llama/Llama-3.1-70B-Instruct/blob/main/config.json",
+        "https://pcisig.com/faq?field_category_value%5B%5D=pci_express_4.0",
+        "https://arxiv.org/abs/2205.14135",
+        "go up one level with `cd ..` first",
+    ],
+)
+def test_citation_checker_accepts_primary_sources(text):
+    assert citation_problems(text) == []
+
+
+def test_every_deprecation_cites_a_public_primary_source():
+    for deprecation in DEPRECATIONS:
+        assert deprecation.source.startswith("https://"), deprecation.old
+        assert citation_problems(deprecation.source) == [], deprecation.old
