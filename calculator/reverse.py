@@ -326,9 +326,10 @@ def what_hardware(
     gpus: Iterable[tuple[DeviceSpec, PriceTag | None]],
     workload: Workload,
     target_tok_s: float,
+    top: int | None = TOP,
 ) -> HardwareAnswer:
     """For each GPU kind (with its newest price, if known), the fewest devices that fit and reach the
-    target single-stream decode speed.
+    target single-stream decode speed; the first `top` of each ranking (None: every qualifying set).
 
     More of one kind only adds cost and memory, so its smallest qualifying count is the only one kept.
     Counts whose usable memory is below the lower bound are skipped unasked; once a count fits, more
@@ -364,9 +365,9 @@ def what_hardware(
     cheapest = sorted(sets, key=lambda s: (s.price_usd is None, s.price_usd or 0, *_size_key(s)))
     fastest = sorted(sets, key=lambda s: (-(s.plan.decode_tok_s or 0), *_size_key(s)))
     return HardwareAnswer(
-        smallest=smallest[:TOP],
-        cheapest=cheapest[:TOP],
-        fastest=fastest[:TOP],
+        smallest=smallest[:top],
+        cheapest=cheapest[:top],
+        fastest=fastest[:top],
         found=len(sets),
         priced=sum(s.price_usd is not None for s in sets),
         estimates=calls,
