@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "catalog",
     "calculator",
     "glossary",
+    "costs",
 ]
 
 MIDDLEWARE = [

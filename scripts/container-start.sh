@@ -10,6 +10,7 @@ PYTHON=${PYTHON:-python}
 migrate() {
   "$PYTHON" manage.py migrate --no-input
   "$PYTHON" manage.py load_catalog
+  "$PYTHON" manage.py load_costs
 }
 
 case "${1:-serve}" in
