@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("calculator.urls")),
     path("", include("catalog.urls")),
     path("", include("glossary.urls")),
+    path("", include("costs.urls")),
 ]

@@ -1,0 +1,253 @@
+"""'Choose my GPU': the device sets that run every wanted model at a context and speed, within a budget.
+
+The sets come from "What hardware runs this model?" (calculator/reverse.py `what_hardware`), once per
+model; a kind of device qualifies when it runs them all, with as many devices as the most demanding
+needs. Each is offered once per published price (new, used), ranked by price, by tok/s per dollar or by
+headroom. Four queries, whatever the catalog's size: the models, the formats, the listed GPUs and their
+USD prices; the engine's work is cached on the question and the catalog and engine versions.
+"""
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from django import forms
+from django.http import QueryDict
+
+from calculator import cache, reverse
+from calculator.engine import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
+from calculator.forms import CONTEXT_PRESETS, MAX_CONTEXT, engine_accepts
+from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
+
+# Size class -> (title, fewest and most parameters in billions): the class is sized for its largest
+# listed model, so whatever the visitor runs of that class fits.
+SIZE_CLASSES = {
+    "8b": ("8B", 7.0, 9.5),
+    "14b": ("14B", 12.0, 16.0),
+    "32b": ("32B", 27.0, 36.0),
+    "70b": ("70B", 65.0, 75.0),
+}
+SORTS = {"price": "Price", "value": "tok/s per dollar", "headroom": "Headroom"}
+CONDITIONS = [("", "New or used"), ("new", "New"), ("used", "Used")]
+MAX_MODELS = 4
+DEFAULT_CTX, DEFAULT_QUANT, DEFAULT_TOK_S = 8192, "q4_k_m", 10.0
+
+
+class ChooseForm(forms.Form):
+    budget = forms.IntegerField(label="Budget (USD)", min_value=1, max_value=10_000_000, required=False)
+    model = forms.CharField(label="Models", required=False)  # one `model` per model, read in __init__
+    size = forms.ChoiceField(
+        label="Or a size class",
+        choices=[("", "—")] + [(k, v[0]) for k, v in SIZE_CLASSES.items()],
+        required=False,
+    )
+    quant = forms.SlugField(label="Format", required=False)
+    ctx = forms.IntegerField(label="Context (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False)
+    tok_s = forms.FloatField(label="At least (tok/s)", min_value=0, max_value=100_000, required=False)
+    condition = forms.ChoiceField(label="Bought", choices=CONDITIONS, required=False)
+    sort = forms.ChoiceField(label="Rank by", choices=list(SORTS.items()), required=False)
+
+    def __init__(self, data: QueryDict, *, models: dict[str, LlmModel], quants: dict[str, Quantization]):
+        super().__init__(data or None)  # an empty query is an unbound form: no errors to show yet
+        self.models, self.quants = models, quants
+        self.model_slugs = [s.strip() for s in data.getlist("model") if s.strip()]
+
+    def clean_model(self) -> list[LlmModel]:
+        unknown = sorted({s for s in self.model_slugs if s not in self.models})
+        if unknown:
+            raise forms.ValidationError(f"Unknown model: {', '.join(unknown)}.")
+        if len(set(self.model_slugs)) > MAX_MODELS:
+            raise forms.ValidationError(f"At most {MAX_MODELS} models at once.")
+        return [engine_accepts(self.models[s]) for s in dict.fromkeys(self.model_slugs)]
+
+    def clean_quant(self) -> Quantization:
+        slug = self.cleaned_data["quant"] or DEFAULT_QUANT
+        if slug not in self.quants:
+            raise forms.ValidationError(f"Unknown format “{slug}”.")
+        return engine_accepts(self.quants[slug])
+
+    def clean(self):
+        data = super().clean()
+        data["ctx"] = data.get("ctx") or DEFAULT_CTX
+        data["tok_s"] = DEFAULT_TOK_S if data.get("tok_s") is None else data["tok_s"]
+        data["sort"] = data.get("sort") or "price"
+        if "model" in self.errors:
+            return data
+        models = data.get("model") or []
+        if not models and data.get("size"):
+            _, low, high = SIZE_CLASSES[data["size"]]
+            sized = [m for m in self.models.values() if m.listed and low <= m.total_params_b <= high]
+            models = [min(sized, key=lambda m: (-m.total_params_b, m.slug))] if sized else []
+        data["model"] = models
+        if not models:
+            self.add_error("model", "Choose a model or a size class.")
+        for model in models:
+            limit = model.max_position_embeddings
+            if limit and data["ctx"] > limit and "ctx" not in self.errors:
+                self.add_error("ctx", f"{model.name} reads at most {limit:,} tokens of context.")
+        return data
+
+    def page_url(self) -> str:
+        data = self.cleaned_data
+        query = QueryDict(mutable=True)
+        if data.get("size") and not self.model_slugs:
+            query["size"] = data["size"]
+        else:
+            query.setlist("model", [m.slug for m in data["model"]])
+        for name, default in (("budget", None), ("ctx", DEFAULT_CTX), ("tok_s", DEFAULT_TOK_S)):
+            if data.get(name) is not None and data[name] != default:
+                query[name] = f"{data[name]:g}"
+        if data["quant"].slug != DEFAULT_QUANT:
+            query["quant"] = data["quant"].slug
+        for name, default in (("condition", ""), ("sort", "price")):
+            if data.get(name) and data[name] != default:
+                query[name] = data[name]
+        return f"/choose/?{query.urlencode(safe='')}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """`count` × `device`, bought `condition` at its newest published price (None: no price published)."""
+
+    device: DeviceSpec
+    count: int
+    plan: Plan  # of the most demanding model
+    tok_s: float  # the slowest of the models, one user
+    headroom_bytes: int  # free memory left on the fullest device
+    links: tuple[tuple[str, str], ...]  # (model name, calculator permalink)
+    condition: str = ""
+    unit_price: reverse.PriceTag | None = None
+
+    @property
+    def price_usd(self) -> Decimal | None:
+        return self.unit_price.amount_usd * self.count if self.unit_price else None
+
+    @property
+    def tok_s_per_kusd(self) -> float | None:
+        """Decode tok/s per $1,000 of hardware."""
+        return self.tok_s / float(self.price_usd) * 1000 if self.price_usd else None
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.device.memory_bytes * self.count
+
+
+def qualifying_sets(
+    *,
+    models: list[ModelSpec],
+    quant: QuantSpec,
+    gpus: list[DeviceSpec],
+    workload: Workload,
+    target_tok_s: float,
+) -> list[Choice]:
+    """Every kind of device that runs all `models` at the target speed, unpriced, largest count needed."""
+    per_model = [
+        {
+            s.device.slug: s
+            for s in reverse.what_hardware(
+                model=m,
+                quant=quant,
+                gpus=[(g, None) for g in gpus],
+                workload=workload,
+                target_tok_s=target_tok_s,
+                top=None,
+            ).smallest
+        }
+        for m in models
+    ]
+    found = []
+    for slug in sorted(set.intersection(*(set(sets) for sets in per_model))):
+        sets = [by_slug[slug] for by_slug in per_model]
+        count = max(s.count for s in sets)
+        binding = min(sets, key=lambda s: s.plan.decode_tok_s or 0)
+        headroom = min(
+            d.capacity_bytes - d.used_bytes - d.headroom_bytes
+            for s in sets
+            if s.count == count
+            for d in s.plan.devices
+            if d.kind == "gpu"
+        )
+        links = tuple(
+            (
+                m.name,
+                reverse.permalink(
+                    model=m.slug, quant=quant.slug, runs=[(slug, count)], ctx=workload.context_tokens
+                ),
+            )
+            for m in models
+        )
+        found.append(
+            Choice(binding.device, count, binding.plan, binding.plan.decode_tok_s or 0, headroom, links)
+        )
+    return found
+
+
+def priced(sets: list[Choice], prices: dict[str, dict[str, reverse.PriceTag]]) -> list[Choice]:
+    """Each set once per condition it has a price for; once without a price when it has none."""
+    out = []
+    for s in sets:
+        tags = prices.get(s.device.slug, {})
+        out += [replace(s, condition=c, unit_price=t) for c, t in sorted(tags.items())] or [s]
+    return out
+
+
+def ranked(choices: list[Choice], *, sort: str, budget: int | None) -> tuple[list[Choice], list[Choice], int]:
+    """(priced sets within the budget, best first; sets without a price; how many were over budget)."""
+    with_price = [c for c in choices if c.price_usd is not None]
+    within = [c for c in with_price if budget is None or c.price_usd <= budget]
+    keys = {
+        "price": lambda c: (c.price_usd, -c.tok_s),
+        "value": lambda c: (-(c.tok_s_per_kusd or 0), c.price_usd),
+        "headroom": lambda c: (-c.headroom_bytes, c.price_usd),
+    }
+    unpriced = sorted((c for c in choices if c.price_usd is None), key=lambda c: (c.count, c.memory_bytes))
+    return sorted(within, key=keys[sort]), unpriced, len(with_price) - len(within)
+
+
+def newest_prices(gpus: list[Gpu], condition: str = "") -> dict[str, dict[str, reverse.PriceTag]]:
+    """GPU slug -> condition -> its newest USD price, in one query."""
+    rows = Price.objects.filter(gpu__in=gpus, currency="USD")
+    if condition:
+        rows = rows.filter(condition=condition)
+    slugs = {g.pk: g.slug for g in gpus}
+    out: dict[str, dict[str, reverse.PriceTag]] = {}
+    for p in sorted(rows, key=Price.newest_key):
+        out.setdefault(slugs[p.gpu_id], {}).setdefault(
+            p.condition, reverse.PriceTag(p.amount, p.date, p.source_url)
+        )
+    return out
+
+
+def choose_answer(query: QueryDict) -> dict:
+    models = {m.slug: m for m in LlmModel.objects.all()}
+    quants = {q.slug: q for q in Quantization.objects.all()}
+    form = ChooseForm(query, models=models, quants=quants)
+    context = {
+        "form": form,
+        "models": [m for m in models.values() if m.listed or m.slug in form.model_slugs],
+        "quants": [q for q in quants.values() if q.listed],
+        "sizes": SIZE_CLASSES,
+        "context_presets": CONTEXT_PRESETS,
+    }
+    if not query or not form.is_valid():
+        return context
+    data = form.cleaned_data
+    gpus = [(g, spec) for g, spec in valid_specs(Gpu.objects.listed())]
+    prices = newest_prices([g for g, _ in gpus], data["condition"])
+    permalink = form.page_url()
+
+    def compute():
+        return qualifying_sets(
+            models=[m.as_spec() for m in data["model"]],
+            quant=data["quant"].as_spec(),
+            gpus=[spec for _, spec in gpus],
+            workload=reverse.question_workload(ctx=data["ctx"]),
+            target_tok_s=data["tok_s"],
+        )
+
+    key = "|".join(
+        [*(m.slug for m in data["model"]), data["quant"].slug, str(data["ctx"]), f"{data['tok_s']:g}"]
+    )
+    sets = cache.get_or_compute("choose", key, compute)
+    best, unpriced, over = ranked(priced(sets, prices), sort=data["sort"], budget=data.get("budget"))
+    answer = {"choices": best, "unpriced": unpriced, "over_budget": over, "found": len(sets)}
+    return context | {"answer": answer, "permalink": permalink}

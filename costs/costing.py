@@ -1,0 +1,391 @@
+"""The cost page's answer: a calculator question, priced three ways (bought, rented, hosted API).
+
+The catalog rows are read in a fixed number of queries (the question's GPUs, model and format; every
+cloud offer with its GPU; the question's hardware prices; the model's API prices); the engine runs once
+for the question and once per cloud instance shape, each cached on the catalog and engine versions.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django import forms
+from django.http import QueryDict
+from pydantic import ValidationError
+
+from calculator import answer as answers
+from calculator import cache
+from calculator.engine import Plan
+from calculator.engine.estimate import fits
+from calculator.forms import FIRST_VISIT, QuestionForm, device_summary
+from catalog.models import Gpu, Price
+
+from .chart import cost_chart
+from .economics import (
+    Linear,
+    SelfHosted,
+    break_even_tokens_per_day,
+    rented_usd_per_million,
+    tokens_text,
+    usd_text,
+)
+from .models import ApiPrice, CloudPrice, max_age_days
+
+DEFAULTS = {"lifetime": 3.0, "utilisation": 0.5, "kwh": 0.15, "tokens_per_day": 2_000_000}
+COST_FIELDS = ["lifetime", "utilisation", "kwh", "tokens_per_day", "condition", "rent"]
+
+
+class CostForm(forms.Form):
+    lifetime = forms.FloatField(
+        label="Hardware lifetime (years)", min_value=0.25, max_value=15, required=False
+    )
+    utilisation = forms.FloatField(
+        label="Utilisation (share of the day it generates)", min_value=0.01, max_value=1, required=False
+    )
+    kwh = forms.FloatField(label="Electricity ($ per kWh)", min_value=0, max_value=5, required=False)
+    tokens_per_day = forms.IntegerField(
+        label="Tokens a day (generated)", min_value=1000, max_value=10**12, required=False
+    )
+    condition = forms.ChoiceField(
+        label="Hardware price",
+        choices=[("", "Newest, new or used"), ("new", "New"), ("used", "Used")],
+        required=False,
+    )
+    rent = forms.ChoiceField(label="Compare with renting", required=False)
+
+    def __init__(self, data: QueryDict, *, rentals: list[CloudPrice]):
+        super().__init__(data)
+        for name, default in DEFAULTS.items():
+            self.fields[name].initial = default  # shown in the empty field
+        self.fields["rent"].choices = [("", "The cheapest that runs it")] + [
+            (r.slug, label(r)) for r in rentals
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for name, default in DEFAULTS.items():
+            if data.get(name) is None and name not in self.errors:
+                data[name] = default
+        return data
+
+
+def dollars(amount) -> str:
+    """Decimal('2.69000') -> '$2.69': a price as published, without the column's trailing zeros."""
+    return f"${amount.normalize():f}"
+
+
+def label(rental: CloudPrice) -> str:
+    offer = f" ({rental.offer})" if rental.offer else ""
+    return f"{rental.gpu_count}× {rental.gpu.name} on {rental.provider}{offer}"
+
+
+@dataclass(frozen=True)
+class Rental:
+    price: CloudPrice
+    plan: Plan | None
+    tok_s: float | None
+    cost: Linear | None
+
+    @property
+    def name(self) -> str:
+        return label(self.price)
+
+
+@dataclass(frozen=True)
+class Owned:
+    hardware: str
+    prices: list[Price]  # the newest price of each kind of device, in question order
+    unpriced: list[str]  # device names without a published price
+    unpowered: list[str]  # device names without a board power in the catalog
+    power_w: float
+    plan: Plan
+    tok_s: float
+    cost: SelfHosted | None
+
+
+def first_visit() -> QueryDict:
+    query = QueryDict(mutable=True)
+    for key, value in FIRST_VISIT.items():
+        query.setlist(key, value if isinstance(value, list) else [value])
+    return query
+
+
+def cost_answer(query: QueryDict) -> dict:
+    question = QuestionForm(query)
+    rentals = list(CloudPrice.objects.select_related("gpu").order_by("gpu__name", "usd_per_hour", "slug"))
+    form = CostForm(query, rentals=rentals)
+    pairs = [(k, v) for k in QuestionForm.FIELDS for v in query.getlist(k)]
+    context = {"question": question, "form": form, "max_age_days": max_age_days(), "question_pairs": pairs}
+    if not (question.is_valid() & form.is_valid()):
+        return context
+    try:
+        plan = _plan(question, question.devices, None)
+    except answers.EngineRefused as refusal:
+        form.add_error(None, str(refusal))
+        return context
+    context |= {"hardware": device_summary(question.devices), "calculator": question.permalink()}
+    context["question_pairs"] = [
+        (k, v) for k, vs in QueryDict(question.canonical_query()).lists() for v in vs
+    ]
+    context["permalink"] = permalink(question, form)
+    if plan is None:
+        context["no_plan"] = True
+        return context
+    data = form.cleaned_data
+    owned = _owned(question, plan, data)
+    priced = [_rental(question, r) for r in rentals]
+    priced = sorted(priced, key=lambda r: (r.cost is None, r.cost.usd_per_million if r.cost else 0, r.name))
+    fitting = [r for r in priced if r.cost is not None]
+    compare = next((r for r in fitting if r.price.slug == data["rent"]), fitting[0] if fitting else None)
+    model = question.cleaned_data["model"]  # a pasted config.json is no catalog row: no API price
+    apis = sorted(ApiPrice.objects.filter(llm=model), key=lambda a: a.usd_per_m_output) if model.pk else []
+    api = apis[0] if apis else None
+    tokens = data["tokens_per_day"]
+    break_even = break_even_tokens_per_day(owned.cost, compare.cost) if owned.cost and compare else None
+    others = [(f"Rent {compare.name}", compare.cost)] if compare else []
+    if api is not None:
+        others.append((f"API: {api.provider}", Linear(float(api.usd_per_m_output))))
+    context |= {
+        "owned": owned,
+        "rentals": priced,
+        "compare": compare,
+        "apis": apis,
+        "tokens": tokens,
+        "tokens_text": tokens_text(tokens),
+        "rows": table_rows(owned, priced, apis, tokens, compare),
+        "more_rentals": [r for r in fitting if r not in shown_rentals(priced, compare)],
+        "verdict": verdict(owned, compare, api, tokens),
+        "break_even": break_even_sentence(owned, compare, break_even, data["utilisation"]),
+        "chart": cost_chart(
+            own=owned.cost,
+            own_label=f"Buy {owned.hardware}",
+            others=others,
+            tokens_per_day=tokens,
+            break_even=break_even,
+        ),
+        "stale": [p for p in [*owned.prices, *(r.price for r in priced), *apis] if p.date and _stale(p.date)],
+    }
+    return context
+
+
+def permalink(question: QuestionForm, form: CostForm) -> str:
+    """This page's URL: the calculator's canonical question, then the cost inputs that differ from defaults."""
+    query = QueryDict(question.canonical_query(), mutable=True)
+    for name in COST_FIELDS:
+        value = form.cleaned_data.get(name)
+        if value not in (None, "") and value != DEFAULTS.get(name):
+            query[name] = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"/cost/?{query.urlencode(safe='')}"
+
+
+def _stale(date: datetime.date) -> bool:
+    return (datetime.date.today() - date).days > max_age_days()
+
+
+def _plan(question: QuestionForm, devices: list[Gpu], shape: tuple[str, int] | None) -> Plan | None:
+    """The calculator's recommended plan for the question (`shape` None), or for the same model, format
+    and workload on a cloud instance of `shape` = (GPU slug, count), without the visitor's RAM or hosts."""
+    key = question.canonical_query() + (f"|{shape[0]}x{shape[1]}" if shape else "")
+
+    def compute():
+        if shape is None:
+            return answers.answer(question, with_suggestions=False).recommended_plan
+        data = question.cleaned_data
+        try:
+            return fits(
+                model=data["model"].as_spec(),
+                quant=data["quant"].as_spec(),
+                devices=[d.as_spec() for d in devices],
+                workload=answers.workload(question, ram_bytes=None, hosts=1),
+            )
+        except (ValidationError, ValueError):
+            return None
+
+    return cache.get_or_compute("cost-plan", key, compute)
+
+
+def _speed(plan: Plan | None) -> float | None:
+    if plan is None:
+        return None
+    return plan.decode_tok_s_aggregate or plan.decode_tok_s
+
+
+def _owned(question: QuestionForm, plan: Plan, data: dict) -> Owned:
+    devices = question.devices
+    kinds = {g.pk: g for g in devices}
+    prices = Price.objects.filter(gpu_id__in=kinds, currency="USD")
+    if data["condition"]:
+        prices = prices.filter(condition=data["condition"])
+    newest: dict[int, Price] = {}
+    for price in sorted(prices, key=Price.newest_key):
+        newest.setdefault(price.gpu_id, price)
+    for price in newest.values():
+        price.gpu = kinds[price.gpu_id]  # no query per price for its GPU's name
+    unpriced = sorted({g.name for g in devices if g.pk not in newest})
+    unpowered = sorted({g.name for g in devices if not g.tdp_w})
+    power = sum(g.tdp_w or 0 for g in devices)
+    tok_s = _speed(plan)
+    cost = None
+    if not unpriced and tok_s:
+        cost = SelfHosted(
+            hardware_usd=float(sum(newest[g.pk].amount for g in devices)),
+            lifetime_years=data["lifetime"],
+            utilisation=data["utilisation"],
+            tok_s=tok_s,
+            power_w=power or None,
+            usd_per_kwh=data["kwh"],
+        )
+    return Owned(
+        device_summary(devices),
+        [newest[k] for k in kinds if k in newest],
+        unpriced,
+        unpowered,
+        power,
+        plan,
+        tok_s,
+        cost,
+    )
+
+
+def _rental(question: QuestionForm, price: CloudPrice) -> Rental:
+    plan = _plan(question, [price.gpu] * price.gpu_count, (price.gpu.slug, price.gpu_count))
+    tok_s = _speed(plan)
+    cost = (
+        Linear(rented_usd_per_million(usd_per_hour=float(price.usd_per_hour), tok_s=tok_s)) if tok_s else None
+    )
+    return Rental(price, plan, tok_s, cost)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the cost table, computed for the visitor's tokens a day."""
+
+    kind: str  # "own", "rent" or "api"
+    name: str
+    price: str  # what is paid: "$1,400", "$2.69/h", "$0.59 in, $0.79 out per M"
+    tok_s: float | None
+    usd_per_million: float | None
+    usd_per_day: float | None
+    dates: list  # the price rows behind it (date, source_url, stale)
+    chosen: bool = False
+
+
+SHOWN_RENTALS = 5  # the cheapest cloud offers in the table; the rest in a list below it
+
+
+def shown_rentals(rentals: list[Rental], compare: Rental | None) -> list[Rental]:
+    fitting = [r for r in rentals if r.cost is not None]
+    shown = fitting[:SHOWN_RENTALS]
+    return shown + [compare] if compare is not None and compare not in shown else shown
+
+
+def table_rows(
+    owned: Owned, rentals: list[Rental], apis: list[ApiPrice], tokens: int, compare: Rental | None
+) -> list[Row]:
+    rows = []
+    if owned.cost is not None:
+        rows.append(
+            Row(
+                "own",
+                f"Buy {owned.hardware}",
+                usd_text(owned.cost.hardware_usd),
+                owned.tok_s,
+                owned.cost.usd_per_million(tokens),
+                owned.cost.usd_per_day(tokens),
+                owned.prices,
+            )
+        )
+    for r in shown_rentals(rentals, compare):
+        hourly = f"{dollars(r.price.usd_per_hour)}/h"
+        rows.append(
+            Row(
+                "rent",
+                f"Rent {r.name}",
+                hourly,
+                r.tok_s,
+                r.cost.usd_per_million,
+                r.cost.usd_per_day(tokens),
+                [r.price],
+                r is compare,
+            )
+        )
+    for a in apis:
+        per_m = float(a.usd_per_m_output)
+        price = f"{dollars(a.usd_per_m_input)} in, {dollars(a.usd_per_m_output)} out per M"
+        rows.append(
+            Row(
+                "api",
+                f"{a.provider} API ({a.model_id or a.llm.name})",
+                price,
+                None,
+                per_m,
+                Linear(per_m).usd_per_day(tokens),
+                [a],
+            )
+        )
+    return rows
+
+
+def verdict(owned: Owned, compare: Rental | None, api: ApiPrice | None, tokens: int) -> str:
+    """At the visitor's tokens a day: what buying, renting and the API cost a day, and which is cheapest."""
+    at = f"At {tokens_text(tokens)} tokens a day"
+    options = []
+    if owned.cost is not None:
+        sets = owned.cost.sets_needed(tokens)
+        what = f"buying {owned.hardware}" + (
+            f" ({sets} sets: one makes {tokens_text(owned.cost.capacity_tokens_per_day)} a day)"
+            if sets > 1
+            else ""
+        )
+        options.append((owned.cost.usd_per_day(tokens), what))
+    if compare is not None:
+        options.append((compare.cost.usd_per_day(tokens), f"renting {compare.name}"))
+    if api is not None:
+        options.append((Linear(float(api.usd_per_m_output)).usd_per_day(tokens), f"the {api.provider} API"))
+    if not options:
+        return ""
+    parts = [f"{what} costs {usd_text(usd)} a day" for usd, what in options]
+    cheapest = min(options)[1]
+    return f"{at}, {', '.join(parts)}: {cheapest} is cheapest."
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """Plain words with the price they rest on: `lead` (price of `date`, source) `tail`."""
+
+    lead: str
+    date: datetime.date | None = None
+    source_url: str = ""
+    tail: str = "."
+
+    def __str__(self) -> str:
+        if not self.source_url:
+            return self.lead + self.tail
+        return f"{self.lead} (price of {self.date:%-d %b %Y}, {self.source_url}){self.tail}"
+
+
+def break_even_sentence(
+    owned: Owned, compare: Rental | None, tokens: float | None, utilisation: float
+) -> Sentence:
+    if owned.cost is None:
+        missing = ", ".join(owned.unpriced) or "this hardware"
+        return Sentence(f"No published price for {missing}: no break-even to compute")
+    if compare is None:
+        return Sentence("No cloud offer in the catalog runs this question: no break-even to compute")
+    rent = compare.price
+    against = f"against renting {compare.name} at {dollars(rent.usd_per_hour)}/h"
+    if tokens is None:
+        return Sentence(
+            f"Buying {owned.hardware} never pays off {against}",
+            rent.date,
+            rent.source_url,
+            ": renting costs less per token than the electricity.",
+        )
+    tail = "."
+    capacity = owned.cost.capacity_tokens_per_day
+    if tokens > capacity:
+        tail = (
+            f"; one set makes at most {tokens_text(capacity)} tokens a day at {utilisation:.0%} utilisation, "
+            "so a second set is needed before that."
+        )
+    lead = f"Buying {owned.hardware} pays off above {tokens_text(tokens)} tokens a day {against}"
+    return Sentence(lead, rent.date, rent.source_url, tail)

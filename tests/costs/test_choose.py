@@ -1,0 +1,165 @@
+"""/choose/: hardware sets that run every wanted model at a context and speed, within a budget."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from calculator import reverse
+from catalog.models import Price
+from tests.conftest import make_gpu, make_llm, make_quant
+
+pytestmark = pytest.mark.django_db
+
+SEVENTY = "model=llama-3-3-70b-instruct"
+
+
+def choices(response):
+    return response.context["answer"]["choices"]
+
+
+def test_a_70b_under_2500_is_two_used_3090s_first(client, costs):
+    response = client.get(f"/choose/?{SEVENTY}&budget=2500")
+    assert response.status_code == 200
+    first = choices(response)[0]
+    assert (first.device.slug, first.count, first.condition) == ("geforce-rtx-3090", 2, "used")
+    assert first.price_usd == 1400
+    assert all(c.price_usd <= 2500 for c in choices(response))
+    assert all(c.tok_s >= 10 for c in choices(response))
+    html = response.content.decode()
+    assert (
+        "/?model=llama-3-3-70b-instruct&amp;quant=q4_k_m&amp;gpu=geforce-rtx-3090&amp;count=2&amp;ctx=8192"
+        in html
+    )
+    assert "/cost/?model=llama-3-3-70b-instruct" in html
+
+
+def test_each_link_gives_the_calculator_the_same_answer(client, costs):
+    seen = set()
+    for choice in choices(client.get(f"/choose/?{SEVENTY}"))[:6]:
+        name, url = choice.links[0]
+        if url in seen:  # new and used: one question
+            continue
+        seen.add(url)
+        result = client.get(url).context["result"]
+        assert result.recommended_plan is not None, url
+        assert result.recommended_plan.decode_tok_s == pytest.approx(choice.tok_s, rel=0.02)
+
+
+def test_new_and_used_prices_are_separate_rows(client, costs):
+    rows = [(c.device.slug, c.condition) for c in choices(client.get(f"/choose/?{SEVENTY}"))]
+    assert ("geforce-rtx-3090", "new") in rows and ("geforce-rtx-3090", "used") in rows
+    used = [c.condition for c in choices(client.get(f"/choose/?{SEVENTY}&condition=used"))]
+    assert set(used) == {"used"}
+
+
+@pytest.mark.parametrize(
+    ("sort", "key", "descending"),
+    [
+        ("price", lambda c: c.price_usd, False),
+        ("value", lambda c: c.tok_s_per_kusd, True),
+        ("headroom", lambda c: c.headroom_bytes, True),
+    ],
+)
+def test_rankings(client, costs, sort, key, descending):
+    found = choices(client.get(f"/choose/?{SEVENTY}&sort={sort}"))
+    assert len(found) > 3
+    values = [key(c) for c in found]
+    assert values == sorted(values, reverse=descending)
+
+
+def test_two_models_need_the_hardware_that_runs_both(client, costs):
+    both = client.get(f"/choose/?{SEVENTY}&model=qwen2-5-7b-instruct").context["answer"]
+    alone = client.get("/choose/?model=qwen2-5-7b-instruct").context["answer"]
+    assert both["found"] < alone["found"]
+    assert all(len(c.links) == 2 for c in both["choices"])
+
+
+def test_a_size_class_is_sized_for_its_largest_listed_model(client, costs):
+    response = client.get("/choose/?size=70b")
+    assert [m.slug for m in response.context["form"].cleaned_data["model"]] == ["qwen2-5-72b-instruct"]
+    assert choices(response)
+
+
+def test_macs_and_unified_memory_boxes_are_offered(client, costs):
+    found = client.get("/choose/?model=llama-3-3-70b-instruct&tok_s=5&budget=6000").context["answer"]
+    slugs = {c.device.slug for c in found["choices"]}
+    assert {"nvidia-dgx-spark-128gb", "apple-m4-max-128gb"} <= slugs
+    assert all(c.count == 1 for c in found["choices"] if c.device.unified_memory)
+
+
+def test_sets_without_a_published_price_are_listed_apart(client, costs):
+    Price.objects.filter(gpu__slug="geforce-rtx-3090").delete()
+    answer = client.get(f"/choose/?{SEVENTY}").context["answer"]
+    assert "geforce-rtx-3090" not in {c.device.slug for c in answer["choices"]}
+    assert "geforce-rtx-3090" in {c.device.slug for c in answer["unpriced"]}
+
+
+def test_the_page_url_is_the_permalink(client, costs):
+    response = client.get(f"/choose/?budget=2500&{SEVENTY}&ctx=8192&sort=price&condition=")
+    assert response.context["permalink"] == "/choose/?model=llama-3-3-70b-instruct&budget=2500"
+    again = client.get(response.context["permalink"])
+    assert [c.price_usd for c in choices(again)] == [c.price_usd for c in choices(response)]
+
+
+def test_htmx_gets_only_the_result(client, costs):
+    response = client.get(f"/choose/?{SEVENTY}&budget=2500", headers={"HX-Request": "true"})
+    assert response.template_name == "costs/choose.html#result"
+    assert response["HX-Replace-Url"] == "/choose/?model=llama-3-3-70b-instruct&budget=2500"
+
+
+def test_an_empty_form_explains_itself(client, costs):
+    response = client.get("/choose/")
+    assert response.status_code == 200
+    assert "Give a budget and the models you want" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("budget=100", "model", "Choose a model or a size class."),
+        ("model=nope", "model", "Unknown model: nope."),
+        ("model=a&model=b&model=c&model=d&model=e", "model", "Unknown model"),
+        (f"{SEVENTY}&budget=-1", "budget", "greater than or equal to 1"),
+        (f"{SEVENTY}&ctx=999999999", "ctx", "less than or equal to"),
+        (f"{SEVENTY}&ctx=200000", "ctx", "reads at most 131,072 tokens of context"),
+        (f"{SEVENTY}&tok_s=fast", "tok_s", "Enter a number."),
+        (f"{SEVENTY}&quant=q9", "quant", "Unknown format"),
+        (f"{SEVENTY}&size=3b", "size", "Select a valid choice."),
+        (f"{SEVENTY}&sort=random", "sort", "Select a valid choice."),
+        (f"{SEVENTY}%00", "model", "Null characters are not allowed."),
+    ],
+)
+def test_bad_input_is_a_message_next_to_its_field(client, costs, query, field, message):
+    response = client.get(f"/choose/?{query}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html.split(f'id="error-{field}">')[1].split("</span>")[0]
+
+
+def test_too_many_models_is_refused(client, costs):
+    slugs = ["llama-3-1-8b-instruct", "qwen2-5-7b-instruct", "qwen3-8b", "mistral-7b-instruct-v0-3", "phi-4"]
+    response = client.get("/choose/", {"model": slugs})
+    assert "At most 4 models at once." in response.content.decode()
+
+
+def test_choose_runs_a_fixed_number_of_queries_whatever_the_catalog_size(client, costs):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            client.get(f"/choose/?{SEVENTY}&budget=3000")
+        return len(queries)
+
+    # 1 every LLM, 2 every format, 3 the listed GPUs, 4 their USD prices
+    assert count() == 4
+    for n in range(5):
+        make_gpu(slug=f"extra-{n}", name=f"Extra {n}", memory_bytes=96 * 2**30, listed=True)
+    assert count() == 4
+
+
+def test_choose_reuses_what_hardware_runs_this_model(client):
+    """A small catalog: one 24 GB card, one 8B model; the sets are what_hardware's."""
+    make_gpu(tdp_w=350)
+    make_llm()
+    make_quant()
+    answer = client.get("/choose/?model=llama-3-1-8b-instruct").context["answer"]
+    assert answer["found"] == 1 and answer["unpriced"][0].count == 1
+    assert reverse.MAX_SAME_GPUS == 8

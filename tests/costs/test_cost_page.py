@@ -1,0 +1,226 @@
+"""/cost/: a calculator question priced bought, rented and as a hosted API, with dated sources."""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Gpu, Price
+from costs.models import ApiPrice, CloudPrice
+from tests.conftest import make_gpu, make_llm, make_quant
+
+pytestmark = pytest.mark.django_db
+
+TWO_3090S = "model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+H100_RUNPOD = "runpod-community-h100-sxm5-80-gb-2026-11-09"
+
+
+def text(response) -> str:
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    return re.sub(r" ([).,:;])", r"\1", words)
+
+
+def test_two_3090s_against_an_h100_for_2m_tokens_a_day_is_a_dated_sourced_answer(client, costs):
+    response = client.get(f"/cost/?{TWO_3090S}&tokens_per_day=2000000&condition=used&rent={H100_RUNPOD}")
+    assert response.status_code == 200
+    words = text(response)
+    # the used 3090 street price ($700 each), RunPod's $2.69/h read on 2026-11-09
+    assert "At 2 M tokens a day" in words
+    assert "renting 1× H100 SXM5 80 GB on RunPod (Community Cloud) costs" in words
+    assert re.search(
+        r"Buying 2× GeForce RTX 3090 pays off above [\d.]+ k tokens a day against renting", words
+    )
+    assert "at $2.69/h (price of 9 Nov 2026, source)" in words
+    html = response.content.decode()
+    assert (
+        'href="https://raw.githubusercontent.com/datareceipts/data-receipts/main/109-gpu-pricing/vendors.json"'
+        in html
+    )
+    own = response.context["owned"]
+    assert own.cost.hardware_usd == 1400
+    assert [p.condition for p in own.prices] == ["used"]
+    assert response.context["compare"].price.slug == H100_RUNPOD
+    assert '<polyline points="' in html and 'class="weights"/>' in html
+
+
+def test_every_number_follows_from_the_inputs(client, costs):
+    """Doubling the lifetime halves the hardware's share; electricity follows $/kWh."""
+    base = client.get(f"/cost/?{TWO_3090S}&condition=used&utilisation=1").context["owned"].cost
+    longer = client.get(f"/cost/?{TWO_3090S}&condition=used&utilisation=1&lifetime=6").context["owned"].cost
+    assert longer.hardware_usd_per_day == pytest.approx(base.hardware_usd_per_day / 2)
+    free_power = client.get(f"/cost/?{TWO_3090S}&condition=used&utilisation=1&kwh=0").context["owned"].cost
+    assert free_power.electricity_usd_per_token == 0
+    assert base.power_w == 700  # 2 × the RTX 3090's 350 W board power
+
+
+def test_rented_rows_are_the_cheapest_first_and_skip_instances_that_cannot_run_it(client, costs):
+    response = client.get(f"/cost/?{TWO_3090S}")
+    rentals = response.context["rentals"]
+    fitting = [r for r in rentals if r.cost]
+    assert [r.cost.usd_per_million for r in fitting] == sorted(r.cost.usd_per_million for r in fitting)
+    assert {r.price.gpu.slug for r in rentals if not r.cost} == {
+        "geforce-rtx-3090",
+        "geforce-rtx-4090",
+    }  # 24 GB
+    assert response.context["compare"] is fitting[0]  # no choice given: the cheapest
+    apis = response.context["apis"]
+    assert [a.provider for a in apis] == ["Groq", "Venice"]  # by output price
+
+
+def test_a_stale_price_is_flagged(client, costs, settings):
+    settings.COSTS_PRICE_MAX_AGE_DAYS = 1
+    response = client.get(f"/cost/?{TWO_3090S}")
+    assert 'data-testid="stale"' in response.content.decode()
+    settings.COSTS_PRICE_MAX_AGE_DAYS = 100_000
+    assert 'data-testid="stale"' not in client.get(f"/cost/?{TWO_3090S}").content.decode()
+
+
+def test_hardware_without_a_price_says_so_and_still_prices_renting(client, costs):
+    Price.objects.filter(gpu__slug="geforce-rtx-3090").delete()
+    words = text(client.get(f"/cost/?{TWO_3090S}"))
+    assert "No published price for GeForce RTX 3090: no break-even to compute." in words
+    assert "Rent 1× H100 SXM5 80 GB" in words
+
+
+def test_a_question_that_does_not_fit_says_so(client, costs):
+    words = text(client.get("/cost/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090"))
+    assert "It does not fit on 1× GeForce RTX 3090: nothing to price." in words
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        (f"{TWO_3090S}&lifetime=0", "lifetime", "greater than or equal to 0.25"),
+        (f"{TWO_3090S}&utilisation=2", "utilisation", "less than or equal to 1"),
+        (f"{TWO_3090S}&kwh=abc", "kwh", "Enter a number."),
+        (f"{TWO_3090S}&tokens_per_day=-5", "tokens_per_day", "greater than or equal to 1000"),
+        (f"{TWO_3090S}&rent=nope", "rent", "Select a valid choice."),
+        (f"{TWO_3090S}&condition=stolen", "condition", "Select a valid choice."),
+    ],
+)
+def test_bad_cost_input_is_a_message_next_to_its_field(client, costs, query, field, message):
+    response = client.get(f"/cost/?{query}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html.split(f'id="error-{field}">')[1].split("</span>")[0]
+    assert "Fix the highlighted fields" in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "model=nope&quant=q4_k_m&gpu=geforce-rtx-3090",
+        "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=nope",
+        "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=x",
+        "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090%00",
+        "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ctx=99999999",
+        "quant=q4_k_m&gpu=geforce-rtx-3090",
+    ],
+)
+def test_a_bad_calculator_question_is_a_message_never_an_error_page(client, costs, query):
+    response = client.get(f"/cost/?{query}")
+    assert response.status_code == 200
+    assert "Fix the question to see its cost." in response.content.decode()
+
+
+def test_your_own_model_from_a_config_has_no_api_price_and_no_error(client, costs):
+    config = (
+        '{"architectures": ["LlamaForCausalLM"], "hidden_size": 4096, "intermediate_size": 14336, '
+        '"num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 8, "vocab_size": 128256, '
+        '"max_position_embeddings": 131072, "torch_dtype": "bfloat16"}'
+    )
+    response = client.get("/cost/", {"config": config, "quant": "q4_k_m", "gpu": "geforce-rtx-3090"})
+    assert response.status_code == 200
+    assert response.context["apis"] == []
+
+
+def test_the_permalink_keeps_the_calculator_question_and_the_changed_inputs(client, costs):
+    response = client.get(f"/cost/?{TWO_3090S}&lifetime=5&kwh=0.3&rent={H100_RUNPOD}")
+    link = response.context["permalink"]
+    assert link.startswith(
+        "/cost/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+    )
+    assert "lifetime=5" in link and "kwh=0.3" in link and f"rent={H100_RUNPOD}" in link
+    assert "utilisation" not in link  # defaults are left out
+    again = client.get(link)
+    assert again.context["permalink"] == link
+
+
+def test_htmx_gets_only_the_result_and_the_canonical_url(client, costs):
+    url = f"/cost/?{TWO_3090S}&lifetime=5&utilisation=0.5"
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert response.template_name == "costs/cost.html#result"
+    assert response.content.decode().lstrip().startswith('<section id="result"')
+    assert response["HX-Replace-Url"] == f"/cost/?{TWO_3090S}&lifetime=5"
+    full = client.get(url)
+    assert full.template_name == "costs/cost.html" and "<form" in full.content.decode()
+
+
+def test_a_first_visit_shows_the_calculators_first_question(client, costs):
+    response = client.get("/cost/")
+    assert response.status_code == 200
+    assert response.context["hardware"] == "2× GeForce RTX 3090"
+
+
+def test_the_cost_page_runs_a_fixed_number_of_queries_whatever_the_catalog_size(client, costs):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/cost/?{TWO_3090S}").status_code == 200
+        return len(queries)
+
+    # the calculator question's own (its GPUs, model, format, runtime, published weights), then the
+    # cloud offers with their GPUs, the question's hardware prices and the model's API prices
+    before = count()
+    assert before <= 8
+    llm = ApiPrice.objects.first().llm
+    for n in range(5):
+        gpu = make_gpu(slug=f"extra-{n}", name=f"Extra {n}", memory_bytes=96 * 2**30)
+        today = datetime.date.today()
+        CloudPrice.objects.create(
+            slug=f"extra-{n}",
+            provider="Test",
+            gpu=gpu,
+            usd_per_hour=1,
+            date=today,
+            source_url="https://example.com/",
+        )
+        ApiPrice.objects.create(
+            slug=f"extra-{n}",
+            provider="Test",
+            llm=llm,
+            usd_per_m_input=1,
+            usd_per_m_output=1,
+            date=today,
+            source_url="https://example.com/",
+        )
+        Price.objects.create(
+            gpu=Gpu.objects.get(slug="geforce-rtx-3090"),
+            amount=n + 1,
+            date=today,
+            source_url="https://example.com/",
+        )
+    assert count() == before
+
+
+def test_cost_page_works_on_a_small_catalog(client):
+    """No cloud offer and no price: every section says what is missing."""
+    make_gpu(tdp_w=350)
+    make_llm()
+    make_quant()
+    response = client.get("/cost/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090")
+    words = text(response)
+    assert "No published price for GeForce RTX 3090" in words
+    assert Gpu.objects.count() == 1
+
+
+def test_the_calculator_result_and_what_hardware_rows_link_here(client, costs):
+    html = client.get(f"/?{TWO_3090S}").content.decode()
+    link = re.search(r'href="(/cost/\?[^"]+)" data-testid="cost-link"', html).group(1).replace("&amp;", "&")
+    assert client.get(link).context["hardware"] == "2× GeForce RTX 3090"
+    rows = client.get("/what-hardware/?model=llama-3-3-70b-instruct").content.decode()
+    assert (
+        'href="/cost/?model=llama-3-3-70b-instruct&amp;quant=q4_k_m&amp;gpu=geforce-rtx-3090&amp;count=2'
+        in rows
+    )

@@ -1,0 +1,70 @@
+"""Buyer guides: tables computed from the catalog and the engine when the page is read."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Price
+from costs.guides import GUIDES
+
+pytestmark = pytest.mark.django_db
+
+
+def test_at_least_six_guides_are_listed_and_linked(client, costs):
+    response = client.get("/buyers-guides/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert len(GUIDES) >= 6
+    for slug in GUIDES:
+        assert f'href="/buyers-guides/{slug}/"' in html
+
+
+@pytest.mark.parametrize("slug", list(GUIDES))
+def test_every_guide_renders_a_table_in_a_few_queries(client, costs, slug):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/buyers-guides/{slug}/")
+    assert response.status_code == 200
+    assert len(queries) <= 4  # the guide's rows: models, formats, devices, prices
+    assert "<table" in response.content.decode()
+
+
+def test_the_70b_guide_follows_todays_prices(client, costs):
+    url = "/buyers-guides/best-gpu-for-70b-models-under-2500/"
+    first = client.get(url).context["answer"]["answer"]["choices"][0]
+    assert (first.device.slug, first.count, first.condition) == ("geforce-rtx-3090", 2, "used")
+    Price.objects.filter(gpu__slug="geforce-rtx-3090", condition="used").delete()
+    again = client.get(url).context["answer"]["answer"]["choices"]
+    assert ("geforce-rtx-3090", "used") not in {(c.device.slug, c.condition) for c in again}
+
+
+def test_the_mac_guide_lists_only_macs_with_three_model_sizes(client, costs):
+    response = client.get("/buyers-guides/best-mac-for-local-ai/")
+    rows = response.context["rows"]
+    assert rows and all(r.gpu.vendor == "apple" for r in rows)
+    assert response.context["sizes"] == ["8B", "32B", "70B"]
+    usable = [r.largest_usable for r in rows]
+    assert usable == sorted(usable, reverse=True)
+
+
+def test_the_image_guide_holds_flux_without_offload(client, costs):
+    response = client.get("/buyers-guides/best-gpu-for-image-generation/")
+    rows = response.context["rows"]
+    assert rows and all(r.free_bytes >= 0 for r in rows)
+    assert "geforce-rtx-3090" not in {r.gpu.slug for r in rows}  # 24 GB: FLUX.1 [dev] in bf16 needs ~33 GB
+    priced = [r.price.amount_usd for r in rows if r.price]
+    assert priced == sorted(priced)
+
+
+def test_an_unknown_guide_is_404(client, costs):
+    assert client.get("/buyers-guides/best-toaster/").status_code == 404
+
+
+def test_a_guide_on_an_empty_catalog_says_what_is_missing(client):
+    for slug in GUIDES:
+        response = client.get(f"/buyers-guides/{slug}/")
+        assert response.status_code == 200
+        assert 'data-testid="missing"' in response.content.decode(), slug
+
+
+def test_the_home_page_links_the_guides(client, costs):
+    assert 'href="/buyers-guides/"' in client.get("/").content.decode()
