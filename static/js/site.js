@@ -24,6 +24,9 @@ document.addEventListener("htmx:load", (event) => setUp(event.target));
 
 document.addEventListener("DOMContentLoaded", () => {
   setUp(document);
+  // A term or guide opened from a result links back to it.
+  const back = document.querySelector("[data-back-to-result]");
+  if (back && document.referrer.startsWith(`${location.origin}/?`)) Object.assign(back, { href: document.referrer, hidden: false });
   // On a phone, a page that opens with an answer folds the inputs away: the answer comes first.
   const toggle = document.querySelector("details[data-collapse-on-phone]");
   if (toggle && window.matchMedia("(max-width: 63.99rem)").matches) toggle.open = false;
