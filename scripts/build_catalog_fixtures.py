@@ -544,6 +544,24 @@ def build_llms(models: list[dict]) -> list[dict]:
     return rows
 
 
+def load_more_llms(path: Path, known: list[dict]) -> list[dict]:
+    """Rows of fixtures/sources/more_llms.json: models outside shared/reference, one fixture row each, with
+    the config.json copy it was read from and how its parameters were counted in `source`."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    fields = set(known[0]) - {"first_k_dense_replace"}
+    taken = {r["slug"] for r in known}
+    for r in rows:
+        missing = fields - set(r)
+        if missing:
+            raise SystemExit(f"{path.name}: {r.get('slug')} lacks {', '.join(sorted(missing))}")
+        if r["slug"] in taken:
+            raise SystemExit(f"{path.name}: {r['slug']} is already in the catalog")
+        if "config.json" not in r["source"]:
+            raise SystemExit(f"{path.name}: {r['slug']} does not say which config.json it was read from")
+        taken.add(r["slug"])
+    return rows
+
+
 # --------------------------------------------------------------------------------------------
 # GPUs
 # --------------------------------------------------------------------------------------------
@@ -1319,7 +1337,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
     parser.add_argument(
-        "--sources", type=Path, default=DEFAULT_SOURCES, help="sourced GPU data (tensor rates, launch prices)"
+        "--sources", type=Path, default=DEFAULT_SOURCES, help="sourced data (GPU figures, more LLMs)"
     )
     args = parser.parse_args(argv)
 
@@ -1328,7 +1346,8 @@ def main(argv: list[str] | None = None) -> None:
 
     args.out.mkdir(parents=True, exist_ok=True)
     write(args.out / "quantizations.json", build_quantizations(load("quant_types.json")))
-    write(args.out / "llms.json", build_llms(load("models.json")))
+    llms = build_llms(load("models.json"))
+    write(args.out / "llms.json", llms + load_more_llms(args.sources / "more_llms.json", llms))
     sources = {name: json.loads((args.sources / name).read_text(encoding="utf-8"))
                for name in ("gpu_tensor_tflops.json", "gpu_launch_prices.json")}  # fmt: skip
     gpus = build_gpus(
