@@ -9,11 +9,20 @@ WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 420, 210, 48, 24, 10, 
 STEPS = 48
 
 
+# The site's --weights, --kv and --compute colours (static/css/site.css), as SVG presentation attributes:
+# the bars' legend swatches already carry these classes, and the page's stylesheet stays as it is.
+COLOURS = {"weights": "#3b6fd8", "kv": "#c2410c", "compute": "#7c3aed"}
+
+
 @dataclass(frozen=True)
 class Series:
     label: str
-    css: str
+    css: str  # the legend swatch's class
     line: str  # SVG polyline points
+
+    @property
+    def colour(self) -> str:
+        return COLOURS[self.css]
 
 
 @dataclass(frozen=True)
