@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from catalog import byo
 from catalog.models import Gpu, LlmModel, Quantization
+from community import measured as community_measured
 
 from . import answer as answers
 from . import cache, charts, http_cache, reverse_views, snapshots
@@ -96,7 +97,8 @@ def computed(form: QuestionForm) -> dict:
     except answers.EngineRefused as refusal:
         form.add_error(None, str(refusal))
         return {}
-    return answers.result_context(result, form) | {"charts": chart_list}
+    context = answers.result_context(result, form) | {"charts": chart_list}
+    return context | community_measured.context(form)  # visitors' approved runs (community/measured.py)
 
 
 def _compute(form: QuestionForm) -> tuple:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "calculator",
     "glossary",
     "costs",
+    "community",
 ]
 
 MIDDLEWARE = [

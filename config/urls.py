@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("glossary.urls")),
     path("", include("costs.urls")),
+    path("", include("community.urls")),
 ]

@@ -1,0 +1,178 @@
+"""The form a visitor pastes a benchmark into: what it ran (model, format, GPUs) and the output itself.
+
+The model is always chosen; the format and the GPUs may come from the paste (llama-bench's model column,
+llama.cpp's device lines) and are checked against it when both are given. `save()` stores one
+VisitorMeasurement per speed read, all waiting for review, with only the lines that were read.
+"""
+
+import re
+import uuid
+
+from django import forms
+from simple_history.utils import bulk_create_with_history
+
+from calculator import rig
+from catalog.models import Gpu, LlmModel, Measurement, Quantization
+
+from . import parse
+from .models import MAX_PASTE_CHARS, VisitorMeasurement
+
+MAX_ROWS = 50
+MAX_GPUS = 64
+PARAMS_TOLERANCE = 0.1  # llama-bench prints the file's count (8.03 B); the catalog's can round differently
+# llama-bench's backend column ("MTL,BLAS", "CUDA") → the catalog's backend; BLAS alone is the CPU.
+BACKENDS = {
+    "cuda": "cuda",
+    "rocm": "rocm",
+    "hip": "rocm",
+    "vulkan": "vulkan",
+    "metal": "metal",
+    "mtl": "metal",
+}
+BACKENDS |= {"sycl": "sycl", "cpu": "cpu", "blas": "cpu"}
+# Which backend runs each source of device lines (calculator/rig.py names them).
+DEVICE_LINE_BACKENDS = {"llama.cpp (Vulkan)": "vulkan"}
+MARKUP = re.compile(r"[<>]|://")
+
+
+class SubmitForm(forms.Form):
+    paste = forms.CharField(
+        label="llama-bench table, or llama-server / ollama run --verbose timings",
+        max_length=MAX_PASTE_CHARS,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
+    )
+    model = forms.ModelChoiceField(
+        LlmModel.objects.all(), to_field_name="slug", label="Model you ran", empty_label="— choose —"
+    )
+    quant = forms.ModelChoiceField(
+        Quantization.objects.all(), to_field_name="slug", required=False, label="Format",
+        empty_label="from the paste",
+    )  # fmt: skip
+    gpu = forms.ModelChoiceField(
+        Gpu.objects.all(), to_field_name="slug", required=False, label="GPU",
+        empty_label="from the paste",
+    )  # fmt: skip
+    count = forms.IntegerField(label="How many", min_value=1, max_value=MAX_GPUS, required=False)
+    runtime = forms.ChoiceField(choices=VisitorMeasurement.Runtime.choices, required=False, label="Runtime")
+
+    def clean_paste(self):
+        text = self.cleaned_data["paste"].replace("\x00", "")
+        parsed = parse.parse(text)
+        if not parsed.rows:
+            reasons = "; ".join(dict.fromkeys(parsed.skipped))
+            raise forms.ValidationError(
+                "No llama-bench table, llama-server timings or ollama run --verbose timings found."
+                + (f" Left out: {reasons}." if reasons else "")
+            )
+        if any(MARKUP.search(line) for line in parsed.lines):
+            raise forms.ValidationError("Paste the tool's plain output: no links or markup.")
+        if len({row.model for row in parsed.rows}) > 1:
+            raise forms.ValidationError("The table has runs of several models: paste one model at a time.")
+        if len(parsed.rows) > MAX_ROWS:
+            raise forms.ValidationError(f"At most {MAX_ROWS} results at a time.")
+        self.parsed, self.devices = parsed, rig.match(rig.parse(text))
+        return text
+
+    def clean(self):
+        data = super().clean()
+        if not hasattr(self, "parsed") or not data.get("model"):
+            return data
+        first = self.parsed.rows[0]
+        model = data["model"]
+        if (
+            first.params_b
+            and model.total_params_b
+            and abs(first.params_b / model.total_params_b - 1) > PARAMS_TOLERANCE
+        ):
+            self.add_error(
+                "model",
+                f"The table's model has {first.params_b:g} B parameters; {model.name} has {model.total_params_b:g} B.",
+            )
+        self._clean_format(data, first)
+        self._clean_gpus(data)
+        if not data.get("runtime"):
+            data["runtime"] = "ollama" if self.parsed.tool == "ollama" else "llama.cpp"
+        if not self.errors:
+            self.rows = self._measurements()
+            if not self.rows:
+                self.add_error(
+                    "paste", "Every result ran on the CPU alone: the calculator compares GPU runs."
+                )
+        return data
+
+    def save(self) -> list[VisitorMeasurement]:
+        """Store the rows, all waiting for review, with their history."""
+        return bulk_create_with_history(self.rows, VisitorMeasurement)
+
+    def _clean_format(self, data, first: parse.Row) -> None:
+        printed = first.ftype
+        slugs = parse.quant_slugs(printed) if printed else []
+        chosen = data.get("quant")
+        if chosen and slugs and chosen.slug not in slugs:
+            self.add_error("quant", f"The table says {printed}; you chose {chosen.name}.")
+        elif not chosen:
+            found = {q.slug: q for q in Quantization.objects.filter(slug__in=slugs)}
+            quant = next((found[s] for s in slugs if s in found), None)
+            if quant is None:
+                why = f"{printed} is not a catalog format" if printed else "the paste does not say it"
+                self.add_error("quant", f"Choose the format: {why}.")
+            data["quant"] = quant
+
+    def _clean_gpus(self, data) -> None:
+        rows, chosen = self.devices.rows, data.get("gpu")
+        if len(rows) > 1:
+            self.add_error("gpu", "The device lines list different GPUs: one kind of GPU per submission.")
+        elif chosen and rows and rows[0][0].pk != chosen.pk:
+            self.add_error("gpu", f"The device lines say {rows[0][0].name}; you chose {chosen.name}.")
+        elif not chosen and not rows:
+            names = ", ".join(self.devices.unmatched)
+            self.add_error(
+                "gpu",
+                f"Choose the GPU: {'no catalog GPU matches ' + names if names else 'the paste does not name it'}.",
+            )
+        if rows and not chosen:
+            data["gpu"] = rows[0][0]
+        if not data.get("count"):
+            data["count"] = rows[0][1] if rows else 1
+
+    def _measurements(self) -> list[VisitorMeasurement]:
+        """The rows to store (unsaved), one per speed read; rows on the CPU alone are left out."""
+        data, parsed = self.cleaned_data, self.parsed
+        submission = uuid.uuid4()
+        source = self.devices.rig.sources[0] if self.devices.rig.sources else ""
+        default_backend = DEVICE_LINE_BACKENDS.get(source, data["gpu"].backend)
+        out = []
+        for row in parsed.rows:
+            printed = row.backend.split(",")[0].strip().lower()
+            backend = BACKENDS.get(printed, "") if printed else default_backend
+            if backend not in Measurement.Backend.values or backend == "cpu":
+                continue
+            out.append(
+                VisitorMeasurement(
+                    submission=submission,
+                    gpu=data["gpu"],
+                    gpu_count=data["count"],
+                    device_name=next((d.name for d in self.devices.rig.devices), "")[:200],
+                    llm=data["model"],
+                    quantization=data["quant"],
+                    model_printed=row.model[:200],
+                    params_b=row.params_b,
+                    size_gib=row.size_gib,
+                    runtime=data["runtime"],
+                    tool=parsed.tool,
+                    backend=backend,
+                    backend_printed=row.backend[:40],
+                    runtime_build=parsed.build[:60],
+                    metric=Measurement.Metric.DECODE
+                    if row.metric == parse.DECODE
+                    else Measurement.Metric.PREFILL,
+                    test=row.test[:40],
+                    tokens=row.tokens,
+                    depth=row.depth,
+                    tok_s=row.tok_s,
+                    flags=row.flags[:300],
+                    line=row.line[:500],
+                    pasted="\n".join(parsed.lines)[:MAX_PASTE_CHARS],
+                )
+            )
+        return out

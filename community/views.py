@@ -1,0 +1,60 @@
+"""/measurements/submit/: a visitor pastes a benchmark, which waits for an admin's approval."""
+
+from django.http import HttpResponseForbidden, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from calculator.views import from_this_site
+from catalog.models import Gpu, LlmModel, Quantization
+
+from .forms import SubmitForm
+from .limits import limited
+from .models import MAX_PASTE_CHARS
+
+MAX_BODY_BYTES = 4 * MAX_PASTE_CHARS  # the paste, percent-encoded, and the few other fields
+HONEYPOT = "website"  # a field people never see (templates/community/submit.html): only robots fill it
+
+
+@csrf_exempt  # `from_this_site` stands in for a token, as on the share form: the page sets no cookie
+@require_http_methods(["GET", "POST"])
+@limited("share")  # each submission stores rows
+def submit(request):
+    """GET: the form, filled in from the query (the calculator links here with its question); `?sent=N`
+    thanks for N results. POST: the paste read and checked, its rows stored for review, then 303."""
+    thanks = reverse("community:submit")
+    if request.method == "GET":
+        return _page(request, SubmitForm(initial=request.GET.dict()), sent=request.GET.get("sent"))
+    if not from_this_site(request):
+        return HttpResponseForbidden(
+            "Submissions work from this site's own pages only.\n", content_type="text/plain; charset=utf-8"
+        )
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+        too_big = f"That is over {MAX_BODY_BYTES // 1024} KB: paste the table or the timings alone."
+        return _page(request, SubmitForm(), status=400, too_big=too_big)
+    if request.POST.get(HONEYPOT):
+        return HttpResponseRedirect(f"{thanks}?sent=0", status=303)  # a robot: thanked, nothing stored
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    return HttpResponseRedirect(f"{thanks}?sent={len(form.save())}", status=303)
+
+
+def _page(request, form, *, status=200, sent=None, too_big=""):
+    values = form.data if form.is_bound else form.initial
+    chosen = values.get("gpu") or ""
+    context = {
+        "form": form,
+        "values": values,
+        "sent": sent if sent is None or sent.isdigit() else None,
+        "too_big": too_big,
+        "honeypot": HONEYPOT,
+        "models": LlmModel.objects.only("slug", "name"),
+        "quants": Quantization.objects.only("slug", "name"),
+        "gpus": (Gpu.objects.filter(listed=True) | Gpu.objects.filter(slug=chosen.replace("\x00", ""))).only(
+            "slug", "name"
+        ),
+        "max_chars": MAX_PASTE_CHARS,
+    }
+    return TemplateResponse(request, "community/submit.html", context, status=status)
