@@ -11,6 +11,7 @@ urlpatterns = [
     path("r/<slug:snapshot_id>/og.png", og.snapshot_image, name="snapshot-og-image"),
     path("compare/", views.compare, name="compare"),
     path("own-model/", views.own_model, name="own-model"),
+    path("rig/", views.paste_rig, name="paste-rig"),
     path("hardware-row/", views.hardware_row, name="hardware-row"),
     path("api/v1/estimate", api.estimate, name="api-estimate"),
     path("api/v1/openapi.json", openapi.openapi_json, name="api-openapi"),

@@ -4,12 +4,14 @@ from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.http import (
     Http404,
+    HttpResponse,
     HttpResponseBadRequest,
     HttpResponseForbidden,
     HttpResponseRedirect,
     QueryDict,
 )
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 from django.utils.http import is_same_domain
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -19,10 +21,19 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from catalog import byo
 from catalog.models import Gpu, LlmModel, Quantization
 from community import measured as community_measured
+from community.limits import limited
 
 from . import answer as answers
-from . import cache, charts, http_cache, reverse_views, snapshots
-from .forms import CONTEXT_PRESETS, FIRST_VISIT, KV_CHOICES, MAX_DEVICES, RUNTIME_CHOICES, QuestionForm
+from . import cache, charts, http_cache, reverse_views, rig, snapshots
+from .forms import (
+    CONTEXT_PRESETS,
+    FIRST_VISIT,
+    KV_CHOICES,
+    MAX_DEVICES,
+    MAX_RAM_GB,
+    RUNTIME_CHOICES,
+    QuestionForm,
+)
 from .models import Snapshot
 
 MAX_COMPARED = 4
@@ -284,3 +295,38 @@ def hardware_price(devices: list[Gpu]) -> dict | None:
         "date": min(dates) if dates else None,
         "sources": {p.source_url for p in prices},
     }
+
+
+@csrf_exempt  # reads pasted text and redirects: nothing is stored, nothing changes for anyone
+@require_POST
+@limited("page")
+def paste_rig(request):
+    """Pasted nvidia-smi, rocm-smi, system_profiler, free or llama.cpp lines (calculator/rig.py) → the
+    page's permalink with those GPUs and that RAM, every other input kept. What could not be matched is
+    said next to the field: on the page (400), or, for HTMX, the message alone for the field's span."""
+    query = QueryDict(mutable=True)
+    for key in QuestionForm.FIELDS:
+        query.setlist(key, request.POST.getlist(key))
+    text = request.POST.get("rig", "").replace("\x00", "")
+    if len(text) > rig.MAX_PASTE_CHARS:
+        message = f"That paste is over {rig.MAX_PASTE_CHARS // 1024} KB: paste the tools' output alone."
+    else:
+        found = rig.match(rig.parse(text))
+        filled = query.copy()
+        if found.rows:
+            filled.setlist("gpu", [gpu.slug for gpu, _ in found.rows])
+            filled.setlist("count", [str(n) for _, n in found.rows])
+        if found.ram_gb and found.ram_gb <= MAX_RAM_GB:
+            filled["ram_gb"] = str(found.ram_gb)
+        form = QuestionForm(filled)
+        url = form.permalink() if form.is_valid() else f"/?{filled.urlencode()}"
+        if found.complete:
+            return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url, status=303)
+        message = found.message()
+        if found.rows:
+            message = format_html('{} <a href="{}">Use what was found</a>.', message, url)
+    if request.htmx:
+        return HttpResponse(format_html("{}", message), status=400)
+    response = _page(request, QuestionForm(query), status=400)
+    response.context_data |= {"rig_error": message, "rig_text": text}
+    return response

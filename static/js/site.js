@@ -42,3 +42,22 @@ document.addEventListener("click", (event) => {
     setTimeout(() => { button.textContent = "Copy"; }, 2000);
   });
 });
+
+// Paste my rig: the pasted text goes to POST /rig/ only, never into the page's address.
+document.addEventListener("htmx:configRequest", (e) => { if (e.detail.verb === "get") delete e.detail.parameters.rig; });
+// Detect my GPU: the name WebGPU gives goes into GPU 1's finder; where it gives none, say so plainly.
+document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("[data-detect-gpu]").forEach((b) => { b.hidden = false; }));
+document.addEventListener("click", async (e) => {
+  if (!e.target.closest("[data-detect-gpu]")) return;
+  const say = (t) => { document.getElementById("error-rig").textContent = t; };
+  const a = navigator.gpu && await navigator.gpu.requestAdapter().catch(() => null);
+  const i = (a && a.info) || {};
+  const find = document.querySelector("[aria-controls=id_gpu_1]");
+  if (!i.description || !find) {
+    return say(a ? `Your browser says “${[i.vendor, i.architecture].filter(Boolean).join(" ") || "a GPU"}” but not which one: paste nvidia-smi or system_profiler instead.`
+      : "This browser cannot tell (no WebGPU adapter): paste nvidia-smi or system_profiler instead.");
+  }
+  find.value = i.description;
+  find.dispatchEvent(new Event("search"));
+  say(`Your browser says: ${i.description}. Check GPU 1.`);
+});

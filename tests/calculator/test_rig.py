@@ -1,0 +1,478 @@
+"""Paste my rig: each reader on outputs published in public issues (the URL above each sample), the names
+mapped to catalog rows, and POST /rig/, which fills in the calculator's hardware rows."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from calculator import rig
+
+# https://github.com/noonghunna/club-3090/issues/1128 ("Full nvidia-smi output")
+NVIDIA_SMI_2X3090 = """\
++-----------------------------------------------------------------------------------------+
+| NVIDIA-SMI 595.84                 Driver Version: 595.84         CUDA Version: 13.2     |
++-----------------------------------------+------------------------+----------------------+
+| GPU  Name                 Persistence-M | Bus-Id          Disp.A | Volatile Uncorr. ECC |
+| Fan  Temp   Perf          Pwr:Usage/Cap |           Memory-Usage | GPU-Util  Compute M. |
+|                                         |                        |               MIG M. |
+|=========================================+========================+======================|
+|   0  NVIDIA GeForce RTX 3090        Off |   00000000:01:00.0  On |                  N/A |
+|  0%   41C    P2            115W /  250W |   22598MiB /  24576MiB |     10%      Default |
+|                                         |                        |                  N/A |
++-----------------------------------------+------------------------+----------------------+
+|   1  NVIDIA GeForce RTX 3090        Off |   00000000:21:00.0 Off |                  N/A |
+|  0%   35C    P8              7W /  250W |   24006MiB /  24576MiB |      0%      Default |
+"""
+
+# https://github.com/noonghunna/club-3090/issues/741 (an RTX 5090 beside an RTX 3090)
+NVIDIA_SMI_5090_3090 = """\
+|=========================================+========================+======================|
+|   0  NVIDIA GeForce RTX 5090        Off |   00000000:01:00.0  On |                  N/A |
+|  0%   47C    P8             13W /  575W |      18MiB /  32607MiB |      0%      Default |
+|                                         |                        |                  N/A |
++-----------------------------------------+------------------------+----------------------+
+|   1  NVIDIA GeForce RTX 3090        Off |   00000000:02:00.0 Off |                  N/A |
+|  0%   43C    P8             29W /  420W |   23352MiB /  24576MiB |      0%      Default |
+"""
+
+# https://github.com/wilicc/gpu-burn/issues/114 (H100 SXM: 700 W power cap)
+NVIDIA_SMI_H100 = """\
+|=========================================+========================+======================|
+|   0  NVIDIA H100 80GB HBM3          On  |   00000000:19:00.0 Off |                    0 |
+| N/A   39C    P0            145W /  700W |   72790MiB /  81559MiB |      0%      Default |
+|                                         |                        |             Disabled |
++-----------------------------------------+------------------------+----------------------+
+|   1  NVIDIA H100 80GB HBM3          On  |   00000000:3B:00.0 Off |                    0 |
+| N/A   32C    P0            140W /  700W |   72790MiB /  81559MiB |      4%      Default |
+"""
+
+# https://github.com/filecoin-project/bellperson/issues/227 (an older nvidia-smi cuts long names short)
+NVIDIA_SMI_CUT_SHORT = """\
+| NVIDIA-SMI 470.57.02    Driver Version: 470.57.02    CUDA Version: 11.4     |
+|-------------------------------+----------------------+----------------------+
+| GPU  Name        Persistence-M| Bus-Id        Disp.A | Volatile Uncorr. ECC |
+| Fan  Temp  Perf  Pwr:Usage/Cap|         Memory-Usage | GPU-Util  Compute M. |
+|                               |                      |               MIG M. |
+|===============================+======================+======================|
+|   0  NVIDIA GeForce ...  On   | 00000000:41:00.0 Off |                  N/A |
+|  0%   42C    P8    24W / 280W |     15MiB /  7979MiB |      0%      Default |
+"""
+
+# https://github.com/influxdata/telegraf/issues/5812 (MIG instances are not GPUs of their own)
+NVIDIA_SMI_L_A100 = """\
+GPU 0: NVIDIA A100-SXM4-80GB (UUID: GPU-513536b6-7d19-9063-b049-1e69664bb298)
+  MIG 1g.20gb     Device  0: (UUID: MIG-ce861fb0-a248-58ce-a9a8-f9adbc22a66a)
+  MIG 1g.20gb     Device  1: (UUID: MIG-a45882f0-9215-5733-a0c1-49286ab31cb5)
+GPU 1: NVIDIA A100-SXM4-80GB (UUID: GPU-d8594bd4-0fc3-8595-e355-7c98138f3b95)
+GPU 2: NVIDIA A100-SXM4-80GB (UUID: GPU-5e375e7e-b41f-155b-dcdc-534524c356fc)
+GPU 3: NVIDIA A100-SXM4-80GB (UUID: GPU-69ec2344-ebac-b028-f88f-452abb3d7f11)
+"""
+
+# https://github.com/akash-network/provider-configs/pull/12
+NVIDIA_SMI_L_QUADRO = """\
+GPU 0: Quadro RTX 4000 (UUID: GPU-c7b57be0-94ff-d352-a59b-d0ee00aeed43)
+GPU 1: Quadro RTX 4000 (UUID: GPU-d6de6afc-bdfe-75c4-5273-0544439153fc)
+"""
+
+# https://github.com/marimo-team/marimo/issues/9237 (--csv, then --json)
+ROCM_SMI_CSV = """\
+device,GPU use (%),VRAM Total Memory (B),VRAM Total Used Memory (B),Card Series,Card Model,Card Vendor,Card SKU,Subsystem ID,Device Rev,Node ID,GUID,GFX Version
+card0,0,21458059264,27856896,Radeon RX 7900 XT,0x744c,Advanced Micro Devices Inc. [AMD/ATI],D70401XT,0x471e,0xcc,1,26967,gfx1100
+"""
+ROCM_SMI_JSON = """\
+{
+  "card0": {
+    "GPU use (%)": "0",
+    "VRAM Total Memory (B)": "21458059264",
+    "VRAM Total Used Memory (B)": "27856896",
+    "Card Series": "Radeon RX 7900 XT",
+    "Card Model": "0x744c",
+    "Card Vendor": "Advanced Micro Devices, Inc. [AMD/ATI]",
+    "Card SKU": "D70401XT",
+    "Subsystem ID": "0x471e",
+    "Device Rev": "0xcc",
+    "Node ID": "1",
+    "GUID": "26967",
+    "GFX Version": "gfx1100"
+  }
+}
+"""
+
+# https://github.com/easybuilders/easybuild-framework/pull/3978 (an older rocm-smi: the name in "Card model")
+ROCM_SMI_FIJI = """\
+======================= ROCm System Management Interface =======================
+================================= Product Info =================================
+GPU[0]          : Card series:          Fiji [Radeon R9 FURY / NANO Series]
+GPU[0]          : Card model:           Radeon R9 FURY X
+GPU[0]          : Card vendor:          Advanced Micro Devices, Inc. [AMD/ATI]
+GPU[0]          : Card SKU:             C88001
+"""
+# the same thread, --csv: the marketing name in brackets after the chip's
+ROCM_SMI_MI100_CSV = """\
+device,Card series,Card model,Card vendor,Card SKU
+card0,Arcturus GL-XL [AMD Instinct MI100],0x0c34,Advanced Micro Devices Inc. [AMD/ATI],D34316
+card1,Arcturus GL-XL [AMD Instinct MI100],0x0c34,Advanced Micro Devices Inc. [AMD/ATI],D34316
+"""
+
+# https://github.com/ROCm/legacy-rocm-build/issues/1351 (ROCm 4.0 printed only PCI ids)
+ROCM_SMI_HEX_ONLY = """\
+======================= ROCm System Management Interface =======================
+================================= Product Info =================================
+GPU[0]\t\t: Card series: \t\t0x738c
+GPU[0]\t\t: Card model: \t\t0xc34
+GPU[0]\t\t: Card vendor: \t\tAdvanced Micro Devices, Inc. [AMD/ATI]
+GPU[0]\t\t: Card SKU: \t\tD34314
+================================================================================
+"""
+
+# https://github.com/oliverhu/rama/pull/4 (SPDisplaysDataType, then SPHardwareDataType)
+SYSTEM_PROFILER_M2_PRO = """\
+Graphics/Displays:
+
+    Apple M2 Pro:
+
+      Chipset Model: Apple M2 Pro
+      Type: GPU
+      Bus: Built-In
+      Total Number of Cores: 19
+      Vendor: Apple (0x106b)
+      Metal Support: Metal 3
+      Displays:
+        Color LCD:
+          Display Type: Built-in Liquid Retina XDR Display
+          Resolution: 3456 x 2234 Retina
+Hardware:
+
+    Hardware Overview:
+
+      Model Name: MacBook Pro
+      Model Identifier: Mac14,10
+      Chip: Apple M2 Pro
+      Total Number of Cores: 12 (8 performance and 4 efficiency)
+      Memory: 32 GB
+"""
+
+# https://github.com/zeam-vm/cpu_info/issues/17 (an iMac Pro's discrete GPU)
+SYSTEM_PROFILER_VEGA = """\
+Graphics/Displays:
+
+    Radeon Pro Vega 64:
+
+      Chipset Model: Radeon Pro Vega 64
+      Type: GPU
+      Bus: PCIe
+      PCIe Lane Width: x16
+      VRAM (Total): 16 GB
+      Vendor: AMD (0x1002)
+"""
+
+# https://github.com/ggml-org/llama.cpp/pull/4812
+LLAMA_BENCH_CUDA = "  Device 0: NVIDIA GeForce RTX 3090 Ti, compute capability 8.6, VMM: yes\n"
+
+# https://github.com/ollama/ollama/issues/3158 (an older build's prefix: ggml_init_cublas)
+LLAMA_CPP_ROCM_2X = """\
+ggml_init_cublas: found 2 ROCm devices:
+  Device 0: Radeon RX 7900 XTX, compute capability 11.0, VMM: no
+  Device 1: Radeon RX 7900 XTX, compute capability 11.0, VMM: no
+"""
+
+# https://github.com/ollama/ollama/issues/2453
+LLAMA_BENCH_ROCM_GFX = """\
+ggml_cuda_init: found 1 ROCm devices:
+  Device 0: Radeon RX 570 Series, gfx803 (0x803), VMM: no, Wave Size: 64
+"""
+
+# https://github.com/ggml-org/llama.cpp/pull/13324
+LLAMA_BENCH_VULKAN = """\
+ggml_vulkan: Found 1 Vulkan devices:
+ggml_vulkan: 0 = NVIDIA GeForce RTX 2070 (NVIDIA) | uma: 0 | fp16: 1 | warp size: 32 | shared memory: 49152 | int dot: 0 | matrix cores: none
+"""
+
+# https://github.com/ggml-org/llama.cpp/pull/5835
+LLAMA_CPP_VULKAN_SHORT = "Vulkan0: AMD Radeon RX 5700 XT (RADV NAVI10) | uma: 0 | fp16: 1 | warp size: 64\n"
+
+# https://github.com/kyuz0/amd-strix-halo-toolboxes/blob/08aa7bc026cb730fbf70a414b0fa5ca802fb72f5/benchmark/results/gpt-oss-20b-mxfp4__vulkan_radv__fa1__longctx32768.log
+STRIX_HALO_VULKAN = """\
+ggml_vulkan: Found 1 Vulkan devices:
+ggml_vulkan: 0 = AMD Radeon 8060S Graphics (RADV GFX1151) (radv) | uma: 1 | fp16: 1 | bf16: 0 | warp size: 64 | shared memory: 65536 | int dot: 1 | matrix cores: KHR_coopmat
+"""
+# https://github.com/kyuz0/amd-strix-halo-toolboxes/blob/08aa7bc026cb730fbf70a414b0fa5ca802fb72f5/benchmark/results/gpt-oss-20b-mxfp4__rocm-7_2_3__fa1.log
+STRIX_HALO_ROCM = """\
+ggml_cuda_init: found 1 ROCm devices (Total VRAM: 126976 MiB):
+  Device 0: AMD Radeon 8060S Graphics, gfx1151 (0x1151), VMM: no, Wave Size: 32, VRAM: 126976 MiB
+"""
+
+# https://github.com/fabriziosalmi/proxmox-lxc-autoscale/pull/18 (free -m)
+FREE_M = """\
+               total        used        free      shared  buff/cache   available
+Mem:           31966       10870        9147        1572       14146       21095
+Swap:           2047         137        1910
+"""
+
+# https://github.com/newrelic/nri-flex/pull/228 (free, in KiB)
+FREE_KIB = """\
+free
+              total        used        free      shared  buff/cache   available
+Mem:        1015732      630952      136660       10848      248120      212284
+Swap:             0           0           0
+"""
+
+# https://github.com/cloudera-ps/prereq-checks/pull/35 (free -h)
+FREE_H = """\
+[root@maru-centos73 prereq-checks]# free -h
+              total        used        free      shared  buff/cache   available
+Mem:           3.6G        143M        3.3G        8.2M        169M        3.3G
+Swap:            0B          0B          0B
+"""
+
+# https://github.com/Freemius/server-monitoring/issues/4 (free -m, 128 GB)
+FREE_M_128 = """\
+[domain@machine ~]$ free -m
+              total        used        free      shared  buff/cache   available
+Mem:         128817        8881        9009        5416      110926      112742
+Swap:         16383          13       16370
+"""
+
+# https://github.com/abetlen/llama-cpp-python/issues/1785 (lscpu)
+LSCPU_I7 = """\
+Architecture:            x86_64
+  CPU op-mode(s):        32-bit, 64-bit
+CPU(s):                  20
+Vendor ID:               GenuineIntel
+  Model name:            12th Gen Intel(R) Core(TM) i7-12700
+    CPU family:          6
+"""
+
+
+def names(text: str) -> list[tuple[str, int | None]]:
+    return [(d.name, d.memory_mib) for d in rig.parse(text).devices]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (NVIDIA_SMI_2X3090, [("NVIDIA GeForce RTX 3090", 24576)] * 2),
+        (NVIDIA_SMI_5090_3090, [("NVIDIA GeForce RTX 5090", 32607), ("NVIDIA GeForce RTX 3090", 24576)]),
+        (NVIDIA_SMI_H100, [("NVIDIA H100 80GB HBM3", 81559)] * 2),
+        (NVIDIA_SMI_CUT_SHORT, [("NVIDIA GeForce ...", 7979)]),
+        (NVIDIA_SMI_L_A100, [("NVIDIA A100-SXM4-80GB", None)] * 4),
+        (NVIDIA_SMI_L_QUADRO, [("Quadro RTX 4000", None)] * 2),
+        (ROCM_SMI_CSV, [("Radeon RX 7900 XT", 20464)]),  # 21458059264 B
+        (ROCM_SMI_JSON, [("Radeon RX 7900 XT", 20464)]),
+        (ROCM_SMI_FIJI, [("Radeon R9 FURY X", None)]),
+        (ROCM_SMI_MI100_CSV, [("AMD Instinct MI100", None)] * 2),
+        (ROCM_SMI_HEX_ONLY, []),
+        (SYSTEM_PROFILER_M2_PRO, [("Apple M2 Pro", 32 * 1024)]),
+        (SYSTEM_PROFILER_VEGA, [("Radeon Pro Vega 64", 16 * 1024)]),
+        (LLAMA_BENCH_CUDA, [("NVIDIA GeForce RTX 3090 Ti", None)]),
+        (LLAMA_CPP_ROCM_2X, [("Radeon RX 7900 XTX", None)] * 2),
+        (LLAMA_BENCH_ROCM_GFX, [("Radeon RX 570 Series", None)]),
+        (LLAMA_BENCH_VULKAN, [("NVIDIA GeForce RTX 2070", None)]),
+        (LLAMA_CPP_VULKAN_SHORT, [("AMD Radeon RX 5700 XT", None)]),
+        (STRIX_HALO_VULKAN, [("AMD Radeon 8060S Graphics", None)]),
+        (STRIX_HALO_ROCM, [("AMD Radeon 8060S Graphics", 126976)]),
+        (FREE_M + LSCPU_I7, []),
+        ("", []),
+    ],
+)
+def test_each_reader_finds_the_gpus_and_their_memory(text, expected):
+    assert names(text) == expected
+
+
+def test_the_power_cap_is_read_from_the_line_below_the_name():
+    assert [d.power_w for d in rig.parse(NVIDIA_SMI_5090_3090).devices] == [575, 420]
+
+
+@pytest.mark.parametrize(
+    ("text", "gib"),
+    [
+        (FREE_M, 31),  # 31966 MiB
+        (FREE_M_128, 126),  # 128817 MiB
+        (FREE_KIB, 1),  # 1015732 KiB
+        (FREE_H, 4),  # 3.6G
+        (NVIDIA_SMI_2X3090, None),
+    ],
+)
+def test_free_gives_the_total_ram_in_gib(text, gib):
+    assert rig.parse(text).ram_gib == gib
+
+
+def test_a_paste_of_several_tools_counts_each_gpu_once():
+    """nvidia-smi and a llama-bench run of the same machine: the GPUs come from nvidia-smi alone."""
+    both = rig.parse(NVIDIA_SMI_2X3090 + LLAMA_BENCH_CUDA + FREE_M + LSCPU_I7)
+    assert [d.name for d in both.devices] == ["NVIDIA GeForce RTX 3090"] * 2
+    assert both.sources == ("nvidia-smi", "free", "lscpu")
+    assert both.ram_gib == 31 and both.cpu == "12th Gen Intel(R) Core(TM) i7-12700"
+
+
+def test_a_vendor_tool_of_each_family_adds_up():
+    mixed = rig.parse(NVIDIA_SMI_L_QUADRO + ROCM_SMI_CSV)
+    assert [d.name for d in mixed.devices] == ["Quadro RTX 4000", "Quadro RTX 4000", "Radeon RX 7900 XT"]
+
+
+def test_rocm_smi_without_names_says_which_command_prints_them():
+    assert "rocm-smi --showproductname" in rig.parse(ROCM_SMI_HEX_ONLY).hints[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("NVIDIA GeForce RTX 3090", "geforcertx3090"),
+        ("GeForce RTX 3090", "geforcertx3090"),
+        ("Apple M2 Pro (19-core GPU) 32 GB", "m2pro"),
+        ("Intel(R) Arc(TM) A770 Graphics", "arca770graphics"),
+        ("NVIDIA H100 80GB HBM3", "h100hbm3"),
+    ],
+)
+def test_base_key_leaves_out_vendor_memory_and_trademarks(name, key):
+    assert rig.base_key(name) == key
+
+
+# ---- Names to catalog rows (the fixtures' catalog) ----------------------------------------------------
+
+
+def matched(text: str) -> rig.Matched:
+    return rig.match(rig.parse(text))
+
+
+def slugs(result: rig.Matched) -> list[tuple[str, int]]:
+    return [(gpu.slug, n) for gpu, n in result.rows]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (NVIDIA_SMI_2X3090, [("geforce-rtx-3090", 2)]),  # not the 3090 Ti: the name decides
+        (NVIDIA_SMI_5090_3090, [("geforce-rtx-5090", 1), ("geforce-rtx-3090", 1)]),
+        (NVIDIA_SMI_H100, [("h100-sxm5-80-gb", 2)]),  # "HBM3" dropped; the 700 W cap is the SXM5's
+        (NVIDIA_SMI_L_A100, [("a100-sxm4-80-gb", 4)]),
+        (ROCM_SMI_CSV, [("radeon-rx-7900-xt", 1)]),
+        (SYSTEM_PROFILER_M2_PRO, [("apple-m2-pro-32gb", 1)]),  # the 32 GB one of the M2 Pro rows
+        (LLAMA_BENCH_CUDA, [("geforce-rtx-3090-ti", 1)]),
+        (LLAMA_CPP_ROCM_2X, [("radeon-rx-7900-xtx", 2)]),
+        # the GPU of the Ryzen AI Max+ 395, under its own name (calculator/rig.py ALIASES)
+        (STRIX_HALO_VULKAN, [("amd-ryzen-ai-max-395-128gb", 1)]),
+        (STRIX_HALO_ROCM, [("amd-ryzen-ai-max-395-128gb", 1)]),
+    ],
+)
+def test_names_map_to_catalog_gpus_with_their_counts(catalog, django_assert_max_num_queries, text, expected):
+    with django_assert_max_num_queries(3):  # one search per distinct name (a dropped word: one more)
+        result = matched(text)
+    assert slugs(result) == expected
+    assert result.complete and not result.message()
+
+
+def test_a_name_cut_short_or_missing_from_the_catalog_is_said_not_guessed(catalog):
+    cut = matched(NVIDIA_SMI_CUT_SHORT)
+    assert cut.rows == [] and cut.unmatched == ["NVIDIA GeForce ..."]
+    quadro = matched(NVIDIA_SMI_L_QUADRO + FREE_M)
+    assert not quadro.complete and quadro.ram_gb == 31
+    assert "No catalog GPU matches “Quadro RTX 4000” (×2)" in quadro.message()
+
+
+def test_an_apple_chip_without_its_memory_is_ambiguous(catalog):
+    result = matched(SYSTEM_PROFILER_M2_PRO.split("Hardware:")[0])  # no "Memory: 32 GB"
+    assert result.ambiguous == ["Apple M2 Pro"]
+    assert "sysctl hw.memsize" in result.message()
+
+
+def test_nothing_recognised_names_the_commands_to_paste(catalog):
+    result = matched("hello, I have a big GPU")
+    assert result.message().startswith("Nothing recognised. Paste the output of nvidia-smi")
+
+
+def test_a_cpu_alone_gives_ram_and_says_no_gpu_was_found(catalog):
+    result = matched(FREE_M + LSCPU_I7)
+    assert result.rows == [] and result.ram_gb == 31
+    assert result.complete  # RAM alone fills in the RAM field
+    no_ram = matched(LSCPU_I7)
+    assert "No GPU in the paste (CPU: 12th Gen Intel(R) Core(TM) i7-12700)" in no_ram.message()
+
+
+# ---- POST /rig/ ---------------------------------------------------------------------------------------
+
+QUESTION = {"model": "llama-3-1-70b-instruct", "quant": "q4_k_m", "gpu": "l4", "ctx": "8192", "kv": "q8_0"}
+
+
+def post(client, rig_text: str, **headers):
+    return client.post("/rig/", {**QUESTION, "rig": rig_text}, headers=headers)
+
+
+def test_a_pasted_nvidia_smi_fills_in_the_gpus_and_keeps_the_other_inputs(client, catalog):
+    response = post(client, NVIDIA_SMI_2X3090 + FREE_M)
+    assert response.status_code == 303
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["gpu"] == ["geforce-rtx-3090"] and query["count"] == ["2"]
+    assert query["ram_gb"] == ["31"]
+    assert (
+        query["model"] == ["llama-3-1-70b-instruct"] and query["ctx"] == ["8192"] and query["kv"] == ["q8_0"]
+    )
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_htmx_gets_a_client_redirect_to_the_same_permalink(client, catalog):
+    plain = post(client, SYSTEM_PROFILER_M2_PRO)
+    htmx = post(client, SYSTEM_PROFILER_M2_PRO, HX_Request="true")
+    assert htmx.status_code == 200 and htmx["HX-Redirect"] == plain["Location"]
+    assert "gpu=apple-m2-pro-32gb" in plain["Location"]
+
+
+def test_ram_alone_keeps_the_gpus_and_fills_in_the_ram(client, catalog):
+    query = parse_qs(urlsplit(post(client, FREE_M_128)["Location"]).query)
+    assert query["gpu"] == ["l4"] and query["ram_gb"] == ["126"]
+
+
+def test_what_could_not_be_matched_is_said_next_to_the_field_with_the_text_kept(client, catalog):
+    response = post(client, NVIDIA_SMI_L_QUADRO)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="error-rig"' in html and "No catalog GPU matches “Quadro RTX 4000” (×2)" in html
+    assert "GPU-c7b57be0-94ff-d352-a59b-d0ee00aeed43" in html  # the paste, back in its textarea
+    assert response.context["form"].data["gpu"] == "l4"  # the question as it was
+    assert '<details class="own-model field full" open>' in html or 'id="rig-details" open' in html
+
+
+def test_htmx_gets_only_the_message_for_the_fields_error_span(client, catalog):
+    response = post(client, "not a tool's output", HX_Request="true")
+    assert response.status_code == 400
+    assert response.content.decode().startswith("Nothing recognised.")
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_partial_match_offers_the_gpus_it_found(client, catalog):
+    response = post(client, NVIDIA_SMI_2X3090 + ROCM_SMI_FIJI, HX_Request="true")
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "Found 2× GeForce RTX 3090." in text and "“Radeon R9 FURY X”" in text
+    assert (
+        'href="/?model=llama-3-1-70b-instruct&amp;quant=q4_k_m&amp;gpu=geforce-rtx-3090&amp;count=2' in text
+    )
+
+
+def test_a_paste_over_64_kb_is_refused(client, catalog):
+    response = post(client, "x" * (rig.MAX_PASTE_CHARS + 1))
+    assert response.status_code == 400
+    assert "over 64 KB" in response.content.decode()
+
+
+def test_the_paste_is_escaped_never_rendered_as_html(client, catalog):
+    response = post(client, "<script>alert(1)</script>")
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_rig_posts_count_toward_the_page_rate_limit(client, catalog, settings):
+    settings.PAGE_RATE_LIMIT = 1
+    assert post(client, FREE_M).status_code == 303
+    assert post(client, FREE_M).status_code == 429
+
+
+def test_only_post(client, catalog):
+    assert client.get("/rig/").status_code == 405
+
+
+def test_the_calculator_page_has_the_paste_box_and_the_detect_button(client, catalog):
+    html = client.get("/").content.decode()
+    assert "Paste my rig (nvidia-smi, rocm-smi, system_profiler…)" in html
+    assert 'name="rig"' in html and "data-detect-gpu" in html
