@@ -25,6 +25,7 @@ class Point:
 
 @dataclass(frozen=True)
 class Chart:
+    kind: str  # "context" or "users": the chart's name in /chart.svg?chart=
     title: str
     unit: str
     points: list[Point]
@@ -35,6 +36,15 @@ class Chart:
     y_ticks: list[dict]
     width: int = WIDTH
     height: int = HEIGHT
+
+    @property
+    def alt(self) -> str:
+        """The chart in words, for the image's alt text."""
+        values = [
+            f"{p.label} {p.value:.1f} {self.unit}" if p.fits and p.value else f"{p.label} does not fit"
+            for p in self.points
+        ]
+        return f"{self.title}: {'; '.join(values)}"
 
 
 def _series(form: QuestionForm, changes: list[dict], *, aggregate: bool) -> list[tuple]:
@@ -64,7 +74,7 @@ def _series(form: QuestionForm, changes: list[dict], *, aggregate: bool) -> list
     return out
 
 
-def _chart(title: str, unit: str, labels: list[str], series: list[tuple], current: int) -> Chart:
+def _chart(kind: str, title: str, unit: str, labels: list[str], series: list[tuple], current: int) -> Chart:
     points = [
         Point(label, v, lo, hi, fits, i == current)
         for i, (label, (v, lo, hi, fits)) in enumerate(zip(labels, series, strict=True))
@@ -87,7 +97,7 @@ def _chart(title: str, unit: str, labels: list[str], series: list[tuple], curren
         x, y = xy(i, p.value if p.value is not None and p.fits else 0)
         dots.append({"x": round(x, 1), "y": round(y, 1), "point": p, "label_y": HEIGHT - 6})
     ticks = [{"y": round(xy(0, v)[1], 1), "label": f"{v:g}"} for v in (0, y_max / 2, y_max)]
-    return Chart(title, unit, points, line, band, dots, y_max, ticks)
+    return Chart(kind, title, unit, points, line, band, dots, y_max, ticks)
 
 
 def _nice(value: float) -> float:
@@ -110,6 +120,7 @@ def speed_vs_context(form: QuestionForm) -> Chart:
     contexts = sorted({c for c in CHART_CONTEXTS if c <= limit} | {ctx})
     series = _series(form, [{"context_tokens": c} for c in contexts], aggregate=False)
     return _chart(
+        "context",
         "Decode speed per user against context length",
         "tok/s",
         [_short(c) for c in contexts],
@@ -125,6 +136,7 @@ def speed_vs_users(form: QuestionForm) -> Chart:
     users = sorted(set(CHART_USERS) | {batch})
     series = _series(form, [{"batch": b} for b in users], aggregate=True)
     return _chart(
+        "users",
         "Total decode speed against concurrent users",
         "tok/s",
         [str(u) for u in users],

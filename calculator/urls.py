@@ -8,6 +8,7 @@ urlpatterns = [
     path("r/", views.share, name="share"),
     path("r/<slug:snapshot_id>", views.snapshot, name="snapshot"),
     path("og.png", og.question_image, name="og-image"),
+    path("chart.svg", views.chart_svg, name="chart-svg"),
     path("r/<slug:snapshot_id>/og.png", og.snapshot_image, name="snapshot-og-image"),
     path("compare/", views.compare, name="compare"),
     path("own-model/", views.own_model, name="own-model"),

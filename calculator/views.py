@@ -112,6 +112,26 @@ def computed(form: QuestionForm) -> dict:
     return context | community_measured.context(form)  # visitors' approved runs (community/measured.py)
 
 
+@require_GET
+@http_cache.public(etag=http_cache.page_etag)
+def chart_svg(request):
+    """A result's chart as an SVG image: `/chart.svg?chart=context|users&<the question>`. An image, not
+    inline markup, so the page stays light; drawn from the same cached computation as the page."""
+    query = request.GET.copy()
+    kind = query.pop("chart", [""])[0]
+    form = QuestionForm(query)
+    if kind not in ("context", "users") or not form.is_valid():
+        return HttpResponseBadRequest("Not a chart of a valid question.", content_type="text/plain")
+    try:
+        _, chart_list = cache.get_or_compute("result", form.canonical_query(), lambda: _compute(form))
+    except answers.EngineRefused as refusal:
+        return HttpResponseBadRequest(str(refusal), content_type="text/plain")
+    chart = next(c for c in chart_list if c.kind == kind)
+    return TemplateResponse(
+        request, "calculator/chart.svg", {"chart": chart, "alt": chart.alt}, content_type="image/svg+xml"
+    )
+
+
 def _compute(form: QuestionForm) -> tuple:
     return answers.answer(form), [charts.speed_vs_context(form), charts.speed_vs_users(form)]
 

@@ -50,7 +50,9 @@ class RequestIdMiddleware:
 
 # The pages that compute an answer or draw an image for any query string (config/urls.py routes them;
 # tests/test_rate_limit.py checks the two agree). /r/<id> and /r/<id>/og.png count as pages as well.
-COMPUTED_PAGES = frozenset({"/", "/what-runs/", "/what-hardware/", "/compare/", "/og.png", "/own-model/"})
+COMPUTED_PAGES = frozenset(
+    {"/", "/what-runs/", "/what-hardware/", "/compare/", "/og.png", "/chart.svg", "/own-model/"}
+)
 SHARE_PATH = "/r/"
 
 

@@ -79,7 +79,7 @@ def test_shares_have_their_own_limit(client, settings, catalog):
 
 
 def test_the_limited_paths_are_the_urlconfs():
-    names = ["will-it-run", "what-runs", "what-hardware", "compare", "og-image", "own-model"]
+    names = ["will-it-run", "what-runs", "what-hardware", "compare", "og-image", "chart-svg", "own-model"]
     assert {reverse(name) for name in names} == COMPUTED_PAGES
     assert reverse("share") == SHARE_PATH
     assert reverse("snapshot", args=["abc"]).startswith(SHARE_PATH)

@@ -49,7 +49,16 @@ def test_charts_plot_speed_against_context_and_users(client, catalog):
     assert speeds == sorted(speeds, reverse=True)  # longer context, more KV read per token: slower
     totals = [p.value for p in users_chart.points if p.fits]
     assert totals[1] > totals[0]  # two users together get more tokens per second than one
-    assert "<polyline" in response.content.decode()
+    html = response.content.decode()
+    assert (
+        html.count('<img src="/chart.svg?chart=') == 2
+        and 'alt="Decode speed per user against context' in html
+    )
+    svg = client.get("/chart.svg?chart=context&model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090")
+    assert svg["Content-Type"] == "image/svg+xml" and b"<polyline" in svg.content
+    assert (
+        client.get("/chart.svg?chart=nope&model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=x").status_code == 400
+    )
 
 
 def test_each_chart_point_is_the_plan_the_calculator_shows_at_that_context(client, catalog):
