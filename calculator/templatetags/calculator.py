@@ -67,3 +67,10 @@ def strip(parser, token):
     nodelist = parser.parse(("endstrip",))
     parser.delete_first_token()
     return StripNode(nodelist)
+
+
+@register.filter
+def without(explanations: dict, keys: str) -> list:
+    """The (key, explanation) pairs not already shown beside their number (space-separated `keys`)."""
+    shown = set(keys.split())
+    return [(key, e) for key, e in explanations.items() if key not in shown]
