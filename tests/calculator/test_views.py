@@ -79,13 +79,13 @@ def test_every_result_number_links_to_its_glossary_entry(client, catalog):
 
 
 def test_page_query_count_is_bounded(client, catalog, django_assert_num_queries):
-    # answer: model, quant, GPUs, listed formats (suggestions), measurements;
+    # answer: model, quant, GPUs, listed formats (suggestions), measurements, visitors' measurements;
     # pickers: models, formats, GPUs, links
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(QUESTION)
 
 
 def test_htmx_partial_skips_the_pickers_queries(client, catalog, django_assert_num_queries):
-    # model, quant, GPUs, listed formats, measurements: the pickers are not rendered in the partial
-    with django_assert_num_queries(5):
+    # model, quant, GPUs, listed formats, measurements, visitors' measurements: no pickers in the partial
+    with django_assert_num_queries(6):
         client.get(QUESTION, headers={"HX-Request": "true"})
