@@ -21,7 +21,6 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from catalog import byo
 from catalog.models import Gpu, LlmModel, Quantization
 from community import measured as community_measured
-from community.limits import limited
 
 from . import answer as answers
 from . import cache, charts, http_cache, reverse_views, rig, snapshots
@@ -319,7 +318,6 @@ def hardware_price(devices: list[Gpu]) -> dict | None:
 
 @csrf_exempt  # reads pasted text and redirects: nothing is stored, nothing changes for anyone
 @require_POST
-@limited("page")
 def paste_rig(request):
     """Pasted nvidia-smi, rocm-smi, system_profiler, free or llama.cpp lines (calculator/rig.py) → the
     page's permalink with those GPUs and that RAM, every other input kept. What could not be matched is

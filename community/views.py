@@ -10,7 +10,6 @@ from calculator.views import from_this_site
 from catalog.models import Gpu, LlmModel, Quantization
 
 from .forms import SubmitForm
-from .limits import limited
 from .models import MAX_PASTE_CHARS
 
 MAX_BODY_BYTES = 4 * MAX_PASTE_CHARS  # the paste, percent-encoded, and the few other fields
@@ -19,7 +18,6 @@ HONEYPOT = "website"  # a field people never see (templates/community/submit.htm
 
 @csrf_exempt  # `from_this_site` stands in for a token, as on the share form: the page sets no cookie
 @require_http_methods(["GET", "POST"])
-@limited("share")  # each submission stores rows
 def submit(request):
     """GET: the form, filled in from the query (the calculator links here with its question); `?sent=N`
     thanks for N results. POST: the paste read and checked, its rows stored for review, then 303."""

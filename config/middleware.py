@@ -51,19 +51,21 @@ class RequestIdMiddleware:
 # The pages that compute an answer or draw an image for any query string (config/urls.py routes them;
 # tests/test_rate_limit.py checks the two agree). /r/<id> and /r/<id>/og.png count as pages as well.
 COMPUTED_PAGES = frozenset(
-    {"/", "/what-runs/", "/what-hardware/", "/compare/", "/og.png", "/chart.svg", "/own-model/"}
+    {"/", "/what-runs/", "/what-hardware/", "/compare/", "/og.png", "/chart.svg", "/own-model/", "/rig/"}
 )
 SHARE_PATH = "/r/"
+# POSTs that store rows: a shared snapshot, a visitor's measurement.
+STORING_POSTS = frozenset({SHARE_PATH, "/measurements/submit/"})
 
 
 def rate_scope(request) -> str | None:
-    """Which per-client limit a request counts toward: `api` (/api/), `share` (POST /r/, each of which
-    stores a snapshot), `page` (COMPUTED_PAGES and the snapshots), or none (catalog and glossary pages,
+    """Which per-client limit a request counts toward: `api` (/api/), `share` (STORING_POSTS: each
+    stores rows), `page` (COMPUTED_PAGES and the snapshots), or none (catalog and glossary pages,
     health checks, the admin with its own login throttle)."""
     path = request.path_info
     if path.startswith("/api/"):
         return "api"
-    if path == SHARE_PATH and request.method == "POST":
+    if path in STORING_POSTS and request.method == "POST":
         return "share"
     if path in COMPUTED_PAGES or path.startswith(SHARE_PATH):
         return "page"

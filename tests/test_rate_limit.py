@@ -4,7 +4,7 @@ Retry-After once a client has sent <SCOPE>_RATE_LIMIT requests in a window (conf
 import pytest
 from django.urls import reverse
 
-from config.middleware import COMPUTED_PAGES, SHARE_PATH
+from config.middleware import COMPUTED_PAGES, SHARE_PATH, STORING_POSTS
 
 pytestmark = pytest.mark.django_db
 
@@ -79,8 +79,18 @@ def test_shares_have_their_own_limit(client, settings, catalog):
 
 
 def test_the_limited_paths_are_the_urlconfs():
-    names = ["will-it-run", "what-runs", "what-hardware", "compare", "og-image", "chart-svg", "own-model"]
+    names = [
+        "will-it-run",
+        "what-runs",
+        "what-hardware",
+        "compare",
+        "og-image",
+        "chart-svg",
+        "own-model",
+        "paste-rig",
+    ]
     assert {reverse(name) for name in names} == COMPUTED_PAGES
     assert reverse("share") == SHARE_PATH
+    assert {reverse("share"), reverse("community:submit")} == STORING_POSTS
     assert reverse("snapshot", args=["abc"]).startswith(SHARE_PATH)
     assert reverse("snapshot-og-image", args=["abc"]).startswith(SHARE_PATH)
