@@ -4,10 +4,12 @@ from django.db.models import F, OuterRef, Subquery
 from calculator.engine.units import GIB, format_bytes
 
 from . import admin_preview
+from . import artifacts as artifact_shape
 from .admin_bulk import BulkAdminMixin, GpuResource, MeasurementResource, PriceResource
 from .admin_editing import CatalogAdmin
-from .admin_forms import GpuAdminForm, RuntimeAdminForm
+from .admin_forms import CatalogAdminForm, GpuAdminForm, RuntimeAdminForm
 from .models import (
+    Artifact,
     DiffusionModel,
     Gpu,
     Interconnect,
@@ -169,7 +171,15 @@ class InterconnectAdmin(CatalogAdmin):
 @admin.register(Runtime)
 class RuntimeAdmin(CatalogAdmin):
     form = RuntimeAdminForm
-    list_display = ["name", "engine_runtime", "split_modes", "kv_cache_types", "overhead_display", "listed"]
+    list_display = [
+        "name",
+        "engine_runtime",
+        "split_modes",
+        "kv_cache_types",
+        "formats",
+        "overhead_display",
+        "listed",
+    ]
     list_filter = ["listed", "engine_runtime"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -223,6 +233,36 @@ class MeasurementAdmin(BulkAdminMixin, CatalogAdmin):
     search_fields = ["slug", "gpu__name", "gpu__slug", "llm__name", "llm__slug", "source", "notes"]
     autocomplete_fields = ["gpu", "llm", "quantization"]
     list_per_page = 100
+
+
+class ArtifactAdminForm(CatalogAdminForm):
+    """The row's own checks, plus what the model cannot check alone: that its formats are catalog
+    formats this kind of file can hold (catalog/artifacts.py, as `manage.py check_artifacts`)."""
+
+    def clean(self):
+        data = super().clean()
+        kind, formats = data.get("kind"), data.get("formats")
+        if kind and isinstance(formats, list):
+            families = dict(Quantization.objects.values_list("slug", "family"))
+            for message in artifact_shape.format_problems(kind, formats, families):
+                self.add_error("formats", message)
+        return data
+
+
+@admin.register(Artifact)
+class ArtifactAdmin(CatalogAdmin):
+    form = ArtifactAdminForm
+    actions = []  # artifacts are not listed or unlisted
+    list_display = ["llm", "kind", "repo", "tag", "formats_display", "publisher", "checked"]
+    list_filter = ["kind", "publisher", "checked", "llm"]
+    list_select_related = ["llm"]
+    search_fields = ["slug", "repo", "tag", "publisher", "llm__name", "llm__slug", "note", "source_url"]
+    autocomplete_fields = ["llm"]
+    list_per_page = 100
+
+    @admin.display(description="Formats")
+    def formats_display(self, obj):
+        return ", ".join(obj.formats or []) or "–"
 
 
 @admin.register(Price)

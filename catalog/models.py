@@ -24,7 +24,9 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record
 
 from calculator.engine import DeviceSpec, DiffusionComponent, DiffusionSpec, ModelSpec, QuantSpec, limits
+from calculator.engine.schema import ArtifactSpec
 
+from . import artifacts as artifact_shape
 from .search import search_key, search_terms
 
 logger = logging.getLogger(__name__)
@@ -199,6 +201,16 @@ def remember_editor_changes(sender, instance, history_instance, history_user, **
     if edited != list(instance.admin_edited_fields or []):
         instance.admin_edited_fields = edited
         type(instance)._base_manager.filter(pk=instance.pk).update(admin_edited_fields=edited)
+
+
+def free_slug(model: type[models.Model], base: str) -> str:
+    """`base`, or `base-2`, `base-3`, ...: the first slug no row of `model` holds (for rows whose slug an
+    editor left empty; a slug is never rewritten afterwards: the loaders and exports know the row by it)."""
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
 
 
 class SearchableQuerySet(CatalogQuerySet):
@@ -503,10 +515,13 @@ class LlmModel(Searchable):
     def is_moe(self) -> bool:
         return bool(self.num_experts and self.num_experts > 1)
 
-    def as_spec(self) -> ModelSpec:
+    def as_spec(self, *, artifacts: Iterable["Artifact"] = ()) -> ModelSpec:
+        """The engine's model; `artifacts` (this model's published weights) go into the launch commands."""
         return ModelSpec(
             slug=self.slug,
             name=self.name,
+            hf_id=self.hf_id or None,
+            artifacts=tuple(a.as_spec() for a in artifacts),
             num_hidden_layers=self.num_hidden_layers,
             hidden_size=self.hidden_size,
             intermediate_size=self.intermediate_size,
@@ -542,6 +557,11 @@ class Quantization(Searchable):
         FP8 = "fp8", "FP8"
         MXFP4 = "mxfp4", "MXFP4"
         EXL2 = "exl2", "EXL2 (ExLlamaV2)"
+        MLX = "mlx", "MLX"
+
+    # The engine's name for each family's files (QuantSpec.format); 16/32-bit floats are safetensors or
+    # a GGUF F16/BF16, which the launch commands tell apart by runtime.
+    ENGINE_FORMAT = {"float": "safetensors", "bnb": "bnb"}
 
     family = models.CharField(max_length=20, choices=Family.choices, db_index=True)
     bits_per_weight = models.FloatField(
@@ -562,7 +582,12 @@ class Quantization(Searchable):
         ]
 
     def as_spec(self) -> QuantSpec:
-        return QuantSpec(slug=self.slug, name=self.name, bits_per_weight=self.bits_per_weight)
+        return QuantSpec(
+            slug=self.slug,
+            name=self.name,
+            bits_per_weight=self.bits_per_weight,
+            format=self.ENGINE_FORMAT.get(self.family, self.family),
+        )
 
 
 class KvCacheType(Searchable):
@@ -659,6 +684,12 @@ class Runtime(Searchable):
     strategies = models.JSONField(default=list, blank=True, help_text="Engine plan strategies it can run.")
     kv_cache_types = models.JSONField(default=list, blank=True, help_text="KV cache type slugs.")
     backends = models.JSONField(default=list, blank=True)
+    formats = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Weight-format families it runs on each backend, e.g. {"cuda": ["gguf", "float"]}: '
+        "the calculator offers only these combinations.",
+    )
     per_device_overhead_bytes = models.BigIntegerField(
         "memory per GPU (bytes)", default=0, help_text="Memory the runtime itself takes on each GPU, bytes."
     )
@@ -677,6 +708,36 @@ class Runtime(Searchable):
 
     def workload_fields(self) -> dict:
         return {"runtime": self.engine_runtime} if self.engine_runtime else {}
+
+    def clean(self):
+        super().clean()
+        self.formats = self.formats if self.formats is not None else {}
+        if not isinstance(self.formats, dict) or not all(
+            isinstance(v, list) and all(isinstance(f, str) for f in v) for v in self.formats.values()
+        ):
+            raise ValidationError(
+                {"formats": 'A backend → list of families, e.g. {"cuda": ["gguf", "float"]}.'}
+            )
+        backends = set(Gpu.BACKEND_BY_VENDOR.values()) | {"vulkan", "cpu"}
+        problems = [f"unknown backend “{b}”" for b in sorted(set(self.formats) - backends)]
+        problems += [
+            f"{b} is not among this runtime's backends"
+            for b in sorted(set(self.formats) - set(self.backends or []))
+        ]
+        families = set(Quantization.Family.values)
+        problems += [
+            f"unknown format family “{f}” on {b}"
+            for b, listed in sorted(self.formats.items())
+            for f in listed
+            if f not in families
+        ]
+        if problems:
+            text = "; ".join(problems)
+            raise ValidationError({"formats": text[0].upper() + text[1:] + "."})
+
+    def families_on(self, backend: str) -> set[str]:
+        """The weight-format families this runtime runs on `backend` (none on a backend it lacks)."""
+        return set((self.formats or {}).get(backend, ()))
 
 
 class RamPreset(Searchable):
@@ -791,6 +852,107 @@ class DiffusionModel(Searchable):
                 for c in self.components
                 if c.get("params_b")
             ),
+        )
+
+
+class Artifact(CatalogRow):
+    """Where a model's weights are published in one kind of file: a Hugging Face repository (GGUF
+    files, an MLX conversion, the original safetensors, AWQ, GPTQ, FP8, MXFP4) or an Ollama library tag.
+
+    The launch commands name only these (`as_spec()` hands them to the engine); where none is known
+    for the chosen format, the command says so and leaves the visitor's own path. Each row says which
+    page shows it exists (fixtures/sources/model_artifacts.md tells how they were checked).
+    """
+
+    class Kind(models.TextChoices):
+        GGUF = "gguf", "GGUF (llama.cpp, Ollama)"
+        OLLAMA = "ollama", "Ollama library"
+        MLX = "mlx", "MLX (mlx-lm)"
+        SAFETENSORS = "safetensors", "Safetensors (original weights)"
+        AWQ = "awq", "AWQ"
+        GPTQ = "gptq", "GPTQ"
+        FP8 = "fp8", "FP8"
+        MXFP4 = "mxfp4", "MXFP4"
+
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text="Stable identity for fixture loads; left empty, it is made from the model, kind, "
+        "repository and tag.",
+    )
+    llm = models.ForeignKey(LlmModel, on_delete=models.CASCADE, related_name="artifacts", verbose_name="LLM")
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    repo = models.CharField(
+        "repository",
+        max_length=200,
+        help_text="Hugging Face repo id (owner/name); for Ollama, the library name (llama3.3).",
+    )
+    tag = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="GGUF: the file pattern, {QUANT} for the upper-case format name (Q4_K_M), {quant} for "
+        "lower case, * where names vary. Ollama: the tag (70b, latest). MLX: the bits (4bit, bf16). "
+        "Others: empty.",
+    )
+    formats = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Catalog format slugs it provides, only those a source lists: ["q4_k_m", "q8_0"].',
+    )
+    publisher = models.CharField(max_length=100, blank=True)
+    source_url = models.URLField(
+        "source URL", max_length=500, help_text="A page that shows this repository or tag exists."
+    )
+    checked = models.DateField(null=True, blank=True, help_text="When the source was last checked.")
+    note = models.TextField(blank=True, help_text="What the source says; variants, gating, split files.")
+    history = catalog_history()
+
+    class Meta:
+        ordering = ["llm", "kind", "repo", "tag"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["llm", "kind", "repo", "tag"],
+                name="artifact_unique",
+                violation_error_message="This model already has this artifact.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.repo}:{self.tag}" if self.tag else self.repo
+
+    def save(self, *args, **kwargs):
+        """A new row without a slug gets one from its model, kind, repository and tag (see Price.save)."""
+        if not self.slug:
+            self.slug = free_slug(
+                Artifact, slugify(f"{self.llm.slug} {self.kind} {self.repo} {self.tag}")[:190]
+            )
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        """The shape of the repository id and tag for this kind (catalog/artifacts.py); whether the
+        formats exist is checked by the admin form and `manage.py check_artifacts`, which can read them
+        all at once."""
+        super().clean()
+        found = artifact_shape.problems(
+            kind=self.kind, repo=self.repo, tag=self.tag, formats=self.formats, families=None
+        )
+        if not isinstance(self.formats, list) or not all(isinstance(f, str) for f in self.formats):
+            found["formats"] = ['Formats are a list of catalog format slugs, like ["q4_k_m", "q8_0"].']
+        if found:
+            raise ValidationError(found)
+
+    @property
+    def url(self) -> str:
+        """The artifact's page: its Hub repository, or its Ollama library page."""
+        if self.kind == self.Kind.OLLAMA:
+            page = self.repo if "/" in self.repo else f"library/{self.repo}"
+            return f"https://ollama.com/{page}:{self.tag}" if self.tag else f"https://ollama.com/{page}"
+        return f"https://huggingface.co/{self.repo}"
+
+    def as_spec(self) -> ArtifactSpec:
+        return ArtifactSpec(
+            kind=self.kind, repo=self.repo, tag=self.tag or None, formats=tuple(self.formats or ())
         )
 
 
@@ -975,12 +1137,7 @@ class Price(CatalogRow):
         """A new row without a slug gets `default_slug()`, with -2, -3, ... if that is taken; a slug
         is never rewritten afterwards (the loader and exports know the row by it)."""
         if not self.slug:
-            base = slug = self.default_slug()
-            n = 1
-            while Price.objects.filter(slug=slug).exists():
-                n += 1
-                slug = f"{base}-{n}"
-            self.slug = slug
+            self.slug = free_slug(Price, self.default_slug())
         super().save(*args, **kwargs)
 
     @staticmethod

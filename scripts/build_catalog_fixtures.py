@@ -1025,12 +1025,21 @@ VLLM_OVERHEAD_SOURCE = (
     f"{CUDA_CONTEXT_SOURCE} + CUDA graphs ~512 MiB ('Graph capturing finished ... took 0.5 GiB' in vLLM logs) "
     "+ NCCL buffers ~200 MiB (calculator/engine/memory.py VLLM_CUDA_GRAPH_BYTES, NCCL_BYTES)"
 )
+# Which weight-format families (Quantization.family) each runtime runs, per backend: the calculator offers
+# only these runtime × backend × format combinations (calculator/forms.py); each runtime's source says why.
+GGUF_FILES = ["gguf", "float", "mxfp4"]  # GGUF files: ggml quants, F16/BF16/F32, MXFP4 (gpt-oss)
+VLLM_FORMATS_SOURCE = (
+    "formats: vLLM's quantization hardware table (https://docs.vllm.ai/en/v0.15.1/features/quantization/): "
+    "AWQ, GPTQ and bitsandbytes on NVIDIA only, FP8 on NVIDIA and AMD; FP8 computes on Ada, Hopper and "
+    "Blackwell and runs weight-only (Marlin W8A16) on Turing and Ampere (docs/features/quantization/fp8.md). "
+    "vLLM's GGUF loading is experimental and not offered"
+)
 RUNTIMES = [
     {
         "slug": "llama-cpp",
         "name": "llama.cpp",
         "engine_runtime": "llama.cpp",
-        "split_modes": ["none", "layer", "row"],
+        "split_modes": ["none", "layer", "tensor"],
         "strategies": [
             "single",
             "layer_split",
@@ -1041,14 +1050,16 @@ RUNTIMES = [
         ],
         "kv_cache_types": ["f16", "bf16", "q8_0", "q4_0"],
         "backends": ["cuda", "rocm", "metal", "vulkan", "sycl", "cpu"],
+        "formats": dict.fromkeys(["cuda", "rocm", "metal", "vulkan", "sycl", "cpu"], GGUF_FILES),
         "per_device_overhead_bytes": CUDA_CONTEXT,
         "docs_url": "https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md",
-        "notes": "--split-mode none|layer|row (row splits each tensor, a tensor-parallel-like mode); "
-        "-ngl, --tensor-split, --n-cpu-moe; RPC backend for several machines. Quantized V cache needs flash "
-        "attention (-fa).",
-        "source": "split modes: llama.cpp `--split-mode` help text (tools/server/README.md); KV types: "
+        "notes": "--split-mode none|layer|tensor (tensor: experimental tensor parallelism, CUDA and ROCm, "
+        "with flash attention and an unquantized KV cache; row is deprecated); -ngl, --tensor-split, "
+        "--n-cpu-moe; RPC backend for several machines. Quantized V cache needs flash attention (-fa).",
+        "source": "split modes: llama.cpp `--split-mode` help text (tools/server/README.md) and docs/multi-gpu.md "
+        "(row deprecated, tensor experimental); KV types: "
         f"https://github.com/ggml-org/llama.cpp/pull/10802; overhead: {CUDA_CONTEXT_SOURCE}. Metal: no context "
-        "overhead.",
+        "overhead. Formats: GGUF files (`-m`, `-hf <repo>:<quant>`), ggml quants, F16/BF16/F32 and MXFP4.",
         "listed": True,
     },
     {
@@ -1059,12 +1070,14 @@ RUNTIMES = [
         "strategies": ["single", "layer_split", "cpu_offload"],
         "kv_cache_types": ["f16", "q8_0", "q4_0"],
         "backends": ["cuda", "rocm", "metal", "vulkan", "cpu"],
+        "formats": dict.fromkeys(["cuda", "rocm", "metal", "vulkan", "cpu"], GGUF_FILES),
         "per_device_overhead_bytes": CUDA_CONTEXT,
         "docs_url": "https://github.com/ollama/ollama/blob/main/docs/faq.md",
         "notes": "Runs llama.cpp's engine; spreads layers over GPUs and the CPU by itself. KV cache type via "
         "OLLAMA_KV_CACHE_TYPE (f16, q8_0, q4_0) with OLLAMA_FLASH_ATTENTION=1.",
         "source": "Ollama FAQ (docs/faq.md, 'How can I set the quantization type for the K/V cache?': f16, q8_0, "
-        f"q4_0); overhead as llama.cpp: {CUDA_CONTEXT_SOURCE}.",
+        f"q4_0); overhead as llama.cpp: {CUDA_CONTEXT_SOURCE}. Formats: GGUF files only (`ollama run "
+        "hf.co/<repo>:<quant>`, or a Modelfile FROM a .gguf file: docs/import.md).",
         "listed": True,
     },
     {
@@ -1075,11 +1088,16 @@ RUNTIMES = [
         "strategies": ["single", "tensor_parallel", "layer_split", "replicas"],
         "kv_cache_types": ["f16", "bf16", "fp8"],
         "backends": ["cuda", "rocm"],
+        "formats": {
+            "cuda": ["float", "fp8", "awq", "gptq", "mxfp4", "bnb"],
+            "rocm": ["float", "fp8", "mxfp4"],
+        },
         "per_device_overhead_bytes": VLLM_OVERHEAD,
         "docs_url": "https://docs.vllm.ai/en/latest/serving/parallelism_scaling.html",
         "notes": "--kv-cache-dtype auto (the model's dtype) or fp8 (fp8_e4m3 / fp8_e5m2). Pre-allocates "
         "--gpu-memory-utilization (0.9) of each GPU.",
-        "source": f"vLLM documentation (parallelism and scaling; quantized KV cache); overhead: {VLLM_OVERHEAD_SOURCE}.",
+        "source": "vLLM documentation (parallelism and scaling; quantized KV cache); overhead: "
+        f"{VLLM_OVERHEAD_SOURCE}; {VLLM_FORMATS_SOURCE}.",
         "listed": True,
     },
     {
@@ -1090,12 +1108,15 @@ RUNTIMES = [
         "strategies": ["single", "tensor_parallel", "layer_split", "replicas"],
         "kv_cache_types": ["f16", "bf16", "fp8"],
         "backends": ["cuda", "rocm"],
+        "formats": {"cuda": ["float", "fp8", "awq", "gptq", "mxfp4"], "rocm": ["float", "fp8"]},
         "per_device_overhead_bytes": VLLM_OVERHEAD,
         "docs_url": "https://docs.sglang.io/advanced_features/quantized_kv_cache.html",
         "notes": "--kv-cache-dtype auto, fp8_e5m2, fp8_e4m3 (FP4 on some backends). Pre-allocates "
         "--mem-fraction-static of each GPU. The engine does not model SGLang separately (closest: vLLM).",
         "source": "SGLang documentation, 'Quantized KV Cache' (https://docs.sglang.io/advanced_features/"
-        f"quantized_kv_cache.html); overhead assumed as vLLM's (CUDA graphs and NCCL): {VLLM_OVERHEAD_SOURCE}.",
+        f"quantized_kv_cache.html); overhead assumed as vLLM's (CUDA graphs and NCCL): {VLLM_OVERHEAD_SOURCE}. "
+        "Formats: --quantization awq, gptq, fp8, mxfp4 (docs/advanced_features/server_arguments.md); on ROCm "
+        "only FP16/BF16 and FP8 are offered, as for vLLM, whose table has no AWQ/GPTQ kernels there.",
         "listed": True,
     },
     {
@@ -1106,12 +1127,14 @@ RUNTIMES = [
         "strategies": ["single", "rpc_cluster"],
         "kv_cache_types": ["f16", "bf16"],
         "backends": ["metal"],
+        "formats": {"metal": ["mlx", "float"]},
         "per_device_overhead_bytes": 0,
         "docs_url": "https://github.com/ml-explore/mlx-lm",
         "notes": "Apple silicon only. The KV cache is kept in the model's dtype; mlx-lm can quantize it "
         "(--kv-bits 4/8, MLX's own group quantization, not a ggml type). Several Macs via mlx.distributed.",
         "source": "mlx-lm README; Metal allocations carry no context overhead (calculator/engine/memory.py "
-        "OVERHEAD_BYTES['metal'] = 0).",
+        "OVERHEAD_BYTES['metal'] = 0). Formats: MLX conversions, and Hugging Face safetensors, which mlx-lm "
+        "loads directly (README: `mlx_lm.generate --model mistralai/Mistral-7B-Instruct-v0.3`).",
         "listed": True,
     },
     {
@@ -1122,6 +1145,7 @@ RUNTIMES = [
         "strategies": ["single", "layer_split", "tensor_parallel"],
         "kv_cache_types": ["f16"],
         "backends": ["cuda", "rocm"],
+        "formats": {"cuda": ["exl2"], "rocm": ["exl2"]},
         "per_device_overhead_bytes": CUDA_CONTEXT,
         "docs_url": "https://github.com/turboderp-org/exllamav2",
         "notes": "EXL2 weights. KV cache FP16 or its own Q4/Q6/Q8 cache (ExLlamaV2Cache_Q4 ...), which are "
@@ -1137,6 +1161,7 @@ RUNTIMES = [
         "strategies": ["single", "tensor_parallel", "layer_split"],
         "kv_cache_types": ["f16", "bf16", "fp8"],
         "backends": ["cuda"],
+        "formats": {"cuda": ["float", "fp8"]},
         "per_device_overhead_bytes": VLLM_OVERHEAD,
         "docs_url": "https://nvidia.github.io/TensorRT-LLM/",
         "notes": "NVIDIA GPUs only; FP8 KV cache on Ada/Hopper and newer (INT8 KV cache too).",

@@ -53,12 +53,32 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+ArtifactKind = Literal["gguf", "ollama", "mlx", "safetensors", "awq", "gptq", "fp8", "mxfp4"]
+
+
+class ArtifactSpec(Frozen):
+    """Published weights of a model (the catalog's `Artifact`), named by the launch commands.
+
+    `repo` is a Hugging Face repo id, or an Ollama library name for `ollama`; `tag` is the GGUF file
+    pattern (`{QUANT}` stands for the upper-case format name), the Ollama tag or the MLX bits;
+    `formats` are the catalog format slugs the artifact provides.
+    """
+
+    kind: ArtifactKind
+    repo: str = Field(min_length=1, max_length=200)
+    tag: str | None = Field(default=None, max_length=300)
+    formats: tuple[str, ...] = ()
+
+
 class ModelSpec(Frozen):
     """A transformer LLM, in the field names of its Hugging Face config.json."""
 
     slug: str
     name: str
     hf_id: str | None = Field(default=None, description="Hugging Face repo id, used in launch commands")
+    artifacts: tuple[ArtifactSpec, ...] = Field(
+        default=(), description="published weights the launch commands may name; none: the visitor's own path"
+    )
     num_hidden_layers: int = Field(gt=0, le=limits.MAX_LAYERS)
     hidden_size: int = Field(gt=0, le=limits.MAX_HIDDEN_SIZE)
     intermediate_size: int | None = Field(default=None, ge=0, le=limits.MAX_INTERMEDIATE_SIZE)
@@ -365,6 +385,7 @@ class Estimate(Frozen):
 __all__ = [
     "KV_BYTES_PER_ELEMENT",
     "STRATEGIES",
+    "ArtifactSpec",
     "DeviceSpec",
     "DeviceUsage",
     "Estimate",

@@ -27,12 +27,15 @@ FILES = {
     "runtimes.json": models.Runtime,
     "ram_presets.json": models.RamPreset,
     "diffusion_models.json": models.DiffusionModel,
+    # published weights of the LLMs, by model slug (scripts/build_artifact_fixtures.py)
+    "artifacts.json": models.Artifact,
     # last: measurements name a GPU, a model and a format by slug (scripts/build_measurement_fixtures.py)
     "measurements.json": models.Measurement,
 }
 # file name -> {field: model}, for rows naming other catalog rows by slug
 RELATED = {
     "prices.json": {"gpu": models.Gpu},
+    "artifacts.json": {"llm": models.LlmModel},
     "measurements.json": {"gpu": models.Gpu, "llm": models.LlmModel, "quantization": models.Quantization},
 }
 

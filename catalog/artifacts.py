@@ -1,0 +1,96 @@
+"""The shape of a published artifact: what `Artifact.clean()`, the admin and `manage.py check_artifacts` check.
+
+Plain functions of the row's values (no database): which repository syntax each kind takes, what its
+tag may look like, and which weight-format families it can provide.
+"""
+
+import re
+
+# Hugging Face repo ids: owner/name, letters, digits, "-", "_", "." (huggingface_hub's
+# validate_repo_id: at most 96 characters a part, no "--" or "..", no leading or trailing "-" or ".").
+_HF_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
+HF_REPO = re.compile(rf"^{_HF_PART}/{_HF_PART}$")
+# Ollama library names (`llama3.3`) or a user's model (`user/model`), lower case; tags as in `ollama pull`.
+OLLAMA_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)?$")
+OLLAMA_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
+# A GGUF file pattern: a path ending in .gguf, with {QUANT} (upper-case format name), {quant} (lower
+# case) or * where the name varies.
+GGUF_TAG = re.compile(r"^[A-Za-z0-9_.*{}/-]+\.gguf$")
+GGUF_PLACEHOLDERS = {"{QUANT}", "{quant}"}
+# MLX repos say their bits: 3bit, 4bit, 6bit, 8bit, or an unquantized dtype.
+MLX_TAG = re.compile(r"^(?:[2-8]bit|bf16|fp16|f16|f32)$")
+
+HF_KINDS = {"gguf", "mlx", "safetensors", "awq", "gptq", "fp8", "mxfp4"}
+# The weight-format families (Quantization.family) each kind of artifact can hold.
+FAMILIES = {
+    "gguf": {"gguf", "float", "mxfp4"},  # GGUF files hold ggml quants, F16/BF16/F32 and MXFP4
+    "ollama": {"gguf", "float", "mxfp4"},  # Ollama's library serves GGUF files
+    "mlx": {"mlx", "float"},
+    "safetensors": {"float"},
+    "awq": {"awq"},
+    "gptq": {"gptq"},
+    "fp8": {"fp8"},
+    "mxfp4": {"mxfp4"},
+}
+
+
+def repo_problem(kind: str, repo: str) -> str | None:
+    if kind == "ollama":
+        if not OLLAMA_NAME.match(repo):
+            return f"“{repo}” is not an Ollama model name (lower case, like llama3.3 or user/model)."
+        return None
+    if not HF_REPO.match(repo) or "--" in repo or ".." in repo:
+        return f"“{repo}” is not a Hugging Face repo id (owner/name)."
+    if kind == "gguf" and "gguf" not in repo.split("/")[1].lower():
+        return f"A GGUF repository's name says GGUF; “{repo}” does not."
+    return None
+
+
+def tag_problem(kind: str, tag: str) -> str | None:
+    """None when `tag` (possibly empty) suits an artifact of `kind`."""
+    if not tag:
+        return "An Ollama artifact needs its tag (latest, 70b, ...)." if kind == "ollama" else None
+    if kind == "gguf":
+        if not GGUF_TAG.match(tag):
+            return f"“{tag}” is not a GGUF file pattern (a name ending in .gguf; {{QUANT}}, {{quant}} or *)."
+        braces = set(re.findall(r"\{[^}]*\}", tag))
+        if braces - GGUF_PLACEHOLDERS or tag.count("{") != tag.count("}"):
+            return "The only placeholders in a file pattern are {QUANT} and {quant}."
+        return None
+    if kind == "ollama":
+        return None if OLLAMA_TAG.match(tag) else f"“{tag}” is not an Ollama tag."
+    if kind == "mlx":
+        return None if MLX_TAG.match(tag) else f"“{tag}” is not an MLX width (4bit, 8bit, bf16...)."
+    return f"A {kind} artifact has no tag: the repository is the whole checkpoint (got “{tag}”)."
+
+
+def format_problems(kind: str, formats: list, families: dict[str, str]) -> list[str]:
+    """What is wrong with `formats` for this kind; `families` maps every catalog format slug to its family."""
+    if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
+        return ['Formats are a list of catalog format slugs, like ["q4_k_m", "q8_0"].']
+    problems = []
+    unknown = sorted(f for f in formats if f not in families)
+    if unknown:
+        problems.append(f"Not catalog formats: {', '.join(unknown)}.")
+    wrong = sorted(f for f in formats if f in families and families[f] not in FAMILIES.get(kind, set()))
+    if wrong:
+        problems.append(f"A {kind} artifact cannot hold {', '.join(wrong)}.")
+    if len(set(formats)) != len(formats):
+        problems.append("A format is listed twice.")
+    return problems
+
+
+def problems(*, kind: str, repo: str, tag: str, formats: list, families: dict[str, str] | None) -> dict:
+    """{field: [messages]} for everything wrong with one artifact; formats are checked against the
+    catalog only when `families` is given."""
+    found: dict[str, list[str]] = {}
+    if kind not in FAMILIES:
+        found["kind"] = [f"Unknown kind “{kind}”."]
+        return found
+    if message := repo_problem(kind, repo or ""):
+        found["repo"] = [message]
+    if message := tag_problem(kind, tag or ""):
+        found["tag"] = [message]
+    if families is not None and (messages := format_problems(kind, formats, families)):
+        found["formats"] = messages
+    return found

@@ -1,0 +1,94 @@
+"""Build fixtures/catalog/artifacts.json from fixtures/sources/model_artifacts.json.
+
+The sources file lists, for each catalog LLM, the published repositories and tags a public page shows
+to exist (fixtures/sources/model_artifacts.md says how they were checked). This script keeps every
+entry as is, checks its shape (catalog/artifacts.py: repository syntax per kind, tag pattern, formats
+that the catalog has and that the kind can hold) and that its model is in the catalog, gives it a
+stable slug, and writes the fixture `manage.py load_catalog` loads. A problem stops the build.
+
+MLX entries name their bits in `tag` (4bit, 8bit); where the catalog has an MLX format of that width
+(`mlx-4bit`...), the entry provides it. Nothing else is added to what the sources say.
+
+    python scripts/build_artifact_fixtures.py
+"""
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from catalog import artifacts as shape  # noqa: E402  (plain Python: no Django needed)
+
+SOURCES = ROOT / "fixtures" / "sources" / "model_artifacts.json"
+CATALOG = ROOT / "fixtures" / "catalog"
+
+
+def slug_of(*parts: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", " ".join(parts).lower()).strip("-")[:190]
+
+
+def mlx_formats(tag: str | None, families: dict[str, str]) -> list[str]:
+    """The catalog's MLX format of an MLX entry's width (4bit -> mlx-4bit), if the catalog has one."""
+    slug = f"mlx-{tag}" if tag else ""
+    return [slug] if families.get(slug) == "mlx" else []
+
+
+def build(sources: list[dict], llms: set[str], families: dict[str, str]) -> list[dict]:
+    rows, problems = [], []
+    for entry in sources:
+        where = f"{entry.get('model')} {entry.get('kind')} {entry.get('repo')}"
+        formats = list(entry.get("formats") or [])
+        if entry["kind"] == "mlx":
+            formats += [f for f in mlx_formats(entry.get("tag"), families) if f not in formats]
+        row = {
+            "slug": slug_of(entry["model"], entry["kind"], entry["repo"], entry.get("tag") or ""),
+            "llm": entry["model"],
+            "kind": entry["kind"],
+            "repo": entry["repo"],
+            "tag": entry.get("tag") or "",
+            "formats": formats,
+            "publisher": entry.get("publisher") or "",
+            "source_url": entry["source"],
+            "checked": entry.get("checked"),
+            "note": entry.get("note") or "",
+        }
+        if row["llm"] not in llms:
+            problems.append(f"{where}: no such catalog LLM")
+        if not row["source_url"].startswith("https://"):
+            problems.append(f"{where}: the source is not an https:// page")
+        found = shape.problems(
+            kind=row["kind"], repo=row["repo"], tag=row["tag"], formats=row["formats"], families=families
+        )
+        problems += [f"{where}: {message}" for messages in found.values() for message in messages]
+        rows.append(row)
+    slugs = [r["slug"] for r in rows]
+    problems += [f"duplicate slug {s}" for s in sorted({s for s in slugs if slugs.count(s) > 1})]
+    if problems:
+        raise SystemExit("\n".join(problems))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sources", type=Path, default=SOURCES)
+    parser.add_argument("--catalog", type=Path, default=CATALOG, help="fixtures/catalog: read and written")
+    args = parser.parse_args(argv)
+
+    def read(path: Path):
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    llms = {row["slug"] for row in read(args.catalog / "llms.json")}
+    families = {row["slug"]: row["family"] for row in read(args.catalog / "quantizations.json")}
+    rows = build(read(args.sources), llms, families)
+    rows = [dict(sorted(r.items())) for r in sorted(rows, key=lambda r: r["slug"])]
+    out = args.catalog / "artifacts.json"
+    out.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{out}: {len(rows)} artifacts of {len({r['llm'] for r in rows})} models")
+
+
+if __name__ == "__main__":
+    main()
