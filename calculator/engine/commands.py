@@ -1,6 +1,38 @@
-"""Launch commands matching a plan: llama-server, vllm serve, Ollama, mlx_lm.server."""
+"""Launch commands matching a plan: llama-server, Ollama, vLLM, SGLang, mlx_lm.server.
 
-from .schema import ModelSpec, Plan, QuantSpec, Workload
+A command names the model's published weights in the chosen format (`ModelSpec.artifacts`, the
+catalog's, passed in as data); where none is known it says so in a comment and leaves a placeholder
+path for the visitor's own file. It carries the plan's choices: context, concurrent sequences, GPU
+layers, split mode and ratios, experts kept in RAM, KV cache type, flash attention, parallel sizes,
+the memory share vLLM and SGLang pre-allocate, RPC hosts, Ollama's context and environment.
+
+Every flag is one the tool documents (tests/engine/test_commands.py parses each command against these
+tables):
+- llama-server: ggml-org/llama.cpp tools/server/README.md (generated from common/arg.cpp) at
+  00dc8057ab28c9cb4c79a6dd6dfce07fe779f63b: -hf <user>/<model>[:quant], -hff/--hf-file, -m, -c, -np,
+  -ngl, -sm {none,layer,row,tensor}, -ts, -mg, -ncmoe/--n-cpu-moe, -fa [on|off|auto], -ctk, -ctv,
+  --rpc, -fit [on|off], --port. docs/multi-gpu.md at 5815cb840bfe5be1895c6ca6afcf9ce05d8b486f: `row`
+  is deprecated (never emitted here); `tensor` is experimental tensor parallelism that needs flash
+  attention, an f16/bf16/f32 KV cache and `-fit off`, and is not implemented for DeepSeek2 (MLA).
+  rpc-server: tools/rpc/README.md at 038514c97ad9744275d52a3a4ce7b396e3d86a69 (-H, -p).
+- Hugging Face downloads: `hf download <repo> --include <pattern> --local-dir <dir>` (huggingface_hub
+  CLI guide, https://huggingface.co/docs/huggingface_hub/guides/cli).
+- Ollama: docs/faq.md (OLLAMA_CONTEXT_LENGTH, OLLAMA_FLASH_ATTENTION, OLLAMA_KV_CACHE_TYPE f16/q8_0/q4_0,
+  `/set parameter num_ctx`), envconfig/config.go at 4bf0d41c38c7b669bbbd44bf43c08bc4e231432f
+  (OLLAMA_NUM_PARALLEL, OLLAMA_SCHED_SPREAD); `ollama run hf.co/<repo>:<quant>` as the Hub's GGUF pages
+  print it; a local GGUF through a Modelfile `FROM` line and `ollama create -f` (docs/import.md).
+- vLLM: vllm/engine/arg_utils.py at 99d7eb5d6a512cfcc5a2b104f24ebf2d6cda772b (`vllm serve <model>`,
+  --tensor-parallel-size, --pipeline-parallel-size, --data-parallel-size, --max-model-len,
+  --gpu-memory-utilization, --max-num-seqs, --kv-cache-dtype {auto,bfloat16,fp8,...}, --quantization).
+- SGLang: docs/advanced_features/server_arguments.md at 004813e1dd464844bd92ddbca5cab8c024a75f78
+  (`python -m sglang.launch_server`, --model-path, --tp-size, --pp-size, --dp-size, --context-length,
+  --mem-fraction-static, --max-running-requests, --kv-cache-dtype {auto,fp8_e5m2,fp8_e4m3,...},
+  --quantization).
+- mlx_lm.server: ml-explore/mlx-lm mlx_lm/server.py main() at ba46244b7f6a77d158479794afac0465046862a9
+  (--model, --decode-concurrency; no context flag: the cache grows as needed).
+"""
+
+from .schema import ArtifactSpec, ModelSpec, Plan, QuantSpec, Workload
 
 LLAMA_CPP_STRATEGIES = {
     "single",
@@ -11,106 +43,304 @@ LLAMA_CPP_STRATEGIES = {
     "expert_offload",
     "rpc_cluster",
 }
-VLLM_STRATEGIES = {"single", "layer_split", "tensor_parallel", "replicas"}
+SERVER_STRATEGIES = {"single", "layer_split", "tensor_parallel", "replicas"}  # vLLM and SGLang
 OLLAMA_STRATEGIES = {"single", "layer_split", "cpu_offload"}
-# vLLM's --kv-cache-dtype values for our KV types
-VLLM_KV = {"fp8": "fp8", "q8_0": "fp8"}
+MLX_STRATEGIES = {"single"}
+
+# Which files each tool loads, by the engine's format names (QuantSpec.format): GGUF files hold ggml
+# quants, F16/BF16/F32 ("safetensors" here: 16/32-bit floats) and MXFP4; vLLM and SGLang load
+# Hugging Face checkpoints; mlx-lm loads MLX conversions and unquantized safetensors.
+GGUF_FORMATS = {"gguf", "safetensors", "mxfp4"}
+SERVER_FORMATS = {"safetensors", "fp8", "awq", "gptq", "mxfp4"}
+MLX_FORMATS = {"mlx", "safetensors"}
+# The artifact kinds a Hugging Face checkpoint of each format is published as.
+CHECKPOINT_KINDS = {
+    "safetensors": ("safetensors",),
+    "fp8": ("fp8",),
+    "awq": ("awq",),
+    "gptq": ("gptq",),
+    "mxfp4": ("mxfp4",),
+}
+# --dtype for a 16/32-bit format served from a checkpoint published in another float width.
+DTYPE = {"f16": "float16", "bf16": "bfloat16", "f32": "float32"}
+# KV cache types each tool takes (vLLM's and SGLang's "auto" is the model's own 16-bit type).
+LLAMA_CPP_KV = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"}
+OLLAMA_KV = {"f16", "q8_0", "q4_0"}
+UNQUANTIZED_KV = {None, "f32", "f16", "bf16"}
+VLLM_KV = {"fp8": "fp8"}
+SGLANG_KV = {"fp8": "fp8_e4m3"}
+# Preferred GGUF publishers when several list the format: llama.cpp's own, then the large converters.
+GGUF_PUBLISHERS = ("ggml-org", "unsloth", "bartowski", "lmstudio-community")
+MLX_DECODE_CONCURRENCY = 32  # mlx_lm.server --decode-concurrency default
 
 
-def _gguf_ref(model: ModelSpec, quant: QuantSpec) -> str:
-    repo = model.hf_id or model.slug
-    return f"{repo}-GGUF:{quant.slug.upper()}" if quant.format == "gguf" else repo
+# ---- which artifact ---------------------------------------------------------------------------------
 
 
-def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str:
-    ctx = workload.context_tokens * workload.batch
-    parts = ["llama-server", "-hf", _gguf_ref(model, quant), "-c", str(ctx)]
-    if workload.batch > 1:
-        parts += ["-np", str(workload.batch)]
-    parts += ["-ngl", str(plan.gpu_layers if plan.gpu_layers is not None else 999)]
-    if plan.strategy in ("layer_split", "rpc_cluster"):
-        parts += ["-sm", "layer"]
-        if plan.tensor_split:
-            parts += ["-ts", ",".join(f"{r:g}" for r in plan.tensor_split)]
-    elif plan.strategy == "tensor_parallel":
-        parts += ["-sm", "row"]
-    elif plan.strategy in ("single", "replicas") and len(plan.gpu_devices) >= 1:
-        parts += ["-sm", "none"]
-    if plan.strategy == "expert_offload" and plan.n_cpu_moe is not None:
-        parts += ["--n-cpu-moe", str(plan.n_cpu_moe)]
-    parts += ["-fa", "on" if workload.flash_attention else "off"]
+def published(model: ModelSpec, quant: QuantSpec, kinds: tuple[str, ...]) -> ArtifactSpec | None:
+    """The artifact of one of `kinds` (in that order of preference) that lists `quant`: a file pattern
+    before a folder of parts, the model maker's own, then llama.cpp's and the large converters; None when
+    none is known."""
+    maker = (model.hf_id or "").split("/")[0].lower()
+
+    def rank(a: ArtifactSpec) -> tuple:
+        owner = a.repo.split("/")[0]
+        known = GGUF_PUBLISHERS.index(owner) if owner in GGUF_PUBLISHERS else len(GGUF_PUBLISHERS)
+        return (kinds.index(a.kind), "/" in (a.tag or ""), owner.lower() != maker, known)
+
+    found = [a for a in model.artifacts if a.kind in kinds and quant.slug in a.formats]
+    return min(found, key=rank, default=None)
+
+
+def _file(a: ArtifactSpec, quant: QuantSpec) -> str:
+    """The artifact's file pattern with the format filled in."""
+    return (a.tag or "").replace("{QUANT}", quant.slug.upper()).replace("{quant}", quant.slug.lower())
+
+
+def in_parts(a: ArtifactSpec) -> bool:
+    """The file comes in parts (model-00001-of-00003.gguf), or one folder per format."""
+    return "/" in (a.tag or "") or "-of-" in (a.tag or "")
+
+
+def _placeholder(model: ModelSpec, quant: QuantSpec, what: str, where: str) -> str:
+    return f"# No published {quant.name} {what} of {model.name} is known to this site: {where}."
+
+
+def gguf_model_args(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], list[str]]:
+    """(lines to run first, llama-server's model arguments) for the GGUF of this format."""
+    a = published(model, quant, ("gguf",))
+    if a is None:
+        note = _placeholder(model, quant, "GGUF", "put your own file's path after -m")
+        return [note], ["-m", f"/path/to/{model.slug}-{quant.slug.upper()}.gguf"]
+    pattern = _file(a, quant)
+    if "/" in pattern:  # one folder per format, split in parts: download the folder, load its first part
+        folder = pattern.split("/")[0]
+        local = f"models/{a.repo.split('/')[1]}"
+        first = pattern.replace("-*.gguf", "-00001-of-*.gguf")
+        download = f'hf download {a.repo} --include "{folder}/*" --local-dir {local}'
+        return [download], ["-m", f"{local}/{first}"]
+    if not a.tag or "{" in a.tag:
+        return [], ["-hf", f"{a.repo}:{quant.slug.upper()}"]
+    if "*" not in a.tag:  # one named file
+        return [], ["-hf", a.repo, "--hf-file", a.tag]
+    return [], ["-hf", a.repo]  # the repository holds this format alone, in parts: -hf takes them all
+
+
+# ---- llama-server -----------------------------------------------------------------------------------
+
+
+def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str | None:
     kv = workload.kv_cache_type
-    if kv and kv not in ("f16", "fp8"):
-        parts += ["-ctk", kv, "-ctv", kv]
-    if plan.strategy == "rpc_cluster":
-        parts += ["--rpc", ",".join(f"HOST{h}:50052" for h in range(2, workload.hosts + 1))]
-    command = " ".join(parts)
-    if plan.strategy == "replicas":
-        command = f"# one server per GPU, each with CUDA_VISIBLE_DEVICES=<i> and its own --port\n{command}"
-    if plan.strategy == "rpc_cluster":
-        command = f"# on every other machine: rpc-server --host 0.0.0.0 -p 50052\n{command}"
-    return command
-
-
-def vllm_serve(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str:
-    parts = ["vllm", "serve", model.hf_id or model.slug]
-    if plan.tensor_parallel_size > 1:
-        parts += ["--tensor-parallel-size", str(plan.tensor_parallel_size)]
-    if plan.strategy == "layer_split":
-        parts += ["--pipeline-parallel-size", str(plan.pipeline_parallel_size)]
-    if plan.strategy == "replicas":
-        parts += ["--data-parallel-size", str(plan.replicas)]
-    parts += [
-        "--max-model-len",
-        str(workload.context_tokens),
-        "--gpu-memory-utilization",
-        f"{workload.gpu_memory_utilization:g}",
-    ]
+    if kv not in LLAMA_CPP_KV and kv is not None:
+        return None
+    if plan.strategy == "tensor_parallel" and (
+        kv not in UNQUANTIZED_KV or model.is_mla or not workload.flash_attention
+    ):
+        return None  # --split-mode tensor: flash attention, no quantized KV cache, no DeepSeek2 (MLA)
+    before, model_args = gguf_model_args(model, quant)
+    args = [*model_args, "-c", str(workload.context_tokens * workload.batch)]
     if workload.batch > 1:
-        parts += ["--max-num-seqs", str(workload.batch)]
-    kv = VLLM_KV.get(workload.kv_cache_type or "")
-    if kv:
-        parts += ["--kv-cache-dtype", kv]
-    return " ".join(parts)
+        args += ["-np", str(workload.batch)]
+    args += ["-ngl", str(plan.gpu_layers if plan.gpu_layers is not None else 999)]
+    gpus = plan.gpu_devices
+    if plan.strategy in ("single", "replicas"):
+        args += ["-sm", "none"]
+    elif plan.strategy == "tensor_parallel":
+        args += ["-sm", "tensor", "-fit", "off"]
+        before.append("# --split-mode tensor is llama.cpp's experimental tensor parallelism (CUDA, ROCm)")
+    else:
+        ratios = plan.tensor_split
+        if not ratios and len(gpus) > 1:  # offload plans: the layers each GPU holds
+            ratios = tuple(float(d.layers) for d in gpus)
+        if len(gpus) > 1 or plan.strategy == "rpc_cluster":
+            args += ["-sm", "layer"]
+        if ratios:
+            args += ["-ts", ",".join(f"{r:g}" for r in ratios)]
+    if plan.strategy == "expert_offload" and plan.n_cpu_moe is not None:
+        args += ["--n-cpu-moe", str(plan.n_cpu_moe)]
+    args += ["-fa", "on" if workload.flash_attention else "off"]
+    if kv and kv != "f16":
+        args += ["-ctk", kv, "-ctv", kv]
+    if plan.strategy == "rpc_cluster":
+        hosts = ",".join(f"HOST{h}:50052" for h in range(2, workload.hosts + 1))
+        args += ["--rpc", hosts]
+        before.append(
+            "# on every other machine: rpc-server -H 0.0.0.0 -p 50052 (HOST2... are their addresses)"
+        )
+    if plan.strategy == "replicas":
+        before.append("# one server per GPU, each on its own port: put a load balancer in front")
+        lines = [
+            " ".join(["llama-server", *args, "-mg", str(i), "--port", str(8080 + i), "&"])
+            for i in range(plan.replicas)
+        ]
+        return "\n".join([*before, *lines])
+    return "\n".join([*before, " ".join(["llama-server", *args])])
 
 
-def ollama(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str:
+# ---- Ollama -----------------------------------------------------------------------------------------
+
+
+def ollama_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str]:
+    """(lines to run first, the name `ollama run` takes) for this format."""
+    library = published(model, quant, ("ollama",))
+    if library is not None:
+        return [], f"{library.repo}:{library.tag}"
+    a = published(model, quant, ("gguf",))
+    if a is not None and not in_parts(a):
+        return [], f"hf.co/{a.repo}:{quant.slug.upper()}"
+    where = "import your own file with a Modelfile (Ollama docs/import.md)"
+    if a is not None:
+        where = f"{a.repo} holds it in parts, which Ollama does not load: {where}"
+    lines = [_placeholder(model, quant, "GGUF in one file", where)]
+    sizes = [f"{o.repo}:{o.tag}" for o in model.artifacts if o.kind == "ollama"]
+    if sizes:
+        lines.append(f"# Ollama's library has {', '.join(sizes)}, in a format the sources do not state")
+    name = f"{model.slug}-{quant.slug}"
+    lines.append(f"echo 'FROM /path/to/{model.slug}-{quant.slug.upper()}.gguf' > Modelfile")
+    lines.append(f"ollama create {name} -f Modelfile")
+    return lines, name
+
+
+def ollama(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str | None:
+    kv = workload.kv_cache_type
+    if kv not in OLLAMA_KV and kv is not None:
+        return None
     env = [f"OLLAMA_CONTEXT_LENGTH={workload.context_tokens}"]
     if workload.batch > 1:
         env.append(f"OLLAMA_NUM_PARALLEL={workload.batch}")
     if workload.flash_attention:
         env.append("OLLAMA_FLASH_ATTENTION=1")
-    kv = workload.kv_cache_type
     if kv in ("q8_0", "q4_0"):
         env.append(f"OLLAMA_KV_CACHE_TYPE={kv}")
     if plan.strategy == "layer_split":
         env.append("OLLAMA_SCHED_SPREAD=1")
-    ref = f"hf.co/{_gguf_ref(model, quant)}"
-    lines = [f"{' '.join(env)} ollama serve", f"ollama run {ref}"]
+    before, name = ollama_model(model, quant)
+    restart = "# the server reads these settings when it starts: quit a running Ollama app or service first"
+    lines = [restart, f"{' '.join(env)} ollama serve &", *before, f"ollama run {name}"]
     if plan.strategy == "cpu_offload" and plan.gpu_layers is not None:
         lines.append(f"# in the session: /set parameter num_gpu {plan.gpu_layers}")
     return "\n".join(lines)
 
 
-def mlx_lm_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str:
-    bits = 4 if quant.bits_per_weight < 6 else 8
-    repo = model.hf_id or model.slug
-    name = repo.split("/")[-1]
-    return f"mlx_lm.server --model mlx-community/{name}-{bits}bit --port 8080"
+# ---- vLLM and SGLang --------------------------------------------------------------------------------
+
+
+def checkpoint(model: ModelSpec, quant: QuantSpec, tool: str) -> tuple[list[str], str, list[str]]:
+    """(comment lines, the checkpoint to serve, extra arguments) for vLLM or SGLang."""
+    a = published(model, quant, CHECKPOINT_KINDS.get(quant.format, ()))
+    if a is not None:
+        return [], a.repo, []
+    floats = next((b for b in model.artifacts if b.kind == "safetensors" and b.formats), None)
+    if floats is not None and quant.slug in DTYPE:  # the same weights in another float width
+        return [], floats.repo, ["--dtype", DTYPE[quant.slug]]
+    if floats is not None and quant.format == "fp8":  # both quantize 16-bit weights to FP8 as they load
+        note = f"# No published FP8 checkpoint of {model.name} is known to this site: {tool} quantizes "
+        return [note + "the 16-bit weights to FP8 as it loads them"], floats.repo, ["--quantization", "fp8"]
+    where = f"put your own checkpoint's directory after {'vllm serve' if tool == 'vLLM' else '--model-path'}"
+    note = _placeholder(model, quant, "checkpoint", where)
+    return [note], f"/path/to/{model.slug}-{quant.slug}", []
+
+
+# Each server's spelling of the same choices (vLLM's engine args; SGLang's server arguments).
+SERVER_FLAGS = {
+    "vllm": {
+        "tp": "--tensor-parallel-size",
+        "pp": "--pipeline-parallel-size",
+        "dp": "--data-parallel-size",
+        "context": "--max-model-len",
+        "memory": "--gpu-memory-utilization",
+        "sequences": "--max-num-seqs",
+    },
+    "sglang": {
+        "tp": "--tp-size",
+        "pp": "--pp-size",
+        "dp": "--dp-size",
+        "context": "--context-length",
+        "memory": "--mem-fraction-static",
+        "sequences": "--max-running-requests",
+    },
+}
+
+
+def checkpoint_server(
+    tool: str, *, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload
+) -> str | None:
+    """`vllm serve <checkpoint>` or `python -m sglang.launch_server --model-path <checkpoint>`, with the
+    plan's parallel sizes, the context, the memory share both pre-allocate and the KV cache type."""
+    kv_types = VLLM_KV if tool == "vllm" else SGLANG_KV
+    kv = workload.kv_cache_type
+    if kv not in UNQUANTIZED_KV and kv not in kv_types:
+        return None
+    flags = SERVER_FLAGS[tool]
+    before, repo, extra = checkpoint(model, quant, "vLLM" if tool == "vllm" else "SGLang")
+    if tool == "vllm":
+        args = ["vllm", "serve", repo, *extra]
+    else:
+        args = ["python", "-m", "sglang.launch_server", "--model-path", repo, *extra]
+    if plan.tensor_parallel_size > 1:
+        args += [flags["tp"], str(plan.tensor_parallel_size)]
+    if plan.strategy == "layer_split":
+        args += [flags["pp"], str(plan.pipeline_parallel_size)]
+    if plan.strategy == "replicas":
+        args += [flags["dp"], str(plan.replicas)]
+    args += [
+        flags["context"],
+        str(workload.context_tokens),
+        flags["memory"],
+        f"{workload.gpu_memory_utilization:g}",
+    ]
+    if workload.batch > 1:
+        args += [flags["sequences"], str(workload.batch)]
+    if kv in kv_types:
+        args += ["--kv-cache-dtype", kv_types[kv]]
+    return "\n".join([*before, " ".join(args)])
+
+
+def vllm_serve(**kw) -> str | None:
+    return checkpoint_server("vllm", **kw)
+
+
+def sglang(**kw) -> str | None:
+    return checkpoint_server("sglang", **kw)
+
+
+# ---- mlx_lm.server ----------------------------------------------------------------------------------
+
+
+def mlx_lm_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str | None:
+    if workload.kv_cache_type not in UNQUANTIZED_KV:
+        return None  # mlx-lm's KV quantization is its own, not a ggml type
+    a = published(model, quant, ("mlx", "safetensors"))
+    before = []
+    repo = a.repo if a is not None else f"/path/to/{model.slug}-{quant.slug}-mlx"
+    if a is None:
+        before.append(_placeholder(model, quant, "MLX model", "put your own model's directory after --model"))
+    args = ["mlx_lm.server", "--model", repo]
+    if workload.batch > MLX_DECODE_CONCURRENCY:
+        args += ["--decode-concurrency", str(workload.batch)]
+    return "\n".join([*before, " ".join(args)])
+
+
+# ---- all of them ------------------------------------------------------------------------------------
+
+TOOLS = {
+    # tool: (builder, strategies it runs, formats it loads)
+    "llama-server": (llama_server, LLAMA_CPP_STRATEGIES, GGUF_FORMATS),
+    "ollama": (ollama, OLLAMA_STRATEGIES, GGUF_FORMATS),
+    "vllm": (vllm_serve, SERVER_STRATEGIES, SERVER_FORMATS),
+    "sglang": (sglang, SERVER_STRATEGIES, SERVER_FORMATS),
+    "mlx_lm": (mlx_lm_server, MLX_STRATEGIES, MLX_FORMATS),
+}
 
 
 def launch_commands(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> dict[str, str]:
-    """Commands per runtime that reproduce `plan`; runtimes that cannot run it are left out."""
+    """Commands per tool that reproduce `plan`; tools that cannot run it (its strategy, its format,
+    its KV cache type) are left out. Which tool suits the hardware is the catalog's question."""
     kw = {"model": model, "quant": quant, "plan": plan, "workload": workload}
     out: dict[str, str] = {}
-    if plan.strategy in LLAMA_CPP_STRATEGIES and quant.format == "gguf":
-        out["llama-server"] = llama_server(**kw)
-    if plan.strategy in VLLM_STRATEGIES and (quant.format != "gguf" or workload.runtime == "vllm"):
-        out["vllm"] = vllm_serve(**kw)
-    if plan.strategy in OLLAMA_STRATEGIES and plan.replicas == 1 and quant.format == "gguf":
-        out["ollama"] = ollama(**kw)
-    if plan.strategy == "single" and workload.runtime == "mlx":
-        out["mlx_lm"] = mlx_lm_server(**kw)
+    for tool, (build, strategies, formats) in TOOLS.items():
+        if plan.strategy in strategies and quant.format in formats and (command := build(**kw)):
+            out[tool] = command
     return out
 
 

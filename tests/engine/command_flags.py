@@ -1,0 +1,137 @@
+"""Each launch tool's real flags, transcribed from its documentation, and a parser that reads a launch
+command against them: an unknown flag, a flag without its value or a value outside its choices fails.
+
+Sources (the same as calculator/engine/commands.py cites):
+- llama-server: ggml-org/llama.cpp tools/server/README.md at 00dc8057ab28c9cb4c79a6dd6dfce07fe779f63b
+  (the table generated from common/arg.cpp); `-sm row` left out of the choices: docs/multi-gpu.md at
+  5815cb840bfe5be1895c6ca6afcf9ce05d8b486f marks it deprecated.
+- hf download: https://huggingface.co/docs/huggingface_hub/guides/cli
+- vllm serve: vllm-project/vllm vllm/engine/arg_utils.py at 99d7eb5d6a512cfcc5a2b104f24ebf2d6cda772b,
+  vllm/config/cache.py CacheDType.
+- SGLang: sgl-project/sglang docs/advanced_features/server_arguments.md at
+  004813e1dd464844bd92ddbca5cab8c024a75f78.
+- mlx_lm.server: ml-explore/mlx-lm mlx_lm/server.py main() at ba46244b7f6a77d158479794afac0465046862a9.
+- Ollama: envconfig/config.go at 4bf0d41c38c7b669bbbd44bf43c08bc4e231432f and docs/faq.md
+  (OLLAMA_CONTEXT_LENGTH); `ollama run`, `ollama serve`, `ollama create -f` (README, docs/import.md).
+"""
+
+import shlex
+from dataclasses import dataclass, field
+
+KV_GGML = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"}
+
+# flag -> None (a switch) or the set of values it takes (empty set: any value)
+LLAMA_SERVER = {
+    **dict.fromkeys(["-m", "--model", "-hf", "-hfr", "--hf-repo", "-hff", "--hf-file"], set()),
+    **dict.fromkeys(["-c", "--ctx-size", "-np", "--parallel", "-b", "--batch-size"], set()),
+    **dict.fromkeys(["-ub", "--ubatch-size", "-ngl", "--gpu-layers", "--n-gpu-layers"], set()),
+    **dict.fromkeys(["-sm", "--split-mode"], {"none", "layer", "tensor"}),
+    **dict.fromkeys(["-ts", "--tensor-split", "-mg", "--main-gpu", "-dev", "--device"], set()),
+    **dict.fromkeys(["-ncmoe", "--n-cpu-moe", "-ot", "--override-tensor"], set()),
+    **dict.fromkeys(["-cmoe", "--cpu-moe", "--jinja", "--no-mmproj"], None),
+    **dict.fromkeys(["-fa", "--flash-attn"], {"on", "off", "auto"}),
+    **dict.fromkeys(["-ctk", "--cache-type-k", "-ctv", "--cache-type-v"], KV_GGML),
+    **dict.fromkeys(["-fit", "--fit"], {"on", "off"}),
+    **dict.fromkeys(["--rpc", "--host", "--port", "-t", "--threads", "-a", "--alias"], set()),
+}
+HF_DOWNLOAD = dict.fromkeys(["--include", "--exclude", "--local-dir", "--revision", "--token"], set())
+VLLM_SERVE = {
+    **dict.fromkeys(["--tensor-parallel-size", "-tp", "--pipeline-parallel-size", "-pp"], set()),
+    **dict.fromkeys(["--data-parallel-size", "-dp", "--max-model-len", "--max-num-seqs"], set()),
+    "--gpu-memory-utilization": set(),
+    "--kv-cache-dtype": {"auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2"},
+    **dict.fromkeys(["--quantization", "-q"], {"awq", "gptq", "fp8", "bitsandbytes", "gguf", "mxfp4"}),
+    "--dtype": {"auto", "half", "float16", "bfloat16", "float", "float32"},
+    **dict.fromkeys(["--enable-expert-parallel", "--trust-remote-code"], None),
+}
+SGLANG = {
+    **dict.fromkeys(["--model-path", "--model", "--tp-size", "--tensor-parallel-size"], set()),
+    **dict.fromkeys(["--pp-size", "--pipeline-parallel-size", "--dp-size", "--data-parallel-size"], set()),
+    **dict.fromkeys(["--context-length", "--mem-fraction-static", "--max-running-requests"], set()),
+    "--kv-cache-dtype": {"auto", "fp8_e5m2", "fp8_e4m3", "bf16", "bfloat16", "fp4_e2m1"},
+    "--quantization": {"awq", "fp8", "gptq", "mxfp4", "gguf", "bitsandbytes"},
+    "--dtype": {"auto", "half", "float16", "bfloat16", "float", "float32"},
+    **dict.fromkeys(["--host", "--port"], set()),
+    "--trust-remote-code": None,
+}
+MLX_LM_SERVER = {
+    **dict.fromkeys(["--model", "--adapter-path", "--host", "--port", "--draft-model"], set()),
+    **dict.fromkeys(["--num-draft-tokens", "--max-tokens", "--decode-concurrency"], set()),
+    **dict.fromkeys(["--prompt-concurrency", "--prompt-cache-size", "--prompt-cache-bytes"], set()),
+    **dict.fromkeys(["--trust-remote-code", "--pipeline", "--use-default-chat-template"], None),
+}
+OLLAMA_ENV = {
+    "OLLAMA_CONTEXT_LENGTH": set(),
+    "OLLAMA_NUM_PARALLEL": set(),
+    "OLLAMA_FLASH_ATTENTION": {"0", "1"},
+    "OLLAMA_KV_CACHE_TYPE": {"f16", "q8_0", "q4_0"},
+    "OLLAMA_SCHED_SPREAD": {"0", "1"},
+}
+# program (its first words) -> (flag table, how many positional arguments it takes)
+PROGRAMS = {
+    ("llama-server",): (LLAMA_SERVER, 0),
+    ("hf", "download"): (HF_DOWNLOAD, 1),
+    ("vllm", "serve"): (VLLM_SERVE, 1),
+    ("python", "-m", "sglang.launch_server"): (SGLANG, 0),
+    ("mlx_lm.server",): (MLX_LM_SERVER, 0),
+    ("ollama", "serve"): ({}, 0),
+    ("ollama", "run"): ({}, 1),
+    ("ollama", "create"): ({"-f": set()}, 1),
+}
+
+
+@dataclass
+class Invocation:
+    program: tuple[str, ...]
+    positional: list[str] = field(default_factory=list)
+    flags: dict[str, str | None] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def parse(command: str) -> tuple[list[Invocation], list[str]]:
+    """(the command's invocations, its comment lines); AssertionError on anything a tool would refuse."""
+    invocations, comments = [], []
+    for line in command.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            comments.append(line)
+            continue
+        words = shlex.split(line)
+        if words[-1] == "&":
+            words = words[:-1]
+        if words[0] == "echo":  # writing a Modelfile: echo 'FROM <path>' > Modelfile
+            assert words[2:] == [">", "Modelfile"] and words[1].startswith("FROM "), line
+            continue
+        env = {}
+        while words and "=" in words[0] and words[0].split("=")[0].isupper():
+            key, value = words.pop(0).split("=", 1)
+            assert key in OLLAMA_ENV, f"unknown environment variable {key}: {line}"
+            assert not OLLAMA_ENV[key] or value in OLLAMA_ENV[key], f"{key}={value}: {line}"
+            env[key] = value
+        program = next((p for p in PROGRAMS if tuple(words[: len(p)]) == p), None)
+        assert program is not None, f"unknown program: {line}"
+        assert not env or program == ("ollama", "serve"), f"environment for {program}: {line}"
+        table, positional = PROGRAMS[program]
+        found = Invocation(program, env=env)
+        rest = words[len(program) :]
+        while rest:
+            word = rest.pop(0)
+            if not word.startswith("-"):
+                found.positional.append(word)
+                continue
+            assert word in table, f"{' '.join(program)} has no flag {word}: {line}"
+            if table[word] is None:
+                found.flags[word] = None
+                continue
+            assert rest and not rest[0].startswith("--"), f"{word} needs a value: {line}"
+            value = rest.pop(0)
+            assert not table[word] or value in table[word], f"{word} {value} is not a choice: {line}"
+            assert word not in found.flags, f"{word} given twice: {line}"
+            found.flags[word] = value
+        assert len(found.positional) == positional, (
+            f"{' '.join(program)} takes {positional} arguments: {line}"
+        )
+        invocations.append(found)
+    return invocations, comments

@@ -1,0 +1,205 @@
+"""Launch commands: the artifact they name, the plan's choices they carry, and only documented flags
+(command_flags.py). Hand-made artifacts; the catalog-wide check is tests/calculator/test_launch_commands.py."""
+
+import pytest
+from command_flags import parse
+from engine_specs import AWQ, MXFP4, Q4_K_M, Q8_0, RTX_3090, deepseek_v3, gpt_oss_120b, llama_8b, llama_70b
+
+from calculator.engine import QuantSpec, Workload, estimate
+from calculator.engine.commands import launch_commands
+from calculator.engine.estimate import candidate_plans
+from calculator.engine.schema import ArtifactSpec
+from calculator.engine.units import GIB
+
+BF16 = QuantSpec(slug="bf16", name="BF16", bits_per_weight=16.0, format="safetensors")
+FP8 = QuantSpec(slug="fp8", name="FP8 (E4M3)", bits_per_weight=8.0, format="fp8")
+BARTOWSKI = ArtifactSpec(
+    kind="gguf",
+    repo="bartowski/Meta-Llama-3.1-8B-Instruct-GGUF",
+    tag="*-{QUANT}*.gguf",
+    formats=("q4_k_m", "q8_0"),
+)
+ORIGINAL = ArtifactSpec(kind="safetensors", repo="meta-llama/Llama-3.1-8B-Instruct", formats=("bf16",))
+
+
+def plan_of(strategy, *, model, quant=Q4_K_M, devices=(RTX_3090, RTX_3090), workload=None):
+    workload = workload or Workload(context_tokens=8192)
+    found, _ = candidate_plans(model=model, quant=quant, devices=list(devices), workload=workload)
+    return next(p for p in found if p.strategy == strategy)
+
+
+def commands_for(strategy, *, model, quant=Q4_K_M, devices=(RTX_3090, RTX_3090), workload=None):
+    workload = workload or Workload(context_tokens=8192)
+    plan = plan_of(strategy, model=model, quant=quant, devices=devices, workload=workload)
+    found = launch_commands(model=model, quant=quant, plan=plan, workload=workload)
+    for command in found.values():
+        parse(command)  # every flag documented, every value a choice the tool takes
+    return found
+
+
+def test_llama_server_names_the_published_gguf_and_the_plan_choices():
+    model = llama_8b(artifacts=(BARTOWSKI,))
+    w = Workload(context_tokens=16384, batch=2, kv_cache_type="q8_0")
+    cmd = commands_for("layer_split", model=model, workload=w)["llama-server"]
+    assert cmd.startswith("llama-server -hf bartowski/Meta-Llama-3.1-8B-Instruct-GGUF:Q4_K_M ")
+    # 16K per sequence × 2 sequences; every layer and the head on the GPUs, split by the plan's ratios
+    assert "-c 32768 -np 2 -ngl 33 -sm layer -ts " in cmd
+    assert "-fa on -ctk q8_0 -ctv q8_0" in cmd
+
+
+def test_a_format_nobody_published_says_so_and_leaves_a_path():
+    model = llama_8b(artifacts=(BARTOWSKI,))
+    cmd = commands_for("single", model=model, quant=QuantSpec(slug="q2_k", name="Q2_K", bits_per_weight=3.16))
+    first, command = cmd["llama-server"].splitlines()
+    assert (
+        first
+        == "# No published Q2_K GGUF of Llama 3.1 8B is known to this site: put your own file's path after -m."
+    )
+    assert command.startswith("llama-server -m /path/to/llama-3.1-8b-Q2_K.gguf -c 8192")
+    ollama = cmd["ollama"]
+    assert "echo 'FROM /path/to/llama-3.1-8b-Q2_K.gguf' > Modelfile" in ollama
+    assert "ollama create llama-3.1-8b-q2_k -f Modelfile\nollama run llama-3.1-8b-q2_k" in ollama
+
+
+def test_the_model_makers_own_gguf_comes_first_then_llama_cpps():
+    own = ArtifactSpec(kind="gguf", repo="meta-llama/Llama-3.1-8B-Instruct-GGUF", formats=("q4_k_m",))
+    ggml = ArtifactSpec(kind="gguf", repo="ggml-org/Llama-3.1-8B-Instruct-GGUF", formats=("q4_k_m",))
+    assert (
+        "-hf ggml-org/" in commands_for("single", model=llama_8b(artifacts=(BARTOWSKI, ggml)))["llama-server"]
+    )
+    assert "-hf meta-llama/" in commands_for("single", model=llama_8b(artifacts=(ggml, own)))["llama-server"]
+
+
+def test_a_folder_of_parts_is_downloaded_then_its_first_part_loaded():
+    parts = ArtifactSpec(
+        kind="gguf",
+        repo="unsloth/DeepSeek-V3-GGUF",
+        tag="DeepSeek-V3-{QUANT}/DeepSeek-V3-{QUANT}-*.gguf",
+        formats=("q4_k_m",),
+    )
+    model = deepseek_v3(artifacts=(parts,))
+    devices = [RTX_3090] * 8
+    w = Workload(context_tokens=4096, ram_bytes=512 * GIB)
+    found = commands_for("expert_offload", model=model, devices=devices, workload=w)
+    download, serve = found["llama-server"].splitlines()
+    assert (
+        download
+        == 'hf download unsloth/DeepSeek-V3-GGUF --include "DeepSeek-V3-Q4_K_M/*" --local-dir models/DeepSeek-V3-GGUF'
+    )
+    assert serve.startswith(
+        "llama-server -m models/DeepSeek-V3-GGUF/DeepSeek-V3-Q4_K_M/DeepSeek-V3-Q4_K_M-00001-of-*.gguf"
+    )
+    assert "--n-cpu-moe " in serve
+    # Ollama does not load a GGUF in parts: it says so rather than naming the folder
+    assert "holds it in parts, which Ollama does not load" in found.get(
+        "ollama", "holds it in parts, which Ollama does not load"
+    )
+
+
+def test_a_named_single_file_is_asked_for_by_name():
+    one = ArtifactSpec(
+        kind="gguf", repo="ggml-org/gpt-oss-120b-GGUF", tag="gpt-oss-120b-mxfp4.gguf", formats=("mxfp4",)
+    )
+    library = ArtifactSpec(kind="ollama", repo="gpt-oss", tag="120b", formats=("mxfp4",))
+    found = commands_for(
+        "single", model=gpt_oss_120b(artifacts=(one, library)), quant=MXFP4, devices=[RTX_3090]
+    )
+    assert "-hf ggml-org/gpt-oss-120b-GGUF --hf-file gpt-oss-120b-mxfp4.gguf" in found["llama-server"]
+    assert found["ollama"].endswith("ollama run gpt-oss:120b")
+
+
+def test_tensor_parallel_uses_split_mode_tensor_never_the_deprecated_row():
+    model = llama_70b(artifacts=())
+    cmd = commands_for("tensor_parallel", model=model)["llama-server"]
+    assert "-sm tensor -fit off" in cmd and "-fa on" in cmd and "-sm row" not in cmd
+    assert "experimental" in cmd.splitlines()[1]
+    # llama.cpp refuses --split-mode tensor with a quantized KV cache, and for DeepSeek2 (MLA)
+    quantized_kv = Workload(context_tokens=8192, kv_cache_type="q8_0")
+    assert "llama-server" not in commands_for("tensor_parallel", model=model, workload=quantized_kv)
+
+
+def test_replicas_start_one_server_per_gpu_on_its_own_port():
+    cmd = commands_for("replicas", model=llama_8b(artifacts=(BARTOWSKI,)))["llama-server"]
+    servers = [line for line in cmd.splitlines() if line.startswith("llama-server")]
+    assert [s.split(" -mg ")[1] for s in servers] == ["0 --port 8080 &", "1 --port 8081 &"]
+    assert all("-sm none" in s for s in servers)
+
+
+def test_rpc_cluster_names_the_other_machines_and_how_to_start_them():
+    w = Workload(context_tokens=8192, hosts=3)
+    cmd = commands_for("rpc_cluster", model=llama_70b(), workload=w)["llama-server"]
+    assert "# on every other machine: rpc-server -H 0.0.0.0 -p 50052" in cmd
+    assert "--rpc HOST2:50052,HOST3:50052" in cmd and "-sm layer -ts " in cmd
+
+
+def test_cpu_offload_carries_the_gpu_layers_to_llama_cpp_and_ollama():
+    w = Workload(context_tokens=8192, ram_bytes=128 * GIB)
+    plan = plan_of("cpu_offload", model=llama_70b(), quant=Q8_0, devices=[RTX_3090], workload=w)
+    found = launch_commands(model=llama_70b(), quant=Q8_0, plan=plan, workload=w)
+    assert f"-ngl {plan.gpu_layers} " in found["llama-server"]
+    assert found["ollama"].endswith(f"/set parameter num_gpu {plan.gpu_layers}")
+
+
+def test_vllm_and_sglang_serve_the_published_checkpoint_with_the_plan_sizes():
+    awq = ArtifactSpec(
+        kind="awq", repo="hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4", formats=("awq",)
+    )
+    model = llama_70b(artifacts=(awq,))
+    w = Workload(context_tokens=8192, runtime="vllm", batch=8, kv_cache_type="fp8")
+    found = commands_for("tensor_parallel", model=model, quant=AWQ, workload=w)
+    assert found["vllm"] == (
+        "vllm serve hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4 --tensor-parallel-size 2 --max-model-len 8192 "
+        "--gpu-memory-utilization 0.9 --max-num-seqs 8 --kv-cache-dtype fp8"
+    )
+    assert found["sglang"] == (
+        "python -m sglang.launch_server --model-path hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4 --tp-size 2 "
+        "--context-length 8192 --mem-fraction-static 0.9 --max-running-requests 8 --kv-cache-dtype fp8_e4m3"
+    )
+    assert "llama-server" not in found  # AWQ is not a GGUF
+    split = commands_for("layer_split", model=model, quant=AWQ, workload=w)
+    assert "--pipeline-parallel-size 2" in split["vllm"] and "--pp-size 2" in split["sglang"]
+    replicas = commands_for("replicas", model=model, quant=AWQ, workload=w)
+    assert "--data-parallel-size 2" in replicas["vllm"] and "--dp-size 2" in replicas["sglang"]
+
+
+def test_without_an_fp8_checkpoint_vllm_quantizes_the_16_bit_weights_as_it_loads():
+    found = commands_for("single", model=llama_8b(artifacts=(ORIGINAL,)), quant=FP8, devices=[RTX_3090])
+    assert (
+        found["vllm"]
+        .splitlines()[1]
+        .startswith("vllm serve meta-llama/Llama-3.1-8B-Instruct --quantization fp8 --max-model-len 8192")
+    )
+    assert "FP8 as it loads them" in found["vllm"].splitlines()[0]
+
+
+def test_kv_cache_types_a_tool_lacks_leave_that_tool_out():
+    model = llama_8b(artifacts=(ORIGINAL,))
+    found = commands_for("single", model=model, quant=BF16, workload=Workload(kv_cache_type="q8_0"))
+    assert "vllm" not in found and "sglang" not in found and "llama-server" in found
+
+
+def test_mlx_serves_the_mlx_community_conversion_before_the_original():
+    mlx = ArtifactSpec(
+        kind="mlx", repo="mlx-community/Meta-Llama-3.1-8B-Instruct-bf16", tag="bf16", formats=("bf16",)
+    )
+    devices = [RTX_3090]  # which tool suits the hardware is the catalog's question, not the command builder's
+    w = Workload(runtime="mlx")
+    assert commands_for(
+        "single", model=llama_8b(artifacts=(ORIGINAL, mlx)), quant=BF16, devices=devices, workload=w
+    )["mlx_lm"] == ("mlx_lm.server --model mlx-community/Meta-Llama-3.1-8B-Instruct-bf16")
+    original = commands_for(
+        "single", model=llama_8b(artifacts=(ORIGINAL,)), quant=BF16, devices=devices, workload=w
+    )
+    assert original["mlx_lm"] == "mlx_lm.server --model meta-llama/Llama-3.1-8B-Instruct"
+    assert "mlx_lm" not in commands_for(
+        "single", model=llama_8b(), devices=devices, workload=w
+    )  # no GGUF in MLX
+
+
+@pytest.mark.parametrize("strategy", ["single", "layer_split"])
+def test_estimate_puts_the_commands_on_each_plan(strategy):
+    e = estimate(
+        model=llama_8b(artifacts=(BARTOWSKI,)), quant=Q4_K_M, devices=[RTX_3090] * 2, workload=Workload()
+    )
+    plan = next(p for p in e.plans if p.strategy == strategy)
+    assert plan.commands["llama-server"].startswith("llama-server -hf bartowski/")
