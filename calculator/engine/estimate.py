@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from . import commands, limits, memory, plans, speed, suggest
 from .schema import (
     DeviceSpec,
+    DeviceUsage,
     Estimate,
     Explanation,
     MemoryBreakdown,
@@ -17,6 +18,7 @@ from .units import format_bytes, format_rate
 
 ENGINE_VERSION = "0.3.1"
 
+RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
 LABELS = {
     "single": "One GPU",
     "layer_split": "Layer split",
@@ -26,6 +28,12 @@ LABELS = {
     "expert_offload": "Expert offload",
     "rpc_cluster": "RPC cluster",
 }
+
+
+def phrase(strategy: str) -> str:
+    """A plan's label inside a sentence: "layer split", "one GPU", "CPU offload"."""
+    label = LABELS[strategy]
+    return label if label[1:2].isupper() else label[0].lower() + label[1:]
 
 
 def candidate_plans(
@@ -128,23 +136,46 @@ def _value(plan: Plan, workload: Workload) -> float | None:
     return plan.decode_tok_s_aggregate if workload.batch > 1 else plan.decode_tok_s
 
 
+def _shortfall(plan: Plan) -> tuple[DeviceUsage, int]:
+    """The device furthest from fitting, and by how much it misses (memory plus the headroom kept free)."""
+    worst = max(plan.devices, key=lambda d: d.used_bytes + d.headroom_bytes - d.capacity_bytes)
+    return worst, worst.used_bytes + worst.headroom_bytes - worst.capacity_bytes
+
+
+def _why_not(plan: Plan, best: Plan, workload: Workload) -> str:
+    """Why a faster plan that fits is not the recommended one (the rules of `_ranked`)."""
+    if plan.strategy == "tensor_parallel" and workload.runtime != "vllm":
+        if workload.runtime == "llama.cpp":
+            return "experimental in llama.cpp"
+        return f"not something {RUNTIME_NAMES.get(workload.runtime, workload.runtime)} does"
+    if plan.tight and _score(plan, workload) < _score(best, workload):
+        return "leaves under 10% of a GPU free"
+    return f"within 5%, and {phrase(best.strategy)} is simpler"
+
+
 def _reason(best: Plan | None, ranked: list[Plan], workload: Workload) -> str:
     if best is None:
         closest = ranked[0]
-        worst = max(closest.devices, key=lambda d: d.used_bytes + d.headroom_bytes - d.capacity_bytes)
-        short = worst.used_bytes + worst.headroom_bytes - worst.capacity_bytes
-        return (
-            f"No plan fits. The closest, {LABELS[closest.strategy].lower()}, needs "
-            f"{format_bytes(short)} more on {worst.name}."
-        )
-    text = (
-        f"{LABELS[best.strategy]} is the fastest plan that fits: {format_rate(_value(best, workload))} "
-        f"{_metric(workload)}"
-    )
+        worst, short = _shortfall(closest)
+        label = phrase(closest.strategy)
+        if short <= worst.headroom_bytes:
+            return (
+                f"No plan fits with {format_bytes(worst.headroom_bytes)} kept free on each device: the closest, "
+                f"{label}, would leave {format_bytes(worst.headroom_bytes - short)} free on {worst.name}."
+            )
+        return f"No plan fits. The closest, {label}, needs {format_bytes(short)} more on {worst.name}."
+    value = _value(best, workload) or 0.0
+    text = f"{LABELS[best.strategy]} is recommended: {format_rate(value)} {_metric(workload)}"
     others = [p for p in ranked if p is not best and p.fits]
-    if others:
-        o = others[0]
-        text += f", against {format_rate(_value(o, workload))} for {LABELS[o.strategy].lower()}"
+    faster = max(others, key=lambda p: _value(p, workload) or 0.0, default=None)
+    if faster is not None and (_value(faster, workload) or 0.0) > value:
+        text += (
+            f". {LABELS[faster.strategy]} is faster ({format_rate(_value(faster, workload))}) "
+            f"but {_why_not(faster, best, workload)}"
+        )
+    elif others:
+        text += f", the fastest plan that fits (next: {phrase(others[0].strategy)}, "
+        text += f"{format_rate(_value(others[0], workload))})"
     if best.strategy == "single" and len(best.devices) == 1:
         text += "; one device needs no hand-offs between GPUs"
     return text + "."
@@ -152,15 +183,21 @@ def _reason(best: Plan | None, ranked: list[Plan], workload: Workload) -> str:
 
 def _plan_reason(plan: Plan, best: Plan | None, workload: Workload) -> str:
     if not plan.fits:
-        worst = max(plan.devices, key=lambda d: d.used_bytes + d.headroom_bytes - d.capacity_bytes)
-        short = worst.used_bytes + worst.headroom_bytes - worst.capacity_bytes
+        worst, short = _shortfall(plan)
+        if short <= worst.headroom_bytes:
+            return (
+                f"Does not fit with the {format_bytes(worst.headroom_bytes)} kept free: {worst.name} would have "
+                f"{format_bytes(worst.headroom_bytes - short)} left."
+            )
         return f"Does not fit: {worst.name} is {format_bytes(short)} short."
     if best is None:
         return ""
-    return (
-        f"Fits, at {format_rate(_value(plan, workload))} {_metric(workload)} against "
-        f"{format_rate(_value(best, workload))} for {LABELS[best.strategy].lower()}."
-    )
+    value, theirs = _value(plan, workload) or 0.0, _value(best, workload) or 0.0
+    text = f"Fits, at {format_rate(value)} {_metric(workload)} against {format_rate(theirs)} for "
+    text += f"{phrase(best.strategy)}"
+    if value > theirs:
+        text += f", but {_why_not(plan, best, workload)}"
+    return text + "."
 
 
 def estimate(
@@ -417,10 +454,24 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
     if plan.decode_tok_s:
         out["decode_tok_s"] = Explanation(
             term="decode",
-            formula="1 ÷ Σ over stages (bytes read per token ÷ (bandwidth × efficiency) + layers × launch time)",
+            formula=(
+                "1 ÷ Σ over stages (weights and KV read per token ÷ (bandwidth × efficiency of the memory, "
+                "kernels and format) + layers × launch time); the range is what devices the fit never saw "
+                "missed by"
+            ),
             substituted=(
-                f"{format_rate(plan.decode_tok_s)} tok/s (likely {format_rate(plan.decode_tok_s_low)}–"
-                f"{format_rate(plan.decode_tok_s_high)})"
+                f"{format_rate(plan.decode_tok_s)} tok/s at the start of the answer (likely "
+                f"{format_rate(plan.decode_tok_s_low)}–{format_rate(plan.decode_tok_s_high)})"
+            ),
+        )
+    if plan.decode_tok_s_at_context:
+        out["decode_tok_s_at_context"] = Explanation(
+            term="kv-cache",
+            formula="the same step with the whole context cached: every token also reads the KV cache so far",
+            substituted=(
+                f"{format_rate(plan.decode_tok_s_at_context)} tok/s with {workload.context_tokens} tokens "
+                f"cached (likely {format_rate(plan.decode_tok_s_at_context_low)}–"
+                f"{format_rate(plan.decode_tok_s_at_context_high)})"
             ),
         )
         out["memory_bandwidth"] = Explanation(

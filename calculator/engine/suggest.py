@@ -248,7 +248,7 @@ def suggestions(
                 out.append(
                     Suggestion(
                         kind="gpu_count",
-                        text=f"{n} × {kind.name} would fit it ({plan.strategy}, "
+                        text=f"{n} × {kind.name} would fit it ({_label(plan)}, "
                         f"{format_rate(plan.decode_tok_s)} tok/s).",
                         changes={"gpu_count": n},
                     )
@@ -279,13 +279,20 @@ def suggestions(
         out.append(
             Suggestion(
                 kind="offload",
-                text=f"Runs with {best.strategy.replace('_', ' ')} at "
+                text=f"Runs with {_label(best)} at "
                 f"{format_rate(best.decode_tok_s)} tok/s; a GPU with more "
                 "memory would be several times faster.",
                 changes={},
             )
         )
     return tuple(out)
+
+
+def _label(plan: Plan) -> str:
+    """The plan's name as the page shows it ("layer split"), never the engine's identifier."""
+    from .estimate import phrase  # estimate imports this module
+
+    return phrase(plan.strategy)
 
 
 def _kv_total(plan: Plan | None) -> int:

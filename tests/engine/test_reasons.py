@@ -1,0 +1,69 @@
+"""Reasons in plain words that never contradict themselves: a faster plan that is not recommended says
+why, no engine identifier (`layer_split`) reaches the text, and a miss that is only the memory kept free
+for safety is told apart from one that is not."""
+
+import re
+
+from engine_specs import Q4_K_M, RTX_3090, llama_8b, llama_70b, make_gpu
+
+from calculator.engine import STRATEGIES, Workload, estimate
+from calculator.engine.units import GIB
+
+IDENTIFIERS = re.compile("|".join(s for s in STRATEGIES if "_" in s))
+
+
+def texts(e) -> list[str]:
+    return [e.reason, *(p.reason for p in e.plans), *(s.text for s in e.suggestions)]
+
+
+def test_a_faster_plan_that_is_not_recommended_says_why():
+    # llama.cpp's tensor split decodes faster on two 3090s, but it is experimental: the layer split is chosen
+    e = estimate(
+        model=llama_70b(), quant=Q4_K_M, devices=[RTX_3090] * 2, workload=Workload(context_tokens=8192)
+    )
+    tp = next(p for p in e.plans if p.strategy == "tensor_parallel")
+    split = e.recommended_plan
+    assert e.recommended == "layer_split" and tp.decode_tok_s > split.decode_tok_s
+    assert e.reason.startswith("Layer split is recommended: ")
+    assert "Tensor parallel is faster (" in e.reason and e.reason.endswith("but experimental in llama.cpp.")
+    assert tp.reason.endswith("for layer split, but experimental in llama.cpp.")
+
+
+def test_the_recommended_plan_is_the_fastest_when_the_reason_says_so():
+    e = estimate(model=llama_8b(), quant=Q4_K_M, devices=[RTX_3090] * 2, workload=Workload())
+    assert e.recommended == "single"
+    assert ", the fastest plan that fits (next: " in e.reason
+    others = [p for p in e.plans if p.fits and p.strategy != "single"]
+    assert all(p.decode_tok_s <= e.recommended_plan.decode_tok_s for p in others)
+
+
+def test_no_text_names_an_engine_identifier():
+    for devices, w in [
+        ([RTX_3090], Workload(context_tokens=8192)),  # nothing fits: suggestions name plans
+        ([RTX_3090] * 2, Workload(context_tokens=8192)),
+        ([RTX_3090], Workload(context_tokens=8192, ram_bytes=128 * GIB)),  # offload
+    ]:
+        e = estimate(model=llama_70b(), quant=Q4_K_M, devices=devices, workload=w)
+        for text in texts(e):
+            assert not IDENTIFIERS.search(text), text
+    nothing = estimate(
+        model=llama_70b(), quant=Q4_K_M, devices=[RTX_3090], workload=Workload(context_tokens=8192)
+    )
+    assert any("(layer split, " in s.text for s in nothing.suggestions)
+
+
+def test_a_miss_within_the_safety_margin_is_told_apart():
+    model, w = llama_8b(), Workload(context_tokens=8192)
+    roomy = estimate(model=model, quant=Q4_K_M, devices=[make_gpu(memory_bytes=80 * GIB)], workload=w)
+    used = roomy.recommended_plan.devices[0].used_bytes
+    # a card with 512 MiB more than the model uses: it would load, but not with the 1 GiB kept free
+    tight = make_gpu(memory_bytes=used + GIB // 2)
+    e = estimate(model=model, quant=Q4_K_M, devices=[tight], workload=w)
+    assert e.recommended is None
+    assert e.reason == (
+        "No plan fits with 1.0 GiB kept free on each device: the closest, one GPU, would leave 512 MiB free on "
+        "RTX 4090."
+    )
+    assert e.plans[0].reason == "Does not fit with the 1.0 GiB kept free: RTX 4090 would have 512 MiB left."
+    far = estimate(model=model, quant=Q4_K_M, devices=[make_gpu(memory_bytes=2 * GIB)], workload=w)
+    assert far.reason.startswith("No plan fits. The closest, one GPU, needs ")
