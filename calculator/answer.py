@@ -9,8 +9,10 @@ from catalog.models import Quantization
 
 from .engine import Estimate, Plan, Workload, estimate
 from .engine.estimate import LABELS as PLAN_LABELS
+from .engine.estimate import phrase
 from .engine.units import GIB, format_bytes, format_rate
-from .forms import ENGINE_RUNTIME, QuestionForm, device_summary
+from .forms import ENGINE_RUNTIME, RUNTIME_CHOICES, Combination, QuestionForm, device_summary
+from .reverse import WIDEST_USEFUL_BITS
 
 STRATEGY_NAMES = {
     "single": "one GPU",
@@ -32,7 +34,17 @@ STRATEGY_TERMS = {
     "rpc_cluster": "rpc-clustering",
 }
 # The launch command shown for each runtime of the form (keys of Plan.commands).
-COMMAND_FOR_RUNTIME = {"llama-cpp": "llama-server", "ollama": "ollama", "vllm": "vllm", "mlx": "mlx_lm"}
+COMMAND_FOR_RUNTIME = {
+    "llama-cpp": "llama-server",
+    "ollama": "ollama",
+    "vllm": "vllm",
+    "sglang": "sglang",
+    "mlx": "mlx_lm",
+}
+RUNTIME_FOR_COMMAND = {tool: runtime for runtime, tool in COMMAND_FOR_RUNTIME.items()}
+# Formats nobody makes as the model loads (unlike GGUF quants, 16-bit weights or vLLM's FP8 at load time):
+# suggested only for a model whose catalog artifacts publish them.
+PUBLISHED_ONLY = {"awq", "gptq", "mxfp4", "mlx", "bnb", "exl2"}
 CHART_CONTEXTS = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
 CHART_USERS = [1, 2, 4, 8, 16, 32, 64]
 
@@ -61,12 +73,29 @@ def workload(form: QuestionForm, **changes) -> Workload:
 
 
 def answer(form: QuestionForm, *, with_suggestions: bool = True) -> Estimate:
-    """Run the engine on a valid form's question; the engine's refusals become EngineRefused."""
+    """Run the engine on a valid form's question; the engine's refusals become EngineRefused.
+
+    The engine gets the model's published artifacts (for its launch commands) and, as formats to
+    suggest, the listed ones this runtime runs on this hardware and no wider than the model was released
+    in; its commands are kept for the runtimes the catalog says run here (forms.Combination)."""
     data = form.cleaned_data
-    candidates = [q.as_spec() for q in Quantization.objects.listed()] if with_suggestions else None
+    model = data["model"]
+    combination = Combination(form, data)
+    artifacts = list(model.artifacts.all()) if model.pk is not None else []
+    candidates = None
+    if with_suggestions:
+        widest = WIDEST_USEFUL_BITS.get(model.native_dtype or "", 32.0)
+        published = {f for a in artifacts for f in a.formats}
+        candidates = [
+            q.as_spec()
+            for q in Quantization.objects.listed()
+            if q.bits_per_weight <= widest + 1e-6
+            and combination.runs(data["runtime"], q.family)
+            and (q.family not in PUBLISHED_ONLY or q.slug in published)
+        ]
     try:
-        return estimate(
-            model=data["model"].as_spec(),
+        result = estimate(
+            model=model.as_spec(artifacts=artifacts),
             quant=data["quant"].as_spec(),
             devices=[gpu.as_spec() for gpu in form.devices],
             workload=workload(form),
@@ -77,6 +106,16 @@ def answer(form: QuestionForm, *, with_suggestions: bool = True) -> Estimate:
         raise EngineRefused(
             "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
         ) from None
+    tools = {
+        tool
+        for tool, runtime in RUNTIME_FOR_COMMAND.items()
+        if combination.runs(runtime, data["quant"].family)
+    }
+    plans = tuple(
+        p.model_copy(update={"commands": {t: c for t, c in p.commands.items() if t in tools}})
+        for p in result.plans
+    )
+    return result.model_copy(update={"plans": plans})
 
 
 @dataclass(frozen=True)
@@ -173,11 +212,19 @@ def suggestion_links(result: Estimate, form: QuestionForm) -> list[dict]:
     return links
 
 
-def launch_command(plan: Plan, form: QuestionForm) -> tuple[str, str] | None:
-    """(tool, command) for the runtime the visitor chose, if that runtime can run this plan."""
-    key = COMMAND_FOR_RUNTIME[form.cleaned_data["runtime"]]
+def launch_command(plan: Plan, form: QuestionForm) -> tuple[str, str]:
+    """(tool, command) for the runtime the visitor chose; where that runtime cannot run this plan as
+    given, the command is a comment saying so."""
+    runtime = form.cleaned_data["runtime"]
+    key = COMMAND_FOR_RUNTIME[runtime]
     command = plan.commands.get(key)
-    return (key, command) if command else None
+    if command:
+        return key, command
+    name = dict(RUNTIME_CHOICES)[runtime]
+    return (
+        key,
+        f"# {name} cannot run the {phrase(plan.strategy)} plan with these settings: see the other plans below.",
+    )
 
 
 def measured(form: QuestionForm) -> Measured:

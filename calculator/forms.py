@@ -7,7 +7,9 @@ from django.http import QueryDict
 
 from calculator.engine import limits
 from catalog import byo
-from catalog.models import Gpu, LlmModel, Quantization, valid_specs
+from catalog.models import Gpu, LlmModel, Quantization, Runtime, valid_specs
+
+from . import cache
 
 MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
 MAX_BATCH = 1024
@@ -23,15 +25,51 @@ KV_CHOICES = [
     ("q4_0", "q4_0"),
     ("fp8", "fp8 (vLLM)"),
 ]
-RUNTIME_CHOICES = [("llama-cpp", "llama.cpp"), ("ollama", "Ollama"), ("vllm", "vLLM"), ("mlx", "MLX")]
-# Runtime slug (URL) -> the engine's name for it. Ollama runs llama.cpp underneath.
-ENGINE_RUNTIME = {"llama-cpp": "llama.cpp", "ollama": "ollama", "vllm": "vllm", "mlx": "mlx"}
+RUNTIME_CHOICES = [
+    ("llama-cpp", "llama.cpp"),
+    ("ollama", "Ollama"),
+    ("vllm", "vLLM"),
+    ("sglang", "SGLang"),
+    ("mlx", "MLX"),
+]
+# Runtime slug (URL, the catalog's Runtime) -> the engine's name for it. Ollama runs llama.cpp underneath;
+# the engine models SGLang as vLLM, the closest (fixtures/catalog/runtimes.json says so).
+ENGINE_RUNTIME = {
+    "llama-cpp": "llama.cpp",
+    "ollama": "ollama",
+    "vllm": "vllm",
+    "sglang": "vllm",
+    "mlx": "mlx",
+}
+BACKEND_NAMES = {
+    "cuda": "NVIDIA GPUs (CUDA)",
+    "rocm": "AMD GPUs (ROCm)",
+    "metal": "Apple silicon (Metal)",
+    "sycl": "Intel GPUs (SYCL)",
+    "vulkan": "Vulkan",
+    "cpu": "the CPU",
+}
+# The format a model was released in, by its native dtype, for runtimes that load Hugging Face
+# checkpoints (vLLM, SGLang, MLX); 16-bit otherwise. GGUF runtimes start from reverse.NATIVE_FORMATS.
+RELEASE_FORMATS = {"float8_e4m3": "fp8", "mxfp4+bfloat16": "mxfp4", "float16": "f16"}
+# How a refusal names a format's family ("Q4_K_M (a GGUF format)").
+FAMILY_WORDS = {
+    "gguf": "a GGUF format",
+    "float": "unquantized weights",
+    "awq": "an AWQ checkpoint",
+    "gptq": "a GPTQ checkpoint",
+    "fp8": "an FP8 checkpoint",
+    "mxfp4": "MXFP4 weights",
+    "bnb": "bitsandbytes",
+    "exl2": "an EXL2 checkpoint",
+    "mlx": "an MLX conversion",
+}
+MLX_DEFAULT = "mlx-4bit"  # mlx-community's usual conversion, where the catalog has the format
 MAX_RAM_GB = 4096
 MAX_HOSTS = limits.MAX_HOSTS
 # The question the page answers on a first visit, before anyone has typed anything.
-FIRST_VISIT = {
+FIRST_VISIT = {  # no format: the model's own is picked, and follows the model when the visitor changes it
     "model": "llama-3-1-70b-instruct",
-    "quant": "q4_k_m",
     "gpu": ["geforce-rtx-3090"],
     "count": ["2"],
     "ctx": "8192",
@@ -68,7 +106,9 @@ class QuestionForm(forms.Form):
         strip=True,
         help_text="A Hugging Face config.json: your own model, sized without saving it.",
     )
-    quant = forms.SlugField(label="Format")
+    quant = forms.SlugField(
+        label="Format", required=False, help_text="Empty: the format the model is usually run at."
+    )
     gpu = forms.CharField(label="GPU", required=False)  # read as a list in __init__
     count = forms.IntegerField(label="How many", min_value=1, max_value=MAX_DEVICES, required=False)
     ctx = forms.IntegerField(label="Context (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False)
@@ -123,6 +163,8 @@ class QuestionForm(forms.Form):
 
     def clean_quant(self):
         slug = self.cleaned_data["quant"]
+        if not slug:
+            return None  # clean() picks the model's own format
         try:
             return engine_accepts(Quantization.objects.get(slug=slug))
         except Quantization.DoesNotExist:
@@ -167,6 +209,8 @@ class QuestionForm(forms.Form):
         for name, default in DEFAULTS.items():
             if data.get(name) in (None, "") and name not in self.errors:
                 data[name] = default
+        if not self.errors.keys() & {"model", "config", "quant", "gpu", "count", "runtime", "kv"}:
+            Combination(self, data).check()
         model, ctx = data.get("model"), data.get("ctx")
         if model and ctx and model.max_position_embeddings and ctx > model.max_position_embeddings:
             self.add_error(
@@ -231,6 +275,118 @@ class QuestionForm(forms.Form):
 
     def permalink(self, **changes) -> str:
         return f"/?{self.canonical_query(**changes)}"
+
+
+def runtime_table() -> dict[str, dict]:
+    """The catalog's runtime × backend × format table for the calculator's runtimes (one query, cached
+    until the catalog changes): slug -> {"name", "backends", "formats": {backend: families}, "kv"}."""
+
+    def load():
+        return {
+            r.slug: {
+                "name": r.name,
+                "backends": list(r.backends or []),
+                "formats": {b: list(f) for b, f in (r.formats or {}).items()},
+                "kv": list(r.kv_cache_types or []),
+            }
+            for r in Runtime.objects.filter(slug__in=ENGINE_RUNTIME)
+        }
+
+    return cache.get_or_compute("runtime-table", "", load)
+
+
+class Combination:
+    """Only combinations that exist: the runtime runs on every device's backend, runs the format there
+    and takes the KV cache type (the catalog's Runtime table). Fills in what the visitor left out: the
+    runtime (the first that runs the chosen format here) and the format (the model's own, for this
+    runtime); says why a combination cannot run and what to pick instead, next to the field."""
+
+    def __init__(self, form: QuestionForm, data: dict):
+        self.form, self.data = form, data
+        self.table = runtime_table()
+        self.backends = sorted({gpu.backend for gpu in form.devices})
+
+    def runs(self, runtime: str, family: str | None = None) -> bool:
+        row = self.table.get(runtime)
+        if row is None:
+            return True  # a runtime the catalog does not describe: nothing to check it against
+        formats = row["formats"]  # none recorded: the catalog has no opinion on formats
+        return all(
+            b in row["backends"] and (family is None or not formats or family in formats.get(b, ()))
+            for b in self.backends
+        )
+
+    def names(self, runtimes) -> str:
+        labels = [dict(RUNTIME_CHOICES)[r] for r in runtimes]
+        return " or ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 2 else labels)
+
+    def hardware(self) -> str:
+        return " and ".join(BACKEND_NAMES.get(b, b) for b in self.backends)
+
+    def check(self) -> None:
+        form, data = self.form, self.data
+        runtime_given = form.data.get("runtime") not in (None, "")
+        quant = data.get("quant")
+        if not runtime_given and quant is not None:
+            data["runtime"] = next(
+                (r for r, _ in RUNTIME_CHOICES if self.runs(r, quant.family)), DEFAULTS["runtime"]
+            )
+        runtime = data["runtime"]
+        if not self.runs(runtime):
+            where = [r for r, _ in RUNTIME_CHOICES if self.runs(r)]
+            instead = f": pick {self.names(where)}" if where else ""
+            form.add_error(
+                "runtime", f"{self.table[runtime]['name']} does not run on {self.hardware()}{instead}."
+            )
+            return
+        if quant is None:
+            quant = data["quant"] = self.default_format(data["model"], runtime)
+            if quant is None:
+                form.add_error("quant", "Choose a format.")
+                return
+        if not self.runs(runtime, quant.family):
+            form.add_error("quant", self.format_refusal(runtime, quant))
+            return
+        kv_types = self.table.get(runtime, {}).get("kv")
+        if kv_types and data["kv"] not in kv_types:
+            form.add_error(
+                "kv",
+                f"{self.table[runtime]['name']} keeps its KV cache in {', '.join(kv_types)}, not "
+                f"{data['kv']}: pick one of those.",
+            )
+
+    def format_refusal(self, runtime: str, quant: Quantization) -> str:
+        name = self.table[runtime]["name"]
+        others = [r for r, _ in RUNTIME_CHOICES if self.runs(r, quant.family)]
+        instead = self.default_format(self.data["model"], runtime)
+        what = FAMILY_WORDS.get(quant.family, quant.get_family_display())
+        text = f"{name} does not run {quant.name} ({what}) on {self.hardware()}."
+        if instead and others:
+            return f"{text} Pick a format it runs, such as {instead.name}, or switch to {self.names(others)}."
+        if instead:
+            return f"{text} Pick a format it runs, such as {instead.name}."
+        if others:
+            return f"{text} Switch to {self.names(others)}."
+        return f"{text} No runtime this calculator models runs it there."
+
+    def default_format(self, model: LlmModel, runtime: str) -> Quantization | None:
+        """The format the model is usually run at under this runtime: its own where a GGUF runtime can
+        run it as released (gpt-oss in MXFP4), Q4_K_M otherwise; its release format (FP8 for DeepSeek,
+        MXFP4 for gpt-oss, BF16) for runtimes that load checkpoints; MLX's 4-bit where the catalog has it."""
+        from .reverse import DEFAULT_FORMAT, NATIVE_FORMATS
+
+        native = model.native_dtype or ""
+        if runtime in ("llama-cpp", "ollama"):
+            wanted = [NATIVE_FORMATS.get(native, DEFAULT_FORMAT)]
+        else:
+            wanted = [RELEASE_FORMATS.get(native, "bf16"), "bf16"]
+            if runtime == "mlx":
+                wanted.insert(0, MLX_DEFAULT)
+        found = {q.slug: q for q in Quantization.objects.filter(slug__in=wanted)}
+        return next(
+            (found[s] for s in wanted if s in found and self.runs(runtime, found[s].family)),
+            None,
+        )
 
 
 def engine_accepts(row):
