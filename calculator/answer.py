@@ -126,9 +126,12 @@ class Verdict:
     headroom: str
     tok_s: str = ""  # decode per user of the plan shown, for the compact verdict bar
     memory: str = ""  # "21.3 of 24.0 GiB": the fullest device of the plan shown
+    borderline: bool = False  # does not fit only because of the memory kept free for safety
 
     @property
     def css(self) -> str:
+        if self.borderline:
+            return "tight"
         return ("tight" if self.tight else "yes") if self.fits else "no"
 
 
@@ -138,10 +141,26 @@ def fullest_device(plan: Plan) -> str:
 
 
 def verdict(result: Estimate, hardware: str) -> Verdict:
+    """The answer in one sentence: yes (with how), yes but tight, borderline (short only of the memory
+    kept free for safety: what to expect, what to change), or no (by how much)."""
     plan = result.recommended_plan
     if plan is None:
         closest = closest_plan(result)
-        short = max(d.used_bytes + d.headroom_bytes - d.capacity_bytes for d in closest.devices)
+        device = max(closest.devices, key=lambda d: d.used_bytes + d.headroom_bytes - d.capacity_bytes)
+        short = device.used_bytes + device.headroom_bytes - device.capacity_bytes
+        if short <= device.headroom_bytes:
+            change = next((s.text for s in result.suggestions if s.fits), "")
+            change = change or "A shorter context or a smaller format makes room."
+            return Verdict(
+                False,
+                True,
+                f"Borderline: on {hardware} it needs {format_bytes(short)} of the {format_bytes(device.headroom_bytes)} "
+                f"kept free on {device.name}. It will likely load, but a long conversation or another program on "
+                f"that GPU can run it out of memory. {change}",
+                f"{format_bytes(short)} into the {format_bytes(device.headroom_bytes)} safety margin",
+                memory=fullest_device(closest),
+                borderline=True,
+            )
         return Verdict(
             False,
             False,
@@ -152,11 +171,17 @@ def verdict(result: Estimate, hardware: str) -> Verdict:
     free = min(d.free_bytes for d in plan.devices)
     speed = f", about {format_rate(plan.decode_tok_s)} tok/s per user" if plan.decode_tok_s else ""
     word = "Yes, but tight" if plan.tight else "Yes"
-    where = f"with {STRATEGY_NAMES[plan.strategy]}" if plan.strategy != "single" else "on one GPU"
+    gpus = max(len(p.gpu_devices) for p in result.plans)
+    if plan.strategy == "single" and gpus > 1:
+        text = f"{word}: one {plan.gpu_devices[0].name} of your {hardware} holds it alone"
+    elif plan.strategy == "single":
+        text = f"{word}: fits on {hardware}"
+    else:
+        text = f"{word}: fits on {hardware} with {STRATEGY_NAMES[plan.strategy]}"
     return Verdict(
         True,
         plan.tight,
-        f"{word}: fits on {hardware} {where}{speed}.",
+        f"{text}{speed}.",
         f"{format_bytes(free)} free on the fullest device",
         tok_s=format_rate(plan.decode_tok_s) if plan.decode_tok_s else "",
         memory=fullest_device(plan),

@@ -1,0 +1,53 @@
+"""The verdict in one sentence, never contradicting itself: how it fits, that one GPU of several is enough,
+that a miss is only the safety margin (borderline: what to expect, what to change), or by how much not."""
+
+from calculator.answer import verdict
+from calculator.engine import Workload, estimate
+from calculator.engine.units import GIB
+from tests.engine.engine_specs import Q4_K_M, llama_8b, llama_70b, make_gpu
+
+LLAMA_8B, LLAMA_70B = llama_8b(), llama_70b()
+
+
+def rtx_3090(**changes):
+    return make_gpu(slug="geforce-rtx-3090", name="GeForce RTX 3090", bandwidth_gb_s=936.2, **changes)
+
+
+def test_one_gpu_of_several_is_said_so():
+    e = estimate(model=LLAMA_8B, quant=Q4_K_M, devices=[rtx_3090()] * 2, workload=Workload())
+    v = verdict(e, "2× GeForce RTX 3090")
+    assert v.text.startswith("Yes: one GeForce RTX 3090 of your 2× GeForce RTX 3090 holds it alone, about ")
+    assert "on one GPU" not in v.text and v.css == "yes"
+
+
+def test_a_split_names_how_and_a_single_card_needs_no_more_words():
+    split = estimate(
+        model=LLAMA_70B, quant=Q4_K_M, devices=[rtx_3090()] * 2, workload=Workload(context_tokens=8192)
+    )
+    assert (
+        ": fits on 2× GeForce RTX 3090 with a layer split, about "
+        in verdict(split, "2× GeForce RTX 3090").text
+    )
+    one = estimate(model=LLAMA_8B, quant=Q4_K_M, devices=[rtx_3090()], workload=Workload())
+    assert verdict(one, "1× GeForce RTX 3090").text.startswith("Yes: fits on 1× GeForce RTX 3090, about ")
+
+
+def test_a_miss_within_the_safety_margin_is_borderline_with_what_to_change():
+    w = Workload(context_tokens=8192)
+    roomy = estimate(model=LLAMA_8B, quant=Q4_K_M, devices=[rtx_3090(memory_bytes=80 * GIB)], workload=w)
+    used = roomy.recommended_plan.devices[0].used_bytes
+    e = estimate(model=LLAMA_8B, quant=Q4_K_M, devices=[rtx_3090(memory_bytes=used + GIB // 4)], workload=w)
+    v = verdict(e, "1× GeForce RTX 3090")
+    assert not v.fits and v.borderline and v.css == "tight"
+    assert v.text.startswith(
+        "Borderline: on 1× GeForce RTX 3090 it needs 768 MiB of the 1.0 GiB kept free on GeForce RTX 3090. "
+        "It will likely load, but a long conversation or another program on that GPU can run it out of memory. "
+    )
+    assert v.text.endswith((".", "makes room."))  # then the first change that makes it fit
+    assert v.headroom == "768 MiB into the 1.0 GiB safety margin"
+
+
+def test_a_real_miss_says_no_and_by_how_much():
+    e = estimate(model=LLAMA_70B, quant=Q4_K_M, devices=[rtx_3090()], workload=Workload(context_tokens=8192))
+    v = verdict(e, "1× GeForce RTX 3090")
+    assert v.text == "No: it does not fit on 1× GeForce RTX 3090." and v.css == "no" and not v.borderline
