@@ -51,7 +51,10 @@ class RequestIdMiddleware:
 # The pages that compute an answer or draw an image for any query string (config/urls.py routes them;
 # tests/test_rate_limit.py checks the two agree). /r/<id> and /r/<id>/og.png count as pages as well.
 COMPUTED_PAGES = frozenset(
-    {"/", "/what-runs/", "/what-hardware/", "/compare/", "/og.png", "/chart.svg", "/own-model/", "/rig/"}
+    {
+        *("/", "/what-runs/", "/what-hardware/", "/compare/", "/og.png", "/chart.svg"),
+        *("/own-model/", "/rig/", "/cost/", "/choose/"),
+    }
 )
 SHARE_PATH = "/r/"
 # POSTs that store rows: a shared snapshot, a visitor's measurement.

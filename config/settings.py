@@ -179,6 +179,8 @@ PAGE_RATE_WINDOW = env_int("PAGE_RATE_WINDOW", 60)
 # POST /r/: each share stores a snapshot row (7 KB for an estimate, 190 KB for what runs on 8 GPUs).
 SHARE_RATE_LIMIT = env_int("SHARE_RATE_LIMIT", 30)
 SHARE_RATE_WINDOW = env_int("SHARE_RATE_WINDOW", 3600)
+# Cloud and API prices older than this many days are shown with a warning (/cost/, /choose/).
+COSTS_PRICE_MAX_AGE_DAYS = env_int("COSTS_PRICE_MAX_AGE_DAYS", 180)
 
 LOGGING = {
     "version": 1,

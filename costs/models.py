@@ -15,12 +15,10 @@ from django.utils import timezone
 
 from catalog.models import CatalogQuerySet, CatalogRow, Gpu, LlmModel, catalog_history
 
-DEFAULT_MAX_AGE_DAYS = 180
-
 
 def max_age_days() -> int:
     """Prices older than this many days get a warning on the page (settings.COSTS_PRICE_MAX_AGE_DAYS)."""
-    return int(getattr(settings, "COSTS_PRICE_MAX_AGE_DAYS", DEFAULT_MAX_AGE_DAYS))
+    return settings.COSTS_PRICE_MAX_AGE_DAYS
 
 
 class Dated(CatalogRow):

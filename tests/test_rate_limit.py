@@ -88,6 +88,8 @@ def test_the_limited_paths_are_the_urlconfs():
         "chart-svg",
         "own-model",
         "paste-rig",
+        "cost",
+        "choose",
     ]
     assert {reverse(name) for name in names} == COMPUTED_PAGES
     assert reverse("share") == SHARE_PATH
