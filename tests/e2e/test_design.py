@@ -109,3 +109,22 @@ def test_verdict_colours_pass_wcag_aa(sized, live_server, dark, query, css):
     expect(verdict).to_have_class(re.compile(rf"\b{css}\b"))
     assert verdict.evaluate(CONTRAST) >= 4.5
     screenshot(page, f"verdict-{css}-{'dark' if dark else 'light'}")
+
+
+REVERSE = {
+    "what-runs": "/what-runs/?gpu=apple-m4-max-128gb",
+    "what-hardware": "/what-hardware/?model=llama-3-3-70b-instruct&quant=q4_k_m",
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("page_name", REVERSE)
+def test_the_reverse_questions_show_their_answer_in_the_first_screen(sized, live_server, size, page_name):
+    """The three questions of the home page: the calculator (above), and the two reverse ones."""
+    page = sized(size)
+    page.goto(live_server.url + REVERSE[page_name])
+    verdict = page.get_by_test_id("verdict")
+    expect(verdict).to_be_visible()
+    assert in_viewport(page, verdict)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    screenshot(page, f"{page_name}-{size}")
