@@ -64,6 +64,14 @@ for _bench_name, _device_name in {
 
 # ---- Prediction through the engine ------------------------------------------------------------------
 
+# vLLM's serving benchmark sends 320 ShareGPT prompts at once: while ~65–90 sequences decode, the server
+# also prefills the prompts still waiting, so each step carries some prompt tokens per sequence in flight.
+# How many (ShareGPT's prompt length over its answer length, as the scheduler interleaves them) is fitted
+# on the vLLM rows with the engine's constants; it describes that benchmark, so it lives here.
+SERVING = {"prompt_tokens_per_output": 1.94, "sequence_seconds": 203e-6}
+# vLLM's chunked prefill processes up to this many prompt tokens per step (max_num_batched_tokens).
+VLLM_CHUNK_TOKENS = 8192
+
 
 @dataclass
 class Prepared:
@@ -72,23 +80,22 @@ class Prepared:
     row: Measurement
     predict: Callable[[], float | None]
     baseline: float | None
+    stages: list[speed.Stage]
 
 
 def _workload(row: Measurement) -> Workload:
-    runtime = row.runtime
     if row.kind == "decode":
         depth = max(1, row.decode_depth)
-        return Workload(context_tokens=depth + 1, prompt_tokens=depth, runtime=runtime)
+        return Workload(context_tokens=depth + 1, prompt_tokens=depth, runtime=row.runtime)
     if row.kind == "prefill":
-        return Workload(context_tokens=row.tokens + 1, prompt_tokens=row.tokens, runtime=runtime)
+        return Workload(
+            context_tokens=row.depth + row.tokens,
+            prompt_tokens=row.tokens,
+            runtime=row.runtime,
+            ubatch_tokens=row.ubatch,
+        )
     batch = max(1, round(row.concurrency))
-    return Workload(
-        context_tokens=row.depth + 1,
-        prompt_tokens=row.depth,
-        runtime="vllm",
-        batch=batch,
-        kv_cache_type="f16",
-    )
+    return Workload(context_tokens=row.depth + 1, prompt_tokens=row.depth, runtime="vllm", batch=batch)
 
 
 def _bytes_per_token(stages: list[speed.Stage], batch: int = 1) -> float:
@@ -110,25 +117,33 @@ def prepare(row: Measurement) -> Prepared:
     if row.kind == "vllm_tp":
 
         def predict() -> float:
-            t = plans.tensor_parallel_timing(stages, model=model, workload=w, tp=layout.tp)
-            return w.batch / t.decode_batch_s
+            t = plans.tensor_parallel_timing(stages, model=model, workload=w, tp=layout.tp, devices=devices)
+            prompt = w.batch * SERVING["prompt_tokens_per_output"]  # a mean: need not be whole
+            prefill = max(speed.prefill_seconds(s, prompt, VLLM_CHUNK_TOKENS) or 0.0 for s in stages)
+            return w.batch / (t.decode_batch_s + prefill + w.batch * SERVING["sequence_seconds"])
 
         per_rank = max(s.dense_bytes + s.routed_bytes * s.touched_share(w.batch) for s in stages)
-        return Prepared(row, predict, w.batch * BASELINE_EFFICIENCY * bw / per_rank)
-    hops = [plans.link(w)] * (len(stages) - 1)
+        return Prepared(row, predict, w.batch * BASELINE_EFFICIENCY * bw / per_rank, stages)
+    gb_s, lat = plans.link(w, devices)
+
+    def hops() -> list[plans.Hop]:  # built when timed: the hand-off time is a fitted constant
+        return [plans.Hop(gb_s, lat, speed.handoff_seconds(s)) for s in stages[:-1]]
+
     if row.kind == "decode":
 
         def predict() -> float:
-            return 1 / plans.sequential_timing(stages, w, hops, model.hidden_size).decode_s
+            return 1 / plans.sequential_step_seconds(stages, hops(), model.hidden_size, 1, w.prompt_tokens)
 
-        return Prepared(row, predict, BASELINE_EFFICIENCY * bw / _bytes_per_token(stages))
+        return Prepared(row, predict, BASELINE_EFFICIENCY * bw / _bytes_per_token(stages), stages)
 
     def predict_prefill() -> float | None:
-        t = plans.sequential_timing(stages, w, hops, model.hidden_size).prefill_s
+        t = plans.sequential_prefill_seconds(
+            stages, w, hops(), model.hidden_size, row.depth, pipelined=len(stages) > 1
+        )
         return row.tokens / t if t else None
 
     flops = row.device.fp16_tflops
-    return Prepared(row, predict_prefill, flops * 1e12 / (2 * model.active_params) if flops else None)
+    return Prepared(row, predict_prefill, flops * 1e12 / (2 * model.active_params) if flops else None, stages)
 
 
 def engine_prediction(row: Measurement) -> float | None:
@@ -137,7 +152,9 @@ def engine_prediction(row: Measurement) -> float | None:
     devices = [row.device] * row.count
     if row.kind == "vllm_tp":
         plan = plans.tensor_parallel(model=model, quant=quant, workload=w, devices=devices)
-        return plan.decode_tok_s_aggregate
+        return None  # the interleaved prompts are the bench's, not the plan's
+    if row.kind == "prefill" and row.depth:
+        return None  # a plan's prompt starts a conversation: no depth to give it
     builder = plans.layer_split if row.count > 1 else plans.single
     plan = builder(model=model, quant=quant, workload=w, devices=devices)
     return plan.decode_tok_s if row.kind == "decode" else plan.prefill_tok_s
@@ -148,40 +165,117 @@ def engine_prediction(row: Measurement) -> float | None:
 
 @dataclass(frozen=True)
 class Param:
-    """One constant of calculator/engine/speed.py: where it lives, its physical range, which rows fit it."""
+    """One fitted constant: where it lives (a table of calculator/engine/speed.py, or `SERVING` here), its
+    prior value and spread (a weak pull where rows are few), its physical range, and the rows that fit it."""
 
-    table: str  # attribute of `speed`
-    key: str | None  # dict key, or None for a plain float
+    table: str
+    key: object  # dict key, or None for a module-level float
+    prior: float
+    sigma: float  # of log(value / prior)
     low: float
     high: float
-    group: str  # decode, prefill, vllm_tp: the rows it is fitted on
+    group: str  # decode, prefill, vllm_tp
 
     @property
     def name(self) -> str:
-        return f"{self.table}[{self.key}]" if self.key else self.table
+        return f"{self.table}[{self.key!r}]" if self.key is not None else self.table
+
+    def _owner(self) -> object:
+        return SERVING if self.table == "SERVING" else getattr(speed, self.table)
 
     def get(self) -> float:
-        value = getattr(speed, self.table)
-        return value[self.key] if self.key else value
+        owner = self._owner()
+        if self.key is None:
+            return owner  # type: ignore[return-value]
+        return owner.get(self.key, self.prior)  # type: ignore[attr-defined]
 
     def set(self, value: float) -> None:
-        if self.key:
-            getattr(speed, self.table)[self.key] = value
-        else:
+        if self.key is None:
             setattr(speed, self.table, value)
+        else:
+            self._owner()[self.key] = value  # type: ignore[index]
 
 
-BACKENDS = ("cuda", "rocm", "metal", "vulkan", "sycl")
-PARAMS: list[Param] = [
-    *(Param("DECODE_BANDWIDTH_EFFICIENCY", b, 0.2, 1.0, "decode") for b in BACKENDS),
-    *(Param("DECODE_LAYER_SECONDS", b, 1e-7, 4e-4, "decode") for b in BACKENDS),
-    *(Param("PREFILL_COMPUTE_EFFICIENCY", b, 0.02, 1.0, "prefill") for b in BACKENDS),
-]
+KERNELS = ("cuda", "cuda_pascal", "rocm", "vulkan", "vulkan_intel", "sycl", "metal", "mlx")
+# Format families with their own kernel efficiency. MXFP4 is left at the legacy quants' (its blocks are
+# Q4_0's with a power-of-two scale): every MXFP4 row is gpt-oss, an MoE, so its own factor could not be told
+# apart from the MoE constants.
+FAMILIES = ("kquant", "float", "bf16", "mlx")
+US = 1e-6
+
+
+def param_universe() -> list[Param]:
+    """Every constant the bench may fit, at its prior."""
+    out = [
+        Param("MEMORY_EFFICIENCY", "hbm", 0.6, 1.0, 0.1, 1.0, "decode"),
+        Param("MEMORY_EFFICIENCY", "lpddr", 0.9, 1.0, 0.3, 1.0, "decode"),
+        *(Param("BACKEND_EFFICIENCY", k, 0.8, 1.0, 0.2, 0.95, "decode") for k in KERNELS),
+        *(Param("KV_EFFICIENCY", k, 0.8, 1.0, 0.1, 1.0, "decode") for k in KERNELS),
+        *(Param("LAYER_SECONDS", k, 40 * US, 3.0, 1 * US, 400 * US, "decode") for k in KERNELS),
+        *(Param("MOE_LAYER_SECONDS", k, 60 * US, 3.0, 1 * US, 1000 * US, "decode") for k in KERNELS),
+        Param("EXPERT_EFFICIENCY", None, 0.8, 1.0, 0.2, 1.0, "decode"),
+        *(
+            Param("HANDOFF_SECONDS", k, 100 * US, 3.0, 1 * US, 3000 * US, "decode")
+            for k in ("cuda", "cuda_pascal", "rocm", "vulkan")
+        ),
+        *(
+            Param("FORMAT_EFFICIENCY", (f, k), 1.0, 1.5, 0.05, 1.6, "decode")
+            for f in FAMILIES
+            for k in KERNELS
+        ),
+        *(Param("PREFILL_EFFICIENCY", k, 0.5, 1.5, 0.02, 1.0, "prefill") for k in KERNELS),
+        Param("FULL_RATE_PREFILL_FACTOR", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
+        Param("PREFILL_EXPERT_EFFICIENCY", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
+        Param("PREFILL_PIPELINE_OVERLAP", None, 0.5, 1.5, 0.02, 1.0, "prefill"),
+        *(Param("ATTENTION_EFFICIENCY", k, 0.3, 1.5, 0.01, 1.0, "prefill") for k in KERNELS),
+        *(
+            Param("PREFILL_FORMAT_EFFICIENCY", (f, k), 1.0, 1.5, 0.03, 2.0, "prefill")
+            for f in FAMILIES
+            for k in KERNELS
+        ),
+        Param("BACKEND_EFFICIENCY", "vllm", 0.8, 1.0, 0.2, 0.9, "vllm_tp"),
+        Param("VLLM_ALL_REDUCE_SECONDS", None, 10 * US, 3.0, 1 * US, 200 * US, "vllm_tp"),
+        Param("VLLM_STEP_SECONDS", None, 2e-3, 3.0, 1e-4, 5e-2, "vllm_tp"),
+        Param("PREFILL_EFFICIENCY", "vllm", 0.6, 1.5, 0.05, 1.0, "vllm_tp"),
+        Param("SERVING", "prompt_tokens_per_output", 1.0, 3.0, 0.1, 100.0, "vllm_tp"),
+        Param("SERVING", "sequence_seconds", 50 * US, 3.0, 1 * US, 2e-3, "vllm_tp"),
+    ]
+    return out
+
+
+PARAMS = param_universe()
 GROUPS = ("decode", "prefill", "vllm_tp")
 
 
-def group_of(row: Measurement) -> str:
-    return row.kind
+def _uses(p: Prepared, q: Param) -> bool:
+    """Whether row `p` depends on constant `q` (constants no training row uses stay at their prior)."""
+    stages = [s for s in p.stages if s.backend != "cpu"]
+    keys = {s.backend for s in stages}
+    if q.table == "SERVING":
+        return p.row.kind == "vllm_tp"
+    if q.table in ("FORMAT_EFFICIENCY", "PREFILL_FORMAT_EFFICIENCY"):
+        return q.key in {(s.fmt, s.backend) for s in stages}
+    if q.table == "MEMORY_EFFICIENCY":
+        return q.key in {s.memory for s in stages}
+    if q.table in ("MOE_LAYER_SECONDS", "EXPERT_EFFICIENCY", "PREFILL_EXPERT_EFFICIENCY"):
+        return any(s.moe_layers for s in stages) and (q.key is None or q.key in keys)
+    if q.table == "HANDOFF_SECONDS":
+        return len(stages) > 1 and q.key in keys
+    if q.table == "KV_EFFICIENCY":
+        return q.key in keys and p.row.decode_depth >= 1024
+    if q.table == "ATTENTION_EFFICIENCY":
+        return q.key in keys and (p.row.depth > 0 or p.row.tokens >= 2048)
+    if q.table == "PREFILL_PIPELINE_OVERLAP":
+        return len(stages) > 1 and p.row.tokens > p.row.ubatch
+    if q.table == "FULL_RATE_PREFILL_FACTOR":
+        return any(s.full_rate_fp16 for s in stages)
+    return q.key is None or q.key in keys
+
+
+def reset() -> None:
+    """Every constant at its prior: what a fit starts from."""
+    for q in PARAMS:
+        q.set(q.prior)
 
 
 def weights(rows: list[Prepared]) -> list[float]:
@@ -190,65 +284,106 @@ def weights(rows: list[Prepared]) -> list[float]:
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for p in rows:
         counts[(p.row.device_key, p.row.source)] += 1
-    return [1 / math.sqrt(counts[(p.row.device_key, p.row.source)]) for p in rows]
+    return [counts[(p.row.device_key, p.row.source)] ** -0.25 for p in rows]
 
 
-def _residuals(rows: list[Prepared], w: list[float]) -> np.ndarray:
+# Decode errors beyond ~15% count less than their square (soft-L1 loss): a device whose kernels are broken
+# (BF16 on SYCL) or a platform outlier (Windows) should not drag the constants everyone else shares.
+# Prefill keeps the squared loss: its spread is wide, and the squares keep its tail (p90) in check.
+ROBUST_SCALE = {"decode": 0.15}
+
+
+def _residuals(rows: list[Prepared], w: list[float], only: list[int] | None = None) -> np.ndarray:
+    """weight × log(estimate ÷ measured) of every row (of rows `only`, when given); for decode in the
+    residual form of soft-L1, whose square is 2c²(√(1 + (r/c)²) − 1)."""
+    index = range(len(rows)) if only is None else only
     out = []
-    for p, weight in zip(rows, w, strict=True):
-        est = p.predict()
-        out.append(weight * math.log(est / p.row.value) if est else 0.0)
+    for i in index:
+        est = rows[i].predict()
+        r = math.log(est / rows[i].row.value) if est else 0.0
+        c = ROBUST_SCALE.get(rows[i].row.kind)
+        if c:
+            r = math.copysign(math.sqrt(2 * c * c * (math.sqrt(1 + (r / c) ** 2) - 1)), r)
+        out.append(w[i] * r)
     return np.array(out)
 
 
-def fit(rows: list[Prepared], params: list[Param], *, iterations: int = 30) -> None:
-    """Levenberg–Marquardt on log(estimate ÷ measured), in the logarithm of each constant, kept within its
-    physical range; leaves the fitted values in speed.py's tables."""
+def fit(rows: list[Prepared], params: list[Param], *, iterations: int = 60) -> None:
+    """Levenberg–Marquardt on log(estimate ÷ measured) and each constant's pull to its prior, in a
+    coordinate that maps ℝ onto the constant's physical range (log-scaled); leaves the fitted values in
+    place."""
     if not rows or not params:
         return
     w = weights(rows)
-    theta = np.array([math.log(min(max(p.get(), p.low), p.high)) for p in params])
-    lo = np.array([math.log(p.low) for p in params])
-    hi = np.array([math.log(p.high) for p in params])
+    lo = np.array([math.log(q.low) for q in params])
+    span = np.array([math.log(q.high) for q in params]) - lo
+    prior = np.array([math.log(q.prior) for q in params])
+    sigma = np.array([q.sigma for q in params])
 
-    def apply(t: np.ndarray) -> None:
-        for p, v in zip(params, t, strict=True):
-            p.set(math.exp(v))
+    def log_values(u: np.ndarray) -> np.ndarray:
+        return lo + span / (1 + np.exp(-u))
 
-    apply(theta)
-    r = _residuals(rows, w)
+    def apply(u: np.ndarray) -> None:
+        for q, v in zip(params, log_values(u), strict=True):
+            q.set(math.exp(v))
+
+    frac = np.clip((np.array([math.log(q.get()) for q in params]) - lo) / span, 1e-6, 1 - 1e-6)
+    u = np.log(frac / (1 - frac))
+
+    def residuals(t: np.ndarray) -> np.ndarray:
+        apply(t)
+        return np.concatenate([_residuals(rows, w), (log_values(t) - prior) / sigma])
+
+    # a constant moves only the rows that use it: the Jacobian is sparse
+    users = [[i for i, p in enumerate(rows) if _uses(p, q)] for q in params]
+    r = residuals(u)
     cost = float(r @ r)
     lam = 1e-2
+    h = 1e-4
     for _ in range(iterations):
-        jac = np.empty((len(r), len(params)))
-        for j in range(len(params)):
-            t = theta.copy()
-            t[j] += 1e-4
-            apply(t)
-            jac[:, j] = (_residuals(rows, w) - r) / 1e-4
-        apply(theta)
+        jac = np.zeros((len(r), len(params)))
+        for j, q in enumerate(params):
+            t = u.copy()
+            t[j] += h
+            lv = log_values(t)[j]
+            q.set(math.exp(lv))
+            if users[j]:
+                jac[users[j], j] = (_residuals(rows, w, users[j]) - r[users[j]]) / h
+            jac[len(rows) + j, j] = (lv - log_values(u)[j]) / h / sigma[j]
+            q.set(math.exp(log_values(u)[j]))
         jtj, jtr = jac.T @ jac, jac.T @ r
         improved = False
-        while lam < 1e8:
+        while lam < 1e10:
             step = np.linalg.solve(jtj + lam * (np.diag(np.diag(jtj)) + 1e-9 * np.eye(len(params))), -jtr)
-            trial = np.clip(theta + step, lo, hi)
-            apply(trial)
-            r_trial = _residuals(rows, w)
+            trial = u + step
+            r_trial = residuals(trial)
             c_trial = float(r_trial @ r_trial)
             if c_trial < cost:
-                theta, r, improved = trial, r_trial, cost - c_trial > 1e-9 * max(cost, 1e-12)
-                cost = c_trial
-                lam = max(lam / 3, 1e-7)
+                improved = cost - c_trial > 1e-8 * max(cost, 1e-12)
+                u, r, cost = trial, r_trial, c_trial
+                lam = max(lam / 3, 1e-9)
                 break
             lam *= 4
-        apply(theta)
         if not improved:
             break
+    apply(u)
 
 
-def fit_all(prepared: list[Prepared]) -> None:
+def group_of(row: Measurement) -> str:
+    return row.kind
+
+
+def fit_all(prepared: list[Prepared], start: dict[str, float] | None = None) -> None:
+    """Decode constants on decode rows, then prefill, then vLLM. Constants no row uses stay at their
+    prior; the others start from `start` (the all-row fit, for the held-out folds) or their prior."""
+    reset()
     for group in GROUPS:
-        fit([p for p in prepared if group_of(p.row) == group], [q for q in PARAMS if q.group == group])
+        rows = [p for p in prepared if group_of(p.row) == group]
+        params = [q for q in PARAMS if q.group == group and any(_uses(p, q) for p in rows)]
+        if start:
+            for q in params:
+                q.set(start[q.name])
+        fit(rows, params)
 
 
 # ---- Classes and statistics -------------------------------------------------------------------------
@@ -265,10 +400,13 @@ def memory_class(memory_type: str) -> str:
 
 BACKEND_NAMES = {
     "cuda": "CUDA",
+    "cuda_pascal": "CUDA (Pascal)",
     "rocm": "ROCm",
     "vulkan": "Vulkan",
+    "vulkan_intel": "Vulkan (Intel)",
     "sycl": "SYCL",
     "metal": "Metal",
+    "mlx": "MLX",
     "cpu": "CPU",
 }
 
@@ -280,7 +418,7 @@ def class_of(row: Measurement) -> str:
         return "vLLM tensor parallel (throughput under load)"
     if row.count > 1:
         return "multi-GPU layer split, decode"
-    backend = "MLX" if row.runtime == "mlx" else BACKEND_NAMES[row.device.backend]
+    backend = BACKEND_NAMES[speed.kernels(row.device, row.runtime)]
     return f"{memory_class(row.memory_type)} · {backend} · {'MoE' if row.is_moe else 'dense'}"
 
 
@@ -306,12 +444,12 @@ class Result:
 
 
 def snapshot() -> dict[str, float]:
-    return {p.name: p.get() for p in PARAMS}
+    return {q.name: q.get() for q in PARAMS}
 
 
 def restore(values: dict[str, float]) -> None:
-    for p in PARAMS:
-        p.set(values[p.name])
+    for q in PARAMS:
+        q.set(values[q.name])
 
 
 def evaluate(prepared: list[Prepared], *, progress: bool = False) -> tuple[list[Result], dict[str, float]]:
@@ -323,16 +461,14 @@ def evaluate(prepared: list[Prepared], *, progress: bool = False) -> tuple[list[
     held: list[float | None] = [None] * len(prepared)
     devices = sorted({p.row.device_key for p in prepared})
     baseline_k = _prefill_baseline_k(prepared)
-    baselines = [
+    held_baseline = [
         (p.baseline * baseline_k if p.row.kind == "prefill" and p.baseline else p.baseline) for p in prepared
     ]
-    held_baseline: list[float | None] = list(baselines)
     for n, device in enumerate(devices, 1):
         if progress:
             print(f"\r  held out {n}/{len(devices)}: {device:32}", end="", file=sys.stderr, flush=True)
-        restore(fitted)
         train = [p for p in prepared if p.row.device_key != device]
-        fit_all(train)
+        fit_all(train, start=fitted)
         k = _prefill_baseline_k(train)
         for i, p in enumerate(prepared):
             if p.row.device_key == device:
@@ -406,6 +542,65 @@ def print_rows(results: list[Result]) -> None:
         err = r.held_out / r.row.value - 1 if r.held_out else float("nan")
         cells = " ".join(f"{v:8.1f}" if v else f"{'–':>8}" for v in (r.shipped, r.in_sample, r.held_out))
         print(f"{r.row.label[:92]:92} {r.row.value:9.1f} {cells} {err:+7.1%}")
+
+
+# ---- Ranges: where the measured value lies, from the held-out errors ----------------------------------
+
+RANGE_QUANTILES = (0.025, 0.975)
+MIN_RANGE_ROWS, MIN_RANGE_DEVICES = 10, 3
+
+
+def speed_class(row: Measurement, stages: list[speed.Stage]) -> str:
+    """The engine's class for this row's plan (plans.single_speed_class and the strategies' own)."""
+    if row.kind == "prefill":
+        return "prefill"
+    if row.kind == "vllm_tp":
+        return "vllm_tp"
+    if row.count > 1:
+        return "multi_gpu"
+    return plans.single_speed_class(stages)
+
+
+def error_ranges(results: list[Result], classes: list[str], quantiles=RANGE_QUANTILES) -> dict:
+    """speed.ERROR_RANGES from held-out errors: per one-device class with enough rows and devices, per
+    kernels ("*/cuda/*") as its fallback, "decode" for the rest; multi_gpu, vllm_tp and prefill whole."""
+    errors: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for r, c in zip(results, classes, strict=True):
+        if r.held_out is None:
+            continue
+        e = r.held_out / r.row.value - 1
+        errors[c].append((e, r.row.device_key))
+        if c.count("/") == 2:
+            errors["*/" + c.split("/")[1] + "/*"].append((e, r.row.device_key))
+            errors["decode"].append((e, r.row.device_key))
+    out = {}
+    for c, es in errors.items():
+        enough = len(es) >= MIN_RANGE_ROWS and len({d for _, d in es}) >= MIN_RANGE_DEVICES
+        if enough or c.count("/") != 2:
+            values = [e for e, _ in es]
+            out[c] = (round(pct(values, quantiles[0]), 3), round(pct(values, quantiles[1]), 3))
+    return out
+
+
+def coverage(results: list[Result], classes: list[str], quantiles=RANGE_QUANTILES) -> dict[str, float]:
+    """Share of held-out rows whose measured value lies in the range the engine would show, the ranges
+    themselves computed without that row's device (nested leave-one-device-out)."""
+    hits: dict[str, list[bool]] = defaultdict(list)
+    for device in sorted({r.row.device_key for r in results}):
+        keep = [(r, c) for r, c in zip(results, classes, strict=True) if r.row.device_key != device]
+        ranges = error_ranges([r for r, _ in keep], [c for _, c in keep], quantiles)
+        saved = speed.ERROR_RANGES
+        speed.ERROR_RANGES = ranges
+        try:
+            for r, c in zip(results, classes, strict=True):
+                if r.row.device_key != device or r.held_out is None:
+                    continue
+                low, high = speed.speed_range(r.held_out, c)
+                kind = "decode" if c.count("/") == 2 else c
+                hits[kind].append(low <= r.row.value <= high)
+        finally:
+            speed.ERROR_RANGES = saved
+    return {k: round(sum(v) / len(v), 3) for k, v in sorted(hits.items())}
 
 
 # ---- GGUF sizes (unchanged checks of memory.weights_bytes) ------------------------------------------
@@ -517,7 +712,8 @@ def main() -> None:
     prepared = [prepare(r) for r in loaded.rows]
     for p in prepared[:: max(1, len(prepared) // 40)]:  # the cached stages time as the engine does
         est, full = p.predict(), engine_prediction(p.row)
-        assert (est is None) == (full is None) and (est is None or abs(est / full - 1) < 1e-9), p.row.label
+        if full is not None:
+            assert est is not None and abs(est / full - 1) < 1e-9, p.row.label
     prepared = [p for p in prepared if p.predict() is not None]
     print(f"{len(prepared)} rows, {len({p.row.device_key for p in prepared})} devices; skipped:")
     for reason, n in loaded.skipped.most_common():
@@ -528,14 +724,54 @@ def main() -> None:
     table = class_table(results)
     print()
     print_table(table)
+    classes = [speed_class(p.row, p.stages) for p in prepared]
+    ranges = error_ranges(results, classes)
+    covered = coverage(results, classes)
+    q = "–".join(f"p{100 * x:g}" for x in RANGE_QUANTILES)
+    print(f"\nRanges ({q} of held-out errors) contain the measured value, nested held out: {covered}")
     if args.fit:
-        print("\nFitted on every row:")
-        for name, value in fitted.items():
-            print(f"  {name} = {value:.4g}")
+        print_constants(fitted, ranges)
     print_sizes()
     if args.write:
-        FIGURES.write_text(json.dumps({"classes": table, "constants": fitted}, indent=1) + "\n")
+        decode = [r for r in results if r.row.kind == "decode"]
+        figures = {
+            "rows": len(results),
+            "devices": len({r.row.device_key for r in results}),
+            "decode_rows": len(decode),
+            "decode_devices": len({r.row.device_key for r in decode}),
+            "classes": table,
+            "range_coverage": covered,
+            "constants": {k: round(v, 6) for k, v in fitted.items()},
+            "error_ranges": ranges,
+        }
+        FIGURES.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n")
         print(f"\nwrote {FIGURES.relative_to(ROOT)}")
+
+
+def print_constants(fitted: dict[str, float], ranges: dict) -> None:
+    """The fitted constants as calculator/engine/speed.py spells them, to paste there."""
+    tables: dict[str, dict] = defaultdict(dict)
+    scalars = {}
+    for q in PARAMS:
+        value = fitted[q.name]
+        if q.table == "SERVING":
+            print(f"  (bench) SERVING[{q.key!r}] = {value:.4g}")
+        elif q.key is None:
+            scalars[q.table] = value
+        elif not (q.table.endswith("FORMAT_EFFICIENCY") and abs(value - 1) < 0.005):
+            tables[q.table][q.key] = value
+    print("\nFitted on every row (calculator/engine/speed.py):")
+    for name, value in scalars.items():
+        print(f"{name} = {value:.3g}")
+    for name, entries in tables.items():
+        print(f"{name} = {{")
+        for key, value in entries.items():
+            print(f"    {key!r}: {value:.3g},")
+        print("}")
+    print("ERROR_RANGES = {")
+    for key, (low, high) in sorted(ranges.items()):
+        print(f"    {key!r}: ({low}, {high}),")
+    print("}")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ class Measurement:
     value: float  # measured tokens/s
     concurrency: float = 1.0  # vllm_tp: sequences in flight (throughput × inter-token latency)
     tp: int = 1
+    ubatch: int = 512  # llama.cpp -ub
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -121,6 +122,9 @@ def device_for(name: str, backend: str) -> tuple[str, DeviceSpec, str] | None:
             unified_memory=True,
             gpu_memory_fraction=1.0,
             backend="metal",
+            memory_type="LPDDR5",
+            form_factor="integrated",
+            architecture=f"Apple {m.group(1)}",
         )
         return "apple-" + chip.lower().replace(" ", "-"), spec, "LPDDR5"
     entry = by_name.get(name)
@@ -138,6 +142,10 @@ def device_for(name: str, backend: str) -> tuple[str, DeviceSpec, str] | None:
             unified_memory=row["unified_memory"],
             gpu_memory_fraction=1.0,
             backend=backend,
+            memory_type=entry["memory_type"],
+            form_factor=row["form_factor"],
+            architecture=row["architecture"] or None,
+            nvlink=row["nvlink"],
         )
     else:
         spec = DeviceSpec(
@@ -149,6 +157,9 @@ def device_for(name: str, backend: str) -> tuple[str, DeviceSpec, str] | None:
             unified_memory=entry.get("unified", False),
             gpu_memory_fraction=1.0,
             backend=backend,
+            memory_type=entry["memory_type"],
+            form_factor=entry["form_factor"],
+            architecture=entry.get("architecture"),
         )
     return entry["key"], spec, entry["memory_type"]
 
@@ -340,7 +351,6 @@ def _add(
     test: str,
     ubatch: str | None,
     value: float,
-    label_extra: str = "",
 ) -> None:
     backend = BACKENDS.get(backend_name)
     if backend is None or backend == "cpu":
@@ -373,7 +383,7 @@ def _add(
         out.skipped["borrowed shape at a KV depth"] += 1
         return
     count_label = f"{count}× " if count > 1 else ""
-    label = f"{count_label}{device_name[:34]} {backend_name[:6]} {model_name[:26]} {fmt} {test}{label_extra}"
+    label = f"{count_label}{device_name[:34]} {backend_name[:6]} {model_name[:26]} {fmt} {test}"
     out.rows.append(
         Measurement(
             source=source,
@@ -390,6 +400,7 @@ def _add(
             tokens=tokens,
             depth=depth,
             value=value,
+            ubatch=int(ubatch) if ubatch and ubatch != "1" else 512,
         )
     )
 

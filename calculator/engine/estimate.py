@@ -16,7 +16,7 @@ from .schema import (
 )
 from .units import format_bytes, format_rate
 
-ENGINE_VERSION = "0.3.1"
+ENGINE_VERSION = "0.4.0"
 
 RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
 LABELS = {
@@ -464,6 +464,13 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
                 f"{format_rate(plan.decode_tok_s_low)}–{format_rate(plan.decode_tok_s_high)})"
             ),
         )
+        out["memory_bandwidth"] = Explanation(
+            term="memory-bandwidth",
+            formula="decode reads every active weight once per token: speed ≈ bandwidth ÷ bytes per token",
+            substituted=", ".join(
+                f"{d.name}: {format_bytes(d.weights_bytes)} of weights" for d in plan.devices
+            ),
+        )
     if plan.decode_tok_s_at_context:
         out["decode_tok_s_at_context"] = Explanation(
             term="kv-cache",
@@ -472,13 +479,6 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
                 f"{format_rate(plan.decode_tok_s_at_context)} tok/s with {workload.context_tokens} tokens "
                 f"cached (likely {format_rate(plan.decode_tok_s_at_context_low)}–"
                 f"{format_rate(plan.decode_tok_s_at_context_high)})"
-            ),
-        )
-        out["memory_bandwidth"] = Explanation(
-            term="memory-bandwidth",
-            formula="decode reads every active weight once per token: speed ≈ bandwidth ÷ bytes per token",
-            substituted=", ".join(
-                f"{d.name}: {format_bytes(d.weights_bytes)} of weights" for d in plan.devices
             ),
         )
     if plan.decode_tok_s_aggregate and workload.batch > 1:

@@ -53,13 +53,38 @@ class Placement:
     row_main: bool | None = None
 
 
-def link(workload: Workload) -> tuple[float, float]:
-    """GB/s per direction and per-hop latency of the link between this machine's GPUs."""
-    gb_s = workload.link_gb_s or (speed.NVLINK_GB_S if workload.nvlink else speed.PCIE_GB_S)
+def link(workload: Workload, devices: Sequence[DeviceSpec] = ()) -> tuple[float, float]:
+    """GB/s per direction and per-hop latency of the link between this machine's GPUs: what the visitor
+    gave; else NVLink when they say so (a bridge, or the SXM fabric of SXM parts) or when every GPU is an
+    SXM part (their NVLink/NVSwitch is the way they are built); else PCIe 4.0 x16."""
+    sxm = bool(devices) and all(_sxm(d) for d in devices)
+    nvlink = workload.nvlink or sxm
+    if workload.link_gb_s:
+        gb_s = workload.link_gb_s
+    elif sxm:
+        gb_s = min(
+            speed.SXM_NVLINK_GB_S.get(d.architecture or "", speed.SXM_NVLINK_DEFAULT_GB_S) for d in devices
+        )
+    else:
+        gb_s = speed.NVLINK_GB_S if nvlink else speed.PCIE_GB_S
     lat = workload.link_latency_us
     if lat is None:
-        lat = speed.NVLINK_LATENCY_US if workload.nvlink else speed.PCIE_LATENCY_US
+        lat = speed.NVLINK_LATENCY_US if nvlink else speed.PCIE_LATENCY_US
     return gb_s, lat
+
+
+def _sxm(device: DeviceSpec) -> bool:
+    """An SXM (or similar mezzanine) part with NVLink: the catalog's datacenter form factor with NVLink."""
+    if not device.nvlink:
+        return False
+    if device.form_factor:
+        return device.form_factor == "datacenter"
+    return "sxm" in device.name.lower()
+
+
+def nvlinked(workload: Workload, devices: Sequence[DeviceSpec] = ()) -> bool:
+    """Whether the GPUs talk over NVLink (the visitor's bridge or SXM parts)."""
+    return workload.nvlink or (bool(devices) and all(_sxm(d) for d in devices))
 
 
 def network(workload: Workload) -> tuple[float, float]:
@@ -333,28 +358,77 @@ def usage_and_stage(
         active += c.output
     if p.row_main is not None:
         return usage, _row_split_stage(
-            model, workload, p, tp, (attention, dense, shared, routed, active), output
+            model, quant, workload, p, tp, (attention, dense, shared, routed, active), output
         )
-    heads_here = model.num_attention_heads / tp
+    share = _kv_share(model, tp)
     stage = speed.Stage(
-        bandwidth_gb_s=p.device.bandwidth_gb_s,
-        backend=p.device.backend,
-        tflops=p.device.fp16_tflops,
+        **_device_fields(model, quant, workload, p.device),
         layers=len(p.layers),
         dense_bytes=(attention + dense + shared + output) / tp,
         routed_bytes=routed / tp,
-        experts=c.experts,
-        experts_per_tok=c.experts_per_tok,
         active_params=active / tp,
-        kv_bytes_per_seq=memory.kv_read_bytes_per_token(model, workload, workload.prompt_tokens, p.layers)
-        * _kv_share(model, tp),
-        attention_flops_per_token2=2 * len(p.layers) * heads_here * model.head_dim_or_default,
+        **_attention_fields(model, workload, p.layers, kv_share=share, head_share=1 / tp),
+        **_moe_fields(model, p.layers, p.experts_elsewhere, 1 / tp),
     )
     return usage, stage
 
 
+def _device_fields(model: ModelSpec, quant: QuantSpec, workload: Workload, device: DeviceSpec) -> dict:
+    """The Stage fields that come from the device, the runtime and the format."""
+    c = memory.tensor_classes(model)
+    return {
+        "bandwidth_gb_s": device.bandwidth_gb_s,
+        "backend": speed.kernels(device, workload.runtime),
+        "tflops": device.fp16_tflops,
+        "experts": c.experts,
+        "experts_per_tok": c.experts_per_tok,
+        "memory": speed.memory_class(device),
+        "fmt": speed.format_family(quant),
+        "full_rate_fp16": speed.full_rate_fp16(device),
+    }
+
+
+def _attention_fields(
+    model: ModelSpec,
+    workload: Workload,
+    layers: Sequence[int],
+    *,
+    kv_share: float = 1.0,
+    head_share: float = 1.0,
+) -> dict:
+    """Attention's costs on these layers, full-attention and sliding-window ones apart (a window layer
+    stops growing at the window): the KV bytes one sequence reads per cached token, and the FLOPs of one
+    query against one key (QKᵀ and PV: 4 × heads × head dim per layer)."""
+    per_cell = memory.kv_values_per_token_layer(model) * workload.kv_bytes_per_element * kv_share
+    per_pair = 4 * model.num_attention_heads * head_share * model.head_dim_or_default
+    windowed = 0
+    if model.sliding_window and model.sliding_window_layers:
+        mask = memory.window_layers(model)
+        windowed = sum(1 for i in layers if mask[i])
+    full = len(layers) - windowed
+    return {
+        "kv_bytes_per_cell": full * per_cell,
+        "kv_window_bytes_per_cell": windowed * per_cell,
+        "window": (model.sliding_window or 0) if windowed else 0,
+        "attention_flops_per_pair": full * per_pair,
+        "window_attention_flops_per_pair": windowed * per_pair,
+    }
+
+
+def _moe_fields(model: ModelSpec, layers: Sequence[int], elsewhere: set[int], share: float) -> dict:
+    """MoE layers whose experts run here, and the expert parameters a token multiplies in them."""
+    c = memory.tensor_classes(model)
+    if not c.experts:
+        return {}
+    here = sum(1 for i in layers if i >= c.dense_layers and i not in elsewhere)
+    return {
+        "moe_layers": here,
+        "routed_active_params": here * c.routed_experts * c.experts_per_tok / c.experts * share,
+    }
+
+
 def _row_split_stage(
-    model: ModelSpec, workload: Workload, p: Placement, tp: int, sums: tuple, output: int
+    model: ModelSpec, quant: QuantSpec, workload: Workload, p: Placement, tp: int, sums: tuple, output: int
 ) -> speed.Stage:
     """What one token costs a GPU under `--split-mode row`: every GPU reads its rows of the split
     matrices; the main GPU also reads the routed experts it holds whole, the KV cache, and runs
@@ -366,22 +440,15 @@ def _row_split_stage(
     moe_here = sum(1 for i in p.layers if i >= c.dense_layers and i not in p.experts_elsewhere)
     routed_active = moe_here * c.routed_experts * share if c.experts else 0.0
     split_active = (active - routed_active) / tp
+    moe = _moe_fields(model, p.layers, p.experts_elsewhere, 1.0) if main else {}
     return speed.Stage(
-        bandwidth_gb_s=p.device.bandwidth_gb_s,
-        backend=p.device.backend,
-        tflops=p.device.fp16_tflops,
+        **_device_fields(model, quant, workload, p.device),
         layers=len(p.layers),
         dense_bytes=(attention + dense + shared + output) / tp,
         routed_bytes=routed if main else 0,
-        experts=c.experts,
-        experts_per_tok=c.experts_per_tok,
         active_params=split_active + (routed_active if main else 0.0),
-        kv_bytes_per_seq=(
-            memory.kv_read_bytes_per_token(model, workload, workload.prompt_tokens, p.layers) if main else 0.0
-        ),
-        attention_flops_per_token2=(
-            2 * len(p.layers) * model.num_attention_heads * model.head_dim_or_default if main else 0.0
-        ),
+        **(_attention_fields(model, workload, p.layers) if main else {}),
+        **moe,
     )
 
 
@@ -503,8 +570,10 @@ def host_usage_and_stage(
         experts=c.experts,
         experts_per_tok=c.experts_per_tok,
         active_params=active,
-        kv_bytes_per_seq=memory.kv_read_bytes_per_token(model, workload, workload.prompt_tokens, layers),
-        attention_flops_per_token2=2 * len(layers) * model.num_attention_heads * model.head_dim_or_default,
+        **_attention_fields(model, workload, layers),
+        memory="ram",
+        fmt=speed.format_family(quant),
+        **_moe_fields(model, [*layers, *expert_layers], set(), 1.0),
     )
     return usage, stage
 
@@ -620,44 +689,101 @@ def _layer_costs_for(
 
 @dataclass
 class Timing:
-    decode_s: float  # one step, batch 1
+    decode_s: float  # one step, batch 1, at the start of the answer (the prompt cached)
     decode_batch_s: float  # one step, all `batch` sequences
     prefill_s: float | None
     bytes_per_token: int = 0
+    decode_context_s: float | None = None  # one step, batch 1, the whole context cached
+    speed_class: str = "decode"  # which held-out errors give the range (speed.ERROR_RANGES)
+
+
+class Hop(NamedTuple):
+    """A boundary between stages: the link the hidden state crosses, and the synchronisation it costs."""
+
+    gb_s: float
+    latency_us: float
+    handoff_s: float = 0.0
+
+
+def sequential_step_seconds(
+    stages: list[speed.Stage], hops: list[Hop], hidden: int, batch: int, depth: int
+) -> float:
+    """One decode step through stages that run one after another, with `depth` tokens cached."""
+    t = sum(speed.decode_step_seconds(s, batch, depth) for s in stages)
+    return t + sum(
+        h.handoff_s + speed.transfer_seconds(batch * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
+        for h in hops
+    )
+
+
+def sequential_prefill_seconds(
+    stages: list[speed.Stage],
+    workload: Workload,
+    hops: list[Hop],
+    hidden: int,
+    depth: int = 0,
+    *,
+    pipelined: bool = False,
+) -> float | None:
+    """The prompt through stages one after another, after `depth` tokens already cached; None without the
+    FLOPS of a GPU stage. RAM-resident weights count nothing here: offload plans add their copy time.
+
+    Over several GPUs (`pipelined`) llama.cpp keeps up to LLAMA_CPP_PIPELINE_COPIES micro-batches in
+    flight: while GPU 2 runs micro-batch 1, GPU 1 runs micro-batch 2, so a long prompt takes the first
+    micro-batch's trip through every GPU and then one slowest stage per micro-batch, for the share of the
+    work that overlaps (speed.PREFILL_PIPELINE_OVERLAP)."""
+    times = []
+    for s in stages:
+        t = speed.prefill_seconds(s, workload.prompt_tokens, workload.ubatch_tokens, depth)
+        if t is None:
+            if s.backend != "cpu":
+                return None
+            t = 0.0
+        times.append(t)
+    ubatches = -(-workload.prompt_tokens // workload.ubatch_tokens)
+    prefill = sum(times)
+    if pipelined and len(times) > 1 and ubatches > 1:
+        per = [t / ubatches for t in times]
+        slowest = max(max(per), sum(per) / memory.LLAMA_CPP_PIPELINE_COPIES)
+        overlap = speed.PREFILL_PIPELINE_OVERLAP
+        prefill = (1 - overlap) * prefill + overlap * (sum(per) + (ubatches - 1) * slowest)
+    return prefill + sum(
+        ubatches * h.handoff_s
+        + speed.transfer_seconds(workload.prompt_tokens * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
+        for h in hops
+    )
 
 
 def sequential_timing(
     stages: list[speed.Stage],
     workload: Workload,
-    hops: list[tuple[float, float]],
+    hops: list[Hop],
     hidden: int,
     *,
     extra_prefill_s: float = 0.0,
+    speed_class: str | None = None,
+    pipelined: bool = False,
 ) -> Timing:
     """Stages run one after another (layer split, offload, RPC): times add up, plus one hand-off per hop."""
-    batch = workload.batch
-
-    def step(b: int) -> float:
-        t = sum(speed.decode_step_seconds(s, b) for s in stages)
-        return t + sum(speed.transfer_seconds(b * hidden * ACTIVATION_BYTES, gb_s, lat) for gb_s, lat in hops)
-
-    prefill: float | None = 0.0
-    for s in stages:
-        t = speed.prefill_seconds(s, workload.prompt_tokens, workload.ubatch_tokens)
-        if t is None and s.backend == "cpu":
-            t = 0.0  # RAM-resident weights: their prompt cost is `extra_prefill_s` (copied to the GPU)
-        prefill = None if prefill is None or t is None else prefill + t
-    if prefill is not None:
-        prefill += extra_prefill_s + sum(
-            speed.transfer_seconds(workload.prompt_tokens * hidden * ACTIVATION_BYTES, gb_s, lat)
-            for gb_s, lat in hops
-        )
+    prefill = sequential_prefill_seconds(stages, workload, hops, hidden, pipelined=pipelined)
+    depth = workload.prompt_tokens
     return Timing(
-        decode_s=step(1),
-        decode_batch_s=step(batch),
-        prefill_s=prefill,
+        decode_s=sequential_step_seconds(stages, hops, hidden, 1, depth),
+        decode_batch_s=sequential_step_seconds(stages, hops, hidden, workload.batch, depth),
+        prefill_s=None if prefill is None else prefill + extra_prefill_s,
         bytes_per_token=len(hops) * hidden * ACTIVATION_BYTES,
+        decode_context_s=sequential_step_seconds(stages, hops, hidden, 1, workload.context_tokens),
+        speed_class=speed_class or single_speed_class(stages),
     )
+
+
+def single_speed_class(stages: list[speed.Stage]) -> str:
+    """The class whose held-out errors give a one-device plan its range: memory × kernels × dense/MoE."""
+    gpu = [s for s in stages if s.backend != "cpu"]
+    if len(stages) != 1 or not gpu:
+        return "offload" if len(gpu) < len(stages) else "multi_gpu"
+    s = gpu[0]
+    return f"{s.memory}/{s.backend}/{'moe' if s.experts else 'dense'}"
 
 
 def _plan(
@@ -672,11 +798,13 @@ def _plan(
     **extra: object,
 ) -> Plan:
     decode = 1 / timing.decode_s
+    at_context = 1 / timing.decode_context_s if timing.decode_context_s else None
     aggregate = workload.batch / timing.decode_batch_s * parallel_replicas
     prefill = workload.prompt_tokens / timing.prefill_s if timing.prefill_s else None
     ttft = timing.prefill_s + timing.decode_s if timing.prefill_s is not None else None
-    d_low, d_high = speed.speed_range(decode, speed.DECODE_ERROR_P10, speed.DECODE_ERROR_P90)
-    p_low, p_high = speed.speed_range(prefill, speed.PREFILL_ERROR_P10, speed.PREFILL_ERROR_P90)
+    d_low, d_high = speed.speed_range(decode, timing.speed_class)
+    c_low, c_high = speed.speed_range(at_context, timing.speed_class)
+    p_low, p_high = speed.speed_range(prefill, "prefill")
     tight = [u.name for u in usages if u.tight]
     if tight:
         warnings = (*warnings, f"Less than 10% stays free on {', '.join(tight)}: latency creeps up there.")
@@ -690,6 +818,9 @@ def _plan(
         decode_tok_s_aggregate=aggregate,
         decode_tok_s_low=d_low,
         decode_tok_s_high=d_high,
+        decode_tok_s_at_context=at_context,
+        decode_tok_s_at_context_low=c_low,
+        decode_tok_s_at_context_high=c_high,
         prefill_tok_s_low=p_low,
         prefill_tok_s_high=p_high,
         interconnect_bytes_per_token=timing.bytes_per_token,
@@ -938,8 +1069,11 @@ def layer_split(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devic
     layout = layer_split_layout(model=model, quant=quant, workload=workload, devices=devices)
     usages, stages = _run(layout, model=model, quant=quant, workload=workload)
     counts, ratios = layout.counts, layout.ratios
-    hops = [link(workload)] * (len(devices) - 1)
-    timing = sequential_timing(stages, workload, hops, model.hidden_size)
+    gb_s, lat = link(workload, devices)
+    hops = [Hop(gb_s, lat, speed.handoff_seconds(s)) for s in stages[:-1]]
+    timing = sequential_timing(
+        stages, workload, hops, model.hidden_size, speed_class="multi_gpu", pipelined=True
+    )
     notes = (
         f"Layers {' + '.join(str(c) for c in counts)} run one device after another: "
         "a second GPU adds memory, not single-stream speed.",
@@ -997,29 +1131,61 @@ def tensor_parallel_layout(
 
 
 def tensor_parallel_timing(
-    stages: list[speed.Stage], *, model: ModelSpec, workload: Workload, tp: int
+    stages: list[speed.Stage],
+    *,
+    model: ModelSpec,
+    workload: Workload,
+    tp: int,
+    devices: Sequence[DeviceSpec] = (),
 ) -> Timing:
     """The ranks work at once: the slowest rank's step, plus the all-reduces that join their results."""
-    gb_s, lat = link(workload)
-    h, layers, batch = model.hidden_size, model.num_hidden_layers, workload.batch
+    batch = workload.batch
     syncs = SYNCS_PER_LAYER.get(workload.runtime, LLAMA_CPP_ROW_SYNCS_PER_LAYER)
 
-    def step(b: int) -> float:
-        compute = max(speed.decode_step_seconds(s, b) for s in stages)
-        return compute + syncs * layers * speed.ring_all_reduce_seconds(
-            b * h * ALL_REDUCE_BYTES, tp, gb_s, lat
+    def step(b: int, depth: int) -> float:
+        compute = max(speed.decode_step_seconds(s, b, depth) for s in stages)
+        return (
+            compute + all_reduces_seconds(model, workload, tp, b, devices) + _runtime_step_seconds(workload)
         )
 
     prefill = None
     t_prefill = [speed.prefill_seconds(s, workload.prompt_tokens, workload.ubatch_tokens) for s in stages]
     if all(t is not None for t in t_prefill):
-        prefill = max(t_prefill) + syncs * layers * speed.ring_all_reduce_seconds(  # type: ignore[type-var]
-            workload.prompt_tokens * h * ALL_REDUCE_BYTES, tp, gb_s, lat
+        prefill = max(t_prefill) + all_reduces_seconds(  # type: ignore[type-var]
+            model, workload, tp, workload.prompt_tokens, devices
         )
-    per_token_bytes = int(syncs * layers * 2 * (tp - 1) / tp * h * ALL_REDUCE_BYTES)
-    return Timing(
-        decode_s=step(1), decode_batch_s=step(batch), prefill_s=prefill, bytes_per_token=per_token_bytes
+    per_token_bytes = int(
+        syncs * model.num_hidden_layers * 2 * (tp - 1) / tp * model.hidden_size * ALL_REDUCE_BYTES
     )
+    return Timing(
+        decode_s=step(1, workload.prompt_tokens),
+        decode_batch_s=step(batch, workload.prompt_tokens),
+        prefill_s=prefill,
+        bytes_per_token=per_token_bytes,
+        decode_context_s=step(1, workload.context_tokens),
+        speed_class="vllm_tp" if workload.runtime == "vllm" else "multi_gpu",
+    )
+
+
+def all_reduces_seconds(
+    model: ModelSpec, workload: Workload, tp: int, tokens: int, devices: Sequence[DeviceSpec] = ()
+) -> float:
+    """The all-reduces of one forward pass of `tokens` tokens. vLLM over NVLink uses its custom all-reduce
+    (one kernel that reads the peers' buffers: a fixed cost per call, speed.VLLM_ALL_REDUCE_SECONDS);
+    elsewhere (NCCL over PCIe, llama.cpp's row split) a ring."""
+    if tp <= 1:
+        return 0.0
+    gb_s, lat = link(workload, devices)
+    calls = SYNCS_PER_LAYER.get(workload.runtime, LLAMA_CPP_ROW_SYNCS_PER_LAYER) * model.num_hidden_layers
+    message = tokens * model.hidden_size * ALL_REDUCE_BYTES
+    if workload.runtime == "vllm" and nvlinked(workload, devices):
+        return calls * (speed.VLLM_ALL_REDUCE_SECONDS + 2 * (tp - 1) / tp * message / (gb_s * 1e9))
+    return calls * speed.ring_all_reduce_seconds(message, tp, gb_s, lat)
+
+
+def _runtime_step_seconds(workload: Workload) -> float:
+    """What the runtime itself spends per step besides the kernels (vLLM's scheduler and sampler)."""
+    return speed.VLLM_STEP_SECONDS if workload.runtime == "vllm" else 0.0
 
 
 def tensor_parallel(
@@ -1029,11 +1195,10 @@ def tensor_parallel(
     layout = tensor_parallel_layout(model=model, quant=quant, workload=workload, devices=devices)
     tp = layout.tp
     usages, stages = _run(layout, model=model, quant=quant, workload=workload)
-    timing = tensor_parallel_timing(stages, model=model, workload=workload, tp=tp)
-    gb_s, lat = link(workload)
-    h, layers = model.hidden_size, model.num_hidden_layers
+    timing = tensor_parallel_timing(stages, model=model, workload=workload, tp=tp, devices=devices)
+    layers = model.num_hidden_layers
     syncs = SYNCS_PER_LAYER.get(workload.runtime, LLAMA_CPP_ROW_SYNCS_PER_LAYER)
-    all_reduce_s = syncs * layers * speed.ring_all_reduce_seconds(h * ALL_REDUCE_BYTES, tp, gb_s, lat)
+    all_reduce_s = all_reduces_seconds(model, workload, tp, 1, devices)
     row = workload.runtime != "vllm"
     if row:
         main = usages[0]
@@ -1047,7 +1212,7 @@ def tensor_parallel(
     else:
         notes = [f"{tp} GPUs each hold 1/{tp} of every matrix and read it in parallel."]
     warnings = []
-    if not workload.nvlink:
+    if not nvlinked(workload, devices):
         warnings.append(
             f"Tensor parallel over PCIe: {syncs * layers} all-reduces per token take {all_reduce_s * 1e3:.1f} ms "
             f"of each {timing.decode_s * 1e3:.1f} ms step; NVLink cuts that."
@@ -1108,11 +1273,19 @@ def replicas(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices:
     per_replica = _per_replica(workload, n)
     layout = replicas_layout(model=model, quant=quant, workload=workload, devices=devices)
     usages, stages = _run(layout, model=model, quant=quant, workload=workload)
-    slowest = max(stages, key=lambda s: speed.decode_step_seconds(s, 1))
-    single_s = speed.decode_step_seconds(slowest, 1)
-    aggregate = sum(per_replica / speed.decode_step_seconds(s, per_replica) for s in stages)
+    depth, context = workload.prompt_tokens, workload.context_tokens
+    slowest = max(stages, key=lambda s: speed.decode_step_seconds(s, 1, depth))
+    extra = _runtime_step_seconds(workload)
+    single_s = speed.decode_step_seconds(slowest, 1, depth) + extra
+    aggregate = sum(per_replica / (speed.decode_step_seconds(s, per_replica, depth) + extra) for s in stages)
     prefill = speed.prefill_seconds(slowest, workload.prompt_tokens, workload.ubatch_tokens)
-    timing = Timing(decode_s=single_s, decode_batch_s=workload.batch / aggregate, prefill_s=prefill)
+    timing = Timing(
+        decode_s=single_s,
+        decode_batch_s=workload.batch / aggregate,
+        prefill_s=prefill,
+        decode_context_s=speed.decode_step_seconds(slowest, 1, context) + extra,
+        speed_class=single_speed_class([slowest]),
+    )
     notes = (
         f"{n} independent copies, {per_replica} sequence(s) each: {n}× the aggregate throughput, "
         "the same single-stream speed.",
@@ -1186,8 +1359,8 @@ def cpu_offload(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devic
     host, host_stage = host_usage_and_stage(
         model=model, quant=quant, workload=workload, layers=cpu_layers, expert_layers=[], holds_output=True
     )
-    gb_s, lat = link(workload)
-    hops = [(gb_s, lat)] * len(stages)  # CPU → first GPU, GPU → GPU
+    gb_s, lat = link(workload, devices)
+    hops = [Hop(gb_s, lat)] + [Hop(gb_s, lat, speed.handoff_seconds(s)) for s in stages[:-1]]
     host_weights = host.weights_bytes - host.tensors.get("embedding", 0)
     extra = _offloaded_prefill_s(host_weights, host_stage, workload, gb_s)
     timing = sequential_timing(
@@ -1312,9 +1485,11 @@ def expert_offload(
         expert_layers=offloaded,
         holds_output=False,
     )
-    gb_s, lat = link(workload)
+    gb_s, lat = link(workload, devices)
     # each offloaded layer hands its activations to the CPU and back
-    hops = [(gb_s, lat)] * (2 * len(offloaded) + len(devices) - 1)
+    hops = [Hop(gb_s, lat)] * (2 * len(offloaded)) + [
+        Hop(gb_s, lat, speed.handoff_seconds(s)) for s in stages[:-1]
+    ]
     extra = _offloaded_prefill_s(
         host.weights_bytes - host.tensors.get("embedding", 0), host_stage, workload, gb_s
     )
@@ -1360,14 +1535,21 @@ def rpc_cluster(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devic
     layout = rpc_cluster_layout(model=model, quant=quant, workload=workload, devices=devices)
     usages, stages = _run(layout, model=model, quant=quant, workload=workload)
     counts, ratios = layout.counts, layout.ratios
-    gpu_link, net = link(workload), network(workload)
-    hops = [net if host_of[i] != host_of[i + 1] else gpu_link for i in range(len(all_devices) - 1)]
+    gpu_link, net = Hop(*link(workload, devices)), Hop(*network(workload))
+    hops = [
+        (net if host_of[i] != host_of[i + 1] else gpu_link)._replace(
+            handoff_s=speed.handoff_seconds(stages[i])
+        )
+        for i in range(len(all_devices) - 1)
+    ]
     # every remote device costs one RPC round trip per step (graph_compute is a blocking call)
     remote = sum(1 for h in host_of if h != 0)
-    hops += [(net[0], net[1])] * remote
-    timing = sequential_timing(stages, workload, hops, model.hidden_size)
+    hops += [net] * remote
+    timing = sequential_timing(
+        stages, workload, hops, model.hidden_size, speed_class="multi_gpu", pipelined=True
+    )
     timing.bytes_per_token = (hosts - 1) * model.hidden_size * ACTIVATION_BYTES
-    net_gb_s, net_lat = net
+    net_gb_s, net_lat = net.gb_s, net.latency_us
     notes = (
         f"{hosts} machines, {len(all_devices)} GPUs: layers {' + '.join(map(str, counts))}.",
         f"Network: {net_gb_s:g} GB/s, {net_lat:g} µs per hop.",

