@@ -741,7 +741,7 @@ def main() -> None:
             "decode_devices": len({r.row.device_key for r in decode}),
             "classes": table,
             "range_coverage": covered,
-            "constants": {k: round(v, 6) for k, v in fitted.items()},
+            "constants": {k: float(f"{v:.4g}") for k, v in fitted.items()},
             "error_ranges": ranges,
         }
         FIGURES.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n")

@@ -1,0 +1,147 @@
+"""The speed constants stay physical, are the ones bench/accuracy.py evaluated, and its figures do not worsen.
+
+bench/accuracy.py --write refits every constant of calculator/engine/speed.py without each device in turn
+(about a minute) and writes bench/data/accuracy_figures.json; these tests read that file and re-time the
+published rows with the engine's constants (a second or two), so they stay fast. A change that moves the
+speed model reruns the bench, pastes its constants (--fit) and commits the file; if its held-out figures are
+worse than the ceilings below, the change is not an improvement. Lower a ceiling when the figures improve.
+"""
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from calculator.engine import speed
+
+ROOT = Path(__file__).resolve().parents[2]
+FIGURES = json.loads((ROOT / "bench" / "data" / "accuracy_figures.json").read_text())
+CLASSES = {line["class"]: line for line in FIGURES["classes"]}
+
+# (class, held-out median, held-out p90): today's figures rounded up, so rounding noise does not fail.
+HELD_OUT_CEILINGS = [
+    ("decode, single GPU, all", 0.075, 0.30),
+    ("multi-GPU layer split, decode", 0.10, 0.33),
+    ("prefill, single GPU", 0.115, 0.95),
+    ("prefill, all", 0.16, 0.90),
+    ("vLLM tensor parallel (throughput under load)", 0.37, 0.88),
+]
+COVERAGE_FLOORS = {"decode": 0.80, "multi_gpu": 0.90, "prefill": 0.93}
+
+KERNELS = ("cuda", "cuda_pascal", "rocm", "vulkan", "vulkan_intel", "sycl", "metal", "mlx", "vllm", "cpu")
+
+
+def bench_accuracy():
+    """bench/accuracy.py as a module (it puts bench/ on the path for bench/speed_rows.py)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    spec = importlib.util.spec_from_file_location("bench_accuracy", ROOT / "bench" / "accuracy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("kernels", KERNELS)
+def test_every_kernel_family_has_every_constant(kernels):
+    for table in (
+        speed.BACKEND_EFFICIENCY,
+        speed.KV_EFFICIENCY,
+        speed.LAYER_SECONDS,
+        speed.MOE_LAYER_SECONDS,
+        speed.PREFILL_EFFICIENCY,
+        speed.ATTENTION_EFFICIENCY,
+    ):
+        assert kernels in table
+
+
+@pytest.mark.parametrize("memory", list(speed.MEMORY_EFFICIENCY))
+@pytest.mark.parametrize("kernels", KERNELS)
+def test_no_format_reads_faster_than_the_memory_can_deliver(memory, kernels):
+    families = {fmt for fmt, k in speed.FORMAT_EFFICIENCY if k == kernels} | {"legacy"}
+    for fmt in families:
+        share = (
+            speed.MEMORY_EFFICIENCY[memory]
+            * speed.BACKEND_EFFICIENCY[kernels]
+            * speed.FORMAT_EFFICIENCY.get((fmt, kernels), 1.0)
+        )
+        assert 0.05 < share <= 1.0, (memory, kernels, fmt)
+        assert 0.05 < speed.KV_EFFICIENCY[kernels] * speed.BACKEND_EFFICIENCY[kernels] <= 1.0
+
+
+def test_fixed_costs_are_microseconds_not_milliseconds():
+    # a kernel launch and synchronisation: a few µs each, some tens per layer
+    assert all(1e-6 <= t <= 400e-6 for t in speed.LAYER_SECONDS.values())
+    assert all(1e-6 <= t <= 1e-3 for t in speed.MOE_LAYER_SECONDS.values())
+    assert all(1e-6 <= t <= 3e-3 for t in speed.HANDOFF_SECONDS.values())
+    assert 1e-6 <= speed.VLLM_ALL_REDUCE_SECONDS <= 200e-6
+    assert 1e-4 <= speed.VLLM_STEP_SECONDS <= 20e-3
+
+
+def test_prefill_shares_are_physical():
+    # relative to the catalog's FP16 figure, which for GeForce cards is the half rate (FP32 accumulate)
+    # while llama.cpp's int8 prompt kernels run at the full one: up to 2× that figure is possible
+    for kernels, eff in speed.PREFILL_EFFICIENCY.items():
+        formats = [v for (f, k), v in speed.PREFILL_FORMAT_EFFICIENCY.items() if k == kernels] or [1.0]
+        assert all(0.01 < eff * v <= 2.0 for v in formats), kernels
+    for value in (
+        speed.FULL_RATE_PREFILL_FACTOR,
+        speed.PREFILL_EXPERT_EFFICIENCY,
+        speed.EXPERT_EFFICIENCY,
+        speed.PREFILL_PIPELINE_OVERLAP,
+        *speed.ATTENTION_EFFICIENCY.values(),
+    ):
+        assert 0 < value <= 1.0
+
+
+def test_every_range_brackets_its_estimate():
+    for name, (low, high) in speed.ERROR_RANGES.items():
+        assert -1 < low < 0 < high, name
+    assert {"decode", "multi_gpu", "prefill"} <= set(speed.ERROR_RANGES)
+
+
+def test_the_engine_holds_the_constants_and_ranges_the_bench_evaluated():
+    bench = bench_accuracy()
+    for q in bench.PARAMS:
+        if q.table == "SERVING":
+            continue
+        fitted = FIGURES["constants"][q.name]
+        # speed.py keeps three significant figures
+        assert math.isclose(q.get(), fitted, rel_tol=1e-2), q.name
+    ranges = {k: tuple(v) for k, v in FIGURES["error_ranges"].items()}
+    assert ranges == speed.ERROR_RANGES
+
+
+@pytest.mark.parametrize(("name", "median", "p90"), HELD_OUT_CEILINGS)
+def test_held_out_figures_are_no_worse_than_before(name, median, p90):
+    held_median, held_p90 = CLASSES[name]["held_out"]
+    assert held_median <= median and held_p90 <= p90
+
+
+def test_held_out_decode_covers_forty_devices_and_beats_the_constant_formula():
+    assert FIGURES["decode_devices"] >= 40
+    for name in ("decode, single GPU, all", "multi-GPU layer split, decode", "prefill, all"):
+        ours, formula = CLASSES[name]["held_out"], CLASSES[name]["baseline"]
+        assert ours[0] < formula[0] and ours[1] < formula[1], name
+
+
+def test_ranges_hold_the_measured_value_on_unseen_devices():
+    for kind, floor in COVERAGE_FLOORS.items():
+        assert FIGURES["range_coverage"][kind] >= floor, kind
+
+
+def test_the_figures_describe_the_engine_as_it_is():
+    """Re-time every published row with speed.py's constants: the in-sample errors the figures recorded
+    ("shipped") come out again, so the file was written by this engine."""
+    bench = bench_accuracy()
+    if not bench.speed_rows.REFERENCE.exists():
+        pytest.skip(f"calibration data not here: {bench.speed_rows.REFERENCE}")
+    prepared = [bench.prepare(r) for r in bench.speed_rows.load().rows]
+    prepared = [p for p in prepared if p.predict() is not None]
+    results = [bench.Result(p.row, p.predict(), None, None, None) for p in prepared]
+    table = {line["class"]: line for line in bench.class_table(results)}
+    for name in ("decode, single GPU, all", "multi-GPU layer split, decode", "prefill, all"):
+        assert table[name]["rows"] == CLASSES[name]["rows"], name
+        recorded = CLASSES[name]["shipped"]
+        assert table[name]["shipped"] == pytest.approx(recorded, abs=2e-3), name
