@@ -62,9 +62,7 @@ def link(workload: Workload, devices: Sequence[DeviceSpec] = ()) -> tuple[float,
     if workload.link_gb_s:
         gb_s = workload.link_gb_s
     elif sxm:
-        gb_s = min(
-            speed.SXM_NVLINK_GB_S.get(d.architecture or "", speed.SXM_NVLINK_DEFAULT_GB_S) for d in devices
-        )
+        gb_s = min(speed.sxm_nvlink_gb_s(d) for d in devices)
     else:
         gb_s = speed.NVLINK_GB_S if nvlink else speed.PCIE_GB_S
     lat = workload.link_latency_us
@@ -74,11 +72,10 @@ def link(workload: Workload, devices: Sequence[DeviceSpec] = ()) -> tuple[float,
 
 
 def _sxm(device: DeviceSpec) -> bool:
-    """An SXM (or similar mezzanine) part with NVLink: the catalog's datacenter form factor with NVLink."""
-    if not device.nvlink:
-        return False
+    """An SXM (or similar mezzanine) part with NVLink: the catalog's datacenter form factor with NVLink;
+    without those fields (a spec the catalog did not fill), an "SXM" in the name."""
     if device.form_factor:
-        return device.form_factor == "datacenter"
+        return device.nvlink and device.form_factor == "datacenter"
     return "sxm" in device.name.lower()
 
 

@@ -308,6 +308,15 @@ NVLINK_GB_S = 56.25
 # NVLink 4 on H100/H200, 900 GB/s), the default link between them.
 SXM_NVLINK_GB_S = {"Ampere": 300.0, "Hopper": 450.0}
 SXM_NVLINK_DEFAULT_GB_S = 300.0
+HOPPER_NAMES = re.compile(r"\b(H100|H200|H800|H20|GH200)\b", re.I)
+
+
+def sxm_nvlink_gb_s(device: DeviceSpec) -> float:
+    """Per-direction NVLink of an SXM part, by architecture (from the name when the spec has none)."""
+    arch = device.architecture or ("Hopper" if HOPPER_NAMES.search(device.name) else "")
+    return SXM_NVLINK_GB_S.get(arch.split()[0] if arch else "", SXM_NVLINK_DEFAULT_GB_S)
+
+
 # Time for one hop of a small message (a few KiB of activations): a PCIe round trip through the host
 # with NCCL is ~10 µs, NVLink peer-to-peer ~3 µs (NCCL all-reduce latency at small sizes).
 PCIE_LATENCY_US = 10.0
