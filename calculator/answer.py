@@ -6,6 +6,7 @@ from pydantic import ValidationError
 
 from catalog.measurements import Measured, measured_for
 from catalog.models import Quantization
+from glossary.errors import pages_for as error_pages
 
 from .engine import Estimate, Plan, Workload, estimate
 from .engine.estimate import LABELS as PLAN_LABELS
@@ -282,6 +283,7 @@ def result_context(result: Estimate, form: QuestionForm) -> dict:
         "strategy_names": STRATEGY_NAMES,
         "strategy_titles": STRATEGY_TITLES,
         "strategy_terms": STRATEGY_TERMS,
+        "error_pages": error_pages(result, form.cleaned_data["runtime"], plan),
     }
 
 

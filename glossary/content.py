@@ -32,12 +32,15 @@ class Page:
     example: QueryDict | None = None
     checked: date | None = None  # when a person last checked the page against its sources
     used_by: tuple[str, ...] = field(default=())  # guides that use a glossary term
+    messages: tuple[str, ...] = ()  # an error page's exact error texts, as runtimes print them
+    runtime: str = ""  # an error page's runtime: "llama.cpp", "vLLM", "Ollama"...
 
 
 @dataclass(frozen=True)
 class Library:
     terms: dict[str, Page]
     guides: dict[str, Page]
+    errors: dict[str, Page] = field(default_factory=dict)
 
 
 def render_markdown(text: str) -> str:
@@ -68,6 +71,13 @@ def _read(path: Path) -> tuple[dict, str]:
     return post.metadata, post.content
 
 
+def _strings(value) -> tuple[str, ...]:
+    """A front matter value that is one string or a list of them."""
+    if not value:
+        return ()
+    return tuple(str(v) for v in (value if isinstance(value, list) else [value]))
+
+
 def _pages(directory: Path, list_key: str) -> dict[str, Page]:
     pages = {}
     for path in sorted(directory.glob("*.md")):
@@ -81,6 +91,8 @@ def _pages(directory: Path, list_key: str) -> dict[str, Page]:
             calculators=tuple(meta.get("calculators") or ()),
             example=example_query(meta.get("example")),
             checked=checked_date(meta.get("checked")),
+            messages=_strings(meta.get("message")),
+            runtime=str(meta.get("runtime", "")),
         )
     return pages
 
@@ -98,4 +110,4 @@ def library() -> Library:
         slug: Page(**{**page.__dict__, "used_by": tuple(used_by.get(slug, ()))})
         for slug, page in terms.items()
     }
-    return Library(terms=terms, guides=guides)
+    return Library(terms=terms, guides=guides, errors=_pages(root / "errors", "related"))

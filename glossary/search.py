@@ -1,4 +1,9 @@
-"""Site search: glossary terms and guides (in memory) and the catalog (one bounded query per kind).
+"""Site search: error pages, glossary terms and guides (in memory) and the catalog (one bounded query
+per kind).
+
+A pasted error finds its page: `errors.match_rank()` compares the words of the paste with each page's
+exact messages, leaving out the sizes and addresses that change from run to run. A query longer than
+WORD_SEARCH_LENGTH is such a paste, and only the error pages are searched for it.
 
 Every group is ranked the same way: an exact title (or alias, or slug) match first, then titles that
 start with the query, then the rest. Terms and guides also match their summary and body text; catalog
@@ -22,10 +27,12 @@ from calculator.engine.units import format_bytes
 from catalog.models import DiffusionModel, Gpu, LlmModel
 from catalog.search import search_key, search_terms
 
+from . import errors as error_pages
 from .content import Page, library
 
 LIMIT = 10  # results per group: one query of at most LIMIT + 1 rows per catalog kind
-MAX_QUERY_LENGTH = 200
+MAX_QUERY_LENGTH = 2000  # room for a pasted error with its log prefix
+WORD_SEARCH_LENGTH = 200  # longer queries are pasted errors: no catalog query, no glossary text search
 
 _TAG = re.compile(r"<[^>]+>")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -69,9 +76,13 @@ def group(kind: str, label: str, hits: list[Hit], more_url: str | None = None, *
 
 
 def search(query: str) -> list[Group]:
-    """The non-empty groups of results for `query`: glossary, guides, GPUs, LLMs, diffusion models."""
+    """The non-empty groups of results for `query`: errors, glossary, guides, GPUs, LLMs, diffusion models."""
     lib = library()
+    errors = group("error", "Errors", error_hits(query, lib.errors.values()))
+    if len(query) > WORD_SEARCH_LENGTH:
+        return [errors] if errors.hits else []
     groups = [
+        errors,
         group("term", "Glossary", page_hits(query, lib.terms.values(), "/glossary/")),
         group("guide", "Guides", page_hits(query, lib.guides.values(), "/guides/")),
         *catalog_groups(query),
@@ -116,6 +127,19 @@ def page_hits(query: str, pages: Iterable[Page], prefix: str) -> list[Hit]:
         (rank, page.title.casefold(), page) for page in pages if (rank := page_rank(query, page)) is not None
     )
     return [Hit(f"{prefix}{page.slug}/", page.title, page.summary, rank) for rank, _, page in found]
+
+
+def error_hits(query: str, pages: Iterable[Page]) -> list[Hit]:
+    """Error pages whose message the query holds (or is a large part of) first, the closest of them first;
+    then pages that match the words in their title or text."""
+    found = []
+    for page in pages:
+        ranks = [r for r in (error_pages.match_rank(query, page), page_rank(query, page)) if r is not None]
+        if ranks:
+            found.append((min(ranks), -error_pages.closeness(query, page), page.title.casefold(), page))
+    return [
+        Hit(f"/errors/{page.slug}/", page.title, page.summary, rank) for rank, _, _, page in sorted(found)
+    ]
 
 
 # The catalog: one query per kind, whatever its size.

@@ -1,4 +1,4 @@
-"""/sitemap.xml: the fixed pages, every glossary term and guide, every listed GPU and every LLM.
+"""/sitemap.xml: the fixed pages, every glossary term, guide and error page, every listed GPU and every LLM.
 
 No `protocol` is set, so each URL takes the request's scheme (https behind the proxy, http locally).
 """
@@ -17,7 +17,16 @@ class PageSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return ["will-it-run", "what-runs", "what-hardware", "glossary", "guides", "gpu-list", "model-list"]
+        return [
+            "will-it-run",
+            "what-runs",
+            "what-hardware",
+            "glossary",
+            "guides",
+            "errors",
+            "gpu-list",
+            "model-list",
+        ]
 
     def location(self, item):
         return reverse(item)
@@ -41,6 +50,16 @@ class GuideSitemap(Sitemap):
 
     def location(self, item):
         return reverse("guide", args=[item])
+
+
+class ErrorSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        return sorted(library().errors)
+
+    def location(self, item):
+        return reverse("error", args=[item])
 
 
 class GpuSitemap(Sitemap):
@@ -69,6 +88,7 @@ SITEMAPS = {
     "pages": PageSitemap,
     "glossary": TermSitemap,
     "guides": GuideSitemap,
+    "errors": ErrorSitemap,
     "gpus": GpuSitemap,
     "models": LlmSitemap,
 }

@@ -10,6 +10,7 @@ from calculator.forms import QuestionForm, device_summary
 
 from . import search as site_search
 from .content import library
+from .errors import by_runtime
 
 
 @require_GET
@@ -52,6 +53,26 @@ def guide(request, slug):
         raise Http404("No such guide.")
     terms = [lib.terms[s] for s in page.related if s in lib.terms]
     return TemplateResponse(request, "glossary/guide.html", {"page": page, "terms": terms})
+
+
+@require_GET
+@http_cache.public(etag=http_cache.page_etag)
+def error_index(request):
+    """Every error page, grouped by the runtime that prints it."""
+    return TemplateResponse(
+        request, "glossary/errors.html", {"groups": by_runtime(library().errors.values())}
+    )
+
+
+@require_GET
+@http_cache.public(etag=http_cache.page_etag)
+def error(request, slug):
+    lib = library()
+    page = lib.errors.get(slug)
+    if page is None:
+        raise Http404("No such error page.")
+    terms = [lib.terms[s] for s in page.related if s in lib.terms]
+    return TemplateResponse(request, "glossary/error.html", {"page": page, "terms": terms})
 
 
 def worked_example(query) -> dict:

@@ -1,0 +1,99 @@
+"""The errors knowledge base: one page per error message people paste (content/errors/*.md).
+
+`match_rank()` finds a page from a pasted error (numbers, sizes, paths and log prefixes differ from
+one paste to the next, so it compares the words, not the text); `pages_for()` picks the pages a
+calculator result should link: the out-of-memory page of its runtime when the answer is tight or
+no, the slow-offload page when the plan puts layers on the CPU.
+"""
+
+import re
+
+from calculator.engine import Estimate, Plan
+
+from .content import Page, library
+
+# Runtimes in the order the index shows them; a page's `runtime:` is one of these.
+RUNTIMES = (
+    "llama.cpp",
+    "Ollama",
+    "vLLM",
+    "Metal",
+    "ROCm",
+    "CUDA",
+    "NCCL",
+    "ComfyUI",
+    "diffusers",
+)
+
+# The calculator's runtime slug → the page for "it ran out of memory" in that runtime.
+OOM_PAGES = {
+    "llama-cpp": "llama-cpp-cudamalloc-failed-out-of-memory",
+    "ollama": "ollama-model-requires-more-system-memory",
+    "vllm": "vllm-no-available-memory-for-the-cache-blocks",
+    "sglang": "vllm-no-available-memory-for-the-cache-blocks",  # the engine models SGLang as vLLM
+}
+SLOW_OFFLOAD_PAGE = "slow-cpu-offload"
+
+MIN_WORDS = 3  # a paste shorter than this is a word search, not an error text
+PART = 0.8  # the share of words that must match for a paste to "contain" a message or a part of one
+
+_NUMBERISH = re.compile(r"^(?:0x)?[0-9a-f]*[0-9][0-9a-f]*$")  # 144817, 04, 0x7f, 00000008
+
+
+def significant_words(text: str) -> list[str]:
+    """Lower-cased words without the numbers and hex codes that change from one run to the next."""
+    from .search import words  # imported here: search imports this module
+
+    return [w for w in words(text) if not _NUMBERISH.match(w)]
+
+
+def match_rank(query: str, page: Page) -> int | None:
+    """0 when the query holds one of the page's messages, or is a large part of one; else None."""
+    asked = significant_words(query)
+    if len(asked) < MIN_WORDS:
+        return None
+    asked_set = set(asked)
+    for message in page.messages:
+        wanted = significant_words(message)
+        if not wanted:
+            continue
+        wanted_set = set(wanted)
+        contains = len(wanted_set & asked_set) >= PART * len(wanted_set)
+        part_of = len(asked_set & wanted_set) >= PART * len(asked_set)
+        if contains or part_of:
+            return 0
+    return None
+
+
+def closeness(query: str, page: Page) -> float:
+    """How well the query and the page's messages agree, from 0 to 2: the share of the query's words in
+    the messages plus the share of the messages' words in the query. Orders pages that both match."""
+    asked = set(significant_words(query))
+    wanted = {w for message in page.messages for w in significant_words(message)}
+    if not asked or not wanted:
+        return 0.0
+    common = len(asked & wanted)
+    return common / len(asked) + common / len(wanted)
+
+
+def by_runtime(pages) -> list[tuple[str, list[Page]]]:
+    """(runtime, its pages by title) in RUNTIMES order; a runtime not listed there comes last."""
+    order = {name: i for i, name in enumerate(RUNTIMES)}
+    groups: dict[str, list[Page]] = {}
+    for page in sorted(pages, key=lambda p: p.title.casefold()):
+        groups.setdefault(page.runtime, []).append(page)
+    return sorted(groups.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+
+
+def pages_for(result: Estimate, runtime: str, shown: Plan) -> list[Page]:
+    """The error pages a result links: its runtime's out-of-memory page when the verdict is tight or
+    no (nothing fits, or the recommended plan is tight), and the slow-offload page when the plan
+    shown offloads layers to the CPU."""
+    errors = library().errors
+    plan = result.recommended_plan
+    slugs = []
+    if plan is None or plan.tight:
+        slugs.append(OOM_PAGES.get(runtime, ""))
+    if shown.strategy == "cpu_offload":
+        slugs.append(SLOW_OFFLOAD_PAGE)
+    return [errors[s] for s in slugs if s in errors]
