@@ -12,6 +12,7 @@ from glossary.content import library
 from glossary.errors import OOM_PAGES, RUNTIMES, SLOW_OFFLOAD_PAGE, by_runtime, match_rank, pages_for
 from glossary.search import error_hits, search
 from glossary.sources import URL, citation_problems
+from tests.glossary.test_pages import internal_links
 
 ERRORS = sorted(library().errors.values(), key=lambda p: p.slug)
 
@@ -183,3 +184,13 @@ def test_a_cpu_offload_plan_links_the_slow_offload_page(catalog):
 
 def test_every_page_a_result_can_link_exists():
     assert set(OOM_PAGES.values()) | {SLOW_OFFLOAD_PAGE} <= set(library().errors)
+
+
+@pytest.mark.django_db
+def test_every_internal_link_on_the_error_pages_answers(client, catalog):
+    """The crawler starts from the home page, which does not link /errors/ yet: check these pages' links here."""
+    links = set(internal_links(client.get("/errors/").content.decode()))
+    for page in ERRORS:
+        links |= set(internal_links(client.get(f"/errors/{page.slug}/").content.decode()))
+    broken = [url for url in sorted(links) if client.get(url).status_code != 200]
+    assert broken == []
