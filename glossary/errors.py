@@ -33,6 +33,7 @@ OOM_PAGES = {
     "sglang": "vllm-no-available-memory-for-the-cache-blocks",  # the engine models SGLang as vLLM
 }
 SLOW_OFFLOAD_PAGE = "slow-cpu-offload"
+METAL_OOM_PAGE = "metal-insufficient-memory"  # llama.cpp's out-of-memory on a Mac
 
 MIN_WORDS = 3  # a paste shorter than this is a word search, not an error text
 PART = 0.8  # the share of words that must match for a paste to "contain" a message or a part of one
@@ -93,7 +94,8 @@ def pages_for(result: Estimate, runtime: str, shown: Plan) -> list[Page]:
     plan = result.recommended_plan
     slugs = []
     if plan is None or plan.tight:
-        slugs.append(OOM_PAGES.get(runtime, ""))
+        on_a_mac = any(d.gpu.startswith("apple-") for d in shown.devices)  # the catalog's Apple slugs
+        slugs.append(METAL_OOM_PAGE if on_a_mac and runtime == "llama-cpp" else OOM_PAGES.get(runtime, ""))
     if shown.strategy == "cpu_offload":
         slugs.append(SLOW_OFFLOAD_PAGE)
     return [errors[s] for s in slugs if s in errors]

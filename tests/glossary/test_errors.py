@@ -9,7 +9,15 @@ from django.http import QueryDict
 from calculator import answer as answers
 from calculator.forms import QuestionForm
 from glossary.content import library
-from glossary.errors import OOM_PAGES, RUNTIMES, SLOW_OFFLOAD_PAGE, by_runtime, match_rank, pages_for
+from glossary.errors import (
+    METAL_OOM_PAGE,
+    OOM_PAGES,
+    RUNTIMES,
+    SLOW_OFFLOAD_PAGE,
+    by_runtime,
+    match_rank,
+    pages_for,
+)
 from glossary.search import error_hits, search
 from glossary.sources import URL, citation_problems
 from tests.glossary.test_pages import internal_links
@@ -182,8 +190,17 @@ def test_a_cpu_offload_plan_links_the_slow_offload_page(catalog):
     assert SLOW_OFFLOAD_PAGE in [p.slug for p in context["error_pages"]]
 
 
+@pytest.mark.django_db
+def test_llama_cpp_on_a_mac_links_the_metal_page(catalog):
+    _, result, context = result_for(
+        "model=llama-3-1-405b-instruct&quant=q4_k_m&gpu=apple-m4-pro-24gb&ctx=8192&batch=1&runtime=llama-cpp"
+    )
+    assert result.recommended_plan is None
+    assert [p.slug for p in context["error_pages"]][0] == METAL_OOM_PAGE
+
+
 def test_every_page_a_result_can_link_exists():
-    assert set(OOM_PAGES.values()) | {SLOW_OFFLOAD_PAGE} <= set(library().errors)
+    assert set(OOM_PAGES.values()) | {SLOW_OFFLOAD_PAGE, METAL_OOM_PAGE} <= set(library().errors)
 
 
 @pytest.mark.django_db
