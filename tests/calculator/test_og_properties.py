@@ -71,12 +71,13 @@ def test_the_reported_question_draws_its_preview(client, catalog_once):
 def test_every_listed_model_and_format_draws_its_bars(catalog_once, hardware):
     models = LlmModel.objects.listed().values_list("slug", flat=True)
     quants = Quantization.objects.listed().values_list("slug", flat=True)
-    drawn = 0
+    drawn = asked = 0
     for model in models:
         for quant in quants:
             form = QuestionForm(QueryDict(f"model={model}&quant={quant}&{hardware}"))
-            if not form.is_valid():  # a 400, not a preview
+            if not form.is_valid():  # a 400, not a preview (e.g. AWQ or FP8 on a Mac: no runtime runs it)
                 continue
+            asked += 1
             try:
                 result = answers.answer(form, with_suggestions=False)
             except answers.EngineRefused:  # a 400 too
@@ -90,7 +91,7 @@ def test_every_listed_model_and_format_draws_its_bars(catalog_once, hardware):
                 )
                 draw_bar(bar)
             drawn += 1
-    assert drawn >= 0.9 * len(models) * len(quants)  # all of them today: the engine refuses none
+    assert asked and drawn >= 0.9 * asked  # all of them today: the engine refuses none
 
 
 @pytest.mark.django_db

@@ -1,7 +1,6 @@
 """Paste my rig: each reader on outputs published in public issues (the URL above each sample), the names
 mapped to catalog rows, and POST /rig/, which fills in the calculator's hardware rows."""
 
-import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest

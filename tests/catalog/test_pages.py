@@ -181,8 +181,8 @@ def test_model_page_shows_weights_size_per_format(client):
 
 
 def test_model_page_runs_three_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
-    # 1: the model; 2: the listed quantizations; 3: the listed GPUs
-    with django_assert_num_queries(3):
+    # 1: the model; 2: the listed quantizations; 3: the listed GPUs; 4: its published artifacts
+    with django_assert_num_queries(4):
         client.get("/models/qwen3-8b/")
 
 

@@ -47,7 +47,7 @@ def test_row_split_keeps_the_kv_cache_and_the_compute_buffer_on_the_main_gpu():
     assert other.compute_bytes == 512 * (64128 + 4096) * 4 == 139_722_752
     # so the main GPU carries 1 GiB + 266 MiB − 133 MiB more
     assert main.used_bytes - other.used_bytes == GIB + main.compute_bytes - other.compute_bytes
-    assert "-sm row" in plan_of(e, "tensor_parallel").commands["llama-server"]
+    assert "-sm tensor" in plan_of(e, "tensor_parallel").commands["llama-server"]  # -sm row is deprecated
 
 
 def test_row_split_main_gpu_fills_first_as_the_context_grows():
