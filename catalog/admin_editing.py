@@ -5,9 +5,14 @@ History is django-simple-history's: each save writes a historical row with its u
 and `_change_reason`; deltas between consecutive versions come from its `diff_against()`.
 """
 
+import math
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.forms.fields import InvalidJSONInput
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -51,6 +56,46 @@ def unlist_selected(modeladmin, request, queryset):
     save_listed(request, queryset, listed=False)
 
 
+class StrictJSONField(forms.JSONField):
+    """JSON the database can store: PostgreSQL refuses NaN and ±Infinity, and Python refuses integers
+    past 4,300 digits with a ValueError that Django's own field lets escape (a 500)."""
+
+    def to_python(self, value):
+        try:
+            converted = super().to_python(value)
+        except ValueError as e:  # JSONDecodeError is caught by Django; the digit limit is not
+            if isinstance(e, forms.ValidationError):
+                raise
+            raise forms.ValidationError("Enter valid JSON: a number is too long.") from None
+        if not _finite(converted):
+            raise forms.ValidationError("Enter valid JSON: NaN and Infinity cannot be stored.")
+        return converted
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except ValueError:  # shown again as typed, next to its error
+            return InvalidJSONInput(data)
+
+
+def _finite(value) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
+
+
+class NumericAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that re-renders a form posted with a non-numeric id (a 500 in Django 5.2's
+    optgroups, which filters the related table by the raw value) by ignoring that value."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if str(v).isdigit()], attr)
+
+
 class CatalogAdmin(SimpleHistoryAdmin):
     """A catalog table's admin. `site_url_name`: the public page of a row (by slug), if it has one."""
 
@@ -61,11 +106,21 @@ class CatalogAdmin(SimpleHistoryAdmin):
     save_on_top = False
     site_url_name: str | None = None
     # Django 5.2's form URLField warns that its default scheme becomes https in Django 6: choose it now.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.JSONField: {"form_class": StrictJSONField},
+    }
     object_history_template = "admin/catalog/history/object_history.html"
     object_history_list_template = "admin/catalog/history/object_history_list.html"
 
     # ---- the change form ----------------------------------------------------------------------------
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        widget = getattr(field.widget, "widget", field.widget)  # inside RelatedFieldWidgetWrapper
+        if type(widget) is AutocompleteSelect:
+            widget.__class__ = NumericAutocompleteSelect
+        return field
 
     def get_readonly_fields(self, request, obj=None):
         """Plus the fields editors changed, which catalog loads leave alone (the models keep the list)."""

@@ -718,6 +718,8 @@ class Runtime(Searchable):
             raise ValidationError(
                 {"formats": 'A backend → list of families, e.g. {"cuda": ["gguf", "float"]}.'}
             )
+        if not isinstance(self.backends, list) or not all(isinstance(b, str) for b in self.backends):
+            raise ValidationError({"backends": 'A list of backends, e.g. ["cuda", "rocm"].'})
         backends = set(Gpu.BACKEND_BY_VENDOR.values()) | {"vulkan", "cpu"}
         problems = [f"unknown backend “{b}”" for b in sorted(set(self.formats) - backends)]
         problems += [
