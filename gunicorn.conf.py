@@ -100,5 +100,15 @@ logger_class = JsonAccessLogger
 def pre_fork(server, worker):
     """Move everything imported so far (Django, the project, the engine) out of the garbage collector's
     reach before forking: workers then scan only their own new objects, so collections stay short, and
-    the shared pages are not written to by the collector, so they stay shared (copy-on-write)."""
+    the shared pages are not written to by the collector, so they stay shared (copy-on-write).
+
+    With the app preloaded, the glossary and guides (rendered Markdown) are built here once, not in each
+    worker's first request: bench/fuzz_requests.py saw that first /guides/ or /sitemap.xml take 1.1-1.3 s."""
+    if preload_app:
+        from glossary.content import library
+
+        try:
+            library()
+        except Exception:  # a broken content file: the workers' own requests will say which
+            server.log.exception("The glossary could not be built before forking")
     gc.freeze()
