@@ -81,7 +81,8 @@ def test_a_size_class_is_sized_for_its_largest_listed_model(client, costs):
 
 
 def test_macs_and_unified_memory_boxes_are_offered(client, costs):
-    found = client.get("/choose/?model=llama-3-3-70b-instruct&tok_s=5&budget=6000").context["answer"]
+    # 70B at Q4_K_M on 273 GB/s of LPDDR5X: about 4 tok/s (engine 0.4), so a 3 tok/s floor
+    found = client.get("/choose/?model=llama-3-3-70b-instruct&tok_s=3&budget=6000").context["answer"]
     slugs = {c.device.slug for c in found["choices"]}
     assert {"nvidia-dgx-spark-128gb", "apple-m4-max-128gb"} <= slugs
     assert all(c.count == 1 for c in found["choices"] if c.device.unified_memory)
