@@ -6,14 +6,14 @@ Python (calculator/reverse.py).
 """
 
 from django import forms
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.http import QueryDict
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import replace_url
 
-from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
+from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 
 from . import http_cache, reverse
 from .answer import STRATEGY_TERMS, STRATEGY_TITLES
@@ -216,12 +216,7 @@ def what_hardware_answer(query: QueryDict) -> dict:
     context = {"form": form, "models": models.values(), "quants": quants.values(), **shared_context()}
     if form.is_valid():
         data = form.cleaned_data
-        newest = Price.objects.filter(gpu=OuterRef("pk"), currency="USD").newest_first()
-        gpus = (
-            Gpu.objects.listed()
-            .with_current_price()
-            .annotate(current_price_source=Subquery(newest.values("source_url")[:1]))
-        )
+        gpus = Gpu.objects.listed().with_current_price()
         context["answer"] = reverse.what_hardware(
             model=data["model"].as_spec(),
             quant=data["quant"].as_spec(),

@@ -275,12 +275,14 @@ def rate_field(verbose_name: str, help_text: str) -> models.FloatField:
 
 class GpuQuerySet(SearchableQuerySet):
     def with_current_price(self, currency: str = "USD"):
-        """Each GPU with `current_price_amount` and `current_price_date`: its newest price in `currency`
-        (see `Price.objects.newest_first()`), None without one. One subquery each, no extra query."""
+        """Each GPU with `current_price_amount`, `current_price_date` and `current_price_source`: its
+        newest price in `currency` (see `Price.objects.newest_first()`), None without one. One subquery
+        each, no extra query."""
         newest = Price.objects.filter(gpu=OuterRef("pk"), currency=currency).newest_first()
         return self.annotate(
             current_price_amount=Subquery(newest.values("amount")[:1]),
             current_price_date=Subquery(newest.values("date")[:1]),
+            current_price_source=Subquery(newest.values("source_url")[:1]),
         )
 
 
