@@ -2,10 +2,9 @@
 
 The parsed model is checked like any admin edit, then nothing is saved: the editor lands on the "Add
 LLM" form filled with the parsed values, reviews every field, and saves it there (with a reason, which
-the history keeps). The Hub gets HUB_TIMEOUT_S seconds to answer.
+the history keeps). The Hub gets HUB_TIMEOUT_S seconds in all, and nothing of the fetch outlives them.
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 from django import forms
@@ -18,23 +17,9 @@ from django.urls import reverse
 from . import byo
 from .models import LlmModel
 
+# The whole Hub fetch (connect, redirects, every read) ends within this, in the request's own thread:
+# when the editor reads "did not answer", nothing is still waiting on the Hub (catalog/hub.py).
 HUB_TIMEOUT_S = 5
-# huggingface_hub retries an unreachable Hub for about 25 s; the page waits HUB_TIMEOUT_S at most and
-# leaves the call to finish in one of these threads.
-_hub = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hub-import")
-
-
-def from_hub(repo_id: str) -> dict:
-    """byo.from_hub(), or ModelFileError once the Hub has taken HUB_TIMEOUT_S seconds."""
-    future = _hub.submit(byo.from_hub, repo_id)
-    try:
-        return future.result(timeout=HUB_TIMEOUT_S)
-    except TimeoutError:
-        future.cancel()
-        raise byo.ModelFileError(
-            f"The Hugging Face Hub did not answer within {HUB_TIMEOUT_S} s: paste {repo_id.strip()}'s "
-            "config.json instead."
-        ) from None
 
 
 def add_form_url(fields: dict, reason: str) -> str:
@@ -63,7 +48,7 @@ class ImportForm(forms.Form):
 
     def _fields(self, data) -> dict:
         if data.get("repo_id"):
-            return from_hub(data["repo_id"])
+            return byo.from_hub(data["repo_id"], timeout_s=HUB_TIMEOUT_S)
         if data.get("file"):
             upload = data["file"]
             if upload.size > byo.MAX_UPLOAD_BYTES:

@@ -292,21 +292,25 @@ def to_spec(fields: dict) -> ModelSpec:
         raise ModelFileError(f"The model is not consistent: {problems}.") from None
 
 
-def from_hub(repo_id: str, *, revision: str | None = None) -> dict:
-    """Fetch `config.json` of a Hugging Face repo (public, or with HF_TOKEN) and parse it."""
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import HfHubHTTPError
+def from_hub(repo_id: str, *, revision: str = "main", timeout_s: float = 10) -> dict:
+    """Fetch `config.json` of a Hugging Face repo (public, or with HF_TOKEN) and parse it. The whole
+    fetch, redirects included, takes at most `timeout_s` (catalog/hub.py), in this thread."""
+    from . import hub
 
     repo_id = repo_id.strip()
     if not HF_REPO_ID.match(repo_id):
         raise ModelFileError(f"“{repo_id}” is not a Hugging Face repo id (owner/name).")
     try:
-        path = hf_hub_download(repo_id, "config.json", revision=revision)
-    except HfHubHTTPError as e:
-        raise ModelFileError(f"The Hub did not give config.json of {repo_id}: {e}") from None
-    except OSError as e:
-        raise ModelFileError(f"Could not reach the Hugging Face Hub for {repo_id}: {e}") from None
-    data = Path(path).read_bytes()
+        data = hub.get_file(
+            repo_id, "config.json", revision=revision, timeout_s=timeout_s, max_bytes=MAX_CONFIG_BYTES
+        )
+    except hub.HubTimeout:
+        raise ModelFileError(
+            f"The Hugging Face Hub did not answer within {timeout_s:g} s: paste {repo_id}'s config.json "
+            "instead."
+        ) from None
+    except hub.HubError as e:
+        raise ModelFileError(f"Could not get config.json of {repo_id}: {e}") from None
     return parse_config(data, hf_id=repo_id)
 
 

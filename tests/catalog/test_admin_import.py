@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import byo
 from catalog.models import LlmModel
+from tests.catalog.fake_hub import fake_hub_fixture, ok  # noqa: F401
 from tests.catalog.test_admin import change_form_data
 from tests.catalog.test_byo import LLAMA_31_8B, MIXTRAL_8X7B, write_tiny_gguf
 
@@ -60,10 +61,9 @@ def test_an_uploaded_gguf_header_is_read(client, staff, tmp_path):
     )
 
 
-def test_a_repo_id_goes_through_the_hub(client, staff, monkeypatch, tmp_path):
-    recorded = tmp_path / "config.json"  # the Hub cannot be reached here: its recorded answer
-    recorded.write_text(json.dumps(LLAMA_31_8B))
-    monkeypatch.setattr("huggingface_hub.hf_hub_download", lambda repo_id, filename, **kw: str(recorded))
+def test_a_repo_id_goes_through_the_hub(client, staff, fake_hub):
+    # the Hub cannot be reached here: a local fake gives its recorded answer
+    fake_hub.routes[fake_hub.config_path("someone/Llama-3.1-8B-Copy")] = ok(json.dumps(LLAMA_31_8B).encode())
     review_and_save(client, client.post(URL, {"repo_id": "someone/Llama-3.1-8B-Copy"}))
     assert LlmModel.objects.get(hf_id="someone/Llama-3.1-8B-Copy").num_key_value_heads == 8
 

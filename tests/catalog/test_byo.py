@@ -7,6 +7,7 @@ from gguf import GGUFWriter
 from calculator.engine import DeviceSpec, QuantSpec, Workload, estimate
 from catalog import byo
 from catalog.byo import ModelFileError
+from tests.catalog.fake_hub import fake_hub_fixture, ok  # noqa: F401
 from tests.conftest import GIB
 
 # Llama 3.1 8B Instruct config.json (the fields of ../shared/reference/models.json, as on the Hub).
@@ -128,29 +129,22 @@ def test_inconsistent_config_is_refused_by_the_engine_schema():
         byo.to_spec(fields)
 
 
-def test_repo_id_fetches_config_json_through_the_hub(monkeypatch, tmp_path):
-    """The hub cannot be reached here: hf_hub_download is replaced by a recorded response."""
-    recorded = tmp_path / "config.json"
-    recorded.write_text(json.dumps(LLAMA_31_8B))
-    calls = []
-
-    def fake_download(repo_id, filename, **kwargs):
-        calls.append((repo_id, filename))
-        return str(recorded)
-
-    monkeypatch.setattr("huggingface_hub.hf_hub_download", fake_download)
+def test_repo_id_fetches_config_json_through_the_hub(fake_hub):
+    """The hub cannot be reached here: a local fake serves its recorded answer (tests/catalog/test_hub.py)."""
+    fake_hub.routes[fake_hub.config_path("meta-llama/Llama-3.1-8B-Instruct")] = ok(
+        json.dumps(LLAMA_31_8B).encode()
+    )
     fields = byo.from_hub("meta-llama/Llama-3.1-8B-Instruct")
-    assert calls == [("meta-llama/Llama-3.1-8B-Instruct", "config.json")]
+    assert [path for path, _ in fake_hub.requests] == [
+        "/meta-llama/Llama-3.1-8B-Instruct/resolve/main/config.json"
+    ]
     assert fields["hf_id"] == "meta-llama/Llama-3.1-8B-Instruct"
     assert fields["num_hidden_layers"] == 32
 
 
 def test_hub_errors_become_a_clear_message(monkeypatch):
-    def unreachable(repo_id, filename, **kwargs):
-        raise OSError("network is unreachable")
-
-    monkeypatch.setattr("huggingface_hub.hf_hub_download", unreachable)
-    with pytest.raises(ModelFileError, match="Could not reach the Hugging Face Hub for org/model"):
+    monkeypatch.setattr("catalog.hub.HUB_URL", "http://unreachable.invalid")
+    with pytest.raises(ModelFileError, match="Could not get config.json of org/model: Could not reach"):
         byo.from_hub("org/model")
     with pytest.raises(ModelFileError, match="not a Hugging Face repo id"):
         byo.from_hub("just-a-name")
