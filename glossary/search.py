@@ -15,6 +15,7 @@ import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import reduce
 
 from django import forms
@@ -130,16 +131,49 @@ def page_hits(query: str, pages: Iterable[Page], prefix: str) -> list[Hit]:
 
 
 def error_hits(query: str, pages: Iterable[Page]) -> list[Hit]:
-    """Error pages whose message the query holds (or is a large part of) first, the closest of them first;
-    then pages that match the words in their title or text."""
+    """Error pages whose message the query holds (or is a large part of) first, then pages that match the
+    words in their title or text. Among the first, `paste_order()` puts the page the paste is about on top."""
+    asked = error_pages.significant_words(query)
     found = []
     for page in pages:
         ranks = [r for r in (error_pages.match_rank(query, page), page_rank(query, page)) if r is not None]
         if ranks:
-            found.append((min(ranks), -error_pages.closeness(query, page), page.title.casefold(), page))
+            found.append((min(ranks), paste_order(asked, page), page.title.casefold(), page))
     return [
         Hit(f"/errors/{page.slug}/", page.title, page.summary, rank) for rank, _, _, page in sorted(found)
     ]
+
+
+def paste_order(asked: list[str], page: Page) -> tuple[int, int, int, float]:
+    """Sort key (smaller first) of an error page for a paste's significant words `asked`: the page with
+    the longest run of one of its messages' words that the paste holds word for word; then the one with
+    more of its messages in the paste; then the one whose headline (its title without a "llama.cpp: "
+    prefix) the paste holds word for word; then `errors.closeness()`.
+
+    Pages may share a message (llama.cpp prints the same cudaMalloc line before a weights, KV cache or
+    ROCm failure): the other messages and the headline then say which failure it is.
+    """
+    messages = [error_pages.significant_words(m) for m in page.messages]
+    run = max((_longest_run(asked, wanted) for wanted in messages), default=0)
+    in_paste = sum(_holds(asked, wanted) for wanted in messages if wanted)
+    headline = error_pages.significant_words(page.title.split(": ", 1)[-1])
+    says_headline = len(headline) >= error_pages.MIN_WORDS and _phrase(" ".join(headline)) in _phrase(
+        " ".join(asked)
+    )
+    closeness = error_pages.closeness(" ".join(asked), page)
+    return (-run, -in_paste, -says_headline, -closeness)
+
+
+def _holds(asked: list[str], wanted: list[str]) -> bool:
+    """Whether the paste holds the message: at least `errors.PART` of its distinct words."""
+    wanted_set = set(wanted)
+    return len(wanted_set & set(asked)) >= error_pages.PART * len(wanted_set)
+
+
+def _longest_run(asked: list[str], wanted: list[str]) -> int:
+    """How many consecutive words of `wanted` the paste holds in the same order."""
+    match = SequenceMatcher(None, asked, wanted, autojunk=False).find_longest_match()
+    return match.size
 
 
 # The catalog: one query per kind, whatever its size.
