@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field
 
 from . import memory
+from .diffusion_commands import commands_for
+from .diffusion_speed import DenoiserShape, Timing, format_range, timing
 from .schema import DeviceSpec, DeviceUsage, Explanation, Frozen
 from .units import GIB, MIB, format_bytes
 
@@ -53,6 +55,8 @@ class DiffusionSpec(Frozen):
     name: str
     components: tuple[DiffusionComponent, ...] = Field(min_length=1)
     hf_id: str | None = None
+    shape: DenoiserShape | None = Field(default=None, description="the denoiser's geometry, for its speed")
+    diffusers_repo: str | None = Field(default=None, description="the diffusers-format repository")
 
     @property
     def denoiser(self) -> DiffusionComponent:
@@ -67,6 +71,11 @@ class DiffusionWorkload(Frozen):
     height: int = Field(default=1024, gt=0, le=8192)
     images: int = Field(default=1, gt=0, le=64, description="images per batch")
     steps: int = Field(default=28, gt=0, le=1000)
+    frames: int = Field(default=1, gt=0, le=1024, description="video frames; 1 for an image")
+    denoiser_format: str = Field(default="bf16", max_length=20, description="weight format of the denoiser")
+    denoiser_bits: float | None = Field(
+        default=None, gt=0, le=32, description="bits per weight of the denoiser; None: as released"
+    )
     ram_bytes: int | None = Field(default=None, gt=0)
     headroom_bytes: int = Field(default=DEFAULT_HEADROOM_BYTES, ge=0)
 
@@ -78,6 +87,10 @@ class DiffusionPlan(Frozen):
     warnings: tuple[str, ...] = ()
     images_in_parallel: int = 1
     rank: int = 0
+    placement: dict[str, str] = Field(default_factory=dict, description="component name -> device name")
+    timing: Timing | None = Field(default=None, description="one image or video on the slowest GPU")
+    images_per_minute: float | None = None
+    commands: dict[str, str] = Field(default_factory=dict, description="comfyui, diffusers")
 
     @property
     def fits(self) -> bool:
@@ -97,8 +110,10 @@ class DiffusionEstimate(Frozen):
         return next((p for p in self.plans if p.strategy == self.recommended), None)
 
 
-def _activations(w: DiffusionWorkload) -> int:
-    return int(w.width * w.height / 1e6 * w.images * ACTIVATION_BYTES_PER_MEGAPIXEL)
+def _activations(w: DiffusionWorkload, frames_per_latent: int = 4) -> int:
+    """Activations of one step: per megapixel, per image, per latent frame of a video."""
+    latent_frames = 1 + (w.frames - 1) // frames_per_latent
+    return int(w.width * w.height / 1e6 * w.images * latent_frames * ACTIVATION_BYTES_PER_MEGAPIXEL)
 
 
 def _gpu(
@@ -145,6 +160,7 @@ def estimate_diffusion(
     if not devices:
         raise ValueError("at least one device is needed")
     w = workload or DiffusionWorkload()
+    model = _in_format(model, w)
     den = model.denoiser
     others = [c for c in model.components if c is not den]
     gpus = sorted(devices, key=lambda d: -d.usable_bytes)
@@ -209,10 +225,13 @@ def estimate_diffusion(
                     "diffusers enable_sequential_cpu_offload(): each module is copied to the GPU when it runs.",
                 ),
                 warnings=(
-                    f"Every step copies {format_bytes(den.weights_bytes)} over PCIe: many times slower.",
+                    "ComfyUI's --lowvram keeps what fits on the GPU and copies the rest at every step (the "
+                    f"time shown); diffusers' sequential offload copies all {format_bytes(den.weights_bytes)} "
+                    "every step: slower.",
                 ),
             )
         )
+    found = [_timed(p, model, gpus, w) for p in found]
     order = ["all_on_gpu", "component_offload", "one_image_per_gpu", "sequential_offload"]
     fitting = [p for p in found if p.fits]
     best = None
@@ -225,7 +244,8 @@ def estimate_diffusion(
     ranked = [p.model_copy(update={"rank": i}) for i, p in enumerate(ranked, start=1)]
     if best is None:
         reason = (
-            "No plan fits: give the system RAM for sequential offload, or use a smaller dtype (fp8, 4-bit)."
+            "No plan fits: give the system RAM for sequential offload, or a smaller format of the "
+            "denoiser (FP8, GGUF Q8_0 to Q4_K_S)."
         )
     else:
         reason = {
@@ -234,6 +254,84 @@ def estimate_diffusion(
             "one_image_per_gpu": "Each GPU holds the whole pipeline: one image per GPU at a time.",
             "sequential_offload": "Only sequential offload fits: slow, but it runs.",
         }[best.strategy]
+    return DiffusionEstimate(
+        model=model.slug,
+        plans=tuple(ranked),
+        recommended=best.strategy if best else None,
+        reason=reason,
+        not_supported=dict(NOT_SUPPORTED),
+        explanations=_explanations(model, den, w, best),
+    )
+
+
+def _in_format(model: DiffusionSpec, w: DiffusionWorkload) -> DiffusionSpec:
+    """The model with its denoiser stored at the workload's bits per weight (FP8, GGUF); others as released."""
+    if w.denoiser_bits is None:
+        return model
+    den = model.denoiser
+    stored = den.model_copy(update={"bytes_per_param": w.denoiser_bits / 8})
+    return model.model_copy(update={"components": tuple(stored if c is den else c for c in model.components)})
+
+
+def _timed(
+    plan: DiffusionPlan, model: DiffusionSpec, gpus: list[DeviceSpec], w: DiffusionWorkload
+) -> DiffusionPlan:
+    """The plan with where each component sits, its time per image or video, and its commands."""
+    den = model.denoiser
+    host = "System RAM"
+    if plan.strategy == "sequential_offload":
+        placement = {
+            c.name: f"{host}, copied to {gpus[0].name} one module at a time" for c in model.components
+        }
+    else:
+        placement = {name: d.name for d in plan.devices for name in d.tensors}
+    update: dict = {"placement": placement}
+    shape = model.shape
+    if shape is not None:
+        size = {
+            "width": w.width,
+            "height": w.height,
+            "frames": w.frames,
+            "steps": w.steps,
+            "images": w.images,
+        }
+        if plan.strategy == "one_image_per_gpu":
+            each = [timing(shape, d, **size) for d in gpus]
+            if all(each):
+                update["timing"] = max(each, key=lambda t: t.total_s)
+                update["images_per_minute"] = sum(60 * w.images / t.total_s for t in each)
+        else:
+            moved = {
+                "component_offload": sum(c.weights_bytes for c in model.components)
+                if any(d.kind == "host" for d in plan.devices)
+                else 0,
+                "sequential_offload": sum(c.weights_bytes for c in model.components if c is not den),
+            }.get(plan.strategy, 0)
+            per_step = _streamed_per_step(plan, den) if plan.strategy == "sequential_offload" else 0
+            t = timing(
+                shape, gpus[0], **size, transfer_per_image_bytes=moved, transfer_per_step_bytes=per_step
+            )
+            if t is not None:
+                update["timing"] = t
+                update["images_per_minute"] = 60 * w.images / t.total_s
+    update["commands"] = commands_for(plan=plan.strategy, model=model, workload=w, gpus=len(gpus))
+    return plan.model_copy(update=update)
+
+
+def _streamed_per_step(plan: DiffusionPlan, den: DiffusionComponent) -> int:
+    """The part of the denoiser that does not stay on the GPU and is copied at every step: ComfyUI's
+    --lowvram keeps what fits (partial loading); diffusers' sequential offload copies it all (the plan's
+    warning says so)."""
+    gpu = plan.devices[0]
+    room = (
+        gpu.capacity_bytes - gpu.headroom_bytes - gpu.overhead_bytes - gpu.compute_bytes - gpu.weights_bytes
+    )
+    return max(den.weights_bytes - max(room, 0), 0)
+
+
+def _explanations(
+    model: DiffusionSpec, den: DiffusionComponent, w: DiffusionWorkload, best: DiffusionPlan | None
+) -> dict[str, Explanation]:
     explanations = {
         "weights_bytes": Explanation(
             term="model-weights",
@@ -242,8 +340,8 @@ def estimate_diffusion(
         ),
         "compute_bytes": Explanation(
             term="denoising-loop",
-            formula="activations of one step ≈ 1 GiB per megapixel per image",
-            substituted=f"{w.width}×{w.height} × {w.images} → {format_bytes(_activations(w))}",
+            formula="activations of one step ≈ 0.75 GiB per megapixel per image (per latent frame of a video)",
+            substituted=f"{w.width}×{w.height} × {w.images} × {w.frames} frames → {format_bytes(_activations(w))}",
         ),
         "component_offload": Explanation(
             term="component-offload",
@@ -251,11 +349,17 @@ def estimate_diffusion(
             substituted=f"{den.name}: {format_bytes(den.weights_bytes)}",
         ),
     }
-    return DiffusionEstimate(
-        model=model.slug,
-        plans=tuple(ranked),
-        recommended=best.strategy if best else None,
-        reason=reason,
-        not_supported=dict(NOT_SUPPORTED),
-        explanations=explanations,
-    )
+    t = best.timing if best else None
+    if t is not None and model.shape is not None:
+        explanations["seconds_per_image"] = Explanation(
+            term="denoising-loop",
+            formula=(
+                "steps × (passes × FLOPs per pass ÷ (FP16 TFLOPS × efficiency)) + VAE decode + offload copies; "
+                "a DiT pass is 2 × parameters per token × tokens + 4 × layers × tokens² × width"
+            ),
+            substituted=(
+                f"{t.steps} × {t.step_s:.3f} s ({t.step_flops / 1e12:,.0f} TFLOP at {t.tflops:g} TFLOPS) "
+                f"+ {t.vae_s:.1f} s + {t.transfer_s:.1f} s = {t.total_s:.1f} s, range {format_range(t)}"
+            ),
+        )
+    return explanations

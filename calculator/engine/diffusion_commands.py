@@ -1,0 +1,102 @@
+"""How to run a diffusion plan: ComfyUI's launch flags and the diffusers calls.
+
+ComfyUI's flags are those of comfy/cli_args.py (github:comfyanonymous/ComfyUI at 005d79c8;
+tests/engine/test_diffusion_commands.py parses every command against that table). The diffusers calls
+are the pipeline methods its documentation names: `pipe.to("cuda")`, `enable_model_cpu_offload()`,
+`enable_sequential_cpu_offload()`, `device_map="balanced"` (components spread over the GPUs), and
+`enable_layerwise_casting()` to store a transformer in FP8. No repository is named that the catalog does
+not give; a GGUF file is the visitor's own path.
+"""
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the specs import this module
+    from .diffusion import DiffusionSpec, DiffusionWorkload
+
+GGUF_FORMATS = ("q8_0", "q6_k", "q5_k_s", "q4_k_s", "q4_0")
+# ComfyUI memory flags per plan (cli_args.py vram_group: --gpu-only "Store and run everything (text
+# encoders/CLIP models, etc... on the GPU)"; --normalvram, its default, unloads models to RAM after use;
+# --lowvram "Split the unet in parts to use less vram").
+COMFY_VRAM_FLAG = {
+    "all_on_gpu": "--gpu-only",
+    "component_offload": "--normalvram",
+    "sequential_offload": "--lowvram",
+    "one_image_per_gpu": "--gpu-only",
+}
+COMFY_PORT = 8188  # cli_args.py's default --port
+
+
+def comfyui_command(*, plan: str, workload: "DiffusionWorkload", gpus: int) -> str:
+    flags = [COMFY_VRAM_FLAG[plan]]
+    if workload.denoiser_format == "fp8":
+        flags.append("--fp8_e4m3fn-unet")  # store the diffusion model's weights in fp8_e4m3fn
+    lines = []
+    if workload.denoiser_format in GGUF_FORMATS:
+        lines.append(
+            "# GGUF weights load through the ComfyUI-GGUF custom node (github:city96/ComfyUI-GGUF): "
+            "put your .gguf in models/unet"
+        )
+    if plan == "component_offload" and gpus > 1:
+        lines.append(
+            "# ComfyUI's core runs one GPU per process (--cuda-device): for the encoders on the second "
+            "GPU use the diffusers code"
+        )
+    if plan == "one_image_per_gpu":
+        lines += [
+            f"python main.py {' '.join(flags)} --cuda-device {i} --port {COMFY_PORT + i} &"
+            for i in range(gpus)
+        ]
+    else:
+        lines.append(f"python main.py {' '.join(flags)}")
+    return "\n".join(lines)
+
+
+def diffusers_code(*, plan: str, model: "DiffusionSpec", workload: "DiffusionWorkload", gpus: int) -> str:
+    repo = model.diffusers_repo or "<the model's diffusers folder>"
+    video = model.shape is not None and model.shape.video
+    load = f'pipe = DiffusionPipeline.from_pretrained("{repo}", torch_dtype=torch.bfloat16'
+    lines = ["import torch", "from diffusers import DiffusionPipeline"]
+    if video:
+        lines.append("from diffusers.utils import export_to_video")
+    if plan == "component_offload" and gpus > 1:
+        lines.append(f'{load}, device_map="balanced")  # text encoders on cuda:1, denoiser on cuda:0')
+    else:
+        lines.append(f"{load})")
+    if workload.denoiser_format == "fp8":
+        den = "pipe.unet" if model.shape is not None and model.shape.kind == "unet" else "pipe.transformer"
+        lines.append(
+            f"{den}.enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn, compute_dtype=torch.bfloat16)"
+        )
+    elif workload.denoiser_format in GGUF_FORMATS:
+        lines.append(
+            "# GGUF: load the transformer with from_single_file(<your .gguf>, "
+            "quantization_config=GGUFQuantizationConfig(compute_dtype=torch.bfloat16)) and pass it as transformer="
+        )
+    lines.append(
+        {
+            "all_on_gpu": 'pipe.to("cuda")',
+            "component_offload": "" if gpus > 1 else "pipe.enable_model_cpu_offload()",
+            "sequential_offload": "pipe.enable_sequential_cpu_offload()",
+            "one_image_per_gpu": 'pipe.to("cuda")  # one process per GPU: CUDA_VISIBLE_DEVICES=0, 1, ...',
+        }[plan]
+    )
+    size = f"height={workload.height}, width={workload.width}, num_inference_steps={workload.steps}"
+    if video:
+        fps = model.shape.fps if model.shape else 16
+        lines.append(
+            f'frames = pipe("a cat surfing at sunset", num_frames={workload.frames}, {size}).frames[0]'
+        )
+        lines.append(f'export_to_video(frames, "out.mp4", fps={fps})')
+    else:
+        lines.append(f'image = pipe("a cat surfing at sunset", {size}).images[0]')
+        lines.append('image.save("out.png")')
+    return "\n".join(line for line in lines if line)
+
+
+def commands_for(
+    *, plan: str, model: "DiffusionSpec", workload: "DiffusionWorkload", gpus: int
+) -> dict[str, str]:
+    return {
+        "comfyui": comfyui_command(plan=plan, workload=workload, gpus=gpus),
+        "diffusers": diffusers_code(plan=plan, model=model, workload=workload, gpus=gpus),
+    }

@@ -1,0 +1,160 @@
+"""Time per image or video of a diffusion pipeline: compute-bound steps, then the VAE decode.
+
+A denoising step is one (or, with classifier-free guidance, two) passes of the denoiser over every latent
+token at once: thousands of tokens, so it is bound by the GPU's matrix throughput, as LLM prefill is,
+not by memory bandwidth. Per pass:
+
+- a transformer (DiT, MMDiT): 2 × parameters a token goes through × tokens, plus attention,
+  4 × layers × tokens² × hidden size (QKᵀ and AV);
+- a UNet (SD 1.5, SDXL): its measured multiply-adds at 1024² scaled by parameters × latent pixels.
+
+Offload adds the bytes that cross PCIe: every component once per image (component offload to RAM),
+the whole denoiser at every step (sequential offload). Each constant names its source; the
+calibration against published timings is `bench/data/diffusion_timings.json`, checked by
+tests/engine/test_diffusion_speed.py.
+"""
+
+from math import ceil
+from typing import Literal
+
+from pydantic import Field
+
+from . import speed
+from .schema import DeviceSpec, Frozen
+
+DenoiserKind = Literal["dit", "unet"]
+
+# ---- Work per pass --------------------------------------------------------------------------------
+# SDXL's UNet at 1024² (128² latent): 3,015.82 GMACs per call, measured with torchprofile
+# (github:lwag212/sdxl-sige sdxl/README.md, "Original" row). As FLOPs per parameter per latent pixel:
+# 2 × 3,015.82e9 / (2.567e9 × 16,384) = 0.1434; SD 1.5's UNet is taken to do the same per parameter.
+UNET_FLOPS_PER_PARAM_PIXEL = 2 * 3015.82e9 / (2.567e9 * 128 * 128)
+# The SDXL VAE decoder at 1024²: 2,481.99 GMACs (same table), 4.73 MFLOPs per output pixel; video VAEs
+# are taken to cost the same per decoded pixel (an approximation: the Wan and Hunyuan VAEs are 3D).
+VAE_FLOPS_PER_PIXEL = 2 * 2481.99e9 / (1024 * 1024)
+
+# ---- Calibration ----------------------------------------------------------------------------------
+# Share of the GPU's dense FP16/BF16 tensor rate (DeviceSpec.fp16_tflops) a denoising pass reaches in
+# diffusers/ComfyUI without torch.compile, and a fixed time per pass (kernel launches, Python). Fitted on
+# bench/data/diffusion_timings.json. DiT: the linear layers reach 0.40 and fused attention (SDPA, flash)
+# 0.80, which puts FLUX.1-dev on an A100 (15.65 s for 28 steps at 1024², linear-bound) and Wan 2.1 1.3B
+# on an RTX 4090 (about 4 min for 5 s of 480p, attention-bound) within 15% each. UNet: SDXL (8.45 it/s)
+# and SD 1.5 (30.97 it/s) on an A100 SXM4 fix both its share (0.42) and its 12 ms per pass.
+EFFICIENCY: dict[DenoiserKind, float] = {"dit": 0.40, "unet": 0.42}
+ATTENTION_EFFICIENCY = 0.80
+PASS_OVERHEAD_S: dict[DenoiserKind, float] = {"dit": 0.004, "unet": 0.012}
+# Every published timing in the calibration file lies within these factors of the estimate; the slow
+# edge is FLUX.1-dev on an H100 (1.45× the estimate: eager PyTorch reaches a smaller share of Hopper).
+RANGE_LOW, RANGE_HIGH = 0.75, 1.6
+
+# Host → GPU copies of offloaded weights: PCIe 4.0 x16, one direction (speed.PCIE_GB_S), at best;
+# pageable memory and PCIe 3.0 boards are slower, which the range's slow end covers.
+HOST_TO_GPU_GB_S = speed.PCIE_GB_S
+
+
+class DenoiserShape(Frozen):
+    """What the speed model needs to know about a denoiser, from its own config file."""
+
+    kind: DenoiserKind = "dit"
+    token_params_b: float = Field(
+        gt=0, le=200, description="parameters each latent token passes through (per-token weights)"
+    )
+    layers: int = Field(default=0, ge=0, le=400, description="attention layers over all tokens (DiT)")
+    hidden: int = Field(default=0, ge=0, le=20_000, description="attention width (DiT)")
+    patch_px: int = Field(default=16, gt=0, le=128, description="output pixels per token side: VAE × patch")
+    frames_per_latent: int = Field(default=1, gt=0, le=16, description="video frames per latent frame")
+    text_tokens: int = Field(default=0, ge=0, le=4096, description="text tokens joined to the image tokens")
+    image_copies: int = Field(default=1, gt=0, le=4, description="2 when a reference image is joined")
+    cfg_passes: int = Field(default=1, ge=1, le=2, description="2 with classifier-free guidance")
+    default_steps: int = Field(default=28, gt=0, le=1000)
+    default_width: int = Field(default=1024, gt=0, le=8192)
+    default_height: int = Field(default=1024, gt=0, le=8192)
+    default_frames: int = Field(default=1, gt=0, le=1024)
+    fps: int = Field(default=0, ge=0, le=120, description="frames per second of a video model; 0: images")
+    source: str = ""
+
+    @property
+    def video(self) -> bool:
+        return self.fps > 0
+
+
+def tokens(shape: DenoiserShape, *, width: int, height: int, frames: int) -> int:
+    """Latent tokens of one image or video: (frames → latent frames) × (pixels ÷ patch²), plus the text."""
+    latent_frames = 1 + (frames - 1) // shape.frames_per_latent if frames > 1 else 1
+    per_frame = ceil(width / shape.patch_px) * ceil(height / shape.patch_px)
+    return latent_frames * per_frame * shape.image_copies + shape.text_tokens
+
+
+def pass_flops(shape: DenoiserShape, *, width: int, height: int, frames: int) -> tuple[float, float]:
+    """(linear, attention) FLOPs of one pass of the denoiser over one image or video."""
+    if shape.kind == "unet":
+        latent_pixels = (width / shape.patch_px) * (height / shape.patch_px)
+        return UNET_FLOPS_PER_PARAM_PIXEL * shape.token_params_b * 1e9 * latent_pixels, 0.0
+    t = tokens(shape, width=width, height=height, frames=frames)
+    return 2 * shape.token_params_b * 1e9 * t, 4 * shape.layers * t * t * shape.hidden
+
+
+class Timing(Frozen):
+    """Seconds for one image (or one video) on one GPU, with what they are made of."""
+
+    step_s: float = Field(description="one denoising step, all passes")
+    steps: int
+    vae_s: float = Field(description="decoding the latents to pixels")
+    transfer_s: float = Field(default=0.0, description="offloaded weights copied to the GPU, per image")
+    total_s: float
+    low_s: float
+    high_s: float
+    step_flops: float
+    tflops: float
+
+
+def timing(
+    shape: DenoiserShape,
+    device: DeviceSpec,
+    *,
+    width: int,
+    height: int,
+    frames: int,
+    steps: int,
+    images: int = 1,
+    transfer_per_image_bytes: int = 0,
+    transfer_per_step_bytes: int = 0,
+) -> Timing | None:
+    """The time of one batch of `images` on `device`; None without the GPU's FP16 rate."""
+    if not device.fp16_tflops:
+        return None
+    rate = device.fp16_tflops * 1e12
+    linear, attention = pass_flops(shape, width=width, height=height, frames=frames)
+    passes = shape.cfg_passes * images
+    step_s = passes * (linear / (rate * EFFICIENCY[shape.kind]) + attention / (rate * ATTENTION_EFFICIENCY))
+    step_s += shape.cfg_passes * PASS_OVERHEAD_S[shape.kind]
+    step_s += transfer_per_step_bytes / (HOST_TO_GPU_GB_S * 1e9)
+    vae_s = images * width * height * frames * VAE_FLOPS_PER_PIXEL / (rate * EFFICIENCY["unet"])
+    transfer_s = transfer_per_image_bytes / (HOST_TO_GPU_GB_S * 1e9)
+    total = steps * step_s + vae_s + transfer_s
+    return Timing(
+        step_s=step_s,
+        steps=steps,
+        vae_s=vae_s,
+        transfer_s=transfer_s,
+        total_s=total,
+        low_s=total * RANGE_LOW,
+        high_s=total * RANGE_HIGH,
+        step_flops=passes * (linear + attention),
+        tflops=device.fp16_tflops,
+    )
+
+
+def format_seconds(seconds: float) -> str:
+    """'0.8 s', '14 s', '3.2 min', '1.5 h'."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def format_range(t: Timing) -> str:
+    return f"{format_seconds(t.low_s)} – {format_seconds(t.high_s)}"

@@ -1,0 +1,232 @@
+"""Diffusion speed against published timings (bench/data/diffusion_timings.json), worked examples of the
+FLOPs, and the launch commands against ComfyUI's real flags and diffusers' calls."""
+
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+
+from calculator.engine import (
+    DeviceSpec,
+    DiffusionComponent,
+    DiffusionSpec,
+    DiffusionWorkload,
+    estimate_diffusion,
+)
+from calculator.engine.diffusion_speed import RANGE_HIGH, RANGE_LOW, DenoiserShape, pass_flops, timing, tokens
+from calculator.engine.units import GIB
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMINGS = json.loads((ROOT / "bench/data/diffusion_timings.json").read_text())["timings"]
+SHAPES = json.loads((ROOT / "fixtures/sources/diffusion_shapes.json").read_text())["models"]
+GPUS = {row["slug"]: row for row in json.loads((ROOT / "fixtures/catalog/gpus.json").read_text())}
+MODELS = {
+    row["slug"]: row for row in json.loads((ROOT / "fixtures/catalog/diffusion_models.json").read_text())
+}
+DTYPE_BYTES = {"float32": 4.0, "float16": 2.0, "bfloat16": 2.0, "float8": 1.0}
+
+# Every flag of comfy/cli_args.py, github:comfyanonymous/ComfyUI at 005d79c828d88f60e356fe4b422a21ae8a595442:
+# name -> takes a value.
+COMFYUI_FLAGS = {
+    "--listen": True, "--port": True, "--tls-keyfile": True, "--tls-certfile": True, "--enable-cors-header": True,
+    "--max-upload-size": True, "--base-directory": True, "--extra-model-paths-config": True,
+    "--output-directory": True, "--temp-directory": True, "--input-directory": True, "--models-directory": True,
+    "--auto-launch": False, "--disable-auto-launch": False, "--cuda-device": True, "--cuda-malloc": False,
+    "--disable-cuda-malloc": False, "--force-fp32": False, "--force-fp16": False, "--fp32-unet": False,
+    "--fp64-unet": False, "--bf16-unet": False, "--fp16-unet": False, "--fp8_e4m3fn-unet": False,
+    "--fp8_e5m2-unet": False, "--fp8_e8m0fnu-unet": False, "--fp16-vae": False, "--fp32-vae": False,
+    "--bf16-vae": False, "--cpu-vae": False, "--fp8_e4m3fn-text-enc": False, "--fp8_e5m2-text-enc": False,
+    "--fp16-text-enc": False, "--fp32-text-enc": False, "--bf16-text-enc": False, "--force-channels-last": False,
+    "--directml": True, "--oneapi-device-selector": True, "--disable-ipex-optimize": False,
+    "--supports-fp8-compute": False, "--preview-method": True, "--preview-size": True, "--cache-classic": False,
+    "--cache-lru": True, "--cache-none": False, "--use-split-cross-attention": False,
+    "--use-quad-cross-attention": False, "--use-pytorch-cross-attention": False, "--use-sage-attention": False,
+    "--use-flash-attention": False, "--disable-xformers": False, "--force-upcast-attention": False,
+    "--dont-upcast-attention": False, "--gpu-only": False, "--highvram": False, "--normalvram": False,
+    "--lowvram": False, "--novram": False, "--cpu": False, "--reserve-vram": True, "--async-offload": False,
+    "--default-hashing-function": True, "--disable-smart-memory": False, "--deterministic": False, "--fast": True,
+    "--mmap-torch-files": False, "--disable-mmap": False, "--dont-print-server": False,
+    "--quick-test-for-ci": False, "--windows-standalone-build": False, "--disable-metadata": False,
+    "--disable-all-custom-nodes": False, "--whitelist-custom-nodes": True, "--disable-api-nodes": False,
+    "--multi-user": False, "--verbose": True, "--log-stdout": False, "--front-end-version": True,
+    "--front-end-root": True, "--user-directory": True, "--enable-compress-response-body": False,
+    "--comfy-api-base": True, "--database-url": True,
+}  # fmt: skip
+# cli_args.py's mutually exclusive groups that a command could wrongly combine
+EXCLUSIVE = [
+    {"--gpu-only", "--highvram", "--normalvram", "--lowvram", "--novram", "--cpu"},
+    {"--fp32-unet", "--fp64-unet", "--bf16-unet", "--fp16-unet", "--fp8_e4m3fn-unet", "--fp8_e5m2-unet"},
+]
+
+
+def device(slug: str) -> DeviceSpec:
+    row = GPUS[slug]
+    return DeviceSpec(
+        slug=slug,
+        name=row["name"],
+        memory_bytes=row["memory_bytes"],
+        bandwidth_gb_s=row["bandwidth_gb_s"],
+        fp16_tflops=row["fp16_tflops"],
+    )
+
+
+def shape(slug: str) -> DenoiserShape:
+    return DenoiserShape(**{k: v for k, v in SHAPES[slug].items() if k != "diffusers_repo"})
+
+
+def spec(slug: str) -> DiffusionSpec:
+    components = tuple(
+        DiffusionComponent(
+            name=c["name"], role=c["role"], params_b=c["params_b"], bytes_per_param=DTYPE_BYTES[c["dtype"]]
+        )
+        for c in MODELS[slug]["components"]
+        if c["params_b"]
+    )
+    return DiffusionSpec(
+        slug=slug, name=MODELS[slug]["name"], components=components, shape=shape(slug),
+        diffusers_repo=SHAPES[slug]["diffusers_repo"],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("row", TIMINGS, ids=lambda r: f"{r['model']}-{r['gpu'][0]}")
+def test_published_timings_lie_within_the_stated_range(row):
+    for gpu in row["gpu"]:
+        t = timing(
+            shape(row["model"]), device(gpu), **{k: row[k] for k in ("width", "height", "frames", "steps")}
+        )
+        assert t.low_s <= row["seconds"] <= t.high_s, (gpu, t.total_s, row["seconds"])
+
+
+def test_the_range_is_not_wider_than_the_calibration_needs():
+    # the slowest measurement (FLUX on an H100 SXM) is 1.46× the estimate, the fastest (Wan 1.3B) 0.87×
+    assert RANGE_HIGH / RANGE_LOW < 2.2
+
+
+def test_every_catalog_model_has_a_shape_and_every_shape_a_model():
+    assert set(SHAPES) == set(MODELS)
+    assert len(MODELS) >= 15
+    for slug in SHAPES:
+        assert shape(slug).token_params_b > 0
+        assert MODELS[slug]["source"], slug
+
+
+@pytest.mark.parametrize(
+    ("slug", "width", "height", "frames", "expected_tokens"),
+    [
+        ("flux-1-dev", 1024, 1024, 1, 4096 + 512),  # 64 × 64 patches + 512 T5 tokens
+        ("flux-1-kontext-dev", 1024, 1024, 1, 2 * 4096 + 512),  # the reference image's tokens too
+        ("wan-2-1-t2v-14b", 1280, 720, 81, 21 * 80 * 45),  # 1 + 80 / 4 latent frames of 80 × 45
+        ("wan-2-2-ti2v-5b", 1280, 704, 121, 31 * 40 * 22),  # 32 px per token side
+        ("ltx-video", 704, 480, 161, 21 * 22 * 15),  # 8 frames per latent, 32 px per token
+    ],
+)
+def test_latent_tokens_by_hand(slug, width, height, frames, expected_tokens):
+    assert tokens(shape(slug), width=width, height=height, frames=frames) == expected_tokens
+
+
+def test_flux_dev_step_is_about_74_tflop():
+    # linear: 2 × 6.455e9 × 4608 = 59.5 TFLOP; attention: 4 × 57 × 4608² × 3072 = 14.9 TFLOP
+    linear, attention = pass_flops(shape("flux-1-dev"), width=1024, height=1024, frames=1)
+    assert linear == pytest.approx(59.5e12, rel=0.01)
+    assert attention == pytest.approx(14.9e12, rel=0.01)
+
+
+def test_flux_dev_on_an_rtx_3060_runs_a_q5_gguf_with_its_encoders_in_ram():
+    # transformer 12B × 5.5 bits = 8.3 GB on the GPU; T5-XXL (9.5 GB), CLIP and VAE wait in RAM
+    e = estimate_diffusion(
+        model=spec("flux-1-dev"),
+        devices=[device("geforce-rtx-3060-12-gb")],
+        workload=DiffusionWorkload(steps=28, denoiser_format="q5_k_s", denoiser_bits=5.5, ram_bytes=32 * GIB),
+    )
+    plan = e.recommended_plan
+    assert plan.strategy == "component_offload"
+    assert plan.placement["Flux transformer (MMDiT + single-stream blocks)"] == "GeForce RTX 3060 12 GB"
+    assert plan.placement["T5-v1.1-XXL encoder"] == "System RAM"
+    # 28 steps of ~6.5 s at 25.6 TFLOPS, plus ~0.6 s copying 18 GB of weights over PCIe per image
+    assert 120 < plan.timing.total_s < 250
+    assert "ComfyUI-GGUF" in plan.commands["comfyui"]
+    assert "pipe.enable_model_cpu_offload()" in plan.commands["diffusers"]
+
+
+def test_flux_dev_in_fp8_on_an_rtx_3060_streams_only_what_does_not_fit():
+    e = estimate_diffusion(
+        model=spec("flux-1-dev"),
+        devices=[device("geforce-rtx-3060-12-gb")],
+        workload=DiffusionWorkload(denoiser_format="fp8", denoiser_bits=8, ram_bytes=32 * GIB),
+    )
+    assert e.recommended == "sequential_offload"
+    t = e.recommended_plan.timing
+    # 12 GB of FP8 weights, ~10 GB of which stay: the rest crosses PCIe each step, well under the 6.5 s of compute
+    assert 6.5 < t.step_s < 7.5
+    assert "--lowvram --fp8_e4m3fn-unet" in e.recommended_plan.commands["comfyui"]
+
+
+def test_flux_dev_in_bf16_on_an_rtx_3060_needs_sequential_offload():
+    e = estimate_diffusion(
+        model=spec("flux-1-dev"),
+        devices=[device("geforce-rtx-3060-12-gb")],
+        workload=DiffusionWorkload(ram_bytes=64 * GIB),
+    )
+    assert e.recommended == "sequential_offload"
+    plan = e.recommended_plan
+    # about half the 24 GB transformer crosses PCIe every step (~0.4 s at 31.5 GB/s) on top of the compute
+    assert plan.timing.transfer_s > 0 and 6.8 < plan.timing.step_s < 8
+    assert "enable_sequential_cpu_offload()" in plan.commands["diffusers"]
+    assert "--lowvram" in plan.commands["comfyui"]
+
+
+def test_wan_14b_on_two_3090s_puts_the_text_encoder_on_the_second_gpu_in_fp8():
+    e = estimate_diffusion(
+        model=spec("wan-2-1-t2v-14b"),
+        devices=[device("geforce-rtx-3090"), device("geforce-rtx-3090")],
+        workload=DiffusionWorkload(
+            width=832, height=480, frames=81, steps=50, denoiser_format="fp8", denoiser_bits=8
+        ),
+    )
+    plan = e.recommended_plan
+    assert plan.strategy == "component_offload"
+    assert plan.placement["umT5-XXL encoder"] == "GeForce RTX 3090"
+    assert plan.devices[0].tensors.keys() == {"Wan DiT (40 layers, dim 5120)"}
+    assert 'device_map="balanced"' in plan.commands["diffusers"]
+    assert "export_to_video" in plan.commands["diffusers"]
+    # 50 steps × 2 passes × 1.66 PFLOP at 71 TFLOPS: about an hour per 5-second 480p video
+    assert 30 * 60 < plan.timing.total_s < 2 * 3600
+
+
+def test_one_image_per_gpu_doubles_the_images_per_minute():
+    e = estimate_diffusion(model=spec("stable-diffusion-xl"), devices=[device("geforce-rtx-4090")] * 2)
+    per_gpu = next(p for p in e.plans if p.strategy == "all_on_gpu")
+    both = next(p for p in e.plans if p.strategy == "one_image_per_gpu")
+    assert both.images_per_minute == pytest.approx(2 * per_gpu.images_per_minute)
+    assert both.commands["comfyui"].count("--cuda-device") == 2
+
+
+@pytest.mark.parametrize("slug", sorted(SHAPES))
+@pytest.mark.parametrize("fmt", ["bf16", "fp8", "q4_k_s"])
+def test_every_comfyui_command_parses_against_cli_args(slug, fmt):
+    gpus = [device("geforce-rtx-3090"), device("geforce-rtx-3060-12-gb")]
+    e = estimate_diffusion(
+        model=spec(slug),
+        devices=gpus,
+        workload=DiffusionWorkload(
+            ram_bytes=64 * GIB, denoiser_format=fmt, denoiser_bits={"bf16": 16, "fp8": 8}.get(fmt, 4.5)
+        ),
+    )
+    for plan in e.plans:
+        for line in plan.commands["comfyui"].splitlines():
+            if line.startswith("#"):
+                continue
+            words = shlex.split(line.rstrip(" &"))
+            assert words[:2] == ["python", "main.py"], line
+            used, rest = set(), words[2:]
+            while rest:
+                flag = rest.pop(0)
+                assert flag in COMFYUI_FLAGS, flag
+                used.add(flag)
+                if COMFYUI_FLAGS[flag]:
+                    assert rest and not rest.pop(0).startswith("--"), line
+            assert all(len(used & group) <= 1 for group in EXCLUSIVE), line
+        code = plan.commands["diffusers"]
+        compile(code, slug, "exec")  # valid Python
+        assert f'from_pretrained("{SHAPES[slug]["diffusers_repo"]}"' in code
