@@ -4,7 +4,7 @@ from django.http import JsonResponse
 
 from config.api import api_view
 
-from . import cache, http_cache
+from . import cache, diffusion_views, http_cache
 from .answer import EngineRefused, answer, measured
 from .engine import Estimate, Plan
 from .forms import QuestionForm, unknown_parameters
@@ -15,6 +15,8 @@ ALLOWED = set(QuestionForm.FIELDS)
 @api_view
 @http_cache.public(etag=http_cache.page_etag)
 def estimate(request):
+    if (diffusion := diffusion_views.api_or_none(request)) is not None:  # an image or video model
+        return diffusion
     errors = {name: ["Unknown parameter."] for name in unknown_parameters(request.GET, ALLOWED)}
     form = QuestionForm(request.GET)
     if not form.is_valid() or errors:

@@ -16,6 +16,8 @@ from catalog import api as catalog_api
 from catalog.models import DiffusionModel, Gpu, Interconnect, Quantization
 from config.api import ALLOWED_METHODS, api_view
 
+from .diffusion_answer import ESTIMATE_SCHEMA as DIFFUSION_ESTIMATE
+from .diffusion_answer import DiffusionForm
 from .engine import ENGINE_VERSION, Estimate
 from .forms import MAX_DEVICES, QuestionForm
 
@@ -99,7 +101,11 @@ def estimate_parameters() -> list[dict]:
         ram_gb={"description": "System RAM in GiB: adds the CPU and expert offload plans."},
         link={"description": "Interconnect slug between the GPUs, from /api/v1/interconnects."},
         hosts={"description": "Machines with these GPUs each, joined by the network (llama.cpp RPC)."},
-    )
+    ) + [  # an image or video model's question (calculator/diffusion_answer.py)
+        p | {"description": f"{p['description']} Image and video models only."}
+        for p in form_parameters(DiffusionForm)
+        if p["name"] in ("width", "height", "steps", "frames")
+    ]
 
 
 @cache
@@ -268,7 +274,12 @@ def schema() -> dict:
         "/api/v1/estimate": operation(
             "Does this model fit on these GPUs, how should it be split, how fast will it be",
             estimate_parameters(),
-            {"$ref": REF.format(model="Estimate")},
+            {
+                "anyOf": [
+                    {"$ref": REF.format(model="Estimate")},
+                    {"$ref": REF.format(model="DiffusionEstimate")},
+                ]
+            },
             description=(
                 "The same question as the page's query string. An unknown parameter, a value out of "
                 "range, an unknown slug or a question the engine refuses is a 400 naming the field."
@@ -308,6 +319,7 @@ def schema() -> dict:
             "schemas": {
                 **deepcopy(engine_schemas()),
                 **catalog,
+                "DiffusionEstimate": DIFFUSION_ESTIMATE,
                 **{f"{name}List": listing({"$ref": REF.format(model=name)}) for name in catalog},
                 "Errors": {
                     "type": "object",

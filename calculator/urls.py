@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import api, og, openapi, views
+from . import api, diffusion_views, og, openapi, views
 
 urlpatterns = [
     path("", views.will_it_run, name="will-it-run"),
@@ -15,5 +15,7 @@ urlpatterns = [
     path("rig/", views.paste_rig, name="paste-rig"),
     path("hardware-row/", views.hardware_row, name="hardware-row"),
     path("api/v1/estimate", api.estimate, name="api-estimate"),
+    path("image-models/<slug:slug>/", diffusion_views.detail, name="diffusion-detail"),
+    path("models/pick/all/", diffusion_views.model_pick, name="model-pick-all"),
     path("api/v1/openapi.json", openapi.openapi_json, name="api-openapi"),
 ]

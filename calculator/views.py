@@ -23,7 +23,7 @@ from catalog.models import Gpu, LlmModel, Quantization
 from community import measured as community_measured
 
 from . import answer as answers
-from . import cache, charts, http_cache, reverse_views, rig, snapshots
+from . import cache, charts, diffusion_views, http_cache, reverse_views, rig, snapshots
 from .forms import (
     CONTEXT_PRESETS,
     FIRST_VISIT,
@@ -42,7 +42,10 @@ MAX_COMPARED = 4
 @vary_on_headers("HX-Request")
 @http_cache.public(etag=http_cache.page_etag)
 def will_it_run(request):
-    """The "Will it run?" page; with HX-Request it returns only the #result partial."""
+    """The "Will it run?" page; with HX-Request it returns only the #result partial. An image or video
+    model is answered by calculator/diffusion_views.py."""
+    if (diffusion := diffusion_views.page_or_none(request)) is not None:
+        return diffusion
     return _page(request, QuestionForm(request.GET if request.GET else first_visit()))
 
 

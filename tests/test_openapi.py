@@ -81,7 +81,7 @@ def test_every_api_url_is_in_the_schema():
 def test_query_parameters_are_the_forms_fields():
     params = openapi.schema()["paths"]["/api/v1/estimate"]["get"]["parameters"]
     by_name = {p["name"]: p for p in params}
-    assert list(by_name) == QuestionForm.FIELDS
+    assert list(by_name) == QuestionForm.FIELDS + ["width", "height", "steps", "frames"]  # + image models
     assert by_name["ctx"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 10_485_760}
     assert by_name["gpu"]["required"] is True
     gpus = openapi.schema()["paths"]["/api/v1/gpus"]["get"]["parameters"]

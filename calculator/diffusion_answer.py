@@ -1,0 +1,304 @@
+"""The image and video model question: bound from the same query string as the LLM one (`model`, `quant`,
+`gpu`, `count`, `ram_gb`), plus the picture's size, the steps and, for a video, the frames; answered by
+`calculator.engine.estimate_diffusion`. The page, the API and the OpenAPI schema read this module."""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.http import QueryDict
+
+from catalog.models import DiffusionModel, Quantization
+
+from .engine import DiffusionEstimate, DiffusionWorkload, estimate_diffusion
+from .engine.diffusion_speed import DenoiserShape, format_range, format_seconds
+from .engine.units import GIB, format_bytes
+from .forms import QuestionForm, _group, device_summary
+
+SHAPES_FILE = settings.BASE_DIR / "fixtures" / "sources" / "diffusion_shapes.json"
+# The denoiser's formats people run: 16-bit as released, FP8 (ComfyUI's fp8_e4m3fn, the Comfy-Org and
+# Kijai repackages), GGUF quants of the transformer (city96's conversions); text encoders and VAE stay as
+# released. The catalog's Quantization rows give their bits per weight.
+FORMATS = ["bf16", "fp8", "q8_0", "q6_k", "q5_k_s", "q4_k_s"]
+MAX_SIDE = 4096
+MAX_STEPS = 200
+MAX_FRAMES = 481
+PLAN_TITLES = {
+    "all_on_gpu": "Everything on one GPU",
+    "component_offload": "Component offload",
+    "sequential_offload": "Sequential offload",
+    "one_image_per_gpu": "One image per GPU",
+}
+PLAN_TERMS = {
+    "all_on_gpu": "vram",
+    "component_offload": "component-offload",
+    "sequential_offload": "cpu-offload",
+    "one_image_per_gpu": "data-parallelism",
+}
+NOT_OFFERED = {"tensor_parallel": "Tensor parallelism", "layer_split": "Layer split"}
+WHY_NO_SPLIT_GUIDE = "/guides/diffusion-models-dont-split-like-llms/"
+
+
+@cache
+def shapes() -> dict[str, dict]:
+    """slug -> {"shape": DenoiserShape, "diffusers_repo": str}, validated once per process."""
+    rows = json.loads(SHAPES_FILE.read_text(encoding="utf-8"))["models"]
+    return {
+        slug: {"shape": DenoiserShape(**{k: v for k, v in row.items() if k != "diffusers_repo"}),
+               "diffusers_repo": row.get("diffusers_repo")}
+        for slug, row in rows.items()
+    }  # fmt: skip
+
+
+def is_diffusion(slug: str | None) -> bool:
+    """Whether the question is about an image or video model, without a query (the LLM page's query
+    counts stay as they are): the models of the shapes file, each of which the catalog lists."""
+    return bool(slug) and slug in shapes()
+
+
+class DiffusionForm(QuestionForm):
+    """model (an image or video model) + format of its denoiser + devices + picture size, steps, frames.
+    The GPUs and their counts are read and checked as for an LLM (QuestionForm)."""
+
+    FIELDS = ["model", "quant", "gpu", "count", "ram_gb", "width", "height", "steps", "frames"]
+
+    config = ctx = batch = prompt = kv = runtime = link = hosts = None  # not questions about images
+    quant = forms.SlugField(label="Format", required=False, help_text="Of the denoiser; empty: as released.")
+    width = forms.IntegerField(label="Width (px)", min_value=64, max_value=MAX_SIDE, required=False)
+    height = forms.IntegerField(label="Height (px)", min_value=64, max_value=MAX_SIDE, required=False)
+    steps = forms.IntegerField(label="Steps", min_value=1, max_value=MAX_STEPS, required=False)
+    frames = forms.IntegerField(
+        label="Frames", min_value=1, max_value=MAX_FRAMES, required=False, help_text="Video models only."
+    )
+
+    def clean_model(self):
+        slug = self.cleaned_data["model"]
+        try:
+            return DiffusionModel.objects.get(slug=slug)
+        except DiffusionModel.DoesNotExist:
+            raise forms.ValidationError(f"Unknown image or video model “{slug}”.") from None
+
+    def clean_quant(self):
+        slug = self.cleaned_data["quant"] or "bf16"
+        if slug not in FORMATS:
+            raise forms.ValidationError(
+                f"Image and video models run their denoiser as {', '.join(FORMATS)}, not “{slug}”."
+            )
+        return Quantization.objects.get(slug=slug)
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        model = data.get("model")
+        shape = shapes().get(model.slug, {}).get("shape") if model else None
+        for name in ("width", "height", "steps", "frames"):
+            if data.get(name) is None and name not in self.errors:
+                default = getattr(shape, f"default_{name}", None) if shape else None
+                data[name] = default or {"width": 1024, "height": 1024, "steps": 28, "frames": 1}[name]
+        if shape is not None and not shape.video and self.data.get("frames") not in (None, "", "1"):
+            self.add_error("frames", f"{model.name} makes images: frames are for video models.")
+        return data
+
+    @property
+    def shape(self) -> DenoiserShape | None:
+        return shapes().get(self.cleaned_data["model"].slug, {}).get("shape")
+
+    def canonical_query(self, **changes) -> str:
+        data = self.cleaned_data
+        pairs = [("model", data["model"].slug)]
+        if data["quant"].slug != "bf16":
+            pairs.append(("quant", data["quant"].slug))
+        for slug, count in _group(d.slug for d in self.devices):
+            pairs += [("gpu", slug)] + ([("count", str(count))] if count != 1 else [])
+        if data.get("ram_gb"):
+            pairs.append(("ram_gb", str(data["ram_gb"])))
+        shape = self.shape
+        for name in ("width", "height", "steps", "frames"):
+            default = getattr(shape, f"default_{name}", None) if shape else None
+            if data[name] != default and not (name == "frames" and data[name] == 1):
+                pairs.append((name, str(data[name])))
+        return urlencode(pairs)
+
+
+def answer(
+    form: DiffusionForm, *, quant: Quantization | None = None, ram_gb: int | None = None
+) -> DiffusionEstimate:
+    data = form.cleaned_data | {k: v for k, v in (("quant", quant), ("ram_gb", ram_gb)) if v is not None}
+    extra = shapes().get(data["model"].slug, {})
+    spec = data["model"].as_spec().model_copy(update=extra)
+    workload = DiffusionWorkload(
+        width=data["width"],
+        height=data["height"],
+        steps=data["steps"],
+        frames=data["frames"],
+        denoiser_format=data["quant"].slug,
+        denoiser_bits=None if data["quant"].slug == "bf16" else data["quant"].bits_per_weight,
+        ram_bytes=data["ram_gb"] * GIB if data.get("ram_gb") else None,
+    )
+    return estimate_diffusion(model=spec, devices=[g.as_spec() for g in form.devices], workload=workload)
+
+
+@dataclass(frozen=True)
+class DiffusionVerdict:
+    fits: bool
+    text: str
+    time: str  # "42 s – 1.5 min per image"
+
+    @property
+    def css(self) -> str:
+        return "yes" if self.fits else "no"
+
+
+def verdict(result: DiffusionEstimate, form: DiffusionForm) -> DiffusionVerdict:
+    hardware, model = device_summary(form.devices), form.cleaned_data["model"]
+    per = "video" if form.shape and form.shape.video else "image"
+    plan = result.recommended_plan
+    if plan is None:
+        text = f"No: {model.name} does not fit on {hardware}"
+        if not form.cleaned_data.get("ram_gb"):
+            text += "; give your system RAM for the offload plans, or pick a smaller format"
+        return DiffusionVerdict(False, text + ".", "")
+    time = f"{format_range(plan.timing)} per {per}" if plan.timing else ""
+    how = PLAN_TITLES[plan.strategy].lower()
+    speed = f", about {format_seconds(plan.timing.total_s)} per {per}" if plan.timing else ""
+    return DiffusionVerdict(True, f"Yes: {model.name} runs on {hardware} with {how}{speed}.", time)
+
+
+def suggestions(result: DiffusionEstimate, form: DiffusionForm) -> list[dict]:
+    """When nothing fits: the widest format that fits as it is, and what system RAM opens the offload plans."""
+    if result.recommended is not None:
+        return []
+    found = []
+    current = form.cleaned_data["quant"].bits_per_weight
+    formats = {q.slug: q for q in Quantization.objects.filter(slug__in=FORMATS)}
+    for slug in FORMATS:
+        quant = formats.get(slug)
+        if quant and quant.bits_per_weight < current and answer(form, quant=quant).recommended:
+            found.append({"text": f"{quant.name} fits", "url": permalink(form, quant=slug)})
+            break
+    if not form.cleaned_data.get("ram_gb"):
+        for ram in (32, 64, 128):
+            if answer(form, ram_gb=ram).recommended:
+                found.append(
+                    {
+                        "text": f"With {ram} GB of system RAM, offload runs it",
+                        "url": permalink(form, ram_gb=ram),
+                    }
+                )
+                break
+    return found
+
+
+def permalink(form: DiffusionForm, **changes) -> str:
+    query = QueryDict(form.canonical_query(), mutable=True)
+    for key, value in changes.items():
+        query[key] = str(value)
+    return f"/?{query.urlencode()}"
+
+
+def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
+    shape = form.shape
+    plan = result.recommended_plan or result.plans[0]
+    return {
+        "diffusion_result": result,
+        "diffusion_verdict": verdict(result, form),
+        "shown_plan": plan,
+        "plans": [plan_row(p) for p in result.plans],
+        "hardware": device_summary(form.devices),
+        "permalink": f"/?{form.canonical_query()}",
+        "video": bool(shape and shape.video),
+        "video_seconds": round(form.cleaned_data["frames"] / shape.fps, 1) if shape and shape.video else None,
+        "why_no_split": result.not_supported["tensor_parallel"].split(";")[0],
+        "why_no_split_url": WHY_NO_SPLIT_GUIDE,
+        "not_supported": [(NOT_OFFERED[k], why) for k, why in result.not_supported.items()],
+        "diffusion_suggestions": suggestions(result, form),
+    }
+
+
+def plan_row(plan) -> dict:
+    t = plan.timing
+    return {
+        "plan": plan,
+        "title": PLAN_TITLES[plan.strategy],
+        "term": PLAN_TERMS[plan.strategy],
+        "placement": sorted(plan.placement.items(), key=lambda kv: kv[1]),
+        "devices": [
+            (d.name, format_bytes(d.used_bytes), format_bytes(d.capacity_bytes)) for d in plan.devices
+        ],
+        "time": format_seconds(t.total_s) if t else "–",
+        "range": format_range(t) if t else "",
+        "per_minute": throughput(plan.images_per_minute),
+    }
+
+
+def throughput(per_minute: float | None) -> str:
+    """'2.4 per minute', or per hour below one a minute."""
+    if not per_minute:
+        return "–"
+    return f"{per_minute:.1f} per minute" if per_minute >= 1 else f"{per_minute * 60:.1f} per hour"
+
+
+def estimate_json(result: DiffusionEstimate, form: DiffusionForm) -> dict:
+    """The estimate as /api/v1/estimate returns it for an image or video model."""
+    return {
+        "kind": "diffusion",
+        "model": result.model,
+        "quant": form.cleaned_data["quant"].slug,
+        "fits": result.recommended is not None,
+        "recommended": result.recommended,
+        "reason": result.reason,
+        "permalink": f"/?{form.canonical_query()}",
+        "workload": {name: form.cleaned_data[name] for name in ("width", "height", "steps", "frames")},
+        "plans": [
+            {
+                **p.model_dump(mode="json", exclude={"devices"}),
+                "fits": p.fits,
+                "devices": [
+                    {**d.model_dump(mode="json"), "used_bytes": d.used_bytes, "fits": d.fits}
+                    for d in p.devices
+                ],
+            }
+            for p in result.plans
+        ],
+        "not_supported": result.not_supported,
+        "explanations": {key: e.model_dump() for key, e in result.explanations.items()},
+    }
+
+
+_OBJECT = {"type": "object"}
+ESTIMATE_SCHEMA = {  # /api/v1/estimate for an image or video model, as estimate_json returns it
+    "type": "object",
+    "additionalProperties": False,
+    "description": "plans for an image or video model: where each component sits, time per image, commands",
+    "properties": {
+        "kind": {"const": "diffusion"},
+        "model": {"type": "string"},
+        "quant": {"type": "string", "enum": FORMATS},
+        "fits": {"type": "boolean"},
+        "recommended": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "reason": {"type": "string"},
+        "permalink": {"type": "string"},
+        "workload": {
+            "type": "object",
+            "properties": {name: {"type": "integer"} for name in ("width", "height", "steps", "frames")},
+        },
+        "plans": {
+            "type": "array",
+            "items": _OBJECT,
+            "description": "strategy, devices, placement, timing, commands",
+        },
+        "not_supported": {"type": "object", "additionalProperties": {"type": "string"}},
+        "explanations": _OBJECT,
+    },
+}
+ESTIMATE_SCHEMA["required"] = list(ESTIMATE_SCHEMA["properties"])
+
+
+def bad_parameters(query: QueryDict) -> dict[str, list[str]]:
+    """API parameters that are not questions about an image model (`ctx`, `kv`...): each named."""
+    return {
+        name: ["Not a parameter of an image or video model."]
+        for name in sorted(set(query) - set(DiffusionForm.FIELDS))
+    }

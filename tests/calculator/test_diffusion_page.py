@@ -1,0 +1,140 @@
+"""Image and video models in the calculator: the page, its HTMX partial, the API, the picker and search."""
+
+import html as markup
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+FLUX_ON_3060 = "/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb&ram_gb=64"
+WAN_ON_TWO_3090S = "/?model=wan-2-1-t2v-14b&gpu=geforce-rtx-3090&count=2&quant=fp8&width=832&height=480"
+
+
+def text(html: str, testid: str) -> str:
+    """The text of the element with that data-testid (a p, pre, ul or strong), tags removed."""
+    found = re.search(rf'<(p|pre|ul|strong)[^>]*data-testid="{testid}"[^>]*>(.*?)</\1>', html, re.S)
+    assert found, testid
+    return markup.unescape(re.sub(r"<[^>]+>", "", found.group(2)))
+
+
+def test_flux_dev_on_an_rtx_3060_gets_a_plan_a_time_and_commands(client, catalog):
+    response = client.get(FLUX_ON_3060)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Yes: FLUX.1 [dev] runs on 1× GeForce RTX 3060 12 GB with sequential offload" in text(
+        html, "verdict"
+    )
+    assert re.search(r"\d+(\.\d)? (s|min) – \d+(\.\d)? (s|min) per image", text(html, "time-range"))
+    assert "python main.py --lowvram" in text(html, "comfyui-command")
+    assert "pipe.enable_sequential_cpu_offload()" in text(html, "diffusers-code")
+    assert "T5-v1.1-XXL encoder" in text(html, "placement")
+    assert 'href="/guides/diffusion-models-dont-split-like-llms/"' in html
+    assert "No tensor split" in text(html, "why-no-split")
+    assert 'name="steps"' in html and 'name="width"' in html and 'name="ctx"' not in html
+    assert 'value="flux-1-dev" selected' in html  # the picker shows the model asked about
+
+
+def test_without_ram_the_page_says_no_and_links_what_fits(client, catalog):
+    html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb").content.decode()
+    assert text(html, "verdict").startswith("No: FLUX.1 [dev] does not fit on 1× GeForce RTX 3060 12 GB")
+    suggestions = text(html, "suggestions")
+    assert "With 64 GB of system RAM, offload runs it" in suggestions
+
+
+def test_a_smaller_format_fits_flux_with_its_encoders_in_ram(client, catalog):
+    html = client.get(FLUX_ON_3060 + "&quant=q5_k_s").content.decode()
+    assert "with component offload" in text(html, "verdict")
+    assert "ComfyUI-GGUF" in text(html, "comfyui-command")
+
+
+def test_wan_14b_on_two_3090s_gets_a_plan_a_time_per_video_and_commands(client, catalog):
+    html = client.get(WAN_ON_TWO_3090S).content.decode()
+    assert "Wan 2.1 T2V 14B runs on 2× GeForce RTX 3090 with component offload" in text(html, "verdict")
+    assert "per video" in text(html, "time-range")
+    assert 'device_map="balanced"' in text(html, "diffusers-code")
+    assert "umT5-XXL encoder" in text(html, "placement")
+    assert 'name="frames"' in html
+
+
+def test_the_partial_answers_htmx_and_a_switch_of_kind_reloads_the_page(client, catalog):
+    partial = client.get(FLUX_ON_3060 + "&kind=diffusion&steps=20", headers={"HX-Request": "true"})
+    assert partial.template_name == "calculator/page.html#result"
+    assert partial["HX-Push-Url"] == "/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb&ram_gb=64&steps=20"
+    # from the LLM page to an image model, and back: the form's fields differ, the whole page reloads
+    to_image = client.get(FLUX_ON_3060, headers={"HX-Request": "true"})
+    assert to_image["HX-Redirect"] == FLUX_ON_3060
+    back = client.get(
+        "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090&kind=diffusion&steps=20&quant=fp8",
+        headers={"HX-Request": "true"},
+    )
+    assert back["HX-Redirect"] == "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090"
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("&quant=awq-4bit", "quant", "run their denoiser as bf16, fp8"),
+        ("&width=10", "width", "greater than or equal to 64"),
+        ("&frames=81", "frames", "makes images"),
+        ("&steps=abc", "steps", "whole number"),
+    ],
+)
+def test_bad_input_is_said_next_to_the_field(client, catalog, query, field, message):
+    response = client.get(FLUX_ON_3060 + query)
+    assert response.status_code == 200
+    error = re.search(rf'id="error-{field}">([^<]*)<', response.content.decode()).group(1)
+    assert message in markup.unescape(error)
+
+
+def test_the_api_answers_for_an_image_model(client, catalog):
+    response = client.get(
+        "/api/v1/estimate", {"model": "flux-1-dev", "gpu": "geforce-rtx-4090", "quant": "fp8"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["kind"] == "diffusion" and body["fits"] is True
+    plan = next(p for p in body["plans"] if p["strategy"] == body["recommended"])
+    assert plan["timing"]["low_s"] < plan["timing"]["total_s"] < plan["timing"]["high_s"]
+    assert "--fp8_e4m3fn-unet" in plan["commands"]["comfyui"]
+    assert plan["placement"]["T5-v1.1-XXL encoder"]
+    assert body["workload"] == {"width": 1024, "height": 1024, "steps": 28, "frames": 1}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"ctx": "4096"}, "ctx"),
+        ({"quant": "q4_k_m"}, "quant"),
+        ({"steps": "0"}, "steps"),
+        ({"gpu": "no-such-gpu"}, "gpu"),
+    ],
+)
+def test_the_api_says_400_for_bad_input(client, catalog, params, field):
+    query = {"model": "wan-2-1-t2v-1-3b", "gpu": "geforce-rtx-4090"} | params
+    response = client.get("/api/v1/estimate", query)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("q", "name"),
+    [("sdxl", "Stable Diffusion XL 1.0 (SDXL)"), ("flux", "FLUX.1 [dev]"), ("wan", "Wan 2.1 T2V 14B")],
+)
+def test_the_picker_and_site_search_find_image_models(client, catalog, q, name):
+    options = client.get("/models/pick/all/", {"q": q}).content.decode()
+    assert f">{name}</option>" in options
+    search = client.get("/search/", {"q": q}).content.decode()
+    assert name in search
+
+
+def test_a_search_hit_leads_to_the_calculator(client, catalog):
+    response = client.get("/image-models/stable-diffusion-xl/")
+    assert response.status_code == 302
+    assert response["Location"] == "/?model=stable-diffusion-xl&gpu=geforce-rtx-3090"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_the_llm_page_does_not_list_image_models(client, catalog):
+    html = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090").content.decode()
+    assert "flux-1-dev" not in html and 'name="ctx"' in html
