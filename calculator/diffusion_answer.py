@@ -161,7 +161,7 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm) -> DiffusionVerdict:
             text += "; give your system RAM for the offload plans, or pick a smaller format"
         return DiffusionVerdict(False, text + ".", "")
     time = f"{format_range(plan.timing)} per {per}" if plan.timing else ""
-    how = PLAN_TITLES[plan.strategy].lower()
+    how = PLAN_TITLES[plan.strategy][0].lower() + PLAN_TITLES[plan.strategy][1:]  # "everything on one GPU"
     speed = f", about {format_seconds(plan.timing.total_s)} per {per}" if plan.timing else ""
     return DiffusionVerdict(True, f"Yes: {model.name} runs on {hardware} with {how}{speed}.", time)
 
