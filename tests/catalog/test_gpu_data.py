@@ -22,11 +22,9 @@ TENSOR = json.loads((ROOT / "fixtures/sources/gpu_tensor_tflops.json").read_text
 
 # Listed devices whose launch price stays empty, and why (the data file's note says the same).
 NO_PUBLIC_MSRP = {  # datacenter parts sold through OEMs
-    "a100-pcie-80-gb", "a100-sxm4-80-gb", "h100-pcie-80-gb", "h100-sxm5-80-gb", "l40s", "l4",
-    "radeon-instinct-mi300x",
+    "a100-pcie-80-gb", "h100-pcie-80-gb", "l4",
 }  # fmt: skip
 NOT_YET_SOURCED = {  # have an MSRP, but no source for it was found yet
-    "geforce-rtx-4070-ti-super", "geforce-rtx-4080-super", "rtx-a6000", "radeon-pro-w7900",
     "apple-m1-max-64gb", "apple-m2-ultra-192gb", "apple-m3-max-128gb", "apple-m3-ultra-256gb",
     "apple-m3-ultra-512gb", "apple-m4-pro-48gb", "apple-m4-max-64gb", "apple-m4-max-128gb",
 }  # fmt: skip
