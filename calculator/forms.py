@@ -6,7 +6,7 @@ from django import forms
 from django.http import QueryDict
 
 from calculator.engine import limits
-from catalog import byo
+from catalog import byo, slugs
 from catalog.models import Gpu, LlmModel, Quantization, Runtime, valid_specs
 
 from . import cache
@@ -133,7 +133,9 @@ class QuestionForm(forms.Form):
             raise forms.ValidationError(f"At most {MAX_DEVICES} devices.")
         # PostgreSQL refuses NUL in text: such a slug is unknown without asking it (a 500 otherwise).
         queryable = {s for s in self.gpu_slugs if "\x00" not in s}
-        found = {g.slug: g for g in Gpu.objects.filter(slug__in=queryable)}
+        found = slugs.with_renamed(
+            Gpu, {g.slug: g for g in Gpu.objects.filter(slug__in=queryable)}, queryable
+        )
         unknown = [s for s in self.gpu_slugs if s not in found]
         if unknown:
             raise forms.ValidationError(f"Unknown GPU: {', '.join(sorted(set(unknown)))}.")
@@ -146,7 +148,7 @@ class QuestionForm(forms.Form):
         if not slug:
             return None
         try:
-            return engine_accepts(LlmModel.objects.get(slug=slug))
+            return engine_accepts(slugs.get(LlmModel, slug))  # or the model that had it before a rename
         except LlmModel.DoesNotExist:
             raise forms.ValidationError(f"Unknown model “{slug}”.") from None
 
@@ -166,7 +168,7 @@ class QuestionForm(forms.Form):
         if not slug:
             return None  # clean() picks the model's own format
         try:
-            return engine_accepts(Quantization.objects.get(slug=slug))
+            return engine_accepts(slugs.get(Quantization, slug))
         except Quantization.DoesNotExist:
             raise forms.ValidationError(f"Unknown format “{slug}”.") from None
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import replace_url
 
+from catalog import slugs
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 
 from . import http_cache, reverse
@@ -51,7 +52,7 @@ class WhatRunsForm(forms.Form):
 
     def __init__(self, data: QueryDict, *, known: dict[str, Gpu], quants=()):
         super().__init__(data)
-        self.known = known
+        self.known = slugs.with_renamed(Gpu, known, data.getlist("gpu"))  # a GPU renamed since
         self.gpu_slugs, self.counts_raw = hardware_rows(data)
         self.fields["quant"].choices = self.FORMAT_POLICIES + [(q.slug, q.name) for q in quants]
         self.notes: list[str] = []
@@ -123,7 +124,8 @@ class WhatHardwareForm(forms.Form):
 
     def __init__(self, data: QueryDict, *, models: dict[str, LlmModel], quants: dict[str, Quantization]):
         super().__init__(data)
-        self.models, self.quants = models, quants
+        self.models = slugs.with_renamed(LlmModel, models, data.getlist("model"))  # renamed since
+        self.quants = slugs.with_renamed(Quantization, quants, data.getlist("quant"))
 
     def clean_model(self):
         slug = self.cleaned_data["model"]

@@ -11,6 +11,7 @@ from .admin_forms import CatalogAdminForm, GpuAdminForm, RuntimeAdminForm
 from .models import (
     Artifact,
     DiffusionModel,
+    FormerSlug,
     Gpu,
     Interconnect,
     KvCacheType,
@@ -93,6 +94,7 @@ class GpuAdmin(BulkAdminMixin, CatalogAdmin):
     list_per_page = 100
     ordering = [F("release_date").desc(nulls_last=True), "name"]
     prepopulated_fields = {"slug": ["name"]}
+    renameable = True  # public slugs: "Change slug" keeps the old ones working
     readonly_fields = ["search_key", "estimate_preview"]
     site_url_name = "gpu-detail"
 
@@ -128,6 +130,7 @@ class LlmModelAdmin(CatalogAdmin):
     list_filter = ["family", "listed", "tie_word_embeddings", ParamsRangeFilter]
     search_fields = ["name", "slug", "hf_id", "family"]
     prepopulated_fields = {"slug": ["name"]}
+    renameable = True  # public slugs: "Change slug" keeps the old ones working
     readonly_fields = ["search_key", "estimate_preview"]
     site_url_name = "model-detail"
 
@@ -150,6 +153,9 @@ class QuantizationAdmin(CatalogAdmin):
     list_filter = ["family", "listed"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    # No "Change slug": a format's slug is its llama.cpp name, which the engine reads its kernel family
+    # from (speed.format_family), commands print as the file tag and artifacts list: renaming q4_k_m
+    # would change estimates and commands, not just an address.
 
 
 @admin.register(KvCacheType)
@@ -203,6 +209,7 @@ class DiffusionModelAdmin(CatalogAdmin):
     list_filter = ["kind", "listed"]
     search_fields = ["name", "slug", "hf_id"]
     prepopulated_fields = {"slug": ["name"]}
+    renameable = True  # public slugs: "Change slug" keeps the old ones working
 
     @admin.display(description="Denoiser (B)")
     def denoiser_b(self, obj):
@@ -277,6 +284,25 @@ class PriceAdmin(BulkAdminMixin, CatalogAdmin):
     date_hierarchy = "date"
     ordering = [F("date").desc(nulls_last=True), "gpu__name"]
     list_per_page = 100
+
+
+@admin.register(FormerSlug)
+class FormerSlugAdmin(admin.ModelAdmin):
+    """Every rename, for reading: slugs change on their row's "Change slug" page."""
+
+    list_display = ["slug", "renamed_to", "model", "renamed_at", "renamed_by", "reason"]
+    list_filter = ["model", "renamed_at"]
+    search_fields = ["slug", "renamed_to", "reason"]
+    list_select_related = ["renamed_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 from . import admin_upstream  # noqa: E402, F401  (the "Upstream changes" page; its own module)

@@ -1,5 +1,5 @@
-"""The admin every catalog table shares: a reason recorded with every change, slugs fixed once created,
-list and unlist actions, "View on site", "Save as new", and any two versions of a row side by side.
+"""The admin every catalog table shares: a reason recorded with every change, slugs fixed once created
+(changed only on their own page, which keeps the old one working), list and unlist actions, "View on site", "Save as new", and any two versions of a row side by side.
 
 History is django-simple-history's: each save writes a historical row with its user (the middleware)
 and `_change_reason`; deltas between consecutive versions come from its `diff_against()`.
@@ -9,18 +9,21 @@ import math
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.fields import InvalidJSONInput
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import date_format
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_forms import CatalogAdminForm, ReasonActionForm
+from . import slugs
+from .admin_forms import CatalogAdminForm, ChangeSlugForm, ReasonActionForm
+from .models import FormerSlug
 
 
 def revert_reason(record) -> str:
@@ -97,7 +100,8 @@ class NumericAutocompleteSelect(AutocompleteSelect):
 
 
 class CatalogAdmin(SimpleHistoryAdmin):
-    """A catalog table's admin. `site_url_name`: the public page of a row (by slug), if it has one."""
+    """A catalog table's admin. `site_url_name`: the public page of a row (by slug), if it has one;
+    `renameable`: whether its rows have a "Change slug" page (for tables whose slugs are public)."""
 
     form = CatalogAdminForm
     action_form = ReasonActionForm
@@ -105,6 +109,7 @@ class CatalogAdmin(SimpleHistoryAdmin):
     save_as = True
     save_on_top = False
     site_url_name: str | None = None
+    renameable = False
     # Django 5.2's form URLField warns that its default scheme becomes https in Django 6: choose it now.
     formfield_overrides = {
         models.URLField: {"assume_scheme": "https"},
@@ -146,7 +151,15 @@ class CatalogAdmin(SimpleHistoryAdmin):
         reason = getattr(request, "catalog_revert_reason", None)
         if reason:  # the revert page: the reason is offered, and can be changed
             form = type(form.__name__, (form,), {"default_reason": reason})
+        if obj is not None and self.renameable:
+            form = type(form.__name__, (form,), {"change_slug_url": self.change_slug_url(obj)})
         return form
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if self.renameable and object_id:
+            url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_slug", args=[object_id])
+            extra_context = {**(extra_context or {}), "change_slug_url": url}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         """The reason goes into the history entry; the models record which fields the editor changed."""
@@ -172,12 +185,63 @@ class CatalogAdmin(SimpleHistoryAdmin):
     # ---- history --------------------------------------------------------------------------------------
 
     def get_urls(self):
-        compare = path(
-            "<path:object_id>/history/compare/",
-            self.admin_site.admin_view(self.history_compare_view),
-            name=f"{self.opts.app_label}_{self.opts.model_name}_history_compare",
-        )
-        return [compare, *super().get_urls()]
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        urls = [
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.history_compare_view),
+                name=f"{prefix}_history_compare",
+            )
+        ]
+        if self.renameable:
+            view = self.admin_site.admin_view(self.change_slug_view)
+            urls.append(path("<path:object_id>/slug/", view, name=f"{prefix}_slug"))
+        return [*urls, *super().get_urls()]
+
+    # ---- slugs ----------------------------------------------------------------------------------------
+
+    def change_slug_url(self, obj) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_slug", args=[obj.pk])
+
+    def change_slug_view(self, request, object_id):
+        """The one way to change a slug: the old one is kept as a former slug, and links that use it
+        keep working (catalog/slugs.py)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} with id “{object_id}”.")
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        form = ChangeSlugForm(request.POST or None, initial={"new_slug": obj.slug})
+        if request.method == "POST" and form.is_valid():
+            old = obj.slug
+            try:
+                slugs.rename(
+                    obj,
+                    form.cleaned_data["new_slug"],
+                    reason=form.cleaned_data["change_reason"],
+                    user=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request, f"{obj}’s slug is now “{obj.slug}”; links that use “{old}” lead here."
+                )
+                return HttpResponseRedirect(
+                    reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Change the slug of {obj}",
+            "opts": self.opts,
+            "object": obj,
+            "form": form,
+            "page_url": self.view_on_site(obj),
+            "formers": FormerSlug.objects.filter(model=self.opts.label_lower, row_id=obj.pk).select_related(
+                "renamed_by"
+            ),
+        }
+        return TemplateResponse(request, "admin/catalog/change_slug.html", context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """The revert page, with "Revert to the version of <date>" offered as its reason."""

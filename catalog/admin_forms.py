@@ -114,6 +114,7 @@ class CatalogAdminForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"size": 80}),
     )
     default_reason = ""  # offered on the revert page
+    change_slug_url = ""  # the row's "Change slug" page, where its table has one
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,6 +122,12 @@ class CatalogAdminForm(forms.ModelForm):
             # A slug is the row's public address: fixed once the row exists, so old links keep working.
             self.fields["slug"].disabled = True
             self.fields["slug"].help_text = "Fixed once created: the row's public address."
+            if self.change_slug_url:
+                self.fields["slug"].help_text = format_html(
+                    "Fixed once created: the row's public address. If it must change, "
+                    '<a href="{}">change the slug</a>: old links keep working.',
+                    self.change_slug_url,
+                )
         if self.default_reason:
             self.fields["change_reason"].initial = self.default_reason
 
@@ -151,4 +158,21 @@ class ReasonActionForm(helpers.ActionForm):
         required=False,
         max_length=REASON_MAX_LENGTH,
         widget=forms.TextInput(attrs={"placeholder": "why (for list / unlist)", "size": 30}),
+    )
+
+
+class ChangeSlugForm(forms.Form):
+    """A row's new slug and why (catalog/slugs.py checks it against every current and former slug)."""
+
+    new_slug = forms.CharField(
+        label="New slug",
+        max_length=200,
+        help_text="Lower-case letters, digits and hyphens, as in geforce-rtx-4090.",
+        widget=forms.TextInput(attrs={"size": 60, "autocomplete": "off"}),
+    )
+    change_reason = forms.CharField(
+        label="Change reason",
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why the address must change: shown in the row's history and beside the former slug.",
+        widget=forms.TextInput(attrs={"size": 80}),
     )

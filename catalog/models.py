@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models, router, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 from django.utils.text import slugify
@@ -257,6 +258,16 @@ class Searchable(CatalogRow):
             raise spec_errors(e, self) from None
         except (TypeError, ValueError):
             pass  # a field that is not a number yet: clean_fields() has said so next to it
+
+    def validate_unique(self, exclude=None):
+        """Django's, and a slug that another row had before it was renamed stays that row's: old links
+        lead there (see FormerSlug), so a new row cannot take it."""
+        super().validate_unique(exclude)
+        if not self._state.adding or not self.slug or (exclude and "slug" in exclude):
+            return  # a row keeps its slug (renames are checked by catalog/slugs.py)
+        former = FormerSlug.held_by_another(self, self.slug)
+        if former is not None:
+            raise ValidationError({"slug": former.reserved_message()})
 
     def search_text(self) -> str:
         return f"{self.name} {self.slug}"
@@ -1219,3 +1230,55 @@ class UpstreamChange(models.Model):
         self.decided_by = user
         self.decided_at = timezone.now()
         self.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+class FormerSlug(models.Model):
+    """A slug a catalog row had until an editor renamed it (catalog/slugs.py): links that name it keep
+    working (pages answer with a permanent redirect, the API and shared results read the row under its
+    new slug) and catalog loads that still name it update the renamed row instead of creating it again.
+
+    One row per (table, old slug), pointing at the row by primary key, so any number of renames lead
+    to the current slug in one step; renaming back to a former slug removes that slug from here, so a
+    redirect never points at itself. The row's own history keeps every rename with its reason.
+    """
+
+    model = models.CharField(max_length=100, help_text='The catalog table, e.g. "catalog.gpu".')
+    slug = models.SlugField("former slug", max_length=200)
+    row_id = models.BigIntegerField(help_text="The renamed row's id.")
+    renamed_to = models.SlugField(max_length=200, help_text="The slug it was renamed to then.")
+    renamed_at = models.DateTimeField(default=timezone.now)
+    renamed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["model", "-renamed_at"]
+        constraints = [models.UniqueConstraint(fields=["model", "slug"], name="former_slug_unique")]
+
+    def __str__(self):
+        return f"{self.model} {self.slug} → {self.renamed_to}"
+
+    def row(self) -> CatalogRow | None:
+        return catalog_model(self.model)._base_manager.filter(pk=self.row_id).first()
+
+    @classmethod
+    def held_by_another(cls, row: models.Model, slug: str) -> "FormerSlug | None":
+        """The record of `slug` as a former slug of another, existing row of `row`'s table, if any."""
+        former = cls.objects.filter(model=row._meta.label_lower, slug=slug).exclude(row_id=row.pk).first()
+        if former is None or not type(row)._base_manager.filter(pk=former.row_id).exists():
+            return None
+        return former
+
+    def reserved_message(self) -> str:
+        row = self.row()
+        return (
+            f"“{self.slug}” was the slug of {row} until {self.renamed_at:%Y-%m-%d}; links that use it lead "
+            f"there (now “{row.slug}”). Choose another slug."
+        )
+
+
+@receiver([post_save, post_delete], sender=FormerSlug)
+def former_slugs_changed(sender, **kwargs) -> None:
+    """Where old links lead is part of the catalog: cached pages and answers must not outlive it."""
+    _changed(FormerSlug)

@@ -14,6 +14,7 @@ from django.db.models.functions import Length
 from calculator import reverse
 from calculator.engine import DeviceSpec, ModelSpec, QuantSpec, memory
 
+from . import slugs
 from .models import Gpu, LlmModel, Quantization, valid_specs
 
 GIB = 2**30
@@ -187,6 +188,7 @@ def gpus_to_compare(asked: list[str]) -> tuple[list[Gpu], list[str]]:
     """The GPUs asked for by slug or by name, each with its newest price, and what matched nothing.
     One query when every value is a slug; one more per name."""
     found = {g.slug: g for g in Gpu.objects.with_current_price().filter(slug__in=asked)}
+    found = slugs.with_renamed(Gpu, found, asked, queryset=Gpu.objects.with_current_price())
     gpus, unknown = [], []
     for value in asked:
         if value not in found and (matches := pick_gpus(value)):

@@ -6,13 +6,12 @@ Each is a function of its URL and the catalog version, so it is served from the 
 ETag (calculator/http_cache.py) once rendered.
 """
 
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from calculator import http_cache
 
-from . import pages
+from . import pages, slugs
 from .models import Gpu, LlmModel, Quantization
 
 
@@ -34,7 +33,9 @@ def gpu_list(request):
 @http_cache.public(etag=http_cache.page_etag)
 def gpu_detail(request, slug):
     """A GPU's specs and, per listed model, the largest listed format that fits on it at 8192 tokens."""
-    gpu = get_object_or_404(Gpu.objects.with_current_price(), slug=slug)
+    gpu = Gpu.objects.with_current_price().filter(slug=slug).first()
+    if gpu is None:
+        return slugs.redirect_or_404(Gpu, slug, "gpu-detail")  # renamed since: a 301 to its page
     rows = pages.what_runs(gpu, LlmModel.objects.listed(), Quantization.objects.listed())
     context = {"gpu": gpu, "gpus": [gpu], "rows": rows, "ctx": pages.CTX}
     return TemplateResponse(request, "catalog/gpu_detail.html", context)
@@ -83,7 +84,9 @@ def model_list(request):
 @http_cache.public(etag=http_cache.page_etag)
 def model_detail(request, slug):
     """A model's architecture and, per listed format, its size and the hardware that holds it."""
-    model = get_object_or_404(LlmModel, slug=slug)
+    model = LlmModel.objects.filter(slug=slug).first()
+    if model is None:
+        return slugs.redirect_or_404(LlmModel, slug, "model-detail")
     rows = pages.quant_rows(model, Quantization.objects.listed(), Gpu.objects.listed())
     context = {"model": model, "rows": rows, "ctx": pages.CTX, "max_same": pages.reverse.MAX_SAME_GPUS}
     return TemplateResponse(request, "catalog/model_detail.html", context)

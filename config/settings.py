@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.RateLimitMiddleware",
     "calculator.http_cache.PublicResponseMiddleware",
+    "catalog.slugs.FormerSlugRedirectMiddleware",  # a page asked with a renamed slug: 301
     "config.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

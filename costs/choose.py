@@ -16,6 +16,7 @@ from django.http import QueryDict
 from calculator import cache, reverse
 from calculator.engine import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
 from calculator.forms import CONTEXT_PRESETS, MAX_CONTEXT, engine_accepts
+from catalog import slugs
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 
 # Size class -> (title, fewest and most parameters in billions): the class is sized for its largest
@@ -48,8 +49,9 @@ class ChooseForm(forms.Form):
 
     def __init__(self, data: QueryDict, *, models: dict[str, LlmModel], quants: dict[str, Quantization]):
         super().__init__(data or None)  # an empty query is an unbound form: no errors to show yet
-        self.models, self.quants = models, quants
         self.model_slugs = [s.strip() for s in data.getlist("model") if s.strip()]
+        self.models = slugs.with_renamed(LlmModel, models, self.model_slugs)  # renamed since
+        self.quants = slugs.with_renamed(Quantization, quants, data.getlist("quant"))
 
     def clean_model(self) -> list[LlmModel]:
         unknown = sorted({s for s in self.model_slugs if s not in self.models})

@@ -1,0 +1,163 @@
+"""Slugs are public addresses: fixed once created, renamed only on purpose, and never broken by it.
+
+`rename()` is the one way to change a slug (the admin's "Change slug" page calls it): it records the
+old slug as a `FormerSlug` of the row, in the same transaction as the row's save (whose history keeps
+the reason). From then on:
+
+- `get()` and `with_renamed()` find a row by a slug it had (the calculator's forms call them where a
+  slug is not found: no query is added while every slug is current, at most two when one is not), so
+  the API, shared results and compared questions answer under the new slug;
+- `FormerSlugRedirectMiddleware` turns a page asked for with a former slug in its query string
+  (`/?model=old&gpu=old`, /what-runs/, /og.png...) into a 301 to the same page with the current slugs;
+  the catalog's own pages (/gpus/<slug>/, /models/<slug>/) redirect in their views;
+- catalog loads that still name the old slug update the renamed row (catalog/loading.py).
+"""
+
+import re
+from contextvars import ContextVar
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
+from django.db import models, transaction
+from django.http import HttpResponsePermanentRedirect
+from django.utils.cache import patch_cache_control
+
+from .models import FormerSlug, UpstreamChange
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
+# Query parameters that name catalog rows by slug, and the tables they name.
+PARAMS = {
+    "gpu": ("catalog.gpu",),
+    "model": ("catalog.llmmodel", "catalog.diffusionmodel"),
+    "quant": ("catalog.quantization",),
+}
+# Former slugs read while answering this request, (table, old) -> current; None outside a request.
+_seen: ContextVar[dict[tuple[str, str], str] | None] = ContextVar("former_slugs_seen", default=None)
+
+
+def rename(row: models.Model, new_slug: str, *, reason: str, user=None) -> FormerSlug:
+    """Give `row` the slug `new_slug`, keeping its old slug as a former slug of the row. Raises
+    ValidationError({"new_slug": ...}) if the slug is malformed, the same, or another row's (current or
+    former)."""
+    new_slug = new_slug.strip()
+    check(row, new_slug)
+    label = row._meta.label_lower
+    old = row.slug
+    with transaction.atomic():
+        FormerSlug.objects.filter(model=label, slug=new_slug).delete()  # this row's own, renamed back
+        former, _ = FormerSlug.objects.update_or_create(
+            model=label,
+            slug=old,
+            defaults={"row_id": row.pk, "renamed_to": new_slug, "renamed_by": user, "reason": reason},
+        )
+        UpstreamChange.objects.filter(model=label, slug=old).update(slug=new_slug)
+        row.slug = new_slug
+        row._change_reason = f"Slug changed from “{old}” to “{new_slug}”: {reason}"
+        if user is not None:
+            row._history_user = user
+        row.save()  # history, `admin_edited_fields` gains "slug", the catalog version moves
+    return former
+
+
+def check(row: models.Model, new_slug: str) -> None:
+    """The problems with giving `row` the slug `new_slug`, as a ValidationError on "new_slug"."""
+    field = row._meta.get_field("slug")
+    try:
+        validate_slug(new_slug)
+    except ValidationError:
+        raise ValidationError({"new_slug": "Letters, digits, hyphens and underscores only."}) from None
+    if len(new_slug) > field.max_length:
+        raise ValidationError({"new_slug": f"At most {field.max_length} characters."})
+    if new_slug == row.slug:
+        raise ValidationError({"new_slug": "That is the slug it has."})
+    other = type(row)._base_manager.filter(slug=new_slug).exclude(pk=row.pk).first()
+    if other is not None:
+        raise ValidationError({"new_slug": f"“{new_slug}” is the slug of {other}."})
+    former = FormerSlug.held_by_another(row, new_slug)
+    if former is not None:
+        raise ValidationError({"new_slug": former.reserved_message()})
+
+
+def with_renamed(model: type[models.Model], found: dict, asked, *, queryset=None) -> dict:
+    """`found` (slug -> row, from a lookup by slug) plus the rows that had the `asked` slugs it lacks,
+    under those old slugs (read from `queryset`, the model's rows by default). No query when every
+    slug was found; two when one was renamed."""
+    missing = {s for s in asked if s not in found and SLUG.fullmatch(s)}
+    if not missing:
+        return found
+    label = model._meta.label_lower
+    former = dict(FormerSlug.objects.filter(model=label, slug__in=missing).values_list("slug", "row_id"))
+    if not former:
+        return found
+    rows = (queryset if queryset is not None else model._default_manager.all()).in_bulk(set(former.values()))
+    renamed = {old: rows[pk] for old, pk in former.items() if pk in rows}
+    seen = _seen.get()
+    if seen is not None:
+        seen |= {(label, old): row.slug for old, row in renamed.items()}
+    return {**found, **renamed}
+
+
+def get(model: type[models.Model], slug: str):
+    """`model.objects.get(slug=slug)`, or the row that had `slug` before a rename; DoesNotExist else."""
+    try:
+        return model._default_manager.get(slug=slug)
+    except model.DoesNotExist:
+        row = with_renamed(model, {}, [slug]).get(slug)
+        if row is None:
+            raise
+        return row
+
+
+def redirect_or_404(model: type[models.Model], slug: str, url_name: str):
+    """For a catalog page asked for by a former slug: a 301 to the page under the current slug."""
+    from django.http import Http404
+    from django.urls import reverse
+
+    row = with_renamed(model, {}, [slug]).get(slug)
+    if row is None:
+        raise Http404(f"No {model._meta.verbose_name} “{slug}”.")
+    return permanent_redirect(reverse(url_name, args=[row.slug]))
+
+
+def permanent_redirect(url: str) -> HttpResponsePermanentRedirect:
+    """A 301 a browser asks again about (no-cache): if the row is later renamed back, the new answer
+    is seen at once instead of a cached redirect looping to it."""
+    response = HttpResponsePermanentRedirect(url)
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+class FormerSlugRedirectMiddleware:
+    """A page (not /api/) whose query string named a row by a former slug answers with a 301 to the
+    same page with the current slugs, once its view has read them (through `with_renamed`, as the
+    calculator's forms do): nothing is looked up beforehand, so pages asked for with current slugs cost
+    nothing more. Place it below PublicResponseMiddleware, which then never keeps such an answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _seen.set({})
+        try:
+            response = self.get_response(request)
+            seen = _seen.get()
+        finally:
+            _seen.reset(token)
+        if seen and request.method in ("GET", "HEAD") and not request.path_info.startswith("/api/"):
+            query = current_query(request.GET, seen)
+            if query is not None:
+                return permanent_redirect(f"{request.path}?{query.urlencode(safe='')}")
+        return response
+
+
+def current_query(query, seen: dict[tuple[str, str], str]):
+    """`query` with each former slug in PARAMS replaced by its current slug; None if none was."""
+    changed = query.copy()
+    replaced = False
+    for param, labels in PARAMS.items():
+        values = query.getlist(param)
+        current = [next((seen[(label, v)] for label in labels if (label, v) in seen), v) for v in values]
+        if current != values:
+            changed.setlist(param, current)
+            replaced = True
+    return changed if replaced else None
