@@ -16,7 +16,7 @@ from .schema import (
 )
 from .units import format_bytes, format_rate
 
-ENGINE_VERSION = "0.4.0"
+ENGINE_VERSION = "0.5.0"
 
 RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
 LABELS = {
@@ -43,16 +43,11 @@ def candidate_plans(
     kw = {"model": model, "quant": quant, "workload": workload, "devices": devices}
     out = [plans.single(**kw)]
     skipped: dict[str, str] = {}
-    identical = len({d.slug for d in devices}) == 1
     if len(devices) > 1:
         out.append(plans.layer_split(**kw))
         out.append(plans.replicas(**kw))
-        if not identical:
-            skipped["tensor_parallel"] = "Tensor parallel needs identical GPUs; these differ."
-        elif plans.tensor_parallel_size(model, len(devices)) < 2:
-            skipped["tensor_parallel"] = (
-                f"{model.num_attention_heads} attention heads do not divide over {len(devices)} GPUs."
-            )
+        if why := plans.tensor_parallel_unsupported(model, workload, devices):
+            skipped["tensor_parallel"] = why
         else:
             out.append(plans.tensor_parallel(**kw))
     else:
@@ -112,10 +107,14 @@ def _ranked(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Pla
     rest = sorted((p for p in candidates if not fit[id(p)]), key=_overflow)
     scores = {id(p): _score(p, workload) for p in fitting}
     best = None
-    # llama.cpp's row split (our tensor_parallel under llama.cpp) keeps the KV cache and the non-matrix
-    # work on the main GPU and is not its default; it is shown, but recommended only when nothing else fits.
+    # Tensor parallel is shown but not recommended when something else fits: llama.cpp's --split-mode
+    # tensor is experimental; and for several users, a model that fits one GPU serves them best as
+    # replicas (no all-reduce on every step, and one failed GPU stops only its copy).
     eligible = fitting
-    if workload.runtime != "vllm" and any(p.strategy != "tensor_parallel" for p in fitting):
+    replicas_first = _replicas_serve_better(fitting, workload)
+    if replicas_first or (
+        workload.runtime != "vllm" and any(p.strategy != "tensor_parallel" for p in fitting)
+    ):
         eligible = [p for p in fitting if p.strategy != "tensor_parallel"]
     if fitting:
         top = max(scores[id(p)] for p in eligible)
@@ -123,8 +122,8 @@ def _ranked(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Pla
         best = min(near, key=lambda p: order.index(p.strategy))
         fitting = [best, *sorted((p for p in fitting if p is not best), key=lambda p: -scores[id(p)])]
     ranked = fitting + rest
-    reason = _reason(best, ranked, workload)
-    reasons = [reason if p is best else _plan_reason(p, best, workload) for p in ranked]
+    reason = _reason(best, ranked, workload, replicas_first)
+    reasons = [reason if p is best else _plan_reason(p, best, workload, replicas_first) for p in ranked]
     return ranked, best, reason, reasons
 
 
@@ -142,8 +141,19 @@ def _shortfall(plan: Plan) -> tuple[DeviceUsage, int]:
     return worst, worst.used_bytes + worst.headroom_bytes - worst.capacity_bytes
 
 
-def _why_not(plan: Plan, best: Plan, workload: Workload) -> str:
+def _replicas_serve_better(fitting: list[Plan], workload: Workload) -> bool:
+    """Several users, and copies of the model that fit with every user admitted at once: replicas, not
+    tensor parallel."""
+    return workload.batch > 1 and any(p.strategy == "replicas" and not p.queue_s for p in fitting)
+
+
+def _why_not(plan: Plan, best: Plan, workload: Workload, replicas_first: bool) -> str:
     """Why a faster plan that fits is not the recommended one (the rules of `_ranked`)."""
+    if plan.strategy == "tensor_parallel" and replicas_first:
+        return (
+            "the model fits one GPU: copies serve several users without an all-reduce on every step, "
+            "and a failed GPU stops only its copy"
+        )
     if plan.strategy == "tensor_parallel" and workload.runtime != "vllm":
         if workload.runtime == "llama.cpp":
             return "experimental in llama.cpp"
@@ -153,7 +163,7 @@ def _why_not(plan: Plan, best: Plan, workload: Workload) -> str:
     return f"within 5%, and {phrase(best.strategy)} is simpler"
 
 
-def _reason(best: Plan | None, ranked: list[Plan], workload: Workload) -> str:
+def _reason(best: Plan | None, ranked: list[Plan], workload: Workload, replicas_first: bool) -> str:
     if best is None:
         closest = ranked[0]
         worst, short = _shortfall(closest)
@@ -171,7 +181,7 @@ def _reason(best: Plan | None, ranked: list[Plan], workload: Workload) -> str:
     if faster is not None and (_value(faster, workload) or 0.0) > value:
         text += (
             f". {LABELS[faster.strategy]} is faster ({format_rate(_value(faster, workload))}) "
-            f"but {_why_not(faster, best, workload)}"
+            f"but {_why_not(faster, best, workload, replicas_first)}"
         )
     elif others:
         text += f", the fastest plan that fits (next: {phrase(others[0].strategy)}, "
@@ -181,7 +191,7 @@ def _reason(best: Plan | None, ranked: list[Plan], workload: Workload) -> str:
     return text + "."
 
 
-def _plan_reason(plan: Plan, best: Plan | None, workload: Workload) -> str:
+def _plan_reason(plan: Plan, best: Plan | None, workload: Workload, replicas_first: bool) -> str:
     if not plan.fits:
         worst, short = _shortfall(plan)
         if short <= worst.headroom_bytes:
@@ -196,7 +206,7 @@ def _plan_reason(plan: Plan, best: Plan | None, workload: Workload) -> str:
     text = f"Fits, at {format_rate(value)} {_metric(workload)} against {format_rate(theirs)} for "
     text += f"{phrase(best.strategy)}"
     if value > theirs:
-        text += f", but {_why_not(plan, best, workload)}"
+        text += f", but {_why_not(plan, best, workload, replicas_first)}"
     return text + "."
 
 
@@ -341,7 +351,7 @@ def _computed(
     gpu_only = ["single"]
     if len(devices) > 1:
         gpu_only += ["layer_split", "replicas"]
-        if len({d.slug for d in devices}) == 1 and plans.tensor_parallel_size(model, len(devices)) >= 2:
+        if not plans.tensor_parallel_unsupported(model, workload, devices):
             gpu_only.append("tensor_parallel")
     offload = []
     if workload.ram_bytes is not None:
@@ -403,10 +413,14 @@ def explain(
         ),
         "context_tokens": Explanation(
             term="context-length",
-            formula="context per sequence × sequences, rounded up to the runtime's padding",
+            formula=(
+                "one sequence of the full context must fit; the paged cache shares the rest among requests"
+                if memory.reserved_sequences(workload) < workload.batch
+                else "context per sequence × sequences, rounded up to the runtime's padding"
+            ),
             substituted=(
-                f"{workload.context_tokens} × {workload.batch} → {memory.padded_context(workload)} "
-                f"cells ({workload.runtime})"
+                f"{workload.context_tokens} × {memory.reserved_sequences(workload)} → "
+                f"{memory.padded_context(workload)} cells ({workload.runtime})"
             ),
         ),
         "compute_bytes": Explanation(
@@ -499,10 +513,11 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
             substituted=f"{workload.prompt_tokens} tokens at {format_rate(plan.prefill_tok_s)} tok/s",
         )
     if plan.ttft_s is not None:
+        waited = f" after {plan.queue_s:.1f} s waiting for a free KV slot" if plan.queue_s else ""
         out["ttft_s"] = Explanation(
             term="time-to-first-token",
-            formula="prefill time + one decode step",
-            substituted=f"{plan.ttft_s:.2f} s for a {workload.prompt_tokens}-token prompt",
+            formula="queueing + prefill time (the prefill pass yields the first token)",
+            substituted=f"{plan.ttft_s:.2f} s for a {workload.prompt_tokens}-token prompt{waited}",
         )
     if plan.interconnect_bytes_per_token:
         term = (

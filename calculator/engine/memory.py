@@ -281,9 +281,20 @@ def kv_bytes_per_token(
     return int(layers * kv_values_per_token_layer(model) * kv_bytes_per_element)
 
 
+def reserved_sequences(workload: Workload) -> int:
+    """Sequences whose whole context must fit before the runtime starts.
+
+    llama.cpp and Ollama allocate `-c` = context × `-np` cells up front, one slot per sequence. vLLM's
+    paged cache hands out 16-token blocks as requests grow and admits a request only when its blocks are
+    free, so only one sequence of the full context must fit; what is left of its share of the card is
+    the pool the other sequences share (`plans.vllm_kv_capacity_tokens`, "Maximum concurrency" in its
+    start-up log)."""
+    return 1 if workload.runtime == "vllm" else workload.batch
+
+
 def padded_context(workload: Workload) -> int:
     """KV cells the runtime allocates for all sequences together (llama.cpp `-c` is shared by `-np`)."""
-    cells = workload.context_tokens * workload.batch
+    cells = workload.context_tokens * reserved_sequences(workload)
     pad = {"llama.cpp": LLAMA_CPP_CTX_PAD, "ollama": LLAMA_CPP_CTX_PAD, "vllm": VLLM_BLOCK_TOKENS}.get(
         workload.runtime, 1
     )
@@ -294,7 +305,7 @@ def window_cells(model: ModelSpec, workload: Workload) -> int:
     """KV cells a sliding-window layer keeps: the window per sequence, plus one micro-batch in llama.cpp."""
     window = model.sliding_window or workload.context_tokens
     per_seq = min(workload.context_tokens, window)
-    cells = per_seq * workload.batch
+    cells = per_seq * reserved_sequences(workload)
     if workload.runtime in ("llama.cpp", "ollama"):
         cells = min(padded_context(workload), cells + workload.ubatch_tokens)
         cells = -(-cells // LLAMA_CPP_CTX_PAD) * LLAMA_CPP_CTX_PAD

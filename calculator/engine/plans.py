@@ -21,11 +21,14 @@ HOST_HEADROOM_BYTES = 2 * GIB
 ACTIVATION_BYTES = 4
 # Tensor-parallel all-reduces move fp16/bf16 activations: 2 bytes per element.
 ALL_REDUCE_BYTES = 2
-# Synchronisations per layer: vLLM's Megatron-style sharding needs two all-reduces (after attention and
-# after the MLP); llama.cpp's `--split-mode row` gathers the result of each of the 7 split matrices
-# (q, k, v, o, gate, up, down) on the main GPU.
-SYNCS_PER_LAYER = {"vllm": 2}
-LLAMA_CPP_ROW_SYNCS_PER_LAYER = 7
+# All-reduces per layer under tensor parallel: vLLM's Megatron-style sharding reduces after attention and
+# after the MLP. llama.cpp's `--split-mode tensor` "does multiple cross-GPU reductions per layer"
+# (LLAMA_CPP_MULTI_GPU); we count the same two.
+SYNCS_PER_LAYER = 2
+# llama.cpp's guide to its split modes, at the commit we read
+LLAMA_CPP_MULTI_GPU = (
+    "https://github.com/ggml-org/llama.cpp/blob/5815cb840bfe5be1895c6ca6afcf9ce05d8b486f/docs/multi-gpu.md"
+)
 
 STRATEGY_TERMS = {
     "single": ("vram", "memory-bandwidth", "decode"),
@@ -48,9 +51,6 @@ class Placement:
     holds_embedding: bool = False
     experts_elsewhere: set[int] = field(default_factory=set)
     host: int = 0
-    # llama.cpp `--split-mode row`: None outside it; True on the main GPU (`-mg`), which keeps what
-    # cannot be split by rows (KV cache, routed experts, the graph's compute buffer); False elsewhere.
-    row_main: bool | None = None
 
 
 def link(workload: Workload, devices: Sequence[DeviceSpec] = ()) -> tuple[float, float]:
@@ -182,8 +182,6 @@ def _memory(
     embedding = (
         memory.embedding_bytes(model, quant) if p.holds_embedding and _embedding_on_gpu(workload) else 0
     )
-    if p.row_main is not None:
-        return _row_split_memory(model, quant, workload, p, tp, sums, output, headroom_bytes, multi_gpu)
     kv = int(memory.kv_cache_layers_bytes(model, workload, p.layers) * _kv_share(model, tp))
     tensors = {
         "attention": attention // tp,
@@ -208,57 +206,6 @@ def _memory(
     )
     overhead = memory.overhead_bytes(p.device.backend, runtime=workload.runtime, multi_gpu=multi_gpu)
     return DeviceMemory(tensors, kv, compute, overhead, capacity, headroom, sums)
-
-
-def _row_split_memory(
-    model: ModelSpec,
-    quant: QuantSpec,
-    workload: Workload,
-    p: Placement,
-    tp: int,
-    sums: tuple,
-    output: int,
-    headroom_bytes: int | None,
-    multi_gpu: bool,
-) -> DeviceMemory:
-    """One GPU under llama.cpp `--split-mode row` over `tp` GPUs.
-
-    The split buffer type (ggml_backend_cuda_split_buffer_type) holds only tensors used by plain matrix
-    multiplications, cut by rows in proportion to `--tensor-split` (even on identical GPUs); "split
-    buffers can only be used with GGML_OP_MUL_MAT", so the routed experts (GGML_OP_MUL_MAT_ID) stay whole
-    on the main GPU (`-mg`). Everything else of a layer lives on the main GPU too: its KV cache (llama.cpp
-    does not split the cache in this mode; llama.cpp issue 4727, ollama PR 5527's measurements) and the
-    graph, so the main GPU has the whole compute buffer while the others need only scratch for their
-    slice of the widest product and a copy of its input (`row_scratch_bytes`). Norms and biases, also
-    on the main GPU, are a few MB and left in the matrices' count.
-    """
-    attention, dense, shared, routed, _ = sums
-    main = bool(p.row_main)
-    tensors = {
-        "attention": attention // tp,
-        "dense_mlp": dense // tp,
-        "routed_experts": routed if main else 0,
-        "shared_experts": shared // tp,
-        "output": output // tp,
-        "embedding": 0,  # llama.cpp keeps the token embeddings in host memory
-    }
-    kv = memory.kv_cache_layers_bytes(model, workload, p.layers) if main else 0
-    if main:
-        compute = memory.compute_buffer_bytes(model, holds_output=p.holds_output, workload=workload)
-    else:
-        compute = row_scratch_bytes(model, workload, tp)
-    headroom = workload.headroom_bytes if headroom_bytes is None else headroom_bytes
-    overhead = memory.overhead_bytes(p.device.backend, runtime=workload.runtime, multi_gpu=multi_gpu)
-    return DeviceMemory(tensors, kv, compute, overhead, p.device.usable_bytes, headroom, sums)
-
-
-def row_scratch_bytes(model: ModelSpec, workload: Workload, tp: int) -> int:
-    """What a GPU other than the main one needs for its slice of a row-split product, per micro-batch:
-    its rows of the widest output (the logits: ub × vocab ÷ tp f32 values) and a copy of the input
-    (ub × hidden f32 values)."""
-    ub = min(workload.ubatch_tokens, memory.padded_context(workload))
-    widest = max(model.vocab_size, model.intermediate_size or 0, model.moe_intermediate_size or 0)
-    return ub * (-(-widest // tp) + model.hidden_size) * 4
 
 
 def _usage(
@@ -353,10 +300,6 @@ def usage_and_stage(
     output = memory.output_bytes(model, quant) if p.holds_output else 0
     if p.holds_output:
         active += c.output
-    if p.row_main is not None:
-        return usage, _row_split_stage(
-            model, quant, workload, p, tp, (attention, dense, shared, routed, active), output
-        )
     share = _kv_share(model, tp)
     stage = speed.Stage(
         **_device_fields(model, quant, workload, p.device),
@@ -422,31 +365,6 @@ def _moe_fields(model: ModelSpec, layers: Sequence[int], elsewhere: set[int], sh
         "moe_layers": here,
         "routed_active_params": here * c.routed_experts * c.experts_per_tok / c.experts * share,
     }
-
-
-def _row_split_stage(
-    model: ModelSpec, quant: QuantSpec, workload: Workload, p: Placement, tp: int, sums: tuple, output: int
-) -> speed.Stage:
-    """What one token costs a GPU under `--split-mode row`: every GPU reads its rows of the split
-    matrices; the main GPU also reads the routed experts it holds whole, the KV cache, and runs
-    attention."""
-    attention, dense, shared, routed, active = sums
-    c = memory.tensor_classes(model)
-    main = bool(p.row_main)
-    share = c.experts_per_tok / c.experts if c.experts else 0.0
-    moe_here = sum(1 for i in p.layers if i >= c.dense_layers and i not in p.experts_elsewhere)
-    routed_active = moe_here * c.routed_experts * share if c.experts else 0.0
-    split_active = (active - routed_active) / tp
-    moe = _moe_fields(model, p.layers, p.experts_elsewhere, 1.0) if main else {}
-    return speed.Stage(
-        **_device_fields(model, quant, workload, p.device),
-        layers=len(p.layers),
-        dense_bytes=(attention + dense + shared + output) / tp,
-        routed_bytes=routed if main else 0,
-        active_params=split_active + (routed_active if main else 0.0),
-        **(_attention_fields(model, workload, p.layers) if main else {}),
-        **moe,
-    )
 
 
 @bounded_cache(entries=4096, size=262_144, size_of=length_of_result)
@@ -694,6 +612,25 @@ class Timing:
     speed_class: str = "decode"  # which held-out errors give the range (speed.ERROR_RANGES)
 
 
+@dataclass(frozen=True)
+class Admission:
+    """How vLLM's paged KV cache admits `batch` sequences of the full context: its pool in tokens, how
+    many such sequences it holds at once (its start-up log's "Maximum concurrency for N tokens per
+    request"), and how many run at once and wait."""
+
+    capacity_tokens: int
+    concurrency: float
+    running: int
+    waiting: int
+
+    def warning(self, workload: Workload, queue_s: float) -> str:
+        return (
+            f"vLLM's KV cache holds {self.concurrency:.1f} sequences of {workload.context_tokens:,} tokens: "
+            f"{self.running} run at once and {self.waiting} wait for one to finish, about {queue_s:.0f} s "
+            "at the full context (shorter requests share the pool and wait less)."
+        )
+
+
 class Hop(NamedTuple):
     """A boundary between stages: the link the hidden state crosses, and the synchronisation it costs."""
 
@@ -764,12 +701,13 @@ def sequential_timing(
     """Stages run one after another (layer split, offload, RPC): times add up, plus one hand-off per hop."""
     prefill = sequential_prefill_seconds(stages, workload, hops, hidden, pipelined=pipelined)
     depth = workload.prompt_tokens
+    extra = _runtime_step_seconds(workload)
     return Timing(
-        decode_s=sequential_step_seconds(stages, hops, hidden, 1, depth),
-        decode_batch_s=sequential_step_seconds(stages, hops, hidden, workload.batch, depth),
+        decode_s=sequential_step_seconds(stages, hops, hidden, 1, depth) + extra,
+        decode_batch_s=sequential_step_seconds(stages, hops, hidden, workload.batch, depth) + extra,
         prefill_s=None if prefill is None else prefill + extra_prefill_s,
         bytes_per_token=len(hops) * hidden * ACTIVATION_BYTES,
-        decode_context_s=sequential_step_seconds(stages, hops, hidden, 1, workload.context_tokens),
+        decode_context_s=sequential_step_seconds(stages, hops, hidden, 1, workload.context_tokens) + extra,
         speed_class=speed_class or single_speed_class(stages),
     )
 
@@ -791,14 +729,25 @@ def _plan(
     *,
     notes: tuple[str, ...] = (),
     warnings: tuple[str, ...] = (),
-    parallel_replicas: int = 1,
+    admission: Admission | None = None,
     **extra: object,
 ) -> Plan:
+    """`workload` is the one the timing ran: under vLLM, only the sequences its KV cache admits at once."""
     decode = 1 / timing.decode_s
     at_context = 1 / timing.decode_context_s if timing.decode_context_s else None
-    aggregate = workload.batch / timing.decode_batch_s * parallel_replicas
+    aggregate = workload.batch / timing.decode_batch_s
     prefill = workload.prompt_tokens / timing.prefill_s if timing.prefill_s else None
-    ttft = timing.prefill_s + timing.decode_s if timing.prefill_s is not None else None
+    queue = 0.0
+    if admission is not None:
+        extra.update(kv_capacity_tokens=admission.capacity_tokens, max_concurrency=admission.concurrency)
+        if admission.waiting and timing.prefill_s is not None:
+            # the first waiting request starts when the running ones, started together, reach the context
+            answer = workload.context_tokens - workload.prompt_tokens
+            queue = timing.prefill_s + answer * timing.decode_batch_s
+        if admission.waiting:
+            warnings = (*warnings, admission.warning(workload, queue))
+    # The prefill pass itself yields the first token: no decode step is added
+    ttft = queue + timing.prefill_s if timing.prefill_s is not None else None
     d_low, d_high = speed.speed_range(decode, timing.speed_class)
     c_low, c_high = speed.speed_range(at_context, timing.speed_class)
     p_low, p_high = speed.speed_range(prefill, "prefill")
@@ -811,6 +760,7 @@ def _plan(
         decode_tok_s=decode,
         prefill_tok_s=prefill,
         ttft_s=ttft,
+        queue_s=queue,
         notes=notes,
         decode_tok_s_aggregate=aggregate,
         decode_tok_s_low=d_low,
@@ -872,7 +822,6 @@ def _slot_key(s: Slot) -> tuple:
         p.holds_embedding,
         frozenset(p.experts_elsewhere),
         p.host,
-        p.row_main,
         s.tp,
         s.multi_gpu,
         s.pipeline,
@@ -954,6 +903,23 @@ def _run(
     return usages, stages
 
 
+def vllm_admission(
+    model: ModelSpec, workload: Workload, layout: Layout, usages: list[DeviceUsage], *, replicas: bool = False
+) -> tuple[Workload, Admission | None]:
+    """The workload to time, with `batch` cut to the sequences vLLM's KV cache admits at once, and the
+    admission itself; outside vLLM, the workload as given and None."""
+    capacity = vllm_kv_capacity_tokens(model, workload, layout, usages, replicas=replicas)
+    if capacity is None:
+        return workload, None
+    blocks = -(-workload.context_tokens // memory.VLLM_BLOCK_TOKENS) * memory.VLLM_BLOCK_TOKENS
+    if capacity < blocks:  # not one sequence: the plan does not fit, and nothing is admitted
+        return workload, Admission(capacity, capacity / workload.context_tokens, 0, 0)
+    running = min(workload.batch, capacity // blocks)
+    admission = Admission(capacity, capacity / workload.context_tokens, running, workload.batch - running)
+    timed = workload if running == workload.batch else workload.model_copy(update={"batch": running})
+    return timed, admission
+
+
 def vllm_kv_capacity_tokens(
     model: ModelSpec,
     workload: Workload,
@@ -1007,7 +973,8 @@ def single(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: l
     layout = single_layout(model=model, quant=quant, workload=workload, devices=devices)
     device = layout.slots[0].p.device
     [usage], stages = _run(layout, model=model, quant=quant, workload=workload)
-    timing = sequential_timing(stages, workload, [], model.hidden_size)
+    timed, admission = vllm_admission(model, workload, layout, [usage])
+    timing = sequential_timing(stages, timed, [], model.hidden_size)
     notes = ()
     if len(devices) > 1:
         notes = (f"Uses one {device.name}; the other {len(devices) - 1} device(s) stay free.",)
@@ -1015,10 +982,10 @@ def single(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: l
         "single",
         [usage],
         timing,
-        workload,
+        timed,
         notes=notes,
+        admission=admission,
         gpu_layers=model.num_hidden_layers + 1,
-        kv_capacity_tokens=vllm_kv_capacity_tokens(model, workload, layout, [usage]),
     )
 
 
@@ -1065,11 +1032,12 @@ def layer_split(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devic
     """llama.cpp `--split-mode layer`: consecutive layers per device, in proportion to free memory."""
     layout = layer_split_layout(model=model, quant=quant, workload=workload, devices=devices)
     usages, stages = _run(layout, model=model, quant=quant, workload=workload)
+    timed, admission = vllm_admission(model, workload, layout, usages)
     counts, ratios = layout.counts, layout.ratios
     gb_s, lat = link(workload, devices)
     hops = [Hop(gb_s, lat, speed.handoff_seconds(s)) for s in stages[:-1]]
     timing = sequential_timing(
-        stages, workload, hops, model.hidden_size, speed_class="multi_gpu", pipelined=True
+        stages, timed, hops, model.hidden_size, speed_class="multi_gpu", pipelined=True
     )
     notes = (
         f"Layers {' + '.join(str(c) for c in counts)} run one device after another: "
@@ -1083,13 +1051,13 @@ def layer_split(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devic
         "layer_split",
         usages,
         timing,
-        workload,
+        timed,
         notes=notes,
         warnings=warnings,
+        admission=admission,
         gpu_layers=model.num_hidden_layers + 1,
         tensor_split=tuple(ratios),
         pipeline_parallel_size=len(devices),
-        kv_capacity_tokens=vllm_kv_capacity_tokens(model, workload, layout, usages),
     )
 
 
@@ -1105,26 +1073,46 @@ def tensor_parallel_size(model: ModelSpec, n: int) -> int:
 def tensor_parallel_layout(
     *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
 ) -> Layout:
+    """Every rank holds 1/tp of every matrix and of the KV heads: vLLM's tensor parallel and llama.cpp's
+    `--split-mode tensor`, which "splits both weights and KV across the participating GPUs"."""
     tp = tensor_parallel_size(model, len(devices))
-    row = workload.runtime != "vllm"  # llama.cpp and Ollama: --split-mode row, GPU 0 the main one
     slots = [
         Slot(
-            Placement(
-                device,
-                range(model.num_hidden_layers),
-                holds_output=True,
-                holds_embedding=True,
-                row_main=(i == 0) if row else None,
-            ),
+            Placement(device, range(model.num_hidden_layers), holds_output=True, holds_embedding=True),
             tp=tp,
             multi_gpu=True,
-            label=f"{device.name} ({'main GPU' if i == 0 else f'GPU {i}'})"
-            if row
-            else f"{device.name} (rank {i})",
+            label=f"{device.name} (rank {i})",
         )
         for i, device in enumerate(devices[:tp])
     ]
     return Layout(slots, tp=tp)
+
+
+def tensor_parallel_unsupported(
+    model: ModelSpec, workload: Workload, devices: Sequence[DeviceSpec]
+) -> str | None:
+    """Why tensor parallel cannot run on these GPUs with this runtime, or None. It needs identical GPUs
+    and a head count that divides over two or more of them. llama.cpp's `--split-mode tensor`
+    (LLAMA_CPP_MULTI_GPU) also needs CUDA or ROCm, flash attention and an unquantized KV cache, and
+    excludes DeepSeek2 (MLA) among other architectures; Ollama and MLX have none within a machine."""
+    if len({d.slug for d in devices}) != 1:
+        return "Tensor parallel needs identical GPUs; these differ."
+    if tensor_parallel_size(model, len(devices)) < 2:
+        return f"{model.num_attention_heads} attention heads do not divide over {len(devices)} GPUs."
+    if workload.runtime in ("ollama", "mlx"):
+        name = "Ollama" if workload.runtime == "ollama" else "MLX"
+        return f"{name} splits a model over GPUs by layers only; vLLM or llama.cpp run tensor parallel."
+    if workload.runtime != "llama.cpp":
+        return None
+    if any(d.backend not in ("cuda", "rocm") for d in devices):
+        return "llama.cpp's tensor split runs on CUDA and ROCm only."
+    if model.is_mla:
+        return "llama.cpp's tensor split does not support this architecture (MLA, as DeepSeek2)."
+    if not workload.flash_attention:
+        return "llama.cpp's tensor split needs flash attention."
+    if workload.kv_bytes_per_element < 2:
+        return "llama.cpp's tensor split needs an unquantized KV cache (f16, bf16 or f32)."
+    return None
 
 
 def tensor_parallel_timing(
@@ -1137,7 +1125,6 @@ def tensor_parallel_timing(
 ) -> Timing:
     """The ranks work at once: the slowest rank's step, plus the all-reduces that join their results."""
     batch = workload.batch
-    syncs = SYNCS_PER_LAYER.get(workload.runtime, LLAMA_CPP_ROW_SYNCS_PER_LAYER)
 
     def step(b: int, depth: int) -> float:
         compute = max(speed.decode_step_seconds(s, b, depth) for s in stages)
@@ -1152,7 +1139,7 @@ def tensor_parallel_timing(
             model, workload, tp, workload.prompt_tokens, devices
         )
     per_token_bytes = int(
-        syncs * model.num_hidden_layers * 2 * (tp - 1) / tp * model.hidden_size * ALL_REDUCE_BYTES
+        SYNCS_PER_LAYER * model.num_hidden_layers * 2 * (tp - 1) / tp * model.hidden_size * ALL_REDUCE_BYTES
     )
     return Timing(
         decode_s=step(1, workload.prompt_tokens),
@@ -1169,11 +1156,11 @@ def all_reduces_seconds(
 ) -> float:
     """The all-reduces of one forward pass of `tokens` tokens. vLLM over NVLink uses its custom all-reduce
     (one kernel that reads the peers' buffers: a fixed cost per call, speed.VLLM_ALL_REDUCE_SECONDS);
-    elsewhere (NCCL over PCIe, llama.cpp's row split) a ring."""
+    elsewhere (NCCL over PCIe, llama.cpp's tensor split) a ring."""
     if tp <= 1:
         return 0.0
     gb_s, lat = link(workload, devices)
-    calls = SYNCS_PER_LAYER.get(workload.runtime, LLAMA_CPP_ROW_SYNCS_PER_LAYER) * model.num_hidden_layers
+    calls = SYNCS_PER_LAYER * model.num_hidden_layers
     message = tokens * model.hidden_size * ALL_REDUCE_BYTES
     if workload.runtime == "vllm" and nvlinked(workload, devices):
         return calls * (speed.VLLM_ALL_REDUCE_SECONDS + 2 * (tp - 1) / tp * message / (gb_s * 1e9))
@@ -1192,55 +1179,40 @@ def tensor_parallel(
     layout = tensor_parallel_layout(model=model, quant=quant, workload=workload, devices=devices)
     tp = layout.tp
     usages, stages = _run(layout, model=model, quant=quant, workload=workload)
-    timing = tensor_parallel_timing(stages, model=model, workload=workload, tp=tp, devices=devices)
-    layers = model.num_hidden_layers
-    syncs = SYNCS_PER_LAYER.get(workload.runtime, LLAMA_CPP_ROW_SYNCS_PER_LAYER)
+    timed, admission = vllm_admission(model, workload, layout, usages)
+    timing = tensor_parallel_timing(stages, model=model, workload=timed, tp=tp, devices=devices)
     all_reduce_s = all_reduces_seconds(model, workload, tp, 1, devices)
-    row = workload.runtime != "vllm"
-    if row:
-        main = usages[0]
-        extra = main.used_bytes - usages[-1].used_bytes
-        kept = "the KV cache, the routed experts" if model.is_moe else "the KV cache"
-        notes = [
-            f"--split-mode row: {tp} GPUs each hold 1/{tp} of every plain matrix and read it in parallel; "
-            f"the main GPU (-mg 0) also keeps {kept} and the compute buffer: "
-            f"{format_bytes(extra)} more than each other GPU."
-        ]
-    else:
-        notes = [f"{tp} GPUs each hold 1/{tp} of every matrix and read it in parallel."]
+    notes = [f"{tp} GPUs each hold 1/{tp} of every matrix and of the KV cache, and read them in parallel."]
     warnings = []
     if not nvlinked(workload, devices):
         warnings.append(
-            f"Tensor parallel over PCIe: {syncs * layers} all-reduces per token take {all_reduce_s * 1e3:.1f} ms "
-            f"of each {timing.decode_s * 1e3:.1f} ms step; NVLink cuts that."
+            f"Tensor parallel over PCIe: {SYNCS_PER_LAYER * model.num_hidden_layers} all-reduces per token "
+            f"take {all_reduce_s * 1e3:.1f} ms of each {timing.decode_s * 1e3:.1f} ms step; NVLink cuts that."
         )
-    if row:
-        warnings.append("The main GPU holds the whole KV cache: it fills first as the context grows.")
-    elif tp > model.num_key_value_heads and not model.is_mla:
+    if tp > model.num_key_value_heads and not model.is_mla:
         warnings.append(f"{tp} ranks but {model.num_key_value_heads} KV heads: KV heads are replicated.")
-    if model.is_mla and not row:
+    if model.is_mla:
         warnings.append("MLA's latent KV cache cannot be split: every rank holds all of it.")
     if tp < len(devices):
         notes.append(
             f"{len(devices) - tp} GPU(s) left out: {model.num_attention_heads} heads do not divide by "
             f"{len(devices)}."
         )
-    if workload.runtime != "vllm":
+    if workload.runtime == "llama.cpp":
         warnings.append(
-            "llama.cpp's --split-mode row syncs after every split matrix; vLLM's tensor "
-            "parallel needs two all-reduces per layer."
+            "llama.cpp's --split-mode tensor is experimental: check the output's quality before relying on it."
         )
     warnings.append("If any one GPU fails, the whole model stops.")
     return _plan(
         "tensor_parallel",
         usages,
         timing,
-        workload,
+        timed,
         notes=tuple(notes),
         warnings=tuple(warnings),
+        admission=admission,
         gpu_layers=model.num_hidden_layers + 1,
         tensor_parallel_size=tp,
-        kv_capacity_tokens=vllm_kv_capacity_tokens(model, workload, layout, usages),
     )
 
 
@@ -1267,18 +1239,23 @@ def replicas_layout(
 def replicas(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]) -> Plan:
     """One full copy per device; requests spread over them for N× aggregate throughput."""
     n = len(devices)
-    per_replica = _per_replica(workload, n)
     layout = replicas_layout(model=model, quant=quant, workload=workload, devices=devices)
     usages, stages = _run(layout, model=model, quant=quant, workload=workload)
+    timed, admission = vllm_admission(model, workload, layout, usages, replicas=True)
+    per_replica = _per_replica(timed, n)
     depth, context = workload.prompt_tokens, workload.context_tokens
     slowest = max(stages, key=lambda s: speed.decode_step_seconds(s, 1, depth))
     extra = _runtime_step_seconds(workload)
     single_s = speed.decode_step_seconds(slowest, 1, depth) + extra
-    aggregate = sum(per_replica / (speed.decode_step_seconds(s, per_replica, depth) + extra) for s in stages)
+    # copies of `per_replica` sequences each, less the empty seats when `batch` does not divide by n
+    seated = min(1.0, timed.batch / (per_replica * n))
+    aggregate = seated * sum(
+        per_replica / (speed.decode_step_seconds(s, per_replica, depth) + extra) for s in stages
+    )
     prefill = speed.prefill_seconds(slowest, workload.prompt_tokens, workload.ubatch_tokens)
     timing = Timing(
         decode_s=single_s,
-        decode_batch_s=workload.batch / aggregate,
+        decode_batch_s=timed.batch / aggregate,
         prefill_s=prefill,
         decode_context_s=speed.decode_step_seconds(slowest, 1, context) + extra,
         speed_class=single_speed_class([slowest]),
@@ -1292,12 +1269,12 @@ def replicas(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices:
         "replicas",
         usages,
         timing,
-        workload,
+        timed,
         notes=notes,
         warnings=warnings,
+        admission=admission,
         gpu_layers=model.num_hidden_layers + 1,
         replicas=n,
-        kv_capacity_tokens=vllm_kv_capacity_tokens(model, workload, layout, usages, replicas=True),
     )
 
 

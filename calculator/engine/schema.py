@@ -222,7 +222,9 @@ class Workload(Frozen):
     headroom_bytes: int = Field(default=1 << 30, ge=0, description="memory kept free on each device")
     flash_attention: bool = True
     ubatch_tokens: int = Field(default=512, gt=0, le=65536, description="llama.cpp -ub")
-    gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1, description="vLLM's pre-allocated share")
+    # vLLM's default share, 0.92 since its CacheConfig changed it from 0.9 (vllm/config/cache.py at
+    # https://github.com/vllm-project/vllm/blob/002f10e0cfa1373a19a0d2756598a34b700d20e5/vllm/config/cache.py)
+    gpu_memory_utilization: float = Field(default=0.92, gt=0, le=1, description="vLLM's pre-allocated share")
     # The link between GPUs of one machine (PCIe unless `nvlink`); None means PCIe 4.0 x16.
     link_gb_s: float | None = Field(default=None, gt=0, description="per direction")
     link_latency_us: float | None = Field(default=None, ge=0)
@@ -346,6 +348,11 @@ class Plan(Frozen):
     replicas: int = 1
     n_cpu_moe: int | None = Field(default=None, description="llama.cpp --n-cpu-moe")
     kv_capacity_tokens: int | None = Field(default=None, description="KV tokens vLLM pre-allocates")
+    # Added in engine 0.5
+    max_concurrency: float | None = Field(
+        default=None, description="vLLM: sequences of the full context its KV cache holds at once"
+    )
+    queue_s: float = Field(default=0.0, description="wait for a free KV slot before prefill starts")
     commands: dict[str, str] = Field(default_factory=dict, description="launch command per runtime")
     explanations: dict[str, Explanation] = Field(default_factory=dict)
 

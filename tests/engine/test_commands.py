@@ -113,9 +113,12 @@ def test_tensor_parallel_uses_split_mode_tensor_never_the_deprecated_row():
     cmd = commands_for("tensor_parallel", model=model)["llama-server"]
     assert "-sm tensor -fit off" in cmd and "-fa on" in cmd and "-sm row" not in cmd
     assert "experimental" in cmd.splitlines()[1]
-    # llama.cpp refuses --split-mode tensor with a quantized KV cache, and for DeepSeek2 (MLA)
+    # llama.cpp refuses --split-mode tensor with a quantized KV cache, and for DeepSeek2 (MLA): the engine
+    # does not offer the plan then (tests/engine/test_engine_tensor_split_and_dense_layers.py), and the
+    # command builder refuses it too
     quantized_kv = Workload(context_tokens=8192, kv_cache_type="q8_0")
-    assert "llama-server" not in commands_for("tensor_parallel", model=model, workload=quantized_kv)
+    plan = plan_of("tensor_parallel", model=model, quant=Q4_K_M, devices=(RTX_3090, RTX_3090))
+    assert "llama-server" not in launch_commands(model=model, quant=Q4_K_M, plan=plan, workload=quantized_kv)
 
 
 def test_replicas_start_one_server_per_gpu_on_its_own_port():
@@ -149,11 +152,11 @@ def test_vllm_and_sglang_serve_the_published_checkpoint_with_the_plan_sizes():
     found = commands_for("tensor_parallel", model=model, quant=AWQ, workload=w)
     assert found["vllm"] == (
         "vllm serve hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4 --tensor-parallel-size 2 --max-model-len 8192 "
-        "--gpu-memory-utilization 0.9 --max-num-seqs 8 --kv-cache-dtype fp8"
+        "--gpu-memory-utilization 0.92 --max-num-seqs 8 --kv-cache-dtype fp8"
     )
     assert found["sglang"] == (
         "python -m sglang.launch_server --model-path hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4 --tp-size 2 "
-        "--context-length 8192 --mem-fraction-static 0.9 --max-running-requests 8 --kv-cache-dtype fp8_e4m3"
+        "--context-length 8192 --mem-fraction-static 0.92 --max-running-requests 8 --kv-cache-dtype fp8_e4m3"
     )
     assert "llama-server" not in found  # AWQ is not a GGUF
     split = commands_for("layer_split", model=model, quant=AWQ, workload=w)

@@ -67,12 +67,14 @@ CASES = {
 }
 
 PINNED = {
+    # engine 0.5: llama.cpp's tensor split (-sm tensor) spreads the KV cache over the GPUs, but refuses a
+    # quantized one; vLLM keeps 0.92 of each GPU (its default) and needs room for one sequence only
     # engine 0.4: the speeds quoted move with the recalibrated speed model (bench/README.md, Accuracy)
     # engine 0.3: llama.cpp's row split keeps the whole KV cache on the main GPU, so the layer split
     # now sets the longest context (it was the row split with half the cache per GPU)
     "70b_q4_k_m_two_3090s_8k_ram": [
         ("quant", "Q8_0 also fits, and keeps more of the model's quality.", {"quant": "q8_0"}, True),
-        ("context", "Context up to 16,896 tokens fits at Q4_K_M.", {"ctx": 16896}, True),
+        ("context", "Context up to 18,176 tokens fits at Q4_K_M.", {"ctx": 18176}, True),
         (
             "kv_cache",
             "A q8_0 KV cache saves 1.2 GiB and allows 32,000 tokens of context.",
@@ -128,7 +130,7 @@ PINNED = {
         ("ram", "Give your system RAM to see whether offloading to it works.", {"ram_gb": 64}, False),
     ],
     "70b_awq_vllm_two_3090s": [
-        ("context", "Context up to 16,896 tokens fits at AWQ 4-bit.", {"ctx": 16896}, True)
+        ("context", "Context up to 20,224 tokens fits at AWQ 4-bit.", {"ctx": 20224}, True)
     ],
     "deepseek_v3_q4_k_m_8_h100": [
         ("quant", "Q6_K also fits, and keeps more of the model's quality.", {"quant": "q6_k"}, True),

@@ -1,4 +1,4 @@
-"""llama.cpp `--split-mode row` per GPU, and MoE models whose first layers are dense (DeepSeek-V3/R1)."""
+"""llama.cpp `--split-mode tensor` per GPU, and MoE models whose first layers are dense (DeepSeek-V3/R1)."""
 
 import bisect
 
@@ -6,7 +6,7 @@ import pytest
 from engine_specs import MXFP4, Q4_K_M, Q8_0, RTX_3090, deepseek_v3, gpt_oss_120b, llama_8b, make_gpu
 
 from calculator.engine import Workload, estimate, memory, plans
-from calculator.engine.units import GIB, MIB
+from calculator.engine.units import GIB
 
 H100 = make_gpu(slug="h100", name="H100", memory_bytes=80 * GIB, bandwidth_gb_s=3350, fp16_tflops=989.0)
 
@@ -26,71 +26,49 @@ def llama_cpp_devices(ratios: tuple[float, ...], n_layer: int) -> list[int]:
     return [bisect.bisect_right(splits, il / (n_layer + 1)) for il in range(n_layer + 1)]
 
 
-# ---- --split-mode row -------------------------------------------------------------------------------
+# ---- --split-mode tensor ----------------------------------------------------------------------------
 
 
-def test_row_split_keeps_the_kv_cache_and_the_compute_buffer_on_the_main_gpu():
+def test_tensor_split_shares_weights_and_kv_cache_evenly():
+    # llama.cpp's --split-mode tensor "splits both weights and KV across the participating GPUs"
     w = Workload(context_tokens=8192)
     e = estimate(model=llama_8b(), quant=Q8_0, devices=[RTX_3090, RTX_3090], workload=w)
-    one = estimate(model=llama_8b(), quant=Q8_0, devices=[RTX_3090], workload=w)
-    main, other = plan_of(e, "tensor_parallel").devices
-    # 8192 cells × 32 layers × (2 × 8 KV heads × 128) × 2 bytes = 1 GiB, all of it on the main GPU
-    assert (main.kv_cache_bytes, other.kv_cache_bytes) == (GIB, 0)
-    # every plain matrix (attention, MLP, output head) is cut in two by rows; the embeddings stay in RAM
+    a, b = plan_of(e, "tensor_parallel").devices
+    # 8192 cells × 32 layers × (2 × 8 KV heads × 128) × 2 bytes = 1 GiB, half on each GPU
+    assert a.kv_cache_bytes == b.kv_cache_bytes == GIB // 2
+    # every matrix is cut in two; llama.cpp keeps the token embeddings in RAM
     split = memory.weights_bytes(llama_8b(), Q8_0) - memory.embedding_bytes(llama_8b(), Q8_0)
-    assert main.weights_bytes == other.weights_bytes == pytest.approx(split / 2, abs=8)
-    assert "embedding" not in main.tensors
-    # the graph runs on the main GPU: the single-GPU compute buffer (266 MiB at 8K with flash attention)
-    assert main.compute_bytes == one.plans[0].devices[0].compute_bytes
-    assert 250 * MIB < main.compute_bytes < 280 * MIB
-    # the other GPU: its half of the logits and a copy of the input, 512 × (128256 / 2 + 4096) × 4 bytes
-    assert other.compute_bytes == 512 * (64128 + 4096) * 4 == 139_722_752
-    # so the main GPU carries 1 GiB + 266 MiB − 133 MiB more
-    assert main.used_bytes - other.used_bytes == GIB + main.compute_bytes - other.compute_bytes
+    assert a.weights_bytes == b.weights_bytes == pytest.approx(split / 2, abs=8)
+    assert a.used_bytes == b.used_bytes
     assert "-sm tensor" in plan_of(e, "tensor_parallel").commands["llama-server"]  # -sm row is deprecated
 
 
-def test_row_split_main_gpu_fills_first_as_the_context_grows():
-    w = Workload(context_tokens=65536)
-    tp = plan_of(
-        estimate(model=llama_8b(), quant=Q8_0, devices=[RTX_3090] * 2, workload=w), "tensor_parallel"
-    )
-    main, other = tp.devices
-    assert main.kv_cache_bytes == 8 * GIB and other.kv_cache_bytes == 0
-    assert main.free_bytes < other.free_bytes - 8 * GIB
-    assert any("main GPU holds the whole KV cache" in x for x in tp.warnings)
-
-
-def test_row_split_keeps_the_routed_experts_whole_on_the_main_gpu():
-    # MUL_MAT_ID cannot use ggml's split buffers: gpt-oss-120b's 36 layers of MXFP4 experts stay on GPU 0
+def test_tensor_split_shares_the_routed_experts_too():
     model = gpt_oss_120b()
     e = estimate(model=model, quant=MXFP4, devices=[H100] * 2, workload=Workload())
-    main, other = plan_of(e, "tensor_parallel").devices
+    a, b = plan_of(e, "tensor_parallel").devices
     routed = sum(lb.routed_experts for lb in memory.layer_bytes_table(model, MXFP4))
-    assert main.tensors["routed_experts"] == routed
-    assert "routed_experts" not in other.tensors
-    assert main.tensors["attention"] == other.tensors["attention"]
+    assert a.tensors["routed_experts"] == b.tensors["routed_experts"] == pytest.approx(routed / 2, abs=8)
 
 
-def test_row_split_decode_waits_for_the_main_gpu():
-    # the main GPU reads half the matrices and all of the KV cache: the step is its time, not half a GPU's
-    w = Workload(context_tokens=32768, prompt_tokens=32768)
-    row = plan_of(
-        estimate(model=llama_8b(), quant=Q8_0, devices=[RTX_3090] * 2, workload=w), "tensor_parallel"
-    )
-    vllm = plan_of(
-        estimate(
-            model=llama_8b(),
-            quant=Q8_0,
-            devices=[RTX_3090] * 2,
-            workload=w.model_copy(update={"runtime": "vllm"}),
-        ),
-        "tensor_parallel",
-    )
-    assert row.decode_tok_s < vllm.decode_tok_s
+@pytest.mark.parametrize(
+    ("model", "devices", "workload", "why"),
+    [
+        (llama_8b(), [RTX_3090] * 2, Workload(kv_cache_type="q8_0"), "unquantized KV cache"),
+        (llama_8b(), [RTX_3090] * 2, Workload(flash_attention=False), "needs flash attention"),
+        (deepseek_v3(), [H100] * 8, Workload(), "MLA"),
+        (llama_8b(), [make_gpu(slug="m", name="M", backend="metal")] * 2, Workload(), "CUDA and ROCm only"),
+        (llama_8b(), [RTX_3090] * 2, Workload(runtime="ollama"), "by layers only"),
+    ],
+)
+def test_tensor_split_is_not_offered_where_llama_cpp_refuses_it(model, devices, workload, why):
+    # llama.cpp's docs/multi-gpu.md: fatal errors at start-up; Ollama has no tensor split at all
+    e = estimate(model=model, quant=Q4_K_M, devices=devices, workload=workload, with_suggestions=False)
+    assert "tensor_parallel" not in {p.strategy for p in e.plans}
+    assert why in e.unavailable["tensor_parallel"]
 
 
-def test_vllm_tensor_parallel_still_shards_evenly():
+def test_vllm_tensor_parallel_shards_evenly():
     e = estimate(model=llama_8b(), quant=Q8_0, devices=[RTX_3090] * 2, workload=Workload(runtime="vllm"))
     a, b = plan_of(e, "tensor_parallel").devices
     assert a.kv_cache_bytes == b.kv_cache_bytes > 0

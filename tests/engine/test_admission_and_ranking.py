@@ -1,0 +1,86 @@
+"""vLLM admits requests as its paged KV cache allows; the first token comes out of prefill; several users
+of a model that fits one GPU are served by replicas (issue 19)."""
+
+import pytest
+from engine_specs import AWQ, F16, Q4_K_M, RTX_3090, RTX_4090, llama_8b, llama_70b, make_gpu
+
+from calculator.engine import Workload, estimate
+from calculator.engine.units import GIB
+
+L40S = make_gpu(slug="l40s", name="L40S", memory_bytes=48 * GIB, bandwidth_gb_s=864, fp16_tflops=362.05)
+
+
+def plan_of(e, strategy):
+    return next(p for p in e.plans if p.strategy == strategy)
+
+
+def test_vllm_needs_room_for_one_sequence_of_the_full_context_not_every_user_at_once():
+    # 32 users × 32K tokens of Llama 3.1 8B would be 128 GiB of KV cache reserved up front; vLLM's paged
+    # cache only needs one 32K sequence (4 GiB) to start, and admits the others as blocks free up
+    w = Workload(context_tokens=32768, batch=32, runtime="vllm")
+    e = estimate(model=llama_8b(), quant=F16, devices=[RTX_4090], workload=w, with_suggestions=False)
+    single = plan_of(e, "single")
+    assert single.fits
+    assert single.devices[0].kv_cache_bytes == 4 * GIB
+    # what its start-up log prints as "Maximum concurrency for 32,768 tokens per request"
+    assert single.max_concurrency == pytest.approx(single.kv_capacity_tokens / 32768)
+    running = int(single.kv_capacity_tokens // 32768)
+    assert 0 < running < 32
+    assert any(f"{running} run at once and {32 - running} wait" in x for x in single.warnings)
+    # the ones waiting see their first token only after a running sequence ends
+    assert single.queue_s > 0 and single.ttft_s == pytest.approx(single.queue_s + 512 / single.prefill_tok_s)
+    assert "waiting for a free KV slot" in single.explanations["ttft_s"].substituted
+    # llama.cpp allocates every slot's context up front (-c 32768 × -np 32): it does not fit
+    llama = estimate(
+        model=llama_8b(),
+        quant=Q4_K_M,
+        devices=[RTX_4090],
+        workload=w.model_copy(update={"runtime": "llama.cpp"}),
+    )
+    assert not plan_of(llama, "single").fits
+
+
+def test_vllm_aggregate_speed_counts_only_the_sequences_it_runs_at_once():
+    few = Workload(context_tokens=8192, batch=2, runtime="vllm")
+    many = few.model_copy(update={"batch": 64})
+    plan = {
+        w.batch: plan_of(
+            estimate(model=llama_8b(), quant=F16, devices=[RTX_4090], workload=w, with_suggestions=False),
+            "single",
+        )
+        for w in (few, many)
+    }
+    assert plan[2].queue_s == 0 and plan[64].queue_s > 0
+    # 64 asked, a few admitted: the aggregate is that of the admitted ones, not of 64
+    running = int(plan[64].kv_capacity_tokens // 8192)
+    assert 2 < running < 64
+    assert plan[64].decode_tok_s_aggregate < running * plan[64].decode_tok_s
+
+
+def test_time_to_first_token_is_the_prefill_alone_for_one_request():
+    e = estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_3090, RTX_3090], workload=Workload())
+    for p in e.plans:
+        if p.prefill_tok_s:
+            assert p.queue_s == 0
+            assert p.ttft_s == pytest.approx(512 / p.prefill_tok_s, rel=1e-6)
+    assert e.recommended_plan.explanations["ttft_s"].formula.startswith("queueing + prefill time")
+
+
+@pytest.mark.parametrize("runtime", ["vllm", "llama.cpp"])
+def test_several_users_of_a_model_that_fits_one_gpu_get_replicas_not_tensor_parallel(runtime):
+    # Llama 3.1 8B for 128 users on four L40S: one copy's KV cache holds a few dozen 8K sequences, four
+    # copies hold them all; tensor parallel would hold them too, with an all-reduce on every step
+    w = Workload(context_tokens=8192, batch=128, runtime=runtime)
+    quant = AWQ if runtime == "vllm" else Q4_K_M
+    e = estimate(model=llama_8b(), quant=quant, devices=[L40S] * 4, workload=w, with_suggestions=False)
+    assert e.recommended == "replicas"
+    tp = plan_of(e, "tensor_parallel")
+    assert tp.fits
+    if tp.decode_tok_s_aggregate > e.recommended_plan.decode_tok_s_aggregate:
+        assert "fits one GPU" in e.reason
+
+
+def test_one_user_may_still_get_tensor_parallel_under_vllm():
+    w = Workload(context_tokens=8192, runtime="vllm")
+    e = estimate(model=llama_8b(), quant=AWQ, devices=[L40S] * 4, workload=w, with_suggestions=False)
+    assert e.recommended != "replicas"
