@@ -9,31 +9,16 @@ from catalog.models import Quantization
 from glossary.errors import pages_for as error_pages
 
 from .engine import Estimate, Plan, Workload, estimate
-from .engine.estimate import LABELS as PLAN_LABELS
-from .engine.estimate import phrase
+from .engine.strategies import STRATEGIES
+from .engine.strategies import label as phrase
 from .engine.units import GIB, format_bytes, format_rate
 from .forms import ENGINE_RUNTIME, RUNTIME_CHOICES, Combination, QuestionForm, device_summary
 from .reverse import WIDEST_USEFUL_BITS
 
-STRATEGY_NAMES = {
-    "single": "one GPU",
-    "layer_split": "a layer split",
-    "tensor_parallel": "tensor parallelism",
-    "replicas": "replicas",
-    "cpu_offload": "CPU offload",
-    "expert_offload": "MoE expert offload",
-    "rpc_cluster": "an RPC cluster",
-}
-STRATEGY_TITLES = PLAN_LABELS  # the engine's own names for its plans
-STRATEGY_TERMS = {
-    "single": "vram",
-    "layer_split": "layer-split",
-    "tensor_parallel": "tensor-parallelism",
-    "replicas": "data-parallelism",
-    "cpu_offload": "cpu-offload",
-    "expert_offload": "moe-expert-offload",
-    "rpc_cluster": "rpc-clustering",
-}
+# How the page writes each plan, from the engine's one table of them
+STRATEGY_NAMES = {s: info.phrase for s, info in STRATEGIES.items()}
+STRATEGY_TITLES = {s: info.title for s, info in STRATEGIES.items()}
+STRATEGY_TERMS = {s: info.term for s, info in STRATEGIES.items()}
 # The launch command shown for each runtime of the form (keys of Plan.commands).
 COMMAND_FOR_RUNTIME = {
     "llama-cpp": "llama-server",

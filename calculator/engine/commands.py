@@ -33,16 +33,9 @@ tables):
 """
 
 from .schema import ArtifactSpec, ModelSpec, Plan, QuantSpec, Workload
+from .strategies import STRATEGIES
 
-LLAMA_CPP_STRATEGIES = {
-    "single",
-    "layer_split",
-    "tensor_parallel",
-    "replicas",
-    "cpu_offload",
-    "expert_offload",
-    "rpc_cluster",
-}
+LLAMA_CPP_STRATEGIES = set(STRATEGIES)  # llama-server runs every plan the engine makes
 SERVER_STRATEGIES = {"single", "layer_split", "tensor_parallel", "replicas"}  # vLLM and SGLang
 OLLAMA_STRATEGIES = {"single", "layer_split", "cpu_offload"}
 MLX_STRATEGIES = {"single"}

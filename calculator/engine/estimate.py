@@ -14,26 +14,12 @@ from .schema import (
     QuantSpec,
     Workload,
 )
+from .strategies import STRATEGIES, label
 from .units import format_bytes, format_rate
 
 ENGINE_VERSION = "0.5.0"
 
 RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
-LABELS = {
-    "single": "One GPU",
-    "layer_split": "Layer split",
-    "tensor_parallel": "Tensor parallel",
-    "replicas": "Replicas",
-    "cpu_offload": "CPU offload",
-    "expert_offload": "Expert offload",
-    "rpc_cluster": "RPC cluster",
-}
-
-
-def phrase(strategy: str) -> str:
-    """A plan's label inside a sentence: "layer split", "one GPU", "CPU offload"."""
-    label = LABELS[strategy]
-    return label if label[1:2].isupper() else label[0].lower() + label[1:]
 
 
 def candidate_plans(
@@ -84,24 +70,14 @@ def _score(plan: Plan, workload: Workload) -> float:
 
 
 def _overflow(plan: Plan) -> int:
-    return max(d.used_bytes + d.headroom_bytes - d.capacity_bytes for d in plan.devices)
-
-
-def rank(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan | None, str]:
-    """Fitting plans by speed at the requested concurrency (within 5%, the simpler one wins), then the
-    rest by how far they overflow."""
-    ranked, best, reason, reasons = _ranked(candidates, workload)
-    out = [
-        p.model_copy(update={"rank": i, "reason": r})
-        for i, (p, r) in enumerate(zip(ranked, reasons, strict=True), start=1)
-    ]
-    return out, out[0] if best is not None else None, reason
+    d = plan.tightest
+    return d.used_bytes + d.headroom_bytes - d.capacity_bytes
 
 
 def _ranked(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan | None, str, list[str]]:
     """`rank` before the ranks and reasons are written into the plans: the order, the best plan, the
     overall reason and each plan's."""
-    order = list(LABELS)
+    order = list(STRATEGIES)
     fit = {id(p): p.fits for p in candidates}
     fitting = [p for p in candidates if fit[id(p)]]
     rest = sorted((p for p in candidates if not fit[id(p)]), key=_overflow)
@@ -137,8 +113,7 @@ def _value(plan: Plan, workload: Workload) -> float | None:
 
 def _shortfall(plan: Plan) -> tuple[DeviceUsage, int]:
     """The device furthest from fitting, and by how much it misses (memory plus the headroom kept free)."""
-    worst = max(plan.devices, key=lambda d: d.used_bytes + d.headroom_bytes - d.capacity_bytes)
-    return worst, worst.used_bytes + worst.headroom_bytes - worst.capacity_bytes
+    return plan.tightest, plan.short_by_bytes
 
 
 def _replicas_serve_better(fitting: list[Plan], workload: Workload) -> bool:
@@ -160,31 +135,31 @@ def _why_not(plan: Plan, best: Plan, workload: Workload, replicas_first: bool) -
         return f"not something {RUNTIME_NAMES.get(workload.runtime, workload.runtime)} does"
     if plan.tight and _score(plan, workload) < _score(best, workload):
         return "leaves under 10% of a GPU free"
-    return f"within 5%, and {phrase(best.strategy)} is simpler"
+    return f"within 5%, and {label(best.strategy)} is simpler"
 
 
 def _reason(best: Plan | None, ranked: list[Plan], workload: Workload, replicas_first: bool) -> str:
     if best is None:
         closest = ranked[0]
         worst, short = _shortfall(closest)
-        label = phrase(closest.strategy)
+        name = label(closest.strategy)
         if short <= worst.headroom_bytes:
             return (
                 f"No plan fits with {format_bytes(worst.headroom_bytes)} kept free on each device: the closest, "
-                f"{label}, would leave {format_bytes(worst.headroom_bytes - short)} free on {worst.name}."
+                f"{name}, would leave {format_bytes(worst.headroom_bytes - short)} free on {worst.name}."
             )
-        return f"No plan fits. The closest, {label}, needs {format_bytes(short)} more on {worst.name}."
+        return f"No plan fits. The closest, {name}, needs {format_bytes(short)} more on {worst.name}."
     value = _value(best, workload) or 0.0
-    text = f"{LABELS[best.strategy]} is recommended: {format_rate(value)} {_metric(workload)}"
+    text = f"{best.title} is recommended: {format_rate(value)} {_metric(workload)}"
     others = [p for p in ranked if p is not best and p.fits]
     faster = max(others, key=lambda p: _value(p, workload) or 0.0, default=None)
     if faster is not None and (_value(faster, workload) or 0.0) > value:
         text += (
-            f". {LABELS[faster.strategy]} is faster ({format_rate(_value(faster, workload))}) "
+            f". {faster.title} is faster ({format_rate(_value(faster, workload))}) "
             f"but {_why_not(faster, best, workload, replicas_first)}"
         )
     elif others:
-        text += f", the fastest plan that fits (next: {phrase(others[0].strategy)}, "
+        text += f", the fastest plan that fits (next: {label(others[0].strategy)}, "
         text += f"{format_rate(_value(others[0], workload))})"
     if best.strategy == "single" and len(best.devices) == 1:
         text += "; one device needs no hand-offs between GPUs"
@@ -204,7 +179,7 @@ def _plan_reason(plan: Plan, best: Plan | None, workload: Workload, replicas_fir
         return ""
     value, theirs = _value(plan, workload) or 0.0, _value(best, workload) or 0.0
     text = f"Fits, at {format_rate(value)} {_metric(workload)} against {format_rate(theirs)} for "
-    text += f"{phrase(best.strategy)}"
+    text += f"{label(best.strategy)}"
     if value > theirs:
         text += f", but {_why_not(plan, best, workload, replicas_first)}"
     return text + "."
@@ -550,4 +525,4 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
 
 
 # speed is re-exported for callers that want the calibration constants next to the estimate
-__all__ = ["ENGINE_VERSION", "candidate_plans", "estimate", "fits", "plan_fits", "rank", "speed"]
+__all__ = ["ENGINE_VERSION", "candidate_plans", "estimate", "fits", "plan_fits", "speed"]

@@ -13,7 +13,8 @@ from typing import NamedTuple
 from . import memory, speed
 from .limits import bounded_cache, length_of_result
 from .schema import DeviceSpec, DeviceUsage, ModelSpec, Plan, QuantSpec, Workload
-from .units import GIB, format_bytes, format_rate
+from .strategies import STRATEGIES
+from .units import GIB
 
 # The OS and the runtime's own process need system memory too when layers live in RAM.
 HOST_HEADROOM_BYTES = 2 * GIB
@@ -29,16 +30,6 @@ SYNCS_PER_LAYER = 2
 LLAMA_CPP_MULTI_GPU = (
     "https://github.com/ggml-org/llama.cpp/blob/5815cb840bfe5be1895c6ca6afcf9ce05d8b486f/docs/multi-gpu.md"
 )
-
-STRATEGY_TERMS = {
-    "single": ("vram", "memory-bandwidth", "decode"),
-    "layer_split": ("layer-split", "pipeline-parallelism", "pipeline-bubble", "model-parallelism"),
-    "tensor_parallel": ("tensor-parallelism", "all-reduce", "nvlink", "pcie", "model-parallelism"),
-    "replicas": ("data-parallelism", "request-routing", "continuous-batching"),
-    "cpu_offload": ("cpu-offload", "memory-bandwidth"),
-    "expert_offload": ("moe-expert-offload", "mixture-of-experts", "expert-parallelism"),
-    "rpc_cluster": ("rpc-clustering", "pipeline-parallelism", "layer-split"),
-}
 
 
 @dataclass
@@ -244,33 +235,6 @@ def _usage(
         tensors={k: v for k, v in m.tensors.items() if v},
     )
     return usage, m.sums
-
-
-def device_usage(
-    *,
-    model: ModelSpec,
-    quant: QuantSpec,
-    workload: Workload,
-    p: Placement,
-    tp: int = 1,
-    multi_gpu: bool = False,
-    pipeline: bool = False,
-    headroom_bytes: int | None = None,
-    label: str | None = None,
-) -> DeviceUsage:
-    """What device `p.device` holds: memory only, no speed."""
-    usage, _ = _usage(
-        model=model,
-        quant=quant,
-        workload=workload,
-        p=p,
-        tp=tp,
-        multi_gpu=multi_gpu,
-        pipeline=pipeline,
-        headroom_bytes=headroom_bytes,
-        label=label,
-    )
-    return usage
 
 
 def usage_and_stage(
@@ -491,11 +455,6 @@ def host_usage_and_stage(
         **_moe_fields(model, [*layers, *expert_layers], set(), 1.0),
     )
     return usage, stage
-
-
-def split_layers(model: ModelSpec, weights: list[float]) -> list[int]:
-    """Layer counts in proportion to `weights` (llama.cpp `--tensor-split`), rounding remainders to the largest."""
-    return _split_counts(model.num_hidden_layers, weights)
 
 
 def _split_counts(layers: int, weights: list[float]) -> list[int]:
@@ -772,7 +731,7 @@ def _plan(
         prefill_tok_s_high=p_high,
         interconnect_bytes_per_token=timing.bytes_per_token,
         warnings=warnings,
-        terms=STRATEGY_TERMS[strategy],
+        terms=STRATEGIES[strategy].terms,
         **extra,
     )
 
@@ -1572,11 +1531,3 @@ def strategy_slack(
     """`slack_bytes` of each distinct device (and RAM) under `strategy`: how far each is from full."""
     layout = LAYOUTS[strategy](model=model, quant=quant, workload=workload, devices=devices)
     return [m.slack_bytes for m in layout_memory(layout, model=model, quant=quant, workload=workload)]
-
-
-def summary(plan: Plan) -> str:
-    worst = max(plan.devices, key=lambda d: d.used_bytes + d.headroom_bytes - d.capacity_bytes)
-    if plan.fits:
-        return f"{plan.strategy}: {format_rate(plan.decode_tok_s)} tok/s"
-    short = worst.used_bytes + worst.headroom_bytes - worst.capacity_bytes
-    return f"{plan.strategy}: {worst.name} is {format_bytes(short)} short"

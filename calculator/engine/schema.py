@@ -9,25 +9,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import limits
-
-Strategy = Literal[
-    "single",
-    "layer_split",
-    "tensor_parallel",
-    "replicas",
-    "cpu_offload",
-    "expert_offload",
-    "rpc_cluster",
-]
-STRATEGIES: tuple[Strategy, ...] = (
-    "single",
-    "layer_split",
-    "tensor_parallel",
-    "replicas",
-    "cpu_offload",
-    "expert_offload",
-    "rpc_cluster",
-)
+from .strategies import STRATEGIES, Strategy
 
 Runtime = Literal["llama.cpp", "vllm", "ollama", "mlx"]
 Backend = Literal["cuda", "rocm", "metal", "vulkan", "sycl", "cpu"]
@@ -367,6 +349,27 @@ class Plan(Frozen):
     @property
     def gpu_devices(self) -> tuple[DeviceUsage, ...]:
         return tuple(d for d in self.devices if d.kind == "gpu")
+
+    @property
+    def title(self) -> str:
+        """How the page names the plan: "Layer split"."""
+        return STRATEGIES[self.strategy].title
+
+    @property
+    def term(self) -> str:
+        """The glossary page that explains the plan."""
+        return STRATEGIES[self.strategy].term
+
+    @property
+    def tightest(self) -> DeviceUsage:
+        """The device closest to overflowing (or furthest over), counting the headroom kept free."""
+        return max(self.devices, key=lambda d: d.used_bytes + d.headroom_bytes - d.capacity_bytes)
+
+    @property
+    def short_by_bytes(self) -> int:
+        """How much more memory the tightest device would need, with its headroom; 0 when it fits."""
+        d = self.tightest
+        return max(0, d.used_bytes + d.headroom_bytes - d.capacity_bytes)
 
 
 SuggestionKind = Literal["quant", "context", "kv_cache", "gpu_count", "offload", "ram"]

@@ -10,6 +10,7 @@ built only where a suggestion quotes it (its speed, its KV cache).
 from collections.abc import Callable, Sequence
 
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Suggestion, Workload
+from .strategies import GPU_ONLY, label
 from .units import GB, format_bytes, format_rate
 
 MAX_GPU_COUNT = 16
@@ -39,9 +40,6 @@ def _fits(
     from .estimate import plan_fits
 
     return plan_fits(model=model, quant=quant, devices=devices, workload=workload, strategies=strategies)
-
-
-GPU_ONLY = ("single", "layer_split", "tensor_parallel", "replicas", "rpc_cluster")
 
 
 def _at_context(workload: Workload, tokens: int) -> Workload:
@@ -290,9 +288,7 @@ def suggestions(
 
 def _label(plan: Plan) -> str:
     """The plan's name as the page shows it ("layer split"), never the engine's identifier."""
-    from .estimate import phrase  # estimate imports this module
-
-    return phrase(plan.strategy)
+    return label(plan.strategy)
 
 
 def _kv_total(plan: Plan | None) -> int:
