@@ -2,7 +2,7 @@
 glossary terms that explain it, and whether it keeps the whole model in GPU memory.
 
 The order is the order of simplicity: when two plans are within 5% of each other, the earlier one is
-recommended (`estimate._ranked`).
+recommended (`ranking.rank`).
 """
 
 from dataclasses import dataclass

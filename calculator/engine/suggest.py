@@ -9,6 +9,7 @@ built only where a suggestion quotes it (its speed, its KV cache).
 
 from collections.abc import Callable, Sequence
 
+from .ranking import fits, plan_fits, strategies_to_check
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Suggestion, Workload
 from .strategies import GPU_ONLY, label
 from .units import GB, format_bytes, format_rate
@@ -24,7 +25,6 @@ def _best(
     workload: Workload,
     strategies: Sequence[str] | None = None,
 ) -> Plan | None:
-    from .estimate import fits  # estimate imports this module
 
     return fits(model=model, quant=quant, devices=devices, workload=workload, strategies=strategies)
 
@@ -37,7 +37,6 @@ def _fits(
     strategies: Sequence[str] | None = None,
 ) -> bool:
     """`_best(...) is not None`, from memory alone."""
-    from .estimate import plan_fits
 
     return plan_fits(model=model, quant=quant, devices=devices, workload=workload, strategies=strategies)
 
@@ -95,7 +94,6 @@ def _fits_grow_monotonically(
     that does not fit, none does: only GPU-only plans (offload moves layers to RAM as the context grows,
     unevenly with sliding-window layers), and compute buffers that do not depend on the context (flash
     attention with full micro-batches, or vLLM) so that layer splits stay put."""
-    from .estimate import strategies_to_check
 
     checked = strategies_to_check(model=model, devices=devices, workload=workload, strategies=strategies)
     constant_buffers = workload.runtime == "vllm" or (
@@ -137,7 +135,7 @@ def _context_guess(
     Each device's free memory falls linearly with the KV cells: from its value at the shortest and the
     longest context, the step where it reaches zero; a strategy lasts until its first device runs out.
     """
-    from .estimate import strategies_to_check
+
     from .plans import strategy_slack
 
     at_lo, at_hi = _at_context(workload, lo * 256), _at_context(workload, hi * 256)

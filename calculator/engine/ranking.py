@@ -1,0 +1,270 @@
+"""Every plan the hardware allows, ranked: which strategies to build, which fit, the recommended one and
+why in plain words; and the quick "does anything fit?" that suggestions ask many times over."""
+
+from collections.abc import Sequence
+
+from . import memory, plans
+from .schema import DeviceSpec, DeviceUsage, ModelSpec, Plan, QuantSpec, Workload
+from .strategies import STRATEGIES, label
+from .units import format_bytes, format_rate
+
+RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
+
+
+def candidate_plans(
+    *, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload
+) -> tuple[list[Plan], dict[str, str]]:
+    """Every strategy this hardware allows, and why the others were not computed."""
+    kw = {"model": model, "quant": quant, "workload": workload, "devices": devices}
+    out = [plans.single(**kw)]
+    skipped: dict[str, str] = {}
+    if len(devices) > 1:
+        out.append(plans.layer_split(**kw))
+        out.append(plans.replicas(**kw))
+        if why := plans.tensor_parallel_unsupported(model, workload, devices):
+            skipped["tensor_parallel"] = why
+        else:
+            out.append(plans.tensor_parallel(**kw))
+    else:
+        reason = "Needs two or more GPUs."
+        skipped.update(layer_split=reason, tensor_parallel=reason, replicas=reason)
+    gpu_only_fits = any(p.fits for p in out)
+    if workload.ram_bytes is None:
+        skipped["cpu_offload"] = "Give the system RAM (ram_gb) to see offload plans."
+        if model.is_moe:
+            skipped["expert_offload"] = skipped["cpu_offload"]
+    elif gpu_only_fits:
+        skipped["cpu_offload"] = "The model fits in GPU memory; offloading layers would only slow it down."
+    else:
+        out.append(plans.cpu_offload(**kw))
+    if not model.is_moe:
+        skipped["expert_offload"] = "Only mixture-of-experts models have experts to offload."
+    elif workload.ram_bytes is not None:
+        if gpu_only_fits:
+            skipped["expert_offload"] = (
+                "The model fits in GPU memory; offloading experts would only slow it down."
+            )
+        else:
+            out.append(plans.expert_offload(**kw))
+    if workload.hosts > 1:
+        out.append(plans.rpc_cluster(**kw))
+    else:
+        skipped["rpc_cluster"] = "One machine: give hosts > 1 to spread layers over several over the network."
+    return out, skipped
+
+
+def _score(plan: Plan, workload: Workload) -> float:
+    value = (plan.decode_tok_s_aggregate if workload.batch > 1 else plan.decode_tok_s) or 0.0
+    return value * (0.9 if plan.tight else 1.0)
+
+
+def _overflow(plan: Plan) -> int:
+    d = plan.tightest
+    return d.used_bytes + d.headroom_bytes - d.capacity_bytes
+
+
+def rank(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan | None, str, list[str]]:
+    """Fitting plans by speed at the requested concurrency (within 5%, the simpler one wins), then the
+    rest by how far they overflow: the order, the best plan, the overall reason and each plan's."""
+    order = list(STRATEGIES)
+    fit = {id(p): p.fits for p in candidates}
+    fitting = [p for p in candidates if fit[id(p)]]
+    rest = sorted((p for p in candidates if not fit[id(p)]), key=_overflow)
+    scores = {id(p): _score(p, workload) for p in fitting}
+    best = None
+    # Tensor parallel is shown but not recommended when something else fits: llama.cpp's --split-mode
+    # tensor is experimental; and for several users, a model that fits one GPU serves them best as
+    # replicas (no all-reduce on every step, and one failed GPU stops only its copy).
+    eligible = fitting
+    replicas_first = _replicas_serve_better(fitting, workload)
+    if replicas_first or (
+        workload.runtime != "vllm" and any(p.strategy != "tensor_parallel" for p in fitting)
+    ):
+        eligible = [p for p in fitting if p.strategy != "tensor_parallel"]
+    if fitting:
+        top = max(scores[id(p)] for p in eligible)
+        near = [p for p in eligible if scores[id(p)] >= 0.95 * top]
+        best = min(near, key=lambda p: order.index(p.strategy))
+        fitting = [best, *sorted((p for p in fitting if p is not best), key=lambda p: -scores[id(p)])]
+    ranked = fitting + rest
+    reason = _reason(best, ranked, workload, replicas_first)
+    reasons = [reason if p is best else _plan_reason(p, best, workload, replicas_first) for p in ranked]
+    return ranked, best, reason, reasons
+
+
+def _metric(workload: Workload) -> str:
+    return "aggregate tok/s" if workload.batch > 1 else "tok/s single stream"
+
+
+def _value(plan: Plan, workload: Workload) -> float | None:
+    return plan.decode_tok_s_aggregate if workload.batch > 1 else plan.decode_tok_s
+
+
+def _shortfall(plan: Plan) -> tuple[DeviceUsage, int]:
+    """The device furthest from fitting, and by how much it misses (memory plus the headroom kept free)."""
+    return plan.tightest, plan.short_by_bytes
+
+
+def _replicas_serve_better(fitting: list[Plan], workload: Workload) -> bool:
+    """Several users, and copies of the model that fit with every user admitted at once: replicas, not
+    tensor parallel."""
+    return workload.batch > 1 and any(p.strategy == "replicas" and not p.queue_s for p in fitting)
+
+
+def _why_not(plan: Plan, best: Plan, workload: Workload, replicas_first: bool) -> str:
+    """Why a faster plan that fits is not the recommended one (the rules of `rank`)."""
+    if plan.strategy == "tensor_parallel" and replicas_first:
+        return (
+            "the model fits one GPU: copies serve several users without an all-reduce on every step, "
+            "and a failed GPU stops only its copy"
+        )
+    if plan.strategy == "tensor_parallel" and workload.runtime != "vllm":
+        if workload.runtime == "llama.cpp":
+            return "experimental in llama.cpp"
+        return f"not something {RUNTIME_NAMES.get(workload.runtime, workload.runtime)} does"
+    if plan.tight and _score(plan, workload) < _score(best, workload):
+        return "leaves under 10% of a GPU free"
+    return f"within 5%, and {label(best.strategy)} is simpler"
+
+
+def _reason(best: Plan | None, ranked: list[Plan], workload: Workload, replicas_first: bool) -> str:
+    if best is None:
+        closest = ranked[0]
+        worst, short = _shortfall(closest)
+        name = label(closest.strategy)
+        if short <= worst.headroom_bytes:
+            return (
+                f"No plan fits with {format_bytes(worst.headroom_bytes)} kept free on each device: the closest, "
+                f"{name}, would leave {format_bytes(worst.headroom_bytes - short)} free on {worst.name}."
+            )
+        return f"No plan fits. The closest, {name}, needs {format_bytes(short)} more on {worst.name}."
+    value = _value(best, workload) or 0.0
+    text = f"{best.title} is recommended: {format_rate(value)} {_metric(workload)}"
+    others = [p for p in ranked if p is not best and p.fits]
+    faster = max(others, key=lambda p: _value(p, workload) or 0.0, default=None)
+    if faster is not None and (_value(faster, workload) or 0.0) > value:
+        text += (
+            f". {faster.title} is faster ({format_rate(_value(faster, workload))}) "
+            f"but {_why_not(faster, best, workload, replicas_first)}"
+        )
+    elif others:
+        text += f", the fastest plan that fits (next: {label(others[0].strategy)}, "
+        text += f"{format_rate(_value(others[0], workload))})"
+    if best.strategy == "single" and len(best.devices) == 1:
+        text += "; one device needs no hand-offs between GPUs"
+    return text + "."
+
+
+def _plan_reason(plan: Plan, best: Plan | None, workload: Workload, replicas_first: bool) -> str:
+    if not plan.fits:
+        worst, short = _shortfall(plan)
+        if short <= worst.headroom_bytes:
+            return (
+                f"Does not fit with the {format_bytes(worst.headroom_bytes)} kept free: {worst.name} would have "
+                f"{format_bytes(worst.headroom_bytes - short)} left."
+            )
+        return f"Does not fit: {worst.name} is {format_bytes(short)} short."
+    if best is None:
+        return ""
+    value, theirs = _value(plan, workload) or 0.0, _value(best, workload) or 0.0
+    text = f"Fits, at {format_rate(value)} {_metric(workload)} against {format_rate(theirs)} for "
+    text += f"{label(best.strategy)}"
+    if value > theirs:
+        text += f", but {_why_not(plan, best, workload, replicas_first)}"
+    return text + "."
+
+
+def fits(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    strategies: Sequence[str] | None = None,
+) -> Plan | None:
+    """The best fitting plan (optionally among `strategies`), without suggestions or commands."""
+    found, _ = candidate_plans(model=model, quant=quant, devices=devices, workload=workload)
+    if strategies is not None:
+        found = [p for p in found if p.strategy in strategies]
+    if not found:
+        return None
+    _, best, reason, _ = rank(found, workload)
+    return best.model_copy(update={"rank": 1, "reason": reason}) if best is not None else None
+
+
+def plan_fits(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    strategies: Sequence[str] | None = None,
+) -> bool:
+    """`fits(...) is not None`, from memory alone: the same strategies `candidate_plans` would build,
+    checked without speed, ranking, notes or commands, and only as many as it takes to answer."""
+    kw = {"model": model, "quant": quant, "workload": workload, "devices": devices}
+    known: dict[str, bool] = {}
+
+    def ok(strategy: str) -> bool:
+        if strategy not in known:
+            known[strategy] = plans.strategy_fits(strategy, **kw)
+        return known[strategy]
+
+    def wanted(strategy: str) -> bool:
+        return strategies is None or strategy in strategies
+
+    gpu_only, offload = _computed(model=model, devices=devices, workload=workload)
+    if _cannot_fit(model, quant, devices, workload, offload=any(wanted(s) for s in offload)):
+        return False
+    if any(ok(s) for s in gpu_only if wanted(s)):
+        return True
+    if (
+        offload
+        and any(wanted(s) for s in offload)
+        and not any(ok(s) for s in gpu_only)
+        and any(ok(s) for s in offload if wanted(s))
+    ):
+        return True
+    return workload.hosts > 1 and wanted("rpc_cluster") and ok("rpc_cluster")
+
+
+def _cannot_fit(
+    model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload, *, offload: bool
+) -> bool:
+    """Sure misses: every strategy puts at least all weights but the embedding table on the GPUs of
+    all hosts (and RAM, when offloading); more than all of that memory cannot fit. A few bytes per
+    device of slack cover tensor parallel's rounding down of each shard."""
+    need = memory.weights_bytes(model, quant) - memory.embedding_bytes(model, quant)
+    have = sum(d.usable_bytes + 64 for d in devices) * workload.hosts
+    if offload and workload.ram_bytes:
+        have += workload.ram_bytes
+    return need > have
+
+
+def _computed(
+    *, model: ModelSpec, devices: list[DeviceSpec], workload: Workload
+) -> tuple[list[str], list[str]]:
+    """The strategies `candidate_plans` builds: GPU-only ones, and the offload ones it builds when none
+    of those fits (rpc_cluster, with hosts > 1, comes on top)."""
+    gpu_only = ["single"]
+    if len(devices) > 1:
+        gpu_only += ["layer_split", "replicas"]
+        if not plans.tensor_parallel_unsupported(model, workload, devices):
+            gpu_only.append("tensor_parallel")
+    offload = []
+    if workload.ram_bytes is not None:
+        offload = ["cpu_offload", "expert_offload"] if model.is_moe else ["cpu_offload"]
+    return gpu_only, offload
+
+
+def strategies_to_check(
+    *,
+    model: ModelSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    strategies: Sequence[str] | None = None,
+) -> list[str]:
+    """Every strategy whose plan could make `plan_fits` true."""
+    gpu_only, offload = _computed(model=model, devices=devices, workload=workload)
+    rpc = ["rpc_cluster"] if workload.hosts > 1 else []
+    return [s for s in (*gpu_only, *offload, *rpc) if strategies is None or s in strategies]
