@@ -42,7 +42,10 @@ def test_wan_on_two_3090s_on_a_phone_and_back_to_an_llm(page, live_server):
     )
     expect(page.get_by_test_id("time-range")).to_contain_text("per video")
     expect(page.get_by_label("Frames (video)")).to_have_value("81")
+    expect(page.get_by_test_id("verdict")).to_be_in_viewport()  # the question folds away on a phone
     shot(page, "wan-2x3090-390")
+    page.locator("summary", has_text="Change the question").click()
+    expect(page.get_by_label("Frames (video)")).to_be_visible()
     page.locator("#id_model").select_option("llama-3-1-8b-instruct")
     expect(page).to_have_url(re.compile(r"/\?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090&count=2$"))
     expect(page.locator("#id_ctx")).to_be_attached()
