@@ -36,7 +36,7 @@ for path in (str(ROOT), str(ROOT / "bench")):
 import speed_rows  # noqa: E402
 from speed_rows import Measurement  # noqa: E402
 
-from calculator.engine import ModelSpec, QuantSpec, Workload, plans, speed  # noqa: E402
+from calculator.engine import ModelSpec, QuantSpec, Workload, layouts, plans, speed, timing  # noqa: E402
 from calculator.engine.memory import weights_bytes  # noqa: E402
 from calculator.engine.units import GB, GIB  # noqa: E402
 
@@ -107,37 +107,37 @@ def prepare(row: Measurement) -> Prepared:
     kw = {"model": model, "quant": quant, "workload": w}
     devices = [row.device] * row.count
     if row.kind == "vllm_tp":
-        layout = plans.tensor_parallel_layout(devices=devices, **kw)
+        layout = layouts.tensor_parallel_layout(devices=devices, **kw)
     elif row.count > 1:
-        layout = plans.layer_split_layout(devices=devices, **kw)
+        layout = layouts.layer_split_layout(devices=devices, **kw)
     else:
-        layout = plans.single_layout(devices=devices, **kw)
-    _, stages = plans._run(layout, **kw)
+        layout = layouts.single_layout(devices=devices, **kw)
+    _, stages = plans.run_layout(layout, **kw)
     bw = row.device.bandwidth_gb_s * 1e9
     if row.kind == "vllm_tp":
 
         def predict() -> float:
-            t = plans.tensor_parallel_timing(stages, model=model, workload=w, tp=layout.tp, devices=devices)
+            t = timing.tensor_parallel_timing(stages, model=model, workload=w, tp=layout.tp, devices=devices)
             prompt = w.batch * SERVING["prompt_tokens_per_output"]  # a mean: need not be whole
             prefill = max(speed.prefill_seconds(s, prompt, VLLM_CHUNK_TOKENS) or 0.0 for s in stages)
             return w.batch / (t.decode_batch_s + prefill + w.batch * SERVING["sequence_seconds"])
 
         per_rank = max(s.dense_bytes + s.routed_bytes * s.touched_share(w.batch) for s in stages)
         return Prepared(row, predict, w.batch * BASELINE_EFFICIENCY * bw / per_rank, stages)
-    gb_s, lat = plans.link(w, devices)
+    gb_s, lat = timing.link(w, devices)
 
-    def hops() -> list[plans.Hop]:  # built when timed: the hand-off time is a fitted constant
-        return [plans.Hop(gb_s, lat, speed.handoff_seconds(s)) for s in stages[:-1]]
+    def hops() -> list[timing.Hop]:  # built when timed: the hand-off time is a fitted constant
+        return [timing.Hop(gb_s, lat, speed.handoff_seconds(s)) for s in stages[:-1]]
 
     if row.kind == "decode":
 
         def predict() -> float:
-            return 1 / plans.sequential_step_seconds(stages, hops(), model.hidden_size, 1, w.prompt_tokens)
+            return 1 / timing.sequential_step_seconds(stages, hops(), model.hidden_size, 1, w.prompt_tokens)
 
         return Prepared(row, predict, BASELINE_EFFICIENCY * bw / _bytes_per_token(stages), stages)
 
     def predict_prefill() -> float | None:
-        t = plans.sequential_prefill_seconds(
+        t = timing.sequential_prefill_seconds(
             stages, w, hops(), model.hidden_size, row.depth, pipelined=len(stages) > 1
         )
         return row.tokens / t if t else None
@@ -551,14 +551,14 @@ MIN_RANGE_ROWS, MIN_RANGE_DEVICES = 10, 3
 
 
 def speed_class(row: Measurement, stages: list[speed.Stage]) -> str:
-    """The engine's class for this row's plan (plans.single_speed_class and the strategies' own)."""
+    """The engine's class for this row's plan (timing.single_speed_class and the strategies' own)."""
     if row.kind == "prefill":
         return "prefill"
     if row.kind == "vllm_tp":
         return "vllm_tp"
     if row.count > 1:
         return "multi_gpu"
-    return plans.single_speed_class(stages)
+    return timing.single_speed_class(stages)
 
 
 def error_ranges(results: list[Result], classes: list[str], quantiles=RANGE_QUANTILES) -> dict:

@@ -3,7 +3,7 @@ why in plain words; and the quick "does anything fit?" that suggestions ask many
 
 from collections.abc import Sequence
 
-from . import memory, plans
+from . import layouts, memory, plans
 from .schema import DeviceSpec, DeviceUsage, ModelSpec, Plan, QuantSpec, Workload
 from .strategies import STRATEGIES, label
 from .units import format_bytes, format_rate
@@ -21,7 +21,7 @@ def candidate_plans(
     if len(devices) > 1:
         out.append(plans.layer_split(**kw))
         out.append(plans.replicas(**kw))
-        if why := plans.tensor_parallel_unsupported(model, workload, devices):
+        if why := layouts.tensor_parallel_unsupported(model, workload, devices):
             skipped["tensor_parallel"] = why
         else:
             out.append(plans.tensor_parallel(**kw))
@@ -207,7 +207,7 @@ def plan_fits(
 
     def ok(strategy: str) -> bool:
         if strategy not in known:
-            known[strategy] = plans.strategy_fits(strategy, **kw)
+            known[strategy] = layouts.strategy_fits(strategy, **kw)
         return known[strategy]
 
     def wanted(strategy: str) -> bool:
@@ -249,7 +249,7 @@ def _computed(
     gpu_only = ["single"]
     if len(devices) > 1:
         gpu_only += ["layer_split", "replicas"]
-        if not plans.tensor_parallel_unsupported(model, workload, devices):
+        if not layouts.tensor_parallel_unsupported(model, workload, devices):
             gpu_only.append("tensor_parallel")
     offload = []
     if workload.ram_bytes is not None:

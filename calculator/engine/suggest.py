@@ -9,6 +9,7 @@ built only where a suggestion quotes it (its speed, its KV cache).
 
 from collections.abc import Callable, Sequence
 
+from .layouts import strategy_slack
 from .ranking import fits, plan_fits, strategies_to_check
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Suggestion, Workload
 from .strategies import GPU_ONLY, label
@@ -135,8 +136,6 @@ def _context_guess(
     Each device's free memory falls linearly with the KV cells: from its value at the shortest and the
     longest context, the step where it reaches zero; a strategy lasts until its first device runs out.
     """
-
-    from .plans import strategy_slack
 
     at_lo, at_hi = _at_context(workload, lo * 256), _at_context(workload, hi * 256)
     best = None

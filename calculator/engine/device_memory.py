@@ -1,0 +1,403 @@
+"""Memory per device: what one device (or system RAM) holds of a model, by tensor class, and what one
+token costs it to read there (a `speed.Stage`). Layouts say which layers go where; this module prices
+a placement in bytes."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from . import memory, speed
+from .limits import bounded_cache, length_of_result
+from .schema import DeviceSpec, DeviceUsage, ModelSpec, QuantSpec, Workload
+from .units import GIB
+
+# The OS and the runtime's own process need system memory too when layers live in RAM.
+HOST_HEADROOM_BYTES = 2 * GIB
+
+
+@dataclass
+class Placement:
+    """What one device holds: layer indices, and which of them keep their routed experts elsewhere."""
+
+    device: DeviceSpec
+    layers: Sequence[int]  # a range, except where experts_elsewhere picks layers
+    holds_output: bool = False
+    holds_embedding: bool = False
+    experts_elsewhere: set[int] = field(default_factory=set)
+    host: int = 0
+
+
+def ram_bandwidth(workload: Workload) -> float:
+    return workload.ram_bandwidth_gb_s or speed.DEFAULT_RAM_BANDWIDTH_GB_S
+
+
+def kv_share(model: ModelSpec, tp: int) -> float:
+    """Share of the KV cache one tensor-parallel rank holds: its KV heads, at least one whole head.
+
+    Past `num_key_value_heads` ranks, heads replicate; MLA's single latent cannot be split at all.
+    """
+    if tp <= 1:
+        return 1.0
+    if model.is_mla:
+        return 1.0
+    heads = model.num_key_value_heads
+    return max(heads // tp, 1) / heads if heads >= tp else 1 / heads
+
+
+def _embedding_on_gpu(workload: Workload) -> bool:
+    """llama.cpp keeps the token embedding table in host memory; vLLM and MLX keep it on the device."""
+    return workload.runtime in ("vllm", "mlx")
+
+
+@bounded_cache(entries=4096, size=262_144, size_of=length_of_result)
+def _weight_sums(
+    model: ModelSpec, quant: QuantSpec, layers: Sequence[int], elsewhere: frozenset[int]
+) -> tuple[int, int, int, int, float]:
+    """Attention, dense MLP, shared-expert and routed-expert bytes of `layers` (routed: those kept here),
+    and the parameters one token multiplies there. Cached: the same layer ranges recur across plans."""
+    c = memory.tensor_classes(model)
+    table = memory.layer_bytes_table(model, quant)
+    attention = dense = routed = shared = 0
+    active = 0.0
+    for i in layers:
+        lb = table[i]
+        attention += lb.attention
+        dense += lb.dense_mlp
+        shared += lb.shared_experts
+        if i not in elsewhere:
+            routed += lb.routed_experts
+            active += c.layer_active_params(i)
+        else:
+            active += c.layer_active_params(i) - c.routed_experts * (
+                c.experts_per_tok / c.experts if c.experts else 0
+            )
+    return attention, dense, shared, routed, active
+
+
+class DeviceMemory(NamedTuple):
+    """A device's memory under a placement, before it becomes a `DeviceUsage`."""
+
+    tensors: dict[str, int]
+    kv_cache_bytes: int
+    compute_bytes: int
+    overhead_bytes: int
+    capacity_bytes: int
+    headroom_bytes: int
+    sums: tuple  # _weight_sums / _host_sums, for the speed stage
+
+    @property
+    def slack_bytes(self) -> int:
+        """Memory left once the headroom is kept: `DeviceUsage.fits` is `slack_bytes >= 0`."""
+        used = sum(self.tensors.values()) + self.kv_cache_bytes + self.compute_bytes + self.overhead_bytes
+        return self.capacity_bytes - self.headroom_bytes - used
+
+    @property
+    def fits(self) -> bool:
+        """`DeviceUsage.fits`."""
+        return self.slack_bytes >= 0
+
+
+def layers_key(layers: Sequence[int]) -> Sequence[int]:
+    """A hashable stand-in for `layers` (a range hashes in constant time)."""
+    return layers if isinstance(layers, range | tuple) else tuple(layers)
+
+
+def placement_memory(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    p: Placement,
+    tp: int,
+    multi_gpu: bool,
+    pipeline: bool,
+    headroom_bytes: int | None,
+) -> DeviceMemory:
+    sums = _weight_sums(model, quant, layers_key(p.layers), frozenset(p.experts_elsewhere))
+    attention, dense, shared, routed, _ = sums
+    output = memory.output_bytes(model, quant) if p.holds_output else 0
+    embedding = (
+        memory.embedding_bytes(model, quant) if p.holds_embedding and _embedding_on_gpu(workload) else 0
+    )
+    kv = int(memory.kv_cache_layers_bytes(model, workload, p.layers) * kv_share(model, tp))
+    tensors = {
+        "attention": attention // tp,
+        "dense_mlp": dense // tp,
+        "routed_experts": routed // tp,
+        "shared_experts": shared // tp,
+        "output": output // tp,
+        "embedding": embedding // tp,
+    }
+    capacity = p.device.usable_bytes
+    if workload.runtime == "vllm":
+        headroom = int(capacity * (1 - workload.gpu_memory_utilization))
+        headroom = max(headroom, workload.headroom_bytes if headroom_bytes is None else headroom_bytes)
+    else:
+        headroom = workload.headroom_bytes if headroom_bytes is None else headroom_bytes
+    compute = (
+        memory.compute_buffer_bytes(
+            model, holds_output=p.holds_output, workload=workload, tp=tp, pipeline=pipeline
+        )
+        if p.layers or p.holds_output
+        else 0
+    )
+    overhead = memory.overhead_bytes(p.device.backend, runtime=workload.runtime, multi_gpu=multi_gpu)
+    return DeviceMemory(tensors, kv, compute, overhead, capacity, headroom, sums)
+
+
+def _usage(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    p: Placement,
+    tp: int,
+    multi_gpu: bool,
+    pipeline: bool,
+    headroom_bytes: int | None,
+    label: str | None,
+) -> tuple[DeviceUsage, tuple[int, int, int, int, float]]:
+    m = placement_memory(
+        model=model,
+        quant=quant,
+        workload=workload,
+        p=p,
+        tp=tp,
+        multi_gpu=multi_gpu,
+        pipeline=pipeline,
+        headroom_bytes=headroom_bytes,
+    )
+    usage = DeviceUsage(
+        gpu=p.device.slug,
+        name=label or p.device.name,
+        layers=len(p.layers),
+        weights_bytes=sum(m.tensors.values()),
+        kv_cache_bytes=m.kv_cache_bytes,
+        compute_bytes=m.compute_bytes,
+        overhead_bytes=m.overhead_bytes,
+        capacity_bytes=m.capacity_bytes,
+        headroom_bytes=m.headroom_bytes,
+        host=p.host,
+        tensors={k: v for k, v in m.tensors.items() if v},
+    )
+    return usage, m.sums
+
+
+def usage_and_stage(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    p: Placement,
+    tp: int = 1,
+    multi_gpu: bool = False,
+    pipeline: bool = False,
+    headroom_bytes: int | None = None,
+    label: str | None = None,
+) -> tuple[DeviceUsage, speed.Stage]:
+    usage, (attention, dense, shared, routed, active) = _usage(
+        model=model,
+        quant=quant,
+        workload=workload,
+        p=p,
+        tp=tp,
+        multi_gpu=multi_gpu,
+        pipeline=pipeline,
+        headroom_bytes=headroom_bytes,
+        label=label,
+    )
+    c = memory.tensor_classes(model)
+    output = memory.output_bytes(model, quant) if p.holds_output else 0
+    if p.holds_output:
+        active += c.output
+    share = kv_share(model, tp)
+    stage = speed.Stage(
+        **_device_fields(model, quant, workload, p.device),
+        layers=len(p.layers),
+        dense_bytes=(attention + dense + shared + output) / tp,
+        routed_bytes=routed / tp,
+        active_params=active / tp,
+        **_attention_fields(model, workload, p.layers, kv_share=share, head_share=1 / tp),
+        **_moe_fields(model, p.layers, p.experts_elsewhere, 1 / tp),
+    )
+    return usage, stage
+
+
+def _device_fields(model: ModelSpec, quant: QuantSpec, workload: Workload, device: DeviceSpec) -> dict:
+    """The Stage fields that come from the device, the runtime and the format."""
+    c = memory.tensor_classes(model)
+    return {
+        "bandwidth_gb_s": device.bandwidth_gb_s,
+        "backend": speed.kernels(device, workload.runtime),
+        "tflops": device.fp16_tflops,
+        "experts": c.experts,
+        "experts_per_tok": c.experts_per_tok,
+        "memory": speed.memory_class(device),
+        "fmt": speed.format_family(quant),
+        "full_rate_fp16": speed.full_rate_fp16(device),
+    }
+
+
+def _attention_fields(
+    model: ModelSpec,
+    workload: Workload,
+    layers: Sequence[int],
+    *,
+    kv_share: float = 1.0,
+    head_share: float = 1.0,
+) -> dict:
+    """Attention's costs on these layers, full-attention and sliding-window ones apart (a window layer
+    stops growing at the window): the KV bytes one sequence reads per cached token, and the FLOPs of one
+    query against one key (QKᵀ and PV: 4 × heads × head dim per layer)."""
+    per_cell = memory.kv_values_per_token_layer(model) * workload.kv_bytes_per_element * kv_share
+    per_pair = 4 * model.num_attention_heads * head_share * model.head_dim_or_default
+    windowed = 0
+    if model.sliding_window and model.sliding_window_layers:
+        mask = memory.window_layers(model)
+        windowed = sum(1 for i in layers if mask[i])
+    full = len(layers) - windowed
+    return {
+        "kv_bytes_per_cell": full * per_cell,
+        "kv_window_bytes_per_cell": windowed * per_cell,
+        "window": (model.sliding_window or 0) if windowed else 0,
+        "attention_flops_per_pair": full * per_pair,
+        "window_attention_flops_per_pair": windowed * per_pair,
+    }
+
+
+def _moe_fields(model: ModelSpec, layers: Sequence[int], elsewhere: set[int], share: float) -> dict:
+    """MoE layers whose experts run here, and the expert parameters a token multiplies in them."""
+    c = memory.tensor_classes(model)
+    if not c.experts:
+        return {}
+    here = sum(1 for i in layers if i >= c.dense_layers and i not in elsewhere)
+    return {
+        "moe_layers": here,
+        "routed_active_params": here * c.routed_experts * c.experts_per_tok / c.experts * share,
+    }
+
+
+@bounded_cache(entries=4096, size=262_144, size_of=length_of_result)
+def _host_sums(
+    model: ModelSpec, quant: QuantSpec, layers: Sequence[int], expert_layers: Sequence[int]
+) -> tuple[int, int, float]:
+    """Dense and routed bytes in RAM, and the parameters one token multiplies there."""
+    c = memory.tensor_classes(model)
+    table = memory.layer_bytes_table(model, quant)
+    dense = routed = 0
+    active = 0.0
+    for i in layers:
+        lb = table[i]
+        dense += lb.attention + lb.dense_mlp + lb.shared_experts
+        routed += lb.routed_experts
+        active += c.layer_active_params(i)
+    share = c.experts_per_tok / c.experts if c.experts else 0.0
+    for i in expert_layers:
+        routed += table[i].routed_experts
+        active += c.routed_experts * share
+    return dense, routed, active
+
+
+def host_memory(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    layers: Sequence[int],
+    expert_layers: Sequence[int],
+    holds_output: bool,
+) -> DeviceMemory:
+    sums = _host_sums(model, quant, layers_key(layers), layers_key(expert_layers))
+    dense, routed, _ = sums
+    output = memory.output_bytes(model, quant) if holds_output else 0
+    embedding = memory.embedding_bytes(model, quant)
+    kv = memory.kv_cache_layers_bytes(model, workload, layers)
+    compute = 0
+    if layers or expert_layers:
+        cpu_workload = (
+            workload
+            if workload.runtime == "llama.cpp"
+            else workload.model_copy(update={"runtime": "llama.cpp"})
+        )
+        compute = memory.compute_buffer_bytes(model, holds_output=holds_output, workload=cpu_workload)
+    tensors = {
+        "attention": 0,
+        "dense_mlp": dense,
+        "routed_experts": routed,
+        "output": output,
+        "embedding": embedding,
+    }
+    return DeviceMemory(tensors, kv, compute, 0, workload.ram_bytes or 0, HOST_HEADROOM_BYTES, sums)
+
+
+def _host_usage(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    layers: Sequence[int],
+    expert_layers: Sequence[int],
+    holds_output: bool,
+) -> tuple[DeviceUsage, tuple[int, int, float]]:
+    m = host_memory(
+        model=model,
+        quant=quant,
+        workload=workload,
+        layers=layers,
+        expert_layers=expert_layers,
+        holds_output=holds_output,
+    )
+    usage = DeviceUsage(
+        gpu="host-ram",
+        name="System RAM",
+        kind="host",
+        layers=len(layers),
+        weights_bytes=sum(m.tensors.values()),
+        kv_cache_bytes=m.kv_cache_bytes,
+        compute_bytes=m.compute_bytes,
+        overhead_bytes=0,
+        capacity_bytes=m.capacity_bytes,
+        headroom_bytes=HOST_HEADROOM_BYTES,
+        tensors={k: v for k, v in m.tensors.items() if v},
+    )
+    return usage, m.sums
+
+
+def host_usage_and_stage(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    layers: list[int],
+    expert_layers: list[int],
+    holds_output: bool,
+) -> tuple[DeviceUsage, speed.Stage]:
+    """System RAM as a device: whole layers (cpu_offload) or only routed experts (expert_offload)."""
+    usage, (dense, routed, active) = _host_usage(
+        model=model,
+        quant=quant,
+        workload=workload,
+        layers=layers,
+        expert_layers=expert_layers,
+        holds_output=holds_output,
+    )
+    c = memory.tensor_classes(model)
+    output = memory.output_bytes(model, quant) if holds_output else 0
+    if holds_output:
+        active += c.output
+    stage = speed.Stage(
+        bandwidth_gb_s=ram_bandwidth(workload),
+        backend="cpu",
+        tflops=workload.cpu_tflops,
+        layers=len(layers) + len(expert_layers),
+        dense_bytes=dense + output,
+        routed_bytes=routed,
+        experts=c.experts,
+        experts_per_tok=c.experts_per_tok,
+        active_params=active,
+        **_attention_fields(model, workload, layers),
+        memory="ram",
+        fmt=speed.format_family(quant),
+        **_moe_fields(model, [*layers, *expert_layers], set(), 1.0),
+    )
+    return usage, stage

@@ -1,0 +1,476 @@
+"""Layouts: which device holds which layers under each strategy, decided before any speed is computed;
+enough to check memory alone (`strategy_fits`), which the suggestions ask many times over."""
+
+import bisect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from . import memory
+from .device_memory import DeviceMemory, Placement, host_memory, layers_key, placement_memory
+from .limits import bounded_cache, length_of_result
+from .schema import DeviceSpec, ModelSpec, QuantSpec, Workload
+
+# llama.cpp's guide to its split modes, at the commit we read
+LLAMA_CPP_MULTI_GPU = (
+    "https://github.com/ggml-org/llama.cpp/blob/5815cb840bfe5be1895c6ca6afcf9ce05d8b486f/docs/multi-gpu.md"
+)
+
+
+def _split_counts(layers: int, weights: list[float]) -> list[int]:
+    total = sum(weights)
+    if total <= 0:
+        weights, total = [1.0] * len(weights), float(len(weights))
+    shares = [w / total * layers for w in weights]
+    counts = [int(s) for s in shares]
+    order = sorted(range(len(weights)), key=lambda i: shares[i] - counts[i], reverse=True)
+    for i in order[: layers - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def split_layers_by_cost(costs: Sequence[int], weights: list[float]) -> list[int]:
+    """Consecutive layer counts so each device's share of Σ `costs` follows `weights` (its free memory).
+
+    Where layers differ in size (DeepSeek's 3 dense layers are a tenth of an MoE layer), equal counts
+    would fill devices unequally: boundary k goes where the running cost comes closest to the first
+    k + 1 devices' share of the total.
+    """
+    n, total_w, total_c = len(costs), sum(weights), sum(costs)
+    if total_w <= 0:
+        weights, total_w = [1.0] * len(weights), float(len(weights))
+    prefix = [0]
+    for c in costs:
+        prefix.append(prefix[-1] + c)
+    counts, start, acc = [], 0, 0.0
+    for w in weights[:-1]:
+        acc += w
+        target = acc / total_w * total_c
+        b = bisect.bisect_left(prefix, target, lo=start)
+        if b > n or (b > start and target - prefix[b - 1] <= prefix[b] - target):
+            b -= 1
+        counts.append(b - start)
+        start = b
+    counts.append(n - start)
+    return counts
+
+
+def _split(model: ModelSpec, costs: Sequence[int], weights: list[float]) -> tuple[list[int], bool]:
+    """Layer counts per device, and whether they follow the layers' bytes rather than llama.cpp's own
+    count-proportional rule (then `--tensor-split` must give the counts themselves)."""
+    counts, by_cost = _split_cached(model.num_hidden_layers, tuple(costs), tuple(weights))
+    return list(counts), by_cost
+
+
+@bounded_cache(entries=4096, size=262_144, size_of=length_of_result)
+def _split_cached(n: int, costs: tuple[int, ...], weights: tuple[float, ...]) -> tuple[tuple[int, ...], bool]:
+    counts = _split_counts(n, list(weights))
+    if min(costs, default=0) == max(costs, default=0):
+        return tuple(counts), False
+    by_cost = split_layers_by_cost(costs, list(weights))
+    return tuple(by_cost), by_cost != counts
+
+
+def _free_for_layers(
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    device: DeviceSpec,
+    *,
+    holds_output: bool,
+    multi_gpu: bool,
+) -> float:
+    """What a device has left for layers once overhead, compute buffer, headroom and the head are counted."""
+    fixed = (
+        memory.overhead_bytes(device.backend, runtime=workload.runtime, multi_gpu=multi_gpu)
+        + memory.compute_buffer_bytes(model, holds_output=holds_output, workload=workload, pipeline=multi_gpu)
+        + workload.headroom_bytes
+        + (memory.output_bytes(model, quant) if holds_output else 0)
+    )
+    return max(device.usable_bytes - fixed, 0)
+
+
+def _layer_costs(
+    model: ModelSpec, quant: QuantSpec, workload: Workload, *, experts: bool = True
+) -> list[int]:
+    """Bytes each layer adds to a device: its weights (without routed experts if `experts` is False) and
+    its KV cache."""
+    per_token = memory.kv_values_per_token_layer(model)
+    full = int(memory.padded_context(workload) * per_token * workload.kv_bytes_per_element)
+    windowed = model.sliding_window and model.sliding_window_layers
+    local = (
+        int(memory.window_cells(model, workload) * per_token * workload.kv_bytes_per_element)
+        if windowed
+        else full
+    )
+    return list(_layer_costs_for(model, quant, full, local, experts))
+
+
+@bounded_cache(entries=1024, size=262_144, size_of=length_of_result)
+def _layer_costs_for(
+    model: ModelSpec, quant: QuantSpec, full_kv: int, local_kv: int, experts: bool
+) -> tuple[int, ...]:
+    """`_layer_costs` given one layer's KV bytes (full and windowed): suggestions ask again and again."""
+    mask = memory.window_layers(model)
+    return tuple(
+        (lb.total if experts else lb.total - lb.routed_experts) + (local_kv if mask[i] else full_kv)
+        for i, lb in enumerate(memory.layer_bytes_table(model, quant))
+    )
+
+
+@dataclass
+class Slot:
+    """One device's part of a plan, and how the runtime runs it there."""
+
+    p: Placement
+    tp: int = 1
+    multi_gpu: bool = False
+    pipeline: bool = False
+    label: str | None = None
+    workload: Workload | None = None  # when it differs from the plan's (replicas: one copy's sequences)
+
+
+@dataclass
+class HostSlot:
+    """System RAM's part: whole layers (cpu_offload) or only routed experts (expert_offload)."""
+
+    layers: list[int]
+    expert_layers: list[int]
+    holds_output: bool
+
+
+@dataclass
+class Layout:
+    """Where a strategy puts every tensor: enough to check memory, and what the plan is built from."""
+
+    slots: list[Slot]
+    host: HostSlot | None = None
+    counts: list[int] = field(default_factory=list)  # layers per pipeline stage
+    ratios: list[float] = field(default_factory=list)  # llama.cpp --tensor-split
+    tp: int = 1
+
+
+def slot_key(s: Slot) -> tuple:
+    """Slots with equal keys hold the same (tensor-parallel ranks, replicas): compute them once."""
+    p = s.p
+    return (
+        p.device,
+        layers_key(p.layers),
+        p.holds_output,
+        p.holds_embedding,
+        frozenset(p.experts_elsewhere),
+        p.host,
+        s.tp,
+        s.multi_gpu,
+        s.pipeline,
+        id(s.workload),
+    )
+
+
+def layout_memory(
+    layout: Layout, *, model: ModelSpec, quant: QuantSpec, workload: Workload, stop_at_overflow: bool = False
+) -> list[DeviceMemory]:
+    """Each distinct device's memory (identical tensor-parallel ranks and replicas once), RAM last."""
+    out: list[DeviceMemory] = []
+    seen = set()
+    for s in layout.slots:
+        key = slot_key(s)
+        if key in seen:
+            continue
+        seen.add(key)
+        m = placement_memory(
+            model=model,
+            quant=quant,
+            workload=s.workload or workload,
+            p=s.p,
+            tp=s.tp,
+            multi_gpu=s.multi_gpu,
+            pipeline=s.pipeline,
+            headroom_bytes=None,
+        )
+        out.append(m)
+        if stop_at_overflow and not m.fits:
+            return out
+    if layout.host is not None:
+        out.append(
+            host_memory(
+                model=model,
+                quant=quant,
+                workload=workload,
+                layers=layout.host.layers,
+                expert_layers=layout.host.expert_layers,
+                holds_output=layout.host.holds_output,
+            )
+        )
+    return out
+
+
+def layout_fits(layout: Layout, *, model: ModelSpec, quant: QuantSpec, workload: Workload) -> bool:
+    """`Plan.fits` of the plan this layout would build, from memory alone: no speed, notes or commands,
+    and no further device once one overflows."""
+    ms = layout_memory(layout, model=model, quant=quant, workload=workload, stop_at_overflow=True)
+    return bool(ms) and all(m.fits for m in ms)
+
+
+def best_single_device(devices: list[DeviceSpec]) -> DeviceSpec:
+    return max(devices, key=lambda d: (d.usable_bytes, d.bandwidth_gb_s))
+
+
+def single_layout(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Layout:
+    device = best_single_device(devices)
+    p = Placement(device, range(model.num_hidden_layers), holds_output=True, holds_embedding=True)
+    return Layout([Slot(p)])
+
+
+def _pipeline_layout(
+    model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], hosts: list[int]
+) -> Layout:
+    n = len(devices)
+    free_of: dict[tuple[DeviceSpec, bool], float] = {}  # rigs repeat one GPU: compute each kind once
+    free = []
+    for i, d in enumerate(devices):
+        key = (d, i == n - 1)
+        if key not in free_of:
+            free_of[key] = _free_for_layers(model, quant, workload, d, holds_output=key[1], multi_gpu=n > 1)
+        free.append(free_of[key])
+    counts, by_cost = _split(model, _layer_costs(model, quant, workload), free)
+    slots, start = [], 0
+    for i, (device, k) in enumerate(zip(devices, counts, strict=True)):
+        p = Placement(
+            device,
+            range(start, start + k),
+            holds_output=i == n - 1,
+            holds_embedding=i == 0,
+            host=hosts[i],
+        )
+        label = device.name if max(hosts) == 0 else f"{device.name} (host {hosts[i] + 1})"
+        slots.append(Slot(p, multi_gpu=True, pipeline=True, label=label))
+        start += k
+    if by_cost:
+        # llama.cpp gives layer il (the output layer is il = n_layer) to the first device whose running
+        # share of -ts exceeds il / (n_layer + 1): the counts, the head counted on the last device, say it
+        ratios = [float(k) for k in counts[:-1]] + [float(counts[-1] + 1)]
+        return Layout(slots, counts=counts, ratios=ratios)
+    total = sum(free) or 1
+    return Layout(slots, counts=counts, ratios=[round(f / total, 3) for f in free])
+
+
+def layer_split_layout(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Layout:
+    return _pipeline_layout(model, quant, workload, devices, [0] * len(devices))
+
+
+def tensor_parallel_size(model: ModelSpec, n: int) -> int:
+    """The largest TP size ≤ n that divides the attention heads and tiles the KV heads (vLLM's rule)."""
+    for t in range(n, 1, -1):
+        kv = model.num_key_value_heads
+        if model.num_attention_heads % t == 0 and (kv % t == 0 or t % kv == 0 or model.is_mla):
+            return t
+    return 1
+
+
+def tensor_parallel_layout(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Layout:
+    """Every rank holds 1/tp of every matrix and of the KV heads: vLLM's tensor parallel and llama.cpp's
+    `--split-mode tensor`, which "splits both weights and KV across the participating GPUs"."""
+    tp = tensor_parallel_size(model, len(devices))
+    slots = [
+        Slot(
+            Placement(device, range(model.num_hidden_layers), holds_output=True, holds_embedding=True),
+            tp=tp,
+            multi_gpu=True,
+            label=f"{device.name} (rank {i})",
+        )
+        for i, device in enumerate(devices[:tp])
+    ]
+    return Layout(slots, tp=tp)
+
+
+def tensor_parallel_unsupported(
+    model: ModelSpec, workload: Workload, devices: Sequence[DeviceSpec]
+) -> str | None:
+    """Why tensor parallel cannot run on these GPUs with this runtime, or None. It needs identical GPUs
+    and a head count that divides over two or more of them. llama.cpp's `--split-mode tensor`
+    (LLAMA_CPP_MULTI_GPU) also needs CUDA or ROCm, flash attention and an unquantized KV cache, and
+    excludes DeepSeek2 (MLA) among other architectures; Ollama and MLX have none within a machine."""
+    if len({d.slug for d in devices}) != 1:
+        return "Tensor parallel needs identical GPUs; these differ."
+    if tensor_parallel_size(model, len(devices)) < 2:
+        return f"{model.num_attention_heads} attention heads do not divide over {len(devices)} GPUs."
+    if workload.runtime in ("ollama", "mlx"):
+        name = "Ollama" if workload.runtime == "ollama" else "MLX"
+        return f"{name} splits a model over GPUs by layers only; vLLM or llama.cpp run tensor parallel."
+    if workload.runtime != "llama.cpp":
+        return None
+    if any(d.backend not in ("cuda", "rocm") for d in devices):
+        return "llama.cpp's tensor split runs on CUDA and ROCm only."
+    if model.is_mla:
+        return "llama.cpp's tensor split does not support this architecture (MLA, as DeepSeek2)."
+    if not workload.flash_attention:
+        return "llama.cpp's tensor split needs flash attention."
+    if workload.kv_bytes_per_element < 2:
+        return "llama.cpp's tensor split needs an unquantized KV cache (f16, bf16 or f32)."
+    return None
+
+
+def sequences_per_replica(workload: Workload, n: int) -> int:
+    return max(1, -(-workload.batch // n))
+
+
+def replicas_layout(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Layout:
+    per_replica = sequences_per_replica(workload, len(devices))
+    w = workload if per_replica == workload.batch else workload.model_copy(update={"batch": per_replica})
+    slots = [
+        Slot(
+            Placement(device, range(model.num_hidden_layers), holds_output=True, holds_embedding=True),
+            label=f"{device.name} (copy {i + 1})",
+            workload=w,
+        )
+        for i, device in enumerate(devices)
+    ]
+    return Layout(slots)
+
+
+def _contiguous_counts(costs: list[int], budgets: list[int], start: int) -> list[int] | None:
+    """Layers start..n-1 handed out in order, each device taking as many as fit; None if some are left."""
+    counts, i, n = [], start, len(costs)
+    for budget in budgets:
+        k = 0
+        while i < n and costs[i] <= budget:
+            budget -= costs[i]
+            i += 1
+            k += 1
+        counts.append(k)
+    return counts if i == n else None
+
+
+def cpu_offload_layout(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Layout:
+    """llama.cpp offloads the *last* ngl layers, a contiguous block per device in device order.
+
+    The largest ngl whose blocks fit every device: a shorter block (fewer layers) fits whenever a
+    longer one does, so a binary search over where the block starts finds it.
+    """
+    n = model.num_hidden_layers
+    costs = _layer_costs(model, quant, workload)
+    budgets = [
+        _free_for_layers(model, quant, workload, d, holds_output=False, multi_gpu=len(devices) > 1)
+        for d in devices
+    ]
+    low, high = 0, n  # starting at n (no layer on a GPU) always works
+    while low < high:
+        middle = (low + high) // 2
+        if _contiguous_counts(costs, budgets, middle) is None:
+            low = middle + 1
+        else:
+            high = middle
+    counts = _contiguous_counts(costs, budgets, low) or [0] * len(devices)
+    slots, start = [], low
+    for device, k in zip(devices, counts, strict=True):
+        if not k:
+            continue
+        slots.append(Slot(Placement(device, range(start, start + k)), multi_gpu=len(devices) > 1))
+        start += k
+    return Layout(slots, host=HostSlot(list(range(low)), [], holds_output=True))
+
+
+def expert_offload_layout(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    devices: list[DeviceSpec],
+    cpu_moe_layers: int | None = None,
+) -> Layout:
+    """Layers split over the GPUs as if they had no experts; then the experts of the first MoE layers go
+    to RAM: as few as the GPUs need (`cpu_moe_layers` None), or that many, as `--n-cpu-moe N` asks."""
+    n = model.num_hidden_layers
+    c = memory.tensor_classes(model)
+    moe_layers = list(range(c.dense_layers, n))
+    # Start from a layer split of everything but the experts, then keep as many experts on GPU as fit.
+    free = [
+        _free_for_layers(
+            model, quant, workload, d, holds_output=i == len(devices) - 1, multi_gpu=len(devices) > 1
+        )
+        for i, d in enumerate(devices)
+    ]
+    costs = _layer_costs(model, quant, workload, experts=False)
+    counts, _ = _split(model, costs, free)
+    groups: list[range] = []
+    start = 0
+    for k in counts:
+        groups.append(range(start, start + k))
+        start += k
+    if cpu_moe_layers is not None:  # as llama.cpp counts: layers 0 … N-1, dense ones having no experts
+        offloaded = {i for i in moe_layers if i < cpu_moe_layers}
+    else:
+        table = memory.layer_bytes_table(model, quant)
+        offloaded = set(moe_layers)
+        for device_i, group in enumerate(groups):
+            budget = free[device_i] - sum(costs[i] for i in group)
+            # experts of the last layers stay on the GPU (--n-cpu-moe moves the first N)
+            for i in sorted((i for i in group if i in offloaded), reverse=True):
+                cost = table[i].routed_experts
+                if budget < cost:
+                    break
+                budget -= cost
+                offloaded.discard(i)
+    slots = [
+        Slot(
+            Placement(
+                device,
+                group,
+                holds_output=device_i == len(devices) - 1,
+                holds_embedding=device_i == 0,
+                experts_elsewhere=offloaded & set(group),
+            ),
+            multi_gpu=len(devices) > 1,
+            pipeline=len(devices) > 1,
+        )
+        for device_i, (device, group) in enumerate(zip(devices, groups, strict=True))
+    ]
+    return Layout(slots, host=HostSlot([], sorted(offloaded), holds_output=False))
+
+
+def rpc_cluster_layout(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Layout:
+    all_devices = [d for _ in range(workload.hosts) for d in devices]
+    host_of = [h for h in range(workload.hosts) for _ in devices]
+    return _pipeline_layout(model, quant, workload, all_devices, host_of)
+
+
+LayoutBuilder = Callable[..., Layout]
+
+
+LAYOUTS: dict[str, LayoutBuilder] = {
+    "single": single_layout,
+    "layer_split": layer_split_layout,
+    "tensor_parallel": tensor_parallel_layout,
+    "replicas": replicas_layout,
+    "cpu_offload": cpu_offload_layout,
+    "expert_offload": expert_offload_layout,
+    "rpc_cluster": rpc_cluster_layout,
+}
+
+
+def strategy_fits(
+    strategy: str, *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> bool:
+    """Whether `strategy`'s plan would fit, from its memory alone: the suggestions' many probes."""
+    layout = LAYOUTS[strategy](model=model, quant=quant, workload=workload, devices=devices)
+    return layout_fits(layout, model=model, quant=quant, workload=workload)
+
+
+def strategy_slack(
+    strategy: str, *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> list[int]:
+    """`slack_bytes` of each distinct device (and RAM) under `strategy`: how far each is from full."""
+    layout = LAYOUTS[strategy](model=model, quant=quant, workload=workload, devices=devices)
+    return [m.slack_bytes for m in layout_memory(layout, model=model, quant=quant, workload=workload)]

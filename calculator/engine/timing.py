@@ -1,0 +1,229 @@
+"""Timing: the links between devices, and how the stages of a plan add up to a decode step, a prefill
+and the bytes that cross the links per token."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from . import memory, speed
+from .schema import DeviceSpec, ModelSpec, Workload
+
+# Activations handed from one pipeline stage to the next: one f32 hidden vector per token (llama.cpp).
+ACTIVATION_BYTES = 4
+
+
+# Tensor-parallel all-reduces move fp16/bf16 activations: 2 bytes per element.
+ALL_REDUCE_BYTES = 2
+
+
+# All-reduces per layer under tensor parallel: vLLM's Megatron-style sharding reduces after attention and
+# after the MLP. llama.cpp's `--split-mode tensor` "does multiple cross-GPU reductions per layer"
+# (LLAMA_CPP_MULTI_GPU); we count the same two.
+SYNCS_PER_LAYER = 2
+
+
+def link(workload: Workload, devices: Sequence[DeviceSpec] = ()) -> tuple[float, float]:
+    """GB/s per direction and per-hop latency of the link between this machine's GPUs: what the visitor
+    gave; else NVLink when they say so (a bridge, or the SXM fabric of SXM parts) or when every GPU is an
+    SXM part (their NVLink/NVSwitch is the way they are built); else PCIe 4.0 x16."""
+    sxm = bool(devices) and all(_sxm(d) for d in devices)
+    nvlink = workload.nvlink or sxm
+    if workload.link_gb_s:
+        gb_s = workload.link_gb_s
+    elif sxm:
+        gb_s = min(speed.sxm_nvlink_gb_s(d) for d in devices)
+    else:
+        gb_s = speed.NVLINK_GB_S if nvlink else speed.PCIE_GB_S
+    lat = workload.link_latency_us
+    if lat is None:
+        lat = speed.NVLINK_LATENCY_US if nvlink else speed.PCIE_LATENCY_US
+    return gb_s, lat
+
+
+def _sxm(device: DeviceSpec) -> bool:
+    """An SXM (or similar mezzanine) part with NVLink: the catalog's datacenter form factor with NVLink;
+    without those fields (a spec the catalog did not fill), an "SXM" in the name."""
+    if device.form_factor:
+        return device.nvlink and device.form_factor == "datacenter"
+    return "sxm" in device.name.lower()
+
+
+def nvlinked(workload: Workload, devices: Sequence[DeviceSpec] = ()) -> bool:
+    """Whether the GPUs talk over NVLink (the visitor's bridge or SXM parts)."""
+    return workload.nvlink or (bool(devices) and all(_sxm(d) for d in devices))
+
+
+def network(workload: Workload) -> tuple[float, float]:
+    gb_s = workload.network_gb_s or speed.NETWORK_GB_S
+    lat = speed.NETWORK_LATENCY_US if workload.network_latency_us is None else workload.network_latency_us
+    return gb_s, lat
+
+
+@dataclass
+class Timing:
+    decode_s: float  # one step, batch 1, at the start of the answer (the prompt cached)
+    decode_batch_s: float  # one step, all `batch` sequences
+    prefill_s: float | None
+    bytes_per_token: int = 0
+    decode_context_s: float | None = None  # one step, batch 1, the whole context cached
+    speed_class: str = "decode"  # which held-out errors give the range (speed.ERROR_RANGES)
+
+
+class Hop(NamedTuple):
+    """A boundary between stages: the link the hidden state crosses, and the synchronisation it costs."""
+
+    gb_s: float
+    latency_us: float
+    handoff_s: float = 0.0
+
+
+def sequential_step_seconds(
+    stages: list[speed.Stage], hops: list[Hop], hidden: int, batch: int, depth: int
+) -> float:
+    """One decode step through stages that run one after another, with `depth` tokens cached."""
+    t = sum(speed.decode_step_seconds(s, batch, depth) for s in stages)
+    return t + sum(
+        h.handoff_s + speed.transfer_seconds(batch * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
+        for h in hops
+    )
+
+
+def sequential_prefill_seconds(
+    stages: list[speed.Stage],
+    workload: Workload,
+    hops: list[Hop],
+    hidden: int,
+    depth: int = 0,
+    *,
+    pipelined: bool = False,
+) -> float | None:
+    """The prompt through stages one after another, after `depth` tokens already cached; None without the
+    FLOPS of a GPU stage. RAM-resident weights count nothing here: offload plans add their copy time.
+
+    Over several GPUs (`pipelined`) llama.cpp keeps up to LLAMA_CPP_PIPELINE_COPIES micro-batches in
+    flight: while GPU 2 runs micro-batch 1, GPU 1 runs micro-batch 2, so a long prompt takes the first
+    micro-batch's trip through every GPU and then one slowest stage per micro-batch, for the share of the
+    work that overlaps (speed.PREFILL_PIPELINE_OVERLAP)."""
+    times = []
+    for s in stages:
+        t = speed.prefill_seconds(s, workload.prompt_tokens, workload.ubatch_tokens, depth)
+        if t is None:
+            if s.backend != "cpu":
+                return None
+            t = 0.0
+        times.append(t)
+    ubatches = -(-workload.prompt_tokens // workload.ubatch_tokens)
+    prefill = sum(times)
+    if pipelined and len(times) > 1 and ubatches > 1:
+        per = [t / ubatches for t in times]
+        slowest = max(max(per), sum(per) / memory.LLAMA_CPP_PIPELINE_COPIES)
+        overlap = speed.PREFILL_PIPELINE_OVERLAP
+        prefill = (1 - overlap) * prefill + overlap * (sum(per) + (ubatches - 1) * slowest)
+    return prefill + sum(
+        ubatches * h.handoff_s
+        + speed.transfer_seconds(workload.prompt_tokens * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
+        for h in hops
+    )
+
+
+def sequential_timing(
+    stages: list[speed.Stage],
+    workload: Workload,
+    hops: list[Hop],
+    hidden: int,
+    *,
+    extra_prefill_s: float = 0.0,
+    speed_class: str | None = None,
+    pipelined: bool = False,
+) -> Timing:
+    """Stages run one after another (layer split, offload, RPC): times add up, plus one hand-off per hop."""
+    prefill = sequential_prefill_seconds(stages, workload, hops, hidden, pipelined=pipelined)
+    depth = workload.prompt_tokens
+    extra = runtime_step_seconds(workload)
+    return Timing(
+        decode_s=sequential_step_seconds(stages, hops, hidden, 1, depth) + extra,
+        decode_batch_s=sequential_step_seconds(stages, hops, hidden, workload.batch, depth) + extra,
+        prefill_s=None if prefill is None else prefill + extra_prefill_s,
+        bytes_per_token=len(hops) * hidden * ACTIVATION_BYTES,
+        decode_context_s=sequential_step_seconds(stages, hops, hidden, 1, workload.context_tokens) + extra,
+        speed_class=speed_class or single_speed_class(stages),
+    )
+
+
+def single_speed_class(stages: list[speed.Stage]) -> str:
+    """The class whose held-out errors give a one-device plan its range: memory × kernels × dense/MoE."""
+    gpu = [s for s in stages if s.backend != "cpu"]
+    if len(stages) != 1 or not gpu:
+        return "offload" if len(gpu) < len(stages) else "multi_gpu"
+    s = gpu[0]
+    return f"{s.memory}/{s.backend}/{'moe' if s.experts else 'dense'}"
+
+
+def tensor_parallel_timing(
+    stages: list[speed.Stage],
+    *,
+    model: ModelSpec,
+    workload: Workload,
+    tp: int,
+    devices: Sequence[DeviceSpec] = (),
+) -> Timing:
+    """The ranks work at once: the slowest rank's step, plus the all-reduces that join their results."""
+    batch = workload.batch
+
+    def step(b: int, depth: int) -> float:
+        compute = max(speed.decode_step_seconds(s, b, depth) for s in stages)
+        return compute + all_reduces_seconds(model, workload, tp, b, devices) + runtime_step_seconds(workload)
+
+    prefill = None
+    t_prefill = [speed.prefill_seconds(s, workload.prompt_tokens, workload.ubatch_tokens) for s in stages]
+    if all(t is not None for t in t_prefill):
+        prefill = max(t_prefill) + all_reduces_seconds(  # type: ignore[type-var]
+            model, workload, tp, workload.prompt_tokens, devices
+        )
+    per_token_bytes = int(
+        SYNCS_PER_LAYER * model.num_hidden_layers * 2 * (tp - 1) / tp * model.hidden_size * ALL_REDUCE_BYTES
+    )
+    return Timing(
+        decode_s=step(1, workload.prompt_tokens),
+        decode_batch_s=step(batch, workload.prompt_tokens),
+        prefill_s=prefill,
+        bytes_per_token=per_token_bytes,
+        decode_context_s=step(1, workload.context_tokens),
+        speed_class="vllm_tp" if workload.runtime == "vllm" else "multi_gpu",
+    )
+
+
+def all_reduces_seconds(
+    model: ModelSpec, workload: Workload, tp: int, tokens: int, devices: Sequence[DeviceSpec] = ()
+) -> float:
+    """The all-reduces of one forward pass of `tokens` tokens. vLLM over NVLink uses its custom all-reduce
+    (one kernel that reads the peers' buffers: a fixed cost per call, speed.VLLM_ALL_REDUCE_SECONDS);
+    elsewhere (NCCL over PCIe, llama.cpp's tensor split) a ring."""
+    if tp <= 1:
+        return 0.0
+    gb_s, lat = link(workload, devices)
+    calls = SYNCS_PER_LAYER * model.num_hidden_layers
+    message = tokens * model.hidden_size * ALL_REDUCE_BYTES
+    if workload.runtime == "vllm" and nvlinked(workload, devices):
+        return calls * (speed.VLLM_ALL_REDUCE_SECONDS + 2 * (tp - 1) / tp * message / (gb_s * 1e9))
+    return calls * speed.ring_all_reduce_seconds(message, tp, gb_s, lat)
+
+
+def runtime_step_seconds(workload: Workload) -> float:
+    """What the runtime itself spends per step besides the kernels (vLLM's scheduler and sampler)."""
+    return speed.VLLM_STEP_SECONDS if workload.runtime == "vllm" else 0.0
+
+
+def offloaded_prefill_seconds(
+    host_weights: float, host_stage: speed.Stage, workload: Workload, link_gb_s: float
+) -> float:
+    """llama.cpp runs big prompt batches of RAM-resident weights on the GPU, copying them over PCIe per
+    micro-batch; the CPU computes them itself when that is faster. Returns the extra time over the
+    CPU stage's own estimate (which assumed the CPU's FLOPS) — or the PCIe copy time when no CPU FLOPS
+    are known."""
+    ubatches = -(-workload.prompt_tokens // workload.ubatch_tokens)
+    copy_s = ubatches * host_weights / (link_gb_s * 1e9)
+    cpu_s = speed.prefill_seconds(host_stage, workload.prompt_tokens, workload.ubatch_tokens)
+    if cpu_s is None:
+        return copy_s
+    return min(copy_s, cpu_s) - cpu_s
