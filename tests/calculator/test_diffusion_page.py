@@ -138,3 +138,10 @@ def test_a_search_hit_leads_to_the_calculator(client, catalog):
 def test_the_llm_page_does_not_list_image_models(client, catalog):
     html = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090").content.decode()
     assert "flux-1-dev" not in html and 'name="ctx"' in html
+
+
+def test_the_image_page_leaves_out_the_llm_only_inputs(client, catalog):
+    html = client.get(FLUX_ON_3060).content.decode()
+    assert 'name="config"' not in html and 'name="link"' not in html and 'name="hosts"' not in html
+    llm = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090").content.decode()
+    assert 'name="config"' in llm and 'name="link"' in llm and 'name="hosts"' in llm
