@@ -16,6 +16,7 @@ from django.db import models
 from django.forms.fields import InvalidJSONInput
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import select_template
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import date_format
@@ -155,11 +156,22 @@ class CatalogAdmin(SimpleHistoryAdmin):
             form = type(form.__name__, (form,), {"change_slug_url": self.change_slug_url(obj)})
         return form
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if self.renameable and object_id:
-            url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_slug", args=[object_id])
-            extra_context = {**(extra_context or {}), "change_slug_url": url}
-        return super().change_view(request, object_id, form_url, extra_context)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """A row of a renameable table: its change form (whichever template this admin uses, such as
+        import-export's) with a "Change slug" link beside "History"."""
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        if self.renameable and change and obj is not None:
+            base = select_template(
+                response.template_name
+                if isinstance(response.template_name, list | tuple)
+                else [response.template_name]
+            )
+            response.template_name = "admin/catalog/change_form_renameable.html"
+            response.context_data |= {
+                "base_change_form": base.template,
+                "change_slug_url": self.change_slug_url(obj),
+            }
+        return response
 
     def save_model(self, request, obj, form, change):
         """The reason goes into the history entry; the models record which fields the editor changed."""

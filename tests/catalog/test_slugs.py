@@ -64,8 +64,8 @@ def test_the_slug_is_fixed_on_the_change_form_which_links_to_its_own_page(client
     response = client.get(f"/admin/catalog/gpu/{gpu.pk}/change/")
     assert response.context["adminform"].form.fields["slug"].disabled
     html = response.content.decode()
-    assert f'href="/admin/catalog/gpu/{gpu.pk}/slug/"' in html
-    assert "change the slug</a>: old links keep working" in html
+    assert f'<li><a href="/admin/catalog/gpu/{gpu.pk}/slug/">Change slug</a></li>' in html  # beside History
+    assert "change the slug</a>: old links keep working" in html  # and below the field
     page = client.get(f"/admin/catalog/gpu/{gpu.pk}/slug/")
     assert page.status_code == 200
     assert "None: this row has always had its slug." in page.content.decode()
