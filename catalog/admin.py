@@ -209,7 +209,8 @@ class DiffusionModelAdmin(CatalogAdmin):
     list_filter = ["kind", "listed"]
     search_fields = ["name", "slug", "hf_id"]
     prepopulated_fields = {"slug": ["name"]}
-    renameable = True  # public slugs: "Change slug" keeps the old ones working
+    # No "Change slug": the denoiser shapes (fixtures/sources/diffusion_shapes.json) and the page's
+    # choice between the image and the LLM calculator (calculator/diffusion_answer.py) go by this slug.
 
     @admin.display(description="Denoiser (B)")
     def denoiser_b(self, obj):

@@ -14,6 +14,7 @@ from calculator import reverse
 from calculator.engine.units import format_rate
 from calculator.forms import DEFAULTS
 
+from . import slugs
 from .models import Gpu, LlmModel, Quantization
 
 QUANT = "q4_k_m"
@@ -54,15 +55,20 @@ def answers(row: Gpu | LlmModel) -> tuple[list[Answer], str]:
     except pydantic.ValidationError as e:
         return [], f"The engine refuses these values: {e.errors()[0]['msg']}."
     if isinstance(row, Gpu):
-        models = sorted(LlmModel.objects.filter(slug__in=MODELS), key=lambda m: MODELS.index(m.slug))
+        models = [by_slug[s] for s in MODELS if s in (by_slug := current(LlmModel, MODELS))]
         found = [answer(m, row, quant, f"{m.name} {quant.name}") for m in models]
         wanted = MODELS
     else:
-        gpus = sorted(Gpu.objects.filter(slug__in=GPUS), key=lambda g: GPUS.index(g.slug))
+        gpus = [by_slug[s] for s in GPUS if s in (by_slug := current(Gpu, GPUS))]
         found = [answer(row, g, quant, f"One {g.name}, {quant.name}") for g in gpus]
         wanted = GPUS
     missing = "" if found else f"None of {', '.join(wanted)} is in the catalog."
     return found, missing
+
+
+def current(model, wanted: list[str]) -> dict:
+    """The rows these slugs name, following renames (a row an editor renamed is still previewed)."""
+    return slugs.with_renamed(model, {r.slug: r for r in model.objects.filter(slug__in=wanted)}, wanted)
 
 
 def as_html(row: Gpu | LlmModel | None) -> str:

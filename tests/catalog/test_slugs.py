@@ -73,10 +73,13 @@ def test_the_slug_is_fixed_on_the_change_form_which_links_to_its_own_page(client
 
 @pytest.mark.parametrize(
     ("model", "renameable"),
-    [("gpu", True), ("llmmodel", True), ("diffusionmodel", True), ("quantization", False)],
+    [("gpu", True), ("llmmodel", True), ("diffusionmodel", False), ("quantization", False)],
 )
-def test_gpus_and_models_can_change_slug_but_formats_cannot(client, staff, catalog, model, renameable):
-    """A format's slug is its llama.cpp name, read by the engine (its kernel family) and the commands."""
+def test_gpus_and_llms_can_change_slug_but_formats_and_image_models_cannot(
+    client, staff, catalog, model, renameable
+):
+    """A format's slug is its llama.cpp name, read by the engine (its kernel family) and the commands;
+    an image model's names its denoiser shape in fixtures/sources/diffusion_shapes.json."""
     from django.apps import apps
 
     row = apps.get_model("catalog", model).objects.order_by("pk").first()
@@ -160,6 +163,14 @@ def test_renamed_back_a_slug_leads_nowhere_else_and_never_loops(client, staff):
         "Slug changed from “rtx-3090-24gb” to “geforce-rtx-3090”",
         "Slug changed from “geforce-rtx-3090” to “rtx-3090-24gb”",
     ]
+
+
+def test_the_change_page_preview_follows_a_renamed_model(client, staff, catalog):
+    llm = LlmModel.objects.get(slug="llama-3-1-8b-instruct")  # one of the models every GPU page previews
+    slugs.rename(llm, "llama-31-8b-instruct", reason="test", user=staff)
+    gpu = Gpu.objects.get(slug="geforce-rtx-4090")
+    preview = client.get(f"/admin/catalog/gpu/{gpu.pk}/change/").content.decode()
+    assert 'href="/?model=llama-31-8b-instruct&amp;quant=q4_k_m&amp;gpu=geforce-rtx-4090' in preview
 
 
 def test_upstream_changes_waiting_for_the_row_follow_it(staff):
