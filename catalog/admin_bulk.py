@@ -22,6 +22,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 
 from calculator.engine.units import GIB
 
+from . import slugs
 from .admin_forms import REASON_MAX_LENGTH, split_bytes
 from .models import Gpu, LlmModel, Measurement, Price, Quantization
 
@@ -60,7 +61,10 @@ class SlugWidget(widgets.ForeignKeyWidget):
         try:
             return super().clean(value, row, **kwargs)
         except ObjectDoesNotExist:
-            raise ValueError(f"No {self.label} has the slug “{value}”.") from None
+            renamed = slugs.with_renamed(self.model, {}, [str(value).strip()]).get(str(value).strip())
+            if renamed is None:  # else the slug it had before an editor renamed it
+                raise ValueError(f"No {self.label} has the slug “{value}”.") from None
+            return renamed
 
 
 class ValueDiff(resources.Diff):
@@ -98,6 +102,27 @@ class CatalogResource(resources.ModelResource):
             super().import_field(field, instance, row, is_m2m, **kwargs)
         except (ArithmeticError, TypeError):  # DecimalWidget's InvalidOperation, for one
             raise ValueError(f"“{row.get(field.column_name)}” is not a number.") from None
+
+    def before_import(self, dataset, **kwargs):
+        """A row naming a catalog row by a slug it had before an editor renamed it updates that row
+        under its current slug (a file exported before the rename still applies): three queries for
+        the whole file, two of them only when a slug is not found."""
+        super().before_import(dataset, **kwargs)
+        self.renamed = {}
+        if "slug" not in (dataset.headers or []):
+            return
+        model = self._meta.model
+        asked = {str(s).strip() for s in dataset["slug"] if s}
+        found = dict.fromkeys(model.objects.filter(slug__in=asked).values_list("slug", flat=True))
+        self.renamed = {
+            old: row.slug for old, row in slugs.with_renamed(model, found, asked).items() if row is not None
+        }
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        slug = str(row.get("slug") or "").strip()
+        if slug in getattr(self, "renamed", {}):
+            row["slug"] = self.renamed[slug]
 
     def before_save_instance(self, instance, row, **kwargs):
         instance._change_reason = kwargs.get("change_reason") or "Imported from a file"

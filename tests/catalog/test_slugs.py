@@ -258,6 +258,24 @@ def test_current_slugs_cost_no_query_more_and_old_ones_two_per_table(client, cat
     assert queries(OLD) == before + 2 * 2
 
 
+def test_a_file_exported_before_the_rename_updates_the_renamed_rows(client, staff):
+    from tests.catalog.test_admin_bulk import confirm, csv_file, preview
+
+    gpu = make_gpu()
+    slugs.rename(gpu, "rtx-3090-24gb", reason="test", user=staff)
+    response = preview(client, "gpu", csv_file([{"slug": "geforce-rtx-3090", "bandwidth_gb_s": "900"}]))
+    assert (
+        not response.context["result"].has_errors() and not response.context["result"].has_validation_errors()
+    )
+    confirm(client, "gpu", response)
+    prices = [{"slug": "", "gpu": "geforce-rtx-3090", "amount": "699", "date": "2026-11-30",
+               "source_url": "https://example.com/3090"}]  # fmt: skip
+    confirm(client, "price", preview(client, "price", csv_file(prices)))
+    gpu.refresh_from_db()
+    assert (gpu.slug, gpu.bandwidth_gb_s) == ("rtx-3090-24gb", 900)
+    assert Gpu.objects.count() == 1 and gpu.prices.get().amount == 699
+
+
 # ---- catalog loads ---------------------------------------------------------------------------------------
 
 
