@@ -23,7 +23,7 @@ from catalog.models import Gpu, LlmModel, Quantization
 from community import measured as community_measured
 
 from . import answer as answers
-from . import cache, charts, diffusion_views, http_cache, reverse_views, rig, snapshots
+from . import cache, charts, diffusion_views, http_cache, hub_config, reverse_views, rig, snapshots
 from .forms import (
     CONTEXT_PRESETS,
     FIRST_VISIT,
@@ -68,7 +68,8 @@ def _page(request, form: QuestionForm, *, status: int = 200, config_error: str =
 @csrf_exempt  # reads a file and redirects: nothing is stored, nothing changes for anyone
 @require_POST
 def own_model(request):
-    """An uploaded config.json or GGUF header → the page's permalink with that model, inputs kept.
+    """An uploaded config.json or GGUF header, or a Hugging Face id → the page's permalink with that
+    model, inputs kept.
 
     The size is checked from Content-Length before Django reads the body; errors show next to the
     field on the same page (400), with every other input as it was.
@@ -85,9 +86,15 @@ def own_model(request):
                 "head -c 32M model.gguf > header.gguf"
             )
         upload = request.FILES.get("file")
-        if upload is None:
-            raise byo.ModelFileError("Choose a config.json or GGUF file to read.")
-        query["config"] = byo.upload_to_config(upload.read(byo.MAX_UPLOAD_BYTES + 1), filename=upload.name)
+        hf_id = request.POST.get("hf_id", "").strip()
+        if upload is not None:
+            query["config"] = byo.upload_to_config(
+                upload.read(byo.MAX_UPLOAD_BYTES + 1), filename=upload.name
+            )
+        elif hf_id:
+            query["config"] = hub_config.config_from_hub(hf_id)
+        else:
+            raise byo.ModelFileError("Choose a config.json or GGUF file to read, or type a Hugging Face id.")
     except byo.ModelFileError as error:
         return _page(request, QuestionForm(query), status=400, config_error=str(error))
     form = QuestionForm(query)

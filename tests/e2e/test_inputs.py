@@ -93,7 +93,7 @@ def test_uploading_a_config_file_reads_it(page, live_server, tmp_path):
     page.goto(live_server.url + QUESTION)
     page.get_by_text("Use my own model").click()
     page.locator("#id_file").set_input_files(str(path))
-    page.get_by_role("button", name="Read the file").click()
+    page.get_by_role("button", name="Read it").click()
     expect(page.get_by_test_id("own-model")).to_contain_text("uploaded-llama")
     expect(page).to_have_url(re.compile(r"config=.*ctx=8192"))
 
@@ -105,7 +105,7 @@ def test_a_file_that_cannot_be_read_keeps_the_pages_address(page, live_server, t
     page.goto(live_server.url + QUESTION)
     page.get_by_text("Use my own model").click()
     page.locator("#id_file").set_input_files(str(path))
-    page.get_by_role("button", name="Read the file").click()
+    page.get_by_role("button", name="Read it").click()
     expect(page.locator("#error-config")).not_to_be_empty()
     assert "own-model" not in page.url
     page.reload()
