@@ -132,8 +132,7 @@ def verdict(result: Estimate, hardware: str) -> Verdict:
     plan = result.recommended_plan
     if plan is None:
         closest = closest_plan(result)
-        device = max(closest.devices, key=lambda d: d.used_bytes + d.headroom_bytes - d.capacity_bytes)
-        short = device.used_bytes + device.headroom_bytes - device.capacity_bytes
+        device, short = closest.tightest, closest.short_by_bytes
         if short <= device.headroom_bytes:
             change = next((s.text for s in result.suggestions if s.fits), "")
             change = change or "A shorter context or a smaller format makes room."
@@ -156,6 +155,11 @@ def verdict(result: Estimate, hardware: str) -> Verdict:
         )
     free = min(d.free_bytes for d in plan.devices)
     speed = f", about {format_rate(plan.decode_tok_s)} tok/s per user" if plan.decode_tok_s else ""
+    if plan.queue_s and plan.max_concurrency:  # vLLM's paged cache admits fewer users than asked
+        speed += (
+            f"; its KV cache holds {int(plan.max_concurrency)} full-length conversation"
+            f"{'s' if int(plan.max_concurrency) != 1 else ''} at once, the others wait their turn"
+        )
     word = "Yes, but tight" if plan.tight else "Yes"
     gpus = max(len(p.gpu_devices) for p in result.plans)
     if plan.strategy == "single" and gpus > 1:
