@@ -137,7 +137,8 @@ def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[G
     spec = checked[0][1]
     workload = reverse.question_workload(ctx=min(CTX, model.max_position_embeddings or CTX))
     by_size = sorted(valid_specs(gpus), key=lambda p: (p[1].usable_bytes, p[0].name))
-    popular = [p for slug in POPULAR_GPUS for p in by_size if p[0].slug == slug]
+    named = slugs.with_renamed(Gpu, {g.slug: g for g, _ in by_size}, POPULAR_GPUS)  # renamed: still popular
+    popular = [p for slug in POPULAR_GPUS if slug in named for p in by_size if p[0].pk == named[slug].pk]
     rows = []
     for quant, q in valid_specs(quants):
         single = next((f for g, s in by_size if (f := _fit(spec, q, g, s, 1, workload))), None)

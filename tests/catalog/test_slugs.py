@@ -173,6 +173,12 @@ def test_the_change_page_preview_follows_a_renamed_model(client, staff, catalog)
     assert 'href="/?model=llama-31-8b-instruct&amp;quant=q4_k_m&amp;gpu=geforce-rtx-4090' in preview
 
 
+def test_a_renamed_popular_gpu_keeps_its_column_on_model_pages(client, staff, catalog):
+    slugs.rename(Gpu.objects.get(slug="geforce-rtx-3090"), "rtx-3090-24gb", reason="test", user=staff)
+    rows = client.get("/models/llama-3-1-70b-instruct/").context["rows"]
+    assert any(fit.gpu.slug == "rtx-3090-24gb" for row in rows for fit in row.stacked)
+
+
 def test_upstream_changes_waiting_for_the_row_follow_it(staff):
     gpu = make_gpu()
     UpstreamChange.objects.create(model="catalog.gpu", slug=gpu.slug, field="bandwidth_gb_s", value=900)
