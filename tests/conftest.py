@@ -4,6 +4,7 @@ import os
 import hypothesis
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from catalog.models import Gpu, LlmModel, Quantization
 
@@ -26,6 +27,13 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """`admin_user` hashes a password: PBKDF2's million rounds cost about half a second per test.
+    Production keeps Django's default hashers (config/settings.py sets none)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _no_page_rate_limits(settings):
     """Tests ask many questions from one client; tests/test_rate_limit.py sets its own limits."""
     settings.PAGE_RATE_LIMIT = settings.SHARE_RATE_LIMIT = 0
@@ -39,10 +47,76 @@ def _empty_cache():
     cache.clear()
 
 
+def load_catalog() -> None:
+    call_command("load_catalog", "--fixtures-only", stdout=io.StringIO())
+
+
+# The tables the session's catalog load fills, and whether the catalog is still in the database
+# (the first transactional test empties it).
+_SESSION_CATALOG = {"tables": [], "loaded": False}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Migrate the test database, then load the shipped catalog into it once for the whole session.
+
+    A test that asks for `catalog` sees it inside its own transaction, rolled back when the test
+    ends, so it may edit or delete rows freely; any other `db` test sees the catalog tables empty
+    (`_catalog_only_where_asked`). Loading the catalog per test cost about 0.8 s, hundreds of times.
+    """
+    with django_db_blocker.unblock():
+        before = _row_counts()
+        load_catalog()
+        after = _row_counts()
+    filled = sorted(table for table, rows in after.items() if rows != before[table])
+    assert not any(before[table] for table in filled), "the catalog load adds to a migration's rows"
+    _SESSION_CATALOG.update(tables=filled, loaded=True)
+
+
+def _row_counts() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in connection.introspection.django_table_names(only_existing=True, include_views=False):
+            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
+            counts[table] = cursor.fetchone()[0]
+        return counts
+
+
+@pytest.fixture(autouse=True)
+def _catalog_only_where_asked(request, django_db_blocker):
+    """Every `db` test starts as if the catalog had never been loaded, unless it asks for `catalog`.
+
+    A plain `db` test gets the catalog's rows deleted inside its transaction (a few milliseconds; the
+    rollback brings them back), so `make_gpu` and tests counting what a load creates work as before.
+    A transactional test (live server, migrations) commits, and pytest-django empties every table
+    when it ends: the first one empties the database, so each starts empty as before, and one that
+    wants the catalog loads it (`catalog`). pytest-django runs these after all other `db` tests.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker or "db" in request.fixturenames or "transactional_db" in request.fixturenames):
+        return
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    )
+    transactional = transactional or bool({"transactional_db", "live_server"} & set(request.fixturenames))
+    if transactional:
+        if _SESSION_CATALOG["loaded"]:
+            with django_db_blocker.unblock():
+                call_command("flush", "--no-input", verbosity=0)
+            _SESSION_CATALOG["loaded"] = False
+    elif "catalog" not in request.fixturenames:
+        request.getfixturevalue("db")  # inside the test's transaction, never the session's rows
+        with connection.cursor() as cursor:
+            for table in _SESSION_CATALOG["tables"]:
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+
+
 @pytest.fixture
 def catalog(db):
-    """The whole shipped catalog (fixtures/catalog), loaded as `make run` loads it."""
-    call_command("load_catalog", "--fixtures-only", stdout=io.StringIO())
+    """The whole shipped catalog (fixtures/catalog), as `make run` loads it: loaded once per session
+    (`django_db_setup`), and again for each transactional test, whose database starts empty."""
+    if not _SESSION_CATALOG["loaded"]:
+        load_catalog()
 
 
 def make_gpu(**overrides) -> Gpu:
