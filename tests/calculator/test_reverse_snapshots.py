@@ -34,10 +34,11 @@ def decode_speeds(html: str) -> list[str]:
     return re.findall(r'data-testid="decode">([^<]*)<', html)
 
 
-def test_what_runs_page_offers_a_snapshot_of_its_answer(client, catalog):
-    page = client.get(f"/what-runs/?{WHAT_RUNS}").content.decode()
-    assert 'name="kind" value="what-runs"' in page
-    assert 'name="q" value="gpu=apple-m4-max-128gb&amp;count=1"' in page
+@pytest.mark.parametrize(("kind", "query"), [("what-runs", WHAT_RUNS), ("what-hardware", WHAT_HARDWARE)])
+def test_each_reverse_page_offers_a_snapshot_of_its_answer(client, catalog, kind, query):
+    page = client.get(f"/{kind}/?{query}").content.decode()
+    assert f'name="kind" value="{kind}"' in page
+    assert f'name="q" value="{query.replace("&", "&amp;")}"' in page
 
 
 def test_a_what_runs_snapshot_keeps_its_rows_after_an_admin_edit(client, catalog):

@@ -90,20 +90,6 @@ def test_copy_button_copies_the_launch_command(browser, live_server, catalog):
         context.close()
 
 
-def test_a_shared_snapshot_keeps_its_numbers_after_an_admin_edits_the_gpu(page, live_server):
-    page.goto(live_server.url + QUESTION)
-    decode = page.get_by_test_id("decode").inner_text()
-    shared_url = share(page)
-    expect(page.get_by_test_id("same")).to_be_visible()
-
-    gpu = Gpu.objects.get(slug="geforce-rtx-3090")
-    gpu.bandwidth_gb_s = 400.0
-    gpu.save()
-    page.goto(shared_url)
-    expect(page.get_by_test_id("decode")).to_have_text(decode)
-    expect(page.get_by_test_id("differs")).to_be_visible()
-
-
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
 def test_layout_fits_phone_and_desktop_widths(browser, live_server, catalog, width, height):
     context = browser.new_context(viewport={"width": width, "height": height})
@@ -144,6 +130,7 @@ def test_will_llama_3_3_70b_at_q4_k_m_run_on_two_3090s_at_32k(page, live_server)
     answer, decode = verdict.inner_text(), page.get_by_test_id("decode").inner_text()
 
     shared_url = share(page)
+    expect(page.get_by_test_id("same")).to_be_visible()
     gpu = Gpu.objects.get(slug="geforce-rtx-3090")
     gpu.memory_bytes = 20 * 2**30  # an admin edit that changes the answer
     gpu.save()
