@@ -20,6 +20,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # a migration round trip or a script run: make test and CI run it
 @pytest.mark.django_db(transaction=True)
 def test_image_build_and_start_scripts_serve_the_page(tmp_path):
     db = settings.DATABASES["default"]

@@ -24,6 +24,7 @@ def migrate_to_latest():
     call_command("migrate", verbosity=0, stdout=io.StringIO())
 
 
+@pytest.mark.slow  # a migration round trip or a script run: make test and CI run it
 def test_every_app_migrates_to_zero_and_back_and_the_catalog_loads():
     migrated_apps = sorted(MigrationExecutor(connection).loader.migrated_apps)
     assert {"catalog", "calculator", "auth"} <= set(migrated_apps)
@@ -54,6 +55,7 @@ def apps_at(migration: tuple[str, str]):
         migrate_to_latest()
 
 
+@pytest.mark.slow  # a migration round trip or a script run: make test and CI run it
 def test_catalog_rows_survive_every_catalog_migration_after_the_first():
     with apps_at(FIRST_CATALOG_MIGRATION) as old:
         old.get_model("catalog", "Gpu").objects.create(

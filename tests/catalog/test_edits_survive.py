@@ -81,6 +81,7 @@ def container_start_migrate():
     not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
     reason="the script needs a shared database",
 )
+@pytest.mark.slow  # a migration round trip or a script run: make test and CI run it
 @pytest.mark.django_db(transaction=True)
 def test_a_deploy_keeps_every_edit_and_deletion():
     load()

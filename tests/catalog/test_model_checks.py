@@ -80,6 +80,7 @@ def test_every_number_of_every_catalog_table_has_help_text_and_a_unit_in_its_lab
     assert str(LlmModel._meta.get_field("num_key_value_heads").verbose_name) == "KV heads"
 
 
+@pytest.mark.slow  # a migration round trip or a script run: make test and CI run it
 @pytest.mark.django_db(transaction=True)
 def test_rows_saved_before_the_checks_are_mended_by_the_migration_with_a_reason():
     from tests.test_migrations import apps_at

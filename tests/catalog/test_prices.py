@@ -120,6 +120,7 @@ def test_the_database_refuses_a_negative_price_written_around_the_form():
         make_price(make_gpu(), amount=Decimal("-1"))
 
 
+@pytest.mark.slow  # a migration round trip or a script run: make test and CI run it
 @pytest.mark.django_db(transaction=True)
 def test_migration_turns_each_launch_price_into_a_sourced_price_row():
     with apps_at(("catalog", "0003_measurements_dense_layers")) as old:

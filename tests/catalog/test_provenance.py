@@ -26,6 +26,7 @@ def test_a_change_reason_longer_than_100_characters_is_kept_in_history():
     assert gpu.history.first().history_change_reason == gpu._change_reason
 
 
+@pytest.mark.slow  # a migration round trip or a script run: make test and CI run it
 @pytest.mark.django_db(transaction=True)
 def test_free_text_source_quality_becomes_a_choice_and_comes_back_when_migrating_back():
     texts = {

@@ -1,3 +1,4 @@
+import re
 from xml.etree import ElementTree
 
 import pytest
@@ -32,6 +33,23 @@ def test_sitemap_lists_pages_terms_guides_listed_gpus_and_models(
     assert "/models/qwen3-0-6b/" in urls  # every LLM, listed or not
 
 
+def one_per_pattern(urls: set[str]) -> list[str]:
+    """The first URL of each kind: `/gpus/<slug>/` once, every page without a slug."""
+    first = {}
+    for url in sorted(urls):
+        first.setdefault(re.sub(r"^(/[^/]+/)[^/]+/$", r"\1<slug>/", url), url)
+    return sorted(first.values())
+
+
+def test_one_sitemap_url_of_each_kind_answers_200(client, catalog):
+    urls = locations(client.get("/sitemap.xml"))
+    sample = one_per_pattern(urls)
+    assert {"/", "/gpus/", "/glossary/"} <= set(sample) and len(sample) < len(urls)
+    for url in sample:
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.slow
 def test_every_sitemap_url_answers_200(client, catalog):
     for url in sorted(locations(client.get("/sitemap.xml"))):
         assert client.get(url).status_code == 200, url
