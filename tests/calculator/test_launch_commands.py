@@ -1,7 +1,7 @@
 """Commands that run as copied: every command the site can print, for every listed model × listed format ×
 runtime × plan strategy, parses against its tool's documented flags (tests/engine/command_flags.py) and
 names only artifacts the catalog lists for that model and format; where none is known it says so and
-leaves a placeholder path."""
+leaves a placeholder path. The quick suite checks one case in seven, the `slow` run all of them."""
 
 import pytest
 
@@ -136,42 +136,57 @@ def check_names(command: str, *, model: LlmModel, quant: Quantization, published
                 assert lists({"ollama"}, repo, tag), where
 
 
-def test_every_command_parses_and_names_only_catalog_artifacts(catalog):
+def cases():
+    """Every listed model × listed format × runtime × KV cache type × batch the site can print a command for."""
     quants = list(Quantization.objects.listed())
     runtimes = {r.slug: r for r in Runtime.objects.filter(slug__in=COMMAND_FOR_RUNTIME)}
-    artifacts: dict[int, dict] = {}
-    for a in Artifact.objects.all():
-        artifacts.setdefault(a.llm_id, {})[(a.kind, a.repo, a.tag)] = a.formats
-    built = 0
-    for model in LlmModel.objects.listed().prefetch_related("artifacts"):
-        spec = model.as_spec(artifacts=model.artifacts.all())
-        published = artifacts.get(model.pk, {})
-        model_plans = plans_of(model.num_hidden_layers, model.is_moe)
+    for model in LlmModel.objects.listed().order_by("slug").prefetch_related("artifacts"):
         for quant in quants:
-            quant_spec = quant.as_spec()
-            for slug, tool in COMMAND_FOR_RUNTIME.items():
+            for slug in COMMAND_FOR_RUNTIME:
                 runtime = runtimes[slug]
                 if not runs_somewhere(runtime, quant.family):
                     continue
                 for kv in runtime.kv_cache_types:
                     for batch in (1, 4):
-                        workload = Workload(
-                            context_tokens=8192,
-                            batch=batch,
-                            kv_cache_type=kv,
-                            runtime=ENGINE_RUNTIME[slug],
-                            hosts=2,
-                        )
-                        for plan in model_plans:
-                            found = commands.launch_commands(
-                                model=spec, quant=quant_spec, plan=plan, workload=workload
-                            )
-                            if plan.strategy == "single":  # every runtime runs one GPU
-                                assert tool in found, (model.slug, quant.slug, slug, kv)
-                            if tool in found:
-                                check_names(found[tool], model=model, quant=quant, published=published)
-                                built += 1
-    assert built > 10_000
+                        yield model, quant, slug, kv, batch
+
+
+def commands_parse_and_name_catalog_artifacts(checked: list[tuple]) -> int:
+    """Check the commands of each case, for each plan strategy; how many commands were built."""
+    artifacts: dict[int, dict] = {}
+    for a in Artifact.objects.all():
+        artifacts.setdefault(a.llm_id, {})[(a.kind, a.repo, a.tag)] = a.formats
+    built = 0
+    for model, quant, slug, kv, batch in checked:
+        tool = COMMAND_FOR_RUNTIME[slug]
+        workload = Workload(
+            context_tokens=8192, batch=batch, kv_cache_type=kv, runtime=ENGINE_RUNTIME[slug], hosts=2
+        )
+        spec = model.as_spec(artifacts=model.artifacts.all())
+        for plan in plans_of(model.num_hidden_layers, model.is_moe):
+            found = commands.launch_commands(model=spec, quant=quant.as_spec(), plan=plan, workload=workload)
+            if plan.strategy == "single":  # every runtime runs one GPU
+                assert tool in found, (model.slug, quant.slug, slug, kv)
+            if tool in found:
+                published = artifacts.get(model.pk, {})
+                check_names(found[tool], model=model, quant=quant, published=published)
+                built += 1
+    return built
+
+
+def test_one_case_in_seven_parses_and_names_only_catalog_artifacts(catalog):
+    """A stride through the cases that still reaches every model, format, runtime, KV type and batch;
+    the `slow` run (make test, CI) checks every case."""
+    every = list(cases())
+    sample = every[::7]
+    for i in range(5):  # model, format, runtime, KV cache type, batch
+        assert {case[i] for case in sample} == {case[i] for case in every}
+    assert commands_parse_and_name_catalog_artifacts(sample) > 10_000 // 7
+
+
+@pytest.mark.slow
+def test_every_command_parses_and_names_only_catalog_artifacts(catalog):
+    assert commands_parse_and_name_catalog_artifacts(list(cases())) > 10_000
 
 
 @pytest.mark.parametrize(
