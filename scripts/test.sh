@@ -34,4 +34,6 @@ export SECRET_KEY=test-only-secret DEBUG=0 CONN_MAX_AGE=0
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
 .venv/bin/python manage.py makemigrations --check --dry-run
-.venv/bin/python -m pytest "$@"
+# One worker per core (pytest-xdist), each with its own test database (pytest-django names it
+# test_willitrun_gw0, _gw1, ...) and its own session catalog; `-n 0` after the script's name runs serially.
+.venv/bin/python -m pytest -n auto "$@"

@@ -1,8 +1,9 @@
 """The shipped catalog is loaded once per session (tests/conftest.py), and every test still sees the
 database it asks for: the whole catalog with `catalog`, no catalog rows without it, whatever ran before.
 
-pytest-django runs the transactional tests after every other database test, in file order; the two
-here run one after the other, so the second proves the catalog comes back after a flush.
+pytest-django runs the transactional tests after every other database test, in file order: run serially,
+the two here run one after the other, so the second proves the catalog comes back after the first's flush
+(on another xdist worker, after the flush that precedes a worker's first transactional test).
 """
 
 import json
