@@ -83,6 +83,7 @@ def test_qwen_coder_finds_the_coder_models(client, catalog):
     assert set(groups_of(response)["model"]) == {
         "/models/qwen2-5-coder-7b-instruct/",
         "/models/qwen2-5-coder-32b-instruct/",
+        "/models/qwen3-coder-30b-a3b-instruct/",
         "/models/qwen3-coder-480b-a35b-instruct/",
     }
 
