@@ -2,9 +2,11 @@
 
 from django.http import JsonResponse
 
+from catalog import cache
+from config import http_cache
 from config.api import api_view
 
-from . import cache, diffusion_views, http_cache
+from . import diffusion_views
 from .answer import EngineRefused, answer, measured
 from .engine import Estimate, Plan
 from .forms import QuestionForm, unknown_parameters

@@ -5,6 +5,6 @@ class CalculatorConfig(AppConfig):
     name = "calculator"
 
     def ready(self):
-        from .cache import connect_signals
+        from catalog.cache import connect_signals
 
         connect_signals()

@@ -13,10 +13,9 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, push_url
 from pydantic import ValidationError
 
-from catalog import pages
+from catalog import cache, pages
 from catalog.models import DiffusionModel, Quantization
 
-from . import cache
 from .diffusion_answer import (
     FORMATS,
     DiffusionForm,

@@ -6,10 +6,8 @@ from django import forms
 from django.http import QueryDict
 
 from calculator.engine import limits
-from catalog import byo, slugs
+from catalog import byo, cache, slugs
 from catalog.models import Gpu, LlmModel, Quantization, Runtime, valid_specs
-
-from . import cache
 
 MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
 MAX_BATCH = 1024

@@ -12,8 +12,10 @@ from django.http import Http404, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
+from catalog import cache
+
 from . import answer as answers
-from . import cache, og_image
+from . import og_image
 from .engine import Estimate
 from .forms import QuestionForm
 from .models import Snapshot

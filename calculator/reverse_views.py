@@ -15,8 +15,9 @@ from django_htmx.http import replace_url
 
 from catalog import slugs
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
+from config import http_cache
 
-from . import http_cache, reverse
+from . import reverse
 from .answer import STRATEGY_TERMS, STRATEGY_TITLES
 from .forms import (
     CONTEXT_PRESETS,

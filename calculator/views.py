@@ -18,12 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from catalog import byo
+from catalog import byo, cache
 from catalog.models import Gpu, LlmModel, Quantization
 from community import measured as community_measured
+from config import http_cache
 
 from . import answer as answers
-from . import cache, charts, diffusion_views, http_cache, hub_config, reverse_views, rig, snapshots
+from . import charts, diffusion_views, hub_config, reverse_views, rig, snapshots
 from .forms import (
     CONTEXT_PRESETS,
     FIRST_VISIT,

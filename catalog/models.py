@@ -70,7 +70,7 @@ def catalog_history() -> HistoricalRecords:
 
 
 # Sent once after a write that sends no post_save/post_delete per row: a queryset update(), a bulk
-# create or update, a whole load or import. The calculator's cache listens (calculator/cache.py).
+# create or update, a whole load or import. The calculator's cache listens (catalog/cache.py).
 catalog_changed = Signal()
 _batch: ContextVar[set | None] = ContextVar("catalog_batch", default=None)
 

@@ -3,13 +3,13 @@
 Each page loads the rows it needs in a fixed number of queries, whatever the catalog's size, and
 leaves the arithmetic to catalog/pages.py. Every result links to the calculator with its values filled in.
 Each is a function of its URL and the catalog version, so it is served from the response cache with an
-ETag (calculator/http_cache.py) once rendered.
+ETag (config/http_cache.py) once rendered.
 """
 
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
-from calculator import http_cache
+from config import http_cache
 
 from . import pages, slugs
 from .models import Gpu, LlmModel, Quantization

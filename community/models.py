@@ -106,7 +106,7 @@ def _approved_changed(sender, instance, **kwargs) -> None:
     instance._loaded_status = instance.status
     if approved not in seen:
         return
-    from calculator.cache import bump_catalog_version
+    from catalog.cache import bump_catalog_version
 
     from . import measured
 

@@ -52,7 +52,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.RateLimitMiddleware",
-    "calculator.http_cache.PublicResponseMiddleware",
+    "config.http_cache.PublicResponseMiddleware",
     "catalog.slugs.FormerSlugRedirectMiddleware",  # a page asked with a renamed slug: 301
     "config.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -189,3 +189,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Public pages are cached on their URL, the release and this version of what they are computed from.
+HTTP_CACHE_DATA_VERSION = "catalog.cache.data_version"

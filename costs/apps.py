@@ -7,10 +7,10 @@ class CostsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        """Cloud and API prices are catalog rows too: an edit moves the catalog version (calculator/cache.py)."""
+        """Cloud and API prices are catalog rows too: an edit moves the catalog version (catalog/cache.py)."""
         from django.db.models.signals import post_delete, post_save
 
-        from calculator.cache import bump_catalog_version
+        from catalog.cache import bump_catalog_version
 
         from .models import ApiPrice, CloudPrice
 

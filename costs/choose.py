@@ -13,10 +13,10 @@ from decimal import Decimal
 from django import forms
 from django.http import QueryDict
 
-from calculator import cache, reverse
+from calculator import reverse
 from calculator.engine import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
 from calculator.forms import CONTEXT_PRESETS, MAX_CONTEXT, engine_accepts
-from catalog import slugs
+from catalog import cache, slugs
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 
 # Size class -> (title, fewest and most parameters in billions): the class is sized for its largest

@@ -13,10 +13,10 @@ from django.http import QueryDict
 from pydantic import ValidationError
 
 from calculator import answer as answers
-from calculator import cache
 from calculator.engine import Plan
 from calculator.engine.estimate import fits
 from calculator.forms import FIRST_VISIT, QuestionForm, device_summary
+from catalog import cache
 from catalog.models import Gpu, Price
 
 from .chart import cost_chart

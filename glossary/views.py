@@ -5,8 +5,8 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from calculator import answer as answers
-from calculator import http_cache
 from calculator.forms import QuestionForm, device_summary
+from config import http_cache
 
 from . import search as site_search
 from .content import library

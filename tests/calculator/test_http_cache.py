@@ -4,8 +4,8 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from calculator.http_cache import PublicResponseMiddleware, public, release
 from catalog.models import Gpu
+from config.http_cache import PublicResponseMiddleware, public, release
 
 pytestmark = pytest.mark.django_db
 

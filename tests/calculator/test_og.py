@@ -7,8 +7,9 @@ from django.http import QueryDict
 from django.urls import reverse
 from PIL import Image
 
-from calculator import cache, og_image
+from calculator import og_image
 from calculator.forms import QuestionForm
+from catalog import cache
 
 pytestmark = pytest.mark.django_db
 

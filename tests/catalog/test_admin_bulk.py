@@ -11,7 +11,7 @@ import tablib
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from calculator.cache import catalog_version
+from catalog.cache import catalog_version
 from catalog.models import Gpu, Measurement, Price
 from tests.conftest import GIB, make_gpu, make_llm, make_quant
 

@@ -10,7 +10,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 
-from calculator.cache import CATALOG_VERSION_KEY, catalog_version
+from catalog.cache import CATALOG_VERSION_KEY, catalog_version
 from catalog.loading import upsert
 from catalog.models import Gpu, Price, UpstreamChange, one_catalog_change
 from tests.conftest import make_gpu, make_llm, make_quant

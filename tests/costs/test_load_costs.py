@@ -75,7 +75,7 @@ def test_a_row_an_editor_deleted_is_not_loaded_again(catalog):
 
 
 def test_a_price_edit_moves_the_catalog_version(catalog):
-    from calculator.cache import catalog_version
+    from catalog.cache import catalog_version
 
     load()
     before = catalog_version()

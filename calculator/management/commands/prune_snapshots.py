@@ -5,11 +5,11 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from calculator import cache
 from calculator.models import VIEW_RESOLUTION, Snapshot
+from catalog import cache
 
 # How far `last_viewed` may lag behind the last view: it is written at most once a VIEW_RESOLUTION, and
-# the page may be served from the response cache (calculator/http_cache.py) without the view running.
+# the page may be served from the response cache (config/http_cache.py) without the view running.
 LAG = VIEW_RESOLUTION + timedelta(seconds=cache.TIMEOUT_S)
 MAX_DAYS = timedelta(
     days=100 * 365

@@ -14,9 +14,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from catalog.models import CatalogRow, catalog_changed
+from calculator.engine import ENGINE_VERSION
 
-from .engine import ENGINE_VERSION
+from .models import CatalogRow, catalog_changed
 
 CATALOG_VERSION_KEY = "catalog-version"
 TIMEOUT_S = 24 * 3600
@@ -31,6 +31,12 @@ def _bump() -> None:
         cache.incr(CATALOG_VERSION_KEY)
     except ValueError:  # not set yet (or evicted): any new value invalidates the old keys
         cache.set(CATALOG_VERSION_KEY, catalog_version() + 1, timeout=None)
+
+
+def data_version() -> str:
+    """What every public page is computed from besides its URL and the release: the engine and the
+    catalog (settings.HTTP_CACHE_DATA_VERSION names this function for config/http_cache.py)."""
+    return f"{ENGINE_VERSION}|{catalog_version()}"
 
 
 def bump_catalog_version(**_) -> None:

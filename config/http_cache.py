@@ -21,10 +21,10 @@ from django.core.cache import cache as django_cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import has_vary_header, patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
+from django.utils.module_loading import import_string
 
-from . import cache
-from .engine import ENGINE_VERSION
-
+# How long a finished response is kept in Django's cache (its key moves with every edit anyway).
+KEEP_S = 24 * 3600
 # A shared cache (proxy, CDN) keeps a page five minutes; a browser revalidates every time (a cheap 304),
 # so a visitor sees an admin's edit at once.
 SHARED_MAX_AGE_S = 300
@@ -49,8 +49,19 @@ def release() -> str:
     return digest.hexdigest()[:16]
 
 
+@functools.cache
+def _data_version():
+    return import_string(settings.HTTP_CACHE_DATA_VERSION)
+
+
+def data_version() -> str:
+    """The engine and catalog versions, from the function settings.HTTP_CACHE_DATA_VERSION names: config
+    knows no app, the catalog knows its own version."""
+    return _data_version()()
+
+
 def _tag(*parts: str) -> str:
-    raw = "|".join([release(), ENGINE_VERSION, str(cache.catalog_version()), *parts])
+    raw = "|".join([release(), data_version(), *parts])
     return f'"{hashlib.sha256(raw.encode()).hexdigest()[:32]}"'
 
 
@@ -122,9 +133,7 @@ class PublicResponseMiddleware:
             and not has_vary_header(response, "Cookie")
         ):
             # a fresh response with the headers and body only: no cookie, request or per-request state
-            django_cache.set(
-                key, HttpResponse(response.content, headers=dict(response.headers)), cache.TIMEOUT_S
-            )
+            django_cache.set(key, HttpResponse(response.content, headers=dict(response.headers)), KEEP_S)
         return response
 
 
