@@ -8,7 +8,7 @@
 Data: bench/speed_rows.py (the calibration tables in ../shared/reference/calibration/ and
 bench/data/public_measurements.json, resolved to engine inputs). Imports the engine only, never Django.
 
-"shipped" is the engine as it is; "in-sample" refits the constants of calculator/engine/speed.py on every
+"shipped" is the engine as it is; "in-sample" refits the constants of estimator/speed.py on every
 row; "held out" refits them without one device's rows (all of them: single, multi-GPU, prefill) and predicts
 that device, for each device in turn. The constant formula is what most calculators use: tok/s = 0.7 ×
 memory bandwidth ÷ the bytes a token reads (weights; an MoE's active share), one GPU's bandwidth for a layer
@@ -36,9 +36,9 @@ for path in (str(ROOT), str(ROOT / "bench")):
 import speed_rows  # noqa: E402
 from speed_rows import Measurement  # noqa: E402
 
-from calculator.engine import ModelSpec, QuantSpec, Workload, layouts, plans, speed, timing  # noqa: E402
-from calculator.engine.memory import weights_bytes  # noqa: E402
-from calculator.engine.units import GB, GIB  # noqa: E402
+from estimator import ModelSpec, QuantSpec, Workload, layouts, plans, speed, timing  # noqa: E402
+from estimator.memory import weights_bytes  # noqa: E402
+from estimator.units import GB, GIB  # noqa: E402
 
 FIGURES = ROOT / "bench" / "data" / "accuracy_figures.json"
 BASELINE_EFFICIENCY = 0.7
@@ -165,7 +165,7 @@ def engine_prediction(row: Measurement) -> float | None:
 
 @dataclass(frozen=True)
 class Param:
-    """One fitted constant: where it lives (a table of calculator/engine/speed.py, or `SERVING` here), its
+    """One fitted constant: where it lives (a table of estimator/speed.py, or `SERVING` here), its
     prior value and spread (a weak pull where rows are few), its physical range, and the rows that fit it."""
 
     table: str
@@ -749,7 +749,7 @@ def main() -> None:
 
 
 def print_constants(fitted: dict[str, float], ranges: dict) -> None:
-    """The fitted constants as calculator/engine/speed.py spells them, to paste there."""
+    """The fitted constants as estimator/speed.py spells them, to paste there."""
     tables: dict[str, dict] = defaultdict(dict)
     scalars = {}
     for q in PARAMS:
@@ -760,7 +760,7 @@ def print_constants(fitted: dict[str, float], ranges: dict) -> None:
             scalars[q.table] = value
         elif not (q.table.endswith("FORMAT_EFFICIENCY") and abs(value - 1) < 0.005):
             tables[q.table][q.key] = value
-    print("\nFitted on every row (calculator/engine/speed.py):")
+    print("\nFitted on every row (estimator/speed.py):")
     for name, value in scalars.items():
         print(f"{name} = {value:.3g}")
     for name, entries in tables.items():

@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import calculator.engine as engine  # noqa: E402
-from calculator.engine import DeviceSpec, ModelSpec, QuantSpec, Workload, estimate  # noqa: E402
-from calculator.engine.units import GIB  # noqa: E402
+import estimator as engine  # noqa: E402
+from estimator import DeviceSpec, ModelSpec, QuantSpec, Workload, estimate  # noqa: E402
+from estimator.units import GIB  # noqa: E402
 
 # ---- Specs: config.json fields (../shared/reference/models.json) and spec sheets -------------------
 

@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.accuracy import pct  # noqa: E402
-from calculator.engine import DeviceSpec, ModelSpec, QuantSpec, Workload, plans  # noqa: E402
-from calculator.engine.estimate import candidate_plans  # noqa: E402
-from calculator.engine.units import GIB, MIB  # noqa: E402
+from estimator import DeviceSpec, ModelSpec, QuantSpec, Workload, plans  # noqa: E402
+from estimator.estimate import candidate_plans  # noqa: E402
+from estimator.units import GIB, MIB  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "llamacpp_memory.json"
 FIXTURES = ROOT / "fixtures" / "catalog"

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from calculator.engine import DeviceSpec, ModelSpec, QuantSpec
-from calculator.engine import memory as engine_memory
-from calculator.engine.units import GIB
+from estimator import DeviceSpec, ModelSpec, QuantSpec
+from estimator import memory as engine_memory
+from estimator.units import GIB
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = Path(os.environ.get("REFERENCE_DIR", ROOT.parent / "shared" / "reference"))

@@ -1,4 +1,4 @@
-"""The largest questions the input limits allow (calculator/engine/limits.py), timed and weighed.
+"""The largest questions the input limits allow (estimator/limits.py), timed and weighed.
 
     .venv/bin/python bench/worst_case.py
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from calculator.engine import DeviceSpec, ModelSpec, QuantSpec, Workload, estimate, limits  # noqa: E402
-from calculator.engine.units import GIB  # noqa: E402
+from estimator import DeviceSpec, ModelSpec, QuantSpec, Workload, estimate, limits  # noqa: E402
+from estimator.units import GIB  # noqa: E402
 
 QUANTS = [QuantSpec(slug=f"q{b}", name=f"Q{b}", bits_per_weight=b) for b in (16.0, 8.5, 4.9, 3.9, 2.6)]
 DENSE = {

@@ -6,12 +6,12 @@ from pydantic import ValidationError
 
 from catalog.measurements import Measured, measured_for
 from catalog.models import Quantization
+from estimator import Estimate, Plan, Workload, estimate
+from estimator.strategies import STRATEGIES
+from estimator.strategies import label as phrase
+from estimator.units import GIB, format_bytes, format_rate
 from glossary.errors import pages_for as error_pages
 
-from .engine import Estimate, Plan, Workload, estimate
-from .engine.strategies import STRATEGIES
-from .engine.strategies import label as phrase
-from .engine.units import GIB, format_bytes, format_rate
 from .forms import ENGINE_RUNTIME, RUNTIME_CHOICES, Combination, QuestionForm, device_summary
 from .reverse import WIDEST_USEFUL_BITS
 

@@ -5,10 +5,10 @@ from django.http import JsonResponse
 from catalog import cache
 from config import http_cache
 from config.api import api_view
+from estimator import Estimate, Plan
 
 from . import diffusion_views
 from .answer import EngineRefused, answer, measured
-from .engine import Estimate, Plan
 from .forms import QuestionForm, unknown_parameters
 
 ALLOWED = set(QuestionForm.FIELDS)

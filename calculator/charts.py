@@ -7,7 +7,8 @@ calculator recommends for that question: the plan the page would show if the vis
 import math
 from dataclasses import dataclass
 
-from .engine.estimate import fits
+from estimator.estimate import fits
+
 from .forms import QuestionForm
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 320, 160, 40, 24, 8, 16  # room for "128k"

@@ -1,6 +1,6 @@
 """The image and video model question: bound from the same query string as the LLM one (`model`, `quant`,
 `gpu`, `count`, `ram_gb`), plus the picture's size, the steps and, for a video, the frames; answered by
-`calculator.engine.estimate_diffusion`. The page, the API and the OpenAPI schema read this module."""
+`estimator.estimate_diffusion`. The page, the API and the OpenAPI schema read this module."""
 
 import json
 from dataclasses import dataclass
@@ -12,10 +12,10 @@ from django.conf import settings
 from django.http import QueryDict
 
 from catalog.models import DiffusionModel, Quantization
+from estimator import DiffusionEstimate, DiffusionWorkload, estimate_diffusion
+from estimator.diffusion_speed import DenoiserShape, format_range, format_seconds
+from estimator.units import GIB, format_bytes
 
-from .engine import DiffusionEstimate, DiffusionWorkload, estimate_diffusion
-from .engine.diffusion_speed import DenoiserShape, format_range, format_seconds
-from .engine.units import GIB, format_bytes
 from .forms import QuestionForm, _group, device_summary
 
 SHAPES_FILE = settings.BASE_DIR / "fixtures" / "sources" / "diffusion_shapes.json"

@@ -5,9 +5,9 @@ from collections import Counter
 from django import forms
 from django.http import QueryDict
 
-from calculator.engine import limits
 from catalog import byo, cache, slugs
 from catalog.models import Gpu, LlmModel, Quantization, Runtime, valid_specs
+from estimator import limits
 
 MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
 MAX_BATCH = 1024

@@ -13,10 +13,10 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
 from catalog import cache
+from estimator import Estimate
 
 from . import answer as answers
 from . import og_image
-from .engine import Estimate
 from .forms import QuestionForm
 from .models import Snapshot
 from .views import computed

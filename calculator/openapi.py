@@ -15,10 +15,10 @@ from django.http import JsonResponse
 from catalog import api as catalog_api
 from catalog.models import DiffusionModel, Gpu, Interconnect, Quantization
 from config.api import ALLOWED_METHODS, api_view
+from estimator import ENGINE_VERSION, Estimate
 
 from .diffusion_answer import ESTIMATE_SCHEMA as DIFFUSION_ESTIMATE
 from .diffusion_answer import DiffusionForm
-from .engine import ENGINE_VERSION, Estimate
 from .forms import MAX_DEVICES, QuestionForm
 
 REF = "#/components/schemas/{model}"

@@ -15,9 +15,10 @@ from decimal import Decimal
 from django.http import QueryDict
 from pydantic import ValidationError
 
-from .engine import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload, memory
-from .engine.estimate import fits
-from .engine.units import GIB
+from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload, memory
+from estimator.estimate import fits
+from estimator.units import GIB
+
 from .forms import DEFAULTS, ENGINE_RUNTIME, MAX_CONTEXT
 
 SORTS = {"size": "Size", "speed": "Speed", "name": "Name"}  # the first is the default

@@ -6,9 +6,10 @@ from urllib.parse import urlsplit
 from django.http import QueryDict
 from pydantic import TypeAdapter
 
+from estimator import ENGINE_VERSION, Estimate
+
 from . import answer as answers
 from . import reverse
-from .engine import ENGINE_VERSION, Estimate
 from .forms import QuestionForm, device_summary
 from .models import MAX_QUERY_CHARS, Snapshot
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import F, OuterRef, Subquery
 
-from calculator.engine.units import GIB, format_bytes
+from estimator.units import GIB, format_bytes
 
 from . import admin_preview
 from . import artifacts as artifact_shape

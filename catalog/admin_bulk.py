@@ -20,7 +20,7 @@ from import_export.admin import ExportActionMixin, ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from calculator.engine.units import GIB
+from estimator.units import GIB
 
 from . import slugs
 from .admin_forms import REASON_MAX_LENGTH, split_bytes

@@ -14,8 +14,8 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
-from calculator.engine import limits
-from calculator.engine.units import GB, GIB, MIB
+from estimator import limits
+from estimator.units import GB, GIB, MIB
 
 # Units an editor may type after a size, by their lower-case spelling.
 UNITS = {"TiB": 2**40, "TB": 10**12, "GiB": GIB, "GB": GB, "MiB": MIB, "MB": 10**6, "bytes": 1}

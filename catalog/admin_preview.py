@@ -11,8 +11,8 @@ import pydantic
 from django.utils.html import format_html, format_html_join
 
 from calculator import reverse
-from calculator.engine.units import format_rate
 from calculator.forms import DEFAULTS
+from estimator.units import format_rate
 
 from . import slugs
 from .models import Gpu, LlmModel, Quantization

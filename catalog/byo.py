@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import pydantic
 from django.utils.text import slugify
 
-from calculator.engine import ModelSpec, limits
+from estimator import ModelSpec, limits
 
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KiB; anything near 1 MB is not one
 HF_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")

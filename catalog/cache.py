@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from calculator.engine import ENGINE_VERSION
+from estimator import ENGINE_VERSION
 
 from .models import CatalogRow, catalog_changed
 

@@ -24,8 +24,8 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record
 
-from calculator.engine import DeviceSpec, DiffusionComponent, DiffusionSpec, ModelSpec, QuantSpec, limits
-from calculator.engine.schema import ArtifactSpec
+from estimator import DeviceSpec, DiffusionComponent, DiffusionSpec, ModelSpec, QuantSpec, limits
+from estimator.schema import ArtifactSpec
 
 from . import artifacts as artifact_shape
 from .search import search_key, search_terms

@@ -12,7 +12,7 @@ from django.db.models import Case, F, Q, When
 from django.db.models.functions import Length
 
 from calculator import reverse
-from calculator.engine import DeviceSpec, ModelSpec, QuantSpec, memory
+from estimator import DeviceSpec, ModelSpec, QuantSpec, memory
 
 from . import slugs
 from .models import Gpu, LlmModel, Quantization, valid_specs

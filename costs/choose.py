@@ -14,10 +14,10 @@ from django import forms
 from django.http import QueryDict
 
 from calculator import reverse
-from calculator.engine import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
 from calculator.forms import CONTEXT_PRESETS, MAX_CONTEXT, engine_accepts
 from catalog import cache, slugs
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
+from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
 
 # Size class -> (title, fewest and most parameters in billions): the class is sized for its largest
 # listed model, so whatever the visitor runs of that class fits.

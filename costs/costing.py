@@ -13,11 +13,11 @@ from django.http import QueryDict
 from pydantic import ValidationError
 
 from calculator import answer as answers
-from calculator.engine import Plan
-from calculator.engine.estimate import fits
 from calculator.forms import FIRST_VISIT, QuestionForm, device_summary
 from catalog import cache
 from catalog.models import Gpu, Price
+from estimator import Plan
+from estimator.estimate import fits
 
 from .chart import cost_chart
 from .economics import (

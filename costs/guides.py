@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from django.http import QueryDict
 
 from calculator import reverse
-from calculator.engine import DiffusionWorkload, estimate_diffusion
 from catalog import cache
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
+from estimator import DiffusionWorkload, estimate_diffusion
 
 from .choose import choose_answer, newest_prices
 

@@ -8,7 +8,7 @@ no, the slow-offload page when the plan puts layers on the CPU.
 
 import re
 
-from calculator.engine import Estimate, Plan
+from estimator import Estimate, Plan
 
 from .content import Page, library
 

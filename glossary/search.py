@@ -24,9 +24,9 @@ from django.db.models.functions import Length
 from django.http import QueryDict
 from django.urls import NoReverseMatch, reverse
 
-from calculator.engine.units import format_bytes
 from catalog.models import DiffusionModel, Gpu, LlmModel
 from catalog.search import search_key, search_terms
+from estimator.units import format_bytes
 
 from . import errors as error_pages
 from .content import Page, library

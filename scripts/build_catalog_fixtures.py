@@ -955,7 +955,7 @@ def build_kv_cache_types(ref: dict) -> list[dict]:
     return rows
 
 
-# Engine defaults (calculator/engine/speed.py): NCCL small-message latency ~10 µs over PCIe through the
+# Engine defaults (estimator/speed.py): NCCL small-message latency ~10 µs over PCIe through the
 # host, ~3 µs NVLink peer to peer; ~300 µs TCP round trip for llama.cpp RPC over Ethernet.
 LATENCY_US = {"pcie": 10.0, "nvlink": 3.0, "ethernet": 300.0}
 LATENCY_SOURCE = {
@@ -1018,12 +1018,12 @@ MIB = 2**20
 CUDA_CONTEXT = 300 * MIB
 CUDA_CONTEXT_SOURCE = (
     "CUDA context and cuBLAS workspace as llama.cpp logs it on a 24 GB card, ~300 MiB "
-    "(calculator/engine/memory.py CUDA_CONTEXT_BYTES)"
+    "(estimator/memory.py CUDA_CONTEXT_BYTES)"
 )
 VLLM_OVERHEAD = CUDA_CONTEXT + 512 * MIB + 200 * MIB
 VLLM_OVERHEAD_SOURCE = (
     f"{CUDA_CONTEXT_SOURCE} + CUDA graphs ~512 MiB ('Graph capturing finished ... took 0.5 GiB' in vLLM logs) "
-    "+ NCCL buffers ~200 MiB (calculator/engine/memory.py VLLM_CUDA_GRAPH_BYTES, NCCL_BYTES)"
+    "+ NCCL buffers ~200 MiB (estimator/memory.py VLLM_CUDA_GRAPH_BYTES, NCCL_BYTES)"
 )
 # Which weight-format families (Quantization.family) each runtime runs, per backend: the calculator offers
 # only these runtime × backend × format combinations (calculator/forms.py); each runtime's source says why.
@@ -1132,7 +1132,7 @@ RUNTIMES = [
         "docs_url": "https://github.com/ml-explore/mlx-lm",
         "notes": "Apple silicon only. The KV cache is kept in the model's dtype; mlx-lm can quantize it "
         "(--kv-bits 4/8, MLX's own group quantization, not a ggml type). Several Macs via mlx.distributed.",
-        "source": "mlx-lm README; Metal allocations carry no context overhead (calculator/engine/memory.py "
+        "source": "mlx-lm README; Metal allocations carry no context overhead (estimator/memory.py "
         "OVERHEAD_BYTES['metal'] = 0). Formats: MLX conversions, and Hugging Face safetensors, which mlx-lm "
         "loads directly (README: `mlx_lm.generate --model mistralai/Mistral-7B-Instruct-v0.3`).",
         "listed": True,

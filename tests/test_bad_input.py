@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from calculator.engine import DeviceSpec, ModelSpec, QuantSpec, Workload, estimate, limits, memory
 from catalog import byo
 from catalog.models import Gpu, LlmModel
+from estimator import DeviceSpec, ModelSpec, QuantSpec, Workload, estimate, limits, memory
 from tests.catalog.test_byo import LLAMA_31_8B
 from tests.conftest import GIB, make_gpu, make_llm, make_quant
 

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from django import template
 
-from calculator.engine.units import format_bytes, format_rate
+from estimator.units import format_bytes, format_rate
 
 register = template.Library()
 

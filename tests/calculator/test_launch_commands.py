@@ -6,10 +6,10 @@ leaves a placeholder path. The quick suite checks one case in seven, the `slow` 
 import pytest
 
 from calculator.answer import COMMAND_FOR_RUNTIME
-from calculator.engine import commands
-from calculator.engine.schema import DeviceUsage, Plan, Workload
 from calculator.forms import ENGINE_RUNTIME
 from catalog.models import Artifact, LlmModel, Quantization, Runtime
+from estimator import commands
+from estimator.schema import DeviceUsage, Plan, Workload
 from tests.engine.command_flags import parse
 
 pytestmark = pytest.mark.django_db

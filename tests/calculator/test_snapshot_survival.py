@@ -11,9 +11,9 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from calculator.engine import Estimate
 from calculator.models import Snapshot
 from catalog.models import Gpu
+from estimator import Estimate
 
 pytestmark = pytest.mark.django_db
 QUERY = "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"

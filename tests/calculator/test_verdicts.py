@@ -2,8 +2,8 @@
 that a miss is only the safety margin (borderline: what to expect, what to change), or by how much not."""
 
 from calculator.answer import verdict
-from calculator.engine import Workload, estimate
-from calculator.engine.units import GIB
+from estimator import Workload, estimate
+from estimator.units import GIB
 from tests.engine.engine_specs import Q4_K_M, llama_8b, llama_70b, make_gpu
 
 LLAMA_8B, LLAMA_70B = llama_8b(), llama_70b()

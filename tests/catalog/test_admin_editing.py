@@ -300,7 +300,7 @@ def test_the_preview_speed_is_the_calculators(client, staff, catalog):
     html = client.get(f"/admin/catalog/gpu/{gpu.pk}/change/").content.decode()
     calculator = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090")
     speed = calculator.context["result"].recommended_plan.decode_tok_s
-    from calculator.engine.units import format_rate
+    from estimator.units import format_rate
 
     assert f"fits, ~{format_rate(speed)} tok/s" in html
 

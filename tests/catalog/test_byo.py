@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from gguf import GGUFWriter
 
-from calculator.engine import DeviceSpec, QuantSpec, Workload, estimate
 from catalog import byo
 from catalog.byo import ModelFileError
+from estimator import DeviceSpec, QuantSpec, Workload, estimate
 from tests.catalog.fake_hub import fake_hub_fixture, ok  # noqa: F401
 from tests.conftest import GIB
 

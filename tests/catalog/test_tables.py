@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from calculator.engine import KV_BYTES_PER_ELEMENT, DiffusionWorkload, Workload, estimate_diffusion
 from catalog.models import DiffusionModel, Gpu, Interconnect, KvCacheType, RamPreset, Runtime
+from estimator import KV_BYTES_PER_ELEMENT, DiffusionWorkload, Workload, estimate_diffusion
 from tests.conftest import GIB, make_gpu
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """Each launch tool's real flags, transcribed from its documentation, and a parser that reads a launch
 command against them: an unknown flag, a flag without its value or a value outside its choices fails.
 
-Sources (the same as calculator/engine/commands.py cites):
+Sources (the same as estimator/commands.py cites):
 - llama-server: ggml-org/llama.cpp tools/server/README.md at 00dc8057ab28c9cb4c79a6dd6dfce07fe779f63b
   (the table generated from common/arg.cpp); `-sm row` left out of the choices: docs/multi-gpu.md at
   5815cb840bfe5be1895c6ca6afcf9ce05d8b486f marks it deprecated.

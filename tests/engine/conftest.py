@@ -1,6 +1,6 @@
 """Engine tests are plain functions on pydantic specs: no database, no Django.
 
-The repository root and this folder go on sys.path so `calculator.engine` and the shared specs in
+The repository root and this folder go on sys.path so `estimator` and the shared specs in
 `engine_specs.py` import under `--import-mode=importlib`, with or without pytest-django.
 """
 

@@ -3,9 +3,9 @@
 Builders take overrides, like `make_gpu(**overrides)` elsewhere in the test suite.
 """
 
-from calculator.engine import DeviceSpec, ModelSpec, QuantSpec
-from calculator.engine.diffusion import DiffusionComponent, DiffusionSpec
-from calculator.engine.units import GIB
+from estimator import DeviceSpec, ModelSpec, QuantSpec
+from estimator.diffusion import DiffusionComponent, DiffusionSpec
+from estimator.units import GIB
 
 
 def llama_8b(**kw) -> ModelSpec:

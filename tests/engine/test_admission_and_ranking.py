@@ -4,8 +4,8 @@ of a model that fits one GPU are served by replicas (issue 19)."""
 import pytest
 from engine_specs import AWQ, F16, Q4_K_M, RTX_3090, RTX_4090, llama_8b, llama_70b, make_gpu
 
-from calculator.engine import Workload, estimate
-from calculator.engine.units import GIB
+from estimator import Workload, estimate
+from estimator.units import GIB
 
 L40S = make_gpu(slug="l40s", name="L40S", memory_bytes=48 * GIB, bandwidth_gb_s=864, fp16_tflops=362.05)
 

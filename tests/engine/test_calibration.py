@@ -1,6 +1,6 @@
 """The speed constants stay physical, are the ones bench/accuracy.py evaluated, and its figures do not worsen.
 
-bench/accuracy.py --write refits every constant of calculator/engine/speed.py without each device in turn
+bench/accuracy.py --write refits every constant of estimator/speed.py without each device in turn
 (about a minute) and writes bench/data/accuracy_figures.json; these tests read that file and re-time the
 published rows with the engine's constants (a second or two), so they stay fast. A change that moves the
 speed model reruns the bench, pastes its constants (--fit) and commits the file; if its held-out figures are
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from calculator.engine import speed
+from estimator import speed
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = json.loads((ROOT / "bench" / "data" / "accuracy_figures.json").read_text())

@@ -5,11 +5,11 @@ import pytest
 from command_flags import parse
 from engine_specs import AWQ, MXFP4, Q4_K_M, Q8_0, RTX_3090, deepseek_v3, gpt_oss_120b, llama_8b, llama_70b
 
-from calculator.engine import QuantSpec, Workload, estimate
-from calculator.engine.commands import launch_commands
-from calculator.engine.estimate import candidate_plans
-from calculator.engine.schema import ArtifactSpec
-from calculator.engine.units import GIB
+from estimator import QuantSpec, Workload, estimate
+from estimator.commands import launch_commands
+from estimator.estimate import candidate_plans
+from estimator.schema import ArtifactSpec
+from estimator.units import GIB
 
 BF16 = QuantSpec(slug="bf16", name="BF16", bits_per_weight=16.0, format="safetensors")
 FP8 = QuantSpec(slug="fp8", name="FP8 (E4M3)", bits_per_weight=8.0, format="fp8")

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from calculator.engine import (
+from estimator import (
     DeviceSpec,
     DiffusionComponent,
     DiffusionSpec,
     DiffusionWorkload,
     estimate_diffusion,
 )
-from calculator.engine.diffusion_speed import RANGE_HIGH, RANGE_LOW, DenoiserShape, pass_flops, timing, tokens
-from calculator.engine.units import GIB
+from estimator.diffusion_speed import RANGE_HIGH, RANGE_LOW, DenoiserShape, pass_flops, timing, tokens
+from estimator.units import GIB
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMINGS = json.loads((ROOT / "bench/data/diffusion_timings.json").read_text())["timings"]

@@ -14,8 +14,8 @@ from engine_specs import (
     make_gpu,
 )
 
-from calculator.engine import DeviceSpec, Workload, estimate, memory
-from calculator.engine.units import GB, GIB, KIB, MIB
+from estimator import DeviceSpec, Workload, estimate, memory
+from estimator.units import GB, GIB, KIB, MIB
 
 
 def test_llama_3_1_8b_f16_weights_are_16_06_gb():

@@ -19,8 +19,8 @@ from engine_specs import (
     make_gpu,
 )
 
-from calculator.engine import GLOSSARY_TERMS, Workload, estimate, memory
-from calculator.engine.units import GB, GIB
+from estimator import GLOSSARY_TERMS, Workload, estimate, memory
+from estimator.units import GB, GIB
 
 
 def plan_of(e, strategy):

@@ -23,10 +23,10 @@ from engine_specs import (
     make_gpu,
 )
 
-from calculator.engine import Workload, estimate
-from calculator.engine.estimate import fits, plan_fits
-from calculator.engine.suggest import GPU_ONLY, longest_context
-from calculator.engine.units import GIB
+from estimator import Workload, estimate
+from estimator.estimate import fits, plan_fits
+from estimator.suggest import GPU_ONLY, longest_context
+from estimator.units import GIB
 
 CAND = (F16, Q8_0, Q6_K, Q4_K_M, Q2_K)
 RTX_3060 = make_gpu(

@@ -5,8 +5,8 @@ import bisect
 import pytest
 from engine_specs import MXFP4, Q4_K_M, Q8_0, RTX_3090, deepseek_v3, gpt_oss_120b, llama_8b, make_gpu
 
-from calculator.engine import Workload, estimate, layouts, memory
-from calculator.engine.units import GIB
+from estimator import Workload, estimate, layouts, memory
+from estimator.units import GIB
 
 H100 = make_gpu(slug="h100", name="H100", memory_bytes=80 * GIB, bandwidth_gb_s=3350, fp16_tflops=989.0)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from calculator.engine import plans
+from estimator import plans
 
 ROOT = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location("memory_accuracy", ROOT / "bench" / "memory_accuracy.py")

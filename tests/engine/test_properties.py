@@ -8,8 +8,8 @@ from engine_specs import make_gpu
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from calculator.engine import DeviceSpec, Estimate, ModelSpec, QuantSpec, Workload, estimate
-from calculator.engine.units import GIB
+from estimator import DeviceSpec, Estimate, ModelSpec, QuantSpec, Workload, estimate
+from estimator.units import GIB
 
 PROPERTY = settings(
     max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]

@@ -6,8 +6,8 @@ import re
 
 from engine_specs import Q4_K_M, RTX_3090, llama_8b, llama_70b, make_gpu
 
-from calculator.engine import STRATEGIES, Workload, estimate
-from calculator.engine.units import GIB
+from estimator import STRATEGIES, Workload, estimate
+from estimator.units import GIB
 
 IDENTIFIERS = re.compile("|".join(s for s in STRATEGIES if "_" in s))
 

@@ -109,6 +109,6 @@ def test_unknown_term_is_a_404(client):
 
 
 def test_every_glossary_slug_the_engine_can_attach_has_a_page():
-    from calculator.engine import GLOSSARY_TERMS
+    from estimator import GLOSSARY_TERMS
 
     assert set(GLOSSARY_TERMS) <= set(library().terms)
