@@ -40,7 +40,10 @@ def release() -> str:
     digest = hashlib.sha256()
     base = Path(settings.BASE_DIR)
     folders = (base / "templates", base / "static", Path(settings.CONTENT_DIR))
-    code = tuple(base / app for app in ("config", "estimator", "calculator", "catalog", "glossary", "community", "costs"))
+    code = tuple(
+        base / app
+        for app in ("config", "estimator", "calculator", "catalog", "glossary", "community", "costs")
+    )
     for folder in (*folders, *code):
         for path in sorted(folder.rglob("*.py" if folder in code else "*")):
             if path.is_file() and "__pycache__" not in path.parts:
