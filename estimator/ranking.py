@@ -58,18 +58,13 @@ def _score(plan: Plan, workload: Workload) -> float:
     return value * (0.9 if plan.tight else 1.0)
 
 
-def _overflow(plan: Plan) -> int:
-    d = plan.tightest
-    return d.used_bytes + d.headroom_bytes - d.capacity_bytes
-
-
 def rank(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan | None, str, list[str]]:
     """Fitting plans by speed at the requested concurrency (within 5%, the simpler one wins), then the
     rest by how far they overflow: the order, the best plan, the overall reason and each plan's."""
     order = list(STRATEGIES)
     fit = {id(p): p.fits for p in candidates}
     fitting = [p for p in candidates if fit[id(p)]]
-    rest = sorted((p for p in candidates if not fit[id(p)]), key=_overflow)
+    rest = sorted((p for p in candidates if not fit[id(p)]), key=lambda p: p.short_by_bytes)
     scores = {id(p): _score(p, workload) for p in fitting}
     best = None
     # Tensor parallel is shown but not recommended when something else fits: llama.cpp's --split-mode
