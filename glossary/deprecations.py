@@ -12,6 +12,7 @@ LLAMA_CPP_MULTI_GPU = (
     "https://github.com/ggml-org/llama.cpp/blob/5815cb840bfe5be1895c6ca6afcf9ce05d8b486f/docs/multi-gpu.md"
 )
 LLAMA_CPP_SERVER = "https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md"
+LLAMA_CPP_LOAD_MODE = "https://github.com/ggml-org/llama.cpp/pull/20834"
 VLLM_METRICS = "https://github.com/vllm-project/vllm/blob/005a810bc40faa25b8870fbc8559c3462581eee3/vllm/v1/metrics/loggers.py"
 
 MARKERS = re.compile(r"\b(deprecated|renamed|removed|superseded)\b", re.IGNORECASE)
@@ -54,6 +55,13 @@ DEPRECATIONS: tuple[Deprecation, ...] = (
         re.compile(r"--defrag-thold\b"),
         "nothing: the option is marked DEPRECATED in llama-server's help",
         LLAMA_CPP_SERVER,
+    ),
+    Deprecation(
+        "llama.cpp",
+        "--mmap, --no-mmap, --mlock and --direct-io",
+        re.compile(r"--(?:no-)?mmap\b|--mlock\b|--direct-io\b"),
+        "--load-mode (the old flags are marked DEPRECATED in favor of --load-mode)",
+        LLAMA_CPP_LOAD_MODE,
     ),
 )
 
