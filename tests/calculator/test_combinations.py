@@ -101,7 +101,7 @@ def test_a_format_alone_picks_the_first_runtime_that_runs_it_here(catalog):
         ("model=deepseek-r1&gpu=h100-sxm5-80-gb&count=8", "q4_k_m"),  # a GGUF runtime: Q4_K_M
         ("model=llama-3-1-70b-instruct&gpu=geforce-rtx-3090&count=2", "q4_k_m"),
         ("model=qwen3-8b&gpu=geforce-rtx-4090&runtime=sglang", "bf16"),
-        ("model=qwen3-8b&gpu=apple-m4-max-128gb&runtime=mlx", "bf16"),
+        ("model=qwen3-8b&gpu=apple-m4-max-128gb&runtime=mlx", "mlx-4bit"),  # mlx-community's usual width
     ],
 )
 def test_without_a_format_the_model_runs_at_its_own(catalog, query, quant):

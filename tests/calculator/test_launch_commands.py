@@ -76,6 +76,34 @@ def plans_of(n: int, moe: bool) -> list[Plan]:
     return out
 
 
+# mlx_lm.convert's flags (ml-explore/mlx-lm mlx_lm/convert.py configure_parser() at
+# d78bf58e217c904ec282ed8da9b947491f78c022): flag -> None (a switch) or the values it takes (empty: any).
+MLX_LM_CONVERT = {
+    **dict.fromkeys(["--hf-path", "--model", "--mlx-path", "--q-group-size", "--upload-repo"], set()),
+    "--q-bits": {"2", "3", "4", "5", "6", "8"},
+    "--q-mode": {"affine", "mxfp4", "nvfp4", "mxfp8"},
+    "--dtype": {"float16", "bfloat16", "float32"},
+    **dict.fromkeys(["-q", "--quantize", "-d", "--dequantize", "--trust-remote-code"], None),
+}
+CONVERT_HINT = "# or make it from the original weights: "
+
+
+def parse_convert(line: str) -> dict[str, str | None]:
+    """The flags of an `mlx_lm.convert` line; AssertionError on a flag or value the tool refuses."""
+    words = line.split()
+    assert words[0] == "mlx_lm.convert", line
+    flags: dict[str, str | None] = {}
+    rest = words[1:]
+    while rest:
+        word = rest.pop(0)
+        assert word in MLX_LM_CONVERT, f"mlx_lm.convert has no flag {word}: {line}"
+        choices = MLX_LM_CONVERT[word]
+        value = None if choices is None else rest.pop(0)
+        assert choices is None or not choices or value in choices, f"{word} {value}: {line}"
+        flags[word] = value
+    return flags
+
+
 def runs_somewhere(runtime: Runtime, family: str) -> bool:
     return any(family in families for families in runtime.formats.values())
 
@@ -124,6 +152,10 @@ def check_names(command: str, *, model: LlmModel, quant: Quantization, published
         elif i.program == ("mlx_lm.server",):
             repo = i.flags["--model"]
             assert placeholder(repo) or lists({"mlx", "safetensors"}, repo), where
+            for hint in (c.removeprefix(CONVERT_HINT) for c in comments if c.startswith(CONVERT_HINT)):
+                flags = parse_convert(hint)  # makes the placeholder directory from the original weights
+                assert flags["--mlx-path"] == repo and placeholder(repo), where
+                assert any(k == "safetensors" and r == flags["--hf-path"] for k, r, _ in published), where
         elif i.program == ("ollama", "run"):
             name = i.positional[0]
             if name.startswith("hf.co/"):
@@ -213,7 +245,12 @@ def test_every_command_parses_and_names_only_catalog_artifacts(catalog):
         (
             "model=qwen3-8b&gpu=apple-m4-max-128gb&runtime=mlx",
             "mlx_lm",
-            "mlx_lm.server --model Qwen/Qwen3-8B",
+            "mlx_lm.server --model mlx-community/Qwen3-8B-4bit",
+        ),
+        (
+            "model=qwen3-8b&quant=bf16&gpu=apple-m4-max-128gb&runtime=mlx",
+            "mlx_lm",
+            "mlx_lm.server --model Qwen/Qwen3-8B",  # 16-bit: mlx-lm loads the original safetensors
         ),
     ],
 )
