@@ -11,6 +11,7 @@ from django.http import (
     QueryDict,
 )
 from django.template.response import TemplateResponse
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.http import is_same_domain
 from django.views.decorators.csrf import csrf_exempt
@@ -18,13 +19,14 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from catalog import byo, cache
-from catalog.models import Gpu, LlmModel, Quantization
+from catalog import byo, cache, pages
+from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
 from community import measured as community_measured
 from config import http_cache
 
 from . import answer as answers
 from . import charts, diffusion_views, hub_config, reverse_views, rig, snapshots
+from .diffusion_answer import is_diffusion
 from .forms import (
     CONTEXT_PRESETS,
     FIRST_VISIT,
@@ -175,10 +177,9 @@ def _choices(form: QuestionForm) -> dict:
         without_config = f"/?{query.urlencode()}"
     return {
         "without_config": without_config,
-        "models": (
-            LlmModel.objects.listed()
-            | LlmModel.objects.filter(slug=form.data.get("model", "").replace("\x00", ""))
-        ).only("slug", "name"),
+        "model_picker": SimpleLazyObject(  # lazy: the HTMX partial shows no picker
+            lambda: model_picker(form.data.get("model", ""), form.data.get("q", ""))
+        ),
         "quants": (
             Quantization.objects.listed()
             | Quantization.objects.filter(slug=form.data.get("quant", "").replace("\x00", ""))
@@ -190,6 +191,50 @@ def _choices(form: QuestionForm) -> dict:
         "kv_choices": KV_CHOICES,
         "runtime_choices": RUNTIME_CHOICES,
     }
+
+
+def model_picker(chosen: str, query: str) -> dict:
+    """The model picker's options, at most PICKER_MODELS + 1 whatever the catalog's size: the listed
+    models (the smallest of each family first, as they run on the most hardware), grouped by size; or,
+    for `q` (the finder, sent as a plain GET without JavaScript), the models matching it. The model asked
+    about is always among them. With JavaScript the finder asks model-pick-all, which reaches every model."""
+    chosen, query = chosen.replace("\x00", ""), query[:100].replace("\x00", "")
+    if query.strip():
+        found = pages.pick_models(query)
+        if not is_diffusion(chosen):  # the image page lists every image model already
+            images = DiffusionModel.objects.search(query).only("slug", "name").order_by("name")
+            found += images[: pages.PICK_LIMIT]
+        groups = [(f"Matching “{query}”", found)]
+    else:
+        groups = _featured_models()
+    shown = {m.slug for _, models in groups for m in models}
+    asked = None
+    if (
+        chosen and chosen not in shown and not is_diffusion(chosen)
+    ):  # a model outside the set: the question's own, shown first
+        asked = LlmModel.objects.filter(slug=chosen).only("slug", "name").first()
+    return {"model_groups": groups, "asked_model": asked, "model_query": query}
+
+
+PICKER_MODELS = 30  # options before anything is typed: the page weighs the same as the catalog grows
+SIZE_GROUPS = (
+    (16, "Up to 16 B parameters"),
+    (120, "16 to 120 B parameters"),
+    (None, "Over 120 B parameters"),
+)
+
+
+def _featured_models() -> list[tuple[str, list[LlmModel]]]:
+    listed = LlmModel.objects.listed().only("slug", "name", "family", "total_params_b")
+    by_family: dict[str, list[LlmModel]] = {}
+    for model in sorted(listed, key=lambda m: (m.total_params_b, m.name)):
+        by_family.setdefault(model.family or model.slug, []).append(model)
+    ranked = sorted(listed, key=lambda m: (by_family[m.family or m.slug].index(m), m.total_params_b, m.name))
+    groups = {label: [] for _, label in SIZE_GROUPS}
+    for model in sorted(ranked[:PICKER_MODELS], key=lambda m: m.name):
+        label = next(label for limit, label in SIZE_GROUPS if limit is None or model.total_params_b <= limit)
+        groups[label].append(model)
+    return [(label, models) for label, models in groups.items() if models]
 
 
 def _listed_gpus(chosen: list[str]):

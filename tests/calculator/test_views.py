@@ -1,5 +1,11 @@
+import re
+
 import pytest
 from django.core.cache import cache
+
+from calculator.views import PICKER_MODELS, model_picker
+from catalog.models import DiffusionModel, LlmModel
+from tests.conftest import make_llm
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +95,43 @@ def test_htmx_partial_skips_the_pickers_queries(client, catalog, django_assert_n
     # model, quant, GPUs, listed formats, measurements, visitors' measurements, runtimes, artifacts
     with django_assert_num_queries(8):
         client.get(QUESTION, headers={"HX-Request": "true"})
+
+
+def model_options(html: str) -> list[str]:
+    """The values of the page's model picker, in order; the selected one marked with a "*"."""
+    select = re.search(r'<select name="model".*?</select>', html, re.S).group(0)
+    return [v + ("*" if sel else "") for v, sel in re.findall(r'<option value="([^"]*)"( selected)?', select)]
+
+
+def test_the_model_picker_shows_a_fixed_number_of_models_as_the_catalog_grows(client, catalog):
+    before = client.get(QUESTION).content
+    assert len(model_options(before.decode())) == PICKER_MODELS
+    for n in range(200):  # each its own family, the smallest of it: every one would rank first
+        make_llm(slug=f"grown-{n}", name=f"Grown model {n:03}", family=f"grown-{n}", total_params_b=1.0)
+    after = client.get(QUESTION).content
+    options = model_options(after.decode())
+    # the asked-about 70B is pushed out of the first options, and kept as the selected first one
+    assert options[0] == "llama-3-1-70b-instruct*" and len(options) == PICKER_MODELS + 1
+    assert len(after) - len(before) < 200  # the page weighs the same, not 200 options more
+
+
+def test_every_model_can_be_found_by_name_without_javascript(catalog):
+    """The finder's `q` (a plain GET with the form when JavaScript is off) lists any model by its name."""
+    for model in [*LlmModel.objects.all(), *DiffusionModel.objects.all()]:
+        found = model_picker("llama-3-1-70b-instruct", model.name)["model_groups"]
+        assert model.slug in [m.slug for _, group in found for m in group], model.name
+
+
+def test_the_finder_submitted_without_javascript_lists_its_matches_and_keeps_the_question(client, catalog):
+    html = client.get(QUESTION + "&q=qwen+coder").content.decode()
+    options = model_options(html)
+    assert options[0] == "llama-3-1-70b-instruct*"  # still the question's model, until another is picked
+    assert len(options) > 2 and all("coder" in o for o in options[1:])
+    assert 'name="q" value="qwen coder"' in html and "fits on 2× GeForce RTX 3090" in html
+    assert "No model matches “zzz”" in client.get(QUESTION + "&q=zzz").content.decode()
+
+
+def test_a_model_outside_the_first_options_is_shown_selected(client, catalog):
+    assert not LlmModel.objects.get(slug="aya-23-8b").listed
+    options = model_options(client.get("/?model=aya-23-8b&gpu=geforce-rtx-3090").content.decode())
+    assert options[0] == "aya-23-8b*" and options.count("aya-23-8b") == 0
