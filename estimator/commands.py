@@ -29,8 +29,13 @@ tables):
   --mem-fraction-static, --max-running-requests, --kv-cache-dtype {auto,fp8_e5m2,fp8_e4m3,...},
   --quantization).
 - mlx_lm.server: ml-explore/mlx-lm mlx_lm/server.py main() at ba46244b7f6a77d158479794afac0465046862a9
-  (--model, --decode-concurrency; no context flag: the cache grows as needed).
+  (--model, --decode-concurrency; no context flag: the cache grows as needed). mlx_lm.convert, shown in
+  a comment where no conversion is published: mlx_lm/convert.py configure_parser() at
+  d78bf58e217c904ec282ed8da9b947491f78c022 (--hf-path, --mlx-path, -q, --q-bits, --q-group-size);
+  `-q` alone makes mlx-community's usual 4-bit, group 64.
 """
+
+import re
 
 from .schema import ArtifactSpec, ModelSpec, Plan, QuantSpec, Workload
 from .strategies import STRATEGIES
@@ -62,9 +67,13 @@ OLLAMA_KV = {"f16", "q8_0", "q4_0"}
 UNQUANTIZED_KV = {None, "f32", "f16", "bf16"}
 VLLM_KV = {"fp8": "fp8"}
 SGLANG_KV = {"fp8": "fp8_e4m3"}
-# Preferred GGUF publishers when several list the format: llama.cpp's own, then the large converters.
+# Preferred publishers when several list the format: for GGUF llama.cpp's own, then the large converters;
+# for MLX the mlx-community conversions mlx-lm's own README and tests load, then LM Studio's.
 GGUF_PUBLISHERS = ("ggml-org", "unsloth", "bartowski", "lmstudio-community")
+PUBLISHERS = {"mlx": ("mlx-community", "lmstudio-community")}
 MLX_DECODE_CONCURRENCY = 32  # mlx_lm.server --decode-concurrency default
+MLX_BITS = re.compile(r"^mlx-(\d)bit$")  # the catalog's MLX formats: mlx-4bit, mlx-8bit...
+MLX_GROUP_SIZE = 64  # mlx_lm.convert's default group (fixtures/catalog/quantizations.json)
 
 
 # ---- which artifact ---------------------------------------------------------------------------------
@@ -78,7 +87,8 @@ def published(model: ModelSpec, quant: QuantSpec, kinds: tuple[str, ...]) -> Art
 
     def rank(a: ArtifactSpec) -> tuple:
         owner = a.repo.split("/")[0]
-        known = GGUF_PUBLISHERS.index(owner) if owner in GGUF_PUBLISHERS else len(GGUF_PUBLISHERS)
+        preferred = PUBLISHERS.get(a.kind, GGUF_PUBLISHERS)
+        known = preferred.index(owner) if owner in preferred else len(preferred)
         return (kinds.index(a.kind), "/" in (a.tag or ""), owner.lower() != maker, known)
 
     found = [a for a in model.artifacts if a.kind in kinds and quant.slug in a.formats]
@@ -300,14 +310,31 @@ def sglang(**kw) -> str | None:
 # ---- mlx_lm.server ----------------------------------------------------------------------------------
 
 
+def mlx_convert(model: ModelSpec, quant: QuantSpec, path: str) -> str | None:
+    """The `mlx_lm.convert` line that quantizes the model's original weights (a catalog safetensors
+    artifact) to this MLX width into `path`; None when the original or the width is unknown."""
+    original = next((a for a in model.artifacts if a.kind == "safetensors"), None)
+    bits = MLX_BITS.match(quant.slug)
+    if original is None or quant.format != "mlx" or not bits:
+        return None
+    width = ["-q", "--q-bits", bits[1], "--q-group-size", str(MLX_GROUP_SIZE)]
+    return " ".join(["mlx_lm.convert", "--hf-path", original.repo, *width, "--mlx-path", path])
+
+
 def mlx_lm_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str | None:
+    """`mlx_lm.server --model <repo>`: the published MLX conversion of this width (mlx-community's
+    `-4bit` repos...), else the original safetensors for a 16-bit format; where none is known, a
+    placeholder directory and how to convert the original weights into it."""
     if workload.kv_cache_type not in UNQUANTIZED_KV:
         return None  # mlx-lm's KV quantization is its own, not a ggml type
     a = published(model, quant, ("mlx", "safetensors"))
     before = []
     repo = a.repo if a is not None else f"/path/to/{model.slug}-{quant.slug}-mlx"
     if a is None:
-        before.append(_placeholder(model, quant, "MLX model", "put your own model's directory after --model"))
+        what = "conversion" if quant.format == "mlx" else "MLX model"
+        before.append(_placeholder(model, quant, what, "put your own model's directory after --model"))
+        if convert := mlx_convert(model, quant, repo):
+            before.append(f"# or make it from the original weights: {convert}")
     args = ["mlx_lm.server", "--model", repo]
     if workload.batch > MLX_DECODE_CONCURRENCY:
         args += ["--decode-concurrency", str(workload.batch)]

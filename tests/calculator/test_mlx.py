@@ -1,0 +1,155 @@
+"""MLX end to end: the catalog's MLX formats (affine quantization, group 64: bits + 0.5 per weight), the
+mlx-community conversions that provide them, MLX offered only on Apple silicon, the engine sizing them and
+`mlx_lm.server` naming the conversion the catalog lists."""
+
+import pytest
+
+from catalog.models import Artifact, LlmModel, Quantization, Runtime
+from tests.calculator.test_launch_commands import CONVERT_HINT, parse_convert
+from tests.engine.command_flags import parse
+
+pytestmark = pytest.mark.django_db
+
+M4_MAX = "apple-m4-max-128gb"
+LLAMA_8B = "llama-3-1-8b-instruct"
+
+
+def api(client, query: str):
+    return client.get(f"/api/v1/estimate?{query}")
+
+
+@pytest.mark.parametrize(("bits", "bpw"), [(3, 3.5), (4, 4.5), (5, 5.5), (6, 6.5), (8, 8.5)])
+def test_an_mlx_format_stores_a_16_bit_scale_and_bias_per_group_of_64(catalog, bits, bpw):
+    quant = Quantization.objects.get(slug=f"mlx-{bits}bit")
+    assert quant.family == "mlx" and quant.listed == (bits in (4, 8))  # the picker offers the usual two
+    assert quant.bits_per_weight == bpw  # bits + (16 + 16) / 64
+    assert (
+        "https://ml-explore.github.io/mlx/build/html/python/_autosummary/mlx.core.quantize.html"
+        in quant.source
+    )
+
+
+def test_only_mlx_runs_mlx_formats_and_mlx_runs_only_on_apple_silicon(catalog):
+    mlx = Runtime.objects.get(slug="mlx")
+    assert mlx.backends == ["metal"] and set(mlx.formats["metal"]) == {"mlx", "float"}
+    others = Runtime.objects.exclude(slug="mlx")
+    assert not [r.slug for r in others if any("mlx" in f for f in (r.formats or {}).values())]
+
+
+def test_every_mlx_artifact_provides_the_width_its_name_says(catalog):
+    mlx = list(Artifact.objects.filter(kind="mlx"))
+    assert len(mlx) == 93
+    for a in mlx:
+        expected = {"": [], "bf16": ["bf16"]}.get(a.tag, [f"mlx-{a.tag}"])
+        assert a.formats == expected, a.repo
+        assert a.tag.lower().replace("bit", "") in a.repo.lower() or not a.tag, a.repo
+    widths = {f for a in mlx for f in a.formats}
+    assert widths == {"mlx-3bit", "mlx-4bit", "mlx-5bit", "mlx-6bit", "mlx-8bit", "bf16"}
+
+
+def test_llama_8b_on_an_m4_max_with_mlx_4bit_names_the_mlx_community_conversion(client, catalog):
+    response = api(client, f"model={LLAMA_8B}&gpu={M4_MAX}&runtime=mlx")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["quant"] == "mlx-4bit" and body["fits"]  # MLX picks its 4-bit without being asked
+    # 8.03 B weights × 4.5 bits / 8 = 4.52 GB: the size of mlx-community's 4-bit repo
+    assert body["memory"]["weights_bytes"] == pytest.approx(8.03e9 * 4.5 / 8, rel=0.005)
+    assert body["memory"]["overhead_bytes"] == 0  # Metal: no CUDA context
+    command = body["plans"][0]["commands"]["mlx_lm"]
+    assert command == "mlx_lm.server --model mlx-community/Meta-Llama-3.1-8B-Instruct-4bit"
+    parse(command)
+    artifact = Artifact.objects.get(repo="mlx-community/Meta-Llama-3.1-8B-Instruct-4bit")
+    assert artifact.llm.slug == LLAMA_8B and "mlx-4bit" in artifact.formats
+    assert set(body["plans"][0]["commands"]) == {"mlx_lm"}  # a GGUF runtime does not load it
+
+
+def test_the_8_bit_conversion_is_twice_the_4_bit_less_the_scales(client, catalog):
+    four = api(client, f"model={LLAMA_8B}&quant=mlx-4bit&gpu={M4_MAX}").json()
+    eight = api(client, f"model={LLAMA_8B}&quant=mlx-8bit&gpu={M4_MAX}").json()
+    ratio = eight["memory"]["weights_bytes"] / four["memory"]["weights_bytes"]
+    assert ratio == pytest.approx(8.5 / 4.5, rel=1e-6)  # every tensor at the same width, scales included
+    assert eight["plans"][0]["commands"]["mlx_lm"] == (
+        "mlx_lm.server --model mlx-community/Meta-Llama-3.1-8B-Instruct-8bit"
+    )
+
+
+def test_the_page_answers_with_the_mlx_command(client, catalog):
+    response = client.get(f"/?model={LLAMA_8B}&gpu={M4_MAX}&runtime=mlx")
+    assert response.status_code == 200
+    assert response.context["form"].cleaned_data["quant"].slug == "mlx-4bit"
+    html = response.content.decode()
+    assert "mlx_lm.server --model mlx-community/Meta-Llama-3.1-8B-Instruct-4bit" in html
+    assert '<option value="mlx-4bit">MLX 4-bit (4.50 bits)</option>' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        (
+            f"model={LLAMA_8B}&gpu=geforce-rtx-3090&runtime=mlx",
+            "runtime",
+            "MLX (mlx-lm) does not run on NVIDIA GPUs (CUDA): pick llama.cpp, Ollama, vLLM or SGLang.",
+        ),
+        (
+            f"model={LLAMA_8B}&quant=mlx-4bit&gpu=geforce-rtx-3090",
+            "quant",
+            "llama.cpp does not run MLX 4-bit (an MLX conversion) on NVIDIA GPUs (CUDA). Pick a format it runs, "
+            "such as Q4_K_M.",
+        ),
+        (
+            f"model={LLAMA_8B}&quant=mlx-4bit&gpu={M4_MAX}&runtime=ollama",
+            "quant",
+            "Ollama does not run MLX 4-bit (an MLX conversion) on Apple silicon (Metal). Pick a format it runs, "
+            "such as Q4_K_M, or switch to MLX.",
+        ),
+        (
+            f"model={LLAMA_8B}&quant=mlx-8bit&gpu={M4_MAX}&gpu=geforce-rtx-3090",
+            "quant",
+            "llama.cpp does not run MLX 8-bit (an MLX conversion) on NVIDIA GPUs (CUDA) and Apple silicon "
+            "(Metal). Pick a format it runs, such as Q4_K_M.",
+        ),
+    ],
+)
+def test_mlx_off_apple_silicon_is_refused_saying_why(client, catalog, query, field, message):
+    response = api(client, query)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {field: [message]}
+    page = client.get(f"/?{query}", headers={"HX-Request": "true"}).content.decode()
+    assert f'<span class="error" id="error-{field}" hx-swap-oob="true">{message.split(" (")[0]}' in page
+
+
+def test_an_mlx_format_alone_picks_mlx_on_a_mac(client, catalog):
+    body = api(client, f"model=qwen3-8b&quant=mlx-8bit&gpu={M4_MAX}").json()
+    assert "runtime=mlx" in body["permalink"]
+    assert body["plans"][0]["commands"]["mlx_lm"] == "mlx_lm.server --model mlx-community/Qwen3-8B-8bit"
+
+
+def test_mlx_suggests_only_published_conversions_no_wider_than_the_release(client, catalog):
+    llama = api(client, f"model={LLAMA_8B}&quant=mlx-4bit&gpu={M4_MAX}&runtime=mlx").json()
+    formats = {s["changes"]["quant"] for s in llama["suggestions"] if s["kind"] == "quant"}
+    assert formats <= {"mlx-8bit", "bf16", "f16"}  # what MLX loads and someone published, up to 16 bits
+    # DeepSeek R1 was released in FP8: nothing wider, and only the 3- and 4-bit conversions exist
+    deepseek = api(client, "model=deepseek-r1&quant=mlx-3bit&gpu=apple-m3-ultra-512gb&runtime=mlx").json()
+    widths = {s["changes"]["quant"] for s in deepseek["suggestions"] if s["kind"] == "quant"}
+    assert widths <= {"mlx-4bit"}
+    sizes = {q.slug: q.bits_per_weight for q in Quantization.objects.filter(slug__in=widths)}
+    assert all(bits <= 8.5008 for bits in sizes.values())
+
+
+def test_a_model_without_a_published_conversion_gets_a_path_and_the_convert_line(client, catalog):
+    assert not Artifact.objects.filter(llm__slug="gemma-2-9b-it", kind="mlx").exists()
+    body = api(client, f"model=gemma-2-9b-it&gpu={M4_MAX}&runtime=mlx").json()
+    command = body["plans"][0]["commands"]["mlx_lm"]
+    invocations, comments = parse(command)
+    assert comments[0].startswith("# No published MLX 4-bit conversion of Gemma 2 9B")
+    path = invocations[0].flags["--model"]
+    assert path.startswith("/path/to/gemma-2-9b-it-mlx-4bit")
+    convert = parse_convert(comments[1].removeprefix(CONVERT_HINT))
+    assert convert == {
+        "--hf-path": "google/gemma-2-9b-it",
+        "-q": None,
+        "--q-bits": "4",
+        "--q-group-size": "64",
+        "--mlx-path": path,
+    }
+    assert LlmModel.objects.get(slug="gemma-2-9b-it").artifacts.filter(repo="google/gemma-2-9b-it").exists()
