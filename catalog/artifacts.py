@@ -19,6 +19,9 @@ GGUF_TAG = re.compile(r"^[A-Za-z0-9_.*{}/-]+\.gguf$")
 GGUF_PLACEHOLDERS = {"{QUANT}", "{quant}"}
 # MLX repos say their bits: 3bit, 4bit, 6bit, 8bit, or an unquantized dtype.
 MLX_TAG = re.compile(r"^(?:[2-8]bit|bf16|fp16|f16|f32)$")
+# The catalog format an MLX repo provides, by its tag: 4bit -> mlx-4bit (MLX's affine quantization at
+# mlx_lm.convert's default group of 64), bf16 -> bf16.
+MLX_FLOAT_TAGS = {"bf16": "bf16", "fp16": "f16", "f16": "f16", "f32": "f32"}
 
 HF_KINDS = {"gguf", "mlx", "safetensors", "awq", "gptq", "fp8", "mxfp4"}
 # The weight-format families (Quantization.family) each kind of artifact can hold.
@@ -80,6 +83,26 @@ def format_problems(kind: str, formats: list, families: dict[str, str]) -> list[
     return problems
 
 
+def mlx_format(tag: str) -> str | None:
+    """The catalog format slug an MLX repository tagged `tag` provides; None for an unknown width."""
+    if re.fullmatch(r"[2-8]bit", tag):
+        return f"mlx-{tag}"
+    return MLX_FLOAT_TAGS.get(tag)
+
+
+def width_problem(kind: str, tag: str, formats: list) -> str | None:
+    """An MLX repository provides the one width its tag names, and nothing else."""
+    if kind != "mlx" or not isinstance(formats, list):
+        return None
+    said = mlx_format(tag)
+    other = sorted(f for f in formats if isinstance(f, str) and f != said)
+    if not other:
+        return None
+    if said is None:
+        return "Give the MLX repository's width in its tag (4bit, bf16...) before listing its format."
+    return f"An MLX repository tagged “{tag}” provides {said}, not {', '.join(other)}."
+
+
 def problems(*, kind: str, repo: str, tag: str, formats: list, families: dict[str, str] | None) -> dict:
     """{field: [messages]} for everything wrong with one artifact; formats are checked against the
     catalog only when `families` is given."""
@@ -91,6 +114,9 @@ def problems(*, kind: str, repo: str, tag: str, formats: list, families: dict[st
         found["repo"] = [message]
     if message := tag_problem(kind, tag or ""):
         found["tag"] = [message]
-    if families is not None and (messages := format_problems(kind, formats, families)):
+    messages = format_problems(kind, formats, families) if families is not None else []
+    if message := width_problem(kind, tag or "", formats):
+        messages.append(message)
+    if messages:
         found["formats"] = messages
     return found

@@ -92,6 +92,50 @@ def test_an_artifact_of_the_wrong_shape_is_refused_next_to_the_field(db, kind, r
 
 
 @pytest.mark.parametrize(
+    ("tag", "formats", "message"),
+    [
+        ("4bit", ["mlx-8bit"], "An MLX repository tagged “4bit” provides mlx-4bit, not mlx-8bit."),
+        ("4bit", ["mlx-4bit", "bf16"], "An MLX repository tagged “4bit” provides mlx-4bit, not bf16."),
+        ("bf16", ["mlx-4bit"], "An MLX repository tagged “bf16” provides bf16, not mlx-4bit."),
+        (
+            "",
+            ["bf16"],
+            "Give the MLX repository's width in its tag (4bit, bf16...) before listing its format.",
+        ),
+    ],
+)
+def test_an_mlx_repository_provides_only_the_width_its_tag_names(db, tag, formats, message):
+    artifact = Artifact(
+        llm=make_llm(),
+        kind="mlx",
+        repo="mlx-community/Meta-Llama-3.1-8B-Instruct-4bit",
+        tag=tag,
+        formats=formats,
+        source_url="https://huggingface.co/mlx-community/Meta-Llama-3.1-8B-Instruct-4bit",
+    )
+    with pytest.raises(ValidationError) as error:
+        artifact.full_clean(exclude=["slug"])
+    assert error.value.message_dict["formats"] == [message]
+
+
+def test_the_admin_refuses_an_mlx_width_the_tag_does_not_name(client, staff, catalog):
+    data = {
+        "llm": LlmModel.objects.get(slug="qwen3-8b").pk,
+        "kind": "mlx",
+        "repo": "mlx-community/Qwen3-8B-6bit",
+        "tag": "6bit",
+        "formats": '["mlx-4bit"]',
+        "source_url": "https://huggingface.co/mlx-community/Qwen3-8B-6bit",
+        "change_reason": "new upload",
+    }
+    response = client.post("/admin/catalog/artifact/add/", data)
+    errors = response.context["adminform"].form.errors["formats"]
+    assert errors == ["An MLX repository tagged “6bit” provides mlx-6bit, not mlx-4bit."]
+    data["formats"] = '["mlx-6bit"]'
+    assert client.post("/admin/catalog/artifact/add/", data).status_code == 302
+
+
+@pytest.mark.parametrize(
     ("kind", "repo", "tag"),
     [
         ("gguf", "unsloth/DeepSeek-R1-GGUF", "DeepSeek-R1-{QUANT}/DeepSeek-R1-{QUANT}-*.gguf"),
