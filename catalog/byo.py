@@ -292,26 +292,120 @@ def to_spec(fields: dict) -> ModelSpec:
         raise ModelFileError(f"The model is not consistent: {problems}.") from None
 
 
-def from_hub(repo_id: str, *, revision: str = "main", timeout_s: float = 10) -> dict:
-    """Fetch `config.json` of a Hugging Face repo (public, or with HF_TOKEN) and parse it. The whole
-    fetch, redirects included, takes at most `timeout_s` (catalog/hub.py), in this thread."""
+class NoConfigJson(ModelFileError):
+    """The Hub repo has no config.json (a GGUF-only repo has none); the message says so."""
+
+
+class HubTooSlow(ModelFileError):
+    """The Hub did not answer within the deadline; worth trying again soon, unlike a refusal."""
+
+    @classmethod
+    def after(cls, timeout_s: float, repo_id: str) -> "HubTooSlow":
+        return cls(
+            f"The Hugging Face Hub did not answer within {timeout_s:g} s: paste {repo_id}'s config.json "
+            "instead."
+        )
+
+
+def check_repo_id(text: str) -> str:
+    """A Hugging Face repo id as typed, stripped; ModelFileError if it is not one (asked nowhere)."""
+    repo_id = text.strip()
+    if not HF_REPO_ID.match(repo_id):
+        raise ModelFileError(
+            f"“{repo_id[:100]}” is not a Hugging Face repo id: owner/name, as in Qwen/Qwen3-8B."
+        )
+    return repo_id
+
+
+def hub_config(repo_id: str, *, timeout_s: float, revision: str = "main") -> dict:
+    """config.json of a Hugging Face repo (public, or with HF_TOKEN) as a JSON object, fetched within
+    `timeout_s` in this thread (catalog/hub.py). The admin import and the public page both fetch through
+    here; every failure is a ModelFileError saying what to do, NoConfigJson when the repo has none."""
     from . import hub
 
-    repo_id = repo_id.strip()
-    if not HF_REPO_ID.match(repo_id):
-        raise ModelFileError(f"“{repo_id}” is not a Hugging Face repo id (owner/name).")
+    repo_id = check_repo_id(repo_id)
     try:
         data = hub.get_file(
             repo_id, "config.json", revision=revision, timeout_s=timeout_s, max_bytes=MAX_CONFIG_BYTES
         )
     except hub.HubTimeout:
-        raise ModelFileError(
-            f"The Hugging Face Hub did not answer within {timeout_s:g} s: paste {repo_id}'s config.json "
-            "instead."
-        ) from None
-    except hub.HubError as e:
-        raise ModelFileError(f"Could not get config.json of {repo_id}: {e}") from None
-    return parse_config(data, hf_id=repo_id)
+        raise HubTooSlow.after(timeout_s, repo_id) from None
+    except hub.HubNotFound as e:
+        raise NoConfigJson(str(e)) from None
+    except hub.HubError as e:  # the Hub's refusals name the repository and what to do
+        raise ModelFileError(str(e)) from None
+    raw = loads_bounded(data, what=f"config.json of {repo_id}")
+    if not isinstance(raw, dict):
+        raise ModelFileError(f"config.json of {repo_id} is not a JSON object.")
+    return raw
+
+
+def from_hub(repo_id: str, *, revision: str = "main", timeout_s: float = 10) -> dict:
+    """LlmModel fields from the config.json of a Hugging Face repo (`hub_config`), for the admin."""
+    repo_id = check_repo_id(repo_id)
+    raw = hub_config(repo_id, revision=revision, timeout_s=timeout_s)
+    return parse_config(json.dumps(raw), hf_id=repo_id)
+
+
+class _QuantizationConfig(pydantic.BaseModel):
+    """`quantization_config` of a quantized checkpoint's config.json (transformers' names; MLX writes
+    `quantization` with bits and group_size only)."""
+
+    model_config = pydantic.ConfigDict(extra="ignore")
+
+    quant_method: str = ""
+    bits: int | None = None
+    group_size: int | None = None
+    load_in_4bit: bool = False
+    load_in_8bit: bool = False
+    bnb_4bit_quant_type: str = ""
+    config_groups: dict[str, dict] | None = None
+
+
+def checkpoint_format(config: dict) -> str:
+    """The format a checkpoint's own config.json says its weights are in, as a catalog quantization
+    slug, or "" for unquantized weights or a format the catalog does not size.
+
+    transformers writes `quantization_config.quant_method` ("awq", "gptq", "fp8", "mxfp4",
+    "bitsandbytes", "compressed-tensors"); mlx-lm writes `quantization` = {"group_size", "bits"}.
+    """
+    found = config.get("quantization_config") or config.get("quantization")
+    if not isinstance(found, dict):
+        return ""
+    try:
+        q = _QuantizationConfig.model_validate(found)
+    except pydantic.ValidationError:
+        return ""
+    method = q.quant_method.lower()
+    if method in ("awq", "gptq"):
+        return f"{method}-4bit" if q.bits == 4 else ""
+    if method in ("fp8", "mxfp4"):
+        return method
+    if method == "bitsandbytes":
+        if q.load_in_4bit:
+            return "bnb-nf4" if q.bnb_4bit_quant_type == "nf4" else ""
+        return "bnb-int8" if q.load_in_8bit else ""
+    if method == "compressed-tensors":
+        return _compressed_tensors_format(q.config_groups or {})
+    if not method and q.bits in (3, 4, 5, 6, 8) and q.group_size == 64:  # mlx-lm's default group
+        return f"mlx-{q.bits}bit"
+    return ""
+
+
+def _compressed_tensors_format(groups: dict[str, dict]) -> str:
+    """llm-compressor's schemes: FP8 weights (`type` float, 8 bits) are the catalog's FP8; 4-bit integer
+    weights in groups of 128 (W4A16) are sized as GPTQ 4-bit g128: 4 + 16/128 bits per weight against
+    GPTQ's 4 + 20/128, 0.03 bits per weight (0.7 %) more."""
+    weights = [g.get("weights") for g in groups.values() if isinstance(g, dict)]
+    kinds = {(w.get("num_bits"), w.get("type"), w.get("group_size")) for w in weights if isinstance(w, dict)}
+    if len(kinds) != 1:
+        return ""
+    bits, kind, group = kinds.pop()
+    if (bits, kind) == (8, "float"):
+        return "fp8"
+    if (bits, kind, group) == (4, "int", 128):
+        return "gptq-4bit"
+    return ""
 
 
 GGUF_MAGIC = b"GGUF"
@@ -406,6 +500,17 @@ def upload_to_config(data: bytes, *, filename: str = "") -> str:
         )
     if not data.startswith(GGUF_MAGIC):
         return canonical_config(data)
+    return gguf_start_config(data, fallback_name=Path(filename).stem)
+
+
+def gguf_start_config(
+    data: bytes, *, name: str = "", fallback_name: str = "", one_shard_of_several: bool = False
+) -> str:
+    """A GGUF file's first bytes → canonical config.json text, named `name`, else the header's own
+    general.name, else `fallback_name`. The first shard of a split GGUF lists only its own tensors, so
+    the parameters of such a model are estimated from the dimensions instead."""
     config, header = _gguf_header_config(data)
-    config["_name_or_path"] = header.metadata.get("general.name") or Path(filename).stem or "My model"
+    config["_name_or_path"] = name or header.metadata.get("general.name") or fallback_name or "My model"
+    if one_shard_of_several:
+        config.pop("num_parameters", None)
     return canonical_config(json.dumps({k: v for k, v in config.items() if v is not None}))

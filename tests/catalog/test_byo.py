@@ -144,10 +144,100 @@ def test_repo_id_fetches_config_json_through_the_hub(fake_hub):
 
 def test_hub_errors_become_a_clear_message(monkeypatch):
     monkeypatch.setattr("catalog.hub.HUB_URL", "http://unreachable.invalid")
-    with pytest.raises(ModelFileError, match="Could not get config.json of org/model: Could not reach"):
+    with pytest.raises(ModelFileError, match="Could not reach the Hugging Face Hub"):
         byo.from_hub("org/model")
     with pytest.raises(ModelFileError, match="not a Hugging Face repo id"):
         byo.from_hub("just-a-name")
+
+
+# quantization_config as each tool writes it (AutoAWQ, AutoGPTQ, DeepSeek-V3's block FP8, gpt-oss,
+# bitsandbytes, llm-compressor's FP8 and W4A16 schemes; mlx-lm writes `quantization`)
+COMPRESSED_FP8 = {
+    "quant_method": "compressed-tensors",
+    "format": "float-quantized",
+    "config_groups": {
+        "group_0": {
+            "targets": ["Linear"],
+            "weights": {"num_bits": 8, "type": "float", "strategy": "channel", "symmetric": True},
+            "input_activations": {"num_bits": 8, "type": "float", "strategy": "token", "dynamic": True},
+        }
+    },
+}
+COMPRESSED_W4A16 = {
+    "quant_method": "compressed-tensors",
+    "format": "pack-quantized",
+    "config_groups": {
+        "group_0": {
+            "targets": ["Linear"],
+            "weights": {
+                "num_bits": 4,
+                "type": "int",
+                "strategy": "group",
+                "group_size": 128,
+                "symmetric": True,
+            },
+        }
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("config", "slug"),
+    [
+        (
+            {"quantization_config": {"quant_method": "awq", "bits": 4, "group_size": 128, "version": "gemm"}},
+            "awq-4bit",
+        ),
+        (
+            {
+                "quantization_config": {
+                    "quant_method": "gptq",
+                    "bits": 4,
+                    "group_size": 128,
+                    "desc_act": False,
+                }
+            },
+            "gptq-4bit",
+        ),
+        (
+            {"quantization_config": {"quant_method": "gptq", "bits": 8, "group_size": 128}},
+            "",
+        ),  # not in the catalog
+        (
+            {"quantization_config": {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [128, 128]}},
+            "fp8",
+        ),
+        ({"quantization_config": {"quant_method": "mxfp4", "modules_to_not_convert": ["lm_head"]}}, "mxfp4"),
+        (
+            {
+                "quantization_config": {
+                    "quant_method": "bitsandbytes",
+                    "load_in_4bit": True,
+                    "bnb_4bit_quant_type": "nf4",
+                }
+            },
+            "bnb-nf4",
+        ),
+        ({"quantization_config": {"quant_method": "bitsandbytes", "load_in_8bit": True}}, "bnb-int8"),
+        ({"quantization_config": COMPRESSED_FP8}, "fp8"),
+        ({"quantization_config": COMPRESSED_W4A16}, "gptq-4bit"),
+        ({"quantization": {"group_size": 64, "bits": 4}}, "mlx-4bit"),
+        ({"quantization": {"group_size": 32, "bits": 4}}, ""),  # not the catalog's MLX layout
+        ({"quantization_config": {"quant_method": None}}, ""),
+        ({"torch_dtype": "bfloat16"}, ""),
+    ],
+)
+def test_the_checkpoint_format_comes_from_its_quantization_config(config, slug):
+    assert byo.checkpoint_format(LLAMA_31_8B | config) == slug
+
+
+def test_the_first_shard_of_a_split_gguf_does_not_count_the_parameters(tmp_path):
+    path = tmp_path / "tiny.gguf"
+    write_tiny_gguf(path)
+    whole = json.loads(byo.gguf_start_config(path.read_bytes(), name="acme/Tiny"))
+    shard = json.loads(byo.gguf_start_config(path.read_bytes(), name="acme/Tiny", one_shard_of_several=True))
+    assert whole["_name_or_path"] == shard["_name_or_path"] == "acme/Tiny"
+    assert whole["num_parameters"] == 2 * 32 * 64 + 64 * 64 and "num_parameters" not in shard
 
 
 def write_tiny_gguf(path):

@@ -9,10 +9,20 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 
-from catalog import admin_import, byo
+from catalog import admin_import, byo, hub
 from catalog.byo import ModelFileError
 from catalog.models import LlmModel
-from tests.catalog.fake_hub import fake_hub_fixture, ok, redirect, server_thread, silent, status, trickle  # noqa: F401
+from tests.catalog.fake_hub import (  # noqa: F401
+    fake_hub_fixture,
+    model_info,
+    ok,
+    ranged,
+    redirect,
+    server_thread,
+    silent,
+    status,
+    trickle,
+)
 from tests.catalog.test_byo import LLAMA_31_8B
 
 REPO = "meta-llama/Llama-3.1-8B-Instruct"
@@ -49,6 +59,8 @@ def test_a_redirect_is_followed_and_the_token_goes_to_the_hub_only(fake_hub, mon
     [
         (status(404), "has no config.json in meta-llama/Llama-3.1-8B-Instruct"),
         (status(401), "gated or private"),
+        (status(403, "GatedRepo"), "gated or private"),
+        (status(401, "RepoNotFound"), "has no repo meta-llama/Llama-3.1-8B-Instruct, or it is private"),
         (status(500), "answered HTTP 500"),
         (ok(b"x" * (byo.MAX_CONFIG_BYTES + 1)), "the limit is 1,000,000"),
         (ok(b"{not json"), "not valid JSON"),
@@ -109,3 +121,41 @@ def test_the_admin_import_of_a_repo_opens_the_filled_add_form(client, fake_hub):
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/catalog/llmmodel/add/?")
     assert not LlmModel.objects.exists()
+
+
+def test_the_file_list_is_asked_as_huggingface_hub_asks_it(fake_hub, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_test_token")
+    body = model_info(REPO, {"config.json": 855, "model.safetensors": 16_060_522_496})
+    fake_hub.routes[fake_hub.info_path(REPO)] = ok(body)
+    assert hub.model_info(REPO, timeout_s=2, max_bytes=100_000) == body
+    [(path, headers)] = fake_hub.requests
+    assert path == f"/api/models/{REPO}?blobs=true" and headers["Authorization"] == "Bearer hf_test_token"
+
+
+def test_a_file_list_over_the_limit_is_refused(fake_hub):
+    fake_hub.routes[fake_hub.info_path(REPO)] = ok(model_info(REPO, {f"f{i}.bin": 1 for i in range(500)}))
+    with pytest.raises(hub.HubTooLarge, match="the limit is 1,000"):
+        hub.model_info(REPO, timeout_s=2, max_bytes=1_000)
+
+
+def test_a_file_s_first_bytes_are_asked_as_a_range(fake_hub):
+    body = bytes(range(256)) * 100
+    fake_hub.routes[fake_hub.file_path(REPO, "model.gguf")] = ranged(body)
+    assert hub.get_file(REPO, "model.gguf", timeout_s=2, max_bytes=1000, first_bytes=True) == body[:1000]
+    assert fake_hub.requests[0][1]["Range"] == "bytes=0-999"
+
+
+def test_a_server_that_ignores_the_range_is_read_only_as_far_as_asked(fake_hub):
+    body = b"GGUF" + bytes(5000)
+    fake_hub.routes[fake_hub.file_path(REPO, "model.gguf")] = ok(body)
+    assert hub.get_file(REPO, "model.gguf", timeout_s=2, max_bytes=1000, first_bytes=True) == body[:1000]
+
+
+def test_a_missing_file_is_told_apart_from_a_missing_repo(fake_hub):
+    fake_hub.routes[fake_hub.config_path(REPO)] = status(404, "EntryNotFound")
+    with pytest.raises(hub.HubNotFound):
+        hub.get_file(REPO, "config.json", timeout_s=2, max_bytes=1000)
+    fake_hub.routes[fake_hub.config_path(REPO)] = status(404, "RepoNotFound")
+    with pytest.raises(hub.HubError) as refused:
+        hub.get_file(REPO, "config.json", timeout_s=2, max_bytes=1000)
+    assert not isinstance(refused.value, hub.HubNotFound)
