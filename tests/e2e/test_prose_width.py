@@ -1,0 +1,36 @@
+"""Reading pages on a phone: no guide or glossary page scrolls sideways at 390 px.
+
+Wide tables scroll inside themselves and long URLs wrap (static/css/site.css, `.prose`); this walks
+every guide, every buyer's guide and the indexes, where Markdown tables and bare links live.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from costs.guides import GUIDES
+
+pytestmark = pytest.mark.e2e
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+PAGES = (
+    ["/glossary/", "/guides/", "/errors/", "/buyers-guides/"]
+    + [f"/guides/{path.stem}/" for path in sorted((CONTENT / "guides").glob("*.md"))]
+    + [f"/buyers-guides/{slug}/" for slug in GUIDES]
+)
+
+
+def test_no_reading_page_scrolls_sideways_on_a_phone(browser, live_server, catalog):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    too_wide = {}
+    for url in PAGES:
+        response = page.goto(live_server.url + url, wait_until="domcontentloaded")
+        assert response.status == 200, url
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            too_wide[url] = overflow
+    context.close()
+    assert len(PAGES) > 15
+    assert too_wide == {}
