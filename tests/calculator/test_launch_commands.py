@@ -169,8 +169,9 @@ def check_names(command: str, *, model: LlmModel, quant: Quantization, published
 
 
 def cases():
-    """Every listed model × listed format × runtime × KV cache type × batch the site can print a command for."""
-    quants = list(Quantization.objects.listed())
+    """Every listed model × listed format × runtime × KV cache type × batch the site can print a command for;
+    every MLX width too (3, 5 and 6-bit are not in the picker, but MLX artifacts provide them)."""
+    quants = list(Quantization.objects.listed() | Quantization.objects.filter(family="mlx"))
     runtimes = {r.slug: r for r in Runtime.objects.filter(slug__in=COMMAND_FOR_RUNTIME)}
     for model in LlmModel.objects.listed().order_by("slug").prefetch_related("artifacts"):
         for quant in quants:
