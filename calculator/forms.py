@@ -5,8 +5,16 @@ from collections import Counter
 from django import forms
 from django.http import QueryDict
 
-from catalog import byo, cache, slugs
-from catalog.models import Gpu, LlmModel, Quantization, Runtime, valid_specs
+from catalog import byo, fitting, slugs
+from catalog.fitting import (
+    DEFAULT_FORMAT,
+    DEFAULTS,
+    ENGINE_RUNTIME,  # noqa: F401  (calculator.answer and the tests read it here)
+    NATIVE_FORMATS,
+    RUNTIME_CHOICES,
+    runtime_table,
+)
+from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 from estimator import limits
 
 MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
@@ -14,7 +22,6 @@ MAX_BATCH = 1024
 MAX_DEVICES = limits.MAX_DEVICES
 CONTEXT_PRESETS = [4096, 8192, 16384, 32768, 65536, 131072]
 
-DEFAULTS = {"ctx": 4096, "batch": 1, "prompt": 512, "kv": "f16", "runtime": "llama-cpp", "hosts": 1}
 # KV cache types people pick; the engine knows a few more (q5_0, iq4_nl...) for the API.
 KV_CHOICES = [
     ("f16", "f16 (default)"),
@@ -23,22 +30,6 @@ KV_CHOICES = [
     ("q4_0", "q4_0"),
     ("fp8", "fp8 (vLLM)"),
 ]
-RUNTIME_CHOICES = [
-    ("llama-cpp", "llama.cpp"),
-    ("ollama", "Ollama"),
-    ("vllm", "vLLM"),
-    ("sglang", "SGLang"),
-    ("mlx", "MLX"),
-]
-# Runtime slug (URL, the catalog's Runtime) -> the engine's name for it. Ollama runs llama.cpp underneath;
-# the engine models SGLang as vLLM, the closest (fixtures/catalog/runtimes.json says so).
-ENGINE_RUNTIME = {
-    "llama-cpp": "llama.cpp",
-    "ollama": "ollama",
-    "vllm": "vllm",
-    "sglang": "vllm",
-    "mlx": "mlx",
-}
 BACKEND_NAMES = {
     "cuda": "NVIDIA GPUs (CUDA)",
     "rocm": "AMD GPUs (ROCm)",
@@ -48,7 +39,7 @@ BACKEND_NAMES = {
     "cpu": "the CPU",
 }
 # The format a model was released in, by its native dtype, for runtimes that load Hugging Face
-# checkpoints (vLLM, SGLang, MLX); 16-bit otherwise. GGUF runtimes start from reverse.NATIVE_FORMATS.
+# checkpoints (vLLM, SGLang, MLX); 16-bit otherwise. GGUF runtimes start from fitting.NATIVE_FORMATS.
 RELEASE_FORMATS = {"float8_e4m3": "fp8", "mxfp4+bfloat16": "mxfp4", "float16": "f16"}
 # How a refusal names a format's family ("Q4_K_M (a GGUF format)").
 FAMILY_WORDS = {
@@ -74,7 +65,42 @@ FIRST_VISIT = {  # no format: the model's own is picked, and follows the model w
 }
 
 
-class QuestionForm(forms.Form):
+class DeviceRowsForm(forms.Form):
+    """A form whose devices come as `gpu` rows, each with an optional `count`: the calculator's question
+    and "what runs on my hardware?". The rows are read once, and counted by the one `clean_count`."""
+
+    max_devices = MAX_DEVICES
+    too_many = "At most {n} devices."
+
+    def __init__(self, data: QueryDict, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.gpu_slugs, self.counts_raw = hardware_rows(data)
+
+    def count_of(self, slug: str, n: int) -> int:
+        """The count kept for the row of this GPU (a subclass may count a whole computer once)."""
+        return n
+
+    def clean_count(self):
+        """One whole number per `gpu` row (none: one of each; one for several rows: that many of each)."""
+        values = []
+        for raw in self.counts_raw or ["1"] * len(self.gpu_slugs):
+            try:
+                values.append(int(raw))
+            except (TypeError, ValueError):
+                raise forms.ValidationError("Enter a whole number.") from None
+            if not 1 <= values[-1] <= self.max_devices:
+                raise forms.ValidationError(f"Between 1 and {self.max_devices}.")
+        if len(values) == 1 and len(self.gpu_slugs) > 1:
+            values = values * len(self.gpu_slugs)
+        if len(values) != len(self.gpu_slugs):
+            raise forms.ValidationError("Give one count per GPU.")
+        counts = [self.count_of(slug, n) for slug, n in zip(self.gpu_slugs, values, strict=True)]
+        if sum(counts) > self.max_devices:
+            raise forms.ValidationError(self.too_many.format(n=self.max_devices))
+        return counts
+
+
+class QuestionForm(DeviceRowsForm):
     """model + quant + devices + context + concurrent sequences.
 
     Devices come as one `gpu` per device (`gpu=a&gpu=a`), or as `gpu` with a matching `count`
@@ -119,10 +145,6 @@ class QuestionForm(forms.Form):
     ram_gb = forms.IntegerField(label="System RAM (GB)", min_value=1, max_value=MAX_RAM_GB, required=False)
     link = forms.SlugField(label="Link between GPUs", required=False)
     hosts = forms.IntegerField(label="Machines", min_value=1, max_value=MAX_HOSTS, required=False)
-
-    def __init__(self, data: QueryDict, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        self.gpu_slugs, self.counts_raw = hardware_rows(data)
 
     def clean_gpu(self):
         if not self.gpu_slugs:
@@ -169,24 +191,6 @@ class QuestionForm(forms.Form):
             return engine_accepts(slugs.get(Quantization, slug))
         except Quantization.DoesNotExist:
             raise forms.ValidationError(f"Unknown format “{slug}”.") from None
-
-    def clean_count(self):
-        counts = []
-        for raw in self.counts_raw or ["1"] * len(self.gpu_slugs):
-            try:
-                value = int(raw)
-            except (TypeError, ValueError):
-                raise forms.ValidationError("Enter a whole number.") from None
-            if not 1 <= value <= MAX_DEVICES:
-                raise forms.ValidationError(f"Between 1 and {MAX_DEVICES}.")
-            counts.append(value)
-        if len(counts) == 1 and len(self.gpu_slugs) > 1:
-            counts = counts * len(self.gpu_slugs)
-        if len(counts) != len(self.gpu_slugs):
-            raise forms.ValidationError("Give one count per GPU.")
-        if sum(counts) > MAX_DEVICES:
-            raise forms.ValidationError(f"At most {MAX_DEVICES} devices.")
-        return counts
 
     def clean_link(self):
         slug = self.cleaned_data["link"]
@@ -277,24 +281,6 @@ class QuestionForm(forms.Form):
         return f"/?{self.canonical_query(**changes)}"
 
 
-def runtime_table() -> dict[str, dict]:
-    """The catalog's runtime × backend × format table for the calculator's runtimes (one query, cached
-    until the catalog changes): slug -> {"name", "backends", "formats": {backend: families}, "kv"}."""
-
-    def load():
-        return {
-            r.slug: {
-                "name": r.name,
-                "backends": list(r.backends or []),
-                "formats": {b: list(f) for b, f in (r.formats or {}).items()},
-                "kv": list(r.kv_cache_types or []),
-            }
-            for r in Runtime.objects.filter(slug__in=ENGINE_RUNTIME)
-        }
-
-    return cache.get_or_compute("runtime-table", "", load)
-
-
 class Combination:
     """Only combinations that exist: the runtime runs on every device's backend, runs the format there
     and takes the KV cache type (the catalog's Runtime table). Fills in what the visitor left out: the
@@ -307,14 +293,7 @@ class Combination:
         self.backends = sorted({gpu.backend for gpu in form.devices})
 
     def runs(self, runtime: str, family: str | None = None) -> bool:
-        row = self.table.get(runtime)
-        if row is None:
-            return True  # a runtime the catalog does not describe: nothing to check it against
-        formats = row["formats"]  # none recorded: the catalog has no opinion on formats
-        return all(
-            b in row["backends"] and (family is None or not formats or family in formats.get(b, ()))
-            for b in self.backends
-        )
+        return fitting.runs_there(self.table.get(runtime), self.backends, family)
 
     def names(self, runtimes) -> str:
         labels = [dict(RUNTIME_CHOICES)[r] for r in runtimes]
@@ -328,8 +307,8 @@ class Combination:
         runtime_given = form.data.get("runtime") not in (None, "")
         quant = data.get("quant")
         if not runtime_given and quant is not None:
-            data["runtime"] = next(
-                (r for r, _ in RUNTIME_CHOICES if self.runs(r, quant.family)), DEFAULTS["runtime"]
+            data["runtime"] = (
+                fitting.runtime_for(quant.family, self.backends, self.table) or DEFAULTS["runtime"]
             )
         runtime = data["runtime"]
         if not self.runs(runtime):
@@ -373,8 +352,6 @@ class Combination:
         """The format the model is usually run at under this runtime: its own where a GGUF runtime can
         run it as released (gpt-oss in MXFP4), Q4_K_M otherwise; its release format (FP8 for DeepSeek,
         MXFP4 for gpt-oss, BF16) for runtimes that load checkpoints; MLX's 4-bit where the catalog has it."""
-        from .reverse import DEFAULT_FORMAT, NATIVE_FORMATS
-
         native = model.native_dtype or ""
         if runtime in ("llama-cpp", "ollama"):
             wanted = [NATIVE_FORMATS.get(native, DEFAULT_FORMAT)]

@@ -1,15 +1,15 @@
-"""Shared results: save the inputs, the catalog values used and the estimate (or a reverse page's answer);
-show them unchanged later, and say whether today's catalog and engine answer differently."""
+"""Shared results: save the inputs, the catalog values used and the estimate; show them unchanged later,
+and say whether today's catalog and engine answer differently. Other apps' pages (the reverse questions)
+share theirs through the same /r/ URLs and Snapshot rows: `register()` below."""
 
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.http import QueryDict
-from pydantic import TypeAdapter
 
 from estimator import ENGINE_VERSION, Estimate
 
 from . import answer as answers
-from . import reverse
 from .forms import QuestionForm, device_summary
 from .models import MAX_QUERY_CHARS, Snapshot
 
@@ -93,127 +93,34 @@ def _headline(result: Estimate) -> tuple:
     )
 
 
-# ---- Reverse pages: "What runs on my hardware?" and "What hardware runs this model?" -------------
+# ---- Other pages' answers shared at /r/ ----------------------------------------------------------
 
-RUNS_ROWS = TypeAdapter(list[reverse.RunsRow])
-HARDWARE_ANSWER = TypeAdapter(reverse.HardwareAnswer)
+
+@dataclass(frozen=True)
+class SharedKind:
+    """How a page of an app above the calculator is shared at /r/ (a Snapshot row of its `kind`):
+    `answer` is the page's context for a query (with its bound `form`), `save` freezes a valid one,
+    `show` is the shared page's context, rendered with `template`. Registered from the app's
+    AppConfig.ready(), so the calculator imports no app above it."""
+
+    answer: Callable[[QueryDict], dict]
+    save: Callable[[dict], Snapshot]
+    show: Callable[[Snapshot], dict]
+    template: str
+
+
+KINDS: dict[str, SharedKind] = {}
+
+
+def register(kind: str, shared: SharedKind) -> None:
+    KINDS[kind] = shared
 
 
 def save_reverse(kind: str, context: dict) -> Snapshot:
-    """Freeze a reverse page's answer (`context` from reverse_views.ANSWERS[kind], with a valid form):
-    its rows hold every catalog value they were computed from (model, format, devices, prices)."""
-    data = context["form"].cleaned_data
-    if kind == Snapshot.WHAT_RUNS:
-        specs = {
-            "hardware": context["hardware"],
-            "devices": [g.as_spec().model_dump(mode="json") for g in context["form"].devices],
-            "ctx": data["ctx"],
-            "ram_gb": data.get("ram_gb"),
-            "sort": data["sort"],
-        }
-        result = {"rows": RUNS_ROWS.dump_python(context["rows"], mode="json")}
-    else:
-        specs = {
-            "model_name": data["model"].name,
-            "quant_name": data["quant"].name,
-            "ctx": data["ctx"],
-            "tok_s": data["tok_s"],
-        }
-        result = HARDWARE_ANSWER.dump_python(context["answer"], mode="json")
-    query = urlsplit(context["permalink"]).query
-    check_length(query)
-    snapshot, _ = Snapshot.objects.get_or_create(
-        id=Snapshot.make_id(query, {"specs": specs, "result": result}, ENGINE_VERSION, kind),
-        defaults={
-            "kind": kind,
-            "query": query,
-            "specs": specs,
-            "result": result,
-            "engine_version": ENGINE_VERSION,
-        },
-    )
-    return snapshot
+    """Shim until calculator/views.py calls KINDS[kind].save itself."""
+    return KINDS[kind].save(context)
 
 
-def show_reverse(snapshot: Snapshot, answer_today) -> dict:
-    """The context of the reverse page's #result partial, from the snapshot's own rows, and whether
-    today's catalog and engine (`answer_today`: the page's context for a query) give a different answer."""
-    specs = snapshot.specs
-    page = f"/{snapshot.kind}/?{snapshot.query}"
-    context = {"snapshot": snapshot, "permalink": page}
-    if snapshot.kind == Snapshot.WHAT_RUNS:
-        rows = RUNS_ROWS.validate_python(snapshot.result["rows"])
-        context |= {
-            "rows": rows,
-            "tiers": reverse.tiers(rows, specs["sort"]),
-            "fitting": sum(r.fits for r in rows),
-            "hardware": specs["hardware"],
-            "form": {"cleaned_data": {"ctx": specs["ctx"], "sort": specs["sort"]}},
-            "sort_links": {key: _sorted(snapshot, key) for key in reverse.SORTS},
-        }
-        context["title"] = f"What runs on {specs['hardware']}?"
-        context["summary"] = (
-            f"{context['fitting']} of {len(rows)} models fit on {specs['hardware']} "
-            f"at {specs['ctx']:,} tokens of context."
-        )
-        headline = _runs_headline
-    else:
-        answer = HARDWARE_ANSWER.validate_python(snapshot.result)
-        context |= {
-            "answer": answer,
-            "answer_firsts": reverse.firsts(answer),
-            "form": {
-                "cleaned_data": {
-                    "model": {"name": specs["model_name"]},
-                    "quant": {"name": specs["quant_name"]},
-                    "ctx": specs["ctx"],
-                    "tok_s": specs["tok_s"],
-                }
-            },
-        }
-        context["title"] = f"What hardware runs {specs['model_name']} at {specs['quant_name']}?"
-        context["summary"] = (
-            f"{answer.found} device sets of the catalog run {specs['model_name']} at {specs['quant_name']} "
-            f"with {specs['ctx']:,} tokens of context at {specs['tok_s']:g} tok/s or more."
-        )
-        headline = _hardware_headline
-    today = answer_today(QueryDict(snapshot.query))
-    if not today["form"].is_valid():
-        context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
-    else:
-        then = headline(context)
-        context["today"] = {"differs": headline(today) != then, "url": page}
-    return context
-
-
-def _runs_headline(context: dict) -> list:
-    """Per model, what its row shows: the format, the plan, its speed and the longest context."""
-    return sorted(
-        (
-            row.model.slug,
-            row.quant.slug if row.quant else None,
-            row.plan.strategy if row.plan else None,
-            round(row.plan.decode_tok_s, 1) if row.plan and row.plan.decode_tok_s else None,
-            row.longest_ctx,
-        )
-        for row in context["rows"]
-    )
-
-
-def _hardware_headline(context: dict) -> list:
-    """How many device sets qualify (and have a price); the smallest and the cheapest, as shown."""
-    answer = context["answer"]
-    return [
-        (answer.found, answer.priced),
-        *(
-            (s.device.slug, s.count, str(s.price_usd), s.plan.strategy, round(s.plan.decode_tok_s or 0, 1))
-            for s in [*answer.smallest, *answer.cheapest]
-        ),
-    ]
-
-
-def _sorted(snapshot: Snapshot, sort: str) -> str:
-    """The live page of the snapshot's question, sorted by `sort`."""
-    values = QueryDict(snapshot.query, mutable=True)
-    values["sort"] = sort
-    return f"/{snapshot.kind}/?{values.urlencode(safe='')}"
+def show_reverse(snapshot: Snapshot, answer_today=None) -> dict:
+    """Shim until calculator/views.py calls KINDS[snapshot.kind].show itself."""
+    return KINDS[snapshot.kind].show(snapshot)

@@ -1,10 +1,9 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import api, diffusion_views, og, openapi, views
 
 urlpatterns = [
     path("", views.will_it_run, name="will-it-run"),
-    path("", include("calculator.reverse_urls")),
     path("r/", views.share, name="share"),
     path("r/<slug:snapshot_id>", views.snapshot, name="snapshot"),
     path("og.png", og.question_image, name="og-image"),

@@ -1,7 +1,7 @@
 """What a GPU's or a model's saved values mean on the site: a few of the calculator's answers, on its
 admin change page ("Llama 3.1 8B Instruct Q4_K_M: fits, ~138 tok/s").
 
-Each answer is the calculator's own for that question at its default inputs (calculator.reverse, as on
+Each answer is the calculator's own for that question at its default inputs (catalog/fitting.py, as on
 the catalog pages), with a link to it, so the editor sees what a visitor will see.
 """
 
@@ -10,11 +10,10 @@ from dataclasses import dataclass
 import pydantic
 from django.utils.html import format_html, format_html_join
 
-from calculator import reverse
-from calculator.forms import DEFAULTS
 from estimator.units import format_rate
 
-from . import slugs
+from . import fitting, slugs
+from .fitting import DEFAULTS
 from .models import Gpu, LlmModel, Quantization
 
 QUANT = "q4_k_m"
@@ -32,8 +31,8 @@ class Answer:
 
 def answer(model: LlmModel, gpu: Gpu, quant: Quantization, label: str) -> Answer:
     """The calculator's verdict for this model on one of this GPU, at its default inputs."""
-    workload = reverse.question_workload(ctx=DEFAULTS["ctx"])
-    plan = reverse.recommended(
+    workload = fitting.question_workload(ctx=DEFAULTS["ctx"])
+    plan = fitting.recommended(
         model=model.as_spec(), quant=quant.as_spec(), devices=[gpu.as_spec()], workload=workload
     )
     if plan is None:
@@ -41,7 +40,7 @@ def answer(model: LlmModel, gpu: Gpu, quant: Quantization, label: str) -> Answer
     else:
         speed = f", ~{format_rate(plan.decode_tok_s)} tok/s" if plan.decode_tok_s else ""
         text = f"fits{' (tight)' if plan.tight else ''}{speed}"
-    link = reverse.permalink(model=model.slug, quant=quant.slug, runs=[(gpu.slug, 1)], ctx=DEFAULTS["ctx"])
+    link = fitting.permalink(model=model.slug, quant=quant.slug, runs=[(gpu.slug, 1)], ctx=DEFAULTS["ctx"])
     return Answer(label, text, link)
 
 

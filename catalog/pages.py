@@ -1,6 +1,6 @@
 """What the public catalog pages compute: the GPU list's filters, "what runs on it", the model page's
 per-format table and the comparison. The views load rows in a fixed number of queries; everything here
-is Python over engine specs (calculator/reverse.py does the fitting, as on /what-runs/)."""
+is Python over engine specs (catalog/fitting.py does the fitting, as on /what-runs/)."""
 
 import datetime
 from collections.abc import Sequence
@@ -11,10 +11,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import Length
 
-from calculator import reverse
 from estimator import DeviceSpec, ModelSpec, QuantSpec, memory
 
-from . import slugs
+from . import fitting, slugs
 from .models import Gpu, LlmModel, Quantization, valid_specs
 
 GIB = 2**30
@@ -40,6 +39,7 @@ SORT_CHOICES = [("", "Listed first")] + [
     for sign in ("-", "")
 ]
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+reverse = fitting  # shim for this session: catalog/views.py reads pages.reverse.MAX_SAME_GPUS
 
 
 class GpuListForm(forms.Form):
@@ -103,26 +103,26 @@ class QuantRow:
 
 
 def what_runs(gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantization]) -> list:
-    """Per listed model, the largest listed format that fits on this one device at CTX (reverse.RunsRow)."""
+    """Per listed model, the largest listed format that fits on this one device at CTX (fitting.RunsRow)."""
     device = valid_specs([gpu])
     if not device:
         return []
-    rows = reverse.what_runs(
+    rows = fitting.what_runs(
         models=[spec for _, spec in valid_specs(models)],
         quants=[spec for _, spec in valid_specs(quants)],
         devices=[device[0][1]],
-        workload=reverse.question_workload(ctx=CTX),
+        workload=fitting.question_workload(ctx=CTX),
     )
-    return reverse.sort_rows(rows, "speed")
+    return fitting.sort_rows(rows, "speed")
 
 
 def _fit(model: ModelSpec, quant: QuantSpec, gpu: Gpu, spec: DeviceSpec, n: int, workload) -> Fit | None:
-    if n * spec.usable_bytes < reverse.least_bytes_needed(model, quant, workload):
+    if n * spec.usable_bytes < fitting.least_bytes_needed(model, quant, workload):
         return None
-    plan = reverse.recommended(model=model, quant=quant, devices=[spec] * n, workload=workload)
+    plan = fitting.recommended(model=model, quant=quant, devices=[spec] * n, workload=workload)
     if plan is None:
         return None
-    link = reverse.permalink(
+    link = fitting.permalink(
         model=model.slug, quant=quant.slug, runs=[(spec.slug, n)], ctx=workload.context_tokens
     )
     return Fit(gpu, n, plan.decode_tok_s, link)
@@ -130,12 +130,12 @@ def _fit(model: ModelSpec, quant: QuantSpec, gpu: Gpu, spec: DeviceSpec, n: int,
 
 def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[Gpu]) -> list[QuantRow]:
     """Per format: the weights' size, the smallest single listed GPU that holds the model at CTX, and
-    the fewest of each popular GPU kind (up to reverse.MAX_SAME_GPUS) that do."""
+    the fewest of each popular GPU kind (up to fitting.MAX_SAME_GPUS) that do."""
     checked = valid_specs([model])
     if not checked:
         return []
     spec = checked[0][1]
-    workload = reverse.question_workload(ctx=min(CTX, model.max_position_embeddings or CTX))
+    workload = fitting.question_workload(ctx=min(CTX, model.max_position_embeddings or CTX))
     by_size = sorted(valid_specs(gpus), key=lambda p: (p[1].usable_bytes, p[0].name))
     named = slugs.with_renamed(Gpu, {g.slug: g for g, _ in by_size}, POPULAR_GPUS)  # renamed: still popular
     popular = [p for slug in POPULAR_GPUS if slug in named for p in by_size if p[0].pk == named[slug].pk]
@@ -144,7 +144,7 @@ def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[G
         single = next((f for g, s in by_size if (f := _fit(spec, q, g, s, 1, workload))), None)
         stacked = []
         for g, s in popular:
-            counts = range(1, reverse.MAX_SAME_GPUS + 1)
+            counts = range(1, fitting.MAX_SAME_GPUS + 1)
             fit = next((f for n in counts if (f := _fit(spec, q, g, s, n, workload))), None)
             if fit:
                 stacked.append(fit)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "import_export",
     "catalog",
     "calculator",
+    "reverse_questions",
     "glossary",
     "costs",
     "community",

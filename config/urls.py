@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("", include("calculator.urls")),
+    path("", include("reverse_questions.urls")),
     path("", include("catalog.urls")),
     path("", include("glossary.urls")),
     path("", include("costs.urls")),

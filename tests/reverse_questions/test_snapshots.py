@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 from calculator.models import Snapshot
 from catalog.models import Gpu, Measurement, Price
-from tests.calculator.test_reverse import set_prices
+from tests.reverse_questions.test_pages import set_prices
 
 pytestmark = pytest.mark.django_db
 

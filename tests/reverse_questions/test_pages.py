@@ -7,25 +7,23 @@ from urllib.parse import urlsplit
 import pytest
 from django.http import QueryDict
 
-from calculator import reverse
 from calculator.answer import answer
 from calculator.forms import QuestionForm
+from catalog import fitting
 from catalog.models import Gpu, LlmModel, Price, Quantization
 from tests.conftest import make_gpu, make_llm, make_quant
 
 pytestmark = pytest.mark.django_db
 
-# Until calculator/urls.py includes calculator.reverse_urls; the templates link with plain hrefs.
-
 M4_MAX = "apple-m4-max-128gb"
 RTX_3090 = "geforce-rtx-3090"
 
 
-def rows_of(response) -> list[reverse.RunsRow]:
+def rows_of(response) -> list[fitting.RunsRow]:
     return response.context["rows"]
 
 
-def row_for(response, slug: str) -> reverse.RunsRow:
+def row_for(response, slug: str) -> fitting.RunsRow:
     return next(r for r in rows_of(response) if r.model.slug == slug)
 
 
@@ -73,9 +71,9 @@ def test_what_runs_on_an_m4_max_is_tiers_at_the_format_people_use(client, catalo
 
 def test_each_row_links_to_the_calculator_question_that_gives_the_same_answer(client, catalog):
     response = client.get(f"/what-runs/?gpu={RTX_3090}&count=2&ctx=16384")
-    fitting = [r for r in rows_of(response) if r.fits]
-    assert len(fitting) > 30
-    for row in fitting[::5]:
+    fit = [r for r in rows_of(response) if r.fits]
+    assert len(fit) > 30
+    for row in fit[::5]:
         result, canonical = calculator_answer(row.permalink)
         assert canonical == row.permalink  # already in the calculator's canonical order
         assert result.recommended == row.plan.strategy
@@ -157,13 +155,13 @@ def test_skipping_formats_that_cannot_fit_picks_what_trying_every_format_picks(c
     specs = [Gpu.objects.get(slug=s).as_spec() for s in devices]
     quants = sorted((q.as_spec() for q in Quantization.objects.listed()), key=lambda q: -q.bits_per_weight)
     models = [m.as_spec() for m in LlmModel.objects.all()]
-    workload = reverse.question_workload(ctx=ctx, ram_gb=ram_gb)
-    rows = reverse.what_runs(models=models, quants=quants, devices=specs, workload=workload, ram_gb=ram_gb)
+    workload = fitting.question_workload(ctx=ctx, ram_gb=ram_gb)
+    rows = fitting.what_runs(models=models, quants=quants, devices=specs, workload=workload, ram_gb=ram_gb)
     for model, row in zip(models, rows, strict=True):
         if model.max_position_embeddings and ctx > model.max_position_embeddings:
             continue
         every = [
-            q for q in quants if reverse.recommended(model=model, quant=q, devices=specs, workload=workload)
+            q for q in quants if fitting.recommended(model=model, quant=q, devices=specs, workload=workload)
         ]
         assert (row.quant.slug if row.fits else None) == (every[0].slug if every else None), model.slug
 
@@ -172,14 +170,14 @@ def test_skipping_formats_that_cannot_fit_picks_what_trying_every_format_picks(c
 def test_the_longest_context_shown_fits(catalog, devices):
     specs = [Gpu.objects.get(slug=s).as_spec() for s in devices]
     quants = [q.as_spec() for q in Quantization.objects.listed()]
-    workload = reverse.question_workload(ctx=8192)
-    rows = reverse.what_runs(
+    workload = fitting.question_workload(ctx=8192)
+    rows = fitting.what_runs(
         models=[m.as_spec() for m in LlmModel.objects.all()], quants=quants, devices=specs, workload=workload
     )
     for row in (r for r in rows if r.fits):
         assert row.longest_ctx >= 8192
-        longer = reverse.question_workload(ctx=row.longest_ctx)
-        assert reverse.recommended(model=row.model, quant=row.quant, devices=specs, workload=longer), (
+        longer = fitting.question_workload(ctx=row.longest_ctx)
+        assert fitting.recommended(model=row.model, quant=row.quant, devices=specs, workload=longer), (
             row.model.slug
         )
 
@@ -227,17 +225,18 @@ def test_a_count_left_from_another_card_does_not_double_a_mac(client, catalog):
 def test_htmx_gets_only_the_result_and_the_canonical_url(client, catalog):
     url = f"/what-runs/?sort=size&gpu={M4_MAX}&count=1&ctx=8192&ram_gb="
     response = client.get(url, headers={"HX-Request": "true"})
-    assert response.template_name == "calculator/what_runs.html#result"
+    assert response.template_name == "reverse_questions/what_runs.html#result"
     assert response.content.decode().lstrip().startswith('<section id="result"')
     assert response["HX-Replace-Url"] == f"/what-runs/?gpu={M4_MAX}&count=1"
     assert "HX-Request" in response["Vary"]
     full = client.get(url)
-    assert full.template_name == "calculator/what_runs.html" and "<form" in full.content.decode()
+    assert full.template_name == "reverse_questions/what_runs.html" and "<form" in full.content.decode()
 
 
 def test_what_runs_query_count_is_bounded(client, catalog, django_assert_max_num_queries):
-    # 1: the listed GPUs and the ones asked for; 2: every LLM; 3: the listed formats
-    with django_assert_max_num_queries(3):
+    # 1: the listed GPUs and the ones asked for; 2: every LLM; 3: the listed formats; 4: the runtime
+    # table (cached until the catalog changes)
+    with django_assert_max_num_queries(4):
         response = client.get(f"/what-runs/?gpu={RTX_3090}&count=2&gpu={M4_MAX}&ram_gb=64")
     assert response.status_code == 200
 
@@ -368,13 +367,14 @@ def test_what_hardware_htmx_gets_only_the_result_and_the_canonical_url(client, c
     response = client.get(
         "/what-hardware/?model=gpt-oss-120b&quant=q4_k_m&ctx=8192&tok_s=20", headers={"HX-Request": "true"}
     )
-    assert response.template_name == "calculator/what_hardware.html#result"
+    assert response.template_name == "reverse_questions/what_hardware.html#result"
     assert response["HX-Replace-Url"] == "/what-hardware/?model=gpt-oss-120b&tok_s=20"
 
 
 def test_what_hardware_query_count_is_bounded(client, catalog, django_assert_max_num_queries):
-    # 1: every LLM (picker and lookup); 2: every format (picker and lookup); 3: the listed GPUs
-    with django_assert_max_num_queries(3):
+    # 1: every LLM (picker and lookup); 2: every format (picker and lookup); 3: the listed GPUs;
+    # 4: the runtime table (cached until the catalog changes)
+    with django_assert_max_num_queries(4):
         response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
     assert response.context["answer"].found > 0
 
@@ -390,3 +390,45 @@ def test_no_format_wider_than_the_models_own_weights_is_offered(client, catalog)
     assert rows["llama-3-1-8b-instruct"].quant.bits_per_weight == 16.0  # bf16 models may still run at F16
     on_m4 = row_for(client.get(f"/what-runs/?gpu={M4_MAX}&quant=largest"), "gpt-oss-120b")
     assert on_m4.quant.slug == "mxfp4"
+
+
+# ---- Only formats the hardware can run (the calculator's runtime × backend × format table) ---------
+
+
+def test_what_runs_offers_only_formats_a_runtime_runs_on_the_chosen_devices(client, catalog):
+    on_rtx = client.get(f"/what-runs/?gpu={RTX_3090}&count=2&quant=largest")
+    offered = {key for key, _ in on_rtx.context["form"].fields["quant"].choices}
+    assert "q4_k_m" in offered and "awq-4bit" in offered
+    assert not {s for s in offered if s.startswith("mlx-")}  # MLX runs on Apple silicon only
+    runtimes = on_rtx.context["form"].runtimes
+    assert runtimes["q4_k_m"] == "llama-cpp" and runtimes["awq-4bit"] == "vllm"  # never AWQ under llama.cpp
+    assert all(not r.fits or not r.quant.slug.startswith("mlx-") for r in rows_of(on_rtx))
+    on_mac = client.get(f"/what-runs/?gpu={M4_MAX}&quant=mlx-4bit")
+    assert on_mac.context["form"].runtimes["mlx-4bit"] == "mlx"
+    assert "awq-4bit" not in on_mac.context["form"].runtimes  # vLLM does not run on Apple silicon
+    row = row_for(on_mac, "llama-3-1-8b-instruct")
+    assert row.fits and row.quant.slug == "mlx-4bit" and row.runtime == "mlx"
+    assert "runtime=mlx" in row.permalink and "(MLX)" in on_mac.content.decode()
+    result, canonical = calculator_answer(row.permalink)  # the calculator gives the same answer
+    assert canonical == row.permalink
+    assert result.recommended_plan.decode_tok_s == pytest.approx(row.plan.decode_tok_s)
+
+
+def test_a_format_the_devices_cannot_run_is_refused_next_to_the_field(client, catalog):
+    response = client.get(f"/what-runs/?gpu={RTX_3090}&quant=mlx-4bit")
+    assert response.status_code == 200 and "rows" not in response.context
+    html = response.content.decode()
+    message = html.split('id="error-quant">')[1].split("</span>")[0]
+    assert "runs MLX 4-bit on NVIDIA GPUs (CUDA)" in message
+
+
+def test_what_hardware_lists_only_devices_that_run_the_format(client, catalog):
+    mlx = client.get("/what-hardware/?model=llama-3-1-8b-instruct&quant=mlx-4bit&tok_s=1").context["answer"]
+    assert mlx.found > 0
+    assert all(s.device.backend == "metal" and s.runtime == "mlx" for s in mlx.smallest)
+    result, canonical = calculator_answer(mlx.smallest[0].permalink)
+    assert canonical == mlx.smallest[0].permalink
+    assert result.recommended_plan.decode_tok_s == pytest.approx(mlx.smallest[0].plan.decode_tok_s)
+    awq = client.get("/what-hardware/?model=llama-3-1-8b-instruct&quant=awq-4bit&tok_s=1").context["answer"]
+    assert awq.found > 0
+    assert all(s.device.backend in ("cuda", "rocm") and s.runtime == "vllm" for s in awq.smallest)

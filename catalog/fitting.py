@@ -1,0 +1,477 @@
+"""Which catalog devices hold which models: "what runs on my hardware?" and "what hardware runs this
+model?", as the catalog pages, the admin preview, the reverse questions and the cost pages ask them.
+
+Plain functions over engine specs, below every app that shows them (catalog pages, reverse_questions,
+costs): the views load the catalog rows in a fixed number of queries, turn them into specs, and
+everything here is Python. Every answer is the engine's recommended plan (its
+`fits()`: `estimate()`'s ranking without launch commands) for the workload the calculator page builds
+for the same question, so each row's permalink reproduces its numbers. The engine is only asked where
+a lower bound on memory (`least_bytes_needed`) says the model could fit.
+"""
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.http import QueryDict
+from pydantic import ValidationError
+
+from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload, limits, memory
+from estimator.estimate import fits
+from estimator.units import GIB
+
+from . import cache
+from .models import Runtime
+
+# The question's inputs a visitor left out: the calculator page, the catalog pages, the admin preview
+# and the reverse questions all answer at these.
+DEFAULTS = {"ctx": 4096, "batch": 1, "prompt": 512, "kv": "f16", "runtime": "llama-cpp", "hosts": 1}
+# Runtime slug (URL, the catalog's Runtime) -> the engine's name for it. Ollama runs llama.cpp underneath;
+# the engine models SGLang as vLLM, the closest (fixtures/catalog/runtimes.json says so).
+ENGINE_RUNTIME = {
+    "llama-cpp": "llama.cpp",
+    "ollama": "ollama",
+    "vllm": "vllm",
+    "sglang": "vllm",
+    "mlx": "mlx",
+}
+# The calculator's runtimes, in the order it picks one for a format when the visitor names none: the
+# first that runs the format on every device (the catalog's runtime × backend × format table).
+RUNTIME_CHOICES = [
+    ("llama-cpp", "llama.cpp"),
+    ("ollama", "Ollama"),
+    ("vllm", "vLLM"),
+    ("sglang", "SGLang"),
+    ("mlx", "MLX"),
+]
+MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
+DEFAULT_FORMAT = "q4_k_m"
+NATIVE_FORMATS = {"mxfp4+bfloat16": "mxfp4"}  # native dtype -> the catalog format it was released in
+# The widest format worth running per native dtype (the catalog's `native_dtype`): a wider file holds no
+# more of the model, only more bytes to read. FP8 checkpoints (DeepSeek-V3/R1): 8 bits plus block
+# scales, i.e. up to Q8_0; gpt-oss ships its experts in MXFP4, which llama.cpp runs as such.
+WIDEST_USEFUL_BITS = {
+    "float32": 32.0,
+    "bfloat16": 16.0,
+    "float16": 16.0,
+    "float8_e4m3": 8.5008,
+    "mxfp4+bfloat16": 4.25,
+}
+# "What hardware": 1 to this many of one discrete GPU kind per machine (8 is the usual server maximum);
+# unified-memory machines come one at a time.
+MAX_SAME_GPUS = 8
+TOP = 10
+
+
+# ---- Only combinations that exist: the runtime × backend × format table ---------------------------
+
+
+def runtime_table() -> dict[str, dict]:
+    """The catalog's runtime × backend × format table for the calculator's runtimes (one query, cached
+    until the catalog changes): slug -> {"name", "backends", "formats": {backend: families}, "kv"}."""
+
+    def load():
+        return {
+            r.slug: {
+                "name": r.name,
+                "backends": list(r.backends or []),
+                "formats": {b: list(f) for b, f in (r.formats or {}).items()},
+                "kv": list(r.kv_cache_types or []),
+            }
+            for r in Runtime.objects.filter(slug__in=ENGINE_RUNTIME)
+        }
+
+    return cache.get_or_compute("runtime-table", "", load)
+
+
+def runs_there(row: dict | None, backends: Iterable[str], family: str | None = None) -> bool:
+    """Whether a runtime (its `runtime_table()` row) runs on every one of `backends`, and runs the format
+    `family` there. A runtime the catalog does not describe (None), or one with no formats recorded, has
+    nothing to check against."""
+    if row is None:
+        return True
+    formats = row["formats"]
+    return all(
+        b in row["backends"] and (family is None or not formats or family in formats.get(b, ()))
+        for b in backends
+    )
+
+
+def runtime_for(family: str, backends: Iterable[str], table: dict[str, dict]) -> str | None:
+    """The runtime the calculator picks for a format the visitor chose without naming one: the first of
+    RUNTIME_CHOICES that runs it on every device; None when none does."""
+    backends = list(backends)
+    return next((r for r, _ in RUNTIME_CHOICES if runs_there(table.get(r), backends, family)), None)
+
+
+def format_runtimes(quants: Iterable, backends: Iterable[str]) -> dict[str, str]:
+    """Format slug -> the runtime the calculator runs it with on these backends, for the catalog formats
+    (`slug`, `family`) some runtime runs there: MLX formats only on Apple, AWQ under vLLM, never llama.cpp."""
+    table, backends = runtime_table(), sorted(set(backends))
+    found = {q.slug: runtime_for(q.family, backends, table) for q in quants}
+    return {slug: runtime for slug, runtime in found.items() if runtime}
+
+
+def backend_runtimes(family: str, backends: Iterable[str]) -> dict[str, str]:
+    """Backend -> the runtime the calculator runs this format family with on one device of it, for the
+    backends where some runtime does."""
+    table = runtime_table()
+    found = {b: runtime_for(family, [b], table) for b in set(backends)}
+    return {b: runtime for b, runtime in found.items() if runtime}
+
+
+def with_runtime(workload: Workload, runtime: str) -> Workload:
+    """The same workload under another runtime (a catalog slug), as the calculator builds it."""
+    engine = ENGINE_RUNTIME[runtime]
+    if workload.runtime == engine:
+        return workload
+    return Workload.model_validate(workload.model_dump() | {"runtime": engine})
+
+
+# ---- The question at the calculator's defaults -----------------------------------------------------
+
+
+def question_workload(*, ctx: int, ram_gb: int | None = None, runtime: str = DEFAULTS["runtime"]) -> Workload:
+    """The workload the calculator page builds for this context with every other input at its default."""
+    fields = {
+        "context_tokens": ctx,
+        "batch": DEFAULTS["batch"],
+        "prompt_tokens": min(DEFAULTS["prompt"], ctx),
+        "kv_cache_type": DEFAULTS["kv"],
+        "runtime": ENGINE_RUNTIME[runtime],
+        "hosts": DEFAULTS["hosts"],
+    }
+    if ram_gb:
+        fields["ram_bytes"] = ram_gb * GIB  # as calculator.answer.workload(): RAM is sold in GiB
+    return Workload(**fields)
+
+
+def permalink(
+    *,
+    model: str,
+    quant: str,
+    runs: Iterable[tuple[str, int]],
+    ctx: int,
+    ram_gb: int | None = None,
+    runtime: str = DEFAULTS["runtime"],
+) -> str:
+    """The calculator's URL for this question, in QuestionForm.canonical_query()'s order and defaults."""
+    query = QueryDict(mutable=True)
+    query.appendlist("model", model)
+    query.appendlist("quant", quant)
+    for slug, n in runs:
+        query.appendlist("gpu", slug)
+        if n != 1:
+            query.appendlist("count", str(n))
+    if ctx != DEFAULTS["ctx"]:
+        query.appendlist("ctx", str(ctx))
+    if runtime != DEFAULTS["runtime"]:
+        query.appendlist("runtime", runtime)
+    if ram_gb:
+        query.appendlist("ram_gb", str(ram_gb))
+    return f"/?{query.urlencode(safe='')}"
+
+
+def group(devices: Iterable[DeviceSpec]) -> list[tuple[str, int]]:
+    """Runs of the same device, in order: a, a, b -> (a, 2), (b, 1)."""
+    runs: list[tuple[str, int]] = []
+    for device in devices:
+        if runs and runs[-1][0] == device.slug:
+            runs[-1] = (device.slug, runs[-1][1] + 1)
+        else:
+            runs.append((device.slug, 1))
+    return runs
+
+
+def recommended(
+    *, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload
+) -> Plan | None:
+    """The calculator's recommended plan for this question, or None when no plan fits.
+
+    `fits()` ranks the same plans as `estimate()` but skips the launch commands and explanations these
+    pages do not show: about a third of the engine's time.
+    """
+    try:
+        return fits(model=model, quant=quant, devices=devices, workload=workload)
+    except (ValidationError, ValueError):  # the engine refuses the question: it cannot run
+        return None
+
+
+def least_bytes_needed(model: ModelSpec, quant: QuantSpec, workload: Workload) -> int:
+    """A lower bound on the memory every plan needs, over all devices and host RAM together, in O(1).
+
+    The engine scales each layer's tensors so that everything but the embeddings adds up to the card's
+    total; every tensor is stored at one of the format's widths; full-attention layers cache the whole
+    context, sliding-window layers at least nothing. 1% off covers the engine's per-tensor rounding.
+    """
+    widths = (quant.bits_per_weight, quant.expert_bits_per_weight, quant.output_bits_per_weight)
+    bits = min(b for b in widths if b)
+    weights = max(model.total_params_b * 1e9 - model.vocab_size * model.hidden_size, 0) * bits / 8
+    window_layers = min(model.sliding_window_layers, model.num_hidden_layers) if model.sliding_window else 0
+    kv = (
+        (model.num_hidden_layers - window_layers)
+        * memory.kv_values_per_token_layer(model)
+        * workload.kv_bytes_per_element
+        * workload.context_tokens
+        * workload.batch
+    )
+    return int(0.99 * (weights + kv)) + workload.headroom_bytes
+
+
+def longest_context(plan: Plan, model: ModelSpec, workload: Workload) -> int:
+    """About the longest context this plan holds: the free memory of each device that holds KV cache,
+    divided by its KV cache per token of context, the smallest over devices.
+
+    Conservative: with sliding-window layers the cache grows slower than its average per token, and a
+    layer split would move layers to where the memory is. Compute buffers do not grow with context under
+    flash attention (the default). Rounded down to llama.cpp's 256-cell padding.
+    """
+    cells = memory.padded_context(workload)
+    extra = None
+    for device in plan.devices:
+        if device.kv_cache_bytes:
+            spare = device.capacity_bytes - device.used_bytes - device.headroom_bytes
+            tokens = spare * cells // device.kv_cache_bytes
+            extra = tokens if extra is None else min(extra, tokens)
+    longest = workload.context_tokens + max(extra or 0, 0)
+    longest -= longest % memory.LLAMA_CPP_CTX_PAD
+    return max(workload.context_tokens, min(longest, model.max_position_embeddings or MAX_CONTEXT))
+
+
+# ---- What runs on my hardware? ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunsRow:
+    """One catalog model on the visitor's devices: the largest listed format that fits, or why none does."""
+
+    model: ModelSpec
+    quant: QuantSpec | None = None
+    plan: Plan | None = None
+    longest_ctx: int | None = None
+    permalink: str | None = None
+    why_not: str = ""
+    runtime: str = DEFAULTS["runtime"]  # the catalog slug of the runtime the plan is for
+
+    @property
+    def fits(self) -> bool:
+        return self.plan is not None
+
+
+def default_format(native_dtype: str, by_slug: dict[str, QuantSpec]) -> QuantSpec | None:
+    """The format people run a model at: its own when that is already a quantized release (gpt-oss in
+    MXFP4), Q4_K_M otherwise (the format llama.cpp's and Ollama's model pages default to)."""
+    return by_slug.get(NATIVE_FORMATS.get(native_dtype, DEFAULT_FORMAT))
+
+
+def what_runs(
+    *,
+    models: Iterable[ModelSpec],
+    quants: Sequence[QuantSpec],
+    devices: list[DeviceSpec],
+    workload: Workload,
+    ram_gb: int | None = None,
+    native_dtypes: dict[str, str] | None = None,
+    policy: str = "largest",
+    runtimes: dict[str, str] | None = None,
+) -> list[RunsRow]:
+    """For each model, formats are tried from the most bits per weight down; the first that fits wins.
+
+    `policy` says where to start: "largest" (the widest listed format), "default" (the format people run
+    the model at, `default_format`: narrower ones are tried only when it does not fit), or one format's
+    slug (that format alone). Formats wider than the model's own weights (`native_dtypes`, by model slug;
+    WIDEST_USEFUL_BITS) are not tried unless asked for by name. Formats whose lower bound on memory
+    exceeds what the devices (and RAM) hold are skipped without asking the engine, and so is a format as
+    wide as one the engine already refused.
+
+    `runtimes` (format slug -> runtime slug, from `format_runtimes`) says which formats these devices can
+    run and under which runtime, as the calculator would pick it; the others are not tried. None: every
+    format, under the workload's runtime.
+    """
+    if runtimes is not None:
+        quants = [q for q in quants if q.slug in runtimes]
+    workloads = {r: with_runtime(workload, r) for r in set((runtimes or {}).values())}
+    by_width = sorted(quants, key=lambda q: -q.bits_per_weight)  # stable: the catalog's order breaks ties
+    by_slug = {q.slug: q for q in by_width}
+    capacity = sum(d.usable_bytes for d in devices) + (workload.ram_bytes or 0)
+    runs = group(devices)
+    smallest = by_width[-1] if by_width else None
+    rows = []
+    for model in models:
+        limit = model.max_position_embeddings
+        if limit and workload.context_tokens > limit:
+            rows.append(RunsRow(model=model, why_not=f"it reads at most {limit:,} tokens of context."))
+            continue
+        row = None
+        native = (native_dtypes or {}).get(model.slug, "")
+        widest = WIDEST_USEFUL_BITS.get(native, 32.0)
+        tried = by_width
+        if policy == "default" and (start := default_format(native, by_slug)):
+            widest = min(widest, start.bits_per_weight)
+        elif policy in by_slug:
+            tried, widest = [by_slug[policy]], 32.0
+        refused: set[float] = {q.bits_per_weight for q in tried if q.bits_per_weight > widest + 1e-6}
+        for quant in tried:
+            runtime = (runtimes or {}).get(quant.slug, DEFAULTS["runtime"])
+            asked = workloads.get(runtime, workload)
+            if quant.bits_per_weight in refused or least_bytes_needed(model, quant, asked) > capacity:
+                continue
+            plan = recommended(model=model, quant=quant, devices=devices, workload=asked)
+            if plan is None:
+                refused.add(quant.bits_per_weight)
+                continue
+            link = permalink(
+                model=model.slug,
+                quant=quant.slug,
+                runs=runs,
+                ctx=workload.context_tokens,
+                ram_gb=ram_gb,
+                runtime=runtime,
+            )
+            row = RunsRow(model, quant, plan, longest_context(plan, model, asked), link, runtime=runtime)
+            break
+        if row is None:
+            link = None
+            if smallest is not None:  # the calculator says how far the smallest format is from fitting
+                link = permalink(
+                    model=model.slug,
+                    quant=smallest.slug,
+                    runs=runs,
+                    ctx=workload.context_tokens,
+                    ram_gb=ram_gb,
+                    runtime=(runtimes or {}).get(smallest.slug, DEFAULTS["runtime"]),
+                )
+            row = RunsRow(model=model, permalink=link, why_not="not at any listed format.")
+        rows.append(row)
+    return rows
+
+
+def sort_rows(rows: Iterable[RunsRow], sort: str) -> list[RunsRow]:
+    """Fitting rows by the chosen key, then the rest (by size, smallest first, for "speed")."""
+    rows = list(rows)
+    fitting = [r for r in rows if r.fits]
+    rest = [r for r in rows if not r.fits]
+    by_name = lambda r: r.model.name.casefold()  # noqa: E731
+    if sort == "name":
+        return sorted(fitting, key=by_name) + sorted(rest, key=by_name)
+    if sort == "size":
+        key = lambda r: (-r.model.total_params_b, by_name(r))  # noqa: E731
+        return sorted(fitting, key=key) + sorted(rest, key=key)
+    fitting.sort(key=lambda r: (-(r.plan.decode_tok_s or 0), by_name(r)))
+    rest.sort(key=lambda r: (r.model.total_params_b, by_name(r)))
+    return fitting + rest
+
+
+# ---- What hardware runs this model? -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceTag:
+    """One device's newest published price: amount (USD), the day it was seen (None: a launch price no
+    source dates), where."""
+
+    amount_usd: Decimal
+    date: datetime.date | None
+    source_url: str
+
+
+@dataclass(frozen=True)
+class DeviceSet:
+    """n identical devices that hold the model at the context and reach the target speed."""
+
+    device: DeviceSpec
+    count: int
+    plan: Plan
+    price_usd: Decimal | None
+    permalink: str
+    price_date: datetime.date | None = None
+    price_source: str = ""
+    runtime: str = DEFAULTS["runtime"]  # the catalog slug of the runtime the plan is for
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.device.memory_bytes * self.count
+
+
+@dataclass(frozen=True)
+class HardwareAnswer:
+    smallest: list[DeviceSet]
+    cheapest: list[DeviceSet]
+    found: int  # device sets that qualify, before the top-10 cut
+    priced: int  # of those, the ones with a price
+    estimates: int  # engine calls it took
+    fastest: list[DeviceSet] = field(default_factory=list)
+
+
+def what_hardware(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    gpus: Iterable[tuple[DeviceSpec, PriceTag | None]],
+    workload: Workload,
+    target_tok_s: float,
+    top: int | None = TOP,
+    runtimes: dict[str, str] | None = None,
+) -> HardwareAnswer:
+    """For each GPU kind (with its newest price, if known), the fewest devices that fit and reach the
+    target single-stream decode speed; the first `top` of each ranking (None: every qualifying set).
+
+    More of one kind only adds cost and memory, so its smallest qualifying count is the only one kept.
+    Counts whose usable memory is below the lower bound are skipped unasked; once a count fits, more
+    devices are tried only while the speed still rises (a layer split adds memory, not speed).
+
+    `runtimes` (backend -> runtime slug, from `backend_runtimes`) says which devices can run the format
+    and under which runtime; the others are skipped. None: every device, under the workload's runtime.
+    """
+    need = least_bytes_needed(model, quant, workload)
+    sets: list[DeviceSet] = []
+    calls = 0
+    for device, price in gpus:
+        if runtimes is not None and device.backend not in runtimes:
+            continue
+        runtime = (runtimes or {}).get(device.backend, DEFAULTS["runtime"])
+        asked = with_runtime(workload, runtime)
+        previous = None
+        for n in [1] if device.unified_memory else range(1, MAX_SAME_GPUS + 1):
+            if n * device.usable_bytes < need:
+                continue
+            calls += 1
+            plan = recommended(model=model, quant=quant, devices=[device] * n, workload=asked)
+            if plan is None:
+                continue
+            speed = plan.decode_tok_s or 0.0
+            if speed >= target_tok_s:
+                link = permalink(
+                    model=model.slug,
+                    quant=quant.slug,
+                    runs=[(device.slug, n)],
+                    ctx=workload.context_tokens,
+                    runtime=runtime,
+                )
+                if price is None:
+                    sets.append(DeviceSet(device, n, plan, None, link, runtime=runtime))
+                else:
+                    total = price.amount_usd * n
+                    sets.append(
+                        DeviceSet(device, n, plan, total, link, price.date, price.source_url, runtime=runtime)
+                    )
+                break
+            if previous is not None and speed <= previous:
+                break
+            previous = speed
+    smallest = sorted(sets, key=_size_key)
+    cheapest = sorted(sets, key=lambda s: (s.price_usd is None, s.price_usd or 0, *_size_key(s)))
+    fastest = sorted(sets, key=lambda s: (-(s.plan.decode_tok_s or 0), *_size_key(s)))
+    return HardwareAnswer(
+        smallest=smallest[:top],
+        cheapest=cheapest[:top],
+        fastest=fastest[:top],
+        found=len(sets),
+        priced=sum(s.price_usd is not None for s in sets),
+        estimates=calls,
+    )
+
+
+def _size_key(s: DeviceSet) -> tuple:
+    return (s.count, s.memory_bytes, -(s.plan.decode_tok_s or 0), s.device.name.casefold())

@@ -1,0 +1,141 @@
+"""The reverse questions, bound from the query string: "What runs on my hardware?" (devices as `gpu` +
+`count` rows, counted by the calculator's own `DeviceRowsForm`) and "What hardware runs this model?"."""
+
+from django import forms
+from django.http import QueryDict
+from django.urls import reverse
+
+from calculator.forms import BACKEND_NAMES, MAX_CONTEXT, MAX_RAM_GB, DeviceRowsForm, engine_accepts
+from catalog import fitting, slugs
+from catalog.models import Gpu, LlmModel, Quantization
+
+from .answers import SORTS
+
+DEFAULT_CTX = 8192
+DEFAULT_QUANT = fitting.DEFAULT_FORMAT
+DEFAULT_TOK_S = 10.0
+# Every device is one more engine call per model: this page stops at one machine's worth.
+MAX_DEVICES = fitting.MAX_SAME_GPUS
+
+
+class WhatRunsForm(DeviceRowsForm):
+    """Devices as `gpu` (+ `count`) pairs, like the calculator's; context; system RAM; sort order; the
+    format, among those some runtime runs on the chosen devices (`runtimes`: format slug -> runtime)."""
+
+    max_devices = MAX_DEVICES
+    too_many = "At most {n} devices here; the calculator takes more."
+
+    gpu = forms.CharField(label="GPU", required=False)
+    count = forms.CharField(label="How many", required=False)
+    ctx = forms.IntegerField(label="Context (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False)
+    ram_gb = forms.IntegerField(label="System RAM (GB)", min_value=1, max_value=MAX_RAM_GB, required=False)
+    quant = forms.ChoiceField(label="Format", required=False)
+    sort = forms.ChoiceField(label="Sort by", choices=list(SORTS.items()), required=False)
+
+    FORMAT_POLICIES = [("", "Q4_K_M, or the model's own"), ("largest", "The largest that fits")]
+
+    def __init__(self, data: QueryDict, *, known: dict[str, Gpu], quants=()):
+        super().__init__(data)
+        self.known = slugs.with_renamed(Gpu, known, data.getlist("gpu"))  # a GPU renamed since
+        self.backends = sorted({self.known[s].backend for s in self.gpu_slugs if s in self.known})
+        self.runtimes = fitting.format_runtimes(quants, self.backends)
+        self.listed = {q.slug: q for q in quants}
+        offered = [(q.slug, q.name) for q in quants if q.slug in self.runtimes]
+        self.fields["quant"].choices = self.FORMAT_POLICIES + offered
+        self.notes: list[str] = []
+
+    def clean_gpu(self):
+        if not self.gpu_slugs:
+            raise forms.ValidationError("Choose at least one GPU.")
+        unknown = sorted({s for s in self.gpu_slugs if s not in self.known})
+        if unknown:
+            raise forms.ValidationError(f"Unknown GPU: {', '.join(unknown)}.")
+        for slug in set(self.gpu_slugs):
+            engine_accepts(self.known[slug])
+        return self.gpu_slugs
+
+    def count_of(self, slug: str, n: int) -> int:
+        device = self.known.get(slug)
+        if device and device.unified_memory and n > 1:  # a count left from another device
+            self.notes.append(f"{device.name} is a whole computer: counted once.")
+            return 1
+        return n
+
+    def clean(self):
+        data = super().clean()
+        data["ctx"] = data.get("ctx") or DEFAULT_CTX
+        data["sort"] = data.get("sort") or "size"  # in each tier, the largest model first
+        asked = self.listed.get(self.data.get("quant", ""))
+        if "quant" in self.errors and asked is not None:  # a catalog format these devices cannot run
+            hardware = " and ".join(BACKEND_NAMES.get(b, b) for b in self.backends)
+            self.errors["quant"] = self.error_class(
+                [f"No runtime the calculator knows runs {asked.name} on {hardware}: pick a format offered."]
+            )
+        return data
+
+    @property
+    def devices(self) -> list[Gpu]:
+        counts = self.cleaned_data["count"]
+        return [self.known[s] for s, n in zip(self.gpu_slugs, counts, strict=True) for _ in range(n)]
+
+    def page_url(self, **changes) -> str:
+        """This page's URL with defaults left out; `changes` rewrite ctx, ram_gb or sort."""
+        data = {**self.cleaned_data, **changes}
+        query = QueryDict(mutable=True)
+        for slug, n in zip(self.gpu_slugs, data["count"], strict=True):
+            query.appendlist("gpu", slug)
+            query.appendlist("count", str(n))
+        if data["ctx"] != DEFAULT_CTX:
+            query["ctx"] = str(data["ctx"])
+        if data.get("quant"):
+            query["quant"] = data["quant"]
+        if data.get("ram_gb"):
+            query["ram_gb"] = str(data["ram_gb"])
+        if data["sort"] != "size":
+            query["sort"] = data["sort"]
+        return f"{reverse('what-runs')}?{query.urlencode(safe='')}"
+
+
+class WhatHardwareForm(forms.Form):
+    model = forms.SlugField(label="Model")
+    quant = forms.SlugField(label="Format", required=False)
+    ctx = forms.IntegerField(label="Context (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False)
+    tok_s = forms.FloatField(label="At least (tok/s)", min_value=0, max_value=100_000, required=False)
+
+    def __init__(self, data: QueryDict, *, models: dict[str, LlmModel], quants: dict[str, Quantization]):
+        super().__init__(data)
+        self.models = slugs.with_renamed(LlmModel, models, data.getlist("model"))  # renamed since
+        self.quants = slugs.with_renamed(Quantization, quants, data.getlist("quant"))
+
+    def clean_model(self):
+        slug = self.cleaned_data["model"]
+        if slug not in self.models:
+            raise forms.ValidationError(f"Unknown model “{slug}”.")
+        return engine_accepts(self.models[slug])
+
+    def clean_quant(self):
+        slug = self.cleaned_data["quant"] or DEFAULT_QUANT
+        if slug not in self.quants:
+            raise forms.ValidationError(f"Unknown format “{slug}”.")
+        return engine_accepts(self.quants[slug])
+
+    def clean(self):
+        data = super().clean()
+        data["ctx"] = data.get("ctx") or DEFAULT_CTX
+        data["tok_s"] = DEFAULT_TOK_S if data.get("tok_s") is None else data["tok_s"]
+        model, limit = data.get("model"), getattr(data.get("model"), "max_position_embeddings", None)
+        if limit and data["ctx"] > limit and "ctx" not in self.errors:
+            self.add_error("ctx", f"{model.name} reads at most {limit:,} tokens of context.")
+        return data
+
+    def page_url(self) -> str:
+        data = self.cleaned_data
+        query = QueryDict(mutable=True)
+        query["model"] = data["model"].slug
+        if data["quant"].slug != DEFAULT_QUANT:
+            query["quant"] = data["quant"].slug
+        if data["ctx"] != DEFAULT_CTX:
+            query["ctx"] = str(data["ctx"])
+        if data["tok_s"] != DEFAULT_TOK_S:
+            query["tok_s"] = f"{data['tok_s']:g}"
+        return f"{reverse('what-hardware')}?{query.urlencode(safe='')}"

@@ -1,0 +1,140 @@
+"""Shared answers of the reverse pages, at the calculator's /r/ URLs and in its Snapshot rows (kinds
+"what-runs" and "what-hardware"): freeze the rows with every catalog value they were computed from;
+show them unchanged later, and say whether today's catalog and engine answer differently."""
+
+from urllib.parse import urlsplit
+
+from django.http import QueryDict
+from pydantic import TypeAdapter
+
+from calculator.models import Snapshot
+from calculator.snapshots import check_length
+from catalog.fitting import HardwareAnswer, RunsRow
+from estimator import ENGINE_VERSION
+
+from . import answers, views
+
+RUNS_ROWS = TypeAdapter(list[RunsRow])
+HARDWARE_ANSWER = TypeAdapter(HardwareAnswer)
+ANSWERS = {Snapshot.WHAT_RUNS: views.what_runs_answer, Snapshot.WHAT_HARDWARE: views.what_hardware_answer}
+TEMPLATE = "reverse_questions/snapshot.html"
+
+
+def save(kind: str, context: dict) -> Snapshot:
+    """Freeze a reverse page's answer (`context` from ANSWERS[kind], with a valid form): its rows hold
+    every catalog value they were computed from (model, format, devices, prices)."""
+    data = context["form"].cleaned_data
+    if kind == Snapshot.WHAT_RUNS:
+        specs = {
+            "hardware": context["hardware"],
+            "devices": [g.as_spec().model_dump(mode="json") for g in context["form"].devices],
+            "ctx": data["ctx"],
+            "ram_gb": data.get("ram_gb"),
+            "sort": data["sort"],
+        }
+        result = {"rows": RUNS_ROWS.dump_python(context["rows"], mode="json")}
+    else:
+        specs = {
+            "model_name": data["model"].name,
+            "quant_name": data["quant"].name,
+            "ctx": data["ctx"],
+            "tok_s": data["tok_s"],
+        }
+        result = HARDWARE_ANSWER.dump_python(context["answer"], mode="json")
+    query = urlsplit(context["permalink"]).query
+    check_length(query)
+    snapshot, _ = Snapshot.objects.get_or_create(
+        id=Snapshot.make_id(query, {"specs": specs, "result": result}, ENGINE_VERSION, kind),
+        defaults={
+            "kind": kind,
+            "query": query,
+            "specs": specs,
+            "result": result,
+            "engine_version": ENGINE_VERSION,
+        },
+    )
+    return snapshot
+
+
+def show(snapshot: Snapshot) -> dict:
+    """The context of the shared page (the reverse page's #result partial), from the snapshot's own
+    rows, and whether today's catalog and engine (the page's answer to the same query) differ."""
+    specs = snapshot.specs
+    page = f"/{snapshot.kind}/?{snapshot.query}"
+    context = {**views.shared_context(), "snapshot": snapshot, "permalink": page}
+    if snapshot.kind == Snapshot.WHAT_RUNS:
+        rows = RUNS_ROWS.validate_python(snapshot.result["rows"])
+        context |= {
+            "rows": rows,
+            "tiers": answers.tiers(rows, specs["sort"]),
+            "fitting": sum(r.fits for r in rows),
+            "hardware": specs["hardware"],
+            "form": {"cleaned_data": {"ctx": specs["ctx"], "sort": specs["sort"]}},
+            "sort_links": {key: _sorted(snapshot, key) for key in answers.SORTS},
+        }
+        context["title"] = f"What runs on {specs['hardware']}?"
+        context["summary"] = (
+            f"{context['fitting']} of {len(rows)} models fit on {specs['hardware']} "
+            f"at {specs['ctx']:,} tokens of context."
+        )
+        headline = _runs_headline
+    else:
+        answer = HARDWARE_ANSWER.validate_python(snapshot.result)
+        context |= {
+            "answer": answer,
+            "answer_firsts": answers.firsts(answer),
+            "form": {
+                "cleaned_data": {
+                    "model": {"name": specs["model_name"]},
+                    "quant": {"name": specs["quant_name"]},
+                    "ctx": specs["ctx"],
+                    "tok_s": specs["tok_s"],
+                }
+            },
+        }
+        context["title"] = f"What hardware runs {specs['model_name']} at {specs['quant_name']}?"
+        context["summary"] = (
+            f"{answer.found} device sets of the catalog run {specs['model_name']} at {specs['quant_name']} "
+            f"with {specs['ctx']:,} tokens of context at {specs['tok_s']:g} tok/s or more."
+        )
+        headline = _hardware_headline
+    today = ANSWERS[snapshot.kind](QueryDict(snapshot.query))
+    if not today["form"].is_valid():
+        context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
+    else:
+        then = headline(context)
+        context["today"] = {"differs": headline(today) != then, "url": page}
+    return context
+
+
+def _runs_headline(context: dict) -> list:
+    """Per model, what its row shows: the format, the plan, its speed and the longest context."""
+    return sorted(
+        (
+            row.model.slug,
+            row.quant.slug if row.quant else None,
+            row.plan.strategy if row.plan else None,
+            round(row.plan.decode_tok_s, 1) if row.plan and row.plan.decode_tok_s else None,
+            row.longest_ctx,
+        )
+        for row in context["rows"]
+    )
+
+
+def _hardware_headline(context: dict) -> list:
+    """How many device sets qualify (and have a price); the smallest and the cheapest, as shown."""
+    answer = context["answer"]
+    return [
+        (answer.found, answer.priced),
+        *(
+            (s.device.slug, s.count, str(s.price_usd), s.plan.strategy, round(s.plan.decode_tok_s or 0, 1))
+            for s in [*answer.smallest, *answer.cheapest]
+        ),
+    ]
+
+
+def _sorted(snapshot: Snapshot, sort: str) -> str:
+    """The live page of the snapshot's question, sorted by `sort`."""
+    values = QueryDict(snapshot.query, mutable=True)
+    values["sort"] = sort
+    return f"/{snapshot.kind}/?{values.urlencode(safe='')}"

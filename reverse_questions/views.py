@@ -1,0 +1,126 @@
+"""The reverse questions' pages: "What runs on my hardware?" and "What hardware runs this model?".
+
+Each page is a GET form bound to a Form; with HX-Request the view returns only the #result partial.
+Both load the catalog rows they need in three queries, whatever the catalog's size, then compute in
+Python (catalog/fitting.py).
+"""
+
+from django.db.models import Q
+from django.http import QueryDict
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
+from calculator.forms import CONTEXT_PRESETS, FIRST_VISIT, device_summary
+from catalog import fitting
+from catalog.models import Gpu, LlmModel, Quantization, valid_specs
+from config import http_cache
+from config.htmx import respond
+
+from . import answers
+from .forms import DEFAULT_QUANT, WhatHardwareForm, WhatRunsForm
+
+WHAT_RUNS_FIRST_VISIT = {"gpu": FIRST_VISIT["gpu"], "count": ["1"]}  # "my hardware": one card to start
+WHAT_HARDWARE_FIRST_VISIT = {"model": [FIRST_VISIT["model"]], "quant": [DEFAULT_QUANT]}
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@http_cache.public(etag=http_cache.page_etag)
+def what_runs(request):
+    """Every catalog model on the visitor's devices: the largest listed format that fits, its speed."""
+    context = what_runs_answer(request.GET or _query(WHAT_RUNS_FIRST_VISIT))
+    return respond(request, "reverse_questions/what_runs.html", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@http_cache.public(etag=http_cache.page_etag)
+def what_hardware(request):
+    """The smallest and the cheapest device sets of the catalog that run a model at a context and speed."""
+    context = what_hardware_answer(request.GET or _query(WHAT_HARDWARE_FIRST_VISIT))
+    return respond(request, "reverse_questions/what_hardware.html", context)
+
+
+def what_runs_answer(query: QueryDict) -> dict:
+    """The what-runs page's context: the bound form, and with a valid form its rows (`rows`)."""
+    chosen = {s.strip() for s in query.getlist("gpu") if "\x00" not in s}  # PostgreSQL refuses NUL
+    gpus = {g.slug: g for g in Gpu.objects.filter(Q(listed=True) | Q(slug__in=chosen))}
+    quants = valid_specs(Quantization.objects.listed())
+    form = WhatRunsForm(query, known=gpus, quants=[q for q, _ in quants])
+    context = {"form": form, "gpus": gpus.values(), "rows_in_form": _device_rows(form), **shared_context()}
+    if form.is_valid():
+        data = form.cleaned_data
+        workload = fitting.question_workload(ctx=data["ctx"], ram_gb=data.get("ram_gb"))
+        models = LlmModel.objects.all()
+        rows = fitting.what_runs(
+            models=[spec for _, spec in valid_specs(models)],
+            quants=[spec for _, spec in quants],
+            devices=[g.as_spec() for g in form.devices],
+            workload=workload,
+            ram_gb=data.get("ram_gb"),
+            native_dtypes={m.slug: m.native_dtype for m in models},
+            policy=data.get("quant") or "default",
+            runtimes=form.runtimes,
+        )
+        context |= {
+            "rows": fitting.sort_rows(rows, data["sort"]),
+            "tiers": answers.tiers(rows, data["sort"]),
+            "fitting": sum(r.fits for r in rows),
+            "hardware": device_summary(form.devices),
+            "permalink": form.page_url(),
+            "sort_links": {key: form.page_url(sort=key) for key in answers.SORTS},
+        }
+    return context
+
+
+def what_hardware_answer(query: QueryDict) -> dict:
+    """The what-hardware page's context: the bound form, and with a valid form its `answer`."""
+    models = {m.slug: m for m in LlmModel.objects.all()}
+    quants = {q.slug: q for q in Quantization.objects.all()}
+    form = WhatHardwareForm(query, models=models, quants=quants)
+    context = {"form": form, "models": models.values(), "quants": quants.values(), **shared_context()}
+    if form.is_valid():
+        data = form.cleaned_data
+        gpus = valid_specs(Gpu.objects.listed().with_current_price())
+        context["answer"] = fitting.what_hardware(
+            model=data["model"].as_spec(),
+            quant=data["quant"].as_spec(),
+            gpus=[(spec, _price_tag(g)) for g, spec in gpus],
+            workload=fitting.question_workload(ctx=data["ctx"]),
+            target_tok_s=data["tok_s"],
+            runtimes=fitting.backend_runtimes(data["quant"].family, {spec.backend for _, spec in gpus}),
+        )
+        context["permalink"] = form.page_url()
+        context["answer_firsts"] = answers.firsts(context["answer"])
+    return context
+
+
+def _price_tag(gpu: Gpu) -> fitting.PriceTag | None:
+    if gpu.current_price_amount is None:
+        return None
+    return fitting.PriceTag(gpu.current_price_amount, gpu.current_price_date, gpu.current_price_source)
+
+
+def _query(values: dict[str, list[str]]) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for key, value in values.items():
+        query.setlist(key, value)
+    return query
+
+
+def _device_rows(form: WhatRunsForm) -> list[tuple[str, str]]:
+    """(gpu, count) per row of the form: what the visitor gave, then one empty row to add a GPU kind."""
+    counts = form.counts_raw if len(form.counts_raw) == len(form.gpu_slugs) else ["1"] * len(form.gpu_slugs)
+    return [*zip(form.gpu_slugs, counts, strict=True), ("", "1")]
+
+
+def shared_context() -> dict:
+    return {
+        "context_presets": CONTEXT_PRESETS,
+        "strategy_titles": STRATEGY_TITLES,
+        "strategy_terms": STRATEGY_TERMS,
+        "sorts": answers.SORTS,
+        "max_same": fitting.MAX_SAME_GPUS,
+        "runtime_names": dict(fitting.RUNTIME_CHOICES),
+    }
