@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pydantic
 from django.core.cache import cache
@@ -133,32 +133,30 @@ def _left(deadline: float) -> float:
 
 
 def _fetch(repo_id: str, *, deadline: float) -> HubModel:
-    missing = None
-    raw = None
+    missing, raw, config = None, None, ""
     try:
         raw = byo.hub_config(repo_id, timeout_s=TIMEOUT_S)
+        config = byo.canonical_config(json.dumps({**raw, "_name_or_path": repo_id}))
     except byo.NoConfigJson as e:
         missing = e  # a GGUF-only repo: its file list says which GGUF to read
     try:
-        listing = _listing(repo_id, timeout_s=_left(deadline))
-        note = ""
+        listing, note = _listing(repo_id, timeout_s=_left(deadline)), ""
     except byo.ModelFileError as e:
+        if isinstance(e, byo.HubTooSlow) and missing:
+            raise byo.HubTooSlow.after(TIMEOUT_S, repo_id) from None
         if missing:
             raise missing from None
         listing, note = [], f"{e} The answer uses its config.json alone."
+    native = byo.checkpoint_format(raw or {})
     variants = _variants(listing, raw)
     names = dict(
-        Quantization.objects.filter(
-            slug__in={v.quant for v in variants} | {byo.checkpoint_format(raw or {})}
-        ).values_list("slug", "name")
+        Quantization.objects.filter(slug__in={v.quant for v in variants} | {native}).values_list(
+            "slug", "name"
+        )
     )
-    variants = tuple(v if v.quant in names else Variant(v.label, "", v.files, v.size_bytes) for v in variants)
-    if raw is not None:
-        config = byo.canonical_config(json.dumps({**raw, "_name_or_path": repo_id}))
-        native = byo.checkpoint_format(raw)
-    else:
-        config = _config_from_gguf(repo_id, variants, missing, deadline=deadline)
-        native = ""
+    variants = tuple(v if v.quant in names else replace(v, quant="") for v in variants)
+    if not config:
+        config = _config_from_gguf(repo_id, variants, deadline=deadline)
     return HubModel(repo_id, config, native if native in names else "", variants, note, names)
 
 
@@ -172,6 +170,8 @@ def _listing(repo_id: str, *, timeout_s: float) -> list[tuple[str, int | None]]:
         raise byo.ModelFileError(
             f"{repo_id} lists too many files to read here (over {MAX_LISTING_BYTES:,} bytes)."
         ) from None
+    except hub.HubNotFound:
+        raise byo.ModelFileError(f"The Hub gave no file list for {repo_id} (HTTP 404).") from None
     except hub.HubError as e:
         raise byo.ModelFileError(f"Its file list could not be read: {e}") from None
     try:
@@ -204,9 +204,7 @@ def _variants(files: list[tuple[str, int | None]], raw: dict | None) -> tuple[Va
             weights.append((name, size))
         if not lower.endswith(".gguf") or NOT_THE_MODEL.search(name):
             continue
-        base = GGUF_SHARD.sub("", name.rsplit("/", 1)[-1])
-        quants = GGUF_QUANT.findall(base)
-        label = quants[-1].upper() if quants else ""
+        label = gguf_label(name)
         ggufs.setdefault((name.rsplit("/", 1)[0] if "/" in name else "", label), []).append((name, size))
     found = [_variant(label, label.lower(), shards) for (_, label), shards in ggufs.items()]
     found.sort(key=lambda v: (v.size_bytes is None, v.size_bytes or 0, v.files))
@@ -217,13 +215,19 @@ def _variants(files: list[tuple[str, int | None]], raw: dict | None) -> tuple[Va
     return tuple(found)
 
 
+def gguf_label(filename: str) -> str:
+    """The llama.cpp file type a GGUF's name gives ("Q4_K_M"), the last one named; "" if none."""
+    quants = GGUF_QUANT.findall(GGUF_SHARD.sub("", filename.rsplit("/", 1)[-1]))
+    return quants[-1].upper() if quants else ""
+
+
 def _variant(label: str, quant: str, files: list[tuple[str, int | None]]) -> Variant:
     sizes = [size for _, size in files]
     total = None if None in sizes else sum(sizes)
     return Variant(label or "GGUF", quant, tuple(sorted(name for name, _ in files)), total)
 
 
-def _config_from_gguf(repo_id: str, variants, missing: Exception, *, deadline: float) -> str:
+def _config_from_gguf(repo_id: str, variants: tuple[Variant, ...], *, deadline: float) -> str:
     """A GGUF-only repo's model, from the header of its smallest GGUF (every quant has the same one)."""
     ggufs = [v for v in variants if v.label != "safetensors"]
     if not ggufs:
@@ -243,8 +247,8 @@ def _config_from_gguf(repo_id: str, variants, missing: Exception, *, deadline: f
         return byo.gguf_start_config(data, name=repo_id, one_shard_of_several=len(ggufs[0].files) > 1)
     except byo.ModelFileError as e:
         raise byo.ModelFileError(
-            f"{repo_id} has no config.json, and the first {GGUF_HEADER_BYTES // 2**20} MiB of {first} "
-            f"could not be read as a GGUF header ({e}). Upload its first 32 MB instead: "
+            f"{repo_id} has no config.json, and the first {GGUF_HEADER_BYTES:,} bytes of {first} could "
+            f"not be read as a GGUF header ({e}) Upload its first 32 MB instead: "
             "head -c 32M model.gguf > header.gguf"
         ) from None
 

@@ -114,7 +114,12 @@ def _status_message(status: int, error_code: str, repo_id: str, what: str, inste
     reads the same header): a missing repo answers 401 RepoNotFound, so as not to reveal private ones."""
     if error_code == "RepoNotFound":
         return f"The Hub has no repo {repo_id}, or it is private (HTTP {status}): check the repo id."
-    if error_code == "GatedRepo" or status in (401, 403):
+    if error_code == "GatedRepo":
+        return (
+            f"{repo_id} is gated (HTTP {status}): the Hub gives its files only to accounts that accepted "
+            f"its terms. Paste its {instead} instead."
+        )
+    if status in (401, 403):
         return f"{repo_id} is gated or private (HTTP {status}): paste its {instead} instead."
     if status == 404:
         return f"The Hub has no {what} in {repo_id} (HTTP 404): check the repo id."

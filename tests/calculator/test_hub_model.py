@@ -21,6 +21,7 @@ from tests.catalog.fake_hub import (  # noqa: F401
     ranged,
     silent,
     status,
+    trickle,
 )
 from tests.catalog.test_byo import LLAMA_31_8B, write_tiny_gguf
 
@@ -102,7 +103,7 @@ def test_a_hugging_face_id_answers_as_for_a_catalog_model(client, catalog, fake_
 @pytest.mark.parametrize(
     ("answer", "says"),
     [
-        (status(403, "GatedRepo"), "gated or private"),
+        (status(403), "gated or private"),
         (
             status(401, "RepoNotFound"),
             "The Hub has no repo meta-llama/Llama-3.1-8B-Instruct, or it is private",
@@ -121,6 +122,51 @@ def test_gated_missing_or_unusable_repos_get_a_400_with_the_reason(client, catal
     asked = len(fake_hub.requests)
     client.post("/own-model/", {**HARDWARE, "hf_id": REPO})
     assert len(fake_hub.requests) == asked
+
+
+def test_a_gated_repo_says_so_and_what_to_do(client, catalog, fake_hub):
+    """The Hub lists a gated repo's files to anyone (`gated`: "manual") but gives them only to accounts
+    that accepted its terms: config.json answers 401 with X-Error-Code GatedRepo."""
+    gated = "acme/Gated-70B"
+    fake_hub.routes[fake_hub.config_path(gated)] = status(401, "GatedRepo")
+    fake_hub.routes[fake_hub.info_path(gated)] = ok(model_info(gated, AWQ_FILES, gated="manual"))
+    response = client.post("/own-model/", {**HARDWARE, "hf_id": gated})
+    assert response.status_code == 400
+    assert response.context["form"].errors["config"] == [
+        "acme/Gated-70B is gated (HTTP 401): the Hub gives its files only to accounts that accepted its "
+        "terms. Paste its config.json instead."
+    ]
+    assert fake_hub.asked() == [fake_hub.config_path(gated)]  # its file list would not help
+
+
+@pytest.mark.parametrize(
+    ("filename", "label"),
+    [
+        ("Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf", "Q4_K_M"),
+        ("qwen2.5-7b-instruct-q8_0.gguf", "Q8_0"),
+        ("Qwen3-30B-A3B-UD-Q4_K_XL.gguf", "UD-Q4_K_XL"),
+        ("gpt-oss-120b-MXFP4-00001-of-00002.gguf", "MXFP4"),
+        ("Q4_K_M/Kimi-K2-Instruct-Q4_K_M-00001-of-00013.gguf", "Q4_K_M"),
+        ("Llama-3.3-70B-Instruct-IQ2_XXS.gguf", "IQ2_XXS"),
+        ("gemma-3-27b-it-BF16.gguf", "BF16"),
+        ("ggml-model-f16.gguf", "F16"),
+        ("tinyllama.gguf", ""),
+    ],
+)
+def test_a_gguf_file_name_gives_its_quant(filename, label):
+    assert hub_config.gguf_label(filename) == label
+
+
+def test_an_mlx_repo_is_sized_in_its_own_bits(catalog, fake_hub):
+    mlx = "acme/Llama-3.1-8B-Instruct-4bit"
+    files = {"config.json": 1200, "model.safetensors": 4_517_134_336, "model.safetensors.index.json": 70_000}
+    mlx_config = LLAMA_31_8B | {"quantization": {"group_size": 64, "bits": 4}}
+    serve(fake_hub, mlx, config=mlx_config, files=files, library_name="mlx", tags=["mlx", "text-generation"])
+    found = hub_config.model_from_hub(mlx)
+    assert found.native_quant == "mlx-4bit" and found.quant_for("q4_k_m") == "mlx-4bit"
+    assert [(v.label, v.quant, v.files) for v in found.variants] == [
+        ("safetensors", "mlx-4bit", ("model.safetensors",))
+    ]
 
 
 def test_not_an_id_is_refused_without_asking_the_hub(client, catalog, fake_hub):
@@ -175,6 +221,22 @@ def test_a_gguf_repo_is_read_from_one_header_and_offers_its_own_quants(catalog, 
     assert found.variants[2].size_bytes == 6_596_007_200
     assert found.quant_for("q8_0") == "q8_0"  # the visitor's choice, when the repo has it
     assert found.quant_for("awq-4bit") == "q4_k_m"  # else Q4_K_M
+
+
+def test_a_gguf_header_too_long_or_too_slow_is_a_clear_message(catalog, fake_hub, tiny_gguf, monkeypatch):
+    serve(fake_hub, GGUF_REPO, files=GGUF_FILES)
+    smallest = fake_hub.file_path(GGUF_REPO, "Tiny-Llama-IQ4_XS.gguf")
+    fake_hub.routes[smallest] = ranged(tiny_gguf)
+    monkeypatch.setattr(hub_config, "GGUF_HEADER_BYTES", 100)  # the metadata goes on past it
+    with pytest.raises(hub_config.byo.ModelFileError, match="the first 100 bytes of Tiny-Llama-IQ4_XS.gguf"):
+        hub_config.model_from_hub(GGUF_REPO)
+    hub_config.cache.clear()
+    monkeypatch.setattr(hub_config, "TIMEOUT_S", 0.5)
+    fake_hub.routes[smallest] = trickle(tiny_gguf, delay_s=0.05)
+    started = time.monotonic()
+    with pytest.raises(hub_config.byo.HubTooSlow, match="did not answer within 0.5 s"):
+        hub_config.model_from_hub(GGUF_REPO)
+    assert time.monotonic() - started < 1.0
 
 
 def test_a_gguf_repo_without_any_gguf_is_a_clear_message(catalog, fake_hub):

@@ -59,7 +59,7 @@ def test_a_redirect_is_followed_and_the_token_goes_to_the_hub_only(fake_hub, mon
     [
         (status(404), "has no config.json in meta-llama/Llama-3.1-8B-Instruct"),
         (status(401), "gated or private"),
-        (status(403, "GatedRepo"), "gated or private"),
+        (status(403, "GatedRepo"), "is gated .* accepted its terms. Paste its config.json instead"),
         (status(401, "RepoNotFound"), "has no repo meta-llama/Llama-3.1-8B-Instruct, or it is private"),
         (status(500), "answered HTTP 500"),
         (ok(b"x" * (byo.MAX_CONFIG_BYTES + 1)), "the limit is 1,000,000"),
