@@ -11,7 +11,6 @@ from django.http import (
     QueryDict,
 )
 from django.template.response import TemplateResponse
-from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.http import is_same_domain
 from django.views.decorators.csrf import csrf_exempt
@@ -19,14 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from catalog import byo, cache, pages
-from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
+from catalog import byo, cache
+from catalog.models import Gpu, LlmModel, Quantization
 from community import measured as community_measured
 from config import http_cache
 
 from . import answer as answers
-from . import charts, diffusion_views, hub_config, reverse_views, rig, snapshots
-from .diffusion_answer import is_diffusion
+from . import charts, diffusion_views, hub_config, pickers, reverse_views, rig, snapshots
 from .forms import (
     CONTEXT_PRESETS,
     FIRST_VISIT,
@@ -53,15 +51,13 @@ def will_it_run(request):
 
 
 def _page(request, form: QuestionForm, *, status: int = 200, config_error: str = ""):
-    context = {"form": form, **_choices(form)}
+    partial = request.htmx and not request.htmx.history_restore_request
+    context = {"form": form, "partial": True} if partial else {"form": form, **_choices(form)}
     if form.is_valid():
         context |= computed(form)
     if config_error:  # shown next to the field, while the rest of the question is still answered
         form.add_error("config", config_error)
-    template = "calculator/page.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#result"
-        context["partial"] = True
+    template = "calculator/page.html#result" if partial else "calculator/page.html"
     response = TemplateResponse(request, template, context, status=status)
     if request.htmx and "permalink" in context and request.method == "GET":
         response = push_url(response, context["permalink"])
@@ -109,7 +105,7 @@ def own_model(request):
 def hardware_row(request):
     """One more empty GPU row for the form (HTMX); without JavaScript, `?rows=N` renders N rows."""
     n = min(len(request.GET.getlist("gpu")) + 1, MAX_DEVICES)
-    context = {"slug": "", "count": "1", "n": n, "gpus": _listed_gpus([])}
+    context = {"count": "1", "n": n, "gpu_options": pickers.options(pickers.catalog_rows()["gpus"], "")}
     return TemplateResponse(request, "calculator/page.html#hardware-row", context)
 
 
@@ -156,89 +152,37 @@ def first_visit() -> QueryDict:
 
 
 def _choices(form: QuestionForm) -> dict:
-    """Picker options: listed rows, plus whatever the question already names."""
-    from catalog.models import Interconnect
-
-    chosen = [s for s in form.data.getlist("gpu") if s and "\x00" not in s]  # PostgreSQL refuses NUL
-    rows = [
+    """The form's pickers (calculator/pickers.py): listed rows, plus whatever the question already names."""
+    rows = pickers.catalog_rows()
+    data = form.data
+    chosen = [s for s in data.getlist("gpu") if s]
+    hardware = [
         (g, c) for g, c in zip(form.gpu_slugs, form.counts_raw or ["1"] * len(form.gpu_slugs), strict=False)
     ]
     try:
-        wanted = min(int(form.data.get("rows", 1)), MAX_DEVICES)
+        wanted = min(int(data.get("rows", 1)), MAX_DEVICES)
     except ValueError:
         wanted = 1
-    while len(rows) < wanted:
-        rows.append(("", "1"))
+    while len(hardware) < wanted:
+        hardware.append(("", "1"))
     without_config = None
-    if form.data.get("config"):
-        query = form.data.copy()
+    if data.get("config"):
+        query = data.copy()
         query.pop("config")
         query["model"] = query.get("model") or FIRST_VISIT["model"]
         without_config = f"/?{query.urlencode()}"
+    model_query = data.get("q", "")[:100].replace("\x00", "")
     return {
         "without_config": without_config,
-        "model_picker": SimpleLazyObject(  # lazy: the HTMX partial shows no picker
-            lambda: model_picker(form.data.get("model", ""), form.data.get("q", ""))
-        ),
-        "quants": (
-            Quantization.objects.listed()
-            | Quantization.objects.filter(slug=form.data.get("quant", "").replace("\x00", ""))
-        ).only("slug", "name", "bits_per_weight"),
-        "gpus": _listed_gpus(chosen),
-        "links": Interconnect.objects.only("slug", "name"),
-        "hardware_rows": rows,
+        "model_query": model_query,
+        "model_options": pickers.model_options(data.get("model", ""), model_query),
+        "quant_options": pickers.options(rows["quants"], data.get("quant"), chosen=[data.get("quant")]),
+        "link_options": pickers.options(rows["links"], data.get("link")),
+        "hardware_rows": [(g, c, pickers.options(rows["gpus"], g, chosen=chosen)) for g, c in hardware],
         "context_presets": CONTEXT_PRESETS,
         "kv_choices": KV_CHOICES,
         "runtime_choices": RUNTIME_CHOICES,
     }
-
-
-def model_picker(chosen: str, query: str) -> dict:
-    """The model picker's options, at most PICKER_MODELS + 1 whatever the catalog's size: the listed
-    models (the smallest of each family first, as they run on the most hardware), grouped by size; or,
-    for `q` (the finder, sent as a plain GET without JavaScript), the models matching it. The model asked
-    about is always among them. With JavaScript the finder asks model-pick-all, which reaches every model."""
-    chosen, query = chosen.replace("\x00", ""), query[:100].replace("\x00", "")
-    if query.strip():
-        found = pages.pick_models(query)
-        if not is_diffusion(chosen):  # the image page lists every image model already
-            images = DiffusionModel.objects.search(query).only("slug", "name").order_by("name")
-            found += images[: pages.PICK_LIMIT]
-        groups = [(f"Matching “{query}”", found)]
-    else:
-        groups = _featured_models()
-    shown = {m.slug for _, models in groups for m in models}
-    asked = None
-    if (
-        chosen and chosen not in shown and not is_diffusion(chosen)
-    ):  # a model outside the set: the question's own, shown first
-        asked = LlmModel.objects.filter(slug=chosen).only("slug", "name").first()
-    return {"model_groups": groups, "asked_model": asked, "model_query": query}
-
-
-PICKER_MODELS = 30  # options before anything is typed: the page weighs the same as the catalog grows
-SIZE_GROUPS = (
-    (16, "Up to 16 B parameters"),
-    (120, "16 to 120 B parameters"),
-    (None, "Over 120 B parameters"),
-)
-
-
-def _featured_models() -> list[tuple[str, list[LlmModel]]]:
-    listed = LlmModel.objects.listed().only("slug", "name", "family", "total_params_b")
-    by_family: dict[str, list[LlmModel]] = {}
-    for model in sorted(listed, key=lambda m: (m.total_params_b, m.name)):
-        by_family.setdefault(model.family or model.slug, []).append(model)
-    ranked = sorted(listed, key=lambda m: (by_family[m.family or m.slug].index(m), m.total_params_b, m.name))
-    groups = {label: [] for _, label in SIZE_GROUPS}
-    for model in sorted(ranked[:PICKER_MODELS], key=lambda m: m.name):
-        label = next(label for limit, label in SIZE_GROUPS if limit is None or model.total_params_b <= limit)
-        groups[label].append(model)
-    return [(label, models) for label, models in groups.items() if models]
-
-
-def _listed_gpus(chosen: list[str]):
-    return (Gpu.objects.filter(listed=True) | Gpu.objects.filter(slug__in=chosen)).only("slug", "name")
 
 
 @csrf_exempt  # `from_this_site` stands in for a token: pages stay cacheable, with no per-visitor token

@@ -2,10 +2,12 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.template import engines
 
-from calculator.views import PICKER_MODELS, model_picker
-from catalog.models import DiffusionModel, LlmModel
-from tests.conftest import make_llm
+from calculator import pickers
+from calculator.pickers import PICKER_MODELS
+from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
+from tests.conftest import make_gpu, make_llm
 
 pytestmark = pytest.mark.django_db
 
@@ -118,8 +120,8 @@ def test_the_model_picker_shows_a_fixed_number_of_models_as_the_catalog_grows(cl
 def test_every_model_can_be_found_by_name_without_javascript(catalog):
     """The finder's `q` (a plain GET with the form when JavaScript is off) lists any model by its name."""
     for model in [*LlmModel.objects.all(), *DiffusionModel.objects.all()]:
-        found = model_picker("llama-3-1-70b-instruct", model.name)["model_groups"]
-        assert model.slug in [m.slug for _, group in found for m in group], model.name
+        found = pickers.model_options("llama-3-1-70b-instruct", model.name)
+        assert f'<option value="{model.slug}"' in found, model.name
 
 
 def test_the_finder_submitted_without_javascript_lists_its_matches_and_keeps_the_question(client, catalog):
@@ -135,3 +137,32 @@ def test_a_model_outside_the_first_options_is_shown_selected(client, catalog):
     assert not LlmModel.objects.get(slug="aya-23-8b").listed
     options = model_options(client.get("/?model=aya-23-8b&gpu=geforce-rtx-3090").content.decode())
     assert options[0] == "aya-23-8b*" and options.count("aya-23-8b") == 0
+
+
+def test_the_pickers_are_read_once_per_catalog_version(client, catalog, django_assert_num_queries):
+    client.get(QUESTION)
+    # model, quant, GPUs, artifacts, listed formats, measurements: no picker query (nor the runtimes
+    # table and visitors' measurements, also read once per catalog version)
+    with django_assert_num_queries(6):
+        client.get(QUESTION.replace("ctx=8192", "ctx=4096"))
+    make_gpu(slug="brand-new-card", name="Brand-new card")  # a catalog edit: read again
+    assert "Brand-new card" in client.get(QUESTION.replace("ctx=8192", "ctx=2048")).content.decode()
+
+
+def test_picker_markup_is_what_the_template_loops_wrote(catalog):
+    make_gpu(slug="odd-card", name='Card "X" & <Y>', listed=False)
+    loop = engines["django"].from_string(
+        '{% for g in gpus %}<option value="{{ g.slug }}"{% if g.slug == slug %} selected{% endif %}>'
+        "{{ g.name }}</option>{% endfor %}"
+    )
+    gpus = Gpu.objects.filter(listed=True) | Gpu.objects.filter(slug="odd-card")
+    rows = pickers.catalog_rows()
+    assert pickers.options(rows["gpus"], "odd-card", chosen=["odd-card"]) == loop.render(
+        {"gpus": gpus, "slug": "odd-card"}
+    )
+    quants = engines["django"].from_string(
+        '{% for q in quants %}<option value="{{ q.slug }}"{% if q.slug == slug %} selected{% endif %}>'
+        "{{ q.name }} ({{ q.bits_per_weight|floatformat:2 }} bits)</option>{% endfor %}"
+    )
+    expected = quants.render({"quants": Quantization.objects.listed(), "slug": "q4_k_m"})
+    assert pickers.options(rows["quants"], "q4_k_m") == expected

@@ -1,0 +1,104 @@
+"""CPU time per request, by kind, for questions the cache has not seen: in one process, no server.
+
+    source /tmp/devenv.sh NAME && .venv/bin/python bench/cpu.py            # 60 per kind after 30 warm-up
+    .venv/bin/python bench/cpu.py --per-kind 100 --profile page partial    # + cProfile of those kinds
+
+bench/load.py measures the server under load, where latency depends on everything else the machine
+runs; this measures what one uncached question costs the process that answers it (time.process_time,
+which other work on the machine disturbs little). The questions are bench/load.py's mix (same kinds,
+same generator), each asked once: a warm-up round of other questions first (imports, template
+compilation, per-catalog caches), then --per-kind new ones of each kind, through Django's test client
+with the site's middleware, against DATABASE_URL (a migrated database with the catalog loaded).
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--per-kind", type=int, default=60, help="measured questions per kind (60)")
+    parser.add_argument("--warmup", type=int, default=30, help="unmeasured questions per kind first (30)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", nargs="*", default=[], help="kinds to run under cProfile as well")
+    parser.add_argument("--top", type=int, default=40, help="rows of each profile (40)")
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DEBUG"] = "0"
+    for name in ("API_RATE_LIMIT", "PAGE_RATE_LIMIT", "SHARE_RATE_LIMIT"):
+        os.environ[name] = "0"
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.test import Client
+
+    from bench import load
+
+    rng = random.Random(args.seed)
+    catalog = load.Catalog.from_fixtures()
+    wanted = args.warmup + args.per_kind
+    by_kind: dict[str, list] = {kind: [] for kind in load.QUESTION_KINDS}
+    while any(len(found) < wanted for found in by_kind.values()):
+        for kind, found in by_kind.items():
+            if len(found) < wanted:
+                request = load.question(rng, catalog, kind)
+                if request not in found:
+                    found.append(request)
+    client = Client(HTTP_HOST="127.0.0.1")
+    cache.clear()
+
+    def ask(request) -> int:
+        headers = dict(request.headers)
+        return client.get(request.path, headers=headers).status_code
+
+    for found in by_kind.values():
+        for request in found[: args.warmup]:
+            ask(request)
+    print(f"load average {os.getloadavg()[0]:.2f}; {args.per_kind} new questions per kind", flush=True)
+    print("| kind | CPU ms mean | p50 | p95 | statuses |")
+    print("|---|---|---|---|---|")
+    everything = []
+    for kind, found in by_kind.items():
+        spent, statuses = [], {}
+        for request in found[args.warmup :]:
+            started = time.process_time()
+            status = ask(request)
+            spent.append((time.process_time() - started) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+        everything += spent
+        spent.sort()
+        shown = ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items()))
+        print(
+            f"| {kind} | {statistics.mean(spent):.1f} | {spent[len(spent) // 2]:.1f} "
+            f"| {spent[int(len(spent) * 0.95)]:.1f} | {shown} |",
+            flush=True,
+        )
+    print(f"| all, weighted as listed | {statistics.mean(everything):.1f} | | | |")
+    for kind in args.profile:
+        more = [load.question(rng, catalog, kind) for _ in range(args.per_kind)]
+        profile = cProfile.Profile(time.process_time)  # CPU time: waits on PostgreSQL left out
+        profile.enable()
+        for request in more:
+            ask(request)
+        profile.disable()
+        print(f"\ncProfile, {len(more)} new {kind} questions, by own time then cumulative:")
+        stats = pstats.Stats(profile).strip_dirs()
+        stats.sort_stats("tottime").print_stats(args.top)
+        stats.sort_stats("cumulative").print_stats(args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

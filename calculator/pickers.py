@@ -1,0 +1,105 @@
+"""The calculator form's pickers as `<option>` markup: the catalog's rows read once per catalog version
+(catalog/cache.py), the visitor's choices marked per request.
+
+A page lists about a hundred options (models, formats, GPUs in each row, links). Written by template
+loops they cost ~7 ms of CPU and four queries per page (bench/cpu.py); from the cached rows, a few
+hundredths of a millisecond and no query. The markup is what those loops wrote, byte for byte.
+"""
+
+from django.template.defaultfilters import floatformat
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from catalog import cache, pages
+from catalog.models import DiffusionModel, Gpu, Interconnect, LlmModel, Quantization
+
+from .diffusion_answer import is_diffusion
+
+# An option: (value, '<option value="…"', '>label</option>', listed); " selected" goes between.
+Option = tuple[str, str, str, bool]
+
+PICKER_MODELS = 30  # options before anything is typed: the page weighs the same as the catalog grows
+SIZE_GROUPS = (
+    (16, "Up to 16 B parameters"),
+    (120, "16 to 120 B parameters"),
+    (None, "Over 120 B parameters"),
+)
+
+
+def _option(value: str, label: str, listed: bool = True) -> Option:
+    return (value, f'<option value="{escape(value)}"', f">{escape(label)}</option>", listed)
+
+
+def options(rows: list[Option], selected: str | None, *, chosen=()) -> SafeString:
+    """The listed rows and those in `chosen`, in the catalog's order; the one whose value is `selected`
+    marked selected."""
+    return mark_safe(
+        "".join(
+            start + (" selected" if value == selected else "") + end
+            for value, start, end, listed in rows
+            if listed or value in chosen
+        )
+    )
+
+
+def catalog_rows() -> dict:
+    """Every picker's rows, read from the catalog once per catalog version (four queries)."""
+    return cache.get_or_compute("pickers", "", _read_rows)
+
+
+def _read_rows() -> dict:
+    models = LlmModel.objects.only("slug", "name", "family", "total_params_b", "listed")
+    return {
+        "models": {m.slug: _option(m.slug, m.name) for m in models},
+        "featured": [(label, [_option(m.slug, m.name) for m in group]) for label, group in _featured(models)],
+        "quants": [
+            _option(q.slug, f"{q.name} ({floatformat(q.bits_per_weight, 2)} bits)", q.listed)
+            for q in Quantization.objects.only("slug", "name", "bits_per_weight", "listed")
+        ],
+        "gpus": [_option(g.slug, g.name, g.listed) for g in Gpu.objects.only("slug", "name", "listed")],
+        "links": [_option(i.slug, i.name) for i in Interconnect.objects.only("slug", "name")],
+    }
+
+
+def _featured(models) -> list[tuple[str, list[LlmModel]]]:
+    """At most PICKER_MODELS listed models, the smallest of each family first (they run on the most
+    hardware), by name within size groups."""
+    listed = [m for m in models if m.listed]
+    by_family: dict[str, list[LlmModel]] = {}
+    for model in sorted(listed, key=lambda m: (m.total_params_b, m.name)):
+        by_family.setdefault(model.family or model.slug, []).append(model)
+    ranked = sorted(listed, key=lambda m: (by_family[m.family or m.slug].index(m), m.total_params_b, m.name))
+    groups: dict[str, list[LlmModel]] = {label: [] for _, label in SIZE_GROUPS}
+    for model in sorted(ranked[:PICKER_MODELS], key=lambda m: m.name):
+        label = next(label for limit, label in SIZE_GROUPS if limit is None or model.total_params_b <= limit)
+        groups[label].append(model)
+    return [(label, group) for label, group in groups.items() if group]
+
+
+def model_options(chosen: str, query: str) -> SafeString:
+    """The model picker, at most PICKER_MODELS + 1 options whatever the catalog's size: the featured
+    listed models grouped by size; or, for `q` (the finder, sent as a plain GET without JavaScript), the
+    models matching it, image and video models included. The model asked about is always there,
+    selected. With JavaScript the finder asks model-pick-all, which reaches every model."""
+    rows = catalog_rows()
+    if query.strip():
+        found = pages.pick_models(query)
+        if not is_diffusion(chosen):  # the image page lists every image model already
+            found += (
+                DiffusionModel.objects.search(query).only("slug", "name").order_by("name")[: pages.PICK_LIMIT]
+            )
+        groups = [(f"Matching “{query}”", [_option(m.slug, m.name) for m in found])]
+    else:
+        groups = rows["featured"]
+    shown = {value for _, group in groups for value, *_ in group}
+    asked = rows["models"].get(chosen) if chosen not in shown else None
+    parts = [options([asked], chosen)] if asked else []
+    for label, group in groups:
+        parts.append(f'<optgroup label="{escape(label)}">')
+        parts.append(options(group, chosen) if group else _no_match(query))
+        parts.append("</optgroup>")
+    return mark_safe("".join(parts))
+
+
+def _no_match(query: str) -> str:
+    return f'<option value="" disabled>No model matches “{escape(query)}”</option>'
