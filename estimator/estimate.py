@@ -16,7 +16,7 @@ from .schema import (
 )
 from .units import format_bytes, format_rate
 
-ENGINE_VERSION = "0.5.0"
+ENGINE_VERSION = "0.5.1"
 
 
 def estimate(
@@ -88,7 +88,6 @@ def estimate(
 def explain(
     *, model: ModelSpec, quant: QuantSpec, workload: Workload, breakdown: MemoryBreakdown, plan: Plan
 ) -> dict[str, Explanation]:
-    params = memory.stored_params(model)
     kv_token = memory.kv_bytes_per_token(model, workload.kv_bytes_per_element)
     if model.is_mla:
         kv_formula = "layers × (KV latent rank + RoPE key dim) × bytes per element × context × sequences"
@@ -105,16 +104,25 @@ def explain(
         window = (
             f"; {model.sliding_window_layers} sliding-window layers keep only {model.sliding_window} tokens"
         )
+    widths = memory.params_by_width(model, quant)
+    product = " + ".join(
+        f"{n / 1e9:.2f} B{f' ({what})' if what else ''} × {bits:g}" for what, n, bits in widths
+    )
+    if len(widths) > 1:
+        product = f"({product})"
     out = {
         "weights_bytes": Explanation(
             term="model-weights",
             formula="parameters × bits per weight ÷ 8",
-            substituted=f"{params / 1e9:.2f} B × {quant.bits_per_weight:g} ÷ 8 = {format_bytes(breakdown.weights_bytes)}",
+            substituted=f"{product} ÷ 8 = {format_bytes(breakdown.weights_bytes)}",
         ),
         "bits_per_weight": Explanation(
             term="bits-per-weight",
             formula="bytes per block × 8 ÷ weights per block, averaged over the file",
-            substituted=f"{quant.name}: {quant.bits_per_weight:g} bits per weight",
+            substituted=f"{quant.name}: "
+            + ", ".join(
+                f"{bits:g} bits per weight{f' ({what})' if what else ''}" for what, n, bits in widths
+            ),
         ),
         "kv_cache_bytes": Explanation(
             term=kv_term,
