@@ -139,11 +139,11 @@ def test_a_model_outside_the_first_options_is_shown_selected(client, catalog):
     assert options[0] == "aya-23-8b*" and options.count("aya-23-8b") == 0
 
 
-def test_the_pickers_are_read_once_per_catalog_version(client, catalog, django_assert_num_queries):
+def test_the_catalog_tables_are_read_once_per_catalog_version(client, catalog, django_assert_num_queries):
     client.get(QUESTION)
-    # model, quant, GPUs, artifacts, listed formats, measurements: no picker query (nor the runtimes
-    # table and visitors' measurements, also read once per catalog version)
-    with django_assert_num_queries(6):
+    # the form's model, quant and GPUs; the pickers, runtimes table, artifacts, listed formats and which
+    # questions have measurements (calculator/answer.py) are read once per catalog version
+    with django_assert_num_queries(3):
         client.get(QUESTION.replace("ctx=8192", "ctx=4096"))
     make_gpu(slug="brand-new-card", name="Brand-new card")  # a catalog edit: read again
     assert "Brand-new card" in client.get(QUESTION.replace("ctx=8192", "ctx=2048")).content.decode()
