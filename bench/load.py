@@ -395,6 +395,7 @@ class Catalog:
 
 
 CONTEXTS = [2048, 4096, 8192, 16384, 32768, 65536, 131072]
+DEFAULT_CONTEXT = 4096  # the form's ctx when none is given (DEFAULTS, calculator/forms.py)
 CALCULATOR_RUNTIMES = ["llama-cpp", "ollama", "vllm", "sglang", "mlx"]  # the form's runtime choices
 USERS = [1, 1, 1, 1, 2, 4, 8, 16, 32]
 RAM_GB = [16, 32, 64, 128, 256]
@@ -403,9 +404,11 @@ QUESTION_KINDS = {"page": 0.30, "partial": 0.22, "api": 0.30, "what-runs": 0.10,
 
 
 def _context(rng: random.Random, longest: int | None) -> int | None:
-    """A preset context the model reads, or None (the page's default) a fifth of the time."""
+    """A preset context the model reads, or None (the page's default) a fifth of the time when the
+    model reads the default."""
+    default = rng.random() < 0.2 and (not longest or longest >= DEFAULT_CONTEXT)
     fitting = [c for c in CONTEXTS if not longest or c <= longest]
-    return None if rng.random() < 0.2 else rng.choice(fitting)
+    return None if default else rng.choice(fitting)
 
 
 def _devices(rng: random.Random, catalog: Catalog, *, most: int) -> list[tuple[str, str]]:
