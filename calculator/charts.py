@@ -7,6 +7,7 @@ calculator recommends for that question: the plan the page would show if the vis
 import math
 from dataclasses import dataclass
 
+from estimator import Estimate
 from estimator.estimate import fits
 
 from .forms import QuestionForm
@@ -48,16 +49,23 @@ class Chart:
         return f"{self.title}: {'; '.join(values)}"
 
 
-def _series(form: QuestionForm, changes: list[dict], *, aggregate: bool) -> list[tuple]:
+def _series(
+    form: QuestionForm, changes: list[dict], *, aggregate: bool, current: int, answered: Estimate | None
+) -> list[tuple]:
+    """One point per change of the question; the point of the question itself (`current`) is its
+    answer's recommended plan when `answered` is given, the plan fits() finds for it."""
     from .answer import workload
 
     data = form.cleaned_data
     model, quant = data["model"].as_spec(), data["quant"].as_spec()
     devices = [g.as_spec() for g in form.devices]
     out = []
-    for change in changes:
+    for i, change in enumerate(changes):
         try:  # fits(): estimate()'s ranking without the commands and explanations a chart does not show
-            plan = fits(model=model, quant=quant, devices=devices, workload=workload(form, **change))
+            if i == current and answered is not None:
+                plan = answered.recommended_plan
+            else:
+                plan = fits(model=model, quant=quant, devices=devices, workload=workload(form, **change))
         except ValueError:
             out.append((None, None, None, False))
             continue
@@ -113,13 +121,15 @@ def _short(tokens: int) -> str:
     return f"{tokens // 1024}k" if tokens >= 1024 else str(tokens)
 
 
-def speed_vs_context(form: QuestionForm) -> Chart:
+def speed_vs_context(form: QuestionForm, answered: Estimate | None = None) -> Chart:
+    """`answered`: the question's own estimate, if computed already (it gives the current point)."""
     from .answer import CHART_CONTEXTS
 
     ctx = form.cleaned_data["ctx"]
     limit = form.cleaned_data["model"].max_position_embeddings or CHART_CONTEXTS[-1]
     contexts = sorted({c for c in CHART_CONTEXTS if c <= limit} | {ctx})
-    series = _series(form, [{"context_tokens": c} for c in contexts], aggregate=False)
+    changes = [{"context_tokens": c} for c in contexts]
+    series = _series(form, changes, aggregate=False, current=contexts.index(ctx), answered=answered)
     return _chart(
         "context",
         "Decode speed per user against context length",
@@ -130,12 +140,13 @@ def speed_vs_context(form: QuestionForm) -> Chart:
     )
 
 
-def speed_vs_users(form: QuestionForm) -> Chart:
+def speed_vs_users(form: QuestionForm, answered: Estimate | None = None) -> Chart:
     from .answer import CHART_USERS
 
     batch = form.cleaned_data["batch"]
     users = sorted(set(CHART_USERS) | {batch})
-    series = _series(form, [{"batch": b} for b in users], aggregate=True)
+    changes = [{"batch": b} for b in users]
+    series = _series(form, changes, aggregate=True, current=users.index(batch), answered=answered)
     return _chart(
         "users",
         "Total decode speed against concurrent users",

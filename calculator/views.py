@@ -141,7 +141,8 @@ def chart_svg(request):
 
 
 def _compute(form: QuestionForm) -> tuple:
-    return answers.answer(form), [charts.speed_vs_context(form), charts.speed_vs_users(form)]
+    result = answers.answer(form)  # also the charts' point of the question itself
+    return result, [charts.speed_vs_context(form, result), charts.speed_vs_users(form, result)]
 
 
 def first_visit() -> QueryDict:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from django.http import QueryDict
 
+from calculator import charts
 from calculator.answer import answer
 from calculator.forms import QuestionForm
 from calculator.models import Snapshot
@@ -227,3 +228,21 @@ def test_no_measurement_is_claimed_for_other_hardware_or_runtimes(client, catalo
     two = client.get("/?model=llama-2-7b&quant=q4_0&gpu=geforce-rtx-4090&count=2").content.decode()
     vllm = client.get("/?model=llama-2-7b&quant=q4_0&gpu=geforce-rtx-4090&runtime=vllm").content.decode()
     assert "measured-decode" not in two and "measured-decode" not in vllm
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        QUESTION[2:],
+        "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ctx=8192",  # nothing fits
+        "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ram_gb=64&batch=4",  # offload
+    ],
+)
+def test_the_charts_point_of_the_question_is_its_answer(catalog, query):
+    """The charts take the question's own point from its estimate instead of computing it again: the
+    same as fits() finds."""
+    form = QuestionForm(QueryDict(query))
+    assert form.is_valid()
+    result = answer(form)
+    assert charts.speed_vs_context(form, result) == charts.speed_vs_context(form)
+    assert charts.speed_vs_users(form, result) == charts.speed_vs_users(form)
