@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "glossary",
     "costs",
     "community",
+    "site_index",
 ]
 
 MIDDLEWARE = [

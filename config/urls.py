@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("glossary.urls")),
     path("", include("costs.urls")),
     path("", include("community.urls")),
+    path("", include("site_index.urls")),
 ]

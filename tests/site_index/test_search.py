@@ -1,7 +1,7 @@
 import pytest
 
 from catalog.models import LlmModel
-from glossary.search import LIMIT, MAX_QUERY_LENGTH, search
+from site_index.search import LIMIT, MAX_QUERY_LENGTH, search
 from tests.conftest import make_gpu
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ def test_empty_query_shows_the_form_and_a_hint(client, django_assert_max_num_que
     with django_assert_max_num_queries(0):
         response = client.get("/search/")
     assert response.status_code == 200
-    assert response.template_name == "glossary/search.html"
+    assert response.template_name == "site_index/search.html"
     html = response.content.decode()
     assert 'role="search"' in html and 'name="q"' in html and 'data-testid="hint"' in html
     assert response.context["groups"] == []
@@ -157,12 +157,12 @@ def test_a_query_the_form_refuses_is_said_next_to_the_field(client, db, q, djang
 
 def test_htmx_request_gets_only_the_results_partial(client, catalog):
     response = client.get("/search/", {"q": "3090"}, headers={"HX-Request": "true"})
-    assert response.template_name == "glossary/search.html#results"
+    assert response.template_name == "site_index/search.html#results"
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="results"') and 'role="search"' not in html
     assert "HX-Request" in response["Vary"]
     full = client.get("/search/", {"q": "3090"})
-    assert full.template_name == "glossary/search.html" and "<header" in full.content.decode()
+    assert full.template_name == "site_index/search.html" and "<header" in full.content.decode()
 
 
 def test_the_header_has_a_labelled_search_box_that_works_without_javascript(client, catalog):

@@ -7,8 +7,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from catalog.models import Gpu, LlmModel
-
-from .content import library
+from glossary.content import library
 
 
 class PageSitemap(Sitemap):

@@ -8,7 +8,7 @@ import pytest
 
 from glossary.content import library
 from glossary.errors import significant_words
-from glossary.search import error_hits, search
+from site_index.search import error_hits, search
 
 ERRORS = sorted(library().errors.values(), key=lambda p: p.slug)
 SHARED = Counter(" ".join(significant_words(m)) for page in ERRORS for m in set(page.messages))

@@ -1,0 +1,271 @@
+"""Site search: error pages, glossary terms and guides (in memory) and the catalog (one bounded query
+per kind).
+
+A pasted error finds its page: `errors.match_rank()` compares the words of the paste with each page's
+exact messages, leaving out the sizes and addresses that change from run to run. A query longer than
+WORD_SEARCH_LENGTH is such a paste, and only the error pages are searched for it.
+
+Every group is ranked the same way: an exact title (or alias, or slug) match first, then titles that
+start with the query, then the rest. Terms and guides also match their summary and body text; catalog
+rows match on their `search_key` like `Searchable.search()`, so "rtx3090" finds "GeForce RTX 3090".
+"""
+
+import html
+import operator
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import reduce
+
+from django import forms
+from django.db.models import Case, ExpressionWrapper, IntegerField, Q, Value, When
+from django.db.models.functions import Length
+from django.http import QueryDict
+from django.urls import NoReverseMatch, reverse
+
+from catalog.models import DiffusionModel, Gpu, LlmModel
+from catalog.search import search_key, search_terms
+from estimator.units import format_bytes
+from glossary import errors as error_pages
+from glossary.content import Page, library
+
+LIMIT = 10  # results per group: one query of at most LIMIT + 1 rows per catalog kind
+MAX_QUERY_LENGTH = 2000  # room for a pasted error with its log prefix
+WORD_SEARCH_LENGTH = 200  # longer queries are pasted errors: no catalog query, no glossary text search
+
+_TAG = re.compile(r"<[^>]+>")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search", "aria-describedby": "error-q"}),
+    )
+
+
+@dataclass(frozen=True)
+class Hit:
+    url: str
+    title: str
+    description: str
+    rank: int = 0  # 0 exact, 1 prefix, 2 every word in the title, 3 summary, 4 body, 5 some words only
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str
+    label: str
+    hits: list[Hit]  # the best LIMIT
+    more: bool = False  # more than LIMIT matched
+    more_url: str | None = None  # a page that lists every match
+    partial: bool = False  # no row had every word: these are the nearest
+
+    @property
+    def best(self) -> int:
+        return self.hits[0].rank
+
+
+def group(kind: str, label: str, hits: list[Hit], more_url: str | None = None, *, partial=False) -> Group:
+    """The first LIMIT of `hits` (of which LIMIT + 1 or more say there are more)."""
+    more = len(hits) > LIMIT
+    return Group(kind, label, hits[:LIMIT], more, more_url if more else None, partial)
+
+
+def search(query: str) -> list[Group]:
+    """The non-empty groups of results for `query`: errors, glossary, guides, GPUs, LLMs, diffusion models."""
+    lib = library()
+    errors = group("error", "Errors", error_hits(query, lib.errors.values()))
+    if len(query) > WORD_SEARCH_LENGTH:
+        return [errors] if errors.hits else []
+    groups = [
+        errors,
+        group("term", "Glossary", page_hits(query, lib.terms.values(), "/glossary/")),
+        group("guide", "Guides", page_hits(query, lib.guides.values(), "/guides/")),
+        *catalog_groups(query),
+    ]
+    return sorted((g for g in groups if g.hits), key=lambda g: g.best)  # "3090": GPUs before glossary text
+
+
+# Glossary terms and guides: a few dozen Markdown pages, ranked in memory.
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words, any alphabet; punctuation and spaces only separate them."""
+    return _NOT_WORD.sub(" ", text.casefold()).split()
+
+
+def _phrase(text: str) -> str:
+    return f" {' '.join(words(text))} "
+
+
+def page_rank(query: str, page: Page) -> int | None:
+    """0 exact title, alias or slug; 1 title prefix; 2 words in the title; 3 in the summary; 4 in the body."""
+    key, needles = search_key(query), words(query)
+    if not needles:
+        return None
+    names = [page.title, page.slug, *getattr(page, "aliases", ())]
+    keys = [search_key(name) for name in names]
+    if key and key in keys:
+        return 0
+    if key and any(k.startswith(key) for k in keys):
+        return 1
+    haystack = ""
+    for rank, text in ((2, " ".join(names)), (3, page.summary), (4, html.unescape(_TAG.sub(" ", page.html)))):
+        haystack += _phrase(text)
+        if all(needle in haystack for needle in needles):
+            return rank
+    return None
+
+
+def page_hits(query: str, pages: Iterable[Page], prefix: str) -> list[Hit]:
+    """Every matching page, best first; ties by title."""
+    found = sorted(
+        (rank, page.title.casefold(), page) for page in pages if (rank := page_rank(query, page)) is not None
+    )
+    return [Hit(f"{prefix}{page.slug}/", page.title, page.summary, rank) for rank, _, page in found]
+
+
+def error_hits(query: str, pages: Iterable[Page]) -> list[Hit]:
+    """Error pages whose message the query holds (or is a large part of) first, then pages that match the
+    words in their title or text. Among the first, `paste_order()` puts the page the paste is about on top."""
+    asked = error_pages.significant_words(query)
+    found = []
+    for page in pages:
+        ranks = [r for r in (error_pages.match_rank(query, page), page_rank(query, page)) if r is not None]
+        if ranks:
+            found.append((min(ranks), paste_order(asked, page), page.title.casefold(), page))
+    return [
+        Hit(f"/errors/{page.slug}/", page.title, page.summary, rank) for rank, _, _, page in sorted(found)
+    ]
+
+
+def paste_order(asked: list[str], page: Page) -> tuple[int, int, int, float]:
+    """Sort key (smaller first) of an error page for a paste's significant words `asked`: the page with
+    the longest run of one of its messages' words that the paste holds word for word; then the one with
+    more of its messages in the paste; then the one whose headline (its title without a "llama.cpp: "
+    prefix) the paste holds word for word; then `errors.closeness()`.
+
+    Pages may share a message (llama.cpp prints the same cudaMalloc line before a weights, KV cache or
+    ROCm failure): the other messages and the headline then say which failure it is.
+    """
+    messages = [error_pages.significant_words(m) for m in page.messages]
+    run = max((_longest_run(asked, wanted) for wanted in messages), default=0)
+    in_paste = sum(_holds(asked, wanted) for wanted in messages if wanted)
+    headline = error_pages.significant_words(page.title.split(": ", 1)[-1])
+    says_headline = len(headline) >= error_pages.MIN_WORDS and _phrase(" ".join(headline)) in _phrase(
+        " ".join(asked)
+    )
+    closeness = error_pages.closeness(" ".join(asked), page)
+    return (-run, -in_paste, -says_headline, -closeness)
+
+
+def _holds(asked: list[str], wanted: list[str]) -> bool:
+    """Whether the paste holds the message: at least `errors.PART` of its distinct words."""
+    wanted_set = set(wanted)
+    return len(wanted_set & set(asked)) >= error_pages.PART * len(wanted_set)
+
+
+def _longest_run(asked: list[str], wanted: list[str]) -> int:
+    """How many consecutive words of `wanted` the paste holds in the same order."""
+    match = SequenceMatcher(None, asked, wanted, autojunk=False).find_longest_match()
+    return match.size
+
+
+# The catalog: one query per kind, whatever its size.
+
+
+def ranked(queryset, query: str):
+    """Rows whose search_key holds at least one word of `query`, as `matched` (how many words) and best first:
+    most words, exact name or slug, name prefix, listed, shortest name.
+
+    The same test as `Searchable.search()` (which wants every word), in one query that also finds the
+    nearest rows when no row has every word: "qwen coder" shows the Qwen models when no Coder is listed.
+    """
+    terms = list(dict.fromkeys(search_terms(query)))
+    text = query.strip()
+    matched = sum(
+        (Case(When(search_key__contains=t, then=Value(1)), default=Value(0)) for t in terms[1:]),
+        start=Case(When(search_key__contains=terms[0], then=Value(1)), default=Value(0)),
+    )
+    closeness = Case(
+        When(Q(name__iexact=text) | Q(slug=text.lower()), then=Value(0)),
+        When(name__istartswith=text, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        queryset.filter(reduce(operator.or_, (Q(search_key__contains=t) for t in terms)))
+        .annotate(matched=ExpressionWrapper(matched, output_field=IntegerField()), closeness=closeness)
+        .order_by("-matched", "closeness", "-listed", Length("name"), "name", "slug")
+    )
+
+
+def best(queryset, query: str) -> tuple[list, bool]:
+    """(Up to LIMIT + 1 rows with every word, False), or when none has every word (the nearest LIMIT, True).
+
+    Each row's `rank` is a Hit's: its closeness (0 exact, 1 prefix, 2 every word), or 5 when partial.
+    """
+    rows = list(ranked(queryset, query)[: LIMIT + 1])
+    every = len(set(search_terms(query)))
+    partial = bool(rows) and rows[0].matched < every
+    if not partial:
+        rows = [row for row in rows if row.matched == every]
+    for row in rows:
+        row.rank = 5 if partial else row.closeness
+    return (rows[:LIMIT] if partial else rows), partial
+
+
+def catalog_groups(query: str) -> list[Group]:
+    """One query per kind, of at most LIMIT + 1 rows (the extra row says there are more)."""
+    if not search_terms(query):  # "%" or "日本語": nothing a search_key can contain
+        return []
+    fields = ("slug", "name", "listed")
+    gpus = best(Gpu.objects.only(*fields, "vendor", "memory_bytes", "bandwidth_gb_s"), query)
+    llms = best(LlmModel.objects.only(*fields, "total_params_b", "active_params_b"), query)
+    diffusion = best(DiffusionModel.objects.only(*fields, "kind", "components"), query)
+    every_gpu = f"{reverse('gpu-list')}?{_querystring(query)}"
+    return [
+        group("gpu", "GPUs", [gpu_hit(g) for g in gpus[0]], every_gpu, partial=gpus[1]),
+        group("model", "Models", [llm_hit(m) for m in llms[0]], partial=llms[1]),
+        group(
+            "diffusion", "Diffusion models", [diffusion_hit(d) for d in diffusion[0]], partial=diffusion[1]
+        ),
+    ]
+
+
+def _querystring(query: str) -> str:
+    params = QueryDict(mutable=True)
+    params["q"] = query
+    return params.urlencode()
+
+
+def _billions(params_b: float) -> str:
+    """32.764 → "32.8 B", 235.0 → "235 B"."""
+    return f"{params_b:.1f}".removesuffix(".0") + " B"
+
+
+def gpu_hit(gpu: Gpu) -> Hit:
+    description = (
+        f"{gpu.get_vendor_display()}, {format_bytes(gpu.memory_bytes)}, {gpu.bandwidth_gb_s:,.0f} GB/s"
+    )
+    return Hit(reverse("gpu-detail", args=[gpu.slug]), gpu.name, description, gpu.rank)
+
+
+def llm_hit(model: LlmModel) -> Hit:
+    description = f"{_billions(model.total_params_b)} parameters"
+    if model.active_params_b and model.active_params_b < model.total_params_b:
+        description += f", {_billions(model.active_params_b)} active per token"
+    return Hit(reverse("model-detail", args=[model.slug]), model.name, description, model.rank)
+
+
+def diffusion_hit(model: DiffusionModel) -> Hit:
+    description = f"{model.get_kind_display()} diffusion model, {_billions(model.total_params_b)} parameters"
+    try:
+        url = reverse("diffusion-detail", args=[model.slug])
+    except NoReverseMatch:  # no page of their own yet: the catalog API's entry
+        url = f"{reverse('api-diffusion-models')}?{_querystring(model.slug)}"
+    return Hit(url, model.name, description, model.rank)
