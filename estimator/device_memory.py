@@ -235,6 +235,7 @@ def _device_fields(model: ModelSpec, quant: QuantSpec, workload: Workload, devic
         "memory": speed.memory_class(device),
         "fmt": speed.format_family(quant),
         "full_rate_fp16": speed.full_rate_fp16(device),
+        "tensor_width": speed.tensor_width(device),
     }
 
 

@@ -91,7 +91,9 @@ def test_tensor_parallel_over_nvlink_beats_pcie():
         ).decode_tok_s
         for n in (False, True)
     ]
-    assert speeds[1] > speeds[0] * 1.05
+    # vLLM's custom all-reduce over NVLink (15 µs a call, fitted on the A100/H100 rows) against NCCL's ring
+    # over PCIe (two 10 µs hops): 160 all-reduces a token on a 70B save a few percent at batch 1
+    assert speeds[1] > speeds[0] * 1.02
 
 
 def test_tensor_parallel_halves_the_weights_and_the_kv_cache_per_gpu():
