@@ -17,6 +17,15 @@ hypothesis.settings.register_profile("explore", derandomize=False)
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """The `slow` tests first, so that pytest-xdist starts the long ones while both workers have the
+    short ones still to share, instead of one worker finishing a long test alone at the end.
+    pytest-django's own (stable) sort runs after this one and keeps its order within each group:
+    plain `db` tests, then transactional ones, then those without a database."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     """Tests render templates without running collectstatic first."""
