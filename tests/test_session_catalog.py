@@ -10,9 +10,10 @@ import json
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from catalog.models import Gpu, LlmModel, Measurement, Quantization
-from tests.conftest import make_gpu
+from tests.conftest import _SESSION_CATALOG, load_catalog, make_gpu
 
 
 def shipped(filename: str) -> int:
@@ -55,3 +56,27 @@ def test_a_transactional_test_starts_empty_and_its_commits_are_flushed_after_it(
 @pytest.mark.django_db(transaction=True)
 def test_a_transactional_test_after_a_flush_gets_the_whole_catalog_again(catalog):
     assert_whole_catalog()
+
+
+def catalog_rows() -> dict[str, list[tuple]]:
+    """Every row of the tables the catalog load fills, but when each history row was written."""
+    rows = {}
+    with connection.cursor() as cursor:
+        for table in _SESSION_CATALOG["tables"]:
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            names = [column.name for column in cursor.description]
+            rows[table] = sorted(
+                tuple(v for n, v in zip(names, row, strict=True) if n != "history_date") for row in cursor
+            )
+    return rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_catalog_a_transactional_test_gets_back_is_what_load_catalog_writes(catalog):
+    restored = catalog_rows()
+    assert restored["catalog_gpu"] and restored["catalog_historicalgpu"]
+    make_gpu(slug="one-more", name="One more")  # the ids go on after the copied ones
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE " + ", ".join(_SESSION_CATALOG["tables"]) + " RESTART IDENTITY CASCADE")
+    load_catalog()
+    assert catalog_rows() == restored
