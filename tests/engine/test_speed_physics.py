@@ -1,0 +1,79 @@
+"""Engine 0.6's physics, each against the published figure it came from (estimator/speed.py comments)."""
+
+import pytest
+from engine_specs import F16, Q4_K_M, gpt_oss_120b, llama_8b, make_gpu
+
+from estimator import QuantSpec, Workload, memory, plans, speed
+from estimator.units import GIB
+
+# llama.cpp's MXFP4_MOE mix: expert tensors MXFP4 (4.25 bits), everything else and the head Q8_0 (8.5),
+# as catalog.models.Quantization.widths() gives an MXFP4 row of one width.
+MXFP4_MOE = QuantSpec(
+    slug="mxfp4",
+    name="MXFP4",
+    bits_per_weight=8.5,
+    expert_bits_per_weight=4.25,
+    output_bits_per_weight=8.5,
+    format="mxfp4",
+)
+H100_SXM = make_gpu(
+    slug="h100-sxm5-80-gb",
+    name="H100 SXM5 80 GB",
+    memory_bytes=80 * GIB,
+    bandwidth_gb_s=3350,
+    fp16_tflops=989.4,
+    form_factor="datacenter",
+    architecture="Hopper",
+    nvlink=True,
+)
+GEFORCE_4090 = make_gpu(name="GeForce RTX 4090", form_factor="desktop", architecture="Ada Lovelace")
+
+
+def test_gpt_oss_120b_at_llama_cpps_mxfp4_mix_is_the_size_of_ggml_orgs_file():
+    # ggml-org/gpt-oss-120b-GGUF: 59.02 GiB as llama-bench prints it (116.83 B parameters); the catalog
+    # spec counts 117.0 B
+    size = memory.weights_bytes(gpt_oss_120b(), MXFP4_MOE) / GIB
+    assert size == pytest.approx(59.02 * 117.0 / 116.83, rel=0.02)
+
+
+def test_the_weights_explanation_names_each_width():
+    widths = memory.params_by_width(gpt_oss_120b(), MXFP4_MOE)
+    assert [(what, bits) for what, _, bits in widths] == [("routed experts", 4.25), ("the rest", 8.5)]
+    assert sum(n for _, n, _ in widths) == pytest.approx(117.0e9)
+    assert memory.params_by_width(llama_8b(), Q4_K_M) == [("", memory.stored_params(llama_8b()), 4.8944)]
+
+
+def test_hoppers_quantized_prompts_run_at_llama_cpps_kernels_not_its_tensor_rate():
+    # pp512 of LLaMA-2-7B Q4_0 on the CUDA scoreboard: H100 9,918-11,263 tok/s, RTX 4090 11,993-14,771:
+    # the H100 lists 6x the 4090's FP16 rate but is not faster on quantized prompts
+    w = Workload(context_tokens=1024, prompt_tokens=512)
+    h100, rtx = (
+        plans.single(model=llama_8b(), quant=Q4_K_M, devices=[d], workload=w)
+        for d in (H100_SXM, GEFORCE_4090)
+    )
+    assert 0.5 < h100.prefill_tok_s / rtx.prefill_tok_s < 1.5
+    # 16-bit weights go to cuBLAS, which uses the whole tensor rate
+    h100_f16, rtx_f16 = (
+        plans.single(model=llama_8b(), quant=F16, devices=[d], workload=w) for d in (H100_SXM, GEFORCE_4090)
+    )
+    assert h100_f16.prefill_tok_s > 2 * rtx_f16.prefill_tok_s
+    assert speed.tensor_width(H100_SXM) == speed.TENSOR_WIDTH["GH100"]
+    assert speed.tensor_width(make_gpu(name="A100 80GB", architecture="Ampere")) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("name", "memory_class"),
+    [("Apple M2 Ultra (76-core GPU)", "lpddr_two_die"), ("Apple M2 Max (38-core GPU)", "lpddr")],
+)
+def test_apples_ultra_chips_read_across_two_dies(name, memory_class):
+    chip = make_gpu(name=name, unified_memory=True, backend="metal", memory_type="LPDDR5")
+    assert speed.memory_class(chip) == memory_class
+
+
+def test_a_class_without_rows_of_its_own_misses_like_any_device():
+    # a Strix Halo on Vulkan, held out, missed the GeForce-heavy Vulkan range in 33 of 43 rows
+    low, high = speed.speed_range(100.0, "lpddr/vulkan/moe")  # no range of its own
+    for fallback in ("*/vulkan/*", "decode"):
+        error_low, error_high = speed.ERROR_RANGES[fallback]
+        assert low <= 100 / (1 + error_high) + 1e-9
+        assert high >= 100 / (1 + error_low) - 1e-9
