@@ -36,4 +36,7 @@ export SECRET_KEY=test-only-secret DEBUG=0 CONN_MAX_AGE=0
 .venv/bin/python manage.py makemigrations --check --dry-run
 # One worker per core (pytest-xdist), each with its own test database (pytest-django names it
 # test_willitrun_gw0, _gw1, ...) and its own session catalog; `-n 0` after the script's name runs serially.
-.venv/bin/python -m pytest -n auto "$@"
+# `--maxschedchunk 1`: a worker is sent the next test when it has fewer than two to run, so the long
+# tests that tests/conftest.py puts first are shared out one by one; by default xdist sends each worker
+# a quarter of its share at once, and one worker got every shard of the whole-site crawl.
+.venv/bin/python -m pytest -n auto --maxschedchunk 1 "$@"

@@ -22,7 +22,8 @@ hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """The `slow` tests first, so that pytest-xdist starts the long ones while both workers have the
-    short ones still to share, instead of one worker finishing a long test alone at the end.
+    short ones still to share, instead of one worker finishing a long test alone at the end
+    (scripts/test.sh sends tests one by one, `--maxschedchunk 1`, so the long ones go to both).
     pytest-django's own (stable) sort runs after this one and keeps its order within each group:
     plain `db` tests, then transactional ones, then those without a database."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
