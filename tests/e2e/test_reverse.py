@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Gpu
-from tests.calculator.test_reverse import set_prices
 from tests.e2e.conftest import share
+from tests.reverse_questions.test_pages import set_prices
 
 pytestmark = pytest.mark.e2e
 
