@@ -259,6 +259,15 @@ class RunsRow:
         return self.plan is not None
 
 
+def width(quant: QuantSpec, model: ModelSpec) -> float:
+    """The bits per weight a format stores the model's bulk in, to compare with WIDEST_USEFUL_BITS: for a
+    mixture of experts, the routed experts' width where the format gives one (llama.cpp's MXFP4 mix keeps
+    gpt-oss's experts at 4.25 bits and the rest at 8.5, as released), else the whole file's."""
+    if model.num_experts and quant.expert_bits_per_weight:
+        return quant.expert_bits_per_weight
+    return quant.bits_per_weight
+
+
 def default_format(native_dtype: str, by_slug: dict[str, QuantSpec]) -> QuantSpec | None:
     """The format people run a model at: its own when that is already a quantized release (gpt-oss in
     MXFP4), Q4_K_M otherwise (the format llama.cpp's and Ollama's model pages default to)."""
@@ -308,14 +317,19 @@ def what_runs(
         widest = WIDEST_USEFUL_BITS.get(native, 32.0)
         tried = by_width
         if policy == "default" and (start := default_format(native, by_slug)):
-            widest = min(widest, start.bits_per_weight)
+            widest = min(widest, width(start, model))
         elif policy in by_slug:
             tried, widest = [by_slug[policy]], 32.0
-        refused: set[float] = {q.bits_per_weight for q in tried if q.bits_per_weight > widest + 1e-6}
+        too_wide = {q.slug for q in tried if width(q, model) > widest + 1e-6}
+        refused: set[float] = set()  # whole-file widths the engine refused on these devices
         for quant in tried:
             runtime = (runtimes or {}).get(quant.slug, DEFAULTS["runtime"])
             asked = workloads.get(runtime, workload)
-            if quant.bits_per_weight in refused or least_bytes_needed(model, quant, asked) > capacity:
+            if (
+                quant.slug in too_wide
+                or quant.bits_per_weight in refused
+                or least_bytes_needed(model, quant, asked) > capacity
+            ):
                 continue
             plan = recommended(model=model, quant=quant, devices=devices, workload=asked)
             if plan is None:

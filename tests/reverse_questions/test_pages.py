@@ -64,7 +64,7 @@ def test_what_runs_on_an_m4_max_is_tiers_at_the_format_people_use(client, catalo
         assert tiers[tier].best is tiers[tier].rows[0] or tiers[tier].best.model.total_params_b == sizes[0]
     assert row_for(response, "llama-3-3-70b-instruct").quant.slug == "q4_k_m"
     assert row_for(response, "gpt-oss-120b").quant.slug == "mxfp4"
-    assert all(not r.fits or r.quant.bits_per_weight <= 4.9 for r in rows_of(response))
+    assert all(not r.fits or fitting.width(r.quant, r.model) <= 4.9 for r in rows_of(response))
     html = response.content.decode()
     assert 'data-testid="tier-summary"' in html and "Runs great" in html
 
