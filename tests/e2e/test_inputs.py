@@ -61,7 +61,8 @@ def test_adding_a_gpu_row_makes_a_mixed_rig(page, live_server):
 def test_without_javascript_the_add_button_still_adds_a_row(page_without_js, live_server):
     page = page_without_js
     page.goto(live_server.url + QUESTION)
-    expect(page.get_by_label("Type to find a name")).to_be_hidden()  # the finders need JavaScript
+    expect(page.get_by_label("Type to find a card, row 1")).to_be_hidden()  # the GPU finders need JavaScript
+    expect(page.get_by_label("Type to find a name")).to_be_visible()  # the model finder is a plain GET too
     page.get_by_role("button", name="Add another GPU type").click()
     expect(page.get_by_label("GPU 2", exact=True)).to_be_visible()
     expect(page.get_by_test_id("verdict")).to_contain_text("fits on 2× GeForce RTX 3090")
