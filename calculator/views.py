@@ -91,7 +91,7 @@ def own_model(request):
                 upload.read(byo.MAX_UPLOAD_BYTES + 1), filename=upload.name
             )
         elif hf_id:
-            query["config"] = hub_config.config_from_hub(hf_id)
+            hub_config.model_from_hub(hf_id).fill(query)  # its config, and the format its repo holds
         else:
             raise byo.ModelFileError("Choose a config.json or GGUF file to read, or type a Hugging Face id.")
     except byo.ModelFileError as error:
@@ -117,6 +117,7 @@ def computed(form: QuestionForm) -> dict:
         form.add_error(None, str(refusal))
         return {}
     context = answers.result_context(result, form) | {"charts": chart_list}
+    context["hub_files"] = hub_config.for_page(form)  # a model read from the Hub: its files there
     return context | community_measured.context(form)  # visitors' approved runs (community/measured.py)
 
 

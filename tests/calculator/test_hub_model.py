@@ -291,11 +291,6 @@ def test_the_variants_partial_is_empty_for_a_model_not_read_from_the_hub(catalog
     assert render_to_string("calculator/_hub_variants.html", {"hub_files": None}).strip() == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs calculator/views.py to call hub_config.model_from_hub(...).fill(query) and pass "
-    "hub_config.for_page(form) as hub_files, and _result.html to include _hub_variants.html (render)",
-)
 def test_the_page_sizes_the_repo_format_and_lists_its_files(client, catalog, fake_hub):
     serve(fake_hub, AWQ_REPO, config=AWQ_CONFIG, files=AWQ_FILES)
     response = client.post("/own-model/", {**HARDWARE, "hf_id": AWQ_REPO})
