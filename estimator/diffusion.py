@@ -34,6 +34,7 @@ NOT_SUPPORTED = {
 # attention, FLUX/SD3-class transformers): about 0.75 GiB, an estimate (FLUX.1-dev in bf16 with its
 # encoders elsewhere peaks just under 24 GiB at 1024²). Scales with pixels × images.
 ACTIVATION_BYTES_PER_MEGAPIXEL = 3 * GIB // 4
+HOST_HEADROOM_BYTES = 2 * GIB  # what the OS and the Python process keep of system RAM for themselves
 # A CUDA context per device, as for LLMs.
 CONTEXT_BYTES = memory.CUDA_CONTEXT_BYTES
 DEFAULT_HEADROOM_BYTES = 512 * MIB
@@ -149,7 +150,7 @@ def _host(parts: list[DiffusionComponent], w: DiffusionWorkload) -> DeviceUsage:
         compute_bytes=0,
         overhead_bytes=0,
         capacity_bytes=w.ram_bytes or 0,
-        headroom_bytes=2 * GIB,
+        headroom_bytes=HOST_HEADROOM_BYTES,
         tensors={c.name: c.weights_bytes for c in parts},
     )
 
@@ -165,6 +166,9 @@ def estimate_diffusion(
     others = [c for c in model.components if c is not den]
     gpus = sorted(devices, key=lambda d: -d.usable_bytes)
     main = gpus[0]
+    # Two cards of one kind must read apart in "where each part sits": "GeForce RTX 3090 (GPU 2)".
+    named = {d.name for d in gpus}
+    label = {i: d.name if len(named) == len(gpus) else f"{d.name} (GPU {i + 1})" for i, d in enumerate(gpus)}
     found: list[DiffusionPlan] = [
         DiffusionPlan(
             strategy="all_on_gpu",
@@ -177,9 +181,12 @@ def estimate_diffusion(
         found.append(
             DiffusionPlan(
                 strategy="component_offload",
-                devices=(_gpu(main, [den], w, activations=True), _gpu(second, others, w, activations=False)),
+                devices=(
+                    _gpu(main, [den], w, activations=True, label=label[0]),
+                    _gpu(second, others, w, activations=False, label=label[1]),
+                ),
                 notes=(
-                    f"{den.name} on {main.name}; {', '.join(c.name for c in others)} on {second.name}.",
+                    f"{den.name} on {label[0]}; {', '.join(c.name for c in others)} on {label[1]}.",
                     "The text embeddings and the final latents cross the bus once per image.",
                 ),
             )
@@ -243,10 +250,7 @@ def estimate_diffusion(
     ranked = sorted(found, key=lambda p: (not p.fits, p is not best, order.index(p.strategy)))
     ranked = [p.model_copy(update={"rank": i}) for i, p in enumerate(ranked, start=1)]
     if best is None:
-        reason = (
-            "No plan fits: give the system RAM for sequential offload, or a smaller format of the "
-            "denoiser (FP8, GGUF Q8_0 to Q4_K_S)."
-        )
+        reason = _no_fit_reason(model, w)
     else:
         reason = {
             "all_on_gpu": "Everything fits on one GPU, the fastest way.",
@@ -261,6 +265,19 @@ def estimate_diffusion(
         reason=reason,
         not_supported=dict(NOT_SUPPORTED),
         explanations=_explanations(model, den, w, best),
+    )
+
+
+def _no_fit_reason(model: DiffusionSpec, w: DiffusionWorkload) -> str:
+    """Why nothing fits, in the visitor's numbers: the RAM sequential offload needs against what they have."""
+    smaller = "a smaller format of the denoiser (FP8, GGUF Q8_0 to Q4_K_S)"
+    if w.ram_bytes is None:
+        return f"No plan fits: give the system RAM for sequential offload, or pick {smaller}."
+    needed = sum(c.weights_bytes for c in model.components) + HOST_HEADROOM_BYTES
+    return (
+        f"No plan fits: sequential offload keeps every component in system RAM, "
+        f"{format_bytes(needed)} with headroom, against the {format_bytes(w.ram_bytes)} given; "
+        f"add RAM or pick {smaller}."
     )
 
 
@@ -283,6 +300,8 @@ def _timed(
         placement = {
             c.name: f"{host}, copied to {gpus[0].name} one module at a time" for c in model.components
         }
+    elif plan.strategy == "one_image_per_gpu":
+        placement = {c.name: f"each of the {len(gpus)} GPUs, one pipeline per GPU" for c in model.components}
     else:
         placement = {name: d.name for d in plan.devices for name in d.tensors}
     update: dict = {"placement": placement}

@@ -186,7 +186,7 @@ def test_wan_14b_on_two_3090s_puts_the_text_encoder_on_the_second_gpu_in_fp8():
     )
     plan = e.recommended_plan
     assert plan.strategy == "component_offload"
-    assert plan.placement["umT5-XXL encoder"] == "GeForce RTX 3090"
+    assert plan.placement["umT5-XXL encoder"] == "GeForce RTX 3090 (GPU 2)"
     assert plan.devices[0].tensors.keys() == {"Wan DiT (40 layers, dim 5120)"}
     assert 'device_map="balanced"' in plan.commands["diffusers"]
     assert "export_to_video" in plan.commands["diffusers"]
@@ -230,3 +230,24 @@ def test_every_comfyui_command_parses_against_cli_args(slug, fmt):
         code = plan.commands["diffusers"]
         compile(code, slug, "exec")  # valid Python
         assert f'from_pretrained("{SHAPES[slug]["diffusers_repo"]}"' in code
+
+
+def test_one_image_per_gpu_says_every_gpu_holds_a_pipeline():
+    e = estimate_diffusion(model=spec("stable-diffusion-xl"), devices=[device("geforce-rtx-4090")] * 2)
+    both = next(p for p in e.plans if p.strategy == "one_image_per_gpu")
+    assert set(both.placement.values()) == {"each of the 2 GPUs, one pipeline per GPU"}
+    assert len(both.placement) == len(spec("stable-diffusion-xl").components)
+
+
+def test_when_nothing_fits_the_reason_weighs_the_ram_given():
+    flux, rtx_3060 = spec("flux-1-dev"), device("geforce-rtx-3060-12-gb")
+    without_ram = estimate_diffusion(model=flux, devices=[rtx_3060])
+    assert without_ram.recommended is None
+    assert without_ram.reason.startswith("No plan fits: give the system RAM for sequential offload")
+    short = estimate_diffusion(model=flux, devices=[rtx_3060], workload=DiffusionWorkload(ram_bytes=32 * GIB))
+    assert short.recommended is None
+    assert "33.6 GiB with headroom, against the 32.0 GiB given" in short.reason
+    enough = estimate_diffusion(
+        model=flux, devices=[rtx_3060], workload=DiffusionWorkload(ram_bytes=64 * GIB)
+    )
+    assert enough.recommended == "sequential_offload"
