@@ -167,17 +167,25 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm) -> DiffusionVerdict:
 
 
 def suggestions(result: DiffusionEstimate, form: DiffusionForm) -> list[dict]:
-    """When nothing fits: the widest format that fits as it is, and what system RAM opens the offload plans."""
-    if result.recommended is not None:
+    """When nothing fits, or only sequential offload (every step waits on the bus): the widest smaller
+    format that does better, and what system RAM opens the offload plans."""
+    if result.recommended not in (None, "sequential_offload"):
         return []
     found = []
     current = form.cleaned_data["quant"].bits_per_weight
     formats = {q.slug: q for q in Quantization.objects.filter(slug__in=FORMATS)}
     for slug in FORMATS:
         quant = formats.get(slug)
-        if quant and quant.bits_per_weight < current and answer(form, quant=quant).recommended:
-            found.append({"text": f"{quant.name} fits", "url": permalink(form, quant=slug)})
-            break
+        if not quant or quant.bits_per_weight >= current:
+            continue
+        better = answer(form, quant=quant).recommended_plan
+        if better is None or (result.recommended and not _faster(better, result.recommended_plan)):
+            continue
+        how = PLAN_TITLES[better.strategy][0].lower() + PLAN_TITLES[better.strategy][1:]
+        speed = f", about {format_seconds(better.timing.total_s)}" if better.timing else ""
+        text = f"{quant.name} fits" if result.recommended is None else f"{quant.name}: {how}{speed}"
+        found.append({"text": text, "url": permalink(form, quant=slug)})
+        break
     if not form.cleaned_data.get("ram_gb"):
         for ram in (32, 64, 128):
             if answer(form, ram_gb=ram).recommended:
@@ -189,6 +197,13 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm) -> list[dict]:
                 )
                 break
     return found
+
+
+def _faster(plan, than, by: float = 0.9) -> bool:
+    """A plan worth suggesting over sequential offload: not itself one, and at least 10% quicker."""
+    if plan.strategy == "sequential_offload" or not (plan.timing and than.timing):
+        return False
+    return plan.timing.total_s < by * than.timing.total_s
 
 
 def permalink(form: DiffusionForm, **changes) -> str:

@@ -42,6 +42,17 @@ def test_without_ram_the_page_says_no_and_links_what_fits(client, catalog):
     assert "With 64 GB of system RAM, offload runs it" in suggestions
 
 
+def test_when_only_sequential_offload_fits_a_quicker_smaller_format_is_offered(client, catalog):
+    html = client.get("/?model=hidream-i1-full&gpu=geforce-rtx-4090&ram_gb=64").content.decode()
+    assert "with sequential offload" in text(html, "verdict")
+    offered = re.search(r"FP8 \(E4M3\): component offload, about ([\d.]+) min", text(html, "suggestions"))
+    assert offered, text(html, "suggestions")
+    slower = re.search(r"about ([\d.]+) min per image", text(html, "verdict"))
+    assert float(offered.group(1)) < 0.9 * float(slower.group(1))
+    # no suggestion when the smaller format is no quicker: Flux dev on a 3060 computes, it barely waits
+    assert 'data-testid="suggestions"' not in client.get(FLUX_ON_3060).content.decode()
+
+
 def test_a_smaller_format_fits_flux_with_its_encoders_in_ram(client, catalog):
     html = client.get(FLUX_ON_3060 + "&quant=q5_k_s").content.decode()
     assert "with component offload" in text(html, "verdict")
