@@ -24,7 +24,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from catalog.byo import ModelFileError
+from catalog.config_json import ModelFileError
 
 MAGIC = b"GGUF"
 VERSIONS = (2, 3)  # version 1 had u32 counts; llama.cpp's gguf.cpp refuses it too

@@ -1,0 +1,327 @@
+"""A Hugging Face config.json → LlmModel field values: bounded JSON, the fields the engine needs,
+parameters estimated from the dimensions, the canonical text a permalink carries, and the format a
+quantized checkpoint declares. No Django models, no network.
+"""
+
+import json
+import re
+from typing import Annotated, Any
+
+import pydantic
+from django.utils.text import slugify
+
+from estimator import limits
+
+MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KiB; anything near 1 MB is not one
+HF_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
+
+
+class ModelFileError(ValueError):
+    """The file or text does not describe a model we can size; the message says what is wrong."""
+
+
+class HfConfig(pydantic.BaseModel):
+    """The config.json fields the engine needs, under their transformers names (aliases for GPT-2 style)."""
+
+    model_config = pydantic.ConfigDict(extra="ignore", populate_by_name=True)
+
+    num_hidden_layers: int = pydantic.Field(
+        gt=0,
+        le=limits.MAX_LAYERS,
+        validation_alias=pydantic.AliasChoices("num_hidden_layers", "n_layer", "num_layers"),
+    )
+    hidden_size: int = pydantic.Field(
+        gt=0,
+        le=limits.MAX_HIDDEN_SIZE,
+        validation_alias=pydantic.AliasChoices("hidden_size", "n_embd", "d_model"),
+    )
+    num_attention_heads: int = pydantic.Field(
+        gt=0, le=limits.MAX_HEADS, validation_alias=pydantic.AliasChoices("num_attention_heads", "n_head")
+    )
+    num_key_value_heads: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEADS)
+    intermediate_size: int | None = pydantic.Field(
+        default=None,
+        ge=0,
+        le=limits.MAX_INTERMEDIATE_SIZE,
+        validation_alias=pydantic.AliasChoices("intermediate_size", "n_inner", "ffn_hidden_size"),
+    )
+    head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    vocab_size: int = pydantic.Field(gt=0, le=limits.MAX_VOCAB_SIZE)
+    tie_word_embeddings: bool = False
+    max_position_embeddings: int | None = pydantic.Field(
+        default=None,
+        gt=0,
+        le=limits.MAX_POSITION_EMBEDDINGS,
+        validation_alias=pydantic.AliasChoices("max_position_embeddings", "n_positions", "seq_length"),
+    )
+    torch_dtype: str | None = pydantic.Field(
+        default=None, validation_alias=pydantic.AliasChoices("torch_dtype", "dtype")
+    )
+    # Mixture of experts, under each family's own name
+    num_experts: int | None = pydantic.Field(
+        default=None,
+        ge=0,
+        le=limits.MAX_EXPERTS,
+        validation_alias=pydantic.AliasChoices("num_local_experts", "num_experts", "n_routed_experts"),
+    )
+    num_experts_per_tok: int | None = pydantic.Field(
+        default=None,
+        ge=0,
+        le=limits.MAX_EXPERTS,
+        validation_alias=pydantic.AliasChoices("num_experts_per_tok", "num_experts_per_token", "moe_topk"),
+    )
+    num_shared_experts: int | None = pydantic.Field(
+        default=None,
+        ge=0,
+        le=limits.MAX_EXPERTS,
+        validation_alias=pydantic.AliasChoices("n_shared_experts", "num_shared_experts"),
+    )
+    moe_intermediate_size: int | None = pydantic.Field(default=None, ge=0, le=limits.MAX_INTERMEDIATE_SIZE)
+    first_k_dense_replace: int = pydantic.Field(default=0, ge=0, le=limits.MAX_LAYERS)
+    # Multi-head latent attention (DeepSeek)
+    kv_lora_rank: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HIDDEN_SIZE)
+    q_lora_rank: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HIDDEN_SIZE)
+    qk_rope_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    qk_nope_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    v_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    # Sliding-window / local-global layouts
+    sliding_window: int | None = pydantic.Field(default=None, le=limits.MAX_POSITION_EMBEDDINGS)
+    use_sliding_window: bool | None = None
+    layer_types: list[Annotated[str, pydantic.StringConstraints(max_length=64)]] | None = pydantic.Field(
+        default=None, max_length=limits.MAX_LAYERS
+    )
+    # Our own short form of `layer_types` in a canonical config: how many layers keep only the window
+    sliding_window_layers: int | None = pydantic.Field(default=None, ge=0, le=limits.MAX_LAYERS)
+    sliding_window_pattern: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_LAYERS)
+    attention_chunk_size: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_POSITION_EMBEDDINGS)
+    # Parameter counts, where the file states them
+    num_parameters: int | None = pydantic.Field(default=None, gt=0, le=int(limits.MAX_PARAMS_B * 1e9))
+
+
+MAX_JSON_DEPTH = 20  # a config.json nests three or four levels (text_config, rope_scaling...)
+_JSON_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_JSON_STRING = re.compile(rb'"[^"]*"')  # escapes removed first: one pass, no backtracking
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]")
+
+
+def json_too_deep(data: bytes, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than `limit`, without parsing: brackets outside strings."""
+    depth = 0
+    for bracket in _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", _JSON_ESCAPE.sub(b"", data))):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def loads_bounded(text: str | bytes, *, what: str) -> Any:
+    """JSON from a visitor, parsed only within the size and depth limits; any flaw is a ModelFileError.
+
+    Python's parser recurses once per level (a RecursionError past ~1,000 levels) and refuses integers
+    of more than 4,300 digits with a ValueError; both are refused here with a message instead of a 500."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ModelFileError(f"{what} is {len(text):,} bytes; the limit is {MAX_CONFIG_BYTES:,}.")
+    data = text.encode("utf-8", errors="surrogatepass") if isinstance(text, str) else text
+    if json_too_deep(data, MAX_JSON_DEPTH):
+        raise ModelFileError(f"{what} nests deeper than {MAX_JSON_DEPTH} levels; a config.json never does.")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ModelFileError(f"{what} is not valid JSON: {str(e)[:200]}.") from None
+
+
+def _flatten(config: dict) -> dict:
+    """Multimodal configs (Llama 4, Gemma 3, Mistral 3) keep the language model under `text_config`."""
+    text = config.get("text_config")
+    if isinstance(text, dict):
+        return {**{k: v for k, v in config.items() if k != "text_config"}, **text}
+    return config
+
+
+def _sliding_layers(c: HfConfig) -> int:
+    if c.sliding_window_layers is not None:
+        return c.sliding_window_layers
+    return sum(1 for t in c.layer_types or () if t == "sliding_attention")
+
+
+def _window(c: HfConfig) -> tuple[int | None, int]:
+    """(sliding_window, layers that keep only the window), as the fixtures builder reads them."""
+    layers = c.num_hidden_layers
+    if c.layer_types or c.sliding_window_layers is not None:
+        n = _sliding_layers(c)
+        return (c.sliding_window, n) if n and c.sliding_window else (None, 0)
+    if c.attention_chunk_size:
+        return c.attention_chunk_size, layers - layers // 4
+    if c.use_sliding_window is False or not c.sliding_window:
+        return None, 0
+    if c.sliding_window_pattern:
+        return c.sliding_window, layers - layers // c.sliding_window_pattern
+    return c.sliding_window, layers  # Mistral 7B v0.1 style: every layer windowed
+
+
+def estimate_params(c: HfConfig) -> tuple[float, float]:
+    """(total, active) parameters in billions from the dimensions: embeddings, attention, gated MLP
+    or experts, norms. Reproduces the dense counts of the reference models to within a few per mille."""
+    h, layers = c.hidden_size, c.num_hidden_layers
+    heads, kv_heads = c.num_attention_heads, c.num_key_value_heads or c.num_attention_heads
+    head_dim = c.head_dim or h // heads
+    if c.kv_lora_rank:  # MLA: q (low rank or full), compressed kv, output
+        qk = (c.qk_nope_head_dim or 0) + (c.qk_rope_head_dim or 0)
+        q = h * c.q_lora_rank + c.q_lora_rank * heads * qk if c.q_lora_rank else h * heads * qk
+        kv = h * (c.kv_lora_rank + (c.qk_rope_head_dim or 0)) + c.kv_lora_rank * heads * (
+            (c.qk_nope_head_dim or 0) + (c.v_head_dim or head_dim)
+        )
+        attn = q + kv + heads * (c.v_head_dim or head_dim) * h
+    else:
+        attn = 2 * h * heads * head_dim + 2 * h * kv_heads * head_dim
+    dense_mlp = 3 * h * (c.intermediate_size or 4 * h)
+    embeddings = c.vocab_size * h * (1 if c.tie_word_embeddings else 2)
+    if c.num_experts and c.num_experts > 1:
+        width = c.moe_intermediate_size or c.intermediate_size or 4 * h
+        expert = 3 * h * width
+        moe_layers = layers - c.first_k_dense_replace
+        shared = (c.num_shared_experts or 0) * expert
+        router = h * c.num_experts
+        total_mlp = c.first_k_dense_replace * dense_mlp + moe_layers * (
+            c.num_experts * expert + shared + router
+        )
+        active_mlp = c.first_k_dense_replace * dense_mlp + moe_layers * (
+            (c.num_experts_per_tok or 1) * expert + shared + router
+        )
+    else:
+        total_mlp = active_mlp = layers * dense_mlp
+    base = embeddings + layers * (attn + 2 * h) + h
+    return (base + total_mlp) / 1e9, (base + active_mlp) / 1e9
+
+
+def _validated(text: str | bytes) -> tuple[dict, HfConfig]:
+    """config.json text → (its flattened JSON object, the fields the engine needs). Raises ModelFileError."""
+    raw = loads_bounded(text, what="config.json")
+    if not isinstance(raw, dict):
+        raise ModelFileError("config.json must be a JSON object ({...}).")
+    raw = _flatten(raw)
+    try:
+        return raw, HfConfig.model_validate(raw)
+    except pydantic.ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(map(str, err['loc'])) or 'config'}: {err['msg'].lower()}" for err in e.errors()
+        )
+        raise ModelFileError(f"config.json cannot describe a transformer: {problems}.") from None
+
+
+def canonical_config(text: str | bytes) -> str:
+    """The smallest config.json that describes the same model: what a permalink carries.
+
+    Only the fields the engine reads, under their transformers names, sorted, without spaces;
+    parsing it gives the same model as parsing the original.
+    """
+    raw, c = _validated(text)
+    kept = c.model_dump(exclude_none=True, exclude_defaults=True)
+    if kept.pop("layer_types", None) is not None:  # a list per layer: only the windowed count matters
+        kept["sliding_window_layers"] = _sliding_layers(c)
+    for key in ("model_type", "_name_or_path"):
+        if isinstance(raw.get(key), str) and raw[key]:
+            kept[key] = raw[key][:200]
+    return json.dumps(kept, sort_keys=True, separators=(",", ":"))
+
+
+def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
+    """config.json text → LlmModel field values. Raises ModelFileError naming what is wrong."""
+    raw, c = _validated(text)
+    window, window_layers = _window(c)
+    total_b, active_b = estimate_params(c)
+    if c.num_parameters:
+        total_b = c.num_parameters / 1e9
+    is_moe = bool(c.num_experts and c.num_experts > 1)
+    label = name or hf_id or (raw.get("_name_or_path") or "") or "My model"
+    return {
+        "slug": slugify(label.split("/")[-1].replace(".", "-"))[:120] or "my-model",
+        "name": label.split("/")[-1] if "/" in label else label,
+        "hf_id": hf_id,
+        "family": str(raw.get("model_type") or "")[:60],
+        "num_hidden_layers": c.num_hidden_layers,
+        "hidden_size": c.hidden_size,
+        "intermediate_size": c.intermediate_size,
+        "num_attention_heads": c.num_attention_heads,
+        "num_key_value_heads": c.num_key_value_heads or c.num_attention_heads,
+        "head_dim": c.head_dim,
+        "vocab_size": c.vocab_size,
+        "tie_word_embeddings": c.tie_word_embeddings,
+        "total_params_b": round(total_b, 6),
+        "active_params_b": round(active_b, 6) if is_moe else None,
+        "max_position_embeddings": c.max_position_embeddings,
+        "num_experts": c.num_experts if is_moe else None,
+        "num_experts_per_tok": c.num_experts_per_tok if is_moe else None,
+        "num_shared_experts": c.num_shared_experts if is_moe else None,
+        "moe_intermediate_size": c.moe_intermediate_size if is_moe else None,
+        "first_k_dense_replace": min(c.first_k_dense_replace, c.num_hidden_layers) if is_moe else 0,
+        "sliding_window": window,
+        "sliding_window_layers": window_layers,
+        "kv_lora_rank": c.kv_lora_rank,
+        "qk_rope_head_dim": c.qk_rope_head_dim,
+        "native_dtype": (c.torch_dtype or "")[:20],
+        "source": "Parsed from config.json"
+        + (f" of {hf_id}" if hf_id else "")
+        + ("; parameters estimated from the dimensions" if not c.num_parameters else ""),
+    }
+
+
+class _QuantizationConfig(pydantic.BaseModel):
+    """`quantization_config` of a quantized checkpoint's config.json (transformers' names; MLX writes
+    `quantization` with bits and group_size only)."""
+
+    model_config = pydantic.ConfigDict(extra="ignore")
+
+    quant_method: str = ""
+    bits: int | None = None
+    group_size: int | None = None
+    load_in_4bit: bool = False
+    load_in_8bit: bool = False
+    bnb_4bit_quant_type: str = ""
+    config_groups: dict[str, dict] | None = None
+
+
+def checkpoint_format(config: dict) -> str:
+    """The format a checkpoint's own config.json says its weights are in, as a catalog quantization
+    slug, or "" for unquantized weights or a format the catalog does not size.
+
+    transformers writes `quantization_config.quant_method` ("awq", "gptq", "fp8", "mxfp4",
+    "bitsandbytes", "compressed-tensors"); mlx-lm writes `quantization` = {"group_size", "bits"}.
+    """
+    found = config.get("quantization_config") or config.get("quantization")
+    if not isinstance(found, dict):
+        return ""
+    try:
+        q = _QuantizationConfig.model_validate(found)
+    except pydantic.ValidationError:
+        return ""
+    method = q.quant_method.lower()
+    if method in ("awq", "gptq"):
+        return f"{method}-4bit" if q.bits == 4 else ""
+    if method in ("fp8", "mxfp4"):
+        return method
+    if method == "bitsandbytes":
+        if q.load_in_4bit:
+            return "bnb-nf4" if q.bnb_4bit_quant_type == "nf4" else ""
+        return "bnb-int8" if q.load_in_8bit else ""
+    if method == "compressed-tensors":
+        return _compressed_tensors_format(q.config_groups or {})
+    if not method and q.bits in (3, 4, 5, 6, 8) and q.group_size == 64:  # mlx-lm's default group
+        return f"mlx-{q.bits}bit"
+    return ""
+
+
+def _compressed_tensors_format(groups: dict[str, dict]) -> str:
+    """llm-compressor's schemes: FP8 weights (`type` float, 8 bits) are the catalog's FP8; 4-bit integer
+    weights in groups of 128 (W4A16) are sized as GPTQ 4-bit g128: 4 + 16/128 bits per weight against
+    GPTQ's 4 + 20/128, 0.03 bits per weight (0.7 %) more."""
+    weights = [g.get("weights") for g in groups.values() if isinstance(g, dict)]
+    kinds = {(w.get("num_bits"), w.get("type"), w.get("group_size")) for w in weights if isinstance(w, dict)}
+    if len(kinds) != 1:
+        return ""
+    bits, kind, group = kinds.pop()
+    if (bits, kind) == (8, "float"):
+        return "fp8"
+    if (bits, kind, group) == (4, "int", 128):
+        return "gptq-4bit"
+    return ""

@@ -1,0 +1,100 @@
+"""A GGUF file's header (its first megabytes; catalog/gguf_header.py reads the bytes) → the same
+config.json-like fields as a Hugging Face config, or the canonical config.json text of one."""
+
+import json
+from pathlib import Path
+
+from .config_json import ModelFileError, canonical_config, parse_config
+from .gguf_header import read_header
+
+GGUF_MAGIC = b"GGUF"
+MAX_UPLOAD_BYTES = 64 * 2**20  # a GGUF header (metadata, vocabulary, tensor table) fits in a few MB
+# config.json field ← the `<architecture>.` metadata key that holds it in a GGUF header
+GGUF_KEYS = {
+    "num_hidden_layers": "block_count",
+    "hidden_size": "embedding_length",
+    "intermediate_size": "feed_forward_length",
+    "num_attention_heads": "attention.head_count",
+    "num_key_value_heads": "attention.head_count_kv",
+    "head_dim": "attention.key_length",
+    "vocab_size": "vocab_size",
+    "max_position_embeddings": "context_length",
+    "num_local_experts": "expert_count",
+    "num_experts_per_tok": "expert_used_count",
+    "n_shared_experts": "expert_shared_count",
+    "moe_intermediate_size": "expert_feed_forward_length",
+    "sliding_window": "attention.sliding_window",
+}
+GGUF_OTHER_KEYS = {"general.architecture", "general.name", "tokenizer.ggml.tokens"}
+_GGUF_ARCH_KEYS = set(GGUF_KEYS.values())
+
+
+def _gguf_wanted(key: str) -> bool:
+    return key in GGUF_OTHER_KEYS or key.partition(".")[2] in _GGUF_ARCH_KEYS
+
+
+def _gguf_header_config(data: bytes):
+    """The first bytes of a GGUF file → (a config.json-like dict, its GgufHeader). Raises ModelFileError."""
+    header = read_header(data, keep=_gguf_wanted)
+    meta = header.metadata
+    arch = meta.get("general.architecture")
+    if not isinstance(arch, str) or not arch:
+        raise ModelFileError("The GGUF header has no general.architecture.")
+    config = {name: meta.get(f"{arch}.{key}") for name, key in GGUF_KEYS.items()}
+    required = ("num_hidden_layers", "hidden_size", "num_attention_heads")
+    missing = [f"{arch}.{GGUF_KEYS[name]}" for name in required if config[name] is None]
+    if missing:
+        raise ModelFileError(f"The GGUF header lacks {', '.join(missing)}.")
+    config["model_type"] = arch
+    config["num_key_value_heads"] = config["num_key_value_heads"] or config["num_attention_heads"]
+    config["vocab_size"] = config["vocab_size"] or meta.get("tokenizer.ggml.tokens")
+    if header.tensor_table_complete:  # else the parameters are estimated from the dimensions
+        config["num_parameters"] = header.n_elements or None
+        config["tie_word_embeddings"] = header.tensors_read > 0 and not header.has_output_weight
+    elif header.has_output_weight:
+        config["tie_word_embeddings"] = False
+    return config, header
+
+
+def _read_start(path: str | Path) -> bytes:
+    """A file's first MAX_UPLOAD_BYTES, where its GGUF header is."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(MAX_UPLOAD_BYTES)
+    except OSError as e:
+        raise ModelFileError(f"Not a readable GGUF file: {e}") from None
+
+
+def gguf_config(path: str | Path) -> tuple[dict, dict, int]:
+    """A GGUF file's header → (a config.json-like dict, its metadata, tensor count). No tensor data is read."""
+    config, header = _gguf_header_config(_read_start(path))
+    return config, header.metadata, header.tensor_count
+
+
+def from_gguf(path: str | Path, *, name: str = "") -> dict:
+    """A GGUF file's header (metadata and tensor shapes; no tensor data is read) → LlmModel fields."""
+    config, header = _gguf_header_config(_read_start(path))
+    label = name or header.metadata.get("general.name") or Path(path).stem
+    fields = parse_config(json.dumps({k: v for k, v in config.items() if v is not None}), name=label)
+    if header.tensor_table_complete:
+        counted = f"{header.tensor_count} tensors, {header.n_elements:,} parameters"
+    else:
+        counted = (
+            f"{header.tensors_read} of {header.tensor_count} tensors (the file is cut off there), "
+            "parameters estimated from the dimensions"
+        )
+    fields["source"] = f"GGUF header of {Path(path).name}: {counted}"
+    return fields
+
+
+def gguf_start_config(
+    data: bytes, *, name: str = "", fallback_name: str = "", one_shard_of_several: bool = False
+) -> str:
+    """A GGUF file's first bytes → canonical config.json text, named `name`, else the header's own
+    general.name, else `fallback_name`. The first shard of a split GGUF lists only its own tensors, so
+    the parameters of such a model are estimated from the dimensions instead."""
+    config, header = _gguf_header_config(data)
+    config["_name_or_path"] = name or header.metadata.get("general.name") or fallback_name or "My model"
+    if one_shard_of_several:
+        config.pop("num_parameters", None)
+    return canonical_config(json.dumps({k: v for k, v in config.items() if v is not None}))

@@ -1,0 +1,137 @@
+"""Transformer LLMs, in the field names of their config.json."""
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import F, Q
+
+from estimator import ModelSpec
+
+from .base import Searchable, catalog_history
+
+if TYPE_CHECKING:
+    from .artifacts import Artifact
+
+
+class LlmModel(Searchable):
+    """A transformer LLM, in the field names of its Hugging Face config.json."""
+
+    family = models.CharField(max_length=60, blank=True, db_index=True)
+    hf_id = models.CharField("Hugging Face id", max_length=200, blank=True)
+    num_hidden_layers = models.PositiveIntegerField(
+        "layers", help_text="Transformer layers (num_hidden_layers)."
+    )
+    hidden_size = models.PositiveIntegerField(help_text="Width of the residual stream, in values per token.")
+    intermediate_size = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Inner width of the MLP (of the dense layers, in an MoE model)."
+    )
+    num_attention_heads = models.PositiveIntegerField("attention heads", help_text="Query heads per layer.")
+    num_key_value_heads = models.PositiveIntegerField(
+        "KV heads",
+        help_text="Key/value heads per layer (fewer than the attention heads with GQA); must divide them evenly.",
+    )
+    head_dim = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Values per head; empty: hidden size / attention heads."
+    )
+    vocab_size = models.PositiveIntegerField("vocabulary size", help_text="Tokens in the vocabulary.")
+    tie_word_embeddings = models.BooleanField(default=False)
+    total_params_b = models.FloatField(
+        "parameters (billions)",
+        help_text="Billions of parameters stored, experts included (8.03 for Llama 3.1 8B).",
+    )
+    active_params_b = models.FloatField(
+        "active parameters (billions)", null=True, blank=True, help_text="Billions used per token (MoE)."
+    )
+    max_position_embeddings = models.PositiveIntegerField(
+        "context length (tokens)", null=True, blank=True, help_text="The longest context the model supports."
+    )
+    num_experts = models.PositiveIntegerField(
+        "experts", null=True, blank=True, help_text="Routed experts per MoE layer; empty for a dense model."
+    )
+    num_experts_per_tok = models.PositiveIntegerField(
+        "experts per token", null=True, blank=True, help_text="Routed experts each token uses."
+    )
+    num_shared_experts = models.PositiveIntegerField(
+        "shared experts", null=True, blank=True, help_text="Experts every token uses (DeepSeek, Qwen MoE)."
+    )
+    moe_intermediate_size = models.PositiveIntegerField(
+        "expert intermediate size", null=True, blank=True, help_text="Inner width of each expert's MLP."
+    )
+    first_k_dense_replace = models.PositiveIntegerField(
+        default=0,
+        help_text="MoE models: dense (non-expert) layers before the first MoE layer (DeepSeek-V3/R1: 3).",
+    )
+    sliding_window = models.PositiveIntegerField(
+        "sliding window (tokens)", null=True, blank=True, help_text="Tokens a sliding-window layer keeps."
+    )
+    sliding_window_layers = models.PositiveIntegerField(
+        default=0, help_text="Layers that keep only the window."
+    )
+    kv_lora_rank = models.PositiveIntegerField(
+        "KV LoRA rank", null=True, blank=True, help_text="MLA latent size, cached per token (DeepSeek)."
+    )
+    qk_rope_head_dim = models.PositiveIntegerField(
+        null=True, blank=True, help_text="MLA: the rotary part of each key head, cached beside the latent."
+    )
+    native_dtype = models.CharField(max_length=20, blank=True)
+    license = models.CharField(max_length=120, blank=True)
+    attention_pattern = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    history = catalog_history()
+
+    class Meta(Searchable.Meta):
+        verbose_name = "LLM"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_params_b__gt=0),
+                name="llm_params_positive",
+                violation_error_message="Parameters must be more than 0 billion.",
+            ),
+            models.CheckConstraint(
+                condition=Q(num_hidden_layers__gt=0),
+                name="llm_layers_positive",
+                violation_error_message="A model has at least one layer.",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_k_dense_replace__lte=F("num_hidden_layers")),
+                name="llm_dense_layers_range",
+                violation_error_message="Dense layers cannot outnumber the model's layers.",
+            ),
+        ]
+
+    def search_text(self) -> str:
+        return f"{self.name} {self.slug} {self.hf_id} {self.family}"
+
+    @property
+    def is_moe(self) -> bool:
+        return bool(self.num_experts and self.num_experts > 1)
+
+    def as_spec(self, *, artifacts: Iterable["Artifact"] = ()) -> ModelSpec:
+        """The engine's model; `artifacts` (this model's published weights) go into the launch commands."""
+        return ModelSpec(
+            slug=self.slug,
+            name=self.name,
+            hf_id=self.hf_id or None,
+            artifacts=tuple(a.as_spec() for a in artifacts),
+            num_hidden_layers=self.num_hidden_layers,
+            hidden_size=self.hidden_size,
+            intermediate_size=self.intermediate_size,
+            num_attention_heads=self.num_attention_heads,
+            num_key_value_heads=self.num_key_value_heads,
+            head_dim=self.head_dim,
+            vocab_size=self.vocab_size,
+            tie_word_embeddings=self.tie_word_embeddings,
+            total_params_b=self.total_params_b,
+            active_params_b=self.active_params_b,
+            max_position_embeddings=self.max_position_embeddings,
+            num_experts=self.num_experts,
+            num_experts_per_tok=self.num_experts_per_tok,
+            num_shared_experts=self.num_shared_experts,
+            moe_intermediate_size=self.moe_intermediate_size,
+            first_k_dense_replace=self.first_k_dense_replace if self.is_moe else 0,
+            sliding_window=self.sliding_window,
+            sliding_window_layers=self.sliding_window_layers,
+            kv_lora_rank=self.kv_lora_rank,
+            qk_rope_head_dim=self.qk_rope_head_dim,
+        )
