@@ -45,16 +45,16 @@ def main() -> int:
     from django.core.cache import cache
     from django.test import Client
 
-    from bench import load
+    from bench import questions
 
     rng = random.Random(args.seed)
-    catalog = load.Catalog.from_fixtures()
+    catalog = questions.Catalog.from_fixtures()
     wanted = args.warmup + args.per_kind
-    by_kind: dict[str, list] = {kind: [] for kind in args.kinds or load.QUESTION_KINDS}
+    by_kind: dict[str, list] = {kind: [] for kind in args.kinds or questions.QUESTION_KINDS}
     while any(len(found) < wanted for found in by_kind.values()):
         for kind, found in by_kind.items():
             if len(found) < wanted:
-                request = load.question(rng, catalog, kind)
+                request = questions.question(rng, catalog, kind)
                 if request not in found:
                     found.append(request)
     client = Client(HTTP_HOST="127.0.0.1")
@@ -88,7 +88,7 @@ def main() -> int:
         )
     print(f"| all, as many of each | {statistics.mean(everything):.1f} | | | |")
     for kind in args.profile:
-        more = [load.question(rng, catalog, kind) for _ in range(args.per_kind)]
+        more = [questions.question(rng, catalog, kind) for _ in range(args.per_kind)]
         profile = cProfile.Profile(time.process_time)  # CPU time: waits on PostgreSQL left out
         profile.enable()
         for request in more:

@@ -42,18 +42,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
-from load import (
-    ROOT,
-    Catalog,
-    add_server_arguments,
-    calculator_query,
-    malformed,
-    serve,
-    tracebacks,
-    what_hardware_query,
-    what_runs_query,
-    worker_rss_mb,
-)
+from load import tracebacks, worker_rss_mb
+from questions import ROOT, Catalog, calculator_query, malformed, what_hardware_query, what_runs_query
+from server import add_server_arguments, serve
 
 ADMIN_USER, ADMIN_PASSWORD = "fuzz", "fuzz-only-password-7c1e"
 API = ["estimate", "gpus", "models", "quantizations", "interconnects", "runtimes", "diffusion-models"]
