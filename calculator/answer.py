@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from catalog import cache
+from catalog.fitting import WIDEST_USEFUL_BITS
 from catalog.measurements import Measured, measured_for
 from catalog.models import Artifact, LlmModel, Measurement, Quantization
 from estimator import Estimate, Plan, QuantSpec, Workload, estimate
@@ -14,7 +15,6 @@ from estimator.units import GIB, format_bytes, format_rate
 from glossary.errors import pages_for as error_pages
 
 from .forms import ENGINE_RUNTIME, RUNTIME_CHOICES, Combination, QuestionForm, device_summary
-from .reverse import WIDEST_USEFUL_BITS
 
 # How the page writes each plan, from the engine's one table of them
 STRATEGY_NAMES = {s: info.phrase for s, info in STRATEGIES.items()}

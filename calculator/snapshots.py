@@ -114,13 +114,3 @@ KINDS: dict[str, SharedKind] = {}
 
 def register(kind: str, shared: SharedKind) -> None:
     KINDS[kind] = shared
-
-
-def save_reverse(kind: str, context: dict) -> Snapshot:
-    """Shim until calculator/views.py calls KINDS[kind].save itself."""
-    return KINDS[kind].save(context)
-
-
-def show_reverse(snapshot: Snapshot, answer_today=None) -> dict:
-    """Shim until calculator/views.py calls KINDS[snapshot.kind].show itself."""
-    return KINDS[snapshot.kind].show(snapshot)

@@ -24,7 +24,7 @@ from community import measured as community_measured
 from config import http_cache
 
 from . import answer as answers
-from . import charts, diffusion_views, hub_config, pickers, reverse_views, rig, snapshots
+from . import charts, diffusion_views, hub_config, pickers, rig, snapshots
 from .forms import (
     CONTEXT_PRESETS,
     FIRST_VISIT,
@@ -198,11 +198,11 @@ def share(request):
     query, kind = request.POST.get("q", ""), request.POST.get("kind", Snapshot.ESTIMATE)
     try:
         snapshots.check_length(query)  # before parsing it
-        if kind in reverse_views.ANSWERS:
-            context = reverse_views.ANSWERS[kind](QueryDict(query))
+        if (shared := snapshots.KINDS.get(kind)) is not None:  # a page of an app above (its register())
+            context = shared.answer(QueryDict(query))
             if not context["form"].is_valid():
                 return HttpResponseRedirect(f"/{kind}/?{query}")
-            return HttpResponseRedirect(snapshots.save_reverse(kind, context).get_absolute_url())
+            return HttpResponseRedirect(shared.save(context).get_absolute_url())
         if kind != Snapshot.ESTIMATE:
             return _plain(HttpResponseBadRequest, "Unknown kind of snapshot.")
         form = QuestionForm(QueryDict(query))
@@ -255,11 +255,8 @@ def snapshot(request, snapshot_id):
     except Snapshot.DoesNotExist:
         raise Http404("No such shared result.") from None
     snapshot.mark_viewed()
-    if snapshot.kind in reverse_views.ANSWERS:
-        context = reverse_views.shared_context() | snapshots.show_reverse(
-            snapshot, reverse_views.ANSWERS[snapshot.kind]
-        )
-        return TemplateResponse(request, "calculator/reverse_snapshot.html", context)
+    if (shared := snapshots.KINDS.get(snapshot.kind)) is not None:
+        return TemplateResponse(request, shared.template, shared.show(snapshot))
     if snapshot.kind != Snapshot.ESTIMATE:
         raise Http404("No such shared result.")
     return TemplateResponse(request, "calculator/snapshot.html", snapshots.show(snapshot))

@@ -39,7 +39,6 @@ SORT_CHOICES = [("", "Listed first")] + [
     for sign in ("-", "")
 ]
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
-reverse = fitting  # shim for this session: catalog/views.py reads pages.reverse.MAX_SAME_GPUS
 
 
 class GpuListForm(forms.Form):

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from config import http_cache
 
-from . import pages, slugs
+from . import fitting, pages, slugs
 from .models import Gpu, LlmModel, Quantization
 
 
@@ -88,5 +88,5 @@ def model_detail(request, slug):
     if model is None:
         return slugs.redirect_or_404(LlmModel, slug, "model-detail")
     rows = pages.quant_rows(model, Quantization.objects.listed(), Gpu.objects.listed())
-    context = {"model": model, "rows": rows, "ctx": pages.CTX, "max_same": pages.reverse.MAX_SAME_GPUS}
+    context = {"model": model, "rows": rows, "ctx": pages.CTX, "max_same": fitting.MAX_SAME_GPUS}
     return TemplateResponse(request, "catalog/model_detail.html", context)

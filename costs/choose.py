@@ -1,6 +1,6 @@
 """'Choose my GPU': the device sets that run every wanted model at a context and speed, within a budget.
 
-The sets come from "What hardware runs this model?" (calculator/reverse.py `what_hardware`), once per
+The sets come from "What hardware runs this model?" (catalog/fitting.py `what_hardware`), once per
 model; a kind of device qualifies when it runs them all, with as many devices as the most demanding
 needs. Each is offered once per published price (new, used), ranked by price, by tok/s per dollar or by
 headroom. Four queries, whatever the catalog's size: the models, the formats, the listed GPUs and their
@@ -13,9 +13,8 @@ from decimal import Decimal
 from django import forms
 from django.http import QueryDict
 
-from calculator import reverse
 from calculator.forms import CONTEXT_PRESETS, MAX_CONTEXT, engine_accepts
-from catalog import cache, slugs
+from catalog import cache, fitting, slugs
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
 
@@ -117,7 +116,7 @@ class Choice:
     headroom_bytes: int  # free memory left on the fullest device
     links: tuple[tuple[str, str], ...]  # (model name, calculator permalink)
     condition: str = ""
-    unit_price: reverse.PriceTag | None = None
+    unit_price: fitting.PriceTag | None = None
 
     @property
     def price_usd(self) -> Decimal | None:
@@ -145,7 +144,7 @@ def qualifying_sets(
     per_model = [
         {
             s.device.slug: s
-            for s in reverse.what_hardware(
+            for s in fitting.what_hardware(
                 model=m,
                 quant=quant,
                 gpus=[(g, None) for g in gpus],
@@ -171,7 +170,7 @@ def qualifying_sets(
         links = tuple(
             (
                 m.name,
-                reverse.permalink(
+                fitting.permalink(
                     model=m.slug, quant=quant.slug, runs=[(slug, count)], ctx=workload.context_tokens
                 ),
             )
@@ -183,7 +182,7 @@ def qualifying_sets(
     return found
 
 
-def priced(sets: list[Choice], prices: dict[str, dict[str, reverse.PriceTag]]) -> list[Choice]:
+def priced(sets: list[Choice], prices: dict[str, dict[str, fitting.PriceTag]]) -> list[Choice]:
     """Each set once per condition it has a price for; once without a price when it has none."""
     out = []
     for s in sets:
@@ -205,16 +204,16 @@ def ranked(choices: list[Choice], *, sort: str, budget: int | None) -> tuple[lis
     return sorted(within, key=keys[sort]), unpriced, len(with_price) - len(within)
 
 
-def newest_prices(gpus: list[Gpu], condition: str = "") -> dict[str, dict[str, reverse.PriceTag]]:
+def newest_prices(gpus: list[Gpu], condition: str = "") -> dict[str, dict[str, fitting.PriceTag]]:
     """GPU slug -> condition -> its newest USD price, in one query."""
     rows = Price.objects.filter(gpu__in=gpus, currency="USD")
     if condition:
         rows = rows.filter(condition=condition)
     slugs = {g.pk: g.slug for g in gpus}
-    out: dict[str, dict[str, reverse.PriceTag]] = {}
+    out: dict[str, dict[str, fitting.PriceTag]] = {}
     for p in sorted(rows, key=Price.newest_key):
         out.setdefault(slugs[p.gpu_id], {}).setdefault(
-            p.condition, reverse.PriceTag(p.amount, p.date, p.source_url)
+            p.condition, fitting.PriceTag(p.amount, p.date, p.source_url)
         )
     return out
 
@@ -242,7 +241,7 @@ def choose_answer(query: QueryDict) -> dict:
             models=[m.as_spec() for m in data["model"]],
             quant=data["quant"].as_spec(),
             gpus=[spec for _, spec in gpus],
-            workload=reverse.question_workload(ctx=data["ctx"]),
+            workload=fitting.question_workload(ctx=data["ctx"]),
             target_tok_s=data["tok_s"],
         )
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 from django.http import QueryDict
 
-from calculator import reverse
-from catalog import cache
+from catalog import cache, fitting
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
 from estimator import DiffusionWorkload, estimate_diffusion
 
@@ -20,7 +19,9 @@ MAC_MODELS = [
     ("70B", "llama-3-3-70b-instruct"),
 ]
 MAC_CTX = 8192
-USABLE_TOK_S = 10.0  # reading speed is 5-10 tok/s: 10 reads along comfortably (calculator/reverse.py TIERS)
+USABLE_TOK_S = (
+    10.0  # reading speed is 5-10 tok/s: 10 reads along comfortably (reverse_questions/answers.py TIERS)
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def _sets(guide: Guide) -> dict:
 @dataclass(frozen=True)
 class MacRow:
     gpu: Gpu
-    price: reverse.PriceTag | None
+    price: fitting.PriceTag | None
     speeds: list[float | None]  # decode tok/s per MAC_MODELS entry, None: does not fit
     links: list[str]
 
@@ -109,8 +110,8 @@ def _macs(guide: Guide) -> dict:
     models = {m.slug: m for m in LlmModel.objects.filter(slug__in=[s for _, s in MAC_MODELS])}
     wanted = [(title, models[slug]) for title, slug in MAC_MODELS if slug in models]
     prices = newest_prices([g for g, _ in macs])
-    workload = reverse.question_workload(ctx=MAC_CTX)
-    q4_row = Quantization.objects.filter(slug=reverse.DEFAULT_FORMAT).first()
+    workload = fitting.question_workload(ctx=MAC_CTX)
+    q4_row = Quantization.objects.filter(slug=fitting.DEFAULT_FORMAT).first()
     if q4_row is None or not wanted:
         return {"missing": "The models or the format of this guide are not in the catalog."}
     q4 = q4_row.as_spec()
@@ -119,7 +120,7 @@ def _macs(guide: Guide) -> dict:
         out = {}
         for gpu, spec in macs:
             plans = [
-                reverse.recommended(model=m.as_spec(), quant=q4, devices=[spec], workload=workload)
+                fitting.recommended(model=m.as_spec(), quant=q4, devices=[spec], workload=workload)
                 for _, m in wanted
             ]
             out[gpu.slug] = [p.decode_tok_s if p else None for p in plans]
@@ -132,7 +133,7 @@ def _macs(guide: Guide) -> dict:
         tags = prices.get(gpu.slug, {})
         price = tags.get("new") or tags.get("used")
         links = [
-            reverse.permalink(model=m.slug, quant=q4.slug, runs=[(gpu.slug, 1)], ctx=MAC_CTX)
+            fitting.permalink(model=m.slug, quant=q4.slug, runs=[(gpu.slug, 1)], ctx=MAC_CTX)
             for _, m in wanted
         ]
         rows.append(MacRow(gpu, price, table.get(gpu.slug, [None] * len(wanted)), links))
@@ -150,7 +151,7 @@ def _macs(guide: Guide) -> dict:
 @dataclass(frozen=True)
 class ImageRow:
     gpu: Gpu
-    price: reverse.PriceTag | None
+    price: fitting.PriceTag | None
     free_bytes: int
     used_bytes: int
 

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from calculator.reverse_views import _respond as respond  # page or #result partial, one helper for all
+from config.htmx import respond  # page or #result partial, one helper for all
 
 from . import choose as choosing
 from . import costing, guides

@@ -39,12 +39,16 @@ MIN_WORDS = 3  # a paste shorter than this is a word search, not an error text
 PART = 0.8  # the share of words that must match for a paste to "contain" a message or a part of one
 
 _NUMBERISH = re.compile(r"^(?:0x)?[0-9a-f]*[0-9][0-9a-f]*$")  # 144817, 04, 0x7f, 00000008
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words, any alphabet; punctuation and spaces only separate them (site search's too)."""
+    return _NOT_WORD.sub(" ", text.casefold()).split()
 
 
 def significant_words(text: str) -> list[str]:
     """Lower-cased words without the numbers and hex codes that change from one run to the next."""
-    from .search import words  # imported here: search imports this module
-
     return [w for w in words(text) if not _NUMBERISH.match(w)]
 
 

@@ -2,13 +2,11 @@ from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
 
 from calculator import answer as answers
 from calculator.forms import QuestionForm, device_summary
 from config import http_cache
 
-from . import search as site_search
 from .content import library
 from .errors import by_runtime
 
@@ -89,22 +87,6 @@ def worked_example(query) -> dict:
         "example_verdict": answers.verdict(result, device_summary(form.devices)),
         "example_permalink": form.permalink(),
     }
-
-
-@require_GET
-@vary_on_headers("HX-Request")
-def search(request):
-    """Glossary, guides, GPUs and models matching `?q=`; with HX-Request only the #results partial."""
-    form = site_search.SearchForm(request.GET)
-    context = {"form": form, "query": "", "groups": []}
-    if form.is_valid() and form.cleaned_data["q"]:
-        context["query"] = form.cleaned_data["q"]
-        context["groups"] = site_search.search(context["query"])
-    template = "glossary/search.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#results"
-        context["partial"] = True
-    return TemplateResponse(request, template, context)
 
 
 @require_GET

@@ -29,13 +29,13 @@ from catalog.search import search_key, search_terms
 from estimator.units import format_bytes
 from glossary import errors as error_pages
 from glossary.content import Page, library
+from glossary.errors import words  # the same words an error page's messages are compared by
 
 LIMIT = 10  # results per group: one query of at most LIMIT + 1 rows per catalog kind
 MAX_QUERY_LENGTH = 2000  # room for a pasted error with its log prefix
 WORD_SEARCH_LENGTH = 200  # longer queries are pasted errors: no catalog query, no glossary text search
 
 _TAG = re.compile(r"<[^>]+>")
-_NOT_WORD = re.compile(r"[\W_]+")
 
 
 class SearchForm(forms.Form):
@@ -91,11 +91,6 @@ def search(query: str) -> list[Group]:
 
 
 # Glossary terms and guides: a few dozen Markdown pages, ranked in memory.
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words, any alphabet; punctuation and spaces only separate them."""
-    return _NOT_WORD.sub(" ", text.casefold()).split()
 
 
 def _phrase(text: str) -> str:

@@ -25,10 +25,6 @@ LAYER = {package: n for n, packages in enumerate(LAYERS) for package in packages
 KNOWN = {
     ("calculator", "glossary"): "calculator/answer.py links error pages (glossary.errors.pages_for)",
     ("calculator", "community"): "calculator/views.py shows visitors' measurements (community.measured)",
-    ("calculator", "reverse_questions"): "calculator/reverse_views.py: a shim until calculator/views.py, "
-    "costs/views.py and tests/test_fuzz.py import from reverse_questions, config.htmx, calculator.snapshots",
-    ("glossary", "site_index"): "glossary/search.py: a shim until glossary/views.py and "
-    "tests/glossary/test_errors.py import site_index.search",
 }
 
 

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calculator.forms import QuestionForm
-from calculator.reverse_views import WhatHardwareForm, WhatRunsForm
 from catalog.models import Gpu, Interconnect, LlmModel, Quantization
 from catalog.pages import GpuListForm
+from reverse_questions.forms import WhatHardwareForm, WhatRunsForm
 
 pytestmark = pytest.mark.django_db
 

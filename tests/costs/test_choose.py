@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from calculator import reverse
+from catalog import fitting
 from catalog.models import Price
 from tests.conftest import make_gpu, make_llm, make_quant
 
@@ -163,4 +163,4 @@ def test_choose_reuses_what_hardware_runs_this_model(client):
     make_quant()
     answer = client.get("/choose/?model=llama-3-1-8b-instruct").context["answer"]
     assert answer["found"] == 1 and answer["unpriced"][0].count == 1
-    assert reverse.MAX_SAME_GPUS == 8
+    assert fitting.MAX_SAME_GPUS == 8

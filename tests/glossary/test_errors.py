@@ -18,8 +18,8 @@ from glossary.errors import (
     match_rank,
     pages_for,
 )
-from glossary.search import error_hits, search
 from glossary.sources import URL, citation_problems
+from site_index.search import error_hits, search
 from tests.glossary.test_pages import internal_links
 
 ERRORS = sorted(library().errors.values(), key=lambda p: p.slug)
