@@ -102,34 +102,50 @@ class QuantRow:
 
 
 def what_runs(gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantization]) -> list:
-    """Per listed model, the largest listed format that fits on this one device at CTX (fitting.RunsRow)."""
+    """Per listed model, the largest listed format that fits on this one device at CTX (fitting.RunsRow),
+    among the formats a runtime runs on its backend (fitting.format_runtimes), under that runtime."""
     device = valid_specs([gpu])
     if not device:
         return []
+    checked = valid_specs(quants)
     rows = fitting.what_runs(
         models=[spec for _, spec in valid_specs(models)],
-        quants=[spec for _, spec in valid_specs(quants)],
+        quants=[spec for _, spec in checked],
         devices=[device[0][1]],
         workload=fitting.question_workload(ctx=CTX),
+        runtimes=fitting.format_runtimes([quant for quant, _ in checked], [device[0][1].backend]),
     )
     return fitting.sort_rows(rows, "speed")
 
 
-def _fit(model: ModelSpec, quant: QuantSpec, gpu: Gpu, spec: DeviceSpec, n: int, workload) -> Fit | None:
+def _fit(
+    model: ModelSpec, quant: QuantSpec, gpu: Gpu, spec: DeviceSpec, n: int, workload, runtimes: dict[str, str]
+) -> Fit | None:
+    """n of this device holding the model in this format, under the runtime that runs the format on the
+    device's backend (`runtimes`: backend -> runtime, fitting.backend_runtimes); None when none does."""
+    runtime = runtimes.get(spec.backend)
+    if runtime is None:
+        return None
+    workload = fitting.with_runtime(workload, runtime)
     if n * spec.usable_bytes < fitting.least_bytes_needed(model, quant, workload):
         return None
     plan = fitting.recommended(model=model, quant=quant, devices=[spec] * n, workload=workload)
     if plan is None:
         return None
     link = fitting.permalink(
-        model=model.slug, quant=quant.slug, runs=[(spec.slug, n)], ctx=workload.context_tokens
+        model=model.slug,
+        quant=quant.slug,
+        runs=[(spec.slug, n)],
+        ctx=workload.context_tokens,
+        runtime=runtime,
     )
     return Fit(gpu, n, plan.decode_tok_s, link)
 
 
 def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[Gpu]) -> list[QuantRow]:
     """Per format: the weights' size, the smallest single listed GPU that holds the model at CTX, and
-    the fewest of each popular GPU kind (up to fitting.MAX_SAME_GPUS) that do."""
+    the fewest of each popular GPU kind (up to fitting.MAX_SAME_GPUS) that do; only GPUs on whose
+    backend a runtime runs the format, under that runtime (fitting.backend_runtimes)."""
     checked = valid_specs([model])
     if not checked:
         return []
@@ -138,13 +154,15 @@ def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[G
     by_size = sorted(valid_specs(gpus), key=lambda p: (p[1].usable_bytes, p[0].name))
     named = slugs.with_renamed(Gpu, {g.slug: g for g, _ in by_size}, POPULAR_GPUS)  # renamed: still popular
     popular = [p for slug in POPULAR_GPUS if slug in named for p in by_size if p[0].pk == named[slug].pk]
+    backends = {s.backend for _, s in by_size}
     rows = []
     for quant, q in valid_specs(quants):
-        single = next((f for g, s in by_size if (f := _fit(spec, q, g, s, 1, workload))), None)
+        runs = fitting.backend_runtimes(quant.family, backends)
+        single = next((f for g, s in by_size if (f := _fit(spec, q, g, s, 1, workload, runs))), None)
         stacked = []
         for g, s in popular:
             counts = range(1, fitting.MAX_SAME_GPUS + 1)
-            fit = next((f for n in counts if (f := _fit(spec, q, g, s, n, workload))), None)
+            fit = next((f for n in counts if (f := _fit(spec, q, g, s, n, workload, runs))), None)
             if fit:
                 stacked.append(fit)
         rows.append(QuantRow(quant, memory.weights_bytes(spec, q), single, stacked))

@@ -130,11 +130,22 @@ def test_gpu_page_shows_unified_memory_fraction(client):
     assert "the GPU may use 75% by default" in client.get("/gpus/m4-max-128/").text
 
 
-def test_gpu_page_runs_three_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
-    # 1: the GPU; 2: the listed LLMs; 3: the listed quantizations
-    with django_assert_num_queries(3):
+def test_gpu_page_runs_four_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
+    # 1: the GPU; 2: the listed LLMs; 3: the listed quantizations; 4: the runtime table (which formats
+    # run on its backend, catalog/fitting.py, cached until the catalog changes)
+    with django_assert_num_queries(4):
         response = client.get("/gpus/geforce-rtx-4090/")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("slug", "never"),
+    [("geforce-rtx-4090", {"mlx-4bit", "mlx-8bit"}), ("apple-m1-max-32gb", {"awq-4bit", "gptq-4bit", "fp8"})],
+)
+def test_gpu_page_tries_only_the_formats_a_runtime_runs_on_its_backend(client, catalog, slug, never):
+    rows = [r for r in client.get(f"/gpus/{slug}/").context["rows"] if r.fits]
+    assert rows
+    assert not [r.model.slug for r in rows if r.quant.slug in never]
 
 
 def test_unknown_gpu_is_404(client, db):
@@ -180,10 +191,21 @@ def test_model_page_shows_weights_size_per_format(client):
     assert "GeForce RTX 3090" in weights and "1× GeForce RTX 3090" in weights
 
 
-def test_model_page_runs_three_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
-    # 1: the model; 2: the listed quantizations; 3: the listed GPUs; 4: its published artifacts
-    with django_assert_num_queries(4):
+def test_model_page_runs_five_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
+    # 1: the model; 2: the listed quantizations; 3: the listed GPUs; 4: the runtime table (which
+    # formats run on which backends, catalog/fitting.py, cached until the catalog changes); 5: its
+    # published artifacts
+    with django_assert_num_queries(5):
         client.get("/models/qwen3-8b/")
+
+
+def test_model_page_offers_each_format_only_on_gpus_a_runtime_runs_it_on(client, catalog):
+    rows = {r.quant.slug: r for r in client.get("/models/qwen3-8b/").context["rows"]}
+    mlx, awq = rows["mlx-4bit"], rows["awq-4bit"]
+    assert mlx.single is None or mlx.single.gpu.backend == "metal"
+    assert all(fit.gpu.backend == "metal" for fit in mlx.stacked)
+    assert awq.single and awq.single.gpu.backend != "metal"
+    assert "runtime=vllm" in awq.single.permalink  # under the runtime that runs it, as the calculator
 
 
 def test_unknown_model_is_404(client, db):
