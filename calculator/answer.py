@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from catalog import cache
+from catalog import workload as tables
 from catalog.fitting import WIDEST_USEFUL_BITS
 from catalog.measurements import Measured, measured_for
 from catalog.models import Artifact, LlmModel, Measurement, Quantization
@@ -46,12 +47,14 @@ def workload(form: QuestionForm, **changes) -> Workload:
         "context_tokens": data["ctx"],
         "batch": data["batch"],
         "prompt_tokens": data["prompt"],
-        "kv_cache_type": data["kv"],
+        **tables.kv_cache_types()[data["kv"]]["workload"],  # the catalog row's bytes per element
         "runtime": ENGINE_RUNTIME[data["runtime"]],
         "hosts": data["hosts"],
     }
     if data.get("ram_gb"):
         fields["ram_bytes"] = data["ram_gb"] * GIB  # RAM is sold in GiB, like VRAM
+    if data.get("ram_preset"):
+        fields |= tables.ram_presets()[data["ram_preset"]]["workload"]  # its bandwidth, for offload
     if data.get("link"):
         fields |= data["link"].workload_fields()
     fields |= changes

@@ -6,6 +6,7 @@ from django import forms
 from django.http import QueryDict
 
 from catalog import byo, fitting, slugs
+from catalog import workload as tables
 from catalog.fitting import (
     DEFAULT_FORMAT,
     DEFAULTS,
@@ -22,14 +23,6 @@ MAX_BATCH = 1024
 MAX_DEVICES = limits.MAX_DEVICES
 CONTEXT_PRESETS = [4096, 8192, 16384, 32768, 65536, 131072]
 
-# KV cache types people pick; the engine knows a few more (q5_0, iq4_nl...) for the API.
-KV_CHOICES = [
-    ("f16", "f16 (default)"),
-    ("bf16", "bf16"),
-    ("q8_0", "q8_0"),
-    ("q4_0", "q4_0"),
-    ("fp8", "fp8 (vLLM)"),
-]
 BACKEND_NAMES = {
     "cuda": "NVIDIA GPUs (CUDA)",
     "rocm": "AMD GPUs (ROCm)",
@@ -119,6 +112,7 @@ class QuestionForm(DeviceRowsForm):
         "kv",
         "runtime",
         "ram_gb",
+        "ram_preset",
         "link",
         "hosts",
     ]
@@ -140,9 +134,14 @@ class QuestionForm(DeviceRowsForm):
     prompt = forms.IntegerField(
         label="Prompt length (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False
     )
-    kv = forms.ChoiceField(label="KV cache type", choices=KV_CHOICES, required=False)
+    kv = forms.SlugField(label="KV cache type", required=False)
     runtime = forms.ChoiceField(label="Runtime", choices=RUNTIME_CHOICES, required=False)
     ram_gb = forms.IntegerField(label="System RAM (GB)", min_value=1, max_value=MAX_RAM_GB, required=False)
+    ram_preset = forms.SlugField(
+        label="System RAM type",
+        required=False,
+        help_text="A catalog RAM preset (DDR generation and channels): its bandwidth for offload plans.",
+    )
     link = forms.SlugField(label="Link between GPUs", required=False)
     hosts = forms.IntegerField(label="Machines", min_value=1, max_value=MAX_HOSTS, required=False)
 
@@ -191,6 +190,17 @@ class QuestionForm(DeviceRowsForm):
             return engine_accepts(slugs.get(Quantization, slug))
         except Quantization.DoesNotExist:
             raise forms.ValidationError(f"Unknown format “{slug}”.") from None
+
+    def clean_kv(self):
+        """A KV cache type of the catalog (`catalog/workload.py`), by slug; empty: the default."""
+        return catalog_slug(
+            self.cleaned_data["kv"] or DEFAULTS["kv"], tables.kv_cache_types(), "KV cache type"
+        )
+
+    def clean_ram_preset(self):
+        """A system memory preset of the catalog, by slug; it sets the RAM bandwidth, not its size."""
+        slug = self.cleaned_data["ram_preset"]
+        return catalog_slug(slug, tables.ram_presets(), "RAM preset") if slug else None
 
     def clean_link(self):
         slug = self.cleaned_data["link"]
@@ -268,6 +278,8 @@ class QuestionForm(DeviceRowsForm):
                 pairs.append((name, str(data[name])))
         if data.get("ram_gb"):
             pairs.append(("ram_gb", str(data["ram_gb"])))
+        if data.get("ram_preset"):
+            pairs.append(("ram_preset", data["ram_preset"]))
         if data.get("link"):
             pairs.append(("link", data["link"] if isinstance(data["link"], str) else data["link"].slug))
         if data["hosts"] != DEFAULTS["hosts"]:
@@ -371,6 +383,14 @@ def engine_accepts(row):
     if not valid_specs([row]):
         raise forms.ValidationError(f"{row.name} cannot be sized until its catalog entry is corrected.")
     return row
+
+
+def catalog_slug(slug: str, rows: dict[str, dict], what: str) -> str:
+    """`slug`, if it names one of a cached catalog table's `rows`; else an error naming the listed ones."""
+    if slug not in rows:
+        listed = ", ".join(s for s, row in rows.items() if row["listed"])
+        raise forms.ValidationError(f"Unknown {what} “{slug}”: pick {listed}.")
+    return slug
 
 
 def hardware_rows(data: QueryDict) -> tuple[list[str], list[str]]:

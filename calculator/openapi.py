@@ -96,9 +96,18 @@ def estimate_parameters() -> list[dict]:
         },
         batch={"description": "Concurrent sequences; 1 if absent."},
         prompt={"description": "Prompt length in tokens, at most `ctx`; min(512, ctx) if absent."},
-        kv={"description": "KV cache type; f16 if absent."},
+        kv={
+            "description": "KV cache type slug, one the runtime keeps its cache in (/api/v1/runtimes "
+            "`kv_cache_types`): f16, bf16, q8_0, q4_0, fp8...; f16 if absent. An unknown one is a 400.",
+            "example": "q8_0",
+        },
         runtime={"description": "Runtime; llama-cpp if absent."},
         ram_gb={"description": "System RAM in GiB: adds the CPU and expert offload plans."},
+        ram_preset={
+            "description": "System RAM type (DDR generation and channels, e.g. ddr5-4800-2ch): the RAM "
+            "bandwidth offload plans read; dual-channel DDR5-4800 assumed if absent. An unknown one is a 400.",
+            "example": "ddr5-4800-2ch",
+        },
         link={"description": "Interconnect slug between the GPUs, from /api/v1/interconnects."},
         hosts={"description": "Machines with these GPUs each, joined by the network (llama.cpp RPC)."},
     ) + [  # an image or video model's question (calculator/diffusion_answer.py)

@@ -11,7 +11,10 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog import cache, pages
+from catalog import workload as tables
+from catalog.fitting import DEFAULTS, runtime_table
 from catalog.models import DiffusionModel, Gpu, Interconnect, LlmModel, Quantization
+from estimator.speed import DEFAULT_RAM_BANDWIDTH_GB_S
 
 from .diffusion_answer import is_diffusion
 
@@ -103,3 +106,31 @@ def model_options(chosen: str, query: str) -> SafeString:
 
 def _no_match(query: str) -> str:
     return f'<option value="" disabled>No model matches “{escape(query)}”</option>'
+
+
+# ---- The workload's tables: KV cache types and RAM presets (catalog/workload.py) -------------------
+
+
+def kv_options(form) -> SafeString:
+    """The KV cache select: the listed types the question's runtime keeps its cache in (the catalog's
+    Runtime.kv_cache_types), the default marked; the type asked for is there even when the runtime
+    refuses it (the error beside the field says so), as other pickers show a row the question names. Read from cached tables: no query once warm."""
+    form.is_valid()  # the runtime the question runs on, filled in from the format when not given
+    data = form.cleaned_data
+    runtime = data.get("runtime") or form.data.get("runtime") or DEFAULTS["runtime"]
+    selected = data.get("kv") or form.data.get("kv") or DEFAULTS["kv"]
+    accepted = (runtime_table().get(runtime) or {}).get("kv")
+    rows = [
+        _option(slug, row["name"] + (" (default)" if slug == DEFAULTS["kv"] else ""), row["listed"])
+        for slug, row in tables.kv_cache_types().items()
+        if not accepted or slug in accepted or slug == selected
+    ]
+    return options(rows, selected, chosen=[selected])
+
+
+def ram_options(selected: str | None) -> SafeString:
+    """The RAM preset select: "not given" (the engine's assumed bandwidth), then the listed presets
+    and the one asked for."""
+    rows = [_option("", f"Not given ({DEFAULT_RAM_BANDWIDTH_GB_S:g} GB/s assumed)")]
+    rows += [_option(slug, row["name"], row["listed"]) for slug, row in tables.ram_presets().items()]
+    return options(rows, selected or "", chosen=[selected])

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 
 from calculator import openapi
 from calculator.forms import QuestionForm
-from catalog.models import Gpu, Interconnect, LlmModel, Quantization
+from catalog.models import Gpu, Interconnect, KvCacheType, LlmModel, Quantization, RamPreset
 
 pytestmark = pytest.mark.django_db
 
@@ -121,13 +121,15 @@ def catalog_strategy(catalog):
         "model": list(LlmModel.objects.values_list("slug", flat=True)),
         "quant": list(Quantization.objects.values_list("slug", flat=True)),
         "link": list(Interconnect.objects.values_list("slug", flat=True)),
+        "kv": list(KvCacheType.objects.values_list("slug", flat=True)),
+        "ram_preset": list(RamPreset.objects.values_list("slug", flat=True)),
     }
     operation = document["paths"]["/api/v1/estimate"]["get"]
     operation["parameters"] = [p for p in operation["parameters"] if p["name"] != "config"]
     for param in operation["parameters"]:
         if param["name"] in enums:
             param["schema"] = {"type": "string", "enum": enums[param["name"]]}
-            param["required"] = param["name"] != "link"
+            param["required"] = param["name"] in ("model", "quant")
         elif param["name"] == "gpu":
             slugs = list(Gpu.objects.listed().values_list("slug", flat=True))
             param["schema"] = {"type": "array", "items": {"enum": slugs}, "minItems": 1, "maxItems": 4}

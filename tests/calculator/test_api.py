@@ -113,8 +113,9 @@ def test_context_beyond_the_model_says_its_limit(client, catalog):
 
 def test_estimate_runs_four_queries(client, catalog, django_assert_num_queries):
     # 1 model, 2 quantization, 3 GPUs (all devices in one query), 4 listed formats for suggestions,
-    # 5 the runtimes table (once per catalog version), 6 the model's published artifacts
-    with django_assert_num_queries(6):
+    # 5 the runtimes table, 6 the KV cache types (each once per catalog version), 7 the model's
+    # published artifacts
+    with django_assert_num_queries(7):
         response = get(
             client,
             model="llama-3-1-8b-instruct",

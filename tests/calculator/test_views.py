@@ -88,14 +88,15 @@ def test_every_result_number_links_to_its_glossary_entry(client, catalog):
 
 def test_page_query_count_is_bounded(client, catalog, django_assert_num_queries):
     # answer: model, quant, GPUs, listed formats (suggestions), measurements, visitors' measurements;
-    # runtimes table, artifacts; pickers: models, formats, GPUs, links
-    with django_assert_num_queries(12):
+    # runtimes table, KV cache types, artifacts; pickers: models, formats, GPUs, links, RAM presets
+    with django_assert_num_queries(14):
         client.get(QUESTION)
 
 
 def test_htmx_partial_skips_the_pickers_queries(client, catalog, django_assert_num_queries):
-    # model, quant, GPUs, listed formats, measurements, visitors' measurements, runtimes, artifacts
-    with django_assert_num_queries(8):
+    # model, quant, GPUs, listed formats, measurements, visitors' measurements, runtimes, KV cache types,
+    # artifacts
+    with django_assert_num_queries(9):
         client.get(QUESTION, headers={"HX-Request": "true"})
 
 

@@ -21,7 +21,6 @@ from estimator.units import GIB
         lambda: make_gpu(gpu_memory_fraction=1.5),
         lambda: make_gpu(backend="opencl"),
         lambda: Workload(prompt_tokens=8192, context_tokens=4096),
-        lambda: Workload(kv_cache_type="q8_0", kv_bytes_per_element=2.0),
         lambda: Workload(kv_cache_type="q3_k"),
         lambda: Workload(batch=0),
         lambda: Workload(runtime="tgi"),
