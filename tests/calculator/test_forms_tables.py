@@ -99,7 +99,7 @@ def test_the_kv_select_offers_what_the_runtime_keeps_its_cache_in(client, catalo
 def test_the_kv_select_follows_the_runtime_in_the_htmx_partial(client, catalog):
     url = QUESTION.replace("q4_k_m", "bf16") + "&runtime=vllm"
     html = client.get(url, headers={"HX-Request": "true"}).content.decode()
-    oob = re.search(r'<select id="id_kv" hx-swap-oob="innerHTML">(.*?)</select>', html, re.S).group(1)
+    oob = re.search(r'<select name="kv" id="id_kv" hx-swap-oob="true">(.*?)</select>', html, re.S).group(1)
     assert re.findall(r'<option value="([^"]*)"', oob) == ["f16", "bf16", "fp8"]
 
 
