@@ -31,11 +31,17 @@ runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log
 export DATABASE_URL="postgres://postgres@$(python3 -c "import urllib.parse,sys;print(urllib.parse.quote(sys.argv[1],safe=''))" "$PG_DIR")/willitrun"
 export SECRET_KEY=test-only-secret DEBUG=0 CONN_MAX_AGE=0
 
+# The migrated database holding the catalog that every worker's test database is copied from
+# (tests/db_template.py), built on the second core while the linters run on the first.
+.venv/bin/python tests/db_template.py &
+template_pid=$!
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
 .venv/bin/python manage.py makemigrations --check --dry-run
+wait "$template_pid"
 # One worker per core (pytest-xdist), each with its own test database (pytest-django names it
-# test_willitrun_gw0, _gw1, ...) and its own session catalog; `-n 0` after the script's name runs serially.
+# test_willitrun_gw0, _gw1, ..., a copy of the template) and its own session catalog; `-n 0` after the
+# script's name runs serially.
 # `--maxschedchunk 1`: a worker is sent the next test when it has fewer than two to run, so the long
 # tests that tests/conftest.py puts first are shared out one by one; by default xdist sends each worker
 # a quarter of its share at once, and one worker got every shard of the whole-site crawl.

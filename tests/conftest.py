@@ -1,5 +1,7 @@
 import io
 import os
+import subprocess
+import sys
 
 import hypothesis
 import pytest
@@ -9,6 +11,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from catalog.models import CatalogRow, Gpu, LlmModel, Quantization, catalog_changed
+from tests import db_template
 
 GIB = 1 << 30
 
@@ -64,24 +67,50 @@ def load_catalog() -> None:
 
 
 # The tables the session's catalog load fills, and whether the catalog is still in the database
-# (the first transactional test empties it).
-_SESSION_CATALOG = {"tables": [], "loaded": False}
+# (the first transactional test empties it), and the template the test database was copied from.
+_SESSION_CATALOG = {"tables": [], "loaded": False, "template": None}
 # A copy of those tables as the session's load left them, outside the schema Django flushes.
-SNAPSHOT = "test_catalog_snapshot"
+SNAPSHOT = db_template.SNAPSHOT
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, django_db_blocker):
+    """On PostgreSQL, each test database is a copy of a template that is already migrated and holds the
+    catalog (tests/db_template.py, built once and kept while the sources it was built from are
+    unchanged): pytest-django's `setup_databases` copies it, and its `migrate` finds nothing to do."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql" or os.environ.get("TEST_DB_TEMPLATE") == "0":
+        return
+    name = db_template.template_name(database["NAME"])
+    key = db_template.source_hash()
+    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+        built = db_template.fitting(cursor, name, key)
+    if not built:  # another worker may be building it: the script waits for it, then finds it
+        subprocess.run([sys.executable, db_template.__file__], check=True, env=os.environ)
+        with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+            built = db_template.fitting(cursor, name, key)
+    database.setdefault("TEST", {})["TEMPLATE"] = name
+    _SESSION_CATALOG["template"] = built
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Migrate the test database, then load the shipped catalog into it once for the whole session.
+    """Migrate the test database, then load the shipped catalog into it once for the whole session
+    (on PostgreSQL both come with the template the database is copied from, tests/db_template.py).
 
     A test that asks for `catalog` sees it inside its own transaction, rolled back when the test
     ends, so it may edit or delete rows freely; any other `db` test sees the catalog tables empty
     (`_catalog_only_where_asked`). Loading the catalog per test cost about 0.8 s, hundreds of times.
     """
+    if _SESSION_CATALOG["template"]:
+        _SESSION_CATALOG.update(tables=_SESSION_CATALOG["template"]["tables"], loaded=True)
+        return
     with django_db_blocker.unblock():
-        before = _row_counts()
+        before = db_template.row_counts(connection)
         load_catalog()
-        after = _row_counts()
+        after = db_template.row_counts(connection)
     filled = sorted(table for table, rows in after.items() if rows != before[table])
     assert not any(before[table] for table in filled), "the catalog load adds to a migration's rows"
     _SESSION_CATALOG.update(tables=filled, loaded=True)
@@ -107,15 +136,6 @@ def restore_catalog() -> None:
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(sql)
     catalog_changed.send(sender=CatalogRow, models=sorted(m._meta.label_lower for m in models))
-
-
-def _row_counts() -> dict[str, int]:
-    with connection.cursor() as cursor:
-        counts = {}
-        for table in connection.introspection.django_table_names(only_existing=True, include_views=False):
-            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
-            counts[table] = cursor.fetchone()[0]
-        return counts
 
 
 @pytest.fixture(autouse=True)
