@@ -1,7 +1,7 @@
 """Commands that run as copied: every command the site can print, for every listed model × listed format ×
 runtime × plan strategy, parses against its tool's documented flags (tests/engine/command_flags.py) and
 names only artifacts the catalog lists for that model and format; where none is known it says so and
-leaves a placeholder path. The quick suite checks one case in seven, the `slow` run all of them."""
+leaves a placeholder path. The quick suite checks one case in nineteen, the `slow` run all of them."""
 
 import pytest
 
@@ -207,14 +207,15 @@ def commands_parse_and_name_catalog_artifacts(checked: list[tuple]) -> int:
     return built
 
 
-def test_one_case_in_seven_parses_and_names_only_catalog_artifacts(catalog):
-    """A stride through the cases that still reaches every model, format, runtime, KV type and batch;
-    the `slow` run (make test, CI) checks every case."""
+def test_one_case_in_nineteen_parses_and_names_only_catalog_artifacts(catalog):
+    """A stride through the cases that still reaches every model, format, runtime, KV type and batch
+    (19, not 7: ~2,000 cases of ~38,000, a third of the time); the `slow` run (make test, CI) checks
+    every case."""
     every = list(cases())
-    sample = every[::7]
+    sample = every[::19]
     for i in range(5):  # model, format, runtime, KV cache type, batch
         assert {case[i] for case in sample} == {case[i] for case in every}
-    assert commands_parse_and_name_catalog_artifacts(sample) > 10_000 // 7
+    assert commands_parse_and_name_catalog_artifacts(sample) > 10_000 // 19
 
 
 @pytest.mark.slow
