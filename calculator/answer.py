@@ -47,7 +47,7 @@ def workload(form: QuestionForm, **changes) -> Workload:
         "context_tokens": data["ctx"],
         "batch": data["batch"],
         "prompt_tokens": data["prompt"],
-        **tables.kv_cache_types()[data["kv"]]["workload"],  # the catalog row's bytes per element
+        **tables.kv_workload(data["kv"]),  # the catalog row's bytes per element
         "runtime": ENGINE_RUNTIME[data["runtime"]],
         "hosts": data["hosts"],
     }

@@ -192,9 +192,11 @@ class QuestionForm(DeviceRowsForm):
             raise forms.ValidationError(f"Unknown format “{slug}”.") from None
 
     def clean_kv(self):
-        """A KV cache type of the catalog (`catalog/workload.py`), by slug; empty: the default."""
-        return catalog_slug(
-            self.cleaned_data["kv"] or DEFAULTS["kv"], tables.kv_cache_types(), "KV cache type"
+        """A KV cache type of the catalog (`catalog/workload.py`), by slug; empty: the default, which
+        answers even before the KV table is loaded (at the engine's own size)."""
+        slug = self.cleaned_data["kv"] or DEFAULTS["kv"]
+        return (
+            slug if slug == DEFAULTS["kv"] else catalog_slug(slug, tables.kv_cache_types(), "KV cache type")
         )
 
     def clean_ram_preset(self):

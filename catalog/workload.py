@@ -32,6 +32,13 @@ def kv_cache_types() -> dict[str, dict]:
     return cache.get_or_compute("kv-cache-types", "", load)
 
 
+def kv_workload(slug: str) -> dict:
+    """`Workload` fields for a KV cache type: its row's, or, for one the table does not hold (the
+    default, on a catalog whose KV table is not loaded yet), the name alone: the engine's own size."""
+    row = kv_cache_types().get(slug)
+    return row["workload"] if row else {"kv_cache_type": slug}
+
+
 def ram_presets() -> dict[str, dict]:
     """System memory presets, in picker order (one query, cached until the catalog changes): slug ->
     {"name", "listed", "workload": `Workload` fields, the RAM bandwidth offload plans read}."""

@@ -123,3 +123,10 @@ def test_a_shared_result_says_today_differs_after_a_kv_type_is_edited(client, ca
     shown = client.get(snapshot.get_absolute_url())
     assert shown.context["today"]["differs"] is True
     assert shown.context["result"].memory.kv_cache_bytes == snapshot.result["memory"]["kv_cache_bytes"]
+
+
+def test_before_the_kv_table_is_loaded_the_default_still_answers_at_the_engines_size(client, catalog):
+    f16 = estimate(client, **ASKED)["memory"]["kv_cache_bytes"]
+    KvCacheType.objects.all().delete()
+    assert estimate(client, **ASKED)["memory"]["kv_cache_bytes"] == f16  # 2 bytes per element
+    assert client.get(API, {**ASKED, "kv": "q8_0"}).status_code == 400

@@ -170,10 +170,11 @@ def test_the_cost_page_runs_a_fixed_number_of_queries_whatever_the_catalog_size(
             assert client.get(f"/cost/?{TWO_3090S}").status_code == 200
         return len(queries)
 
-    # the calculator question's own (its GPUs, model, format, runtime, published weights), then the
-    # cloud offers with their GPUs, the question's hardware prices and the model's API prices
+    # the calculator question's own (its GPUs, model, format, runtime, KV cache types, published
+    # weights), then the cloud offers with their GPUs, the question's hardware prices and the model's
+    # API prices
     before = count()
-    assert before <= 8
+    assert before <= 9
     llm = ApiPrice.objects.first().llm
     for n in range(5):
         gpu = make_gpu(slug=f"extra-{n}", name=f"Extra {n}", memory_bytes=96 * 2**30)
