@@ -185,24 +185,39 @@ def cases():
 
 
 def commands_parse_and_name_catalog_artifacts(checked: list[tuple]) -> int:
-    """Check the commands of each case, for each plan strategy; how many commands were built."""
+    """Check the commands of each case, for each plan strategy; how many commands were checked.
+
+    Each command is built once: the cases of one model, format, KV cache type and batch differ only by
+    runtime, and `launch_commands` builds every tool's command from the workload's context, batch, KV
+    type, flash attention and hosts, never its runtime, so they share one call per plan. A command text
+    met again for the same model and format is not parsed again (one in nine repeats, e.g. across KV
+    types a tool ignores)."""
     artifacts: dict[int, dict] = {}
     for a in Artifact.objects.all():
         artifacts.setdefault(a.llm_id, {})[(a.kind, a.repo, a.tag)] = a.formats
-    built = 0
-    for model, quant, slug, kv, batch in checked:
+    built, model_pk, spec, plans, by_question, parsed = 0, None, None, [], {}, set()
+    for model, quant, slug, kv, batch in checked:  # in model order: one model's commands kept at a time
+        if model.pk != model_pk:
+            model_pk, by_question, parsed = model.pk, {}, set()
+            spec = model.as_spec(artifacts=model.artifacts.all())
+            plans = plans_of(model.num_hidden_layers, model.is_moe)
         tool = COMMAND_FOR_RUNTIME[slug]
-        workload = Workload(
-            context_tokens=8192, batch=batch, kv_cache_type=kv, runtime=ENGINE_RUNTIME[slug], hosts=2
-        )
-        spec = model.as_spec(artifacts=model.artifacts.all())
-        for plan in plans_of(model.num_hidden_layers, model.is_moe):
-            found = commands.launch_commands(model=spec, quant=quant.as_spec(), plan=plan, workload=workload)
+        if (quant.slug, kv, batch) not in by_question:
+            workload = Workload(
+                context_tokens=8192, batch=batch, kv_cache_type=kv, runtime=ENGINE_RUNTIME[slug], hosts=2
+            )
+            quant_spec = quant.as_spec()
+            by_question[quant.slug, kv, batch] = [
+                (plan, commands.launch_commands(model=spec, quant=quant_spec, plan=plan, workload=workload))
+                for plan in plans
+            ]
+        for plan, found in by_question[quant.slug, kv, batch]:
             if plan.strategy == "single":  # every runtime runs one GPU
                 assert tool in found, (model.slug, quant.slug, slug, kv)
             if tool in found:
-                published = artifacts.get(model.pk, {})
-                check_names(found[tool], model=model, quant=quant, published=published)
+                if (quant.slug, found[tool]) not in parsed:
+                    check_names(found[tool], model=model, quant=quant, published=artifacts.get(model.pk, {}))
+                    parsed.add((quant.slug, found[tool]))
                 built += 1
     return built
 
