@@ -166,6 +166,33 @@ def slot_key(s: Slot) -> tuple:
     )
 
 
+def work_key(s: Slot, classes: tuple[int, ...], workload: Workload) -> tuple:
+    """Slots with equal keys get the same `usage_and_stage` but for the device's name: `slot_key` with
+    the layers' indices replaced by their classes (`memory.layer_classes`), so the middle devices of a
+    layer split over identical GPUs, which hold different layers of one kind, are computed once. Which
+    of the layers keep their experts elsewhere is part of each layer's entry; `workload` is the plan's,
+    keyed by identity (the caller keeps the slots' workloads alive while it uses the keys)."""
+    p = s.p
+    layers = p.layers
+    if p.experts_elsewhere:
+        kinds: tuple = tuple((classes[i], i in p.experts_elsewhere) for i in layers)
+    elif isinstance(layers, range) and layers.step == 1:
+        kinds = classes[layers.start : layers.stop]  # a slice: C speed, the common case
+    else:
+        kinds = tuple(classes[i] for i in layers)
+    return (
+        p.device,
+        kinds,
+        p.holds_output,
+        p.holds_embedding,
+        p.host,
+        s.tp,
+        s.multi_gpu,
+        s.pipeline,
+        id(s.workload or workload),
+    )
+
+
 def layout_memory(
     layout: Layout, *, model: ModelSpec, quant: QuantSpec, workload: Workload, stop_at_overflow: bool = False
 ) -> list[DeviceMemory]:

@@ -336,6 +336,23 @@ def window_layers(model: ModelSpec) -> tuple[bool, ...]:
     return tuple(_is_window_layer(model, i) for i in range(model.num_hidden_layers))
 
 
+@bounded_cache(entries=1024, size=262_144, size_of=length_of_result)
+def layer_classes(model: ModelSpec, quant: QuantSpec) -> tuple[int, ...]:
+    """A small integer per layer, equal for layers that differ in nothing a device's memory or speed
+    stage reads: their bytes by class, window flag, active parameters and whether they hold routed
+    experts. Two ranges whose layers have the same classes in the same order give the same
+    `device_memory.usage_and_stage` (float sums included: same values, same order), so plans can compute
+    one device of a layer split and reuse it for the others (`layouts.work_key`)."""
+    table = layer_bytes_table(model, quant)
+    mask = window_layers(model)
+    c = tensor_classes(model)
+    ids: dict[tuple, int] = {}
+    return tuple(
+        ids.setdefault((table[i], mask[i], c.layer_active_params(i), i >= c.dense_layers), len(ids))
+        for i in range(model.num_hidden_layers)
+    )
+
+
 def is_window_layer(model: ModelSpec, index: int) -> bool:
     """Which layers are local: the windowed ones are spread evenly, the global ones last in each group.
 

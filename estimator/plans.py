@@ -19,8 +19,8 @@ from .layouts import (
     rpc_cluster_layout,
     sequences_per_replica,
     single_layout,
-    slot_key,
     tensor_parallel_layout,
+    work_key,
 )
 from .schema import DeviceSpec, DeviceUsage, ModelSpec, Plan, QuantSpec, Workload
 from .strategies import STRATEGIES
@@ -119,13 +119,16 @@ def _plan(
 def run_layout(
     layout: Layout, *, model: ModelSpec, quant: QuantSpec, workload: Workload
 ) -> tuple[list[DeviceUsage], list[speed.Stage]]:
-    """Memory and speed stage of each GPU slot, in order; identical slots are computed once."""
+    """Memory and speed stage of each GPU slot, in order. Slots that hold the same kind of layers on equal
+    devices (tensor-parallel ranks, replicas, the middle devices of a layer split: `work_key`) are
+    computed once and share one `Stage` object."""
     usages, stages = [], []
+    classes = memory.layer_classes(model, quant)
     done: dict[tuple, tuple[DeviceUsage, speed.Stage]] = {}
     for s in layout.slots:
-        key = slot_key(s)
-        if key in done:
-            u, st = done[key]
+        key = work_key(s, classes, workload)
+        if (hit := done.get(key)) is not None:
+            u, st = hit
             name = s.label or s.p.device.name
             if u.name != name:
                 u = u.model_copy(update={"name": name})
