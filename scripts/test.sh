@@ -30,6 +30,10 @@ runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log
   -o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c full_page_writes=off" start >/dev/null
 export DATABASE_URL="postgres://postgres@$(python3 -c "import urllib.parse,sys;print(urllib.parse.quote(sys.argv[1],safe=''))" "$PG_DIR")/willitrun"
 export SECRET_KEY=test-only-secret DEBUG=0 CONN_MAX_AGE=0
+# Bytecode caches (gitignored __pycache__/) for the project's modules and pytest's rewritten test modules:
+# with PYTHONDONTWRITEBYTECODE set (as on the project's machines) each worker compiled and rewrote ~120
+# test files and the project's modules at every run, ~3 of its ~8 s of CPU collecting.
+unset PYTHONDONTWRITEBYTECODE
 
 # The migrated database holding the catalog that every worker's test database is copied from
 # (tests/db_template.py), built on the second core while the linters run on the first.
