@@ -84,7 +84,7 @@ class Prepared:
     stages: list[speed.Stage]
 
 
-def _workload(row: Measurement) -> Workload:
+def _workload(row: Measurement, batch: int | None = None) -> Workload:
     if row.kind == "decode":
         depth = max(1, row.decode_depth)
         return Workload(context_tokens=depth + 1, prompt_tokens=depth, runtime=row.runtime)
@@ -95,7 +95,7 @@ def _workload(row: Measurement) -> Workload:
             runtime=row.runtime,
             ubatch_tokens=row.ubatch,
         )
-    batch = max(1, round(row.concurrency))
+    batch = batch or max(1, round(row.concurrency))
     return Workload(context_tokens=row.depth + 1, prompt_tokens=row.depth, runtime="vllm", batch=batch)
 
 
@@ -104,7 +104,30 @@ def _bytes_per_token(stages: list[speed.Stage], batch: int = 1) -> float:
 
 
 def prepare(row: Measurement) -> Prepared:
-    model, quant, w = row.model, row.quant, _workload(row)
+    if row.kind == "vllm_tp" and row.concurrency > 1 and row.concurrency % 1:
+        return _prepare_between(row)
+    return _prepare(row)
+
+
+def _prepare_between(row: Measurement) -> Prepared:
+    """A serving row whose concurrency (throughput × ITL, Little's law) falls between whole sequence counts:
+    its step time is interpolated between the two counts' and its throughput is concurrency ÷ step. Rounding
+    instead would move a 1.5-sequence row's estimate by a third."""
+    lo = int(row.concurrency)
+    low, high, share = _prepare(row, lo), _prepare(row, lo + 1), row.concurrency - lo
+
+    def predict() -> float | None:
+        a, b = low.predict(), high.predict()
+        if not a or not b:
+            return None
+        return row.concurrency / ((1 - share) * lo / a + share * (lo + 1) / b)
+
+    base = (1 - share) * (low.baseline or 0) + share * (high.baseline or 0)
+    return Prepared(row, predict, base or None, high.stages)
+
+
+def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
+    model, quant, w = row.model, row.quant, _workload(row, batch)
     kw = {"model": model, "quant": quant, "workload": w}
     devices = [row.device] * row.count
     if row.kind == "vllm_tp":

@@ -148,64 +148,64 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # pp512 … pp21000 rows. llama.cpp's prompt kernels on AMD and Intel reach a third or less of their matrix
 # units; MLX reaches the whole of the rate credited to the M4 Max (the top of its range).
 PREFILL_EFFICIENCY = {
-    "cuda": 0.878,
+    "cuda": 0.898,
     "cuda_pascal": 1.0,
-    "rocm": 0.296,
-    "vulkan": 0.346,
+    "rocm": 0.293,
+    "vulkan": 0.345,
     "vulkan_intel": 0.127,
-    "sycl": 0.198,
+    "sycl": 0.197,
     "metal": 0.692,
     "mlx": 1.0,
-    "vllm": 0.506,
+    "vllm": 0.505,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.448
+FULL_RATE_PREFILL_FACTOR = 0.431
 # K-quants cost more to unpack in a prompt batch on ROCm; BF16 has no fast prompt kernels on Vulkan or SYCL.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.774,
-    ("kquant", "cuda_pascal"): 1.15,
-    ("kquant", "rocm"): 0.482,
+    ("kquant", "cuda"): 0.725,
+    ("kquant", "cuda_pascal"): 1.17,
+    ("kquant", "rocm"): 0.481,
     ("kquant", "vulkan"): 0.662,
-    ("kquant", "vulkan_intel"): 1.07,
-    ("kquant", "sycl"): 0.905,
+    ("kquant", "vulkan_intel"): 1.06,
+    ("kquant", "sycl"): 0.906,
     ("kquant", "metal"): 0.986,
     ("float", "cuda"): 1.07,
-    ("float", "rocm"): 1.27,
+    ("float", "rocm"): 1.28,
     ("float", "metal"): 1.09,
-    ("bf16", "rocm"): 0.984,
-    ("bf16", "vulkan"): 0.457,
-    ("bf16", "vulkan_intel"): 0.55,
-    ("bf16", "sycl"): 0.462,
-    ("mlx", "mlx"): 0.989,
+    ("bf16", "rocm"): 0.991,
+    ("bf16", "vulkan"): 0.458,
+    ("bf16", "vulkan_intel"): 0.551,
+    ("bf16", "sycl"): 0.463,
+    ("mlx", "mlx"): 0.991,
 }
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID), this share of a dense product's
 # rate (the MoE pp rows).
-PREFILL_EXPERT_EFFICIENCY = 0.293
+PREFILL_EXPERT_EFFICIENCY = 0.3
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate; on AMD and Intel under a tenth.
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.704,
-    "cuda_pascal": 0.492,
-    "rocm": 0.0992,
-    "vulkan": 0.096,
-    "vulkan_intel": 0.0522,
-    "sycl": 0.0549,
+    "cuda": 0.572,
+    "cuda_pascal": 0.501,
+    "rocm": 0.0989,
+    "vulkan": 0.0955,
+    "vulkan_intel": 0.0513,
+    "sycl": 0.0546,
     "metal": 0.305,
-    "mlx": 0.464,
+    "mlx": 0.462,
     "vllm": 0.3,
     "cpu": 0.3,
 }
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.447
+PREFILL_PIPELINE_OVERLAP = 0.476
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
 # load taken apart (bench/accuracy.py SERVING).
-VLLM_ALL_REDUCE_SECONDS = 15.5e-6
-VLLM_STEP_SECONDS = 333e-6
+VLLM_ALL_REDUCE_SECONDS = 15.6e-6
+VLLM_STEP_SECONDS = 336e-6
 
 # Where the real speed lies given an estimate: the 5th and 95th percentiles of (estimate ÷ measured − 1)
 # over rows of devices the fit never saw (bench/accuracy.py, leave-one-device-out), per class of plan
@@ -213,7 +213,7 @@ VLLM_STEP_SECONDS = 333e-6
 # one-device row's "decode"; multi_gpu, vllm_tp, prefill), widened to bracket the estimate by 1% at least.
 # A range is estimate ÷ (1 + high) … estimate ÷ (1 + low); a class without its own range takes the wider of
 # its kernels' and every one-device row's. Computed again without each device in turn, these ranges hold the
-# measured value for 83% of one-device decode rows, 86% of multi-GPU rows, 87% of prefill rows and 83% of
+# measured value for 84% of one-device decode rows, 85% of multi-GPU rows, 87% of prefill rows and 85% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
     "gddr/cuda/dense": (-0.122, 0.427),
@@ -225,8 +225,8 @@ ERROR_RANGES: dict[str, tuple[float, float]] = {
     "lpddr_two_die/metal/dense": (-0.082, 0.316),
     "decode": (-0.174, 0.733),
     "multi_gpu": (-0.263, 0.538),
-    "prefill": (-0.568, 2.031),
-    "vllm_tp": (-0.469, 1.105),
+    "prefill": (-0.572, 2.012),
+    "vllm_tp": (-0.46, 1.1),
     "*/cuda/*": (-0.123, 0.427),
     "*/metal/*": (-0.07, 0.182),
     "*/mlx/*": (-0.133, 0.772),
