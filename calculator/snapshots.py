@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import QueryDict
+from django.urls import reverse
 
 from estimator import ENGINE_VERSION, Estimate
 
@@ -65,7 +66,7 @@ def show(snapshot: Snapshot) -> dict:
         "strategy_names": answers.STRATEGY_NAMES,
         "strategy_titles": answers.STRATEGY_TITLES,
         "strategy_terms": answers.STRATEGY_TERMS,
-        "permalink": f"/?{snapshot.query}",
+        "permalink": f"{reverse('calculator:will-it-run')}?{snapshot.query}",
     }
     context["bars"] = answers.memory_bars(context["shown_plan"])
     today = QuestionForm(QueryDict(snapshot.query))
@@ -78,7 +79,7 @@ def show(snapshot: Snapshot) -> dict:
         context["today"] = {"differs": True, "reason": str(refusal)}
         return context
     same = _headline(fresh) == _headline(result)
-    context["today"] = {"differs": not same, "url": f"/?{snapshot.query}"}
+    context["today"] = {"differs": not same, "url": f"{reverse('calculator:will-it-run')}?{snapshot.query}"}
     return context
 
 

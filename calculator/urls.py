@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import api, diffusion_views, og, openapi, views
 
+app_name = "calculator"
 urlpatterns = [
     path("", views.will_it_run, name="will-it-run"),
     path("r/", views.share, name="share"),

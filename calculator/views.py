@@ -28,6 +28,7 @@ from . import charts, diffusion_views, hub_config, pickers, rig, snapshots
 from .forms import (
     CONTEXT_PRESETS,
     FIRST_VISIT,
+    KV_CHOICES,
     MAX_DEVICES,
     MAX_RAM_GB,
     RUNTIME_CHOICES,
@@ -51,11 +52,7 @@ def will_it_run(request):
 
 def _page(request, form: QuestionForm, *, status: int = 200, config_error: str = ""):
     partial = request.htmx and not request.htmx.history_restore_request
-    context = (
-        {"form": form, "partial": True, "kv_options": pickers.kv_options(form)}
-        if partial
-        else {"form": form, **_choices(form)}
-    )
+    context = {"form": form, "partial": True} if partial else {"form": form, **_choices(form)}
     if form.is_valid():
         context |= computed(form)
     if config_error:  # shown next to the field, while the rest of the question is still answered
@@ -185,8 +182,7 @@ def _choices(form: QuestionForm) -> dict:
         "link_options": pickers.options(rows["links"], data.get("link")),
         "hardware_rows": [(g, c, pickers.options(rows["gpus"], g, chosen=chosen)) for g, c in hardware],
         "context_presets": CONTEXT_PRESETS,
-        "kv_options": pickers.kv_options(form),
-        "ram_options": pickers.ram_options(data.get("ram_preset")),
+        "kv_choices": KV_CHOICES,
         "runtime_choices": RUNTIME_CHOICES,
     }
 

@@ -96,7 +96,7 @@ class GpuAdmin(BulkAdminMixin, CatalogAdmin):
     prepopulated_fields = {"slug": ["name"]}
     renameable = True  # public slugs: "Change slug" keeps the old ones working
     readonly_fields = ["search_key", "estimate_preview"]
-    site_url_name = "gpu-detail"
+    site_url_name = "catalog:gpu-detail"
 
     def get_queryset(self, request):
         return (
@@ -132,7 +132,7 @@ class LlmModelAdmin(CatalogAdmin):
     prepopulated_fields = {"slug": ["name"]}
     renameable = True  # public slugs: "Change slug" keeps the old ones working
     readonly_fields = ["search_key", "estimate_preview"]
-    site_url_name = "model-detail"
+    site_url_name = "catalog:model-detail"
 
     def get_urls(self):
         from django.urls import path

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import api, views
 
+app_name = "catalog"
 urlpatterns = [
     path("api/v1/gpus", api.gpus, name="api-gpus"),
     path("api/v1/models", api.llms, name="api-models"),

@@ -35,7 +35,7 @@ def gpu_detail(request, slug):
     """A GPU's specs and, per listed model, the largest listed format that fits on it at 8192 tokens."""
     gpu = Gpu.objects.with_current_price().filter(slug=slug).first()
     if gpu is None:
-        return slugs.redirect_or_404(Gpu, slug, "gpu-detail")  # renamed since: a 301 to its page
+        return slugs.redirect_or_404(Gpu, slug, "catalog:gpu-detail")  # renamed since: a 301 to its page
     rows = pages.what_runs(gpu, LlmModel.objects.listed(), Quantization.objects.listed())
     context = {"gpu": gpu, "gpus": [gpu], "rows": rows, "ctx": pages.CTX}
     return TemplateResponse(request, "catalog/gpu_detail.html", context)
@@ -86,7 +86,7 @@ def model_detail(request, slug):
     """A model's architecture and, per listed format, its size and the hardware that holds it."""
     model = LlmModel.objects.filter(slug=slug).first()
     if model is None:
-        return slugs.redirect_or_404(LlmModel, slug, "model-detail")
+        return slugs.redirect_or_404(LlmModel, slug, "catalog:model-detail")
     rows = pages.quant_rows(model, Quantization.objects.listed(), Gpu.objects.listed())
     context = {"model": model, "rows": rows, "ctx": pages.CTX, "max_same": fitting.MAX_SAME_GPUS}
     return TemplateResponse(request, "catalog/model_detail.html", context)

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django import forms
 from django.http import QueryDict
+from django.urls import reverse
 
 from calculator.forms import CONTEXT_PRESETS, MAX_CONTEXT, engine_accepts
 from catalog import cache, fitting, slugs
@@ -102,7 +103,7 @@ class ChooseForm(forms.Form):
         for name, default in (("condition", ""), ("sort", "price")):
             if data.get(name) and data[name] != default:
                 query[name] = data[name]
-        return f"/choose/?{query.urlencode(safe='')}"
+        return f"{reverse('costs:choose')}?{query.urlencode(safe='')}"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.http import QueryDict
+from django.urls import reverse
 from pydantic import ValidationError
 
 from calculator import answer as answers
@@ -174,7 +175,7 @@ def permalink(question: QuestionForm, form: CostForm) -> str:
         value = form.cleaned_data.get(name)
         if value not in (None, "") and value != DEFAULTS.get(name):
             query[name] = f"{value:g}" if isinstance(value, float) else str(value)
-    return f"/cost/?{query.urlencode(safe='')}"
+    return f"{reverse('costs:cost')}?{query.urlencode(safe='')}"
 
 
 def _stale(date: datetime.date) -> bool:

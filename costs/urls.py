@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 
+app_name = "costs"
 urlpatterns = [
     path("cost/", views.cost, name="cost"),
     path("choose/", views.choose, name="choose"),

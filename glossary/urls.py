@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 
+app_name = "glossary"
 urlpatterns = [
     path("glossary/", views.term_index, name="glossary"),
     path("glossary/<slug:slug>/", views.term, name="term"),

@@ -93,7 +93,7 @@ class WhatRunsForm(DeviceRowsForm):
             query["ram_gb"] = str(data["ram_gb"])
         if data["sort"] != "size":
             query["sort"] = data["sort"]
-        return f"{reverse('what-runs')}?{query.urlencode(safe='')}"
+        return f"{reverse('reverse_questions:what-runs')}?{query.urlencode(safe='')}"
 
 
 class WhatHardwareForm(forms.Form):
@@ -138,4 +138,4 @@ class WhatHardwareForm(forms.Form):
             query["ctx"] = str(data["ctx"])
         if data["tok_s"] != DEFAULT_TOK_S:
             query["tok_s"] = f"{data['tok_s']:g}"
-        return f"{reverse('what-hardware')}?{query.urlencode(safe='')}"
+        return f"{reverse('reverse_questions:what-hardware')}?{query.urlencode(safe='')}"

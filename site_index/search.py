@@ -83,8 +83,8 @@ def search(query: str) -> list[Group]:
         return [errors] if errors.hits else []
     groups = [
         errors,
-        group("term", "Glossary", page_hits(query, lib.terms.values(), "/glossary/")),
-        group("guide", "Guides", page_hits(query, lib.guides.values(), "/guides/")),
+        group("term", "Glossary", page_hits(query, lib.terms.values(), "glossary:term")),
+        group("guide", "Guides", page_hits(query, lib.guides.values(), "glossary:guide")),
         *catalog_groups(query),
     ]
     return sorted((g for g in groups if g.hits), key=lambda g: g.best)  # "3090": GPUs before glossary text
@@ -116,12 +116,14 @@ def page_rank(query: str, page: Page) -> int | None:
     return None
 
 
-def page_hits(query: str, pages: Iterable[Page], prefix: str) -> list[Hit]:
-    """Every matching page, best first; ties by title."""
+def page_hits(query: str, pages: Iterable[Page], url_name: str) -> list[Hit]:
+    """Every matching page (its URL: `url_name` with its slug), best first; ties by title."""
     found = sorted(
         (rank, page.title.casefold(), page) for page in pages if (rank := page_rank(query, page)) is not None
     )
-    return [Hit(f"{prefix}{page.slug}/", page.title, page.summary, rank) for rank, _, page in found]
+    return [
+        Hit(reverse(url_name, args=[page.slug]), page.title, page.summary, rank) for rank, _, page in found
+    ]
 
 
 def error_hits(query: str, pages: Iterable[Page]) -> list[Hit]:
@@ -134,7 +136,8 @@ def error_hits(query: str, pages: Iterable[Page]) -> list[Hit]:
         if ranks:
             found.append((min(ranks), paste_order(asked, page), page.title.casefold(), page))
     return [
-        Hit(f"/errors/{page.slug}/", page.title, page.summary, rank) for rank, _, _, page in sorted(found)
+        Hit(reverse("glossary:error", args=[page.slug]), page.title, page.summary, rank)
+        for rank, _, _, page in sorted(found)
     ]
 
 
@@ -222,7 +225,7 @@ def catalog_groups(query: str) -> list[Group]:
     gpus = best(Gpu.objects.only(*fields, "vendor", "memory_bytes", "bandwidth_gb_s"), query)
     llms = best(LlmModel.objects.only(*fields, "total_params_b", "active_params_b"), query)
     diffusion = best(DiffusionModel.objects.only(*fields, "kind", "components"), query)
-    every_gpu = f"{reverse('gpu-list')}?{_querystring(query)}"
+    every_gpu = f"{reverse('catalog:gpu-list')}?{_querystring(query)}"
     return [
         group("gpu", "GPUs", [gpu_hit(g) for g in gpus[0]], every_gpu, partial=gpus[1]),
         group("model", "Models", [llm_hit(m) for m in llms[0]], partial=llms[1]),
@@ -247,20 +250,20 @@ def gpu_hit(gpu: Gpu) -> Hit:
     description = (
         f"{gpu.get_vendor_display()}, {format_bytes(gpu.memory_bytes)}, {gpu.bandwidth_gb_s:,.0f} GB/s"
     )
-    return Hit(reverse("gpu-detail", args=[gpu.slug]), gpu.name, description, gpu.rank)
+    return Hit(reverse("catalog:gpu-detail", args=[gpu.slug]), gpu.name, description, gpu.rank)
 
 
 def llm_hit(model: LlmModel) -> Hit:
     description = f"{_billions(model.total_params_b)} parameters"
     if model.active_params_b and model.active_params_b < model.total_params_b:
         description += f", {_billions(model.active_params_b)} active per token"
-    return Hit(reverse("model-detail", args=[model.slug]), model.name, description, model.rank)
+    return Hit(reverse("catalog:model-detail", args=[model.slug]), model.name, description, model.rank)
 
 
 def diffusion_hit(model: DiffusionModel) -> Hit:
     description = f"{model.get_kind_display()} diffusion model, {_billions(model.total_params_b)} parameters"
     try:
-        url = reverse("diffusion-detail", args=[model.slug])
+        url = reverse("calculator:diffusion-detail", args=[model.slug])
     except NoReverseMatch:  # no page of their own yet: the catalog API's entry
-        url = f"{reverse('api-diffusion-models')}?{_querystring(model.slug)}"
+        url = f"{reverse('catalog:api-diffusion-models')}?{_querystring(model.slug)}"
     return Hit(url, model.name, description, model.rank)

@@ -17,14 +17,14 @@ class PageSitemap(Sitemap):
 
     def items(self):
         return [
-            "will-it-run",
-            "what-runs",
-            "what-hardware",
-            "glossary",
-            "guides",
-            "errors",
-            "gpu-list",
-            "model-list",
+            "calculator:will-it-run",
+            "reverse_questions:what-runs",
+            "reverse_questions:what-hardware",
+            "glossary:glossary",
+            "glossary:guides",
+            "glossary:errors",
+            "catalog:gpu-list",
+            "catalog:model-list",
         ]
 
     def location(self, item):
@@ -38,7 +38,7 @@ class TermSitemap(Sitemap):
         return sorted(library().terms)
 
     def location(self, item):
-        return reverse("term", args=[item])
+        return reverse("glossary:term", args=[item])
 
 
 class GuideSitemap(Sitemap):
@@ -48,7 +48,7 @@ class GuideSitemap(Sitemap):
         return sorted(library().guides)
 
     def location(self, item):
-        return reverse("guide", args=[item])
+        return reverse("glossary:guide", args=[item])
 
 
 class ErrorSitemap(Sitemap):
@@ -58,7 +58,7 @@ class ErrorSitemap(Sitemap):
         return sorted(library().errors)
 
     def location(self, item):
-        return reverse("error", args=[item])
+        return reverse("glossary:error", args=[item])
 
 
 class GpuSitemap(Sitemap):
@@ -70,7 +70,7 @@ class GpuSitemap(Sitemap):
         return Gpu.objects.listed().only("slug").order_by("slug")
 
     def location(self, item):
-        return reverse("gpu-detail", args=[item.slug])
+        return reverse("catalog:gpu-detail", args=[item.slug])
 
 
 class LlmSitemap(Sitemap):
@@ -80,7 +80,7 @@ class LlmSitemap(Sitemap):
         return LlmModel.objects.only("slug").order_by("slug")
 
     def location(self, item):
-        return reverse("model-detail", args=[item.slug])
+        return reverse("catalog:model-detail", args=[item.slug])
 
 
 SITEMAPS = {

@@ -80,19 +80,19 @@ def test_shares_have_their_own_limit(client, settings, catalog):
 
 def test_the_limited_paths_are_the_urlconfs():
     names = [
-        "will-it-run",
-        "what-runs",
-        "what-hardware",
-        "compare",
-        "og-image",
-        "chart-svg",
-        "own-model",
-        "paste-rig",
-        "cost",
-        "choose",
+        "calculator:will-it-run",
+        "reverse_questions:what-runs",
+        "reverse_questions:what-hardware",
+        "calculator:compare",
+        "calculator:og-image",
+        "calculator:chart-svg",
+        "calculator:own-model",
+        "calculator:paste-rig",
+        "costs:cost",
+        "costs:choose",
     ]
     assert {reverse(name) for name in names} == COMPUTED_PAGES
-    assert reverse("share") == SHARE_PATH
-    assert {reverse("share"), reverse("community:submit")} == STORING_POSTS
-    assert reverse("snapshot", args=["abc"]).startswith(SHARE_PATH)
-    assert reverse("snapshot-og-image", args=["abc"]).startswith(SHARE_PATH)
+    assert reverse("calculator:share") == SHARE_PATH
+    assert {reverse("calculator:share"), reverse("community:submit")} == STORING_POSTS
+    assert reverse("calculator:snapshot", args=["abc"]).startswith(SHARE_PATH)
+    assert reverse("calculator:snapshot-og-image", args=["abc"]).startswith(SHARE_PATH)

@@ -18,7 +18,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def image_url(query: str = QUERY) -> str:
-    return f"{reverse('og-image')}?{query}"
+    return f"{reverse('calculator:og-image')}?{query}"
 
 
 def open_png(response) -> Image.Image:
@@ -132,9 +132,9 @@ def test_crawlers_may_ask_with_head_but_not_post(client, catalog):
 
 
 def test_snapshot_preview_is_a_png(client, catalog):
-    snapshot_url = client.post(reverse("share"), {"q": QUERY})["Location"]
+    snapshot_url = client.post(reverse("calculator:share"), {"q": QUERY})["Location"]
     snapshot_id = snapshot_url.rsplit("/", 1)[-1]
-    url = reverse("snapshot-og-image", args=[snapshot_id])
+    url = reverse("calculator:snapshot-og-image", args=[snapshot_id])
     assert url == f"{snapshot_url}/og.png"
     response = client.get(url)
     assert response.status_code == 200
@@ -145,7 +145,7 @@ def test_snapshot_preview_is_a_png(client, catalog):
 
 
 def test_unknown_snapshot_preview_is_404(client, catalog):
-    assert client.get(reverse("snapshot-og-image", args=["zzzzzzzzzz"])).status_code == 404
+    assert client.get(reverse("calculator:snapshot-og-image", args=["zzzzzzzzzz"])).status_code == 404
 
 
 def test_drawing_takes_well_under_50_ms():

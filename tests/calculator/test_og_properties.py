@@ -51,7 +51,7 @@ def draw_bar(bar: og_image.Bar, *, width: int = BAR_WIDTH, height: int = 10):
 @pytest.mark.django_db
 def test_the_reported_question_draws_its_preview(client, catalog):
     """deepseek-r1 Q4_K_M on one RTX 3090: a segment 0.5-1.5 px wide used to invert its rectangle."""
-    response = client.get(f"{reverse('og-image')}?{REGRESSION}")
+    response = client.get(f"{reverse('calculator:og-image')}?{REGRESSION}")
     assert response.status_code == 200
     assert Image.open(io.BytesIO(response.content)).size == (og_image.WIDTH, og_image.HEIGHT)
 
@@ -110,9 +110,9 @@ def test_every_listed_model_and_format_draws_its_bars(catalog, hardware):
 @pytest.mark.parametrize("hardware", HARDWARE.values(), ids=HARDWARE.keys())
 def test_previews_and_snapshot_previews_answer_200(client, catalog, hardware):
     query = f"model=deepseek-r1&quant=q4_k_m&{hardware}"
-    assert client.get(f"{reverse('og-image')}?{query}").status_code == 200
-    snapshot_id = client.post(reverse("share"), {"q": query})["Location"].rsplit("/", 1)[-1]
-    response = client.get(reverse("snapshot-og-image", args=[snapshot_id]))
+    assert client.get(f"{reverse('calculator:og-image')}?{query}").status_code == 200
+    snapshot_id = client.post(reverse("calculator:share"), {"q": query})["Location"].rsplit("/", 1)[-1]
+    response = client.get(reverse("calculator:snapshot-og-image", args=[snapshot_id]))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
 
