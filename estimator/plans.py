@@ -304,14 +304,15 @@ def replicas(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices:
     timed, admission = vllm_admission(model, workload, layout, usages, replicas=True)
     per_replica = sequences_per_replica(timed, n)
     depth, context = workload.prompt_tokens, workload.context_tokens
-    slowest = max(stages, key=lambda s: speed.decode_step_seconds(s, 1, depth))
+    # copies on equal devices share one Stage object (run_layout): time each distinct one once
+    one = {id(s): speed.decode_step_seconds(s, 1, depth) for s in stages}
+    slowest = max(stages, key=lambda s: one[id(s)])
     extra = runtime_step_seconds(workload)
-    single_s = speed.decode_step_seconds(slowest, 1, depth) + extra
+    single_s = one[id(slowest)] + extra
     # copies of `per_replica` sequences each, less the empty seats when `batch` does not divide by n
     seated = min(1.0, timed.batch / (per_replica * n))
-    aggregate = seated * sum(
-        per_replica / (speed.decode_step_seconds(s, per_replica, depth) + extra) for s in stages
-    )
+    full = {id(s): speed.decode_step_seconds(s, per_replica, depth) for s in stages}
+    aggregate = seated * sum(per_replica / (full[id(s)] + extra) for s in stages)
     prefill = speed.prefill_seconds(slowest, workload.prompt_tokens, workload.ubatch_tokens)
     timing = Timing(
         decode_s=single_s,

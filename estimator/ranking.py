@@ -74,6 +74,14 @@ def _score(plan: Plan, workload: Workload) -> float:
 def rank(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan | None, str, list[str]]:
     """Fitting plans by speed at the requested concurrency (within 5%, the simpler one wins), then the
     rest by how far they overflow: the order, the best plan, the overall reason and each plan's."""
+    ranked, best, replicas_first = _order(candidates, workload)
+    reason = _reason(best, ranked, workload, replicas_first)
+    reasons = [reason if p is best else _plan_reason(p, best, workload, replicas_first) for p in ranked]
+    return ranked, best, reason, reasons
+
+
+def _order(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan | None, bool]:
+    """`rank`'s order and best plan, and whether replicas serve the users better than tensor parallel."""
     order = list(STRATEGIES)
     fit = {id(p): p.fits for p in candidates}
     fitting = [p for p in candidates if fit[id(p)]]
@@ -94,10 +102,7 @@ def rank(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan |
         near = [p for p in eligible if scores[id(p)] >= 0.95 * top]
         best = min(near, key=lambda p: order.index(p.strategy))
         fitting = [best, *sorted((p for p in fitting if p is not best), key=lambda p: -scores[id(p)])]
-    ranked = fitting + rest
-    reason = _reason(best, ranked, workload, replicas_first)
-    reasons = [reason if p is best else _plan_reason(p, best, workload, replicas_first) for p in ranked]
-    return ranked, best, reason, reasons
+    return fitting + rest, best, replicas_first
 
 
 def _metric(workload: Workload) -> str:
@@ -196,8 +201,11 @@ def fits(
         found = [p for p in found if p.strategy in strategies]
     if not found:
         return None
-    _, best, reason, _ = rank(found, workload)
-    return best.model_copy(update={"rank": 1, "reason": reason}) if best is not None else None
+    ranked, best, replicas_first = _order(found, workload)  # `rank` without each plan's reason
+    if best is None:
+        return None
+    reason = _reason(best, ranked, workload, replicas_first)
+    return best.model_copy(update={"rank": 1, "reason": reason})
 
 
 def plan_fits(
