@@ -11,6 +11,7 @@ from django.http import (
     QueryDict,
 )
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import is_same_domain
 from django.views.decorators.csrf import csrf_exempt
@@ -28,7 +29,6 @@ from . import charts, diffusion_views, hub_config, pickers, rig, snapshots
 from .forms import (
     CONTEXT_PRESETS,
     FIRST_VISIT,
-    KV_CHOICES,
     MAX_DEVICES,
     MAX_RAM_GB,
     RUNTIME_CHOICES,
@@ -52,7 +52,11 @@ def will_it_run(request):
 
 def _page(request, form: QuestionForm, *, status: int = 200, config_error: str = ""):
     partial = request.htmx and not request.htmx.history_restore_request
-    context = {"form": form, "partial": True} if partial else {"form": form, **_choices(form)}
+    context = (
+        {"form": form, "partial": True, "kv_options": pickers.kv_options(form)}
+        if partial
+        else {"form": form, **_choices(form)}
+    )
     if form.is_valid():
         context |= computed(form)
     if config_error:  # shown next to the field, while the rest of the question is still answered
@@ -97,7 +101,7 @@ def own_model(request):
     except byo.ModelFileError as error:
         return _page(request, QuestionForm(query), status=400, config_error=str(error))
     form = QuestionForm(query)
-    url = form.permalink() if form.is_valid() else f"/?{query.urlencode()}"
+    url = form.permalink() if form.is_valid() else f"{_page_url()}?{query.urlencode()}"
     return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url, status=303)
 
 
@@ -172,7 +176,7 @@ def _choices(form: QuestionForm) -> dict:
         query = data.copy()
         query.pop("config")
         query["model"] = query.get("model") or FIRST_VISIT["model"]
-        without_config = f"/?{query.urlencode()}"
+        without_config = f"{_page_url()}?{query.urlencode()}"
     model_query = data.get("q", "")[:100].replace("\x00", "")
     return {
         "without_config": without_config,
@@ -182,7 +186,8 @@ def _choices(form: QuestionForm) -> dict:
         "link_options": pickers.options(rows["links"], data.get("link")),
         "hardware_rows": [(g, c, pickers.options(rows["gpus"], g, chosen=chosen)) for g, c in hardware],
         "context_presets": CONTEXT_PRESETS,
-        "kv_choices": KV_CHOICES,
+        "kv_options": pickers.kv_options(form),
+        "ram_options": pickers.ram_options(data.get("ram_preset")),
         "runtime_choices": RUNTIME_CHOICES,
     }
 
@@ -207,12 +212,17 @@ def share(request):
             return _plain(HttpResponseBadRequest, "Unknown kind of snapshot.")
         form = QuestionForm(QueryDict(query))
         if not form.is_valid():
-            return HttpResponseRedirect(f"/?{query}")
+            return HttpResponseRedirect(f"{_page_url()}?{query}")
         return HttpResponseRedirect(snapshots.save(form).get_absolute_url())
     except answers.EngineRefused:  # the page says why
-        return HttpResponseRedirect(f"/?{query}")
+        return HttpResponseRedirect(f"{_page_url()}?{query}")
     except snapshots.QueryTooLong as error:
         return _plain(HttpResponseBadRequest, str(error))
+
+
+def _page_url() -> str:
+    """The calculator page's path, before its query string."""
+    return reverse("calculator:will-it-run")
 
 
 def from_this_site(request) -> bool:
@@ -276,7 +286,9 @@ def compare(request):
         form = QuestionForm(added)
         if form.is_valid() and len(queries) < MAX_COMPARED:
             return HttpResponseRedirect(
-                "/compare/?" + urlencode([("q", q) for q in [*queries, form.canonical_query()]])
+                reverse("calculator:compare")
+                + "?"
+                + urlencode([("q", q) for q in [*queries, form.canonical_query()]])
             )
         add_errors = [e for errors in form.errors.values() for e in errors]
     else:
@@ -336,7 +348,7 @@ def paste_rig(request):
         if found.ram_gb and found.ram_gb <= MAX_RAM_GB:
             filled["ram_gb"] = str(found.ram_gb)
         form = QuestionForm(filled)
-        url = form.permalink() if form.is_valid() else f"/?{filled.urlencode()}"
+        url = form.permalink() if form.is_valid() else f"{_page_url()}?{filled.urlencode()}"
         if found.complete:
             return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url, status=303)
         message = found.message()
