@@ -40,6 +40,9 @@ from .timing import (
     tensor_parallel_timing,
 )
 
+# `run_layout`'s devices already computed, by `work_key`: shared by the plans of one question
+Reuse = dict[tuple, tuple[DeviceUsage, speed.Stage, Workload]] | None
+
 
 @dataclass(frozen=True)
 class Admission:
@@ -117,23 +120,25 @@ def _plan(
 
 
 def run_layout(
-    layout: Layout, *, model: ModelSpec, quant: QuantSpec, workload: Workload
+    layout: Layout, *, model: ModelSpec, quant: QuantSpec, workload: Workload, reuse: Reuse = None
 ) -> tuple[list[DeviceUsage], list[speed.Stage]]:
     """Memory and speed stage of each GPU slot, in order. Slots that hold the same kind of layers on equal
     devices (tensor-parallel ranks, replicas, the middle devices of a layer split: `work_key`) are
-    computed once and share one `Stage` object."""
+    computed once and share one `Stage` object. `reuse`, a dict the caller passes to every builder of
+    one question (same model and format), carries them from one plan to the next: a single device and
+    the first of its replicas are the same slot."""
     usages, stages = [], []
     classes = memory.layer_classes(model, quant)
-    done: dict[tuple, tuple[DeviceUsage, speed.Stage]] = {}
+    done = {} if reuse is None else reuse
     for s in layout.slots:
         key = work_key(s, classes, workload)
         if (hit := done.get(key)) is not None:
-            u, st = hit
+            u, st, _ = hit
             name = s.label or s.p.device.name
             if u.name != name:
                 u = u.model_copy(update={"name": name})
         else:
-            u, st = done[key] = usage_and_stage(
+            u, st = usage_and_stage(
                 model=model,
                 quant=quant,
                 workload=s.workload or workload,
@@ -143,6 +148,8 @@ def run_layout(
                 pipeline=s.pipeline,
                 label=s.label,
             )
+            # the workload rides along: `work_key` holds its id, which must not be reused while kept
+            done[key] = (u, st, s.workload or workload)
         usages.append(u)
         stages.append(st)
     return usages, stages
@@ -198,11 +205,13 @@ def vllm_kv_capacity_tokens(
     return sum(counts) if replicas else min(counts)
 
 
-def single(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]) -> Plan:
+def single(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
+) -> Plan:
     """The whole model on the largest device of the rig."""
     layout = single_layout(model=model, quant=quant, workload=workload, devices=devices)
     device = layout.slots[0].p.device
-    [usage], stages = run_layout(layout, model=model, quant=quant, workload=workload)
+    [usage], stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     timed, admission = vllm_admission(model, workload, layout, [usage])
     timing = sequential_timing(stages, timed, [], model.hidden_size)
     notes = ()
@@ -219,10 +228,12 @@ def single(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: l
     )
 
 
-def layer_split(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]) -> Plan:
+def layer_split(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
+) -> Plan:
     """llama.cpp `--split-mode layer`: consecutive layers per device, in proportion to free memory."""
     layout = layer_split_layout(model=model, quant=quant, workload=workload, devices=devices)
-    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload)
+    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     timed, admission = vllm_admission(model, workload, layout, usages)
     counts, ratios = layout.counts, layout.ratios
     gb_s, lat = link(workload, devices)
@@ -253,12 +264,12 @@ def layer_split(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devic
 
 
 def tensor_parallel(
-    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
 ) -> Plan:
     """Every matrix sharded over identical GPUs; two all-reduces per layer cross the link each step."""
     layout = tensor_parallel_layout(model=model, quant=quant, workload=workload, devices=devices)
     tp = layout.tp
-    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload)
+    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     timed, admission = vllm_admission(model, workload, layout, usages)
     timing = tensor_parallel_timing(stages, model=model, workload=timed, tp=tp, devices=devices)
     all_reduce_s = all_reduces_seconds(model, workload, tp, 1, devices)
@@ -296,11 +307,13 @@ def tensor_parallel(
     )
 
 
-def replicas(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]) -> Plan:
+def replicas(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
+) -> Plan:
     """One full copy per device; requests spread over them for N× aggregate throughput."""
     n = len(devices)
     layout = replicas_layout(model=model, quant=quant, workload=workload, devices=devices)
-    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload)
+    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     timed, admission = vllm_admission(model, workload, layout, usages, replicas=True)
     per_replica = sequences_per_replica(timed, n)
     depth, context = workload.prompt_tokens, workload.context_tokens
@@ -339,14 +352,16 @@ def replicas(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices:
     )
 
 
-def cpu_offload(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]) -> Plan:
+def cpu_offload(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
+) -> Plan:
     """llama.cpp `-ngl N`: the last N layers on the GPUs, the first ones (and the head) in system RAM."""
     n = model.num_hidden_layers
     layout = cpu_offload_layout(model=model, quant=quant, workload=workload, devices=devices)
     assert layout.host is not None
     cpu_layers = layout.host.layers
     ngl = n - len(cpu_layers)
-    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload)
+    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     host, host_stage = host_usage_and_stage(
         model=model, quant=quant, workload=workload, layers=cpu_layers, expert_layers=[], holds_output=True
     )
@@ -381,6 +396,7 @@ def expert_offload(
     workload: Workload,
     devices: list[DeviceSpec],
     cpu_moe_layers: int | None = None,
+    reuse: Reuse = None,
 ) -> Plan:
     """MoE: attention, shared weights and KV on the GPUs; routed experts of the first N layers in RAM
     (llama.cpp `--n-cpu-moe N`, i.e. `-ot "blk\\.(0..N-1)\\.ffn_.*_exps=CPU"`)."""
@@ -392,7 +408,7 @@ def expert_offload(
     )
     assert layout.host is not None
     offloaded = layout.host.expert_layers
-    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload)
+    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     # --n-cpu-moe N moves the experts of layers 0 … N-1; dense layers (DeepSeek's first 3) have none
     n_cpu_moe = c.dense_layers + len(offloaded) if offloaded else 0
     host, host_stage = host_usage_and_stage(
@@ -437,13 +453,15 @@ def expert_offload(
     )
 
 
-def rpc_cluster(*, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]) -> Plan:
+def rpc_cluster(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
+) -> Plan:
     """llama.cpp `--rpc`: layers over the GPUs of several machines, activations over the network."""
     hosts = workload.hosts
     all_devices = [d for _ in range(hosts) for d in devices]
     host_of = [h for h in range(hosts) for _ in devices]
     layout = rpc_cluster_layout(model=model, quant=quant, workload=workload, devices=devices)
-    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload)
+    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     counts, ratios = layout.counts, layout.ratios
     gpu_link, net = Hop(*link(workload, devices)), Hop(*network(workload))
     hops = [

@@ -28,7 +28,8 @@ def candidate_plans(
 ) -> tuple[list[Plan], dict[str, str]]:
     """Every strategy this hardware allows, and why the others were not computed."""
     model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
-    kw = {"model": model, "quant": quant, "workload": workload, "devices": devices}
+    # one `reuse` for all: a single device and its first replica are priced once
+    kw = {"model": model, "quant": quant, "workload": workload, "devices": devices, "reuse": {}}
     out = [plans.single(**kw)]
     skipped: dict[str, str] = {}
     if len(devices) > 1:

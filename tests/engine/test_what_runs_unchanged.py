@@ -18,7 +18,7 @@ from engine_specs import (
     llama_70b,
 )
 
-from estimator import Workload
+from estimator import Workload, plans
 from estimator.device_memory import usage_and_stage
 from estimator.layouts import LAYOUTS, tensor_parallel_unsupported
 from estimator.plans import run_layout
@@ -91,3 +91,14 @@ def test_fits_is_the_best_of_every_plan_ranked(model_quant, rig):
         assert got is None
     else:
         assert got == best.model_copy(update={"rank": 1, "reason": reason})
+
+
+@pytest.mark.parametrize("workload", WORKLOADS.values(), ids=WORKLOADS.keys())
+@pytest.mark.parametrize("rig", RIGS.values(), ids=RIGS.keys())
+@pytest.mark.parametrize("model_quant", MODELS.values(), ids=MODELS.keys())
+def test_plans_sharing_devices_equal_plans_built_alone(model_quant, rig, workload):
+    """`candidate_plans` hands its builders one `reuse`: each plan is what its builder gives alone."""
+    model, quant = model_quant
+    kw = {"model": model, "quant": quant, "workload": workload, "devices": rig}
+    found, _ = candidate_plans(**kw)
+    assert found == [getattr(plans, p.strategy)(**kw) for p in found]
