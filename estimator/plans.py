@@ -318,13 +318,14 @@ def replicas(
     per_replica = sequences_per_replica(timed, n)
     depth, context = workload.prompt_tokens, workload.context_tokens
     # copies on equal devices share one Stage object (run_layout): time each distinct one once
-    one = {id(s): speed.decode_step_seconds(s, 1, depth) for s in stages}
+    distinct = list({id(s): s for s in stages}.values())
+    one = {id(s): speed.decode_step_seconds(s, 1, depth) for s in distinct}
     slowest = max(stages, key=lambda s: one[id(s)])
     extra = runtime_step_seconds(workload)
     single_s = one[id(slowest)] + extra
     # copies of `per_replica` sequences each, less the empty seats when `batch` does not divide by n
     seated = min(1.0, timed.batch / (per_replica * n))
-    full = {id(s): speed.decode_step_seconds(s, per_replica, depth) for s in stages}
+    full = {id(s): speed.decode_step_seconds(s, per_replica, depth) for s in distinct}
     aggregate = seated * sum(per_replica / (full[id(s)] + extra) for s in stages)
     prefill = speed.prefill_seconds(slowest, workload.prompt_tokens, workload.ubatch_tokens)
     timing = Timing(
