@@ -37,7 +37,7 @@ unset PYTHONDONTWRITEBYTECODE
 
 # The migrated database holding the catalog that every worker's test database is copied from
 # (tests/db_template.py), built on the second core while the linters run on the first.
-.venv/bin/python tests/db_template.py &
+.venv/bin/python tests/db_template.py >/dev/null &
 template_pid=$!
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .

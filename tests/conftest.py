@@ -1,4 +1,5 @@
 import io
+import json
 import os
 import subprocess
 import sys
@@ -88,9 +89,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings, django_db_blocker
     with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
         built = db_template.fitting(cursor, name, key)
     if not built:  # another worker may be building it: the script waits for it, then finds it
-        subprocess.run([sys.executable, db_template.__file__], check=True, env=os.environ)
-        with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
-            built = db_template.fitting(cursor, name, key)
+        # What it built or found, as it says: its key differs from ours when a source changed meanwhile.
+        script = [sys.executable, db_template.__file__]
+        out = subprocess.run(script, check=True, env=os.environ, capture_output=True, text=True).stdout
+        built = json.loads(out.splitlines()[-1])
     database.setdefault("TEST", {})["TEMPLATE"] = name
     _SESSION_CATALOG["template"] = built
 
