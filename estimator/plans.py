@@ -205,6 +205,11 @@ def vllm_kv_capacity_tokens(
     return sum(counts) if replicas else min(counts)
 
 
+def _distinct(stages: list[speed.Stage]) -> list[speed.Stage]:
+    """The stages without repeats of one object (equal devices share one: `run_layout`), in order."""
+    return list({id(s): s for s in stages}.values())
+
+
 def single(
     *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
 ) -> Plan:
@@ -271,7 +276,9 @@ def tensor_parallel(
     tp = layout.tp
     usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     timed, admission = vllm_admission(model, workload, layout, usages)
-    timing = tensor_parallel_timing(stages, model=model, workload=timed, tp=tp, devices=devices)
+    # The ranks are equal and share one Stage object (run_layout); the timing takes the slowest rank,
+    # and a max over copies of one value is that value: time each distinct stage once.
+    timing = tensor_parallel_timing(_distinct(stages), model=model, workload=timed, tp=tp, devices=devices)
     all_reduce_s = all_reduces_seconds(model, workload, tp, 1, devices)
     notes = [f"{tp} GPUs each hold 1/{tp} of every matrix and of the KV cache, and read them in parallel."]
     warnings = []
@@ -318,7 +325,7 @@ def replicas(
     per_replica = sequences_per_replica(timed, n)
     depth, context = workload.prompt_tokens, workload.context_tokens
     # copies on equal devices share one Stage object (run_layout): time each distinct one once
-    distinct = list({id(s): s for s in stages}.values())
+    distinct = _distinct(stages)
     one = {id(s): speed.decode_step_seconds(s, 1, depth) for s in distinct}
     slowest = max(stages, key=lambda s: one[id(s)])
     extra = runtime_step_seconds(workload)
