@@ -13,9 +13,9 @@ from estimator import Estimate, Plan, QuantSpec, Workload, estimate
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
 from estimator.units import GIB, format_bytes, format_rate
-from glossary.errors import pages_for as error_pages
 
 from .forms import ENGINE_RUNTIME, RUNTIME_CHOICES, Combination, QuestionForm, device_summary
+from .registry import error_pages  # the glossary's, registered from GlossaryConfig.ready()
 
 # How the page writes each plan, from the engine's one table of them
 STRATEGY_NAMES = {s: info.phrase for s, info in STRATEGIES.items()}

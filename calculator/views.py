@@ -21,11 +21,10 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from catalog import byo, cache
 from catalog.models import Gpu, LlmModel, Quantization
-from community import measured as community_measured
 from config import http_cache
 
 from . import answer as answers
-from . import charts, diffusion_views, hub_config, pickers, rig, snapshots
+from . import charts, diffusion_views, hub_config, pickers, registry, rig, snapshots
 from .forms import (
     CONTEXT_PRESETS,
     FIRST_VISIT,
@@ -122,7 +121,7 @@ def computed(form: QuestionForm) -> dict:
         return {}
     context = answers.result_context(result, form) | {"charts": chart_list}
     context["hub_files"] = hub_config.for_page(form)  # a model read from the Hub: its files there
-    return context | community_measured.context(form)  # visitors' approved runs (community/measured.py)
+    return context | registry.result_context(form)  # e.g. visitors' approved runs (community/measured.py)
 
 
 @require_GET

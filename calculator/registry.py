@@ -1,0 +1,38 @@
+"""What the apps above the calculator add to its result, registered from their AppConfig.ready() so that
+the calculator imports none of them (ARCHITECTURE.md), as the reverse questions' snapshot kinds are
+(`snapshots.KINDS`): the error pages a result links (the glossary's `errors.pages_for`) and more context
+for the result (the visitors' measurements, community/measured.py)."""
+
+from collections.abc import Callable
+
+from estimator import Estimate, Plan
+
+from .forms import QuestionForm
+
+# (result, the form's runtime, the plan shown) -> the pages to link, each with `slug` and `title`
+ERROR_PAGES: list[Callable[[Estimate, str, Plan], list]] = []
+# a valid QuestionForm -> more keys for the #result partial's context
+RESULT_CONTEXT: list[Callable[[QuestionForm], dict]] = []
+
+
+def register_error_pages(find: Callable[[Estimate, str, Plan], list]) -> None:
+    if find not in ERROR_PAGES:
+        ERROR_PAGES.append(find)
+
+
+def register_result_context(add: Callable[[QuestionForm], dict]) -> None:
+    if add not in RESULT_CONTEXT:
+        RESULT_CONTEXT.append(add)
+
+
+def error_pages(result: Estimate, runtime: str, shown: Plan) -> list:
+    """Every registered app's pages for this result, in the order the apps registered."""
+    return [page for find in ERROR_PAGES for page in find(result, runtime, shown)]
+
+
+def result_context(form: QuestionForm) -> dict:
+    """What every registered app adds to a valid question's result."""
+    context: dict = {}
+    for add in RESULT_CONTEXT:
+        context |= add(form)
+    return context
