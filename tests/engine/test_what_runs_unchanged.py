@@ -16,6 +16,7 @@ from engine_specs import (
     gpt_oss_120b,
     llama_8b,
     llama_70b,
+    make_gpu,
 )
 
 from estimator import Workload, plans
@@ -102,3 +103,16 @@ def test_plans_sharing_devices_equal_plans_built_alone(model_quant, rig, workloa
     kw = {"model": model, "quant": quant, "workload": workload, "devices": rig}
     found, _ = candidate_plans(**kw)
     assert found == [getattr(plans, p.strategy)(**kw) for p in found]
+
+
+def test_equal_specs_with_different_fields_given_stay_apart():
+    """A Mac whose memory fraction is given (even at the default) is not one whose fraction is unset
+    (`DeviceSpec.effective_memory_fraction`): interning the specs must not swap one for the other."""
+    unset = make_gpu(slug="m", name="Mac", memory_bytes=64 * 10**9, unified_memory=True, backend="metal")
+    given = type(unset)(**unset.model_dump(exclude={"gpu_memory_fraction"}), gpu_memory_fraction=1.0)
+    assert given == unset and given.usable_bytes != unset.usable_bytes
+    model, quant = MODELS["llama_8b"]
+    workload = WORKLOADS["llama.cpp"]
+    for device in (unset, given, unset):
+        [plan], _ = candidate_plans(model=model, quant=quant, workload=workload, devices=[device])
+        assert plan.devices[0].capacity_bytes == device.usable_bytes
