@@ -182,6 +182,7 @@ def work_key(s: Slot, classes: tuple[int, ...], workload: Workload) -> tuple:
         kinds = tuple(classes[i] for i in layers)
     return (
         p.device,
+        frozenset(p.device.model_fields_set),  # equal devices can differ there (effective_memory_fraction)
         kinds,
         p.holds_output,
         p.holds_embedding,

@@ -34,11 +34,15 @@ MODELS = {
     "gemma2_9b": (gemma2_9b(), Q4_K_M),
     "gpt_oss_120b": (gpt_oss_120b(), MXFP4),  # MoE and window layers
 }
+MAC = make_gpu(slug="m", name="Mac", memory_bytes=64 * 10**9, unified_memory=True, backend="metal")
+# equal to MAC, but its memory fraction is given: more usable memory (DeviceSpec.effective_memory_fraction)
+MAC_GIVEN = type(MAC)(**MAC.model_dump(exclude={"gpu_memory_fraction"}), gpu_memory_fraction=1.0)
 RIGS = {
     "8x4090": [RTX_4090] * 8,
     "3x3090": [RTX_3090.model_copy() for _ in range(3)],  # equal, not identical
     "4090+3090+4090": [RTX_4090, RTX_3090, RTX_4090],
     "5xA100": [A100_80] * 5,
+    "2 equal Macs apart": [MAC, MAC_GIVEN],
 }
 WORKLOADS = {
     "llama.cpp": Workload(context_tokens=8192, ram_bytes=256 * GIB),
@@ -108,8 +112,7 @@ def test_plans_sharing_devices_equal_plans_built_alone(model_quant, rig, workloa
 def test_equal_specs_with_different_fields_given_stay_apart():
     """A Mac whose memory fraction is given (even at the default) is not one whose fraction is unset
     (`DeviceSpec.effective_memory_fraction`): interning the specs must not swap one for the other."""
-    unset = make_gpu(slug="m", name="Mac", memory_bytes=64 * 10**9, unified_memory=True, backend="metal")
-    given = type(unset)(**unset.model_dump(exclude={"gpu_memory_fraction"}), gpu_memory_fraction=1.0)
+    unset, given = MAC, MAC_GIVEN
     assert given == unset and given.usable_bytes != unset.usable_bytes
     model, quant = MODELS["llama_8b"]
     workload = WORKLOADS["llama.cpp"]
