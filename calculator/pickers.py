@@ -22,6 +22,22 @@ from .diffusion_answer import is_diffusion
 Option = tuple[str, str, str, bool]
 
 PICKER_MODELS = 30  # options before anything is typed: the page weighs the same as the catalog grows
+# The models the calculator's own examples, guides and buyer's guides ask about most, featured first
+# whatever else is listed; the rest of the PICKER_MODELS are the smallest model of each family. An
+# unlisted or missing slug here is skipped.
+FEATURED_FIRST = (
+    "llama-3-3-70b-instruct",
+    "llama-3-1-8b-instruct",
+    "gpt-oss-20b",
+    "gpt-oss-120b",
+    "qwen3-8b",
+    "qwen3-30b-a3b",
+    "qwen3-coder-30b-a3b-instruct",
+    "gemma-3-27b-it",
+    "mistral-small-3-1-24b-instruct-2503",
+    "glm-4-5-air",
+    "deepseek-r1",
+)
 SIZE_GROUPS = (
     (16, "Up to 16 B parameters"),
     (120, "16 to 120 B parameters"),
@@ -65,13 +81,22 @@ def _read_rows() -> dict:
 
 
 def _featured(models) -> list[tuple[str, list[LlmModel]]]:
-    """At most PICKER_MODELS listed models, the smallest of each family first (they run on the most
-    hardware), by name within size groups."""
+    """At most PICKER_MODELS listed models: FEATURED_FIRST, then the smallest of each family (they run
+    on the most hardware), by name within size groups."""
     listed = [m for m in models if m.listed]
     by_family: dict[str, list[LlmModel]] = {}
     for model in sorted(listed, key=lambda m: (m.total_params_b, m.name)):
         by_family.setdefault(model.family or model.slug, []).append(model)
-    ranked = sorted(listed, key=lambda m: (by_family[m.family or m.slug].index(m), m.total_params_b, m.name))
+    first = {slug: i for i, slug in enumerate(FEATURED_FIRST)}
+    ranked = sorted(
+        listed,
+        key=lambda m: (
+            first.get(m.slug, len(first)),
+            by_family[m.family or m.slug].index(m),
+            m.total_params_b,
+            m.name,
+        ),
+    )
     groups: dict[str, list[LlmModel]] = {label: [] for _, label in SIZE_GROUPS}
     for model in sorted(ranked[:PICKER_MODELS], key=lambda m: m.name):
         label = next(label for limit, label in SIZE_GROUPS if limit is None or model.total_params_b <= limit)

@@ -118,6 +118,15 @@ def test_the_model_picker_shows_a_fixed_number_of_models_as_the_catalog_grows(cl
     assert len(after) - len(before) < 200  # the page weighs the same, not 200 options more
 
 
+def test_the_most_asked_models_stay_in_the_picker_as_the_catalog_grows(client, catalog):
+    for n in range(200):
+        make_llm(slug=f"grown-{n}", name=f"Grown model {n:03}", family=f"grown-{n}", total_params_b=1.0)
+    options = model_options(client.get("/").content.decode())
+    listed = set(LlmModel.objects.filter(listed=True).values_list("slug", flat=True))
+    assert {s for s in pickers.FEATURED_FIRST if s in listed} <= {o.rstrip("*") for o in options}
+    assert "llama-3-3-70b-instruct" in listed  # the calculator's first example, picked from the list
+
+
 def test_every_model_can_be_found_by_name_without_javascript(catalog):
     """The finder's `q` (a plain GET with the form when JavaScript is off) lists any model by its name."""
     for model in [*LlmModel.objects.all(), *DiffusionModel.objects.all()]:
