@@ -161,9 +161,15 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm) -> DiffusionVerdict:
             text += "; give your system RAM for the offload plans, or pick a smaller format"
         return DiffusionVerdict(False, text + ".", "")
     time = f"{format_range(plan.timing)} per {per}" if plan.timing else ""
-    how = PLAN_TITLES[plan.strategy][0].lower() + PLAN_TITLES[plan.strategy][1:]  # "everything on one GPU"
+    how = _in_a_sentence(plan.strategy)
     speed = f", about {format_seconds(plan.timing.total_s)} per {per}" if plan.timing else ""
     return DiffusionVerdict(True, f"Yes: {model.name} runs on {hardware} with {how}{speed}.", time)
+
+
+def _in_a_sentence(strategy: str) -> str:
+    """A plan's title inside a sentence: "Everything on one GPU" -> "everything on one GPU"."""
+    title = PLAN_TITLES[strategy]
+    return title[0].lower() + title[1:]
 
 
 def suggestions(result: DiffusionEstimate, form: DiffusionForm) -> list[dict]:
@@ -181,7 +187,7 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm) -> list[dict]:
         better = answer(form, quant=quant).recommended_plan
         if better is None or (result.recommended and not _faster(better, result.recommended_plan)):
             continue
-        how = PLAN_TITLES[better.strategy][0].lower() + PLAN_TITLES[better.strategy][1:]
+        how = _in_a_sentence(better.strategy)
         speed = f", about {format_seconds(better.timing.total_s)}" if better.timing else ""
         text = f"{quant.name} fits" if result.recommended is None else f"{quant.name}: {how}{speed}"
         found.append({"text": text, "url": permalink(form, quant=slug)})
