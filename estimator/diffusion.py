@@ -168,7 +168,7 @@ def estimate_diffusion(
     main = gpus[0]
     # Two cards of one kind must read apart in "where each part sits": "GeForce RTX 3090 (GPU 2)".
     named = {d.name for d in gpus}
-    label = {i: d.name if len(named) == len(gpus) else f"{d.name} (GPU {i + 1})" for i, d in enumerate(gpus)}
+    label = [d.name if len(named) == len(gpus) else f"{d.name} (GPU {i + 1})" for i, d in enumerate(gpus)]
     found: list[DiffusionPlan] = [
         DiffusionPlan(
             strategy="all_on_gpu",
@@ -250,7 +250,7 @@ def estimate_diffusion(
     ranked = sorted(found, key=lambda p: (not p.fits, p is not best, order.index(p.strategy)))
     ranked = [p.model_copy(update={"rank": i}) for i, p in enumerate(ranked, start=1)]
     if best is None:
-        reason = _no_fit_reason(model, w)
+        reason = _no_fit_reason(found)
     else:
         reason = {
             "all_on_gpu": "Everything fits on one GPU, the fastest way.",
@@ -268,16 +268,23 @@ def estimate_diffusion(
     )
 
 
-def _no_fit_reason(model: DiffusionSpec, w: DiffusionWorkload) -> str:
-    """Why nothing fits, in the visitor's numbers: the RAM sequential offload needs against what they have."""
+def _no_fit_reason(plans: list[DiffusionPlan]) -> str:
+    """Why nothing fits, in the visitor's numbers, read off the sequential-offload plan (there when RAM
+    was given): the system RAM it needs against what was given, or the GPU that is too small even so."""
     smaller = "a smaller format of the denoiser (FP8, GGUF Q8_0 to Q4_K_S)"
-    if w.ram_bytes is None:
+    sequential = next((p for p in plans if p.strategy == "sequential_offload"), None)
+    if sequential is None:
         return f"No plan fits: give the system RAM for sequential offload, or pick {smaller}."
-    needed = sum(c.weights_bytes for c in model.components) + HOST_HEADROOM_BYTES
+    host = next(d for d in sequential.devices if d.kind == "host")
+    if not host.fits:
+        return (
+            f"No plan fits: sequential offload keeps every component in system RAM, "
+            f"{format_bytes(host.used_bytes + host.headroom_bytes)} with headroom, against the "
+            f"{format_bytes(host.capacity_bytes)} given; add RAM or pick {smaller}."
+        )
     return (
-        f"No plan fits: sequential offload keeps every component in system RAM, "
-        f"{format_bytes(needed)} with headroom, against the {format_bytes(w.ram_bytes)} given; "
-        f"add RAM or pick {smaller}."
+        "No plan fits: even with every component in system RAM, one step's activations and a module "
+        f"at a time do not fit on the GPU at this size; pick a smaller picture or {smaller}."
     )
 
 

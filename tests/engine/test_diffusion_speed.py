@@ -251,3 +251,8 @@ def test_when_nothing_fits_the_reason_weighs_the_ram_given():
         model=flux, devices=[rtx_3060], workload=DiffusionWorkload(ram_bytes=64 * GIB)
     )
     assert enough.recommended == "sequential_offload"
+    # RAM to spare, but one step of a 4096² picture does not fit on the 12 GB card: the GPU is named
+    huge = DiffusionWorkload(ram_bytes=256 * GIB, width=4096, height=4096)
+    too_big = estimate_diffusion(model=flux, devices=[rtx_3060], workload=huge)
+    assert too_big.recommended is None
+    assert too_big.reason.startswith("No plan fits: even with every component in system RAM")
