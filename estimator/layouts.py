@@ -182,7 +182,6 @@ def work_key(s: Slot, classes: tuple[int, ...], workload: Workload) -> tuple:
         kinds = tuple(classes[i] for i in layers)
     return (
         p.device,
-        frozenset(p.device.model_fields_set),  # equal devices can differ there (effective_memory_fraction)
         kinds,
         p.holds_output,
         p.holds_embedding,

@@ -12,23 +12,14 @@ from .units import format_bytes, format_rate
 RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
 
 
+@bounded_cache(entries=1024, size=1024, size_of=length_of_result)
 def interned(spec: ModelSpec | QuantSpec | DeviceSpec) -> ModelSpec | QuantSpec | DeviceSpec:
-    """The first spec seen equal to `spec`, with the same fields given: the same values, so the same
-    answers.
+    """The first spec seen equal to `spec`: the same values, so the same answers.
 
     Why: every request builds its specs anew from the catalog, and a rig of eight cards is eight equal
     objects; the engine's caches are keyed by specs, and a hit on an equal but not identical key runs
     pydantic's field-by-field `__eq__` (a tenth of a what-runs page's CPU time, 150 models × ~60 hits).
-    Handing the engine one object per value makes those comparisons identity checks. Equal specs can
-    differ in which fields were given (`DeviceSpec.effective_memory_fraction` reads that), so those are
-    part of the key."""
-    return _first_equal(spec, frozenset(spec.model_fields_set))
-
-
-@bounded_cache(entries=1024, size=65_536, size_of=length_of_result)
-def _first_equal(
-    spec: ModelSpec | QuantSpec | DeviceSpec, given: frozenset[str]
-) -> ModelSpec | QuantSpec | DeviceSpec:
+    Handing the engine one object per value makes those comparisons identity checks."""
     return spec
 
 

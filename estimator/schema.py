@@ -158,8 +158,9 @@ class DeviceSpec(Frozen):
     bandwidth_gb_s: float = Field(gt=0, le=limits.MAX_BANDWIDTH_GB_S)
     fp16_tflops: float | None = Field(default=None, gt=0, le=limits.MAX_TFLOPS)
     unified_memory: bool = False
-    # Share of memory the GPU may use; macOS wires about 2/3 to 3/4 of unified memory by default.
-    gpu_memory_fraction: float = Field(default=1.0, gt=0, le=1)
+    # Share of memory the GPU may use; None: the default (macOS wires about 2/3 to 3/4 of unified
+    # memory, see effective_memory_fraction; every other device all of it).
+    gpu_memory_fraction: float | None = Field(default=None, gt=0, le=1)
     backend: Backend = "cuda"
     # Added in engine 0.4: what the speed model needs to know beyond the bandwidth (speed.memory_class,
     # speed.full_rate_fp16, the default link between GPUs). Unset, the engine infers them from the name.
@@ -174,13 +175,14 @@ class DeviceSpec(Frozen):
 
     @property
     def effective_memory_fraction(self) -> float:
-        """The GPU-usable share. Unset on a Mac: macOS's default wired limit, about 2/3 of memory up to
-        36 GB and 3/4 above (community rule of thumb; measured 2/3 on 8 and 16 GB machines, see
-        ../shared/reference/unified_memory_devices.json `macos_gpu_memory_limit`)."""
-        if "gpu_memory_fraction" in self.model_fields_set or not (
-            self.unified_memory and self.backend == "metal"
-        ):
+        """The GPU-usable share: the given one; unset, all of it, or on a Mac macOS's default wired
+        limit, about 2/3 of memory up to 36 GB and 3/4 above (community rule of thumb; measured 2/3 on
+        8 and 16 GB machines, see ../shared/reference/unified_memory_devices.json
+        `macos_gpu_memory_limit`)."""
+        if self.gpu_memory_fraction is not None:
             return self.gpu_memory_fraction
+        if not (self.unified_memory and self.backend == "metal"):
+            return 1.0
         return 2 / 3 if self.memory_bytes <= 36 * 10**9 else 0.75
 
     @property

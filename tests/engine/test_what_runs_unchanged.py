@@ -35,8 +35,8 @@ MODELS = {
     "gpt_oss_120b": (gpt_oss_120b(), MXFP4),  # MoE and window layers
 }
 MAC = make_gpu(slug="m", name="Mac", memory_bytes=64 * 10**9, unified_memory=True, backend="metal")
-# equal to MAC, but its memory fraction is given: more usable memory (DeviceSpec.effective_memory_fraction)
-MAC_GIVEN = type(MAC)(**MAC.model_dump(exclude={"gpu_memory_fraction"}), gpu_memory_fraction=1.0)
+# MAC with its memory fraction given: more usable memory (DeviceSpec.effective_memory_fraction)
+MAC_GIVEN = MAC.model_copy(update={"gpu_memory_fraction": 1.0})
 RIGS = {
     "8x4090": [RTX_4090] * 8,
     "3x3090": [RTX_3090.model_copy() for _ in range(3)],  # equal, not identical
@@ -109,11 +109,12 @@ def test_plans_sharing_devices_equal_plans_built_alone(model_quant, rig, workloa
     assert found == [getattr(plans, p.strategy)(**kw) for p in found]
 
 
-def test_equal_specs_with_different_fields_given_stay_apart():
-    """A Mac whose memory fraction is given (even at the default) is not one whose fraction is unset
-    (`DeviceSpec.effective_memory_fraction`): interning the specs must not swap one for the other."""
+def test_a_given_memory_fraction_is_not_the_default_one():
+    """A Mac whose memory fraction is given as 1 is not one whose fraction is unset (macOS's default,
+    `DeviceSpec.effective_memory_fraction`): the specs differ, and interning or the engine's caches must
+    not swap one for the other."""
     unset, given = MAC, MAC_GIVEN
-    assert given == unset and given.usable_bytes != unset.usable_bytes
+    assert given != unset and given.usable_bytes != unset.usable_bytes
     model, quant = MODELS["llama_8b"]
     workload = WORKLOADS["llama.cpp"]
     for device in (unset, given, unset):
