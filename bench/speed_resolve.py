@@ -223,6 +223,12 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^qwen35moe 122B\.A10B", "qwen3-235b-a22b", "borrowed"),
     (r"^nemotron_h_moe 31B\.A3\.5B", "qwen3-30b-a3b", "borrowed"),
     (r"^deepseek2 30B\.A3B", "qwen3-30b-a3b", "borrowed"),  # GLM-4.7-Flash
+    # pavlokhmel.com's table names unsloth's files by their Hugging Face model names
+    (r"^Qwen3\.5-9B(@|$)", "qwen3-8b", "borrowed"),
+    (r"^Qwen3\.6-27B(@|$)", "qwen3-32b", "borrowed"),
+    (r"^Qwen3\.6-35B-A3B(@|$)", "qwen3-30b-a3b", "borrowed"),
+    (r"^gemma-4-31B-it(@|$)", "gemma-3-27b-it", "borrowed"),
+    (r"^gemma-4-26B-A4B-it(@|$)", "qwen3-30b-a3b", "borrowed"),
 ]
 ACTIVE_IN_NAME = re.compile(r"\bA(\d+(?:\.\d+)?)B\b")
 
