@@ -222,11 +222,10 @@ def catalog_schemas() -> dict[str, dict]:
             latency_us=nullable(NUMBER),
         ),
         "Runtime": row(
-            split_modes=STRINGS,
-            strategies=STRINGS,
             kv_cache_types=STRINGS,
             backends=STRINGS,
-            per_device_overhead_bytes=INTEGER,
+            # backend -> the weight-format families it runs there (the calculator offers only these)
+            formats={"type": "object", "additionalProperties": STRINGS},
             docs_url=STRING,
         ),
         "DiffusionModel": row(

@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.db.models import F, OuterRef, Subquery
 
+from estimator import memory
 from estimator.units import GIB, format_bytes
 
 from . import admin_preview
 from . import artifacts as artifact_shape
 from .admin_bulk import BulkAdminMixin, GpuResource, MeasurementResource, PriceResource
 from .admin_editing import CatalogAdmin
-from .admin_forms import CatalogAdminForm, GpuAdminForm, RuntimeAdminForm
+from .admin_forms import CatalogAdminForm, GpuAdminForm
+from .fitting import ENGINE_RUNTIME
 from .models import (
     Artifact,
     DiffusionModel,
@@ -176,23 +178,36 @@ class InterconnectAdmin(CatalogAdmin):
 
 @admin.register(Runtime)
 class RuntimeAdmin(CatalogAdmin):
-    form = RuntimeAdminForm
-    list_display = [
-        "name",
-        "engine_runtime",
-        "split_modes",
-        "kv_cache_types",
-        "formats",
-        "overhead_display",
-        "listed",
-    ]
+    list_display = ["name", "engine_runtime", "kv_cache_types", "formats", "engine_overhead", "listed"]
     list_filter = ["listed", "engine_runtime"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["engine_overhead"]
 
-    @admin.display(description="Memory per GPU", ordering="per_device_overhead_bytes")
-    def overhead_display(self, obj):
-        return format_bytes(obj.per_device_overhead_bytes)
+    @admin.display(description="Memory per GPU (the engine's)")
+    def engine_overhead(self, obj):
+        """What the engine adds on each GPU under this runtime, per backend (estimator/memory.py
+        `overhead_bytes`: the driver's context, and NCCL buffers when vLLM spans GPUs; vLLM's CUDA
+        graphs count with its compute buffers). Read-only: it is the engine's, not a column."""
+        engine = ENGINE_RUNTIME.get(obj.slug)
+        if engine is None:
+            return "Not modelled: the calculator does not offer this runtime."
+        by_cost: dict[tuple[int, int], list[str]] = {}
+        backends = obj.backends if isinstance(obj.backends, list) else []  # a refused edit shows too
+        for backend in (b for b in backends if isinstance(b, str)):
+            one = memory.overhead_bytes(backend, runtime=engine)
+            several = memory.overhead_bytes(backend, runtime=engine, multi_gpu=True)
+            by_cost.setdefault((one, several), []).append(backend)
+
+        def size(n: int) -> str:
+            return format_bytes(n) if n else "none"
+
+        return "; ".join(
+            size(one)
+            + (f" ({size(several)} on several GPUs)" if several != one else "")
+            + f" on {', '.join(backends)}"
+            for (one, several), backends in by_cost.items()
+        )
 
 
 @admin.register(RamPreset)

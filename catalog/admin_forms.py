@@ -142,14 +142,6 @@ class GpuAdminForm(CatalogAdminForm):
     )
 
 
-class RuntimeAdminForm(CatalogAdminForm):
-    per_device_overhead_bytes = ByteSizeField(
-        label="Memory per GPU (MiB)",
-        unit="MiB",
-        help_text="Memory the runtime itself takes on each GPU (CUDA context, ...). Stored in bytes.",
-    )
-
-
 class ReasonActionForm(helpers.ActionForm):
     """The list page's action bar, with the reason the list and unlist actions record."""
 

@@ -113,8 +113,7 @@ def runtimes(request):
     rows, error = _rows(request, Runtime, CatalogFilter, ["-listed", "name", "slug"])
     if error:
         return error
-    fields = ["slug", "name", "split_modes", "strategies", "kv_cache_types", "backends",
-              "per_device_overhead_bytes", "docs_url", "listed"]  # fmt: skip
+    fields = ["slug", "name", "kv_cache_types", "backends", "formats", "docs_url", "listed"]
     return JsonResponse({"results": [{f: getattr(r, f) for f in fields} for r in rows]})
 
 

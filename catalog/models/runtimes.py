@@ -10,13 +10,14 @@ from .gpus import Gpu
 
 
 class Runtime(Searchable):
-    """An inference runtime: how it splits a model over GPUs, which KV cache types it takes."""
+    """An inference runtime: the backends and weight formats it runs, the KV cache types it takes.
+
+    What it costs in memory and which plans it runs are the engine's (estimator/memory.py
+    `overhead_bytes`, estimator/commands.py `TOOLS`), not columns here: the admin shows the former."""
 
     engine_runtime = models.CharField(
         max_length=20, blank=True, help_text="The engine's `Workload.runtime` name where it models this one."
     )
-    split_modes = models.JSONField(default=list, blank=True, help_text="The runtime's own flags/values.")
-    strategies = models.JSONField(default=list, blank=True, help_text="Engine plan strategies it can run.")
     kv_cache_types = models.JSONField(default=list, blank=True, help_text="KV cache type slugs.")
     backends = models.JSONField(default=list, blank=True)
     formats = models.JSONField(
@@ -25,21 +26,9 @@ class Runtime(Searchable):
         help_text='Weight-format families it runs on each backend, e.g. {"cuda": ["gguf", "float"]}: '
         "the calculator offers only these combinations.",
     )
-    per_device_overhead_bytes = models.BigIntegerField(
-        "memory per GPU (bytes)", default=0, help_text="Memory the runtime itself takes on each GPU, bytes."
-    )
     docs_url = models.URLField(blank=True)
     notes = models.TextField(blank=True)
     history = catalog_history()
-
-    class Meta(Searchable.Meta):
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(per_device_overhead_bytes__gte=0),
-                name="runtime_overhead_nonneg",
-                violation_error_message="Memory per GPU cannot be negative.",
-            ),
-        ]
 
     def workload_fields(self) -> dict:
         return {"runtime": self.engine_runtime} if self.engine_runtime else {}

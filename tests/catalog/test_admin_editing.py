@@ -9,7 +9,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 
 from catalog import admin_import
-from catalog.models import Gpu, Interconnect, LlmModel, Runtime
+from catalog.models import Gpu, Interconnect, LlmModel, RamPreset, Runtime
 from tests.catalog.fake_hub import fake_hub_fixture, silent  # noqa: F401
 from tests.catalog.test_admin import change_form_data
 from tests.catalog.test_byo import LLAMA_31_8B
@@ -95,29 +95,33 @@ def test_a_bad_size_is_refused_beside_the_field(client, staff, typed, message):
     assert not Gpu.objects.exists()
 
 
-def test_runtime_overhead_is_typed_in_mib(client, staff, catalog):
-    runtime = Runtime.objects.get(slug="llama-cpp")
-    url = f"/admin/catalog/runtime/{runtime.pk}/change/"
-    response = client.post(
-        url, change_form_data(client, url) | {"per_device_overhead_bytes": "300", "change_reason": REASON}
-    )
-    assert response.status_code == 302, errors(response)
-    runtime.refresh_from_db()
-    assert runtime.per_device_overhead_bytes == 300 * 2**20
+def test_a_runtime_shows_the_memory_per_gpu_the_engine_adds(client, staff, catalog):
+    """Not a column: the engine's own figure per backend (estimator/memory.py `overhead_bytes`)."""
+    shown = {
+        slug: client.get(
+            f"/admin/catalog/runtime/{Runtime.objects.get(slug=slug).pk}/change/"
+        ).content.decode()
+        for slug in ("llama-cpp", "vllm", "mlx", "exllamav2")
+    }
+    assert "300 MiB on cuda, rocm, vulkan, sycl; none on metal, cpu" in shown["llama-cpp"]
+    assert "300 MiB (500 MiB on several GPUs) on cuda, rocm" in shown["vllm"]
+    assert "none on metal" in shown["mlx"]
+    assert "Not modelled" in shown["exllamav2"]
+    assert "300 MiB (500 MiB on several GPUs)" in client.get("/admin/catalog/runtime/").content.decode()
 
 
 # ---- constraint errors beside their field ---------------------------------------------------------
 
 
 def test_a_violated_check_constraint_is_reported_beside_its_field(client, staff, catalog):
-    runtime = Runtime.objects.get(slug="llama-cpp")
-    url = f"/admin/catalog/runtime/{runtime.pk}/change/"
+    preset = RamPreset.objects.order_by("pk").first()
+    url = f"/admin/catalog/rampreset/{preset.pk}/change/"
     response = client.post(
-        url, change_form_data(client, url) | {"per_device_overhead_bytes": "-5", "change_reason": REASON}
+        url, change_form_data(client, url) | {"bandwidth_gb_s": "-5", "change_reason": REASON}
     )
     assert response.status_code == 200
     form = response.context["adminform"].form
-    assert form.errors["per_device_overhead_bytes"]  # the models' validate_constraints puts it here
+    assert form.errors["bandwidth_gb_s"]  # the models' validate_constraints puts it here
     assert not form.non_field_errors()
 
 
