@@ -4,7 +4,7 @@ model?", as the catalog pages, the admin preview, the reverse questions and the 
 Plain functions over engine specs, below every app that shows them (catalog pages, reverse_questions,
 costs): the views load the catalog rows in a fixed number of queries, turn them into specs, and
 everything here is Python. Every answer is the engine's recommended plan (its
-`fits()`: `estimate()`'s ranking without launch commands) for the workload the calculator page builds
+`best_plan()`: `estimate()`'s ranking without launch commands) for the workload the calculator page builds
 for the same question, so each row's permalink reproduces its numbers. The engine is only asked where
 a lower bound on memory (`least_bytes_needed`) says the model could fit.
 """
@@ -18,7 +18,7 @@ from django.http import QueryDict
 from pydantic import ValidationError
 
 from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload, limits, memory
-from estimator.estimate import fits
+from estimator.estimate import best_plan
 from estimator.units import GIB
 
 from . import cache
@@ -189,11 +189,11 @@ def recommended(
 ) -> Plan | None:
     """The calculator's recommended plan for this question, or None when no plan fits.
 
-    `fits()` ranks the same plans as `estimate()` but skips the launch commands and explanations these
-    pages do not show: about a third of the engine's time.
+    `best_plan()` ranks the same plans as `estimate()` but skips the launch commands, explanations and
+    reasons these pages do not show, and the plans that cannot beat a single GPU that holds the model.
     """
     try:
-        return fits(model=model, quant=quant, devices=devices, workload=workload)
+        return best_plan(model=model, quant=quant, devices=devices, workload=workload)
     except (ValidationError, ValueError):  # the engine refuses the question: it cannot run
         return None
 

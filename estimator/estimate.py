@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from . import commands, limits, memory, speed, suggest
-from .ranking import candidate_plans, fits, plan_fits, rank
+from .ranking import best_plan, candidate_plans, fits, plan_fits, rank
 from .schema import (
     DeviceSpec,
     Estimate,
@@ -271,4 +271,4 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
 
 
 # speed is re-exported for callers that want the calibration constants next to the estimate
-__all__ = ["ENGINE_VERSION", "candidate_plans", "estimate", "fits", "plan_fits", "speed"]
+__all__ = ["ENGINE_VERSION", "best_plan", "candidate_plans", "estimate", "fits", "plan_fits", "speed"]

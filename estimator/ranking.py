@@ -209,6 +209,34 @@ def fits(
     return best.model_copy(update={"rank": 1, "reason": reason})
 
 
+def best_plan(
+    *, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload
+) -> Plan | None:
+    """`fits(...)` without its reason, for pages that list one plan per model (what runs on these GPUs):
+    the same plan, built alone when no other can be recommended over it.
+
+    That is when one user on one machine (llama.cpp, Ollama, MLX) asks about equal devices and one of
+    them holds the model with room to spare (not tight). Then no other plan scores higher: a layer split
+    runs the same layers on the same kind of device one after another, each stage's step
+    max(reads, FLOPs) + launches summed (a sum of maxima is never below the maximum of the sums) plus
+    the hand-offs; a replica is the same device serving the same one sequence, within 5% of it, which the
+    simpler single GPU wins (`_order`); tensor parallel is not recommended outside vLLM when another plan
+    fits; offload plans are not built when the GPUs hold the model; RPC needs hosts > 1.
+    tests/catalog/test_best_plan.py checks it against `fits` over the catalog's listed models."""
+    model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
+    if (
+        workload.batch == 1
+        and workload.hosts == 1
+        and workload.runtime != "vllm"
+        and all(d is devices[0] for d in devices)
+    ):
+        kw = {"model": model, "quant": quant, "workload": workload, "devices": devices, "reuse": {}}
+        one = plans.single(**kw)
+        if one.fits and not one.tight:
+            return one.model_copy(update={"rank": 1})
+    return fits(model=model, quant=quant, devices=devices, workload=workload)
+
+
 def plan_fits(
     *,
     model: ModelSpec,

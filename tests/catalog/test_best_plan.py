@@ -1,0 +1,53 @@
+"""The reverse pages' shortcut (`estimator.ranking.best_plan`) recommends what the calculator does.
+
+What runs on these GPUs asks the engine once per listed model; where a single device holds the model
+with room to spare, `best_plan` builds that plan alone instead of every plan of the rig. Over every
+listed model of the shipped catalog, on rigs of one and of several equal devices, with and without RAM
+for offload, it must give `fits`' plan, every field equal but the reason it does not write.
+"""
+
+import pytest
+
+from catalog.models import Gpu, LlmModel, Quantization
+from estimator import Workload
+from estimator.ranking import best_plan, fits
+from estimator.units import GIB
+
+RIGS = [("geforce-rtx-4090", 1), ("geforce-rtx-3090", 2), ("geforce-rtx-4090", 8), ("h100-sxm5-80-gb", 4)]
+WORKLOADS = {
+    "llama.cpp 8k": Workload(context_tokens=8192),
+    "llama.cpp 32k, 64 GiB RAM": Workload(context_tokens=32768, ram_bytes=64 * GIB),
+    "mlx": Workload(context_tokens=4096, runtime="mlx"),
+    "vllm": Workload(context_tokens=4096, runtime="vllm"),
+    "two users": Workload(context_tokens=4096, batch=2),
+}
+
+
+@pytest.mark.parametrize("name", WORKLOADS)
+def test_best_plan_is_the_plan_fits_recommends_for_every_listed_model(catalog, name):
+    workload = WORKLOADS[name]
+    quant = Quantization.objects.get(slug="q4_k_m").as_spec()
+    gpus = {g.slug: g.as_spec() for g in Gpu.objects.filter(slug__in=[slug for slug, _ in RIGS])}
+    shortcuts = 0
+    for model in LlmModel.objects.filter(listed=True):
+        spec = model.as_spec()
+        if workload.context_tokens > (spec.max_position_embeddings or workload.context_tokens):
+            continue
+        for slug, n in RIGS:
+            devices = [gpus[slug]] * n
+            try:
+                full = fits(model=spec, quant=quant, devices=devices, workload=workload)
+            except ValueError:
+                continue
+            quick = best_plan(model=spec, quant=quant, devices=devices, workload=workload)
+            if full is None:
+                assert quick is None, (model.slug, slug, n)
+                continue
+            assert quick.model_copy(update={"reason": ""}) == full.model_copy(update={"reason": ""}), (
+                model.slug,
+                slug,
+                n,
+            )
+            shortcuts += not quick.reason
+    if name.startswith("llama.cpp"):
+        assert shortcuts > 100  # the shortcut is taken: the comparison is not vacuous
