@@ -178,11 +178,17 @@ class InterconnectAdmin(CatalogAdmin):
 
 @admin.register(Runtime)
 class RuntimeAdmin(CatalogAdmin):
-    list_display = ["name", "engine_runtime", "kv_cache_types", "formats", "engine_overhead", "listed"]
-    list_filter = ["listed", "engine_runtime"]
+    list_display = ["name", "engine_name", "kv_cache_types", "formats", "engine_overhead", "listed"]
+    list_filter = ["listed"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["engine_overhead"]
+    readonly_fields = ["engine_name", "engine_overhead"]
+
+    @admin.display(description="The engine models it as")
+    def engine_name(self, obj):
+        """The engine's `Workload.runtime` the calculator runs this runtime as (catalog/fitting.py
+        `ENGINE_RUNTIME`). Read-only: it is the code's, not a column."""
+        return ENGINE_RUNTIME.get(obj.slug) or "Not modelled: the calculator does not offer this runtime."
 
     @admin.display(description="Memory per GPU (the engine's)")
     def engine_overhead(self, obj):
@@ -205,8 +211,8 @@ class RuntimeAdmin(CatalogAdmin):
         return "; ".join(
             size(one)
             + (f" ({size(several)} on several GPUs)" if several != one else "")
-            + f" on {', '.join(backends)}"
-            for (one, several), backends in by_cost.items()
+            + f" on {', '.join(names)}"
+            for (one, several), names in by_cost.items()
         )
 
 

@@ -12,12 +12,10 @@ from .gpus import Gpu
 class Runtime(Searchable):
     """An inference runtime: the backends and weight formats it runs, the KV cache types it takes.
 
-    What it costs in memory and which plans it runs are the engine's (estimator/memory.py
-    `overhead_bytes`, estimator/commands.py `TOOLS`), not columns here: the admin shows the former."""
+    How the engine models it, what it costs in memory and which plans it runs are code, not columns
+    here (catalog/fitting.py `ENGINE_RUNTIME`, estimator/memory.py `overhead_bytes`,
+    estimator/commands.py `TOOLS`): the admin shows the first two."""
 
-    engine_runtime = models.CharField(
-        max_length=20, blank=True, help_text="The engine's `Workload.runtime` name where it models this one."
-    )
     kv_cache_types = models.JSONField(default=list, blank=True, help_text="KV cache type slugs.")
     backends = models.JSONField(default=list, blank=True)
     formats = models.JSONField(
@@ -29,9 +27,6 @@ class Runtime(Searchable):
     docs_url = models.URLField(blank=True)
     notes = models.TextField(blank=True)
     history = catalog_history()
-
-    def workload_fields(self) -> dict:
-        return {"runtime": self.engine_runtime} if self.engine_runtime else {}
 
     def clean(self):
         super().clean()

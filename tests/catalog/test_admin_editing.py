@@ -96,7 +96,8 @@ def test_a_bad_size_is_refused_beside_the_field(client, staff, typed, message):
 
 
 def test_a_runtime_shows_the_memory_per_gpu_the_engine_adds(client, staff, catalog):
-    """Not a column: the engine's own figure per backend (estimator/memory.py `overhead_bytes`)."""
+    """Not columns: how the engine runs it and its own figure per backend (estimator/memory.py
+    `overhead_bytes`)."""
     shown = {
         slug: client.get(
             f"/admin/catalog/runtime/{Runtime.objects.get(slug=slug).pk}/change/"
@@ -107,6 +108,8 @@ def test_a_runtime_shows_the_memory_per_gpu_the_engine_adds(client, staff, catal
     assert "300 MiB (500 MiB on several GPUs) on cuda, rocm" in shown["vllm"]
     assert "none on metal" in shown["mlx"]
     assert "Not modelled" in shown["exllamav2"]
+    sglang = client.get(f"/admin/catalog/runtime/{Runtime.objects.get(slug='sglang').pk}/change/")
+    assert "300 MiB (500 MiB on several GPUs) on cuda, rocm" in sglang.content.decode()  # run as vLLM
     assert "300 MiB (500 MiB on several GPUs)" in client.get("/admin/catalog/runtime/").content.decode()
 
 

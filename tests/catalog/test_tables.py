@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from catalog.fitting import ENGINE_RUNTIME
 from catalog.models import DiffusionModel, Gpu, Interconnect, KvCacheType, RamPreset, Runtime
 from estimator import KV_BYTES_PER_ELEMENT, DiffusionWorkload, Workload, estimate_diffusion
 from tests.conftest import GIB, make_gpu
@@ -40,11 +41,13 @@ def test_a_gpu_link_and_a_network_become_workload_fields(catalog):
     )
 
 
-def test_runtimes_name_only_known_kv_cache_types_and_engine_runtimes(catalog):
+def test_runtimes_name_only_known_kv_cache_types_and_the_calculators_are_rows(catalog):
     known = set(KvCacheType.objects.values_list("slug", flat=True))
     for runtime in Runtime.objects.all():
         assert set(runtime.kv_cache_types) <= known, runtime.slug
-        Workload(**runtime.workload_fields())
+    assert set(ENGINE_RUNTIME) <= set(Runtime.objects.values_list("slug", flat=True))
+    for engine in ENGINE_RUNTIME.values():
+        Workload(runtime=engine)
 
 
 def test_diffusion_model_becomes_an_engine_spec_that_estimates(catalog):
