@@ -190,14 +190,14 @@ class RuntimeAdmin(CatalogAdmin):
         `ENGINE_RUNTIME`). Read-only: it is the code's, not a column."""
         return ENGINE_RUNTIME.get(obj.slug) or "Not modelled: the calculator does not offer this runtime."
 
-    @admin.display(description="Memory per GPU (the engine's)")
+    @admin.display(description="Runtime overhead per GPU (the engine's)")
     def engine_overhead(self, obj):
         """What the engine adds on each GPU under this runtime, per backend (estimator/memory.py
         `overhead_bytes`: the driver's context, and NCCL buffers when vLLM spans GPUs; vLLM's CUDA
         graphs count with its compute buffers). Read-only: it is the engine's, not a column."""
         engine = ENGINE_RUNTIME.get(obj.slug)
         if engine is None:
-            return "Not modelled: the calculator does not offer this runtime."
+            return "—"  # not modelled (engine_name says so)
         by_cost: dict[tuple[int, int], list[str]] = {}
         backends = obj.backends if isinstance(obj.backends, list) else []  # a refused edit shows too
         for backend in (b for b in backends if isinstance(b, str)):
