@@ -10,7 +10,7 @@ a lower bound on memory (`least_bytes_needed`) says the model could fit.
 """
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -58,6 +58,10 @@ WIDEST_USEFUL_BITS = {
     "float8_e4m3": 8.5008,
     "mxfp4+bfloat16": 4.25,
 }
+# Format families nobody makes as the model loads (unlike GGUF quants, which llama-quantize makes from
+# any checkpoint, 16-bit weights, or vLLM's FP8 at load time): offered for a model only where the
+# catalog lists a published artifact in that format (`published`, by model slug).
+PUBLISHED_ONLY = {"awq", "gptq", "mxfp4", "mlx", "bnb", "exl2"}
 # "What hardware": 1 to this many of one discrete GPU kind per machine (8 is the usual server maximum);
 # unified-memory machines come one at a time.
 MAX_SAME_GPUS = 8
@@ -284,6 +288,7 @@ def what_runs(
     native_dtypes: dict[str, str] | None = None,
     policy: str = "largest",
     runtimes: dict[str, str] | None = None,
+    published: Mapping[str, Set[str]] | None = None,
 ) -> list[RunsRow]:
     """For each model, formats are tried from the most bits per weight down; the first that fits wins.
 
@@ -297,6 +302,13 @@ def what_runs(
     `runtimes` (format slug -> runtime slug, from `format_runtimes`) says which formats these devices can
     run and under which runtime, as the calculator would pick it; the others are not tried. None: every
     format, under the workload's runtime.
+
+    `published` (model slug -> the format slugs of its catalog artifacts): formats of a PUBLISHED_ONLY
+    family are tried only for models published in them (MXFP4 for gpt-oss, not for Qwen3). None: no
+    such check.
+
+    "Bits per weight" is the model's own: for a mixture of experts, its experts' width (`width`), so
+    MXFP4's 4.25-bit experts come after Q4_K_M whatever its whole-file figure.
     """
     if runtimes is not None:
         quants = [q for q in quants if q.slug in runtimes]
@@ -321,8 +333,15 @@ def what_runs(
         elif policy in by_slug:
             tried, widest = [by_slug[policy]], 32.0
         too_wide = {q.slug for q in tried if width(q, model) > widest + 1e-6}
+        if published is not None:
+            mine = published.get(model.slug, set())
+            tried = [q for q in tried if q.format not in PUBLISHED_ONLY or q.slug in mine]
+            if not tried and policy in by_slug:  # the one format asked for by name
+                name = by_slug[policy].name
+                rows.append(RunsRow(model=model, why_not=f"no {name} release of it is known to this site."))
+                continue
         refused: set[float] = set()  # whole-file widths the engine refused on these devices
-        for quant in tried:
+        for quant in sorted(tried, key=lambda q: -width(q, model)):  # stable: the catalog's order breaks ties
             runtime = (runtimes or {}).get(quant.slug, DEFAULTS["runtime"])
             asked = workloads.get(runtime, workload)
             if (

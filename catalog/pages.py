@@ -13,8 +13,8 @@ from django.db.models.functions import Length
 
 from estimator import DeviceSpec, ModelSpec, QuantSpec, memory
 
-from . import fitting, slugs
-from .models import Gpu, LlmModel, Quantization, valid_specs
+from . import cache, fitting, slugs
+from .models import Artifact, Gpu, LlmModel, Quantization, valid_specs
 
 GIB = 2**30
 PAGE_SIZE = 50
@@ -108,14 +108,30 @@ def what_runs(gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantizatio
     if not device:
         return []
     checked = valid_specs(quants)
+    pairs = valid_specs(models)
     rows = fitting.what_runs(
-        models=[spec for _, spec in valid_specs(models)],
+        models=[spec for _, spec in pairs],
         quants=[spec for _, spec in checked],
         devices=[device[0][1]],
         workload=fitting.question_workload(ctx=CTX),
         runtimes=fitting.format_runtimes([quant for quant, _ in checked], [device[0][1].backend]),
+        native_dtypes={row.slug: row.native_dtype for row, _ in pairs},  # none wider than its release
+        published=published_formats(),
     )
     return fitting.sort_rows(rows, "speed")
+
+
+def published_formats() -> dict[str, frozenset[str]]:
+    """Model slug -> the format slugs its catalog artifacts publish (fitting.PUBLISHED_ONLY), read once
+    per catalog version."""
+
+    def read() -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for slug, formats in Artifact.objects.values_list("llm__slug", "formats"):
+            found.setdefault(slug, set()).update(formats or ())
+        return {slug: frozenset(formats) for slug, formats in found.items()}
+
+    return cache.get_or_compute("published-formats", "", read)
 
 
 def _fit(
@@ -145,7 +161,8 @@ def _fit(
 def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[Gpu]) -> list[QuantRow]:
     """Per format: the weights' size, the smallest single listed GPU that holds the model at CTX, and
     the fewest of each popular GPU kind (up to fitting.MAX_SAME_GPUS) that do; only GPUs on whose
-    backend a runtime runs the format, under that runtime (fitting.backend_runtimes)."""
+    backend a runtime runs the format, under that runtime (fitting.backend_runtimes); AWQ, MXFP4, MLX...
+    (fitting.PUBLISHED_ONLY) only where the model is published in them."""
     checked = valid_specs([model])
     if not checked:
         return []
@@ -155,8 +172,11 @@ def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[G
     named = slugs.with_renamed(Gpu, {g.slug: g for g, _ in by_size}, POPULAR_GPUS)  # renamed: still popular
     popular = [p for slug in POPULAR_GPUS if slug in named for p in by_size if p[0].pk == named[slug].pk]
     backends = {s.backend for _, s in by_size}
+    mine = published_formats().get(model.slug, frozenset())
     rows = []
     for quant, q in valid_specs(quants):
+        if quant.family in fitting.PUBLISHED_ONLY and quant.slug not in mine:
+            continue  # nobody makes these as the model loads: only its published releases
         runs = fitting.backend_runtimes(quant.family, backends)
         single = next((f for g, s in by_size if (f := _fit(spec, q, g, s, 1, workload, runs))), None)
         stacked = []

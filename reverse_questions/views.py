@@ -14,6 +14,7 @@ from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
 from calculator.forms import CONTEXT_PRESETS, FIRST_VISIT, device_summary
 from catalog import fitting
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
+from catalog.pages import published_formats
 from config import http_cache
 from config.htmx import respond
 
@@ -62,6 +63,7 @@ def what_runs_answer(query: QueryDict) -> dict:
             native_dtypes={m.slug: m.native_dtype for m in models},
             policy=data.get("quant") or "default",
             runtimes=form.runtimes,
+            published=published_formats(),
         )
         context |= {
             "rows": fitting.sort_rows(rows, data["sort"]),

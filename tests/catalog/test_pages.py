@@ -130,10 +130,11 @@ def test_gpu_page_shows_unified_memory_fraction(client):
     assert "the GPU may use 75% by default" in client.get("/gpus/m4-max-128/").text
 
 
-def test_gpu_page_runs_four_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
+def test_gpu_page_runs_five_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
     # 1: the GPU; 2: the listed LLMs; 3: the listed quantizations; 4: the runtime table (which formats
-    # run on its backend, catalog/fitting.py, cached until the catalog changes)
-    with django_assert_num_queries(4):
+    # run on its backend, catalog/fitting.py) and 5: which formats each model is published in
+    # (catalog/pages.py published_formats), both cached until the catalog changes
+    with django_assert_num_queries(5):
         response = client.get("/gpus/geforce-rtx-4090/")
     assert response.status_code == 200
 
@@ -191,11 +192,12 @@ def test_model_page_shows_weights_size_per_format(client):
     assert "GeForce RTX 3090" in weights and "1× GeForce RTX 3090" in weights
 
 
-def test_model_page_runs_five_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
+def test_model_page_runs_six_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
     # 1: the model; 2: the listed quantizations; 3: the listed GPUs; 4: the runtime table (which
-    # formats run on which backends, catalog/fitting.py, cached until the catalog changes); 5: its
-    # published artifacts
-    with django_assert_num_queries(5):
+    # formats run on which backends, catalog/fitting.py) and 5: which formats each model is published
+    # in (catalog/pages.py published_formats), both cached until the catalog changes; 6: its published
+    # artifacts
+    with django_assert_num_queries(6):
         client.get("/models/qwen3-8b/")
 
 
