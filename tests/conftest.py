@@ -10,6 +10,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.test import override_settings
 
 from catalog.models import CatalogRow, Gpu, LlmModel, Quantization, catalog_changed
 from tests import db_template
@@ -33,26 +34,34 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    """Tests render templates without running collectstatic first."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings(tmp_path_factory):
+    """Settings every test runs under, set once per session (a test's `settings` changes go on top):
 
+    - static files are stored plainly, as tests render templates without running collectstatic, and
+      STATIC_ROOT is an empty directory: WhiteNoise walks STATIC_ROOT each time a test client builds
+      its middleware, ~700 files and ~0.1 s of CPU per client where `collectstatic` had filled the
+      checkout's staticfiles/ (no test reads a collected file; e2e pages get theirs from the finders);
+    - MD5 password hashing: `admin_user` hashes a password, and PBKDF2's million rounds cost about
+      half a second per test (production keeps Django's default hashers: config/settings.py sets none);
+    - no page rate limits: tests ask many questions from one client (tests/test_rate_limit.py sets
+      its own).
+    """
+    from django.conf import settings
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """`admin_user` hashes a password: PBKDF2's million rounds cost about half a second per test.
-    Production keeps Django's default hashers (config/settings.py sets none)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _no_page_rate_limits(settings):
-    """Tests ask many questions from one client; tests/test_rate_limit.py sets its own limits."""
-    settings.PAGE_RATE_LIMIT = settings.SHARE_RATE_LIMIT = 0
+    overrides = override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        STATIC_ROOT=str(tmp_path_factory.mktemp("static_root")),
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        PAGE_RATE_LIMIT=0,
+        SHARE_RATE_LIMIT=0,
+    )
+    overrides.enable()
+    yield
+    overrides.disable()
 
 
 @pytest.fixture(autouse=True)
