@@ -120,7 +120,10 @@ class FakeHub:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="fake-hub", daemon=True)
+        # `shutdown()` waits for the loop's next poll: 0.5 s by default, paid by each test at teardown.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-hub", daemon=True
+        )
 
     def config_path(self, repo_id: str, revision: str = "main") -> str:
         return self.file_path(repo_id, "config.json", revision)
