@@ -1,10 +1,13 @@
 """Launch commands matching a plan: llama-server, Ollama, vLLM, SGLang, mlx_lm.server.
 
 A command names the model's published weights in the chosen format (`ModelSpec.artifacts`, the
-catalog's, passed in as data); where none is known it says so in a comment and leaves a placeholder
-path for the visitor's own file. It carries the plan's choices: context, concurrent sequences, GPU
-layers, split mode and ratios, experts kept in RAM, KV cache type, flash attention, parallel sizes,
-the memory share vLLM and SGLang pre-allocate, RPC hosts, Ollama's context and environment.
+catalog's, passed in as data); where none is published it makes them from the model's own checkpoint
+(llama.cpp's converter and llama-quantize, commands_gguf.py; mlx_lm.convert), and where that cannot
+work either the tool gets no command and `unavailable()` says why in one sentence. Only a model the
+site knows no weights of (the visitor's own) gets a placeholder path for their own file. A command carries
+the plan's choices: context, concurrent sequences, GPU layers, split mode and ratios, experts kept in
+RAM, KV cache type, flash attention, parallel sizes, the memory share vLLM and SGLang pre-allocate,
+RPC hosts, Ollama's context and environment.
 
 Every flag is one the tool documents (tests/engine/test_commands.py parses each command against these
 tables):
@@ -29,14 +32,16 @@ tables):
   --mem-fraction-static, --max-running-requests, --kv-cache-dtype {auto,fp8_e5m2,fp8_e4m3,...},
   --quantization).
 - mlx_lm.server: ml-explore/mlx-lm mlx_lm/server.py main() at ba46244b7f6a77d158479794afac0465046862a9
-  (--model, --decode-concurrency; no context flag: the cache grows as needed). mlx_lm.convert, shown in
-  a comment where no conversion is published: mlx_lm/convert.py configure_parser() at
+  (--model, --decode-concurrency; no context flag: the cache grows as needed). mlx_lm.convert, run
+  first where no conversion is published: mlx_lm/convert.py configure_parser() at
   d78bf58e217c904ec282ed8da9b947491f78c022 (--hf-path, --mlx-path, -q, --q-bits, --q-group-size);
   `-q` alone makes mlx-community's usual 4-bit, group 64.
+- convert_hf_to_gguf.py and llama-quantize: see commands_gguf.py.
 """
 
 import re
 
+from .commands_gguf import conversion_blocker, converted
 from .schema import ArtifactSpec, ModelSpec, Plan, QuantSpec, Workload
 from .strategies import STRATEGIES
 
@@ -105,16 +110,33 @@ def in_parts(a: ArtifactSpec) -> bool:
     return "/" in (a.tag or "") or "-of-" in (a.tag or "")
 
 
+def unknown(model: ModelSpec) -> bool:
+    """A model the site knows no weights of (the visitor's own): its commands leave a placeholder path."""
+    return not model.artifacts
+
+
 def _placeholder(model: ModelSpec, quant: QuantSpec, what: str, where: str) -> str:
+    """The comment over an unknown() model's placeholder: the visitor's own file goes there."""
     return f"# No published {quant.name} {what} of {model.name} is known to this site: {where}."
 
 
+def gguf_unavailable(model: ModelSpec, quant: QuantSpec) -> str | None:
+    """Why no GGUF of this format can be had (published, or made from the model's own checkpoint)."""
+    if published(model, quant, ("gguf",)) is not None or unknown(model):
+        return None
+    return conversion_blocker(model, quant)
+
+
 def gguf_model_args(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], list[str]]:
-    """(lines to run first, llama-server's model arguments) for the GGUF of this format."""
+    """(lines to run first, llama-server's model arguments) for the GGUF of this format: the published
+    one, else the one the lines make from the model's own checkpoint."""
     a = published(model, quant, ("gguf",))
-    if a is None:
+    if a is None and unknown(model):
         note = _placeholder(model, quant, "GGUF", "put your own file's path after -m")
         return [note], ["-m", f"/path/to/{model.slug}-{quant.slug.upper()}.gguf"]
+    if a is None:
+        lines, path = converted(model, quant)
+        return lines, ["-m", path]
     pattern = _file(a, quant)
     if "/" in pattern:  # one folder per format, split in parts: download the folder, load its first part
         folder = pattern.split("/")[0]
@@ -183,23 +205,39 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
 # ---- Ollama -----------------------------------------------------------------------------------------
 
 
+def ollama_unavailable(model: ModelSpec, quant: QuantSpec) -> str | None:
+    """Why Ollama has no model of this format: none in its library, no GGUF in one file, none to make."""
+    if published(model, quant, ("ollama",)) is not None:
+        return None
+    a = published(model, quant, ("gguf",))
+    if (a is not None and not in_parts(a)) or unknown(model):
+        return None
+    return conversion_blocker(model, quant)
+
+
 def ollama_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str]:
-    """(lines to run first, the name `ollama run` takes) for this format."""
+    """(lines to run first, the name `ollama run` takes) for this format: the library's tag, the Hub's
+    GGUF in one file, else a GGUF made from the model's own checkpoint and imported with a Modelfile."""
     library = published(model, quant, ("ollama",))
     if library is not None:
         return [], f"{library.repo}:{library.tag}"
     a = published(model, quant, ("gguf",))
     if a is not None and not in_parts(a):
         return [], f"hf.co/{a.repo}:{quant.slug.upper()}"
-    where = "import your own file with a Modelfile (Ollama docs/import.md)"
-    if a is not None:
-        where = f"{a.repo} holds it in parts, which Ollama does not load: {where}"
-    lines = [_placeholder(model, quant, "GGUF in one file", where)]
+    name = f"{model.slug}-{quant.slug}"
+    if unknown(model):
+        where = "import your own file with a Modelfile (Ollama docs/import.md)"
+        lines = [_placeholder(model, quant, "GGUF in one file", where)]
+        path = f"/path/to/{model.slug}-{quant.slug.upper()}.gguf"
+    else:
+        lines, path = converted(model, quant)
+        if a is not None:
+            lines.insert(0, f"# {a.repo} holds it in parts, which Ollama does not load")
+        path = f"./{path}"
     sizes = [f"{o.repo}:{o.tag}" for o in model.artifacts if o.kind == "ollama"]
     if sizes:
         lines.append(f"# Ollama's library has {', '.join(sizes)}, in a format the sources do not state")
-    name = f"{model.slug}-{quant.slug}"
-    lines.append(f"echo 'FROM /path/to/{model.slug}-{quant.slug.upper()}.gguf' > Modelfile")
+    lines.append(f"echo 'FROM {path}' > Modelfile")
     lines.append(f"ollama create {name} -f Modelfile")
     return lines, name
 
@@ -228,8 +266,9 @@ def ollama(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload
 # ---- vLLM and SGLang --------------------------------------------------------------------------------
 
 
-def checkpoint(model: ModelSpec, quant: QuantSpec, tool: str) -> tuple[list[str], str, list[str]]:
-    """(comment lines, the checkpoint to serve, extra arguments) for vLLM or SGLang."""
+def checkpoint(model: ModelSpec, quant: QuantSpec, tool: str) -> tuple[list[str], str, list[str]] | None:
+    """(comment lines, the checkpoint to serve, extra arguments) for vLLM or SGLang; None when no
+    checkpoint of this format is published and the server makes none as it loads."""
     a = published(model, quant, CHECKPOINT_KINDS.get(quant.format, ()))
     if a is not None:
         return [], a.repo, []
@@ -239,11 +278,25 @@ def checkpoint(model: ModelSpec, quant: QuantSpec, tool: str) -> tuple[list[str]
     if floats is not None and quant.format == "fp8":  # both quantize 16-bit weights to FP8 as they load
         note = f"# No published FP8 checkpoint of {model.name} is known to this site: {tool} quantizes "
         return [note + "the 16-bit weights to FP8 as it loads them"], floats.repo, ["--quantization", "fp8"]
-    where = f"put your own checkpoint's directory after {'vllm serve' if tool == 'vLLM' else '--model-path'}"
-    note = _placeholder(model, quant, "checkpoint", where)
-    return [note], f"/path/to/{model.slug}-{quant.slug}", []
+    if unknown(model):  # the visitor's own model: their own directory
+        where = (
+            f"put your own checkpoint's directory after {'vllm serve' if tool == 'vLLM' else '--model-path'}"
+        )
+        note = _placeholder(model, quant, "checkpoint", where)
+        return [note], f"/path/to/{model.slug}-{quant.slug}", []
+    return None
 
 
+def checkpoint_unavailable(model: ModelSpec, quant: QuantSpec, tool: str) -> str | None:
+    if checkpoint(model, quant, tool) is not None:
+        return None
+    return (
+        f"No published {quant.name} checkpoint of {model.name} is known to this site, and {tool} "
+        f"makes no {quant.name} weights from another format as it loads."
+    )
+
+
+SERVER_NAMES = {"vllm": "vLLM", "sglang": "SGLang"}
 # Each server's spelling of the same choices (vLLM's engine args; SGLang's server arguments).
 SERVER_FLAGS = {
     "vllm": {
@@ -275,7 +328,10 @@ def checkpoint_server(
     if kv not in UNQUANTIZED_KV and kv not in kv_types:
         return None
     flags = SERVER_FLAGS[tool]
-    before, repo, extra = checkpoint(model, quant, "vLLM" if tool == "vllm" else "SGLang")
+    found = checkpoint(model, quant, SERVER_NAMES[tool])
+    if found is None:
+        return None
+    before, repo, extra = found
     if tool == "vllm":
         args = ["vllm", "serve", repo, *extra]
     else:
@@ -311,9 +367,9 @@ def sglang(**kw) -> str | None:
 
 
 def mlx_convert(model: ModelSpec, quant: QuantSpec, path: str) -> str | None:
-    """The `mlx_lm.convert` line that quantizes the model's original weights (a catalog safetensors
-    artifact) to this MLX width into `path`; None when the original or the width is unknown."""
-    original = next((a for a in model.artifacts if a.kind == "safetensors"), None)
+    """The `mlx_lm.convert` line that quantizes the model's original 16/32-bit weights (a catalog
+    safetensors artifact) to this MLX width into `path`; None when the original or the width is unknown."""
+    original = next((a for a in model.artifacts if a.kind == "safetensors" and a.formats), None)
     bits = MLX_BITS.match(quant.slug)
     if original is None or quant.format != "mlx" or not bits:
         return None
@@ -321,20 +377,46 @@ def mlx_convert(model: ModelSpec, quant: QuantSpec, path: str) -> str | None:
     return " ".join(["mlx_lm.convert", "--hf-path", original.repo, *width, "--mlx-path", path])
 
 
+def mlx_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str] | None:
+    """(lines to run first, what `--model` takes): the published MLX conversion of this width
+    (mlx-community's `-4bit` repos...), else the original safetensors for a 16-bit format, else the
+    conversion mlx_lm.convert makes from the original 16-bit weights; None when none of these exists."""
+    a = published(model, quant, ("mlx", "safetensors"))
+    if a is not None:
+        return [], a.repo
+    if unknown(model):  # the visitor's own model
+        path = f"/path/to/{model.slug}-{quant.slug}-mlx"
+        what = "conversion" if quant.format == "mlx" else "MLX model"
+        lines = [_placeholder(model, quant, what, "put your own model's directory after --model")]
+        if convert := mlx_convert(model, quant, path):
+            lines.append(f"# or make it from the original weights: {convert}")
+        return lines, path
+    path = f"models/{model.slug}-{quant.slug}"
+    if convert := mlx_convert(model, quant, path):
+        note = f"# No published {quant.name} conversion of {model.name} is known to this site: make it"
+        return [f"{note} from the original weights", convert], path
+    return None
+
+
+def mlx_unavailable(model: ModelSpec, quant: QuantSpec) -> str | None:
+    if mlx_model(model, quant) is not None:
+        return None
+    if quant.format == "mlx":
+        return (
+            f"No published {quant.name} conversion of {model.name} is known to this site, nor its "
+            "original 16-bit weights for mlx_lm.convert to make one."
+        )
+    return f"No published {quant.name} weights of {model.name} that mlx-lm loads are known to this site."
+
+
 def mlx_lm_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str | None:
-    """`mlx_lm.server --model <repo>`: the published MLX conversion of this width (mlx-community's
-    `-4bit` repos...), else the original safetensors for a 16-bit format; where none is known, a
-    placeholder directory and how to convert the original weights into it."""
+    """`mlx_lm.server --model <repo or directory>` (mlx_model()), run after the lines that make it."""
     if workload.kv_cache_type not in UNQUANTIZED_KV:
         return None  # mlx-lm's KV quantization is its own, not a ggml type
-    a = published(model, quant, ("mlx", "safetensors"))
-    before = []
-    repo = a.repo if a is not None else f"/path/to/{model.slug}-{quant.slug}-mlx"
-    if a is None:
-        what = "conversion" if quant.format == "mlx" else "MLX model"
-        before.append(_placeholder(model, quant, what, "put your own model's directory after --model"))
-        if convert := mlx_convert(model, quant, repo):
-            before.append(f"# or make it from the original weights: {convert}")
+    found = mlx_model(model, quant)
+    if found is None:
+        return None
+    before, repo = found
     args = ["mlx_lm.server", "--model", repo]
     if workload.batch > MLX_DECODE_CONCURRENCY:
         args += ["--decode-concurrency", str(workload.batch)]
@@ -353,13 +435,32 @@ TOOLS = {
 }
 
 
+def unavailable(model: ModelSpec, quant: QuantSpec, tool: str) -> str | None:
+    """Why `tool` gets no command for this model in this format, in one plain sentence: no published
+    weights of the format and no way to make them that works (commands_gguf.py); None when it gets one.
+    The one definition the calculator's page, its suggestions and the API read."""
+    formats = TOOLS[tool][2]
+    if quant.format not in formats:
+        return None  # the tool does not load the format at all: the catalog's runtime table says so
+    if tool == "llama-server":
+        return gguf_unavailable(model, quant)
+    if tool == "ollama":
+        return ollama_unavailable(model, quant)
+    if tool in SERVER_NAMES:
+        return checkpoint_unavailable(model, quant, SERVER_NAMES[tool])
+    return mlx_unavailable(model, quant)
+
+
 def launch_commands(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> dict[str, str]:
     """Commands per tool that reproduce `plan`; tools that cannot run it (its strategy, its format,
-    its KV cache type) are left out. Which tool suits the hardware is the catalog's question."""
+    its KV cache type, weights of the format nobody published nor can make: `unavailable()`) are left
+    out. Which tool suits the hardware is the catalog's question."""
     kw = {"model": model, "quant": quant, "plan": plan, "workload": workload}
     out: dict[str, str] = {}
     for tool, (build, strategies, formats) in TOOLS.items():
-        if plan.strategy in strategies and quant.format in formats and (command := build(**kw)):
+        if plan.strategy not in strategies or quant.format not in formats:
+            continue
+        if unavailable(model, quant, tool) is None and (command := build(**kw)):
             out[tool] = command
     return out
 

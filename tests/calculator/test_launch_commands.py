@@ -1,7 +1,9 @@
 """Commands that run as copied: every command the site can print, for every listed model × listed format ×
 runtime × plan strategy, parses against its tool's documented flags (tests/engine/command_flags.py) and
-names only artifacts the catalog lists for that model and format; where none is known it says so and
-leaves a placeholder path. The quick suite checks one case in nineteen, the `slow` run all of them."""
+names only artifacts the catalog lists for that model and format, or the model's own checkpoint it
+converts (llama.cpp's convert_hf_to_gguf.py and llama-quantize, mlx_lm.convert). No listed model gets
+a placeholder path: where nothing is published nor can be made, the tool gets no command and
+`commands.unavailable()` says why. The quick suite checks one case in nineteen, the `slow` run all."""
 
 import pytest
 
@@ -76,51 +78,22 @@ def plans_of(n: int, moe: bool) -> list[Plan]:
     return out
 
 
-# mlx_lm.convert's flags (ml-explore/mlx-lm mlx_lm/convert.py configure_parser() at
-# d78bf58e217c904ec282ed8da9b947491f78c022): flag -> None (a switch) or the values it takes (empty: any).
-MLX_LM_CONVERT = {
-    **dict.fromkeys(["--hf-path", "--model", "--mlx-path", "--q-group-size", "--upload-repo"], set()),
-    "--q-bits": {"2", "3", "4", "5", "6", "8"},
-    "--q-mode": {"affine", "mxfp4", "nvfp4", "mxfp8"},
-    "--dtype": {"float16", "bfloat16", "float32"},
-    **dict.fromkeys(["-q", "--quantize", "-d", "--dequantize", "--trust-remote-code"], None),
-}
-CONVERT_HINT = "# or make it from the original weights: "
-
-
-def parse_convert(line: str) -> dict[str, str | None]:
-    """The flags of an `mlx_lm.convert` line; AssertionError on a flag or value the tool refuses."""
-    words = line.split()
-    assert words[0] == "mlx_lm.convert", line
-    flags: dict[str, str | None] = {}
-    rest = words[1:]
-    while rest:
-        word = rest.pop(0)
-        assert word in MLX_LM_CONVERT, f"mlx_lm.convert has no flag {word}: {line}"
-        choices = MLX_LM_CONVERT[word]
-        value = None if choices is None else rest.pop(0)
-        assert choices is None or not choices or value in choices, f"{word} {value}: {line}"
-        flags[word] = value
-    return flags
-
-
 def runs_somewhere(runtime: Runtime, family: str) -> bool:
     return any(family in families for families in runtime.formats.values())
 
 
 def check_names(command: str, *, model: LlmModel, quant: Quantization, published: dict) -> None:
-    """Every repository or tag the command names is a catalog artifact of this model in this format;
-    a placeholder path comes with a comment saying no artifact is known."""
-    invocations, comments = parse(command)
+    """Every repository or tag the command names is a catalog artifact of this model in this format, or
+    the model's own checkpoint that the command's own lines download and convert; no placeholder path."""
+    invocations, _ = parse(command)
+    where = f"{model.slug} {quant.slug}: {command}"
+    assert "/path/to/" not in command and "your own" not in command, where
 
     def lists(kinds, repo, tag=None) -> bool:
         return any(
             kind in kinds and r == repo and (tag is None or t == tag) and quant.slug in formats
             for (kind, r, t), formats in published.items()
         )
-
-    def placeholder(path: str) -> bool:
-        return path.startswith("/path/to/") and any(c.startswith("# No published") for c in comments)
 
     def served_weights(repo: str, flags: dict) -> bool:
         kinds = commands.CHECKPOINT_KINDS.get(quant.as_spec().format, ())
@@ -129,41 +102,50 @@ def check_names(command: str, *, model: LlmModel, quant: Quantization, published
         floats = any(k == "safetensors" and r == repo and f for (k, r, _), f in published.items())
         return floats and ("--dtype" in flags or flags.get("--quantization") == "fp8")
 
-    downloads = [i.positional[0] for i in invocations if i.program == ("hf", "download")]
-    created = [i.positional[0] for i in invocations if i.program == ("ollama", "create")]
+    made: list[str] = []  # files and directories the command's own lines write, in order
+    downloads = []
     for i in invocations:
-        where = f"{model.slug} {quant.slug}: {command}"
-        if i.program == ("llama-server",):
+        if i.program == ("hf", "download"):
+            repo = i.positional[0]
+            if "--include" in i.flags:  # a published GGUF folder
+                assert lists({"gguf"}, repo), where
+            else:  # the model's own checkpoint, to convert
+                assert repo == model.hf_id and any(r == repo for (_, r, _) in published), where
+            downloads.append(i.flags["--local-dir"])
+        elif i.program == ("python", "convert_hf_to_gguf.py"):
+            assert i.positional[0] in downloads, where
+            made.append(i.flags["--outfile"])
+        elif i.program == ("llama-quantize",):
+            source, out, kind = i.positional
+            assert source in made and kind == quant.slug.upper(), where
+            made.append(out)
+        elif i.program == ("mlx_lm.convert",):
+            assert any(k == "safetensors" and r == i.flags["--hf-path"] for k, r, _ in published), where
+            assert i.flags["--q-bits"] == quant.slug.removeprefix("mlx-").removesuffix("bit"), where
+            made.append(i.flags["--mlx-path"])
+        elif i.program == ("llama-server",):
             if "-hf" in i.flags:
                 repo, _, tag = i.flags["-hf"].partition(":")
                 assert lists({"gguf"}, repo), where
                 assert tag in ("", quant.slug.upper()), where
             else:
                 path = i.flags["-m"]
-                assert placeholder(path) or (path.startswith("models/") and downloads), where
-        elif i.program == ("hf", "download"):
-            assert lists({"gguf"}, i.positional[0]), where
+                assert path in made or any(path.startswith(f"{d}/") for d in downloads), where
         elif i.program == ("vllm", "serve"):
-            repo = i.positional[0]
-            assert placeholder(repo) or served_weights(repo, i.flags), where
+            assert served_weights(i.positional[0], i.flags), where
         elif i.program == ("python", "-m", "sglang.launch_server"):
-            repo = i.flags["--model-path"]
-            assert placeholder(repo) or served_weights(repo, i.flags), where
+            assert served_weights(i.flags["--model-path"], i.flags), where
         elif i.program == ("mlx_lm.server",):
             repo = i.flags["--model"]
-            assert placeholder(repo) or lists({"mlx", "safetensors"}, repo), where
-            for hint in (c.removeprefix(CONVERT_HINT) for c in comments if c.startswith(CONVERT_HINT)):
-                flags = parse_convert(hint)  # makes the placeholder directory from the original weights
-                assert flags["--mlx-path"] == repo and placeholder(repo), where
-                assert any(k == "safetensors" and r == flags["--hf-path"] for k, r, _ in published), where
+            assert repo in made or lists({"mlx", "safetensors"}, repo), where
+        elif i.program == ("ollama", "create"):
+            assert made and f"echo 'FROM ./{made[-1]}' > Modelfile" in command, where
         elif i.program == ("ollama", "run"):
             name = i.positional[0]
             if name.startswith("hf.co/"):
                 repo, _, tag = name.removeprefix("hf.co/").partition(":")
                 assert lists({"gguf"}, repo) and tag == quant.slug.upper(), where
-            elif name in created:
-                assert any(c.startswith("# No published") for c in comments), where
-            else:
+            elif not any(c.program == ("ollama", "create") and c.positional == [name] for c in invocations):
                 repo, _, tag = name.partition(":")
                 assert lists({"ollama"}, repo, tag), where
 
@@ -184,14 +166,16 @@ def cases():
                         yield model, quant, slug, kv, batch
 
 
-def commands_parse_and_name_catalog_artifacts(checked: list[tuple]) -> int:
+def commands_parse_and_name_catalog_artifacts(checked: list[tuple], unavailable: set | None = None) -> int:
     """Check the commands of each case, for each plan strategy; how many commands were checked.
 
     Each command is built once: the cases of one model, format, KV cache type and batch differ only by
     runtime, and `launch_commands` builds every tool's command from the workload's context, batch, KV
     type, flash attention and hosts, never its runtime, so they share one call per plan. A command text
     met again for the same model and format is not parsed again (one in nine repeats, e.g. across KV
-    types a tool ignores)."""
+    types a tool ignores). `unavailable` collects the (model, format, tool) the site offers no command
+    for, with commands.unavailable() saying why."""
+    unavailable = set() if unavailable is None else unavailable
     artifacts: dict[int, dict] = {}
     for a in Artifact.objects.all():
         artifacts.setdefault(a.llm_id, {})[(a.kind, a.repo, a.tag)] = a.formats
@@ -202,18 +186,21 @@ def commands_parse_and_name_catalog_artifacts(checked: list[tuple]) -> int:
             spec = model.as_spec(artifacts=model.artifacts.all())
             plans = plans_of(model.num_hidden_layers, model.is_moe)
         tool = COMMAND_FOR_RUNTIME[slug]
+        quant_spec = quant.as_spec()
         if (quant.slug, kv, batch) not in by_question:
             workload = Workload(
                 context_tokens=8192, batch=batch, kv_cache_type=kv, runtime=ENGINE_RUNTIME[slug], hosts=2
             )
-            quant_spec = quant.as_spec()
             by_question[quant.slug, kv, batch] = [
                 (plan, commands.launch_commands(model=spec, quant=quant_spec, plan=plan, workload=workload))
                 for plan in plans
             ]
         for plan, found in by_question[quant.slug, kv, batch]:
-            if plan.strategy == "single":  # every runtime runs one GPU
-                assert tool in found, (model.slug, quant.slug, slug, kv)
+            if plan.strategy == "single":  # every runtime runs one GPU, given weights it can have
+                reason = commands.unavailable(spec, quant_spec, tool)
+                assert (tool in found) == (reason is None), (model.slug, quant.slug, slug, kv, reason)
+                if reason:
+                    unavailable.add((model.slug, quant.slug, tool))
             if tool in found:
                 if (quant.slug, found[tool]) not in parsed:
                     check_names(found[tool], model=model, quant=quant, published=artifacts.get(model.pk, {}))
@@ -278,14 +265,18 @@ def test_the_api_commands_name_real_artifacts(client, catalog, query, tool, name
     parse(command)
 
 
-def test_a_format_nobody_published_says_so_and_leaves_a_path(client, catalog):
+def test_a_format_nobody_published_is_made_from_the_models_own_checkpoint(client, catalog):
     # no source lists a Q4_K_M GGUF of Llama 3.1 405B (fixtures/sources/model_artifacts.md)
     answer = client.get(
         "/api/v1/estimate?model=llama-3-1-405b-instruct&quant=q4_k_m&gpu=h100-sxm5-80-gb&count=8"
     )
     command = answer.json()["plans"][0]["commands"]["llama-server"]
     assert command.startswith("# No published Q4_K_M GGUF of Llama 3.1 405B")
-    assert "-m /path/to/llama-3-1-405b-instruct-Q4_K_M.gguf" in command
+    assert (
+        "hf download meta-llama/Llama-3.1-405B-Instruct --local-dir models/Llama-3.1-405B-Instruct" in command
+    )
+    assert "-m models/Llama-3.1-405B-Instruct-Q4_K_M.gguf" in command and "/path/to/" not in command
+    parse(command)
 
 
 def test_commands_offer_only_runtimes_the_hardware_runs(client, catalog):
@@ -293,3 +284,30 @@ def test_commands_offer_only_runtimes_the_hardware_runs(client, catalog):
     assert set(on_a_mac["plans"][0]["commands"]) == {"llama-server", "ollama", "mlx_lm"}
     on_a_3090 = client.get("/api/v1/estimate?model=qwen3-8b&quant=bf16&gpu=geforce-rtx-3090").json()
     assert set(on_a_3090["plans"][0]["commands"]) == {"llama-server", "ollama", "vllm", "sglang"}
+
+
+def test_only_models_llama_cpp_cannot_convert_lack_a_q4_k_m_command_and_each_says_why(catalog):
+    """Of the listed models, only those whose architecture convert_hf_to_gguf.py does not register (or
+    whose own checkpoint is MXFP4: gpt-oss, published in MXFP4 GGUF) have no Q4_K_M command."""
+    q4 = Quantization.objects.get(slug="q4_k_m").as_spec()
+    reasons = {}
+    for model in LlmModel.objects.listed().prefetch_related("artifacts"):
+        reason = commands.unavailable(model.as_spec(artifacts=model.artifacts.all()), q4, "llama-server")
+        if reason:
+            reasons[model.slug] = reason
+    assert set(reasons) == {
+        "gpt-oss-120b",
+        "gpt-oss-20b",
+        "hy3",
+        "laguna-s-2-1",
+        "laguna-xs-2",
+        "mimo-7b-base",
+        "minimax-m3",
+        "muse-glimmer-30b",
+        "step-3-7-flash",
+    }
+    assert reasons["laguna-xs-2"] == (
+        "llama.cpp cannot load LagunaForCausalLM yet (convert_hf_to_gguf.py at 0024aa74), "
+        "so no GGUF of Laguna XS.2 (MoE) can be made."
+    )
+    assert all(r.endswith(".") and ". " not in r for r in reasons.values())  # one plain sentence each

@@ -5,7 +5,6 @@ mlx-community conversions that provide them, MLX offered only on Apple silicon, 
 import pytest
 
 from catalog.models import Artifact, LlmModel, Quantization, Runtime
-from tests.calculator.test_launch_commands import CONVERT_HINT, parse_convert
 from tests.engine.command_flags import parse
 
 pytestmark = pytest.mark.django_db
@@ -136,20 +135,18 @@ def test_mlx_suggests_only_published_conversions_no_wider_than_the_release(clien
     assert all(bits <= 8.5008 for bits in sizes.values())
 
 
-def test_a_model_without_a_published_conversion_gets_a_path_and_the_convert_line(client, catalog):
+def test_a_model_without_a_published_conversion_gets_the_convert_line_then_the_server(client, catalog):
     assert not Artifact.objects.filter(llm__slug="gemma-2-9b-it", kind="mlx").exists()
     body = api(client, f"model=gemma-2-9b-it&gpu={M4_MAX}&runtime=mlx").json()
     command = body["plans"][0]["commands"]["mlx_lm"]
-    invocations, comments = parse(command)
+    (convert, serve), comments = parse(command)
     assert comments[0].startswith("# No published MLX 4-bit conversion of Gemma 2 9B")
-    path = invocations[0].flags["--model"]
-    assert path.startswith("/path/to/gemma-2-9b-it-mlx-4bit")
-    convert = parse_convert(comments[1].removeprefix(CONVERT_HINT))
-    assert convert == {
+    assert convert.program == ("mlx_lm.convert",) and convert.flags == {
         "--hf-path": "google/gemma-2-9b-it",
         "-q": None,
         "--q-bits": "4",
         "--q-group-size": "64",
-        "--mlx-path": path,
+        "--mlx-path": "models/gemma-2-9b-it-mlx-4bit",
     }
+    assert serve.flags["--model"] == "models/gemma-2-9b-it-mlx-4bit" and "/path/to/" not in command
     assert LlmModel.objects.get(slug="gemma-2-9b-it").artifacts.filter(repo="google/gemma-2-9b-it").exists()

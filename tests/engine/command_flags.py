@@ -13,6 +13,12 @@ Sources (the same as estimator/commands.py cites):
 - mlx_lm.server: ml-explore/mlx-lm mlx_lm/server.py main() at ba46244b7f6a77d158479794afac0465046862a9.
 - Ollama: envconfig/config.go at 4bf0d41c38c7b669bbbd44bf43c08bc4e231432f and docs/faq.md
   (OLLAMA_CONTEXT_LENGTH); `ollama run`, `ollama serve`, `ollama create -f` (README, docs/import.md).
+- convert_hf_to_gguf.py: ggml-org/llama.cpp parse_args() at 0024aa7417efd50a7c2a79e049dfbbbceb0beaaf.
+- llama-quantize: ggml-org/llama.cpp tools/quantize/quantize.cpp at
+  03161a4eb9a2ec66ef97789f347c5a28279f06ea (usage(): options, `model-f32.gguf [model-quant.gguf] type
+  [nthreads]`; QUANT_OPTIONS: the types).
+- mlx_lm.convert: ml-explore/mlx-lm mlx_lm/convert.py configure_parser() at
+  d78bf58e217c904ec282ed8da9b947491f78c022.
 """
 
 import shlex
@@ -67,6 +73,35 @@ OLLAMA_ENV = {
     "OLLAMA_KV_CACHE_TYPE": {"f16", "q8_0", "q4_0"},
     "OLLAMA_SCHED_SPREAD": {"0", "1"},
 }
+CONVERT_HF_TO_GGUF = {
+    **dict.fromkeys(["--outfile", "--model-name", "--split-max-tensors", "--split-max-size"], set()),
+    "--metadata": set(),
+    "--outtype": {"f32", "f16", "bf16", "q8_0", "tq1_0", "tq2_0", "auto"},
+    **dict.fromkeys(["--vocab-only", "--bigendian", "--use-temp-file", "--no-lazy", "--verbose"], None),
+    **dict.fromkeys(["--dry-run", "--no-tensor-first-split", "--print-supported-models", "--remote"], None),
+    **dict.fromkeys(["--mmproj", "--mistral-format", "--disable-mistral-community-chat-template"], None),
+    **dict.fromkeys(["--sentence-transformers-dense-modules", "--fuse-gate-up-exps"], None),
+}
+LLAMA_QUANTIZE = {
+    **dict.fromkeys(["--allow-requantize", "--leave-output-tensor", "--pure", "--keep-split"], None),
+    "--dry-run": None,
+    **dict.fromkeys(["--imatrix", "--include-weights", "--exclude-weights", "--output-tensor-type"], set()),
+    **dict.fromkeys(["--token-embedding-type", "--tensor-type", "--tensor-type-file"], set()),
+    **dict.fromkeys(["--prune-layers", "--override-kv", "--target-bpw", "--target-size"], set()),
+}
+QUANTIZE_TYPES = {
+    "Q1_0", "Q2_0", "Q4_0", "Q4_1", "MXFP4_MOE", "Q5_0", "Q5_1", "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ2_M",
+    "IQ1_S", "IQ1_M", "TQ1_0", "TQ2_0", "Q2_K", "Q2_K_S", "IQ3_XXS", "IQ3_S", "IQ3_M", "Q3_K", "IQ3_XS",
+    "Q3_K_S", "Q3_K_M", "Q3_K_L", "IQ4_NL", "IQ4_XS", "Q4_K", "Q4_K_S", "Q4_K_M", "Q5_K", "Q5_K_S",
+    "Q5_K_M", "Q6_K", "Q8_0", "F16", "BF16", "F32", "COPY",
+}  # fmt: skip
+MLX_LM_CONVERT = {
+    **dict.fromkeys(["--hf-path", "--model", "--mlx-path", "--q-group-size", "--upload-repo"], set()),
+    "--q-bits": {"2", "3", "4", "5", "6", "8"},
+    "--q-mode": {"affine", "mxfp4", "nvfp4", "mxfp8"},
+    "--dtype": {"float16", "bfloat16", "float32"},
+    **dict.fromkeys(["-q", "--quantize", "-d", "--dequantize", "--trust-remote-code"], None),
+}
 # program (its first words) -> (flag table, how many positional arguments it takes)
 PROGRAMS = {
     ("llama-server",): (LLAMA_SERVER, 0),
@@ -77,7 +112,12 @@ PROGRAMS = {
     ("ollama", "serve"): ({}, 0),
     ("ollama", "run"): ({}, 1),
     ("ollama", "create"): ({"-f": set()}, 1),
+    ("python", "convert_hf_to_gguf.py"): (CONVERT_HF_TO_GGUF, 1),
+    ("llama-quantize",): (LLAMA_QUANTIZE, 3),  # input, output, type (nthreads left to its default)
+    ("mlx_lm.convert",): (MLX_LM_CONVERT, 0),
 }
+# program -> {position: the values that positional argument takes}
+POSITIONAL_CHOICES = {("llama-quantize",): {2: QUANTIZE_TYPES}}
 
 
 @dataclass
@@ -133,5 +173,7 @@ def parse(command: str) -> tuple[list[Invocation], list[str]]:
         assert len(found.positional) == positional, (
             f"{' '.join(program)} takes {positional} arguments: {line}"
         )
+        for i, choices in POSITIONAL_CHOICES.get(program, {}).items():
+            assert found.positional[i] in choices, f"{found.positional[i]} is not a choice: {line}"
         invocations.append(found)
     return invocations, comments

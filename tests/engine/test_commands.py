@@ -1,12 +1,13 @@
-"""Launch commands: the artifact they name, the plan's choices they carry, and only documented flags
-(command_flags.py). Hand-made artifacts; the catalog-wide check is tests/calculator/test_launch_commands.py."""
+"""Launch commands: the artifact they name (or make from the model's own checkpoint), the plan's choices
+they carry, and only documented flags (command_flags.py). Hand-made artifacts; the catalog-wide check
+of every listed model × format × runtime × strategy is tests/calculator/test_launch_commands.py."""
 
 import pytest
 from command_flags import parse
 from engine_specs import AWQ, MXFP4, Q4_K_M, Q8_0, RTX_3090, deepseek_v3, gpt_oss_120b, llama_8b, llama_70b
 
 from estimator import QuantSpec, Workload, estimate
-from estimator.commands import launch_commands
+from estimator.commands import launch_commands, unavailable
 from estimator.estimate import candidate_plans
 from estimator.schema import ArtifactSpec
 from estimator.units import GIB
@@ -47,18 +48,69 @@ def test_llama_server_names_the_published_gguf_and_the_plan_choices():
     assert "-fa on -ctk q8_0 -ctv q8_0" in cmd
 
 
-def test_a_format_nobody_published_says_so_and_leaves_a_path():
-    model = llama_8b(artifacts=(BARTOWSKI,))
+def test_a_format_nobody_published_is_made_from_the_models_own_checkpoint():
+    model = llama_8b(artifacts=(BARTOWSKI, ORIGINAL))  # a published GGUF: the converter reads Llama
     cmd = commands_for("single", model=model, quant=QuantSpec(slug="q2_k", name="Q2_K", bits_per_weight=3.16))
+    note, download, convert, quantize, serve = cmd["llama-server"].splitlines()
+    assert note.startswith("# No published Q2_K GGUF of Llama 3.1 8B is known to this site: make it")
+    assert download == "hf download meta-llama/Llama-3.1-8B-Instruct --local-dir models/Llama-3.1-8B-Instruct"
+    assert convert == (
+        "python convert_hf_to_gguf.py models/Llama-3.1-8B-Instruct --outtype bf16 "
+        "--outfile models/Llama-3.1-8B-Instruct-BF16.gguf"
+    )
+    assert quantize == (
+        "llama-quantize models/Llama-3.1-8B-Instruct-BF16.gguf models/Llama-3.1-8B-Instruct-Q2_K.gguf Q2_K"
+    )
+    assert serve.startswith("llama-server -m models/Llama-3.1-8B-Instruct-Q2_K.gguf -c 8192")
+    ollama = cmd["ollama"]
+    assert quantize in ollama and "echo 'FROM ./models/Llama-3.1-8B-Instruct-Q2_K.gguf' > Modelfile" in ollama
+    assert "ollama create llama-3.1-8b-q2_k -f Modelfile\nollama run llama-3.1-8b-q2_k" in ollama
+    assert "/path/to/" not in cmd["llama-server"] + ollama
+    # a 16-bit format is what the converter writes itself: no llama-quantize
+    bf16 = commands_for("single", model=model, quant=BF16)["llama-server"]
+    assert "--outtype bf16 --outfile models/Llama-3.1-8B-Instruct-BF16.gguf" in bf16
+    assert "llama-quantize" not in bf16 and "-m models/Llama-3.1-8B-Instruct-BF16.gguf" in bf16
+
+
+def test_where_nothing_can_be_made_the_tool_gets_no_command_and_says_why():
+    laguna = llama_8b(
+        slug="laguna-xs-2",
+        name="Laguna XS.2",
+        hf_id="poolside/Laguna-XS.2",
+        artifacts=(ArtifactSpec(kind="safetensors", repo="poolside/Laguna-XS.2", formats=("bf16",)),),
+    )
+    found = commands_for("single", model=laguna)
+    assert "llama-server" not in found and "ollama" not in found
+    assert unavailable(laguna, Q4_K_M, "llama-server") == (
+        "llama.cpp cannot load LagunaForCausalLM yet (convert_hf_to_gguf.py at 0024aa74), "
+        "so no GGUF of Laguna XS.2 can be made."
+    )
+    iq = QuantSpec(slug="iq4_xs", name="IQ4_XS", bits_per_weight=4.46)
+    model = llama_8b(artifacts=(BARTOWSKI, ORIGINAL))
+    assert "importance matrix" in unavailable(model, iq, "llama-server")
+    assert "llama-server" not in commands_for("single", model=model, quant=iq)
+    # vLLM and SGLang make no AWQ checkpoint as they load
+    assert unavailable(model, AWQ, "vllm") == (
+        "No published AWQ 4-bit checkpoint of Llama 3.1 8B is known to this site, and vLLM makes no AWQ 4-bit "
+        "weights from another format as it loads."
+    )
+    assert not commands_for("single", model=model, quant=AWQ, devices=[RTX_3090])
+    # gpt-oss's own checkpoint is MXFP4: only its published MXFP4 GGUF, nothing converted from it
+    oss = gpt_oss_120b(
+        artifacts=(ArtifactSpec(kind="mxfp4", repo="openai/gpt-oss-120b", formats=("mxfp4",)),)
+    )
+    assert "MXFP4 checkpoint" in unavailable(oss, Q4_K_M, "llama-server")
+
+
+def test_a_model_of_the_visitors_own_leaves_a_path_for_their_file():
+    cmd = commands_for(
+        "single", model=llama_8b(), quant=QuantSpec(slug="q2_k", name="Q2_K", bits_per_weight=3.16)
+    )
     first, command = cmd["llama-server"].splitlines()
-    assert (
-        first
-        == "# No published Q2_K GGUF of Llama 3.1 8B is known to this site: put your own file's path after -m."
+    assert first == (
+        "# No published Q2_K GGUF of Llama 3.1 8B is known to this site: put your own file's path after -m."
     )
     assert command.startswith("llama-server -m /path/to/llama-3.1-8b-Q2_K.gguf -c 8192")
-    ollama = cmd["ollama"]
-    assert "echo 'FROM /path/to/llama-3.1-8b-Q2_K.gguf' > Modelfile" in ollama
-    assert "ollama create llama-3.1-8b-q2_k -f Modelfile\nollama run llama-3.1-8b-q2_k" in ollama
 
 
 def test_the_model_makers_own_gguf_comes_first_then_llama_cpps():
@@ -176,7 +228,7 @@ def test_without_an_fp8_checkpoint_vllm_quantizes_the_16_bit_weights_as_it_loads
 
 
 def test_kv_cache_types_a_tool_lacks_leave_that_tool_out():
-    model = llama_8b(artifacts=(ORIGINAL,))
+    model = llama_8b(artifacts=(ORIGINAL, BARTOWSKI))
     found = commands_for("single", model=model, quant=BF16, workload=Workload(kv_cache_type="q8_0"))
     assert "vllm" not in found and "sglang" not in found and "llama-server" in found
 

@@ -6,6 +6,7 @@ from pydantic import ValidationError
 
 from estimator import DiffusionComponent, DiffusionSpec, DiffusionWorkload, Workload, estimate
 from estimator.diffusion import estimate_diffusion
+from estimator.schema import ArtifactSpec
 from estimator.units import GIB
 
 
@@ -80,15 +81,18 @@ def test_flux_dev_on_one_small_gpu_needs_sequential_offload():
 
 
 def test_launch_commands_match_each_plan():
+    own = ArtifactSpec(kind="safetensors", repo="meta-llama/Llama-3.1-8B-Instruct", formats=("bf16",))
+    q8 = ArtifactSpec(kind="gguf", repo="bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", formats=("q8_0",))
     e = estimate(
-        model=llama_8b(),
+        model=llama_8b(artifacts=(own, q8)),
         quant=Q4_K_M,
         devices=[RTX_4090],
         workload=Workload(context_tokens=16384, batch=2, kv_cache_type="q8_0"),
     )
     cmd = e.recommended_plan.commands["llama-server"]
-    # no artifact on the spec: no repository is invented, the visitor's own path goes after -m
-    assert "No published Q4_K_M GGUF of Llama 3.1 8B is known" in cmd and "-m /path/to/" in cmd
+    # no Q4_K_M GGUF published: it is made from the model's own checkpoint, never a placeholder path
+    assert "llama-quantize models/Llama-3.1-8B-Instruct-BF16.gguf" in cmd and "/path/to/" not in cmd
+    assert "-m models/Llama-3.1-8B-Instruct-Q4_K_M.gguf" in cmd
     assert "-c 32768 -np 2" in cmd and "-ctk q8_0 -ctv q8_0" in cmd and "-fa on" in cmd
     assert "OLLAMA_KV_CACHE_TYPE=q8_0" in e.recommended_plan.commands["ollama"]
     mlx = estimate(
