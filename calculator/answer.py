@@ -1,126 +1,22 @@
-"""From a valid question to the engine's estimate, and from the estimate to what the page shows."""
+"""From the engine's estimate of a question (calculator/question.py) to what the page shows."""
 
 from dataclasses import dataclass
 
-from pydantic import ValidationError
-
-from catalog import cache
-from catalog import workload as tables
-from catalog.fitting import WIDEST_USEFUL_BITS
-from catalog.measurements import Measured, measured_for
-from catalog.models import Artifact, LlmModel, Measurement, Quantization
-from estimator import Estimate, Plan, QuantSpec, Workload, estimate
+from estimator import Estimate, Plan
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
-from estimator.units import GIB, format_bytes, format_rate
+from estimator.units import format_bytes, format_rate
 
-from .forms import ENGINE_RUNTIME, RUNTIME_CHOICES, Combination, QuestionForm, device_summary
+from .forms import RUNTIME_CHOICES
+from .question import COMMAND_FOR_RUNTIME, Question
 from .registry import error_pages  # the glossary's, registered from GlossaryConfig.ready()
 
 # How the page writes each plan, from the engine's one table of them
 STRATEGY_NAMES = {s: info.phrase for s, info in STRATEGIES.items()}
 STRATEGY_TITLES = {s: info.title for s, info in STRATEGIES.items()}
 STRATEGY_TERMS = {s: info.term for s, info in STRATEGIES.items()}
-# The launch command shown for each runtime of the form (keys of Plan.commands).
-COMMAND_FOR_RUNTIME = {
-    "llama-cpp": "llama-server",
-    "ollama": "ollama",
-    "vllm": "vllm",
-    "sglang": "sglang",
-    "mlx": "mlx_lm",
-}
-RUNTIME_FOR_COMMAND = {tool: runtime for runtime, tool in COMMAND_FOR_RUNTIME.items()}
-# Formats nobody makes as the model loads (unlike GGUF quants, 16-bit weights or vLLM's FP8 at load time):
-# suggested only for a model whose catalog artifacts publish them.
-PUBLISHED_ONLY = {"awq", "gptq", "mxfp4", "mlx", "bnb", "exl2"}
 CHART_CONTEXTS = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
 CHART_USERS = [1, 2, 4, 8, 16, 32, 64]
-
-
-class EngineRefused(ValueError):
-    """The engine found the question impossible (e.g. a prompt longer than the context)."""
-
-
-def workload(form: QuestionForm, **changes) -> Workload:
-    data = form.cleaned_data
-    fields = {
-        "context_tokens": data["ctx"],
-        "batch": data["batch"],
-        "prompt_tokens": data["prompt"],
-        **tables.kv_workload(data["kv"]),  # the catalog row's bytes per element
-        "runtime": ENGINE_RUNTIME[data["runtime"]],
-        "hosts": data["hosts"],
-    }
-    if data.get("ram_gb"):
-        fields["ram_bytes"] = data["ram_gb"] * GIB  # RAM is sold in GiB, like VRAM
-    if data.get("ram_preset"):
-        fields |= tables.ram_presets()[data["ram_preset"]]["workload"]  # its bandwidth, for offload
-    if data.get("link"):
-        fields |= data["link"].workload_fields()
-    fields |= changes
-    fields["prompt_tokens"] = min(fields["prompt_tokens"], fields["context_tokens"])
-    return Workload(**fields)
-
-
-def answer(form: QuestionForm, *, with_suggestions: bool = True) -> Estimate:
-    """Run the engine on a valid form's question; the engine's refusals become EngineRefused.
-
-    The engine gets the model's published artifacts (for its launch commands) and, as formats to
-    suggest, the listed ones this runtime runs on this hardware and no wider than the model was released
-    in; its commands are kept for the runtimes the catalog says run here (forms.Combination)."""
-    data = form.cleaned_data
-    model = data["model"]
-    combination = Combination(form, data)
-    artifacts = _artifacts(model) if model.pk is not None else []
-    candidates = None
-    if with_suggestions:
-        widest = WIDEST_USEFUL_BITS.get(model.native_dtype or "", 32.0)
-        published = {f for a in artifacts for f in a.formats}
-        candidates = [
-            spec
-            for spec, bits, family, slug in _listed_formats()
-            if bits <= widest + 1e-6
-            and combination.runs(data["runtime"], family)
-            and (family not in PUBLISHED_ONLY or slug in published)
-        ]
-    try:
-        result = estimate(
-            model=model.as_spec(artifacts=artifacts),
-            quant=data["quant"].as_spec(),
-            devices=[gpu.as_spec() for gpu in form.devices],
-            workload=workload(form),
-            candidates=candidates,
-            with_suggestions=with_suggestions,
-        )
-    except ValidationError as error:
-        raise EngineRefused(
-            "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
-        ) from None
-    tools = {
-        tool
-        for tool, runtime in RUNTIME_FOR_COMMAND.items()
-        if combination.runs(runtime, data["quant"].family)
-    }
-    plans = tuple(
-        p.model_copy(update={"commands": {t: c for t, c in p.commands.items() if t in tools}})
-        for p in result.plans
-    )
-    return result.model_copy(update={"plans": plans})
-
-
-def _artifacts(model: LlmModel) -> list[Artifact]:
-    """A catalog model's published artifacts, read once per catalog version (catalog/cache.py)."""
-    return cache.get_or_compute("artifacts", str(model.pk), lambda: list(model.artifacts.all()))
-
-
-def _listed_formats() -> list[tuple[QuantSpec, float, str, str]]:
-    """The listed formats as the engine's specs, with bits per weight, family and slug, read once per
-    catalog version: a query and thirty specs less per question (~1.2 ms)."""
-    return cache.get_or_compute(
-        "listed-formats",
-        "",
-        lambda: [(q.as_spec(), q.bits_per_weight, q.family, q.slug) for q in Quantization.objects.listed()],
-    )
 
 
 @dataclass(frozen=True)
@@ -237,19 +133,19 @@ def memory_bars(plan: Plan) -> list[dict]:
     return bars
 
 
-def suggestion_links(result: Estimate, form: QuestionForm) -> list[dict]:
+def suggestion_links(result: Estimate, question: Question) -> list[dict]:
     """Each of the engine's "what to change" as a permalink to the changed question."""
     links = []
     for suggestion in result.suggestions:
-        url = form.permalink(**suggestion.changes) if suggestion.changes else None
+        url = question.permalink(**suggestion.changes) if suggestion.changes else None
         links.append({"text": suggestion.text, "url": url, "kind": suggestion.kind, "fits": suggestion.fits})
     return links
 
 
-def launch_command(plan: Plan, form: QuestionForm) -> tuple[str, str]:
+def launch_command(plan: Plan, question: Question) -> tuple[str, str]:
     """(tool, command) for the runtime the visitor chose; where that runtime cannot run this plan as
     given, the command is a comment saying so."""
-    runtime = form.cleaned_data["runtime"]
+    runtime = question.runtime
     key = COMMAND_FOR_RUNTIME[runtime]
     command = plan.commands.get(key)
     if command:
@@ -261,52 +157,26 @@ def launch_command(plan: Plan, form: QuestionForm) -> tuple[str, str]:
     )
 
 
-def measured(form: QuestionForm) -> Measured:
-    """Published llama.cpp measurements of exactly this model, format and GPUs (not for your own model)."""
-    data = form.cleaned_data
-    if data["model"].pk is None or data["runtime"] not in ("llama-cpp", "ollama"):
-        return Measured()
-    gpus = {g.slug for g in form.devices}
-    asked = (data["model"].slug, data["quant"].slug, next(iter(gpus), None), len(form.devices))
-    if len(gpus) == 1 and asked not in _measured_questions():
-        return Measured()  # what measured_for would find, without its query (~3 ms)
-    return measured_for(
-        gpus=[g.slug for g in form.devices],
-        llm=data["model"].slug,
-        quant=data["quant"].slug,
-        runtime="llama.cpp",
-    )
-
-
-def _measured_questions() -> frozenset[tuple[str, str, str, int]]:
-    """(model, format, GPU, GPU count) of every published measurement, read once per catalog version."""
-    return cache.get_or_compute(
-        "measured-questions",
-        "",
-        lambda: frozenset(
-            Measurement.objects.values_list("llm__slug", "quantization__slug", "gpu__slug", "gpu_count")
-        ),
-    )
-
-
-def result_context(result: Estimate, form: QuestionForm) -> dict:
+def result_context(result: Estimate, question: Question) -> dict:
     """Everything the #result partial shows, for the page, snapshots and the glossary's examples."""
     plan = result.recommended_plan or closest_plan(result)
+    hardware = question.hardware
     return {
+        "question": question,
         "result": result,
-        "verdict": verdict(result, device_summary(form.devices)),
-        "hardware": device_summary(form.devices),
+        "verdict": verdict(result, hardware),
+        "hardware": hardware,
         "shown_plan": plan,
         "bars": memory_bars(plan),
         "plans": result.plans,
-        "suggestions": suggestion_links(result, form),
-        "command": launch_command(plan, form),
-        "permalink": form.permalink(),
-        "measured": measured(form),
+        "suggestions": suggestion_links(result, question),
+        "command": launch_command(plan, question),
+        "permalink": question.permalink(),
+        "measured": question.measured(),
         "strategy_names": STRATEGY_NAMES,
         "strategy_titles": STRATEGY_TITLES,
         "strategy_terms": STRATEGY_TERMS,
-        "error_pages": error_pages(result, form.cleaned_data["runtime"], plan),
+        "error_pages": error_pages(result, question.runtime, plan),
     }
 
 

@@ -8,8 +8,8 @@ from config.api import api_view
 from estimator import Estimate, Plan
 
 from . import diffusion_views
-from .answer import EngineRefused, answer, measured
 from .forms import QuestionForm, unknown_parameters
+from .question import EngineRefused, Question
 
 ALLOWED = set(QuestionForm.FIELDS)
 
@@ -24,11 +24,13 @@ def estimate(request):
     if not form.is_valid() or errors:
         errors |= {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         return JsonResponse({"errors": errors}, status=400)
+    question = Question.from_form(form)
     try:
-        result = cache.get_or_compute("estimate", form.canonical_query(), lambda: answer(form))
+        result = cache.get_or_compute("estimate", question.query(), question.estimate)
     except EngineRefused as refusal:
         return JsonResponse({"errors": {"__all__": [str(refusal)]}}, status=400)
-    return JsonResponse(estimate_json(result, permalink=form.permalink()) | {"measured": measured_json(form)})
+    measured = measured_json(question)
+    return JsonResponse(estimate_json(result, permalink=question.permalink()) | {"measured": measured})
 
 
 def estimate_json(result: Estimate, *, permalink: str) -> dict:
@@ -50,9 +52,9 @@ def estimate_json(result: Estimate, *, permalink: str) -> dict:
     }
 
 
-def measured_json(form: QuestionForm) -> dict:
-    """Published measurements beside the estimate (answer.measured: same model, format and GPUs)."""
-    found = measured(form)
+def measured_json(question: Question) -> dict:
+    """Published measurements beside the estimate (Question.measured: same model, format and GPUs)."""
+    found = question.measured()
 
     def rows(measurements) -> list[dict]:
         return [

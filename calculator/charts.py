@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from estimator import Estimate
 from estimator.estimate import fits
 
-from .forms import QuestionForm
+from .question import Question
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 320, 160, 40, 24, 8, 16  # room for "128k"
 
@@ -50,22 +50,19 @@ class Chart:
 
 
 def _series(
-    form: QuestionForm, changes: list[dict], *, aggregate: bool, current: int, answered: Estimate | None
+    question: Question, changes: list[dict], *, aggregate: bool, current: int, answered: Estimate | None
 ) -> list[tuple]:
     """One point per change of the question; the point of the question itself (`current`) is its
     answer's recommended plan when `answered` is given, the plan fits() finds for it."""
-    from .answer import workload
-
-    data = form.cleaned_data
-    model, quant = data["model"].as_spec(), data["quant"].as_spec()
-    devices = [g.as_spec() for g in form.devices]
+    model, quant = question.model.as_spec(), question.quant.as_spec()
+    devices = [g.as_spec() for g in question.devices]
     out = []
     for i, change in enumerate(changes):
         try:  # fits(): estimate()'s ranking without the commands and explanations a chart does not show
             if i == current and answered is not None:
                 plan = answered.recommended_plan
             else:
-                plan = fits(model=model, quant=quant, devices=devices, workload=workload(form, **change))
+                plan = fits(model=model, quant=quant, devices=devices, workload=question.workload(**change))
         except ValueError:
             out.append((None, None, None, False))
             continue
@@ -121,15 +118,15 @@ def _short(tokens: int) -> str:
     return f"{tokens // 1024}k" if tokens >= 1024 else str(tokens)
 
 
-def speed_vs_context(form: QuestionForm, answered: Estimate | None = None) -> Chart:
+def speed_vs_context(question: Question, answered: Estimate | None = None) -> Chart:
     """`answered`: the question's own estimate, if computed already (it gives the current point)."""
     from .answer import CHART_CONTEXTS
 
-    ctx = form.cleaned_data["ctx"]
-    limit = form.cleaned_data["model"].max_position_embeddings or CHART_CONTEXTS[-1]
+    ctx = question.ctx
+    limit = question.model.max_position_embeddings or CHART_CONTEXTS[-1]
     contexts = sorted({c for c in CHART_CONTEXTS if c <= limit} | {ctx})
     changes = [{"context_tokens": c} for c in contexts]
-    series = _series(form, changes, aggregate=False, current=contexts.index(ctx), answered=answered)
+    series = _series(question, changes, aggregate=False, current=contexts.index(ctx), answered=answered)
     return _chart(
         "context",
         "Decode speed per user against context length",
@@ -140,13 +137,13 @@ def speed_vs_context(form: QuestionForm, answered: Estimate | None = None) -> Ch
     )
 
 
-def speed_vs_users(form: QuestionForm, answered: Estimate | None = None) -> Chart:
+def speed_vs_users(question: Question, answered: Estimate | None = None) -> Chart:
     from .answer import CHART_USERS
 
-    batch = form.cleaned_data["batch"]
+    batch = question.batch
     users = sorted(set(CHART_USERS) | {batch})
     changes = [{"batch": b} for b in users]
-    series = _series(form, changes, aggregate=True, current=users.index(batch), answered=answered)
+    series = _series(question, changes, aggregate=True, current=users.index(batch), answered=answered)
     return _chart(
         "users",
         "Total decode speed against concurrent users",

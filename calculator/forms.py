@@ -1,4 +1,5 @@
-"""The question a visitor asks, bound from the query string: the same for the page and the API."""
+"""The question a visitor asks, bound from the query string: the same for the page and the API. A valid
+form becomes a `Question` (calculator/question.py), which every page reads from there on."""
 
 from collections import Counter
 
@@ -226,7 +227,7 @@ class QuestionForm(DeviceRowsForm):
             if data.get(name) in (None, "") and name not in self.errors:
                 data[name] = default
         if not self.errors.keys() & {"model", "config", "quant", "gpu", "count", "runtime", "kv"}:
-            Combination(self, data).check()
+            Combination(self.devices).check(self, data)
         model, ctx = data.get("model"), data.get("ctx")
         if model and ctx and model.max_position_embeddings and ctx > model.max_position_embeddings:
             self.add_error(
@@ -245,55 +246,6 @@ class QuestionForm(DeviceRowsForm):
         found, counts = self.cleaned_data["gpu"], self.cleaned_data["count"]
         return [found[slug] for slug, n in zip(self.gpu_slugs, counts, strict=True) for _ in range(n)]
 
-    def canonical_query(self, **changes) -> str:
-        """Every input in a fixed order, defaults left out, devices grouped as gpu + count.
-
-        `changes` rewrite inputs first, with the engine's suggestion keys: quant, ctx, kv, ram_gb,
-        gpu_count (that many of the largest GPU of the question).
-        """
-        data = {**self.cleaned_data}
-        explicit_prompt = self.data.get("prompt") not in (None, "")
-        runs = _group(d.slug for d in self.devices)
-        for key, value in changes.items():
-            if key == "gpu_count":
-                largest = max(self.devices, key=lambda g: g.memory_bytes * g.gpu_memory_fraction)
-                runs = [(largest.slug, int(value))]
-            elif key == "quant":
-                data["quant_slug"] = str(value)
-            elif key == "ctx":
-                data["ctx"] = int(value)
-                if not explicit_prompt:
-                    data["prompt"] = min(DEFAULTS["prompt"], data["ctx"])
-            elif key in ("batch", "prompt", "ram_gb", "hosts"):
-                data[key] = int(value)
-                explicit_prompt = explicit_prompt or key == "prompt"
-            else:
-                data[key] = value
-        model = ("config", data["config"]) if data.get("config") else ("model", data["model"].slug)
-        pairs = [model, ("quant", data.get("quant_slug", data["quant"].slug))]
-        for slug, n in runs:
-            pairs.append(("gpu", slug))
-            if n != 1:
-                pairs.append(("count", str(n)))
-        for name in ("ctx", "batch", "prompt", "kv", "runtime"):
-            if data[name] != DEFAULTS[name] and (name != "prompt" or explicit_prompt):
-                pairs.append((name, str(data[name])))
-        if data.get("ram_gb"):
-            pairs.append(("ram_gb", str(data["ram_gb"])))
-        if data.get("ram_preset"):
-            pairs.append(("ram_preset", data["ram_preset"]))
-        if data.get("link"):
-            pairs.append(("link", data["link"] if isinstance(data["link"], str) else data["link"].slug))
-        if data["hosts"] != DEFAULTS["hosts"]:
-            pairs.append(("hosts", str(data["hosts"])))
-        query = QueryDict(mutable=True)
-        for key, value in pairs:
-            query.appendlist(key, value)
-        return query.urlencode(safe="")
-
-    def permalink(self, **changes) -> str:
-        return f"/?{self.canonical_query(**changes)}"
-
 
 class Combination:
     """Only combinations that exist: the runtime runs on every device's backend, runs the format there
@@ -301,10 +253,9 @@ class Combination:
     runtime (the first that runs the chosen format here) and the format (the model's own, for this
     runtime); says why a combination cannot run and what to pick instead, next to the field."""
 
-    def __init__(self, form: QuestionForm, data: dict):
-        self.form, self.data = form, data
+    def __init__(self, devices):
         self.table = runtime_table()
-        self.backends = sorted({gpu.backend for gpu in form.devices})
+        self.backends = sorted({gpu.backend for gpu in devices})
 
     def runs(self, runtime: str, family: str | None = None) -> bool:
         return fitting.runs_there(self.table.get(runtime), self.backends, family)
@@ -316,8 +267,9 @@ class Combination:
     def hardware(self) -> str:
         return " and ".join(BACKEND_NAMES.get(b, b) for b in self.backends)
 
-    def check(self) -> None:
-        form, data = self.form, self.data
+    def check(self, form: QuestionForm, data: dict) -> None:
+        """Fill in the runtime and the format the visitor left out (in `data`, the form's cleaned data);
+        add an error to `form` where the combination cannot run."""
         runtime_given = form.data.get("runtime") not in (None, "")
         quant = data.get("quant")
         if not runtime_given and quant is not None:
@@ -338,7 +290,7 @@ class Combination:
                 form.add_error("quant", "Choose a format.")
                 return
         if not self.runs(runtime, quant.family):
-            form.add_error("quant", self.format_refusal(runtime, quant))
+            form.add_error("quant", self.format_refusal(runtime, quant, data["model"]))
             return
         kv_types = self.table.get(runtime, {}).get("kv")
         if kv_types and data["kv"] not in kv_types:
@@ -348,10 +300,10 @@ class Combination:
                 f"{data['kv']}: pick one of those.",
             )
 
-    def format_refusal(self, runtime: str, quant: Quantization) -> str:
+    def format_refusal(self, runtime: str, quant: Quantization, model: LlmModel) -> str:
         name = self.table[runtime]["name"]
         others = [r for r, _ in RUNTIME_CHOICES if self.runs(r, quant.family)]
-        instead = self.default_format(self.data["model"], runtime)
+        instead = self.default_format(model, runtime)
         what = FAMILY_WORDS.get(quant.family, quant.get_family_display())
         text = f"{name} does not run {quant.name} ({what}) on {self.hardware()}."
         if instead and others:

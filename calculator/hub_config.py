@@ -268,21 +268,21 @@ class Listing:
     rows: tuple[Row, ...]
 
 
-def for_page(form) -> Listing | None:
-    """The Hub's files for the page's own model (a valid form), when that model was read from the Hub
-    and the answer is still cached; the Hub is never asked here."""
-    config = form.cleaned_data.get("config")
+def for_page(question) -> Listing | None:
+    """The Hub's files for the page's own model (a calculator Question), when that model was read from
+    the Hub and the answer is still cached; the Hub is never asked here."""
+    config = question.config
     if not config:
         return None
     found = cached(json.loads(config).get("_name_or_path", ""))
     if found is None or found.config != config:
         return None
-    shown = form.cleaned_data["quant"].slug
+    shown = question.quant.slug
     rows = tuple(
         Row(
             v,
             f"{v.label}, {found.quant_names[v.quant]}" if v.label == "safetensors" and v.quant else v.label,
-            form.permalink(quant=v.quant) if v.quant and v.quant != shown else "",
+            question.permalink(quant=v.quant) if v.quant and v.quant != shown else "",
             bool(v.quant) and v.quant == shown,
         )
         for v in found.variants

@@ -1,7 +1,7 @@
 """Link previews: `/og.png?<question>` for a calculator result and `/r/<id>/og.png` for a snapshot.
 
-The numbers come from the page's own path (QuestionForm, the cached estimate, answer.verdict and
-memory_bars); og_image draws them. The PNG bytes are cached under a key that hashes the question,
+The numbers come from the page's own path (QuestionForm and its Question, the cached estimate,
+answer.verdict and memory_bars); og_image draws them. The PNG bytes are cached under a key that hashes the question,
 the catalog version, the engine version and og_image.VERSION, and that hash is also the ETag.
 """
 
@@ -19,6 +19,7 @@ from . import answer as answers
 from . import og_image
 from .forms import QuestionForm
 from .models import Snapshot
+from .question import Question
 from .views import computed
 
 TITLE = "Will it run?"
@@ -35,7 +36,7 @@ def question_image(request):
     form = QuestionForm(request.GET)
     if not form.is_valid():
         return _bad_request(form)
-    key = cache.key(f"og-image-{og_image.VERSION}", form.canonical_query())
+    key = cache.key(f"og-image-{og_image.VERSION}", Question.from_form(form).query())
     return _png(request, key, RESULT_MAX_AGE_S, lambda: _draw_question(form))
 
 
@@ -67,14 +68,14 @@ def _draw_question(form: QuestionForm) -> bytes:
     context = computed(form)  # the page's cached estimate
     if "result" not in context:  # the engine refused the question (computed() added the error)
         raise NoPreview(form)
-    data = form.cleaned_data
+    question = context["question"]
     return _draw(
         context["result"],
         context["verdict"],
-        model=data["model"].name,
-        quant=data["quant"].name,
-        ctx=data["ctx"],
-        batch=data["batch"],
+        model=question.model.name,
+        quant=question.quant.name,
+        ctx=question.ctx,
+        batch=question.batch,
     )
 
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from estimator import Estimate, Plan
 
-from .forms import QuestionForm
+from .question import Question
 
 # (result, the form's runtime, the plan shown) -> the pages to link, each with `slug` and `title`
 ERROR_PAGES: list[Callable[[Estimate, str, Plan], list]] = []
-# a valid QuestionForm -> more keys for the #result partial's context
-RESULT_CONTEXT: list[Callable[[QuestionForm], dict]] = []
+# a valid Question -> more keys for the #result partial's context
+RESULT_CONTEXT: list[Callable[[Question], dict]] = []
 
 
 def register_error_pages(find: Callable[[Estimate, str, Plan], list]) -> None:
@@ -20,7 +20,7 @@ def register_error_pages(find: Callable[[Estimate, str, Plan], list]) -> None:
         ERROR_PAGES.append(find)
 
 
-def register_result_context(add: Callable[[QuestionForm], dict]) -> None:
+def register_result_context(add: Callable[[Question], dict]) -> None:
     if add not in RESULT_CONTEXT:
         RESULT_CONTEXT.append(add)
 
@@ -30,9 +30,9 @@ def error_pages(result: Estimate, runtime: str, shown: Plan) -> list:
     return [page for find in ERROR_PAGES for page in find(result, runtime, shown)]
 
 
-def result_context(form: QuestionForm) -> dict:
+def result_context(question: Question) -> dict:
     """What every registered app adds to a valid question's result."""
     context: dict = {}
     for add in RESULT_CONTEXT:
-        context |= add(form)
+        context |= add(question)
     return context

@@ -11,8 +11,9 @@ from django.urls import reverse
 from estimator import ENGINE_VERSION, Estimate
 
 from . import answer as answers
-from .forms import QuestionForm, device_summary
+from .forms import QuestionForm
 from .models import MAX_QUERY_CHARS, Snapshot
+from .question import EngineRefused, Question
 
 
 class QueryTooLong(ValueError):
@@ -27,19 +28,18 @@ def check_length(query: str) -> None:
         )
 
 
-def save(form: QuestionForm) -> Snapshot:
-    query = form.canonical_query()
+def save(question: Question) -> Snapshot:
+    query = question.query()
     check_length(query)
-    result = answers.answer(form)
-    data = form.cleaned_data
+    result = question.estimate()
     specs = {
-        "model": data["model"].as_spec().model_dump(mode="json"),
-        "quant": data["quant"].as_spec().model_dump(mode="json"),
-        "devices": [g.as_spec().model_dump(mode="json") for g in form.devices],
-        "workload": answers.workload(form).model_dump(mode="json"),
-        "hardware": device_summary(form.devices),
-        "model_name": data["model"].name,
-        "quant_name": data["quant"].name,
+        "model": question.model.as_spec().model_dump(mode="json"),
+        "quant": question.quant.as_spec().model_dump(mode="json"),
+        "devices": [g.as_spec().model_dump(mode="json") for g in question.devices],
+        "workload": question.workload().model_dump(mode="json"),
+        "hardware": question.hardware,
+        "model_name": question.model.name,
+        "quant_name": question.quant.name,
     }
     snapshot, _ = Snapshot.objects.get_or_create(
         id=Snapshot.make_id(query, specs, ENGINE_VERSION),
@@ -74,8 +74,8 @@ def show(snapshot: Snapshot) -> dict:
         context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
         return context
     try:
-        fresh = answers.answer(today, with_suggestions=False)
-    except answers.EngineRefused as refusal:
+        fresh = Question.from_form(today).estimate(with_suggestions=False)
+    except EngineRefused as refusal:
         context["today"] = {"differs": True, "reason": str(refusal)}
         return context
     same = _headline(fresh) == _headline(result)

@@ -34,6 +34,7 @@ from .forms import (
     QuestionForm,
 )
 from .models import Snapshot
+from .question import EngineRefused, Question
 
 MAX_COMPARED = 4
 
@@ -99,8 +100,7 @@ def own_model(request):
             raise byo.ModelFileError("Choose a config.json or GGUF file to read, or type a Hugging Face id.")
     except byo.ModelFileError as error:
         return _page(request, QuestionForm(query), status=400, config_error=str(error))
-    form = QuestionForm(query)
-    url = form.permalink() if form.is_valid() else f"{_page_url()}?{query.urlencode()}"
+    url = _permalink_or_page(QuestionForm(query))
     return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url, status=303)
 
 
@@ -113,15 +113,17 @@ def hardware_row(request):
 
 
 def computed(form: QuestionForm) -> dict:
-    """The result of a valid form (cached on question, catalog and engine), or the engine's refusal."""
+    """The result of a valid form (cached on question, catalog and engine), or the engine's refusal
+    (added to the form's errors)."""
+    question = Question.from_form(form)
     try:
-        result, chart_list = cache.get_or_compute("result", form.canonical_query(), lambda: _compute(form))
-    except answers.EngineRefused as refusal:
+        result, chart_list = _result(question)
+    except EngineRefused as refusal:
         form.add_error(None, str(refusal))
         return {}
-    context = answers.result_context(result, form) | {"charts": chart_list}
-    context["hub_files"] = hub_config.for_page(form)  # a model read from the Hub: its files there
-    return context | registry.result_context(form)  # e.g. visitors' approved runs (community/measured.py)
+    context = answers.result_context(result, question) | {"charts": chart_list}
+    context["hub_files"] = hub_config.for_page(question)  # a model read from the Hub: its files there
+    return context | registry.result_context(question)  # e.g. visitors' approved runs (community/measured.py)
 
 
 @require_GET
@@ -135,8 +137,8 @@ def chart_svg(request):
     if kind not in ("context", "users") or not form.is_valid():
         return HttpResponseBadRequest("Not a chart of a valid question.", content_type="text/plain")
     try:
-        _, chart_list = cache.get_or_compute("result", form.canonical_query(), lambda: _compute(form))
-    except answers.EngineRefused as refusal:
+        _, chart_list = _result(Question.from_form(form))
+    except EngineRefused as refusal:
         return HttpResponseBadRequest(str(refusal), content_type="text/plain")
     chart = next(c for c in chart_list if c.kind == kind)
     return TemplateResponse(
@@ -144,9 +146,14 @@ def chart_svg(request):
     )
 
 
-def _compute(form: QuestionForm) -> tuple:
-    result = answers.answer(form)  # also the charts' point of the question itself
-    return result, [charts.speed_vs_context(form, result), charts.speed_vs_users(form, result)]
+def _result(question: Question) -> tuple:
+    """The question's estimate and its two charts, cached on question, catalog and engine."""
+
+    def compute():
+        result = question.estimate()  # also the charts' point of the question itself
+        return result, [charts.speed_vs_context(question, result), charts.speed_vs_users(question, result)]
+
+    return cache.get_or_compute("result", question.query(), compute)
 
 
 def first_visit() -> QueryDict:
@@ -212,8 +219,8 @@ def share(request):
         form = QuestionForm(QueryDict(query))
         if not form.is_valid():
             return HttpResponseRedirect(f"{_page_url()}?{query}")
-        return HttpResponseRedirect(snapshots.save(form).get_absolute_url())
-    except answers.EngineRefused:  # the page says why
+        return HttpResponseRedirect(snapshots.save(Question.from_form(form)).get_absolute_url())
+    except EngineRefused:  # the page says why
         return HttpResponseRedirect(f"{_page_url()}?{query}")
     except snapshots.QueryTooLong as error:
         return _plain(HttpResponseBadRequest, str(error))
@@ -222,6 +229,13 @@ def share(request):
 def _page_url() -> str:
     """The calculator page's path, before its query string."""
     return reverse("calculator:will-it-run")
+
+
+def _permalink_or_page(form: QuestionForm) -> str:
+    """A valid question's permalink; else the page with the query as given, where the errors show."""
+    return (
+        Question.from_form(form).permalink() if form.is_valid() else f"{_page_url()}?{form.data.urlencode()}"
+    )
 
 
 def from_this_site(request) -> bool:
@@ -287,7 +301,7 @@ def compare(request):
             return HttpResponseRedirect(
                 reverse("calculator:compare")
                 + "?"
-                + urlencode([("q", q) for q in [*queries, form.canonical_query()]])
+                + urlencode([("q", q) for q in [*queries, Question.from_form(form).query()]])
             )
         add_errors = [e for errors in form.errors.values() for e in errors]
     else:
@@ -346,8 +360,7 @@ def paste_rig(request):
             filled.setlist("count", [str(n) for _, n in found.rows])
         if found.ram_gb and found.ram_gb <= MAX_RAM_GB:
             filled["ram_gb"] = str(found.ram_gb)
-        form = QuestionForm(filled)
-        url = form.permalink() if form.is_valid() else f"{_page_url()}?{filled.urlencode()}"
+        url = _permalink_or_page(QuestionForm(filled))
         if found.complete:
             return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url, status=303)
         message = found.message()

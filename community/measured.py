@@ -1,6 +1,6 @@
 """Visitors' approved measurements beside the calculator's estimate.
 
-`context(form)` gives the result template `community_measured` for a valid question: the approved runs of
+`context(question)` gives the result template `community_measured` for a calculator question: the approved runs of
 exactly its model, format and GPUs (identical cards, as catalog/measurements.py), summarised per metric
 as a count, a median and a range (templates/community/_measured.html shows it).
 
@@ -83,10 +83,9 @@ def _figure(values: list[float] | None) -> Figure | None:
     return Figure(len(values), statistics.median(values), min(values), max(values))
 
 
-def context(form) -> dict:
-    """`community_measured` for a valid calculator form (none for your own model or vLLM/MLX)."""
-    data = form.cleaned_data
-    if data["model"].pk is None or data["runtime"] not in LLAMA_CPP_RUNTIMES:
+def context(question) -> dict:
+    """`community_measured` for a calculator question (none for your own model or vLLM/MLX)."""
+    if question.model.pk is None or question.runtime not in LLAMA_CPP_RUNTIMES:
         return {"community_measured": VisitorMeasured()}
-    gpus = [gpu.slug for gpu in form.devices]
-    return {"community_measured": for_question(gpus=gpus, llm=data["model"].slug, quant=data["quant"].slug)}
+    gpus = [gpu.slug for gpu in question.devices]
+    return {"community_measured": for_question(gpus=gpus, llm=question.model.slug, quant=question.quant.slug)}

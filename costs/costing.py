@@ -13,8 +13,8 @@ from django.http import QueryDict
 from django.urls import reverse
 from pydantic import ValidationError
 
-from calculator import answer as answers
 from calculator.forms import FIRST_VISIT, QuestionForm, device_summary
+from calculator.question import EngineRefused, Question
 from catalog import cache
 from catalog.models import Gpu, Price
 from estimator import Plan
@@ -118,26 +118,25 @@ def cost_answer(query: QueryDict) -> dict:
     context = {"question": question, "form": form, "max_age_days": max_age_days(), "question_pairs": pairs}
     if not (question.is_valid() & form.is_valid()):
         return context
+    asked = Question.from_form(question)
     try:
-        plan = _plan(question, question.devices, None)
-    except answers.EngineRefused as refusal:
+        plan = _plan(asked, asked.devices, None)
+    except EngineRefused as refusal:
         form.add_error(None, str(refusal))
         return context
-    context |= {"hardware": device_summary(question.devices), "calculator": question.permalink()}
-    context["question_pairs"] = [
-        (k, v) for k, vs in QueryDict(question.canonical_query()).lists() for v in vs
-    ]
-    context["permalink"] = permalink(question, form)
+    context |= {"hardware": asked.hardware, "calculator": asked.permalink()}
+    context["question_pairs"] = [(k, v) for k, vs in QueryDict(asked.query()).lists() for v in vs]
+    context["permalink"] = permalink(asked, form)
     if plan is None:
         context["no_plan"] = True
         return context
     data = form.cleaned_data
-    owned = _owned(question, plan, data)
-    priced = [_rental(question, r) for r in rentals]
+    owned = _owned(asked, plan, data)
+    priced = [_rental(asked, r) for r in rentals]
     priced = sorted(priced, key=lambda r: (r.cost is None, r.cost.usd_per_million if r.cost else 0, r.name))
     fitting = [r for r in priced if r.cost is not None]
     compare = next((r for r in fitting if r.price.slug == data["rent"]), fitting[0] if fitting else None)
-    model = question.cleaned_data["model"]  # a pasted config.json is no catalog row: no API price
+    model = asked.model  # a pasted config.json is no catalog row: no API price
     apis = sorted(ApiPrice.objects.filter(llm=model), key=lambda a: a.usd_per_m_output) if model.pk else []
     api = apis[0] if apis else None
     tokens = data["tokens_per_day"]
@@ -168,9 +167,9 @@ def cost_answer(query: QueryDict) -> dict:
     return context
 
 
-def permalink(question: QuestionForm, form: CostForm) -> str:
+def permalink(question: Question, form: CostForm) -> str:
     """This page's URL: the calculator's canonical question, then the cost inputs that differ from defaults."""
-    query = QueryDict(question.canonical_query(), mutable=True)
+    query = QueryDict(question.query(), mutable=True)
     for name in COST_FIELDS:
         value = form.cleaned_data.get(name)
         if value not in (None, "") and value != DEFAULTS.get(name):
@@ -182,21 +181,20 @@ def _stale(date: datetime.date) -> bool:
     return (datetime.date.today() - date).days > max_age_days()
 
 
-def _plan(question: QuestionForm, devices: list[Gpu], shape: tuple[str, int] | None) -> Plan | None:
+def _plan(question: Question, devices: list[Gpu], shape: tuple[str, int] | None) -> Plan | None:
     """The calculator's recommended plan for the question (`shape` None), or for the same model, format
     and workload on a cloud instance of `shape` = (GPU slug, count), without the visitor's RAM or hosts."""
-    key = question.canonical_query() + (f"|{shape[0]}x{shape[1]}" if shape else "")
+    key = question.query() + (f"|{shape[0]}x{shape[1]}" if shape else "")
 
     def compute():
         if shape is None:
-            return answers.answer(question, with_suggestions=False).recommended_plan
-        data = question.cleaned_data
+            return question.estimate(with_suggestions=False).recommended_plan
         try:
             return fits(
-                model=data["model"].as_spec(),
-                quant=data["quant"].as_spec(),
+                model=question.model.as_spec(),
+                quant=question.quant.as_spec(),
                 devices=[d.as_spec() for d in devices],
-                workload=answers.workload(question, ram_bytes=None, hosts=1),
+                workload=question.workload(ram_bytes=None, hosts=1),
             )
         except (ValidationError, ValueError):
             return None
@@ -210,7 +208,7 @@ def _speed(plan: Plan | None) -> float | None:
     return plan.decode_tok_s_aggregate or plan.decode_tok_s
 
 
-def _owned(question: QuestionForm, plan: Plan, data: dict) -> Owned:
+def _owned(question: Question, plan: Plan, data: dict) -> Owned:
     devices = question.devices
     kinds = {g.pk: g for g in devices}
     prices = Price.objects.filter(gpu_id__in=kinds, currency="USD")
@@ -247,7 +245,7 @@ def _owned(question: QuestionForm, plan: Plan, data: dict) -> Owned:
     )
 
 
-def _rental(question: QuestionForm, price: CloudPrice) -> Rental:
+def _rental(question: Question, price: CloudPrice) -> Rental:
     plan = _plan(question, [price.gpu] * price.gpu_count, (price.gpu.slug, price.gpu_count))
     tok_s = _speed(plan)
     cost = (

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from django.http import QueryDict
 
 from calculator import answer as answers
-from calculator.forms import QuestionForm, device_summary
+from calculator.forms import QuestionForm
+from calculator.question import Question
 
 VERDICTS = ("fits", "tight", "borderline", "does not fit")
 STRATEGIES = tuple(answers.STRATEGY_NAMES)
@@ -60,8 +61,9 @@ def outcome(query: QueryDict | str) -> Outcome:
     form = QuestionForm(data)
     if not form.is_valid():
         return Outcome(text, errors="; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-    result = answers.answer(form, with_suggestions=False)
-    verdict = answers.verdict(result, device_summary(form.devices))
+    question = Question.from_form(form)
+    result = question.estimate(with_suggestions=False)
+    verdict = answers.verdict(result, question.hardware)
     plan = result.recommended_plan
     return Outcome(
         text,

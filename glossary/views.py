@@ -4,7 +4,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from calculator import answer as answers
-from calculator.forms import QuestionForm, device_summary
+from calculator.forms import QuestionForm
+from calculator.question import Question
 from config import http_cache
 
 from .content import library
@@ -80,12 +81,13 @@ def worked_example(query) -> dict:
     form = QuestionForm(query)
     if not form.is_valid():
         return {"example_errors": form.errors}
-    result = answers.answer(form, with_suggestions=False)
+    question = Question.from_form(form)
+    result = question.estimate(with_suggestions=False)
     return {
         "example": result,
         "example_plan": result.recommended_plan or result.plans[-1],
-        "example_verdict": answers.verdict(result, device_summary(form.devices)),
-        "example_permalink": form.permalink(),
+        "example_verdict": answers.verdict(result, question.hardware),
+        "example_permalink": question.permalink(),
     }
 
 

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 
 from calculator import hub_config
 from calculator.forms import QuestionForm
+from calculator.question import Question
 from tests.catalog.fake_hub import (  # noqa: F401
     fake_hub_fixture,
     model_info,
@@ -273,21 +274,22 @@ def test_the_variants_partial_lists_the_files_and_links_each_format(catalog, fak
     hub_config.model_from_hub(GGUF_REPO).fill(query)
     form = QuestionForm(query)
     assert form.is_valid(), form.errors
-    html = render_to_string("calculator/_hub_variants.html", {"hub_files": hub_config.for_page(form)})
+    question = Question.from_form(form)
+    html = render_to_string("calculator/_hub_variants.html", {"hub_files": hub_config.for_page(question)})
     assert f'href="https://huggingface.co/{GGUF_REPO}"' in html
     assert (
         "<code>Tiny-Llama-Q6_K-00001-of-00002.gguf</code>, <code>Tiny-Llama-Q6_K-00002-of-00002.gguf</code>"
         in html
     )
     assert '<li data-testid="hub-variant" aria-current="true"><strong>Q4_K_M</strong>' in html
-    assert f'href="{form.permalink(quant="q8_0")}"' in html.replace("&amp;", "&")
+    assert f'href="{question.permalink(quant="q8_0")}"' in html.replace("&amp;", "&")
     assert "mmproj" not in html
 
 
 def test_the_variants_partial_is_empty_for_a_model_not_read_from_the_hub(catalog):
     form = QuestionForm(QueryDict("gpu=geforce-rtx-3090&model=llama-3-1-8b-instruct&quant=q4_k_m"))
     assert form.is_valid()
-    assert hub_config.for_page(form) is None
+    assert hub_config.for_page(Question.from_form(form)) is None
     assert render_to_string("calculator/_hub_variants.html", {"hub_files": None}).strip() == ""
 
 

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 from calculator import answer as answers
 from calculator import og, og_image
 from calculator.forms import QuestionForm
+from calculator.question import EngineRefused, Question
 from catalog.models import LlmModel, Quantization
 
 REGRESSION = "model=deepseek-r1&quant=q4_k_m&gpu=geforce-rtx-3090"  # a 0.5-1.5 px segment: 500 before
@@ -71,8 +72,8 @@ def draws_the_bars_of(questions: list[str]) -> None:
             continue
         asked += 1
         try:
-            result = answers.answer(form, with_suggestions=False)
-        except answers.EngineRefused:  # a 400 too
+            result = Question.from_form(form).estimate(with_suggestions=False)
+        except EngineRefused:  # a 400 too
             continue
         plan = result.recommended_plan or answers.closest_plan(result)
         for bar in map(og._bar, answers.memory_bars(plan)):

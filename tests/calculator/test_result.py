@@ -8,9 +8,9 @@ import pytest
 from django.http import QueryDict
 
 from calculator import charts
-from calculator.answer import answer
 from calculator.forms import QuestionForm
 from calculator.models import Snapshot
+from calculator.question import Question
 from catalog.models import Gpu
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def test_each_chart_point_is_the_plan_the_calculator_shows_at_that_context(clien
         tokens = int(point.label.removesuffix("k")) * 1024
         form = QuestionForm(QueryDict(f"{base[2:]}&ctx={tokens}"))
         assert form.is_valid(), form.errors
-        plan = answer(form, with_suggestions=False).recommended_plan
+        plan = Question.from_form(form).estimate(with_suggestions=False).recommended_plan
         assert point.fits == (plan is not None), point.label
         if plan is not None:
             assert point.value == plan.decode_tok_s, point.label
@@ -243,6 +243,7 @@ def test_the_charts_point_of_the_question_is_its_answer(catalog, query):
     same as fits() finds."""
     form = QuestionForm(QueryDict(query))
     assert form.is_valid()
-    result = answer(form)
-    assert charts.speed_vs_context(form, result) == charts.speed_vs_context(form)
-    assert charts.speed_vs_users(form, result) == charts.speed_vs_users(form)
+    question = Question.from_form(form)
+    result = question.estimate()
+    assert charts.speed_vs_context(question, result) == charts.speed_vs_context(question)
+    assert charts.speed_vs_users(question, result) == charts.speed_vs_users(question)

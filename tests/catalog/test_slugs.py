@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from calculator import snapshots
 from calculator.forms import QuestionForm
+from calculator.question import Question
 from catalog import slugs
 from catalog.models import FormerSlug, Gpu, LlmModel, Measurement, Price, UpstreamChange
 from tests.conftest import make_gpu, make_llm
@@ -240,7 +241,7 @@ def test_the_api_answers_an_old_slug_under_the_new_one(client, renamed):
 def test_a_shared_result_from_before_the_rename_still_compares_with_today(client, catalog, staff):
     form = QuestionForm(QueryDict(OLD[2:]))
     assert form.is_valid()
-    snapshot = snapshots.save(form)
+    snapshot = snapshots.save(Question.from_form(form))
     slugs.rename(Gpu.objects.get(slug="geforce-rtx-3090"), "rtx-3090-24gb", reason="test", user=staff)
     page = client.get(f"/r/{snapshot.id}")
     assert page.status_code == 200

@@ -8,6 +8,7 @@ from django.http import QueryDict
 
 from calculator import answer as answers
 from calculator.forms import QuestionForm
+from calculator.question import Question
 from glossary.content import library
 from glossary.errors import (
     METAL_OOM_PAGE,
@@ -145,8 +146,9 @@ def test_a_few_words_are_a_word_search_not_a_pasted_error():
 def result_for(query: str):
     form = QuestionForm(QueryDict(query))
     assert form.is_valid(), form.errors
-    result = answers.answer(form, with_suggestions=False)
-    return form, result, answers.result_context(result, form)
+    question = Question.from_form(form)
+    result = question.estimate(with_suggestions=False)
+    return form, result, answers.result_context(result, question)
 
 
 @pytest.mark.django_db

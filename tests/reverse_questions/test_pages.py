@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.http import QueryDict
 
-from calculator.answer import answer
 from calculator.forms import QuestionForm
+from calculator.question import Question
 from catalog import fitting
 from catalog.models import Gpu, LlmModel, Price, Quantization
 from tests.conftest import make_gpu, make_llm, make_quant
@@ -31,7 +31,8 @@ def calculator_answer(permalink: str):
     """What the calculator page computes for a permalink, and its own canonical form of that link."""
     form = QuestionForm(QueryDict(urlsplit(permalink).query))
     assert form.is_valid(), form.errors
-    return answer(form, with_suggestions=False), form.permalink()
+    question = Question.from_form(form)
+    return question.estimate(with_suggestions=False), question.permalink()
 
 
 # ---- What runs on my hardware? ------------------------------------------------------------------

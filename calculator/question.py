@@ -1,0 +1,243 @@
+"""The question once it is valid: one immutable value built from the bound QuestionForm, read by every
+page, the API, the snapshots and the preview images. It gives the engine's workload, the canonical query
+and permalink (with a suggestion's changes), the hardware in words, and the engine's estimate."""
+
+from dataclasses import dataclass, fields
+from functools import cached_property
+
+from django.http import QueryDict
+from pydantic import ValidationError
+
+from catalog import cache
+from catalog import workload as tables
+from catalog.fitting import WIDEST_USEFUL_BITS
+from catalog.measurements import Measured, measured_for
+from catalog.models import Artifact, Gpu, Interconnect, LlmModel, Measurement, Quantization
+from estimator import Estimate, QuantSpec, Workload, estimate
+from estimator.units import GIB
+
+from .forms import DEFAULTS, ENGINE_RUNTIME, Combination, QuestionForm, _group, device_summary
+
+# The launch command shown for each runtime of the form (keys of Plan.commands).
+COMMAND_FOR_RUNTIME = {
+    "llama-cpp": "llama-server",
+    "ollama": "ollama",
+    "vllm": "vllm",
+    "sglang": "sglang",
+    "mlx": "mlx_lm",
+}
+RUNTIME_FOR_COMMAND = {tool: runtime for runtime, tool in COMMAND_FOR_RUNTIME.items()}
+# Formats nobody makes as the model loads (unlike GGUF quants, 16-bit weights or vLLM's FP8 at load time):
+# suggested only for a model whose catalog artifacts publish them.
+PUBLISHED_ONLY = {"awq", "gptq", "mxfp4", "mlx", "bnb", "exl2"}
+
+
+class EngineRefused(ValueError):
+    """The engine found the question impossible (e.g. a prompt longer than the context)."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """A valid question: the form's cleaned choices, defaults filled in (`Question.from_form`)."""
+
+    model: LlmModel  # unsaved (no pk) for a pasted config.json
+    quant: Quantization
+    devices: tuple[Gpu, ...]  # one per physical device, in the order given (the split order)
+    ctx: int
+    batch: int
+    prompt: int
+    kv: str
+    runtime: str
+    hosts: int
+    config: str | None = None  # a pasted config.json's canonical text
+    ram_gb: int | None = None
+    ram_preset: str | None = None
+    link: Interconnect | None = None
+    explicit_prompt: bool = False  # the visitor gave the prompt length; a default one follows the context
+
+    @classmethod
+    def from_form(cls, form: QuestionForm) -> "Question":
+        if not form.is_valid():
+            raise ValueError("A question is built from a valid form only.")
+        data = form.cleaned_data
+        return cls(
+            model=data["model"],
+            quant=data["quant"],
+            devices=tuple(form.devices),
+            ctx=data["ctx"],
+            batch=data["batch"],
+            prompt=data["prompt"],
+            kv=data["kv"],
+            runtime=data["runtime"],
+            hosts=data["hosts"],
+            config=data.get("config"),
+            ram_gb=data.get("ram_gb"),
+            ram_preset=data.get("ram_preset"),
+            link=data.get("link"),
+            explicit_prompt=form.data.get("prompt") not in (None, ""),
+        )
+
+    @cached_property
+    def combination(self) -> Combination:
+        """What runs here: the runtimes and formats of the catalog's table on these devices' backends."""
+        return Combination(self.devices)
+
+    @property
+    def hardware(self) -> str:
+        """'2× GeForce RTX 3090 + 1× GeForce RTX 4090'"""
+        return device_summary(self.devices)
+
+    def workload(self, **changes) -> Workload:
+        """The engine's Workload; `changes` rewrite its fields (context_tokens, batch, ram_bytes, ...)."""
+        values = {
+            "context_tokens": self.ctx,
+            "batch": self.batch,
+            "prompt_tokens": self.prompt,
+            **tables.kv_workload(self.kv),  # the catalog row's bytes per element
+            "runtime": ENGINE_RUNTIME[self.runtime],
+            "hosts": self.hosts,
+        }
+        if self.ram_gb:
+            values["ram_bytes"] = self.ram_gb * GIB  # RAM is sold in GiB, like VRAM
+        if self.ram_preset:
+            values |= tables.ram_presets()[self.ram_preset]["workload"]  # its bandwidth, for offload
+        if self.link:
+            values |= self.link.workload_fields()
+        values |= changes
+        values["prompt_tokens"] = min(values["prompt_tokens"], values["context_tokens"])
+        return Workload(**values)
+
+    def query(self, **changes) -> str:
+        """Every input in a fixed order, defaults left out, devices grouped as gpu + count: the cache
+        key of its answer and its permalink's query.
+
+        `changes` rewrite inputs first, with the engine's suggestion keys: quant, ctx, kv, ram_gb,
+        gpu_count (that many of the largest GPU of the question).
+        """
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        explicit_prompt = self.explicit_prompt
+        runs = _group(d.slug for d in self.devices)
+        for key, value in changes.items():
+            if key == "gpu_count":
+                largest = max(self.devices, key=lambda g: g.memory_bytes * g.gpu_memory_fraction)
+                runs = [(largest.slug, int(value))]
+            elif key == "quant":
+                data["quant_slug"] = str(value)
+            elif key == "ctx":
+                data["ctx"] = int(value)
+                if not explicit_prompt:
+                    data["prompt"] = min(DEFAULTS["prompt"], data["ctx"])
+            elif key in ("batch", "prompt", "ram_gb", "hosts"):
+                data[key] = int(value)
+                explicit_prompt = explicit_prompt or key == "prompt"
+            else:
+                data[key] = value
+        model = ("config", data["config"]) if data.get("config") else ("model", data["model"].slug)
+        pairs = [model, ("quant", data.get("quant_slug", data["quant"].slug))]
+        for slug, n in runs:
+            pairs.append(("gpu", slug))
+            if n != 1:
+                pairs.append(("count", str(n)))
+        for name in ("ctx", "batch", "prompt", "kv", "runtime"):
+            if data[name] != DEFAULTS[name] and (name != "prompt" or explicit_prompt):
+                pairs.append((name, str(data[name])))
+        if data.get("ram_gb"):
+            pairs.append(("ram_gb", str(data["ram_gb"])))
+        if data.get("ram_preset"):
+            pairs.append(("ram_preset", data["ram_preset"]))
+        if data.get("link"):
+            pairs.append(("link", data["link"] if isinstance(data["link"], str) else data["link"].slug))
+        if data["hosts"] != DEFAULTS["hosts"]:
+            pairs.append(("hosts", str(data["hosts"])))
+        query = QueryDict(mutable=True)
+        for key, value in pairs:
+            query.appendlist(key, value)
+        return query.urlencode(safe="")
+
+    def permalink(self, **changes) -> str:
+        return f"/?{self.query(**changes)}"
+
+    def estimate(self, *, with_suggestions: bool = True) -> Estimate:
+        """Run the engine on the question; the engine's refusals become EngineRefused.
+
+        The engine gets the model's published artifacts (for its launch commands) and, as formats to
+        suggest, the listed ones this runtime runs on this hardware and no wider than the model was
+        released in; its commands are kept for the runtimes the catalog says run here (`combination`)."""
+        model, combination = self.model, self.combination
+        artifacts = _artifacts(model) if model.pk is not None else []
+        candidates = None
+        if with_suggestions:
+            widest = WIDEST_USEFUL_BITS.get(model.native_dtype or "", 32.0)
+            published = {f for a in artifacts for f in a.formats}
+            candidates = [
+                spec
+                for spec, bits, family, slug in _listed_formats()
+                if bits <= widest + 1e-6
+                and combination.runs(self.runtime, family)
+                and (family not in PUBLISHED_ONLY or slug in published)
+            ]
+        try:
+            result = estimate(
+                model=model.as_spec(artifacts=artifacts),
+                quant=self.quant.as_spec(),
+                devices=[gpu.as_spec() for gpu in self.devices],
+                workload=self.workload(),
+                candidates=candidates,
+                with_suggestions=with_suggestions,
+            )
+        except ValidationError as error:
+            raise EngineRefused(
+                "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
+            ) from None
+        tools = {
+            tool
+            for tool, runtime in RUNTIME_FOR_COMMAND.items()
+            if combination.runs(runtime, self.quant.family)
+        }
+        plans = tuple(
+            p.model_copy(update={"commands": {t: c for t, c in p.commands.items() if t in tools}})
+            for p in result.plans
+        )
+        return result.model_copy(update={"plans": plans})
+
+    def measured(self) -> Measured:
+        """Published llama.cpp measurements of exactly this model, format and GPUs (not for your own
+        model)."""
+        if self.model.pk is None or self.runtime not in ("llama-cpp", "ollama"):
+            return Measured()
+        gpus = {g.slug for g in self.devices}
+        asked = (self.model.slug, self.quant.slug, next(iter(gpus), None), len(self.devices))
+        if len(gpus) == 1 and asked not in _measured_questions():
+            return Measured()  # what measured_for would find, without its query (~3 ms)
+        return measured_for(
+            gpus=[g.slug for g in self.devices],
+            llm=self.model.slug,
+            quant=self.quant.slug,
+            runtime="llama.cpp",
+        )
+
+
+def _artifacts(model: LlmModel) -> list[Artifact]:
+    """A catalog model's published artifacts, read once per catalog version (catalog/cache.py)."""
+    return cache.get_or_compute("artifacts", str(model.pk), lambda: list(model.artifacts.all()))
+
+
+def _listed_formats() -> list[tuple[QuantSpec, float, str, str]]:
+    """The listed formats as the engine's specs, with bits per weight, family and slug, read once per
+    catalog version: a query and thirty specs less per question (~1.2 ms)."""
+    return cache.get_or_compute(
+        "listed-formats",
+        "",
+        lambda: [(q.as_spec(), q.bits_per_weight, q.family, q.slug) for q in Quantization.objects.listed()],
+    )
+
+
+def _measured_questions() -> frozenset[tuple[str, str, str, int]]:
+    """(model, format, GPU, GPU count) of every published measurement, read once per catalog version."""
+    return cache.get_or_compute(
+        "measured-questions",
+        "",
+        lambda: frozenset(
+            Measurement.objects.values_list("llm__slug", "quantization__slug", "gpu__slug", "gpu_count")
+        ),
+    )
