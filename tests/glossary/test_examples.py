@@ -48,17 +48,11 @@ def questions() -> list[tuple[Path, str, Outcome, str | None]]:
     return found
 
 
-@pytest.fixture
-def answers(catalog):
-    return questions()
-
-
-def test_every_example_and_link_is_a_question_the_calculator_answers(answers):
+def test_every_example_and_link_is_a_question_the_calculator_answers_as_its_page_says(catalog):
+    """One test for both checks: asking every question costs about a second, asked once."""
+    answers = questions()
     invalid = [f"{page_id(p)} {where}: {a.query}: {a.errors}" for p, where, a, _ in answers if not a.valid]
     assert invalid == []
-
-
-def test_examples_and_links_answer_what_their_page_says(answers):
     wrong = [
         f"{page_id(p)} {where}: {problem}"
         for p, where, a, expect in answers
