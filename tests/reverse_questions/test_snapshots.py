@@ -3,6 +3,7 @@ keeps its own rows after the catalog changes, and says when today's answer diffe
 
 import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.core.cache import cache
@@ -42,9 +43,15 @@ def test_each_reverse_page_offers_a_snapshot_of_its_answer(client, catalog, kind
 
 
 def test_a_what_runs_snapshot_keeps_its_rows_after_an_admin_edit(client, catalog):
-    snapshot = share(client, "what-runs", WHAT_RUNS)
-    assert snapshot.kind == "what-runs" and snapshot.query == WHAT_RUNS
+    """Also what tests/e2e/test_reverse.py did in Chromium: the page's own share form (a plain POST,
+    no script) saves the snapshot, and its "See the fresh one" link leads back to the question."""
     live = client.get(f"/what-runs/?{WHAT_RUNS}").content.decode()
+    form = re.search(r'<form class="share" method="post" action="([^"]+)">(.*?)</form>', live, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form[2]))
+    response = client.post(form[1], {name: unescape(value) for name, value in fields.items()})
+    assert response.status_code == 302
+    snapshot = Snapshot.objects.get(id=response["Location"].removeprefix("/r/"))
+    assert snapshot.kind == "what-runs" and snapshot.query == WHAT_RUNS
     before = shown(client, snapshot)
     assert decode_speeds(before) == decode_speeds(live) and decode_speeds(before)
     assert 'data-testid="same"' in before
@@ -57,6 +64,8 @@ def test_a_what_runs_snapshot_keeps_its_rows_after_an_admin_edit(client, catalog
     after = shown(client, snapshot)
     assert decode_speeds(after) == decode_speeds(before)
     assert 'data-testid="differs"' in after
+    fresh_link = re.search(r'<a href="([^"]*)">See the fresh one</a>', after)[1]
+    assert unescape(fresh_link) == f"/what-runs/?{WHAT_RUNS}"
     fresh = client.get(f"/what-runs/?{WHAT_RUNS}").content.decode()
     assert decode_speeds(fresh) != decode_speeds(before)
 
