@@ -147,7 +147,7 @@ def question_workload(*, ctx: int, ram_gb: int | None = None, runtime: str = DEF
         "hosts": DEFAULTS["hosts"],
     }
     if ram_gb:
-        fields["ram_bytes"] = ram_gb * GIB  # as calculator.answer.workload(): RAM is sold in GiB
+        fields["ram_bytes"] = ram_gb * GIB  # as calculator.question.Question.workload(): RAM is sold in GiB
     return Workload(**fields)
 
 
@@ -160,7 +160,7 @@ def permalink(
     ram_gb: int | None = None,
     runtime: str = DEFAULTS["runtime"],
 ) -> str:
-    """The calculator's URL for this question, in QuestionForm.canonical_query()'s order and defaults."""
+    """The calculator's URL for this question, in Question.query()'s order and defaults."""
     query = QueryDict(mutable=True)
     query.appendlist("model", model)
     query.appendlist("quant", quant)
@@ -257,6 +257,7 @@ class RunsRow:
     permalink: str | None = None
     why_not: str = ""
     runtime: str = DEFAULTS["runtime"]  # the catalog slug of the runtime the plan is for
+    ctx: int | None = None  # the context asked at, when the model reads less than the page asked for
 
     @property
     def fits(self) -> bool:
@@ -307,6 +308,9 @@ def what_runs(
     family are tried only for models published in them (MXFP4 for gpt-oss, not for Qwen3). None: no
     such check.
 
+    A model that reads less context than the workload's is asked at its own maximum (`RunsRow.ctx`),
+    as a visitor would run it, rather than shown as not fitting.
+
     "Bits per weight" is the model's own: for a mixture of experts, its experts' width (`width`), so
     MXFP4's 4.25-bit experts come after Q4_K_M whatever its whole-file figure.
     """
@@ -321,9 +325,9 @@ def what_runs(
     rows = []
     for model in models:
         limit = model.max_position_embeddings
-        if limit and workload.context_tokens > limit:
-            rows.append(RunsRow(model=model, why_not=f"it reads at most {limit:,} tokens of context."))
-            continue
+        short = bool(limit and workload.context_tokens > limit)  # asked at the most it reads instead
+        ctx = limit if short else workload.context_tokens
+        asked_at = {r: _at_context(w, ctx) for r, w in workloads.items()}
         row = None
         native = (native_dtypes or {}).get(model.slug, "")
         widest = WIDEST_USEFUL_BITS.get(native, 32.0)
@@ -343,7 +347,7 @@ def what_runs(
         refused: set[float] = set()  # whole-file widths the engine refused on these devices
         for quant in sorted(tried, key=lambda q: -width(q, model)):  # stable: the catalog's order breaks ties
             runtime = (runtimes or {}).get(quant.slug, DEFAULTS["runtime"])
-            asked = workloads.get(runtime, workload)
+            asked = asked_at.get(runtime) or _at_context(workload, ctx)
             if (
                 quant.slug in too_wide
                 or quant.bits_per_weight in refused
@@ -355,14 +359,10 @@ def what_runs(
                 refused.add(quant.bits_per_weight)
                 continue
             link = permalink(
-                model=model.slug,
-                quant=quant.slug,
-                runs=runs,
-                ctx=workload.context_tokens,
-                ram_gb=ram_gb,
-                runtime=runtime,
+                model=model.slug, quant=quant.slug, runs=runs, ctx=ctx, ram_gb=ram_gb, runtime=runtime
             )
-            row = RunsRow(model, quant, plan, longest_context(plan, model, asked), link, runtime=runtime)
+            longest = longest_context(plan, model, asked)
+            row = RunsRow(model, quant, plan, longest, link, runtime=runtime, ctx=ctx if short else None)
             break
         if row is None:
             link = None
@@ -371,13 +371,22 @@ def what_runs(
                     model=model.slug,
                     quant=smallest.slug,
                     runs=runs,
-                    ctx=workload.context_tokens,
+                    ctx=ctx,
                     ram_gb=ram_gb,
                     runtime=(runtimes or {}).get(smallest.slug, DEFAULTS["runtime"]),
                 )
             row = RunsRow(model=model, permalink=link, why_not="not at any listed format.")
         rows.append(row)
     return rows
+
+
+def _at_context(workload: Workload, ctx: int) -> Workload:
+    """The same workload at another context (a model that reads less than the page asked for), with the
+    prompt no longer than it, as the calculator's form keeps it."""
+    if ctx == workload.context_tokens:
+        return workload
+    fields = {"context_tokens": ctx, "prompt_tokens": min(workload.prompt_tokens, ctx)}
+    return Workload.model_validate(workload.model_dump() | fields)
 
 
 def sort_rows(rows: Iterable[RunsRow], sort: str) -> list[RunsRow]:

@@ -271,3 +271,10 @@ def test_every_shipped_gpu_and_model_page_renders(client, catalog):
         assert client.get(f"/gpus/{slug}/").status_code == 200, slug
     for slug in LlmModel.objects.values_list("slug", flat=True):
         assert client.get(f"/models/{slug}/").status_code == 200, slug
+
+
+def test_gpu_page_asks_a_short_context_model_at_its_own_maximum(client, catalog):
+    response = client.get("/gpus/geforce-rtx-3090/")
+    tiny = next(r for r in response.context["rows"] if r.model.slug == "tinyllama-1-1b-chat-v1-0")
+    assert tiny.fits and tiny.ctx == 2048 and "ctx=2048" in tiny.permalink
+    assert "at its maximum, 2,048 tokens" in response.text

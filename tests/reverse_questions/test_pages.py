@@ -94,11 +94,13 @@ def test_every_catalog_model_is_listed_and_those_that_do_not_fit_come_last(clien
     assert "Does not fit: not at any listed format." in html
 
 
-def test_a_context_longer_than_a_model_reads_is_why_it_does_not_fit(client, catalog):
+def test_a_model_that_reads_less_context_is_asked_at_its_maximum(client, catalog):
     response = client.get(f"/what-runs/?gpu={M4_MAX}&ctx=32768")
     row = row_for(response, "llama-3-70b-instruct")  # Llama 3: 8,192 tokens
-    assert not row.fits
-    assert row.why_not == "it reads at most 8,192 tokens of context."
+    assert row.fits and row.ctx == 8192 and row.longest_ctx == 8192
+    assert "ctx=8192" in row.permalink
+    assert "at its maximum, 8,192 tokens" in response.text
+    assert row_for(response, "qwen3-32b").ctx is None  # reads 32,768 or more: asked as given
 
 
 @pytest.mark.parametrize(
@@ -182,7 +184,7 @@ def test_the_longest_context_shown_fits(catalog, devices):
         models=[m.as_spec() for m in LlmModel.objects.all()], quants=quants, devices=specs, workload=workload
     )
     for row in (r for r in rows if r.fits):
-        assert row.longest_ctx >= 8192
+        assert row.longest_ctx >= (row.ctx or 8192)  # row.ctx: the model reads less; asked at that
         longer = fitting.question_workload(ctx=row.longest_ctx)
         assert fitting.recommended(model=row.model, quant=row.quant, devices=specs, workload=longer), (
             row.model.slug
