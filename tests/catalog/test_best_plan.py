@@ -23,7 +23,12 @@ WORKLOADS = {
 }
 
 
-@pytest.mark.parametrize("name", WORKLOADS)
+# Every listed model on four rigs is ~0.7 s of CPU per workload: the quick suite checks one, `slow`
+# (make test, CI) all of them.
+@pytest.mark.parametrize(
+    "name",
+    [name if i == 0 else pytest.param(name, marks=pytest.mark.slow) for i, name in enumerate(WORKLOADS)],
+)
 def test_best_plan_is_the_plan_fits_recommends_for_every_listed_model(catalog, name):
     workload = WORKLOADS[name]
     quant = Quantization.objects.get(slug="q4_k_m").as_spec()
