@@ -189,7 +189,18 @@ def _emptying_sql(tables: list[str]) -> list[str]:
                 cursor.execute(f"SELECT EXISTS (SELECT FROM {connection.ops.quote_name(name)})")
                 if cursor.fetchone()[0]:
                     return [f"TRUNCATE {', '.join(quoted)} CASCADE"]
-    return ["; ".join(deletes)]  # one round trip
+        cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+        superuser = cursor.fetchone()[0]
+    if not superuser:
+        return ["; ".join(deletes)]  # one round trip
+    # As a superuser (the clusters of scripts/test.sh and of development), the deletions skip the
+    # foreign-key triggers, which queue a check per deleted row (~11 ms -> ~2 ms of server time a test):
+    # every row pointing at a deleted one goes too. The test's own statements are checked as always.
+    return [
+        "SET LOCAL session_replication_role = replica; "
+        + "; ".join(deletes)
+        + "; SET LOCAL session_replication_role = origin"
+    ]
 
 
 def restore_catalog() -> None:
