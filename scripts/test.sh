@@ -36,17 +36,21 @@ export SECRET_KEY=test-only-secret DEBUG=0 CONN_MAX_AGE=0
 unset PYTHONDONTWRITEBYTECODE
 
 # The migrated database holding the catalog that every worker's test database is copied from
-# (tests/db_template.py), built on the second core while the linters run on the first.
+# (tests/db_template.py), built on the second core while the linters run on the first, and while
+# pytest starts and collects the tests: each worker waits for the build (its PostgreSQL advisory lock,
+# tests/conftest.py) before its first database test. Waiting here instead cost ~5 s.
 .venv/bin/python tests/db_template.py >/dev/null &
 template_pid=$!
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
 .venv/bin/python manage.py makemigrations --check --dry-run
-wait "$template_pid"
 # One worker per core (pytest-xdist), each with its own test database (pytest-django names it
 # test_willitrun_gw0, _gw1, ..., a copy of the template) and its own session catalog; `-n 0` after the
 # script's name runs serially.
 # `--maxschedchunk 1`: a worker is sent the next test when it has fewer than two to run, so the long
 # tests that tests/conftest.py puts first are shared out one by one; by default xdist sends each worker
 # a quarter of its share at once, and one worker got every shard of the whole-site crawl.
-.venv/bin/python -m pytest -n auto --maxschedchunk 1 "$@"
+status=0
+.venv/bin/python -m pytest -n auto --maxschedchunk 1 "$@" || status=$?
+wait "$template_pid"  # its failure fails the run, even if the tests built the template themselves
+exit "$status"

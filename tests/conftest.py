@@ -120,7 +120,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings, django_db_blocker
     key = db_template.source_hash()
     with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
         built = db_template.fitting(cursor, name, key)
-    if not built:  # another worker may be building it: the script waits for it, then finds it
+        if not built:  # scripts/test.sh may be building it while the tests are collected: wait for it
+            cursor.execute("SELECT pg_advisory_lock(%s), pg_advisory_unlock(%s)", [db_template.LOCK] * 2)
+            built = db_template.fitting(cursor, name, key)
+    if not built:  # nobody had built it: the script builds it, or waits for another worker building it
         # What it built or found, as it says: its key differs from ours when a source changed meanwhile.
         script = [sys.executable, db_template.__file__]
         out = subprocess.run(script, check=True, env=os.environ, capture_output=True, text=True).stdout
