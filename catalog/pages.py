@@ -99,6 +99,7 @@ class QuantRow:
     weights_bytes: int
     single: Fit | None
     stacked: list[Fit]
+    stacked_note: str = ""  # why no popular card holds it, when no runtime runs the format on them
 
 
 def what_runs(gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantization]) -> list:
@@ -180,12 +181,15 @@ def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[G
         runs = fitting.backend_runtimes(quant.family, backends)
         single = next((f for g, s in by_size if (f := _fit(spec, q, g, s, 1, workload, runs))), None)
         stacked = []
+        note = ""
+        if not any(runs.get(s.backend) for _, s in popular):
+            note = f"No runtime runs {quant.name} on {' or '.join(g.name for g, _ in popular)}"
         for g, s in popular:
             counts = range(1, fitting.MAX_SAME_GPUS + 1)
             fit = next((f for n in counts if (f := _fit(spec, q, g, s, n, workload, runs))), None)
             if fit:
                 stacked.append(fit)
-        rows.append(QuantRow(quant, memory.weights_bytes(spec, q), single, stacked))
+        rows.append(QuantRow(quant, memory.weights_bytes(spec, q), single, stacked, note))
     return rows
 
 
