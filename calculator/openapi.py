@@ -168,12 +168,17 @@ def engine_schemas() -> dict[str, dict]:
 
 
 def listing(item: dict) -> dict:
-    """`{"results": [item, ...]}`, at most catalog.api.LIMIT rows."""
+    """`{"count": n, "next": url or null, "results": [item, ...]}`: one page of at most
+    catalog.api.MAX_LIMIT rows."""
     return {
         "type": "object",
         "additionalProperties": False,
-        "required": ["results"],
-        "properties": {"results": {"type": "array", "maxItems": catalog_api.LIMIT, "items": item}},
+        "required": ["count", "next", "results"],
+        "properties": {
+            "count": {"type": "integer", "minimum": 0, "description": "Rows that match, on every page."},
+            "next": {"type": ["string", "null"], "description": "The next page's URL; null on the last."},
+            "results": {"type": "array", "maxItems": catalog_api.MAX_LIMIT, "items": item},
+        },
     }
 
 
@@ -272,6 +277,8 @@ CATALOG_PARAMS = {
     "min_memory_gb": {"description": "At least this much memory, in GiB."},
     "vendor": {"description": "Only this vendor's GPUs."},
     "family": {"description": "Only this family (models: e.g. llama3.1; formats: one of the enum)."},
+    "limit": {"description": f"Rows per page (default {catalog_api.LIMIT})."},
+    "offset": {"description": "Rows to skip: follow `next` to page through."},
 }
 
 
@@ -313,7 +320,10 @@ def schema() -> dict:
             summary,
             params,
             {"$ref": REF.format(model=f"{name}List")},
-            description=f"At most {catalog_api.LIMIT} rows: listed ones first, then by name.",
+            description=(
+                f"One page of {catalog_api.LIMIT} rows (`limit`, up to {catalog_api.MAX_LIMIT}): listed "
+                "ones first, then by name; `count` and `next` to page through."
+            ),
         )
     return {
         "openapi": "3.1.0",

@@ -1,6 +1,8 @@
 """Catalog lists for scripts and the pickers: /api/v1/gpus, /models, /quantizations, /interconnects,
 /runtimes, /diffusion-models. Filters come from the query string through a Form; a bad value is a 400
-{"errors": {field: [messages]}}. Order is stable (listed first, then by name, then slug)."""
+{"errors": {field: [messages]}}. Order is stable (listed first, then by name, then slug). Each answer
+is one page: `limit` rows (LIMIT by default, MAX_LIMIT at most) from `offset`, with `count`, the rows
+that match, and `next`, the URL of the next page (null on the last)."""
 
 from django import forms
 from django.http import JsonResponse
@@ -10,6 +12,8 @@ from config.api import api_view
 from .models import DiffusionModel, Gpu, Interconnect, LlmModel, Quantization, Runtime
 
 LIMIT = 50
+MAX_LIMIT = 200
+MAX_OFFSET = 100_000  # far above any table; bounds the work a request asks for
 GIB = 2**30
 MAX_MEMORY_GB = 2**20  # a PiB: above any device, and small enough that × GIB stays a finite bigint
 BOOL_CHOICES = [("", ""), ("1", "yes"), ("true", "yes"), ("0", "no"), ("false", "no")]
@@ -20,6 +24,8 @@ class CatalogFilter(forms.Form):
     listed = forms.TypedChoiceField(
         required=False, choices=BOOL_CHOICES, coerce=lambda v: v in {"1", "true"}, empty_value=None
     )
+    limit = forms.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, help_text=f"default {LIMIT}")
+    offset = forms.IntegerField(required=False, min_value=0, max_value=MAX_OFFSET, help_text="default 0")
 
     def clean(self):
         """A number given with no value is a mistake in a script (`?min_memory_gb=`), not "any": leave
@@ -46,8 +52,22 @@ class QuantFilter(CatalogFilter):
     family = forms.ChoiceField(required=False, choices=[("", "")] + Quantization.Family.choices)
 
 
+class Page:
+    """One answer's rows, how many rows match in all, and the next page's URL."""
+
+    def __init__(self, rows: list, count: int, following: str | None):
+        self.rows, self.count, self.next = rows, count, following
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def json(self, fields: list[str]) -> JsonResponse:
+        results = [{f: getattr(row, f) for f in fields} for row in self.rows]
+        return JsonResponse({"count": self.count, "next": self.next, "results": results})
+
+
 def _rows(request, model, form_class, order):
-    """(queryset, None) or (None, 400 response)."""
+    """(page, None) or (None, 400 response): the page's rows, `count` and `next` (see the docstring)."""
     form = form_class(request.GET)
     if not form.is_valid():
         return None, JsonResponse({"errors": form.errors}, status=400)
@@ -65,7 +85,15 @@ def _rows(request, model, form_class, order):
         qs = qs.filter(unified_memory=data["unified"])
     if data.get("family"):
         qs = qs.filter(family=data["family"])
-    return qs.order_by(*order)[:LIMIT], None
+    limit, offset = data.get("limit") or LIMIT, data.get("offset") or 0
+    rows = list(qs.order_by(*order)[offset : offset + limit])
+    count = offset + len(rows) if len(rows) < limit and (rows or not offset) else qs.count()
+    following = None
+    if offset + limit < count:
+        query = request.GET.copy()
+        query["offset"] = str(offset + limit)
+        following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return Page(rows, count, following), None
 
 
 @api_view
@@ -75,7 +103,7 @@ def gpus(request):
         return error
     fields = ["slug", "name", "vendor", "form_factor", "memory_bytes", "bandwidth_gb_s", "fp16_tflops",
               "unified_memory", "nvlink", "backends", "listed"]  # fmt: skip
-    return JsonResponse({"results": [{f: getattr(g, f) for f in fields} for g in rows]})
+    return rows.json(fields)
 
 
 @api_view
@@ -85,7 +113,7 @@ def llms(request):
         return error
     fields = ["slug", "name", "family", "hf_id", "total_params_b", "active_params_b", "max_position_embeddings",
               "listed"]  # fmt: skip
-    return JsonResponse({"results": [{f: getattr(m, f) for f in fields} for m in rows]})
+    return rows.json(fields)
 
 
 @api_view
@@ -96,7 +124,7 @@ def quantizations(request):
     if error:
         return error
     fields = ["slug", "name", "family", "bits_per_weight", "listed"]
-    return JsonResponse({"results": [{f: getattr(q, f) for f in fields} for q in rows]})
+    return rows.json(fields)
 
 
 @api_view
@@ -105,7 +133,7 @@ def interconnects(request):
     if error:
         return error
     fields = ["slug", "name", "kind", "bandwidth_gb_s", "bandwidth_total_gb_s", "latency_us", "listed"]
-    return JsonResponse({"results": [{f: getattr(i, f) for f in fields} for i in rows]})
+    return rows.json(fields)
 
 
 @api_view
@@ -114,7 +142,7 @@ def runtimes(request):
     if error:
         return error
     fields = ["slug", "name", "kv_cache_types", "backends", "formats", "docs_url", "listed"]
-    return JsonResponse({"results": [{f: getattr(r, f) for f in fields} for r in rows]})
+    return rows.json(fields)
 
 
 @api_view
@@ -123,4 +151,4 @@ def diffusion_models(request):
     if error:
         return error
     fields = ["slug", "name", "kind", "hf_id", "components", "listed"]
-    return JsonResponse({"results": [{f: getattr(d, f) for f in fields} for d in rows]})
+    return rows.json(fields)

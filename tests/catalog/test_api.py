@@ -1,5 +1,7 @@
 import pytest
 
+from catalog.models import LlmModel
+
 pytestmark = pytest.mark.django_db
 
 
@@ -22,7 +24,29 @@ def test_search_ignores_case_spaces_dashes_and_dots(client, catalog, url, query,
 
 
 def test_search_that_matches_nothing_is_an_empty_list(client, catalog):
-    assert client.get("/api/v1/gpus", {"q": "zzzz-no-such"}).json() == {"results": []}
+    assert client.get("/api/v1/gpus", {"q": "zzzz-no-such"}).json() == {
+        "count": 0,
+        "next": None,
+        "results": [],
+    }
+
+
+def test_a_list_pages_through_every_row_with_count_and_next(client, catalog):
+    first = client.get("/api/v1/models", {"limit": 100}).json()
+    assert first["count"] == LlmModel.objects.count() > 100 and len(first["results"]) == 100
+    assert first["next"] == "http://testserver/api/v1/models?limit=100&offset=100"
+    second = client.get(first["next"]).json()
+    assert second["next"] is None and second["count"] == first["count"]
+    slugs = [r["slug"] for r in first["results"] + second["results"]]
+    assert len(slugs) == len(set(slugs)) == first["count"]  # every row once, none twice
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [({"limit": 0}, "limit"), ({"limit": 201}, "limit"), ({"offset": -1}, "offset")]
+)
+def test_a_page_out_of_range_is_a_400_naming_the_parameter(client, catalog, query, field):
+    response = client.get("/api/v1/gpus", query)
+    assert response.status_code == 400 and field in response.json()["errors"]
 
 
 def test_gpu_rows_carry_key_specs(client, catalog):
