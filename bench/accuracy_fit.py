@@ -53,6 +53,13 @@ KERNELS = ("cuda", "cuda_pascal", "rocm", "vulkan", "vulkan_intel", "sycl", "met
 # Q4_0's with a power-of-two scale): every MXFP4 row is gpt-oss, an MoE, so its own factor could not be told
 # apart from the MoE constants.
 FAMILIES = ("kquant", "float", "bf16", "mlx")
+# Decode format shares known before any row is fitted. llama.cpp's SYCL backend has no mat-vec kernel for
+# BF16: a BF16 decode "falls through to the generic ggml_sycl_op_mul_mat_sycl GEMM path, which dequantizes to
+# FP32 and runs a full matrix multiply", and adding one gave a "~4x tg speedup"
+# (https://github.com/ggml-org/llama.cpp/pull/21580; https://github.com/ggml-org/llama.cpp/issues/9298: a Gemma
+# 2B BF16 at 2.3 tok/s where F16 ran 36). Only the Arc Pro B70 has SYCL BF16 rows, so without this prior a fit
+# that holds the B70 out predicts them at the legacy quants' share.
+FORMAT_PRIORS = {("bf16", "sycl"): 0.25}
 US = 1e-6
 
 
@@ -72,7 +79,7 @@ def param_universe() -> list[Param]:
             for k in ("cuda", "cuda_pascal", "rocm", "vulkan")
         ),
         *(
-            Param("FORMAT_EFFICIENCY", (f, k), 1.0, 1.5, 0.05, 1.6, "decode")
+            Param("FORMAT_EFFICIENCY", (f, k), FORMAT_PRIORS.get((f, k), 1.0), 1.5, 0.05, 1.6, "decode")
             for f in FAMILIES
             for k in KERNELS
             if k != "mlx"  # MLX runs only its own formats: its backend share is theirs
