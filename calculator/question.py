@@ -13,7 +13,7 @@ from catalog import workload as tables
 from catalog.fitting import WIDEST_USEFUL_BITS
 from catalog.measurements import Measured, measured_for
 from catalog.models import Artifact, Gpu, Interconnect, LlmModel, Measurement, Quantization
-from estimator import Estimate, QuantSpec, Workload, estimate
+from estimator import Estimate, QuantSpec, Workload, commands, estimate
 from estimator.units import GIB
 
 from .forms import DEFAULTS, ENGINE_RUNTIME, Combination, QuestionForm, _group, device_summary
@@ -161,24 +161,28 @@ class Question:
         """Run the engine on the question; the engine's refusals become EngineRefused.
 
         The engine gets the model's published artifacts (for its launch commands) and, as formats to
-        suggest, the listed ones this runtime runs on this hardware and no wider than the model was
-        released in; its commands are kept for the runtimes the catalog says run here (`combination`)."""
+        suggest, the listed ones this runtime runs on this hardware, no wider than the model was
+        released in and that this runtime can have for this model (estimator.commands.unavailable); its
+        commands are kept for the runtimes the catalog says run here (`combination`)."""
         model, combination = self.model, self.combination
         artifacts = _artifacts(model) if model.pk is not None else []
+        spec_of_model = model.as_spec(artifacts=artifacts)
         candidates = None
         if with_suggestions:
             widest = WIDEST_USEFUL_BITS.get(model.native_dtype or "", 32.0)
             published = {f for a in artifacts for f in a.formats}
+            tool = COMMAND_FOR_RUNTIME[self.runtime]
             candidates = [
                 spec
                 for spec, bits, family, slug in _listed_formats()
                 if bits <= widest + 1e-6
                 and combination.runs(self.runtime, family)
                 and (family not in PUBLISHED_ONLY or slug in published)
+                and commands.unavailable(spec_of_model, spec, tool) is None
             ]
         try:
             result = estimate(
-                model=model.as_spec(artifacts=artifacts),
+                model=spec_of_model,
                 quant=self.quant.as_spec(),
                 devices=[gpu.as_spec() for gpu in self.devices],
                 workload=self.workload(),
