@@ -407,6 +407,93 @@ def cpu_offload_layout(
     return Layout(slots, host=HostSlot(list(range(low)), [], holds_output=True))
 
 
+def _room_for_layers(
+    model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], i: int
+) -> float:
+    """What device i of a layer split has left for layers, as `placement_memory` counts it (the head on
+    the last device, vLLM's embeddings on the first and its memory-utilisation headroom): its slack
+    holding no layer, less the compute buffer that its first layer brings."""
+    multi = len(devices) > 1
+    p = Placement(devices[i], range(0), holds_output=i == len(devices) - 1, holds_embedding=i == 0)
+    m = placement_memory(
+        model=model,
+        quant=quant,
+        workload=workload,
+        p=p,
+        tp=1,
+        multi_gpu=multi,
+        pipeline=multi,
+        headroom_bytes=None,
+    )
+    compute = (
+        0
+        if m.compute_bytes
+        else memory.compute_buffer_bytes(model, holds_output=False, workload=workload, pipeline=multi)
+    )
+    return max(m.slack_bytes - compute, 0)
+
+
+def _balanced_counts(costs: Sequence[int], free: Sequence[float]) -> list[int] | None:
+    """Consecutive layer counts that fit every device with its fullest device least full (as a share of
+    its free memory), or None if no split fits. Devices filled in order, each up to the same share of
+    its free memory: the smallest share at which every layer finds a place, found by bisection."""
+    costs = list(costs)
+    if _contiguous_counts(costs, list(free), 0) is None:
+        return None
+    low, high = 0.0, 1.0
+    for _ in range(24):  # to within 1/16 M of the free memory: far below one layer
+        middle = (low + high) / 2
+        if _contiguous_counts(costs, [f * middle for f in free], 0) is None:
+            low = middle
+        else:
+            high = middle
+    return _contiguous_counts(costs, [f * high for f in free], 0)
+
+
+@bounded_cache(entries=1024, size=262_144, size_of=length_of_result)
+def _expert_split(
+    base: tuple[int, ...],
+    experts: tuple[int, ...],
+    free: tuple[float, ...],
+    dense_layers: int,
+    cpu_moe_layers: int | None,
+) -> tuple[int, tuple[int, ...]]:
+    """How many MoE layers (from the first) keep their experts in RAM, and the layers per device.
+
+    `base` is each layer's bytes without its routed experts, `experts` those experts. With
+    `cpu_moe_layers` None, the fewest offloaded layers for which some consecutive split fits (more
+    offloaded layers only lighten the first ones: a binary search finds the fewest)."""
+    moe = len(base) - dense_layers
+
+    def costs(offloaded: int) -> list[int]:
+        return [
+            b + (e if not dense_layers <= i < dense_layers + offloaded else 0)
+            for i, (b, e) in enumerate(zip(base, experts, strict=True))
+        ]
+
+    if cpu_moe_layers is not None:
+        offloaded = min(max(cpu_moe_layers - dense_layers, 0), moe)
+    else:
+        low, high = 0, moe
+        while low < high:
+            middle = (low + high) // 2
+            if _contiguous_counts(costs(middle), list(free), 0) is None:
+                low = middle + 1
+            else:
+                high = middle
+        offloaded = low
+    layer_costs = costs(offloaded)
+    # the layer split's rule (shares of free memory) where it fits; else the most even split that fits;
+    # if none does, the layer split's, and the plan says it does not fit
+    counts, _ = _split_cached(len(base), tuple(layer_costs), free)
+    start = 0
+    for k, room in zip(counts, free, strict=True):
+        if sum(layer_costs[start : start + k]) > room:
+            return offloaded, tuple(_balanced_counts(layer_costs, free) or counts)
+        start += k
+    return offloaded, tuple(counts)
+
+
 def expert_offload_layout(
     *,
     model: ModelSpec,
@@ -415,54 +502,42 @@ def expert_offload_layout(
     devices: list[DeviceSpec],
     cpu_moe_layers: int | None = None,
 ) -> Layout:
-    """Layers split over the GPUs as if they had no experts; then the experts of the first MoE layers go
-    to RAM: as few as the GPUs need (`cpu_moe_layers` None), or that many, as `--n-cpu-moe N` asks."""
+    """llama.cpp `-ngl all --n-cpu-moe N -ts ...`: every layer on a GPU, consecutive layers per GPU in
+    order, and the routed experts of layers 0 … N-1 in RAM (`--n-cpu-moe` moves the first N layers'
+    experts, wherever those layers are: on the first GPUs of the split). N is as small as lets some
+    split fit (`cpu_moe_layers` None), or as given. The split is the layer split's (shares of free
+    memory) if it fits, else the one that leaves the fullest GPU least full: GPUs whose layers lost their experts take
+    more layers, the others fewer.
+
+    `counts` are the layers per GPU and `ratios` the `--tensor-split` that gives exactly them: llama.cpp
+    puts layer il (the output layer is il = n_layer) on the first device whose running share of -ts
+    exceeds il / (n_layer + 1), so the counts, the head counted on the last GPU, say it."""
     n = model.num_hidden_layers
     c = memory.tensor_classes(model)
-    moe_layers = list(range(c.dense_layers, n))
-    # Start from a layer split of everything but the experts, then keep as many experts on GPU as fit.
-    free = [
-        _free_for_layers(
-            model, quant, workload, d, holds_output=i == len(devices) - 1, multi_gpu=len(devices) > 1
-        )
-        for i, d in enumerate(devices)
-    ]
-    costs = _layer_costs(model, quant, workload, experts=False)
-    counts, _ = _split(model, costs, free)
-    groups: list[range] = []
-    start = 0
-    for k in counts:
-        groups.append(range(start, start + k))
+    multi = len(devices) > 1
+    free = tuple(_room_for_layers(model, quant, workload, devices, i) for i in range(len(devices)))
+    base = tuple(_layer_costs(model, quant, workload, experts=False))
+    table = memory.layer_bytes_table(model, quant)
+    experts = tuple(lb.routed_experts for lb in table)
+    dense = min(c.dense_layers, n)
+    moved, counts = _expert_split(base, experts, free, dense, cpu_moe_layers)
+    offloaded = set(range(dense, dense + moved))
+    slots, start = [], 0
+    for device_i, (device, k) in enumerate(zip(devices, counts, strict=True)):
+        group = range(start, start + k)
         start += k
-    if cpu_moe_layers is not None:  # as llama.cpp counts: layers 0 … N-1, dense ones having no experts
-        offloaded = {i for i in moe_layers if i < cpu_moe_layers}
-    else:
-        table = memory.layer_bytes_table(model, quant)
-        offloaded = set(moe_layers)
-        for device_i, group in enumerate(groups):
-            budget = free[device_i] - sum(costs[i] for i in group)
-            # experts of the last layers stay on the GPU (--n-cpu-moe moves the first N)
-            for i in sorted((i for i in group if i in offloaded), reverse=True):
-                cost = table[i].routed_experts
-                if budget < cost:
-                    break
-                budget -= cost
-                offloaded.discard(i)
-    slots = [
-        Slot(
-            Placement(
-                device,
-                group,
-                holds_output=device_i == len(devices) - 1,
-                holds_embedding=device_i == 0,
-                experts_elsewhere=offloaded & set(group),
-            ),
-            multi_gpu=len(devices) > 1,
-            pipeline=len(devices) > 1,
+        p = Placement(
+            device,
+            group,
+            holds_output=device_i == len(devices) - 1,
+            holds_embedding=device_i == 0,
+            experts_elsewhere={i for i in group if i in offloaded},
         )
-        for device_i, (device, group) in enumerate(zip(devices, groups, strict=True))
-    ]
-    return Layout(slots, host=HostSlot([], sorted(offloaded), holds_output=False))
+        slots.append(Slot(p, multi_gpu=multi, pipeline=multi))
+    ratios = [float(k) for k in counts[:-1]] + [float(counts[-1] + 1)] if multi else []
+    return Layout(
+        slots, host=HostSlot([], sorted(offloaded), holds_output=False), counts=list(counts), ratios=ratios
+    )
 
 
 def rpc_cluster_layout(

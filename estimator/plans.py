@@ -407,7 +407,8 @@ def expert_offload(
     reuse: Reuse = None,
 ) -> Plan:
     """MoE: attention, shared weights and KV on the GPUs; routed experts of the first N layers in RAM
-    (llama.cpp `--n-cpu-moe N`, i.e. `-ot "blk\\.(0..N-1)\\.ffn_.*_exps=CPU"`)."""
+    (llama.cpp `--n-cpu-moe N`, i.e. `-ot "blk\\.(0..N-1)\\.ffn_.*_exps=CPU"`), whichever GPUs those
+    layers are on; `tensor_split` gives each GPU its layers (`expert_offload_layout`)."""
     n = model.num_hidden_layers
     c = memory.tensor_classes(model)
     moe_layers = list(range(c.dense_layers, n))
@@ -442,6 +443,18 @@ def expert_offload(
         f"--n-cpu-moe {n_cpu_moe}: routed experts of {len(offloaded)} of {len(moe_layers)} MoE layers in RAM; "
         f"each token reads only {c.experts_per_tok} of {c.experts} experts there.",
     )
+    if len(devices) > 1:
+        where = (
+            f"; the experts in RAM are those of layers 0–{n_cpu_moe - 1}, on the first GPUs"
+            if offloaded
+            else ""
+        )
+        ts = ",".join(f"{r:g}" for r in layout.ratios)
+        notes = (
+            *notes,
+            f"Layers {' + '.join(map(str, layout.counts))} over the GPUs in order (-ts {ts}: the output head "
+            f"is one more on the last GPU){where}.",
+        )
     warnings = (f"Expert layers in RAM run at {ram_bandwidth(workload):g} GB/s.",)
     if workload.ram_bandwidth_gb_s is None:
         warnings = (
@@ -458,6 +471,7 @@ def expert_offload(
         warnings=warnings,
         gpu_layers=n + 1,
         n_cpu_moe=n_cpu_moe,
+        tensor_split=tuple(layout.ratios),
     )
 
 
