@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 
-from estimator import Estimate, ModelSpec, Plan, commands
+from estimator import Estimate, Plan, commands
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
 from estimator.units import format_bytes, format_rate
 
 from .forms import RUNTIME_CHOICES
-from .question import COMMAND_FOR_RUNTIME, Question, _artifacts, _listed_formats
+from .question import COMMAND_FOR_RUNTIME, Question, _artifacts
 from .registry import error_pages  # the glossary's, registered from GlossaryConfig.ready()
 
 # How the page writes each plan, from the engine's one table of them
@@ -155,36 +155,12 @@ def launch_command(plan: Plan, question: Question) -> tuple[str, str]:
     model = question.model
     spec = model.as_spec(artifacts=_artifacts(model) if model.pk is not None else [])
     if reason := commands.unavailable(spec, question.quant.as_spec(), key):
-        return key, "\n".join([f"# {reason}", *runs_instead(spec, question)])
+        return key, "\n".join([f"# {reason}", *question.combination.runs_instead(spec, runtime)])
     name = dict(RUNTIME_CHOICES)[runtime]
     return (
         key,
         f"# {name} cannot run the {phrase(plan.strategy)} plan with these settings: see the other plans below.",
     )
-
-
-def runs_instead(model: ModelSpec, question: Question, most: int = 3) -> list[str]:
-    """One comment line naming up to `most` listed formats this model has a command for on these
-    devices (the formats it is published in first), with the runtimes that run each here (the chosen
-    runtime first); none if there is none."""
-    names = dict(RUNTIME_CHOICES)
-    order = sorted(COMMAND_FOR_RUNTIME, key=lambda r: r != question.runtime)
-    published = {f for a in model.artifacts for f in a.formats}  # the model's own formats first
-    found: dict[str, list[str]] = {}
-    for spec, _, family, _ in sorted(_listed_formats(), key=lambda row: row[3] not in published):
-        for runtime in order:
-            tool = COMMAND_FOR_RUNTIME[runtime]
-            if (
-                spec.format in commands.TOOLS[tool][2]
-                and question.combination.runs(runtime, family)
-                and commands.unavailable(model, spec, tool) is None
-            ):
-                found.setdefault(spec.name, []).append(names[runtime])
-    if not found:
-        return []
-    shown = [f"{fmt} ({', '.join(runtimes)})" for fmt, runtimes in list(found.items())[:most]]
-    listed = ", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else shown[0]
-    return [f"# Here it runs as {listed}: choose one in the form."]
 
 
 def result_context(result: Estimate, question: Question) -> dict:

@@ -17,7 +17,7 @@ from catalog.fitting import (
     runtime_table,
 )
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
-from estimator import limits
+from estimator import ModelSpec, commands, limits
 
 MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
 MAX_BATCH = 1024
@@ -256,6 +256,7 @@ class Combination:
     def __init__(self, devices):
         self.table = runtime_table()
         self.backends = sorted({gpu.backend for gpu in devices})
+        self.specs: dict[int, ModelSpec] = {}
 
     def runs(self, runtime: str, family: str | None = None) -> bool:
         return fitting.runs_there(self.table.get(runtime), self.backends, family)
@@ -268,14 +269,19 @@ class Combination:
         return " and ".join(BACKEND_NAMES.get(b, b) for b in self.backends)
 
     def check(self, form: QuestionForm, data: dict) -> None:
-        """Fill in the runtime and the format the visitor left out (in `data`, the form's cleaned data);
-        add an error to `form` where the combination cannot run."""
+        """Fill in the runtime and the format the visitor left out (in `data`, the form's cleaned data),
+        as a combination this model has weights for here where there is one; add an error to `form`
+        where the combination cannot run."""
         runtime_given = form.data.get("runtime") not in (None, "")
-        quant = data.get("quant")
+        model, quant = data["model"], data.get("quant")
         if not runtime_given and quant is not None:
             data["runtime"] = (
-                fitting.runtime_for(quant.family, self.backends, self.table) or DEFAULTS["runtime"]
+                self.runtime_with_weights(model, quant)
+                or fitting.runtime_for(quant.family, self.backends, self.table)
+                or DEFAULTS["runtime"]
             )
+        if not runtime_given and quant is None:
+            data["runtime"], quant = self.usual(model)
         runtime = data["runtime"]
         if not self.runs(runtime):
             where = [r for r, _ in RUNTIME_CHOICES if self.runs(r)]
@@ -284,13 +290,16 @@ class Combination:
                 "runtime", f"{self.table[runtime]['name']} does not run on {self.hardware()}{instead}."
             )
             return
-        if quant is None:
-            quant = data["quant"] = self.default_format(data["model"], runtime)
+        if quant is None:  # one with weights for the model; else the usual one, and the command says why
+            quant = self.default_format(model, runtime) or self.default_format(
+                model, runtime, any_weights=True
+            )
             if quant is None:
                 form.add_error("quant", "Choose a format.")
                 return
+        data["quant"] = quant
         if not self.runs(runtime, quant.family):
-            form.add_error("quant", self.format_refusal(runtime, quant, data["model"]))
+            form.add_error("quant", self.format_refusal(runtime, quant, model))
             return
         kv_types = self.table.get(runtime, {}).get("kv")
         if kv_types and data["kv"] not in kv_types:
@@ -299,6 +308,68 @@ class Combination:
                 f"{self.table[runtime]['name']} keeps its KV cache in {', '.join(kv_types)}, not "
                 f"{data['kv']}: pick one of those.",
             )
+
+    def usual(self, model: LlmModel) -> tuple[str, Quantization | None]:
+        """The runtime and format a visitor who named neither gets: the first runtime of RUNTIME_CHOICES
+        that runs here and has weights of its usual format for the model (llama.cpp at Q4_K_M for most;
+        vLLM at BF16 for a model llama.cpp cannot convert). If none has, the default runtime at its usual
+        format: the question is still sized, and the command section says why there is no command."""
+        for runtime, _ in RUNTIME_CHOICES:
+            if self.runs(runtime) and (quant := self.default_format(model, runtime)):
+                return runtime, quant
+        return DEFAULTS["runtime"], self.default_format(model, DEFAULTS["runtime"], any_weights=True)
+
+    def runtime_with_weights(self, model: LlmModel, quant: Quantization) -> str | None:
+        """The first runtime of RUNTIME_CHOICES that runs the format here and can have its weights."""
+        return next(
+            (
+                r
+                for r, _ in RUNTIME_CHOICES
+                if self.runs(r, quant.family) and self.missing(model, quant, r) is None
+            ),
+            None,
+        )
+
+    def spec(self, model: LlmModel) -> ModelSpec:
+        """The model as the engine sees it, with its published artifacts (read once per model)."""
+        from .question import _artifacts  # question.py builds on this module
+
+        key = id(model)
+        if key not in self.specs:
+            self.specs[key] = model.as_spec(artifacts=_artifacts(model) if model.pk is not None else [])
+        return self.specs[key]
+
+    def missing(self, model: LlmModel, quant: Quantization, runtime: str) -> str | None:
+        """Why this runtime can have no weights of the format for the model, in one sentence
+        (estimator.commands.unavailable: none published, none it can make); None when it can."""
+        from .question import COMMAND_FOR_RUNTIME
+
+        return commands.unavailable(self.spec(model), quant.as_spec(), COMMAND_FOR_RUNTIME[runtime])
+
+    def runs_instead(self, model: ModelSpec, runtime: str, most: int = 3) -> list[str]:
+        """One comment line naming up to `most` listed formats this model has a command for on these
+        devices (the formats it is published in first), with the runtimes that run each here (`runtime`
+        first); none if there is none."""
+        from .question import COMMAND_FOR_RUNTIME, _listed_formats
+
+        names = dict(RUNTIME_CHOICES)
+        order = sorted(COMMAND_FOR_RUNTIME, key=lambda r: r != runtime)
+        published = {f for a in model.artifacts for f in a.formats}  # the model's own formats first
+        found: dict[str, list[str]] = {}
+        for spec, _, family, _ in sorted(_listed_formats(), key=lambda row: row[3] not in published):
+            for other in order:
+                tool = COMMAND_FOR_RUNTIME[other]
+                if (
+                    spec.format in commands.TOOLS[tool][2]
+                    and self.runs(other, family)
+                    and commands.unavailable(model, spec, tool) is None
+                ):
+                    found.setdefault(spec.name, []).append(names[other])
+        if not found:
+            return []
+        shown = [f"{fmt} ({', '.join(runtimes)})" for fmt, runtimes in list(found.items())[:most]]
+        listed = ", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else shown[0]
+        return [f"# Here it runs as {listed}: choose one in the form."]
 
     def format_refusal(self, runtime: str, quant: Quantization, model: LlmModel) -> str:
         name = self.table[runtime]["name"]
@@ -314,10 +385,11 @@ class Combination:
             return f"{text} Switch to {self.names(others)}."
         return f"{text} No runtime this calculator models runs it there."
 
-    def default_format(self, model: LlmModel, runtime: str) -> Quantization | None:
+    def default_format(self, model: LlmModel, runtime: str, any_weights: bool = False) -> Quantization | None:
         """The format the model is usually run at under this runtime: its own where a GGUF runtime can
         run it as released (gpt-oss in MXFP4), Q4_K_M otherwise; its release format (FP8 for DeepSeek,
-        MXFP4 for gpt-oss, BF16) for runtimes that load checkpoints; MLX's 4-bit where the catalog has it."""
+        MXFP4 for gpt-oss, BF16) for runtimes that load checkpoints; MLX's 4-bit where the catalog has it.
+        Only one the runtime can have weights of for the model (`missing`), unless `any_weights`."""
         native = model.native_dtype or ""
         if runtime in ("llama-cpp", "ollama"):
             wanted = [NATIVE_FORMATS.get(native, DEFAULT_FORMAT)]
@@ -327,7 +399,13 @@ class Combination:
                 wanted.insert(0, MLX_DEFAULT)
         found = {q.slug: q for q in Quantization.objects.filter(slug__in=wanted)}
         return next(
-            (found[s] for s in wanted if s in found and self.runs(runtime, found[s].family)),
+            (
+                found[s]
+                for s in wanted
+                if s in found
+                and self.runs(runtime, found[s].family)
+                and (any_weights or self.missing(model, found[s], runtime) is None)
+            ),
             None,
         )
 

@@ -314,7 +314,7 @@ def test_only_models_llama_cpp_cannot_convert_lack_a_q4_k_m_command_and_each_say
 
 
 def test_the_page_says_why_a_runtime_has_no_command_and_what_runs_instead(client, catalog):
-    page = client.get("/?model=laguna-xs-2&gpu=geforce-rtx-4090").content.decode()
+    page = client.get("/?model=laguna-xs-2&gpu=geforce-rtx-4090&runtime=llama-cpp").content.decode()
     assert "# llama.cpp cannot load LagunaForCausalLM yet (convert_hf_to_gguf.py at 0024aa74)" in page
     assert "# Here it runs as BF16 (vLLM, SGLang), " in page  # its own format first
     api = client.get("/api/v1/estimate?model=laguna-xs-2&gpu=geforce-rtx-4090").json()
