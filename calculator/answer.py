@@ -167,6 +167,7 @@ def result_context(result: Estimate, question: Question) -> dict:
     """Everything the #result partial shows, for the page, snapshots and the glossary's examples."""
     plan = result.recommended_plan or closest_plan(result)
     hardware = question.hardware
+    measured = question.measured()
     return {
         "question": question,
         "result": result,
@@ -178,7 +179,8 @@ def result_context(result: Estimate, question: Question) -> dict:
         "suggestions": suggestion_links(result, question),
         "command": launch_command(plan, question),
         "permalink": question.permalink(),
-        "measured": question.measured(),
+        "measured": measured,
+        "nearest": None if measured.decode else question.nearest_measured(),
         "strategy_names": STRATEGY_NAMES,
         "strategy_titles": STRATEGY_TITLES,
         "strategy_terms": STRATEGY_TERMS,

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from catalog import cache
 from catalog import workload as tables
-from catalog.fitting import WIDEST_USEFUL_BITS
-from catalog.measurements import Measured, measured_for
+from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS
+from catalog.measurements import Measured, Neighbour, measured_for, nearest_measured
 from catalog.models import Artifact, Gpu, Interconnect, LlmModel, Measurement, Quantization
 from estimator import Estimate, QuantSpec, Workload, commands, estimate
 from estimator.units import GIB
@@ -27,9 +27,6 @@ COMMAND_FOR_RUNTIME = {
     "mlx": "mlx_lm",
 }
 RUNTIME_FOR_COMMAND = {tool: runtime for runtime, tool in COMMAND_FOR_RUNTIME.items()}
-# Formats nobody makes as the model loads (unlike GGUF quants, 16-bit weights or vLLM's FP8 at load time):
-# suggested only for a model whose catalog artifacts publish them.
-PUBLISHED_ONLY = {"awq", "gptq", "mxfp4", "mlx", "bnb", "exl2"}
 
 
 class EngineRefused(ValueError):
@@ -219,6 +216,13 @@ class Question:
             quant=self.quant.slug,
             runtime="llama.cpp",
         )
+
+    def nearest_measured(self) -> Neighbour | None:
+        """Where nothing published matches (`measured`), the nearest published llama.cpp decode row on
+        the question's first GPU kind and the engine's estimate for it (catalog/measurements.py)."""
+        if self.runtime not in ("llama-cpp", "ollama") or not self.devices:
+            return None
+        return nearest_measured(gpu=self.devices[0], bits_per_weight=self.quant.bits_per_weight)
 
 
 def _artifacts(model: LlmModel) -> list[Artifact]:

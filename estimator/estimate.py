@@ -16,7 +16,7 @@ from .schema import (
 )
 from .units import format_bytes, format_rate
 
-ENGINE_VERSION = "0.6.3"
+ENGINE_VERSION = "0.6.4"
 
 
 def estimate(
@@ -191,8 +191,7 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
             term="decode",
             formula=(
                 "1 ÷ Σ over stages (weights and KV read per token ÷ (bandwidth × efficiency of the memory, "
-                "kernels and format) + layers × launch time); the range is what devices the fit never saw "
-                "missed by"
+                "kernels and format) + layers × launch time)"
             ),
             substituted=(
                 f"{format_rate(plan.decode_tok_s)} tok/s at the start of the answer (likely "

@@ -44,7 +44,7 @@ def candidate_plans(
         skipped.update(layer_split=reason, tensor_parallel=reason, replicas=reason)
     gpu_only_fits = any(p.fits for p in out)
     if workload.ram_bytes is None:
-        skipped["cpu_offload"] = "Give the system RAM (ram_gb) to see offload plans."
+        skipped["cpu_offload"] = "Give the system RAM to see offload plans."
         if model.is_moe:
             skipped["expert_offload"] = skipped["cpu_offload"]
     elif gpu_only_fits:
@@ -63,7 +63,7 @@ def candidate_plans(
     if workload.hosts > 1:
         out.append(plans.rpc_cluster(**kw))
     else:
-        skipped["rpc_cluster"] = "One machine: give hosts > 1 to spread layers over several over the network."
+        skipped["rpc_cluster"] = "One machine: with several, layers spread over the network."
     return out, skipped
 
 

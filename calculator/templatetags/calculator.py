@@ -42,6 +42,14 @@ def at_context_range(plan):
 
 
 @register.filter
+def signed_percent(value):
+    """0.042 -> '+4%', -0.11 -> '−11%' (an estimate against a measurement)."""
+    if value is None:
+        return "–"
+    return f"{value:+.0%}".replace("-", "−")
+
+
+@register.filter
 def seconds(value):
     if value is None:
         return "–"

@@ -88,15 +88,17 @@ def test_every_result_number_links_to_its_glossary_entry(client, catalog):
 
 def test_page_query_count_is_bounded(client, catalog, django_assert_num_queries):
     # answer: model, quant, GPUs, listed formats (suggestions), measurements, visitors' measurements;
-    # runtimes table, KV cache types, artifacts; pickers: models, formats, GPUs, links, RAM presets
-    with django_assert_num_queries(14):
+    # runtimes table, KV cache types, artifacts; the nearest published measurement and the row the
+    # engine estimates for it (both cached per catalog version); pickers: models, formats, GPUs, links,
+    # RAM presets
+    with django_assert_num_queries(16):
         client.get(QUESTION)
 
 
 def test_htmx_partial_skips_the_pickers_queries(client, catalog, django_assert_num_queries):
     # model, quant, GPUs, listed formats, measurements, visitors' measurements, runtimes, KV cache types,
-    # artifacts
-    with django_assert_num_queries(9):
+    # artifacts, the nearest published measurement and its row
+    with django_assert_num_queries(11):
         client.get(QUESTION, headers={"HX-Request": "true"})
 
 

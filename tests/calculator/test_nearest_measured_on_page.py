@@ -1,0 +1,29 @@
+"""The result shows published measurements of the question itself, or else the nearest published one
+with this site's estimate for it, so the visitor can see how far off the engine was nearby."""
+
+import re
+
+
+def test_an_unmeasured_question_shows_the_nearest_measurement_and_its_estimate(client, catalog):
+    text = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=8192").text
+    near = re.search(r'data-testid="nearest-measured">(.*?)</span>', text, re.S).group(1)
+    assert "Llama 2 7B Q4_0 on this card" in near
+    assert 'href="https://github.com/ggml-org/llama.cpp/discussions/' in near
+    assert re.search(r"; ours [\d.]+ \([+−]\d+%\)", near)
+    assert 'data-testid="measured-decode"' not in text
+
+
+def test_a_measured_question_shows_its_own_measurements_not_a_neighbour(client, catalog):
+    text = client.get("/?model=llama-2-7b&quant=q4_0&gpu=geforce-rtx-4090&ctx=4096").text
+    assert 'data-testid="measured-decode"' in text
+    assert 'data-testid="nearest-measured"' not in text
+
+
+def test_an_unmeasured_card_names_the_measured_card_nearest_it(client, catalog):
+    text = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4070-ti-super").text
+    assert "Q4_0 on a " in text  # another card: named
+
+
+def test_vllm_gets_no_llama_cpp_neighbour(client, catalog):
+    url = "/?model=llama-3-1-8b-instruct&quant=bf16&gpu=geforce-rtx-4090&runtime=vllm&ctx=8192"
+    assert 'data-testid="nearest-measured"' not in client.get(url).text
