@@ -282,5 +282,7 @@ def test_gpu_page_asks_a_short_context_model_at_its_own_maximum(client, catalog)
 
 def test_model_page_says_why_no_popular_card_runs_an_apple_only_format(client, catalog):
     rows = {r.quant.slug: r for r in client.get("/models/qwen3-8b/").context["rows"]}
-    assert rows["mlx-4bit"].stacked_note == "No runtime runs MLX 4-bit on GeForce RTX 3090 or GeForce RTX 4090"
+    assert (
+        rows["mlx-4bit"].stacked_note == "No runtime runs MLX 4-bit on GeForce RTX 3090 or GeForce RTX 4090"
+    )
     assert rows["q4_k_m"].stacked_note == "" and rows["q4_k_m"].stacked
