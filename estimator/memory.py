@@ -342,7 +342,7 @@ def layer_classes(model: ModelSpec, quant: QuantSpec) -> tuple[int, ...]:
     stage reads: their bytes by class, window flag, active parameters and whether they hold routed
     experts. Two ranges whose layers have the same classes in the same order give the same
     `device_memory.usage_and_stage` (float sums included: same values, same order), so plans can compute
-    one device of a layer split and reuse it for the others (`layouts.work_key`)."""
+    one device of a layer split and reuse it for the others (`slots.work_key`)."""
     table = layer_bytes_table(model, quant)
     mask = window_layers(model)
     c = tensor_classes(model)

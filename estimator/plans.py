@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from . import memory, speed
 from .device_memory import host_usage_and_stage, kv_share, ram_bandwidth, usage_and_stage
 from .layouts import (
-    Layout,
     cpu_offload_layout,
     expert_offload_layout,
     layer_split_layout,
@@ -20,9 +19,9 @@ from .layouts import (
     sequences_per_replica,
     single_layout,
     tensor_parallel_layout,
-    work_key,
 )
 from .schema import DeviceSpec, DeviceUsage, ModelSpec, Plan, QuantSpec, Workload
+from .slots import Layout, work_key
 from .strategies import STRATEGIES
 from .timing import (
     ACTIVATION_BYTES,

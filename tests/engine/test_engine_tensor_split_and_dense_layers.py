@@ -5,7 +5,7 @@ import bisect
 import pytest
 from engine_specs import MXFP4, Q4_K_M, Q8_0, RTX_3090, deepseek_v3, gpt_oss_120b, llama_8b, make_gpu
 
-from estimator import Workload, estimate, layouts, memory
+from estimator import Workload, estimate, memory, slots
 from estimator.units import GIB
 
 H100 = make_gpu(slug="h100", name="H100", memory_bytes=80 * GIB, bandwidth_gb_s=3350, fp16_tflops=989.0)
@@ -94,9 +94,9 @@ def test_deepseek_v3_dense_layers_are_a_twentieth_of_an_moe_layer():
 
 def test_split_by_cost_follows_bytes_not_layer_counts():
     # three small layers then four big ones, two equal devices: 1+1+1+10+10 = 23 vs 20 (not 13 vs 30)
-    assert layouts.split_layers_by_cost([1, 1, 1, 10, 10, 10, 10], [1.0, 1.0]) == [5, 2]
-    assert layouts.split_layers_by_cost([5] * 8, [1.0, 3.0]) == [2, 6]
-    assert layouts.split_layers_by_cost([5] * 8, [1.0, 0.0, 1.0]) == [4, 0, 4]
+    assert slots.split_layers_by_cost([1, 1, 1, 10, 10, 10, 10], [1.0, 1.0]) == [5, 2]
+    assert slots.split_layers_by_cost([5] * 8, [1.0, 3.0]) == [2, 6]
+    assert slots.split_layers_by_cost([5] * 8, [1.0, 0.0, 1.0]) == [4, 0, 4]
 
 
 def test_deepseek_v3_layer_split_gives_the_first_gpu_its_dense_layers_and_seven_moe_layers():

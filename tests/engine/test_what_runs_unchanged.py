@@ -1,5 +1,5 @@
 """Plans reuse one device's memory and speed stage for every device that holds the same kind of layers
-(`plans.run_layout`, `layouts.work_key`): what-runs asks for 150 models at once and needs it. The
+(`plans.run_layout`, `slots.work_key`): what-runs asks for 150 models at once and needs it. The
 reuse must give what pricing each device apart gives, whatever `device_memory` reads of the layers:
 if it starts reading something `memory.layer_classes` does not tell apart, these tests fail."""
 
