@@ -24,8 +24,11 @@ HARDWARE = [
 ]
 
 
-def hardware_for(model: LlmModel) -> tuple[str, int]:
-    return next((gpu, n) for most, gpu, n in HARDWARE if model.total_params_b <= most)
+def hardware_for(model: LlmModel) -> list[tuple[str, int]]:
+    """The rigs to ask on, smallest first: from the one its size suggests up (a model llama.cpp cannot
+    load defaults to its 16-bit release under vLLM, about four times the bytes)."""
+    first = next(i for i, (most, _, _) in enumerate(HARDWARE) if model.total_params_b <= most)
+    return [(gpu, n) for _, gpu, n in HARDWARE[first:]]
 
 
 def test_every_listed_llm_runs_on_hardware_it_fits_with_a_real_command(browser, live_server, catalog):
@@ -40,15 +43,17 @@ def test_every_listed_llm_runs_on_hardware_it_fits_with_a_real_command(browser, 
     problems = []
     try:
         for model in LlmModel.objects.filter(listed=True).order_by("slug"):
-            gpu, n = hardware_for(model)
             ctx = min(4096, model.max_position_embeddings or 4096)
-            url = f"/?model={model.slug}&gpu={gpu}&count={n}&ctx={ctx}"
-            page.goto(live_server.url + url)
-            shown = page.get_by_test_id("verdict")
-            if not shown.count():
+            for gpu, n in hardware_for(model):
+                url = f"/?model={model.slug}&gpu={gpu}&count={n}&ctx={ctx}"
+                page.goto(live_server.url + url)
+                shown = page.get_by_test_id("verdict")
+                verdict = shown.first.inner_text() if shown.count() else ""
+                if verdict.startswith("Yes"):
+                    break
+            if not verdict:
                 problems.append(f"{url}: no verdict: {page.locator('main').inner_text()[:160]!r}")
                 continue
-            verdict = shown.first.inner_text()
             command = page.get_by_test_id("launch-command")
             text = command.first.inner_text() if command.count() else ""
             named = {model.hf_id, *repos.get(model.slug, ())} - {None, ""}
