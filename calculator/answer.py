@@ -146,10 +146,12 @@ def launch_command(plan: Plan, question: Question) -> tuple[str, str]:
     """(tool, command) for the runtime the visitor chose. Where that runtime can have no weights of this
     format for this model (estimator.commands.unavailable: none published, none it can make), the
     command section says why in one sentence and what runs here instead; where it cannot run this plan
-    as given, a comment says so."""
+    as given, or the plan (the closest, when nothing fits) would run out of memory, a comment says so."""
     runtime = question.runtime
     key = COMMAND_FOR_RUNTIME[runtime]
     command = plan.commands.get(key)
+    if command and not plan.fits:  # the closest plan: it runs out of memory as asked
+        return key, f"# Does not fit as asked: see What to change below first.\n{command}"
     if command:
         return key, command
     model = question.model

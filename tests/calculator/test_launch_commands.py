@@ -5,6 +5,8 @@ converts (llama.cpp's convert_hf_to_gguf.py and llama-quantize, mlx_lm.convert).
 a placeholder path: where nothing is published nor can be made, the tool gets no command and
 `commands.unavailable()` says why. The quick suite checks one case in nineteen, the `slow` run all."""
 
+import re
+
 import pytest
 
 from calculator.answer import COMMAND_FOR_RUNTIME
@@ -321,3 +323,12 @@ def test_the_page_says_why_a_runtime_has_no_command_and_what_runs_instead(client
     assert all("llama-server" not in p["commands"] for p in api["plans"])  # no command claimed
     base = client.get("/?model=llama-3-1-8b&gpu=geforce-rtx-4090").content.decode()
     assert "python convert_hf_to_gguf.py models/Llama-3.1-8B --outtype bf16" in base
+
+
+def test_the_command_of_a_plan_that_does_not_fit_says_so_first(client, catalog):
+    url = "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=32768"
+    text = client.get(url).text
+    command = re.search(r'data-testid="launch-command"><code>(.*?)</code>', text, re.S).group(1)
+    assert command.startswith("# Does not fit as asked: see What to change below first.\n")
+    fits = client.get(url.replace("ctx=32768", "ctx=8192")).text
+    assert "Does not fit as asked" not in fits
