@@ -25,6 +25,7 @@ import argparse
 import concurrent.futures
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -96,6 +97,8 @@ def _edited(rng: random.Random, fields: list[list], options: dict[str, list[str]
             fields[i][1] = rng.choice(options[name] or [""])
         elif re.fullmatch(r"-?\d+(\.\d+)?", value) and rng.random() < 0.6:
             number = float(value) * rng.choice([0, -1, 0.5, 2, 10, 1000, 1e9]) + rng.choice([0, 1])
+            if not math.isfinite(number):  # a text field holding thousands of digits (an earlier edit)
+                number = float(rng.choice([-1, 0, 10**20]))
             fields[i][1] = str(int(number)) if "." not in value else str(number)
         else:
             fields[i][1] = junk(rng)
