@@ -10,6 +10,7 @@ a lower bound on memory (`least_bytes_needed`) says the model could fit.
 """
 
 import datetime
+import logging
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -46,6 +47,7 @@ RUNTIME_CHOICES = [
     ("mlx", "MLX"),
 ]
 MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
+logger = logging.getLogger(__name__)
 DEFAULT_FORMAT = "q4_k_m"
 NATIVE_FORMATS = {"mxfp4+bfloat16": "mxfp4"}  # native dtype -> the catalog format it was released in
 # The widest format worth running per native dtype (the catalog's `native_dtype`): a wider file holds no
@@ -76,15 +78,18 @@ def runtime_table() -> dict[str, dict]:
     until the catalog changes): slug -> {"name", "backends", "formats": {backend: families}, "kv"}."""
 
     def load():
-        return {
-            r.slug: {
-                "name": r.name,
-                "backends": list(r.backends or []),
-                "formats": {b: list(f) for b, f in (r.formats or {}).items()},
-                "kv": list(r.kv_cache_types or []),
-            }
-            for r in Runtime.objects.filter(slug__in=ENGINE_RUNTIME)
-        }
+        table = {}
+        for r in Runtime.objects.filter(slug__in=ENGINE_RUNTIME):
+            try:
+                table[r.slug] = {
+                    "name": r.name,
+                    "backends": [str(b) for b in r.backends or []],
+                    "formats": {str(b): [str(x) for x in f] for b, f in (r.formats or {}).items()},
+                    "kv": [str(k) for k in r.kv_cache_types or []],
+                }
+            except (TypeError, AttributeError) as e:  # written around the admin's checks: left out
+                logger.error("Runtime %r left out of the runtime table: %s", r.slug, e)
+        return table
 
     return cache.get_or_compute("runtime-table", "", load)
 

@@ -39,6 +39,9 @@ class Runtime(Searchable):
             )
         if not isinstance(self.backends, list) or not all(isinstance(b, str) for b in self.backends):
             raise ValidationError({"backends": 'A list of backends, e.g. ["cuda", "rocm"].'})
+        kv = self.kv_cache_types
+        if not isinstance(kv, list) or not all(isinstance(k, str) for k in kv):
+            raise ValidationError({"kv_cache_types": 'A list of KV cache type slugs, e.g. ["f16", "q8_0"].'})
         backends = set(Gpu.BACKEND_BY_VENDOR.values()) | {"vulkan", "cpu"}
         problems = [f"unknown backend “{b}”" for b in sorted(set(self.formats) - backends)]
         problems += [

@@ -44,6 +44,24 @@ def test_backends_that_are_not_a_list_are_refused(client, editor, runtime):
     assert "A list of backends" in " ".join(errors["backends"])
 
 
+def test_kv_cache_types_that_are_not_a_list_of_names_are_refused(client, editor, runtime):
+    """The 20,000-request fuzz run saved a number here, and then every page that reads the runtime
+    table answered 500."""
+    errors = post(client, f"/admin/catalog/runtime/{runtime.pk}/change/", {"kv_cache_types": "5"})
+    assert "A list of KV cache type slugs" in " ".join(errors["kv_cache_types"])
+
+
+def test_a_runtime_row_written_around_the_admin_is_left_out_and_the_pages_answer(client, catalog, caplog):
+    Runtime.objects.filter(slug="vllm").update(kv_cache_types=5)  # no clean(): as a bad import would
+    for url in [
+        "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090",
+        "/what-hardware/",
+        "/api/v1/estimate?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090",
+    ]:
+        assert client.get(url).status_code == 200, url
+    assert "Runtime 'vllm' left out of the runtime table" in caplog.text
+
+
 def test_a_non_numeric_related_id_is_a_message_not_a_500(client, editor):
     price = Price.objects.create(gpu=make_gpu(), amount="699", source_url="https://example.com/p")
     errors = post(client, f"/admin/catalog/price/{price.pk}/change/", {"gpu": "null"})
