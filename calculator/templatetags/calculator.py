@@ -89,6 +89,20 @@ def strip(parser, token):
     return StripNode(nodelist)
 
 
+# The engine's field names in words, where spaces for underscores do not do it
+FIELD_WORDS = {"ttft_s": "time to first token", "tok_s": "tok/s"}
+
+
+@register.filter
+def field_words(name: str) -> str:
+    """An engine field's name as the page writes it: 'decode_tok_s_at_context' -> 'decode tok/s at
+    context', 'headroom_bytes' -> 'headroom'."""
+    if name in FIELD_WORDS:
+        return FIELD_WORDS[name]
+    name = name.removesuffix("_bytes").replace("tok_s", FIELD_WORDS["tok_s"])
+    return name.replace("_", " ")
+
+
 @register.filter
 def without(explanations: dict, keys: str) -> list:
     """The (key, explanation) pairs not already shown beside their number (space-separated `keys`)."""

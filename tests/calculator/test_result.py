@@ -247,3 +247,11 @@ def test_the_charts_point_of_the_question_is_its_answer(catalog, query):
     result = question.estimate()
     assert charts.speed_vs_context(question, result) == charts.speed_vs_context(question)
     assert charts.speed_vs_users(question, result) == charts.speed_vs_users(question)
+
+
+def test_the_other_numbers_are_named_in_words_not_field_names(client, catalog):
+    html = client.get(QUESTION).content.decode()
+    why = re.search(r"How the other numbers were computed</summary>(.*?)</details>", html, re.S).group(1)
+    names = re.findall(r'<li><a href="[^"]+">([^<]+)</a>', why)
+    assert names and not [n for n in names if "_" in n]
+    assert "time to first token" in names and "bits per weight" in names
