@@ -24,12 +24,23 @@ def interned(spec: ModelSpec | QuantSpec | DeviceSpec) -> ModelSpec | QuantSpec 
 
 
 def candidate_plans(
-    *, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    reuse: dict | None = None,
 ) -> tuple[list[Plan], dict[str, str]]:
     """Every strategy this hardware allows, and why the others were not computed."""
     model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
     # one `reuse` for all: a single device and its first replica are priced once
-    kw = {"model": model, "quant": quant, "workload": workload, "devices": devices, "reuse": {}}
+    kw = {
+        "model": model,
+        "quant": quant,
+        "workload": workload,
+        "devices": devices,
+        "reuse": {} if reuse is None else reuse,
+    }
     out = [plans.single(**kw)]
     skipped: dict[str, str] = {}
     if len(devices) > 1:
@@ -195,9 +206,11 @@ def fits(
     devices: list[DeviceSpec],
     workload: Workload,
     strategies: Sequence[str] | None = None,
+    reuse: dict | None = None,
 ) -> Plan | None:
-    """The best fitting plan (optionally among `strategies`), without suggestions or commands."""
-    found, _ = candidate_plans(model=model, quant=quant, devices=devices, workload=workload)
+    """The best fitting plan (optionally among `strategies`), without suggestions or commands; `reuse`:
+    devices already priced for this question (`plans.run_layout`)."""
+    found, _ = candidate_plans(model=model, quant=quant, devices=devices, workload=workload, reuse=reuse)
     if strategies is not None:
         found = [p for p in found if p.strategy in strategies]
     if not found:
@@ -224,17 +237,18 @@ def best_plan(
     fits; offload plans are not built when the GPUs hold the model; RPC needs hosts > 1.
     tests/catalog/test_best_plan.py checks it against `fits` over the catalog's listed models."""
     model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
+    reuse: dict = {}  # the single device priced here is not priced again by `fits`
     if (
         workload.batch == 1
         and workload.hosts == 1
         and workload.runtime != "vllm"
         and all(d is devices[0] for d in devices)
     ):
-        kw = {"model": model, "quant": quant, "workload": workload, "devices": devices, "reuse": {}}
+        kw = {"model": model, "quant": quant, "workload": workload, "devices": devices, "reuse": reuse}
         one = plans.single(**kw)
         if one.fits and not one.tight:
             return one.model_copy(update={"rank": 1})
-    return fits(model=model, quant=quant, devices=devices, workload=workload)
+    return fits(model=model, quant=quant, devices=devices, workload=workload, reuse=reuse)
 
 
 def plan_fits(
