@@ -333,6 +333,7 @@ def what_runs(
         short = bool(limit and workload.context_tokens > limit)  # asked at the most it reads instead
         ctx = limit if short else workload.context_tokens
         asked_at = {r: _at_context(w, ctx) for r, w in workloads.items()}
+        base = _at_context(workload, ctx)
         row = None
         native = (native_dtypes or {}).get(model.slug, "")
         widest = WIDEST_USEFUL_BITS.get(native, 32.0)
@@ -352,7 +353,7 @@ def what_runs(
         refused: set[float] = set()  # whole-file widths the engine refused on these devices
         for quant in sorted(tried, key=lambda q: -width(q, model)):  # stable: the catalog's order breaks ties
             runtime = (runtimes or {}).get(quant.slug, DEFAULTS["runtime"])
-            asked = asked_at.get(runtime) or _at_context(workload, ctx)
+            asked = asked_at.get(runtime, base)
             if (
                 quant.slug in too_wide
                 or quant.bits_per_weight in refused
