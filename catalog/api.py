@@ -4,6 +4,8 @@
 is one page: `limit` rows (LIMIT by default, MAX_LIMIT at most) from `offset`, with `count`, the rows
 that match, and `next`, the URL of the next page (null on the last)."""
 
+from dataclasses import dataclass
+
 from django import forms
 from django.http import JsonResponse
 
@@ -52,14 +54,13 @@ class QuantFilter(CatalogFilter):
     family = forms.ChoiceField(required=False, choices=[("", "")] + Quantization.Family.choices)
 
 
+@dataclass(frozen=True)
 class Page:
     """One answer's rows, how many rows match in all, and the next page's URL."""
 
-    def __init__(self, rows: list, count: int, following: str | None):
-        self.rows, self.count, self.next = rows, count, following
-
-    def __iter__(self):
-        return iter(self.rows)
+    rows: list
+    count: int
+    next: str | None
 
     def json(self, fields: list[str]) -> JsonResponse:
         results = [{f: getattr(row, f) for f in fields} for row in self.rows]
