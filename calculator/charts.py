@@ -1,13 +1,16 @@
 """Speed against context length and against concurrent users, as server-rendered SVG geometry.
 
 Each point is the engine's estimate for the question with one input changed, for the plan the
-calculator recommends for that question: the plan the page would show if the visitor asked it.
+calculator recommends for that question: the plan the page would show if the visitor asked it. Against
+context, the point is decode with that whole context cached (the result's "At full context"), since
+decode at the start of an answer hardly depends on how long the context may grow.
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from estimator import Estimate
+from estimator import Estimate, Plan
 from estimator.estimate import fits
 
 from .question import Question
@@ -49,11 +52,31 @@ class Chart:
         return f"{self.title}: {'; '.join(values)}"
 
 
+def at_full_context(plan: Plan) -> tuple[float | None, float | None, float | None]:
+    """Decode per user with the whole context cached, and its range: the result's "At full context"."""
+    return plan.decode_tok_s_at_context, plan.decode_tok_s_at_context_low, plan.decode_tok_s_at_context_high
+
+
+def all_users(plan: Plan) -> tuple[float | None, float | None, float | None]:
+    """Decode of every user together, its range scaled from the per-user range."""
+    value = plan.decode_tok_s_aggregate
+    scale = (value or 0) / plan.decode_tok_s if plan.decode_tok_s else 1
+    low = plan.decode_tok_s_low * scale if plan.decode_tok_s_low else value
+    high = plan.decode_tok_s_high * scale if plan.decode_tok_s_high else value
+    return value, low, high
+
+
 def _series(
-    question: Question, changes: list[dict], *, aggregate: bool, current: int, answered: Estimate | None
+    question: Question,
+    changes: list[dict],
+    *,
+    speed: Callable[[Plan], tuple[float | None, float | None, float | None]],
+    current: int,
+    answered: Estimate | None,
 ) -> list[tuple]:
-    """One point per change of the question; the point of the question itself (`current`) is its
-    answer's recommended plan when `answered` is given, the plan fits() finds for it."""
+    """One point per change of the question, `speed` of the plan the calculator recommends for it; the
+    point of the question itself (`current`) is its answer's recommended plan when `answered` is given,
+    the plan fits() finds for it."""
     model, quant = question.model.as_spec(), question.quant.as_spec()
     devices = [g.as_spec() for g in question.devices]
     out = []
@@ -69,14 +92,8 @@ def _series(
         if plan is None:
             out.append((None, None, None, False))
             continue
-        if aggregate:
-            scale = (plan.decode_tok_s_aggregate or 0) / plan.decode_tok_s if plan.decode_tok_s else 1
-            value = plan.decode_tok_s_aggregate
-        else:
-            scale, value = 1, plan.decode_tok_s
-        low = plan.decode_tok_s_low * scale if plan.decode_tok_s_low else value
-        high = plan.decode_tok_s_high * scale if plan.decode_tok_s_high else value
-        out.append((value, low, high, plan.fits))
+        value, low, high = speed(plan)
+        out.append((value, low or value, high or value, plan.fits))
     return out
 
 
@@ -126,10 +143,10 @@ def speed_vs_context(question: Question, answered: Estimate | None = None) -> Ch
     limit = question.model.max_position_embeddings or CHART_CONTEXTS[-1]
     contexts = sorted({c for c in CHART_CONTEXTS if c <= limit} | {ctx})
     changes = [{"context_tokens": c} for c in contexts]
-    series = _series(question, changes, aggregate=False, current=contexts.index(ctx), answered=answered)
+    series = _series(question, changes, speed=at_full_context, current=contexts.index(ctx), answered=answered)
     return _chart(
         "context",
-        "Decode speed per user against context length",
+        "Decode speed per user with the context full, by context length",
         "tok/s",
         [_short(c) for c in contexts],
         series,
@@ -143,7 +160,7 @@ def speed_vs_users(question: Question, answered: Estimate | None = None) -> Char
     batch = question.batch
     users = sorted(set(CHART_USERS) | {batch})
     changes = [{"batch": b} for b in users]
-    series = _series(question, changes, aggregate=True, current=users.index(batch), answered=answered)
+    series = _series(question, changes, speed=all_users, current=users.index(batch), answered=answered)
     return _chart(
         "users",
         "Total decode speed against concurrent users",

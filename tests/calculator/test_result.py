@@ -53,7 +53,7 @@ def test_charts_plot_speed_against_context_and_users(client, catalog):
     html = response.content.decode()
     assert (
         html.count('<img src="/chart.svg?chart=') == 2
-        and 'alt="Decode speed per user against context' in html
+        and 'alt="Decode speed per user with the context full, by context length' in html
     )
     svg = client.get("/chart.svg?chart=context&model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090")
     assert svg["Content-Type"] == "image/svg+xml" and b"<polyline" in svg.content
@@ -72,8 +72,25 @@ def test_each_chart_point_is_the_plan_the_calculator_shows_at_that_context(clien
         assert form.is_valid(), form.errors
         plan = Question.from_form(form).estimate(with_suggestions=False).recommended_plan
         assert point.fits == (plan is not None), point.label
-        if plan is not None:
-            assert point.value == plan.decode_tok_s, point.label
+        if plan is not None:  # decode with that context cached, as the page's "At full context"
+            assert point.value == plan.decode_tok_s_at_context, point.label
+
+
+def test_the_context_chart_plots_decode_at_each_context_not_at_an_empty_one(client, catalog):
+    """The review of the result page: the chart drew one flat line, the decode speed of an empty context
+    (the prompt's 512 tokens) at every context length. Each point is now decode with that context cached:
+    the question's own point is the result's "At full context", and 128k reads far more KV than 1k."""
+    response = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=8192")
+    chart, plan = response.context["charts"][0], response.context["result"].recommended_plan
+    current = next(p for p in chart.points if p.current)
+    assert (current.value, current.low, current.high) == (
+        plan.decode_tok_s_at_context,
+        plan.decode_tok_s_at_context_low,
+        plan.decode_tok_s_at_context_high,
+    )
+    first, last = chart.points[0], chart.points[-1]
+    assert (first.label, last.label) == ("1k", "128k") and first.fits and last.fits
+    assert last.value < 0.8 * first.value
 
 
 def test_launch_command_follows_the_chosen_runtime(client, catalog):
