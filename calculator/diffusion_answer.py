@@ -222,15 +222,16 @@ def permalink(form: DiffusionForm, **changes) -> str:
 def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
     shape = form.shape
     plan = result.recommended_plan or result.plans[0]
+    seconds = _video_seconds(form)
     return {
         "diffusion_result": result,
         "diffusion_verdict": verdict(result, form),
         "shown_plan": plan,
-        "plans": [plan_row(p) for p in result.plans],
+        "plans": [plan_row(p, video_seconds=seconds) for p in result.plans],
         "hardware": device_summary(form.devices),
         "permalink": f"/?{form.canonical_query()}",
         "video": bool(shape and shape.video),
-        "video_seconds": round(form.cleaned_data["frames"] / shape.fps, 1) if shape and shape.video else None,
+        "video_seconds": round(seconds, 1) if seconds else None,
         "why_no_split": result.not_supported["tensor_parallel"].split(";")[0],
         "why_no_split_url": WHY_NO_SPLIT_GUIDE,
         "not_supported": [(NOT_OFFERED[k], why) for k, why in result.not_supported.items()],
@@ -238,7 +239,13 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
     }
 
 
-def plan_row(plan) -> dict:
+def _video_seconds(form: DiffusionForm) -> float | None:
+    """How long the video asked for lasts; None for an image model."""
+    shape = form.shape
+    return form.cleaned_data["frames"] / shape.fps if shape and shape.video else None
+
+
+def plan_row(plan, *, video_seconds: float | None = None) -> dict:
     t = plan.timing
     return {
         "plan": plan,
@@ -250,15 +257,22 @@ def plan_row(plan) -> dict:
         ],
         "time": format_seconds(t.total_s) if t else "–",
         "range": format_range(t) if t else "",
-        "per_minute": throughput(plan.images_per_minute),
+        "per_minute": throughput(plan.images_per_minute, video_seconds=video_seconds),
     }
 
 
-def throughput(per_minute: float | None) -> str:
-    """'2.4 per minute', or per hour below one a minute."""
+def throughput(per_minute: float | None, *, video_seconds: float | None = None) -> str:
+    """What a plan makes in a minute, or in an hour below one a minute, with its unit: '2.4 images per
+    minute', or for a video model the seconds of video, '19.5 video seconds per hour'. `per_minute` is
+    the engine's images (or whole videos) per minute; `video_seconds`, how long one video lasts."""
     if not per_minute:
         return "–"
-    return f"{per_minute:.1f} per minute" if per_minute >= 1 else f"{per_minute * 60:.1f} per hour"
+    unit = "images"
+    if video_seconds:
+        per_minute, unit = per_minute * video_seconds, "video seconds"
+    if per_minute >= 1:
+        return f"{per_minute:.1f} {unit} per minute"
+    return f"{per_minute * 60:.1f} {unit} per hour"
 
 
 def estimate_json(result: DiffusionEstimate, form: DiffusionForm) -> dict:

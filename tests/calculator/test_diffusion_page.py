@@ -68,6 +68,19 @@ def test_wan_14b_on_two_3090s_gets_a_plan_a_time_per_video_and_commands(client, 
     assert 'name="frames"' in html
 
 
+def test_the_throughput_says_what_it_counts(client, catalog):
+    """The review of the result page: "9.0 per hour" left the visitor to guess what. Images count
+    images; a video model counts seconds of video, the frames asked for over the model's frame rate."""
+    image = client.get(FLUX_ON_3060).content.decode()
+    assert re.search(r"\d+\.\d images per (minute|hour)\.", text(image, "time"))
+    video = client.get(WAN_ON_TWO_3090S).content.decode()
+    assert re.search(r"\d+\.\d video seconds per (minute|hour)\.", text(video, "time"))
+    cells = re.findall(r'<td data-label="Throughput">([^<]*)</td>', video)
+    assert cells and all(
+        c == "–" or re.fullmatch(r"\d+\.\d video seconds per (minute|hour)", c) for c in cells
+    )
+
+
 def test_the_partial_answers_htmx_and_a_switch_of_kind_reloads_the_page(client, catalog):
     partial = client.get(FLUX_ON_3060 + "&kind=diffusion&steps=20", headers={"HX-Request": "true"})
     assert partial.template_name == "calculator/page.html#result"
