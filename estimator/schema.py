@@ -290,6 +290,11 @@ class DeviceUsage(Frozen):
         return self.capacity_bytes - self.used_bytes
 
     @property
+    def short_by_bytes(self) -> int:
+        """How much more memory this device would need, with its headroom kept free; 0 when it fits."""
+        return max(0, self.used_bytes + self.headroom_bytes - self.capacity_bytes)
+
+    @property
     def fits(self) -> bool:
         return self.used_bytes + self.headroom_bytes <= self.capacity_bytes
 
@@ -367,8 +372,7 @@ class Plan(Frozen):
     @property
     def short_by_bytes(self) -> int:
         """How much more memory the tightest device would need, with its headroom; 0 when it fits."""
-        d = self.tightest
-        return max(0, d.used_bytes + d.headroom_bytes - d.capacity_bytes)
+        return self.tightest.short_by_bytes
 
 
 SuggestionKind = Literal["quant", "context", "kv_cache", "gpu_count", "offload", "ram"]

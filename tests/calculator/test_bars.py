@@ -1,0 +1,37 @@
+"""The memory bars of a result: their figures agree with the verdict's, the headroom said in words."""
+
+import html as markup
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+TWO_3090S = "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2"
+
+
+def legends(html: str) -> list[str]:
+    """Each device bar's legend, as text."""
+    found = re.findall(r'<ul class="legend">(.*?)</ul>', html, re.S)
+    return [markup.unescape(re.sub(r"<[^>]+>", "", f)) for f in found]
+
+
+def test_a_device_that_does_not_fit_is_short_by_the_verdicts_figure(client, catalog):
+    """The review of the result page: the bars said "free −1.4 GiB" beside a verdict of "2.4 GiB short",
+    and nothing on the page said the 1 GiB between them is the headroom kept free."""
+    response = client.get(f"{TWO_3090S}&ctx=32768")
+    html = response.content.decode()
+    short = re.search(r"([\d.]+ GiB) short in the closest plan", response.context["verdict"].headroom).group(
+        1
+    )
+    tightest = max(legends(html), key=lambda t: float(re.search(r"([\d.]+) GiB short", t).group(1)))
+    assert f"{short} short with the 1.0 GiB headroom" in tightest
+    assert not [t for t in legends(html) if re.search(r"free [-−]", t)]
+    assert html.count('data-testid="device-short"') == 2
+    assert html.count('href="/glossary/headroom/">headroom</a>') >= 2
+
+
+def test_a_device_that_fits_says_how_much_of_its_free_memory_is_headroom(client, catalog):
+    html = client.get(f"{TWO_3090S}&ctx=8192").content.decode()
+    for legend in legends(html):
+        assert re.search(r"free [\d.]+ GiB, 1\.0 GiB of it headroom", legend), legend
