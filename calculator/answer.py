@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 
+from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME
 from estimator import Estimate, Plan, commands
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
 from estimator.units import format_bytes, format_rate
 
-from .forms import RUNTIME_CHOICES
-from .question import COMMAND_FOR_RUNTIME, Question, _artifacts
+from .question import Question
 from .registry import error_pages  # the glossary's, registered from GlossaryConfig.ready()
 
 # How the page writes each plan, from the engine's one table of them
@@ -154,11 +154,10 @@ def launch_command(plan: Plan, question: Question) -> tuple[str, str]:
         return key, f"# Does not fit as asked: see What to change below first.\n{command}"
     if command:
         return key, command
-    model = question.model
-    spec = model.as_spec(artifacts=_artifacts(model) if model.pk is not None else [])
-    if reason := commands.unavailable(spec, question.quant.as_spec(), key):
-        return key, "\n".join([f"# {reason}", *question.combination.runs_instead(spec, runtime)])
-    name = dict(RUNTIME_CHOICES)[runtime]
+    combination = question.combination
+    if reason := commands.unavailable(combination.spec(question.model), question.quant.as_spec(), key):
+        return key, "\n".join([f"# {reason}", *combination.runs_instead(question.model, runtime)])
+    name = BY_SLUG[runtime].label
     return (
         key,
         f"# {name} cannot run the {phrase(plan.strategy)} plan with these settings: see the other plans below.",

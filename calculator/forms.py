@@ -8,15 +8,10 @@ from django.http import QueryDict
 
 from catalog import byo, fitting, slugs
 from catalog import workload as tables
-from catalog.fitting import (
-    DEFAULT_FORMAT,
-    DEFAULTS,
-    ENGINE_RUNTIME,  # noqa: F401  (calculator.answer and the tests read it here)
-    NATIVE_FORMATS,
-    RUNTIME_CHOICES,
-    runtime_table,
-)
+from catalog.fitting import DEFAULT_FORMAT, DEFAULTS, NATIVE_FORMATS, runtime_table
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
+from catalog.published import formats_of, listed_formats, model_spec
+from catalog.runtimes import COMMAND_FOR_RUNTIME, RUNTIME_CHOICES
 from estimator import ModelSpec, commands, limits
 
 MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
@@ -332,37 +327,32 @@ class Combination:
 
     def spec(self, model: LlmModel) -> ModelSpec:
         """The model as the engine sees it, with its published artifacts (read once per model)."""
-        from .question import _artifacts  # question.py builds on this module
-
         key = id(model)
         if key not in self.specs:
-            self.specs[key] = model.as_spec(artifacts=_artifacts(model) if model.pk is not None else [])
+            self.specs[key] = model_spec(model)
         return self.specs[key]
 
     def missing(self, model: LlmModel, quant: Quantization, runtime: str) -> str | None:
         """Why this runtime can have no weights of the format for the model, in one sentence
         (estimator.commands.unavailable: none published, none it can make); None when it can."""
-        from .question import COMMAND_FOR_RUNTIME
-
         return commands.unavailable(self.spec(model), quant.as_spec(), COMMAND_FOR_RUNTIME[runtime])
 
-    def runs_instead(self, model: ModelSpec, runtime: str, most: int = 3) -> list[str]:
+    def runs_instead(self, model: LlmModel, runtime: str, most: int = 3) -> list[str]:
         """One comment line naming up to `most` listed formats this model has a command for on these
         devices (the formats it is published in first), with the runtimes that run each here (`runtime`
         first); none if there is none."""
-        from .question import COMMAND_FOR_RUNTIME, _listed_formats
-
         names = dict(RUNTIME_CHOICES)
         order = sorted(COMMAND_FOR_RUNTIME, key=lambda r: r != runtime)
-        published = {f for a in model.artifacts for f in a.formats}  # the model's own formats first
+        published = formats_of(model)  # the model's own formats first
+        spec_of_model = self.spec(model)
         found: dict[str, list[str]] = {}
-        for spec, _, family, _ in sorted(_listed_formats(), key=lambda row: row[3] not in published):
+        for spec, _, family, _ in sorted(listed_formats(), key=lambda row: row[3] not in published):
             for other in order:
                 tool = COMMAND_FOR_RUNTIME[other]
                 if (
                     spec.format in commands.TOOLS[tool][2]
                     and self.runs(other, family)
-                    and commands.unavailable(model, spec, tool) is None
+                    and commands.unavailable(spec_of_model, spec, tool) is None
                 ):
                     found.setdefault(spec.name, []).append(names[other])
         if not found:

@@ -12,21 +12,13 @@ from catalog import cache
 from catalog import workload as tables
 from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS
 from catalog.measurements import Measured, Neighbour, measured_for, nearest_measured
-from catalog.models import Artifact, Gpu, Interconnect, LlmModel, Measurement, Quantization
-from estimator import Estimate, QuantSpec, Workload, commands, estimate
+from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantization
+from catalog.published import formats_of, listed_formats, model_spec
+from catalog.runtimes import COMMAND_FOR_RUNTIME, ENGINE_RUNTIME, RUNTIME_FOR_COMMAND
+from estimator import Estimate, Workload, commands, estimate
 from estimator.units import GIB
 
-from .forms import DEFAULTS, ENGINE_RUNTIME, Combination, QuestionForm, _group, device_summary
-
-# The launch command shown for each runtime of the form (keys of Plan.commands).
-COMMAND_FOR_RUNTIME = {
-    "llama-cpp": "llama-server",
-    "ollama": "ollama",
-    "vllm": "vllm",
-    "sglang": "sglang",
-    "mlx": "mlx_lm",
-}
-RUNTIME_FOR_COMMAND = {tool: runtime for runtime, tool in COMMAND_FOR_RUNTIME.items()}
+from .forms import DEFAULTS, Combination, QuestionForm, _group, device_summary
 
 
 class EngineRefused(ValueError):
@@ -162,16 +154,15 @@ class Question:
         released in and that this runtime can have for this model (estimator.commands.unavailable); its
         commands are kept for the runtimes the catalog says run here (`combination`)."""
         model, combination = self.model, self.combination
-        artifacts = _artifacts(model) if model.pk is not None else []
-        spec_of_model = model.as_spec(artifacts=artifacts)
+        spec_of_model = model_spec(model)
         candidates = None
         if with_suggestions:
             widest = WIDEST_USEFUL_BITS.get(model.native_dtype or "", 32.0)
-            published = {f for a in artifacts for f in a.formats}
+            published = formats_of(model)
             tool = COMMAND_FOR_RUNTIME[self.runtime]
             candidates = [
                 spec
-                for spec, bits, family, slug in _listed_formats()
+                for spec, bits, family, slug in listed_formats()
                 if bits <= widest + 1e-6
                 and combination.runs(self.runtime, family)
                 and (family not in PUBLISHED_ONLY or slug in published)
@@ -223,21 +214,6 @@ class Question:
         if self.runtime not in ("llama-cpp", "ollama") or not self.devices:
             return None
         return nearest_measured(gpu=self.devices[0], bits_per_weight=self.quant.bits_per_weight)
-
-
-def _artifacts(model: LlmModel) -> list[Artifact]:
-    """A catalog model's published artifacts, read once per catalog version (catalog/cache.py)."""
-    return cache.get_or_compute("artifacts", str(model.pk), lambda: list(model.artifacts.all()))
-
-
-def _listed_formats() -> list[tuple[QuantSpec, float, str, str]]:
-    """The listed formats as the engine's specs, with bits per weight, family and slug, read once per
-    catalog version: a query and thirty specs less per question (~1.2 ms)."""
-    return cache.get_or_compute(
-        "listed-formats",
-        "",
-        lambda: [(q.as_spec(), q.bits_per_weight, q.family, q.slug) for q in Quantization.objects.listed()],
-    )
 
 
 def _measured_questions() -> frozenset[tuple[str, str, str, int]]:

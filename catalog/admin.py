@@ -9,7 +9,6 @@ from . import artifacts as artifact_shape
 from .admin_bulk import BulkAdminMixin, GpuResource, MeasurementResource, PriceResource
 from .admin_editing import CatalogAdmin
 from .admin_forms import CatalogAdminForm, GpuAdminForm
-from .fitting import ENGINE_RUNTIME
 from .models import (
     Artifact,
     DiffusionModel,
@@ -24,6 +23,7 @@ from .models import (
     RamPreset,
     Runtime,
 )
+from .runtimes import ENGINE_RUNTIME
 
 
 class RangeFilter(admin.SimpleListFilter):
@@ -186,7 +186,7 @@ class RuntimeAdmin(CatalogAdmin):
 
     @admin.display(description="The engine models it as")
     def engine_name(self, obj):
-        """The engine's `Workload.runtime` the calculator runs this runtime as (catalog/fitting.py
+        """The engine's `Workload.runtime` the calculator runs this runtime as (catalog/runtimes.py
         `ENGINE_RUNTIME`). Read-only: it is the code's, not a column."""
         return ENGINE_RUNTIME.get(obj.slug) or "Not modelled: the calculator does not offer this runtime."
 

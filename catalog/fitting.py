@@ -24,28 +24,11 @@ from estimator.units import GIB
 
 from . import cache
 from .models import Runtime
+from .runtimes import ENGINE_RUNTIME, RUNTIME_CHOICES
 
 # The question's inputs a visitor left out: the calculator page, the catalog pages, the admin preview
 # and the reverse questions all answer at these.
 DEFAULTS = {"ctx": 4096, "batch": 1, "prompt": 512, "kv": "f16", "runtime": "llama-cpp", "hosts": 1}
-# Runtime slug (URL, the catalog's Runtime) -> the engine's name for it. Ollama runs llama.cpp underneath;
-# the engine models SGLang as vLLM, the closest (fixtures/catalog/runtimes.json says so).
-ENGINE_RUNTIME = {
-    "llama-cpp": "llama.cpp",
-    "ollama": "ollama",
-    "vllm": "vllm",
-    "sglang": "vllm",
-    "mlx": "mlx",
-}
-# The calculator's runtimes, in the order it picks one for a format when the visitor names none: the
-# first that runs the format on every device (the catalog's runtime × backend × format table).
-RUNTIME_CHOICES = [
-    ("llama-cpp", "llama.cpp"),
-    ("ollama", "Ollama"),
-    ("vllm", "vLLM"),
-    ("sglang", "SGLang"),
-    ("mlx", "MLX"),
-]
 MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
 logger = logging.getLogger(__name__)
 DEFAULT_FORMAT = "q4_k_m"

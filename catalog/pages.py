@@ -13,8 +13,9 @@ from django.db.models.functions import Length
 
 from estimator import DeviceSpec, ModelSpec, QuantSpec, memory
 
-from . import cache, fitting, slugs
-from .models import Artifact, Gpu, LlmModel, Quantization, valid_specs
+from . import fitting, slugs
+from .models import Gpu, LlmModel, Quantization, valid_specs
+from .published import published_formats
 
 GIB = 2**30
 PAGE_SIZE = 50
@@ -120,19 +121,6 @@ def what_runs(gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantizatio
         published=published_formats(),
     )
     return fitting.sort_rows(rows, "speed")
-
-
-def published_formats() -> dict[str, frozenset[str]]:
-    """Model slug -> the format slugs its catalog artifacts publish (fitting.PUBLISHED_ONLY), read once
-    per catalog version."""
-
-    def read() -> dict[str, frozenset[str]]:
-        found: dict[str, set[str]] = {}
-        for slug, formats in Artifact.objects.values_list("llm__slug", "formats"):
-            found.setdefault(slug, set()).update(formats or ())
-        return {slug: frozenset(formats) for slug, formats in found.items()}
-
-    return cache.get_or_compute("published-formats", "", read)
 
 
 def _fit(

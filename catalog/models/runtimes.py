@@ -13,7 +13,7 @@ class Runtime(Searchable):
     """An inference runtime: the backends and weight formats it runs, the KV cache types it takes.
 
     How the engine models it, what it costs in memory and which plans it runs are code, not columns
-    here (catalog/fitting.py `ENGINE_RUNTIME`, estimator/memory.py `overhead_bytes`,
+    here (catalog/runtimes.py `ENGINE_RUNTIME`, estimator/memory.py `overhead_bytes`,
     estimator/commands.py `TOOLS`): the admin shows the first two."""
 
     kv_cache_types = models.JSONField(default=list, blank=True, help_text="KV cache type slugs.")

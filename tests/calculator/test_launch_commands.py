@@ -9,9 +9,8 @@ import re
 
 import pytest
 
-from calculator.answer import COMMAND_FOR_RUNTIME
-from calculator.forms import ENGINE_RUNTIME
 from catalog.models import Artifact, LlmModel, Quantization, Runtime
+from catalog.runtimes import COMMAND_FOR_RUNTIME, ENGINE_RUNTIME
 from estimator import commands
 from estimator.schema import DeviceUsage, Plan, Workload
 from tests.engine.command_flags import parse

@@ -1,0 +1,49 @@
+"""What the catalog says is published, read once per catalog version (catalog/cache.py): the formats each
+model is published in, a model's artifacts (for its launch commands) and the listed formats as the
+engine's specs. The catalog pages, the reverse questions and the calculator read them here."""
+
+from estimator import ModelSpec, QuantSpec
+
+from . import cache
+from .models import Artifact, LlmModel, Quantization
+
+
+def published_formats() -> dict[str, frozenset[str]]:
+    """Model slug -> the format slugs its catalog artifacts publish (fitting.PUBLISHED_ONLY), read once
+    per catalog version."""
+
+    def read() -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for slug, formats in Artifact.objects.values_list("llm__slug", "formats"):
+            found.setdefault(slug, set()).update(formats or ())
+        return {slug: frozenset(formats) for slug, formats in found.items()}
+
+    return cache.get_or_compute("published-formats", "", read)
+
+
+def formats_of(model: LlmModel) -> frozenset[str]:
+    """The format slugs one model is published in (its row of `published_formats`, from the artifacts
+    its question reads anyway); none for a visitor's own model (no pk)."""
+    return frozenset(f for a in artifacts_of(model) for f in a.formats or ())
+
+
+def artifacts_of(model: LlmModel) -> list[Artifact]:
+    """A catalog model's published artifacts; none for a visitor's own model (no pk)."""
+    if model.pk is None:
+        return []
+    return cache.get_or_compute("artifacts", str(model.pk), lambda: list(model.artifacts.all()))
+
+
+def model_spec(model: LlmModel) -> ModelSpec:
+    """The model as the engine sees it, with its published artifacts (for the launch commands)."""
+    return model.as_spec(artifacts=artifacts_of(model))
+
+
+def listed_formats() -> list[tuple[QuantSpec, float, str, str]]:
+    """The listed formats as the engine's specs, with bits per weight, family and slug, read once per
+    catalog version: a query and thirty specs less per question (~1.2 ms)."""
+    return cache.get_or_compute(
+        "listed-formats",
+        "",
+        lambda: [(q.as_spec(), q.bits_per_weight, q.family, q.slug) for q in Quantization.objects.listed()],
+    )

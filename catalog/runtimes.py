@@ -1,0 +1,37 @@
+"""The runtimes the calculator offers, defined once: each one's slug (the URL's `runtime=`, the catalog's
+`Runtime` row in fixtures/catalog/runtimes.json, which says which backends and format families it runs),
+its label, how the engine models it (`Workload.runtime`) and the key of its launch command in
+`Plan.commands` (estimator/commands.py `TOOLS`). The form, the question, the answer, the fitting of the
+reverse pages, the admin and the API schema all read this table.
+
+The order is the calculator's order of preference: a visitor who names no runtime gets the first that
+runs the chosen format on every device (`fitting.runtime_for`).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RuntimeInfo:
+    slug: str  # in URLs and the catalog's Runtime table
+    label: str  # how the form and the pages name it
+    engine: str  # the engine's Workload.runtime it is modelled as
+    command: str  # the key of its launch command in Plan.commands
+
+
+# Ollama runs llama.cpp underneath, but the engine models its own overheads; the engine models SGLang
+# as vLLM, the closest (fixtures/catalog/runtimes.json says so).
+RUNTIMES = (
+    RuntimeInfo("llama-cpp", "llama.cpp", "llama.cpp", "llama-server"),
+    RuntimeInfo("ollama", "Ollama", "ollama", "ollama"),
+    RuntimeInfo("vllm", "vLLM", "vllm", "vllm"),
+    RuntimeInfo("sglang", "SGLang", "vllm", "sglang"),
+    RuntimeInfo("mlx", "MLX", "mlx", "mlx_lm"),
+)
+BY_SLUG = {r.slug: r for r in RUNTIMES}
+# What other modules read: slug -> the engine's name, (slug, label) for a form's choices, slug -> the
+# Plan.commands key and back.
+ENGINE_RUNTIME = {r.slug: r.engine for r in RUNTIMES}
+RUNTIME_CHOICES = [(r.slug, r.label) for r in RUNTIMES]
+COMMAND_FOR_RUNTIME = {r.slug: r.command for r in RUNTIMES}
+RUNTIME_FOR_COMMAND = {r.command: r.slug for r in RUNTIMES}
