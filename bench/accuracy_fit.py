@@ -112,8 +112,8 @@ def _uses(p: Prepared, q: Param) -> bool:
     """Whether row `p` depends on constant `q` (constants no training row uses stay at their prior)."""
     stages = [s for s in p.stages if s.backend != "cpu"]
     keys = {s.backend for s in stages}
-    if q.table == "SERVING":
-        return p.row.kind == "vllm_tp"
+    if q.table == "SERVING":  # the serving benchmark's interleaved prompts: not in a single stream
+        return p.row.kind == "vllm_tp" and not p.row.single_stream
     if q.table in ("FORMAT_EFFICIENCY", "PREFILL_FORMAT_EFFICIENCY"):
         return q.key in {(s.fmt, s.backend) for s in stages}
     if q.table == "MEMORY_EFFICIENCY":

@@ -88,6 +88,15 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
         layout = layouts.single_layout(devices=devices, **kw)
     _, stages = plans.run_layout(layout, **kw)
     bw = row.device.bandwidth_gb_s * 1e9
+    if row.kind == "vllm_tp" and row.single_stream:
+
+        def predict_stream() -> float:
+            # one request at a time: the decode step the engine's vLLM plan shows, nothing interleaved
+            t = timing.tensor_parallel_timing(stages, model=model, workload=w, tp=layout.tp, devices=devices)
+            return 1 / t.decode_s
+
+        per_rank = max(s.dense_bytes + s.routed_bytes * s.touched_share(1) for s in stages)
+        return Prepared(row, predict_stream, BASELINE_EFFICIENCY * bw / per_rank, stages)
     if row.kind == "vllm_tp":
 
         def predict() -> float:

@@ -39,6 +39,8 @@ def class_of(row: Measurement) -> str:
     if row.kind == "prefill":
         return "prefill, all"
     if row.kind == "vllm_tp":
+        if row.single_stream:
+            return "vLLM single stream (1 / median TPOT)"
         return "vLLM tensor parallel (throughput under load)"
     if row.count > 1:
         return "multi-GPU layer split, decode"
@@ -61,6 +63,7 @@ def class_table(results: list[Result]) -> list[dict]:
         "vLLM tensor parallel (throughput under load)": by_class[
             "vLLM tensor parallel (throughput under load)"
         ],
+        "vLLM single stream (1 / median TPOT)": by_class["vLLM single stream (1 / median TPOT)"],
     }
     out = []
     for name, rs in groups.items():

@@ -51,6 +51,7 @@ class Measurement:
     tp: int = 1
     ubatch: int = 512  # llama.cpp -ub
     flash_attention: bool | None = None  # llama-bench's `fa` where the source printed it
+    single_stream: bool = False  # vllm_tp: one request at a time, value = 1000 / median TPOT
     notes: tuple[str, ...] = field(default=())
 
     @property

@@ -286,7 +286,8 @@ def load_vllm_serving(out: Loaded) -> None:
     toolboxes). Their output tok/s is about the arrival rate times the answer length on every card; the card
     shows in the inter-token latency. Sequences in flight = output tok/s × mean ITL (Little's law), as in
     `load_vllm`, so the value over the concurrency is the measured per-sequence speed, 1000 / ITL. KV depth: the
-    mean prompt plus half the mean answer. NIM rows are left out: NVIDIA's page names neither the engine
+    mean prompt plus half the mean answer. Runs at one request at a time (`concurrency` 1) are single-stream
+    decode rows (`_single_stream`). NIM rows are left out: NVIDIA's page names neither the engine
     (TensorRT-LLM or vLLM) nor the H100's form factor (SXM 3.35 TB/s with NVLink, PCIe 2.0 TB/s)."""
     for r in json.loads((DATA / "vllm_serving.json").read_text()):
         if r["runtime"] != "vLLM":
@@ -297,6 +298,9 @@ def load_vllm_serving(out: Loaded) -> None:
             out.skipped[f"device {r['device']}"] += 1
             continue
         key, spec, memory_type = dev
+        if r.get("concurrency") == 1:
+            out.rows.append(_single_stream(r, key, spec, memory_type))
+            continue
         requests = r["successful_requests"]
         if requests < VLLM_SERVING_COMPLETE * r["request_rate"]:
             out.skipped[
@@ -326,6 +330,32 @@ def load_vllm_serving(out: Loaded) -> None:
                 tp=r["tensor_parallel"],
             )
         )
+
+
+def _single_stream(r: dict, key: str, spec, memory_type: str) -> Measurement:
+    """A run at `--max-concurrency 1`: one stream, so the median time per output token (after the first) is
+    the decode step the engine's vLLM plan times, with no other sequence's prompt in it. KV depth: the prompt
+    plus half the answer where stated, else VLLM_SHAREGPT_DEPTH (a short chat)."""
+    stated = r["input_tokens"] is not None and r["output_tokens"] is not None
+    depth = r["input_tokens"] + r["output_tokens"] // 2 if stated else VLLM_SHAREGPT_DEPTH
+    return Measurement(
+        source=r["source"],
+        label=f"vLLM TP{r['tensor_parallel']} {r['device'][:24]} {r['model'][:30]} {r['format']} 1 stream",
+        device_key=key,
+        device=spec,
+        memory_type=memory_type,
+        count=r["device_count"],
+        runtime="vllm",
+        model=catalog_models()[r["model_catalog"]],
+        quant=vllm_quant(r["format"]),
+        shape="catalog",
+        kind="vllm_tp",
+        tokens=1,
+        depth=depth,
+        value=1000 / r["median_tpot_ms"],
+        tp=r["tensor_parallel"],
+        single_stream=True,
+    )
 
 
 @cache
