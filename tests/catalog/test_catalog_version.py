@@ -144,3 +144,19 @@ def test_nested_batches_send_one_change():
             Gpu.objects.update(listed=True)
         assert catalog_version() == version  # not yet
     assert catalog_version() == version + 1
+
+
+def test_a_table_kept_in_the_process_is_served_only_while_the_cache_holds_it(db):
+    """catalog/cache.py keeps the catalog-wide tables in the process (unpickling them each read cost
+    ~3.7 ms of an answer). A cleared or evicted cache, whose catalog version starts again at the same
+    number, must not serve the table computed from the catalog before."""
+    from catalog.cache import get_or_compute
+
+    caches["default"].clear()
+    first = get_or_compute("a-table", "", lambda: {"rows": 1})
+    assert get_or_compute("a-table", "", lambda: {"rows": 2}) is first  # kept, not unpickled
+    caches["default"].clear()
+    assert get_or_compute("a-table", "", lambda: {"rows": 3}) == {"rows": 3}
+    # a question's answer (a non-empty query) is never kept in the process: a copy each time
+    answer = get_or_compute("an-answer", "q", lambda: {"plans": []})
+    assert get_or_compute("an-answer", "q", lambda: None) is not answer
