@@ -51,7 +51,8 @@ def form_parameters(form_class: type[forms.Form], **overrides: dict) -> list[dic
     """One query parameter per form field; `overrides` replace or extend a parameter by name."""
     params = []
     for name, field in form_class.base_fields.items():
-        description = " ".join(str(s) for s in (field.label or "", field.help_text or "") if s)
+        words = [str(s).rstrip(".") for s in (field.label or "", field.help_text or "") if s]
+        description = f"{'. '.join(words)}." if words else ""
         param = {
             "name": name,
             "in": "query",
@@ -112,6 +113,8 @@ def estimate_parameters() -> list[dict]:
         hosts={"description": "Machines with these GPUs each, joined by the network (llama.cpp RPC)."},
     ) + [  # an image or video model's question (calculator/diffusion_answer.py)
         p | {"description": f"{p['description']} Image and video models only."}
+        if "models only" not in p["description"]
+        else p
         for p in form_parameters(DiffusionForm)
         if p["name"] in ("width", "height", "steps", "frames")
     ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, diffusion_views, og, openapi, views
+from . import api, api_docs, diffusion_views, og, openapi, views
 
 app_name = "calculator"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("image-models/<slug:slug>/", diffusion_views.detail, name="diffusion-detail"),
     path("models/pick/all/", diffusion_views.model_pick, name="model-pick-all"),
     path("api/v1/openapi.json", openapi.openapi_json, name="api-openapi"),
+    path("api/", api_docs.docs, name="api-docs"),
 ]

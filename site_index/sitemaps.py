@@ -11,7 +11,7 @@ from glossary.content import library
 
 
 class PageSitemap(Sitemap):
-    """The pages with no slug: the calculator, the reverse questions and the indexes."""
+    """The pages with no slug: the calculator, the reverse questions, the indexes and the API's docs."""
 
     changefreq = "weekly"
 
@@ -25,6 +25,7 @@ class PageSitemap(Sitemap):
             "glossary:errors",
             "catalog:gpu-list",
             "catalog:model-list",
+            "calculator:api-docs",
         ]
 
     def location(self, item):
