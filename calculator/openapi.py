@@ -137,7 +137,10 @@ def engine_schemas() -> dict[str, dict]:
         "Plan": {"fits": {"type": "boolean"}, "tight": {"type": "boolean"}},
         "DeviceUsage": {
             "used_bytes": {"type": "integer"},
-            "free_bytes": {"type": "integer", "description": "negative when it does not fit"},
+            "free_bytes": {
+                "type": "integer",
+                "description": "capacity_bytes - used_bytes; the device fits only with headroom_bytes of it free",
+            },
             "fits": {"type": "boolean"},
             "tight": {"type": "boolean", "description": "fits with less than 10% free"},
         },
