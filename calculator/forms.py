@@ -148,9 +148,7 @@ class QuestionForm(DeviceRowsForm):
             raise forms.ValidationError(f"At most {MAX_DEVICES} devices.")
         # PostgreSQL refuses NUL in text: such a slug is unknown without asking it (a 500 otherwise).
         queryable = {s for s in self.gpu_slugs if "\x00" not in s}
-        found = slugs.with_renamed(
-            Gpu, {g.slug: g for g in Gpu.objects.filter(slug__in=queryable)}, queryable
-        )
+        found = slugs.with_renamed(Gpu, slugs.current(Gpu, queryable), queryable)
         unknown = [s for s in self.gpu_slugs if s not in found]
         if unknown:
             raise forms.ValidationError(f"Unknown GPU: {', '.join(sorted(set(unknown)))}.")

@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.http import HttpResponsePermanentRedirect
 from django.utils.cache import patch_cache_control
 
+from . import cache
 from .models import FormerSlug, UpstreamChange
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
@@ -97,15 +98,26 @@ def with_renamed(model: type[models.Model], found: dict, asked, *, queryset=None
     return {**found, **renamed}
 
 
+def current(model: type[models.Model], asked) -> dict:
+    """Slug -> row for the `asked` slugs that are some row's current slug, as `filter(slug__in=asked)`
+    finds them, without a query once warm: the table's columns are read once per catalog version
+    (catalog/cache.py) and each row is built afresh from them, so no request sees another's instance.
+    The calculator validates every question this way: its three lookups were ~1.5 ms of an answer."""
+
+    def read() -> tuple[list[str], dict[str, tuple]]:
+        names = [f.attname for f in model._meta.concrete_fields]
+        return names, {row[names.index("slug")]: row for row in model._default_manager.values_list(*names)}
+
+    names, table = cache.get_or_compute(f"rows:{model._meta.label_lower}", "", read)
+    return {s: model.from_db(model._default_manager.db, names, table[s]) for s in asked if s in table}
+
+
 def get(model: type[models.Model], slug: str):
     """`model.objects.get(slug=slug)`, or the row that had `slug` before a rename; DoesNotExist else."""
-    try:
-        return model._default_manager.get(slug=slug)
-    except model.DoesNotExist:
-        row = with_renamed(model, {}, [slug]).get(slug)
-        if row is None:
-            raise
-        return row
+    row = current(model, [slug]).get(slug) or with_renamed(model, {}, [slug]).get(slug)
+    if row is None:
+        raise model.DoesNotExist(f"No {model._meta.verbose_name} “{slug}”.")
+    return row
 
 
 def redirect_or_404(model: type[models.Model], slug: str, url_name: str):

@@ -326,3 +326,23 @@ def test_with_renamed_reads_nothing_while_every_slug_is_current(django_assert_nu
         assert slugs.with_renamed(LlmModel, {}, ["no-such-model"]) == {}
     with django_assert_num_queries(0):  # not a slug at all (a name typed in a picker): not looked up
         assert slugs.with_renamed(LlmModel, {}, ["Llama 3 70B", "a\x00b"]) == {}
+
+
+@pytest.mark.django_db
+def test_rows_by_current_slug_are_fresh_instances_of_the_catalog_as_it_is_now(django_assert_num_queries):
+    """`slugs.current` serves the calculator's lookups from a table read once per catalog version: each
+    call builds its own instances (a request never sees another's), equal to the rows, and an edit is
+    seen at once."""
+    gpu = make_gpu(slug="card-a", name="Card A")
+    first = slugs.current(Gpu, ["card-a", "no-such-card"])
+    with django_assert_num_queries(0):
+        second = slugs.current(Gpu, ["card-a"])
+    assert set(first) == {"card-a"} and first["card-a"] is not second["card-a"]
+    assert first["card-a"] == gpu and first["card-a"].name == "Card A" and not first["card-a"]._state.adding
+    first["card-a"].name = "Changed in one request"
+    assert slugs.get(Gpu, "card-a").name == "Card A"
+    gpu.name = "Card A, edited"
+    gpu.save()  # the catalog version moves
+    assert slugs.get(Gpu, "card-a").name == "Card A, edited"
+    with pytest.raises(Gpu.DoesNotExist):
+        slugs.get(Gpu, "no-such-card")
