@@ -27,6 +27,15 @@ BACKEND_NAMES = {
     "vulkan": "Vulkan",
     "cpu": "the CPU",
 }
+# The same, short, for the form's pickers ("vLLM: NVIDIA or AMD only").
+BACKEND_SHORT = {
+    "cuda": "NVIDIA",
+    "rocm": "AMD",
+    "metal": "Apple silicon",
+    "sycl": "Intel",
+    "vulkan": "Vulkan",
+    "cpu": "CPU",
+}
 # The format a model was released in, by its native dtype, for runtimes that load Hugging Face
 # checkpoints (vLLM, SGLang, MLX); 16-bit otherwise. GGUF runtimes start from fitting.NATIVE_FORMATS.
 RELEASE_FORMATS = {"float8_e4m3": "fp8", "mxfp4+bfloat16": "mxfp4", "float16": "f16"}
@@ -141,6 +150,12 @@ class QuestionForm(DeviceRowsForm):
     link = forms.SlugField(label="Link between GPUs", required=False)
     hosts = forms.IntegerField(label="Machines", min_value=1, max_value=MAX_HOSTS, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What the page offers as one-click fixes of an invalid question: the field each fixes, and the
+        # query's changes that would answer it ("" drops the input); from Combination.check and clean().
+        self.fixes: list[tuple[str, dict[str, str]]] = []
+
     def clean_gpu(self):
         if not self.gpu_slugs:
             raise forms.ValidationError("Choose at least one GPU.")
@@ -226,11 +241,13 @@ class QuestionForm(DeviceRowsForm):
             self.add_error(
                 "ctx", f"{model.name} reads at most {model.max_position_embeddings:,} tokens of context."
             )
+            self.fixes.append(("ctx", {"ctx": str(model.max_position_embeddings)}))
         if ctx and "prompt" not in self.errors:
             if self.data.get("prompt") in (None, ""):
                 data["prompt"] = min(data["prompt"], ctx)  # the default prompt never exceeds the context
             elif data["prompt"] > ctx:
                 self.add_error("prompt", f"A prompt cannot be longer than the context ({ctx:,} tokens).")
+                self.fixes.append(("prompt", {"prompt": str(ctx)}))
         return data
 
     @property
@@ -258,8 +275,8 @@ class Combination:
         labels = [dict(RUNTIME_CHOICES)[r] for r in runtimes]
         return " or ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 2 else labels)
 
-    def hardware(self) -> str:
-        return " and ".join(BACKEND_NAMES.get(b, b) for b in self.backends)
+    def hardware(self, short: bool = False) -> str:
+        return " and ".join((BACKEND_SHORT if short else BACKEND_NAMES).get(b, b) for b in self.backends)
 
     def check(self, form: QuestionForm, data: dict) -> None:
         """Fill in the runtime and the format the visitor left out (in `data`, the form's cleaned data),
@@ -282,6 +299,14 @@ class Combination:
             form.add_error(
                 "runtime", f"{self.table[runtime]['name']} does not run on {self.hardware()}{instead}."
             )
+            given = quant if form.data.get("quant") not in (None, "") else None
+            form.fixes += [  # a format the other runtime cannot run gives way to its usual one
+                (
+                    "runtime",
+                    {"runtime": r} | ({"quant": ""} if given and not self.runs(r, given.family) else {}),
+                )
+                for r in where
+            ]
             return
         if quant is None:  # one with weights for the model; else the usual one, and the command says why
             quant = self.default_format(model, runtime) or self.default_format(
@@ -293,6 +318,9 @@ class Combination:
         data["quant"] = quant
         if not self.runs(runtime, quant.family):
             form.add_error("quant", self.format_refusal(runtime, quant, model))
+            form.fixes += [("quant", {"quant": ""})] + [
+                ("quant", {"runtime": r}) for r, _ in RUNTIME_CHOICES if self.runs(r, quant.family)
+            ]
             return
         kv_types = self.table.get(runtime, {}).get("kv")
         if kv_types and data["kv"] not in kv_types:
@@ -301,6 +329,26 @@ class Combination:
                 f"{self.table[runtime]['name']} keeps its KV cache in {', '.join(kv_types)}, not "
                 f"{data['kv']}: pick one of those.",
             )
+            form.fixes += [("kv", {"kv": kv}) for kv in kv_types]
+
+    # ---- What the form's pickers offer on this hardware ------------------------------------------
+
+    def not_here(self, runtime: str) -> str | None:
+        """Why a runtime of the form cannot run on these devices, in a few words ("NVIDIA or AMD
+        only"); None where it runs."""
+        return None if self.runs(runtime) else only_on(self.table[runtime]["backends"])
+
+    def format_runtime(self, family: str) -> str | None:
+        """The runtime the calculator runs this format family with here (fitting.runtime_for)."""
+        return fitting.runtime_for(family, self.backends, self.table)
+
+    def format_not_here(self, family: str) -> str | None:
+        """Why no runtime of the form runs this format family on these devices ("Apple silicon only");
+        None where one does."""
+        if self.format_runtime(family):
+            return None
+        everywhere = {b for r, _ in RUNTIME_CHOICES for b in (self.table.get(r) or {}).get("backends", [])}
+        return only_on(fitting.backend_runtimes(family, everywhere)) or "no runtime here runs it"
 
     def usual(self, model: LlmModel) -> tuple[str, Quantization | None]:
         """The runtime and format a visitor who named neither gets: the first runtime of RUNTIME_CHOICES
@@ -396,6 +444,14 @@ class Combination:
             ),
             None,
         )
+
+
+def only_on(backends) -> str:
+    """'NVIDIA or AMD only', in BACKEND_SHORT's order; empty for no backend."""
+    words = [word for backend, word in BACKEND_SHORT.items() if backend in backends]
+    if not words:
+        return ""
+    return (", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]) + " only"
 
 
 def engine_accepts(row):

@@ -17,11 +17,12 @@ from catalog.models import DiffusionModel, Gpu, Interconnect, LlmModel, Quantiza
 from estimator.speed import DEFAULT_RAM_BANDWIDTH_GB_S
 
 from .diffusion_answer import is_diffusion
+from .forms import RUNTIME_CHOICES, Combination
 
 # An option: (value, '<option value="…"', '>label</option>', listed); " selected" goes between.
 Option = tuple[str, str, str, bool]
 
-PICKER_MODELS = 30  # options before anything is typed: the page weighs the same as the catalog grows
+PICKER_MODELS = 25  # options before anything is typed: the page weighs the same as the catalog grows
 # The models the calculator's own examples, guides and buyer's guides ask about most, featured first
 # whatever else is listed; the rest of the PICKER_MODELS are the smallest model of each family. An
 # unlisted or missing slug here is skipped.
@@ -62,7 +63,8 @@ def options(rows: list[Option], selected: str | None, *, chosen=()) -> SafeStrin
 
 
 def catalog_rows() -> dict:
-    """Every picker's rows, read from the catalog once per catalog version (four queries)."""
+    """The model, GPU and link pickers' rows, read from the catalog once per catalog version (three
+    queries; the formats' are `format_rows`)."""
     return cache.get_or_compute("pickers", "", _read_rows)
 
 
@@ -71,13 +73,26 @@ def _read_rows() -> dict:
     return {
         "models": {m.slug: _option(m.slug, m.name) for m in models},
         "featured": [(label, [_option(m.slug, m.name) for m in group]) for label, group in _featured(models)],
-        "quants": [
-            _option(q.slug, f"{q.name} ({floatformat(q.bits_per_weight, 2)} bits)", q.listed)
-            for q in Quantization.objects.only("slug", "name", "bits_per_weight", "listed")
-        ],
         "gpus": [_option(g.slug, g.name, g.listed) for g in Gpu.objects.only("slug", "name", "listed")],
         "links": [_option(i.slug, i.name) for i in Interconnect.objects.only("slug", "name")],
     }
+
+
+def format_rows() -> dict:
+    """The format picker's rows and each format's family (one query, once per catalog version): apart
+    from `catalog_rows`, as the HTMX answer swaps this picker with every change of the hardware."""
+
+    def read():
+        quants = Quantization.objects.only("slug", "name", "bits_per_weight", "family", "listed")
+        return {
+            "rows": [
+                _option(q.slug, f"{q.name} ({floatformat(q.bits_per_weight, -2)} bits)", q.listed)
+                for q in quants
+            ],
+            "families": {q.slug: q.family for q in quants},
+        }
+
+    return cache.get_or_compute("format-picker", "", read)
 
 
 def _featured(models) -> list[tuple[str, list[LlmModel]]]:
@@ -159,3 +174,88 @@ def ram_options(selected: str | None) -> SafeString:
     rows = [_option("", f"Not given ({DEFAULT_RAM_BANDWIDTH_GB_S:g} GB/s assumed)")]
     rows += [_option(slug, row["name"], row["listed"]) for slug, row in tables.ram_presets().items()]
     return options(rows, selected or "", chosen=[selected])
+
+
+# ---- Runtimes and formats: what runs on the question's hardware (forms.Combination) ---------------
+
+
+def _combination(form) -> Combination | None:
+    """The question's runtime table on its devices' backends, once its GPUs are known."""
+    form.is_valid()
+    gpus = form.cleaned_data.get("gpu") if "gpu" not in form.errors else None
+    return Combination(gpus.values()) if gpus else None
+
+
+def _noted(row: Option, note: str, *, disabled: bool) -> Option:
+    """The option with a note after its label, disabled unless the question asks for it."""
+    value, start, end, listed = row
+    return (value, start + (" disabled" if disabled else ""), f"{end[:-9]}: {escape(note)}</option>", listed)
+
+
+def _group(label: str, markup: str) -> str:
+    return f'<optgroup label="{escape(label)}">{markup}</optgroup>' if markup else ""
+
+
+def runtime_options(form) -> SafeString:
+    """The runtime select: "usual for the format" (naming the one the answer runs on), the runtimes that
+    run on the question's devices, then, under "Not on <hardware>", those that do not, with where they
+    run, disabled; a runtime the question asks for stays selectable and selected, and the error beside
+    the field says why it cannot run."""
+    combination = _combination(form)
+    chosen = form.data.get("runtime") or ""
+    computed = form.cleaned_data.get("runtime") if form.is_valid() and not chosen else None
+    usual = "Usual for the format" + (f": {dict(RUNTIME_CHOICES)[computed]}" if computed else "")
+    rows = [_option(value, label) for value, label in RUNTIME_CHOICES]
+    if combination is None:
+        return options([_option("", usual), *rows], chosen)
+    runs = [row for row in rows if combination.not_here(row[0]) is None]
+    elsewhere = [
+        _noted(row, combination.not_here(row[0]), disabled=row[0] != chosen)
+        for row in rows
+        if combination.not_here(row[0]) is not None
+    ]
+    return mark_safe(
+        options([_option("", usual), *runs], chosen)
+        + _group(f"Not on {combination.hardware(short=True)}", options(elsewhere, chosen))
+    )
+
+
+def quant_options(form) -> SafeString:
+    """The format select: "usual for the model" (naming the one the answer runs at), then the listed
+    formats grouped by what runs them on the question's devices: the question's runtime, when the
+    visitor chose one; another runtime (named); none, under "Not on <hardware>", disabled, with where
+    they run. A format the question asks for is always there, selectable and selected."""
+    rows, families = format_rows()["rows"], format_rows()["families"]
+    combination = _combination(form)
+    chosen = form.data.get("quant") or ""
+    quant = form.cleaned_data.get("quant") if form.is_valid() and not chosen else None
+    usual = options([_option("", "Usual for the model" + (f": {quant.name}" if quant else ""))], chosen)
+    if combination is None:
+        return mark_safe(usual + options(rows, chosen, chosen=[chosen]))
+    runtime = form.data.get("runtime") or ""
+    if runtime not in combination.table or combination.not_here(runtime) is not None:
+        runtime = ""  # no runtime chosen that runs here: the formats any runtime runs here come first
+    names = dict(RUNTIME_CHOICES)
+    own, other, elsewhere = [], [], []
+    for row in rows:
+        family = families[row[0]]
+        if runtime and combination.runs(runtime, family):
+            own.append(row)
+        elif (by := combination.format_runtime(family)) is None:
+            elsewhere.append(_noted(row, combination.format_not_here(family), disabled=row[0] != chosen))
+        elif runtime:
+            other.append(_noted(row, f"with {names[by]}", disabled=False))
+        else:
+            own.append(row)
+    listed = {"chosen": [chosen]}
+    first = (
+        _group(f"With {names[runtime]}", options(own, chosen, **listed))
+        if runtime
+        else options(own, chosen, **listed)
+    )
+    return mark_safe(
+        usual
+        + first
+        + _group("With another runtime", options(other, chosen, **listed))
+        + _group(f"Not on {combination.hardware(short=True)}", options(elsewhere, chosen, **listed))
+    )

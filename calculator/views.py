@@ -53,7 +53,7 @@ def will_it_run(request):
 def _page(request, form: QuestionForm, *, status: int = 200, config_error: str = ""):
     partial = request.htmx and not request.htmx.history_restore_request
     context = (
-        {"form": form, "partial": True, "kv_options": pickers.kv_options(form)}
+        {"form": form, "partial": True, **_combination_pickers(form)}
         if partial
         else {"form": form, **_choices(form)}
     )
@@ -61,6 +61,8 @@ def _page(request, form: QuestionForm, *, status: int = 200, config_error: str =
         context |= computed(form)
     if config_error:  # shown next to the field, while the rest of the question is still answered
         form.add_error("config", config_error)
+    if form.errors:
+        context["problems"] = problems(form)
     template = "calculator/page.html#result" if partial else "calculator/page.html"
     response = TemplateResponse(request, template, context, status=status)
     if request.htmx and "permalink" in context and request.method == "GET":
@@ -188,14 +190,91 @@ def _choices(form: QuestionForm) -> dict:
         "without_config": without_config,
         "model_query": model_query,
         "model_options": pickers.model_options(data.get("model", ""), model_query),
-        "quant_options": pickers.options(rows["quants"], data.get("quant"), chosen=[data.get("quant")]),
         "link_options": pickers.options(rows["links"], data.get("link")),
         "hardware_rows": [(g, c, pickers.options(rows["gpus"], g, chosen=chosen)) for g, c in hardware],
         "context_presets": CONTEXT_PRESETS,
-        "kv_options": pickers.kv_options(form),
         "ram_options": pickers.ram_options(data.get("ram_preset")),
-        "runtime_choices": RUNTIME_CHOICES,
+        **_combination_pickers(form),
     }
+
+
+def _combination_pickers(form: QuestionForm) -> dict:
+    """The runtime, format and KV cache selects, which follow the hardware and each other: on the page,
+    and swapped out of band with every HTMX answer."""
+    return {
+        "runtime_options": pickers.runtime_options(form),
+        "quant_options": pickers.quant_options(form),
+        "kv_options": pickers.kv_options(form),
+    }
+
+
+# How the answer panel names a field whose label reads oddly alone; the others by their label.
+FIELD_WORDS = {"config": "Your config.json", "count": "How many GPUs", "q": "Model search"}
+# The fields whose select the HTMX answer swaps (_combination_pickers): a fix of these alone can be
+# applied in place; another one loads the page.
+IN_PLACE = {"runtime", "quant", "kv"}
+
+
+def problems(form: QuestionForm) -> list[dict]:
+    """What is wrong with an invalid question, in words: each field's errors under its label (linked to
+    the field), with its one-click fixes (`fix_links`)."""
+    links = fix_links(form)
+    found = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        found.append(
+            {
+                "label": FIELD_WORDS.get(name) or (field.label if field else ""),
+                "anchor": {"gpu": "id_gpu_1", "count": "id_count_1"}.get(name, f"id_{name}") if field else "",
+                "errors": errors,
+                "fixes": links.get(name, []),
+            }
+        )
+    return found
+
+
+def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
+    """Field name -> the fixes the form proposes for it (`form.fixes`) that answer the question there,
+    each as {"text", "url", "in_place"}: "Use llama.cpp with Q4_K_M", and the same question with that
+    choice (its permalink when it is valid; a choice that leaves another field wrong keeps the query)."""
+    found: dict[str, list[dict]] = {}
+    seen = set()
+    for name, changes in form.fixes:
+        query = form.data.copy()
+        for key, value in changes.items():
+            query.setlist(key, [value] if value else [])
+        fixed = type(form)(query)
+        wrong = changes.keys() | {name} | (IN_PLACE if name in IN_PLACE else set())
+        if not fixed.is_valid() and fixed.errors.keys() & wrong:
+            continue  # it would not run either (another field's error may stay: it has its own fixes)
+        if fixed.is_valid():
+            url = (
+                f"/?{fixed.canonical_query()}"
+                if hasattr(fixed, "canonical_query")
+                else _permalink_or_page(fixed)
+            )
+        else:
+            url = f"{_page_url()}?{query.urlencode()}"
+        if url in seen:
+            continue
+        seen.add(url)
+        text = fix_text(changes, fixed.cleaned_data)
+        found.setdefault(name, []).append({"text": text, "url": url, "in_place": changes.keys() <= IN_PLACE})
+    return found
+
+
+def fix_text(changes: dict[str, str], data: dict) -> str:
+    """A fix in words, from the question it leads to: "Use vLLM with BF16", "Use an fp8 KV cache"."""
+    if ("runtime" in changes or "quant" in changes) and data.get("quant"):
+        runtime = dict(RUNTIME_CHOICES).get(data.get("runtime"))
+        return f"Use {runtime} with {data['quant'].name}" if runtime else f"Use {data['quant'].name}"
+    if "kv" in changes:
+        return f"Keep the KV cache in {changes['kv']}"
+    if "ctx" in changes:
+        return f"Use {int(changes['ctx']):,} tokens of context"
+    if "prompt" in changes:
+        return f"Use a {int(changes['prompt']):,}-token prompt"
+    return "Use " + ", ".join(f"{key} {value}" for key, value in changes.items() if value)
 
 
 @csrf_exempt  # `from_this_site` stands in for a token: pages stay cacheable, with no per-visitor token

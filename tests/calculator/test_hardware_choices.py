@@ -1,0 +1,151 @@
+"""The page offers only what the chosen hardware runs: the runtime and format selects set apart, disabled
+and with where they run, what cannot run on the question's devices (live with HTMX, and on a plain GET);
+a question that cannot run says why in words in the answer panel, with one-click fixes."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+ON_A_MAC = "/?model=llama-3-1-8b-instruct&gpu=apple-m4-max-128gb&runtime=vllm"
+
+
+def select(html: str, name: str) -> str:
+    return re.search(rf'<select name="{name}" id="id_{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+
+
+def group(markup: str, label: str) -> str:
+    found = re.search(rf'<optgroup label="{re.escape(label)}">(.*?)</optgroup>', markup, re.S)
+    return found.group(1) if found else ""
+
+
+def fixes(html: str) -> dict[str, tuple[str, str | None]]:
+    """The answer panel's fixes: text -> (href, hx-get or None)."""
+    found = re.findall(r'<a class="fix" href="([^"]+)"(?: hx-get="([^"]+)")?[^>]*>([^<]+)</a>', html)
+    return {text: (href.replace("&amp;", "&"), hx.replace("&amp;", "&") or None) for href, hx, text in found}
+
+
+def test_vllm_on_a_mac_is_explained_in_words_with_the_runtimes_that_run_there(client, catalog):
+    response = client.get(ON_A_MAC)
+    html = response.content.decode()
+    problems = re.search(r'<ul class="problems".*?</ul>\s*</li>\s*</ul>', html, re.S).group(0)
+    assert '<a href="#id_runtime">Runtime</a>: vLLM does not run on Apple silicon (Metal): pick ' in problems
+    found = list(fixes(html))
+    assert found[:3] == ["Use llama.cpp with Q4_K_M", "Use Ollama with Q4_K_M", "Use MLX with MLX 4-bit"]
+    assert not any("vLLM" in fix or "SGLang" in fix for fix in found)
+    words = re.sub(r"<[^>]+>", "", problems)
+    assert "runtime" not in words and "quant" not in words  # field names in words, never query names
+
+
+def test_every_fix_is_a_permalink_that_answers_as_a_page_and_over_htmx(client, catalog):
+    for text, (href, hx) in fixes(client.get(ON_A_MAC).content.decode()).items():
+        assert hx == href  # the same question, swapped in place with JavaScript
+        page = client.get(href)
+        assert page.context["verdict"].fits, text
+        partial = client.get(href, headers={"HX-Request": "true"})
+        assert partial.template_name == "calculator/page.html#result"
+        assert partial["HX-Push-Url"] == href  # the canonical permalink: it is one already
+        runtime = select(partial.content.decode(), "runtime")  # the select follows, out of band
+        chosen = re.search(r'<option value="([^"]*)" selected>', runtime).group(1)
+        assert chosen == dict(re.findall(r"[?&](runtime)=([\w-]+)", href)).get("runtime", "")
+
+
+def test_the_runtime_select_sets_apart_what_does_not_run_on_a_mac(client, catalog):
+    runtime = select(
+        client.get("/?model=llama-3-1-8b-instruct&gpu=apple-m4-max-128gb").content.decode(), "runtime"
+    )
+    elsewhere = group(runtime, "Not on Apple silicon")
+    assert '<option value="vllm" disabled>vLLM: NVIDIA or AMD only</option>' in elsewhere
+    assert '<option value="sglang" disabled>SGLang: NVIDIA or AMD only</option>' in elsewhere
+    assert '<option value="mlx">MLX</option>' in runtime and "mlx" not in elsewhere
+    # the runtime the answer runs on, named beside "usual"
+    assert '<option value="" selected>Usual for the format: llama.cpp</option>' in runtime
+
+
+def test_a_runtime_the_visitor_chose_stays_selected_where_it_cannot_run(client, catalog):
+    runtime = select(client.get(ON_A_MAC).content.decode(), "runtime")
+    assert '<option value="vllm" selected>vLLM: NVIDIA or AMD only</option>' in group(
+        runtime, "Not on Apple silicon"
+    )
+
+
+def test_mlx_and_its_formats_are_not_offered_on_an_rtx_card(client, catalog):
+    html = client.get(
+        "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090&count=2&runtime=mlx"
+    ).content.decode()
+    assert '<option value="mlx" selected>MLX: Apple silicon only</option>' in select(html, "runtime")
+    formats = group(select(html, "quant"), "Not on NVIDIA")
+    assert '<option value="mlx-4bit" disabled>MLX 4-bit (4.50 bits): Apple silicon only</option>' in formats
+    assert "Use llama.cpp with Q4_K_M" in fixes(html)  # choosing MLX on an RTX card offers llama.cpp
+
+
+def test_formats_are_grouped_by_what_runs_them_under_the_chosen_runtime(client, catalog):
+    html = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=bf16&gpu=geforce-rtx-4090&runtime=vllm"
+    ).content.decode()
+    formats = select(html, "quant")
+    assert '<option value="awq-4bit">AWQ 4-bit g128 (4.16 bits)</option>' in group(formats, "With vLLM")
+    assert '<option value="q4_k_m">Q4_K_M (4.89 bits): with llama.cpp</option>' in group(
+        formats, "With another runtime"
+    )
+    assert '<option value="mlx-4bit" disabled>' in group(formats, "Not on NVIDIA")
+    # FP8 and AWQ need NVIDIA (AWQ) or NVIDIA/AMD (FP8) cards: on a Mac they are set apart
+    on_a_mac = select(
+        client.get("/?model=llama-3-1-8b-instruct&gpu=apple-m4-max-128gb").content.decode(), "quant"
+    )
+    elsewhere = group(on_a_mac, "Not on Apple silicon")
+    assert '<option value="fp8" disabled>FP8 (E4M3) (8 bits): NVIDIA or AMD only</option>' in elsewhere
+    assert '<option value="awq-4bit" disabled>AWQ 4-bit g128 (4.16 bits): NVIDIA only</option>' in elsewhere
+    assert '<option value="" selected>Usual for the model: Q4_K_M</option>' in on_a_mac
+
+
+def test_changing_the_gpu_over_htmx_swaps_the_runtime_and_format_selects(client, catalog):
+    html = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=bf16&gpu=apple-m4-max-128gb&runtime=vllm",
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert '<select name="runtime" id="id_runtime" hx-swap-oob="true">' in html
+    assert '<select name="quant" id="id_quant" hx-swap-oob="true">' in html
+    assert '<option value="vllm" selected>vLLM: NVIDIA or AMD only</option>' in select(html, "runtime")
+    assert list(fixes(html))[:3] == ["Use llama.cpp with BF16", "Use Ollama with BF16", "Use MLX with BF16"]
+
+
+def test_a_format_the_runtime_does_not_run_offers_its_own_format_or_another_runtime(client, catalog):
+    html = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&runtime=vllm"
+    ).content.decode()
+    assert '<a href="#id_quant">Format</a>: vLLM does not run Q4_K_M (a GGUF format)' in html
+    found = fixes(html)
+    assert list(found)[:3] == ["Use vLLM with BF16", "Use llama.cpp with Q4_K_M", "Use Ollama with Q4_K_M"]
+    assert (
+        found["Use llama.cpp with Q4_K_M"][0]
+        == "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090"
+    )
+
+
+def test_a_kv_cache_type_and_a_context_too_long_get_their_own_fixes(client, catalog):
+    html = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=fp8&gpu=geforce-rtx-4090&runtime=vllm&kv=q8_0&ctx=200000"
+    ).content.decode()
+    assert '<a href="#id_kv">KV cache type</a>: vLLM keeps its KV cache in f16, bf16, fp8, not q8_0' in html
+    assert (
+        '<a href="#id_ctx">Context (tokens)</a>: Llama 3.1 8B (Instruct) reads at most 131,072 tokens' in html
+    )
+    found = fixes(html)
+    assert set(found) == {
+        "Keep the KV cache in f16",
+        "Keep the KV cache in bf16",
+        "Keep the KV cache in fp8",
+        "Use 131,072 tokens of context",
+    }
+    # the other field's error stays in its link: the page shows it there, with its own fix
+    assert found["Keep the KV cache in f16"][0].endswith("&kv=f16&ctx=200000")
+    href, hx = found["Use 131,072 tokens of context"]
+    assert hx is None and "ctx=131072" in href  # the context input is not swapped in place: a page load
+
+
+def test_an_unknown_gpu_is_named_in_words_without_fixes(client, catalog):
+    html = client.get("/?model=llama-3-1-8b-instruct&gpu=no-such-card").content.decode()
+    assert '<a href="#id_gpu_1">GPU</a>: Unknown GPU: no-such-card.' in html
+    assert not fixes(html)
