@@ -305,7 +305,7 @@ def reserved_sequences(workload: Workload) -> int:
     llama.cpp and Ollama allocate `-c` = context × `-np` cells up front, one slot per sequence. vLLM's
     paged cache hands out 16-token blocks as requests grow and admits a request only when its blocks are
     free, so only one sequence of the full context must fit; what is left of its share of the card is
-    the pool the other sequences share (`plans.vllm_kv_capacity_tokens`, "Maximum concurrency" in its
+    the pool the other sequences share (`admission.vllm_kv_capacity_tokens`, "Maximum concurrency" in its
     start-up log)."""
     return 1 if workload.runtime == "vllm" else workload.batch
 

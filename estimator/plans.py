@@ -6,10 +6,9 @@ aggregate decode speed, prefill speed, time to first token, the bytes that cross
 the plan's warnings. Ranking and the recommendation live in ranking.py.
 """
 
-from dataclasses import dataclass
-
 from . import memory, speed
-from .device_memory import host_usage_and_stage, kv_share, ram_bandwidth, usage_and_stage
+from .admission import Admission, vllm_admission
+from .device_memory import host_usage_and_stage, ram_bandwidth, usage_and_stage
 from .layouts import (
     cpu_offload_layout,
     expert_offload_layout,
@@ -41,25 +40,6 @@ from .timing import (
 
 # `run_layout`'s devices already computed, by `work_key`: shared by the plans of one question
 Reuse = dict[tuple, tuple[DeviceUsage, speed.Stage, Workload]] | None
-
-
-@dataclass(frozen=True)
-class Admission:
-    """How vLLM's paged KV cache admits `batch` sequences of the full context: its pool in tokens, how
-    many such sequences it holds at once (its start-up log's "Maximum concurrency for N tokens per
-    request"), and how many run at once and wait."""
-
-    capacity_tokens: int
-    concurrency: float
-    running: int
-    waiting: int
-
-    def warning(self, workload: Workload, queue_s: float) -> str:
-        return (
-            f"vLLM's KV cache holds {self.concurrency:.1f} sequences of {workload.context_tokens:,} tokens: "
-            f"{self.running} run at once and {self.waiting} wait for one to finish, about {queue_s:.0f} s "
-            "at the full context (shorter requests share the pool and wait less)."
-        )
 
 
 def _plan(
@@ -152,56 +132,6 @@ def run_layout(
         usages.append(u)
         stages.append(st)
     return usages, stages
-
-
-def vllm_admission(
-    model: ModelSpec, workload: Workload, layout: Layout, usages: list[DeviceUsage], *, replicas: bool = False
-) -> tuple[Workload, Admission | None]:
-    """The workload to time, with `batch` cut to the sequences vLLM's KV cache admits at once, and the
-    admission itself; outside vLLM, the workload as given and None."""
-    capacity = vllm_kv_capacity_tokens(model, workload, layout, usages, replicas=replicas)
-    if capacity is None:
-        return workload, None
-    blocks = -(-workload.context_tokens // memory.VLLM_BLOCK_TOKENS) * memory.VLLM_BLOCK_TOKENS
-    if capacity < blocks:  # not one sequence: the plan does not fit, and nothing is admitted
-        return workload, Admission(capacity, capacity / workload.context_tokens, 0, 0)
-    running = min(workload.batch, capacity // blocks)
-    admission = Admission(capacity, capacity / workload.context_tokens, running, workload.batch - running)
-    timed = workload if running == workload.batch else workload.model_copy(update={"batch": running})
-    return timed, admission
-
-
-def vllm_kv_capacity_tokens(
-    model: ModelSpec,
-    workload: Workload,
-    layout: Layout,
-    usages: list[DeviceUsage],
-    *,
-    replicas: bool = False,
-) -> int | None:
-    """Tokens of KV cache vLLM pre-allocates (its "GPU KV cache size: N tokens"); None outside vLLM.
-
-    Each GPU gives the cache what `gpu_memory_utilization` × its memory leaves after weights, activations
-    with CUDA graphs (`compute_bytes`) and CUDA context + NCCL (`overhead_bytes`), in whole 16-token
-    blocks. A token costs each GPU the KV of the layers it holds (pipeline stages) times its share of the
-    KV heads (tensor parallel), so the stages and ranks hold the same tokens: the smallest count is the
-    cache. Replicas each have their own: their counts add up. Every layer is counted for the full
-    context (vLLM without its hybrid allocator; with it, sliding-window layers cost less).
-    """
-    if workload.runtime != "vllm":
-        return None
-    per_layer = memory.kv_values_per_token_layer(model) * workload.kv_bytes_per_element
-    counts = []
-    for slot, u in zip(layout.slots, usages, strict=True):
-        per_token = per_layer * len(slot.p.layers) * kv_share(model, slot.tp)
-        budget = int(u.capacity_bytes * workload.gpu_memory_utilization) - (
-            u.weights_bytes + u.compute_bytes + u.overhead_bytes
-        )
-        tokens = int(budget // per_token) if per_token and budget > 0 else 0
-        counts.append(tokens // memory.VLLM_BLOCK_TOKENS * memory.VLLM_BLOCK_TOKENS)
-    if not counts:
-        return None
-    return sum(counts) if replicas else min(counts)
 
 
 def _distinct(stages: list[speed.Stage]) -> list[speed.Stage]:
