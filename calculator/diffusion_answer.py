@@ -23,6 +23,10 @@ SHAPES_FILE = settings.BASE_DIR / "fixtures" / "sources" / "diffusion_shapes.jso
 # Kijai repackages), GGUF quants of the transformer (city96's conversions); text encoders and VAE stay as
 # released. The catalog's Quantization rows give their bits per weight.
 FORMATS = ["bf16", "fp8", "q8_0", "q6_k", "q5_k_s", "q4_k_s"]
+# Formats the denoiser cannot be loaded in on a backend, and why. PyTorch's Metal backend (MPS) has no
+# float8 type: "Trying to convert Float8_e4m3fn to the MPS backend but it does not have support for that
+# dtype" (pytorch/pytorch#148420, open; Comfy-Org/ComfyUI#6859 with FLUX.1 on an M4 Mac).
+NOT_ON_BACKEND = {("fp8", "metal"): "PyTorch on Apple silicon (MPS) has no float8 type"}
 MAX_SIDE = 4096
 MAX_STEPS = 200
 MAX_FRAMES = 481
@@ -57,6 +61,11 @@ def is_diffusion(slug: str | None) -> bool:
     """Whether the question is about an image or video model, without a query (the LLM page's query
     counts stay as they are): the models of the shapes file, each of which the catalog lists."""
     return bool(slug) and slug in shapes()
+
+
+def not_on(quant: str, backends) -> str | None:
+    """Why the denoiser cannot be loaded in this format on one of these backends; None where it can."""
+    return next((why for b in sorted(backends) if (why := NOT_ON_BACKEND.get((quant, b)))), None)
 
 
 class DiffusionForm(QuestionForm):
@@ -99,6 +108,10 @@ class DiffusionForm(QuestionForm):
                 data[name] = default or {"width": 1024, "height": 1024, "steps": 28, "frames": 1}[name]
         if shape is not None and not shape.video and self.data.get("frames") not in (None, "", "1"):
             self.add_error("frames", f"{model.name} makes images: frames are for video models.")
+        quant, gpus = data.get("quant"), data.get("gpu")
+        if quant and gpus and (why := not_on(quant.slug, {g.backend for g in gpus.values()})):
+            self.add_error("quant", f"{quant.name} does not load here: {why}. Pick BF16 or a GGUF format.")
+            self.fixes += [("quant", {"quant": ""}), ("quant", {"quant": "q8_0"})]
         return data
 
     @property
@@ -180,9 +193,10 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm) -> list[dict]:
     found = []
     current = form.cleaned_data["quant"].bits_per_weight
     formats = {q.slug: q for q in Quantization.objects.filter(slug__in=FORMATS)}
+    backends = {device.backend for device in form.devices}
     for slug in FORMATS:
         quant = formats.get(slug)
-        if not quant or quant.bits_per_weight >= current:
+        if not quant or quant.bits_per_weight >= current or not_on(slug, backends):
             continue
         better = answer(form, quant=quant).recommended_plan
         if better is None or (result.recommended and not _faster(better, result.recommended_plan)):

@@ -52,7 +52,7 @@ def page_or_none(request):
 
 
 def page(request, form: DiffusionForm):
-    from .views import _choices  # the LLM page's pickers: GPUs, rows, links
+    from .views import _choices, problems  # the LLM page's pickers (GPUs, rows, links), its fixes
 
     context = _choices(form) | {"form": form, "diffusion": True, "kind_field": KIND_FIELD}
     context["diffusion_models"] = DiffusionModel.objects.only("slug", "name").order_by("name")
@@ -70,6 +70,8 @@ def page(request, form: DiffusionForm):
             context |= result_context(result, form)
         except ValidationError as error:
             form.add_error(None, "; ".join(e["msg"] for e in error.errors()))
+    if form.errors:
+        context["problems"] = problems(form)
     template = "calculator/page.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#result"

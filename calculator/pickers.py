@@ -16,7 +16,7 @@ from catalog.fitting import DEFAULTS, runtime_table
 from catalog.models import DiffusionModel, Gpu, Interconnect, LlmModel, Quantization
 from estimator.speed import DEFAULT_RAM_BANDWIDTH_GB_S
 
-from .diffusion_answer import is_diffusion
+from .diffusion_answer import FORMATS, is_diffusion, not_on
 from .forms import RUNTIME_CHOICES, Combination
 
 # An option: (value, '<option value="…"', '>label</option>', listed); " selected" goes between.
@@ -258,4 +258,28 @@ def quant_options(form) -> SafeString:
         + first
         + _group("With another runtime", options(other, chosen, **listed))
         + _group(f"Not on {combination.hardware(short=True)}", options(elsewhere, chosen, **listed))
+    )
+
+
+def diffusion_quant_options(form) -> SafeString:
+    """An image or video model's format select: "usual" (as released), then the denoiser's formats
+    (diffusion_answer.FORMATS) that load on the question's devices, then, under "Not on <hardware>", those
+    that do not, disabled with why; the one asked for stays selectable and selected."""
+    rows = {row[0]: row for row in format_rows()["rows"]}
+    combination = _combination(form)
+    backends = combination.backends if combination else ()
+    chosen = form.data.get("quant") or ""
+    runs, elsewhere = [], []
+    for slug in FORMATS[1:]:  # BF16 is the usual
+        if (why := not_on(slug, backends)) is None:
+            runs.append(rows[slug])
+        else:
+            elsewhere.append(_noted(rows[slug], why, disabled=slug != chosen))
+    return mark_safe(
+        options([_option("", "Usual for the model"), *runs], chosen, chosen=FORMATS)
+        + (
+            _group(f"Not on {combination.hardware(short=True)}", options(elsewhere, chosen, chosen=FORMATS))
+            if elsewhere
+            else ""
+        )
     )

@@ -25,6 +25,7 @@ from config import http_cache
 
 from . import answer as answers
 from . import charts, diffusion_views, hub_config, pickers, registry, rig, snapshots
+from .diffusion_answer import DiffusionForm
 from .forms import (
     CONTEXT_PRESETS,
     FIRST_VISIT,
@@ -201,6 +202,8 @@ def _choices(form: QuestionForm) -> dict:
 def _combination_pickers(form: QuestionForm) -> dict:
     """The runtime, format and KV cache selects, which follow the hardware and each other: on the page,
     and swapped out of band with every HTMX answer."""
+    if isinstance(form, DiffusionForm):  # no runtime or KV cache; formats of the denoiser
+        return {"quant_options": pickers.diffusion_quant_options(form)}
     return {
         "runtime_options": pickers.runtime_options(form),
         "quant_options": pickers.quant_options(form),
@@ -250,7 +253,7 @@ def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
         if fixed.is_valid():
             url = (
                 f"/?{fixed.canonical_query()}"
-                if hasattr(fixed, "canonical_query")
+                if isinstance(fixed, DiffusionForm)
                 else _permalink_or_page(fixed)
             )
         else:
@@ -259,7 +262,8 @@ def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
             continue
         seen.add(url)
         text = fix_text(changes, fixed.cleaned_data)
-        found.setdefault(name, []).append({"text": text, "url": url, "in_place": changes.keys() <= IN_PLACE})
+        in_place = changes.keys() <= IN_PLACE and not isinstance(form, DiffusionForm)  # its own partial
+        found.setdefault(name, []).append({"text": text, "url": url, "in_place": in_place})
     return found
 
 

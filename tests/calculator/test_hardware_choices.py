@@ -149,3 +149,44 @@ def test_an_unknown_gpu_is_named_in_words_without_fixes(client, catalog):
     html = client.get("/?model=llama-3-1-8b-instruct&gpu=no-such-card").content.decode()
     assert '<a href="#id_gpu_1">GPU</a>: Unknown GPU: no-such-card.' in html
     assert not fixes(html)
+
+
+# ---- Image and video models: the denoiser's format, on Apple silicon ------------------------------
+
+
+def test_fp8_on_a_mac_is_refused_with_the_reason_and_formats_that_load_there(client, catalog):
+    query = "model=flux-1-dev&quant=fp8&gpu=apple-m4-max-128gb"
+    message = "FP8 (E4M3) does not load here: PyTorch on Apple silicon (MPS) has no float8 type."
+    api = client.get(f"/api/v1/estimate?{query}")
+    assert api.status_code == 400 and api.json()["errors"]["quant"][0].startswith(message)
+    html = client.get(f"/?{query}").content.decode()
+    assert f'<a href="#id_quant">Format</a>: {message}' in html
+    found = fixes(html)
+    assert found == {
+        "Use BF16": ("/?model=flux-1-dev&gpu=apple-m4-max-128gb", None),  # a page load: its own form
+        "Use Q8_0": ("/?model=flux-1-dev&quant=q8_0&gpu=apple-m4-max-128gb", None),
+    }
+    for href, _ in found.values():
+        assert client.get(href).context["diffusion_verdict"]
+    formats = select(html, "quant")
+    assert (
+        '<option value="fp8" selected>FP8 (E4M3) (8 bits): PyTorch on Apple silicon (MPS) has no float8 type'
+        in group(formats, "Not on Apple silicon")
+    )
+
+
+def test_the_image_format_select_follows_the_gpu(client, catalog):
+    on_a_mac = client.get(
+        "/?model=flux-1-dev&gpu=apple-m4-max-128gb&kind=diffusion", headers={"HX-Request": "true"}
+    )
+    formats = select(on_a_mac.content.decode(), "quant")  # swapped out of band with the answer
+    assert '<option value="fp8" disabled>' in group(formats, "Not on Apple silicon")
+    assert '<option value="q8_0">Q8_0 (8.50 bits)</option>' in formats
+    on_an_rtx = select(client.get("/?model=flux-1-dev&gpu=geforce-rtx-4090").content.decode(), "quant")
+    assert '<option value="fp8">FP8 (E4M3) (8 bits)</option>' in on_an_rtx and "optgroup" not in on_an_rtx
+
+
+def test_a_smaller_format_suggested_on_a_mac_is_one_that_loads_there(client, catalog):
+    html = client.get("/?model=hidream-i1-full&gpu=apple-m1-max-64gb").content.decode()
+    suggestions = re.search(r'data-testid="suggestions">(.*?)</ul>', html, re.S).group(1)
+    assert "quant=q8_0" in suggestions and "quant=fp8" not in suggestions
