@@ -212,7 +212,7 @@ def _combination_pickers(form: QuestionForm) -> dict:
 
 
 # How the answer panel names a field whose label reads oddly alone; the others by their label.
-FIELD_WORDS = {"config": "Your config.json", "count": "How many GPUs", "q": "Model search"}
+FIELD_WORDS = {"config": "Your config.json", "count": "How many GPUs"}
 # The fields whose select the HTMX answer swaps (_combination_pickers): a fix of these alone can be
 # applied in place; another one loads the page.
 IN_PLACE = {"runtime", "quant", "kv"}
@@ -252,23 +252,24 @@ def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
             continue  # it would not run either (another field's error may stay: it has its own fixes)
         if fixed.is_valid():
             url = (
-                f"/?{fixed.canonical_query()}"
+                f"{_page_url()}?{fixed.canonical_query()}"
                 if isinstance(fixed, DiffusionForm)
                 else _permalink_or_page(fixed)
             )
         else:
             url = f"{_page_url()}?{query.urlencode()}"
-        if url in seen:
+        text = fix_text(changes, fixed.cleaned_data)
+        if url in seen or text is None:
             continue
         seen.add(url)
-        text = fix_text(changes, fixed.cleaned_data)
         in_place = changes.keys() <= IN_PLACE and not isinstance(form, DiffusionForm)  # its own partial
         found.setdefault(name, []).append({"text": text, "url": url, "in_place": in_place})
     return found
 
 
-def fix_text(changes: dict[str, str], data: dict) -> str:
-    """A fix in words, from the question it leads to: "Use vLLM with BF16", "Use an fp8 KV cache"."""
+def fix_text(changes: dict[str, str], data: dict) -> str | None:
+    """A fix in words, from the question it leads to: "Use vLLM with BF16", "Keep the KV cache in fp8";
+    None for one that cannot be said in words."""
     if ("runtime" in changes or "quant" in changes) and data.get("quant"):
         runtime = dict(RUNTIME_CHOICES).get(data.get("runtime"))
         return f"Use {runtime} with {data['quant'].name}" if runtime else f"Use {data['quant'].name}"
@@ -278,7 +279,7 @@ def fix_text(changes: dict[str, str], data: dict) -> str:
         return f"Use {int(changes['ctx']):,} tokens of context"
     if "prompt" in changes:
         return f"Use a {int(changes['prompt']):,}-token prompt"
-    return "Use " + ", ".join(f"{key} {value}" for key, value in changes.items() if value)
+    return None
 
 
 @csrf_exempt  # `from_this_site` stands in for a token: pages stay cacheable, with no per-visitor token

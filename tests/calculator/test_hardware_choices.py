@@ -190,3 +190,13 @@ def test_a_smaller_format_suggested_on_a_mac_is_one_that_loads_there(client, cat
     html = client.get("/?model=hidream-i1-full&gpu=apple-m1-max-64gb").content.decode()
     suggestions = re.search(r'data-testid="suggestions">(.*?)</ul>', html, re.S).group(1)
     assert "quant=q8_0" in suggestions and "quant=fp8" not in suggestions
+
+
+def test_a_prompt_longer_than_the_context_offers_the_context_as_the_prompt(client, catalog):
+    html = client.get(
+        "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&ctx=4096&prompt=9000"
+    ).content.decode()
+    assert (
+        '<a href="#id_prompt">Prompt length (tokens)</a>: A prompt cannot be longer than the context' in html
+    )
+    assert list(fixes(html)) == ["Use a 4,096-token prompt"]
