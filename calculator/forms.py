@@ -11,7 +11,7 @@ from catalog import workload as tables
 from catalog.fitting import DEFAULT_FORMAT, DEFAULTS, NATIVE_FORMATS, runtime_table
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 from catalog.published import formats_of, listed_formats, model_spec
-from catalog.runtimes import COMMAND_FOR_RUNTIME, RUNTIME_CHOICES
+from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_CHOICES
 from estimator import ModelSpec, commands, limits
 
 MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
@@ -427,7 +427,7 @@ class Combination:
         MXFP4 for gpt-oss, BF16) for runtimes that load checkpoints; MLX's 4-bit where the catalog has it.
         Only one the runtime can have weights of for the model (`missing`), unless `any_weights`."""
         native = model.native_dtype or ""
-        if runtime in ("llama-cpp", "ollama"):
+        if BY_SLUG[runtime].gguf:
             wanted = [NATIVE_FORMATS.get(native, DEFAULT_FORMAT)]
         else:
             wanted = [RELEASE_FORMATS.get(native, "bf16"), "bf16"]

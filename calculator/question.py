@@ -14,11 +14,13 @@ from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS
 from catalog.measurements import Measured, Neighbour, measured_for, nearest_measured
 from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantization
 from catalog.published import formats_of, listed_formats, model_spec
-from catalog.runtimes import COMMAND_FOR_RUNTIME, ENGINE_RUNTIME, RUNTIME_FOR_COMMAND
+from catalog.runtimes import COMMAND_FOR_RUNTIME, RUNTIME_FOR_COMMAND, engine_runtime
 from estimator import Estimate, Workload, commands, estimate
 from estimator.units import GIB
 
 from .forms import DEFAULTS, Combination, QuestionForm, _group, device_summary
+
+LLAMA_CPP_ENGINES = ("llama.cpp", "ollama")  # llama.cpp underneath: its published measurements apply
 
 
 class EngineRefused(ValueError):
@@ -76,6 +78,11 @@ class Question:
         """'2× GeForce RTX 3090 + 1× GeForce RTX 4090'"""
         return device_summary(self.devices)
 
+    @property
+    def engine(self) -> str:
+        """The engine's runtime for the chosen one and format (LM Studio: llama.cpp, or MLX for MLX)."""
+        return engine_runtime(self.runtime, self.quant.family)
+
     def workload(self, **changes) -> Workload:
         """The engine's Workload; `changes` rewrite its fields (context_tokens, batch, ram_bytes, ...)."""
         values = {
@@ -83,7 +90,7 @@ class Question:
             "batch": self.batch,
             "prompt_tokens": self.prompt,
             **tables.kv_workload(self.kv),  # the catalog row's bytes per element
-            "runtime": ENGINE_RUNTIME[self.runtime],
+            "runtime": self.engine,
             "hosts": self.hosts,
         }
         if self.ram_gb:
@@ -195,7 +202,7 @@ class Question:
     def measured(self) -> Measured:
         """Published llama.cpp measurements of exactly this model, format and GPUs (not for your own
         model)."""
-        if self.model.pk is None or self.runtime not in ("llama-cpp", "ollama"):
+        if self.model.pk is None or self.engine not in LLAMA_CPP_ENGINES:
             return Measured()
         gpus = {g.slug for g in self.devices}
         asked = (self.model.slug, self.quant.slug, next(iter(gpus), None), len(self.devices))
@@ -211,7 +218,7 @@ class Question:
     def nearest_measured(self) -> Neighbour | None:
         """Where nothing published matches (`measured`), the nearest published llama.cpp decode row on
         the question's first GPU kind and the engine's estimate for it (catalog/measurements.py)."""
-        if self.runtime not in ("llama-cpp", "ollama") or not self.devices:
+        if self.engine not in LLAMA_CPP_ENGINES or not self.devices:
             return None
         return nearest_measured(gpu=self.devices[0], bits_per_weight=self.quant.bits_per_weight)
 

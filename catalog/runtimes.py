@@ -8,7 +8,8 @@ The order is the calculator's order of preference: a visitor who names no runtim
 runs the chosen format on every device (`fitting.runtime_for`).
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -17,19 +18,33 @@ class RuntimeInfo:
     label: str  # how the form and the pages name it
     engine: str  # the engine's Workload.runtime it is modelled as
     command: str  # the key of its launch command in Plan.commands
+    gguf: bool = False  # loads GGUF files: its usual format is Q4_K_M, or the model's own quantized release
+    engines: Mapping[str, str] = field(default_factory=dict)  # format family -> another engine runtime
 
 
 # Ollama runs llama.cpp underneath, but the engine models its own overheads; the engine models SGLang
-# as vLLM, the closest (fixtures/catalog/runtimes.json says so).
+# as vLLM, the closest (fixtures/catalog/runtimes.json says so). LM Studio runs GGUF files on its
+# llama.cpp engine and MLX conversions on its MLX engine (https://lmstudio.ai/docs/app): the engine
+# models each as the runtime underneath. It comes last: a format it runs, llama.cpp or MLX runs too.
 RUNTIMES = (
-    RuntimeInfo("llama-cpp", "llama.cpp", "llama.cpp", "llama-server"),
-    RuntimeInfo("ollama", "Ollama", "ollama", "ollama"),
+    RuntimeInfo("llama-cpp", "llama.cpp", "llama.cpp", "llama-server", gguf=True),
+    RuntimeInfo("ollama", "Ollama", "ollama", "ollama", gguf=True),
     RuntimeInfo("vllm", "vLLM", "vllm", "vllm"),
     RuntimeInfo("sglang", "SGLang", "vllm", "sglang"),
     RuntimeInfo("mlx", "MLX", "mlx", "mlx_lm"),
+    RuntimeInfo("lm-studio", "LM Studio", "llama.cpp", "lms", gguf=True, engines={"mlx": "mlx"}),
 )
 BY_SLUG = {r.slug: r for r in RUNTIMES}
-# What other modules read: slug -> the engine's name, (slug, label) for a form's choices, slug -> the
+
+
+def engine_runtime(slug: str, family: str | None = None) -> str:
+    """The engine's Workload.runtime for a runtime running a format of this family."""
+    info = BY_SLUG[slug]
+    return info.engines.get(family or "", info.engine)
+
+
+# What other modules read: slug -> the engine's name (for the runtime's GGUF or checkpoint formats:
+# engine_runtime() for a given family), (slug, label) for a form's choices, slug -> the
 # Plan.commands key and back.
 ENGINE_RUNTIME = {r.slug: r.engine for r in RUNTIMES}
 RUNTIME_CHOICES = [(r.slug, r.label) for r in RUNTIMES]

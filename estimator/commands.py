@@ -1,4 +1,5 @@
-"""Launch commands matching a plan: llama-server, Ollama, vLLM, SGLang, mlx_lm.server.
+"""Launch commands matching a plan: llama-server, Ollama, vLLM, SGLang, mlx_lm.server, and LM Studio's
+`lms` (commands_lms.py).
 
 A command names the model's published weights in the chosen format (`ModelSpec.artifacts`, the
 catalog's, passed in as data); where none is published it makes them from the model's own checkpoint
@@ -41,8 +42,10 @@ tables):
 
 import re
 
+from .artifacts import file_of, in_parts, placeholder, published, unknown
 from .commands_gguf import conversion_blocker, converted
-from .schema import ArtifactSpec, ModelSpec, Plan, QuantSpec, Workload
+from .commands_lms import LMS_FORMATS, LMS_STRATEGIES, lms, lms_unavailable
+from .schema import ModelSpec, Plan, QuantSpec, Workload
 from .strategies import STRATEGIES
 
 LLAMA_CPP_STRATEGIES = set(STRATEGIES)  # llama-server runs every plan the engine makes
@@ -72,52 +75,9 @@ OLLAMA_KV = {"f16", "q8_0", "q4_0"}
 UNQUANTIZED_KV = {None, "f32", "f16", "bf16"}
 VLLM_KV = {"fp8": "fp8"}
 SGLANG_KV = {"fp8": "fp8_e4m3"}
-# Preferred publishers when several list the format: for GGUF llama.cpp's own, then the large converters;
-# for MLX the mlx-community conversions mlx-lm's own README and tests load, then LM Studio's.
-GGUF_PUBLISHERS = ("ggml-org", "unsloth", "bartowski", "lmstudio-community")
-PUBLISHERS = {"mlx": ("mlx-community", "lmstudio-community")}
 MLX_DECODE_CONCURRENCY = 32  # mlx_lm.server --decode-concurrency default
 MLX_BITS = re.compile(r"^mlx-(\d)bit$")  # the catalog's MLX formats: mlx-4bit, mlx-8bit...
 MLX_GROUP_SIZE = 64  # mlx_lm.convert's default group (fixtures/catalog/quantizations.json)
-
-
-# ---- which artifact ---------------------------------------------------------------------------------
-
-
-def published(model: ModelSpec, quant: QuantSpec, kinds: tuple[str, ...]) -> ArtifactSpec | None:
-    """The artifact of one of `kinds` (in that order of preference) that lists `quant`: a file pattern
-    before a folder of parts, the model maker's own, then llama.cpp's and the large converters; None when
-    none is known."""
-    maker = (model.hf_id or "").split("/")[0].lower()
-
-    def rank(a: ArtifactSpec) -> tuple:
-        owner = a.repo.split("/")[0]
-        preferred = PUBLISHERS.get(a.kind, GGUF_PUBLISHERS)
-        known = preferred.index(owner) if owner in preferred else len(preferred)
-        return (kinds.index(a.kind), "/" in (a.tag or ""), owner.lower() != maker, known)
-
-    found = [a for a in model.artifacts if a.kind in kinds and quant.slug in a.formats]
-    return min(found, key=rank, default=None)
-
-
-def _file(a: ArtifactSpec, quant: QuantSpec) -> str:
-    """The artifact's file pattern with the format filled in."""
-    return (a.tag or "").replace("{QUANT}", quant.slug.upper()).replace("{quant}", quant.slug.lower())
-
-
-def in_parts(a: ArtifactSpec) -> bool:
-    """The file comes in parts (model-00001-of-00003.gguf), or one folder per format."""
-    return "/" in (a.tag or "") or "-of-" in (a.tag or "")
-
-
-def unknown(model: ModelSpec) -> bool:
-    """A model the site knows no weights of (the visitor's own): its commands leave a placeholder path."""
-    return not model.artifacts
-
-
-def _placeholder(model: ModelSpec, quant: QuantSpec, what: str, where: str) -> str:
-    """The comment over an unknown() model's placeholder: the visitor's own file goes there."""
-    return f"# No published {quant.name} {what} of {model.name} is known to this site: {where}."
 
 
 def gguf_unavailable(model: ModelSpec, quant: QuantSpec) -> str | None:
@@ -132,12 +92,12 @@ def gguf_model_args(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], list
     one, else the one the lines make from the model's own checkpoint."""
     a = published(model, quant, ("gguf",))
     if a is None and unknown(model):
-        note = _placeholder(model, quant, "GGUF", "put your own file's path after -m")
+        note = placeholder(model, quant, "GGUF", "put your own file's path after -m")
         return [note], ["-m", f"/path/to/{model.slug}-{quant.slug.upper()}.gguf"]
     if a is None:
         lines, path = converted(model, quant)
         return lines, ["-m", path]
-    pattern = _file(a, quant)
+    pattern = file_of(a, quant)
     if "/" in pattern:  # one folder per format, split in parts: download the folder, load its first part
         folder = pattern.split("/")[0]
         local = f"models/{a.repo.split('/')[1]}"
@@ -227,7 +187,7 @@ def ollama_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str]:
     name = f"{model.slug}-{quant.slug}"
     if unknown(model):
         where = "import your own file with a Modelfile (Ollama docs/import.md)"
-        lines = [_placeholder(model, quant, "GGUF in one file", where)]
+        lines = [placeholder(model, quant, "GGUF in one file", where)]
         path = f"/path/to/{model.slug}-{quant.slug.upper()}.gguf"
     else:
         lines, path = converted(model, quant)
@@ -282,7 +242,7 @@ def checkpoint(model: ModelSpec, quant: QuantSpec, tool: str) -> tuple[list[str]
         where = (
             f"put your own checkpoint's directory after {'vllm serve' if tool == 'vLLM' else '--model-path'}"
         )
-        note = _placeholder(model, quant, "checkpoint", where)
+        note = placeholder(model, quant, "checkpoint", where)
         return [note], f"/path/to/{model.slug}-{quant.slug}", []
     return None
 
@@ -387,7 +347,7 @@ def mlx_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str] | Non
     if unknown(model):  # the visitor's own model
         path = f"/path/to/{model.slug}-{quant.slug}-mlx"
         what = "conversion" if quant.format == "mlx" else "MLX model"
-        lines = [_placeholder(model, quant, what, "put your own model's directory after --model")]
+        lines = [placeholder(model, quant, what, "put your own model's directory after --model")]
         if convert := mlx_convert(model, quant, path):
             lines.append(f"# or make it from the original weights: {convert}")
         return lines, path
@@ -432,6 +392,7 @@ TOOLS = {
     "vllm": (vllm_serve, SERVER_STRATEGIES, SERVER_FORMATS),
     "sglang": (sglang, SERVER_STRATEGIES, SERVER_FORMATS),
     "mlx_lm": (mlx_lm_server, MLX_STRATEGIES, MLX_FORMATS),
+    "lms": (lms, LMS_STRATEGIES, LMS_FORMATS),
 }
 
 
@@ -448,6 +409,8 @@ def unavailable(model: ModelSpec, quant: QuantSpec, tool: str) -> str | None:
         return ollama_unavailable(model, quant)
     if tool in SERVER_NAMES:
         return checkpoint_unavailable(model, quant, SERVER_NAMES[tool])
+    if tool == "lms":
+        return lms_unavailable(model, quant)
     return mlx_unavailable(model, quant)
 
 

@@ -30,12 +30,12 @@ def cleaned(query: str) -> dict:
         (
             "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&runtime=mlx",
             "runtime",
-            "MLX (mlx-lm) does not run on NVIDIA GPUs (CUDA): pick llama.cpp, Ollama, vLLM or SGLang.",
+            "MLX (mlx-lm) does not run on NVIDIA GPUs (CUDA): pick llama.cpp, Ollama, vLLM, SGLang or LM Studio.",
         ),
         (
             "model=llama-3-1-70b-instruct&quant=bf16&gpu=apple-m4-max-128gb&runtime=vllm",
             "runtime",
-            "vLLM does not run on Apple silicon (Metal): pick llama.cpp, Ollama or MLX.",
+            "vLLM does not run on Apple silicon (Metal): pick llama.cpp, Ollama, MLX or LM Studio.",
         ),
         (
             "model=llama-3-1-70b-instruct&quant=awq-4bit&gpu=geforce-rtx-3090&count=2&runtime=llama-cpp",
@@ -47,7 +47,7 @@ def cleaned(query: str) -> dict:
             "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&runtime=vllm",
             "quant",
             "vLLM does not run Q4_K_M (a GGUF format) on NVIDIA GPUs (CUDA). Pick a format it runs, such as BF16, "
-            "or switch to llama.cpp or Ollama.",
+            "or switch to llama.cpp, Ollama or LM Studio.",
         ),
         (
             "model=llama-3-1-8b-instruct&quant=awq-4bit&gpu=radeon-rx-7900-xtx&runtime=vllm",

@@ -105,6 +105,7 @@ def check_names(command: str, *, model: LlmModel, quant: Quantization, published
 
     made: list[str] = []  # files and directories the command's own lines write, in order
     downloads = []
+    fetched = []  # repositories lms get fetched
     for i in invocations:
         if i.program == ("hf", "download"):
             repo = i.positional[0]
@@ -139,6 +140,17 @@ def check_names(command: str, *, model: LlmModel, quant: Quantization, published
         elif i.program == ("mlx_lm.server",):
             repo = i.flags["--model"]
             assert repo in made or lists({"mlx", "safetensors"}, repo), where
+        elif i.program == ("lms", "get"):
+            repo, _, tag = i.positional[0].removeprefix("https://huggingface.co/").partition("@")
+            assert lists({"gguf", "mlx"}, repo) and tag in ("", quant.slug.upper()), where
+            fetched.append(repo)
+        elif i.program == ("lms", "import"):
+            source, user_repo = i.positional[0], i.flags["--user-repo"]
+            assert source in made and user_repo == model.hf_id, where  # filed under its own checkpoint
+            made.append(f"{user_repo}/{source.rsplit('/', 1)[-1]}")
+        elif i.program == ("lms", "load"):
+            path = i.positional[0]
+            assert path in made or any(path == r or path.startswith(f"{r}/") for r in fetched), where
         elif i.program == ("ollama", "create"):
             assert made and f"echo 'FROM ./{made[-1]}' > Modelfile" in command, where
         elif i.program == ("ollama", "run"):
@@ -257,6 +269,17 @@ def test_every_command_parses_and_names_only_catalog_artifacts(catalog):
             "mlx_lm",
             "mlx_lm.server --model Qwen/Qwen3-8B",  # 16-bit: mlx-lm loads the original safetensors
         ),
+        (
+            "model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192&runtime=lm-studio",
+            "lms",
+            "lms get https://huggingface.co/bartowski/Llama-3.3-70B-Instruct-GGUF@Q4_K_M\n"
+            "lms load bartowski/Llama-3.3-70B-Instruct-GGUF --context-length 8192 --gpu max\nlms server start",
+        ),
+        (
+            "model=qwen3-8b&quant=mlx-4bit&gpu=apple-m4-max-128gb&runtime=lm-studio",
+            "lms",
+            "lms get https://huggingface.co/mlx-community/Qwen3-8B-4bit\nlms load mlx-community/Qwen3-8B-4bit",
+        ),
     ],
 )
 def test_the_api_commands_name_real_artifacts(client, catalog, query, tool, names):
@@ -282,9 +305,9 @@ def test_a_format_nobody_published_is_made_from_the_models_own_checkpoint(client
 
 def test_commands_offer_only_runtimes_the_hardware_runs(client, catalog):
     on_a_mac = client.get("/api/v1/estimate?model=qwen3-8b&quant=bf16&gpu=apple-m4-max-128gb").json()
-    assert set(on_a_mac["plans"][0]["commands"]) == {"llama-server", "ollama", "mlx_lm"}
+    assert set(on_a_mac["plans"][0]["commands"]) == {"llama-server", "ollama", "mlx_lm", "lms"}
     on_a_3090 = client.get("/api/v1/estimate?model=qwen3-8b&quant=bf16&gpu=geforce-rtx-3090").json()
-    assert set(on_a_3090["plans"][0]["commands"]) == {"llama-server", "ollama", "vllm", "sglang"}
+    assert set(on_a_3090["plans"][0]["commands"]) == {"llama-server", "ollama", "vllm", "sglang", "lms"}
 
 
 def test_only_models_llama_cpp_cannot_convert_lack_a_q4_k_m_command_and_each_says_why(catalog):
@@ -331,3 +354,26 @@ def test_the_command_of_a_plan_that_does_not_fit_says_so_first(client, catalog):
     assert command.startswith("# Does not fit as asked: see What to change below first.\n")
     fits = client.get(url.replace("ctx=32768", "ctx=8192")).text
     assert "Does not fit as asked" not in fits
+
+
+def test_lm_studio_is_sized_as_the_engine_it_runs_the_format_on(client, catalog):
+    """LM Studio runs GGUF files on llama.cpp and MLX conversions on MLX (catalog/runtimes.py): the same
+    plans and numbers as those runtimes, with its own lms command beside theirs."""
+    for query, same_as in (
+        ("model=qwen3-8b&gpu=geforce-rtx-3090&count=2", "llama-cpp"),
+        ("model=qwen3-8b&quant=mlx-4bit&gpu=apple-m4-max-128gb", "mlx"),
+    ):
+        lms = client.get(f"/api/v1/estimate?{query}&runtime=lm-studio").json()
+        other = client.get(f"/api/v1/estimate?{query}&runtime={same_as}").json()
+        assert [(p["strategy"], p["decode_tok_s"]) for p in lms["plans"]] == [
+            (p["strategy"], p["decode_tok_s"]) for p in other["plans"]
+        ]
+        assert [p["commands"].get("lms") for p in lms["plans"]] == [
+            o["commands"].get("lms") for o in other["plans"]
+        ]
+        assert lms["plans"][0]["commands"]["lms"].startswith("lms get https://huggingface.co/")
+    refused = client.get(
+        "/api/v1/estimate?model=qwen3-8b&quant=mlx-4bit&gpu=geforce-rtx-3090&runtime=lm-studio"
+    )
+    assert refused.status_code == 400
+    assert "LM Studio does not run MLX 4-bit" in refused.json()["errors"]["quant"][0]

@@ -32,7 +32,9 @@ def test_only_mlx_runs_mlx_formats_and_mlx_runs_only_on_apple_silicon(catalog):
     mlx = Runtime.objects.get(slug="mlx")
     assert mlx.backends == ["metal"] and set(mlx.formats["metal"]) == {"mlx", "float"}
     others = Runtime.objects.exclude(slug="mlx")
-    assert not [r.slug for r in others if any("mlx" in f for f in (r.formats or {}).values())]
+    assert [r.slug for r in others if any("mlx" in f for f in (r.formats or {}).values())] == ["lm-studio"]
+    lm_studio = Runtime.objects.get(slug="lm-studio")  # its MLX engine, on Apple silicon only
+    assert [b for b, families in lm_studio.formats.items() if "mlx" in families] == ["metal"]
 
 
 def test_every_mlx_artifact_provides_the_width_its_name_says(catalog):
@@ -59,7 +61,8 @@ def test_llama_8b_on_an_m4_max_with_mlx_4bit_names_the_mlx_community_conversion(
     parse(command)
     artifact = Artifact.objects.get(repo="mlx-community/Meta-Llama-3.1-8B-Instruct-4bit")
     assert artifact.llm.slug == LLAMA_8B and "mlx-4bit" in artifact.formats
-    assert set(body["plans"][0]["commands"]) == {"mlx_lm"}  # a GGUF runtime does not load it
+    # mlx-lm and LM Studio's MLX engine load it; the GGUF-only runtimes do not
+    assert set(body["plans"][0]["commands"]) == {"mlx_lm", "lms"}
 
 
 def test_the_8_bit_conversion_is_twice_the_4_bit_less_the_scales(client, catalog):
@@ -87,7 +90,7 @@ def test_the_page_answers_with_the_mlx_command(client, catalog):
         (
             f"model={LLAMA_8B}&gpu=geforce-rtx-3090&runtime=mlx",
             "runtime",
-            "MLX (mlx-lm) does not run on NVIDIA GPUs (CUDA): pick llama.cpp, Ollama, vLLM or SGLang.",
+            "MLX (mlx-lm) does not run on NVIDIA GPUs (CUDA): pick llama.cpp, Ollama, vLLM, SGLang or LM Studio.",
         ),
         (
             f"model={LLAMA_8B}&quant=mlx-4bit&gpu=geforce-rtx-3090",
@@ -99,7 +102,7 @@ def test_the_page_answers_with_the_mlx_command(client, catalog):
             f"model={LLAMA_8B}&quant=mlx-4bit&gpu={M4_MAX}&runtime=ollama",
             "quant",
             "Ollama does not run MLX 4-bit (an MLX conversion) on Apple silicon (Metal). Pick a format it runs, "
-            "such as Q4_K_M, or switch to MLX.",
+            "such as Q4_K_M, or switch to MLX or LM Studio.",
         ),
         (
             f"model={LLAMA_8B}&quant=mlx-8bit&gpu={M4_MAX}&gpu=geforce-rtx-3090",

@@ -16,7 +16,7 @@ def test_every_table_is_loaded_with_the_slugs_the_calculator_uses(catalog):
             "ethernet-1g", "ethernet-10g", "ethernet-25g", "ethernet-100g", "thunderbolt-4", "thunderbolt-5",
             "infiniband-ndr"} <= set(Interconnect.objects.values_list("slug", flat=True))  # fmt: skip
     assert set(Runtime.objects.values_list("slug", flat=True)) == {
-        "llama-cpp", "ollama", "vllm", "sglang", "mlx", "exllamav2", "tensorrt-llm"
+        "llama-cpp", "ollama", "vllm", "sglang", "mlx", "lm-studio", "exllamav2", "tensorrt-llm"
     }  # fmt: skip
     assert RamPreset.objects.count() == 8
     assert {"stable-diffusion-1-5", "stable-diffusion-xl", "stable-diffusion-3-5-large", "flux-1-dev",

@@ -19,6 +19,13 @@ Sources (the same as estimator/commands.py cites):
   [nthreads]`; QUANT_OPTIONS: the types).
 - mlx_lm.convert: ml-explore/mlx-lm mlx_lm/convert.py configure_parser() at
   d78bf58e217c904ec282ed8da9b947491f78c022.
+- lms (LM Studio's CLI): `lms load` https://lmstudio.ai/docs/cli/load and lmstudio-ai/lms
+  src/subcommands/load.ts at 0499fc147e4b38c7bb1bc69b5bdcb8ab149135dd (--gpu off|max|0-1,
+  -c/--context-length, --ttl, --exact, --identifier, --estimate-only, -y); `lms get`
+  https://huggingface.co/docs/hub/lmstudio (a full Hugging Face URL, `@<quantization>`) and
+  src/subcommands/get.ts at 019d00cb6eeea0d660543c53584cd43cefe9cdb9; `lms import` src/subcommands/importCmd.ts
+  at 05bced0a324d6a277c72bd9b2e6a47d28c3dc107; `lms server start`
+  https://lmstudio.ai/docs/cli/server-start (--port, --cors).
 """
 
 import shlex
@@ -102,6 +109,34 @@ MLX_LM_CONVERT = {
     "--dtype": {"float16", "bfloat16", "float32"},
     **dict.fromkeys(["-q", "--quantize", "-d", "--dequantize", "--trust-remote-code"], None),
 }
+LMS_LOAD = {
+    **dict.fromkeys(["-c", "--context-length", "--ttl", "--identifier"], set()),
+    "--gpu": set(),  # off, max or a ratio from 0 to 1: VALUE_CHECKS
+    **dict.fromkeys(["--exact", "--estimate-only", "-y", "--yes"], None),
+}
+LMS_GET = {
+    **dict.fromkeys(["-n", "--limit"], set()),
+    **dict.fromkeys(["--mlx", "--gguf", "--always-show-all-results", "-a"], None),
+    **dict.fromkeys(["--always-show-download-options", "-y", "--yes"], None),
+}
+LMS_IMPORT = {
+    "--user-repo": set(),
+    **dict.fromkeys(["-y", "--yes", "-c", "--copy", "-L", "--hard-link", "-l", "--symbolic-link"], None),
+    "--dry-run": None,
+}
+LMS_SERVER_START = {"--port": set(), "--cors": None}
+
+
+def lms_gpu(value: str) -> bool:
+    """lms load --gpu: "off", "max" or a number from 0 to 1 (load.ts gpuOptionParser)."""
+    if value in ("off", "max"):
+        return True
+    try:
+        return 0 <= float(value) <= 1
+    except ValueError:
+        return False
+
+
 # program (its first words) -> (flag table, how many positional arguments it takes)
 PROGRAMS = {
     ("llama-server",): (LLAMA_SERVER, 0),
@@ -115,7 +150,13 @@ PROGRAMS = {
     ("python", "convert_hf_to_gguf.py"): (CONVERT_HF_TO_GGUF, 1),
     ("llama-quantize",): (LLAMA_QUANTIZE, 3),  # input, output, type (nthreads left to its default)
     ("mlx_lm.convert",): (MLX_LM_CONVERT, 0),
+    ("lms", "get"): (LMS_GET, 1),
+    ("lms", "import"): (LMS_IMPORT, 1),
+    ("lms", "load"): (LMS_LOAD, 1),
+    ("lms", "server", "start"): (LMS_SERVER_START, 0),
 }
+# program -> {flag: a check of its value}, for values no set lists
+VALUE_CHECKS = {("lms", "load"): {"--gpu": lms_gpu}}
 # program -> {position: the values that positional argument takes}
 POSITIONAL_CHOICES = {("llama-quantize",): {2: QUANTIZE_TYPES}}
 
@@ -168,6 +209,8 @@ def parse(command: str) -> tuple[list[Invocation], list[str]]:
             assert rest and not rest[0].startswith("--"), f"{word} needs a value: {line}"
             value = rest.pop(0)
             assert not table[word] or value in table[word], f"{word} {value} is not a choice: {line}"
+            check = VALUE_CHECKS.get(program, {}).get(word)
+            assert check is None or check(value), f"{word} {value} is not a value it takes: {line}"
             assert word not in found.flags, f"{word} given twice: {line}"
             found.flags[word] = value
         assert len(found.positional) == positional, (

@@ -1,0 +1,129 @@
+"""LM Studio's `lms`: fetch the plan's weights, load them with the plan's context and GPU offload, start
+the server. LM Studio runs GGUF files on its llama.cpp engine everywhere and MLX conversions on its MLX
+engine on Apple silicon ("Run llama.cpp (GGUF) or MLX models", https://lmstudio.ai/docs/app).
+
+Every word is one LM Studio documents (tests/engine/command_flags.py parses each command against it):
+- `lms get <Hugging Face URL>[@<quantization>]`: "Use a full Hugging Face URL" and "the @ qualifier"
+  (https://huggingface.co/docs/hub/lmstudio, huggingface/hub-docs docs/hub/lmstudio.md at 8806f47d);
+  `lms get` in https://lmstudio.ai/docs/cli; lmstudio-ai/lms src/subcommands/get.ts at 019d00cb
+  (the `@` quantization is matched case-insensitively; with none given LM Studio picks one, so it is
+  given wherever the repository holds several formats).
+- `lms import <file> --user-repo <user>/<repo>`: lmstudio-ai/lms src/subcommands/importCmd.ts at
+  05bced0a (it moves the file to <models folder>/<user>/<repo>/<file>); `lms import` in
+  https://lmstudio.ai/docs/cli. For a GGUF made from the model's own checkpoint (commands_gguf.py).
+- `lms load <path> --context-length <n> --gpu <off|max|0-1>`: https://lmstudio.ai/docs/cli/load
+  ("--gpu: How much to offload to the GPU. Values: 0-1, off, max"); lmstudio-ai/lms
+  src/subcommands/load.ts at 0499fc14 (the path is matched against the downloaded models' paths,
+  <publisher>/<repository>/<file>; the ratio is of the model's layers).
+- `lms server start`: https://lmstudio.ai/docs/cli/server-start.
+
+No lms flag sets the KV cache type, how layers split over several GPUs, experts kept in RAM
+(--n-cpu-moe), tensor parallelism, one server per GPU or RPC hosts (the flags above are all `lms load`
+has), nor the number of concurrent predictions (the app's model loader, 4 by default:
+https://lmstudio.ai/docs/app/advanced/parallel-requests). Plans that need experts in RAM, tensor
+parallelism, replicas or RPC get no lms command; for the others a comment line says what the command
+leaves to LM Studio.
+"""
+
+from .artifacts import file_of, in_parts, placeholder, published, unknown
+from .commands_gguf import conversion_blocker, converted, own_checkpoint
+from .schema import ModelSpec, Plan, QuantSpec, Workload
+
+LMS_STRATEGIES = {"single", "layer_split", "cpu_offload"}
+# GGUF files as llama.cpp loads them (quants, 16/32-bit floats, MXFP4: commands.GGUF_FORMATS) and MLX
+# conversions.
+LMS_FORMATS = {"gguf", "safetensors", "mxfp4", "mlx"}
+HF = "https://huggingface.co"
+
+
+def lms_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str] | None:
+    """(lines to run first, the path `lms load` takes): the published GGUF or MLX conversion, fetched
+    with `lms get`; else a GGUF made from the model's own checkpoint and imported with `lms import`;
+    None when none of these exists (a GGUF published only in parts, an MLX width nobody published)."""
+    if quant.format == "mlx":
+        a = published(model, quant, ("mlx",))
+        return None if a is None else ([f"lms get {HF}/{a.repo}"], a.repo)
+    a = published(model, quant, ("gguf",))
+    if a is not None:
+        if in_parts(a):
+            return None
+        file = file_of(a, quant)
+        alone = "*" in file and "{" not in (a.tag or "")  # the repository holds this format alone
+        get = f"lms get {HF}/{a.repo}" + ("" if alone else f"@{quant.slug.upper()}")
+        return [get], f"{a.repo}/{file}" if file and "*" not in file else a.repo
+    if unknown(model):
+        folder = f"local/{model.slug}"
+        where = f"put your own file's path after lms import; LM Studio files it under {folder}"
+        file = f"{model.slug}-{quant.slug.upper()}.gguf"
+        lines = [placeholder(model, quant, "GGUF", where), f"lms import /path/to/{file} --user-repo {folder}"]
+        return lines, f"{folder}/{file}"
+    if conversion_blocker(model, quant) is not None:
+        return None
+    lines, path = converted(model, quant)
+    own = own_checkpoint(model)
+    assert own is not None  # conversion_blocker found it
+    lines.append(f"lms import {path} --user-repo {own.repo}")
+    return lines, f"{own.repo}/{path.rsplit('/', 1)[-1]}"
+
+
+def lms_unavailable(model: ModelSpec, quant: QuantSpec) -> str | None:
+    """Why lms has no weights of this format for the model, in one sentence; None when it has."""
+    if lms_model(model, quant) is not None:
+        return None
+    if quant.format == "mlx":
+        return f"No published {quant.name} conversion of {model.name} is known to this site for lms get to fetch."
+    a = published(model, quant, ("gguf",))
+    if a is not None:
+        return (
+            f"{a.repo} holds the {quant.name} GGUF of {model.name} in parts, and LM Studio documents "
+            "lms get and lms import for single files only."
+        )
+    return conversion_blocker(model, quant)
+
+
+def gpu_ratio(plan: Plan, model: ModelSpec) -> str:
+    """`--gpu`: every layer on the GPUs ("max"), none ("off"), or the share of the layers the plan puts
+    there (its GPU layers over the model's layers and output head, as llama.cpp's -ngl counts them),
+    rounded down so that no more than the plan's layers go to the GPUs."""
+    if plan.strategy != "cpu_offload" or plan.gpu_layers is None:
+        return "max"
+    share = int(100 * plan.gpu_layers / (model.num_hidden_layers + 1)) / 100
+    return "max" if share >= 1 else "off" if share <= 0 else f"{share:g}"
+
+
+def lms(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str | None:
+    """`lms get` (or the lines that make and import the GGUF), `lms load` with the plan's context and GPU
+    offload, `lms server start`; a comment line for each choice of the plan no lms flag carries."""
+    found = lms_model(model, quant)
+    if found is None:
+        return None
+    before, path = found
+    notes = []
+    gpus = plan.gpu_devices
+    if len(gpus) > 1:
+        counts = [str(d.layers) for d in gpus]
+        layers = ", ".join(counts[:-1]) + f" and {counts[-1]}"
+        notes.append(
+            "# lms load has no flag for how layers split over GPUs: LM Studio decides, where this plan "
+            f"puts {layers} layers"
+        )
+    kv = workload.kv_cache_type
+    if kv not in (None, "f16"):
+        notes.append(
+            f"# lms load has no KV cache type flag: LM Studio's own setting applies, not this plan's {kv}"
+        )
+    if workload.batch > 1:
+        notes.append(
+            f"# lms load has no flag for {workload.batch} conversations at once: LM Studio's model loader "
+            "sets Max Concurrent Predictions (4 by default)"
+        )
+    load = [
+        "lms",
+        "load",
+        path,
+        "--context-length",
+        str(workload.context_tokens),
+        "--gpu",
+        gpu_ratio(plan, model),
+    ]
+    return "\n".join([*notes, *before, " ".join(load), "lms server start"])
