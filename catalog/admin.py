@@ -23,7 +23,7 @@ from .models import (
     RamPreset,
     Runtime,
 )
-from .runtimes import ENGINE_RUNTIME
+from .runtimes import BY_SLUG, ENGINE_RUNTIME
 
 
 class RangeFilter(admin.SimpleListFilter):
@@ -187,8 +187,12 @@ class RuntimeAdmin(CatalogAdmin):
     @admin.display(description="The engine models it as")
     def engine_name(self, obj):
         """The engine's `Workload.runtime` the calculator runs this runtime as (catalog/runtimes.py
-        `ENGINE_RUNTIME`). Read-only: it is the code's, not a column."""
-        return ENGINE_RUNTIME.get(obj.slug) or "Not modelled: the calculator does not offer this runtime."
+        `RUNTIMES`), and for which format families it runs another ("llama.cpp; mlx formats: mlx" for
+        LM Studio). Read-only: it is the code's, not a column."""
+        info = BY_SLUG.get(obj.slug)
+        if info is None:
+            return "Not modelled: the calculator does not offer this runtime."
+        return "; ".join([info.engine, *(f"{family} formats: {e}" for family, e in info.engines.items())])
 
     @admin.display(description="Runtime overhead per GPU (the engine's)")
     def engine_overhead(self, obj):

@@ -102,12 +102,13 @@ def test_a_runtime_shows_the_memory_per_gpu_the_engine_adds(client, staff, catal
         slug: client.get(
             f"/admin/catalog/runtime/{Runtime.objects.get(slug=slug).pk}/change/"
         ).content.decode()
-        for slug in ("llama-cpp", "vllm", "mlx", "exllamav2")
+        for slug in ("llama-cpp", "vllm", "mlx", "exllamav2", "lm-studio")
     }
     assert "300 MiB on cuda, rocm, vulkan, sycl; none on metal, cpu" in shown["llama-cpp"]
     assert "300 MiB (500 MiB on several GPUs) on cuda, rocm" in shown["vllm"]
     assert "none on metal" in shown["mlx"]
     assert "Not modelled" in shown["exllamav2"]
+    assert "llama.cpp; mlx formats: mlx" in shown["lm-studio"]  # its llama.cpp and MLX engines
     sglang = client.get(f"/admin/catalog/runtime/{Runtime.objects.get(slug='sglang').pk}/change/")
     assert "300 MiB (500 MiB on several GPUs) on cuda, rocm" in sglang.content.decode()  # run as vLLM
     assert "300 MiB (500 MiB on several GPUs)" in client.get("/admin/catalog/runtime/").content.decode()
