@@ -15,6 +15,7 @@ PAGES = {
     "what-hardware": "/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20",
     "gpu": "/gpus/geforce-rtx-3090/",
     "glossary": "/glossary/kv-cache/",
+    "api-docs": "/api/",
 }
 
 
