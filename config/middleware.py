@@ -57,16 +57,17 @@ COMPUTED_PAGES = frozenset(
     }
 )
 SHARE_PATH = "/r/"
+API_DOCS_PATH = "/api/"  # a page computed once from the OpenAPI schema, read like the glossary
 # POSTs that store rows: a shared snapshot, a visitor's measurement.
 STORING_POSTS = frozenset({SHARE_PATH, "/measurements/submit/"})
 
 
 def rate_scope(request) -> str | None:
-    """Which per-client limit a request counts toward: `api` (/api/), `share` (STORING_POSTS: each
-    stores rows), `page` (COMPUTED_PAGES and the snapshots), or none (catalog and glossary pages,
-    health checks, the admin with its own login throttle)."""
+    """Which per-client limit a request counts toward: `api` (/api/ below its docs page), `share`
+    (STORING_POSTS: each stores rows), `page` (COMPUTED_PAGES and the snapshots), or none (catalog and
+    glossary pages, the API's docs page, health checks, the admin with its own login throttle)."""
     path = request.path_info
-    if path.startswith("/api/"):
+    if path.startswith("/api/") and path != API_DOCS_PATH:
         return "api"
     if path in STORING_POSTS and request.method == "POST":
         return "share"

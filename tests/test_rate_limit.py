@@ -4,7 +4,7 @@ Retry-After once a client has sent <SCOPE>_RATE_LIMIT requests in a window (conf
 import pytest
 from django.urls import reverse
 
-from config.middleware import COMPUTED_PAGES, SHARE_PATH, STORING_POSTS
+from config.middleware import API_DOCS_PATH, COMPUTED_PAGES, SHARE_PATH, STORING_POSTS
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,8 @@ def test_scopes_are_counted_apart(client, settings):
 
 def test_catalog_glossary_and_health_are_not_limited(client, settings):
     settings.PAGE_RATE_LIMIT = 1
-    for url in ["/gpus/", "/glossary/", "/healthz", "/readyz"]:
+    settings.API_RATE_LIMIT = 1
+    for url in ["/gpus/", "/glossary/", "/api/", "/healthz", "/readyz"]:
         assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200], url
 
 
@@ -93,6 +94,7 @@ def test_the_limited_paths_are_the_urlconfs():
     ]
     assert {reverse(name) for name in names} == COMPUTED_PAGES
     assert reverse("calculator:share") == SHARE_PATH
+    assert reverse("calculator:api-docs") == API_DOCS_PATH
     assert {reverse("calculator:share"), reverse("community:submit")} == STORING_POSTS
     assert reverse("calculator:snapshot", args=["abc"]).startswith(SHARE_PATH)
     assert reverse("calculator:snapshot-og-image", args=["abc"]).startswith(SHARE_PATH)
