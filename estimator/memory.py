@@ -224,18 +224,17 @@ def layer_bytes(model: ModelSpec, quant: QuantSpec, index: int) -> LayerBytes:
 @bounded_cache(entries=2048, size=262_144, size_of=length_of_result)
 def layer_bytes_table(model: ModelSpec, quant: QuantSpec) -> tuple[LayerBytes, ...]:
     """`layer_bytes` of every layer, computed once per (model, format): specs are frozen, so hashable.
-    Equal layers share one object, so a table costs a pointer per layer."""
-    unique: dict[LayerBytes, LayerBytes] = {}
-    return tuple(
-        unique.setdefault(lb, lb)
-        for lb in (_layer_bytes(model, quant, i) for i in range(model.num_hidden_layers))
-    )
-
-
-def _layer_bytes(model: ModelSpec, quant: QuantSpec, index: int) -> LayerBytes:
+    A layer is one of two kinds, the first `dense_layers` dense and the rest MoE, and the layers of a
+    kind are equal: the table holds one object per kind, so it costs a pointer per layer."""
     c = tensor_classes(model)
+    return (_layer_bytes(c, quant, moe=False),) * c.dense_layers + (
+        _layer_bytes(c, quant, moe=True),
+    ) * c.moe_layers
+
+
+def _layer_bytes(c: TensorClasses, quant: QuantSpec, *, moe: bool) -> LayerBytes:
     b = quant.bits_per_weight / 8
-    if index < c.dense_layers:
+    if not moe:
         return LayerBytes(int(c.attention * b), int(c.dense_mlp * b), 0, 0)
     return LayerBytes(
         attention=int((c.attention + c.router) * b),
@@ -337,19 +336,21 @@ def window_layers(model: ModelSpec) -> tuple[bool, ...]:
 
 
 @bounded_cache(entries=1024, size=262_144, size_of=length_of_result)
-def layer_classes(model: ModelSpec, quant: QuantSpec) -> tuple[int, ...]:
+def layer_classes(model: ModelSpec) -> tuple[int, ...]:
     """A small integer per layer, equal for layers that differ in nothing a device's memory or speed
     stage reads: their bytes by class, window flag, active parameters and whether they hold routed
     experts. Two ranges whose layers have the same classes in the same order give the same
     `device_memory.usage_and_stage` (float sums included: same values, same order), so plans can compute
-    one device of a layer split and reuse it for the others (`slots.work_key`)."""
-    table = layer_bytes_table(model, quant)
-    mask = window_layers(model)
-    c = tensor_classes(model)
-    ids: dict[tuple, int] = {}
+    one device of a layer split and reuse it for the others (`slots.work_key`).
+
+    A layer's bytes, active parameters and routed experts follow from its kind alone (dense or MoE,
+    `layer_bytes_table`, `TensorClasses.layer_active_params`), so the class is (kind, window flag),
+    numbered in order of first appearance, whatever the format."""
+    dense_layers = tensor_classes(model).dense_layers
+    ids: dict[tuple[bool, bool], int] = {}
     return tuple(
-        ids.setdefault((table[i], mask[i], c.layer_active_params(i), i >= c.dense_layers), len(ids))
-        for i in range(model.num_hidden_layers)
+        ids.setdefault((i >= dense_layers, windowed), len(ids))
+        for i, windowed in enumerate(window_layers(model))
     )
 
 

@@ -107,7 +107,7 @@ def run_layout(
     one question (same model and format), carries them from one plan to the next: a single device and
     the first of its replicas are the same slot."""
     usages, stages = [], []
-    classes = memory.layer_classes(model, quant)
+    classes = memory.layer_classes(model)
     done = {} if reuse is None else reuse
     for s in layout.slots:
         key = work_key(s, classes, workload)
