@@ -212,20 +212,19 @@ def usage_and_stage(
         active += c.output
     share = kv_share(model, tp)
     stage = speed.Stage(
-        **_device_fields(model, quant, workload, p.device),
+        **_device_fields(c, quant, workload, p.device),
         layers=len(p.layers),
         dense_bytes=(attention + dense + shared + output) / tp,
         routed_bytes=routed / tp,
         active_params=active / tp,
         **_attention_fields(model, workload, p.layers, kv_share=share, head_share=1 / tp),
-        **_moe_fields(model, p.layers, p.experts_elsewhere, 1 / tp),
+        **_moe_fields(c, p.layers, p.experts_elsewhere, 1 / tp),
     )
     return usage, stage
 
 
-def _device_fields(model: ModelSpec, quant: QuantSpec, workload: Workload, device: DeviceSpec) -> dict:
-    """The Stage fields that come from the device, the runtime and the format."""
-    c = memory.tensor_classes(model)
+def _device_fields(c: memory.TensorClasses, quant: QuantSpec, workload: Workload, device: DeviceSpec) -> dict:
+    """The Stage fields that come from the device, the runtime and the format (and the model's experts)."""
     return {
         "bandwidth_gb_s": device.bandwidth_gb_s,
         "backend": speed.kernels(device, workload.runtime),
@@ -266,9 +265,8 @@ def _attention_fields(
     }
 
 
-def _moe_fields(model: ModelSpec, layers: Sequence[int], elsewhere: set[int], share: float) -> dict:
+def _moe_fields(c: memory.TensorClasses, layers: Sequence[int], elsewhere: set[int], share: float) -> dict:
     """MoE layers whose experts run here, and the expert parameters a token multiplies in them."""
-    c = memory.tensor_classes(model)
     if not c.experts:
         return {}
     here = sum(1 for i in layers if i >= c.dense_layers and i not in elsewhere)
@@ -399,6 +397,6 @@ def host_usage_and_stage(
         **_attention_fields(model, workload, layers),
         memory="ram",
         fmt=speed.format_family(quant),
-        **_moe_fields(model, [*layers, *expert_layers], set(), 1.0),
+        **_moe_fields(c, [*layers, *expert_layers], set(), 1.0),
     )
     return usage, stage

@@ -42,13 +42,14 @@ def _pipeline_layout(
     model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], hosts: list[int]
 ) -> Layout:
     n = len(devices)
-    free_of: dict[tuple[DeviceSpec, bool], float] = {}  # rigs repeat one GPU: compute each kind once
-    free = []
-    for i, d in enumerate(devices):
-        key = (d, i == n - 1)
-        if key not in free_of:
-            free_of[key] = free_for_layers(model, quant, workload, d, holds_output=key[1], multi_gpu=n > 1)
-        free.append(free_of[key])
+    # rigs repeat one GPU (one object: `ranking.interned`): compute each once, the last apart (the head)
+    free_of: dict[int, float] = {}
+    free = [0.0] * n
+    for i, d in enumerate(devices[:-1]):
+        if id(d) not in free_of:
+            free_of[id(d)] = free_for_layers(model, quant, workload, d, holds_output=False, multi_gpu=n > 1)
+        free[i] = free_of[id(d)]
+    free[-1] = free_for_layers(model, quant, workload, devices[-1], holds_output=True, multi_gpu=n > 1)
     counts, by_cost = split_for(model, layer_costs(model, quant, workload), free)
     slots, start = [], 0
     for i, (device, k) in enumerate(zip(devices, counts, strict=True)):

@@ -29,6 +29,24 @@ MAX_BANDWIDTH_GB_S = 100_000.0  # 100 TB/s (an H200 has 4.8, a B200 8)
 MAX_TFLOPS = 100_000.0
 
 
+class HashedArgs:
+    """A cache key whose hash is computed once. The engine's keys hold frozen pydantic specs, whose hash
+    walks every field (and a model's artifacts) each time: a hit would compute it twice (the lookup and
+    the LRU's reordering), a miss three times."""
+
+    __slots__ = ("args", "hash")
+
+    def __init__(self, args: tuple):
+        self.args = args
+        self.hash = hash(args)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HashedArgs) and self.args == other.args
+
+
 def bounded_cache(*, entries: int, size: int, size_of: Callable[[tuple, object], int]):
     """An LRU cache holding at most `entries` results whose `size_of(args, result)` sum to at most `size`.
 
@@ -37,25 +55,26 @@ def bounded_cache(*, entries: int, size: int, size_of: Callable[[tuple, object],
     """
 
     def decorate(function):
-        kept: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+        kept: OrderedDict[HashedArgs, tuple[object, int]] = OrderedDict()
         total = 0
         lock = threading.Lock()
 
         @wraps(function)
         def cached(*args):
             nonlocal total
+            key = HashedArgs(args)
             with lock:
-                hit = kept.get(args)
+                hit = kept.get(key)
                 if hit is not None:
-                    kept.move_to_end(args)
+                    kept.move_to_end(key)
                     return hit[0]
             result = function(*args)
             cost = max(1, size_of(args, result))
             if cost > size:
                 return result
             with lock:
-                if args not in kept:
-                    kept[args] = (result, cost)
+                if key not in kept:
+                    kept[key] = (result, cost)
                     total += cost
                     while len(kept) > entries or total > size:
                         _, (_, dropped) = kept.popitem(last=False)

@@ -261,6 +261,7 @@ def plan_fits(
 ) -> bool:
     """`fits(...) is not None`, from memory alone: the same strategies `candidate_plans` would build,
     checked without speed, ranking, notes or commands, and only as many as it takes to answer."""
+    model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
     kw = {"model": model, "quant": quant, "workload": workload, "devices": devices}
     known: dict[str, bool] = {}
 
