@@ -261,7 +261,11 @@ def replicas(
     single_s = one[id(slowest)] + extra
     # copies of `per_replica` sequences each, less the empty seats when `batch` does not divide by n
     seated = min(1.0, timed.batch / (per_replica * n))
-    full = {id(s): speed.decode_step_seconds(s, per_replica, depth) for s in distinct}
+    full = (
+        one
+        if per_replica == 1
+        else {id(s): speed.decode_step_seconds(s, per_replica, depth) for s in distinct}
+    )
     aggregate = seated * sum(per_replica / (full[id(s)] + extra) for s in stages)
     prefill = speed.prefill_seconds(slowest, workload.prompt_tokens, workload.ubatch_tokens)
     timing = Timing(

@@ -1,7 +1,7 @@
 """Timing: the links between devices, and how the stages of a plan add up to a decode step, a prefill
 and the bytes that cross the links per token."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -77,11 +77,22 @@ class Hop(NamedTuple):
     handoff_s: float = 0.0
 
 
+def each_stage(stages: list[speed.Stage], time_of: Callable[[speed.Stage], float | None]) -> list:
+    """`time_of` every stage, in order, computed once per stage object: the equal devices of a layer
+    split share one (`plans.run_layout`), so eight cards are timed as two or three. Added in the same
+    order, the times give the same sum to the last bit."""
+    known: dict[int, float | None] = {}
+    for s in stages:
+        if id(s) not in known:
+            known[id(s)] = time_of(s)
+    return [known[id(s)] for s in stages]
+
+
 def sequential_step_seconds(
     stages: list[speed.Stage], hops: list[Hop], hidden: int, batch: int, depth: int
 ) -> float:
     """One decode step through stages that run one after another, with `depth` tokens cached."""
-    t = sum(speed.decode_step_seconds(s, batch, depth) for s in stages)
+    t = sum(each_stage(stages, lambda s: speed.decode_step_seconds(s, batch, depth)))
     return t + sum(
         h.handoff_s + speed.transfer_seconds(batch * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
         for h in hops
@@ -105,8 +116,9 @@ def sequential_prefill_seconds(
     micro-batch's trip through every GPU and then one slowest stage per micro-batch, for the share of the
     work that overlaps (speed.PREFILL_PIPELINE_OVERLAP)."""
     times = []
-    for s in stages:
-        t = speed.prefill_seconds(s, workload.prompt_tokens, workload.ubatch_tokens, depth)
+    prompt, ubatch = workload.prompt_tokens, workload.ubatch_tokens
+    each = each_stage(stages, lambda s: speed.prefill_seconds(s, prompt, ubatch, depth))
+    for s, t in zip(stages, each, strict=True):
         if t is None:
             if s.backend != "cpu":
                 return None
@@ -140,9 +152,14 @@ def sequential_timing(
     prefill = sequential_prefill_seconds(stages, workload, hops, hidden, pipelined=pipelined)
     depth = workload.prompt_tokens
     extra = runtime_step_seconds(workload)
+    decode_s = sequential_step_seconds(stages, hops, hidden, 1, depth) + extra
     return Timing(
-        decode_s=sequential_step_seconds(stages, hops, hidden, 1, depth) + extra,
-        decode_batch_s=sequential_step_seconds(stages, hops, hidden, workload.batch, depth) + extra,
+        decode_s=decode_s,
+        decode_batch_s=(
+            decode_s
+            if workload.batch == 1
+            else sequential_step_seconds(stages, hops, hidden, workload.batch, depth) + extra
+        ),
         prefill_s=None if prefill is None else prefill + extra_prefill_s,
         bytes_per_token=len(hops) * hidden * ACTIVATION_BYTES,
         decode_context_s=sequential_step_seconds(stages, hops, hidden, 1, workload.context_tokens) + extra,
@@ -183,9 +200,10 @@ def tensor_parallel_timing(
     per_token_bytes = int(
         SYNCS_PER_LAYER * model.num_hidden_layers * 2 * (tp - 1) / tp * model.hidden_size * ALL_REDUCE_BYTES
     )
+    decode_s = step(1, workload.prompt_tokens)
     return Timing(
-        decode_s=step(1, workload.prompt_tokens),
-        decode_batch_s=step(batch, workload.prompt_tokens),
+        decode_s=decode_s,
+        decode_batch_s=decode_s if batch == 1 else step(batch, workload.prompt_tokens),
         prefill_s=prefill,
         bytes_per_token=per_token_bytes,
         decode_context_s=step(1, workload.context_tokens),
