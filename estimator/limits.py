@@ -29,22 +29,18 @@ MAX_BANDWIDTH_GB_S = 100_000.0  # 100 TB/s (an H200 has 4.8, a B200 8)
 MAX_TFLOPS = 100_000.0
 
 
-class HashedArgs:
-    """A cache key whose hash is computed once. The engine's keys hold frozen pydantic specs, whose hash
-    walks every field (and a model's artifacts) each time: a hit would compute it twice (the lookup and
-    the LRU's reordering), a miss three times."""
+class HashedArgs(tuple):
+    """The arguments of a call, as a cache key whose hash is computed once. The engine's keys hold frozen
+    pydantic specs, whose hash walks every field (and a model's artifacts) each time: a hit would
+    compute it twice (the lookup and the LRU's reordering), a miss three times. Equality is the tuple's."""
 
-    __slots__ = ("args", "hash")
-
-    def __init__(self, args: tuple):
-        self.args = args
-        self.hash = hash(args)
+    def __new__(cls, args: tuple) -> "HashedArgs":
+        key = super().__new__(cls, args)
+        key.hash = hash(args)
+        return key
 
     def __hash__(self) -> int:
         return self.hash
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, HashedArgs) and self.args == other.args
 
 
 def bounded_cache(*, entries: int, size: int, size_of: Callable[[tuple, object], int]):
