@@ -226,11 +226,20 @@ def usage_and_stage(
 def _device_fields(c: memory.TensorClasses, quant: QuantSpec, workload: Workload, device: DeviceSpec) -> dict:
     """The Stage fields that come from the device, the runtime and the format (and the model's experts)."""
     return {
-        "bandwidth_gb_s": device.bandwidth_gb_s,
-        "backend": speed.kernels(device, workload.runtime),
-        "tflops": device.fp16_tflops,
+        **_hardware_fields(device, quant, workload.runtime),
         "experts": c.experts,
         "experts_per_tok": c.experts_per_tok,
+    }
+
+
+@bounded_cache(entries=1024, size=4096, size_of=length_of_result)
+def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str) -> dict:
+    """The Stage fields of the device, the runtime and the format. Cached: they read names with regular
+    expressions (`hardware.py`), and every plan of every probe prices its devices anew."""
+    return {
+        "bandwidth_gb_s": device.bandwidth_gb_s,
+        "backend": speed.kernels(device, runtime),
+        "tflops": device.fp16_tflops,
         "memory": speed.memory_class(device),
         "fmt": speed.format_family(quant),
         "full_rate_fp16": speed.full_rate_fp16(device),

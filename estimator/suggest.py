@@ -10,7 +10,7 @@ built only where a suggestion quotes it (its speed, its KV cache).
 from collections.abc import Callable, Sequence
 
 from .layouts import strategy_slack
-from .ranking import fits, plan_fits, strategies_to_check
+from .ranking import fits, interned, plan_fits, strategies_to_check
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Suggestion, Workload
 from .strategies import GPU_ONLY, label
 from .units import GB, format_bytes, format_rate
@@ -167,6 +167,8 @@ def suggestions(
     best: Plan | None,
     candidates: Sequence[QuantSpec] | None = None,
 ) -> tuple[Suggestion, ...]:
+    # one object per spec value, as `candidate_plans` and `plan_fits` hand the engine's caches
+    model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
     out: list[Suggestion] = []
     # 1. the largest format that fits
     if candidates:
