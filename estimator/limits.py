@@ -12,6 +12,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 
+from pydantic import BaseModel
+
 MAX_LAYERS = 1024
 MAX_HIDDEN_SIZE = 131_072
 MAX_INTERMEDIATE_SIZE = 1_048_576
@@ -43,22 +45,34 @@ class HashedArgs(tuple):
         return self.hash
 
 
-def bounded_cache(*, entries: int, size: int, size_of: Callable[[tuple, object], int]):
+def bounded_cache(
+    *, entries: int, size: int, size_of: Callable[[tuple, object], int], by_value: bool = False
+):
     """An LRU cache holding at most `entries` results whose `size_of(args, result)` sum to at most `size`.
 
     `functools.lru_cache` bounds entries only: one entry per (model, format) holds a tuple per layer, so
     a few huge models would keep gigabytes. A result larger than `size` is computed and not kept.
+
+    Arguments that are pydantic specs are told apart by identity, not value (unless `by_value`): their
+    hash walks every field (and a model's artifacts) and two equal specs compare field by field, on
+    every call, which cost a sixth of the engine's time. The engine's entry points hand it one object
+    per spec value (`ranking.interned`, itself a cache `by_value`), so identity finds what equality
+    would. An entry keeps its arguments alive, so an id stays theirs while it is a key; an equal spec
+    that is another object misses and computes the same result again.
     """
 
     def decorate(function):
-        kept: OrderedDict[HashedArgs, tuple[object, int]] = OrderedDict()
+        kept: OrderedDict[tuple, tuple[object, int, tuple]] = OrderedDict()
         total = 0
         lock = threading.Lock()
 
         @wraps(function)
         def cached(*args):
             nonlocal total
-            key = HashedArgs(args)
+            if by_value:
+                key = HashedArgs(args)
+            else:  # ints and ranges hash fast, and compare fast when the hashes match
+                key = tuple([id(a) if isinstance(a, BaseModel) else a for a in args])
             with lock:
                 hit = kept.get(key)
                 if hit is not None:
@@ -70,10 +84,10 @@ def bounded_cache(*, entries: int, size: int, size_of: Callable[[tuple, object],
                 return result
             with lock:
                 if key not in kept:
-                    kept[key] = (result, cost)
+                    kept[key] = (result, cost, args)
                     total += cost
                     while len(kept) > entries or total > size:
-                        _, (_, dropped) = kept.popitem(last=False)
+                        _, (_, dropped, _) = kept.popitem(last=False)
                         total -= dropped
             return result
 
