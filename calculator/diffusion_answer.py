@@ -233,14 +233,35 @@ def permalink(form: DiffusionForm, **changes) -> str:
     return f"/?{query.urlencode()}"
 
 
+def closest_plan(result: DiffusionEstimate):
+    """When nothing fits, the plan that misses by the least (its tightest device, headroom counted)."""
+    return min(result.plans, key=lambda p: max(d.short_by_bytes for d in p.devices))
+
+
+def commands(plan, *, suggested: bool) -> dict[str, str]:
+    """The plan's commands; for a plan that does not fit (the closest), each says so on its first line,
+    as the LLM page's command does."""
+    if plan.fits:
+        return dict(plan.commands)
+    first = "see the changes above first" if suggested else "it runs out of memory as it stands"
+    return {key: f"# Does not fit as asked: {first}.\n{command}" for key, command in plan.commands.items()}
+
+
 def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
     shape = form.shape
-    plan = result.recommended_plan or result.plans[0]
+    plan = result.recommended_plan or closest_plan(result)
     seconds = _video_seconds(form)
+    changes = suggestions(result, form)
     return {
         "diffusion_result": result,
         "diffusion_verdict": verdict(result, form),
         "shown_plan": plan,
+        "shown": plan_row(plan, video_seconds=seconds)
+        | {
+            "phrase": _in_a_sentence(plan.strategy),
+            "short": format_bytes(max(d.short_by_bytes for d in plan.devices)),
+        },
+        "commands": commands(plan, suggested=bool(changes)),
         "plans": [plan_row(p, video_seconds=seconds) for p in result.plans],
         "hardware": device_summary(form.devices),
         "permalink": f"/?{form.canonical_query()}",
@@ -249,7 +270,7 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
         "why_no_split": result.not_supported["tensor_parallel"].split(";")[0],
         "why_no_split_url": WHY_NO_SPLIT_GUIDE,
         "not_supported": [(NOT_OFFERED[k], why) for k, why in result.not_supported.items()],
-        "diffusion_suggestions": suggestions(result, form),
+        "diffusion_suggestions": changes,
     }
 
 

@@ -42,6 +42,20 @@ def test_without_ram_the_page_says_no_and_links_what_fits(client, catalog):
     assert "With 64 GB of system RAM, offload runs it" in suggestions
 
 
+def test_a_no_fit_answer_gives_the_closest_plans_time_and_commands_as_such(client, catalog):
+    html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3090").content.decode()
+    assert text(html, "verdict").startswith("No: FLUX.1 [dev] does not fit on 1× GeForce RTX 3090")
+    time = text(html, "time")
+    assert time.startswith("Nothing fits, so this is no promise: the closest plan, everything on one GPU,")
+    assert re.search(r"GiB short, would take about \d+ s \(", time), time
+    assert "images per hour if it had the memory" in time
+    for testid in ("comfyui-command", "diffusers-code"):
+        assert text(html, testid).startswith("# Does not fit as asked: see the changes above first.\n")
+    fits = client.get(FLUX_ON_3060).content.decode()
+    assert "Does not fit as asked" not in fits and "Nothing fits" not in fits
+    assert text(fits, "time").startswith("About ")
+
+
 def test_when_only_sequential_offload_fits_a_quicker_smaller_format_is_offered(client, catalog):
     html = client.get("/?model=hidream-i1-full&gpu=geforce-rtx-4090&ram_gb=64").content.decode()
     assert "with sequential offload" in text(html, "verdict")
