@@ -100,12 +100,15 @@ def api_or_none(request):
 
 @require_GET
 def detail(request, slug: str):
-    """An image or video model's address (site search links here): the calculator, asked about it on the
-    first visit's GPU."""
+    """An image or video model's address (site search links here): the calculator, asked about it with
+    the rest of the question given (`?gpu=...&quant=...`), else on the first visit's GPU."""
     model = DiffusionModel.objects.filter(slug=slug).only("slug").first()
     if model is None:
         return redirect("/")
-    return redirect(f"/?{urlencode({'model': model.slug, 'gpu': FIRST_VISIT['gpu'][0]})}")
+    asked = [(k, v) for k in request.GET if k in DiffusionForm.FIELDS[1:] for v in request.GET.getlist(k)]
+    if "gpu" not in request.GET:
+        asked.insert(0, ("gpu", FIRST_VISIT["gpu"][0]))
+    return redirect(f"/?{urlencode([('model', model.slug), *asked])}")
 
 
 @require_GET

@@ -173,6 +173,13 @@ def test_a_search_hit_leads_to_the_calculator(client, catalog):
     assert client.get(response["Location"]).status_code == 200
 
 
+def test_an_image_model_address_keeps_the_question_it_was_given(client, catalog):
+    response = client.get("/image-models/flux-1-dev/?gpu=apple-m1-max-64gb&quant=fp8&model=sdxl&steps=20")
+    assert response["Location"] == "/?model=flux-1-dev&gpu=apple-m1-max-64gb&quant=fp8&steps=20"
+    html = client.get(response["Location"]).content.decode()
+    assert "FP8 (E4M3) does not load here: PyTorch on Apple silicon (MPS) has no float8 type" in html
+
+
 def test_the_llm_page_does_not_list_image_models(client, catalog):
     html = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090").content.decode()
     assert "flux-1-dev" not in html and 'name="ctx"' in html
