@@ -56,9 +56,9 @@ def bounded_cache(
     Arguments that are pydantic specs are told apart by identity, not value (unless `by_value`): their
     hash walks every field (and a model's artifacts) and two equal specs compare field by field, on
     every call, which cost a sixth of the engine's time. The engine's entry points hand it one object
-    per spec value (`ranking.interned`, itself a cache `by_value`), so identity finds what equality
-    would. An entry keeps its arguments alive, so an id stays theirs while it is a key; an equal spec
-    that is another object misses and computes the same result again.
+    per spec value (`ranking.interned`, in front of the one cache `by_value`), so identity finds what
+    equality would. An entry keeps its arguments alive, so an id stays theirs while it is a key; an
+    equal spec that is another object misses and computes the same result again.
     """
 
     def decorate(function):

@@ -12,14 +12,21 @@ from .units import format_bytes, format_rate
 RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
 
 
-@bounded_cache(entries=1024, size=1024, size_of=length_of_result, by_value=True)
+@bounded_cache(entries=1024, size=1024, size_of=length_of_result)
 def interned(spec: ModelSpec | QuantSpec | DeviceSpec) -> ModelSpec | QuantSpec | DeviceSpec:
     """The first spec seen equal to `spec`: the same values, so the same answers.
 
     Why: every request builds its specs anew from the catalog, and a rig of eight cards is eight equal
     objects; the engine's caches tell specs apart by identity (`limits.bounded_cache`: hashing and
     comparing pydantic specs field by field cost a sixth of the engine's time), so they find a result
-    computed for an equal spec only when it is the same object. This cache alone compares by value."""
+    computed for an equal spec only when it is the same object. This cache, by identity too, answers
+    for an object passed again (a page's charts pass one model, format and rig to a dozen `fits`);
+    `_first_equal`, the one cache by value, for the first sight of each object."""
+    return _first_equal(spec)
+
+
+@bounded_cache(entries=1024, size=1024, size_of=length_of_result, by_value=True)
+def _first_equal(spec: ModelSpec | QuantSpec | DeviceSpec) -> ModelSpec | QuantSpec | DeviceSpec:
     return spec
 
 
