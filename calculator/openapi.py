@@ -10,6 +10,7 @@ from copy import deepcopy
 from functools import cache
 
 from django import forms
+from django.conf import settings
 from django.http import JsonResponse
 
 from catalog import api as catalog_api
@@ -102,7 +103,16 @@ def estimate_parameters() -> list[dict]:
             "`kv_cache_types`): f16, bf16, q8_0, q4_0, fp8...; f16 if absent. An unknown one is a 400.",
             "example": "q8_0",
         },
-        runtime={"description": "Runtime; llama-cpp if absent."},
+        config={  # the form's label ("Or paste a config.json") is for the page
+            "description": "A model's config.json as JSON text, instead of `model`: a Hugging Face "
+            "checkpoint's own config, sized without saving it."
+        },
+        runtime={
+            "description": "Runtime. If absent, the usual runtime for the format on these GPUs: the "
+            "first of these values that runs it there and has (or can make) the model's weights in it, "
+            "e.g. llama-cpp for GGUF, vllm for AWQ, GPTQ or FP8, mlx for MLX formats. The answer's "
+            "`permalink` names it unless it is llama-cpp."
+        },
         ram_gb={"description": "System RAM in GiB: adds the CPU and expert offload plans."},
         ram_preset={
             "description": "System RAM type (DDR generation and channels, e.g. ddr5-4800-2ch): the RAM "
@@ -288,6 +298,14 @@ CATALOG_PARAMS = {
 }
 
 
+def rate_limit() -> str:
+    """The 429 in the numbers config.middleware.RateLimitMiddleware applies."""
+    limit, window = settings.API_RATE_LIMIT, max(1, settings.API_RATE_WINDOW)
+    if not limit:
+        return "Rate limit reached (no limit is set on this server)"
+    return f"Rate limit reached: at most {limit} requests per {window} s from one address"
+
+
 @cache
 def schema() -> dict:
     catalog = catalog_schemas()
@@ -374,7 +392,7 @@ def schema() -> dict:
                     "content": {"application/json": {"schema": {"$ref": REF.format(model="Errors")}}},
                 },
                 "TooManyRequests": {
-                    "description": "Rate limit reached (API_RATE_LIMIT requests per API_RATE_WINDOW s)",
+                    "description": rate_limit(),
                     "headers": {
                         "Retry-After": {
                             "description": "seconds until the next window",

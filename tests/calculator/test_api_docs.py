@@ -65,3 +65,30 @@ def test_the_page_is_linked_from_the_footer_and_the_sitemap_and_runs_no_script_o
     scripts = re.findall(r"<script[^>]*>", html)
     assert all('src="/static/' in s for s in scripts)  # the site's own, as every page; none inline
     assert 'href="/api/v1/openapi.json"' in html
+
+
+def test_the_rate_limit_is_said_in_numbers_from_the_settings(client, catalog, settings):
+    text = markup.unescape(client.get("/api/").content.decode())
+    limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW
+    assert (
+        f"<strong>429</strong> Rate limit reached: at most {limit} requests per {window} s from one address"
+        in text
+    )
+    assert "API_RATE" not in text
+
+
+def test_the_api_describes_its_parameters_in_its_own_words_and_the_form_keeps_its_own(client, catalog):
+    from calculator.forms import QuestionForm
+
+    described = {
+        p["name"]: p["description"] for p in schema()["paths"]["/api/v1/estimate"]["get"]["parameters"]
+    }
+    assert described["config"].startswith("A model's config.json as JSON text, instead of `model`")
+    assert "paste" not in described["config"]
+    assert QuestionForm.base_fields["config"].label == "Or paste a config.json"  # the page's wording
+    assert "llama-cpp if absent" not in described["runtime"]
+    assert "If absent, the usual runtime for the format on these GPUs" in described["runtime"]
+    # as the API answers: AWQ runs on vLLM when no runtime is named
+    answer = client.get("/api/v1/estimate?model=llama-3-1-8b-instruct&quant=awq-4bit&gpu=geforce-rtx-3090")
+    assert answer.json()["permalink"].endswith("&runtime=vllm")
+    assert "vllm for AWQ" in described["runtime"]
