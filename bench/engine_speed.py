@@ -9,10 +9,24 @@ targets are a median "page" under 20 ms and an estimate without suggestions unde
 
 "warm" repeats the page in one process, as a server does for a model asked about before; "cold page"
 first clears the engine's caches (per model and format tables), as for the first question about a model.
-Imports the engine only, never Django.
+The cases and `--distinct` import the engine only, never Django.
+
+Distinct questions, as a server meets them (each asked once, CPU time, not wall-clock):
+
+    source /tmp/devenv.sh NAME && .venv/bin/python bench/engine_speed.py --record /tmp/pages.json.gz
+    .venv/bin/python bench/engine_speed.py --distinct /tmp/pages.json.gz
+
+`--record` (Django, against DATABASE_URL with the catalog loaded) builds the calculator's `Question`
+for each of tests/golden/questions.py's 320 questions and writes down every engine call its page makes:
+`estimate()` with suggestions, then the two charts' `fits()` at other contexts and user counts.
+`--distinct` (engine only) replays them in one fresh process, each question once and in order, and
+prints CPU milliseconds per question (`time.process_time`): median, p90 and the mean, for the whole
+page and for the estimate alone. The machine is shared: compare two engines by alternating their runs.
 """
 
 import argparse
+import gzip
+import json
 import os
 import statistics
 import sys
@@ -272,13 +286,130 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
 
 
+# ---- Distinct questions: the engine calls of real calculator pages, recorded then replayed ---------
+
+
+def record(path: str) -> None:
+    """Write down the engine calls of each golden question's page (Django and the catalog needed)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.http import QueryDict
+
+    from calculator import charts, question
+    from calculator.forms import QuestionForm
+    from tests.golden.questions import questions
+
+    calls: list[dict] = []
+
+    def recorded(name, function):
+        def call(**kw):
+            entry = {"call": name, "with_suggestions": kw.get("with_suggestions", True)}
+            entry |= {k: _dump(kw[k]) for k in ("model", "quant", "workload")}
+            entry["devices"] = [_dump(d) for d in kw["devices"]]
+            entry["candidates"] = [_dump(c) for c in kw.get("candidates") or ()] or None
+            calls.append(entry)
+            return function(**kw)
+
+        return call
+
+    question.estimate = recorded("estimate", question.estimate)
+    charts.fits = recorded("fits", charts.fits)
+    pages = []
+    for query in questions():
+        form = QuestionForm(QueryDict(query))
+        if not form.is_valid():
+            continue
+        q = question.Question.from_form(form)
+        calls.clear()
+        try:
+            result = q.estimate()
+        except question.EngineRefused:
+            continue
+        charts.speed_vs_context(q, result)
+        charts.speed_vs_users(q, result)
+        pages.append({"query": query, "calls": list(calls)})
+    Path(path).write_bytes(gzip.compress(json.dumps(pages).encode(), mtime=0))
+    print(f"{len(pages)} pages, {sum(len(p['calls']) for p in pages)} engine calls -> {path}")
+
+
+def _dump(spec) -> dict:
+    """A spec as JSON, with the object's id: the replay passes one object where the page passed one
+    (each chart builds its specs once for all its points; each request builds them anew)."""
+    return {"id": id(spec), "fields": spec.model_dump(mode="json")}
+
+
+def _specs(call: dict, built: dict) -> dict:
+    """The keyword arguments of one recorded call, as spec objects shared as the page shared them.
+    `built`: the page's objects so far, by recorded id and fields (an id may be reused once freed)."""
+
+    def spec(cls, dumped: dict):
+        key = (dumped["id"], json.dumps(dumped["fields"], sort_keys=True))
+        if key not in built:
+            built[key] = cls.model_validate(dumped["fields"])
+        return built[key]
+
+    kw: dict = {
+        "model": spec(engine.ModelSpec, call["model"]),
+        "quant": spec(engine.QuantSpec, call["quant"]),
+        "devices": [spec(engine.DeviceSpec, d) for d in call["devices"]],
+        "workload": spec(engine.Workload, call["workload"]),
+    }
+    if call["call"] == "estimate":
+        kw["with_suggestions"] = call["with_suggestions"]
+        kw["candidates"] = [spec(engine.QuantSpec, c) for c in call["candidates"] or ()] or None
+    return kw
+
+
+def distinct(path: str, limit: int | None) -> None:
+    """CPU time of each recorded page's engine calls, each page once, in order, in this fresh process."""
+    from estimator.ranking import fits
+
+    pages = json.loads(gzip.decompress(Path(path).read_bytes()))[:limit]
+    function = {"estimate": estimate, "fits": fits}
+    page_ms, estimate_ms = [], []
+    for page in pages:
+        built: dict = {}
+        kws = [(call["call"], _specs(call, built)) for call in page["calls"]]  # built before the timing
+        total = 0.0
+        for name, kw in kws:
+            t = time.process_time()
+            function[name](**kw)
+            spent = (time.process_time() - t) * 1e3
+            total += spent
+            if name == "estimate":
+                estimate_ms.append(spent)
+        page_ms.append(total)
+
+    def summary(values: list[float]) -> str:
+        p90 = statistics.quantiles(values, n=10, method="inclusive")[-1]
+        return (
+            f"median {statistics.median(values):6.2f}  p90 {p90:6.2f}  mean {statistics.fmean(values):6.2f}"
+        )
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{len(pages)} distinct pages, CPU ms (load average {load})")
+    print(f"  page (estimate + charts' fits): {summary(page_ms)}")
+    print(f"  estimate with suggestions:      {summary(estimate_ms)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-n", "--repeat", type=int, default=30, help="repetitions per case")
     parser.add_argument("-k", default="", help="only cases whose name contains this (case-insensitive)")
+    parser.add_argument("--record", metavar="FILE", help="write the golden questions' engine calls (Django)")
+    parser.add_argument("--distinct", metavar="FILE", help="replay recorded pages, each once: CPU ms")
+    parser.add_argument("--limit", type=int, help="only the first LIMIT recorded pages")
     args = parser.parse_args()
+    if args.record:
+        record(args.record)
+        return
+    if args.distinct:
+        distinct(args.distinct, args.limit)
+        return
     cases = [c for c in CASES if args.k.lower() in c.name.lower()]
     print(f"{'case':<34} {'with sugg.':>16} {'without':>14} {'page (1+12)':>16} {'cold page':>10}")
     print(f"{'':<34} {'median   p95':>16} {'median  p95':>14} {'median   p95':>16} {'':>10}  ms")
