@@ -22,6 +22,8 @@ from django.http import QueryDict
 from calculator import answer as answers
 from calculator.forms import QuestionForm
 from calculator.question import Question
+from catalog.fitting import DEFAULTS
+from catalog.runtimes import BY_SLUG
 
 VERDICTS = ("fits", "tight", "borderline", "does not fit")
 STRATEGIES = tuple(answers.STRATEGY_NAMES)
@@ -73,6 +75,25 @@ def outcome(query: QueryDict | str) -> Outcome:
         strategy=plan.strategy if plan else "",
         text=verdict.text,
     )
+
+
+def question_words(query: str) -> str:
+    """A calculator link's question in words, to tell it from the page's other links: "Llama 3.3 70B
+    Instruct, Q4_K_M, on 2× GeForce RTX 3090, 32K context, llama.cpp, KV cache in q8_0". A query the
+    calculator does not take (tests/glossary/test_examples.py fails on one) reads as it is."""
+    form = QuestionForm(QueryDict(query.lstrip("/?")))
+    if not form.is_valid():
+        return query
+    q = Question.from_form(form)
+    context = f"{q.ctx // 1024}K" if q.ctx % 1024 == 0 else f"{q.ctx:,}-token"
+    on = f"{q.hosts} machines of {q.hardware}" if q.hosts > 1 else q.hardware
+    said = [q.model.name, q.quant.name, f"on {on}", f"{context} context", BY_SLUG[q.runtime].label]
+    said += [f"{q.batch} users at once"] if q.batch > 1 else []
+    said += [f"KV cache in {q.kv}"] if q.kv != DEFAULTS["kv"] else []
+    said += [f"{q.ram_gb} GB of system RAM"] if q.ram_gb else []
+    said += [f"{q.ram_preset} RAM"] if q.ram_preset else []
+    said += [f"linked by {q.link.name}"] if q.link else []
+    return ", ".join(said)
 
 
 def words(expect: str) -> list[str]:

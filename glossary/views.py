@@ -10,6 +10,7 @@ from config import http_cache
 
 from .content import library
 from .errors import by_runtime
+from .examples import question_words
 
 
 @require_GET
@@ -51,7 +52,8 @@ def guide(request, slug):
     if page is None:
         raise Http404("No such guide.")
     terms = [lib.terms[s] for s in page.related if s in lib.terms]
-    return TemplateResponse(request, "glossary/guide.html", {"page": page, "terms": terms})
+    tries = [(query, question_words(query)) for query in page.calculators]
+    return TemplateResponse(request, "glossary/guide.html", {"page": page, "terms": terms, "tries": tries})
 
 
 @require_GET
