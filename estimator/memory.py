@@ -309,12 +309,14 @@ def reserved_sequences(workload: Workload) -> int:
     return 1 if workload.runtime == "vllm" else workload.batch
 
 
+# KV cells each runtime rounds its cache up to a multiple of (others: none)
+CTX_PAD = {"llama.cpp": LLAMA_CPP_CTX_PAD, "ollama": LLAMA_CPP_CTX_PAD, "vllm": VLLM_BLOCK_TOKENS}
+
+
 def padded_context(workload: Workload) -> int:
     """KV cells the runtime allocates for all sequences together (llama.cpp `-c` is shared by `-np`)."""
     cells = workload.context_tokens * reserved_sequences(workload)
-    pad = {"llama.cpp": LLAMA_CPP_CTX_PAD, "ollama": LLAMA_CPP_CTX_PAD, "vllm": VLLM_BLOCK_TOKENS}.get(
-        workload.runtime, 1
-    )
+    pad = CTX_PAD.get(workload.runtime, 1)
     return -(-cells // pad) * pad
 
 
