@@ -45,6 +45,7 @@ import re
 from .artifacts import file_of, in_parts, placeholder, published, unknown
 from .commands_gguf import conversion_blocker, converted
 from .commands_lms import LMS_FORMATS, LMS_STRATEGIES, lms, lms_unavailable
+from .layouts import sequences_per_replica
 from .schema import ModelSpec, Plan, QuantSpec, Workload
 from .strategies import STRATEGIES
 
@@ -114,6 +115,14 @@ def gguf_model_args(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], list
 # ---- llama-server -----------------------------------------------------------------------------------
 
 
+def sequences(plan: Plan, workload: Workload) -> int:
+    """The sequences one server runs at once: all of them, or under replicas its copy's share (the
+    plan's "N independent copies, M sequence(s) each")."""
+    if plan.strategy == "replicas":
+        return sequences_per_replica(workload, plan.replicas)
+    return workload.batch
+
+
 def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str | None:
     kv = workload.kv_cache_type
     if kv not in LLAMA_CPP_KV and kv is not None:
@@ -123,9 +132,10 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
     ):
         return None  # --split-mode tensor: flash attention, no quantized KV cache, no DeepSeek2 (MLA)
     before, model_args = gguf_model_args(model, quant)
-    args = [*model_args, "-c", str(workload.context_tokens * workload.batch)]
-    if workload.batch > 1:
-        args += ["-np", str(workload.batch)]
+    slots = sequences(plan, workload)
+    args = [*model_args, "-c", str(workload.context_tokens * slots)]  # -c is shared by the -np slots
+    if slots > 1:
+        args += ["-np", str(slots)]
     args += ["-ngl", str(plan.gpu_layers if plan.gpu_layers is not None else 999)]
     gpus = plan.gpu_devices
     if plan.strategy in ("single", "replicas"):
@@ -190,9 +200,7 @@ def ollama_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str]:
         lines = [placeholder(model, quant, "GGUF in one file", where)]
         path = f"/path/to/{model.slug}-{quant.slug.upper()}.gguf"
     else:
-        lines, path = converted(model, quant)
-        if a is not None:
-            lines.insert(0, f"# {a.repo} holds it in parts, which Ollama does not load")
+        lines, path = converted(model, quant, a and f"{a.repo} holds it in parts, which Ollama does not load")
         path = f"./{path}"
     sizes = [f"{o.repo}:{o.tag}" for o in model.artifacts if o.kind == "ollama"]
     if sizes:
@@ -308,8 +316,12 @@ def checkpoint_server(
         flags["memory"],
         f"{workload.gpu_memory_utilization:g}",
     ]
-    if workload.batch > 1:
-        args += [flags["sequences"], str(workload.batch)]
+    # vLLM starts one engine, with its own scheduler, per data-parallel rank (vllm-project/vllm pull
+    # 13923): --max-num-seqs caps each copy. SGLang's --max-running-requests is the total it divides by
+    # --dp-size (cuda_graph_runner.py: capture sizes up to max_running_requests // dp_size).
+    seqs = sequences(plan, workload) if tool == "vllm" else workload.batch
+    if seqs > 1:
+        args += [flags["sequences"], str(seqs)]
     if kv in kv_types:
         args += ["--kv-cache-dtype", kv_types[kv]]
     return "\n".join([*before, " ".join(args)])

@@ -189,18 +189,19 @@ def conversion_blocker(model: ModelSpec, quant: QuantSpec) -> str | None:
     return None
 
 
-def converted(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str]:
+def converted(model: ModelSpec, quant: QuantSpec, why: str | None = None) -> tuple[list[str], str]:
     """(the lines that make the GGUF from the model's own checkpoint, the path of the GGUF they write);
-    call only when conversion_blocker() is None."""
+    call only when conversion_blocker() is None. `why` the published one does not do, if one is."""
     own = own_checkpoint(model)
     assert own is not None and conversion_blocker(model, quant) is None
     name = own.repo.split("/")[1]
     folder = f"models/{name}"
     outtype = OUTTYPES.get(quant.slug, "bf16")
     floats = f"{folder}-{outtype.upper()}.gguf"
+    why = why or f"No published {quant.name} GGUF of {model.name} is known to this site"
     lines = [
-        f"# No published {quant.name} GGUF of {model.name} is known to this site: make it from its own "
-        "checkpoint with llama.cpp (from a llama.cpp checkout, after pip install -r requirements.txt)",
+        f"# {why}: make it from its own checkpoint with llama.cpp (from a llama.cpp checkout, after "
+        "pip install -r requirements.txt)",
         f"hf download {own.repo} --local-dir {folder}",
         f"python convert_hf_to_gguf.py {folder} --outtype {outtype} --outfile {floats}",
     ]

@@ -7,20 +7,26 @@ Every word is one LM Studio documents (tests/engine/command_flags.py parses each
   (https://huggingface.co/docs/hub/lmstudio, huggingface/hub-docs docs/hub/lmstudio.md at 8806f47d);
   `lms get` in https://lmstudio.ai/docs/cli; lmstudio-ai/lms src/subcommands/get.ts at 019d00cb
   (the `@` quantization is matched case-insensitively; with none given LM Studio picks one, so it is
-  given wherever the repository holds several formats).
+  given wherever the repository holds several formats). Neither page nor get.ts says whether it fetches
+  a GGUF split in parts (LM Studio's downloader does that in the app, not in lms), and `lms import`
+  takes one file: where the format is published only in parts, lms imports a GGUF made from the
+  model's own checkpoint instead, as Ollama does (commands_gguf.py), or gets no command.
 - `lms import <file> --user-repo <user>/<repo>`: lmstudio-ai/lms src/subcommands/importCmd.ts at
   05bced0a (it moves the file to <models folder>/<user>/<repo>/<file>); `lms import` in
   https://lmstudio.ai/docs/cli. For a GGUF made from the model's own checkpoint (commands_gguf.py).
 - `lms load <path> --context-length <n> --gpu <off|max|0-1>`: https://lmstudio.ai/docs/cli/load
   ("--gpu: How much to offload to the GPU. Values: 0-1, off, max"); lmstudio-ai/lms
   src/subcommands/load.ts at 0499fc14 (the path is matched against the downloaded models' paths,
-  <publisher>/<repository>/<file>; the ratio is of the model's layers).
+  <publisher>/<repository>/<file>, as a fuzzy subsequence: a repository's name alone matches every
+  format downloaded from it, and lms asks which; the ratio is of the model's layers). The file is named
+  where the catalog's pattern determines it; else the format's name follows the repository, so that
+  only this format's file matches (unless another downloaded format's name holds it: Q6_K in Q6_K_L).
 - `lms server start`: https://lmstudio.ai/docs/cli/server-start.
 
 No lms flag sets the KV cache type, how layers split over several GPUs, experts kept in RAM
 (--n-cpu-moe), tensor parallelism, one server per GPU or RPC hosts (the flags above are all `lms load`
-has), nor the number of concurrent predictions (the app's model loader, 4 by default:
-https://lmstudio.ai/docs/app/advanced/parallel-requests). Plans that need experts in RAM, tensor
+has), nor the number of concurrent predictions (the app's model loader, 4 by default, "supported for
+LM Studio's llama.cpp engine, with MLX coming soon": https://lmstudio.ai/docs/app/advanced/parallel-requests). Plans that need experts in RAM, tensor
 parallelism, replicas or RPC get no lms command; for the others a comment line says what the command
 leaves to LM Studio.
 """
@@ -34,23 +40,24 @@ LMS_STRATEGIES = {"single", "layer_split", "cpu_offload"}
 # conversions.
 LMS_FORMATS = {"gguf", "safetensors", "mxfp4", "mlx"}
 HF = "https://huggingface.co"
+IN_PARTS = "LM Studio does not document lms get for a GGUF in parts"
 
 
 def lms_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str] | None:
     """(lines to run first, the path `lms load` takes): the published GGUF or MLX conversion, fetched
     with `lms get`; else a GGUF made from the model's own checkpoint and imported with `lms import`;
-    None when none of these exists (a GGUF published only in parts, an MLX width nobody published)."""
+    None when none of these exists (an MLX width nobody published, a GGUF nobody can make)."""
     if quant.format == "mlx":
         a = published(model, quant, ("mlx",))
         return None if a is None else ([f"lms get {HF}/{a.repo}"], a.repo)
     a = published(model, quant, ("gguf",))
-    if a is not None:
-        if in_parts(a):
-            return None
+    if a is not None and not in_parts(a):
         file = file_of(a, quant)
         alone = "*" in file and "{" not in (a.tag or "")  # the repository holds this format alone
         get = f"lms get {HF}/{a.repo}" + ("" if alone else f"@{quant.slug.upper()}")
-        return [get], f"{a.repo}/{file}" if file and "*" not in file else a.repo
+        if file and "*" not in file:  # the catalog names the file
+            return [get], f"{a.repo}/{file}"
+        return [get], a.repo if alone else f"{a.repo}/{quant.slug.upper()}"
     if unknown(model):
         folder = f"local/{model.slug}"
         where = f"put your own file's path after lms import; LM Studio files it under {folder}"
@@ -59,7 +66,7 @@ def lms_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str] | Non
         return lines, f"{folder}/{file}"
     if conversion_blocker(model, quant) is not None:
         return None
-    lines, path = converted(model, quant)
+    lines, path = converted(model, quant, a and f"{a.repo} holds it in parts, and {IN_PARTS}")
     own = own_checkpoint(model)
     assert own is not None  # conversion_blocker found it
     lines.append(f"lms import {path} --user-repo {own.repo}")
@@ -75,8 +82,8 @@ def lms_unavailable(model: ModelSpec, quant: QuantSpec) -> str | None:
     a = published(model, quant, ("gguf",))
     if a is not None:
         return (
-            f"{a.repo} holds the {quant.name} GGUF of {model.name} in parts, and LM Studio documents "
-            "lms get and lms import for single files only."
+            f"{a.repo} holds the {quant.name} GGUF of {model.name} in parts, {IN_PARTS}, and lms import "
+            "takes one file."
         )
     return conversion_blocker(model, quant)
 
@@ -112,7 +119,12 @@ def lms(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -
         notes.append(
             f"# lms load has no KV cache type flag: LM Studio's own setting applies, not this plan's {kv}"
         )
-    if workload.batch > 1:
+    if workload.batch > 1 and quant.format == "mlx":  # parallel requests: llama.cpp engine only
+        notes.append(
+            f"# lms load has no flag for {workload.batch} conversations at once, and LM Studio documents "
+            "parallel requests for its llama.cpp engine only"
+        )
+    elif workload.batch > 1:
         notes.append(
             f"# lms load has no flag for {workload.batch} conversations at once: LM Studio's model loader "
             "sets Max Concurrent Predictions (4 by default)"

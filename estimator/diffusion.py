@@ -340,7 +340,9 @@ def _timed(
             if t is not None:
                 update["timing"] = t
                 update["images_per_minute"] = 60 * w.images / t.total_s
-    update["commands"] = commands_for(plan=plan.strategy, model=model, workload=w, gpus=len(gpus))
+    update["commands"] = commands_for(
+        plan=plan.strategy, model=model, workload=w, gpus=len(gpus), backend=gpus[0].backend
+    )
     return plan.model_copy(update=update)
 
 

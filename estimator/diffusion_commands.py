@@ -6,6 +6,14 @@ are the pipeline methods its documentation names: `pipe.to("cuda")`, `enable_mod
 `enable_sequential_cpu_offload()`, `device_map="balanced"` (components spread over the GPUs), and
 `enable_layerwise_casting()` to store a transformer in FP8. No repository is named that the catalog does
 not give; a GGUF file is the visitor's own path.
+
+On Apple silicon (the `metal` backend) the pipeline goes to PyTorch's "mps" device: `pipe.to("mps")`, as
+diffusers' "Metal Performance Shaders (MPS)" page shows (https://huggingface.co/docs/diffusers/optimization/mps);
+its offload methods find the accelerator themselves (pipeline_utils.py at 007fbf0b: `device=None` is
+get_device()). ComfyUI sets its SHARED memory state there whatever --lowvram or --normalvram say
+(comfy/model_management.py: `if cpu_state == CPUState.MPS: vram_state = VRAMState.SHARED`), so those
+flags are left out; --gpu-only still keeps the text encoders and the VAE on the GPU
+(text_encoder_device(), vae_offload_device()).
 """
 
 from typing import TYPE_CHECKING
@@ -24,10 +32,13 @@ COMFY_VRAM_FLAG = {
     "one_image_per_gpu": "--gpu-only",
 }
 COMFY_PORT = 8188  # cli_args.py's default --port
+SHARED_MEMORY_FLAGS = {"--normalvram", "--lowvram"}  # what ComfyUI overrides on Apple silicon
 
 
-def comfyui_command(*, plan: str, workload: "DiffusionWorkload", gpus: int) -> str:
+def comfyui_command(*, plan: str, workload: "DiffusionWorkload", gpus: int, backend: str = "cuda") -> str:
     flags = [COMFY_VRAM_FLAG[plan]]
+    if backend == "metal":
+        flags = [f for f in flags if f not in SHARED_MEMORY_FLAGS]
     if workload.denoiser_format == "fp8":
         flags.append("--fp8_e4m3fn-unet")  # store the diffusion model's weights in fp8_e4m3fn
     lines = []
@@ -47,11 +58,14 @@ def comfyui_command(*, plan: str, workload: "DiffusionWorkload", gpus: int) -> s
             for i in range(gpus)
         ]
     else:
-        lines.append(f"python main.py {' '.join(flags)}")
+        lines.append(" ".join(["python", "main.py", *flags]))
     return "\n".join(lines)
 
 
-def diffusers_code(*, plan: str, model: "DiffusionSpec", workload: "DiffusionWorkload", gpus: int) -> str:
+def diffusers_code(
+    *, plan: str, model: "DiffusionSpec", workload: "DiffusionWorkload", gpus: int, backend: str = "cuda"
+) -> str:
+    device = "mps" if backend == "metal" else "cuda"
     repo = model.diffusers_repo or "<the model's diffusers folder>"
     video = model.shape is not None and model.shape.video
     load = f'pipe = DiffusionPipeline.from_pretrained("{repo}", torch_dtype=torch.bfloat16'
@@ -74,10 +88,10 @@ def diffusers_code(*, plan: str, model: "DiffusionSpec", workload: "DiffusionWor
         )
     lines.append(
         {
-            "all_on_gpu": 'pipe.to("cuda")',
+            "all_on_gpu": f'pipe.to("{device}")',
             "component_offload": "" if gpus > 1 else "pipe.enable_model_cpu_offload()",
             "sequential_offload": "pipe.enable_sequential_cpu_offload()",
-            "one_image_per_gpu": 'pipe.to("cuda")  # one process per GPU: CUDA_VISIBLE_DEVICES=0, 1, ...',
+            "one_image_per_gpu": f'pipe.to("{device}")  # one process per GPU: CUDA_VISIBLE_DEVICES=0, 1, ...',
         }[plan]
     )
     size = f"height={workload.height}, width={workload.width}, num_inference_steps={workload.steps}"
@@ -94,9 +108,9 @@ def diffusers_code(*, plan: str, model: "DiffusionSpec", workload: "DiffusionWor
 
 
 def commands_for(
-    *, plan: str, model: "DiffusionSpec", workload: "DiffusionWorkload", gpus: int
+    *, plan: str, model: "DiffusionSpec", workload: "DiffusionWorkload", gpus: int, backend: str = "cuda"
 ) -> dict[str, str]:
     return {
-        "comfyui": comfyui_command(plan=plan, workload=workload, gpus=gpus),
-        "diffusers": diffusers_code(plan=plan, model=model, workload=workload, gpus=gpus),
+        "comfyui": comfyui_command(plan=plan, workload=workload, gpus=gpus, backend=backend),
+        "diffusers": diffusers_code(plan=plan, model=model, workload=workload, gpus=gpus, backend=backend),
     }

@@ -273,7 +273,7 @@ def test_every_command_parses_and_names_only_catalog_artifacts(catalog):
             "model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192&runtime=lm-studio",
             "lms",
             "lms get https://huggingface.co/bartowski/Llama-3.3-70B-Instruct-GGUF@Q4_K_M\n"
-            "lms load bartowski/Llama-3.3-70B-Instruct-GGUF --context-length 8192 --gpu max\nlms server start",
+            "lms load bartowski/Llama-3.3-70B-Instruct-GGUF/Q4_K_M --context-length 8192 --gpu max\nlms server start",
         ),
         (
             "model=qwen3-8b&quant=mlx-4bit&gpu=apple-m4-max-128gb&runtime=lm-studio",

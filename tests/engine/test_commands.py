@@ -180,6 +180,21 @@ def test_replicas_start_one_server_per_gpu_on_its_own_port():
     assert all("-sm none" in s for s in servers)
 
 
+def test_each_replica_server_gets_its_own_copys_sequences_and_context():
+    # 16 sequences over 2 copies: 8 each (the plan's "8 sequence(s) each"), 4K per sequence × 8 slots
+    w = Workload(context_tokens=4096, batch=16)
+    plan = plan_of("replicas", model=llama_8b(artifacts=(BARTOWSKI,)), workload=w)
+    assert "2 independent copies, 8 sequence(s) each" in plan.notes[0]
+    cmd = commands_for("replicas", model=llama_8b(artifacts=(BARTOWSKI,)), workload=w)
+    servers = [line for line in cmd["llama-server"].splitlines() if line.startswith("llama-server")]
+    assert len(servers) == 2 and all(" -c 32768 -np 8 " in s for s in servers)
+    # 15 do not divide by 2: each copy seats 8, as the plan's memory does
+    odd = commands_for(
+        "replicas", model=llama_8b(artifacts=(BARTOWSKI,)), workload=w.model_copy(update={"batch": 15})
+    )
+    assert " -c 32768 -np 8 " in odd["llama-server"]
+
+
 def test_rpc_cluster_names_the_other_machines_and_how_to_start_them():
     w = Workload(context_tokens=8192, hosts=3)
     cmd = commands_for("rpc_cluster", model=llama_70b(), workload=w)["llama-server"]
@@ -215,6 +230,8 @@ def test_vllm_and_sglang_serve_the_published_checkpoint_with_the_plan_sizes():
     assert "--pipeline-parallel-size 2" in split["vllm"] and "--pp-size 2" in split["sglang"]
     replicas = commands_for("replicas", model=model, quant=AWQ, workload=w)
     assert "--data-parallel-size 2" in replicas["vllm"] and "--dp-size 2" in replicas["sglang"]
+    # vLLM's --max-num-seqs caps each data-parallel engine; SGLang's total is divided by --dp-size
+    assert "--max-num-seqs 4" in replicas["vllm"] and "--max-running-requests 8" in replicas["sglang"]
 
 
 def test_without_an_fp8_checkpoint_vllm_quantizes_the_16_bit_weights_as_it_loads():

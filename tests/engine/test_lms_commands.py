@@ -29,9 +29,34 @@ def test_lms_fetches_the_published_gguf_and_loads_it_with_the_plans_context():
     _, cmd = lms_for("single", model=llama_8b(artifacts=(BARTOWSKI,)), devices=[RTX_3090])
     assert cmd.splitlines() == [
         "lms get https://huggingface.co/bartowski/Meta-Llama-3.1-8B-Instruct-GGUF@Q4_K_M",
-        "lms load bartowski/Meta-Llama-3.1-8B-Instruct-GGUF --context-length 8192 --gpu max",
+        "lms load bartowski/Meta-Llama-3.1-8B-Instruct-GGUF/Q4_K_M --context-length 8192 --gpu max",
         "lms server start",
     ]
+
+
+def test_lms_load_names_the_file_or_else_the_format_so_one_download_matches():
+    # lms load matches its path against the downloaded files' paths as a fuzzy subsequence (load.ts):
+    # the repository alone matches both quants of it and lms asks which. A pattern that determines the
+    # file names it; one that does not ("*-{QUANT}*.gguf") leaves the format's name to match.
+    named = ArtifactSpec(
+        kind="gguf", repo="b/Llama-8B-GGUF", tag="Llama-8B-{QUANT}.gguf", formats=("q4_k_m", "q8_0")
+    )
+    _, cmd = lms_for("single", model=llama_8b(artifacts=(named,)), devices=[RTX_3090])
+    assert "\nlms load b/Llama-8B-GGUF/Llama-8B-Q4_K_M.gguf --context-length" in cmd
+    _, cmd = lms_for("single", model=llama_8b(artifacts=(BARTOWSKI,)), devices=[RTX_3090])
+    load = next(line for line in cmd.splitlines() if line.startswith("lms load"))
+    query = load.split()[2].lower()
+    downloaded = [
+        "bartowski/meta-llama-3.1-8b-instruct-gguf/meta-llama-3.1-8b-instruct-q4_k_m.gguf",
+        "bartowski/meta-llama-3.1-8b-instruct-gguf/meta-llama-3.1-8b-instruct-q8_0.gguf",
+    ]
+    assert [p for p in downloaded if subsequence(query, p)] == downloaded[:1]
+
+
+def subsequence(pattern: str, text: str) -> bool:
+    """fuzzy.filter's match (the npm fuzzy package lms load uses): every character in order."""
+    it = iter(text)
+    return all(c in it for c in pattern)
 
 
 def test_what_no_lms_flag_carries_is_said_in_a_comment_line():
@@ -42,7 +67,24 @@ def test_what_no_lms_flag_carries_is_said_in_a_comment_line():
     assert split.startswith("# lms load has no flag for how layers split over GPUs") and layers in split
     assert kv == "# lms load has no KV cache type flag: LM Studio's own setting applies, not this plan's q8_0"
     assert batch.startswith("# lms load has no flag for 2 conversations at once")
+    assert "Max Concurrent Predictions (4 by default)" in batch
     assert "--context-length 16384 --gpu max" in cmd
+
+
+def test_max_concurrent_predictions_is_not_claimed_for_lm_studios_mlx_engine():
+    # "supported for LM Studio's llama.cpp engine, with MLX coming soon" (docs/app/advanced/parallel-requests)
+    mlx = ArtifactSpec(
+        kind="mlx", repo="mlx-community/Meta-Llama-3.1-8B-Instruct-4bit", formats=("mlx-4bit",)
+    )
+    w = Workload(context_tokens=8192, batch=8, runtime="mlx")
+    _, cmd = lms_for(
+        "single", model=llama_8b(artifacts=(mlx,)), quant=MLX_4BIT, devices=[RTX_3090], workload=w
+    )
+    assert "Max Concurrent Predictions" not in cmd
+    assert cmd.splitlines()[0] == (
+        "# lms load has no flag for 8 conversations at once, and LM Studio documents parallel requests "
+        "for its llama.cpp engine only"
+    )
 
 
 def test_cpu_offload_gives_lms_the_share_of_layers_on_the_gpu():
@@ -71,14 +113,29 @@ def test_plans_lms_cannot_run_get_no_lms_command():
     )
 
 
-def test_a_gguf_in_parts_gets_no_lms_command_and_says_why():
+def test_a_gguf_in_parts_is_made_in_one_file_from_the_own_checkpoint_or_said_why_not():
+    # lms get's documentation (Hugging Face's LM Studio page, get.ts) does not say it fetches a GGUF in
+    # parts, and lms import takes one file (importCmd.ts): as Ollama, lms imports one made from the
+    # model's own checkpoint, or, where none can be made, says so
     parts = ArtifactSpec(
         kind="gguf", repo="u/DeepSeek-V3-GGUF", tag="DeepSeek-V3-{QUANT}/x-*.gguf", formats=("q4_k_m",)
     )
     assert unavailable(deepseek_v3(artifacts=(parts,)), Q4_K_M, "lms") == (
-        "u/DeepSeek-V3-GGUF holds the Q4_K_M GGUF of DeepSeek-V3 in parts, and LM Studio documents "
-        "lms get and lms import for single files only."
+        "u/DeepSeek-V3-GGUF holds the Q4_K_M GGUF of DeepSeek-V3 in parts, LM Studio does not document "
+        "lms get for a GGUF in parts, and lms import takes one file."
     )
+    own = ArtifactSpec(kind="fp8", repo="deepseek-ai/DeepSeek-V3", formats=("fp8",))
+    model = deepseek_v3(artifacts=(parts, own))
+    assert unavailable(model, Q4_K_M, "lms") is None
+    w = Workload(context_tokens=4096, ram_bytes=512 * GIB)
+    _, cmd = lms_for("cpu_offload", model=model, devices=[RTX_3090] * 2, workload=w)
+    lines = cmd.splitlines()
+    assert (
+        "# u/DeepSeek-V3-GGUF holds it in parts, and LM Studio does not document lms get for a GGUF in "
+        "parts: make it from its own checkpoint with llama.cpp (from a llama.cpp checkout, after pip "
+        "install -r requirements.txt)"
+    ) in lines
+    assert "lms import models/DeepSeek-V3-Q4_K_M.gguf --user-repo deepseek-ai/DeepSeek-V3" in lines
 
 
 def test_a_gguf_made_from_the_own_checkpoint_is_imported_under_its_repository():

@@ -1,0 +1,40 @@
+"""The diffusion commands on the device they run on (estimator/diffusion_commands.py): on Apple silicon
+diffusers moves the pipeline to PyTorch's "mps" device (diffusers' "Metal Performance Shaders (MPS)"
+page: `pipe = pipe.to("mps")`), and ComfyUI gets only the flags that act there (comfy/model_management.py
+forces its SHARED memory state on MPS whatever --lowvram or --normalvram say). Every flag is parsed
+against cli_args.py by tests/engine/test_diffusion_speed.py."""
+
+import pytest
+from test_diffusion_speed import device, spec
+
+from estimator import DiffusionWorkload, estimate_diffusion
+from estimator.diffusion_commands import commands_for
+from estimator.units import GIB
+
+
+@pytest.mark.parametrize(("fmt", "bits"), [("bf16", 16.0), ("q8_0", 8.5)])
+def test_flux_dev_on_a_mac_moves_the_pipeline_to_mps_not_cuda(fmt, bits):
+    e = estimate_diffusion(
+        model=spec("flux-1-dev"),
+        devices=[
+            device("apple-m4-max-128gb").model_copy(update={"backend": "metal", "unified_memory": True})
+        ],
+        workload=DiffusionWorkload(denoiser_format=fmt, denoiser_bits=bits),
+    )
+    plan = e.recommended_plan
+    assert plan.strategy == "all_on_gpu"
+    assert 'pipe.to("mps")' in plan.commands["diffusers"] and "cuda" not in plan.commands["diffusers"]
+    # --gpu-only still keeps the text encoders and the VAE on the GPU (text_encoder_device())
+    assert plan.commands["comfyui"].splitlines()[-1] == "python main.py --gpu-only"
+
+
+def test_on_a_mac_comfyui_gets_no_vram_flag_it_would_override():
+    w = DiffusionWorkload(ram_bytes=64 * GIB)
+    for plan, flag in (("component_offload", "--normalvram"), ("sequential_offload", "--lowvram")):
+        metal = commands_for(plan=plan, model=spec("flux-1-dev"), workload=w, gpus=1, backend="metal")
+        cuda = commands_for(plan=plan, model=spec("flux-1-dev"), workload=w, gpus=1)
+        assert metal["comfyui"] == "python main.py" and cuda["comfyui"] == f"python main.py {flag}"
+        # diffusers' offload methods find the accelerator themselves (device=None: get_device())
+        assert metal["diffusers"] == cuda["diffusers"]
+    on_nvidia = commands_for(plan="all_on_gpu", model=spec("flux-1-dev"), workload=w, gpus=1)
+    assert 'pipe.to("cuda")' in on_nvidia["diffusers"]
