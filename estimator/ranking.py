@@ -216,7 +216,12 @@ def fits(
     reuse: dict | None = None,
 ) -> Plan | None:
     """The best fitting plan (optionally among `strategies`), without suggestions or commands; `reuse`:
-    devices already priced for this question (`plans.run_layout`)."""
+    devices already priced for this question (`plans.run_layout`).
+
+    When none fits, which `plan_fits` tells from memory alone, no plan is built: a page's charts ask
+    about a third of their points at contexts or user counts that do not fit."""
+    if not plan_fits(model=model, quant=quant, devices=devices, workload=workload, strategies=strategies):
+        return None
     found, _ = candidate_plans(model=model, quant=quant, devices=devices, workload=workload, reuse=reuse)
     if strategies is not None:
         found = [p for p in found if p.strategy in strategies]
