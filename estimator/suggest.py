@@ -10,6 +10,7 @@ built only where a suggestion quotes it (its speed, its KV cache).
 from collections.abc import Callable, Sequence
 
 from .layouts import strategy_slack
+from .plans import single
 from .ranking import fits, interned, plan_fits, strategies_to_check
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Suggestion, Workload
 from .strategies import GPU_ONLY, label
@@ -273,12 +274,18 @@ def suggestions(
                     )
                 )
     elif best.strategy in ("cpu_offload", "expert_offload"):
+        # the factor read off the one-GPU plan (the whole model on the largest GPU, as if it fitted)
+        one_gpu = single(model=model, quant=quant, workload=workload, devices=devices).decode_tok_s
+        factor = one_gpu / best.decode_tok_s if one_gpu and best.decode_tok_s else None
+        faster = (
+            f"; a GPU with more memory would be about {factor:.1f}× faster"
+            if factor and factor >= 1.1
+            else ""
+        )
         out.append(
             Suggestion(
                 kind="offload",
-                text=f"Runs with {_label(best)} at "
-                f"{format_rate(best.decode_tok_s)} tok/s; a GPU with more "
-                "memory would be several times faster.",
+                text=f"Runs with {_label(best)} at {format_rate(best.decode_tok_s)} tok/s{faster}.",
                 changes={},
             )
         )
