@@ -215,7 +215,7 @@ def suggestions(
                     "flash_attention": True,
                 }
             )
-            plan = _best(model, quant, devices, w, kinds) if _fits(model, quant, devices, w, kinds) else None
+            plan = _best(model, quant, devices, w, kinds)  # fits() asks plan_fits first: no plan if none fits
             kv_ctx = longest_context(model, quant, devices, w, kinds)
             if plan is None and kv_ctx is None:
                 continue
@@ -239,8 +239,6 @@ def suggestions(
         kind = max(devices, key=lambda d: d.usable_bytes)
         for n in range(len(devices) + 1, MAX_GPU_COUNT + 1):
             strategies = ("single", "layer_split", "tensor_parallel")
-            if not _fits(model, quant, [kind] * n, workload, strategies):
-                continue
             plan = _best(model, quant, [kind] * n, workload, strategies)
             if plan is not None:
                 out.append(
