@@ -156,7 +156,9 @@ def launch_command(plan: Plan, question: Question) -> tuple[str, str]:
         return key, command
     combination = question.combination
     if reason := commands.unavailable(combination.spec(question.model), question.quant.as_spec(), key):
-        return key, "\n".join([f"# {reason}", *combination.runs_instead(question.model, runtime)])
+        return key, "\n".join(
+            [f"# {reason}", *combination.runs_instead(question.model, runtime, question.quant)]
+        )
     name = BY_SLUG[runtime].label
     return (
         key,

@@ -383,29 +383,57 @@ class Combination:
         (estimator.commands.unavailable: none published, none it can make); None when it can."""
         return commands.unavailable(self.spec(model), quant.as_spec(), COMMAND_FOR_RUNTIME[runtime])
 
-    def runs_instead(self, model: LlmModel, runtime: str, most: int = 3) -> list[str]:
-        """One comment line naming up to `most` listed formats this model has a command for on these
-        devices (the formats it is published in first), with the runtimes that run each here (`runtime`
-        first); none if there is none."""
+    def runs_instead(
+        self, model: LlmModel, runtime: str, quant: Quantization | None = None, most: int = 3
+    ) -> list[str]:
+        """Comment lines for a runtime with no weights of `quant` for the model: up to `most` other listed
+        formats this runtime has a command for here (the model's own first, then those of `quant`'s family,
+        then the nearest in size below it), and the other runtimes that run `quant` itself here; where
+        neither is, up to `most` formats with the runtimes that run each here. A format is named only with
+        a runtime that has its weights; none where there is none."""
         names = dict(RUNTIME_CHOICES)
-        order = sorted(COMMAND_FOR_RUNTIME, key=lambda r: r != runtime)
-        published = formats_of(model)  # the model's own formats first
-        spec_of_model = self.spec(model)
-        found: dict[str, list[str]] = {}
-        for spec, _, family, _ in sorted(listed_formats(), key=lambda row: row[3] not in published):
-            for other in order:
+        published = formats_of(model)
+        bits = quant.bits_per_weight if quant is not None else 0.0
+        rows = sorted(
+            (row for row in listed_formats() if quant is None or row[3] != quant.slug),
+            key=lambda row: (
+                row[3] not in published,
+                quant is not None and row[2] != quant.family,
+                row[1] > bits,
+                abs(row[1] - bits),
+            ),
+        )
+        found: dict[str, list[str]] = {}  # format -> the runtimes that have a command for it here
+        for spec, _, family, _ in rows:
+            for other in sorted(COMMAND_FOR_RUNTIME, key=lambda r: r != runtime):
                 tool = COMMAND_FOR_RUNTIME[other]
                 if (
                     spec.format in commands.TOOLS[tool][2]
                     and self.runs(other, family)
-                    and commands.unavailable(spec_of_model, spec, tool) is None
+                    and commands.unavailable(self.spec(model), spec, tool) is None
                 ):
                     found.setdefault(spec.name, []).append(names[other])
-        if not found:
-            return []
-        shown = [f"{fmt} ({', '.join(runtimes)})" for fmt, runtimes in list(found.items())[:most]]
-        listed = ", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else shown[0]
-        return [f"# Here it runs as {listed}: choose one in the form."]
+        lines = []
+        here = [fmt for fmt, runtimes in found.items() if names[runtime] in runtimes][:most]
+        if here:
+            listed = ", ".join(here[:-1]) + f" or {here[-1]}" if len(here) > 1 else here[0]
+            lines.append(f"# Here it runs as {listed} in {names[runtime]}: choose one in the form.")
+        others = [
+            r
+            for r, _ in RUNTIME_CHOICES
+            if quant is not None
+            and r != runtime
+            and self.runs(r, quant.family)
+            and self.missing(model, quant, r) is None
+        ]
+        if others:
+            pick = f"pick {names[others[0]]}" if len(others) == 1 else "pick one of them"
+            lines.append(f"# Here it runs as {quant.name} in {self.names(others)}: {pick}.")
+        if not lines and found:
+            shown = [f"{fmt} ({', '.join(runtimes)})" for fmt, runtimes in list(found.items())[:most]]
+            listed = ", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else shown[0]
+            lines.append(f"# Here it runs as {listed}: choose one in the form.")
+        return lines
 
     def format_refusal(self, runtime: str, quant: Quantization, model: LlmModel) -> str:
         name = self.table[runtime]["name"]

@@ -5,6 +5,7 @@ converts (llama.cpp's convert_hf_to_gguf.py and llama-quantize, mlx_lm.convert).
 a placeholder path: where nothing is published nor can be made, the tool gets no command and
 `commands.unavailable()` says why. The quick suite checks one case in nineteen, the `slow` run all."""
 
+import html
 import re
 
 import pytest
@@ -345,6 +346,39 @@ def test_the_page_says_why_a_runtime_has_no_command_and_what_runs_instead(client
     assert all("llama-server" not in p["commands"] for p in api["plans"])  # no command claimed
     base = client.get("/?model=llama-3-1-8b&gpu=geforce-rtx-4090").content.decode()
     assert "python convert_hf_to_gguf.py models/Llama-3.1-8B --outtype bf16" in base
+
+
+def launch_text(client, query: str) -> str:
+    page = client.get(f"/?{query}").content.decode()
+    return html.unescape(re.search(r'data-testid="launch-command"><code>(.*?)</code>', page, re.S).group(1))
+
+
+def test_what_runs_instead_names_only_formats_the_runtime_has_a_command_for(client, catalog):
+    """The formats offered instead under the chosen runtime are ones it has a command for (each one,
+    asked for, gets its command), and where another runtime runs the chosen format that is said plainly."""
+    query = "model=qwen3-8b&gpu=apple-m4-max-128gb&runtime=lm-studio"
+    text = launch_text(client, f"{query}&quant=mlx-3bit")
+    here = re.search(r"^# Here it runs as (.*) in LM Studio: choose one in the form\.$", text, re.M)
+    assert here and "# Here it runs as MLX 3-bit in MLX: pick MLX." in text.splitlines()
+    names = re.split(r", | or ", here.group(1))
+    slugs = dict(Quantization.objects.values_list("name", "slug"))
+    for name in names:
+        api = client.get(f"/api/v1/estimate?{query}&quant={slugs[name]}").json()
+        assert any("lms" in p["commands"] for p in api["plans"]), name
+
+
+def test_lm_studio_makes_one_file_where_the_gguf_is_published_only_in_parts(client, catalog):
+    """unsloth/DeepSeek-R1-GGUF holds its GGUFs in folders of parts, which lms get is not documented to
+    fetch: LM Studio imports one file made from the model's own checkpoint, as Ollama does, instead of
+    naming formats that are themselves unavailable to it."""
+    for quant in ("", "&quant=q6_k"):
+        query = f"model=deepseek-r1&gpu=geforce-rtx-3090&count=2&ram_gb=512&runtime=lm-studio{quant}"
+        plans = client.get(f"/api/v1/estimate?{query}").json()["plans"]
+        lms = [p["commands"]["lms"] for p in plans if "lms" in p["commands"]]
+        assert lms, query
+        for text in lms:
+            assert "holds it in parts, and LM Studio does not document lms get for a GGUF in parts" in text
+            assert "lms import models/DeepSeek-R1-" in text and "single files only" not in text
 
 
 def test_the_command_of_a_plan_that_does_not_fit_says_so_first(client, catalog):
