@@ -15,7 +15,8 @@ from estimator.estimate import fits
 
 from .question import Question
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 320, 160, 40, 24, 8, 16  # room for "128k"
+# Room for "128k" under the last point, the x axis's name under the labels and the unit above the y axis
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 320, 176, 40, 34, 16, 16
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class Point:
 class Chart:
     kind: str  # "context" or "users": the chart's name in /chart.svg?chart=
     title: str
-    unit: str
+    unit: str  # of the y axis: "tok/s"
+    x_name: str  # what the x axis counts: "tokens of context", "users at once"
     points: list[Point]
     line: str  # SVG polyline points of the estimate, where it fits
     band: str  # SVG polygon points of the low-high range
@@ -44,13 +46,23 @@ class Chart:
 
     @property
     def alt(self) -> str:
-        """The points in words, for the image's alt text (the page's figure caption gives the title; the
-        SVG's own title is both): 'in tok/s: 1k 16.5; 2k 16.4; 64k does not fit'."""
+        """What is measured and the points in words, for the image's alt text and the SVG's title:
+        'Decode speed per user at full context, in tok/s, by tokens of context: 1k 16.5; 64k does not fit'."""
         values = [
             f"{p.label} {p.value:.1f}" if p.fits and p.value else f"{p.label} does not fit"
             for p in self.points
         ]
-        return f"in {self.unit}: {'; '.join(values)}"
+        return f"{self.title}, in {self.unit}, by {self.x_name}: {'; '.join(values)}"
+
+    @property
+    def misses(self) -> bool:
+        """Some point does not fit: the chart's legend explains its ×."""
+        return any(not (p.fits and p.value) for p in self.points)
+
+    @property
+    def x_name_x(self) -> float:
+        """Where the x axis's name is centred: the middle of the plotted width."""
+        return PAD_LEFT + (self.width - PAD_LEFT - PAD_RIGHT) / 2
 
 
 def at_full_context(plan: Plan) -> tuple[float | None, float | None, float | None]:
@@ -98,7 +110,9 @@ def _series(
     return out
 
 
-def _chart(kind: str, title: str, unit: str, labels: list[str], series: list[tuple], current: int) -> Chart:
+def _chart(
+    kind: str, title: str, unit: str, x_name: str, labels: list[str], series: list[tuple], current: int
+) -> Chart:
     points = [
         Point(label, v, lo, hi, fits, i == current)
         for i, (label, (v, lo, hi, fits)) in enumerate(zip(labels, series, strict=True))
@@ -119,9 +133,9 @@ def _chart(kind: str, title: str, unit: str, labels: list[str], series: list[tup
     dots = []
     for i, p in enumerate(points):
         x, y = xy(i, p.value if p.value is not None and p.fits else 0)
-        dots.append({"x": round(x, 1), "y": round(y, 1), "point": p, "label_y": HEIGHT - 6})
+        dots.append({"x": round(x, 1), "y": round(y, 1), "point": p, "label_y": HEIGHT - PAD_BOTTOM + 12})
     ticks = [{"y": round(xy(0, v)[1], 1), "label": f"{v:g}"} for v in (0, y_max / 2, y_max)]
-    return Chart(kind, title, unit, points, line, band, dots, y_max, ticks)
+    return Chart(kind, title, unit, x_name, points, line, band, dots, y_max, ticks)
 
 
 def _nice(value: float) -> float:
@@ -133,7 +147,11 @@ def _nice(value: float) -> float:
 
 
 def _short(tokens: int) -> str:
-    return f"{tokens // 1024}k" if tokens >= 1024 else str(tokens)
+    """'4k' for 4096, '2.9k' for 3000 (never rounded onto a neighbour's label), '512' under 1k."""
+    if tokens < 1024:
+        return str(tokens)
+    k = tokens / 1024
+    return f"{k:.0f}k" if k == int(k) else f"{k:.1f}k"
 
 
 def speed_vs_context(question: Question, answered: Estimate | None = None) -> Chart:
@@ -145,10 +163,12 @@ def speed_vs_context(question: Question, answered: Estimate | None = None) -> Ch
     contexts = sorted({c for c in CHART_CONTEXTS if c <= limit} | {ctx})
     changes = [{"context_tokens": c} for c in contexts]
     series = _series(question, changes, speed=at_full_context, current=contexts.index(ctx), answered=answered)
+    who = "one user alone" if question.batch > 1 else "per user"  # the result's "At full context"
     return _chart(
         "context",
-        "Decode speed per user at full context",
+        f"Decode speed {who} at full context",
         "tok/s",
+        "tokens of context",
         [_short(c) for c in contexts],
         series,
         contexts.index(ctx),
@@ -166,6 +186,7 @@ def speed_vs_users(question: Question, answered: Estimate | None = None) -> Char
         "users",
         "Total decode speed against concurrent users",
         "tok/s",
+        "users at once",
         [str(u) for u in users],
         series,
         users.index(batch),

@@ -54,7 +54,10 @@ def test_charts_plot_speed_against_context_and_users(client, catalog):
     assert (
         html.count('<img src="/chart.svg?chart=') == 2
         and "<figcaption>Decode speed per user at full context</figcaption>" in html
-        and re.search(r'alt="in tok/s: 1k [\d.]+; 2k [\d.]+;', html)
+        and re.search(
+            r'alt="Decode speed per user at full context, in tok/s, by tokens of context: 1k [\d.]+; 2k [\d.]+;',
+            html,
+        )
     )
     svg = client.get("/chart.svg?chart=context&model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090")
     assert svg["Content-Type"] == "image/svg+xml" and b"<polyline" in svg.content
