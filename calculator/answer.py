@@ -1,9 +1,10 @@
 """From the engine's estimate of a question (calculator/question.py) to what the page shows."""
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME
-from estimator import Estimate, Plan, commands
+from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES, engine_runtime
+from estimator import DeviceUsage, Estimate, Explanation, Plan, commands
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
 from estimator.units import format_bytes, format_rate
@@ -23,11 +24,12 @@ CHART_USERS = [1, 2, 4, 8, 16, 32, 64]
 class Verdict:
     fits: bool
     tight: bool
-    text: str
+    text: str  # the headline, short: the sticky verdict bar shows it
     headroom: str
     tok_s: str = ""  # decode per user of the plan shown, for the compact verdict bar
     memory: str = ""  # "21.3 of 24.0 GiB": the fullest device of the plan shown
     borderline: bool = False  # does not fit only because of the memory kept free for safety
+    detail: str = ""  # what the headline leaves out: what to expect, what to change
 
     @property
     def css(self) -> str:
@@ -36,60 +38,154 @@ class Verdict:
         return ("tight" if self.tight else "yes") if self.fits else "no"
 
 
+@dataclass(frozen=True)
+class Speed:
+    """Decode speed as each user sees it, with its likely range."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+
+    def __str__(self) -> str:
+        """'18.7 tok/s (16.6–20.8)': the estimate and the range published measurements give it."""
+        if not self.value:
+            return "–"
+        if self.low and self.high:
+            return f"{format_rate(self.value)} tok/s ({format_rate(self.low)}–{format_rate(self.high)})"
+        return f"{format_rate(self.value)} tok/s"
+
+
+def per_user(plan: Plan, users: int) -> Speed:
+    """Decode per user at the asked concurrency, the one definition the verdict, the totals, the plans
+    table, the preview image and the compare page read: alone, the plan's single-stream decode; with
+    more users, its decode of all `batch` sequences together (`decode_tok_s_aggregate`) ÷ users (under
+    vLLM the users its KV cache cannot seat wait, so this is each one's share over time). The range is
+    the single-stream range, scaled."""
+    alone = plan.decode_tok_s
+    if users <= 1 or not plan.decode_tok_s_aggregate or not alone:
+        return Speed(alone, plan.decode_tok_s_low, plan.decode_tok_s_high)
+    value = plan.decode_tok_s_aggregate / users
+    scale = value / alone
+    low, high = plan.decode_tok_s_low, plan.decode_tok_s_high
+    return Speed(value, low * scale if low else None, high * scale if high else None)
+
+
+def per_user_explanation(plan: Plan, users: int) -> Explanation | None:
+    """How the per-user figure comes from the plan's numbers: the engine's own explanation alone, the
+    aggregate's division with more users."""
+    if users <= 1 or not plan.decode_tok_s_aggregate or not plan.decode_tok_s:
+        return plan.explanations.get("decode_tok_s")
+    return Explanation(
+        term="continuous-batching",
+        formula="decode of all users together ÷ users (each step serves every user one token)",
+        substituted=(
+            f"{format_rate(plan.decode_tok_s_aggregate)} tok/s ÷ {users} users = "
+            f"{format_rate(plan.decode_tok_s_aggregate / users)} tok/s each; one user alone: "
+            f"{format_rate(plan.decode_tok_s)} tok/s"
+        ),
+    )
+
+
+def status(plan_or_device: Plan | DeviceUsage) -> str:
+    """ "yes", "tight" (fits, under 10% free), "margin" (every device holds it, but inside the memory
+    kept free for safety: it will likely load) or "no": the one status the verdict, the memory bars,
+    the plans table and the command share."""
+    if plan_or_device.fits:
+        return "tight" if plan_or_device.tight else "yes"
+    devices = plan_or_device.devices if isinstance(plan_or_device, Plan) else (plan_or_device,)
+    return "margin" if all(d.used_bytes <= d.capacity_bytes for d in devices) else "no"
+
+
+# How each status is written, and its colour class (site.css .fit-*)
+STATUS_WORDS = {"yes": "yes", "tight": "tight", "margin": "only inside the safety margin", "no": "no"}
+STATUS_CSS = {"yes": "fit-yes", "tight": "fit-tight", "margin": "fit-tight", "no": "fit-no"}
+
+
 def fullest_device(plan: Plan) -> str:
     device = max(plan.devices, key=lambda d: (d.used_bytes + d.headroom_bytes) / d.capacity_bytes)
     return f"{format_bytes(device.used_bytes).removesuffix(' GiB')} of {format_bytes(device.capacity_bytes)}"
 
 
-def verdict(result: Estimate, hardware: str) -> Verdict:
-    """The answer in one sentence: yes (with how), yes but tight, borderline (short only of the memory
-    kept free for safety: what to expect, what to change), or no (by how much)."""
+def machines(result: Estimate) -> int:
+    """How many machines the question has: an RPC cluster's plan spreads its GPUs over them."""
+    return 1 + max((d.host for p in result.plans for d in p.devices), default=0)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def verdict(result: Estimate, hardware: str, *, users: int = 1) -> Verdict:
+    """The answer in one short headline: yes (with how and how fast per user), yes but tight,
+    borderline (short only of the memory kept free for safety), or no; `detail` says what to expect
+    and what to change. `hardware` is one machine's devices ("4× GeForce RTX 3090"); the machines
+    come from the plans."""
     plan = result.recommended_plan
+    hosts = machines(result)
     if plan is None:
         closest = closest_plan(result)
-        device, short = closest.tightest, closest.short_by_bytes
-        if short <= device.headroom_bytes:
+        if status(closest) == "margin":
+            device, short = closest.tightest, closest.short_by_bytes
             change = next((s.text for s in result.suggestions if s.fits), "")
             change = change or "A shorter context or a smaller format makes room."
             return Verdict(
                 False,
                 True,
-                f"Borderline: on {hardware} it needs {format_bytes(short)} of the {format_bytes(device.headroom_bytes)} "
-                f"kept free on {device.name}. It will likely load, but a long conversation or another program on "
-                f"that GPU can run it out of memory. {change}",
+                f"Borderline: it fits on {hardware} only inside the safety margin.",
                 f"{format_bytes(short)} into the {format_bytes(device.headroom_bytes)} safety margin",
                 memory=fullest_device(closest),
                 borderline=True,
+                detail=(
+                    f"It needs {format_bytes(short)} of the {format_bytes(device.headroom_bytes)} kept free on "
+                    f"{device.name}: it will likely load, but a long conversation or another program on that "
+                    f"GPU can run it out of memory. {change}"
+                ),
             )
+        where = f"{hosts} machines with {hardware} each" if hosts > 1 else hardware
         return Verdict(
             False,
             False,
-            f"No: it does not fit on {hardware}.",
-            f"{format_bytes(short)} short in the closest plan",
+            f"No: it does not fit on {where}.",
+            f"{format_bytes(closest.short_by_bytes)} short in the closest plan",
             memory=fullest_device(closest),
         )
     free = min(d.free_bytes for d in plan.devices)
-    speed = f", about {format_rate(plan.decode_tok_s)} tok/s per user" if plan.decode_tok_s else ""
+    speed = per_user(plan, users)
+    rate = f", about {format_rate(speed.value)} tok/s per user" if speed.value else ""
+    detail = ""
     if plan.queue_s and plan.max_concurrency:  # vLLM's paged cache admits fewer users than asked
-        speed += (
-            f"; its KV cache holds {int(plan.max_concurrency)} full-length conversation"
-            f"{'s' if int(plan.max_concurrency) != 1 else ''} at once, the others wait their turn"
+        seats = int(plan.max_concurrency)
+        detail = (
+            f"Its KV cache holds {_plural(seats, 'full-length conversation')} at once: the others wait their "
+            "turn."
         )
     word = "Yes, but tight" if plan.tight else "Yes"
-    gpus = max(len(p.gpu_devices) for p in result.plans)
-    if plan.strategy == "single" and gpus > 1:
-        text = f"{word}: one {plan.gpu_devices[0].name} of your {hardware} holds it alone"
+    on_one = max(len([d for d in p.gpu_devices if d.host == 0]) for p in result.plans)
+    others = ""
+    if hosts > 1:
+        others = (
+            ", no need for the other machine"
+            if hosts == 2
+            else f", no need for the other {hosts - 1} machines"
+        )
+    if plan.strategy == "rpc_cluster":
+        gpus = len(plan.gpu_devices)
+        text = f"{word}: fits on {gpus} GPUs over {hosts} machines ({hardware} each) with an RPC cluster"
+    elif plan.strategy == "single" and (on_one > 1 or hosts > 1):
+        of = f" of your {hardware}" if on_one > 1 else ""
+        text = f"{word}: one {plan.gpu_devices[0].name}{of} holds it alone{others}"
     elif plan.strategy == "single":
         text = f"{word}: fits on {hardware}"
     else:
-        text = f"{word}: fits on {hardware} with {STRATEGY_NAMES[plan.strategy]}"
+        text = f"{word}: fits on {hardware} with {STRATEGY_NAMES[plan.strategy]}{others}"
     return Verdict(
         True,
         plan.tight,
-        f"{text}{speed}.",
+        f"{text}{rate}.",
         f"{format_bytes(free)} free on the fullest device",
-        tok_s=format_rate(plan.decode_tok_s) if plan.decode_tok_s else "",
+        tok_s=format_rate(speed.value) if speed.value else "",
         memory=fullest_device(plan),
+        detail=detail,
     )
 
 
@@ -118,6 +214,7 @@ def memory_bars(plan: Plan) -> list[dict]:
             width = 100 * size / scale
             segments.append(Segment(label, css, x, width, format_bytes(size)))
             x += width
+        state = status(device)
         bars.append(
             {
                 "device": device,
@@ -128,9 +225,87 @@ def memory_bars(plan: Plan) -> list[dict]:
                 "capacity": format_bytes(device.capacity_bytes),
                 "free": format_bytes(device.free_bytes),
                 "headroom": format_bytes(device.headroom_bytes),
+                "status": state,
+                "short": format_bytes(device.short_by_bytes),
             }
         )
     return bars
+
+
+def weights_elsewhere(result: Estimate, plan: Plan) -> str:
+    """Where the weights the bars do not show sit, in words: llama.cpp (and Ollama on it) keeps the token
+    embedding table in system RAM (estimator/device_memory.py), so the bars of a plan without a RAM row
+    add up to less than the weights' total; empty when they add up."""
+    copy = sum(d.weights_bytes for d in plan.devices) / max(plan.replicas, 1)
+    rest = result.memory.weights_bytes - copy
+    if rest < 1 << 20:
+        return ""
+    return (
+        f"{'Each copy holds' if plan.replicas > 1 else 'The GPUs hold'} {format_bytes(round(copy))} of the "
+        f"{format_bytes(result.memory.weights_bytes)} of weights; the other {format_bytes(round(rest))}, the token "
+        "embedding table, stays in system RAM, where llama.cpp reads its rows."
+    )
+
+
+# The runtime's fixed cost per device, by backend (estimator/memory.py OVERHEAD_BYTES: a context on every
+# GPU backend, nothing counted apart on Metal and the CPU)
+OVERHEAD_WORDS = {
+    "cuda": "CUDA context per device",
+    "rocm": "ROCm (HIP) context per device",
+    "sycl": "SYCL context per device",
+    "vulkan": "Vulkan context per device",
+    "metal": "none counted apart on Apple silicon (Metal)",
+    "cpu": "none counted apart on the CPU",
+}
+
+
+def overhead_explanation(result: Estimate, backends: list[str]) -> Explanation | None:
+    """The runtime overhead's explanation worded for the devices' own backends."""
+    e = result.explanations.get("overhead_bytes")
+    if e is None or not backends:
+        return e
+    words = "; ".join(OVERHEAD_WORDS.get(b, f"{b} context per device") for b in sorted(set(backends)))
+    return e.model_copy(update={"formula": words})
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A row of the plans table: the plan, its speed per user and its status in words."""
+
+    plan: Plan
+    per_user: Speed
+    status: str
+
+    @property
+    def words(self) -> str:
+        return STATUS_WORDS[self.status]
+
+    @property
+    def css(self) -> str:
+        return STATUS_CSS[self.status]
+
+
+def shown(result: Estimate, hardware: str, *, users: int, backends: list[str]) -> dict:
+    """What the #result partial shows of an estimate, for the page, compare and snapshots alike."""
+    plan = result.recommended_plan or closest_plan(result)
+    return {
+        "result": result,
+        "verdict": verdict(result, hardware, users=users),
+        "hardware": hardware,
+        "shown_plan": plan,
+        "shown_status": status(plan),
+        "per_user": per_user(plan, users),
+        "per_user_explained": per_user_explanation(plan, users),
+        "overhead_explained": overhead_explanation(result, backends),
+        "bars": memory_bars(plan),
+        "weights_elsewhere": weights_elsewhere(result, plan),
+        "plans": result.plans,
+        "plan_rows": [PlanRow(p, per_user(p, users), status(p)) for p in result.plans],
+        "users": users,
+        "strategy_names": STRATEGY_NAMES,
+        "strategy_titles": STRATEGY_TITLES,
+        "strategy_terms": STRATEGY_TERMS,
+    }
 
 
 def suggestion_links(result: Estimate, question: Question) -> list[dict]:
@@ -142,51 +317,93 @@ def suggestion_links(result: Estimate, question: Question) -> list[dict]:
     return links
 
 
-def launch_command(plan: Plan, question: Question) -> tuple[str, str]:
-    """(tool, command) for the runtime the visitor chose. Where that runtime can have no weights of this
+class Launch(NamedTuple):
+    tool: str  # the key of Plan.commands
+    text: str  # the command, or comment lines that say why there is none
+    title: str = ""  # the plan it launches, when not the one shown above
+
+
+# What each plan needs of a runtime, in words: the reason a runtime whose commands do not cover the plan
+# (estimator/commands.py TOOLS) cannot run it
+NEEDS = {
+    "single": "run this model on one GPU",
+    "layer_split": "split the layers over several GPUs",
+    "tensor_parallel": "split each layer over several GPUs (tensor parallelism)",
+    "replicas": "run one copy of the model per GPU",
+    "cpu_offload": "keep some layers in system RAM",
+    "expert_offload": "keep a MoE model's experts in system RAM",
+    "rpc_cluster": "spread the layers over several machines",
+}
+# Tools whose every flag the engine's command builder reads (estimator/commands_lms.py lists lms load's)
+FLAG_LISTS = {"lms": "lms"}
+
+
+def cannot_run(plan: Plan, tool: str) -> str:
+    """Why the chosen runtime has no command for `plan`, in words."""
+    need = NEEDS[plan.strategy]
+    if tool in FLAG_LISTS:
+        return f"{FLAG_LISTS[tool]} has no flag to {need}"
+    return f"its commands here have no way to {need}"
+
+
+def launch_command(plan: Plan, question: Question, result: Estimate | None = None) -> Launch:
+    """The command for the runtime the visitor chose. Where that runtime can have no weights of this
     format for this model (estimator.commands.unavailable: none published, none it can make), the
-    command section says why in one sentence and what runs here instead; where it cannot run this plan
-    as given, or the plan (the closest, when nothing fits) would run out of memory, a comment says so."""
+    command section says why in one sentence and what runs here instead; where it cannot run this plan,
+    one line says what it lacks and the command is the best fitting plan it can run (titled with that
+    plan), or else which runtime runs this one; where the plan (the closest, when nothing fits) would
+    run out of memory, or fits only inside the safety margin, a comment says so first."""
     runtime = question.runtime
     key = COMMAND_FOR_RUNTIME[runtime]
     command = plan.commands.get(key)
+    if command and status(plan) == "margin":
+        first = "# Fits only inside the safety margin: it will likely load; What to change below makes room."
+        return Launch(key, f"{first}\n{command}")
     if command and not plan.fits:  # the closest plan: it runs out of memory as asked
-        return key, f"# Does not fit as asked: see What to change below first.\n{command}"
+        return Launch(key, f"# Does not fit as asked: see What to change below first.\n{command}")
     if command:
-        return key, command
+        return Launch(key, command)
     combination = question.combination
     if reason := commands.unavailable(combination.spec(question.model), question.quant.as_spec(), key):
-        return key, "\n".join(
-            [f"# {reason}", *combination.runs_instead(question.model, runtime, question.quant)]
+        return Launch(
+            key,
+            "\n".join([f"# {reason}", *combination.runs_instead(question.model, runtime, question.quant)]),
         )
     name = BY_SLUG[runtime].label
-    return (
-        key,
-        f"# {name} cannot run the {phrase(plan.strategy)} plan with these settings: see the other plans below.",
-    )
+    why = f"# {name} cannot run the {phrase(plan.strategy)} plan: {cannot_run(plan, key)}."
+    runnable = [p for p in (result.plans if result else ()) if p.fits and key in p.commands]
+    if runnable:
+        best = runnable[0]  # the plans come ranked
+        speed = per_user(best, question.batch)
+        rate = f", {format_rate(speed.value)} tok/s per user" if speed.value else ""
+        title = f"{STRATEGY_TITLES[best.strategy]}{rate}"
+        return Launch(key, f"{why}\n# Its best plan that fits here: {title}.\n{best.commands[key]}", title)
+    family = question.quant.family
+    others = [
+        r.slug
+        for r in RUNTIMES
+        if r.command in plan.commands
+        and combination.runs(r.slug, family)
+        and engine_runtime(r.slug, family) == question.engine
+    ]
+    instead = f" {combination.names(others)} runs it: choose it in the form." if others else ""
+    return Launch(key, f"{why}{instead}")
 
 
 def result_context(result: Estimate, question: Question) -> dict:
-    """Everything the #result partial shows, for the page, snapshots and the glossary's examples."""
-    plan = result.recommended_plan or closest_plan(result)
-    hardware = question.hardware
+    """Everything the #result partial shows, for the page, compare and the glossary's examples."""
+    context = shown(
+        result, question.hardware, users=question.batch, backends=[g.backend for g in question.devices]
+    )
+    plan = context["shown_plan"]
     measured = question.measured()
-    return {
+    return context | {
         "question": question,
-        "result": result,
-        "verdict": verdict(result, hardware),
-        "hardware": hardware,
-        "shown_plan": plan,
-        "bars": memory_bars(plan),
-        "plans": result.plans,
         "suggestions": suggestion_links(result, question),
-        "command": launch_command(plan, question),
+        "command": launch_command(plan, question, result),
         "permalink": question.permalink(),
         "measured": measured,
         "nearest": None if measured.decode else question.nearest_measured(),
-        "strategy_names": STRATEGY_NAMES,
-        "strategy_titles": STRATEGY_TITLES,
-        "strategy_terms": STRATEGY_TERMS,
         "error_pages": error_pages(result, question.runtime, plan),
     }
 

@@ -88,7 +88,7 @@ def _draw_snapshot(snapshot_id: str) -> bytes:
     specs, created = snapshot.specs, snapshot.created
     return _draw(
         result,
-        answers.verdict(result, specs["hardware"]),
+        answers.verdict(result, specs["hardware"], users=specs["workload"].get("batch", 1)),
         model=specs["model_name"],
         quant=specs["quant_name"],
         ctx=specs["workload"]["context_tokens"],
@@ -103,7 +103,7 @@ def _draw(result: Estimate, verdict, *, model: str, quant: str, ctx: int, batch:
     return og_image.render(
         title=TITLE,
         verdict=verdict.text,
-        tone="no" if not verdict.fits else "tight" if verdict.tight else "yes",
+        tone=verdict.css,  # borderline is amber, as on the page
         lines=[
             f"{model} · {quant} · {ctx:,} tokens of context{users}",
             f"{answers.STRATEGY_TITLES[plan.strategy]}: {verdict.headroom}",

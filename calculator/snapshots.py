@@ -57,18 +57,12 @@ def show(snapshot: Snapshot) -> dict:
     """The snapshot's own numbers, and whether today's catalog and engine give different ones."""
     result = Estimate.model_validate(snapshot.result)
     hardware = snapshot.specs["hardware"]
-    context = {
+    users = snapshot.specs["workload"].get("batch", 1)
+    backends = [d.get("backend", "cuda") for d in snapshot.specs.get("devices", [])]
+    context = answers.shown(result, hardware, users=users, backends=backends) | {
         "snapshot": snapshot,
-        "result": result,
-        "verdict": answers.verdict(result, hardware),
-        "shown_plan": result.recommended_plan or answers.closest_plan(result),
-        "plans": result.plans,
-        "strategy_names": answers.STRATEGY_NAMES,
-        "strategy_titles": answers.STRATEGY_TITLES,
-        "strategy_terms": answers.STRATEGY_TERMS,
         "permalink": f"{reverse('calculator:will-it-run')}?{snapshot.query}",
     }
-    context["bars"] = answers.memory_bars(context["shown_plan"])
     today = QuestionForm(QueryDict(snapshot.query))
     if not today.is_valid():
         context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}

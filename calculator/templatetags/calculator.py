@@ -19,17 +19,6 @@ def tok_s(value):
 
 
 @register.filter
-def tok_s_range(value, plan):
-    """'18.7 tok/s (16.6–20.8)': the estimate and the range published measurements give it."""
-    if value is None:
-        return "–"
-    low, high = getattr(plan, "decode_tok_s_low", None), getattr(plan, "decode_tok_s_high", None)
-    if low and high:
-        return f"{format_rate(value)} tok/s ({format_rate(low)}–{format_rate(high)})"
-    return f"{format_rate(value)} tok/s"
-
-
-@register.filter
 def at_context_range(plan):
     """The same for decode with the whole chosen context cached: '9.8 tok/s (8.1–11.2)'."""
     value = getattr(plan, "decode_tok_s_at_context", None)

@@ -1,0 +1,191 @@
+"""A visitor's review of the result page, one test per finding: speed per user at the asked concurrency,
+the launch box of a runtime that cannot run the recommended plan, one status for a borderline answer,
+the charts' axes, the machines of an RPC cluster, and where the weights the bars leave out sit."""
+
+import html as markup
+import re
+
+import pytest
+
+from calculator import answer as answers
+from calculator import charts, snapshots
+
+pytestmark = pytest.mark.django_db
+
+LLAMA_8B_3090 = "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090"
+BORDERLINE = "/?model=qwen2-5-32b-instruct&quant=q5_k_m&gpu=geforce-rtx-3090&ctx=8192"
+
+
+def text(html: str, testid: str) -> str:
+    found = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</(?:p|summary|span|code|pre)>', html, re.S)
+    return markup.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+
+@pytest.mark.parametrize("query", ["&batch=8", "&count=2&batch=16"])
+def test_speed_per_user_is_all_users_speed_shared_by_them(client, catalog, query):
+    """The review: at batch 8 the verdict said "about 129 tok/s per user", batch 1's figure, while "All
+    users" was 955 tok/s (119 each)."""
+    response = client.get(LLAMA_8B_3090 + query)
+    users = int(query.rsplit("=", 1)[1])
+    plan = response.context["result"].recommended_plan
+    each = plan.decode_tok_s_aggregate / users
+    assert each < plan.decode_tok_s  # users share the GPU: each gets less than one alone
+    rate = f"{each:.0f}"
+    assert f"about {rate} tok/s per user." in response.context["verdict"].text
+    assert response.context["verdict"].tok_s == rate
+    html = response.content.decode()
+    assert text(html, "decode").startswith(f"{rate} tok/s (")
+    row = re.search(r'<tr class=" recommended".*?</tr>', html, re.S).group(0)
+    assert f'<td data-label="Decode per user">{rate} tok/s (' in row
+    one = client.get(LLAMA_8B_3090).context
+    assert one["verdict"].tok_s == f"{one['result'].recommended_plan.decode_tok_s:.0f}"  # alone: as before
+
+
+def test_compare_and_a_shared_result_say_the_same_speed_per_user(client, catalog):
+    query = LLAMA_8B_3090[2:] + "&batch=8"
+    response = client.get(f"/?{query}")
+    page = response.context["verdict"]
+    compare = client.get("/compare/", {"q": query}).content.decode()
+    assert f'#plans">{page.tok_s}</a>' in compare
+    shared = snapshots.show(snapshots.save(response.context["question"]))
+    assert shared["verdict"] == page and str(shared["per_user"]) == str(response.context["per_user"])
+    assert answers.per_user(response.context["shown_plan"], 8).value == pytest.approx(
+        float(page.tok_s), rel=0.01
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "missing", "instead"),
+    [
+        (
+            "/?model=qwen3-30b-a3b&quant=q4_k_m&gpu=geforce-rtx-3060-12-gb&ram_gb=64&runtime=lm-studio",
+            "lms has no flag to keep a MoE model's experts in system RAM.",
+            "CPU offload",
+        ),
+        (
+            f"{LLAMA_8B_3090}&count=2&batch=16&runtime=lm-studio",
+            "lms has no flag to run one copy of the model per GPU.",
+            "One GPU",
+        ),
+    ],
+)
+def test_a_runtime_that_cannot_run_the_plan_launches_its_best_fitting_one(
+    client, catalog, query, missing, instead
+):
+    """The review: the launch box said only "LM Studio cannot run the expert offload plan with these
+    settings: see the other plans below", and the plans below have no commands."""
+    response = client.get(query)
+    launch = response.context["command"]
+    lines = launch.text.splitlines()
+    assert lines[0].endswith(missing) and lines[0].startswith("# LM Studio cannot run the ")
+    assert lines[1].startswith(f"# Its best plan that fits here: {instead}, ")
+    assert "lms load " in launch.text and "see the other plans" not in launch.text
+    assert launch.title.startswith(f"{instead}, ") and launch.title.endswith(" tok/s per user")
+    assert f"<h2>Launch it: {launch.title}</h2>" in response.content.decode()
+
+
+def test_with_no_plan_it_can_run_the_launch_box_names_the_runtime_that_can(client, catalog):
+    url = "/?model=llama-3-1-405b-instruct&gpu=geforce-rtx-3090&count=4&hosts=4&runtime=lm-studio"
+    launch = client.get(url).context["command"]
+    assert launch.text == (
+        "# LM Studio cannot run the RPC cluster plan: lms has no flag to spread the layers over several "
+        "machines. llama.cpp runs it: choose it in the form."
+    )
+
+
+def test_borderline_is_one_amber_status_everywhere(client, catalog):
+    """The review: "Borderline … It will likely load" above a red "does not fit", "Fits: no" and
+    "# Does not fit as asked"."""
+    response = client.get(BORDERLINE)
+    html = response.content.decode()
+    verdict = response.context["verdict"]
+    assert verdict.borderline and verdict.css == "tight"
+    assert verdict.text == "Borderline: it fits on 1× GeForce RTX 3090 only inside the safety margin."
+    assert "GeForce RTX 3090" not in verdict.text.replace("1× GeForce RTX 3090", "", 1)  # named once
+    assert text(html, "verdict-detail").startswith("It needs ")
+    assert '<span class="warning">fits only inside the safety margin</span>' in html
+    assert 'class="error">does not fit' not in html and '<span class="fit-no">' not in html
+    assert '<span class="fit-tight">only inside the safety margin</span>' in html
+    command = response.context["command"].text
+    assert command.startswith("# Fits only inside the safety margin: it will likely load")
+    assert "Does not fit" not in command
+
+
+def test_a_real_miss_still_says_does_not_fit(client, catalog):
+    html = client.get("/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090").content.decode()
+    assert 'class="error">does not fit' in html and '<span class="fit-no">no</span>' in html
+
+
+def test_context_labels_are_never_rounded_onto_a_neighbour():
+    """The review: ctx=3000 was labelled "2k", beside 2048's "2k"."""
+    assert [charts._short(t) for t in (512, 1024, 2048, 3000, 4096, 16000, 131072)] == [
+        "512",
+        "1k",
+        "2k",
+        "2.9k",
+        "4k",
+        "15.6k",
+        "128k",
+    ]
+
+
+def test_charts_name_their_axes_and_what_a_cross_means(client, catalog):
+    url = LLAMA_8B_3090[2:] + "&ctx=3000"
+    context_chart, users_chart = client.get(f"/?{url}").context["charts"]
+    assert [p.label for p in context_chart.points][:4] == ["1k", "2k", "2.9k", "4k"]
+    assert context_chart.alt.startswith(
+        "Decode speed per user at full context, in tok/s, by tokens of context: 1k "
+    )
+    assert users_chart.alt.startswith(
+        "Total decode speed against concurrent users, in tok/s, by users at once: 1 "
+    )
+    svg = client.get(f"/chart.svg?chart=users&{url}").content.decode()
+    assert ">tok/s</text>" in svg and ">users at once</text>" in svg
+    assert users_chart.misses and "does not fit</text>" in svg  # 64 users do not fit: the × explained
+    context_svg = client.get(f"/chart.svg?chart=context&{url}").content.decode()
+    assert ">tokens of context</text>" in context_svg and "does not fit" not in context_svg
+
+
+@pytest.mark.parametrize(
+    ("query", "says", "never"),
+    [
+        (
+            "&hosts=2",
+            "Yes: one GeForce RTX 3090 holds it alone, no need for the other machine, about ",
+            "of your",
+        ),
+        (
+            "&count=4&hosts=4",
+            "fits on 16 GPUs over 4 machines (4× GeForce RTX 3090 each) with an RPC cluster, about ",
+            "4× GeForce RTX 3090 with an RPC",
+        ),
+    ],
+)
+def test_the_verdict_counts_the_machines(client, catalog, query, says, never):
+    model = "llama-3-1-405b-instruct" if "count=4" in query else "llama-3-1-8b-instruct"
+    verdict = client.get(f"/?model={model}&gpu=geforce-rtx-3090{query}").context["verdict"].text
+    assert says in verdict and never not in verdict
+
+
+def test_the_bars_say_where_the_weights_they_leave_out_sit(client, catalog):
+    """The review: the bar said "Weights 4.3 GiB" and the totals "Weights 4.6 GiB", with nothing between."""
+    response = client.get(LLAMA_8B_3090)
+    html = response.content.decode()
+    plan, total = response.context["shown_plan"], response.context["result"].memory.weights_bytes
+    assert plan.devices[0].weights_bytes < total
+    assert text(html, "weights-elsewhere") == (
+        "The GPUs hold 4.3 GiB of the 4.6 GiB of weights; the other 307 MiB, the token embedding table, "
+        "stays in system RAM, where llama.cpp reads its rows."
+    )
+    offload = client.get(
+        "/?model=qwen3-30b-a3b&quant=q4_k_m&gpu=geforce-rtx-3060-12-gb&ram_gb=64"
+    ).content.decode()
+    assert 'data-testid="weights-elsewhere"' not in offload  # the RAM's own bar holds them
+
+
+def test_runtime_overhead_is_worded_for_the_devices_backend(client, catalog):
+    cuda = client.get(LLAMA_8B_3090).content.decode()
+    assert "CUDA context per device" in cuda
+    apple = client.get("/?model=llama-3-1-8b-instruct&gpu=apple-m2-ultra-192gb").content.decode()
+    assert "CUDA" not in re.search(r'data-testid="overhead".*?</details>', apple, re.S).group(0)
+    assert "none counted apart on Apple silicon (Metal)" in apple
