@@ -121,7 +121,7 @@ def _bar(bar: dict) -> og_image.Bar:
         detail=f"{bar['used']} of {bar['capacity']}",
         segments=tuple(og_image.Segment(s.css, s.width / 100) for s in bar["segments"]),
         capacity=bar["capacity_x"] / 100,
-        fits=device.fits,
+        fits=bar["status"] != "no",  # inside the safety margin it still loads: not in red, as on the page
     )
 
 

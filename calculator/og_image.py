@@ -15,7 +15,7 @@ from typing import Literal
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-VERSION = 2  # bump when the drawing changes: cached images are keyed on it
+VERSION = 3  # bump when the drawing changes: cached images are keyed on it
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 64
 MAX_BARS = 4  # more devices than this: the first MAX_BARS - 1 and "+ N more"

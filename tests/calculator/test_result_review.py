@@ -189,3 +189,13 @@ def test_runtime_overhead_is_worded_for_the_devices_backend(client, catalog):
     apple = client.get("/?model=llama-3-1-8b-instruct&gpu=apple-m2-ultra-192gb").content.decode()
     assert "CUDA" not in re.search(r'data-testid="overhead".*?</details>', apple, re.S).group(0)
     assert "none counted apart on Apple silicon (Metal)" in apple
+
+
+def test_the_preview_of_a_borderline_answer_is_amber_not_red(monkeypatch, client, catalog):
+    from calculator import og_image
+
+    drawn = {}
+    monkeypatch.setattr(og_image, "render", lambda **kw: drawn.update(kw) or b"\x89PNG")
+    client.get(f"/og.png{BORDERLINE[1:]}")
+    assert drawn["tone"] == "tight" and drawn["verdict"].startswith("Borderline: it fits on ")
+    assert all(bar.fits for bar in drawn["bars"])  # its figures are not in red either
