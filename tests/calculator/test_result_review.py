@@ -47,8 +47,11 @@ def test_compare_and_a_shared_result_say_the_same_speed_per_user(client, catalog
     page = response.context["verdict"]
     compare = client.get("/compare/", {"q": query}).content.decode()
     assert f'#plans">{page.tok_s}</a>' in compare
-    shared = snapshots.show(snapshots.save(response.context["question"]))
+    snapshot = snapshots.save(response.context["question"])
+    shared = snapshots.show(snapshot)
     assert shared["verdict"] == page and str(shared["per_user"]) == str(response.context["per_user"])
+    shown = client.get(snapshot.get_absolute_url()).content.decode()
+    assert f'<td data-label="Decode per user">{response.context["per_user"]}</td>' in shown
     assert answers.per_user(response.context["shown_plan"], 8).value == pytest.approx(
         float(page.tok_s), rel=0.01
     )
