@@ -92,9 +92,12 @@ class DiffusionForm(QuestionForm):
 
     def clean_quant(self):
         slug = self.cleaned_data["quant"] or "bf16"
-        if slug not in FORMATS:
+        if slug not in FORMATS:  # in the formats' names, as the select shows them
+            names = dict(Quantization.objects.filter(slug__in=[*FORMATS, slug]).values_list("slug", "name"))
+            self.fixes.append(("quant", {"quant": ""}))
             raise forms.ValidationError(
-                f"Image and video models run their denoiser as {', '.join(FORMATS)}, not “{slug}”."
+                f"Image and video models run their denoiser as {', '.join(names.get(f, f) for f in FORMATS)}, "
+                f"not {names.get(slug, f'“{slug}”')}."
             )
         return Quantization.objects.get(slug=slug)
 

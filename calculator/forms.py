@@ -4,11 +4,12 @@ form becomes a `Question` (calculator/question.py), which every page reads from 
 from collections import Counter
 
 from django import forms
+from django.db.models import Q
 from django.http import QueryDict
 
 from catalog import byo, fitting, slugs
 from catalog import workload as tables
-from catalog.fitting import DEFAULT_FORMAT, DEFAULTS, NATIVE_FORMATS, runtime_table
+from catalog.fitting import DEFAULT_FORMAT, DEFAULTS, NATIVE_FORMATS, PUBLISHED_ONLY, runtime_table
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 from catalog.published import formats_of, listed_formats, model_spec
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_CHOICES
@@ -24,16 +25,18 @@ BACKEND_NAMES = {
     "rocm": "AMD GPUs (ROCm)",
     "metal": "Apple silicon (Metal)",
     "sycl": "Intel GPUs (SYCL)",
-    "vulkan": "Vulkan",
+    "vulkan": "other GPUs (Vulkan)",
     "cpu": "the CPU",
 }
-# The same, short, for the form's pickers ("vLLM: NVIDIA or AMD only").
+# The same, short, for the form's pickers ("vLLM: NVIDIA or AMD only"). The catalog gives Intel devices
+# the SYCL backend alone and other vendors' Vulkan (Gpu.BACKEND_BY_VENDOR): both say so, so that "Vulkan"
+# under "Not on Intel (SYCL)" does not read as the Intel card's own Vulkan.
 BACKEND_SHORT = {
     "cuda": "NVIDIA",
     "rocm": "AMD",
     "metal": "Apple silicon",
-    "sycl": "Intel",
-    "vulkan": "Vulkan",
+    "sycl": "Intel (SYCL)",
+    "vulkan": "other GPUs (Vulkan)",
     "cpu": "CPU",
 }
 # The format a model was released in, by its native dtype, for runtimes that load Hugging Face
@@ -51,6 +54,9 @@ FAMILY_WORDS = {
     "exl2": "an EXL2 checkpoint",
     "mlx": "an MLX conversion",
 }
+# A published GGUF this many bits per weight from the usual format's width stands in for it (a download
+# instead of converting the checkpoint); one further is another size class (1-bit, 8-bit): not a default.
+NEAR_BITS = 1.0
 MLX_DEFAULT = "mlx-4bit"  # mlx-community's usual conversion, where the catalog has the format
 MAX_RAM_GB = 4096
 MAX_HOSTS = limits.MAX_HOSTS
@@ -234,6 +240,8 @@ class QuestionForm(DeviceRowsForm):
         for name, default in DEFAULTS.items():
             if data.get(name) in (None, "") and name not in self.errors:
                 data[name] = default
+        if not self.errors.keys() & {"gpu", "count", "hosts"}:
+            self.one_machine(data["hosts"])
         if not self.errors.keys() & {"model", "config", "quant", "gpu", "count", "runtime", "kv"}:
             Combination(self.devices).check(self, data)
         model, ctx = data.get("model"), data.get("ctx")
@@ -249,6 +257,35 @@ class QuestionForm(DeviceRowsForm):
                 self.add_error("prompt", f"A prompt cannot be longer than the context ({ctx:,} tokens).")
                 self.fixes.append(("prompt", {"prompt": str(ctx)}))
         return data
+
+    def one_machine(self, hosts: int) -> None:
+        """A Mac with Apple silicon is a whole computer that takes no other GPU: a Mac with another device
+        (another Mac too) is several machines, refused next to the GPUs. The engine joins only machines
+        that are alike (`hosts`, each with the same devices): Macs of one kind are offered as that many
+        machines, a mix as each kind of device alone."""
+        devices = self.devices
+        macs = [d for d in devices if d.vendor == Gpu.Vendor.APPLE]
+        if not macs or len(devices) < 2:
+            return
+        rows = Counter(d.slug for d in devices)
+        if len(rows) == 1:
+            n = len(devices)
+            self.add_error(
+                "gpu",
+                f"An Apple silicon Mac takes no other GPU: {n}× {macs[0].name} are {n} machines. Ask about them as "
+                f"{n} machines, joined over the network.",
+            )
+            self.fixes.append(("gpu", {"gpu": macs[0].slug, "count": "", "hosts": str(n * hosts)}))
+            return
+        named = " and the ".join(dict.fromkeys(d.name for d in devices))
+        self.add_error(
+            "gpu",
+            f"An Apple silicon Mac takes no other GPU: the {named} are separate machines, and this calculator joins only "
+            "machines that are alike. Ask about each alone.",
+        )
+        apple = {d.slug for d in macs}
+        for slug, n in rows.items():
+            self.fixes.append(("gpu", {"gpu": slug, "count": "" if n == 1 or slug in apple else str(n)}))
 
     @property
     def devices(self) -> list[Gpu]:
@@ -284,6 +321,9 @@ class Combination:
         where the combination cannot run."""
         runtime_given = form.data.get("runtime") not in (None, "")
         model, quant = data["model"], data.get("quant")
+        if not runtime_given and quant is not None and self.format_runtime(quant.family) is None:
+            self.no_runtime_runs(form, model, quant)  # no runtime to blame: the format runs elsewhere
+            return
         if not runtime_given and quant is not None:
             data["runtime"] = (
                 self.runtime_with_weights(model, quant)
@@ -296,9 +336,12 @@ class Combination:
         if not self.runs(runtime):
             where = [r for r, _ in RUNTIME_CHOICES if self.runs(r)]
             instead = f": pick {self.names(where)}" if where else ""
-            form.add_error(
-                "runtime", f"{self.table[runtime]['name']} does not run on {self.hardware()}{instead}."
+            row = self.table[runtime]
+            missing = " and ".join(
+                BACKEND_NAMES.get(b, b) for b in self.backends if not fitting.runs_there(row, [b])
             )
+            runs_on = only_on(row["backends"]).removesuffix(" only")
+            form.add_error("runtime", f"{row['name']} does not run on {missing}, only on {runs_on}{instead}.")
             given = quant if form.data.get("quant") not in (None, "") else None
             form.fixes += [  # a format the other runtime cannot run gives way to its usual one
                 (
@@ -440,7 +483,8 @@ class Combination:
         others = [r for r, _ in RUNTIME_CHOICES if self.runs(r, quant.family)]
         instead = self.default_format(model, runtime)
         what = FAMILY_WORDS.get(quant.family, quant.get_family_display())
-        text = f"{name} does not run {quant.name} ({what}) on {self.hardware()}."
+        named = f"{quant.name}, {what}," if "(" in quant.name else f"{quant.name} ({what})"  # FP8 (E4M3)
+        text = f"{name} does not run {named} on {self.hardware()}."
         if instead and others:
             return f"{text} Pick a format it runs, such as {instead.name}, or switch to {self.names(others)}."
         if instead:
@@ -449,19 +493,67 @@ class Combination:
             return f"{text} Switch to {self.names(others)}."
         return f"{text} No runtime this calculator models runs it there."
 
+    def no_runtime_runs(self, form: QuestionForm, model: LlmModel, quant: Quantization) -> None:
+        """A format no runtime runs on these devices, asked for without a runtime: where it runs and
+        with what, and the formats that run here (the model's usual one, and the nearest in width)."""
+        table, family = self.table, quant.family
+        everywhere = {b for r, _ in RUNTIME_CHOICES for b in (table.get(r) or {}).get("backends", [])}
+        where = sorted(fitting.backend_runtimes(family, everywhere))
+        runtimes = [
+            r for r, _ in RUNTIME_CHOICES if any(fitting.runs_there(table.get(r), [b], family) for b in where)
+        ]
+        _, usual = self.usual(model)
+        text = f"{quant.name} is {FAMILY_WORDS.get(family, quant.get_family_display())}"
+        if where:
+            places = " or ".join(BACKEND_NAMES.get(b, b) for b in where)
+            text += f": it runs only on {places}, with {self.names(runtimes)}"
+        text += f". On {self.hardware()}, pick a format that runs there"
+        form.add_error("quant", f"{text}, such as {usual.name}." if usual else f"{text}.")
+        form.fixes.append(("quant", {"quant": ""}))
+        if nearest := self.nearest_runnable(model, quant.bits_per_weight, exclude=usual):
+            form.fixes.append(("quant", {"quant": nearest}))
+
+    def nearest_runnable(self, model: LlmModel, bits: float, exclude: Quantization | None) -> str | None:
+        """The listed format nearest `bits` wide (ties: the narrower) that a runtime runs here and has
+        weights of for the model, by slug; not `exclude`."""
+        spec = self.spec(model)
+        found = [
+            (abs(width - bits), width, slug)
+            for quant, width, family, slug in listed_formats()
+            if (exclude is None or slug != exclude.slug)
+            and (r := self.format_runtime(family))
+            and (family not in PUBLISHED_ONLY or slug in formats_of(model))
+            and commands.unavailable(spec, quant, COMMAND_FOR_RUNTIME[r]) is None
+        ]
+        return min(found, default=(0, 0, None))[2]
+
     def default_format(self, model: LlmModel, runtime: str, any_weights: bool = False) -> Quantization | None:
         """The format the model is usually run at under this runtime: its own where a GGUF runtime can
-        run it as released (gpt-oss in MXFP4), Q4_K_M otherwise; its release format (FP8 for DeepSeek,
-        MXFP4 for gpt-oss, BF16) for runtimes that load checkpoints; MLX's 4-bit where the catalog has it.
-        Only one the runtime can have weights of for the model (`missing`), unless `any_weights`."""
+        run it as released (gpt-oss in MXFP4), Q4_K_M otherwise, or, where that is not published but
+        GGUF files near its width are, the nearest of those (listed formats first: a download, not a
+        conversion of the whole checkpoint); its release format (FP8 for DeepSeek, MXFP4 for gpt-oss,
+        BF16) for runtimes that load checkpoints; MLX's 4-bit where the catalog has it. Only one the
+        runtime can have weights of for the model (`missing`), unless `any_weights`."""
         native = model.native_dtype or ""
-        if BY_SLUG[runtime].gguf:
+        gguf = BY_SLUG[runtime].gguf
+        published = formats_of(model) if gguf else frozenset()
+        if gguf:
             wanted = [NATIVE_FORMATS.get(native, DEFAULT_FORMAT)]
         else:
             wanted = [RELEASE_FORMATS.get(native, "bf16"), "bf16"]
             if runtime == "mlx":
                 wanted.insert(0, MLX_DEFAULT)
-        found = {q.slug: q for q in Quantization.objects.filter(slug__in=wanted)}
+        rows = Quantization.objects.filter(Q(slug__in=wanted) | Q(slug__in=published, family="gguf"))
+        found = {q.slug: q for q in rows}
+        if gguf and wanted[0] in found and wanted[0] not in published:
+            width = found[wanted[0]].bits_per_weight
+            near = [
+                q
+                for q in found.values()
+                if q.slug in published and abs(q.bits_per_weight - width) <= NEAR_BITS
+            ]
+            near.sort(key=lambda q: (not q.listed, abs(q.bits_per_weight - width), q.bits_per_weight))
+            wanted = [q.slug for q in near] + wanted
         return next(
             (
                 found[s]

@@ -276,7 +276,7 @@ def diffusion_quant_options(form) -> SafeString:
         else:
             elsewhere.append(_noted(rows[slug], why, disabled=slug != chosen))
     return mark_safe(
-        options([_option("", "Usual for the model"), *runs], chosen, chosen=FORMATS)
+        options([_option("", "Usual for the model: BF16"), *runs], chosen, chosen=FORMATS)
         + (
             _group(f"Not on {combination.hardware(short=True)}", options(elsewhere, chosen, chosen=FORMATS))
             if elsewhere

@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from catalog import byo, cache
+from catalog import byo, cache, fitting
 from catalog.models import Gpu, LlmModel, Quantization
+from catalog.pages import POPULAR_GPUS
 from config import http_cache
 
 from . import answer as answers
@@ -28,10 +29,12 @@ from . import charts, diffusion_views, hub_config, pickers, registry, rig, snaps
 from .diffusion_answer import DiffusionForm
 from .forms import (
     CONTEXT_PRESETS,
+    DEFAULTS,
     FIRST_VISIT,
     MAX_DEVICES,
     MAX_RAM_GB,
     RUNTIME_CHOICES,
+    Combination,
     QuestionForm,
 )
 from .models import Snapshot
@@ -220,7 +223,9 @@ IN_PLACE = {"runtime", "quant", "kv"}
 
 def problems(form: QuestionForm) -> list[dict]:
     """What is wrong with an invalid question, in words: each field's errors under its label (linked to
-    the field), with its one-click fixes (`fix_links`)."""
+    the field), with its one-click fixes (`fix_links`; for no GPU at all, `devices_that_hold`)."""
+    if not form.gpu_slugs and "gpu" in form.errors and not isinstance(form, DiffusionForm):
+        form.fixes += [("gpu", {"gpu": gpu.slug, "count": str(n)}) for gpu, n in devices_that_hold(form)]
     links = fix_links(form)
     found = []
     for name, errors in form.errors.items():
@@ -234,6 +239,46 @@ def problems(form: QuestionForm) -> list[dict]:
             }
         )
     return found
+
+
+def devices_that_hold(form: QuestionForm, most: int = 3) -> list[tuple[Gpu, int]]:
+    """For a question that names no GPU: the fewest of each popular kind (catalog.pages.POPULAR_GPUS, up
+    to fitting.MAX_SAME_GPUS) and the smallest listed device alone that hold its model at the format it
+    would run at there, at the context asked (the engine's recommended plan fits); at most `most`."""
+    model, ctx = form.cleaned_data.get("model"), form.cleaned_data.get("ctx") or DEFAULTS["ctx"]
+    if model is None:
+        return []
+    listed = sorted(Gpu.objects.listed(), key=lambda g: (g.as_spec().usable_bytes, g.name))
+    popular = [g for slug in POPULAR_GPUS for g in listed if g.slug == slug]
+    found: list[tuple[Gpu, int]] = []
+    least = 0
+
+    def fewest(gpu: Gpu, up_to: int) -> int | None:
+        nonlocal least
+        combination = Combination([gpu])
+        runtime, quant = combination.usual(model)
+        if quant is None:
+            return None
+        spec, device = combination.spec(model), gpu.as_spec()
+        workload = fitting.question_workload(ctx=ctx, runtime=runtime)
+        need = fitting.least_bytes_needed(spec, quant.as_spec(), workload)
+        least = least or need
+        for n in range(max(1, -(-need // device.usable_bytes)), up_to + 1):
+            plan = fitting.recommended(
+                model=spec, quant=quant.as_spec(), devices=[device] * n, workload=workload
+            )
+            if plan is not None:
+                return n
+        return None
+
+    for gpu in popular:
+        if n := fewest(gpu, fitting.MAX_SAME_GPUS):
+            found.append((gpu, n))
+    for gpu in listed:
+        if gpu not in popular and gpu.as_spec().usable_bytes >= least and fewest(gpu, 1):
+            found.append((gpu, 1))
+            break
+    return found[:most]
 
 
 def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
@@ -258,7 +303,7 @@ def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
             )
         else:
             url = f"{_page_url()}?{query.urlencode()}"
-        text = fix_text(changes, fixed.cleaned_data)
+        text = fix_text(changes, fixed.cleaned_data, alone=bool(form.gpu_slugs))
         if url in seen or text is None:
             continue
         seen.add(url)
@@ -267,9 +312,16 @@ def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
     return found
 
 
-def fix_text(changes: dict[str, str], data: dict) -> str | None:
-    """A fix in words, from the question it leads to: "Use vLLM with BF16", "Keep the KV cache in fp8";
-    None for one that cannot be said in words."""
+def fix_text(changes: dict[str, str], data: dict, *, alone: bool = False) -> str | None:
+    """A fix in words, from the question it leads to: "Use vLLM with BF16", "Keep the KV cache in fp8",
+    "Use 2× GeForce RTX 3090" (`alone`: of the devices asked about, "Ask about the … alone"), "Use 2
+    machines, one Apple M4 Max each"; None for one that cannot be said in words."""
+    if "gpu" in changes and data.get("gpu"):
+        gpu, n = next(iter(data["gpu"].values())), data["count"][0]
+        if "hosts" in changes:
+            return f"Use {changes['hosts']} machines, one {gpu.name} each"
+        named = f"{n}× {gpu.name}" if n > 1 else f"{'the' if alone else 'one'} {gpu.name}"
+        return f"Ask about {named} alone" if alone else f"Use {named}"
     if ("runtime" in changes or "quant" in changes) and data.get("quant"):
         runtime = dict(RUNTIME_CHOICES).get(data.get("runtime"))
         return f"Use {runtime} with {data['quant'].name}" if runtime else f"Use {data['quant'].name}"

@@ -30,12 +30,14 @@ def cleaned(query: str) -> dict:
         (
             "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&runtime=mlx",
             "runtime",
-            "MLX (mlx-lm) does not run on NVIDIA GPUs (CUDA): pick llama.cpp, Ollama, vLLM, SGLang or LM Studio.",
+            "MLX (mlx-lm) does not run on NVIDIA GPUs (CUDA), only on Apple silicon: pick llama.cpp, Ollama, "
+            "vLLM, SGLang or LM Studio.",
         ),
         (
             "model=llama-3-1-70b-instruct&quant=bf16&gpu=apple-m4-max-128gb&runtime=vllm",
             "runtime",
-            "vLLM does not run on Apple silicon (Metal): pick llama.cpp, Ollama, MLX or LM Studio.",
+            "vLLM does not run on Apple silicon (Metal), only on NVIDIA or AMD: pick llama.cpp, Ollama, MLX or "
+            "LM Studio.",
         ),
         (
             "model=llama-3-1-70b-instruct&quant=awq-4bit&gpu=geforce-rtx-3090&count=2&runtime=llama-cpp",
@@ -63,8 +65,9 @@ def cleaned(query: str) -> dict:
         (
             "model=llama-3-1-8b-instruct&quant=gptq-4bit&gpu=apple-m4-max-128gb",
             "quant",
-            "llama.cpp does not run GPTQ 4-bit g128 (a GPTQ checkpoint) on Apple silicon (Metal). Pick a format it "
-            "runs, such as Q4_K_M.",
+            # no runtime chosen, none runs it here: where it runs, not a runtime the visitor did not pick
+            "GPTQ 4-bit g128 is a GPTQ checkpoint: it runs only on NVIDIA GPUs (CUDA), with vLLM or SGLang. On "
+            "Apple silicon (Metal), pick a format that runs there, such as Q4_K_M.",
         ),
     ],
 )
@@ -105,6 +108,12 @@ def test_a_format_alone_picks_the_first_runtime_that_runs_it_here(catalog):
         ("model=llama-3-1-70b-instruct&gpu=geforce-rtx-3090&count=2", "q4_k_m"),
         ("model=qwen3-8b&gpu=geforce-rtx-4090&runtime=sglang", "bf16"),
         ("model=qwen3-8b&gpu=apple-m4-max-128gb&runtime=mlx", "mlx-4bit"),  # mlx-community's usual width
+        # no Q4_K_M published, but GGUFs near its width are: the nearest listed one, a download, not a
+        # conversion of the 470 GB checkpoint (Q4_0, 4.64 bits; IQ4_XS, Q5_K_M are further)
+        ("model=qwen3-235b-a22b&gpu=apple-m3-ultra-512gb", "q4_0"),
+        ("model=qwen3-235b-a22b&gpu=apple-m3-ultra-512gb&runtime=lm-studio", "q4_0"),
+        ("model=qwen3-235b-a22b&gpu=apple-m3-ultra-512gb&runtime=mlx", "mlx-4bit"),  # MLX: its own usual
+        ("model=c4ai-command-r-v01&gpu=h100-sxm5-80-gb", "q4_k_m"),  # only a 1-bit GGUF: too far from it
     ],
 )
 def test_without_a_format_the_model_runs_at_its_own(catalog, query, quant):

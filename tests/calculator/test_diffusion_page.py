@@ -112,7 +112,11 @@ def test_the_partial_answers_htmx_and_a_switch_of_kind_reloads_the_page(client, 
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
-        ("&quant=awq-4bit", "quant", "run their denoiser as bf16, fp8"),
+        (
+            "&quant=awq-4bit",
+            "quant",
+            "run their denoiser as BF16, FP8 (E4M3), Q8_0, Q6_K, Q5_K_S, Q4_K_S, not AWQ",
+        ),
         ("&width=10", "width", "greater than or equal to 64"),
         ("&frames=81", "frames", "makes images"),
         ("&steps=abc", "steps", "whole number"),

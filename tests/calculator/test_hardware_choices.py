@@ -30,7 +30,10 @@ def test_vllm_on_a_mac_is_explained_in_words_with_the_runtimes_that_run_there(cl
     response = client.get(ON_A_MAC)
     html = response.content.decode()
     problems = re.search(r'<ul class="problems".*?</ul>\s*</li>\s*</ul>', html, re.S).group(0)
-    assert '<a href="#id_runtime">Runtime</a>: vLLM does not run on Apple silicon (Metal): pick ' in problems
+    assert (
+        '<a href="#id_runtime">Runtime</a>: vLLM does not run on Apple silicon (Metal), only on NVIDIA or AMD: '
+        "pick " in problems
+    )
     found = list(fixes(html))
     assert found[:3] == ["Use llama.cpp with Q4_K_M", "Use Ollama with Q4_K_M", "Use MLX with MLX 4-bit"]
     assert not any("vLLM" in fix or "SGLang" in fix for fix in found)
@@ -200,3 +203,101 @@ def test_a_prompt_longer_than_the_context_offers_the_context_as_the_prompt(clien
         '<a href="#id_prompt">Prompt length (tokens)</a>: A prompt cannot be longer than the context' in html
     )
     assert list(fixes(html)) == ["Use a 4,096-token prompt"]
+
+
+# ---- One machine: an Apple silicon Mac takes no other GPU ------------------------------------------
+
+MAC_AND_RTX = "model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090&gpu=apple-m4-max-128gb"
+
+
+def test_a_mac_with_an_rtx_card_is_refused_as_two_machines_with_each_alone_as_fixes(client, catalog):
+    api = client.get(f"/api/v1/estimate?{MAC_AND_RTX}")
+    assert api.status_code == 400
+    assert api.json()["errors"] == {
+        "gpu": [
+            "An Apple silicon Mac takes no other GPU: the GeForce RTX 3090 and the Apple M4 Max (40-core GPU) "
+            "128 GB are separate machines, and this calculator joins only machines that are alike. Ask about "
+            "each alone."
+        ]
+    }
+    found = fixes(client.get(f"/?{MAC_AND_RTX}").content.decode())
+    assert found == {
+        "Ask about the GeForce RTX 3090 alone": (
+            "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090",
+            None,
+        ),
+        "Ask about the Apple M4 Max (40-core GPU) 128 GB alone": (
+            "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=apple-m4-max-128gb",
+            None,
+        ),
+    }
+    for href, _ in found.values():
+        assert client.get(href).context["verdict"].fits
+
+
+def test_two_macs_are_offered_as_two_machines_over_the_network(client, catalog):
+    html = client.get("/?model=llama-3-1-70b-instruct&gpu=apple-m4-max-128gb&count=2").content.decode()
+    assert "2× Apple M4 Max (40-core GPU) 128 GB are 2 machines" in html
+    href, _ = fixes(html)["Use 2 machines, one Apple M4 Max (40-core GPU) 128 GB each"]
+    assert href == "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=apple-m4-max-128gb&hosts=2"
+    assert "rpc_cluster" in [p.strategy for p in client.get(href).context["result"].plans]
+
+
+# ---- No GPU yet: the select says so, and popular cards that hold the model are offered ---------------
+
+
+def test_without_a_gpu_the_select_asks_for_one_and_popular_cards_that_hold_the_model_are_offered(
+    client, catalog
+):
+    html = client.get("/?model=llama-3-1-70b-instruct").content.decode()
+    gpus = re.search(r'<select name="gpu" id="id_gpu_1">(.*?)</select>', html, re.S).group(1)
+    assert gpus.lstrip().startswith('<option value="" selected>Choose a GPU</option>')
+    found = fixes(html)
+    assert list(found)[:2] == ["Use 2× GeForce RTX 3090", "Use 2× GeForce RTX 4090"]
+    assert 2 <= len(found) <= 3
+    for text, (href, _) in found.items():
+        assert client.get(href).context["verdict"].fits, text
+    assert list(fixes(client.get("/?model=llama-3-1-8b-instruct").content.decode()))[:2] == [
+        "Use one GeForce RTX 3090",
+        "Use one GeForce RTX 4090",
+    ]
+
+
+# ---- Texts in words: formats by name, where a runtime runs -----------------------------------------
+
+
+def test_an_mlx_format_without_a_runtime_says_where_it_runs_and_offers_formats_that_run_here(client, catalog):
+    html = client.get("/?model=llama-3-1-8b-instruct&quant=mlx-8bit&gpu=geforce-rtx-3090").content.decode()
+    assert (
+        "MLX 8-bit is an MLX conversion: it runs only on Apple silicon (Metal), with MLX or LM Studio."
+        in html
+    )
+    assert "llama.cpp does not run" not in html  # no runtime was chosen: none is blamed
+    assert list(fixes(html)) == ["Use llama.cpp with Q4_K_M", "Use llama.cpp with Q8_0"]
+
+
+def test_a_format_whose_name_has_brackets_is_not_bracketed_again(client, catalog):
+    html = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=fp8&gpu=geforce-rtx-3090&runtime=llama-cpp"
+    ).content.decode()
+    assert "llama.cpp does not run FP8 (E4M3), an FP8 checkpoint, on NVIDIA GPUs (CUDA)." in html
+
+
+def test_an_image_model_names_formats_by_name_and_its_usual_one_in_the_select(client, catalog):
+    html = client.get("/?model=flux-1-dev&quant=mlx-4bit&gpu=apple-m4-max-128gb").content.decode()
+    assert (
+        "Image and video models run their denoiser as BF16, FP8 (E4M3), Q8_0, Q6_K, Q5_K_S, Q4_K_S, not MLX 4-bit."
+        in html
+    )
+    assert "Use BF16" in fixes(html)
+    assert '<option value="">Usual for the model: BF16</option>' in select(html, "quant")
+
+
+def test_an_intel_card_names_the_backend_the_catalog_gives_it(client, catalog):
+    runtime = select(
+        client.get("/?model=llama-3-1-8b-instruct&gpu=arc-a770&runtime=ollama").content.decode(), "runtime"
+    )
+    assert (
+        '<option value="ollama" selected>Ollama: NVIDIA, AMD, Apple silicon, other GPUs (Vulkan) or CPU only'
+        in group(runtime, "Not on Intel (SYCL)")
+    )

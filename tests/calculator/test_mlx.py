@@ -90,13 +90,14 @@ def test_the_page_answers_with_the_mlx_command(client, catalog):
         (
             f"model={LLAMA_8B}&gpu=geforce-rtx-3090&runtime=mlx",
             "runtime",
-            "MLX (mlx-lm) does not run on NVIDIA GPUs (CUDA): pick llama.cpp, Ollama, vLLM, SGLang or LM Studio.",
+            "MLX (mlx-lm) does not run on NVIDIA GPUs (CUDA), only on Apple silicon: pick llama.cpp, Ollama, "
+            "vLLM, SGLang or LM Studio.",
         ),
         (
             f"model={LLAMA_8B}&quant=mlx-4bit&gpu=geforce-rtx-3090",
             "quant",
-            "llama.cpp does not run MLX 4-bit (an MLX conversion) on NVIDIA GPUs (CUDA). Pick a format it runs, "
-            "such as Q4_K_M.",
+            "MLX 4-bit is an MLX conversion: it runs only on Apple silicon (Metal), with MLX or LM Studio. On "
+            "NVIDIA GPUs (CUDA), pick a format that runs there, such as Q4_K_M.",
         ),
         (
             f"model={LLAMA_8B}&quant=mlx-4bit&gpu={M4_MAX}&runtime=ollama",
@@ -104,11 +105,12 @@ def test_the_page_answers_with_the_mlx_command(client, catalog):
             "Ollama does not run MLX 4-bit (an MLX conversion) on Apple silicon (Metal). Pick a format it runs, "
             "such as Q4_K_M, or switch to MLX or LM Studio.",
         ),
-        (
+        (  # a Mac with an RTX card is two machines: refused before any runtime or format
             f"model={LLAMA_8B}&quant=mlx-8bit&gpu={M4_MAX}&gpu=geforce-rtx-3090",
-            "quant",
-            "llama.cpp does not run MLX 8-bit (an MLX conversion) on NVIDIA GPUs (CUDA) and Apple silicon "
-            "(Metal). Pick a format it runs, such as Q4_K_M.",
+            "gpu",
+            "An Apple silicon Mac takes no other GPU: the Apple M4 Max (40-core GPU) 128 GB and the GeForce RTX "
+            "3090 are separate machines, and this calculator joins only machines that are alike. Ask about each "
+            "alone.",
         ),
     ],
 )
