@@ -33,6 +33,7 @@ def term(request, slug):
         "page": page,
         "related": [lib.terms[s] for s in page.related if s in lib.terms],
         "guides": [lib.guides[s] for s in page.used_by if s in lib.guides],
+        "tries": [(query, question_words(query)) for query in page.calculators],
         **worked_example(page.example),
     }
     return TemplateResponse(request, "glossary/term.html", context)
@@ -73,7 +74,8 @@ def error(request, slug):
     if page is None:
         raise Http404("No such error page.")
     terms = [lib.terms[s] for s in page.related if s in lib.terms]
-    return TemplateResponse(request, "glossary/error.html", {"page": page, "terms": terms})
+    tries = [(query, question_words(query)) for query in page.calculators]
+    return TemplateResponse(request, "glossary/error.html", {"page": page, "terms": terms, "tries": tries})
 
 
 def worked_example(query) -> dict:
@@ -88,7 +90,7 @@ def worked_example(query) -> dict:
     return {
         "example": result,
         "example_plan": result.recommended_plan or result.plans[-1],
-        "example_verdict": answers.verdict(result, question.hardware),
+        "example_verdict": answers.verdict(result, question.hardware, users=question.batch),
         "example_permalink": question.permalink(),
     }
 

@@ -5,6 +5,7 @@ import html as markup
 import re
 
 import pytest
+from django.urls import reverse
 
 from glossary.content import library
 
@@ -36,3 +37,22 @@ def test_no_guide_link_reads_as_a_query_string(client, catalog, slug):
         texts = [text for _, text in tried(html)]
         assert texts and all("=" not in t and "&" not in t for t in texts), texts
         assert len(set(texts)) == len(texts)  # each link tells itself apart from the others
+
+
+def test_no_glossary_or_error_page_link_reads_as_a_query_string(client, catalog):
+    """The glossary's terms and error pages link the calculator too ("See it in the calculator", "See the
+    cause in the calculator"): in words, as the guides do."""
+    lib = library()
+    pages = [(reverse("glossary:term", args=[s]), p) for s, p in lib.terms.items()]
+    pages += [(reverse("glossary:error", args=[s]), p) for s, p in lib.errors.items()]
+    checked = 0
+    for url, page in pages:
+        if not page.calculators:
+            continue
+        html = client.get(url).content.decode()
+        section = html.split("in the calculator</h2>", 1)[1].split("</ul>", 1)[0]
+        texts = [markup.unescape(t) for t in re.findall(r'<a href="/\?[^"]+">([^<]+)</a>', section)]
+        assert len(texts) == len(page.calculators), url
+        assert all("=" not in t and "&" not in t for t in texts), (url, texts)
+        checked += 1
+    assert checked >= 3
