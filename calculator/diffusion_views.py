@@ -52,7 +52,7 @@ def page_or_none(request):
 
 
 def page(request, form: DiffusionForm):
-    from .views import _choices, problems  # the LLM page's pickers (GPUs, rows, links), its fixes
+    from .views import _choices, inputs_url, problems  # the LLM page's pickers (GPUs, rows, links), fixes
 
     context = _choices(form) | {"form": form, "diffusion": True, "kind_field": KIND_FIELD}
     context["diffusion_models"] = DiffusionModel.objects.only("slug", "name").order_by("name")
@@ -77,8 +77,8 @@ def page(request, form: DiffusionForm):
         template += "#result"
         context["partial"] = True
     response = TemplateResponse(request, template, context)
-    if request.htmx and "permalink" in context:
-        response = push_url(response, context["permalink"])
+    if request.htmx:
+        response = push_url(response, context.get("permalink") or inputs_url(form))
     return response
 
 

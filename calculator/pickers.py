@@ -63,8 +63,8 @@ def options(rows: list[Option], selected: str | None, *, chosen=()) -> SafeStrin
 
 
 def catalog_rows() -> dict:
-    """The model, GPU and link pickers' rows, read from the catalog once per catalog version (three
-    queries; the formats' are `format_rows`)."""
+    """The model and GPU pickers' rows, read from the catalog once per catalog version (two queries; the
+    formats' are `format_rows`, the links' `link_options`)."""
     return cache.get_or_compute("pickers", "", _read_rows)
 
 
@@ -74,7 +74,6 @@ def _read_rows() -> dict:
         "models": {m.slug: _option(m.slug, m.name) for m in models},
         "featured": [(label, [_option(m.slug, m.name) for m in group]) for label, group in _featured(models)],
         "gpus": [_option(g.slug, g.name, g.listed) for g in Gpu.objects.only("slug", "name", "listed")],
-        "links": [_option(i.slug, i.name) for i in Interconnect.objects.only("slug", "name")],
     }
 
 
@@ -166,6 +165,31 @@ def kv_options(form) -> SafeString:
         if not accepted or slug in accepted or slug == selected
     ]
     return options(rows, selected, chosen=[selected])
+
+
+def link_unused(form) -> str:
+    """Why the link select does not apply to the question ("" where it does): one device on one machine
+    (a Mac alone among them) has no link between GPUs, and no network between machines."""
+    try:
+        devices = sum(int(c) for c in form.counts_raw) if form.counts_raw else len(form.gpu_slugs)
+        hosts = int(form.data.get("hosts") or 1)
+    except ValueError:
+        return ""
+    return "Not used: one device" if len(form.gpu_slugs) == 1 and devices <= 1 and hosts <= 1 else ""
+
+
+def link_options(selected: str | None, unused: str) -> SafeString:
+    """The link select's catalog rows, or, where the link does not apply (`link_unused`), its reason
+    alone (the select is disabled). The rows are read once per catalog version (one query): apart from
+    `catalog_rows`, as the HTMX answer swaps this select with every change of the hardware."""
+    if unused:
+        return options([_option("", unused)], "")
+    rows = cache.get_or_compute(
+        "link-picker",
+        "",
+        lambda: [_option(i.slug, i.name) for i in Interconnect.objects.only("slug", "name")],
+    )
+    return options(rows, selected)
 
 
 def ram_options(selected: str | None) -> SafeString:

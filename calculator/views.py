@@ -69,9 +69,31 @@ def _page(request, form: QuestionForm, *, status: int = 200, config_error: str =
         context["problems"] = problems(form)
     template = "calculator/page.html#result" if partial else "calculator/page.html"
     response = TemplateResponse(request, template, context, status=status)
-    if request.htmx and "permalink" in context and request.method == "GET":
-        response = push_url(response, context["permalink"])
+    if request.htmx and request.method == "GET":
+        response = push_url(response, context.get("permalink") or inputs_url(form))
     return response
+
+
+# Inputs whose default means the same as leaving them out (an explicit runtime or prompt does not).
+SAME_AS_EMPTY = {name: str(DEFAULTS[name]) for name in ("ctx", "batch", "kv", "hosts")}
+
+
+def inputs_url(form: QuestionForm) -> str:
+    """The page's URL for a question as asked, valid or not: its non-empty inputs in the form's order,
+    those left at their defaults dropped (the finder's text, the model id and the rows button too), a
+    count of one per GPU row left out: what the address bar shows while the errors are fixed."""
+    data, query = form.data, QueryDict(mutable=True)
+    counts = form.counts_raw if len(form.counts_raw) in (1, len(form.gpu_slugs)) else []
+    for name in form.FIELDS:
+        if name == "gpu":
+            values = form.gpu_slugs
+        elif name == "count":
+            values = [] if all(c.strip() == "1" for c in counts) else counts
+        else:
+            values = [v for v in data.getlist(name) if v.strip() and v.strip() != SAME_AS_EMPTY.get(name)]
+        if values:
+            query.setlist(name, values)
+    return f"{_page_url()}?{query.urlencode()}"
 
 
 @csrf_exempt  # reads a file and redirects: nothing is stored, nothing changes for anyone
@@ -194,7 +216,6 @@ def _choices(form: QuestionForm) -> dict:
         "without_config": without_config,
         "model_query": model_query,
         "model_options": pickers.model_options(data.get("model", ""), model_query),
-        "link_options": pickers.options(rows["links"], data.get("link")),
         "hardware_rows": [(g, c, pickers.options(rows["gpus"], g, chosen=chosen)) for g, c in hardware],
         "context_presets": CONTEXT_PRESETS,
         "ram_options": pickers.ram_options(data.get("ram_preset")),
@@ -211,6 +232,8 @@ def _combination_pickers(form: QuestionForm) -> dict:
         "runtime_options": pickers.runtime_options(form),
         "quant_options": pickers.quant_options(form),
         "kv_options": pickers.kv_options(form),
+        "link_off": (off := pickers.link_unused(form)),
+        "link_options": pickers.link_options(form.data.get("link"), off),
     }
 
 

@@ -263,6 +263,31 @@ def test_without_a_gpu_the_select_asks_for_one_and_popular_cards_that_hold_the_m
     ]
 
 
+# ---- An invalid question's address: its inputs as asked, not the raw form ----------------------------
+
+
+def test_an_invalid_answer_pushes_its_non_empty_inputs_not_the_raw_form(client, catalog):
+    raw = (
+        "/?q=&model=llama-3-1-8b-instruct&quant=&config=&hf_id=&gpu=&count=1&ctx=4096&batch=1&prompt=&kv=f16"
+        "&runtime=&hosts=1&ram_gb=&ram_preset=&link="
+    )
+    response = client.get(raw, headers={"HX-Request": "true"})
+    assert response.context["problems"]
+    assert response["HX-Push-Url"] == "/?model=llama-3-1-8b-instruct"
+    asked = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=mlx-4bit&gpu=geforce-rtx-3090&count=2&ctx=8192&runtime=&hf_id=x",
+        headers={"HX-Request": "true"},
+    )
+    assert asked["HX-Push-Url"] == (
+        "/?model=llama-3-1-8b-instruct&quant=mlx-4bit&gpu=geforce-rtx-3090&count=2&ctx=8192"
+    )
+    image = client.get(
+        "/?model=flux-1-dev&quant=mlx-4bit&gpu=geforce-rtx-3090&kind=diffusion&width=&steps=28",
+        headers={"HX-Request": "true"},
+    )
+    assert image["HX-Push-Url"] == "/?model=flux-1-dev&quant=mlx-4bit&gpu=geforce-rtx-3090&steps=28"
+
+
 # ---- Texts in words: formats by name, where a runtime runs -----------------------------------------
 
 
@@ -301,3 +326,23 @@ def test_an_intel_card_names_the_backend_the_catalog_gives_it(client, catalog):
         '<option value="ollama" selected>Ollama: NVIDIA, AMD, Apple silicon, other GPUs (Vulkan) or CPU only'
         in group(runtime, "Not on Intel (SYCL)")
     )
+
+
+# ---- The link between GPUs: only where there is one ------------------------------------------------
+
+
+def test_the_link_select_is_disabled_with_its_reason_for_one_device_and_follows_the_gpus(client, catalog):
+    one = client.get("/?model=llama-3-1-8b-instruct&gpu=apple-m4-max-128gb").content.decode()
+    assert (
+        '<select name="link" id="id_link" disabled><option value="" selected>Not used: one device</option>'
+        in one
+    )
+    two = client.get(
+        "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090&count=2", headers={"HX-Request": "true"}
+    ).content.decode()
+    link = re.search(r'<select name="link" id="id_link" hx-swap-oob="true">(.*?)</select>', two, re.S).group(
+        1
+    )
+    assert 'value="pcie-4-x16"' in link and "Not used" not in link
+    networked = client.get("/?model=llama-3-1-70b-instruct&gpu=apple-m4-max-128gb&hosts=2").content.decode()
+    assert 'value="thunderbolt-5"' in select(networked, "link")  # the network between the machines

@@ -233,9 +233,9 @@ def test_a_repeated_question_is_served_from_the_cache_until_the_catalog_changes(
     # the edit bumped the catalog version: the estimate is computed again (3: the model, format and GPU
     # tables, +1: listed formats, +1: the
     # runtimes table, +1: the KV cache types, +1: the model's published artifacts, +1: the measured
-    # questions, +2: the nearest published measurement and its row, +1: the format picker's rows, each
-    # read once per catalog version)
-    with django_assert_num_queries(11):
+    # questions, +2: the nearest published measurement and its row, +1: the format picker's rows, +1: the
+    # link picker's rows, each read once per catalog version)
+    with django_assert_num_queries(12):
         response = client.get(QUESTION, headers={"HX-Request": "true"})
     assert response.context["shown_plan"].devices[0].capacity_bytes == 24 * 2**30
 

@@ -97,9 +97,9 @@ def test_page_query_count_is_bounded(client, catalog, django_assert_num_queries)
 
 def test_htmx_partial_skips_the_pickers_queries(client, catalog, django_assert_num_queries):
     # model, quant, GPUs, listed formats, measurements, visitors' measurements, runtimes, KV cache types,
-    # artifacts, the nearest published measurement and its row; the format picker's rows (it follows the
-    # hardware, swapped out of band)
-    with django_assert_num_queries(12):
+    # artifacts, the nearest published measurement and its row; the format and link pickers' rows (they
+    # follow the hardware, swapped out of band)
+    with django_assert_num_queries(13):
         client.get(QUESTION, headers={"HX-Request": "true"})
 
 
