@@ -272,16 +272,14 @@ class QuestionForm(DeviceRowsForm):
             n = len(devices)
             self.add_error(
                 "gpu",
-                f"An Apple silicon Mac takes no other GPU: {n}× {macs[0].name} are {n} machines. Ask about them as "
-                f"{n} machines, joined over the network.",
+                f"An Apple silicon Mac takes no other GPU: {n} Macs are {n} machines, joined over the network.",
             )
             self.fixes.append(("gpu", {"gpu": macs[0].slug, "count": "", "hosts": str(n * hosts)}))
             return
-        named = " and the ".join(dict.fromkeys(d.name for d in devices))
         self.add_error(
             "gpu",
-            f"An Apple silicon Mac takes no other GPU: the {named} are separate machines, and this calculator joins only "
-            "machines that are alike. Ask about each alone.",
+            "An Apple silicon Mac takes no other GPU, and this calculator sizes only machines that are alike: "
+            "ask about each alone.",
         )
         apple = {d.slug for d in macs}
         for slug, n in rows.items():

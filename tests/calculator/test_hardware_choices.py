@@ -215,9 +215,8 @@ def test_a_mac_with_an_rtx_card_is_refused_as_two_machines_with_each_alone_as_fi
     assert api.status_code == 400
     assert api.json()["errors"] == {
         "gpu": [
-            "An Apple silicon Mac takes no other GPU: the GeForce RTX 3090 and the Apple M4 Max (40-core GPU) "
-            "128 GB are separate machines, and this calculator joins only machines that are alike. Ask about "
-            "each alone."
+            "An Apple silicon Mac takes no other GPU, and this calculator sizes only machines that are alike: "
+            "ask about each alone."
         ]
     }
     found = fixes(client.get(f"/?{MAC_AND_RTX}").content.decode())
@@ -237,7 +236,7 @@ def test_a_mac_with_an_rtx_card_is_refused_as_two_machines_with_each_alone_as_fi
 
 def test_two_macs_are_offered_as_two_machines_over_the_network(client, catalog):
     html = client.get("/?model=llama-3-1-70b-instruct&gpu=apple-m4-max-128gb&count=2").content.decode()
-    assert "2× Apple M4 Max (40-core GPU) 128 GB are 2 machines" in html
+    assert "An Apple silicon Mac takes no other GPU: 2 Macs are 2 machines, joined over the network." in html
     href, _ = fixes(html)["Use 2 machines, one Apple M4 Max (40-core GPU) 128 GB each"]
     assert href == "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=apple-m4-max-128gb&hosts=2"
     assert "rpc_cluster" in [p.strategy for p in client.get(href).context["result"].plans]

@@ -108,9 +108,8 @@ def test_the_page_answers_with_the_mlx_command(client, catalog):
         (  # a Mac with an RTX card is two machines: refused before any runtime or format
             f"model={LLAMA_8B}&quant=mlx-8bit&gpu={M4_MAX}&gpu=geforce-rtx-3090",
             "gpu",
-            "An Apple silicon Mac takes no other GPU: the Apple M4 Max (40-core GPU) 128 GB and the GeForce RTX "
-            "3090 are separate machines, and this calculator joins only machines that are alike. Ask about each "
-            "alone.",
+            "An Apple silicon Mac takes no other GPU, and this calculator sizes only machines that are alike: "
+            "ask about each alone.",
         ),
     ],
 )
