@@ -232,18 +232,24 @@ def memory_bars(plan: Plan) -> list[dict]:
     return bars
 
 
-def weights_elsewhere(result: Estimate, plan: Plan) -> str:
+def weights_elsewhere(result: Estimate, plan: Plan, backends: list[str]) -> str:
     """Where the weights the bars do not show sit, in words: llama.cpp (and Ollama on it) keeps the token
-    embedding table in system RAM (estimator/device_memory.py), so the bars of a plan without a RAM row
-    add up to less than the weights' total; empty when they add up."""
+    embedding table in the CPU's memory (estimator/device_memory.py), so the bars of a plan without a RAM
+    row add up to less than the weights' total; empty when they add up. On Apple silicon that memory is
+    the same unified memory, outside the share the GPU is given."""
     copy = sum(d.weights_bytes for d in plan.devices) / max(plan.replicas, 1)
     rest = result.memory.weights_bytes - copy
     if rest < 1 << 20:
         return ""
+    where = (
+        "with the CPU, outside the GPU's share of unified memory"
+        if backends and set(backends) == {"metal"}
+        else "in system RAM"
+    )
     return (
         f"{'Each copy holds' if plan.replicas > 1 else 'The GPUs hold'} {format_bytes(round(copy))} of the "
         f"{format_bytes(result.memory.weights_bytes)} of weights; the other {format_bytes(round(rest))}, the token "
-        "embedding table, stays in system RAM, where llama.cpp reads its rows."
+        f"embedding table, stays {where}, where llama.cpp reads its rows."
     )
 
 
@@ -298,7 +304,7 @@ def shown(result: Estimate, hardware: str, *, users: int, backends: list[str]) -
         "per_user_explained": per_user_explanation(plan, users),
         "overhead_explained": overhead_explanation(result, backends),
         "bars": memory_bars(plan),
-        "weights_elsewhere": weights_elsewhere(result, plan),
+        "weights_elsewhere": weights_elsewhere(result, plan, backends),
         "plans": result.plans,
         "plan_rows": [PlanRow(p, per_user(p, users), status(p)) for p in result.plans],
         "users": users,

@@ -65,7 +65,7 @@ def outcome(query: QueryDict | str) -> Outcome:
         return Outcome(text, errors="; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     question = Question.from_form(form)
     result = question.estimate(with_suggestions=False)
-    verdict = answers.verdict(result, question.hardware)
+    verdict = answers.verdict(result, question.hardware, users=question.batch)
     plan = result.recommended_plan
     return Outcome(
         text,

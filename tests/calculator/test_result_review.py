@@ -202,3 +202,20 @@ def test_the_preview_of_a_borderline_answer_is_amber_not_red(monkeypatch, client
     client.get(f"/og.png{BORDERLINE[1:]}")
     assert drawn["tone"] == "tight" and drawn["verdict"].startswith("Borderline: it fits on ")
     assert all(bar.fits for bar in drawn["bars"])  # its figures are not in red either
+
+
+def test_on_apple_silicon_the_weights_left_out_stay_with_the_cpu(client, catalog):
+    html = client.get("/?model=llama-3-1-8b-instruct&gpu=apple-m2-ultra-192gb").content.decode()
+    assert text(html, "weights-elsewhere").endswith(
+        "the token embedding table, stays with the CPU, outside the GPU's share of unified memory, where "
+        "llama.cpp reads its rows."
+    )
+
+
+def test_a_term_pages_worked_example_says_the_speed_per_user_of_its_users(client, catalog):
+    """The glossary's examples word their verdict as the calculator does: per user at their concurrency."""
+    from glossary.examples import outcome
+
+    query = "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&batch=8"
+    page = client.get(f"/?{query}").context["verdict"]
+    assert outcome(query).text == page.text and f"about {page.tok_s} tok/s per user" in page.text
