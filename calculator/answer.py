@@ -72,17 +72,22 @@ def per_user(plan: Plan, users: int) -> Speed:
 
 def per_user_explanation(plan: Plan, users: int) -> Explanation | None:
     """How the per-user figure comes from the plan's numbers: the engine's own explanation alone, the
-    aggregate's division with more users."""
-    if users <= 1 or not plan.decode_tok_s_aggregate or not plan.decode_tok_s:
+    aggregate's division with more users; where vLLM's KV cache seats fewer than asked, how fast the
+    seated ones run while the others wait."""
+    aggregate, alone = plan.decode_tok_s_aggregate, plan.decode_tok_s
+    if users <= 1 or not aggregate or not alone:
         return plan.explanations.get("decode_tok_s")
+    each = f"{format_rate(aggregate)} tok/s ÷ {users} users = {format_rate(aggregate / users)} tok/s each"
+    seated = min(users, int(plan.max_concurrency or users)) if plan.queue_s else users
+    if seated < users:
+        each += (
+            f" on average: about {seated} run at once, at {format_rate(aggregate / max(seated, 1))} tok/s each, "
+            "while the others wait"
+        )
     return Explanation(
         term="continuous-batching",
-        formula="decode of all users together ÷ users (each step serves every user one token)",
-        substituted=(
-            f"{format_rate(plan.decode_tok_s_aggregate)} tok/s ÷ {users} users = "
-            f"{format_rate(plan.decode_tok_s_aggregate / users)} tok/s each; one user alone: "
-            f"{format_rate(plan.decode_tok_s)} tok/s"
-        ),
+        formula="decode of all users together ÷ users (each step gives every running user one token)",
+        substituted=f"{each}; one user alone: {format_rate(alone)} tok/s",
     )
 
 

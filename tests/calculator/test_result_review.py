@@ -219,3 +219,15 @@ def test_a_term_pages_worked_example_says_the_speed_per_user_of_its_users(client
     query = "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&batch=8"
     page = client.get(f"/?{query}").context["verdict"]
     assert outcome(query).text == page.text and f"about {page.tok_s} tok/s per user" in page.text
+
+
+def test_where_vllm_seats_fewer_users_the_speed_per_user_is_an_average_said_so(client, catalog):
+    url = "/?model=llama-3-1-8b-instruct&quant=awq-4bit&gpu=geforce-rtx-4090&ctx=32768&batch=64&runtime=vllm"
+    context = client.get(url).context
+    plan, explained = context["shown_plan"], context["per_user_explained"].substituted
+    assert plan.queue_s and int(plan.max_concurrency) < 64
+    assert (
+        f"= {context['verdict'].tok_s} tok/s each on average: about {int(plan.max_concurrency)} run at once"
+        in (explained)
+    )
+    assert "while the others wait" in explained
