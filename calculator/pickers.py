@@ -175,7 +175,7 @@ def link_unused(form) -> str:
         hosts = int(form.data.get("hosts") or 1)
     except ValueError:
         return ""
-    return "Not used: one device" if len(form.gpu_slugs) == 1 and devices <= 1 and hosts <= 1 else ""
+    return "None: one GPU" if len(form.gpu_slugs) == 1 and devices <= 1 and hosts <= 1 else ""
 
 
 def link_options(selected: str | None, unused: str) -> SafeString:

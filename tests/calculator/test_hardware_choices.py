@@ -332,16 +332,13 @@ def test_an_intel_card_names_the_backend_the_catalog_gives_it(client, catalog):
 
 def test_the_link_select_is_disabled_with_its_reason_for_one_device_and_follows_the_gpus(client, catalog):
     one = client.get("/?model=llama-3-1-8b-instruct&gpu=apple-m4-max-128gb").content.decode()
-    assert (
-        '<select name="link" id="id_link" disabled><option value="" selected>Not used: one device</option>'
-        in one
-    )
+    assert '<select name="link" id="id_link" disabled><option value="" selected>None: one GPU</option>' in one
     two = client.get(
         "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090&count=2", headers={"HX-Request": "true"}
     ).content.decode()
     link = re.search(r'<select name="link" id="id_link" hx-swap-oob="true">(.*?)</select>', two, re.S).group(
         1
     )
-    assert 'value="pcie-4-x16"' in link and "Not used" not in link
+    assert 'value="pcie-4-x16"' in link and "None: one GPU" not in link
     networked = client.get("/?model=llama-3-1-70b-instruct&gpu=apple-m4-max-128gb&hosts=2").content.decode()
     assert 'value="thunderbolt-5"' in select(networked, "link")  # the network between the machines
