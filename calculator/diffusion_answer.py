@@ -112,6 +112,8 @@ class DiffusionForm(QuestionForm):
         if shape is not None and not shape.video and self.data.get("frames") not in (None, "", "1"):
             self.add_error("frames", f"{model.name} makes images: frames are for video models.")
         quant, gpus = data.get("quant"), data.get("gpu")
+        if gpus and "count" not in self.errors:
+            self.one_machine(None)  # a Mac with another GPU: separate machines, and images are not split
         if quant and gpus and (why := not_on(quant.slug, {g.backend for g in gpus.values()})):
             self.add_error("quant", f"{quant.name} does not load here: {why}. Pick BF16 or a GGUF format.")
             self.fixes += [("quant", {"quant": ""}), ("quant", {"quant": "q8_0"})]

@@ -258,11 +258,12 @@ class QuestionForm(DeviceRowsForm):
                 self.fixes.append(("prompt", {"prompt": str(ctx)}))
         return data
 
-    def one_machine(self, hosts: int) -> None:
+    def one_machine(self, hosts: int | None) -> None:
         """A Mac with Apple silicon is a whole computer that takes no other GPU: a Mac with another device
         (another Mac too) is several machines, refused next to the GPUs. The engine joins only machines
         that are alike (`hosts`, each with the same devices): Macs of one kind are offered as that many
-        machines, a mix as each kind of device alone."""
+        machines, a mix as each kind of device alone; without `hosts` (an image model's question), the
+        Mac alone."""
         devices = self.devices
         macs = [d for d in devices if d.vendor == Gpu.Vendor.APPLE]
         if not macs or len(devices) < 2:
@@ -270,11 +271,10 @@ class QuestionForm(DeviceRowsForm):
         rows = Counter(d.slug for d in devices)
         if len(rows) == 1:
             n = len(devices)
-            self.add_error(
-                "gpu",
-                f"An Apple silicon Mac takes no other GPU: {n} Macs are {n} machines, joined over the network.",
-            )
-            self.fixes.append(("gpu", {"gpu": macs[0].slug, "count": "", "hosts": str(n * hosts)}))
+            then = ", joined over the network." if hosts else ": ask about one."
+            self.add_error("gpu", f"An Apple silicon Mac takes no other GPU: {n} Macs are {n} machines{then}")
+            machines = {"hosts": str(n * hosts)} if hosts else {}
+            self.fixes.append(("gpu", {"gpu": macs[0].slug, "count": ""} | machines))
             return
         self.add_error(
             "gpu",

@@ -342,3 +342,16 @@ def test_the_link_select_is_disabled_with_its_reason_for_one_device_and_follows_
     assert 'value="pcie-4-x16"' in link and "None: one GPU" not in link
     networked = client.get("/?model=llama-3-1-70b-instruct&gpu=apple-m4-max-128gb&hosts=2").content.decode()
     assert 'value="thunderbolt-5"' in select(networked, "link")  # the network between the machines
+
+
+def test_an_image_model_on_a_mac_and_an_rtx_card_is_refused_too_with_each_alone(client, catalog):
+    html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3090&gpu=apple-m4-max-128gb").content.decode()
+    assert "An Apple silicon Mac takes no other GPU" in html
+    assert list(fixes(html)) == [
+        "Ask about the GeForce RTX 3090 alone",
+        "Ask about the Apple M4 Max (40-core GPU) 128 GB alone",
+    ]
+    two_macs = client.get("/api/v1/estimate?model=flux-1-dev&gpu=apple-m4-max-128gb&count=2")
+    assert two_macs.json()["errors"] == {
+        "gpu": ["An Apple silicon Mac takes no other GPU: 2 Macs are 2 machines: ask about one."]
+    }
