@@ -404,7 +404,7 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
 def result_context(result: Estimate, question: Question) -> dict:
     """Everything the #result partial shows, for the page, compare and the glossary's examples."""
     context = shown(
-        result, question.hardware, users=question.batch, backends=[g.backend for g in question.devices]
+        result, question.hardware, users=question.batch, backends=[d.backend for d in question.device_specs()]
     )
     plan = context["shown_plan"]
     measured = question.measured()

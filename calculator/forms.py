@@ -28,9 +28,8 @@ BACKEND_NAMES = {
     "vulkan": "other GPUs (Vulkan)",
     "cpu": "the CPU",
 }
-# The same, short, for the form's pickers ("vLLM: NVIDIA or AMD only"). The catalog gives Intel devices
-# the SYCL backend alone and other vendors' Vulkan (Gpu.BACKEND_BY_VENDOR): both say so, so that "Vulkan"
-# under "Not on Intel (SYCL)" does not read as the Intel card's own Vulkan.
+# The same, short, for the form's pickers ("vLLM: NVIDIA or AMD only"). An Intel device is named by its
+# usual backend, SYCL (Gpu.BACKEND_BY_VENDOR; it runs Vulkan runtimes too), other vendors' by Vulkan.
 BACKEND_SHORT = {
     "cuda": "NVIDIA",
     "rocm": "AMD",
@@ -300,11 +299,19 @@ class Combination:
 
     def __init__(self, devices):
         self.table = runtime_table()
-        self.backends = sorted({gpu.backend for gpu in devices})
+        self.choices = sorted({gpu.backend_choices for gpu in devices})  # each kind's backends, usual first
+        self.backends = sorted({choices[0] for choices in self.choices})
         self.specs: dict[int, ModelSpec] = {}
 
     def runs(self, runtime: str, family: str | None = None) -> bool:
-        return fitting.runs_there(self.table.get(runtime), self.backends, family)
+        """Whether the runtime runs (the format `family`) on each device, on one of its backends."""
+        row = self.table.get(runtime)
+        return all(fitting.device_backend(row, choices, family) for choices in self.choices)
+
+    def backend(self, gpu: Gpu, runtime: str, family: str | None = None) -> str:
+        """The backend the engine times the device on under this runtime: LM Studio on an Intel Arc runs
+        llama.cpp's Vulkan, llama.cpp there SYCL (fitting.device_backend); its usual one if none."""
+        return fitting.device_backend(self.table.get(runtime), gpu.backend_choices, family) or gpu.backend
 
     def names(self, runtimes) -> str:
         labels = [dict(RUNTIME_CHOICES)[r] for r in runtimes]
@@ -325,7 +332,7 @@ class Combination:
         if not runtime_given and quant is not None:
             data["runtime"] = (
                 self.runtime_with_weights(model, quant)
-                or fitting.runtime_for(quant.family, self.backends, self.table)
+                or self.format_runtime(quant.family)
                 or DEFAULTS["runtime"]
             )
         if not runtime_given and quant is None:
@@ -336,7 +343,8 @@ class Combination:
             instead = f": pick {self.names(where)}" if where else ""
             row = self.table[runtime]
             missing = " and ".join(
-                BACKEND_NAMES.get(b, b) for b in self.backends if not fitting.runs_there(row, [b])
+                BACKEND_NAMES.get(b, b)
+                for b in sorted({c[0] for c in self.choices if not fitting.device_backend(row, c)})
             )
             runs_on = only_on(row["backends"]).removesuffix(" only")
             form.add_error("runtime", f"{row['name']} does not run on {missing}, only on {runs_on}{instead}.")
@@ -380,8 +388,9 @@ class Combination:
         return None if self.runs(runtime) else only_on(self.table[runtime]["backends"])
 
     def format_runtime(self, family: str) -> str | None:
-        """The runtime the calculator runs this format family with here (fitting.runtime_for)."""
-        return fitting.runtime_for(family, self.backends, self.table)
+        """The runtime the calculator runs this format family with here: the first of RUNTIME_CHOICES
+        that runs it on every device (fitting.runtime_for, on each device's backends)."""
+        return next((r for r, _ in RUNTIME_CHOICES if self.runs(r, family)), None)
 
     def format_not_here(self, family: str) -> str | None:
         """Why no runtime of the form runs this format family on these devices ("Apple silicon only");

@@ -15,7 +15,7 @@ from catalog.measurements import Measured, Neighbour, measured_for, nearest_meas
 from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantization
 from catalog.published import formats_of, listed_formats, model_spec
 from catalog.runtimes import COMMAND_FOR_RUNTIME, RUNTIME_FOR_COMMAND, engine_runtime
-from estimator import Estimate, Workload, commands, estimate
+from estimator import DeviceSpec, Estimate, Workload, commands, estimate
 from estimator.units import GIB
 
 from .forms import DEFAULTS, Combination, QuestionForm, _group, device_summary
@@ -72,6 +72,12 @@ class Question:
     def combination(self) -> Combination:
         """What runs here: the runtimes and formats of the catalog's table on these devices' backends."""
         return Combination(self.devices)
+
+    def device_specs(self) -> list[DeviceSpec]:
+        """The devices as the engine sees them, each on the backend this runtime runs there (LM Studio on
+        an Intel Arc: Vulkan; Combination.backend)."""
+        combination, family = self.combination, self.quant.family
+        return [gpu.as_spec(combination.backend(gpu, self.runtime, family)) for gpu in self.devices]
 
     @property
     def hardware(self) -> str:
@@ -179,7 +185,7 @@ class Question:
             result = estimate(
                 model=spec_of_model,
                 quant=self.quant.as_spec(),
-                devices=[gpu.as_spec() for gpu in self.devices],
+                devices=self.device_specs(),
                 workload=self.workload(),
                 candidates=candidates,
                 with_suggestions=with_suggestions,

@@ -90,6 +90,13 @@ def runs_there(row: dict | None, backends: Iterable[str], family: str | None = N
     )
 
 
+def device_backend(row: dict | None, choices: Iterable[str], family: str | None = None) -> str | None:
+    """The backend a runtime (its `runtime_table()` row) runs on one device with: the first of the
+    device's `choices` (Gpu.backend_choices, its usual backend first) it runs the format `family` on;
+    None where it runs on none. LM Studio on an Intel Arc: Vulkan; llama.cpp there: SYCL."""
+    return next((b for b in choices if runs_there(row, [b], family)), None)
+
+
 def runtime_for(family: str, backends: Iterable[str], table: dict[str, dict]) -> str | None:
     """The runtime the calculator picks for a format the visitor chose without naming one: the first of
     RUNTIME_CHOICES that runs it on every device; None when none does."""

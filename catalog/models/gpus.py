@@ -157,6 +157,15 @@ class Gpu(Searchable):
     def backend(self) -> str:
         return self.BACKEND_BY_VENDOR.get(self.vendor, "vulkan")
 
+    @property
+    def backend_choices(self) -> tuple[str, ...]:
+        """The backends a runtime may run on this device: its usual one (`backend`) first, then the
+        others of `backends` (an Intel Arc runs llama.cpp's Vulkan, as LM Studio and Ollama do, besides
+        SYCL); catalog.fitting.device_backend picks one per runtime."""
+        listed = self.backends if isinstance(self.backends, list) else []
+        others = [b for b in listed if isinstance(b, str) and b != self.backend]
+        return (self.backend, *dict.fromkeys(others))
+
     def current_price(self, currency: str = "USD") -> "Price | None":
         """The newest price in `currency`, new or used; from `prefetch_related("prices")` when given."""
         cached = getattr(self, "_prefetched_objects_cache", {}).get("prices")
@@ -165,7 +174,9 @@ class Gpu(Searchable):
             return prices[0] if prices else None
         return self.prices.filter(currency=currency).newest_first().first()
 
-    def as_spec(self) -> DeviceSpec:
+    def as_spec(self, backend: str | None = None) -> DeviceSpec:
+        """The device as the engine sees it, timed on `backend` (one of `backend_choices`, the one the
+        question's runtime runs on; its usual backend by default)."""
         return DeviceSpec(
             slug=self.slug,
             name=self.name,
@@ -175,7 +186,7 @@ class Gpu(Searchable):
             fp16_tflops=max(self.fp16_tflops or 0, self.fp32_tflops or 0) or None,
             unified_memory=self.unified_memory,
             gpu_memory_fraction=self.gpu_memory_fraction,
-            backend=self.backend,
+            backend=backend or self.backend,
             memory_type=self.memory_type or None,
             form_factor=self.form_factor,
             architecture=self.architecture or None,

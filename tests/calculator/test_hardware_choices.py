@@ -317,14 +317,12 @@ def test_an_image_model_names_formats_by_name_and_its_usual_one_in_the_select(cl
     assert '<option value="">Usual for the model: BF16</option>' in select(html, "quant")
 
 
-def test_an_intel_card_names_the_backend_the_catalog_gives_it(client, catalog):
+def test_an_intel_card_names_its_usual_backend_and_offers_its_vulkan_runtimes(client, catalog):
     runtime = select(
         client.get("/?model=llama-3-1-8b-instruct&gpu=arc-a770&runtime=ollama").content.decode(), "runtime"
     )
-    assert (
-        '<option value="ollama" selected>Ollama: NVIDIA, AMD, Apple silicon, other GPUs (Vulkan) or CPU only'
-        in group(runtime, "Not on Intel (SYCL)")
-    )
+    assert '<option value="ollama" selected>Ollama</option>' in runtime  # llama.cpp's Vulkan runs on Arc
+    assert '<option value="vllm" disabled>vLLM: NVIDIA or AMD only' in group(runtime, "Not on Intel (SYCL)")
 
 
 # ---- The link between GPUs: only where there is one ------------------------------------------------
