@@ -3,7 +3,9 @@
 Each point is the engine's estimate for the question with one input changed, for the plan the
 calculator recommends for that question: the plan the page would show if the visitor asked it. Against
 context, the point is decode with that whole context cached (the result's "At full context"), since
-decode at the start of an answer hardly depends on how long the context may grow.
+decode at the start of an answer hardly depends on how long the context may grow. A point that fits only
+once the memory kept free for safety is spent is drawn amber, as the page's borderline answer; the asked
+context is labelled as the visitor wrote it ("28k" for 28000), the others in binary k ("4k" for 4096).
 """
 
 import math
@@ -27,6 +29,12 @@ class Point:
     high: float | None
     fits: bool
     current: bool
+    margin: bool = False  # fits only inside the memory kept free for safety: drawn amber, as the page says
+
+    @property
+    def drawn(self) -> bool:
+        """Plotted as a dot on the line: it fits, or fits inside the safety margin (the page's borderline)."""
+        return bool((self.fits or self.margin) and self.value)
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,9 @@ class Chart:
         """What is measured and the points in words, for the image's alt text and the SVG's title:
         'Decode speed per user at full context, in tok/s, by tokens of context: 1k 16.5; 64k does not fit'."""
         values = [
-            f"{p.label} {p.value:.1f}" if p.fits and p.value else f"{p.label} does not fit"
+            f"{p.label} {p.value:.1f}{' inside the safety margin' if p.margin else ''}"
+            if p.drawn
+            else f"{p.label} does not fit"
             for p in self.points
         ]
         return f"{self.title}, in {self.unit}, by {self.x_name}: {'; '.join(values)}"
@@ -57,7 +67,12 @@ class Chart:
     @property
     def misses(self) -> bool:
         """Some point does not fit: the chart's legend explains its ×."""
-        return any(not (p.fits and p.value) for p in self.points)
+        return any(not p.drawn for p in self.points)
+
+    @property
+    def margins(self) -> bool:
+        """Some point fits only inside the safety margin: the legend explains its amber dot."""
+        return any(p.margin and p.drawn for p in self.points)
 
     @property
     def x_name_x(self) -> float:
@@ -94,19 +109,25 @@ def _series(
     devices = [g.as_spec() for g in question.devices]
     out = []
     for i, change in enumerate(changes):
+        margin = False
         try:  # fits(): estimate()'s ranking without the commands and explanations a chart does not show
-            if i == current and answered is not None:
+            workload = question.workload(**change)
+            if i == current and answered is not None and answered.recommended_plan is not None:
                 plan = answered.recommended_plan
             else:
-                plan = fits(model=model, quant=quant, devices=devices, workload=question.workload(**change))
+                plan = fits(model=model, quant=quant, devices=devices, workload=workload)
+            if plan is None:  # the page's borderline: it fits once the safety margin is spent
+                unkept = workload.model_copy(update={"headroom_bytes": 0})
+                plan = fits(model=model, quant=quant, devices=devices, workload=unkept)
+                margin = plan is not None
         except ValueError:
-            out.append((None, None, None, False))
+            out.append((None, None, None, False, False))
             continue
         if plan is None:
-            out.append((None, None, None, False))
+            out.append((None, None, None, False, False))
             continue
         value, low, high = speed(plan)
-        out.append((value, low or value, high or value, plan.fits))
+        out.append((value, low or value, high or value, plan.fits and not margin, margin))
     return out
 
 
@@ -114,8 +135,8 @@ def _chart(
     kind: str, title: str, unit: str, x_name: str, labels: list[str], series: list[tuple], current: int
 ) -> Chart:
     points = [
-        Point(label, v, lo, hi, fits, i == current)
-        for i, (label, (v, lo, hi, fits)) in enumerate(zip(labels, series, strict=True))
+        Point(label, v, lo, hi, fits, i == current, margin)
+        for i, (label, (v, lo, hi, fits, margin)) in enumerate(zip(labels, series, strict=True))
     ]
     y_max = max([p.high or p.value or 0 for p in points] + [1.0])
     y_max = _nice(y_max)
@@ -125,14 +146,14 @@ def _chart(
     def xy(i: int, v: float) -> tuple[float, float]:
         return PAD_LEFT + inner_w * i / n, PAD_TOP + inner_h * (1 - v / y_max)
 
-    fitting = [(i, p) for i, p in enumerate(points) if p.value is not None and p.fits]
+    fitting = [(i, p) for i, p in enumerate(points) if p.drawn]
     line = " ".join(f"{x:.1f},{y:.1f}" for i, p in fitting for x, y in [xy(i, p.value)])
     upper = [xy(i, p.high) for i, p in fitting]
     lower = [xy(i, p.low) for i, p in reversed(fitting)]
     band = " ".join(f"{x:.1f},{y:.1f}" for x, y in upper + lower)
     dots = []
     for i, p in enumerate(points):
-        x, y = xy(i, p.value if p.value is not None and p.fits else 0)
+        x, y = xy(i, p.value if p.drawn else 0)
         dots.append({"x": round(x, 1), "y": round(y, 1), "point": p, "label_y": HEIGHT - PAD_BOTTOM + 12})
     ticks = [{"y": round(xy(0, v)[1], 1), "label": f"{v:g}"} for v in (0, y_max / 2, y_max)]
     return Chart(kind, title, unit, x_name, points, line, band, dots, y_max, ticks)
@@ -154,6 +175,15 @@ def _short(tokens: int) -> str:
     return f"{k:.0f}k" if k == int(k) else f"{k:.1f}k"
 
 
+def _asked(tokens: int, others: list[str]) -> str:
+    """The question's own context as the visitor wrote it: '28k' for 28000 (not 27.3k), '28,500' when
+    not whole thousands or when its 'k' would read as a neighbour's label (4000 beside 4096's '4k')."""
+    if tokens % 1024 == 0:
+        return _short(tokens)
+    k = f"{tokens // 1000}k"
+    return k if tokens % 1000 == 0 and k not in others else f"{tokens:,}"
+
+
 def speed_vs_context(question: Question, answered: Estimate | None = None) -> Chart:
     """`answered`: the question's own estimate, if computed already (it gives the current point)."""
     from .answer import CHART_CONTEXTS
@@ -169,7 +199,7 @@ def speed_vs_context(question: Question, answered: Estimate | None = None) -> Ch
         f"Decode speed {who} at full context",
         "tok/s",
         "tokens of context",
-        [_short(c) for c in contexts],
+        [_asked(c, [_short(o) for o in contexts if o != c]) if c == ctx else _short(c) for c in contexts],
         series,
         contexts.index(ctx),
     )

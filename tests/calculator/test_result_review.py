@@ -135,7 +135,7 @@ def test_context_labels_are_never_rounded_onto_a_neighbour():
 def test_charts_name_their_axes_and_what_a_cross_means(client, catalog):
     url = LLAMA_8B_3090[2:] + "&ctx=3000"
     context_chart, users_chart = client.get(f"/?{url}").context["charts"]
-    assert [p.label for p in context_chart.points][:4] == ["1k", "2k", "2.9k", "4k"]
+    assert [p.label for p in context_chart.points][:4] == ["1k", "2k", "3k", "4k"]  # as the visitor wrote it
     assert context_chart.alt.startswith(
         "Decode speed per user at full context, in tok/s, by tokens of context: 1k "
     )
@@ -147,6 +147,27 @@ def test_charts_name_their_axes_and_what_a_cross_means(client, catalog):
     assert users_chart.misses and "does not fit</text>" in svg  # 64 users do not fit: the × explained
     context_svg = client.get(f"/chart.svg?chart=context&{url}").content.decode()
     assert ">tokens of context</text>" in context_svg and "does not fit" not in context_svg
+
+
+def test_a_borderline_question_is_drawn_where_the_page_says_it_fits(client, catalog):
+    """The review: at 28,000 tokens on a 12 GB card the page said borderline at 39.8 tok/s while the
+    users chart crossed out every point on an empty 0-1 axis, and labelled the context "27.3k"."""
+    url = "model=llama-3-1-8b-instruct&quant=q8_0&gpu=geforce-rtx-3060-12-gb&ctx=28000"
+    response = client.get(f"/?{url}")
+    assert response.context["verdict"].borderline
+    context_chart, users_chart = response.context["charts"]
+    one = users_chart.points[0]
+    assert one.current and one.margin and one.drawn and not one.fits
+    assert f"{one.value:.1f}" == f"{response.context['per_user'].value:.1f}"
+    assert users_chart.y_max > 1 and users_chart.alt.split(": ", 1)[1].startswith(
+        f"1 {one.value:.1f} inside the safety margin; 2 does not fit"
+    )
+    asked = next(p for p in context_chart.points if p.current)
+    assert asked.label == "28k" and asked.margin and asked.drawn
+    assert [p.label for p in context_chart.points][:5] == ["1k", "2k", "4k", "8k", "16k"]
+    svg = client.get(f"/chart.svg?chart=users&{url}").content.decode()
+    assert 'fill="#b54708" stroke="#1f2328"/>' in svg and "</tspan> inside the safety margin <tspan" in svg
+    assert charts._asked(4000, ["4k"]) == "4,000" and charts._asked(28500, []) == "28,500"
 
 
 @pytest.mark.parametrize(
