@@ -114,6 +114,7 @@ class DiffusionForm(QuestionForm):
         quant, gpus = data.get("quant"), data.get("gpu")
         if gpus and "count" not in self.errors:
             self.one_machine(None)  # a Mac with another GPU: separate machines, and images are not split
+            self.no_ram_beside(data)
         if quant and gpus and (why := not_on(quant.slug, {g.backend for g in gpus.values()})):
             self.add_error("quant", f"{quant.name} does not load here: {why}. Pick BF16 or a GGUF format.")
             self.fixes += [("quant", {"quant": ""}), ("quant", {"quant": "q8_0"})]
@@ -175,8 +176,10 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm) -> DiffusionVerdict:
     plan = result.recommended_plan
     if plan is None:
         text = f"No: {model.name} does not fit on {hardware}"
-        if not form.cleaned_data.get("ram_gb"):
+        if not form.cleaned_data.get("ram_gb") and not all(d.unified_memory for d in form.devices):
             text += "; give your system RAM for the offload plans, or pick a smaller format"
+        elif not form.cleaned_data.get("ram_gb"):
+            text += "; pick a smaller format"
         return DiffusionVerdict(False, text + ".", "")
     time = f"{format_range(plan.timing)} per {per}" if plan.timing else ""
     how = _in_a_sentence(plan.strategy)
@@ -211,7 +214,7 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm) -> list[dict]:
         text = f"{quant.name} fits" if result.recommended is None else f"{quant.name}: {how}{speed}"
         found.append({"text": text, "url": permalink(form, quant=slug)})
         break
-    if not form.cleaned_data.get("ram_gb"):
+    if not form.cleaned_data.get("ram_gb") and not all(d.unified_memory for d in form.devices):
         for ram in (32, 64, 128):
             if answer(form, ram_gb=ram).recommended:
                 found.append(

@@ -241,6 +241,7 @@ class QuestionForm(DeviceRowsForm):
                 data[name] = default
         if not self.errors.keys() & {"gpu", "count", "hosts"}:
             self.one_machine(data["hosts"])
+        self.no_ram_beside(data)
         if not self.errors.keys() & {"model", "config", "quant", "gpu", "count", "runtime", "kv"}:
             Combination(self.devices).check(self, data)
         model, ctx = data.get("model"), data.get("ctx")
@@ -256,6 +257,20 @@ class QuestionForm(DeviceRowsForm):
                 self.add_error("prompt", f"A prompt cannot be longer than the context ({ctx:,} tokens).")
                 self.fixes.append(("prompt", {"prompt": str(ctx)}))
         return data
+
+    def no_ram_beside(self, data: dict) -> None:
+        """A System RAM given with only unified-memory devices is refused: the GPU's memory is the
+        system memory there, no second pool to offload to (the engine offers no offload plan)."""
+        if not data.get("ram_gb") or self.errors.keys() & {"gpu", "count", "ram_gb"}:
+            return
+        if all(d.unified_memory for d in self.devices):
+            where = (
+                "Apple silicon" if all(d.vendor == Gpu.Vendor.APPLE for d in self.devices) else "this machine"
+            )
+            self.add_error(
+                "ram_gb", f"On {where} the GPU's memory is the system memory: leave System RAM empty."
+            )
+            self.fixes.append(("ram_gb", {"ram_gb": ""}))
 
     def one_machine(self, hosts: int | None) -> None:
         """A Mac with Apple silicon is a whole computer that takes no other GPU: a Mac with another device

@@ -202,7 +202,7 @@ def estimate_diffusion(
                 notes=(f"{len(gpus)} pipelines, one image each: {len(gpus)}× the images per minute.",),
             )
         )
-    if w.ram_bytes is not None:
+    if w.ram_bytes is not None and not all(d.unified_memory for d in gpus):  # unified: no RAM beside
         if len(gpus) == 1:
             found.append(
                 DiffusionPlan(

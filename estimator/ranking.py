@@ -9,6 +9,15 @@ from .schema import DeviceSpec, DeviceUsage, ModelSpec, Plan, QuantSpec, Workloa
 from .strategies import STRATEGIES, label
 from .units import format_bytes, format_rate
 
+# On unified memory (an Apple silicon Mac) the GPU's memory is the system memory: no second pool.
+UNIFIED_NO_RAM = "The GPU's memory is the system memory here: there is no separate RAM to offload to."
+
+
+def unified(devices: Sequence[DeviceSpec]) -> bool:
+    """Whether every device is a unified-memory machine (its RAM is already its GPU memory)."""
+    return all(d.unified_memory for d in devices)
+
+
 RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
 
 
@@ -61,7 +70,11 @@ def candidate_plans(
         reason = "Needs two or more GPUs."
         skipped.update(layer_split=reason, tensor_parallel=reason, replicas=reason)
     gpu_only_fits = any(p.fits for p in out)
-    if workload.ram_bytes is None:
+    if unified(devices):
+        skipped["cpu_offload"] = UNIFIED_NO_RAM
+        if model.is_moe:
+            skipped["expert_offload"] = UNIFIED_NO_RAM
+    elif workload.ram_bytes is None:
         skipped["cpu_offload"] = "Give the system RAM to see offload plans."
         if model.is_moe:
             skipped["expert_offload"] = skipped["cpu_offload"]
@@ -71,7 +84,7 @@ def candidate_plans(
         out.append(plans.cpu_offload(**kw))
     if not model.is_moe:
         skipped["expert_offload"] = "Only mixture-of-experts models have experts to offload."
-    elif workload.ram_bytes is not None:
+    elif workload.ram_bytes is not None and not unified(devices):
         if gpu_only_fits:
             skipped["expert_offload"] = (
                 "The model fits in GPU memory; offloading experts would only slow it down."
@@ -308,7 +321,7 @@ def _cannot_fit(
     device of slack cover tensor parallel's rounding down of each shard."""
     need = memory.weights_bytes(model, quant) - memory.embedding_bytes(model, quant)
     have = sum(d.usable_bytes + 64 for d in devices) * workload.hosts
-    if offload and workload.ram_bytes:
+    if offload and workload.ram_bytes and not unified(devices):
         have += workload.ram_bytes
     return need > have
 
@@ -324,7 +337,7 @@ def _computed(
         if not layouts.tensor_parallel_unsupported(model, workload, devices):
             gpu_only.append("tensor_parallel")
     offload = []
-    if workload.ram_bytes is not None:
+    if workload.ram_bytes is not None and not unified(devices):
         offload = ["cpu_offload", "expert_offload"] if model.is_moe else ["cpu_offload"]
     return gpu_only, offload
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from .layouts import strategy_slack
 from .plans import single
-from .ranking import fits, interned, plan_fits, strategies_to_check
+from .ranking import fits, interned, plan_fits, strategies_to_check, unified
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Suggestion, Workload
 from .strategies import GPU_ONLY, label
 from .units import GB, format_bytes, format_rate
@@ -250,8 +250,8 @@ def suggestions(
                     )
                 )
                 break
-    # 5. offload
-    if best is None:
+    # 5. offload (none on unified memory: no RAM beside the GPU's)
+    if best is None and not unified(devices):
         if workload.ram_bytes is None:
             out.append(
                 Suggestion(
@@ -271,7 +271,7 @@ def suggestions(
                         changes={"ram_gb": need},
                     )
                 )
-    elif best.strategy in ("cpu_offload", "expert_offload"):
+    elif best is not None and best.strategy in ("cpu_offload", "expert_offload"):
         # the factor read off the one-GPU plan (the whole model on the largest GPU, as if it fitted)
         one_gpu = single(model=model, quant=quant, workload=workload, devices=devices).decode_tok_s
         factor = one_gpu / best.decode_tok_s if one_gpu and best.decode_tok_s else None

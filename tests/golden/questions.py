@@ -211,7 +211,8 @@ def questions() -> list[str]:
             ("kv", rng.choice(kv_types[runtime])),
         ]
         pairs += [("batch", str(rng.choice(BATCH)))]
-        if ram := rng.choice(RAM):
+        ram = rng.choice(RAM)  # drawn for every rig, so that the draws after it stay the same
+        if ram and not all(gpus[slug].get("unified_memory") for slug, _ in rig):  # the form refuses it
             pairs.append(("ram_gb", str(ram)))
         query = urlencode(pairs)
         if query not in found:

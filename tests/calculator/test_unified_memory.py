@@ -1,0 +1,60 @@
+"""On a unified-memory machine (an Apple silicon Mac) the GPU's memory is the system memory: the engine
+offers no offload to a second RAM pool, suggests no RAM, and the form refuses a System RAM given with
+only such devices (a 400 from the API), with a fix that drops it."""
+
+import pytest
+
+from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
+from estimator.diffusion import DiffusionWorkload, estimate_diffusion
+from estimator.estimate import estimate
+from estimator.schema import Workload
+from estimator.units import GIB
+
+pytestmark = pytest.mark.django_db
+
+MAC = "apple-m4-pro-48gb"
+LLAMA_70B = "llama-3-3-70b-instruct"
+
+
+def _llm(ram_gb):
+    gpu = Gpu.objects.get(slug=MAC).as_spec()
+    return estimate(
+        model=LlmModel.objects.get(slug=LLAMA_70B).as_spec(),
+        quant=Quantization.objects.get(slug="q4_k_m").as_spec(),
+        devices=[gpu],
+        workload=Workload(ram_bytes=ram_gb * GIB if ram_gb else None),
+    )
+
+
+def test_a_mac_gets_no_offload_plan_to_system_ram_nor_a_ram_suggestion(catalog):
+    with_ram = _llm(64)
+    assert all(p.strategy not in ("cpu_offload", "expert_offload") for p in with_ram.plans)
+    assert not any(d.kind == "host" for p in with_ram.plans for d in p.devices)
+    without = _llm(None)
+    assert not [s for s in without.suggestions if s.kind in ("ram", "offload")]
+    assert not [s for s in with_ram.suggestions if "ram_gb" in s.changes]
+
+
+def test_an_image_model_on_a_mac_gets_no_component_offload_to_ram(catalog):
+    model = DiffusionModel.objects.get(slug="hunyuanvideo").as_spec()
+    gpu = Gpu.objects.get(slug="apple-m4-max-64gb").as_spec()
+    result = estimate_diffusion(model=model, devices=[gpu], workload=DiffusionWorkload(ram_bytes=64 * GIB))
+    assert not any(d.kind == "host" for p in result.plans for d in p.devices)
+
+
+def test_the_form_refuses_system_ram_with_only_a_mac_and_links_the_question_without_it(client, catalog):
+    response = client.get(f"/?model={LLAMA_70B}&quant=q4_k_m&gpu={MAC}&ram_gb=64")
+    html = response.content.decode()
+    assert "the GPU&#x27;s memory is the system memory: leave System RAM empty" in html
+    assert "Q8_0 also fits" not in html
+    api = client.get(f"/api/v1/estimate?model={LLAMA_70B}&quant=q4_k_m&gpu={MAC}&ram_gb=64")
+    assert api.status_code == 400 and "leave System RAM empty" in api.content.decode()
+
+
+def test_without_ram_a_mac_is_not_told_to_give_its_system_ram(client, catalog):
+    html = client.get(f"/?model={LLAMA_70B}&quant=q4_k_m&gpu={MAC}").content.decode()
+    assert "Give your system RAM" not in html and "ram_gb=64" not in html
+    video = client.get("/?model=hunyuanvideo&gpu=apple-m4-max-64gb").content.decode()
+    assert "give your system RAM" not in video
+    refused = client.get("/?model=hunyuanvideo&gpu=apple-m4-max-64gb&ram_gb=64").content.decode()
+    assert "leave System RAM empty" in refused and "component offload" not in refused
