@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES, engine_runtime
+from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES
 from estimator import DeviceUsage, Estimate, Explanation, Plan, commands
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
@@ -120,12 +120,61 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def verdict(result: Estimate, hardware: str, *, users: int = 1) -> Verdict:
+@dataclass(frozen=True)
+class RuntimeFit:
+    """Where the chosen runtime has no command for the recommended plan: the best fitting plan it can
+    run (None: none), the faster plan it cannot and the runtimes that can run that one, in words."""
+
+    name: str  # the chosen runtime's label
+    plan: Plan | None
+    faster: Plan
+    others: str  # "llama.cpp or Ollama", empty when no runtime offered here runs it
+    others_url: str = ""  # the question under the first of them
+
+
+def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
+    """None when the chosen runtime runs the recommended plan (or none fits, or it has no weights of
+    this format here: the launch box says so); else what it can run instead. The verdict, the stats,
+    the plans table, the launch box and the preview image all read it."""
+    plan = result.recommended_plan
+    key = COMMAND_FOR_RUNTIME[question.runtime]
+    if plan is None or key in plan.commands:
+        return None
+    combination = question.combination
+    if commands.unavailable(combination.spec(question.model), question.quant.as_spec(), key):
+        return None
+    family = question.quant.family
+    others = [
+        r.slug
+        for r in RUNTIMES
+        if r.command in plan.commands and r.slug != question.runtime and combination.runs(r.slug, family)
+    ]
+    runnable = [p for p in result.plans if p.fits and key in p.commands]
+    return RuntimeFit(
+        BY_SLUG[question.runtime].label,
+        runnable[0] if runnable else None,  # the plans come ranked
+        plan,
+        combination.names(others) if others else "",
+        question.permalink(runtime=others[0]) if others else "",
+    )
+
+
+def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit | None = None) -> Verdict:
     """The answer in one short headline: yes (with how and how fast per user), yes but tight,
     borderline (short only of the memory kept free for safety), or no; `detail` says what to expect
     and what to change. `hardware` is one machine's devices ("4× GeForce RTX 3090"); the machines
-    come from the plans."""
-    plan = result.recommended_plan
+    come from the plans. With `fit`, the plan is the one the chosen runtime runs, and one clause says
+    what the faster one needs."""
+    plan = fit.plan if fit else result.recommended_plan
+    if fit and fit.plan is None:
+        runs = f": {fit.others} can" if fit.others else ""
+        return Verdict(
+            False,
+            False,
+            f"No: {fit.name} cannot run any plan that fits on {hardware}{runs}.",
+            f"{format_bytes(min(d.free_bytes for d in fit.faster.devices))} free on the fullest device",
+            memory=fullest_device(fit.faster),
+        )
     hosts = machines(result)
     if plan is None:
         closest = closest_plan(result)
@@ -183,6 +232,11 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1) -> Verdict:
         text = f"{word}: fits on {hardware}"
     else:
         text = f"{word}: fits on {hardware} with {STRATEGY_NAMES[plan.strategy]}{others}"
+    if fit:
+        faster = per_user(fit.faster, users).value
+        needs = f", needs {fit.others}" if fit.others else f", which {fit.name} cannot run"
+        text += f"{rate}; {phrase(fit.faster.strategy)}"
+        rate = f", {format_rate(faster)} tok/s{needs}" if faster else needs
     return Verdict(
         True,
         plan.tight,
@@ -296,14 +350,25 @@ class PlanRow:
         return STATUS_CSS[self.status]
 
 
-def shown(result: Estimate, hardware: str, *, users: int, backends: list[str]) -> dict:
+def shown_plan(result: Estimate, fit: RuntimeFit | None = None) -> Plan:
+    """The plan the page shows: the one the chosen runtime runs (`fit`), the recommended one, else the
+    closest."""
+    return (fit.plan if fit else None) or result.recommended_plan or closest_plan(result)
+
+
+def shown(
+    result: Estimate, hardware: str, *, users: int, backends: list[str], fit: RuntimeFit | None = None
+) -> dict:
     """What the #result partial shows of an estimate, for the page, compare and snapshots alike."""
-    plan = result.recommended_plan or closest_plan(result)
+    plan = shown_plan(result, fit)
     return {
         "result": result,
-        "verdict": verdict(result, hardware, users=users),
+        "verdict": verdict(result, hardware, users=users, fit=fit),
         "hardware": hardware,
         "shown_plan": plan,
+        "recommended": plan.strategy if fit and fit.plan else result.recommended,
+        "reason": "" if fit else result.reason,
+        "fit": fit,
         "shown_status": status(plan),
         "per_user": per_user(plan, users),
         "per_user_explained": per_user_explanation(plan, users),
@@ -390,13 +455,7 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
         title = f"{STRATEGY_TITLES[best.strategy]}{rate}"
         return Launch(key, f"{why}\n# Its best plan that fits here: {title}.\n{best.commands[key]}", title)
     family = question.quant.family
-    others = [
-        r.slug
-        for r in RUNTIMES
-        if r.command in plan.commands
-        and combination.runs(r.slug, family)
-        and engine_runtime(r.slug, family) == question.engine
-    ]
+    others = [r.slug for r in RUNTIMES if r.command in plan.commands and combination.runs(r.slug, family)]
     instead = f" {combination.names(others)} runs it: choose it in the form." if others else ""
     return Launch(key, f"{why}{instead}")
 
@@ -404,14 +463,18 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
 def result_context(result: Estimate, question: Question) -> dict:
     """Everything the #result partial shows, for the page, compare and the glossary's examples."""
     context = shown(
-        result, question.hardware, users=question.batch, backends=[d.backend for d in question.device_specs()]
+        result,
+        question.hardware,
+        users=question.batch,
+        backends=[d.backend for d in question.device_specs()],
+        fit=runtime_fit(result, question),
     )
     plan = context["shown_plan"]
     measured = question.measured()
     return context | {
         "question": question,
         "suggestions": suggestion_links(result, question),
-        "command": launch_command(plan, question, result),
+        "command": launch_command(context["fit"].faster if context["fit"] else plan, question, result),
         "permalink": question.permalink(),
         "measured": measured,
         "nearest": None if measured.decode else question.nearest_measured(),

@@ -72,6 +72,7 @@ def _draw_question(form: QuestionForm) -> bytes:
     return _draw(
         context["result"],
         context["verdict"],
+        plan=context["shown_plan"],
         model=question.model.name,
         quant=question.quant.name,
         ctx=question.ctx,
@@ -97,8 +98,10 @@ def _draw_snapshot(snapshot_id: str) -> bytes:
     )
 
 
-def _draw(result: Estimate, verdict, *, model: str, quant: str, ctx: int, batch: int, footer="") -> bytes:
-    plan = result.recommended_plan or answers.closest_plan(result)
+def _draw(
+    result: Estimate, verdict, *, model: str, quant: str, ctx: int, batch: int, footer="", plan=None
+) -> bytes:
+    plan = plan or answers.shown_plan(result)
     users = f" · {batch} users" if batch > 1 else ""
     return og_image.render(
         title=TITLE,

@@ -170,6 +170,31 @@ def test_a_borderline_question_is_drawn_where_the_page_says_it_fits(client, cata
     assert charts._asked(4000, ["4k"]) == "4,000" and charts._asked(28500, []) == "28,500"
 
 
+def test_a_chart_says_where_its_line_switches_plans(client, catalog):
+    """The review: on two 4090s under vLLM the context chart rose from 54.5 at 4k to 88.8 at 8k and the
+    users chart from 838 at 16 to 2,556 at 32 without saying that each point is another plan."""
+    url = "model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&count=2&batch=16&runtime=vllm"
+    response = client.get(f"/?{url}")
+    context_chart = response.context["charts"][0]
+    eight = next(p for p in context_chart.points if p.label == "8k")
+    assert eight.plan == "tensor_parallel" and (context_chart.plan_changes[-1][1]) == eight
+    note = context_chart.plans_note
+    assert (
+        note.startswith("Each point is the plan recommended there: ") and "tensor parallelism from 8k" in note
+    )
+    assert f"<small> {note}</small></figcaption>" in response.content.decode()
+    svg = client.get(f"/chart.svg?chart=context&{url}").content.decode()
+    assert svg.count('stroke-dasharray="3 2"') == len(context_chart.plan_changes) and note in svg
+    one_plan = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090").context["charts"]
+    assert (
+        not one_plan[0].plans_note
+        and "Each point"
+        not in client.get(
+            "/chart.svg?chart=context&model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090"
+        ).content.decode()
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "says", "never"),
     [
@@ -252,3 +277,39 @@ def test_where_vllm_seats_fewer_users_the_speed_per_user_is_an_average_said_so(c
         in (explained)
     )
     assert "while the others wait" in explained
+
+
+LMS_MOE = "/?model=qwen3-30b-a3b&quant=q4_k_m&gpu=geforce-rtx-3060-12-gb&ram_gb=64&runtime=lm-studio"
+
+
+def test_the_verdict_quotes_the_plan_the_chosen_runtime_runs(monkeypatch, client, catalog):
+    """The review: verdict, stat, plans table and preview said 55.2 tok/s with expert offload, which
+    LM Studio cannot run, while the launch box launched CPU offload at 43.5."""
+    from calculator import og_image
+
+    response = client.get(LMS_MOE)
+    context, page = response.context, markup.unescape(response.content.decode())
+    assert context["shown_plan"].strategy == "cpu_offload"
+    text = context["verdict"].text
+    assert text.startswith(
+        "Yes: fits on 1× GeForce RTX 3060 12 GB with CPU offload, about 43.5 tok/s per user"
+    )
+    assert text.endswith("; expert offload, 55.2 tok/s, needs llama.cpp.")
+    assert context["verdict"].tok_s == "43.5" and context["command"].title.startswith("CPU offload, 43.5")
+    assert re.search(r"CPU offload</a> <strong>recommended", page)
+    assert "Expert offload is recommended" not in re.search(r'class="headroom".*?</p>', page).group(0)
+    drawn = {}
+    monkeypatch.setattr(og_image, "render", lambda **kw: drawn.update(kw) or b"\x89PNG")
+    client.get(f"/og.png{LMS_MOE[1:]}")
+    assert drawn["verdict"] == text and drawn["lines"][1].startswith("CPU offload: ")
+
+
+def test_a_runtime_that_runs_no_fitting_plan_says_so_and_links_the_one_that_does(client, catalog):
+    url = "/?model=qwen3-30b-a3b&quant=bf16&gpu=geforce-rtx-3060-12-gb&runtime=vllm&ram_gb=64"
+    response = client.get(url)
+    assert response.context["verdict"].text == (
+        "No: vLLM cannot run any plan that fits on 1× GeForce RTX 3060 12 GB: llama.cpp can."
+    )
+    assert response.context["command"].text.endswith("llama.cpp runs it: choose it in the form.")
+    page = markup.unescape(response.content.decode())
+    assert 'can. <a href="/?model=qwen3-30b-a3b&quant=bf16&gpu=geforce-rtx-3060-12-gb&ram_gb=64">' in page
