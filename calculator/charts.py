@@ -14,11 +14,15 @@ from dataclasses import dataclass
 
 from estimator import Estimate, Plan
 from estimator.estimate import fits
+from estimator.strategies import STRATEGIES
 
 from .question import Question
 
 # Room for "128k" under the last point, the x axis's name under the labels and the unit above the y axis
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 320, 176, 40, 34, 16, 16
+# Under the plot, where the line switches plans, the note saying so: 11 px a line of at most 64 characters
+# (9 px system-ui averages under 5 px a character)
+NOTE_LINE, NOTE_CHARS = 11, 64
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class Point:
     fits: bool
     current: bool
     margin: bool = False  # fits only inside the memory kept free for safety: drawn amber, as the page says
+    plan: str = ""  # the strategy of the plan recommended at this point
 
     @property
     def drawn(self) -> bool:
@@ -50,7 +55,26 @@ class Chart:
     y_max: float
     y_ticks: list[dict]
     width: int = WIDTH
-    height: int = HEIGHT
+
+    @property
+    def height(self) -> int:
+        """The plot, and a line under it for each line of `plans_note`."""
+        return HEIGHT + NOTE_LINE * len(self.note_lines)
+
+    @property
+    def x_name_y(self) -> int:
+        return HEIGHT - 3
+
+    @property
+    def note_lines(self) -> list[dict]:
+        """`plans_note` in lines that fit the image's width, and where each sits under the x axis's name."""
+        lines: list[str] = []
+        for word in self.plans_note.split(" ") if self.plans_note else []:
+            if lines and len(lines[-1]) + 1 + len(word) <= NOTE_CHARS:
+                lines[-1] += f" {word}"
+            else:
+                lines.append(word)
+        return [{"y": HEIGHT - 3 + NOTE_LINE * (n + 1), "text": text} for n, text in enumerate(lines)]
 
     @property
     def alt(self) -> str:
@@ -73,6 +97,34 @@ class Chart:
     def margins(self) -> bool:
         """Some point fits only inside the safety margin: the legend explains its amber dot."""
         return any(p.margin and p.drawn for p in self.points)
+
+    @property
+    def plan_changes(self) -> list[tuple[int, Point]]:
+        """Each drawn point whose plan differs from the drawn point before it, with its index: where the
+        line switches plans (2 GPUs: one GPU at 1k, tensor parallel from 8k)."""
+        drawn = [(i, p) for i, p in enumerate(self.points) if p.drawn]
+        return [
+            (i, p) for (_, before), (i, p) in zip(drawn, drawn[1:], strict=False) if p.plan != before.plan
+        ]
+
+    @property
+    def plans_note(self) -> str:
+        """'Each point is the plan recommended there: one GPU from 1k, tensor parallel from 8k.' when the
+        line switches plans, else empty."""
+        changes = self.plan_changes
+        if not changes:
+            return ""
+        first = next(p for p in self.points if p.drawn)
+        steps = [(first.label, first.plan)] + [(p.label, p.plan) for _, p in changes]
+        words = ", ".join(f"{STRATEGIES[plan].phrase} from {label}" for label, plan in steps)
+        return f"Each point is the plan recommended there: {words}."
+
+    @property
+    def change_xs(self) -> list[float]:
+        """Where the SVG draws a dashed line: halfway between a plan change and the point before it."""
+        n = max(len(self.points) - 1, 1)
+        inner = self.width - PAD_LEFT - PAD_RIGHT
+        return [round(PAD_LEFT + inner * (i - 0.5) / n, 1) for i, _ in self.plan_changes]
 
     @property
     def x_name_x(self) -> float:
@@ -121,13 +173,13 @@ def _series(
                 plan = fits(model=model, quant=quant, devices=devices, workload=unkept)
                 margin = plan is not None
         except ValueError:
-            out.append((None, None, None, False, False))
+            out.append((None, None, None, False, False, ""))
             continue
         if plan is None:
-            out.append((None, None, None, False, False))
+            out.append((None, None, None, False, False, ""))
             continue
         value, low, high = speed(plan)
-        out.append((value, low or value, high or value, plan.fits and not margin, margin))
+        out.append((value, low or value, high or value, plan.fits and not margin, margin, plan.strategy))
     return out
 
 
@@ -135,8 +187,8 @@ def _chart(
     kind: str, title: str, unit: str, x_name: str, labels: list[str], series: list[tuple], current: int
 ) -> Chart:
     points = [
-        Point(label, v, lo, hi, fits, i == current, margin)
-        for i, (label, (v, lo, hi, fits, margin)) in enumerate(zip(labels, series, strict=True))
+        Point(label, v, lo, hi, fits, i == current, margin, plan)
+        for i, (label, (v, lo, hi, fits, margin, plan)) in enumerate(zip(labels, series, strict=True))
     ]
     y_max = max([p.high or p.value or 0 for p in points] + [1.0])
     y_max = _nice(y_max)

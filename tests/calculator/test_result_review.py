@@ -170,6 +170,33 @@ def test_a_borderline_question_is_drawn_where_the_page_says_it_fits(client, cata
     assert charts._asked(4000, ["4k"]) == "4,000" and charts._asked(28500, []) == "28,500"
 
 
+def test_a_chart_says_where_its_line_switches_plans(client, catalog):
+    """The review: on two 4090s under vLLM the context chart rose from 54.5 at 4k to 88.8 at 8k and the
+    users chart from 838 at 16 to 2,556 at 32 without saying that each point is another plan."""
+    url = "model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&count=2&batch=16&runtime=vllm"
+    response = client.get(f"/?{url}")
+    context_chart = response.context["charts"][0]
+    eight = next(p for p in context_chart.points if p.label == "8k")
+    assert eight.plan == "tensor_parallel" and (context_chart.plan_changes[-1][1]) == eight
+    note = context_chart.plans_note
+    assert (
+        note.startswith("Each point is the plan recommended there: ") and "tensor parallelism from 8k" in note
+    )
+    svg = client.get(f"/chart.svg?chart=context&{url}").content.decode()
+    assert svg.count('stroke-dasharray="3 2"') == len(context_chart.plan_changes) and note in svg  # its title
+    lines = re.findall(r'<text x="4" y="\d+" fill="#1f2328">([^<]+)</text>', svg)
+    assert " ".join(lines) == note and all(len(line) <= charts.NOTE_CHARS for line in lines)
+    assert f'height="{charts.HEIGHT + charts.NOTE_LINE * len(lines)}"' in response.content.decode()
+    one_plan = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090").context["charts"]
+    assert (
+        not one_plan[0].plans_note
+        and "Each point"
+        not in client.get(
+            "/chart.svg?chart=context&model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090"
+        ).content.decode()
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "says", "never"),
     [
