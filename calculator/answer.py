@@ -159,6 +159,14 @@ def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
     )
 
 
+def rig_words(hardware: str, hosts: int, on_one: int) -> str:
+    """The visitor's hardware in the one phrase every verdict uses: one machine's devices
+    ("2× GeForce RTX 4090"), or all the GPUs and the machines they sit in."""
+    if hosts == 1:
+        return hardware
+    return f"{on_one * hosts} GPUs over {hosts} machines ({hardware} each)"
+
+
 def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit | None = None) -> Verdict:
     """The answer in one short headline: yes (with how and how fast per user), yes but tight,
     borderline (short only of the memory kept free for safety), or no; `detail` says what to expect
@@ -166,16 +174,18 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
     come from the plans. With `fit`, the plan is the one the chosen runtime runs, and one clause says
     what the faster one needs."""
     plan = fit.plan if fit else result.recommended_plan
+    hosts = machines(result)
+    on_one = max(len([d for d in p.gpu_devices if d.host == 0]) for p in result.plans)
+    rig = rig_words(hardware, hosts, on_one)
     if fit and fit.plan is None:
         runs = f": {fit.others} can" if fit.others else ""
         return Verdict(
             False,
             False,
-            f"No: {fit.name} cannot run any plan that fits on {hardware}{runs}.",
+            f"No: {fit.name} cannot run any plan that fits on {rig}{runs}.",
             f"{format_bytes(min(d.free_bytes for d in fit.faster.devices))} free on the fullest device",
             memory=fullest_device(fit.faster),
         )
-    hosts = machines(result)
     if plan is None:
         closest = closest_plan(result)
         if status(closest) == "margin":
@@ -185,7 +195,7 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
             return Verdict(
                 False,
                 True,
-                f"Borderline: it fits on {hardware} only inside the safety margin.",
+                f"Borderline: it fits on {rig} only inside the safety margin.",
                 f"{format_bytes(short)} into the {format_bytes(device.headroom_bytes)} safety margin",
                 memory=fullest_device(closest),
                 borderline=True,
@@ -195,11 +205,10 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
                     f"GPU can run it out of memory. {change}"
                 ),
             )
-        where = f"{hosts} machines with {hardware} each" if hosts > 1 else hardware
         return Verdict(
             False,
             False,
-            f"No: it does not fit on {where}.",
+            f"No: it does not fit on {rig}.",
             f"{format_bytes(closest.short_by_bytes)} short in the closest plan",
             memory=fullest_device(closest),
         )
@@ -214,7 +223,6 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
             "turn."
         )
     word = "Yes, but tight" if plan.tight else "Yes"
-    on_one = max(len([d for d in p.gpu_devices if d.host == 0]) for p in result.plans)
     others = ""
     if hosts > 1:
         others = (
@@ -223,10 +231,9 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
             else f", no need for the other {hosts - 1} machines"
         )
     if plan.strategy == "rpc_cluster":
-        gpus = len(plan.gpu_devices)
-        text = f"{word}: fits on {gpus} GPUs over {hosts} machines ({hardware} each) with an RPC cluster"
+        text = f"{word}: fits on {rig} with an RPC cluster"
     elif plan.strategy == "single" and (on_one > 1 or hosts > 1):
-        of = f" of your {hardware}" if on_one > 1 else ""
+        of = f" of your {rig}" if on_one > 1 else ""
         text = f"{word}: one {plan.gpu_devices[0].name}{of} holds it alone{others}"
     elif plan.strategy == "single":
         text = f"{word}: fits on {hardware}"

@@ -53,3 +53,18 @@ def test_a_real_miss_says_no_and_by_how_much():
     e = estimate(model=LLAMA_70B, quant=Q4_K_M, devices=[rtx_3090()], workload=Workload(context_tokens=8192))
     v = verdict(e, "1× GeForce RTX 3090")
     assert v.text == "No: it does not fit on 1× GeForce RTX 3090." and v.css == "no" and not v.borderline
+
+
+def test_every_verdict_names_the_machines_in_one_phrase(client, catalog):
+    """The review: a borderline RPC answer said "it fits on 1× Apple M3 Ultra" and one GPU of two
+    machines "of your 2× GeForce RTX 4090", where the yes and no answers counted the machines."""
+    borderline = client.get("/?model=deepseek-r1&gpu=apple-m3-ultra-256gb&hosts=2").context["verdict"]
+    assert borderline.text.startswith(
+        "Borderline: it fits on 2 GPUs over 2 machines (1× Apple M3 Ultra (80-core GPU) 256 GB each) only inside"
+    )
+    alone = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&count=2&hosts=2").context[
+        "verdict"
+    ]
+    assert alone.text.startswith(
+        "Yes: one GeForce RTX 4090 of your 4 GPUs over 2 machines (2× GeForce RTX 4090 each) holds it alone"
+    )
