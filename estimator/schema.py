@@ -375,7 +375,7 @@ class Plan(Frozen):
         return self.tightest.short_by_bytes
 
 
-SuggestionKind = Literal["quant", "context", "kv_cache", "gpu_count", "offload", "ram"]
+SuggestionKind = Literal["quant", "context", "kv_cache", "gpu_count", "hosts", "offload", "ram"]
 
 
 class Suggestion(Frozen):

@@ -4,12 +4,13 @@ Most probes only ask "does anything fit?": those check memory alone (`plan_fits`
 built only where a suggestion quotes it (its speed, its KV cache).
 
 `Suggestion.changes` are API query-parameter changes: {"quant": slug}, {"ctx": tokens}, {"kv": type},
-{"gpu_count": n}, {"ram_gb": n}.
+{"gpu_count": n}, {"hosts": n}, {"ram_gb": n}.
 """
 
 from collections.abc import Callable, Sequence
 
 from .layouts import strategy_slack
+from .limits import MAX_HOSTS
 from .plans import single
 from .ranking import fits, interned, plan_fits, strategies_to_check, unified
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Suggestion, Workload
@@ -234,8 +235,23 @@ def suggestions(
             )
             if best is None and plan is not None:
                 break
-    # 4. how many GPUs of this kind
-    if best is None:
+    # 4. how many GPUs of this kind; a unified-memory machine (a Mac) takes no other GPU: more machines
+    if best is None and unified(devices):
+        kind = max(devices, key=lambda d: d.usable_bytes)
+        for hosts in range(workload.hosts + 1, MAX_HOSTS + 1):
+            wider = workload.model_copy(update={"hosts": hosts})
+            plan = _best(model, quant, devices, wider, ("rpc_cluster",))
+            if plan is not None:
+                out.append(
+                    Suggestion(
+                        kind="hosts",
+                        text=f"{hosts} machines with the {kind.name}, joined over the network, would fit "
+                        f"it ({_label(plan)}, {format_rate(plan.decode_tok_s)} tok/s).",
+                        changes={"hosts": hosts},
+                    )
+                )
+                break
+    elif best is None:
         kind = max(devices, key=lambda d: d.usable_bytes)
         for n in range(len(devices) + 1, MAX_GPU_COUNT + 1):
             strategies = ("single", "layer_split", "tensor_parallel")

@@ -8,7 +8,7 @@ from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
 from estimator.diffusion import DiffusionWorkload, estimate_diffusion
 from estimator.estimate import estimate
 from estimator.schema import Workload
-from estimator.units import GIB
+from estimator.units import GIB, format_rate
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +58,15 @@ def test_without_ram_a_mac_is_not_told_to_give_its_system_ram(client, catalog):
     assert "give your system RAM" not in video
     refused = client.get("/?model=hunyuanvideo&gpu=apple-m4-max-64gb&ram_gb=64").content.decode()
     assert "leave System RAM empty" in refused and "component offload" not in refused
+
+
+def test_a_mac_too_small_is_offered_more_machines_at_the_rpc_clusters_speed(client, catalog):
+    result = _llm(None)
+    (more,) = [s for s in result.suggestions if "hosts" in s.changes or "gpu_count" in s.changes]
+    assert more.kind == "hosts" and more.changes == {"hosts": 2}
+    assert more.text.startswith("2 machines with the ") and "RPC" in more.text
+    html = client.get(f"/?model={LLAMA_70B}&gpu={MAC}").content.decode()
+    assert "count=2" not in html and "hosts=2" in html
+    cluster = client.get(f"/api/v1/estimate?model={LLAMA_70B}&gpu={MAC}&hosts=2").json()
+    rpc = next(p for p in cluster["plans"] if p["strategy"] == "rpc_cluster")
+    assert f"(RPC cluster, {format_rate(rpc['decode_tok_s'])} tok/s)" in more.text
