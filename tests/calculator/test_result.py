@@ -279,3 +279,16 @@ def test_the_other_numbers_are_named_in_words_not_field_names(client, catalog):
     names = re.findall(r'<li><a href="[^"]+">([^<]+)</a>', why)
     assert names and not [n for n in names if "_" in n]
     assert "time to first token" in names and "bits per weight" in names
+
+
+def test_a_shared_result_says_the_kv_pool_in_conversations_of_its_context(client, catalog):
+    """The review: /r/<id> showed "KV cache pool 45,216 tokens: 11.0 × " cut off, the context read
+    from the form a snapshot does not have."""
+    from calculator import snapshots
+
+    response = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&batch=16&runtime=vllm")
+    pool = re.search(r'data-testid="kv-pool">(.*?)</dd>', response.content.decode()).group(1)
+    assert pool.endswith(" × 4,096")
+    snapshot = snapshots.save(response.context["question"])
+    shared = client.get(snapshot.get_absolute_url()).content.decode()
+    assert re.search(r'data-testid="kv-pool">(.*?)</dd>', shared).group(1) == pool
