@@ -70,6 +70,11 @@ def per_user(plan: Plan, users: int) -> Speed:
     return Speed(value, low * scale if low else None, high * scale if high else None)
 
 
+def seated(plan: Plan, users: int) -> int:
+    """How many of the users run at once: under vLLM the ones its KV cache cannot seat wait."""
+    return min(users, int(plan.max_concurrency or users)) if plan.queue_s else users
+
+
 def per_user_explanation(plan: Plan, users: int) -> Explanation | None:
     """How the per-user figure comes from the plan's numbers: the engine's own explanation alone, the
     aggregate's division with more users; where vLLM's KV cache seats fewer than asked, how fast the
@@ -78,10 +83,9 @@ def per_user_explanation(plan: Plan, users: int) -> Explanation | None:
     if users <= 1 or not aggregate or not alone:
         return plan.explanations.get("decode_tok_s")
     each = f"{format_rate(aggregate)} tok/s ÷ {users} users = {format_rate(aggregate / users)} tok/s each"
-    seated = min(users, int(plan.max_concurrency or users)) if plan.queue_s else users
-    if seated < users:
+    if (seats := seated(plan, users)) < users:
         each += (
-            f" on average: about {seated} run at once, at {format_rate(aggregate / max(seated, 1))} tok/s each, "
+            f" on average: about {seats} run at once, at {format_rate(aggregate / max(seats, 1))} tok/s each, "
             "while the others wait"
         )
     return Explanation(
@@ -385,6 +389,7 @@ def shown(
         "plans": result.plans,
         "plan_rows": [PlanRow(p, per_user(p, users), status(p)) for p in result.plans],
         "users": users,
+        "queued": seated(plan, users) < users,
         "strategy_names": STRATEGY_NAMES,
         "strategy_titles": STRATEGY_TITLES,
         "strategy_terms": STRATEGY_TERMS,

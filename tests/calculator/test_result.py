@@ -292,3 +292,15 @@ def test_a_shared_result_says_the_kv_pool_in_conversations_of_its_context(client
     snapshot = snapshots.save(response.context["question"])
     shared = client.get(snapshot.get_absolute_url()).content.decode()
     assert re.search(r'data-testid="kv-pool">(.*?)</dd>', shared).group(1) == pool
+
+
+def test_where_vllm_queues_users_the_decode_is_their_average_and_the_wait_is_said(client, catalog):
+    """The review: "Decode, each of 16 users 37.2 tok/s" where its explanation says it is an average,
+    and a 66.5 s time to first token without saying it is a queued user's."""
+    queued = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&batch=16&runtime=vllm")
+    page = queued.content.decode()
+    assert ">Decode, average of 16 users</a>" in page and "each of 16 users" not in page
+    assert ">Time to first token</a>, a queued user</dt>" in page
+    seated = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&batch=4&runtime=vllm")
+    assert ">Decode, each of 4 users</a>" in seated.content.decode()
+    assert "a queued user" not in seated.content.decode()
