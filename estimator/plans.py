@@ -40,6 +40,8 @@ from .timing import (
 
 # `run_layout`'s devices already computed, by `work_key`: shared by the plans of one question
 Reuse = dict[tuple, tuple[DeviceUsage, speed.Stage, Workload]] | None
+# Said only at batch 1: with several users in flight, each stage works on another user's token.
+BUBBLE = "Pipeline bubble at batch 1: only one GPU works at any moment."
 
 
 def _plan(
@@ -180,7 +182,7 @@ def layer_split(
         "a second GPU adds memory, not single-stream speed.",
     )
     warnings = (
-        "Pipeline bubble at batch 1: only one GPU works at any moment.",
+        *(BUBBLE,) * (workload.batch == 1),
         "If any one GPU fails, the whole model stops.",
     )
     return _plan(
@@ -439,7 +441,7 @@ def rpc_cluster(
     )
     warnings = (
         "The weights cross the network once at load time; each token crosses it between machines.",
-        "Pipeline bubble at batch 1: only one GPU works at any moment.",
+        *(BUBBLE,) * (workload.batch == 1),
         "If any machine or GPU fails, the whole model stops.",
     )
     return _plan(

@@ -70,3 +70,11 @@ def test_a_mac_too_small_is_offered_more_machines_at_the_rpc_clusters_speed(clie
     cluster = client.get(f"/api/v1/estimate?model={LLAMA_70B}&gpu={MAC}&hosts=2").json()
     rpc = next(p for p in cluster["plans"] if p["strategy"] == "rpc_cluster")
     assert f"(RPC cluster, {format_rate(rpc['decode_tok_s'])} tok/s)" in more.text
+
+
+@pytest.mark.parametrize(("batch", "said"), [(1, True), (16, False)])
+def test_the_pipeline_bubble_is_said_only_at_batch_1(client, catalog, batch, said):
+    query = f"model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&count=2&batch={batch}&runtime=vllm"
+    plans = client.get(f"/api/v1/estimate?{query}").json()["plans"]
+    split = next(p for p in plans if p["strategy"] == "layer_split")
+    assert ("Pipeline bubble at batch 1: only one GPU works at any moment." in split["warnings"]) is said
