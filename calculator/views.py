@@ -22,7 +22,9 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from catalog import byo, cache, fitting
 from catalog.models import Gpu, LlmModel, Quantization
 from catalog.pages import POPULAR_GPUS
+from catalog.runtimes import BY_SLUG
 from config import http_cache
+from estimator.units import format_rate
 
 from . import answer as answers
 from . import charts, diffusion_views, hub_config, pickers, registry, rig, snapshots
@@ -472,6 +474,11 @@ def compare(request):
         if form.is_valid():
             column |= computed(form)
             column["price"] = hardware_price(form.devices)
+            # the row names all the question (its users, its runtime) and the speed the page shows,
+            # the closest plan's for a borderline answer, whose verdict has no tok/s
+            column["runtime"] = BY_SLUG[column["question"].runtime].label
+            speed = column["per_user"].value if column["verdict"].borderline else None
+            column["decode"] = format_rate(speed) if speed else column["verdict"].tok_s
         columns.append(column)
     context = {
         "columns": columns,

@@ -197,6 +197,22 @@ def test_a_chart_says_where_its_line_switches_plans(client, catalog):
     )
 
 
+def test_compare_names_users_and_runtime_and_a_borderline_speed(client, catalog):
+    """The review: a compare row read "Llama 3.1 8B (Instruct) · BF16 · 1× GeForce RTX 4090 · 4,096 tokens"
+    for 16 users on vLLM, and a borderline answer's decode "–" where its page said 39.8 tok/s."""
+    vllm = "model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&batch=16&runtime=vllm"
+    borderline = "model=llama-3-1-8b-instruct&quant=q8_0&gpu=geforce-rtx-3060-12-gb&ctx=28000"
+    missing = "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090"
+    html = client.get("/compare/", {"q": [vllm, borderline, missing]}).content.decode()
+    assert "· 4,096 tokens · 16 users · vLLM</a></th>" in html
+    assert "· 28,000 tokens · 1 user · llama.cpp</a></th>" in html
+    page = client.get(f"/?{borderline}").context
+    assert page["verdict"].borderline and not page["verdict"].tok_s
+    assert f'#plans">{page["per_user"].value:.1f}</a>' in html
+    assert "70B (Instruct) · Q4_K_M · 1× GeForce RTX 3090 · 4,096 tokens · 1 user · llama.cpp</a>" in html
+    assert html.count('#plans">–</a>') == 1  # what does not fit has no speed
+
+
 @pytest.mark.parametrize(
     ("query", "says", "never"),
     [
