@@ -407,8 +407,9 @@ def suggestion_links(result: Estimate, question: Question) -> list[dict]:
 
 class Launch(NamedTuple):
     tool: str  # the key of Plan.commands
-    text: str  # the command, or comment lines that say why there is none
+    text: str  # the command, or comment lines that say why there is none (empty when `why` says it)
     title: str = ""  # the plan it launches, when not the one shown above
+    why: str = ""  # why it is not the plan shown, or where it fits only: a paragraph above the box
 
 
 # What each plan needs of a runtime, in words: the reason a runtime whose commands do not cover the plan
@@ -445,8 +446,8 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
     key = COMMAND_FOR_RUNTIME[runtime]
     command = plan.commands.get(key)
     if command and status(plan) == "margin":
-        first = "# Fits only inside the safety margin: it will likely load; What to change below makes room."
-        return Launch(key, f"{first}\n{command}")
+        first = "Fits only inside the safety margin: it will likely load; What to change below makes room."
+        return Launch(key, command, why=first)
     if command and not plan.fits:  # the closest plan: it runs out of memory as asked
         return Launch(key, f"# Does not fit as asked: see What to change below first.\n{command}")
     if command:
@@ -458,18 +459,18 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
             "\n".join([f"# {reason}", *combination.runs_instead(question.model, runtime, question.quant)]),
         )
     name = BY_SLUG[runtime].label
-    why = f"# {name} cannot run the {phrase(plan.strategy)} plan: {cannot_run(plan, key)}."
+    why = f"{name} cannot run the {phrase(plan.strategy)} plan: {cannot_run(plan, key)}."
     runnable = [p for p in (result.plans if result else ()) if p.fits and key in p.commands]
     if runnable:
         best = runnable[0]  # the plans come ranked
         speed = per_user(best, question.batch)
         rate = f", {format_rate(speed.value)} tok/s per user" if speed.value else ""
         title = f"{STRATEGY_TITLES[best.strategy]}{rate}"
-        return Launch(key, f"{why}\n# Its best plan that fits here: {title}.\n{best.commands[key]}", title)
+        return Launch(key, best.commands[key], title, f"{why} Its best plan that fits here: {title}.")
     family = question.quant.family
     others = [r.slug for r in RUNTIMES if r.command in plan.commands and combination.runs(r.slug, family)]
     instead = f" {combination.names(others)} runs it: choose it in the form." if others else ""
-    return Launch(key, f"{why}{instead}")
+    return Launch(key, "", why=f"{why}{instead}")
 
 
 def result_context(result: Estimate, question: Question) -> dict:

@@ -79,21 +79,24 @@ def test_a_runtime_that_cannot_run_the_plan_launches_its_best_fitting_one(
     settings: see the other plans below", and the plans below have no commands."""
     response = client.get(query)
     launch = response.context["command"]
-    lines = launch.text.splitlines()
-    assert lines[0].endswith(missing) and lines[0].startswith("# LM Studio cannot run the ")
-    assert lines[1].startswith(f"# Its best plan that fits here: {instead}, ")
+    first, second = launch.why.split(". Its best plan that fits here: ")
+    assert f"{first}.".endswith(missing) and first.startswith("LM Studio cannot run the ")
+    assert second.startswith(f"{instead}, ")
     assert "lms load " in launch.text and "see the other plans" not in launch.text
+    assert "cannot run" not in launch.text  # the box holds the command, the why is above it
     assert launch.title.startswith(f"{instead}, ") and launch.title.endswith(" tok/s per user")
     assert f"<h2>Launch it: {launch.title}</h2>" in response.content.decode()
 
 
 def test_with_no_plan_it_can_run_the_launch_box_names_the_runtime_that_can(client, catalog):
     url = "/?model=llama-3-1-405b-instruct&gpu=geforce-rtx-3090&count=4&hosts=4&runtime=lm-studio"
-    launch = client.get(url).context["command"]
-    assert launch.text == (
-        "# LM Studio cannot run the RPC cluster plan: lms has no flag to spread the layers over several "
+    response = client.get(url)
+    launch = response.context["command"]
+    assert launch.why == (
+        "LM Studio cannot run the RPC cluster plan: lms has no flag to spread the layers over several "
         "machines. llama.cpp runs it: choose it in the form."
     )
+    assert not launch.text and 'data-testid="launch-command"' not in response.content.decode()
 
 
 def test_borderline_is_one_amber_status_everywhere(client, catalog):
@@ -109,9 +112,10 @@ def test_borderline_is_one_amber_status_everywhere(client, catalog):
     assert '<span class="warning">fits only inside the safety margin</span>' in html
     assert 'class="error">does not fit' not in html and '<span class="fit-no">' not in html
     assert '<span class="fit-tight">only inside the safety margin</span>' in html
-    command = response.context["command"].text
-    assert command.startswith("# Fits only inside the safety margin: it will likely load")
-    assert "Does not fit" not in command
+    command = response.context["command"]
+    assert command.why.startswith("Fits only inside the safety margin: it will likely load")
+    assert "Does not fit" not in command.text and "safety margin" not in command.text
+    assert f'<p data-testid="launch-why">{command.why}</p>' in html
 
 
 def test_a_real_miss_still_says_does_not_fit(client, catalog):
@@ -328,6 +332,6 @@ def test_a_runtime_that_runs_no_fitting_plan_says_so_and_links_the_one_that_does
     assert response.context["verdict"].text == (
         "No: vLLM cannot run any plan that fits on 1× GeForce RTX 3060 12 GB: llama.cpp can."
     )
-    assert response.context["command"].text.endswith("llama.cpp runs it: choose it in the form.")
+    assert response.context["command"].why.endswith("llama.cpp runs it: choose it in the form.")
     page = markup.unescape(response.content.decode())
     assert 'can. <a href="/?model=qwen3-30b-a3b&quant=bf16&gpu=geforce-rtx-3060-12-gb&ram_gb=64">' in page
