@@ -356,6 +356,8 @@ def fix_text(changes: dict[str, str], data: dict, *, alone: bool = False) -> str
         return f"Use {int(changes['ctx']):,} tokens of context"
     if "prompt" in changes:
         return f"Use a {int(changes['prompt']):,}-token prompt"
+    if changes.get("ram_gb") == "":
+        return "Leave System RAM empty"
     return None
 
 

@@ -250,7 +250,7 @@ def estimate_diffusion(
     ranked = sorted(found, key=lambda p: (not p.fits, p is not best, order.index(p.strategy)))
     ranked = [p.model_copy(update={"rank": i}) for i, p in enumerate(ranked, start=1)]
     if best is None:
-        reason = _no_fit_reason(found)
+        reason = _no_fit_reason(found, unified=all(d.unified_memory for d in gpus))
     else:
         reason = {
             "all_on_gpu": "Everything fits on one GPU, the fastest way.",
@@ -268,11 +268,14 @@ def estimate_diffusion(
     )
 
 
-def _no_fit_reason(plans: list[DiffusionPlan]) -> str:
+def _no_fit_reason(plans: list[DiffusionPlan], *, unified: bool = False) -> str:
     """Why nothing fits, in the visitor's numbers, read off the sequential-offload plan (there when RAM
-    was given): the system RAM it needs against what was given, or the GPU that is too small even so."""
+    was given): the system RAM it needs against what was given, or the GPU that is too small even so.
+    On unified memory (no RAM beside the GPU's) only a smaller format is left."""
     smaller = "a smaller format of the denoiser (FP8, GGUF Q8_0 to Q4_K_S)"
     sequential = next((p for p in plans if p.strategy == "sequential_offload"), None)
+    if unified:
+        return f"No plan fits: pick {smaller}."
     if sequential is None:
         return f"No plan fits: give the system RAM for sequential offload, or pick {smaller}."
     host = next(d for d in sequential.devices if d.kind == "host")

@@ -47,6 +47,8 @@ def test_the_form_refuses_system_ram_with_only_a_mac_and_links_the_question_with
     html = response.content.decode()
     assert "the GPU&#x27;s memory is the system memory: leave System RAM empty" in html
     assert "Q8_0 also fits" not in html
+    fix = f'href="/?model={LLAMA_70B}&amp;quant=q4_k_m&amp;gpu={MAC}'
+    assert "Leave System RAM empty" in html and fix in html
     api = client.get(f"/api/v1/estimate?model={LLAMA_70B}&quant=q4_k_m&gpu={MAC}&ram_gb=64")
     assert api.status_code == 400 and "leave System RAM empty" in api.content.decode()
 
@@ -55,7 +57,7 @@ def test_without_ram_a_mac_is_not_told_to_give_its_system_ram(client, catalog):
     html = client.get(f"/?model={LLAMA_70B}&quant=q4_k_m&gpu={MAC}").content.decode()
     assert "Give your system RAM" not in html and "ram_gb=64" not in html
     video = client.get("/?model=hunyuanvideo&gpu=apple-m4-max-64gb").content.decode()
-    assert "give your system RAM" not in video
+    assert "give your system RAM" not in video and "give the system RAM" not in video
     refused = client.get("/?model=hunyuanvideo&gpu=apple-m4-max-64gb&ram_gb=64").content.decode()
     assert "leave System RAM empty" in refused and "component offload" not in refused
 
