@@ -200,7 +200,8 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
                 False,
                 True,
                 f"Borderline: it fits on {rig} only inside the safety margin.",
-                f"{format_bytes(short)} into the {format_bytes(device.headroom_bytes)} safety margin",
+                f"fits only with {format_bytes(short)} of the {format_bytes(device.headroom_bytes)} safety "
+                f"margin used: {format_bytes(device.capacity_bytes - device.used_bytes)} left free on {device.name}",
                 memory=fullest_device(closest),
                 borderline=True,
                 detail=(
@@ -378,7 +379,8 @@ def shown(
         "hardware": hardware,
         "shown_plan": plan,
         "recommended": plan.strategy if fit and fit.plan else result.recommended,
-        "reason": "" if fit else result.reason,
+        # the engine's reason says no plan fits where the verdict says borderline: the headroom says it
+        "reason": "" if fit or status(plan) == "margin" else result.reason,
         "fit": fit,
         "shown_status": status(plan),
         "per_user": per_user(plan, users),

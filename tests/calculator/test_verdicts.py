@@ -46,7 +46,9 @@ def test_a_miss_within_the_safety_margin_is_borderline_with_what_to_change():
         "conversation or another program on that GPU can run it out of memory. "
     )
     assert v.detail.endswith((".", "makes room."))  # then the first change that makes it fit
-    assert v.headroom == "768 MiB into the 1.0 GiB safety margin"
+    assert v.headroom == (
+        "fits only with 768 MiB of the 1.0 GiB safety margin used: 256 MiB left free on GeForce RTX 3090"
+    )
 
 
 def test_a_real_miss_says_no_and_by_how_much():
@@ -68,3 +70,14 @@ def test_every_verdict_names_the_machines_in_one_phrase(client, catalog):
     assert alone.text.startswith(
         "Yes: one GeForce RTX 4090 of your 4 GPUs over 2 machines (2× GeForce RTX 4090 each) holds it alone"
     )
+
+
+def test_a_borderline_headroom_agrees_with_its_verdict(client, catalog):
+    """The review: "fits … only inside the safety margin" over a headroom line "No plan fits with 1.0 GiB
+    kept free"."""
+    url = "/?model=llama-3-1-8b-instruct&quant=q8_0&gpu=geforce-rtx-3060-12-gb&ctx=28000"
+    response = client.get(url)
+    assert response.context["verdict"].headroom == (
+        "fits only with 428 MiB of the 1.0 GiB safety margin used: 596 MiB left free on GeForce RTX 3060 12 GB"
+    )
+    assert "No plan fits" not in response.content.decode()
