@@ -16,7 +16,7 @@ from catalog import cache
 from estimator import Estimate
 
 from . import answer as answers
-from . import og_image
+from . import og_image, snapshots
 from .forms import QuestionForm
 from .models import Snapshot
 from .question import Question
@@ -87,9 +87,11 @@ def _draw_snapshot(snapshot_id: str) -> bytes:
         raise Http404("No such shared result.") from None
     result = Estimate.model_validate(snapshot.result)
     specs, created = snapshot.specs, snapshot.created
+    fit = snapshots.runtime_fit(snapshot, result)
     return _draw(
         result,
-        answers.verdict(result, specs["hardware"], users=specs["workload"].get("batch", 1)),
+        answers.verdict(result, specs["hardware"], users=specs["workload"].get("batch", 1), fit=fit),
+        plan=answers.shown_plan(result, fit),
         model=specs["model_name"],
         quant=specs["quant_name"],
         ctx=specs["workload"]["context_tokens"],

@@ -59,7 +59,8 @@ def show(snapshot: Snapshot) -> dict:
     hardware = snapshot.specs["hardware"]
     users = snapshot.specs["workload"].get("batch", 1)
     backends = [d.get("backend", "cuda") for d in snapshot.specs.get("devices", [])]
-    context = answers.shown(result, hardware, users=users, backends=backends) | {
+    fit = runtime_fit(snapshot, result)
+    context = answers.shown(result, hardware, users=users, backends=backends, fit=fit) | {
         "snapshot": snapshot,
         "permalink": f"{reverse('calculator:will-it-run')}?{snapshot.query}",
     }
@@ -75,6 +76,13 @@ def show(snapshot: Snapshot) -> dict:
     same = _headline(fresh) == _headline(result)
     context["today"] = {"differs": not same, "url": f"{reverse('calculator:will-it-run')}?{snapshot.query}"}
     return context
+
+
+def runtime_fit(snapshot: Snapshot, result: Estimate) -> answers.RuntimeFit | None:
+    """The plan the snapshot's runtime runs, as the page showed it (answer.runtime_fit); None when
+    today's catalog no longer reads its question."""
+    form = QuestionForm(QueryDict(snapshot.query))
+    return answers.runtime_fit(result, Question.from_form(form)) if form.is_valid() else None
 
 
 def _headline(result: Estimate) -> tuple:

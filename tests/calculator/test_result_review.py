@@ -335,3 +335,16 @@ def test_a_runtime_that_runs_no_fitting_plan_says_so_and_links_the_one_that_does
     assert response.context["command"].why.endswith("llama.cpp runs it: choose it in the form.")
     page = markup.unescape(response.content.decode())
     assert 'can. <a href="/?model=qwen3-30b-a3b&quant=bf16&gpu=geforce-rtx-3060-12-gb&ram_gb=64">' in page
+
+
+def test_a_shared_result_quotes_the_plan_its_runtime_runs(monkeypatch, client, catalog):
+    from calculator import og_image
+
+    response = client.get(LMS_MOE)
+    snapshot = snapshots.save(response.context["question"])
+    shared = snapshots.show(snapshot)
+    assert shared["verdict"] == response.context["verdict"] and shared["shown_plan"].strategy == "cpu_offload"
+    drawn = {}
+    monkeypatch.setattr(og_image, "render", lambda **kw: drawn.update(kw) or b"\x89PNG")
+    client.get(f"{snapshot.get_absolute_url()}/og.png")
+    assert drawn["verdict"] == response.context["verdict"].text
