@@ -6,6 +6,7 @@ shows, and a link whose own words make a claim ("[does not fit](/?...)", "[fits,
 answer: a change to the engine or the catalog that makes a page wrong fails here, not in front of a reader.
 """
 
+import re
 from pathlib import Path
 
 import frontmatter
@@ -121,3 +122,17 @@ def test_links_are_found_with_what_they_say():
         ("Compare", "model=a", "fits, tensor parallelism")
     ]
     assert text_links("[See it](/?model=a)") == [("See it", "model=a", None)]
+
+
+def test_a_worked_example_says_the_speed_its_headline_says_in_the_pages_words(client, catalog):
+    """The review: /glossary/continuous-batching/ said "about 122 tok/s per user" above a card reading
+    "Decode 187 tok/s" (one sequence alone), and named its lines weights_bytes, kv_cache_bytes."""
+    html = client.get("/glossary/continuous-batching/").content.decode()
+    headline = re.search(r"about ([\d.]+) tok/s per user", html).group(1)
+    assert f'<dt>Decode per user</dt><dd data-testid="example-decode">{headline} tok/s</dd>' in html
+    names = re.findall(r'<li><a href="/glossary/[^"]+/">([^<]+)</a>: ', html)
+    assert "bits per weight" in names and not [n for n in names if "_" in n]
+    image = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3090").content.decode()
+    why = re.search(r"How it was computed</summary><ul>(.*?)</ul>", image, re.S).group(1)
+    image_names = re.findall(r'<li><a href="[^"]+">([^<]+)</a>', why)
+    assert image_names and not [n for n in image_names if "_" in n]
