@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from catalog import byo, cache, fitting
 from catalog.models import Gpu, LlmModel, Quantization
 from catalog.pages import POPULAR_GPUS
+from catalog.published import model_spec
 from catalog.runtimes import BY_SLUG
 from config import http_cache
 from estimator.units import format_rate
@@ -333,8 +334,29 @@ def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
             continue
         seen.add(url)
         in_place = changes.keys() <= IN_PLACE and not isinstance(form, DiffusionForm)  # its own partial
-        found.setdefault(name, []).append({"text": text, "url": url, "in_place": in_place})
+        fits = not fixed.is_valid() or isinstance(form, DiffusionForm) or name == "gpu" or _fits(fixed)
+        text = text if fits else f"{text} — still does not fit here"
+        found.setdefault(name, []).append({"text": text, "url": url, "in_place": in_place, "fits": fits})
+    for links in found.values():
+        links.sort(key=lambda link: not link["fits"])  # stable: those that answer "yes" first
     return found
+
+
+def _fits(form: QuestionForm) -> bool:
+    """Whether a valid question's recommended plan fits (the engine's best_plan alone, cached on the
+    question): a fix that leads to "No: it does not fit" says so. A GPU fix is chosen to fit already."""
+    question = Question.from_form(form)
+
+    def compute():
+        plan = fitting.recommended(
+            model=model_spec(question.model),
+            quant=question.quant.as_spec(),
+            devices=question.device_specs(),
+            workload=question.workload(),
+        )
+        return plan is not None  # a bool: the cache keeps False, not None
+
+    return cache.get_or_compute("fix-fits", question.query(), compute)
 
 
 def fix_text(changes: dict[str, str], data: dict, *, alone: bool = False) -> str | None:

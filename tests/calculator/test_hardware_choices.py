@@ -353,3 +353,13 @@ def test_an_image_model_on_a_mac_and_an_rtx_card_is_refused_too_with_each_alone(
     assert two_macs.json()["errors"] == {
         "gpu": ["An Apple silicon Mac takes no other GPU: 2 Macs are 2 machines: ask about one."]
     }
+
+
+def test_runtime_fixes_that_still_do_not_fit_say_so_after_those_that_fit(client, catalog):
+    html = client.get("/?model=llama-3-3-70b-instruct&gpu=geforce-rtx-4090&runtime=mlx").content.decode()
+    found = list(fixes(html))
+    assert found, "the runtimes that run here are offered"
+    assert all(text.endswith(" — still does not fit here") for text in found), found
+    html = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&runtime=mlx").content.decode()
+    assert "Use llama.cpp with Q4_K_M" in fixes(html)
+    assert not any("still does not fit" in text for text in fixes(html))
