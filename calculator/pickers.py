@@ -178,6 +178,14 @@ def link_unused(form) -> str:
     return "None: one GPU" if len(form.gpu_slugs) == 1 and devices <= 1 and hosts <= 1 else ""
 
 
+def ram_unused(form) -> str:
+    """Why the System RAM field does not apply ("" where it does): with only unified-memory devices the
+    GPU's memory is the system memory, no second pool to offload to (QuestionForm.no_ram_beside)."""
+    form.is_valid()  # cleaned once: its GPUs as found, none where a GPU is wrong
+    found = form.cleaned_data.get("gpu")
+    return "None: unified memory" if found and all(g.unified_memory for g in found.values()) else ""
+
+
 def link_options(selected: str | None, unused: str) -> SafeString:
     """The link select's catalog rows, or, where the link does not apply (`link_unused`), its reason
     alone (the select is disabled). The rows are read once per catalog version (one query): apart from

@@ -229,9 +229,10 @@ def _choices(form: QuestionForm) -> dict:
 def _combination_pickers(form: QuestionForm) -> dict:
     """The runtime, format and KV cache selects, which follow the hardware and each other: on the page,
     and swapped out of band with every HTMX answer."""
+    ram_off = {"ram_off": pickers.ram_unused(form)}
     if isinstance(form, DiffusionForm):  # no runtime or KV cache; formats of the denoiser
-        return {"quant_options": pickers.diffusion_quant_options(form)}
-    return {
+        return {"quant_options": pickers.diffusion_quant_options(form)} | ram_off
+    return ram_off | {
         "runtime_options": pickers.runtime_options(form),
         "quant_options": pickers.quant_options(form),
         "kv_options": pickers.kv_options(form),

@@ -363,3 +363,23 @@ def test_runtime_fixes_that_still_do_not_fit_say_so_after_those_that_fit(client,
     html = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&runtime=mlx").content.decode()
     assert "Use llama.cpp with Q4_K_M" in fixes(html)
     assert not any("still does not fit" in text for text in fixes(html))
+
+
+def test_the_system_ram_field_is_disabled_with_its_reason_on_unified_memory_and_follows_the_gpus(
+    client, catalog
+):
+    mac = client.get("/?model=llama-3-1-8b-instruct&gpu=apple-m4-max-128gb").content.decode()
+    assert re.search(
+        r'<input type="number" name="ram_gb"[^>]*placeholder="None: unified memory"[^>]* disabled>', mac
+    )
+    rtx = client.get(
+        "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090", headers={"HX-Request": "true"}
+    ).content.decode()
+    ram = re.search(r'<input type="number" name="ram_gb"[^>]*hx-swap-oob="true">', rtx).group(0)
+    assert 'placeholder="for offload"' in ram and "disabled" not in ram
+    image = client.get(
+        "/?model=flux-1-dev&gpu=apple-m4-max-128gb&kind=diffusion", headers={"HX-Request": "true"}
+    ).content.decode()
+    assert re.search(
+        r'name="ram_gb"[^>]*placeholder="None: unified memory"[^>]* disabled hx-swap-oob="true">', image
+    )
