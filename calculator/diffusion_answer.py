@@ -167,7 +167,8 @@ class DiffusionVerdict:
 
     @property
     def css(self) -> str:
-        return "yes" if self.fits else "no"
+        return ("tight" if self.tight else "yes") if self.fits else "no"
+    tight: bool = False  # fits with less than 10% of a device free (DeviceUsage.tight, as for an LLM)
 
 
 def verdict(result: DiffusionEstimate, form: DiffusionForm) -> DiffusionVerdict:
@@ -184,7 +185,9 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm) -> DiffusionVerdict:
     time = f"{format_range(plan.timing)} per {per}" if plan.timing else ""
     how = _in_a_sentence(plan.strategy)
     speed = f", about {format_seconds(plan.timing.total_s)} per {per}" if plan.timing else ""
-    return DiffusionVerdict(True, f"Yes: {model.name} runs on {hardware} with {how}{speed}.", time)
+    tight = any(d.tight for d in plan.devices)
+    word = "Yes, but tight" if tight else "Yes"
+    return DiffusionVerdict(True, f"{word}: {model.name} runs on {hardware} with {how}{speed}.", time, tight)
 
 
 def _in_a_sentence(strategy: str) -> str:

@@ -194,3 +194,9 @@ def test_the_image_page_leaves_out_the_llm_only_inputs(client, catalog):
     assert 'name="config"' not in html and 'name="link"' not in html and 'name="hosts"' not in html
     llm = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090").content.decode()
     assert 'name="config"' in llm and 'name="link"' in llm and 'name="hosts"' in llm
+
+
+def test_an_image_answer_with_a_device_at_least_90_percent_full_is_tight_as_for_an_llm(client, catalog):
+    html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-4090&count=2").content.decode()
+    assert text(html, "verdict").startswith("Yes, but tight: FLUX.1 [dev] runs on 2× GeForce RTX 4090")
+    assert 'class="verdict tight"' in html
