@@ -134,6 +134,13 @@ class RuntimeFit:
     faster: Plan
     others: str  # "llama.cpp or Ollama", empty when no runtime offered here runs it
     others_url: str = ""  # the question under the first of them
+    why: str = ""  # what it lacks to run the faster plan: "lms has no flag to ..."
+
+    @property
+    def cannot(self) -> str:
+        """The faster plan's row in the plans table: that the chosen runtime cannot run it, and who can."""
+        can = f" {self.others} can." if self.others else ""
+        return f"{self.name} cannot run it: {self.why}.{can}"
 
 
 def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
@@ -160,6 +167,7 @@ def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
         plan,
         combination.names(others) if others else "",
         question.permalink(runtime=others[0]) if others else "",
+        cannot_run(plan, key),
     )
 
 
@@ -352,6 +360,7 @@ class PlanRow:
     plan: Plan
     per_user: Speed
     status: str
+    reason: str  # the engine's, or that the chosen runtime cannot run it
 
     @property
     def words(self) -> str:
@@ -389,7 +398,10 @@ def shown(
         "bars": memory_bars(plan),
         "weights_elsewhere": weights_elsewhere(result, plan, backends),
         "plans": result.plans,
-        "plan_rows": [PlanRow(p, per_user(p, users), status(p)) for p in result.plans],
+        "plan_rows": [
+            PlanRow(p, per_user(p, users), status(p), fit.cannot if fit and p is fit.faster else p.reason)
+            for p in result.plans
+        ],
         "users": users,
         "queued": seated(plan, users) < users,
         "strategy_names": STRATEGY_NAMES,

@@ -1,0 +1,41 @@
+"""The review of a result whose runtime cannot run the recommended plan, one test per finding: the plans
+table's row of that plan, the bars and totals of a runtime that runs no plan that fits, the glossary's
+worked examples, and the wording of one GPU and of the context."""
+
+import html as markup
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+LMS_MOE = "/?model=qwen3-30b-a3b&quant=q4_k_m&gpu=geforce-rtx-3060-12-gb&ram_gb=64&runtime=lm-studio"
+VLLM_BF16 = "/?model=qwen3-30b-a3b&quant=bf16&gpu=geforce-rtx-3060-12-gb&runtime=vllm&ram_gb=64"
+
+
+def words(html: str) -> str:
+    return re.sub(r"\s+", " ", markup.unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def row(html: str, strategy: str) -> str:
+    return re.search(rf'<tr class="[^"]*" data-strategy="{strategy}">.*?</tr>', html, re.S).group(0)
+
+
+def test_the_row_of_a_plan_the_runtime_cannot_run_says_so_not_recommended(client, catalog):
+    """The review: the expert offload row still said "Expert offload is recommended…" under LM Studio,
+    whose lms has no flag for it; the badge belongs to CPU offload, the plan LM Studio runs."""
+    response = client.get(LMS_MOE)
+    html, fit = response.content.decode(), response.context["fit"]
+    assert fit.faster.strategy == "expert_offload" and fit.plan.strategy == "cpu_offload"
+    faster = words(row(html, "expert_offload"))
+    assert "is recommended" not in faster and "recommended" not in faster
+    assert (
+        "LM Studio cannot run it: lms has no flag to keep a MoE model's experts in system RAM. llama.cpp can."
+        in faster
+    )
+    recommended = re.findall(r'<tr class="[^"]*recommended" data-strategy="([a-z_]+)"', html)
+    assert recommended == ["cpu_offload"]
+    assert "<strong>recommended</strong>" in row(html, "cpu_offload")
+    # the same question under llama.cpp keeps the engine's reason
+    plain = client.get(LMS_MOE.replace("&runtime=lm-studio", "")).content.decode()
+    assert "Expert offload is recommended" in words(row(plain, "expert_offload"))
