@@ -142,6 +142,13 @@ class RuntimeFit:
         can = f" {self.others} can." if self.others else ""
         return f"{self.name} cannot run it: {self.why}.{can}"
 
+    @property
+    def shown_title(self) -> str:
+        """What the bars and totals show when the chosen runtime runs no plan that fits: the faster plan,
+        as the runtimes that can run it would."""
+        who = f"With {self.others}" if self.others else f"Not with {self.name}"
+        return f"{who}: {phrase(self.faster.strategy)}"
+
 
 def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
     """None when the chosen runtime runs the recommended plan (or none fits, or it has no weights of

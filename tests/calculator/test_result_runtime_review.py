@@ -39,3 +39,16 @@ def test_the_row_of_a_plan_the_runtime_cannot_run_says_so_not_recommended(client
     # the same question under llama.cpp keeps the engine's reason
     plain = client.get(LMS_MOE.replace("&runtime=lm-studio", "")).content.decode()
     assert "Expert offload is recommended" in words(row(plain, "expert_offload"))
+
+
+def test_bars_and_totals_of_a_runtime_that_runs_no_plan_say_whose_plan_they_show(client, catalog):
+    """The review: "No: vLLM cannot run any plan that fits … llama.cpp can." above bars and totals of
+    the expert offload plan, llama.cpp's, unlabelled."""
+    response = client.get(VLLM_BF16)
+    html = words(response.content.decode())
+    assert response.context["verdict"].text.startswith("No: vLLM cannot run any plan that fits")
+    assert "Memory per device (With llama.cpp: expert offload)" in html
+    assert "Totals (With llama.cpp: expert offload)" in html
+    assert "vLLM cannot run it: its commands here have no way to keep a MoE model's experts" in html
+    fits = words(client.get(LMS_MOE).content.decode())
+    assert "Memory per device (CPU offload)" in fits and "Totals Weights" in fits  # a plan it runs: as before
