@@ -48,7 +48,7 @@ class Outcome:
     fits: bool = False
     tight: bool = False
     borderline: bool = False
-    strategy: str = ""  # the recommended plan's, when one fits
+    strategy: str = ""  # the plan the chosen runtime runs (as the page recommends), when one fits
     text: str = ""  # the verdict sentence
 
     @property
@@ -65,8 +65,9 @@ def outcome(query: QueryDict | str) -> Outcome:
         return Outcome(text, errors="; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     question = Question.from_form(form)
     result = question.estimate(with_suggestions=False)
-    verdict = answers.verdict(result, question.hardware, users=question.batch)
-    plan = result.recommended_plan
+    fit = answers.runtime_fit(result, question)  # as the calculator: the plan the chosen runtime runs
+    verdict = answers.verdict(result, question.hardware, users=question.batch, fit=fit)
+    plan = fit.plan if fit else result.recommended_plan
     return Outcome(
         text,
         fits=verdict.fits,

@@ -87,10 +87,11 @@ def worked_example(query) -> dict:
         return {"example_errors": form.errors}
     question = Question.from_form(form)
     result = question.estimate(with_suggestions=False)
+    fit = answers.runtime_fit(result, question)  # as the calculator: the plan the chosen runtime runs
     return {
         "example": result,
-        "example_plan": result.recommended_plan or result.plans[-1],
-        "example_verdict": answers.verdict(result, question.hardware, users=question.batch),
+        "example_plan": answers.shown_plan(result, fit),
+        "example_verdict": answers.verdict(result, question.hardware, users=question.batch, fit=fit),
         "example_permalink": question.permalink(),
     }
 

@@ -52,3 +52,20 @@ def test_bars_and_totals_of_a_runtime_that_runs_no_plan_say_whose_plan_they_show
     assert "vLLM cannot run it: its commands here have no way to keep a MoE model's experts" in html
     fits = words(client.get(LMS_MOE).content.decode())
     assert "Memory per device (CPU offload)" in fits and "Totals Weights" in fits  # a plan it runs: as before
+
+
+@pytest.mark.parametrize("query", [LMS_MOE, VLLM_BF16])
+def test_a_worked_example_agrees_with_the_calculator_under_the_same_runtime(client, catalog, query):
+    """The review: the glossary's examples worded the verdict without the runtime, so under LM Studio a
+    term's example said "expert offload, 55.2 tok/s" where the calculator says CPU offload, 43.5."""
+    from django.http import QueryDict
+
+    from glossary.examples import outcome
+    from glossary.views import worked_example
+
+    page = client.get(query).context
+    assert outcome(query).text == page["verdict"].text
+    assert outcome(query).strategy == (page["fit"].plan.strategy if page["fit"].plan else "")
+    example = worked_example(QueryDict(query[2:]))
+    assert example["example_verdict"] == page["verdict"]
+    assert example["example_plan"] == page["shown_plan"]
