@@ -11,7 +11,8 @@ from django import forms
 from django.conf import settings
 from django.http import QueryDict
 
-from catalog.models import DiffusionModel, Quantization
+from catalog.models import DiffusionModel, Gpu, Quantization
+from catalog.pages import POPULAR_GPUS
 from estimator import DiffusionEstimate, DiffusionWorkload, estimate_diffusion
 from estimator.diffusion_speed import DenoiserShape, format_range, format_seconds
 from estimator.units import GIB, format_bytes
@@ -30,6 +31,9 @@ NOT_ON_BACKEND = {("fp8", "metal"): "PyTorch on Apple silicon (MPS) has no float
 MAX_SIDE = 4096
 MAX_STEPS = 200
 MAX_FRAMES = 481
+# One image uses at most two cards' memory: the denoiser on one, the other components on a second
+# (estimator/diffusion.py, component_offload); a third only makes one more image at once.
+MAX_SAME_CARDS = 2
 PLAN_TITLES = {
     "all_on_gpu": "Everything on one GPU",
     "component_offload": "Component offload",
@@ -164,11 +168,11 @@ class DiffusionVerdict:
     fits: bool
     text: str
     time: str  # "42 s – 1.5 min per image"
+    tight: bool = False  # fits with less than 10% of a device free (DeviceUsage.tight, as for an LLM)
 
     @property
     def css(self) -> str:
         return ("tight" if self.tight else "yes") if self.fits else "no"
-    tight: bool = False  # fits with less than 10% of a device free (DeviceUsage.tight, as for an LLM)
 
 
 def verdict(result: DiffusionEstimate, form: DiffusionForm) -> DiffusionVerdict:
@@ -383,3 +387,31 @@ def bad_parameters(query: QueryDict) -> dict[str, list[str]]:
         name: ["Not a parameter of an image or video model."]
         for name in sorted(set(query) - set(DiffusionForm.FIELDS))
     }
+
+
+def devices_that_fit(query: QueryDict, most: int = 3) -> list[tuple[Gpu, int]]:
+    """For an image or video question that names no GPU (`query`, its other fields as asked): the fewest
+    of each popular kind (catalog.pages.POPULAR_GPUS, up to MAX_SAME_CARDS) and the smallest listed
+    device alone (a card before a unified-memory one) whose recommended plan fits it, as
+    `views.devices_that_hold` does for an LLM; at most `most`, one card alone first."""
+    from catalog import cache as answers  # the page's cached answers: a fix followed is answered at once
+
+    def fits(gpu: Gpu, n: int) -> bool:
+        asked = query.copy()
+        asked.setlist("gpu", [gpu.slug])
+        asked.setlist("count", [str(n)])
+        form = DiffusionForm(asked)
+        if not form.is_valid():
+            return False
+        result = answers.get_or_compute("diffusion", form.canonical_query(), lambda: answer(form))
+        return result.recommended is not None
+
+    listed = sorted(Gpu.objects.listed(), key=lambda g: (g.memory_bytes, g.name))
+    popular = [g for slug in POPULAR_GPUS for g in listed if g.slug == slug]
+    fewest = [(g, next((n for n in range(1, MAX_SAME_CARDS + 1) if fits(g, n)), 0)) for g in popular]
+    found = [(g, n) for g, n in fewest if n]
+    # a card with its own memory before a unified-memory machine, like the popular ones; smallest first
+    cards_first = sorted(listed, key=lambda g: g.unified_memory)
+    alone = next((g for g in cards_first if g not in popular and fits(g, 1)), None)
+    found += [(alone, 1)] if alone else []
+    return sorted(found, key=lambda pair: pair[1] > 1)[:most]

@@ -21,6 +21,7 @@ from .diffusion_answer import (
     DiffusionForm,
     answer,
     bad_parameters,
+    devices_that_fit,
     estimate_json,
     is_diffusion,
     result_context,
@@ -106,8 +107,10 @@ def detail(request, slug: str):
     if model is None:
         return redirect("/")
     asked = [(k, v) for k in request.GET if k in DiffusionForm.FIELDS[1:] for v in request.GET.getlist(k)]
-    if "gpu" not in request.GET:
-        asked.insert(0, ("gpu", FIRST_VISIT["gpu"][0]))
+    if "gpu" not in request.GET:  # a card alone that runs it as asked, a popular one first
+        query = QueryDict(urlencode([("model", model.slug), *asked]))
+        alone = next((g.slug for g, n in devices_that_fit(query) if n == 1), FIRST_VISIT["gpu"][0])
+        asked.insert(0, ("gpu", alone))
     return redirect(f"/?{urlencode([('model', model.slug), *asked])}")
 
 

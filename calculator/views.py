@@ -29,7 +29,7 @@ from estimator.units import format_rate
 
 from . import answer as answers
 from . import charts, diffusion_views, hub_config, pickers, registry, rig, snapshots
-from .diffusion_answer import DiffusionForm
+from .diffusion_answer import DiffusionForm, devices_that_fit
 from .forms import (
     CONTEXT_PRESETS,
     DEFAULTS,
@@ -251,8 +251,9 @@ IN_PLACE = {"runtime", "quant", "kv"}
 def problems(form: QuestionForm) -> list[dict]:
     """What is wrong with an invalid question, in words: each field's errors under its label (linked to
     the field), with its one-click fixes (`fix_links`; for no GPU at all, `devices_that_hold`)."""
-    if not form.gpu_slugs and "gpu" in form.errors and not isinstance(form, DiffusionForm):
-        form.fixes += [("gpu", {"gpu": gpu.slug, "count": str(n)}) for gpu, n in devices_that_hold(form)]
+    if not form.gpu_slugs and "gpu" in form.errors:
+        held = devices_that_fit(form.data) if isinstance(form, DiffusionForm) else devices_that_hold(form)
+        form.fixes += [("gpu", {"gpu": gpu.slug, "count": str(n)}) for gpu, n in held]
     links = fix_links(form)
     found = []
     for name, errors in form.errors.items():

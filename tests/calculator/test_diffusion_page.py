@@ -200,3 +200,19 @@ def test_an_image_answer_with_a_device_at_least_90_percent_full_is_tight_as_for_
     html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-4090&count=2").content.decode()
     assert text(html, "verdict").startswith("Yes, but tight: FLUX.1 [dev] runs on 2× GeForce RTX 4090")
     assert 'class="verdict tight"' in html
+
+
+def test_without_a_gpu_an_image_model_is_offered_cards_that_fit(client, catalog):
+    html = client.get("/?model=flux-1-dev").content.decode()
+    assert "Choose at least one GPU." in html
+    found = re.findall(r'<a class="fix" href="([^"]+)"[^>]*>([^<]+)</a>', html)
+    assert found
+    for href, _ in found:
+        answer = client.get(markup.unescape(href)).content.decode()
+        assert text(answer, "verdict").startswith("Yes"), href
+
+
+def test_an_image_model_address_defaults_to_a_popular_gpu_that_fits_it(client, catalog):
+    response = client.get("/image-models/flux-1-dev/")
+    assert response.status_code == 302
+    assert text(client.get(response["Location"]).content.decode(), "verdict").startswith("Yes")
