@@ -327,13 +327,17 @@ def weights_elsewhere(result: Estimate, plan: Plan, backends: list[str]) -> str:
     rest = result.memory.weights_bytes - copy
     if rest < 1 << 20:
         return ""
+    if plan.replicas > 1:
+        holds = "Each copy holds"
+    else:
+        holds = "The GPU holds" if len(plan.gpu_devices) == 1 else "The GPUs hold"
     where = (
         "with the CPU, outside the GPU's share of unified memory"
         if backends and set(backends) == {"metal"}
         else "in system RAM"
     )
     return (
-        f"{'Each copy holds' if plan.replicas > 1 else 'The GPUs hold'} {format_bytes(round(copy))} of the "
+        f"{holds} {format_bytes(round(copy))} of the "
         f"{format_bytes(result.memory.weights_bytes)} of weights; the other {format_bytes(round(rest))}, the token "
         f"embedding table, stays {where}, where llama.cpp reads its rows."
     )

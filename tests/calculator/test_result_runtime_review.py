@@ -69,3 +69,16 @@ def test_a_worked_example_agrees_with_the_calculator_under_the_same_runtime(clie
     example = worked_example(QueryDict(query[2:]))
     assert example["example_verdict"] == page["verdict"]
     assert example["example_plan"] == page["shown_plan"]
+
+
+def test_one_gpu_holds_the_weights_in_the_singular(client, catalog):
+    one = client.get("/?model=llama-3-1-8b-instruct&quant=q8_0&gpu=geforce-rtx-3090").context
+    assert one["weights_elsewhere"].startswith("The GPU holds ")
+    two = client.get("/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2").context
+    assert two["weights_elsewhere"].startswith("The GPUs hold ")
+
+
+def test_the_question_summary_writes_the_context_with_thousands_separators(client, catalog):
+    html = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090&ctx=28000").content.decode()
+    summary = re.search(r'<span class="summary-text">(.*?)</span>', html, re.S).group(1)
+    assert summary.endswith("28,000 tokens")
