@@ -179,11 +179,12 @@ def link_unused(form) -> str:
 
 
 def ram_unused(form) -> str:
-    """Why the System RAM field does not apply ("" where it does): with only unified-memory devices the
-    GPU's memory is the system memory, no second pool to offload to (QuestionForm.no_ram_beside)."""
+    """Why the System RAM field does not apply, in the few characters its narrow box shows at 390 px ("" where
+    it does): with only unified-memory devices the GPU's memory is the system memory, no second pool to
+    offload to (QuestionForm.no_ram_beside)."""
     form.is_valid()  # cleaned once: its GPUs as found, none where a GPU is wrong
     found = form.cleaned_data.get("gpu")
-    return "None: unified memory" if found and all(g.unified_memory for g in found.values()) else ""
+    return "Unified memory" if found and all(g.unified_memory for g in found.values()) else ""
 
 
 def link_options(selected: str | None, unused: str) -> SafeString:

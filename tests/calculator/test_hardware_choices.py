@@ -370,7 +370,7 @@ def test_the_system_ram_field_is_disabled_with_its_reason_on_unified_memory_and_
 ):
     mac = client.get("/?model=llama-3-1-8b-instruct&gpu=apple-m4-max-128gb").content.decode()
     assert re.search(
-        r'<input type="number" name="ram_gb"[^>]*placeholder="None: unified memory"[^>]* disabled>', mac
+        r'<input type="number" name="ram_gb"[^>]*placeholder="Unified memory"[^>]* disabled>', mac
     )
     rtx = client.get(
         "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090", headers={"HX-Request": "true"}
@@ -381,5 +381,5 @@ def test_the_system_ram_field_is_disabled_with_its_reason_on_unified_memory_and_
         "/?model=flux-1-dev&gpu=apple-m4-max-128gb&kind=diffusion", headers={"HX-Request": "true"}
     ).content.decode()
     assert re.search(
-        r'name="ram_gb"[^>]*placeholder="None: unified memory"[^>]* disabled hx-swap-oob="true">', image
+        r'name="ram_gb"[^>]*placeholder="Unified memory"[^>]* disabled hx-swap-oob="true">', image
     )
