@@ -309,6 +309,9 @@ def devices_that_hold(form: QuestionForm, most: int = 3) -> list[tuple[Gpu, int]
     return found[:most]
 
 
+STILL_NO = " — still does not fit here"  # a fix that makes the question valid, not the answer "yes"
+
+
 def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
     """Field name -> the fixes the form proposes for it (`form.fixes`) that answer the question there,
     each as {"text", "url", "in_place"}: "Use llama.cpp with Q4_K_M", and the same question with that
@@ -337,11 +340,38 @@ def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
         seen.add(url)
         in_place = changes.keys() <= IN_PLACE and not isinstance(form, DiffusionForm)  # its own partial
         fits = not fixed.is_valid() or isinstance(form, DiffusionForm) or name == "gpu" or _fits(fixed)
-        text = text if fits else f"{text} — still does not fit here"
-        found.setdefault(name, []).append({"text": text, "url": url, "in_place": in_place, "fits": fits})
+        link = {"text": text, "url": url, "in_place": in_place, "fits": fits}
+        if not fits:
+            link |= {"text": text + STILL_NO, "question": Question.from_form(fixed)}
+        found.setdefault(name, []).append(link)
     for links in found.values():
         links.sort(key=lambda link: not link["fits"])  # stable: those that answer "yes" first
+        if (paired := _paired(links[0])) is not None:
+            links.insert(0, paired)
     return found
+
+
+def _paired(fix: dict) -> dict | None:
+    """Where no fix of a field fits (its first, `fix`, a valid question that does not), that fix with the
+    engine's first suggestion that fits there ("… — 2 × GeForce RTX 4090 would fit it"), from the answer
+    the page at the fix's address computes (cached: following either link costs nothing more)."""
+    if fix["fits"] or "question" not in fix:
+        return None
+    question = fix["question"]
+    try:
+        result, _ = _result(question)
+    except EngineRefused:
+        return None
+    link = next((s for s in answers.suggestion_links(result, question) if s["fits"] and s["url"]), None)
+    if link is None:
+        return None
+    text = fix["text"].removesuffix(STILL_NO)
+    return {
+        "text": f"{text} — {link['text'].rstrip('.')}",
+        "url": link["url"],
+        "in_place": False,
+        "fits": True,
+    }
 
 
 def _fits(form: QuestionForm) -> bool:

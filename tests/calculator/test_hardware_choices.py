@@ -358,8 +358,10 @@ def test_an_image_model_on_a_mac_and_an_rtx_card_is_refused_too_with_each_alone(
 def test_runtime_fixes_that_still_do_not_fit_say_so_after_those_that_fit(client, catalog):
     html = client.get("/?model=llama-3-3-70b-instruct&gpu=geforce-rtx-4090&runtime=mlx").content.decode()
     found = list(fixes(html))
-    assert found, "the runtimes that run here are offered"
-    assert all(text.endswith(" — still does not fit here") for text in found), found
+    assert found[0].startswith("Use llama.cpp with Q4_K_M — 2 × GeForce RTX 4090 would fit it"), found
+    href, _ = fixes(html)[found[0]]
+    assert "Yes" in client.get(href).content.decode().split('data-testid="verdict"', 1)[1][:80]
+    assert found[1:] and all(text.endswith(" — still does not fit here") for text in found[1:]), found
     html = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&runtime=mlx").content.decode()
     assert "Use llama.cpp with Q4_K_M" in fixes(html)
     assert not any("still does not fit" in text for text in fixes(html))
