@@ -34,6 +34,7 @@ class Catalog:
     listed_quants: list[str]
     family: dict[str, str]  # format slug -> its family (gguf, awq, fp8...)
     gpus: list[tuple[str, bool]]  # slug, unified memory
+    apple: set[str]  # the Apple silicon Macs: a whole computer each, that takes no other GPU
     backend: dict[str, str]  # GPU slug -> the backend it runs on (the first of its `backends`)
     runtimes: dict[str, dict]  # the calculator's runtimes: slug -> the fixture row
     links: list[str]
@@ -51,6 +52,7 @@ class Catalog:
             listed_quants=[q["slug"] for q in quants if q["listed"]],
             family={q["slug"]: q["family"] for q in quants},
             gpus=[(g["slug"], g["unified_memory"]) for g in gpus],
+            apple={g["slug"] for g in gpus if g["vendor"] == "apple"},
             backend={g["slug"]: (g.get("backends") or ["vulkan"])[0] for g in gpus},
             runtimes={r["slug"]: r for r in rows("runtimes.json") if r["slug"] in CALCULATOR_RUNTIMES},
             links=[i["slug"] for i in rows("interconnects.json")],
@@ -71,7 +73,7 @@ class Catalog:
 
 CONTEXTS = [2048, 4096, 8192, 16384, 32768, 65536, 131072]
 DEFAULT_CONTEXT = 4096  # the form's ctx when none is given (DEFAULTS, calculator/forms.py)
-CALCULATOR_RUNTIMES = ["llama-cpp", "ollama", "vllm", "sglang", "mlx"]  # the form's runtime choices
+CALCULATOR_RUNTIMES = ["llama-cpp", "ollama", "vllm", "sglang", "mlx", "lm-studio"]  # the form's runtimes
 USERS = [1, 1, 1, 1, 2, 4, 8, 16, 32]
 RAM_GB = [16, 32, 64, 128, 256]
 # kind -> share of the distinct questions (a repeated question is more often a page than an API call)
@@ -87,15 +89,25 @@ def _context(rng: random.Random, longest: int | None) -> int | None:
 
 
 def _devices(rng: random.Random, catalog: Catalog, *, most: int) -> list[tuple[str, str]]:
-    """gpu/count pairs: one kind of GPU (85%) or two, up to `most` devices; one of a unified-memory chip."""
+    """gpu/count pairs: one kind of GPU (85%) or two, up to `most` devices; one of a unified-memory chip;
+    a Mac alone (the form refuses a Mac with another device: calculator/forms.py `one_machine`)."""
     pairs, total = [], 0
-    for slug, unified in rng.sample(catalog.gpus, 1 if rng.random() < 0.85 else 2):
+    chosen = rng.sample(catalog.gpus, 1 if rng.random() < 0.85 else 2)
+    if any(slug in catalog.apple for slug, _ in chosen):
+        chosen = [next(g for g in chosen if g[0] in catalog.apple)]
+    for slug, unified in chosen:
         n = 1 if unified else min(rng.choice([1, 1, 1, 2, 2, 3, 4, 8]), most - total)
         if n < 1:
             break
         pairs += [("gpu", slug), ("count", str(n))]
         total += n
     return pairs
+
+
+def _unified_only(catalog: Catalog, pairs: list[tuple[str, str]]) -> bool:
+    """Only unified-memory devices: no System RAM beside them (the form refuses one, `no_ram_beside`)."""
+    unified = dict(catalog.gpus)
+    return all(unified[slug] for key, slug in pairs if key == "gpu")
 
 
 def calculator_query(rng: random.Random, catalog: Catalog) -> str:
@@ -122,7 +134,7 @@ def calculator_query(rng: random.Random, catalog: Catalog) -> str:
         pairs.append(("batch", str(rng.choice(USERS))))
     if rng.random() < 0.2:
         pairs.append(("prompt", str(rng.choice([128, 512, 1024, 2048]))))
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 and not _unified_only(catalog, devices):
         pairs.append(("ram_gb", str(rng.choice(RAM_GB))))
     if rng.random() < 0.1:
         pairs.append(("link", rng.choice(catalog.links)))
