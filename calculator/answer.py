@@ -9,6 +9,7 @@ from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
 from estimator.units import format_bytes, format_rate
 
+from . import present
 from .question import Question
 from .registry import error_pages  # the glossary's, registered from GlossaryConfig.ready()
 
@@ -400,7 +401,7 @@ def shown(
         "shown_plan": plan,
         "recommended": plan.strategy if fit and fit.plan else result.recommended,
         # the engine's reason says no plan fits where the verdict says borderline: the headroom says it
-        "reason": "" if fit or status(plan) == "margin" else result.reason,
+        "reason": "" if fit or status(plan) == "margin" else present.reason(result.reason),
         "fit": fit,
         "shown_status": status(plan),
         "per_user": per_user(plan, users),
@@ -410,7 +411,12 @@ def shown(
         "weights_elsewhere": weights_elsewhere(result, plan, backends),
         "plans": result.plans,
         "plan_rows": [
-            PlanRow(p, per_user(p, users), status(p), fit.cannot if fit and p is fit.faster else p.reason)
+            PlanRow(
+                p,
+                per_user(p, users),
+                status(p),
+                fit.cannot if fit and p is fit.faster else present.reason(p.reason),
+            )
             for p in result.plans
         ],
         "users": users,

@@ -7,7 +7,7 @@ from config import http_cache
 from config.api import api_view
 from estimator import Estimate, Plan
 
-from . import diffusion_views
+from . import diffusion_views, present
 from .forms import QuestionForm, unknown_parameters
 from .question import EngineRefused, Question
 
@@ -41,7 +41,7 @@ def estimate_json(result: Estimate, *, permalink: str) -> dict:
         "quant": result.quant,
         "fits": result.fits,
         "recommended": result.recommended,
-        "reason": result.reason,
+        "reason": present.reason(result.reason),
         "permalink": permalink,
         "memory": {**result.memory.model_dump(), "total_bytes": result.memory.total_bytes},
         "plans": [plan_json(plan) for plan in result.plans],
@@ -75,6 +75,7 @@ def measured_json(question: Question) -> dict:
 def plan_json(plan: Plan) -> dict:
     return {
         **plan.model_dump(mode="json", exclude={"devices"}),
+        "reason": present.reason(plan.reason),
         "fits": plan.fits,
         "tight": plan.tight,
         "devices": [

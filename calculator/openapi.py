@@ -130,6 +130,13 @@ def estimate_parameters() -> list[dict]:
     ]
 
 
+# The engine's reasons as the API gives them: one sentence each, worded by calculator/present.py
+WORDED = {
+    "Estimate": {"reason": {"title": "Reason", "type": "string"}},
+    "Plan": {"reason": {"default": "", "title": "Reason", "type": "string"}},
+}
+
+
 @cache
 def engine_schemas() -> dict[str, dict]:
     """The estimate as /api/v1/estimate returns it: the engine's models, each with the derived values
@@ -157,6 +164,9 @@ def engine_schemas() -> dict[str, dict]:
     }
     for name, props in derived.items():
         schemas[name]["properties"] |= props
+    for name, props in WORDED.items():  # data in the engine, sentences in the API (calculator/present.py)
+        schemas[name]["properties"] |= props
+    schemas.pop("Reason")
     measurement = {
         "type": "object",
         "additionalProperties": False,

@@ -1,13 +1,12 @@
 """Every plan the hardware allows, ranked: which strategies to build, which fit, the recommended one and
-why in plain words; and the quick "does anything fit?" that suggestions ask many times over."""
+why (a `Reason`: what was found and its numbers; the site words it); and the quick "does anything fit?" that suggestions ask many times over."""
 
 from collections.abc import Sequence
 
 from . import layouts, memory, plans
 from .limits import bounded_cache, length_of_result
-from .schema import DeviceSpec, DeviceUsage, ModelSpec, Plan, QuantSpec, Workload
-from .strategies import STRATEGIES, label
-from .units import format_bytes, format_rate
+from .schema import DeviceSpec, ModelSpec, Plan, QuantSpec, Reason, Workload
+from .strategies import STRATEGIES
 
 # On unified memory (an Apple silicon Mac) the GPU's memory is the system memory: no second pool.
 UNIFIED_NO_RAM = "The GPU's memory is the system memory here: there is no separate RAM to offload to."
@@ -16,9 +15,6 @@ UNIFIED_NO_RAM = "The GPU's memory is the system memory here: there is no separa
 def unified(devices: Sequence[DeviceSpec]) -> bool:
     """Whether every device is a unified-memory machine (its RAM is already its GPU memory)."""
     return all(d.unified_memory for d in devices)
-
-
-RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
 
 
 @bounded_cache(entries=1024, size=1024, size_of=length_of_result)
@@ -103,7 +99,9 @@ def _score(plan: Plan, workload: Workload) -> float:
     return value * (0.9 if plan.tight else 1.0)
 
 
-def rank(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan | None, str, list[str]]:
+def rank(
+    candidates: list[Plan], workload: Workload
+) -> tuple[list[Plan], Plan | None, Reason, list[Reason | None]]:
     """Fitting plans by speed at the requested concurrency (within 5%, the simpler one wins), then the
     rest by how far they overflow: the order, the best plan, the overall reason and each plan's."""
     ranked, best, replicas_first = _order(candidates, workload)
@@ -137,17 +135,14 @@ def _order(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan
     return fitting + rest, best, replicas_first
 
 
-def _metric(workload: Workload) -> str:
-    return "aggregate tok/s" if workload.batch > 1 else "tok/s single stream"
-
-
 def _value(plan: Plan, workload: Workload) -> float | None:
     return plan.decode_tok_s_aggregate if workload.batch > 1 else plan.decode_tok_s
 
 
-def _shortfall(plan: Plan) -> tuple[DeviceUsage, int]:
-    """The device furthest from fitting, and by how much it misses (memory plus the headroom kept free)."""
-    return plan.tightest, plan.short_by_bytes
+def _speed(plan: Plan, workload: Workload, prefix: str = "") -> dict[str, float]:
+    """The speed `rank` compares plans by, as a reason's values (none when the plan has no speed)."""
+    value = _value(plan, workload)
+    return {} if value is None else {f"{prefix}tok_s": value}
 
 
 def _replicas_serve_better(fitting: list[Plan], workload: Workload) -> bool:
@@ -156,67 +151,65 @@ def _replicas_serve_better(fitting: list[Plan], workload: Workload) -> bool:
     return workload.batch > 1 and any(p.strategy == "replicas" and not p.queue_s for p in fitting)
 
 
-def _why_not(plan: Plan, best: Plan, workload: Workload, replicas_first: bool) -> str:
-    """Why a faster plan that fits is not the recommended one (the rules of `rank`)."""
+def _why_not(plan: Plan, best: Plan, workload: Workload, replicas_first: bool) -> dict[str, str]:
+    """Why a faster plan that fits is not the recommended one (the rules of `rank`), as a reason's
+    `why_not` (with the runtime it is about, where that matters)."""
     if plan.strategy == "tensor_parallel" and replicas_first:
-        return (
-            "the model fits one GPU: copies serve several users without an all-reduce on every step, "
-            "and a failed GPU stops only its copy"
-        )
+        return {"why_not": "copies_serve_better"}
     if plan.strategy == "tensor_parallel" and workload.runtime != "vllm":
-        if workload.runtime == "llama.cpp":
-            return "experimental in llama.cpp"
-        return f"not something {RUNTIME_NAMES.get(workload.runtime, workload.runtime)} does"
+        return {"why_not": "runtime_lacks", "runtime": workload.runtime}
     if plan.tight and _score(plan, workload) < _score(best, workload):
-        return "leaves under 10% of a GPU free"
-    return f"within 5%, and {label(best.strategy)} is simpler"
+        return {"why_not": "tight"}
+    return {"why_not": "simpler"}
 
 
-def _reason(best: Plan | None, ranked: list[Plan], workload: Workload, replicas_first: bool) -> str:
+def _missed(plan: Plan) -> dict[str, int | str]:
+    """The device furthest from fitting and by how much, or, where it misses only the memory kept free
+    for safety, what it would leave free."""
+    worst, short = plan.tightest, plan.short_by_bytes
+    if short <= worst.headroom_bytes:
+        return {
+            "device": worst.name,
+            "headroom_bytes": worst.headroom_bytes,
+            "free_bytes": worst.headroom_bytes - short,
+        }
+    return {"device": worst.name, "short_bytes": short}
+
+
+def _reason(best: Plan | None, ranked: list[Plan], workload: Workload, replicas_first: bool) -> Reason:
+    aggregate = {"aggregate": 1} if workload.batch > 1 else {}
     if best is None:
         closest = ranked[0]
-        worst, short = _shortfall(closest)
-        name = label(closest.strategy)
-        if short <= worst.headroom_bytes:
-            return (
-                f"No plan fits with {format_bytes(worst.headroom_bytes)} kept free on each device: the closest, "
-                f"{name}, would leave {format_bytes(worst.headroom_bytes - short)} free on {worst.name}."
-            )
-        return f"No plan fits. The closest, {name}, needs {format_bytes(short)} more on {worst.name}."
-    value = _value(best, workload) or 0.0
-    text = f"{best.title} is recommended: {format_rate(value)} {_metric(workload)}"
+        missed = _missed(closest)
+        code = "none_fits_in_margin" if "free_bytes" in missed else "none_fits"
+        return Reason(code=code, values={"strategy": closest.strategy, **missed})
+    values: dict[str, int | float | str] = {"strategy": best.strategy, "tok_s": _value(best, workload) or 0.0}
+    values |= aggregate
     others = [p for p in ranked if p is not best and p.fits]
     faster = max(others, key=lambda p: _value(p, workload) or 0.0, default=None)
-    if faster is not None and (_value(faster, workload) or 0.0) > value:
-        text += (
-            f". {faster.title} is faster ({format_rate(_value(faster, workload))}) "
-            f"but {_why_not(faster, best, workload, replicas_first)}"
-        )
+    if faster is not None and (_value(faster, workload) or 0.0) > values["tok_s"]:
+        values |= {"faster": faster.strategy, **_speed(faster, workload, "faster_")}
+        values |= _why_not(faster, best, workload, replicas_first)
     elif others:
-        text += f", the fastest plan that fits (next: {label(others[0].strategy)}, "
-        text += f"{format_rate(_value(others[0], workload))})"
+        values |= {"next": others[0].strategy, **_speed(others[0], workload, "next_")}
     if best.strategy == "single" and len(best.devices) == 1:
-        text += "; one device needs no hand-offs between GPUs"
-    return text + "."
+        values["one_device"] = 1
+    return Reason(code="recommended", values=values)
 
 
-def _plan_reason(plan: Plan, best: Plan | None, workload: Workload, replicas_first: bool) -> str:
+def _plan_reason(plan: Plan, best: Plan | None, workload: Workload, replicas_first: bool) -> Reason | None:
     if not plan.fits:
-        worst, short = _shortfall(plan)
-        if short <= worst.headroom_bytes:
-            return (
-                f"Does not fit with the {format_bytes(worst.headroom_bytes)} kept free: {worst.name} would have "
-                f"{format_bytes(worst.headroom_bytes - short)} left."
-            )
-        return f"Does not fit: {worst.name} is {format_bytes(short)} short."
+        missed = _missed(plan)
+        return Reason(code="short_in_margin" if "free_bytes" in missed else "short", values=missed)
     if best is None:
-        return ""
+        return None
     value, theirs = _value(plan, workload) or 0.0, _value(best, workload) or 0.0
-    text = f"Fits, at {format_rate(value)} {_metric(workload)} against {format_rate(theirs)} for "
-    text += f"{label(best.strategy)}"
+    values: dict[str, int | float | str] = {"tok_s": value, "best": best.strategy, "best_tok_s": theirs}
+    if workload.batch > 1:
+        values["aggregate"] = 1
     if value > theirs:
-        text += f", but {_why_not(plan, best, workload, replicas_first)}"
-    return text + "."
+        values |= _why_not(plan, best, workload, replicas_first)
+    return Reason(code="also_fits", values=values)
 
 
 def fits(

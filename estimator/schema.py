@@ -304,6 +304,33 @@ class DeviceUsage(Frozen):
         return self.fits and self.free_bytes < 0.10 * self.capacity_bytes
 
 
+# What a reason says, one sentence each on the site (calculator/present.py words them; the engine
+# writes no sentence). `ranking.py`: why the recommended plan, why none, and each plan's place.
+ReasonCode = Literal[
+    "recommended",  # strategy, tok_s, aggregate; faster, faster_tok_s, why_not, runtime | next, next_tok_s; one_device
+    "none_fits",  # strategy (the closest), device, short_bytes
+    "none_fits_in_margin",  # strategy (the closest), device, headroom_bytes, free_bytes
+    "also_fits",  # tok_s, aggregate, best, best_tok_s; why_not, runtime when it is faster
+    "short",  # device, short_bytes
+    "short_in_margin",  # device, headroom_bytes, free_bytes
+    "said",  # text: a sentence an engine before 0.7 wrote, kept by a shared snapshot
+]
+
+
+class Reason(Frozen):
+    """Why, as data: what the engine found (`code`) and the numbers and names it rests on (`values`:
+    bytes as integers, speeds in tok/s, strategies and runtimes by identifier)."""
+
+    code: ReasonCode
+    values: dict[str, int | float | str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sentence(cls, data: object) -> object:
+        """A snapshot shared before reasons were data stored the sentence itself: shown as it was."""
+        return {"code": "said", "values": {"text": data}} if isinstance(data, str) else data
+
+
 class Plan(Frozen):
     strategy: Strategy
     devices: tuple[DeviceUsage, ...]
@@ -325,7 +352,7 @@ class Plan(Frozen):
     interconnect_bytes_per_token: int = Field(default=0, description="bytes crossing GPU links or network")
     warnings: tuple[str, ...] = ()
     rank: int = 0
-    reason: str = ""
+    reason: Reason | None = None
     terms: tuple[str, ...] = Field(default=(), description="glossary slugs explaining the strategy")
     gpu_layers: int | None = Field(default=None, description="llama.cpp -ngl")
     tensor_split: tuple[float, ...] = Field(default=(), description="llama.cpp --tensor-split ratios")
@@ -394,7 +421,7 @@ class Estimate(Frozen):
     memory: MemoryBreakdown
     plans: tuple[Plan, ...]
     recommended: Strategy | None
-    reason: str
+    reason: Reason
     explanations: dict[str, Explanation]
     suggestions: tuple[Suggestion, ...] = ()
     unavailable: dict[str, str] = Field(
@@ -423,6 +450,7 @@ __all__ = [
     "ModelSpec",
     "Plan",
     "QuantSpec",
+    "Reason",
     "Suggestion",
     "Workload",
 ]

@@ -77,7 +77,7 @@ def test_several_users_of_a_model_that_fits_one_gpu_get_replicas_not_tensor_para
     tp = plan_of(e, "tensor_parallel")
     assert tp.fits
     if tp.decode_tok_s_aggregate > e.recommended_plan.decode_tok_s_aggregate:
-        assert "fits one GPU" in e.reason
+        assert e.reason.values["why_not"] == "copies_serve_better"  # "the model fits one GPU: copies ..."
 
 
 def test_one_user_may_still_get_tensor_parallel_under_vllm():

@@ -1,19 +1,20 @@
 """Reasons in plain words that never contradict themselves: a faster plan that is not recommended says
 why, no engine identifier (`layer_split`) reaches the text, and a miss that is only the memory kept free
-for safety is told apart from one that is not."""
+for safety is told apart from one that is not. The engine gives the reasons as data; calculator/present.py
+words them."""
 
 import re
 
-from engine_specs import Q4_K_M, RTX_3090, llama_8b, llama_70b, make_gpu
-
+from calculator.present import reason
 from estimator import STRATEGIES, Workload, estimate
 from estimator.units import GIB
+from tests.engine.engine_specs import Q4_K_M, RTX_3090, llama_8b, llama_70b, make_gpu
 
 IDENTIFIERS = re.compile("|".join(s for s in STRATEGIES if "_" in s))
 
 
 def texts(e) -> list[str]:
-    return [e.reason, *(p.reason for p in e.plans), *(s.text for s in e.suggestions)]
+    return [reason(e.reason), *(reason(p.reason) for p in e.plans), *(s.text for s in e.suggestions)]
 
 
 def test_a_faster_plan_that_is_not_recommended_says_why():
@@ -24,9 +25,10 @@ def test_a_faster_plan_that_is_not_recommended_says_why():
     tp = next(p for p in e.plans if p.strategy == "tensor_parallel")
     split = e.recommended_plan
     assert e.recommended == "layer_split" and tp.decode_tok_s > split.decode_tok_s
-    assert e.reason.startswith("Layer split is recommended: ")
-    assert "Tensor parallel is faster (" in e.reason and e.reason.endswith("but experimental in llama.cpp.")
-    assert tp.reason.endswith("for layer split, but experimental in llama.cpp.")
+    said = reason(e.reason)
+    assert said.startswith("Layer split is recommended: ")
+    assert "Tensor parallel is faster (" in said and said.endswith("but experimental in llama.cpp.")
+    assert reason(tp.reason).endswith("for layer split, but experimental in llama.cpp.")
 
 
 def test_the_recommended_plan_is_the_fastest_when_the_reason_says_so():
@@ -34,7 +36,7 @@ def test_the_recommended_plan_is_the_fastest_when_the_reason_says_so():
     w = Workload(kv_cache_type="q8_0")
     e = estimate(model=llama_8b(), quant=Q4_K_M, devices=[RTX_3090] * 2, workload=w)
     assert e.recommended == "single"
-    assert ", the fastest plan that fits (next: " in e.reason
+    assert ", the fastest plan that fits (next: " in reason(e.reason)
     others = [p for p in e.plans if p.fits and p.strategy != "single"]
     assert all(p.decode_tok_s <= e.recommended_plan.decode_tok_s for p in others)
 
@@ -62,10 +64,13 @@ def test_a_miss_within_the_safety_margin_is_told_apart():
     tight = make_gpu(memory_bytes=used + GIB // 2)
     e = estimate(model=model, quant=Q4_K_M, devices=[tight], workload=w)
     assert e.recommended is None
-    assert e.reason == (
+    assert reason(e.reason) == (
         "No plan fits with 1.0 GiB kept free on each device: the closest, one GPU, would leave 512 MiB free on "
         "RTX 4090."
     )
-    assert e.plans[0].reason == "Does not fit with the 1.0 GiB kept free: RTX 4090 would have 512 MiB left."
+    assert (
+        reason(e.plans[0].reason)
+        == "Does not fit with the 1.0 GiB kept free: RTX 4090 would have 512 MiB left."
+    )
     far = estimate(model=model, quant=Q4_K_M, devices=[make_gpu(memory_bytes=2 * GIB)], workload=w)
-    assert far.reason.startswith("No plan fits. The closest, one GPU, needs ")
+    assert reason(far.reason).startswith("No plan fits. The closest, one GPU, needs ")

@@ -1,0 +1,108 @@
+"""The engine's findings in words: the one place a `Reason` (estimator/schema.py: a code and its
+numbers) becomes a sentence, for the page, the API, preview images, snapshots, compare and the
+glossary's examples alike. The engine writes no sentence; units are formatted by `estimator.units`."""
+
+from collections.abc import Callable
+
+from estimator.schema import Reason
+from estimator.strategies import STRATEGIES
+from estimator.units import format_bytes, format_rate
+
+RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
+
+Values = dict[str, int | float | str]
+
+
+def _title(strategy) -> str:
+    """A plan's name at the start of a sentence: "Layer split"."""
+    return STRATEGIES[strategy].title
+
+
+def _phrase(strategy) -> str:
+    """A plan's name inside a sentence: "layer split", "one GPU"."""
+    return STRATEGIES[strategy].label
+
+
+def _metric(v: Values) -> str:
+    return "aggregate tok/s" if v.get("aggregate") else "tok/s single stream"
+
+
+def _why_not(v: Values, best: str) -> str:
+    """Why a faster plan that fits is not the recommended one, `best` (estimator/ranking.py `_why_not`)."""
+    why = v["why_not"]
+    if why == "copies_serve_better":
+        return (
+            "the model fits one GPU: copies serve several users without an all-reduce on every step, "
+            "and a failed GPU stops only its copy"
+        )
+    if why == "runtime_lacks":
+        runtime = str(v["runtime"])
+        if runtime == "llama.cpp":
+            return "experimental in llama.cpp"
+        return f"not something {RUNTIME_NAMES.get(runtime, runtime)} does"
+    if why == "tight":
+        return "leaves under 10% of a GPU free"
+    return f"within 5%, and {_phrase(best)} is simpler"
+
+
+def _recommended(v: Values) -> str:
+    text = f"{_title(v['strategy'])} is recommended: {format_rate(v['tok_s'])} {_metric(v)}"
+    if "faster" in v:
+        text += f". {_title(v['faster'])} is faster ({format_rate(v['faster_tok_s'])}) "
+        text += f"but {_why_not(v, str(v['strategy']))}"
+    elif "next" in v:
+        text += (
+            f", the fastest plan that fits (next: {_phrase(v['next'])}, {format_rate(v.get('next_tok_s'))})"
+        )
+    if v.get("one_device"):
+        text += "; one device needs no hand-offs between GPUs"
+    return text + "."
+
+
+def _none_fits(v: Values) -> str:
+    return (
+        f"No plan fits. The closest, {_phrase(v['strategy'])}, needs {format_bytes(v['short_bytes'])} more "
+        f"on {v['device']}."
+    )
+
+
+def _none_fits_in_margin(v: Values) -> str:
+    return (
+        f"No plan fits with {format_bytes(v['headroom_bytes'])} kept free on each device: the closest, "
+        f"{_phrase(v['strategy'])}, would leave {format_bytes(v['free_bytes'])} free on {v['device']}."
+    )
+
+
+def _also_fits(v: Values) -> str:
+    text = f"Fits, at {format_rate(v['tok_s'])} {_metric(v)} against {format_rate(v['best_tok_s'])} for "
+    text += _phrase(v["best"])
+    if "why_not" in v:
+        text += f", but {_why_not(v, str(v['best']))}"
+    return text + "."
+
+
+def _short(v: Values) -> str:
+    return f"Does not fit: {v['device']} is {format_bytes(v['short_bytes'])} short."
+
+
+def _short_in_margin(v: Values) -> str:
+    return (
+        f"Does not fit with the {format_bytes(v['headroom_bytes'])} kept free: {v['device']} would have "
+        f"{format_bytes(v['free_bytes'])} left."
+    )
+
+
+SENTENCES: dict[str, Callable[[Values], str]] = {
+    "recommended": _recommended,
+    "none_fits": _none_fits,
+    "none_fits_in_margin": _none_fits_in_margin,
+    "also_fits": _also_fits,
+    "short": _short,
+    "short_in_margin": _short_in_margin,
+    "said": lambda v: str(v["text"]),
+}
+
+
+def reason(found: Reason | None) -> str:
+    """The engine's reason in one sentence; empty for none."""
+    return SENTENCES[found.code](found.values) if found is not None else ""
