@@ -210,7 +210,7 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
         closest = closest_plan(result)
         if status(closest) == "margin":
             device, short = closest.tightest, closest.short_by_bytes
-            change = next((s.text for s in result.suggestions if s.fits), "")
+            change = next((present.suggestion(s) for s in result.suggestions if s.fits), "")
             change = change or "A shorter context or a smaller format makes room."
             return Verdict(
                 False,
@@ -432,7 +432,14 @@ def suggestion_links(result: Estimate, question: Question) -> list[dict]:
     links = []
     for suggestion in result.suggestions:
         url = question.permalink(**suggestion.changes) if suggestion.changes else None
-        links.append({"text": suggestion.text, "url": url, "kind": suggestion.kind, "fits": suggestion.fits})
+        links.append(
+            {
+                "text": present.suggestion(suggestion),
+                "url": url,
+                "kind": suggestion.kind,
+                "fits": suggestion.fits,
+            }
+        )
     return links
 
 

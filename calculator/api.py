@@ -46,7 +46,7 @@ def estimate_json(result: Estimate, *, permalink: str) -> dict:
         "memory": {**result.memory.model_dump(), "total_bytes": result.memory.total_bytes},
         "plans": [plan_json(plan) for plan in result.plans],
         "unavailable": result.unavailable,
-        "suggestions": [s.model_dump(mode="json") for s in result.suggestions],
+        "suggestions": [present.suggestion_json(s) for s in result.suggestions],
         "context_tokens_allocated": result.context_tokens_allocated,
         "explanations": {key: e.model_dump() for key, e in result.explanations.items()},
     }

@@ -166,6 +166,12 @@ def engine_schemas() -> dict[str, dict]:
         schemas[name]["properties"] |= props
     for name, props in WORDED.items():  # data in the engine, sentences in the API (calculator/present.py)
         schemas[name]["properties"] |= props
+    schemas["Suggestion"]["properties"] = {  # its `reason` as `text`, in the same place
+        ("text" if key == "reason" else key): (
+            {"title": "Text", "type": "string"} if key == "reason" else value
+        )
+        for key, value in schemas["Suggestion"]["properties"].items()
+    }
     schemas.pop("Reason")
     measurement = {
         "type": "object",

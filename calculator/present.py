@@ -4,7 +4,7 @@ glossary's examples alike. The engine writes no sentence; units are formatted by
 
 from collections.abc import Callable
 
-from estimator.schema import Reason
+from estimator.schema import Reason, Suggestion
 from estimator.strategies import STRATEGIES
 from estimator.units import format_bytes, format_rate
 
@@ -92,6 +92,34 @@ def _short_in_margin(v: Values) -> str:
     )
 
 
+def _kv_cache(v: Values) -> str:
+    bits = [f"A {v['kv']} KV cache"]
+    if v.get("makes_fit"):
+        bits.append("makes it fit")
+    elif "saved_bytes" in v:
+        bits.append(f"saves {format_bytes(v['saved_bytes'])}")
+    if "context_tokens" in v:
+        bits.append(f"{'and ' if len(bits) > 1 else ''}allows {v['context_tokens']:,} tokens of context")
+    return " ".join(bits) + "."
+
+
+def _longest_context(v: Values) -> str:
+    limit = " (the model's maximum)" if v.get("at_limit") else ""
+    return f"Context up to {v['context_tokens']:,} tokens fits at {v['quant']}{limit}."
+
+
+def _quoted(v: Values) -> str:
+    """The plan a suggestion quotes: "layer split, 12.3 tok/s"."""
+    return f"{_phrase(v['strategy'])}, {format_rate(v.get('tok_s'))} tok/s"
+
+
+def _offloaded(v: Values) -> str:
+    faster = (
+        f"; a GPU with more memory would be about {v['faster_by']:.1f}× faster" if "faster_by" in v else ""
+    )
+    return f"Runs with {_phrase(v['strategy'])} at {format_rate(v.get('tok_s'))} tok/s{faster}."
+
+
 SENTENCES: dict[str, Callable[[Values], str]] = {
     "recommended": _recommended,
     "none_fits": _none_fits,
@@ -99,6 +127,17 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "also_fits": _also_fits,
     "short": _short,
     "short_in_margin": _short_in_margin,
+    "largest_format": lambda v: f"{v['quant']} fits: the largest format that does.",
+    "wider_format": lambda v: f"{v['quant']} also fits, and keeps more of the model's quality.",
+    "longest_context": _longest_context,
+    "kv_cache": _kv_cache,
+    "more_machines": lambda v: (
+        f"{v['hosts']} machines with the {v['device']}, joined over the network, would fit it ({_quoted(v)})."
+    ),
+    "more_gpus": lambda v: f"{v['gpu_count']} × {v['device']} would fit it ({_quoted(v)}).",
+    "give_ram": lambda v: "Give your system RAM to see whether offloading to it works.",
+    "ram_for_offload": lambda v: f"With {v['ram_gb']} GB of system RAM, offloading would fit.",
+    "offloaded": _offloaded,
     "said": lambda v: str(v["text"]),
 }
 
@@ -106,3 +145,13 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
 def reason(found: Reason | None) -> str:
     """The engine's reason in one sentence; empty for none."""
     return SENTENCES[found.code](found.values) if found is not None else ""
+
+
+def suggestion(found: Suggestion) -> str:
+    """A "what to change" in one sentence."""
+    return reason(found.reason)
+
+
+def suggestion_json(found: Suggestion) -> dict:
+    """A suggestion as the API gives it: its kind, its sentence, the query changes, whether it fits."""
+    return {"kind": found.kind, "text": suggestion(found), "changes": found.changes, "fits": found.fits}

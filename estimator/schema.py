@@ -313,6 +313,16 @@ ReasonCode = Literal[
     "also_fits",  # tok_s, aggregate, best, best_tok_s; why_not, runtime when it is faster
     "short",  # device, short_bytes
     "short_in_margin",  # device, headroom_bytes, free_bytes
+    # `suggest.py`: what to change
+    "largest_format",  # quant (its name): nothing fits at this format, this one does
+    "wider_format",  # quant: this format fits, a wider one too
+    "longest_context",  # context_tokens, quant; at_limit: the model's maximum
+    "kv_cache",  # kv; makes_fit | saved_bytes; context_tokens: what it allows
+    "more_machines",  # hosts, device, strategy, tok_s
+    "more_gpus",  # gpu_count, device, strategy, tok_s
+    "give_ram",  # no system RAM given: offload plans need it
+    "ram_for_offload",  # ram_gb
+    "offloaded",  # strategy, tok_s; faster_by: a GPU with more memory, × faster
     "said",  # text: a sentence an engine before 0.7 wrote, kept by a shared snapshot
 ]
 
@@ -409,9 +419,18 @@ class Suggestion(Frozen):
     """A computed "what to change": `changes` are API query-parameter changes, e.g. {"quant": "q4_k_m"}."""
 
     kind: SuggestionKind
-    text: str
+    reason: Reason
     changes: dict[str, str | int]
     fits: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sentence(cls, data: object) -> object:
+        """A snapshot shared before reasons were data stored the suggestion's sentence as `text`."""
+        if isinstance(data, dict) and "text" in data:
+            data = {**data, "reason": data["text"]}
+            del data["text"]
+        return data
 
 
 class Estimate(Frozen):

@@ -1,4 +1,5 @@
-"""What to change, computed: each suggestion re-runs the engine with one input changed.
+"""What to change, computed: each suggestion re-runs the engine with one input changed, and says what
+it found as a `Reason` (the site words it).
 
 Most probes only ask "does anything fit?": those check memory alone (`plan_fits`), and the full plan is
 built only where a suggestion quotes it (its speed, its KV cache).
@@ -13,9 +14,9 @@ from .layouts import strategy_slack
 from .limits import MAX_HOSTS
 from .plans import single
 from .ranking import fits, interned, plan_fits, strategies_to_check, unified
-from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Suggestion, Workload
-from .strategies import GPU_ONLY, label
-from .units import GB, format_bytes, format_rate
+from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Reason, Suggestion, Workload
+from .strategies import GPU_ONLY
+from .units import GB
 
 MAX_GPU_COUNT = 16
 MIN_CONTEXT = 512
@@ -184,7 +185,7 @@ def suggestions(
                 out.append(
                     Suggestion(
                         kind="quant",
-                        text=f"{top.name} fits: the largest format that does.",
+                        reason=Reason(code="largest_format", values={"quant": top.name}),
                         changes={"quant": top.slug},
                     )
                 )
@@ -192,7 +193,7 @@ def suggestions(
                 out.append(
                     Suggestion(
                         kind="quant",
-                        text=f"{top.name} also fits, and keeps more of the model's quality.",
+                        reason=Reason(code="wider_format", values={"quant": top.name}),
                         changes={"quant": top.slug},
                     )
                 )
@@ -202,10 +203,11 @@ def suggestions(
     if ctx is not None and ctx != workload.context_tokens:
         limit = model.max_position_embeddings
         at_limit = limit is not None and ctx >= limit - 255
-        text = f"Context up to {ctx:,} tokens fits at {quant.name}" + (
-            " (the model's maximum)." if at_limit else "."
-        )
-        out.append(Suggestion(kind="context", text=text, changes={"ctx": ctx}))
+        values: dict[str, int | float | str] = {"context_tokens": ctx, "quant": quant.name}
+        if at_limit:
+            values["at_limit"] = 1
+        reason = Reason(code="longest_context", values=values)
+        out.append(Suggestion(kind="context", reason=reason, changes={"ctx": ctx}))
     # 3. a quantized KV cache
     if workload.kv_bytes_per_element >= 2 and workload.runtime in ("llama.cpp", "ollama"):
         for kv in ("q8_0", "q4_0"):
@@ -221,16 +223,19 @@ def suggestions(
             if plan is None and kv_ctx is None:
                 continue
             saved = _kv_total(best) - _kv_total(plan) if best and plan else None
-            bits = [f"A {kv} KV cache"]
+            values: dict[str, int | float | str] = {"kv": kv}
             if best is None and plan is not None:
-                bits.append("makes it fit")
+                values["makes_fit"] = 1
             elif saved:
-                bits.append(f"saves {format_bytes(saved)}")
+                values["saved_bytes"] = saved
             if kv_ctx and (ctx is None or kv_ctx > ctx):
-                bits.append(f"{'and ' if len(bits) > 1 else ''}allows {kv_ctx:,} tokens of context")
+                values["context_tokens"] = kv_ctx
             out.append(
                 Suggestion(
-                    kind="kv_cache", text=" ".join(bits) + ".", changes={"kv": kv}, fits=plan is not None
+                    kind="kv_cache",
+                    reason=Reason(code="kv_cache", values=values),
+                    changes={"kv": kv},
+                    fits=plan is not None,
                 )
             )
             if best is None and plan is not None:
@@ -242,11 +247,11 @@ def suggestions(
             wider = workload.model_copy(update={"hosts": hosts})
             plan = _best(model, quant, devices, wider, ("rpc_cluster",))
             if plan is not None:
+                values = {"hosts": hosts, "device": kind.name, **_plan_values(plan)}
                 out.append(
                     Suggestion(
                         kind="hosts",
-                        text=f"{hosts} machines with the {kind.name}, joined over the network, would fit "
-                        f"it ({_label(plan)}, {format_rate(plan.decode_tok_s)} tok/s).",
+                        reason=Reason(code="more_machines", values=values),
                         changes={"hosts": hosts},
                     )
                 )
@@ -257,11 +262,11 @@ def suggestions(
             strategies = ("single", "layer_split", "tensor_parallel")
             plan = _best(model, quant, [kind] * n, workload, strategies)
             if plan is not None:
+                values = {"gpu_count": n, "device": kind.name, **_plan_values(plan)}
                 out.append(
                     Suggestion(
                         kind="gpu_count",
-                        text=f"{n} × {kind.name} would fit it ({_label(plan)}, "
-                        f"{format_rate(plan.decode_tok_s)} tok/s).",
+                        reason=Reason(code="more_gpus", values=values),
                         changes={"gpu_count": n},
                     )
                 )
@@ -270,12 +275,7 @@ def suggestions(
     if best is None and not unified(devices):
         if workload.ram_bytes is None:
             out.append(
-                Suggestion(
-                    kind="ram",
-                    text="Give your system RAM to see whether offloading to it works.",
-                    changes={"ram_gb": 64},
-                    fits=False,
-                )
+                Suggestion(kind="ram", reason=Reason(code="give_ram"), changes={"ram_gb": 64}, fits=False)
             )
         else:
             need = _ram_needed(model, quant, devices, workload)
@@ -283,7 +283,7 @@ def suggestions(
                 out.append(
                     Suggestion(
                         kind="offload",
-                        text=f"With {need} GB of system RAM, offloading would fit.",
+                        reason=Reason(code="ram_for_offload", values={"ram_gb": need}),
                         changes={"ram_gb": need},
                     )
                 )
@@ -291,24 +291,19 @@ def suggestions(
         # the factor read off the one-GPU plan (the whole model on the largest GPU, as if it fitted)
         one_gpu = single(model=model, quant=quant, workload=workload, devices=devices).decode_tok_s
         factor = one_gpu / best.decode_tok_s if one_gpu and best.decode_tok_s else None
-        faster = (
-            f"; a GPU with more memory would be about {factor:.1f}× faster"
-            if factor and factor >= 1.1
-            else ""
-        )
-        out.append(
-            Suggestion(
-                kind="offload",
-                text=f"Runs with {_label(best)} at {format_rate(best.decode_tok_s)} tok/s{faster}.",
-                changes={},
-            )
-        )
+        values = _plan_values(best)
+        if factor and factor >= 1.1:
+            values["faster_by"] = factor
+        out.append(Suggestion(kind="offload", reason=Reason(code="offloaded", values=values), changes={}))
     return tuple(out)
 
 
-def _label(plan: Plan) -> str:
-    """The plan's name as the page shows it ("layer split"), never the engine's identifier."""
-    return label(plan.strategy)
+def _plan_values(plan: Plan) -> dict[str, int | float | str]:
+    """The plan a suggestion quotes, as a reason's values: its strategy and its single-stream decode."""
+    values: dict[str, int | float | str] = {"strategy": plan.strategy}
+    if plan.decode_tok_s is not None:
+        values["tok_s"] = plan.decode_tok_s
+    return values
 
 
 def _kv_total(plan: Plan | None) -> int:

@@ -5,7 +5,7 @@ words them."""
 
 import re
 
-from calculator.present import reason
+from calculator.present import reason, suggestion
 from estimator import STRATEGIES, Workload, estimate
 from estimator.units import GIB
 from tests.engine.engine_specs import Q4_K_M, RTX_3090, llama_8b, llama_70b, make_gpu
@@ -14,7 +14,7 @@ IDENTIFIERS = re.compile("|".join(s for s in STRATEGIES if "_" in s))
 
 
 def texts(e) -> list[str]:
-    return [reason(e.reason), *(reason(p.reason) for p in e.plans), *(s.text for s in e.suggestions)]
+    return [reason(e.reason), *(reason(p.reason) for p in e.plans), *(suggestion(s) for s in e.suggestions)]
 
 
 def test_a_faster_plan_that_is_not_recommended_says_why():
@@ -53,7 +53,7 @@ def test_no_text_names_an_engine_identifier():
     nothing = estimate(
         model=llama_70b(), quant=Q4_K_M, devices=[RTX_3090], workload=Workload(context_tokens=8192)
     )
-    assert any("(layer split, " in s.text for s in nothing.suggestions)
+    assert any("(layer split, " in suggestion(s) for s in nothing.suggestions)
 
 
 def test_a_miss_within_the_safety_margin_is_told_apart():

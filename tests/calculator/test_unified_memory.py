@@ -4,6 +4,7 @@ only such devices (a 400 from the API), with a fix that drops it."""
 
 import pytest
 
+from calculator.present import suggestion
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
 from estimator.diffusion import DiffusionWorkload, estimate_diffusion
 from estimator.estimate import estimate
@@ -66,12 +67,12 @@ def test_a_mac_too_small_is_offered_more_machines_at_the_rpc_clusters_speed(clie
     result = _llm(None)
     (more,) = [s for s in result.suggestions if "hosts" in s.changes or "gpu_count" in s.changes]
     assert more.kind == "hosts" and more.changes == {"hosts": 2}
-    assert more.text.startswith("2 machines with the ") and "RPC" in more.text
+    assert suggestion(more).startswith("2 machines with the ") and "RPC" in suggestion(more)
     html = client.get(f"/?model={LLAMA_70B}&gpu={MAC}").content.decode()
     assert "count=2" not in html and "hosts=2" in html
     cluster = client.get(f"/api/v1/estimate?model={LLAMA_70B}&gpu={MAC}&hosts=2").json()
     rpc = next(p for p in cluster["plans"] if p["strategy"] == "rpc_cluster")
-    assert f"(RPC cluster, {format_rate(rpc['decode_tok_s'])} tok/s)" in more.text
+    assert f"(RPC cluster, {format_rate(rpc['decode_tok_s'])} tok/s)" in suggestion(more)
 
 
 @pytest.mark.parametrize(("batch", "said"), [(1, True), (16, False)])

@@ -256,7 +256,7 @@ def test_suggests_the_longest_context_and_a_quantized_kv_cache():
     # 25.77 GB − (16.06 − 1.05 GB of embeddings kept in RAM) − 0.6 GB of buffers − 1 GiB headroom
     # leaves ~9.0 GB: ~69K tokens at 128 KiB each
     assert 66_000 < ctx < 72_000
-    assert "allows" in kv8.text
+    assert "context_tokens" in kv8.reason.values  # "... allows N tokens of context"
 
 
 def test_every_explanation_term_has_a_glossary_page():

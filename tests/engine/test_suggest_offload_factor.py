@@ -3,6 +3,7 @@
 
 from test_engine_speed import CAND, CASES
 
+from calculator.present import suggestion
 from estimator import estimate
 
 
@@ -13,6 +14,6 @@ def test_the_offload_suggestion_quotes_the_one_gpu_plans_factor():
     offload = e.recommended_plan
     assert offload.strategy == "expert_offload" and not one_gpu.fits
     factor = one_gpu.decode_tok_s / offload.decode_tok_s
-    [text] = [s.text for s in e.suggestions if s.kind == "offload"]
+    [text] = [suggestion(s) for s in e.suggestions if s.kind == "offload"]
     assert text.endswith(f"a GPU with more memory would be about {factor:.1f}× faster.")
     assert "several times" not in text
