@@ -7,11 +7,12 @@ from django import forms
 from django.db.models import Q
 from django.http import QueryDict
 
-from catalog import byo, fitting, slugs
+from catalog import byo, slugs
 from catalog import workload as tables
-from catalog.fitting import DEFAULT_FORMAT, DEFAULTS, NATIVE_FORMATS, PUBLISHED_ONLY, runtime_table
+from catalog.fitting import DEFAULT_FORMAT, DEFAULTS, NATIVE_FORMATS, PUBLISHED_ONLY
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 from catalog.published import formats_of, listed_formats, model_spec
+from catalog.runtime_support import backend_runtimes, device_backend, runs_there, runtime_table
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_CHOICES
 from estimator import ModelSpec, commands, limits
 
@@ -321,12 +322,12 @@ class Combination:
     def runs(self, runtime: str, family: str | None = None) -> bool:
         """Whether the runtime runs (the format `family`) on each device, on one of its backends."""
         row = self.table.get(runtime)
-        return all(fitting.device_backend(row, choices, family) for choices in self.choices)
+        return all(device_backend(row, choices, family) for choices in self.choices)
 
     def backend(self, gpu: Gpu, runtime: str, family: str | None = None) -> str:
         """The backend the engine times the device on under this runtime: LM Studio on an Intel Arc runs
-        llama.cpp's Vulkan, llama.cpp there SYCL (fitting.device_backend); its usual one if none."""
-        return fitting.device_backend(self.table.get(runtime), gpu.backend_choices, family) or gpu.backend
+        llama.cpp's Vulkan, llama.cpp there SYCL (device_backend); its usual one if none."""
+        return device_backend(self.table.get(runtime), gpu.backend_choices, family) or gpu.backend
 
     def names(self, runtimes) -> str:
         labels = [dict(RUNTIME_CHOICES)[r] for r in runtimes]
@@ -359,7 +360,7 @@ class Combination:
             row = self.table[runtime]
             missing = " and ".join(
                 BACKEND_NAMES.get(b, b)
-                for b in sorted({c[0] for c in self.choices if not fitting.device_backend(row, c)})
+                for b in sorted({c[0] for c in self.choices if not device_backend(row, c)})
             )
             runs_on = only_on(row["backends"]).removesuffix(" only")
             form.add_error("runtime", f"{row['name']} does not run on {missing}, only on {runs_on}{instead}.")
@@ -404,7 +405,7 @@ class Combination:
 
     def format_runtime(self, family: str) -> str | None:
         """The runtime the calculator runs this format family with here: the first of RUNTIME_CHOICES
-        that runs it on every device (fitting.runtime_for, on each device's backends)."""
+        that runs it on every device (runtime_for, on each device's backends)."""
         return next((r for r, _ in RUNTIME_CHOICES if self.runs(r, family)), None)
 
     def format_not_here(self, family: str) -> str | None:
@@ -413,7 +414,7 @@ class Combination:
         if self.format_runtime(family):
             return None
         everywhere = {b for r, _ in RUNTIME_CHOICES for b in (self.table.get(r) or {}).get("backends", [])}
-        return only_on(fitting.backend_runtimes(family, everywhere)) or "no runtime here runs it"
+        return only_on(backend_runtimes(family, everywhere)) or "no runtime here runs it"
 
     def usual(self, model: LlmModel) -> tuple[str, Quantization | None]:
         """The runtime and format a visitor who named neither gets: the first runtime of RUNTIME_CHOICES
@@ -520,9 +521,9 @@ class Combination:
         with what, and the formats that run here (the model's usual one, and the nearest in width)."""
         table, family = self.table, quant.family
         everywhere = {b for r, _ in RUNTIME_CHOICES for b in (table.get(r) or {}).get("backends", [])}
-        where = sorted(fitting.backend_runtimes(family, everywhere))
+        where = sorted(backend_runtimes(family, everywhere))
         runtimes = [
-            r for r, _ in RUNTIME_CHOICES if any(fitting.runs_there(table.get(r), [b], family) for b in where)
+            r for r, _ in RUNTIME_CHOICES if any(runs_there(table.get(r), [b], family) for b in where)
         ]
         _, usual = self.usual(model)
         text = f"{quant.name} is {FAMILY_WORDS.get(family, quant.get_family_display())}"

@@ -12,8 +12,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from catalog import cache, pages
 from catalog import workload as tables
-from catalog.fitting import DEFAULTS, runtime_table
+from catalog.fitting import DEFAULTS
 from catalog.models import DiffusionModel, Gpu, Interconnect, LlmModel, Quantization
+from catalog.runtime_support import runtime_table
 from estimator.speed import DEFAULT_RAM_BANDWIDTH_GB_S
 
 from .diffusion_answer import FORMATS, is_diffusion, not_on

@@ -10,7 +10,6 @@ a lower bound on memory (`least_bytes_needed`) says the model could fit.
 """
 
 import datetime
-import logging
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,15 +21,12 @@ from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload, limits, 
 from estimator.estimate import best_plan
 from estimator.units import GIB
 
-from . import cache
-from .models import Runtime
-from .runtimes import ENGINE_RUNTIME, RUNTIME_CHOICES
+from .runtimes import ENGINE_RUNTIME
 
 # The question's inputs a visitor left out: the calculator page, the catalog pages, the admin preview
 # and the reverse questions all answer at these.
 DEFAULTS = {"ctx": 4096, "batch": 1, "prompt": 512, "kv": "f16", "runtime": "llama-cpp", "hosts": 1}
 MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
-logger = logging.getLogger(__name__)
 DEFAULT_FORMAT = "q4_k_m"
 NATIVE_FORMATS = {"mxfp4+bfloat16": "mxfp4"}  # native dtype -> the catalog format it was released in
 # The widest format worth running per native dtype (the catalog's `native_dtype`): a wider file holds no
@@ -53,81 +49,6 @@ MAX_SAME_GPUS = 8
 TOP = 10
 
 
-# ---- Only combinations that exist: the runtime × backend × format table ---------------------------
-
-
-def runtime_table() -> dict[str, dict]:
-    """The catalog's runtime × backend × format table for the calculator's runtimes (one query, cached
-    until the catalog changes): slug -> {"name", "backends", "formats": {backend: families}, "kv"}."""
-
-    def load():
-        table = {}
-        for r in Runtime.objects.filter(slug__in=ENGINE_RUNTIME):
-            try:
-                table[r.slug] = {
-                    "name": r.name,
-                    "backends": [str(b) for b in r.backends or []],
-                    "formats": {str(b): [str(x) for x in f] for b, f in (r.formats or {}).items()},
-                    "kv": [str(k) for k in r.kv_cache_types or []],
-                }
-            except (TypeError, AttributeError) as e:  # written around the admin's checks: left out
-                logger.error("Runtime %r left out of the runtime table: %s", r.slug, e)
-        return table
-
-    return cache.get_or_compute("runtime-table", "", load)
-
-
-def runs_there(row: dict | None, backends: Iterable[str], family: str | None = None) -> bool:
-    """Whether a runtime (its `runtime_table()` row) runs on every one of `backends`, and runs the format
-    `family` there. A runtime the catalog does not describe (None), or one with no formats recorded, has
-    nothing to check against."""
-    if row is None:
-        return True
-    formats = row["formats"]
-    return all(
-        b in row["backends"] and (family is None or not formats or family in formats.get(b, ()))
-        for b in backends
-    )
-
-
-def device_backend(row: dict | None, choices: Iterable[str], family: str | None = None) -> str | None:
-    """The backend a runtime (its `runtime_table()` row) runs on one device with: the first of the
-    device's `choices` (Gpu.backend_choices, its usual backend first) it runs the format `family` on;
-    None where it runs on none. LM Studio on an Intel Arc: Vulkan; llama.cpp there: SYCL."""
-    return next((b for b in choices if runs_there(row, [b], family)), None)
-
-
-def runtime_for(family: str, backends: Iterable[str], table: dict[str, dict]) -> str | None:
-    """The runtime the calculator picks for a format the visitor chose without naming one: the first of
-    RUNTIME_CHOICES that runs it on every device; None when none does."""
-    backends = list(backends)
-    return next((r for r, _ in RUNTIME_CHOICES if runs_there(table.get(r), backends, family)), None)
-
-
-def format_runtimes(quants: Iterable, backends: Iterable[str]) -> dict[str, str]:
-    """Format slug -> the runtime the calculator runs it with on these backends, for the catalog formats
-    (`slug`, `family`) some runtime runs there: MLX formats only on Apple, AWQ under vLLM, never llama.cpp."""
-    table, backends = runtime_table(), sorted(set(backends))
-    found = {q.slug: runtime_for(q.family, backends, table) for q in quants}
-    return {slug: runtime for slug, runtime in found.items() if runtime}
-
-
-def backend_runtimes(family: str, backends: Iterable[str]) -> dict[str, str]:
-    """Backend -> the runtime the calculator runs this format family with on one device of it, for the
-    backends where some runtime does."""
-    table = runtime_table()
-    found = {b: runtime_for(family, [b], table) for b in set(backends)}
-    return {b: runtime for b, runtime in found.items() if runtime}
-
-
-def with_runtime(workload: Workload, runtime: str) -> Workload:
-    """The same workload under another runtime (a catalog slug), as the calculator builds it."""
-    engine = ENGINE_RUNTIME[runtime]
-    if workload.runtime == engine:
-        return workload
-    return Workload.model_validate(workload.model_dump() | {"runtime": engine})
-
-
 # ---- The question at the calculator's defaults -----------------------------------------------------
 
 
@@ -144,6 +65,14 @@ def question_workload(*, ctx: int, ram_gb: int | None = None, runtime: str = DEF
     if ram_gb:
         fields["ram_bytes"] = ram_gb * GIB  # as calculator.question.Question.workload(): RAM is sold in GiB
     return Workload(**fields)
+
+
+def with_runtime(workload: Workload, runtime: str) -> Workload:
+    """The same workload under another runtime (a catalog slug), as the calculator builds it."""
+    engine = ENGINE_RUNTIME[runtime]
+    if workload.runtime == engine:
+        return workload
+    return Workload.model_validate(workload.model_dump() | {"runtime": engine})
 
 
 def permalink(

@@ -13,7 +13,7 @@ from django.db.models.functions import Length
 
 from estimator import DeviceSpec, ModelSpec, QuantSpec, memory
 
-from . import fitting, slugs
+from . import fitting, runtime_support, slugs
 from .models import Gpu, LlmModel, Quantization, valid_specs
 from .published import published_formats
 
@@ -105,7 +105,7 @@ class QuantRow:
 
 def what_runs(gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantization]) -> list:
     """Per listed model, the largest listed format that fits on this one device at CTX (fitting.RunsRow),
-    among the formats a runtime runs on its backend (fitting.format_runtimes), under that runtime."""
+    among the formats a runtime runs on its backend (runtime_support.format_runtimes), under that runtime."""
     device = valid_specs([gpu])
     if not device:
         return []
@@ -116,7 +116,7 @@ def what_runs(gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantizatio
         quants=[spec for _, spec in checked],
         devices=[device[0][1]],
         workload=fitting.question_workload(ctx=CTX),
-        runtimes=fitting.format_runtimes([quant for quant, _ in checked], [device[0][1].backend]),
+        runtimes=runtime_support.format_runtimes([quant for quant, _ in checked], [device[0][1].backend]),
         native_dtypes={row.slug: row.native_dtype for row, _ in pairs},  # none wider than its release
         published=published_formats(),
     )
@@ -127,7 +127,8 @@ def _fit(
     model: ModelSpec, quant: QuantSpec, gpu: Gpu, spec: DeviceSpec, n: int, workload, runtimes: dict[str, str]
 ) -> Fit | None:
     """n of this device holding the model in this format, under the runtime that runs the format on the
-    device's backend (`runtimes`: backend -> runtime, fitting.backend_runtimes); None when none does."""
+    device's backend (`runtimes`: backend -> runtime, runtime_support.backend_runtimes); None when none
+    does."""
     runtime = runtimes.get(spec.backend)
     if runtime is None:
         return None
@@ -150,8 +151,8 @@ def _fit(
 def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[Gpu]) -> list[QuantRow]:
     """Per format: the weights' size, the smallest single listed GPU that holds the model at CTX, and
     the fewest of each popular GPU kind (up to fitting.MAX_SAME_GPUS) that do; only GPUs on whose
-    backend a runtime runs the format, under that runtime (fitting.backend_runtimes); AWQ, MXFP4, MLX...
-    (fitting.PUBLISHED_ONLY) only where the model is published in them."""
+    backend a runtime runs the format, under that runtime (runtime_support.backend_runtimes); AWQ, MXFP4,
+    MLX... (fitting.PUBLISHED_ONLY) only where the model is published in them."""
     checked = valid_specs([model])
     if not checked:
         return []
@@ -166,7 +167,7 @@ def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[G
     for quant, q in valid_specs(quants):
         if quant.family in fitting.PUBLISHED_ONLY and quant.slug not in mine:
             continue  # nobody makes these as the model loads: only its published releases
-        runs = fitting.backend_runtimes(quant.family, backends)
+        runs = runtime_support.backend_runtimes(quant.family, backends)
         single = next((f for g, s in by_size if (f := _fit(spec, q, g, s, 1, workload, runs))), None)
         stacked = []
         note = ""

@@ -5,7 +5,7 @@ its label, how the engine models it (`Workload.runtime`) and the key of its laun
 reverse pages, the admin and the API schema all read this table.
 
 The order is the calculator's order of preference: a visitor who names no runtime gets the first that
-runs the chosen format on every device (`fitting.runtime_for`).
+runs the chosen format on every device (`runtime_support.runtime_for`).
 """
 
 from collections.abc import Mapping

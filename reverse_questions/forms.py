@@ -6,7 +6,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from calculator.forms import BACKEND_NAMES, MAX_CONTEXT, MAX_RAM_GB, DeviceRowsForm, engine_accepts
-from catalog import fitting, slugs
+from catalog import fitting, runtime_support, slugs
 from catalog.models import Gpu, LlmModel, Quantization
 
 from .answers import SORTS
@@ -38,7 +38,7 @@ class WhatRunsForm(DeviceRowsForm):
         super().__init__(data)
         self.known = slugs.with_renamed(Gpu, known, data.getlist("gpu"))  # a GPU renamed since
         self.backends = sorted({self.known[s].backend for s in self.gpu_slugs if s in self.known})
-        self.runtimes = fitting.format_runtimes(quants, self.backends)
+        self.runtimes = runtime_support.format_runtimes(quants, self.backends)
         self.listed = {q.slug: q for q in quants}
         offered = [(q.slug, q.name) for q in quants if q.slug in self.runtimes]
         self.fields["quant"].choices = self.FORMAT_POLICIES + offered

@@ -12,9 +12,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
 from calculator.forms import CONTEXT_PRESETS, FIRST_VISIT, device_summary
-from catalog import fitting
+from catalog import fitting, runtime_support
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 from catalog.pages import published_formats
+from catalog.runtimes import RUNTIME_CHOICES
 from config import http_cache
 from config.htmx import respond
 
@@ -91,7 +92,9 @@ def what_hardware_answer(query: QueryDict) -> dict:
             gpus=[(spec, _price_tag(g)) for g, spec in gpus],
             workload=fitting.question_workload(ctx=data["ctx"]),
             target_tok_s=data["tok_s"],
-            runtimes=fitting.backend_runtimes(data["quant"].family, {spec.backend for _, spec in gpus}),
+            runtimes=runtime_support.backend_runtimes(
+                data["quant"].family, {spec.backend for _, spec in gpus}
+            ),
         )
         context["permalink"] = form.page_url()
         context["answer_firsts"] = answers.firsts(context["answer"])
@@ -124,5 +127,5 @@ def shared_context() -> dict:
         "strategy_terms": STRATEGY_TERMS,
         "sorts": answers.SORTS,
         "max_same": fitting.MAX_SAME_GPUS,
-        "runtime_names": dict(fitting.RUNTIME_CHOICES),
+        "runtime_names": dict(RUNTIME_CHOICES),
     }

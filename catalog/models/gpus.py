@@ -161,7 +161,7 @@ class Gpu(Searchable):
     def backend_choices(self) -> tuple[str, ...]:
         """The backends a runtime may run on this device: its usual one (`backend`) first, then the
         others of `backends` (an Intel Arc runs llama.cpp's Vulkan, as LM Studio and Ollama do, besides
-        SYCL); catalog.fitting.device_backend picks one per runtime."""
+        SYCL); catalog.runtime_support.device_backend picks one per runtime."""
         listed = self.backends if isinstance(self.backends, list) else []
         others = [b for b in listed if isinstance(b, str) and b != self.backend]
         return (self.backend, *dict.fromkeys(others))
