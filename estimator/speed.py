@@ -33,7 +33,7 @@ from .schema import DeviceSpec
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
 # Fitted together by `bench/accuracy.py --fit` (Levenberg–Marquardt on log error, each constant within its
-# physical range) on 991 published rows of 58 devices; the comments say which rows decide each. Kernel
+# physical range) on 1007 published rows of 58 devices; the comments say which rows decide each. Kernel
 # families (`kernels()`): llama.cpp's backends, its CUDA code on pre-Volta parts, its Vulkan shaders on Intel
 # drivers, MLX, vLLM. CPU values are not fitted (no rows): typical llama.cpp figures.
 #
@@ -46,9 +46,9 @@ from .schema import DeviceSpec
 # vLLM's kernels are not llama.cpp's: it takes 1 (`Stage.memory_efficiency`).
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "hbm": 0.603,
-    "lpddr": 0.973,
-    "lpddr_two_die": 0.812,
+    "hbm": 0.596,
+    "lpddr": 0.968,
+    "lpddr_two_die": 0.81,
     "ram": 1.0,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
@@ -57,12 +57,12 @@ MEMORY_EFFICIENCY = {
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
     "cuda": 0.95,
-    "cuda_pascal": 0.7,
-    "rocm": 0.863,
-    "vulkan": 0.904,
+    "cuda_pascal": 0.703,
+    "rocm": 0.885,
+    "vulkan": 0.907,
     "vulkan_intel": 0.612,
-    "sycl": 0.726,
-    "metal": 0.846,
+    "sycl": 0.727,
+    "metal": 0.85,
     "mlx": 0.95,
     "vllm": 0.9,
     "cpu": 0.7,
@@ -74,17 +74,17 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.852,
-    ("kquant", "cuda_pascal"): 0.69,
-    ("kquant", "rocm"): 0.829,
-    ("kquant", "vulkan"): 0.947,
+    ("kquant", "cuda"): 0.855,
+    ("kquant", "cuda_pascal"): 0.691,
+    ("kquant", "rocm"): 0.824,
+    ("kquant", "vulkan"): 0.948,
     ("kquant", "vulkan_intel"): 0.787,
     ("kquant", "sycl"): 0.779,
-    ("kquant", "metal"): 0.966,
-    ("float", "cuda"): 0.9,
+    ("kquant", "metal"): 0.965,
+    ("float", "cuda"): 0.902,
     ("float", "rocm"): 1.05,
-    ("bf16", "rocm"): 1.09,
-    ("bf16", "vulkan"): 0.928,
+    ("bf16", "rocm"): 1.08,
+    ("bf16", "vulkan"): 0.929,
     ("bf16", "vulkan_intel"): 1.32,
     ("bf16", "sycl"): 0.209,
     ("float", "metal"): 1.04,
@@ -92,14 +92,14 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
 # (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50) and the Llama 3 tg4096 rows.
 KV_EFFICIENCY = {
-    "cuda": 0.849,
+    "cuda": 0.85,
     "cuda_pascal": 0.783,
-    "rocm": 0.887,
-    "vulkan": 0.836,
+    "rocm": 0.89,
+    "vulkan": 0.837,
     "vulkan_intel": 0.79,
     "sycl": 0.866,
     "metal": 0.803,
-    "mlx": 0.787,
+    "mlx": 0.788,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -107,39 +107,39 @@ KV_EFFICIENCY = {
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 50.1e-6,
-    "cuda_pascal": 46e-6,
-    "rocm": 88.9e-6,
-    "vulkan": 40e-6,
+    "cuda": 49.7e-6,
+    "cuda_pascal": 45.8e-6,
+    "rocm": 104e-6,
+    "vulkan": 40.3e-6,
     "vulkan_intel": 61.6e-6,
     "sycl": 146e-6,
-    "metal": 94.5e-6,
-    "mlx": 86.4e-6,
+    "metal": 94.9e-6,
+    "mlx": 86.1e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 38.2e-6,
-    "cuda_pascal": 71.4e-6,
-    "rocm": 52.9e-6,
-    "vulkan": 50.5e-6,
-    "vulkan_intel": 175e-6,
-    "sycl": 195e-6,
-    "metal": 58.2e-6,
+    "cuda": 38.4e-6,
+    "cuda_pascal": 71.1e-6,
+    "rocm": 50.2e-6,
+    "vulkan": 50.7e-6,
+    "vulkan_intel": 176e-6,
+    "sycl": 196e-6,
+    "metal": 58.4e-6,
     "mlx": 66e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.977
+EXPERT_EFFICIENCY = 0.983
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
     "cuda": 105e-6,
     "cuda_pascal": 99.6e-6,
-    "rocm": 109e-6,
+    "rocm": 116e-6,
     "vulkan": 102e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
@@ -148,64 +148,64 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # pp512 … pp21000 rows. llama.cpp's prompt kernels on AMD and Intel reach a third or less of their matrix
 # units; MLX reaches the whole of the rate credited to the M4 Max (the top of its range).
 PREFILL_EFFICIENCY = {
-    "cuda": 0.899,
-    "cuda_pascal": 1.0,
-    "rocm": 0.301,
-    "vulkan": 0.391,
+    "cuda": 0.897,
+    "cuda_pascal": 1,
+    "rocm": 0.303,
+    "vulkan": 0.393,
     "vulkan_intel": 0.127,
-    "sycl": 0.193,
+    "sycl": 0.194,
     "metal": 0.692,
-    "mlx": 1.0,
+    "mlx": 1,
     "vllm": 0.505,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.432
+FULL_RATE_PREFILL_FACTOR = 0.436
 # K-quants cost more to unpack in a prompt batch on ROCm; BF16 has no fast prompt kernels on Vulkan or SYCL.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.725,
-    ("kquant", "cuda_pascal"): 1.17,
-    ("kquant", "rocm"): 0.469,
+    ("kquant", "cuda"): 0.717,
+    ("kquant", "cuda_pascal"): 1.18,
+    ("kquant", "rocm"): 0.475,
     ("kquant", "vulkan"): 0.588,
     ("kquant", "vulkan_intel"): 1.06,
     ("kquant", "sycl"): 0.963,
     ("kquant", "metal"): 0.986,
-    ("float", "cuda"): 1.07,
-    ("float", "rocm"): 1.26,
+    ("float", "cuda"): 1.04,
+    ("float", "rocm"): 1.25,
     ("float", "metal"): 1.09,
-    ("bf16", "rocm"): 0.967,
-    ("bf16", "vulkan"): 0.42,
-    ("bf16", "vulkan_intel"): 0.55,
-    ("bf16", "sycl"): 0.474,
-    ("mlx", "mlx"): 0.991,
+    ("bf16", "rocm"): 0.964,
+    ("bf16", "vulkan"): 0.419,
+    ("bf16", "vulkan_intel"): 0.549,
+    ("bf16", "sycl"): 0.473,
+    ("mlx", "mlx"): 0.99,
 }
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID), this share of a dense product's
 # rate (the MoE pp rows).
-PREFILL_EXPERT_EFFICIENCY = 0.299
+PREFILL_EXPERT_EFFICIENCY = 0.294
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate; on AMD and Intel under a tenth.
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.572,
-    "cuda_pascal": 0.501,
-    "rocm": 0.098,
-    "vulkan": 0.0909,
-    "vulkan_intel": 0.0513,
-    "sycl": 0.056,
+    "cuda": 0.561,
+    "cuda_pascal": 0.499,
+    "rocm": 0.0983,
+    "vulkan": 0.0913,
+    "vulkan_intel": 0.0514,
+    "sycl": 0.0562,
     "metal": 0.305,
-    "mlx": 0.462,
+    "mlx": 0.464,
     "vllm": 0.3,
     "cpu": 0.3,
 }
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.475
+PREFILL_PIPELINE_OVERLAP = 0.548
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
 # load taken apart (bench/accuracy.py SERVING).
-VLLM_ALL_REDUCE_SECONDS = 15.6e-6
-VLLM_STEP_SECONDS = 336e-6
+VLLM_ALL_REDUCE_SECONDS = 15.5e-6
+VLLM_STEP_SECONDS = 344e-6
 
 # Where the real speed lies given an estimate: the 5th and 95th percentiles of (estimate ÷ measured − 1)
 # over rows of devices the fit never saw (bench/accuracy.py, leave-one-device-out), per class of plan
@@ -213,28 +213,28 @@ VLLM_STEP_SECONDS = 336e-6
 # one-device row's "decode"; multi_gpu, vllm_tp, prefill), widened to bracket the estimate by 1% at least.
 # A range is estimate ÷ (1 + high) … estimate ÷ (1 + low); a class without its own range takes the wider of
 # its kernels' and every one-device row's. Computed again without each device in turn, these ranges hold the
-# measured value for 84% of one-device decode rows, 86% of multi-GPU rows, 88% of prefill rows and 85% of
+# measured value for 83% of one-device decode rows, 86% of multi-GPU rows, 88% of prefill rows and 83% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
-    "gddr/cuda/dense": (-0.141, 0.403),
-    "gddr/rocm/dense": (-0.216, 0.336),
-    "gddr/sycl/dense": (-0.35, 1.6),
-    "gddr/vulkan/dense": (-0.163, 0.464),
-    "hbm/cuda/dense": (-0.29, 0.423),
-    "hbm/cuda/moe": (-0.227, 0.23),
-    "lpddr/metal/dense": (-0.07, 0.135),
-    "lpddr/mlx/moe": (-0.138, 0.185),
-    "lpddr_two_die/metal/dense": (-0.084, 0.315),
-    "decode": (-0.185, 0.497),
-    "multi_gpu": (-0.181, 0.366),
-    "prefill": (-0.596, 1.83),
-    "vllm_tp": (-0.46, 1.095),
-    "*/cuda/*": (-0.227, 0.372),
-    "*/metal/*": (-0.082, 0.201),
-    "*/mlx/*": (-0.136, 0.765),
-    "*/rocm/*": (-0.183, 0.336),
-    "*/sycl/*": (-0.35, 1.6),
-    "*/vulkan/*": (-0.185, 0.219),
+    "gddr/cuda/dense": (-0.137, 0.405),
+    "gddr/rocm/dense": (-0.215, 0.244),
+    "gddr/sycl/dense": (-0.347, 1.603),
+    "gddr/vulkan/dense": (-0.16, 0.466),
+    "hbm/cuda/dense": (-0.293, 0.417),
+    "hbm/cuda/moe": (-0.229, 0.23),
+    "lpddr/metal/dense": (-0.071, 0.135),
+    "lpddr/mlx/moe": (-0.138, 0.184),
+    "lpddr_two_die/metal/dense": (-0.083, 0.317),
+    "decode": (-0.192, 0.49),
+    "multi_gpu": (-0.195, 0.352),
+    "prefill": (-0.585, 1.807),
+    "vllm_tp": (-0.46, 1.093),
+    "*/cuda/*": (-0.229, 0.376),
+    "*/metal/*": (-0.082, 0.204),
+    "*/mlx/*": (-0.135, 0.766),
+    "*/rocm/*": (-0.207, 0.267),
+    "*/sycl/*": (-0.347, 1.603),
+    "*/vulkan/*": (-0.184, 0.22),
     "*/vulkan_intel/*": (-0.174, 1.552),
 }
 

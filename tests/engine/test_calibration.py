@@ -35,12 +35,16 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # vLLM p90 moved from 97.5% to 98.2% on its unchanged 118 rows, through the refit of the constants it shares
 # with the llama.cpp rows (EXPERT_EFFICIENCY: 20 more MoE rows). Held-out decode went 7.9% / 34.9% -> 8.0% /
 # 32.8% (the new A770 SYCL and H200 rows are hard), multi-GPU 8.7% / 44.8% -> 8.2% / 36.2%.
+# Engine 0.6.13, for the data again: 16 rows were added (991 -> 1007: AMD's 8x MI300X llama.cpp tables, the first
+# single-MI300X row, two vLLM single-stream runs). The MI300X is held out at +8% to +50% (an old ROCm build and
+# DeepSeek-V3), so multi-GPU goes 8.2% / 36.2% -> 8.9% / 33.4%; prefill 20.1% / 109.3% -> 20.4% / 106.8% (single
+# GPU 17.9% / 105.2% -> 17.9% / 106.8%); engine 0.6.12's constants score the same held-out figures on these rows.
 HELD_OUT_CEILINGS = [
-    ("decode, single GPU, all", 0.081, 0.33),
-    ("multi-GPU layer split, decode", 0.083, 0.37),
-    ("prefill, single GPU", 0.18, 1.053),
-    ("prefill, all", 0.201, 1.094),
-    ("vLLM tensor parallel (throughput under load)", 0.355, 0.983),
+    ("decode, single GPU, all", 0.081, 0.323),
+    ("multi-GPU layer split, decode", 0.09, 0.335),
+    ("prefill, single GPU", 0.18, 1.069),
+    ("prefill, all", 0.205, 1.069),
+    ("vLLM tensor parallel (throughput under load)", 0.355, 0.985),
 ]
 # The ranges are the 5th to 95th percentile of held-out errors (speed.ERROR_RANGES); the issue asks for 80%.
 COVERAGE_FLOORS = {"decode": 0.80, "multi_gpu": 0.80, "prefill": 0.80, "vllm_tp": 0.80}
