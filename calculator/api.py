@@ -45,7 +45,7 @@ def estimate_json(result: Estimate, *, permalink: str) -> dict:
         "permalink": permalink,
         "memory": {**result.memory.model_dump(), "total_bytes": result.memory.total_bytes},
         "plans": [plan_json(plan) for plan in result.plans],
-        "unavailable": result.unavailable,
+        "unavailable": present.unavailable(result.unavailable),
         "suggestions": [present.suggestion_json(s) for s in result.suggestions],
         "context_tokens_allocated": result.context_tokens_allocated,
         "explanations": {key: e.model_dump() for key, e in result.explanations.items()},

@@ -132,7 +132,15 @@ def estimate_parameters() -> list[dict]:
 
 # The engine's reasons as the API gives them: one sentence each, worded by calculator/present.py
 WORDED = {
-    "Estimate": {"reason": {"title": "Reason", "type": "string"}},
+    "Estimate": {
+        "reason": {"title": "Reason", "type": "string"},
+        "unavailable": {
+            "additionalProperties": {"type": "string"},
+            "description": "strategy → why it was not computed",
+            "title": "Unavailable",
+            "type": "object",
+        },
+    },
     "Plan": {"reason": {"default": "", "title": "Reason", "type": "string"}},
 }
 

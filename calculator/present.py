@@ -138,6 +138,30 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "give_ram": lambda v: "Give your system RAM to see whether offloading to it works.",
     "ram_for_offload": lambda v: f"With {v['ram_gb']} GB of system RAM, offloading would fit.",
     "offloaded": _offloaded,
+    "needs_several_gpus": lambda v: "Needs two or more GPUs.",
+    "unified_memory": lambda v: (
+        "The GPU's memory is the system memory here: there is no separate RAM to offload to."
+    ),
+    "no_ram_given": lambda v: "Give the system RAM to see offload plans.",
+    "fits_in_gpus": lambda v: (
+        f"The model fits in GPU memory; offloading {v['offloading']} would only slow it down."
+    ),
+    "dense_model": lambda v: "Only mixture-of-experts models have experts to offload.",
+    "one_machine": lambda v: "One machine: with several, layers spread over the network.",
+    "gpus_differ": lambda v: "Tensor parallel needs identical GPUs; these differ.",
+    "heads_do_not_divide": lambda v: f"{v['heads']} attention heads do not divide over {v['gpus']} GPUs.",
+    "layers_only": lambda v: (
+        f"{RUNTIME_NAMES[str(v['runtime'])]} splits a model over GPUs by layers only; vLLM or llama.cpp run "
+        "tensor parallel."
+    ),
+    "tensor_split_backend": lambda v: "llama.cpp's tensor split runs on CUDA and ROCm only.",
+    "tensor_split_mla": lambda v: (
+        "llama.cpp's tensor split does not support this architecture (MLA, as DeepSeek2)."
+    ),
+    "tensor_split_flash_attention": lambda v: "llama.cpp's tensor split needs flash attention.",
+    "tensor_split_kv_cache": lambda v: (
+        "llama.cpp's tensor split needs an unquantized KV cache (f16, bf16 or f32)."
+    ),
     "said": lambda v: str(v["text"]),
 }
 
@@ -145,6 +169,11 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
 def reason(found: Reason | None) -> str:
     """The engine's reason in one sentence; empty for none."""
     return SENTENCES[found.code](found.values) if found is not None else ""
+
+
+def unavailable(found: dict[str, Reason]) -> dict[str, str]:
+    """Why each strategy not computed was not, in words."""
+    return {strategy: reason(why) for strategy, why in found.items()}
 
 
 def suggestion(found: Suggestion) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from . import memory
 from .device_memory import Placement, placement_memory
 from .limits import bounded_cache, length_of_result
-from .schema import DeviceSpec, ModelSpec, QuantSpec, Workload
+from .schema import DeviceSpec, ModelSpec, QuantSpec, Reason, Workload
 from .slots import (
     HostSlot,
     Layout,
@@ -107,28 +107,29 @@ def tensor_parallel_layout(
 
 def tensor_parallel_unsupported(
     model: ModelSpec, workload: Workload, devices: Sequence[DeviceSpec]
-) -> str | None:
+) -> Reason | None:
     """Why tensor parallel cannot run on these GPUs with this runtime, or None. It needs identical GPUs
     and a head count that divides over two or more of them. llama.cpp's `--split-mode tensor`
     (LLAMA_CPP_MULTI_GPU) also needs CUDA or ROCm, flash attention and an unquantized KV cache, and
     excludes DeepSeek2 (MLA) among other architectures; Ollama and MLX have none within a machine."""
     if len({d.slug for d in devices}) != 1:
-        return "Tensor parallel needs identical GPUs; these differ."
+        return Reason(code="gpus_differ")
     if tensor_parallel_size(model, len(devices)) < 2:
-        return f"{model.num_attention_heads} attention heads do not divide over {len(devices)} GPUs."
+        return Reason(
+            code="heads_do_not_divide", values={"heads": model.num_attention_heads, "gpus": len(devices)}
+        )
     if workload.runtime in ("ollama", "mlx"):
-        name = "Ollama" if workload.runtime == "ollama" else "MLX"
-        return f"{name} splits a model over GPUs by layers only; vLLM or llama.cpp run tensor parallel."
+        return Reason(code="layers_only", values={"runtime": workload.runtime})
     if workload.runtime != "llama.cpp":
         return None
     if any(d.backend not in ("cuda", "rocm") for d in devices):
-        return "llama.cpp's tensor split runs on CUDA and ROCm only."
+        return Reason(code="tensor_split_backend")
     if model.is_mla:
-        return "llama.cpp's tensor split does not support this architecture (MLA, as DeepSeek2)."
+        return Reason(code="tensor_split_mla")
     if not workload.flash_attention:
-        return "llama.cpp's tensor split needs flash attention."
+        return Reason(code="tensor_split_flash_attention")
     if workload.kv_bytes_per_element < 2:
-        return "llama.cpp's tensor split needs an unquantized KV cache (f16, bf16 or f32)."
+        return Reason(code="tensor_split_kv_cache")
     return None
 
 

@@ -9,7 +9,7 @@ from .schema import DeviceSpec, ModelSpec, Plan, QuantSpec, Reason, Workload
 from .strategies import STRATEGIES
 
 # On unified memory (an Apple silicon Mac) the GPU's memory is the system memory: no second pool.
-UNIFIED_NO_RAM = "The GPU's memory is the system memory here: there is no separate RAM to offload to."
+UNIFIED_NO_RAM = Reason(code="unified_memory")
 
 
 def unified(devices: Sequence[DeviceSpec]) -> bool:
@@ -42,7 +42,7 @@ def candidate_plans(
     devices: list[DeviceSpec],
     workload: Workload,
     reuse: dict | None = None,
-) -> tuple[list[Plan], dict[str, str]]:
+) -> tuple[list[Plan], dict[str, Reason]]:
     """Every strategy this hardware allows, and why the others were not computed."""
     model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
     # one `reuse` for all: a single device and its first replica are priced once
@@ -54,7 +54,7 @@ def candidate_plans(
         "reuse": {} if reuse is None else reuse,
     }
     out = [plans.single(**kw)]
-    skipped: dict[str, str] = {}
+    skipped: dict[str, Reason] = {}
     if len(devices) > 1:
         out.append(plans.layer_split(**kw))
         out.append(plans.replicas(**kw))
@@ -63,7 +63,7 @@ def candidate_plans(
         else:
             out.append(plans.tensor_parallel(**kw))
     else:
-        reason = "Needs two or more GPUs."
+        reason = Reason(code="needs_several_gpus")
         skipped.update(layer_split=reason, tensor_parallel=reason, replicas=reason)
     gpu_only_fits = any(p.fits for p in out)
     if unified(devices):
@@ -71,26 +71,24 @@ def candidate_plans(
         if model.is_moe:
             skipped["expert_offload"] = UNIFIED_NO_RAM
     elif workload.ram_bytes is None:
-        skipped["cpu_offload"] = "Give the system RAM to see offload plans."
+        skipped["cpu_offload"] = Reason(code="no_ram_given")
         if model.is_moe:
             skipped["expert_offload"] = skipped["cpu_offload"]
     elif gpu_only_fits:
-        skipped["cpu_offload"] = "The model fits in GPU memory; offloading layers would only slow it down."
+        skipped["cpu_offload"] = Reason(code="fits_in_gpus", values={"offloading": "layers"})
     else:
         out.append(plans.cpu_offload(**kw))
     if not model.is_moe:
-        skipped["expert_offload"] = "Only mixture-of-experts models have experts to offload."
+        skipped["expert_offload"] = Reason(code="dense_model")
     elif workload.ram_bytes is not None and not unified(devices):
         if gpu_only_fits:
-            skipped["expert_offload"] = (
-                "The model fits in GPU memory; offloading experts would only slow it down."
-            )
+            skipped["expert_offload"] = Reason(code="fits_in_gpus", values={"offloading": "experts"})
         else:
             out.append(plans.expert_offload(**kw))
     if workload.hosts > 1:
         out.append(plans.rpc_cluster(**kw))
     else:
-        skipped["rpc_cluster"] = "One machine: with several, layers spread over the network."
+        skipped["rpc_cluster"] = Reason(code="one_machine")
     return out, skipped
 
 

@@ -323,6 +323,20 @@ ReasonCode = Literal[
     "give_ram",  # no system RAM given: offload plans need it
     "ram_for_offload",  # ram_gb
     "offloaded",  # strategy, tok_s; faster_by: a GPU with more memory, × faster
+    # `ranking.py` and `layouts.py`: why a strategy was not computed (`Estimate.unavailable`)
+    "needs_several_gpus",
+    "unified_memory",  # the GPU's memory is the system memory: no RAM to offload to
+    "no_ram_given",
+    "fits_in_gpus",  # offloading ("layers" or "experts") would only slow it down
+    "dense_model",  # no experts to offload
+    "one_machine",
+    "gpus_differ",  # tensor parallel needs identical GPUs
+    "heads_do_not_divide",  # heads, gpus
+    "layers_only",  # runtime: splits a model over GPUs by layers only
+    "tensor_split_backend",  # llama.cpp's tensor split: CUDA and ROCm only
+    "tensor_split_mla",
+    "tensor_split_flash_attention",
+    "tensor_split_kv_cache",
     "said",  # text: a sentence an engine before 0.7 wrote, kept by a shared snapshot
 ]
 
@@ -443,7 +457,7 @@ class Estimate(Frozen):
     reason: Reason
     explanations: dict[str, Explanation]
     suggestions: tuple[Suggestion, ...] = ()
-    unavailable: dict[str, str] = Field(
+    unavailable: dict[str, Reason] = Field(
         default_factory=dict, description="strategy → why it was not computed"
     )
     context_tokens_allocated: int = Field(default=0, description="context after the runtime's padding")

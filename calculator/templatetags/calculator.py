@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 from django import template
 
+from calculator import present
 from estimator.units import format_bytes, format_rate
 
 register = template.Library()
@@ -43,6 +44,12 @@ def seconds(value):
     if value is None:
         return "–"
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
+
+
+@register.filter
+def words(reason):
+    """The engine's `Reason` in one sentence (calculator/present.py)."""
+    return present.reason(reason)
 
 
 @register.filter

@@ -5,6 +5,7 @@ import bisect
 import pytest
 from engine_specs import MXFP4, Q4_K_M, Q8_0, RTX_3090, deepseek_v3, gpt_oss_120b, llama_8b, make_gpu
 
+from calculator.present import reason
 from estimator import Workload, estimate, memory, slots
 from estimator.units import GIB
 
@@ -65,7 +66,7 @@ def test_tensor_split_is_not_offered_where_llama_cpp_refuses_it(model, devices, 
     # llama.cpp's docs/multi-gpu.md: fatal errors at start-up; Ollama has no tensor split at all
     e = estimate(model=model, quant=Q4_K_M, devices=devices, workload=workload, with_suggestions=False)
     assert "tensor_parallel" not in {p.strategy for p in e.plans}
-    assert why in e.unavailable["tensor_parallel"]
+    assert why in reason(e.unavailable["tensor_parallel"])
 
 
 def test_vllm_tensor_parallel_shards_evenly():
