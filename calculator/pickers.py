@@ -15,10 +15,11 @@ from catalog import workload as tables
 from catalog.fitting import DEFAULTS
 from catalog.models import DiffusionModel, Gpu, Interconnect, LlmModel, Quantization
 from catalog.runtime_support import runtime_table
+from catalog.runtimes import RUNTIME_CHOICES
 from estimator.speed import DEFAULT_RAM_BANDWIDTH_GB_S
 
+from .combination import Combination
 from .diffusion_answer import FORMATS, is_diffusion, not_on
-from .forms import RUNTIME_CHOICES, Combination
 
 # An option: (value, '<option value="…"', '>label</option>', listed); " selected" goes between.
 Option = tuple[str, str, str, bool]

@@ -18,7 +18,8 @@ from catalog.runtimes import COMMAND_FOR_RUNTIME, RUNTIME_FOR_COMMAND, engine_ru
 from estimator import DeviceSpec, Estimate, Workload, commands, estimate
 from estimator.units import GIB
 
-from .forms import DEFAULTS, Combination, QuestionForm, _group, device_summary
+from .combination import Combination
+from .forms import DEFAULTS, QuestionForm, _group, device_summary
 
 LLAMA_CPP_ENGINES = ("llama.cpp", "ollama")  # llama.cpp underneath: its published measurements apply
 

@@ -29,6 +29,7 @@ from estimator.units import format_rate
 
 from . import answer as answers
 from . import charts, diffusion_views, hub_config, pickers, registry, rig, snapshots
+from .combination import Combination
 from .diffusion_answer import DiffusionForm, devices_that_fit
 from .forms import (
     CONTEXT_PRESETS,
@@ -37,7 +38,6 @@ from .forms import (
     MAX_DEVICES,
     MAX_RAM_GB,
     RUNTIME_CHOICES,
-    Combination,
     QuestionForm,
 )
 from .models import Snapshot

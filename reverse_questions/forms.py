@@ -5,7 +5,8 @@ from django import forms
 from django.http import QueryDict
 from django.urls import reverse
 
-from calculator.forms import BACKEND_NAMES, MAX_CONTEXT, MAX_RAM_GB, DeviceRowsForm, engine_accepts
+from calculator.combination import BACKEND_NAMES
+from calculator.forms import MAX_CONTEXT, MAX_RAM_GB, DeviceRowsForm, engine_accepts
 from catalog import fitting, runtime_support, slugs
 from catalog.models import Gpu, LlmModel, Quantization
 
