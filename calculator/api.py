@@ -76,6 +76,8 @@ def plan_json(plan: Plan) -> dict:
     return {
         **plan.model_dump(mode="json", exclude={"devices"}),
         "reason": present.reason(plan.reason),
+        "notes": present.reasons(plan.notes),
+        "warnings": present.reasons(plan.warnings),
         "fits": plan.fits,
         "tight": plan.tight,
         "devices": [

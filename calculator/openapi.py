@@ -141,7 +141,13 @@ WORDED = {
             "type": "object",
         },
     },
-    "Plan": {"reason": {"default": "", "title": "Reason", "type": "string"}},
+    "Plan": {
+        "reason": {"default": "", "title": "Reason", "type": "string"},
+        **{
+            key: {"default": [], "items": {"type": "string"}, "title": key.title(), "type": "array"}
+            for key in ("notes", "warnings")
+        },
+    },
 }
 
 

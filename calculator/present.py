@@ -10,7 +10,7 @@ from estimator.units import format_bytes, format_rate
 
 RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
 
-Values = dict[str, int | float | str]
+Values = dict[str, int | float | str | tuple[int | float | str, ...]]
 
 
 def _title(strategy) -> str:
@@ -120,6 +120,22 @@ def _offloaded(v: Values) -> str:
     return f"Runs with {_phrase(v['strategy'])} at {format_rate(v.get('tok_s'))} tok/s{faster}."
 
 
+def _counts(v: Values) -> str:
+    """Layers per device: "40 + 41"."""
+    return " + ".join(map(str, v["counts"]))
+
+
+def _expert_layers_over_gpus(v: Values) -> str:
+    ts = ",".join(f"{r:g}" for r in v["ratios"])
+    where = ""
+    if "n_cpu_moe" in v:
+        where = f"; the experts in RAM are those of layers 0–{v['n_cpu_moe'] - 1}, on the first GPUs"
+    return (
+        f"Layers {_counts(v)} over the GPUs in order (-ts {ts}: the output head is one more on the last "
+        f"GPU){where}."
+    )
+
+
 SENTENCES: dict[str, Callable[[Values], str]] = {
     "recommended": _recommended,
     "none_fits": _none_fits,
@@ -162,6 +178,65 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "tensor_split_kv_cache": lambda v: (
         "llama.cpp's tensor split needs an unquantized KV cache (f16, bf16 or f32)."
     ),
+    # notes
+    "one_of_several": lambda v: f"Uses one {v['device']}; the other {v['others']} device(s) stay free.",
+    "layers_in_turn": lambda v: (
+        f"Layers {_counts(v)} run one device after another: a second GPU adds memory, not single-stream speed."
+    ),
+    "tensor_shards": lambda v: (
+        f"{v['tp']} GPUs each hold 1/{v['tp']} of every matrix and of the KV cache, and read them in parallel."
+    ),
+    "gpus_left_out": lambda v: (
+        f"{v['left']} GPU(s) left out: {v['heads']} heads do not divide by {v['gpus']}."
+    ),
+    "copies": lambda v: (
+        f"{v['copies']} independent copies, {v['sequences']} sequence(s) each: {v['copies']}× the aggregate "
+        "throughput, the same single-stream speed."
+    ),
+    "ngl": lambda v: (
+        f"-ngl {v['ngl']}: {v['ngl']} of {v['layers']} layers on the GPU(s), {v['in_ram']} and the output "
+        "head in RAM."
+    ),
+    "n_cpu_moe": lambda v: (
+        f"--n-cpu-moe {v['n_cpu_moe']}: routed experts of {v['in_ram']} of {v['moe_layers']} MoE layers in "
+        f"RAM; each token reads only {v['experts_per_tok']} of {v['experts']} experts there."
+    ),
+    "expert_layers_over_gpus": _expert_layers_over_gpus,
+    "rpc_layers": lambda v: f"{v['hosts']} machines, {v['gpus']} GPUs: layers {_counts(v)}.",
+    "network": lambda v: f"Network: {v['gb_s']:g} GB/s, {v['latency_us']:g} µs per hop.",
+    # warnings
+    "pipeline_bubble": lambda v: "Pipeline bubble at batch 1: only one GPU works at any moment.",
+    "one_gpu_stops_all": lambda v: "If any one GPU fails, the whole model stops.",
+    "one_machine_stops_all": lambda v: "If any machine or GPU fails, the whole model stops.",
+    "all_reduce_over_pcie": lambda v: (
+        f"Tensor parallel over PCIe: {v['all_reduces']} all-reduces per token take "
+        f"{v['all_reduce_s'] * 1e3:.1f} ms of each {v['step_s'] * 1e3:.1f} ms step; NVLink cuts that."
+    ),
+    "kv_heads_replicated": lambda v: (
+        f"{v['tp']} ranks but {v['kv_heads']} KV heads: KV heads are replicated."
+    ),
+    "mla_not_split": lambda v: "MLA's latent KV cache cannot be split: every rank holds all of it.",
+    "tensor_split_experimental": lambda v: (
+        "llama.cpp's --split-mode tensor is experimental: check the output's quality before relying on it."
+    ),
+    "needs_router": lambda v: "Needs a router in front (one server per GPU, or vLLM's data parallel).",
+    "layers_in_ram": lambda v: (
+        f"{v['share']:.0%} of the layers run from system RAM at {v['ram_gb_s']:g} GB/s; "
+        "they dominate each token's time."
+    ),
+    "experts_in_ram": lambda v: f"Expert layers in RAM run at {v['ram_gb_s']:g} GB/s.",
+    "ram_bandwidth_assumed": lambda v: (
+        f"RAM bandwidth not given: assumed {v['ram_gb_s']} GB/s (dual-channel DDR5-4800)."
+    ),
+    "weights_cross_network": lambda v: (
+        "The weights cross the network once at load time; each token crosses it between machines."
+    ),
+    "tight": lambda v: f"Less than 10% stays free on {', '.join(v['devices'])}: latency creeps up there.",
+    "vllm_queue": lambda v: (
+        f"vLLM's KV cache holds {v['sequences']:.1f} sequences of {v['context_tokens']:,} tokens: "
+        f"{v['running']} run at once and {v['waiting']} wait for one to finish, about {v['queue_s']:.0f} s "
+        "at the full context (shorter requests share the pool and wait less)."
+    ),
     "said": lambda v: str(v["text"]),
 }
 
@@ -169,6 +244,11 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
 def reason(found: Reason | None) -> str:
     """The engine's reason in one sentence; empty for none."""
     return SENTENCES[found.code](found.values) if found is not None else ""
+
+
+def reasons(found: tuple[Reason, ...]) -> list[str]:
+    """A plan's notes or warnings, one sentence each."""
+    return [reason(r) for r in found]
 
 
 def unavailable(found: dict[str, Reason]) -> dict[str, str]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from . import memory
 from .device_memory import kv_share
-from .schema import DeviceUsage, ModelSpec, Workload
+from .schema import DeviceUsage, ModelSpec, Reason, Workload
 from .slots import Layout
 
 
@@ -21,12 +21,10 @@ class Admission:
     running: int
     waiting: int
 
-    def warning(self, workload: Workload, queue_s: float) -> str:
-        return (
-            f"vLLM's KV cache holds {self.concurrency:.1f} sequences of {workload.context_tokens:,} tokens: "
-            f"{self.running} run at once and {self.waiting} wait for one to finish, about {queue_s:.0f} s "
-            "at the full context (shorter requests share the pool and wait less)."
-        )
+    def warning(self, workload: Workload, queue_s: float) -> Reason:
+        values = {"sequences": self.concurrency, "context_tokens": workload.context_tokens}
+        values |= {"running": self.running, "waiting": self.waiting, "queue_s": queue_s}
+        return Reason(code="vllm_queue", values=values)
 
 
 def vllm_admission(

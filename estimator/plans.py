@@ -19,7 +19,7 @@ from .layouts import (
     single_layout,
     tensor_parallel_layout,
 )
-from .schema import DeviceSpec, DeviceUsage, ModelSpec, Plan, QuantSpec, Workload
+from .schema import DeviceSpec, DeviceUsage, ModelSpec, Plan, QuantSpec, Reason, Workload
 from .slots import Layout, work_key
 from .strategies import STRATEGIES
 from .timing import (
@@ -41,7 +41,9 @@ from .timing import (
 # `run_layout`'s devices already computed, by `work_key`: shared by the plans of one question
 Reuse = dict[tuple, tuple[DeviceUsage, speed.Stage, Workload]] | None
 # Said only at batch 1: with several users in flight, each stage works on another user's token.
-BUBBLE = "Pipeline bubble at batch 1: only one GPU works at any moment."
+BUBBLE = Reason(code="pipeline_bubble")
+STOPS_ALL = Reason(code="one_gpu_stops_all")
+RAM_ASSUMED = Reason(code="ram_bandwidth_assumed", values={"ram_gb_s": speed.DEFAULT_RAM_BANDWIDTH_GB_S})
 
 
 def _plan(
@@ -50,8 +52,8 @@ def _plan(
     timing: Timing,
     workload: Workload,
     *,
-    notes: tuple[str, ...] = (),
-    warnings: tuple[str, ...] = (),
+    notes: tuple[Reason, ...] = (),
+    warnings: tuple[Reason, ...] = (),
     admission: Admission | None = None,
     **extra: object,
 ) -> Plan:
@@ -76,7 +78,7 @@ def _plan(
     p_low, p_high = speed.speed_range(prefill, "prefill")
     tight = [u.name for u in usages if u.tight]
     if tight:
-        warnings = (*warnings, f"Less than 10% stays free on {', '.join(tight)}: latency creeps up there.")
+        warnings = (*warnings, Reason(code="tight", values={"devices": tuple(tight)}))
     return Plan(
         strategy=strategy,
         devices=tuple(usages),
@@ -152,7 +154,7 @@ def single(
     timing = sequential_timing(stages, timed, [], model.hidden_size)
     notes = ()
     if len(devices) > 1:
-        notes = (f"Uses one {device.name}; the other {len(devices) - 1} device(s) stay free.",)
+        notes = (Reason(code="one_of_several", values={"device": device.name, "others": len(devices) - 1}),)
     return _plan(
         "single",
         [usage],
@@ -177,14 +179,8 @@ def layer_split(
     timing = sequential_timing(
         stages, timed, hops, model.hidden_size, speed_class="multi_gpu", pipelined=True
     )
-    notes = (
-        f"Layers {' + '.join(str(c) for c in counts)} run one device after another: "
-        "a second GPU adds memory, not single-stream speed.",
-    )
-    warnings = (
-        *(BUBBLE,) * (workload.batch == 1),
-        "If any one GPU fails, the whole model stops.",
-    )
+    notes = (Reason(code="layers_in_turn", values={"counts": tuple(counts)}),)
+    warnings = (*(BUBBLE,) * (workload.batch == 1), STOPS_ALL)
     return _plan(
         "layer_split",
         usages,
@@ -211,27 +207,24 @@ def tensor_parallel(
     # and a max over copies of one value is that value: time each distinct stage once.
     timing = tensor_parallel_timing(_distinct(stages), model=model, workload=timed, tp=tp, devices=devices)
     all_reduce_s = all_reduces_seconds(model, workload, tp, 1, devices)
-    notes = [f"{tp} GPUs each hold 1/{tp} of every matrix and of the KV cache, and read them in parallel."]
+    notes = [Reason(code="tensor_shards", values={"tp": tp})]
     warnings = []
     if not nvlinked(workload, devices):
-        warnings.append(
-            f"Tensor parallel over PCIe: {SYNCS_PER_LAYER * model.num_hidden_layers} all-reduces per token "
-            f"take {all_reduce_s * 1e3:.1f} ms of each {timing.decode_s * 1e3:.1f} ms step; NVLink cuts that."
-        )
+        over_pcie = {"all_reduces": SYNCS_PER_LAYER * model.num_hidden_layers}
+        over_pcie |= {"all_reduce_s": all_reduce_s, "step_s": timing.decode_s}
+        warnings.append(Reason(code="all_reduce_over_pcie", values=over_pcie))
     if tp > model.num_key_value_heads and not model.is_mla:
-        warnings.append(f"{tp} ranks but {model.num_key_value_heads} KV heads: KV heads are replicated.")
-    if model.is_mla:
-        warnings.append("MLA's latent KV cache cannot be split: every rank holds all of it.")
-    if tp < len(devices):
-        notes.append(
-            f"{len(devices) - tp} GPU(s) left out: {model.num_attention_heads} heads do not divide by "
-            f"{len(devices)}."
-        )
-    if workload.runtime == "llama.cpp":
         warnings.append(
-            "llama.cpp's --split-mode tensor is experimental: check the output's quality before relying on it."
+            Reason(code="kv_heads_replicated", values={"tp": tp, "kv_heads": model.num_key_value_heads})
         )
-    warnings.append("If any one GPU fails, the whole model stops.")
+    if model.is_mla:
+        warnings.append(Reason(code="mla_not_split"))
+    if tp < len(devices):
+        left = {"left": len(devices) - tp, "heads": model.num_attention_heads, "gpus": len(devices)}
+        notes.append(Reason(code="gpus_left_out", values=left))
+    if workload.runtime == "llama.cpp":
+        warnings.append(Reason(code="tensor_split_experimental"))
+    warnings.append(STOPS_ALL)
     return _plan(
         "tensor_parallel",
         usages,
@@ -277,11 +270,8 @@ def replicas(
         decode_context_s=speed.decode_step_seconds(slowest, 1, context) + extra,
         speed_class=single_speed_class([slowest]),
     )
-    notes = (
-        f"{n} independent copies, {per_replica} sequence(s) each: {n}× the aggregate throughput, "
-        "the same single-stream speed.",
-    )
-    warnings = ("Needs a router in front (one server per GPU, or vLLM's data parallel).",)
+    notes = (Reason(code="copies", values={"copies": n, "sequences": per_replica}),)
+    warnings = (Reason(code="needs_router"),)
     return _plan(
         "replicas",
         usages,
@@ -316,17 +306,10 @@ def cpu_offload(
         [host_stage, *stages], workload, hops, model.hidden_size, extra_prefill_s=extra
     )
     share = len(cpu_layers) / n
-    notes = (f"-ngl {ngl}: {ngl} of {n} layers on the GPU(s), {len(cpu_layers)} and the output head in RAM.",)
-    warnings = (
-        f"{share:.0%} of the layers run from system RAM at {ram_bandwidth(workload):g} GB/s; "
-        "they dominate each token's time.",
-    )
+    notes = (Reason(code="ngl", values={"ngl": ngl, "layers": n, "in_ram": len(cpu_layers)}),)
+    warnings = (Reason(code="layers_in_ram", values={"share": share, "ram_gb_s": ram_bandwidth(workload)}),)
     if workload.ram_bandwidth_gb_s is None:
-        warnings = (
-            *warnings,
-            f"RAM bandwidth not given: assumed {speed.DEFAULT_RAM_BANDWIDTH_GB_S} GB/s "
-            "(dual-channel DDR5-4800).",
-        )
+        warnings = (*warnings, RAM_ASSUMED)
     return _plan(
         "cpu_offload", [*usages, host], timing, workload, notes=notes, warnings=warnings, gpu_layers=ngl
     )
@@ -374,29 +357,17 @@ def expert_offload(
     timing = sequential_timing(
         [*stages, host_stage], workload, hops, model.hidden_size, extra_prefill_s=extra
     )
-    notes = (
-        f"--n-cpu-moe {n_cpu_moe}: routed experts of {len(offloaded)} of {len(moe_layers)} MoE layers in RAM; "
-        f"each token reads only {c.experts_per_tok} of {c.experts} experts there.",
-    )
+    moe = {"n_cpu_moe": n_cpu_moe, "in_ram": len(offloaded), "moe_layers": len(moe_layers)}
+    moe |= {"experts_per_tok": c.experts_per_tok, "experts": c.experts}
+    notes = (Reason(code="n_cpu_moe", values=moe),)
     if len(devices) > 1:
-        where = (
-            f"; the experts in RAM are those of layers 0–{n_cpu_moe - 1}, on the first GPUs"
-            if offloaded
-            else ""
-        )
-        ts = ",".join(f"{r:g}" for r in layout.ratios)
-        notes = (
-            *notes,
-            f"Layers {' + '.join(map(str, layout.counts))} over the GPUs in order (-ts {ts}: the output head "
-            f"is one more on the last GPU){where}.",
-        )
-    warnings = (f"Expert layers in RAM run at {ram_bandwidth(workload):g} GB/s.",)
+        spread = {"counts": tuple(layout.counts), "ratios": tuple(layout.ratios)}
+        if offloaded:
+            spread["n_cpu_moe"] = n_cpu_moe
+        notes = (*notes, Reason(code="expert_layers_over_gpus", values=spread))
+    warnings = (Reason(code="experts_in_ram", values={"ram_gb_s": ram_bandwidth(workload)}),)
     if workload.ram_bandwidth_gb_s is None:
-        warnings = (
-            *warnings,
-            f"RAM bandwidth not given: assumed {speed.DEFAULT_RAM_BANDWIDTH_GB_S} GB/s "
-            "(dual-channel DDR5-4800).",
-        )
+        warnings = (*warnings, RAM_ASSUMED)
     return _plan(
         "expert_offload",
         [*usages, host],
@@ -436,13 +407,13 @@ def rpc_cluster(
     timing.bytes_per_token = (hosts - 1) * model.hidden_size * ACTIVATION_BYTES
     net_gb_s, net_lat = net.gb_s, net.latency_us
     notes = (
-        f"{hosts} machines, {len(all_devices)} GPUs: layers {' + '.join(map(str, counts))}.",
-        f"Network: {net_gb_s:g} GB/s, {net_lat:g} µs per hop.",
+        Reason(code="rpc_layers", values={"hosts": hosts, "gpus": len(all_devices), "counts": tuple(counts)}),
+        Reason(code="network", values={"gb_s": net_gb_s, "latency_us": net_lat}),
     )
     warnings = (
-        "The weights cross the network once at load time; each token crosses it between machines.",
+        Reason(code="weights_cross_network"),
         *(BUBBLE,) * (workload.batch == 1),
-        "If any machine or GPU fails, the whole model stops.",
+        Reason(code="one_machine_stops_all"),
     )
     return _plan(
         "rpc_cluster",

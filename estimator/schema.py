@@ -337,6 +337,31 @@ ReasonCode = Literal[
     "tensor_split_mla",
     "tensor_split_flash_attention",
     "tensor_split_kv_cache",
+    # `plans.py` and `admission.py`: each plan's notes and warnings
+    "one_of_several",  # device, others: the devices left free
+    "layers_in_turn",  # counts: layers per device
+    "tensor_shards",  # tp
+    "gpus_left_out",  # left, heads, gpus
+    "copies",  # copies, sequences (each)
+    "ngl",  # ngl, layers, in_ram
+    "n_cpu_moe",  # n_cpu_moe, in_ram, moe_layers, experts_per_tok, experts
+    "expert_layers_over_gpus",  # counts, ratios; n_cpu_moe when experts are in RAM
+    "rpc_layers",  # hosts, gpus, counts
+    "network",  # gb_s, latency_us
+    "pipeline_bubble",
+    "one_gpu_stops_all",
+    "one_machine_stops_all",
+    "all_reduce_over_pcie",  # all_reduces, all_reduce_s, step_s
+    "kv_heads_replicated",  # tp, kv_heads
+    "mla_not_split",
+    "tensor_split_experimental",
+    "needs_router",
+    "layers_in_ram",  # share (0–1), ram_gb_s
+    "experts_in_ram",  # ram_gb_s
+    "ram_bandwidth_assumed",  # ram_gb_s
+    "weights_cross_network",
+    "tight",  # devices: their names
+    "vllm_queue",  # sequences, context_tokens, running, waiting, queue_s
     "said",  # text: a sentence an engine before 0.7 wrote, kept by a shared snapshot
 ]
 
@@ -346,7 +371,7 @@ class Reason(Frozen):
     bytes as integers, speeds in tok/s, strategies and runtimes by identifier)."""
 
     code: ReasonCode
-    values: dict[str, int | float | str] = Field(default_factory=dict)
+    values: dict[str, int | float | str | tuple[int | float | str, ...]] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -361,7 +386,7 @@ class Plan(Frozen):
     decode_tok_s: float | None
     prefill_tok_s: float | None = None
     ttft_s: float | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[Reason, ...] = ()
     # Added in engine 0.2
     decode_tok_s_aggregate: float | None = Field(default=None, description="all `batch` sequences together")
     decode_tok_s_low: float | None = None
@@ -374,7 +399,7 @@ class Plan(Frozen):
     prefill_tok_s_low: float | None = None
     prefill_tok_s_high: float | None = None
     interconnect_bytes_per_token: int = Field(default=0, description="bytes crossing GPU links or network")
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Reason, ...] = ()
     rank: int = 0
     reason: Reason | None = None
     terms: tuple[str, ...] = Field(default=(), description="glossary slugs explaining the strategy")

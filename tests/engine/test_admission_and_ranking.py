@@ -26,7 +26,9 @@ def test_vllm_needs_room_for_one_sequence_of_the_full_context_not_every_user_at_
     assert single.max_concurrency == pytest.approx(single.kv_capacity_tokens / 32768)
     running = int(single.kv_capacity_tokens // 32768)
     assert 0 < running < 32
-    assert any(f"{running} run at once and {32 - running} wait" in x for x in single.warnings)
+    # "... {running} run at once and {32 - running} wait for one to finish ..."
+    queued = [w.values for w in single.warnings if w.code == "vllm_queue"]
+    assert [(q["running"], q["waiting"]) for q in queued] == [(running, 32 - running)]
     # the ones waiting see their first token only after a running sequence ends
     assert single.queue_s > 0 and single.ttft_s == pytest.approx(single.queue_s + 512 / single.prefill_tok_s)
     assert "waiting for a free KV slot" in single.explanations["ttft_s"].substituted

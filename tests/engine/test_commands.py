@@ -184,7 +184,7 @@ def test_each_replica_server_gets_its_own_copys_sequences_and_context():
     # 16 sequences over 2 copies: 8 each (the plan's "8 sequence(s) each"), 4K per sequence × 8 slots
     w = Workload(context_tokens=4096, batch=16)
     plan = plan_of("replicas", model=llama_8b(artifacts=(BARTOWSKI,)), workload=w)
-    assert "2 independent copies, 8 sequence(s) each" in plan.notes[0]
+    assert plan.notes[0].values == {"copies": 2, "sequences": 8}  # "2 independent copies, 8 sequence(s) each"
     cmd = commands_for("replicas", model=llama_8b(artifacts=(BARTOWSKI,)), workload=w)
     servers = [line for line in cmd["llama-server"].splitlines() if line.startswith("llama-server")]
     assert len(servers) == 2 and all(" -c 32768 -np 8 " in s for s in servers)
