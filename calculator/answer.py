@@ -48,12 +48,8 @@ class Speed:
     high: float | None
 
     def __str__(self) -> str:
-        """'18.7 tok/s (16.6–20.8)': the estimate and the range published measurements give it."""
-        if not self.value:
-            return "–"
-        if self.low and self.high:
-            return f"{format_rate(self.value)} tok/s ({format_rate(self.low)}–{format_rate(self.high)})"
-        return f"{format_rate(self.value)} tok/s"
+        """'18.7 tok/s (16.6–20.8)': the estimate and its likely range."""
+        return present.rate_range(self.value, self.low, self.high) if self.value else "–"
 
 
 def per_user(plan: Plan, users: int) -> Speed:

@@ -241,6 +241,14 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
 }
 
 
+def rate_range(value: float, low: float | None, high: float | None) -> str:
+    """'18.7 tok/s (16.6–20.8)': a speed and the range published measurements give it (estimator/speed.py
+    `speed_range`), or the speed alone where it has none."""
+    if low and high:
+        return f"{format_rate(value)} tok/s ({format_rate(low)}–{format_rate(high)})"
+    return f"{format_rate(value)} tok/s"
+
+
 def reason(found: Reason | None) -> str:
     """The engine's reason in one sentence; empty for none."""
     return SENTENCES[found.code](found.values) if found is not None else ""

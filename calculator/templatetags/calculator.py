@@ -25,10 +25,7 @@ def at_context_range(plan):
     value = getattr(plan, "decode_tok_s_at_context", None)
     if value is None:
         return "–"
-    low, high = plan.decode_tok_s_at_context_low, plan.decode_tok_s_at_context_high
-    if low and high:
-        return f"{format_rate(value)} tok/s ({format_rate(low)}–{format_rate(high)})"
-    return f"{format_rate(value)} tok/s"
+    return present.rate_range(value, plan.decode_tok_s_at_context_low, plan.decode_tok_s_at_context_high)
 
 
 @register.filter

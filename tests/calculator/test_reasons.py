@@ -6,7 +6,7 @@ words them."""
 import re
 
 from calculator.present import reason, suggestion
-from estimator import STRATEGIES, Workload, estimate
+from estimator import STRATEGIES, Estimate, Workload, estimate
 from estimator.units import GIB
 from tests.engine.engine_specs import Q4_K_M, RTX_3090, llama_8b, llama_70b, make_gpu
 
@@ -74,3 +74,33 @@ def test_a_miss_within_the_safety_margin_is_told_apart():
     )
     far = estimate(model=model, quant=Q4_K_M, devices=[make_gpu(memory_bytes=2 * GIB)], workload=w)
     assert reason(far.reason).startswith("No plan fits. The closest, one GPU, needs ")
+
+
+def said(e) -> dict:
+    """Every sentence the presenter makes of an estimate."""
+    return {
+        "reason": reason(e.reason),
+        "plans": [
+            (reason(p.reason), [reason(n) for n in p.notes], [reason(w) for w in p.warnings]) for p in e.plans
+        ],
+        "unavailable": {s: reason(why) for s, why in e.unavailable.items()},
+        "suggestions": [suggestion(s) for s in e.suggestions],
+    }
+
+
+def test_a_snapshot_stored_with_sentences_reads_as_it_was_said():
+    # before reasons were data the engine stored the sentences themselves (a shared snapshot keeps them)
+    w = Workload(context_tokens=8192)
+    e = estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_3090] * 2, workload=w)
+    words = said(e)
+    old = e.model_dump(mode="json")
+    old["reason"] = words["reason"]
+    old["unavailable"] = words["unavailable"]
+    for plan, (why, notes, warnings) in zip(old["plans"], words["plans"], strict=True):
+        plan |= {"reason": why, "notes": notes, "warnings": warnings}
+    for s, text in zip(old["suggestions"], words["suggestions"], strict=True):
+        del s["reason"]
+        s["text"] = text
+    kept = Estimate.model_validate(old)
+    assert kept.reason.code == "said" and said(kept) == words
+    assert Estimate.model_validate(e.model_dump(mode="json")) == e  # and the data round-trips
