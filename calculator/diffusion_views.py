@@ -27,6 +27,7 @@ from .diffusion_answer import (
     result_context,
 )
 from .forms import FIRST_VISIT
+from .page import form_pickers, inputs_url  # the LLM page's pickers (GPUs, rows, links), its URL
 
 KIND_FIELD = "kind"  # a hidden input of the diffusion form: its HTMX requests say where they come from
 
@@ -53,9 +54,9 @@ def page_or_none(request):
 
 
 def page(request, form: DiffusionForm):
-    from .views import _choices, inputs_url, problems  # the LLM page's pickers (GPUs, rows, links), fixes
+    from .views import problems  # the LLM page's fixes
 
-    context = _choices(form) | {"form": form, "diffusion": True, "kind_field": KIND_FIELD}
+    context = form_pickers(form) | {"form": form, "diffusion": True, "kind_field": KIND_FIELD}
     context["diffusion_models"] = DiffusionModel.objects.only("slug", "name").order_by("name")
     context["quants"] = [q for q in Quantization.objects.filter(slug__in=FORMATS) if q.slug != "bf16"]
     valid = form.is_valid()

@@ -19,8 +19,8 @@ from . import answer as answers
 from . import og_image, snapshots
 from .forms import QuestionForm
 from .models import Snapshot
+from .page import computed
 from .question import Question
-from .views import computed
 
 TITLE = "Will it run?"
 RESULT_MAX_AGE_S = 3600  # a catalog edit changes the answer: crawlers should ask again within the hour

@@ -28,19 +28,27 @@ from config import http_cache
 from estimator.units import format_rate
 
 from . import answer as answers
-from . import charts, diffusion_views, hub_config, pickers, registry, rig, snapshots
+from . import diffusion_views, hub_config, pickers, rig, snapshots
 from .combination import Combination
 from .diffusion_answer import DiffusionForm, devices_that_fit
 from .forms import (
-    CONTEXT_PRESETS,
     DEFAULTS,
-    FIRST_VISIT,
     MAX_DEVICES,
     MAX_RAM_GB,
     RUNTIME_CHOICES,
     QuestionForm,
 )
 from .models import Snapshot
+from .page import (
+    cached_result,
+    combination_pickers,
+    computed,
+    first_visit,
+    form_pickers,
+    inputs_url,
+    page_url,
+    permalink_or_page,
+)
 from .question import EngineRefused, Question
 
 MAX_COMPARED = 4
@@ -60,9 +68,9 @@ def will_it_run(request):
 def _page(request, form: QuestionForm, *, status: int = 200, config_error: str = ""):
     partial = request.htmx and not request.htmx.history_restore_request
     context = (
-        {"form": form, "partial": True, **_combination_pickers(form)}
+        {"form": form, "partial": True, **combination_pickers(form)}
         if partial
-        else {"form": form, **_choices(form)}
+        else {"form": form, **form_pickers(form)}
     )
     if form.is_valid():
         context |= computed(form)
@@ -75,28 +83,6 @@ def _page(request, form: QuestionForm, *, status: int = 200, config_error: str =
     if request.htmx and request.method == "GET":
         response = push_url(response, context.get("permalink") or inputs_url(form))
     return response
-
-
-# Inputs whose default means the same as leaving them out (an explicit runtime or prompt does not).
-SAME_AS_EMPTY = {name: str(DEFAULTS[name]) for name in ("ctx", "batch", "kv", "hosts")}
-
-
-def inputs_url(form: QuestionForm) -> str:
-    """The page's URL for a question as asked, valid or not: its non-empty inputs in the form's order,
-    those left at their defaults dropped (the finder's text, the model id and the rows button too), a
-    count of one per GPU row left out: what the address bar shows while the errors are fixed."""
-    data, query = form.data, QueryDict(mutable=True)
-    counts = form.counts_raw if len(form.counts_raw) in (1, len(form.gpu_slugs)) else []
-    for name in form.FIELDS:
-        if name == "gpu":
-            values = form.gpu_slugs
-        elif name == "count":
-            values = [] if all(c.strip() == "1" for c in counts) else counts
-        else:
-            values = [v for v in data.getlist(name) if v.strip() and v.strip() != SAME_AS_EMPTY.get(name)]
-        if values:
-            query.setlist(name, values)
-    return f"{_page_url()}?{query.urlencode()}"
 
 
 @csrf_exempt  # reads a file and redirects: nothing is stored, nothing changes for anyone
@@ -131,7 +117,7 @@ def own_model(request):
             raise byo.ModelFileError("Choose a config.json or GGUF file to read, or type a Hugging Face id.")
     except byo.ModelFileError as error:
         return _page(request, QuestionForm(query), status=400, config_error=str(error))
-    url = _permalink_or_page(QuestionForm(query))
+    url = permalink_or_page(QuestionForm(query))
     return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url, status=303)
 
 
@@ -141,20 +127,6 @@ def hardware_row(request):
     n = min(len(request.GET.getlist("gpu")) + 1, MAX_DEVICES)
     context = {"count": "1", "n": n, "gpu_options": pickers.options(pickers.catalog_rows()["gpus"], "")}
     return TemplateResponse(request, "calculator/page.html#hardware-row", context)
-
-
-def computed(form: QuestionForm) -> dict:
-    """The result of a valid form (cached on question, catalog and engine), or the engine's refusal
-    (added to the form's errors)."""
-    question = Question.from_form(form)
-    try:
-        result, chart_list = _result(question)
-    except EngineRefused as refusal:
-        form.add_error(None, str(refusal))
-        return {}
-    context = answers.result_context(result, question) | {"charts": chart_list}
-    context["hub_files"] = hub_config.for_page(question)  # a model read from the Hub: its files there
-    return context | registry.result_context(question)  # e.g. visitors' approved runs (community/measured.py)
 
 
 @require_GET
@@ -168,77 +140,13 @@ def chart_svg(request):
     if kind not in ("context", "users") or not form.is_valid():
         return HttpResponseBadRequest("Not a chart of a valid question.", content_type="text/plain")
     try:
-        _, chart_list = _result(Question.from_form(form))
+        _, chart_list = cached_result(Question.from_form(form))
     except EngineRefused as refusal:
         return HttpResponseBadRequest(str(refusal), content_type="text/plain")
     chart = next(c for c in chart_list if c.kind == kind)
     return TemplateResponse(
         request, "calculator/chart.svg", {"chart": chart, "alt": chart.alt}, content_type="image/svg+xml"
     )
-
-
-def _result(question: Question) -> tuple:
-    """The question's estimate and its two charts, cached on question, catalog and engine."""
-
-    def compute():
-        result = question.estimate()  # also the charts' point of the question itself
-        return result, [charts.speed_vs_context(question, result), charts.speed_vs_users(question, result)]
-
-    return cache.get_or_compute("result", question.query(), compute)
-
-
-def first_visit() -> QueryDict:
-    query = QueryDict(mutable=True)
-    for key, value in FIRST_VISIT.items():
-        query.setlist(key, value if isinstance(value, list) else [value])
-    return query
-
-
-def _choices(form: QuestionForm) -> dict:
-    """The form's pickers (calculator/pickers.py): listed rows, plus whatever the question already names."""
-    rows = pickers.catalog_rows()
-    data = form.data
-    chosen = [s for s in data.getlist("gpu") if s]
-    hardware = [
-        (g, c) for g, c in zip(form.gpu_slugs, form.counts_raw or ["1"] * len(form.gpu_slugs), strict=False)
-    ]
-    try:
-        wanted = min(int(data.get("rows", 1)), MAX_DEVICES)
-    except ValueError:
-        wanted = 1
-    while len(hardware) < wanted:
-        hardware.append(("", "1"))
-    without_config = None
-    if data.get("config"):
-        query = data.copy()
-        query.pop("config")
-        query["model"] = query.get("model") or FIRST_VISIT["model"]
-        without_config = f"{_page_url()}?{query.urlencode()}"
-    model_query = data.get("q", "")[:100].replace("\x00", "")
-    return {
-        "without_config": without_config,
-        "model_query": model_query,
-        "model_options": pickers.model_options(data.get("model", ""), model_query),
-        "hardware_rows": [(g, c, pickers.options(rows["gpus"], g, chosen=chosen)) for g, c in hardware],
-        "context_presets": CONTEXT_PRESETS,
-        "ram_options": pickers.ram_options(data.get("ram_preset")),
-        **_combination_pickers(form),
-    }
-
-
-def _combination_pickers(form: QuestionForm) -> dict:
-    """The runtime, format and KV cache selects, which follow the hardware and each other: on the page,
-    and swapped out of band with every HTMX answer."""
-    ram_off = {"ram_off": pickers.ram_unused(form)}
-    if isinstance(form, DiffusionForm):  # no runtime or KV cache; formats of the denoiser
-        return {"quant_options": pickers.diffusion_quant_options(form)} | ram_off
-    return ram_off | {
-        "runtime_options": pickers.runtime_options(form),
-        "quant_options": pickers.quant_options(form),
-        "kv_options": pickers.kv_options(form),
-        "link_off": (off := pickers.link_unused(form)),
-        "link_options": pickers.link_options(form.data.get("link"), off),
-    }
 
 
 # How the answer panel names a field whose label reads oddly alone; the others by their label.
@@ -328,12 +236,12 @@ def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
             continue  # it would not run either (another field's error may stay: it has its own fixes)
         if fixed.is_valid():
             url = (
-                f"{_page_url()}?{fixed.canonical_query()}"
+                f"{page_url()}?{fixed.canonical_query()}"
                 if isinstance(fixed, DiffusionForm)
-                else _permalink_or_page(fixed)
+                else permalink_or_page(fixed)
             )
         else:
-            url = f"{_page_url()}?{query.urlencode()}"
+            url = f"{page_url()}?{query.urlencode()}"
         text = fix_text(changes, fixed.cleaned_data, alone=bool(form.gpu_slugs))
         if url in seen or text is None:
             continue
@@ -359,7 +267,7 @@ def _paired(fix: dict) -> dict | None:
         return None
     question = fix["question"]
     try:
-        result, _ = _result(question)
+        result, _ = cached_result(question)
     except EngineRefused:
         return None
     link = next((s for s in answers.suggestion_links(result, question) if s["fits"] and s["url"]), None)
@@ -435,24 +343,12 @@ def share(request):
             return _plain(HttpResponseBadRequest, "Unknown kind of snapshot.")
         form = QuestionForm(QueryDict(query))
         if not form.is_valid():
-            return HttpResponseRedirect(f"{_page_url()}?{query}")
+            return HttpResponseRedirect(f"{page_url()}?{query}")
         return HttpResponseRedirect(snapshots.save(Question.from_form(form)).get_absolute_url())
     except EngineRefused:  # the page says why
-        return HttpResponseRedirect(f"{_page_url()}?{query}")
+        return HttpResponseRedirect(f"{page_url()}?{query}")
     except snapshots.QueryTooLong as error:
         return _plain(HttpResponseBadRequest, str(error))
-
-
-def _page_url() -> str:
-    """The calculator page's path, before its query string."""
-    return reverse("calculator:will-it-run")
-
-
-def _permalink_or_page(form: QuestionForm) -> str:
-    """A valid question's permalink; else the page with the query as given, where the errors show."""
-    return (
-        Question.from_form(form).permalink() if form.is_valid() else f"{_page_url()}?{form.data.urlencode()}"
-    )
 
 
 def from_this_site(request) -> bool:
@@ -582,7 +478,7 @@ def paste_rig(request):
             filled.setlist("count", [str(n) for _, n in found.rows])
         if found.ram_gb and found.ram_gb <= MAX_RAM_GB:
             filled["ram_gb"] = str(found.ram_gb)
-        url = _permalink_or_page(QuestionForm(filled))
+        url = permalink_or_page(QuestionForm(filled))
         if found.complete:
             return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url, status=303)
         message = found.message()
