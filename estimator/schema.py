@@ -9,6 +9,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import limits
+from .reasons import Reason
 from .strategies import STRATEGIES, Strategy
 
 Runtime = Literal["llama.cpp", "vllm", "ollama", "mlx"]
@@ -302,82 +303,6 @@ class DeviceUsage(Frozen):
     def tight(self) -> bool:
         """Fits, but with less than 10% of the device free: latency creeps up there."""
         return self.fits and self.free_bytes < 0.10 * self.capacity_bytes
-
-
-# What a reason says, one sentence each on the site (calculator/present.py words them; the engine
-# writes no sentence). `ranking.py`: why the recommended plan, why none, and each plan's place.
-ReasonCode = Literal[
-    "recommended",  # strategy, tok_s, aggregate; faster, faster_tok_s, why_not, runtime | next, next_tok_s; one_device
-    "none_fits",  # strategy (the closest), device, short_bytes
-    "none_fits_in_margin",  # strategy (the closest), device, headroom_bytes, free_bytes
-    "also_fits",  # tok_s, aggregate, best, best_tok_s; why_not, runtime when it is faster
-    "short",  # device, short_bytes
-    "short_in_margin",  # device, headroom_bytes, free_bytes
-    # `suggest.py`: what to change
-    "largest_format",  # quant (its name): nothing fits at this format, this one does
-    "wider_format",  # quant: this format fits, a wider one too
-    "longest_context",  # context_tokens, quant; at_limit: the model's maximum
-    "kv_cache",  # kv; makes_fit | saved_bytes; context_tokens: what it allows
-    "more_machines",  # hosts, device, strategy, tok_s
-    "more_gpus",  # gpu_count, device, strategy, tok_s
-    "give_ram",  # no system RAM given: offload plans need it
-    "ram_for_offload",  # ram_gb
-    "offloaded",  # strategy, tok_s; faster_by: a GPU with more memory, × faster
-    # `ranking.py` and `layouts.py`: why a strategy was not computed (`Estimate.unavailable`)
-    "needs_several_gpus",
-    "unified_memory",  # the GPU's memory is the system memory: no RAM to offload to
-    "no_ram_given",
-    "fits_in_gpus",  # offloading ("layers" or "experts") would only slow it down
-    "dense_model",  # no experts to offload
-    "one_machine",
-    "gpus_differ",  # tensor parallel needs identical GPUs
-    "heads_do_not_divide",  # heads, gpus
-    "layers_only",  # runtime: splits a model over GPUs by layers only
-    "tensor_split_backend",  # llama.cpp's tensor split: CUDA and ROCm only
-    "tensor_split_mla",
-    "tensor_split_flash_attention",
-    "tensor_split_kv_cache",
-    # `plans.py` and `admission.py`: each plan's notes and warnings
-    "one_of_several",  # device, others: the devices left free
-    "layers_in_turn",  # counts: layers per device
-    "tensor_shards",  # tp
-    "gpus_left_out",  # left, heads, gpus
-    "copies",  # copies, sequences (each)
-    "ngl",  # ngl, layers, in_ram
-    "n_cpu_moe",  # n_cpu_moe, in_ram, moe_layers, experts_per_tok, experts
-    "expert_layers_over_gpus",  # counts, ratios; n_cpu_moe when experts are in RAM
-    "rpc_layers",  # hosts, gpus, counts
-    "network",  # gb_s, latency_us
-    "pipeline_bubble",
-    "one_gpu_stops_all",
-    "one_machine_stops_all",
-    "all_reduce_over_pcie",  # all_reduces, all_reduce_s, step_s
-    "kv_heads_replicated",  # tp, kv_heads
-    "mla_not_split",
-    "tensor_split_experimental",
-    "needs_router",
-    "layers_in_ram",  # share (0–1), ram_gb_s
-    "experts_in_ram",  # ram_gb_s
-    "ram_bandwidth_assumed",  # ram_gb_s
-    "weights_cross_network",
-    "tight",  # devices: their names
-    "vllm_queue",  # sequences, context_tokens, running, waiting, queue_s
-    "said",  # text: a sentence an engine before 0.7 wrote, kept by a shared snapshot
-]
-
-
-class Reason(Frozen):
-    """Why, as data: what the engine found (`code`) and the numbers and names it rests on (`values`:
-    bytes as integers, speeds in tok/s, strategies and runtimes by identifier)."""
-
-    code: ReasonCode
-    values: dict[str, int | float | str | tuple[int | float | str, ...]] = Field(default_factory=dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _sentence(cls, data: object) -> object:
-        """A snapshot shared before reasons were data stored the sentence itself: shown as it was."""
-        return {"code": "said", "values": {"text": data}} if isinstance(data, str) else data
 
 
 class Plan(Frozen):

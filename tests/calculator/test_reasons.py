@@ -4,9 +4,11 @@ for safety is told apart from one that is not. The engine gives the reasons as d
 words them."""
 
 import re
+from typing import get_args
 
-from calculator.present import reason, suggestion
+from calculator.present import SENTENCES, reason, suggestion
 from estimator import STRATEGIES, Estimate, Workload, estimate
+from estimator.reasons import ReasonCode
 from estimator.units import GIB
 from tests.engine.engine_specs import Q4_K_M, RTX_3090, llama_8b, llama_70b, make_gpu
 
@@ -104,3 +106,7 @@ def test_a_snapshot_stored_with_sentences_reads_as_it_was_said():
     kept = Estimate.model_validate(old)
     assert kept.reason.code == "said" and said(kept) == words
     assert Estimate.model_validate(e.model_dump(mode="json")) == e  # and the data round-trips
+
+
+def test_every_reason_the_engine_gives_has_its_sentence():
+    assert set(get_args(ReasonCode)) == set(SENTENCES)
