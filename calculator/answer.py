@@ -171,7 +171,7 @@ def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
         plan,
         combination.names(others) if others else "",
         question.permalink(runtime=others[0]) if others else "",
-        cannot_run(plan, key),
+        present.cannot_run(plan, key),
     )
 
 
@@ -446,29 +446,6 @@ class Launch(NamedTuple):
     why: str = ""  # why it is not the plan shown, or where it fits only: a paragraph above the box
 
 
-# What each plan needs of a runtime, in words: the reason a runtime whose commands do not cover the plan
-# (estimator/commands.py TOOLS) cannot run it
-NEEDS = {
-    "single": "run this model on one GPU",
-    "layer_split": "split the layers over several GPUs",
-    "tensor_parallel": "split each layer over several GPUs (tensor parallelism)",
-    "replicas": "run one copy of the model per GPU",
-    "cpu_offload": "keep some layers in system RAM",
-    "expert_offload": "keep a MoE model's experts in system RAM",
-    "rpc_cluster": "spread the layers over several machines",
-}
-# Tools whose every flag the engine's command builder reads (estimator/commands_lms.py lists lms load's)
-FLAG_LISTS = {"lms": "lms"}
-
-
-def cannot_run(plan: Plan, tool: str) -> str:
-    """Why the chosen runtime has no command for `plan`, in words."""
-    need = NEEDS[plan.strategy]
-    if tool in FLAG_LISTS:
-        return f"{FLAG_LISTS[tool]} has no flag to {need}"
-    return f"its commands here have no way to {need}"
-
-
 def launch_command(plan: Plan, question: Question, result: Estimate | None = None) -> Launch:
     """The command for the runtime the visitor chose. Where that runtime can have no weights of this
     format for this model (estimator.commands.unavailable: none published, none it can make), the
@@ -493,7 +470,7 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
             "\n".join([f"# {reason}", *combination.runs_instead(question.model, runtime, question.quant)]),
         )
     name = BY_SLUG[runtime].label
-    why = f"{name} cannot run the {phrase(plan.strategy)} plan: {cannot_run(plan, key)}."
+    why = f"{name} cannot run the {phrase(plan.strategy)} plan: {present.cannot_run(plan, key)}."
     runnable = [p for p in (result.plans if result else ()) if p.fits and key in p.commands]
     if runnable:
         best = runnable[0]  # the plans come ranked

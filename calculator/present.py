@@ -4,7 +4,7 @@ glossary's examples alike. The engine writes no sentence; units are formatted by
 
 from collections.abc import Callable
 
-from estimator.schema import Reason, Suggestion
+from estimator.schema import Plan, Reason, Suggestion
 from estimator.strategies import STRATEGIES
 from estimator.units import format_bytes, format_rate
 
@@ -239,6 +239,29 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     ),
     "said": lambda v: str(v["text"]),
 }
+
+
+# What each plan needs of a runtime, in words: the reason a runtime whose commands do not cover the plan
+# (estimator/commands.py TOOLS) cannot run it: the site's own reason, beside the engine's
+NEEDS = {
+    "single": "run this model on one GPU",
+    "layer_split": "split the layers over several GPUs",
+    "tensor_parallel": "split each layer over several GPUs (tensor parallelism)",
+    "replicas": "run one copy of the model per GPU",
+    "cpu_offload": "keep some layers in system RAM",
+    "expert_offload": "keep a MoE model's experts in system RAM",
+    "rpc_cluster": "spread the layers over several machines",
+}
+# Tools whose every flag the engine's command builder reads (estimator/commands_lms.py lists lms load's)
+FLAG_LISTS = {"lms": "lms"}
+
+
+def cannot_run(plan: Plan, tool: str) -> str:
+    """Why the chosen runtime has no command for `plan`, in words."""
+    need = NEEDS[plan.strategy]
+    if tool in FLAG_LISTS:
+        return f"{FLAG_LISTS[tool]} has no flag to {need}"
+    return f"its commands here have no way to {need}"
 
 
 def rate_range(value: float, low: float | None, high: float | None) -> str:
