@@ -393,7 +393,7 @@ def devices_that_fit(query: QueryDict, most: int = 3) -> list[tuple[Gpu, int]]:
     """For an image or video question that names no GPU (`query`, its other fields as asked): the fewest
     of each popular kind (catalog.pages.POPULAR_GPUS, up to MAX_SAME_CARDS) and the smallest listed
     device alone (a card before a unified-memory one) whose recommended plan fits it, as
-    `views.devices_that_hold` does for an LLM; at most `most`, one card alone first."""
+    `fixes.devices_that_hold` does for an LLM; at most `most`, one card alone first."""
     from catalog import cache as answers  # the page's cached answers: a fix followed is answered at once
 
     def fits(gpu: Gpu, n: int) -> bool:

@@ -26,6 +26,7 @@ from .diffusion_answer import (
     is_diffusion,
     result_context,
 )
+from .fixes import problems  # the LLM page's errors and fixes
 from .forms import FIRST_VISIT
 from .page import form_pickers, inputs_url  # the LLM page's pickers (GPUs, rows, links), its URL
 
@@ -54,8 +55,6 @@ def page_or_none(request):
 
 
 def page(request, form: DiffusionForm):
-    from .views import problems  # the LLM page's fixes
-
     context = form_pickers(form) | {"form": form, "diffusion": True, "kind_field": KIND_FIELD}
     context["diffusion_models"] = DiffusionModel.objects.only("slug", "name").order_by("name")
     context["quants"] = [q for q in Quantization.objects.filter(slug__in=FORMATS) if q.slug != "bf16"]

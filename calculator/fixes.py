@@ -1,0 +1,191 @@
+"""What is wrong with an invalid question, in words, and its one-click fixes: each field's errors under
+its label, with the changes that would answer it (`QuestionForm.fixes`, from the form and
+calculator/combination.py), each as a link to the question it leads to, said to fit or not; for a question
+naming no GPU, the fewest devices that would hold its model. The calculator page and the image-model page
+show them."""
+
+from catalog import cache, fitting
+from catalog.models import Gpu
+from catalog.pages import POPULAR_GPUS
+from catalog.published import model_spec
+from catalog.runtimes import RUNTIME_CHOICES
+
+from . import answer as answers
+from .combination import Combination
+from .diffusion_answer import DiffusionForm, devices_that_fit
+from .forms import DEFAULTS, QuestionForm
+from .page import cached_result, page_url, permalink_or_page
+from .question import EngineRefused, Question
+
+# How the answer panel names a field whose label reads oddly alone; the others by their label.
+FIELD_WORDS = {"config": "Your config.json", "count": "How many GPUs"}
+# The fields whose select the HTMX answer swaps (page.combination_pickers): a fix of these alone can be
+# applied in place; another one loads the page.
+IN_PLACE = {"runtime", "quant", "kv"}
+
+
+def problems(form: QuestionForm) -> list[dict]:
+    """What is wrong with an invalid question, in words: each field's errors under its label (linked to
+    the field), with its one-click fixes (`fix_links`; for no GPU at all, `devices_that_hold`)."""
+    if not form.gpu_slugs and "gpu" in form.errors:
+        held = devices_that_fit(form.data) if isinstance(form, DiffusionForm) else devices_that_hold(form)
+        form.fixes += [("gpu", {"gpu": gpu.slug, "count": str(n)}) for gpu, n in held]
+    links = fix_links(form)
+    found = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        found.append(
+            {
+                "label": FIELD_WORDS.get(name) or (field.label if field else ""),
+                "anchor": {"gpu": "id_gpu_1", "count": "id_count_1"}.get(name, f"id_{name}") if field else "",
+                "errors": errors,
+                "fixes": links.get(name, []),
+            }
+        )
+    return found
+
+
+def devices_that_hold(form: QuestionForm, most: int = 3) -> list[tuple[Gpu, int]]:
+    """For a question that names no GPU: the fewest of each popular kind (catalog.pages.POPULAR_GPUS, up
+    to fitting.MAX_SAME_GPUS) and the smallest listed device alone that hold its model at the format it
+    would run at there, at the context asked (the engine's recommended plan fits); at most `most`."""
+    model, ctx = form.cleaned_data.get("model"), form.cleaned_data.get("ctx") or DEFAULTS["ctx"]
+    if model is None:
+        return []
+    listed = sorted(Gpu.objects.listed(), key=lambda g: (g.as_spec().usable_bytes, g.name))
+    popular = [g for slug in POPULAR_GPUS for g in listed if g.slug == slug]
+    found: list[tuple[Gpu, int]] = []
+    least = 0
+
+    def fewest(gpu: Gpu, up_to: int) -> int | None:
+        nonlocal least
+        combination = Combination([gpu])
+        runtime, quant = combination.usual(model)
+        if quant is None:
+            return None
+        spec, device = combination.spec(model), gpu.as_spec()
+        workload = fitting.question_workload(ctx=ctx, runtime=runtime)
+        need = fitting.least_bytes_needed(spec, quant.as_spec(), workload)
+        least = least or need
+        for n in range(max(1, -(-need // device.usable_bytes)), up_to + 1):
+            plan = fitting.recommended(
+                model=spec, quant=quant.as_spec(), devices=[device] * n, workload=workload
+            )
+            if plan is not None:
+                return n
+        return None
+
+    for gpu in popular:
+        if n := fewest(gpu, fitting.MAX_SAME_GPUS):
+            found.append((gpu, n))
+    for gpu in listed:
+        if gpu not in popular and gpu.as_spec().usable_bytes >= least and fewest(gpu, 1):
+            found.append((gpu, 1))
+            break
+    return found[:most]
+
+
+STILL_NO = " — still does not fit here"  # a fix that makes the question valid, not the answer "yes"
+
+
+def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
+    """Field name -> the fixes the form proposes for it (`form.fixes`) that answer the question there,
+    each as {"text", "url", "in_place"}: "Use llama.cpp with Q4_K_M", and the same question with that
+    choice (its permalink when it is valid; a choice that leaves another field wrong keeps the query)."""
+    found: dict[str, list[dict]] = {}
+    seen = set()
+    for name, changes in form.fixes:
+        query = form.data.copy()
+        for key, value in changes.items():
+            query.setlist(key, [value] if value else [])
+        fixed = type(form)(query)
+        wrong = changes.keys() | {name} | (IN_PLACE if name in IN_PLACE else set())
+        if not fixed.is_valid() and fixed.errors.keys() & wrong:
+            continue  # it would not run either (another field's error may stay: it has its own fixes)
+        if fixed.is_valid():
+            url = (
+                f"{page_url()}?{fixed.canonical_query()}"
+                if isinstance(fixed, DiffusionForm)
+                else permalink_or_page(fixed)
+            )
+        else:
+            url = f"{page_url()}?{query.urlencode()}"
+        text = fix_text(changes, fixed.cleaned_data, alone=bool(form.gpu_slugs))
+        if url in seen or text is None:
+            continue
+        seen.add(url)
+        in_place = changes.keys() <= IN_PLACE and not isinstance(form, DiffusionForm)  # its own partial
+        fits = not fixed.is_valid() or isinstance(form, DiffusionForm) or name == "gpu" or _fits(fixed)
+        link = {"text": text, "url": url, "in_place": in_place, "fits": fits}
+        if not fits:
+            link |= {"text": text + STILL_NO, "question": Question.from_form(fixed)}
+        found.setdefault(name, []).append(link)
+    for links in found.values():
+        links.sort(key=lambda link: not link["fits"])  # stable: those that answer "yes" first
+        if (paired := _paired(links[0])) is not None:
+            links.insert(0, paired)
+    return found
+
+
+def _paired(fix: dict) -> dict | None:
+    """Where no fix of a field fits (its first, `fix`, a valid question that does not), that fix with the
+    engine's first suggestion that fits there ("… — 2 × GeForce RTX 4090 would fit it"), from the answer
+    the page at the fix's address computes (cached: following either link costs nothing more)."""
+    if fix["fits"] or "question" not in fix:
+        return None
+    question = fix["question"]
+    try:
+        result, _ = cached_result(question)
+    except EngineRefused:
+        return None
+    link = next((s for s in answers.suggestion_links(result, question) if s["fits"] and s["url"]), None)
+    if link is None:
+        return None
+    text = fix["text"].removesuffix(STILL_NO)
+    return {
+        "text": f"{text} — {link['text'].rstrip('.')}",
+        "url": link["url"],
+        "in_place": False,
+        "fits": True,
+    }
+
+
+def _fits(form: QuestionForm) -> bool:
+    """Whether a valid question's recommended plan fits (the engine's best_plan alone, cached on the
+    question): a fix that leads to "No: it does not fit" says so. A GPU fix is chosen to fit already."""
+    question = Question.from_form(form)
+
+    def compute():
+        plan = fitting.recommended(
+            model=model_spec(question.model),
+            quant=question.quant.as_spec(),
+            devices=question.device_specs(),
+            workload=question.workload(),
+        )
+        return plan is not None  # a bool: the cache keeps False, not None
+
+    return cache.get_or_compute("fix-fits", question.query(), compute)
+
+
+def fix_text(changes: dict[str, str], data: dict, *, alone: bool = False) -> str | None:
+    """A fix in words, from the question it leads to: "Use vLLM with BF16", "Keep the KV cache in fp8",
+    "Use 2× GeForce RTX 3090" (`alone`: of the devices asked about, "Ask about the … alone"), "Use 2
+    machines, one Apple M4 Max each"; None for one that cannot be said in words."""
+    if "gpu" in changes and data.get("gpu"):
+        gpu, n = next(iter(data["gpu"].values())), data["count"][0]
+        if "hosts" in changes:
+            return f"Use {changes['hosts']} machines, one {gpu.name} each"
+        named = f"{n}× {gpu.name}" if n > 1 else f"{'the' if alone else 'one'} {gpu.name}"
+        return f"Ask about {named} alone" if alone else f"Use {named}"
+    if ("runtime" in changes or "quant" in changes) and data.get("quant"):
+        runtime = dict(RUNTIME_CHOICES).get(data.get("runtime"))
+        return f"Use {runtime} with {data['quant'].name}" if runtime else f"Use {data['quant'].name}"
+    if "kv" in changes:
+        return f"Keep the KV cache in {changes['kv']}"
+    if "ctx" in changes:
+        return f"Use {int(changes['ctx']):,} tokens of context"
+    if "prompt" in changes:
+        return f"Use a {int(changes['prompt']):,}-token prompt"
+    if changes.get("ram_gb") == "":
+        return "Leave System RAM empty"
+    return None
