@@ -39,7 +39,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from fuzz_client import Client, FormFields, links
 from fuzz_inputs import config_json, gguf_bytes, junk
-from load import tracebacks, worker_rss_mb
+from load import worker_rss_mb
+from load_report import tracebacks
 from questions import ROOT, Catalog, calculator_query, malformed, what_hardware_query, what_runs_query
 from server import add_server_arguments, serve
 
