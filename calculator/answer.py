@@ -467,7 +467,12 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
     if reason := commands.unavailable(combination.spec(question.model), question.quant.as_spec(), key):
         return Launch(
             key,
-            "\n".join([f"# {reason}", *combination.runs_instead(question.model, runtime, question.quant)]),
+            "\n".join(
+                [
+                    f"# {present.reason(reason)}",
+                    *combination.runs_instead(question.model, runtime, question.quant),
+                ]
+            ),
         )
     name = BY_SLUG[runtime].label
     why = f"{name} cannot run the {phrase(plan.strategy)} plan: {present.cannot_run(plan, key)}."

@@ -11,6 +11,7 @@ from catalog.published import formats_of, listed_formats, model_spec
 from catalog.runtime_support import backend_runtimes, device_backend, runs_there, runtime_table
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_CHOICES
 from estimator import ModelSpec, commands
+from estimator.reasons import Reason
 
 BACKEND_NAMES = {
     "cuda": "NVIDIA GPUs (CUDA)",
@@ -188,9 +189,9 @@ class Combination:
             self.specs[key] = model_spec(model)
         return self.specs[key]
 
-    def missing(self, model: LlmModel, quant: Quantization, runtime: str) -> str | None:
-        """Why this runtime can have no weights of the format for the model, in one sentence
-        (estimator.commands.unavailable: none published, none it can make); None when it can."""
+    def missing(self, model: LlmModel, quant: Quantization, runtime: str) -> Reason | None:
+        """Why this runtime can have no weights of the format for the model (estimator.commands.unavailable:
+        none published, none it can make; calculator/present.py words it); None when it can."""
         return commands.unavailable(self.spec(model), quant.as_spec(), COMMAND_FOR_RUNTIME[runtime])
 
     def runs_instead(

@@ -4,6 +4,7 @@ glossary's examples alike. The engine writes no sentence; units are formatted by
 
 from collections.abc import Callable
 
+from estimator.commands_lms import IN_PARTS
 from estimator.schema import Plan, Reason, Suggestion
 from estimator.strategies import STRATEGIES
 from estimator.units import format_bytes, format_rate
@@ -136,6 +137,10 @@ def _expert_layers_over_gpus(v: Values) -> str:
     )
 
 
+def _no_gguf(v: Values) -> str:
+    return f"No published {v['quant']} GGUF of {v['model']} is known to this site"
+
+
 SENTENCES: dict[str, Callable[[Values], str]] = {
     "recommended": _recommended,
     "none_fits": _none_fits,
@@ -236,6 +241,44 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         f"vLLM's KV cache holds {v['sequences']:.1f} sequences of {v['context_tokens']:,} tokens: "
         f"{v['running']} run at once and {v['waiting']} wait for one to finish, about {v['queue_s']:.0f} s "
         "at the full context (shorter requests share the pool and wait less)."
+    ),
+    # why a tool gets no weights (estimator.commands.unavailable)
+    "no_gguf_nor_checkpoint": lambda v: f"{_no_gguf(v)}, nor its own Hugging Face checkpoint to convert.",
+    "checkpoint_kept_as_is": lambda v: (
+        f"{_no_gguf(v)}, and llama.cpp makes none from its {str(v['kind']).upper()} checkpoint, which "
+        f"{v['converter']} keeps as it is."
+    ),
+    "architecture_unknown": lambda v: (
+        f"{_no_gguf(v)}, nor which architecture its config.json names, to convert it with llama.cpp."
+    ),
+    "architecture_unsupported": lambda v: (
+        f"llama.cpp cannot load {v['architecture']} yet ({v['converter']}), so no GGUF of {v['model']} can be "
+        "made."
+    ),
+    "needs_imatrix": lambda v: (
+        f"{_no_gguf(v)}, and {v['quant']} needs an importance matrix (llama-imatrix), which this site does not "
+        "make: choose a K-quant such as Q4_K_M."
+    ),
+    "no_quantize_type": lambda v: (
+        f"{_no_gguf(v)}, and llama-quantize has no {v['quant']} type to make one from its checkpoint."
+    ),
+    "no_checkpoint": lambda v: (
+        f"No published {v['quant']} checkpoint of {v['model']} is known to this site, and {v['tool']} makes no "
+        f"{v['quant']} weights from another format as it loads."
+    ),
+    "no_mlx_conversion": lambda v: (
+        f"No published {v['quant']} conversion of {v['model']} is known to this site, nor its original 16-bit "
+        "weights for mlx_lm.convert to make one."
+    ),
+    "no_mlx_weights": lambda v: (
+        f"No published {v['quant']} weights of {v['model']} that mlx-lm loads are known to this site."
+    ),
+    "no_lms_conversion": lambda v: (
+        f"No published {v['quant']} conversion of {v['model']} is known to this site for lms get to fetch."
+    ),
+    "gguf_in_parts": lambda v: (
+        f"{v['repo']} holds the {v['quant']} GGUF of {v['model']} in parts, {IN_PARTS}, and lms import takes "
+        "one file."
     ),
     "said": lambda v: str(v["text"]),
 }

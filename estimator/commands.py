@@ -4,7 +4,7 @@
 A command names the model's published weights in the chosen format (`ModelSpec.artifacts`, the
 catalog's, passed in as data); where none is published it makes them from the model's own checkpoint
 (llama.cpp's converter and llama-quantize, commands_gguf.py; mlx_lm.convert), and where that cannot
-work either the tool gets no command and `unavailable()` says why in one sentence. Only a model the
+work either the tool gets no command and `unavailable()` says why (a `Reason`). Only a model the
 site knows no weights of (the visitor's own) gets a placeholder path for their own file. A command carries
 the plan's choices: context, concurrent sequences, GPU layers, split mode and ratios, experts kept in
 RAM, KV cache type, flash attention, parallel sizes, the memory share vLLM and SGLang pre-allocate,
@@ -46,7 +46,7 @@ from .artifacts import file_of, in_parts, placeholder, published, unknown
 from .commands_gguf import conversion_blocker, converted
 from .commands_lms import LMS_FORMATS, LMS_STRATEGIES, lms, lms_unavailable
 from .layouts import sequences_per_replica
-from .schema import ModelSpec, Plan, QuantSpec, Workload
+from .schema import ModelSpec, Plan, QuantSpec, Reason, Workload
 from .strategies import STRATEGIES
 
 LLAMA_CPP_STRATEGIES = set(STRATEGIES)  # llama-server runs every plan the engine makes
@@ -81,7 +81,7 @@ MLX_BITS = re.compile(r"^mlx-(\d)bit$")  # the catalog's MLX formats: mlx-4bit, 
 MLX_GROUP_SIZE = 64  # mlx_lm.convert's default group (fixtures/catalog/quantizations.json)
 
 
-def gguf_unavailable(model: ModelSpec, quant: QuantSpec) -> str | None:
+def gguf_unavailable(model: ModelSpec, quant: QuantSpec) -> Reason | None:
     """Why no GGUF of this format can be had (published, or made from the model's own checkpoint)."""
     if published(model, quant, ("gguf",)) is not None or unknown(model):
         return None
@@ -175,7 +175,7 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
 # ---- Ollama -----------------------------------------------------------------------------------------
 
 
-def ollama_unavailable(model: ModelSpec, quant: QuantSpec) -> str | None:
+def ollama_unavailable(model: ModelSpec, quant: QuantSpec) -> Reason | None:
     """Why Ollama has no model of this format: none in its library, no GGUF in one file, none to make."""
     if published(model, quant, ("ollama",)) is not None:
         return None
@@ -255,13 +255,10 @@ def checkpoint(model: ModelSpec, quant: QuantSpec, tool: str) -> tuple[list[str]
     return None
 
 
-def checkpoint_unavailable(model: ModelSpec, quant: QuantSpec, tool: str) -> str | None:
+def checkpoint_unavailable(model: ModelSpec, quant: QuantSpec, tool: str) -> Reason | None:
     if checkpoint(model, quant, tool) is not None:
         return None
-    return (
-        f"No published {quant.name} checkpoint of {model.name} is known to this site, and {tool} "
-        f"makes no {quant.name} weights from another format as it loads."
-    )
+    return Reason(code="no_checkpoint", values={"quant": quant.name, "model": model.name, "tool": tool})
 
 
 SERVER_NAMES = {"vllm": "vLLM", "sglang": "SGLang"}
@@ -370,15 +367,11 @@ def mlx_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str] | Non
     return None
 
 
-def mlx_unavailable(model: ModelSpec, quant: QuantSpec) -> str | None:
+def mlx_unavailable(model: ModelSpec, quant: QuantSpec) -> Reason | None:
     if mlx_model(model, quant) is not None:
         return None
-    if quant.format == "mlx":
-        return (
-            f"No published {quant.name} conversion of {model.name} is known to this site, nor its "
-            "original 16-bit weights for mlx_lm.convert to make one."
-        )
-    return f"No published {quant.name} weights of {model.name} that mlx-lm loads are known to this site."
+    code = "no_mlx_conversion" if quant.format == "mlx" else "no_mlx_weights"
+    return Reason(code=code, values={"quant": quant.name, "model": model.name})
 
 
 def mlx_lm_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str | None:
@@ -408,10 +401,10 @@ TOOLS = {
 }
 
 
-def unavailable(model: ModelSpec, quant: QuantSpec, tool: str) -> str | None:
-    """Why `tool` gets no command for this model in this format, in one plain sentence: no published
-    weights of the format and no way to make them that works (commands_gguf.py); None when it gets one.
-    The one definition the calculator's page, its suggestions and the API read."""
+def unavailable(model: ModelSpec, quant: QuantSpec, tool: str) -> Reason | None:
+    """Why `tool` gets no command for this model in this format (a `Reason`, one sentence on the site):
+    no published weights of the format and no way to make them that works (commands_gguf.py); None when
+    it gets one. The one definition the calculator's page and its choices read."""
     formats = TOOLS[tool][2]
     if quant.format not in formats:
         return None  # the tool does not load the format at all: the catalog's runtime table says so

@@ -21,7 +21,7 @@ I-quants are left out: tools/quantize/README.md calls an importance matrix (llam
 recommended for them and this site does not make one.
 """
 
-from .schema import ArtifactSpec, ModelSpec, QuantSpec
+from .schema import ArtifactSpec, ModelSpec, QuantSpec, Reason
 
 CONVERTER_COMMIT = "0024aa7417efd50a7c2a79e049dfbbbceb0beaaf"
 CONVERTER = f"convert_hf_to_gguf.py at {CONVERTER_COMMIT[:8]}"
@@ -159,33 +159,28 @@ def own_checkpoint(model: ModelSpec) -> ArtifactSpec | None:
     return next((a for a in model.artifacts if a.repo == model.hf_id and a.kind != "gguf"), None)
 
 
-def conversion_blocker(model: ModelSpec, quant: QuantSpec) -> str | None:
-    """Why no GGUF of this format can be made from the model's own checkpoint (one sentence), or None
-    when the recipe works."""
-    what = f"No published {quant.name} GGUF of {model.name} is known to this site"
+def conversion_blocker(model: ModelSpec, quant: QuantSpec) -> Reason | None:
+    """Why no GGUF of this format can be made from the model's own checkpoint, or None when the recipe
+    works. Each reason but `architecture_unsupported` says first that no GGUF of it is published."""
+    names = {"quant": quant.name, "model": model.name}
     own = own_checkpoint(model)
     if not model.hf_id or own is None:
-        return f"{what}, nor its own Hugging Face checkpoint to convert."
+        return Reason(code="no_gguf_nor_checkpoint", values=names)
     if own.kind not in READABLE_KINDS:
-        return (
-            f"{what}, and llama.cpp makes none from its {own.kind.upper()} checkpoint, which "
-            f"{CONVERTER} keeps as it is."
+        return Reason(
+            code="checkpoint_kept_as_is", values={**names, "kind": own.kind, "converter": CONVERTER}
         )
     architecture = ARCHITECTURES.get(model.hf_id)
     published = any(a.kind == "gguf" and a.formats for a in model.artifacts)
     if architecture is None and not published:
-        return f"{what}, nor which architecture its config.json names, to convert it with llama.cpp."
+        return Reason(code="architecture_unknown", values=names)
     if architecture is not None and architecture not in CONVERTER_ARCHITECTURES:
-        return (
-            f"llama.cpp cannot load {architecture} yet ({CONVERTER}), so no GGUF of {model.name} can be made."
-        )
+        values = {**names, "architecture": architecture, "converter": CONVERTER}
+        return Reason(code="architecture_unsupported", values=values)
     if quant.slug.startswith("iq"):
-        return (
-            f"{what}, and {quant.name} needs an importance matrix (llama-imatrix), which this site "
-            "does not make: choose a K-quant such as Q4_K_M."
-        )
+        return Reason(code="needs_imatrix", values=names)
     if quant.slug not in OUTTYPES and quant.slug.upper() not in QUANTIZE_TYPES:
-        return f"{what}, and llama-quantize has no {quant.name} type to make one from its checkpoint."
+        return Reason(code="no_quantize_type", values=names)
     return None
 
 

@@ -33,7 +33,7 @@ leaves to LM Studio.
 
 from .artifacts import file_of, in_parts, placeholder, published, unknown
 from .commands_gguf import conversion_blocker, converted, own_checkpoint
-from .schema import ModelSpec, Plan, QuantSpec, Workload
+from .schema import ModelSpec, Plan, QuantSpec, Reason, Workload
 
 LMS_STRATEGIES = {"single", "layer_split", "cpu_offload"}
 # GGUF files as llama.cpp loads them (quants, 16/32-bit floats, MXFP4: commands.GGUF_FORMATS) and MLX
@@ -73,18 +73,16 @@ def lms_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str] | Non
     return lines, f"{own.repo}/{path.rsplit('/', 1)[-1]}"
 
 
-def lms_unavailable(model: ModelSpec, quant: QuantSpec) -> str | None:
-    """Why lms has no weights of this format for the model, in one sentence; None when it has."""
+def lms_unavailable(model: ModelSpec, quant: QuantSpec) -> Reason | None:
+    """Why lms has no weights of this format for the model; None when it has."""
     if lms_model(model, quant) is not None:
         return None
+    names = {"quant": quant.name, "model": model.name}
     if quant.format == "mlx":
-        return f"No published {quant.name} conversion of {model.name} is known to this site for lms get to fetch."
+        return Reason(code="no_lms_conversion", values=names)
     a = published(model, quant, ("gguf",))
     if a is not None:
-        return (
-            f"{a.repo} holds the {quant.name} GGUF of {model.name} in parts, {IN_PARTS}, and lms import "
-            "takes one file."
-        )
+        return Reason(code="gguf_in_parts", values={**names, "repo": a.repo})
     return conversion_blocker(model, quant)
 
 

@@ -64,6 +64,19 @@ ReasonCode = Literal[
     "weights_cross_network",
     "tight",  # devices: their names
     "vllm_queue",  # sequences, context_tokens, running, waiting, queue_s
+    # `commands*.py`: why a tool gets no weights of the format (`commands.unavailable()`); quant and
+    # model are their names
+    "no_gguf_nor_checkpoint",  # quant, model: no GGUF published, no own checkpoint to convert
+    "checkpoint_kept_as_is",  # quant, model, kind (of the own checkpoint), converter
+    "architecture_unknown",  # quant, model: its config.json's architecture is not known here
+    "architecture_unsupported",  # model, architecture, converter
+    "needs_imatrix",  # quant, model
+    "no_quantize_type",  # quant, model
+    "no_checkpoint",  # quant, model, tool: vLLM or SGLang makes none as it loads
+    "no_mlx_conversion",  # quant, model
+    "no_mlx_weights",  # quant, model
+    "no_lms_conversion",  # quant, model
+    "gguf_in_parts",  # quant, model, repo: lms takes one file
     "said",  # text: a sentence an engine up to 0.6.13 wrote, kept by a shared snapshot
 ]
 

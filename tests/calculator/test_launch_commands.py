@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from calculator import present
 from catalog.models import Artifact, LlmModel, Quantization, Runtime
 from catalog.runtimes import COMMAND_FOR_RUNTIME, ENGINE_RUNTIME
 from estimator import commands
@@ -319,7 +320,7 @@ def test_only_models_llama_cpp_cannot_convert_lack_a_q4_k_m_command_and_each_say
     for model in LlmModel.objects.listed().prefetch_related("artifacts"):
         reason = commands.unavailable(model.as_spec(artifacts=model.artifacts.all()), q4, "llama-server")
         if reason:
-            reasons[model.slug] = reason
+            reasons[model.slug] = present.reason(reason)
     assert set(reasons) == {
         "gpt-oss-120b",
         "gpt-oss-20b",

@@ -6,6 +6,7 @@ import pytest
 from command_flags import parse
 from engine_specs import AWQ, MXFP4, Q4_K_M, Q8_0, RTX_3090, deepseek_v3, gpt_oss_120b, llama_8b, llama_70b
 
+from calculator.present import reason
 from estimator import QuantSpec, Workload, estimate
 from estimator.commands import launch_commands, unavailable
 from estimator.estimate import candidate_plans
@@ -81,16 +82,16 @@ def test_where_nothing_can_be_made_the_tool_gets_no_command_and_says_why():
     )
     found = commands_for("single", model=laguna)
     assert "llama-server" not in found and "ollama" not in found
-    assert unavailable(laguna, Q4_K_M, "llama-server") == (
+    assert reason(unavailable(laguna, Q4_K_M, "llama-server")) == (
         "llama.cpp cannot load LagunaForCausalLM yet (convert_hf_to_gguf.py at 0024aa74), "
         "so no GGUF of Laguna XS.2 can be made."
     )
     iq = QuantSpec(slug="iq4_xs", name="IQ4_XS", bits_per_weight=4.46)
     model = llama_8b(artifacts=(BARTOWSKI, ORIGINAL))
-    assert "importance matrix" in unavailable(model, iq, "llama-server")
+    assert "importance matrix" in reason(unavailable(model, iq, "llama-server"))
     assert "llama-server" not in commands_for("single", model=model, quant=iq)
     # vLLM and SGLang make no AWQ checkpoint as they load
-    assert unavailable(model, AWQ, "vllm") == (
+    assert reason(unavailable(model, AWQ, "vllm")) == (
         "No published AWQ 4-bit checkpoint of Llama 3.1 8B is known to this site, and vLLM makes no AWQ 4-bit "
         "weights from another format as it loads."
     )
@@ -99,7 +100,7 @@ def test_where_nothing_can_be_made_the_tool_gets_no_command_and_says_why():
     oss = gpt_oss_120b(
         artifacts=(ArtifactSpec(kind="mxfp4", repo="openai/gpt-oss-120b", formats=("mxfp4",)),)
     )
-    assert "MXFP4 checkpoint" in unavailable(oss, Q4_K_M, "llama-server")
+    assert "MXFP4 checkpoint" in reason(unavailable(oss, Q4_K_M, "llama-server"))
 
 
 def test_a_model_of_the_visitors_own_leaves_a_path_for_their_file():

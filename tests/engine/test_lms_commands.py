@@ -6,6 +6,7 @@ from command_flags import parse
 from engine_specs import Q4_K_M, RTX_3090, deepseek_v3, gpt_oss_120b, llama_8b, llama_70b
 from test_commands import BARTOWSKI, ORIGINAL
 
+from calculator.present import reason
 from estimator import QuantSpec, Workload
 from estimator.commands import launch_commands, unavailable
 from estimator.estimate import candidate_plans
@@ -120,7 +121,7 @@ def test_a_gguf_in_parts_is_made_in_one_file_from_the_own_checkpoint_or_said_why
     parts = ArtifactSpec(
         kind="gguf", repo="u/DeepSeek-V3-GGUF", tag="DeepSeek-V3-{QUANT}/x-*.gguf", formats=("q4_k_m",)
     )
-    assert unavailable(deepseek_v3(artifacts=(parts,)), Q4_K_M, "lms") == (
+    assert reason(unavailable(deepseek_v3(artifacts=(parts,)), Q4_K_M, "lms")) == (
         "u/DeepSeek-V3-GGUF holds the Q4_K_M GGUF of DeepSeek-V3 in parts, LM Studio does not document "
         "lms get for a GGUF in parts, and lms import takes one file."
     )
@@ -174,6 +175,6 @@ def test_a_named_file_and_an_mlx_conversion_are_fetched_as_published():
     assert (
         cmd.splitlines()[0] == "lms get https://huggingface.co/mlx-community/Meta-Llama-3.1-8B-Instruct-4bit"
     )
-    assert unavailable(llama_8b(artifacts=(ORIGINAL,)), MLX_4BIT, "lms") == (
+    assert reason(unavailable(llama_8b(artifacts=(ORIGINAL,)), MLX_4BIT, "lms")) == (
         "No published MLX 4-bit conversion of Llama 3.1 8B is known to this site for lms get to fetch."
     )
