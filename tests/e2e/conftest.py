@@ -2,11 +2,15 @@
 
 import os
 import re
+from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SHOTS = os.environ.get("E2E_SCREENSHOTS")  # a folder: the editor's tests leave screenshots there
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -30,21 +34,51 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, catalog):
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+def page_at(browser, live_server, catalog):
+    """Opens a page in a new browser context: `page_at(390, 844)` is a phone, `page_at(1440, 900,
+    color_scheme="dark")` passes Playwright's other context options on. Each is closed after the test."""
+    contexts = []
+
+    def open_page(width: int, height: int, **options):
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
-def page_without_js(browser, live_server, catalog):
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+def editor_at(page_at, live_server, settings):
+    """Opens a page as `page_at` does, logged in as an editor (a superuser's session cookie from a forced
+    login: no password hashing)."""
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # the live server is http
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser("editor", "editor@example.com", "unused"))
+    cookie = {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+    }
+
+    def open_page(width: int, height: int, **options):
+        page = page_at(width, height, **options)
+        page.context.add_cookies([cookie | {"url": live_server.url}])
+        return page
+
+    return open_page
+
+
+@pytest.fixture
+def page(page_at):
+    return page_at(1280, 720)  # Playwright's own default viewport
+
+
+@pytest.fixture
+def page_without_js(page_at):
+    return page_at(1280, 720, java_script_enabled=False)
 
 
 def share(page) -> str:
@@ -52,3 +86,10 @@ def share(page) -> str:
     page.get_by_role("button", name="Share a snapshot").click()
     expect(page).to_have_url(re.compile(r"/r/[a-z2-9]{10}$"))
     return page.url
+
+
+def shot(page, name: str) -> None:
+    """A full-page screenshot into E2E_SCREENSHOTS, when it is set."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)

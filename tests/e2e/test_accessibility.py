@@ -21,19 +21,15 @@ PAGES = {
 
 @pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)], ids=["desktop", "phone"])
 @pytest.mark.parametrize("url", PAGES.values(), ids=PAGES.keys())
-def test_no_serious_or_critical_violation(browser, live_server, catalog, url, width, height):
+def test_no_serious_or_critical_violation(page_at, live_server, url, width, height):
     # bypass_csp: the site's Content-Security-Policy rightly refuses the injected test script
-    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
-    try:
-        page = context.new_page()
-        page.goto(live_server.url + url)
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate("async () => (await axe.run(document)).violations")
-        serious = [
-            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in violations
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert not serious, "\n".join(serious)
-    finally:
-        context.close()
+    page = page_at(width, height, bypass_csp=True)
+    page.goto(live_server.url + url)
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, "\n".join(serious)

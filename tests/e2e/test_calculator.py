@@ -76,36 +76,28 @@ def test_without_javascript_the_submit_button_gives_the_same_result(page_without
     assert page.get_by_test_id("verdict").inner_text() == no_js
 
 
-def test_copy_button_copies_the_launch_command(browser, live_server, catalog):
-    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
-    page = context.new_page()
-    try:
-        page.goto(live_server.url + QUESTION)
-        command = page.get_by_test_id("launch-command").inner_text().strip()
-        assert command.startswith("llama-server")
-        page.get_by_role("button", name="Copy").click()
-        expect(page.get_by_role("button", name="Copied")).to_be_visible()
-        assert page.evaluate("navigator.clipboard.readText()") == command
-    finally:
-        context.close()
+def test_copy_button_copies_the_launch_command(page_at, live_server):
+    page = page_at(1280, 720, permissions=["clipboard-read", "clipboard-write"])
+    page.goto(live_server.url + QUESTION)
+    command = page.get_by_test_id("launch-command").inner_text().strip()
+    assert command.startswith("llama-server")
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == command
 
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
-def test_layout_fits_phone_and_desktop_widths(browser, live_server, catalog, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    try:
-        page.goto(live_server.url + QUESTION)
-        expect(page.get_by_test_id("verdict")).to_be_visible()
-        # nothing but the plans table (which scrolls in its own box) is wider than the screen
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0
-        if width < 1024:  # on a phone the inputs fold away after the first answer, a tap away
-            page.get_by_text("Change the question").click()
-        box = page.get_by_role("button", name="Will it run?").bounding_box()
-        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
-    finally:
-        context.close()
+def test_layout_fits_phone_and_desktop_widths(page_at, live_server, width, height):
+    page = page_at(width, height)
+    page.goto(live_server.url + QUESTION)
+    expect(page.get_by_test_id("verdict")).to_be_visible()
+    # nothing but the plans table (which scrolls in its own box) is wider than the screen
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    if width < 1024:  # on a phone the inputs fold away after the first answer, a tap away
+        page.get_by_text("Change the question").click()
+    box = page.get_by_role("button", name="Will it run?").bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
 
 
 def test_will_llama_3_3_70b_at_q4_k_m_run_on_two_3090s_at_32k(page, live_server):

@@ -31,22 +31,11 @@ CONTRAST = """(el) => {
 
 
 @pytest.fixture
-def sized(browser, live_server, catalog, request):
-    contexts = []
-
+def sized(page_at):
     def open_page(size: str, *, dark: bool = False):
-        width, height = SIZES[size]
-        context = browser.new_context(
-            viewport={"width": width, "height": height}, color_scheme="dark" if dark else "light"
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
+        return page_at(*SIZES[size], color_scheme="dark" if dark else "light")
 
-    yield open_page
-    for context in contexts:
-        context.close()
+    return open_page
 
 
 def in_viewport(page, locator) -> bool:

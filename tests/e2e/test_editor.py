@@ -8,27 +8,18 @@ E2E_SCREENSHOTS=<dir> keeps a screenshot of each admin page on the way.
 import csv
 import datetime
 import io
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.test import Client
 from playwright.sync_api import expect
 
 from catalog.models import Gpu, Price
+from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.e2e
-SHOTS = os.environ.get("E2E_SCREENSHOTS")
-
-
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
 def deploy() -> None:
@@ -37,19 +28,8 @@ def deploy() -> None:
 
 
 @pytest.fixture
-def editor(browser, live_server, catalog, settings):
-    """A logged-in editor's page (the session cookie of a forced login: no password hashing)."""
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # the live server is http
-    user = get_user_model().objects.create_superuser("editor", "editor@example.com", "unused")
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+def editor(editor_at):
+    return editor_at(1440, 900, accept_downloads=True)
 
 
 def test_a_card_typed_in_gb_is_offered_by_the_calculator_and_survives_a_deploy(editor, live_server):

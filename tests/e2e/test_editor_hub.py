@@ -5,43 +5,23 @@ E2E_SCREENSHOTS=<dir> keeps a screenshot of each page on the way.
 """
 
 import json
-import os
 import time
-from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 from playwright.sync_api import expect
 
 from catalog import admin_import
 from catalog.models import LlmModel
 from tests.catalog.fake_hub import fake_hub_fixture, ok, silent  # noqa: F401
 from tests.catalog.test_byo import LLAMA_31_8B
+from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.e2e
-SHOTS = os.environ.get("E2E_SCREENSHOTS")
-
-
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
 @pytest.fixture
-def editor(browser, live_server, catalog, settings):
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # the live server is http
-    user = get_user_model().objects.create_superuser("editor", "editor@example.com", "unused")
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+def editor(editor_at):
+    return editor_at(1440, 900)
 
 
 def test_a_silent_hub_is_given_up_at_the_timeout_and_an_answer_is_reviewed(

@@ -4,44 +4,23 @@ E2E_SCREENSHOTS=<dir> keeps a screenshot of each page on the way, at 1440×900 a
 """
 
 import io
-import os
-from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.test import Client
 from playwright.sync_api import expect
 
 from catalog.models import FormerSlug, Gpu
+from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.e2e
-SHOTS = os.environ.get("E2E_SCREENSHOTS")
 OLD_QUESTION = "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2"
 
 
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
 @pytest.fixture(params=[(1440, 900), (390, 844)], ids=["desktop", "phone"])
-def editor(request, browser, live_server, catalog, settings):
-    """A logged-in editor's page (the session cookie of a forced login: no password hashing)."""
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # the live server is http
-    user = get_user_model().objects.create_superuser("editor", "editor@example.com", "unused")
-    client = Client()
-    client.force_login(user)
-    width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.size = f"{width}x{height}"
-    yield page
-    context.close()
+def editor(request, editor_at):
+    page = editor_at(*request.param)
+    page.size = "{}x{}".format(*request.param)
+    return page
 
 
 def test_a_renamed_gpu_keeps_its_old_links_working_and_survives_a_deploy(editor, live_server):

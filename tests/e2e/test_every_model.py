@@ -14,7 +14,7 @@ from catalog.models import Artifact, DiffusionModel, LlmModel
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-PHONE = {"width": 390, "height": 844}
+PHONE = (390, 844)
 # (largest total parameters in billions, GPU, how many): enough memory for 4–5 bit weights and a context
 HARDWARE = [
     (14, "geforce-rtx-4090", 1),
@@ -31,76 +31,62 @@ def hardware_for(model: LlmModel) -> list[tuple[str, int]]:
     return [(gpu, n) for _, gpu, n in HARDWARE[first:]]
 
 
-def test_every_listed_llm_runs_on_hardware_it_fits_with_a_real_command(browser, live_server, catalog):
+def test_every_listed_llm_runs_on_hardware_it_fits_with_a_real_command(page_at, live_server):
     repos = {}
     for a in Artifact.objects.filter(llm__listed=True).select_related("llm"):
         repos.setdefault(a.llm.slug, set()).add(a.repo)
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = page_at(*PHONE)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     problems = []
-    try:
-        for model in LlmModel.objects.filter(listed=True).order_by("slug"):
-            ctx = min(4096, model.max_position_embeddings or 4096)
-            for gpu, n in hardware_for(model):
-                url = f"/?model={model.slug}&gpu={gpu}&count={n}&ctx={ctx}"
-                page.goto(live_server.url + url)
-                shown = page.get_by_test_id("verdict")
-                verdict = shown.first.inner_text() if shown.count() else ""
-                if verdict.startswith("Yes"):
-                    break
-            if not verdict:
-                problems.append(f"{url}: no verdict: {page.locator('main').inner_text()[:160]!r}")
-                continue
-            command = page.get_by_test_id("launch-command")
-            text = command.first.inner_text() if command.count() else ""
-            named = {model.hf_id, *repos.get(model.slug, ())} - {None, ""}
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            if not verdict.startswith("Yes"):
-                problems.append(f"{url}: {verdict[:120]}")
-            elif text.startswith("# ") and "Here it runs as" in text:
-                pass  # no weights this runtime can load, said in one sentence, and what runs instead
-            elif not text or "/path/to/" in text or not any(r in text for r in named):
-                problems.append(f"{url}: command {text[:160]!r} names none of {sorted(named)}")
-            if overflow > 0:
-                problems.append(f"{url}: {overflow} px wider than the phone")
-            if errors:
-                problems.append(f"{url}: script errors {errors}")
-                errors.clear()
-    finally:
-        context.close()
+    for model in LlmModel.objects.filter(listed=True).order_by("slug"):
+        ctx = min(4096, model.max_position_embeddings or 4096)
+        for gpu, n in hardware_for(model):
+            url = f"/?model={model.slug}&gpu={gpu}&count={n}&ctx={ctx}"
+            page.goto(live_server.url + url)
+            shown = page.get_by_test_id("verdict")
+            verdict = shown.first.inner_text() if shown.count() else ""
+            if verdict.startswith("Yes"):
+                break
+        if not verdict:
+            problems.append(f"{url}: no verdict: {page.locator('main').inner_text()[:160]!r}")
+            continue
+        command = page.get_by_test_id("launch-command")
+        text = command.first.inner_text() if command.count() else ""
+        named = {model.hf_id, *repos.get(model.slug, ())} - {None, ""}
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if not verdict.startswith("Yes"):
+            problems.append(f"{url}: {verdict[:120]}")
+        elif text.startswith("# ") and "Here it runs as" in text:
+            pass  # no weights this runtime can load, said in one sentence, and what runs instead
+        elif not text or "/path/to/" in text or not any(r in text for r in named):
+            problems.append(f"{url}: command {text[:160]!r} names none of {sorted(named)}")
+        if overflow > 0:
+            problems.append(f"{url}: {overflow} px wider than the phone")
+        if errors:
+            problems.append(f"{url}: script errors {errors}")
+            errors.clear()
     assert not problems, "\n".join(problems)
 
 
-def test_every_listed_image_and_video_model_gets_a_plan_a_time_and_a_command(browser, live_server, catalog):
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+def test_every_listed_image_and_video_model_gets_a_plan_a_time_and_a_command(page_at, live_server):
+    page = page_at(*PHONE)
     problems = []
-    try:
-        for model in DiffusionModel.objects.filter(listed=True).order_by("slug"):
-            url = f"/?model={model.slug}&gpu=geforce-rtx-4090&ram_gb=64"
-            page.goto(live_server.url + url)
-            # a verdict either way: HunyuanVideo's 720p clip needs 60 GB by its own README; the page says why
-            try:
-                expect(page.get_by_test_id("verdict")).to_contain_text("GeForce RTX 4090")
-                if page.get_by_test_id("verdict").inner_text().startswith("No"):
-                    expect(page.locator("main")).to_contain_text(
-                        "No plan fits: "
-                    )  # and why, and what to change
-                    continue
-                expect(page.get_by_test_id("time-range")).to_contain_text("per ")
-                expect(page.get_by_test_id("comfyui-command")).to_contain_text("python main.py")
-                expect(page.get_by_test_id("diffusers-code")).to_contain_text("from_pretrained")
-            except AssertionError as e:
-                problems.append(
-                    f"{url}: {str(e).splitlines()[0]} {page.locator('main').inner_text()[:200]!r}"
-                )
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            if overflow > 0:
-                problems.append(f"{url}: {overflow} px wider than the phone")
-    finally:
-        context.close()
+    for model in DiffusionModel.objects.filter(listed=True).order_by("slug"):
+        url = f"/?model={model.slug}&gpu=geforce-rtx-4090&ram_gb=64"
+        page.goto(live_server.url + url)
+        # a verdict either way: HunyuanVideo's 720p clip needs 60 GB by its own README; the page says why
+        try:
+            expect(page.get_by_test_id("verdict")).to_contain_text("GeForce RTX 4090")
+            if page.get_by_test_id("verdict").inner_text().startswith("No"):
+                expect(page.locator("main")).to_contain_text("No plan fits: ")  # and why, and what to change
+                continue
+            expect(page.get_by_test_id("time-range")).to_contain_text("per ")
+            expect(page.get_by_test_id("comfyui-command")).to_contain_text("python main.py")
+            expect(page.get_by_test_id("diffusers-code")).to_contain_text("from_pretrained")
+        except AssertionError as e:
+            problems.append(f"{url}: {str(e).splitlines()[0]} {page.locator('main').inner_text()[:200]!r}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            problems.append(f"{url}: {overflow} px wider than the phone")
     assert not problems, "\n".join(problems)

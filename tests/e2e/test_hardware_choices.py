@@ -14,12 +14,8 @@ ON_A_4090_WITH_VLLM = "/?model=llama-3-1-8b-instruct&quant=bf16&gpu=geforce-rtx-
 
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
-def test_an_apple_gpu_sets_vllm_apart_and_the_fix_runs_llama_cpp(
-    browser, live_server, catalog, width, height
-):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+def test_an_apple_gpu_sets_vllm_apart_and_the_fix_runs_llama_cpp(page_at, live_server, width, height):
+    page = page_at(width, height)
     page.goto(live_server.url + ON_A_4090_WITH_VLLM)
     verdict = page.get_by_test_id("verdict")
     expect(verdict).to_contain_text("Yes")
@@ -50,4 +46,3 @@ def test_an_apple_gpu_sets_vllm_apart_and_the_fix_runs_llama_cpp(
 
     page.reload()  # the fix is a permalink
     expect(verdict).to_contain_text("Yes: fits on 1× Apple M4 Max")
-    context.close()

@@ -14,12 +14,8 @@ TWO_3090S = "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&co
 
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
-def test_lm_studio_commands_carry_the_plan_and_say_what_they_leave_out(
-    browser, live_server, catalog, width, height
-):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+def test_lm_studio_commands_carry_the_plan_and_say_what_they_leave_out(page_at, live_server, width, height):
+    page = page_at(width, height)
     page.goto(live_server.url + TWO_3090S)
     command = page.get_by_test_id("launch-command")
     expect(command).to_contain_text("llama-server")
@@ -41,4 +37,3 @@ def test_lm_studio_commands_carry_the_plan_and_say_what_they_leave_out(
     page.screenshot(path=SHOTS / f"lm-studio-{width}.png")
     page.reload()  # the choice is in the address: a permalink
     expect(command).to_contain_text("lms load")
-    context.close()

@@ -20,10 +20,8 @@ PAGES = (
 )
 
 
-def test_no_reading_page_scrolls_sideways_on_a_phone(browser, live_server, catalog):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+def test_no_reading_page_scrolls_sideways_on_a_phone(page_at, live_server):
+    page = page_at(390, 844)
     too_wide = {}
     for url in PAGES:
         response = page.goto(live_server.url + url, wait_until="domcontentloaded")
@@ -31,6 +29,5 @@ def test_no_reading_page_scrolls_sideways_on_a_phone(browser, live_server, catal
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         if overflow > 0:
             too_wide[url] = overflow
-    context.close()
     assert len(PAGES) > 15
     assert too_wide == {}

@@ -115,13 +115,9 @@ def test_without_javascript_the_submit_buttons_give_the_same_answers(page_withou
 
 @pytest.mark.parametrize("url", [WHAT_RUNS_M4_MAX, CHEAPEST_GPT_OSS])
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
-def test_layout_fits_phone_and_desktop_widths(browser, live_server, catalog, url, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    try:
-        page.goto(live_server.url + url)
-        expect(page.get_by_test_id("verdict")).to_be_visible()
-        # the result tables scroll in their own box; nothing else is wider than the screen
-        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    finally:
-        context.close()
+def test_layout_fits_phone_and_desktop_widths(page_at, live_server, url, width, height):
+    page = page_at(width, height)
+    page.goto(live_server.url + url)
+    expect(page.get_by_test_id("verdict")).to_be_visible()
+    # the result tables scroll in their own box; nothing else is wider than the screen
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
