@@ -211,7 +211,7 @@ def ram_options(selected: str | None) -> SafeString:
     return options(rows, selected or "", chosen=[selected])
 
 
-# ---- Runtimes and formats: what runs on the question's hardware (forms.Combination) ---------------
+# ---- Runtimes and formats: what runs on the question's hardware (combination.Combination) ---------
 
 
 def _combination(form) -> Combination | None:
