@@ -88,12 +88,19 @@ def param_universe() -> list[Param]:
         Param("FULL_RATE_PREFILL_FACTOR", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
         Param("PREFILL_EXPERT_EFFICIENCY", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
         Param("PREFILL_PIPELINE_OVERLAP", None, 0.5, 1.5, 0.02, 1.0, "prefill"),
-        *(Param("ATTENTION_EFFICIENCY", k, 0.3, 1.5, 0.01, 1.0, "prefill") for k in KERNELS),
+        *(
+            Param("ATTENTION_EFFICIENCY", k, 0.3, 1.5, 0.01, 1.0, "prefill")
+            for k in KERNELS
+            if k not in speed.VECTOR_ATTENTION_KERNELS
+        ),
+        Param("VECTOR_ATTENTION_EFFICIENCY", None, 0.3, 1.5, 0.01, 1.0, "prefill"),
         *(
             Param("PREFILL_FORMAT_EFFICIENCY", (f, k), 1.0, 1.5, 0.03, 2.0, "prefill")
             for f in FAMILIES
             for k in KERNELS
+            if not (f == "bf16" and k in speed.BF16_CONVERTED_BACKENDS)
         ),
+        Param("BF16_PREFILL_EFFICIENCY", None, 1.0, 1.5, 0.03, 2.0, "prefill"),
         Param("BACKEND_EFFICIENCY", "vllm", 0.8, 1.0, 0.2, 0.9, "vllm_tp"),
         Param("VLLM_ALL_REDUCE_SECONDS", None, 10 * US, 3.0, 1 * US, 200 * US, "vllm_tp"),
         Param("VLLM_STEP_SECONDS", None, 2e-3, 3.0, 1e-4, 5e-2, "vllm_tp"),
@@ -114,6 +121,8 @@ def _uses(p: Prepared, q: Param) -> bool:
     keys = {s.backend for s in stages}
     if q.table == "SERVING":  # the serving benchmark's interleaved prompts: not in a single stream
         return p.row.kind == "vllm_tp" and not p.row.single_stream
+    if q.table == "BF16_PREFILL_EFFICIENCY":
+        return any(s.fmt == "bf16" and s.backend in speed.BF16_CONVERTED_BACKENDS for s in stages)
     if q.table in ("FORMAT_EFFICIENCY", "PREFILL_FORMAT_EFFICIENCY"):
         return q.key in {(s.fmt, s.backend) for s in stages}
     if q.table == "MEMORY_EFFICIENCY":
@@ -126,6 +135,9 @@ def _uses(p: Prepared, q: Param) -> bool:
         return q.key in keys and p.row.decode_depth >= 1024
     if q.table == "ATTENTION_EFFICIENCY":
         return q.key in keys and (p.row.depth > 0 or p.row.tokens >= 2048)
+    if q.table == "VECTOR_ATTENTION_EFFICIENCY":
+        vector = keys & set(speed.VECTOR_ATTENTION_KERNELS)
+        return bool(vector) and (p.row.depth > 0 or p.row.tokens >= 2048)
     if q.table == "PREFILL_PIPELINE_OVERLAP":
         return len(stages) > 1 and p.row.tokens > p.row.ubatch
     if q.table == "FULL_RATE_PREFILL_FACTOR":

@@ -244,6 +244,7 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str) -> dict
         "fmt": speed.format_family(quant),
         "full_rate_fp16": speed.full_rate_fp16(device),
         "tensor_width": speed.tensor_width(device),
+        "matrix_width": speed.matrix_width(device),
     }
 
 

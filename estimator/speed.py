@@ -26,6 +26,7 @@ from .hardware import (  # noqa: F401
     format_family,
     full_rate_fp16,
     kernels,
+    matrix_width,
     memory_class,
     tensor_width,
 )
@@ -33,7 +34,7 @@ from .schema import DeviceSpec
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
 # Fitted together by `bench/accuracy.py --fit` (Levenberg–Marquardt on log error, each constant within its
-# physical range) on 1007 published rows of 58 devices; the comments say which rows decide each. Kernel
+# physical range) on 989 published rows of 58 devices; the comments say which rows decide each. Kernel
 # families (`kernels()`): llama.cpp's backends, its CUDA code on pre-Volta parts, its Vulkan shaders on Intel
 # drivers, MLX, vLLM. CPU values are not fitted (no rows): typical llama.cpp figures.
 #
@@ -148,58 +149,62 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # pp512 … pp21000 rows. llama.cpp's prompt kernels on AMD and Intel reach a third or less of their matrix
 # units; MLX reaches the whole of the rate credited to the M4 Max (the top of its range).
 PREFILL_EFFICIENCY = {
-    "cuda": 0.897,
-    "cuda_pascal": 1,
-    "rocm": 0.303,
-    "vulkan": 0.393,
-    "vulkan_intel": 0.127,
-    "sycl": 0.194,
+    "cuda": 0.896,
+    "cuda_pascal": 1.0,
+    "rocm": 0.386,
+    "vulkan": 0.437,
+    "vulkan_intel": 0.154,
+    "sycl": 0.219,
     "metal": 0.692,
-    "mlx": 1,
+    "mlx": 1.0,
     "vllm": 0.505,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.436
-# K-quants cost more to unpack in a prompt batch on ROCm; BF16 has no fast prompt kernels on Vulkan or SYCL.
+FULL_RATE_PREFILL_FACTOR = 0.447
+# K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.717,
-    ("kquant", "cuda_pascal"): 1.18,
-    ("kquant", "rocm"): 0.475,
-    ("kquant", "vulkan"): 0.588,
-    ("kquant", "vulkan_intel"): 1.06,
-    ("kquant", "sycl"): 0.963,
+    ("kquant", "cuda"): 0.725,
+    ("kquant", "cuda_pascal"): 1.2,
+    ("kquant", "rocm"): 0.62,
+    ("kquant", "vulkan"): 0.929,
+    ("kquant", "vulkan_intel"): 0.944,
+    ("kquant", "sycl"): 0.892,
     ("kquant", "metal"): 0.986,
-    ("float", "cuda"): 1.04,
-    ("float", "rocm"): 1.25,
+    ("float", "cuda"): 1.05,
+    ("float", "rocm"): 1.12,
     ("float", "metal"): 1.09,
-    ("bf16", "rocm"): 0.964,
-    ("bf16", "vulkan"): 0.419,
-    ("bf16", "vulkan_intel"): 0.549,
-    ("bf16", "sycl"): 0.473,
-    ("mlx", "mlx"): 0.99,
+    ("bf16", "rocm"): 0.84,
+    ("mlx", "mlx"): 0.986,
 }
+# BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
+# them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
+# Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
+BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
+BF16_PREFILL_EFFICIENCY = 0.395
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID), this share of a dense product's
 # rate (the MoE pp rows).
-PREFILL_EXPERT_EFFICIENCY = 0.294
+PREFILL_EXPERT_EFFICIENCY = 0.274
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
-# flash-attention kernels reach this share of the matrix rate; on AMD and Intel under a tenth.
+# flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.561,
-    "cuda_pascal": 0.499,
-    "rocm": 0.0983,
-    "vulkan": 0.0913,
-    "vulkan_intel": 0.0514,
-    "sycl": 0.0562,
+    "cuda": 0.564,
+    "cuda_pascal": 0.497,
     "metal": 0.305,
-    "mlx": 0.464,
+    "mlx": 0.469,
     "vllm": 0.3,
     "cpu": 0.3,
 }
+# llama.cpp's flash-attention kernels on ROCm, Vulkan and SYCL run on the vector units (see
+# `hardware.MATRIX_WIDTH`): one share of the vector rate, whatever the vendor: the `pp2048 @ d16384`… rows of the
+# R9700 and Strix Halo (ROCm), the Strix Halo (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone
+# 0.09–0.13.
+VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
+VECTOR_ATTENTION_EFFICIENCY = 0.106
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.548
+PREFILL_PIPELINE_OVERLAP = 0.481
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
@@ -213,7 +218,7 @@ VLLM_STEP_SECONDS = 344e-6
 # one-device row's "decode"; multi_gpu, vllm_tp, prefill), widened to bracket the estimate by 1% at least.
 # A range is estimate ÷ (1 + high) … estimate ÷ (1 + low); a class without its own range takes the wider of
 # its kernels' and every one-device row's. Computed again without each device in turn, these ranges hold the
-# measured value for 83% of one-device decode rows, 86% of multi-GPU rows, 88% of prefill rows and 83% of
+# measured value for 83% of one-device decode rows, 86% of multi-GPU rows, 89% of prefill rows and 83% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
     "gddr/cuda/dense": (-0.137, 0.405),
@@ -227,7 +232,7 @@ ERROR_RANGES: dict[str, tuple[float, float]] = {
     "lpddr_two_die/metal/dense": (-0.083, 0.317),
     "decode": (-0.192, 0.49),
     "multi_gpu": (-0.195, 0.352),
-    "prefill": (-0.585, 1.807),
+    "prefill": (-0.527, 0.957),
     "vllm_tp": (-0.46, 1.093),
     "*/cuda/*": (-0.229, 0.376),
     "*/metal/*": (-0.082, 0.204),
@@ -290,6 +295,7 @@ class Stage:
     routed_active_params: float = 0.0  # of `active_params`, those in routed experts
     full_rate_fp16: bool = False
     tensor_width: float = 1.0  # `tensor_width()`: a datacenter chip's FP16 work per SM per clock
+    matrix_width: float = 1.0  # `matrix_width()`: an AMD or Intel chip's matrix rate over its vector rate
 
     def touched_share(self, batch: int) -> float:
         """Share of the routed experts that at least one of `batch` tokens picks."""
@@ -347,8 +353,11 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
 
 def prefill_efficiency(stage: Stage) -> float:
     """Share of the FP16 matrix rate prompt processing reaches on dense matrices of this format."""
-    eff = PREFILL_EFFICIENCY[stage.backend] * PREFILL_FORMAT_EFFICIENCY.get((stage.fmt, stage.backend), 1.0)
-    return eff * _full_rate_factor(stage)
+    if stage.fmt == "bf16" and stage.backend in BF16_CONVERTED_BACKENDS:
+        fmt = BF16_PREFILL_EFFICIENCY
+    else:
+        fmt = PREFILL_FORMAT_EFFICIENCY.get((stage.fmt, stage.backend), 1.0)
+    return PREFILL_EFFICIENCY[stage.backend] * fmt * _full_rate_factor(stage)
 
 
 def _full_rate_factor(stage: Stage, *, weights: bool = True) -> float:
@@ -361,13 +370,25 @@ def _full_rate_factor(stage: Stage, *, weights: bool = True) -> float:
     return FULL_RATE_PREFILL_FACTOR / (1.0 if cublas else stage.tensor_width)
 
 
+def attention_efficiency(stage: Stage) -> float:
+    """Share of the matrix rate (÷ `matrix_width`: the vector rate, on AMD and Intel) that flash attention
+    over the cache reaches."""
+    if stage.backend in VECTOR_ATTENTION_KERNELS:
+        return VECTOR_ATTENTION_EFFICIENCY
+    return ATTENTION_EFFICIENCY[stage.backend]
+
+
 def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: int = 0) -> float | None:
     """A prompt of `prompt_tokens` after `depth` cached tokens, in micro-batches of `ubatch`."""
     if not stage.tflops:
         return None
     rate = stage.tflops * 1e12 * prefill_efficiency(stage)
     attention_rate = (
-        stage.tflops * 1e12 * ATTENTION_EFFICIENCY[stage.backend] * _full_rate_factor(stage, weights=False)
+        stage.tflops
+        * 1e12
+        * attention_efficiency(stage)
+        * _full_rate_factor(stage, weights=False)
+        / stage.matrix_width
     )
     dense = 2 * (stage.active_params - stage.routed_active_params) * prompt_tokens
     experts = 2 * stage.routed_active_params * prompt_tokens

@@ -39,11 +39,14 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # single-MI300X row, two vLLM single-stream runs). The MI300X is held out at +8% to +50% (an old ROCm build and
 # DeepSeek-V3), so multi-GPU goes 8.2% / 36.2% -> 8.9% / 33.4%; prefill 20.1% / 109.3% -> 20.4% / 106.8% (single
 # GPU 17.9% / 105.2% -> 17.9% / 106.8%); engine 0.6.12's constants score the same held-out figures on these rows.
+# Engine 0.6.14 lowers the prefill ceilings: attention over the cache at the vector rate on AMD and Intel (one
+# share), one BF16 prompt share for Vulkan and SYCL, and the Strix Halo's superseded August 2025 prompt rows left
+# out (bench/README.md): prefill 20.4% / 106.8% -> 15.4% / 64.7%, single GPU 17.9% / 106.8% -> 12.8% / 57.4%.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.081, 0.323),
     ("multi-GPU layer split, decode", 0.09, 0.335),
-    ("prefill, single GPU", 0.18, 1.069),
-    ("prefill, all", 0.205, 1.069),
+    ("prefill, single GPU", 0.129, 0.575),
+    ("prefill, all", 0.155, 0.648),
     ("vLLM tensor parallel (throughput under load)", 0.355, 0.985),
 ]
 # The ranges are the 5th to 95th percentile of held-out errors (speed.ERROR_RANGES); the issue asks for 80%.
@@ -69,9 +72,10 @@ def test_every_kernel_family_has_every_constant(kernels):
         speed.LAYER_SECONDS,
         speed.MOE_LAYER_SECONDS,
         speed.PREFILL_EFFICIENCY,
-        speed.ATTENTION_EFFICIENCY,
     ):
         assert kernels in table
+    # attention over the cache: a share of its own, or the one share of the vector-rate kernels
+    assert (kernels in speed.ATTENTION_EFFICIENCY) != (kernels in speed.VECTOR_ATTENTION_KERNELS)
 
 
 @pytest.mark.parametrize("memory", list(speed.MEMORY_EFFICIENCY))
@@ -108,6 +112,8 @@ def test_prefill_shares_are_physical():
         speed.PREFILL_EXPERT_EFFICIENCY,
         speed.EXPERT_EFFICIENCY,
         speed.PREFILL_PIPELINE_OVERLAP,
+        speed.VECTOR_ATTENTION_EFFICIENCY,
+        speed.BF16_PREFILL_EFFICIENCY,
         *speed.ATTENTION_EFFICIENCY.values(),
     ):
         assert 0 < value <= 1.0
