@@ -13,7 +13,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from pydantic import ValidationError
 
-from calculator.forms import FIRST_VISIT, QuestionForm, device_summary
+from calculator.forms import QuestionForm, device_summary
 from calculator.question import EngineRefused, Question
 from catalog import cache
 from catalog.models import Gpu, Price
@@ -101,13 +101,6 @@ class Owned:
     plan: Plan
     tok_s: float
     cost: SelfHosted | None
-
-
-def first_visit() -> QueryDict:
-    query = QueryDict(mutable=True)
-    for key, value in FIRST_VISIT.items():
-        query.setlist(key, value if isinstance(value, list) else [value])
-    return query
 
 
 def cost_answer(query: QueryDict) -> dict:

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from calculator.page import first_visit
 from config.htmx import respond  # page or #result partial, one helper for all
 
 from . import choose as choosing
@@ -19,7 +20,7 @@ from . import costing, guides
 @vary_on_headers("HX-Request")
 def cost(request):
     """Self-hosted against rented against a hosted API, for the calculator question in the query."""
-    context = costing.cost_answer(request.GET or costing.first_visit())
+    context = costing.cost_answer(request.GET or first_visit())
     return respond(request, "costs/cost.html", context)
 
 
