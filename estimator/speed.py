@@ -34,7 +34,7 @@ from .schema import DeviceSpec
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
 # Fitted together by `bench/accuracy.py --fit` (Levenberg–Marquardt on log error, each constant within its
-# physical range) on 989 published rows of 58 devices; the comments say which rows decide each. Kernel
+# physical range) on 991 published rows of 58 devices; the comments say which rows decide each. Kernel
 # families (`kernels()`): llama.cpp's backends, its CUDA code on pre-Volta parts, its Vulkan shaders on Intel
 # drivers, MLX, vLLM. CPU values are not fitted (no rows): typical llama.cpp figures.
 #
@@ -47,7 +47,7 @@ from .schema import DeviceSpec
 # vLLM's kernels are not llama.cpp's: it takes 1 (`Stage.memory_efficiency`).
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "hbm": 0.596,
+    "hbm": 0.595,
     "lpddr": 0.968,
     "lpddr_two_die": 0.81,
     "ram": 1.0,
@@ -62,7 +62,7 @@ BACKEND_EFFICIENCY = {
     "rocm": 0.885,
     "vulkan": 0.907,
     "vulkan_intel": 0.612,
-    "sycl": 0.727,
+    "sycl": 0.725,
     "metal": 0.85,
     "mlx": 0.95,
     "vllm": 0.9,
@@ -80,12 +80,12 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "rocm"): 0.824,
     ("kquant", "vulkan"): 0.948,
     ("kquant", "vulkan_intel"): 0.787,
-    ("kquant", "sycl"): 0.779,
+    ("kquant", "sycl"): 0.791,
     ("kquant", "metal"): 0.965,
     ("float", "cuda"): 0.902,
     ("float", "rocm"): 1.05,
     ("bf16", "rocm"): 1.08,
-    ("bf16", "vulkan"): 0.929,
+    ("bf16", "vulkan"): 0.93,
     ("bf16", "vulkan_intel"): 1.32,
     ("bf16", "sycl"): 0.209,
     ("float", "metal"): 1.04,
@@ -98,7 +98,7 @@ KV_EFFICIENCY = {
     "rocm": 0.89,
     "vulkan": 0.837,
     "vulkan_intel": 0.79,
-    "sycl": 0.866,
+    "sycl": 0.868,
     "metal": 0.803,
     "mlx": 0.788,
     "vllm": 0.8,
@@ -109,23 +109,23 @@ KV_EFFICIENCY = {
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
     "cuda": 49.7e-6,
-    "cuda_pascal": 45.8e-6,
+    "cuda_pascal": 45.9e-6,
     "rocm": 104e-6,
     "vulkan": 40.3e-6,
-    "vulkan_intel": 61.6e-6,
-    "sycl": 146e-6,
-    "metal": 94.9e-6,
+    "vulkan_intel": 61.7e-6,
+    "sycl": 145e-6,
+    "metal": 95e-6,
     "mlx": 86.1e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
     "cuda": 38.4e-6,
-    "cuda_pascal": 71.1e-6,
-    "rocm": 50.2e-6,
-    "vulkan": 50.7e-6,
+    "cuda_pascal": 71.2e-6,
+    "rocm": 50.3e-6,
+    "vulkan": 50.8e-6,
     "vulkan_intel": 176e-6,
-    "sycl": 196e-6,
+    "sycl": 300e-6,
     "metal": 58.4e-6,
     "mlx": 66e-6,
     "vllm": 40e-6,
@@ -133,7 +133,7 @@ MOE_LAYER_SECONDS = {
 }
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.983
+EXPERT_EFFICIENCY = 0.984
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
@@ -149,50 +149,50 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # pp512 … pp21000 rows. llama.cpp's prompt kernels on AMD and Intel reach a third or less of their matrix
 # units; MLX reaches the whole of the rate credited to the M4 Max (the top of its range).
 PREFILL_EFFICIENCY = {
-    "cuda": 0.896,
+    "cuda": 0.895,
     "cuda_pascal": 1.0,
-    "rocm": 0.386,
-    "vulkan": 0.437,
-    "vulkan_intel": 0.154,
-    "sycl": 0.219,
+    "rocm": 0.394,
+    "vulkan": 0.44,
+    "vulkan_intel": 0.152,
+    "sycl": 0.189,
     "metal": 0.692,
     "mlx": 1.0,
-    "vllm": 0.505,
+    "vllm": 0.506,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.447
+FULL_RATE_PREFILL_FACTOR = 0.456
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.725,
-    ("kquant", "cuda_pascal"): 1.2,
-    ("kquant", "rocm"): 0.62,
-    ("kquant", "vulkan"): 0.929,
-    ("kquant", "vulkan_intel"): 0.944,
-    ("kquant", "sycl"): 0.892,
+    ("kquant", "cuda_pascal"): 1.22,
+    ("kquant", "rocm"): 0.623,
+    ("kquant", "vulkan"): 0.933,
+    ("kquant", "vulkan_intel"): 0.975,
+    ("kquant", "sycl"): 1.03,
     ("kquant", "metal"): 0.986,
     ("float", "cuda"): 1.05,
-    ("float", "rocm"): 1.12,
+    ("float", "rocm"): 1.11,
     ("float", "metal"): 1.09,
-    ("bf16", "rocm"): 0.84,
-    ("mlx", "mlx"): 0.986,
+    ("bf16", "rocm"): 0.829,
+    ("mlx", "mlx"): 0.983,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.395
+BF16_PREFILL_EFFICIENCY = 0.421
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID), this share of a dense product's
 # rate (the MoE pp rows).
-PREFILL_EXPERT_EFFICIENCY = 0.274
+PREFILL_EXPERT_EFFICIENCY = 0.26
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.564,
-    "cuda_pascal": 0.497,
+    "cuda": 0.56,
+    "cuda_pascal": 0.495,
     "metal": 0.305,
-    "mlx": 0.469,
+    "mlx": 0.473,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -201,16 +201,16 @@ ATTENTION_EFFICIENCY = {
 # R9700 and Strix Halo (ROCm), the Strix Halo (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone
 # 0.09–0.13.
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.106
+VECTOR_ATTENTION_EFFICIENCY = 0.108
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.481
+PREFILL_PIPELINE_OVERLAP = 0.48
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
 # load taken apart (bench/accuracy.py SERVING).
 VLLM_ALL_REDUCE_SECONDS = 15.5e-6
-VLLM_STEP_SECONDS = 344e-6
+VLLM_STEP_SECONDS = 338e-6
 
 # Where the real speed lies given an estimate: the 5th and 95th percentiles of (estimate ÷ measured − 1)
 # over rows of devices the fit never saw (bench/accuracy.py, leave-one-device-out), per class of plan
@@ -223,22 +223,22 @@ VLLM_STEP_SECONDS = 344e-6
 ERROR_RANGES: dict[str, tuple[float, float]] = {
     "gddr/cuda/dense": (-0.137, 0.405),
     "gddr/rocm/dense": (-0.215, 0.244),
-    "gddr/sycl/dense": (-0.347, 1.603),
+    "gddr/sycl/dense": (-0.327, 1.603),
     "gddr/vulkan/dense": (-0.16, 0.466),
     "hbm/cuda/dense": (-0.293, 0.417),
-    "hbm/cuda/moe": (-0.229, 0.23),
+    "hbm/cuda/moe": (-0.228, 0.23),
     "lpddr/metal/dense": (-0.071, 0.135),
     "lpddr/mlx/moe": (-0.138, 0.184),
-    "lpddr_two_die/metal/dense": (-0.083, 0.317),
+    "lpddr_two_die/metal/dense": (-0.083, 0.318),
     "decode": (-0.192, 0.49),
-    "multi_gpu": (-0.195, 0.352),
-    "prefill": (-0.527, 0.957),
-    "vllm_tp": (-0.46, 1.093),
-    "*/cuda/*": (-0.229, 0.376),
-    "*/metal/*": (-0.082, 0.204),
+    "multi_gpu": (-0.195, 0.464),
+    "prefill": (-0.521, 0.936),
+    "vllm_tp": (-0.46, 1.092),
+    "*/cuda/*": (-0.228, 0.376),
+    "*/metal/*": (-0.082, 0.205),
     "*/mlx/*": (-0.135, 0.766),
-    "*/rocm/*": (-0.207, 0.267),
-    "*/sycl/*": (-0.347, 1.603),
+    "*/rocm/*": (-0.208, 0.267),
+    "*/sycl/*": (-0.327, 1.603),
     "*/vulkan/*": (-0.184, 0.22),
     "*/vulkan_intel/*": (-0.174, 1.552),
 }
