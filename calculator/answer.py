@@ -4,12 +4,13 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES
-from estimator import DeviceUsage, Estimate, Explanation, Plan, commands
+from estimator import Estimate, Explanation, Plan, commands
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
 from estimator.units import format_bytes, format_rate
 
 from . import present
+from .memory import STATUS_CSS, STATUS_WORDS, memory_bars, overhead_explanation, status, weights_elsewhere
 from .question import Question
 from .registry import error_pages  # the glossary's, registered from GlossaryConfig.ready()
 
@@ -90,21 +91,6 @@ def per_user_explanation(plan: Plan, users: int) -> Explanation | None:
         formula="decode of all users together ÷ users (each step gives every running user one token)",
         substituted=f"{each}; one user alone: {format_rate(alone)} tok/s",
     )
-
-
-def status(plan_or_device: Plan | DeviceUsage) -> str:
-    """ "yes", "tight" (fits, under 10% free), "margin" (every device holds it, but inside the memory
-    kept free for safety: it will likely load) or "no": the one status the verdict, the memory bars,
-    the plans table and the command share."""
-    if plan_or_device.fits:
-        return "tight" if plan_or_device.tight else "yes"
-    devices = plan_or_device.devices if isinstance(plan_or_device, Plan) else (plan_or_device,)
-    return "margin" if all(d.used_bytes <= d.capacity_bytes for d in devices) else "no"
-
-
-# How each status is written, and its colour class (site.css .fit-*)
-STATUS_WORDS = {"yes": "yes", "tight": "tight", "margin": "only inside the safety margin", "no": "no"}
-STATUS_CSS = {"yes": "fit-yes", "tight": "fit-tight", "margin": "fit-tight", "no": "fit-no"}
 
 
 def fullest_device(plan: Plan) -> str:
@@ -270,95 +256,6 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
         memory=fullest_device(plan),
         detail=detail,
     )
-
-
-@dataclass(frozen=True)
-class Segment:
-    label: str
-    css: str
-    x: float
-    width: float
-    size: str
-
-
-def memory_bars(plan: Plan) -> list[dict]:
-    """Stacked weights / KV cache / compute / overhead per device, as SVG percentages of capacity."""
-    bars = []
-    for device in plan.devices:
-        scale = max(device.capacity_bytes, device.used_bytes + device.headroom_bytes)
-        x = 0.0
-        segments = []
-        for label, css, size in (
-            ("Weights", "weights", device.weights_bytes),
-            ("KV cache", "kv", device.kv_cache_bytes),
-            ("Compute", "compute", device.compute_bytes),
-            ("Overhead", "overhead", device.overhead_bytes),
-        ):
-            width = 100 * size / scale
-            segments.append(Segment(label, css, x, width, format_bytes(size)))
-            x += width
-        state = status(device)
-        bars.append(
-            {
-                "device": device,
-                "segments": segments,
-                "capacity_x": 100 * device.capacity_bytes / scale,
-                "headroom_x": 100 * (device.capacity_bytes - device.headroom_bytes) / scale,
-                "used": format_bytes(device.used_bytes),
-                "capacity": format_bytes(device.capacity_bytes),
-                "free": format_bytes(device.free_bytes),
-                "headroom": format_bytes(device.headroom_bytes),
-                "status": state,
-                "short": format_bytes(device.short_by_bytes),
-            }
-        )
-    return bars
-
-
-def weights_elsewhere(result: Estimate, plan: Plan, backends: list[str]) -> str:
-    """Where the weights the bars do not show sit, in words: llama.cpp (and Ollama on it) keeps the token
-    embedding table in the CPU's memory (estimator/device_memory.py), so the bars of a plan without a RAM
-    row add up to less than the weights' total; empty when they add up. On Apple silicon that memory is
-    the same unified memory, outside the share the GPU is given."""
-    copy = sum(d.weights_bytes for d in plan.devices) / max(plan.replicas, 1)
-    rest = result.memory.weights_bytes - copy
-    if rest < 1 << 20:
-        return ""
-    if plan.replicas > 1:
-        holds = "Each copy holds"
-    else:
-        holds = "The GPU holds" if len(plan.gpu_devices) == 1 else "The GPUs hold"
-    where = (
-        "with the CPU, outside the GPU's share of unified memory"
-        if backends and set(backends) == {"metal"}
-        else "in system RAM"
-    )
-    return (
-        f"{holds} {format_bytes(round(copy))} of the "
-        f"{format_bytes(result.memory.weights_bytes)} of weights; the other {format_bytes(round(rest))}, the token "
-        f"embedding table, stays {where}, where llama.cpp reads its rows."
-    )
-
-
-# The runtime's fixed cost per device, by backend (estimator/memory.py OVERHEAD_BYTES: a context on every
-# GPU backend, nothing counted apart on Metal and the CPU)
-OVERHEAD_WORDS = {
-    "cuda": "CUDA context per device",
-    "rocm": "ROCm (HIP) context per device",
-    "sycl": "SYCL context per device",
-    "vulkan": "Vulkan context per device",
-    "metal": "none counted apart on Apple silicon (Metal)",
-    "cpu": "none counted apart on the CPU",
-}
-
-
-def overhead_explanation(result: Estimate, backends: list[str]) -> Explanation | None:
-    """The runtime overhead's explanation worded for the devices' own backends."""
-    e = result.explanations.get("overhead_bytes")
-    if e is None or not backends:
-        return e
-    words = "; ".join(OVERHEAD_WORDS.get(b, f"{b} context per device") for b in sorted(set(backends)))
-    return e.model_copy(update={"formula": words})
 
 
 @dataclass(frozen=True)

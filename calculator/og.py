@@ -18,6 +18,7 @@ from estimator import Estimate
 from . import answer as answers
 from . import og_image, snapshots
 from .forms import QuestionForm
+from .memory import memory_bars
 from .models import Snapshot
 from .page import computed
 from .question import Question
@@ -113,7 +114,7 @@ def _draw(
             f"{model} · {quant} · {ctx:,} tokens of context{users}",
             f"{answers.STRATEGY_TITLES[plan.strategy]}: {verdict.headroom}",
         ],
-        bars=[_bar(bar) for bar in answers.memory_bars(plan)],
+        bars=[_bar(bar) for bar in memory_bars(plan)],
         footer=footer,
     )
 

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 from calculator import answer as answers
 from calculator import og, og_image
 from calculator.forms import QuestionForm
+from calculator.memory import memory_bars
 from calculator.question import EngineRefused, Question
 from catalog.models import LlmModel, Quantization
 
@@ -76,7 +77,7 @@ def draws_the_bars_of(questions: list[str]) -> None:
         except EngineRefused:  # a 400 too
             continue
         plan = result.recommended_plan or answers.closest_plan(result)
-        for bar in map(og._bar, answers.memory_bars(plan)):
+        for bar in map(og._bar, memory_bars(plan)):
             assert_valid(
                 og_image.layout(bar, x=og_image.MARGIN, width=BAR_WIDTH),
                 x=og_image.MARGIN,
