@@ -2,6 +2,8 @@ import re
 from urllib.parse import urlsplit
 
 from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from calculator import present
 from estimator.units import format_bytes, format_rate
@@ -101,3 +103,15 @@ def without(explanations: dict, keys: str) -> list:
     """The (key, explanation) pairs not already shown beside their number (space-separated `keys`)."""
     shown = set(keys.split())
     return [(key, e) for key, e in explanations.items() if key not in shown]
+
+
+@register.filter
+def command_lines(text: str) -> str:
+    """A launch command for its scrolling box: the commands keep their lines (a flag is never split from
+    its value), while each `# ...` comment line is wrapped in a <span> that site.css lets wrap at the
+    box's width, so a phone shows the whole sentence. The text, and what Copy copies, are unchanged."""
+    lines = (
+        format_html("<span>{}</span>", line) if line.startswith("#") else conditional_escape(line)
+        for line in text.split("\n")
+    )
+    return mark_safe("\n".join(lines))

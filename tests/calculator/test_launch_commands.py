@@ -350,8 +350,22 @@ def test_the_page_says_why_a_runtime_has_no_command_and_what_runs_instead(client
 
 
 def launch_text(client, query: str) -> str:
+    """The launch command as the page shows it, without the <span>s its comment lines wrap in."""
     page = client.get(f"/?{query}").content.decode()
-    return html.unescape(re.search(r'data-testid="launch-command"><code>(.*?)</code>', page, re.S).group(1))
+    code = re.search(r'data-testid="launch-command"><code>(.*?)</code>', page, re.S).group(1)
+    return html.unescape(re.sub(r"</?span>", "", code))
+
+
+def test_a_commands_comment_lines_wrap_and_its_commands_keep_their_lines(client, catalog):
+    """On a phone the box scrolls sideways: a flag is never split from its value, while each comment
+    line is in a <span> (site.css lets it wrap), so the whole sentence shows."""
+    query = "model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=32768"
+    page = client.get(f"/?{query}").content.decode()
+    code = re.search(r'data-testid="launch-command"><code>(.*?)</code>', page, re.S).group(1)
+    lines = code.split("\n")
+    assert lines[0] == "<span># Does not fit as asked: see What to change below first.</span>"
+    assert not [line for line in lines if line.startswith("#")]  # every comment line in its <span>
+    assert [line for line in lines if line.startswith("llama-server ")]  # the command on its own line
 
 
 def test_what_runs_instead_names_only_formats_the_runtime_has_a_command_for(client, catalog):
@@ -383,11 +397,10 @@ def test_lm_studio_makes_one_file_where_the_gguf_is_published_only_in_parts(clie
 
 
 def test_the_command_of_a_plan_that_does_not_fit_says_so_first(client, catalog):
-    url = "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=32768"
-    text = client.get(url).text
-    command = re.search(r'data-testid="launch-command"><code>(.*?)</code>', text, re.S).group(1)
+    query = "model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=32768"
+    command = launch_text(client, query)
     assert command.startswith("# Does not fit as asked: see What to change below first.\n")
-    fits = client.get(url.replace("ctx=32768", "ctx=8192")).text
+    fits = client.get("/?" + query.replace("ctx=32768", "ctx=8192")).text
     assert "Does not fit as asked" not in fits
 
 
