@@ -6,7 +6,8 @@ words them."""
 import re
 from typing import get_args
 
-from calculator.present import SENTENCES, reason, suggestion
+from calculator.present import reason, suggestion
+from calculator.sentences import SENTENCES
 from estimator import STRATEGIES, Estimate, Workload, estimate
 from estimator.reasons import ReasonCode
 from estimator.units import GIB

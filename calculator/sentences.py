@@ -1,0 +1,282 @@
+"""Every reason code's sentence: `SENTENCES`, one function per `estimator.reasons.ReasonCode`, from a
+`Reason`'s values to its words. calculator/present.py reads it; nothing else words a reason."""
+
+from collections.abc import Callable
+
+from estimator.commands_lms import IN_PARTS
+from estimator.strategies import STRATEGIES
+from estimator.units import format_bytes, format_rate
+
+RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
+
+Values = dict[str, int | float | str | tuple[int | float | str, ...]]
+
+
+def _title(strategy) -> str:
+    """A plan's name at the start of a sentence: "Layer split"."""
+    return STRATEGIES[strategy].title
+
+
+def _phrase(strategy) -> str:
+    """A plan's name inside a sentence: "layer split", "one GPU"."""
+    return STRATEGIES[strategy].label
+
+
+def _metric(v: Values) -> str:
+    return "aggregate tok/s" if v.get("aggregate") else "tok/s single stream"
+
+
+def _why_not(v: Values, best: str) -> str:
+    """Why a faster plan that fits is not the recommended one, `best` (estimator/ranking.py `_why_not`)."""
+    why = v["why_not"]
+    if why == "copies_serve_better":
+        return (
+            "the model fits one GPU: copies serve several users without an all-reduce on every step, "
+            "and a failed GPU stops only its copy"
+        )
+    if why == "runtime_lacks":
+        runtime = str(v["runtime"])
+        if runtime == "llama.cpp":
+            return "experimental in llama.cpp"
+        return f"not something {RUNTIME_NAMES.get(runtime, runtime)} does"
+    if why == "tight":
+        return "leaves under 10% of a GPU free"
+    return f"within 5%, and {_phrase(best)} is simpler"
+
+
+def _recommended(v: Values) -> str:
+    text = f"{_title(v['strategy'])} is recommended: {format_rate(v['tok_s'])} {_metric(v)}"
+    if "faster" in v:
+        text += f". {_title(v['faster'])} is faster ({format_rate(v['faster_tok_s'])}) "
+        text += f"but {_why_not(v, str(v['strategy']))}"
+    elif "next" in v:
+        text += (
+            f", the fastest plan that fits (next: {_phrase(v['next'])}, {format_rate(v.get('next_tok_s'))})"
+        )
+    if v.get("one_device"):
+        text += "; one device needs no hand-offs between GPUs"
+    return text + "."
+
+
+def _none_fits(v: Values) -> str:
+    return (
+        f"No plan fits. The closest, {_phrase(v['strategy'])}, needs {format_bytes(v['short_bytes'])} more "
+        f"on {v['device']}."
+    )
+
+
+def _none_fits_in_margin(v: Values) -> str:
+    return (
+        f"No plan fits with {format_bytes(v['headroom_bytes'])} kept free on each device: the closest, "
+        f"{_phrase(v['strategy'])}, would leave {format_bytes(v['free_bytes'])} free on {v['device']}."
+    )
+
+
+def _also_fits(v: Values) -> str:
+    text = f"Fits, at {format_rate(v['tok_s'])} {_metric(v)} against {format_rate(v['best_tok_s'])} for "
+    text += _phrase(v["best"])
+    if "why_not" in v:
+        text += f", but {_why_not(v, str(v['best']))}"
+    return text + "."
+
+
+def _short(v: Values) -> str:
+    return f"Does not fit: {v['device']} is {format_bytes(v['short_bytes'])} short."
+
+
+def _short_in_margin(v: Values) -> str:
+    return (
+        f"Does not fit with the {format_bytes(v['headroom_bytes'])} kept free: {v['device']} would have "
+        f"{format_bytes(v['free_bytes'])} left."
+    )
+
+
+def _kv_cache(v: Values) -> str:
+    bits = [f"A {v['kv']} KV cache"]
+    if v.get("makes_fit"):
+        bits.append("makes it fit")
+    elif "saved_bytes" in v:
+        bits.append(f"saves {format_bytes(v['saved_bytes'])}")
+    if "context_tokens" in v:
+        bits.append(f"{'and ' if len(bits) > 1 else ''}allows {v['context_tokens']:,} tokens of context")
+    return " ".join(bits) + "."
+
+
+def _longest_context(v: Values) -> str:
+    limit = " (the model's maximum)" if v.get("at_limit") else ""
+    return f"Context up to {v['context_tokens']:,} tokens fits at {v['quant']}{limit}."
+
+
+def _quoted(v: Values) -> str:
+    """The plan a suggestion quotes: "layer split, 12.3 tok/s"."""
+    return f"{_phrase(v['strategy'])}, {format_rate(v.get('tok_s'))} tok/s"
+
+
+def _offloaded(v: Values) -> str:
+    faster = (
+        f"; a GPU with more memory would be about {v['faster_by']:.1f}× faster" if "faster_by" in v else ""
+    )
+    return f"Runs with {_phrase(v['strategy'])} at {format_rate(v.get('tok_s'))} tok/s{faster}."
+
+
+def _counts(v: Values) -> str:
+    """Layers per device: "40 + 41"."""
+    return " + ".join(map(str, v["counts"]))
+
+
+def _expert_layers_over_gpus(v: Values) -> str:
+    ts = ",".join(f"{r:g}" for r in v["ratios"])
+    where = ""
+    if "n_cpu_moe" in v:
+        where = f"; the experts in RAM are those of layers 0–{v['n_cpu_moe'] - 1}, on the first GPUs"
+    return (
+        f"Layers {_counts(v)} over the GPUs in order (-ts {ts}: the output head is one more on the last "
+        f"GPU){where}."
+    )
+
+
+def _no_gguf(v: Values) -> str:
+    return f"No published {v['quant']} GGUF of {v['model']} is known to this site"
+
+
+SENTENCES: dict[str, Callable[[Values], str]] = {
+    "recommended": _recommended,
+    "none_fits": _none_fits,
+    "none_fits_in_margin": _none_fits_in_margin,
+    "also_fits": _also_fits,
+    "short": _short,
+    "short_in_margin": _short_in_margin,
+    "largest_format": lambda v: f"{v['quant']} fits: the largest format that does.",
+    "wider_format": lambda v: f"{v['quant']} also fits, and keeps more of the model's quality.",
+    "longest_context": _longest_context,
+    "kv_cache": _kv_cache,
+    "more_machines": lambda v: (
+        f"{v['hosts']} machines with the {v['device']}, joined over the network, would fit it ({_quoted(v)})."
+    ),
+    "more_gpus": lambda v: f"{v['gpu_count']} × {v['device']} would fit it ({_quoted(v)}).",
+    "give_ram": lambda v: "Give your system RAM to see whether offloading to it works.",
+    "ram_for_offload": lambda v: f"With {v['ram_gb']} GB of system RAM, offloading would fit.",
+    "offloaded": _offloaded,
+    "needs_several_gpus": lambda v: "Needs two or more GPUs.",
+    "unified_memory": lambda v: (
+        "The GPU's memory is the system memory here: there is no separate RAM to offload to."
+    ),
+    "no_ram_given": lambda v: "Give the system RAM to see offload plans.",
+    "fits_in_gpus": lambda v: (
+        f"The model fits in GPU memory; offloading {v['offloading']} would only slow it down."
+    ),
+    "dense_model": lambda v: "Only mixture-of-experts models have experts to offload.",
+    "one_machine": lambda v: "One machine: with several, layers spread over the network.",
+    "gpus_differ": lambda v: "Tensor parallel needs identical GPUs; these differ.",
+    "heads_do_not_divide": lambda v: f"{v['heads']} attention heads do not divide over {v['gpus']} GPUs.",
+    "layers_only": lambda v: (
+        f"{RUNTIME_NAMES[str(v['runtime'])]} splits a model over GPUs by layers only; vLLM or llama.cpp run "
+        "tensor parallel."
+    ),
+    "tensor_split_backend": lambda v: "llama.cpp's tensor split runs on CUDA and ROCm only.",
+    "tensor_split_mla": lambda v: (
+        "llama.cpp's tensor split does not support this architecture (MLA, as DeepSeek2)."
+    ),
+    "tensor_split_flash_attention": lambda v: "llama.cpp's tensor split needs flash attention.",
+    "tensor_split_kv_cache": lambda v: (
+        "llama.cpp's tensor split needs an unquantized KV cache (f16, bf16 or f32)."
+    ),
+    # notes
+    "one_of_several": lambda v: f"Uses one {v['device']}; the other {v['others']} device(s) stay free.",
+    "layers_in_turn": lambda v: (
+        f"Layers {_counts(v)} run one device after another: a second GPU adds memory, not single-stream speed."
+    ),
+    "tensor_shards": lambda v: (
+        f"{v['tp']} GPUs each hold 1/{v['tp']} of every matrix and of the KV cache, and read them in parallel."
+    ),
+    "gpus_left_out": lambda v: (
+        f"{v['left']} GPU(s) left out: {v['heads']} heads do not divide by {v['gpus']}."
+    ),
+    "copies": lambda v: (
+        f"{v['copies']} independent copies, {v['sequences']} sequence(s) each: {v['copies']}× the aggregate "
+        "throughput, the same single-stream speed."
+    ),
+    "ngl": lambda v: (
+        f"-ngl {v['ngl']}: {v['ngl']} of {v['layers']} layers on the GPU(s), {v['in_ram']} and the output "
+        "head in RAM."
+    ),
+    "n_cpu_moe": lambda v: (
+        f"--n-cpu-moe {v['n_cpu_moe']}: routed experts of {v['in_ram']} of {v['moe_layers']} MoE layers in "
+        f"RAM; each token reads only {v['experts_per_tok']} of {v['experts']} experts there."
+    ),
+    "expert_layers_over_gpus": _expert_layers_over_gpus,
+    "rpc_layers": lambda v: f"{v['hosts']} machines, {v['gpus']} GPUs: layers {_counts(v)}.",
+    "network": lambda v: f"Network: {v['gb_s']:g} GB/s, {v['latency_us']:g} µs per hop.",
+    # warnings
+    "pipeline_bubble": lambda v: "Pipeline bubble at batch 1: only one GPU works at any moment.",
+    "one_gpu_stops_all": lambda v: "If any one GPU fails, the whole model stops.",
+    "one_machine_stops_all": lambda v: "If any machine or GPU fails, the whole model stops.",
+    "all_reduce_over_pcie": lambda v: (
+        f"Tensor parallel over PCIe: {v['all_reduces']} all-reduces per token take "
+        f"{v['all_reduce_s'] * 1e3:.1f} ms of each {v['step_s'] * 1e3:.1f} ms step; NVLink cuts that."
+    ),
+    "kv_heads_replicated": lambda v: (
+        f"{v['tp']} ranks but {v['kv_heads']} KV heads: KV heads are replicated."
+    ),
+    "mla_not_split": lambda v: "MLA's latent KV cache cannot be split: every rank holds all of it.",
+    "tensor_split_experimental": lambda v: (
+        "llama.cpp's --split-mode tensor is experimental: check the output's quality before relying on it."
+    ),
+    "needs_router": lambda v: "Needs a router in front (one server per GPU, or vLLM's data parallel).",
+    "layers_in_ram": lambda v: (
+        f"{v['share']:.0%} of the layers run from system RAM at {v['ram_gb_s']:g} GB/s; "
+        "they dominate each token's time."
+    ),
+    "experts_in_ram": lambda v: f"Expert layers in RAM run at {v['ram_gb_s']:g} GB/s.",
+    "ram_bandwidth_assumed": lambda v: (
+        f"RAM bandwidth not given: assumed {v['ram_gb_s']} GB/s (dual-channel DDR5-4800)."
+    ),
+    "weights_cross_network": lambda v: (
+        "The weights cross the network once at load time; each token crosses it between machines."
+    ),
+    "tight": lambda v: f"Less than 10% stays free on {', '.join(v['devices'])}: latency creeps up there.",
+    "vllm_queue": lambda v: (
+        f"vLLM's KV cache holds {v['sequences']:.1f} sequences of {v['context_tokens']:,} tokens: "
+        f"{v['running']} run at once and {v['waiting']} wait for one to finish, about {v['queue_s']:.0f} s "
+        "at the full context (shorter requests share the pool and wait less)."
+    ),
+    # why a tool gets no weights (estimator.commands.unavailable)
+    "no_gguf_nor_checkpoint": lambda v: f"{_no_gguf(v)}, nor its own Hugging Face checkpoint to convert.",
+    "checkpoint_kept_as_is": lambda v: (
+        f"{_no_gguf(v)}, and llama.cpp makes none from its {str(v['kind']).upper()} checkpoint, which "
+        f"{v['converter']} keeps as it is."
+    ),
+    "architecture_unknown": lambda v: (
+        f"{_no_gguf(v)}, nor which architecture its config.json names, to convert it with llama.cpp."
+    ),
+    "architecture_unsupported": lambda v: (
+        f"llama.cpp cannot load {v['architecture']} yet ({v['converter']}), so no GGUF of {v['model']} can be "
+        "made."
+    ),
+    "needs_imatrix": lambda v: (
+        f"{_no_gguf(v)}, and {v['quant']} needs an importance matrix (llama-imatrix), which this site does not "
+        "make: choose a K-quant such as Q4_K_M."
+    ),
+    "no_quantize_type": lambda v: (
+        f"{_no_gguf(v)}, and llama-quantize has no {v['quant']} type to make one from its checkpoint."
+    ),
+    "no_checkpoint": lambda v: (
+        f"No published {v['quant']} checkpoint of {v['model']} is known to this site, and {v['tool']} makes no "
+        f"{v['quant']} weights from another format as it loads."
+    ),
+    "no_mlx_conversion": lambda v: (
+        f"No published {v['quant']} conversion of {v['model']} is known to this site, nor its original 16-bit "
+        "weights for mlx_lm.convert to make one."
+    ),
+    "no_mlx_weights": lambda v: (
+        f"No published {v['quant']} weights of {v['model']} that mlx-lm loads are known to this site."
+    ),
+    "no_lms_conversion": lambda v: (
+        f"No published {v['quant']} conversion of {v['model']} is known to this site for lms get to fetch."
+    ),
+    "gguf_in_parts": lambda v: (
+        f"{v['repo']} holds the {v['quant']} GGUF of {v['model']} in parts, {IN_PARTS}, and lms import takes "
+        "one file."
+    ),
+    "said": lambda v: str(v["text"]),
+}
