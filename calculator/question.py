@@ -92,6 +92,14 @@ class Question:
 
     def workload(self, **changes) -> Workload:
         """The engine's Workload; `changes` rewrite its fields (context_tokens, batch, ram_bytes, ...)."""
+        values = self._workload_fields | changes
+        values["prompt_tokens"] = min(values["prompt_tokens"], values["context_tokens"])
+        return Workload(**values)
+
+    @cached_property
+    def _workload_fields(self) -> dict:
+        """The question's Workload fields, read from the catalog's tables once per question: the charts
+        ask for a workload at each of their ~15 points."""
         values = {
             "context_tokens": self.ctx,
             "batch": self.batch,
@@ -106,9 +114,7 @@ class Question:
             values |= tables.ram_presets()[self.ram_preset]["workload"]  # its bandwidth, for offload
         if self.link:
             values |= self.link.workload_fields()
-        values |= changes
-        values["prompt_tokens"] = min(values["prompt_tokens"], values["context_tokens"])
-        return Workload(**values)
+        return values
 
     def query(self, **changes) -> str:
         """Every input in a fixed order, defaults left out, devices grouped as gpu + count: the cache
