@@ -63,11 +63,17 @@ class Combination:
         self.choices = sorted({gpu.backend_choices for gpu in devices})  # each kind's backends, usual first
         self.backends = sorted({choices[0] for choices in self.choices})
         self.specs: dict[int, ModelSpec] = {}
+        self._runs: dict[tuple[str, str | None], bool] = {}
 
     def runs(self, runtime: str, family: str | None = None) -> bool:
-        """Whether the runtime runs (the format `family`) on each device, on one of its backends."""
-        row = self.table.get(runtime)
-        return all(device_backend(row, choices, family) for choices in self.choices)
+        """Whether the runtime runs (the format `family`) on each device, on one of its backends. Kept per
+        runtime and family: the format picker asks it of every runtime for each of ~20 formats, which
+        share a handful of families."""
+        key = (runtime, family)
+        if key not in self._runs:
+            row = self.table.get(runtime)
+            self._runs[key] = all(device_backend(row, choices, family) for choices in self.choices)
+        return self._runs[key]
 
     def backend(self, gpu: Gpu, runtime: str, family: str | None = None) -> str:
         """The backend the engine times the device on under this runtime: LM Studio on an Intel Arc runs
