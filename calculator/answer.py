@@ -1,13 +1,15 @@
-"""From the engine's estimate of a question (calculator/question.py) to what the page shows."""
+"""From the engine's estimate of a question (calculator/question.py) to what the result panel shows:
+the plans table, the launch command, the suggestions as links; the verdict, the speed per user and
+the reasons in words come from calculator/present.py."""
 
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES
-from estimator import Estimate, Explanation, Plan, commands
+from estimator import Estimate, Plan, commands
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
-from estimator.units import format_bytes, format_rate
+from estimator.units import format_rate
 
 from . import present
 from .memory import STATUS_CSS, STATUS_WORDS, memory_bars, overhead_explanation, status, weights_elsewhere
@@ -23,247 +25,11 @@ CHART_USERS = [1, 2, 4, 8, 16, 32, 64]
 
 
 @dataclass(frozen=True)
-class Verdict:
-    fits: bool
-    tight: bool
-    text: str  # the headline, short: the sticky verdict bar shows it
-    headroom: str
-    tok_s: str = ""  # decode per user of the plan shown, for the compact verdict bar
-    memory: str = ""  # "21.3 of 24.0 GiB": the fullest device of the plan shown
-    borderline: bool = False  # does not fit only because of the memory kept free for safety
-    detail: str = ""  # what the headline leaves out: what to expect, what to change
-
-    @property
-    def css(self) -> str:
-        if self.borderline:
-            return "tight"
-        return ("tight" if self.tight else "yes") if self.fits else "no"
-
-
-@dataclass(frozen=True)
-class Speed:
-    """Decode speed as each user sees it, with its likely range."""
-
-    value: float | None
-    low: float | None
-    high: float | None
-
-    def __str__(self) -> str:
-        """'18.7 tok/s (16.6–20.8)': the estimate and its likely range."""
-        return present.rate_range(self.value, self.low, self.high) if self.value else "–"
-
-
-def per_user(plan: Plan, users: int) -> Speed:
-    """Decode per user at the asked concurrency, the one definition the verdict, the totals, the plans
-    table, the preview image and the compare page read: alone, the plan's single-stream decode; with
-    more users, its decode of all `batch` sequences together (`decode_tok_s_aggregate`) ÷ users (under
-    vLLM the users its KV cache cannot seat wait, so this is each one's share over time). The range is
-    the single-stream range, scaled."""
-    alone = plan.decode_tok_s
-    if users <= 1 or not plan.decode_tok_s_aggregate or not alone:
-        return Speed(alone, plan.decode_tok_s_low, plan.decode_tok_s_high)
-    value = plan.decode_tok_s_aggregate / users
-    scale = value / alone
-    low, high = plan.decode_tok_s_low, plan.decode_tok_s_high
-    return Speed(value, low * scale if low else None, high * scale if high else None)
-
-
-def seated(plan: Plan, users: int) -> int:
-    """How many of the users run at once: under vLLM the ones its KV cache cannot seat wait."""
-    return min(users, int(plan.max_concurrency or users)) if plan.queue_s else users
-
-
-def per_user_explanation(plan: Plan, users: int) -> Explanation | None:
-    """How the per-user figure comes from the plan's numbers: the engine's own explanation alone, the
-    aggregate's division with more users; where vLLM's KV cache seats fewer than asked, how fast the
-    seated ones run while the others wait."""
-    aggregate, alone = plan.decode_tok_s_aggregate, plan.decode_tok_s
-    if users <= 1 or not aggregate or not alone:
-        return plan.explanations.get("decode_tok_s")
-    each = f"{format_rate(aggregate)} tok/s ÷ {users} users = {format_rate(aggregate / users)} tok/s each"
-    if (seats := seated(plan, users)) < users:
-        each += (
-            f" on average: about {seats} run at once, at {format_rate(aggregate / max(seats, 1))} tok/s each, "
-            "while the others wait"
-        )
-    return Explanation(
-        term="continuous-batching",
-        formula="decode of all users together ÷ users (each step gives every running user one token)",
-        substituted=f"{each}; one user alone: {format_rate(alone)} tok/s",
-    )
-
-
-def fullest_device(plan: Plan) -> str:
-    device = max(plan.devices, key=lambda d: (d.used_bytes + d.headroom_bytes) / d.capacity_bytes)
-    return f"{format_bytes(device.used_bytes).removesuffix(' GiB')} of {format_bytes(device.capacity_bytes)}"
-
-
-def machines(result: Estimate) -> int:
-    """How many machines the question has: an RPC cluster's plan spreads its GPUs over them."""
-    return 1 + max((d.host for p in result.plans for d in p.devices), default=0)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-@dataclass(frozen=True)
-class RuntimeFit:
-    """Where the chosen runtime has no command for the recommended plan: the best fitting plan it can
-    run (None: none), the faster plan it cannot and the runtimes that can run that one, in words."""
-
-    name: str  # the chosen runtime's label
-    plan: Plan | None
-    faster: Plan
-    others: str  # "llama.cpp or Ollama", empty when no runtime offered here runs it
-    others_url: str = ""  # the question under the first of them
-    why: str = ""  # what it lacks to run the faster plan: "lms has no flag to ..."
-
-    @property
-    def cannot(self) -> str:
-        """The faster plan's row in the plans table: that the chosen runtime cannot run it, and who can."""
-        can = f" {self.others} can." if self.others else ""
-        return f"{self.name} cannot run it: {self.why}.{can}"
-
-    @property
-    def shown_title(self) -> str:
-        """What the bars and totals show when the chosen runtime runs no plan that fits: the faster plan,
-        as the runtimes that can run it would."""
-        who = f"With {self.others}" if self.others else f"Not with {self.name}"
-        return f"{who}: {phrase(self.faster.strategy)}"
-
-
-def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
-    """None when the chosen runtime runs the recommended plan (or none fits, or it has no weights of
-    this format here: the launch box says so); else what it can run instead. The verdict, the stats,
-    the plans table, the launch box and the preview image all read it."""
-    plan = result.recommended_plan
-    key = COMMAND_FOR_RUNTIME[question.runtime]
-    if plan is None or key in plan.commands:
-        return None
-    combination = question.combination
-    if commands.unavailable(combination.spec(question.model), question.quant.as_spec(), key):
-        return None
-    family = question.quant.family
-    others = [
-        r.slug
-        for r in RUNTIMES
-        if r.command in plan.commands and r.slug != question.runtime and combination.runs(r.slug, family)
-    ]
-    runnable = [p for p in result.plans if p.fits and key in p.commands]
-    return RuntimeFit(
-        BY_SLUG[question.runtime].label,
-        runnable[0] if runnable else None,  # the plans come ranked
-        plan,
-        combination.names(others) if others else "",
-        question.permalink(runtime=others[0]) if others else "",
-        present.cannot_run(plan, key),
-    )
-
-
-def rig_words(hardware: str, hosts: int, on_one: int) -> str:
-    """The visitor's hardware in the one phrase every verdict uses: one machine's devices
-    ("2× GeForce RTX 4090"), or all the GPUs and the machines they sit in."""
-    if hosts == 1:
-        return hardware
-    return f"{on_one * hosts} GPUs over {hosts} machines ({hardware} each)"
-
-
-def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit | None = None) -> Verdict:
-    """The answer in one short headline: yes (with how and how fast per user), yes but tight,
-    borderline (short only of the memory kept free for safety), or no; `detail` says what to expect
-    and what to change. `hardware` is one machine's devices ("4× GeForce RTX 3090"); the machines
-    come from the plans. With `fit`, the plan is the one the chosen runtime runs, and one clause says
-    what the faster one needs."""
-    plan = fit.plan if fit else result.recommended_plan
-    hosts = machines(result)
-    on_one = max(len([d for d in p.gpu_devices if d.host == 0]) for p in result.plans)
-    rig = rig_words(hardware, hosts, on_one)
-    if fit and fit.plan is None:
-        runs = f": {fit.others} can" if fit.others else ""
-        return Verdict(
-            False,
-            False,
-            f"No: {fit.name} cannot run any plan that fits on {rig}{runs}.",
-            f"{format_bytes(min(d.free_bytes for d in fit.faster.devices))} free on the fullest device",
-            memory=fullest_device(fit.faster),
-        )
-    if plan is None:
-        closest = closest_plan(result)
-        if status(closest) == "margin":
-            device, short = closest.tightest, closest.short_by_bytes
-            change = next((present.suggestion(s) for s in result.suggestions if s.fits), "")
-            change = change or "A shorter context or a smaller format makes room."
-            return Verdict(
-                False,
-                True,
-                f"Borderline: it fits on {rig} only inside the safety margin.",
-                f"fits only with {format_bytes(short)} of the {format_bytes(device.headroom_bytes)} safety "
-                f"margin used: {format_bytes(device.capacity_bytes - device.used_bytes)} left free on {device.name}",
-                memory=fullest_device(closest),
-                borderline=True,
-                detail=(
-                    f"It needs {format_bytes(short)} of the {format_bytes(device.headroom_bytes)} kept free on "
-                    f"{device.name}: it will likely load, but a long conversation or another program on that "
-                    f"GPU can run it out of memory. {change}"
-                ),
-            )
-        return Verdict(
-            False,
-            False,
-            f"No: it does not fit on {rig}.",
-            f"{format_bytes(closest.short_by_bytes)} short in the closest plan",
-            memory=fullest_device(closest),
-        )
-    free = min(d.free_bytes for d in plan.devices)
-    speed = per_user(plan, users)
-    rate = f", about {format_rate(speed.value)} tok/s per user" if speed.value else ""
-    detail = ""
-    if plan.queue_s and plan.max_concurrency:  # vLLM's paged cache admits fewer users than asked
-        seats = int(plan.max_concurrency)
-        detail = (
-            f"Its KV cache holds {_plural(seats, 'full-length conversation')} at once: the others wait their "
-            "turn."
-        )
-    word = "Yes, but tight" if plan.tight else "Yes"
-    others = ""
-    if hosts > 1:
-        others = (
-            ", no need for the other machine"
-            if hosts == 2
-            else f", no need for the other {hosts - 1} machines"
-        )
-    if plan.strategy == "rpc_cluster":
-        text = f"{word}: fits on {rig} with an RPC cluster"
-    elif plan.strategy == "single" and (on_one > 1 or hosts > 1):
-        of = f" of your {rig}" if on_one > 1 else ""
-        text = f"{word}: one {plan.gpu_devices[0].name}{of} holds it alone{others}"
-    elif plan.strategy == "single":
-        text = f"{word}: fits on {hardware}"
-    else:
-        text = f"{word}: fits on {hardware} with {STRATEGY_NAMES[plan.strategy]}{others}"
-    if fit:
-        faster = per_user(fit.faster, users).value
-        needs = f", needs {fit.others}" if fit.others else f", which {fit.name} cannot run"
-        text += f"{rate}; {phrase(fit.faster.strategy)}"
-        rate = f", {format_rate(faster)} tok/s{needs}" if faster else needs
-    return Verdict(
-        True,
-        plan.tight,
-        f"{text}{rate}.",
-        f"{format_bytes(free)} free on the fullest device",
-        tok_s=format_rate(speed.value) if speed.value else "",
-        memory=fullest_device(plan),
-        detail=detail,
-    )
-
-
-@dataclass(frozen=True)
 class PlanRow:
     """A row of the plans table: the plan, its speed per user and its status in words."""
 
     plan: Plan
-    per_user: Speed
+    per_user: present.Speed
     status: str
     reason: str  # the engine's, or that the chosen runtime cannot run it
 
@@ -276,20 +42,20 @@ class PlanRow:
         return STATUS_CSS[self.status]
 
 
-def shown_plan(result: Estimate, fit: RuntimeFit | None = None) -> Plan:
+def shown_plan(result: Estimate, fit: present.RuntimeFit | None = None) -> Plan:
     """The plan the page shows: the one the chosen runtime runs (`fit`), the recommended one, else the
     closest."""
-    return (fit.plan if fit else None) or result.recommended_plan or closest_plan(result)
+    return (fit.plan if fit else None) or result.recommended_plan or present.closest_plan(result)
 
 
 def shown(
-    result: Estimate, hardware: str, *, users: int, backends: list[str], fit: RuntimeFit | None = None
+    result: Estimate, hardware: str, *, users: int, backends: list[str], fit: present.RuntimeFit | None = None
 ) -> dict:
     """What the #result partial shows of an estimate, for the page, compare and snapshots alike."""
     plan = shown_plan(result, fit)
     return {
         "result": result,
-        "verdict": verdict(result, hardware, users=users, fit=fit),
+        "verdict": present.verdict(result, hardware, users=users, fit=fit),
         "hardware": hardware,
         "shown_plan": plan,
         "recommended": plan.strategy if fit and fit.plan else result.recommended,
@@ -297,8 +63,8 @@ def shown(
         "reason": "" if fit or status(plan) == "margin" else present.reason(result.reason),
         "fit": fit,
         "shown_status": status(plan),
-        "per_user": per_user(plan, users),
-        "per_user_explained": per_user_explanation(plan, users),
+        "per_user": present.per_user(plan, users),
+        "per_user_explained": present.per_user_explanation(plan, users),
         "overhead_explained": overhead_explanation(result, backends),
         "bars": memory_bars(plan),
         "weights_elsewhere": weights_elsewhere(result, plan, backends),
@@ -306,14 +72,14 @@ def shown(
         "plan_rows": [
             PlanRow(
                 p,
-                per_user(p, users),
+                present.per_user(p, users),
                 status(p),
                 fit.cannot if fit and p is fit.faster else present.reason(p.reason),
             )
             for p in result.plans
         ],
         "users": users,
-        "queued": seated(plan, users) < users,
+        "queued": present.seated(plan, users) < users,
         "strategy_names": STRATEGY_NAMES,
         "strategy_titles": STRATEGY_TITLES,
         "strategy_terms": STRATEGY_TERMS,
@@ -376,7 +142,7 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
     runnable = [p for p in (result.plans if result else ()) if p.fits and key in p.commands]
     if runnable:
         best = runnable[0]  # the plans come ranked
-        speed = per_user(best, question.batch)
+        speed = present.per_user(best, question.batch)
         rate = f", {format_rate(speed.value)} tok/s per user" if speed.value else ""
         title = f"{STRATEGY_TITLES[best.strategy]}{rate}"
         return Launch(key, best.commands[key], title, f"{why} Its best plan that fits here: {title}.")
@@ -393,7 +159,7 @@ def result_context(result: Estimate, question: Question) -> dict:
         question.hardware,
         users=question.batch,
         backends=[d.backend for d in question.device_specs()],
-        fit=runtime_fit(result, question),
+        fit=present.runtime_fit(result, question),
     )
     plan = context["shown_plan"]
     measured = question.measured()
@@ -406,10 +172,3 @@ def result_context(result: Estimate, question: Question) -> dict:
         "nearest": None if measured.decode else question.nearest_measured(),
         "error_pages": error_pages(result, question.runtime, plan),
     }
-
-
-def closest_plan(result: Estimate) -> Plan:
-    """When nothing fits, the plan that misses by the least."""
-    return min(
-        result.plans, key=lambda p: max(d.used_bytes + d.headroom_bytes - d.capacity_bytes for d in p.devices)
-    )

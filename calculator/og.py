@@ -1,7 +1,7 @@
 """Link previews: `/og.png?<question>` for a calculator result and `/r/<id>/og.png` for a snapshot.
 
 The numbers come from the page's own path (QuestionForm and its Question, the cached estimate,
-answer.verdict and memory_bars); og_image draws them. The PNG bytes are cached under a key that hashes the question,
+present.verdict and memory_bars); og_image draws them. The PNG bytes are cached under a key that hashes the question,
 the catalog version, the engine version and og_image.VERSION, and that hash is also the ETag.
 """
 
@@ -16,7 +16,7 @@ from catalog import cache
 from estimator import Estimate
 
 from . import answer as answers
-from . import og_image, snapshots
+from . import og_image, present, snapshots
 from .forms import QuestionForm
 from .memory import memory_bars
 from .models import Snapshot
@@ -91,7 +91,7 @@ def _draw_snapshot(snapshot_id: str) -> bytes:
     fit = snapshots.runtime_fit(snapshot, result)
     return _draw(
         result,
-        answers.verdict(result, specs["hardware"], users=specs["workload"].get("batch", 1), fit=fit),
+        present.verdict(result, specs["hardware"], users=specs["workload"].get("batch", 1), fit=fit),
         plan=answers.shown_plan(result, fit),
         model=specs["model_name"],
         quant=specs["quant_name"],

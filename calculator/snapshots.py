@@ -11,6 +11,7 @@ from django.urls import reverse
 from estimator import ENGINE_VERSION, Estimate
 
 from . import answer as answers
+from . import present
 from .forms import QuestionForm
 from .models import MAX_QUERY_CHARS, Snapshot
 from .question import EngineRefused, Question
@@ -78,11 +79,11 @@ def show(snapshot: Snapshot) -> dict:
     return context
 
 
-def runtime_fit(snapshot: Snapshot, result: Estimate) -> answers.RuntimeFit | None:
-    """The plan the snapshot's runtime runs, as the page showed it (answer.runtime_fit); None when
+def runtime_fit(snapshot: Snapshot, result: Estimate) -> present.RuntimeFit | None:
+    """The plan the snapshot's runtime runs, as the page showed it (present.runtime_fit); None when
     today's catalog no longer reads its question."""
     form = QuestionForm(QueryDict(snapshot.query))
-    return answers.runtime_fit(result, Question.from_form(form)) if form.is_valid() else None
+    return present.runtime_fit(result, Question.from_form(form)) if form.is_valid() else None
 
 
 def _headline(result: Estimate) -> tuple:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.http import QueryDict
 
 from calculator import answer as answers
+from calculator import present
 from calculator.forms import QuestionForm
 from calculator.question import Question
 from catalog.fitting import DEFAULTS
@@ -65,8 +66,8 @@ def outcome(query: QueryDict | str) -> Outcome:
         return Outcome(text, errors="; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     question = Question.from_form(form)
     result = question.estimate(with_suggestions=False)
-    fit = answers.runtime_fit(result, question)  # as the calculator: the plan the chosen runtime runs
-    verdict = answers.verdict(result, question.hardware, users=question.batch, fit=fit)
+    fit = present.runtime_fit(result, question)  # as the calculator: the plan the chosen runtime runs
+    verdict = present.verdict(result, question.hardware, users=question.batch, fit=fit)
     plan = fit.plan if fit else result.recommended_plan
     return Outcome(
         text,

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from calculator import answer as answers
+from calculator import present
 from calculator.forms import QuestionForm
 from calculator.question import Question
 from config import http_cache
@@ -87,11 +88,11 @@ def worked_example(query) -> dict:
         return {"example_errors": form.errors}
     question = Question.from_form(form)
     result = question.estimate(with_suggestions=False)
-    fit = answers.runtime_fit(result, question)  # as the calculator: the plan the chosen runtime runs
+    fit = present.runtime_fit(result, question)  # as the calculator: the plan the chosen runtime runs
     return {
         "example": result,
         "example_plan": answers.shown_plan(result, fit),
-        "example_verdict": answers.verdict(result, question.hardware, users=question.batch, fit=fit),
+        "example_verdict": present.verdict(result, question.hardware, users=question.batch, fit=fit),
         "example_permalink": question.permalink(),
     }
 

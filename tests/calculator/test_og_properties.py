@@ -16,8 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from calculator import answer as answers
-from calculator import og, og_image
+from calculator import og, og_image, present
 from calculator.forms import QuestionForm
 from calculator.memory import memory_bars
 from calculator.question import EngineRefused, Question
@@ -76,7 +75,7 @@ def draws_the_bars_of(questions: list[str]) -> None:
             result = Question.from_form(form).estimate(with_suggestions=False)
         except EngineRefused:  # a 400 too
             continue
-        plan = result.recommended_plan or answers.closest_plan(result)
+        plan = result.recommended_plan or present.closest_plan(result)
         for bar in map(og._bar, memory_bars(plan)):
             assert_valid(
                 og_image.layout(bar, x=og_image.MARGIN, width=BAR_WIDTH),

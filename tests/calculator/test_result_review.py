@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from calculator import answer as answers
-from calculator import charts, snapshots
+from calculator import charts, present, snapshots
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +51,7 @@ def test_compare_and_a_shared_result_say_the_same_speed_per_user(client, catalog
     assert shared["verdict"] == page and str(shared["per_user"]) == str(response.context["per_user"])
     shown = client.get(snapshot.get_absolute_url()).content.decode()
     assert f'<td data-label="Decode per user">{response.context["per_user"]}</td>' in shown
-    assert answers.per_user(response.context["shown_plan"], 8).value == pytest.approx(
+    assert present.per_user(response.context["shown_plan"], 8).value == pytest.approx(
         float(page.tok_s), rel=0.01
     )
 

@@ -1,7 +1,7 @@
 """The verdict in one sentence, never contradicting itself: how it fits, that one GPU of several is enough,
 that a miss is only the safety margin (borderline: what to expect, what to change), or by how much not."""
 
-from calculator.answer import verdict
+from calculator.present import verdict
 from estimator import Workload, estimate
 from estimator.units import GIB
 from tests.engine.engine_specs import Q4_K_M, llama_8b, llama_70b, make_gpu

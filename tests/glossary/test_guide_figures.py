@@ -37,7 +37,7 @@ import pytest
 from django.conf import settings
 from django.http import QueryDict
 
-from calculator import answer as answers
+from calculator import present
 from calculator.forms import QuestionForm
 from calculator.question import Question
 from estimator import estimate
@@ -119,7 +119,7 @@ class Answer:
 
     def __init__(self, result):
         self.result = result
-        self.shown = result.recommended_plan or answers.closest_plan(result)
+        self.shown = result.recommended_plan or present.closest_plan(result)
 
     def __getattr__(self, name):
         return getattr(self.result, name)
