@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from estimator import ENGINE_VERSION, Estimate
+from estimator.units import format_bytes, format_rate
 
 from . import answer as answers
 from . import present
@@ -74,8 +75,21 @@ def show(snapshot: Snapshot) -> dict:
     except EngineRefused as refusal:
         context["today"] = {"differs": True, "reason": str(refusal)}
         return context
-    same = _headline(fresh) == _headline(result)
-    context["today"] = {"differs": not same, "url": f"{reverse('calculator:will-it-run')}?{snapshot.query}"}
+    question = Question.from_form(today)
+    now = answers.shown(
+        fresh,
+        question.hardware,
+        users=question.batch,
+        backends=[d.backend for d in question.device_specs()],
+        fit=present.runtime_fit(fresh, question),
+    )
+    url = f"{reverse('calculator:will-it-run')}?{snapshot.query}"
+    change = what_changed(context, now)
+    if change is None:
+        context["today"] = {"differs": False, "url": url}
+        return context
+    who = "engine" if snapshot.engine_version != ENGINE_VERSION else "catalog"
+    context["today"] = {"differs": True, "reason": f"today's {who} {change}", "url": url}
     return context
 
 
@@ -86,15 +100,46 @@ def runtime_fit(snapshot: Snapshot, result: Estimate) -> present.RuntimeFit | No
     return present.runtime_fit(result, Question.from_form(form)) if form.is_valid() else None
 
 
-def _headline(result: Estimate) -> tuple:
-    """What a reader compares: the verdict, the memory and the recommended plan's speed."""
-    plan = result.recommended_plan
-    return (
-        result.recommended,
-        result.memory.model_dump(),
-        round(plan.decode_tok_s, 1) if plan and plan.decode_tok_s else None,
-        tuple((d.gpu, d.used_bytes) for d in plan.devices) if plan else (),
-    )
+def shown_facts(shown: dict) -> list[tuple[str, str]]:
+    """What a reader of the result sees, as (how a change is said, the value as printed), most telling
+    first: the verdict, the plan shown, its speed per user and likely range, the fullest device, the
+    headroom and why, the memory totals, every plan's row. `answers.shown` gives it for then and now."""
+    verdict, plan, speed = shown["verdict"], shown["shown_plan"], shown["per_user"]
+    result = shown["result"]
+    facts = [
+        ("says “{new}”, not “{old}”", verdict.text.split(":")[0]),
+        ("shows the plan {new}, not {old}", answers.STRATEGY_TITLES[plan.strategy].lower()),
+        ("gives {new} tok/s per user, not {old}", format_rate(speed.value) if speed.value else "–"),
+        ("gives {new}, not {old}", str(speed)),
+        ("gives {new} on the fullest GPU, not {old}", verdict.memory),
+        ("says “{new}”, not “{old}”", verdict.text),
+        ("gives {new} of headroom, not {old}", verdict.headroom),
+        ("says “{new}”, not “{old}”", shown["reason"]),
+    ]
+    for name in ("weights", "kv_cache", "compute", "overhead"):
+        words = name.replace("_", " ").replace("kv", "KV")
+        facts.append(
+            (f"gives {words} of {{new}}, not {{old}}", format_bytes(getattr(result.memory, f"{name}_bytes")))
+        )
+    for row in shown["plan_rows"]:
+        title = answers.STRATEGY_TITLES[row.plan.strategy]
+        facts.append((f"gives {title} {{new}}, not {{old}}", f"{row.per_user}, fits: {row.words}"))
+        for device in row.plan.devices:
+            used = f"{format_bytes(device.used_bytes)} / {format_bytes(device.capacity_bytes)}"
+            facts.append((f"gives {title} {{new}} on {device.name}, not {{old}}", used))
+    return facts
+
+
+def what_changed(then: dict, now: dict) -> str | None:
+    """The first thing a reader would see changed between two shown answers, said in a few words
+    ("gives 3.69 tok/s per user, not 3.73"); None when every fact reads the same."""
+    old, new = shown_facts(then), shown_facts(now)
+    if [value for _, value in old] == [value for _, value in new]:
+        return None
+    for (said, was), (_, is_now) in zip(old, new, strict=False):
+        if was != is_now:
+            return said.format(new=is_now, old=was)
+    return "shows other plans"
 
 
 # ---- Other pages' answers shared at /r/ ----------------------------------------------------------

@@ -6,6 +6,7 @@ concern: every path moves the catalog version, and this page only compares the s
 
 import io
 import re
+from html import unescape
 
 import pytest
 from django.core.cache import cache
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from calculator.models import Snapshot
 from catalog.models import Gpu
 from estimator import Estimate
+from estimator.units import format_rate
 
 pytestmark = pytest.mark.django_db
 QUERY = "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
@@ -68,7 +70,10 @@ def test_snapshot_keeps_its_numbers_and_says_today_differs_after_an_admin_edit(c
     assert numbers(html) == numbers(before.content.decode())
     assert after.context["shown_plan"].decode_tok_s == before.context["shown_plan"].decode_tok_s
     assert after.context["result"].memory.kv_cache_bytes == before.context["result"].memory.kv_cache_bytes
-    assert after.context["today"] == {"differs": True, "url": f"/?{snapshot.query}"}
+    assert (
+        after.context["today"]["differs"] is True and after.context["today"]["url"] == f"/?{snapshot.query}"
+    )
+    assert after.context["today"]["reason"].startswith("today's catalog gives ")
     assert 'data-testid="differs"' in html and "See the fresh one" in html
     # the fresh estimate, at the new bandwidth, is slower than the shared one
     fresh = client.get(f"/?{snapshot.query}")
@@ -90,3 +95,47 @@ def test_snapshot_still_shows_when_its_gpu_is_deleted(client, catalog):
     assert after.context["today"]["differs"] is True
     assert "The catalog no longer has one of its inputs" in html
     assert "GeForce RTX 3090" in html  # the hardware named from the snapshot, not the catalog
+
+
+def _older_engine(snapshot: Snapshot, change) -> Snapshot:
+    """The snapshot as an older engine stored it: `change` edits its stored answer in place."""
+    change(snapshot.result)
+    snapshot.engine_version = "0.6.12"
+    snapshot.save()
+    return snapshot
+
+
+def _recommended(result: dict) -> dict:
+    return next(p for p in result["plans"] if p["strategy"] == result["recommended"])
+
+
+def test_a_snapshot_whose_speed_reads_differently_today_says_so(client, catalog):
+    """3.73 then, 3.69 today: rounded to 0.1 they were "the same", yet a visitor reads two numbers."""
+
+    def faster(result):
+        plan = _recommended(result)
+        plan["decode_tok_s"] *= 1.01
+
+    snapshot = _older_engine(share(client), faster)
+    then = _recommended(snapshot.result)["decode_tok_s"]
+    page = shown(client, snapshot)
+    html = page.content.decode()
+    now = client.get(f"/?{snapshot.query}").context["per_user"].value
+    assert page.context["today"]["differs"] is True
+    said = f"today's engine gives {format_rate(now)} tok/s per user, not {format_rate(then)}"
+    assert page.context["today"]["reason"] == said
+    assert 'data-testid="same"' not in html and said in unescape(html)
+
+
+def test_a_snapshot_where_nothing_fit_compares_the_memory_it_showed(client, catalog):
+    query = "model=llama-3-1-405b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=1&ctx=8192"
+    response = client.post("/r/", {"q": query})
+    snapshot = Snapshot.objects.get(id=response["Location"].removeprefix("/r/"))
+    assert shown(client, snapshot).context["today"]["differs"] is False
+
+    def heavier(result):
+        result["memory"]["weights_bytes"] += 3 * 2**30
+
+    page = shown(client, _older_engine(snapshot, heavier))
+    assert page.context["today"]["differs"] is True
+    assert page.context["today"]["reason"].startswith("today's engine gives weights of ")
