@@ -126,7 +126,8 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table in ("FORMAT_EFFICIENCY", "PREFILL_FORMAT_EFFICIENCY"):
         return q.key in {(s.fmt, s.backend) for s in stages}
     if q.table == "MEMORY_EFFICIENCY":
-        return q.key in {s.memory for s in stages}
+        # HBM3e is HBM's share scaled (speed.HBM3E_SHARE): its rows fit HBM's
+        return q.key in {"hbm" if s.memory == "hbm3e" else s.memory for s in stages}
     if q.table in ("MOE_LAYER_SECONDS", "EXPERT_EFFICIENCY", "PREFILL_EXPERT_EFFICIENCY"):
         return any(s.moe_layers for s in stages) and (q.key is None or q.key in keys)
     if q.table == "HANDOFF_SECONDS":

