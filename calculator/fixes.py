@@ -4,13 +4,14 @@ calculator/combination.py), each as a link to the question it leads to, said to 
 naming no GPU, the fewest devices that would hold its model. The calculator page and the image-model page
 show them."""
 
+from django.http import QueryDict
+
 from catalog import cache, fitting
 from catalog.models import Gpu
 from catalog.pages import POPULAR_GPUS
 from catalog.published import model_spec
 from catalog.runtimes import RUNTIME_CHOICES
 
-from . import answer as answers
 from .combination import Combination
 from .diffusion_answer import DiffusionForm, devices_that_fit
 from .forms import DEFAULTS, QuestionForm
@@ -118,19 +119,22 @@ def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
         fits = not fixed.is_valid() or isinstance(form, DiffusionForm) or name == "gpu" or _fits(fixed)
         link = {"text": text, "url": url, "in_place": in_place, "fits": fits}
         if not fits:
-            link |= {"text": text + STILL_NO, "question": Question.from_form(fixed)}
+            link |= {"text": text + STILL_NO, "question": Question.from_form(fixed), "changes": changes}
         found.setdefault(name, []).append(link)
     for links in found.values():
         links.sort(key=lambda link: not link["fits"])  # stable: those that answer "yes" first
-        if (paired := _paired(links[0])) is not None:
+        paired = _paired(links[0])
+        if paired is not None and all(paired["url"] != link["url"] for link in links):
             links.insert(0, paired)
     return found
 
 
 def _paired(fix: dict) -> dict | None:
     """Where no fix of a field fits (its first, `fix`, a valid question that does not), that fix with the
-    engine's first suggestion that fits there ("… — 2 × GeForce RTX 4090 would fit it"), from the answer
-    the page at the fix's address computes (cached: following either link costs nothing more)."""
+    engine's first suggestion that fits there, said as what the link does ("Use vLLM with AWQ 4-bit
+    g128: the largest format that fits", "Use llama.cpp with Q4_K_M on 2× GeForce RTX 4090: it fits"),
+    from the answer the page at the fix's address computes (cached: following either link costs nothing
+    more). Applied in place, as the fix is, when it changes only what the HTMX answer swaps."""
     if fix["fits"] or "question" not in fix:
         return None
     question = fix["question"]
@@ -138,16 +142,44 @@ def _paired(fix: dict) -> dict | None:
         result, _ = cached_result(question)
     except EngineRefused:
         return None
-    link = next((s for s in answers.suggestion_links(result, question) if s["fits"] and s["url"]), None)
-    if link is None:
+    suggestion = next((s for s in result.suggestions if s.fits and s.changes), None)
+    if suggestion is None:
         return None
-    text = fix["text"].removesuffix(STILL_NO)
+    url = question.permalink(**suggestion.changes)
+    paired = QuestionForm(QueryDict(url.partition("?")[2]))
+    if not paired.is_valid():
+        return None
+    changes = fix["changes"].keys() | {PAIRED_FIELDS.get(key, key) for key in suggestion.changes}
+    why = "the largest format that fits" if suggestion.reason.code == "largest_format" else "it fits"
     return {
-        "text": f"{text} — {link['text'].rstrip('.')}",
-        "url": link["url"],
-        "in_place": False,
+        "text": f"{_pair_text(changes, paired.cleaned_data)}: {why}",
+        "url": url,
+        "in_place": changes <= IN_PLACE,
         "fits": True,
     }
+
+
+# A suggestion's changes (the API's names) by the form field each sets
+PAIRED_FIELDS = {"gpu_count": "count"}
+
+
+def _pair_text(changes: set[str], data: dict) -> str:
+    """ "Use vLLM with AWQ 4-bit g128", then what else the pair changes: " on 2× GeForce RTX 4090",
+    " at 8,192 tokens of context", " and the KV cache in q8_0"."""
+    runtime = dict(RUNTIME_CHOICES).get(data.get("runtime"))
+    text = f"Use {runtime} with {data['quant'].name}" if runtime else f"Use {data['quant'].name}"
+    if changes & {"gpu", "count"}:
+        gpu, n = next(iter(data["gpu"].values())), data["count"][0]
+        text += f" on {n}× {gpu.name}" if n > 1 else f" on one {gpu.name}"
+    if "hosts" in changes:
+        text += f" on {data['hosts']} machines"
+    if "ctx" in changes:
+        text += f" at {data['ctx']:,} tokens of context"
+    if "prompt" in changes:
+        text += f" and a {data['prompt']:,}-token prompt"
+    if "kv" in changes and data.get("kv"):
+        text += f" and the KV cache in {data['kv']}"
+    return text
 
 
 def _fits(form: QuestionForm) -> bool:

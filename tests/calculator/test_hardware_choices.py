@@ -358,7 +358,8 @@ def test_an_image_model_on_a_mac_and_an_rtx_card_is_refused_too_with_each_alone(
 def test_runtime_fixes_that_still_do_not_fit_say_so_after_those_that_fit(client, catalog):
     html = client.get("/?model=llama-3-3-70b-instruct&gpu=geforce-rtx-4090&runtime=mlx").content.decode()
     found = list(fixes(html))
-    assert found[0].startswith("Use llama.cpp with Q4_K_M — 2 × GeForce RTX 4090 would fit it"), found
+    assert found[0] == "Use llama.cpp with Q4_K_M on 2× GeForce RTX 4090: it fits", found
+    assert fixes(html)[found[0]][1] is None  # another GPU count: the whole page loads
     href, _ = fixes(html)[found[0]]
     assert "Yes" in client.get(href).content.decode().split('data-testid="verdict"', 1)[1][:80]
     assert found[1:] and all(text.endswith(" — still does not fit here") for text in found[1:]), found
@@ -385,3 +386,30 @@ def test_the_system_ram_field_is_disabled_with_its_reason_on_unified_memory_and_
     assert re.search(
         r'name="ram_gb"[^>]*placeholder="Unified memory"[^>]* disabled hx-swap-oob="true">', image
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "paired", "href"),
+    [
+        (
+            "model=llama-3-3-70b-instruct&gpu=geforce-rtx-4090&count=2&quant=exl2-4-0bpw&runtime=vllm",
+            "Use vLLM with AWQ 4-bit g128: the largest format that fits",
+            "/?model=llama-3-3-70b-instruct&quant=awq-4bit&gpu=geforce-rtx-4090&count=2&runtime=vllm",
+        ),
+        (
+            "model=llama-3-3-70b-instruct&gpu=arc-a770&count=2&runtime=vllm",
+            "Use llama.cpp with Q2_K: the largest format that fits",
+            "/?model=llama-3-3-70b-instruct&quant=q2_k&gpu=arc-a770&count=2",
+        ),
+    ],
+)
+def test_a_paired_fix_names_the_format_its_link_sets_and_swaps_in_place(
+    client, catalog, question, paired, href
+):
+    """It read "Use vLLM with BF16 — AWQ 4-bit g128 fits: …" beside "Use vLLM with BF16 — still does not
+    fit here", and loaded the whole page for a change of format alone."""
+    found = fixes(client.get(f"/?{question}").content.decode())
+    assert next(iter(found)) == paired
+    assert found[paired] == (href, href)
+    starts = [text.split(" — ")[0].split(":")[0] for text in found]
+    assert len(starts) == len(set(starts)), starts  # no two links begin alike
