@@ -14,6 +14,7 @@ from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS
 from catalog.measurements import Measured, Neighbour, measured_for, nearest_measured
 from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantization
 from catalog.published import formats_of, listed_formats, model_spec
+from catalog.runtime_support import runtime_table
 from catalog.runtimes import COMMAND_FOR_RUNTIME, RUNTIME_FOR_COMMAND, engine_runtime
 from estimator import DeviceSpec, Estimate, Workload, commands, estimate
 from estimator.units import GIB
@@ -107,6 +108,7 @@ class Question:
             **tables.kv_workload(self.kv),  # the catalog row's bytes per element
             "runtime": self.engine,
             "hosts": self.hosts,
+            **self._runtime_limits,
         }
         if self.ram_gb:
             values["ram_bytes"] = self.ram_gb * GIB  # RAM is sold in GiB, like VRAM
@@ -115,6 +117,17 @@ class Question:
         if self.link:
             values |= self.link.workload_fields()
         return values
+
+    @property
+    def _runtime_limits(self) -> dict:
+        """What the chosen runtime runs, for the engine's suggestions: the plans its launch command
+        runs and the KV cache types the catalog says it keeps (none recorded: any)."""
+        row = runtime_table().get(self.runtime)
+        strategies = commands.TOOLS[COMMAND_FOR_RUNTIME[self.runtime]][1]
+        return {
+            "runtime_strategies": tuple(sorted(strategies)),
+            "runtime_kv_cache_types": tuple(row["kv"]) if row and row["kv"] else None,
+        }
 
     def query(self, **changes) -> str:
         """Every input in a fixed order, defaults left out, devices grouped as gpu + count: the cache

@@ -112,6 +112,15 @@ def _quoted(v: Values) -> str:
     return f"{_phrase(v['strategy'])}, {format_rate(v.get('tok_s'))} tok/s"
 
 
+def _elsewhere(v: Values) -> str:
+    """Where only another runtime runs the plan a suggestion quotes (estimator/suggest.py)."""
+    return (
+        ", but only with another runtime: the chosen one cannot run that plan"
+        if v.get("other_runtime")
+        else ""
+    )
+
+
 def _offloaded(v: Values) -> str:
     faster = (
         f"; a GPU with more memory would be about {v['faster_by']:.1f}× faster" if "faster_by" in v else ""
@@ -151,9 +160,10 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "longest_context": _longest_context,
     "kv_cache": _kv_cache,
     "more_machines": lambda v: (
-        f"{v['hosts']} machines with the {v['device']}, joined over the network, would fit it ({_quoted(v)})."
+        f"{v['hosts']} machines with the {v['device']}, joined over the network, would fit it ({_quoted(v)})"
+        f"{_elsewhere(v)}."
     ),
-    "more_gpus": lambda v: f"{v['gpu_count']} × {v['device']} would fit it ({_quoted(v)}).",
+    "more_gpus": lambda v: f"{v['gpu_count']} × {v['device']} would fit it ({_quoted(v)}){_elsewhere(v)}.",
     "give_ram": lambda v: "Give your system RAM to see whether offloading to it works.",
     "ram_for_offload": lambda v: f"With {v['ram_gb']} GB of system RAM, offloading would fit.",
     "offloaded": _offloaded,

@@ -16,7 +16,7 @@ from .schema import (
 )
 from .units import format_bytes, format_rate
 
-ENGINE_VERSION = "0.6.16"
+ENGINE_VERSION = "0.6.17"
 
 
 def estimate(

@@ -222,6 +222,13 @@ class Workload(Frozen):
     hosts: int = Field(default=1, gt=0, le=limits.MAX_HOSTS)
     network_gb_s: float | None = Field(default=None, gt=0)
     network_latency_us: float | None = Field(default=None, ge=0)
+    # What the chosen runtime can run, so that "what to change" (suggest.py) offers only what it can:
+    # the plans its launch command runs (commands.TOOLS) and the KV cache types it keeps (the catalog's
+    # runtime table). None: any. LM Studio is modelled as llama.cpp but runs fewer of both.
+    runtime_strategies: tuple[str, ...] | None = Field(default=None, description="plans the runtime runs")
+    runtime_kv_cache_types: tuple[str, ...] | None = Field(
+        default=None, description="KV cache types the runtime keeps"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -6,6 +6,10 @@ built only where a suggestion quotes it (its speed, its KV cache).
 
 `Suggestion.changes` are API query-parameter changes: {"quant": slug}, {"ctx": tokens}, {"kv": type},
 {"gpu_count": n}, {"hosts": n}, {"ram_gb": n}.
+
+A suggestion that fits fits with a plan the chosen runtime runs (`Workload.runtime_strategies`), in a KV
+cache type it keeps (`Workload.runtime_kv_cache_types`): its link opens a page that says yes. More
+GPUs or machines that only another runtime can use are still offered, saying so, as not fitting.
 """
 
 from collections.abc import Callable, Sequence
@@ -15,7 +19,7 @@ from .limits import MAX_HOSTS
 from .plans import single
 from .ranking import fits, interned, plan_fits, strategies_to_check, unified
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Reason, Suggestion, Workload
-from .strategies import GPU_ONLY
+from .strategies import GPU_ONLY, STRATEGIES
 from .units import GB
 
 MAX_GPU_COUNT = 16
@@ -43,6 +47,14 @@ def _fits(
     """`_best(...) is not None`, from memory alone."""
 
     return plan_fits(model=model, quant=quant, devices=devices, workload=workload, strategies=strategies)
+
+
+def _runnable(workload: Workload, strategies: Sequence[str] | None) -> tuple[str, ...] | None:
+    """`strategies` (None: all) that the chosen runtime runs: the ones a suggestion may fit with."""
+    allowed = workload.runtime_strategies
+    if allowed is None:
+        return None if strategies is None else tuple(strategies)
+    return tuple(s for s in (STRATEGIES if strategies is None else strategies) if s in allowed)
 
 
 def _at_context(workload: Workload, tokens: int) -> Workload:
@@ -173,13 +185,17 @@ def suggestions(
     # one object per spec value, as `candidate_plans` and `plan_fits` hand the engine's caches
     model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
     out: list[Suggestion] = []
+    runs = _runnable(workload, None)
+    if best is not None and runs is not None and best.strategy not in runs:
+        # the chosen runtime cannot run the recommended plan: what to change starts from what it can
+        best = _best(model, quant, devices, workload, runs)
     # 1. the largest format that fits
     if candidates:
         # widest first; only the first that fits matters, and when this format fits, only wider ones
         ordered = sorted(candidates, key=lambda q: -q.bits_per_weight)
         if best is not None:
             ordered = [q for q in ordered if q.bits_per_weight > quant.bits_per_weight]
-        top = next((q for q in ordered if _fits(model, q, devices, workload)), None)
+        top = next((q for q in ordered if _fits(model, q, devices, workload, runs)), None)
         if top is not None:
             if best is None:
                 out.append(
@@ -198,7 +214,7 @@ def suggestions(
                     )
                 )
     # 2. the longest context at this format
-    kinds = GPU_ONLY if best is None or best.strategy in GPU_ONLY else None
+    kinds = _runnable(workload, GPU_ONLY if best is None or best.strategy in GPU_ONLY else None)
     ctx = longest_context(model, quant, devices, workload, kinds)
     if ctx is not None and ctx != workload.context_tokens:
         limit = model.max_position_embeddings
@@ -209,8 +225,9 @@ def suggestions(
         reason = Reason(code="longest_context", values=values)
         out.append(Suggestion(kind="context", reason=reason, changes={"ctx": ctx}))
     # 3. a quantized KV cache
+    kept = workload.runtime_kv_cache_types
     if workload.kv_bytes_per_element >= 2 and workload.runtime in ("llama.cpp", "ollama"):
-        for kv in ("q8_0", "q4_0"):
+        for kv in (k for k in ("q8_0", "q4_0") if kept is None or k in kept):
             w = workload.model_copy(
                 update={
                     "kv_cache_type": kv,
@@ -247,12 +264,13 @@ def suggestions(
             wider = workload.model_copy(update={"hosts": hosts})
             plan = _best(model, quant, devices, wider, ("rpc_cluster",))
             if plan is not None:
-                values = {"hosts": hosts, "device": kind.name, **_plan_values(plan)}
+                values = {"hosts": hosts, "device": kind.name, **_plan_values(plan, workload)}
                 out.append(
                     Suggestion(
                         kind="hosts",
                         reason=Reason(code="more_machines", values=values),
                         changes={"hosts": hosts},
+                        fits="other_runtime" not in values,
                     )
                 )
                 break
@@ -260,25 +278,29 @@ def suggestions(
         kind = max(devices, key=lambda d: d.usable_bytes)
         for n in range(len(devices) + 1, MAX_GPU_COUNT + 1):
             strategies = ("single", "layer_split", "tensor_parallel")
-            plan = _best(model, quant, [kind] * n, workload, strategies)
+            # with a plan the chosen runtime runs, else with any (the suggestion says it needs another)
+            plan = _best(model, quant, [kind] * n, workload, _runnable(workload, strategies))
+            plan = plan or _best(model, quant, [kind] * n, workload, strategies)
             if plan is not None:
-                values = {"gpu_count": n, "device": kind.name, **_plan_values(plan)}
+                values = {"gpu_count": n, "device": kind.name, **_plan_values(plan, workload)}
                 out.append(
                     Suggestion(
                         kind="gpu_count",
                         reason=Reason(code="more_gpus", values=values),
                         changes={"gpu_count": n},
+                        fits="other_runtime" not in values,
                     )
                 )
                 break
-    # 5. offload (none on unified memory: no RAM beside the GPU's)
-    if best is None and not unified(devices):
+    # 5. offload (none on unified memory: no RAM beside the GPU's, nor where the runtime cannot offload)
+    offloads = _runnable(workload, ("cpu_offload", "expert_offload"))
+    if best is None and not unified(devices) and offloads != ():
         if workload.ram_bytes is None:
             out.append(
                 Suggestion(kind="ram", reason=Reason(code="give_ram"), changes={"ram_gb": 64}, fits=False)
             )
         else:
-            need = _ram_needed(model, quant, devices, workload)
+            need = _ram_needed(model, quant, devices, workload, offloads)
             if need is not None:
                 out.append(
                     Suggestion(
@@ -291,18 +313,21 @@ def suggestions(
         # the factor read off the one-GPU plan (the whole model on the largest GPU, as if it fitted)
         one_gpu = single(model=model, quant=quant, workload=workload, devices=devices).decode_tok_s
         factor = one_gpu / best.decode_tok_s if one_gpu and best.decode_tok_s else None
-        values = _plan_values(best)
+        values = _plan_values(best, workload)
         if factor and factor >= 1.1:
             values["faster_by"] = factor
         out.append(Suggestion(kind="offload", reason=Reason(code="offloaded", values=values), changes={}))
     return tuple(out)
 
 
-def _plan_values(plan: Plan) -> dict[str, int | float | str]:
-    """The plan a suggestion quotes, as a reason's values: its strategy and its single-stream decode."""
+def _plan_values(plan: Plan, workload: Workload) -> dict[str, int | float | str]:
+    """The plan a suggestion quotes, as a reason's values: its strategy, its single-stream decode, and
+    `other_runtime` where the chosen runtime cannot run it."""
     values: dict[str, int | float | str] = {"strategy": plan.strategy}
     if plan.decode_tok_s is not None:
         values["tok_s"] = plan.decode_tok_s
+    if workload.runtime_strategies is not None and plan.strategy not in workload.runtime_strategies:
+        values["other_runtime"] = 1
     return values
 
 
@@ -311,12 +336,16 @@ def _kv_total(plan: Plan | None) -> int:
 
 
 def _ram_needed(
-    model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    strategies: Sequence[str] | None = ("cpu_offload", "expert_offload"),
 ) -> int | None:
     for gb in (32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048):
         if workload.ram_bytes and gb * GB <= workload.ram_bytes:
             continue
         w = workload.model_copy(update={"ram_bytes": gb * GB})
-        if _fits(model, quant, devices, w, strategies=("cpu_offload", "expert_offload")):
+        if _fits(model, quant, devices, w, strategies=strategies):
             return gb
     return None

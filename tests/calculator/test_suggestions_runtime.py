@@ -1,0 +1,56 @@
+"""What to change offers only what the chosen runtime can use: a KV cache type it keeps, and a change
+that fits with a plan it runs (its link opens a page that says yes), or says it needs another runtime
+(estimator/suggest.py, over Workload.runtime_strategies and runtime_kv_cache_types)."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+LMS_4X3060 = "/?model=llama-3-3-70b-instruct&gpu=geforce-rtx-3060-12-gb&count=4&runtime=lm-studio"
+REVIEWED = [
+    LMS_4X3060,
+    "/?model=llama-3-3-70b-instruct&gpu=geforce-rtx-4090&count=2&runtime=lm-studio&ctx=32768",
+    "/?model=llama-3-3-70b-instruct&gpu=apple-m4-max-48gb&runtime=ollama",
+    "/?model=llama-3-3-70b-instruct&gpu=apple-m4-max-48gb&runtime=mlx",
+    "/?model=llama-3-3-70b-instruct&gpu=geforce-rtx-3090&count=2&runtime=vllm",
+    "/?model=llama-3-3-70b-instruct&gpu=geforce-rtx-3090&count=2&runtime=sglang&ctx=65536",
+]
+
+
+def test_lm_studio_is_offered_no_kv_cache_type_it_does_not_keep(client, catalog):
+    """The review: "A q4_0 KV cache saves …" under LM Studio, whose link said "LM Studio keeps its KV
+    cache in f16, q8_0, not q4_0"."""
+    suggestions = client.get(LMS_4X3060).context["suggestions"]
+    kv = [s["url"] for s in suggestions if s["kind"] == "kv_cache"]
+    assert kv and all("kv=q8_0" in url for url in kv)
+    api = client.get(LMS_4X3060.replace("/?", "/api/v1/estimate?")).json()
+    assert [s["changes"]["kv"] for s in api["suggestions"] if s["kind"] == "kv_cache"] == ["q8_0"]
+
+
+@pytest.mark.parametrize("query", REVIEWED)
+def test_a_suggestion_that_fits_opens_a_page_that_says_yes(client, catalog, query):
+    """The review: on "No: LM Studio cannot run any plan that fits …" pages, "Context up to 6,912 tokens
+    fits at Q4_K_M" linked to a page that said No again (a plan only llama.cpp runs)."""
+    suggestions = client.get(query).context["suggestions"]
+    assert suggestions
+    for s in suggestions:
+        if not s["url"]:
+            continue
+        page = client.get(s["url"])
+        assert page.status_code == 200, s
+        verdict = page.context["verdict"]
+        if s["fits"]:
+            assert verdict.fits, (s["text"], verdict.text)
+        else:
+            assert "another runtime" in s["text"] or s["kind"] in ("ram", "kv_cache"), s["text"]
+
+
+def test_more_machines_for_a_runtime_without_rpc_says_it_needs_another(client, catalog):
+    [s] = [s for s in client.get(REVIEWED[3]).context["suggestions"] if s["kind"] == "hosts"]
+    assert not s["fits"]
+    assert s["text"].endswith("but only with another runtime: the chosen one cannot run that plan.")
+
+
+def test_vllm_is_not_told_to_give_ram_for_offload_it_cannot_run(client, catalog):
+    suggestions = client.get(REVIEWED[4]).context["suggestions"]
+    assert not [s for s in suggestions if s["kind"] in ("ram", "offload")]
