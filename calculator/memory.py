@@ -34,7 +34,9 @@ class Segment:
 
 
 def memory_bars(plan: Plan) -> list[dict]:
-    """Stacked weights / KV cache / compute / overhead per device, as SVG percentages of capacity."""
+    """Stacked weights / KV cache / compute / overhead per device, as SVG percentages of capacity; the
+    host's RAM row leaves out what it holds none of (its KV cache and overhead are usually on the GPUs:
+    "KV cache 0 KiB" said nothing)."""
     bars = []
     for device in plan.devices:
         scale = max(device.capacity_bytes, device.used_bytes + device.headroom_bytes)
@@ -46,6 +48,8 @@ def memory_bars(plan: Plan) -> list[dict]:
             ("Compute", "compute", device.compute_bytes),
             ("Overhead", "overhead", device.overhead_bytes),
         ):
+            if size == 0 and device.kind == "host":
+                continue
             width = 100 * size / scale
             segments.append(Segment(label, css, x, width, format_bytes(size)))
             x += width

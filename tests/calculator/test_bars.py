@@ -35,3 +35,15 @@ def test_a_device_that_fits_says_how_much_of_its_free_memory_is_headroom(client,
     html = client.get(f"{TWO_3090S}&ctx=8192").content.decode()
     for legend in legends(html):
         assert re.search(r"free [\d.]+ GiB, 1\.0 GiB of it headroom", legend), legend
+
+
+def test_the_ram_row_leaves_out_what_it_holds_none_of(client, catalog):
+    """It read "KV cache 0 KiB · Compute … · Overhead 0 KiB" under a partial offload."""
+    response = client.get("/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ram_gb=64")
+    ram = next(bar for bar in response.context["bars"] if bar["device"].kind == "host")
+    assert ram["segments"] and all(s.size != "0 B" and not s.size.startswith("0 ") for s in ram["segments"])
+    held = {s.label for s in ram["segments"]}
+    assert "Weights" in held and "Overhead" not in held  # no runtime context counted in RAM
+    assert not [
+        legend for legend in legends(response.content.decode()) if re.search(r"\b0 (B|KiB)\b", legend)
+    ]
