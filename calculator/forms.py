@@ -65,6 +65,30 @@ class DeviceRowsForm(forms.Form):
         return counts
 
 
+def whole_number(label: str, most: int) -> forms.IntegerField:
+    """An optional whole number from 1 to `most`, its limits said with thousands separators (Django's
+    own message read "Ensure this value is less than or equal to 10485760.")."""
+    return forms.IntegerField(
+        label=label,
+        min_value=1,
+        max_value=most,
+        required=False,
+        error_messages={"min_value": "Enter 1 or more.", "max_value": f"Enter at most {most:,}."},
+    )
+
+
+def _listed(names: list[str]) -> str:
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+# Django's read "Select a valid choice. exllamav2 is not one of the available choices."
+UNKNOWN_RUNTIME = (
+    "This calculator does not model “%(value)s”: pick "
+    + _listed([label for _, label in RUNTIME_CHOICES]).replace("%", "%%")
+    + "."
+)
+
+
 class QuestionForm(DeviceRowsForm):
     """model + quant + devices + context + concurrent sequences.
 
@@ -100,22 +124,25 @@ class QuestionForm(DeviceRowsForm):
         label="Format", required=False, help_text="Empty: the format the model is usually run at."
     )
     gpu = forms.CharField(label="GPU", required=False)  # read as a list in __init__
-    count = forms.IntegerField(label="How many", min_value=1, max_value=MAX_DEVICES, required=False)
-    ctx = forms.IntegerField(label="Context (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False)
-    batch = forms.IntegerField(label="Concurrent users", min_value=1, max_value=MAX_BATCH, required=False)
-    prompt = forms.IntegerField(
-        label="Prompt length (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False
-    )
+    count = whole_number("How many", MAX_DEVICES)
+    ctx = whole_number("Context (tokens)", MAX_CONTEXT)
+    batch = whole_number("Concurrent users", MAX_BATCH)
+    prompt = whole_number("Prompt length (tokens)", MAX_CONTEXT)
     kv = forms.SlugField(label="KV cache type", required=False)
-    runtime = forms.ChoiceField(label="Runtime", choices=RUNTIME_CHOICES, required=False)
-    ram_gb = forms.IntegerField(label="System RAM (GB)", min_value=1, max_value=MAX_RAM_GB, required=False)
+    runtime = forms.ChoiceField(
+        label="Runtime",
+        choices=RUNTIME_CHOICES,
+        required=False,
+        error_messages={"invalid_choice": UNKNOWN_RUNTIME},
+    )
+    ram_gb = whole_number("System RAM (GB)", MAX_RAM_GB)
     ram_preset = forms.SlugField(
         label="System RAM type",
         required=False,
         help_text="A catalog RAM preset (DDR generation and channels): its bandwidth for offload plans.",
     )
     link = forms.SlugField(label="Link between GPUs", required=False)
-    hosts = forms.IntegerField(label="Machines", min_value=1, max_value=MAX_HOSTS, required=False)
+    hosts = whole_number("Machines", MAX_HOSTS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,6 +228,8 @@ class QuestionForm(DeviceRowsForm):
         for name, default in DEFAULTS.items():
             if data.get(name) in (None, "") and name not in self.errors:
                 data[name] = default
+        if "runtime" in self.errors and self.data.get("runtime") not in dict(RUNTIME_CHOICES):
+            self.fixes.append(("runtime", {"runtime": ""}))  # the usual runtime for the devices
         if not self.errors.keys() & {"gpu", "count", "hosts"}:
             self.one_machine(data["hosts"])
         self.no_ram_beside(data)

@@ -1,0 +1,27 @@
+"""An invalid question's messages in the calculator's words, not Django's stock ones."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+EIGHT_B = "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090"
+
+
+def test_limits_are_written_with_thousands_separators(client, catalog):
+    """It read "Ensure this value is less than or equal to 10485760."."""
+    errors = client.get(f"{EIGHT_B}&ctx=99999999&batch=0&ram_gb=99999").context["form"].errors
+    assert errors["ctx"] == ["Enter at most 10,485,760."]
+    assert errors["ram_gb"] == ["Enter at most 4,096."]
+    assert errors["batch"] == ["Enter 1 or more."]
+
+
+def test_an_unknown_runtime_names_the_ones_offered_with_a_fix(client, catalog):
+    """It read "Select a valid choice. exllamav2 is not one of the available choices."."""
+    html = client.get(f"{EIGHT_B}&runtime=exllamav2").content.decode()
+    assert "This calculator does not model “exllamav2”: pick llama.cpp, Ollama, vLLM, SGLang" in html
+    assert "Select a valid choice" not in html
+    fix = re.search(r'<a class="fix" href="([^"]+)"[^>]*>([^<]+)</a>', html)
+    assert fix.group(2) == "Use llama.cpp with Q4_K_M"
+    assert "Yes" in client.get(fix.group(1).replace("&amp;", "&")).context["verdict"].text
