@@ -37,13 +37,25 @@ def problems(form: QuestionForm) -> list[dict]:
         field = form.fields.get(name)
         found.append(
             {
-                "label": FIELD_WORDS.get(name) or (field.label if field else ""),
+                "label": field_label(form, name),
                 "anchor": {"gpu": "id_gpu_1", "count": "id_count_1"}.get(name, f"id_{name}") if field else "",
                 "errors": errors,
                 "fixes": links.get(name, []),
             }
         )
     return found
+
+
+def field_label(form: QuestionForm, name: str) -> str:
+    """How the answer panel and compare name a field: its words here, else its label; "" for an error
+    of the whole form."""
+    field = form.fields.get(name)
+    return FIELD_WORDS.get(name) or (field.label if field else "")
+
+
+def labelled_errors(form: QuestionForm) -> list[tuple[str, list[str]]]:
+    """(the field's label, its errors) of an invalid question, for compare's column of it."""
+    return [(field_label(form, name), list(errors)) for name, errors in form.errors.items()]
 
 
 def devices_that_hold(form: QuestionForm, most: int = 3) -> list[tuple[Gpu, int]]:

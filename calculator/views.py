@@ -26,7 +26,7 @@ from config import http_cache
 from estimator.units import format_rate
 
 from . import diffusion_views, hub_config, pickers, rig, snapshots
-from .fixes import problems
+from .fixes import labelled_errors, problems
 from .forms import MAX_DEVICES, MAX_RAM_GB, QuestionForm
 from .models import Snapshot
 from .page import (
@@ -239,7 +239,9 @@ def compare(request):
     for query in queries:
         form = QuestionForm(QueryDict(query))
         column = {"form": form, "query": query}
-        if form.is_valid():
+        if not form.is_valid():
+            column["errors"] = labelled_errors(form)
+        else:
             column |= computed(form)
             column["price"] = hardware_price(form.devices)
             # the row names all the question (its users, its runtime) and the speed the page shows,

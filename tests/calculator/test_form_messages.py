@@ -25,3 +25,10 @@ def test_an_unknown_runtime_names_the_ones_offered_with_a_fix(client, catalog):
     fix = re.search(r'<a class="fix" href="([^"]+)"[^>]*>([^<]+)</a>', html)
     assert fix.group(2) == "Use llama.cpp with Q4_K_M"
     assert "Yes" in client.get(fix.group(1).replace("&amp;", "&")).context["verdict"].text
+
+
+def test_compare_names_an_invalid_columns_fields_by_their_labels(client, catalog):
+    """It read "model: Unknown model “nope”. gpu: Unknown GPU: x."."""
+    html = client.get("/compare/", {"q": ["model=nope&quant=q4_k_m&gpu=x"]}).content.decode()
+    cell = re.search(r'<td colspan="4" class="error">(.*?)</td>', html, re.S).group(1)
+    assert " ".join(cell.split()) == "Model: Unknown model “nope”. GPU: Unknown GPU: x."
