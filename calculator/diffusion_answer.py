@@ -282,7 +282,7 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
         "permalink": f"/?{form.canonical_query()}",
         "video": bool(shape and shape.video),
         "video_seconds": round(seconds, 1) if seconds else None,
-        "why_no_split": result.not_supported["tensor_parallel"].split(";")[0],
+        "why_no_split": _after_colon(result.not_supported["tensor_parallel"].split(";")[0]),
         "why_no_split_url": WHY_NO_SPLIT_GUIDE,
         "not_supported": [(NOT_OFFERED[k], why) for k, why in result.not_supported.items()],
         "diffusion_suggestions": changes,
@@ -415,3 +415,8 @@ def devices_that_fit(query: QueryDict, most: int = 3) -> list[tuple[Gpu, int]]:
     alone = next((g for g in cards_first if g not in popular and fits(g, 1)), None)
     found += [(alone, 1)] if alone else []
     return sorted(found, key=lambda pair: pair[1] > 1)[:most]
+
+
+def _after_colon(sentence: str) -> str:
+    """The engine's sentence continued after "No tensor split:", in lower case: "a denoising step …"."""
+    return sentence[:1].lower() + sentence[1:]
