@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from estimator.commands_lms import IN_PARTS
 from estimator.strategies import STRATEGIES
-from estimator.units import format_bytes, format_rate
+from estimator.units import format_bytes, format_rate, format_seconds
 
 RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
 
@@ -107,9 +107,16 @@ def _longest_context(v: Values) -> str:
     return f"Context up to {v['context_tokens']:,} tokens fits at {v['quant']}{limit}."
 
 
+def _rate(v: Values) -> str:
+    """A suggestion's speed: "12.3 tok/s", or with several users "about 0.40 tok/s per user"."""
+    if v.get("per_user"):
+        return f"about {format_rate(v.get('tok_s'))} tok/s per user"
+    return f"{format_rate(v.get('tok_s'))} tok/s"
+
+
 def _quoted(v: Values) -> str:
     """The plan a suggestion quotes: "layer split, 12.3 tok/s"."""
-    return f"{_phrase(v['strategy'])}, {format_rate(v.get('tok_s'))} tok/s"
+    return f"{_phrase(v['strategy'])}, {_rate(v)}"
 
 
 def _elsewhere(v: Values) -> str:
@@ -125,7 +132,7 @@ def _offloaded(v: Values) -> str:
     faster = (
         f"; a GPU with more memory would be about {v['faster_by']:.1f}× faster" if "faster_by" in v else ""
     )
-    return f"Runs with {_phrase(v['strategy'])} at {format_rate(v.get('tok_s'))} tok/s{faster}."
+    return f"Runs with {_phrase(v['strategy'])} at {_rate(v)}{faster}."
 
 
 def _counts(v: Values) -> str:
@@ -247,7 +254,7 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "tight": lambda v: f"Less than 10% stays free on {', '.join(v['devices'])}: latency creeps up there.",
     "vllm_queue": lambda v: (
         f"vLLM's KV cache holds {v['sequences']:.1f} sequences of {v['context_tokens']:,} tokens: "
-        f"{v['running']} run at once and {v['waiting']} wait for one to finish, about {v['queue_s']:.0f} s "
+        f"{v['running']} run at once and {v['waiting']} wait for one to finish, about {format_seconds(v['queue_s'])} "
         "at the full context (shorter requests share the pool and wait less)."
     ),
     # why a tool gets no weights (estimator.commands.unavailable)

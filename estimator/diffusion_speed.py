@@ -21,6 +21,7 @@ from pydantic import Field
 
 from . import speed
 from .schema import DeviceSpec, Frozen
+from .units import format_seconds
 
 DenoiserKind = Literal["dit", "unet"]
 
@@ -143,17 +144,6 @@ def timing(
         step_flops=passes * (linear + attention),
         tflops=device.fp16_tflops,
     )
-
-
-def format_seconds(seconds: float) -> str:
-    """'0.8 s', '14 s', '3.2 min', '1.5 h'."""
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def format_range(t: Timing) -> str:

@@ -14,9 +14,9 @@ from .schema import (
     QuantSpec,
     Workload,
 )
-from .units import format_bytes, format_rate
+from .units import format_bytes, format_rate, format_seconds
 
-ENGINE_VERSION = "0.6.17"
+ENGINE_VERSION = "0.6.18"
 
 
 def estimate(
@@ -233,11 +233,11 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
             substituted=f"{workload.prompt_tokens} tokens at {format_rate(plan.prefill_tok_s)} tok/s",
         )
     if plan.ttft_s is not None:
-        waited = f" after {plan.queue_s:.1f} s waiting for a free KV slot" if plan.queue_s else ""
+        waited = f" after {format_seconds(plan.queue_s)} waiting for a free KV slot" if plan.queue_s else ""
         out["ttft_s"] = Explanation(
             term="time-to-first-token",
             formula="queueing + prefill time (the prefill pass yields the first token)",
-            substituted=f"{plan.ttft_s:.2f} s for a {workload.prompt_tokens}-token prompt{waited}",
+            substituted=f"{format_seconds(plan.ttft_s)} for a {workload.prompt_tokens}-token prompt{waited}",
         )
     if plan.interconnect_bytes_per_token:
         term = (

@@ -25,3 +25,19 @@ def format_rate(tok_s: float | None) -> str:
     if tok_s >= 100:
         return f"{tok_s:.0f}"
     return f"{tok_s:.1f}" if tok_s >= 10 else f"{tok_s:.2f}"
+
+
+def format_seconds(seconds: float | None) -> str:
+    """A duration as people read it, the one formatter of the LLM and image pages' times: '350 ms',
+    '6.3 s', '42 s', '4.2 min', '1.7 h'."""
+    if seconds is None:
+        return "–"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"

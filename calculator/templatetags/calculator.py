@@ -6,7 +6,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from calculator import present
-from estimator.units import format_bytes, format_rate
+from estimator.units import format_bytes, format_rate, format_seconds
 
 register = template.Library()
 
@@ -38,11 +38,7 @@ def signed_percent(value):
     return f"{value:+.0%}".replace("-", "−")
 
 
-@register.filter
-def seconds(value):
-    if value is None:
-        return "–"
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
+register.filter("seconds", format_seconds)  # TTFT, queue times: ms, s, min, h
 
 
 @register.filter

@@ -151,7 +151,12 @@ PINNED = {
         ("context", "Context up to 2,304 tokens fits at Q4_K_M.", {"ctx": 2304}, True),
         ("kv_cache", "A q8_0 KV cache allows 7,936 tokens of context.", {"kv": "q8_0"}, False),
         ("kv_cache", "A q4_0 KV cache allows 15,104 tokens of context.", {"kv": "q4_0"}, False),
-        ("gpu_count", "5 × RTX 4090 would fit it (layer split, 17.9 tok/s).", {"gpu_count": 5}, True),
+        (
+            "gpu_count",
+            "5 × RTX 4090 would fit it (layer split, about 17.7 tok/s per user).",
+            {"gpu_count": 5},
+            True,
+        ),
         ("offload", "With 48 GB of system RAM, offloading would fit.", {"ram_gb": 48}, True),
     ],
 }
