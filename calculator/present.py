@@ -12,7 +12,7 @@ from estimator import Estimate, Explanation, Plan, commands
 from estimator.schema import Reason, Suggestion
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
-from estimator.units import format_bytes, format_rate
+from estimator.units import format_bytes, format_rate, plural
 
 from .memory import status
 from .question import Question
@@ -155,10 +155,6 @@ def machines(result: Estimate) -> int:
     return 1 + max((d.host for p in result.plans for d in p.devices), default=0)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 @dataclass(frozen=True)
 class RuntimeFit:
     """Where the chosen runtime has no command for the recommended plan: the best fitting plan it can
@@ -274,7 +270,7 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
     if plan.queue_s and plan.max_concurrency:  # vLLM's paged cache admits fewer users than asked
         seats = int(plan.max_concurrency)
         detail = (
-            f"Its KV cache holds {_plural(seats, 'full-length conversation')} at once: the others wait their "
+            f"Its KV cache holds {plural(seats, 'full-length conversation')} at once: the others wait their "
             "turn."
         )
     word = "Yes, but tight" if plan.tight else "Yes"

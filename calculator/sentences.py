@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from estimator.commands_lms import IN_PARTS
 from estimator.strategies import STRATEGIES
-from estimator.units import format_bytes, format_rate, format_seconds
+from estimator.units import format_bytes, format_rate, format_seconds, plural
 
 RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "mlx": "MLX"}
 
@@ -44,16 +44,21 @@ def _why_not(v: Values, best: str) -> str:
     return f"within 5%, and {_phrase(best)} is simpler"
 
 
+def _is(strategy) -> str:
+    """A plan's name and its verb at the start of a sentence: "Layer split is", "Replicas are"."""
+    return f"{_title(strategy)} {'are' if strategy == 'replicas' else 'is'}"
+
+
 def _recommended(v: Values) -> str:
-    text = f"{_title(v['strategy'])} is recommended: {format_rate(v['tok_s'])} {_metric(v)}"
+    text = f"{_is(v['strategy'])} recommended: {format_rate(v['tok_s'])} {_metric(v)}"
     if "faster" in v:
-        text += f". {_title(v['faster'])} is faster ({format_rate(v['faster_tok_s'])}) "
+        text += f". {_is(v['faster'])} faster ({format_rate(v['faster_tok_s'])}) "
         text += f"but {_why_not(v, str(v['strategy']))}"
     elif "next" in v:
         text += (
             f", the fastest plan that fits (next: {_phrase(v['next'])}, {format_rate(v.get('next_tok_s'))})"
         )
-    if v.get("one_device"):
+    if v.get("one_device") and ("faster" in v or "next" in v):  # beside plans over several GPUs
         text += "; one device needs no hand-offs between GPUs"
     return text + "."
 
@@ -73,8 +78,11 @@ def _none_fits_in_margin(v: Values) -> str:
 
 
 def _also_fits(v: Values) -> str:
-    text = f"Fits, at {format_rate(v['tok_s'])} {_metric(v)} against {format_rate(v['best_tok_s'])} for "
-    text += _phrase(v["best"])
+    rate, theirs = format_rate(v["tok_s"]), format_rate(v["best_tok_s"])
+    if rate == theirs:
+        text = f"Fits, at the same {rate} {_metric(v)} as {_phrase(v['best'])}"
+    else:
+        text = f"Fits, at {rate} {_metric(v)} against {theirs} for {_phrase(v['best'])}"
     if "why_not" in v:
         text += f", but {_why_not(v, str(v['best']))}"
     return text + "."
@@ -199,7 +207,14 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         "llama.cpp's tensor split needs an unquantized KV cache (f16, bf16 or f32)."
     ),
     # notes
-    "one_of_several": lambda v: f"Uses one {v['device']}; the other {v['others']} device(s) stay free.",
+    "one_of_several": lambda v: (
+        f"Uses one {v['device']}; "
+        + (
+            "the other device stays free."
+            if v["others"] == 1
+            else f"the other {v['others']} devices stay free."
+        )
+    ),
     "layers_in_turn": lambda v: (
         f"Layers {_counts(v)} run one device after another: a second GPU adds memory, not single-stream speed."
     ),
@@ -207,10 +222,10 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         f"{v['tp']} GPUs each hold 1/{v['tp']} of every matrix and of the KV cache, and read them in parallel."
     ),
     "gpus_left_out": lambda v: (
-        f"{v['left']} GPU(s) left out: {v['heads']} heads do not divide by {v['gpus']}."
+        f"{plural(int(v['left']), 'GPU')} left out: {v['heads']} heads do not divide by {v['gpus']}."
     ),
     "copies": lambda v: (
-        f"{v['copies']} independent copies, {v['sequences']} sequence(s) each: {v['copies']}× the aggregate "
+        f"{v['copies']} independent copies, {plural(int(v['sequences']), 'sequence')} each: {v['copies']}× the aggregate "
         "throughput, the same single-stream speed."
     ),
     "ngl": lambda v: (

@@ -14,9 +14,9 @@ from .schema import (
     QuantSpec,
     Workload,
 )
-from .units import format_bytes, format_rate, format_seconds
+from .units import format_bytes, format_rate, format_seconds, plural
 
-ENGINE_VERSION = "0.6.18"
+ENGINE_VERSION = "0.6.19"
 
 
 def estimate(
@@ -147,12 +147,12 @@ def explain(
         "compute_bytes": Explanation(
             term="compute-buffer",
             formula="largest of: FFN activations, attention scores, logits (micro-batch × vocab × 4 B)",
-            substituted=f"{format_bytes(breakdown.compute_bytes)} over {len(plan.gpu_devices)} device(s)",
+            substituted=f"{format_bytes(breakdown.compute_bytes)} over {plural(len(plan.gpu_devices), 'device')}",
         ),
         "overhead_bytes": Explanation(
             term="runtime-overhead",
             formula="CUDA context per device",
-            substituted=f"{format_bytes(breakdown.overhead_bytes)} over {len(plan.gpu_devices)} device(s)",
+            substituted=f"{format_bytes(breakdown.overhead_bytes)} over {plural(len(plan.gpu_devices), 'device')}",
         ),
         "headroom_bytes": Explanation(
             term="headroom",

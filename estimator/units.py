@@ -41,3 +41,8 @@ def format_seconds(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{seconds / 60:.1f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def plural(n: int, word: str) -> str:
+    """A count in words: '1 device', '3 devices'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -1,0 +1,76 @@
+"""The review's wording of reasons: counts in the singular where there is one, equal speeds not worded
+as a comparison, "Replicas are", and no hand-offs between GPUs where there is one device."""
+
+import pytest
+
+from calculator.present import reason
+from calculator.sentences import SENTENCES
+from estimator import Workload, estimate
+from estimator.schema import Reason
+from tests.engine.engine_specs import Q4_K_M, RTX_3090, llama_8b
+
+
+@pytest.mark.parametrize(
+    ("code", "values", "text"),
+    [
+        (
+            "one_of_several",
+            {"device": "RTX 3090", "others": 1},
+            "Uses one RTX 3090; the other device stays free.",
+        ),
+        ("one_of_several", {"device": "RTX 3090", "others": 3}, "the other 3 devices stay free."),
+        ("copies", {"copies": 2, "sequences": 1}, "2 independent copies, 1 sequence each: "),
+        ("copies", {"copies": 4, "sequences": 2}, "4 independent copies, 2 sequences each: "),
+        (
+            "gpus_left_out",
+            {"left": 1, "heads": 40, "gpus": 3},
+            "1 GPU left out: 40 heads do not divide by 3.",
+        ),
+        (
+            "also_fits",
+            {"tok_s": 17.91, "best": "single", "best_tok_s": 17.94},
+            "Fits, at the same 17.9 tok/s single stream as one GPU.",
+        ),
+        (
+            "also_fits",
+            {"tok_s": 12.0, "best": "single", "best_tok_s": 17.9},
+            "Fits, at 12.0 tok/s single stream against 17.9 for one GPU.",
+        ),
+        (
+            "recommended",
+            {
+                "strategy": "single",
+                "tok_s": 10.0,
+                "faster": "replicas",
+                "faster_tok_s": 39.1,
+                "why_not": "tight",
+            },
+            "One GPU is recommended: 10.0 tok/s single stream. Replicas are faster (39.1) but",
+        ),
+        (
+            "recommended",
+            {"strategy": "replicas", "tok_s": 39.1, "aggregate": 1},
+            "Replicas are recommended: 39.1",
+        ),
+    ],
+)
+def test_reasons_are_worded_in_good_english(code, values, text):
+    said = SENTENCES[code](values)
+    assert said.startswith(text) or said.endswith(text), said
+    assert "(s)" not in said
+
+
+def test_one_device_alone_is_not_told_about_hand_offs_between_gpus():
+    """The review: "One GPU is recommended … one device needs no hand-offs between GPUs" on one Mac."""
+    alone = {"strategy": "single", "tok_s": 72.5, "one_device": 1}
+    assert (
+        reason(Reason(code="recommended", values=alone))
+        == "One GPU is recommended: 72.5 tok/s single stream."
+    )
+    beside = alone | {"next": "layer_split", "next_tok_s": 70.0}
+    assert reason(Reason(code="recommended", values=beside)).endswith("needs no hand-offs between GPUs.")
+
+
+def test_the_overhead_of_one_device_is_said_in_the_singular():
+    e = estimate(model=llama_8b(), quant=Q4_K_M, devices=[RTX_3090], workload=Workload())
+    assert e.explanations["overhead_bytes"].substituted.endswith(" over 1 device")
