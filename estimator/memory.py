@@ -200,6 +200,8 @@ def _bits(quant: QuantSpec, tensor: str) -> float:
         return quant.expert_bits_per_weight
     if tensor == "output" and quant.output_bits_per_weight:
         return quant.output_bits_per_weight
+    if tensor == "embedding" and quant.embedding_bits_per_weight:
+        return quant.embedding_bits_per_weight
     return quant.bits_per_weight
 
 
@@ -246,24 +248,29 @@ def _layer_bytes(c: TensorClasses, quant: QuantSpec, *, moe: bool) -> LayerBytes
 
 def params_by_width(model: ModelSpec, quant: QuantSpec) -> list[tuple[str, float, float]]:
     """(what, parameters, bits per weight) of the tensors stored at each of the format's widths: one
-    entry ("", all, bits) for a format of one width; routed experts and the output head apart when the
-    format stores them at their own (gpt-oss GGUF: MXFP4 experts, Q8_0 elsewhere)."""
+    entry ("", all, bits) for a format of one width; routed experts, the token embeddings and the output
+    head apart when the format stores them at their own (gpt-oss GGUF: MXFP4 experts, Q8_0 elsewhere;
+    an AWQ checkpoint: 4-bit layers, 16-bit embeddings and head)."""
     c = tensor_classes(model)
     experts = c.routed_experts * c.moe_layers if quant.expert_bits_per_weight else 0.0
+    own_embedding = quant.embedding_bits_per_weight not in (None, quant.bits_per_weight)
+    embedding = c.embedding if own_embedding else 0.0
     own_head = quant.output_bits_per_weight not in (None, quant.bits_per_weight)
     head = c.output if own_head and c.output_stored else 0.0
-    rest = stored_params(model) - experts - head
+    rest = stored_params(model) - experts - embedding - head
     out = [("routed experts", experts, _bits(quant, "routed_experts"))] if experts else []
-    if not out and not head:
+    if not out and not embedding and not head:
         return [("", rest, quant.bits_per_weight)]
     out.append(("the rest", rest, quant.bits_per_weight))
+    if embedding:
+        out.append(("token embeddings", embedding, _bits(quant, "embedding")))
     if head:
         out.append(("output head", head, _bits(quant, "output")))
     return out
 
 
 def embedding_bytes(model: ModelSpec, quant: QuantSpec) -> int:
-    return int(embedding_params(model) * quant.bits_per_weight / 8)
+    return int(embedding_params(model) * _bits(quant, "embedding") / 8)
 
 
 def output_bytes(model: ModelSpec, quant: QuantSpec) -> int:

@@ -143,6 +143,9 @@ class QuantSpec(Frozen):
     bits_per_weight: float = Field(gt=0, le=32)
     expert_bits_per_weight: float | None = Field(default=None, gt=0, le=32)
     output_bits_per_weight: float | None = Field(default=None, gt=0, le=32)
+    # The token embedding table's own width, where the format keeps it apart (AWQ, GPTQ, FP8 and
+    # bitsandbytes checkpoints quantize the decoder's linear layers only: the table stays 16-bit)
+    embedding_bits_per_weight: float | None = Field(default=None, gt=0, le=32)
     format: QuantFormat = "gguf"
 
 

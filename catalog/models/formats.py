@@ -75,19 +75,32 @@ class Quantization(Searchable):
             ),
         ]
 
+    # Checkpoints whose tool quantizes the decoder's linear layers only, keeping the token embeddings
+    # and the output head at 16 bits: AutoAWQ replaces the linears of `get_model_layers` (the decoder
+    # blocks) and moves `embed_tokens` aside untouched
+    # (https://github.com/casper-hansen/AutoAWQ/blob/727172e91ddfd3f5f50efd7cf38a141168186335/awq/models/llama.py);
+    # llm-compressor's FP8 and GPTQ recipes target "Linear" with ignore=["lm_head"]
+    # (https://github.com/vllm-project/llm-compressor/blob/main/examples/big_models_with_accelerate/cpu_offloading_fp8.py),
+    # and an embedding is not a Linear; bitsandbytes skips lm_head by default. Llama 3.1 8B in AWQ is
+    # then ~5.7 GB, not the 4.2 GB of 4.16 bits throughout.
+    SIXTEEN_BIT_ENDS = {Family.AWQ, Family.GPTQ, Family.FP8, Family.BITSANDBYTES}
+
     def widths(self) -> dict[str, float | None]:
         """The engine's bits per weight of each tensor class: the row's own, else its family's default
-        (an MXFP4 row with one width is llama.cpp's MXFP4_MOE mix)."""
+        (an MXFP4 row with one width is llama.cpp's MXFP4_MOE mix; AWQ, GPTQ, FP8 and bitsandbytes keep
+        16-bit embeddings and head)."""
         if self.family == self.Family.MXFP4 and self.expert_bits_per_weight is None:
             return {
                 "bits_per_weight": self.Q8_0_BITS_PER_WEIGHT,
                 "expert_bits_per_weight": self.bits_per_weight,
                 "output_bits_per_weight": self.output_bits_per_weight or self.Q8_0_BITS_PER_WEIGHT,
             }
+        sixteen = 16.0 if self.family in self.SIXTEEN_BIT_ENDS else None
         return {
             "bits_per_weight": self.bits_per_weight,
             "expert_bits_per_weight": self.expert_bits_per_weight,
-            "output_bits_per_weight": self.output_bits_per_weight,
+            "output_bits_per_weight": self.output_bits_per_weight or sixteen,
+            "embedding_bits_per_weight": sixteen,
         }
 
     def as_spec(self) -> QuantSpec:

@@ -9,7 +9,7 @@ def test_the_page_shows_the_kv_pool_and_the_wait(client, catalog):
     html = client.get(f"/?{Q}").content.decode()
     pool = re.search(r'data-testid="kv-pool">([^<]+)<', html).group(1)
     assert re.fullmatch(r"[\d,]+ tokens: \d+\.\d × 32,768", pool), pool
-    assert "Its KV cache holds 4 full-length conversations at once: the others wait their turn." in html
+    assert "Its KV cache holds 3 full-length conversations at once: the others wait their turn." in html
     assert "wait for one to finish" in html
     assert "after" in html and "waiting for a free KV slot" in html
     # llama.cpp plans reserve every slot up front: no pool to speak of

@@ -14,7 +14,7 @@ from engine_specs import (
     make_gpu,
 )
 
-from estimator import DeviceSpec, Workload, estimate, memory
+from estimator import DeviceSpec, QuantSpec, Workload, estimate, memory
 from estimator.units import GB, GIB, KIB, MIB
 
 
@@ -238,3 +238,16 @@ def test_default_headroom_keeps_1_gib_free_per_device():
         .plans[0]
         .fits
     )
+
+
+def test_an_awq_checkpoint_of_llama_3_1_8b_keeps_16_bit_embeddings_and_head_5_7_gb():
+    # 6.979 B in the decoder's linears × 4.15625 bits = 3.626 GB, plus the embedding table and the head,
+    # 128256 × 4096 = 0.525 B each, at 16 bits: 2 × 1.051 GB. 5.73 GB, not 4.17 at 4.16 bits throughout.
+    awq = QuantSpec(
+        slug="awq-4bit", name="AWQ", bits_per_weight=4.15625, format="awq",
+        output_bits_per_weight=16, embedding_bits_per_weight=16,
+    )  # fmt: skip
+    assert memory.weights_bytes(llama_8b(), awq) == pytest.approx(5.728e9, rel=1e-3)
+    assert memory.embedding_bytes(llama_8b(), awq) == memory.output_bytes(llama_8b(), awq) == 1_050_673_152
+    widths = [(what, bits) for what, _, bits in memory.params_by_width(llama_8b(), awq)]
+    assert widths == [("the rest", 4.15625), ("token embeddings", 16), ("output head", 16)]
