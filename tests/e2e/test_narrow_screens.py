@@ -1,5 +1,5 @@
 """A phone (390 px wide): a launch command scrolls inside its box instead of breaking a token across
-lines, and a guide's table wider than the screen shows a shadow at the edge it scrolls to
+lines (its `#` comment lines wrap, to be read in full), and a guide's table wider than the screen shows a shadow at the edge it scrolls to
 (static/css/site.css, "Launch command")."""
 
 import io
@@ -11,11 +11,13 @@ pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
 # Where each line of an element's text starts on the screen: a character whose top differs from the one
-# before it (newlines aside) starts a line the browser wrapped.
+# before it (newlines aside) starts a line the browser wrapped. A `# comment` line (in its <span>) is
+# meant to wrap, and is left out.
 WRAPPED_AT = """e => {
   const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT), range = document.createRange();
   const breaks = []; let top = null, text = "";
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.tagName === "SPAN") { top = null; text = ""; continue; }
     for (let i = 0; i < node.length; i++) {
       const ch = node.data[i];
       if (ch === "\\n") { top = null; text = ""; continue; }
@@ -41,6 +43,9 @@ def test_a_command_is_never_split_mid_token_on_a_phone(phone, live_server):
     command = phone.get_by_test_id("launch-command")
     assert "--local-dir" in command.inner_text() and "--outfile" in command.inner_text()
     assert command.evaluate(WRAPPED_AT) == []  # lines end where the command has a newline, nowhere else
+    comment = command.locator("span").first  # "# No published Q4_K_M GGUF of Llama 3.1 8B: ..."
+    assert comment.inner_text().startswith("# ")
+    assert comment.evaluate("e => e.getClientRects().length") > 1  # wraps in the box: read in full
     assert command.evaluate("e => e.scrollWidth > e.clientWidth")  # the rest is a scroll away, in the box
     assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
 
