@@ -12,7 +12,7 @@ from estimator.strategies import label as phrase
 from estimator.units import format_rate
 
 from . import present
-from .memory import STATUS_CSS, STATUS_WORDS, memory_bars, overhead_explanation, status, weights_elsewhere
+from .memory import STATUS_CSS, STATUS_WORDS, memory_bars, status, weights_elsewhere
 from .question import Question
 from .registry import error_pages  # the glossary's, registered from GlossaryConfig.ready()
 
@@ -65,7 +65,7 @@ def shown(
         "shown_status": status(plan),
         "per_user": present.per_user(plan, users),
         "per_user_explained": present.per_user_explanation(plan, users),
-        "overhead_explained": overhead_explanation(result, backends),
+        "overhead_explained": result.explanations.get("overhead_bytes"),
         "bars": memory_bars(plan),
         "weights_elsewhere": weights_elsewhere(result, plan, backends),
         "plans": result.plans,

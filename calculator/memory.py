@@ -1,11 +1,10 @@
 """Memory per device as the page draws and words it: each device's fit status, its stacked bar (weights,
-KV cache, compute, overhead against capacity and the headroom kept free), the weights no bar shows, and
-the runtime overhead worded for the devices' backends. The result panel, compare and the preview image
-(og.py) read them."""
+KV cache, compute, overhead against capacity and the headroom kept free) and the weights no bar shows.
+The result panel, compare and the preview image (og.py) read them."""
 
 from dataclasses import dataclass
 
-from estimator import DeviceUsage, Estimate, Explanation, Plan
+from estimator import DeviceUsage, Estimate, Plan
 from estimator.units import format_bytes
 
 
@@ -94,24 +93,3 @@ def weights_elsewhere(result: Estimate, plan: Plan, backends: list[str]) -> str:
         f"{format_bytes(result.memory.weights_bytes)} of weights; the other {format_bytes(round(rest))}, the token "
         f"embedding table, stays {where}, where llama.cpp reads its rows."
     )
-
-
-# The runtime's fixed cost per device, by backend (estimator/memory.py OVERHEAD_BYTES: a context on every
-# GPU backend, nothing counted apart on Metal and the CPU)
-OVERHEAD_WORDS = {
-    "cuda": "CUDA context per device",
-    "rocm": "ROCm (HIP) context per device",
-    "sycl": "SYCL context per device",
-    "vulkan": "Vulkan context per device",
-    "metal": "none counted apart on Apple silicon (Metal)",
-    "cpu": "none counted apart on the CPU",
-}
-
-
-def overhead_explanation(result: Estimate, backends: list[str]) -> Explanation | None:
-    """The runtime overhead's explanation worded for the devices' own backends."""
-    e = result.explanations.get("overhead_bytes")
-    if e is None or not backends:
-        return e
-    words = "; ".join(OVERHEAD_WORDS.get(b, f"{b} context per device") for b in sorted(set(backends)))
-    return e.model_copy(update={"formula": words})

@@ -16,7 +16,7 @@ from .schema import (
 )
 from .units import format_bytes, format_rate, format_seconds, plural
 
-ENGINE_VERSION = "0.6.20"
+ENGINE_VERSION = "0.6.21"
 
 
 def estimate(
@@ -78,7 +78,14 @@ def estimate(
         plans=tuple(ranked),
         recommended=best.strategy if best else None,
         reason=reason,
-        explanations=explain(model=model, quant=quant, workload=workload, breakdown=breakdown, plan=shown),
+        explanations=explain(
+            model=model,
+            quant=quant,
+            workload=workload,
+            breakdown=breakdown,
+            plan=shown,
+            backends=sorted({d.backend for d in devices}),
+        ),
         suggestions=suggestions,
         unavailable=skipped,
         context_tokens_allocated=memory.padded_context(workload),
@@ -86,7 +93,13 @@ def estimate(
 
 
 def explain(
-    *, model: ModelSpec, quant: QuantSpec, workload: Workload, breakdown: MemoryBreakdown, plan: Plan
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    breakdown: MemoryBreakdown,
+    plan: Plan,
+    backends: Sequence[str],
 ) -> dict[str, Explanation]:
     kv_token = memory.kv_bytes_per_token(model, workload.kv_bytes_per_element)
     if model.is_mla:
@@ -151,7 +164,7 @@ def explain(
         ),
         "overhead_bytes": Explanation(
             term="runtime-overhead",
-            formula="CUDA context per device",
+            formula="; ".join(memory.OVERHEAD_WORDS.get(b, f"{b} context per device") for b in backends),
             substituted=f"{format_bytes(breakdown.overhead_bytes)} over {plural(len(plan.gpu_devices), 'device')}",
         ),
         "headroom_bytes": Explanation(

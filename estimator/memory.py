@@ -35,6 +35,15 @@ OVERHEAD_BYTES = {
     "metal": 0,
     "cpu": 0,
 }
+# How the explanation words each backend's fixed cost per device (OVERHEAD_BYTES)
+OVERHEAD_WORDS = {
+    "cuda": "CUDA context per device",
+    "rocm": "ROCm (HIP) context per device",
+    "sycl": "SYCL context per device",
+    "vulkan": "Vulkan context per device",
+    "metal": "none counted apart on Apple silicon (Metal)",
+    "cpu": "none counted apart on the CPU",
+}
 # NCCL buffers per GPU when vLLM runs tensor or pipeline parallel (nccl default buffer sizes, ~ 200 MiB).
 NCCL_BYTES = 200 * MIB
 # llama.cpp keeps copies of the graph inputs per pipeline stage when layers are split over GPUs

@@ -347,3 +347,8 @@ def test_a_shared_result_quotes_the_plan_its_runtime_runs(monkeypatch, client, c
     monkeypatch.setattr(og_image, "render", lambda **kw: drawn.update(kw) or b"\x89PNG")
     client.get(f"{snapshot.get_absolute_url()}/og.png")
     assert drawn["verdict"] == response.context["verdict"].text
+    # the API says the same: the engine words it, for the backends it timed the devices on
+    api = client.get("/api/v1/estimate?model=llama-3-1-8b-instruct&gpu=apple-m2-ultra-192gb").json()
+    assert api["explanations"]["overhead_bytes"]["formula"] == "none counted apart on Apple silicon (Metal)"
+    arc = client.get("/api/v1/estimate?model=llama-3-1-8b-instruct&gpu=arc-a770&runtime=lm-studio").json()
+    assert arc["explanations"]["overhead_bytes"]["formula"] == "Vulkan context per device"  # LM Studio there
