@@ -13,6 +13,7 @@ GPUs or machines that only another runtime can use are still offered, saying so,
 """
 
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from .layouts import strategy_slack
 from .limits import MAX_HOSTS
@@ -264,15 +265,7 @@ def suggestions(
             wider = workload.model_copy(update={"hosts": hosts})
             plan = _best(model, quant, devices, wider, ("rpc_cluster",))
             if plan is not None:
-                values = {"hosts": hosts, "device": kind.name, **_plan_values(plan, workload)}
-                out.append(
-                    Suggestion(
-                        kind="hosts",
-                        reason=Reason(code="more_machines", values=values),
-                        changes={"hosts": hosts},
-                        fits="other_runtime" not in values,
-                    )
-                )
+                out.append(_more("hosts", hosts, "more_machines", kind, plan, workload))
                 break
     elif best is None:
         kind = max(devices, key=lambda d: d.usable_bytes)
@@ -282,15 +275,7 @@ def suggestions(
             plan = _best(model, quant, [kind] * n, workload, _runnable(workload, strategies))
             plan = plan or _best(model, quant, [kind] * n, workload, strategies)
             if plan is not None:
-                values = {"gpu_count": n, "device": kind.name, **_plan_values(plan, workload)}
-                out.append(
-                    Suggestion(
-                        kind="gpu_count",
-                        reason=Reason(code="more_gpus", values=values),
-                        changes={"gpu_count": n},
-                        fits="other_runtime" not in values,
-                    )
-                )
+                out.append(_more("gpu_count", n, "more_gpus", kind, plan, workload))
                 break
     # 5. offload (none on unified memory: no RAM beside the GPU's, nor where the runtime cannot offload)
     offloads = _runnable(workload, ("cpu_offload", "expert_offload"))
@@ -318,6 +303,25 @@ def suggestions(
             values["faster_by"] = factor
         out.append(Suggestion(kind="offload", reason=Reason(code="offloaded", values=values), changes={}))
     return tuple(out)
+
+
+def _more(
+    kind: Literal["gpu_count", "hosts"],
+    n: int,
+    code: Literal["more_gpus", "more_machines"],
+    device: DeviceSpec,
+    plan: Plan,
+    workload: Workload,
+) -> Suggestion:
+    """More of the hardware (`kind`: "gpu_count" GPUs, or "hosts" machines, `n` of them) and the plan
+    that fits on it; it fits as asked only when the chosen runtime runs that plan."""
+    values = {kind: n, "device": device.name, **_plan_values(plan, workload)}
+    return Suggestion(
+        kind=kind,
+        reason=Reason(code=code, values=values),
+        changes={kind: n},
+        fits="other_runtime" not in values,
+    )
 
 
 def _plan_values(plan: Plan, workload: Workload) -> dict[str, int | float | str]:
