@@ -111,10 +111,9 @@ def per_user(plan: Plan, users: int) -> Speed:
     more users, its decode of all `batch` sequences together (`decode_tok_s_aggregate`) ÷ users (under
     vLLM the users its KV cache cannot seat wait, so this is each one's share over time). The range is
     the single-stream range, scaled."""
-    alone = plan.decode_tok_s
-    if users <= 1 or not plan.decode_tok_s_aggregate or not alone:
+    alone, value = plan.decode_tok_s, plan.shared_tok_s(users)
+    if value is None:
         return Speed(alone, plan.decode_tok_s_low, plan.decode_tok_s_high)
-    value = plan.decode_tok_s_aggregate / users
     scale = value / alone
     low, high = plan.decode_tok_s_low, plan.decode_tok_s_high
     return Speed(value, low * scale if low else None, high * scale if high else None)
@@ -129,10 +128,10 @@ def per_user_explanation(plan: Plan, users: int) -> Explanation | None:
     """How the per-user figure comes from the plan's numbers: the engine's own explanation alone, the
     aggregate's division with more users; where vLLM's KV cache seats fewer than asked, how fast the
     seated ones run while the others wait."""
-    aggregate, alone = plan.decode_tok_s_aggregate, plan.decode_tok_s
-    if users <= 1 or not aggregate or not alone:
+    aggregate, alone, shared = plan.decode_tok_s_aggregate, plan.decode_tok_s, plan.shared_tok_s(users)
+    if shared is None:
         return plan.explanations.get("decode_tok_s")
-    each = f"{format_rate(aggregate)} tok/s ÷ {users} users = {format_rate(aggregate / users)} tok/s each"
+    each = f"{format_rate(aggregate)} tok/s ÷ {users} users = {format_rate(shared)} tok/s each"
     if (seats := seated(plan, users)) < users:
         each += (
             f" on average: about {seats} run at once, at {format_rate(aggregate / max(seats, 1))} tok/s each, "

@@ -385,6 +385,14 @@ class Plan(Frozen):
         """How much more memory the tightest device would need, with its headroom; 0 when it fits."""
         return self.tightest.short_by_bytes
 
+    def shared_tok_s(self, users: int) -> float | None:
+        """Decode as each of `users` sees it when they share the plan's batch: all sequences together
+        (`decode_tok_s_aggregate`) ÷ users; None for one user, or without an aggregate (then it is the
+        single-stream `decode_tok_s`). The one definition the suggestions and the site's verdict read."""
+        if users <= 1 or not self.decode_tok_s_aggregate or not self.decode_tok_s:
+            return None
+        return self.decode_tok_s_aggregate / users
+
 
 SuggestionKind = Literal["quant", "context", "kv_cache", "gpu_count", "hosts", "offload", "ram"]
 

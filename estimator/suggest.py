@@ -326,14 +326,13 @@ def _more(
 
 def _plan_values(plan: Plan, workload: Workload) -> dict[str, int | float | str]:
     """The plan a suggestion quotes, as a reason's values: its strategy, its decode as each user sees
-    it (alone: single stream; with several: all users' together ÷ users, `per_user`, as the verdict
-    words it, calculator/present.py `per_user`), and `other_runtime` where the chosen runtime cannot
-    run it."""
+    it (alone: single stream; with several: `Plan.shared_tok_s`, marked `per_user`, as the verdict
+    reads it), and `other_runtime` where the chosen runtime cannot run it."""
     values: dict[str, int | float | str] = {"strategy": plan.strategy}
     if plan.decode_tok_s is not None:
         values["tok_s"] = plan.decode_tok_s
-    if workload.batch > 1 and plan.decode_tok_s_aggregate and plan.decode_tok_s:
-        values |= {"tok_s": plan.decode_tok_s_aggregate / workload.batch, "per_user": 1}
+    if (each := plan.shared_tok_s(workload.batch)) is not None:
+        values |= {"tok_s": each, "per_user": 1}
     if workload.runtime_strategies is not None and plan.strategy not in workload.runtime_strategies:
         values["other_runtime"] = 1
     return values
