@@ -70,12 +70,12 @@ def show(snapshot: Snapshot) -> dict:
     if not today.is_valid():
         context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
         return context
+    question = Question.from_form(today)
     try:
-        fresh = Question.from_form(today).estimate(with_suggestions=False)
+        fresh = question.estimate(with_suggestions=False)
     except EngineRefused as refusal:
         context["today"] = {"differs": True, "reason": str(refusal)}
         return context
-    question = Question.from_form(today)
     now = answers.shown(
         fresh,
         question.hardware,
