@@ -7,12 +7,16 @@ Python (catalog/fitting.py).
 
 from django.db.models import Q
 from django.http import QueryDict
+from django.template.defaultfilters import floatformat
+from django.utils.html import escape
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
 from calculator.forms import CONTEXT_PRESETS, FIRST_VISIT, device_summary
-from catalog import fitting, runtime_support
+from calculator.pickers import Option, options
+from catalog import cache, fitting, runtime_support
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 from catalog.pages import published_formats
 from catalog.runtimes import RUNTIME_CHOICES
@@ -46,22 +50,26 @@ def what_hardware(request):
 
 def what_runs_answer(query: QueryDict) -> dict:
     """The what-runs page's context: the bound form, and with a valid form its rows (`rows`)."""
+    tables = _runs_tables()
     chosen = {s.strip() for s in query.getlist("gpu") if "\x00" not in s}  # PostgreSQL refuses NUL
-    gpus = {g.slug: g for g in Gpu.objects.filter(Q(listed=True) | Q(slug__in=chosen))}
-    quants = valid_specs(Quantization.objects.listed())
+    gpus, gpu_rows = tables["gpus"], tables["gpu_rows"]
+    if chosen - {""} - gpus.keys():  # an unlisted GPU (or an old slug): the listed ones and those
+        gpus = {g.slug: g for g in Gpu.objects.filter(Q(listed=True) | Q(slug__in=chosen))}
+        gpu_rows = [_option(g.slug, g.name) for g in gpus.values()]
+    quants = tables["quants"]
     form = WhatRunsForm(query, known=gpus, quants=[q for q, _ in quants])
-    context = {"form": form, "gpus": gpus.values(), "rows_in_form": _device_rows(form), **shared_context()}
+    context = {"form": form, "rows_in_form": _device_rows(form, gpu_rows), **shared_context()}
     if form.is_valid():
         data = form.cleaned_data
         workload = fitting.question_workload(ctx=data["ctx"], ram_gb=data.get("ram_gb"))
-        models = LlmModel.objects.all()
+        specs = tables["gpu_specs"]
         rows = fitting.what_runs(
-            models=[spec for _, spec in valid_specs(models)],
+            models=tables["models"],
             quants=[spec for _, spec in quants],
-            devices=[g.as_spec() for g in form.devices],
+            devices=[specs[g.slug] if g.slug in specs else g.as_spec() for g in form.devices],
             workload=workload,
             ram_gb=data.get("ram_gb"),
-            native_dtypes={m.slug: m.native_dtype for m in models},
+            native_dtypes=tables["native_dtypes"],
             policy=data.get("quant") or "default",
             runtimes=form.runtimes,
             published=published_formats(),
@@ -79,22 +87,27 @@ def what_runs_answer(query: QueryDict) -> dict:
 
 def what_hardware_answer(query: QueryDict) -> dict:
     """The what-hardware page's context: the bound form, and with a valid form its `answer`."""
-    models = {m.slug: m for m in LlmModel.objects.all()}
-    quants = {q.slug: q for q in Quantization.objects.all()}
-    form = WhatHardwareForm(query, models=models, quants=quants)
-    context = {"form": form, "models": models.values(), "quants": quants.values(), **shared_context()}
+    tables = _hardware_tables()
+    form = WhatHardwareForm(query, models=tables["models"], quants=tables["quants"])
+    chosen = {"model": query.get("model"), "quant": query.get("quant")}
+    context = {
+        "form": form,
+        "model_options": options(tables["model_rows"], chosen["model"]),
+        # the format asked for is shown even when unlisted, selected; none asked for: Q4_K_M
+        "quant_options": options(
+            tables["quant_rows"], chosen["quant"] or DEFAULT_QUANT, chosen=[chosen["quant"]]
+        ),
+        **shared_context(),
+    }
     if form.is_valid():
         data = form.cleaned_data
-        gpus = valid_specs(Gpu.objects.listed().with_current_price())
         context["answer"] = fitting.what_hardware(
             model=data["model"].as_spec(),
             quant=data["quant"].as_spec(),
-            gpus=[(spec, _price_tag(g)) for g, spec in gpus],
+            gpus=tables["gpus"],
             workload=fitting.question_workload(ctx=data["ctx"]),
             target_tok_s=data["tok_s"],
-            runtimes=runtime_support.backend_runtimes(
-                data["quant"].family, {spec.backend for _, spec in gpus}
-            ),
+            runtimes=runtime_support.backend_runtimes(data["quant"].family, tables["backends"]),
         )
         context["permalink"] = form.page_url()
         context["answer_firsts"] = answers.firsts(context["answer"])
@@ -114,10 +127,66 @@ def _query(values: dict[str, list[str]]) -> QueryDict:
     return query
 
 
-def _device_rows(form: WhatRunsForm) -> list[tuple[str, str]]:
-    """(gpu, count) per row of the form: what the visitor gave, then one empty row to add a GPU kind."""
+def _device_rows(form: WhatRunsForm, gpu_rows: list[Option]) -> list[tuple[str, str, SafeString]]:
+    """(gpu, count, the GPU picker's options with it selected) per row of the form: what the visitor
+    gave, then one empty row to add a GPU kind."""
     counts = form.counts_raw if len(form.counts_raw) == len(form.gpu_slugs) else ["1"] * len(form.gpu_slugs)
-    return [*zip(form.gpu_slugs, counts, strict=True), ("", "1")]
+    rows = [*zip(form.gpu_slugs, counts, strict=True), ("", "1")]
+    return [(slug, count, options(gpu_rows, slug)) for slug, count in rows]
+
+
+# ---- What the pages read from the catalog, once per catalog version (catalog/cache.py) -------------
+# Every question read the same rows again and built the same ~150 model specs (a third of a what-hardware
+# page's CPU, a sixth of a what-runs page's); the pickers' <option>s were template loops over them. The
+# tables are shared between requests: read-only.
+
+
+def _runs_tables() -> dict:
+    """What-runs: the listed GPUs (slug -> row, their specs and picker options), every LLM's spec and
+    native dtype, the listed formats (row, spec)."""
+
+    def read() -> dict:
+        gpus = {g.slug: g for g in Gpu.objects.filter(listed=True)}
+        models = list(LlmModel.objects.all())
+        return {
+            "gpus": gpus,
+            "gpu_specs": {g.slug: spec for g, spec in valid_specs(gpus.values())},
+            "gpu_rows": [_option(g.slug, g.name) for g in gpus.values()],
+            "models": [spec for _, spec in valid_specs(models)],
+            "native_dtypes": {m.slug: m.native_dtype for m in models},
+            "quants": valid_specs(Quantization.objects.listed()),
+        }
+
+    return cache.get_or_compute("what-runs-tables", "", read)
+
+
+def _hardware_tables() -> dict:
+    """What-hardware: every LLM and format by slug (the form's lookups) and as picker options (every
+    model; the listed formats, an unlisted one when asked for), the listed GPUs' specs with their newest
+    price, and their backends."""
+
+    def read() -> dict:
+        models = {m.slug: m for m in LlmModel.objects.all()}
+        quants = {q.slug: q for q in Quantization.objects.all()}
+        gpus = valid_specs(Gpu.objects.listed().with_current_price())
+        return {
+            "models": models,
+            "model_rows": [_option(m.slug, m.name) for m in models.values()],
+            "quants": quants,
+            "quant_rows": [
+                _option(q.slug, f"{q.name} ({floatformat(q.bits_per_weight, 2)} bits/weight)", q.listed)
+                for q in quants.values()
+            ],
+            "gpus": [(spec, _price_tag(g)) for g, spec in gpus],
+            "backends": {spec.backend for _, spec in gpus},
+        }
+
+    return cache.get_or_compute("what-hardware-tables", "", read)
+
+
+def _option(value: str, label: str, listed: bool = True) -> Option:
+    """A picker row as calculator/pickers.py writes them: what the template's loop wrote, byte for byte."""
+    return (value, f'<option value="{escape(value)}"', f">{escape(label)}</option>", listed)
 
 
 def shared_context() -> dict:
