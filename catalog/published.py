@@ -28,10 +28,19 @@ def formats_of(model: LlmModel) -> frozenset[str]:
 
 
 def artifacts_of(model: LlmModel) -> list[Artifact]:
-    """A catalog model's published artifacts; none for a visitor's own model (no pk)."""
+    """A catalog model's published artifacts, in `model.artifacts.all()`'s order; none for a visitor's
+    own model (no pk). Every model's are read in one query per catalog version: read per model, they
+    were a query for each model a process answered about, again after each eviction."""
     if model.pk is None:
         return []
-    return cache.get_or_compute("artifacts", str(model.pk), lambda: list(model.artifacts.all()))
+
+    def read() -> dict[int, list[Artifact]]:
+        found: dict[int, list[Artifact]] = {}
+        for artifact in Artifact.objects.all():
+            found.setdefault(artifact.llm_id, []).append(artifact)
+        return found
+
+    return list(cache.get_or_compute("artifacts", "", read).get(model.pk, ()))
 
 
 def model_spec(model: LlmModel) -> ModelSpec:

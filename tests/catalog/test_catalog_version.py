@@ -146,16 +146,21 @@ def test_nested_batches_send_one_change():
     assert catalog_version() == version + 1
 
 
-def test_a_table_kept_in_the_process_is_served_only_while_the_cache_holds_it(db):
+def test_a_table_kept_in_the_process_is_served_only_for_its_catalog_version(db):
     """catalog/cache.py keeps the catalog-wide tables in the process (unpickling them each read cost
-    ~3.7 ms of an answer). A cleared or evicted cache, whose catalog version starts again at the same
-    number, must not serve the table computed from the catalog before."""
-    from catalog.cache import get_or_compute
+    ~3.7 ms of an answer). A cleared cache must not serve the table computed from the catalog before:
+    its catalog version starts again at a number no earlier catalog had. Distinct answers evicting the
+    table's own entry do not make the process read it again."""
+    from catalog.cache import get_or_compute, key
 
     caches["default"].clear()
     first = get_or_compute("a-table", "", lambda: {"rows": 1})
     assert get_or_compute("a-table", "", lambda: {"rows": 2}) is first  # kept, not unpickled
+    caches["default"].delete(key("a-table", ""))  # evicted by a thousand answers since
+    assert get_or_compute("a-table", "", lambda: {"rows": 2}) is first
+    version = catalog_version()
     caches["default"].clear()
+    assert catalog_version() != version
     assert get_or_compute("a-table", "", lambda: {"rows": 3}) == {"rows": 3}
     # a question's answer (a non-empty query) is never kept in the process: a copy each time
     answer = get_or_compute("an-answer", "q", lambda: {"plans": []})
