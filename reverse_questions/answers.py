@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import date, floatformat
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
 from catalog.fitting import DEFAULTS, DeviceSet, HardwareAnswer, RunsRow, sort_rows
 from catalog.runtimes import RUNTIME_CHOICES
-from estimator.units import format_rate
+from estimator.units import format_bytes, format_rate
 
 SORTS = {"size": "Size", "speed": "Speed", "name": "Name"}  # the first is the default
 # Speed tiers of "what runs on my hardware", decode tok/s for one user: reading speed is 5-10 tok/s,
@@ -130,3 +130,46 @@ def _parameters(total_b: float, active_b: float | None) -> str:
     """The parameters cell: `floatformat:"-1"` (Decimal arithmetic) once per catalog value."""
     active = f" ({floatformat(active_b, '-1')} B active)" if active_b else ""
     return f"{floatformat(total_b, '-1')} B{active}"
+
+
+def set_rows(answer: HardwareAnswer) -> dict[str, SafeString]:
+    """The what-hardware tables' rows (`sets_html`) by ranking: smallest, cheapest, fastest."""
+    return {
+        "smallest": sets_html(answer.smallest),
+        "cheapest": sets_html(answer.cheapest),
+        "fastest": sets_html(answer.fastest),
+    }
+
+
+def sets_html(sets: Iterable[DeviceSet]) -> SafeString:
+    """A what-hardware table's rows, as the template's loop over them wrote them, byte for byte (as
+    `runs_rows_html`): three tables of up to ten rows were a third of the page's CPU."""
+    glossary, cost = esc(reverse("glossary:glossary")), esc(reverse("costs:cost"))
+    runtimes = dict(RUNTIME_CHOICES)
+    out = []
+    for s in sets:
+        plan = s.plan
+        extra = " (tight)" if plan.tight else ""
+        if s.runtime != DEFAULTS["runtime"]:
+            extra += f", {esc(runtimes.get(s.runtime))}"
+        if s.price_usd is not None:
+            when = esc(date(s.price_date, "M Y")) if s.price_date else "launch price"
+            price = (
+                f"${floatformat(s.price_usd, '0g')} "
+                f'<small>(<a href="{esc(s.price_source)}" rel="nofollow noopener">{when}</a>)</small>'
+            )
+        else:
+            price = "no price published"
+        out.append(
+            f'\n    <tr data-gpu="{esc(s.device.slug)}" data-count="{s.count}">'
+            f'\n      <th scope="row">{s.count}× {esc(s.device.name)}</th>'
+            f'\n      <td data-label="Memory">{esc(format_bytes(s.memory_bytes))}</td>'
+            f'\n      <td data-label="Decode tok/s">{esc(format_rate(plan.decode_tok_s))} '
+            f"<small>({esc(format_rate(plan.decode_tok_s_low))}–{esc(format_rate(plan.decode_tok_s_high))})</small></td>"
+            f'\n      <td data-label="Plan"><a href="{glossary}{esc(STRATEGY_TERMS.get(plan.strategy))}/">'
+            f"{esc(STRATEGY_TITLES.get(plan.strategy))}</a>{extra}</td>"
+            f'\n      <td data-label="Price">{price}</td>'
+            f'\n      <td><a href="{esc(s.permalink)}">Details</a> · '
+            f'<a href="{cost}{esc(s.permalink[1:])}">Cost</a></td>\n    </tr>\n  '
+        )
+    return mark_safe("".join(out))

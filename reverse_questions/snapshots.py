@@ -83,6 +83,7 @@ def show(snapshot: Snapshot) -> dict:
         context |= {
             "answer": answer,
             "answer_firsts": answers.firsts(answer),
+            "set_rows": answers.set_rows(answer),
             "form": {
                 "cleaned_data": {
                     "model": {"name": specs["model_name"]},

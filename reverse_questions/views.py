@@ -111,6 +111,7 @@ def what_hardware_answer(query: QueryDict) -> dict:
         )
         context["permalink"] = form.page_url()
         context["answer_firsts"] = answers.firsts(context["answer"])
+        context["set_rows"] = answers.set_rows(context["answer"])
     return context
 
 
