@@ -3,6 +3,8 @@ import django.db.models.functions.text
 from django.db import migrations, models
 from django.utils import timezone
 
+from catalog.migrations._together import Together
+
 RATES = ["fp16_tflops", "bf16_tflops", "fp32_tflops", "fp8_tflops", "int8_tops", "launch_price_usd"]
 
 
@@ -983,4 +985,12 @@ class Migration(migrations.Migration):
                 violation_error_message="Memory per GPU cannot be negative.",
             ),
         ),
+    ]
+    # The labels and messages re-render the historical models once, not once each (_together.py):
+    # the same state, and still no statement to the database.
+    operations = [
+        operations[0],
+        Together([op for op in operations if isinstance(op, migrations.AlterField)]),
+        *[op for op in operations if isinstance(op, migrations.AddConstraint)],
+        Together([op for op in operations if isinstance(op, migrations.AlterConstraint)]),
     ]
