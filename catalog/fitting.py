@@ -13,7 +13,8 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote_plus
 
 from pydantic import ValidationError
 
@@ -85,9 +86,9 @@ def permalink(
     runtime: str = DEFAULTS["runtime"],
 ) -> str:
     """The calculator's URL for this question, in Question.query()'s order and defaults: every `gpu`,
-    then the `count`s other than 1 (as a QueryDict groups them), encoded as QueryDict.urlencode()
-    encodes them. Built without a QueryDict: a what-runs page writes one per model (~150), and
-    QueryDict's bookkeeping made them a tenth of the page's CPU."""
+    then the `count`s other than 1 (as a QueryDict groups them), each value quoted as
+    QueryDict.urlencode() quotes it (the keys need no quoting). Built without a QueryDict: a what-runs
+    page writes one per model (~150), and QueryDict's bookkeeping was a tenth of the page's CPU."""
     runs = list(runs)
     pairs = [("model", model), ("quant", quant), *(("gpu", slug) for slug, _ in runs)]
     pairs += [("count", str(n)) for _, n in runs if n != 1]
@@ -97,7 +98,14 @@ def permalink(
         pairs.append(("runtime", runtime))
     if ram_gb:
         pairs.append(("ram_gb", str(ram_gb)))
-    return f"/?{urlencode(pairs)}"
+    return "/?" + "&".join(f"{key}={_quoted(value)}" for key, value in pairs)
+
+
+@lru_cache(maxsize=4096)
+def _quoted(value: str) -> str:
+    """A value as urlencode() (and so QueryDict.urlencode(safe='')) quotes it: the same slugs and numbers
+    come back in every permalink of a page."""
+    return quote_plus(value, safe="")
 
 
 def group(devices: Iterable[DeviceSpec]) -> list[tuple[str, int]]:
@@ -245,22 +253,36 @@ def what_runs(
     capacity = sum(d.usable_bytes for d in devices) + (workload.ram_bytes or 0)
     runs = group(devices)
     smallest = by_width[-1] if by_width else None
+    # Per context a model is asked at, its workloads; per kind of model (with experts or not), each
+    # format's width (`width`) and the formats from the widest down (stable: the catalog's order breaks
+    # ties). Both are the same for many models: built once per page, not once per model.
+    at_context: dict[int, tuple[dict[str, Workload], Workload]] = {}
+    orders: dict[bool, tuple[list[QuantSpec], dict[str, float]]] = {}
     rows = []
     for model in models:
         limit = model.max_position_embeddings
         short = bool(limit and workload.context_tokens > limit)  # asked at the most it reads instead
         ctx = limit if short else workload.context_tokens
-        asked_at = {r: _at_context(w, ctx) for r, w in workloads.items()}
-        base = _at_context(workload, ctx)
+        if ctx not in at_context:
+            at_context[ctx] = (
+                {r: _at_context(w, ctx) for r, w in workloads.items()},
+                _at_context(workload, ctx),
+            )
+        asked_at, base = at_context[ctx]
+        experts = bool(model.num_experts)
+        if experts not in orders:
+            widths = {q.slug: width(q, model) for q in by_width}
+            orders[experts] = (sorted(by_width, key=lambda q: -widths[q.slug]), widths)
+        ordered, widths = orders[experts]
         row = None
         native = (native_dtypes or {}).get(model.slug, "")
         widest = WIDEST_USEFUL_BITS.get(native, 32.0)
         tried = by_width
         if policy == "default" and (start := default_format(native, by_slug)):
-            widest = min(widest, width(start, model))
+            widest = min(widest, widths[start.slug])
         elif policy in by_slug:
             tried, widest = [by_slug[policy]], 32.0
-        too_wide = {q.slug for q in tried if width(q, model) > widest + 1e-6}
+        too_wide = {q.slug for q in tried if widths[q.slug] > widest + 1e-6}
         if published is not None:
             mine = published.get(model.slug, set())
             tried = [q for q in tried if q.format not in PUBLISHED_ONLY or q.slug in mine]
@@ -269,7 +291,8 @@ def what_runs(
                 rows.append(RunsRow(model=model, why_not=f"no {name} release of it is known to this site."))
                 continue
         refused: set[float] = set()  # whole-file widths the engine refused on these devices
-        for quant in sorted(tried, key=lambda q: -width(q, model)):  # stable: the catalog's order breaks ties
+        chosen = {q.slug for q in tried}  # in `ordered`'s order: sorting `tried` alone gives the same
+        for quant in (q for q in ordered if q.slug in chosen):
             runtime = (runtimes or {}).get(quant.slug, DEFAULTS["runtime"])
             asked = asked_at.get(runtime, base)
             if (
