@@ -250,6 +250,31 @@ def test_what_runs_query_count_is_bounded(client, catalog, django_assert_max_num
     assert response.status_code == 200
 
 
+def test_a_second_what_runs_question_reads_nothing_from_the_database(
+    client, catalog, django_assert_num_queries
+):
+    client.get(f"/what-runs/?gpu={RTX_3090}&count=2")  # reads the catalog's tables, once per catalog version
+    with django_assert_num_queries(0):
+        response = client.get(f"/what-runs/?gpu={M4_MAX}&ctx=32768&sort=speed")
+    assert response.status_code == 200 and response.context["rows"]
+    # 1: an unlisted GPU, read with the listed ones (the picker shows it, selected)
+    unlisted = Gpu.objects.filter(listed=False, unified_memory=False).order_by("slug").first()
+    with django_assert_num_queries(1):
+        response = client.get(f"/what-runs/?gpu={unlisted.slug}&count=2")
+    assert f'<option value="{unlisted.slug}" selected>' in response.text
+
+
+def test_what_runs_sees_a_catalog_edit_at_once(client, catalog):
+    assert "Renamed 3090" not in client.get(f"/what-runs/?gpu={RTX_3090}&count=2").text
+    gpu = Gpu.objects.get(slug=RTX_3090)
+    gpu.name = "Renamed 3090"
+    gpu.save()
+    assert (
+        f'<option value="{RTX_3090}" selected>Renamed 3090</option>'
+        in client.get(f"/what-runs/?gpu={RTX_3090}").text
+    )
+
+
 # ---- What hardware runs this model? ------------------------------------------------------------
 
 PRICES = {
@@ -386,6 +411,27 @@ def test_what_hardware_query_count_is_bounded(client, catalog, django_assert_max
     with django_assert_max_num_queries(4):
         response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
     assert response.context["answer"].found > 0
+
+
+def test_a_second_what_hardware_question_reads_nothing_from_the_database(
+    client, catalog, django_assert_num_queries
+):
+    client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")  # the catalog's tables, once
+    with django_assert_num_queries(0):
+        response = client.get("/what-hardware/?model=qwen3-8b&ctx=32768")
+    assert response.context["answer"].found > 0
+
+
+def test_what_hardware_sees_a_new_price_at_once(client, catalog):
+    url = "/what-hardware/?model=qwen3-8b&quant=q4_k_m"
+    assert "$1,234" not in client.get(url).text
+    Price.objects.create(
+        gpu=Gpu.objects.get(slug=RTX_3090),
+        amount="1234",
+        date=datetime.date(2026, 11, 1),
+        source_url="https://example.com/p",
+    )
+    assert "$1,234 <small>(" in client.get(url).text
 
 
 def test_no_format_wider_than_the_models_own_weights_is_offered(client, catalog):
