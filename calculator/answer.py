@@ -127,7 +127,7 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
     if command:
         return Launch(key, command)
     combination = question.combination
-    if reason := commands.unavailable(combination.spec(question.model), question.quant.as_spec(), key):
+    if reason := commands.unavailable(combination.spec(question.model), question.quant_spec, key):
         return Launch(
             key,
             "\n".join(

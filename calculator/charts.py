@@ -157,7 +157,7 @@ def _series(
     """One point per change of the question, `speed` of the plan the calculator recommends for it; the
     point of the question itself (`current`) is its answer's recommended plan when `answered` is given,
     the plan fits() finds for it."""
-    model, quant = question.model.as_spec(), question.quant.as_spec()
+    model, quant = question.model.as_spec(), question.quant_spec
     devices = [g.as_spec() for g in question.devices]
     out = []
     for i, change in enumerate(changes):

@@ -78,11 +78,14 @@ def devices_that_hold(form: QuestionForm, most: int = 3) -> list[tuple[Gpu, int]
             return None
         spec, device = combination.spec(model), gpu.as_spec()
         workload = fitting.question_workload(ctx=ctx, runtime=runtime)
-        need = fitting.least_bytes_needed(spec, quant.as_spec(), workload)
+        need = fitting.least_bytes_needed(spec, quant.as_spec(runtime, moe=model.is_moe), workload)
         least = least or need
         for n in range(max(1, -(-need // device.usable_bytes)), up_to + 1):
             plan = fitting.recommended(
-                model=spec, quant=quant.as_spec(), devices=[device] * n, workload=workload
+                model=spec,
+                quant=quant.as_spec(runtime, moe=model.is_moe),
+                devices=[device] * n,
+                workload=workload,
             )
             if plan is not None:
                 return n
@@ -202,7 +205,7 @@ def _fits(form: QuestionForm) -> bool:
     def compute():
         plan = fitting.recommended(
             model=model_spec(question.model),
-            quant=question.quant.as_spec(),
+            quant=question.quant_spec,
             devices=question.device_specs(),
             workload=question.workload(),
         )

@@ -189,7 +189,7 @@ def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
     if plan is None or key in plan.commands:
         return None
     combination = question.combination
-    if commands.unavailable(combination.spec(question.model), question.quant.as_spec(), key):
+    if commands.unavailable(combination.spec(question.model), question.quant_spec, key):
         return None
     family = question.quant.family
     others = [

@@ -16,7 +16,7 @@ from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantizatio
 from catalog.published import formats_of, listed_formats, model_spec
 from catalog.runtime_support import runtime_table
 from catalog.runtimes import COMMAND_FOR_RUNTIME, RUNTIME_FOR_COMMAND, engine_runtime
-from estimator import DeviceSpec, Estimate, Workload, commands, estimate
+from estimator import DeviceSpec, Estimate, QuantSpec, Workload, commands, estimate
 from estimator.units import GIB
 
 from .combination import Combination
@@ -74,6 +74,12 @@ class Question:
     def combination(self) -> Combination:
         """What runs here: the runtimes and formats of the catalog's table on these devices' backends."""
         return Combination(self.devices)
+
+    @cached_property
+    def quant_spec(self) -> QuantSpec:
+        """The format as the engine sees it, as this runtime holds it for this model (a GGUF's MXFP4
+        mix, or an MoE's published checkpoint under vLLM: Quantization.as_spec)."""
+        return self.quant.as_spec(self.runtime, moe=self.model.is_moe)
 
     def device_specs(self) -> list[DeviceSpec]:
         """The devices as the engine sees them, each on the backend this runtime runs there (LM Studio on
@@ -195,7 +201,7 @@ class Question:
             tool = COMMAND_FOR_RUNTIME[self.runtime]
             candidates = [
                 spec
-                for spec, bits, family, slug in listed_formats()
+                for spec, bits, family, slug in listed_formats(self.runtime, moe=model.is_moe)
                 if bits <= widest + 1e-6
                 and combination.runs(self.runtime, family)
                 and (family not in PUBLISHED_ONLY or slug in published)
@@ -204,7 +210,7 @@ class Question:
         try:
             result = estimate(
                 model=spec_of_model,
-                quant=self.quant.as_spec(),
+                quant=self.quant_spec,
                 devices=self.device_specs(),
                 workload=self.workload(),
                 candidates=candidates,

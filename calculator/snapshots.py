@@ -36,7 +36,7 @@ def save(question: Question) -> Snapshot:
     result = question.estimate()
     specs = {
         "model": question.model.as_spec().model_dump(mode="json"),
-        "quant": question.quant.as_spec().model_dump(mode="json"),
+        "quant": question.quant_spec.model_dump(mode="json"),
         "devices": [g.as_spec().model_dump(mode="json") for g in question.devices],
         "workload": question.workload().model_dump(mode="json"),
         "hardware": question.hardware,

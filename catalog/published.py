@@ -6,6 +6,7 @@ from estimator import ModelSpec, QuantSpec
 
 from . import cache
 from .models import Artifact, LlmModel, Quantization
+from .runtimes import loads_checkpoint
 
 
 def published_formats() -> dict[str, frozenset[str]]:
@@ -48,11 +49,18 @@ def model_spec(model: LlmModel) -> ModelSpec:
     return model.as_spec(artifacts=artifacts_of(model))
 
 
-def listed_formats() -> list[tuple[QuantSpec, float, str, str]]:
-    """The listed formats as the engine's specs, with bits per weight, family and slug, read once per
-    catalog version: a query and thirty specs less per question (~1.2 ms)."""
+def listed_formats(
+    runtime: str | None = None, *, moe: bool = False
+) -> list[tuple[QuantSpec, float, str, str]]:
+    """The listed formats as the engine's specs (as `runtime` holds them for an MoE or a dense model:
+    Quantization.as_spec), with bits per weight, family and slug, read once per catalog version: a query
+    and thirty specs less per question (~1.2 ms)."""
+    checkpoint = moe and loads_checkpoint(runtime)
     return cache.get_or_compute(
-        "listed-formats",
+        f"listed-formats:{'checkpoint' if checkpoint else 'gguf'}",
         "",
-        lambda: [(q.as_spec(), q.bits_per_weight, q.family, q.slug) for q in Quantization.objects.listed()],
+        lambda: [
+            (q.as_spec(runtime, moe=moe), q.bits_per_weight, q.family, q.slug)
+            for q in Quantization.objects.listed()
+        ],
     )

@@ -37,6 +37,13 @@ RUNTIMES = (
 BY_SLUG = {r.slug: r for r in RUNTIMES}
 
 
+def loads_checkpoint(slug: str | None) -> bool:
+    """Whether the runtime loads the publisher's checkpoint (safetensors), not a GGUF: how it holds an
+    MXFP4 model (catalog.models.Quantization.widths). An unknown or no runtime: a GGUF's."""
+    info = BY_SLUG.get(slug or "")
+    return info is not None and not info.gguf
+
+
 def engine_runtime(slug: str, family: str | None = None) -> str:
     """The engine's Workload.runtime for a runtime running a format of this family."""
     info = BY_SLUG[slug]

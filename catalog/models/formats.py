@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from estimator import QuantSpec
 
+from ..runtimes import loads_checkpoint
 from .base import Searchable, catalog_history
 
 
@@ -85,11 +86,28 @@ class Quantization(Searchable):
     # then ~5.7 GB, not the 4.2 GB of 4.16 bits throughout.
     SIXTEEN_BIT_ENDS = {Family.AWQ, Family.GPTQ, Family.FP8, Family.BITSANDBYTES}
 
-    def widths(self) -> dict[str, float | None]:
+    # The publisher's MXFP4 checkpoint, which vLLM and SGLang load (no GGUF), quantizes the routed experts
+    # only: openai/gpt-oss-120b's config.json has "quantization_config": {"quant_method": "mxfp4",
+    # "modules_to_not_convert": ["model.layers.*.self_attn", "model.layers.*.mlp.router",
+    # "model.embed_tokens", "lm_head"]} (https://huggingface.co/openai/gpt-oss-120b/blob/main/config.json),
+    # and those stay BF16: 114.7 B experts × 4.25 bits + 2.1 B × 16 = 65.2 GB, the size of the release,
+    # ~2 GB more than the GGUF mix's Q8_0 rest.
+    CHECKPOINT_REST_BITS = 16.0
+
+    def widths(self, checkpoint: bool = False) -> dict[str, float | None]:
         """The engine's bits per weight of each tensor class: the row's own, else its family's default
-        (an MXFP4 row with one width is llama.cpp's MXFP4_MOE mix; AWQ, GPTQ, FP8 and bitsandbytes keep
-        16-bit embeddings and head)."""
+        (an MXFP4 row with one width is llama.cpp's MXFP4_MOE mix in a GGUF, and BF16 around the experts
+        in an MoE's published checkpoint, which `checkpoint` runtimes load; AWQ, GPTQ, FP8 and
+        bitsandbytes keep 16-bit embeddings and head)."""
         if self.family == self.Family.MXFP4 and self.expert_bits_per_weight is None:
+            if checkpoint:
+                rest = self.CHECKPOINT_REST_BITS
+                return {
+                    "bits_per_weight": rest,
+                    "expert_bits_per_weight": self.bits_per_weight,
+                    "output_bits_per_weight": rest,
+                    "embedding_bits_per_weight": rest,
+                }
             return {
                 "bits_per_weight": self.Q8_0_BITS_PER_WEIGHT,
                 "expert_bits_per_weight": self.bits_per_weight,
@@ -103,12 +121,16 @@ class Quantization(Searchable):
             "embedding_bits_per_weight": sixteen,
         }
 
-    def as_spec(self) -> QuantSpec:
+    def as_spec(self, runtime: str | None = None, *, moe: bool = False) -> QuantSpec:
+        """The format as the engine sees it, as the calculator's `runtime` (a slug) holds it for an MoE
+        (`moe`) or a dense model: one that loads the publisher's checkpoint rather than a GGUF (vLLM,
+        SGLang) reads an MoE's MXFP4 with BF16 around the experts; none given: a GGUF's. (No dense model
+        is published in MXFP4: one is sized as the GGUF mix, Q8_0 throughout, whatever the runtime.)"""
         return QuantSpec(
             slug=self.slug,
             name=self.name,
             format=self.ENGINE_FORMAT.get(self.family, self.family),
-            **self.widths(),
+            **self.widths(moe and loads_checkpoint(runtime)),
         )
 
 
