@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.RateLimitMiddleware",
+    "catalog.cache.CatalogVersionMiddleware",  # the catalog version read once per request
     "config.http_cache.PublicResponseMiddleware",
     "catalog.slugs.FormerSlugRedirectMiddleware",  # a page asked with a renamed slug: 301
     "config.middleware.SessionMiddleware",

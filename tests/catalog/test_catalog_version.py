@@ -165,3 +165,24 @@ def test_a_table_kept_in_the_process_is_served_only_for_its_catalog_version(db):
     # a question's answer (a non-empty query) is never kept in the process: a copy each time
     answer = get_or_compute("an-answer", "q", lambda: {"plans": []})
     assert get_or_compute("an-answer", "q", lambda: None) is not answer
+
+
+def test_a_request_reads_the_version_once_and_again_after_its_own_edit(db):
+    """catalog/cache.py's CatalogVersionMiddleware: one read per request (each cached value is keyed
+    on it), and a new read after the request itself writes to the catalog."""
+    from catalog.cache import CatalogVersionMiddleware
+
+    seen = []
+
+    def view(request):
+        seen.append(catalog_version())
+        caches["default"].incr(CATALOG_VERSION_KEY)  # another process's edit: not seen by this request
+        seen.append(catalog_version())
+        make_gpu()  # this request's own edit
+        seen.append(catalog_version())
+        return None
+
+    catalog_version()
+    CatalogVersionMiddleware(view)(None)
+    assert seen[0] == seen[1] and seen[2] == seen[0] + 2
+    assert catalog_version() == seen[2]  # outside a request: read each time
