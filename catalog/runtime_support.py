@@ -69,9 +69,19 @@ def format_runtimes(quants: Iterable, backends: Iterable[str]) -> dict[str, str]
     return {slug: runtime for slug, runtime in found.items() if runtime}
 
 
+# backend_runtimes per (family, backends), with the runtime table it was read from: the form's format
+# picker asks it for each format family (~2.5% of an answer's CPU, py-spy), always with the same few sets.
+_backend_runtimes: dict[tuple[str, frozenset[str]], tuple[dict, dict[str, str]]] = {}
+
+
 def backend_runtimes(family: str, backends: Iterable[str]) -> dict[str, str]:
     """Backend -> the runtime the calculator runs this format family with on one device of it, for the
     backends where some runtime does."""
-    table = runtime_table()
-    found = {b: runtime_for(family, [b], table) for b in set(backends)}
-    return {b: runtime for b, runtime in found.items() if runtime}
+    table, key = runtime_table(), (family, frozenset(backends))
+    held = _backend_runtimes.get(key)
+    if held is None or held[0] is not table:  # another catalog version's table: found again
+        found = {b: runtime_for(family, [b], table) for b in key[1]}
+        if len(_backend_runtimes) >= 256:
+            _backend_runtimes.clear()
+        held = _backend_runtimes[key] = (table, {b: runtime for b, runtime in found.items() if runtime})
+    return dict(held[1])
