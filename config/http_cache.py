@@ -43,7 +43,17 @@ def release() -> str:
     folders = (base / "templates", base / "static", Path(settings.CONTENT_DIR))
     code = tuple(
         base / app
-        for app in ("config", "estimator", "calculator", "catalog", "glossary", "community", "costs")
+        for app in (
+            "config",
+            "estimator",
+            "calculator",
+            "catalog",
+            "reverse_questions",
+            "glossary",
+            "community",
+            "costs",
+            "site_index",
+        )
     )
     for folder in (*folders, *code):
         for path in sorted(folder.rglob("*.py" if folder in code else "*")):

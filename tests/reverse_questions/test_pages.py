@@ -487,3 +487,23 @@ def test_what_hardware_lists_only_devices_that_run_the_format(client, catalog):
     awq = client.get("/what-hardware/?model=llama-3-1-8b-instruct&quant=awq-4bit&tok_s=1").context["answer"]
     assert awq.found > 0
     assert all(s.device.backend in ("cuda", "rocm") and s.runtime == "vllm" for s in awq.smallest)
+
+
+def test_a_deploy_changing_only_this_apps_code_moves_every_kept_page(settings, tmp_path):
+    """Kept pages are keyed by the release (config/http_cache.py), which hashes this app's code too: its
+    tables are written in Python (answers.py), so a change there changes the pages."""
+    from config.http_cache import release
+
+    for folder in ("templates", "static", "content", "reverse_questions"):
+        (tmp_path / folder).mkdir()
+    code = tmp_path / "reverse_questions" / "answers.py"
+    code.write_text("SORTS = {}\n")
+    settings.BASE_DIR, settings.CONTENT_DIR = tmp_path, tmp_path / "content"
+    release.cache_clear()
+    try:
+        before = release()
+        code.write_text("SORTS = {'size': 'Size'}\n")
+        release.cache_clear()
+        assert release() != before
+    finally:
+        release.cache_clear()
