@@ -133,21 +133,14 @@ def _parameters(total_b: float, active_b: float | None) -> str:
 
 
 def set_rows(answer: HardwareAnswer) -> dict[str, SafeString]:
-    """The what-hardware tables' rows (`sets_html`) by ranking: smallest, cheapest, fastest."""
-    return {
-        "smallest": sets_html(answer.smallest),
-        "cheapest": sets_html(answer.cheapest),
-        "fastest": sets_html(answer.fastest),
-    }
-
-
-def sets_html(sets: Iterable[DeviceSet]) -> SafeString:
-    """A what-hardware table's rows, as the template's loop over them wrote them, byte for byte (as
-    `runs_rows_html`): three tables of up to ten rows were a third of the page's CPU."""
+    """The what-hardware tables' rows by ranking (smallest, cheapest, fastest), as the template's loop
+    over them wrote them, byte for byte (as `runs_rows_html`): three tables of up to ten rows were a
+    third of the page's CPU. A set in several rankings is written once."""
     glossary, cost = esc(reverse("glossary:glossary")), esc(reverse("costs:cost"))
     runtimes = dict(RUNTIME_CHOICES)
-    out = []
-    for s in sets:
+    written: dict[int, str] = {}
+
+    def row(s: DeviceSet) -> str:
         plan = s.plan
         extra = " (tight)" if plan.tight else ""
         if s.runtime != DEFAULTS["runtime"]:
@@ -160,7 +153,7 @@ def sets_html(sets: Iterable[DeviceSet]) -> SafeString:
             )
         else:
             price = "no price published"
-        out.append(
+        return (
             f'\n    <tr data-gpu="{esc(s.device.slug)}" data-count="{s.count}">'
             f'\n      <th scope="row">{s.count}× {esc(s.device.name)}</th>'
             f'\n      <td data-label="Memory">{esc(format_bytes(s.memory_bytes))}</td>'
@@ -172,4 +165,15 @@ def sets_html(sets: Iterable[DeviceSet]) -> SafeString:
             f'\n      <td><a href="{esc(s.permalink)}">Details</a> · '
             f'<a href="{cost}{esc(s.permalink[1:])}">Cost</a></td>\n    </tr>\n  '
         )
-    return mark_safe("".join(out))
+
+    def rows(sets: list[DeviceSet]) -> SafeString:
+        for s in sets:
+            if id(s) not in written:
+                written[id(s)] = row(s)
+        return mark_safe("".join(written[id(s)] for s in sets))
+
+    return {
+        "smallest": rows(answer.smallest),
+        "cheapest": rows(answer.cheapest),
+        "fastest": rows(answer.fastest),
+    }
