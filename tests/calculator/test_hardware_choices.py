@@ -380,6 +380,12 @@ def test_the_system_ram_field_is_disabled_with_its_reason_on_unified_memory_and_
     ).content.decode()
     ram = re.search(r'<input type="number" name="ram_gb"[^>]*hx-swap-oob="true">', rtx).group(0)
     assert 'placeholder="for offload"' in ram and "disabled" not in ram
+    # An answer to a RAM being typed leaves the field alone: swapped in, it threw away the keys typed
+    # while the answer was on its way ("128" became "1" with 600 ms of latency).
+    typing = client.get(
+        "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090&ram_gb=12", headers={"HX-Request": "true"}
+    ).content.decode()
+    assert 'name="ram_gb"' not in typing and "Yes" in typing
     image = client.get(
         "/?model=flux-1-dev&gpu=apple-m4-max-128gb&kind=diffusion", headers={"HX-Request": "true"}
     ).content.decode()
