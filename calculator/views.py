@@ -219,13 +219,13 @@ def compare(request):
     """Two to four questions side by side: `?q=<query>&q=<query>`, each column its own permalink.
 
     A question is added by name (`add_model`, `add_quant`, `add_gpu`, `add_count`: the form at the foot
-    of the page) or as a calculator link; either way the page redirects to its canonical address."""
+    of the page, which starts at the last column's model, format and GPU) or as a calculator link; either
+    way the page redirects to its canonical address. Added by name, it asks what the last column asks
+    (context, users, prompt, RAM, runtime and KV cache type; the last three dropped when they do not run
+    on the new hardware)."""
     queries = [q.split("?", 1)[-1].strip() for q in request.GET.getlist("q")][:MAX_COMPARED]
     if "add_model" in request.GET:
-        added = QueryDict(mutable=True)
-        for name, default in (("model", ""), ("quant", ""), ("gpu", ""), ("count", "1")):
-            added[name] = request.GET.get(f"add_{name}") or default
-        form = QuestionForm(added)
+        form = _added(request.GET, queries[-1] if queries else "")
         if form.is_valid() and len(queries) < MAX_COMPARED:
             return HttpResponseRedirect(
                 reverse("calculator:compare")
@@ -254,11 +254,44 @@ def compare(request):
         "columns": columns,
         "add_errors": add_errors,
         "max": MAX_COMPARED,
+        "last": _last_asked(columns),
         "models": LlmModel.objects.listed().only("slug", "name"),
         "quants": Quantization.objects.listed().only("slug", "name", "bits_per_weight"),
         "gpus": Gpu.objects.listed().only("slug", "name"),
     }
     return TemplateResponse(request, "calculator/compare.html", context)
+
+
+# What a question added by name takes from the last column besides its model, format and hardware, and
+# which of those it drops when the new hardware cannot run them.
+CARRIED = ("ctx", "batch", "prompt", "ram_gb", "ram_preset", "runtime", "kv", "link")
+DROPPED_ELSEWHERE = ("runtime", "kv", "link")
+
+
+def _last_asked(columns: list[dict]) -> dict:
+    """The model, format and first GPU of the last answered column: where the add form starts."""
+    form = next((c["form"] for c in reversed(columns) if "verdict" in c), None)
+    if form is None:
+        return {}
+    data = form.cleaned_data
+    return {"model": data["model"].slug, "quant": data["quant"].slug, "gpu": form.gpu_slugs[0]}
+
+
+def _added(data: QueryDict, last: str) -> QuestionForm:
+    """The form of a question added by name: its model, format, GPU and count, asked as `last` asks."""
+    carried = QueryDict(last)
+    added = QueryDict(mutable=True)
+    for name, default in (("model", ""), ("quant", ""), ("gpu", ""), ("count", "1")):
+        added[name] = data.get(f"add_{name}") or default
+    for name in CARRIED:
+        if carried.get(name):
+            added[name] = carried[name]
+    form = QuestionForm(added)
+    if not form.is_valid() and set(form.errors) <= {*DROPPED_ELSEWHERE, "__all__"}:
+        for name in DROPPED_ELSEWHERE:
+            added.pop(name, None)
+        form = QuestionForm(added)
+    return form
 
 
 def hardware_price(devices: list[Gpu]) -> dict | None:

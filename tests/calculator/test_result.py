@@ -180,7 +180,7 @@ def test_compare_adds_an_answer_by_name_and_sums_it_up_in_one_table(
         },
     )
     assert added.status_code == 302
-    second = "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090"
+    second = "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=8192"  # asked as the last
     assert added["Location"] == "/compare/?" + urlencode([("q", first), ("q", second)])
     with django_assert_max_num_queries(30):  # per column: 3 rows, KV type, formats, prices, measurements
         response = client.get(added["Location"])
@@ -191,6 +191,36 @@ def test_compare_adds_an_answer_by_name_and_sums_it_up_in_one_table(
     assert "$" in table or "no price published" in table
     refused = client.get("/compare/", {"add_model": "nope", "add_quant": "q4_k_m", "add_gpu": "x"})
     assert refused.status_code == 200 and "Unknown model" in refused.content.decode()
+
+
+def test_an_answer_added_by_name_asks_what_the_last_column_asks(client, catalog):
+    """A visitor comparing a 5090 with their 4090 question at 32K got a column at 4,096 tokens, and the
+    add form started at the first model and GPU of the catalog."""
+    mac = "model=qwen3-30b-a3b&quant=mlx-4bit&gpu=apple-m4-max-128gb&ctx=32768&batch=2&runtime=mlx"
+    page = client.get("/compare/", {"q": mac}).content.decode()
+    assert '<option value="qwen3-30b-a3b" selected>' in page and '<option value="mlx-4bit" selected>' in page
+    assert '<option value="apple-m4-max-128gb" selected>' in page
+    added = client.get(
+        "/compare/",
+        {"q": mac, "add_model": "qwen3-30b-a3b", "add_quant": "q4_k_m", "add_gpu": "geforce-rtx-5090"},
+    )
+    assert added.status_code == 302
+    new = QueryDict(added["Location"].split("?", 1)[1]).getlist("q")[1]
+    # the context and users carried; MLX does not run on the 5090: dropped, the usual runtime instead
+    assert QueryDict(new).dict() == {
+        "model": "qwen3-30b-a3b",
+        "quant": "q4_k_m",
+        "gpu": "geforce-rtx-5090",
+        "ctx": "32768",
+        "batch": "2",
+    }
+    ollama = mac.replace("mlx-4bit", "q4_k_m").replace("mlx", "ollama") + "&kv=q8_0"
+    added = client.get(
+        "/compare/",
+        {"q": ollama, "add_model": "qwen3-30b-a3b", "add_quant": "q4_k_m", "add_gpu": "geforce-rtx-5090"},
+    )
+    new = QueryDict(added["Location"].split("?", 1)[1]).getlist("q")[1]
+    assert "runtime=ollama" in new and "kv=q8_0" in new and "ctx=32768" in new  # runs there: kept
 
 
 def test_compare_with_a_bad_column_says_which(client, catalog):
