@@ -181,11 +181,14 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm) -> DiffusionVerdict:
     plan = result.recommended_plan
     if plan is None:
         text = f"No: {model.name} does not fit on {hardware}"
+        ways = []
         if not form.cleaned_data.get("ram_gb") and not all(d.unified_memory for d in form.devices):
-            text += "; give your system RAM for the offload plans, or pick a smaller format"
-        elif not form.cleaned_data.get("ram_gb"):
-            text += "; pick a smaller format"
-        return DiffusionVerdict(False, text + ".", "")
+            ways.append("give your system RAM for the offload plans")
+        if smaller_formats(form):
+            ways.append("pick a smaller format")
+        else:  # the smallest loading here: no smaller format to offer (the page said so at each one)
+            text += f", even at {form.cleaned_data['quant'].name}"
+        return DiffusionVerdict(False, text + (f"; {', or '.join(ways)}" if ways else "") + ".", "")
     time = f"{format_range(plan.timing)} per {per}" if plan.timing else ""
     how = _in_a_sentence(plan.strategy)
     speed = f", about {format_seconds(plan.timing.total_s)} per {per}" if plan.timing else ""
@@ -200,26 +203,32 @@ def _in_a_sentence(strategy: str) -> str:
     return title[0].lower() + title[1:]
 
 
+def smaller_formats(form: DiffusionForm) -> list[Quantization]:
+    """The denoiser's formats narrower than the question's that load on its devices, widest first."""
+    current = form.cleaned_data["quant"].bits_per_weight
+    formats = {q.slug: q for q in Quantization.objects.filter(slug__in=FORMATS)}
+    backends = {device.backend for device in form.devices}
+    return [
+        formats[slug]
+        for slug in FORMATS
+        if slug in formats and formats[slug].bits_per_weight < current and not not_on(slug, backends)
+    ]
+
+
 def suggestions(result: DiffusionEstimate, form: DiffusionForm) -> list[dict]:
     """When nothing fits, or only sequential offload (every step waits on the bus): the widest smaller
     format that does better, and what system RAM opens the offload plans."""
     if result.recommended not in (None, "sequential_offload"):
         return []
     found = []
-    current = form.cleaned_data["quant"].bits_per_weight
-    formats = {q.slug: q for q in Quantization.objects.filter(slug__in=FORMATS)}
-    backends = {device.backend for device in form.devices}
-    for slug in FORMATS:
-        quant = formats.get(slug)
-        if not quant or quant.bits_per_weight >= current or not_on(slug, backends):
-            continue
+    for quant in smaller_formats(form):
         better = answer(form, quant=quant).recommended_plan
         if better is None or (result.recommended and not _faster(better, result.recommended_plan)):
             continue
         how = _in_a_sentence(better.strategy)
         speed = f", about {format_seconds(better.timing.total_s)}" if better.timing else ""
         text = f"{quant.name} fits" if result.recommended is None else f"{quant.name}: {how}{speed}"
-        found.append({"text": text, "url": permalink(form, quant=slug)})
+        found.append({"text": text, "url": permalink(form, quant=quant.slug)})
         break
     if not form.cleaned_data.get("ram_gb") and not all(d.unified_memory for d in form.devices):
         for ram in (32, 64, 128):

@@ -250,7 +250,9 @@ def estimate_diffusion(
     ranked = sorted(found, key=lambda p: (not p.fits, p is not best, order.index(p.strategy)))
     ranked = [p.model_copy(update={"rank": i}) for i, p in enumerate(ranked, start=1)]
     if best is None:
-        reason = _no_fit_reason(found, unified=all(d.unified_memory for d in gpus))
+        reason = _no_fit_reason(
+            found, unified=all(d.unified_memory for d in gpus), smallest=w.denoiser_format == SMALLEST_FORMAT
+        )
     else:
         reason = {
             "all_on_gpu": "Everything fits on one GPU, the fastest way.",
@@ -268,26 +270,33 @@ def estimate_diffusion(
     )
 
 
-def _no_fit_reason(plans: list[DiffusionPlan], *, unified: bool = False) -> str:
+SMALLEST_FORMAT = "q4_k_s"  # the narrowest of the denoiser's formats the reasons below name
+
+
+def _no_fit_reason(plans: list[DiffusionPlan], *, unified: bool = False, smallest: bool = False) -> str:
     """Why nothing fits, in the visitor's numbers, read off the sequential-offload plan (there when RAM
     was given): the system RAM it needs against what was given, or the GPU that is too small even so.
-    On unified memory (no RAM beside the GPU's) only a smaller format is left."""
+    On unified memory (no RAM beside the GPU's) only a smaller format is left; at the `smallest` format,
+    none is."""
     smaller = "a smaller format of the denoiser (FP8, GGUF Q8_0 to Q4_K_S)"
+    or_smaller, or_pick = (
+        ("", "") if smallest else (f" or {smaller}", f" or pick {smaller}")
+    )  # none at the smallest
     sequential = next((p for p in plans if p.strategy == "sequential_offload"), None)
     if unified:
-        return f"No plan fits: pick {smaller}."
+        return "No plan fits, even at Q4_K_S." if smallest else f"No plan fits: pick {smaller}."
     if sequential is None:
-        return f"No plan fits: give the system RAM for sequential offload, or pick {smaller}."
+        return f"No plan fits: give the system RAM for sequential offload{or_pick}."
     host = next(d for d in sequential.devices if d.kind == "host")
     if not host.fits:
         return (
             f"No plan fits: sequential offload keeps every component in system RAM, "
             f"{format_bytes(host.used_bytes + host.headroom_bytes)} with headroom, against the "
-            f"{format_bytes(host.capacity_bytes)} given; add RAM or pick {smaller}."
+            f"{format_bytes(host.capacity_bytes)} given; add RAM{or_pick}."
         )
     return (
         "No plan fits: even with every component in system RAM, one step's activations and a module "
-        f"at a time do not fit on the GPU at this size; pick a smaller picture or {smaller}."
+        f"at a time do not fit on the GPU at this size; pick a smaller picture{or_smaller}."
     )
 
 

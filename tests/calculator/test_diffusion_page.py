@@ -42,6 +42,19 @@ def test_without_ram_the_page_says_no_and_links_what_fits(client, catalog):
     assert "With 64 GB of system RAM, offload runs it" in suggestions
 
 
+def test_at_the_smallest_format_no_smaller_one_is_offered(client, catalog):
+    """The verdict said "or pick a smaller format" at every format, Q4_K_S included: a loop."""
+    page = markup.unescape(
+        client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb&quant=q4_k_s").content.decode()
+    )
+    assert "does not fit on 1× GeForce RTX 3060 12 GB, even at Q4_K_S; give your system RAM" in page
+    assert "smaller format" not in page
+    assert (
+        "or pick a smaller format"
+        in client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb&quant=q8_0").content.decode()
+    )
+
+
 def test_a_no_fit_answer_gives_the_closest_plans_time_and_commands_as_such(client, catalog):
     html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3090").content.decode()
     assert text(html, "verdict").startswith("No: FLUX.1 [dev] does not fit on 1× GeForce RTX 3090")
