@@ -123,7 +123,7 @@ def test_the_database_refuses_a_negative_price_written_around_the_form():
 @pytest.mark.slow  # a migration round trip or a script run: make test and CI run it
 @pytest.mark.django_db(transaction=True)
 def test_migration_turns_each_launch_price_into_a_sourced_price_row():
-    with apps_at(("catalog", "0003_measurements_dense_layers")) as old:
+    with apps_at(("catalog", "0003_measurements_dense_layers"), from_empty=True) as old:
         old_gpu = old.get_model("catalog", "Gpu")
         fields = {"vendor": "nvidia", "memory_bytes": 24 << 30, "bandwidth_gb_s": 936.2}
         old_gpu.objects.create(

@@ -35,7 +35,7 @@ def test_free_text_source_quality_becomes_a_choice_and_comes_back_when_migrating
         "c": "secondary transcription (not cross-checked; live scoreboard changes with builds)",
         "d": "",
     }
-    with apps_at(("catalog", "0004_prices")) as old:
+    with apps_at(("catalog", "0004_prices"), from_empty=True) as old:
         gpu = old.get_model("catalog", "Gpu").objects.create(
             slug="g", name="G", vendor="nvidia", memory_bytes=1 << 30, bandwidth_gb_s=1.0
         )
@@ -60,7 +60,7 @@ def test_free_text_source_quality_becomes_a_choice_and_comes_back_when_migrating
         "d": ("unassessed", "tg128."),
     }
 
-    with apps_at(("catalog", "0004_prices")) as old:
+    with apps_at(("catalog", "0004_prices")) as old:  # unapplying 0005 with these rows
         back = {
             m.slug: (m.source_quality, m.notes) for m in old.get_model("catalog", "Measurement").objects.all()
         }
