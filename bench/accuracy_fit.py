@@ -119,12 +119,16 @@ def _uses(p: Prepared, q: Param) -> bool:
     """Whether row `p` depends on constant `q` (constants no training row uses stay at their prior)."""
     stages = [s for s in p.stages if s.backend != "cpu"]
     keys = {s.backend for s in stages}
+    # whose prompt constants: NVIDIA parts on Vulkan prompt with CUDA's (speed.prompt_kernels)
+    prompt_keys = {s.prompt_backend or s.backend for s in stages}
     if q.table == "SERVING":  # the serving benchmark's interleaved prompts: not in a single stream
         return p.row.kind == "vllm_tp" and not p.row.single_stream
     if q.table == "BF16_PREFILL_EFFICIENCY":
         return any(s.fmt == "bf16" and s.backend in speed.BF16_CONVERTED_BACKENDS for s in stages)
-    if q.table in ("FORMAT_EFFICIENCY", "PREFILL_FORMAT_EFFICIENCY"):
+    if q.table == "FORMAT_EFFICIENCY":
         return q.key in {(s.fmt, s.backend) for s in stages}
+    if q.table == "PREFILL_FORMAT_EFFICIENCY":
+        return q.key in {(s.fmt, s.prompt_backend or s.backend) for s in stages}
     if q.table == "MEMORY_EFFICIENCY":
         # HBM3e is HBM's share scaled (speed.HBM3E_SHARE): its rows fit HBM's
         return q.key in {"hbm" if s.memory == "hbm3e" else s.memory for s in stages}
@@ -134,10 +138,12 @@ def _uses(p: Prepared, q: Param) -> bool:
         return len(stages) > 1 and q.key in keys
     if q.table == "KV_EFFICIENCY":
         return q.key in keys and p.row.decode_depth >= 1024
+    if q.table == "PREFILL_EFFICIENCY":
+        return q.key in prompt_keys
     if q.table == "ATTENTION_EFFICIENCY":
-        return q.key in keys and (p.row.depth > 0 or p.row.tokens >= 2048)
+        return q.key in prompt_keys and (p.row.depth > 0 or p.row.tokens >= 2048)
     if q.table == "VECTOR_ATTENTION_EFFICIENCY":
-        vector = keys & set(speed.VECTOR_ATTENTION_KERNELS)
+        vector = prompt_keys & set(speed.VECTOR_ATTENTION_KERNELS)
         return bool(vector) and (p.row.depth > 0 or p.row.tokens >= 2048)
     if q.table == "PREFILL_PIPELINE_OVERLAP":
         return len(stages) > 1 and p.row.tokens > p.row.ubatch

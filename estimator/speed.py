@@ -28,6 +28,7 @@ from .hardware import (  # noqa: F401
     kernels,
     matrix_width,
     memory_class,
+    prompt_kernels,
     tensor_width,
 )
 from .schema import DeviceSpec
@@ -154,14 +155,17 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 
 # Prefill: a share of the dense FP16 matrix rate (tensor cores, XMX, WMMA; Apple: the shader rate), from the
 # pp512 … pp21000 rows. llama.cpp's prompt kernels on AMD and Intel reach a third or less of their matrix
-# units; MLX reaches the whole of the rate credited to the M4 Max (the top of its range).
+# units; MLX reaches the whole of the rate credited to the M4 Max (the top of its range). llama.cpp's Vulkan
+# backend on NVIDIA's tensor cores takes CUDA's shares (`prompt_kernels`: cooperative-matrix shaders on the
+# tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
+# for AMD.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.895,
+    "cuda": 0.902,
     "cuda_pascal": 1.0,
-    "rocm": 0.394,
-    "vulkan": 0.44,
-    "vulkan_intel": 0.152,
-    "sycl": 0.189,
+    "rocm": 0.39,
+    "vulkan": 0.351,
+    "vulkan_intel": 0.149,
+    "sycl": 0.186,
     "metal": 0.692,
     "mlx": 1.0,
     "vllm": 0.505,
@@ -169,15 +173,15 @@ PREFILL_EFFICIENCY = {
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.456
+FULL_RATE_PREFILL_FACTOR = 0.451
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.725,
+    ("kquant", "cuda"): 0.721,
     ("kquant", "cuda_pascal"): 1.22,
     ("kquant", "rocm"): 0.623,
-    ("kquant", "vulkan"): 0.933,
-    ("kquant", "vulkan_intel"): 0.975,
-    ("kquant", "sycl"): 1.03,
+    ("kquant", "vulkan"): 1.14,
+    ("kquant", "vulkan_intel"): 0.984,
+    ("kquant", "sycl"): 1.05,
     ("kquant", "metal"): 0.986,
     ("float", "cuda"): 1.05,
     ("float", "rocm"): 1.11,
@@ -189,10 +193,10 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.422
+BF16_PREFILL_EFFICIENCY = 0.441
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID), this share of a dense product's
 # rate (the MoE pp rows).
-PREFILL_EXPERT_EFFICIENCY = 0.259
+PREFILL_EXPERT_EFFICIENCY = 0.264
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
@@ -204,11 +208,11 @@ ATTENTION_EFFICIENCY = {
     "cpu": 0.3,
 }
 # llama.cpp's flash-attention kernels on ROCm, Vulkan and SYCL run on the vector units (see
-# `hardware.MATRIX_WIDTH`): one share of the vector rate, whatever the vendor: the `pp2048 @ d16384`… rows of the
-# R9700 and Strix Halo (ROCm), the Strix Halo (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone
-# 0.09–0.13.
+# `hardware.MATRIX_WIDTH`; Vulkan on NVIDIA's tensor cores apart: `prompt_kernels`): one share of the vector
+# rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
+# (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone 0.09–0.13.
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.108
+VECTOR_ATTENTION_EFFICIENCY = 0.11
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
 PREFILL_PIPELINE_OVERLAP = 0.48
@@ -239,7 +243,7 @@ ERROR_RANGES: dict[str, tuple[float, float]] = {
     "lpddr_two_die/metal/dense": (-0.083, 0.318),
     "decode": (-0.19, 0.49),
     "multi_gpu": (-0.171, 0.468),
-    "prefill": (-0.521, 0.937),
+    "prefill": (-0.49, 0.92),
     "vllm_tp": (-0.46, 1.095),
     "*/cuda/*": (-0.217, 0.345),
     "*/metal/*": (-0.082, 0.201),
@@ -303,6 +307,7 @@ class Stage:
     full_rate_fp16: bool = False
     tensor_width: float = 1.0  # `tensor_width()`: a datacenter chip's FP16 work per SM per clock
     matrix_width: float = 1.0  # `matrix_width()`: an AMD or Intel chip's matrix rate over its vector rate
+    prompt_backend: str = ""  # `prompt_kernels()`: whose kernels run a prompt batch ("": `backend`'s)
 
     def touched_share(self, batch: int) -> float:
         """Share of the routed experts that at least one of `batch` tokens picks."""
@@ -365,11 +370,12 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
 
 def prefill_efficiency(stage: Stage) -> float:
     """Share of the FP16 matrix rate prompt processing reaches on dense matrices of this format."""
+    family = stage.prompt_backend or stage.backend
     if stage.fmt == "bf16" and stage.backend in BF16_CONVERTED_BACKENDS:
         fmt = BF16_PREFILL_EFFICIENCY
     else:
-        fmt = PREFILL_FORMAT_EFFICIENCY.get((stage.fmt, stage.backend), 1.0)
-    return PREFILL_EFFICIENCY[stage.backend] * fmt * _full_rate_factor(stage)
+        fmt = PREFILL_FORMAT_EFFICIENCY.get((stage.fmt, family), 1.0)
+    return PREFILL_EFFICIENCY[family] * fmt * _full_rate_factor(stage)
 
 
 def _full_rate_factor(stage: Stage, *, weights: bool = True) -> float:
@@ -385,9 +391,10 @@ def _full_rate_factor(stage: Stage, *, weights: bool = True) -> float:
 def attention_efficiency(stage: Stage) -> float:
     """Share of the matrix rate (÷ `matrix_width`: the vector rate, on AMD and Intel) that flash attention
     over the cache reaches."""
-    if stage.backend in VECTOR_ATTENTION_KERNELS:
+    family = stage.prompt_backend or stage.backend
+    if family in VECTOR_ATTENTION_KERNELS:
         return VECTOR_ATTENTION_EFFICIENCY
-    return ATTENTION_EFFICIENCY[stage.backend]
+    return ATTENTION_EFFICIENCY[family]
 
 
 def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: int = 0) -> float | None:
