@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload, limits, memory
 from estimator.estimate import best_plan
+from estimator.ranking import plan_fits
 from estimator.units import GIB
 
 from .runtimes import ENGINE_RUNTIME
@@ -131,6 +132,14 @@ def recommended(
         return best_plan(model=model, quant=quant, devices=devices, workload=workload)
     except (ValidationError, ValueError):  # the engine refuses the question: it cannot run
         return None
+
+
+def holds(*, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload) -> bool:
+    """Whether `recommended` finds a plan, from memory alone (the engine's `plan_fits`: no speed)."""
+    try:
+        return plan_fits(model=model, quant=quant, devices=devices, workload=workload)
+    except (ValidationError, ValueError):
+        return False
 
 
 def least_bytes_needed(model: ModelSpec, quant: QuantSpec, workload: Workload) -> int:
@@ -300,6 +309,9 @@ def what_runs(
                 or quant.bits_per_weight in refused
                 or least_bytes_needed(model, quant, asked) > capacity
             ):
+                continue
+            if refused and not holds(model=model, quant=quant, devices=devices, workload=asked):
+                refused.add(quant.bits_per_weight)  # after a refusal, memory alone first
                 continue
             plan = recommended(model=model, quant=quant, devices=devices, workload=asked)
             if plan is None:

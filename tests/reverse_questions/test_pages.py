@@ -175,6 +175,19 @@ def test_skipping_formats_that_cannot_fit_picks_what_trying_every_format_picks(c
         assert (row.quant.slug if row.fits else None) == (every[0].slug if every else None), model.slug
 
 
+@pytest.mark.parametrize(
+    ("devices", "ram_gb"), [([RTX_3090] * 2, None), (["geforce-rtx-4090", RTX_3090], 64)]
+)
+def test_memory_alone_says_whether_the_calculator_finds_a_plan(catalog, devices, ram_gb):
+    """what_runs asks `holds` (no speed) before `recommended` once a model was refused a format."""
+    specs = [Gpu.objects.get(slug=s).as_spec() for s in devices]
+    workload = fitting.question_workload(ctx=8192, ram_gb=ram_gb)
+    for model in (m.as_spec() for m in LlmModel.objects.all()):
+        for quant in (q.as_spec() for q in Quantization.objects.listed()):
+            kw = {"model": model, "quant": quant, "devices": specs, "workload": workload}
+            assert fitting.holds(**kw) == (fitting.recommended(**kw) is not None), (model.slug, quant.slug)
+
+
 @pytest.mark.parametrize("devices", [[M4_MAX], [RTX_3090, RTX_3090], ["geforce-rtx-4090"]])
 def test_the_longest_context_shown_fits(catalog, devices):
     specs = [Gpu.objects.get(slug=s).as_spec() for s in devices]
