@@ -80,5 +80,11 @@ def test_one_gpu_holds_the_weights_in_the_singular(client, catalog):
 
 def test_the_question_summary_writes_the_context_with_thousands_separators(client, catalog):
     html = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090&ctx=28000").content.decode()
-    summary = re.search(r'<span class="summary-text">(.*?)</span>', html, re.S).group(1)
+    summary = re.search(r'<span class="summary-text" id="summary">(.*?)</span>', html, re.S).group(1)
     assert summary.endswith("28,000 tokens")
+    # and follows each HTMX answer (out of band: it sits in the form, outside #result)
+    answer = client.get(
+        "/?model=qwen3-30b-a3b&gpu=geforce-rtx-4090&ctx=32768", headers={"HX-Request": "true"}
+    ).content.decode()
+    summary = re.search(r'<span class="summary-text" id="summary" hx-swap-oob="true">(.*?)</span>', answer)
+    assert summary.group(1) == "Qwen3 30B-A3B · Q4_K_M · 1× GeForce RTX 4090 · 32,768 tokens"
