@@ -12,6 +12,12 @@ RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "
 Values = dict[str, int | float | str | tuple[int | float | str, ...]]
 
 
+def _counted(names: list[str]) -> str:
+    """Device names, each once with its count: '2× GeForce RTX 3090, GeForce RTX 4090'."""
+    counts = {name: names.count(name) for name in names}
+    return ", ".join(f"{n}× {name}" if n > 1 else name for name, n in counts.items())
+
+
 def _title(strategy) -> str:
     """A plan's name at the start of a sentence: "Layer split"."""
     return STRATEGIES[strategy].title
@@ -266,7 +272,7 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "weights_cross_network": lambda v: (
         "The weights cross the network once at load time; each token crosses it between machines."
     ),
-    "tight": lambda v: f"Less than 10% stays free on {', '.join(v['devices'])}: latency creeps up there.",
+    "tight": lambda v: f"Less than 10% stays free on {_counted(v['devices'])}: latency creeps up there.",
     "vllm_queue": lambda v: (
         f"vLLM's KV cache holds {v['sequences']:.1f} sequences of {v['context_tokens']:,} tokens: "
         f"{v['running']} run at once and {v['waiting']} wait for one to finish, about {format_seconds(v['queue_s'])} "

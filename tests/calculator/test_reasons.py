@@ -111,3 +111,15 @@ def test_a_snapshot_stored_with_sentences_reads_as_it_was_said():
 
 def test_every_reason_the_engine_gives_has_its_sentence():
     assert set(get_args(ReasonCode)) == set(SENTENCES)
+
+
+def test_devices_are_named_once_with_their_count():
+    """'Less than 10% stays free on GeForce RTX 3090, GeForce RTX 3090' named each card of a pair."""
+    from estimator.reasons import Reason
+
+    tight = Reason(
+        code="tight", values={"devices": ["GeForce RTX 3090", "GeForce RTX 4090", "GeForce RTX 3090"]}
+    )
+    assert reason(tight) == (
+        "Less than 10% stays free on 2× GeForce RTX 3090, GeForce RTX 4090: latency creeps up there."
+    )
