@@ -33,6 +33,11 @@ def test_flux_dev_on_an_rtx_3060_gets_a_plan_a_time_and_commands(client, catalog
     assert text(html, "why-no-split").startswith("No tensor split: a denoising step is one pass")
     assert 'name="steps"' in html and 'name="width"' in html and 'name="ctx"' not in html
     assert 'value="flux-1-dev" selected' in html  # the picker shows the model asked about
+    # the verdict is the page's title and description, as an LLM's is (for tabs, search and shares)
+    assert re.search(
+        r"<title>Yes: FLUX\.1 \[dev\] runs on 1× GeForce RTX 3060 12 GB[^<]* – Will it run\?</title>", html
+    )
+    assert '<meta name="description" content="Yes: FLUX.1 [dev] runs on' in html
 
 
 def test_without_ram_the_page_says_no_and_links_what_fits(client, catalog):
@@ -179,6 +184,7 @@ def test_the_api_says_400_for_bad_input(client, catalog, params, field):
 def test_the_picker_and_site_search_find_image_models(client, catalog, q, name):
     options = client.get("/models/pick/all/", {"q": q}).content.decode()
     assert f">{name}</option>" in options
+    assert "No model matches" not in options  # said above the image models it found
     search = client.get("/search/", {"q": q}).content.decode()
     assert name in search
 
