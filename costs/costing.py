@@ -336,6 +336,8 @@ def verdict(owned: Owned, compare: Rental | None, api: ApiPrice | None, tokens: 
     if not options:
         return ""
     parts = [f"{what} costs {usd_text(usd)} a day" for usd, what in options]
+    if len(options) == 1:  # nothing to be cheaper than
+        return f"{at}, {parts[0]}."
     cheapest = min(options)[1]
     return f"{at}, {', '.join(parts)}: {cheapest} is cheapest."
 

@@ -74,9 +74,12 @@ class Price(CatalogRow):
 
     def __str__(self):
         when = self.date.isoformat() if self.date else "undated"
-        return (
-            f"{self.amount:,} {self.currency} ({self.get_condition_display().lower()}, {self.region}, {when})"
-        )
+        return f"{self.label[:-1]}, {when})"
+
+    @property
+    def label(self) -> str:
+        """'750.00 USD (used, US)': the price without its date, where a page prints the date its own way."""
+        return f"{self.amount:,} {self.currency} ({self.get_condition_display().lower()}, {self.region})"
 
     def save(self, *args, **kwargs):
         """A new row without a slug gets `default_slug()`, with -2, -3, ... if that is taken; a slug

@@ -73,6 +73,8 @@ def test_a_stale_price_is_flagged(client, costs, settings):
     settings.COSTS_PRICE_MAX_AGE_DAYS = 1
     response = client.get(f"/cost/?{TWO_3090S}")
     assert 'data-testid="stale"' in response.content.decode()
+    stale = text(response).split("Older than 1 days:")[1].split("Check the source")[0]
+    assert not re.search(r"\d{4}-\d\d-\d\d", stale)  # each date once, as "16 May 2026"
     settings.COSTS_PRICE_MAX_AGE_DAYS = 100_000
     assert 'data-testid="stale"' not in client.get(f"/cost/?{TWO_3090S}").content.decode()
 
