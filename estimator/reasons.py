@@ -22,7 +22,7 @@ ReasonCode = Literal[
     "kv_cache",  # kv; makes_fit | saved_bytes; context_tokens: what it allows
     "more_machines",  # hosts, device, strategy, tok_s
     "more_gpus",  # gpu_count, device, strategy, tok_s
-    "give_ram",  # no system RAM given: offload plans need it
+    "give_ram",  # no system RAM given: offload plans need it (suggested before engine 0.6.24; snapshots keep it)
     "ram_for_offload",  # ram_gb
     "offloaded",  # strategy, tok_s; faster_by: a GPU with more memory, × faster
     # `ranking.py` and `layouts.py`: why a strategy was not computed (`Estimate.unavailable`)

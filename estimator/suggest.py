@@ -280,20 +280,17 @@ def suggestions(
     # 5. offload (none on unified memory: no RAM beside the GPU's, nor where the runtime cannot offload)
     offloads = _runnable(workload, ("cpu_offload", "expert_offload"))
     if best is None and not unified(devices) and offloads != ():
-        if workload.ram_bytes is None:
+        # the RAM that makes offloading fit, given or not (linking 64 GB where 256 were needed led to a
+        # "No"); none where no RAM would
+        need = _ram_needed(model, quant, devices, workload, offloads)
+        if need is not None:
             out.append(
-                Suggestion(kind="ram", reason=Reason(code="give_ram"), changes={"ram_gb": 64}, fits=False)
-            )
-        else:
-            need = _ram_needed(model, quant, devices, workload, offloads)
-            if need is not None:
-                out.append(
-                    Suggestion(
-                        kind="offload",
-                        reason=Reason(code="ram_for_offload", values={"ram_gb": need}),
-                        changes={"ram_gb": need},
-                    )
+                Suggestion(
+                    kind="offload",
+                    reason=Reason(code="ram_for_offload", values={"ram_gb": need}),
+                    changes={"ram_gb": need},
                 )
+            )
     elif best is not None and best.strategy in ("cpu_offload", "expert_offload"):
         # the factor read off the one-GPU plan (the whole model on the largest GPU, as if it fitted)
         one_gpu = single(model=model, quant=quant, workload=workload, devices=devices).decode_tok_s

@@ -54,3 +54,15 @@ def test_more_machines_for_a_runtime_without_rpc_says_it_needs_another(client, c
 def test_vllm_is_not_told_to_give_ram_for_offload_it_cannot_run(client, catalog):
     suggestions = client.get(REVIEWED[4]).context["suggestions"]
     assert not [s for s in suggestions if s["kind"] in ("ram", "offload")]
+
+
+def test_with_no_ram_given_the_ram_suggested_is_what_offloading_needs(client, catalog):
+    """The review: Llama 3.1 405B on a 4090 was told to "give your system RAM", linked to 64 GB, which
+    answered "No: 151 GiB short". The suggestion names the RAM that makes offloading fit, and its link
+    says yes."""
+    page = "/?model=llama-3-1-405b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=8192"
+    offload = [s for s in client.get(page).context["suggestions"] if s["kind"] in ("ram", "offload")]
+    assert len(offload) == 1 and offload[0]["text"].startswith("With 256 GB of system RAM"), offload
+    assert "ram_gb=256" in offload[0]["url"]
+    verdict = client.get(offload[0]["url"]).content.decode().split('data-testid="verdict"', 1)[1][:200]
+    assert "Yes" in verdict

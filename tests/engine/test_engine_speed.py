@@ -98,7 +98,7 @@ PINNED = {
     ],
     "70b_q4_k_m_one_4090_no_ram": [
         ("gpu_count", "2 × RTX 4090 would fit it (layer split, 18.0 tok/s).", {"gpu_count": 2}, True),
-        ("ram", "Give your system RAM to see whether offloading to it works.", {"ram_gb": 64}, False),
+        ("offload", "With 32 GB of system RAM, offloading would fit.", {"ram_gb": 32}, True),
     ],
     "gpt_oss_120b_mxfp4_4090_ram": [
         (
@@ -130,7 +130,7 @@ PINNED = {
     "gemma3_27b_q8_0_4090_32k": [
         ("quant", "Q4_K_M fits: the largest format that does.", {"quant": "q4_k_m"}, True),
         ("gpu_count", "2 × RTX 4090 would fit it (layer split, 30.0 tok/s).", {"gpu_count": 2}, True),
-        ("ram", "Give your system RAM to see whether offloading to it works.", {"ram_gb": 64}, False),
+        ("offload", "With 32 GB of system RAM, offloading would fit.", {"ram_gb": 32}, True),
     ],
     "70b_awq_vllm_two_3090s": [
         ("context", "Context up to 20,224 tokens fits at AWQ 4-bit.", {"ctx": 20224}, True)
