@@ -60,6 +60,12 @@ FAMILIES = ("kquant", "float", "bf16", "mlx")
 # 2B BF16 at 2.3 tok/s where F16 ran 36). Only the Arc Pro B70 has SYCL BF16 rows, so without this prior a fit
 # that holds the B70 out predicts them at the legacy quants' share.
 FORMAT_PRIORS = {("bf16", "sycl"): 0.25}
+# Prompt shares known before any row is fitted. llama.cpp's CUDA backend on pre-Volta parts has no tensor cores,
+# and GP100 (Tesla P100, compute capability 6.0) not even __dp4a: `ggml_cuda_should_use_mmq` (ggml-cuda/mmq.cu)
+# returns false below GGML_CUDA_CC_DP4A (6.1), so there a prompt batch is dequantized and multiplied by cuBLAS
+# at the listed FP16 rate, of which a large GEMM reaches most: 0.9, not the tensor-core kernels' 0.5.
+# The P100 is the only pre-Volta device with prompt rows, so held out its prompts are this prior.
+PREFILL_PRIORS = {"cuda_pascal": 0.9}
 US = 1e-6
 
 
@@ -84,7 +90,10 @@ def param_universe() -> list[Param]:
             for k in KERNELS
             if k != "mlx"  # MLX runs only its own formats: its backend share is theirs
         ),
-        *(Param("PREFILL_EFFICIENCY", k, 0.5, 1.5, 0.02, 1.0, "prefill") for k in KERNELS),
+        *(
+            Param("PREFILL_EFFICIENCY", k, PREFILL_PRIORS.get(k, 0.5), 1.5, 0.02, 1.0, "prefill")
+            for k in KERNELS
+        ),
         Param("FULL_RATE_PREFILL_FACTOR", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
         Param("PREFILL_EXPERT_EFFICIENCY", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
         Param("PREFILL_PIPELINE_OVERLAP", None, 0.5, 1.5, 0.02, 1.0, "prefill"),

@@ -203,7 +203,7 @@ ATTENTION_EFFICIENCY = {
     "cuda": 0.56,
     "cuda_pascal": 0.495,
     "metal": 0.305,
-    "mlx": 0.473,
+    "mlx": 0.468,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -243,7 +243,7 @@ ERROR_RANGES: dict[str, tuple[float, float]] = {
     "lpddr_two_die/metal/dense": (-0.083, 0.318),
     "decode": (-0.19, 0.49),
     "multi_gpu": (-0.171, 0.468),
-    "prefill": (-0.49, 0.92),
+    "prefill": (-0.452, 0.92),
     "vllm_tp": (-0.46, 1.095),
     "*/cuda/*": (-0.217, 0.345),
     "*/metal/*": (-0.082, 0.201),
