@@ -71,6 +71,11 @@ def show(snapshot: Snapshot) -> dict:
         context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
         return context
     question = Question.from_form(today)
+    # what the answer said to run and to change, as stored: a shared answer is mostly shared for these
+    context["command"] = answers.launch_command(
+        fit.faster if fit else context["shown_plan"], question, result
+    )
+    context["suggestions"] = answers.suggestion_links(result, question)
     try:
         fresh = question.estimate(with_suggestions=False)
     except EngineRefused as refusal:

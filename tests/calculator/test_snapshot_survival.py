@@ -53,6 +53,17 @@ def test_snapshot_survives_a_reload_of_the_catalog(client, catalog):
     assert 'data-testid="same"' in after.content.decode()
 
 
+def test_a_shared_answer_says_what_to_run_and_what_to_change(client, catalog):
+    """The review: a shared result left out "Launch it" and "What to change", the parts a visitor shares
+    an answer for. The command is the one stored with the answer."""
+    snapshot = share(client)
+    html = unescape(shown(client, snapshot).content.decode())
+    stored = Estimate.model_validate(snapshot.result)
+    command = next(p for p in stored.plans if p.strategy == stored.recommended).commands["llama-server"]
+    assert command.splitlines()[0] in html and 'data-testid="launch-command"' in html
+    assert 'data-testid="suggestions"' in html
+
+
 def test_snapshot_keeps_its_numbers_and_says_today_differs_after_an_admin_edit(client, catalog):
     """The snapshot page is rendered anew after the edit: the catalog version is in its cache key."""
     snapshot = share(client)
