@@ -32,46 +32,54 @@ def vllm_admission(
 ) -> tuple[Workload, Admission | None]:
     """The workload to time, with `batch` cut to the sequences vLLM's KV cache admits at once, and the
     admission itself; outside vLLM, the workload as given and None."""
-    capacity = vllm_kv_capacity_tokens(model, workload, layout, usages, replicas=replicas)
-    if capacity is None:
+    pool = vllm_kv_pool(model, workload, layout, usages, replicas=replicas)
+    if pool is None:
         return workload, None
-    blocks = -(-workload.context_tokens // memory.VLLM_BLOCK_TOKENS) * memory.VLLM_BLOCK_TOKENS
-    if capacity < blocks:  # not one sequence: the plan does not fit, and nothing is admitted
-        return workload, Admission(capacity, capacity / workload.context_tokens, 0, 0)
-    running = min(workload.batch, capacity // blocks)
-    admission = Admission(capacity, capacity / workload.context_tokens, running, workload.batch - running)
+    blocks, tokens = pool
+    need = memory.vllm_request_blocks(model, workload)
+    concurrency = blocks / need
+    if blocks < need:  # not one sequence: the plan does not fit, and nothing is admitted
+        return workload, Admission(tokens, concurrency, 0, 0)
+    running = min(workload.batch, blocks // need)
+    admission = Admission(tokens, concurrency, running, workload.batch - running)
     timed = workload if running == workload.batch else workload.model_copy(update={"batch": running})
     return timed, admission
 
 
-def vllm_kv_capacity_tokens(
+def vllm_kv_pool(
     model: ModelSpec,
     workload: Workload,
     layout: Layout,
     usages: list[DeviceUsage],
     *,
     replicas: bool = False,
-) -> int | None:
-    """Tokens of KV cache vLLM pre-allocates (its "GPU KV cache size: N tokens"); None outside vLLM.
+) -> tuple[int, int] | None:
+    """vLLM's pool of KV blocks and its size in tokens as its start-up log prints it ("GPU KV cache size:
+    N tokens"); None outside vLLM.
 
     Each GPU gives the cache what `gpu_memory_utilization` × its memory leaves after weights, activations
-    with CUDA graphs (`compute_bytes`) and CUDA context + NCCL (`overhead_bytes`), in whole 16-token
-    blocks. A token costs each GPU the KV of the layers it holds (pipeline stages) times its share of the
-    KV heads (tensor parallel), so the stages and ranks hold the same tokens: the smallest count is the
-    cache. Replicas each have their own: their counts add up. Every layer is counted for the full
-    context (vLLM without its hybrid allocator; with it, sliding-window layers cost less).
+    with CUDA graphs (`compute_bytes`) and CUDA context + NCCL (`overhead_bytes`). A block is 16 tokens of
+    one group of layers (`memory.vllm_group_layers`: every layer the GPU holds, or with sliding-window
+    layers one hybrid group's share of them) times the GPU's share of the KV heads (tensor parallel). The
+    stages and ranks hold the same blocks: the smallest count is the pool. Replicas each have their own:
+    their counts add up. The log divides the blocks among the groups (one, without sliding-window
+    layers); a request takes `memory.vllm_request_blocks` of them.
     """
     if workload.runtime != "vllm":
         return None
     per_layer = memory.kv_values_per_token_layer(model) * workload.kv_bytes_per_element
-    counts = []
+    groups = memory.vllm_groups(model)
+    count = 1 if groups is None else groups.full + groups.window
+    blocks = []
     for slot, u in zip(layout.slots, usages, strict=True):
-        per_token = per_layer * len(slot.p.layers) * kv_share(model, slot.tp)
+        per_token = per_layer * memory.vllm_group_layers(model, slot.p.layers) * kv_share(model, slot.tp)
         budget = int(u.capacity_bytes * workload.gpu_memory_utilization) - (
             u.weights_bytes + u.compute_bytes + u.overhead_bytes
         )
         tokens = int(budget // per_token) if per_token and budget > 0 else 0
-        counts.append(tokens // memory.VLLM_BLOCK_TOKENS * memory.VLLM_BLOCK_TOKENS)
-    if not counts:
+        blocks.append(tokens // memory.VLLM_BLOCK_TOKENS)
+    if not blocks:
         return None
-    return sum(counts) if replicas else min(counts)
+    if replicas:
+        return sum(blocks), sum(b // count for b in blocks) * memory.VLLM_BLOCK_TOKENS
+    return min(blocks), min(blocks) // count * memory.VLLM_BLOCK_TOKENS

@@ -163,6 +163,26 @@ def gpt_oss_120b(**kw) -> ModelSpec:
     )
 
 
+def gpt_oss_20b(**kw) -> ModelSpec:
+    # 24 layers alternating sliding (window 128) and full attention: 12 of each (fixtures/catalog/llms.json).
+    return gpt_oss_120b(
+        **{
+            **{
+                "slug": "gpt-oss-20b",
+                "name": "gpt-oss-20b",
+                "hf_id": "openai/gpt-oss-20b",
+                "num_hidden_layers": 24,
+                "moe_intermediate_size": 2880,
+                "total_params_b": 20.9,
+                "active_params_b": 3.6,
+                "num_experts": 32,
+                "sliding_window_layers": 12,
+            },
+            **kw,
+        }
+    )
+
+
 def quant(slug: str = "q4_k_m", bits: float = 4.8944, **kw) -> QuantSpec:
     return QuantSpec(slug=slug, name=slug.upper(), bits_per_weight=bits, **kw)
 

@@ -81,20 +81,22 @@ def test_deepseek_v3_tensor_classes_add_up_to_671b_with_37b_active():
 
 
 @pytest.mark.parametrize(
-    ("runtime", "local_cells"),
+    ("runtime", "local_layers", "local_cells"),
     [
-        ("llama.cpp", 1536),  # window 1024 + one 512-token micro-batch, padded to 256
-        ("vllm", 1024),
+        ("llama.cpp", 52, 1536),  # window 1024 + one 512-token micro-batch, padded to 256
+        # vLLM's hybrid manager: 6 groups of 10 local layers (the last padded: 60 slots for 52 layers),
+        # each keeping window - 1 + 2048 scheduled tokens = 3071 → 192 blocks, + 1 block = 3088 tokens
+        ("vllm", 60, 3088),
     ],
 )
-def test_gemma_3_sliding_window_layers_keep_only_their_window(runtime, local_cells):
+def test_gemma_3_sliding_window_layers_keep_only_their_window(runtime, local_layers, local_cells):
     # 62 layers: 10 global keep 32768 tokens, 52 local keep the window; 2 × 16 heads × 128 × 2 B = 8 KiB per layer
     w = Workload(context_tokens=32768, runtime=runtime)
     kv = memory.kv_cache_bytes(
         gemma3_27b(), context_tokens=32768, batch=1, kv_bytes_per_element=2, workload=w
     )
-    assert kv == 10 * 32768 * 8192 + 52 * local_cells * 8192
-    assert kv < 0.25 * 62 * 32768 * 8192  # under a quarter of a cache without windows
+    assert kv == 10 * 32768 * 8192 + local_layers * local_cells * 8192
+    assert kv < 0.35 * 62 * 32768 * 8192  # about a third of a cache without windows, or less
 
 
 def test_gemma_3_has_one_global_layer_in_six():
