@@ -92,6 +92,26 @@ def estimate(
     )
 
 
+def _window_words(model: ModelSpec, workload: Workload) -> str:
+    """What the sliding-window layers keep, in the cells `memory.kv_cache_layers_bytes` counts (the
+    window, plus llama.cpp's micro-batch or vLLM's step and block), so the shown factors give the total;
+    under vLLM, the layers its hybrid manager pads its groups with (`memory.vllm_groups`)."""
+    windowed = model.sliding_window_layers
+    cells = memory.window_cells(model, workload)
+    only = " only" if cells < memory.padded_context(workload) else ""
+    words = f"; {windowed} sliding-window layers keep{only} {cells} cells"
+    groups = memory.vllm_groups(model) if workload.runtime == "vllm" else None
+    if groups is not None:
+        pads = {
+            "full": groups.full * groups.size - (model.num_hidden_layers - windowed),
+            "sliding-window": groups.window * groups.size - windowed,
+        }
+        words += "".join(
+            f"; vLLM pads its groups with {plural(n, f'{kind} layer')}" for kind, n in pads.items() if n
+        )
+    return words
+
+
 def explain(
     *,
     model: ModelSpec,
@@ -114,9 +134,7 @@ def explain(
         kv_term = "gqa" if model.num_key_value_heads < model.num_attention_heads else "kv-cache"
     window = ""
     if model.sliding_window and model.sliding_window_layers:
-        window = (
-            f"; {model.sliding_window_layers} sliding-window layers keep only {model.sliding_window} tokens"
-        )
+        window = _window_words(model, workload)
     widths = memory.params_by_width(model, quant)
     product = " + ".join(
         f"{n / 1e9:.2f} B{f' ({what})' if what else ''} × {bits:g}" for what, n, bits in widths

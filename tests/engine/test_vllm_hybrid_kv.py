@@ -1,11 +1,14 @@
 """vLLM's hybrid KV cache manager: sliding-window layers take only their window's blocks from the pool, and
-a plan fits only when that pool holds one request of the full context (what vLLM checks at start-up)."""
+a plan fits only when that pool holds one request of the full context (what vLLM checks at start-up).
+The KV explanation names the cells the sliding-window layers keep, so its factors give its total."""
+
+import re
 
 import pytest
-from engine_specs import A100_80, F16, MXFP4, gemma3_27b, gpt_oss_20b, make_gpu
+from engine_specs import A100_80, F16, MXFP4, gemma3_27b, gpt_oss_20b, gpt_oss_120b, make_gpu
 
 from estimator import Workload, estimate, memory
-from estimator.units import GIB, KIB
+from estimator.units import GIB, KIB, format_bytes
 
 # fixtures/catalog/gpus.json: geforce-rtx-4060-ti-16-gb
 RTX_4060_TI_16 = make_gpu(
@@ -64,3 +67,37 @@ def test_gemma_3_27b_pool_pads_its_window_groups():
     assert memory.vllm_request_blocks(gemma3_27b(), Workload(context_tokens=32768, runtime="vllm")) == 3206
     blocks = 7 * plan.kv_capacity_tokens // 16
     assert plan.max_concurrency == pytest.approx(blocks / 3206, rel=1e-3)
+
+
+def kv_factors(substituted: str) -> tuple[int, int, int, int, int, str]:
+    """(bytes per token, cells, sliding-window layers, their cells, padding slots, the total shown)."""
+    found = re.search(
+        r"= (\d+) KiB per token × (\d+) cells; (\d+) sliding-window layers keep(?: only)? (\d+) cells"
+        r"(?:; vLLM pads its groups with (\d+) sliding-window layers?)? = (.+)$",
+        substituted,
+    )
+    assert found, substituted
+    per_token, cells, windowed, window_cells, pads, total = found.groups()
+    return int(per_token) * KIB, int(cells), int(windowed), int(window_cells), int(pads or 0), total
+
+
+@pytest.mark.parametrize(
+    ("model", "quant", "runtime"),
+    [
+        # 72 KiB × 8192 cells; 18 layers keep 128 + 512 (micro-batch) → 768 cells = 315 MiB, not 292.5
+        (gpt_oss_120b(), MXFP4, "llama.cpp"),
+        (gpt_oss_20b(), MXFP4, "vllm"),
+        (gemma3_27b(), F16, "vllm"),
+        (gemma3_27b(), F16, "llama.cpp"),
+    ],
+)
+def test_kv_explanation_factors_give_its_total(model, quant, runtime):
+    w = Workload(context_tokens=8192, runtime=runtime)
+    e = estimate(model=model, quant=quant, devices=[A100_80], workload=w, with_suggestions=False)
+    per_token, cells, windowed, window_cells, pads, total = kv_factors(
+        e.explanations["kv_cache_bytes"].substituted
+    )
+    per_layer = per_token // model.num_hidden_layers
+    product = per_layer * ((model.num_hidden_layers - windowed) * cells + (windowed + pads) * window_cells)
+    assert product == e.memory.kv_cache_bytes
+    assert format_bytes(product) == total
