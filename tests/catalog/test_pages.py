@@ -161,7 +161,7 @@ def test_model_list_shows_params_active_params_context_and_family(client, catalo
     assert response.status_code == 200
     qwen = row(response.text, "model", "qwen3-30b-a3b")
     assert 'href="/models/qwen3-30b-a3b/"' in qwen
-    assert "<td>30 B</td>" in qwen and "<td>3 B</td>" in qwen and "40960" in qwen and "qwen3" in qwen
+    assert "<td>30.5 B</td>" in qwen and "<td>3.4 B</td>" in qwen and "40960" in qwen and "qwen3" in qwen
 
 
 def test_model_list_runs_one_query(client, catalog, django_assert_num_queries):
