@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.http import QueryDict
 from django.urls import reverse
 
+from catalog.runtimes import COMMAND_FOR_RUNTIME
 from estimator import ENGINE_VERSION, Estimate
 from estimator.units import format_bytes, format_rate
 
@@ -71,10 +72,11 @@ def show(snapshot: Snapshot) -> dict:
         context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
         return context
     question = Question.from_form(today)
-    # what the answer said to run and to change, as stored: a shared answer is mostly shared for these
-    context["command"] = answers.launch_command(
-        fit.faster if fit else context["shown_plan"], question, result
-    )
+    # what the answer said to run and to change, as stored: a shared answer is mostly shared for these.
+    # Only a command it stored: why there was none would be worded from today's catalog.
+    plan = fit.faster if fit else context["shown_plan"]
+    if COMMAND_FOR_RUNTIME[question.runtime] in plan.commands:
+        context["command"] = answers.launch_command(plan, question, result)
     context["suggestions"] = answers.suggestion_links(result, question)
     try:
         fresh = question.estimate(with_suggestions=False)

@@ -150,3 +150,20 @@ def test_a_snapshot_where_nothing_fit_compares_the_memory_it_showed(client, cata
     page = shown(client, _older_engine(snapshot, heavier))
     assert page.context["today"]["differs"] is True
     assert page.context["today"]["reason"].startswith("today's engine gives weights of ")
+
+
+def test_a_shared_answer_without_a_stored_command_words_no_reason_from_today(client, catalog):
+    """A snapshot stored when its runtime had no weights must not say why from today's catalog (it said
+    "vLLM cannot run the tensor parallel plan" once the catalog had them)."""
+    snapshot = share(client)
+    stored = Estimate.model_validate(snapshot.result)
+    bare = stored.model_copy(
+        update={"plans": tuple(p.model_copy(update={"commands": {}}) for p in stored.plans)}
+    )
+    Snapshot.objects.filter(pk=snapshot.pk).update(result=bare.model_dump(mode="json"))
+    snapshot.refresh_from_db()
+    response = client.get(snapshot.get_absolute_url())
+    html = response.content.decode()
+    assert (
+        response.status_code == 200 and "<h2>Launch it" not in html and 'data-testid="launch-why"' not in html
+    )
