@@ -158,7 +158,9 @@ def _packed(response) -> tuple[bytes, dict]:
     return zlib.compress(response.content, 1), dict(response.headers)
 
 
-def _unpacked(stored: tuple[bytes, dict]) -> HttpResponse:
+def _unpacked(stored: tuple[bytes, dict] | HttpResponse) -> HttpResponse:
+    if isinstance(stored, HttpResponse):  # kept before pages were compressed, under an unchanged RELEASE
+        return stored
     body, headers = stored
     return HttpResponse(zlib.decompress(body), headers=headers)
 

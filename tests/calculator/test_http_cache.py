@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from catalog.models import Gpu
-from config.http_cache import PublicResponseMiddleware, public, release
+from config.http_cache import PublicResponseMiddleware, page_etag, public, release
 
 pytestmark = pytest.mark.django_db
 
@@ -194,6 +194,24 @@ def test_a_page_is_not_kept_when_it_sets_a_cookie():
     request = RequestFactory().get("/cookie-test/")
     assert middleware(request).cookies
     assert middleware(RequestFactory().get("/cookie-test/")).cookies  # the view ran again: nothing kept
+
+
+def test_a_page_is_kept_compressed_and_one_kept_before_that_is_served_as_it_was():
+    from django.core.cache import cache
+
+    @public(etag=lambda request: '"fixed"')
+    def view(request):
+        return HttpResponse("hello " * 100)
+
+    middleware = PublicResponseMiddleware(view)
+    request = RequestFactory().get("/kept-test/")
+    key = f"response:{request.scheme}://{request.get_host()}{page_etag(request)}"
+    first = middleware(request)
+    body, _ = cache.get(key)  # compressed: pages are most of a worker's response cache
+    assert len(body) < len(first.content) / 4
+    assert middleware(RequestFactory().get("/kept-test/")).content == first.content
+    cache.set(key, HttpResponse("kept uncompressed"))  # by a release before, under the same RELEASE
+    assert middleware(RequestFactory().get("/kept-test/")).content == b"kept uncompressed"
 
 
 def test_a_history_restore_request_is_kept_apart_from_the_htmx_fragment(client, catalog):
