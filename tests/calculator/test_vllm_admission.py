@@ -10,7 +10,9 @@ def test_the_page_shows_the_kv_pool_and_the_wait(client, catalog):
     pool = re.search(r'data-testid="kv-pool">([^<]+)<', html).group(1).replace("&#x27;", "'")
     # the conversations, then the pool as vLLM's log counts it (with sliding-window layers, fewer
     # tokens than conversations × context: those layers keep only their window)
-    assert re.fullmatch(r"room for \d+\.\d conversations of 32,768 tokens \([\d,]+ tokens in vLLM's log\)", pool), pool
+    assert re.fullmatch(
+        r"room for \d+\.\d conversations of 32,768 tokens \([\d,]+ tokens in vLLM's log\)", pool
+    ), pool
     assert "Its KV cache holds 3 full-length conversations at once: the others wait their turn." in html
     assert "wait for one to finish" in html
     assert "after" in html and "waiting for a free KV slot" in html
