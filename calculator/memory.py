@@ -61,6 +61,8 @@ def memory_bars(plan: Plan) -> list[dict]:
                 "headroom_x": 100 * (device.capacity_bytes - device.headroom_bytes) / scale,
                 "used": format_bytes(device.used_bytes),
                 "capacity": format_bytes(device.capacity_bytes),
+                # a Mac's GPU may wire only part of its memory (the catalog's Apple slugs): said and linked
+                "wired": device.gpu.startswith("apple-"),
                 "free": format_bytes(device.free_bytes),
                 "headroom": format_bytes(device.headroom_bytes),
                 "status": state,

@@ -47,3 +47,15 @@ def test_the_ram_row_leaves_out_what_it_holds_none_of(client, catalog):
     assert not [
         legend for legend in legends(response.content.decode()) if re.search(r"\b0 (B|KiB)\b", legend)
     ]
+
+
+def test_a_macs_bar_says_its_capacity_is_what_macos_lets_the_gpu_use(client, catalog):
+    """The review: a 48 GB Mac showed "of 36.0 GiB used" and nothing said why 36."""
+    html = client.get("/?model=qwen3-30b-a3b&quant=q4_k_m&gpu=apple-m4-max-48gb").content.decode()
+    caption = markup.unescape(
+        re.sub(r"<[^>]+>", "", re.search(r"<figcaption>(.*?)</figcaption>", html).group(1))
+    )
+    assert re.search(r"GiB of the 36\.0 GiB macOS lets the GPU use$", caption), caption
+    assert '<a href="/glossary/unified-memory/">macOS lets the GPU use</a>' in html
+    rtx = client.get(TWO_3090S).content.decode()
+    assert "macOS" not in re.search(r"<figcaption>(.*?)</figcaption>", rtx).group(1)
