@@ -1,8 +1,8 @@
 """The reverse questions' pages: "What runs on my hardware?" and "What hardware runs this model?".
 
 Each page is a GET form bound to a Form; with HX-Request the view returns only the #result partial.
-Both load the catalog rows they need in three queries, whatever the catalog's size, then compute in
-Python (catalog/fitting.py).
+Both read the catalog rows they need once per catalog version (no query once warm, whatever the
+catalog's size), then compute in Python (catalog/fitting.py).
 """
 
 from django.db.models import Q
@@ -53,7 +53,7 @@ def what_runs_answer(query: QueryDict) -> dict:
     tables = _runs_tables()
     chosen = {s.strip() for s in query.getlist("gpu") if "\x00" not in s}  # PostgreSQL refuses NUL
     gpus, gpu_rows = tables["gpus"], tables["gpu_rows"]
-    if chosen - {""} - gpus.keys():  # an unlisted GPU (or an old slug): the listed ones and those
+    if chosen - {""} - gpus.keys():  # an unlisted GPU or an old slug: read with the listed ones
         gpus = {g.slug: g for g in Gpu.objects.filter(Q(listed=True) | Q(slug__in=chosen))}
         gpu_rows = [_option(g.slug, g.name) for g in gpus.values()]
     quants = tables["quants"]
