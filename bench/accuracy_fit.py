@@ -75,6 +75,9 @@ def param_universe() -> list[Param]:
         Param("MEMORY_EFFICIENCY", "hbm", 0.6, 1.0, 0.1, 1.0, "decode"),
         Param("MEMORY_EFFICIENCY", "lpddr", 0.9, 1.0, 0.3, 1.0, "decode"),
         Param("MEMORY_EFFICIENCY", "lpddr_two_die", 0.8, 1.0, 0.3, 1.0, "decode"),
+        # Alchemist's share of GDDR's (speed.py): the prior is GDDR's own, 1, with a format share's spread (three
+        # rows of one device decide it), kept off the range's edge, where the fit's logistic coordinate saturates
+        Param("MEMORY_EFFICIENCY", "gddr_xe_hpg", 1.0, 1.5, 0.3, 1.2, "decode"),
         *(Param("BACKEND_EFFICIENCY", k, 0.8, 1.0, 0.2, 0.95, "decode") for k in KERNELS),
         *(Param("KV_EFFICIENCY", k, 0.8, 1.0, 0.1, 1.0, "decode") for k in KERNELS),
         *(Param("LAYER_SECONDS", k, 40 * US, 3.0, 1 * US, 400 * US, "decode") for k in KERNELS),

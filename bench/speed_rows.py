@@ -67,6 +67,13 @@ NO_FLASH_ATTENTION_MAX_DEPTH = 512
 SUPERSEDED_PREFILL = {
     "https://github.com/lhl/strix-halo-testing/": "prefill of a superseded build (Strix Halo, August 2025)",
 }
+# Decode rows run at a setting that is not the default: PR 13536's A770 table is "Before this PR with
+# `GGML_SYCL_DISABLE_OPT=1`", the reorder optimisation off, while llama.cpp reorders the weights for the mat-vec
+# kernels of the A770's chip (DG2, `intel_gpu_acm_g10`) by default (`check_gpu_optimize_feature`,
+# ggml/src/ggml-sycl/common.hpp). Its prompt rows stay: that PR turned the reorder off for prompt batches.
+NON_DEFAULT_DECODE = {
+    "https://github.com/ggml-org/llama.cpp/pull/13536": "decode with GGML_SYCL_DISABLE_OPT=1 (A770, PR 13536)",
+}
 
 
 # ---- Loading ---------------------------------------------------------------------------------------
@@ -126,6 +133,10 @@ def _add(
     superseded = next((why for prefix, why in SUPERSEDED_PREFILL.items() if source.startswith(prefix)), None)
     if kind == "prefill" and superseded:
         out.skipped[superseded] += 1
+        return
+    non_default = NON_DEFAULT_DECODE.get(source)
+    if kind == "decode" and non_default:
+        out.skipped[non_default] += 1
         return
     if shape == "borrowed" and depth > 0:
         out.skipped["borrowed shape at a KV depth"] += 1

