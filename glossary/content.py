@@ -18,7 +18,7 @@ ALLOWED_TAGS = {
     "a", "p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote",
     "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "sup", "sub",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ class Library:
 
 
 def render_markdown(text: str) -> str:
-    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])
+    # lazy_ol=False: a list that goes on after a code block ("4." after steps 1-3 and a command) keeps
+    # its numbers (<ol start="4">); fenced code cannot sit inside a list item in Python-Markdown
+    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"], lazy_ol=False)
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel=None)
 
 

@@ -164,6 +164,16 @@ def test_markdown_cannot_carry_script():
     assert "<script" not in html and "javascript:" not in html and "onerror" not in html
 
 
+def test_a_numbered_list_goes_on_after_a_command(client):
+    """22 error pages' fixes read "1. 2. 3.", a command, then "1." again for step 4."""
+    html = render_markdown(
+        "1. Lower it.\n2. Fewer.\n\n```\nvllm serve m\n```\n\n4. Check nothing else runs.\n"
+    )
+    assert '<ol start="4">' in html
+    page = client.get("/errors/vllm-cuda-out-of-memory/").content.decode()
+    assert '<ol start="4">' in page
+
+
 def test_unknown_term_is_a_404(client):
     assert client.get("/glossary/no-such-term/").status_code == 404
 
