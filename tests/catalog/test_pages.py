@@ -286,3 +286,14 @@ def test_model_page_says_why_no_popular_card_runs_an_apple_only_format(client, c
         rows["mlx-4bit"].stacked_note == "No runtime runs MLX 4-bit on GeForce RTX 3090 or GeForce RTX 4090"
     )
     assert rows["q4_k_m"].stacked_note == "" and rows["q4_k_m"].stacked
+
+
+def test_a_download_note_links_its_urls_shortened(client, catalog):
+    """The review: a 100-character GitHub URL in a download note ran past its card at 390 px."""
+    html = client.get("/models/gpt-oss-120b/").content.decode()
+    notes = re.findall(r'<td data-label="Source">.*?</td>', html, re.S)
+    linked = [n for n in notes if re.search(r'<small>[^<]*<a href="https://', n)]
+    assert linked, "no note with a URL"
+    for note in linked:
+        for text in re.findall(r'<a href="https://[^"]+"[^>]*>([^<]+)</a>', note.split("<small>", 1)[1]):
+            assert len(text) <= 40, text
