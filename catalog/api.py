@@ -1,6 +1,6 @@
 """Catalog lists for scripts and the pickers: /api/v1/gpus, /models, /quantizations, /interconnects,
 /runtimes, /diffusion-models. Filters come from the query string through a Form; a bad value is a 400
-{"errors": {field: [messages]}}. Order is stable (listed first, then by name, then slug). Each answer
+{"errors": {field: [messages]}}, and so is a parameter the list does not know. Order is stable (listed first, then by name, then slug). Each answer
 is one page: `limit` rows (LIMIT by default, MAX_LIMIT at most) from `offset`, with `count`, the rows
 that match, and `next`, the URL of the next page (null on the last)."""
 
@@ -70,8 +70,10 @@ class Page:
 def _rows(request, model, form_class, order):
     """(page, None) or (None, 400 response): the page's rows, `count` and `next` (see the docstring)."""
     form = form_class(request.GET)
-    if not form.is_valid():
-        return None, JsonResponse({"errors": form.errors}, status=400)
+    # a misspelt filter (`min_memory=24`) is named, not ignored: ignored, it answered every row
+    unknown = {name: ["Unknown parameter."] for name in sorted(set(request.GET) - set(form.fields))}
+    if unknown or not form.is_valid():
+        return None, JsonResponse({"errors": {**form.errors, **unknown}}, status=400)
     data = form.cleaned_data
     qs = model.objects.all()
     if data.get("q"):

@@ -92,6 +92,10 @@ def test_model_and_quantization_filters(client, catalog):
         ("/api/v1/gpus", {"unified": "maybe"}, "unified"),
         ("/api/v1/quantizations", {"family": "zip"}, "family"),
         ("/api/v1/models", {"listed": "2"}, "listed"),
+        # a misspelt filter answered every row as if it had filtered
+        ("/api/v1/gpus", {"min_memory": "24"}, "min_memory"),
+        ("/api/v1/models", {"famly": "llama3.1"}, "famly"),
+        ("/api/v1/runtimes", {"limt": "1"}, "limt"),
     ],
 )
 def test_bad_filter_values_are_a_400_naming_the_field(client, url, query, field):
