@@ -94,20 +94,37 @@ class ModelSpec(Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.num_key_value_heads > self.num_attention_heads:
-            raise ValueError("num_key_value_heads cannot exceed num_attention_heads")
-        if self.num_attention_heads % self.num_key_value_heads:
-            raise ValueError("num_attention_heads must be a multiple of num_key_value_heads")
-        if self.head_dim is None and self.hidden_size < self.num_attention_heads:
-            raise ValueError("hidden_size must be at least num_attention_heads (one dimension per head)")
-        if self.sliding_window_layers > self.num_hidden_layers:
-            raise ValueError("sliding_window_layers cannot exceed num_hidden_layers")
-        if self.first_k_dense_replace > self.num_hidden_layers:
-            raise ValueError("first_k_dense_replace cannot exceed num_hidden_layers")
+        # in words first, then config.json's names and the values given (the admin and the API say these)
+        kv, heads = self.num_key_value_heads, self.num_attention_heads
+        if kv > heads:
+            raise ValueError(
+                f"The KV heads cannot outnumber the attention heads: num_key_value_heads {kv} > num_attention_heads {heads}"
+            )
+        if heads % kv:
+            raise ValueError(
+                f"Each KV head serves a whole number of attention heads: num_attention_heads {heads} is not a multiple of num_key_value_heads {kv}"
+            )
+        if self.head_dim is None and self.hidden_size < heads:
+            raise ValueError(
+                f"The hidden size needs one dimension per attention head at least: hidden_size {self.hidden_size} < num_attention_heads {heads}"
+            )
+        layers = self.num_hidden_layers
+        if self.sliding_window_layers > layers:
+            raise ValueError(
+                f"More sliding-window layers than layers: sliding_window_layers {self.sliding_window_layers} > num_hidden_layers {layers}"
+            )
+        if self.first_k_dense_replace > layers:
+            raise ValueError(
+                f"More dense layers than layers: first_k_dense_replace {self.first_k_dense_replace} > num_hidden_layers {layers}"
+            )
         if self.num_experts and self.num_experts_per_tok and self.num_experts_per_tok > self.num_experts:
-            raise ValueError("num_experts_per_tok cannot exceed num_experts")
+            raise ValueError(
+                f"More experts per token than experts: num_experts_per_tok {self.num_experts_per_tok} > num_experts {self.num_experts}"
+            )
         if self.active_params_b and self.active_params_b > self.total_params_b * 1.001:
-            raise ValueError("active_params_b cannot exceed total_params_b")
+            raise ValueError(
+                f"More active parameters than parameters: active_params_b {self.active_params_b:g} > total_params_b {self.total_params_b:g}"
+            )
         return self
 
     @property
