@@ -216,7 +216,12 @@ def width(quant: QuantSpec, model: ModelSpec) -> float:
 def default_format(native_dtype: str, by_slug: dict[str, QuantSpec]) -> QuantSpec | None:
     """The format people run a model at: its own when that is already a quantized release (gpt-oss in
     MXFP4), Q4_K_M otherwise (the format llama.cpp's and Ollama's model pages default to)."""
-    return by_slug.get(NATIVE_FORMATS.get(native_dtype, DEFAULT_FORMAT))
+    return by_slug.get(default_format_slug(native_dtype))
+
+
+def default_format_slug(native_dtype: str | None) -> str:
+    """`default_format`'s slug."""
+    return NATIVE_FORMATS.get(native_dtype or "", DEFAULT_FORMAT)
 
 
 def what_runs(

@@ -115,7 +115,10 @@ class WhatHardwareForm(forms.Form):
         return engine_accepts(self.models[slug])
 
     def clean_quant(self):
-        slug = self.cleaned_data["quant"] or DEFAULT_QUANT
+        """The format asked for; none: the one people run the model at (gpt-oss: its own MXFP4, not
+        the Q4_K_M no one publishes for it, which asked for one GPU more)."""
+        model = self.cleaned_data.get("model")
+        slug = self.cleaned_data["quant"] or fitting.default_format_slug(getattr(model, "native_dtype", None))
         if slug not in self.quants:
             raise forms.ValidationError(f"Unknown format “{slug}”.")
         return engine_accepts(self.quants[slug])
@@ -133,7 +136,7 @@ class WhatHardwareForm(forms.Form):
         data = self.cleaned_data
         query = QueryDict(mutable=True)
         query["model"] = data["model"].slug
-        if data["quant"].slug != DEFAULT_QUANT:
+        if data["quant"].slug != fitting.default_format_slug(data["model"].native_dtype):
             query["quant"] = data["quant"].slug
         if data["ctx"] != DEFAULT_CTX:
             query["ctx"] = str(data["ctx"])

@@ -412,10 +412,23 @@ def test_first_visit_already_shows_hardware_for_llama_70b(client, catalog):
 
 def test_what_hardware_htmx_gets_only_the_result_and_the_canonical_url(client, catalog):
     response = client.get(
-        "/what-hardware/?model=gpt-oss-120b&quant=q4_k_m&ctx=8192&tok_s=20", headers={"HX-Request": "true"}
+        "/what-hardware/?model=gpt-oss-120b&quant=mxfp4&ctx=8192&tok_s=20", headers={"HX-Request": "true"}
     )
     assert response.template_name == "reverse_questions/what_hardware.html#result"
-    assert response["HX-Replace-Url"] == "/what-hardware/?model=gpt-oss-120b&tok_s=20"
+    assert response["HX-Replace-Url"] == "/what-hardware/?model=gpt-oss-120b&tok_s=20"  # its own format
+
+
+def test_what_hardware_answers_at_the_models_own_format_when_none_is_asked(client, catalog):
+    """The review: gpt-oss-120b was answered at Q4_K_M, which the calculator says no one publishes for
+    it, and asked for 4× RTX 3090 where 3 hold its own MXFP4; the rows' links opened MXFP4 pages."""
+    own = client.get("/what-hardware/?model=gpt-oss-120b")
+    assert own.context["form"].cleaned_data["quant"].slug == "mxfp4"
+    assert '<option value="mxfp4" selected>' in own.content.decode()
+    asked = client.get("/what-hardware/?model=gpt-oss-120b&quant=q4_k_m")
+    assert asked.context["form"].cleaned_data["quant"].slug == "q4_k_m"
+    assert asked.context["permalink"].endswith("quant=q4_k_m")
+    dense = client.get("/what-hardware/?model=llama-3-3-70b-instruct")
+    assert dense.context["form"].cleaned_data["quant"].slug == "q4_k_m"
 
 
 def test_what_hardware_query_count_is_bounded(client, catalog, django_assert_max_num_queries):
