@@ -8,7 +8,7 @@ from django.urls import reverse
 from calculator.combination import BACKEND_NAMES
 from calculator.forms import MAX_CONTEXT, MAX_RAM_GB, DeviceRowsForm, engine_accepts
 from catalog import fitting, runtime_support, slugs
-from catalog.models import Gpu, LlmModel, Quantization
+from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
 
 from .answers import SORTS
 
@@ -111,6 +111,12 @@ class WhatHardwareForm(forms.Form):
     def clean_model(self):
         slug = self.cleaned_data["model"]
         if slug not in self.models:
+            image = DiffusionModel.objects.filter(slug=slug).first()  # a query only when it is no LLM
+            if image is not None:  # found by the site's search, so asked for here: say what it is
+                raise forms.ValidationError(
+                    f"{image.name} is an image or video model, which this page does not rank: the "
+                    "calculator answers for it on the GPUs you name."
+                )
             raise forms.ValidationError(f"Unknown model “{slug}”.")
         return engine_accepts(self.models[slug])
 

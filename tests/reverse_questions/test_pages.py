@@ -418,6 +418,13 @@ def test_what_hardware_htmx_gets_only_the_result_and_the_canonical_url(client, c
     assert response["HX-Replace-Url"] == "/what-hardware/?model=gpt-oss-120b&tok_s=20"  # its own format
 
 
+def test_an_image_model_is_named_as_such_not_unknown(client, catalog):
+    """The review: /what-hardware/?model=flux-1-dev said "Unknown model" for a model the site's search
+    lists and the calculator answers for."""
+    html = client.get("/what-hardware/?model=flux-1-dev").content.decode()
+    assert "FLUX.1 [dev] is an image or video model" in html and "Unknown model" not in html
+
+
 def test_what_hardware_answers_at_the_models_own_format_when_none_is_asked(client, catalog):
     """The review: gpt-oss-120b was answered at Q4_K_M, which the calculator says no one publishes for
     it, and asked for 4× RTX 3090 where 3 hold its own MXFP4; the rows' links opened MXFP4 pages."""
