@@ -203,5 +203,6 @@ def shared_context() -> dict:
         "strategy_terms": STRATEGY_TERMS,
         "sorts": answers.SORTS,
         "max_same": fitting.MAX_SAME_GPUS,
+        "top": fitting.TOP,  # each what-hardware ranking's length, said where more sets qualify
         "runtime_names": dict(RUNTIME_CHOICES),
     }

@@ -540,3 +540,10 @@ def test_a_deploy_changing_only_this_apps_code_moves_every_kept_page(settings, t
         assert release() != before
     finally:
         release.cache_clear()
+
+
+def test_what_hardware_says_its_rankings_show_the_first_ten(client, catalog):
+    """The review: "27 device sets … run gpt-oss-120b" above rankings that showed 21 of them."""
+    response = client.get("/what-hardware/?model=gpt-oss-120b")
+    assert response.context["answer"].found > 10
+    assert "Each ranking below shows its first 10." in response.content.decode()
