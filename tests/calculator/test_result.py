@@ -317,11 +317,11 @@ def test_a_shared_result_says_the_kv_pool_in_conversations_of_its_context(client
     from calculator import snapshots
 
     response = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&batch=16&runtime=vllm")
-    pool = re.search(r'data-testid="kv-pool">(.*?)</dd>', response.content.decode()).group(1)
-    assert " conversations of 4,096 tokens (" in pool
+    pool = re.search(r"KV cache pool</a>: (.*?)</dd>", response.content.decode()).group(1)
+    assert pool.startswith("conversations of 4,096 tokens at once <small>(")
     snapshot = snapshots.save(response.context["question"])
     shared = client.get(snapshot.get_absolute_url()).content.decode()
-    assert re.search(r'data-testid="kv-pool">(.*?)</dd>', shared).group(1) == pool
+    assert re.search(r"KV cache pool</a>: (.*?)</dd>", shared).group(1) == pool
 
 
 def test_where_vllm_queues_users_the_decode_is_their_average_and_the_wait_is_said(client, catalog):

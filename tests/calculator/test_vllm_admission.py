@@ -7,12 +7,16 @@ Q = "model=llama-3-1-8b-instruct&quant=awq-4bit&gpu=geforce-rtx-4090&ctx=32768&b
 
 def test_the_page_shows_the_kv_pool_and_the_wait(client, catalog):
     html = client.get(f"/?{Q}").content.decode()
-    pool = re.search(r'data-testid="kv-pool">([^<]+)<', html).group(1).replace("&#x27;", "'")
-    # the conversations, then the pool as vLLM's log counts it (with sliding-window layers, fewer
+    label, pool = re.search(
+        r'KV cache pool</a>: (.*?)</dt><dd data-testid="kv-pool">(.*?)</dd>', html
+    ).groups()
+    label = re.sub(r"<[^>]+>", "", label).replace("&#x27;", "'")
+    # the conversations, and the pool as vLLM's log counts it (with sliding-window layers, fewer
     # tokens than conversations × context: those layers keep only their window)
-    assert re.fullmatch(
-        r"room for \d+\.\d conversations of 32,768 tokens \([\d,]+ tokens in vLLM's log\)", pool
-    ), pool
+    assert re.fullmatch(r"\d+\.\d", pool), pool
+    assert re.fullmatch(r"conversations of 32,768 tokens at once \([\d,]+ tokens in vLLM's log\)", label), (
+        label
+    )
     assert "Its KV cache holds 3 full-length conversations at once: the others wait their turn." in html
     assert "wait for one to finish" in html
     assert "after" in html and "waiting for a free KV slot" in html
