@@ -547,3 +547,13 @@ def test_what_hardware_says_its_rankings_show_the_first_ten(client, catalog):
     response = client.get("/what-hardware/?model=gpt-oss-120b")
     assert response.context["answer"].found > 10
     assert "Each ranking below shows its first 10." in response.content.decode()
+
+
+def test_what_runs_finds_any_catalog_gpu_as_the_calculator_does(client, catalog):
+    """The review: the what-runs pickers offered the 30 listed GPUs only (an Arc A770 owner could not
+    pick theirs). Each row has the calculator's finder, and a pick recomputes the answer (`change`)."""
+    html = client.get("/what-runs/").content.decode()
+    assert html.count('hx-get="/gpus/pick/"') == html.count('<select name="gpu"') >= 2
+    assert 'aria-controls="id_gpu_1"' in html and "change from:#question" in html
+    assert "Arc A770" in client.get("/gpus/pick/", {"q": "a770"}).content.decode()
+    assert "1× Arc A770" in client.get("/what-runs/?gpu=arc-a770").content.decode()
