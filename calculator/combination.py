@@ -198,7 +198,7 @@ class Combination:
     def missing(self, model: LlmModel, quant: Quantization, runtime: str) -> Reason | None:
         """Why this runtime can have no weights of the format for the model (estimator.commands.unavailable:
         none published, none it can make; calculator/present.py words it); None when it can."""
-        return commands.unavailable(self.spec(model), quant.as_spec(runtime), COMMAND_FOR_RUNTIME[runtime])
+        return commands.unavailable(self.spec(model), quant.as_spec(), COMMAND_FOR_RUNTIME[runtime])
 
     def runs_instead(
         self, model: LlmModel, runtime: str, quant: Quantization | None = None, most: int = 3

@@ -175,7 +175,8 @@ class DiffusionVerdict:
         return ("tight" if self.tight else "yes") if self.fits else "no"
 
 
-def verdict(result: DiffusionEstimate, form: DiffusionForm) -> DiffusionVerdict:
+def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quantization]) -> DiffusionVerdict:
+    """`smaller`: the formats narrower than the question's that load here (`smaller_formats`)."""
     hardware, model = device_summary(form.devices), form.cleaned_data["model"]
     per = "video" if form.shape and form.shape.video else "image"
     plan = result.recommended_plan
@@ -184,7 +185,7 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm) -> DiffusionVerdict:
         ways = []
         if not form.cleaned_data.get("ram_gb") and not all(d.unified_memory for d in form.devices):
             ways.append("give your system RAM for the offload plans")
-        if smaller_formats(form):
+        if smaller:
             ways.append("pick a smaller format")
         else:  # the smallest loading here: no smaller format to offer (the page said so at each one)
             text += f", even at {form.cleaned_data['quant'].name}"
@@ -215,13 +216,13 @@ def smaller_formats(form: DiffusionForm) -> list[Quantization]:
     ]
 
 
-def suggestions(result: DiffusionEstimate, form: DiffusionForm) -> list[dict]:
+def suggestions(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quantization]) -> list[dict]:
     """When nothing fits, or only sequential offload (every step waits on the bus): the widest smaller
     format that does better, and what system RAM opens the offload plans."""
     if result.recommended not in (None, "sequential_offload"):
         return []
     found = []
-    for quant in smaller_formats(form):
+    for quant in smaller:
         better = answer(form, quant=quant).recommended_plan
         if better is None or (result.recommended and not _faster(better, result.recommended_plan)):
             continue
@@ -275,10 +276,11 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
     shape = form.shape
     plan = result.recommended_plan or closest_plan(result)
     seconds = _video_seconds(form)
-    changes = suggestions(result, form)
+    smaller = smaller_formats(form)  # one query for the verdict and the suggestions
+    changes = suggestions(result, form, smaller)
     return {
         "diffusion_result": result,
-        "diffusion_verdict": verdict(result, form),
+        "diffusion_verdict": verdict(result, form, smaller),
         "shown_plan": plan,
         "shown": plan_row(plan, video_seconds=seconds)
         | {

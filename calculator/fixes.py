@@ -77,16 +77,12 @@ def devices_that_hold(form: QuestionForm, most: int = 3) -> list[tuple[Gpu, int]
         if quant is None:
             return None
         spec, device = combination.spec(model), gpu.as_spec()
+        held = quant.as_spec(runtime, moe=model.is_moe)
         workload = fitting.question_workload(ctx=ctx, runtime=runtime)
-        need = fitting.least_bytes_needed(spec, quant.as_spec(runtime, moe=model.is_moe), workload)
+        need = fitting.least_bytes_needed(spec, held, workload)
         least = least or need
         for n in range(max(1, -(-need // device.usable_bytes)), up_to + 1):
-            plan = fitting.recommended(
-                model=spec,
-                quant=quant.as_spec(runtime, moe=model.is_moe),
-                devices=[device] * n,
-                workload=workload,
-            )
+            plan = fitting.recommended(model=spec, quant=held, devices=[device] * n, workload=workload)
             if plan is not None:
                 return n
         return None
