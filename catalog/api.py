@@ -1,8 +1,9 @@
 """Catalog lists for scripts and the pickers: /api/v1/gpus, /models, /quantizations, /interconnects,
 /runtimes, /diffusion-models. Filters come from the query string through a Form; a bad value is a 400
-{"errors": {field: [messages]}}, and so is a parameter the list does not know. Order is stable (listed first, then by name, then slug). Each answer
-is one page: `limit` rows (LIMIT by default, MAX_LIMIT at most) from `offset`, with `count`, the rows
-that match, and `next`, the URL of the next page (null on the last)."""
+{"errors": {field: [messages]}}, and so is a parameter the list does not know. Order is stable (listed
+first, then by name, then slug). Each answer is one page: `limit` rows (LIMIT by default, MAX_LIMIT at
+most) from `offset`, with `count`, the rows that match, and `next`, the URL of the next page (null on
+the last)."""
 
 from dataclasses import dataclass
 

@@ -279,9 +279,10 @@ def _no_fit_reason(plans: list[DiffusionPlan], *, unified: bool = False, smalles
     On unified memory (no RAM beside the GPU's) only a smaller format is left; at the `smallest` format,
     none is."""
     smaller = "a smaller format of the denoiser (FP8, GGUF Q8_0 to Q4_K_S)"
-    or_smaller, or_pick = (
-        ("", "") if smallest else (f" or {smaller}", f" or pick {smaller}")
-    )  # none at the smallest
+    if smallest:  # no smaller format left to offer
+        or_smaller = or_pick = ""
+    else:
+        or_smaller, or_pick = f" or {smaller}", f" or pick {smaller}"
     sequential = next((p for p in plans if p.strategy == "sequential_offload"), None)
     if unified:
         return "No plan fits, even at Q4_K_S." if smallest else f"No plan fits: pick {smaller}."

@@ -93,9 +93,12 @@ def what_hardware_answer(query: QueryDict) -> dict:
     context = {
         "form": form,
         "model_options": options(tables["model_rows"], chosen["model"]),
-        # the format asked for is shown even when unlisted, selected; none asked for: the model's usual
+        # the format asked for is shown even when unlisted, selected; none asked for: the one the form
+        # answers at (the model's usual: WhatHardwareForm.clean_quant)
         "quant_options": options(
-            tables["quant_rows"], chosen["quant"] or _usual_quant(form), chosen=[chosen["quant"]]
+            tables["quant_rows"],
+            chosen["quant"] or (form.cleaned_data["quant"].slug if form.is_valid() else DEFAULT_QUANT),
+            chosen=[chosen["quant"]],
         ),
         **shared_context(),
     }
@@ -113,12 +116,6 @@ def what_hardware_answer(query: QueryDict) -> dict:
         context["answer_firsts"] = answers.firsts(context["answer"])
         context["set_rows"] = answers.set_rows(context["answer"])
     return context
-
-
-def _usual_quant(form: WhatHardwareForm) -> str:
-    """The format a question that names none is answered at (the form's `clean_quant`)."""
-    model = form.cleaned_data.get("model") if form.is_valid() else None
-    return fitting.default_format_slug(getattr(model, "native_dtype", None))
 
 
 def _price_tag(gpu: Gpu) -> fitting.PriceTag | None:
