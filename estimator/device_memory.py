@@ -263,7 +263,7 @@ def _attention_fields(
     per_cell = memory.kv_values_per_token_layer(model) * workload.kv_bytes_per_element * kv_share
     per_pair = 4 * model.num_attention_heads * head_share * model.head_dim_or_default
     windowed = 0
-    if model.sliding_window and model.sliding_window_layers:
+    if model.has_window_layers:
         mask = memory.window_layers(model)
         windowed = sum(1 for i in layers if mask[i])
     full = len(layers) - windowed

@@ -133,7 +133,7 @@ def explain(
         )
         kv_term = "gqa" if model.num_key_value_heads < model.num_attention_heads else "kv-cache"
     window = ""
-    if model.sliding_window and model.sliding_window_layers:
+    if model.has_window_layers:
         window = _window_words(model, workload)
     widths = memory.params_by_width(model, quant)
     product = " + ".join(
@@ -191,7 +191,7 @@ def explain(
             substituted=f"{format_bytes(workload.headroom_bytes)} per device",
         ),
     }
-    if model.sliding_window and model.sliding_window_layers:
+    if model.has_window_layers:
         out["sliding_window"] = Explanation(
             term="sliding-window-attention",
             formula="window layers keep min(context, window) tokens of KV",

@@ -444,7 +444,7 @@ def vllm_groups(model: ModelSpec) -> VllmGroups | None:
     """Layers grouped as `_get_kv_cache_groups_uniform_page_size` does: groups of the smaller kind's
     count (of the larger's when it is under 1.5 times the smaller), the last of each kind padded, layer i
     of a kind in group i mod groups; None when every layer is of one kind (one group of them all)."""
-    windowed = sum(window_layers(model)) if model.sliding_window and model.sliding_window_layers else 0
+    windowed = sum(window_layers(model)) if model.has_window_layers else 0
     full = model.num_hidden_layers - windowed
     if not windowed or not full:
         return None
@@ -470,7 +470,7 @@ def vllm_request_blocks(model: ModelSpec, workload: Workload) -> int:
     full-attention group, `vllm_window_tokens` in each sliding-window group. A device's pool of N blocks
     holds N ÷ this many requests ("Maximum concurrency for N tokens per request")."""
     full = -(-workload.context_tokens // VLLM_BLOCK_TOKENS)
-    if not (model.sliding_window and model.sliding_window_layers):
+    if not model.has_window_layers:
         return full
     window = vllm_window_tokens(model, workload) // VLLM_BLOCK_TOKENS
     groups = vllm_groups(model)
@@ -490,11 +490,11 @@ def kv_cache_layers_bytes(model: ModelSpec, workload: Workload, layers: Sequence
     vLLM, with sliding-window layers, what its hybrid manager needs for one request on a device holding
     `layers`: a block of `vllm_group_layers` layers for each of `vllm_request_blocks` (padding included),
     so the device fits exactly when its pool holds one request (`admission.vllm_kv_pool`)."""
-    if workload.runtime == "vllm" and model.sliding_window and model.sliding_window_layers:
+    if workload.runtime == "vllm" and model.has_window_layers:
         per_slot = kv_values_per_token_layer(model) * workload.kv_bytes_per_element * VLLM_BLOCK_TOKENS
         return int(vllm_group_layers(model, layers) * vllm_request_blocks(model, workload) * per_slot)
     windowed = 0
-    if model.sliding_window and model.sliding_window_layers:
+    if model.has_window_layers:
         mask = window_layers(model)
         windowed = sum(1 for i in layers if mask[i])
     per_token = kv_values_per_token_layer(model)
@@ -527,7 +527,7 @@ def kv_read_bytes_per_token(model: ModelSpec, workload: Workload, depth: int, la
     """KV bytes one decode step of one sequence reads at `depth` tokens, over the given layers."""
     per_cell = kv_values_per_token_layer(model) * workload.kv_bytes_per_element
     full = depth * per_cell
-    if not (model.sliding_window and model.sliding_window_layers):
+    if not model.has_window_layers:
         return _repeat_sum(full, len(layers))
     local = min(depth, model.sliding_window) * per_cell
     mask = window_layers(model)

@@ -140,6 +140,11 @@ class ModelSpec(Frozen):
         return bool(self.kv_lora_rank)
 
     @property
+    def has_window_layers(self) -> bool:
+        """Some layers attend over a sliding window only (Gemma 2/3, gpt-oss): they keep less KV cache."""
+        return bool(self.sliding_window and self.sliding_window_layers)
+
+    @property
     def active_params(self) -> float:
         return (self.active_params_b or self.total_params_b) * 1e9
 

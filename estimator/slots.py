@@ -92,7 +92,7 @@ def layer_costs(model: ModelSpec, quant: QuantSpec, workload: Workload, *, exper
     its KV cache."""
     per_token = memory.kv_values_per_token_layer(model)
     full = int(memory.padded_context(workload) * per_token * workload.kv_bytes_per_element)
-    windowed = model.sliding_window and model.sliding_window_layers
+    windowed = model.has_window_layers
     local = (
         int(memory.window_cells(model, workload) * per_token * workload.kv_bytes_per_element)
         if windowed
