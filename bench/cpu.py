@@ -46,6 +46,9 @@ def main() -> int:
     from django.test import Client
 
     from bench import questions
+    from glossary.content import library
+
+    library()  # built before forking under gunicorn (gunicorn.conf.py pre_fork), not by a request
 
     rng = random.Random(args.seed)
     catalog = questions.Catalog.from_fixtures()
