@@ -213,10 +213,10 @@ class QuestionForm(DeviceRowsForm):
             return None
         from catalog.models import Interconnect
 
-        try:
-            return Interconnect.objects.get(slug=slug)
-        except Interconnect.DoesNotExist:
-            raise forms.ValidationError(f"Unknown link “{slug}”.") from None
+        found = slugs.current(Interconnect, [slug]).get(slug)  # no query once warm, as the other lookups
+        if found is None:
+            raise forms.ValidationError(f"Unknown link “{slug}”.")
+        return found
 
     def clean(self):
         data = super().clean()
