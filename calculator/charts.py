@@ -160,6 +160,9 @@ def _series(
     model, quant = question.model.as_spec(), question.quant_spec
     devices = [g.as_spec() for g in question.devices]
     out = []
+    # The points go from the least memory to the most: until one does not fit, the next is expected to,
+    # and its plans are built without fits()'s memory-only check first (the same answer either way)
+    probe = False
     for i, change in enumerate(changes):
         margin = False
         try:  # fits(): estimate()'s ranking without the commands and explanations a chart does not show
@@ -167,10 +170,13 @@ def _series(
             if i == current and answered is not None and answered.recommended_plan is not None:
                 plan = answered.recommended_plan
             else:
-                plan = fits(model=model, quant=quant, devices=devices, workload=workload)
+                plan = fits(
+                    model=model, quant=quant, devices=devices, workload=workload, probe=probe, reasoned=False
+                )
             if plan is None:  # the page's borderline: it fits once the safety margin is spent
+                probe = True
                 unkept = workload.model_copy(update={"headroom_bytes": 0})
-                plan = fits(model=model, quant=quant, devices=devices, workload=unkept)
+                plan = fits(model=model, quant=quant, devices=devices, workload=unkept, reasoned=False)
                 margin = plan is not None
         except ValueError:
             out.append((None, None, None, False, False, ""))

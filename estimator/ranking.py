@@ -218,13 +218,20 @@ def fits(
     workload: Workload,
     strategies: Sequence[str] | None = None,
     reuse: dict | None = None,
+    probe: bool = True,
+    reasoned: bool = True,
 ) -> Plan | None:
     """The best fitting plan (optionally among `strategies`), without suggestions or commands; `reuse`:
     devices already priced for this question (`plans.run_layout`).
 
     When none fits, which `plan_fits` tells from memory alone, no plan is built: a page's charts ask
-    about a third of their points at contexts or user counts that do not fit."""
-    if not plan_fits(model=model, quant=quant, devices=devices, workload=workload, strategies=strategies):
+    about a third of their points at contexts or user counts that do not fit. `probe=False` skips that
+    check, for a caller that expects a plan to fit (the answer is the same: `plan_fits` is whether
+    `candidate_plans` has a fitting plan); `reasoned=False` returns the plan as built, without its rank
+    and reason (a chart reads only its speed)."""
+    if probe and not plan_fits(
+        model=model, quant=quant, devices=devices, workload=workload, strategies=strategies
+    ):
         return None
     found, _ = candidate_plans(model=model, quant=quant, devices=devices, workload=workload, reuse=reuse)
     if strategies is not None:
@@ -232,8 +239,8 @@ def fits(
     if not found:
         return None
     ranked, best, replicas_first = _order(found, workload)  # `rank` without each plan's reason
-    if best is None:
-        return None
+    if best is None or not reasoned:
+        return best
     reason = _reason(best, ranked, workload, replicas_first)
     return best.model_copy(update={"rank": 1, "reason": reason})
 

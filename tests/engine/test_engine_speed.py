@@ -214,3 +214,17 @@ def test_memory_only_checks_agree_with_full_plans(model, rig, workload):
         assert longest_context(m, Q4_K_M, devices, w, strategies) == _reference_longest_context(
             m, Q4_K_M, devices, w, strategies
         ), strategies
+
+
+@pytest.mark.parametrize("workload", list(WORKLOADS))
+@pytest.mark.parametrize("rig", list(RIGS))
+def test_fits_without_its_probe_or_reason_finds_the_same_plan(rig, workload):
+    """The charts ask fits(probe=False, reasoned=False) while their points fit: the same plan, or None."""
+    m, devices, w = MODELS["70b"], RIGS[rig], WORKLOADS[workload]
+    for quant in (F16, Q4_K_M, Q2_K):
+        plan = fits(model=m, quant=quant, devices=devices, workload=w)
+        quick = fits(model=m, quant=quant, devices=devices, workload=w, probe=False, reasoned=False)
+        if plan is None:
+            assert quick is None, quant.slug
+        else:
+            assert quick.model_copy(update={"rank": plan.rank, "reason": plan.reason}) == plan, quant.slug
