@@ -46,6 +46,12 @@ def add_server_arguments(parser: argparse.ArgumentParser, *, port=18080, databas
     parser.add_argument("--pg-socket", default="/tmp/pgdev", help="PostgreSQL socket directory")
     parser.add_argument("--database", default=database, help="name of the throwaway database")
     parser.add_argument("--keep-db", action="store_true", help="keep (and reuse) the throwaway database")
+    parser.add_argument(
+        "--cache-url",
+        default="",
+        help="CACHE_URL for the server, e.g. redis://127.0.0.1:6379/0 as compose.yaml runs (default: "
+        "each worker's local-memory cache)",
+    )
 
 
 @contextlib.contextmanager
@@ -63,7 +69,7 @@ def serve(args, *, env_overrides: dict | None = None) -> Iterator[Server]:
             "SECRET_KEY": "bench-only",
             "DEBUG": "0",
             "ALLOWED_HOSTS": "127.0.0.1",
-            "CACHE_URL": "",
+            "CACHE_URL": getattr(args, "cache_url", ""),
             "API_RATE_LIMIT": "0",
             "PAGE_RATE_LIMIT": "0",
             "SHARE_RATE_LIMIT": "0",
