@@ -98,21 +98,30 @@ def key(kind: str, query: str) -> str:
 # Callers treat a table as read-only, as they do any cached value shared between requests.
 _tables: dict[str, object] = {}
 TABLES_KEPT = 32
+# Values of one row each that many answers ask for (`keep=True`: the engine's estimate for a published
+# measurement's own question, one per row a question's GPU leads to) are kept the same way, apart:
+# distinct answers evicted them from a local-memory cache too, and each was computed again, a query and
+# an engine run (3.7% of the workers' CPU under the load test's mix, py-spy; the query was 70% of the
+# time the workers spent in the database).
+_rows: dict[str, object] = {}
+ROWS_KEPT = 4096
 
 
-def get_or_compute(kind: str, query: str, compute):
+def get_or_compute(kind: str, query: str, compute, *, keep: bool = False):
+    """The value cached under `kind` and `query` (and the engine and catalog versions), computed once.
+    With an empty query (a catalog-wide table) or `keep`, the process keeps it too (see above)."""
     cache_key = key(kind, query)
-    table = not query
-    if table and cache_key in _tables:
-        return _tables[cache_key]
+    kept, bound = (_tables, TABLES_KEPT) if not query else (_rows, ROWS_KEPT) if keep else (None, 0)
+    if kept is not None and cache_key in kept:
+        return kept[cache_key]
     value = cache.get(cache_key)
     if value is None:
         value = compute()
         cache.set(cache_key, value, TIMEOUT_S)
-    if table:
-        if len(_tables) >= TABLES_KEPT:  # older catalog versions: dropped together
-            _tables.clear()
-        _tables[cache_key] = value
+    if kept is not None:
+        if len(kept) >= bound:  # older catalog versions: dropped together
+            kept.clear()
+        kept[cache_key] = value
     return value
 
 

@@ -174,5 +174,7 @@ def nearest_measured(*, gpu: Gpu, bits_per_weight: float) -> Neighbour | None:
                 r.slug,
             ),
         )
-    estimate = cache.get_or_compute("decode-row-estimate", found.slug, lambda: _estimate(found.slug))
+    estimate = cache.get_or_compute(
+        "decode-row-estimate", found.slug, lambda: _estimate(found.slug), keep=True
+    )
     return Neighbour(found, estimate, same_gpu=bool(same))

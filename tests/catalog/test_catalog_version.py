@@ -167,6 +167,21 @@ def test_a_table_kept_in_the_process_is_served_only_for_its_catalog_version(db):
     assert get_or_compute("an-answer", "q", lambda: None) is not answer
 
 
+def test_a_value_kept_in_the_process_is_served_only_for_its_catalog_version(db):
+    """`keep=True` (a measurement's estimate): kept in the process like a table, through evictions and
+    even when it is None, and computed again for a new catalog version."""
+    from catalog.cache import get_or_compute, key
+
+    caches["default"].clear()
+    first = get_or_compute("a-row", "slug", lambda: {"tok_s": 1.0}, keep=True)
+    caches["default"].delete(key("a-row", "slug"))
+    assert get_or_compute("a-row", "slug", lambda: {"tok_s": 2.0}, keep=True) is first
+    assert get_or_compute("no-estimate", "slug", lambda: None, keep=True) is None
+    assert get_or_compute("no-estimate", "slug", lambda: 1 / 0, keep=True) is None  # not computed again
+    caches["default"].clear()
+    assert get_or_compute("a-row", "slug", lambda: {"tok_s": 3.0}, keep=True) == {"tok_s": 3.0}
+
+
 def test_a_request_reads_the_version_once_and_again_after_its_own_edit(db):
     """catalog/cache.py's CatalogVersionMiddleware: one read per request (each cached value is keyed
     on it), and a new read after the request itself writes to the catalog."""
