@@ -258,7 +258,11 @@ def best_plan(
     the hand-offs; a replica is the same device serving the same one sequence, within 5% of it, which the
     simpler single GPU wins (`_order`); tensor parallel is not recommended outside vLLM when another plan
     fits; offload plans are not built when the GPUs hold the model; RPC needs hosts > 1.
-    tests/catalog/test_best_plan.py checks it against `fits` over the catalog's listed models."""
+
+    On several such devices, when a single one cannot hold the model, neither can a copy per device (one
+    sequence: each copy is the single device's slot), so a layer split over them that fits is the plan:
+    tensor parallel is not recommended outside vLLM when another plan fits, and the offload plans are not
+    built. tests/catalog/test_best_plan.py checks it against `fits` over the catalog's listed models."""
     model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
     reuse: dict = {}  # the single device priced here is not priced again by `fits`
     if (
@@ -271,6 +275,10 @@ def best_plan(
         one = plans.single(**kw)
         if one.fits and not one.tight:
             return one.model_copy(update={"rank": 1})
+        if len(devices) > 1 and not one.fits:
+            split = plans.layer_split(**kw)
+            if split.fits:
+                return split.model_copy(update={"rank": 1})
     return fits(model=model, quant=quant, devices=devices, workload=workload, reuse=reuse)
 
 

@@ -33,7 +33,7 @@ def test_best_plan_is_the_plan_fits_recommends_for_every_listed_model(catalog, n
     workload = WORKLOADS[name]
     quant = Quantization.objects.get(slug="q4_k_m").as_spec()
     gpus = {g.slug: g.as_spec() for g in Gpu.objects.filter(slug__in=[slug for slug, _ in RIGS])}
-    shortcuts = 0
+    shortcuts, splits = 0, 0
     for model in LlmModel.objects.filter(listed=True):
         spec = model.as_spec()
         if workload.context_tokens > (spec.max_position_embeddings or workload.context_tokens):
@@ -54,5 +54,7 @@ def test_best_plan_is_the_plan_fits_recommends_for_every_listed_model(catalog, n
                 n,
             )
             shortcuts += not quick.reason
+            splits += not quick.reason and quick.strategy == "layer_split"
     if name.startswith("llama.cpp"):
         assert shortcuts > 100  # the shortcut is taken: the comparison is not vacuous
+        assert splits > 10  # and the layer split over equal cards that no single card holds
