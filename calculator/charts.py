@@ -11,9 +11,10 @@ context is labelled as the visitor wrote it ("28k" for 28000), the others in bin
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from estimator import Estimate, Plan
-from estimator.estimate import fits
+from estimator.estimate import best_plan, fits
 from estimator.strategies import STRATEGIES
 
 from .question import Question
@@ -161,7 +162,8 @@ def _series(
     devices = [g.as_spec() for g in question.devices]
     out = []
     # The points go from the least memory to the most: until one does not fit, the next is expected to,
-    # and its plans are built without fits()'s memory-only check first (the same answer either way)
+    # and its plan is built as the reverse pages build theirs (best_plan: alone where no other plan can
+    # be recommended over it, else without fits()'s memory-only check first): the same plan either way
     probe = False
     for i, change in enumerate(changes):
         margin = False
@@ -170,9 +172,8 @@ def _series(
             if i == current and answered is not None and answered.recommended_plan is not None:
                 plan = answered.recommended_plan
             else:
-                plan = fits(
-                    model=model, quant=quant, devices=devices, workload=workload, probe=probe, reasoned=False
-                )
+                ask = fits if probe else partial(best_plan, probe=False)
+                plan = ask(model=model, quant=quant, devices=devices, workload=workload, reasoned=False)
             if plan is None:  # the page's borderline: it fits once the safety margin is spent
                 probe = True
                 unkept = workload.model_copy(update={"headroom_bytes": 0})

@@ -246,7 +246,13 @@ def fits(
 
 
 def best_plan(
-    *, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    probe: bool = True,
+    reasoned: bool = True,
 ) -> Plan | None:
     """`fits(...)` without its reason, for pages that list one plan per model (what runs on these GPUs):
     the same plan, built alone when no other can be recommended over it.
@@ -262,7 +268,8 @@ def best_plan(
     On several such devices, when a single one cannot hold the model, neither can a copy per device (one
     sequence: each copy is the single device's slot), so a layer split over them that fits is the plan:
     tensor parallel is not recommended outside vLLM when another plan fits, and the offload plans are not
-    built. tests/catalog/test_best_plan.py checks it against `fits` over the catalog's listed models."""
+    built. tests/catalog/test_best_plan.py checks it against `fits` over the catalog's listed models.
+    `probe` and `reasoned` are passed to `fits` when it is asked (a chart's point expected to fit)."""
     model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
     reuse: dict = {}  # the single device priced here is not priced again by `fits`
     if (
@@ -279,7 +286,15 @@ def best_plan(
             split = plans.layer_split(**kw)
             if split.fits:
                 return split.model_copy(update={"rank": 1})
-    return fits(model=model, quant=quant, devices=devices, workload=workload, reuse=reuse)
+    return fits(
+        model=model,
+        quant=quant,
+        devices=devices,
+        workload=workload,
+        reuse=reuse,
+        probe=probe,
+        reasoned=reasoned,
+    )
 
 
 def plan_fits(

@@ -26,7 +26,7 @@ from engine_specs import (
 
 from calculator.present import suggestion
 from estimator import Workload, estimate
-from estimator.estimate import fits, plan_fits
+from estimator.estimate import best_plan, fits, plan_fits
 from estimator.ranking import candidate_plans
 from estimator.suggest import GPU_ONLY, longest_context
 from estimator.units import GIB
@@ -219,12 +219,15 @@ def test_memory_only_checks_agree_with_full_plans(model, rig, workload):
 @pytest.mark.parametrize("workload", list(WORKLOADS))
 @pytest.mark.parametrize("rig", list(RIGS))
 def test_fits_without_its_probe_or_reason_finds_the_same_plan(rig, workload):
-    """The charts ask fits(probe=False, reasoned=False) while their points fit: the same plan, or None."""
+    """The charts ask best_plan (or fits) with probe=False, reasoned=False while their points fit: the same
+    plan, or None."""
     m, devices, w = MODELS["70b"], RIGS[rig], WORKLOADS[workload]
     for quant in (F16, Q4_K_M, Q2_K):
         plan = fits(model=m, quant=quant, devices=devices, workload=w)
         quick = fits(model=m, quant=quant, devices=devices, workload=w, probe=False, reasoned=False)
+        alone = best_plan(model=m, quant=quant, devices=devices, workload=w, probe=False, reasoned=False)
         if plan is None:
-            assert quick is None, quant.slug
+            assert quick is None and alone is None, quant.slug
         else:
-            assert quick.model_copy(update={"rank": plan.rank, "reason": plan.reason}) == plan, quant.slug
+            same = {"rank": plan.rank, "reason": plan.reason}
+            assert quick.model_copy(update=same) == plan == alone.model_copy(update=same), quant.slug
