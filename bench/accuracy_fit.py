@@ -83,6 +83,7 @@ def param_universe() -> list[Param]:
         *(Param("LAYER_SECONDS", k, 40 * US, 3.0, 1 * US, 400 * US, "decode") for k in KERNELS),
         *(Param("MOE_LAYER_SECONDS", k, 60 * US, 3.0, 1 * US, 1000 * US, "decode") for k in KERNELS),
         Param("EXPERT_EFFICIENCY", None, 0.8, 1.0, 0.2, 1.0, "decode"),
+        Param("LOW_BIT_KQUANT_EFFICIENCY", None, 1.0, 1.5, 0.2, 1.2, "decode"),
         *(
             Param("HANDOFF_SECONDS", k, 100 * US, 3.0, 1 * US, 3000 * US, "decode")
             for k in ("cuda", "cuda_pascal", "rocm", "vulkan")
@@ -137,10 +138,14 @@ def _uses(p: Prepared, q: Param) -> bool:
         return p.row.kind == "vllm_tp" and not p.row.single_stream
     if q.table == "BF16_PREFILL_EFFICIENCY":
         return any(s.fmt == "bf16" and s.backend in speed.BF16_CONVERTED_BACKENDS for s in stages)
+    # low-bit K-quants take the K-quants' shares, and a share of their own in decode
+    fmts = [("kquant" if s.fmt == "kquant_low" else s.fmt, s) for s in stages]
+    if q.table == "LOW_BIT_KQUANT_EFFICIENCY":
+        return any(s.fmt == "kquant_low" for s in stages)
     if q.table == "FORMAT_EFFICIENCY":
-        return q.key in {(s.fmt, s.backend) for s in stages}
+        return q.key in {(f, s.backend) for f, s in fmts}
     if q.table == "PREFILL_FORMAT_EFFICIENCY":
-        return q.key in {(s.fmt, s.prompt_backend or s.backend) for s in stages}
+        return q.key in {(f, s.prompt_backend or s.backend) for f, s in fmts}
     if q.table == "MEMORY_EFFICIENCY":
         # HBM3e is HBM's share scaled (speed.HBM3E_SHARE): its rows fit HBM's
         return q.key in {"hbm" if s.memory == "hbm3e" else s.memory for s in stages}

@@ -85,7 +85,8 @@ def _pre_volta(device: DeviceSpec) -> bool:
 
 
 def format_family(quant: QuantSpec) -> str:
-    """Kernel family of a weight format: legacy block quants (Q4_0 … Q8_0), K-quants, I-quants, MXFP4,
+    """Kernel family of a weight format: legacy block quants (Q4_0 … Q8_0), K-quants (Q2_K and Q3_K apart:
+    `speed.LOW_BIT_KQUANT_EFFICIENCY`), I-quants, MXFP4,
     16-bit floats (BF16 apart: some backends lack its kernels), FP8, GPTQ/AWQ, MLX and the rest."""
     slug = quant.slug.lower()
     if slug in ("bf16",):
@@ -98,6 +99,8 @@ def format_family(quant: QuantSpec) -> str:
         return "mxfp4"
     if slug.startswith("iq"):
         return "iquant"
+    if re.match(r"q[23]_k", slug):
+        return "kquant_low"
     if re.match(r"q\d_k", slug):
         return "kquant"
     if re.match(r"q\d_[01]$", slug):

@@ -63,8 +63,8 @@ HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
     "gddr_xe_hpg": 0.658,
-    "hbm": 0.599,
-    "lpddr": 0.967,
+    "hbm": 0.601,
+    "lpddr": 0.966,
     "lpddr_two_die": 0.809,
     "ram": 1.0,
 }
@@ -74,12 +74,12 @@ MEMORY_EFFICIENCY = {
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
     "cuda": 0.95,
-    "cuda_pascal": 0.702,
-    "rocm": 0.887,
+    "cuda_pascal": 0.698,
+    "rocm": 0.886,
     "vulkan": 0.909,
     "vulkan_intel": 0.625,
     "sycl": 0.725,
-    "metal": 0.851,
+    "metal": 0.852,
     "mlx": 0.95,
     "vllm": 0.9,
     "cpu": 0.7,
@@ -92,20 +92,27 @@ BACKEND_EFFICIENCY = {
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.858,
-    ("kquant", "cuda_pascal"): 0.69,
+    ("kquant", "cuda_pascal"): 0.699,
     ("kquant", "rocm"): 0.823,
-    ("kquant", "vulkan"): 0.948,
+    ("kquant", "vulkan"): 0.949,
     ("kquant", "vulkan_intel"): 0.776,
     ("kquant", "sycl"): 0.76,
-    ("kquant", "metal"): 0.966,
+    ("kquant", "metal"): 0.965,
     ("float", "cuda"): 0.898,
     ("float", "rocm"): 1.05,
     ("bf16", "rocm"): 1.08,
-    ("bf16", "vulkan"): 0.929,
+    ("bf16", "vulkan"): 0.93,
     ("bf16", "vulkan_intel"): 1.29,
     ("bf16", "sycl"): 0.208,
     ("float", "metal"): 1.04,
 }
+# K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
+# scales (Q3_K keeps each weight's high bit in a separate mask), more arithmetic per byte than Q4_K's nibbles, so
+# their mat-vec kernels run out of arithmetic before bandwidth: this share of the backend's K-quant share,
+# whatever the backend. PR 4766's RTX 3090 table (CUDA, one build): LLaMA 7B Q4_0 121.8 tok/s, Q3_K_S 87.3, Q2_K
+# 92.7, so per byte Q3_K_S reads at 0.56 and Q2_K at 0.52 of Q4_0's rate where Q4_K_M reads at ~0.86 (`FORMAT_
+# EFFICIENCY`); the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA) fit it too.
+LOW_BIT_KQUANT_EFFICIENCY = 0.837
 # KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
 # (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50) and the Llama 3 tg4096 rows.
 KV_EFFICIENCY = {
@@ -125,37 +132,37 @@ KV_EFFICIENCY = {
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
     "cuda": 47.4e-6,
-    "cuda_pascal": 45.8e-6,
+    "cuda_pascal": 45.3e-6,
     "rocm": 105e-6,
     "vulkan": 40.4e-6,
-    "vulkan_intel": 54.7e-6,
+    "vulkan_intel": 54.8e-6,
     "sycl": 109e-6,
-    "metal": 94.8e-6,
+    "metal": 95e-6,
     "mlx": 85.9e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 37.4e-6,
-    "cuda_pascal": 70.9e-6,
-    "rocm": 49.7e-6,
-    "vulkan": 50.3e-6,
-    "vulkan_intel": 185e-6,
-    "sycl": 326e-6,
-    "metal": 58.2e-6,
-    "mlx": 65.5e-6,
+    "cuda": 37.5e-6,
+    "cuda_pascal": 68.6e-6,
+    "rocm": 50e-6,
+    "vulkan": 50.7e-6,
+    "vulkan_intel": 187e-6,
+    "sycl": 327e-6,
+    "metal": 58.4e-6,
+    "mlx": 65.8e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.976
+EXPERT_EFFICIENCY = 0.983
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
     "cuda": 107e-6,
-    "cuda_pascal": 99.6e-6,
+    "cuda_pascal": 99.3e-6,
     "rocm": 117e-6,
     "vulkan": 102e-6,
 }
@@ -192,7 +199,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "sycl"): 1.05,
     ("kquant", "metal"): 0.986,
     ("float", "cuda"): 1.04,
-    ("float", "rocm"): 1.12,
+    ("float", "rocm"): 1.11,
     ("float", "metal"): 1.09,
     ("bf16", "rocm"): 0.833,
     ("mlx", "mlx"): 0.986,
@@ -204,7 +211,7 @@ BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
 BF16_PREFILL_EFFICIENCY = 0.441
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID), this share of a dense product's
 # rate (the MoE pp rows).
-PREFILL_EXPERT_EFFICIENCY = 0.264
+PREFILL_EXPERT_EFFICIENCY = 0.265
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
@@ -228,8 +235,8 @@ PREFILL_PIPELINE_OVERLAP = 0.479
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
 # load taken apart (bench/accuracy.py SERVING).
-VLLM_ALL_REDUCE_SECONDS = 15.6e-6
-VLLM_STEP_SECONDS = 337e-6
+VLLM_ALL_REDUCE_SECONDS = 15.5e-6
+VLLM_STEP_SECONDS = 345e-6
 
 # Where the real speed lies given an estimate: the 5th and 95th percentiles of (estimate ÷ measured − 1)
 # over rows of devices the fit never saw (bench/accuracy.py, leave-one-device-out), per class of plan
@@ -241,23 +248,23 @@ VLLM_STEP_SECONDS = 337e-6
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
     "gddr/cuda/dense": (-0.127, 0.423),
-    "gddr/rocm/dense": (-0.213, 0.244),
-    "gddr/vulkan/dense": (-0.159, 0.468),
-    "hbm/cuda/dense": (-0.273, 0.173),
-    "hbm/cuda/moe": (-0.221, 0.191),
-    "lpddr/metal/dense": (-0.071, 0.136),
-    "lpddr/mlx/moe": (-0.139, 0.183),
-    "lpddr_two_die/metal/dense": (-0.083, 0.318),
-    "decode": (-0.19, 0.49),
-    "multi_gpu": (-0.171, 0.468),
+    "gddr/rocm/dense": (-0.214, 0.243),
+    "gddr/vulkan/dense": (-0.159, 0.467),
+    "hbm/cuda/dense": (-0.274, 0.177),
+    "hbm/cuda/moe": (-0.22, 0.197),
+    "lpddr/metal/dense": (-0.071, 0.135),
+    "lpddr/mlx/moe": (-0.138, 0.184),
+    "lpddr_two_die/metal/dense": (-0.082, 0.319),
+    "decode": (-0.19, 0.491),
+    "multi_gpu": (-0.199, 0.471),
     "prefill": (-0.451, 0.919),
-    "vllm_tp": (-0.46, 1.096),
-    "*/cuda/*": (-0.218, 0.345),
-    "*/metal/*": (-0.082, 0.2),
-    "*/mlx/*": (-0.135, 0.769),
-    "*/rocm/*": (-0.207, 0.267),
+    "vllm_tp": (-0.46, 1.093),
+    "*/cuda/*": (-0.218, 0.346),
+    "*/metal/*": (-0.082, 0.205),
+    "*/mlx/*": (-0.135, 0.767),
+    "*/rocm/*": (-0.207, 0.266),
     "*/sycl/*": (-0.266, 0.758),
-    "*/vulkan/*": (-0.19, 0.214),
+    "*/vulkan/*": (-0.187, 0.217),
     "*/vulkan_intel/*": (-0.148, 1.635),
 }
 
@@ -343,13 +350,20 @@ class Stage:
         return (
             self.memory_efficiency
             * BACKEND_EFFICIENCY[self.backend]
-            * FORMAT_EFFICIENCY.get((self.fmt, self.backend), 1.0)
+            * format_efficiency(self.fmt, self.backend)
         )
 
     @property
     def fixed_seconds(self) -> float:
         """Per-step costs that do not depend on the bytes: launches and synchronisation."""
         return self.layers * LAYER_SECONDS[self.backend] + self.moe_layers * MOE_LAYER_SECONDS[self.backend]
+
+
+def format_efficiency(fmt: str, backend: str) -> float:
+    """Decode share of a format family on a backend (`FORMAT_EFFICIENCY`; low-bit K-quants a share of K-quants')."""
+    if fmt == "kquant_low":
+        return FORMAT_EFFICIENCY.get(("kquant", backend), 1.0) * LOW_BIT_KQUANT_EFFICIENCY
+    return FORMAT_EFFICIENCY.get((fmt, backend), 1.0)
 
 
 def compute_seconds(flops: float, tflops: float | None, efficiency: float) -> float | None:
@@ -381,7 +395,9 @@ def prefill_efficiency(stage: Stage) -> float:
     if stage.fmt == "bf16" and stage.backend in BF16_CONVERTED_BACKENDS:
         fmt = BF16_PREFILL_EFFICIENCY
     else:
-        fmt = PREFILL_FORMAT_EFFICIENCY.get((stage.fmt, family), 1.0)
+        fmt = PREFILL_FORMAT_EFFICIENCY.get(
+            ("kquant" if stage.fmt == "kquant_low" else stage.fmt, family), 1.0
+        )
     return PREFILL_EFFICIENCY[family] * fmt * _full_rate_factor(stage)
 
 

@@ -53,10 +53,12 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # at a prior from llama.cpp's code path (cuBLAS, bench/accuracy_fit.py PREFILL_PRIORS): prefill 14.5% / 60.2% ->
 # 14.4% / 53.3%. Engine 0.6.26: Intel's Alchemist cards read GDDR6 at their own share (memory class
 # "gddr_xe_hpg") and PR 13536's A770 decode rows, run with the reorder optimisation off, are left out: decode
-# 8.04% / 28.13% -> 8.10% / 27.69%; the refit moves multi-GPU 9.22% / 35.30% -> 9.20% / 35.32%.
+# 8.04% / 28.13% -> 8.10% / 27.69%; the refit moves multi-GPU 9.22% / 35.30% -> 9.20% / 35.32%. Issue 14's
+# low-bit K-quant share (speed.LOW_BIT_KQUANT_EFFICIENCY): decode 8.10% / 27.69% -> 8.04% / 27.68%, multi-GPU
+# 9.20% / 35.32% -> 9.05% / 34.04%; the refit moves vLLM under load 35.48% / 97.66% -> 35.43% / 98.39%.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.081, 0.278),
-    ("multi-GPU layer split, decode", 0.093, 0.354),
+    ("multi-GPU layer split, decode", 0.091, 0.341),
     ("prefill, single GPU", 0.11, 0.482),
     ("prefill, all", 0.144, 0.533),
     ("vLLM tensor parallel (throughput under load)", 0.355, 0.986),
@@ -123,6 +125,7 @@ def test_prefill_shares_are_physical():
         speed.FULL_RATE_PREFILL_FACTOR,
         speed.PREFILL_EXPERT_EFFICIENCY,
         speed.EXPERT_EFFICIENCY,
+        speed.LOW_BIT_KQUANT_EFFICIENCY,
         speed.PREFILL_PIPELINE_OVERLAP,
         speed.VECTOR_ATTENTION_EFFICIENCY,
         speed.BF16_PREFILL_EFFICIENCY,
