@@ -1,6 +1,7 @@
 """How fast: decode is bound by memory bandwidth plus fixed per-layer costs, prefill by compute.
 
 decode step  = Σ over stages [ weights ÷ (bandwidth × η_memory × η_backend × η_format)
+                               + their multiply-adds at the vector rate (quantized weights)
                                + KV read at the current depth ÷ (bandwidth × η_memory × η_backend × η_kv)
                                + layers × per-layer time + MoE layers × per-MoE-layer time ]
                (or the FLOPs ÷ FLOPS when a big batch makes it compute-bound)
@@ -62,10 +63,10 @@ from .schema import DeviceSpec
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.658,
-    "hbm": 0.601,
-    "lpddr": 0.966,
-    "lpddr_two_die": 0.809,
+    "gddr_xe_hpg": 0.66,
+    "hbm": 0.603,
+    "lpddr": 0.97,
+    "lpddr_two_die": 0.806,
     "ram": 1.0,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
@@ -75,11 +76,11 @@ MEMORY_EFFICIENCY = {
 BACKEND_EFFICIENCY = {
     "cuda": 0.95,
     "cuda_pascal": 0.698,
-    "rocm": 0.886,
-    "vulkan": 0.909,
-    "vulkan_intel": 0.625,
-    "sycl": 0.725,
-    "metal": 0.852,
+    "rocm": 0.89,
+    "vulkan": 0.916,
+    "vulkan_intel": 0.633,
+    "sycl": 0.735,
+    "metal": 0.894,
     "mlx": 0.95,
     "vllm": 0.9,
     "cpu": 0.7,
@@ -91,20 +92,20 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.858,
+    ("kquant", "cuda"): 0.857,
     ("kquant", "cuda_pascal"): 0.699,
-    ("kquant", "rocm"): 0.823,
-    ("kquant", "vulkan"): 0.949,
-    ("kquant", "vulkan_intel"): 0.776,
-    ("kquant", "sycl"): 0.76,
-    ("kquant", "metal"): 0.965,
-    ("float", "cuda"): 0.898,
-    ("float", "rocm"): 1.05,
-    ("bf16", "rocm"): 1.08,
-    ("bf16", "vulkan"): 0.93,
-    ("bf16", "vulkan_intel"): 1.29,
-    ("bf16", "sycl"): 0.208,
-    ("float", "metal"): 1.04,
+    ("kquant", "rocm"): 0.826,
+    ("kquant", "vulkan"): 0.947,
+    ("kquant", "vulkan_intel"): 0.781,
+    ("kquant", "sycl"): 0.763,
+    ("kquant", "metal"): 0.942,
+    ("float", "cuda"): 0.897,
+    ("float", "rocm"): 1.04,
+    ("bf16", "rocm"): 1.07,
+    ("bf16", "vulkan"): 0.922,
+    ("bf16", "vulkan_intel"): 1.27,
+    ("bf16", "sycl"): 0.206,
+    ("float", "metal"): 0.989,
 }
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
 # scales (Q3_K keeps each weight's high bit in a separate mask), more arithmetic per byte than Q4_K's nibbles, so
@@ -112,18 +113,34 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # whatever the backend. PR 4766's RTX 3090 table (CUDA, one build): LLaMA 7B Q4_0 121.8 tok/s, Q3_K_S 87.3, Q2_K
 # 92.7, so per byte Q3_K_S reads at 0.56 and Q2_K at 0.52 of Q4_0's rate where Q4_K_M reads at ~0.86 (`FORMAT_
 # EFFICIENCY`); the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA) fit it too.
-LOW_BIT_KQUANT_EFFICIENCY = 0.837
+LOW_BIT_KQUANT_EFFICIENCY = 0.839
+# Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
+# vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
+# reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
+# little arithmetic for its bandwidth: the Apple table's M1 Max (24-core GPU, 7.8 FP16 TFLOPS for 400 GB/s)
+# decodes LLaMA-2-7B Q4_0 at 54.6 tok/s where the M3 Max (40-core, 14.3 TFLOPS, the same 400 GB/s) does 66.3,
+# while their Q8_0 − Q4_0 step differences (the same weights, more bytes) both come to ~400 GB/s; without the
+# term the M1 and M2 Ultras' Q4_0 rows and 2× MI50's quantized rows (26.8 TFLOPS for 1024 GB/s) came out 15–39%
+# fast, their F16 and BF16 rows −9% to +15%. Not fitted: the rows do not pin it (fitted from priors of
+# 1, 2 and 4 it lands at 1.0, 1.9 and 3.2, each with the backend shares and per-layer times absorbing the
+# rest), so it is the multiply-add's 2 FLOPs. The vector rate is the listed FP16 rate on Apple (its shader
+# rate) and the listed rate ÷ `matrix_width` on AMD and Intel; NVIDIA's listed rate is the tensor cores', not
+# what its int8 dot-product mat-vec runs on, and MLX overlaps the arithmetic with the reads (without the term
+# its share already sits at the range's ceiling, 0.95), so neither takes it. 16-bit weights need no unpacking
+# and are read at two bytes a weight: they take none.
+UNPACK_FLOPS = 2.0
+UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
 # (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50) and the Llama 3 tg4096 rows.
 KV_EFFICIENCY = {
     "cuda": 0.847,
     "cuda_pascal": 0.783,
-    "rocm": 0.89,
-    "vulkan": 0.837,
-    "vulkan_intel": 0.78,
-    "sycl": 0.87,
+    "rocm": 0.887,
+    "vulkan": 0.833,
+    "vulkan_intel": 0.778,
+    "sycl": 0.869,
     "metal": 0.803,
-    "mlx": 0.788,
+    "mlx": 0.787,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -131,37 +148,37 @@ KV_EFFICIENCY = {
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 47.4e-6,
-    "cuda_pascal": 45.3e-6,
-    "rocm": 105e-6,
-    "vulkan": 40.4e-6,
-    "vulkan_intel": 54.8e-6,
-    "sycl": 109e-6,
-    "metal": 95e-6,
-    "mlx": 85.9e-6,
+    "cuda": 47.5e-6,
+    "cuda_pascal": 45.2e-6,
+    "rocm": 102e-6,
+    "vulkan": 38.3e-6,
+    "vulkan_intel": 53.3e-6,
+    "sycl": 105e-6,
+    "metal": 92.2e-6,
+    "mlx": 85.7e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 37.5e-6,
-    "cuda_pascal": 68.6e-6,
-    "rocm": 50e-6,
+    "cuda": 37.3e-6,
+    "cuda_pascal": 68.3e-6,
+    "rocm": 50.6e-6,
     "vulkan": 50.7e-6,
-    "vulkan_intel": 187e-6,
-    "sycl": 327e-6,
-    "metal": 58.4e-6,
-    "mlx": 65.8e-6,
+    "vulkan_intel": 186e-6,
+    "sycl": 329e-6,
+    "metal": 61e-6,
+    "mlx": 66e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.983
+EXPERT_EFFICIENCY = 0.976
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
-    "cuda": 107e-6,
+    "cuda": 106e-6,
     "cuda_pascal": 99.3e-6,
     "rocm": 117e-6,
     "vulkan": 102e-6,
@@ -177,7 +194,7 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 PREFILL_EFFICIENCY = {
     "cuda": 0.902,
     "cuda_pascal": 1.0,
-    "rocm": 0.39,
+    "rocm": 0.389,
     "vulkan": 0.351,
     "vulkan_intel": 0.149,
     "sycl": 0.185,
@@ -199,7 +216,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "sycl"): 1.05,
     ("kquant", "metal"): 0.986,
     ("float", "cuda"): 1.04,
-    ("float", "rocm"): 1.11,
+    ("float", "rocm"): 1.12,
     ("float", "metal"): 1.09,
     ("bf16", "rocm"): 0.833,
     ("mlx", "mlx"): 0.986,
@@ -235,8 +252,8 @@ PREFILL_PIPELINE_OVERLAP = 0.479
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
 # load taken apart (bench/accuracy.py SERVING).
-VLLM_ALL_REDUCE_SECONDS = 15.5e-6
-VLLM_STEP_SECONDS = 345e-6
+VLLM_ALL_REDUCE_SECONDS = 15.6e-6
+VLLM_STEP_SECONDS = 337e-6
 
 # Where the real speed lies given an estimate: the 5th and 95th percentiles of (estimate ÷ measured − 1)
 # over rows of devices the fit never saw (bench/accuracy.py, leave-one-device-out), per class of plan
@@ -247,25 +264,25 @@ VLLM_STEP_SECONDS = 345e-6
 # measured value for 82% of one-device decode rows, 84% of multi-GPU rows, 89% of prefill rows and 83% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
-    "gddr/cuda/dense": (-0.127, 0.423),
-    "gddr/rocm/dense": (-0.214, 0.243),
-    "gddr/vulkan/dense": (-0.159, 0.467),
-    "hbm/cuda/dense": (-0.274, 0.177),
-    "hbm/cuda/moe": (-0.22, 0.197),
-    "lpddr/metal/dense": (-0.071, 0.135),
+    "gddr/cuda/dense": (-0.128, 0.422),
+    "gddr/rocm/dense": (-0.213, 0.246),
+    "gddr/vulkan/dense": (-0.162, 0.394),
+    "hbm/cuda/dense": (-0.272, 0.179),
+    "hbm/cuda/moe": (-0.219, 0.196),
+    "lpddr/metal/dense": (-0.093, 0.095),
     "lpddr/mlx/moe": (-0.138, 0.184),
-    "lpddr_two_die/metal/dense": (-0.082, 0.319),
-    "decode": (-0.19, 0.491),
-    "multi_gpu": (-0.199, 0.471),
-    "prefill": (-0.451, 0.919),
-    "vllm_tp": (-0.46, 1.093),
-    "*/cuda/*": (-0.218, 0.346),
-    "*/metal/*": (-0.082, 0.205),
-    "*/mlx/*": (-0.135, 0.767),
-    "*/rocm/*": (-0.207, 0.266),
-    "*/sycl/*": (-0.266, 0.758),
-    "*/vulkan/*": (-0.187, 0.217),
-    "*/vulkan_intel/*": (-0.148, 1.635),
+    "lpddr_two_die/metal/dense": (-0.088, 0.32),
+    "decode": (-0.181, 0.491),
+    "multi_gpu": (-0.197, 0.449),
+    "prefill": (-0.452, 0.919),
+    "vllm_tp": (-0.46, 1.096),
+    "*/cuda/*": (-0.216, 0.344),
+    "*/metal/*": (-0.093, 0.151),
+    "*/mlx/*": (-0.139, 0.757),
+    "*/rocm/*": (-0.201, 0.269),
+    "*/sycl/*": (-0.27, 0.768),
+    "*/vulkan/*": (-0.176, 0.23),
+    "*/vulkan_intel/*": (-0.134, 1.622),
 }
 
 # ---- Links --------------------------------------------------------------------------------------
@@ -330,6 +347,13 @@ class Stage:
         p = self.experts_per_tok / self.experts
         return 1 - (1 - p) ** batch
 
+    def params_read(self, batch: int) -> float:
+        """Weights one step of `batch` sequences reads: the dense ones and the routed experts any token picked."""
+        if not self.experts_per_tok or not self.routed_active_params:
+            return self.active_params
+        routed = self.routed_active_params * self.experts / self.experts_per_tok
+        return self.active_params - self.routed_active_params + routed * self.touched_share(batch)
+
     def kv_read_bytes(self, depth: int) -> float:
         """KV one sequence reads per step with `depth` tokens cached."""
         return self.kv_bytes_per_cell * depth + self.kv_window_bytes_per_cell * min(depth, self.window)
@@ -386,7 +410,15 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
         / KV_EFFICIENCY[stage.backend]
     )
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
-    return max(weights + kv, flops_s) + stage.fixed_seconds
+    return max(weights + unpack_seconds(stage, batch) + kv, flops_s) + stage.fixed_seconds
+
+
+def unpack_seconds(stage: Stage, batch: int) -> float:
+    """The multiply-adds of a step's quantized weights at the vector rate, on top of the reads
+    (`UNPACK_FLOPS`)."""
+    if stage.fmt in ("float", "bf16") or not stage.tflops or stage.backend not in UNPACK_BACKENDS:
+        return 0.0
+    return UNPACK_FLOPS * stage.params_read(batch) / (stage.tflops * 1e12 / stage.matrix_width)
 
 
 def prefill_efficiency(stage: Stage) -> float:
