@@ -18,7 +18,7 @@ from urllib.parse import quote_plus
 
 from pydantic import ValidationError
 
-from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload, limits, memory
+from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload, kv_cache, limits
 from estimator.estimate import best_plan
 from estimator.ranking import plan_fits
 from estimator.units import GIB
@@ -155,7 +155,7 @@ def least_bytes_needed(model: ModelSpec, quant: QuantSpec, workload: Workload) -
     window_layers = min(model.sliding_window_layers, model.num_hidden_layers) if model.sliding_window else 0
     kv = (
         (model.num_hidden_layers - window_layers)
-        * memory.kv_values_per_token_layer(model)
+        * kv_cache.kv_values_per_token_layer(model)
         * workload.kv_bytes_per_element
         * workload.context_tokens
         * workload.batch
@@ -171,7 +171,7 @@ def longest_context(plan: Plan, model: ModelSpec, workload: Workload) -> int:
     layer split would move layers to where the memory is. Compute buffers do not grow with context under
     flash attention (the default). Rounded down to llama.cpp's 256-cell padding.
     """
-    cells = memory.padded_context(workload)
+    cells = kv_cache.padded_context(workload)
     extra = None
     for device in plan.devices:
         if device.kv_cache_bytes:
@@ -179,7 +179,7 @@ def longest_context(plan: Plan, model: ModelSpec, workload: Workload) -> int:
             tokens = spare * cells // device.kv_cache_bytes
             extra = tokens if extra is None else min(extra, tokens)
     longest = workload.context_tokens + max(extra or 0, 0)
-    longest -= longest % memory.LLAMA_CPP_CTX_PAD
+    longest -= longest % kv_cache.LLAMA_CPP_CTX_PAD
     return max(workload.context_tokens, min(longest, model.max_position_embeddings or MAX_CONTEXT))
 
 

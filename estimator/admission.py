@@ -4,7 +4,7 @@ Plans (plans.py) time only the admitted ones and warn about the rest."""
 
 from dataclasses import dataclass
 
-from . import memory
+from . import kv_cache
 from .device_memory import kv_share
 from .schema import DeviceUsage, ModelSpec, Reason, Workload
 from .slots import Layout
@@ -36,7 +36,7 @@ def vllm_admission(
     if pool is None:
         return workload, None
     blocks, tokens = pool
-    need = memory.vllm_request_blocks(model, workload)
+    need = kv_cache.vllm_request_blocks(model, workload)
     concurrency = blocks / need
     if blocks < need:  # not one sequence: the plan does not fit, and nothing is admitted
         return workload, Admission(tokens, concurrency, 0, 0)
@@ -59,27 +59,27 @@ def vllm_kv_pool(
 
     Each GPU gives the cache what `gpu_memory_utilization` × its memory leaves after weights, activations
     with CUDA graphs (`compute_bytes`) and CUDA context + NCCL (`overhead_bytes`). A block is 16 tokens of
-    one group of layers (`memory.vllm_group_layers`: every layer the GPU holds, or with sliding-window
+    one group of layers (`kv_cache.vllm_group_layers`: every layer the GPU holds, or with sliding-window
     layers one hybrid group's share of them) times the GPU's share of the KV heads (tensor parallel). The
     stages and ranks hold the same blocks: the smallest count is the pool. Replicas each have their own:
     their counts add up. The log divides the blocks among the groups (one, without sliding-window
-    layers); a request takes `memory.vllm_request_blocks` of them.
+    layers); a request takes `kv_cache.vllm_request_blocks` of them.
     """
     if workload.runtime != "vllm":
         return None
-    per_layer = memory.kv_values_per_token_layer(model) * workload.kv_bytes_per_element
-    groups = memory.vllm_groups(model)
+    per_layer = kv_cache.kv_values_per_token_layer(model) * workload.kv_bytes_per_element
+    groups = kv_cache.vllm_groups(model)
     count = 1 if groups is None else groups.full + groups.window
     blocks = []
     for slot, u in zip(layout.slots, usages, strict=True):
-        per_token = per_layer * memory.vllm_group_layers(model, slot.p.layers) * kv_share(model, slot.tp)
+        per_token = per_layer * kv_cache.vllm_group_layers(model, slot.p.layers) * kv_share(model, slot.tp)
         budget = int(u.capacity_bytes * workload.gpu_memory_utilization) - (
             u.weights_bytes + u.compute_bytes + u.overhead_bytes
         )
         tokens = int(budget // per_token) if per_token and budget > 0 else 0
-        blocks.append(tokens // memory.VLLM_BLOCK_TOKENS)
+        blocks.append(tokens // kv_cache.VLLM_BLOCK_TOKENS)
     if not blocks:
         return None
     if replicas:
-        return sum(blocks), sum(b // count for b in blocks) * memory.VLLM_BLOCK_TOKENS
-    return min(blocks), min(blocks) // count * memory.VLLM_BLOCK_TOKENS
+        return sum(blocks), sum(b // count for b in blocks) * kv_cache.VLLM_BLOCK_TOKENS
+    return min(blocks), min(blocks) // count * kv_cache.VLLM_BLOCK_TOKENS

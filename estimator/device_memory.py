@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import memory, speed
+from . import kv_cache, memory, speed
 from .limits import bounded_cache, length_of_result
 from .schema import DeviceSpec, DeviceUsage, ModelSpec, QuantSpec, Workload
 from .units import GIB
@@ -119,7 +119,7 @@ def placement_memory(
     embedding = (
         memory.embedding_bytes(model, quant) if p.holds_embedding and _embedding_on_gpu(workload) else 0
     )
-    kv = int(memory.kv_cache_layers_bytes(model, workload, p.layers) * kv_share(model, tp))
+    kv = int(kv_cache.kv_cache_layers_bytes(model, workload, p.layers) * kv_share(model, tp))
     tensors = {
         "attention": attention // tp,
         "dense_mlp": dense // tp,
@@ -260,11 +260,11 @@ def _attention_fields(
     """Attention's costs on these layers, full-attention and sliding-window ones apart (a window layer
     stops growing at the window): the KV bytes one sequence reads per cached token, and the FLOPs of one
     query against one key (QKᵀ and PV: 4 × heads × head dim per layer)."""
-    per_cell = memory.kv_values_per_token_layer(model) * workload.kv_bytes_per_element * kv_share
+    per_cell = kv_cache.kv_values_per_token_layer(model) * workload.kv_bytes_per_element * kv_share
     per_pair = 4 * model.num_attention_heads * head_share * model.head_dim_or_default
     windowed = 0
     if model.has_window_layers:
-        mask = memory.window_layers(model)
+        mask = kv_cache.window_layers(model)
         windowed = sum(1 for i in layers if mask[i])
     full = len(layers) - windowed
     return {
@@ -321,7 +321,7 @@ def host_memory(
     dense, routed, _ = sums
     output = memory.output_bytes(model, quant) if holds_output else 0
     embedding = memory.embedding_bytes(model, quant)
-    kv = memory.kv_cache_layers_bytes(model, workload, layers)
+    kv = kv_cache.kv_cache_layers_bytes(model, workload, layers)
     compute = 0
     if layers or expert_layers:
         cpu_workload = (

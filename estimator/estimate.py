@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from . import commands, limits, memory, speed, suggest
+from . import commands, kv_cache, limits, memory, speed, suggest
 from .ranking import best_plan, candidate_plans, fits, plan_fits, rank
 from .schema import (
     DeviceSpec,
@@ -55,7 +55,7 @@ def estimate(
     shown = best or ranked[0]
     breakdown = MemoryBreakdown(
         weights_bytes=memory.weights_bytes(model, quant),
-        kv_cache_bytes=memory.kv_cache_bytes(
+        kv_cache_bytes=kv_cache.kv_cache_bytes(
             model,
             context_tokens=workload.context_tokens,
             batch=workload.batch,
@@ -88,19 +88,19 @@ def estimate(
         ),
         suggestions=suggestions,
         unavailable=skipped,
-        context_tokens_allocated=memory.padded_context(workload),
+        context_tokens_allocated=kv_cache.padded_context(workload),
     )
 
 
 def _window_words(model: ModelSpec, workload: Workload) -> str:
-    """What the sliding-window layers keep, in the cells `memory.kv_cache_layers_bytes` counts (the
+    """What the sliding-window layers keep, in the cells `kv_cache.kv_cache_layers_bytes` counts (the
     window, plus llama.cpp's micro-batch or vLLM's step and block), so the shown factors give the total;
-    under vLLM, the layers its hybrid manager pads its groups with (`memory.vllm_groups`)."""
+    under vLLM, the layers its hybrid manager pads its groups with (`kv_cache.vllm_groups`)."""
     windowed = model.sliding_window_layers
-    cells = memory.window_cells(model, workload)
-    only = " only" if cells < memory.padded_context(workload) else ""
+    cells = kv_cache.window_cells(model, workload)
+    only = " only" if cells < kv_cache.padded_context(workload) else ""
     words = f"; {windowed} sliding-window layers keep{only} {cells} cells"
-    groups = memory.vllm_groups(model) if workload.runtime == "vllm" else None
+    groups = kv_cache.vllm_groups(model) if workload.runtime == "vllm" else None
     if groups is not None:
         pads = {
             "full": groups.full * groups.size - (model.num_hidden_layers - windowed),
@@ -121,7 +121,7 @@ def explain(
     plan: Plan,
     backends: Sequence[str],
 ) -> dict[str, Explanation]:
-    kv_token = memory.kv_bytes_per_token(model, workload.kv_bytes_per_element)
+    kv_token = kv_cache.kv_bytes_per_token(model, workload.kv_bytes_per_element)
     if model.is_mla:
         kv_formula = "layers × (KV latent rank + RoPE key dim) × bytes per element × context × sequences"
         kv_values = f"{model.num_hidden_layers} × ({model.kv_lora_rank} + {model.qk_rope_head_dim})"
@@ -160,19 +160,19 @@ def explain(
             formula=kv_formula,
             substituted=(
                 f"{kv_values} × {workload.kv_bytes_per_element:g} = {format_bytes(kv_token)} per token × "
-                f"{memory.padded_context(workload)} cells{window} = {format_bytes(breakdown.kv_cache_bytes)}"
+                f"{kv_cache.padded_context(workload)} cells{window} = {format_bytes(breakdown.kv_cache_bytes)}"
             ),
         ),
         "context_tokens": Explanation(
             term="context-length",
             formula=(
                 "one sequence of the full context must fit; the paged cache shares the rest among requests"
-                if memory.reserved_sequences(workload) < workload.batch
+                if kv_cache.reserved_sequences(workload) < workload.batch
                 else "context per sequence × sequences, rounded up to the runtime's padding"
             ),
             substituted=(
-                f"{workload.context_tokens} × {memory.reserved_sequences(workload)} → "
-                f"{memory.padded_context(workload)} cells ({workload.runtime})"
+                f"{workload.context_tokens} × {kv_cache.reserved_sequences(workload)} → "
+                f"{kv_cache.padded_context(workload)} cells ({workload.runtime})"
             ),
         ),
         "compute_bytes": Explanation(

@@ -8,7 +8,7 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import memory
+from . import kv_cache, memory
 from .device_memory import DeviceMemory, Placement, host_memory, layers_key, placement_memory
 from .limits import bounded_cache, length_of_result
 from .schema import DeviceSpec, ModelSpec, QuantSpec, Workload
@@ -90,11 +90,11 @@ def free_for_layers(
 def layer_costs(model: ModelSpec, quant: QuantSpec, workload: Workload, *, experts: bool = True) -> list[int]:
     """Bytes each layer adds to a device: its weights (without routed experts if `experts` is False) and
     its KV cache."""
-    per_token = memory.kv_values_per_token_layer(model)
-    full = int(memory.padded_context(workload) * per_token * workload.kv_bytes_per_element)
+    per_token = kv_cache.kv_values_per_token_layer(model)
+    full = int(kv_cache.padded_context(workload) * per_token * workload.kv_bytes_per_element)
     windowed = model.has_window_layers
     local = (
-        int(memory.window_cells(model, workload) * per_token * workload.kv_bytes_per_element)
+        int(kv_cache.window_cells(model, workload) * per_token * workload.kv_bytes_per_element)
         if windowed
         else full
     )
@@ -106,7 +106,7 @@ def _layer_costs_for(
     model: ModelSpec, quant: QuantSpec, full_kv: int, local_kv: int, experts: bool
 ) -> tuple[int, ...]:
     """`layer_costs` given one layer's KV bytes (full and windowed): suggestions ask again and again."""
-    mask = memory.window_layers(model)
+    mask = kv_cache.window_layers(model)
     return tuple(
         (lb.total if experts else lb.total - lb.routed_experts) + (local_kv if mask[i] else full_kv)
         for i, lb in enumerate(memory.layer_bytes_table(model, quant))

@@ -14,7 +14,7 @@ from engine_specs import (
     make_gpu,
 )
 
-from estimator import DeviceSpec, QuantSpec, Workload, estimate, memory
+from estimator import DeviceSpec, QuantSpec, Workload, estimate, kv_cache, memory
 from estimator.units import GB, GIB, KIB, MIB
 
 
@@ -33,13 +33,13 @@ def test_llama_3_1_8b_f16_weights_are_16_06_gb():
 )
 def test_llama_3_1_8b_kv_cache_per_token_counts_only_the_8_kv_heads(kv_type, bytes_per_token):
     w = Workload(kv_cache_type=kv_type)
-    assert memory.kv_bytes_per_token(llama_8b(), w.kv_bytes_per_element) == bytes_per_token
+    assert kv_cache.kv_bytes_per_token(llama_8b(), w.kv_bytes_per_element) == bytes_per_token
 
 
 def test_llama_3_1_8b_8k_context_f16_kv_cache_is_exactly_1_gib():
     w = Workload(context_tokens=8192)
     assert (
-        memory.kv_cache_bytes(llama_8b(), context_tokens=8192, batch=1, kv_bytes_per_element=2, workload=w)
+        kv_cache.kv_cache_bytes(llama_8b(), context_tokens=8192, batch=1, kv_bytes_per_element=2, workload=w)
         == GIB
     )
 
@@ -57,15 +57,15 @@ def test_llama_3_1_8b_8k_context_f16_kv_cache_is_exactly_1_gib():
 )
 def test_context_is_padded_the_way_each_runtime_allocates_it(runtime, context, batch, cells):
     w = Workload(context_tokens=context, batch=batch, runtime=runtime, prompt_tokens=min(512, context))
-    assert memory.padded_context(w) == cells
+    assert kv_cache.padded_context(w) == cells
 
 
 def test_deepseek_v3_mla_caches_576_values_per_layer_not_k_and_v_per_head():
     # 61 layers × (kv_lora_rank 512 + qk_rope_head_dim 64) × 2 bytes = 70272 bytes per token
-    assert memory.kv_bytes_per_token(deepseek_v3(), 2.0) == 61 * 576 * 2 == 70272
+    assert kv_cache.kv_bytes_per_token(deepseek_v3(), 2.0) == 61 * 576 * 2 == 70272
     w = Workload(context_tokens=32768)
     assert (
-        memory.kv_cache_bytes(
+        kv_cache.kv_cache_bytes(
             deepseek_v3(), context_tokens=32768, batch=1, kv_bytes_per_element=2, workload=w
         )
         == 70272 * 32768
@@ -92,7 +92,7 @@ def test_deepseek_v3_tensor_classes_add_up_to_671b_with_37b_active():
 def test_gemma_3_sliding_window_layers_keep_only_their_window(runtime, local_layers, local_cells):
     # 62 layers: 10 global keep 32768 tokens, 52 local keep the window; 2 × 16 heads × 128 × 2 B = 8 KiB per layer
     w = Workload(context_tokens=32768, runtime=runtime)
-    kv = memory.kv_cache_bytes(
+    kv = kv_cache.kv_cache_bytes(
         gemma3_27b(), context_tokens=32768, batch=1, kv_bytes_per_element=2, workload=w
     )
     assert kv == 10 * 32768 * 8192 + local_layers * local_cells * 8192
@@ -101,17 +101,17 @@ def test_gemma_3_sliding_window_layers_keep_only_their_window(runtime, local_lay
 
 def test_gemma_3_has_one_global_layer_in_six():
     model = gemma3_27b()
-    assert sum(not memory.is_window_layer(model, i) for i in range(62)) == 10
+    assert sum(not kv_cache.is_window_layer(model, i) for i in range(62)) == 10
 
 
 def test_gemma_2_alternates_local_and_global_layers():
     model = gemma2_9b()
-    assert [memory.is_window_layer(model, i) for i in range(4)] == [True, False, True, False]
+    assert [kv_cache.is_window_layer(model, i) for i in range(4)] == [True, False, True, False]
 
 
 def test_gpt_oss_128_token_window_layers_hold_window_plus_micro_batch():
     w = Workload(context_tokens=8192)
-    kv = memory.kv_cache_bytes(
+    kv = kv_cache.kv_cache_bytes(
         gpt_oss_120b(), context_tokens=8192, batch=1, kv_bytes_per_element=2, workload=w
     )
     per_layer_token = 2 * 8 * 64 * 2

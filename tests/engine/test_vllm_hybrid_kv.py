@@ -7,7 +7,7 @@ import re
 import pytest
 from engine_specs import A100_80, F16, MXFP4, gemma3_27b, gpt_oss_20b, gpt_oss_120b, make_gpu
 
-from estimator import Workload, estimate, memory
+from estimator import Workload, estimate, kv_cache
 from estimator.units import GIB, KIB, format_bytes
 
 # fixtures/catalog/gpus.json: geforce-rtx-4060-ti-16-gb
@@ -63,8 +63,8 @@ def test_gemma_3_27b_pool_pads_its_window_groups():
     # 10 full layers, 52 sliding-window ones: 7 groups of 10 layers (the sixth window group padded); a
     # request of 32,768 tokens takes 2048 blocks + 6 × (cdiv(1023 + 2048, 16) + 1 = 193)
     _, plan = single(gemma3_27b(), F16, A100_80, Workload(context_tokens=32768, runtime="vllm"))
-    assert memory.vllm_groups(gemma3_27b()) == memory.VllmGroups(full=1, window=6, size=10)
-    assert memory.vllm_request_blocks(gemma3_27b(), Workload(context_tokens=32768, runtime="vllm")) == 3206
+    assert kv_cache.vllm_groups(gemma3_27b()) == kv_cache.VllmGroups(full=1, window=6, size=10)
+    assert kv_cache.vllm_request_blocks(gemma3_27b(), Workload(context_tokens=32768, runtime="vllm")) == 3206
     blocks = 7 * plan.kv_capacity_tokens // 16
     assert plan.max_concurrency == pytest.approx(blocks / 3206, rel=1e-3)
 

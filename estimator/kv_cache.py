@@ -1,0 +1,245 @@
+"""How many bytes the KV cache takes: cells per sequence and runtime (padding, sliding windows), values
+per token per layer (GQA, MLA), and vLLM's hybrid manager for models with both kinds of layer; and how
+many KV bytes a decode step reads at a depth.
+"""
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from .limits import bounded_cache, length_of_result
+from .schema import ModelSpec, Workload
+
+# llama.cpp rounds the KV cache size up to a multiple of 256 cells (llama-context/kv-cache padding).
+LLAMA_CPP_CTX_PAD = 256
+# vLLM allocates KV cache in blocks of 16 tokens (`--block-size`, default 16).
+VLLM_BLOCK_TOKENS = 16
+# The tokens vLLM's scheduler runs in one step (`--max-num-batched-tokens`), as far as they size what a
+# sliding-window layer keeps (`vllm_window_tokens`): `vllm serve` defaults to 2048 on GPUs under 70 GiB
+# and on the A100, 8192 on larger ones (vllm/engine/arg_utils.py `get_batch_defaults`,
+# UsageContext.OPENAI_API_SERVER). The engine takes 2048, the default of most cards it is asked about;
+# on an H100 the window layers keep 6144 tokens more than this says. (The profiling run's activations
+# are sized by VLLM_PROFILE_TOKENS below.)
+VLLM_SERVE_BATCHED_TOKENS = 2048
+
+
+def kv_values_per_token_layer(model: ModelSpec) -> int:
+    """Cached values per token per layer: K and V for each KV head, or MLA's latent + RoPE key."""
+    if model.is_mla:
+        return (model.kv_lora_rank or 0) + (model.qk_rope_head_dim or 0)
+    return 2 * model.num_key_value_heads * model.head_dim_or_default
+
+
+def kv_bytes_per_token(
+    model: ModelSpec, kv_bytes_per_element: float, *, full_layers: int | None = None
+) -> int:
+    """K and V for one token across `full_layers` layers (all layers by default).
+
+    GQA/MQA: only `num_key_value_heads` heads are cached. MLA (DeepSeek): one latent of
+    `kv_lora_rank + qk_rope_head_dim` per layer instead of K and V per head.
+    """
+    layers = model.num_hidden_layers if full_layers is None else full_layers
+    return int(layers * kv_values_per_token_layer(model) * kv_bytes_per_element)
+
+
+def reserved_sequences(workload: Workload) -> int:
+    """Sequences whose whole context must fit before the runtime starts.
+
+    llama.cpp and Ollama allocate `-c` = context × `-np` cells up front, one slot per sequence. vLLM's
+    paged cache hands out 16-token blocks as requests grow and admits a request only when its blocks are
+    free, so only one sequence of the full context must fit; what is left of its share of the card is
+    the pool the other sequences share (`admission.vllm_kv_pool`, "Maximum concurrency" in its
+    start-up log)."""
+    return 1 if workload.runtime == "vllm" else workload.batch
+
+
+# KV cells each runtime rounds its cache up to a multiple of (others: none)
+CTX_PAD = {"llama.cpp": LLAMA_CPP_CTX_PAD, "ollama": LLAMA_CPP_CTX_PAD, "vllm": VLLM_BLOCK_TOKENS}
+
+
+def padded_context(workload: Workload) -> int:
+    """KV cells the runtime allocates for all sequences together (llama.cpp `-c` is shared by `-np`)."""
+    cells = workload.context_tokens * reserved_sequences(workload)
+    pad = CTX_PAD.get(workload.runtime, 1)
+    return -(-cells // pad) * pad
+
+
+def window_cells(model: ModelSpec, workload: Workload) -> int:
+    """KV cells a sliding-window layer keeps: the window per sequence, plus one micro-batch in llama.cpp,
+    plus one step's tokens and a block in vLLM (`vllm_window_tokens`)."""
+    if workload.runtime == "vllm" and model.sliding_window:
+        return vllm_window_tokens(model, workload)
+    window = model.sliding_window or workload.context_tokens
+    per_seq = min(workload.context_tokens, window)
+    cells = per_seq * reserved_sequences(workload)
+    if workload.runtime in ("llama.cpp", "ollama"):
+        cells = min(padded_context(workload), cells + workload.ubatch_tokens)
+        cells = -(-cells // LLAMA_CPP_CTX_PAD) * LLAMA_CPP_CTX_PAD
+    return min(cells, padded_context(workload))
+
+
+@bounded_cache(entries=1024, size=262_144, size_of=length_of_result)
+def window_layers(model: ModelSpec) -> tuple[bool, ...]:
+    """`is_window_layer` of every layer, computed once per model."""
+    return tuple(_is_window_layer(model, i) for i in range(model.num_hidden_layers))
+
+
+def is_window_layer(model: ModelSpec, index: int) -> bool:
+    """Which layers are local: the windowed ones are spread evenly, the global ones last in each group.
+
+    Gemma 3 (5 local : 1 global) and Gemma 2 / gpt-oss (1 : 1) put the global layer at the end of each group.
+    """
+    return window_layers(model)[index]
+
+
+def _is_window_layer(model: ModelSpec, index: int) -> bool:
+    n, w = model.num_hidden_layers, min(model.sliding_window_layers, model.num_hidden_layers)
+    if not model.sliding_window or w == 0:
+        return False
+    if w == n:
+        return True
+    # global layers evenly spaced: layer i is global when it crosses the next multiple of n / (n - w)
+    globals_ = n - w
+    return (index + 1) * globals_ // n == index * globals_ // n
+
+
+# vLLM's hybrid KV cache manager (on by default; off with --disable-hybrid-kv-cache-manager or a KV
+# connector without its support) gives a model with sliding-window and full-attention layers one pool of
+# blocks and a block table per group of layers; a request takes, in a sliding-window group, only the
+# blocks of its window (https://docs.vllm.ai/en/latest/design/hybrid_kv_cache_manager.html, which names
+# gpt-oss and Gemma 2/3). The rules below are vLLM's, at commit 001cabc1be16a59a70d720ed61a13b678c060a18:
+# vllm/v1/kv_cache_interface.py (`SlidingWindowSpec.max_memory_usage_bytes`) and vllm/v1/core/
+# kv_cache_utils.py (`_get_kv_cache_groups_uniform_page_size`, `get_kv_cache_config_from_groups`,
+# `get_max_concurrency_for_kv_cache_config`, `_report_kv_cache_config`). Llama 4's chunked local attention
+# (a window here) is grouped the same way; vLLM gives its layers the chunk plus one step's tokens without
+# the extra block (`ChunkedLocalAttentionSpec`), a block less than the window rule here.
+# SGLang, which the engine models as vLLM (`Workload.runtime` is "vllm" for both), does it otherwise:
+# its hybrid SWA pool (sgl-project/sglang python/sglang/srt/model_executor/model_runner_kv_cache_mixin.py
+# `set_num_tokens_hybrid_swa`) splits the memory between full and window layers by
+# `--swa-full-tokens-ratio` (0.8), and only for the architectures of srt/configs/model_config.py
+# `is_hybrid_swa_model` (gpt-oss, Llama 4, MiMo, Step 3.5); Gemma 2/3 keep the whole context in every
+# layer there. The sources do not support one rule for both: the engine, which can tell neither the
+# server nor the architecture apart, gives SGLang vLLM's rule, which overstates how many Gemma 2/3
+# requests SGLang holds.
+
+
+def vllm_window_tokens(model: ModelSpec, workload: Workload) -> int:
+    """Token slots a request holds in a sliding-window layer under vLLM: the window less one plus one
+    step's tokens (chunked prefill), at most the context, in 16-token blocks, and one block more because
+    the window seldom starts on a block's edge (`SlidingWindowSpec.max_memory_usage_bytes`)."""
+    window = model.sliding_window or workload.context_tokens
+    tokens = min(window - 1 + VLLM_SERVE_BATCHED_TOKENS, workload.context_tokens)
+    return (-(-tokens // VLLM_BLOCK_TOKENS) + 1) * VLLM_BLOCK_TOKENS
+
+
+class VllmGroups(NamedTuple):
+    """vLLM's KV cache groups of a model with both kinds of layer: `full` groups of full-attention
+    layers and `window` groups of sliding-window ones, each of at most `size` layers."""
+
+    full: int
+    window: int
+    size: int
+
+
+def vllm_groups(model: ModelSpec) -> VllmGroups | None:
+    """Layers grouped as `_get_kv_cache_groups_uniform_page_size` does: groups of the smaller kind's
+    count (of the larger's when it is under 1.5 times the smaller), the last of each kind padded, layer i
+    of a kind in group i mod groups; None when every layer is of one kind (one group of them all)."""
+    windowed = sum(window_layers(model)) if model.has_window_layers else 0
+    full = model.num_hidden_layers - windowed
+    if not windowed or not full:
+        return None
+    small, large = min(full, windowed), max(full, windowed)
+    size = large if large < small * 1.5 else small
+    return VllmGroups(-(-full // size), -(-windowed // size), size)
+
+
+def vllm_group_layers(model: ModelSpec, layers: Sequence[int]) -> int:
+    """Layers per group on a device holding `layers` (a pipeline stage projects each group onto its own
+    layers): vLLM sizes the device's blocks by this many layers (`get_kv_cache_config_from_groups`)."""
+    groups = vllm_groups(model)
+    if groups is None:
+        return len(layers)
+    mask = window_layers(model)
+    windowed = sum(1 for i in layers if mask[i])
+    full = len(layers) - windowed
+    return max(-(-full // groups.full), -(-windowed // groups.window))
+
+
+def vllm_request_blocks(model: ModelSpec, workload: Workload) -> int:
+    """Blocks one request of the full context needs across vLLM's groups: its context in each
+    full-attention group, `vllm_window_tokens` in each sliding-window group. A device's pool of N blocks
+    holds N ÷ this many requests ("Maximum concurrency for N tokens per request")."""
+    full = -(-workload.context_tokens // VLLM_BLOCK_TOKENS)
+    if not model.has_window_layers:
+        return full
+    window = vllm_window_tokens(model, workload) // VLLM_BLOCK_TOKENS
+    groups = vllm_groups(model)
+    if groups is None:  # every layer windowed
+        return window
+    return groups.full * full + groups.window * window
+
+
+def kv_cache_layer_bytes(model: ModelSpec, workload: Workload, index: int) -> int:
+    """KV cache of layer `index` for all sequences."""
+    cells = window_cells(model, workload) if is_window_layer(model, index) else padded_context(workload)
+    return int(cells * kv_values_per_token_layer(model) * workload.kv_bytes_per_element)
+
+
+def kv_cache_layers_bytes(model: ModelSpec, workload: Workload, layers: Sequence[int]) -> int:
+    """Σ `kv_cache_layer_bytes` over `layers`: a layer holds one of two sizes, windowed or full. Under
+    vLLM, with sliding-window layers, what its hybrid manager needs for one request on a device holding
+    `layers`: a block of `vllm_group_layers` layers for each of `vllm_request_blocks` (padding included),
+    so the device fits exactly when its pool holds one request (`admission.vllm_kv_pool`)."""
+    if workload.runtime == "vllm" and model.has_window_layers:
+        per_slot = kv_values_per_token_layer(model) * workload.kv_bytes_per_element * VLLM_BLOCK_TOKENS
+        return int(vllm_group_layers(model, layers) * vllm_request_blocks(model, workload) * per_slot)
+    windowed = 0
+    if model.has_window_layers:
+        mask = window_layers(model)
+        windowed = sum(1 for i in layers if mask[i])
+    per_token = kv_values_per_token_layer(model)
+    full = int(padded_context(workload) * per_token * workload.kv_bytes_per_element)
+    local = int(window_cells(model, workload) * per_token * workload.kv_bytes_per_element) if windowed else 0
+    return windowed * local + (len(layers) - windowed) * full
+
+
+def kv_cache_bytes(
+    model: ModelSpec,
+    *,
+    context_tokens: int,
+    batch: int,
+    kv_bytes_per_element: float,
+    workload: Workload | None = None,
+) -> int:
+    """KV cache for `batch` sequences of `context_tokens`; sliding-window layers keep only their window."""
+    if workload is None:
+        workload = Workload(
+            context_tokens=context_tokens,
+            batch=batch,
+            prompt_tokens=min(512, context_tokens),
+            kv_bytes_per_element=kv_bytes_per_element,
+            kv_cache_type=None,
+        )
+    return kv_cache_layers_bytes(model, workload, range(model.num_hidden_layers))
+
+
+def kv_read_bytes_per_token(model: ModelSpec, workload: Workload, depth: int, layers: list[int]) -> float:
+    """KV bytes one decode step of one sequence reads at `depth` tokens, over the given layers."""
+    per_cell = kv_values_per_token_layer(model) * workload.kv_bytes_per_element
+    full = depth * per_cell
+    if not model.has_window_layers:
+        return _repeat_sum(full, len(layers))
+    local = min(depth, model.sliding_window) * per_cell
+    mask = window_layers(model)
+    total = 0.0
+    for i in layers:  # one by one, in order: the float sum the engine always returned
+        total += local if mask[i] else full
+    return total
+
+
+def _repeat_sum(value: float, n: int) -> float:
+    """`value` added `n` times one by one (not `n * value`, which can round differently)."""
+    total = 0.0
+    for _ in range(n):
+        total += value
+    return total
