@@ -202,6 +202,7 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^gpt-oss[ -](20B|20b)", "gpt-oss-20b", "catalog"),
     (r"^gpt-oss[ -](120B|120b|\?B)", "gpt-oss-120b", "catalog"),
     (r"^deepseek2 671B", "deepseek-v3", "catalog"),
+    (r"^deepseek2 16B", "deepseek-v2-lite", "catalog"),  # DeepSeek-V2-Lite (15.7 B, 64 experts)
     (r"^llama4 17Bx16E", "llama-4-scout-17b-16e-instruct", "catalog"),
     (r"^gemma2 2B", "gemma-2-2b-it", "catalog"),
     (r"^gemma3 12B", "gemma-3-12b-it", "catalog"),
