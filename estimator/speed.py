@@ -63,9 +63,9 @@ from .schema import DeviceSpec
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.66,
-    "hbm": 0.603,
-    "lpddr": 0.97,
+    "gddr_xe_hpg": 0.656,
+    "hbm": 0.605,
+    "lpddr": 0.969,
     "lpddr_two_die": 0.806,
     "ram": 1.0,
 }
@@ -75,11 +75,11 @@ MEMORY_EFFICIENCY = {
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
     "cuda": 0.95,
-    "cuda_pascal": 0.698,
-    "rocm": 0.89,
+    "cuda_pascal": 0.697,
+    "rocm": 0.888,
     "vulkan": 0.916,
     "vulkan_intel": 0.633,
-    "sycl": 0.735,
+    "sycl": 0.743,
     "metal": 0.894,
     "mlx": 0.95,
     "vllm": 0.9,
@@ -94,18 +94,18 @@ BACKEND_EFFICIENCY = {
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.857,
     ("kquant", "cuda_pascal"): 0.699,
-    ("kquant", "rocm"): 0.826,
-    ("kquant", "vulkan"): 0.947,
-    ("kquant", "vulkan_intel"): 0.781,
-    ("kquant", "sycl"): 0.763,
+    ("kquant", "rocm"): 0.832,
+    ("kquant", "vulkan"): 0.948,
+    ("kquant", "vulkan_intel"): 0.78,
+    ("kquant", "sycl"): 0.797,
     ("kquant", "metal"): 0.942,
     ("float", "cuda"): 0.897,
     ("float", "rocm"): 1.04,
     ("bf16", "rocm"): 1.07,
-    ("bf16", "vulkan"): 0.922,
+    ("bf16", "vulkan"): 0.923,
     ("bf16", "vulkan_intel"): 1.27,
-    ("bf16", "sycl"): 0.206,
-    ("float", "metal"): 0.989,
+    ("bf16", "sycl"): 0.204,
+    ("float", "metal"): 0.988,
 }
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
 # scales (Q3_K keeps each weight's high bit in a separate mask), more arithmetic per byte than Q4_K's nibbles, so
@@ -133,14 +133,14 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
 # (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50) and the Llama 3 tg4096 rows.
 KV_EFFICIENCY = {
-    "cuda": 0.847,
+    "cuda": 0.85,
     "cuda_pascal": 0.783,
-    "rocm": 0.887,
+    "rocm": 0.894,
     "vulkan": 0.833,
     "vulkan_intel": 0.778,
     "sycl": 0.869,
     "metal": 0.803,
-    "mlx": 0.787,
+    "mlx": 0.788,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -148,39 +148,39 @@ KV_EFFICIENCY = {
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 47.5e-6,
-    "cuda_pascal": 45.2e-6,
-    "rocm": 102e-6,
+    "cuda": 47.6e-6,
+    "cuda_pascal": 45.3e-6,
+    "rocm": 105e-6,
     "vulkan": 38.3e-6,
     "vulkan_intel": 53.3e-6,
-    "sycl": 105e-6,
-    "metal": 92.2e-6,
+    "sycl": 107e-6,
+    "metal": 92.3e-6,
     "mlx": 85.7e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 37.3e-6,
-    "cuda_pascal": 68.3e-6,
-    "rocm": 50.6e-6,
-    "vulkan": 50.7e-6,
-    "vulkan_intel": 186e-6,
-    "sycl": 329e-6,
-    "metal": 61e-6,
-    "mlx": 66e-6,
+    "cuda": 37.4e-6,
+    "cuda_pascal": 68.6e-6,
+    "rocm": 50.1e-6,
+    "vulkan": 50.8e-6,
+    "vulkan_intel": 187e-6,
+    "sycl": 335e-6,
+    "metal": 61.1e-6,
+    "mlx": 66.1e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.976
+EXPERT_EFFICIENCY = 0.978
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
     "cuda": 106e-6,
     "cuda_pascal": 99.3e-6,
-    "rocm": 117e-6,
+    "rocm": 114e-6,
     "vulkan": 102e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
@@ -192,12 +192,12 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
 # for AMD.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.902,
+    "cuda": 0.906,
     "cuda_pascal": 1.0,
-    "rocm": 0.389,
-    "vulkan": 0.351,
-    "vulkan_intel": 0.149,
-    "sycl": 0.185,
+    "rocm": 0.402,
+    "vulkan": 0.345,
+    "vulkan_intel": 0.147,
+    "sycl": 0.183,
     "metal": 0.692,
     "mlx": 1.0,
     "vllm": 0.505,
@@ -205,37 +205,37 @@ PREFILL_EFFICIENCY = {
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.451
+FULL_RATE_PREFILL_FACTOR = 0.429
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.722,
+    ("kquant", "cuda"): 0.778,
     ("kquant", "cuda_pascal"): 1.22,
-    ("kquant", "rocm"): 0.622,
+    ("kquant", "rocm"): 0.59,
     ("kquant", "vulkan"): 1.14,
-    ("kquant", "vulkan_intel"): 0.984,
-    ("kquant", "sycl"): 1.05,
+    ("kquant", "vulkan_intel"): 0.972,
+    ("kquant", "sycl"): 1.1,
     ("kquant", "metal"): 0.986,
-    ("float", "cuda"): 1.04,
-    ("float", "rocm"): 1.12,
+    ("float", "cuda"): 1.07,
+    ("float", "rocm"): 1.1,
     ("float", "metal"): 1.09,
-    ("bf16", "rocm"): 0.833,
-    ("mlx", "mlx"): 0.986,
+    ("bf16", "rocm"): 0.804,
+    ("mlx", "mlx"): 0.989,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.441
+BF16_PREFILL_EFFICIENCY = 0.447
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID), this share of a dense product's
 # rate (the MoE pp rows).
-PREFILL_EXPERT_EFFICIENCY = 0.265
+PREFILL_EXPERT_EFFICIENCY = 0.283
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.561,
-    "cuda_pascal": 0.497,
+    "cuda": 0.585,
+    "cuda_pascal": 0.506,
     "metal": 0.305,
-    "mlx": 0.468,
+    "mlx": 0.464,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -247,7 +247,7 @@ VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
 VECTOR_ATTENTION_EFFICIENCY = 0.11
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.479
+PREFILL_PIPELINE_OVERLAP = 0.453
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
@@ -261,27 +261,28 @@ VLLM_STEP_SECONDS = 337e-6
 # one-device row's "decode"; multi_gpu, vllm_tp, prefill), widened to bracket the estimate by 1% at least.
 # A range is estimate ÷ (1 + high) … estimate ÷ (1 + low); a class without its own range takes the wider of
 # its kernels' and every one-device row's. Computed again without each device in turn, these ranges hold the
-# measured value for 82% of one-device decode rows, 84% of multi-GPU rows, 89% of prefill rows and 83% of
+# measured value for 82% of one-device decode rows, 84% of multi-GPU rows, 90% of prefill rows and 83% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
-    "gddr/cuda/dense": (-0.128, 0.422),
-    "gddr/rocm/dense": (-0.213, 0.246),
+    "gddr/cuda/dense": (-0.129, 0.426),
+    "gddr/cuda/moe": (-0.27, 0.438),
+    "gddr/rocm/dense": (-0.216, 0.242),
     "gddr/vulkan/dense": (-0.162, 0.394),
-    "hbm/cuda/dense": (-0.272, 0.179),
-    "hbm/cuda/moe": (-0.219, 0.196),
+    "hbm/cuda/dense": (-0.271, 0.18),
+    "hbm/cuda/moe": (-0.219, 0.197),
     "lpddr/metal/dense": (-0.093, 0.095),
-    "lpddr/mlx/moe": (-0.138, 0.184),
-    "lpddr_two_die/metal/dense": (-0.088, 0.32),
-    "decode": (-0.181, 0.491),
-    "multi_gpu": (-0.197, 0.449),
-    "prefill": (-0.452, 0.919),
-    "vllm_tp": (-0.46, 1.096),
-    "*/cuda/*": (-0.216, 0.344),
+    "lpddr/mlx/moe": (-0.138, 0.185),
+    "lpddr_two_die/metal/dense": (-0.087, 0.32),
+    "decode": (-0.187, 0.482),
+    "multi_gpu": (-0.199, 0.436),
+    "prefill": (-0.462, 0.982),
+    "vllm_tp": (-0.46, 1.095),
+    "*/cuda/*": (-0.216, 0.359),
     "*/metal/*": (-0.093, 0.151),
     "*/mlx/*": (-0.139, 0.757),
-    "*/rocm/*": (-0.201, 0.269),
+    "*/rocm/*": (-0.201, 0.242),
     "*/sycl/*": (-0.27, 0.768),
-    "*/vulkan/*": (-0.176, 0.23),
+    "*/vulkan/*": (-0.177, 0.228),
     "*/vulkan_intel/*": (-0.134, 1.622),
 }
 
