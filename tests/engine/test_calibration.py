@@ -58,11 +58,16 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # 9.20% / 35.32% -> 9.05% / 34.04%; the refit moves vLLM under load 35.48% / 97.66% -> 35.43% / 98.39%. Then the
 # multiply-adds of quantized weights at the vector rate (speed.UNPACK_FLOPS): decode 8.04% / 27.68% -> 7.73% /
 # 27.57%, multi-GPU 9.05% / 34.04% -> 8.64% / 32.54%, vLLM under load 98.39% -> 97.84%.
+# Raised for the data again: issue 14's sixth pass added 23 cited rows (988 -> 1007: an RX 7900 XT, MoE rows at
+# microbatch 1 on the RTX 3090 and 4090, MoE prompts on the MI100 and RTX 3090, Arc Pro B70 and RX 7900 XTX rows;
+# bench/data/public_measurements.md) that are hard held out (DeepSeek-V2-Lite on the 3090 +44%, the 7900 XT's
+# gpt-oss prompts -39% to -55%): decode 7.73% / 27.57% -> 8.16% / 28.83%, prefill 14.34% / 53.26% -> 14.34% /
+# 55.69%, single GPU 10.95% / 48.07% -> 12.22% / 50.23%; multi-GPU and vLLM within their ceilings.
 HELD_OUT_CEILINGS = [
-    ("decode, single GPU, all", 0.078, 0.276),
+    ("decode, single GPU, all", 0.082, 0.289),
     ("multi-GPU layer split, decode", 0.087, 0.326),
-    ("prefill, single GPU", 0.11, 0.482),
-    ("prefill, all", 0.144, 0.533),
+    ("prefill, single GPU", 0.123, 0.503),
+    ("prefill, all", 0.144, 0.557),
     ("vLLM tensor parallel (throughput under load)", 0.355, 0.986),
 ]
 # The ranges are the 5th to 95th percentile of held-out errors (speed.ERROR_RANGES); the issue asks for 80%.
