@@ -18,7 +18,7 @@ VLLM_BLOCK_TOKENS = 16
 # and on the A100, 8192 on larger ones (vllm/engine/arg_utils.py `get_batch_defaults`,
 # UsageContext.OPENAI_API_SERVER). The engine takes 2048, the default of most cards it is asked about;
 # on an H100 the window layers keep 6144 tokens more than this says. (The profiling run's activations
-# are sized by VLLM_PROFILE_TOKENS below.)
+# are sized by memory.VLLM_PROFILE_TOKENS.)
 VLLM_SERVE_BATCHED_TOKENS = 2048
 
 

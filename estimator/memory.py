@@ -13,8 +13,6 @@ from .limits import bounded_cache, length_of_result
 from .schema import ModelSpec, QuantSpec, Workload
 from .units import MIB
 
-# llama.cpp processes prompts in micro-batches of this many tokens (`-ub`, default 512).
-LLAMA_CPP_UBATCH = 512
 # vLLM's profiling run and CUDA graphs: max_num_batched_tokens (8192 with chunked prefill, the V1 default)
 # and about 0.5 GiB for captured graphs ("Graph capturing finished ... took 0.5 GiB" in vLLM logs).
 VLLM_PROFILE_TOKENS = 8192

@@ -231,6 +231,7 @@ class Workload(Frozen):
     runtime: Runtime = "llama.cpp"
     headroom_bytes: int = Field(default=1 << 30, ge=0, description="memory kept free on each device")
     flash_attention: bool = True
+    # llama.cpp processes prompts in micro-batches of this many tokens (`-ub`, default 512)
     ubatch_tokens: int = Field(default=512, gt=0, le=65536, description="llama.cpp -ub")
     # vLLM's default share, 0.92 since its CacheConfig changed it from 0.9 (vllm/config/cache.py at
     # https://github.com/vllm-project/vllm/blob/002f10e0cfa1373a19a0d2756598a34b700d20e5/vllm/config/cache.py)
