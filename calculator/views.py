@@ -225,7 +225,9 @@ def compare(request):
     on the new hardware)."""
     queries = [q.split("?", 1)[-1].strip() for q in request.GET.getlist("q")][:MAX_COMPARED]
     if "add_model" in request.GET:
-        form = _added(request.GET, queries[-1] if queries else "")
+        # asked as the last column that answers: a broken one's context is not the visitor's new question
+        answered = (q for q in reversed(queries) if QuestionForm(QueryDict(q)).is_valid())
+        form = _added(request.GET, next(answered, ""))
         if form.is_valid() and len(queries) < MAX_COMPARED:
             return HttpResponseRedirect(
                 reverse("calculator:compare")

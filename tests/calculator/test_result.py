@@ -223,6 +223,33 @@ def test_an_answer_added_by_name_asks_what_the_last_column_asks(client, catalog)
     assert "runtime=ollama" in new and "kv=q8_0" in new and "ctx=32768" in new  # runs there: kept
 
 
+def test_an_answer_added_after_a_broken_column_asks_what_the_last_answered_one_asks(client, catalog):
+    """A column with a context over the limit gave the added question its error, though the visitor
+    never typed it there: the new question is asked as the last column that answers."""
+    good = "model=llama-3-1-8b&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=16384"
+    broken = "model=llama-3-1-8b&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=99999999"
+    added = client.get(
+        "/compare/",
+        {
+            "q": [good, broken],
+            "add_model": "llama-3-1-8b",
+            "add_quant": "q4_k_m",
+            "add_gpu": "geforce-rtx-3090",
+        },
+    )
+    assert added.status_code == 302
+    new = QueryDict(added["Location"].split("?", 1)[1]).getlist("q")[2]
+    assert QueryDict(new).get("ctx") == "16384"
+    alone = client.get(
+        "/compare/",
+        {"q": broken, "add_model": "llama-3-1-8b", "add_quant": "q4_k_m", "add_gpu": "geforce-rtx-3090"},
+    )
+    assert (
+        alone.status_code == 302
+        and "ctx" not in QueryDict(alone["Location"].split("?", 1)[1]).getlist("q")[1]
+    )
+
+
 def test_compare_with_a_bad_column_says_which(client, catalog):
     response = client.get("/compare/", {"q": ["model=nope&quant=q4_k_m&gpu=geforce-rtx-3090"]})
     assert response.status_code == 200
