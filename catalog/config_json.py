@@ -5,7 +5,7 @@ quantized checkpoint declares. No Django models, no network.
 
 import json
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import pydantic
 from django.utils.text import slugify
@@ -96,6 +96,16 @@ class HfConfig(pydantic.BaseModel):
     attention_chunk_size: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_POSITION_EMBEDDINGS)
     # Parameter counts, where the file states them
     num_parameters: int | None = pydantic.Field(default=None, gt=0, le=int(limits.MAX_PARAMS_B * 1e9))
+
+    @pydantic.field_validator("*", mode="before")
+    @classmethod
+    def _counts_are_not_booleans(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
+        """pydantic reads `true` as 1 where a count is asked: `"num_hidden_layers": true` sized a
+        one-layer model. A count is a number."""
+        annotation = cls.model_fields[info.field_name].annotation
+        if isinstance(value, bool) and int in (annotation, *get_args(annotation)):
+            raise ValueError("must be a number, not true or false")
+        return value
 
 
 MAX_JSON_DEPTH = 20  # a config.json nests three or four levels (text_config, rope_scaling...)

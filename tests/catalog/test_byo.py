@@ -115,6 +115,12 @@ def test_mla_config_keeps_the_latent_rank():
             "num_hidden_layers: input should be greater than 0",
         ),
         (json.dumps(LLAMA_31_8B | {"vocab_size": "many"}), "vocab_size: input should be a valid integer"),
+        # pydantic read `true` as one layer and sized a one-layer model
+        (json.dumps(LLAMA_31_8B | {"num_hidden_layers": True}), "num_hidden_layers: .*not true or false"),
+        (
+            json.dumps(LLAMA_31_8B | {"num_key_value_heads": False}),
+            "num_key_value_heads: .*not true or false",
+        ),
         (" " * (byo.MAX_CONFIG_BYTES + 1), "the limit is 1,000,000"),
     ],
 )
