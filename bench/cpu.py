@@ -2,6 +2,7 @@
 
     source /tmp/devenv.sh NAME && .venv/bin/python bench/cpu.py            # 60 per kind after 30 warm-up
     .venv/bin/python bench/cpu.py --per-kind 100 --profile page partial    # + cProfile of those kinds
+    CACHE_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/cpu.py --mix 10000   # the mix, hits too
 
 bench/load.py measures the server under load, where latency depends on everything else the machine
 runs; this measures what one uncached question costs the process that answers it (time.process_time,
@@ -9,6 +10,11 @@ which other work on the machine disturbs little). The questions are bench/load.p
 same generator), each asked once: a warm-up round of other questions first (imports, template
 compilation, per-catalog caches), then --per-kind new ones of each kind, through Django's test client
 with the site's middleware, against DATABASE_URL (a migrated database with the catalog loaded).
+
+--mix N replays instead the first N requests of bench/load.py's mix (its draw, with its defaults) in
+this one process after the warm-up, cache hits and malformed requests included: CPU ms per request as
+the workers spend it, less gunicorn's HTTP and the kernel's, and with a shared cache (CACHE_URL=redis://)
+the same hits and misses as five workers sharing it. Redis's own CPU is printed apart.
 """
 
 import argparse
@@ -33,6 +39,7 @@ def main() -> int:
     parser.add_argument("--kinds", nargs="+", help="only these kinds of question (default: every kind)")
     parser.add_argument("--profile", nargs="*", default=[], help="kinds to run under cProfile as well")
     parser.add_argument("--top", type=int, default=40, help="rows of each profile (40)")
+    parser.add_argument("--mix", type=int, help="replay the first N requests of bench/load.py's mix instead")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -65,11 +72,13 @@ def main() -> int:
 
     def ask(request) -> int:
         headers = dict(request.headers)
-        return client.get(request.path, headers=headers).status_code
+        return client.generic(request.method, request.path, headers=headers).status_code
 
     for found in by_kind.values():
         for request in found[: args.warmup]:
             ask(request)
+    if args.mix:
+        return replay(args, ask, cache)
     print(f"load average {os.getloadavg()[0]:.2f}; {args.per_kind} new questions per kind", flush=True)
     print("| kind | CPU ms mean | p50 | p95 | statuses |")
     print("|---|---|---|---|---|")
@@ -102,6 +111,59 @@ def main() -> int:
         stats.sort_stats("tottime").print_stats(args.top)
         stats.sort_stats("cumulative").print_stats(args.top)
     return 0
+
+
+def replay(args, ask, cache) -> int:
+    """The first --mix requests of bench/load.py's mix, in its order, from an empty cache."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import load
+
+    drawn = argparse.Namespace(seed=12, questions=12_000, zipf=1.0, malformed=0.05, sequence=args.mix)
+    requests, order = load.draw_mix(drawn)
+    cache.clear()
+    redis = getattr(cache, "_cache", None)
+    redis_cpu = _redis_cpu(redis)
+    spent: dict[str, list[float]] = {}
+    profile = cProfile.Profile(time.process_time) if "mix" in args.profile else None
+    if profile:
+        profile.enable()
+    started = time.process_time()
+    for number in order:
+        request = requests[number - 1]
+        began = time.process_time()
+        ask(request)
+        spent.setdefault(request.kind, []).append((time.process_time() - began) * 1000)
+    total = time.process_time() - started
+    if profile:
+        profile.disable()
+    everything = [t for times in spent.values() for t in times]
+    redis_ms = (_redis_cpu(redis) - redis_cpu) * 1000 / len(order) if redis else 0
+    print(
+        f"load average {os.getloadavg()[0]:.2f}; the mix's first {len(order)} requests: "
+        f"{total * 1000 / len(order):.3f} CPU ms per request ({redis_ms:.3f} more in Redis), "
+        f"{sum(t < 3 for t in everything) / len(everything):.0%} under 3 ms"
+    )
+    print("| kind | requests | CPU ms mean | p50 | p95 |")
+    print("|---|---|---|---|---|")
+    for kind, times in sorted(spent.items(), key=lambda item: -sum(item[1])):
+        times.sort()
+        print(
+            f"| {kind} | {len(times)} | {statistics.mean(times):.2f} | {times[len(times) // 2]:.2f} "
+            f"| {times[int(len(times) * 0.95)]:.2f} |"
+        )
+    if profile:
+        stats = pstats.Stats(profile).strip_dirs()
+        stats.sort_stats("tottime").print_stats(args.top)
+        stats.sort_stats("cumulative").print_stats(args.top)
+    return 0
+
+
+def _redis_cpu(backend) -> float:
+    """Redis's own CPU seconds so far (user + system), or 0 for another cache."""
+    if backend is None or not hasattr(backend, "get_client"):
+        return 0.0
+    info = backend.get_client(write=False).info("cpu")
+    return info["used_cpu_user"] + info["used_cpu_sys"]
 
 
 if __name__ == "__main__":

@@ -149,8 +149,9 @@ def main() -> int:
     return 0
 
 
-def write_mix(tmp: Path, args) -> Mix:
-    """The mix's requests and the order wrk sends them in, drawn with --seed, written under `tmp`."""
+def draw_mix(args) -> tuple[list[Request], list[int]]:
+    """The mix's requests and the order they are sent in (1-based numbers into the requests), drawn with
+    --seed (bench/cpu.py --mix replays the same draw in one process)."""
     rng = random.Random(args.seed)
     catalog = Catalog.from_fixtures()
     repeated = [Request("repeated", path, headers=tuple(h.items())) for path, h in ENDPOINTS.values()]
@@ -164,7 +165,12 @@ def write_mix(tmp: Path, args) -> Mix:
             order.append(len(questions) + len(bad))
         else:
             order.append(bisect.bisect(cumulative, rng.random() * cumulative[-1]) + 1)
-    requests = questions + bad
+    return questions + bad, order
+
+
+def write_mix(tmp: Path, args) -> Mix:
+    """The mix's requests and the order wrk sends them in, drawn with --seed, written under `tmp`."""
+    requests, order = draw_mix(args)
     path, order_path = tmp / "mix_requests.tsv", tmp / "mix_order.txt"
     with open(path, "w") as out:
         for number, r in enumerate(requests, start=1):
