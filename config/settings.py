@@ -129,7 +129,8 @@ CONTENT_DIR = BASE_DIR / "content"
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        # Django's, with one Redis client per process instead of one per call (config/redis_cache.py)
+        {"BACKEND": "config.redis_cache.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL.startswith(("redis://", "rediss://"))
         # per process: 1,000 entries (whole pages among them, ~40 KB each) bound each worker's memory
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
