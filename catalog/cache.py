@@ -71,8 +71,23 @@ def _bump() -> None:
 
 def data_version() -> str:
     """What every public page is computed from besides its URL and the release: the engine and the
-    catalog (settings.HTTP_CACHE_DATA_VERSION names this function for config/http_cache.py)."""
+    catalog."""
     return f"{ENGINE_VERSION}|{catalog_version()}"
+
+
+def data_version_and(key: str | None = None) -> tuple[str, object]:
+    """`data_version()` and the value cached under `key` (None if none), read in one round trip to the
+    cache when this request has not read the catalog version yet: the response cache's kept page, which
+    a shared cache would otherwise answer after a second round trip (settings.HTTP_CACHE_DATA_VERSION
+    names this function for config/http_cache.py). The value may be from any catalog: the caller checks
+    the version it was kept with."""
+    held = _in_request.get()
+    if key is None or (held is not None and "version" in held):
+        return data_version(), None if key is None else cache.get(key)
+    found = cache.get_many([CATALOG_VERSION_KEY, key])
+    if (version := found.get(CATALOG_VERSION_KEY)) is not None and held is not None:
+        held["version"] = version
+    return data_version(), found.get(key)  # a missing version is started by catalog_version()
 
 
 def bump_catalog_version(**_) -> None:

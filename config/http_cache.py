@@ -61,14 +61,14 @@ def _project_packages() -> list[str]:
 
 
 @functools.cache
-def _data_version():
+def _data_version_and():
     return import_string(settings.HTTP_CACHE_DATA_VERSION)
 
 
 def data_version() -> str:
     """The engine and catalog versions, from the function settings.HTTP_CACHE_DATA_VERSION names: config
     knows no app, the catalog knows its own version."""
-    return _data_version()()
+    return _data_version_and()()[0]
 
 
 def _tag(*parts: str) -> str:
@@ -79,9 +79,18 @@ def _tag(*parts: str) -> str:
 def page_etag(request, *args, **kwargs) -> str:
     """For a page answering a GET: its path, query string and whether the view answers with the #result
     fragment (HTMX swapping it in) or the whole page (a plain GET, or HTMX restoring history)."""
-    return _tag(
-        request.path, request.META.get("QUERY_STRING", ""), "fragment" if wants_fragment(request) else ""
-    )
+    return _tag(*_page(request))
+
+
+def _page(request) -> tuple[str, str, str]:
+    return request.path, request.META.get("QUERY_STRING", ""), "fragment" if wants_fragment(request) else ""
+
+
+def kept_key(request) -> str:
+    """Where `PublicResponseMiddleware` keeps a page: its scheme, host, release and `_page` parts, but not
+    the data version, which is kept with the page and compared on reading (see there)."""
+    raw = "|".join([release(), *_page(request)])
+    return f"response:{request.scheme}://{request.get_host()}{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
 
 
 def wants_fragment(request) -> bool:
@@ -122,9 +131,12 @@ class PublicResponseMiddleware:
 
     A response is kept when `public()` marked it, once every middleware below this one has added its
     headers (CSP, frame denial, Content-Length...), and only if it sets no cookie and does not vary on
-    one. The key is the scheme, the host (checked against ALLOWED_HOSTS first) and `page_etag`, which
-    names everything a public page depends on, so an admin edit or a deploy moves every key. Requests
-    with If-None-Match go through to `public()`, which answers 304 without rendering.
+    one. It is kept under the scheme, the host (checked against ALLOWED_HOSTS first), the release and
+    the page (`kept_key`), together with the data version (engine and catalog) it was computed from, and
+    served only while that is still the version: an admin edit or a deploy makes every kept page stale.
+    The key leaves the version out so that one read fetches both (`data_version_and`: one round trip to
+    a shared cache, not one for the catalog version and then one for the page). Requests with
+    If-None-Match go through to `public()`, which answers 304 without rendering.
     """
 
     def __init__(self, get_response):
@@ -133,8 +145,9 @@ class PublicResponseMiddleware:
     def __call__(self, request):
         if request.method != "GET" or "If-None-Match" in request.headers:
             return self.get_response(request)
-        key = f"response:{request.scheme}://{request.get_host()}{page_etag(request)}"
-        if (stored := django_cache.get(key)) is not None:
+        key = kept_key(request)
+        version, stored = _data_version_and()(key)
+        if stored is not None and stored[0] == version:
             return _unpacked(stored)
         response = self.get_response(request)
         if (
@@ -143,8 +156,9 @@ class PublicResponseMiddleware:
             and not response.cookies
             and not has_vary_header(response, "Cookie")
         ):
-            # the headers and body only: no cookie, request or per-request state
-            django_cache.set(key, _packed(response), KEEP_S)
+            # the headers and body only: no cookie, request or per-request state; the version this request
+            # read, which its answer was computed from (a GET of a public page writes no catalog row)
+            django_cache.set(key, (version, *_packed(response)), KEEP_S)
         return response
 
 
@@ -155,10 +169,8 @@ def _packed(response) -> tuple[bytes, dict]:
     return zlib.compress(response.content, 1), dict(response.headers)
 
 
-def _unpacked(stored: tuple[bytes, dict] | HttpResponse) -> HttpResponse:
-    if isinstance(stored, HttpResponse):  # kept before pages were compressed, under an unchanged RELEASE
-        return stored
-    body, headers = stored
+def _unpacked(stored: tuple[str, bytes, dict]) -> HttpResponse:
+    _, body, headers = stored
     return HttpResponse(zlib.decompress(body), headers=headers)
 
 

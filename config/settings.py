@@ -196,4 +196,4 @@ LOGGING = {
 }
 
 # Public pages are cached on their URL, the release and this version of what they are computed from.
-HTTP_CACHE_DATA_VERSION = "catalog.cache.data_version"
+HTTP_CACHE_DATA_VERSION = "catalog.cache.data_version_and"

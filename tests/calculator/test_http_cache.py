@@ -1,11 +1,12 @@
 """Result pages carry an ETag and `Cache-Control: public` so a proxy or CDN can serve them."""
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
 from django.test import RequestFactory
 
 from catalog.models import Gpu
-from config.http_cache import PublicResponseMiddleware, page_etag, public, release
+from config.http_cache import PublicResponseMiddleware, data_version, kept_key, public, release
 
 pytestmark = pytest.mark.django_db
 
@@ -196,7 +197,7 @@ def test_a_page_is_not_kept_when_it_sets_a_cookie():
     assert middleware(RequestFactory().get("/cookie-test/")).cookies  # the view ran again: nothing kept
 
 
-def test_a_page_is_kept_compressed_and_one_kept_before_that_is_served_as_it_was():
+def test_a_page_is_kept_compressed_with_its_data_version_and_served_only_for_it():
     from django.core.cache import cache
 
     @public(etag=lambda request: '"fixed"')
@@ -205,13 +206,37 @@ def test_a_page_is_kept_compressed_and_one_kept_before_that_is_served_as_it_was(
 
     middleware = PublicResponseMiddleware(view)
     request = RequestFactory().get("/kept-test/")
-    key = f"response:{request.scheme}://{request.get_host()}{page_etag(request)}"
+    key = kept_key(request)
     first = middleware(request)
-    body, _ = cache.get(key)  # compressed: pages are most of a worker's response cache
-    assert len(body) < len(first.content) / 4
+    version, body, _ = cache.get(key)  # compressed: pages are most of a worker's response cache
+    assert version == data_version() and len(body) < len(first.content) / 4
     assert middleware(RequestFactory().get("/kept-test/")).content == first.content
-    cache.set(key, HttpResponse("kept uncompressed"))  # by a release before, under the same RELEASE
-    assert middleware(RequestFactory().get("/kept-test/")).content == b"kept uncompressed"
+    cache.set(key, ("an earlier catalog", body, {"Content-Type": "text/plain"}))
+    again = middleware(RequestFactory().get("/kept-test/"))  # computed again, and kept for this version
+    assert again.content == first.content and cache.get(key)[0] == version
+
+
+class CountedCache(LocMemCache):
+    """A local-memory cache that counts what a shared cache would answer with one round trip each."""
+
+    calls: list[str] = []
+
+    def get(self, *args, **kwargs):
+        type(self).calls.append("get")
+        return super().get(*args, **kwargs)
+
+    def get_many(self, keys, version=None):
+        type(self).calls.append("get_many")
+        return {k: v for k in keys if (v := LocMemCache.get(self, k, self, version=version)) is not self}
+
+
+def test_a_kept_page_costs_one_read_of_the_cache_catalog_version_included(client, catalog, settings):
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.CountedCache", "LOCATION": "counted"}}
+    first = client.get(QUESTION)
+    CountedCache.calls.clear()
+    again = client.get(QUESTION)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert CountedCache.calls == ["get_many"]
 
 
 def test_a_history_restore_request_is_kept_apart_from_the_htmx_fragment(client, catalog):
