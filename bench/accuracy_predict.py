@@ -19,7 +19,7 @@ BASELINE_EFFICIENCY = 0.7
 # also prefills the prompts still waiting, so each step carries some prompt tokens per sequence in flight.
 # How many (ShareGPT's prompt length over its answer length, as the scheduler interleaves them) is fitted
 # on the vLLM rows with the engine's constants; it describes that benchmark, so it lives here.
-SERVING = {"prompt_tokens_per_output": 0.302, "sequence_seconds": 216e-6}
+SERVING = {"prompt_tokens_per_output": 0.301, "sequence_seconds": 216e-6}
 # vLLM's chunked prefill processes up to this many prompt tokens per step (max_num_batched_tokens).
 VLLM_CHUNK_TOKENS = 8192
 
@@ -37,7 +37,12 @@ class Prepared:
 def _workload(row: Measurement, batch: int | None = None) -> Workload:
     if row.kind == "decode":
         depth = max(1, row.decode_depth)
-        return Workload(context_tokens=depth + 1, prompt_tokens=depth, runtime=row.runtime)
+        return Workload(
+            context_tokens=depth + 1,
+            prompt_tokens=depth,
+            runtime=row.runtime,
+            flash_attention=row.flash_attention is not False,
+        )
     if row.kind == "prefill":
         return Workload(
             context_tokens=row.depth + row.tokens,

@@ -17,7 +17,7 @@ neither a parameter count nor a catalog model are skipped, with the reason.
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 from speed_resolve import (  # noqa: F401 (REFERENCE: for bench/accuracy_sizes.py and the tests)
@@ -52,12 +52,12 @@ UNSTATED_TG_DEPTH = 128
 MLX_TG_TOKENS = 512
 # A ShareGPT conversation in vLLM's serving benchmark is a few hundred tokens: KV depth per sequence assumed.
 VLLM_SHAREGPT_DEPTH = 512
-# Without flash attention llama.cpp's decode slows with the KV cache far more than with it: on lhl's Strix Halo
-# runs (public_measurements.json; tg128 was run without it) Llama 2 7B (MHA) decodes tg1024 at 0.76-0.79 of
-# tg128 and tg4096 at 0.33-0.40 without flash attention, at 0.89-0.95 and 0.68-0.80 with it. The engine times
-# flash-attention decode only, so a row without it is skipped once the cache its measured tokens reach (depth +
-# tokens) passes this many cells.
-NO_FLASH_ATTENTION_MAX_DEPTH = 512
+# llama-bench's `-fa` default until flash attention became llama.cpp's default: 0 (`cmd_params_defaults`,
+# `/* flash_attn */ { false }`, examples/llama-bench/llama-bench.cpp, e.g. at ggml-org/llama.cpp@20e30b2). The
+# Llama 3 runs of llama_bench_llama3.json (May 2024 builds b2778-b2843, "default n_batch/n_ubatch unless noted",
+# no `-fa` noted) ran without it, so their tg4096 rows time the KV read without flash attention
+# (speed.NO_FLASH_KV_EFFICIENCY).
+LLAMA3_FLASH_ATTENTION = False
 # Prompt rows of a build that a newer one on the same device and backend outruns several times over: lhl's
 # Strix Halo sweep (build 6077, August 2025: ROCm without hipBLASLt, flash attention off) runs Llama 2 7B Q4_0
 # pp512 at 322 tok/s on ROCm and 784 on Vulkan, where kyuz0's toolboxes (build 9187, May 2026, flash attention
@@ -83,7 +83,6 @@ NON_DEFAULT_DECODE = {
 class Loaded:
     rows: list[Measurement]
     skipped: Counter
-    no_flash_attention: list[str] = field(default_factory=list)  # the rows skipped for it, one line each
 
 
 def _add(
@@ -141,12 +140,6 @@ def _add(
     if shape == "borrowed" and depth > 0:
         out.skipped["borrowed shape at a KV depth"] += 1
         return
-    if kind == "decode" and flash_attention is False and depth + tokens > NO_FLASH_ATTENTION_MAX_DEPTH:
-        out.skipped["decode at depth without flash attention: not modelled"] += 1
-        out.no_flash_attention.append(
-            f"{device_name} {backend_name} {model_name} {fmt} {test}: {value:.4g} tok/s"
-        )
-        return
     count_label = f"{count}× " if count > 1 else ""
     label = f"{count_label}{device_name[:34]} {backend_name[:6]} {model_name[:26]} {fmt} {test}"
     out.rows.append(
@@ -199,6 +192,7 @@ def load_llama_cpp_tables(out: Loaded) -> None:
                 test=test,
                 ubatch=None,
                 value=r["value"],
+                flash_attention=LLAMA3_FLASH_ATTENTION if name == "llama_bench_llama3.json" else None,
             )
 
 
@@ -393,7 +387,7 @@ def load() -> Loaded:
 
 
 def main() -> None:
-    """The loader's report: rows per kind, skips by reason, and the rows skipped for flash attention.
+    """The loader's report: rows per kind, skips by reason, and the decode rows without flash attention.
 
     PYTHONPATH=. .venv/bin/python bench/speed_rows.py
     """
@@ -405,9 +399,11 @@ def main() -> None:
     print(f"skipped {sum(loaded.skipped.values())}:")
     for reason, n in loaded.skipped.most_common():
         print(f"  {n:4}  {reason}")
-    print("decode at depth without flash attention (skipped):")
-    for line in loaded.no_flash_attention:
-        print(f"  {line}")
+    no_flash = [r for r in loaded.rows if r.kind == "decode" and r.flash_attention is False]
+    print(
+        f"decode without flash attention: {len(no_flash)} rows, {sum(r.decode_depth >= 1024 for r in no_flash)}"
+        " at a mean KV depth of 1024 or more"
+    )
 
 
 if __name__ == "__main__":

@@ -273,6 +273,7 @@ def _attention_fields(
         "window": (model.sliding_window or 0) if windowed else 0,
         "attention_flops_per_pair": full * per_pair,
         "window_attention_flops_per_pair": windowed * per_pair,
+        "flash_attention": workload.flash_attention,
     }
 
 

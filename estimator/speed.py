@@ -36,7 +36,7 @@ from .schema import DeviceSpec
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
 # Fitted together by `bench/accuracy.py --fit` (Levenberg–Marquardt on log error, each constant within its
-# physical range) on 988 published rows of 58 devices; the comments say which rows decide each. Kernel
+# physical range) on 1043 published rows of 59 devices; the comments say which rows decide each. Kernel
 # families (`kernels()`): llama.cpp's backends, its CUDA code on pre-Volta parts, its Vulkan shaders on Intel
 # drivers, MLX, vLLM. CPU values are not fitted (no rows): typical llama.cpp figures.
 #
@@ -64,9 +64,9 @@ HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
     "gddr_xe_hpg": 0.656,
-    "hbm": 0.605,
-    "lpddr": 0.969,
-    "lpddr_two_die": 0.806,
+    "hbm": 0.595,
+    "lpddr": 0.967,
+    "lpddr_two_die": 0.805,
     "ram": 1.0,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
@@ -75,12 +75,12 @@ MEMORY_EFFICIENCY = {
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
     "cuda": 0.95,
-    "cuda_pascal": 0.697,
-    "rocm": 0.888,
-    "vulkan": 0.916,
+    "cuda_pascal": 0.702,
+    "rocm": 0.881,
+    "vulkan": 0.911,
     "vulkan_intel": 0.633,
     "sycl": 0.743,
-    "metal": 0.894,
+    "metal": 0.898,
     "mlx": 0.95,
     "vllm": 0.9,
     "cpu": 0.7,
@@ -92,20 +92,20 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.857,
-    ("kquant", "cuda_pascal"): 0.699,
-    ("kquant", "rocm"): 0.832,
-    ("kquant", "vulkan"): 0.948,
+    ("kquant", "cuda"): 0.891,
+    ("kquant", "cuda_pascal"): 0.7,
+    ("kquant", "rocm"): 0.834,
+    ("kquant", "vulkan"): 0.954,
     ("kquant", "vulkan_intel"): 0.78,
     ("kquant", "sycl"): 0.797,
-    ("kquant", "metal"): 0.942,
-    ("float", "cuda"): 0.897,
-    ("float", "rocm"): 1.04,
-    ("bf16", "rocm"): 1.07,
-    ("bf16", "vulkan"): 0.923,
+    ("kquant", "metal"): 0.945,
+    ("float", "cuda"): 0.922,
+    ("float", "rocm"): 1.05,
+    ("bf16", "rocm"): 1.08,
+    ("bf16", "vulkan"): 0.927,
     ("bf16", "vulkan_intel"): 1.27,
     ("bf16", "sycl"): 0.204,
-    ("float", "metal"): 0.988,
+    ("float", "metal"): 0.987,
 }
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
 # scales (Q3_K keeps each weight's high bit in a separate mask), more arithmetic per byte than Q4_K's nibbles, so
@@ -113,7 +113,7 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # whatever the backend. PR 4766's RTX 3090 table (CUDA, one build): LLaMA 7B Q4_0 121.8 tok/s, Q3_K_S 87.3, Q2_K
 # 92.7, so per byte Q3_K_S reads at 0.56 and Q2_K at 0.52 of Q4_0's rate where Q4_K_M reads at ~0.86 (`FORMAT_
 # EFFICIENCY`); the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA) fit it too.
-LOW_BIT_KQUANT_EFFICIENCY = 0.839
+LOW_BIT_KQUANT_EFFICIENCY = 0.838
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -131,56 +131,69 @@ LOW_BIT_KQUANT_EFFICIENCY = 0.839
 UNPACK_FLOPS = 2.0
 UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
-# (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50) and the Llama 3 tg4096 rows.
+# (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50); without flash attention, below.
 KV_EFFICIENCY = {
-    "cuda": 0.85,
+    "cuda": 0.86,
     "cuda_pascal": 0.783,
-    "rocm": 0.894,
-    "vulkan": 0.833,
+    "rocm": 0.902,
+    "vulkan": 0.838,
     "vulkan_intel": 0.778,
     "sycl": 0.869,
-    "metal": 0.803,
+    "metal": 0.8,
     "mlx": 0.788,
     "vllm": 0.8,
     "cpu": 0.5,
 }
+# KV without flash attention (`-fa off`, or a build or backend without it): llama.cpp reads the cache with its
+# general kernels instead of one fused kernel: K against each head's query, a softmax over the F32 scores, then
+# the transposed V against them, mat-vecs over head-strided F16 views that read the cache at a fraction of the
+# weights' rate. lhl's Strix Halo runs time both settings on one build (bench/data/public_measurements.json):
+# per cached token and layer over tg128, Llama 2 7B (MHA, 16 KiB of KV) costs 550 ns without flash attention
+# where it costs 80-95 ns with it; the GQA models (4 KiB: Llama 3 8B and 70B, Qwen3 32B, Llama 4 Scout) 92-101
+# ns on Vulkan and 167-264 on ROCm. The time goes with the cache's bytes, not with the score matrix (heads × 4
+# bytes per cached token: a 70B has twice an 8B's and costs the same per byte), so it is a share of the rate.
+# With the Llama 3 tg4096 rows of May 2024 (llama-bench's default then, `-fa 0`: calibration/
+# llama_bench_llama3.json; RTX 3070, 3090, 4090, RTX 6000 Ada, A100 PCIe, M1), fitted per kernel family it came
+# to 0.19-0.20 on CUDA, ROCm, Vulkan and Metal alike, so it is one share for every llama.cpp backend (MLX and
+# vLLM keep theirs). A visitor who turns flash attention off sees it in the full-context speed.
+NO_FLASH_KV_EFFICIENCY = 0.182
 # Fixed costs per step that do not shrink with the model: kernel launches and synchronisation per layer, and
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 47.6e-6,
-    "cuda_pascal": 45.3e-6,
-    "rocm": 105e-6,
-    "vulkan": 38.3e-6,
-    "vulkan_intel": 53.3e-6,
+    "cuda": 47.1e-6,
+    "cuda_pascal": 44.8e-6,
+    "rocm": 103e-6,
+    "vulkan": 37.6e-6,
+    "vulkan_intel": 53.2e-6,
     "sycl": 107e-6,
-    "metal": 92.3e-6,
-    "mlx": 85.7e-6,
+    "metal": 93.3e-6,
+    "mlx": 85.5e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 37.4e-6,
-    "cuda_pascal": 68.6e-6,
-    "rocm": 50.1e-6,
-    "vulkan": 50.8e-6,
-    "vulkan_intel": 187e-6,
+    "cuda": 38.6e-6,
+    "cuda_pascal": 67.4e-6,
+    "rocm": 51e-6,
+    "vulkan": 50.2e-6,
+    "vulkan_intel": 186e-6,
     "sycl": 335e-6,
-    "metal": 61.1e-6,
-    "mlx": 66.1e-6,
+    "metal": 60.9e-6,
+    "mlx": 65.7e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.978
+EXPERT_EFFICIENCY = 0.975
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
-    "cuda": 106e-6,
+    "cuda": 102e-6,
     "cuda_pascal": 99.3e-6,
-    "rocm": 114e-6,
+    "rocm": 113e-6,
     "vulkan": 102e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
@@ -218,7 +231,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("float", "cuda"): 1.07,
     ("float", "rocm"): 1.1,
     ("float", "metal"): 1.09,
-    ("bf16", "rocm"): 0.804,
+    ("bf16", "rocm"): 0.803,
     ("mlx", "mlx"): 0.989,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
@@ -264,25 +277,25 @@ VLLM_STEP_SECONDS = 337e-6
 # measured value for 82% of one-device decode rows, 84% of multi-GPU rows, 90% of prefill rows and 83% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
-    "gddr/cuda/dense": (-0.129, 0.426),
-    "gddr/cuda/moe": (-0.27, 0.438),
-    "gddr/rocm/dense": (-0.216, 0.242),
-    "gddr/vulkan/dense": (-0.162, 0.394),
-    "hbm/cuda/dense": (-0.271, 0.18),
-    "hbm/cuda/moe": (-0.219, 0.197),
-    "lpddr/metal/dense": (-0.093, 0.095),
-    "lpddr/mlx/moe": (-0.138, 0.185),
-    "lpddr_two_die/metal/dense": (-0.087, 0.32),
-    "decode": (-0.187, 0.482),
-    "multi_gpu": (-0.199, 0.436),
+    "gddr/cuda/dense": (-0.126, 0.429),
+    "gddr/cuda/moe": (-0.263, 0.43),
+    "gddr/rocm/dense": (-0.216, 0.249),
+    "gddr/vulkan/dense": (-0.155, 0.35),
+    "hbm/cuda/dense": (-0.251, 0.171),
+    "hbm/cuda/moe": (-0.225, 0.21),
+    "lpddr/metal/dense": (-0.091, 0.095),
+    "lpddr/mlx/moe": (-0.138, 0.183),
+    "lpddr_two_die/metal/dense": (-0.087, 0.319),
+    "decode": (-0.18, 0.471),
+    "multi_gpu": (-0.198, 0.423),
     "prefill": (-0.462, 0.982),
-    "vllm_tp": (-0.46, 1.095),
-    "*/cuda/*": (-0.216, 0.359),
-    "*/metal/*": (-0.093, 0.151),
-    "*/mlx/*": (-0.139, 0.757),
-    "*/rocm/*": (-0.201, 0.242),
+    "vllm_tp": (-0.46, 1.096),
+    "*/cuda/*": (-0.205, 0.357),
+    "*/metal/*": (-0.091, 0.152),
+    "*/mlx/*": (-0.138, 0.759),
+    "*/rocm/*": (-0.19, 0.249),
     "*/sycl/*": (-0.27, 0.768),
-    "*/vulkan/*": (-0.177, 0.228),
+    "*/vulkan/*": (-0.17, 0.251),
     "*/vulkan_intel/*": (-0.134, 1.622),
 }
 
@@ -340,6 +353,7 @@ class Stage:
     tensor_width: float = 1.0  # `tensor_width()`: a datacenter chip's FP16 work per SM per clock
     matrix_width: float = 1.0  # `matrix_width()`: an AMD or Intel chip's matrix rate over its vector rate
     prompt_backend: str = ""  # `prompt_kernels()`: whose kernels run a prompt batch ("": `backend`'s)
+    flash_attention: bool = True  # llama.cpp's `-fa`: the KV read by one fused kernel, or by the general ones
 
     def touched_share(self, batch: int) -> float:
         """Share of the routed experts that at least one of `batch` tokens picks."""
@@ -408,10 +422,18 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
         batch
         * stage.kv_read_bytes(depth)
         / (bw * stage.memory_efficiency * BACKEND_EFFICIENCY[stage.backend])
-        / KV_EFFICIENCY[stage.backend]
+        / kv_efficiency(stage)
     )
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
     return max(weights + unpack_seconds(stage, batch) + kv, flops_s) + stage.fixed_seconds
+
+
+def kv_efficiency(stage: Stage) -> float:
+    """Share of the weights' rate the KV cache is read at: the flash-attention kernel's, or without it
+    llama.cpp's general kernels' (`NO_FLASH_KV_EFFICIENCY`; MLX, vLLM and the CPU keep their own)."""
+    if stage.flash_attention or stage.backend in ("mlx", "vllm", "cpu"):
+        return KV_EFFICIENCY[stage.backend]
+    return NO_FLASH_KV_EFFICIENCY
 
 
 def unpack_seconds(stage: Stage, batch: int) -> float:
