@@ -49,6 +49,7 @@ def _workload(row: Measurement, batch: int | None = None) -> Workload:
             prompt_tokens=row.tokens,
             runtime=row.runtime,
             ubatch_tokens=row.ubatch,
+            flash_attention=row.flash_attention is not False,
         )
     batch = batch or max(1, round(row.concurrency))
     return Workload(context_tokens=row.depth + 1, prompt_tokens=row.depth, runtime="vllm", batch=batch)

@@ -274,6 +274,8 @@ def _attention_fields(
         "attention_flops_per_pair": full * per_pair,
         "window_attention_flops_per_pair": windowed * per_pair,
         "flash_attention": workload.flash_attention,
+        "score_heads": full * model.num_attention_heads * head_share,
+        "window_score_heads": windowed * model.num_attention_heads * head_share,
     }
 
 

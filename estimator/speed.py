@@ -3,11 +3,13 @@
 decode step  = Σ over stages [ weights ÷ (bandwidth × η_memory × η_backend × η_format)
                                + their multiply-adds at the vector rate (quantized weights)
                                + KV read at the current depth ÷ (bandwidth × η_memory × η_backend × η_kv)
+                                 (η_kv: the flash-attention kernel's, or llama.cpp's general kernels')
                                + layers × per-layer time + MoE layers × per-MoE-layer time ]
                (or the FLOPs ÷ FLOPS when a big batch makes it compute-bound)
                + a hand-off per layer-split boundary, or the all-reduces of tensor parallel
 prefill      = Σ over stages max(matrix FLOPs ÷ (FLOPS × η_prefill × η_format) + attention FLOPs at depth ÷
                                  (FLOPS × η_attention), weights read once per micro-batch ÷ bandwidth)
+                               (+ without flash attention, the score matrix's bytes ÷ bandwidth)
 
 With B concurrent sequences one step reads the dense weights once, the routed experts that any of the
 B tokens picked (1 − (1 − k/E)^B of them) and every sequence's KV cache.
@@ -157,6 +159,15 @@ KV_EFFICIENCY = {
 # to 0.19-0.20 on CUDA, ROCm, Vulkan and Metal alike, so it is one share for every llama.cpp backend (MLX and
 # vLLM keep theirs). A visitor who turns flash attention off sees it in the full-context speed.
 NO_FLASH_KV_EFFICIENCY = 0.182
+# A prompt batch without flash attention writes each head's scores (queries × cached keys, F32) to memory, and
+# the softmax reads and writes them and the product with V reads them again: 4 passes of 4 bytes a score
+# (llama.cpp's `build_attn_mha`: mul_mat K·Q, soft_max_ext, mul_mat V·KQ), at the memory's share of the
+# bandwidth (`score_seconds`). Counted, not fitted. The Llama 3 pp4096 rows (May 2024 builds, `-fa 0`) lose
+# against their pp512 rows 1.1-1.6× what these bytes take: 70B Q4_K_M on an RTX 6000 Ada 1.27 s more over 4096
+# tokens where 0.77 TB of scores take 0.80 s, on an A100 PCIe 0.77 s against 0.67 (HBM's share), 8B F16 on an RTX
+# 4090 0.19 s against 0.15. Tried as a fitted byte count it lands between 16 and 24 with the same prefill figures
+# in-sample, so the count stays.
+SCORE_BYTES = 16
 # Fixed costs per step that do not shrink with the model: kernel launches and synchronisation per layer, and
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
@@ -205,10 +216,10 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
 # for AMD.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.906,
+    "cuda": 0.907,
     "cuda_pascal": 1.0,
-    "rocm": 0.402,
-    "vulkan": 0.345,
+    "rocm": 0.403,
+    "vulkan": 0.346,
     "vulkan_intel": 0.147,
     "sycl": 0.183,
     "metal": 0.692,
@@ -218,20 +229,20 @@ PREFILL_EFFICIENCY = {
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.429
+FULL_RATE_PREFILL_FACTOR = 0.431
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.778,
-    ("kquant", "cuda_pascal"): 1.22,
-    ("kquant", "rocm"): 0.59,
+    ("kquant", "cuda"): 0.807,
+    ("kquant", "cuda_pascal"): 1.23,
+    ("kquant", "rocm"): 0.58,
     ("kquant", "vulkan"): 1.14,
-    ("kquant", "vulkan_intel"): 0.972,
+    ("kquant", "vulkan_intel"): 0.974,
     ("kquant", "sycl"): 1.1,
-    ("kquant", "metal"): 0.986,
-    ("float", "cuda"): 1.07,
+    ("kquant", "metal"): 1.01,
+    ("float", "cuda"): 1.17,
     ("float", "rocm"): 1.1,
     ("float", "metal"): 1.09,
-    ("bf16", "rocm"): 0.803,
+    ("bf16", "rocm"): 0.801,
     ("mlx", "mlx"): 0.989,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
@@ -241,14 +252,14 @@ BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
 BF16_PREFILL_EFFICIENCY = 0.447
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID), this share of a dense product's
 # rate (the MoE pp rows).
-PREFILL_EXPERT_EFFICIENCY = 0.283
+PREFILL_EXPERT_EFFICIENCY = 0.28
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.585,
+    "cuda": 0.608,
     "cuda_pascal": 0.506,
-    "metal": 0.305,
-    "mlx": 0.464,
+    "metal": 0.307,
+    "mlx": 0.465,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -260,7 +271,7 @@ VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
 VECTOR_ATTENTION_EFFICIENCY = 0.11
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.453
+PREFILL_PIPELINE_OVERLAP = 0.529
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
@@ -288,7 +299,7 @@ ERROR_RANGES: dict[str, tuple[float, float]] = {
     "lpddr_two_die/metal/dense": (-0.087, 0.319),
     "decode": (-0.18, 0.471),
     "multi_gpu": (-0.198, 0.423),
-    "prefill": (-0.462, 0.982),
+    "prefill": (-0.465, 0.997),
     "vllm_tp": (-0.46, 1.096),
     "*/cuda/*": (-0.205, 0.357),
     "*/metal/*": (-0.091, 0.152),
@@ -354,6 +365,8 @@ class Stage:
     matrix_width: float = 1.0  # `matrix_width()`: an AMD or Intel chip's matrix rate over its vector rate
     prompt_backend: str = ""  # `prompt_kernels()`: whose kernels run a prompt batch ("": `backend`'s)
     flash_attention: bool = True  # llama.cpp's `-fa`: the KV read by one fused kernel, or by the general ones
+    score_heads: float = 0.0  # query heads × full-attention layers here: the score rows one token writes
+    window_score_heads: float = 0.0  # the same, sliding-window layers
 
     def touched_share(self, batch: int) -> float:
         """Share of the routed experts that at least one of `batch` tokens picks."""
@@ -428,12 +441,16 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
     return max(weights + unpack_seconds(stage, batch) + kv, flops_s) + stage.fixed_seconds
 
 
+def fused_attention(stage: Stage) -> bool:
+    """Whether attention runs as one fused kernel: llama.cpp's flash attention, or MLX's and vLLM's own
+    kernels (the CPU's llama.cpp rows are not timed apart)."""
+    return stage.flash_attention or stage.backend in ("mlx", "vllm", "cpu")
+
+
 def kv_efficiency(stage: Stage) -> float:
     """Share of the weights' rate the KV cache is read at: the flash-attention kernel's, or without it
-    llama.cpp's general kernels' (`NO_FLASH_KV_EFFICIENCY`; MLX, vLLM and the CPU keep their own)."""
-    if stage.flash_attention or stage.backend in ("mlx", "vllm", "cpu"):
-        return KV_EFFICIENCY[stage.backend]
-    return NO_FLASH_KV_EFFICIENCY
+    llama.cpp's general kernels' (`NO_FLASH_KV_EFFICIENCY`)."""
+    return KV_EFFICIENCY[stage.backend] if fused_attention(stage) else NO_FLASH_KV_EFFICIENCY
 
 
 def unpack_seconds(stage: Stage, batch: int) -> float:
@@ -498,7 +515,21 @@ def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: 
     ubatches = -(-prompt_tokens // ubatch)
     weights = stage.dense_bytes + stage.routed_bytes * stage.touched_share(min(prompt_tokens, ubatch))
     reads = ubatches * weights / (stage.bandwidth_gb_s * 1e9 * stage.bandwidth_efficiency)
-    return max(compute, reads) + ubatches * stage.fixed_seconds
+    scores = (
+        0.0
+        if fused_attention(stage)
+        else score_seconds(stage, prompt_tokens, min(ubatch, prompt_tokens), depth)
+    )
+    return max(compute, reads) + scores + ubatches * stage.fixed_seconds
+
+
+def score_seconds(stage: Stage, prompt_tokens: int, ubatch: int, depth: int) -> float:
+    """Without flash attention, the F32 score matrix of a prompt batch in memory: each micro-batch's
+    queries against every cached key, per head (`SCORE_BYTES`), at the memory's share of the bandwidth."""
+    keys = depth + (prompt_tokens + ubatch) / 2  # a micro-batch scores all cells cached up to its end
+    window = min(keys, stage.window + ubatch)  # a sliding-window layer's cache holds the window and the batch
+    cells = prompt_tokens * (stage.score_heads * keys + stage.window_score_heads * window)
+    return SCORE_BYTES * cells / (stage.bandwidth_gb_s * 1e9 * stage.memory_efficiency)
 
 
 def handoff_seconds(stage: Stage) -> float:

@@ -119,20 +119,33 @@ def test_a_class_without_rows_of_its_own_misses_like_any_device():
         assert high >= 100 / (1 + error_low) - 1e-9
 
 
+def with_and_without_flash_attention(quant: QuantSpec, **workload) -> tuple:
+    """Llama 3.1 8B on an RTX 4090, the same question with flash attention on, then off."""
+    return tuple(
+        plans.single(
+            model=llama_8b(),
+            quant=quant,
+            devices=[GEFORCE_4090],
+            workload=Workload(**workload, flash_attention=fa),
+        )
+        for fa in (True, False)
+    )
+
+
 def test_without_flash_attention_the_full_context_is_what_slows():
     # lhl's Strix Halo runs, one build: Llama 3 8B Q4_K_M tg4096 at 33.96 tok/s without flash attention and
     # 37.61 with it, tg128 43.42: the general kernels read the KV cache at a fraction of the fused kernel's
     # rate (speed.NO_FLASH_KV_EFFICIENCY), so the gap grows with the cache and is nothing at its start
-    gpu = GEFORCE_4090
-    on, off = (
-        plans.single(
-            model=llama_8b(),
-            quant=Q4_K_M,
-            devices=[gpu],
-            workload=Workload(context_tokens=32768, prompt_tokens=16, flash_attention=fa),
-        )
-        for fa in (True, False)
-    )
+    on, off = with_and_without_flash_attention(Q4_K_M, context_tokens=32768, prompt_tokens=16)
     assert off.decode_tok_s == pytest.approx(on.decode_tok_s, rel=0.01)
     assert off.decode_tok_s_at_context < 0.75 * on.decode_tok_s_at_context
     assert min(speed.KV_EFFICIENCY.values()) > speed.NO_FLASH_KV_EFFICIENCY
+
+
+def test_a_prompt_without_flash_attention_pays_for_its_score_matrix_in_memory():
+    # 32 heads × 32 layers, 4096 prompt tokens in micro-batches of 512: each micro-batch scores every cell
+    # cached up to its end, (4096 + 512) / 2 keys on average; 16 bytes a score (speed.SCORE_BYTES) at the
+    # RTX 4090's 1008 GB/s: 16 × 4096 × 1024 × 2304 / 1008e9 = 0.153 s more than with flash attention
+    on, off = with_and_without_flash_attention(F16, context_tokens=8192, prompt_tokens=4096)
+    extra_s = 4096 / off.prefill_tok_s - 4096 / on.prefill_tok_s
+    assert extra_s == pytest.approx(16 * 4096 * 32 * 32 * 2304 / 1008e9, rel=1e-6)
