@@ -1,4 +1,4 @@
-"""bench/accuracy.py, step 4 of 5: the speed ranges the engine shows (speed.ERROR_RANGES), from the held-out
+"""bench/accuracy.py, step 4 of 5: the speed ranges the engine shows (ranges.ERROR_RANGES), from the held-out
 errors, and how often they hold the measured value on devices they were computed without.
 """
 
@@ -7,7 +7,7 @@ from collections import defaultdict
 from accuracy_crossval import Result, pct
 from speed_rows import Measurement
 
-from estimator import speed, timing
+from estimator import ranges, speed, timing
 
 # ---- Ranges: where the measured value lies, from the held-out errors ----------------------------------
 
@@ -27,7 +27,7 @@ def speed_class(row: Measurement, stages: list[speed.Stage]) -> str:
 
 
 def error_ranges(results: list[Result], classes: list[str], quantiles=RANGE_QUANTILES) -> dict:
-    """speed.ERROR_RANGES from held-out errors: per one-device class with enough rows and devices, per
+    """ranges.ERROR_RANGES from held-out errors: per one-device class with enough rows and devices, per
     kernels ("*/cuda/*") as its fallback, "decode" for the rest; multi_gpu, vllm_tp and prefill whole."""
     errors: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for r, c in zip(results, classes, strict=True):
@@ -55,16 +55,16 @@ def coverage(results: list[Result], classes: list[str], quantiles=RANGE_QUANTILE
     hits: dict[str, list[bool]] = defaultdict(list)
     for device in sorted({r.row.device_key for r in results}):
         keep = [(r, c) for r, c in zip(results, classes, strict=True) if r.row.device_key != device]
-        ranges = error_ranges([r for r, _ in keep], [c for _, c in keep], quantiles)
-        saved = speed.ERROR_RANGES
-        speed.ERROR_RANGES = ranges
+        held_out = error_ranges([r for r, _ in keep], [c for _, c in keep], quantiles)
+        saved = ranges.ERROR_RANGES
+        ranges.ERROR_RANGES = held_out
         try:
             for r, c in zip(results, classes, strict=True):
                 if r.row.device_key != device or r.held_out is None:
                     continue
-                low, high = speed.speed_range(r.held_out, c)
+                low, high = ranges.speed_range(r.held_out, c)
                 kind = "decode" if c.count("/") == 2 else c
                 hits[kind].append(low <= r.row.value <= high)
         finally:
-            speed.ERROR_RANGES = saved
+            ranges.ERROR_RANGES = saved
     return {k: round(sum(v) / len(v), 3) for k, v in sorted(hits.items())}

@@ -99,7 +99,8 @@ def print_rows(results: list[Result]) -> None:
 
 
 def print_constants(fitted: dict[str, float], ranges: dict) -> None:
-    """The fitted constants as estimator/speed.py spells them, to paste there."""
+    """The fitted constants as estimator/speed.py spells them, and the ranges as estimator/ranges.py does, to
+    paste there."""
     tables: dict[str, dict] = defaultdict(dict)
     scalars = {}
     for q in PARAMS:
@@ -118,6 +119,7 @@ def print_constants(fitted: dict[str, float], ranges: dict) -> None:
         for key, value in entries.items():
             print(f"    {key!r}: {value:.3g},")
         print("}")
+    print("\nHeld-out ranges (estimator/ranges.py):")
     print("ERROR_RANGES = {")
     for key, (low, high) in sorted(ranges.items()):
         print(f"    {key!r}: ({low}, {high}),")

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from . import speed
+from . import links
 from .schema import DeviceSpec, Frozen
 from .units import format_seconds
 
@@ -48,9 +48,9 @@ PASS_OVERHEAD_S: dict[DenoiserKind, float] = {"dit": 0.004, "unet": 0.012}
 # edge is FLUX.1-dev on an H100 (1.45× the estimate: eager PyTorch reaches a smaller share of Hopper).
 RANGE_LOW, RANGE_HIGH = 0.75, 1.6
 
-# Host → GPU copies of offloaded weights: PCIe 4.0 x16, one direction (speed.PCIE_GB_S), at best;
+# Host → GPU copies of offloaded weights: PCIe 4.0 x16, one direction (links.PCIE_GB_S), at best;
 # pageable memory and PCIe 3.0 boards are slower, which the range's slow end covers.
-HOST_TO_GPU_GB_S = speed.PCIE_GB_S
+HOST_TO_GPU_GB_S = links.PCIE_GB_S
 
 
 class DenoiserShape(Frozen):

@@ -6,7 +6,7 @@ aggregate decode speed, prefill speed, time to first token, the bytes that cross
 the plan's warnings. Ranking and the recommendation live in ranking.py.
 """
 
-from . import memory, speed
+from . import memory, ranges, speed
 from .admission import Admission, vllm_admission
 from .device_memory import host_usage_and_stage, ram_bandwidth, usage_and_stage
 from .layouts import (
@@ -73,9 +73,9 @@ def _plan(
             warnings = (*warnings, admission.warning(workload, queue))
     # The prefill pass itself yields the first token: no decode step is added
     ttft = queue + timing.prefill_s if timing.prefill_s is not None else None
-    d_low, d_high = speed.speed_range(decode, timing.speed_class)
-    c_low, c_high = speed.speed_range(at_context, timing.speed_class)
-    p_low, p_high = speed.speed_range(prefill, "prefill")
+    d_low, d_high = ranges.speed_range(decode, timing.speed_class)
+    c_low, c_high = ranges.speed_range(at_context, timing.speed_class)
+    p_low, p_high = ranges.speed_range(prefill, "prefill")
     tight = [u.name for u in usages if u.tight]
     if tight:
         warnings = (*warnings, Reason(code="tight", values={"devices": tuple(tight)}))

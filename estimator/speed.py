@@ -34,7 +34,6 @@ from .hardware import (  # noqa: F401
     prompt_kernels,
     tensor_width,
 )
-from .schema import DeviceSpec
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
 # Fitted together by `bench/accuracy.py --fit` (Levenberg–Marquardt on log error, each constant within its
@@ -279,61 +278,6 @@ PREFILL_PIPELINE_OVERLAP = 0.529
 VLLM_ALL_REDUCE_SECONDS = 15.6e-6
 VLLM_STEP_SECONDS = 337e-6
 
-# Where the real speed lies given an estimate: the 5th and 95th percentiles of (estimate ÷ measured − 1)
-# over rows of devices the fit never saw (bench/accuracy.py, leave-one-device-out), per class of plan
-# (`speed_class`: memory/kernels/dense-or-MoE for one device, then the kernels' class "*/cuda/*", then every
-# one-device row's "decode"; multi_gpu, vllm_tp, prefill), widened to bracket the estimate by 1% at least.
-# A range is estimate ÷ (1 + high) … estimate ÷ (1 + low); a class without its own range takes the wider of
-# its kernels' and every one-device row's. Computed again without each device in turn, these ranges hold the
-# measured value for 82% of one-device decode rows, 84% of multi-GPU rows, 90% of prefill rows and 83% of
-# vLLM rows (bench/README.md).
-ERROR_RANGES: dict[str, tuple[float, float]] = {
-    "gddr/cuda/dense": (-0.126, 0.429),
-    "gddr/cuda/moe": (-0.263, 0.43),
-    "gddr/rocm/dense": (-0.216, 0.249),
-    "gddr/vulkan/dense": (-0.155, 0.35),
-    "hbm/cuda/dense": (-0.251, 0.171),
-    "hbm/cuda/moe": (-0.225, 0.21),
-    "lpddr/metal/dense": (-0.091, 0.095),
-    "lpddr/mlx/moe": (-0.138, 0.183),
-    "lpddr_two_die/metal/dense": (-0.087, 0.319),
-    "decode": (-0.18, 0.471),
-    "multi_gpu": (-0.198, 0.423),
-    "prefill": (-0.465, 0.997),
-    "vllm_tp": (-0.46, 1.096),
-    "*/cuda/*": (-0.205, 0.357),
-    "*/metal/*": (-0.091, 0.152),
-    "*/mlx/*": (-0.138, 0.759),
-    "*/rocm/*": (-0.19, 0.249),
-    "*/sycl/*": (-0.27, 0.768),
-    "*/vulkan/*": (-0.17, 0.251),
-    "*/vulkan_intel/*": (-0.134, 1.622),
-}
-
-# ---- Links --------------------------------------------------------------------------------------
-# PCIe 4.0 x16: 31.5 GB/s per direction (../shared/reference/interconnects.json). NVLink: the RTX 3090
-# bridge, 56.25 GB/s per direction, the slowest NVLink a user is likely to have (A100/H100 are 300/450).
-PCIE_GB_S = 31.5
-NVLINK_GB_S = 56.25
-# NVLink of SXM parts, per direction (interconnects.json: NVLink 3 on A100, 600 GB/s both directions;
-# NVLink 4 on H100/H200, 900 GB/s), the default link between them.
-SXM_NVLINK_GB_S = {"Ampere": 300.0, "Hopper": 450.0}
-SXM_NVLINK_DEFAULT_GB_S = 300.0
-
-
-def sxm_nvlink_gb_s(device: DeviceSpec) -> float:
-    """Per-direction NVLink of an SXM part, by architecture (from the name when the spec has none)."""
-    arch = device.architecture or ("Hopper" if HOPPER_NAMES.search(device.name) else "")
-    return SXM_NVLINK_GB_S.get(arch.split()[0] if arch else "", SXM_NVLINK_DEFAULT_GB_S)
-
-
-# Time for one hop of a small message (a few KiB of activations): a PCIe round trip through the host
-# with NCCL is ~10 µs, NVLink peer-to-peer ~3 µs (NCCL all-reduce latency at small sizes).
-PCIE_LATENCY_US = 10.0
-NVLINK_LATENCY_US = 3.0
-# Between machines: 10 GbE (1.25 GB/s) and the TCP round trip llama.cpp's RPC backend pays per hop.
-NETWORK_GB_S = 1.25
-NETWORK_LATENCY_US = 300.0
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.
 DEFAULT_RAM_BANDWIDTH_GB_S = 76.8
 
@@ -535,31 +479,3 @@ def score_seconds(stage: Stage, prompt_tokens: int, ubatch: int, depth: int) -> 
 def handoff_seconds(stage: Stage) -> float:
     """What a layer-split boundary costs per step after `stage`, besides moving the hidden state."""
     return HANDOFF_SECONDS.get(stage.backend, HANDOFF_DEFAULT_SECONDS)
-
-
-def transfer_seconds(bytes_: float, gb_s: float, latency_us: float) -> float:
-    return latency_us * 1e-6 + bytes_ / (gb_s * 1e9)
-
-
-def ring_all_reduce_seconds(message_bytes: float, ranks: int, gb_s: float, latency_us: float) -> float:
-    """Ring all-reduce: 2 (n − 1) steps, each moving 1/n of the message over the link."""
-    if ranks <= 1:
-        return 0.0
-    steps = 2 * (ranks - 1)
-    return steps * latency_us * 1e-6 + steps / ranks * message_bytes / (gb_s * 1e9)
-
-
-def speed_range(value: float | None, speed_class: str) -> tuple[float | None, float | None]:
-    """Where the real speed likely lies given the estimate and the held-out errors of its class: the
-    class's own ("gddr/cuda/dense"); for a class with too few rows of its own, the wider of its kernels'
-    ("*/cuda/*") and every single-GPU decode row's: an unfamiliar device may miss like any device."""
-    if value is None:
-        return None, None
-    own = ERROR_RANGES.get(speed_class)
-    if own is None:
-        parts = speed_class.split("/")
-        kernels_class = ERROR_RANGES.get(f"*/{parts[1]}/*") if len(parts) == 3 else None
-        ranges = [r for r in (kernels_class, ERROR_RANGES["decode"]) if r]
-        own = (min(r[0] for r in ranges), max(r[1] for r in ranges))
-    low, high = own
-    return value / (1 + high), value / (1 + low)

@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from . import memory, speed
+from . import links, memory, speed
 from .schema import DeviceSpec, ModelSpec, Workload
 
 # Activations handed from one pipeline stage to the next: one f32 hidden vector per token (llama.cpp).
@@ -31,12 +31,12 @@ def link(workload: Workload, devices: Sequence[DeviceSpec] = ()) -> tuple[float,
     if workload.link_gb_s:
         gb_s = workload.link_gb_s
     elif sxm:
-        gb_s = min(speed.sxm_nvlink_gb_s(d) for d in devices)
+        gb_s = min(links.sxm_nvlink_gb_s(d) for d in devices)
     else:
-        gb_s = speed.NVLINK_GB_S if nvlink else speed.PCIE_GB_S
+        gb_s = links.NVLINK_GB_S if nvlink else links.PCIE_GB_S
     lat = workload.link_latency_us
     if lat is None:
-        lat = speed.NVLINK_LATENCY_US if nvlink else speed.PCIE_LATENCY_US
+        lat = links.NVLINK_LATENCY_US if nvlink else links.PCIE_LATENCY_US
     return gb_s, lat
 
 
@@ -54,8 +54,8 @@ def nvlinked(workload: Workload, devices: Sequence[DeviceSpec] = ()) -> bool:
 
 
 def network(workload: Workload) -> tuple[float, float]:
-    gb_s = workload.network_gb_s or speed.NETWORK_GB_S
-    lat = speed.NETWORK_LATENCY_US if workload.network_latency_us is None else workload.network_latency_us
+    gb_s = workload.network_gb_s or links.NETWORK_GB_S
+    lat = links.NETWORK_LATENCY_US if workload.network_latency_us is None else workload.network_latency_us
     return gb_s, lat
 
 
@@ -66,7 +66,7 @@ class Timing:
     prefill_s: float | None
     bytes_per_token: int = 0
     decode_context_s: float | None = None  # one step, batch 1, the whole context cached
-    speed_class: str = "decode"  # which held-out errors give the range (speed.ERROR_RANGES)
+    speed_class: str = "decode"  # which held-out errors give the range (ranges.ERROR_RANGES)
 
 
 class Hop(NamedTuple):
@@ -94,7 +94,7 @@ def sequential_step_seconds(
     """One decode step through stages that run one after another, with `depth` tokens cached."""
     t = sum(each_stage(stages, lambda s: speed.decode_step_seconds(s, batch, depth)))
     return t + sum(
-        h.handoff_s + speed.transfer_seconds(batch * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
+        h.handoff_s + links.transfer_seconds(batch * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
         for h in hops
     )
 
@@ -133,7 +133,7 @@ def sequential_prefill_seconds(
         prefill = (1 - overlap) * prefill + overlap * (sum(per) + (ubatches - 1) * slowest)
     return prefill + sum(
         ubatches * h.handoff_s
-        + speed.transfer_seconds(workload.prompt_tokens * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
+        + links.transfer_seconds(workload.prompt_tokens * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
         for h in hops
     )
 
@@ -224,7 +224,7 @@ def all_reduces_seconds(
     message = tokens * model.hidden_size * ALL_REDUCE_BYTES
     if workload.runtime == "vllm" and nvlinked(workload, devices):
         return calls * (speed.VLLM_ALL_REDUCE_SECONDS + 2 * (tp - 1) / tp * message / (gb_s * 1e9))
-    return calls * speed.ring_all_reduce_seconds(message, tp, gb_s, lat)
+    return calls * links.ring_all_reduce_seconds(message, tp, gb_s, lat)
 
 
 def runtime_step_seconds(workload: Workload) -> float:

@@ -3,7 +3,7 @@
 import pytest
 from engine_specs import F16, Q4_K_M, gpt_oss_120b, llama_8b, make_gpu
 
-from estimator import QuantSpec, Workload, memory, plans, speed
+from estimator import QuantSpec, Workload, memory, plans, ranges, speed
 from estimator.units import GIB
 
 # llama.cpp's MXFP4_MOE mix: expert tensors MXFP4 (4.25 bits), everything else and the head Q8_0 (8.5),
@@ -112,9 +112,9 @@ def test_an_h200_decodes_at_the_h100s_rate_not_its_memorys(memory_type):
 
 def test_a_class_without_rows_of_its_own_misses_like_any_device():
     # a Strix Halo on Vulkan, held out, missed the GeForce-heavy Vulkan range in 33 of 43 rows
-    low, high = speed.speed_range(100.0, "lpddr/vulkan/moe")  # no range of its own
+    low, high = ranges.speed_range(100.0, "lpddr/vulkan/moe")  # no range of its own
     for fallback in ("*/vulkan/*", "decode"):
-        error_low, error_high = speed.ERROR_RANGES[fallback]
+        error_low, error_high = ranges.ERROR_RANGES[fallback]
         assert low <= 100 / (1 + error_high) + 1e-9
         assert high >= 100 / (1 + error_low) - 1e-9
 
