@@ -1,6 +1,5 @@
 // The site's only script; every page works without it (and CSP forbids inline scripts).
-// Pickers: <input data-pick hx-get=... hx-target="#select"> swaps the server's matches into the <select>
-// and chooses the first, which recomputes the answer.
+// Pickers (their markup: templates/calculator/page.html): the first match chosen recomputes the answer.
 function setUp(root) {
   for (const input of root.querySelectorAll("input[data-pick]")) {
     if (input.dataset.ready) continue;
