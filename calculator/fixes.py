@@ -223,8 +223,10 @@ def fix_text(changes: dict[str, str], data: dict, *, alone: bool = False) -> str
     if ("runtime" in changes or "quant" in changes) and data.get("quant"):
         runtime = dict(RUNTIME_CHOICES).get(data.get("runtime"))
         return f"Use {runtime} with {data['quant'].name}" if runtime else f"Use {data['quant'].name}"
+    if "fa" in changes:
+        return "Turn flash attention on"
     if "kv" in changes:
-        return f"Keep the KV cache in {changes['kv']}"
+        return f"Keep the KV cache in {changes['kv'] or data.get('kv')}"  # "": the default, f16
     if "ctx" in changes:
         return f"Use {int(changes['ctx']):,} tokens of context"
     if "prompt" in changes:

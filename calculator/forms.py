@@ -10,8 +10,9 @@ from catalog import byo, slugs
 from catalog import workload as tables
 from catalog.fitting import DEFAULTS
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
-from catalog.runtimes import RUNTIME_CHOICES
+from catalog.runtimes import BY_SLUG, RUNTIME_CHOICES
 from estimator import limits
+from estimator.commands import UNQUANTIZED_KV
 
 from .combination import Combination
 
@@ -19,6 +20,7 @@ MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
 MAX_BATCH = 1024
 MAX_DEVICES = limits.MAX_DEVICES
 CONTEXT_PRESETS = [4096, 8192, 16384, 32768, 65536, 131072]
+FLASH_ATTENTION_SWITCHES = ("llama-cpp", "ollama")  # the runtimes whose commands turn it off (`fa=off`)
 MAX_RAM_GB = 4096
 MAX_HOSTS = limits.MAX_HOSTS
 # The question the page answers on a first visit, before anyone has typed anything.
@@ -107,6 +109,7 @@ class QuestionForm(DeviceRowsForm):
         "prompt",
         "kv",
         "runtime",
+        "fa",
         "ram_gb",
         "ram_preset",
         "link",
@@ -134,6 +137,12 @@ class QuestionForm(DeviceRowsForm):
         choices=RUNTIME_CHOICES,
         required=False,
         error_messages={"invalid_choice": UNKNOWN_RUNTIME},
+    )
+    fa = forms.ChoiceField(
+        label="Flash attention",
+        choices=[("on", "On"), ("off", "Off")],
+        required=False,
+        error_messages={"invalid_choice": "Flash attention is on or off."},
     )
     ram_gb = whole_number("System RAM (GB)", MAX_RAM_GB)
     ram_preset = forms.SlugField(
@@ -235,6 +244,7 @@ class QuestionForm(DeviceRowsForm):
         self.no_ram_beside(data)
         if not self.errors.keys() & {"model", "config", "quant", "gpu", "count", "runtime", "kv"}:
             Combination(self.devices).check(self, data)
+        self.flash_attention_off(data)
         model, ctx = data.get("model"), data.get("ctx")
         if model and ctx and model.max_position_embeddings and ctx > model.max_position_embeddings:
             self.add_error(
@@ -248,6 +258,28 @@ class QuestionForm(DeviceRowsForm):
                 self.add_error("prompt", f"A prompt cannot be longer than the context ({ctx:,} tokens).")
                 self.fixes.append(("prompt", {"prompt": str(ctx)}))
         return data
+
+    def flash_attention_off(self, data: dict) -> None:
+        """`fa=off` is llama.cpp's `-fa off` (Ollama: OLLAMA_FLASH_ATTENTION=0): vLLM, SGLang and MLX
+        always run fused attention kernels, and LM Studio's command has no such switch. llama.cpp keeps a
+        quantized V cache only with flash attention ("quantized V cache requires flash_attn to be
+        enabled", src/llama-context.cpp), and the KV cache types here quantize K and V alike."""
+        data["fa"] = data.get("fa") or "on"
+        if data["fa"] != "off" or self.errors.keys() & {"fa", "runtime", "kv"}:
+            return
+        runtime = data["runtime"]
+        if runtime not in FLASH_ATTENTION_SWITCHES:
+            self.add_error(
+                "fa",
+                f"{BY_SLUG[runtime].label} always runs flash attention: only llama.cpp and Ollama turn it off.",
+            )
+            self.fixes.append(("fa", {"fa": ""}))
+        elif data["kv"] not in UNQUANTIZED_KV:
+            self.add_error(
+                "fa",
+                f"llama.cpp keeps a {data['kv']} KV cache only with flash attention on: it stops at load.",
+            )
+            self.fixes += [("fa", {"fa": ""}), ("fa", {"kv": ""})]
 
     def no_ram_beside(self, data: dict) -> None:
         """A System RAM given with only unified-memory devices is refused: the GPU's memory is the

@@ -113,6 +113,11 @@ def estimate_parameters() -> list[dict]:
             "e.g. llama-cpp for GGUF, vllm for AWQ, GPTQ or FP8, mlx for MLX formats. The answer's "
             "`permalink` names it unless it is llama-cpp."
         },
+        fa={
+            "description": "Flash attention: `off` times and sizes llama.cpp's `-fa off` (Ollama: "
+            "OLLAMA_FLASH_ATTENTION=0), slower with a long context; on if absent. Only llama-cpp and ollama "
+            "turn it off, and not with a quantized KV cache (a 400 says so).",
+        },
         ram_gb={"description": "System RAM in GiB: adds the CPU and expert offload plans."},
         ram_preset={
             "description": "System RAM type (DDR generation and channels, e.g. ddr5-4800-2ch): the RAM "

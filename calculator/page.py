@@ -94,7 +94,7 @@ def combination_pickers(form: QuestionForm) -> dict:
 
 
 # Inputs whose default means the same as leaving them out (an explicit runtime or prompt does not).
-SAME_AS_EMPTY = {name: str(DEFAULTS[name]) for name in ("ctx", "batch", "kv", "hosts")}
+SAME_AS_EMPTY = {name: str(DEFAULTS[name]) for name in ("ctx", "batch", "kv", "hosts")} | {"fa": "on"}
 
 
 def inputs_url(form: QuestionForm) -> str:

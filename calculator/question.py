@@ -42,6 +42,7 @@ class Question:
     kv: str
     runtime: str
     hosts: int
+    fa: str = "on"  # flash attention, "off" for llama.cpp's -fa off (QuestionForm.flash_attention_off)
     config: str | None = None  # a pasted config.json's canonical text
     ram_gb: int | None = None
     ram_preset: str | None = None
@@ -63,6 +64,7 @@ class Question:
             kv=data["kv"],
             runtime=data["runtime"],
             hosts=data["hosts"],
+            fa=data.get("fa") or "on",
             config=data.get("config"),
             ram_gb=data.get("ram_gb"),
             ram_preset=data.get("ram_preset"),
@@ -114,6 +116,7 @@ class Question:
             **tables.kv_workload(self.kv),  # the catalog row's bytes per element
             "runtime": self.engine,
             "hosts": self.hosts,
+            "flash_attention": self.fa != "off",
             **self._runtime_limits,
         }
         if self.ram_gb:
@@ -169,6 +172,8 @@ class Question:
         for name in ("ctx", "batch", "prompt", "kv", "runtime"):
             if data[name] != DEFAULTS[name] and (name != "prompt" or explicit_prompt):
                 pairs.append((name, str(data[name])))
+        if data["fa"] == "off":
+            pairs.append(("fa", "off"))
         if data.get("ram_gb"):
             pairs.append(("ram_gb", str(data["ram_gb"])))
         if data.get("ram_preset"):

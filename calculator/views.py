@@ -221,8 +221,8 @@ def compare(request):
     A question is added by name (`add_model`, `add_quant`, `add_gpu`, `add_count`: the form at the foot
     of the page, which starts at the last column's model, format and GPU) or as a calculator link; either
     way the page redirects to its canonical address. Added by name, it asks what the last column asks
-    (context, users, prompt, RAM, runtime and KV cache type; the last three dropped when they do not run
-    on the new hardware)."""
+    (context, users, prompt, RAM, runtime, KV cache type, flash attention and link; the last four dropped
+    when they do not run on the new hardware)."""
     queries = [q.split("?", 1)[-1].strip() for q in request.GET.getlist("q")][:MAX_COMPARED]
     if "add_model" in request.GET:
         # asked as the last column that answers: a broken one's context is not the visitor's new question
@@ -266,8 +266,8 @@ def compare(request):
 
 # What a question added by name takes from the last column besides its model, format and hardware, and
 # which of those it drops when the new hardware cannot run them.
-CARRIED = ("ctx", "batch", "prompt", "ram_gb", "ram_preset", "runtime", "kv", "link")
-DROPPED_ELSEWHERE = ("runtime", "kv", "link")
+CARRIED = ("ctx", "batch", "prompt", "ram_gb", "ram_preset", "runtime", "kv", "fa", "link")
+DROPPED_ELSEWHERE = ("runtime", "kv", "fa", "link")
 
 
 def _last_asked(columns: list[dict]) -> dict:

@@ -217,8 +217,7 @@ def ollama(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload
     env = [f"OLLAMA_CONTEXT_LENGTH={workload.context_tokens}"]
     if workload.batch > 1:
         env.append(f"OLLAMA_NUM_PARALLEL={workload.batch}")
-    if workload.flash_attention:
-        env.append("OLLAMA_FLASH_ATTENTION=1")
+    env.append(f"OLLAMA_FLASH_ATTENTION={int(workload.flash_attention)}")
     if kv in ("q8_0", "q4_0"):
         env.append(f"OLLAMA_KV_CACHE_TYPE={kv}")
     if plan.strategy == "layer_split":
