@@ -113,7 +113,21 @@ def _kv_cache(v: Values) -> str:
         bits.append(f"saves {format_bytes(v['saved_bytes'])}")
     if "context_tokens" in v:
         bits.append(f"{'and ' if len(bits) > 1 else ''}allows {v['context_tokens']:,} tokens of context")
+    if v.get("flash_attention"):
+        bits.append("(with flash attention on)")
     return " ".join(bits) + "."
+
+
+def _flash_attention(v: Values) -> str:
+    text, joined = "Flash attention on", " allows"
+    if v.get("makes_fit"):
+        text, joined = text + " makes it fit", " and allows"
+    elif "tok_s" in v:
+        text += f": {format_rate(v['tok_s'])} tok/s at full context, not {format_rate(v['was_tok_s'])}"
+        joined = ", and allows"
+    if "context_tokens" in v:
+        text += f"{joined} {v['context_tokens']:,} tokens of context"
+    return text + "."
 
 
 def _longest_context(v: Values) -> str:
@@ -180,6 +194,7 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "wider_format": lambda v: f"{v['quant']} also fits, and keeps more of the model's quality.",
     "longest_context": _longest_context,
     "kv_cache": _kv_cache,
+    "flash_attention": _flash_attention,
     "more_machines": lambda v: (
         f"{v['hosts']} machines with the {v['device']}, joined over the network, would fit it ({_quoted(v)})"
         f"{_elsewhere(v)}."

@@ -19,7 +19,8 @@ ReasonCode = Literal[
     "largest_format",  # quant (its name): nothing fits at this format, this one does
     "wider_format",  # quant: this format fits, a wider one too
     "longest_context",  # context_tokens, quant; at_limit: the model's maximum
-    "kv_cache",  # kv; makes_fit | saved_bytes; context_tokens: what it allows
+    "kv_cache",  # kv; makes_fit | saved_bytes; context_tokens: what it allows; flash_attention: turned on too
+    "flash_attention",  # makes_fit | tok_s, was_tok_s (at full context); context_tokens: flash attention on
     "more_machines",  # hosts, device, strategy, tok_s
     "more_gpus",  # gpu_count, device, strategy, tok_s
     "give_ram",  # no system RAM given: offload plans need it (suggested before engine 0.6.24; snapshots keep it)

@@ -417,7 +417,9 @@ class Plan(Frozen):
         return self.decode_tok_s_aggregate / users
 
 
-SuggestionKind = Literal["quant", "context", "kv_cache", "gpu_count", "hosts", "offload", "ram"]
+SuggestionKind = Literal[
+    "quant", "context", "kv_cache", "flash_attention", "gpu_count", "hosts", "offload", "ram"
+]
 
 
 class Suggestion(Frozen):

@@ -242,6 +242,8 @@ def suggestions(
                 continue
             saved = _kv_total(best) - _kv_total(plan) if best and plan else None
             values: dict[str, int | float | str] = {"kv": kv}
+            if not workload.flash_attention:  # llama.cpp keeps a quantized V cache only with it
+                values["flash_attention"] = 1
             if best is None and plan is not None:
                 values["makes_fit"] = 1
             elif saved:
@@ -252,13 +254,33 @@ def suggestions(
                 Suggestion(
                     kind="kv_cache",
                     reason=Reason(code="kv_cache", values=values),
-                    changes={"kv": kv},
+                    changes={"kv": kv} | ({} if workload.flash_attention else {"fa": "on"}),
                     fits=plan is not None,
                 )
             )
             if best is None and plan is not None:
                 break
-    # 4. how many GPUs of this kind; a unified-memory machine (a Mac) takes no other GPU: more machines
+    # 4. flash attention back on, where it was turned off: the KV cache read at the fused kernel's share
+    if not workload.flash_attention:
+        fused = workload.model_copy(update={"flash_attention": True})
+        plan = _best(model, quant, devices, fused, kinds)
+        fa_ctx = longest_context(model, quant, devices, fused, kinds)
+        values = {"makes_fit": 1} if best is None and plan is not None else {}
+        if (
+            best is not None
+            and plan is not None
+            and plan.decode_tok_s_at_context
+            and best.decode_tok_s_at_context
+        ):
+            values |= {"tok_s": plan.decode_tok_s_at_context, "was_tok_s": best.decode_tok_s_at_context}
+        if fa_ctx and (ctx is None or fa_ctx > ctx):
+            values["context_tokens"] = fa_ctx
+        if values:
+            reason = Reason(code="flash_attention", values=values)
+            out.append(
+                Suggestion(kind="flash_attention", reason=reason, changes={"fa": "on"}, fits=plan is not None)
+            )
+    # 5. how many GPUs of this kind; a unified-memory machine (a Mac) takes no other GPU: more machines
     if best is None and unified(devices):
         kind = max(devices, key=lambda d: d.usable_bytes)
         for hosts in range(workload.hosts + 1, MAX_HOSTS + 1):
@@ -277,7 +299,7 @@ def suggestions(
             if plan is not None:
                 out.append(_more("gpu_count", n, "more_gpus", kind, plan, workload))
                 break
-    # 5. offload (none on unified memory: no RAM beside the GPU's, nor where the runtime cannot offload)
+    # 6. offload (none on unified memory: no RAM beside the GPU's, nor where the runtime cannot offload)
     offloads = _runnable(workload, ("cpu_offload", "expert_offload"))
     if best is None and not unified(devices) and offloads != ():
         # the RAM that makes offloading fit, given or not (linking 64 GB where 256 were needed led to a

@@ -76,3 +76,24 @@ def _links(html: str) -> list[str]:
     import re
 
     return re.findall(r'href="(/\?[^"]*)"', html)
+
+
+def test_what_to_change_offers_flash_attention_back_and_keeps_it_with_a_quantized_cache(client, catalog):
+    body = client.get(URL, QUESTION | {"fa": "off"}).json()
+    by_kind = {s["kind"]: s for s in body["suggestions"]}
+    back_on = by_kind["flash_attention"]
+    assert back_on["changes"] == {"fa": "on"}
+    on = single(client.get(URL, QUESTION).json())["decode_tok_s_at_context"]
+    off = single(body)["decode_tok_s_at_context"]
+    assert back_on["text"] == (
+        f"Flash attention on: {on:.1f} tok/s at full context, not {off:.1f}, and allows 131,072 tokens of context."
+    )
+    # a quantized KV cache is kept only with flash attention: its link turns it on too, and says so
+    kv = by_kind["kv_cache"]
+    assert kv["changes"]["fa"] == "on" and "(with flash attention on)" in kv["text"]
+    page = client.get("/", QUESTION | {"fa": "off"}).content.decode()
+    assert "Flash attention on: " in page
+    linked = {
+        QueryDict(h.split("?", 1)[1].replace("&amp;", "&")).get("fa") for h in _links(page) if "kv=q8_0" in h
+    }
+    assert linked == {None}  # every link to a q8_0 cache asks with flash attention on (the default)

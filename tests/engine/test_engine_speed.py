@@ -149,8 +149,20 @@ PINNED = {
     "70b_q4_k_m_4090_3090_no_flash_batch_4": [
         ("quant", "Q2_K fits: the largest format that does.", {"quant": "q2_k"}, True),
         ("context", "Context up to 2,304 tokens fits at Q4_K_M.", {"ctx": 2304}, True),
-        ("kv_cache", "A q8_0 KV cache allows 7,936 tokens of context.", {"kv": "q8_0"}, False),
-        ("kv_cache", "A q4_0 KV cache allows 15,104 tokens of context.", {"kv": "q4_0"}, False),
+        # llama.cpp keeps a quantized V cache only with flash attention: the links turn it on
+        (
+            "kv_cache",
+            "A q8_0 KV cache allows 7,936 tokens of context (with flash attention on).",
+            {"kv": "q8_0", "fa": "on"},
+            False,
+        ),
+        (
+            "kv_cache",
+            "A q4_0 KV cache allows 15,104 tokens of context (with flash attention on).",
+            {"kv": "q4_0", "fa": "on"},
+            False,
+        ),
+        ("flash_attention", "Flash attention on allows 4,096 tokens of context.", {"fa": "on"}, False),
         (
             "gpu_count",
             "5 × RTX 4090 would fit it (layer split, about 17.4 tok/s per user).",
