@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.RateLimitMiddleware",
     "catalog.cache.CatalogVersionMiddleware",  # the catalog version read once per request
+    "config.htmx.SameAddressMiddleware",  # an HTMX answer for the address shown: 204
     "config.http_cache.PublicResponseMiddleware",
     "catalog.slugs.FormerSlugRedirectMiddleware",  # a page asked with a renamed slug: 301
     "config.middleware.SessionMiddleware",

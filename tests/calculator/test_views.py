@@ -37,6 +37,22 @@ def test_htmx_request_gets_only_the_result_partial_and_the_canonical_url(client,
     assert response["HX-Push-Url"] == QUESTION
 
 
+def test_an_htmx_answer_for_the_address_shown_is_a_204_that_htmx_neither_swaps_nor_pushes(client, catalog):
+    """The context field's `change` fires when the mouse goes down on a suggestion link and asks the
+    question the page already shows; its answer's pushState cancelled the link (a flaky browser test)."""
+    typed = "/?ctx=8192&gpu=geforce-rtx-3090&count=2&quant=q4_k_m&model=llama-3-1-70b-instruct&batch=1"
+    shown = {"HX-Request": "true", "HX-Current-URL": "http://testserver" + QUESTION}
+    elsewhere = {"HX-Request": "true", "HX-Current-URL": "http://testserver/?model=llama-3-1-8b-instruct"}
+    revalidated = shown | {"If-None-Match": client.get(typed, headers={"HX-Request": "true"})["ETag"]}
+    for headers, status in ((shown, 204), (elsewhere, 200), (shown, 204), (revalidated, 204)):
+        again = client.get(typed, headers=headers)  # computed, then kept answers, then asked again
+        assert again.status_code == status
+        assert (not again.content and "HX-Push-Url" not in again) if status == 204 else again["HX-Push-Url"]
+    restored = client.get(QUESTION, headers=shown | {"HX-History-Restore-Request": "true"})
+    assert restored.status_code == 200 and restored.template_name == "calculator/page.html"
+    assert client.get(typed, headers={"HX-Current-URL": "http://testserver" + QUESTION}).status_code == 200
+
+
 def test_history_restore_gets_the_full_page(client, catalog):
     response = client.get(QUESTION, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert response.template_name == "calculator/page.html"
