@@ -10,7 +10,7 @@ from catalog import byo, slugs
 from catalog import workload as tables
 from catalog.fitting import DEFAULTS
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
-from catalog.runtimes import BY_SLUG, RUNTIME_CHOICES
+from catalog.runtimes import BY_SLUG, FLASH_ATTENTION_OFF, RUNTIME_CHOICES
 from estimator import limits
 from estimator.commands import UNQUANTIZED_KV
 
@@ -20,7 +20,6 @@ MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
 MAX_BATCH = 1024
 MAX_DEVICES = limits.MAX_DEVICES
 CONTEXT_PRESETS = [4096, 8192, 16384, 32768, 65536, 131072]
-FLASH_ATTENTION_SWITCHES = ("llama-cpp", "ollama")  # the runtimes whose commands turn it off (`fa=off`)
 MAX_RAM_GB = 4096
 MAX_HOSTS = limits.MAX_HOSTS
 # The question the page answers on a first visit, before anyone has typed anything.
@@ -203,6 +202,9 @@ class QuestionForm(DeviceRowsForm):
         except Quantization.DoesNotExist:
             raise forms.ValidationError(f"Unknown format “{slug}”.") from None
 
+    def clean_fa(self):
+        return self.cleaned_data["fa"] or "on"
+
     def clean_kv(self):
         """A KV cache type of the catalog (`catalog/workload.py`), by slug; empty: the default, which
         answers even before the KV table is loaded (at the engine's own size)."""
@@ -264,14 +266,13 @@ class QuestionForm(DeviceRowsForm):
         always run fused attention kernels, and LM Studio's command has no such switch. llama.cpp keeps a
         quantized V cache only with flash attention ("quantized V cache requires flash_attn to be
         enabled", src/llama-context.cpp), and the KV cache types here quantize K and V alike."""
-        data["fa"] = data.get("fa") or "on"
-        if data["fa"] != "off" or self.errors.keys() & {"fa", "runtime", "kv"}:
+        if data.get("fa") != "off" or self.errors.keys() & {"fa", "runtime", "kv"}:
             return
         runtime = data["runtime"]
-        if runtime not in FLASH_ATTENTION_SWITCHES:
+        if runtime not in FLASH_ATTENTION_OFF:
+            switches = " and ".join(BY_SLUG[slug].label for slug in FLASH_ATTENTION_OFF)
             self.add_error(
-                "fa",
-                f"{BY_SLUG[runtime].label} always runs flash attention: only llama.cpp and Ollama turn it off.",
+                "fa", f"{BY_SLUG[runtime].label} always runs flash attention: only {switches} turn it off."
             )
             self.fixes.append(("fa", {"fa": ""}))
         elif data["kv"] not in UNQUANTIZED_KV:

@@ -64,7 +64,7 @@ class Question:
             kv=data["kv"],
             runtime=data["runtime"],
             hosts=data["hosts"],
-            fa=data.get("fa") or "on",
+            fa=data["fa"],
             config=data.get("config"),
             ram_gb=data.get("ram_gb"),
             ram_preset=data.get("ram_preset"),

@@ -20,6 +20,7 @@ class RuntimeInfo:
     command: str  # the key of its launch command in Plan.commands
     gguf: bool = False  # loads GGUF files: its usual format is Q4_K_M, or the model's own quantized release
     engines: Mapping[str, str] = field(default_factory=dict)  # format family -> another engine runtime
+    flash_attention_off: bool = False  # its command turns flash attention off (the form's `fa=off`)
 
 
 # Ollama runs llama.cpp underneath, but the engine models its own overheads; the engine models SGLang
@@ -27,8 +28,8 @@ class RuntimeInfo:
 # llama.cpp engine and MLX conversions on its MLX engine (https://lmstudio.ai/docs/app): the engine
 # models each as the runtime underneath. It comes last: a format it runs, llama.cpp or MLX runs too.
 RUNTIMES = (
-    RuntimeInfo("llama-cpp", "llama.cpp", "llama.cpp", "llama-server", gguf=True),
-    RuntimeInfo("ollama", "Ollama", "ollama", "ollama", gguf=True),
+    RuntimeInfo("llama-cpp", "llama.cpp", "llama.cpp", "llama-server", gguf=True, flash_attention_off=True),
+    RuntimeInfo("ollama", "Ollama", "ollama", "ollama", gguf=True, flash_attention_off=True),
     RuntimeInfo("vllm", "vLLM", "vllm", "vllm"),
     RuntimeInfo("sglang", "SGLang", "vllm", "sglang"),
     RuntimeInfo("mlx", "MLX", "mlx", "mlx_lm"),
@@ -57,3 +58,4 @@ ENGINE_RUNTIME = {r.slug: r.engine for r in RUNTIMES}
 RUNTIME_CHOICES = [(r.slug, r.label) for r in RUNTIMES]
 COMMAND_FOR_RUNTIME = {r.slug: r.command for r in RUNTIMES}
 RUNTIME_FOR_COMMAND = {r.command: r.slug for r in RUNTIMES}
+FLASH_ATTENTION_OFF = tuple(r.slug for r in RUNTIMES if r.flash_attention_off)  # llama.cpp -fa off, Ollama
