@@ -137,6 +137,7 @@ def device_for(name: str, backend: str) -> tuple[str, DeviceSpec, str] | None:
             memory_type=entry["memory_type"],
             form_factor=entry["form_factor"],
             architecture=entry.get("architecture"),
+            nvlink=entry.get("nvlink", False),  # an SXM part's NVLink, where the entry cites it
         )
     return entry["key"], spec, entry["memory_type"]
 

@@ -286,10 +286,11 @@ def vllm_quant(fmt: str) -> QuantSpec:
         )
     slug, file_format = {
         "BF16": ("bf16", "safetensors"),
+        "FP16": ("f16", "safetensors"),  # pre-Ampere cards (V100S) serve 16-bit checkpoints as FP16
         "FP8": ("fp8", "fp8"),
         "GPTQ 4-bit": ("gptq-4bit", "gptq"),
     }[fmt]
-    head = {} if slug == "bf16" else {"output_bits_per_weight": 16.0}
+    head = {} if slug in ("bf16", "f16") else {"output_bits_per_weight": 16.0}
     return catalog_quants()[slug].model_copy(update={"format": file_format, **head})
 
 
