@@ -64,7 +64,7 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.656,
+    "gddr_xe_hpg": 0.638,
     "hbm": 0.595,
     "lpddr": 0.967,
     "lpddr_two_die": 0.805,
@@ -80,7 +80,7 @@ BACKEND_EFFICIENCY = {
     "rocm": 0.881,
     "vulkan": 0.911,
     "vulkan_intel": 0.633,
-    "sycl": 0.743,
+    "sycl": 0.717,
     "metal": 0.898,
     "mlx": 0.95,
     "vllm": 0.9,
@@ -97,15 +97,15 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda_pascal"): 0.7,
     ("kquant", "rocm"): 0.834,
     ("kquant", "vulkan"): 0.954,
-    ("kquant", "vulkan_intel"): 0.78,
-    ("kquant", "sycl"): 0.797,
+    ("kquant", "vulkan_intel"): 0.720,
+    ("kquant", "sycl"): 0.854,
     ("kquant", "metal"): 0.945,
     ("float", "cuda"): 0.922,
     ("float", "rocm"): 1.05,
     ("bf16", "rocm"): 1.08,
     ("bf16", "vulkan"): 0.927,
     ("bf16", "vulkan_intel"): 1.27,
-    ("bf16", "sycl"): 0.204,
+    ("bf16", "sycl"): 0.210,
     ("float", "metal"): 0.987,
 }
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
@@ -175,8 +175,8 @@ LAYER_SECONDS = {
     "cuda_pascal": 44.8e-6,
     "rocm": 103e-6,
     "vulkan": 37.6e-6,
-    "vulkan_intel": 53.2e-6,
-    "sycl": 107e-6,
+    "vulkan_intel": 52.4e-6,
+    "sycl": 103e-6,
     "metal": 93.3e-6,
     "mlx": 85.5e-6,
     "vllm": 20e-6,
@@ -187,8 +187,8 @@ MOE_LAYER_SECONDS = {
     "cuda_pascal": 67.4e-6,
     "rocm": 51e-6,
     "vulkan": 50.2e-6,
-    "vulkan_intel": 186e-6,
-    "sycl": 335e-6,
+    "vulkan_intel": 225e-6,
+    "sycl": 96.7e-6,
     "metal": 60.9e-6,
     "mlx": 65.7e-6,
     "vllm": 40e-6,
@@ -217,7 +217,7 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 PREFILL_EFFICIENCY = {
     "cuda": 0.907,
     "cuda_pascal": 1.0,
-    "rocm": 0.403,
+    "rocm": 0.407,
     "vulkan": 0.346,
     "vulkan_intel": 0.147,
     "sycl": 0.183,
@@ -235,8 +235,8 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda_pascal"): 1.23,
     ("kquant", "rocm"): 0.58,
     ("kquant", "vulkan"): 1.14,
-    ("kquant", "vulkan_intel"): 0.974,
-    ("kquant", "sycl"): 1.1,
+    ("kquant", "vulkan_intel"): 1.07,
+    ("kquant", "sycl"): 1.04,
     ("kquant", "metal"): 1.01,
     ("float", "cuda"): 1.17,
     ("float", "rocm"): 1.1,
@@ -251,7 +251,7 @@ BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
 BF16_PREFILL_EFFICIENCY = 0.447
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID), this share of a dense product's
 # rate (the MoE pp rows).
-PREFILL_EXPERT_EFFICIENCY = 0.28
+PREFILL_EXPERT_EFFICIENCY = 0.273
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
@@ -274,9 +274,12 @@ PREFILL_PIPELINE_OVERLAP = 0.529
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
-# load taken apart (bench/accuracy.py SERVING).
-VLLM_ALL_REDUCE_SECONDS = 15.6e-6
-VLLM_STEP_SECONDS = 337e-6
+# load taken apart (bench/accuracy.py SERVING). The 56 single-stream rows of the seventh data pass (one request
+# at a time on 15 devices, vLLM 0.7.3–0.20.1, Qwen2.5 0.5B to Llama 3 70B) put the step near 2 ms: a 0.5B model's
+# TPOT is mostly that step, not its weights. The all-reduce rests at its physical bound (15 us; vLLM's own unit
+# test gives 8.5-11.8 us a call on H100 NVLink), where the fit alone would take it past NCCL's PCIe ring.
+VLLM_ALL_REDUCE_SECONDS = 15.0e-6
+VLLM_STEP_SECONDS = 1.98e-3
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.
 DEFAULT_RAM_BANDWIDTH_GB_S = 76.8
