@@ -44,8 +44,14 @@ def pytest_collection_modifyitems(items):
     short ones still to share, instead of one worker finishing a long test alone at the end
     (scripts/test.sh sends tests one by one, `--maxschedchunk 1`, so the long ones go to both).
     pytest-django's own (stable) sort runs after this one and keeps its order within each group:
-    plain `db` tests, then transactional ones, then those without a database."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    plain `db` tests, then transactional ones, then those without a database. A `slow` test marked
+    `first=True` goes before the others: the whole-site crawl's pages, which its shards read."""
+
+    def order(item):
+        slow = item.get_closest_marker("slow")
+        return (slow is None, not (slow and slow.kwargs.get("first")))
+
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,6 +1,9 @@
 import contextlib
+import json
+import os
 import zlib
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
@@ -31,13 +34,13 @@ def internal_links(html: str) -> list[str]:
     return [urldefrag(h)[0] for h in parser.hrefs if not urlsplit(h).netloc and h.startswith("/")]
 
 
-def crawl(client, *, one_per_pattern: bool, answers: bool = True) -> tuple[int, set[str]]:
+def crawl(client, *, one_per_pattern: bool, answers: bool = True) -> tuple[list[str], set[str]]:
     """Follow every internal link from the home page; every page answers 200. With `one_per_pattern`,
     a link is followed only when its URL pattern (the view and whether it has a query) is new: every
     kind of page is still visited, and every link of the pages visited is checked to resolve.
     Without `answers`, the calculator's answers (`/?…`, pages whose links are not followed) are
     collected, not fetched. The pages fetched, and the answers left."""
-    seen, patterns, queue, pages, left = set(), set(), ["/"], 0, set()
+    seen, patterns, queue, pages, left = set(), set(), ["/"], [], set()
     while queue:
         url = queue.pop()
         if url in seen:
@@ -52,7 +55,7 @@ def crawl(client, *, one_per_pattern: bool, answers: bool = True) -> tuple[int, 
             continue
         response = client.get(url)
         assert response.status_code == 200, url
-        pages += 1
+        pages.append(url)
         if response["Content-Type"].startswith("text/html") and not url.startswith("/?"):
             queue.extend(u for u in internal_links(response.content.decode()) if u not in seen)
     for url in seen - {"/"}:  # links not followed still name a page that exists
@@ -61,26 +64,74 @@ def crawl(client, *, one_per_pattern: bool, answers: bool = True) -> tuple[int, 
 
 
 def test_crawler_visits_every_kind_of_page_and_finds_no_broken_link(client, catalog):
-    assert crawl(client, one_per_pattern=True)[0] > 20
+    with templates_not_recorded():
+        assert len(crawl(client, one_per_pattern=True)[0]) > 20
 
 
 # The whole site is ~12,300 pages, ~11,900 of them the calculator's answers linked from the model and
-# GPU pages. Each shard crawls the other pages (done once per xdist worker, `_SITE`) and fetches its
+# GPU pages. The other pages are crawled once per run (`site`, ~6 s of CPU) and each shard fetches its
 # share of the answers, so both cores share the crawl. An answer is fetched as HTMX asks for it, the
 # #result partial (~13 ms against ~17 for the whole page): what differs between answers is all there,
 # and the page around it (the form, its pickers) is fetched whole for the first answer of each shard.
 CRAWL_SHARDS = 8
-_SITE: dict[str, tuple[int, set[str]]] = {}
+_SITE: dict[str, tuple[list[str], list[str]]] = {}
+
+
+def site(client, tmp_path_factory) -> tuple[list[str], list[str]]:
+    """The whole-site crawl without the answers: the pages it fetched (each answered 200, and every link on
+    them names a page that exists), and the answers linked from them.
+
+    Crawled once per run, not once per pytest-xdist worker: the first test to crawl leaves what it found
+    in the run's temporary directory, shared by its workers (whose test databases are copies of the same
+    template), and the others read it there. It is the first test of the run (`first=True`,
+    tests/conftest.py), so that the shards find it done; a shard that does not (a run of the shards
+    alone) crawls too rather than wait."""
+    if "site" not in _SITE:
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        found = crawl_file(tmp_path_factory)
+        if worker and found.exists():
+            pages, answers = json.loads(found.read_text())
+        else:
+            with templates_not_recorded():
+                pages, answers = crawl(client, one_per_pattern=False, answers=False)
+            answers = sorted(answers)
+            if worker:
+                mine = found.with_name(f"{found.name}.{worker}")
+                mine.write_text(json.dumps([pages, answers]))
+                mine.rename(found)  # whole or not at all, for a worker reading it meanwhile
+        _SITE["site"] = (pages, answers)
+    return _SITE["site"]
+
+
+def crawl_file(tmp_path_factory) -> Path:
+    return tmp_path_factory.getbasetemp().parent / "whole-site-crawl.json"  # the run's, above each worker's
+
+
+def pages_crawled(tmp_path_factory) -> set[str]:
+    """The pages the whole-site crawl of this run has fetched so far (each answered 200): none if it has
+    not run yet, in this worker or another."""
+    if "site" in _SITE:
+        return set(_SITE["site"][0])
+    found = crawl_file(tmp_path_factory)
+    return (
+        set(json.loads(found.read_text())[0])
+        if os.environ.get("PYTEST_XDIST_WORKER") and found.exists()
+        else set()
+    )
+
+
+@pytest.mark.slow(first=True)
+def test_crawler_fetches_every_page_of_the_site_but_the_answers(client, catalog, tmp_path_factory):
+    pages, answers = site(client, tmp_path_factory)
+    assert len(pages) > 50 and len(answers) > 50 * CRAWL_SHARDS
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("shard", range(CRAWL_SHARDS))
-def test_crawler_finds_no_broken_internal_link_on_the_whole_site(client, catalog, shard):
-    if "site" not in _SITE:  # the first shard this worker runs; the catalog is the same for every test
-        _SITE["site"] = crawl(client, one_per_pattern=False, answers=False)
-    pages, answers = _SITE["site"]
-    assert pages > 50 and len(answers) > 50 * CRAWL_SHARDS
-    mine = sorted(url for url in answers if zlib.crc32(url.encode()) % CRAWL_SHARDS == shard)
+def test_crawler_finds_no_broken_internal_link_on_the_whole_site(client, catalog, shard, tmp_path_factory):
+    pages, answers = site(client, tmp_path_factory)
+    assert len(pages) > 50 and len(answers) > 50 * CRAWL_SHARDS
+    mine = [url for url in answers if zlib.crc32(url.encode()) % CRAWL_SHARDS == shard]
     assert mine
     assert client.get(mine[0]).status_code == 200, mine[0]
     with templates_not_recorded():
