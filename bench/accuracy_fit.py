@@ -73,6 +73,8 @@ def param_universe() -> list[Param]:
     """Every constant the bench may fit, at its prior."""
     out = [
         Param("MEMORY_EFFICIENCY", "hbm", 0.6, 1.0, 0.1, 1.0, "decode"),
+        # bytes in flight per SM (AMD: CU) per clock on listed HBM parts (speed.py): a weak prior, the rows decide
+        *(Param("HBM_BYTES_PER_SM_CYCLE", v, 7.0, 1.0, 1.0, 60.0, "decode") for v in ("nvidia", "amd")),
         Param("MEMORY_EFFICIENCY", "lpddr", 0.9, 1.0, 0.3, 1.0, "decode"),
         Param("MEMORY_EFFICIENCY", "lpddr_two_die", 0.8, 1.0, 0.3, 1.0, "decode"),
         # Alchemist's share of GDDR's (speed.py): the prior is GDDR's own, 1, with a format share's spread (three
@@ -151,9 +153,11 @@ def _uses(p: Prepared, q: Param) -> bool:
         return q.key in {(f, s.backend) for f, s in fmts}
     if q.table == "PREFILL_FORMAT_EFFICIENCY":
         return q.key in {(f, s.prompt_backend or s.backend) for f, s in fmts}
+    if q.table == "HBM_BYTES_PER_SM_CYCLE":
+        return any(s.sm_ghz and speed.hbm_vendor(s.backend) == q.key for s in stages if s.backend != "vllm")
     if q.table == "MEMORY_EFFICIENCY":
-        # HBM3e is HBM's share scaled (speed.HBM3E_SHARE): its rows fit HBM's
-        return q.key in {"hbm" if s.memory == "hbm3e" else s.memory for s in stages}
+        # HBM3e is HBM's share scaled (speed.HBM3E_SHARE): its rows fit HBM's; listed HBM parts fit the SMs' bound
+        return q.key in {"hbm" if s.memory == "hbm3e" else s.memory for s in stages if not s.sm_ghz}
     if q.table in ("MOE_LAYER_SECONDS", "EXPERT_EFFICIENCY", "PREFILL_EXPERT_EFFICIENCY"):
         return any(s.moe_layers for s in stages) and (q.key is None or q.key in keys)
     if q.table == "HANDOFF_SECONDS":

@@ -246,6 +246,7 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str) -> dict
         "tensor_width": speed.tensor_width(device),
         "matrix_width": speed.matrix_width(device),
         "prompt_backend": speed.prompt_kernels(device, runtime),
+        "sm_ghz": speed.sm_ghz(device),
     }
 
 

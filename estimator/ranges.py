@@ -6,29 +6,29 @@
 # one-device row's "decode"; multi_gpu, vllm_tp, prefill), widened to bracket the estimate by 1% at least.
 # A range is estimate ÷ (1 + high) … estimate ÷ (1 + low); a class without its own range takes the wider of
 # its kernels' and every one-device row's. Computed again without each device in turn, these ranges hold the
-# measured value for 82% of one-device decode rows, 83% of multi-GPU rows, 90% of prefill rows and 84% of
+# measured value for 81% of one-device decode rows, 84% of multi-GPU rows, 90% of prefill rows and 84% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
-    "gddr/cuda/dense": (-0.126, 0.429),
-    "gddr/cuda/moe": (-0.263, 0.43),
-    "gddr/rocm/dense": (-0.216, 0.249),
-    "gddr/vulkan/dense": (-0.156, 0.35),
-    "hbm/cuda/dense": (-0.251, 0.172),
-    "hbm/cuda/moe": (-0.226, 0.209),
-    "lpddr/metal/dense": (-0.091, 0.095),
-    "lpddr/mlx/moe": (-0.138, 0.183),
-    "lpddr_two_die/metal/dense": (-0.087, 0.319),
-    "decode": (-0.182, 0.501),
-    "multi_gpu": (-0.198, 0.423),
-    "prefill": (-0.461, 0.98),
-    "vllm_tp": (-0.471, 1.126),
-    "*/cuda/*": (-0.205, 0.357),
-    "*/metal/*": (-0.091, 0.152),
-    "*/mlx/*": (-0.138, 0.759),
-    "*/rocm/*": (-0.19, 0.249),
-    "*/sycl/*": (-0.27, 0.768),
-    "*/vulkan/*": (-0.171, 0.251),
-    "*/vulkan_intel/*": (-0.134, 1.622),
+    "gddr/cuda/dense": (-0.115, 0.461),
+    "gddr/cuda/moe": (-0.274, 0.418),
+    "gddr/rocm/dense": (-0.212, 0.251),
+    "gddr/vulkan/dense": (-0.155, 0.352),
+    "hbm/cuda/dense": (-0.144, 0.084),
+    "hbm/cuda/moe": (-0.139, 0.215),
+    "lpddr/metal/dense": (-0.091, 0.096),
+    "lpddr/mlx/moe": (-0.141, 0.178),
+    "lpddr_two_die/metal/dense": (-0.087, 0.321),
+    "decode": (-0.186, 0.503),
+    "multi_gpu": (-0.186, 0.387),
+    "prefill": (-0.467, 0.98),
+    "vllm_tp": (-0.473, 1.135),
+    "*/cuda/*": (-0.148, 0.366),
+    "*/metal/*": (-0.091, 0.151),
+    "*/mlx/*": (-0.141, 0.766),
+    "*/rocm/*": (-0.193, 0.251),
+    "*/sycl/*": (-0.27, 0.753),
+    "*/vulkan/*": (-0.176, 0.257),
+    "*/vulkan_intel/*": (-0.134, 1.601),
 }
 
 

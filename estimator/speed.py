@@ -32,6 +32,7 @@ from .hardware import (  # noqa: F401
     matrix_width,
     memory_class,
     prompt_kernels,
+    sm_ghz,
     tensor_width,
 )
 
@@ -42,18 +43,23 @@ from .hardware import (  # noqa: F401
 # drivers, MLX, vLLM. CPU values are not fitted (no rows): typical llama.cpp figures.
 #
 # Decode: achievable bandwidth = spec-sheet bandwidth × MEMORY × BACKEND × FORMAT (each a share).
-# MEMORY: llama.cpp's mat-vec kernels keep too few bytes in flight for HBM's bandwidth at its clocks: A100, H100
-# and V100 reach about 0.6 of their spec where GDDR cards reach ~90% (A100 PCIe/SXM, H100 SXM, H200, V100,
-# MI50, MI300X rows). Unified LPDDR boxes reach what GDDR cards do (Apple M1–M5, DGX Spark, Strix Halo, Jetson, 780M,
+# MEMORY: on HBM, llama.cpp's mat-vec kernels are bound by the bytes the SMs keep in flight more than by the
+# memory: the rate is the soft minimum of the spec bandwidth and the SMs' (AMD: CUs') in-flight rate,
+# `HBM_BYTES_PER_SM_CYCLE` × SMs × boost GHz (`hardware.HBM_SM_GHZ`): 1 ÷ rate² = 1 ÷ bandwidth² + 1 ÷ in-flight².
+# pavlokhmel.com's table runs one file on every part: Qwen3.6-27B Q4_K_M at 31 tok/s on a V100 PCIe (897 GB/s,
+# 80 SMs × 1.38 GHz), 41 on an A100 PCIe 40 GB (1560, 108 × 1.41), 46 on an A100 SXM (2040, the same SMs), 74 on an
+# H100 SXM (3360, 132 × 1.98), 71 on an H200 NVL (4890, 132 × 1.785), 76 on an H200 SXM (4890, 132 × 1.98): 0.25
+# to 0.56 of the spec, 5.0 to 6.2 GB/s per SM·GHz once the per-layer times are taken off. One share of the spec
+# (0.595 before) put the A100 SXM 12–31% high and the V100 13–25% low held out, and the H200 needed a factor of its
+# own. Fitted: NVIDIA 8.17 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.41 per CU-cycle (MI50, MI100,
+# MI300X). The exponent 2 is the held-out choice among 1 (the two times added), 2, 4 and a hard minimum: decode
+# 7.9% / 26.8%, 7.8% / 26.7%, 7.9% / 26.5%, 8.3% / 27.0%; HBM · CUDA dense 6.9%, 3.5%, 3.2%, 6.6% and MoE 10.7%,
+# 12.4%, 15.2%, 16.0% (bench/README.md). HBM parts without a listed SM count, the P100 among them, take the "hbm"
+# share (fitted on the P100's rows), HBM3e ones `HBM3E_SHARE` of it. Unified LPDDR boxes reach what GDDR cards do
+# (Apple M1–M5, DGX Spark, Strix Halo, Jetson, 780M,
 # Lunar Lake); Apple's Ultra chips, two dies whose GPU reads half its bytes across UltraFusion, about 0.8 of
 # that (M1, M2 and M3 Ultra rows: 7B Q4_0 at 75–94 tok/s of 800–819 GB/s, the Max chips 61–83 of 400–546).
 # vLLM's kernels are not llama.cpp's: it takes 1 (`Stage.memory_efficiency`).
-# HBM3e ("hbm3e") is not fitted: what caps llama.cpp on HBM is the bytes the SMs keep in flight, not the memory,
-# and the H200 is the H100 SXM's GH100 (132 SMs, 1.98 GHz) with faster memory, so it reads at the H100's
-# absolute rate: HBM's share × 3350 ÷ 4890 GB/s (`HBM3E_SHARE`). pavlokhmel.com's table runs the same files on
-# both: Qwen3.6-27B Q4_K_M 74 tok/s (H100 SXM) and 76 (H200 SXM), gemma-4-31B 68 and 71, Qwen3.5-9B 190 and 197,
-# where HBM's share alone put the H200s 28–44% high. Other HBM3e parts (B200, MI325X) have no rows: they take
-# it too until rows say otherwise.
 # Intel's first Arc generation ("gddr_xe_hpg": Alchemist, Xe-HPG) reads its GDDR6 at a smaller share than Xe2 cards
 # do with the same kernels, on Vulkan and SYCL alike. llama.cpp's Vulkan scoreboard (discussion 10879) runs
 # LLaMA-2-7B Q4_0 tg128 at 52.6 tok/s on an A770 (560 GB/s), 70.1 on a B580 (456 GB/s), and kyuz0's B70 table at
@@ -65,23 +71,27 @@ HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
     "gddr_xe_hpg": 0.638,
-    "hbm": 0.595,
-    "lpddr": 0.967,
+    "hbm": 0.567,
+    "lpddr": 0.969,
     "lpddr_two_die": 0.805,
     "ram": 1.0,
+}
+HBM_BYTES_PER_SM_CYCLE = {
+    "nvidia": 8.17,
+    "amd": 6.41,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.95,
-    "cuda_pascal": 0.702,
-    "rocm": 0.881,
-    "vulkan": 0.911,
-    "vulkan_intel": 0.633,
-    "sycl": 0.717,
-    "metal": 0.898,
+    "cuda": 0.948,
+    "cuda_pascal": 0.724,
+    "rocm": 0.886,
+    "vulkan": 0.912,
+    "vulkan_intel": 0.632,
+    "sycl": 0.716,
+    "metal": 0.896,
     "mlx": 0.95,
     "vllm": 0.9,
     "cpu": 0.7,
@@ -93,19 +103,19 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.891,
-    ("kquant", "cuda_pascal"): 0.7,
-    ("kquant", "rocm"): 0.834,
+    ("kquant", "cuda"): 0.881,
+    ("kquant", "cuda_pascal"): 0.705,
+    ("kquant", "rocm"): 0.83,
     ("kquant", "vulkan"): 0.954,
-    ("kquant", "vulkan_intel"): 0.720,
+    ("kquant", "vulkan_intel"): 0.72,
     ("kquant", "sycl"): 0.854,
-    ("kquant", "metal"): 0.945,
-    ("float", "cuda"): 0.922,
-    ("float", "rocm"): 1.05,
+    ("kquant", "metal"): 0.949,
+    ("float", "cuda"): 0.933,
+    ("float", "rocm"): 1.08,
     ("bf16", "rocm"): 1.08,
-    ("bf16", "vulkan"): 0.927,
+    ("bf16", "vulkan"): 0.925,
     ("bf16", "vulkan_intel"): 1.27,
-    ("bf16", "sycl"): 0.210,
+    ("bf16", "sycl"): 0.21,
     ("float", "metal"): 0.987,
 }
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
@@ -114,7 +124,7 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # whatever the backend. PR 4766's RTX 3090 table (CUDA, one build): LLaMA 7B Q4_0 121.8 tok/s, Q3_K_S 87.3, Q2_K
 # 92.7, so per byte Q3_K_S reads at 0.56 and Q2_K at 0.52 of Q4_0's rate where Q4_K_M reads at ~0.86 (`FORMAT_
 # EFFICIENCY`); the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA) fit it too.
-LOW_BIT_KQUANT_EFFICIENCY = 0.838
+LOW_BIT_KQUANT_EFFICIENCY = 0.825
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -134,12 +144,12 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
 # (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50); without flash attention, below.
 KV_EFFICIENCY = {
-    "cuda": 0.86,
-    "cuda_pascal": 0.783,
-    "rocm": 0.902,
+    "cuda": 0.852,
+    "cuda_pascal": 0.784,
+    "rocm": 0.903,
     "vulkan": 0.838,
-    "vulkan_intel": 0.778,
-    "sycl": 0.869,
+    "vulkan_intel": 0.779,
+    "sycl": 0.865,
     "metal": 0.8,
     "mlx": 0.788,
     "vllm": 0.8,
@@ -157,7 +167,7 @@ KV_EFFICIENCY = {
 # llama_bench_llama3.json; RTX 3070, 3090, 4090, RTX 6000 Ada, A100 PCIe, M1), fitted per kernel family it came
 # to 0.19-0.20 on CUDA, ROCm, Vulkan and Metal alike, so it is one share for every llama.cpp backend (MLX and
 # vLLM keep theirs). A visitor who turns flash attention off sees it in the full-context speed.
-NO_FLASH_KV_EFFICIENCY = 0.182
+NO_FLASH_KV_EFFICIENCY = 0.183
 # A prompt batch without flash attention writes each head's scores (queries × cached keys, F32) to memory, and
 # the softmax reads and writes them and the product with V reads them again: 4 passes of 4 bytes a score
 # (llama.cpp's `build_attn_mha`: mul_mat K·Q, soft_max_ext, mul_mat V·KQ), at the memory's share of the
@@ -171,39 +181,39 @@ SCORE_BYTES = 16
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 47.1e-6,
-    "cuda_pascal": 44.8e-6,
+    "cuda": 43.2e-6,
+    "cuda_pascal": 42.7e-6,
     "rocm": 103e-6,
-    "vulkan": 37.6e-6,
-    "vulkan_intel": 52.4e-6,
-    "sycl": 103e-6,
-    "metal": 93.3e-6,
-    "mlx": 85.5e-6,
+    "vulkan": 37.5e-6,
+    "vulkan_intel": 52.3e-6,
+    "sycl": 102e-6,
+    "metal": 92.4e-6,
+    "mlx": 85.4e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 38.6e-6,
-    "cuda_pascal": 67.4e-6,
-    "rocm": 51e-6,
-    "vulkan": 50.2e-6,
-    "vulkan_intel": 225e-6,
-    "sycl": 96.7e-6,
-    "metal": 60.9e-6,
-    "mlx": 65.7e-6,
+    "cuda": 42.6e-6,
+    "cuda_pascal": 61.9e-6,
+    "rocm": 49.4e-6,
+    "vulkan": 48.7e-6,
+    "vulkan_intel": 220e-6,
+    "sycl": 95.4e-6,
+    "metal": 60e-6,
+    "mlx": 64.1e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.975
+EXPERT_EFFICIENCY = 0.946
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
-    "cuda": 102e-6,
-    "cuda_pascal": 99.3e-6,
-    "rocm": 113e-6,
+    "cuda": 104e-6,
+    "cuda_pascal": 98.9e-6,
+    "rocm": 114e-6,
     "vulkan": 102e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
@@ -215,12 +225,12 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
 # for AMD.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.907,
+    "cuda": 0.906,
     "cuda_pascal": 1.0,
     "rocm": 0.407,
-    "vulkan": 0.346,
-    "vulkan_intel": 0.147,
-    "sycl": 0.183,
+    "vulkan": 0.348,
+    "vulkan_intel": 0.148,
+    "sycl": 0.182,
     "metal": 0.692,
     "mlx": 1.0,
     "vllm": 0.505,
@@ -228,37 +238,37 @@ PREFILL_EFFICIENCY = {
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.431
+FULL_RATE_PREFILL_FACTOR = 0.435
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.807,
-    ("kquant", "cuda_pascal"): 1.23,
-    ("kquant", "rocm"): 0.58,
+    ("kquant", "cuda"): 0.808,
+    ("kquant", "cuda_pascal"): 1.24,
+    ("kquant", "rocm"): 0.581,
     ("kquant", "vulkan"): 1.14,
     ("kquant", "vulkan_intel"): 1.07,
     ("kquant", "sycl"): 1.04,
     ("kquant", "metal"): 1.01,
     ("float", "cuda"): 1.17,
-    ("float", "rocm"): 1.1,
+    ("float", "rocm"): 1.09,
     ("float", "metal"): 1.09,
-    ("bf16", "rocm"): 0.801,
-    ("mlx", "mlx"): 0.989,
+    ("bf16", "rocm"): 0.796,
+    ("mlx", "mlx"): 0.987,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.447
+BF16_PREFILL_EFFICIENCY = 0.445
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID), this share of a dense product's
 # rate (the MoE pp rows).
 PREFILL_EXPERT_EFFICIENCY = 0.273
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.608,
-    "cuda_pascal": 0.506,
+    "cuda": 0.606,
+    "cuda_pascal": 0.505,
     "metal": 0.307,
-    "mlx": 0.465,
+    "mlx": 0.466,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -267,10 +277,10 @@ ATTENTION_EFFICIENCY = {
 # rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
 # (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone 0.09–0.13.
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.11
+VECTOR_ATTENTION_EFFICIENCY = 0.111
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.529
+PREFILL_PIPELINE_OVERLAP = 0.53
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
@@ -278,8 +288,8 @@ PREFILL_PIPELINE_OVERLAP = 0.529
 # at a time on 15 devices, vLLM 0.7.3–0.20.1, Qwen2.5 0.5B to Llama 3 70B) put the step near 2 ms: a 0.5B model's
 # TPOT is mostly that step, not its weights. The all-reduce rests at its physical bound (15 us; vLLM's own unit
 # test gives 8.5-11.8 us a call on H100 NVLink), where the fit alone would take it past NCCL's PCIe ring.
-VLLM_ALL_REDUCE_SECONDS = 15.0e-6
-VLLM_STEP_SECONDS = 1.98e-3
+VLLM_ALL_REDUCE_SECONDS = 15e-6
+VLLM_STEP_SECONDS = 0.00197
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.
 DEFAULT_RAM_BANDWIDTH_GB_S = 76.8
@@ -314,6 +324,7 @@ class Stage:
     flash_attention: bool = True  # llama.cpp's `-fa`: the KV read by one fused kernel, or by the general ones
     score_heads: float = 0.0  # query heads × full-attention layers here: the score rows one token writes
     window_score_heads: float = 0.0  # the same, sliding-window layers
+    sm_ghz: float = 0.0  # `hardware.sm_ghz()`: an HBM part's SMs × GHz, what caps llama.cpp's reads there
 
     def touched_share(self, batch: int) -> float:
         """Share of the routed experts that at least one of `batch` tokens picks."""
@@ -335,10 +346,14 @@ class Stage:
 
     @property
     def memory_efficiency(self) -> float:
-        """Share of the spec-sheet bandwidth this memory gives the kernels (vLLM's reach HBM's: 1; HBM3e:
-        `HBM3E_SHARE` of HBM's)."""
+        """Share of the spec-sheet bandwidth this memory gives the kernels (vLLM's reach HBM's: 1; a listed HBM
+        part: the soft minimum of the memory's rate and its SMs' in-flight rate, `HBM_BYTES_PER_SM_CYCLE`; other
+        HBM3e parts `HBM3E_SHARE` of HBM's)."""
         if self.backend == "vllm":
             return 1.0
+        if self.sm_ghz:
+            in_flight = HBM_BYTES_PER_SM_CYCLE[hbm_vendor(self.backend)] * self.sm_ghz
+            return (1 + (self.bandwidth_gb_s / in_flight) ** 2) ** -0.5  # the soft minimum
         if self.memory == "hbm3e":
             return MEMORY_EFFICIENCY["hbm"] * HBM3E_SHARE
         return MEMORY_EFFICIENCY.get(self.memory, 1.0)
@@ -356,6 +371,11 @@ class Stage:
     def fixed_seconds(self) -> float:
         """Per-step costs that do not depend on the bytes: launches and synchronisation."""
         return self.layers * LAYER_SECONDS[self.backend] + self.moe_layers * MOE_LAYER_SECONDS[self.backend]
+
+
+def hbm_vendor(backend: str) -> str:
+    """Whose SMs an HBM part has, for `HBM_BYTES_PER_SM_CYCLE`: AMD's Instinct parts run ROCm or Vulkan."""
+    return "amd" if backend in ("rocm", "vulkan") else "nvidia"
 
 
 def format_efficiency(fmt: str, backend: str) -> float:

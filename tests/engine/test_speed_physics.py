@@ -98,8 +98,9 @@ def test_apples_ultra_chips_read_across_two_dies(name, memory_class):
 
 @pytest.mark.parametrize("memory_type", ["HBM3e", None])
 def test_an_h200_decodes_at_the_h100s_rate_not_its_memorys(memory_type):
-    # pavlokhmel.com, same files: Qwen3.6-27B Q4_K_M 74 tok/s on the H100 SXM, 76 on the H200 SXM; the same
-    # GH100 behind 4890 GB/s of HBM3e instead of 3350 of HBM3 (speed.HBM3E_SHARE)
+    # pavlokhmel.com, same files: Qwen3.6-27B Q4_K_M 74 tok/s on the H100 SXM, 76 on the H200 SXM (+3%); the same
+    # GH100 behind 4890 GB/s of HBM3e instead of 3350 of HBM3: bound by what its SMs keep in flight
+    # (speed.HBM_BYTES_PER_SM_CYCLE), a few percent faster, not the 46% of its bandwidth
     same_chip = {"name": "H200 SXM 141 GB", "bandwidth_gb_s": 4890, "memory_type": memory_type}
     h200 = H100_SXM.model_copy(update={**same_chip, "slug": "h200-sxm-141-gb", "memory_bytes": 141 * GIB})
     assert speed.memory_class(h200) == "hbm3e"
@@ -107,7 +108,7 @@ def test_an_h200_decodes_at_the_h100s_rate_not_its_memorys(memory_type):
     h100_plan, h200_plan = (
         plans.single(model=llama_8b(), quant=Q4_K_M, devices=[d], workload=w) for d in (H100_SXM, h200)
     )
-    assert h200_plan.decode_tok_s == pytest.approx(h100_plan.decode_tok_s, rel=0.01)
+    assert h100_plan.decode_tok_s < h200_plan.decode_tok_s < 1.08 * h100_plan.decode_tok_s
 
 
 def test_a_class_without_rows_of_its_own_misses_like_any_device():
