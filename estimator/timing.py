@@ -148,10 +148,16 @@ def sequential_timing(
     speed_class: str | None = None,
     pipelined: bool = False,
 ) -> Timing:
-    """Stages run one after another (layer split, offload, RPC): times add up, plus one hand-off per hop."""
-    prefill = sequential_prefill_seconds(stages, workload, hops, hidden, pipelined=pipelined)
+    """Stages run one after another (layer split, offload, RPC): times add up, plus one hand-off per hop.
+
+    One stage and no hop (a single device: most of the reverse pages' and the charts' plans) is timed
+    directly, without the per-stage bookkeeping: a sum of one time and no hand-off is that time, to the
+    last bit."""
     depth = workload.prompt_tokens
     extra = runtime_step_seconds(workload)
+    if len(stages) == 1 and not hops:
+        return _one_stage_timing(stages[0], workload, extra, extra_prefill_s, speed_class)
+    prefill = sequential_prefill_seconds(stages, workload, hops, hidden, pipelined=pipelined)
     decode_s = sequential_step_seconds(stages, hops, hidden, 1, depth) + extra
     return Timing(
         decode_s=decode_s,
@@ -164,6 +170,29 @@ def sequential_timing(
         bytes_per_token=len(hops) * hidden * ACTIVATION_BYTES,
         decode_context_s=sequential_step_seconds(stages, hops, hidden, 1, workload.context_tokens) + extra,
         speed_class=speed_class or single_speed_class(stages),
+    )
+
+
+def _one_stage_timing(
+    stage: speed.Stage, workload: Workload, extra: float, extra_prefill_s: float, speed_class: str | None
+) -> Timing:
+    """`sequential_timing` of one stage without hops: the same calls, in the same order of additions."""
+    depth = workload.prompt_tokens
+    prefill = speed.prefill_seconds(stage, workload.prompt_tokens, workload.ubatch_tokens, 0)
+    if prefill is None and stage.backend == "cpu":
+        prefill = 0.0  # RAM-resident weights count nothing here (`sequential_prefill_seconds`)
+    decode_s = speed.decode_step_seconds(stage, 1, depth) + extra
+    return Timing(
+        decode_s=decode_s,
+        decode_batch_s=(
+            decode_s
+            if workload.batch == 1
+            else speed.decode_step_seconds(stage, workload.batch, depth) + extra
+        ),
+        prefill_s=None if prefill is None else prefill + extra_prefill_s,
+        bytes_per_token=0,
+        decode_context_s=speed.decode_step_seconds(stage, 1, workload.context_tokens) + extra,
+        speed_class=speed_class or single_speed_class([stage]),
     )
 
 
