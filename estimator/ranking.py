@@ -44,7 +44,7 @@ def candidate_plans(
     reuse: dict | None = None,
 ) -> tuple[list[Plan], dict[str, Reason]]:
     """Every strategy this hardware allows, and why the others were not computed."""
-    model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
+    model, quant, devices = interned(model), interned(quant), _interned_devices(devices)
     # one `reuse` for all: a single device and its first replica are priced once
     kw = {
         "model": model,
@@ -255,46 +255,95 @@ def best_plan(
     reasoned: bool = True,
 ) -> Plan | None:
     """`fits(...)` without its reason, for pages that list one plan per model (what runs on these GPUs):
-    the same plan, built alone when no other can be recommended over it.
+    the same plan, built with only the plans that could be recommended over it.
 
-    That is when one user on one machine (llama.cpp, Ollama, MLX) asks about equal devices and one of
-    them holds the model with room to spare (not tight). Then no other plan scores higher: a layer split
-    runs the same layers on the same kind of device one after another, each stage's step
-    max(reads, FLOPs) + launches summed (a sum of maxima is never below the maximum of the sums) plus
-    the hand-offs; a replica is the same device serving the same one sequence, within 5% of it, which the
-    simpler single GPU wins (`_order`); tensor parallel is not recommended outside vLLM when another plan
-    fits; offload plans are not built when the GPUs hold the model; RPC needs hosts > 1.
-
-    On several such devices, when a single one cannot hold the model, neither can a copy per device (one
-    sequence: each copy is the single device's slot), so a layer split over them that fits is the plan:
-    tensor parallel is not recommended outside vLLM when another plan fits, and the offload plans are not
-    built. tests/catalog/test_best_plan.py checks it against `fits` over the catalog's listed models.
-    `probe` and `reasoned` are passed to `fits` when it is asked (a chart's point expected to fit)."""
-    model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
-    reuse: dict = {}  # the single device priced here is not priced again by `fits`
+    That is when one user on one machine (llama.cpp, Ollama, MLX) asks about equal devices:
+    - one of them holds the model with room to spare (not tight): no other plan scores higher. A layer
+      split runs the same layers on the same kind of device one after another, each stage's step
+      max(reads, FLOPs) + launches summed (a sum of maxima is never below the maximum of the sums) plus
+      the hand-offs; a replica is the same device serving the same one sequence, at the same speed,
+      which the simpler single GPU wins (`_order`); tensor parallel is not recommended outside vLLM when
+      another plan fits; offload plans are not built when the GPUs hold the model; RPC needs hosts > 1.
+    - it holds the model, tight: alone on one device, nothing else is built; on several, only a layer
+      split (untight) can score higher, so the two are ranked (a copy per device is the single device's
+      slot, as tight and as fast; tensor parallel is not recommended).
+    - no single one holds it: neither can a copy per device (each copy is the single device's slot), so
+      a layer split over them that fits is the plan; else tensor parallel where it fits (the only plan
+      on the GPUs that does); else the offload plans that fit, from memory (`layouts.strategy_fits`,
+      which is `Plan.fits`), ranked; else none fits.
+    Plans that do not fit never change which one is recommended. tests/catalog/test_best_plan.py checks
+    it against `fits` over the catalog's listed models. Any other question is `fits`'; `probe` and
+    `reasoned` are passed to it (a chart's point expected to fit)."""
+    model, quant, devices = interned(model), interned(quant), _interned_devices(devices)
     if (
         workload.batch == 1
         and workload.hosts == 1
         and workload.runtime != "vllm"
         and all(d is devices[0] for d in devices)
     ):
-        kw = {"model": model, "quant": quant, "workload": workload, "devices": devices, "reuse": reuse}
-        one = plans.single(**kw)
-        if one.fits and not one.tight:
-            return one.model_copy(update={"rank": 1})
-        if len(devices) > 1 and not one.fits:
-            split = plans.layer_split(**kw)
-            if split.fits:
-                return split.model_copy(update={"rank": 1})
+        return _best_on_equal_devices(model=model, quant=quant, devices=devices, workload=workload)
     return fits(
         model=model,
         quant=quant,
         devices=devices,
         workload=workload,
-        reuse=reuse,
         probe=probe,
         reasoned=reasoned,
     )
+
+
+def _best_on_equal_devices(
+    *, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload
+) -> Plan | None:
+    """`best_plan` for one user on one machine of equal devices (its docstring says why), ranked 1."""
+    reuse: dict = {}  # devices priced once for every plan built here
+    kw = {"model": model, "quant": quant, "workload": workload, "devices": devices, "reuse": reuse}
+    # The single device priced first (kept in `reuse` for its plan): its plan is built only where it
+    # can be the answer, not to learn that it does not fit.
+    layout = layouts.single_layout(model=model, quant=quant, workload=workload, devices=devices)
+    [usage], _ = plans.run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
+    best = None
+    if usage.fits and (len(devices) == 1 or not usage.tight):  # `Plan.fits`, `Plan.tight` of a single
+        best = plans.single(**kw)
+    elif len(devices) > 1:
+        split = plans.layer_split(**kw)
+        if usage.fits:
+            _, best, _ = _order([plans.single(**kw), split], workload)
+        elif split.fits:
+            best = split
+        elif not layouts.tensor_parallel_unsupported(model, workload, devices) and layouts.strategy_fits(
+            "tensor_parallel", model=model, quant=quant, workload=workload, devices=devices
+        ):
+            best = plans.tensor_parallel(**kw)
+    if best is None and not usage.fits:
+        best = _best_offloaded(kw)
+    return None if best is None else best.model_copy(update={"rank": 1})
+
+
+def _best_offloaded(kw: dict) -> Plan | None:
+    """The recommended offload plan when nothing fits on the GPUs alone: the ones `candidate_plans` would
+    build (RAM given, not unified memory), only those that fit, ranked."""
+    model, devices, workload = kw["model"], kw["devices"], kw["workload"]
+    if workload.ram_bytes is None or unified(devices):
+        return None
+    if _cannot_fit(model, kw["quant"], devices, workload, offload=True):
+        return None
+    memory_kw = {k: v for k, v in kw.items() if k != "reuse"}
+    built = [
+        getattr(plans, strategy)(**kw)
+        for strategy in ("cpu_offload", "expert_offload")[: 2 if model.is_moe else 1]
+        if layouts.strategy_fits(strategy, **memory_kw)
+    ]
+    return _order(built, workload)[1]
+
+
+def _interned_devices(devices: list[DeviceSpec]) -> list[DeviceSpec]:
+    """`interned` of each device; a rig of n equal cards is one object n times, looked up once."""
+    if not devices:
+        return []
+    first = devices[0]
+    kept = interned(first)
+    return [kept if d is first else interned(d) for d in devices]
 
 
 def plan_fits(
@@ -307,7 +356,7 @@ def plan_fits(
 ) -> bool:
     """`fits(...) is not None`, from memory alone: the same strategies `candidate_plans` would build,
     checked without speed, ranking, notes or commands, and only as many as it takes to answer."""
-    model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
+    model, quant, devices = interned(model), interned(quant), _interned_devices(devices)
     kw = {"model": model, "quant": quant, "workload": workload, "devices": devices}
     known: dict[str, bool] = {}
 
