@@ -257,31 +257,25 @@ def best_plan(
     """`fits(...)` without its reason, for pages that list one plan per model (what runs on these GPUs):
     the same plan, built with only the plans that could be recommended over it.
 
-    That is when one user on one machine (llama.cpp, Ollama, MLX) asks about equal devices:
-    - one of them holds the model with room to spare (not tight): no other plan scores higher. A layer
-      split runs the same layers on the same kind of device one after another, each stage's step
-      max(reads, FLOPs) + launches summed (a sum of maxima is never below the maximum of the sums) plus
-      the hand-offs; a replica is the same device serving the same one sequence, at the same speed,
-      which the simpler single GPU wins (`_order`); tensor parallel is not recommended outside vLLM when
-      another plan fits; offload plans are not built when the GPUs hold the model; RPC needs hosts > 1.
-    - it holds the model, tight: alone on one device, nothing else is built; on several, only a layer
-      split (untight) can score higher, so the two are ranked (a copy per device is the single device's
-      slot, as tight and as fast; tensor parallel is not recommended).
-    - no single one holds it: neither can a copy per device (each copy is the single device's slot), so
-      a layer split over them that fits is the plan; else tensor parallel where it fits (the only plan
-      on the GPUs that does); else the offload plans that fit, from memory (`layouts.strategy_fits`,
-      which is `Plan.fits`), ranked; else none fits.
+    That is when one user on one machine (llama.cpp, Ollama, MLX) asks. A copy per device never is:
+    the copy on the single plan's device is that device's slot, as tight, and the copies run at the
+    slowest one's speed, so the single plan fits whenever they do and scores at least as high, and the
+    simpler wins (`_order`). Tensor parallel is not recommended outside vLLM when another plan fits;
+    offload plans are not built when the GPUs hold the model; RPC needs hosts > 1. So:
+    - the single device holds the model on a rig of one, or with room to spare (not tight) on equal
+      devices: it is the plan. A layer split over equal devices runs the same layers on the same kind of
+      device one after another, each stage's step max(reads, FLOPs) + launches summed (a sum of maxima
+      is never below the maximum of the sums) plus the hand-offs.
+    - it holds the model otherwise (tight, or beside other kinds of device): it and the layer split are
+      ranked.
+    - it does not: a layer split that fits, else tensor parallel where its memory fits (the only plan on
+      the GPUs that could), else the offload plans whose memory fits, ranked; else none fits.
     Plans that do not fit never change which one is recommended. tests/catalog/test_best_plan.py checks
     it against `fits` over the catalog's listed models. Any other question is `fits`'; `probe` and
     `reasoned` are passed to it (a chart's point expected to fit)."""
     model, quant, devices = interned(model), interned(quant), _interned_devices(devices)
-    if (
-        workload.batch == 1
-        and workload.hosts == 1
-        and workload.runtime != "vllm"
-        and all(d is devices[0] for d in devices)
-    ):
-        return _best_on_equal_devices(model=model, quant=quant, devices=devices, workload=workload)
+    if workload.batch == 1 and workload.hosts == 1 and workload.runtime != "vllm":
+        return _best_for_one_user(model=model, quant=quant, devices=devices, workload=workload)
     return fits(
         model=model,
         quant=quant,
@@ -292,18 +286,19 @@ def best_plan(
     )
 
 
-def _best_on_equal_devices(
+def _best_for_one_user(
     *, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload
 ) -> Plan | None:
-    """`best_plan` for one user on one machine of equal devices (its docstring says why), ranked 1."""
+    """`best_plan` for one user on one machine (its docstring says why), ranked 1."""
     reuse: dict = {}  # devices priced once for every plan built here
     kw = {"model": model, "quant": quant, "workload": workload, "devices": devices, "reuse": reuse}
     # The single device priced first (kept in `reuse` for its plan): its plan is built only where it
     # can be the answer, not to learn that it does not fit.
     layout = layouts.single_layout(model=model, quant=quant, workload=workload, devices=devices)
     [usage], _ = plans.run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
+    equal = all(d is devices[0] for d in devices)
     best = None
-    if usage.fits and (len(devices) == 1 or not usage.tight):  # `Plan.fits`, `Plan.tight` of a single
+    if usage.fits and (len(devices) == 1 or (equal and not usage.tight)):  # `Plan.fits`, `Plan.tight`
         best = plans.single(**kw)
     elif len(devices) > 1:
         split = plans.layer_split(**kw)
