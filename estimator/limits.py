@@ -71,6 +71,8 @@ def bounded_cache(
             nonlocal total
             if by_value:
                 key = HashedArgs(args)
+            elif len(args) == 1:  # one spec (a model's tables, `interned`): its id alone, an int
+                key = id(args[0]) if isinstance(args[0], BaseModel) else args
             else:  # ints and ranges hash fast, and compare fast when the hashes match
                 key = tuple([id(a) if isinstance(a, BaseModel) else a for a in args])
             with lock:
