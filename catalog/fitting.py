@@ -267,11 +267,12 @@ def what_runs(
     capacity = sum(d.usable_bytes for d in devices) + (workload.ram_bytes or 0)
     runs = group(devices)
     smallest = by_width[-1] if by_width else None
-    # Per context a model is asked at, its workloads; per kind of model (with experts or not), each
-    # format's width (`width`) and the formats from the widest down (stable: the catalog's order breaks
-    # ties). Both are the same for many models: built once per page, not once per model.
+    # Per context a model is asked at, its workloads; per kind of model (with experts or not, its native
+    # dtype, the published-only formats it has), the formats to try from the widest down, each with its
+    # runtime. Both are the same for many models: built once per page, not once per model.
     at_context: dict[int, tuple[dict[str, Workload], Workload]] = {}
-    orders: dict[bool, tuple[list[QuantSpec], dict[str, float]]] = {}
+    orders: dict[tuple, tuple[list[tuple[QuantSpec, str]], bool]] = {}
+    only = {q.slug for q in by_width if q.format in PUBLISHED_ONLY}
     rows = []
     for model in models:
         limit = model.max_position_embeddings
@@ -283,37 +284,23 @@ def what_runs(
                 _at_context(workload, ctx),
             )
         asked_at, base = at_context[ctx]
-        experts = bool(model.num_experts)
-        if experts not in orders:
-            widths = {q.slug: width(q, model) for q in by_width}
-            orders[experts] = (sorted(by_width, key=lambda q: -widths[q.slug]), widths)
-        ordered, widths = orders[experts]
-        row = None
         native = (native_dtypes or {}).get(model.slug, "")
-        widest = WIDEST_USEFUL_BITS.get(native, 32.0)
-        tried = by_width
-        if policy == "default" and (start := default_format(native, by_slug)):
-            widest = min(widest, widths[start.slug])
-        elif policy in by_slug:
-            tried, widest = [by_slug[policy]], 32.0
-        too_wide = {q.slug for q in tried if widths[q.slug] > widest + 1e-6}
-        if published is not None:
-            mine = published.get(model.slug, set())
-            tried = [q for q in tried if q.format not in PUBLISHED_ONLY or q.slug in mine]
-            if not tried and policy in by_slug:  # the one format asked for by name
-                name = by_slug[policy].name
-                rows.append(RunsRow(model=model, why_not=f"no {name} release of it is known to this site."))
-                continue
+        mine = frozenset(published.get(model.slug, ()) if published is not None else ()) & only
+        kind = (bool(model.num_experts), native, mine)
+        if kind not in orders:
+            orders[kind] = _formats_to_try(
+                model, by_width, by_slug, native, policy, published is not None, mine, runtimes
+            )
+        candidates, none_published = orders[kind]
+        if none_published:  # the one format asked for by name
+            name = by_slug[policy].name
+            rows.append(RunsRow(model=model, why_not=f"no {name} release of it is known to this site."))
+            continue
+        row = None
         refused: set[float] = set()  # whole-file widths the engine refused on these devices
-        chosen = {q.slug for q in tried}  # in `ordered`'s order: sorting `tried` alone gives the same
-        for quant in (q for q in ordered if q.slug in chosen):
-            runtime = (runtimes or {}).get(quant.slug, DEFAULTS["runtime"])
+        for quant, runtime in candidates:
             asked = asked_at.get(runtime, base)
-            if (
-                quant.slug in too_wide
-                or quant.bits_per_weight in refused
-                or least_bytes_needed(model, quant, asked) > capacity
-            ):
+            if quant.bits_per_weight in refused or least_bytes_needed(model, quant, asked) > capacity:
                 continue
             if refused and not holds(model=model, quant=quant, devices=devices, workload=asked):
                 refused.add(quant.bits_per_weight)  # after a refusal, memory alone first
@@ -342,6 +329,39 @@ def what_runs(
             row = RunsRow(model=model, permalink=link, why_not="not at any listed format.")
         rows.append(row)
     return rows
+
+
+def _formats_to_try(
+    model: ModelSpec,
+    by_width: list[QuantSpec],
+    by_slug: dict[str, QuantSpec],
+    native: str,
+    policy: str,
+    checked: bool,
+    mine: Set[str],
+    runtimes: dict[str, str] | None,
+) -> tuple[list[tuple[QuantSpec, str]], bool]:
+    """`what_runs`' formats for one kind of model, in the order they are tried, each with its runtime
+    (too wide ones left out), and whether the one format asked for by name has no release of it.
+
+    "Bits per weight" is the model's own (`width`): the order and the cut depend only on whether it has
+    experts, its native dtype (WIDEST_USEFUL_BITS), the policy and, with `checked`, which of the
+    PUBLISHED_ONLY formats it is published in (`mine`)."""
+    widths = {q.slug: width(q, model) for q in by_width}
+    ordered = sorted(by_width, key=lambda q: -widths[q.slug])  # stable: the catalog's order breaks ties
+    widest = WIDEST_USEFUL_BITS.get(native, 32.0)
+    tried = by_width
+    if policy == "default" and (start := default_format(native, by_slug)):
+        widest = min(widest, widths[start.slug])
+    elif policy in by_slug:
+        tried, widest = [by_slug[policy]], 32.0
+    if checked:
+        tried = [q for q in tried if q.format not in PUBLISHED_ONLY or q.slug in mine]
+        if not tried and policy in by_slug:
+            return [], True
+    chosen = {q.slug for q in tried if widths[q.slug] <= widest + 1e-6}
+    runtime = (runtimes or {}).get
+    return [(q, runtime(q.slug, DEFAULTS["runtime"])) for q in ordered if q.slug in chosen], False
 
 
 def _at_context(workload: Workload, ctx: int) -> Workload:
