@@ -144,10 +144,19 @@ def _distinct(stages: list[speed.Stage]) -> list[speed.Stage]:
 
 
 def single(
-    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    devices: list[DeviceSpec],
+    reuse: Reuse = None,
+    layout: Layout | None = None,
+    rank: int | None = None,
 ) -> Plan:
-    """The whole model on the largest device of the rig."""
-    layout = single_layout(model=model, quant=quant, workload=workload, devices=devices)
+    """The whole model on the largest device of the rig. `layout`: its `single_layout`, where the caller
+    has priced it already (`ranking.best_plan`); `rank`: the plan's, where the caller knows it."""
+    if layout is None:
+        layout = single_layout(model=model, quant=quant, workload=workload, devices=devices)
     device = layout.slots[0].p.device
     [usage], stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     timed, admission = vllm_admission(model, workload, layout, [usage])
@@ -163,6 +172,7 @@ def single(
         notes=notes,
         admission=admission,
         gpu_layers=model.num_hidden_layers + 1,
+        **({} if rank is None else {"rank": rank}),
     )
 
 

@@ -297,13 +297,13 @@ def _best_for_one_user(
     layout = layouts.single_layout(model=model, quant=quant, workload=workload, devices=devices)
     [usage], _ = plans.run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     equal = all(d is devices[0] for d in devices)
-    best = None
     if usage.fits and (len(devices) == 1 or (equal and not usage.tight)):  # `Plan.fits`, `Plan.tight`
-        best = plans.single(**kw)
-    elif len(devices) > 1:
+        return plans.single(**kw, layout=layout, rank=1)
+    best = None
+    if len(devices) > 1:
         split = plans.layer_split(**kw)
         if usage.fits:
-            _, best, _ = _order([plans.single(**kw), split], workload)
+            _, best, _ = _order([plans.single(**kw, layout=layout), split], workload)
         elif split.fits:
             best = split
         elif not layouts.tensor_parallel_unsupported(model, workload, devices) and layouts.strategy_fits(
