@@ -3,9 +3,9 @@ page, the API, the snapshots and the preview images. It gives the engine's workl
 and permalink (with a suggestion's changes), the hardware in words, and the engine's estimate."""
 
 from dataclasses import dataclass, fields
-from functools import cached_property
+from functools import cached_property, lru_cache
+from urllib.parse import quote_plus
 
-from django.http import QueryDict
 from pydantic import ValidationError
 
 from catalog import cache
@@ -182,10 +182,7 @@ class Question:
             pairs.append(("link", data["link"] if isinstance(data["link"], str) else data["link"].slug))
         if data["hosts"] != DEFAULTS["hosts"]:
             pairs.append(("hosts", str(data["hosts"])))
-        query = QueryDict(mutable=True)
-        for key, value in pairs:
-            query.appendlist(key, value)
-        return query.urlencode(safe="")
+        return _urlencoded(pairs)
 
     def permalink(self, **changes) -> str:
         return f"/?{self.query(**changes)}"
@@ -269,3 +266,26 @@ def _measured_questions() -> frozenset[tuple[str, str, str, int]]:
             Measurement.objects.values_list("llm__slug", "quantization__slug", "gpu__slug", "gpu_count")
         ),
     )
+
+
+def _urlencoded(pairs: list[tuple[str, str]]) -> str:
+    """`pairs` as a QueryDict holding them writes them (`urlencode(safe="")`), built without one: each
+    key's values together, keys in the order first given, every value quoted as urlencode() quotes it
+    (the keys, the form's field names, need no quoting). A page asks for ~6 queries (its cache key, its
+    permalink, each suggestion's link), and QueryDict's bookkeeping was half of the result panel's
+    Python."""
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(value)
+    return "&".join(f"{key}={_quoted(str(value))}" for key, values in grouped.items() for value in values)
+
+
+def _quoted(value: str) -> str:
+    """quote_plus(value, safe=""), kept for the short values that come back on every page (slugs,
+    numbers); a config's JSON is quoted each time, not kept."""
+    return _quoted_short(value) if len(value) <= 64 else quote_plus(value, safe="")
+
+
+@lru_cache(maxsize=4096)
+def _quoted_short(value: str) -> str:
+    return quote_plus(value, safe="")
