@@ -104,6 +104,8 @@ def param_universe() -> list[Param]:
         ),
         Param("FULL_RATE_PREFILL_FACTOR", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
         Param("PREFILL_EXPERT_EFFICIENCY", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
+        # tokens per expert whose products take as long as loading the expert's weight tiles (speed.py)
+        Param("EXPERT_TILE_TOKENS", None, 16.0, 1.0, 1.0, 256.0, "prefill"),
         Param("PREFILL_PIPELINE_OVERLAP", None, 0.5, 1.5, 0.02, 1.0, "prefill"),
         *(
             Param("ATTENTION_EFFICIENCY", k, 0.3, 1.5, 0.01, 1.0, "prefill")
@@ -158,7 +160,12 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table == "MEMORY_EFFICIENCY":
         # HBM3e is HBM's share scaled (speed.HBM3E_SHARE): its rows fit HBM's; listed HBM parts fit the SMs' bound
         return q.key in {"hbm" if s.memory == "hbm3e" else s.memory for s in stages if not s.sm_ghz}
-    if q.table in ("MOE_LAYER_SECONDS", "EXPERT_EFFICIENCY", "PREFILL_EXPERT_EFFICIENCY"):
+    if q.table in (
+        "MOE_LAYER_SECONDS",
+        "EXPERT_EFFICIENCY",
+        "PREFILL_EXPERT_EFFICIENCY",
+        "EXPERT_TILE_TOKENS",
+    ):
         return any(s.moe_layers for s in stages) and (q.key is None or q.key in keys)
     if q.table == "HANDOFF_SECONDS":
         return len(stages) > 1 and q.key in keys
@@ -197,10 +204,10 @@ def weights(rows: list[Prepared]) -> list[float]:
     return [counts[(p.row.device_key, p.row.source)] ** -0.25 for p in rows]
 
 
-# Decode errors beyond ~15% count less than their square (soft-L1 loss): a device whose kernels are broken
-# (BF16 on SYCL) or a platform outlier (Windows) should not drag the constants everyone else shares.
-# Prefill keeps the squared loss: its spread is wide, and the squares keep its tail (p90) in check.
-ROBUST_SCALE = {"decode": 0.15}
+# Errors beyond ~15% (decode) or ~30% (prefill, whose spread is wider) count less than their square (soft-L1
+# loss): a device whose kernels are broken (BF16 on SYCL), a platform outlier (Windows) or two sources 3× apart
+# (8× MI300X DeepSeek V3 pp2048 at 432 and 1,356 tok/s) should not drag the constants everyone else shares.
+ROBUST_SCALE = {"decode": 0.15, "prefill": 0.3}
 
 
 def _residuals(rows: list[Prepared], w: list[float], only: list[int] | None = None) -> np.ndarray:

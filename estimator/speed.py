@@ -225,12 +225,12 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
 # for AMD.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.906,
+    "cuda": 0.949,
     "cuda_pascal": 1.0,
-    "rocm": 0.407,
-    "vulkan": 0.348,
-    "vulkan_intel": 0.148,
-    "sycl": 0.182,
+    "rocm": 0.392,
+    "vulkan": 0.354,
+    "vulkan_intel": 0.162,
+    "sycl": 0.209,
     "metal": 0.692,
     "mlx": 1.0,
     "vllm": 0.505,
@@ -238,37 +238,46 @@ PREFILL_EFFICIENCY = {
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.435
+FULL_RATE_PREFILL_FACTOR = 0.441
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.808,
-    ("kquant", "cuda_pascal"): 1.24,
-    ("kquant", "rocm"): 0.581,
-    ("kquant", "vulkan"): 1.14,
-    ("kquant", "vulkan_intel"): 1.07,
-    ("kquant", "sycl"): 1.04,
+    ("kquant", "cuda"): 0.767,
+    ("kquant", "cuda_pascal"): 1.09,
+    ("kquant", "rocm"): 0.78,
+    ("kquant", "vulkan"): 1.1,
+    ("kquant", "vulkan_intel"): 0.922,
+    ("kquant", "sycl"): 0.965,
     ("kquant", "metal"): 1.01,
-    ("float", "cuda"): 1.17,
-    ("float", "rocm"): 1.09,
+    ("float", "cuda"): 1.06,
+    ("float", "rocm"): 1.11,
     ("float", "metal"): 1.09,
-    ("bf16", "rocm"): 0.796,
-    ("mlx", "mlx"): 0.987,
+    ("bf16", "rocm"): 0.938,
+    ("mlx", "mlx"): 1.04,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.445
-# Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID), this share of a dense product's
-# rate (the MoE pp rows).
-PREFILL_EXPERT_EFFICIENCY = 0.273
+BF16_PREFILL_EFFICIENCY = 0.41
+# Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID). Each expert multiplies only the
+# tokens routed to it, m = micro-batch × experts per token ÷ experts (16 for gpt-oss-120b or DeepSeek at -ub
+# 512, 64 for gpt-oss-20b, 256 for gpt-oss-20b at -ub 2048), while loading and unpacking its weight tiles costs
+# the same whatever m is: the kernels reach m ÷ (m + EXPERT_TILE_TOKENS) of PREFILL_EXPERT_EFFICIENCY (what
+# they would reach with every token). With one share for every m (0.28) the MoE pp rows held out ran 30-55% slow
+# at m = 64-256 (gpt-oss-20b on the RX 7900 XT at -ub 2048, on the Strix Halo and the P100; gemma4 26B-A4B on a
+# 3090) where they were about right at m = 16 (gpt-oss-120b on the DGX Spark, the Strix Halo). Fitted on the
+# MoE pp rows (prior 16): 19.5 tokens, so 45% of the full share at m = 16, 77% at 64, 93% at 256. vLLM's
+# fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
+# whole step's tokens: it keeps the one share.
+PREFILL_EXPERT_EFFICIENCY = 0.443
+EXPERT_TILE_TOKENS = 19.5
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.606,
-    "cuda_pascal": 0.505,
+    "cuda": 0.509,
+    "cuda_pascal": 0.41,
     "metal": 0.307,
-    "mlx": 0.466,
+    "mlx": 0.401,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -277,10 +286,10 @@ ATTENTION_EFFICIENCY = {
 # rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
 # (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone 0.09–0.13.
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.111
+VECTOR_ATTENTION_EFFICIENCY = 0.108
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.53
+PREFILL_PIPELINE_OVERLAP = 0.686
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
@@ -478,7 +487,8 @@ def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: 
         stage.attention_flops_per_pair * keys
         + stage.window_attention_flops_per_pair * min(keys, stage.window)
     )
-    compute = dense / rate + experts / (rate * PREFILL_EXPERT_EFFICIENCY) + attention / attention_rate
+    compute = dense / rate + experts / (rate * expert_prefill_efficiency(stage, min(prompt_tokens, ubatch)))
+    compute += attention / attention_rate
     ubatches = -(-prompt_tokens // ubatch)
     weights = stage.dense_bytes + stage.routed_bytes * stage.touched_share(min(prompt_tokens, ubatch))
     reads = ubatches * weights / (stage.bandwidth_gb_s * 1e9 * stage.bandwidth_efficiency)
@@ -488,6 +498,15 @@ def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: 
         else score_seconds(stage, prompt_tokens, min(ubatch, prompt_tokens), depth)
     )
     return max(compute, reads) + scores + ubatches * stage.fixed_seconds
+
+
+def expert_prefill_efficiency(stage: Stage, ubatch: int) -> float:
+    """Share of the matrix rate the expert products of a micro-batch of `ubatch` tokens reach: less where
+    each expert gets few tokens (`EXPERT_TILE_TOKENS`)."""
+    if not stage.experts or stage.backend == "vllm":
+        return PREFILL_EXPERT_EFFICIENCY
+    tokens = ubatch * stage.experts_per_tok / stage.experts
+    return PREFILL_EXPERT_EFFICIENCY * tokens / (tokens + EXPERT_TILE_TOKENS)
 
 
 def score_seconds(stage: Stage, prompt_tokens: int, ubatch: int, depth: int) -> float:
