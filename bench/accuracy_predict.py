@@ -5,7 +5,7 @@ Imported through bench/accuracy.py, which puts the repository and bench/ on the 
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from speed_rows import Measurement
 
@@ -22,6 +22,24 @@ BASELINE_EFFICIENCY = 0.7
 SERVING = {"prompt_tokens_per_output": 0.301, "sequence_seconds": 216e-6}
 # vLLM's chunked prefill processes up to this many prompt tokens per step (max_num_batched_tokens).
 VLLM_CHUNK_TOKENS = 8192
+
+
+# llama.cpp builds before PR 8075 (23 June 2024: "CUDA: use MMQ instead of cuBLAS by default") multiplied
+# quantized weights in a prompt batch by dequantizing them to F16 for cuBLAS, which reaches GA100's and GH100's
+# wider tensor cores; later builds run llama.cpp's own int8 kernels (MMQ), which do not (speed._full_rate_factor).
+# The Llama 3 runs of May 2024 (builds b2778-b2843) and PR 4766's tables (January 2024) are of the first kind.
+CUBLAS_PROMPT_SOURCES = (
+    "calibration/llama_bench_llama3.json",
+    "https://github.com/ggml-org/llama.cpp/pull/4766",
+)
+
+
+def _with_prompt_cublas(stages: list[speed.Stage]) -> list[speed.Stage]:
+    """The stages with quantized prompt products by cuBLAS, equal stages still one object (`each_stage`)."""
+    copies: dict[int, speed.Stage] = {}
+    for s in stages:
+        copies.setdefault(id(s), replace(s, prompt_cublas=s.backend == "cuda"))
+    return [copies[id(s)] for s in stages]
 
 
 @dataclass
@@ -93,6 +111,8 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
     else:
         layout = layouts.single_layout(devices=devices, **kw)
     _, stages = plans.run_layout(layout, **kw)
+    if row.source in CUBLAS_PROMPT_SOURCES:
+        stages = _with_prompt_cublas(stages)
     bw = row.device.bandwidth_gb_s * 1e9
     if row.kind == "vllm_tp" and row.single_stream:
 

@@ -195,18 +195,24 @@ def full_rate_fp16(device: DeviceSpec) -> bool:
 # 3,786 (PCIe: 756 ÷ (114 × 1.755) = 3,779). llama.cpp's own prompt kernels (int8 MMQ, flash attention: mma.sync,
 # not Hopper's wgmma) do about the same work per SM per clock on every part: LLaMA-2-7B Q4_0 pp512 on the CUDA
 # scoreboard, RTX 3090 5,175 and H100 9,918–11,263 tok/s, 0.50 and 0.54 TFLOPS per SM·GHz; so GH100's wider
-# tensor cores are not reached, except by cuBLAS on 16-bit weights. GA100 (A100: 312 ÷ (108 × 1.41) = 2,049, 2×)
-# stays at 1: its rows disagree (2025 scoreboard builds: as fast as a 3090, 0.44 TFLOPS per SM·GHz; the 2024
-# Llama 3 runs, before MMQ replaced cuBLAS for quantized prompts: 1.5× a 3090), and 2 costs more held out.
-TENSOR_WIDTH = {"GH100": 3.7}
+# tensor cores are not reached, except by cuBLAS on 16-bit weights. GA100 (A100: 312 ÷ (108 × 1.41) = 2,049; A30
+# 165 ÷ (56 × 1.44) = 2,046) is 2: its 2025 scoreboard rows (int8 MMQ) run LLaMA-2-7B Q4_0 pp512 at 4,850–5,286
+# tok/s, as fast as a 3090 (0.44 TFLOPS per SM·GHz), where its Llama 3 runs of May 2024, before MMQ replaced cuBLAS
+# for quantized prompts (llama.cpp PR 8075), go 1.5× a 3090: the bench marks those builds (`Stage.prompt_cublas`).
+TENSOR_WIDTH = {"GH100": 3.7, "GA100": 2.0}
 HOPPER_NAMES = re.compile(r"\b(H100|H200|H800|H20|GH200)\b", re.I)
+GA100_NAMES = re.compile(r"\b(A100|A800|A30)\b", re.I)
 
 
 def tensor_width(device: DeviceSpec) -> float:
     """`TENSOR_WIDTH` of the device's chip (1 for every other part)."""
     arch = (device.architecture or "").split()
     hopper = HOPPER_NAMES.search(device.name) or (arch and arch[0] == "Hopper")
-    return TENSOR_WIDTH["GH100"] if _nvidia_tensor_kernels(device) and hopper else 1.0
+    if not _nvidia_tensor_kernels(device):
+        return 1.0
+    if hopper:
+        return TENSOR_WIDTH["GH100"]
+    return TENSOR_WIDTH["GA100"] if GA100_NAMES.search(device.name) else 1.0
 
 
 # Listed FP16 matrix rate ÷ packed FP16 vector rate (twice the FP32 shader rate) of AMD and Intel chips, from

@@ -20,7 +20,7 @@ ERROR_RANGES: dict[str, tuple[float, float]] = {
     "lpddr_two_die/metal/dense": (-0.087, 0.321),
     "decode": (-0.186, 0.503),
     "multi_gpu": (-0.186, 0.387),
-    "prefill": (-0.387, 0.925),
+    "prefill": (-0.386, 0.924),
     "vllm_tp": (-0.473, 1.135),
     "*/cuda/*": (-0.148, 0.366),
     "*/metal/*": (-0.091, 0.151),

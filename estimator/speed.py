@@ -225,11 +225,11 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
 # for AMD.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.949,
+    "cuda": 0.964,
     "cuda_pascal": 1.0,
     "rocm": 0.392,
     "vulkan": 0.354,
-    "vulkan_intel": 0.162,
+    "vulkan_intel": 0.163,
     "sycl": 0.209,
     "metal": 0.692,
     "mlx": 1.0,
@@ -238,17 +238,17 @@ PREFILL_EFFICIENCY = {
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.441
+FULL_RATE_PREFILL_FACTOR = 0.452
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.767,
-    ("kquant", "cuda_pascal"): 1.09,
+    ("kquant", "cuda"): 0.747,
+    ("kquant", "cuda_pascal"): 1.07,
     ("kquant", "rocm"): 0.78,
     ("kquant", "vulkan"): 1.1,
-    ("kquant", "vulkan_intel"): 0.922,
+    ("kquant", "vulkan_intel"): 0.927,
     ("kquant", "sycl"): 0.965,
     ("kquant", "metal"): 1.01,
-    ("float", "cuda"): 1.06,
+    ("float", "cuda"): 1.03,
     ("float", "rocm"): 1.11,
     ("float", "metal"): 1.09,
     ("bf16", "rocm"): 0.938,
@@ -269,13 +269,13 @@ BF16_PREFILL_EFFICIENCY = 0.41
 # MoE pp rows (prior 16): 19.5 tokens, so 45% of the full share at m = 16, 77% at 64, 93% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.443
+PREFILL_EXPERT_EFFICIENCY = 0.438
 EXPERT_TILE_TOKENS = 19.5
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.509,
-    "cuda_pascal": 0.41,
+    "cuda": 0.496,
+    "cuda_pascal": 0.406,
     "metal": 0.307,
     "mlx": 0.401,
     "vllm": 0.3,
@@ -331,6 +331,7 @@ class Stage:
     matrix_width: float = 1.0  # `matrix_width()`: an AMD or Intel chip's matrix rate over its vector rate
     prompt_backend: str = ""  # `prompt_kernels()`: whose kernels run a prompt batch ("": `backend`'s)
     flash_attention: bool = True  # llama.cpp's `-fa`: the KV read by one fused kernel, or by the general ones
+    prompt_cublas: bool = False  # quantized prompt products by cuBLAS (llama.cpp before June 2024)
     score_heads: float = 0.0  # query heads × full-attention layers here: the score rows one token writes
     window_score_heads: float = 0.0  # the same, sliding-window layers
     sm_ghz: float = 0.0  # `hardware.sm_ghz()`: an HBM part's SMs × GHz, what caps llama.cpp's reads there
@@ -452,10 +453,12 @@ def prefill_efficiency(stage: Stage) -> float:
 def _full_rate_factor(stage: Stage, *, weights: bool = True) -> float:
     """llama.cpp's share on NVIDIA parts listed at their full FP16 rate, less on GA100 and GH100, whose
     wider tensor cores its own kernels (quantized products, flash attention) do not use; 16-bit weights
-    go to cuBLAS, which does, as vLLM's kernels do."""
+    go to cuBLAS, which does, as vLLM's kernels do, and so do quantized weights in builds before June 2024
+    (`prompt_cublas`) and attention without flash attention (its K·Q and V·KQ products are cuBLAS's)."""
     if not stage.full_rate_fp16 or stage.backend == "vllm":
         return 1.0
-    cublas = weights and stage.fmt in ("float", "bf16")
+    weights_cublas = stage.fmt in ("float", "bf16") or stage.prompt_cublas
+    cublas = weights_cublas if weights else not fused_attention(stage)
     return FULL_RATE_PREFILL_FACTOR / (1.0 if cublas else stage.tensor_width)
 
 
