@@ -81,12 +81,15 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # decode 8.33% / 26.97% -> 8.05% / 27.17% (HBM · CUDA dense 8.3% / 19.5% -> 3.5% / 8.4%), multi-GPU 7.87% /
 # 33.04% -> 8.57% / 26.91% (the May 2024 Llama 3 rows of 4x A100 PCIe 80 GB, which read a 70B faster than the 2026
 # builds read the A100 SXM, go further off), prefill 14.34% / 53.25% -> 14.34% / 53.81%, vLLM single stream p90
-# 44.52% -> 44.69% through the refit (bench/README.md).
+# 44.52% -> 44.69% through the refit (bench/README.md). Then a prompt's experts cost per expert tile
+# (speed.EXPERT_TILE_TOKENS) with a robust prompt fit, and the A100's tensor cores twice as wide
+# (hardware.TENSOR_WIDTH): prefill 14.34% / 53.81% -> 12.48% / 48.82%, single GPU 12.10% / 46.76% -> 10.23% /
+# 44.91%.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.081, 0.272),
     ("multi-GPU layer split, decode", 0.086, 0.27),
-    ("prefill, single GPU", 0.122, 0.468),
-    ("prefill, all", 0.144, 0.539),
+    ("prefill, single GPU", 0.103, 0.45),
+    ("prefill, all", 0.125, 0.489),
     ("vLLM tensor parallel (throughput under load)", 0.387, 0.938),
     ("vLLM single stream (1 / median TPOT)", 0.174, 0.447),
 ]
