@@ -111,3 +111,18 @@ def command_lines(text: str) -> str:
         for line in text.split("\n")
     )
     return mark_safe("\n".join(lines))
+
+
+@register.filter
+def error_spans(form) -> str:
+    """Each field's error span, swapped out of band with an HTMX answer: what
+    `{% for field in form %}<span class="error" id="error-{{ field.name }}" hx-swap-oob="true">{{ field.errors|join:" " }}</span>{% endfor %}`
+    wrote, byte for byte, without a BoundField per field (~0.6 ms a partial)."""
+    errors = form.errors
+    return mark_safe(
+        "".join(
+            f'<span class="error" id="error-{conditional_escape(name)}" hx-swap-oob="true">'
+            f"{' '.join(conditional_escape(e) for e in errors.get(name, ()))}</span>"
+            for name in form.fields
+        )
+    )
