@@ -196,3 +196,59 @@ def unavailable_html(unavailable: dict) -> str:
             for strategy, why in unavailable.items()
         )
     )
+
+
+@register.filter
+def bars_html(bars) -> str:
+    """The memory bars (memory.memory_bars), as the template's loop over them wrote them, byte for byte
+    (~0.5 ms of a result through the template engine)."""
+    e = conditional_escape
+    headroom_link = f'<a href="{e(reverse("glossary:term", args=["headroom"]))}">headroom</a>'
+    out = []
+    for bar in bars:
+        device, state, segments = bar["device"], bar["status"], bar["segments"]
+        caption = f"<strong>{e(device.name)}</strong>"
+        if device.layers:
+            caption += f" · {e(device.layers)} layers"
+        if bar["wired"]:
+            unified = e(reverse("glossary:term", args=["unified-memory"]))
+            of = f'the {e(bar["capacity"])} <a href="{unified}">macOS lets the GPU use</a>'
+        else:
+            of = f"{e(bar['capacity'])} used"
+        caption += f" · {e(bar['used'])} of {of}"
+        if state == "margin":
+            caption += ' · <span class="warning">fits only inside the safety margin</span>'
+        elif state == "no":
+            caption += ' · <span class="error">does not fit</span>'
+        rects = "".join(
+            f'<rect x="{s.x:.1f}" width="{s.width:.1f}" height="10" class="seg {e(s.css)}"/>'
+            for s in segments
+        )
+        legend = "".join(
+            f'<li><span class="swatch {e(s.css)}"></span>{e(s.label)} {e(s.size)}</li>' for s in segments
+        )
+        if device.fits:
+            legend += (
+                f'<li><span class="swatch free"></span>free {e(bar["free"])}, {e(bar["headroom"])} of it '
+                f"{headroom_link}</li>"
+            )
+        else:
+            css = "warning" if state == "margin" else "error"
+            legend += (
+                f'<li class="{css}" data-testid="device-short">{e(bar["short"])} short with the '
+                f"{e(bar['headroom'])} {headroom_link}</li>"
+            )
+        capacity_x, headroom_x = f"{bar['capacity_x']:.1f}", f"{bar['headroom_x']:.1f}"
+        out.append(
+            '\n  <figure class="bar" data-testid="device-bar">'
+            f"\n    <figcaption>{caption}</figcaption>"
+            '\n    <svg viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
+            f'\n      <rect width="{capacity_x}" height="10" class="capacity"/>'
+            f"\n      {rects}"
+            f'\n      <line x1="{headroom_x}" x2="{headroom_x}" y1="0" y2="10" class="headroom-line"/>'
+            f'\n      <line x1="{capacity_x}" x2="{capacity_x}" y1="0" y2="10" class="capacity-line"/>'
+            "\n    </svg>"
+            f'\n    <ul class="legend">{legend}</ul>'
+            "\n  </figure>\n"
+        )
+    return mark_safe("".join(out))
