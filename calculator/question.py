@@ -182,7 +182,7 @@ class Question:
             pairs.append(("link", data["link"] if isinstance(data["link"], str) else data["link"].slug))
         if data["hosts"] != DEFAULTS["hosts"]:
             pairs.append(("hosts", str(data["hosts"])))
-        return _urlencoded(pairs)
+        return urlencoded(pairs)
 
     def permalink(self, **changes) -> str:
         return f"/?{self.query(**changes)}"
@@ -268,7 +268,7 @@ def _measured_questions() -> frozenset[tuple[str, str, str, int]]:
     )
 
 
-def _urlencoded(pairs: list[tuple[str, str]]) -> str:
+def urlencoded(pairs: list[tuple[str, str]]) -> str:
     """`pairs` as a QueryDict holding them writes them (`urlencode(safe="")`), built without one: each
     key's values together, keys in the order first given, every value quoted as urlencode() quotes it
     (the keys, the form's field names, need no quoting). A page asks for ~6 queries (its cache key, its

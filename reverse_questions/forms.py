@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from calculator.combination import BACKEND_NAMES
 from calculator.forms import MAX_CONTEXT, MAX_RAM_GB, DeviceRowsForm, engine_accepts
+from calculator.question import urlencoded
 from catalog import fitting, runtime_support, slugs
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
 
@@ -82,19 +83,18 @@ class WhatRunsForm(DeviceRowsForm):
     def page_url(self, **changes) -> str:
         """This page's URL with defaults left out; `changes` rewrite ctx, ram_gb or sort."""
         data = {**self.cleaned_data, **changes}
-        query = QueryDict(mutable=True)
+        pairs = []
         for slug, n in zip(self.gpu_slugs, data["count"], strict=True):
-            query.appendlist("gpu", slug)
-            query.appendlist("count", str(n))
+            pairs += [("gpu", slug), ("count", str(n))]
         if data["ctx"] != DEFAULT_CTX:
-            query["ctx"] = str(data["ctx"])
+            pairs.append(("ctx", str(data["ctx"])))
         if data.get("quant"):
-            query["quant"] = data["quant"]
+            pairs.append(("quant", data["quant"]))
         if data.get("ram_gb"):
-            query["ram_gb"] = str(data["ram_gb"])
+            pairs.append(("ram_gb", str(data["ram_gb"])))
         if data["sort"] != "size":
-            query["sort"] = data["sort"]
-        return f"{reverse('reverse_questions:what-runs')}?{query.urlencode(safe='')}"
+            pairs.append(("sort", data["sort"]))
+        return f"{reverse('reverse_questions:what-runs')}?{urlencoded(pairs)}"  # as a QueryDict wrote it
 
 
 class WhatHardwareForm(forms.Form):
@@ -140,12 +140,11 @@ class WhatHardwareForm(forms.Form):
 
     def page_url(self) -> str:
         data = self.cleaned_data
-        query = QueryDict(mutable=True)
-        query["model"] = data["model"].slug
+        pairs = [("model", data["model"].slug)]
         if data["quant"].slug != fitting.default_format_slug(data["model"].native_dtype):
-            query["quant"] = data["quant"].slug
+            pairs.append(("quant", data["quant"].slug))
         if data["ctx"] != DEFAULT_CTX:
-            query["ctx"] = str(data["ctx"])
+            pairs.append(("ctx", str(data["ctx"])))
         if data["tok_s"] != DEFAULT_TOK_S:
-            query["tok_s"] = f"{data['tok_s']:g}"
-        return f"{reverse('reverse_questions:what-hardware')}?{query.urlencode(safe='')}"
+            pairs.append(("tok_s", f"{data['tok_s']:g}"))
+        return f"{reverse('reverse_questions:what-hardware')}?{urlencoded(pairs)}"
