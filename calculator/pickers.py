@@ -6,6 +6,8 @@ loops they cost ~7 ms of CPU and four queries per page (bench/cpu.py); from the 
 hundredths of a millisecond and no query. The markup is what those loops wrote, byte for byte.
 """
 
+from functools import lru_cache
+
 from django.template.defaultfilters import floatformat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -48,6 +50,7 @@ SIZE_GROUPS = (
 )
 
 
+@lru_cache(maxsize=4096)  # the same few hundred rows on every page: escaped once, not ~20 times a page
 def _option(value: str, label: str, listed: bool = True) -> Option:
     return (value, f'<option value="{escape(value)}"', f">{escape(label)}</option>", listed)
 
@@ -221,6 +224,7 @@ def _combination(form) -> Combination | None:
     return Combination(gpus.values()) if gpus else None
 
 
+@lru_cache(maxsize=4096)
 def _noted(row: Option, note: str, *, disabled: bool) -> Option:
     """The option with a note after its label, disabled unless the question asks for it."""
     value, start, end, listed = row
