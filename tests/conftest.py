@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import hypothesis
 import pytest
@@ -133,7 +132,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings, django_db_blocker
     unchanged): pytest-django's `setup_databases` copies it, and its `migrate` finds nothing to do."""
     from django.conf import settings
 
-    _wait_for_the_cluster()
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.postgresql" or os.environ.get("TEST_DB_TEMPLATE") == "0":
         return
@@ -151,25 +149,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings, django_db_blocker
         built = json.loads(out.splitlines()[-1])
     database.setdefault("TEST", {})["TEMPLATE"] = name
     _SESSION_CATALOG["template"] = built
-
-
-def _wait_for_the_cluster() -> None:
-    """scripts/test.sh starts pytest while it makes and starts its PostgreSQL cluster, and writes the
-    outcome (the exit status of initdb and pg_ctl) to the file TEST_DB_STARTED names: the first test
-    that needs the database waits for it, ~0.8 s after the script started, while the tests were still
-    being collected."""
-    started = os.environ.get("TEST_DB_STARTED")
-    if not started:
-        return
-    deadline = time.monotonic() + 120
-    while not os.path.exists(started):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"PostgreSQL did not start within 120 s ({started} not written)")
-        time.sleep(0.05)
-    with open(started) as file:
-        status = file.read().strip()
-    if status != "0":
-        raise RuntimeError(f"PostgreSQL did not start: initdb or pg_ctl exited with {status}")
 
 
 @pytest.fixture(scope="session")
