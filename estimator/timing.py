@@ -80,7 +80,10 @@ class Hop(NamedTuple):
 def each_stage(stages: list[speed.Stage], time_of: Callable[[speed.Stage], float | None]) -> list:
     """`time_of` every stage, in order, computed once per stage object: the equal devices of a layer
     split share one (`plans.run_layout`), so eight cards are timed as two or three. Added in the same
-    order, the times give the same sum to the last bit."""
+    order, the times give the same sum to the last bit. One stage (a single device: most of the reverse
+    pages' and the charts' plans) is timed directly."""
+    if len(stages) == 1:
+        return [time_of(stages[0])]
     known: dict[int, float | None] = {}
     for s in stages:
         if id(s) not in known:
@@ -92,6 +95,8 @@ def sequential_step_seconds(
     stages: list[speed.Stage], hops: list[Hop], hidden: int, batch: int, depth: int
 ) -> float:
     """One decode step through stages that run one after another, with `depth` tokens cached."""
+    if len(stages) == 1 and not hops:  # a single device: its own step, the same sum to the last bit
+        return speed.decode_step_seconds(stages[0], batch, depth)
     t = sum(each_stage(stages, lambda s: speed.decode_step_seconds(s, batch, depth)))
     return t + sum(
         h.handoff_s + links.transfer_seconds(batch * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
@@ -131,6 +136,8 @@ def sequential_prefill_seconds(
         slowest = max(max(per), sum(per) / memory.LLAMA_CPP_PIPELINE_COPIES)
         overlap = speed.PREFILL_PIPELINE_OVERLAP
         prefill = (1 - overlap) * prefill + overlap * (sum(per) + (ubatches - 1) * slowest)
+    if not hops:
+        return prefill
     return prefill + sum(
         ubatches * h.handoff_s
         + links.transfer_seconds(workload.prompt_tokens * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
@@ -148,15 +155,9 @@ def sequential_timing(
     speed_class: str | None = None,
     pipelined: bool = False,
 ) -> Timing:
-    """Stages run one after another (layer split, offload, RPC): times add up, plus one hand-off per hop.
-
-    One stage and no hop (a single device: most of the reverse pages' and the charts' plans) is timed
-    directly, without the per-stage bookkeeping: a sum of one time and no hand-off is that time, to the
-    last bit."""
+    """Stages run one after another (layer split, offload, RPC): times add up, plus one hand-off per hop."""
     depth = workload.prompt_tokens
     extra = runtime_step_seconds(workload)
-    if len(stages) == 1 and not hops:
-        return _one_stage_timing(stages[0], workload, extra, extra_prefill_s, speed_class)
     prefill = sequential_prefill_seconds(stages, workload, hops, hidden, pipelined=pipelined)
     decode_s = sequential_step_seconds(stages, hops, hidden, 1, depth) + extra
     return Timing(
@@ -170,29 +171,6 @@ def sequential_timing(
         bytes_per_token=len(hops) * hidden * ACTIVATION_BYTES,
         decode_context_s=sequential_step_seconds(stages, hops, hidden, 1, workload.context_tokens) + extra,
         speed_class=speed_class or single_speed_class(stages),
-    )
-
-
-def _one_stage_timing(
-    stage: speed.Stage, workload: Workload, extra: float, extra_prefill_s: float, speed_class: str | None
-) -> Timing:
-    """`sequential_timing` of one stage without hops: the same calls, in the same order of additions."""
-    depth = workload.prompt_tokens
-    prefill = speed.prefill_seconds(stage, workload.prompt_tokens, workload.ubatch_tokens, 0)
-    if prefill is None and stage.backend == "cpu":
-        prefill = 0.0  # RAM-resident weights count nothing here (`sequential_prefill_seconds`)
-    decode_s = speed.decode_step_seconds(stage, 1, depth) + extra
-    return Timing(
-        decode_s=decode_s,
-        decode_batch_s=(
-            decode_s
-            if workload.batch == 1
-            else speed.decode_step_seconds(stage, workload.batch, depth) + extra
-        ),
-        prefill_s=None if prefill is None else prefill + extra_prefill_s,
-        bytes_per_token=0,
-        decode_context_s=speed.decode_step_seconds(stage, 1, workload.context_tokens) + extra,
-        speed_class=speed_class or single_speed_class([stage]),
     )
 
 
