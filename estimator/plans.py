@@ -151,10 +151,10 @@ def single(
     devices: list[DeviceSpec],
     reuse: Reuse = None,
     layout: Layout | None = None,
-    rank: int | None = None,
+    rank: int = 0,
 ) -> Plan:
     """The whole model on the largest device of the rig. `layout`: its `single_layout`, where the caller
-    has priced it already (`ranking.best_plan`); `rank`: the plan's, where the caller knows it."""
+    has priced it already (`ranking.best_plan`); `rank`: the plan's where the caller knows it, else 0."""
     if layout is None:
         layout = single_layout(model=model, quant=quant, workload=workload, devices=devices)
     device = layout.slots[0].p.device
@@ -172,7 +172,7 @@ def single(
         notes=notes,
         admission=admission,
         gpu_layers=model.num_hidden_layers + 1,
-        **({} if rank is None else {"rank": rank}),
+        rank=rank,
     )
 
 
