@@ -291,35 +291,28 @@ def quant_options(form) -> SafeString:
     )
 
 
-# The format picker's groups by (the devices' backends, the runtime), for the rows they were made from
-_FORMAT_GROUPS: dict[tuple, tuple] = {}
-
-
 def _format_groups(rows: list[Option], families: dict, combination: Combination, runtime: str) -> tuple:
     """The format rows that `runtime` (or, with none, any runtime) runs on these devices, those another
     runtime runs (noted with it), and those none runs here with why: kept per kind of hardware and runtime
-    while the catalog's rows are the same objects (format_rows, once per catalog version), since a page
-    and an HTMX answer ask it of ~20 formats each (~0.3 ms)."""
-    key = (tuple(combination.choices), runtime)
-    kept = _FORMAT_GROUPS.get(key)
-    if kept is not None and kept[0] is rows:
-        return kept[1:]
-    names = dict(RUNTIME_CHOICES)
-    own, other, elsewhere = [], [], []
-    for row in rows:
-        family = families[row[0]]
-        if runtime and combination.runs(runtime, family):
-            own.append(row)
-        elif (by := combination.format_runtime(family)) is None:
-            elsewhere.append((row, combination.format_not_here(family)))
-        elif runtime:
-            other.append(_noted(row, f"with {names[by]}", disabled=False))
-        else:
-            own.append(row)
-    if len(_FORMAT_GROUPS) >= 1024:  # other catalog versions' groups: dropped together
-        _FORMAT_GROUPS.clear()
-    _FORMAT_GROUPS[key] = (rows, own, other, elsewhere)
-    return own, other, elsewhere
+    and catalog version (`format_rows` is the catalog's too), since a page and an HTMX answer ask it of ~20
+    formats each (~0.3 ms)."""
+
+    def group() -> tuple:
+        names = dict(RUNTIME_CHOICES)
+        own, other, elsewhere = [], [], []
+        for row in rows:
+            family = families[row[0]]
+            if runtime and combination.runs(runtime, family):
+                own.append(row)
+            elif (by := combination.format_runtime(family)) is None:
+                elsewhere.append((row, combination.format_not_here(family)))
+            elif runtime:
+                other.append(_noted(row, f"with {names[by]}", disabled=False))
+            else:
+                own.append(row)
+        return own, other, elsewhere
+
+    return cache.get_or_compute("format-groups", repr((combination.choices, runtime)), group, keep=True)
 
 
 def diffusion_quant_options(form) -> SafeString:
