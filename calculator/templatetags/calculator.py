@@ -153,8 +153,8 @@ def plan_rows_html(rows, recommended) -> str:
         out.append(
             f'\n    <tr class="{"" if plan.fits else "nofit"}{" recommended" if mark else ""}"'
             f' data-strategy="{e(plan.strategy)}">'
-            f'\n      <th scope="row"><a href="{glossary}{e(STRATEGY_TERMS.get(plan.strategy))}/">'
-            f"{e(STRATEGY_TITLES.get(plan.strategy))}</a>{' <strong>recommended</strong>' if mark else ''}</th>"
+            f'\n      <th scope="row">{_strategy_link(plan.strategy, glossary)}'
+            f"{' <strong>recommended</strong>' if mark else ''}</th>"
             f'\n      <td data-label="Fits"><span class="{e(row.css)}">{e(row.words)}</span></td>'
             f'\n      <td data-label="Memory per device"><ul class="plain">{devices}</ul></td>'
             f'\n      <td data-label="Decode per user">{e(row.per_user)}</td>'
@@ -166,6 +166,12 @@ def plan_rows_html(rows, recommended) -> str:
             "\n    </tr>\n  "
         )
     return mark_safe("".join(out))
+
+
+def _strategy_link(strategy: str, glossary: str) -> str:
+    """A strategy's title linked to its glossary term (`glossary`: the glossary's address, escaped)."""
+    e = conditional_escape
+    return f'<a href="{glossary}{e(STRATEGY_TERMS.get(strategy))}/">{e(STRATEGY_TITLES.get(strategy))}</a>'
 
 
 @register.filter
@@ -191,8 +197,7 @@ def unavailable_html(unavailable: dict) -> str:
     glossary = e(reverse("glossary:glossary"))
     return mark_safe(
         "".join(
-            f'<li><a href="{glossary}{e(STRATEGY_TERMS.get(strategy))}/">{e(STRATEGY_TITLES.get(strategy))}</a>: '
-            f"{e(words(why))}</li>"
+            f"<li>{_strategy_link(strategy, glossary)}: {e(words(why))}</li>"
             for strategy, why in unavailable.items()
         )
     )
