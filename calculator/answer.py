@@ -80,9 +80,7 @@ def shown(
         ],
         "users": users,
         "queued": present.seated(plan, users) < users,
-        "strategy_names": STRATEGY_NAMES,
         "strategy_titles": STRATEGY_TITLES,
-        "strategy_terms": STRATEGY_TERMS,
     }
 
 

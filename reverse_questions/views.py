@@ -13,7 +13,6 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
 from calculator.forms import CONTEXT_PRESETS, FIRST_VISIT, device_summary
 from calculator.pickers import Option, options
 from catalog import cache, fitting, runtime_support, slugs
@@ -207,8 +206,6 @@ def _option(value: str, label: str, listed: bool = True) -> Option:
 def shared_context() -> dict:
     return {
         "context_presets": CONTEXT_PRESETS,
-        "strategy_titles": STRATEGY_TITLES,
-        "strategy_terms": STRATEGY_TERMS,
         "sorts": answers.SORTS,
         "max_same": fitting.MAX_SAME_GPUS,
         "top": fitting.TOP,  # each what-hardware ranking's length, said where more sets qualify
