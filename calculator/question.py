@@ -3,14 +3,13 @@ page, the API, the snapshots and the preview images. It gives the engine's workl
 and permalink (with a suggestion's changes), the hardware in words, and the engine's estimate."""
 
 from dataclasses import dataclass, fields
-from functools import cached_property, lru_cache
-from urllib.parse import quote_plus
+from functools import cached_property
 
 from pydantic import ValidationError
 
 from catalog import cache
 from catalog import workload as tables
-from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS
+from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS, quoted
 from catalog.measurements import Measured, Neighbour, measured_for, nearest_measured
 from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantization
 from catalog.published import formats_of, listed_formats, model_spec
@@ -277,15 +276,4 @@ def urlencoded(pairs: list[tuple[str, str]]) -> str:
     grouped: dict[str, list[str]] = {}
     for key, value in pairs:
         grouped.setdefault(key, []).append(value)
-    return "&".join(f"{key}={_quoted(str(value))}" for key, values in grouped.items() for value in values)
-
-
-def _quoted(value: str) -> str:
-    """quote_plus(value, safe=""), kept for the short values that come back on every page (slugs,
-    numbers); a config's JSON is quoted each time, not kept."""
-    return _quoted_short(value) if len(value) <= 64 else quote_plus(value, safe="")
-
-
-@lru_cache(maxsize=4096)
-def _quoted_short(value: str) -> str:
-    return quote_plus(value, safe="")
+    return "&".join(f"{key}={quoted(str(value))}" for key, values in grouped.items() for value in values)

@@ -99,13 +99,17 @@ def permalink(
         pairs.append(("runtime", runtime))
     if ram_gb:
         pairs.append(("ram_gb", str(ram_gb)))
-    return "/?" + "&".join(f"{key}={_quoted(value)}" for key, value in pairs)
+    return "/?" + "&".join(f"{key}={quoted(value)}" for key, value in pairs)
+
+
+def quoted(value: str) -> str:
+    """A value as urlencode() (and so QueryDict.urlencode(safe='')) quotes it. The short values that come
+    back in every permalink of a page (slugs, numbers) are kept; a config's JSON is quoted each time."""
+    return _quoted_short(value) if len(value) <= 64 else quote_plus(value, safe="")
 
 
 @lru_cache(maxsize=4096)
-def _quoted(value: str) -> str:
-    """A value as urlencode() (and so QueryDict.urlencode(safe='')) quotes it: the same slugs and numbers
-    come back in every permalink of a page."""
+def _quoted_short(value: str) -> str:
     return quote_plus(value, safe="")
 
 
