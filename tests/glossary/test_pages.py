@@ -86,38 +86,40 @@ def site(client, tmp_path_factory) -> tuple[list[str], list[str]]:
     template), and the others read it there. It is the first test of the run (`first=True`,
     tests/conftest.py), so that the shards find it done; a shard that does not (a run of the shards
     alone) crawls too rather than wait."""
-    if "site" not in _SITE:
-        worker = os.environ.get("PYTEST_XDIST_WORKER")
-        found = crawl_file(tmp_path_factory)
-        if worker and found.exists():
-            pages, answers = json.loads(found.read_text())
-        else:
-            with templates_not_recorded():
-                pages, answers = crawl(client, one_per_pattern=False, answers=False)
-            answers = sorted(answers)
-            if worker:
-                mine = found.with_name(f"{found.name}.{worker}")
-                mine.write_text(json.dumps([pages, answers]))
-                mine.rename(found)  # whole or not at all, for a worker reading it meanwhile
-        _SITE["site"] = (pages, answers)
-    return _SITE["site"]
+    kept = crawled(tmp_path_factory)
+    if kept is None:
+        with templates_not_recorded():
+            pages, answers = crawl(client, one_per_pattern=False, answers=False)
+        kept = (pages, sorted(answers))
+        if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+            found = crawl_file(tmp_path_factory)
+            mine = found.with_name(f"{found.name}.{worker}")
+            mine.write_text(json.dumps(kept))
+            mine.rename(found)  # whole or not at all, for a worker reading it meanwhile
+    _SITE["site"] = kept
+    return kept
 
 
 def crawl_file(tmp_path_factory) -> Path:
     return tmp_path_factory.getbasetemp().parent / "whole-site-crawl.json"  # the run's, above each worker's
 
 
-def pages_crawled(tmp_path_factory) -> set[str]:
-    """The pages the whole-site crawl of this run has fetched so far (each answered 200): none if it has
-    not run yet, in this worker or another."""
+def crawled(tmp_path_factory) -> tuple[list[str], list[str]] | None:
+    """What the whole-site crawl of this run found so far, its pages (each answered 200) and answers: this
+    worker's, or another worker's left in the run's directory; None if it has not run yet."""
     if "site" in _SITE:
-        return set(_SITE["site"][0])
+        return _SITE["site"]
     found = crawl_file(tmp_path_factory)
-    return (
-        set(json.loads(found.read_text())[0])
-        if os.environ.get("PYTEST_XDIST_WORKER") and found.exists()
-        else set()
-    )
+    if os.environ.get("PYTEST_XDIST_WORKER") and found.exists():
+        pages, answers = json.loads(found.read_text())
+        return pages, answers
+    return None
+
+
+def pages_crawled(tmp_path_factory) -> set[str]:
+    """The pages the whole-site crawl of this run has fetched so far: none if it has not run yet."""
+    kept = crawled(tmp_path_factory)
+    return set(kept[0]) if kept else set()
 
 
 @pytest.mark.slow(first=True)
