@@ -201,6 +201,7 @@ MODELS: list[tuple[str, str, str]] = [
     (MLX_REPO + r"phi-4-mini", "phi-4-mini-instruct", "catalog"),
     (r"^qwen3moe 30B\.A3B", "qwen3-30b-a3b", "catalog"),
     (r"^gpt-oss[ -](20B|20b)", "gpt-oss-20b", "catalog"),
+    (r"^gpt-oss \?B .*@20\.9\d$", "gpt-oss-20b", "catalog"),  # August 2025 builds print "gpt-oss ?B" for both
     (r"^gpt-oss[ -](120B|120b|\?B)", "gpt-oss-120b", "catalog"),
     (r"^deepseek2 671B", "deepseek-v3", "catalog"),
     (r"^deepseek2 16B", "deepseek-v2-lite", "catalog"),  # DeepSeek-V2-Lite (15.7 B, 64 experts)

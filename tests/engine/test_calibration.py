@@ -85,13 +85,19 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # (speed.EXPERT_TILE_TOKENS) with a robust prompt fit, and the A100's tensor cores twice as wide
 # (hardware.TENSOR_WIDTH): prefill 14.34% / 53.81% -> 12.48% / 48.82%, single GPU 12.10% / 46.76% -> 10.23% /
 # 44.91%.
+# Raised for the data again (eighth pass, bench/data/public_measurements.md): 78 cited gpt-oss rows of llama.cpp
+# discussion 15396 on 26 devices (Apple M1 Pro to M3 Ultra on Metal, GeForce and RTX PRO cards, a Radeon 660M and
+# 780M, RX 7900 GRE, RX 9070 XT, MI50, P100, V100, GB10). Their prompts are hard held out (pp2048 -36% to -49% on
+# Apple, +41% on the RTX 4090): prefill single GPU 10.2% / 44.9% -> 13.5% / 46.0%, prefill 12.5% / 48.8% -> 14.4% /
+# 49.3%; the refit of the constants the MoE rows share moves multi-GPU 8.57% / 26.91% -> 8.57% / 27.55% and vLLM
+# single stream 17.3% / 44.69% -> 17.3% / 44.71%; decode 8.1% / 27.2% -> 8.0% / 27.0%.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.081, 0.272),
-    ("multi-GPU layer split, decode", 0.086, 0.27),
-    ("prefill, single GPU", 0.103, 0.45),
-    ("prefill, all", 0.125, 0.489),
+    ("multi-GPU layer split, decode", 0.086, 0.276),
+    ("prefill, single GPU", 0.135, 0.461),
+    ("prefill, all", 0.144, 0.493),
     ("vLLM tensor parallel (throughput under load)", 0.387, 0.938),
-    ("vLLM single stream (1 / median TPOT)", 0.174, 0.447),
+    ("vLLM single stream (1 / median TPOT)", 0.174, 0.448),
 ]
 # The ranges are the 5th to 95th percentile of held-out errors (ranges.ERROR_RANGES); the issue asks for 80%.
 COVERAGE_FLOORS = {"decode": 0.80, "multi_gpu": 0.80, "prefill": 0.80, "vllm_tp": 0.80}
