@@ -194,6 +194,8 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^Mixtral-8x22B", "mixtral-8x22b-v0-1", "catalog"),
     (MLX_REPO + r"Qwen3-8B", "qwen3-8b", "catalog"),
     (MLX_REPO + r"Qwen3-0\.6B", "qwen3-0-6b", "catalog"),
+    (MLX_REPO + r"Qwen3-4B-Instruct-2507", "qwen3-4b-instruct-2507", "catalog"),
+    (MLX_REPO + r"Qwen3-30B-A3B", "qwen3-30b-a3b", "catalog"),
     (r"^qwen3 14B", "qwen3-14b", "catalog"),
     (r"^qwen3 32B", "qwen3-32b", "catalog"),
     (MLX_REPO + r"Qwen3-32B", "qwen3-32b", "catalog"),  # also "Qwen3-32B-Q4_K_M.gguf (Unsloth)"
