@@ -42,8 +42,13 @@ def candidate_plans(
     devices: list[DeviceSpec],
     workload: Workload,
     reuse: dict | None = None,
+    recommendable: Sequence[str] | None = None,
 ) -> tuple[list[Plan], dict[str, Reason]]:
-    """Every strategy this hardware allows, and why the others were not computed."""
+    """Every strategy this hardware allows, and why the others were not computed.
+
+    `recommendable`: the strategies a caller that wants only the recommended plan picks from (`fits`
+    without a reason): tensor parallel is then left out outside vLLM when another of them fits on the
+    GPUs, since `_order` never recommends it there (it is built otherwise, and always without this)."""
     model, quant, devices = interned(model), interned(quant), _interned_devices(devices)
     # one `reuse` for all: a single device and its first replica are priced once
     kw = {
@@ -60,7 +65,11 @@ def candidate_plans(
         out.append(plans.replicas(**kw))
         if why := layouts.tensor_parallel_unsupported(model, workload, devices):
             skipped["tensor_parallel"] = why
-        else:
+        elif not (
+            recommendable is not None
+            and workload.runtime != "vllm"
+            and any(p.fits and p.strategy in recommendable for p in out)
+        ):
             out.append(plans.tensor_parallel(**kw))
     else:
         reason = Reason(code="needs_several_gpus")
@@ -233,7 +242,14 @@ def fits(
         model=model, quant=quant, devices=devices, workload=workload, strategies=strategies
     ):
         return None
-    found, _ = candidate_plans(model=model, quant=quant, devices=devices, workload=workload, reuse=reuse)
+    found, _ = candidate_plans(
+        model=model,
+        quant=quant,
+        devices=devices,
+        workload=workload,
+        reuse=reuse,
+        recommendable=None if reasoned else (STRATEGIES if strategies is None else strategies),
+    )
     if strategies is not None:
         found = [p for p in found if p.strategy in strategies]
     if not found:

@@ -34,8 +34,11 @@ def _best(
     workload: Workload,
     strategies: Sequence[str] | None = None,
 ) -> Plan | None:
-
-    return fits(model=model, quant=quant, devices=devices, workload=workload, strategies=strategies)
+    """The plan `fits` recommends, without its rank and reason, which no suggestion quotes (its
+    strategy, speeds and KV cache are the same)."""
+    return fits(
+        model=model, quant=quant, devices=devices, workload=workload, strategies=strategies, reasoned=False
+    )
 
 
 def _fits(
