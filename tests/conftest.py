@@ -44,11 +44,14 @@ def pytest_collection_modifyitems(items):
     (scripts/test.sh sends tests one by one, `--maxschedchunk 1`, so the long ones go to both).
     pytest-django's own (stable) sort runs after this one and keeps its order within each group:
     plain `db` tests, then transactional ones, then those without a database. A `slow` test marked
-    `first=True` goes before the others: the whole-site crawl's pages, which its shards read."""
+    `first=True` goes before the others: the whole-site crawl's pages, which its shards read. One marked
+    `reads_crawl=True` goes after the other `slow` tests: it skips the pages that crawl has fetched
+    (tests/glossary/test_pages.py, `pages_crawled`), so it is sent once the crawl is done."""
 
     def order(item):
         slow = item.get_closest_marker("slow")
-        return (slow is None, not (slow and slow.kwargs.get("first")))
+        kwargs = slow.kwargs if slow else {}
+        return (slow is None, not kwargs.get("first"), bool(kwargs.get("reads_crawl")))
 
     items.sort(key=order)
 

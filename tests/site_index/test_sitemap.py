@@ -50,7 +50,7 @@ def test_one_sitemap_url_of_each_kind_answers_200(client, catalog):
         assert client.get(url).status_code == 200, url
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reads_crawl=True)
 def test_every_sitemap_url_answers_200(client, catalog, tmp_path_factory):
     """Every URL the sitemap lists answers 200: fetched here, unless the whole-site crawl of this run has
     already fetched it (and found it answer 200): ~200 model and GPU pages, ~4 s of CPU."""
