@@ -1,9 +1,12 @@
+import contextlib
 import gc
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 
 import hypothesis
 import pytest
@@ -245,7 +248,7 @@ def restore_catalog() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _catalog_only_where_asked(request, django_db_blocker):
+def _catalog_only_where_asked(request, django_db_blocker, _empty_cache):
     """Every `db` test starts as if the catalog had never been loaded, unless it asks for `catalog`.
 
     A plain `db` test gets the catalog's tables emptied inside its transaction (`_emptying_sql`; the
@@ -253,9 +256,12 @@ def _catalog_only_where_asked(request, django_db_blocker):
     A transactional test (live server, migrations) commits, and pytest-django empties every table
     when it ends: the first one empties the database, so each starts empty as before, and one that
     wants the catalog gets the session's rows back (`catalog`, `restore_catalog`). pytest-django runs these after all other `db` tests.
+    A plain `db` test starts at the catalog version of the tests that started like it
+    (`_shared_catalog_version`).
     """
     marker = request.node.get_closest_marker("django_db")
     if not (marker or "db" in request.fixturenames or "transactional_db" in request.fixturenames):
+        yield
         return
     transactional = bool(
         marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
@@ -266,11 +272,77 @@ def _catalog_only_where_asked(request, django_db_blocker):
             with django_db_blocker.unblock():
                 call_command("flush", "--no-input", verbosity=0)
             _SESSION_CATALOG["loaded"] = False
-    elif "catalog" not in request.fixturenames:
+        yield
+        return
+    if "catalog" not in request.fixturenames:
         request.getfixturevalue("db")  # inside the test's transaction, never the session's rows
         with connection.cursor() as cursor:
             for sql in _SESSION_CATALOG["emptying"]:
                 cursor.execute(sql)
+    if STARTS_CLEAR & set(request.fixturenames):
+        yield
+        return
+    with _shared_catalog_version("catalog" if "catalog" in request.fixturenames else "empty"):
+        yield
+
+
+# The catalog version each plain `db` test starts at, one per way it starts (the session's catalog, or
+# its tables emptied) and per worker: see `_shared_catalog_version`.
+_SHARED_VERSIONS: dict[str, int] = {}
+# Tests that start with nothing kept, as every test did (`_empty_cache`): those counting their queries,
+# and those of the catalog version itself (`catalog_version_from_a_clear_cache`).
+STARTS_CLEAR = {
+    "django_assert_num_queries",
+    "django_assert_max_num_queries",
+    "catalog_version_from_a_clear_cache",
+}
+# Statements that write nothing; any other statement may (INSERT, UPDATE, DELETE, TRUNCATE, SET ...).
+READS = re.compile(r"\s*(SELECT|SAVEPOINT|RELEASE|ROLLBACK TO)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def catalog_version_from_a_clear_cache():
+    """The catalog version starts from the clock in this test (`_empty_cache`), never at a version other
+    tests started at (`_shared_catalog_version`): for tests of the version itself."""
+
+
+@contextlib.contextmanager
+def _shared_catalog_version(start: str):
+    """The catalog-wide tables a page reads (catalog/cache.py: the pickers' rows, the slug tables, the
+    runtime table...) computed once per worker for each way a plain `db` test starts, not once per test.
+
+    Every test empties the cache (`_empty_cache`), so the catalog version started again from the clock
+    and each test that rendered a calculator page read the whole catalog into those tables again: ~55 ms
+    of CPU of a ~65 ms answer (the shipped catalog, December 2026), in ~480 tests of the quick suite. A
+    plain `db` test's database starts the same each time (the session's catalog, or its tables emptied, in a transaction
+    rolled back at its end), so it now starts at the same version as the tests that started like it, and
+    reads the tables they computed. Until it writes: the first statement that may write (anything but a
+    SELECT or a savepoint, seen by `connection.execute_wrapper`) drops the version, before it runs, as the
+    clear did at the start, so nothing computed from rows the test changed is ever kept under the shared
+    version (the catalog's own signals bump the version after a write; a write that sends none, a test's
+    `.update()` or SQL, is caught here too). A request in flight forgets the version it read, as after
+    its own writes (`catalog.cache._bump`). Transactional tests, whose rows are committed and flushed,
+    and tests counting queries start from a clear cache as before."""
+    from django.core.cache import cache
+
+    from catalog import cache as catalog_cache
+
+    # Kept per process under each version (a production process keeps 32): both starts' tables and those
+    # of the tests that wrote since, rather than dropped together every few tests.
+    catalog_cache.TABLES_KEPT = max(catalog_cache.TABLES_KEPT, 256)
+    cache.set(catalog_cache.CATALOG_VERSION_KEY, _SHARED_VERSIONS.setdefault(start, time.time_ns()), None)
+    shared = [True]
+
+    def watch(execute, sql, params, many, context):
+        if shared and not READS.match(sql):
+            shared.clear()
+            cache.delete(catalog_cache.CATALOG_VERSION_KEY)  # read next from the clock, as after a clear
+            if (held := catalog_cache._in_request.get()) is not None:
+                held.clear()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        yield
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from catalog.loading import upsert
 from catalog.models import Gpu, Price, UpstreamChange, one_catalog_change
 from tests.conftest import make_gpu, make_llm, make_quant
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalog_version_from_a_clear_cache")]
 ESTIMATE = "/api/v1/estimate?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090"
 
 
