@@ -61,10 +61,33 @@ def options(rows: list[Option], selected: str | None, *, chosen=()) -> SafeStrin
     return mark_safe(
         "".join(
             start + (" selected" if value == selected else "") + end
-            for value, start, end, listed in rows
+            for value, start, end, listed in (_shown(rows, chosen) if len(rows) > LONG else rows)
             if listed or value in chosen
         )
     )
+
+
+# A list this long is a catalog table's (the GPU picker: ~2,700 rows, 30 of them listed), kept per catalog
+# version: where each value sits and which rows are listed are found once per list, not on every page.
+LONG = 256
+_long_lists: dict[int, tuple[list[Option], list[tuple[int, Option]], dict[str, list[int]]]] = {}
+
+
+def _shown(rows: list[Option], chosen) -> list[Option]:
+    """`rows` that are listed or in `chosen`, in their order (for `options`)."""
+    entry = _long_lists.get(id(rows))
+    if entry is None or entry[0] is not rows:
+        if len(_long_lists) >= 8:  # lists of older catalog versions
+            _long_lists.clear()
+        at: dict[str, list[int]] = {}
+        for i, row in enumerate(rows):
+            at.setdefault(row[0], []).append(i)
+        entry = _long_lists[id(rows)] = (rows, [(i, row) for i, row in enumerate(rows) if row[3]], at)
+    _, listed, at = entry
+    extra = {i for value in set(chosen) for i in at.get(value, ()) if not rows[i][3]}
+    if not extra:
+        return [row for _, row in listed]
+    return [row for _, row in sorted([*listed, *((i, rows[i]) for i in extra)])]
 
 
 def catalog_rows() -> dict:
