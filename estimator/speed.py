@@ -38,7 +38,7 @@ from .hardware import (  # noqa: F401
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
 # Fitted together by `bench/accuracy.py --fit` (Levenberg–Marquardt on log error, each constant within its
-# physical range) on 1043 published rows of 59 devices; the comments say which rows decide each. Kernel
+# physical range) on 1196 published rows of 69 devices; the comments say which rows decide each. Kernel
 # families (`kernels()`): llama.cpp's backends, its CUDA code on pre-Volta parts, its Vulkan shaders on Intel
 # drivers, MLX, vLLM. CPU values are not fitted (no rows): typical llama.cpp figures.
 #
@@ -70,25 +70,25 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.638,
-    "hbm": 0.567,
+    "gddr_xe_hpg": 0.648,
+    "hbm": 0.56,
     "lpddr": 0.969,
-    "lpddr_two_die": 0.805,
+    "lpddr_two_die": 0.809,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.17,
-    "amd": 6.41,
+    "nvidia": 8.11,
+    "amd": 6.53,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.948,
-    "cuda_pascal": 0.724,
-    "rocm": 0.886,
-    "vulkan": 0.912,
+    "cuda": 0.939,
+    "cuda_pascal": 0.709,
+    "rocm": 0.894,
+    "vulkan": 0.902,
     "vulkan_intel": 0.632,
     "sycl": 0.716,
     "metal": 0.896,
@@ -103,17 +103,17 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.881,
-    ("kquant", "cuda_pascal"): 0.705,
-    ("kquant", "rocm"): 0.83,
+    ("kquant", "cuda"): 0.887,
+    ("kquant", "cuda_pascal"): 0.728,
+    ("kquant", "rocm"): 0.815,
     ("kquant", "vulkan"): 0.954,
-    ("kquant", "vulkan_intel"): 0.72,
+    ("kquant", "vulkan_intel"): 0.794,
     ("kquant", "sycl"): 0.854,
     ("kquant", "metal"): 0.949,
-    ("float", "cuda"): 0.933,
-    ("float", "rocm"): 1.08,
-    ("bf16", "rocm"): 1.08,
-    ("bf16", "vulkan"): 0.925,
+    ("float", "cuda"): 0.94,
+    ("float", "rocm"): 1.07,
+    ("bf16", "rocm"): 1.07,
+    ("bf16", "vulkan"): 0.93,
     ("bf16", "vulkan_intel"): 1.27,
     ("bf16", "sycl"): 0.21,
     ("float", "metal"): 0.987,
@@ -124,7 +124,7 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # whatever the backend. PR 4766's RTX 3090 table (CUDA, one build): LLaMA 7B Q4_0 121.8 tok/s, Q3_K_S 87.3, Q2_K
 # 92.7, so per byte Q3_K_S reads at 0.56 and Q2_K at 0.52 of Q4_0's rate where Q4_K_M reads at ~0.86 (`FORMAT_
 # EFFICIENCY`); the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA) fit it too.
-LOW_BIT_KQUANT_EFFICIENCY = 0.825
+LOW_BIT_KQUANT_EFFICIENCY = 0.83
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -146,7 +146,7 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 KV_EFFICIENCY = {
     "cuda": 0.852,
     "cuda_pascal": 0.784,
-    "rocm": 0.903,
+    "rocm": 0.889,
     "vulkan": 0.838,
     "vulkan_intel": 0.779,
     "sycl": 0.865,
@@ -167,7 +167,7 @@ KV_EFFICIENCY = {
 # llama_bench_llama3.json; RTX 3070, 3090, 4090, RTX 6000 Ada, A100 PCIe, M1), fitted per kernel family it came
 # to 0.19-0.20 on CUDA, ROCm, Vulkan and Metal alike, so it is one share for every llama.cpp backend (MLX and
 # vLLM keep theirs). A visitor who turns flash attention off sees it in the full-context speed.
-NO_FLASH_KV_EFFICIENCY = 0.183
+NO_FLASH_KV_EFFICIENCY = 0.201
 # A prompt batch without flash attention writes each head's scores (queries × cached keys, F32) to memory, and
 # the softmax reads and writes them and the product with V reads them again: 4 passes of 4 bytes a score
 # (llama.cpp's `build_attn_mha`: mul_mat K·Q, soft_max_ext, mul_mat V·KQ), at the memory's share of the
@@ -181,26 +181,26 @@ SCORE_BYTES = 16
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 43.2e-6,
-    "cuda_pascal": 42.7e-6,
+    "cuda": 42.2e-6,
+    "cuda_pascal": 43.9e-6,
     "rocm": 103e-6,
-    "vulkan": 37.5e-6,
-    "vulkan_intel": 52.3e-6,
+    "vulkan": 35.6e-6,
+    "vulkan_intel": 46.5e-6,
     "sycl": 102e-6,
-    "metal": 92.4e-6,
-    "mlx": 85.4e-6,
+    "metal": 93.2e-6,
+    "mlx": 84e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 42.6e-6,
-    "cuda_pascal": 61.9e-6,
-    "rocm": 49.4e-6,
-    "vulkan": 48.7e-6,
-    "vulkan_intel": 220e-6,
+    "cuda": 43.2e-6,
+    "cuda_pascal": 64e-6,
+    "rocm": 45.9e-6,
+    "vulkan": 45.5e-6,
+    "vulkan_intel": 248e-6,
     "sycl": 95.4e-6,
-    "metal": 60e-6,
-    "mlx": 64.1e-6,
+    "metal": 57e-6,
+    "mlx": 59.9e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -212,8 +212,8 @@ EXPERT_EFFICIENCY = 0.946
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
     "cuda": 104e-6,
-    "cuda_pascal": 98.9e-6,
-    "rocm": 114e-6,
+    "cuda_pascal": 98.4e-6,
+    "rocm": 116e-6,
     "vulkan": 102e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
@@ -225,40 +225,41 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
 # for AMD.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.964,
+    "cuda": 0.927,
     "cuda_pascal": 1.0,
-    "rocm": 0.392,
-    "vulkan": 0.354,
-    "vulkan_intel": 0.163,
+    "rocm": 0.399,
+    "vulkan": 0.35,
+    "vulkan_intel": 0.159,
     "sycl": 0.209,
-    "metal": 0.692,
+    "metal": 0.715,
     "mlx": 1.0,
     "vllm": 0.505,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.452
+FULL_RATE_PREFILL_FACTOR = 0.438
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.747,
-    ("kquant", "cuda_pascal"): 1.07,
-    ("kquant", "rocm"): 0.78,
+    ("kquant", "cuda"): 0.779,
+    ("kquant", "cuda_pascal"): 1.04,
+    ("kquant", "rocm"): 0.751,
     ("kquant", "vulkan"): 1.1,
-    ("kquant", "vulkan_intel"): 0.927,
+    ("kquant", "vulkan_intel"): 0.837,
     ("kquant", "sycl"): 0.965,
-    ("kquant", "metal"): 1.01,
-    ("float", "cuda"): 1.03,
-    ("float", "rocm"): 1.11,
-    ("float", "metal"): 1.09,
-    ("bf16", "rocm"): 0.938,
-    ("mlx", "mlx"): 1.04,
+    ("kquant", "metal"): 0.98,
+    ("float", "cuda"): 1.08,
+    ("float", "rocm"): 1.1,
+    ("float", "metal"): 1.06,
+    ("bf16", "rocm"): 0.926,
+    ("mlx", "mlx"): 1.15,
+    ("bf16", "mlx"): 1.04,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.41
+BF16_PREFILL_EFFICIENCY = 0.414
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID). Each expert multiplies only the
 # tokens routed to it, m = micro-batch × experts per token ÷ experts (16 for gpt-oss-120b or DeepSeek at -ub
 # 512, 64 for gpt-oss-20b, 256 for gpt-oss-20b at -ub 2048), while loading and unpacking its weight tiles costs
@@ -266,18 +267,18 @@ BF16_PREFILL_EFFICIENCY = 0.41
 # they would reach with every token). With one share for every m (0.28) the MoE pp rows held out ran 30-55% slow
 # at m = 64-256 (gpt-oss-20b on the RX 7900 XT at -ub 2048, on the Strix Halo and the P100; gemma4 26B-A4B on a
 # 3090) where they were about right at m = 16 (gpt-oss-120b on the DGX Spark, the Strix Halo). Fitted on the
-# MoE pp rows (prior 16): 19.5 tokens, so 45% of the full share at m = 16, 77% at 64, 93% at 256. vLLM's
+# MoE pp rows (prior 16): 20.9 tokens, so 43% of the full share at m = 16, 75% at 64, 92% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.438
-EXPERT_TILE_TOKENS = 19.5
+PREFILL_EXPERT_EFFICIENCY = 0.492
+EXPERT_TILE_TOKENS = 20.9
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
     "cuda": 0.496,
-    "cuda_pascal": 0.406,
-    "metal": 0.307,
-    "mlx": 0.401,
+    "cuda_pascal": 0.41,
+    "metal": 0.328,
+    "mlx": 0.395,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -286,10 +287,10 @@ ATTENTION_EFFICIENCY = {
 # rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
 # (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone 0.09–0.13.
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.108
+VECTOR_ATTENTION_EFFICIENCY = 0.106
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.686
+PREFILL_PIPELINE_OVERLAP = 0.691
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
