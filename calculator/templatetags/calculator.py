@@ -2,6 +2,7 @@ import re
 from urllib.parse import urlsplit
 
 from django import template
+from django.template.defaultfilters import join
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -128,6 +129,25 @@ def error_spans(form) -> str:
             for name in form.fields
         )
     )
+
+
+@register.filter
+def field_errors(form, name: str) -> str:
+    """`{{ form.errors.<name>|join:" " }}`, byte for byte, through Django's own `join`: the template's
+    lookup tried `form["errors"]` first (a KeyError whose message lists every field), then the missing
+    field in the errors and on the list, ~20 us a field on every page; this is one dict lookup."""
+    found = form.errors.get(name)
+    return join(found, " ") if found else ""
+
+
+@register.filter
+def asked(form, name: str):
+    """`form.data.<name>`: the input as given (a query's last value), "" when not given, without the
+    failed `form["data"]` lookup the template tried first."""
+    try:
+        return form.data[name]
+    except KeyError:
+        return ""
 
 
 @register.simple_tag
