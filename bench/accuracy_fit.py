@@ -106,6 +106,8 @@ def param_universe() -> list[Param]:
         Param("PREFILL_EXPERT_EFFICIENCY", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
         # tokens per expert whose products take as long as loading the expert's weight tiles (speed.py)
         Param("EXPERT_TILE_TOKENS", None, 16.0, 1.0, 1.0, 256.0, "prefill"),
+        # a prompt's experts one at a time (speed.py): a gather, a product and a scatter launch, after a host sync
+        Param("EXPERT_CALL_SECONDS", None, 20 * US, 1.0, 1 * US, 1000 * US, "prefill"),
         Param("PREFILL_PIPELINE_OVERLAP", None, 0.5, 1.5, 0.02, 1.0, "prefill"),
         *(
             Param("ATTENTION_EFFICIENCY", k, 0.3, 1.5, 0.01, 1.0, "prefill")
@@ -182,6 +184,8 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table == "VECTOR_ATTENTION_EFFICIENCY":
         vector = prompt_keys & set(speed.VECTOR_ATTENTION_KERNELS)
         return bool(vector) and (p.row.depth > 0 or p.row.tokens >= 2048)
+    if q.table == "EXPERT_CALL_SECONDS":
+        return any(s.expert_loop and s.moe_layers for s in stages)
     if q.table == "PREFILL_PIPELINE_OVERLAP":
         return len(stages) > 1 and p.row.tokens > p.row.ubatch
     if q.table == "FULL_RATE_PREFILL_FACTOR":

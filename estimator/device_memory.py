@@ -247,6 +247,7 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str) -> dict
         "matrix_width": speed.matrix_width(device),
         "prompt_backend": speed.prompt_kernels(device, runtime),
         "sm_ghz": speed.sm_ghz(device),
+        "expert_loop": speed.expert_loop_prompts(device, runtime),
     }
 
 

@@ -116,6 +116,29 @@ def _pre_volta(device: DeviceSpec) -> bool:
     return bool(PRE_VOLTA_NAMES.search(device.name))
 
 
+# llama.cpp's CUDA backend multiplies a prompt batch's experts (MUL_MAT_ID) in one grouped int8 kernel (MMQ) on
+# Turing and later and on Pascal cards with dp4a; where `ggml_cuda_should_use_mmq` says no, on Volta (FP16 tensor
+# cores without int8 MMA, from 64 tokens) and GP100 (no dp4a), `ggml_cuda_mul_mat_id` takes its fallback: the
+# expert ids copied to the host, the stream synchronised, then per expert a gather, a cuBLAS product and a scatter
+# (ggml/src/ggml-cuda/ggml-cuda.cu). SYCL's `ggml_sycl_mul_mat_id` loops over the experts the same way.
+GP100_NAMES = re.compile(r"\b(P100|GP100)\b", re.I)
+VOLTA_NAMES = re.compile(r"\b(V100S?|GV100|Titan V)\b", re.I)
+
+
+def expert_loop_prompts(device: DeviceSpec, runtime: str) -> bool:
+    """Whether llama.cpp runs a prompt's expert products one expert at a time (`speed.EXPERT_CALL_SECONDS`)."""
+    if runtime in ("mlx", "vllm"):
+        return False
+    if device.backend == "sycl":
+        return True
+    if device.backend != "cuda":
+        return False
+    volta = (
+        device.architecture.split()[0] == "Volta" if device.architecture else VOLTA_NAMES.search(device.name)
+    )
+    return bool(volta or GP100_NAMES.search(device.name))
+
+
 def format_family(quant: QuantSpec) -> str:
     """Kernel family of a weight format: legacy block quants (Q4_0 … Q8_0), K-quants (Q2_K and Q3_K apart:
     `speed.LOW_BIT_KQUANT_EFFICIENCY`), I-quants, MXFP4,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from .hardware import (  # noqa: F401
     HOPPER_NAMES,
     TENSOR_WIDTH,
+    expert_loop_prompts,
     format_family,
     full_rate_fp16,
     kernels,
@@ -225,12 +226,12 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
 # for AMD.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.927,
+    "cuda": 0.891,
     "cuda_pascal": 1.0,
-    "rocm": 0.399,
-    "vulkan": 0.35,
-    "vulkan_intel": 0.159,
-    "sycl": 0.209,
+    "rocm": 0.372,
+    "vulkan": 0.337,
+    "vulkan_intel": 0.157,
+    "sycl": 0.218,
     "metal": 0.715,
     "mlx": 1.0,
     "vllm": 0.505,
@@ -238,28 +239,28 @@ PREFILL_EFFICIENCY = {
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.438
+FULL_RATE_PREFILL_FACTOR = 0.475
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.779,
-    ("kquant", "cuda_pascal"): 1.04,
-    ("kquant", "rocm"): 0.751,
+    ("kquant", "cuda"): 0.856,
+    ("kquant", "cuda_pascal"): 1.1,
+    ("kquant", "rocm"): 0.765,
     ("kquant", "vulkan"): 1.1,
-    ("kquant", "vulkan_intel"): 0.837,
-    ("kquant", "sycl"): 0.965,
+    ("kquant", "vulkan_intel"): 0.782,
+    ("kquant", "sycl"): 1.06,
     ("kquant", "metal"): 0.98,
-    ("float", "cuda"): 1.08,
-    ("float", "rocm"): 1.1,
+    ("float", "cuda"): 1.1,
+    ("float", "rocm"): 1.13,
     ("float", "metal"): 1.06,
-    ("bf16", "rocm"): 0.926,
-    ("mlx", "mlx"): 1.15,
+    ("bf16", "rocm"): 0.987,
+    ("mlx", "mlx"): 1.13,
     ("bf16", "mlx"): 1.04,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.414
+BF16_PREFILL_EFFICIENCY = 0.411
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID). Each expert multiplies only the
 # tokens routed to it, m = micro-batch × experts per token ÷ experts (16 for gpt-oss-120b or DeepSeek at -ub
 # 512, 64 for gpt-oss-20b, 256 for gpt-oss-20b at -ub 2048), while loading and unpacking its weight tiles costs
@@ -267,18 +268,30 @@ BF16_PREFILL_EFFICIENCY = 0.414
 # they would reach with every token). With one share for every m (0.28) the MoE pp rows held out ran 30-55% slow
 # at m = 64-256 (gpt-oss-20b on the RX 7900 XT at -ub 2048, on the Strix Halo and the P100; gemma4 26B-A4B on a
 # 3090) where they were about right at m = 16 (gpt-oss-120b on the DGX Spark, the Strix Halo). Fitted on the
-# MoE pp rows (prior 16): 20.9 tokens, so 43% of the full share at m = 16, 75% at 64, 92% at 256. vLLM's
+# MoE pp rows (prior 16): 19.7 tokens, so 45% of the full share at m = 16, 76% at 64, 93% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.492
-EXPERT_TILE_TOKENS = 20.9
+PREFILL_EXPERT_EFFICIENCY = 0.567
+EXPERT_TILE_TOKENS = 19.7
+# Where llama.cpp's prompt experts run one expert at a time (`hardware.expert_loop_prompts`: CUDA on Volta and
+# GP100, SYCL), each expert any token of a micro-batch picked costs, for each of its EXPERT_MATRICES (gate, up,
+# down), a gather of its tokens' rows, one product and a scatter, after the expert ids were copied to the host and
+# the queue drained: a fixed time per expert and matrix, whatever its rows. It is why 2-4 V100s run Qwen3.5-35B-A3B
+# pp512 at 670-940 tok/s, no faster than the dense Qwen3.6-27B (9x its active parameters) at 850-1010, and why the
+# Arc Pro B70 on SYCL prompts Qwen3.6-35B-A3B, Nemotron-3-Nano and gpt-oss-20b at half to two thirds of its Vulkan
+# backend's speed: held out, the V100 rows were +147% to +261% and those B70 rows +219%, +182% and +99%. Fitted on
+# those rows and the P100's (prior 20 us: two launches and a share of the host round trip): 21.7 us. Below 64
+# tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
+EXPERT_MATRICES = 3
+EXPERT_LOOP_MIN_TOKENS = 64
+EXPERT_CALL_SECONDS = 21.7e-6
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.496,
-    "cuda_pascal": 0.41,
+    "cuda": 0.434,
+    "cuda_pascal": 0.402,
     "metal": 0.328,
-    "mlx": 0.395,
+    "mlx": 0.4,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -287,10 +300,10 @@ ATTENTION_EFFICIENCY = {
 # rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
 # (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone 0.09–0.13.
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.106
+VECTOR_ATTENTION_EFFICIENCY = 0.105
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.691
+PREFILL_PIPELINE_OVERLAP = 0.666
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
@@ -336,6 +349,7 @@ class Stage:
     score_heads: float = 0.0  # query heads × full-attention layers here: the score rows one token writes
     window_score_heads: float = 0.0  # the same, sliding-window layers
     sm_ghz: float = 0.0  # `hardware.sm_ghz()`: an HBM part's SMs × GHz, what caps llama.cpp's reads there
+    expert_loop: bool = False  # `hardware.expert_loop_prompts()`: a prompt's experts one product at a time
 
     def touched_share(self, batch: int) -> float:
         """Share of the routed experts that at least one of `batch` tokens picks."""
@@ -501,7 +515,17 @@ def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: 
         if fused_attention(stage)
         else score_seconds(stage, prompt_tokens, min(ubatch, prompt_tokens), depth)
     )
-    return max(compute, reads) + scores + ubatches * stage.fixed_seconds
+    loop = expert_loop_seconds(stage, min(prompt_tokens, ubatch))
+    return max(compute, reads) + scores + ubatches * (stage.fixed_seconds + loop)
+
+
+def expert_loop_seconds(stage: Stage, ubatch: int) -> float:
+    """Where llama.cpp multiplies a micro-batch's experts one at a time (`expert_loop`): per MoE layer, each
+    expert any token picked costs its gather, product and scatter launches for each of its matrices."""
+    if not stage.expert_loop or not stage.moe_layers or ubatch < EXPERT_LOOP_MIN_TOKENS:
+        return 0.0
+    touched = stage.experts * stage.touched_share(ubatch)
+    return stage.moe_layers * EXPERT_MATRICES * touched * EXPERT_CALL_SECONDS
 
 
 def expert_prefill_efficiency(stage: Stage, ubatch: int) -> float:

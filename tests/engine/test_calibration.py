@@ -94,11 +94,16 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # Intel Vulkan rows of llama.cpp PR 14001, mlx-lm's M4 Max table) adds prompts as hard (the A770's Vulkan pp512 +269%,
 # the M4 Max's MLX pp2048 -45% to -73%): prefill single GPU 13.5% / 46.0% -> 13.8% / 48.8%, prefill 14.4% / 49.3% ->
 # 15.2% / 51.0%.
+# Issue 14, ninth session: a prompt's experts one at a time where llama.cpp loops over them (speed.EXPERT_CALL_
+# SECONDS: CUDA on Volta and GP100, SYCL) takes the V100 and Arc Pro B70 SYCL MoE prompts from +147-261% to within
+# 35% and the 2-8 GPU prompt rows' p90 from 143% to 94%, but the MoE prompt share the fit no longer holds down
+# (0.49 -> 0.57) moves the big CUDA cards' gpt-oss rows up: prefill 15.2% / 51.0% -> 15.2% / 51.9%, single GPU
+# 13.8% / 48.8% -> 13.7% / 50.6%.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.081, 0.272),
     ("multi-GPU layer split, decode", 0.086, 0.276),
-    ("prefill, single GPU", 0.139, 0.488),
-    ("prefill, all", 0.153, 0.511),
+    ("prefill, single GPU", 0.138, 0.507),
+    ("prefill, all", 0.153, 0.52),
     ("vLLM tensor parallel (throughput under load)", 0.387, 0.938),
     ("vLLM single stream (1 / median TPOT)", 0.174, 0.448),
 ]
@@ -150,6 +155,7 @@ def test_fixed_costs_are_microseconds_not_milliseconds():
     assert all(1e-6 <= t <= 400e-6 for t in speed.LAYER_SECONDS.values())
     assert all(1e-6 <= t <= 1e-3 for t in speed.MOE_LAYER_SECONDS.values())
     assert all(1e-6 <= t <= 3e-3 for t in speed.HANDOFF_SECONDS.values())
+    assert 1e-6 <= speed.EXPERT_CALL_SECONDS <= 1e-3  # a gather, a product and a scatter launch
     assert 1e-6 <= speed.VLLM_ALL_REDUCE_SECONDS <= 200e-6
     assert 1e-4 <= speed.VLLM_STEP_SECONDS <= 20e-3
 
