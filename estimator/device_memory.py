@@ -217,6 +217,7 @@ def usage_and_stage(
         dense_bytes=(attention + dense + shared + output) / tp,
         routed_bytes=routed / tp,
         active_params=active / tp,
+        output_params=c.output / tp if p.holds_output else 0.0,
         **_attention_fields(model, workload, p.layers, kv_share=share, head_share=1 / tp),
         **_moe_fields(c, p.layers, p.experts_elsewhere, 1 / tp),
     )
@@ -410,6 +411,7 @@ def host_usage_and_stage(
         experts=c.experts,
         experts_per_tok=c.experts_per_tok,
         active_params=active,
+        output_params=c.output if holds_output else 0.0,
         **_attention_fields(model, workload, layers),
         memory="ram",
         fmt=speed.format_family(quant),

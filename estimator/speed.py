@@ -226,41 +226,49 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
 # for AMD.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.891,
+    "cuda": 0.862,
     "cuda_pascal": 1.0,
-    "rocm": 0.372,
-    "vulkan": 0.337,
-    "vulkan_intel": 0.157,
-    "sycl": 0.218,
-    "metal": 0.715,
+    "rocm": 0.359,
+    "vulkan": 0.33,
+    "vulkan_intel": 0.15,
+    "sycl": 0.207,
+    "metal": 0.698,
     "mlx": 1.0,
     "vllm": 0.505,
     "cpu": 0.5,
 }
+# The output head (vocabulary × hidden) multiplies only the tokens whose logits are asked for, and a prompt asks
+# for its last token's: llama.cpp's batch allocator marks only the last token as an output when the caller gives
+# no `logits` array (src/llama-batch.cpp, "only get last output"; llama-bench's llama_batch_get_one and the
+# server's prompt batches), and the graph keeps only the output rows before the head (`inp_out_ids`); vLLM
+# samples the last position of each prompt; MLX never evaluates the prompt's logits (lazy arrays). Counted,
+# not fitted. It is a large share of the multiply-adds where the vocabulary is large for the model: gpt-oss-20b's
+# 0.58 B of its 3.6 B active (201,088 × 2,880), gemma-2-2b's 0.59 B of 2.6 B, Llama 3 8B's 0.53 B of 8.0 B.
+OUTPUT_HEAD_PROMPT_TOKENS = 1
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.475
+FULL_RATE_PREFILL_FACTOR = 0.471
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.856,
+    ("kquant", "cuda"): 0.846,
     ("kquant", "cuda_pascal"): 1.1,
     ("kquant", "rocm"): 0.765,
-    ("kquant", "vulkan"): 1.1,
-    ("kquant", "vulkan_intel"): 0.782,
-    ("kquant", "sycl"): 1.06,
-    ("kquant", "metal"): 0.98,
-    ("float", "cuda"): 1.1,
-    ("float", "rocm"): 1.13,
+    ("kquant", "vulkan"): 1.08,
+    ("kquant", "vulkan_intel"): 0.806,
+    ("kquant", "sycl"): 1.04,
+    ("kquant", "metal"): 0.948,
+    ("float", "cuda"): 1.08,
+    ("float", "rocm"): 1.12,
     ("float", "metal"): 1.06,
-    ("bf16", "rocm"): 0.987,
-    ("mlx", "mlx"): 1.13,
-    ("bf16", "mlx"): 1.04,
+    ("bf16", "rocm"): 0.966,
+    ("mlx", "mlx"): 1.09,
+    ("bf16", "mlx"): 0.989,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.411
+BF16_PREFILL_EFFICIENCY = 0.401
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID). Each expert multiplies only the
 # tokens routed to it, m = micro-batch × experts per token ÷ experts (16 for gpt-oss-120b or DeepSeek at -ub
 # 512, 64 for gpt-oss-20b, 256 for gpt-oss-20b at -ub 2048), while loading and unpacking its weight tiles costs
@@ -271,8 +279,8 @@ BF16_PREFILL_EFFICIENCY = 0.411
 # MoE pp rows (prior 16): 19.7 tokens, so 45% of the full share at m = 16, 76% at 64, 93% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.567
-EXPERT_TILE_TOKENS = 19.7
+PREFILL_EXPERT_EFFICIENCY = 0.537
+EXPERT_TILE_TOKENS = 18.6
 # Where llama.cpp's prompt experts run one expert at a time (`hardware.expert_loop_prompts`: CUDA on Volta and
 # GP100, SYCL), each expert any token of a micro-batch picked costs, for each of its EXPERT_MATRICES (gate, up,
 # down), a gather of its tokens' rows, one product and a scatter, after the expert ids were copied to the host and
@@ -284,14 +292,14 @@ EXPERT_TILE_TOKENS = 19.7
 # tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64
-EXPERT_CALL_SECONDS = 21.7e-6
+EXPERT_CALL_SECONDS = 21.4e-6
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.434,
+    "cuda": 0.418,
     "cuda_pascal": 0.402,
     "metal": 0.328,
-    "mlx": 0.4,
+    "mlx": 0.391,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -331,6 +339,9 @@ class Stage:
     experts: int
     experts_per_tok: int
     active_params: float  # multiply-adds per token here (MoE: chosen experts only)
+    output_params: float = (
+        0.0  # of `active_params`, the output head's: a prompt multiplies it for its last token
+    )
     kv_bytes_per_cell: float = 0.0  # KV one sequence reads per cached token, full-attention layers
     kv_window_bytes_per_cell: float = 0.0  # the same for sliding-window layers, which keep `window` tokens
     window: int = 0
@@ -498,7 +509,9 @@ def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: 
         * _full_rate_factor(stage, weights=False)
         / stage.matrix_width
     )
-    dense = 2 * (stage.active_params - stage.routed_active_params) * prompt_tokens
+    # the output head gives logits for the prompt's last token only (`OUTPUT_HEAD_PROMPT_TOKENS`)
+    body = stage.active_params - stage.routed_active_params - stage.output_params
+    dense = 2 * (body * prompt_tokens + stage.output_params * OUTPUT_HEAD_PROMPT_TOKENS)
     experts = 2 * stage.routed_active_params * prompt_tokens
     keys = depth + prompt_tokens / 2  # the mean query of a causal prompt sees this many keys
     attention = prompt_tokens * (
