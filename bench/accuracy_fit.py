@@ -104,6 +104,8 @@ def param_universe() -> list[Param]:
         ),
         Param("FULL_RATE_PREFILL_FACTOR", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
         Param("PREFILL_EXPERT_EFFICIENCY", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
+        # each backend's grouped expert kernel, a share of the one above: a pull to 1 where its rows are few
+        *(Param("EXPERT_KERNEL_EFFICIENCY", k, 1.0, 0.5, 0.2, 3.0, "prefill") for k in KERNELS),
         # tokens per expert whose products take as long as loading the expert's weight tiles (speed.py)
         Param("EXPERT_TILE_TOKENS", None, 16.0, 1.0, 1.0, 256.0, "prefill"),
         # a prompt's experts one at a time (speed.py): a gather, a product and a scatter launch, after a host sync
@@ -184,6 +186,8 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table == "VECTOR_ATTENTION_EFFICIENCY":
         vector = prompt_keys & set(speed.VECTOR_ATTENTION_KERNELS)
         return bool(vector) and (p.row.depth > 0 or p.row.tokens >= 2048)
+    if q.table == "EXPERT_KERNEL_EFFICIENCY":
+        return any(s.moe_layers and (s.prompt_backend or s.backend) == q.key for s in stages)
     if q.table == "EXPERT_CALL_SECONDS":
         return any(s.expert_loop and s.moe_layers for s in stages)
     if q.table == "PREFILL_PIPELINE_OVERLAP":

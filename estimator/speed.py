@@ -226,13 +226,13 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
 # for AMD.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.862,
+    "cuda": 0.902,
     "cuda_pascal": 1.0,
-    "rocm": 0.359,
-    "vulkan": 0.33,
-    "vulkan_intel": 0.15,
+    "rocm": 0.365,
+    "vulkan": 0.327,
+    "vulkan_intel": 0.148,
     "sycl": 0.207,
-    "metal": 0.698,
+    "metal": 0.694,
     "mlx": 1.0,
     "vllm": 0.505,
     "cpu": 0.5,
@@ -247,28 +247,28 @@ PREFILL_EFFICIENCY = {
 OUTPUT_HEAD_PROMPT_TOKENS = 1
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.471
+FULL_RATE_PREFILL_FACTOR = 0.459
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.846,
-    ("kquant", "cuda_pascal"): 1.1,
+    ("kquant", "cuda"): 0.824,
+    ("kquant", "cuda_pascal"): 1.03,
     ("kquant", "rocm"): 0.765,
     ("kquant", "vulkan"): 1.08,
-    ("kquant", "vulkan_intel"): 0.806,
+    ("kquant", "vulkan_intel"): 0.791,
     ("kquant", "sycl"): 1.04,
-    ("kquant", "metal"): 0.948,
-    ("float", "cuda"): 1.08,
+    ("kquant", "metal"): 0.953,
+    ("float", "cuda"): 1.04,
     ("float", "rocm"): 1.12,
-    ("float", "metal"): 1.06,
-    ("bf16", "rocm"): 0.966,
-    ("mlx", "mlx"): 1.09,
+    ("float", "metal"): 1.07,
+    ("bf16", "rocm"): 0.952,
+    ("mlx", "mlx"): 1.07,
     ("bf16", "mlx"): 0.989,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.401
+BF16_PREFILL_EFFICIENCY = 0.404
 # Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID). Each expert multiplies only the
 # tokens routed to it, m = micro-batch × experts per token ÷ experts (16 for gpt-oss-120b or DeepSeek at -ub
 # 512, 64 for gpt-oss-20b, 256 for gpt-oss-20b at -ub 2048), while loading and unpacking its weight tiles costs
@@ -279,8 +279,23 @@ BF16_PREFILL_EFFICIENCY = 0.401
 # MoE pp rows (prior 16): 19.7 tokens, so 45% of the full share at m = 16, 76% at 64, 93% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.537
-EXPERT_TILE_TOKENS = 18.6
+PREFILL_EXPERT_EFFICIENCY = 0.562
+EXPERT_TILE_TOKENS = 18.8
+# Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
+# CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
+# kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
+# 0.86 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
+# gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 11% of 1.
+EXPERT_KERNEL_EFFICIENCY = {
+    "cuda": 0.858,
+    "cuda_pascal": 1.11,
+    "rocm": 0.926,
+    "vulkan": 0.989,
+    "vulkan_intel": 1.01,
+    "sycl": 0.923,
+    "metal": 1.14,
+    "mlx": 1.1,
+}
 # Where llama.cpp's prompt experts run one expert at a time (`hardware.expert_loop_prompts`: CUDA on Volta and
 # GP100, SYCL), each expert any token of a micro-batch picked costs, for each of its EXPERT_MATRICES (gate, up,
 # down), a gather of its tokens' rows, one product and a scatter, after the expert ids were copied to the host and
@@ -292,14 +307,14 @@ EXPERT_TILE_TOKENS = 18.6
 # tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64
-EXPERT_CALL_SECONDS = 21.4e-6
+EXPERT_CALL_SECONDS = 21.1e-6
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.418,
+    "cuda": 0.438,
     "cuda_pascal": 0.402,
-    "metal": 0.328,
-    "mlx": 0.391,
+    "metal": 0.326,
+    "mlx": 0.393,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -311,7 +326,7 @@ VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
 VECTOR_ATTENTION_EFFICIENCY = 0.105
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.666
+PREFILL_PIPELINE_OVERLAP = 0.662
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
@@ -547,7 +562,10 @@ def expert_prefill_efficiency(stage: Stage, ubatch: int) -> float:
     if not stage.experts or stage.backend == "vllm":
         return PREFILL_EXPERT_EFFICIENCY
     tokens = ubatch * stage.experts_per_tok / stage.experts
-    return PREFILL_EXPERT_EFFICIENCY * tokens / (tokens + EXPERT_TILE_TOKENS)
+    share = PREFILL_EXPERT_EFFICIENCY * EXPERT_KERNEL_EFFICIENCY.get(
+        stage.prompt_backend or stage.backend, 1.0
+    )
+    return share * tokens / (tokens + EXPERT_TILE_TOKENS)
 
 
 def score_seconds(stage: Stage, prompt_tokens: int, ubatch: int, depth: int) -> float:
