@@ -65,7 +65,10 @@ FORMAT_PRIORS = {("bf16", "sycl"): 0.25}
 # returns false below GGML_CUDA_CC_DP4A (6.1), so there a prompt batch is dequantized and multiplied by cuBLAS
 # at the listed FP16 rate, of which a large GEMM reaches most: 0.9, not the tensor-core kernels' 0.5.
 # The P100 is the only pre-Volta device with prompt rows, so held out its prompts are this prior.
-PREFILL_PRIORS = {"cuda_pascal": 0.9}
+# MLX's GEMMs run on the same Apple GPU simdgroup-matrix units (8x8 simdgroup_multiply_accumulate tiles) as llama.cpp's
+# Metal kernel_mul_mm, so MLX's prompt share starts from Metal's fitted one (0.69-0.72), not the generic 0.5: the M4
+# Max is the only device with MLX prompt rows, so held out they are this prior.
+PREFILL_PRIORS = {"cuda_pascal": 0.9, "mlx": 0.7}
 US = 1e-6
 
 

@@ -21,7 +21,7 @@ ERROR_RANGES: dict[str, tuple[float, float]] = {
     "lpddr_two_die/metal/dense": (-0.068, 0.309),
     "decode": (-0.175, 0.459),
     "multi_gpu": (-0.18, 0.389),
-    "prefill": (-0.39, 0.797),
+    "prefill": (-0.381, 0.797),
     "vllm_tp": (-0.473, 1.136),
     "*/cuda/*": (-0.149, 0.257),
     "*/metal/*": (-0.157, 0.183),
