@@ -221,6 +221,11 @@ class Combination:
             ),
         )
         found: dict[str, list[str]] = {}  # format -> the runtimes that have a command for it here
+        # With one row per format name, a format's runtimes are complete once its row is read, so the
+        # formats this runtime has (`here`, runtime first in each row) are final at the `most`-th: the
+        # rest of the table, every format with every runtime, is read only where it may be needed.
+        unique = len({row[0].name for row in rows}) == len(rows)
+        in_this = 0
         for spec, _, family, _ in rows:
             for other in sorted(COMMAND_FOR_RUNTIME, key=lambda r: r != runtime):
                 tool = COMMAND_FOR_RUNTIME[other]
@@ -230,6 +235,9 @@ class Combination:
                     and commands.unavailable(self.spec(model), spec, tool) is None
                 ):
                     found.setdefault(spec.name, []).append(names[other])
+                    in_this += other == runtime
+            if unique and in_this >= most:
+                break
         lines = []
         here = [fmt for fmt, runtimes in found.items() if names[runtime] in runtimes][:most]
         if here:
