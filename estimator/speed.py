@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from .hardware import (  # noqa: F401
     HOPPER_NAMES,
     TENSOR_WIDTH,
+    clock_ghz,
     expert_loop_prompts,
     format_family,
     full_rate_fp16,
@@ -52,7 +53,7 @@ from .hardware import (  # noqa: F401
 # H100 SXM (3360, 132 × 1.98), 71 on an H200 NVL (4890, 132 × 1.785), 76 on an H200 SXM (4890, 132 × 1.98): 0.25
 # to 0.56 of the spec, 5.0 to 6.2 GB/s per SM·GHz once the per-layer times are taken off. One share of the spec
 # (0.595 before) put the A100 SXM 12–31% high and the V100 13–25% low held out, and the H200 needed a factor of its
-# own. Fitted: NVIDIA 8.17 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.41 per CU-cycle (MI50, MI100,
+# own. Fitted: NVIDIA 9.01 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.42 per CU-cycle (MI50, MI100,
 # MI300X). The exponent 2 is the held-out choice among 1 (the two times added), 2, 4 and a hard minimum: decode
 # 7.9% / 26.8%, 7.8% / 26.7%, 7.9% / 26.5%, 8.3% / 27.0%; HBM · CUDA dense 6.9%, 3.5%, 3.2%, 6.6% and MoE 10.7%,
 # 12.4%, 15.2%, 16.0% (bench/README.md). HBM parts without a listed SM count, the P100 among them, take the "hbm"
@@ -91,8 +92,8 @@ BACKEND_EFFICIENCY = {
     "rocm": 0.894,
     "vulkan": 0.902,
     "vulkan_intel": 0.632,
-    "sycl": 0.716,
-    "metal": 0.896,
+    "sycl": 0.718,
+    "metal": 0.902,
     "mlx": 0.95,
     "vllm": 0.9,
     "cpu": 0.7,
@@ -152,7 +153,7 @@ KV_EFFICIENCY = {
     "vulkan_intel": 0.779,
     "sycl": 0.865,
     "metal": 0.8,
-    "mlx": 0.788,
+    "mlx": 0.789,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -205,9 +206,21 @@ MOE_LAYER_SECONDS = {
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
+# On CUDA these are the latency of a chain of small dependent kernels (norms, RoPE, the router, top-k, gathers,
+# the expert mat-vecs of a few rows; CUDA graphs, llama.cpp PR 6766, take the launches away on Ampere and later,
+# and on Volta and Turing since PR 25749), which run at the SM clock: the times
+# above are at `CLOCK_REFERENCE_GHZ` and scale by it ÷ the GPU's boost clock (`hardware.clock_ghz`; other backends,
+# and NVIDIA parts of unknown clock, take them as they are). pavlokhmel.com's table runs one gpt-oss-20b Q4_K_M
+# file on every part: with each part's read rate taken from its Qwen3.5-9B row (less 36 layers at 43 µs), a
+# gpt-oss layer costs 66 µs beyond its reads on the RTX 4090 (2.52 GHz), 73 on the RTX 4080 (2.505), 87 on the H100
+# and H200 SXM (1.98), 117 on the A100 SXM and PCIe (1.41) and 141 on the V100 (1.38): 165-195 µs·GHz on all of them.
+# With one time for every clock the engine was 14-17% slow on the Ada cards' MoE rows and 18-21% fast on the A100's
+# and V100's (bench/README.md has the held-out figures).
+CLOCK_REFERENCE_GHZ = 2.0
+CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.946
+EXPERT_EFFICIENCY = 0.98
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
@@ -335,7 +348,7 @@ PREFILL_PIPELINE_OVERLAP = 0.662
 # TPOT is mostly that step, not its weights. The all-reduce rests at its physical bound (15 us; vLLM's own unit
 # test gives 8.5-11.8 us a call on H100 NVLink), where the fit alone would take it past NCCL's PCIe ring.
 VLLM_ALL_REDUCE_SECONDS = 15e-6
-VLLM_STEP_SECONDS = 0.00197
+VLLM_STEP_SECONDS = 0.00198
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.
 DEFAULT_RAM_BANDWIDTH_GB_S = 76.8
@@ -376,6 +389,7 @@ class Stage:
     window_score_heads: float = 0.0  # the same, sliding-window layers
     sm_ghz: float = 0.0  # `hardware.sm_ghz()`: an HBM part's SMs × GHz, what caps llama.cpp's reads there
     expert_loop: bool = False  # `hardware.expert_loop_prompts()`: a prompt's experts one product at a time
+    clock_ghz: float = 0.0  # `hardware.clock_ghz()`: an NVIDIA GPU's boost clock, its CUDA fixed costs' pace
 
     def touched_share(self, batch: int) -> float:
         """Share of the routed experts that at least one of `batch` tokens picks."""
@@ -420,8 +434,12 @@ class Stage:
 
     @property
     def fixed_seconds(self) -> float:
-        """Per-step costs that do not depend on the bytes: launches and synchronisation."""
-        return self.layers * LAYER_SECONDS[self.backend] + self.moe_layers * MOE_LAYER_SECONDS[self.backend]
+        """Per-step costs that do not depend on the bytes: launches and synchronisation (on CUDA, the small
+        kernels' latency at the SM clock: `CLOCK_REFERENCE_GHZ`)."""
+        fixed = self.layers * LAYER_SECONDS[self.backend] + self.moe_layers * MOE_LAYER_SECONDS[self.backend]
+        if self.clock_ghz and self.backend in CLOCKED_BACKENDS:
+            return fixed * CLOCK_REFERENCE_GHZ / self.clock_ghz
+        return fixed
 
 
 def hbm_vendor(backend: str) -> str:

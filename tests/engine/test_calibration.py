@@ -103,6 +103,10 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # expert kernel at its own share (speed.EXPERT_KERNEL_EFFICIENCY): prefill 14.1% / 50.7% -> 14.9% / 49.0%, single
 # GPU 12.9% / 50.7% -> 13.3% / 48.6% (the tails for the medians; against the session's start, 15.2% / 51.0% and
 # 13.8% / 48.8%, both better).
+# On the seventh pass's 1111 rows, CUDA's fixed costs at the SM clock (speed.CLOCK_REFERENCE_GHZ, hardware.clock_ghz): decode 8.05% / 27.17% ->
+# 7.31% / 26.45%, multi-GPU 8.57% / 26.91% -> 7.93% / 28.49% (the p90 raised: 3x and 4x V100 on a borrowed-shape
+# Qwen3.5 MoE, at 1.38 GHz, -21% / -24% -> -29% / -30%), and through the refit prefill 12.48% / 48.82% -> 12.80% /
+# 49.08% (single GPU 10.23% / 44.91% -> 10.24% / 44.55%), vLLM under load 38.62% / 93.76% -> 38.66% / 95.20%.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.081, 0.272),
     ("multi-GPU layer split, decode", 0.086, 0.276),
