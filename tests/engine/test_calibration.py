@@ -107,6 +107,8 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # 7.31% / 26.45%, multi-GPU 8.57% / 26.91% -> 7.93% / 28.49% (the p90 raised: 3x and 4x V100 on a borrowed-shape
 # Qwen3.5 MoE, at 1.38 GHz, -21% / -24% -> -29% / -30%), and through the refit prefill 12.48% / 48.82% -> 12.80% /
 # 49.08% (single GPU 10.23% / 44.91% -> 10.24% / 44.55%), vLLM under load 38.62% / 93.76% -> 38.66% / 95.20%.
+# Then, on the same rows, the K-quant share's prior at 0.85 for every kernel family (bench/accuracy_fit.py FAMILY_PRIORS): decode
+# 7.31% / 26.45% -> 7.02% / 25.53%, multi-GPU 7.93% / 28.49% -> 7.54% / 27.76%.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.081, 0.272),
     ("multi-GPU layer split, decode", 0.086, 0.276),
