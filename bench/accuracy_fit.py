@@ -61,11 +61,12 @@ FAMILIES = ("kquant", "float", "bf16", "mlx")
 # that holds the B70 out predicts them at the legacy quants' share.
 FORMAT_PRIORS = {("bf16", "sycl"): 0.25}
 # A kernel family's K-quant share before its own rows say otherwise. Q4_K and Q5_K pack 256 weights in eight
-# sub-blocks with 6-bit scales and mins, Q6_K in sixteen with 8-bit scales and the weights' high bits in a separate
-# array: more to unpack per byte than Q4_0's one scale per 32 weights, and every family with rows of both reads them
-# at less than its legacy-quant share (fitted from a prior of 1): CUDA 0.90, ROCm 0.83, Vulkan 0.95, SYCL 0.85, Metal 0.95, Pascal
-# 0.71, Intel's Vulkan 0.72 (geometric mean 0.84). A family whose K-quant rows come from one device (the Arc Pro
-# B70's on Intel's Vulkan) fell to the legacy quants' 1 with that device held out; it now falls to 0.85.
+# sub-blocks with 6-bit scales and mins, Q6_K in sixteen with 8-bit scales and the weights' high bits in a
+# separate array: more to unpack per byte than Q4_0's one scale per 32 weights, and every family with rows of
+# both reads them at less than its legacy-quant share (fitted from a prior of 1): CUDA 0.90, ROCm 0.83, Vulkan
+# 0.95, SYCL 0.85, Metal 0.95, Pascal 0.71, Intel's Vulkan 0.72 (geometric mean 0.84). A family whose K-quant
+# rows come from one device (the Arc Pro B70's on Intel's Vulkan) fell to the legacy quants' 1 with that
+# device held out; it now falls to 0.85.
 FAMILY_PRIORS = {"kquant": 0.85}
 # Prompt shares known before any row is fitted. llama.cpp's CUDA backend on pre-Volta parts has no tensor cores,
 # and GP100 (Tesla P100, compute capability 6.0) not even __dp4a: `ggml_cuda_should_use_mmq` (ggml-cuda/mmq.cu)

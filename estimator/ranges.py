@@ -6,30 +6,30 @@
 # one-device row's "decode"; multi_gpu, vllm_tp, prefill), widened to bracket the estimate by 1% at least.
 # A range is estimate ÷ (1 + high) … estimate ÷ (1 + low); a class without its own range takes the wider of
 # its kernels' and every one-device row's. Computed again without each device in turn, these ranges hold the
-# measured value for 80% of one-device decode rows, 83% of multi-GPU rows, 90% of prefill rows and 84% of
+# measured value for 81% of one-device decode rows, 83% of multi-GPU rows, 90% of prefill rows and 84% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
-    "gddr/cuda/dense": (-0.118, 0.459),
-    "gddr/cuda/moe": (-0.202, 0.403),
-    "gddr/rocm/dense": (-0.209, 0.258),
-    "gddr/vulkan/dense": (-0.157, 0.35),
-    "hbm/cuda/dense": (-0.145, 0.08),
-    "hbm/cuda/moe": (-0.138, 0.211),
-    "lpddr/metal/dense": (-0.086, 0.102),
-    "lpddr/metal/moe": (-0.27, 0.183),
-    "lpddr/mlx/moe": (-0.211, 0.173),
-    "lpddr_two_die/metal/dense": (-0.068, 0.309),
-    "decode": (-0.175, 0.459),
-    "multi_gpu": (-0.18, 0.389),
-    "prefill": (-0.381, 0.797),
-    "vllm_tp": (-0.473, 1.136),
-    "*/cuda/*": (-0.149, 0.257),
-    "*/metal/*": (-0.157, 0.183),
-    "*/mlx/*": (-0.121, 0.811),
-    "*/rocm/*": (-0.177, 0.265),
-    "*/sycl/*": (-0.269, 0.75),
-    "*/vulkan/*": (-0.172, 0.311),
-    "*/vulkan_intel/*": (-0.174, 1.531),
+    "gddr/cuda/dense": (-0.092, 0.342),
+    "gddr/cuda/moe": (-0.079, 0.27),
+    "gddr/rocm/dense": (-0.21, 0.258),
+    "gddr/vulkan/dense": (-0.167, 0.353),
+    "hbm/cuda/dense": (-0.11, 0.071),
+    "hbm/cuda/moe": (-0.185, 0.04),
+    "lpddr/metal/dense": (-0.083, 0.092),
+    "lpddr/metal/moe": (-0.267, 0.194),
+    "lpddr/mlx/moe": (-0.211, 0.177),
+    "lpddr_two_die/metal/dense": (-0.069, 0.308),
+    "decode": (-0.181, 0.467),
+    "multi_gpu": (-0.182, 0.429),
+    "prefill": (-0.381, 0.798),
+    "vllm_tp": (-0.472, 1.131),
+    "*/cuda/*": (-0.153, 0.234),
+    "*/metal/*": (-0.169, 0.194),
+    "*/mlx/*": (-0.122, 0.806),
+    "*/rocm/*": (-0.181, 0.265),
+    "*/sycl/*": (-0.255, 0.744),
+    "*/vulkan/*": (-0.167, 0.291),
+    "*/vulkan_intel/*": (-0.162, 1.581),
 }
 
 

@@ -53,7 +53,7 @@ from .hardware import (  # noqa: F401
 # H100 SXM (3360, 132 × 1.98), 71 on an H200 NVL (4890, 132 × 1.785), 76 on an H200 SXM (4890, 132 × 1.98): 0.25
 # to 0.56 of the spec, 5.0 to 6.2 GB/s per SM·GHz once the per-layer times are taken off. One share of the spec
 # (0.595 before) put the A100 SXM 12–31% high and the V100 13–25% low held out, and the H200 needed a factor of its
-# own. Fitted: NVIDIA 9.01 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.42 per CU-cycle (MI50, MI100,
+# own. Fitted: NVIDIA 9.12 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.55 per CU-cycle (MI50, MI100,
 # MI300X). The exponent 2 is the held-out choice among 1 (the two times added), 2, 4 and a hard minimum: decode
 # 7.9% / 26.8%, 7.8% / 26.7%, 7.9% / 26.5%, 8.3% / 27.0%; HBM · CUDA dense 6.9%, 3.5%, 3.2%, 6.6% and MoE 10.7%,
 # 12.4%, 15.2%, 16.0% (bench/README.md). HBM parts without a listed SM count, the P100 among them, take the "hbm"
@@ -72,27 +72,27 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.648,
-    "hbm": 0.56,
-    "lpddr": 0.969,
-    "lpddr_two_die": 0.809,
+    "gddr_xe_hpg": 0.651,
+    "hbm": 0.58,
+    "lpddr": 0.973,
+    "lpddr_two_die": 0.811,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.11,
-    "amd": 6.53,
+    "nvidia": 9.12,
+    "amd": 6.55,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.939,
-    "cuda_pascal": 0.709,
+    "cuda": 0.916,
+    "cuda_pascal": 0.736,
     "rocm": 0.894,
-    "vulkan": 0.902,
-    "vulkan_intel": 0.632,
-    "sycl": 0.718,
+    "vulkan": 0.905,
+    "vulkan_intel": 0.64,
+    "sycl": 0.73,
     "metal": 0.902,
     "mlx": 0.95,
     "vllm": 0.9,
@@ -105,20 +105,20 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.887,
-    ("kquant", "cuda_pascal"): 0.728,
-    ("kquant", "rocm"): 0.815,
-    ("kquant", "vulkan"): 0.954,
-    ("kquant", "vulkan_intel"): 0.794,
-    ("kquant", "sycl"): 0.854,
-    ("kquant", "metal"): 0.949,
-    ("float", "cuda"): 0.94,
+    ("kquant", "cuda"): 0.921,
+    ("kquant", "cuda_pascal"): 0.702,
+    ("kquant", "rocm"): 0.805,
+    ("kquant", "vulkan"): 0.941,
+    ("kquant", "vulkan_intel"): 0.765,
+    ("kquant", "sycl"): 0.821,
+    ("kquant", "metal"): 0.925,
+    ("float", "cuda"): 0.956,
     ("float", "rocm"): 1.07,
     ("bf16", "rocm"): 1.07,
-    ("bf16", "vulkan"): 0.93,
-    ("bf16", "vulkan_intel"): 1.27,
-    ("bf16", "sycl"): 0.21,
-    ("float", "metal"): 0.987,
+    ("bf16", "vulkan"): 0.927,
+    ("bf16", "vulkan_intel"): 1.25,
+    ("bf16", "sycl"): 0.207,
+    ("float", "metal"): 0.979,
 }
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
 # scales (Q3_K keeps each weight's high bit in a separate mask), more arithmetic per byte than Q4_K's nibbles, so
@@ -126,7 +126,7 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # whatever the backend. PR 4766's RTX 3090 table (CUDA, one build): LLaMA 7B Q4_0 121.8 tok/s, Q3_K_S 87.3, Q2_K
 # 92.7, so per byte Q3_K_S reads at 0.56 and Q2_K at 0.52 of Q4_0's rate where Q4_K_M reads at ~0.86 (`FORMAT_
 # EFFICIENCY`); the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA) fit it too.
-LOW_BIT_KQUANT_EFFICIENCY = 0.83
+LOW_BIT_KQUANT_EFFICIENCY = 0.859
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -146,12 +146,12 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
 # (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50); without flash attention, below.
 KV_EFFICIENCY = {
-    "cuda": 0.852,
-    "cuda_pascal": 0.784,
-    "rocm": 0.889,
-    "vulkan": 0.838,
-    "vulkan_intel": 0.779,
-    "sycl": 0.865,
+    "cuda": 0.859,
+    "cuda_pascal": 0.787,
+    "rocm": 0.887,
+    "vulkan": 0.839,
+    "vulkan_intel": 0.773,
+    "sycl": 0.864,
     "metal": 0.8,
     "mlx": 0.789,
     "vllm": 0.8,
@@ -183,50 +183,50 @@ SCORE_BYTES = 16
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 42.2e-6,
-    "cuda_pascal": 43.9e-6,
+    "cuda": 46.3e-6,
+    "cuda_pascal": 39.8e-6,
     "rocm": 103e-6,
-    "vulkan": 35.6e-6,
+    "vulkan": 35.9e-6,
     "vulkan_intel": 46.5e-6,
     "sycl": 102e-6,
-    "metal": 93.2e-6,
-    "mlx": 84e-6,
+    "metal": 95.1e-6,
+    "mlx": 84.3e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 43.2e-6,
-    "cuda_pascal": 64e-6,
-    "rocm": 45.9e-6,
-    "vulkan": 45.5e-6,
-    "vulkan_intel": 248e-6,
-    "sycl": 95.4e-6,
-    "metal": 57e-6,
-    "mlx": 59.9e-6,
+    "cuda": 41.2e-6,
+    "cuda_pascal": 53.9e-6,
+    "rocm": 47.1e-6,
+    "vulkan": 46.1e-6,
+    "vulkan_intel": 246e-6,
+    "sycl": 97.2e-6,
+    "metal": 57.6e-6,
+    "mlx": 60.9e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
-# On CUDA these are the latency of a chain of small dependent kernels (norms, RoPE, the router, top-k, gathers,
-# the expert mat-vecs of a few rows; CUDA graphs, llama.cpp PR 6766, take the launches away on Ampere and later,
-# and on Volta and Turing since PR 25749), which run at the SM clock: the times
-# above are at `CLOCK_REFERENCE_GHZ` and scale by it ÷ the GPU's boost clock (`hardware.clock_ghz`; other backends,
-# and NVIDIA parts of unknown clock, take them as they are). pavlokhmel.com's table runs one gpt-oss-20b Q4_K_M
+# On CUDA these are the latency of a chain of small dependent kernels (norms, RoPE, the router, top-k,
+# gathers, the expert mat-vecs of a few rows; CUDA graphs, llama.cpp PR 6766, take the launches away on Ampere
+# and later, and on Volta and Turing since PR 25749), which run at the SM clock: the times above are at
+# `CLOCK_REFERENCE_GHZ` and scale by it ÷ the GPU's boost clock (`hardware.clock_ghz`; other backends, and
+# NVIDIA parts of unknown clock, take them as they are). pavlokhmel.com's table runs one gpt-oss-20b Q4_K_M
 # file on every part: with each part's read rate taken from its Qwen3.5-9B row (less 36 layers at 43 µs), a
-# gpt-oss layer costs 66 µs beyond its reads on the RTX 4090 (2.52 GHz), 73 on the RTX 4080 (2.505), 87 on the H100
-# and H200 SXM (1.98), 117 on the A100 SXM and PCIe (1.41) and 141 on the V100 (1.38): 165-195 µs·GHz on all of them.
-# With one time for every clock the engine was 14-17% slow on the Ada cards' MoE rows and 18-21% fast on the A100's
-# and V100's (bench/README.md has the held-out figures).
+# gpt-oss layer costs 66 µs beyond its reads on the RTX 4090 (2.52 GHz), 73 on the RTX 4080 (2.505), 87 on the
+# H100 and H200 SXM (1.98), 117 on the A100 SXM and PCIe (1.41) and 141 on the V100 (1.38): 165-195 µs·GHz on
+# all of them. With one time for every clock the engine was 14-17% slow on the Ada cards' MoE rows and 18-21%
+# fast on the A100's and V100's (bench/README.md has the held-out figures).
 CLOCK_REFERENCE_GHZ = 2.0
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.981
+EXPERT_EFFICIENCY = 0.959
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
-    "cuda": 104e-6,
-    "cuda_pascal": 98.4e-6,
+    "cuda": 102e-6,
+    "cuda_pascal": 98e-6,
     "rocm": 116e-6,
     "vulkan": 102e-6,
 }
@@ -265,7 +265,7 @@ FULL_RATE_PREFILL_FACTOR = 0.459
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.824,
     ("kquant", "cuda_pascal"): 1.03,
-    ("kquant", "rocm"): 0.765,
+    ("kquant", "rocm"): 0.764,
     ("kquant", "vulkan"): 1.08,
     ("kquant", "vulkan_intel"): 0.791,
     ("kquant", "sycl"): 1.04,
@@ -320,12 +320,12 @@ EXPERT_KERNEL_EFFICIENCY = {
 # tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64
-EXPERT_CALL_SECONDS = 21.1e-6
+EXPERT_CALL_SECONDS = 21e-6
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.438,
-    "cuda_pascal": 0.402,
+    "cuda": 0.436,
+    "cuda_pascal": 0.403,
     "metal": 0.326,
     "mlx": 0.393,
     "vllm": 0.3,
@@ -336,10 +336,10 @@ ATTENTION_EFFICIENCY = {
 # rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
 # (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone 0.09–0.13.
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.105
+VECTOR_ATTENTION_EFFICIENCY = 0.104
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.662
+PREFILL_PIPELINE_OVERLAP = 0.661
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
 # buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
 # vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
@@ -348,7 +348,7 @@ PREFILL_PIPELINE_OVERLAP = 0.662
 # TPOT is mostly that step, not its weights. The all-reduce rests at its physical bound (15 us; vLLM's own unit
 # test gives 8.5-11.8 us a call on H100 NVLink), where the fit alone would take it past NCCL's PCIe ring.
 VLLM_ALL_REDUCE_SECONDS = 15e-6
-VLLM_STEP_SECONDS = 0.00198
+VLLM_STEP_SECONDS = 0.00197
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.
 DEFAULT_RAM_BANDWIDTH_GB_S = 76.8
