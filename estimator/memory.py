@@ -6,6 +6,7 @@ towers; the card misses nothing). Token embeddings and the output head are exact
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .kv_cache import padded_context, window_layers
 from .limits import bounded_cache, length_of_result
@@ -105,7 +106,7 @@ def attention_params(model: ModelSpec) -> float:
     return h * q_dim + 2 * h * kv_dim + q_dim * h
 
 
-@bounded_cache(entries=256, size=256, size_of=length_of_result)
+@lru_cache(maxsize=256)
 def tensor_classes(model: ModelSpec) -> TensorClasses:
     h = model.hidden_size
     embedding = float(model.vocab_size * h)
@@ -279,7 +280,7 @@ def output_bytes(model: ModelSpec, quant: QuantSpec) -> int:
     return int(output_params(model) * _bits(quant, "output") / 8)
 
 
-@bounded_cache(entries=1024, size=1024, size_of=length_of_result)
+@lru_cache(maxsize=1024)
 def weights_bytes(model: ModelSpec, quant: QuantSpec) -> int:
     """The whole checkpoint at this format (≈ the GGUF file size); a tied head is stored once."""
     c = tensor_classes(model)
