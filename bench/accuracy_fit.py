@@ -10,7 +10,7 @@ import numpy as np
 from accuracy_predict import SERVING, Prepared
 from speed_rows import Measurement
 
-from estimator import speed
+from estimator import Workload, speed, timing
 
 # ---- What is fitted ---------------------------------------------------------------------------------
 
@@ -78,6 +78,7 @@ FAMILY_PRIORS = {"kquant": 0.85}
 # Max is the only device with MLX prompt rows, so held out they are this prior.
 PREFILL_PRIORS = {"cuda_pascal": 0.9, "mlx": 0.7}
 US = 1e-6
+VLLM = Workload(runtime="vllm")  # what `_uses` asks timing.nvlinked about a vLLM row's devices
 
 
 def param_universe() -> list[Param]:
@@ -145,10 +146,12 @@ def param_universe() -> list[Param]:
         Param("BF16_PREFILL_EFFICIENCY", None, 1.0, 1.5, 0.03, 2.0, "prefill"),
         Param("BACKEND_EFFICIENCY", "vllm", 0.8, 1.0, 0.2, 0.9, "vllm_tp"),
         # vLLM's custom all-reduce of a decode step's few KB on H100 NVLink: 8.5-11.8 us at TP 2/4/8 (its own
-        # unit test, quoted in https://github.com/sgl-project/sglang/pull/2904); kept under NCCL's two 10 us
-        # PCIe hops, which the single-stream rows alone would push it past
+        # unit test, quoted in https://github.com/sgl-project/sglang/pull/2904); kept under 15 us, which the
+        # single-stream rows alone would push it past
         Param("VLLM_ALL_REDUCE_SECONDS", None, 10 * US, 3.0, 1 * US, 15 * US, "vllm_tp"),
         Param("VLLM_STEP_SECONDS", None, 2e-3, 3.0, 1e-4, 5e-2, "vllm_tp"),
+        # NCCL's all-reduce of a decode step off NVLink: prior NCCL's own tuning model at TP 8 (speed.py)
+        Param("VLLM_NCCL_ALL_REDUCE_SECONDS", None, 20 * US, 3.0, 1 * US, 300 * US, "vllm_tp"),
         Param("PREFILL_EFFICIENCY", "vllm", 0.6, 1.5, 0.05, 1.0, "vllm_tp"),
         Param("SERVING", "prompt_tokens_per_output", 1.0, 3.0, 0.1, 100.0, "vllm_tp"),
         Param("SERVING", "sequence_seconds", 50 * US, 3.0, 1 * US, 2e-3, "vllm_tp"),
@@ -168,6 +171,13 @@ def _uses(p: Prepared, q: Param) -> bool:
     prompt_keys = {s.prompt_backend or s.backend for s in stages}
     if q.table == "SERVING":  # the serving benchmark's interleaved prompts: not in a single stream
         return p.row.kind == "vllm_tp" and not p.row.single_stream
+    if q.table == "VLLM_NCCL_ALL_REDUCE_SECONDS":  # vLLM's all-reduce off NVLink (timing.all_reduces_seconds)
+        devices = [p.row.device] * p.row.tp
+        return (
+            p.row.kind == "vllm_tp"
+            and p.row.tp > 1
+            and not timing.vllm_custom_all_reduce(VLLM, p.row.tp, devices)
+        )
     if q.table == "BF16_PREFILL_EFFICIENCY":
         return any(s.fmt == "bf16" and s.backend in speed.BF16_CONVERTED_BACKENDS for s in stages)
     # low-bit K-quants take the K-quants' shares, and a share of their own in decode

@@ -346,9 +346,20 @@ PREFILL_PIPELINE_OVERLAP = 0.661
 # load taken apart (bench/accuracy.py SERVING). The 56 single-stream rows of the seventh data pass (one request
 # at a time on 15 devices, vLLM 0.7.3–0.20.1, Qwen2.5 0.5B to Llama 3 70B) put the step near 2 ms: a 0.5B model's
 # TPOT is mostly that step, not its weights. The all-reduce rests at its physical bound (15 us; vLLM's own unit
-# test gives 8.5-11.8 us a call on H100 NVLink), where the fit alone would take it past NCCL's PCIe ring.
+# test gives 8.5-11.8 us a call on H100 NVLink).
 VLLM_ALL_REDUCE_SECONDS = 15e-6
-VLLM_STEP_SECONDS = 0.00197
+VLLM_STEP_SECONDS = 0.00204
+# Off NVLink vLLM all-reduces through NCCL (`timing.vllm_custom_all_reduce`): its custom all-reduce "is disabled
+# because it's not supported on more than two PCIe-only GPUs", and on two NVIDIA GPUs without peer-to-peer access
+# ("your platform lacks GPU P2P capability"; vllm/distributed/device_communicators/custom_all_reduce.py; AMD GPUs
+# skip that test, so two ROCm cards keep the custom one). A decode step's few KB are latency-bound: a fixed
+# time per call. NCCL's own tuning model (src/graph/tuning.cc: 6.6 µs for a ring's LL protocol plus 1 µs per PCIe
+# hop) gives 9-21 µs at TP 2-8, the prior; the rows take more, the launch and the flags' round trips included:
+# 8× RTX 4090, 8× RTX A6000 and 8× V100S (PCIe 3.0) on Llama 3 70B and Mixtral, 4× RTX PRO 6000 across two
+# sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 39 µs a call. A time per hop besides (fitted
+# 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
+# 140 µs a call) put the 8-GPU rows 24-50% slow.
+VLLM_NCCL_ALL_REDUCE_SECONDS = 39.1e-6
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.
 DEFAULT_RAM_BANDWIDTH_GB_S = 76.8

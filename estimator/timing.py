@@ -221,17 +221,31 @@ def tensor_parallel_timing(
 def all_reduces_seconds(
     model: ModelSpec, workload: Workload, tp: int, tokens: int, devices: Sequence[DeviceSpec] = ()
 ) -> float:
-    """The all-reduces of one forward pass of `tokens` tokens. vLLM over NVLink uses its custom all-reduce
-    (one kernel that reads the peers' buffers: a fixed cost per call, speed.VLLM_ALL_REDUCE_SECONDS);
-    elsewhere (NCCL over PCIe, llama.cpp's tensor split) a ring."""
+    """The all-reduces of one forward pass of `tokens` tokens. vLLM's custom all-reduce (one kernel that reads
+    the peers' buffers) and NCCL, which vLLM uses where that one is off (`vllm_custom_all_reduce`), cost a fixed
+    time per call (speed.VLLM_ALL_REDUCE_SECONDS, speed.VLLM_NCCL_ALL_REDUCE_SECONDS); llama.cpp's tensor split
+    a ring over the link."""
     if tp <= 1:
         return 0.0
     gb_s, lat = link(workload, devices)
     calls = SYNCS_PER_LAYER * model.num_hidden_layers
     message = tokens * model.hidden_size * ALL_REDUCE_BYTES
-    if workload.runtime == "vllm" and nvlinked(workload, devices):
-        return calls * (speed.VLLM_ALL_REDUCE_SECONDS + 2 * (tp - 1) / tp * message / (gb_s * 1e9))
+    if workload.runtime == "vllm":
+        custom = vllm_custom_all_reduce(workload, tp, devices)
+        per_call = speed.VLLM_ALL_REDUCE_SECONDS if custom else speed.VLLM_NCCL_ALL_REDUCE_SECONDS
+        return calls * (per_call + 2 * (tp - 1) / tp * message / (gb_s * 1e9))
     return calls * links.ring_all_reduce_seconds(message, tp, gb_s, lat)
+
+
+def vllm_custom_all_reduce(workload: Workload, tp: int, devices: Sequence[DeviceSpec] = ()) -> bool:
+    """Whether vLLM all-reduces with its own kernel rather than NCCL. Its custom all-reduce "is disabled
+    because it's not supported on more than two PCIe-only GPUs", and on two NVIDIA GPUs without peer-to-peer
+    access, while on AMD GPUs it skips that test (vllm/distributed/device_communicators/custom_all_reduce.py):
+    on over NVLink, and on two ROCm cards; NCCL elsewhere (two NVIDIA cards on PCIe may or may not have P2P:
+    NCCL, the slower, is assumed)."""
+    if nvlinked(workload, devices):
+        return True
+    return tp == 2 and bool(devices) and all(d.backend == "rocm" for d in devices)
 
 
 def runtime_step_seconds(workload: Workload) -> float:

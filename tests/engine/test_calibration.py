@@ -115,13 +115,16 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # prefill 14.90% / 49.05% -> 14.74% / 49.56% (single GPU 13.33% / 48.60% -> 13.33% / 48.30%), vLLM under load
 # 38.61% / 93.29% -> 38.62% / 94.86% (the refit of the constants it shares), single stream 17.33% / 44.71% ->
 # 17.33% / 44.61%.
+# vLLM's all-reduce off NVLink at NCCL's fixed time per call (speed.VLLM_NCCL_ALL_REDUCE_SECONDS), not llama.cpp's
+# ring of 10 µs hops: vLLM single stream 17.33% / 44.69% -> 12.44% / 41.87%; the refit of the step the serving rows
+# share moves vLLM under load 38.62% / 93.76% -> 38.75% / 93.43% (bench/README.md).
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.077, 0.258),
     ("multi-GPU layer split, decode", 0.078, 0.285),
     ("prefill, single GPU", 0.134, 0.484),
     ("prefill, all", 0.148, 0.496),
-    ("vLLM tensor parallel (throughput under load)", 0.387, 0.949),
-    ("vLLM single stream (1 / median TPOT)", 0.174, 0.447),
+    ("vLLM tensor parallel (throughput under load)", 0.388, 0.935),
+    ("vLLM single stream (1 / median TPOT)", 0.125, 0.419),
 ]
 # The ranges are the 5th to 95th percentile of held-out errors (ranges.ERROR_RANGES); the issue asks for 80%.
 COVERAGE_FLOORS = {"decode": 0.80, "multi_gpu": 0.80, "prefill": 0.80, "vllm_tp": 0.80}
@@ -173,6 +176,7 @@ def test_fixed_costs_are_microseconds_not_milliseconds():
     assert all(1e-6 <= t <= 3e-3 for t in speed.HANDOFF_SECONDS.values())
     assert 1e-6 <= speed.EXPERT_CALL_SECONDS <= 1e-3  # a gather, a product and a scatter launch
     assert 1e-6 <= speed.VLLM_ALL_REDUCE_SECONDS <= 200e-6
+    assert speed.VLLM_ALL_REDUCE_SECONDS < speed.VLLM_NCCL_ALL_REDUCE_SECONDS <= 300e-6
     assert 1e-4 <= speed.VLLM_STEP_SECONDS <= 20e-3
 
 
