@@ -152,6 +152,9 @@ def param_universe() -> list[Param]:
         Param("VLLM_STEP_SECONDS", None, 2e-3, 3.0, 1e-4, 5e-2, "vllm_tp"),
         # NCCL's all-reduce of a decode step off NVLink: prior NCCL's own tuning model at TP 8 (speed.py)
         Param("VLLM_NCCL_ALL_REDUCE_SECONDS", None, 20 * US, 3.0, 1 * US, 300 * US, "vllm_tp"),
+        # bytes in flight per SM per clock of vLLM's one-token products on listed HBM parts (speed.py): prior
+        # llama.cpp's NVIDIA figure
+        Param("VLLM_BYTES_PER_SM_CYCLE", None, 8.2, 1.0, 1.0, 60.0, "vllm_tp"),
         Param("PREFILL_EFFICIENCY", "vllm", 0.6, 1.5, 0.05, 1.0, "vllm_tp"),
         Param("SERVING", "prompt_tokens_per_output", 1.0, 3.0, 0.1, 100.0, "vllm_tp"),
         Param("SERVING", "sequence_seconds", 50 * US, 3.0, 1 * US, 2e-3, "vllm_tp"),
@@ -178,6 +181,8 @@ def _uses(p: Prepared, q: Param) -> bool:
             and p.row.tp > 1
             and not timing.vllm_custom_all_reduce(VLLM, p.row.tp, devices)
         )
+    if q.table == "VLLM_BYTES_PER_SM_CYCLE":
+        return any(s.sm_ghz for s in stages if s.backend == "vllm")
     if q.table == "BF16_PREFILL_EFFICIENCY":
         return any(s.fmt == "bf16" and s.backend in speed.BF16_CONVERTED_BACKENDS for s in stages)
     # low-bit K-quants take the K-quants' shares, and a share of their own in decode

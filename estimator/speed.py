@@ -247,7 +247,7 @@ PREFILL_EFFICIENCY = {
     "sycl": 0.207,
     "metal": 0.694,
     "mlx": 1.0,
-    "vllm": 0.505,
+    "vllm": 0.518,
     "cpu": 0.5,
 }
 # The output head (vocabulary × hidden) multiplies only the tokens whose logits are asked for, and a prompt asks
@@ -348,7 +348,7 @@ PREFILL_PIPELINE_OVERLAP = 0.661
 # TPOT is mostly that step, not its weights. The all-reduce rests at its physical bound (15 us; vLLM's own unit
 # test gives 8.5-11.8 us a call on H100 NVLink).
 VLLM_ALL_REDUCE_SECONDS = 15e-6
-VLLM_STEP_SECONDS = 0.00204
+VLLM_STEP_SECONDS = 0.00175
 # Off NVLink vLLM all-reduces through NCCL (`timing.vllm_custom_all_reduce`): its custom all-reduce "is disabled
 # because it's not supported on more than two PCIe-only GPUs", and on two NVIDIA GPUs without peer-to-peer access
 # ("your platform lacks GPU P2P capability"; vllm/distributed/device_communicators/custom_all_reduce.py; AMD GPUs
@@ -356,10 +356,19 @@ VLLM_STEP_SECONDS = 0.00204
 # time per call. NCCL's own tuning model (src/graph/tuning.cc: 6.6 µs for a ring's LL protocol plus 1 µs per PCIe
 # hop) gives 9-21 µs at TP 2-8, the prior; the rows take more, the launch and the flags' round trips included:
 # 8× RTX 4090, 8× RTX A6000 and 8× V100S (PCIe 3.0) on Llama 3 70B and Mixtral, 4× RTX PRO 6000 across two
-# sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 39 µs a call. A time per hop besides (fitted
+# sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 37 µs a call. A time per hop besides (fitted
 # 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
 # 140 µs a call) put the 8-GPU rows 24-50% slow.
-VLLM_NCCL_ALL_REDUCE_SECONDS = 39.1e-6
+VLLM_NCCL_ALL_REDUCE_SECONDS = 37.1e-6
+# vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
+# by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
+# per SM-cycle × SMs × boost GHz (`hardware.HBM_SM_GHZ`), before the vLLM share. AccelMark's runs say it: one stream
+# of Llama 3 8B BF16 (15 GB a token) takes 7.62 ms on an H200 (4.8 TB/s) and 7.74 on an H100 SXM (3.35 TB/s), the
+# same 132 SMs; 10.77 ms on an A100 SXM 80 GB at vLLM 0.20.1 reads 1.4 TB/s of its 2.04. At the spec's rate the
+# H200's single-stream rows came out 24-35% fast, the A100 SXM and A800 8B rows 7-22%, 8× V100S 36-42%. GDDR cards
+# and unlisted parts keep the spec. Fitted (prior llama.cpp's 8.2): 16 bytes an SM-cycle, which caps an A100 SXM at
+# 1.6 TB/s, an H100 SXM at 2.6, an H200 at 3.2 and a V100S at 1.0, before the vLLM share.
+VLLM_BYTES_PER_SM_CYCLE = 16.2
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.
 DEFAULT_RAM_BANDWIDTH_GB_S = 76.8
@@ -422,11 +431,13 @@ class Stage:
 
     @property
     def memory_efficiency(self) -> float:
-        """Share of the spec-sheet bandwidth this memory gives the kernels (vLLM's reach HBM's: 1; a listed HBM
-        part: the soft minimum of the memory's rate and its SMs' in-flight rate, `HBM_BYTES_PER_SM_CYCLE`; other
-        HBM3e parts `HBM3E_SHARE` of HBM's)."""
+        """Share of the spec-sheet bandwidth this memory gives the kernels (a listed HBM part: the soft minimum of
+        the memory's rate and its SMs' in-flight rate, `HBM_BYTES_PER_SM_CYCLE`, vLLM's `VLLM_BYTES_PER_SM_CYCLE`;
+        vLLM elsewhere 1; other HBM3e parts `HBM3E_SHARE` of HBM's)."""
         if self.backend == "vllm":
-            return 1.0
+            if not self.sm_ghz:
+                return 1.0
+            return (1 + (self.bandwidth_gb_s / (VLLM_BYTES_PER_SM_CYCLE * self.sm_ghz)) ** 2) ** -0.5
         if self.sm_ghz:
             in_flight = HBM_BYTES_PER_SM_CYCLE[hbm_vendor(self.backend)] * self.sm_ghz
             return (1 + (self.bandwidth_gb_s / in_flight) ** 2) ** -0.5  # the soft minimum

@@ -118,13 +118,16 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # vLLM's all-reduce off NVLink at NCCL's fixed time per call (speed.VLLM_NCCL_ALL_REDUCE_SECONDS), not llama.cpp's
 # ring of 10 µs hops: vLLM single stream 17.33% / 44.69% -> 12.44% / 41.87%; the refit of the step the serving rows
 # share moves vLLM under load 38.62% / 93.76% -> 38.75% / 93.43% (bench/README.md).
+# vLLM on HBM read at what its SMs keep in flight (speed.VLLM_BYTES_PER_SM_CYCLE): single stream 12.44% / 41.87% ->
+# 8.31% / 41.11%, under load 38.75% / 93.43% -> 40.20% / 86.52% (the one host step its rows share with the single
+# stream's; raised for the median until the step is told apart by engine).
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.077, 0.258),
     ("multi-GPU layer split, decode", 0.078, 0.285),
     ("prefill, single GPU", 0.134, 0.484),
     ("prefill, all", 0.148, 0.496),
-    ("vLLM tensor parallel (throughput under load)", 0.388, 0.935),
-    ("vLLM single stream (1 / median TPOT)", 0.125, 0.419),
+    ("vLLM tensor parallel (throughput under load)", 0.403, 0.866),
+    ("vLLM single stream (1 / median TPOT)", 0.084, 0.412),
 ]
 # The ranges are the 5th to 95th percentile of held-out errors (ranges.ERROR_RANGES); the issue asks for 80%.
 COVERAGE_FLOORS = {"decode": 0.80, "multi_gpu": 0.80, "prefill": 0.80, "vllm_tp": 0.80}
@@ -177,6 +180,8 @@ def test_fixed_costs_are_microseconds_not_milliseconds():
     assert 1e-6 <= speed.EXPERT_CALL_SECONDS <= 1e-3  # a gather, a product and a scatter launch
     assert 1e-6 <= speed.VLLM_ALL_REDUCE_SECONDS <= 200e-6
     assert speed.VLLM_ALL_REDUCE_SECONDS < speed.VLLM_NCCL_ALL_REDUCE_SECONDS <= 300e-6
+    # bytes in flight per SM per clock: llama.cpp's mat-vecs keep ~8 (speed.HBM_BYTES_PER_SM_CYCLE)
+    assert 4 <= speed.VLLM_BYTES_PER_SM_CYCLE <= 40
     assert 1e-4 <= speed.VLLM_STEP_SECONDS <= 20e-3
 
 
