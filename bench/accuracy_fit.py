@@ -149,7 +149,9 @@ def param_universe() -> list[Param]:
         # unit test, quoted in https://github.com/sgl-project/sglang/pull/2904); kept under 15 us, which the
         # single-stream rows alone would push it past
         Param("VLLM_ALL_REDUCE_SECONDS", None, 10 * US, 3.0, 1 * US, 15 * US, "vllm_tp"),
-        Param("VLLM_STEP_SECONDS", None, 2e-3, 3.0, 1e-4, 5e-2, "vllm_tp"),
+        # vLLM's host per step by engine, and the V1 output side's floor per token (speed.py)
+        *(Param("VLLM_HOST_SECONDS", k, 2e-3, 3.0, 1e-4, 5e-2, "vllm_tp") for k in speed.VLLM_HOST_SECONDS),
+        Param("VLLM_FRONTEND_SECONDS", None, 2e-3, 3.0, 1e-4, 5e-2, "vllm_tp"),
         # NCCL's all-reduce of a decode step off NVLink: prior NCCL's own tuning model at TP 8 (speed.py)
         Param("VLLM_NCCL_ALL_REDUCE_SECONDS", None, 20 * US, 3.0, 1 * US, 300 * US, "vllm_tp"),
         # bytes in flight per SM per clock of vLLM's one-token products on listed HBM parts (speed.py): prior
@@ -174,6 +176,11 @@ def _uses(p: Prepared, q: Param) -> bool:
     prompt_keys = {s.prompt_backend or s.backend for s in stages}
     if q.table == "SERVING":  # the serving benchmark's interleaved prompts: not in a single stream
         return p.row.kind == "vllm_tp" and not p.row.single_stream
+    if q.table == "VLLM_HOST_SECONDS":  # V0's, or V1's engine core (timing.runtime_step)
+        engine = p.row.vllm_engine or speed.VLLM_ENGINE
+        return p.row.kind == "vllm_tp" and (engine == "v0") == (q.key == "v0")
+    if q.table == "VLLM_FRONTEND_SECONDS":
+        return p.row.kind == "vllm_tp" and (p.row.vllm_engine or speed.VLLM_ENGINE) != "v0"
     if q.table == "VLLM_NCCL_ALL_REDUCE_SECONDS":  # vLLM's all-reduce off NVLink (timing.all_reduces_seconds)
         devices = [p.row.device] * p.row.tp
         return (

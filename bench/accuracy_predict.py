@@ -118,7 +118,9 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
 
         def predict_stream() -> float:
             # one request at a time: the decode step the engine's vLLM plan shows, nothing interleaved
-            t = timing.tensor_parallel_timing(stages, model=model, workload=w, tp=layout.tp, devices=devices)
+            t = timing.tensor_parallel_timing(
+                stages, model=model, workload=w, tp=layout.tp, devices=devices, vllm_engine=row.vllm_engine
+            )
             return 1 / t.decode_s
 
         per_rank = max(s.dense_bytes + s.routed_bytes * s.touched_share(1) for s in stages)
@@ -126,7 +128,9 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
     if row.kind == "vllm_tp":
 
         def predict() -> float:
-            t = timing.tensor_parallel_timing(stages, model=model, workload=w, tp=layout.tp, devices=devices)
+            t = timing.tensor_parallel_timing(
+                stages, model=model, workload=w, tp=layout.tp, devices=devices, vllm_engine=row.vllm_engine
+            )
             prompt = w.batch * SERVING["prompt_tokens_per_output"]  # a mean: need not be whole
             prefill = max(speed.prefill_seconds(s, prompt, VLLM_CHUNK_TOKENS) or 0.0 for s in stages)
             return w.batch / (t.decode_batch_s + prefill + w.batch * SERVING["sequence_seconds"])

@@ -52,6 +52,9 @@ class Measurement:
     ubatch: int = 512  # llama.cpp -ub
     flash_attention: bool | None = None  # llama-bench's `fa` where the source printed it
     single_stream: bool = False  # vllm_tp: one request at a time, value = 1000 / median TPOT
+    vllm_engine: str = (
+        ""  # vllm_tp: the engine the stated version ran (speed.VLLM_ENGINES); "" the engine's default
+    )
     notes: tuple[str, ...] = field(default=())
 
     @property

@@ -270,8 +270,19 @@ def load_vllm(out: Loaded) -> None:
                 value=r["value"],
                 concurrency=r["value"] * itl_ms / 1000,
                 tp=r["tp"],
+                vllm_engine=vllm_engine(r["engine"].split()[1]),
             )
         )
+
+
+def vllm_engine(version: str) -> str:
+    """The engine a vLLM version runs by default (`speed.VLLM_ENGINES`): V0 before 0.8.0 ("We have now enabled V1
+    engine by default (#13726)", v0.8.0's release notes), V1 from 0.8.0, and V1 with async scheduling from 0.14.0
+    ("Async scheduling is now enabled by default", v0.14.0's release notes, PR #27614)."""
+    major, minor = (int(x) for x in re.match(r"v?(\d+)\.(\d+)", version).groups())
+    if (major, minor) < (0, 8):
+        return "v0"
+    return "v1" if (major, minor) < (0, 14) else "v1_async"
 
 
 def vllm_quant(fmt: str) -> QuantSpec:
@@ -347,6 +358,7 @@ def load_vllm_serving(out: Loaded) -> None:
                 value=r["output_tok_s"],
                 concurrency=r["output_tok_s"] * r["mean_itl_ms"] / 1000,
                 tp=r["tensor_parallel"],
+                vllm_engine=vllm_engine(r["runtime_version"]),
             )
         )
 
@@ -374,6 +386,7 @@ def _single_stream(r: dict, key: str, spec, memory_type: str) -> Measurement:
         value=1000 / r["median_tpot_ms"],
         tp=r["tensor_parallel"],
         single_stream=True,
+        vllm_engine=vllm_engine(r["runtime_version"]),
     )
 
 

@@ -32,7 +32,7 @@ from .timing import (
     network,
     nvlinked,
     offloaded_prefill_seconds,
-    runtime_step_seconds,
+    runtime_step,
     sequential_timing,
     single_speed_class,
     tensor_parallel_timing,
@@ -262,8 +262,7 @@ def replicas(
     distinct = _distinct(stages)
     one = {id(s): speed.decode_step_seconds(s, 1, depth) for s in distinct}
     slowest = max(stages, key=lambda s: one[id(s)])
-    extra = runtime_step_seconds(workload)
-    single_s = one[id(slowest)] + extra
+    single_s = runtime_step(one[id(slowest)], workload)
     # copies of `per_replica` sequences each, less the empty seats when `batch` does not divide by n
     seated = min(1.0, timed.batch / (per_replica * n))
     full = (
@@ -271,13 +270,13 @@ def replicas(
         if per_replica == 1
         else {id(s): speed.decode_step_seconds(s, per_replica, depth) for s in distinct}
     )
-    aggregate = seated * sum(per_replica / (full[id(s)] + extra) for s in stages)
+    aggregate = seated * sum(per_replica / runtime_step(full[id(s)], workload) for s in stages)
     prefill = speed.prefill_seconds(slowest, workload.prompt_tokens, workload.ubatch_tokens)
     timing = Timing(
         decode_s=single_s,
         decode_batch_s=timed.batch / aggregate,
         prefill_s=prefill,
-        decode_context_s=speed.decode_step_seconds(slowest, 1, context) + extra,
+        decode_context_s=runtime_step(speed.decode_step_seconds(slowest, 1, context), workload),
         speed_class=single_speed_class([slowest]),
     )
     notes = (Reason(code="copies", values={"copies": n, "sequences": per_replica}),)

@@ -247,7 +247,7 @@ PREFILL_EFFICIENCY = {
     "sycl": 0.207,
     "metal": 0.694,
     "mlx": 1.0,
-    "vllm": 0.518,
+    "vllm": 0.514,
     "cpu": 0.5,
 }
 # The output head (vocabulary × hidden) multiplies only the tokens whose logits are asked for, and a prompt asks
@@ -340,15 +340,12 @@ VECTOR_ATTENTION_EFFICIENCY = 0.104
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
 PREFILL_PIPELINE_OVERLAP = 0.661
-# vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers'
-# buffers), and its scheduler and sampler a fixed time per step: the vLLM serving rows (A100/H100 SXM TP 1–8,
-# vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json) with the per-sequence cost of their
-# load taken apart (bench/accuracy.py SERVING). The 56 single-stream rows of the seventh data pass (one request
-# at a time on 15 devices, vLLM 0.7.3–0.20.1, Qwen2.5 0.5B to Llama 3 70B) put the step near 2 ms: a 0.5B model's
-# TPOT is mostly that step, not its weights. The all-reduce rests at its physical bound (15 us; vLLM's own unit
-# test gives 8.5-11.8 us a call on H100 NVLink).
+# vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers' buffers): the
+# vLLM serving rows (A100/H100 SXM TP 1–8, vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json)
+# with the per-sequence cost of their load taken apart (bench/accuracy.py SERVING), and the single-stream rows (one
+# request at a time on 15 devices, vLLM 0.7.3–0.27.1). It rests at its physical bound (15 us; vLLM's own unit test
+# gives 8.5-11.8 us a call on H100 NVLink).
 VLLM_ALL_REDUCE_SECONDS = 15e-6
-VLLM_STEP_SECONDS = 0.00175
 # Off NVLink vLLM all-reduces through NCCL (`timing.vllm_custom_all_reduce`): its custom all-reduce "is disabled
 # because it's not supported on more than two PCIe-only GPUs", and on two NVIDIA GPUs without peer-to-peer access
 # ("your platform lacks GPU P2P capability"; vllm/distributed/device_communicators/custom_all_reduce.py; AMD GPUs
@@ -359,7 +356,7 @@ VLLM_STEP_SECONDS = 0.00175
 # sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 37 µs a call. A time per hop besides (fitted
 # 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
 # 140 µs a call) put the 8-GPU rows 24-50% slow.
-VLLM_NCCL_ALL_REDUCE_SECONDS = 37.1e-6
+VLLM_NCCL_ALL_REDUCE_SECONDS = 37.6e-6
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.HBM_SM_GHZ`), before the vLLM share. AccelMark's runs say it: one stream
@@ -368,7 +365,32 @@ VLLM_NCCL_ALL_REDUCE_SECONDS = 37.1e-6
 # H200's single-stream rows came out 24-35% fast, the A100 SXM and A800 8B rows 7-22%, 8× V100S 36-42%. GDDR cards
 # and unlisted parts keep the spec. Fitted (prior llama.cpp's 8.2): 16 bytes an SM-cycle, which caps an A100 SXM at
 # 1.6 TB/s, an H100 SXM at 2.6, an H200 at 3.2 and a V100S at 1.0, before the vLLM share.
-VLLM_BYTES_PER_SM_CYCLE = 16.2
+VLLM_BYTES_PER_SM_CYCLE = 16.3
+
+# What vLLM's host (Python) spends per step besides the GPU: scheduling, preparing the inputs, sampling, and turning
+# each new token into output for the client. Which engine runs decides how much of it the GPU waits for
+# (`timing.runtime_step`):
+# - "v0", vLLM before 0.8.0: one process does all of it between two forward passes, so a step is the GPU's time
+#   plus `VLLM_HOST_SECONDS["v0"]`. AccelMark's 44 runs of vLLM 0.7.3 (one request at a time, CUDA graphs, on 12
+#   hosts) put it near 2.4 ms: Qwen2.5 0.5B's step is mostly that, 2.2 to 5.2 ms a token on GPUs that read its
+#   1 GB in 0.2-1.1 ms (the spread is the hosts' CPUs: a 4090 D behind an EPYC 9554 takes 2.3 ms, a 4090 behind a
+#   Xeon Gold 6530 4.5); the LambdaLabs serving rows (0.5.4) are V0 too.
+# - "v1", 0.8.0 to 0.13 ("We have now enabled V1 engine by default", v0.8.0's release notes): the API server
+#   detokenizes and streams in its own process (`AsyncLLM`, vLLM PR 9826) while the engine core runs, so only the
+#   core's scheduling and input preparation, `VLLM_HOST_SECONDS["v1"]`, stay between two forward passes ("near-zero
+#   CPU overhead", the V1 user guide): 0.33 ms, fitted on the serving rows of vLLM 0.11-0.13 and the one-stream
+#   rows of 0.10.1 (2x A100 PCIe) and 0.11.0 (H100 SXM). The output side sets a floor per token,
+#   `VLLM_FRONTEND_SECONDS`, that a big model's step hides: the step is the longer of GPU + core and the floor.
+# - "v1_async", 0.14.0 on ("Async scheduling is now enabled by default", v0.14.0's release notes, PR 27614): the
+#   core schedules step N+1 while the GPU runs step N, so the step is the longest of the three. The floor, 3.0 ms,
+#   comes from the two one-stream rows that reach it, Qwen2.5 0.5B at 1.83 ms a token on an A100 SXM (vLLM 0.20.1)
+#   and 5.11 on an RTX 5090 (0.19.1), whose GPUs read it in 0.6-1.1 ms: held out, each predicts the other 56-177%
+#   off, so a small model's vLLM speed is the least sure of the class.
+# The engine answers for today's vLLM (`VLLM_ENGINE`); bench rows say which engine they ran (their version).
+VLLM_ENGINES = ("v0", "v1", "v1_async")
+VLLM_ENGINE = "v1_async"
+VLLM_HOST_SECONDS = {"v0": 0.00239, "v1": 0.000325}
+VLLM_FRONTEND_SECONDS = 0.00299
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.
 DEFAULT_RAM_BANDWIDTH_GB_S = 76.8

@@ -157,19 +157,20 @@ def sequential_timing(
 ) -> Timing:
     """Stages run one after another (layer split, offload, RPC): times add up, plus one hand-off per hop."""
     depth = workload.prompt_tokens
-    extra = runtime_step_seconds(workload)
     prefill = sequential_prefill_seconds(stages, workload, hops, hidden, pipelined=pipelined)
-    decode_s = sequential_step_seconds(stages, hops, hidden, 1, depth) + extra
+    decode_s = runtime_step(sequential_step_seconds(stages, hops, hidden, 1, depth), workload)
     return Timing(
         decode_s=decode_s,
         decode_batch_s=(
             decode_s
             if workload.batch == 1
-            else sequential_step_seconds(stages, hops, hidden, workload.batch, depth) + extra
+            else runtime_step(sequential_step_seconds(stages, hops, hidden, workload.batch, depth), workload)
         ),
         prefill_s=None if prefill is None else prefill + extra_prefill_s,
         bytes_per_token=len(hops) * hidden * ACTIVATION_BYTES,
-        decode_context_s=sequential_step_seconds(stages, hops, hidden, 1, workload.context_tokens) + extra,
+        decode_context_s=runtime_step(
+            sequential_step_seconds(stages, hops, hidden, 1, workload.context_tokens), workload
+        ),
         speed_class=speed_class or single_speed_class(stages),
     )
 
@@ -190,13 +191,15 @@ def tensor_parallel_timing(
     workload: Workload,
     tp: int,
     devices: Sequence[DeviceSpec] = (),
+    vllm_engine: str = "",
 ) -> Timing:
     """The ranks work at once: the slowest rank's step, plus the all-reduces that join their results."""
     batch = workload.batch
 
     def step(b: int, depth: int) -> float:
         compute = max(speed.decode_step_seconds(s, b, depth) for s in stages)
-        return compute + all_reduces_seconds(model, workload, tp, b, devices) + runtime_step_seconds(workload)
+        gpu = compute + all_reduces_seconds(model, workload, tp, b, devices)
+        return runtime_step(gpu, workload, vllm_engine)
 
     prefill = None
     t_prefill = [speed.prefill_seconds(s, workload.prompt_tokens, workload.ubatch_tokens) for s in stages]
@@ -248,9 +251,20 @@ def vllm_custom_all_reduce(workload: Workload, tp: int, devices: Sequence[Device
     return tp == 2 and bool(devices) and all(d.backend == "rocm" for d in devices)
 
 
-def runtime_step_seconds(workload: Workload) -> float:
-    """What the runtime itself spends per step besides the kernels (vLLM's scheduler and sampler)."""
-    return speed.VLLM_STEP_SECONDS if workload.runtime == "vllm" else 0.0
+def runtime_step(gpu_s: float, workload: Workload, vllm_engine: str = "") -> float:
+    """A decode step that takes `gpu_s` on the GPUs, with what the runtime's host spends per step: vLLM's
+    scheduler, sampler and output (speed.VLLM_HOST_SECONDS: in series with the GPU in V0, only the engine
+    core's part in V1, none of it with async scheduling; speed.VLLM_FRONTEND_SECONDS, the output side's floor in
+    V1). `vllm_engine` is one of speed.VLLM_ENGINES, today's vLLM (speed.VLLM_ENGINE) by default."""
+    if workload.runtime != "vllm":
+        return gpu_s
+    engine = vllm_engine or speed.VLLM_ENGINE
+    if engine == "v0":
+        return gpu_s + speed.VLLM_HOST_SECONDS["v0"]
+    core = speed.VLLM_HOST_SECONDS["v1"]
+    if engine == "v1":
+        return max(gpu_s + core, speed.VLLM_FRONTEND_SECONDS)
+    return max(gpu_s, core, speed.VLLM_FRONTEND_SECONDS)
 
 
 def offloaded_prefill_seconds(

@@ -121,13 +121,15 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # vLLM on HBM read at what its SMs keep in flight (speed.VLLM_BYTES_PER_SM_CYCLE): single stream 12.44% / 41.87% ->
 # 8.31% / 41.11%, under load 38.75% / 93.43% -> 40.20% / 86.52% (the one host step its rows share with the single
 # stream's; raised for the median until the step is told apart by engine).
+# vLLM's host step by engine (V0 in series, V1's core only, async scheduling overlapped: timing.runtime_step):
+# single stream 8.31% / 41.11% -> 8.16% / 37.53%, under load 40.20% / 86.52% -> 38.03% / 91.20%.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.077, 0.258),
     ("multi-GPU layer split, decode", 0.078, 0.285),
     ("prefill, single GPU", 0.134, 0.484),
     ("prefill, all", 0.148, 0.496),
-    ("vLLM tensor parallel (throughput under load)", 0.403, 0.866),
-    ("vLLM single stream (1 / median TPOT)", 0.084, 0.412),
+    ("vLLM tensor parallel (throughput under load)", 0.381, 0.913),
+    ("vLLM single stream (1 / median TPOT)", 0.082, 0.376),
 ]
 # The ranges are the 5th to 95th percentile of held-out errors (ranges.ERROR_RANGES); the issue asks for 80%.
 COVERAGE_FLOORS = {"decode": 0.80, "multi_gpu": 0.80, "prefill": 0.80, "vllm_tp": 0.80}
@@ -182,7 +184,9 @@ def test_fixed_costs_are_microseconds_not_milliseconds():
     assert speed.VLLM_ALL_REDUCE_SECONDS < speed.VLLM_NCCL_ALL_REDUCE_SECONDS <= 300e-6
     # bytes in flight per SM per clock: llama.cpp's mat-vecs keep ~8 (speed.HBM_BYTES_PER_SM_CYCLE)
     assert 4 <= speed.VLLM_BYTES_PER_SM_CYCLE <= 40
-    assert 1e-4 <= speed.VLLM_STEP_SECONDS <= 20e-3
+    # vLLM's host per step: V0 does all of it in series, V1's engine core only its scheduling (speed.py)
+    assert 1e-4 <= speed.VLLM_HOST_SECONDS["v1"] < speed.VLLM_HOST_SECONDS["v0"] <= 20e-3
+    assert 1e-4 <= speed.VLLM_FRONTEND_SECONDS <= 20e-3
 
 
 def test_prefill_shares_are_physical():
