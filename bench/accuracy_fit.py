@@ -78,7 +78,7 @@ FAMILY_PRIORS = {"kquant": 0.85}
 # Max is the only device with MLX prompt rows, so held out they are this prior.
 PREFILL_PRIORS = {"cuda_pascal": 0.9, "mlx": 0.7}
 US = 1e-6
-VLLM = Workload(runtime="vllm")  # what `_uses` asks timing.nvlinked about a vLLM row's devices
+VLLM = Workload(runtime="vllm")  # what `_uses` asks timing.vllm_custom_all_reduce about a vLLM row
 
 
 def param_universe() -> list[Param]:
@@ -154,7 +154,7 @@ def param_universe() -> list[Param]:
         Param("VLLM_FRONTEND_SECONDS", None, 2e-3, 3.0, 1e-4, 5e-2, "vllm_tp"),
         # NCCL's all-reduce of a decode step off NVLink: prior NCCL's own tuning model at TP 8 (speed.py)
         Param("VLLM_NCCL_ALL_REDUCE_SECONDS", None, 20 * US, 3.0, 1 * US, 300 * US, "vllm_tp"),
-        # bytes in flight per SM per clock of vLLM's one-token products on listed HBM parts (speed.py): prior
+        # bytes in flight per SM per clock of vLLM's products on listed HBM parts (speed.py): prior
         # llama.cpp's NVIDIA figure
         Param("VLLM_BYTES_PER_SM_CYCLE", None, 8.2, 1.0, 1.0, 60.0, "vllm_tp"),
         Param("PREFILL_EFFICIENCY", "vllm", 0.6, 1.5, 0.05, 1.0, "vllm_tp"),
