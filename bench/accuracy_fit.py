@@ -10,15 +10,16 @@ import numpy as np
 from accuracy_predict import SERVING, Prepared
 from speed_rows import Measurement
 
-from estimator import Workload, speed, timing
+from estimator import Workload, prefill, speed, timing
 
 # ---- What is fitted ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Param:
-    """One fitted constant: where it lives (a table of estimator/speed.py, or accuracy_predict.py's `SERVING`), its
-    prior value and spread (a weak pull where rows are few), its physical range, and the rows that fit it."""
+    """One fitted constant: where it lives (a table of estimator/speed.py or prefill.py, or accuracy_predict.py's
+    `SERVING`), its prior value and spread (a weak pull where rows are few), its physical range, and the rows that
+    fit it."""
 
     table: str
     key: object  # dict key, or None for a module-level float
@@ -32,8 +33,12 @@ class Param:
     def name(self) -> str:
         return f"{self.table}[{self.key!r}]" if self.key is not None else self.table
 
+    def _module(self) -> object:
+        """The engine module that defines the constant: estimator/prefill.py for a prompt's own, else speed.py."""
+        return prefill if hasattr(prefill, self.table) and self.table not in vars(speed) else speed
+
     def _owner(self) -> object:
-        return SERVING if self.table == "SERVING" else getattr(speed, self.table)
+        return SERVING if self.table == "SERVING" else getattr(self._module(), self.table)
 
     def get(self) -> float:
         owner = self._owner()
@@ -43,7 +48,7 @@ class Param:
 
     def set(self, value: float) -> None:
         if self.key is None:
-            setattr(speed, self.table, value)
+            setattr(self._module(), self.table, value)
         else:
             self._owner()[self.key] = value  # type: ignore[index]
 
@@ -128,13 +133,13 @@ def param_universe() -> list[Param]:
         *(Param("EXPERT_KERNEL_EFFICIENCY", k, 1.0, 0.5, 0.2, 3.0, "prefill") for k in KERNELS),
         # tokens per expert whose products take as long as loading the expert's weight tiles (speed.py)
         Param("EXPERT_TILE_TOKENS", None, 16.0, 1.0, 1.0, 256.0, "prefill"),
-        # a prompt's experts one at a time (speed.py): a gather, a product and a scatter launch, after a host sync
+        # a prompt's experts one at a time (prefill.py): a gather, a product and a scatter launch, after a host sync
         Param("EXPERT_CALL_SECONDS", None, 20 * US, 1.0, 1 * US, 1000 * US, "prefill"),
         Param("PREFILL_PIPELINE_OVERLAP", None, 0.5, 1.5, 0.02, 1.0, "prefill"),
         *(
             Param("ATTENTION_EFFICIENCY", k, 0.3, 1.5, 0.01, 1.0, "prefill")
             for k in KERNELS
-            if k not in speed.VECTOR_ATTENTION_KERNELS
+            if k not in prefill.VECTOR_ATTENTION_KERNELS
         ),
         Param("VECTOR_ATTENTION_EFFICIENCY", None, 0.3, 1.5, 0.01, 1.0, "prefill"),
         *(
@@ -225,7 +230,7 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table == "ATTENTION_EFFICIENCY":
         return q.key in prompt_keys and (p.row.depth > 0 or p.row.tokens >= 2048)
     if q.table == "VECTOR_ATTENTION_EFFICIENCY":
-        vector = prompt_keys & set(speed.VECTOR_ATTENTION_KERNELS)
+        vector = prompt_keys & set(prefill.VECTOR_ATTENTION_KERNELS)
         return bool(vector) and (p.row.depth > 0 or p.row.tokens >= 2048)
     if q.table == "EXPERT_KERNEL_EFFICIENCY":
         return any(s.moe_layers and (s.prompt_backend or s.backend) == q.key for s in stages)

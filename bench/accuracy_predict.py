@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from speed_rows import Measurement
 
-from estimator import Workload, layouts, plans, speed, timing
+from estimator import Workload, layouts, plans, prefill, speed, timing
 
 BASELINE_EFFICIENCY = 0.7
 
@@ -26,7 +26,7 @@ VLLM_CHUNK_TOKENS = 8192
 
 # llama.cpp builds before PR 8075 (23 June 2024: "CUDA: use MMQ instead of cuBLAS by default") multiplied
 # quantized weights in a prompt batch by dequantizing them to F16 for cuBLAS, which reaches GA100's and GH100's
-# wider tensor cores; later builds run llama.cpp's own int8 kernels (MMQ), which do not (speed._full_rate_factor).
+# wider tensor cores; later builds run llama.cpp's own int8 kernels (MMQ), which do not (speed.full_rate_factor).
 # The Llama 3 runs of May 2024 (builds b2778-b2843) and PR 4766's tables (January 2024) are of the first kind.
 CUBLAS_PROMPT_SOURCES = (
     "calibration/llama_bench_llama3.json",
@@ -132,8 +132,8 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
                 stages, model=model, workload=w, tp=layout.tp, devices=devices, vllm_engine=row.vllm_engine
             )
             prompt = w.batch * SERVING["prompt_tokens_per_output"]  # a mean: need not be whole
-            prefill = max(speed.prefill_seconds(s, prompt, VLLM_CHUNK_TOKENS) or 0.0 for s in stages)
-            return w.batch / (t.decode_batch_s + prefill + w.batch * SERVING["sequence_seconds"])
+            prefill_s = max(prefill.prefill_seconds(s, prompt, VLLM_CHUNK_TOKENS) or 0.0 for s in stages)
+            return w.batch / (t.decode_batch_s + prefill_s + w.batch * SERVING["sequence_seconds"])
 
         per_rank = max(s.dense_bytes + s.routed_bytes * s.touched_share(w.batch) for s in stages)
         return Prepared(row, predict, w.batch * BASELINE_EFFICIENCY * bw / per_rank, stages)

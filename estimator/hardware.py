@@ -182,7 +182,7 @@ VOLTA_NAMES = re.compile(r"\b(V100S?|GV100|Titan V)\b", re.I)
 
 
 def expert_loop_prompts(device: DeviceSpec, runtime: str) -> bool:
-    """Whether llama.cpp runs a prompt's expert products one expert at a time (`speed.EXPERT_CALL_SECONDS`)."""
+    """Whether llama.cpp runs a prompt's expert products one expert at a time (`prefill.EXPERT_CALL_SECONDS`)."""
     if runtime in ("mlx", "vllm"):
         return False
     if device.backend == "sycl":

@@ -6,7 +6,7 @@ aggregate decode speed, prefill speed, time to first token, the bytes that cross
 the plan's warnings. Ranking and the recommendation live in ranking.py.
 """
 
-from . import memory, ranges, speed
+from . import memory, prefill, ranges, speed
 from .admission import Admission, vllm_admission
 from .device_memory import host_usage_and_stage, ram_bandwidth, usage_and_stage
 from .layouts import (
@@ -61,7 +61,7 @@ def _plan(
     decode = 1 / timing.decode_s
     at_context = 1 / timing.decode_context_s if timing.decode_context_s else None
     aggregate = workload.batch / timing.decode_batch_s
-    prefill = workload.prompt_tokens / timing.prefill_s if timing.prefill_s else None
+    prefill_tok_s = workload.prompt_tokens / timing.prefill_s if timing.prefill_s else None
     queue = 0.0
     if admission is not None:
         extra.update(kv_capacity_tokens=admission.capacity_tokens, max_concurrency=admission.concurrency)
@@ -75,7 +75,7 @@ def _plan(
     ttft = queue + timing.prefill_s if timing.prefill_s is not None else None
     d_low, d_high = ranges.speed_range(decode, timing.speed_class)
     c_low, c_high = ranges.speed_range(at_context, timing.speed_class)
-    p_low, p_high = ranges.speed_range(prefill, "prefill")
+    p_low, p_high = ranges.speed_range(prefill_tok_s, "prefill")
     tight = [u.name for u in usages if u.tight]
     if tight:
         warnings = (*warnings, Reason(code="tight", values={"devices": tuple(tight)}))
@@ -83,7 +83,7 @@ def _plan(
         strategy=strategy,
         devices=tuple(usages),
         decode_tok_s=decode,
-        prefill_tok_s=prefill,
+        prefill_tok_s=prefill_tok_s,
         ttft_s=ttft,
         queue_s=queue,
         notes=notes,
@@ -271,11 +271,10 @@ def replicas(
         else {id(s): speed.decode_step_seconds(s, per_replica, depth) for s in distinct}
     )
     aggregate = seated * sum(per_replica / runtime_step(full[id(s)], workload) for s in stages)
-    prefill = speed.prefill_seconds(slowest, workload.prompt_tokens, workload.ubatch_tokens)
     timing = Timing(
         decode_s=single_s,
         decode_batch_s=timed.batch / aggregate,
-        prefill_s=prefill,
+        prefill_s=prefill.prefill_seconds(slowest, workload.prompt_tokens, workload.ubatch_tokens),
         decode_context_s=runtime_step(speed.decode_step_seconds(slowest, 1, context), workload),
         speed_class=single_speed_class([slowest]),
     )

@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from . import links, memory, speed
+from . import links, memory, prefill, speed
 from .schema import DeviceSpec, ModelSpec, Workload
 
 # Activations handed from one pipeline stage to the next: one f32 hidden vector per token (llama.cpp).
@@ -119,10 +119,10 @@ def sequential_prefill_seconds(
     Over several GPUs (`pipelined`) llama.cpp keeps up to LLAMA_CPP_PIPELINE_COPIES micro-batches in
     flight: while GPU 2 runs micro-batch 1, GPU 1 runs micro-batch 2, so a long prompt takes the first
     micro-batch's trip through every GPU and then one slowest stage per micro-batch, for the share of the
-    work that overlaps (speed.PREFILL_PIPELINE_OVERLAP)."""
+    work that overlaps (prefill.PREFILL_PIPELINE_OVERLAP)."""
     times = []
     prompt, ubatch = workload.prompt_tokens, workload.ubatch_tokens
-    each = each_stage(stages, lambda s: speed.prefill_seconds(s, prompt, ubatch, depth))
+    each = each_stage(stages, lambda s: prefill.prefill_seconds(s, prompt, ubatch, depth))
     for s, t in zip(stages, each, strict=True):
         if t is None:
             if s.backend != "cpu":
@@ -130,15 +130,15 @@ def sequential_prefill_seconds(
             t = 0.0
         times.append(t)
     ubatches = -(-workload.prompt_tokens // workload.ubatch_tokens)
-    prefill = sum(times)
+    seconds = sum(times)
     if pipelined and len(times) > 1 and ubatches > 1:
         per = [t / ubatches for t in times]
         slowest = max(max(per), sum(per) / memory.LLAMA_CPP_PIPELINE_COPIES)
-        overlap = speed.PREFILL_PIPELINE_OVERLAP
-        prefill = (1 - overlap) * prefill + overlap * (sum(per) + (ubatches - 1) * slowest)
+        overlap = prefill.PREFILL_PIPELINE_OVERLAP
+        seconds = (1 - overlap) * seconds + overlap * (sum(per) + (ubatches - 1) * slowest)
     if not hops:
-        return prefill
-    return prefill + sum(
+        return seconds
+    return seconds + sum(
         ubatches * h.handoff_s
         + links.transfer_seconds(workload.prompt_tokens * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
         for h in hops
@@ -157,7 +157,7 @@ def sequential_timing(
 ) -> Timing:
     """Stages run one after another (layer split, offload, RPC): times add up, plus one hand-off per hop."""
     depth = workload.prompt_tokens
-    prefill = sequential_prefill_seconds(stages, workload, hops, hidden, pipelined=pipelined)
+    prefill_s = sequential_prefill_seconds(stages, workload, hops, hidden, pipelined=pipelined)
     decode_s = runtime_step(sequential_step_seconds(stages, hops, hidden, 1, depth), workload)
     return Timing(
         decode_s=decode_s,
@@ -166,7 +166,7 @@ def sequential_timing(
             if workload.batch == 1
             else runtime_step(sequential_step_seconds(stages, hops, hidden, workload.batch, depth), workload)
         ),
-        prefill_s=None if prefill is None else prefill + extra_prefill_s,
+        prefill_s=None if prefill_s is None else prefill_s + extra_prefill_s,
         bytes_per_token=len(hops) * hidden * ACTIVATION_BYTES,
         decode_context_s=runtime_step(
             sequential_step_seconds(stages, hops, hidden, 1, workload.context_tokens), workload
@@ -201,10 +201,10 @@ def tensor_parallel_timing(
         gpu = compute + all_reduces_seconds(model, workload, tp, b, devices)
         return runtime_step(gpu, workload, vllm_engine)
 
-    prefill = None
-    t_prefill = [speed.prefill_seconds(s, workload.prompt_tokens, workload.ubatch_tokens) for s in stages]
+    prefill_s = None
+    t_prefill = [prefill.prefill_seconds(s, workload.prompt_tokens, workload.ubatch_tokens) for s in stages]
     if all(t is not None for t in t_prefill):
-        prefill = max(t_prefill) + all_reduces_seconds(  # type: ignore[type-var]
+        prefill_s = max(t_prefill) + all_reduces_seconds(  # type: ignore[type-var]
             model, workload, tp, workload.prompt_tokens, devices
         )
     per_token_bytes = int(
@@ -214,7 +214,7 @@ def tensor_parallel_timing(
     return Timing(
         decode_s=decode_s,
         decode_batch_s=decode_s if batch == 1 else step(batch, workload.prompt_tokens),
-        prefill_s=prefill,
+        prefill_s=prefill_s,
         bytes_per_token=per_token_bytes,
         decode_context_s=step(1, workload.context_tokens),
         speed_class="vllm_tp" if workload.runtime == "vllm" else "multi_gpu",
@@ -276,7 +276,7 @@ def offloaded_prefill_seconds(
     are known."""
     ubatches = -(-workload.prompt_tokens // workload.ubatch_tokens)
     copy_s = ubatches * host_weights / (link_gb_s * 1e9)
-    cpu_s = speed.prefill_seconds(host_stage, workload.prompt_tokens, workload.ubatch_tokens)
+    cpu_s = prefill.prefill_seconds(host_stage, workload.prompt_tokens, workload.ubatch_tokens)
     if cpu_s is None:
         return copy_s
     return min(copy_s, cpu_s) - cpu_s

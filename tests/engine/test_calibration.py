@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from estimator import ranges, speed
+from estimator import prefill, ranges, speed
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = json.loads((ROOT / "bench" / "data" / "accuracy_figures.json").read_text())
@@ -68,7 +68,7 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # multi-GPU 8.69% / 32.50% -> 7.85% / 33.01%. The multi-GPU p90 is raised by half a point: it is 3x V100's
 # Qwen3.5 MoE row before and after, which the refit of CUDA's MoE-layer time (37.4 -> 38.6 us) moves from -32.5%
 # to -33.0%, while the Llama 3 tg4096 rows near it (4x A100 PCIe, 2-6x RTX 3090, 8B Q4_K_M) fell from +29-31%
-# to +14-15%. Then a prompt without flash attention pays for its score matrix in memory (speed.score_seconds):
+# to +14-15%. Then a prompt without flash attention pays for its score matrix in memory (prefill.score_seconds):
 # prefill 14.34% / 55.69% -> 14.17% / 53.26%, single GPU 12.22% / 50.23% -> 12.20% / 46.19%.
 # Raised for the data again: the seventh pass added 80 cited rows (1043 -> 1111; 24 Arc Pro B70 rows on SYCL and
 # Vulkan, MoE among them, and 56 vLLM single-stream rows on 15 devices, TP 1-8), refitted at engine 0.6.30. The
@@ -82,7 +82,7 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # 33.04% -> 8.57% / 26.91% (the May 2024 Llama 3 rows of 4x A100 PCIe 80 GB, which read a 70B faster than the 2026
 # builds read the A100 SXM, go further off), prefill 14.34% / 53.25% -> 14.34% / 53.81%, vLLM single stream p90
 # 44.52% -> 44.69% through the refit (bench/README.md). Then a prompt's experts cost per expert tile
-# (speed.EXPERT_TILE_TOKENS) with a robust prompt fit, and the A100's tensor cores twice as wide
+# (prefill.EXPERT_TILE_TOKENS) with a robust prompt fit, and the A100's tensor cores twice as wide
 # (hardware.TENSOR_WIDTH): prefill 14.34% / 53.81% -> 12.48% / 48.82%, single GPU 12.10% / 46.76% -> 10.23% /
 # 44.91%.
 # Raised for the data again (eighth pass, bench/data/public_measurements.md): 78 cited gpt-oss rows of llama.cpp
@@ -100,7 +100,7 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # (0.49 -> 0.57) moves the big CUDA cards' gpt-oss rows up: prefill 15.2% / 51.0% -> 15.2% / 51.9%, single GPU
 # 13.8% / 48.8% -> 13.7% / 50.6%. Then a prompt's output head for its last token only (speed.OUTPUT_HEAD_PROMPT_
 # TOKENS): prefill 15.2% / 51.9% -> 14.1% / 50.7%, single GPU 13.7% / 50.6% -> 12.9% / 50.7%. Then each backend's
-# expert kernel at its own share (speed.EXPERT_KERNEL_EFFICIENCY): prefill 14.1% / 50.7% -> 14.9% / 49.0%, single
+# expert kernel at its own share (prefill.EXPERT_KERNEL_EFFICIENCY): prefill 14.1% / 50.7% -> 14.9% / 49.0%, single
 # GPU 12.9% / 50.7% -> 13.3% / 48.6% (the tails for the medians; against the session's start, 15.2% / 51.0% and
 # 13.8% / 48.8%, both better).
 # On the seventh pass's 1111 rows, CUDA's fixed costs at the SM clock (speed.CLOCK_REFERENCE_GHZ,
@@ -159,7 +159,7 @@ def test_every_kernel_family_has_every_constant(kernels):
     ):
         assert kernels in table
     # attention over the cache: a share of its own, or the one share of the vector-rate kernels
-    assert (kernels in speed.ATTENTION_EFFICIENCY) != (kernels in speed.VECTOR_ATTENTION_KERNELS)
+    assert (kernels in prefill.ATTENTION_EFFICIENCY) != (kernels in prefill.VECTOR_ATTENTION_KERNELS)
 
 
 @pytest.mark.parametrize("memory", list(speed.MEMORY_EFFICIENCY))
@@ -181,7 +181,7 @@ def test_fixed_costs_are_microseconds_not_milliseconds():
     assert all(1e-6 <= t <= 400e-6 for t in speed.LAYER_SECONDS.values())
     assert all(1e-6 <= t <= 1e-3 for t in speed.MOE_LAYER_SECONDS.values())
     assert all(1e-6 <= t <= 3e-3 for t in speed.HANDOFF_SECONDS.values())
-    assert 1e-6 <= speed.EXPERT_CALL_SECONDS <= 1e-3  # a gather, a product and a scatter launch
+    assert 1e-6 <= prefill.EXPERT_CALL_SECONDS <= 1e-3  # a gather, a product and a scatter launch
     assert 1e-6 <= speed.VLLM_ALL_REDUCE_SECONDS <= 200e-6
     assert speed.VLLM_ALL_REDUCE_SECONDS < speed.VLLM_NCCL_ALL_REDUCE_SECONDS <= 300e-6
     # bytes in flight per SM per clock: llama.cpp's mat-vecs keep ~8 (speed.HBM_BYTES_PER_SM_CYCLE)
@@ -197,18 +197,18 @@ def test_prefill_shares_are_physical():
     for kernels, eff in speed.PREFILL_EFFICIENCY.items():
         formats = [v for (f, k), v in speed.PREFILL_FORMAT_EFFICIENCY.items() if k == kernels] or [1.0]
         assert all(0.01 < eff * v <= 2.0 for v in formats), kernels
-    for kernels, share in speed.EXPERT_KERNEL_EFFICIENCY.items():
-        assert 0.05 < speed.PREFILL_EXPERT_EFFICIENCY * share <= 1.0, kernels
+    for kernels, share in prefill.EXPERT_KERNEL_EFFICIENCY.items():
+        assert 0.05 < prefill.PREFILL_EXPERT_EFFICIENCY * share <= 1.0, kernels
     for value in (
         speed.FULL_RATE_PREFILL_FACTOR,
-        speed.PREFILL_EXPERT_EFFICIENCY,
+        prefill.PREFILL_EXPERT_EFFICIENCY,
         speed.EXPERT_EFFICIENCY,
         speed.LOW_BIT_KQUANT_EFFICIENCY,
-        speed.PREFILL_PIPELINE_OVERLAP,
-        speed.VECTOR_ATTENTION_EFFICIENCY,
+        prefill.PREFILL_PIPELINE_OVERLAP,
+        prefill.VECTOR_ATTENTION_EFFICIENCY,
         speed.BF16_PREFILL_EFFICIENCY,
         speed.NO_FLASH_KV_EFFICIENCY,
-        *speed.ATTENTION_EFFICIENCY.values(),
+        *prefill.ATTENTION_EFFICIENCY.values(),
     ):
         assert 0 < value <= 1.0
 

@@ -149,7 +149,7 @@ def test_without_flash_attention_the_full_context_is_what_slows():
 
 def test_a_prompt_without_flash_attention_pays_for_its_score_matrix_in_memory():
     # 32 heads × 32 layers, 4096 prompt tokens in micro-batches of 512: each micro-batch scores every cell
-    # cached up to its end, (4096 + 512) / 2 keys on average; 16 bytes a score (speed.SCORE_BYTES) at the
+    # cached up to its end, (4096 + 512) / 2 keys on average; 16 bytes a score (prefill.SCORE_BYTES) at the
     # RTX 4090's 1008 GB/s: 16 × 4096 × 1024 × 2304 / 1008e9 = 0.153 s more than with flash attention
     on, off = with_and_without_flash_attention(F16, context_tokens=8192, prompt_tokens=4096)
     extra_s = 4096 / off.prefill_tok_s - 4096 / on.prefill_tok_s

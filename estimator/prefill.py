@@ -1,0 +1,164 @@
+"""How fast a prompt is read: compute-bound, by the matrix rate, with the weights read once per micro-batch.
+
+prefill = Σ over stages max(matrix FLOPs ÷ (FLOPS × η_prefill × η_format) + attention FLOPs at depth ÷
+                            (FLOPS × η_attention), weights read once per micro-batch ÷ bandwidth)
+                        (+ without flash attention, the score matrix's bytes ÷ bandwidth)
+                        (+ where llama.cpp loops over a micro-batch's experts, a fixed time per expert call)
+
+η_prefill and η_format, the dense matrices' share of the rate, are estimator/speed.py's (a decode step that
+turns compute-bound at a large batch runs at it too); the constants below are the prompt's own. Each is fitted by
+`bench/accuracy.py --fit` on the pp512 … pp21000 rows (bench/README.md has the per-class errors); each comment
+says which rows decide it.
+"""
+
+from .speed import Stage, full_rate_factor, fused_attention, prefill_efficiency
+
+# A prompt batch without flash attention writes each head's scores (queries × cached keys, F32) to memory, and
+# the softmax reads and writes them and the product with V reads them again: 4 passes of 4 bytes a score
+# (llama.cpp's `build_attn_mha`: mul_mat K·Q, soft_max_ext, mul_mat V·KQ), at the memory's share of the
+# bandwidth (`score_seconds`). Counted, not fitted. The Llama 3 pp4096 rows (May 2024 builds, `-fa 0`) lose
+# against their pp512 rows 1.1-1.6× what these bytes take: 70B Q4_K_M on an RTX 6000 Ada 1.27 s more over 4096
+# tokens where 0.77 TB of scores take 0.80 s, on an A100 PCIe 0.77 s against 0.67 (HBM's share), 8B F16 on an RTX
+# 4090 0.19 s against 0.15. Tried as a fitted byte count it lands between 16 and 24 with the same prefill figures
+# in-sample, so the count stays.
+SCORE_BYTES = 16
+# The output head (vocabulary × hidden) multiplies only the tokens whose logits are asked for, and a prompt asks
+# for its last token's: llama.cpp's batch allocator marks only the last token as an output when the caller gives
+# no `logits` array (src/llama-batch.cpp, "only get last output"; llama-bench's llama_batch_get_one and the
+# server's prompt batches), and the graph keeps only the output rows before the head (`inp_out_ids`); vLLM
+# samples the last position of each prompt; MLX never evaluates the prompt's logits (lazy arrays). Counted,
+# not fitted. It is a large share of the multiply-adds where the vocabulary is large for the model: gpt-oss-20b's
+# 0.58 B of its 3.6 B active (201,088 × 2,880), gemma-2-2b's 0.59 B of 2.6 B, Llama 3 8B's 0.53 B of 8.0 B.
+OUTPUT_HEAD_PROMPT_TOKENS = 1
+# Expert matrices in a prompt batch: grouped small products (MUL_MAT_ID). Each expert multiplies only the
+# tokens routed to it, m = micro-batch × experts per token ÷ experts (16 for gpt-oss-120b or DeepSeek at -ub
+# 512, 64 for gpt-oss-20b, 256 for gpt-oss-20b at -ub 2048), while loading and unpacking its weight tiles costs
+# the same whatever m is: the kernels reach m ÷ (m + EXPERT_TILE_TOKENS) of PREFILL_EXPERT_EFFICIENCY (what
+# they would reach with every token). With one share for every m (0.28) the MoE pp rows held out ran 30-55% slow
+# at m = 64-256 (gpt-oss-20b on the RX 7900 XT at -ub 2048, on the Strix Halo and the P100; gemma4 26B-A4B on a
+# 3090) where they were about right at m = 16 (gpt-oss-120b on the DGX Spark, the Strix Halo). Fitted on the
+# MoE pp rows (prior 16): 19.7 tokens, so 45% of the full share at m = 16, 76% at 64, 93% at 256. vLLM's
+# fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
+# whole step's tokens: it keeps the one share.
+PREFILL_EXPERT_EFFICIENCY = 0.562
+EXPERT_TILE_TOKENS = 18.8
+# Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
+# CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
+# kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
+# 0.86 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
+# gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 11% of 1.
+EXPERT_KERNEL_EFFICIENCY = {
+    "cuda": 0.858,
+    "cuda_pascal": 1.11,
+    "rocm": 0.926,
+    "vulkan": 0.989,
+    "vulkan_intel": 1.01,
+    "sycl": 0.923,
+    "metal": 1.14,
+    "mlx": 1.1,
+}
+# Where llama.cpp's prompt experts run one expert at a time (`hardware.expert_loop_prompts`: CUDA on Volta and
+# GP100, SYCL), each expert any token of a micro-batch picked costs, for each of its EXPERT_MATRICES (gate, up,
+# down), a gather of its tokens' rows, one product and a scatter, after the expert ids were copied to the host and
+# the queue drained: a fixed time per expert and matrix, whatever its rows. It is why 2-4 V100s run Qwen3.5-35B-A3B
+# pp512 at 670-940 tok/s, no faster than the dense Qwen3.6-27B (9x its active parameters) at 850-1010, and why the
+# Arc Pro B70 on SYCL prompts Qwen3.6-35B-A3B, Nemotron-3-Nano and gpt-oss-20b at half to two thirds of its Vulkan
+# backend's speed: held out, the V100 rows were +147% to +261% and those B70 rows +219%, +182% and +99%. Fitted on
+# those rows and the P100's (prior 20 us: two launches and a share of the host round trip): 21.7 us. Below 64
+# tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
+EXPERT_MATRICES = 3
+EXPERT_LOOP_MIN_TOKENS = 64
+EXPERT_CALL_SECONDS = 21e-6
+# Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
+# flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
+ATTENTION_EFFICIENCY = {
+    "cuda": 0.436,
+    "cuda_pascal": 0.403,
+    "metal": 0.326,
+    "mlx": 0.393,
+    "vllm": 0.3,
+    "cpu": 0.3,
+}
+# llama.cpp's flash-attention kernels on ROCm, Vulkan and SYCL run on the vector units (see
+# `hardware.MATRIX_WIDTH`; Vulkan on NVIDIA's tensor cores apart: `prompt_kernels`): one share of the vector
+# rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
+# (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone 0.09–0.13.
+VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
+VECTOR_ATTENTION_EFFICIENCY = 0.104
+# Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
+# parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
+PREFILL_PIPELINE_OVERLAP = 0.661
+
+
+def attention_efficiency(stage: Stage) -> float:
+    """Share of the matrix rate (÷ `matrix_width`: the vector rate, on AMD and Intel) that flash attention
+    over the cache reaches."""
+    family = stage.prompt_backend or stage.backend
+    if family in VECTOR_ATTENTION_KERNELS:
+        return VECTOR_ATTENTION_EFFICIENCY
+    return ATTENTION_EFFICIENCY[family]
+
+
+def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: int = 0) -> float | None:
+    """A prompt of `prompt_tokens` after `depth` cached tokens, in micro-batches of `ubatch`."""
+    if not stage.tflops:
+        return None
+    rate = stage.tflops * 1e12 * prefill_efficiency(stage)
+    attention_rate = (
+        stage.tflops
+        * 1e12
+        * attention_efficiency(stage)
+        * full_rate_factor(stage, weights=False)
+        / stage.matrix_width
+    )
+    # the output head gives logits for the prompt's last token only (`OUTPUT_HEAD_PROMPT_TOKENS`)
+    body = stage.active_params - stage.routed_active_params - stage.output_params
+    dense = 2 * (body * prompt_tokens + stage.output_params * OUTPUT_HEAD_PROMPT_TOKENS)
+    experts = 2 * stage.routed_active_params * prompt_tokens
+    keys = depth + prompt_tokens / 2  # the mean query of a causal prompt sees this many keys
+    attention = prompt_tokens * (
+        stage.attention_flops_per_pair * keys
+        + stage.window_attention_flops_per_pair * min(keys, stage.window)
+    )
+    compute = dense / rate + experts / (rate * expert_prefill_efficiency(stage, min(prompt_tokens, ubatch)))
+    compute += attention / attention_rate
+    ubatches = -(-prompt_tokens // ubatch)
+    weights = stage.dense_bytes + stage.routed_bytes * stage.touched_share(min(prompt_tokens, ubatch))
+    reads = ubatches * weights / (stage.bandwidth_gb_s * 1e9 * stage.bandwidth_efficiency)
+    scores = (
+        0.0
+        if fused_attention(stage)
+        else score_seconds(stage, prompt_tokens, min(ubatch, prompt_tokens), depth)
+    )
+    loop = expert_loop_seconds(stage, min(prompt_tokens, ubatch))
+    return max(compute, reads) + scores + ubatches * (stage.fixed_seconds + loop)
+
+
+def expert_loop_seconds(stage: Stage, ubatch: int) -> float:
+    """Where llama.cpp multiplies a micro-batch's experts one at a time (`expert_loop`): per MoE layer, each
+    expert any token picked costs its gather, product and scatter launches for each of its matrices."""
+    if not stage.expert_loop or not stage.moe_layers or ubatch < EXPERT_LOOP_MIN_TOKENS:
+        return 0.0
+    touched = stage.experts * stage.touched_share(ubatch)
+    return stage.moe_layers * EXPERT_MATRICES * touched * EXPERT_CALL_SECONDS
+
+
+def expert_prefill_efficiency(stage: Stage, ubatch: int) -> float:
+    """Share of the matrix rate the expert products of a micro-batch of `ubatch` tokens reach: less where
+    each expert gets few tokens (`EXPERT_TILE_TOKENS`)."""
+    if not stage.experts or stage.backend == "vllm":
+        return PREFILL_EXPERT_EFFICIENCY
+    tokens = ubatch * stage.experts_per_tok / stage.experts
+    share = PREFILL_EXPERT_EFFICIENCY * EXPERT_KERNEL_EFFICIENCY.get(
+        stage.prompt_backend or stage.backend, 1.0
+    )
+    return share * tokens / (tokens + EXPERT_TILE_TOKENS)
+
+
+def score_seconds(stage: Stage, prompt_tokens: int, ubatch: int, depth: int) -> float:
+    """Without flash attention, the F32 score matrix of a prompt batch in memory: each micro-batch's
+    queries against every cached key, per head (`SCORE_BYTES`), at the memory's share of the bandwidth."""
+    keys = depth + (prompt_tokens + ubatch) / 2  # a micro-batch scores all cells cached up to its end
+    window = min(keys, stage.window + ubatch)  # a sliding-window layer's cache holds the window and the batch
+    cells = prompt_tokens * (stage.score_heads * keys + stage.window_score_heads * window)
+    return SCORE_BYTES * cells / (stage.bandwidth_gb_s * 1e9 * stage.memory_efficiency)
