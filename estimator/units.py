@@ -22,8 +22,8 @@ def format_bytes(n: float) -> str:
 def format_rate(tok_s: float | None) -> str:
     if tok_s is None:
         return "–"
-    if tok_s >= 100:
-        return f"{tok_s:.0f}"
+    if tok_s >= 100:  # grouped as the page's token counts are: '413,202', '2,102', '334'
+        return f"{tok_s:,.0f}"
     return f"{tok_s:.1f}" if tok_s >= 10 else f"{tok_s:.2f}"
 
 
