@@ -75,15 +75,25 @@ def bounded_cache(
                 key = id(args[0]) if _IS_SPEC[type(args[0])] else args
             else:  # ints and ranges hash fast, and compare fast when the hashes match
                 key = tuple([id(a) if _IS_SPEC[type(a)] else a for a in args])
-            # A hit takes no lock: `get` and `move_to_end` are each one step under the GIL, as in
-            # functools.lru_cache; an entry another thread dropped in between is simply not moved.
-            hit = kept.get(key)
-            if hit is not None:
-                try:  # noqa: SIM105 (contextlib.suppress is a context manager, as slow as the lock)
-                    kept.move_to_end(key)
-                except KeyError:
-                    pass
-                return hit[0]
+            if by_value:
+                # Comparing specs runs pydantic's `__eq__` in Python, during which another thread may
+                # insert or evict: this lookup takes the lock (a cold path, reached when `interned` misses).
+                with lock:
+                    hit = kept.get(key)
+                    if hit is not None:
+                        kept.move_to_end(key)
+                        return hit[0]
+            else:
+                # Keys of ints, ranges and ids hash and compare in C, so `get` and `move_to_end` are each one
+                # step under the GIL: a hit takes no lock (the C lru_cache's way); an entry another thread
+                # dropped in between is simply not moved.
+                hit = kept.get(key)
+                if hit is not None:
+                    try:  # noqa: SIM105 (contextlib.suppress is a context manager, as slow as the lock)
+                        kept.move_to_end(key)
+                    except KeyError:
+                        pass
+                    return hit[0]
             result = function(*args)
             cost = max(1, size_of(args, result))
             if cost > size:
