@@ -334,9 +334,8 @@ class Stage:
     experts: int
     experts_per_tok: int
     active_params: float  # multiply-adds per token here (MoE: chosen experts only)
-    output_params: float = (
-        0.0  # of `active_params`, the output head's: a prompt multiplies it for its last token
-    )
+    # of `active_params`, the output head's: a prompt multiplies it for its last token
+    output_params: float = 0.0
     kv_bytes_per_cell: float = 0.0  # KV one sequence reads per cached token, full-attention layers
     kv_window_bytes_per_cell: float = 0.0  # the same for sliding-window layers, which keep `window` tokens
     window: int = 0
