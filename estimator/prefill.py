@@ -48,13 +48,13 @@ EXPERT_TILE_TOKENS = 18.8
 # 0.86 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
 # gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 11% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.858,
+    "cuda": 0.857,
     "cuda_pascal": 1.11,
     "rocm": 0.926,
     "vulkan": 0.989,
     "vulkan_intel": 1.01,
     "sycl": 0.923,
-    "metal": 1.14,
+    "metal": 1.13,
     "mlx": 1.1,
 }
 # Where llama.cpp's prompt experts run one expert at a time (`hardware.expert_loop_prompts`: CUDA on Volta and
@@ -84,7 +84,7 @@ ATTENTION_EFFICIENCY = {
 # rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
 # (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone 0.09–0.13.
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.104
+VECTOR_ATTENTION_EFFICIENCY = 0.105
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
 PREFILL_PIPELINE_OVERLAP = 0.661

@@ -149,7 +149,7 @@ KV_EFFICIENCY = {
     "cuda": 0.859,
     "cuda_pascal": 0.787,
     "rocm": 0.887,
-    "vulkan": 0.839,
+    "vulkan": 0.838,
     "vulkan_intel": 0.773,
     "sycl": 0.864,
     "metal": 0.8,
@@ -175,7 +175,7 @@ NO_FLASH_KV_EFFICIENCY = 0.201
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
     "cuda": 46.3e-6,
-    "cuda_pascal": 39.8e-6,
+    "cuda_pascal": 39.7e-6,
     "rocm": 103e-6,
     "vulkan": 35.9e-6,
     "vulkan_intel": 46.5e-6,
@@ -187,13 +187,13 @@ LAYER_SECONDS = {
 }
 MOE_LAYER_SECONDS = {
     "cuda": 41.2e-6,
-    "cuda_pascal": 53.9e-6,
+    "cuda_pascal": 53.8e-6,
     "rocm": 47.1e-6,
     "vulkan": 46.1e-6,
     "vulkan_intel": 246e-6,
     "sycl": 97.2e-6,
     "metal": 57.6e-6,
-    "mlx": 60.9e-6,
+    "mlx": 60.8e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -234,11 +234,11 @@ PREFILL_EFFICIENCY = {
     "cuda_pascal": 1.0,
     "rocm": 0.365,
     "vulkan": 0.327,
-    "vulkan_intel": 0.148,
+    "vulkan_intel": 0.149,
     "sycl": 0.207,
     "metal": 0.694,
     "mlx": 1.0,
-    "vllm": 0.514,
+    "vllm": 0.517,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
@@ -278,19 +278,19 @@ VLLM_ALL_REDUCE_SECONDS = 15e-6
 # time per call. NCCL's own tuning model (src/graph/tuning.cc: 6.6 µs for a ring's LL protocol plus 1 µs per PCIe
 # hop) gives 9-21 µs at TP 2-8, the prior; the rows take more, the launch and the flags' round trips included:
 # 8× RTX 4090, 8× RTX A6000 and 8× V100S (PCIe 3.0) on Llama 3 70B and Mixtral, 4× RTX PRO 6000 across two
-# sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 37 µs a call. A time per hop besides (fitted
+# sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 36.5 µs a call. A time per hop besides (fitted
 # 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
 # 140 µs a call) put the 8-GPU rows 24-50% slow.
-VLLM_NCCL_ALL_REDUCE_SECONDS = 37.6e-6
+VLLM_NCCL_ALL_REDUCE_SECONDS = 36.5e-6
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.HBM_SM_GHZ`), before the vLLM share. AccelMark's runs say it: one stream
 # of Llama 3 8B BF16 (15 GB a token) takes 7.62 ms on an H200 (4.8 TB/s) and 7.74 on an H100 SXM (3.35 TB/s), the
 # same 132 SMs; 10.77 ms on an A100 SXM 80 GB at vLLM 0.20.1 reads 1.4 TB/s of its 2.04. At the spec's rate the
 # H200's single-stream rows came out 24-35% fast, the A100 SXM and A800 8B rows 7-22%, 8× V100S 36-42%. GDDR cards
-# and unlisted parts keep the spec. Fitted (prior llama.cpp's 8.2): 16 bytes an SM-cycle, which caps an A100 SXM at
+# and unlisted parts keep the spec. Fitted (prior llama.cpp's 8.2): 16.8 bytes an SM-cycle, which caps an A100 SXM at
 # 1.6 TB/s, an H100 SXM at 2.6, an H200 at 3.2 and a V100S at 1.0, before the vLLM share.
-VLLM_BYTES_PER_SM_CYCLE = 16.3
+VLLM_BYTES_PER_SM_CYCLE = 16.8
 
 # What vLLM's host (Python) spends per step besides the GPU: scheduling, preparing the inputs, sampling, and turning
 # each new token into output for the client. Which engine runs decides how much of it the GPU waits for
@@ -302,20 +302,22 @@ VLLM_BYTES_PER_SM_CYCLE = 16.3
 #   Xeon Gold 6530 4.5); the LambdaLabs serving rows (0.5.4) are V0 too.
 # - "v1", 0.8.0 to 0.13 ("We have now enabled V1 engine by default", v0.8.0's release notes): the API server
 #   detokenizes and streams in its own process (`AsyncLLM`, vLLM PR 9826) while the engine core runs, so only the
-#   core's scheduling and input preparation, `VLLM_HOST_SECONDS["v1"]`, stay between two forward passes ("near-zero
-#   CPU overhead", the V1 user guide): 0.33 ms, fitted on the serving rows of vLLM 0.11-0.13 and the one-stream
-#   rows of 0.10.1 (2x A100 PCIe) and 0.11.0 (H100 SXM). The output side sets a floor per token,
-#   `VLLM_FRONTEND_SECONDS`, that a big model's step hides: the step is the longer of GPU + core and the floor.
+#   core's scheduling and input preparation, `VLLM_HOST_SECONDS["v1"]`, stay between two forward passes: 1.65 ms,
+#   fitted on the serving rows of vLLM 0.11-0.13 and the one-stream rows of 0.10.1 (2x A100 PCIe) and 0.11.0 (H100
+#   SXM), less than V0's 2.4 but not the "near-zero CPU overhead" of the V1 user guide. The output side sets a
+#   floor per token, `VLLM_FRONTEND_SECONDS`, that a big model's step hides: the step is the longer of GPU + core
+#   and the floor.
 # - "v1_async", 0.14.0 on ("Async scheduling is now enabled by default", v0.14.0's release notes, PR 27614): the
-#   core schedules step N+1 while the GPU runs step N, so the step is the longest of the three. The floor, 3.0 ms,
-#   comes from the two one-stream rows that reach it, Qwen2.5 0.5B at 1.83 ms a token on an A100 SXM (vLLM 0.20.1)
-#   and 5.11 on an RTX 5090 (0.19.1), whose GPUs read it in 0.6-1.1 ms: held out, each predicts the other 56-177%
-#   off, so a small model's vLLM speed is the least sure of the class.
+#   core schedules step N+1 while the GPU runs step N, so the step is the longest of the three: a small model's
+#   token takes at least the core's 1.65 ms. The floor is fitted below the fastest one-stream row of an async
+#   vLLM, Qwen2.5 0.5B at 1.83 ms a token on an A100 SXM (vLLM 0.20.1), so that no model is capped under what was
+#   measured (the other, 5.11 ms on an RTX 5090 at 0.19.1, is 2.8 times slower; its record does not say why):
+#   1.5 ms. Held out, those two rows predict each other badly, so a small model's vLLM speed is the least sure.
 # The engine answers for today's vLLM (`VLLM_ENGINE`); bench rows say which engine they ran (their version).
 VLLM_ENGINES = ("v0", "v1", "v1_async")
 VLLM_ENGINE = "v1_async"
-VLLM_HOST_SECONDS = {"v0": 0.00239, "v1": 0.000325}
-VLLM_FRONTEND_SECONDS = 0.00299
+VLLM_HOST_SECONDS = {"v0": 0.00242, "v1": 0.00165}
+VLLM_FRONTEND_SECONDS = 0.0015
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.
 DEFAULT_RAM_BANDWIDTH_GB_S = 76.8

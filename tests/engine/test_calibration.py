@@ -124,14 +124,16 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # vLLM's host step by engine (V0 in series, V1's core only, async scheduling overlapped: timing.runtime_step):
 # single stream 8.31% / 41.11% -> 8.16% / 37.53%, under load 40.20% / 86.52% -> 38.03% / 91.20%. The three rebased
 # on engine 0.6.35 (against its 17.33% / 44.61% and 38.62% / 94.86%): single stream 8.05% / 37.51%, under load
-# 37.99% / 91.50%.
+# 37.99% / 91.50%. Then the output side's floor bounded below the fastest async one-stream row (1.83 ms a token:
+# a 3 ms floor capped every small model at 334 tok/s, under what was measured), refitted: single stream 8.05% /
+# 37.51% -> 8.39% / 36.09%, under load 37.99% / 91.50% -> 38.87% / 88.31% (medians up, p90s down).
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.077, 0.258),
     ("multi-GPU layer split, decode", 0.078, 0.285),
     ("prefill, single GPU", 0.134, 0.484),
     ("prefill, all", 0.148, 0.496),
-    ("vLLM tensor parallel (throughput under load)", 0.38, 0.916),
-    ("vLLM single stream (1 / median TPOT)", 0.081, 0.376),
+    ("vLLM tensor parallel (throughput under load)", 0.389, 0.884),
+    ("vLLM single stream (1 / median TPOT)", 0.084, 0.361),
 ]
 # The ranges are the 5th to 95th percentile of held-out errors (ranges.ERROR_RANGES); the issue asks for 80%.
 COVERAGE_FLOORS = {"decode": 0.80, "multi_gpu": 0.80, "prefill": 0.80, "vllm_tp": 0.80}
