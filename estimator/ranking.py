@@ -65,10 +65,8 @@ def candidate_plans(
         out.append(plans.replicas(**kw))
         if why := layouts.tensor_parallel_unsupported(model, workload, devices):
             skipped["tensor_parallel"] = why
-        elif not (
-            recommendable is not None
-            and workload.runtime != "vllm"
-            and any(p.fits and p.strategy in recommendable for p in out)
+        elif recommendable is None or not _tensor_parallel_outranked(
+            [p for p in out if p.fits and p.strategy in recommendable], workload
         ):
             out.append(plans.tensor_parallel(**kw))
     else:
@@ -117,6 +115,12 @@ def rank(
     return ranked, best, reason, reasons
 
 
+def _tensor_parallel_outranked(fitting: list[Plan], workload: Workload) -> bool:
+    """Whether tensor parallel is not to be recommended: outside vLLM, when another plan fits (llama.cpp's
+    --split-mode tensor is experimental)."""
+    return workload.runtime != "vllm" and any(p.strategy != "tensor_parallel" for p in fitting)
+
+
 def _order(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan | None, bool]:
     """`rank`'s order and best plan, and whether replicas serve the users better than tensor parallel."""
     order = list(STRATEGIES)
@@ -130,9 +134,7 @@ def _order(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan
     # replicas (no all-reduce on every step, and one failed GPU stops only its copy).
     eligible = fitting
     replicas_first = _replicas_serve_better(fitting, workload)
-    if replicas_first or (
-        workload.runtime != "vllm" and any(p.strategy != "tensor_parallel" for p in fitting)
-    ):
+    if replicas_first or _tensor_parallel_outranked(fitting, workload):
         eligible = [p for p in fitting if p.strategy != "tensor_parallel"]
     if fitting:
         top = max(scores[id(p)] for p in eligible)
