@@ -295,6 +295,10 @@ STARTS_CLEAR = {
     "django_assert_num_queries",
     "django_assert_max_num_queries",
     "catalog_version_from_a_clear_cache",
+    # a patched setting or function may change what the tables hold: computed from it, they would be kept
+    # under the shared version for later tests, or read from it unpatched
+    "monkeypatch",
+    "settings",
 }
 # Statements that write nothing; any other statement may (INSERT, UPDATE, DELETE, TRUNCATE, SET ...).
 READS = re.compile(r"\s*(SELECT|SAVEPOINT|RELEASE|ROLLBACK TO)\b", re.IGNORECASE)
@@ -303,7 +307,8 @@ READS = re.compile(r"\s*(SELECT|SAVEPOINT|RELEASE|ROLLBACK TO)\b", re.IGNORECASE
 @pytest.fixture
 def catalog_version_from_a_clear_cache():
     """The catalog version starts from the clock in this test (`_empty_cache`), never at a version other
-    tests started at (`_shared_catalog_version`): for tests of the version itself."""
+    tests started at (`_shared_catalog_version`): for tests of the version itself, and those that count
+    their queries with `CaptureQueriesContext` (cold tables are what they bound)."""
 
 
 @contextlib.contextmanager
@@ -327,9 +332,10 @@ def _shared_catalog_version(start: str):
 
     from catalog import cache as catalog_cache
 
-    # Kept per process under each version (a production process keeps 32): both starts' tables and those
-    # of the tests that wrote since, rather than dropped together every few tests.
-    catalog_cache.TABLES_KEPT = max(catalog_cache.TABLES_KEPT, 256)
+    # Kept per process under each version while the test runs (a production process keeps 32): both starts'
+    # tables and those of the tests that wrote since, rather than dropped together every few tests.
+    kept = catalog_cache.TABLES_KEPT
+    catalog_cache.TABLES_KEPT = max(kept, 256)
     cache.set(catalog_cache.CATALOG_VERSION_KEY, _SHARED_VERSIONS.setdefault(start, time.time_ns()), None)
     shared = [True]
 
@@ -341,8 +347,11 @@ def _shared_catalog_version(start: str):
                 held.clear()
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(watch):
-        yield
+    try:
+        with connection.execute_wrapper(watch):
+            yield
+    finally:
+        catalog_cache.TABLES_KEPT = kept
 
 
 @pytest.fixture

@@ -250,6 +250,7 @@ def test_a_shared_result_from_before_the_rename_still_compares_with_today(client
     assert today["url"] == OLD  # its link redirects (above)
 
 
+@pytest.mark.usefixtures("catalog_version_from_a_clear_cache")  # counts its queries from a clear cache
 def test_current_slugs_cost_no_query_more_and_old_ones_two_per_table(client, catalog, staff):
     def queries(url) -> int:
         cache.clear()  # nothing served from the response cache

@@ -143,6 +143,7 @@ def test_too_many_models_is_refused(client, costs):
     assert "At most 4 models at once." in response.content.decode()
 
 
+@pytest.mark.usefixtures("catalog_version_from_a_clear_cache")  # counts its queries from a clear cache
 def test_choose_runs_a_fixed_number_of_queries_whatever_the_catalog_size(client, costs):
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:

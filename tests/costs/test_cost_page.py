@@ -166,6 +166,7 @@ def test_a_first_visit_shows_the_calculators_first_question(client, costs):
     assert response.context["hardware"] == "2× GeForce RTX 3090"
 
 
+@pytest.mark.usefixtures("catalog_version_from_a_clear_cache")  # counts its queries from a clear cache
 def test_the_cost_page_runs_a_fixed_number_of_queries_whatever_the_catalog_size(client, costs):
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
