@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.reverse_questions.test_pages import set_prices
+from tests.reverse_questions.answers import set_prices
 
 pytestmark = pytest.mark.e2e
 

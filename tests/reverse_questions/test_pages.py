@@ -1,40 +1,16 @@
-"""The reverse questions: "What runs on my hardware?" and "What hardware runs this model?"."""
+"""The reverse question "What runs on my hardware?" (what hardware runs a model: test_what_hardware.py)."""
 
-import datetime
 import re
-from decimal import Decimal
-from urllib.parse import urlsplit
 
 import pytest
 from django.db.models import Q
-from django.http import QueryDict
 
-from calculator.forms import QuestionForm
-from calculator.question import Question
 from catalog import fitting
-from catalog.models import Gpu, LlmModel, Price, Quantization
-from tests.conftest import make_gpu, make_llm, make_quant
+from catalog.models import Gpu, LlmModel, Quantization
+from tests.conftest import make_gpu
+from tests.reverse_questions.answers import M4_MAX, RTX_3090, calculator_answer, row_for, rows_of
 
 pytestmark = pytest.mark.django_db
-
-M4_MAX = "apple-m4-max-128gb"
-RTX_3090 = "geforce-rtx-3090"
-
-
-def rows_of(response) -> list[fitting.RunsRow]:
-    return response.context["rows"]
-
-
-def row_for(response, slug: str) -> fitting.RunsRow:
-    return next(r for r in rows_of(response) if r.model.slug == slug)
-
-
-def calculator_answer(permalink: str):
-    """What the calculator page computes for a permalink, and its own canonical form of that link."""
-    form = QuestionForm(QueryDict(urlsplit(permalink).query))
-    assert form.is_valid(), form.errors
-    question = Question.from_form(form)
-    return question.estimate(with_suggestions=False), question.permalink()
 
 
 # ---- What runs on my hardware? ------------------------------------------------------------------
@@ -296,198 +272,6 @@ def test_what_runs_sees_a_catalog_edit_at_once(client, catalog):
     )
 
 
-# ---- What hardware runs this model? ------------------------------------------------------------
-
-PRICES = {
-    RTX_3090: "1499",
-    "geforce-rtx-4090": "1599",
-    "geforce-rtx-5090": "1999",
-    "h100-sxm5-80-gb": "30000",
-}
-
-
-def set_prices(prices: dict[str, str]):
-    """Only these prices, whatever the catalog ships: one dated USD price per GPU, with its source."""
-    Price.objects.all().delete()
-    for slug, amount in prices.items():
-        gpu = Gpu.objects.get(slug=slug)
-        Price.objects.create(
-            slug=f"{slug}-test",
-            gpu=gpu,
-            amount=Decimal(amount),
-            currency="USD",
-            region="US",
-            date=datetime.date(2026, 11, 1),
-            source_url=f"https://example.com/{slug}",
-        )
-
-
-def test_cheapest_way_to_run_gpt_oss_120b_at_20_tok_s_lists_multi_gpu_sets(client, catalog):
-    set_prices(PRICES)
-    response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
-    assert response.status_code == 200
-    cheapest = response.context["answer"].cheapest
-    priced = [s for s in cheapest if s.price_usd is not None]
-    # about 63 GB of MXFP4 weights: two 32 GB cards, three 24 GB ones, or one 80 GB
-    assert [(s.device.slug, s.count, s.price_usd) for s in priced] == [
-        ("geforce-rtx-5090", 2, Decimal("3998")),
-        (RTX_3090, 3, Decimal("4497")),
-        ("geforce-rtx-4090", 3, Decimal("4797")),
-        ("h100-sxm5-80-gb", 1, Decimal("30000")),
-    ]
-    assert all(s.plan.decode_tok_s >= 20 for s in cheapest)
-    html = response.content.decode()
-    assert "2× GeForce RTX 5090" in html and "$3,998" in html
-    assert '<a href="https://example.com/geforce-rtx-5090" rel="nofollow noopener">Nov 2026</a>' in html
-    assert "no price published" in html  # the rest of the top 10, after the priced ones
-    sides = [title for title, _ in response.context["answer_firsts"]]
-    assert sides == ["Smallest", "Cheapest", "Fastest"]
-    fastest = response.context["answer"].fastest
-    assert [s.plan.decode_tok_s for s in fastest] == sorted(
-        (s.plan.decode_tok_s for s in fastest), reverse=True
-    )
-    assert "/?model=gpt-oss-120b&amp;quant=mxfp4&amp;gpu=geforce-rtx-5090&amp;count=2&amp;ctx=8192" in html
-
-
-def test_without_prices_there_is_no_cheapest_list_to_show(client, catalog):
-    set_prices({})
-    response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
-    assert response.context["answer"].priced == 0
-    assert "No price is published for any of these GPUs" in response.content.decode()
-
-
-def test_smallest_sets_come_first_by_device_count_then_memory(client, catalog):
-    answer_ = client.get("/what-hardware/?model=llama-3-3-70b-instruct").context["answer"]
-    keys = [(s.count, s.memory_bytes) for s in answer_.smallest]
-    assert keys == sorted(keys)
-    assert answer_.smallest[0].count == 1
-    assert len(answer_.smallest) == 10 < answer_.found
-
-
-def test_each_gpu_kind_appears_once_at_its_smallest_count_and_unified_machines_alone(client, catalog):
-    response = client.get("/what-hardware/?model=llama-3-1-405b-instruct&quant=q2_k&ctx=4096&tok_s=1")
-    sets = response.context["answer"].smallest
-    kinds = [s.device.slug for s in sets]
-    assert len(kinds) == len(set(kinds))
-    assert all(s.count == 1 for s in sets if s.device.unified_memory)
-    assert any(s.count > 1 for s in sets)
-
-
-def test_each_device_set_links_to_the_calculator_question_that_gives_the_same_answer(client, catalog):
-    response = client.get("/what-hardware/?model=qwen3-30b-a3b&ctx=32768&tok_s=30")
-    for device_set in response.context["answer"].smallest[:4]:
-        result, canonical = calculator_answer(device_set.permalink)
-        assert canonical == device_set.permalink
-        assert result.recommended_plan.decode_tok_s == pytest.approx(device_set.plan.decode_tok_s)
-
-
-def test_a_speed_nothing_reaches_says_so(client, catalog):
-    response = client.get("/what-hardware/?model=llama-3-1-405b-instruct&tok_s=500")
-    assert response.context["answer"].found == 0
-    assert "No device set of the catalog runs Llama 3.1 405B" in response.content.decode()
-
-
-@pytest.mark.parametrize(
-    ("query", "field", "message"),
-    [
-        ("model=nope", "model", "Unknown model “nope”."),
-        ("model=llama-3-1-8b-instruct&quant=q9_z", "quant", "Unknown format “q9_z”."),
-        ("model=llama-3-70b-instruct&ctx=32768", "ctx", "reads at most 8,192 tokens"),
-        ("model=llama-3-1-8b-instruct&ctx=0", "ctx", "greater than or equal to 1"),
-        ("model=llama-3-1-8b-instruct&tok_s=-3", "tok_s", "greater than or equal to 0"),
-        ("model=llama-3-1-8b-instruct&tok_s=fast", "tok_s", "Enter a number."),
-        ("model=llama-3-1-8b-instruct&tok_s=inf", "tok_s", "Enter a number."),
-        ("quant=q4_k_m", "model", "This field is required."),
-    ],
-)
-def test_what_hardware_bad_input_shows_a_message_next_to_the_field(client, query, field, message):
-    make_gpu()
-    make_llm()
-    make_llm(slug="llama-3-70b-instruct", name="Llama 3 70B Instruct", max_position_embeddings=8192)
-    make_quant()
-    response = client.get(f"/what-hardware/?{query}")
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert message in html.split(f'id="error-{field}">')[1].split("</span>")[0]
-    assert "answer" not in response.context
-
-
-def test_first_visit_already_shows_hardware_for_llama_70b(client, catalog):
-    response = client.get("/what-hardware/")
-    assert response.context["form"].cleaned_data["model"].slug == "llama-3-1-70b-instruct"
-    assert response.context["answer"].found > 0
-
-
-def test_what_hardware_htmx_gets_only_the_result_and_the_canonical_url(client, catalog):
-    response = client.get(
-        "/what-hardware/?model=gpt-oss-120b&quant=mxfp4&ctx=8192&tok_s=20", headers={"HX-Request": "true"}
-    )
-    assert response.template_name == "reverse_questions/what_hardware.html#result"
-    assert response["HX-Replace-Url"] == "/what-hardware/?model=gpt-oss-120b&tok_s=20"  # its own format
-
-
-def test_an_image_model_is_named_as_such_not_unknown(client, catalog):
-    """The review: /what-hardware/?model=flux-1-dev said "Unknown model" for a model the site's search
-    lists and the calculator answers for."""
-    html = client.get("/what-hardware/?model=flux-1-dev").content.decode()
-    assert "FLUX.1 [dev] is an image or video model" in html and "Unknown model" not in html
-
-
-def test_what_hardware_answers_at_the_models_own_format_when_none_is_asked(client, catalog):
-    """The review: gpt-oss-120b was answered at Q4_K_M, which the calculator says no one publishes for
-    it, and asked for 4× RTX 3090 where 3 hold its own MXFP4; the rows' links opened MXFP4 pages."""
-    own = client.get("/what-hardware/?model=gpt-oss-120b")
-    assert own.context["form"].cleaned_data["quant"].slug == "mxfp4"
-    assert '<option value="mxfp4" selected>' in own.content.decode()
-    asked = client.get("/what-hardware/?model=gpt-oss-120b&quant=q4_k_m")
-    assert asked.context["form"].cleaned_data["quant"].slug == "q4_k_m"
-    assert asked.context["permalink"].endswith("quant=q4_k_m")
-    dense = client.get("/what-hardware/?model=llama-3-3-70b-instruct")
-    assert dense.context["form"].cleaned_data["quant"].slug == "q4_k_m"
-
-
-def test_what_hardware_query_count_is_bounded(client, catalog, django_assert_max_num_queries):
-    # 1: every LLM (picker and lookup); 2: every format (picker and lookup); 3: the listed GPUs;
-    # 4: the runtime table (cached until the catalog changes)
-    with django_assert_max_num_queries(4):
-        response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
-    assert response.context["answer"].found > 0
-
-
-def test_a_second_what_hardware_question_reads_nothing_from_the_database(
-    client, catalog, django_assert_num_queries
-):
-    client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")  # the catalog's tables, once
-    with django_assert_num_queries(0):
-        response = client.get("/what-hardware/?model=qwen3-8b&ctx=32768")
-    assert response.context["answer"].found > 0
-
-
-def test_what_hardware_sees_a_new_price_at_once(client, catalog):
-    url = "/what-hardware/?model=qwen3-8b&quant=q4_k_m"
-    assert "$1,234" not in client.get(url).text
-    Price.objects.create(
-        gpu=Gpu.objects.get(slug=RTX_3090),
-        amount="1234",
-        date=datetime.date(2026, 11, 1),
-        source_url="https://example.com/p",
-    )
-    assert "$1,234 <small>(" in client.get(url).text
-
-
-def test_no_format_wider_than_the_models_own_weights_is_offered(client, catalog):
-    """gpt-oss ships MXFP4 experts and DeepSeek-V3 FP8 weights: a wider file holds nothing more."""
-    response = client.get("/what-runs/?gpu=h100-sxm5-80-gb&count=8&ctx=8192&quant=largest")
-    rows = {
-        slug: row_for(response, slug) for slug in ("gpt-oss-120b", "deepseek-v3", "llama-3-1-8b-instruct")
-    }
-    assert rows["gpt-oss-120b"].quant.slug == "mxfp4"
-    assert rows["deepseek-v3"].quant.bits_per_weight <= 8.5008
-    assert rows["llama-3-1-8b-instruct"].quant.bits_per_weight == 16.0  # bf16 models may still run at F16
-    on_m4 = row_for(client.get(f"/what-runs/?gpu={M4_MAX}&quant=largest"), "gpt-oss-120b")
-    assert on_m4.quant.slug == "mxfp4"
-
-
 # ---- Only formats the hardware can run (the calculator's runtime × backend × format table) ---------
 
 
@@ -518,18 +302,6 @@ def test_a_format_the_devices_cannot_run_is_refused_next_to_the_field(client, ca
     assert "runs MLX 4-bit on NVIDIA GPUs (CUDA)" in message
 
 
-def test_what_hardware_lists_only_devices_that_run_the_format(client, catalog):
-    mlx = client.get("/what-hardware/?model=llama-3-1-8b-instruct&quant=mlx-4bit&tok_s=1").context["answer"]
-    assert mlx.found > 0
-    assert all(s.device.backend == "metal" and s.runtime == "mlx" for s in mlx.smallest)
-    result, canonical = calculator_answer(mlx.smallest[0].permalink)
-    assert canonical == mlx.smallest[0].permalink
-    assert result.recommended_plan.decode_tok_s == pytest.approx(mlx.smallest[0].plan.decode_tok_s)
-    awq = client.get("/what-hardware/?model=llama-3-1-8b-instruct&quant=awq-4bit&tok_s=1").context["answer"]
-    assert awq.found > 0
-    assert all(s.device.backend in ("cuda", "rocm") and s.runtime == "vllm" for s in awq.smallest)
-
-
 def test_a_deploy_changing_only_this_apps_code_moves_every_kept_page(settings, tmp_path):
     """Kept pages are keyed by the release (config/http_cache.py), which hashes this app's code too: its
     tables are written in Python (answers.py), so a change there changes the pages."""
@@ -548,13 +320,6 @@ def test_a_deploy_changing_only_this_apps_code_moves_every_kept_page(settings, t
         assert release() != before
     finally:
         release.cache_clear()
-
-
-def test_what_hardware_says_its_rankings_show_the_first_ten(client, catalog):
-    """The review: "27 device sets … run gpt-oss-120b" above rankings that showed 21 of them."""
-    response = client.get("/what-hardware/?model=gpt-oss-120b")
-    assert response.context["answer"].found > 10
-    assert "Each ranking below shows its first 10." in response.content.decode()
 
 
 def test_what_runs_finds_any_catalog_gpu_as_the_calculator_does(client, catalog):

@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from calculator.models import Snapshot
 from catalog.models import Gpu, Measurement, Price
-from tests.reverse_questions.test_pages import set_prices
+from tests.reverse_questions.answers import set_prices
 
 pytestmark = pytest.mark.django_db
 

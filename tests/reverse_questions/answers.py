@@ -1,0 +1,48 @@
+"""What the reverse pages' tests share: two hardware slugs, their rows, the calculator's answer to a link, and
+test prices."""
+
+import datetime
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from django.http import QueryDict
+
+from calculator.forms import QuestionForm
+from calculator.question import Question
+from catalog import fitting
+from catalog.models import Gpu, Price
+
+M4_MAX = "apple-m4-max-128gb"
+RTX_3090 = "geforce-rtx-3090"
+
+
+def rows_of(response) -> list[fitting.RunsRow]:
+    return response.context["rows"]
+
+
+def row_for(response, slug: str) -> fitting.RunsRow:
+    return next(r for r in rows_of(response) if r.model.slug == slug)
+
+
+def calculator_answer(permalink: str):
+    """What the calculator page computes for a permalink, and its own canonical form of that link."""
+    form = QuestionForm(QueryDict(urlsplit(permalink).query))
+    assert form.is_valid(), form.errors
+    question = Question.from_form(form)
+    return question.estimate(with_suggestions=False), question.permalink()
+
+
+def set_prices(prices: dict[str, str]):
+    """Only these prices, whatever the catalog ships: one dated USD price per GPU, with its source."""
+    Price.objects.all().delete()
+    for slug, amount in prices.items():
+        gpu = Gpu.objects.get(slug=slug)
+        Price.objects.create(
+            slug=f"{slug}-test",
+            gpu=gpu,
+            amount=Decimal(amount),
+            currency="USD",
+            region="US",
+            date=datetime.date(2026, 11, 1),
+            source_url=f"https://example.com/{slug}",
+        )
