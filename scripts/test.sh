@@ -47,7 +47,9 @@ unset PYTHONDONTWRITEBYTECODE
 template_pid=$!
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
-.venv/bin/python manage.py makemigrations --check --dry-run
+# against the cluster's own `postgres` database: the project's is not created yet (it warned that it could
+# not check the migration history)
+DATABASE_URL="${DATABASE_URL%/willitrun}/postgres" .venv/bin/python manage.py makemigrations --check --dry-run
 # One worker per core (pytest-xdist), each with its own test database (pytest-django names it
 # test_willitrun_gw0, _gw1, ..., a copy of the template) and its own session catalog; `-n 0` after the
 # script's name runs serially.
