@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from catalog import cache
 from catalog import workload as tables
-from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS, quoted
+from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS, urlencoded
 from catalog.measurements import Measured, Neighbour, measured_for, nearest_measured
 from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantization
 from catalog.published import formats_of, listed_formats, model_spec
@@ -265,15 +265,3 @@ def _measured_questions() -> frozenset[tuple[str, str, str, int]]:
             Measurement.objects.values_list("llm__slug", "quantization__slug", "gpu__slug", "gpu_count")
         ),
     )
-
-
-def urlencoded(pairs: list[tuple[str, str]]) -> str:
-    """`pairs` as a QueryDict holding them writes them (`urlencode(safe="")`), built without one: each
-    key's values together, keys in the order first given, every value quoted as urlencode() quotes it
-    (the keys, the form's field names, need no quoting). A page asks for ~6 queries (its cache key, its
-    permalink, each suggestion's link), and QueryDict's bookkeeping was half of the result panel's
-    Python."""
-    grouped: dict[str, list[str]] = {}
-    for key, value in pairs:
-        grouped.setdefault(key, []).append(value)
-    return "&".join(f"{key}={quoted(str(value))}" for key, values in grouped.items() for value in values)

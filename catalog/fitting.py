@@ -99,7 +99,19 @@ def permalink(
         pairs.append(("runtime", runtime))
     if ram_gb:
         pairs.append(("ram_gb", str(ram_gb)))
-    return "/?" + "&".join(f"{key}={quoted(value)}" for key, value in pairs)
+    return "/?" + urlencoded(pairs)
+
+
+def urlencoded(pairs: list[tuple[str, str]]) -> str:
+    """`pairs` as a QueryDict holding them writes them (`urlencode(safe="")`), built without one: each
+    key's values together, keys in the order first given, every value quoted as urlencode() quotes it
+    (the keys, the form's field names, need no quoting). A page asks for ~6 queries (its cache key, its
+    permalink, each suggestion's link), and QueryDict's bookkeeping was half of the result panel's
+    Python."""
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(value)
+    return "&".join(f"{key}={quoted(str(value))}" for key, values in grouped.items() for value in values)
 
 
 def quoted(value: str) -> str:

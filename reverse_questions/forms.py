@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from calculator.combination import BACKEND_NAMES
 from calculator.forms import MAX_CONTEXT, MAX_RAM_GB, DeviceRowsForm, engine_accepts
-from calculator.question import urlencoded
 from catalog import fitting, runtime_support, slugs
+from catalog.fitting import urlencoded
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
 
 from .answers import SORTS
