@@ -178,7 +178,7 @@ def catalog_quants() -> dict[str, QuantSpec]:
 # quantized from Google's quantization-aware checkpoint.
 MLX_REPO = r"^(mlx-community/)?"
 MODELS: list[tuple[str, str, str]] = [
-    (r"^(LLaMA-2-7B|Llama-2-7B|llama2 7B)", "llama-2-7b", "catalog"),
+    (r"^(LLaMA-2-7B|Llama-2-7B|llama-2-7b|llama2 7B)", "llama-2-7b", "catalog"),
     (r"^llama 7B .*@6\.74$", "llama-2-7b", "catalog"),
     (r"^llama 7B .*@7\.24$", "mistral-7b-instruct-v0-3", "borrowed"),  # Mistral 7B v0.1: llama arch, 7.24 B
     (r"^Meta-Llama-3-8B", "llama-3-8b-instruct", "catalog"),
