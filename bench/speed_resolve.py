@@ -204,6 +204,8 @@ MODELS: list[tuple[str, str, str]] = [
     (MLX_REPO + r"Qwen3-32B", "qwen3-32b", "catalog"),  # also "Qwen3-32B-Q4_K_M.gguf (Unsloth)"
     (MLX_REPO + r"Qwen2\.5-14B", "qwen2-5-14b-instruct", "catalog"),
     (MLX_REPO + r"phi-4-mini", "phi-4-mini-instruct", "catalog"),
+    (r"^phi4-mini-instruct", "phi-4-mini-instruct", "catalog"),  # llama.cpp PR 26843's table headings
+    (r"^llama3\.1-8B-instruct", "llama-3-1-8b-instruct", "catalog"),
     (r"^qwen3moe 30B\.A3B", "qwen3-30b-a3b", "catalog"),
     (r"^gpt-oss[ -](20B|20b)", "gpt-oss-20b", "catalog"),
     (r"^gpt-oss \?B .*@20\.9\d$", "gpt-oss-20b", "catalog"),  # August 2025 builds print "gpt-oss ?B" for both
