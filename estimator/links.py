@@ -1,7 +1,7 @@
 """What links between devices move: PCIe, NVLink and a network between machines, their bandwidth and the
 latency of one small message, and the time a transfer or a ring all-reduce takes over them."""
 
-from .hardware import HOPPER_NAMES
+from .hardware import nvidia_architecture
 from .schema import DeviceSpec
 
 # PCIe 4.0 x16: 31.5 GB/s per direction (../shared/reference/interconnects.json). NVLink: the RTX 3090
@@ -15,9 +15,8 @@ SXM_NVLINK_DEFAULT_GB_S = 300.0
 
 
 def sxm_nvlink_gb_s(device: DeviceSpec) -> float:
-    """Per-direction NVLink of an SXM part, by architecture (from the name when the spec has none)."""
-    arch = device.architecture or ("Hopper" if HOPPER_NAMES.search(device.name) else "")
-    return SXM_NVLINK_GB_S.get(arch.split()[0] if arch else "", SXM_NVLINK_DEFAULT_GB_S)
+    """Per-direction NVLink of an SXM part, by architecture (`hardware.nvidia_architecture`)."""
+    return SXM_NVLINK_GB_S.get(nvidia_architecture(device), SXM_NVLINK_DEFAULT_GB_S)
 
 
 # Time for one hop of a small message (a few KiB of activations): a PCIe round trip through the host

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 # What the hardware and the format are (estimator/hardware.py), imported here for the Stage builders and
 # the bench, which read them as speed.memory_class etc.
 from .hardware import (  # noqa: F401
-    HOPPER_NAMES,
     TENSOR_WIDTH,
     clock_ghz,
     expert_loop_prompts,

