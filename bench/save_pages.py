@@ -6,8 +6,10 @@
 
 The questions are bench/load.py's mix generator's (bench/questions.py, a fixed seed): calculator pages,
 HTMX partials, API answers, what-runs and what-hardware pages (a quarter of the reverse ones again as
-HTMX partials), each asked once through Django's test client from an empty cache. The tree measured is
-the working directory's (its code and templates), so one copy of this script serves both trees.
+HTMX partials), and with --malformed N that many of the mix's malformed requests (a page's again as an
+HTMX partial: the errors beside their fields), each asked once through Django's test client from an
+empty cache. The tree measured is the working directory's (its code and templates), so one copy of this
+script serves both trees.
 """
 
 import argparse
@@ -29,6 +31,7 @@ def main() -> int:
         default="what-runs=300,what-hardware=250,page=120,partial=80,api=80",
         help="questions per kind (kind=n,...)",
     )
+    parser.add_argument("--malformed", type=int, default=0, help="malformed requests of the mix too")
     args = parser.parse_args()
     if args.compare:
         return compare(*args.compare)
@@ -59,13 +62,19 @@ def main() -> int:
             asked += 1
             if kind.startswith("what-") and asked % 4 == 0:
                 found[questions.Request(kind, request.path, headers=(("HX-Request", "true"),))] = None
+    for _ in range(args.malformed):
+        request = questions.malformed(rng, catalog)
+        found[request] = None
+        if request.path.startswith("/?"):
+            found[questions.Request(request.kind, request.path, headers=(("HX-Request", "true"),))] = None
     client = Client(HTTP_HOST="127.0.0.1")
     cache.clear()
     with gzip.open(args.out, "wt") as out:
         for request in found:
             response = client.generic(request.method, request.path, headers=dict(request.headers))
-            body = response.content.decode()
+            body = response.content.decode(errors="replace")
             line = {"path": request.path, "headers": request.headers, "status": response.status_code}
+            line |= {"method": request.method} if request.method != "GET" else {}
             out.write(json.dumps(line | {"body": body}) + "\n")
     print(f"{len(found)} answers written to {args.out}")
     return 0
@@ -74,7 +83,10 @@ def main() -> int:
 def compare(before: str, after: str) -> int:
     def read(name: str) -> dict:
         with gzip.open(name, "rt") as f:
-            return {(d["path"], str(d["headers"])): (d["status"], d["body"]) for d in map(json.loads, f)}
+            return {
+                (d.get("method", "GET"), d["path"], str(d["headers"])): (d["status"], d["body"])
+                for d in map(json.loads, f)
+            }
 
     old, new = read(before), read(after)
     differ = [key for key in old if old[key] != new.get(key)]
