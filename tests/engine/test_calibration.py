@@ -127,13 +127,18 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # 37.99% / 91.50%. Then the output side's floor bounded below the fastest async one-stream row (1.83 ms a token:
 # a 3 ms floor capped every small model at 334 tok/s, under what was measured), refitted: single stream 8.05% /
 # 37.51% -> 8.39% / 36.09%, under load 37.99% / 91.50% -> 38.87% / 88.31% (medians up, p90s down).
+# Raised for the ninth data pass (1196 -> 1249 rows, engine 0.6.38 unchanged, bench/README.md): the MI50's prompt
+# rows (pp512 -60% to +155%) and the P40's move prefill 14.74% / 49.56% -> 15.31% / 52.92%, single GPU 13.33% /
+# 48.30% -> 14.14% / 51.24%; multi-GPU 7.77% / 28.42% -> 8.37% / 30.12% through the refit alone (its rows are
+# unchanged), and vLLM single stream 8.39% / 36.09% -> 8.40% / 36.11% (the constants it shares). Decode single GPU
+# improves, 7.63% / 25.79% -> 7.30% / 25.50%.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.077, 0.258),
-    ("multi-GPU layer split, decode", 0.078, 0.285),
-    ("prefill, single GPU", 0.134, 0.484),
-    ("prefill, all", 0.148, 0.496),
+    ("multi-GPU layer split, decode", 0.084, 0.302),
+    ("prefill, single GPU", 0.142, 0.513),
+    ("prefill, all", 0.154, 0.530),
     ("vLLM tensor parallel (throughput under load)", 0.389, 0.884),
-    ("vLLM single stream (1 / median TPOT)", 0.084, 0.361),
+    ("vLLM single stream (1 / median TPOT)", 0.085, 0.362),
 ]
 # The ranges are the 5th to 95th percentile of held-out errors (ranges.ERROR_RANGES); the issue asks for 80%.
 COVERAGE_FLOORS = {"decode": 0.80, "multi_gpu": 0.80, "prefill": 0.80, "vllm_tp": 0.80}
