@@ -2,7 +2,6 @@
 
 from django.http import JsonResponse
 
-from catalog import cache
 from config import http_cache
 from config.api import api_view
 from estimator import Estimate, Plan
@@ -25,8 +24,8 @@ def estimate(request):
         errors |= {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         return JsonResponse({"errors": errors}, status=400)
     question = Question.from_form(form)
-    try:
-        result = cache.get_or_compute("estimate", question.query(), question.estimate)
+    try:  # not cached apart: the finished answer is kept (http_cache), read before this view runs
+        result = question.estimate()
     except EngineRefused as refusal:
         return JsonResponse({"errors": {"__all__": [str(refusal)]}}, status=400)
     measured = measured_json(question)
