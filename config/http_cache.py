@@ -20,6 +20,8 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache as django_cache
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import has_vary_header, patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
@@ -162,16 +164,27 @@ class PublicResponseMiddleware:
         return response
 
 
-# Kept pages are compressed: the local-memory cache keeps up to 1,000 per worker, ~12-20 MB of a
-# worker's growth under bench/load.py's mix uncompressed (a what-runs page is 110 KB), a sixth of that
-# compressed. zlib's fastest level: ~0.3 ms to pack a 30 KB page, ~0.15 ms to unpack it on a hit.
-def _packed(response) -> tuple[bytes, dict]:
-    return zlib.compress(response.content, 1), dict(response.headers)
+# Kept pages are compressed where they weigh on a worker: the local-memory cache keeps up to 1,000 per
+# worker, ~12-20 MB of a worker's growth under bench/load.py's mix uncompressed (a what-runs page is 110
+# KB), a sixth of that compressed. A shared cache (Redis) compresses only large pages (what-runs, a tenth
+# of their size) and keeps the rest as they are: zlib's fastest level took ~0.25 ms of a calculator page's
+# CPU (28 KB), ~0.15 ms of a partial's, ~0.08 ms of an API answer's, and unpacking ~0.05-0.1 ms of each
+# hit's. A body kept as it is is a bytearray, told apart from a compressed one (bytes) on reading.
+COMPRESSED_FROM = 64 * 1024
 
 
-def _unpacked(stored: tuple[str, bytes, dict]) -> HttpResponse:
+def _packed(response) -> tuple[bytes | bytearray, dict]:
+    body = response.content
+    if len(body) < COMPRESSED_FROM and not isinstance(caches["default"], LocMemCache):
+        return bytearray(body), dict(response.headers)
+    return zlib.compress(body, 1), dict(response.headers)
+
+
+def _unpacked(stored: tuple[str, bytes | bytearray, dict]) -> HttpResponse:
     _, body, headers = stored
-    return HttpResponse(zlib.decompress(body), headers=headers)
+    return HttpResponse(
+        bytes(body) if isinstance(body, bytearray) else zlib.decompress(body), headers=headers
+    )
 
 
 def mark_public(response, tag: str):
