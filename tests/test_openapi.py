@@ -152,32 +152,45 @@ def catalog_strategy(catalog):
 # renamed (Function._nodeid), so the served schema is loaded eagerly; the served document is the same
 # dict (test_schema_is_valid_openapi_3_1).
 schema = schemathesis.openapi.from_dict(openapi.schema())
+
+
+def operations(schema) -> dict:
+    """A schema's operations by label ("GET /api/v1/gpus"), to parametrize a test with."""
+    return {operation.label: operation for operation in (r.ok() for r in schema.get_all_operations())}
+
+
+def run_operation(schema, operation, test_func, **fixtures) -> None:
+    """What `@schema.parametrize()` runs for one operation: its Hypothesis test from the same builder,
+    the schema's configuration and phases, `test_func`'s settings (FUZZ) and checks, called with the
+    test's fixtures."""
+    load_all_checks()
+    test = build_operation_test(
+        config=schema.config,
+        operation=operation,
+        test_func=test_func,
+        given_kwargs={},
+        feedback=FeedbackSources(constants_value_source=make_constants_value_source(schema)),
+    )
+    with ignore_hypothesis_output():
+        test(**fixtures)
+
+
 # Its operations are read at import, but each one's Hypothesis test (its explicit examples, coverage cases
 # and fuzzing) is built by the test that runs it. `@schema.parametrize()` built all of them while pytest
 # collected, twice over, in every pytest-xdist worker, whether or not the worker ran them: ~2.3 s of
 # each worker's ~5.5 s of CPU collecting the quick suite (December 2026).
-OPERATIONS = {operation.label: operation for operation in (r.ok() for r in schema.get_all_operations())}
+OPERATIONS = operations(schema)
 
 
 @pytest.mark.parametrize("label", list(OPERATIONS))
 def test_api_never_answers_500_and_keeps_to_its_schema(label, catalog, wsgi_app):
-    """What `@schema.parametrize()` ran for each operation: the same builder, configuration, phases and
-    settings (FUZZ), the checks inside."""
+    """Each operation's examples, coverage cases and fuzzing, the checks inside."""
 
     @FUZZ
     def call_and_validate(case, catalog, wsgi_app):
         case.call_and_validate(app=wsgi_app, checks=CHECKS)
 
-    load_all_checks()
-    test = build_operation_test(
-        config=schema.config,
-        operation=OPERATIONS[label],
-        test_func=call_and_validate,
-        given_kwargs={},
-        feedback=FeedbackSources(constants_value_source=make_constants_value_source(schema)),
-    )
-    with ignore_hypothesis_output():
-        test(catalog=catalog, wsgi_app=wsgi_app)
+    run_operation(schema, OPERATIONS[label], call_and_validate, catalog=catalog, wsgi_app=wsgi_app)
 
 
 def test_estimates_of_catalog_questions_keep_to_the_schema(catalog_strategy, wsgi_app):
