@@ -270,16 +270,20 @@ def runtime_options(form) -> SafeString:
     rows = [_option(value, label) for value, label in RUNTIME_CHOICES]
     if combination is None:
         return options([_option("", usual), *rows], chosen)
-    runs = [row for row in rows if combination.not_here(row[0]) is None]
-    elsewhere = [
-        _noted(row, combination.not_here(row[0]), disabled=row[0] != chosen)
-        for row in rows
-        if combination.not_here(row[0]) is not None
-    ]
-    return mark_safe(
-        options([_option("", usual), *runs], chosen)
-        + _group(f"Not on {combination.hardware(short=True)}", options(elsewhere, chosen))
-    )
+
+    def write() -> SafeString:
+        runs = [row for row in rows if combination.not_here(row[0]) is None]
+        elsewhere = [
+            _noted(row, combination.not_here(row[0]), disabled=row[0] != chosen)
+            for row in rows
+            if combination.not_here(row[0]) is not None
+        ]
+        return mark_safe(
+            options([_option("", usual), *runs], chosen)
+            + _group(f"Not on {combination.hardware(short=True)}", options(elsewhere, chosen))
+        )
+
+    return _written((combination.table,), ("runtime", *combination.choices, chosen, usual), write)
 
 
 def quant_options(form) -> SafeString:
@@ -287,7 +291,8 @@ def quant_options(form) -> SafeString:
     formats grouped by what runs them on the question's devices: the question's runtime, when the
     visitor chose one; another runtime (named); none, under "Not on <hardware>", disabled, with where
     they run. A format the question asks for is always there, selectable and selected."""
-    rows, families = format_rows()["rows"], format_rows()["families"]
+    table = format_rows()
+    rows, families = table["rows"], table["families"]
     combination = _combination(form)
     chosen = form.data.get("quant") or ""
     quant = form.cleaned_data.get("quant") if form.is_valid() and not chosen else None
@@ -297,21 +302,46 @@ def quant_options(form) -> SafeString:
     runtime = form.data.get("runtime") or ""
     if runtime not in combination.table or combination.not_here(runtime) is not None:
         runtime = ""  # no runtime chosen that runs here: the formats any runtime runs here come first
-    names = dict(RUNTIME_CHOICES)
-    own, other, not_here = _format_groups(rows, families, combination, runtime)
-    elsewhere = [_noted(row, note, disabled=row[0] != chosen) for row, note in not_here]
-    listed = {"chosen": [chosen]}
-    first = (
-        _group(f"With {names[runtime]}", options(own, chosen, **listed))
-        if runtime
-        else options(own, chosen, **listed)
+
+    def write() -> SafeString:
+        names = dict(RUNTIME_CHOICES)
+        own, other, not_here = _format_groups(rows, families, combination, runtime)
+        elsewhere = [_noted(row, note, disabled=row[0] != chosen) for row, note in not_here]
+        listed = {"chosen": [chosen]}
+        first = (
+            _group(f"With {names[runtime]}", options(own, chosen, **listed))
+            if runtime
+            else options(own, chosen, **listed)
+        )
+        return mark_safe(
+            usual
+            + first
+            + _group("With another runtime", options(other, chosen, **listed))
+            + _group(f"Not on {combination.hardware(short=True)}", options(elsewhere, chosen, **listed))
+        )
+
+    return _written(
+        (table, combination.table), ("quant", *combination.choices, runtime, chosen, usual), write
     )
-    return mark_safe(
-        usual
-        + first
-        + _group("With another runtime", options(other, chosen, **listed))
-        + _group(f"Not on {combination.hardware(short=True)}", options(elsewhere, chosen, **listed))
-    )
+
+
+# The runtime and format selects as written for a kind of hardware (its devices' backend choices) and
+# what the question chose, with the catalog tables they were written from (one object each per catalog
+# version: a new version writes them afresh). Both are swapped with every HTMX answer, and a few hundred
+# combinations cover most questions: ~0.1 ms each to write.
+_WRITTEN: dict[tuple, tuple[tuple, SafeString]] = {}
+
+
+def _written(tables: tuple, key: tuple, write) -> SafeString:
+    full = (*map(id, tables), *key)
+    found = _WRITTEN.get(full)
+    if found is not None and all(a is b for a, b in zip(found[0], tables, strict=True)):
+        return found[1]
+    if len(_WRITTEN) >= 4096:  # tables of older catalog versions, or rare combinations: dropped together
+        _WRITTEN.clear()
+    markup = write()
+    _WRITTEN[full] = (tables, markup)
+    return markup
 
 
 def _format_groups(rows: list[Option], families: dict, combination: Combination, runtime: str) -> tuple:
