@@ -39,7 +39,7 @@ from .hardware import (  # noqa: F401
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
 # Fitted together by `bench/accuracy.py --fit` (Levenberg–Marquardt on log error, each constant within its
-# physical range) on 1196 published rows of 69 devices; the comments say which rows decide each. Kernel
+# physical range) on 1234 published rows of 70 devices; the comments say which rows decide each. Kernel
 # families (`kernels()`): llama.cpp's backends, its CUDA code on pre-Volta parts, its Vulkan shaders on Intel
 # drivers, MLX, vLLM. CPU values are not fitted (no rows): typical llama.cpp figures.
 #
@@ -52,7 +52,7 @@ from .hardware import (  # noqa: F401
 # H100 SXM (3360, 132 × 1.98), 71 on an H200 NVL (4890, 132 × 1.785), 76 on an H200 SXM (4890, 132 × 1.98): 0.25
 # to 0.56 of the spec, 5.0 to 6.2 GB/s per SM·GHz once the per-layer times are taken off. One share of the spec
 # (0.595 before) put the A100 SXM 12–31% high and the V100 13–25% low held out, and the H200 needed a factor of its
-# own. Fitted: NVIDIA 9.05 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.98 per CU-cycle (MI50, MI100,
+# own. Fitted: NVIDIA 8.97 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.96 per CU-cycle (MI50, MI100,
 # MI300X). The exponent 2 is the held-out choice among 1 (the two times added), 2, 4 and a hard minimum: decode
 # 7.9% / 26.8%, 7.8% / 26.7%, 7.9% / 26.5%, 8.3% / 27.0%; HBM · CUDA dense 6.9%, 3.5%, 3.2%, 6.6% and MoE 10.7%,
 # 12.4%, 15.2%, 16.0% (bench/README.md). HBM parts without a listed SM count, the P100 among them, take the "hbm"
@@ -72,24 +72,24 @@ HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
     "gddr_xe_hpg": 0.651,
-    "hbm": 0.593,
+    "hbm": 0.591,
     "lpddr": 0.968,
-    "lpddr_two_die": 0.809,
+    "lpddr_two_die": 0.823,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 9.05,
-    "amd": 6.98,
+    "nvidia": 8.97,
+    "amd": 6.96,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.911,
-    "cuda_pascal": 0.721,
-    "rocm": 0.899,
-    "vulkan": 0.908,
+    "cuda": 0.908,
+    "cuda_pascal": 0.722,
+    "rocm": 0.912,
+    "vulkan": 0.907,
     "vulkan_intel": 0.641,
     "sycl": 0.731,
     "metal": 0.906,
@@ -104,28 +104,30 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.925,
-    ("kquant", "cuda_pascal"): 0.7,
-    ("kquant", "rocm"): 0.797,
+    ("kquant", "cuda"): 0.926,
+    ("kquant", "cuda_pascal"): 0.694,
+    ("kquant", "rocm"): 0.788,
     ("kquant", "vulkan"): 0.942,
     ("kquant", "vulkan_intel"): 0.766,
     ("kquant", "sycl"): 0.82,
     ("kquant", "metal"): 0.925,
-    ("float", "cuda"): 0.961,
+    ("float", "cuda"): 0.97,
     ("float", "rocm"): 1.05,
-    ("bf16", "rocm"): 1.05,
-    ("bf16", "vulkan"): 0.928,
+    ("bf16", "rocm"): 1.04,
+    ("bf16", "vulkan"): 0.929,
     ("bf16", "vulkan_intel"): 1.25,
     ("bf16", "sycl"): 0.207,
-    ("float", "metal"): 0.979,
+    ("float", "metal"): 0.991,
 }
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
 # scales (Q3_K keeps each weight's high bit in a separate mask), more arithmetic per byte than Q4_K's nibbles, so
 # their mat-vec kernels run out of arithmetic before bandwidth: this share of the backend's K-quant share,
-# whatever the backend. PR 4766's RTX 3090 table (CUDA, one build): LLaMA 7B Q4_0 121.8 tok/s, Q3_K_S 87.3, Q2_K
-# 92.7, so per byte Q3_K_S reads at 0.56 and Q2_K at 0.52 of Q4_0's rate where Q4_K_M reads at ~0.86 (`FORMAT_
-# EFFICIENCY`); the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA) fit it too.
-LOW_BIT_KQUANT_EFFICIENCY = 0.793
+# whatever the backend. PR 4766's table (CUDA, one January 2024 build): LLaMA 7B on an RTX 3090 at Q4_0 121.8 tok/s,
+# Q3_K_S 87.3, Q2_K 92.7, so per byte Q3_K_S reads at 0.56 and Q2_K at 0.52 of Q4_0's rate where Q4_K_M reads at
+# ~0.86 (`FORMAT_EFFICIENCY`); its 3090 rows are left out as a superseded build (bench/speed_rows.py: newer builds
+# run the same Q4_0 test at 158-167 tok/s), its Tesla P40 rows (Q2_K 33.5, Q3_K_S 30.9, Q4_0 56.8) stay. Fitted on
+# those and the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA), which hold it near 0.86.
+LOW_BIT_KQUANT_EFFICIENCY = 0.864
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -145,9 +147,9 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
 # (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50); without flash attention, below.
 KV_EFFICIENCY = {
-    "cuda": 0.836,
+    "cuda": 0.835,
     "cuda_pascal": 0.787,
-    "rocm": 0.896,
+    "rocm": 0.883,
     "vulkan": 0.839,
     "vulkan_intel": 0.773,
     "sycl": 0.864,
@@ -168,31 +170,31 @@ KV_EFFICIENCY = {
 # llama_bench_llama3.json; RTX 3070, 3090, 4090, RTX 6000 Ada, A100 PCIe, M1), fitted per kernel family it came
 # to 0.19-0.20 on CUDA, ROCm, Vulkan and Metal alike, so it is one share for every llama.cpp backend (MLX and
 # vLLM keep theirs). A visitor who turns flash attention off sees it in the full-context speed.
-NO_FLASH_KV_EFFICIENCY = 0.201
+NO_FLASH_KV_EFFICIENCY = 0.2
 # Fixed costs per step that do not shrink with the model: kernel launches and synchronisation per layer, and
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 45.8e-6,
-    "cuda_pascal": 40.4e-6,
-    "rocm": 99e-6,
+    "cuda": 43.7e-6,
+    "cuda_pascal": 40.9e-6,
+    "rocm": 101e-6,
     "vulkan": 36.2e-6,
     "vulkan_intel": 46.6e-6,
     "sycl": 102e-6,
-    "metal": 95.5e-6,
-    "mlx": 84e-6,
+    "metal": 97.1e-6,
+    "mlx": 85.3e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 42.5e-6,
-    "cuda_pascal": 52.4e-6,
-    "rocm": 49.9e-6,
-    "vulkan": 46.3e-6,
-    "vulkan_intel": 247e-6,
-    "sycl": 97.6e-6,
-    "metal": 58e-6,
-    "mlx": 60.8e-6,
+    "cuda": 43.6e-6,
+    "cuda_pascal": 53.3e-6,
+    "rocm": 48.9e-6,
+    "vulkan": 46.6e-6,
+    "vulkan_intel": 248e-6,
+    "sycl": 97.8e-6,
+    "metal": 58.7e-6,
+    "mlx": 60.5e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -210,14 +212,14 @@ CLOCK_REFERENCE_GHZ = 2.0
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.965
+EXPERT_EFFICIENCY = 0.971
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
-    "cuda": 102e-6,
-    "cuda_pascal": 97.8e-6,
-    "rocm": 122e-6,
+    "cuda": 103e-6,
+    "cuda_pascal": 98e-6,
+    "rocm": 121e-6,
     "vulkan": 102e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
@@ -229,14 +231,14 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
 # for AMD.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.89,
-    "cuda_pascal": 1.0,
+    "cuda": 0.889,
+    "cuda_pascal": 1,
     "rocm": 0.366,
     "vulkan": 0.327,
     "vulkan_intel": 0.149,
     "sycl": 0.207,
     "metal": 0.694,
-    "mlx": 1.0,
+    "mlx": 1,
     "vllm": 0.517,
     "cpu": 0.5,
 }
@@ -252,7 +254,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "vulkan_intel"): 0.793,
     ("kquant", "sycl"): 1.04,
     ("kquant", "metal"): 0.953,
-    ("float", "cuda"): 1.05,
+    ("float", "cuda"): 1.04,
     ("float", "rocm"): 1.11,
     ("float", "metal"): 1.07,
     ("bf16", "rocm"): 0.927,
@@ -277,10 +279,10 @@ VLLM_ALL_REDUCE_SECONDS = 15e-6
 # time per call. NCCL's own tuning model (src/graph/tuning.cc: 6.6 µs for a ring's LL protocol plus 1 µs per PCIe
 # hop) gives 9-21 µs at TP 2-8, the prior; the rows take more, the launch and the flags' round trips included:
 # 8× RTX 4090, 8× RTX A6000 and 8× V100S (PCIe 3.0) on Llama 3 70B and Mixtral, 4× RTX PRO 6000 across two
-# sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 36.6 µs a call. A time per hop besides (fitted
+# sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 36.7 µs a call. A time per hop besides (fitted
 # 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
 # 140 µs a call) put the 8-GPU rows 24-50% slow.
-VLLM_NCCL_ALL_REDUCE_SECONDS = 36.6e-6
+VLLM_NCCL_ALL_REDUCE_SECONDS = 36.7e-6
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream

@@ -131,10 +131,13 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # rows (pp512 -60% to +155%) and the P40's move prefill 14.74% / 49.56% -> 15.31% / 52.92%, single GPU 13.33% /
 # 48.30% -> 14.14% / 51.24%; multi-GPU 7.77% / 28.42% -> 8.37% / 30.12% through the refit alone (its rows are
 # unchanged), and vLLM single stream 8.39% / 36.09% -> 8.40% / 36.11% (the constants it shares). Decode single GPU
-# improves, 7.63% / 25.79% -> 7.30% / 25.50%.
+# improves, 7.63% / 25.79% -> 7.30% / 25.50%. Then the decode rows of a superseded build left out (bench/speed_rows.py
+# SUPERSEDED_DECODE_SHARE: PR 4766's RTX 3090, PR 2891's M2 Ultra, lhl's 2025 gpt-oss runs on the Strix Halo,
+# discussion 15396's V100): decode 7.30% / 25.50% -> 6.87% / 25.17%, multi-GPU 8.37% / 30.12% -> 8.46% / 29.84% and
+# vLLM single stream 8.40% / 36.11% -> 8.41% / 36.12% through the refit of the constants they share (bench/README.md).
 HELD_OUT_CEILINGS = [
-    ("decode, single GPU, all", 0.077, 0.258),
-    ("multi-GPU layer split, decode", 0.084, 0.302),
+    ("decode, single GPU, all", 0.069, 0.252),
+    ("multi-GPU layer split, decode", 0.085, 0.299),
     ("prefill, single GPU", 0.142, 0.513),
     ("prefill, all", 0.154, 0.530),
     ("vLLM tensor parallel (throughput under load)", 0.389, 0.884),
