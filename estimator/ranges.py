@@ -6,32 +6,32 @@
 # one-device row's "decode"; multi_gpu, vllm_tp, prefill), widened to bracket the estimate by 1% at least.
 # A range is estimate ÷ (1 + high) … estimate ÷ (1 + low); a class without its own range takes the wider of
 # its kernels' and every one-device row's. Computed again without each device in turn, these ranges hold the
-# measured value for 81.5% of one-device decode rows, 82% of multi-GPU rows, 90% of prefill rows and 85% of
+# measured value for 82% of one-device decode rows, 82% of multi-GPU rows, 90% of prefill rows and 85% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
-    "gddr/cuda/dense": (-0.077, 0.147),
-    "gddr/cuda/moe": (-0.075, 0.268),
-    "gddr/rocm/dense": (-0.182, 0.285),
-    "gddr/vulkan/dense": (-0.165, 0.354),
-    "hbm/cuda/dense": (-0.113, 0.084),
-    "hbm/cuda/moe": (-0.188, 0.04),
+    "gddr/cuda/dense": (-0.077, 0.146),
+    "gddr/cuda/moe": (-0.075, 0.266),
+    "gddr/rocm/dense": (-0.206, 0.292),
+    "gddr/vulkan/dense": (-0.166, 0.353),
+    "hbm/cuda/dense": (-0.113, 0.085),
+    "hbm/cuda/moe": (-0.168, 0.039),
     "lpddr/metal/dense": (-0.084, 0.091),
     "lpddr/metal/moe": (-0.268, 0.195),
-    "lpddr/mlx/dense": (-0.118, 0.038),
-    "lpddr/mlx/moe": (-0.214, 0.175),
-    "lpddr_two_die/metal/dense": (-0.056, 0.213),
-    "decode": (-0.182, 0.455),
+    "lpddr/mlx/dense": (-0.117, 0.039),
+    "lpddr/mlx/moe": (-0.214, 0.176),
+    "lpddr_two_die/metal/dense": (-0.057, 0.212),
+    "decode": (-0.179, 0.468),
     "multi_gpu": (-0.188, 0.464),
     "prefill": (-0.401, 0.813),
-    "vllm_tp": (-0.473, 0.995),
-    "*/cuda/*": (-0.138, 0.182),
-    "*/cuda_pascal/*": (-0.01, 0.63),
+    "vllm_tp": (-0.473, 0.994),
+    "*/cuda/*": (-0.139, 0.18),
+    "*/cuda_pascal/*": (-0.01, 0.629),
     "*/metal/*": (-0.169, 0.182),
-    "*/mlx/*": (-0.118, 0.834),
-    "*/rocm/*": (-0.206, 0.285),
+    "*/mlx/*": (-0.117, 0.833),
+    "*/rocm/*": (-0.181, 0.292),
     "*/sycl/*": (-0.255, 0.749),
-    "*/vulkan/*": (-0.17, 0.286),
-    "*/vulkan_intel/*": (-0.162, 1.592),
+    "*/vulkan/*": (-0.169, 0.288),
+    "*/vulkan_intel/*": (-0.162, 1.593),
 }
 
 

@@ -52,7 +52,7 @@ from .hardware import (  # noqa: F401
 # H100 SXM (3360, 132 × 1.98), 71 on an H200 NVL (4890, 132 × 1.785), 76 on an H200 SXM (4890, 132 × 1.98): 0.25
 # to 0.56 of the spec, 5.0 to 6.2 GB/s per SM·GHz once the per-layer times are taken off. One share of the spec
 # (0.595 before) put the A100 SXM 12–31% high and the V100 13–25% low held out, and the H200 needed a factor of its
-# own. Fitted: NVIDIA 8.97 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.96 per CU-cycle (MI50, MI100,
+# own. Fitted: NVIDIA 8.97 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.62 per CU-cycle (MI50, MI100,
 # MI300X). The exponent 2 is the held-out choice among 1 (the two times added), 2, 4 and a hard minimum: decode
 # 7.9% / 26.8%, 7.8% / 26.7%, 7.9% / 26.5%, 8.3% / 27.0%; HBM · CUDA dense 6.9%, 3.5%, 3.2%, 6.6% and MoE 10.7%,
 # 12.4%, 15.2%, 16.0% (bench/README.md). HBM parts without a listed SM count, the P100 among them, take the "hbm"
@@ -73,13 +73,13 @@ MEMORY_EFFICIENCY = {
     "gddr": 1.0,
     "gddr_xe_hpg": 0.651,
     "hbm": 0.591,
-    "lpddr": 0.968,
-    "lpddr_two_die": 0.823,
+    "lpddr": 0.97,
+    "lpddr_two_die": 0.824,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
     "nvidia": 8.97,
-    "amd": 6.96,
+    "amd": 6.62,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
@@ -88,11 +88,11 @@ HBM_BYTES_PER_SM_CYCLE = {
 BACKEND_EFFICIENCY = {
     "cuda": 0.908,
     "cuda_pascal": 0.722,
-    "rocm": 0.912,
-    "vulkan": 0.907,
+    "rocm": 0.906,
+    "vulkan": 0.906,
     "vulkan_intel": 0.641,
     "sycl": 0.731,
-    "metal": 0.906,
+    "metal": 0.905,
     "mlx": 0.95,
     "vllm": 0.9,
     "cpu": 0.7,
@@ -104,17 +104,17 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.926,
+    ("kquant", "cuda"): 0.927,
     ("kquant", "cuda_pascal"): 0.694,
-    ("kquant", "rocm"): 0.788,
+    ("kquant", "rocm"): 0.792,
     ("kquant", "vulkan"): 0.942,
-    ("kquant", "vulkan_intel"): 0.766,
+    ("kquant", "vulkan_intel"): 0.765,
     ("kquant", "sycl"): 0.82,
-    ("kquant", "metal"): 0.925,
-    ("float", "cuda"): 0.97,
-    ("float", "rocm"): 1.05,
-    ("bf16", "rocm"): 1.04,
-    ("bf16", "vulkan"): 0.929,
+    ("kquant", "metal"): 0.924,
+    ("float", "cuda"): 0.971,
+    ("float", "rocm"): 1.06,
+    ("bf16", "rocm"): 1.05,
+    ("bf16", "vulkan"): 0.928,
     ("bf16", "vulkan_intel"): 1.25,
     ("bf16", "sycl"): 0.207,
     ("float", "metal"): 0.991,
@@ -127,7 +127,7 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # ~0.86 (`FORMAT_EFFICIENCY`); its 3090 rows are left out as a superseded build (bench/speed_rows.py: newer builds
 # run the same Q4_0 test at 158-167 tok/s), its Tesla P40 rows (Q2_K 33.5, Q3_K_S 30.9, Q4_0 56.8) stay. Fitted on
 # those and the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA), which hold it near 0.86.
-LOW_BIT_KQUANT_EFFICIENCY = 0.864
+LOW_BIT_KQUANT_EFFICIENCY = 0.863
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -146,10 +146,18 @@ UNPACK_FLOPS = 2.0
 UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
 # (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50); without flash attention, below.
+# On a listed HBM part the flash-attention kernel reads the cache at the spec bandwidth, not at the in-flight
+# bound of the mat-vec kernels (`HBM_BYTES_PER_SM_CYCLE`; `kv_memory_efficiency`): llama.cpp's `launch_fattn`
+# (ggml/src/ggml-cuda/fattn-common.cuh, which the ROCm build compiles too) splits the cached sequence over
+# `parallel_blocks` chosen "at least large enough to achieve max. occupancy for a single wave" (the occupancy
+# cudaOccupancyMaxActiveBlocksPerMultiprocessor reports), so every SM streams K/V tiles at full occupancy, where
+# a mat-vec launches a block per few weight rows. kyuz0's MI50 toolbox: Llama 2 7B Q4_0 decodes at 95.6 tok/s
+# near an empty cache (weights at ~490 GB/s of 1024) and 29.7 at 32k, so its 16 GiB of cache a token are read at
+# ~740 GB/s; under the weights' bound the engine put that row 33% slow held out, the V100's gpt-oss-20b at 32k 21%.
 KV_EFFICIENCY = {
-    "cuda": 0.835,
+    "cuda": 0.836,
     "cuda_pascal": 0.787,
-    "rocm": 0.883,
+    "rocm": 0.847,
     "vulkan": 0.839,
     "vulkan_intel": 0.773,
     "sycl": 0.864,
@@ -175,26 +183,26 @@ NO_FLASH_KV_EFFICIENCY = 0.2
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 43.7e-6,
+    "cuda": 43.8e-6,
     "cuda_pascal": 40.9e-6,
-    "rocm": 101e-6,
-    "vulkan": 36.2e-6,
+    "rocm": 99e-6,
+    "vulkan": 36.1e-6,
     "vulkan_intel": 46.6e-6,
     "sycl": 102e-6,
     "metal": 97.1e-6,
-    "mlx": 85.3e-6,
+    "mlx": 85.5e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 43.6e-6,
+    "cuda": 43.7e-6,
     "cuda_pascal": 53.3e-6,
-    "rocm": 48.9e-6,
-    "vulkan": 46.6e-6,
+    "rocm": 48.3e-6,
+    "vulkan": 46.7e-6,
     "vulkan_intel": 248e-6,
-    "sycl": 97.8e-6,
-    "metal": 58.7e-6,
-    "mlx": 60.5e-6,
+    "sycl": 97.9e-6,
+    "metal": 58.8e-6,
+    "mlx": 60.6e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -212,14 +220,14 @@ CLOCK_REFERENCE_GHZ = 2.0
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.971
+EXPERT_EFFICIENCY = 0.972
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
     "cuda": 103e-6,
     "cuda_pascal": 98e-6,
-    "rocm": 121e-6,
+    "rocm": 120e-6,
     "vulkan": 102e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
@@ -441,7 +449,7 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
     kv = (
         batch
         * stage.kv_read_bytes(depth)
-        / (bw * stage.memory_efficiency * BACKEND_EFFICIENCY[stage.backend])
+        / (bw * kv_memory_efficiency(stage) * BACKEND_EFFICIENCY[stage.backend])
         / kv_efficiency(stage)
     )
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
@@ -452,6 +460,15 @@ def fused_attention(stage: Stage) -> bool:
     """Whether attention runs as one fused kernel: llama.cpp's flash attention, or MLX's and vLLM's own
     kernels (the CPU's llama.cpp rows are not timed apart)."""
     return stage.flash_attention or stage.backend in ("mlx", "vllm", "cpu")
+
+
+def kv_memory_efficiency(stage: Stage) -> float:
+    """Share of the spec-sheet bandwidth the KV cache is read at before the kernels' shares: the weights'
+    (`Stage.memory_efficiency`), except llama.cpp's flash-attention kernel on a listed HBM part, which is not
+    bound by the bytes its SMs keep in flight (`KV_EFFICIENCY`'s comment)."""
+    if stage.sm_ghz and stage.backend != "vllm" and fused_attention(stage):
+        return 1.0
+    return stage.memory_efficiency
 
 
 def kv_efficiency(stage: Stage) -> float:
