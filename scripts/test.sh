@@ -6,8 +6,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
-# Chromium's headless shell for the browser tests (tests/e2e/conftest.py): a third less CPU than the full browser
-[ -x /usr/lib/chromium/chromium-headless-shell ] || need_apt+=(chromium-headless-shell)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 # A C compiler and Python's headers build config/stack_chunks.c (setup.py; tests/test_stack_chunks.py).
 command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)
 "${PYTHON:-python3}" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(sysconfig.get_paths()["include"] + "/Python.h"))' ||

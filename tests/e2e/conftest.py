@@ -10,14 +10,7 @@ from django.test import Client
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
-# Chromium's headless shell (Debian's chromium-headless-shell, the same release as its `chromium`), as
-# Playwright itself launches for headless runs (microsoft/playwright#33566): the 90 browser tests cost the
-# machine ~120 s of CPU with it against ~175 s with the full browser in its new headless mode (December
-# 2026, bench/README.md). scripts/test.sh installs it; without it, the full browser.
-HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
-CHROMIUM = os.environ.get("CHROMIUM") or (
-    HEADLESS_SHELL if os.path.exists(HEADLESS_SHELL) else "/usr/bin/chromium"
-)
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = os.environ.get("E2E_SCREENSHOTS")  # a folder: the editor's tests leave screenshots there
 CHROMIUM_ARGS = [
     "--headless",
