@@ -112,3 +112,16 @@ def pre_fork(server, worker):
         except Exception:  # a broken content file: the workers' own requests will say which
             server.log.exception("The glossary could not be built before forking")
     gc.freeze()
+
+
+# The worker's collector looks at its youngest objects every this many allocations more than frees (CPython's
+# default: 700). A worker's own caches (the engine's, the catalog tables) grow past the frozen
+# imports, and at 700 the collector went through all of them every ~400 requests of bench/load.py's mix, 65-70 ms
+# each time, inside whichever request triggered it; at 10,000 (as tests/conftest.py for pytest), 2 full
+# collections instead of 13 over 5,000 requests, 1.2 s of collecting instead of 1.6-1.8 s, +6 MB peak
+# (bench/README.md, "Load"). Garbage with a cycle still goes, only later.
+GC_YOUNGEST = 10_000
+
+
+def post_fork(server, worker):
+    gc.set_threshold(GC_YOUNGEST, *gc.get_threshold()[1:])
