@@ -15,6 +15,10 @@ with the site's middleware, against DATABASE_URL (a migrated database with the c
 this one process after the warm-up, cache hits and malformed requests included: CPU ms per request as
 the workers spend it, less gunicorn's HTTP and the kernel's, and with a shared cache (CACHE_URL=redis://)
 the same hits and misses as five workers sharing it. Redis's own CPU is printed apart.
+
+--as-worker prepares the garbage collector as gunicorn.conf.py does a worker's (the imports frozen out of
+its reach, its threshold): without it, full collections go through every object imported, as in a plain
+process.
 """
 
 import argparse
@@ -40,6 +44,11 @@ def main() -> int:
     parser.add_argument("--profile", nargs="*", default=[], help="kinds to run under cProfile as well")
     parser.add_argument("--top", type=int, default=40, help="rows of each profile (40)")
     parser.add_argument("--mix", type=int, help="replay the first N requests of bench/load.py's mix instead")
+    parser.add_argument(
+        "--as-worker",
+        action="store_true",
+        help="the collector as in a gunicorn worker: imports frozen (pre_fork), its threshold (post_fork)",
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -56,6 +65,12 @@ def main() -> int:
     from glossary.content import library
 
     library()  # built before forking under gunicorn (gunicorn.conf.py pre_fork), not by a request
+    if args.as_worker:
+        import runpy
+
+        worker = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+        worker["pre_fork"](None, None)
+        worker["post_fork"](None, None)
 
     rng = random.Random(args.seed)
     catalog = questions.Catalog.from_fixtures()
