@@ -245,13 +245,37 @@ def nvidia_tensor_cores(device: DeviceSpec) -> bool:
     return nvidia_architecture(device) in TENSOR_CORE_ARCHITECTURES
 
 
+# Pascal parts with dp4a (compute capability 6.1: GP102, GP104, GP106, GP107; Tesla P40 and P4, GTX 10x0, Titan
+# Xp, Quadro P): llama.cpp's CUDA backend runs a prompt's quantized products with its own int8 kernels (MMQ), as
+# on Turing and later, but with `__dp4a` (a 4-way int8 dot product a lane a clock) where those use int8 tensor-core
+# MMA. `ggml_cuda_should_use_mmq` (ggml/src/ggml-cuda/mmq.cu) takes MMQ for every batch size on NVIDIA parts
+# without FP16 MMA (`!fp16_mma_hardware_available(cc) || ne11 < MMQ_DP4A_MAX_BATCH_SIZE`), and only GP100
+# (`GP100_NAMES`, cc 6.0) lacks dp4a (GGML_CUDA_CC_DP4A = 610). MMQ is bound by the int8 rate there as everywhere:
+# a GeForce card's listed FP16 rate (FP32 accumulate) is a quarter of its int8 tensor rate (RTX 3090 71 of 284
+# TOPS, RTX 4090 165 of 661), the full-rate parts' a half (`full_rate_fp16`: FULL_RATE_PREFILL_FACTOR ~0.5), and a
+# cc 6.1 part's dp4a rate is four times its FP32 rate (Tesla P40: 11.76 TFLOPS, 47 int8 TOPS), the rate its
+# catalog spec carries (its FP16 runs at 1/64). So these parts prompt with CUDA's kernels at CUDA's share of that
+# rate, not with GP100's cuBLAS share. PR 4766's P40 table (January 2024, MMQ below Volta then too) has LLaMA 7B
+# Q4_0 at 912 tok/s, 12.3 TOPS: above the P40's FP32 peak, so no FP32 or FP16 GEMM could have run it; with the
+# pre-Volta share of the P100's cuBLAS path (`kernels()`) the engine put its quantized pp512 rows 51–56% low.
+DP4A_PASCAL = "Pascal"
+
+
 def prompt_kernels(device: DeviceSpec, runtime: str) -> str:
     """Whose kernels process a prompt batch: `kernels()`, except llama.cpp's Vulkan backend on NVIDIA's tensor
     cores, whose cooperative-matrix shaders do the work CUDA's prompt kernels do, at their share of the same
     tensor rate: the RTX 3090, 4090 and 5090 Vulkan pp512 rows (4,400–10,400 tok/s), which AMD's Vulkan share
-    put 38–73% low while pulling the AMD rows up."""
+    put 38–73% low while pulling the AMD rows up; and CUDA on Pascal parts with dp4a (`DP4A_PASCAL`), whose
+    int8 kernels are CUDA's."""
     found = kernels(device, runtime)
+    if found == "cuda_pascal" and _dp4a_pascal(device):
+        return "cuda"
     return "cuda" if found == "vulkan" and nvidia_tensor_cores(device) else found
+
+
+def _dp4a_pascal(device: DeviceSpec) -> bool:
+    """A Pascal part with dp4a (compute capability 6.1): every Pascal chip but GP100."""
+    return nvidia_architecture(device) == DP4A_PASCAL and not GP100_NAMES.search(device.name)
 
 
 def _nvidia_tensor_kernels(device: DeviceSpec) -> bool:
@@ -264,8 +288,8 @@ def full_rate_fp16(device: DeviceSpec) -> bool:
     boxes); GeForce cards are listed at the half rate they run FP16 with FP32 accumulate. llama.cpp's prompt
     kernels (int8 MMQ, and Vulkan's on the tensor cores) run at full rate on both, so the same efficiency cannot
     serve both lines."""
-    if not _nvidia_tensor_kernels(device):
-        return False
+    if not _nvidia_tensor_kernels(device) or _dp4a_pascal(device):
+        return False  # a dp4a Pascal part's listed rate is its FP32 rate, a quarter of its int8 rate: GeForce's line
     if device.form_factor:
         return device.form_factor not in ("desktop", "laptop")
     return "geforce" not in device.name.lower()

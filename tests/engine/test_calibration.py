@@ -138,11 +138,13 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # Then the KV cache on HBM read by flash attention at the spec bandwidth (speed.kv_memory_efficiency): decode 6.87% /
 # 25.17% -> 6.73% / 25.23% (the p90 raised by a tenth: the R9700's rows at 16k and 32k, at ROCm's refitted KV share),
 # multi-GPU 8.46% / 29.84% -> 8.01% / 28.88%, decode at a KV depth >= 4096 13.75% / 34.81% -> 9.25% / 34.80%.
+# Pascal parts with dp4a prompt with CUDA's int8 kernels at CUDA's share (hardware.DP4A_PASCAL), not GP100's cuBLAS
+# share: prefill 15.31% / 52.92% -> 15.02% / 50.45%, single GPU 14.15% / 51.24% -> 14.10% / 50.31%.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.068, 0.253),
     ("multi-GPU layer split, decode", 0.081, 0.289),
-    ("prefill, single GPU", 0.142, 0.513),
-    ("prefill, all", 0.154, 0.530),
+    ("prefill, single GPU", 0.142, 0.504),
+    ("prefill, all", 0.151, 0.505),
     ("vLLM tensor parallel (throughput under load)", 0.389, 0.884),
     ("vLLM single stream (1 / median TPOT)", 0.085, 0.362),
 ]

@@ -154,3 +154,38 @@ def test_a_prompt_without_flash_attention_pays_for_its_score_matrix_in_memory():
     on, off = with_and_without_flash_attention(F16, context_tokens=8192, prompt_tokens=4096)
     extra_s = 4096 / off.prefill_tok_s - 4096 / on.prefill_tok_s
     assert extra_s == pytest.approx(16 * 4096 * 32 * 32 * 2304 / 1008e9, rel=1e-6)
+
+
+def test_pascal_with_dp4a_prompts_with_cudas_int8_kernels_and_gp100_without():
+    # llama.cpp's MMQ runs on cc 6.1 parts with __dp4a (ggml_cuda_should_use_mmq); GP100 (cc 6.0) has none and
+    # takes cuBLAS (hardware.DP4A_PASCAL). The P40's catalog rate is its FP32 rate (its FP16 runs at 1/64), a
+    # quarter of its 47 int8 TOPS, as a GeForce card's listed rate is a quarter of its int8 tensor rate.
+    p40 = make_gpu(
+        name="Tesla P40",
+        bandwidth_gb_s=347.1,
+        fp16_tflops=11.76,
+        form_factor="datacenter",
+        architecture="Pascal",
+    )
+    p100 = make_gpu(
+        name="Tesla P100 PCIe 16 GB", fp16_tflops=19.05, form_factor="datacenter", architecture="Pascal"
+    )
+    gtx_1080 = make_gpu(name="GeForce GTX 1080", fp16_tflops=8.87, architecture="Pascal")
+    assert [speed.prompt_kernels(g, "llama.cpp") for g in (p40, gtx_1080, p100)] == [
+        "cuda",
+        "cuda",
+        "cuda_pascal",
+    ]
+    assert [speed.kernels(g, "llama.cpp") for g in (p40, gtx_1080)] == [
+        "cuda_pascal"
+    ] * 2  # decode is Pascal's
+    assert not speed.full_rate_fp16(p40)
+    # PR 4766's P40 table: LLaMA 7B Q4_0 pp512 at 912 tok/s, 12.3 TOPS, above the P40's FP32 peak; with the
+    # P100's prompt share the engine said 405-420
+    llama_7b = llama_8b(
+        total_params_b=6.74, vocab_size=32000, num_key_value_heads=32, intermediate_size=11008
+    )
+    q4_0 = QuantSpec(slug="q4_0", name="Q4_0", bits_per_weight=4.5)
+    w = Workload(context_tokens=1024, prompt_tokens=512)
+    plan = plans.single(model=llama_7b, quant=q4_0, devices=[p40], workload=w)
+    assert plan.prefill_tok_s == pytest.approx(912, rel=0.2)
