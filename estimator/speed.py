@@ -367,6 +367,7 @@ class Stage:
     sm_ghz: float = 0.0  # `hardware.sm_ghz()`: an HBM part's SMs × GHz, what caps llama.cpp's reads there
     expert_loop: bool = False  # `hardware.expert_loop_prompts()`: a prompt's experts one product at a time
     clock_ghz: float = 0.0  # `hardware.clock_ghz()`: an NVIDIA GPU's boost clock, its CUDA fixed costs' pace
+    bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
 
     def touched_share(self, batch: int) -> float:
         """Share of the routed experts that at least one of `batch` tokens picks."""

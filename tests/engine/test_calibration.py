@@ -140,11 +140,13 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # multi-GPU 8.46% / 29.84% -> 8.01% / 28.88%, decode at a KV depth >= 4096 13.75% / 34.81% -> 9.25% / 34.80%.
 # Pascal parts with dp4a prompt with CUDA's int8 kernels at CUDA's share (hardware.DP4A_PASCAL), not GP100's cuBLAS
 # share: prefill 15.31% / 52.92% -> 15.02% / 50.45%, single GPU 14.15% / 51.24% -> 14.10% / 50.31%.
+# BF16 prompts on ROCm chips without BF16 instructions at the FP32 rate (hardware.bf16_prompt_rate): prefill
+# 15.02% / 50.45% -> 15.00% / 50.05%, single GPU 14.10% / 50.31% -> 13.67% / 50.05%.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.068, 0.253),
     ("multi-GPU layer split, decode", 0.081, 0.289),
-    ("prefill, single GPU", 0.142, 0.504),
-    ("prefill, all", 0.151, 0.505),
+    ("prefill, single GPU", 0.137, 0.501),
+    ("prefill, all", 0.151, 0.501),
     ("vLLM tensor parallel (throughput under load)", 0.389, 0.884),
     ("vLLM single stream (1 / median TPOT)", 0.085, 0.362),
 ]

@@ -3,7 +3,7 @@
 import pytest
 from engine_specs import F16, Q4_K_M, gpt_oss_120b, llama_8b, make_gpu
 
-from estimator import QuantSpec, Workload, memory, plans, ranges, speed
+from estimator import QuantSpec, Workload, hardware, memory, plans, ranges, speed
 from estimator.units import GIB
 
 # llama.cpp's MXFP4_MOE mix: expert tensors MXFP4 (4.25 bits), everything else and the head Q8_0 (8.5),
@@ -189,3 +189,31 @@ def test_pascal_with_dp4a_prompts_with_cudas_int8_kernels_and_gp100_without():
     w = Workload(context_tokens=1024, prompt_tokens=512)
     plan = plans.single(model=llama_7b, quant=q4_0, devices=[p40], workload=w)
     assert plan.prefill_tok_s == pytest.approx(912, rel=0.2)
+
+
+def test_bf16_prompts_on_amd_chips_without_bf16_run_at_the_fp32_rate():
+    # rocBLAS emulates BF16 where the chip has none (GCN, RDNA 1 and 2): widened to FP32, at half the listed
+    # packed-FP16 rate (hardware.NO_BF16_NAMES); the MI50's BF16 pp512 rows were held out +155% and +195%
+    def gpu(architecture, backend="rocm"):
+        return make_gpu(
+            name="AMD Instinct MI50 32GB",
+            bandwidth_gb_s=1024,
+            fp16_tflops=26.82,
+            memory_type="HBM2",
+            architecture=architecture,
+            backend=backend,
+        )
+
+    assert hardware.bf16_prompt_rate(gpu("GCN 5.1")) == 0.5
+    assert hardware.bf16_prompt_rate(gpu("RDNA 2.0")) == 0.5
+    for kept in (gpu("RDNA 3.0"), gpu("CDNA 1.0"), gpu("GCN 5.1", backend="vulkan")):
+        assert hardware.bf16_prompt_rate(kept) == 1.0
+    bf16 = QuantSpec(slug="bf16", name="BF16", bits_per_weight=16.0)
+    w = Workload(context_tokens=1024, prompt_tokens=512)
+
+    def prompt(architecture, quant):
+        plan = plans.single(model=llama_8b(), quant=quant, devices=[gpu(architecture)], workload=w)
+        return plan.prefill_tok_s
+
+    assert prompt("GCN 5.1", bf16) == pytest.approx(prompt("RDNA 3.0", bf16) / 2, rel=0.1)
+    assert prompt("GCN 5.1", Q4_K_M) == prompt("RDNA 3.0", Q4_K_M)
