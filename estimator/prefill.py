@@ -85,6 +85,10 @@ ATTENTION_EFFICIENCY = {
 # (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone 0.09–0.13.
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
 VECTOR_ATTENTION_EFFICIENCY = 0.105
+# MLX processes a prompt in chunks of mlx-lm's `prefill_step_size`, 2048 tokens by default (mlx_lm/generate.py,
+# `generate_step`: each chunk is one forward pass, evaluated before the next), not in llama.cpp's `-ub`
+# micro-batches: its weights are read, its fixed costs paid and its experts see their tokens once per 2048.
+MLX_PREFILL_STEP_TOKENS = 2048
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
 PREFILL_PIPELINE_OVERLAP = 0.655
@@ -103,6 +107,8 @@ def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: 
     """A prompt of `prompt_tokens` after `depth` cached tokens, in micro-batches of `ubatch`."""
     if not stage.tflops:
         return None
+    if stage.backend == "mlx":
+        ubatch = MLX_PREFILL_STEP_TOKENS
     rate = stage.tflops * 1e12 * prefill_efficiency(stage)
     if stage.fmt == "bf16":  # emulated at the FP32 rate on chips without it (`hardware.bf16_prompt_rate`)
         rate *= stage.bf16_rate

@@ -217,3 +217,24 @@ def test_bf16_prompts_on_amd_chips_without_bf16_run_at_the_fp32_rate():
 
     assert prompt("GCN 5.1", bf16) == pytest.approx(prompt("RDNA 3.0", bf16) / 2, rel=0.1)
     assert prompt("GCN 5.1", Q4_K_M) == prompt("RDNA 3.0", Q4_K_M)
+
+
+def test_mlx_prompts_in_mlx_lms_2048_token_chunks_not_llama_cpps_micro_batches():
+    # mlx_lm's generate_step runs a prompt in prefill_step_size (2048) chunks: llama.cpp's -ub does not reach it,
+    # and gpt-oss-120b's experts see 2048 x 4 / 128 = 64 tokens a chunk, not 16 (prefill.EXPERT_TILE_TOKENS)
+    m4_max = make_gpu(
+        name="Apple M4 Max (40-core GPU)",
+        memory_bytes=128 * GIB,
+        bandwidth_gb_s=546,
+        fp16_tflops=34.1,
+        unified_memory=True,
+        backend="metal",
+        memory_type="LPDDR5X",
+    )
+
+    def prompt(runtime, ubatch):
+        w = Workload(context_tokens=21000, prompt_tokens=20480, runtime=runtime, ubatch_tokens=ubatch)
+        return plans.single(model=gpt_oss_120b(), quant=MXFP4_MOE, devices=[m4_max], workload=w).prefill_tok_s
+
+    assert prompt("mlx", 512) == prompt("mlx", 2048) > 0
+    assert prompt("llama.cpp", 512) < prompt("llama.cpp", 2048)
