@@ -37,11 +37,11 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # they would reach with every token). With one share for every m (0.28) the MoE pp rows held out ran 30-55% slow
 # at m = 64-256 (gpt-oss-20b on the RX 7900 XT at -ub 2048, on the Strix Halo and the P100; gemma4 26B-A4B on a
 # 3090) where they were about right at m = 16 (gpt-oss-120b on the DGX Spark, the Strix Halo). Fitted on the
-# MoE pp rows (prior 16): 19.3 tokens, so 45% of the full share at m = 16, 77% at 64, 93% at 256. vLLM's
+# MoE pp rows (prior 16): 20.3 tokens, so 44% of the full share at m = 16, 76% at 64, 93% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
 PREFILL_EXPERT_EFFICIENCY = 0.563
-EXPERT_TILE_TOKENS = 19.3
+EXPERT_TILE_TOKENS = 20.3
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
 # kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
@@ -49,13 +49,13 @@ EXPERT_TILE_TOKENS = 19.3
 # gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 11% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
     "cuda": 0.859,
-    "cuda_pascal": 1.08,
+    "cuda_pascal": 1.12,
     "rocm": 0.943,
     "vulkan": 0.991,
     "vulkan_intel": 1.01,
     "sycl": 0.925,
     "metal": 1.14,
-    "mlx": 1.1,
+    "mlx": 1.05,
 }
 # Where llama.cpp's prompt experts run one expert at a time (`hardware.expert_loop_prompts`: CUDA on Volta and
 # GP100, SYCL), each expert any token of a micro-batch picked costs, for each of its EXPERT_MATRICES (gate, up,
@@ -64,18 +64,18 @@ EXPERT_KERNEL_EFFICIENCY = {
 # pp512 at 670-940 tok/s, no faster than the dense Qwen3.6-27B (9x its active parameters) at 850-1010, and why the
 # Arc Pro B70 on SYCL prompts Qwen3.6-35B-A3B, Nemotron-3-Nano and gpt-oss-20b at half to two thirds of its Vulkan
 # backend's speed: held out, the V100 rows were +147% to +261% and those B70 rows +219%, +182% and +99%. Fitted on
-# those rows and the P100's (prior 20 us: two launches and a share of the host round trip): 21.5 us. Below 64
+# those rows and the P100's (prior 20 us: two launches and a share of the host round trip): 20.8 us. Below 64
 # tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64
-EXPERT_CALL_SECONDS = 21.5e-6
+EXPERT_CALL_SECONDS = 20.8e-6
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.423,
-    "cuda_pascal": 0.398,
+    "cuda": 0.435,
+    "cuda_pascal": 0.404,
     "metal": 0.326,
-    "mlx": 0.393,
+    "mlx": 0.383,
     "vllm": 0.3,
     "cpu": 0.3,
 }

@@ -239,7 +239,7 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
 # for AMD.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.889,
+    "cuda": 0.909,
     "cuda_pascal": 1,
     "rocm": 0.366,
     "vulkan": 0.327,
@@ -252,11 +252,11 @@ PREFILL_EFFICIENCY = {
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.477
+FULL_RATE_PREFILL_FACTOR = 0.458
 # K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.823,
-    ("kquant", "cuda_pascal"): 1.12,
+    ("kquant", "cuda_pascal"): 1.04,
     ("kquant", "rocm"): 0.823,
     ("kquant", "vulkan"): 1.08,
     ("kquant", "vulkan_intel"): 0.793,
@@ -265,8 +265,8 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("float", "cuda"): 1.04,
     ("float", "rocm"): 1.11,
     ("float", "metal"): 1.07,
-    ("bf16", "rocm"): 0.927,
-    ("mlx", "mlx"): 1.07,
+    ("bf16", "rocm"): 0.937,
+    ("mlx", "mlx"): 1.03,
     ("bf16", "mlx"): 0.989,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
