@@ -94,10 +94,11 @@ def _finite(value) -> bool:
 
 class NumericAutocompleteSelect(AutocompleteSelect):
     """An autocomplete that re-renders a form posted with a non-numeric id (a 500 in Django 5.2's
-    optgroups, which filters the related table by the raw value) by ignoring that value."""
+    optgroups, which filters the related table by the raw value) by ignoring that value. Decimal digits
+    only: "²" is a digit to `str.isdigit()` but not a number to `int()`."""
 
     def optgroups(self, name, value, attr=None):
-        return super().optgroups(name, [v for v in value if str(v).isdigit()], attr)
+        return super().optgroups(name, [v for v in value if str(v).isdecimal()], attr)
 
 
 class CatalogAdmin(SimpleHistoryAdmin):
