@@ -6,7 +6,7 @@
 The server is bench/load.py's (`serve()`: a throwaway PostgreSQL database with the catalog, gunicorn with
 bench.settings, rate limits off). A superuser logs in to the admin first. Then --concurrency threads send
 generated requests until -n are sent: calculator pages and their HTMX partials, /og.png, /compare/, the
-reverse pages, /hardware-row/, /own-model/ uploads (config.json and GGUF bytes, valid and damaged),
+reverse pages, /hardware-row/, pasted rigs (POST /rig/), /own-model/ uploads (config.json and GGUF bytes, valid and damaged),
 shares (POST /r/) and the snapshots they make, every /api/v1/ endpoint with right and wrong methods,
 the catalog, glossary, guide and search pages, robots, sitemap, health checks, unknown paths, and the
 admin: changelists with their filters, searches, orderings and pages, change and add forms posted with
@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from fuzz_client import Client, FormFields, links
 from fuzz_inputs import config_json, gguf_bytes, junk
@@ -304,6 +304,47 @@ def share(client: Client, rng: random.Random, catalog: Catalog) -> None:
         client.send("snapshot", "GET", f"{location}/og.png")
 
 
+ROCM_FIELDS = ["Card series", "Card model", "Card vendor", "VRAM Total Memory (B)", "GFX Version"]
+
+
+def rig_paste(client: Client, rng: random.Random, catalog: Catalog) -> None:
+    """POST /rig/ with a tool's output, as a visitor pastes it or damaged: nvidia-smi's table and CSV, rocm-smi's
+    text, CSV and JSON (values as text, numbers, null, cut short), macOS's system_profiler, junk."""
+    value = lambda: rng.choice([junk(rng)[:40], "25753026560", "0x744c", "Navi 31 [Radeon RX 7900 XTX]", ""])  # noqa: E731
+    kind = rng.choice(["nvidia", "nvidia-csv", "rocm", "rocm-csv", "rocm-json", "mac", "junk"])
+    if kind == "nvidia":
+        paste = f"|   0  NVIDIA GeForce RTX {rng.choice(['3090', '4090', junk(rng)[:20]])}   Off |\n|  0%   41C  P2  115W /  {value()}W |   22598MiB /  {value()}MiB |"
+    elif kind == "nvidia-csv":
+        paste = "name, memory.total [MiB]\n" + "\n".join(
+            f"NVIDIA GeForce RTX 4090, {value()} MiB" for _ in range(rng.randint(0, 4))
+        )
+    elif kind == "rocm":
+        paste = "\n".join(
+            f"GPU[{rng.randint(0, 3)}]          : {rng.choice(ROCM_FIELDS)}:  {value()}"
+            for _ in range(rng.randint(1, 8))
+        )
+    elif kind == "rocm-csv":
+        cells = lambda: ",".join(value().replace(",", " ") for _ in range(rng.randint(0, 6)))  # noqa: E731
+        paste = (
+            "device,"
+            + ",".join(ROCM_FIELDS)
+            + "\n"
+            + "\n".join(f"card{i},{cells()}" for i in range(rng.randint(0, 3)))
+        )
+    elif kind == "rocm-json":
+        pick = lambda: rng.choice([value(), rng.randint(-(10**20), 10**20), None, 1.5, [], {}])  # noqa: E731
+        paste = json.dumps(
+            {f"card{i}": {k: pick() for k in rng.sample(ROCM_FIELDS, 3)} for i in range(rng.randint(0, 3))}
+        )
+        paste = paste[: rng.randint(1, len(paste))] if rng.random() < 0.2 else paste
+    elif kind == "mac":
+        paste = f"Chipset Model: Apple M{rng.randint(1, 5)} {rng.choice(['Max', 'Pro', 'Ultra', junk(rng)[:10]])}\nTotal Number of Cores: {value()}\nMemory: {value()} GB"
+    else:
+        paste = junk(rng)
+    fields = [("rig", paste), *parse_qsl(calculator_query(rng, catalog))]
+    client.post_form("rig", "/rig/", fields, headers=_maybe_htmx(rng))
+
+
 GUIDES = sorted(p.stem for p in (ROOT / "content" / "guides").glob("*.md"))
 # group -> share of the requests
 GROUPS = {
@@ -320,7 +361,8 @@ GROUPS = {
     "catalog": 0.10,
     "content": 0.06,
     "other": 0.03,
-    "admin": 0.19,
+    "rig": 0.02,
+    "admin": 0.17,
 }
 
 
@@ -335,6 +377,8 @@ def run(client: Client, catalog: Catalog, models: list[AdminModel], *, seed: int
             group = rng.choices(groups, weights)[0]
             if group == "admin":
                 admin_request(client, rng, models)
+            elif group == "rig":
+                rig_paste(client, rng, catalog)
             else:
                 public_request(client, rng, catalog, group)
 

@@ -108,12 +108,13 @@ def _rocm_smi(text: str, lines: list[str]) -> list[Device]:
                 cards.setdefault(m.group(1), {})[m.group(2)] = m.group(3)
     devices = []
     for fields in cards.values():
-        fields = {k.lower(): v for k, v in fields.items()}
+        # as text, whatever the paste holds: a JSON number or null, a CSV row cut short (None)
+        fields = {str(k).lower(): "" if v is None else str(v) for k, v in fields.items()}
         name = _rocm_name(fields.get("card model", ""), fields.get("card series", ""))
         if not name:
             continue
         vram = fields.get("vram total memory (b)", "")
-        devices.append(Device(name=name, memory_mib=int(vram) // MIB if vram.isdigit() else None))
+        devices.append(Device(name=name, memory_mib=int(vram) // MIB if vram.isdecimal() else None))
     return devices
 
 

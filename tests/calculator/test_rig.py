@@ -1,9 +1,12 @@
 """Paste my rig: each reader on outputs published in public issues (the URL above each sample), the names
 mapped to catalog rows, and POST /rig/, which fills in the calculator's hardware rows."""
 
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from calculator import rig
 
@@ -475,3 +478,47 @@ def test_the_calculator_page_has_the_paste_box_and_the_detect_button(client, cat
     html = client.get("/").content.decode()
     assert "Paste my rig (nvidia-smi, rocm-smi, system_profiler…)" in html
     assert 'name="rig"' in html and "data-detect-gpu" in html
+
+
+# ---- Malformed pastes: a reading, never an exception ----------------------------------------------------
+
+ROCM_FIELDS = ["Card series", "Card model", "Card vendor", "VRAM Total Memory (B)", "GFX Version"]
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3),
+    max_leaves=8,
+)
+CELLS = st.text(alphabet=st.characters(blacklist_characters=",\n\r\x00"), max_size=12)
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        '{"card0": {"Card model": 5, "Card series": 7, "VRAM Total Memory (B)": 123}}',  # numbers, not text
+        "device,Card series,Card model,VRAM Total Memory (B)\ncard0,Navi 31 [Radeon RX 7900 XTX],0x744c\n",  # short
+        "GPU[0]          : Card model:           Radeon R9 FURY X\nGPU[0]          : VRAM Total Memory (B): ²\n",
+    ],
+    ids=["json numbers", "csv row cut short", "superscript digit"],
+)
+def test_a_malformed_rocm_smi_paste_is_read_as_far_as_it_goes(paste):
+    assert all(device.memory_mib is None or device.memory_mib >= 0 for device in rig.parse(paste).devices)
+
+
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.dictionaries(st.text(max_size=12), st.dictionaries(st.sampled_from(ROCM_FIELDS), JSON_VALUES)).map(
+            json.dumps
+        ),
+        st.lists(st.lists(CELLS, max_size=6), max_size=4).map(
+            lambda rows: (
+                "device," + ",".join(ROCM_FIELDS) + "\n" + "\n".join("card" + ",".join(r) for r in rows)
+            )
+        ),
+        st.lists(st.tuples(st.sampled_from(ROCM_FIELDS), CELLS), max_size=6).map(
+            lambda pairs: "\n".join(f"GPU[0]          : {k}:  {v}" for k, v in pairs)
+        ),
+    )
+)
+def test_any_paste_is_read_without_an_exception(paste):
+    rig.parse(paste)
