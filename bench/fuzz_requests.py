@@ -8,7 +8,10 @@ bench.settings, rate limits off). A superuser logs in to the admin first. Then -
 generated requests until -n are sent: calculator pages and their HTMX partials, /og.png, /compare/, the
 reverse pages, /hardware-row/, pasted rigs (POST /rig/), /own-model/ uploads (config.json and GGUF bytes, valid and damaged),
 shares (POST /r/) and the snapshots they make, every /api/v1/ endpoint with right and wrong methods,
-the catalog, glossary, guide and search pages, robots, sitemap, health checks, unknown paths, and the
+the catalog, glossary, guide and search pages, robots, sitemap, health checks, unknown paths, the
+result charts (/chart.svg), image and video models (/image-models/<slug>/, their questions on /, the
+picker /models/pick/all/), /cost/, /choose/ and the buyer guides, measurements posted to
+/measurements/submit/ (its honeypot too), the error pages (/errors/) and the API's docs (/api/), and the
 admin: changelists with their filters, searches, orderings and pages, change and add forms posted with
 generated values, history pages and the LLM import. Values are valid questions from the catalog
 fixtures (bench/load.py) or deliberately bad ones: unknown slugs, absurd numbers, broken JSON, junk
@@ -345,6 +348,162 @@ def rig_paste(client: Client, rng: random.Random, catalog: Catalog) -> None:
     client.post_form("rig", "/rig/", fields, headers=_maybe_htmx(rng))
 
 
+# --- Pages added after the first fuzz: images, diffusion models, costs, submissions, error pages ---------
+
+
+def _or_junk(rng: random.Random, value: str) -> str:
+    """The valid value three times in four, else junk."""
+    return value if rng.random() < 0.75 else junk(rng)
+
+
+def _spoiled(rng: random.Random, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The fields as given three times in four, else with one value made junk."""
+    if pairs and rng.random() < 0.25:
+        i = rng.randrange(len(pairs))
+        pairs = [*pairs[:i], (pairs[i][0], junk(rng)), *pairs[i + 1 :]]
+    return pairs
+
+
+def _method(rng: random.Random, allowed: str = "GET") -> str:
+    """The page's own method, or (one time in ten) a wrong one."""
+    return allowed if rng.random() < 0.9 else rng.choice([m for m in ["GET", *METHODS] if m != allowed])
+
+
+DIFFUSION = [m["slug"] for m in json.loads((ROOT / "fixtures/catalog/diffusion_models.json").read_text())]
+BUYERS_GUIDES = re.findall(r'Guide\(\s*"([a-z0-9-]+)"', (ROOT / "costs" / "guides.py").read_text())
+ERRORS = sorted(p.stem for p in (ROOT / "content" / "errors").glob("*.md"))
+
+
+def chart(client: Client, rng: random.Random, catalog: Catalog) -> None:
+    """/chart.svg: a result's context or users chart, for a calculator question."""
+    kind = _or_junk(rng, rng.choice(["context", "users"]))
+    query = (
+        f"chart={quote(kind)}&{_question(rng, catalog)}" if rng.random() < 0.95 else _question(rng, catalog)
+    )
+    client.send("chart", _method(rng), f"/chart.svg?{query}")
+
+
+def diffusion(client: Client, rng: random.Random, catalog: Catalog) -> None:
+    """An image or video model: its address (/image-models/<slug>/, a redirect), the calculator asked about
+    it (DiffusionForm's fields, HTMX partials too), the model picker's options and the API's listing."""
+    gpu, _ = rng.choice(catalog.gpus)
+    pairs = [("gpu", gpu)] if rng.random() < 0.8 else []
+    values = {
+        "quant": lambda: rng.choice(["", "bf16", "fp8", "q8_0", "q4_k_m", "nf4"]),
+        "count": lambda: str(rng.choice([1, 1, 2, 4, 8])),
+        "ram_gb": lambda: str(rng.choice([16, 32, 64, 128])),
+        "width": lambda: str(rng.choice([512, 768, 1024, 1536, 2048])),
+        "height": lambda: str(rng.choice([512, 768, 1024, 1536, 2048])),
+        "steps": lambda: str(rng.choice([1, 4, 20, 28, 50])),
+        "frames": lambda: str(rng.choice([1, 25, 49, 121])),
+    }
+    for name in rng.sample(list(values), rng.randint(0, len(values))):
+        pairs.append((name, values[name]()))
+    model, pairs = rng.choice(DIFFUSION), _spoiled(rng, pairs)
+    model = model if rng.random() < 0.9 else junk(rng)
+    roll = rng.random()
+    if roll < 0.35:
+        path = f"/image-models/{quote(model, safe='')}/?" + urlencode(pairs)
+        client.send("diffusion", _method(rng), path)
+    elif roll < 0.75:
+        query = urlencode([("model", model), *pairs])
+        client.send("diffusion", _method(rng), f"/?{query}", headers=_maybe_htmx(rng))
+    elif roll < 0.9:
+        q = rng.choice(["", "flux", "video", "stable diffusion", "llama", junk(rng)])
+        client.send("diffusion", _method(rng), "/models/pick/all/?" + urlencode({"q": q}))
+    else:
+        params = [("q", _or_junk(rng, rng.choice(["flux", "video", ""]))), ("listed", rng.choice(["1", "x"]))]
+        client.send("diffusion", _method(rng), "/api/v1/diffusion-models?" + urlencode(params))
+
+
+def costs(client: Client, rng: random.Random, catalog: Catalog) -> None:
+    """/cost/ (a calculator question and the cost form's fields), /choose/ and the buyer guides."""
+    roll = rng.random()
+    if roll < 0.4:
+        values = {
+            "lifetime": lambda: rng.choice(["0.25", "3", "5", "15"]),
+            "utilisation": lambda: rng.choice(["0.01", "0.2", "1"]),
+            "kwh": lambda: rng.choice(["0", "0.15", "0.4"]),
+            "tokens_per_day": lambda: rng.choice(["1000", "1000000", "100000000"]),
+            "condition": lambda: rng.choice(["", "new", "used"]),
+            "rent": lambda: "",
+        }
+        pairs = _spoiled(rng, [(n, values[n]()) for n in rng.sample(list(values), rng.randint(0, 4))])
+        query = (calculator_query(rng, catalog) if rng.random() < 0.9 else _question(rng, catalog)) + "&"
+        client.send("costs", _method(rng), f"/cost/?{query}{urlencode(pairs)}", headers=_maybe_htmx(rng))
+    elif roll < 0.8:
+        models = [rng.choice(catalog.models)[0] for _ in range(rng.randint(0, 5))]
+        values = {
+            "budget": lambda: rng.choice(["500", "2500", "10000", "10000000"]),
+            "size": lambda: rng.choice(["", "8b", "14b", "32b", "70b"]),
+            "quant": lambda: rng.choice(catalog.listed_quants),
+            "ctx": lambda: str(rng.choice([2048, 8192, 32768, 131072])),
+            "tok_s": lambda: rng.choice(["0", "10", "30", "100"]),
+            "condition": lambda: rng.choice(["", "new", "used"]),
+            "sort": lambda: rng.choice(["price", "value", "headroom"]),
+        }
+        pairs = [("model", m) for m in models]
+        pairs += [(n, values[n]()) for n in rng.sample(list(values), rng.randint(0, len(values)))]
+        pairs = _spoiled(rng, pairs)
+        client.send("costs", _method(rng), "/choose/?" + urlencode(pairs), headers=_maybe_htmx(rng))
+    else:
+        slug = quote(_or_junk(rng, rng.choice(BUYERS_GUIDES)), safe="")
+        client.send("costs", _method(rng), rng.choice(["/buyers-guides/", f"/buyers-guides/{slug}/"]))
+
+
+def submit(client: Client, rng: random.Random, catalog: Catalog) -> None:
+    """/measurements/submit/: the form filled in from a question (GET), or a visitor's paste posted from
+    the page (valid, damaged or junk; the honeypot filled now and then; from elsewhere sometimes)."""
+    model, _ = rng.choice(catalog.models)
+    gpu, _ = rng.choice(catalog.gpus)
+    fields = _spoiled(
+        rng,
+        [
+            ("model", rng.choice([model, "llama-2-7b"])),
+            ("quant", rng.choice(["", "q4_0", rng.choice(catalog.quants)])),
+            ("gpu", rng.choice(["", gpu])),
+            ("count", rng.choice(["", "1", "2", "8"])),
+            ("runtime", rng.choice(["", "llama.cpp", "ollama"])),
+        ],
+    )
+    if rng.random() < 0.3:
+        query = urlencode(rng.sample(fields, rng.randint(0, len(fields))) + [("sent", _or_junk(rng, "2"))])
+        client.send("submit", _method(rng), f"/measurements/submit/?{query}")
+        return
+    paste = BENCH_PASTE
+    if rng.random() < 0.25:
+        cut = rng.randint(0, len(paste))
+        paste = rng.choice([junk(rng), paste[:cut], paste[:cut] + junk(rng) + paste[cut:], paste * 40])
+    fields.append(("paste", paste))
+    if rng.random() < 0.05:
+        fields.append(("website", "https://spam.example"))
+    origin = rng.choice([client.origin] * 8 + ["https://evil.example", ""])
+    headers = (("Origin", origin),) if origin else ()
+    if rng.random() < 0.1:
+        client.send("submit", rng.choice(METHODS), "/measurements/submit/", body=b"x=1", headers=headers)
+        return
+    client.post_form("submit", "/measurements/submit/", rng.sample(fields, len(fields)), headers=headers)
+
+
+# A llama-bench table as visitors paste it (tests/community/test_parse.py BENCH_NKVO, llama.cpp PR 4812)
+BENCH_PASTE = """\
+  Device 0: NVIDIA GeForce RTX 3090 Ti, compute capability 8.6, VMM: yes
+| model                          |       size |     params | backend    | ngl | test       |              t/s |
+| ------------------------------ | ---------: | ---------: | ---------- | --: | ---------- | ---------------: |
+| llama 7B Q4_0                  |   3.56 GiB |     6.74 B | CUDA       |  99 | pp 512     | 4035.47 ± 157.68 |
+| llama 7B Q4_0                  |   3.56 GiB |     6.74 B | CUDA       |  99 | tg 128     |    127.43 ± 0.18 |
+
+build: 32d9f7d9 (1786)
+"""
+
+
+def errors(client: Client, rng: random.Random, catalog: Catalog) -> None:
+    """The error pages (/errors/ and /errors/<slug>/) and the API's docs page (/api/)."""
+    slug = quote(_or_junk(rng, rng.choice(ERRORS))[:80], safe="")
+    path = rng.choice(["/errors/", f"/errors/{slug}/", f"/errors/{slug}/", "/api/"])
+    client.send("errors", _method(rng), path, body=b"x=1")
+
+
 GUIDES = sorted(p.stem for p in (ROOT / "content" / "guides").glob("*.md"))
 # group -> share of the requests
 GROUPS = {
@@ -363,7 +522,13 @@ GROUPS = {
     "other": 0.03,
     "rig": 0.02,
     "admin": 0.17,
+    "chart": 0.01,
+    "diffusion": 0.02,
+    "costs": 0.02,
+    "submit": 0.01,
+    "errors": 0.01,
 }
+EXTRA = {"chart": chart, "diffusion": diffusion, "costs": costs, "submit": submit, "errors": errors}
 
 
 def run(client: Client, catalog: Catalog, models: list[AdminModel], *, seed: int, concurrency: int) -> None:
@@ -379,6 +544,8 @@ def run(client: Client, catalog: Catalog, models: list[AdminModel], *, seed: int
                 admin_request(client, rng, models)
             elif group == "rig":
                 rig_paste(client, rng, catalog)
+            elif group in EXTRA:
+                EXTRA[group](client, rng, catalog)
             else:
                 public_request(client, rng, catalog, group)
 
