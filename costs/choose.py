@@ -82,10 +82,11 @@ class ChooseForm(forms.Form):
         data["model"] = models
         if not models:
             self.add_error("model", "Choose a model or a size class.")
-        for model in models:
-            limit = model.max_position_embeddings
-            if limit and data["ctx"] > limit and "ctx" not in self.errors:
-                self.add_error("ctx", f"{model.name} reads at most {limit:,} tokens of context.")
+        ctx = data["ctx"]  # add_error takes it out of data: one message, for the first model it exceeds
+        too_long = next((m for m in models if ctx > (m.max_position_embeddings or ctx)), None)
+        if too_long and "ctx" not in self.errors:
+            limit = too_long.max_position_embeddings
+            self.add_error("ctx", f"{too_long.name} reads at most {limit:,} tokens of context.")
         return data
 
     def page_url(self) -> str:

@@ -123,6 +123,7 @@ def test_an_empty_form_explains_itself(client, costs):
         (f"{SEVENTY}&budget=-1", "budget", "greater than or equal to 1"),
         (f"{SEVENTY}&ctx=999999999", "ctx", "less than or equal to"),
         (f"{SEVENTY}&ctx=200000", "ctx", "reads at most 131,072 tokens of context"),
+        (f"{SEVENTY}&model=qwen2-5-7b-instruct&ctx=200000", "ctx", "reads at most 131,072 tokens"),
         (f"{SEVENTY}&tok_s=fast", "tok_s", "Enter a number."),
         (f"{SEVENTY}&quant=q9", "quant", "Unknown format"),
         (f"{SEVENTY}&size=3b", "size", "Select a valid choice."),
