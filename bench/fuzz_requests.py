@@ -376,11 +376,9 @@ ERRORS = sorted(p.stem for p in (ROOT / "content" / "errors").glob("*.md"))
 
 def chart(client: Client, rng: random.Random, catalog: Catalog) -> None:
     """/chart.svg: a result's context or users chart, for a calculator question."""
-    kind = _or_junk(rng, rng.choice(["context", "users"]))
-    query = (
-        f"chart={quote(kind)}&{_question(rng, catalog)}" if rng.random() < 0.95 else _question(rng, catalog)
-    )
-    client.send("chart", _method(rng), f"/chart.svg?{query}")
+    pairs = [("chart", rng.choice(["context", "users"]))] if rng.random() < 0.95 else []
+    pairs = _spoiled(rng, pairs + parse_qsl(calculator_query(rng, catalog)))
+    client.send("chart", _method(rng), "/chart.svg?" + urlencode(pairs))
 
 
 def diffusion(client: Client, rng: random.Random, catalog: Catalog) -> None:
