@@ -457,10 +457,10 @@ def submit(client: Client, rng: random.Random, catalog: Catalog) -> None:
     fields = _spoiled(
         rng,
         [
-            ("model", rng.choice([model, "llama-2-7b"])),
-            ("quant", rng.choice(["", "q4_0", rng.choice(catalog.quants)])),
-            ("gpu", rng.choice(["", gpu])),
-            ("count", rng.choice(["", "1", "2", "8"])),
+            ("model", rng.choice([model, *["llama-2-7b"] * 3])),  # the paste's model, mostly
+            ("quant", rng.choice(["", "q4_0", "q4_0", rng.choice(catalog.quants)])),
+            ("gpu", rng.choice(["", "geforce-rtx-3090-ti", gpu])),
+            ("count", rng.choice(["", "", "1", "2"])),
             ("runtime", rng.choice(["", "llama.cpp", "ollama"])),
         ],
     )
