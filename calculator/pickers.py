@@ -163,7 +163,11 @@ def model_options(chosen: str, query: str) -> SafeString:
         groups = rows["featured"]
     shown = {value for _, group in groups for value, *_ in group}
     asked = rows["models"].get(chosen) if chosen not in shown else None
-    parts = [options([asked], chosen)] if asked else []
+    if asked is None and chosen and chosen not in shown and not is_diffusion(chosen):
+        # a slug the catalog lacks (a mistyped or old link): shown as asked, next to its error, not as the
+        # first model of the list, which the browser would otherwise show selected
+        asked = _option(chosen[:80], f"{chosen[:80]} (not in the catalog)")
+    parts = [options([asked], asked[0])] if asked else []
     for label, group in groups:
         parts.append(f'<optgroup label="{escape(label)}">')
         parts.append(options(group, chosen) if group else _no_match(query))

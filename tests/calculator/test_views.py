@@ -196,3 +196,10 @@ def test_picker_markup_is_what_the_template_loops_wrote(catalog):
     )
     expected = quants.render({"quants": Quantization.objects.listed(), "slug": "q4_k_m"})
     assert pickers.options(pickers.format_rows()["rows"], "q4_k_m") == expected
+
+
+def test_a_model_the_catalog_lacks_is_shown_as_asked_not_as_the_first_model(client, catalog):
+    html = client.get("/?model=no-such-model&gpu=geforce-rtx-3090").content.decode()
+    options = model_options(html)
+    assert options[0] == "no-such-model*" and options.count("no-such-model") == 0  # selected once, on top
+    assert "no-such-model (not in the catalog)</option>" in html and "Unknown model “no-such-model”." in html
