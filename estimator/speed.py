@@ -392,13 +392,15 @@ class Stage:
         """Share of the spec-sheet bandwidth this memory gives the kernels (a listed HBM part: the soft minimum of
         the memory's rate and its SMs' in-flight rate, `HBM_BYTES_PER_SM_CYCLE`, vLLM's `VLLM_BYTES_PER_SM_CYCLE`;
         vLLM elsewhere 1; other HBM3e parts `HBM3E_SHARE` of HBM's)."""
-        if self.backend == "vllm":
-            if not self.sm_ghz:
-                return 1.0
-            return (1 + (self.bandwidth_gb_s / (VLLM_BYTES_PER_SM_CYCLE * self.sm_ghz)) ** 2) ** -0.5
         if self.sm_ghz:
-            in_flight = HBM_BYTES_PER_SM_CYCLE[hbm_vendor(self.backend)] * self.sm_ghz
-            return (1 + (self.bandwidth_gb_s / in_flight) ** 2) ** -0.5  # the soft minimum
+            per_cycle = (
+                VLLM_BYTES_PER_SM_CYCLE
+                if self.backend == "vllm"
+                else HBM_BYTES_PER_SM_CYCLE[hbm_vendor(self.backend)]
+            )
+            return (1 + (self.bandwidth_gb_s / (per_cycle * self.sm_ghz)) ** 2) ** -0.5  # the soft minimum
+        if self.backend == "vllm":
+            return 1.0
         if self.memory == "hbm3e":
             return MEMORY_EFFICIENCY["hbm"] * HBM3E_SHARE
         return MEMORY_EFFICIENCY.get(self.memory, 1.0)
