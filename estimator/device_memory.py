@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import hardware, kv_cache, memory, speed
+from . import kv_cache, memory, speed
 from .limits import bounded_cache, length_of_result
 from .schema import DeviceSpec, DeviceUsage, ModelSpec, QuantSpec, Workload
 from .units import GIB
@@ -250,7 +250,7 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str) -> dict
         "sm_ghz": speed.sm_ghz(device),
         "expert_loop": speed.expert_loop_prompts(device, runtime),
         "clock_ghz": speed.clock_ghz(device),
-        "bf16_rate": hardware.bf16_prompt_rate(device),
+        "bf16_rate": speed.bf16_prompt_rate(device),
     }
 
 

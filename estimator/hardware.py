@@ -279,24 +279,21 @@ def nvidia_tensor_cores(device: DeviceSpec) -> bool:
 # rate, not with GP100's cuBLAS share. PR 4766's P40 table (January 2024, MMQ below Volta then too) has LLaMA 7B
 # Q4_0 at 912 tok/s, 12.3 TOPS: above the P40's FP32 peak, so no FP32 or FP16 GEMM could have run it; with the
 # pre-Volta share of the P100's cuBLAS path (`kernels()`) the engine put its quantized pp512 rows 51–56% low.
-DP4A_PASCAL = "Pascal"
+def _dp4a_pascal(device: DeviceSpec) -> bool:
+    """A Pascal part with dp4a (compute capability 6.1): every Pascal chip but GP100."""
+    return nvidia_architecture(device) == "Pascal" and not GP100_NAMES.search(device.name)
 
 
 def prompt_kernels(device: DeviceSpec, runtime: str) -> str:
     """Whose kernels process a prompt batch: `kernels()`, except llama.cpp's Vulkan backend on NVIDIA's tensor
     cores, whose cooperative-matrix shaders do the work CUDA's prompt kernels do, at their share of the same
     tensor rate: the RTX 3090, 4090 and 5090 Vulkan pp512 rows (4,400–10,400 tok/s), which AMD's Vulkan share
-    put 38–73% low while pulling the AMD rows up; and CUDA on Pascal parts with dp4a (`DP4A_PASCAL`), whose
+    put 38–73% low while pulling the AMD rows up; and CUDA on Pascal parts with dp4a (`_dp4a_pascal`), whose
     int8 kernels are CUDA's."""
     found = kernels(device, runtime)
     if found == "cuda_pascal" and _dp4a_pascal(device):
         return "cuda"
     return "cuda" if found == "vulkan" and nvidia_tensor_cores(device) else found
-
-
-def _dp4a_pascal(device: DeviceSpec) -> bool:
-    """A Pascal part with dp4a (compute capability 6.1): every Pascal chip but GP100."""
-    return nvidia_architecture(device) == DP4A_PASCAL and not GP100_NAMES.search(device.name)
 
 
 def _nvidia_tensor_kernels(device: DeviceSpec) -> bool:

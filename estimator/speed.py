@@ -25,6 +25,7 @@ from dataclasses import dataclass
 # the bench, which read them as speed.memory_class etc.
 from .hardware import (  # noqa: F401
     TENSOR_WIDTH,
+    bf16_prompt_rate,
     clock_ghz,
     expert_loop_prompts,
     format_family,

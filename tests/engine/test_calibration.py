@@ -138,7 +138,7 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # Then the KV cache on HBM read by flash attention at the spec bandwidth (speed.kv_memory_efficiency): decode 6.87% /
 # 25.17% -> 6.73% / 25.23% (the p90 raised by a tenth: the R9700's rows at 16k and 32k, at ROCm's refitted KV share),
 # multi-GPU 8.46% / 29.84% -> 8.01% / 28.88%, decode at a KV depth >= 4096 13.75% / 34.81% -> 9.25% / 34.80%.
-# Pascal parts with dp4a prompt with CUDA's int8 kernels at CUDA's share (hardware.DP4A_PASCAL), not GP100's cuBLAS
+# Pascal parts with dp4a prompt with CUDA's int8 kernels at CUDA's share (hardware._dp4a_pascal), not GP100's cuBLAS
 # share: prefill 15.31% / 52.92% -> 15.02% / 50.45%, single GPU 14.15% / 51.24% -> 14.10% / 50.31%.
 # BF16 prompts on ROCm chips without BF16 instructions at the FP32 rate (hardware.bf16_prompt_rate): prefill
 # 15.02% / 50.45% -> 15.00% / 50.05%, single GPU 14.10% / 50.31% -> 13.67% / 50.05%.

@@ -158,7 +158,7 @@ def test_a_prompt_without_flash_attention_pays_for_its_score_matrix_in_memory():
 
 def test_pascal_with_dp4a_prompts_with_cudas_int8_kernels_and_gp100_without():
     # llama.cpp's MMQ runs on cc 6.1 parts with __dp4a (ggml_cuda_should_use_mmq); GP100 (cc 6.0) has none and
-    # takes cuBLAS (hardware.DP4A_PASCAL). The P40's catalog rate is its FP32 rate (its FP16 runs at 1/64), a
+    # takes cuBLAS (hardware._dp4a_pascal). The P40's catalog rate is its FP32 rate (its FP16 runs at 1/64), a
     # quarter of its 47 int8 TOPS, as a GeForce card's listed rate is a quarter of its int8 tensor rate.
     p40 = make_gpu(
         name="Tesla P40",
