@@ -180,7 +180,7 @@ def _uses(p: Prepared, q: Param) -> bool:
     stages = [s for s in p.stages if s.backend != "cpu"]
     keys = {s.backend for s in stages}
     # whose prompt constants: NVIDIA parts on Vulkan prompt with CUDA's (speed.prompt_kernels)
-    prompt_keys = {s.prompt_backend or s.backend for s in stages}
+    prompt_keys = {s.prompt_family for s in stages}
     if q.table == "SERVING":  # the serving benchmark's interleaved prompts: not in a single stream
         return p.row.kind == "vllm_tp" and not p.row.single_stream
     if q.table == "VLLM_HOST_SECONDS":  # V0's, or V1's engine core (timing.runtime_step)
@@ -206,7 +206,7 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table == "FORMAT_EFFICIENCY":
         return q.key in {(f, s.backend) for f, s in fmts}
     if q.table == "PREFILL_FORMAT_EFFICIENCY":
-        return q.key in {(f, s.prompt_backend or s.backend) for f, s in fmts}
+        return q.key in {(f, s.prompt_family) for f, s in fmts}
     if q.table == "HBM_BYTES_PER_SM_CYCLE":
         return any(s.sm_ghz and speed.hbm_vendor(s.backend) == q.key for s in stages if s.backend != "vllm")
     if q.table == "MEMORY_EFFICIENCY":
@@ -235,7 +235,7 @@ def _uses(p: Prepared, q: Param) -> bool:
         vector = prompt_keys & set(prefill.VECTOR_ATTENTION_KERNELS)
         return bool(vector) and (p.row.depth > 0 or p.row.tokens >= 2048)
     if q.table == "EXPERT_KERNEL_EFFICIENCY":
-        return any(s.moe_layers and (s.prompt_backend or s.backend) == q.key for s in stages)
+        return any(s.moe_layers and s.prompt_family == q.key for s in stages)
     if q.table == "EXPERT_CALL_SECONDS":
         return any(s.expert_loop and s.moe_layers for s in stages)
     if q.table == "PREFILL_PIPELINE_OVERLAP":

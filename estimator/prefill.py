@@ -97,7 +97,7 @@ PREFILL_PIPELINE_OVERLAP = 0.655
 def attention_efficiency(stage: Stage) -> float:
     """Share of the matrix rate (÷ `matrix_width`: the vector rate, on AMD and Intel) that flash attention
     over the cache reaches."""
-    family = stage.prompt_backend or stage.backend
+    family = stage.prompt_family
     if family in VECTOR_ATTENTION_KERNELS:
         return VECTOR_ATTENTION_EFFICIENCY
     return ATTENTION_EFFICIENCY[family]
@@ -157,9 +157,7 @@ def expert_prefill_efficiency(stage: Stage, ubatch: int) -> float:
     if not stage.experts or stage.backend == "vllm":
         return PREFILL_EXPERT_EFFICIENCY
     tokens = ubatch * stage.experts_per_tok / stage.experts
-    share = PREFILL_EXPERT_EFFICIENCY * EXPERT_KERNEL_EFFICIENCY.get(
-        stage.prompt_backend or stage.backend, 1.0
-    )
+    share = PREFILL_EXPERT_EFFICIENCY * EXPERT_KERNEL_EFFICIENCY.get(stage.prompt_family, 1.0)
     return share * tokens / (tokens + EXPERT_TILE_TOKENS)
 
 

@@ -370,6 +370,11 @@ class Stage:
     clock_ghz: float = 0.0  # `hardware.clock_ghz()`: an NVIDIA GPU's boost clock, its CUDA fixed costs' pace
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
 
+    @property
+    def prompt_family(self) -> str:
+        """Whose kernels run a prompt batch: `prompt_backend`, else `backend`."""
+        return self.prompt_backend or self.backend
+
     def touched_share(self, batch: int) -> float:
         """Share of the routed experts that at least one of `batch` tokens picks."""
         if not self.experts or not self.routed_bytes:
@@ -491,7 +496,7 @@ def unpack_seconds(stage: Stage, batch: int) -> float:
 
 def prefill_efficiency(stage: Stage) -> float:
     """Share of the FP16 matrix rate prompt processing reaches on dense matrices of this format."""
-    family = stage.prompt_backend or stage.backend
+    family = stage.prompt_family
     if stage.fmt == "bf16" and stage.backend in BF16_CONVERTED_BACKENDS:
         fmt = BF16_PREFILL_EFFICIENCY
     else:
