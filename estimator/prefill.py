@@ -128,17 +128,14 @@ def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: 
         stage.attention_flops_per_pair * keys
         + stage.window_attention_flops_per_pair * min(keys, stage.window)
     )
-    compute = dense / rate + experts / (rate * expert_prefill_efficiency(stage, min(prompt_tokens, ubatch)))
+    batch = min(prompt_tokens, ubatch)  # tokens in a micro-batch
+    compute = dense / rate + experts / (rate * expert_prefill_efficiency(stage, batch))
     compute += attention / attention_rate
     ubatches = -(-prompt_tokens // ubatch)
-    weights = stage.dense_bytes + stage.routed_bytes * stage.touched_share(min(prompt_tokens, ubatch))
+    weights = stage.dense_bytes + stage.routed_bytes * stage.touched_share(batch)
     reads = ubatches * weights / (stage.bandwidth_gb_s * 1e9 * stage.bandwidth_efficiency)
-    scores = (
-        0.0
-        if fused_attention(stage)
-        else score_seconds(stage, prompt_tokens, min(ubatch, prompt_tokens), depth)
-    )
-    loop = expert_loop_seconds(stage, min(prompt_tokens, ubatch))
+    scores = 0.0 if fused_attention(stage) else score_seconds(stage, prompt_tokens, batch, depth)
+    loop = expert_loop_seconds(stage, batch)
     return max(compute, reads) + scores + ubatches * (stage.fixed_seconds + loop)
 
 
