@@ -203,3 +203,11 @@ def test_a_model_the_catalog_lacks_is_shown_as_asked_not_as_the_first_model(clie
     options = model_options(html)
     assert options[0] == "no-such-model*" and options.count("no-such-model") == 0  # selected once, on top
     assert "no-such-model (not in the catalog)</option>" in html and "Unknown model “no-such-model”." in html
+
+
+def test_a_400_answer_is_swapped_in_under_debug_too(client, catalog, settings):
+    """django-htmx's debug helper puts any 400 HTMX answer in place of the whole page; `make run` runs with
+    DEBUG on, and this site answers a form's errors with a 400 that htmx swaps in (base.html's htmx-config)."""
+    settings.DEBUG = True
+    html = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090").content.decode()
+    assert "htmx-2.min.js" in html and "django-htmx.js" not in html
