@@ -71,7 +71,7 @@ def form_pickers(form: QuestionForm) -> dict:
         "without_config": without_config,
         "model_query": model_query,
         "model_options": pickers.model_options(data.get("model", ""), model_query),
-        "hardware_rows": [(g, c, pickers.options(rows["gpus"], g, chosen=chosen)) for g, c in hardware],
+        "hardware_rows": [(g, c, pickers.gpu_options(rows["gpus"], g, chosen=chosen)) for g, c in hardware],
         "context_presets": CONTEXT_PRESETS,
         "ram_options": pickers.ram_options(data.get("ram_preset")),
         **combination_pickers(form),

@@ -73,8 +73,8 @@ LONG = 256
 _long_lists: dict[int, tuple[list[Option], list[tuple[int, Option]], dict[str, list[int]]]] = {}
 
 
-def _shown(rows: list[Option], chosen) -> list[Option]:
-    """`rows` that are listed or in `chosen`, in their order (for `options`)."""
+def _long_list(rows: list[Option]) -> tuple[list[Option], list[tuple[int, Option]], dict[str, list[int]]]:
+    """`rows`, its listed rows with their places, and where each value sits: found once per list."""
     entry = _long_lists.get(id(rows))
     if entry is None or entry[0] is not rows:
         if len(_long_lists) >= 8:  # lists of older catalog versions
@@ -83,11 +83,27 @@ def _shown(rows: list[Option], chosen) -> list[Option]:
         for i, row in enumerate(rows):
             at.setdefault(row[0], []).append(i)
         entry = _long_lists[id(rows)] = (rows, [(i, row) for i, row in enumerate(rows) if row[3]], at)
-    _, listed, at = entry
+    return entry
+
+
+def _shown(rows: list[Option], chosen) -> list[Option]:
+    """`rows` that are listed or in `chosen`, in their order (for `options`)."""
+    _, listed, at = _long_list(rows)
     extra = {i for value in set(chosen) for i in at.get(value, ()) if not rows[i][3]}
     if not extra:
         return [row for _, row in listed]
     return [row for _, row in sorted([*listed, *((i, rows[i]) for i in extra)])]
+
+
+def gpu_options(rows: list[Option], selected: str, *, chosen=()) -> SafeString:
+    """The GPU select's options (`options`); a slug the catalog lacks (a mistyped or old link) is shown as
+    asked, selected on top next to its error, not as the first GPU of the list, which the browser would
+    otherwise show selected."""
+    markup = options(rows, selected, chosen=chosen)
+    if not selected or selected in _long_list(rows)[2]:
+        return markup
+    asked = _option(selected[:80], f"{selected[:80]} (not in the catalog)")
+    return mark_safe(options([asked], asked[0]) + markup)
 
 
 def catalog_rows() -> dict:

@@ -211,3 +211,15 @@ def test_a_400_answer_is_swapped_in_under_debug_too(client, catalog, settings):
     settings.DEBUG = True
     html = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090").content.decode()
     assert "htmx-2.min.js" in html and "django-htmx.js" not in html
+
+
+def test_a_gpu_the_catalog_lacks_is_shown_as_asked_not_as_the_first_gpu(client, catalog):
+    html = client.get("/?model=llama-3-1-8b-instruct&gpu=no-such-gpu").content.decode()
+    select = re.search(r'<select name="gpu".*?</select>', html, re.S).group(0)
+    values = [
+        v + ("*" if sel else "") for v, sel in re.findall(r'<option value="([^"]*)"( selected)?', select)
+    ]
+    assert values[0] == "no-such-gpu*" and values.count("no-such-gpu") == 0  # selected once, on top
+    assert "no-such-gpu (not in the catalog)</option>" in select and "Unknown GPU: no-such-gpu." in html
+    known = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090").content.decode()
+    assert "(not in the catalog)" not in known
