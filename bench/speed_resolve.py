@@ -178,7 +178,7 @@ def catalog_quants() -> dict[str, QuantSpec]:
 # quantized from Google's quantization-aware checkpoint.
 MLX_REPO = r"^(mlx-community/)?"
 MODELS: list[tuple[str, str, str]] = [
-    (r"^(LLaMA-2-7B|Llama-2-7B|llama-2-7b|llama2 7B)", "llama-2-7b", "catalog"),
+    (r"^(LLaMA-2-7B|Llama-2-7B|llama-2-7b|llama2 7B|Llama 2 7B)", "llama-2-7b", "catalog"),
     (r"^llama 7B .*@6\.74$", "llama-2-7b", "catalog"),
     (r"^llama 7B .*@7\.24$", "mistral-7b-instruct-v0-3", "borrowed"),  # Mistral 7B v0.1: llama arch, 7.24 B
     (r"^Meta-Llama-3-8B", "llama-3-8b-instruct", "catalog"),
@@ -234,6 +234,15 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^qwen35moe 122B\.A10B", "qwen3-235b-a22b", "borrowed"),
     (r"^nemotron_h_moe 31B\.A3\.5B", "qwen3-30b-a3b", "borrowed"),
     (r"^deepseek2 30B\.A3B", "qwen3-30b-a3b", "borrowed"),  # GLM-4.7-Flash
+    # visorcraft/strix-halo-llm-perf's tables name the models, not llama-bench's model column
+    (r"^TinyLlama 1\.1B", "tinyllama-1-1b-chat-v1-0", "catalog"),
+    (r"^Llama 3\.2 3B", "llama-3-2-3b-instruct", "catalog"),
+    (r"^Llama 3\.1 70B", "llama-3-1-70b-instruct", "catalog"),
+    (r"^Qwen2\.5-Coder 7B", "qwen2-5-coder-7b-instruct", "catalog"),
+    (r"^Qwen2\.5 14B", "qwen2-5-14b-instruct", "catalog"),
+    (r"^Qwen2\.5 32B", "qwen2-5-32b-instruct", "catalog"),
+    (r"^Qwen3 30B-A3B", "qwen3-30b-a3b", "catalog"),
+    (r"^Qwen3-235B-A22B", "qwen3-235b-a22b", "catalog"),
     # pavlokhmel.com's table names unsloth's files by their Hugging Face model names
     (r"^Qwen3\.5-9B(@|$)", "qwen3-8b", "borrowed"),
     (r"^Qwen3\.6-27B(@|$)", "qwen3-32b", "borrowed"),
