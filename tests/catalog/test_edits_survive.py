@@ -155,23 +155,29 @@ def test_saves_without_a_user_are_not_edits(catalog):
 
 @pytest.mark.django_db
 def test_a_deletion_by_an_editor_stands_until_an_editor_creates_the_row_again(catalog):
-    delete_as_editor(Gpu.objects.get(slug="tesla-p40"))
+    delete_as_editor(Gpu.objects.get(slug="h100-pcie-80-gb"))
     assert "gpus: 0 created, 0 updated, 63 unchanged, 1 deleted by editors (kept deleted)" in load()
-    assert "  - tesla-p40: deleted by an editor, not created again" in load("--dry-run")
-    assert not Gpu.objects.filter(slug="tesla-p40").exists()
+    assert "  - h100-pcie-80-gb: deleted by an editor, not created again" in load("--dry-run")
+    assert not Gpu.objects.filter(slug="h100-pcie-80-gb").exists()
 
     edit(
-        Gpu(slug="tesla-p40", name="Tesla P40", vendor="nvidia", memory_bytes=24 << 30, bandwidth_gb_s=347.1)
+        Gpu(
+            slug="h100-pcie-80-gb",
+            name="H100 PCIe 80 GB",
+            vendor="nvidia",
+            memory_bytes=80 << 30,
+            bandwidth_gb_s=2040.0,
+        )
     )
     load()
-    assert Gpu.objects.get(slug="tesla-p40").name == "Tesla P40"
+    assert Gpu.objects.get(slug="h100-pcie-80-gb").name == "H100 PCIe 80 GB"
 
 
 @pytest.mark.django_db
 def test_a_deletion_without_a_user_is_loaded_again(catalog):
-    Gpu.objects.filter(slug="tesla-p40").delete()
+    Gpu.objects.filter(slug="h100-pcie-80-gb").delete()
     load()
-    assert Gpu.objects.filter(slug="tesla-p40").exists()
+    assert Gpu.objects.filter(slug="h100-pcie-80-gb").exists()
 
 
 @pytest.mark.django_db
@@ -251,13 +257,13 @@ def test_import_catalog_is_an_editors_choice_and_overrides_edits_and_deletions(c
     path = tmp_path / "catalog.json"
     path.write_text(out.getvalue(), encoding="utf-8")
     edit(Gpu.objects.get(slug="geforce-rtx-4090"), tdp_w=500)
-    delete_as_editor(Gpu.objects.get(slug="tesla-p40"))
+    delete_as_editor(Gpu.objects.get(slug="h100-pcie-80-gb"))
 
     call_command("import_catalog", str(path), stdout=io.StringIO())
 
     gpu = Gpu.objects.get(slug="geforce-rtx-4090")
     assert (gpu.tdp_w, gpu.admin_edited_fields) == (450, [])  # the file's values, and the file's edit list
-    assert Gpu.objects.filter(slug="tesla-p40").exists()
+    assert Gpu.objects.filter(slug="h100-pcie-80-gb").exists()
     assert "1 deleted" not in load()  # created again by the import: no tombstone left
 
 

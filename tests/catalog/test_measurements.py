@@ -39,9 +39,13 @@ def test_a_published_rtx_4090_decode_speed_is_found(catalog, django_assert_num_q
             (m.backend, m.test, m.value, m.gpu.name, m.llm.slug, m.quantization.slug) for m in measured.decode
         ]
     assert ("cuda", "tg128", 186.21, "GeForce RTX 4090", "llama-2-7b", "q4_0") in decode
-    assert {m.test for m in measured.prefill} == {"pp512"}
+    assert "pp512" in {m.test for m in measured.prefill}
     assert all(m.metric == "prefill_tok_s" for m in measured.prefill)
-    assert all("discussions/15013" in m.source or "discussions/10879" in m.source for m in measured.decode)
+    # the scoreboards' rows and other sources' (pavlokhmel.com's table), each with its own source
+    assert {m.source.split()[0] for m in measured.decode} >= {
+        "https://github.com/ggml-org/llama.cpp/discussions/15013",
+        "https://github.com/ggml-org/llama.cpp/discussions/10879",
+    }
 
 
 def test_an_apple_chip_bin_is_stored_for_each_memory_option_the_model_fits(catalog):
@@ -57,7 +61,7 @@ def test_an_apple_chip_bin_is_stored_for_each_memory_option_the_model_fits(catal
 @pytest.mark.parametrize(
     "question",
     [
-        {"gpus": ["geforce-rtx-4090"], "llm": "llama-3-1-8b-instruct", "quant": "q4_0"},  # model
+        {"gpus": ["geforce-rtx-4090"], "llm": "llama-3-1-8b-instruct", "quant": "q4_k_m"},  # model
         {"gpus": ["geforce-rtx-4090"], "llm": "llama-2-7b", "quant": "q4_k_m"},  # format
         {"gpus": ["geforce-rtx-4090", "geforce-rtx-4090"], "llm": "llama-2-7b", "quant": "q4_0"},  # count
         {"gpus": ["geforce-rtx-4090", "geforce-rtx-3090"], "llm": "llama-2-7b", "quant": "q4_0"},  # mixed

@@ -7,6 +7,7 @@ from catalog import fitting
 from catalog.measurements import nearest_measured
 from catalog.models import Gpu, Measurement
 from estimator import Workload
+from tests.conftest import make_gpu
 
 
 def gpu(slug: str) -> Gpu:
@@ -21,7 +22,7 @@ def test_a_measured_card_is_its_own_neighbour_at_the_nearest_format(catalog):
 
 
 def test_a_card_measured_only_under_vulkan_is_estimated_under_vulkan(catalog):
-    near = nearest_measured(gpu=gpu("radeon-rx-7900-xtx"), bits_per_weight=4.9)
+    near = nearest_measured(gpu=gpu("arc-a770"), bits_per_weight=4.9)
     assert near.same_gpu and near.row.backend == "vulkan"
     m = Measurement.objects.select_related("gpu", "llm", "quantization").get(slug=near.row.slug)
     plan = fitting.recommended(
@@ -48,4 +49,8 @@ def test_an_unmeasured_card_gets_the_measured_card_of_its_kind_with_the_nearest_
 
 
 def test_no_neighbour_without_a_measured_card_of_the_same_vendor_and_memory(catalog):
-    assert nearest_measured(gpu=gpu("amd-ryzen-ai-max-395-128gb"), bits_per_weight=4.9) is None
+    assert not Measurement.objects.filter(gpu__vendor="intel", gpu__unified_memory=True).exists()
+    lunar_lake = make_gpu(
+        slug="arc-140v", name="Arc 140V", vendor="intel", unified_memory=True, bandwidth_gb_s=136.5
+    )
+    assert nearest_measured(gpu=lunar_lake, bits_per_weight=4.9) is None
