@@ -22,6 +22,7 @@ from .combination import Combination
 from .forms import DEFAULTS, QuestionForm, _group, device_summary
 
 LLAMA_CPP_ENGINES = ("llama.cpp", "ollama")  # llama.cpp underneath: its published measurements apply
+MEASURED_RUNTIMES = {"vllm": "vLLM", "mlx": "MLX"}  # the engine's runtime -> Measurement.runtime
 
 
 class EngineRefused(ValueError):
@@ -233,9 +234,10 @@ class Question:
         return result.model_copy(update={"plans": plans})
 
     def measured(self) -> Measured:
-        """Published llama.cpp measurements of exactly this model, format and GPUs (not for your own
-        model)."""
-        if self.model.pk is None or self.engine not in LLAMA_CPP_ENGINES:
+        """Published measurements of exactly this model, format and GPUs on this question's runtime (not
+        for your own model), those on its backend and nearest its prompt first."""
+        runtime = "llama.cpp" if self.engine in LLAMA_CPP_ENGINES else MEASURED_RUNTIMES.get(self.engine)
+        if self.model.pk is None or runtime is None:
             return Measured()
         gpus = {g.slug for g in self.devices}
         asked = (self.model.slug, self.quant.slug, next(iter(gpus), None), len(self.devices))
@@ -245,7 +247,9 @@ class Question:
             gpus=[g.slug for g in self.devices],
             llm=self.model.slug,
             quant=self.quant.slug,
-            runtime="llama.cpp",
+            runtime=runtime,
+            prefer_backend=self.device_specs()[0].backend,
+            prompt_tokens=self.workload().prompt_tokens,
         )
 
     def nearest_measured(self) -> Neighbour | None:
@@ -253,7 +257,12 @@ class Question:
         the question's first GPU kind and the engine's estimate for it (catalog/measurements.py)."""
         if self.engine not in LLAMA_CPP_ENGINES or not self.devices:
             return None
-        return nearest_measured(gpu=self.devices[0], bits_per_weight=self.quant.bits_per_weight)
+        return nearest_measured(
+            gpu=self.devices[0],
+            bits_per_weight=self.quant.bits_per_weight,
+            llm=self.model.slug or "",
+            moe=self.model.is_moe,
+        )
 
 
 def _measured_questions() -> frozenset[tuple[str, str, str, int]]:

@@ -2,12 +2,14 @@
 
 `measured_for(gpus=..., llm=..., quant=...)` takes the question as the page and the API have it (slugs;
 a GPU repeated once per card) and returns what the catalog holds for exactly that hardware, model and
-format, in one query. Mixed GPUs have no measurements: every source measured identical cards.
+format, in one query, the rows nearest the question first (its backend, then its prompt's depth). Mixed
+GPUs have no measurements: every source measured identical cards.
 Where nothing matches, `nearest_measured` finds the closest published row and the engine's estimate
 for that row's own question, so a visitor sees how far the engine was off on hardware like theirs.
 """
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,14 +33,39 @@ class Measured:
         return bool(self.decode or self.prefill)
 
 
+# llama-bench's test names: `tg128` (128 tokens generated), `pp512` (a 512-token prompt), `tg32@d16384`
+TEST_TOKENS = re.compile(r"^(?:tg|pp)(\d+)")
+
+
+def distance(m: Measurement, prompt_tokens: int) -> int:
+    """How far a measurement's test is from a question whose prompt is `prompt_tokens` long, in tokens:
+    a decode test by the mean KV depth it reads (tgN after D tokens: D + N/2) against the prompt's, a
+    prompt test by its length and the context before it."""
+    found = TEST_TOKENS.match(m.test)
+    tokens = int(found.group(1)) if found else 0
+    if m.metric == Measurement.Metric.PREFILL:
+        return abs(tokens - prompt_tokens) + m.context_tokens
+    return abs(m.context_tokens + tokens // 2 - prompt_tokens)
+
+
 def measured_for(
-    *, gpus: Sequence[str], llm: str, quant: str, runtime: str | None = None, backend: str | None = None
+    *,
+    gpus: Sequence[str],
+    llm: str,
+    quant: str,
+    runtime: str | None = None,
+    backend: str | None = None,
+    prefer_backend: str | None = None,
+    prompt_tokens: int = 0,
 ) -> Measured:
     """Measurements of model `llm` at format `quant` on the GPUs `gpus` (one slug per card, so
     `["geforce-rtx-3090", "geforce-rtx-3090"]` is two 3090s). `runtime` ("llama.cpp") and `backend`
     ("cuda", "vulkan", ...) narrow the match when given. One query; empty when nothing matches.
 
-    Within a metric, the order is backend, then test, then slug (stable across loads).
+    Within a metric, the rows nearest the question come first: those on `prefer_backend` (else the
+    card's own), then by `distance` from a prompt of `prompt_tokens`, then test and slug (stable across
+    loads); a second row of a backend and test already listed (another source, flash attention on or
+    off) goes after every first one, so the first few rows a page shows are all different tests.
     """
     if not gpus or len(set(gpus)) != 1:
         return Measured()
@@ -47,7 +74,21 @@ def measured_for(
         qs = qs.filter(runtime=runtime)
     if backend:
         qs = qs.filter(backend=backend)
-    rows = list(qs.select_related("gpu", "llm", "quantization").order_by("metric", "backend", "test", "slug"))
+    rows = sorted(
+        qs.select_related("gpu", "llm", "quantization"),
+        key=lambda m: (
+            m.backend != (prefer_backend or m.gpu.backend),
+            distance(m, prompt_tokens),
+            m.test,
+            m.slug,
+        ),
+    )
+    first, again, seen = [], [], set()
+    for m in rows:
+        key = (m.metric, m.backend, m.test)
+        (again if key in seen else first).append(m)
+        seen.add(key)
+    rows = first + again
     return Measured(
         decode=tuple(m for m in rows if m.metric == Measurement.Metric.DECODE),
         prefill=tuple(m for m in rows if m.metric == Measurement.Metric.PREFILL),
@@ -70,6 +111,8 @@ class DecodeRow:
     backend: str  # as measured
     backend_name: str
     llm: str  # the model's name
+    llm_slug: str
+    moe: bool
     quant: str  # the format's name
     bits_per_weight: float
     test: str
@@ -96,11 +139,25 @@ class Neighbour:
         return self.estimate_tok_s / self.row.value - 1
 
 
+# A decode test near an empty cache, as the engine's estimate for the row (`_estimate`: one token after
+# an empty prompt): `tg` (length not stated) to `tg512`; tg4096 reads a cache growing to 4096 tokens.
+SHORT_DECODE_TOKENS = 512
+
+
+def _decode_tokens(test: str) -> int | None:
+    """The tokens a short decode test generates (`tg`, length not stated: llama-bench's default 128); None
+    for any other test."""
+    found = re.fullmatch(r"tg(\d*)", test)
+    tokens = int(found.group(1) or 128) if found else None
+    return tokens if tokens is not None and tokens <= SHORT_DECODE_TOKENS else None
+
+
 def _decode_rows() -> list[DecodeRow]:
-    """Single-card llama.cpp decode rows at an empty context."""
+    """Single-card llama.cpp decode rows near an empty context."""
     rows = Measurement.objects.filter(
         metric=Measurement.Metric.DECODE, gpu_count=1, context_tokens=0, runtime="llama.cpp"
     ).select_related("gpu", "llm", "quantization")
+    rows = [m for m in rows.order_by("slug") if _decode_tokens(m.test)]
     return [
         DecodeRow(
             slug=m.slug,
@@ -112,13 +169,15 @@ def _decode_rows() -> list[DecodeRow]:
             backend=m.backend,
             backend_name=m.get_backend_display(),
             llm=m.llm.name,
+            llm_slug=m.llm.slug,
+            moe=m.llm.is_moe,
             quant=m.quantization.name,
             bits_per_weight=m.quantization.bits_per_weight,
             test=m.test,
             value=m.value,
             source_url=m.source_url,
         )
-        for m in rows.order_by("slug")
+        for m in rows
     ]
 
 
@@ -141,19 +200,31 @@ def _estimate(slug: str) -> float | None:
     return plan.decode_tok_s if plan else None
 
 
-def nearest_measured(*, gpu: Gpu, bits_per_weight: float) -> Neighbour | None:
-    """The published decode measurement nearest this card and format: the same card when it has one
-    (its own backend first, then the closest bits per weight), else a card of the same vendor and kind
-    of memory (unified or not) with the nearest memory bandwidth. Rows read once per catalog version;
-    the engine's estimate once per row and catalog version."""
+def nearest_measured(
+    *, gpu: Gpu, bits_per_weight: float, llm: str = "", moe: bool = False
+) -> Neighbour | None:
+    """The published decode measurement nearest this card, model `llm` (a slug; `moe`: a mixture of
+    experts) and format: the same card when it has one (its own backend first, then the same model, then
+    a model of the same kind, dense or MoE, then a test no longer than tg128, then the closest bits per
+    weight), else a card of the same vendor and kind of memory (unified or not) with the nearest memory
+    bandwidth, and on it the same order. Rows read once per catalog version; the engine's estimate once
+    per row and catalog version."""
     rows = cache.get_or_compute("decode-rows", "", _decode_rows)
     same = [r for r in rows if r.gpu_id == gpu.pk]
 
-    def bits(r: DecodeRow) -> float:
-        return abs(r.bits_per_weight - bits_per_weight)
+    def closeness(r: DecodeRow) -> tuple:
+        # past llama-bench's tg128 is further from the estimate's empty cache (`_estimate`)
+        return (
+            r.backend != gpu.backend,
+            r.llm_slug != llm,
+            r.moe != moe,
+            _decode_tokens(r.test) > 128,
+            abs(r.bits_per_weight - bits_per_weight),
+            r.slug,
+        )
 
     if same:
-        found = min(same, key=lambda r: (r.backend != gpu.backend, bits(r), r.slug))
+        found = min(same, key=closeness)
     else:
         near = [
             r
@@ -167,12 +238,7 @@ def nearest_measured(*, gpu: Gpu, bits_per_weight: float) -> Neighbour | None:
             return None
         found = min(
             near,
-            key=lambda r: (
-                round(abs(math.log(r.bandwidth_gb_s / gpu.bandwidth_gb_s)), 3),
-                r.backend != gpu.backend,
-                bits(r),
-                r.slug,
-            ),
+            key=lambda r: (round(abs(math.log(r.bandwidth_gb_s / gpu.bandwidth_gb_s)), 3), *closeness(r)),
         )
     estimate = cache.get_or_compute(
         "decode-row-estimate", found.slug, lambda: _estimate(found.slug), keep=True
