@@ -22,7 +22,7 @@ from .combination import Combination
 from .forms import DEFAULTS, QuestionForm, _group, device_summary
 
 LLAMA_CPP_ENGINES = ("llama.cpp", "ollama")  # llama.cpp underneath: its published measurements apply
-MEASURED_RUNTIMES = {"vllm": "vLLM", "mlx": "MLX"}  # the engine's runtime -> Measurement.runtime
+MEASURED_RUNTIMES = {"vllm": "vLLM", "mlx": "MLX"}  # a runtime's slug -> Measurement.runtime (not SGLang's)
 
 
 class EngineRefused(ValueError):
@@ -236,7 +236,7 @@ class Question:
     def measured(self) -> Measured:
         """Published measurements of exactly this model, format and GPUs on this question's runtime (not
         for your own model), those on its backend and nearest its prompt first."""
-        runtime = "llama.cpp" if self.engine in LLAMA_CPP_ENGINES else MEASURED_RUNTIMES.get(self.engine)
+        runtime = "llama.cpp" if self.engine in LLAMA_CPP_ENGINES else MEASURED_RUNTIMES.get(self.runtime)
         if self.model.pk is None or runtime is None:
             return Measured()
         gpus = {g.slug for g in self.devices}

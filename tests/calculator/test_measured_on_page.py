@@ -32,3 +32,10 @@ def test_a_second_row_of_the_same_test_goes_after_the_other_tests(client, catalo
     text = client.get("/?model=qwen3-30b-a3b&quant=q4_k_m&gpu=amd-ryzen-ai-max-395-128gb").text
     shown = re.findall(r"\((\w+), llama-bench (\w+)\)", measured(text))
     assert len(shown) == 2 and len(set(shown)) == 2
+
+
+def test_a_vllm_question_shows_vllm_rows_and_sglang_none(client, catalog):
+    # AccelMark: Llama 3.1 8B BF16 on one RTX 5090, `vllm bench serve` at one request at a time
+    base = "/?model=llama-3-1-8b-instruct&quant=bf16&gpu=geforce-rtx-5090&ctx=32768"
+    assert "(CUDA, vLLM 1 stream)" in measured(client.get(base + "&runtime=vllm").text)
+    assert 'data-testid="measured-decode"' not in client.get(base + "&runtime=sglang").text
