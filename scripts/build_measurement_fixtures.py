@@ -308,6 +308,8 @@ def measurements(
             why = "model not in the catalog"
         elif quant not in formats:
             why = f"format {row.quant.name} not in the catalog"
+        elif row.runtime == "mlx" and quant == "mxfp4":
+            why = "MLX's MXFP4-Q8 files (8-bit outside the experts): not the catalog's MXFP4"
         if why:
             yield None, why
             continue
