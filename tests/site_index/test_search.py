@@ -1,6 +1,6 @@
 import pytest
 
-from catalog.models import LlmModel
+from catalog.models import LlmModel, Measurement
 from site_index.search import LIMIT, MAX_QUERY_LENGTH, search
 from tests.conftest import make_gpu
 
@@ -89,7 +89,9 @@ def test_qwen_coder_finds_the_coder_models(client, catalog):
 
 
 def test_qwen_coder_shows_the_nearest_qwen_models_when_no_coder_is_in_the_catalog(client, catalog):
-    LlmModel.objects.filter(slug__contains="coder").delete()
+    coders = LlmModel.objects.filter(slug__contains="coder")
+    Measurement.objects.filter(llm__in=coders).delete()  # published rows protect their model
+    coders.delete()
     response = client.get("/search/", {"q": "qwen coder"})
     (models,) = [g for g in response.context["groups"] if g.kind == "model"]
     urls = [h.url for h in models.hits]
