@@ -199,7 +199,10 @@ MODELS: list[tuple[str, str, str]] = [
     (MLX_REPO + r"Qwen3-0\.6B", "qwen3-0-6b", "catalog"),
     (MLX_REPO + r"Qwen3-4B-Instruct-2507", "qwen3-4b-instruct-2507", "catalog"),
     (MLX_REPO + r"Qwen3-30B-A3B", "qwen3-30b-a3b", "catalog"),
+    (r"^qwen3 8B", "qwen3-8b", "catalog"),
     (r"^qwen3 14B", "qwen3-14b", "catalog"),
+    (r"^qwen2 14B", "qwen2-5-14b-instruct", "catalog"),  # Qwen2.5(-Coder)-14B: llama-bench prints qwen2
+    (r"^phi3 3B .*@3\.8\d$", "phi-4-mini-instruct", "catalog"),  # Phi-4-mini (3.84 B) prints as phi3
     (r"^qwen3 32B", "qwen3-32b", "catalog"),
     (MLX_REPO + r"Qwen3-32B", "qwen3-32b", "catalog"),  # also "Qwen3-32B-Q4_K_M.gguf (Unsloth)"
     (MLX_REPO + r"Qwen2\.5-14B", "qwen2-5-14b-instruct", "catalog"),

@@ -144,17 +144,20 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # 15.02% / 50.45% -> 15.00% / 50.05%, single GPU 14.10% / 50.31% -> 13.67% / 50.05%.
 # MLX prompts in mlx-lm's 2048-token chunks (prefill.MLX_PREFILL_STEP_TOKENS), not llama.cpp's micro-batches:
 # prefill 15.00% / 50.05% -> 15.02% / 49.06%, single GPU 13.67% / 50.05% -> 13.43% / 48.79%.
-# Raised for the tenth data pass (1234 -> 1258 rows, engine unchanged, bench/README.md): two Arc A770s on Vulkan
+# Raised for the tenth data pass (1234 -> 1278 rows, engine unchanged, bench/README.md): two Arc A770s on Vulkan
 # (llama.cpp issue 20893, Qwen3-30B-A3B split over both) prompt at 237-298 tok/s where the engine gives 1280 (+330% to
-# +439% held out: Alchemist's Vulkan path has no matrix cores), and a February 2026 Vulkan build on the Strix Halo
-# (visorcraft/strix-halo-llm-perf, build 8038) prompts 40% to 122% under the engine, so prefill 15.02% / 49.06% ->
-# 15.94% / 57.10%, single GPU 13.43% / 48.79% -> 14.02% / 52.61%; the A770 pair's decode (-28%) moves multi-GPU
-# 8.01% / 28.88% -> 8.18% / 29.08%. Decode single GPU 6.73% / 25.23% -> 6.79% / 24.81%, within its ceiling.
+# +439% held out: Alchemist's Vulkan path has no matrix cores), a February 2026 Vulkan build on the Strix Halo
+# (visorcraft/strix-halo-llm-perf, build 8038) prompts 40% to 122% under the engine, one A770 on Vulkan (ipex-llm
+# issue 13309) decodes Llama 2 7B Q4_0 at 48-51 tok/s where the engine gives 79-81 (+55%, +68%) and prompts +75% /
+# +344%, and a 2026 SYCL build on the Arc 140V (jmsirvent/llm-intel-arc) prompts at -1% to +48% held out: prefill
+# 15.02% / 49.06% -> 15.96% / 57.95%, single GPU 13.43% / 48.79% -> 14.65% / 56.65%, decode single GPU 6.73% /
+# 25.23% -> 7.10% / 25.68% (unified · SYCL · dense 27.8% -> 9.3% the other way), and the A770 pair's decode (-28%)
+# multi-GPU 8.01% / 28.88% -> 8.18% / 29.06%.
 HELD_OUT_CEILINGS = [
-    ("decode, single GPU, all", 0.068, 0.253),
+    ("decode, single GPU, all", 0.072, 0.257),
     ("multi-GPU layer split, decode", 0.082, 0.291),
-    ("prefill, single GPU", 0.141, 0.527),
-    ("prefill, all", 0.160, 0.572),
+    ("prefill, single GPU", 0.147, 0.567),
+    ("prefill, all", 0.160, 0.580),
     ("vLLM tensor parallel (throughput under load)", 0.389, 0.884),
     ("vLLM single stream (1 / median TPOT)", 0.085, 0.362),
 ]
