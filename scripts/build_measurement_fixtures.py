@@ -337,10 +337,12 @@ def measurements(
                     "split_mode": split_mode(record, row.count),
                     "source": source_url(record["source"]),
                     "source_quality": quality,
-                    "date": date,
-                    "runtime_build": build,
                     "notes": notes(record, row, gpu_note, build_note, quality_note),
-                },
+                }
+                # a build or date the source does not give is left out, not written empty: an editor who
+                # fills one in is then not shown the fixture's blank as an upstream change on every deploy
+                | ({"date": date} if date else {})
+                | ({"runtime_build": build} if build else {}),
                 hardware_class(gpus[gpu], row.count),
             )
 
