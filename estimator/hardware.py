@@ -284,15 +284,33 @@ def _dp4a_pascal(device: DeviceSpec) -> bool:
     return nvidia_architecture(device) == "Pascal" and not GP100_NAMES.search(device.name)
 
 
+# llama.cpp's Vulkan backend runs a prompt's products on Intel's matrix engines (XMX, through VK_KHR_cooperative_matrix)
+# only on Xe2: `ggml_vk_khr_cooperative_matrix_support` (ggml/src/ggml-vulkan/ggml-vulkan.cpp) returns, for Intel,
+# `arch == vk_device_architecture::INTEL_XE2`, "Only allowing Xe2 GPU at the moment since Xe2 GPU can gain
+# significant performance boost, while some older hardware (ex. Arc A770) has performance regressions" (PR 14001,
+# June 2025; before it no Intel GPU took the path). Alchemist (Xe-HPG: Arc A310 to A770) prints "matrix cores: none"
+# (PR 14001's A770 run, build 5589; llama.cpp issue 17628's, builds 7209 and 8051), and its prompts run the shader
+# matmuls, FP16 with FP16 accumulation where the device has FP16 (`ggml_vk_get_mul_mat_mat_pipeline`: the f16acc
+# pipelines): the packed FP16 vector rate, the listed XMX rate ÷ `matrix_width` (A770: 137.6 ÷ 3.5 = 39.3 TFLOPS).
+def intel_vulkan_shaders(device: DeviceSpec) -> bool:
+    """An Intel GPU whose llama.cpp Vulkan prompts run on the shaders, not XMX: Alchemist (`XE_HPG_NAMES`)."""
+    if device.backend != "vulkan" or not INTEL_NAMES.search(device.name):
+        return False
+    return bool(XE_HPG_NAMES.search(f"{device.architecture or ''} {device.name}"))
+
+
 def prompt_kernels(device: DeviceSpec, runtime: str) -> str:
     """Whose kernels process a prompt batch: `kernels()`, except llama.cpp's Vulkan backend on NVIDIA's tensor
     cores, whose cooperative-matrix shaders do the work CUDA's prompt kernels do, at their share of the same
     tensor rate: the RTX 3090, 4090 and 5090 Vulkan pp512 rows (4,400–10,400 tok/s), which AMD's Vulkan share
-    put 38–73% low while pulling the AMD rows up; and CUDA on Pascal parts with dp4a (`_dp4a_pascal`), whose
-    int8 kernels are CUDA's."""
+    put 38–73% low while pulling the AMD rows up; CUDA on Pascal parts with dp4a (`_dp4a_pascal`), whose
+    int8 kernels are CUDA's; and Vulkan on Intel parts without its matrix-core path (`intel_vulkan_shaders`),
+    whose prompts run the shaders AMD's Vulkan rows run."""
     found = kernels(device, runtime)
     if found == "cuda_pascal" and _dp4a_pascal(device):
         return "cuda"
+    if found == "vulkan_intel" and intel_vulkan_shaders(device):
+        return "vulkan"
     return "cuda" if found == "vulkan" and nvidia_tensor_cores(device) else found
 
 

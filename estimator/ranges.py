@@ -22,7 +22,7 @@ ERROR_RANGES: dict[str, tuple[float, float]] = {
     "lpddr_two_die/metal/dense": (-0.057, 0.212),
     "decode": (-0.179, 0.468),
     "multi_gpu": (-0.188, 0.464),
-    "prefill": (-0.394, 0.747),
+    "prefill": (-0.39, 0.762),
     "vllm_tp": (-0.473, 0.994),
     "*/cuda/*": (-0.139, 0.18),
     "*/cuda_pascal/*": (-0.01, 0.629),

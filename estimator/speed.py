@@ -238,14 +238,15 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # units; MLX reaches the whole of the rate credited to the M4 Max (the top of its range). llama.cpp's Vulkan
 # backend on NVIDIA's tensor cores takes CUDA's shares (`prompt_kernels`: cooperative-matrix shaders on the
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
-# for AMD.
+# for AMD. Intel's Alchemist cards on Vulkan, which that backend gives no matrix cores, run AMD's Vulkan share of
+# their vector rate (`shader_width`, `hardware.intel_vulkan_shaders`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.909,
+    "cuda": 0.91,
     "cuda_pascal": 1,
-    "rocm": 0.366,
-    "vulkan": 0.327,
-    "vulkan_intel": 0.149,
-    "sycl": 0.207,
+    "rocm": 0.369,
+    "vulkan": 0.321,
+    "vulkan_intel": 0.144,
+    "sycl": 0.205,
     "metal": 0.694,
     "mlx": 1,
     "vllm": 0.517,
@@ -253,28 +254,28 @@ PREFILL_EFFICIENCY = {
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.458
-# K-quants cost more to unpack in a prompt batch on ROCm and CUDA; BF16 on Vulkan and SYCL: below.
+FULL_RATE_PREFILL_FACTOR = 0.46
+# K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.823,
+    ("kquant", "cuda"): 0.82,
     ("kquant", "cuda_pascal"): 1.04,
-    ("kquant", "rocm"): 0.823,
-    ("kquant", "vulkan"): 1.08,
-    ("kquant", "vulkan_intel"): 0.793,
-    ("kquant", "sycl"): 1.04,
-    ("kquant", "metal"): 0.953,
+    ("kquant", "rocm"): 0.82,
+    ("kquant", "vulkan"): 0.835,
+    ("kquant", "vulkan_intel"): 0.893,
+    ("kquant", "sycl"): 1.01,
+    ("kquant", "metal"): 0.952,
     ("float", "cuda"): 1.04,
     ("float", "rocm"): 1.11,
     ("float", "metal"): 1.07,
-    ("bf16", "rocm"): 0.937,
+    ("bf16", "rocm"): 0.932,
     ("mlx", "mlx"): 1.03,
-    ("bf16", "mlx"): 0.989,
+    ("bf16", "mlx"): 0.987,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.404
+BF16_PREFILL_EFFICIENCY = 0.412
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers' buffers): the
 # vLLM serving rows (A100/H100 SXM TP 1–8, vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json)
 # with the per-sequence cost of their load taken apart (bench/accuracy.py SERVING), and the single-stream rows (one
@@ -503,7 +504,13 @@ def prefill_efficiency(stage: Stage) -> float:
         fmt = PREFILL_FORMAT_EFFICIENCY.get(
             ("kquant" if stage.fmt == "kquant_low" else stage.fmt, family), 1.0
         )
-    return PREFILL_EFFICIENCY[family] * fmt * full_rate_factor(stage)
+    return PREFILL_EFFICIENCY[family] * fmt * full_rate_factor(stage) / shader_width(stage)
+
+
+def shader_width(stage: Stage) -> float:
+    """The listed rate over the rate a prompt's products run at: `matrix_width` where llama.cpp's Vulkan prompts
+    on an Intel GPU run on the shaders with AMD's Vulkan kernels' share (`hardware.intel_vulkan_shaders`), else 1."""
+    return stage.matrix_width if stage.backend == "vulkan_intel" and stage.prompt_family == "vulkan" else 1.0
 
 
 def full_rate_factor(stage: Stage, *, weights: bool = True) -> float:

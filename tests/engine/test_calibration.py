@@ -153,11 +153,14 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # 15.02% / 49.06% -> 15.96% / 57.95%, single GPU 13.43% / 48.79% -> 14.65% / 56.65%, decode single GPU 6.73% /
 # 25.23% -> 7.10% / 25.68% (unified · SYCL · dense 27.8% -> 9.3% the other way), and the A770 pair's decode (-28%)
 # multi-GPU 8.01% / 28.88% -> 8.18% / 29.06%.
+# Alchemist's Vulkan prompts on the shaders, at AMD's Vulkan share of the vector rate (hardware.intel_vulkan_shaders,
+# speed.shader_width), and Xe2's Vulkan share held out from SYCL's (bench/accuracy_fit.py PREFILL_PRIORS): prefill
+# 15.96% / 57.95% -> 14.77% / 47.56%, single GPU 14.65% / 56.65% -> 12.77% / 45.31%.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.072, 0.257),
     ("multi-GPU layer split, decode", 0.082, 0.291),
-    ("prefill, single GPU", 0.147, 0.567),
-    ("prefill, all", 0.160, 0.580),
+    ("prefill, single GPU", 0.128, 0.454),
+    ("prefill, all", 0.148, 0.476),
     ("vLLM tensor parallel (throughput under load)", 0.389, 0.884),
     ("vLLM single stream (1 / median TPOT)", 0.085, 0.362),
 ]
