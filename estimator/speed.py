@@ -53,7 +53,7 @@ from .hardware import (  # noqa: F401
 # H100 SXM (3360, 132 × 1.98), 71 on an H200 NVL (4890, 132 × 1.785), 76 on an H200 SXM (4890, 132 × 1.98): 0.25
 # to 0.56 of the spec, 5.0 to 6.2 GB/s per SM·GHz once the per-layer times are taken off. One share of the spec
 # (0.595 before) put the A100 SXM 12–31% high and the V100 13–25% low held out, and the H200 needed a factor of its
-# own. Fitted: NVIDIA 8.97 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.62 per CU-cycle (MI50, MI100,
+# own. Fitted: NVIDIA 8.98 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.64 per CU-cycle (MI50, MI100,
 # MI300X). The exponent 2 is the held-out choice among 1 (the two times added), 2, 4 and a hard minimum: decode
 # 7.9% / 26.8%, 7.8% / 26.7%, 7.9% / 26.5%, 8.3% / 27.0%; HBM · CUDA dense 6.9%, 3.5%, 3.2%, 6.6% and MoE 10.7%,
 # 12.4%, 15.2%, 16.0% (bench/README.md). HBM parts without a listed SM count, the P100 among them, take the "hbm"
@@ -72,29 +72,29 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.651,
+    "gddr_xe_hpg": 0.662,
     "hbm": 0.591,
-    "lpddr": 0.97,
-    "lpddr_two_die": 0.824,
+    "lpddr": 0.978,
+    "lpddr_two_die": 0.829,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.97,
-    "amd": 6.62,
+    "nvidia": 8.98,
+    "amd": 6.64,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.908,
-    "cuda_pascal": 0.722,
-    "rocm": 0.906,
-    "vulkan": 0.906,
-    "vulkan_intel": 0.641,
-    "sycl": 0.731,
-    "metal": 0.905,
-    "mlx": 0.95,
+    "cuda": 0.904,
+    "cuda_pascal": 0.723,
+    "rocm": 0.901,
+    "vulkan": 0.9,
+    "vulkan_intel": 0.625,
+    "sycl": 0.746,
+    "metal": 0.897,
+    "mlx": 0.947,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -106,18 +106,18 @@ BACKEND_EFFICIENCY = {
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.927,
-    ("kquant", "cuda_pascal"): 0.694,
-    ("kquant", "rocm"): 0.792,
-    ("kquant", "vulkan"): 0.942,
-    ("kquant", "vulkan_intel"): 0.765,
-    ("kquant", "sycl"): 0.82,
+    ("kquant", "cuda_pascal"): 0.691,
+    ("kquant", "rocm"): 0.794,
+    ("kquant", "vulkan"): 0.947,
+    ("kquant", "vulkan_intel"): 0.778,
+    ("kquant", "sycl"): 0.868,
     ("kquant", "metal"): 0.924,
-    ("float", "cuda"): 0.971,
+    ("float", "cuda"): 0.974,
     ("float", "rocm"): 1.06,
     ("bf16", "rocm"): 1.05,
-    ("bf16", "vulkan"): 0.928,
-    ("bf16", "vulkan_intel"): 1.25,
-    ("bf16", "sycl"): 0.207,
+    ("bf16", "vulkan"): 0.927,
+    ("bf16", "vulkan_intel"): 1.28,
+    ("bf16", "sycl"): 0.203,
     ("float", "metal"): 0.991,
 }
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
@@ -128,7 +128,7 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # ~0.86 (`FORMAT_EFFICIENCY`); its 3090 rows are left out as a superseded build (bench/speed_rows.py: newer builds
 # run the same Q4_0 test at 158-167 tok/s), its Tesla P40 rows (Q2_K 33.5, Q3_K_S 30.9, Q4_0 56.8) stay. Fitted on
 # those and the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA), which hold it near 0.86.
-LOW_BIT_KQUANT_EFFICIENCY = 0.863
+LOW_BIT_KQUANT_EFFICIENCY = 0.896
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -158,12 +158,12 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 KV_EFFICIENCY = {
     "cuda": 0.836,
     "cuda_pascal": 0.787,
-    "rocm": 0.847,
-    "vulkan": 0.839,
-    "vulkan_intel": 0.773,
-    "sycl": 0.864,
+    "rocm": 0.849,
+    "vulkan": 0.837,
+    "vulkan_intel": 0.781,
+    "sycl": 0.863,
     "metal": 0.8,
-    "mlx": 0.789,
+    "mlx": 0.787,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -184,26 +184,26 @@ NO_FLASH_KV_EFFICIENCY = 0.2
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 43.8e-6,
-    "cuda_pascal": 40.9e-6,
-    "rocm": 99e-6,
-    "vulkan": 36.1e-6,
-    "vulkan_intel": 46.6e-6,
-    "sycl": 102e-6,
-    "metal": 97.1e-6,
-    "mlx": 85.5e-6,
+    "cuda": 43.4e-6,
+    "cuda_pascal": 41.2e-6,
+    "rocm": 98.2e-6,
+    "vulkan": 35.7e-6,
+    "vulkan_intel": 47.8e-6,
+    "sycl": 114e-6,
+    "metal": 96.9e-6,
+    "mlx": 86e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
     "cuda": 43.7e-6,
-    "cuda_pascal": 53.3e-6,
-    "rocm": 48.3e-6,
-    "vulkan": 46.7e-6,
-    "vulkan_intel": 248e-6,
-    "sycl": 97.9e-6,
-    "metal": 58.8e-6,
-    "mlx": 60.6e-6,
+    "cuda_pascal": 53.6e-6,
+    "rocm": 48.1e-6,
+    "vulkan": 45.7e-6,
+    "vulkan_intel": 198e-6,
+    "sycl": 97.1e-6,
+    "metal": 58.6e-6,
+    "mlx": 60.9e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -221,14 +221,14 @@ CLOCK_REFERENCE_GHZ = 2.0
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.972
+EXPERT_EFFICIENCY = 0.969
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
     "cuda": 103e-6,
     "cuda_pascal": 98e-6,
-    "rocm": 120e-6,
+    "rocm": 121e-6,
     "vulkan": 102e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
@@ -242,13 +242,13 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # their vector rate (`shader_width`, `hardware.intel_vulkan_shaders`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
     "cuda": 0.91,
-    "cuda_pascal": 1,
+    "cuda_pascal": 1.0,
     "rocm": 0.369,
     "vulkan": 0.321,
     "vulkan_intel": 0.144,
     "sycl": 0.205,
     "metal": 0.694,
-    "mlx": 1,
+    "mlx": 1.0,
     "vllm": 0.517,
     "cpu": 0.5,
 }
