@@ -327,6 +327,40 @@ def quant_for(fmt: str, model: ModelSpec, size_gib: float | None, runtime: str) 
     return base
 
 
+# ---- Ops a build's backend left to the CPU ---------------------------------------------------------
+
+# llama.cpp's scheduler runs an op that the GPU backend's `supports_op` refuses on the CPU backend
+# (`ggml_backend_sched_split_graph`, ggml/src/ggml-backend.cpp): a split of its own, its inputs copied to the
+# host, its output back, the GPU stream waited for at each. The engine describes today's llama.cpp, where these
+# ops run on the GPU: rows of a build from before its backend ran them time those round trips, and are left out.
+# Each entry: backend, model (llama-bench's printed name), the day the op's kernel was merged, and why.
+# - SYCL's SSM_SCAN, Mamba-2's selective scan (nemotron_h, nemotron_h_moe: Nemotron-H and Nemotron 3, whose Mamba-2
+#   layers, 23 of Nemotron 3 Nano's 52, each scan per token). `ggml_backend_sycl_device_supports_op` had no case for
+#   it (`default: return false`; src/ggml-sycl/ggml-sycl.cpp of ggml-org/ggml 5bb72360, llama.cpp synced on
+#   5 May 2026) until llama.cpp PR 22149 ("sycl: add FILL, CUMSUM, DIAG, SOLVE_TRI, SSM_SCAN, GATED_DELTA_NET",
+#   7 May 2026; ggml-org/ggml e1f6344a), which runs Mamba-2 scans of state size 128 or 256 whose head size is a
+#   multiple of the subgroup. kyuz0's Arc Pro B70 runs (build 9039, 6 May 2026) decode Nemotron-3-Nano-30B-A3B
+#   at 30.2 tok/s on SYCL and 40.4 on Vulkan (which has run SSM_SCAN since 2025), where the same SYCL build
+#   decodes Qwen3.6-35B-A3B, with no Mamba layers and as many active bytes, at 72.2 and Vulkan at 39.0.
+CPU_FALLBACK_ROWS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "SYCL",
+        r"^nemotron_h",
+        "2026-05-07",
+        "SYCL before PR 22149 (7 May 2026): Mamba-2's SSM_SCAN on the CPU",
+    ),
+)
+
+
+def cpu_fallback(backend: str, model: str, date: str | None) -> str | None:
+    """Why a row is left out when its build ran one of the model's ops on the CPU (`CPU_FALLBACK_ROWS`), else
+    None; a row without a date is kept."""
+    for fallback_backend, pattern, merged, why in CPU_FALLBACK_ROWS:
+        if backend == fallback_backend and date and date < merged and re.search(pattern, model):
+            return why
+    return None
+
+
 # ---- Tests -----------------------------------------------------------------------------------------
 
 TEST = re.compile(r"^(pp|tg)(\d*)(?:@d(\d+))?$")

@@ -28,6 +28,7 @@ from speed_resolve import (  # noqa: F401 (REFERENCE: for bench/accuracy_sizes.p
     Measurement,
     catalog_models,
     catalog_quants,
+    cpu_fallback,
     device_for,
     model_for,
     parse_test,
@@ -207,6 +208,9 @@ def load_public(out: Loaded) -> None:
     and speculative decoding off (vllm_mlx/cli.py, scheduler.py and community_bench/runner.py at those tags of
     raullenchai/Rapid-MLX); its decode_tps is output tokens over the time after the first token."""
     for r in json.loads((DATA / "public_measurements.json").read_text()):
+        if fallback := cpu_fallback(r["backend"], r["model"], r.get("date")):
+            out.skipped[fallback] += 1
+            continue
         runtime = "mlx" if r["runtime"] == "mlx-lm" or r["backend"] == "MLX (Metal)" else "llama.cpp"
         _add(
             out,

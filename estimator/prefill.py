@@ -40,7 +40,7 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # MoE pp rows (prior 16): 20.3 tokens, so 44% of the full share at m = 16, 76% at 64, 93% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.557
+PREFILL_EXPERT_EFFICIENCY = 0.558
 EXPERT_TILE_TOKENS = 20.8
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
@@ -48,12 +48,12 @@ EXPERT_TILE_TOKENS = 20.8
 # 0.86 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
 # gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 11% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.865,
+    "cuda": 0.862,
     "cuda_pascal": 1.12,
-    "rocm": 0.96,
-    "vulkan": 0.979,
-    "vulkan_intel": 0.995,
-    "sycl": 0.924,
+    "rocm": 0.959,
+    "vulkan": 0.978,
+    "vulkan_intel": 0.994,
+    "sycl": 0.932,
     "metal": 1.14,
     "mlx": 1.06,
 }
@@ -68,12 +68,12 @@ EXPERT_KERNEL_EFFICIENCY = {
 # tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64
-EXPERT_CALL_SECONDS = 20.6e-6
+EXPERT_CALL_SECONDS = 20.1e-6
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.435,
-    "cuda_pascal": 0.403,
+    "cuda": 0.436,
+    "cuda_pascal": 0.404,
     "metal": 0.326,
     "mlx": 0.384,
     "vllm": 0.3,

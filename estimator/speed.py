@@ -72,14 +72,14 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.662,
-    "hbm": 0.591,
+    "gddr_xe_hpg": 0.659,
+    "hbm": 0.59,
     "lpddr": 0.978,
-    "lpddr_two_die": 0.829,
+    "lpddr_two_die": 0.828,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.98,
+    "nvidia": 8.97,
     "amd": 6.64,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
@@ -88,13 +88,13 @@ HBM_BYTES_PER_SM_CYCLE = {
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
     "cuda": 0.904,
-    "cuda_pascal": 0.723,
+    "cuda_pascal": 0.722,
     "rocm": 0.901,
     "vulkan": 0.9,
-    "vulkan_intel": 0.625,
-    "sycl": 0.746,
-    "metal": 0.897,
-    "mlx": 0.947,
+    "vulkan_intel": 0.626,
+    "sycl": 0.733,
+    "metal": 0.898,
+    "mlx": 0.948,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -105,19 +105,19 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.927,
+    ("kquant", "cuda"): 0.928,
     ("kquant", "cuda_pascal"): 0.691,
     ("kquant", "rocm"): 0.794,
     ("kquant", "vulkan"): 0.947,
     ("kquant", "vulkan_intel"): 0.778,
-    ("kquant", "sycl"): 0.868,
+    ("kquant", "sycl"): 0.879,
     ("kquant", "metal"): 0.924,
     ("float", "cuda"): 0.974,
     ("float", "rocm"): 1.06,
     ("bf16", "rocm"): 1.05,
     ("bf16", "vulkan"): 0.927,
     ("bf16", "vulkan_intel"): 1.28,
-    ("bf16", "sycl"): 0.203,
+    ("bf16", "sycl"): 0.206,
     ("float", "metal"): 0.991,
 }
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
@@ -128,7 +128,7 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # ~0.86 (`FORMAT_EFFICIENCY`); its 3090 rows are left out as a superseded build (bench/speed_rows.py: newer builds
 # run the same Q4_0 test at 158-167 tok/s), its Tesla P40 rows (Q2_K 33.5, Q3_K_S 30.9, Q4_0 56.8) stay. Fitted on
 # those and the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA), which hold it near 0.86.
-LOW_BIT_KQUANT_EFFICIENCY = 0.896
+LOW_BIT_KQUANT_EFFICIENCY = 0.895
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -185,25 +185,25 @@ NO_FLASH_KV_EFFICIENCY = 0.2
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
     "cuda": 43.4e-6,
-    "cuda_pascal": 41.2e-6,
-    "rocm": 98.2e-6,
-    "vulkan": 35.7e-6,
-    "vulkan_intel": 47.8e-6,
-    "sycl": 114e-6,
-    "metal": 96.9e-6,
-    "mlx": 86e-6,
+    "cuda_pascal": 41.3e-6,
+    "rocm": 98.3e-6,
+    "vulkan": 35.8e-6,
+    "vulkan_intel": 47.7e-6,
+    "sycl": 101e-6,
+    "metal": 97.1e-6,
+    "mlx": 86.1e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 43.7e-6,
-    "cuda_pascal": 53.6e-6,
-    "rocm": 48.1e-6,
-    "vulkan": 45.7e-6,
-    "vulkan_intel": 198e-6,
-    "sycl": 97.1e-6,
-    "metal": 58.6e-6,
-    "mlx": 60.9e-6,
+    "cuda": 44e-6,
+    "cuda_pascal": 53.9e-6,
+    "rocm": 48.5e-6,
+    "vulkan": 46e-6,
+    "vulkan_intel": 200e-6,
+    "sycl": 74.2e-6,
+    "metal": 58.9e-6,
+    "mlx": 61.2e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -221,14 +221,14 @@ CLOCK_REFERENCE_GHZ = 2.0
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.969
+EXPERT_EFFICIENCY = 0.976
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
     "cuda": 103e-6,
     "cuda_pascal": 98e-6,
-    "rocm": 121e-6,
+    "rocm": 120e-6,
     "vulkan": 102e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
@@ -241,20 +241,20 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # for AMD. Intel's Alchemist cards on Vulkan, which that backend gives no matrix cores, run AMD's Vulkan share of
 # their vector rate (`shader_width`, `hardware.intel_vulkan_shaders`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.91,
-    "cuda_pascal": 1.0,
+    "cuda": 0.911,
+    "cuda_pascal": 1,
     "rocm": 0.369,
     "vulkan": 0.321,
     "vulkan_intel": 0.144,
-    "sycl": 0.205,
+    "sycl": 0.204,
     "metal": 0.694,
-    "mlx": 1.0,
+    "mlx": 1,
     "vllm": 0.517,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.46
+FULL_RATE_PREFILL_FACTOR = 0.459
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.82,
@@ -262,7 +262,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "rocm"): 0.82,
     ("kquant", "vulkan"): 0.835,
     ("kquant", "vulkan_intel"): 0.893,
-    ("kquant", "sycl"): 1.01,
+    ("kquant", "sycl"): 1.02,
     ("kquant", "metal"): 0.952,
     ("float", "cuda"): 1.04,
     ("float", "rocm"): 1.11,
@@ -275,7 +275,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.412
+BF16_PREFILL_EFFICIENCY = 0.413
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers' buffers): the
 # vLLM serving rows (A100/H100 SXM TP 1–8, vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json)
 # with the per-sequence cost of their load taken apart (bench/accuracy.py SERVING), and the single-stream rows (one
@@ -292,7 +292,7 @@ VLLM_ALL_REDUCE_SECONDS = 15e-6
 # sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 36.7 µs a call. A time per hop besides (fitted
 # 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
 # 140 µs a call) put the 8-GPU rows 24-50% slow.
-VLLM_NCCL_ALL_REDUCE_SECONDS = 36.7e-6
+VLLM_NCCL_ALL_REDUCE_SECONDS = 36.8e-6
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
@@ -327,7 +327,7 @@ VLLM_BYTES_PER_SM_CYCLE = 16.8
 # The engine answers for today's vLLM (`VLLM_ENGINE`); bench rows say which engine they ran (their version).
 VLLM_ENGINES = ("v0", "v1", "v1_async")
 VLLM_ENGINE = "v1_async"
-VLLM_HOST_SECONDS = {"v0": 0.00242, "v1": 0.00165}
+VLLM_HOST_SECONDS = {"v0": 0.00242, "v1": 0.00166}
 VLLM_FRONTEND_SECONDS = 0.0015
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.

@@ -156,10 +156,15 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # Alchemist's Vulkan prompts on the shaders, at AMD's Vulkan share of the vector rate (hardware.intel_vulkan_shaders,
 # speed.shader_width), and Xe2's Vulkan share held out from SYCL's (bench/accuracy_fit.py PREFILL_PRIORS): prefill
 # 15.96% / 57.95% -> 14.77% / 47.56%, single GPU 14.65% / 56.65% -> 12.77% / 45.31%.
+# SYCL rows of a build that ran Mamba-2's SSM_SCAN on the CPU left out (bench/speed_resolve.py CPU_FALLBACK_ROWS:
+# the B70's Nemotron 3 rows before llama.cpp PR 22149), refitted: decode 7.10% / 25.68% -> 6.96% / 25.60%,
+# multi-GPU 8.18% / 29.06% -> 8.13% / 29.11% (its ceiling raised a tenth: 8x MI300X DeepSeek-V3 through the refit of
+# the shared expert share), prefill 14.77% / 47.56% -> 14.80% / 47.60%, single GPU 12.77% / 45.31% -> 12.65% /
+# 45.32%.
 HELD_OUT_CEILINGS = [
-    ("decode, single GPU, all", 0.072, 0.257),
-    ("multi-GPU layer split, decode", 0.082, 0.291),
-    ("prefill, single GPU", 0.128, 0.454),
+    ("decode, single GPU, all", 0.070, 0.257),
+    ("multi-GPU layer split, decode", 0.082, 0.292),
+    ("prefill, single GPU", 0.127, 0.454),
     ("prefill, all", 0.148, 0.476),
     ("vLLM tensor parallel (throughput under load)", 0.389, 0.884),
     ("vLLM single stream (1 / median TPOT)", 0.085, 0.362),
