@@ -51,7 +51,7 @@ EXPERT_KERNEL_EFFICIENCY = {
     "cuda": 0.862,
     "cuda_pascal": 1.12,
     "rocm": 0.959,
-    "vulkan": 0.978,
+    "vulkan": 0.979,
     "vulkan_intel": 0.994,
     "sycl": 0.932,
     "metal": 1.14,

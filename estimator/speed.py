@@ -72,9 +72,9 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.659,
+    "gddr_xe_hpg": 0.657,
     "hbm": 0.59,
-    "lpddr": 0.978,
+    "lpddr": 0.977,
     "lpddr_two_die": 0.828,
     "ram": 1.0,
 }
@@ -89,11 +89,11 @@ HBM_BYTES_PER_SM_CYCLE = {
 BACKEND_EFFICIENCY = {
     "cuda": 0.904,
     "cuda_pascal": 0.722,
-    "rocm": 0.901,
+    "rocm": 0.9,
     "vulkan": 0.9,
     "vulkan_intel": 0.626,
-    "sycl": 0.733,
-    "metal": 0.898,
+    "sycl": 0.746,
+    "metal": 0.899,
     "mlx": 0.948,
     "vllm": 0.9,
     "cpu": 0.7,
@@ -107,17 +107,17 @@ BACKEND_EFFICIENCY = {
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.928,
     ("kquant", "cuda_pascal"): 0.691,
-    ("kquant", "rocm"): 0.794,
+    ("kquant", "rocm"): 0.795,
     ("kquant", "vulkan"): 0.947,
     ("kquant", "vulkan_intel"): 0.778,
-    ("kquant", "sycl"): 0.879,
-    ("kquant", "metal"): 0.924,
+    ("kquant", "sycl"): 0.854,
+    ("kquant", "metal"): 0.923,
     ("float", "cuda"): 0.974,
     ("float", "rocm"): 1.06,
     ("bf16", "rocm"): 1.05,
-    ("bf16", "vulkan"): 0.927,
+    ("bf16", "vulkan"): 0.928,
     ("bf16", "vulkan_intel"): 1.28,
-    ("bf16", "sycl"): 0.206,
+    ("bf16", "sycl"): 0.203,
     ("float", "metal"): 0.991,
 }
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
@@ -128,7 +128,7 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # ~0.86 (`FORMAT_EFFICIENCY`); its 3090 rows are left out as a superseded build (bench/speed_rows.py: newer builds
 # run the same Q4_0 test at 158-167 tok/s), its Tesla P40 rows (Q2_K 33.5, Q3_K_S 30.9, Q4_0 56.8) stay. Fitted on
 # those and the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA), which hold it near 0.86.
-LOW_BIT_KQUANT_EFFICIENCY = 0.895
+LOW_BIT_KQUANT_EFFICIENCY = 0.894
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -145,6 +145,23 @@ LOW_BIT_KQUANT_EFFICIENCY = 0.895
 # and are read at two bytes a weight: they take none.
 UNPACK_FLOPS = 2.0
 UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
+# SYCL's MXFP4 mat-vec turns each 4-bit code into its int8 value with CUDA's byte-permute idiom, which the SYCL port
+# emulates in portable code rather than mapping it to one instruction: `vec_dot_mxfp4_q8_1` (ggml/src/ggml-sycl/vecdotq.hpp, from llama.cpp PR 17826 to ggml-org/ggml
+# 9a538ea5, August 2026, unchanged) calls `get_int_from_table_16`, which makes 8 weights' values from 8 calls of
+# `dpct::byte_level_permute` (src/ggml-sycl/dpct/helper.hpp), the emulation of `__byte_perm`: per result byte a
+# selector (shift, mask), a 64-bit variable shift of the two source words (two 32-bit shifts and a merge), a mask,
+# a shift and an or into the result, about 8 instructions, 32 a call. So ~32 integer instructions a weight on the
+# vector lanes, where Q4_0's nibbles take a shift and a mask per 4 weights; the same fused MoE kernel reads
+# K-quant experts at the bandwidth (PR 21920's `mul_mat_vec_q_moe`). An integer instruction takes a lane a clock,
+# a quarter of a lane's packed-FP16 multiply-add rate (the vector rate, `matrix_width`): on an Arc Pro B70 (45.9
+# TFLOPS of FP16 vector, 11.5 T lane-instructions a second) gpt-oss-20b's 2.4 G expert weights a token take
+# ~6.7 ms, what kyuz0's B70 rows show: gpt-oss-20b at 52.8 tok/s on SYCL where Qwen3.6-35B-A3B and
+# Gemma 4 26B-A4B, more expert bytes, decode at 72.2 and 69.5 (build 9039). Counted, not fitted. Vulkan builds
+# the table lookup from shared memory, CUDA and ROCm have the permute instruction: SYCL only (NVFP4 uses it too;
+# no rows).
+PERMUTE_UNPACK_OPS = 32.0
+PERMUTE_UNPACK = (("mxfp4", "sycl"),)
+VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 FLOPs
 # KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
 # (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50); without flash attention, below.
 # On a listed HBM part the flash-attention kernel reads the cache at the spec bandwidth, not at the in-flight
@@ -160,8 +177,8 @@ KV_EFFICIENCY = {
     "cuda_pascal": 0.787,
     "rocm": 0.849,
     "vulkan": 0.837,
-    "vulkan_intel": 0.781,
-    "sycl": 0.863,
+    "vulkan_intel": 0.78,
+    "sycl": 0.869,
     "metal": 0.8,
     "mlx": 0.787,
     "vllm": 0.8,
@@ -184,26 +201,26 @@ NO_FLASH_KV_EFFICIENCY = 0.2
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 43.4e-6,
-    "cuda_pascal": 41.3e-6,
-    "rocm": 98.3e-6,
+    "cuda": 43.3e-6,
+    "cuda_pascal": 41.4e-6,
+    "rocm": 98.5e-6,
     "vulkan": 35.8e-6,
     "vulkan_intel": 47.7e-6,
-    "sycl": 101e-6,
-    "metal": 97.1e-6,
+    "sycl": 92.5e-6,
+    "metal": 97.3e-6,
     "mlx": 86.1e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 44e-6,
-    "cuda_pascal": 53.9e-6,
-    "rocm": 48.5e-6,
-    "vulkan": 46e-6,
-    "vulkan_intel": 200e-6,
-    "sycl": 74.2e-6,
-    "metal": 58.9e-6,
-    "mlx": 61.2e-6,
+    "cuda": 44.2e-6,
+    "cuda_pascal": 54.1e-6,
+    "rocm": 48.8e-6,
+    "vulkan": 46.3e-6,
+    "vulkan_intel": 201e-6,
+    "sycl": 64.4e-6,
+    "metal": 59.3e-6,
+    "mlx": 61.5e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -221,13 +238,13 @@ CLOCK_REFERENCE_GHZ = 2.0
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.976
+EXPERT_EFFICIENCY = 0.982
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
     "cuda": 103e-6,
-    "cuda_pascal": 98e-6,
+    "cuda_pascal": 98.1e-6,
     "rocm": 120e-6,
     "vulkan": 102e-6,
 }
@@ -292,7 +309,7 @@ VLLM_ALL_REDUCE_SECONDS = 15e-6
 # sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 36.7 µs a call. A time per hop besides (fitted
 # 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
 # 140 µs a call) put the 8-GPU rows 24-50% slow.
-VLLM_NCCL_ALL_REDUCE_SECONDS = 36.8e-6
+VLLM_NCCL_ALL_REDUCE_SECONDS = 36.9e-6
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
@@ -492,7 +509,14 @@ def unpack_seconds(stage: Stage, batch: int) -> float:
     (`UNPACK_FLOPS`)."""
     if stage.fmt in ("float", "bf16") or not stage.tflops or stage.backend not in UNPACK_BACKENDS:
         return 0.0
-    return UNPACK_FLOPS * stage.params_read(batch) / (stage.tflops * 1e12 / stage.matrix_width)
+    vector_rate = stage.tflops * 1e12 / stage.matrix_width
+    seconds = UNPACK_FLOPS * stage.params_read(batch) / vector_rate
+    if (stage.fmt, stage.backend) in PERMUTE_UNPACK:
+        # an MXFP4 MoE file keeps its other tensors at 8 bits and more: only its experts are MXFP4
+        dense = stage.active_params - stage.routed_active_params if stage.routed_active_params else 0.0
+        coded = stage.params_read(batch) - dense
+        seconds += PERMUTE_UNPACK_OPS * VECTOR_FLOPS_PER_LANE_CLOCK * coded / vector_rate
+    return seconds
 
 
 def prefill_efficiency(stage: Stage) -> float:

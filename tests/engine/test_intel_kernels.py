@@ -1,0 +1,76 @@
+"""Intel's llama.cpp kernel paths, each against the code it comes from (estimator/speed.py, bench/speed_resolve.py)."""
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from estimator import speed
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# gpt-oss-20b on an Arc Pro B70 (608 GB/s, 183.5 TFLOPS listed, matrix 4x its FP16 vector rate): 24 MoE layers,
+# 32 experts of 24.9 M weights each, 4 chosen a token; attention, router and head ~1.2 G weights at Q8_0
+GPT_OSS_ON_B70 = speed.Stage(
+    bandwidth_gb_s=608,
+    backend="sycl",
+    tflops=183.5,
+    layers=24,
+    dense_bytes=1.32e9,
+    routed_bytes=10.15e9,
+    experts=32,
+    experts_per_tok=4,
+    active_params=1.2e9 + 2.39e9,
+    routed_active_params=2.39e9,
+    moe_layers=24,
+    fmt="mxfp4",
+    matrix_width=4.0,
+)
+
+
+def test_sycls_mxfp4_mat_vec_pays_the_emulated_byte_permute_on_its_experts_only():
+    with_permute = speed.unpack_seconds(GPT_OSS_ON_B70, 1)
+    multiply_adds = speed.UNPACK_FLOPS * GPT_OSS_ON_B70.params_read(1) / (183.5e12 / 4)
+    # ~32 integer instructions a weight for the 2.39 G expert weights, at a lane a clock (45.9 T FLOPs / 4)
+    assert with_permute - multiply_adds == pytest.approx(32 * 2.39e9 / (183.5e12 / 4 / 4), rel=1e-6)
+    assert 6e-3 < with_permute - multiply_adds < 8e-3
+
+
+@pytest.mark.parametrize("backend", ["vulkan_intel", "cuda", "rocm", "vulkan"])
+def test_other_backends_read_mxfp4_without_it(backend):
+    stage = replace(GPT_OSS_ON_B70, backend=backend)
+    expected = (
+        speed.UNPACK_FLOPS * stage.params_read(1) / (183.5e12 / 4)
+        if backend in speed.UNPACK_BACKENDS
+        else 0.0
+    )
+    assert speed.unpack_seconds(stage, 1) == pytest.approx(expected)
+
+
+def test_sycl_k_quants_take_no_permute():
+    stage = replace(GPT_OSS_ON_B70, fmt="kquant")
+    assert speed.unpack_seconds(stage, 1) == pytest.approx(
+        speed.UNPACK_FLOPS * stage.params_read(1) / (183.5e12 / 4)
+    )
+
+
+def _speed_resolve():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import speed_resolve
+
+    return speed_resolve
+
+
+@pytest.mark.parametrize(
+    ("backend", "model", "date", "left_out"),
+    [
+        ("SYCL", "nemotron_h_moe 31B.A3.5B Q4_K - Medium", "2026-05-06", True),  # kyuz0's B70, build 9039
+        ("SYCL", "nemotron_h_moe 31B.A3.5B Q4_K - Medium", "2026-05-20", False),  # after PR 22149
+        ("Vulkan", "nemotron_h_moe 31B.A3.5B Q4_K - Medium", "2026-05-06", False),  # Vulkan ran the scan
+        ("SYCL", "qwen35moe 35B.A3B Q4_K - Medium", "2026-05-06", False),  # no Mamba-2 layers
+        ("SYCL", "nemotron_h_moe 31B.A3.5B Q4_K - Medium", None, False),  # undated: kept
+    ],
+)
+def test_rows_of_a_build_that_ran_the_mamba_scan_on_the_cpu_are_left_out(backend, model, date, left_out):
+    assert (_speed_resolve().cpu_fallback(backend, model, date) is not None) == left_out
