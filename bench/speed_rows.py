@@ -102,7 +102,11 @@ def _add(
     ubatch: str | None,
     value: float,
     flash_attention: bool | None = None,
+    date: str | None = None,
 ) -> None:
+    if fallback := cpu_fallback(backend_name, model_name, date):
+        out.skipped[fallback] += 1
+        return
     backend = BACKENDS.get(backend_name)
     if backend is None or backend == "cpu":
         out.skipped[f"backend {backend_name}"] += 1
@@ -208,9 +212,6 @@ def load_public(out: Loaded) -> None:
     and speculative decoding off (vllm_mlx/cli.py, scheduler.py and community_bench/runner.py at those tags of
     raullenchai/Rapid-MLX); its decode_tps is output tokens over the time after the first token."""
     for r in json.loads((DATA / "public_measurements.json").read_text()):
-        if fallback := cpu_fallback(r["backend"], r["model"], r.get("date")):
-            out.skipped[fallback] += 1
-            continue
         runtime = "mlx" if r["runtime"] == "mlx-lm" or r["backend"] == "MLX (Metal)" else "llama.cpp"
         _add(
             out,
@@ -227,6 +228,7 @@ def load_public(out: Loaded) -> None:
             ubatch=r.get("n_ubatch"),
             value=r["tok_s"],
             flash_attention=FLASH_ATTENTION[r.get("fa")],
+            date=r.get("date"),
         )
 
 
