@@ -146,9 +146,10 @@ LOW_BIT_KQUANT_EFFICIENCY = 0.894
 UNPACK_FLOPS = 2.0
 UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # SYCL's MXFP4 mat-vec turns each 4-bit code into its int8 value with CUDA's byte-permute idiom, which the SYCL port
-# emulates in portable code rather than mapping it to one instruction: `vec_dot_mxfp4_q8_1` (ggml/src/ggml-sycl/vecdotq.hpp, from llama.cpp PR 17826 to ggml-org/ggml
-# 9a538ea5, August 2026, unchanged) calls `get_int_from_table_16`, which makes 8 weights' values from 8 calls of
-# `dpct::byte_level_permute` (src/ggml-sycl/dpct/helper.hpp), the emulation of `__byte_perm`: per result byte a
+# emulates in portable code rather than mapping it to one instruction: `vec_dot_mxfp4_q8_1`
+# (ggml/src/ggml-sycl/vecdotq.hpp, from llama.cpp PR 17826 to ggml-org/ggml 9a538ea5, August 2026, unchanged) calls
+# `get_int_from_table_16`, which makes 8 weights' values from 8 calls of `dpct::byte_level_permute`
+# (src/ggml-sycl/dpct/helper.hpp), the emulation of `__byte_perm`: per result byte a
 # selector (shift, mask), a 64-bit variable shift of the two source words (two 32-bit shifts and a merge), a mask,
 # a shift and an or into the result, about 8 instructions, 32 a call. So ~32 integer instructions a weight on the
 # vector lanes, where Q4_0's nibbles take a shift and a mask per 4 weights; the same fused MoE kernel reads
