@@ -362,7 +362,10 @@ def build(fixtures: Path) -> tuple[list[dict], Counter, Counter, Counter]:
     same = Counter(r["slug"] for r in out)
     for r in out:
         if same[r["slug"]] > 1:
-            r["slug"] += "-" + hashlib.sha1(json.dumps(r, sort_keys=True).encode()).hexdigest()[:6]
+            # what was measured, not how it is worded: a later edit of the notes keeps the slug, so a deploy
+            # updates the row instead of adding a second one beside it
+            measured = {k: v for k, v in r.items() if k not in ("slug", "notes", "source_quality")}
+            r["slug"] += "-" + hashlib.sha1(json.dumps(measured, sort_keys=True).encode()).hexdigest()[:6]
     duplicates = sorted(s for s, n in Counter(r["slug"] for r in out).items() if n > 1)
     if duplicates:
         raise SystemExit(f"duplicate measurement slugs: {', '.join(duplicates)}")
