@@ -32,12 +32,16 @@ def gpu_list(request):
 @require_GET
 @http_cache.public(etag=http_cache.page_etag)
 def gpu_detail(request, slug):
-    """A GPU's specs and, per listed model, the largest listed format that fits on it at 8192 tokens."""
+    """A GPU's specs, per listed model the largest listed format that fits on it at 8192 tokens, and the
+    speeds published for it."""
     gpu = Gpu.objects.with_current_price().filter(slug=slug).first()
     if gpu is None:
         return slugs.redirect_or_404(Gpu, slug, "catalog:gpu-detail")  # renamed since: a 301 to its page
     rows = pages.what_runs(gpu, LlmModel.objects.listed(), Quantization.objects.listed())
-    context = {"gpu": gpu, "gpus": [gpu], "rows": rows, "ctx": pages.CTX}
+    measured = gpu.measurements.select_related("llm", "quantization").order_by(
+        "llm__name", "quantization__bits_per_weight", "gpu_count", "metric", "context_tokens", "test", "slug"
+    )
+    context = {"gpu": gpu, "gpus": [gpu], "rows": rows, "ctx": pages.CTX, "measured": measured}
     return TemplateResponse(request, "catalog/gpu_detail.html", context)
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from catalog.models import Gpu, LlmModel
+from catalog.models import Gpu, LlmModel, Measurement
 from tests.conftest import GIB, make_gpu, make_llm, make_quant
 from tests.glossary.test_pages import pages_crawled
 
@@ -131,11 +131,12 @@ def test_gpu_page_shows_unified_memory_fraction(client):
     assert "the GPU may use 75% by default" in client.get("/gpus/m4-max-128/").text
 
 
-def test_gpu_page_runs_five_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
+def test_gpu_page_runs_six_queries_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
     # 1: the GPU; 2: the listed LLMs; 3: the listed quantizations; 4: the runtime table (which formats
     # run on its backend, catalog/fitting.py) and 5: which formats each model is published in
-    # (catalog/pages.py published_formats), both cached until the catalog changes
-    with django_assert_num_queries(5):
+    # (catalog/pages.py published_formats), both cached until the catalog changes; 6: its published
+    # measurements, with their models and formats
+    with django_assert_num_queries(6):
         response = client.get("/gpus/geforce-rtx-4090/")
     assert response.status_code == 200
 
@@ -303,3 +304,18 @@ def test_a_download_note_links_its_urls_shortened(client, catalog):
     for note in linked:
         for text in re.findall(r'<a href="https://[^"]+"[^>]*>([^<]+)</a>', note.split("<small>", 1)[1]):
             assert len(text) <= 40, text
+
+
+def test_a_gpu_page_lists_its_published_measurements_with_their_sources(client, catalog):
+    response = client.get("/gpus/geforce-rtx-3090/")
+    table = re.search(r'<table data-testid="measured">.*?</table>', response.text, re.S).group(0)
+    rows = Measurement.objects.filter(gpu__slug="geforce-rtx-3090")
+    assert rows.exists() and table.count("<tr>") == rows.count() + 1  # a header row and one per measurement
+    first = rows.order_by("slug").first()
+    assert f'<a href="{first.source_url}" rel="external"' in table
+    assert 'id="measured"' in response.text
+
+
+def test_a_gpu_without_measurements_has_no_measured_section(client, catalog):
+    Measurement.objects.filter(gpu__slug="geforce-rtx-3090").delete()
+    assert 'data-testid="measured"' not in client.get("/gpus/geforce-rtx-3090/").text
