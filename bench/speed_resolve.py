@@ -56,6 +56,9 @@ class Measurement:
         ""  # vllm_tp: the engine the stated version ran (speed.VLLM_ENGINES); "" the engine's default
     )
     notes: tuple[str, ...] = field(default=())
+    # the file's record it was read from (llama-bench and single-stream vLLM rows): the catalog's measurement
+    # builder (scripts/build_measurement_fixtures.py) takes its source, build and date from it
+    record: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def decode_depth(self) -> int:

@@ -102,9 +102,9 @@ def _add(
     ubatch: str | None,
     value: float,
     flash_attention: bool | None = None,
-    date: str | None = None,
+    record: dict,
 ) -> None:
-    if fallback := cpu_fallback(backend_name, model_name, date):
+    if fallback := cpu_fallback(backend_name, model_name, record.get("date")):
         out.skipped[fallback] += 1
         return
     backend = BACKENDS.get(backend_name)
@@ -165,6 +165,7 @@ def _add(
             value=value,
             ubatch=int(ubatch) if ubatch and ubatch != "1" else 512,
             flash_attention=flash_attention,
+            record=record,
         )
     )
 
@@ -198,6 +199,7 @@ def load_llama_cpp_tables(out: Loaded) -> None:
                 ubatch=None,
                 value=r["value"],
                 flash_attention=LLAMA3_FLASH_ATTENTION if name == "llama_bench_llama3.json" else None,
+                record=r,
             )
 
 
@@ -228,7 +230,7 @@ def load_public(out: Loaded) -> None:
             ubatch=r.get("n_ubatch"),
             value=r["tok_s"],
             flash_attention=FLASH_ATTENTION[r.get("fa")],
-            date=r.get("date"),
+            record=r,
         )
 
 
@@ -393,6 +395,7 @@ def _single_stream(r: dict, key: str, spec, memory_type: str) -> Measurement:
         tp=r["tensor_parallel"],
         single_stream=True,
         vllm_engine=vllm_engine(r["runtime_version"]),
+        record=r,
     )
 
 

@@ -33,7 +33,6 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures" / "catalog"
@@ -42,14 +41,7 @@ DEFAULT_OUT = FIXTURES / "measurements.json"
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 import speed_rows  # noqa: E402 (bench/ on the path first)
-from speed_resolve import APPLE, CALIBRATION, DATA  # noqa: E402
-
-# The files speed_rows' llama-bench loaders read, in the order they read them (one `_add` per record).
-LLAMA_BENCH_FILES = (
-    CALIBRATION / "decode_speed.json",
-    CALIBRATION / "llama_bench_llama3.json",
-    DATA / "public_measurements.json",
-)
+from speed_resolve import APPLE, DATA  # noqa: E402
 
 
 def load(path: Path) -> list[dict]:
@@ -60,40 +52,11 @@ def load(path: Path) -> list[dict]:
 
 
 def bench_rows() -> tuple[list[tuple[dict, speed_rows.Measurement]], Counter]:
-    """(record, resolved row) for every single-stream row bench/speed_rows.py keeps, and its skip counts.
-
-    Its llama-bench loaders call `_add` once per record, in file order, and its vLLM loader
-    `_single_stream` once per one-stream record: tracing those calls pairs each kept row with its record.
-    The throughput rows of vLLM (many streams) are not single-stream speeds and are not read."""
-    records = [r for path in LLAMA_BENCH_FILES for r in load(path)]
-    add, single_stream = speed_rows._add, speed_rows._single_stream
-    pairs: list[tuple[dict, speed_rows.Measurement]] = []
-    calls = iter(records)
-
-    def traced_add(out: speed_rows.Loaded, **kw) -> None:
-        record, before = next(calls), len(out.rows)
-        assert kw["test"] == record["test"], (kw, record)  # the loaders still read one record per call
-        add(out, **kw)
-        if len(out.rows) > before:
-            pairs.append((record, out.rows[-1]))
-
-    def traced_single_stream(record: dict, *args) -> speed_rows.Measurement:
-        row = single_stream(record, *args)
-        pairs.append((record, row))
-        return row
-
-    out = speed_rows.Loaded(rows=[], skipped=Counter())
-    with (
-        mock.patch.object(speed_rows, "_add", traced_add),
-        mock.patch.object(speed_rows, "_single_stream", traced_single_stream),
-    ):
-        speed_rows.load_llama_cpp_tables(out)
-        speed_rows.load_public(out)
-        speed_rows.load_vllm_serving(out)
-    assert next(calls, None) is None, "speed_rows read fewer records than the files hold"
-    speed_rows.drop_superseded_decode(out)
-    kept = {id(r) for r in out.rows}
-    return [(record, row) for record, row in pairs if id(row) in kept], out.skipped
+    """(record, resolved row) for every single-stream row bench/speed_rows.py keeps (its llama-bench rows and
+    vLLM's one-stream runs, each carrying the record it was read from), and why it left rows out. The
+    throughput rows of vLLM (many streams) are not single-stream speeds and carry no record."""
+    loaded = speed_rows.load()
+    return [(row.record, row) for row in loaded.rows if row.record is not None], loaded.skipped
 
 
 # ---- GPUs ------------------------------------------------------------------------------------------
