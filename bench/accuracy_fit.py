@@ -82,7 +82,7 @@ FAMILY_PRIORS = {"kquant": 0.85}
 # Metal kernel_mul_mm, so MLX's prompt share starts from Metal's fitted one (0.69-0.72), not the generic 0.5: the M4
 # Max is the only device with MLX prompt rows, so held out they are this prior.
 # llama.cpp's Vulkan prompts on Intel's matrix engines (XMX through VK_KHR_cooperative_matrix, Xe2 only:
-# `hardware.intel_vulkan_shaders`) run on the same XMX engines as its SYCL backend's, so Intel's Vulkan share starts
+# `hardware.prompt_kernels`) run on the same XMX engines as its SYCL backend's, so Intel's Vulkan share starts
 # from SYCL's fitted one (0.20-0.21), not the generic 0.5: the Arc Pro B70 is the only device with such rows (the
 # Alchemist cards' Vulkan prompts run on the shaders, with AMD's Vulkan share), so held out they are this prior.
 PREFILL_PRIORS = {"cuda_pascal": 0.9, "mlx": 0.7, "vulkan_intel": 0.2}

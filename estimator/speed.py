@@ -257,7 +257,7 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # backend on NVIDIA's tensor cores takes CUDA's shares (`prompt_kernels`: cooperative-matrix shaders on the
 # tensor cores): the RTX 3090, 4090 and 5090 Vulkan rows, which "vulkan" put 38–73% low while they held it up
 # for AMD. Intel's Alchemist cards on Vulkan, which that backend gives no matrix cores, run AMD's Vulkan share of
-# their vector rate (`shader_width`, `hardware.intel_vulkan_shaders`): "vulkan_intel" is Xe2's share of XMX.
+# their vector rate (`shader_width`, `hardware.prompt_kernels`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
     "cuda": 0.911,
     "cuda_pascal": 1,
@@ -534,7 +534,7 @@ def prefill_efficiency(stage: Stage) -> float:
 
 def shader_width(stage: Stage) -> float:
     """The listed rate over the rate a prompt's products run at: `matrix_width` where llama.cpp's Vulkan prompts
-    on an Intel GPU run on the shaders with AMD's Vulkan kernels' share (`hardware.intel_vulkan_shaders`), else 1."""
+    on an Intel GPU run on the shaders with AMD's Vulkan kernels' share (`hardware.prompt_kernels`), else 1."""
     return stage.matrix_width if stage.backend == "vulkan_intel" and stage.prompt_family == "vulkan" else 1.0
 
 

@@ -153,7 +153,7 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # 15.02% / 49.06% -> 15.96% / 57.95%, single GPU 13.43% / 48.79% -> 14.65% / 56.65%, decode single GPU 6.73% /
 # 25.23% -> 7.10% / 25.68% (unified · SYCL · dense 27.8% -> 9.3% the other way), and the A770 pair's decode (-28%)
 # multi-GPU 8.01% / 28.88% -> 8.18% / 29.06%.
-# Alchemist's Vulkan prompts on the shaders, at AMD's Vulkan share of the vector rate (hardware.intel_vulkan_shaders,
+# Alchemist's Vulkan prompts on the shaders, at AMD's Vulkan share of the vector rate (hardware.prompt_kernels,
 # speed.shader_width), and Xe2's Vulkan share held out from SYCL's (bench/accuracy_fit.py PREFILL_PRIORS): prefill
 # 15.96% / 57.95% -> 14.77% / 47.56%, single GPU 14.65% / 56.65% -> 12.77% / 45.31%.
 # SYCL rows of a build that ran Mamba-2's SSM_SCAN on the CPU left out (bench/speed_resolve.py CPU_FALLBACK_ROWS:

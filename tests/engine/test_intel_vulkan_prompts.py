@@ -1,4 +1,4 @@
-"""Intel's Vulkan prompts: XMX only on Xe2 (hardware.intel_vulkan_shaders, speed.shader_width)."""
+"""Intel's Vulkan prompts: XMX only on Xe2 (hardware.prompt_kernels, speed.shader_width)."""
 
 import pytest
 from engine_specs import Q4_K_M, llama_8b, make_gpu
