@@ -37,7 +37,7 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # they would reach with every token). With one share for every m (0.28) the MoE pp rows held out ran 30-55% slow
 # at m = 64-256 (gpt-oss-20b on the RX 7900 XT at -ub 2048, on the Strix Halo and the P100; gemma4 26B-A4B on a
 # 3090) where they were about right at m = 16 (gpt-oss-120b on the DGX Spark, the Strix Halo). Fitted on the
-# MoE pp rows (prior 16): 20.3 tokens, so 44% of the full share at m = 16, 76% at 64, 93% at 256. vLLM's
+# MoE pp rows (prior 16): 20.8 tokens, so 43% of the full share at m = 16, 75% at 64, 92% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
 PREFILL_EXPERT_EFFICIENCY = 0.558
@@ -46,7 +46,7 @@ EXPERT_TILE_TOKENS = 20.8
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
 # kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
 # 0.86 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
-# gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 11% of 1.
+# gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
     "cuda": 0.862,
     "cuda_pascal": 1.12,
@@ -64,7 +64,7 @@ EXPERT_KERNEL_EFFICIENCY = {
 # pp512 at 670-940 tok/s, no faster than the dense Qwen3.6-27B (9x its active parameters) at 850-1010, and why the
 # Arc Pro B70 on SYCL prompts Qwen3.6-35B-A3B, Nemotron-3-Nano and gpt-oss-20b at half to two thirds of its Vulkan
 # backend's speed: held out, the V100 rows were +147% to +261% and those B70 rows +219%, +182% and +99%. Fitted on
-# those rows and the P100's (prior 20 us: two launches and a share of the host round trip): 20.8 us. Below 64
+# those rows and the P100's (prior 20 us: two launches and a share of the host round trip): 20.1 us. Below 64
 # tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64

@@ -40,7 +40,7 @@ from .hardware import (  # noqa: F401
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
 # Fitted together by `bench/accuracy.py --fit` (Levenberg–Marquardt on log error, each constant within its
-# physical range) on 1234 published rows of 70 devices; the comments say which rows decide each. Kernel
+# physical range) on 1276 published rows of 70 devices; the comments say which rows decide each. Kernel
 # families (`kernels()`): llama.cpp's backends, its CUDA code on pre-Volta parts, its Vulkan shaders on Intel
 # drivers, MLX, vLLM. CPU values are not fitted (no rows): typical llama.cpp figures.
 #
