@@ -7,6 +7,7 @@ Imported through bench/accuracy.py, which puts the repository and bench/ on the 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from speed_resolve import integer_dot_dated
 from speed_rows import Measurement
 
 from estimator import Workload, layouts, plans, prefill, speed, timing
@@ -39,6 +40,14 @@ def _with_prompt_cublas(stages: list[speed.Stage]) -> list[speed.Stage]:
     copies: dict[int, speed.Stage] = {}
     for s in stages:
         copies.setdefault(id(s), replace(s, prompt_cublas=s.backend == "cuda"))
+    return [copies[id(s)] for s in stages]
+
+
+def _without_integer_dot(stages: list[speed.Stage]) -> list[speed.Stage]:
+    """The stages with Intel's float mat-vec (`speed_resolve.integer_dot_dated`), equal stages still one object."""
+    copies: dict[int, speed.Stage] = {}
+    for s in stages:
+        copies.setdefault(id(s), replace(s, integer_dot=False))
     return [copies[id(s)] for s in stages]
 
 
@@ -113,6 +122,8 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
     _, stages = plans.run_layout(layout, **kw)
     if row.source in CUBLAS_PROMPT_SOURCES:
         stages = _with_prompt_cublas(stages)
+    if any(s.integer_dot for s in stages) and not integer_dot_dated((row.record or {}).get("date")):
+        stages = _without_integer_dot(stages)
     bw = row.device.bandwidth_gb_s * 1e9
     if row.kind == "vllm_tp" and row.single_stream:
 

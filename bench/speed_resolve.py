@@ -364,6 +364,21 @@ def cpu_fallback(backend: str, model: str, date: str | None) -> str | None:
     return None
 
 
+# Intel's Vulkan decodes K-quants, MXFP4 and the legacy quants but Q4_0 and Q5_1 with its integer-dot mat-vec
+# (`hardware.integer_dot_matvec`, `speed.INTEL_INTEGER_DOT_EFFICIENCY`) since llama.cpp PR 16900 (29 November 2025;
+# the legacy quants since PR 14903, 1 September 2025, but no Intel Vulkan row of that window has one). Rows dated
+# before it ran the float mat-vec: PR 14001's Arc A770, B580 and Lunar Lake runs (build 5583, June 2025). Intel's
+# Windows driver took MMVQ too until PR 19988 (2 March 2026; the two A770s of issue 20893 ran build 7548), and no
+# longer from PR 20672 (17 March 2026): no Intel Windows row is that late.
+INTEGER_DOT_SINCE = "2025-11-29"
+
+
+def integer_dot_dated(date: str | None) -> bool:
+    """Whether a row of this date ran Intel's Vulkan integer-dot mat-vec (`INTEGER_DOT_SINCE`); undated rows, the
+    llama.cpp scoreboards' (Q4_0, which never takes it), did not."""
+    return bool(date) and date >= INTEGER_DOT_SINCE
+
+
 # ---- Tests -----------------------------------------------------------------------------------------
 
 TEST = re.compile(r"^(pp|tg)(\d*)(?:@d(\d+))?$")

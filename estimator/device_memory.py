@@ -243,6 +243,7 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str) -> dict
         "tflops": device.fp16_tflops,
         "memory": speed.memory_class(device),
         "fmt": speed.format_family(quant),
+        "integer_dot": speed.integer_dot_matvec(device, quant, runtime),
         "full_rate_fp16": speed.full_rate_fp16(device),
         "tensor_width": speed.tensor_width(device),
         "matrix_width": speed.matrix_width(device),

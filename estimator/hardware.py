@@ -231,6 +231,32 @@ def bf16_prompt_rate(device: DeviceSpec) -> float:
     return EMULATED_BF16_RATE if NO_BF16_NAMES.search(device.architecture or device.name) else 1.0
 
 
+# llama.cpp's Vulkan backend multiplies a token's quantized weights with one of two mat-vec kernels: the float one
+# (the weights dequantized in the shader, the vector kept in F32/F16: "DMMV"), or the integer-dot one ("MMVQ": the
+# vector quantized to Q8_1 by a separate dispatch, then dp4a-style integer dot products; llama.cpp PR 14903 for the
+# legacy quants, 1 September 2025, PR 16900 for K-quants, MXFP4 and the experts' MUL_MAT_ID, 29 November 2025).
+# `ggml_vk_should_use_mmvq` (ggml/src/ggml-vulkan/ggml-vulkan.cpp; ggml-org/ggml 5bb72360, the sync of 5 May 2026,
+# and unchanged at 9a538ea5, August 2026) sends an Intel GPU's single-token products of k >= 2048 to MMVQ for every
+# quantized type but Q4_0 and Q5_1 ("From tests on A770 Linux"; Q3_K and Q6_K stayed on DMMV until PR 23056, May
+# 2026), and on Intel's Windows driver to none (PR 20672, 17 March 2026: "Intel Windows proprietary driver MMVQ
+# performance is worse than fp16", issue 17628). `ggml_vk_get_dequantize_mul_mat_vec` then forces Intel's MMVQ
+# workgroups to one subgroup (`DMMV_WG_SIZE_SUBGROUP`) whatever the matrix. The engine answers for Linux's Mesa
+# driver, where the rows are; the bench marks the rows whose build or driver took DMMV (`Stage.integer_dot`).
+INTEGER_DOT_FAMILIES = ("kquant", "kquant_low", "mxfp4")
+DMMV_LEGACY_SLUGS = re.compile(r"^q(4_0|5_1)\b", re.I)
+
+
+def integer_dot_matvec(device: DeviceSpec, quant: QuantSpec, runtime: str) -> bool:
+    """Whether llama.cpp's Vulkan backend decodes this format on this Intel GPU with its integer-dot mat-vec
+    (`INTEGER_DOT_FAMILIES`, and the legacy quants but Q4_0 and Q5_1), as on Linux's Mesa driver today."""
+    if kernels(device, runtime) != "vulkan_intel":
+        return False
+    family = format_family(quant)
+    if family == "legacy":
+        return not DMMV_LEGACY_SLUGS.match(quant.slug)
+    return family in INTEGER_DOT_FAMILIES
+
+
 def format_family(quant: QuantSpec) -> str:
     """Kernel family of a weight format: legacy block quants (Q4_0 … Q8_0), K-quants (Q2_K and Q3_K apart:
     `speed.LOW_BIT_KQUANT_EFFICIENCY`), I-quants, MXFP4,

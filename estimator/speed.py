@@ -30,6 +30,7 @@ from .hardware import (  # noqa: F401
     expert_loop_prompts,
     format_family,
     full_rate_fp16,
+    integer_dot_matvec,
     kernels,
     matrix_width,
     memory_class,
@@ -120,6 +121,16 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("bf16", "sycl"): 0.203,
     ("float", "metal"): 0.991,
 }
+# Intel's Vulkan integer-dot mat-vec (MMVQ, `hardware.integer_dot_matvec`: on Linux's Mesa driver every quantized
+# format but Q4_0 and Q5_1) reads at this share of the rate the float mat-vec (DMMV) reads the same format at: its
+# workgroups are one subgroup (16 lanes on Xe2, 8 on Alchemist) whatever the matrix, and each product waits for a
+# dispatch that quantizes the vector to Q8_1. savvadesogle's Arc A770 on one build (llama.cpp PR 19988, build 8191,
+# March 2026), Linux's Mesa (MMVQ for Q4_K and MXFP4) against Windows (where PR 19988 had just turned it off for
+# those): Llama 3 8B Q4_K_M 32 vs 52 tok/s, gpt-oss-20b 36 vs 62, Llama 2 7B Q4_0 (DMMV on both) 44 vs 56, so MMVQ
+# runs at 0.78 and 0.74 of DMMV once the drivers' common 0.79 is taken off. Taken from there, not fitted (fitted on
+# every row it lands at 0.74). kyuz0's Arc Pro B70 on Vulkan (Mesa, build 9039) reads its BF16 files at 0.83-0.87
+# of its 608 GB/s, Llama 2 7B Q4_0 at 0.55 with the fixed costs, its Q8_0 and Q4_K_M files (MMVQ) at 0.38-0.46.
+INTEL_INTEGER_DOT_EFFICIENCY = 0.78
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
 # scales (Q3_K keeps each weight's high bit in a separate mask), more arithmetic per byte than Q4_K's nibbles, so
 # their mat-vec kernels run out of arithmetic before bandwidth: this share of the backend's K-quant share,
@@ -388,6 +399,7 @@ class Stage:
     expert_loop: bool = False  # `hardware.expert_loop_prompts()`: a prompt's experts one product at a time
     clock_ghz: float = 0.0  # `hardware.clock_ghz()`: an NVIDIA GPU's boost clock, its CUDA fixed costs' pace
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
+    integer_dot: bool = False  # `hardware.integer_dot_matvec()`: Intel's Vulkan multiplies with MMVQ
 
     @property
     def prompt_family(self) -> str:
@@ -437,6 +449,7 @@ class Stage:
             self.memory_efficiency
             * BACKEND_EFFICIENCY[self.backend]
             * format_efficiency(self.fmt, self.backend)
+            * (INTEL_INTEGER_DOT_EFFICIENCY if self.integer_dot else 1.0)
         )
 
     @property
