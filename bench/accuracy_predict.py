@@ -7,7 +7,7 @@ Imported through bench/accuracy.py, which puts the repository and bench/ on the 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from speed_resolve import integer_dot_dated
+from speed_resolve import batched_submit_dated, integer_dot_dated
 from speed_rows import Measurement
 
 from estimator import Workload, layouts, plans, prefill, speed, timing
@@ -48,6 +48,14 @@ def _without_integer_dot(stages: list[speed.Stage]) -> list[speed.Stage]:
     copies: dict[int, speed.Stage] = {}
     for s in stages:
         copies.setdefault(id(s), replace(s, integer_dot=False))
+    return [copies[id(s)] for s in stages]
+
+
+def _with_batched_submit(stages: list[speed.Stage]) -> list[speed.Stage]:
+    """The SYCL stages on a runtime that batched launches (`speed_resolve.batched_submit_dated`)."""
+    copies: dict[int, speed.Stage] = {}
+    for s in stages:
+        copies.setdefault(id(s), replace(s, batched_submit=s.backend == "sycl"))
     return [copies[id(s)] for s in stages]
 
 
@@ -124,6 +132,8 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
         stages = _with_prompt_cublas(stages)
     if any(s.integer_dot for s in stages) and not integer_dot_dated((row.record or {}).get("date")):
         stages = _without_integer_dot(stages)
+    if batched_submit_dated(row.device.backend, row.device.name, (row.record or {}).get("date")):
+        stages = _with_batched_submit(stages)
     bw = row.device.bandwidth_gb_s * 1e9
     if row.kind == "vllm_tp" and row.single_stream:
 

@@ -379,6 +379,21 @@ def integer_dot_dated(date: str | None) -> bool:
     return bool(date) and date >= INTEGER_DOT_SINCE
 
 
+# SYCL on Intel's Xe2 parts (Arc B cards, Core Ultra 200V "Lunar Lake") launched through batched Level Zero command
+# lists until oneAPI 2025.3 made the immediate-only L0 v2 adapter their default (`speed.SYCL_BATCHED_SUBMIT_SECONDS`).
+# A row rarely names its runtime (PR 13826: oneAPI 2025.1; jmsirvent's Lunar Lake: 2026.0), so the rule goes by date:
+# 2025.3 is the last release of oneAPI's 2025 line, and the Xe2 SYCL rows are of November 2024 to June 2025 or of
+# April 2026 on, so no row lies near the cut. Alchemist (Arc A) had immediate lists from 2025.0.
+BATCHED_SUBMIT_UNTIL = "2026-01-01"
+XE2_NAMES = re.compile(r"\bArc\b.*\bB\d{2,3}\b|\b1[34]0V\b|Lunar Lake", re.I)
+
+
+def batched_submit_dated(backend: str, device_name: str, date: str | None) -> bool:
+    """Whether a SYCL row on an Xe2 part ran on a runtime that batched its launches (`BATCHED_SUBMIT_UNTIL`);
+    undated rows are taken as old (PR 13973's Lunar Lake, June 2025)."""
+    return backend == "sycl" and bool(XE2_NAMES.search(device_name)) and (date or "") < BATCHED_SUBMIT_UNTIL
+
+
 # ---- Tests -----------------------------------------------------------------------------------------
 
 TEST = re.compile(r"^(pp|tg)(\d*)(?:@d(\d+))?$")

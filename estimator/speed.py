@@ -248,6 +248,17 @@ MOE_LAYER_SECONDS = {
 # fast on the A100's and V100's (bench/README.md has the held-out figures).
 CLOCK_REFERENCE_GHZ = 2.0
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
+# SYCL launches its kernels through Level Zero command lists (`submit_seconds`). Intel's guide ("Level Zero Immediate Command Lists")
+# says the 2025.3 oneAPI release made the L0 v2 adapter, which only submits through immediate command lists ("a razor
+# thin submission interface ... for workloads which have tendency to launch small or short running kernels"), the
+# default on Arc B cards and Core Ultra 200V (Lunar Lake); before it their L0 v1 adapter batched launches into
+# regular command lists (v1 made immediate lists the default on Arc A cards from 2025.0, not on Xe2). A decode step
+# is a few hundred small kernels, so a build on the older runtime pays this much more per layer: PR 13826's B580
+# (oneAPI 2025.1) decodes qwen2 1.5B Q4_0 in 7.3 ms a token for 3.3 ms of reads, where kyuz0's B70 (May 2026) and
+# jmsirvent's Lunar Lake (oneAPI 2026.0) leave 0-90 us a layer beyond their reads. The engine answers for today's
+# runtime; the bench marks the rows of the older one (`Stage.batched_submit`, bench/speed_resolve.py). Fitted on
+# the B580 and Lunar Lake rows of 2024-2025 (PRs 13109, 13826, 13885, 13973; ipex-llm issue 12991; randomfoo2).
+SYCL_BATCHED_SUBMIT_SECONDS = 100e-6
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
 EXPERT_EFFICIENCY = 0.982
@@ -400,6 +411,7 @@ class Stage:
     clock_ghz: float = 0.0  # `hardware.clock_ghz()`: an NVIDIA GPU's boost clock, its CUDA fixed costs' pace
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
     integer_dot: bool = False  # `hardware.integer_dot_matvec()`: Intel's Vulkan multiplies with MMVQ
+    batched_submit: bool = False  # SYCL launches batched (`SYCL_BATCHED_SUBMIT_SECONDS`)
 
     @property
     def prompt_family(self) -> str:
@@ -494,7 +506,17 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
         / kv_efficiency(stage)
     )
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
-    return max(weights + unpack_seconds(stage, batch) + kv, flops_s) + stage.fixed_seconds
+    return (
+        max(weights + unpack_seconds(stage, batch) + kv, flops_s)
+        + stage.fixed_seconds
+        + submit_seconds(stage)
+    )
+
+
+def submit_seconds(stage: Stage) -> float:
+    """A decode step's batched kernel launches (`SYCL_BATCHED_SUBMIT_SECONDS`) per layer. Decode only: a prompt's
+    kernels run long enough for the host to batch the next ones meanwhile."""
+    return stage.layers * SYCL_BATCHED_SUBMIT_SECONDS if stage.batched_submit else 0.0
 
 
 def fused_attention(stage: Stage) -> bool:

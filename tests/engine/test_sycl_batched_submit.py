@@ -1,0 +1,65 @@
+"""SYCL's batched Level Zero launches on Xe2 before oneAPI 2025.3 (speed.SYCL_BATCHED_SUBMIT_SECONDS, and which bench
+rows ran them: bench/speed_resolve.py)."""
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from estimator import speed
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# qwen2 1.5B Q4_0 on an Arc B580 (456 GB/s): 28 layers, ~0.9 GB a token
+QWEN2_1_5B_ON_B580 = speed.Stage(
+    bandwidth_gb_s=456,
+    backend="sycl",
+    tflops=116.7,
+    layers=28,
+    dense_bytes=0.93e9,
+    routed_bytes=0.0,
+    experts=0,
+    experts_per_tok=0,
+    active_params=1.5e9,
+)
+
+
+def test_batched_launches_cost_a_decode_step_a_time_per_layer():
+    batched = replace(QWEN2_1_5B_ON_B580, batched_submit=True)
+    assert speed.decode_step_seconds(batched, 1, 128) - speed.decode_step_seconds(
+        QWEN2_1_5B_ON_B580, 1, 128
+    ) == pytest.approx(28 * speed.SYCL_BATCHED_SUBMIT_SECONDS)
+    # not a prompt's: its long kernels leave the host time to batch the next ones
+    assert batched.fixed_seconds == QWEN2_1_5B_ON_B580.fixed_seconds
+
+
+def test_the_engine_answers_for_todays_runtime():
+    assert not QWEN2_1_5B_ON_B580.batched_submit
+
+
+def _speed_resolve():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import speed_resolve
+
+    return speed_resolve
+
+
+@pytest.mark.parametrize(
+    ("backend", "device", "date", "batched"),
+    [
+        ("sycl", "Intel Arc B580", "2025-05-27", True),  # PR 13826, oneAPI 2025.1
+        (
+            "sycl",
+            'Intel Lunar Lake iGPU (Arc 140V class, "Intel(R) Arc(TM) Graphics")',
+            None,
+            True,
+        ),  # PR 13973
+        ("sycl", "Intel Arc 140V (Lunar Lake iGPU)", "2026-06-30", False),  # jmsirvent, oneAPI 2026.0
+        ("sycl", "Intel Arc Pro B70", "2026-05-06", False),  # kyuz0
+        ("sycl", "Arc A770", "2025-05-20", False),  # Alchemist: immediate lists from oneAPI 2025.0
+        ("vulkan", "Intel Arc B580", "2025-05-27", False),  # Vulkan has no Level Zero
+    ],
+)
+def test_xe2_sycl_rows_before_oneapi_2025_3_launched_batched(backend, device, date, batched):
+    assert _speed_resolve().batched_submit_dated(backend, device, date) is batched
