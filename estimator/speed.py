@@ -248,7 +248,8 @@ MOE_LAYER_SECONDS = {
 # fast on the A100's and V100's (bench/README.md has the held-out figures).
 CLOCK_REFERENCE_GHZ = 2.0
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
-# SYCL launches its kernels through Level Zero command lists (`submit_seconds`). Intel's guide ("Level Zero Immediate Command Lists")
+# SYCL launches its kernels through Level Zero command lists (`submit_seconds`). Intel's guide "Level Zero Immediate
+# Command Lists" (https://www.intel.com/content/www/us/en/developer/articles/guide/level-zero-immediate-command-lists.html)
 # says the 2025.3 oneAPI release made the L0 v2 adapter, which only submits through immediate command lists ("a razor
 # thin submission interface ... for workloads which have tendency to launch small or short running kernels"), the
 # default on Arc B cards and Core Ultra 200V (Lunar Lake); before it their L0 v1 adapter batched launches into
