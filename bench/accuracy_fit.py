@@ -103,8 +103,9 @@ def param_universe() -> list[Param]:
         Param("MEMORY_EFFICIENCY", "gddr_xe_hpg", 1.0, 1.5, 0.3, 1.2, "decode"),
         *(Param("BACKEND_EFFICIENCY", k, 0.8, 1.0, 0.2, 0.95, "decode") for k in KERNELS),
         *(Param("KV_EFFICIENCY", k, 0.8, 1.0, 0.1, 1.0, "decode") for k in KERNELS),
-        # without flash attention (speed.py): general mat-vecs over head-strided views, a fifth of the rate
-        Param("NO_FLASH_KV_EFFICIENCY", None, 0.2, 1.0, 0.02, 1.0, "decode"),
+        # without flash attention (speed.py): general mat-vecs over head-strided views, a fifth of the rate, each
+        # kernel family with rows of its own fitted on them (the others take NO_FLASH_KV_EFFICIENCY, unfitted)
+        *(Param("NO_FLASH_KV_FAMILY", k, 0.2, 1.0, 0.02, 1.0, "decode") for k in speed.NO_FLASH_KV_FAMILY),
         *(Param("LAYER_SECONDS", k, 40 * US, 3.0, 1 * US, 400 * US, "decode") for k in KERNELS),
         *(Param("MOE_LAYER_SECONDS", k, 60 * US, 3.0, 1 * US, 1000 * US, "decode") for k in KERNELS),
         Param("EXPERT_EFFICIENCY", None, 0.8, 1.0, 0.2, 1.0, "decode"),
@@ -232,9 +233,11 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table == "KV_EFFICIENCY":
         flash = {s.backend for s in stages if s.flash_attention}
         return q.key in flash and p.row.decode_depth >= 1024
-    if q.table == "NO_FLASH_KV_EFFICIENCY":
-        no_flash = [s for s in stages if not s.flash_attention and s.backend not in ("mlx", "vllm", "cpu")]
-        return bool(no_flash) and p.row.decode_depth >= 1024
+    if q.table == "NO_FLASH_KV_FAMILY":
+        no_flash = {
+            s.backend for s in stages if not s.flash_attention and s.backend not in ("mlx", "vllm", "cpu")
+        }
+        return q.key in no_flash and p.row.decode_depth >= 1024
     if q.table == "PREFILL_EFFICIENCY":
         return q.key in prompt_keys
     if q.table == "ATTENTION_EFFICIENCY":

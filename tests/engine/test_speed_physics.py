@@ -1,5 +1,7 @@
 """Engine 0.6's physics, each against the published figure it came from (estimator/speed.py comments)."""
 
+import dataclasses
+
 import pytest
 from engine_specs import F16, Q4_K_M, gpt_oss_120b, llama_8b, make_gpu
 
@@ -145,6 +147,30 @@ def test_without_flash_attention_the_full_context_is_what_slows():
     assert off.decode_tok_s == pytest.approx(on.decode_tok_s, rel=0.01)
     assert off.decode_tok_s_at_context < 0.75 * on.decode_tok_s_at_context
     assert min(speed.KV_EFFICIENCY.values()) > speed.NO_FLASH_KV_EFFICIENCY
+
+
+@pytest.mark.parametrize("kernels", [*speed.NO_FLASH_KV_FAMILY, "sycl", "cuda_pascal", "vulkan_intel"])
+def test_each_backends_general_kernels_read_the_cache_below_its_flash_attention(kernels):
+    # a kernel family with no-flash-attention rows takes its own share of the weights' rate
+    # (speed.NO_FLASH_KV_FAMILY), the others the common one; each stays under its fused kernel's
+    stage = speed.Stage(
+        bandwidth_gb_s=256,
+        backend=kernels,
+        tflops=None,
+        layers=32,
+        dense_bytes=4e9,
+        routed_bytes=0,
+        experts=0,
+        experts_per_tok=0,
+        active_params=8e9,
+        kv_bytes_per_cell=32 * 4096,
+        flash_attention=False,
+    )
+    share = speed.kv_efficiency(stage)
+    assert share == speed.NO_FLASH_KV_FAMILY.get(kernels, speed.NO_FLASH_KV_EFFICIENCY)
+    assert 0 < share < speed.KV_EFFICIENCY[kernels]
+    fused = dataclasses.replace(stage, flash_attention=True)
+    assert speed.decode_step_seconds(stage, 1, 32768) > speed.decode_step_seconds(fused, 1, 32768)
 
 
 def test_a_prompt_without_flash_attention_pays_for_its_score_matrix_in_memory():
