@@ -50,9 +50,9 @@ EXPERT_TILE_TOKENS = 20.8
 EXPERT_KERNEL_EFFICIENCY = {
     "cuda": 0.862,
     "cuda_pascal": 1.12,
-    "rocm": 0.959,
+    "rocm": 0.96,
     "vulkan": 0.979,
-    "vulkan_intel": 0.994,
+    "vulkan_intel": 0.993,
     "sycl": 0.932,
     "metal": 1.14,
     "mlx": 1.06,

@@ -73,28 +73,28 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.657,
-    "hbm": 0.59,
-    "lpddr": 0.977,
-    "lpddr_two_die": 0.828,
+    "gddr_xe_hpg": 0.637,
+    "hbm": 0.591,
+    "lpddr": 0.978,
+    "lpddr_two_die": 0.825,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.97,
-    "amd": 6.64,
+    "nvidia": 8.98,
+    "amd": 6.63,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.904,
-    "cuda_pascal": 0.722,
-    "rocm": 0.9,
-    "vulkan": 0.9,
-    "vulkan_intel": 0.626,
-    "sycl": 0.746,
-    "metal": 0.899,
+    "cuda": 0.905,
+    "cuda_pascal": 0.723,
+    "rocm": 0.902,
+    "vulkan": 0.901,
+    "vulkan_intel": 0.64,
+    "sycl": 0.759,
+    "metal": 0.894,
     "mlx": 0.948,
     "vllm": 0.9,
     "cpu": 0.7,
@@ -106,20 +106,20 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.928,
+    ("kquant", "cuda"): 0.927,
     ("kquant", "cuda_pascal"): 0.691,
-    ("kquant", "rocm"): 0.795,
-    ("kquant", "vulkan"): 0.947,
-    ("kquant", "vulkan_intel"): 0.778,
-    ("kquant", "sycl"): 0.854,
-    ("kquant", "metal"): 0.923,
-    ("float", "cuda"): 0.974,
+    ("kquant", "rocm"): 0.794,
+    ("kquant", "vulkan"): 0.948,
+    ("kquant", "vulkan_intel"): 0.834,
+    ("kquant", "sycl"): 0.82,
+    ("kquant", "metal"): 0.927,
+    ("float", "cuda"): 0.973,
     ("float", "rocm"): 1.06,
     ("bf16", "rocm"): 1.05,
-    ("bf16", "vulkan"): 0.928,
-    ("bf16", "vulkan_intel"): 1.28,
-    ("bf16", "sycl"): 0.203,
-    ("float", "metal"): 0.991,
+    ("bf16", "vulkan"): 0.926,
+    ("bf16", "vulkan_intel"): 1.26,
+    ("bf16", "sycl"): 0.199,
+    ("float", "metal"): 0.994,
 }
 # Intel's Vulkan integer-dot mat-vec (MMVQ, `hardware.integer_dot_matvec`: on Linux's Mesa driver every quantized
 # format but Q4_0 and Q5_1) reads at this share of the rate the float mat-vec (DMMV) reads the same format at: its
@@ -139,7 +139,7 @@ INTEL_INTEGER_DOT_EFFICIENCY = 0.78
 # ~0.86 (`FORMAT_EFFICIENCY`); its 3090 rows are left out as a superseded build (bench/speed_rows.py: newer builds
 # run the same Q4_0 test at 158-167 tok/s), its Tesla P40 rows (Q2_K 33.5, Q3_K_S 30.9, Q4_0 56.8) stay. Fitted on
 # those and the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA), which hold it near 0.86.
-LOW_BIT_KQUANT_EFFICIENCY = 0.894
+LOW_BIT_KQUANT_EFFICIENCY = 0.896
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -187,10 +187,10 @@ VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 F
 KV_EFFICIENCY = {
     "cuda": 0.836,
     "cuda_pascal": 0.787,
-    "rocm": 0.849,
-    "vulkan": 0.837,
-    "vulkan_intel": 0.78,
-    "sycl": 0.869,
+    "rocm": 0.848,
+    "vulkan": 0.836,
+    "vulkan_intel": 0.774,
+    "sycl": 0.868,
     "metal": 0.8,
     "mlx": 0.787,
     "vllm": 0.8,
@@ -222,7 +222,7 @@ KV_EFFICIENCY = {
 # one share that every family's rows pull (bench/README.md).
 NO_FLASH_KV_EFFICIENCY = 0.2
 NO_FLASH_KV_FAMILY = {
-    "cuda": 0.1995,
+    "cuda": 0.199,
     "rocm": 0.188,
     "vulkan": 0.189,
     "metal": 0.22,
@@ -231,26 +231,26 @@ NO_FLASH_KV_FAMILY = {
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 43.3e-6,
-    "cuda_pascal": 41.4e-6,
-    "rocm": 98.5e-6,
+    "cuda": 43.5e-6,
+    "cuda_pascal": 41.1e-6,
+    "rocm": 98.2e-6,
     "vulkan": 35.8e-6,
-    "vulkan_intel": 47.7e-6,
-    "sycl": 92.5e-6,
-    "metal": 97.3e-6,
-    "mlx": 86.1e-6,
+    "vulkan_intel": 49e-6,
+    "sycl": 50.8e-6,
+    "metal": 95.5e-6,
+    "mlx": 85.8e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 44.2e-6,
-    "cuda_pascal": 54.1e-6,
-    "rocm": 48.8e-6,
-    "vulkan": 46.3e-6,
-    "vulkan_intel": 201e-6,
-    "sycl": 64.4e-6,
-    "metal": 59.3e-6,
-    "mlx": 61.5e-6,
+    "cuda": 43.6e-6,
+    "cuda_pascal": 53.5e-6,
+    "rocm": 48e-6,
+    "vulkan": 45.5e-6,
+    "vulkan_intel": 154e-6,
+    "sycl": 82.7e-6,
+    "metal": 59.6e-6,
+    "mlx": 60.9e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -277,16 +277,16 @@ CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # jmsirvent's Lunar Lake (oneAPI 2026.0) leave 0-90 us a layer beyond their reads. The engine answers for today's
 # runtime; the bench marks the rows of the older one (`Stage.batched_submit`, bench/speed_resolve.py). Fitted on
 # the B580 and Lunar Lake rows of 2024-2025 (PRs 13109, 13826, 13885, 13973; ipex-llm issue 12991; randomfoo2).
-SYCL_BATCHED_SUBMIT_SECONDS = 100e-6
+SYCL_BATCHED_SUBMIT_SECONDS = 88.7e-6
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.982
+EXPERT_EFFICIENCY = 0.966
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
     "cuda": 103e-6,
-    "cuda_pascal": 98.1e-6,
+    "cuda_pascal": 98e-6,
     "rocm": 120e-6,
     "vulkan": 102e-6,
 }
@@ -304,8 +304,8 @@ PREFILL_EFFICIENCY = {
     "cuda_pascal": 1,
     "rocm": 0.369,
     "vulkan": 0.321,
-    "vulkan_intel": 0.144,
-    "sycl": 0.204,
+    "vulkan_intel": 0.143,
+    "sycl": 0.203,
     "metal": 0.694,
     "mlx": 1,
     "vllm": 0.517,
@@ -351,7 +351,7 @@ VLLM_ALL_REDUCE_SECONDS = 15e-6
 # sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 36.7 µs a call. A time per hop besides (fitted
 # 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
 # 140 µs a call) put the 8-GPU rows 24-50% slow.
-VLLM_NCCL_ALL_REDUCE_SECONDS = 36.9e-6
+VLLM_NCCL_ALL_REDUCE_SECONDS = 36.6e-6
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
@@ -386,7 +386,7 @@ VLLM_BYTES_PER_SM_CYCLE = 16.8
 # The engine answers for today's vLLM (`VLLM_ENGINE`); bench rows say which engine they ran (their version).
 VLLM_ENGINES = ("v0", "v1", "v1_async")
 VLLM_ENGINE = "v1_async"
-VLLM_HOST_SECONDS = {"v0": 0.00242, "v1": 0.00166}
+VLLM_HOST_SECONDS = {"v0": 0.00242, "v1": 0.00165}
 VLLM_FRONTEND_SECONDS = 0.0015
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.

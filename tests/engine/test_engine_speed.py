@@ -111,7 +111,7 @@ PINNED = {
         ("kv_cache", "A q4_0 KV cache saves 433 MiB.", {"kv": "q4_0"}, True),
         (
             "offload",
-            "Runs with expert offload at 31.5 tok/s; a GPU with more memory would be about 3.9× faster.",
+            "Runs with expert offload at 31.1 tok/s; a GPU with more memory would be about 4.0× faster.",
             {},
             True,
         ),
@@ -129,7 +129,7 @@ PINNED = {
     ],
     "gemma3_27b_q8_0_4090_32k": [
         ("quant", "Q4_K_M fits: the largest format that does.", {"quant": "q4_k_m"}, True),
-        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 29.3 tok/s).", {"gpu_count": 2}, True),
+        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 29.4 tok/s).", {"gpu_count": 2}, True),
         ("offload", "With 32 GB of system RAM, offloading would fit.", {"ram_gb": 32}, True),
     ],
     "70b_awq_vllm_two_3090s": [
