@@ -212,7 +212,7 @@ def usage_and_stage(
         active += c.output
     share = kv_share(model, tp)
     stage = speed.Stage(
-        **_device_fields(c, quant, workload, p.device),
+        **_device_fields(c, quant, workload, p.device, model.hidden_size),
         layers=len(p.layers),
         dense_bytes=(attention + dense + shared + output) / tp,
         routed_bytes=routed / tp,
@@ -224,17 +224,19 @@ def usage_and_stage(
     return usage, stage
 
 
-def _device_fields(c: memory.TensorClasses, quant: QuantSpec, workload: Workload, device: DeviceSpec) -> dict:
+def _device_fields(
+    c: memory.TensorClasses, quant: QuantSpec, workload: Workload, device: DeviceSpec, hidden_size: int
+) -> dict:
     """The Stage fields that come from the device, the runtime and the format (and the model's experts)."""
     return {
-        **_hardware_fields(device, quant, workload.runtime),
+        **_hardware_fields(device, quant, workload.runtime, hidden_size),
         "experts": c.experts,
         "experts_per_tok": c.experts_per_tok,
     }
 
 
 @bounded_cache(entries=1024, size=4096, size_of=length_of_result)
-def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str) -> dict:
+def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str, hidden_size: int) -> dict:
     """The Stage fields of the device, the runtime and the format. Cached: they read names with regular
     expressions (`hardware.py`), and every plan of every probe prices its devices anew."""
     return {
@@ -243,7 +245,7 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str) -> dict
         "tflops": device.fp16_tflops,
         "memory": speed.memory_class(device),
         "fmt": speed.format_family(quant),
-        "integer_dot": speed.integer_dot_matvec(device, quant, runtime),
+        "integer_dot": speed.integer_dot_matvec(device, quant, runtime, hidden_size=hidden_size),
         "full_rate_fp16": speed.full_rate_fp16(device),
         "tensor_width": speed.tensor_width(device),
         "matrix_width": speed.matrix_width(device),

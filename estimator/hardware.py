@@ -235,21 +235,25 @@ def bf16_prompt_rate(device: DeviceSpec) -> float:
 # (the weights dequantized in the shader, the vector kept in F32/F16: "DMMV"), or the integer-dot one ("MMVQ": the
 # vector quantized to Q8_1 by a separate dispatch, then dp4a-style integer dot products; llama.cpp PR 14903 for the
 # legacy quants, 1 September 2025, PR 16900 for K-quants, MXFP4 and the experts' MUL_MAT_ID, 29 November 2025).
-# `ggml_vk_should_use_mmvq` (ggml/src/ggml-vulkan/ggml-vulkan.cpp; ggml-org/ggml 5bb72360, the sync of 5 May 2026,
-# and unchanged at 9a538ea5, August 2026) sends an Intel GPU's single-token products of k >= 2048 to MMVQ for every
+# `ggml_vk_should_use_mmvq` (ggml/src/ggml-vulkan/ggml-vulkan.cpp; ggml-org/ggml 5bb72360, the sync of 5 May 2026)
+# sends an Intel GPU's single-token products of k >= 2048 (`INTEGER_DOT_MIN_K`) to MMVQ for every
 # quantized type but Q4_0 and Q5_1 ("From tests on A770 Linux"; Q3_K and Q6_K stayed on DMMV until PR 23056, May
 # 2026), and on Intel's Windows driver to none (PR 20672, 17 March 2026: "Intel Windows proprietary driver MMVQ
 # performance is worse than fp16", issue 17628). `ggml_vk_get_dequantize_mul_mat_vec` then forces Intel's MMVQ
 # workgroups to one subgroup (`DMMV_WG_SIZE_SUBGROUP`) whatever the matrix. The engine answers for Linux's Mesa
 # driver, where the rows are; the bench marks the rows whose build or driver took DMMV (`Stage.integer_dot`).
+# A model narrower than `INTEGER_DOT_MIN_K` keeps most of its weights on DMMV: its attention projections and its
+# gate and up matrices have rows of the hidden size (Qwen3-0.6B's 1024, Gemma 3 1B's 1152, Qwen2.5-1.5B's 1536).
 INTEGER_DOT_FAMILIES = ("kquant", "kquant_low", "mxfp4")
 DMMV_LEGACY_SLUGS = re.compile(r"^q(4_0|5_1)\b", re.I)
+INTEGER_DOT_MIN_K = 2048
 
 
-def integer_dot_matvec(device: DeviceSpec, quant: QuantSpec, runtime: str) -> bool:
+def integer_dot_matvec(device: DeviceSpec, quant: QuantSpec, runtime: str, *, hidden_size: int) -> bool:
     """Whether llama.cpp's Vulkan backend decodes this format on this Intel GPU with its integer-dot mat-vec
-    (`INTEGER_DOT_FAMILIES`, and the legacy quants but Q4_0 and Q5_1), as on Linux's Mesa driver today."""
-    if kernels(device, runtime) != "vulkan_intel":
+    (`INTEGER_DOT_FAMILIES`, and the legacy quants but Q4_0 and Q5_1), as on Linux's Mesa driver today, for a
+    model of this hidden size (`INTEGER_DOT_MIN_K`)."""
+    if kernels(device, runtime) != "vulkan_intel" or hidden_size < INTEGER_DOT_MIN_K:
         return False
     family = format_family(quant)
     if family == "legacy":

@@ -131,6 +131,8 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # every row it lands at 0.74). kyuz0's Arc Pro B70 on Vulkan (Mesa, build 9039) reads its BF16 files at 0.83-0.87
 # of its 608 GB/s, Llama 2 7B Q4_0 at 0.55 with the fixed costs, its Q8_0 and Q4_K_M files (MMVQ) at 0.38-0.46.
 INTEL_INTEGER_DOT_EFFICIENCY = 0.78
+# ggml-vulkan.cpp's `mul_mat_vec_max_cols`: the widest batch its mat-vec kernels take (more: matrix-matrix)
+MATVEC_MAX_BATCH = 8
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
 # scales (Q3_K keeps each weight's high bit in a separate mask), more arithmetic per byte than Q4_K's nibbles, so
 # their mat-vec kernels run out of arithmetic before bandwidth: this share of the backend's K-quant share,
@@ -205,8 +207,8 @@ KV_EFFICIENCY = {
 # ns on Vulkan and 167-264 on ROCm. The time goes with the cache's bytes, not with the score matrix (heads × 4
 # bytes per cached token: a 70B has twice an 8B's and costs the same per byte), so it is a share of the rate.
 # With the Llama 3 tg4096 rows of May 2024 (llama-bench's default then, `-fa 0`: calibration/
-# llama_bench_llama3.json; RTX 3070, 3090, 4090, RTX 6000 Ada, A100 PCIe, M1), fitted per kernel family it came
-# to 0.19-0.20 on CUDA, ROCm, Vulkan and Metal alike (MLX and vLLM keep theirs). A visitor who turns flash
+# llama_bench_llama3.json; RTX 3070, 3090, 4090, RTX 6000 Ada, A100 PCIe, M1), one share fitted on every
+# family came to 0.2 (MLX and vLLM keep theirs). A visitor who turns flash
 # attention off sees it in the full-context speed.
 # Each backend's general kernels are its own (CUDA's and ROCm's mat-vec and batched-GEMM paths, Vulkan's shaders,
 # Metal's `kernel_mul_mv` family), so each kernel family with rows of its own takes its own share
@@ -271,10 +273,10 @@ CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # says the 2025.3 oneAPI release made the L0 v2 adapter, which only submits through immediate command lists ("a razor
 # thin submission interface ... for workloads which have tendency to launch small or short running kernels"), the
 # default on Arc B cards and Core Ultra 200V (Lunar Lake); before it their L0 v1 adapter batched launches into
-# regular command lists (v1 made immediate lists the default on Arc A cards from 2025.0, not on Xe2). A decode step
+# regular command lists (v1 made immediate lists the default on Arc A cards, not on Xe2). A decode step
 # is a few hundred small kernels, so a build on the older runtime pays this much more per layer: PR 13826's B580
 # (oneAPI 2025.1) decodes qwen2 1.5B Q4_0 in 7.3 ms a token for 3.3 ms of reads, where kyuz0's B70 (May 2026) and
-# jmsirvent's Lunar Lake (oneAPI 2026.0) leave 0-90 us a layer beyond their reads. The engine answers for today's
+# jmsirvent's Lunar Lake (oneAPI 2026.0) leave 0-90 µs a layer beyond their reads. The engine answers for today's
 # runtime; the bench marks the rows of the older one (`Stage.batched_submit`, bench/speed_resolve.py). Fitted on
 # the B580 and Lunar Lake rows of 2024-2025 (PRs 13109, 13826, 13885, 13973; ipex-llm issue 12991; randomfoo2).
 SYCL_BATCHED_SUBMIT_SECONDS = 88.7e-6
@@ -480,7 +482,6 @@ class Stage:
             self.memory_efficiency
             * BACKEND_EFFICIENCY[self.backend]
             * format_efficiency(self.fmt, self.backend)
-            * (INTEL_INTEGER_DOT_EFFICIENCY if self.integer_dot else 1.0)
         )
 
     @property
@@ -516,7 +517,7 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
     FLOPs, plus the fixed costs."""
     bw = stage.bandwidth_gb_s * 1e9
     weights = (stage.dense_bytes + stage.routed_bytes * stage.touched_share(batch) / EXPERT_EFFICIENCY) / (
-        bw * stage.bandwidth_efficiency
+        bw * stage.bandwidth_efficiency * matvec_share(stage, batch)
     )
     kv = (
         batch
@@ -536,6 +537,12 @@ def submit_seconds(stage: Stage) -> float:
     """A decode step's batched kernel launches (`SYCL_BATCHED_SUBMIT_SECONDS`) per layer. Decode only: a prompt's
     kernels run long enough for the host to batch the next ones meanwhile."""
     return stage.layers * SYCL_BATCHED_SUBMIT_SECONDS if stage.batched_submit else 0.0
+
+
+def matvec_share(stage: Stage, batch: int) -> float:
+    """Intel's Vulkan integer-dot mat-vec's share (`INTEL_INTEGER_DOT_EFFICIENCY`) for a step of up to
+    `MATVEC_MAX_BATCH` sequences; more take the matrix-matrix kernels, as a prompt does."""
+    return INTEL_INTEGER_DOT_EFFICIENCY if stage.integer_dot and batch <= MATVEC_MAX_BATCH else 1.0
 
 
 def fused_attention(stage: Stage) -> bool:
