@@ -368,8 +368,9 @@ def cpu_fallback(backend: str, model: str, date: str | None) -> str | None:
 # (`hardware.integer_dot_matvec`, `speed.INTEL_INTEGER_DOT_EFFICIENCY`) since llama.cpp PR 16900 (29 November 2025;
 # the legacy quants since PR 14903, 1 September 2025, but no Intel Vulkan row of that window has one). Rows dated
 # before it ran the float mat-vec: PR 14001's Arc A770, B580 and Lunar Lake runs (build 5583, June 2025). Intel's
-# Windows driver took MMVQ too until PR 19988 (2 March 2026; the two A770s of issue 20893 ran build 7548), and no
-# longer from PR 20672 (17 March 2026): no Intel Windows row is that late.
+# Windows driver took MMVQ too until PR 19988 (2 March 2026) and no longer from PR 20672 (17 March 2026): the one
+# Intel Windows source, issue 20893's two A770s, is dated 23 March 2026 but ran build 7548, before both, so it took
+# MMVQ as its date says. A later Windows row would need its build read, not its date.
 INTEGER_DOT_SINCE = "2025-11-29"
 
 
@@ -383,7 +384,7 @@ def integer_dot_dated(date: str | None) -> bool:
 # lists until oneAPI 2025.3 made the immediate-only L0 v2 adapter their default (`speed.SYCL_BATCHED_SUBMIT_SECONDS`).
 # A row rarely names its runtime (PR 13826: oneAPI 2025.1; jmsirvent's Lunar Lake: 2026.0), so the rule goes by date:
 # 2025.3 is the last release of oneAPI's 2025 line, and the Xe2 SYCL rows are of November 2024 to June 2025 or of
-# April 2026 on, so no row lies near the cut. Alchemist (Arc A) had immediate lists from 2025.0.
+# April 2026 on, so no row lies near the cut. Alchemist (Arc A) had immediate lists already.
 BATCHED_SUBMIT_UNTIL = "2026-01-01"
 XE2_NAMES = re.compile(r"\bArc\b.*\bB\d{2,3}\b|\b1[34]0V\b|Lunar Lake", re.I)
 

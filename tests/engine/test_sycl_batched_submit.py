@@ -57,7 +57,7 @@ def _speed_resolve():
         ),  # PR 13973
         ("sycl", "Intel Arc 140V (Lunar Lake iGPU)", "2026-06-30", False),  # jmsirvent, oneAPI 2026.0
         ("sycl", "Intel Arc Pro B70", "2026-05-06", False),  # kyuz0
-        ("sycl", "Arc A770", "2025-05-20", False),  # Alchemist: immediate lists from oneAPI 2025.0
+        ("sycl", "Arc A770", "2025-05-20", False),  # Alchemist: immediate lists under L0 v1 already
         ("vulkan", "Intel Arc B580", "2025-05-27", False),  # Vulkan has no Level Zero
     ],
 )
