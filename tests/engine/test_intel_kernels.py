@@ -1,14 +1,10 @@
 """Intel's llama.cpp kernel paths, each against the code it comes from (estimator/speed.py, bench/speed_resolve.py)."""
 
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from estimator import speed
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # gpt-oss-20b on an Arc Pro B70 (608 GB/s, 183.5 TFLOPS listed, matrix 4x its FP16 vector rate): 24 MoE layers,
 # 32 experts of 24.9 M weights each, 4 chosen a token; attention, router and head ~1.2 G weights at Q8_0
@@ -55,13 +51,6 @@ def test_sycl_k_quants_take_no_permute():
     )
 
 
-def _speed_resolve():
-    sys.path.insert(0, str(ROOT / "bench"))
-    import speed_resolve
-
-    return speed_resolve
-
-
 @pytest.mark.parametrize(
     ("backend", "model", "date", "left_out"),
     [
@@ -72,5 +61,7 @@ def _speed_resolve():
         ("SYCL", "nemotron_h_moe 31B.A3.5B Q4_K - Medium", None, False),  # undated: kept
     ],
 )
-def test_rows_of_a_build_that_ran_the_mamba_scan_on_the_cpu_are_left_out(backend, model, date, left_out):
-    assert (_speed_resolve().cpu_fallback(backend, model, date) is not None) == left_out
+def test_rows_of_a_build_that_ran_the_mamba_scan_on_the_cpu_are_left_out(
+    backend, model, date, left_out, speed_resolve
+):
+    assert (speed_resolve.cpu_fallback(backend, model, date) is not None) == left_out

@@ -1,16 +1,12 @@
 """Intel's Vulkan integer-dot mat-vec (MMVQ): which formats take it (hardware.integer_dot_matvec), what it costs
 (speed.INTEL_INTEGER_DOT_EFFICIENCY) and which bench rows ran it (bench/speed_resolve.py)."""
 
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from engine_specs import F16, MXFP4, Q2_K, Q4_K_M, Q6_K, Q8_0, make_gpu, quant
 
 from estimator import prefill, speed
-
-ROOT = Path(__file__).resolve().parents[2]
 
 B70 = make_gpu(
     slug="arc-pro-b70",
@@ -75,13 +71,6 @@ def test_the_integer_dot_kernel_slows_a_tokens_reads_not_a_batch_past_eight_nor_
     assert prefill.prefill_seconds(with_it, 8, ubatch=8) == prefill.prefill_seconds(stage, 8, ubatch=8)
 
 
-def _speed_resolve():
-    sys.path.insert(0, str(ROOT / "bench"))
-    import speed_resolve
-
-    return speed_resolve
-
-
 @pytest.mark.parametrize(
     ("date", "ran_it"),
     [
@@ -92,5 +81,5 @@ def _speed_resolve():
         (None, False),  # the undated scoreboards
     ],
 )
-def test_bench_rows_before_pr_16900_ran_the_float_kernel(date, ran_it):
-    assert _speed_resolve().integer_dot_dated(date) is ran_it
+def test_bench_rows_before_pr_16900_ran_the_float_kernel(date, ran_it, speed_resolve):
+    assert speed_resolve.integer_dot_dated(date) is ran_it

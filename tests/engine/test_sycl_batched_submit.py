@@ -1,15 +1,11 @@
 """SYCL's batched Level Zero launches on Xe2 before oneAPI 2025.3 (speed.SYCL_BATCHED_SUBMIT_SECONDS, and which bench
 rows ran them: bench/speed_resolve.py)."""
 
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from estimator import speed
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # qwen2 1.5B Q4_0 on an Arc B580 (456 GB/s): 28 layers, ~0.9 GB a token
 QWEN2_1_5B_ON_B580 = speed.Stage(
@@ -38,13 +34,6 @@ def test_the_engine_answers_for_todays_runtime():
     assert not QWEN2_1_5B_ON_B580.batched_submit
 
 
-def _speed_resolve():
-    sys.path.insert(0, str(ROOT / "bench"))
-    import speed_resolve
-
-    return speed_resolve
-
-
 @pytest.mark.parametrize(
     ("backend", "device", "date", "batched"),
     [
@@ -61,5 +50,5 @@ def _speed_resolve():
         ("vulkan", "Intel Arc B580", "2025-05-27", False),  # Vulkan has no Level Zero
     ],
 )
-def test_xe2_sycl_rows_before_oneapi_2025_3_launched_batched(backend, device, date, batched):
-    assert _speed_resolve().batched_submit_dated(backend, device, date) is batched
+def test_xe2_sycl_rows_before_oneapi_2025_3_launched_batched(backend, device, date, batched, speed_resolve):
+    assert speed_resolve.batched_submit_dated(backend, device, date) is batched
