@@ -252,9 +252,13 @@ def test_prefill_shares_are_physical():
         prefill.VECTOR_ATTENTION_EFFICIENCY,
         speed.BF16_PREFILL_EFFICIENCY,
         speed.NO_FLASH_KV_EFFICIENCY,
+        *speed.NO_FLASH_KV_FAMILY.values(),
+        speed.INTEL_INTEGER_DOT_EFFICIENCY,
         *prefill.ATTENTION_EFFICIENCY.values(),
     ):
         assert 0 < value <= 1.0
+    # a step's batched launches on SYCL's old runtime: more than a kernel's launch, less than a layer's reads
+    assert 1e-6 <= speed.SYCL_BATCHED_SUBMIT_SECONDS <= 1e-3
 
 
 def test_every_range_brackets_its_estimate():
