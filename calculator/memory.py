@@ -44,10 +44,11 @@ def memory_bars(plan: Plan) -> list[dict]:
         for label, css, size in (
             ("Weights", "weights", device.weights_bytes),
             ("KV cache", "kv", device.kv_cache_bytes),
+            ("Recurrent state", "kv", device.recurrent_state_bytes),
             ("Compute", "compute", device.compute_bytes),
             ("Overhead", "overhead", device.overhead_bytes),
         ):
-            if size == 0 and device.kind == "host":
+            if size == 0 and (device.kind == "host" or label == "Recurrent state"):
                 continue
             width = 100 * size / scale
             segments.append(Segment(label, css, x, width, format_bytes(size)))

@@ -170,7 +170,7 @@ def least_bytes_needed(model: ModelSpec, quant: QuantSpec, workload: Workload) -
     weights = max(model.total_params_b * 1e9 - model.vocab_size * model.hidden_size, 0) * bits / 8
     window_layers = min(model.sliding_window_layers, model.num_hidden_layers) if model.sliding_window else 0
     kv = (
-        (model.num_hidden_layers - window_layers)
+        (model.attention_layers - window_layers)
         * kv_cache.kv_values_per_token_layer(model)
         * workload.kv_bytes_per_element
         * workload.context_tokens

@@ -84,11 +84,18 @@ class DeviceMemory(NamedTuple):
     capacity_bytes: int
     headroom_bytes: int
     sums: tuple  # _weight_sums / _host_sums, for the speed stage
+    state_bytes: int = 0  # linear-attention layers' recurrent state (`kv_cache.recurrent_state_layers_bytes`)
 
     @property
     def slack_bytes(self) -> int:
         """Memory left once the headroom is kept: `DeviceUsage.fits` is `slack_bytes >= 0`."""
-        used = sum(self.tensors.values()) + self.kv_cache_bytes + self.compute_bytes + self.overhead_bytes
+        used = (
+            sum(self.tensors.values())
+            + self.kv_cache_bytes
+            + self.state_bytes
+            + self.compute_bytes
+            + self.overhead_bytes
+        )
         return self.capacity_bytes - self.headroom_bytes - used
 
     @property
@@ -142,7 +149,9 @@ def placement_memory(
         else 0
     )
     overhead = memory.overhead_bytes(p.device.backend, runtime=workload.runtime, multi_gpu=multi_gpu)
-    return DeviceMemory(tensors, kv, compute, overhead, capacity, headroom, sums)
+    # the state splits by heads over tensor-parallel ranks, as the KV cache does
+    state = kv_cache.recurrent_state_layers_bytes(model, workload, p.layers) // tp
+    return DeviceMemory(tensors, kv, compute, overhead, capacity, headroom, sums, state)
 
 
 def _usage(
@@ -179,6 +188,7 @@ def _usage(
         headroom_bytes=m.headroom_bytes,
         host=p.host,
         tensors={k: v for k, v in m.tensors.items() if v},
+        recurrent_state_bytes=m.state_bytes,
     )
     return usage, m.sums
 
@@ -267,15 +277,22 @@ def _attention_fields(
 ) -> dict:
     """Attention's costs on these layers, full-attention and sliding-window ones apart (a window layer
     stops growing at the window): the KV bytes one sequence reads per cached token, and the FLOPs of one
-    query against one key (QKᵀ and PV: 4 × heads × head dim per layer)."""
+    query against one key (QKᵀ and PV: 4 × heads × head dim per layer). Linear-attention layers keep
+    no KV cache: each step reads their recurrent state once per sequence, whatever the depth."""
     per_cell = kv_cache.kv_values_per_token_layer(model) * workload.kv_bytes_per_element * kv_share
     per_pair = 4 * model.num_attention_heads * head_share * model.head_dim_or_default
     windowed = 0
     if model.has_window_layers:
         mask = kv_cache.window_layers(model)
         windowed = sum(1 for i in layers if mask[i])
-    full = len(layers) - windowed
+    attention = kv_cache.attention_layers_in(model, layers)
+    full = attention - windowed
+    linear = {}
+    if model.has_linear_layers:
+        state = (len(layers) - attention) * kv_cache.recurrent_state_bytes_per_layer(model) * head_share
+        linear = {"state_bytes": state}
     return {
+        **linear,
         "kv_bytes_per_cell": full * per_cell,
         "kv_window_bytes_per_cell": windowed * per_cell,
         "window": (model.sliding_window or 0) if windowed else 0,
@@ -348,7 +365,8 @@ def host_memory(
         "output": output,
         "embedding": embedding,
     }
-    return DeviceMemory(tensors, kv, compute, 0, workload.ram_bytes or 0, HOST_HEADROOM_BYTES, sums)
+    state = kv_cache.recurrent_state_layers_bytes(model, workload, layers)
+    return DeviceMemory(tensors, kv, compute, 0, workload.ram_bytes or 0, HOST_HEADROOM_BYTES, sums, state)
 
 
 def _host_usage(
@@ -380,6 +398,7 @@ def _host_usage(
         capacity_bytes=m.capacity_bytes,
         headroom_bytes=HOST_HEADROOM_BYTES,
         tensors={k: v for k, v in m.tensors.items() if v},
+        recurrent_state_bytes=m.state_bytes,
     )
     return usage, m.sums
 

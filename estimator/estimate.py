@@ -64,6 +64,7 @@ def estimate(
         ),
         compute_bytes=sum(d.compute_bytes for d in shown.devices),
         overhead_bytes=sum(d.overhead_bytes for d in shown.devices),
+        recurrent_state_bytes=kv_cache.recurrent_state_bytes(model, workload),
     )
     suggestions = ()
     if with_suggestions:
@@ -112,6 +113,27 @@ def _window_words(model: ModelSpec, workload: Workload) -> str:
     return words
 
 
+def _state_explanation(model: ModelSpec, workload: Workload, breakdown: MemoryBreakdown) -> Explanation:
+    """The linear-attention layers' recurrent state (`kv_cache.recurrent_state_values_per_layer`): the
+    KV cache explanation counts only the full-attention layers."""
+    keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
+    values = (model.linear_num_value_heads or 0) * (model.linear_value_head_dim or 0)
+    per_layer = kv_cache.recurrent_state_bytes_per_layer(model)
+    sequences = kv_cache.reserved_sequences(workload)
+    return Explanation(
+        term="kv-cache",
+        formula=(
+            "linear-attention layers × ((conv kernel − 1) × (2 × key dims + value dims) + key head dim × "
+            "value dims) × 4 bytes (F32) × sequences; no KV cache there, and it does not grow with the context"
+        ),
+        substituted=(
+            f"{model.linear_attention_layers} × (({model.linear_conv_kernel_dim} − 1) × (2 × {keys} + {values}) + "
+            f"{model.linear_key_head_dim} × {values}) × 4 = {format_bytes(per_layer * model.linear_attention_layers)} "
+            f"per sequence × {sequences} = {format_bytes(breakdown.recurrent_state_bytes)}"
+        ),
+    )
+
+
 def explain(
     *,
     model: ModelSpec,
@@ -129,7 +151,7 @@ def explain(
     else:
         kv_formula = "2 × layers × KV heads × head dim × bytes per element × context × sequences"
         kv_values = (
-            f"2 × {model.num_hidden_layers} × {model.num_key_value_heads} × {model.head_dim_or_default}"
+            f"2 × {model.attention_layers} × {model.num_key_value_heads} × {model.head_dim_or_default}"
         )
         kv_term = "gqa" if model.num_key_value_heads < model.num_attention_heads else "kv-cache"
     window = ""
@@ -197,6 +219,8 @@ def explain(
             formula="window layers keep min(context, window) tokens of KV",
             substituted=f"{model.sliding_window_layers} of {model.num_hidden_layers} layers × {model.sliding_window} tokens",
         )
+    if model.has_linear_layers:
+        out["recurrent_state_bytes"] = _state_explanation(model, workload, breakdown)
     if model.is_moe:
         c = memory.tensor_classes(model)
         out["active_params"] = Explanation(

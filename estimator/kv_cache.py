@@ -22,6 +22,67 @@ VLLM_BLOCK_TOKENS = 16
 VLLM_SERVE_BATCHED_TOKENS = 2048
 
 
+# Linear-attention (Gated DeltaNet) layers keep, per sequence, a recurrent state instead of a KV cache, as
+# llama.cpp allocates it (ggml-org/llama.cpp): per layer one row of `n_embd_r()` (the short convolution's
+# last kernel − 1 inputs over the q, k, v channels) and one of `n_embd_s()` (the delta rule's matrix, key
+# head dim × value head dim per value head) for each of max(1, `-np`) sequences
+# (src/llama-memory-recurrent.cpp@76d94392764a8bcc1e93bd6f248c30aec2cfac9a, the constructor;
+# src/llama-hparams.cpp@01b77b5793989e0a1508a2fe3757d4e743a7bbd1 `n_embd_r`, `n_embd_s`), both in F32
+# (src/llama-model.cpp@00342301d01add50835550e8a916f12097d94517 `create_memory`: recurrent_type_k/v
+# GGML_TYPE_F32, recurrent_kv_size max(1, n_seq_max)). convert_hf_to_gguf.py `Qwen3NextModel` maps
+# config.json onto those: ssm_d_conv = linear_conv_kernel_dim, ssm_d_state = linear_key_head_dim,
+# ssm_n_group = linear_num_key_heads, ssm_d_inner = linear_value_head_dim × linear_num_value_heads.
+# vLLM keeps a state of the same shape per running request (its Mamba-style cache); the engine uses
+# llama.cpp's rule for both, one state per sequence that must fit (`reserved_sequences`).
+RECURRENT_STATE_BYTES_PER_ELEMENT = 4
+
+
+def recurrent_state_values_per_layer(model: ModelSpec) -> int:
+    """Values one sequence's state holds in one linear-attention layer: llama.cpp's n_embd_r + n_embd_s."""
+    if not model.has_linear_layers:
+        return 0
+    keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
+    values = (model.linear_num_value_heads or 0) * (model.linear_value_head_dim or 0)
+    conv = ((model.linear_conv_kernel_dim or 1) - 1) * (values + 2 * keys)
+    return conv + (model.linear_key_head_dim or 0) * values
+
+
+def recurrent_state_bytes_per_layer(model: ModelSpec) -> int:
+    """Bytes of one sequence's state in one linear-attention layer (F32)."""
+    return recurrent_state_values_per_layer(model) * RECURRENT_STATE_BYTES_PER_ELEMENT
+
+
+@bounded_cache(entries=1024, size=262_144, size_of=length_of_result)
+def linear_layers(model: ModelSpec) -> tuple[bool, ...]:
+    """Which layers are linear attention: the full-attention ones evenly spaced, last in each group
+    (Qwen3-Next and Qwen3.5: layer i is full attention when (i + 1) % full_attention_interval == 0)."""
+    return tuple(
+        _spread(model.num_hidden_layers, model.linear_attention_layers, i)
+        for i in range(model.num_hidden_layers)
+    )
+
+
+def attention_layers_in(model: ModelSpec, layers: Sequence[int]) -> int:
+    """How many of `layers` keep a KV cache (all but the linear-attention ones)."""
+    if not model.has_linear_layers:
+        return len(layers)
+    mask = linear_layers(model)
+    return sum(1 for i in layers if not mask[i])
+
+
+def recurrent_state_layers_bytes(model: ModelSpec, workload: Workload, layers: Sequence[int]) -> int:
+    """The recurrent state of the linear-attention layers among `layers`, for every sequence that must fit."""
+    if not model.has_linear_layers:
+        return 0
+    linear = len(layers) - attention_layers_in(model, layers)
+    return linear * recurrent_state_bytes_per_layer(model) * reserved_sequences(workload)
+
+
+def recurrent_state_bytes(model: ModelSpec, workload: Workload) -> int:
+    """`recurrent_state_layers_bytes` over the whole model."""
+    return recurrent_state_layers_bytes(model, workload, range(model.num_hidden_layers))
+
+
 def kv_values_per_token_layer(model: ModelSpec) -> int:
     """Cached values per token per layer: K and V for each KV head, or MLA's latent + RoPE key."""
     if model.is_mla:
@@ -32,12 +93,12 @@ def kv_values_per_token_layer(model: ModelSpec) -> int:
 def kv_bytes_per_token(
     model: ModelSpec, kv_bytes_per_element: float, *, full_layers: int | None = None
 ) -> int:
-    """K and V for one token across `full_layers` layers (all layers by default).
+    """K and V for one token across `full_layers` layers (all that keep a KV cache by default).
 
     GQA/MQA: only `num_key_value_heads` heads are cached. MLA (DeepSeek): one latent of
     `kv_lora_rank + qk_rope_head_dim` per layer instead of K and V per head.
     """
-    layers = model.num_hidden_layers if full_layers is None else full_layers
+    layers = model.attention_layers if full_layers is None else full_layers
     return int(layers * kv_values_per_token_layer(model) * kv_bytes_per_element)
 
 
@@ -92,12 +153,19 @@ def is_window_layer(model: ModelSpec, index: int) -> bool:
 
 
 def _is_window_layer(model: ModelSpec, index: int) -> bool:
-    n, w = model.num_hidden_layers, min(model.sliding_window_layers, model.num_hidden_layers)
-    if not model.sliding_window or w == 0:
+    if not model.sliding_window:
+        return False
+    return _spread(model.num_hidden_layers, model.sliding_window_layers, index)
+
+
+def _spread(n: int, local: int, index: int) -> bool:
+    """Whether layer `index` of `n` is one of `local` (windowed or linear) layers, the others (global)
+    evenly spaced: layer i is global when it crosses the next multiple of n / (n - local)."""
+    w = min(local, n)
+    if w == 0:
         return False
     if w == n:
         return True
-    # global layers evenly spaced: layer i is global when it crosses the next multiple of n / (n - w)
     globals_ = n - w
     return (index + 1) * globals_ // n == index * globals_ // n
 
@@ -158,7 +226,7 @@ def vllm_group_layers(model: ModelSpec, layers: Sequence[int]) -> int:
     layers): vLLM sizes the device's blocks by this many layers (`get_kv_cache_config_from_groups`)."""
     groups = vllm_groups(model)
     if groups is None:
-        return len(layers)
+        return attention_layers_in(model, layers)
     mask = window_layers(model)
     windowed = sum(1 for i in layers if mask[i])
     full = len(layers) - windowed
@@ -180,7 +248,9 @@ def vllm_request_blocks(model: ModelSpec, workload: Workload) -> int:
 
 
 def kv_cache_layer_bytes(model: ModelSpec, workload: Workload, index: int) -> int:
-    """KV cache of layer `index` for all sequences."""
+    """KV cache of layer `index` for all sequences (none in a linear-attention layer)."""
+    if model.has_linear_layers and linear_layers(model)[index]:
+        return 0
     cells = window_cells(model, workload) if is_window_layer(model, index) else padded_context(workload)
     return int(cells * kv_values_per_token_layer(model) * workload.kv_bytes_per_element)
 
@@ -200,7 +270,7 @@ def kv_cache_layers_bytes(model: ModelSpec, workload: Workload, layers: Sequence
     per_token = kv_values_per_token_layer(model)
     full = int(padded_context(workload) * per_token * workload.kv_bytes_per_element)
     local = int(window_cells(model, workload) * per_token * workload.kv_bytes_per_element) if windowed else 0
-    return windowed * local + (len(layers) - windowed) * full
+    return windowed * local + (attention_layers_in(model, layers) - windowed) * full
 
 
 def kv_cache_bytes(
@@ -228,7 +298,7 @@ def kv_read_bytes_per_token(model: ModelSpec, workload: Workload, depth: int, la
     per_cell = kv_values_per_token_layer(model) * workload.kv_bytes_per_element
     full = depth * per_cell
     if not model.has_window_layers:
-        return _repeat_sum(full, len(layers))
+        return _repeat_sum(full, attention_layers_in(model, layers))
     local = min(depth, model.sliding_window) * per_cell
     mask = window_layers(model)
     total = 0.0

@@ -19,6 +19,8 @@ MAX_HIDDEN_SIZE = 131_072
 MAX_INTERMEDIATE_SIZE = 1_048_576
 MAX_HEADS = 4096
 MAX_HEAD_DIM = 4096
+# a linear-attention layer's short convolution (Qwen3-Next, Qwen3.5: 4)
+MAX_CONV_KERNEL = 64
 MAX_VOCAB_SIZE = 4_194_304
 MAX_EXPERTS = 4096
 MAX_PARAMS_B = 100_000.0  # 100 trillion parameters

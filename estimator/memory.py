@@ -106,12 +106,42 @@ def attention_params(model: ModelSpec) -> float:
     return h * q_dim + 2 * h * kv_dim + q_dim * h
 
 
+def linear_attention_params(model: ModelSpec) -> float:
+    """One Gated DeltaNet layer (transformers' Qwen3NextGatedDeltaNet): the q, k, v and output-gate z
+    projections in one (hidden → 2 × key dims + 2 × value dims), the β and decay projections (hidden → 2 ×
+    value heads), the short convolution over q, k, v, the decay's two vectors, the gated norm and the
+    output projection (value dims → hidden)."""
+    h = model.hidden_size
+    keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
+    value_heads = model.linear_num_value_heads or 0
+    values = value_heads * (model.linear_value_head_dim or 0)
+    conv = (2 * keys + values) * (model.linear_conv_kernel_dim or 0)
+    return (
+        h * (2 * keys + 2 * values)
+        + h * 2 * value_heads
+        + conv
+        + 2 * value_heads
+        + (model.linear_value_head_dim or 0)
+        + values * h
+    )
+
+
+def mixer_params(model: ModelSpec) -> float:
+    """A layer's token mixer, averaged over the layers: full attention, or in hybrid models the mean of
+    the attention and linear-attention layers (`TensorClasses.attention` is one value per layer)."""
+    attention = attention_params(model)
+    if not model.has_linear_layers:
+        return attention
+    n, linear = model.num_hidden_layers, model.linear_attention_layers
+    return ((n - linear) * attention + linear * linear_attention_params(model)) / n
+
+
 @lru_cache(maxsize=256)
 def tensor_classes(model: ModelSpec) -> TensorClasses:
     h = model.hidden_size
     embedding = float(model.vocab_size * h)
     output = float(model.vocab_size * h)
-    attention = attention_params(model)
+    attention = mixer_params(model)
     dense_ffn = model.intermediate_size or 0
     if model.is_moe:
         experts = model.num_experts or 0

@@ -91,6 +91,20 @@ class ModelSpec(Frozen):
     q_lora_rank: int | None = Field(default=None, gt=0, le=limits.MAX_HIDDEN_SIZE)
     qk_nope_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     v_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    # Hybrid models (Qwen3-Next, Qwen3.5): `linear_attention_layers` layers are linear attention (Gated
+    # DeltaNet), which keeps a recurrent state of fixed size per sequence instead of a KV cache; the others
+    # are full attention, one in every `num_hidden_layers / (num_hidden_layers - linear_attention_layers)`,
+    # last in its group (config.json `layer_types`, `full_attention_interval`). The state's dimensions
+    # under config.json's names: key heads × key head dim (queries and keys), value heads × value head
+    # dim, and the short convolution's kernel over them.
+    linear_attention_layers: int = Field(
+        default=0, ge=0, le=limits.MAX_LAYERS, description="layers with a recurrent state, no KV cache"
+    )
+    linear_num_key_heads: int | None = Field(default=None, gt=0, le=limits.MAX_HEADS)
+    linear_num_value_heads: int | None = Field(default=None, gt=0, le=limits.MAX_HEADS)
+    linear_key_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    linear_value_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    linear_conv_kernel_dim: int | None = Field(default=None, gt=0, le=limits.MAX_CONV_KERNEL)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -113,6 +127,7 @@ class ModelSpec(Frozen):
             raise ValueError(
                 f"More sliding-window layers than layers: sliding_window_layers {self.sliding_window_layers} > num_hidden_layers {layers}"
             )
+        self._linear_consistent()
         if self.first_k_dense_replace > layers:
             raise ValueError(
                 f"More dense layers than layers: first_k_dense_replace {self.first_k_dense_replace} > num_hidden_layers {layers}"
@@ -126,6 +141,36 @@ class ModelSpec(Frozen):
                 f"More active parameters than parameters: active_params_b {self.active_params_b:g} > total_params_b {self.total_params_b:g}"
             )
         return self
+
+    def _linear_consistent(self) -> None:
+        linear, layers = self.linear_attention_layers, self.num_hidden_layers
+        if not linear:
+            return
+        if linear > layers:
+            raise ValueError(
+                f"More linear-attention layers than layers: linear_attention_layers {linear} > num_hidden_layers {layers}"
+            )
+        dims = (
+            "linear_num_key_heads",
+            "linear_num_value_heads",
+            "linear_key_head_dim",
+            "linear_value_head_dim",
+            "linear_conv_kernel_dim",
+        )
+        missing = [name for name in dims if getattr(self, name) is None]
+        if missing:
+            raise ValueError(
+                f"Linear-attention layers need the size of their state: {', '.join(missing)} missing"
+            )
+        keys, values = self.linear_num_key_heads or 1, self.linear_num_value_heads or 1
+        if values % keys:
+            raise ValueError(
+                f"Each linear-attention key head serves a whole number of value heads: linear_num_value_heads {values} is not a multiple of linear_num_key_heads {keys}"
+            )
+        if self.sliding_window and self.sliding_window_layers:
+            raise ValueError(
+                f"Sliding-window and linear-attention layers in one model are not supported: sliding_window_layers {self.sliding_window_layers}, linear_attention_layers {linear}"
+            )
 
     @property
     def head_dim_or_default(self) -> int:
@@ -143,6 +188,16 @@ class ModelSpec(Frozen):
     def has_window_layers(self) -> bool:
         """Some layers attend over a sliding window only (Gemma 2/3, gpt-oss): they keep less KV cache."""
         return bool(self.sliding_window and self.sliding_window_layers)
+
+    @property
+    def has_linear_layers(self) -> bool:
+        """Some layers are linear attention (Gated DeltaNet): a fixed-size state per sequence, no KV cache."""
+        return bool(self.linear_attention_layers)
+
+    @property
+    def attention_layers(self) -> int:
+        """Layers that keep a KV cache: all but the linear-attention ones."""
+        return self.num_hidden_layers - self.linear_attention_layers
 
     @property
     def active_params(self) -> float:
@@ -293,10 +348,18 @@ class MemoryBreakdown(Frozen):
     kv_cache_bytes: int
     compute_bytes: int
     overhead_bytes: int
+    # linear-attention layers' recurrent state (`kv_cache.recurrent_state_bytes`); 0 without such layers
+    recurrent_state_bytes: int = 0
 
     @property
     def total_bytes(self) -> int:
-        return self.weights_bytes + self.kv_cache_bytes + self.compute_bytes + self.overhead_bytes
+        return (
+            self.weights_bytes
+            + self.kv_cache_bytes
+            + self.recurrent_state_bytes
+            + self.compute_bytes
+            + self.overhead_bytes
+        )
 
 
 class DeviceUsage(Frozen):
@@ -314,10 +377,17 @@ class DeviceUsage(Frozen):
     kind: Literal["gpu", "host"] = "gpu"
     host: int = Field(default=0, description="machine index, for rpc_cluster")
     tensors: dict[str, int] = Field(default_factory=dict, description="weights_bytes by tensor class")
+    recurrent_state_bytes: int = Field(default=0, description="linear-attention layers' state, no KV cache")
 
     @property
     def used_bytes(self) -> int:
-        return self.weights_bytes + self.kv_cache_bytes + self.compute_bytes + self.overhead_bytes
+        return (
+            self.weights_bytes
+            + self.kv_cache_bytes
+            + self.recurrent_state_bytes
+            + self.compute_bytes
+            + self.overhead_bytes
+        )
 
     @property
     def free_bytes(self) -> int:

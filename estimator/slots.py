@@ -89,7 +89,7 @@ def free_for_layers(
 
 def layer_costs(model: ModelSpec, quant: QuantSpec, workload: Workload, *, experts: bool = True) -> list[int]:
     """Bytes each layer adds to a device: its weights (without routed experts if `experts` is False) and
-    its KV cache."""
+    its KV cache (a linear-attention layer: its recurrent state)."""
     per_token = kv_cache.kv_values_per_token_layer(model)
     full = int(kv_cache.padded_context(workload) * per_token * workload.kv_bytes_per_element)
     windowed = model.has_window_layers
@@ -98,17 +98,23 @@ def layer_costs(model: ModelSpec, quant: QuantSpec, workload: Workload, *, exper
         if windowed
         else full
     )
-    return list(_layer_costs_for(model, quant, full, local, experts))
+    state = 0
+    if model.has_linear_layers:
+        state = kv_cache.recurrent_state_bytes_per_layer(model) * kv_cache.reserved_sequences(workload)
+    return list(_layer_costs_for(model, quant, full, local, experts, state))
 
 
 @bounded_cache(entries=1024, size=262_144, size_of=length_of_result)
 def _layer_costs_for(
-    model: ModelSpec, quant: QuantSpec, full_kv: int, local_kv: int, experts: bool
+    model: ModelSpec, quant: QuantSpec, full_kv: int, local_kv: int, experts: bool, state: int = 0
 ) -> tuple[int, ...]:
-    """`layer_costs` given one layer's KV bytes (full and windowed): suggestions ask again and again."""
+    """`layer_costs` given one layer's KV bytes (full and windowed) and a linear-attention layer's
+    recurrent state (which it keeps instead): suggestions ask again and again."""
     mask = kv_cache.window_layers(model)
+    linear = kv_cache.linear_layers(model) if model.has_linear_layers else mask
     return tuple(
-        (lb.total if experts else lb.total - lb.routed_experts) + (local_kv if mask[i] else full_kv)
+        (lb.total if experts else lb.total - lb.routed_experts)
+        + (state if state and linear[i] else local_kv if mask[i] else full_kv)
         for i, lb in enumerate(memory.layer_bytes_table(model, quant))
     )
 

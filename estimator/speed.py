@@ -412,6 +412,9 @@ class Stage:
     output_params: float = 0.0
     kv_bytes_per_cell: float = 0.0  # KV one sequence reads per cached token, full-attention layers
     kv_window_bytes_per_cell: float = 0.0  # the same for sliding-window layers, which keep `window` tokens
+    state_bytes: float = (
+        0.0  # linear-attention layers' recurrent state one sequence reads per step, any depth
+    )
     window: int = 0
     attention_flops_per_pair: float = 0.0  # one query against one cached key, full-attention layers
     window_attention_flops_per_pair: float = 0.0  # the same, sliding-window layers
@@ -454,8 +457,9 @@ class Stage:
         return self.active_params - self.routed_active_params + routed * self.touched_share(batch)
 
     def kv_read_bytes(self, depth: int) -> float:
-        """KV one sequence reads per step with `depth` tokens cached."""
-        return self.kv_bytes_per_cell * depth + self.kv_window_bytes_per_cell * min(depth, self.window)
+        """KV one sequence reads per step with `depth` tokens cached (and a linear-attention layer's state)."""
+        kv = self.kv_bytes_per_cell * depth + self.kv_window_bytes_per_cell * min(depth, self.window)
+        return kv + self.state_bytes if self.state_bytes else kv
 
     @property
     def memory_efficiency(self) -> float:

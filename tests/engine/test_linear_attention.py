@@ -1,0 +1,156 @@
+"""Hybrid models whose layers are not all attention (Qwen3-Next, Qwen3.5): the linear-attention (Gated
+DeltaNet) layers keep a recurrent state of fixed size per sequence instead of a KV cache. The state's size
+is llama.cpp's (`kv_cache.recurrent_state_values_per_layer`): n_embd_r + n_embd_s values in F32."""
+
+import pytest
+from engine_specs import A100_80, Q4_K_M, RTX_4090
+
+from estimator import ModelSpec, Workload, estimate, kv_cache, memory
+from estimator.device_memory import Placement, usage_and_stage
+from estimator.units import MIB
+
+
+def qwen3_next_80b(**kw) -> ModelSpec:
+    # https://huggingface.co/Qwen/Qwen3-Next-80B-A3B-Instruct/blob/main/config.json: 48 layers, one full
+    # attention layer in 4 (full_attention_interval 4), 16 key / 32 value heads of 128 in the linear layers
+    return ModelSpec(
+        **{
+            "slug": "qwen3-next-80b-a3b-instruct",
+            "name": "Qwen3-Next 80B-A3B Instruct",
+            "num_hidden_layers": 48,
+            "hidden_size": 2048,
+            "intermediate_size": 5120,
+            "num_attention_heads": 16,
+            "num_key_value_heads": 2,
+            "head_dim": 256,
+            "vocab_size": 151936,
+            "total_params_b": 79.674,
+            "active_params_b": 3.875,
+            "max_position_embeddings": 262144,
+            "num_experts": 512,
+            "num_experts_per_tok": 10,
+            "num_shared_experts": 1,
+            "moe_intermediate_size": 512,
+            "linear_attention_layers": 36,
+            "linear_num_key_heads": 16,
+            "linear_num_value_heads": 32,
+            "linear_key_head_dim": 128,
+            "linear_value_head_dim": 128,
+            "linear_conv_kernel_dim": 4,
+            **kw,
+        }
+    )
+
+
+def test_the_full_attention_layer_is_the_last_of_each_group_of_four():
+    # Qwen3-Next's layer_types: linear, linear, linear, full, ... ((i + 1) % 4 == 0 is full attention)
+    mask = kv_cache.linear_layers(qwen3_next_80b())
+    assert [i for i, linear in enumerate(mask) if not linear] == list(range(3, 48, 4))
+
+
+def test_the_state_of_one_layer_is_llama_cpps_r_and_s_rows_in_f32():
+    # n_embd_r = (4 − 1) × (32 × 128 + 2 × 16 × 128) = 3 × 8192 = 24,576
+    # n_embd_s = 128 × (32 × 128) = 524,288; (24,576 + 524,288) × 4 bytes = 2,195,456 bytes (2.09 MiB)
+    assert kv_cache.recurrent_state_values_per_layer(qwen3_next_80b()) == 548_864
+    assert kv_cache.recurrent_state_bytes_per_layer(qwen3_next_80b()) == 2_195_456
+
+
+def test_only_the_attention_layers_keep_a_kv_cache():
+    model = qwen3_next_80b()
+    w = Workload(context_tokens=32768)
+    # 12 layers × 2 (K, V) × 2 KV heads × 256 × 2 bytes × 32,768 cells = 768 MiB, not 48 layers' 3 GiB
+    assert kv_cache.kv_cache_bytes(
+        model, context_tokens=32768, batch=1, kv_bytes_per_element=2.0, workload=w
+    ) == (768 * MIB)
+    assert kv_cache.kv_bytes_per_token(model, 2.0) == 12 * 2 * 2 * 256 * 2
+
+
+@pytest.mark.parametrize("batch", [1, 4])
+def test_the_state_is_per_sequence_and_does_not_grow_with_the_context(batch):
+    model = qwen3_next_80b()
+    short = kv_cache.recurrent_state_bytes(model, Workload(context_tokens=4096, batch=batch))
+    long = kv_cache.recurrent_state_bytes(model, Workload(context_tokens=131072, batch=batch))
+    assert short == long == 36 * 2_195_456 * batch
+
+
+def test_vllm_reserves_one_sequences_state_as_it_does_one_sequences_context():
+    model = qwen3_next_80b()
+    assert kv_cache.recurrent_state_bytes(model, Workload(batch=8, runtime="vllm")) == 36 * 2_195_456
+
+
+def test_a_model_without_linear_layers_has_no_state():
+    model = qwen3_next_80b(
+        linear_attention_layers=0,
+        linear_num_key_heads=None,
+        linear_num_value_heads=None,
+        linear_key_head_dim=None,
+        linear_value_head_dim=None,
+        linear_conv_kernel_dim=None,
+    )
+    assert kv_cache.recurrent_state_bytes(model, Workload()) == 0
+    assert not any(kv_cache.linear_layers(model))
+
+
+def test_the_estimate_counts_the_state_in_memory_and_explains_it():
+    model = qwen3_next_80b()
+    w = Workload(context_tokens=8192, batch=2)
+    e = estimate(model=model, quant=Q4_K_M, devices=[A100_80], workload=w, with_suggestions=False)
+    assert e.memory.recurrent_state_bytes == 36 * 2_195_456 * 2
+    assert e.memory.total_bytes == (
+        e.memory.weights_bytes
+        + e.memory.kv_cache_bytes
+        + e.memory.recurrent_state_bytes
+        + e.memory.compute_bytes
+        + e.memory.overhead_bytes
+    )
+    single = next(p for p in e.plans if p.strategy == "single")
+    assert single.devices[0].recurrent_state_bytes == e.memory.recurrent_state_bytes
+    assert "= 75 MiB per sequence × 2 = 151 MiB" in e.explanations["recurrent_state_bytes"].substituted
+    assert e.explanations["kv_cache_bytes"].substituted.startswith("2 × 12 × 2 × 256")
+
+
+def test_models_without_linear_layers_get_no_state_explanation():
+    from engine_specs import llama_8b
+
+    e = estimate(
+        model=llama_8b(), quant=Q4_K_M, devices=[RTX_4090], workload=Workload(), with_suggestions=False
+    )
+    assert e.memory.recurrent_state_bytes == 0
+    assert "recurrent_state_bytes" not in e.explanations
+
+
+def test_decode_reads_the_state_once_per_step_whatever_the_depth():
+    model = qwen3_next_80b()
+    w = Workload(context_tokens=8192)
+    _, stage = usage_and_stage(
+        model=model,
+        quant=Q4_K_M,
+        workload=w,
+        p=Placement(device=A100_80, layers=range(48), holds_output=True),
+    )
+    state = 36 * 2_195_456
+    assert stage.state_bytes == state
+    per_cell = 12 * 2 * 2 * 256 * 2.0
+    assert stage.kv_bytes_per_cell == per_cell
+    assert stage.kv_read_bytes(0) == state
+    assert stage.kv_read_bytes(4096) == pytest.approx(state + 4096 * per_cell)
+
+
+def test_linear_layer_parameters_count_in_the_mixer():
+    # one Gated DeltaNet layer: 2048 × (2 × 2048 + 2 × 4096) + 2048 × 64 + 8192 × 4 + 64 + 128 + 4096 × 2048
+    # = 25,165,824 + 131,072 + 32,768 + 192 + 8,388,608
+    assert memory.linear_attention_params(qwen3_next_80b()) == 33_718_464
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"linear_attention_layers": 49}, "More linear-attention layers than layers"),
+        ({"linear_key_head_dim": None}, "linear_key_head_dim missing"),
+        ({"linear_num_value_heads": 24}, "whole number of value heads"),
+        ({"sliding_window": 4096, "sliding_window_layers": 24}, "not supported"),
+    ],
+)
+def test_inconsistent_linear_layers_are_refused(overrides, words):
+    with pytest.raises(ValueError, match=words):
+        qwen3_next_80b(**overrides)
