@@ -74,6 +74,30 @@ class LlmModel(Searchable):
     qk_rope_head_dim = models.PositiveIntegerField(
         null=True, blank=True, help_text="MLA: the rotary part of each key head, cached beside the latent."
     )
+    # Hybrid models (Qwen3-Next, Qwen3.5): linear-attention (Gated DeltaNet) layers keep a fixed-size state
+    # per sequence instead of a KV cache (`estimator.kv_cache.recurrent_state_values_per_layer`)
+    linear_attention_layers = models.PositiveIntegerField(
+        default=0,
+        help_text='Layers of linear attention (config.json layer_types "linear_attention"): a recurrent '
+        "state per sequence, no KV cache. 0 for a transformer whose layers all attend.",
+    )
+    linear_num_key_heads = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Linear attention: query/key heads per layer."
+    )
+    linear_num_value_heads = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Linear attention: value heads per layer (a multiple of the key heads).",
+    )
+    linear_key_head_dim = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Linear attention: values per key head."
+    )
+    linear_value_head_dim = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Linear attention: values per value head."
+    )
+    linear_conv_kernel_dim = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Linear attention: width of the short convolution over q, k, v (4)."
+    )
     native_dtype = models.CharField(max_length=20, blank=True)
     license = models.CharField(max_length=120, blank=True)
     attention_pattern = models.TextField(blank=True)
@@ -97,6 +121,11 @@ class LlmModel(Searchable):
                 condition=Q(first_k_dense_replace__lte=F("num_hidden_layers")),
                 name="llm_dense_layers_range",
                 violation_error_message="Dense layers cannot outnumber the model's layers.",
+            ),
+            models.CheckConstraint(
+                condition=Q(linear_attention_layers__lte=F("num_hidden_layers")),
+                name="llm_linear_layers_range",
+                violation_error_message="Linear-attention layers cannot outnumber the model's layers.",
             ),
         ]
 
@@ -134,4 +163,10 @@ class LlmModel(Searchable):
             sliding_window_layers=self.sliding_window_layers,
             kv_lora_rank=self.kv_lora_rank,
             qk_rope_head_dim=self.qk_rope_head_dim,
+            linear_attention_layers=self.linear_attention_layers,
+            linear_num_key_heads=self.linear_num_key_heads,
+            linear_num_value_heads=self.linear_num_value_heads,
+            linear_key_head_dim=self.linear_key_head_dim,
+            linear_value_head_dim=self.linear_value_head_dim,
+            linear_conv_kernel_dim=self.linear_conv_kernel_dim,
         )
