@@ -94,6 +94,22 @@ class HfConfig(pydantic.BaseModel):
     sliding_window_layers: int | None = pydantic.Field(default=None, ge=0, le=limits.MAX_LAYERS)
     sliding_window_pattern: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_LAYERS)
     attention_chunk_size: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_POSITION_EMBEDDINGS)
+    # Hybrid models (Qwen3-Next, Qwen3.5): `layer_types` "linear_attention" layers are Gated DeltaNet, one
+    # full-attention layer in every `full_attention_interval` (transformers' Qwen3NextConfig default, 4);
+    # `linear_attention_layers` is our own short form of their count in a canonical config
+    full_attention_interval: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_LAYERS)
+    linear_attention_layers: int | None = pydantic.Field(default=None, ge=0, le=limits.MAX_LAYERS)
+    linear_num_key_heads: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEADS)
+    linear_num_value_heads: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEADS)
+    linear_key_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    linear_value_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
+    linear_conv_kernel_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_CONV_KERNEL)
+    # Qwen3-Next and Qwen3.5 gate the attention output with a second half of q_proj (always in Qwen3-Next)
+    attn_output_gate: bool | None = None
+    # Qwen MoE: one shared expert of this width (instead of a count of shared experts)
+    shared_expert_intermediate_size: int | None = pydantic.Field(
+        default=None, ge=0, le=limits.MAX_INTERMEDIATE_SIZE
+    )
     # Parameter counts, where the file states them
     num_parameters: int | None = pydantic.Field(default=None, gt=0, le=int(limits.MAX_PARAMS_B * 1e9))
 
@@ -169,7 +185,45 @@ def _window(c: HfConfig) -> tuple[int | None, int]:
     return c.sliding_window, layers  # Mistral 7B v0.1 style: every layer windowed
 
 
-def estimate_params(c: HfConfig) -> tuple[float, float]:
+def _linear_layers(c: HfConfig) -> int:
+    """Linear-attention layers: the canonical count, else `layer_types`, else every layer but one in
+    `full_attention_interval` when the config gives the linear layers' dimensions (Qwen3-Next's config.json
+    has no `layer_types`; transformers derives it from the interval)."""
+    if c.linear_attention_layers is not None:
+        return min(c.linear_attention_layers, c.num_hidden_layers)
+    if c.layer_types:
+        return sum(1 for t in c.layer_types if t == "linear_attention")
+    if c.linear_num_value_heads and c.linear_value_head_dim:
+        interval = c.full_attention_interval or 4
+        return c.num_hidden_layers - c.num_hidden_layers // interval
+    return 0
+
+
+def _gated_attention(c: HfConfig, model_type: str) -> bool:
+    """Whether q_proj also gives the attention output's gate (Qwen3-Next always; Qwen3.5 `attn_output_gate`)."""
+    return bool(c.attn_output_gate) if c.attn_output_gate is not None else model_type == "qwen3_next"
+
+
+def _shared_experts(c: HfConfig) -> int | None:
+    """Shared experts as the engine counts them (experts of the routed width): the config's count, else
+    Qwen MoE's `shared_expert_intermediate_size` in routed-expert widths."""
+    if c.num_shared_experts is not None or not c.shared_expert_intermediate_size:
+        return c.num_shared_experts
+    width = c.moe_intermediate_size or c.intermediate_size
+    return max(1, round(c.shared_expert_intermediate_size / width)) if width else None
+
+
+def linear_attention_params(c: HfConfig) -> int:
+    """One Gated DeltaNet layer (estimator.memory.linear_attention_params, from the config's names)."""
+    keys = (c.linear_num_key_heads or 0) * (c.linear_key_head_dim or 0)
+    value_heads = c.linear_num_value_heads or 0
+    values = value_heads * (c.linear_value_head_dim or 0)
+    h = c.hidden_size
+    conv = (2 * keys + values) * (c.linear_conv_kernel_dim or 0)
+    return h * (2 * keys + 2 * values) + h * 2 * value_heads + conv + 2 * value_heads + values * h
+
+
+def estimate_params(c: HfConfig, model_type: str = "") -> tuple[float, float]:
     """(total, active) parameters in billions from the dimensions: embeddings, attention, gated MLP
     or experts, norms. Reproduces the dense counts of the reference models to within a few per mille."""
     h, layers = c.hidden_size, c.num_hidden_layers
@@ -184,13 +238,17 @@ def estimate_params(c: HfConfig) -> tuple[float, float]:
         attn = q + kv + heads * (c.v_head_dim or head_dim) * h
     else:
         attn = 2 * h * heads * head_dim + 2 * h * kv_heads * head_dim
+        if _gated_attention(c, model_type):
+            attn += h * heads * head_dim
+    linear = _linear_layers(c)
+    mixers = (layers - linear) * attn + linear * linear_attention_params(c)
     dense_mlp = 3 * h * (c.intermediate_size or 4 * h)
     embeddings = c.vocab_size * h * (1 if c.tie_word_embeddings else 2)
     if c.num_experts and c.num_experts > 1:
         width = c.moe_intermediate_size or c.intermediate_size or 4 * h
         expert = 3 * h * width
         moe_layers = layers - c.first_k_dense_replace
-        shared = (c.num_shared_experts or 0) * expert
+        shared = (_shared_experts(c) or 0) * expert
         router = h * c.num_experts
         total_mlp = c.first_k_dense_replace * dense_mlp + moe_layers * (
             c.num_experts * expert + shared + router
@@ -200,7 +258,7 @@ def estimate_params(c: HfConfig) -> tuple[float, float]:
         )
     else:
         total_mlp = active_mlp = layers * dense_mlp
-    base = embeddings + layers * (attn + 2 * h) + h
+    base = embeddings + mixers + layers * 2 * h + h
     return (base + total_mlp) / 1e9, (base + active_mlp) / 1e9
 
 
@@ -227,8 +285,10 @@ def canonical_config(text: str | bytes) -> str:
     """
     raw, c = _validated(text)
     kept = c.model_dump(exclude_none=True, exclude_defaults=True)
-    if kept.pop("layer_types", None) is not None:  # a list per layer: only the windowed count matters
+    if kept.pop("layer_types", None) is not None:  # a list per layer: only the counts matter
         kept["sliding_window_layers"] = _sliding_layers(c)
+        if linear := _linear_layers(c):
+            kept["linear_attention_layers"] = linear
     for key in ("model_type", "_name_or_path"):
         if isinstance(raw.get(key), str) and raw[key]:
             kept[key] = raw[key][:200]
@@ -239,7 +299,9 @@ def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
     """config.json text → LlmModel field values. Raises ModelFileError naming what is wrong."""
     raw, c = _validated(text)
     window, window_layers = _window(c)
-    total_b, active_b = estimate_params(c)
+    model_type = str(raw.get("model_type") or "")
+    total_b, active_b = estimate_params(c, model_type)
+    linear = _linear_layers(c)
     if c.num_parameters:
         total_b = c.num_parameters / 1e9
     is_moe = bool(c.num_experts and c.num_experts > 1)
@@ -262,13 +324,24 @@ def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
         "max_position_embeddings": c.max_position_embeddings,
         "num_experts": c.num_experts if is_moe else None,
         "num_experts_per_tok": c.num_experts_per_tok if is_moe else None,
-        "num_shared_experts": c.num_shared_experts if is_moe else None,
+        "num_shared_experts": _shared_experts(c) if is_moe else None,
         "moe_intermediate_size": c.moe_intermediate_size if is_moe else None,
         "first_k_dense_replace": min(c.first_k_dense_replace, c.num_hidden_layers) if is_moe else 0,
         "sliding_window": window,
         "sliding_window_layers": window_layers,
         "kv_lora_rank": c.kv_lora_rank,
         "qk_rope_head_dim": c.qk_rope_head_dim,
+        "linear_attention_layers": linear,
+        **{
+            name: getattr(c, name) if linear else None
+            for name in (
+                "linear_num_key_heads",
+                "linear_num_value_heads",
+                "linear_key_head_dim",
+                "linear_value_head_dim",
+                "linear_conv_kernel_dim",
+            )
+        },
         "native_dtype": (c.torch_dtype or "")[:20],
         "source": "Parsed from config.json"
         + (f" of {hf_id}" if hf_id else "")

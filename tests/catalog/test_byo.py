@@ -89,6 +89,83 @@ def test_sliding_window_layouts(extra, window):
     assert (fields["sliding_window"], fields["sliding_window_layers"]) == window
 
 
+# Qwen3-Next-80B-A3B-Instruct's config.json, the fields the engine reads, as published at
+# https://huggingface.co/Qwen/Qwen3-Next-80B-A3B-Instruct/blob/main/config.json (no `layer_types`:
+# transformers derives them from full_attention_interval; the attention output is always gated)
+QWEN3_NEXT_80B = {
+    "architectures": ["Qwen3NextForCausalLM"], "model_type": "qwen3_next", "decoder_sparse_step": 1,
+    "full_attention_interval": 4, "head_dim": 256, "hidden_size": 2048, "intermediate_size": 5120,
+    "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128, "linear_num_key_heads": 16,
+    "linear_num_value_heads": 32, "linear_value_head_dim": 128, "max_position_embeddings": 262144,
+    "mlp_only_layers": [], "moe_intermediate_size": 512, "num_attention_heads": 16, "num_experts": 512,
+    "num_experts_per_tok": 10, "num_hidden_layers": 48, "num_key_value_heads": 2,
+    "shared_expert_intermediate_size": 512, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
+    "vocab_size": 151936,
+}  # fmt: skip
+# Qwen3.5-9B's text_config (https://huggingface.co/Qwen/Qwen3.5-9B/blob/main/config.json): `layer_types`
+# spells the pattern out, three linear-attention layers then one full
+QWEN35_9B = {
+    "architectures": ["Qwen3_5ForConditionalGeneration"], "model_type": "qwen3_5",
+    "tie_word_embeddings": False,
+    "text_config": {
+        "model_type": "qwen3_5_text", "attn_output_gate": True, "full_attention_interval": 4, "head_dim": 256,
+        "hidden_size": 4096, "intermediate_size": 12288,
+        "layer_types": ["linear_attention", "linear_attention", "linear_attention", "full_attention"] * 8,
+        "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128, "linear_num_key_heads": 16,
+        "linear_num_value_heads": 32, "linear_value_head_dim": 128, "num_attention_heads": 16,
+        "num_hidden_layers": 32, "num_key_value_heads": 4, "vocab_size": 248320, "tie_word_embeddings": False,
+    },
+}  # fmt: skip
+
+
+def test_qwen3_next_config_keeps_a_kv_cache_on_one_layer_in_four():
+    fields = byo.parse_config(json.dumps(QWEN3_NEXT_80B), hf_id="Qwen/Qwen3-Next-80B-A3B-Instruct")
+    assert fields["linear_attention_layers"] == 36  # 48 − 48 // 4
+    assert (fields["linear_num_key_heads"], fields["linear_num_value_heads"]) == (16, 32)
+    assert (fields["linear_key_head_dim"], fields["linear_value_head_dim"]) == (128, 128)
+    assert fields["linear_conv_kernel_dim"] == 4
+    assert fields["num_shared_experts"] == 1  # shared_expert_intermediate_size 512 = one expert's width
+    # 48 × 512 experts × 3 × 2048 × 512 + 36 Gated DeltaNet layers + 12 gated attention layers + the
+    # shared expert and router + embeddings and head: 79.67 B ("80B"), 3.87 B active ("A3B")
+    assert fields["total_params_b"] == pytest.approx(79.67, abs=0.01)
+    assert fields["active_params_b"] == pytest.approx(3.87, abs=0.01)
+    spec = byo.to_spec(fields)
+    w = Workload(context_tokens=32768)
+    # KV on 12 layers: 12 × 2 × 2 × 256 × 2 bytes × 32,768 = 768 MiB (every layer counted said 3 GiB)
+    e = estimate(
+        model=spec,
+        quant=QuantSpec(slug="q4_k_m", name="Q4_K_M", bits_per_weight=4.8944),
+        devices=[DeviceSpec(slug="a100", name="A100 80GB", memory_bytes=80 * GIB, bandwidth_gb_s=2039)],
+        workload=w,
+        with_suggestions=False,
+    )
+    assert e.memory.kv_cache_bytes == 768 * 2**20
+    assert e.memory.recurrent_state_bytes == 36 * 2_195_456
+
+
+def test_qwen35_config_counts_its_linear_layers_from_layer_types():
+    fields = byo.parse_config(json.dumps(QWEN35_9B))
+    assert fields["linear_attention_layers"] == 24
+    assert fields["sliding_window_layers"] == 0
+    assert fields["active_params_b"] is None
+    assert fields["total_params_b"] == pytest.approx(9.0, abs=0.5)  # "9B" (without its vision tower)
+    assert byo.to_spec(fields).attention_layers == 8
+
+
+@pytest.mark.parametrize("config", [QWEN3_NEXT_80B, QWEN35_9B])
+def test_a_hybrid_config_survives_its_canonical_form(config):
+    fields = byo.parse_config(json.dumps(config))
+    again = byo.parse_config(byo.canonical_config(json.dumps(config)))
+    assert {k: v for k, v in again.items() if k != "source"} == {
+        k: v for k, v in fields.items() if k != "source"
+    }
+
+
+def test_an_unsaved_hybrid_model_validates_like_the_admin():
+    model = byo.to_llm(byo.parse_config(json.dumps(QWEN3_NEXT_80B), name="My Qwen3-Next"))
+    assert model.as_spec().linear_attention_layers == 36
+
+
 def test_mla_config_keeps_the_latent_rank():
     deepseek = LLAMA_31_8B | {
         "num_attention_heads": 128, "num_key_value_heads": 128, "kv_lora_rank": 512, "q_lora_rank": 1536,
