@@ -99,7 +99,7 @@ QWEN3_NEXT_80B = {
     "linear_num_value_heads": 32, "linear_value_head_dim": 128, "max_position_embeddings": 262144,
     "mlp_only_layers": [], "moe_intermediate_size": 512, "num_attention_heads": 16, "num_experts": 512,
     "num_experts_per_tok": 10, "num_hidden_layers": 48, "num_key_value_heads": 2,
-    "shared_expert_intermediate_size": 512, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
+    "shared_expert_intermediate_size": 512, "tie_word_embeddings": False,
     "vocab_size": 151936,
 }  # fmt: skip
 # Qwen3.5-9B's text_config (https://huggingface.co/Qwen/Qwen3.5-9B/blob/main/config.json): `layer_types`
