@@ -239,12 +239,29 @@ def vllm_request_blocks(model: ModelSpec, workload: Workload) -> int:
     holds N ÷ this many requests ("Maximum concurrency for N tokens per request")."""
     full = -(-workload.context_tokens // VLLM_BLOCK_TOKENS)
     if not model.has_window_layers:
-        return full
+        return full + vllm_state_blocks(model, workload)
     window = vllm_window_tokens(model, workload) // VLLM_BLOCK_TOKENS
     groups = vllm_groups(model)
     if groups is None:  # every layer windowed
         return window
     return groups.full * full + groups.window * window
+
+
+def vllm_state_blocks(model: ModelSpec, workload: Workload) -> int:
+    """Blocks a request's recurrent state takes from vLLM's pool in a hybrid model: vLLM keeps the
+    linear-attention layers' state in the same pool as the attention layers' KV blocks (its hybrid
+    allocator gives both one page size), so each request's state costs as many KV blocks as its bytes
+    fill (Qwen3-Next: 75 MiB, 201 blocks of 12 layers × 2 KiB × 16 tokens)."""
+    if not model.has_linear_layers or not model.attention_layers:
+        return 0
+    block = (
+        model.attention_layers
+        * kv_values_per_token_layer(model)
+        * workload.kv_bytes_per_element
+        * VLLM_BLOCK_TOKENS
+    )
+    state = recurrent_state_bytes_per_layer(model) * model.linear_attention_layers
+    return int(-(-state // block))
 
 
 def kv_cache_layer_bytes(model: ModelSpec, workload: Workload, index: int) -> int:

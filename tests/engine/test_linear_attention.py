@@ -154,3 +154,15 @@ def test_linear_layer_parameters_count_in_the_mixer():
 def test_inconsistent_linear_layers_are_refused(overrides, words):
     with pytest.raises(ValueError, match=words):
         qwen3_next_80b(**overrides)
+
+
+def test_vllm_takes_each_requests_state_from_its_pool_of_kv_blocks():
+    # a block: 16 tokens × 12 attention layers × 2 KiB = 384 KiB; the state, 36 × 2,195,456 bytes =
+    # 79,036,416 bytes, fills 201 of them (200.99); a 32,768-token request: 2,048 blocks + 201
+    model = qwen3_next_80b()
+    w = Workload(context_tokens=32768, runtime="vllm")
+    assert kv_cache.vllm_state_blocks(model, w) == 201
+    assert kv_cache.vllm_request_blocks(model, w) == 2048 + 201
+    e = estimate(model=model, quant=Q4_K_M, devices=[A100_80], workload=w, with_suggestions=False)
+    single = next(p for p in e.plans if p.strategy == "single")
+    assert single.fits == (single.max_concurrency >= 1)
