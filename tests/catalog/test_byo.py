@@ -89,9 +89,9 @@ def test_sliding_window_layouts(extra, window):
     assert (fields["sliding_window"], fields["sliding_window_layers"]) == window
 
 
-# Qwen3-Next-80B-A3B-Instruct's config.json, the fields the engine reads, as published at
-# https://huggingface.co/Qwen/Qwen3-Next-80B-A3B-Instruct/blob/main/config.json (no `layer_types`:
-# transformers derives them from full_attention_interval; the attention output is always gated)
+# Qwen3-Next-80B-A3B's config.json, the fields the engine reads, as alibaba/InferSim copies it
+# (hf_configs/qwen3-next-80B-A3B_config.json at f2293dab; fixtures/catalog/llms.json cites it). No
+# `layer_types`: transformers derives them from full_attention_interval; the attention output is always gated
 QWEN3_NEXT_80B = {
     "architectures": ["Qwen3NextForCausalLM"], "model_type": "qwen3_next", "decoder_sparse_step": 1,
     "full_attention_interval": 4, "head_dim": 256, "hidden_size": 2048, "intermediate_size": 5120,
@@ -102,7 +102,8 @@ QWEN3_NEXT_80B = {
     "shared_expert_intermediate_size": 512, "tie_word_embeddings": False,
     "vocab_size": 151936,
 }  # fmt: skip
-# Qwen3.5-9B's text_config (https://huggingface.co/Qwen/Qwen3.5-9B/blob/main/config.json): `layer_types`
+# Qwen3.5-9B's text_config in the shape transformers' Qwen3_5Config reads, with the catalog row's values
+# (fixtures/catalog/llms.json names their sources; no readable copy of the config itself): `layer_types`
 # spells the pattern out, three linear-attention layers then one full
 QWEN35_9B = {
     "architectures": ["Qwen3_5ForConditionalGeneration"], "model_type": "qwen3_5",
