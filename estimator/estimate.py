@@ -121,7 +121,7 @@ def _state_explanation(model: ModelSpec, workload: Workload, breakdown: MemoryBr
     per_layer = kv_cache.recurrent_state_bytes_per_layer(model)
     sequences = kv_cache.reserved_sequences(workload)
     return Explanation(
-        term="kv-cache",
+        term="linear-attention",
         formula=(
             "linear-attention layers × ((conv kernel − 1) × (2 × key dims + value dims) + key head dim × "
             "value dims) × 4 bytes (F32) × sequences; no KV cache there, and it does not grow with the context"
