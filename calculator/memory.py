@@ -44,7 +44,7 @@ def memory_bars(plan: Plan) -> list[dict]:
         for label, css, size in (
             ("Weights", "weights", device.weights_bytes),
             ("KV cache", "kv", device.kv_cache_bytes),
-            ("Recurrent state", "kv", device.recurrent_state_bytes),
+            ("Recurrent state", "state", device.recurrent_state_bytes),
             ("Compute", "compute", device.compute_bytes),
             ("Overhead", "overhead", device.overhead_bytes),
         ):
