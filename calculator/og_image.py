@@ -21,13 +21,25 @@ MARGIN = 64
 MAX_BARS = 4  # more devices than this: the first MAX_BARS - 1 and "+ N more"
 
 Tone = Literal["yes", "tight", "no"]
-Kind = Literal["weights", "kv", "compute", "overhead"]
+Kind = Literal["weights", "kv", "state", "compute", "overhead"]
 
 # The page's colours (static/css/site.css), so the preview looks like the page it links to.
 FG, MUTED, BG, ACCENT = "#1b1f24", "#57606a", "#ffffff", "#0a58ca"
 TONES = {"yes": "#1a7f37", "tight": "#9a6700", "no": "#b42318"}
-SEGMENT_COLORS = {"weights": "#3b6fd8", "kv": "#c2410c", "compute": "#7c3aed", "overhead": "#6b7280"}
-LEGEND = [("Weights", "weights"), ("KV cache", "kv"), ("Compute", "compute"), ("Overhead", "overhead")]
+SEGMENT_COLORS = {
+    "weights": "#3b6fd8",
+    "kv": "#c2410c",
+    "state": "#d4a106",
+    "compute": "#7c3aed",
+    "overhead": "#6b7280",
+}
+LEGEND = [
+    ("Weights", "weights"),
+    ("KV cache", "kv"),
+    ("State", "state"),
+    ("Compute", "compute"),
+    ("Overhead", "overhead"),
+]
 CAPACITY_FILL, CAPACITY_LINE = "#e4e8ed", "#1b1f24"
 
 
@@ -81,7 +93,7 @@ def render(
     shown, hidden = _visible(bars)
     if shown:
         _bars(draw, shown, hidden, top=y + 20, bottom=legend_y - 16, width=width)
-        _legend(draw, legend_y)
+        _legend(draw, legend_y, {s.kind for bar in shown for s in bar.segments})
     return _png(image)
 
 
@@ -176,9 +188,10 @@ def _bar(draw: ImageDraw.ImageDraw, bar: Bar, *, x: int, y: int, width: int, hei
     draw.line((geometry.capacity_x, y - 5, geometry.capacity_x, bottom + 5), fill=CAPACITY_LINE, width=3)
 
 
-def _legend(draw: ImageDraw.ImageDraw, y: int):
+def _legend(draw: ImageDraw.ImageDraw, y: int, kinds: set[str]):
+    """The colours' keys; a hybrid model's recurrent state only where a bar shows one."""
     x = MARGIN
-    for label, kind in [*LEGEND, ("Free", "")]:
+    for label, kind in [*((label, k) for label, k in LEGEND if k != "state" or k in kinds), ("Free", "")]:
         fill = SEGMENT_COLORS.get(kind, CAPACITY_FILL)
         draw.rectangle((x, y + 4, x + 22, y + 26), fill=fill, outline=None if kind else MUTED)
         _text(draw, (x + 32, y), label, 24, MUTED)
