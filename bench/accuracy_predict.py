@@ -7,7 +7,7 @@ Imported through bench/accuracy.py, which puts the repository and bench/ on the 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from speed_resolve import batched_submit_dated, integer_dot_dated
+from speed_resolve import batched_submit_dated, integer_dot_dated, per_query_head_dated
 from speed_rows import Measurement
 
 from estimator import Workload, layouts, plans, prefill, speed, timing
@@ -56,6 +56,14 @@ def _with_batched_submit(stages: list[speed.Stage]) -> list[speed.Stage]:
     copies: dict[int, speed.Stage] = {}
     for s in stages:
         copies.setdefault(id(s), replace(s, batched_submit=s.backend == "sycl"))
+    return [copies[id(s)] for s in stages]
+
+
+def _with_query_head_reads(stages: list[speed.Stage], ratio: float) -> list[speed.Stage]:
+    """The ROCm stages reading the KV cache once per query head (`speed_resolve.per_query_head_dated`)."""
+    copies: dict[int, speed.Stage] = {}
+    for s in stages:
+        copies.setdefault(id(s), replace(s, kv_head_reads=ratio if s.backend == "rocm" else 1.0))
     return [copies[id(s)] for s in stages]
 
 
@@ -134,6 +142,8 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
         stages = _without_integer_dot(stages)
     if batched_submit_dated(row.device.backend, row.device.name, (row.record or {}).get("date")):
         stages = _with_batched_submit(stages)
+    if per_query_head_dated(row.device.backend, (row.record or {}).get("date")):
+        stages = _with_query_head_reads(stages, model.num_attention_heads / model.num_key_value_heads)
     bw = row.device.bandwidth_gb_s * 1e9
     if row.kind == "vllm_tp" and row.single_stream:
 

@@ -395,6 +395,17 @@ def batched_submit_dated(backend: str, device_name: str, date: str | None) -> bo
     return backend == "sycl" and bool(XE2_NAMES.search(device_name)) and (date or "") < BATCHED_SUBMIT_UNTIL
 
 
+# ROCm's decode flash attention read a GQA model's cache once per query head until llama.cpp PR 16492
+# (11 October 2025, ggml 0b56d427; `speed.kv_head_reads`). lhl's Strix Halo rows with `fa 1` (July and August 2025)
+# are of that window; undated ROCm rows (PR tables) are taken as today's kernel. Vulkan, CUDA: no.
+PER_QUERY_HEAD_UNTIL = "2025-10-11"
+
+
+def per_query_head_dated(backend: str, date: str | None) -> bool:
+    """Whether a ROCm row of this date ran flash attention one block per query head (`PER_QUERY_HEAD_UNTIL`)."""
+    return backend == "rocm" and bool(date) and date < PER_QUERY_HEAD_UNTIL
+
+
 # ---- Tests -----------------------------------------------------------------------------------------
 
 TEST = re.compile(r"^(pp|tg)(\d*)(?:@d(\d+))?$")

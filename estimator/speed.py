@@ -436,6 +436,9 @@ class Stage:
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
     integer_dot: bool = False  # `hardware.integer_dot_matvec()`: Intel's Vulkan multiplies with MMVQ
     batched_submit: bool = False  # SYCL launches batched (`SYCL_BATCHED_SUBMIT_SECONDS`)
+    # times the KV cache is read per step: 1, or the query heads per KV head where the flash-attention kernel ran
+    # one block per query head (`kv_head_reads`)
+    kv_head_reads: float = 1.0
 
     @property
     def prompt_family(self) -> str:
@@ -526,6 +529,7 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
     kv = (
         batch
         * stage.kv_read_bytes(depth)
+        * kv_head_reads(stage)
         / (bw * kv_memory_efficiency(stage) * BACKEND_EFFICIENCY[stage.backend])
         / kv_efficiency(stage)
     )
@@ -535,6 +539,26 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
         + stage.fixed_seconds
         + submit_seconds(stage)
     )
+
+
+# ROCm's decode flash attention before llama.cpp PR 16492 (11 October 2025) ran the CUDA vector kernel one block
+# per QUERY head: `launch_fattn` set `blocks_num.z = Q->ne[2]*Q->ne[3]` and `flash_attn_vec_ext_f16` read the
+# K and V of `head / gqa_ratio` (ggml/src/ggml-cuda/fattn-common.cuh, fattn-vec-f16.cuh at ggml 7dee1d6a, 2 August
+# 2025), so a GQA model's cache was read query heads ÷ KV heads times. Without tensor cores (AMD without rocWMMA)
+# `ggml_cuda_flash_attn_ext` sent every batch of up to 8 tokens there, and rocWMMA builds did too; PR 16492 (ggml
+# 0b56d427) sends F16 decode with a GQA ratio that is even to the tile kernel, which handles a KV head's query
+# heads in one block. lhl's Strix Halo rows of July and August 2025 with `fa 1` show it: Qwen3-30B-A3B (32 query
+# heads, 4 KV heads) at tg4096 decodes at 35.1 tok/s on ROCm where the KV read once predicted 55.0 (39.1 read 8
+# times), its Vulkan twin at 57.7; Vulkan's scalar flash attention put up to 8 query heads of one KV head in a workgroup from its first
+# version (ggml 449571c3, PR 13324, May 2025), so the Vulkan rows are read once. The bench sets the flag for ROCm
+# rows dated before the PR (`speed_resolve.per_query_head_dated`); the engine answers for today's builds.
+# Today's selection (`ggml_cuda_get_best_fattn_kernel`) still sends some decode to the vector kernel: NVIDIA Ada
+# and later with an F16 cache and a GQA ratio up to 4 or under 8192 cells, ROCm's rocWMMA builds (decode of up to
+# 2 tokens, until rocWMMA's removal, ggml 0b28b84c), a quantized cache; no dated row of those cases says whether
+# the repeated reads reach memory or the cache: not modelled.
+def kv_head_reads(stage: Stage) -> float:
+    """How many times a decode step reads the KV cache: `Stage.kv_head_reads` under flash attention, else once."""
+    return stage.kv_head_reads if fused_attention(stage) else 1.0
 
 
 def submit_seconds(stage: Stage) -> float:

@@ -1,0 +1,57 @@
+"""Which KV cells a llama.cpp decode step reads: ROCm's flash attention once per query head before PR 16492
+(speed.kv_head_reads, and which bench rows ran it: bench/speed_resolve.py)."""
+
+from dataclasses import replace
+
+import pytest
+
+from estimator import speed
+
+# Qwen3-30B-A3B Q4_K_M on a Strix Halo (256 GB/s): 48 layers, 4 KV heads × 128 × 2 × 2 bytes a layer
+QWEN3_30B_ON_STRIX_HALO = speed.Stage(
+    bandwidth_gb_s=256,
+    backend="rocm",
+    tflops=59.4,
+    layers=48,
+    dense_bytes=1.9e9,
+    routed_bytes=0.0,
+    experts=0,
+    experts_per_tok=0,
+    active_params=3.3e9,
+    kv_bytes_per_cell=48 * 4 * 128 * 2 * 2,
+)
+
+
+def _kv_seconds(stage: speed.Stage, depth: int) -> float:
+    return speed.decode_step_seconds(stage, 1, depth) - speed.decode_step_seconds(stage, 1, 0)
+
+
+def test_per_query_head_reads_multiply_the_kv_time_by_the_gqa_ratio():
+    once = _kv_seconds(QWEN3_30B_ON_STRIX_HALO, 2048)
+    per_head = _kv_seconds(replace(QWEN3_30B_ON_STRIX_HALO, kv_head_reads=8.0), 2048)
+    assert per_head == pytest.approx(8 * once)
+
+
+def test_per_query_head_reads_are_flash_attentions_only():
+    general = replace(QWEN3_30B_ON_STRIX_HALO, flash_attention=False)
+    assert _kv_seconds(replace(general, kv_head_reads=8.0), 2048) == pytest.approx(_kv_seconds(general, 2048))
+
+
+def test_the_engine_answers_for_todays_kernels():
+    assert QWEN3_30B_ON_STRIX_HALO.kv_head_reads == 1.0
+
+
+@pytest.mark.parametrize(
+    ("backend", "date", "per_head"),
+    [
+        ("rocm", "2025-07-17", True),  # lhl's Strix Halo, fa 1
+        ("rocm", "2025-10-10", True),
+        ("rocm", "2025-10-11", False),  # PR 16492
+        ("rocm", "2025-12-17", False),  # kyuz0's R9700
+        ("rocm", None, False),  # undated PR tables: today's kernel
+        ("vulkan", "2025-07-17", False),  # Vulkan's scalar shader groups a KV head's query heads
+        ("cuda", "2025-07-17", False),
+    ],
+)
+def test_rocm_rows_before_pr_16492_read_per_query_head(backend, date, per_head, speed_resolve):
+    assert speed_resolve.per_query_head_dated(backend, date) is per_head
