@@ -461,7 +461,9 @@ class Stage:
 
     def kv_read_bytes(self, depth: int) -> float:
         """KV one sequence reads per step with `depth` tokens cached (and a linear-attention layer's state)."""
-        kv = self.kv_bytes_per_cell * depth + self.kv_window_bytes_per_cell * min(depth, self.window)
+        kv = self.kv_bytes_per_cell * depth + self.kv_window_bytes_per_cell * min(
+            depth, window_cells_read(self)
+        )
         return kv + self.state_bytes if self.state_bytes else kv
 
     @property
@@ -539,6 +541,29 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
         + stage.fixed_seconds
         + submit_seconds(stage)
     )
+
+
+# A sliding-window layer's cache in llama.cpp holds the window and one micro-batch, padded to 256 cells
+# (`llama_kv_cache_iswa`: `size_swa = GGML_PAD(min(size_base, n_swa*n_seq + n_ubatch), 256)`, src/llama-kv-cache-iswa.cpp;
+# the memory side counts it in `kv_cache.window_cells`), a ring whose oldest cells the mask hides. CUDA's, ROCm's and
+# SYCL's flash-attention kernels trim only the masked tiles at the end of the view (`flash_attn_mask_to_KV_max`,
+# ggml/src/ggml-cuda/fattn-common.cuh and ggml-sycl/fattn-common.hpp at ggml d99724f2), so they read every cell in use;
+# Metal's and Vulkan's skip any block the mask hides (`kernel_flash_attn_ext_blk` in ggml-metal.metal; "skip the block
+# if the mask is entirely -inf" in vulkan-shaders/flash_attn.comp), and read the window. Without flash attention the
+# general kernels multiply the whole view everywhere. The micro-batch is llama.cpp's default `-ub` (llama-bench's).
+SWA_UBATCH_CELLS = 512
+SWA_PAD_CELLS = 256
+MASK_SKIPPING_BACKENDS = ("metal", "vulkan", "vulkan_intel")
+
+
+def window_cells_read(stage: Stage) -> int:
+    """Cells a decode step reads in a sliding-window layer once the cache is past the window: the window (MLX,
+    vLLM, a kernel that skips masked blocks), else the window cache's cells (`SWA_UBATCH_CELLS`)."""
+    if stage.backend in ("mlx", "vllm", "cpu") or (
+        stage.flash_attention and stage.backend in MASK_SKIPPING_BACKENDS
+    ):
+        return stage.window
+    return -(-(stage.window + SWA_UBATCH_CELLS) // SWA_PAD_CELLS) * SWA_PAD_CELLS
 
 
 # ROCm's decode flash attention before llama.cpp PR 16492 (11 October 2025) ran the CUDA vector kernel one block

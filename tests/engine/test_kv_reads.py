@@ -1,5 +1,6 @@
 """Which KV cells a llama.cpp decode step reads: ROCm's flash attention once per query head before PR 16492
-(speed.kv_head_reads, and which bench rows ran it: bench/speed_resolve.py)."""
+(speed.kv_head_reads, and which bench rows ran it: bench/speed_resolve.py), and a sliding-window layer's cache
+cells (speed.window_cells_read)."""
 
 from dataclasses import replace
 
@@ -55,3 +56,24 @@ def test_the_engine_answers_for_todays_kernels():
 )
 def test_rocm_rows_before_pr_16492_read_per_query_head(backend, date, per_head, speed_resolve):
     assert speed_resolve.per_query_head_dated(backend, date) is per_head
+
+
+GEMMA3_WINDOW = replace(
+    QWEN3_30B_ON_STRIX_HALO, backend="cuda", kv_bytes_per_cell=0.0, kv_window_bytes_per_cell=1e5, window=1024
+)
+
+
+def test_a_window_layer_reads_its_cache_cells_on_cuda_rocm_sycl():
+    # 1024 + 512 cells, padded to 256: 1536
+    assert speed.window_cells_read(GEMMA3_WINDOW) == 1536
+    assert GEMMA3_WINDOW.kv_read_bytes(16384) == pytest.approx(1536 * 1e5)
+    assert GEMMA3_WINDOW.kv_read_bytes(512) == pytest.approx(512 * 1e5)  # below the window: what is cached
+
+
+@pytest.mark.parametrize("backend", ["metal", "vulkan", "vulkan_intel", "mlx", "vllm"])
+def test_kernels_that_skip_masked_blocks_read_the_window(backend):
+    assert speed.window_cells_read(replace(GEMMA3_WINDOW, backend=backend)) == 1024
+
+
+def test_without_flash_attention_the_general_kernels_read_the_whole_view():
+    assert speed.window_cells_read(replace(GEMMA3_WINDOW, backend="metal", flash_attention=False)) == 1536
