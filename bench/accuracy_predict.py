@@ -35,35 +35,34 @@ CUBLAS_PROMPT_SOURCES = (
 )
 
 
-def _with_prompt_cublas(stages: list[speed.Stage]) -> list[speed.Stage]:
-    """The stages with quantized prompt products by cuBLAS, equal stages still one object (`each_stage`)."""
+def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.Stage]:
+    """The stages as the row's build ran them, equal stages still one object (`each_stage`): quantized prompt
+    products by cuBLAS (`CUBLAS_PROMPT_SOURCES`), Intel's float mat-vec before its integer-dot one
+    (`speed_resolve.integer_dot_dated`), SYCL's batched launches (`batched_submit_dated`), ROCm's KV read once per
+    query head (`per_query_head_dated`). The engine answers for today's builds, where none of these holds."""
+    date = (row.record or {}).get("date")
+    cublas = row.source in CUBLAS_PROMPT_SOURCES
+    float_matvec = not integer_dot_dated(date)
+    batched = batched_submit_dated(row.device.backend, row.device.name, date)
+    head_reads = (
+        model.num_attention_heads / model.num_key_value_heads
+        if per_query_head_dated(row.device.backend, date)
+        else 1.0
+    )
+    if not (cublas or batched or head_reads != 1.0 or (float_matvec and any(s.integer_dot for s in stages))):
+        return stages
     copies: dict[int, speed.Stage] = {}
     for s in stages:
-        copies.setdefault(id(s), replace(s, prompt_cublas=s.backend == "cuda"))
-    return [copies[id(s)] for s in stages]
-
-
-def _without_integer_dot(stages: list[speed.Stage]) -> list[speed.Stage]:
-    """The stages with Intel's float mat-vec (`speed_resolve.integer_dot_dated`), equal stages still one object."""
-    copies: dict[int, speed.Stage] = {}
-    for s in stages:
-        copies.setdefault(id(s), replace(s, integer_dot=False))
-    return [copies[id(s)] for s in stages]
-
-
-def _with_batched_submit(stages: list[speed.Stage]) -> list[speed.Stage]:
-    """The SYCL stages on a runtime that batched launches (`speed_resolve.batched_submit_dated`)."""
-    copies: dict[int, speed.Stage] = {}
-    for s in stages:
-        copies.setdefault(id(s), replace(s, batched_submit=s.backend == "sycl"))
-    return [copies[id(s)] for s in stages]
-
-
-def _with_query_head_reads(stages: list[speed.Stage], ratio: float) -> list[speed.Stage]:
-    """The ROCm stages reading the KV cache once per query head (`speed_resolve.per_query_head_dated`)."""
-    copies: dict[int, speed.Stage] = {}
-    for s in stages:
-        copies.setdefault(id(s), replace(s, kv_head_reads=ratio if s.backend == "rocm" else 1.0))
+        copies.setdefault(
+            id(s),
+            replace(
+                s,
+                prompt_cublas=cublas and s.backend == "cuda",
+                integer_dot=s.integer_dot and not float_matvec,
+                batched_submit=batched and s.backend == "sycl",
+                kv_head_reads=head_reads if s.backend == "rocm" else 1.0,
+            ),
+        )
     return [copies[id(s)] for s in stages]
 
 
@@ -136,14 +135,7 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
     else:
         layout = layouts.single_layout(devices=devices, **kw)
     _, stages = plans.run_layout(layout, **kw)
-    if row.source in CUBLAS_PROMPT_SOURCES:
-        stages = _with_prompt_cublas(stages)
-    if any(s.integer_dot for s in stages) and not integer_dot_dated((row.record or {}).get("date")):
-        stages = _without_integer_dot(stages)
-    if batched_submit_dated(row.device.backend, row.device.name, (row.record or {}).get("date")):
-        stages = _with_batched_submit(stages)
-    if per_query_head_dated(row.device.backend, (row.record or {}).get("date")):
-        stages = _with_query_head_reads(stages, model.num_attention_heads / model.num_key_value_heads)
+    stages = _as_built(row, model, stages)
     bw = row.device.bandwidth_gb_s * 1e9
     if row.kind == "vllm_tp" and row.single_stream:
 
