@@ -54,6 +54,8 @@ class Param:
 
 
 KERNELS = ("cuda", "cuda_pascal", "rocm", "vulkan", "vulkan_intel", "sycl", "metal", "mlx")
+# llama.cpp kernel families with decode rows at a depth without flash attention (speed.NO_FLASH_KV_EFFICIENCY)
+NO_FLASH_FITTED = ("cuda", "rocm", "vulkan", "metal")
 # Format families with their own kernel efficiency. MXFP4 is left at the legacy quants' (its blocks are
 # Q4_0's with a power-of-two scale): every MXFP4 row is gpt-oss, an MoE, so its own factor could not be told
 # apart from the MoE constants.
@@ -104,8 +106,8 @@ def param_universe() -> list[Param]:
         *(Param("BACKEND_EFFICIENCY", k, 0.8, 1.0, 0.2, 0.95, "decode") for k in KERNELS),
         *(Param("KV_EFFICIENCY", k, 0.8, 1.0, 0.1, 1.0, "decode") for k in KERNELS),
         # without flash attention (speed.py): general mat-vecs over head-strided views, a fifth of the rate, each
-        # kernel family with rows of its own fitted on them (the others take NO_FLASH_KV_EFFICIENCY, unfitted)
-        *(Param("NO_FLASH_KV_FAMILY", k, 0.2, 1.0, 0.02, 1.0, "decode") for k in speed.NO_FLASH_KV_FAMILY),
+        # kernel family with rows of its own fitted on them (Pascal, Intel's Vulkan and SYCL have none: 0.2, unfitted)
+        *(Param("NO_FLASH_KV_EFFICIENCY", k, 0.2, 1.0, 0.02, 1.0, "decode") for k in NO_FLASH_FITTED),
         *(Param("LAYER_SECONDS", k, 40 * US, 3.0, 1 * US, 400 * US, "decode") for k in KERNELS),
         *(Param("MOE_LAYER_SECONDS", k, 60 * US, 3.0, 1 * US, 1000 * US, "decode") for k in KERNELS),
         Param("EXPERT_EFFICIENCY", None, 0.8, 1.0, 0.2, 1.0, "decode"),
@@ -233,7 +235,7 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table == "KV_EFFICIENCY":
         flash = {s.backend for s in stages if s.flash_attention}
         return q.key in flash and p.row.decode_depth >= 1024
-    if q.table == "NO_FLASH_KV_FAMILY":
+    if q.table == "NO_FLASH_KV_EFFICIENCY":
         no_flash = {
             s.backend for s in stages if not s.flash_attention and s.backend not in ("mlx", "vllm", "cpu")
         }

@@ -212,21 +212,23 @@ KV_EFFICIENCY = {
 # attention off sees it in the full-context speed.
 # Each backend's general kernels are its own (CUDA's and ROCm's mat-vec and batched-GEMM paths, Vulkan's shaders,
 # Metal's `kernel_mul_mv` family), so each kernel family with rows of its own takes its own share
-# (`NO_FLASH_KV_FAMILY`), fitted on them alone: CUDA on the Llama 3 rows, ROCm and Vulkan on lhl's Strix Halo
+# (`NO_FLASH_KV_EFFICIENCY`), fitted on them alone: CUDA on the Llama 3 rows, ROCm and Vulkan on lhl's Strix Halo
 # rows, Metal on the `llama-batched-bench` gpt-oss rows of llama.cpp discussion 15396 (M2 Ultra, M4 Max, M1 Pro;
 # August 2025, before flash attention became the default) and the M1's Llama 3 row. Their slopes between depths
 # differ more than the fitted shares: from 16k to 32k cached tokens the M4 Max reads gpt-oss-20b's cache at 168 GB/s
 # (0.46 of the weights' rate), the M2 Ultra at 194 (0.33), the M1 Pro from 8k to 16k at 57 (0.32), while lhl's
 # Strix Halo reads Llama 2 7B's at 25-30 GB/s (0.11-0.13); the fit also carries each device's error near an empty
 # cache (the M1 Pro's gpt-oss tg128 row is 18% fast held out). Families without rows of their own (Pascal,
-# Intel's Vulkan, SYCL) take `NO_FLASH_KV_EFFICIENCY`. Held out, a device takes the share its family's other
+# Intel's Vulkan, SYCL) keep the one share's 0.2, unfitted. Held out, a device takes the share its family's other
 # devices fit, or the prior where it is the family's only one (the Strix Halo on ROCm and Vulkan), rather than
 # one share that every family's rows pull (bench/README.md).
-NO_FLASH_KV_EFFICIENCY = 0.2
-NO_FLASH_KV_FAMILY = {
+NO_FLASH_KV_EFFICIENCY = {
     "cuda": 0.199,
+    "cuda_pascal": 0.2,
     "rocm": 0.188,
     "vulkan": 0.189,
+    "vulkan_intel": 0.2,
+    "sycl": 0.2,
     "metal": 0.22,
 }
 # Fixed costs per step that do not shrink with the model: kernel launches and synchronisation per layer, and
@@ -615,10 +617,10 @@ def kv_memory_efficiency(stage: Stage) -> float:
 
 def kv_efficiency(stage: Stage) -> float:
     """Share of the weights' rate the KV cache is read at: the flash-attention kernel's, or without it
-    llama.cpp's general kernels' (`NO_FLASH_KV_FAMILY`, else `NO_FLASH_KV_EFFICIENCY`)."""
+    llama.cpp's general kernels' (`NO_FLASH_KV_EFFICIENCY`)."""
     if fused_attention(stage):
         return KV_EFFICIENCY[stage.backend]
-    return NO_FLASH_KV_FAMILY.get(stage.backend, NO_FLASH_KV_EFFICIENCY)
+    return NO_FLASH_KV_EFFICIENCY[stage.backend]
 
 
 def unpack_seconds(stage: Stage, batch: int) -> float:
