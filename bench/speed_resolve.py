@@ -232,8 +232,10 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^phi2 3B", "phi-3-mini-4k-instruct", "borrowed"),
     (r"^mistral3 8B", "llama-3-1-8b-instruct", "borrowed"),
     (r"^mistral3 14B", "qwen3-14b", "borrowed"),
-    (r"^qwen35 9B", "qwen3-8b", "borrowed"),
-    (r"^qwen35 27B", "qwen3-32b", "borrowed"),
+    # llama.cpp's qwen35 architecture prints Qwen3.5 and Qwen3.6 alike: both take the catalog's Qwen3.5 hybrid shape
+    # (Gated DeltaNet in three layers of four), borrowed so a Qwen3.6 row is never shown as Qwen3.5's measurement
+    (r"^qwen35 9B", "qwen3-5-9b", "borrowed"),
+    (r"^qwen35 27B", "qwen3-5-27b", "borrowed"),
     (r"^gemma4 31B", "gemma-3-27b-it", "borrowed"),
     (r"^gemma4 26B\.A4B", "qwen3-30b-a3b", "borrowed"),
     (r"^qwen35moe 35B\.A3B", "qwen3-30b-a3b", "borrowed"),
@@ -250,8 +252,8 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^Qwen3 30B-A3B", "qwen3-30b-a3b", "catalog"),
     (r"^Qwen3-235B-A22B", "qwen3-235b-a22b", "catalog"),
     # pavlokhmel.com's table names unsloth's files by their Hugging Face model names
-    (r"^Qwen3\.5-9B(@|$)", "qwen3-8b", "borrowed"),
-    (r"^Qwen3\.6-27B(@|$)", "qwen3-32b", "borrowed"),
+    (r"^Qwen3\.5-9B(@|$)", "qwen3-5-9b", "borrowed"),
+    (r"^Qwen3\.6-27B(@|$)", "qwen3-5-27b", "borrowed"),
     (r"^Qwen3\.6-35B-A3B(@|$)", "qwen3-30b-a3b", "borrowed"),
     (r"^gemma-4-31B-it(@|$)", "gemma-3-27b-it", "borrowed"),
     (r"^gemma-4-26B-A4B-it(@|$)", "qwen3-30b-a3b", "borrowed"),
