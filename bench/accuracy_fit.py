@@ -111,6 +111,8 @@ def param_universe() -> list[Param]:
         *(Param("LAYER_SECONDS", k, 40 * US, 3.0, 1 * US, 400 * US, "decode") for k in KERNELS),
         *(Param("MOE_LAYER_SECONDS", k, 60 * US, 3.0, 1 * US, 1000 * US, "decode") for k in KERNELS),
         Param("EXPERT_EFFICIENCY", None, 0.8, 1.0, 0.2, 1.0, "decode"),
+        # a Gated DeltaNet layer's extra launches, in attention layers' fixed time (speed.py): a weak prior
+        Param("LINEAR_LAYER_KERNELS", None, 1.0, 3.0, 0.01, 10.0, "decode"),
         # SYCL's batched Level Zero launches on Xe2 before oneAPI 2025.3, per layer (speed.py): a weak prior
         Param("SYCL_BATCHED_SUBMIT_SECONDS", None, 60 * US, 3.0, 1 * US, 1000 * US, "decode"),
         Param("LOW_BIT_KQUANT_EFFICIENCY", None, 1.0, 1.5, 0.2, 1.2, "decode"),
@@ -210,6 +212,8 @@ def _uses(p: Prepared, q: Param) -> bool:
         return any(s.fmt == "bf16" and s.backend in speed.BF16_CONVERTED_BACKENDS for s in stages)
     # low-bit K-quants take the K-quants' shares, and a share of their own in decode
     fmts = [("kquant" if s.fmt == "kquant_low" else s.fmt, s) for s in stages]
+    if q.table == "LINEAR_LAYER_KERNELS":
+        return any(s.linear_layers for s in stages)
     if q.table == "SYCL_BATCHED_SUBMIT_SECONDS":
         return any(s.batched_submit for s in stages)
     if q.table == "LOW_BIT_KQUANT_EFFICIENCY":

@@ -290,7 +290,7 @@ def _attention_fields(
     linear = {}
     if model.has_linear_layers:
         state = (len(layers) - attention) * kv_cache.recurrent_state_bytes_per_layer(model) * head_share
-        linear = {"state_bytes": state}
+        linear = {"state_bytes": state, "linear_layers": len(layers) - attention}
     return {
         **linear,
         "kv_bytes_per_cell": full * per_cell,

@@ -40,19 +40,19 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # MoE pp rows (prior 16): 20.8 tokens, so 43% of the full share at m = 16, 75% at 64, 92% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.558
-EXPERT_TILE_TOKENS = 20.8
+PREFILL_EXPERT_EFFICIENCY = 0.564
+EXPERT_TILE_TOKENS = 20.7
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
 # kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
 # 0.86 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
 # gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.862,
+    "cuda": 0.859,
     "cuda_pascal": 1.12,
     "rocm": 0.96,
-    "vulkan": 0.979,
-    "vulkan_intel": 0.993,
+    "vulkan": 0.975,
+    "vulkan_intel": 1.0,
     "sycl": 0.932,
     "metal": 1.14,
     "mlx": 1.06,
@@ -68,14 +68,14 @@ EXPERT_KERNEL_EFFICIENCY = {
 # tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64
-EXPERT_CALL_SECONDS = 20.1e-6
+EXPERT_CALL_SECONDS = 20e-6
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.436,
-    "cuda_pascal": 0.404,
+    "cuda": 0.441,
+    "cuda_pascal": 0.405,
     "metal": 0.326,
-    "mlx": 0.384,
+    "mlx": 0.383,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -84,14 +84,14 @@ ATTENTION_EFFICIENCY = {
 # rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
 # (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone 0.09–0.13.
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.105
+VECTOR_ATTENTION_EFFICIENCY = 0.106
 # MLX processes a prompt in chunks of mlx-lm's `prefill_step_size`, 2048 tokens by default (mlx_lm/generate.py,
 # `generate_step`: each chunk is one forward pass, evaluated before the next), not in llama.cpp's `-ub`
 # micro-batches: its weights are read, its fixed costs paid and its experts see their tokens once per 2048.
 MLX_PREFILL_STEP_TOKENS = 2048
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.653
+PREFILL_PIPELINE_OVERLAP = 0.655
 
 
 def attention_efficiency(stage: Stage) -> float:

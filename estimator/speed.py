@@ -73,29 +73,29 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.637,
-    "hbm": 0.591,
-    "lpddr": 0.978,
-    "lpddr_two_die": 0.825,
+    "gddr_xe_hpg": 0.639,
+    "hbm": 0.597,
+    "lpddr": 0.979,
+    "lpddr_two_die": 0.827,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.98,
-    "amd": 6.63,
+    "nvidia": 9.2,
+    "amd": 6.6,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.905,
-    "cuda_pascal": 0.723,
-    "rocm": 0.902,
+    "cuda": 0.894,
+    "cuda_pascal": 0.724,
+    "rocm": 0.909,
     "vulkan": 0.901,
-    "vulkan_intel": 0.64,
-    "sycl": 0.759,
-    "metal": 0.894,
-    "mlx": 0.948,
+    "vulkan_intel": 0.641,
+    "sycl": 0.756,
+    "metal": 0.895,
+    "mlx": 0.947,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -106,20 +106,20 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.927,
-    ("kquant", "cuda_pascal"): 0.691,
-    ("kquant", "rocm"): 0.794,
+    ("kquant", "cuda"): 0.947,
+    ("kquant", "cuda_pascal"): 0.695,
+    ("kquant", "rocm"): 0.805,
     ("kquant", "vulkan"): 0.948,
-    ("kquant", "vulkan_intel"): 0.834,
-    ("kquant", "sycl"): 0.82,
-    ("kquant", "metal"): 0.927,
-    ("float", "cuda"): 0.973,
+    ("kquant", "vulkan_intel"): 0.84,
+    ("kquant", "sycl"): 0.827,
+    ("kquant", "metal"): 0.928,
+    ("float", "cuda"): 0.978,
     ("float", "rocm"): 1.06,
     ("bf16", "rocm"): 1.05,
     ("bf16", "vulkan"): 0.926,
-    ("bf16", "vulkan_intel"): 1.26,
-    ("bf16", "sycl"): 0.199,
-    ("float", "metal"): 0.994,
+    ("bf16", "vulkan_intel"): 1.25,
+    ("bf16", "sycl"): 0.196,
+    ("float", "metal"): 0.993,
 }
 # Intel's Vulkan integer-dot mat-vec (MMVQ, `hardware.integer_dot_matvec`: on Linux's Mesa driver every quantized
 # format but Q4_0 and Q5_1) reads at this share of the rate the float mat-vec (DMMV) reads the same format at: its
@@ -141,7 +141,7 @@ MATVEC_MAX_BATCH = 8
 # ~0.86 (`FORMAT_EFFICIENCY`); its 3090 rows are left out as a superseded build (bench/speed_rows.py: newer builds
 # run the same Q4_0 test at 158-167 tok/s), its Tesla P40 rows (Q2_K 33.5, Q3_K_S 30.9, Q4_0 56.8) stay. Fitted on
 # those and the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA), which hold it near 0.86.
-LOW_BIT_KQUANT_EFFICIENCY = 0.896
+LOW_BIT_KQUANT_EFFICIENCY = 0.889
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -187,9 +187,9 @@ VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 F
 # near an empty cache (weights at ~490 GB/s of 1024) and 29.7 at 32k, so its 16 GiB of cache a token are read at
 # ~740 GB/s; under the weights' bound the engine put that row 33% slow held out, the V100's gpt-oss-20b at 32k 21%.
 KV_EFFICIENCY = {
-    "cuda": 0.836,
+    "cuda": 0.839,
     "cuda_pascal": 0.787,
-    "rocm": 0.848,
+    "rocm": 0.84,
     "vulkan": 0.836,
     "vulkan_intel": 0.774,
     "sycl": 0.868,
@@ -223,38 +223,38 @@ KV_EFFICIENCY = {
 # devices fit, or the prior where it is the family's only one (the Strix Halo on ROCm and Vulkan), rather than
 # one share that every family's rows pull (bench/README.md).
 NO_FLASH_KV_EFFICIENCY = {
-    "cuda": 0.199,
+    "cuda": 0.198,
     "cuda_pascal": 0.2,
     "rocm": 0.188,
     "vulkan": 0.189,
     "vulkan_intel": 0.2,
     "sycl": 0.2,
-    "metal": 0.22,
+    "metal": 0.222,
 }
 # Fixed costs per step that do not shrink with the model: kernel launches and synchronisation per layer, and
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 43.5e-6,
-    "cuda_pascal": 41.1e-6,
-    "rocm": 98.2e-6,
+    "cuda": 40.2e-6,
+    "cuda_pascal": 42.3e-6,
+    "rocm": 96.9e-6,
     "vulkan": 35.8e-6,
-    "vulkan_intel": 49e-6,
+    "vulkan_intel": 50.7e-6,
     "sycl": 50.8e-6,
-    "metal": 95.5e-6,
+    "metal": 95.7e-6,
     "mlx": 85.8e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 43.6e-6,
-    "cuda_pascal": 53.5e-6,
-    "rocm": 48e-6,
-    "vulkan": 45.5e-6,
-    "vulkan_intel": 154e-6,
-    "sycl": 82.7e-6,
-    "metal": 59.6e-6,
-    "mlx": 60.9e-6,
+    "cuda": 46.4e-6,
+    "cuda_pascal": 54.2e-6,
+    "rocm": 49e-6,
+    "vulkan": 45.4e-6,
+    "vulkan_intel": 153e-6,
+    "sycl": 82.9e-6,
+    "metal": 58.7e-6,
+    "mlx": 60.8e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -269,6 +269,12 @@ MOE_LAYER_SECONDS = {
 # all of them. With one time for every clock the engine was 14-17% slow on the Ada cards' MoE rows and 18-21%
 # fast on the A100's and V100's (bench/README.md has the held-out figures).
 CLOCK_REFERENCE_GHZ = 2.0
+# A linear-attention (Gated DeltaNet) layer launches more small kernels than an attention layer: llama.cpp's
+# qwen35 graph (src/models/qwen35.cpp at 1af4a799, `build_layer_attn_linear` and its delta-net builders) adds L2
+# norms of q and k, the β sigmoid, permuted copies and the delta-rule steps to the projections. Its fixed time per
+# step is this many attention layers' more (`LAYER_SECONDS`), fitted on the Qwen3.5 and Qwen3.6 rows
+# (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes.
+LINEAR_LAYER_KERNELS = 0.857
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # SYCL launches its kernels through Level Zero command lists (`submit_seconds`). Intel's guide "Level Zero Immediate
 # Command Lists" (https://www.intel.com/content/www/us/en/developer/articles/guide/level-zero-immediate-command-lists.html)
@@ -284,14 +290,14 @@ CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 SYCL_BATCHED_SUBMIT_SECONDS = 88.7e-6
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.966
+EXPERT_EFFICIENCY = 0.964
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
-    "cuda": 103e-6,
+    "cuda": 105e-6,
     "cuda_pascal": 98e-6,
-    "rocm": 120e-6,
+    "rocm": 122e-6,
     "vulkan": 102e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
@@ -304,33 +310,33 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # for AMD. Intel's Alchemist cards on Vulkan, which that backend gives no matrix cores, run AMD's Vulkan share of
 # their vector rate (`shader_width`, `hardware.prompt_kernels`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.911,
-    "cuda_pascal": 1,
-    "rocm": 0.369,
-    "vulkan": 0.321,
-    "vulkan_intel": 0.143,
-    "sycl": 0.203,
+    "cuda": 0.91,
+    "cuda_pascal": 1.0,
+    "rocm": 0.364,
+    "vulkan": 0.32,
+    "vulkan_intel": 0.136,
+    "sycl": 0.195,
     "metal": 0.694,
-    "mlx": 1,
+    "mlx": 1.0,
     "vllm": 0.517,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.459
+FULL_RATE_PREFILL_FACTOR = 0.454
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.82,
-    ("kquant", "cuda_pascal"): 1.04,
-    ("kquant", "rocm"): 0.82,
-    ("kquant", "vulkan"): 0.835,
-    ("kquant", "vulkan_intel"): 0.893,
-    ("kquant", "sycl"): 1.02,
-    ("kquant", "metal"): 0.952,
+    ("kquant", "cuda"): 0.819,
+    ("kquant", "cuda_pascal"): 1.03,
+    ("kquant", "rocm"): 0.823,
+    ("kquant", "vulkan"): 0.837,
+    ("kquant", "vulkan_intel"): 0.909,
+    ("kquant", "sycl"): 1.03,
+    ("kquant", "metal"): 0.953,
     ("float", "cuda"): 1.04,
-    ("float", "rocm"): 1.11,
+    ("float", "rocm"): 1.12,
     ("float", "metal"): 1.07,
-    ("bf16", "rocm"): 0.932,
+    ("bf16", "rocm"): 0.938,
     ("mlx", "mlx"): 1.03,
     ("bf16", "mlx"): 0.987,
 }
@@ -414,9 +420,9 @@ class Stage:
     output_params: float = 0.0
     kv_bytes_per_cell: float = 0.0  # KV one sequence reads per cached token, full-attention layers
     kv_window_bytes_per_cell: float = 0.0  # the same for sliding-window layers, which keep `window` tokens
-    state_bytes: float = (
-        0.0  # linear-attention layers' recurrent state one sequence reads per step, any depth
-    )
+    # linear-attention layers' recurrent state one sequence reads and writes back per step, any depth
+    state_bytes: float = 0.0
+    linear_layers: int = 0  # of `layers`, the linear-attention ones (`LINEAR_LAYER_KERNELS`)
     window: int = 0
     attention_flops_per_pair: float = 0.0  # one query against one cached key, full-attention layers
     window_attention_flops_per_pair: float = 0.0  # the same, sliding-window layers
@@ -466,7 +472,7 @@ class Stage:
         kv = self.kv_bytes_per_cell * depth + self.kv_window_bytes_per_cell * min(
             depth, window_cells_read(self)
         )
-        return kv + self.state_bytes if self.state_bytes else kv
+        return kv + 2 * self.state_bytes if self.state_bytes else kv  # the state read, then written back
 
     @property
     def memory_efficiency(self) -> float:
@@ -499,7 +505,8 @@ class Stage:
     def fixed_seconds(self) -> float:
         """Per-step costs that do not depend on the bytes: launches and synchronisation (on CUDA, the small
         kernels' latency at the SM clock: `CLOCK_REFERENCE_GHZ`)."""
-        fixed = self.layers * LAYER_SECONDS[self.backend] + self.moe_layers * MOE_LAYER_SECONDS[self.backend]
+        layers = self.layers + LINEAR_LAYER_KERNELS * self.linear_layers
+        fixed = layers * LAYER_SECONDS[self.backend] + self.moe_layers * MOE_LAYER_SECONDS[self.backend]
         if self.clock_ghz and self.backend in CLOCKED_BACKENDS:
             return fixed * CLOCK_REFERENCE_GHZ / self.clock_ghz
         return fixed

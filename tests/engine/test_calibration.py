@@ -169,11 +169,18 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # family's share (speed.NO_FLASH_KV_EFFICIENCY), refitted: decode 7.03% / 25.47% -> 6.79% / 22.52%, at depth 9.38% /
 # 26.75% -> 8.72% / 25.47%; multi-GPU 8.13% / 29.11% -> 8.25% / 29.10% (its ceiling raised a tenth: the shared
 # constants' refit, within the 0.2-point noise of a refit), prefill and vLLM unmoved.
+# Then ROCm's flash attention read once per query head before PR 16492 (bench rows only), sliding-window layers
+# read at the cells llama.cpp keeps, Intel's integer-dot share on mat-vec decode of wide models only, and the
+# Qwen3.5/3.6 rows on the catalog's hybrid shape with a Gated DeltaNet layer's launches
+# (speed.LINEAR_LAYER_KERNELS), refitted: decode 6.79% / 22.52% -> 6.73% / 22.38%; multi-GPU 8.25% / 29.10% ->
+# 8.73% / 30.22% and prefill 14.76% / 47.59% -> 14.82% / 47.83% (single GPU 12.58% / 45.33% -> 13.11% / 45.81%),
+# ceilings raised: the ROCm K-quant share refits up with lhl's rows explained (8x MI300X, 2x MI50 already fast),
+# and the hybrid rows' prompts miss the chunked delta-rule scan, which the engine does not price yet.
 HELD_OUT_CEILINGS = [
-    ("decode, single GPU, all", 0.069, 0.226),
-    ("multi-GPU layer split, decode", 0.083, 0.292),
-    ("prefill, single GPU", 0.127, 0.454),
-    ("prefill, all", 0.149, 0.476),
+    ("decode, single GPU, all", 0.068, 0.224),
+    ("multi-GPU layer split, decode", 0.088, 0.303),
+    ("prefill, single GPU", 0.132, 0.459),
+    ("prefill, all", 0.149, 0.479),
     ("vLLM tensor parallel (throughput under load)", 0.389, 0.884),
     ("vLLM single stream (1 / median TPOT)", 0.085, 0.362),
 ]

@@ -119,7 +119,7 @@ def test_models_without_linear_layers_get_no_state_explanation():
     assert "recurrent_state_bytes" not in e.explanations
 
 
-def test_decode_reads_the_state_once_per_step_whatever_the_depth():
+def test_decode_reads_the_state_and_writes_it_back_once_per_step_whatever_the_depth():
     model = qwen3_next_80b()
     w = Workload(context_tokens=8192)
     _, stage = usage_and_stage(
@@ -132,8 +132,9 @@ def test_decode_reads_the_state_once_per_step_whatever_the_depth():
     assert stage.state_bytes == state
     per_cell = 12 * 2 * 2 * 256 * 2.0
     assert stage.kv_bytes_per_cell == per_cell
-    assert stage.kv_read_bytes(0) == state
-    assert stage.kv_read_bytes(4096) == pytest.approx(state + 4096 * per_cell)
+    assert stage.linear_layers == 36
+    assert stage.kv_read_bytes(0) == 2 * state  # read, then the updated state written back
+    assert stage.kv_read_bytes(4096) == pytest.approx(2 * state + 4096 * per_cell)
 
 
 def test_linear_layer_parameters_count_in_the_mixer():
