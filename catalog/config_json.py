@@ -187,13 +187,21 @@ def _window(c: HfConfig) -> tuple[int | None, int]:
 
 def _linear_layers(c: HfConfig) -> int:
     """Linear-attention layers: the canonical count, else `layer_types`, else every layer but one in
-    `full_attention_interval` when the config gives the linear layers' dimensions (Qwen3-Next's config.json
-    has no `layer_types`; transformers derives it from the interval)."""
+    `full_attention_interval` when the config names the interval or any of the linear layers' dimensions
+    (Qwen3-Next's config.json has no `layer_types`; transformers derives it from the interval). A config that
+    names some but not all of the dimensions is then refused by the model's own check, not read as dense."""
     if c.linear_attention_layers is not None:
         return min(c.linear_attention_layers, c.num_hidden_layers)
     if c.layer_types:
         return sum(1 for t in c.layer_types if t == "linear_attention")
-    if c.linear_num_value_heads and c.linear_value_head_dim:
+    dims = (
+        c.linear_num_key_heads,
+        c.linear_num_value_heads,
+        c.linear_key_head_dim,
+        c.linear_value_head_dim,
+        c.linear_conv_kernel_dim,
+    )
+    if c.full_attention_interval or any(d is not None for d in dims):
         interval = c.full_attention_interval or 4
         return c.num_hidden_layers - c.num_hidden_layers // interval
     return 0

@@ -213,6 +213,14 @@ def test_inconsistent_config_is_refused_by_the_engine_schema():
         byo.to_spec(fields)
 
 
+def test_a_hybrid_config_missing_a_state_dimension_is_refused_not_read_as_dense():
+    # it read as a dense transformer with a KV cache in all 48 layers (3 GiB at 32K instead of 768 MiB)
+    config = {k: v for k, v in QWEN3_NEXT_80B.items() if k != "linear_num_value_heads"}
+    fields = byo.parse_config(json.dumps(config))
+    with pytest.raises(ModelFileError, match="linear_num_value_heads missing"):
+        byo.to_spec(fields)
+
+
 def test_repo_id_fetches_config_json_through_the_hub(fake_hub):
     """The hub cannot be reached here: a local fake serves its recorded answer (tests/catalog/test_hub.py)."""
     fake_hub.routes[fake_hub.config_path("meta-llama/Llama-3.1-8B-Instruct")] = ok(
