@@ -146,6 +146,8 @@ def param_universe() -> list[Param]:
         Param("EXPERT_TILE_TOKENS", None, 16.0, 1.0, 1.0, 256.0, "prefill"),
         # a prompt's experts one at a time (prefill.py): a gather, a product and a scatter launch, after a host sync
         Param("EXPERT_CALL_SECONDS", None, 20 * US, 1.0, 1 * US, 1000 * US, "prefill"),
+        # a delta-rule chunk's round of small ops, in attention layers' fixed time (prefill.py): a weak prior
+        Param("DELTA_CHUNK_LAYERS", None, 1.0, 3.0, 0.01, 20.0, "prefill"),
         Param("PREFILL_PIPELINE_OVERLAP", None, 0.5, 1.5, 0.02, 1.0, "prefill"),
         *(
             Param("ATTENTION_EFFICIENCY", k, 0.3, 1.5, 0.01, 1.0, "prefill")
@@ -253,6 +255,8 @@ def _uses(p: Prepared, q: Param) -> bool:
         return bool(vector) and (p.row.depth > 0 or p.row.tokens >= 2048)
     if q.table == "EXPERT_KERNEL_EFFICIENCY":
         return any(s.moe_layers and s.prompt_family == q.key for s in stages)
+    if q.table == "DELTA_CHUNK_LAYERS":
+        return any(s.linear_layers and s.backend not in ("mlx", "vllm") for s in stages)
     if q.table == "EXPERT_CALL_SECONDS":
         return any(s.expert_loop and s.moe_layers for s in stages)
     if q.table == "PREFILL_PIPELINE_OVERLAP":

@@ -11,7 +11,7 @@ turns compute-bound at a large batch runs at it too); the constants below are th
 says which rows decide it.
 """
 
-from .speed import Stage, full_rate_factor, fused_attention, prefill_efficiency
+from .speed import LAYER_SECONDS, Stage, full_rate_factor, fused_attention, prefill_efficiency
 
 # A prompt batch without flash attention writes each head's scores (queries × cached keys, F32) to memory, and
 # the softmax reads and writes them and the product with V reads them again: 4 passes of 4 bytes a score
@@ -40,18 +40,18 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # MoE pp rows (prior 16): 20.8 tokens, so 43% of the full share at m = 16, 75% at 64, 92% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.564
-EXPERT_TILE_TOKENS = 20.7
+PREFILL_EXPERT_EFFICIENCY = 0.562
+EXPERT_TILE_TOKENS = 20.8
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
 # kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
 # 0.86 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
 # gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.859,
+    "cuda": 0.86,
     "cuda_pascal": 1.12,
-    "rocm": 0.96,
-    "vulkan": 0.975,
+    "rocm": 0.958,
+    "vulkan": 0.976,
     "vulkan_intel": 1.0,
     "sycl": 0.932,
     "metal": 1.14,
@@ -72,7 +72,7 @@ EXPERT_CALL_SECONDS = 20e-6
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.441,
+    "cuda": 0.439,
     "cuda_pascal": 0.405,
     "metal": 0.326,
     "mlx": 0.383,
@@ -89,9 +89,18 @@ VECTOR_ATTENTION_EFFICIENCY = 0.106
 # `generate_step`: each chunk is one forward pass, evaluated before the next), not in llama.cpp's `-ub`
 # micro-batches: its weights are read, its fixed costs paid and its experts see their tokens once per 2048.
 MLX_PREFILL_STEP_TOKENS = 2048
+# A linear-attention (Gated DeltaNet) layer runs a micro-batch's delta rule in chunks of `DELTA_CHUNK_TOKENS`, one
+# after the other: llama.cpp's qwen35 graph (src/models/qwen35.cpp at 1af4a799, `build_delta_net_chunking`, CHUNK_SIZE
+# 64) builds a dozen small ops per chunk (the state's transposed copy, three products against it, the subtraction,
+# the concatenation, the state's decay and update), so a 512-token micro-batch adds 8 such rounds to each layer.
+# Each round costs this many attention layers' fixed time (`speed.LAYER_SECONDS`), fitted on the Qwen3.5 and
+# Qwen3.6 prompt rows (lhl's and kyuz0's Strix Halo, the Arc Pro B70, the MI50, the 7900 XTX, the P100s). MLX and
+# vLLM run their own kernels and are not charged.
+DELTA_CHUNK_TOKENS = 64
+DELTA_CHUNK_LAYERS = 0.995
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.655
+PREFILL_PIPELINE_OVERLAP = 0.654
 
 
 def attention_efficiency(stage: Stage) -> float:
@@ -135,8 +144,16 @@ def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: 
     weights = stage.dense_bytes + stage.routed_bytes * stage.touched_share(batch)
     reads = ubatches * weights / (stage.bandwidth_gb_s * 1e9 * stage.bandwidth_efficiency)
     scores = 0.0 if fused_attention(stage) else score_seconds(stage, prompt_tokens, batch, depth)
-    loop = expert_loop_seconds(stage, batch)
+    loop = expert_loop_seconds(stage, batch) + delta_chunk_seconds(stage, batch)
     return max(compute, reads) + scores + ubatches * (stage.fixed_seconds + loop)
+
+
+def delta_chunk_seconds(stage: Stage, ubatch: int) -> float:
+    """A micro-batch's delta-rule chunks in llama.cpp's linear-attention layers (`DELTA_CHUNK_LAYERS`)."""
+    if not stage.linear_layers or stage.backend in ("mlx", "vllm"):
+        return 0.0
+    chunks = -(-ubatch // DELTA_CHUNK_TOKENS)
+    return stage.linear_layers * chunks * DELTA_CHUNK_LAYERS * LAYER_SECONDS[stage.backend]
 
 
 def expert_loop_seconds(stage: Stage, ubatch: int) -> float:

@@ -22,7 +22,7 @@ ERROR_RANGES: dict[str, tuple[float, float]] = {
     "lpddr_two_die/metal/dense": (-0.059, 0.212),
     "decode": (-0.161, 0.302),
     "multi_gpu": (-0.22, 0.482),
-    "prefill": (-0.388, 0.83),
+    "prefill": (-0.388, 0.767),
     "vllm_tp": (-0.473, 0.996),
     "*/cuda/*": (-0.128, 0.178),
     "*/cuda_pascal/*": (-0.01, 0.659),

@@ -311,32 +311,32 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # their vector rate (`shader_width`, `hardware.prompt_kernels`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
     "cuda": 0.91,
-    "cuda_pascal": 1.0,
-    "rocm": 0.364,
+    "cuda_pascal": 1,
+    "rocm": 0.366,
     "vulkan": 0.32,
-    "vulkan_intel": 0.136,
-    "sycl": 0.195,
+    "vulkan_intel": 0.138,
+    "sycl": 0.197,
     "metal": 0.694,
-    "mlx": 1.0,
+    "mlx": 1,
     "vllm": 0.517,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.454
+FULL_RATE_PREFILL_FACTOR = 0.455
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.819,
     ("kquant", "cuda_pascal"): 1.03,
-    ("kquant", "rocm"): 0.823,
-    ("kquant", "vulkan"): 0.837,
-    ("kquant", "vulkan_intel"): 0.909,
+    ("kquant", "rocm"): 0.821,
+    ("kquant", "vulkan"): 0.836,
+    ("kquant", "vulkan_intel"): 0.905,
     ("kquant", "sycl"): 1.03,
-    ("kquant", "metal"): 0.953,
+    ("kquant", "metal"): 0.952,
     ("float", "cuda"): 1.04,
-    ("float", "rocm"): 1.12,
+    ("float", "rocm"): 1.11,
     ("float", "metal"): 1.07,
-    ("bf16", "rocm"): 0.938,
+    ("bf16", "rocm"): 0.934,
     ("mlx", "mlx"): 1.03,
     ("bf16", "mlx"): 0.987,
 }

@@ -2,10 +2,12 @@
 DeltaNet) layers keep a recurrent state of fixed size per sequence instead of a KV cache. The state's size
 is llama.cpp's (`kv_cache.recurrent_state_values_per_layer`): n_embd_r + n_embd_s values in F32."""
 
+import dataclasses
+
 import pytest
 from engine_specs import A100_80, Q4_K_M, RTX_4090
 
-from estimator import ModelSpec, Workload, estimate, kv_cache, memory
+from estimator import ModelSpec, Workload, estimate, kv_cache, memory, prefill, speed
 from estimator.device_memory import Placement, usage_and_stage
 from estimator.units import MIB
 
@@ -167,3 +169,16 @@ def test_vllm_takes_each_requests_state_from_its_pool_of_kv_blocks():
     e = estimate(model=model, quant=Q4_K_M, devices=[A100_80], workload=w, with_suggestions=False)
     single = next(p for p in e.plans if p.strategy == "single")
     assert single.fits == (single.max_concurrency >= 1)
+
+
+def test_a_prompts_delta_rule_runs_in_64_token_chunks_on_llama_cpp_only():
+    stage = speed.Stage(
+        bandwidth_gb_s=1008, backend="cuda", tflops=165.0, layers=64, dense_bytes=16e9, routed_bytes=0.0,
+        experts=0, experts_per_tok=0, active_params=27e9, linear_layers=48,
+    )  # fmt: skip
+    round_ = prefill.DELTA_CHUNK_LAYERS * speed.LAYER_SECONDS["cuda"]
+    # a 512-token micro-batch: 8 chunks in each of the 48 linear layers; 100 tokens: 2 chunks
+    assert prefill.delta_chunk_seconds(stage, 512) == pytest.approx(48 * 8 * round_)
+    assert prefill.delta_chunk_seconds(stage, 100) == pytest.approx(48 * 2 * round_)
+    assert prefill.delta_chunk_seconds(dataclasses.replace(stage, linear_layers=0), 512) == 0.0
+    assert prefill.delta_chunk_seconds(dataclasses.replace(stage, backend="mlx"), 512) == 0.0
