@@ -76,7 +76,9 @@ def vllm_kv_pool(
         budget = int(u.capacity_bytes * workload.gpu_memory_utilization) - (
             u.weights_bytes + u.compute_bytes + u.overhead_bytes
         )
-        tokens = int(budget // per_token) if per_token and budget > 0 else 0
+        if not per_token:  # a stage of linear-attention layers only: no KV blocks of its own to count
+            continue
+        tokens = int(budget // per_token) if budget > 0 else 0
         blocks.append(tokens // kv_cache.VLLM_BLOCK_TOKENS)
     if not blocks:
         return None

@@ -79,10 +79,21 @@ def layer_split_layout(
 
 
 def tensor_parallel_size(model: ModelSpec, n: int) -> int:
-    """The largest TP size ≤ n that divides the attention heads and tiles the KV heads (vLLM's rule)."""
+    """The largest TP size ≤ n that divides the attention heads and tiles the KV heads (vLLM's rule), and in
+    a hybrid model divides its linear-attention key and value heads (vLLM's Gated DeltaNet layer splits them
+    with `divide()`)."""
+    linear = (
+        (model.linear_num_key_heads or 1, model.linear_num_value_heads or 1)
+        if model.has_linear_layers
+        else ()
+    )
     for t in range(n, 1, -1):
         kv = model.num_key_value_heads
-        if model.num_attention_heads % t == 0 and (kv % t == 0 or t % kv == 0 or model.is_mla):
+        if (
+            model.num_attention_heads % t == 0
+            and (kv % t == 0 or t % kv == 0 or model.is_mla)
+            and all(heads % t == 0 for heads in linear)
+        ):
             return t
     return 1
 

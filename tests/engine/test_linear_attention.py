@@ -5,9 +5,9 @@ is llama.cpp's (`kv_cache.recurrent_state_values_per_layer`): n_embd_r + n_embd_
 import dataclasses
 
 import pytest
-from engine_specs import A100_80, Q4_K_M, RTX_4090
+from engine_specs import A100_80, Q4_K_M, RTX_4090, make_gpu
 
-from estimator import ModelSpec, Workload, estimate, kv_cache, memory, prefill, speed
+from estimator import ModelSpec, Workload, estimate, kv_cache, layouts, memory, prefill, speed
 from estimator.device_memory import Placement, usage_and_stage
 from estimator.units import MIB
 
@@ -182,3 +182,22 @@ def test_a_prompts_delta_rule_runs_in_64_token_chunks_on_llama_cpp_only():
     assert prefill.delta_chunk_seconds(stage, 100) == pytest.approx(48 * 2 * round_)
     assert prefill.delta_chunk_seconds(dataclasses.replace(stage, linear_layers=0), 512) == 0.0
     assert prefill.delta_chunk_seconds(dataclasses.replace(stage, backend="mlx"), 512) == 0.0
+
+
+def test_tensor_parallel_divides_the_linear_attention_heads_too():
+    # vLLM's Gated DeltaNet layer splits its key and value heads with divide(): 16 attention heads and 2 KV
+    # heads allow 16 ranks, 12 linear key heads only 4 (12 % 16, 12 % 8 != 0)
+    assert layouts.tensor_parallel_size(qwen3_next_80b(), 16) == 16
+    narrow = qwen3_next_80b(linear_num_key_heads=12, linear_num_value_heads=24)
+    assert layouts.tensor_parallel_size(narrow, 16) == 4
+
+
+def test_a_vllm_stage_of_linear_layers_only_does_not_empty_the_pool():
+    # 16 small cards in a pipeline: the first holds three linear layers and no KV cache; the pool is the
+    # smallest of the stages that keep one, not that stage's zero blocks
+    small = [make_gpu(slug=f"g{i}", name="8 GB", memory_bytes=8 * 2**30) for i in range(16)]
+    w = Workload(context_tokens=4096, runtime="vllm")
+    e = estimate(model=qwen3_next_80b(), quant=Q4_K_M, devices=small, workload=w, with_suggestions=False)
+    for plan in e.plans:
+        if plan.fits and plan.max_concurrency is not None:
+            assert plan.max_concurrency >= 1, plan.strategy
