@@ -187,7 +187,7 @@ def _window(c: HfConfig) -> tuple[int | None, int]:
 
 def _linear_layers(c: HfConfig) -> int:
     """Linear-attention layers: the canonical count, else `layer_types`, else every layer but one in
-    `full_attention_interval` when the config names the interval or any of the linear layers' dimensions
+    `full_attention_interval` (4 unless given) when the config names any of the linear layers' dimensions
     (Qwen3-Next's config.json has no `layer_types`; transformers derives it from the interval). A config that
     names some but not all of the dimensions is then refused by the model's own check, not read as dense."""
     if c.linear_attention_layers is not None:
@@ -201,7 +201,7 @@ def _linear_layers(c: HfConfig) -> int:
         c.linear_value_head_dim,
         c.linear_conv_kernel_dim,
     )
-    if c.full_attention_interval or any(d is not None for d in dims):
+    if any(d is not None for d in dims):
         interval = c.full_attention_interval or 4
         return c.num_hidden_layers - c.num_hidden_layers // interval
     return 0

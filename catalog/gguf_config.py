@@ -25,8 +25,21 @@ GGUF_KEYS = {
     "moe_intermediate_size": "expert_feed_forward_length",
     "sliding_window": "attention.sliding_window",
 }
+# Gated DeltaNet hybrids (llama.cpp's qwen3next, qwen35, qwen35moe): their state's sizes under llama.cpp's ssm names
+# (convert_hf_to_gguf.py's Qwen3NextModel: ssm.conv_kernel = linear_conv_kernel_dim, ssm.state_size =
+# linear_key_head_dim, ssm.group_count = linear_num_key_heads, ssm.time_step_rank = linear_num_value_heads,
+# ssm.inner_size = linear_value_head_dim × linear_num_value_heads). Only these architectures: Mamba-2 hybrids use
+# the same keys for another layer, which the engine does not model.
+DELTA_NET_ARCHITECTURES = ("qwen3next", "qwen35", "qwen35moe")
+GGUF_DELTA_NET_KEYS = {
+    "full_attention_interval": "full_attention_interval",
+    "linear_conv_kernel_dim": "ssm.conv_kernel",
+    "linear_key_head_dim": "ssm.state_size",
+    "linear_num_key_heads": "ssm.group_count",
+    "linear_num_value_heads": "ssm.time_step_rank",
+}
 GGUF_OTHER_KEYS = {"general.architecture", "general.name", "tokenizer.ggml.tokens"}
-_GGUF_ARCH_KEYS = set(GGUF_KEYS.values())
+_GGUF_ARCH_KEYS = set(GGUF_KEYS.values()) | set(GGUF_DELTA_NET_KEYS.values()) | {"ssm.inner_size"}
 
 
 def _gguf_wanted(key: str) -> bool:
@@ -46,6 +59,11 @@ def _gguf_header_config(data: bytes):
     if missing:
         raise ModelFileError(f"The GGUF header lacks {', '.join(missing)}.")
     config["model_type"] = arch
+    if arch in DELTA_NET_ARCHITECTURES:
+        config |= {name: meta.get(f"{arch}.{key}") for name, key in GGUF_DELTA_NET_KEYS.items()}
+        inner, value_heads = meta.get(f"{arch}.ssm.inner_size"), config["linear_num_value_heads"]
+        if isinstance(inner, int) and isinstance(value_heads, int) and value_heads:
+            config["linear_value_head_dim"] = inner // value_heads
     config["num_key_value_heads"] = config["num_key_value_heads"] or config["num_attention_heads"]
     config["vocab_size"] = config["vocab_size"] or meta.get("tokenizer.ggml.tokens")
     if header.tensor_table_complete:  # else the parameters are estimated from the dimensions

@@ -368,3 +368,35 @@ def test_a_file_that_is_not_gguf_is_refused(tmp_path):
     path.write_bytes(b"PK\x03\x04 not a gguf file at all" * 4)
     with pytest.raises(ModelFileError, match="Not a readable GGUF file"):
         byo.from_gguf(path)
+
+
+def test_a_qwen35_gguf_header_keeps_its_kv_cache_on_one_layer_in_four(tmp_path):
+    # Qwen3.5 9B's sizes under llama.cpp's qwen35 keys (convert_hf_to_gguf.py: ssm.state_size = key head dim,
+    # ssm.group_count = key heads, ssm.time_step_rank = value heads, ssm.inner_size = value heads x value head dim)
+    path = tmp_path / "qwen35.gguf"
+    writer = GGUFWriter(str(path), "qwen35")
+    writer.add_name("Tiny Qwen3.5")
+    writer.add_block_count(32)
+    writer.add_embedding_length(4096)
+    writer.add_feed_forward_length(12288)
+    writer.add_head_count(16)
+    writer.add_head_count_kv(4)
+    writer.add_key_length(256)
+    writer.add_context_length(262144)
+    writer.add_vocab_size(248320)
+    writer.add_uint32("qwen35.full_attention_interval", 4)
+    writer.add_uint32("qwen35.ssm.conv_kernel", 4)
+    writer.add_uint32("qwen35.ssm.state_size", 128)
+    writer.add_uint32("qwen35.ssm.group_count", 16)
+    writer.add_uint32("qwen35.ssm.time_step_rank", 32)
+    writer.add_uint32("qwen35.ssm.inner_size", 4096)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.close()
+    spec = byo.to_spec(byo.from_gguf(path))
+    assert (spec.linear_attention_layers, spec.attention_layers) == (24, 8)
+    assert (spec.linear_num_value_heads, spec.linear_value_head_dim, spec.linear_key_head_dim) == (
+        32,
+        128,
+        128,
+    )
