@@ -36,7 +36,7 @@ SEGMENT_COLORS = {
 LEGEND = [
     ("Weights", "weights"),
     ("KV cache", "kv"),
-    ("State", "state"),
+    ("Recurrent state", "state"),
     ("Compute", "compute"),
     ("Overhead", "overhead"),
 ]
