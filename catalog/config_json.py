@@ -11,6 +11,7 @@ import pydantic
 from django.utils.text import slugify
 
 from estimator import limits
+from estimator.memory import gated_delta_net_params
 
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KiB; anything near 1 MB is not one
 HF_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
@@ -222,13 +223,15 @@ def _shared_experts(c: HfConfig) -> int | None:
 
 
 def linear_attention_params(c: HfConfig) -> int:
-    """One Gated DeltaNet layer (estimator.memory.linear_attention_params, from the config's names)."""
-    keys = (c.linear_num_key_heads or 0) * (c.linear_key_head_dim or 0)
-    value_heads = c.linear_num_value_heads or 0
-    values = value_heads * (c.linear_value_head_dim or 0)
-    h = c.hidden_size
-    conv = (2 * keys + values) * (c.linear_conv_kernel_dim or 0)
-    return h * (2 * keys + 2 * values) + h * 2 * value_heads + conv + 2 * value_heads + values * h
+    """One Gated DeltaNet layer, from the config's names (estimator.memory.gated_delta_net_params)."""
+    return gated_delta_net_params(
+        hidden_size=c.hidden_size,
+        key_heads=c.linear_num_key_heads or 0,
+        key_head_dim=c.linear_key_head_dim or 0,
+        value_heads=c.linear_num_value_heads or 0,
+        value_head_dim=c.linear_value_head_dim or 0,
+        conv_kernel=c.linear_conv_kernel_dim or 0,
+    )
 
 
 def estimate_params(c: HfConfig, model_type: str = "") -> tuple[float, float]:

@@ -106,23 +106,40 @@ def attention_params(model: ModelSpec) -> float:
     return h * q_dim + 2 * h * kv_dim + q_dim * h
 
 
-def linear_attention_params(model: ModelSpec) -> float:
+def gated_delta_net_params(
+    *,
+    hidden_size: int,
+    key_heads: int,
+    key_head_dim: int,
+    value_heads: int,
+    value_head_dim: int,
+    conv_kernel: int,
+) -> int:
     """One Gated DeltaNet layer (transformers' Qwen3NextGatedDeltaNet): the q, k, v and output-gate z
     projections in one (hidden → 2 × key dims + 2 × value dims), the β and decay projections (hidden → 2 ×
     value heads), the short convolution over q, k, v, the decay's two vectors, the gated norm and the
-    output projection (value dims → hidden)."""
-    h = model.hidden_size
-    keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
-    value_heads = model.linear_num_value_heads or 0
-    values = value_heads * (model.linear_value_head_dim or 0)
-    conv = (2 * keys + values) * (model.linear_conv_kernel_dim or 0)
+    output projection (value dims → hidden). The catalog's config.json reader counts with it too."""
+    h, keys, values = hidden_size, key_heads * key_head_dim, value_heads * value_head_dim
+    conv = (2 * keys + values) * conv_kernel
     return (
         h * (2 * keys + 2 * values)
         + h * 2 * value_heads
         + conv
         + 2 * value_heads
-        + (model.linear_value_head_dim or 0)
+        + value_head_dim
         + values * h
+    )
+
+
+def linear_attention_params(model: ModelSpec) -> float:
+    """One of the model's Gated DeltaNet layers (`gated_delta_net_params`)."""
+    return gated_delta_net_params(
+        hidden_size=model.hidden_size,
+        key_heads=model.linear_num_key_heads or 0,
+        key_head_dim=model.linear_key_head_dim or 0,
+        value_heads=model.linear_num_value_heads or 0,
+        value_head_dim=model.linear_value_head_dim or 0,
+        conv_kernel=model.linear_conv_kernel_dim or 0,
     )
 
 
