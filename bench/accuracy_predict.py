@@ -43,7 +43,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     date = (row.record or {}).get("date")
     cublas = row.source in CUBLAS_PROMPT_SOURCES
     float_matvec = not integer_dot_dated(date)
-    batched = batched_submit_dated(row.device.backend, row.device.name, date)
+    batched = batched_submit_dated(row.device, date)
     head_reads = (
         model.num_attention_heads / model.num_key_value_heads
         if per_query_head_dated(row.device.backend, date)

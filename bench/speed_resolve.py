@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from estimator import DeviceSpec, ModelSpec, QuantSpec
+from estimator import DeviceSpec, ModelSpec, QuantSpec, hardware
 from estimator import memory as engine_memory
 from estimator.units import GIB
 
@@ -388,13 +388,12 @@ def integer_dot_dated(date: str | None) -> bool:
 # 2025.3 is the last release of oneAPI's 2025 line, and the Xe2 SYCL rows are of November 2024 to June 2025 or of
 # April 2026 on, so no row lies near the cut. Alchemist (Arc A) had immediate lists already.
 BATCHED_SUBMIT_UNTIL = "2026-01-01"
-XE2_NAMES = re.compile(r"\bArc\b.*\bB\d{2,3}\b|\b1[34]0V\b|Lunar Lake", re.I)
 
 
-def batched_submit_dated(backend: str, device_name: str, date: str | None) -> bool:
-    """Whether a SYCL row on an Xe2 part ran on a runtime that batched its launches (`BATCHED_SUBMIT_UNTIL`);
-    undated rows are taken as old (PR 13973's Lunar Lake, June 2025)."""
-    return backend == "sycl" and bool(XE2_NAMES.search(device_name)) and (date or "") < BATCHED_SUBMIT_UNTIL
+def batched_submit_dated(device: DeviceSpec, date: str | None) -> bool:
+    """Whether a SYCL row on an Xe2 part (`hardware.xe2`) ran on a runtime that batched its launches
+    (`BATCHED_SUBMIT_UNTIL`); undated rows are taken as old (PR 13973's Lunar Lake, June 2025)."""
+    return device.backend == "sycl" and hardware.xe2(device) and (date or "") < BATCHED_SUBMIT_UNTIL
 
 
 # ROCm's decode flash attention read a GQA model's cache once per query head until llama.cpp PR 16492

