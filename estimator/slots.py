@@ -111,7 +111,7 @@ def _layer_costs_for(
     """`layer_costs` given one layer's KV bytes (full and windowed) and a linear-attention layer's
     recurrent state (which it keeps instead): suggestions ask again and again."""
     mask = kv_cache.window_layers(model)
-    linear = kv_cache.linear_layers(model) if model.has_linear_layers else mask
+    linear = kv_cache.linear_layers(model)  # all False without linear-attention layers
     return tuple(
         (lb.total if experts else lb.total - lb.routed_experts)
         + (state if state and linear[i] else local_kv if mask[i] else full_kv)
