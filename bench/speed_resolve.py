@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from catalog import llama_bench
 from estimator import DeviceSpec, ModelSpec, QuantSpec, hardware
 from estimator import memory as engine_memory
 from estimator.units import GIB
@@ -409,19 +410,14 @@ def per_query_head_dated(backend: str, date: str | None) -> bool:
 
 # ---- Tests -----------------------------------------------------------------------------------------
 
-TEST = re.compile(r"^(pp|tg)(\d*)(?:@d(\d+))?$")
-
 
 def parse_test(test: str, ubatch: str | None) -> tuple[str, int, int] | None:
-    """(kind, tokens, depth): llama-bench's `pp512`, `tg128`, `tg32@d4096`; a `ppN` run one token per
-    pass (`n_ubatch` 1, `pp1`) is a decode-equivalent speed."""
-    m = TEST.match(test)
-    if not m:
+    """(kind, tokens, depth) of llama-bench's test name (`catalog.llama_bench`; a `tg` of unstated length
+    has 0 tokens); a `ppN` run one token per pass (`n_ubatch` 1, `pp1`) is a decode-equivalent speed."""
+    parsed = llama_bench.parse_test(test)
+    if parsed is None:
         return None
-    op, n, depth = m.group(1), m.group(2), int(m.group(3) or 0)
-    if op == "tg":
-        return "decode", int(n) if n else 0, depth
-    tokens = int(n)
-    if ubatch == "1" or tokens == 1:
-        return "decode", tokens, depth
-    return "prefill", tokens, depth
+    tokens = parsed.tokens or 0
+    if parsed.op == "tg" or ubatch == "1" or tokens == 1:
+        return "decode", tokens, parsed.depth
+    return "prefill", tokens, parsed.depth

@@ -9,7 +9,6 @@ for that row's own question, so a visitor sees how far the engine was off on har
 """
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from pydantic import ValidationError
 from estimator import Workload
 
 from . import cache, fitting
+from .llama_bench import DEFAULT_DECODE_TOKENS, parse_test
 from .models import Gpu, Measurement
 
 
@@ -33,16 +33,11 @@ class Measured:
         return bool(self.decode or self.prefill)
 
 
-# llama-bench's test names: `tg128` (128 tokens generated), `pp512` (a 512-token prompt), `tg32@d16384`
-TEST_TOKENS = re.compile(r"^(?:tg|pp)(\d+)")
-
-
 def distance(m: Measurement, prompt_tokens: int) -> int:
     """How far a measurement's test is from a question whose prompt is `prompt_tokens` long, in tokens:
     a decode test by the mean KV depth it reads (tgN after D tokens: D + N/2) against the prompt's, a
     prompt test by its length and the context before it."""
-    found = TEST_TOKENS.match(m.test)
-    tokens = int(found.group(1)) if found else 0
+    tokens = _tokens(m.test)
     if m.metric == Measurement.Metric.PREFILL:
         return abs(tokens - prompt_tokens) + m.context_tokens
     return abs(m.context_tokens + tokens // 2 - prompt_tokens)
@@ -144,12 +139,20 @@ class Neighbour:
 SHORT_DECODE_TOKENS = 512
 
 
+def _tokens(test: str) -> int:
+    """The tokens a test processes (a `tg` of unstated length: llama-bench's default); 0 for a name it
+    does not read."""
+    parsed = parse_test(test)
+    return (parsed.tokens or DEFAULT_DECODE_TOKENS) if parsed else 0
+
+
 def _decode_tokens(test: str) -> int | None:
-    """The tokens a short decode test generates (`tg`, length not stated: llama-bench's default 128); None
-    for any other test."""
-    found = re.fullmatch(r"tg(\d*)", test)
-    tokens = int(found.group(1) or 128) if found else None
-    return tokens if tokens is not None and tokens <= SHORT_DECODE_TOKENS else None
+    """The tokens a short decode test generates; None for any other test."""
+    parsed = parse_test(test)
+    if not parsed or parsed.op != "tg" or parsed.depth:
+        return None
+    tokens = parsed.tokens or DEFAULT_DECODE_TOKENS
+    return tokens if tokens <= SHORT_DECODE_TOKENS else None
 
 
 def _decode_rows() -> list[DecodeRow]:

@@ -9,10 +9,10 @@ tests/community/test_parse.py runs it on published outputs, the URL next to each
 import re
 from dataclasses import dataclass
 
+from catalog.llama_bench import parse_test
+
 PREFILL, DECODE = "prefill", "decode"
 
-# llama-bench's test column: "pp512", "tg128", "pp 512" (older builds), "pp2048 @ d32768" (after a context)
-TEST = re.compile(r"^(pp|tg)(\d+)(?:@d(\d+))?$")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(GiB|MiB)$")
 PARAMS = re.compile(r"^(\d+(?:\.\d+)?)\s*([BMK])$")
@@ -136,8 +136,8 @@ def _llama_bench(lines: list[str]) -> tuple[list[Row], list[str]]:
 
 def _bench_row(row: dict[str, str], line: str) -> Row | str:
     test = row["test"].replace(" ", "")
-    m = TEST.match(test)
-    if not m:
+    parsed = parse_test(test)
+    if not parsed or parsed.tokens is None:
         return f"test {row['test']} (only ppN and tgN, with or without @dN, are compared)"
     value = NUMBER.search(row["t/s"])
     if not value or float(value.group()) <= 0:
@@ -150,10 +150,10 @@ def _bench_row(row: dict[str, str], line: str) -> Row | str:
     params = PARAMS.match(row.get("params", ""))
     others = {k: v for k, v in row.items() if k not in {"model", "size", "params", "backend", "test", "t/s"}}
     return Row(
-        metric=PREFILL if m.group(1) == "pp" else DECODE,
+        metric=PREFILL if parsed.op == "pp" else DECODE,
         test=test,
-        tokens=int(m.group(2)),
-        depth=int(m.group(3) or 0),
+        tokens=parsed.tokens,
+        depth=parsed.depth,
         tok_s=float(value.group()),
         line=line,
         model=row["model"],
