@@ -8,6 +8,7 @@ Where nothing matches, `nearest_measured` finds the closest published row and th
 for that row's own question, so a visitor sees how far the engine was off on hardware like theirs.
 """
 
+import datetime
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -113,6 +114,7 @@ class DecodeRow:
     test: str
     value: float
     source_url: str
+    date: datetime.date | None  # measured, or published where the source gives no date
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ def _decode_rows() -> list[DecodeRow]:
             test=m.test,
             value=m.value,
             source_url=m.source_url,
+            date=m.date,
         )
         for m in rows
     ]

@@ -1,6 +1,7 @@
 """The result shows published measurements of the question itself, or else the nearest published one
 with this site's estimate for it, so the visitor can see how far off the engine was nearby."""
 
+import datetime
 import re
 
 
@@ -27,3 +28,18 @@ def test_an_unmeasured_card_names_the_measured_card_nearest_it(client, catalog):
 def test_vllm_gets_no_llama_cpp_neighbour(client, catalog):
     url = "/?model=llama-3-1-8b-instruct&quant=bf16&gpu=geforce-rtx-4090&runtime=vllm&ctx=8192"
     assert 'data-testid="nearest-measured"' not in client.get(url).text
+
+
+def test_a_measurement_says_when_it_was_taken(client, catalog):
+    """A row of an old build can be far from today's runtime: the visitor sees its month beside it."""
+    from catalog.models import Measurement
+
+    for m in Measurement.objects.filter(gpu__slug="geforce-rtx-4090", llm__slug="llama-2-7b"):
+        m.date = datetime.date(2023, 12, 7)
+        m.save()
+    text = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=8192").text
+    near = re.search(r'data-testid="nearest-measured">(.*?)</span>', text, re.S).group(1)
+    assert re.search(r"\(CUDA, tg\d+, Dec 2023\)", near)
+    text = client.get("/?model=llama-2-7b&quant=q4_0&gpu=geforce-rtx-4090&ctx=4096").text
+    measured = re.search(r'data-testid="measured-decode">(.*?)</span>', text, re.S).group(1)
+    assert re.search(r"llama-bench tg128, Dec 2023\)", measured)
