@@ -237,6 +237,7 @@ MODELS: list[tuple[str, str, str]] = [
     # (Gated DeltaNet in three layers of four), borrowed so a Qwen3.6 row is never shown as Qwen3.5's measurement
     (r"^qwen35 9B", "qwen3-5-9b", "borrowed"),
     (r"^qwen35 27B", "qwen3-5-27b", "borrowed"),
+    (MLX_REPO + r"Qwen3\.5-9B-MLX", "qwen3-5-9b", "catalog"),
     (r"^gemma4 31B", "gemma-3-27b-it", "borrowed"),
     (r"^gemma4 26B\.A4B", "qwen3-30b-a3b", "borrowed"),
     (r"^qwen35moe 35B\.A3B", "qwen3-30b-a3b", "borrowed"),
