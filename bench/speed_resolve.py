@@ -43,7 +43,7 @@ class Measurement:
     runtime: str  # llama.cpp, mlx, vllm
     model: ModelSpec
     quant: QuantSpec
-    shape: str  # "catalog" or "borrowed"
+    shape: str  # "catalog", "sibling" or "borrowed" (`MODELS`)
     kind: str  # decode, prefill, vllm_tp
     tokens: int  # generated (decode) or prompt (prefill) tokens
     depth: int  # KV cells before the test starts
@@ -176,8 +176,10 @@ def catalog_quants() -> dict[str, QuantSpec]:
     }
 
 
-# (pattern on the model name as printed, catalog slug, "catalog" | "borrowed"). A borrowed shape keeps the
-# row's own parameter count (and, for MoE, the active count its name gives: "35B.A3B"). MLX rows name the
+# (pattern on the model name as printed, catalog slug, "catalog" | "sibling" | "borrowed"). A sibling is another
+# release of the catalog model's architecture (Qwen3.6 on Qwen3.5's): its shape and active share exactly, under
+# its own name. A borrowed shape keeps the row's own parameter count (and, for MoE, the active count its name
+# gives: "26B.A4B"). MLX rows name the
 # Hugging Face repository, some with its `mlx-community/` owner; Gemma 3 "qat" files are the same model
 # quantized from Google's quantization-aware checkpoint.
 MLX_REPO = r"^(mlx-community/)?"
@@ -233,15 +235,16 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^phi2 3B", "phi-3-mini-4k-instruct", "borrowed"),
     (r"^mistral3 8B", "llama-3-1-8b-instruct", "borrowed"),
     (r"^mistral3 14B", "qwen3-14b", "borrowed"),
-    # llama.cpp's qwen35 architecture prints Qwen3.5 and Qwen3.6 alike: both take the catalog's Qwen3.5 hybrid shape
-    # (Gated DeltaNet in three layers of four), borrowed so a Qwen3.6 row is never shown as Qwen3.5's measurement
-    (r"^qwen35 9B", "qwen3-5-9b", "borrowed"),
-    (r"^qwen35 27B", "qwen3-5-27b", "borrowed"),
+    # llama.cpp's qwen35 and qwen35moe architectures print Qwen3.5 and Qwen3.6 alike: both run on the catalog's
+    # Qwen3.5 shape of that size (Gated DeltaNet in three layers of four), as a sibling so a Qwen3.6 row is never
+    # shown as Qwen3.5's measurement
+    (r"^qwen35 9B", "qwen3-5-9b", "sibling"),
+    (r"^qwen35 27B", "qwen3-5-27b", "sibling"),
+    (r"^qwen35moe 35B\.A3B", "qwen3-5-35b-a3b", "sibling"),
+    (r"^qwen35moe 122B\.A10B", "qwen3-5-122b-a10b", "sibling"),
     (MLX_REPO + r"Qwen3\.5-9B-MLX", "qwen3-5-9b", "catalog"),
     (r"^gemma4 31B", "gemma-3-27b-it", "borrowed"),
     (r"^gemma4 26B\.A4B", "qwen3-30b-a3b", "borrowed"),
-    (r"^qwen35moe 35B\.A3B", "qwen3-30b-a3b", "borrowed"),
-    (r"^qwen35moe 122B\.A10B", "qwen3-235b-a22b", "borrowed"),
     (r"^nemotron_h_moe 31B\.A3\.5B", "qwen3-30b-a3b", "borrowed"),
     (r"^deepseek2 30B\.A3B", "qwen3-30b-a3b", "borrowed"),  # GLM-4.7-Flash
     # visorcraft/strix-halo-llm-perf's tables name the models, not llama-bench's model column
@@ -254,9 +257,9 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^Qwen3 30B-A3B", "qwen3-30b-a3b", "catalog"),
     (r"^Qwen3-235B-A22B", "qwen3-235b-a22b", "catalog"),
     # pavlokhmel.com's table names unsloth's files by their Hugging Face model names
-    (r"^Qwen3\.5-9B(@|$)", "qwen3-5-9b", "borrowed"),
-    (r"^Qwen3\.6-27B(@|$)", "qwen3-5-27b", "borrowed"),
-    (r"^Qwen3\.6-35B-A3B(@|$)", "qwen3-30b-a3b", "borrowed"),
+    (r"^Qwen3\.5-9B(@|$)", "qwen3-5-9b", "sibling"),
+    (r"^Qwen3\.6-27B(@|$)", "qwen3-5-27b", "sibling"),
+    (r"^Qwen3\.6-35B-A3B(@|$)", "qwen3-5-35b-a3b", "sibling"),
     (r"^gemma-4-31B-it(@|$)", "gemma-3-27b-it", "borrowed"),
     (r"^gemma-4-26B-A4B-it(@|$)", "qwen3-30b-a3b", "borrowed"),
 ]
@@ -269,12 +272,14 @@ def model_for(name: str, params_b: float | None) -> tuple[ModelSpec, str] | str:
     for pattern, slug, shape in MODELS:
         if re.search(pattern, key):
             base = catalog_models()[slug]
-            if shape == "catalog":
+            if shape in ("catalog", "sibling"):
                 if params_b and abs(params_b / base.total_params_b - 1) > 0.03:
                     return f"{name}: {params_b} B is not the catalog's {base.total_params_b} B"
                 update: dict = {"total_params_b": params_b} if params_b else {}
                 if params_b and base.active_params_b:
                     update["active_params_b"] = base.active_params_b * params_b / base.total_params_b
+                if shape == "sibling":
+                    update |= {"slug": f"{slug}~{name}", "name": name}
                 return base.model_copy(update=update), shape
             if not params_b:
                 return f"{name}: not in the catalog and no parameter count printed"
