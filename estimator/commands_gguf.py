@@ -66,6 +66,7 @@ CONVERTER_ARCHITECTURES = frozenset(
         "Qwen3VLForConditionalGeneration",
         "Qwen3VLMoeForConditionalGeneration",
         "Qwen3_5ForConditionalGeneration",
+        "Qwen3_5MoeForConditionalGeneration",
         "SmolLM3ForCausalLM",
         "StableLmForCausalLM",
     }
@@ -78,8 +79,9 @@ CONVERTER_ARCHITECTURES = frozenset(
 # hf_model_configs.py (Hy3, Qwen3-30B-A3B-Base), daniel-p-green/alain-ai-learning-platform's copies
 # (dolphin, Ling-flash-2.0) and the single copies cited (fetchwiki cogito, his0si EXAONE-4.0-1.2B,
 # tianyu1412 Hunyuan-A13B, MatthewGoldsberry Llama-3.2-1B, OpenMOSE llm-jp and reka-flash-3); Qwen3-Next and
-# Qwen3.5 in their Hugging Face config.json (Qwen3NextModel and `Qwen3_5TextModel`, registered for
-# "Qwen3_5ForConditionalGeneration", are in convert_hf_to_gguf.py at 0024aa74).
+# Qwen3.5 in their Hugging Face config.json (Qwen3NextModel, `Qwen3_5TextModel` and `Qwen3_5MoeTextModel`,
+# registered for "Qwen3_5ForConditionalGeneration" and "Qwen3_5MoeForConditionalGeneration", are in
+# convert_hf_to_gguf.py at 0024aa74); the Qwen3.5 MoE models in alibaba/InferSim's copies (hf_configs/).
 ARCHITECTURES = {
     "01-ai/Yi-34B": "LlamaForCausalLM",
     "allenai/OLMo-2-0325-32B-Instruct": "Olmo2ForCausalLM",
@@ -126,7 +128,9 @@ ARCHITECTURES = {
     "Qwen/Qwen2.5-7B": "Qwen2ForCausalLM",
     "Qwen/Qwen3-30B-A3B-Base": "Qwen3MoeForCausalLM",
     "Qwen/Qwen3-Next-80B-A3B-Instruct": "Qwen3NextForCausalLM",
+    "Qwen/Qwen3.5-122B-A10B": "Qwen3_5MoeForConditionalGeneration",
     "Qwen/Qwen3.5-27B": "Qwen3_5ForConditionalGeneration",
+    "Qwen/Qwen3.5-35B-A3B": "Qwen3_5MoeForConditionalGeneration",
     "Qwen/Qwen3.5-9B": "Qwen3_5ForConditionalGeneration",
     "Qwen/Qwen3-VL-235B-A22B-Instruct": "Qwen3VLMoeForConditionalGeneration",
     "Qwen/Qwen3-VL-235B-A22B-Thinking": "Qwen3VLMoeForConditionalGeneration",
