@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from catalog.fitting import ENGINE_RUNTIME
 from catalog.models import DiffusionModel, Gpu, Interconnect, KvCacheType, RamPreset, Runtime
 from estimator import KV_BYTES_PER_ELEMENT, DiffusionWorkload, Workload, estimate_diffusion
-from tests.conftest import GIB, make_gpu
+from tests.conftest import GIB, make_gpu, make_llm
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,16 @@ def test_malformed_diffusion_components_are_rejected_with_the_reason():
         model.full_clean()
 
 
+HYBRID = {
+    "linear_attention_layers": 24,
+    "linear_num_key_heads": 16,
+    "linear_num_value_heads": 32,
+    "linear_key_head_dim": 128,
+    "linear_value_head_dim": 128,
+    "linear_conv_kernel_dim": 4,
+}
+
+
 @pytest.mark.parametrize(
     ("create", "constraint"),
     [
@@ -91,11 +101,18 @@ def test_malformed_diffusion_components_are_rejected_with_the_reason():
             "ram_bandwidth_positive",
         ),
         (lambda: KvCacheType.objects.create(slug="x", name="X", bytes_per_element=0), "kv_bytes_range"),
+        # a hybrid model written around the admin's clean(), as a fixture load does
+        (lambda: make_llm(linear_attention_layers=24, linear_num_key_heads=16), "llm_linear_dims_given"),
+        (lambda: make_llm(**HYBRID, sliding_window=4096, sliding_window_layers=8), "llm_linear_or_window"),
     ],
 )
 def test_database_refuses_zero_memory_or_bandwidth(create, constraint):
     with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
         create()
+
+
+def test_a_hybrid_model_with_its_dimensions_is_accepted():
+    assert make_llm(**HYBRID).as_spec().linear_attention_layers == 24
 
 
 def test_a_gpu_with_memory_is_accepted():
