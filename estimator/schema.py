@@ -344,12 +344,13 @@ class Explanation(Frozen):
 
 
 class MemoryBreakdown(Frozen):
+    """What a model keeps in memory, term by term; `total_bytes` is their one sum."""
+
     weights_bytes: int
     kv_cache_bytes: int
     compute_bytes: int
     overhead_bytes: int
-    # linear-attention layers' recurrent state (`kv_cache.recurrent_state_bytes`); 0 without such layers
-    recurrent_state_bytes: int = 0
+    recurrent_state_bytes: int = Field(default=0, description="linear-attention layers' state, no KV cache")
 
     @property
     def total_bytes(self) -> int:
@@ -362,32 +363,22 @@ class MemoryBreakdown(Frozen):
         )
 
 
-class DeviceUsage(Frozen):
-    """What one device (or the host's RAM, `kind="host"`) holds under a plan."""
+class DeviceUsage(MemoryBreakdown):
+    """What one device (or the host's RAM, `kind="host"`) holds under a plan: its memory breakdown, and
+    the capacity and headroom it is held against."""
 
     gpu: str
     name: str
     layers: int
-    weights_bytes: int
-    kv_cache_bytes: int
-    compute_bytes: int
-    overhead_bytes: int
     capacity_bytes: int
     headroom_bytes: int
     kind: Literal["gpu", "host"] = "gpu"
     host: int = Field(default=0, description="machine index, for rpc_cluster")
     tensors: dict[str, int] = Field(default_factory=dict, description="weights_bytes by tensor class")
-    recurrent_state_bytes: int = Field(default=0, description="linear-attention layers' state, no KV cache")
 
     @property
     def used_bytes(self) -> int:
-        return (
-            self.weights_bytes
-            + self.kv_cache_bytes
-            + self.recurrent_state_bytes
-            + self.compute_bytes
-            + self.overhead_bytes
-        )
+        return self.total_bytes
 
     @property
     def free_bytes(self) -> int:
