@@ -60,13 +60,10 @@ NO_FLASH_FITTED = ("cuda", "rocm", "vulkan", "metal")
 # Q4_0's with a power-of-two scale): every MXFP4 row is gpt-oss, an MoE, so its own factor could not be told
 # apart from the MoE constants.
 FAMILIES = ("kquant", "float", "bf16", "mlx")
-# Decode format shares known before any row is fitted. llama.cpp's SYCL backend has no mat-vec kernel for
-# BF16: a BF16 decode "falls through to the generic ggml_sycl_op_mul_mat_sycl GEMM path, which dequantizes to
-# FP32 and runs a full matrix multiply", and adding one gave a "~4x tg speedup"
-# (https://github.com/ggml-org/llama.cpp/pull/21580; https://github.com/ggml-org/llama.cpp/issues/9298: a Gemma
-# 2B BF16 at 2.3 tok/s where F16 ran 36). Only the Arc Pro B70 has SYCL BF16 rows, so without this prior a fit
-# that holds the B70 out predicts them at the legacy quants' share.
-FORMAT_PRIORS = {("bf16", "sycl"): 0.25}
+# Decode format shares known before any row is fitted (none now). SYCL's BF16 took 0.25 here, after PR 21580's "~4x
+# tg speedup" from a BF16 mat-vec; the rows' slow path is now counted (`speed.SYCL_BF16_GEMM_SHARE`, a row's build
+# dated by `speed_resolve.bf16_gemm_dated`), and BF16 on today's SYCL mat-vec starts from the legacy quants' 1.
+FORMAT_PRIORS: dict[tuple[str, str], float] = {}
 # A kernel family's K-quant share before its own rows say otherwise. Q4_K and Q5_K pack 256 weights in eight
 # sub-blocks with 6-bit scales and mins, Q6_K in sixteen with 8-bit scales and the weights' high bits in a
 # separate array: more to unpack per byte than Q4_0's one scale per 32 weights, and every family with rows of

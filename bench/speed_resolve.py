@@ -403,6 +403,17 @@ def batched_submit_dated(device: DeviceSpec, date: str | None) -> bool:
     return device.backend == "sycl" and hardware.xe2(device) and (date or "") < BATCHED_SUBMIT_UNTIL
 
 
+# SYCL decoded BF16 weights through an F32 copy and oneMKL's GEMM until llama.cpp PR 21580 (22 May 2026) gave them
+# the F16 mat-vec (`speed.SYCL_BF16_GEMM_SHARE`). The SYCL BF16 rows, kyuz0's Arc Pro B70 (build 9039), are of 6 May
+# 2026; undated SYCL rows (PR tables of 2024-2025) are taken as old.
+BF16_GEMM_UNTIL = "2026-05-22"
+
+
+def bf16_gemm_dated(backend: str, date: str | None) -> bool:
+    """Whether a SYCL row of this date decoded BF16 through an F32 copy (`BF16_GEMM_UNTIL`)."""
+    return backend == "sycl" and (date or "") < BF16_GEMM_UNTIL
+
+
 # ROCm's decode flash attention read a GQA model's cache once per query head until llama.cpp PR 16492
 # (11 October 2025, ggml 0b56d427; `speed.kv_head_reads`). lhl's Strix Halo rows with `fa 1` (July and August 2025)
 # are of that window; undated ROCm rows (PR tables) are taken as today's kernel. Vulkan, CUDA: no.

@@ -101,8 +101,8 @@ BACKEND_EFFICIENCY = {
 }
 # FORMAT: a format family's kernel efficiency relative to legacy quants, per kernel family (1 where no row
 # says otherwise). K-quants unpack more per byte (Llama 3 Q4_K_M rows, Strix Halo and R9700 Q4_K_M rows);
-# 16-bit floats need no unpacking on ROCm; SYCL has no fast BF16 mat-vec (Arc Pro B70: 5 tok/s on an 8B BF16)
-# while Intel's Vulkan reads BF16 well. MXFP4 stays at 1: all its rows are gpt-oss, an MoE, so its own
+# 16-bit floats need no unpacking on ROCm; Intel's Vulkan reads BF16 well (SYCL's BF16 before PR 21580: below,
+# `SYCL_BF16_GEMM_SHARE`). MXFP4 stays at 1: all its rows are gpt-oss, an MoE, so its own
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
@@ -118,9 +118,22 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("bf16", "rocm"): 1.05,
     ("bf16", "vulkan"): 0.926,
     ("bf16", "vulkan_intel"): 1.25,
-    ("bf16", "sycl"): 0.196,
     ("float", "metal"): 0.993,
 }
+# SYCL's BF16 decode before llama.cpp PR 21580 (merged 22 May 2026, ggml-org/ggml 807fd144: "BF16 models had no
+# dedicated token generation kernel — they fell through to the generic full-GEMM path, resulting in ~14% memory
+# bandwidth utilization on Intel Arc GPUs"): at ggml 5bb72360 (the sync of 5 May 2026) `ggml_sycl_mul_mat`
+# (ggml/src/ggml-sycl/ggml-sycl.cpp) sends BF16 to neither DMMV (`ggml_sycl_supports_dmmv` lists F16, not BF16)
+# nor MMVQ (quantized types only) but to `ggml_sycl_op_mul_mat_sycl`, whose BF16 fast path needs oneDNN
+# (`GGML_SYCL_DNNL`, which kyuz0's toolbox does not install: toolboxes/Dockerfile.sycl has the compiler and MKL, not
+# oneDNN). Its last branch copies the weights to F32 (`to_fp32_sycl`: 2 bytes read, 4 written a weight) and
+# multiplies the copy with oneMKL's SGEMM (4 bytes read): 10 bytes moved for the 2 the file holds, so the weights
+# are read at 2/10 of the rate a mat-vec reads them. kyuz0's Arc Pro B70 (build 9039, 6 May 2026): Ministral 3 14B
+# BF16 (27.0 GB) at 3.37 tok/s, 8B at 5.43, Qwen3.5-9B at 5.42: 91 GB/s of 608, 0.15 of it, where its Q4_K_M files
+# read at 0.6-0.7. Counted, not fitted. PR 21580 gives BF16 the F16 DMMV kernel: the engine answers for it (BF16 at
+# SYCL's legacy-quant share); the bench marks the rows of builds before it (`Stage.bf16_gemm`,
+# bench/speed_resolve.py).
+SYCL_BF16_GEMM_SHARE = 2 / 10
 # Intel's Vulkan integer-dot mat-vec (MMVQ, `hardware.integer_dot_matvec`: on Linux's Mesa driver every quantized
 # format but Q4_0 and Q5_1) reads at this share of the rate the float mat-vec (DMMV) reads the same format at: its
 # workgroups are one subgroup (16 lanes on Xe2, 8 on Alchemist) whatever the matrix, and each product waits for a
@@ -444,6 +457,7 @@ class Stage:
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
     integer_dot: bool = False  # `hardware.integer_dot_matvec()`: Intel's Vulkan multiplies with MMVQ
     batched_submit: bool = False  # SYCL launches batched (`SYCL_BATCHED_SUBMIT_SECONDS`)
+    bf16_gemm: bool = False  # SYCL's BF16 weights copied to F32 for a GEMM (`SYCL_BF16_GEMM_SHARE`)
     # times the KV cache is read per step: 1, or the query heads per KV head where the flash-attention kernel ran
     # one block per query head (`kv_head_reads`)
     kv_head_reads: float = 1.0
@@ -603,7 +617,10 @@ def submit_seconds(stage: Stage) -> float:
 
 def matvec_share(stage: Stage, batch: int) -> float:
     """Intel's Vulkan integer-dot mat-vec's share (`INTEL_INTEGER_DOT_EFFICIENCY`) for a step of up to
-    `MATVEC_MAX_BATCH` sequences; more take the matrix-matrix kernels, as a prompt does."""
+    `MATVEC_MAX_BATCH` sequences; more take the matrix-matrix kernels, as a prompt does. SYCL's BF16 weights
+    through an F32 copy (`SYCL_BF16_GEMM_SHARE`) at any batch."""
+    if stage.bf16_gemm and stage.fmt == "bf16" and stage.backend == "sycl":
+        return SYCL_BF16_GEMM_SHARE
     return INTEL_INTEGER_DOT_EFFICIENCY if stage.integer_dot and batch <= MATVEC_MAX_BATCH else 1.0
 
 
