@@ -217,8 +217,11 @@ def _uses(p: Prepared, q: Param) -> bool:
         return any(s.batched_submit for s in stages)
     if q.table == "LOW_BIT_KQUANT_EFFICIENCY":
         return any(s.fmt == "kquant_low" for s in stages)
+    # 16-bit weights on Intel's Vulkan read at the Vulkan family's shares (speed.weights_kernels)
     if q.table == "FORMAT_EFFICIENCY":
-        return q.key in {(f, s.backend) for f, s in fmts}
+        return q.key in {(f, speed.weights_kernels(s)) for f, s in fmts}
+    if q.table == "BACKEND_EFFICIENCY":
+        return q.key in keys | {speed.weights_kernels(s) for s in stages}
     if q.table == "PREFILL_FORMAT_EFFICIENCY":
         return q.key in {(f, s.prompt_family) for f, s in fmts}
     if q.table == "HBM_BYTES_PER_SM_CYCLE":

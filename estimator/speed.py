@@ -101,8 +101,8 @@ BACKEND_EFFICIENCY = {
 }
 # FORMAT: a format family's kernel efficiency relative to legacy quants, per kernel family (1 where no row
 # says otherwise). K-quants unpack more per byte (Llama 3 Q4_K_M rows, Strix Halo and R9700 Q4_K_M rows);
-# 16-bit floats need no unpacking on ROCm; Intel's Vulkan reads BF16 well (SYCL's BF16 before PR 21580: below,
-# `SYCL_BF16_GEMM_SHARE`). MXFP4 stays at 1: all its rows are gpt-oss, an MoE, so its own
+# 16-bit floats need no unpacking on ROCm (on Intel's Vulkan they take the Vulkan family's shares, and SYCL's BF16
+# before PR 21580 went through a copy: below). MXFP4 stays at 1: all its rows are gpt-oss, an MoE, so its own
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
@@ -117,7 +117,6 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("float", "rocm"): 1.06,
     ("bf16", "rocm"): 1.05,
     ("bf16", "vulkan"): 0.926,
-    ("bf16", "vulkan_intel"): 1.25,
     ("float", "metal"): 0.993,
 }
 # SYCL's BF16 decode before llama.cpp PR 21580 (merged 22 May 2026, ggml-org/ggml 807fd144: "BF16 models had no
@@ -134,6 +133,18 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # SYCL's legacy-quant share); the bench marks the rows of builds before it (`Stage.bf16_gemm`,
 # bench/speed_resolve.py).
 SYCL_BF16_GEMM_SHARE = 2 / 10
+# Intel's Vulkan reads 16-bit weights as the other vendors' Vulkan drivers do: what sets its own shares apart is the
+# quantized kernels. kyuz0's Arc Pro B70 (Mesa, build 9039) reads its BF16 files (Ministral 3 8B and 14B, Qwen3.5-9B)
+# at 0.83-0.87 of its 608 GB/s, fixed costs included, where its Llama 2 7B Q4_0 (the float mat-vec, DMMV) reads at
+# 0.55 and its Q8_0 and Q4_K_M files (MMVQ) at 0.38-0.46; the Vulkan family's shares put BF16 at 0.83 of the spec
+# (`BACKEND_EFFICIENCY["vulkan"]`, the AMD and NVIDIA Vulkan rows, × `FORMAT_EFFICIENCY[("bf16", "vulkan")]`, kyuz0's
+# Strix Halo Ministral 3 14B BF16 row). A BF16 or F16 mat-vec loads two bytes and makes one multiply-add a weight;
+# Q4_0's shifts, masks, converts and re-centres four nibbles of each 16-bit word, with a scale per 32 weights
+# (`dequantize4`, ggml/src/ggml-vulkan/vulkan-shaders/dequant_funcs.glsl at ggml 5bb72360): the work Intel's drivers
+# run at the lower share. So 16-bit weights on Intel's Vulkan take the Vulkan family's shares (`weights_kernels`);
+# the fitted BF16 share of Intel's own (1.25 of its legacy-quant share) could not be held out: the B70 alone has
+# such rows, and with it held out they fell to the prior, 11-17% slow.
+FLOAT_READ_FAMILIES = {"vulkan_intel": "vulkan"}
 # Intel's Vulkan integer-dot mat-vec (MMVQ, `hardware.integer_dot_matvec`: on Linux's Mesa driver every quantized
 # format but Q4_0 and Q5_1) reads at this share of the rate the float mat-vec (DMMV) reads the same format at: its
 # workgroups are one subgroup (16 lanes on Xe2, 8 on Alchemist) whatever the matrix, and each product waits for a
@@ -508,12 +519,9 @@ class Stage:
 
     @property
     def bandwidth_efficiency(self) -> float:
-        """Share of the spec-sheet bandwidth the weights are read at."""
-        return (
-            self.memory_efficiency
-            * BACKEND_EFFICIENCY[self.backend]
-            * format_efficiency(self.fmt, self.backend)
-        )
+        """Share of the spec-sheet bandwidth the weights are read at (by `weights_kernels`' shares)."""
+        family = weights_kernels(self)
+        return self.memory_efficiency * BACKEND_EFFICIENCY[family] * format_efficiency(self.fmt, family)
 
     @property
     def fixed_seconds(self) -> float:
@@ -524,6 +532,14 @@ class Stage:
         if self.clock_ghz and self.backend in CLOCKED_BACKENDS:
             return fixed * CLOCK_REFERENCE_GHZ / self.clock_ghz
         return fixed
+
+
+def weights_kernels(stage: Stage) -> str:
+    """Whose shares the weights are read at (`BACKEND_EFFICIENCY`, `FORMAT_EFFICIENCY`): the stage's kernel family,
+    but llama.cpp's Vulkan shaders' on Intel for 16-bit weights (`FLOAT_READ_FAMILIES`)."""
+    if stage.fmt in ("float", "bf16"):
+        return FLOAT_READ_FAMILIES.get(stage.backend, stage.backend)
+    return stage.backend
 
 
 def hbm_vendor(backend: str) -> str:
