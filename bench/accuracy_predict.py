@@ -7,7 +7,13 @@ Imported through bench/accuracy.py, which puts the repository and bench/ on the 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from speed_resolve import batched_submit_dated, bf16_gemm_dated, integer_dot_dated, per_query_head_dated
+from speed_resolve import (
+    batched_submit_dated,
+    bf16_gemm_dated,
+    coopmat1_gqa_dated,
+    integer_dot_dated,
+    per_query_head_dated,
+)
 from speed_rows import Measurement
 
 from estimator import Workload, layouts, plans, prefill, speed, timing
@@ -39,18 +45,17 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     """The stages as the row's build ran them, equal stages still one object (`each_stage`): quantized prompt
     products by cuBLAS (`CUBLAS_PROMPT_SOURCES`), Intel's float mat-vec before its integer-dot one
     (`speed_resolve.integer_dot_dated`), SYCL's batched launches (`batched_submit_dated`), ROCm's KV read once per
-    query head (`per_query_head_dated`), SYCL's BF16 through an F32 copy (`bf16_gemm_dated`). The engine answers for
-    today's builds, where none of these holds."""
+    query head (`per_query_head_dated`), Vulkan's V read once per row group (`coopmat1_gqa_dated`), SYCL's BF16
+    through an F32 copy (`bf16_gemm_dated`). The engine answers for today's builds, where none of these holds."""
     date = (row.record or {}).get("date")
     cublas = row.source in CUBLAS_PROMPT_SOURCES
     float_matvec = not integer_dot_dated(date)
     batched = batched_submit_dated(row.device, date)
     bf16_gemm = bf16_gemm_dated(row.device.backend, date) and any(s.fmt == "bf16" for s in stages)
-    head_reads = (
-        model.num_attention_heads / model.num_key_value_heads
-        if per_query_head_dated(row.device.backend, date)
-        else 1.0
-    )
+    gqa_ratio = model.num_attention_heads / model.num_key_value_heads if model.num_key_value_heads else 1.0
+    head_reads = gqa_ratio if per_query_head_dated(row.device.backend, date) else 1.0
+    if coopmat1_gqa_dated(row.device, gqa_ratio, date):
+        head_reads = speed.COOPMAT1_KV_READS
     if not (
         cublas
         or batched
@@ -69,7 +74,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
                 integer_dot=s.integer_dot and not float_matvec,
                 batched_submit=batched and s.backend == "sycl",
                 bf16_gemm=bf16_gemm and s.backend == "sycl",
-                kv_head_reads=head_reads if s.backend == "rocm" else 1.0,
+                kv_head_reads=head_reads if s.backend in ("rocm", "vulkan") else 1.0,
             ),
         )
     return [copies[id(s)] for s in stages]

@@ -425,6 +425,30 @@ def per_query_head_dated(backend: str, date: str | None) -> bool:
     return backend == "rocm" and bool(date) and date < PER_QUERY_HEAD_UNTIL
 
 
+# Vulkan's decode flash attention read V once per row group of the coopmat1 shader for GQA models on GPUs with
+# VK_KHR_cooperative_matrix until llama.cpp PR 19075 (28 January 2026, ggml d59df96b; `speed.COOPMAT1_KV_READS`).
+# AMD exposes the extension on RDNA 3 and later (WMMA): RDNA 2 and older run the scalar shader, which reads V once.
+# `ggml_vk_flash_attn` groups a KV head's query heads only up to the scalar shader's large-row count, 8 (head sizes
+# under 512); with more, N stays 1 and the scalar shader runs. lhl's Strix Halo rows with `fa 1` (July 2025) are of
+# that window; undated Vulkan rows (the scoreboards' Llama 2 7B, MHA) are not GQA. Intel's Xe2 (its own kernel
+# family, `vulkan_intel`) has the extension too but no row at a depth of that window.
+COOPMAT1_GQA_UNTIL = "2026-01-28"
+COOPMAT_AMD = re.compile(r"\bRDNA ?[34]", re.I)
+COOPMAT1_MAX_GQA = 8
+
+
+def coopmat1_gqa_dated(device: DeviceSpec, gqa_ratio: float, date: str | None) -> bool:
+    """Whether a Vulkan row of this date on this device decoded a GQA model's flash attention with the coopmat1
+    shader that read V once per row group (`COOPMAT1_GQA_UNTIL`)."""
+    return (
+        device.backend == "vulkan"
+        and bool(COOPMAT_AMD.search(f"{device.architecture or ''} {device.name}"))
+        and bool(date)
+        and date < COOPMAT1_GQA_UNTIL
+        and 1 < gqa_ratio <= COOPMAT1_MAX_GQA
+    )
+
+
 # ---- Tests -----------------------------------------------------------------------------------------
 
 

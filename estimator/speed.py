@@ -613,8 +613,8 @@ def window_cells_read(stage: Stage) -> int:
 # 0b56d427) sends F16 decode with a GQA ratio that is even to the tile kernel, which handles a KV head's query
 # heads in one block. lhl's Strix Halo rows of July and August 2025 with `fa 1` show it: Qwen3-30B-A3B (32 query
 # heads, 4 KV heads) at tg4096 decodes at 35.1 tok/s on ROCm where the KV read once predicted 55.0 (39.1 read 8
-# times), its Vulkan twin at 57.7; Vulkan's scalar flash attention put up to 8 query heads of one KV head in a workgroup from its first
-# version (ggml 449571c3, PR 13324, May 2025), so the Vulkan rows are read once. The bench sets the flag for ROCm
+# times), its Vulkan twin at 57.7; Vulkan's flash attention put up to 8 query heads of one KV head in a workgroup from its first
+# version (ggml 449571c3, PR 13324, May 2025), so the Vulkan rows read K once (V: `COOPMAT1_KV_READS`). The bench sets the flag for ROCm
 # rows dated before the PR (`speed_resolve.per_query_head_dated`); the engine answers for today's builds.
 # Today's selection (`ggml_cuda_get_best_fattn_kernel`) still sends some decode to the vector kernel: NVIDIA Ada
 # and later with an F16 cache and a GQA ratio up to 4 or under 8192 cells, ROCm's rocWMMA builds (decode of up to
@@ -623,6 +623,25 @@ def window_cells_read(stage: Stage) -> int:
 def kv_head_reads(stage: Stage) -> float:
     """How many times a decode step reads the KV cache: `Stage.kv_head_reads` under flash attention, else once."""
     return stage.kv_head_reads if fused_attention(stage) else 1.0
+
+
+# Vulkan's decode flash attention for a GQA model on a GPU with VK_KHR_cooperative_matrix (AMD RDNA 3 and later)
+# before llama.cpp PR 19075 (28 January 2026, ggml d59df96b) read each V tile once per row group of its workgroup.
+# `ggml_vk_flash_attn` makes a GQA step's rows the KV head's query heads (N = gqa_ratio, up to 8), more than the
+# scalar shader's one "small row", so it took the coopmat1 shader (`FA_COOPMAT1`; an MHA step, N = 1, stays scalar:
+# ggml/src/ggml-vulkan/ggml-vulkan.cpp at ggml 9ae55b67, July 2025). That shader (vulkan-shaders/flash_attn_cm1.comp)
+# stages each K tile in shared memory once, but splits its 16 rows over `row_split` = 4 groups of threads, and every
+# group loops over the whole tile's V from global memory for its own rows (`data_vv4[...]` inside the row-group
+# loop): K read once, V four times. PR 19075 multiplies P·V with cooperative matrices, each subgroup its own slice of
+# V's columns, so V is read once ("Performance is up significantly on AMD RX 8060S (Strix Halo)"). lhl's Strix Halo
+# rows with `fa 1` (Vulkan, July 2025) show it: from tg1024 to tg4096 (mean depth 512 to 2048) the GQA models read
+# their cache at 80-98 GB/s (Qwen3-30B-A3B 80, Llama 3.1 8B 89, Scout 93, Qwen3 32B 96, Llama 3.3 70B 98), the MHA
+# Llama 2 7B at 175-195, what the engine's share gives (189). Counted, not fitted: (1 + 4) ÷ 2 = 2.5 reads of the
+# cache (K and V the same size), where the rows say 1.9-2.4 (the cache serves some repeats). The bench sets
+# `Stage.kv_head_reads` to it on those rows (`speed_resolve.coopmat1_gqa_dated`); the engine answers for today's
+# shaders, which read K and V once (kyuz0's May 2026 Strix Halo: gpt-oss-20b's cache at 210-225 GB/s to 64k cells).
+COOPMAT1_ROW_GROUPS = 4
+COOPMAT1_KV_READS = (1 + COOPMAT1_ROW_GROUPS) / 2
 
 
 def submit_seconds(stage: Stage) -> float:

@@ -1,10 +1,12 @@
 """Which KV cells a llama.cpp decode step reads: ROCm's flash attention once per query head before PR 16492
-(speed.kv_head_reads, and which bench rows ran it: bench/speed_resolve.py), and a sliding-window layer's cache
-cells (speed.window_cells_read)."""
+(speed.kv_head_reads, and which bench rows ran it: bench/speed_resolve.py), Vulkan's coopmat1 shader V once per row
+group before PR 19075 (speed.COOPMAT1_KV_READS), and a sliding-window layer's cache cells
+(speed.window_cells_read)."""
 
 from dataclasses import replace
 
 import pytest
+from engine_specs import make_gpu
 
 from estimator import speed
 
@@ -56,6 +58,36 @@ def test_the_engine_answers_for_todays_kernels():
 )
 def test_rocm_rows_before_pr_16492_read_per_query_head(backend, date, per_head, speed_resolve):
     assert speed_resolve.per_query_head_dated(backend, date) is per_head
+
+
+def test_coopmat1_reads_k_once_and_v_once_per_row_group():
+    # K staged in shared memory once, V looped over by each of the 4 row groups: (1 + 4) / 2 reads of the cache
+    assert speed.COOPMAT1_KV_READS == 2.5
+    once = _kv_seconds(replace(QWEN3_30B_ON_STRIX_HALO, backend="vulkan"), 2048)
+    coopmat1 = replace(QWEN3_30B_ON_STRIX_HALO, backend="vulkan", kv_head_reads=speed.COOPMAT1_KV_READS)
+    assert _kv_seconds(coopmat1, 2048) == pytest.approx(2.5 * once)
+
+
+@pytest.mark.parametrize(
+    ("architecture", "gqa_ratio", "date", "coopmat1"),
+    [
+        ("Radeon 8060S (RDNA 3.5)", 8, "2025-07-17", True),  # lhl's Strix Halo, Qwen3-30B-A3B
+        ("Radeon 8060S (RDNA 3.5)", 2, "2026-01-27", True),  # Gemma 3 27B
+        ("Radeon 8060S (RDNA 3.5)", 8, "2026-01-28", False),  # PR 19075
+        ("Radeon 8060S (RDNA 3.5)", 1, "2025-07-17", False),  # MHA: one row, the scalar shader
+        ("Radeon 8060S (RDNA 3.5)", 16, "2025-07-17", False),  # past 8 query heads: not grouped, scalar
+        ("Radeon 8060S (RDNA 3.5)", 8, None, False),  # undated: today's shaders
+        ("RDNA 4.0", 8, "2025-11-17", True),
+        ("RDNA 2.0", 8, "2025-11-01", False),  # no cooperative matrices: scalar
+    ],
+)
+def test_vulkan_gqa_rows_before_pr_19075_read_v_per_row_group(
+    architecture, gqa_ratio, date, coopmat1, speed_resolve
+):
+    gpu = make_gpu(slug="amd", name="AMD GPU", backend="vulkan", architecture=architecture)
+    assert speed_resolve.coopmat1_gqa_dated(gpu, gqa_ratio, date) is coopmat1
+    rocm = make_gpu(slug="amd", name="AMD GPU", backend="rocm", architecture=architecture)
+    assert speed_resolve.coopmat1_gqa_dated(rocm, gqa_ratio, date) is False
 
 
 GEMMA3_WINDOW = replace(
