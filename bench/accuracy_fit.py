@@ -60,10 +60,11 @@ NO_FLASH_FITTED = ("cuda", "rocm", "vulkan", "metal")
 # Q4_0's with a power-of-two scale): every MXFP4 row is gpt-oss, an MoE, so its own factor could not be told
 # apart from the MoE constants.
 FAMILIES = ("kquant", "float", "bf16", "mlx")
-# Decode format shares known before any row is fitted (none now). SYCL's BF16 took 0.25 here, after PR 21580's "~4x
-# tg speedup" from a BF16 mat-vec; the rows' slow path is now counted (`speed.SYCL_BF16_GEMM_SHARE`, a row's build
-# dated by `speed_resolve.bf16_gemm_dated`), and BF16 on today's SYCL mat-vec starts from the legacy quants' 1.
-FORMAT_PRIORS: dict[tuple[str, str], float] = {}
+# Decode format shares known before any row is fitted. SYCL's BF16 on the mat-vec kernel llama.cpp PR 21580 gave it
+# (https://github.com/ggml-org/llama.cpp/pull/21580): the PR measured "~14% memory bandwidth utilization" before and
+# a "~4x tg speedup" after on an Arc Pro B70, ~0.56 of the spec, 0.74 of SYCL's legacy-quant share (0.756). Every
+# SYCL BF16 row is of a build before the PR (`speed.SYCL_BF16_GEMM_SHARE`), so nothing moves it from here.
+FORMAT_PRIORS: dict[tuple[str, str], float] = {("bf16", "sycl"): 0.74}
 # A kernel family's K-quant share before its own rows say otherwise. Q4_K and Q5_K pack 256 weights in eight
 # sub-blocks with 6-bit scales and mins, Q6_K in sixteen with 8-bit scales and the weights' high bits in a
 # separate array: more to unpack per byte than Q4_0's one scale per 32 weights, and every family with rows of

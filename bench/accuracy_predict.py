@@ -73,7 +73,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
                 prompt_cublas=cublas and s.backend == "cuda",
                 integer_dot=s.integer_dot and not float_matvec,
                 batched_submit=batched and s.backend == "sycl",
-                bf16_gemm=bf16_gemm and s.backend == "sycl",
+                bf16_gemm=bf16_gemm and s.backend == "sycl" and s.fmt == "bf16",
                 kv_head_reads=head_reads if s.backend in ("rocm", "vulkan") else 1.0,
             ),
         )

@@ -129,9 +129,10 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # multiplies the copy with oneMKL's SGEMM (4 bytes read): 10 bytes moved for the 2 the file holds, so the weights
 # are read at 2/10 of the rate a mat-vec reads them. kyuz0's Arc Pro B70 (build 9039, 6 May 2026): Ministral 3 14B
 # BF16 (27.0 GB) at 3.37 tok/s, 8B at 5.43, Qwen3.5-9B at 5.42: 91 GB/s of 608, 0.15 of it, where its Q4_K_M files
-# read at 0.6-0.7. Counted, not fitted. PR 21580 gives BF16 the F16 DMMV kernel: the engine answers for it (BF16 at
-# SYCL's legacy-quant share); the bench marks the rows of builds before it (`Stage.bf16_gemm`,
-# bench/speed_resolve.py).
+# read at 0.6-0.7. Counted, not fitted; it takes the place of the BF16 share (`FORMAT_EFFICIENCY`) for the rows of
+# builds before the PR (`Stage.bf16_gemm`, bench/speed_resolve.py). The engine answers for the PR's F16 DMMV kernel,
+# whose "~4x tg speedup" the PR measured on this card: ~0.56 of the spec, the BF16 share's prior (bench/accuracy_fit.py
+# `FORMAT_PRIORS`): no row of a later build says more.
 SYCL_BF16_GEMM_SHARE = 2 / 10
 # Intel's Vulkan reads 16-bit weights as the other vendors' Vulkan drivers do: what sets its own shares apart is the
 # quantized kernels. kyuz0's Arc Pro B70 (Mesa, build 9039) reads its BF16 files (Ministral 3 8B and 14B, Qwen3.5-9B)
@@ -143,7 +144,8 @@ SYCL_BF16_GEMM_SHARE = 2 / 10
 # (`dequantize4`, ggml/src/ggml-vulkan/vulkan-shaders/dequant_funcs.glsl at ggml 5bb72360): the work Intel's drivers
 # run at the lower share. So 16-bit weights on Intel's Vulkan take the Vulkan family's shares (`weights_kernels`);
 # the fitted BF16 share of Intel's own (1.25 of its legacy-quant share) could not be held out: the B70 alone has
-# such rows, and with it held out they fell to the prior, 11-17% slow.
+# such rows, and with it held out they fell to the prior, 11-17% slow. The evidence is one Xe2 card on Mesa; the rule
+# covers every Intel GPU and driver on Vulkan, and F16 and F32 weights ("float"), which no row measures.
 FLOAT_READ_FAMILIES = {"vulkan_intel": "vulkan"}
 # Intel's Vulkan integer-dot mat-vec (MMVQ, `hardware.integer_dot_matvec`: on Linux's Mesa driver every quantized
 # format but Q4_0 and Q5_1) reads at this share of the rate the float mat-vec (DMMV) reads the same format at: its
@@ -468,7 +470,9 @@ class Stage:
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
     integer_dot: bool = False  # `hardware.integer_dot_matvec()`: Intel's Vulkan multiplies with MMVQ
     batched_submit: bool = False  # SYCL launches batched (`SYCL_BATCHED_SUBMIT_SECONDS`)
-    bf16_gemm: bool = False  # SYCL's BF16 weights copied to F32 for a GEMM (`SYCL_BF16_GEMM_SHARE`)
+    bf16_gemm: bool = (
+        False  # the stage's BF16 weights copied to F32 for a GEMM, as SYCL did (`SYCL_BF16_GEMM_SHARE`)
+    )
     # times the KV cache is read per step: 1, or the query heads per KV head where the flash-attention kernel ran
     # one block per query head (`kv_head_reads`)
     kv_head_reads: float = 1.0
@@ -521,7 +525,8 @@ class Stage:
     def bandwidth_efficiency(self) -> float:
         """Share of the spec-sheet bandwidth the weights are read at (by `weights_kernels`' shares)."""
         family = weights_kernels(self)
-        return self.memory_efficiency * BACKEND_EFFICIENCY[family] * format_efficiency(self.fmt, family)
+        kernel = SYCL_BF16_GEMM_SHARE if self.bf16_gemm else format_efficiency(self.fmt, family)
+        return self.memory_efficiency * BACKEND_EFFICIENCY[family] * kernel
 
     @property
     def fixed_seconds(self) -> float:
@@ -652,10 +657,7 @@ def submit_seconds(stage: Stage) -> float:
 
 def matvec_share(stage: Stage, batch: int) -> float:
     """Intel's Vulkan integer-dot mat-vec's share (`INTEL_INTEGER_DOT_EFFICIENCY`) for a step of up to
-    `MATVEC_MAX_BATCH` sequences; more take the matrix-matrix kernels, as a prompt does. SYCL's BF16 weights
-    through an F32 copy (`SYCL_BF16_GEMM_SHARE`) at any batch."""
-    if stage.bf16_gemm and stage.fmt == "bf16" and stage.backend == "sycl":
-        return SYCL_BF16_GEMM_SHARE
+    `MATVEC_MAX_BATCH` sequences; more take the matrix-matrix kernels, as a prompt does."""
     return INTEL_INTEGER_DOT_EFFICIENCY if stage.integer_dot and batch <= MATVEC_MAX_BATCH else 1.0
 
 
