@@ -257,7 +257,7 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^Qwen3 30B-A3B", "qwen3-30b-a3b", "catalog"),
     (r"^Qwen3-235B-A22B", "qwen3-235b-a22b", "catalog"),
     # pavlokhmel.com's table names unsloth's files by their Hugging Face model names
-    (r"^Qwen3\.5-9B(@|$)", "qwen3-5-9b", "sibling"),
+    (r"^Qwen3\.5-9B(@|$)", "qwen3-5-9b", "catalog"),
     (r"^Qwen3\.6-27B(@|$)", "qwen3-5-27b", "sibling"),
     (r"^Qwen3\.6-35B-A3B(@|$)", "qwen3-5-35b-a3b", "sibling"),
     (r"^gemma-4-31B-it(@|$)", "gemma-3-27b-it", "borrowed"),
@@ -452,7 +452,7 @@ def coopmat1_gqa_dated(device: DeviceSpec, gqa_ratio: float, date: str | None) -
 # ---- Tests -----------------------------------------------------------------------------------------
 
 
-def parse_test(test: str, ubatch: str | None) -> tuple[str, int, int] | None:
+def kind_tokens_depth(test: str, ubatch: str | None) -> tuple[str, int, int] | None:
     """(kind, tokens, depth) of llama-bench's test name (`catalog.llama_bench`; a `tg` of unstated length
     has 0 tokens); a `ppN` run one token per pass (`n_ubatch` 1, `pp1`) is a decode-equivalent speed."""
     parsed = llama_bench.parse_test(test)

@@ -31,8 +31,8 @@ from speed_resolve import (  # noqa: F401 (REFERENCE: for bench/accuracy_sizes.p
     catalog_quants,
     cpu_fallback,
     device_for,
+    kind_tokens_depth,
     model_for,
-    parse_test,
     quant_for,
 )
 
@@ -76,15 +76,10 @@ SUPERSEDED_PREFILL = {
 NON_DEFAULT_DECODE = {
     "https://github.com/ggml-org/llama.cpp/pull/13536": "decode with GGML_SYCL_DISABLE_OPT=1 (A770, PR 13536)",
 }
-# Rows that are the subject of a slowness report measure the fault, not the runtime: issue 28196 reports its
-# author's qwen35 (Qwen3.5/3.6 27B) decode on an RTX 5090 as anomalously slow. The same rig's control row
-# (qwen3moe) stays. (source, model name prefix as printed): why
-REPORTED_SLOW = {
-    (
-        "https://github.com/ggml-org/llama.cpp/issues/28196",
-        "qwen35 ",
-    ): "the subject of a slowness report (issue 28196)",
-}
+# Decode rows that are the subject of a slowness report measure the fault, not the runtime: issue 28196 reports its
+# author's qwen35 (Qwen3.5/3.6 27B) decode on an RTX 5090 as anomalously slow; the same rig's prompt rows and its
+# control decode (qwen3moe) stay. By source: (model names as printed, the report).
+REPORTED_SLOW_DECODE = {"https://github.com/ggml-org/llama.cpp/issues/28196": (("qwen35 ",), "issue 28196")}
 
 
 # ---- Loading ---------------------------------------------------------------------------------------
@@ -126,7 +121,7 @@ def _add(
         out.skipped[f"device {device_name}"] += 1
         return
     key, spec, memory_type = dev
-    parsed = parse_test(test, ubatch)
+    parsed = kind_tokens_depth(test, ubatch)
     if parsed is None:
         out.skipped[f"test {test}"] += 1
         return
@@ -148,16 +143,9 @@ def _add(
     if kind == "prefill" and superseded:
         out.skipped[superseded] += 1
         return
-    reported = next(
-        (
-            why
-            for (src, prefix), why in REPORTED_SLOW.items()
-            if (source, model_name[: len(prefix)]) == (src, prefix)
-        ),
-        None,
-    )
-    if reported:
-        out.skipped[reported] += 1
+    reported, report = REPORTED_SLOW_DECODE.get(source, ((), ""))
+    if kind == "decode" and model_name.startswith(reported):
+        out.skipped[f"decode the subject of a slowness report ({report})"] += 1
         return
     non_default = NON_DEFAULT_DECODE.get(source)
     if kind == "decode" and non_default:

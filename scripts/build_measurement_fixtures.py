@@ -265,7 +265,9 @@ def measurements(
             gpu_note = f"The source names the hardware {device!r}" + (
                 f" ({device_note})." if device_note else "."
             )
-        if row.shape != "catalog":
+        if row.shape == "sibling":
+            why = "another release on a catalog model's shape: not that model's measurement"
+        elif row.shape != "catalog":
             why = "borrowed layer shape: a model the catalog lacks"
         elif llm not in llms:
             why = "model not in the catalog"

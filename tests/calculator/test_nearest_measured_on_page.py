@@ -8,8 +8,8 @@ import re
 def test_an_unmeasured_question_shows_the_nearest_measurement_and_its_estimate(client, catalog):
     text = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=8192").text
     near = re.search(r'data-testid="nearest-measured">(.*?)</span>', text, re.S).group(1)
-    assert "Llama 2 7B Q4_0 on this card" in near
-    assert 'href="https://github.com/ggml-org/llama.cpp/discussions/' in near
+    assert "Qwen3.5 9B Q4_K_M on this card" in near  # the same card and format, the nearest model
+    assert 'href="https://pavlokhmel.com/' in near
     assert re.search(r"; ours [\d.]+ \([+−]\d+%\)", near)
     assert 'data-testid="measured-decode"' not in text
 
@@ -34,12 +34,12 @@ def test_a_measurement_says_when_it_was_taken(client, catalog):
     """A row of an old build can be far from today's runtime: the visitor sees its month beside it."""
     from catalog.models import Measurement
 
-    for m in Measurement.objects.filter(gpu__slug="geforce-rtx-4090", llm__slug="llama-2-7b"):
+    for m in Measurement.objects.filter(gpu__slug="geforce-rtx-4090"):
         m.date = datetime.date(2023, 12, 7)
         m.save()
     text = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=8192").text
     near = re.search(r'data-testid="nearest-measured">(.*?)</span>', text, re.S).group(1)
-    assert re.search(r"\(CUDA, tg\d+, Dec 2023\)", near)
+    assert re.search(r"\(CUDA, tg\d*, Dec 2023\)", near)
     text = client.get("/?model=llama-2-7b&quant=q4_0&gpu=geforce-rtx-4090&ctx=4096").text
     measured = re.search(r'data-testid="measured-decode">(.*?)</span>', text, re.S).group(1)
     assert re.search(r"llama-bench tg128, Dec 2023\)", measured)

@@ -74,14 +74,20 @@ def test_a_decode_test_at_depth_stores_its_context():
     assert rows and all(r["context_tokens"] == int(r["test"].split("@d")[1]) for r in rows)
 
 
-def test_a_model_with_a_borrowed_shape_is_left_out():
-    # kyuz0's "qwen35 27B" (Qwen3.6-27B) borrows Qwen3-32B's layers in the bench: not a catalog model
+def test_another_release_on_a_catalog_shape_is_left_out():
+    # kyuz0's "qwen35 27B" is Qwen3.6-27B: the bench runs it on Qwen3.5 27B's shape, but it is not that model
     source = (
         "https://github.com/kyuz0/amd-strix-halo-toolboxes/blob/08aa7bc026cb730fbf70a414b0fa5ca802fb72f5/"
         "benchmark/results/Qwen3.6-27B-UD-Q8_K_XL__vulkan_radv__fa1.log"
     )
     assert not rows_where(source=source)
+    assert built()[1]["another release on a catalog model's shape: not that model's measurement"] > 0
+
+
+def test_a_model_with_a_borrowed_shape_is_left_out():
+    # kyuz0's gemma4 31B borrows Gemma 3 27B's layers in the bench: not a catalog model
     assert built()[1]["borrowed layer shape: a model the catalog lacks"] > 0
+    assert not [r for r in built()[0] if "gemma4" in r["notes"] or "gemma-4" in r["source"].lower()]
 
 
 def test_what_the_bench_leaves_out_stays_out():
