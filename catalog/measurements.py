@@ -38,7 +38,7 @@ def distance(m: Measurement, prompt_tokens: int) -> int:
     """How far a measurement's test is from a question whose prompt is `prompt_tokens` long, in tokens:
     a decode test by the mean KV depth it reads (tgN after D tokens: D + N/2) against the prompt's, a
     prompt test by its length and the context before it."""
-    tokens = _tokens(m.test)
+    tokens = _tokens(m.test, m.runtime)
     if m.metric == Measurement.Metric.PREFILL:
         return abs(tokens - prompt_tokens) + m.context_tokens
     return abs(m.context_tokens + tokens // 2 - prompt_tokens)
@@ -141,11 +141,13 @@ class Neighbour:
 SHORT_DECODE_TOKENS = 512
 
 
-def _tokens(test: str) -> int:
-    """The tokens a test processes (a `tg` of unstated length: llama-bench's default); 0 for a name it
-    does not read."""
+def _tokens(test: str, runtime: str) -> int:
+    """The tokens a test processes; 0 for a name it does not read. A `tg` of unstated length counts
+    llama-bench's default on a llama.cpp row, and 0 on another tool's, whose default the sources seldom state."""
     parsed = parse_test(test)
-    return (parsed.tokens or DEFAULT_DECODE_TOKENS) if parsed else 0
+    if parsed is None:
+        return 0
+    return parsed.tokens or (DEFAULT_DECODE_TOKENS if runtime == "llama.cpp" else 0)
 
 
 def _decode_tokens(test: str) -> int | None:

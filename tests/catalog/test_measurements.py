@@ -97,3 +97,21 @@ def test_a_measurement_must_be_positive(db):
     fields = {"gpu": make_gpu(), "llm": make_llm(), "quantization": make_quant(), "backend": "cuda"}
     with pytest.raises(IntegrityError):
         Measurement.objects.create(slug="zero", metric="decode_tok_s", value=0, source="test", **fields)
+
+
+@pytest.mark.parametrize(
+    ("test", "runtime", "context", "tokens_away"),
+    [
+        ("tg128", "llama.cpp", 0, 0),  # 64 tokens into the test on average
+        ("tg", "llama.cpp", 0, 0),  # unstated: llama-bench's default, 128
+        ("tg", "mlx", 0, 64),  # unstated and not llama-bench: counted as 0 tokens
+        ("tg32", "llama.cpp", 16384, 16384 + 16 - 64),
+        ("pp512", "llama.cpp", 0, 512 - 64),
+    ],
+)
+def test_a_measurement_is_as_far_from_a_question_as_its_test_reads(test, runtime, context, tokens_away):
+    from catalog.measurements import distance
+
+    metric = Measurement.Metric.PREFILL if test.startswith("pp") else Measurement.Metric.DECODE
+    m = Measurement(test=test, runtime=runtime, context_tokens=context, metric=metric)
+    assert distance(m, prompt_tokens=64) == tokens_away
