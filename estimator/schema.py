@@ -350,6 +350,7 @@ class MemoryBreakdown(Frozen):
     kv_cache_bytes: int
     compute_bytes: int
     overhead_bytes: int
+    # `kv_cache.recurrent_state_bytes`; 0 without linear-attention layers
     recurrent_state_bytes: int = Field(default=0, description="linear-attention layers' state, no KV cache")
 
     @property

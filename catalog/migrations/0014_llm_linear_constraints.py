@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='llmmodel',
-            constraint=models.CheckConstraint(condition=models.Q(('linear_attention_layers', 0), ('sliding_window_layers', 0), _connector='OR'), name='llm_linear_or_window', violation_error_message='Sliding-window and linear-attention layers in one model are not supported.'),
+            constraint=models.CheckConstraint(condition=models.Q(('linear_attention_layers', 0), ('sliding_window_layers', 0), ('sliding_window__isnull', True), _connector='OR'), name='llm_linear_or_window', violation_error_message='Sliding-window and linear-attention layers in one model are not supported.'),
         ),
     ]

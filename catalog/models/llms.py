@@ -142,7 +142,9 @@ class LlmModel(Searchable):
                 violation_error_message="Linear-attention layers need their heads, head sizes and conv kernel.",
             ),
             models.CheckConstraint(
-                condition=Q(linear_attention_layers=0) | Q(sliding_window_layers=0),
+                condition=Q(linear_attention_layers=0)
+                | Q(sliding_window_layers=0)
+                | Q(sliding_window__isnull=True),
                 name="llm_linear_or_window",
                 violation_error_message="Sliding-window and linear-attention layers in one model are not supported.",
             ),

@@ -106,7 +106,7 @@ HYBRID = {
         (lambda: make_llm(**HYBRID, sliding_window=4096, sliding_window_layers=8), "llm_linear_or_window"),
     ],
 )
-def test_database_refuses_zero_memory_or_bandwidth(create, constraint):
+def test_database_refuses_rows_that_break_an_invariant(create, constraint):
     with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
         create()
 
