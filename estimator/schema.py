@@ -60,6 +60,11 @@ class ModelSpec(Frozen):
     slug: str
     name: str
     hf_id: str | None = Field(default=None, description="Hugging Face repo id, used in launch commands")
+    family: str = Field(
+        default="",
+        max_length=60,
+        description="architecture: the catalog's family or config.json's model_type (MLX's kernels per layer)",
+    )
     artifacts: tuple[ArtifactSpec, ...] = Field(
         default=(), description="published weights the launch commands may name; none: the visitor's own path"
     )

@@ -302,6 +302,52 @@ CLOCK_REFERENCE_GHZ = 2.0
 # (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes.
 LINEAR_LAYER_KERNELS = 0.857
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
+# MLX runs a decode step as the ops of mlx-lm's Python graph, one Metal kernel each (a compiled function, such as
+# `swiglu` or `gelu_approx`, one fused kernel), so a layer's fixed time is its kernel count × a launch-and-barrier
+# time, and architectures differ in the count. Counted for one decode token (mlx-lm v0.31.3, mlx_lm/models/, the
+# same files from v0.31.0 to d78bf58e of August 2026, on mlx v0.31.2; `QuantizedLinear` adds its bias as a separate
+# kernel, nn.RMSNorm is one `mx.fast.rms_norm`): a Llama layer (llama.py; Mistral and the others not listed) is
+# 17: RMSNorm, q/k/v, two RoPEs, two KV-cache slice updates, attention, o, residual add, RMSNorm, gate, up, swiglu,
+# down, residual add. Qwen3 (qwen3.py) adds its q and k RMSNorms: 19. Qwen2 and Qwen2.5 (qwen2.py) add the q/k/v biases: 20. Gemma 3 (gemma3_text.py) has 28: four
+# RMSNorms a layer and the q/k norms, each computing `1.0 + weight` before `mx.fast.rms_norm` (2 kernels each, 12),
+# q/k/v, two RoPEs, two cache updates, attention, o, two `clip_residual` (compiled: one kernel each), gate, up,
+# `gelu_approx` and its product with up, down. Phi-3 and Phi-4 (phi3.py) fuse q/k/v and gate/up into one product
+# each: 14; their 128k-context configs (Phi-3-mini-128k, Phi-3.5-mini, Phi-4-mini: `rope_scaling` longrope over an
+# original 4096) take `SuScaledRoPE`, whose scaling of the rotated part and slice update add 3 kernels to each of
+# the two RoPEs: 20. gpt-oss (gpt_oss.py) has biases on q/k/v/o: its attention half is Llama's 13 + 4; an MoE
+# block counts as a dense MLP's 4 here, the rest of it being `MOE_LAYER_SECONDS`: 21.
+# `LAYER_SECONDS["mlx"]` is a Llama layer's; a family takes its count ÷ 17 (`mlx_layer_kernels`). Rapid-MLX's M3
+# Ultra rows (bench/data/public_measurements.json; Rapid-MLX serves mlx-lm's models) say it: with one time per
+# layer and one read rate, Gemma 3 1B comes out 16-19% slower than predicted and Qwen3-0.6B 21-24% faster; with
+# the counts the 20 rows (Llama 3.1 8B, Qwen3 0.6B and 8B, Qwen2.5 14B, Phi-4-mini, Gemma 3 1B, 4B and 27B) sit
+# within 10% of two fitted numbers, 4.0 us a kernel at 0.86 of the spec bandwidth (bench/README.md). MLX issue
+# 4521 times a chain of 3,200 tiny dependent kernels on an M3 Ultra at 8.8 ms, 2.75 us each, before the command
+# buffers' commits. Keyed by the catalog's family and config.json's model_type; unlisted families take Llama's.
+MLX_REFERENCE_LAYER_KERNELS = 17
+MLX_LAYER_KERNELS = {
+    "qwen3": 19,
+    "qwen2": 20,
+    "qwen2.5": 20,
+    "gemma3": 28,
+    "gemma3_text": 28,
+    "phi3": 14,
+    "phi4": 14,
+    "gpt-oss": 21,
+    "gpt_oss": 21,
+}
+PHI_FAMILIES = ("phi3", "phi4")
+SU_SCALED_ROPE_KERNELS = 6
+SU_SCALED_ROPE_CONTEXT = 131072  # Phi's longrope configs: 128k tokens over an original 4096
+
+
+def mlx_layer_kernels(family: str, context: int | None = None) -> float:
+    """A layer's kernels in mlx-lm's graph of this architecture ÷ a Llama layer's (`MLX_LAYER_KERNELS`)."""
+    count = MLX_LAYER_KERNELS.get(family, MLX_REFERENCE_LAYER_KERNELS)
+    if family in PHI_FAMILIES and (context or 0) >= SU_SCALED_ROPE_CONTEXT:
+        count += SU_SCALED_ROPE_KERNELS
+    return count / MLX_REFERENCE_LAYER_KERNELS
+
+
 # SYCL launches its kernels through Level Zero command lists (`submit_seconds`). Intel's guide "Level Zero Immediate
 # Command Lists" (https://www.intel.com/content/www/us/en/developer/articles/guide/level-zero-immediate-command-lists.html)
 # says the 2025.3 oneAPI release made the L0 v2 adapter, which only submits through immediate command lists ("a razor
@@ -476,6 +522,8 @@ class Stage:
     # times the KV cache is read per step: 1, or the query heads per KV head where the flash-attention kernel ran
     # one block per query head (`kv_head_reads`)
     kv_head_reads: float = 1.0
+    # MLX: the kernels of a layer of the model's mlx-lm graph ÷ a Llama layer's (`mlx_layer_kernels`)
+    mlx_layer_kernels: float = 1.0
 
     @property
     def prompt_family(self) -> str:
@@ -533,6 +581,8 @@ class Stage:
         """Per-step costs that do not depend on the bytes: launches and synchronisation (on CUDA, the small
         kernels' latency at the SM clock: `CLOCK_REFERENCE_GHZ`)."""
         layers = self.layers + LINEAR_LAYER_KERNELS * self.linear_layers
+        if self.backend == "mlx":
+            layers *= self.mlx_layer_kernels
         fixed = layers * LAYER_SECONDS[self.backend] + self.moe_layers * MOE_LAYER_SECONDS[self.backend]
         if self.clock_ghz and self.backend in CLOCKED_BACKENDS:
             return fixed * CLOCK_REFERENCE_GHZ / self.clock_ghz

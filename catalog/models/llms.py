@@ -163,6 +163,7 @@ class LlmModel(Searchable):
             slug=self.slug,
             name=self.name,
             hf_id=self.hf_id or None,
+            family=self.family,
             artifacts=tuple(a.as_spec() for a in artifacts),
             num_hidden_layers=self.num_hidden_layers,
             hidden_size=self.hidden_size,

@@ -1,0 +1,70 @@
+"""MLX's fixed time per layer goes with the kernels of the architecture's mlx-lm graph (speed.MLX_LAYER_KERNELS)."""
+
+from dataclasses import replace
+
+import pytest
+from engine_specs import gemma3_27b, llama_8b, make_gpu, quant
+
+from estimator import Workload, speed
+from estimator.device_memory import Placement, usage_and_stage
+
+
+@pytest.mark.parametrize(
+    ("family", "context", "kernels"),
+    [
+        ("llama3.1", 131072, 17),  # llama.py: the reference
+        ("", None, 17),  # a family nobody counted takes Llama's
+        ("qwen3", 40960, 19),  # + q and k RMSNorms
+        ("qwen2.5", 32768, 20),  # + q/k/v biases
+        ("gemma3", 131072, 28),  # six norms each adding 1 to its weight, two clip_residuals, gelu × up
+        ("gemma3_text", 32768, 28),  # config.json's model_type of Gemma 3 1B
+        ("phi4", 16384, 14),  # Phi-4: fused q/k/v and gate/up, plain RoPE
+        ("phi4", 131072, 20),  # Phi-4-mini: SuScaledRoPE's scaling and slice update on both RoPEs
+        ("gpt-oss", 131072, 21),  # q/k/v/o biases; its MoE block counted as a dense MLP
+    ],
+)
+def test_a_layer_costs_its_kernels_over_a_llama_layers(family, context, kernels):
+    assert speed.mlx_layer_kernels(family, context) == pytest.approx(kernels / 17)
+
+
+# 26 layers of Gemma 3 1B's size, 0.56 GB a token, on an M3 Ultra (819 GB/s)
+SMALL_MODEL_ON_MLX = speed.Stage(
+    bandwidth_gb_s=819,
+    backend="mlx",
+    tflops=56.8,
+    layers=26,
+    dense_bytes=0.56e9,
+    routed_bytes=0.0,
+    experts=0,
+    experts_per_tok=0,
+    active_params=1.0e9,
+)
+
+
+def test_gemma_3_pays_28_kernels_a_layer_on_mlx_only():
+    gemma = replace(SMALL_MODEL_ON_MLX, mlx_layer_kernels=28 / 17)
+    assert gemma.fixed_seconds == pytest.approx(26 * 28 / 17 * speed.LAYER_SECONDS["mlx"])
+    assert gemma.fixed_seconds == pytest.approx(SMALL_MODEL_ON_MLX.fixed_seconds * 28 / 17)
+    # llama.cpp's graphs are not mlx-lm's: its Metal backend keeps one time per layer
+    on_metal = replace(SMALL_MODEL_ON_MLX, backend="metal")
+    assert replace(on_metal, mlx_layer_kernels=28 / 17).fixed_seconds == on_metal.fixed_seconds
+
+
+def test_the_models_family_reaches_the_stage():
+    apple = make_gpu(slug="m3-ultra", name="Apple M3 Ultra", backend="metal", unified_memory=True)
+    placement = Placement(device=apple, layers=range(62), holds_output=True, holds_embedding=True)
+    _, gemma = usage_and_stage(
+        model=gemma3_27b(family="gemma3"), quant=quant(), workload=Workload(runtime="mlx"), p=placement
+    )
+    _, unnamed = usage_and_stage(
+        model=gemma3_27b(), quant=quant(), workload=Workload(runtime="mlx"), p=placement
+    )
+    assert gemma.mlx_layer_kernels == pytest.approx(28 / 17)
+    assert unnamed.mlx_layer_kernels == 1.0
+    _, llama = usage_and_stage(
+        model=llama_8b(family="llama3.1"),
+        quant=quant(),
+        workload=Workload(runtime="mlx"),
+        p=Placement(device=apple, layers=range(32)),
+    )
+    assert llama.mlx_layer_kernels == 1.0
