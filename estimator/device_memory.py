@@ -229,6 +229,7 @@ def usage_and_stage(
         active_params=active / tp,
         output_params=c.output / tp if p.holds_output else 0.0,
         mlx_layer_kernels=speed.mlx_layer_kernels(model.family, model.max_position_embeddings),
+        mlx_moe_kernels=speed.mlx_moe_kernels(model.family),
         **_attention_fields(model, workload, p.layers, kv_share=share, head_share=1 / tp),
         **_moe_fields(c, p.layers, p.experts_elsewhere, 1 / tp),
     )

@@ -335,6 +335,18 @@ MLX_LAYER_KERNELS = {
     "gpt-oss": 21,
     "gpt_oss": 21,
 }
+# An MoE block's kernels beyond a dense MLP's 4 (`MOE_LAYER_SECONDS["mlx"]` is gpt-oss's, the family with most MLX
+# MoE rows): gpt-oss (gpt_oss.py) 13: its router's product and bias, `argpartition`, `take_along_axis`, the softmax,
+# three `gather_qmm` each with its biases gathered and added, the compiled swiglu, the weighting and the sum (17).
+# Qwen3's MoE (qwen3_moe.py) 8: the router, softmax, `argpartition`, `take_along_axis`, the top-k renormalisation
+# (a sum and a division), three `gather_qmm`, swiglu, the weighting and the sum (12).
+MLX_REFERENCE_MOE_KERNELS = 13
+MLX_MOE_KERNELS = {
+    "qwen3": 8,
+    "qwen3-moe": 8,
+    "qwen3_moe": 8,
+    "qwen3-coder": 8,
+}
 PHI_FAMILIES = ("phi3", "phi4")
 SU_SCALED_ROPE_KERNELS = 6
 SU_SCALED_ROPE_CONTEXT = 131072  # Phi's longrope configs: 128k tokens over an original 4096
@@ -346,6 +358,11 @@ def mlx_layer_kernels(family: str, context: int | None = None) -> float:
     if family in PHI_FAMILIES and (context or 0) >= SU_SCALED_ROPE_CONTEXT:
         count += SU_SCALED_ROPE_KERNELS
     return count / MLX_REFERENCE_LAYER_KERNELS
+
+
+def mlx_moe_kernels(family: str) -> float:
+    """An MoE block's kernels beyond a dense MLP's in mlx-lm's graph ÷ gpt-oss's (`MLX_MOE_KERNELS`)."""
+    return MLX_MOE_KERNELS.get(family, MLX_REFERENCE_MOE_KERNELS) / MLX_REFERENCE_MOE_KERNELS
 
 
 # SYCL launches its kernels through Level Zero command lists (`submit_seconds`). Intel's guide "Level Zero Immediate
@@ -524,6 +541,8 @@ class Stage:
     kv_head_reads: float = 1.0
     # MLX: the kernels of a layer of the model's mlx-lm graph ÷ a Llama layer's (`mlx_layer_kernels`)
     mlx_layer_kernels: float = 1.0
+    # the same for an MoE block beyond a dense MLP's kernels, ÷ gpt-oss's (`mlx_moe_kernels`)
+    mlx_moe_kernels: float = 1.0
 
     @property
     def prompt_family(self) -> str:
@@ -581,9 +600,11 @@ class Stage:
         """Per-step costs that do not depend on the bytes: launches and synchronisation (on CUDA, the small
         kernels' latency at the SM clock: `CLOCK_REFERENCE_GHZ`)."""
         layers = self.layers + LINEAR_LAYER_KERNELS * self.linear_layers
+        moe_layers = self.moe_layers
         if self.backend == "mlx":
             layers *= self.mlx_layer_kernels
-        fixed = layers * LAYER_SECONDS[self.backend] + self.moe_layers * MOE_LAYER_SECONDS[self.backend]
+            moe_layers *= self.mlx_moe_kernels
+        fixed = layers * LAYER_SECONDS[self.backend] + moe_layers * MOE_LAYER_SECONDS[self.backend]
         if self.clock_ghz and self.backend in CLOCKED_BACKENDS:
             return fixed * CLOCK_REFERENCE_GHZ / self.clock_ghz
         return fixed

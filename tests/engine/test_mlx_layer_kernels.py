@@ -68,3 +68,27 @@ def test_the_models_family_reaches_the_stage():
         p=Placement(device=apple, layers=range(32)),
     )
     assert llama.mlx_layer_kernels == 1.0
+
+
+@pytest.mark.parametrize(
+    ("family", "kernels"),
+    [
+        (
+            "gpt-oss",
+            13,
+        ),  # the reference: router and its bias, top-k, softmax, 3 gathered products with biases
+        ("gpt_oss", 13),
+        ("qwen3", 8),  # Qwen3-30B-A3B: no biases, a renormalised top-k
+        ("qwen3_moe", 8),
+    ],
+)
+def test_an_moe_block_costs_its_kernels_beyond_a_dense_mlp_over_gpt_oss(family, kernels):
+    assert speed.mlx_moe_kernels(family) == pytest.approx(kernels / 13)
+
+
+def test_qwen3_moe_layers_pay_8_of_gpt_oss_13_moe_kernels_on_mlx():
+    moe = replace(SMALL_MODEL_ON_MLX, moe_layers=26)
+    qwen = replace(moe, mlx_moe_kernels=8 / 13)
+    assert moe.fixed_seconds - qwen.fixed_seconds == pytest.approx(
+        26 * 5 / 13 * speed.MOE_LAYER_SECONDS["mlx"]
+    )
