@@ -88,6 +88,9 @@ class Prepared:
     predict: Callable[[], float | None]
     baseline: float | None
     stages: list[speed.Stage]
+    dated: bool = (
+        False  # `_as_built` changed a stage: the engine's own entry points time today's build instead
+    )
 
 
 def _workload(row: Measurement, batch: int | None = None) -> Workload:
@@ -148,8 +151,9 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
         layout = layouts.layer_split_layout(devices=devices, **kw)
     else:
         layout = layouts.single_layout(devices=devices, **kw)
-    _, stages = plans.run_layout(layout, **kw)
-    stages = _as_built(row, model, stages)
+    _, today = plans.run_layout(layout, **kw)
+    stages = _as_built(row, model, today)
+    dated = stages is not today
     bw = row.device.bandwidth_gb_s * 1e9
     if row.kind == "vllm_tp" and row.single_stream:
 
@@ -161,7 +165,7 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
             return 1 / t.decode_s
 
         per_rank = max(s.dense_bytes + s.routed_bytes * s.touched_share(1) for s in stages)
-        return Prepared(row, predict_stream, BASELINE_EFFICIENCY * bw / per_rank, stages)
+        return Prepared(row, predict_stream, BASELINE_EFFICIENCY * bw / per_rank, stages, dated)
     if row.kind == "vllm_tp":
 
         def predict() -> float:
@@ -173,7 +177,7 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
             return w.batch / (t.decode_batch_s + prefill_s + w.batch * SERVING["sequence_seconds"])
 
         per_rank = max(s.dense_bytes + s.routed_bytes * s.touched_share(w.batch) for s in stages)
-        return Prepared(row, predict, w.batch * BASELINE_EFFICIENCY * bw / per_rank, stages)
+        return Prepared(row, predict, w.batch * BASELINE_EFFICIENCY * bw / per_rank, stages, dated)
     gb_s, lat = timing.link(w, devices)
 
     def hops() -> list[timing.Hop]:  # built when timed: the hand-off time is a fitted constant
@@ -184,7 +188,7 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
         def predict() -> float:
             return 1 / timing.sequential_step_seconds(stages, hops(), model.hidden_size, 1, w.prompt_tokens)
 
-        return Prepared(row, predict, BASELINE_EFFICIENCY * bw / _bytes_per_token(stages), stages)
+        return Prepared(row, predict, BASELINE_EFFICIENCY * bw / _bytes_per_token(stages), stages, dated)
 
     def predict_prefill() -> float | None:
         t = timing.sequential_prefill_seconds(
@@ -193,7 +197,8 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
         return row.tokens / t if t else None
 
     flops = row.device.fp16_tflops
-    return Prepared(row, predict_prefill, flops * 1e12 / (2 * model.active_params) if flops else None, stages)
+    baseline = flops * 1e12 / (2 * model.active_params) if flops else None
+    return Prepared(row, predict_prefill, baseline, stages, dated)
 
 
 def engine_prediction(row: Measurement) -> float | None:
