@@ -40,20 +40,20 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # MoE pp rows (prior 16): 20.8 tokens, so 43% of the full share at m = 16, 75% at 64, 92% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.562
-EXPERT_TILE_TOKENS = 20.8
+PREFILL_EXPERT_EFFICIENCY = 0.558
+EXPERT_TILE_TOKENS = 21.9
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
 # kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
 # 0.86 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
 # gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.86,
-    "cuda_pascal": 1.12,
-    "rocm": 0.958,
-    "vulkan": 0.976,
+    "cuda": 0.873,
+    "cuda_pascal": 1.09,
+    "rocm": 0.952,
+    "vulkan": 0.972,
     "vulkan_intel": 1.0,
-    "sycl": 0.932,
+    "sycl": 0.956,
     "metal": 1.14,
     "mlx": 1.06,
 }
@@ -68,14 +68,14 @@ EXPERT_KERNEL_EFFICIENCY = {
 # tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64
-EXPERT_CALL_SECONDS = 20e-6
+EXPERT_CALL_SECONDS = 17.3e-6
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.439,
-    "cuda_pascal": 0.405,
+    "cuda": 0.434,
+    "cuda_pascal": 0.402,
     "metal": 0.326,
-    "mlx": 0.383,
+    "mlx": 0.384,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -84,7 +84,7 @@ ATTENTION_EFFICIENCY = {
 # rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
 # (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone 0.09–0.13.
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.106
+VECTOR_ATTENTION_EFFICIENCY = 0.102
 # MLX processes a prompt in chunks of mlx-lm's `prefill_step_size`, 2048 tokens by default (mlx_lm/generate.py,
 # `generate_step`: each chunk is one forward pass, evaluated before the next), not in llama.cpp's `-ub`
 # micro-batches: its weights are read, its fixed costs paid and its experts see their tokens once per 2048.
@@ -94,13 +94,16 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # 64) builds a dozen small ops per chunk (the state's transposed copy, three products against it, the subtraction,
 # the concatenation, the state's decay and update), so a 512-token micro-batch adds 8 such rounds to each layer.
 # Each round costs this many attention layers' fixed time (`speed.LAYER_SECONDS`), fitted on the Qwen3.5 and
-# Qwen3.6 prompt rows (lhl's and kyuz0's Strix Halo, the Arc Pro B70, the MI50, the 7900 XTX, the P100s). MLX and
-# vLLM run their own kernels and are not charged.
+# Qwen3.6 prompt rows (lhl's and kyuz0's Strix Halo, the Arc Pro B70, the MI50, the 7900 XTX, the P100s); 1.0 until
+# the Qwen3.5 MoE rows ran on their own shape (December 2026), 4.4 since, the MI100's prompt rows (PR 22298's table,
+# 80-90% fast on this engine, as its dense rows are 36%) among them. Builds since PR 19504 run a fused
+# GGML_OP_GATED_DELTA_NET where the backend has one instead of these chunks: the term is the older graph's, kept while
+# the rows that price it are of both. MLX and vLLM run their own kernels and are not charged.
 DELTA_CHUNK_TOKENS = 64
-DELTA_CHUNK_LAYERS = 0.995
+DELTA_CHUNK_LAYERS = 4.36
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.654
+PREFILL_PIPELINE_OVERLAP = 0.659
 
 
 def attention_efficiency(stage: Stage) -> float:

@@ -6,32 +6,32 @@
 # one-device row's "decode"; multi_gpu, vllm_tp, prefill), widened to bracket the estimate by 1% at least.
 # A range is estimate ÷ (1 + high) … estimate ÷ (1 + low); a class without its own range takes the wider of
 # its kernels' and every one-device row's. Computed again without each device in turn, these ranges hold the
-# measured value for 85% of one-device decode rows, 80% of multi-GPU rows, 89% of prefill rows and 85% of
+# measured value for 85% of one-device decode rows, 86% of multi-GPU rows, 90% of prefill rows and 86% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
-    "gddr/cuda/dense": (-0.073, 0.17),
-    "gddr/cuda/moe": (-0.078, 0.263),
-    "gddr/rocm/dense": (-0.207, 0.294),
-    "gddr/vulkan/dense": (-0.161, 0.345),
-    "hbm/cuda/dense": (-0.095, 0.087),
-    "hbm/cuda/moe": (-0.169, 0.052),
-    "lpddr/metal/dense": (-0.084, 0.089),
-    "lpddr/metal/moe": (-0.253, 0.179),
-    "lpddr/mlx/dense": (-0.114, 0.049),
-    "lpddr/mlx/moe": (-0.214, 0.176),
-    "lpddr_two_die/metal/dense": (-0.059, 0.212),
-    "decode": (-0.161, 0.302),
-    "multi_gpu": (-0.22, 0.482),
-    "prefill": (-0.388, 0.767),
-    "vllm_tp": (-0.473, 0.996),
-    "*/cuda/*": (-0.128, 0.178),
-    "*/cuda_pascal/*": (-0.01, 0.659),
-    "*/metal/*": (-0.139, 0.178),
-    "*/mlx/*": (-0.117, 0.825),
-    "*/rocm/*": (-0.193, 0.225),
-    "*/sycl/*": (-0.222, 0.302),
-    "*/vulkan/*": (-0.166, 0.249),
-    "*/vulkan_intel/*": (-0.16, 1.204),
+    "gddr/cuda/dense": (-0.071, 0.176),
+    "gddr/cuda/moe": (-0.097, 0.237),
+    "gddr/rocm/dense": (-0.198, 0.294),
+    "gddr/vulkan/dense": (-0.172, 0.342),
+    "hbm/cuda/dense": (-0.11, 0.091),
+    "hbm/cuda/moe": (-0.178, 0.056),
+    "lpddr/metal/dense": (-0.082, 0.093),
+    "lpddr/metal/moe": (-0.254, 0.198),
+    "lpddr/mlx/dense": (-0.164, 0.077),
+    "lpddr/mlx/moe": (-0.12, 0.19),
+    "lpddr_two_die/metal/dense": (-0.071, 0.206),
+    "decode": (-0.166, 0.316),
+    "multi_gpu": (-0.196, 0.342),
+    "prefill": (-0.396, 0.773),
+    "vllm_tp": (-0.477, 0.97),
+    "*/cuda/*": (-0.141, 0.183),
+    "*/cuda_pascal/*": (-0.01, 0.293),
+    "*/metal/*": (-0.15, 0.171),
+    "*/mlx/*": (-0.12, 0.527),
+    "*/rocm/*": (-0.162, 0.245),
+    "*/sycl/*": (-0.234, 0.202),
+    "*/vulkan/*": (-0.173, 0.242),
+    "*/vulkan_intel/*": (-0.181, 1.692),
 }
 
 

@@ -73,29 +73,29 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.639,
-    "hbm": 0.597,
-    "lpddr": 0.979,
-    "lpddr_two_die": 0.827,
+    "gddr_xe_hpg": 0.683,
+    "hbm": 0.579,
+    "lpddr": 0.987,
+    "lpddr_two_die": 0.822,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 9.2,
-    "amd": 6.6,
+    "nvidia": 8.88,
+    "amd": 6.63,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.894,
-    "cuda_pascal": 0.724,
-    "rocm": 0.909,
-    "vulkan": 0.901,
-    "vulkan_intel": 0.641,
-    "sycl": 0.756,
-    "metal": 0.895,
-    "mlx": 0.947,
+    "cuda": 0.887,
+    "cuda_pascal": 0.73,
+    "rocm": 0.912,
+    "vulkan": 0.906,
+    "vulkan_intel": 0.614,
+    "sycl": 0.758,
+    "metal": 0.888,
+    "mlx": 0.944,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -106,17 +106,18 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.947,
-    ("kquant", "cuda_pascal"): 0.695,
-    ("kquant", "rocm"): 0.805,
-    ("kquant", "vulkan"): 0.948,
-    ("kquant", "vulkan_intel"): 0.84,
-    ("kquant", "sycl"): 0.827,
-    ("kquant", "metal"): 0.928,
-    ("float", "cuda"): 0.978,
+    ("kquant", "cuda"): 0.941,
+    ("kquant", "cuda_pascal"): 0.678,
+    ("kquant", "rocm"): 0.794,
+    ("kquant", "vulkan"): 0.938,
+    ("kquant", "vulkan_intel"): 0.859,
+    ("kquant", "sycl"): 0.825,
+    ("kquant", "metal"): 0.923,
+    ("float", "cuda"): 0.984,
     ("float", "rocm"): 1.06,
-    ("bf16", "rocm"): 1.05,
-    ("bf16", "vulkan"): 0.926,
+    ("bf16", "rocm"): 1.04,
+    ("bf16", "vulkan"): 0.908,
+    ("bf16", "sycl"): 0.74,
     ("float", "metal"): 0.993,
 }
 # SYCL's BF16 decode before llama.cpp PR 21580 (merged 22 May 2026, ggml-org/ggml 807fd144: "BF16 models had no
@@ -166,8 +167,10 @@ MATVEC_MAX_BATCH = 8
 # Q3_K_S 87.3, Q2_K 92.7, so per byte Q3_K_S reads at 0.56 and Q2_K at 0.52 of Q4_0's rate where Q4_K_M reads at
 # ~0.86 (`FORMAT_EFFICIENCY`); its 3090 rows are left out as a superseded build (bench/speed_rows.py: newer builds
 # run the same Q4_0 test at 158-167 tok/s), its Tesla P40 rows (Q2_K 33.5, Q3_K_S 30.9, Q4_0 56.8) stay. Fitted on
-# those and the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA), which hold it near 0.86.
-LOW_BIT_KQUANT_EFFICIENCY = 0.889
+# those and the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA), which held it near 0.86 until the 4× P100
+# and 4× V100 Qwen3.5-122B Q3_K_M rows ran on their own shape (December 2026) and took it to 0.69. The DGX Spark's
+# Q2_K and the Strix Halo's Qwen3-235B Q3_K_M rows want it higher: one share for every kernel family is too coarse.
+LOW_BIT_KQUANT_EFFICIENCY = 0.693
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -213,14 +216,14 @@ VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 F
 # near an empty cache (weights at ~490 GB/s of 1024) and 29.7 at 32k, so its 16 GiB of cache a token are read at
 # ~740 GB/s; under the weights' bound the engine put that row 33% slow held out, the V100's gpt-oss-20b at 32k 21%.
 KV_EFFICIENCY = {
-    "cuda": 0.839,
-    "cuda_pascal": 0.787,
-    "rocm": 0.84,
-    "vulkan": 0.836,
-    "vulkan_intel": 0.774,
-    "sycl": 0.868,
+    "cuda": 0.843,
+    "cuda_pascal": 0.804,
+    "rocm": 0.842,
+    "vulkan": 0.821,
+    "vulkan_intel": 0.777,
+    "sycl": 0.864,
     "metal": 0.8,
-    "mlx": 0.787,
+    "mlx": 0.772,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -252,35 +255,35 @@ NO_FLASH_KV_EFFICIENCY = {
     "cuda": 0.198,
     "cuda_pascal": 0.2,
     "rocm": 0.188,
-    "vulkan": 0.189,
+    "vulkan": 0.19,
     "vulkan_intel": 0.2,
     "sycl": 0.2,
-    "metal": 0.222,
+    "metal": 0.223,
 }
 # Fixed costs per step that do not shrink with the model: kernel launches and synchronisation per layer, and
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 40.2e-6,
-    "cuda_pascal": 42.3e-6,
-    "rocm": 96.9e-6,
-    "vulkan": 35.8e-6,
-    "vulkan_intel": 50.7e-6,
-    "sycl": 50.8e-6,
-    "metal": 95.7e-6,
-    "mlx": 85.8e-6,
+    "cuda": 36.5e-6,
+    "cuda_pascal": 46.4e-6,
+    "rocm": 97.9e-6,
+    "vulkan": 38.3e-6,
+    "vulkan_intel": 67.4e-6,
+    "sycl": 62.6e-6,
+    "metal": 94.2e-6,
+    "mlx": 61e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 46.4e-6,
-    "cuda_pascal": 54.2e-6,
-    "rocm": 49e-6,
-    "vulkan": 45.4e-6,
-    "vulkan_intel": 153e-6,
-    "sycl": 82.9e-6,
-    "metal": 58.7e-6,
-    "mlx": 60.8e-6,
+    "cuda": 51.5e-6,
+    "cuda_pascal": 68.8e-6,
+    "rocm": 47.7e-6,
+    "vulkan": 49.3e-6,
+    "vulkan_intel": 164e-6,
+    "sycl": 98e-6,
+    "metal": 57.4e-6,
+    "mlx": 69e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -300,7 +303,7 @@ CLOCK_REFERENCE_GHZ = 2.0
 # norms of q and k, the β sigmoid, permuted copies and the delta-rule steps to the projections. Its fixed time per
 # step is this many attention layers' more (`LAYER_SECONDS`), fitted on the Qwen3.5 and Qwen3.6 rows
 # (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes.
-LINEAR_LAYER_KERNELS = 0.857
+LINEAR_LAYER_KERNELS = 0.86
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # MLX runs a decode step as the ops of mlx-lm's Python graph, one Metal kernel each (a compiled function, such as
 # `swiglu` or `gelu_approx`, one fused kernel), so a layer's fixed time is its kernel count × a launch-and-barrier
@@ -376,18 +379,18 @@ def mlx_moe_kernels(family: str) -> float:
 # jmsirvent's Lunar Lake (oneAPI 2026.0) leave 0-90 µs a layer beyond their reads. The engine answers for today's
 # runtime; the bench marks the rows of the older one (`Stage.batched_submit`, bench/speed_resolve.py). Fitted on
 # the B580 and Lunar Lake rows of 2024-2025 (PRs 13109, 13826, 13885, 13973; ipex-llm issue 12991; randomfoo2).
-SYCL_BATCHED_SUBMIT_SECONDS = 88.7e-6
+SYCL_BATCHED_SUBMIT_SECONDS = 80.4e-6
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.964
+EXPERT_EFFICIENCY = 0.935
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
-    "cuda": 105e-6,
-    "cuda_pascal": 98e-6,
-    "rocm": 122e-6,
-    "vulkan": 102e-6,
+    "cuda": 108e-6,
+    "cuda_pascal": 101e-6,
+    "rocm": 121e-6,
+    "vulkan": 101e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
 
@@ -399,41 +402,41 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # for AMD. Intel's Alchemist cards on Vulkan, which that backend gives no matrix cores, run AMD's Vulkan share of
 # their vector rate (`shader_width`, `hardware.prompt_kernels`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.91,
-    "cuda_pascal": 1,
-    "rocm": 0.366,
+    "cuda": 0.911,
+    "cuda_pascal": 1.0,
+    "rocm": 0.378,
     "vulkan": 0.32,
     "vulkan_intel": 0.138,
-    "sycl": 0.197,
+    "sycl": 0.204,
     "metal": 0.694,
-    "mlx": 1,
-    "vllm": 0.517,
+    "mlx": 1.0,
+    "vllm": 0.516,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.455
+FULL_RATE_PREFILL_FACTOR = 0.458
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.819,
-    ("kquant", "cuda_pascal"): 1.03,
-    ("kquant", "rocm"): 0.821,
-    ("kquant", "vulkan"): 0.836,
-    ("kquant", "vulkan_intel"): 0.905,
-    ("kquant", "sycl"): 1.03,
+    ("kquant", "cuda"): 0.815,
+    ("kquant", "cuda_pascal"): 0.983,
+    ("kquant", "rocm"): 0.778,
+    ("kquant", "vulkan"): 0.808,
+    ("kquant", "vulkan_intel"): 0.842,
+    ("kquant", "sycl"): 1.02,
     ("kquant", "metal"): 0.952,
-    ("float", "cuda"): 1.04,
-    ("float", "rocm"): 1.11,
+    ("float", "cuda"): 1.03,
+    ("float", "rocm"): 1.1,
     ("float", "metal"): 1.07,
-    ("bf16", "rocm"): 0.934,
+    ("bf16", "rocm"): 0.914,
     ("mlx", "mlx"): 1.03,
-    ("bf16", "mlx"): 0.987,
+    ("bf16", "mlx"): 0.986,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.413
+BF16_PREFILL_EFFICIENCY = 0.403
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers' buffers): the
 # vLLM serving rows (A100/H100 SXM TP 1–8, vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json)
 # with the per-sequence cost of their load taken apart (bench/accuracy.py SERVING), and the single-stream rows (one
@@ -450,7 +453,7 @@ VLLM_ALL_REDUCE_SECONDS = 15e-6
 # sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 36.7 µs a call. A time per hop besides (fitted
 # 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
 # 140 µs a call) put the 8-GPU rows 24-50% slow.
-VLLM_NCCL_ALL_REDUCE_SECONDS = 36.6e-6
+VLLM_NCCL_ALL_REDUCE_SECONDS = 36e-6
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
@@ -485,7 +488,7 @@ VLLM_BYTES_PER_SM_CYCLE = 16.8
 # The engine answers for today's vLLM (`VLLM_ENGINE`); bench rows say which engine they ran (their version).
 VLLM_ENGINES = ("v0", "v1", "v1_async")
 VLLM_ENGINE = "v1_async"
-VLLM_HOST_SECONDS = {"v0": 0.00242, "v1": 0.00165}
+VLLM_HOST_SECONDS = {"v0": 0.00241, "v1": 0.00165}
 VLLM_FRONTEND_SECONDS = 0.0015
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.

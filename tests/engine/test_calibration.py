@@ -177,12 +177,16 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # ceilings raised: the ROCm K-quant share refits up with lhl's rows explained (8x MI300X, 2x MI50 already fast),
 # and the hybrid rows' prompts missed the chunked delta-rule scan. Priced (prefill.DELTA_CHUNK_LAYERS): prefill
 # 14.82% / 47.83% -> 14.76% / 47.80%, single GPU 13.11% / 45.81% -> 12.91% / 45.34% (its ceiling lowered again).
+# Then the Qwen3.5/3.6 rows on the catalog's exact hybrid shapes, their KV-depth rows admitted (1,276 -> 1,321 rows):
+# decode 6.73% / 22.38% (555 rows) -> 6.49% / 23.06% (573), prefill 14.76% / 47.80% -> 16.04% / 50.66%, single GPU
+# 12.91% / 45.34% -> 14.16% / 50.31%: ceilings raised for a larger set, not a worse engine. The new rows' misses are
+# the B70's Vulkan MoE and depth rows, three A770 SYCL hybrid rows, the MI100's prompt rows and a 4x P100 rig.
 HELD_OUT_CEILINGS = [
-    ("decode, single GPU, all", 0.068, 0.224),
+    ("decode, single GPU, all", 0.068, 0.232),
     ("multi-GPU layer split, decode", 0.088, 0.303),
-    ("prefill, single GPU", 0.130, 0.454),
-    ("prefill, all", 0.149, 0.479),
-    ("vLLM tensor parallel (throughput under load)", 0.389, 0.884),
+    ("prefill, single GPU", 0.143, 0.505),
+    ("prefill, all", 0.162, 0.508),
+    ("vLLM tensor parallel (throughput under load)", 0.391, 0.890),
     ("vLLM single stream (1 / median TPOT)", 0.085, 0.362),
 ]
 # The ranges are the 5th to 95th percentile of held-out errors (ranges.ERROR_RANGES); the issue asks for 80%.
