@@ -5,7 +5,7 @@ quantized checkpoint declares. No Django models, no network.
 
 import json
 import re
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import pydantic
 from django.utils.text import slugify
@@ -105,6 +105,8 @@ class HfConfig(pydantic.BaseModel):
     linear_key_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     linear_value_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     linear_conv_kernel_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_CONV_KERNEL)
+    # the dtype vLLM keeps the linear-attention state's matrix in (Qwen3.5: float32)
+    mamba_ssm_dtype: Literal["float32", "bfloat16", "float16"] | None = None
     # Qwen3-Next and Qwen3.5 gate the attention output with a second half of q_proj (always in Qwen3-Next)
     attn_output_gate: bool | None = None
     # Qwen MoE: one shared expert of this width (instead of a count of shared experts)
@@ -353,6 +355,7 @@ def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
                 "linear_conv_kernel_dim",
             )
         },
+        "mamba_ssm_dtype": (c.mamba_ssm_dtype or "") if linear else "",
         "native_dtype": (c.torch_dtype or "")[:20],
         "source": "Parsed from config.json"
         + (f" of {hf_id}" if hf_id else "")

@@ -291,7 +291,11 @@ def _attention_fields(
     full = attention - windowed
     linear = {}
     if model.has_linear_layers:
-        state = (len(layers) - attention) * kv_cache.recurrent_state_bytes_per_layer(model) * head_share
+        state = (
+            (len(layers) - attention)
+            * kv_cache.recurrent_state_bytes_per_layer(model, workload.runtime)
+            * head_share
+        )
         linear = {"state_bytes": state, "linear_layers": len(layers) - attention}
     return {
         **linear,

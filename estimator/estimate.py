@@ -16,7 +16,7 @@ from .schema import (
 )
 from .units import format_bytes, format_rate, format_seconds, plural
 
-ENGINE_VERSION = "0.6.48"
+ENGINE_VERSION = "0.6.49"
 
 
 def estimate(
@@ -114,22 +114,36 @@ def _window_words(model: ModelSpec, workload: Workload) -> str:
 
 
 def _state_explanation(model: ModelSpec, workload: Workload, breakdown: MemoryBreakdown) -> Explanation:
-    """The linear-attention layers' recurrent state (`kv_cache.recurrent_state_values_per_layer`): the
-    KV cache explanation counts only the full-attention layers."""
+    """The linear-attention layers' recurrent state (`kv_cache.recurrent_state_bytes_per_layer`): the KV cache
+    explanation counts only the full-attention layers."""
     keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
     values = (model.linear_num_value_heads or 0) * (model.linear_value_head_dim or 0)
-    per_layer = kv_cache.recurrent_state_bytes_per_layer(model)
+    per_layer = kv_cache.recurrent_state_bytes_per_layer(model, workload.runtime)
     sequences = kv_cache.reserved_sequences(workload)
+    conv = f"({model.linear_conv_kernel_dim} − 1) × (2 × {keys} + {values})"
+    matrix = f"{model.linear_key_head_dim} × {values}"
+    parts = "(conv kernel − 1) × (2 × key dims + value dims) + key head dim × value dims"
+    if workload.runtime == "vllm":  # the model's 16 bits, the matrix in config.json's mamba_ssm_dtype
+        matrix_bytes = kv_cache.VLLM_STATE_DTYPE_BYTES.get(
+            model.mamba_ssm_dtype or "", kv_cache.VLLM_MODEL_DTYPE_BYTES
+        )
+        parts = (
+            f"((conv kernel − 1) × (2 × key dims + value dims) × 2 bytes + key head dim × value dims × "
+            f"{matrix_bytes} bytes (vLLM: the model's 16 bits, the matrix in config.json's mamba_ssm_dtype))"
+        )
+        values_text = f"({conv} × 2 + {matrix} × {matrix_bytes})"
+    else:
+        parts = f"({parts}) × 4 bytes (F32)"
+        values_text = f"({conv} + {matrix}) × 4"
     return Explanation(
         term="linear-attention",
         formula=(
-            "linear-attention layers × ((conv kernel − 1) × (2 × key dims + value dims) + key head dim × "
-            "value dims) × 4 bytes (F32) × sequences; no KV cache there, and it does not grow with the context"
+            f"linear-attention layers × {parts} × sequences; no KV cache there, and it does not grow with the context"
         ),
         substituted=(
-            f"{model.linear_attention_layers} × (({model.linear_conv_kernel_dim} − 1) × (2 × {keys} + {values}) + "
-            f"{model.linear_key_head_dim} × {values}) × 4 = {format_bytes(per_layer * model.linear_attention_layers)} "
-            f"per sequence × {sequences} = {format_bytes(breakdown.recurrent_state_bytes)}"
+            f"{model.linear_attention_layers} × {values_text} = "
+            f"{format_bytes(per_layer * model.linear_attention_layers)} per sequence × {sequences} = "
+            f"{format_bytes(breakdown.recurrent_state_bytes)}"
         ),
     )
 

@@ -32,24 +32,44 @@ VLLM_SERVE_BATCHED_TOKENS = 2048
 # GGML_TYPE_F32, recurrent_kv_size max(1, n_seq_max)). convert_hf_to_gguf.py `Qwen3NextModel` maps
 # config.json onto those: ssm_d_conv = linear_conv_kernel_dim, ssm_d_state = linear_key_head_dim,
 # ssm_n_group = linear_num_key_heads, ssm_d_inner = linear_value_head_dim × linear_num_value_heads.
-# vLLM keeps a state of the same shape per running request (its Mamba-style cache); the engine uses
-# llama.cpp's rule for both, one state per sequence that must fit (`reserved_sequences`).
+# llama.cpp's rule holds for every runtime the engine prices but vLLM (and SGLang, priced as vLLM): one state per
+# sequence that must fit (`reserved_sequences`).
 RECURRENT_STATE_BYTES_PER_ELEMENT = 4
+# vLLM keeps the same two parts per running request in other dtypes (vllm/model_executor/layers/mamba/mamba_utils.py at
+# 02d710837549a368073552333f66d714477415d2, `gated_delta_net_state_dtype` → `_mamba_state_dtype`): the convolution's
+# inputs in `--mamba-cache-dtype`, by default the model's 16-bit dtype, and the delta rule's matrix in
+# `--mamba-ssm-cache-dtype`, by default the same, unless config.json names one (`mamba_ssm_dtype`: float32 in the
+# Qwen3.5 configs, which vLLM's `Qwen3_5ForConditionalGenerationConfig` copies into the cache's; Qwen3-Next's names
+# none). So Qwen3-Next's state is half llama.cpp's under vLLM, Qwen3.5's 2% less.
+VLLM_MODEL_DTYPE_BYTES = 2
+VLLM_STATE_DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
+
+
+def recurrent_state_parts(model: ModelSpec) -> tuple[int, int]:
+    """(the short convolution's values, the delta rule's matrix's values) one sequence's state holds in one
+    linear-attention layer: llama.cpp's n_embd_r and n_embd_s."""
+    if not model.has_linear_layers:
+        return 0, 0
+    keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
+    values = (model.linear_num_value_heads or 0) * (model.linear_value_head_dim or 0)
+    return ((model.linear_conv_kernel_dim or 1) - 1) * (values + 2 * keys), (
+        model.linear_key_head_dim or 0
+    ) * values
 
 
 def recurrent_state_values_per_layer(model: ModelSpec) -> int:
     """Values one sequence's state holds in one linear-attention layer: llama.cpp's n_embd_r + n_embd_s."""
-    if not model.has_linear_layers:
-        return 0
-    keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
-    values = (model.linear_num_value_heads or 0) * (model.linear_value_head_dim or 0)
-    conv = ((model.linear_conv_kernel_dim or 1) - 1) * (values + 2 * keys)
-    return conv + (model.linear_key_head_dim or 0) * values
+    return sum(recurrent_state_parts(model))
 
 
-def recurrent_state_bytes_per_layer(model: ModelSpec) -> int:
-    """Bytes of one sequence's state in one linear-attention layer (F32)."""
-    return recurrent_state_values_per_layer(model) * RECURRENT_STATE_BYTES_PER_ELEMENT
+def recurrent_state_bytes_per_layer(model: ModelSpec, runtime: str = "llama.cpp") -> int:
+    """Bytes of one sequence's state in one linear-attention layer: F32 in llama.cpp; under vLLM the model's
+    16 bits and config.json's `mamba_ssm_dtype` for the matrix (`VLLM_STATE_DTYPE_BYTES`)."""
+    conv, matrix = recurrent_state_parts(model)
+    if runtime != "vllm":
+        return (conv + matrix) * RECURRENT_STATE_BYTES_PER_ELEMENT
+    matrix_bytes = VLLM_STATE_DTYPE_BYTES.get(model.mamba_ssm_dtype or "", VLLM_MODEL_DTYPE_BYTES)
+    return conv * VLLM_MODEL_DTYPE_BYTES + matrix * matrix_bytes
 
 
 @bounded_cache(entries=1024, size=262_144, size_of=length_of_result)
@@ -75,7 +95,7 @@ def recurrent_state_layers_bytes(model: ModelSpec, workload: Workload, layers: S
     if not model.has_linear_layers:
         return 0
     linear = len(layers) - attention_layers_in(model, layers)
-    return linear * recurrent_state_bytes_per_layer(model) * reserved_sequences(workload)
+    return linear * recurrent_state_bytes_per_layer(model, workload.runtime) * reserved_sequences(workload)
 
 
 def recurrent_state_bytes(model: ModelSpec, workload: Workload) -> int:
@@ -260,7 +280,7 @@ def vllm_state_blocks(model: ModelSpec, workload: Workload) -> int:
         * workload.kv_bytes_per_element
         * VLLM_BLOCK_TOKENS
     )
-    state = recurrent_state_bytes_per_layer(model) * model.linear_attention_layers
+    state = recurrent_state_bytes_per_layer(model, workload.runtime) * model.linear_attention_layers
     return int(-(-state // block))
 
 

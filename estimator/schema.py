@@ -6,7 +6,7 @@ Units live in the names: ``*_bytes`` are integers of bytes, ``*_gb_s`` are 10^9 
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from . import limits
 from .reasons import Reason
@@ -110,6 +110,15 @@ class ModelSpec(Frozen):
     linear_key_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     linear_value_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     linear_conv_kernel_dim: int | None = Field(default=None, gt=0, le=limits.MAX_CONV_KERNEL)
+    # config.json's `mamba_ssm_dtype`: the dtype vLLM keeps the delta rule's matrix in (`kv_cache.vllm_state_bytes`)
+    mamba_ssm_dtype: Literal["float32", "bfloat16", "float16"] | None = Field(
+        default=None, description="linear-attention state dtype under vLLM; None: the model's 16 bits"
+    )
+
+    @field_validator("mamba_ssm_dtype", mode="before")
+    @classmethod
+    def _unnamed_dtype(cls, value: object) -> object:
+        return value or None  # the catalog's and a config reader's "" is "not named"
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -98,6 +98,14 @@ class LlmModel(Searchable):
     linear_conv_kernel_dim = models.PositiveIntegerField(
         null=True, blank=True, help_text="Linear attention: width of the short convolution over q, k, v (4)."
     )
+    mamba_ssm_dtype = models.CharField(
+        "mamba_ssm_dtype",
+        max_length=10,
+        blank=True,
+        choices=[("float32", "float32"), ("bfloat16", "bfloat16"), ("float16", "float16")],
+        help_text="Linear attention: config.json's mamba_ssm_dtype, the dtype vLLM keeps the state's matrix in "
+        "(empty: the model's own 16 bits).",
+    )
     native_dtype = models.CharField(max_length=20, blank=True)
     license = models.CharField(max_length=120, blank=True)
     attention_pattern = models.TextField(blank=True)
@@ -191,4 +199,5 @@ class LlmModel(Searchable):
             linear_key_head_dim=self.linear_key_head_dim,
             linear_value_head_dim=self.linear_value_head_dim,
             linear_conv_kernel_dim=self.linear_conv_kernel_dim,
+            mamba_ssm_dtype=self.mamba_ssm_dtype or None,
         )

@@ -115,6 +115,7 @@ QWEN35_9B = {
         "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128, "linear_num_key_heads": 16,
         "linear_num_value_heads": 32, "linear_value_head_dim": 128, "num_attention_heads": 16,
         "num_hidden_layers": 32, "num_key_value_heads": 4, "vocab_size": 248320, "tie_word_embeddings": False,
+        "mamba_ssm_dtype": "float32",
     },
 }  # fmt: skip
 
@@ -151,6 +152,9 @@ def test_qwen35_config_counts_its_linear_layers_from_layer_types():
     assert fields["active_params_b"] is None
     assert fields["total_params_b"] == pytest.approx(9.0, abs=0.5)  # "9B" (without its vision tower)
     assert byo.to_spec(fields).attention_layers == 8
+    # the dtype vLLM keeps the state's matrix in; Qwen3-Next's config names none
+    assert byo.to_spec(fields).mamba_ssm_dtype == "float32"
+    assert byo.to_spec(byo.parse_config(json.dumps(QWEN3_NEXT_80B))).mamba_ssm_dtype is None
 
 
 @pytest.mark.parametrize("config", [QWEN3_NEXT_80B, QWEN35_9B])

@@ -57,6 +57,18 @@ def test_the_state_of_one_layer_is_llama_cpps_r_and_s_rows_in_f32():
     assert kv_cache.recurrent_state_bytes_per_layer(qwen3_next_80b()) == 2_195_456
 
 
+def test_vllm_keeps_the_state_in_the_models_16_bits_unless_the_config_names_a_dtype():
+    # vLLM's `gated_delta_net_state_dtype`: the conv inputs in the model's dtype, the matrix in mamba_ssm_dtype or
+    # the model's. Qwen3-Next's config names none: both halves in 16 bits, half llama.cpp's 2,195,456 bytes.
+    assert kv_cache.recurrent_state_bytes_per_layer(qwen3_next_80b(), "vllm") == 548_864 * 2
+    # Qwen3.5's configs name float32: the matrix stays 4 bytes a value, the conv's 24,576 values take 2
+    qwen3_5_like = qwen3_next_80b(mamba_ssm_dtype="float32")
+    assert kv_cache.recurrent_state_bytes_per_layer(qwen3_5_like, "vllm") == 24_576 * 2 + 524_288 * 4
+    # llama.cpp, Ollama and MLX: F32 whatever the config says
+    for runtime in ("llama.cpp", "ollama", "mlx"):
+        assert kv_cache.recurrent_state_bytes_per_layer(qwen3_5_like, runtime) == 2_195_456
+
+
 def test_only_the_attention_layers_keep_a_kv_cache():
     model = qwen3_next_80b()
     w = Workload(context_tokens=32768)
@@ -76,8 +88,8 @@ def test_the_state_is_per_sequence_and_does_not_grow_with_the_context(batch):
 
 
 def test_vllm_reserves_one_sequences_state_as_it_does_one_sequences_context():
-    model = qwen3_next_80b()
-    assert kv_cache.recurrent_state_bytes(model, Workload(batch=8, runtime="vllm")) == 36 * 2_195_456
+    model = qwen3_next_80b()  # vLLM keeps Qwen3-Next's state in 16 bits: 548,864 values × 2 bytes a layer
+    assert kv_cache.recurrent_state_bytes(model, Workload(batch=8, runtime="vllm")) == 36 * 548_864 * 2
 
 
 def test_a_model_without_linear_layers_has_no_state():
@@ -160,12 +172,12 @@ def test_inconsistent_linear_layers_are_refused(overrides, words):
 
 
 def test_vllm_takes_each_requests_state_from_its_pool_of_kv_blocks():
-    # a block: 16 tokens × 12 attention layers × 2 KiB = 384 KiB; the state, 36 × 2,195,456 bytes =
-    # 79,036,416 bytes, fills 201 of them (200.99); a 32,768-token request: 2,048 blocks + 201
+    # a block: 16 tokens × 12 attention layers × 2 KiB = 384 KiB; the state in 16 bits, 36 × 1,097,728 bytes =
+    # 39,518,208 bytes, fills 101 of them (100.5); a 32,768-token request: 2,048 blocks + 101
     model = qwen3_next_80b()
     w = Workload(context_tokens=32768, runtime="vllm")
-    assert kv_cache.vllm_state_blocks(model, w) == 201
-    assert kv_cache.vllm_request_blocks(model, w) == 2048 + 201
+    assert kv_cache.vllm_state_blocks(model, w) == 101
+    assert kv_cache.vllm_request_blocks(model, w) == 2048 + 101
     e = estimate(model=model, quant=Q4_K_M, devices=[A100_80], workload=w, with_suggestions=False)
     single = next(p for p in e.plans if p.strategy == "single")
     assert single.fits == (single.max_concurrency >= 1)
