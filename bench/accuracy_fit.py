@@ -114,6 +114,9 @@ def param_universe() -> list[Param]:
         # SYCL's batched Level Zero launches on Xe2 before oneAPI 2025.3, per layer (speed.py): a weak prior
         Param("SYCL_BATCHED_SUBMIT_SECONDS", None, 60 * US, 3.0, 1 * US, 1000 * US, "decode"),
         Param("LOW_BIT_KQUANT_EFFICIENCY", None, 1.0, 1.5, 0.2, 1.2, "decode"),
+        # Intel's scalar flash attention at decode, a share of the vector rate (speed.py): the prior is the Arc Pro
+        # B70's Llama 2 7B row alone (2.9 × 10^11 FLOPs a second of 45.9 × 10^12), the one row without GQA packing
+        Param("INTEL_FA_VECTOR_SHARE", None, 0.0063, 1.0, 0.0005, 0.1, "decode"),
         *(
             Param("HANDOFF_SECONDS", k, 100 * US, 3.0, 1 * US, 3000 * US, "decode")
             for k in ("cuda", "cuda_pascal", "rocm", "vulkan")
@@ -218,6 +221,10 @@ def _uses(p: Prepared, q: Param) -> bool:
         return any(s.batched_submit for s in stages)
     if q.table == "LOW_BIT_KQUANT_EFFICIENCY":
         return any(s.fmt == "kquant_low" for s in stages)
+    if q.table == "INTEL_FA_VECTOR_SHARE":
+        return p.row.decode_depth >= 1024 and any(
+            s.backend == "vulkan_intel" and s.flash_attention for s in stages
+        )
     # 16-bit weights on Intel's Vulkan read at the Vulkan family's shares (speed.weights_kernels)
     if q.table == "FORMAT_EFFICIENCY":
         return q.key in {(f, speed.weights_kernels(s)) for f, s in fmts}

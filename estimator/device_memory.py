@@ -307,6 +307,8 @@ def _attention_fields(
         "flash_attention": workload.flash_attention,
         "score_heads": full * model.num_attention_heads * head_share,
         "window_score_heads": windowed * model.num_attention_heads * head_share,
+        "gqa_ratio": model.num_attention_heads / model.num_key_value_heads,
+        "head_dim": model.head_dim_or_default,
     }
 
 

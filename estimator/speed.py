@@ -546,6 +546,8 @@ class Stage:
     mlx_layer_kernels: float = 1.0
     # the same for an MoE block beyond a dense MLP's kernels, ÷ gpt-oss's (`mlx_moe_kernels`)
     mlx_moe_kernels: float = 1.0
+    gqa_ratio: float = 1.0  # query heads per KV head (`intel_fa_padded_rows`)
+    head_dim: int = 0  # a key head's size (`intel_fa_padded_rows`)
 
     @property
     def prompt_family(self) -> str:
@@ -653,6 +655,7 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
         / (bw * kv_memory_efficiency(stage) * BACKEND_EFFICIENCY[stage.backend])
         / kv_efficiency(stage)
     )
+    kv = max(kv, intel_fa_seconds(stage, batch, depth))
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
     return (
         max(weights + unpack_seconds(stage, batch) + kv, flops_s)
@@ -721,6 +724,61 @@ def kv_head_reads(stage: Stage) -> float:
 # shaders, which read K and V once (kyuz0's May 2026 Strix Halo: gpt-oss-20b's cache at 210-225 GB/s to 64k cells).
 COOPMAT1_ROW_GROUPS = 4
 COOPMAT1_KV_READS = (1 + COOPMAT1_ROW_GROUPS) / 2
+
+# Vulkan's decode flash attention on Intel GPUs is bound by its arithmetic, not by the cache's bytes. It runs the
+# scalar shader (vulkan-shaders/flash_attn.comp): Alchemist has no cooperative matrices in ggml-vulkan
+# (`ggml_vk_khr_cooperative_matrix_support` allows Xe2 only), and Xe2's, under Mesa, are 8x16x16 where the coopmat1
+# FA path needs a 16x16x16 shape (`coopmat_support_16x16x16_f16acc`/`_f32acc`, checked in `get_fa_tuning_params`),
+# so it falls back to FA_SCALAR. On Intel that shader runs without subgroup operations ("Disable subgroup use due to
+# performance issues when enforcing subgroup sizes": its reductions go through shared memory and barriers), each
+# thread loading its K and V slices from global memory (the shared-memory staging is NVIDIA's only), in few
+# workgroups: split-k fills `shader_core_count` × 2 of them, and the Arc Pro B70 (BMG-G31) is not in
+# `ggml_vk_intel_shader_core_count`'s list, so it takes the placeholder 16: 32 workgroups of 128 threads on 32 Xe
+# cores, each thread's multiply-adds waiting on its loads (ggml-vulkan.cpp at ggml 5bb72360, 5 May 2026; the same
+# at d99724f2, 21 August 2026). kyuz0's B70 rows (Vulkan, Mesa, build 9039) spend, from tg128 to tg32 @ d16384,
+# 29.8 ms more a token on Llama 2 7B Q4_0 (MHA, 32 query heads of 128), 12.1 on gpt-oss-20b (64 query heads of 64
+# on its 12 full layers), 8.9 on Qwen3.6-35B-A3B, 31.3 on Qwen3.6-27B and 8.9-9.8 on Qwen3.5-9B (16, 24 and 16
+# query heads of 256 on their 10, 16 and 8 attention layers): their caches at 33-60 GB/s for the GQA models, 288
+# for the MHA one, but 2.2-3.0 × 10^11 FLOPs a second of QKᵀ and PV for every one of them once each workgroup's
+# rows are counted as the shader pads them (`intel_fa_padded_rows`); SYCL's kernels read the same caches at
+# 150-580 GB/s. So the decode step takes the longer of the cache's reads and that arithmetic at this share of the
+# vector rate (`matrix_width`): 2.65 × 10^11 of the B70's 45.9 × 10^12 FP16 FLOPs. Fitted (from a prior of 0.0063,
+# the Llama 2 7B row alone, the one without GQA packing); the B70 is the only Intel GPU with Vulkan rows at a
+# depth, so other parts take the share of their own vector rate unchecked (the B580 and A770 are in the list,
+# with 40 and 128 workgroups). Still so in llama.cpp b10883 (issue 28721, 10 September 2026: B70 Vulkan decode
+# "collapses ~8x as context grows from 1k to 64k", SYCL ~2.4x; a maintainer: "a known issue, the Flash Attention
+# shader does not run well on Intel Battlemage"); Intel's own decode shaders for Xe2/Xe3 (PR 24406, ready for review
+# 15 September 2026) would replace it: once rows of a build with them exist, this becomes a dated rule.
+INTEL_FA_VECTOR_SHARE = 0.00577
+# The scalar shader's row tiles on Intel (`get_fa_tuning_params_scalar`, `reduce_block_rows` always on for Intel):
+# a decode step packs a KV head's query heads into one workgroup's rows when the GQA ratio fits the tile the shader
+# would use for a prompt (`max_gqa`: 4 rows for heads of 64 or less, 8 above), and pads them to the tile's rows
+# (2, 4 or 8); a larger ratio (gpt-oss-20b's 8 on heads of 64) or MHA runs one query head a workgroup.
+INTEL_FA_ROW_SPLIT_MAX_HEAD = 64
+
+
+def intel_fa_padded_rows(gqa_ratio: float, head_dim: int) -> float:
+    """Rows the scalar flash-attention shader computes on Intel per query head at decode (≥ 1): a packed KV head's
+    tile rows over its query heads (`INTEL_FA_ROW_SPLIT_MAX_HEAD`)."""
+    gqa = round(gqa_ratio)
+    small_head = head_dim <= INTEL_FA_ROW_SPLIT_MAX_HEAD
+    if gqa <= 1 or gqa > (4 if small_head else 8):
+        return 1.0
+    if gqa < 4 or small_head:  # row_split 1
+        return (2 if gqa == 2 else 4) / gqa
+    return (4 if gqa <= 4 else 8) / gqa
+
+
+def intel_fa_seconds(stage: Stage, batch: int, depth: int) -> float:
+    """Vulkan's scalar flash attention on an Intel GPU, bound by its arithmetic (`INTEL_FA_VECTOR_SHARE`): 0
+    elsewhere, without flash attention, or without a listed rate."""
+    if stage.backend != "vulkan_intel" or not stage.flash_attention or not stage.tflops:
+        return 0.0
+    pairs = stage.attention_flops_per_pair * depth + stage.window_attention_flops_per_pair * min(
+        depth, window_cells_read(stage)
+    )
+    flops = batch * pairs * intel_fa_padded_rows(stage.gqa_ratio, stage.head_dim)
+    return flops / (stage.tflops * 1e12 / stage.matrix_width * INTEL_FA_VECTOR_SHARE)
 
 
 def submit_seconds(stage: Stage) -> float:
