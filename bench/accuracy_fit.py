@@ -259,7 +259,9 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table == "ATTENTION_EFFICIENCY":
         return q.key in prompt_keys and (p.row.depth > 0 or p.row.tokens >= 2048)
     if q.table == "VECTOR_ATTENTION_EFFICIENCY":
-        vector = prompt_keys & set(prefill.VECTOR_ATTENTION_KERNELS)
+        # Intel's Vulkan attention is the decode shader's (prefill.INTEL_FA_PROMPT_OCCUPANCY), not this share
+        vector = {s.prompt_family for s in stages if s.backend != "vulkan_intel"}
+        vector &= set(prefill.VECTOR_ATTENTION_KERNELS)
         return bool(vector) and (p.row.depth > 0 or p.row.tokens >= 2048)
     if q.table == "EXPERT_KERNEL_EFFICIENCY":
         return any(s.moe_layers and s.prompt_family == q.key for s in stages)

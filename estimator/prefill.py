@@ -11,6 +11,7 @@ turns compute-bound at a large batch runs at it too); the constants below are th
 says which rows decide it.
 """
 
+from . import speed
 from .speed import LAYER_SECONDS, Stage, full_rate_factor, fused_attention, prefill_efficiency
 
 # A prompt batch without flash attention writes each head's scores (queries × cached keys, F32) to memory, and
@@ -82,9 +83,17 @@ ATTENTION_EFFICIENCY = {
 # llama.cpp's flash-attention kernels on ROCm, Vulkan and SYCL run on the vector units (see
 # `hardware.MATRIX_WIDTH`; Vulkan on NVIDIA's tensor cores apart: `prompt_kernels`): one share of the vector
 # rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
-# (Vulkan) and the Arc Pro B70 (Vulkan, SYCL), each fitted alone 0.09–0.13.
+# (Vulkan) and the Arc Pro B70 (SYCL), each fitted alone 0.09–0.13; Intel's Vulkan apart (below).
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
 VECTOR_ATTENTION_EFFICIENCY = 0.102
+# Intel's Vulkan runs a prompt's attention on the scalar shader its decode runs (`speed.INTEL_FA_VECTOR_SHARE`: no
+# subgroup operations, K and V loaded by each thread, each multiply-add waiting on its load). At decode its 32
+# workgroups of 128 threads hold an eighth of the 32,768 invocations a B70 keeps resident (32 Xe cores × 8 vector
+# engines × 8 threads × SIMD16); a prompt's micro-batch fills them (512 rows in tiles of 4 or 8 rows: 64-128
+# workgroups per query head), so its attention goes at the decode's share × that occupancy, counted: 0.046 of the
+# vector rate, where kyuz0's B70 `pp2048 @ d16384` rows on Vulkan (build 9039) spend 0.041-0.056 beyond their pp512
+# rate, against the 0.106 the other vector-attention families share (which put them 30-79% fast).
+INTEL_FA_PROMPT_OCCUPANCY = 8.0
 # MLX processes a prompt in chunks of mlx-lm's `prefill_step_size`, 2048 tokens by default (mlx_lm/generate.py,
 # `generate_step`: each chunk is one forward pass, evaluated before the next), not in llama.cpp's `-ub`
 # micro-batches: its weights are read, its fixed costs paid and its experts see their tokens once per 2048.
@@ -108,7 +117,9 @@ PREFILL_PIPELINE_OVERLAP = 0.659
 
 def attention_efficiency(stage: Stage) -> float:
     """Share of the matrix rate (÷ `matrix_width`: the vector rate, on AMD and Intel) that flash attention
-    over the cache reaches."""
+    over the cache reaches (Intel's Vulkan: its decode shader's share × `INTEL_FA_PROMPT_OCCUPANCY`)."""
+    if stage.backend == "vulkan_intel":
+        return speed.INTEL_FA_VECTOR_SHARE * INTEL_FA_PROMPT_OCCUPANCY
     family = stage.prompt_family
     if family in VECTOR_ATTENTION_KERNELS:
         return VECTOR_ATTENTION_EFFICIENCY

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from estimator import speed
+from estimator import prefill, speed
 
 # Qwen3.6-27B Q4_K_M on an Arc Pro B70 (608 GB/s, 183.5 TFLOPS listed, 4x its FP16 vector rate): 16 attention
 # layers of 24 query heads over 4 KV heads of 256
@@ -74,3 +74,13 @@ def test_without_flash_attention_the_general_kernels_read_it():
 def test_each_sequence_of_a_batch_pays_its_own_attention():
     one = speed.intel_fa_seconds(QWEN36_27B_ON_B70, 1, 4096)
     assert speed.intel_fa_seconds(QWEN36_27B_ON_B70, 4, 4096) == pytest.approx(4 * one)
+
+
+def test_a_prompt_runs_the_shader_at_the_occupancy_its_micro_batch_fills():
+    # 32 workgroups of 128 threads at decode hold 4,096 of the 32,768 invocations a B70 keeps resident
+    assert prefill.INTEL_FA_PROMPT_OCCUPANCY == 32 * 8 * 8 * 16 / (32 * 128)
+    share = speed.INTEL_FA_VECTOR_SHARE * prefill.INTEL_FA_PROMPT_OCCUPANCY
+    assert prefill.attention_efficiency(QWEN36_27B_ON_B70) == pytest.approx(share)
+    assert prefill.attention_efficiency(replace(QWEN36_27B_ON_B70, backend="sycl")) == pytest.approx(
+        prefill.VECTOR_ATTENTION_EFFICIENCY
+    )
