@@ -41,20 +41,20 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # MoE pp rows (prior 16): 20.8 tokens, so 43% of the full share at m = 16, 75% at 64, 92% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.558
-EXPERT_TILE_TOKENS = 21.9
+PREFILL_EXPERT_EFFICIENCY = 0.555
+EXPERT_TILE_TOKENS = 21.7
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
 # kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
 # 0.86 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
 # gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.873,
+    "cuda": 0.876,
     "cuda_pascal": 1.09,
-    "rocm": 0.952,
-    "vulkan": 0.972,
+    "rocm": 0.953,
+    "vulkan": 0.966,
     "vulkan_intel": 1.0,
-    "sycl": 0.956,
+    "sycl": 0.953,
     "metal": 1.14,
     "mlx": 1.06,
 }
@@ -69,14 +69,14 @@ EXPERT_KERNEL_EFFICIENCY = {
 # tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64
-EXPERT_CALL_SECONDS = 17.3e-6
+EXPERT_CALL_SECONDS = 17.4e-6
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
     "cuda": 0.434,
-    "cuda_pascal": 0.402,
+    "cuda_pascal": 0.401,
     "metal": 0.326,
-    "mlx": 0.384,
+    "mlx": 0.385,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -85,14 +85,14 @@ ATTENTION_EFFICIENCY = {
 # rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
 # (Vulkan) and the Arc Pro B70 (SYCL), each fitted alone 0.09–0.13; Intel's Vulkan apart (below).
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.102
+VECTOR_ATTENTION_EFFICIENCY = 0.109
 # Intel's Vulkan runs a prompt's attention on the scalar shader its decode runs (`speed.INTEL_FA_VECTOR_SHARE`: no
 # subgroup operations, K and V loaded by each thread, each multiply-add waiting on its load). At decode its 32
 # workgroups of 128 threads hold an eighth of the 32,768 invocations a B70 keeps resident (32 Xe cores × 8 vector
 # engines × 8 threads × SIMD16); a prompt's micro-batch fills them (512 rows in tiles of 4 or 8 rows: 64-128
 # workgroups per query head), so its attention goes at the decode's share × that occupancy, counted: 0.046 of the
 # vector rate, where kyuz0's B70 `pp2048 @ d16384` rows on Vulkan (build 9039) spend 0.041-0.056 beyond their pp512
-# rate, against the 0.106 the other vector-attention families share (which put them 30-79% fast).
+# rate, against the 0.109 the other vector-attention families share (which put them 30-79% fast).
 INTEL_FA_PROMPT_OCCUPANCY = 8.0
 # MLX processes a prompt in chunks of mlx-lm's `prefill_step_size`, 2048 tokens by default (mlx_lm/generate.py,
 # `generate_step`: each chunk is one forward pass, evaluated before the next), not in llama.cpp's `-ub`
@@ -104,15 +104,15 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # the concatenation, the state's decay and update), so a 512-token micro-batch adds 8 such rounds to each layer.
 # Each round costs this many attention layers' fixed time (`speed.LAYER_SECONDS`), fitted on the Qwen3.5 and
 # Qwen3.6 prompt rows (lhl's and kyuz0's Strix Halo, the Arc Pro B70, the MI50, the 7900 XTX, the P100s); 1.0 until
-# the Qwen3.5 MoE rows ran on their own shape (December 2026), 4.4 since, the MI100's prompt rows (PR 22298's table,
+# the Qwen3.5 MoE rows ran on their own shape (December 2026), 4.2 since, the MI100's prompt rows (PR 22298's table,
 # 80-90% fast on this engine, as its dense rows are 36%) among them. Builds since PR 19504 run a fused
 # GGML_OP_GATED_DELTA_NET where the backend has one instead of these chunks: the term is the older graph's, kept while
 # the rows that price it are of both. MLX and vLLM run their own kernels and are not charged.
 DELTA_CHUNK_TOKENS = 64
-DELTA_CHUNK_LAYERS = 4.36
+DELTA_CHUNK_LAYERS = 4.16
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.659
+PREFILL_PIPELINE_OVERLAP = 0.658
 
 
 def attention_efficiency(stage: Stage) -> float:

@@ -73,10 +73,10 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.683,
+    "gddr_xe_hpg": 0.659,
     "hbm": 0.579,
-    "lpddr": 0.987,
-    "lpddr_two_die": 0.822,
+    "lpddr": 0.985,
+    "lpddr_two_die": 0.821,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
@@ -88,14 +88,14 @@ HBM_BYTES_PER_SM_CYCLE = {
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.887,
+    "cuda": 0.889,
     "cuda_pascal": 0.73,
-    "rocm": 0.912,
-    "vulkan": 0.906,
-    "vulkan_intel": 0.614,
+    "rocm": 0.914,
+    "vulkan": 0.908,
+    "vulkan_intel": 0.635,
     "sycl": 0.758,
-    "metal": 0.888,
-    "mlx": 0.944,
+    "metal": 0.89,
+    "mlx": 0.945,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -106,17 +106,17 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.941,
+    ("kquant", "cuda"): 0.939,
     ("kquant", "cuda_pascal"): 0.678,
     ("kquant", "rocm"): 0.794,
     ("kquant", "vulkan"): 0.938,
-    ("kquant", "vulkan_intel"): 0.859,
-    ("kquant", "sycl"): 0.825,
+    ("kquant", "vulkan_intel"): 0.854,
+    ("kquant", "sycl"): 0.826,
     ("kquant", "metal"): 0.923,
-    ("float", "cuda"): 0.984,
+    ("float", "cuda"): 0.982,
     ("float", "rocm"): 1.06,
     ("bf16", "rocm"): 1.04,
-    ("bf16", "vulkan"): 0.908,
+    ("bf16", "vulkan"): 0.918,
     ("bf16", "sycl"): 0.74,
     ("float", "metal"): 0.993,
 }
@@ -216,14 +216,14 @@ VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 F
 # near an empty cache (weights at ~490 GB/s of 1024) and 29.7 at 32k, so its 16 GiB of cache a token are read at
 # ~740 GB/s; under the weights' bound the engine put that row 33% slow held out, the V100's gpt-oss-20b at 32k 21%.
 KV_EFFICIENCY = {
-    "cuda": 0.843,
+    "cuda": 0.842,
     "cuda_pascal": 0.804,
-    "rocm": 0.842,
+    "rocm": 0.841,
     "vulkan": 0.821,
-    "vulkan_intel": 0.777,
+    "vulkan_intel": 0.8,
     "sycl": 0.864,
     "metal": 0.8,
-    "mlx": 0.772,
+    "mlx": 0.773,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -264,26 +264,26 @@ NO_FLASH_KV_EFFICIENCY = {
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 36.5e-6,
-    "cuda_pascal": 46.4e-6,
-    "rocm": 97.9e-6,
-    "vulkan": 38.3e-6,
-    "vulkan_intel": 67.4e-6,
-    "sycl": 62.6e-6,
+    "cuda": 37e-6,
+    "cuda_pascal": 46.6e-6,
+    "rocm": 98.6e-6,
+    "vulkan": 38.4e-6,
+    "vulkan_intel": 62e-6,
+    "sycl": 62.4e-6,
     "metal": 94.2e-6,
-    "mlx": 61e-6,
+    "mlx": 61.1e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 51.5e-6,
-    "cuda_pascal": 68.8e-6,
-    "rocm": 47.7e-6,
+    "cuda": 51.3e-6,
+    "cuda_pascal": 69e-6,
+    "rocm": 47.5e-6,
     "vulkan": 49.3e-6,
-    "vulkan_intel": 164e-6,
-    "sycl": 98e-6,
-    "metal": 57.4e-6,
-    "mlx": 69e-6,
+    "vulkan_intel": 149e-6,
+    "sycl": 98.9e-6,
+    "metal": 57.3e-6,
+    "mlx": 68.8e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -303,7 +303,7 @@ CLOCK_REFERENCE_GHZ = 2.0
 # norms of q and k, the β sigmoid, permuted copies and the delta-rule steps to the projections. Its fixed time per
 # step is this many attention layers' more (`LAYER_SECONDS`), fitted on the Qwen3.5 and Qwen3.6 rows
 # (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes.
-LINEAR_LAYER_KERNELS = 0.86
+LINEAR_LAYER_KERNELS = 0.826
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # MLX runs a decode step as the ops of mlx-lm's Python graph, one Metal kernel each (a compiled function, such as
 # `swiglu` or `gelu_approx`, one fused kernel), so a layer's fixed time is its kernel count × a launch-and-barrier
@@ -382,7 +382,7 @@ def mlx_moe_kernels(family: str) -> float:
 SYCL_BATCHED_SUBMIT_SECONDS = 80.4e-6
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.935
+EXPERT_EFFICIENCY = 0.934
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
@@ -404,9 +404,9 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 PREFILL_EFFICIENCY = {
     "cuda": 0.911,
     "cuda_pascal": 1.0,
-    "rocm": 0.378,
+    "rocm": 0.374,
     "vulkan": 0.32,
-    "vulkan_intel": 0.138,
+    "vulkan_intel": 0.155,
     "sycl": 0.204,
     "metal": 0.694,
     "mlx": 1.0,
@@ -421,14 +421,14 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.815,
     ("kquant", "cuda_pascal"): 0.983,
     ("kquant", "rocm"): 0.778,
-    ("kquant", "vulkan"): 0.808,
-    ("kquant", "vulkan_intel"): 0.842,
+    ("kquant", "vulkan"): 0.812,
+    ("kquant", "vulkan_intel"): 0.84,
     ("kquant", "sycl"): 1.02,
     ("kquant", "metal"): 0.952,
     ("float", "cuda"): 1.03,
     ("float", "rocm"): 1.1,
     ("float", "metal"): 1.07,
-    ("bf16", "rocm"): 0.914,
+    ("bf16", "rocm"): 0.912,
     ("mlx", "mlx"): 1.03,
     ("bf16", "mlx"): 0.986,
 }
@@ -436,7 +436,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.403
+BF16_PREFILL_EFFICIENCY = 0.392
 # vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers' buffers): the
 # vLLM serving rows (A100/H100 SXM TP 1–8, vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json)
 # with the per-sequence cost of their load taken apart (bench/accuracy.py SERVING), and the single-stream rows (one
