@@ -73,7 +73,8 @@ def main() -> None:
     loaded = speed_rows.load()
     prepared = [prepare(r) for r in loaded.rows]
     # the cached stages time as the engine does (a row of an older build as today's would differ: `_as_built`)
-    for p in [p for p in prepared if not p.dated][:: max(1, len(prepared) // 40)]:
+    today = [p for p in prepared if not p.dated]
+    for p in today[:: max(1, len(today) // 40)]:
         est, full = p.predict(), engine_prediction(p.row)
         if full is not None:
             assert est is not None and abs(est / full - 1) < 1e-9, p.row.label

@@ -138,7 +138,7 @@ def _prepare_between(row: Measurement) -> Prepared:
         return row.concurrency / ((1 - share) * lo / a + share * (lo + 1) / b)
 
     base = (1 - share) * (low.baseline or 0) + share * (high.baseline or 0)
-    return Prepared(row, predict, base or None, high.stages)
+    return Prepared(row, predict, base or None, high.stages, low.dated or high.dated)
 
 
 def _prepare(row: Measurement, batch: int | None = None) -> Prepared:

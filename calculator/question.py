@@ -14,7 +14,7 @@ from catalog.measurements import Measured, Neighbour, measured_for, nearest_meas
 from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantization
 from catalog.published import formats_of, listed_formats, model_spec
 from catalog.runtime_support import runtime_table
-from catalog.runtimes import COMMAND_FOR_RUNTIME, RUNTIME_FOR_COMMAND, engine_runtime
+from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_FOR_COMMAND, engine_runtime
 from estimator import DeviceSpec, Estimate, QuantSpec, Workload, commands, estimate
 from estimator.units import GIB
 
@@ -115,6 +115,7 @@ class Question:
             "prompt_tokens": self.prompt,
             **tables.kv_workload(self.kv),  # the catalog row's bytes per element
             "runtime": self.engine,
+            "mamba_ssm_cache_dtype": getattr(BY_SLUG.get(self.runtime), "mamba_ssm_cache_dtype", "auto"),
             "hosts": self.hosts,
             "flash_attention": self.fa != "off",
             **self._runtime_limits,

@@ -105,8 +105,14 @@ class HfConfig(pydantic.BaseModel):
     linear_key_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     linear_value_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     linear_conv_kernel_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_CONV_KERNEL)
-    # the dtype vLLM keeps the linear-attention state's matrix in (Qwen3.5: float32)
+    # the dtype vLLM keeps the linear-attention state's matrix in (Qwen3.5: float32); another spelling is not read
     mamba_ssm_dtype: Literal["float32", "bfloat16", "float16"] | None = None
+
+    @pydantic.field_validator("mamba_ssm_dtype", mode="before")
+    @classmethod
+    def _known_dtype(cls, value: object) -> object:
+        return value if value in ("float32", "bfloat16", "float16") else None
+
     # Qwen3-Next and Qwen3.5 gate the attention output with a second half of q_proj (always in Qwen3-Next)
     attn_output_gate: bool | None = None
     # Qwen MoE: one shared expert of this width (instead of a count of shared experts)

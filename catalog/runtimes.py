@@ -21,6 +21,8 @@ class RuntimeInfo:
     gguf: bool = False  # loads GGUF files: its usual format is Q4_K_M, or the model's own quantized release
     engines: Mapping[str, str] = field(default_factory=dict)  # format family -> another engine runtime
     flash_attention_off: bool = False  # its command turns flash attention off (the form's `fa=off`)
+    # a linear-attention state's matrix where config.json names no dtype (`Workload.mamba_ssm_cache_dtype`)
+    mamba_ssm_cache_dtype: str = "auto"
 
 
 # Ollama runs llama.cpp underneath, but the engine models its own overheads; the engine models SGLang
@@ -31,7 +33,7 @@ RUNTIMES = (
     RuntimeInfo("llama-cpp", "llama.cpp", "llama.cpp", "llama-server", gguf=True, flash_attention_off=True),
     RuntimeInfo("ollama", "Ollama", "ollama", "ollama", gguf=True, flash_attention_off=True),
     RuntimeInfo("vllm", "vLLM", "vllm", "vllm"),
-    RuntimeInfo("sglang", "SGLang", "vllm", "sglang"),
+    RuntimeInfo("sglang", "SGLang", "vllm", "sglang", mamba_ssm_cache_dtype="float32"),
     RuntimeInfo("mlx", "MLX", "mlx", "mlx_lm"),
     RuntimeInfo("lm-studio", "LM Studio", "llama.cpp", "lms", gguf=True, engines={"mlx": "mlx"}),
 )

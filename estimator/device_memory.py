@@ -292,9 +292,7 @@ def _attention_fields(
     linear = {}
     if model.has_linear_layers:
         state = (
-            (len(layers) - attention)
-            * kv_cache.recurrent_state_bytes_per_layer(model, workload.runtime)
-            * head_share
+            (len(layers) - attention) * kv_cache.recurrent_state_bytes_per_layer(model, workload) * head_share
         )
         linear = {"state_bytes": state, "linear_layers": len(layers) - attention}
     return {

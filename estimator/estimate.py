@@ -16,7 +16,7 @@ from .schema import (
 )
 from .units import format_bytes, format_rate, format_seconds, plural
 
-ENGINE_VERSION = "0.6.50"
+ENGINE_VERSION = "0.6.51"
 
 
 def estimate(
@@ -118,23 +118,20 @@ def _state_explanation(model: ModelSpec, workload: Workload, breakdown: MemoryBr
     explanation counts only the full-attention layers."""
     keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
     values = (model.linear_num_value_heads or 0) * (model.linear_value_head_dim or 0)
-    per_layer = kv_cache.recurrent_state_bytes_per_layer(model, workload.runtime)
+    per_layer = kv_cache.recurrent_state_bytes_per_layer(model, workload)
     sequences = kv_cache.reserved_sequences(workload)
     conv = f"({model.linear_conv_kernel_dim} − 1) × (2 × {keys} + {values})"
     matrix = f"{model.linear_key_head_dim} × {values}"
-    parts = "(conv kernel − 1) × (2 × key dims + value dims) + key head dim × value dims"
-    if workload.runtime == "vllm":  # the model's 16 bits, the matrix in config.json's mamba_ssm_dtype
-        matrix_bytes = kv_cache.VLLM_STATE_DTYPE_BYTES.get(
-            model.mamba_ssm_dtype or "", kv_cache.VLLM_MODEL_DTYPE_BYTES
-        )
+    conv_bytes, matrix_bytes = kv_cache.recurrent_state_dtype_bytes(model, workload)
+    if conv_bytes == matrix_bytes:  # llama.cpp and Ollama
+        parts = f"((conv kernel − 1) × (2 × key dims + value dims) + key head dim × value dims) × {conv_bytes} bytes (F32)"
+        values_text = f"({conv} + {matrix}) × {conv_bytes}"
+    else:  # vLLM, SGLang, MLX: the conv inputs in 16 bits, the matrix in its own dtype
         parts = (
-            f"((conv kernel − 1) × (2 × key dims + value dims) × 2 bytes + key head dim × value dims × "
-            f"{matrix_bytes} bytes (vLLM: the model's 16 bits, the matrix in config.json's mamba_ssm_dtype))"
+            f"((conv kernel − 1) × (2 × key dims + value dims) × {conv_bytes} bytes + key head dim × value dims × "
+            f"{matrix_bytes} bytes)"
         )
-        values_text = f"({conv} × 2 + {matrix} × {matrix_bytes})"
-    else:
-        parts = f"({parts}) × 4 bytes (F32)"
-        values_text = f"({conv} + {matrix}) × 4"
+        values_text = f"({conv} × {conv_bytes} + {matrix} × {matrix_bytes})"
     return Explanation(
         term="linear-attention",
         formula=(

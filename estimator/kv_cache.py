@@ -32,17 +32,21 @@ VLLM_SERVE_BATCHED_TOKENS = 2048
 # GGML_TYPE_F32, recurrent_kv_size max(1, n_seq_max)). convert_hf_to_gguf.py `Qwen3NextModel` maps
 # config.json onto those: ssm_d_conv = linear_conv_kernel_dim, ssm_d_state = linear_key_head_dim,
 # ssm_n_group = linear_num_key_heads, ssm_d_inner = linear_value_head_dim × linear_num_value_heads.
-# llama.cpp's rule holds for every runtime the engine prices but vLLM (and SGLang, priced as vLLM): one state per
-# sequence that must fit (`reserved_sequences`).
+# llama.cpp's rule holds for Ollama too: one state per sequence that must fit (`reserved_sequences`).
 RECURRENT_STATE_BYTES_PER_ELEMENT = 4
 # vLLM keeps the same two parts per running request in other dtypes (vllm/model_executor/layers/mamba/mamba_utils.py at
 # 02d710837549a368073552333f66d714477415d2, `gated_delta_net_state_dtype` → `_mamba_state_dtype`): the convolution's
 # inputs in `--mamba-cache-dtype`, by default the model's 16-bit dtype, and the delta rule's matrix in
 # `--mamba-ssm-cache-dtype`, by default the same, unless config.json names one (`mamba_ssm_dtype`: float32 in the
-# Qwen3.5 configs, which vLLM's `Qwen3_5ForConditionalGenerationConfig` copies into the cache's; Qwen3-Next's names
-# none). So Qwen3-Next's state is half llama.cpp's under vLLM, Qwen3.5's 2% less.
+# Qwen3.5 configs, which vLLM's `Qwen3_5ForConditionalGenerationConfig` (vllm/model_executor/models/config.py) copies
+# into the cache's; Qwen3-Next's names none; the engine reads it for any hybrid, and only Qwen3.5's name one). So
+# Qwen3-Next's state is half llama.cpp's under vLLM, Qwen3.5's 2% less. SGLang (priced as vLLM) keeps the conv
+# inputs in bfloat16 too (python/sglang/srt/configs/mamba_utils.py at 288330db619a3e4e479a15a50e6be8d5e03c7255,
+# `CONV_DTYPE`) and the matrix in `SGLANG_MAMBA_SSM_DTYPE`, the config's, else float32 (`Workload.mamba_ssm_cache_dtype`).
+# mlx-lm keeps the conv inputs in the activations' 16 bits (models/qwen3_5.py at d78bf58e, `conv_state` zeros of
+# `inputs.dtype`) and the matrix in float32 (models/gated_delta.py, `mx.zeros(..., dtype=mx.float32)`).
 VLLM_MODEL_DTYPE_BYTES = 2
-VLLM_STATE_DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
+VLLM_STATE_DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "auto": VLLM_MODEL_DTYPE_BYTES}
 
 
 def recurrent_state_parts(model: ModelSpec) -> tuple[int, int]:
@@ -62,14 +66,23 @@ def recurrent_state_values_per_layer(model: ModelSpec) -> int:
     return sum(recurrent_state_parts(model))
 
 
-def recurrent_state_bytes_per_layer(model: ModelSpec, runtime: str = "llama.cpp") -> int:
-    """Bytes of one sequence's state in one linear-attention layer: F32 in llama.cpp; under vLLM the model's
-    16 bits and config.json's `mamba_ssm_dtype` for the matrix (`VLLM_STATE_DTYPE_BYTES`)."""
+def recurrent_state_dtype_bytes(model: ModelSpec, workload: Workload) -> tuple[int, int]:
+    """(bytes a conv value, bytes a matrix value) of the state: F32 in llama.cpp and Ollama; 16 bits and F32 in
+    MLX; under vLLM the model's 16 bits, the matrix in config.json's `mamba_ssm_dtype` or the server's default."""
+    if workload.runtime == "mlx":
+        return VLLM_MODEL_DTYPE_BYTES, RECURRENT_STATE_BYTES_PER_ELEMENT
+    if workload.runtime != "vllm":
+        return RECURRENT_STATE_BYTES_PER_ELEMENT, RECURRENT_STATE_BYTES_PER_ELEMENT
+    return VLLM_MODEL_DTYPE_BYTES, VLLM_STATE_DTYPE_BYTES[
+        model.mamba_ssm_dtype or workload.mamba_ssm_cache_dtype
+    ]
+
+
+def recurrent_state_bytes_per_layer(model: ModelSpec, workload: Workload) -> int:
+    """Bytes of one sequence's state in one linear-attention layer (`recurrent_state_dtype_bytes`)."""
     conv, matrix = recurrent_state_parts(model)
-    if runtime != "vllm":
-        return (conv + matrix) * RECURRENT_STATE_BYTES_PER_ELEMENT
-    matrix_bytes = VLLM_STATE_DTYPE_BYTES.get(model.mamba_ssm_dtype or "", VLLM_MODEL_DTYPE_BYTES)
-    return conv * VLLM_MODEL_DTYPE_BYTES + matrix * matrix_bytes
+    conv_bytes, matrix_bytes = recurrent_state_dtype_bytes(model, workload)
+    return conv * conv_bytes + matrix * matrix_bytes
 
 
 @bounded_cache(entries=1024, size=262_144, size_of=length_of_result)
@@ -95,7 +108,7 @@ def recurrent_state_layers_bytes(model: ModelSpec, workload: Workload, layers: S
     if not model.has_linear_layers:
         return 0
     linear = len(layers) - attention_layers_in(model, layers)
-    return linear * recurrent_state_bytes_per_layer(model, workload.runtime) * reserved_sequences(workload)
+    return linear * recurrent_state_bytes_per_layer(model, workload) * reserved_sequences(workload)
 
 
 def recurrent_state_bytes(model: ModelSpec, workload: Workload) -> int:
@@ -280,7 +293,7 @@ def vllm_state_blocks(model: ModelSpec, workload: Workload) -> int:
         * workload.kv_bytes_per_element
         * VLLM_BLOCK_TOKENS
     )
-    state = recurrent_state_bytes_per_layer(model, workload.runtime) * model.linear_attention_layers
+    state = recurrent_state_bytes_per_layer(model, workload) * model.linear_attention_layers
     return int(-(-state // block))
 
 

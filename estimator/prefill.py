@@ -38,7 +38,7 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # they would reach with every token). With one share for every m (0.28) the MoE pp rows held out ran 30-55% slow
 # at m = 64-256 (gpt-oss-20b on the RX 7900 XT at -ub 2048, on the Strix Halo and the P100; gemma4 26B-A4B on a
 # 3090) where they were about right at m = 16 (gpt-oss-120b on the DGX Spark, the Strix Halo). Fitted on the
-# MoE pp rows (prior 16): 20.8 tokens, so 43% of the full share at m = 16, 75% at 64, 92% at 256. vLLM's
+# MoE pp rows (prior 16): 21.7 tokens, so 43% of the full share at m = 16, 75% at 64, 92% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
 PREFILL_EXPERT_EFFICIENCY = 0.555
@@ -46,13 +46,13 @@ EXPERT_TILE_TOKENS = 21.7
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
 # kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
-# 0.86 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
+# 0.88 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
 # gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.876,
+    "cuda": 0.875,
     "cuda_pascal": 1.09,
     "rocm": 0.953,
-    "vulkan": 0.966,
+    "vulkan": 0.967,
     "vulkan_intel": 1.0,
     "sycl": 0.953,
     "metal": 1.14,
@@ -92,7 +92,7 @@ VECTOR_ATTENTION_EFFICIENCY = 0.109
 # engines × 8 threads × SIMD16); a prompt's micro-batch fills them (512 rows in tiles of 4 or 8 rows: 64-128
 # workgroups per query head), so its attention goes at the decode's share × that occupancy, counted: 0.046 of the
 # vector rate, where kyuz0's B70 `pp2048 @ d16384` rows on Vulkan (build 9039) spend 0.041-0.056 beyond their pp512
-# rate, against the 0.109 the other vector-attention families share (which put them 30-79% fast).
+# rate, against the 0.106 the other vector-attention families shared when measured (which put them 30-79% fast).
 INTEL_FA_PROMPT_OCCUPANCY = 8.0
 # MLX processes a prompt in chunks of mlx-lm's `prefill_step_size`, 2048 tokens by default (mlx_lm/generate.py,
 # `generate_step`: each chunk is one forward pass, evaluated before the next), not in llama.cpp's `-ub`
@@ -106,8 +106,10 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # Qwen3.6 prompt rows (lhl's and kyuz0's Strix Halo, the Arc Pro B70, the MI50, the 7900 XTX, the P100s); 1.0 until
 # the Qwen3.5 MoE rows ran on their own shape (December 2026), 4.2 since, the MI100's prompt rows (PR 22298's table,
 # 80-90% fast on this engine, as its dense rows are 36%) among them. Builds since PR 19504 run a fused
-# GGML_OP_GATED_DELTA_NET where the backend has one instead of these chunks: the term is the older graph's, kept while
-# the rows that price it are of both. MLX and vLLM run their own kernels and are not charged.
+# GGML_OP_GATED_DELTA_NET where the backend has one instead of these chunks, whose kernel steps through the tokens in
+# turn (the hybrid depth check, bench/README.md): a time per token and linear layer too, the shape this term prices,
+# so the term stands for the recurrence's cost in either build, not for the chunks' launches alone. MLX and vLLM run
+# their own kernels and are not charged.
 DELTA_CHUNK_TOKENS = 64
 DELTA_CHUNK_LAYERS = 4.16
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
@@ -118,7 +120,7 @@ PREFILL_PIPELINE_OVERLAP = 0.658
 def attention_efficiency(stage: Stage) -> float:
     """Share of the matrix rate (÷ `matrix_width`: the vector rate, on AMD and Intel) that flash attention
     over the cache reaches (Intel's Vulkan: its decode shader's share × `INTEL_FA_PROMPT_OCCUPANCY`)."""
-    if stage.backend == "vulkan_intel":
+    if stage.backend == "vulkan_intel" and stage.flash_attention:
         return speed.INTEL_FA_VECTOR_SHARE * INTEL_FA_PROMPT_OCCUPANCY
     family = stage.prompt_family
     if family in VECTOR_ATTENTION_KERNELS:

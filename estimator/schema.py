@@ -110,7 +110,7 @@ class ModelSpec(Frozen):
     linear_key_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     linear_value_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     linear_conv_kernel_dim: int | None = Field(default=None, gt=0, le=limits.MAX_CONV_KERNEL)
-    # config.json's `mamba_ssm_dtype`: the dtype vLLM keeps the delta rule's matrix in (`kv_cache.vllm_state_bytes`)
+    # config.json's `mamba_ssm_dtype`: the dtype vLLM keeps the delta rule's matrix in (`kv_cache.recurrent_state_bytes_per_layer`)
     mamba_ssm_dtype: Literal["float32", "bfloat16", "float16"] | None = Field(
         default=None, description="linear-attention state dtype under vLLM; None: the model's 16 bits"
     )
@@ -298,6 +298,10 @@ class Workload(Frozen):
     kv_bytes_per_element: float = Field(default=2.0, gt=0, le=4)
     kv_cache_type: KvCacheType | None = Field(default="f16", description="None: a custom bytes per element")
     runtime: Runtime = "llama.cpp"
+    # Under runtime "vllm": the server's dtype for a linear-attention state's matrix where config.json names none,
+    # vLLM's `--mamba-ssm-cache-dtype` (auto: the model's 16 bits); SGLang, priced as vLLM, keeps float32
+    # (`kv_cache.recurrent_state_bytes_per_layer`)
+    mamba_ssm_cache_dtype: Literal["auto", "float32"] = "auto"
     headroom_bytes: int = Field(default=1 << 30, ge=0, description="memory kept free on each device")
     flash_attention: bool = True
     # llama.cpp processes prompts in micro-batches of this many tokens (`-ub`, default 512)

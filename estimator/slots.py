@@ -100,9 +100,9 @@ def layer_costs(model: ModelSpec, quant: QuantSpec, workload: Workload, *, exper
     )
     state = 0
     if model.has_linear_layers:
-        state = kv_cache.recurrent_state_bytes_per_layer(
-            model, workload.runtime
-        ) * kv_cache.reserved_sequences(workload)
+        state = kv_cache.recurrent_state_bytes_per_layer(model, workload) * kv_cache.reserved_sequences(
+            workload
+        )
     return list(_layer_costs_for(model, quant, full, local, experts, state))
 
 

@@ -329,6 +329,9 @@ CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 MLX_REFERENCE_LAYER_KERNELS = 17
 MLX_LAYER_KERNELS = {
     "qwen3": 19,
+    "qwen3-moe": 19,  # qwen3_moe.py: Qwen3's attention, its q/k norms included
+    "qwen3_moe": 19,
+    "qwen3-coder": 19,
     "qwen2": 20,
     "qwen2.5": 20,
     "gemma3": 28,
@@ -405,7 +408,7 @@ PREFILL_EFFICIENCY = {
     "cuda": 0.911,
     "cuda_pascal": 1.0,
     "rocm": 0.374,
-    "vulkan": 0.32,
+    "vulkan": 0.319,
     "vulkan_intel": 0.155,
     "sycl": 0.204,
     "metal": 0.694,
@@ -421,7 +424,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.815,
     ("kquant", "cuda_pascal"): 0.983,
     ("kquant", "rocm"): 0.778,
-    ("kquant", "vulkan"): 0.812,
+    ("kquant", "vulkan"): 0.814,
     ("kquant", "vulkan_intel"): 0.84,
     ("kquant", "sycl"): 1.02,
     ("kquant", "metal"): 0.952,
@@ -450,7 +453,7 @@ VLLM_ALL_REDUCE_SECONDS = 15e-6
 # time per call. NCCL's own tuning model (src/graph/tuning.cc: 6.6 µs for a ring's LL protocol plus 1 µs per PCIe
 # hop) gives 9-21 µs at TP 2-8, the prior; the rows take more, the launch and the flags' round trips included:
 # 8× RTX 4090, 8× RTX A6000 and 8× V100S (PCIe 3.0) on Llama 3 70B and Mixtral, 4× RTX PRO 6000 across two
-# sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 36.7 µs a call. A time per hop besides (fitted
+# sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 36 µs a call. A time per hop besides (fitted
 # 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
 # 140 µs a call) put the 8-GPU rows 24-50% slow.
 VLLM_NCCL_ALL_REDUCE_SECONDS = 36e-6
@@ -745,7 +748,8 @@ COOPMAT1_KV_READS = (1 + COOPMAT1_ROW_GROUPS) / 2
 # vector rate (`matrix_width`): 2.65 × 10^11 of the B70's 45.9 × 10^12 FP16 FLOPs. Fitted (from a prior of 0.0063,
 # the Llama 2 7B row alone, the one without GQA packing); the B70 is the only Intel GPU with Vulkan rows at a
 # depth, so other parts take the share of their own vector rate unchecked (the B580 and A770 are in the list,
-# with 40 and 128 workgroups). Still so in llama.cpp b10883 (issue 28721, 10 September 2026: B70 Vulkan decode
+# with 40 and 64 workgroups on other core counts than the B70's: their occupancy, so their share, is not the B70's).
+# Still so in llama.cpp b10883 (issue 28721, 10 September 2026: B70 Vulkan decode
 # "collapses ~8x as context grows from 1k to 64k", SYCL ~2.4x; a maintainer: "a known issue, the Flash Attention
 # shader does not run well on Intel Battlemage"); Intel's own decode shaders for Xe2/Xe3 (PR 24406, ready for review
 # 15 September 2026) would replace it: once rows of a build with them exist, this becomes a dated rule.

@@ -155,6 +155,9 @@ def test_qwen35_config_counts_its_linear_layers_from_layer_types():
     # the dtype vLLM keeps the state's matrix in; Qwen3-Next's config names none
     assert byo.to_spec(fields).mamba_ssm_dtype == "float32"
     assert byo.to_spec(byo.parse_config(json.dumps(QWEN3_NEXT_80B))).mamba_ssm_dtype is None
+    # a spelling vLLM would not take is not read, and does not refuse the config
+    odd = {**QWEN35_9B, "text_config": {**QWEN35_9B["text_config"], "mamba_ssm_dtype": "fp32"}}
+    assert byo.to_spec(byo.parse_config(json.dumps(odd))).mamba_ssm_dtype is None
 
 
 @pytest.mark.parametrize("config", [QWEN3_NEXT_80B, QWEN35_9B])

@@ -84,3 +84,7 @@ def test_a_prompt_runs_the_shader_at_the_occupancy_its_micro_batch_fills():
     assert prefill.attention_efficiency(replace(QWEN36_27B_ON_B70, backend="sycl")) == pytest.approx(
         prefill.VECTOR_ATTENTION_EFFICIENCY
     )
+    # without flash attention a prompt's attention is the general kernels', not the scalar shader's
+    assert prefill.attention_efficiency(replace(QWEN36_27B_ON_B70, flash_attention=False)) == pytest.approx(
+        prefill.VECTOR_ATTENTION_EFFICIENCY
+    )

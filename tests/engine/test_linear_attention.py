@@ -54,19 +54,30 @@ def test_the_state_of_one_layer_is_llama_cpps_r_and_s_rows_in_f32():
     # n_embd_r = (4 − 1) × (32 × 128 + 2 × 16 × 128) = 3 × 8192 = 24,576
     # n_embd_s = 128 × (32 × 128) = 524,288; (24,576 + 524,288) × 4 bytes = 2,195,456 bytes (2.09 MiB)
     assert kv_cache.recurrent_state_values_per_layer(qwen3_next_80b()) == 548_864
-    assert kv_cache.recurrent_state_bytes_per_layer(qwen3_next_80b()) == 2_195_456
+    assert kv_cache.recurrent_state_bytes_per_layer(qwen3_next_80b(), Workload()) == 2_195_456
 
 
-def test_vllm_keeps_the_state_in_the_models_16_bits_unless_the_config_names_a_dtype():
-    # vLLM's `gated_delta_net_state_dtype`: the conv inputs in the model's dtype, the matrix in mamba_ssm_dtype or
-    # the model's. Qwen3-Next's config names none: both halves in 16 bits, half llama.cpp's 2,195,456 bytes.
-    assert kv_cache.recurrent_state_bytes_per_layer(qwen3_next_80b(), "vllm") == 548_864 * 2
-    # Qwen3.5's configs name float32: the matrix stays 4 bytes a value, the conv's 24,576 values take 2
-    qwen3_5_like = qwen3_next_80b(mamba_ssm_dtype="float32")
-    assert kv_cache.recurrent_state_bytes_per_layer(qwen3_5_like, "vllm") == 24_576 * 2 + 524_288 * 4
-    # llama.cpp, Ollama and MLX: F32 whatever the config says
-    for runtime in ("llama.cpp", "ollama", "mlx"):
-        assert kv_cache.recurrent_state_bytes_per_layer(qwen3_5_like, runtime) == 2_195_456
+@pytest.mark.parametrize(
+    ("runtime", "cache_dtype", "named", "conv_bytes", "matrix_bytes"),
+    [
+        # vLLM's `gated_delta_net_state_dtype`: the conv inputs in the model's 16 bits, the matrix in config.json's
+        # mamba_ssm_dtype or `--mamba-ssm-cache-dtype` (auto: the model's)
+        ("vllm", "auto", None, 2, 2),  # Qwen3-Next: half llama.cpp's 2,195,456 bytes
+        ("vllm", "auto", "float32", 2, 4),  # Qwen3.5
+        ("vllm", "float32", None, 2, 4),  # SGLang, priced as vLLM: float32 unless the config says otherwise
+        ("vllm", "float32", "bfloat16", 2, 2),
+        ("mlx", "auto", None, 2, 4),  # mlx-lm: conv state in the activations' dtype, the matrix in float32
+        ("llama.cpp", "auto", "bfloat16", 4, 4),  # llama.cpp and Ollama: F32 whatever the config says
+        ("ollama", "auto", None, 4, 4),
+    ],
+)
+def test_each_runtime_keeps_the_state_in_its_own_dtypes(
+    runtime, cache_dtype, named, conv_bytes, matrix_bytes
+):
+    model = qwen3_next_80b(mamba_ssm_dtype=named)
+    w = Workload(runtime=runtime, mamba_ssm_cache_dtype=cache_dtype)
+    # 24,576 conv values and 524,288 matrix values a layer
+    assert kv_cache.recurrent_state_bytes_per_layer(model, w) == 24_576 * conv_bytes + 524_288 * matrix_bytes
 
 
 def test_only_the_attention_layers_keep_a_kv_cache():

@@ -15,6 +15,9 @@ from estimator.device_memory import Placement, usage_and_stage
         ("llama3.1", 131072, 17),  # llama.py: the reference
         ("", None, 17),  # a family nobody counted takes Llama's
         ("qwen3", 40960, 19),  # + q and k RMSNorms
+        ("qwen3-moe", 40960, 19),  # qwen3_moe.py keeps Qwen3's attention
+        ("qwen3_moe", 262144, 19),
+        ("qwen3-coder", 262144, 19),
         ("qwen2.5", 32768, 20),  # + q/k/v biases
         ("gemma3", 131072, 28),  # six norms each adding 1 to its weight, two clip_residuals, gelu × up
         ("gemma3_text", 32768, 28),  # config.json's model_type of Gemma 3 1B
