@@ -45,8 +45,8 @@ RECURRENT_STATE_BYTES_PER_ELEMENT = 4
 # `CONV_DTYPE`) and the matrix in `SGLANG_MAMBA_SSM_DTYPE`, the config's, else float32 (`Workload.mamba_ssm_cache_dtype`).
 # mlx-lm keeps the conv inputs in the activations' 16 bits (models/qwen3_5.py at d78bf58e, `conv_state` zeros of
 # `inputs.dtype`) and the matrix in float32 (models/gated_delta.py, `mx.zeros(..., dtype=mx.float32)`).
-VLLM_MODEL_DTYPE_BYTES = 2
-VLLM_STATE_DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "auto": VLLM_MODEL_DTYPE_BYTES}
+MODEL_DTYPE_BYTES = 2  # vLLM's, SGLang's and mlx-lm's 16-bit activations
+STATE_DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "auto": MODEL_DTYPE_BYTES}
 
 
 def recurrent_state_parts(model: ModelSpec) -> tuple[int, int]:
@@ -56,9 +56,8 @@ def recurrent_state_parts(model: ModelSpec) -> tuple[int, int]:
         return 0, 0
     keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
     values = (model.linear_num_value_heads or 0) * (model.linear_value_head_dim or 0)
-    return ((model.linear_conv_kernel_dim or 1) - 1) * (values + 2 * keys), (
-        model.linear_key_head_dim or 0
-    ) * values
+    conv = ((model.linear_conv_kernel_dim or 1) - 1) * (values + 2 * keys)
+    return conv, (model.linear_key_head_dim or 0) * values
 
 
 def recurrent_state_values_per_layer(model: ModelSpec) -> int:
@@ -70,12 +69,10 @@ def recurrent_state_dtype_bytes(model: ModelSpec, workload: Workload) -> tuple[i
     """(bytes a conv value, bytes a matrix value) of the state: F32 in llama.cpp and Ollama; 16 bits and F32 in
     MLX; under vLLM the model's 16 bits, the matrix in config.json's `mamba_ssm_dtype` or the server's default."""
     if workload.runtime == "mlx":
-        return VLLM_MODEL_DTYPE_BYTES, RECURRENT_STATE_BYTES_PER_ELEMENT
+        return MODEL_DTYPE_BYTES, RECURRENT_STATE_BYTES_PER_ELEMENT
     if workload.runtime != "vllm":
         return RECURRENT_STATE_BYTES_PER_ELEMENT, RECURRENT_STATE_BYTES_PER_ELEMENT
-    return VLLM_MODEL_DTYPE_BYTES, VLLM_STATE_DTYPE_BYTES[
-        model.mamba_ssm_dtype or workload.mamba_ssm_cache_dtype
-    ]
+    return MODEL_DTYPE_BYTES, STATE_DTYPE_BYTES[model.mamba_ssm_dtype or workload.mamba_ssm_cache_dtype]
 
 
 def recurrent_state_bytes_per_layer(model: ModelSpec, workload: Workload) -> int:
