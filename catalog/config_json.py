@@ -5,13 +5,14 @@ quantized checkpoint declares. No Django models, no network.
 
 import json
 import re
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, get_args
 
 import pydantic
 from django.utils.text import slugify
 
 from estimator import limits
 from estimator.memory import gated_delta_net_params
+from estimator.schema import MambaSsmDtype
 
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KiB; anything near 1 MB is not one
 HF_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
@@ -106,12 +107,12 @@ class HfConfig(pydantic.BaseModel):
     linear_value_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     linear_conv_kernel_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_CONV_KERNEL)
     # the dtype vLLM keeps the linear-attention state's matrix in (Qwen3.5: float32); another spelling is not read
-    mamba_ssm_dtype: Literal["float32", "bfloat16", "float16"] | None = None
+    mamba_ssm_dtype: MambaSsmDtype | None = None
 
     @pydantic.field_validator("mamba_ssm_dtype", mode="before")
     @classmethod
     def _known_dtype(cls, value: object) -> object:
-        return value if value in ("float32", "bfloat16", "float16") else None
+        return value if value in get_args(MambaSsmDtype) else None
 
     # Qwen3-Next and Qwen3.5 gate the attention output with a second half of q_proj (always in Qwen3-Next)
     attn_output_gate: bool | None = None

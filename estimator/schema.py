@@ -13,6 +13,8 @@ from .reasons import Reason
 from .strategies import STRATEGIES, Strategy
 
 Runtime = Literal["llama.cpp", "vllm", "ollama", "mlx"]
+# config.json's `mamba_ssm_dtype` values the engine reads (`ModelSpec.mamba_ssm_dtype`)
+MambaSsmDtype = Literal["float32", "bfloat16", "float16"]
 Backend = Literal["cuda", "rocm", "metal", "vulkan", "sycl", "cpu"]
 FormFactor = Literal["desktop", "laptop", "workstation", "datacenter", "integrated"]
 KvCacheType = Literal["f32", "f16", "bf16", "q8_0", "q5_1", "q5_0", "q4_1", "q4_0", "iq4_nl", "fp8"]
@@ -111,7 +113,7 @@ class ModelSpec(Frozen):
     linear_value_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     linear_conv_kernel_dim: int | None = Field(default=None, gt=0, le=limits.MAX_CONV_KERNEL)
     # config.json's `mamba_ssm_dtype`: the dtype vLLM keeps the delta rule's matrix in (`kv_cache.recurrent_state_bytes_per_layer`)
-    mamba_ssm_dtype: Literal["float32", "bfloat16", "float16"] | None = Field(
+    mamba_ssm_dtype: MambaSsmDtype | None = Field(
         default=None, description="linear-attention state dtype under vLLM; None: the model's 16 bits"
     )
 

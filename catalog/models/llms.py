@@ -1,12 +1,13 @@
 """Transformer LLMs, in the field names of their config.json."""
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from django.db import models
 from django.db.models import F, Q
 
 from estimator import ModelSpec
+from estimator.schema import MambaSsmDtype
 
 from .base import Searchable, catalog_history
 
@@ -102,7 +103,7 @@ class LlmModel(Searchable):
         "mamba_ssm_dtype",
         max_length=10,
         blank=True,
-        choices=[("float32", "float32"), ("bfloat16", "bfloat16"), ("float16", "float16")],
+        choices=[(dtype, dtype) for dtype in get_args(MambaSsmDtype)],
         help_text="Linear attention: config.json's mamba_ssm_dtype, the dtype vLLM keeps the state's matrix in "
         "(empty: the model's own 16 bits).",
     )
@@ -199,5 +200,5 @@ class LlmModel(Searchable):
             linear_key_head_dim=self.linear_key_head_dim,
             linear_value_head_dim=self.linear_value_head_dim,
             linear_conv_kernel_dim=self.linear_conv_kernel_dim,
-            mamba_ssm_dtype=self.mamba_ssm_dtype or None,
+            mamba_ssm_dtype=self.mamba_ssm_dtype,  # "" is "not named" (ModelSpec)
         )
