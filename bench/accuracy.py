@@ -2,13 +2,13 @@
 
     .venv/bin/python bench/accuracy.py            # class table: shipped, in-sample, leave-one-device-out, 0.7 × BW
     .venv/bin/python bench/accuracy.py --rows     # and every row: measured, estimate, held-out estimate
-    .venv/bin/python bench/accuracy.py --fit      # print the constants fitted on every row (paste into speed.py)
+    .venv/bin/python bench/accuracy.py --fit      # print the constants fitted on every row (paste into the engine modules)
     .venv/bin/python bench/accuracy.py --write    # also write bench/data/accuracy_figures.json (the test reads it)
 
 Data: bench/speed_rows.py (the calibration tables in ../shared/reference/calibration/ and
 bench/data/public_measurements.json, resolved to engine inputs). Imports the engine only, never Django.
 
-"shipped" is the engine as it is; "in-sample" refits the constants of estimator/speed.py on every
+"shipped" is the engine as it is; "in-sample" refits the engine's constants (speed.py, kv_reads.py, fixed_costs.py, prefill.py, timing.py) on every
 row; "held out" refits them without one device's rows (all of them: single, multi-GPU, prefill) and predicts
 that device, for each device in turn. The constant formula is what most calculators use: tok/s = 0.7 ×
 memory bandwidth ÷ the bytes a token reads (weights; an MoE's active share), one GPU's bandwidth for a layer

@@ -1,7 +1,10 @@
-"""bench/accuracy.py, step 2 of 5: the constants of estimator/speed.py (and the bench's `SERVING`) that a fit
+"""bench/accuracy.py, step 2 of 5: the engine's constants (`ENGINE_MODULES`; and the bench's `SERVING`) that a fit
 may move, each with its prior and physical range, and the Levenberg–Marquardt fit that moves them.
 """
 
+import ast
+import functools
+import inspect
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -10,14 +13,14 @@ import numpy as np
 from accuracy_predict import SERVING, Prepared
 from speed_rows import Measurement
 
-from estimator import Workload, prefill, speed, timing
+from estimator import Workload, fixed_costs, kv_reads, prefill, speed, timing
 
 # ---- What is fitted ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Param:
-    """One fitted constant: where it lives (a table of estimator/speed.py or prefill.py, or accuracy_predict.py's
+    """One fitted constant: where it lives (a table of one of `ENGINE_MODULES`, or accuracy_predict.py's
     `SERVING`), its prior value and spread (a weak pull where rows are few), its physical range, and the rows that
     fit it."""
 
@@ -34,8 +37,8 @@ class Param:
         return f"{self.table}[{self.key!r}]" if self.key is not None else self.table
 
     def _module(self) -> object:
-        """The engine module that defines the constant: estimator/prefill.py for a prompt's own, else speed.py."""
-        return prefill if hasattr(prefill, self.table) and self.table not in vars(speed) else speed
+        """The engine module that defines the constant (the fit sets it there, where the formulas read it)."""
+        return next(m for m in ENGINE_MODULES if self.table in _assigned(m))
 
     def _owner(self) -> object:
         return SERVING if self.table == "SERVING" else getattr(self._module(), self.table)
@@ -53,8 +56,22 @@ class Param:
             self._owner()[self.key] = value  # type: ignore[index]
 
 
+# Where the fitted constants live: the weights' shares (speed.py), a prompt's own (prefill.py), the KV cache's
+# (kv_reads.py), the fixed costs per step (fixed_costs.py) and vLLM's host and all-reduce times (timing.py).
+ENGINE_MODULES = (speed, prefill, kv_reads, fixed_costs, timing)
+
+
+@functools.cache
+def _assigned(module: object) -> frozenset[str]:
+    """The names `module` assigns at its top level (not those it imports from another)."""
+    tree = ast.parse(inspect.getsource(module))  # type: ignore[arg-type]
+    targets = [t for n in tree.body if isinstance(n, ast.Assign) for t in n.targets]
+    targets += [n.target for n in tree.body if isinstance(n, ast.AnnAssign)]
+    return frozenset(t.id for t in targets if isinstance(t, ast.Name))
+
+
 KERNELS = ("cuda", "cuda_pascal", "rocm", "vulkan", "vulkan_intel", "sycl", "metal", "mlx")
-# llama.cpp kernel families with decode rows at a depth without flash attention (speed.NO_FLASH_KV_EFFICIENCY)
+# llama.cpp kernel families with decode rows at a depth without flash attention (kv_reads.NO_FLASH_KV_EFFICIENCY)
 NO_FLASH_FITTED = ("cuda", "rocm", "vulkan", "metal")
 # Format families with their own kernel efficiency. MXFP4 is left at the legacy quants' (its blocks are
 # Q4_0's with a power-of-two scale): every MXFP4 row is gpt-oss, an MoE, so its own factor could not be told
@@ -103,18 +120,18 @@ def param_universe() -> list[Param]:
         Param("MEMORY_EFFICIENCY", "gddr_xe_hpg", 1.0, 1.5, 0.3, 1.2, "decode"),
         *(Param("BACKEND_EFFICIENCY", k, 0.8, 1.0, 0.2, 0.95, "decode") for k in KERNELS),
         *(Param("KV_EFFICIENCY", k, 0.8, 1.0, 0.1, 1.0, "decode") for k in KERNELS),
-        # without flash attention (speed.py): general mat-vecs over head-strided views, a fifth of the rate, each
+        # without flash attention (kv_reads.py): general mat-vecs over head-strided views, a fifth of the rate, each
         # kernel family with rows of its own fitted on them (Pascal, Intel's Vulkan and SYCL have none: 0.2, unfitted)
         *(Param("NO_FLASH_KV_EFFICIENCY", k, 0.2, 1.0, 0.02, 1.0, "decode") for k in NO_FLASH_FITTED),
         *(Param("LAYER_SECONDS", k, 40 * US, 3.0, 1 * US, 400 * US, "decode") for k in KERNELS),
         *(Param("MOE_LAYER_SECONDS", k, 60 * US, 3.0, 1 * US, 1000 * US, "decode") for k in KERNELS),
         Param("EXPERT_EFFICIENCY", None, 0.8, 1.0, 0.2, 1.0, "decode"),
-        # a Gated DeltaNet layer's extra launches, in attention layers' fixed time (speed.py): a weak prior
+        # a Gated DeltaNet layer's extra launches, in attention layers' fixed time (fixed_costs.py): a weak prior
         Param("LINEAR_LAYER_KERNELS", None, 1.0, 3.0, 0.01, 10.0, "decode"),
-        # SYCL's batched Level Zero launches on Xe2 before oneAPI 2025.3, per layer (speed.py): a weak prior
+        # SYCL's batched Level Zero launches on Xe2 before oneAPI 2025.3, per layer (fixed_costs.py): a weak prior
         Param("SYCL_BATCHED_SUBMIT_SECONDS", None, 60 * US, 3.0, 1 * US, 1000 * US, "decode"),
         Param("LOW_BIT_KQUANT_EFFICIENCY", None, 1.0, 1.5, 0.2, 1.2, "decode"),
-        # Intel's scalar flash attention at decode, a share of the vector rate (speed.py): the prior is the Arc Pro
+        # Intel's scalar flash attention at decode, a share of the vector rate (kv_reads.py): the prior is the Arc Pro
         # B70's Llama 2 7B row alone (2.9 × 10^11 FLOPs a second of 45.9 × 10^12), the one row without GQA packing
         Param("INTEL_FA_VECTOR_SHARE", None, 0.0063, 1.0, 0.0005, 0.1, "decode"),
         *(
@@ -168,12 +185,12 @@ def param_universe() -> list[Param]:
         # unit test, quoted in https://github.com/sgl-project/sglang/pull/2904); kept under 15 us, which the
         # single-stream rows alone would push it past
         Param("VLLM_ALL_REDUCE_SECONDS", None, 10 * US, 3.0, 1 * US, 15 * US, "vllm_tp"),
-        # vLLM's host per step by engine, and the V1 output side's floor per token (speed.py)
-        *(Param("VLLM_HOST_SECONDS", k, 2e-3, 3.0, 1e-4, 5e-2, "vllm_tp") for k in speed.VLLM_HOST_SECONDS),
+        # vLLM's host per step by engine, and the V1 output side's floor per token (timing.py)
+        *(Param("VLLM_HOST_SECONDS", k, 2e-3, 3.0, 1e-4, 5e-2, "vllm_tp") for k in timing.VLLM_HOST_SECONDS),
         # the floor stays below the fastest one-stream row of an async-scheduling vLLM, Qwen2.5 0.5B on an A100 SXM
         # at 1.83 ms a token (vLLM 0.20.1): a floor above it would cap every small model below what was measured
         Param("VLLM_FRONTEND_SECONDS", None, 1.5e-3, 3.0, 1e-4, 1.8e-3, "vllm_tp"),
-        # NCCL's all-reduce of a decode step off NVLink: prior NCCL's own tuning model at TP 8 (speed.py)
+        # NCCL's all-reduce of a decode step off NVLink: prior NCCL's own tuning model at TP 8 (timing.py)
         Param("VLLM_NCCL_ALL_REDUCE_SECONDS", None, 20 * US, 3.0, 1 * US, 300 * US, "vllm_tp"),
         # bytes in flight per SM per clock of vLLM's products on listed HBM parts (speed.py): prior
         # llama.cpp's NVIDIA figure
@@ -198,10 +215,10 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table == "SERVING":  # the serving benchmark's interleaved prompts: not in a single stream
         return p.row.kind == "vllm_tp" and not p.row.single_stream
     if q.table == "VLLM_HOST_SECONDS":  # V0's, or V1's engine core (timing.runtime_step)
-        engine = p.row.vllm_engine or speed.VLLM_ENGINE
+        engine = p.row.vllm_engine or timing.VLLM_ENGINE
         return p.row.kind == "vllm_tp" and (engine == "v0") == (q.key == "v0")
     if q.table == "VLLM_FRONTEND_SECONDS":
-        return p.row.kind == "vllm_tp" and (p.row.vllm_engine or speed.VLLM_ENGINE) != "v0"
+        return p.row.kind == "vllm_tp" and (p.row.vllm_engine or timing.VLLM_ENGINE) != "v0"
     if q.table == "VLLM_NCCL_ALL_REDUCE_SECONDS":  # vLLM's all-reduce off NVLink (timing.all_reduces_seconds)
         devices = [p.row.device] * p.row.tp
         return (

@@ -1,5 +1,5 @@
 """bench/accuracy.py, step 1 of 5: each published row built into engine stages once, and re-timed with
-estimator/speed.py's current constants (so a fit can move them); the constant formula's estimate beside it.
+the engine's current constants (so a fit can move them); the constant formula's estimate beside it.
 
 Imported through bench/accuracy.py, which puts the repository and bench/ on the path.
 """
@@ -16,7 +16,7 @@ from speed_resolve import (
 )
 from speed_rows import Measurement
 
-from estimator import Workload, layouts, plans, prefill, speed, timing
+from estimator import Workload, fixed_costs, kv_reads, layouts, plans, prefill, speed, timing
 
 BASELINE_EFFICIENCY = 0.7
 
@@ -55,7 +55,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     gqa_ratio = model.num_attention_heads / model.num_key_value_heads if model.num_key_value_heads else 1.0
     head_reads = gqa_ratio if per_query_head_dated(row.device.backend, date) else 1.0
     if coopmat1_gqa_dated(row.device, gqa_ratio, date):
-        head_reads = speed.COOPMAT1_KV_READS
+        head_reads = kv_reads.COOPMAT1_KV_READS
     if not (
         cublas
         or batched
@@ -82,7 +82,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
 
 @dataclass
 class Prepared:
-    """A row with its engine stages built once; `predict()` re-times them with speed.py's current constants."""
+    """A row with its engine stages built once; `predict()` re-times them with the engine's current constants."""
 
     row: Measurement
     predict: Callable[[], float | None]
@@ -181,7 +181,7 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
     gb_s, lat = timing.link(w, devices)
 
     def hops() -> list[timing.Hop]:  # built when timed: the hand-off time is a fitted constant
-        return [timing.Hop(gb_s, lat, speed.handoff_seconds(s)) for s in stages[:-1]]
+        return [timing.Hop(gb_s, lat, fixed_costs.handoff_seconds(s)) for s in stages[:-1]]
 
     if row.kind == "decode":
 

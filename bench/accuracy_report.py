@@ -1,5 +1,5 @@
 """bench/accuracy.py, step 5 of 5: the class table (as bench/README.md shows it), every row, and the fitted
-constants as estimator/speed.py spells them.
+constants as the engine modules spell them.
 """
 
 from collections import defaultdict
@@ -99,7 +99,7 @@ def print_rows(results: list[Result]) -> None:
 
 
 def print_constants(fitted: dict[str, float], ranges: dict) -> None:
-    """The fitted constants as estimator/speed.py spells them, and the ranges as estimator/ranges.py does, to
+    """The fitted constants as the engine modules spell them, and the ranges as estimator/ranges.py does, to
     paste there."""
     tables: dict[str, dict] = defaultdict(dict)
     scalars = {}
@@ -111,7 +111,7 @@ def print_constants(fitted: dict[str, float], ranges: dict) -> None:
             scalars[q.table] = value
         elif not (q.table.endswith("FORMAT_EFFICIENCY") and abs(value - 1) < 0.005):
             tables[q.table][q.key] = value
-    print("\nFitted on every row (estimator/speed.py):")
+    print("\nFitted on every row (estimator/: speed.py, kv_reads.py, fixed_costs.py, prefill.py, timing.py):")
     for name, value in scalars.items():
         print(f"{name} = {value:.3g}")
     for name, entries in tables.items():

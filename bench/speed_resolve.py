@@ -54,7 +54,7 @@ class Measurement:
     flash_attention: bool | None = None  # llama-bench's `fa` where the source printed it
     single_stream: bool = False  # vllm_tp: one request at a time, value = 1000 / median TPOT
     vllm_engine: str = (
-        ""  # vllm_tp: the engine the stated version ran (speed.VLLM_ENGINES); "" the engine's default
+        ""  # vllm_tp: the engine the stated version ran (timing.VLLM_ENGINES); "" the engine's default
     )
     notes: tuple[str, ...] = field(default=())
     # the file's record it was read from (llama-bench and single-stream vLLM rows): the catalog's measurement
@@ -390,7 +390,7 @@ def integer_dot_dated(date: str | None) -> bool:
 
 
 # SYCL on Intel's Xe2 parts (Arc B cards, Core Ultra 200V "Lunar Lake") launched through batched Level Zero command
-# lists until oneAPI 2025.3 made the immediate-only L0 v2 adapter their default (`speed.SYCL_BATCHED_SUBMIT_SECONDS`).
+# lists until oneAPI 2025.3 made the immediate-only L0 v2 adapter their default (`fixed_costs.SYCL_BATCHED_SUBMIT_SECONDS`).
 # A row rarely names its runtime (PR 13826: oneAPI 2025.1; jmsirvent's Lunar Lake: 2026.0), so the rule goes by date:
 # 2025.3 is the last release of oneAPI's 2025 line, and the Xe2 SYCL rows are of November 2024 to June 2025 or of
 # April 2026 on, so no row lies near the cut. Alchemist (Arc A) had immediate lists already.
@@ -415,7 +415,7 @@ def bf16_gemm_dated(backend: str, date: str | None) -> bool:
 
 
 # ROCm's decode flash attention read a GQA model's cache once per query head until llama.cpp PR 16492
-# (11 October 2025, ggml 0b56d427; `speed.kv_head_reads`). lhl's Strix Halo rows with `fa 1` (July and August 2025)
+# (11 October 2025, ggml 0b56d427; `kv_reads.kv_head_reads`). lhl's Strix Halo rows with `fa 1` (July and August 2025)
 # are of that window; undated ROCm rows (PR tables) are taken as today's kernel. Vulkan, CUDA: no.
 PER_QUERY_HEAD_UNTIL = "2025-10-11"
 
@@ -426,7 +426,7 @@ def per_query_head_dated(backend: str, date: str | None) -> bool:
 
 
 # Vulkan's decode flash attention read V once per row group of the coopmat1 shader for GQA models on GPUs with
-# VK_KHR_cooperative_matrix until llama.cpp PR 19075 (28 January 2026, ggml d59df96b; `speed.COOPMAT1_KV_READS`).
+# VK_KHR_cooperative_matrix until llama.cpp PR 19075 (28 January 2026, ggml d59df96b; `kv_reads.COOPMAT1_KV_READS`).
 # AMD exposes the extension on RDNA 3 and later (WMMA): RDNA 2 and older run the scalar shader, which reads V once.
 # `ggml_vk_flash_attn` groups a KV head's query heads only up to the scalar shader's large-row count, 8 (head sizes
 # under 512); with more, N stays 1 and the scalar shader runs. lhl's Strix Halo rows with `fa 1` (July 2025) are of

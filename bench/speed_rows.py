@@ -58,7 +58,7 @@ VLLM_SHAREGPT_DEPTH = 512
 # `/* flash_attn */ { false }`, examples/llama-bench/llama-bench.cpp, e.g. at ggml-org/llama.cpp@20e30b2). The
 # Llama 3 runs of llama_bench_llama3.json (May 2024 builds b2778-b2843, "default n_batch/n_ubatch unless noted",
 # no `-fa` noted) ran without it, so their tg4096 rows time the KV read without flash attention
-# (speed.NO_FLASH_KV_EFFICIENCY).
+# (kv_reads.NO_FLASH_KV_EFFICIENCY).
 LLAMA3_FLASH_ATTENTION = False
 # Prompt rows of a build that a newer one on the same device and backend outruns several times over: lhl's
 # Strix Halo sweep (build 6077, August 2025: ROCm without hipBLASLt, flash attention off) runs Llama 2 7B Q4_0
@@ -293,7 +293,7 @@ def load_vllm(out: Loaded) -> None:
 
 
 def vllm_engine(version: str) -> str:
-    """The engine a vLLM version runs by default (`speed.VLLM_ENGINES`): V0 before 0.8.0 ("We have now enabled V1
+    """The engine a vLLM version runs by default (`timing.VLLM_ENGINES`): V0 before 0.8.0 ("We have now enabled V1
     engine by default (#13726)", v0.8.0's release notes), V1 from 0.8.0, and V1 with async scheduling from 0.14.0
     ("Async scheduling is now enabled by default", v0.14.0's release notes, PR #27614)."""
     major, minor = (int(x) for x in re.match(r"v?(\d+)\.(\d+)", version).groups())

@@ -42,7 +42,7 @@ def cannot_run(plan: Plan, tool: str) -> str:
 
 
 def rate_range(value: float, low: float | None, high: float | None) -> str:
-    """'18.7 tok/s (16.6–20.8)': a speed and the range published measurements give it (estimator/speed.py
+    """'18.7 tok/s (16.6–20.8)': a speed and the range published measurements give it (estimator/ranges.py
     `speed_range`), or the speed alone where it has none."""
     if low and high:
         return f"{format_rate(value)} tok/s ({format_rate(low)}–{format_rate(high)})"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import kv_cache, memory, speed
+from . import fixed_costs, kv_cache, memory, speed
 from .limits import bounded_cache, length_of_result
 from .schema import DeviceSpec, DeviceUsage, ModelSpec, QuantSpec, Workload
 from .units import GIB
@@ -228,8 +228,8 @@ def usage_and_stage(
         routed_bytes=routed / tp,
         active_params=active / tp,
         output_params=c.output / tp if p.holds_output else 0.0,
-        mlx_layer_kernels=speed.mlx_layer_kernels(model.family, model.max_position_embeddings),
-        mlx_moe_kernels=speed.mlx_moe_kernels(model.family),
+        mlx_layer_kernels=fixed_costs.mlx_layer_kernels(model.family, model.max_position_embeddings),
+        mlx_moe_kernels=fixed_costs.mlx_moe_kernels(model.family),
         **_attention_fields(model, workload, p.layers, kv_share=share, head_share=1 / tp),
         **_moe_fields(c, p.layers, p.experts_elsewhere, 1 / tp),
     )

@@ -74,7 +74,7 @@ def _gddr(device: DeviceSpec) -> str:
 # its rows went 37–39% → 41–46% off held out; it keeps HBM's share. The clock alone times llama.cpp's CUDA
 # per-layer and per-MoE-layer steps (`clock_ghz`): the latency of a chain of small dependent kernels (norms,
 # RoPE, router, top-k, gathers; launches are gone under CUDA graphs) runs at the SM clock
-# (`speed.CLOCK_REFERENCE_GHZ`); parts not named here take their architecture's desktop clock: Pascal 1.7 (GTX
+# (`fixed_costs.CLOCK_REFERENCE_GHZ`); parts not named here take their architecture's desktop clock: Pascal 1.7 (GTX
 # 1080 1.733, 1070 1.683), Turing 1.65 (RTX 2080 1.71, 2080 Ti 1.545, 2060 1.68), Ampere 1.73 (RTX 3090 1.695,
 # 3070 1.725, 3060 1.777, A6000 1.8), Ada 2.5 (RTX 4090 2.52, 4080 2.505, 6000 Ada 2.505), Blackwell 2.5 (RTX 5090
 # 2.407, 5080 2.617, 5070 Ti 2.452, 5060 Ti 2.572, PRO 6000 2.617).

@@ -6,7 +6,7 @@ aggregate decode speed, prefill speed, time to first token, the bytes that cross
 the plan's warnings. Ranking and the recommendation live in ranking.py.
 """
 
-from . import memory, prefill, ranges, speed
+from . import fixed_costs, memory, prefill, ranges, speed
 from .admission import Admission, vllm_admission
 from .device_memory import host_usage_and_stage, ram_bandwidth, usage_and_stage
 from .layouts import (
@@ -185,7 +185,7 @@ def layer_split(
     timed, admission = vllm_admission(model, workload, layout, usages)
     counts, ratios = layout.counts, layout.ratios
     gb_s, lat = link(workload, devices)
-    hops = [Hop(gb_s, lat, speed.handoff_seconds(s)) for s in stages[:-1]]
+    hops = [Hop(gb_s, lat, fixed_costs.handoff_seconds(s)) for s in stages[:-1]]
     timing = sequential_timing(
         stages, timed, hops, model.hidden_size, speed_class="multi_gpu", pipelined=True
     )
@@ -307,7 +307,7 @@ def cpu_offload(
         model=model, quant=quant, workload=workload, layers=cpu_layers, expert_layers=[], holds_output=True
     )
     gb_s, lat = link(workload, devices)
-    hops = [Hop(gb_s, lat)] + [Hop(gb_s, lat, speed.handoff_seconds(s)) for s in stages[:-1]]
+    hops = [Hop(gb_s, lat)] + [Hop(gb_s, lat, fixed_costs.handoff_seconds(s)) for s in stages[:-1]]
     host_weights = host.weights_bytes - host.tensors.get("embedding", 0)
     extra = offloaded_prefill_seconds(host_weights, host_stage, workload, gb_s)
     timing = sequential_timing(
@@ -357,7 +357,7 @@ def expert_offload(
     gb_s, lat = link(workload, devices)
     # each offloaded layer hands its activations to the CPU and back
     hops = [Hop(gb_s, lat)] * (2 * len(offloaded)) + [
-        Hop(gb_s, lat, speed.handoff_seconds(s)) for s in stages[:-1]
+        Hop(gb_s, lat, fixed_costs.handoff_seconds(s)) for s in stages[:-1]
     ]
     extra = offloaded_prefill_seconds(
         host.weights_bytes - host.tensors.get("embedding", 0), host_stage, workload, gb_s
@@ -402,7 +402,7 @@ def rpc_cluster(
     gpu_link, net = Hop(*link(workload, devices)), Hop(*network(workload))
     hops = [
         (net if host_of[i] != host_of[i + 1] else gpu_link)._replace(
-            handoff_s=speed.handoff_seconds(stages[i])
+            handoff_s=fixed_costs.handoff_seconds(stages[i])
         )
         for i in range(len(all_devices) - 1)
     ]

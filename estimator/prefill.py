@@ -11,8 +11,10 @@ turns compute-bound at a large batch runs at it too); the constants below are th
 says which rows decide it.
 """
 
-from . import speed
-from .speed import LAYER_SECONDS, Stage, full_rate_factor, fused_attention, prefill_efficiency
+from . import kv_reads
+from .fixed_costs import LAYER_SECONDS, fixed_seconds
+from .kv_reads import fused_attention
+from .speed import Stage, full_rate_factor, prefill_efficiency
 
 # A prompt batch without flash attention writes each head's scores (queries × cached keys, F32) to memory, and
 # the softmax reads and writes them and the product with V reads them again: 4 passes of 4 bytes a score
@@ -86,7 +88,7 @@ ATTENTION_EFFICIENCY = {
 # (Vulkan) and the Arc Pro B70 (SYCL), each fitted alone 0.09–0.13; Intel's Vulkan apart (below).
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
 VECTOR_ATTENTION_EFFICIENCY = 0.109
-# Intel's Vulkan runs a prompt's attention on the scalar shader its decode runs (`speed.INTEL_FA_VECTOR_SHARE`: no
+# Intel's Vulkan runs a prompt's attention on the scalar shader its decode runs (`kv_reads.INTEL_FA_VECTOR_SHARE`: no
 # subgroup operations, K and V loaded by each thread, each multiply-add waiting on its load). At decode its 32
 # workgroups of 128 threads hold an eighth of the 32,768 invocations a B70 keeps resident (32 Xe cores × 8 vector
 # engines × 8 threads × SIMD16); a prompt's micro-batch fills them (512 rows in tiles of 4 or 8 rows: 64-128
@@ -102,7 +104,7 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # after the other: llama.cpp's qwen35 graph (src/models/qwen35.cpp at 1af4a799, `build_delta_net_chunking`, CHUNK_SIZE
 # 64) builds a dozen small ops per chunk (the state's transposed copy, three products against it, the subtraction,
 # the concatenation, the state's decay and update), so a 512-token micro-batch adds 8 such rounds to each layer.
-# Each round costs this many attention layers' fixed time (`speed.LAYER_SECONDS`), fitted on the Qwen3.5 and
+# Each round costs this many attention layers' fixed time (`fixed_costs.LAYER_SECONDS`), fitted on the Qwen3.5 and
 # Qwen3.6 prompt rows (lhl's and kyuz0's Strix Halo, the Arc Pro B70, the MI50, the 7900 XTX, the P100s); 1.0 until
 # the Qwen3.5 MoE rows ran on their own shape (December 2026), 4.2 since, the MI100's prompt rows (PR 22298's table,
 # 80-90% fast on this engine, as its dense rows are 36%) among them. Builds since PR 19504 run a fused
@@ -121,7 +123,7 @@ def attention_efficiency(stage: Stage) -> float:
     """Share of the matrix rate (÷ `matrix_width`: the vector rate, on AMD and Intel) that flash attention
     over the cache reaches (Intel's Vulkan: its decode shader's share × `INTEL_FA_PROMPT_OCCUPANCY`)."""
     if stage.backend == "vulkan_intel" and stage.flash_attention:
-        return speed.INTEL_FA_VECTOR_SHARE * INTEL_FA_PROMPT_OCCUPANCY
+        return kv_reads.INTEL_FA_VECTOR_SHARE * INTEL_FA_PROMPT_OCCUPANCY
     family = stage.prompt_family
     if family in VECTOR_ATTENTION_KERNELS:
         return VECTOR_ATTENTION_EFFICIENCY
@@ -161,7 +163,7 @@ def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: 
     reads = ubatches * weights / (stage.bandwidth_gb_s * 1e9 * stage.bandwidth_efficiency)
     scores = 0.0 if fused_attention(stage) else score_seconds(stage, prompt_tokens, batch, depth)
     loop = expert_loop_seconds(stage, batch) + delta_chunk_seconds(stage, batch)
-    return max(compute, reads) + scores + ubatches * (stage.fixed_seconds + loop)
+    return max(compute, reads) + scores + ubatches * (fixed_seconds(stage) + loop)
 
 
 def delta_chunk_seconds(stage: Stage, ubatch: int) -> float:

@@ -1,12 +1,15 @@
 """How fast a token is made: decode is bound by memory bandwidth plus fixed per-layer costs.
 
-decode step  = Σ over stages [ weights ÷ (bandwidth × η_memory × η_backend × η_format)
-                               + their multiply-adds at the vector rate (quantized weights)
+decode step  = Σ over stages [ weights ÷ (bandwidth × η_memory × η_backend × η_format)     (here)
+                               + their multiply-adds at the vector rate (quantized weights)  (here)
                                + KV read at the current depth ÷ (bandwidth × η_memory × η_backend × η_kv)
-                                 (η_kv: the flash-attention kernel's, or llama.cpp's general kernels')
-                               + layers × per-layer time + MoE layers × per-MoE-layer time ]
+                                 (η_kv: the flash-attention kernel's, or llama.cpp's general kernels':
+                                 estimator/kv_reads.py)
+                               + layers × per-layer time + MoE layers × per-MoE-layer time
+                                 (estimator/fixed_costs.py) ]
                (or the FLOPs ÷ FLOPS when a big batch makes it compute-bound)
-               + a hand-off per layer-split boundary, or the all-reduces of tensor parallel
+               + a hand-off per layer-split boundary (fixed_costs.py), or the all-reduces of tensor parallel
+                 (estimator/timing.py, with vLLM's host time per step)
 prefill      = estimator/prefill.py, at the dense matrices' share of the matrix rate given here (η_prefill ×
                η_format, `prefill_efficiency`), which a decode step reaches too once a large batch makes it
                compute-bound
@@ -14,12 +17,14 @@ prefill      = estimator/prefill.py, at the dense matrices' share of the matrix 
 With B concurrent sequences one step reads the dense weights once, the routed experts that any of the
 B tokens picked (1 − (1 − k/E)^B of them) and every sequence's KV cache.
 
-Every constant below is fitted by `bench/accuracy.py --fit` on the published measurements in
+Every constant here and in those modules is fitted by `bench/accuracy.py --fit` on the published measurements in
 ../shared/reference/calibration/ and bench/data/public_measurements.json (bench/README.md has the per-class
 errors, in-sample and with each device held out); each comment says which rows decide it.
 """
 
 from dataclasses import dataclass
+
+from . import fixed_costs, kv_reads
 
 # What the hardware and the format are (estimator/hardware.py), imported here for the Stage builders and
 # the bench, which read them as speed.memory_class etc.
@@ -41,7 +46,7 @@ from .hardware import (  # noqa: F401
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
 # Fitted together by `bench/accuracy.py --fit` (Levenberg–Marquardt on log error, each constant within its
-# physical range) on 1276 published rows of 70 devices; the comments say which rows decide each. Kernel
+# physical range) on 1321 published rows of 70 devices; the comments say which rows decide each. Kernel
 # families (`kernels()`): llama.cpp's backends, its CUDA code on pre-Volta parts, its Vulkan shaders on Intel
 # drivers, MLX, vLLM. CPU values are not fitted (no rows): typical llama.cpp figures.
 #
@@ -205,197 +210,9 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 PERMUTE_UNPACK_OPS = 32.0
 PERMUTE_UNPACK = (("mxfp4", "sycl"),)
 VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 FLOPs
-# KV: the cache is read at this share of the weights' rate (flash-attention kernels): the `tgN @ dD` rows
-# (R9700, Strix Halo, Arc Pro B70, DGX Spark, P100, MI50); without flash attention, below.
-# On a listed HBM part the flash-attention kernel reads the cache at the spec bandwidth, not at the in-flight
-# bound of the mat-vec kernels (`HBM_BYTES_PER_SM_CYCLE`; `kv_memory_efficiency`): llama.cpp's `launch_fattn`
-# (ggml/src/ggml-cuda/fattn-common.cuh, which the ROCm build compiles too) splits the cached sequence over
-# `parallel_blocks` chosen "at least large enough to achieve max. occupancy for a single wave" (the occupancy
-# cudaOccupancyMaxActiveBlocksPerMultiprocessor reports), so every SM streams K/V tiles at full occupancy, where
-# a mat-vec launches a block per few weight rows. kyuz0's MI50 toolbox: Llama 2 7B Q4_0 decodes at 95.6 tok/s
-# near an empty cache (weights at ~490 GB/s of 1024) and 29.7 at 32k, so its 16 GiB of cache a token are read at
-# ~740 GB/s; under the weights' bound the engine put that row 33% slow held out, the V100's gpt-oss-20b at 32k 21%.
-KV_EFFICIENCY = {
-    "cuda": 0.842,
-    "cuda_pascal": 0.804,
-    "rocm": 0.841,
-    "vulkan": 0.821,
-    "vulkan_intel": 0.8,
-    "sycl": 0.864,
-    "metal": 0.8,
-    "mlx": 0.773,
-    "vllm": 0.8,
-    "cpu": 0.5,
-}
-# KV without flash attention (`-fa off`, or a build or backend without it): llama.cpp reads the cache with its
-# general kernels instead of one fused kernel: K against each head's query, a softmax over the F32 scores, then
-# the transposed V against them, mat-vecs over head-strided F16 views that read the cache at a fraction of the
-# weights' rate. lhl's Strix Halo runs time both settings on one build (bench/data/public_measurements.json):
-# per cached token and layer over tg128, Llama 2 7B (MHA, 16 KiB of KV) costs 550 ns without flash attention
-# where it costs 80-95 ns with it; the GQA models (4 KiB: Llama 3 8B and 70B, Qwen3 32B, Llama 4 Scout) 92-101
-# ns on Vulkan and 167-264 on ROCm. The time goes with the cache's bytes, not with the score matrix (heads × 4
-# bytes per cached token: a 70B has twice an 8B's and costs the same per byte), so it is a share of the rate.
-# With the Llama 3 tg4096 rows of May 2024 (llama-bench's default then, `-fa 0`: calibration/
-# llama_bench_llama3.json; RTX 3070, 3090, 4090, RTX 6000 Ada, A100 PCIe, M1), one share fitted on every
-# family came to 0.2 (MLX and vLLM keep theirs). A visitor who turns flash
-# attention off sees it in the full-context speed.
-# Each backend's general kernels are its own (CUDA's and ROCm's mat-vec and batched-GEMM paths, Vulkan's shaders,
-# Metal's `kernel_mul_mv` family), so each kernel family with rows of its own takes its own share
-# (`NO_FLASH_KV_EFFICIENCY`), fitted on them alone: CUDA on the Llama 3 rows, ROCm and Vulkan on lhl's Strix Halo
-# rows, Metal on the `llama-batched-bench` gpt-oss rows of llama.cpp discussion 15396 (M2 Ultra, M4 Max, M1 Pro;
-# August 2025, before flash attention became the default) and the M1's Llama 3 row. Their slopes between depths
-# differ more than the fitted shares: from 16k to 32k cached tokens the M4 Max reads gpt-oss-20b's cache at 168 GB/s
-# (0.46 of the weights' rate), the M2 Ultra at 194 (0.33), the M1 Pro from 8k to 16k at 57 (0.32), while lhl's
-# Strix Halo reads Llama 2 7B's at 25-30 GB/s (0.11-0.13); the fit also carries each device's error near an empty
-# cache (the M1 Pro's gpt-oss tg128 row is 18% fast held out). Families without rows of their own (Pascal,
-# Intel's Vulkan, SYCL) keep the one share's 0.2, unfitted. Held out, a device takes the share its family's other
-# devices fit, or the prior where it is the family's only one (the Strix Halo on ROCm and Vulkan), rather than
-# one share that every family's rows pull (bench/README.md).
-NO_FLASH_KV_EFFICIENCY = {
-    "cuda": 0.198,
-    "cuda_pascal": 0.2,
-    "rocm": 0.188,
-    "vulkan": 0.19,
-    "vulkan_intel": 0.2,
-    "sycl": 0.2,
-    "metal": 0.223,
-}
-# Fixed costs per step that do not shrink with the model: kernel launches and synchronisation per layer, and
-# per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
-# Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
-LAYER_SECONDS = {
-    "cuda": 37e-6,
-    "cuda_pascal": 46.6e-6,
-    "rocm": 98.6e-6,
-    "vulkan": 38.4e-6,
-    "vulkan_intel": 62e-6,
-    "sycl": 62.4e-6,
-    "metal": 94.2e-6,
-    "mlx": 61.1e-6,
-    "vllm": 20e-6,
-    "cpu": 5e-6,
-}
-MOE_LAYER_SECONDS = {
-    "cuda": 51.3e-6,
-    "cuda_pascal": 69e-6,
-    "rocm": 47.5e-6,
-    "vulkan": 49.3e-6,
-    "vulkan_intel": 149e-6,
-    "sycl": 98.9e-6,
-    "metal": 57.3e-6,
-    "mlx": 68.8e-6,
-    "vllm": 40e-6,
-    "cpu": 10e-6,
-}
-# On CUDA these are the latency of a chain of small dependent kernels (norms, RoPE, the router, top-k,
-# gathers, the expert mat-vecs of a few rows; CUDA graphs, llama.cpp PR 6766, take the launches away on Ampere
-# and later, and on Volta and Turing since PR 25749), which run at the SM clock: the times above are at
-# `CLOCK_REFERENCE_GHZ` and scale by it ÷ the GPU's boost clock (`hardware.clock_ghz`; other backends, and
-# NVIDIA parts of unknown clock, take them as they are). pavlokhmel.com's table runs one gpt-oss-20b Q4_K_M
-# file on every part: with each part's read rate taken from its Qwen3.5-9B row (less 36 layers at 43 µs), a
-# gpt-oss layer costs 66 µs beyond its reads on the RTX 4090 (2.52 GHz), 73 on the RTX 4080 (2.505), 87 on the
-# H100 and H200 SXM (1.98), 117 on the A100 SXM and PCIe (1.41) and 141 on the V100 (1.38): 165-195 µs·GHz on
-# all of them. With one time for every clock the engine was 14-17% slow on the Ada cards' MoE rows and 18-21%
-# fast on the A100's and V100's (bench/README.md has the held-out figures).
-CLOCK_REFERENCE_GHZ = 2.0
-# A linear-attention (Gated DeltaNet) layer launches more small kernels than an attention layer: llama.cpp's
-# qwen35 graph (src/models/qwen35.cpp at 1af4a799, `build_layer_attn_linear` and its delta-net builders) adds L2
-# norms of q and k, the β sigmoid, permuted copies and the delta-rule steps to the projections. Its fixed time per
-# step is this many attention layers' more (`LAYER_SECONDS`), fitted on the Qwen3.5 and Qwen3.6 rows
-# (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes.
-LINEAR_LAYER_KERNELS = 0.826
-CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
-# MLX runs a decode step as the ops of mlx-lm's Python graph, one Metal kernel each (a compiled function, such as
-# `swiglu` or `gelu_approx`, one fused kernel), so a layer's fixed time is its kernel count × a launch-and-barrier
-# time, and architectures differ in the count. Counted for one decode token (mlx-lm v0.31.3, mlx_lm/models/, the
-# same files from v0.31.0 to d78bf58e of August 2026, on mlx v0.31.2; `QuantizedLinear` adds its bias as a separate
-# kernel, nn.RMSNorm is one `mx.fast.rms_norm`): a Llama layer (llama.py; Mistral and the others not listed) is
-# 17: RMSNorm, q/k/v, two RoPEs, two KV-cache slice updates, attention, o, residual add, RMSNorm, gate, up, swiglu,
-# down, residual add. Qwen3 (qwen3.py) adds its q and k RMSNorms: 19. Qwen2 and Qwen2.5 (qwen2.py) add the q/k/v biases: 20. Gemma 3 (gemma3_text.py) has 28: four
-# RMSNorms a layer and the q/k norms, each computing `1.0 + weight` before `mx.fast.rms_norm` (2 kernels each, 12),
-# q/k/v, two RoPEs, two cache updates, attention, o, two `clip_residual` (compiled: one kernel each), gate, up,
-# `gelu_approx` and its product with up, down. Phi-3 and Phi-4 (phi3.py) fuse q/k/v and gate/up into one product
-# each: 14; their 128k-context configs (Phi-3-mini-128k, Phi-3.5-mini, Phi-4-mini: `rope_scaling` longrope over an
-# original 4096) take `SuScaledRoPE`, whose scaling of the rotated part and slice update add 3 kernels to each of
-# the two RoPEs: 20. gpt-oss (gpt_oss.py) has biases on q/k/v/o: its attention half is Llama's 13 + 4; an MoE
-# block counts as a dense MLP's 4 here, the rest of it being `MOE_LAYER_SECONDS`: 21.
-# `LAYER_SECONDS["mlx"]` is a Llama layer's; a family takes its count ÷ 17 (`mlx_layer_kernels`). Rapid-MLX's M3
-# Ultra rows (bench/data/public_measurements.json; Rapid-MLX serves mlx-lm's models) say it: with one time per
-# layer and one read rate, Gemma 3 1B comes out 16-19% slower than predicted and Qwen3-0.6B 21-24% faster; with
-# the counts the 20 rows (Llama 3.1 8B, Qwen3 0.6B and 8B, Qwen2.5 14B, Phi-4-mini, Gemma 3 1B, 4B and 27B) sit
-# within 10% of two fitted numbers, 4.0 us a kernel at 0.86 of the spec bandwidth (bench/README.md). MLX issue
-# 4521 times a chain of 3,200 tiny dependent kernels on an M3 Ultra at 8.8 ms, 2.75 us each, before the command
-# buffers' commits. Keyed by the catalog's family and config.json's model_type; unlisted families take Llama's.
-MLX_REFERENCE_LAYER_KERNELS = 17
-MLX_LAYER_KERNELS = {
-    "qwen3": 19,
-    "qwen3-moe": 19,  # qwen3_moe.py: Qwen3's attention, its q/k norms included
-    "qwen3_moe": 19,
-    "qwen3-coder": 19,
-    "qwen2": 20,
-    "qwen2.5": 20,
-    "gemma3": 28,
-    "gemma3_text": 28,
-    "phi3": 14,
-    "phi4": 14,
-    "gpt-oss": 21,
-    "gpt_oss": 21,
-}
-# An MoE block's kernels beyond a dense MLP's 4 (`MOE_LAYER_SECONDS["mlx"]` is gpt-oss's, the family with most MLX
-# MoE rows): gpt-oss (gpt_oss.py) 13: its router's product and bias, `argpartition`, `take_along_axis`, the softmax,
-# three `gather_qmm` each with its biases gathered and added, the compiled swiglu, the weighting and the sum (17).
-# Qwen3's MoE (qwen3_moe.py) 8: the router, softmax, `argpartition`, `take_along_axis`, the top-k renormalisation
-# (a sum and a division), three `gather_qmm`, swiglu, the weighting and the sum (12).
-MLX_REFERENCE_MOE_KERNELS = 13
-MLX_MOE_KERNELS = {
-    "qwen3": 8,
-    "qwen3-moe": 8,
-    "qwen3_moe": 8,
-    "qwen3-coder": 8,
-}
-PHI_FAMILIES = ("phi3", "phi4")
-SU_SCALED_ROPE_KERNELS = 6
-SU_SCALED_ROPE_CONTEXT = 131072  # Phi's longrope configs: 128k tokens over an original 4096
-
-
-def mlx_layer_kernels(family: str, context: int | None = None) -> float:
-    """A layer's kernels in mlx-lm's graph of this architecture ÷ a Llama layer's (`MLX_LAYER_KERNELS`)."""
-    count = MLX_LAYER_KERNELS.get(family, MLX_REFERENCE_LAYER_KERNELS)
-    if family in PHI_FAMILIES and (context or 0) >= SU_SCALED_ROPE_CONTEXT:
-        count += SU_SCALED_ROPE_KERNELS
-    return count / MLX_REFERENCE_LAYER_KERNELS
-
-
-def mlx_moe_kernels(family: str) -> float:
-    """An MoE block's kernels beyond a dense MLP's in mlx-lm's graph ÷ gpt-oss's (`MLX_MOE_KERNELS`)."""
-    return MLX_MOE_KERNELS.get(family, MLX_REFERENCE_MOE_KERNELS) / MLX_REFERENCE_MOE_KERNELS
-
-
-# SYCL launches its kernels through Level Zero command lists (`submit_seconds`). Intel's guide "Level Zero Immediate
-# Command Lists" (https://www.intel.com/content/www/us/en/developer/articles/guide/level-zero-immediate-command-lists.html)
-# says the 2025.3 oneAPI release made the L0 v2 adapter, which only submits through immediate command lists ("a razor
-# thin submission interface ... for workloads which have tendency to launch small or short running kernels"), the
-# default on Arc B cards and Core Ultra 200V (Lunar Lake); before it their L0 v1 adapter batched launches into
-# regular command lists (v1 made immediate lists the default on Arc A cards, not on Xe2). A decode step
-# is a few hundred small kernels, so a build on the older runtime pays this much more per layer: PR 13826's B580
-# (oneAPI 2025.1) decodes qwen2 1.5B Q4_0 in 7.3 ms a token for 3.3 ms of reads, where kyuz0's B70 (May 2026) and
-# jmsirvent's Lunar Lake (oneAPI 2026.0) leave 0-90 µs a layer beyond their reads. The engine answers for today's
-# runtime; the bench marks the rows of the older one (`Stage.batched_submit`, bench/speed_resolve.py). Fitted on
-# the B580 and Lunar Lake rows of 2024-2025 (PRs 13109, 13826, 13885, 13973; ipex-llm issue 12991; randomfoo2).
-SYCL_BATCHED_SUBMIT_SECONDS = 80.4e-6
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
 EXPERT_EFFICIENCY = 0.934
-# Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
-# state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
-# PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
-HANDOFF_SECONDS = {
-    "cuda": 108e-6,
-    "cuda_pascal": 101e-6,
-    "rocm": 121e-6,
-    "vulkan": 101e-6,
-}
-HANDOFF_DEFAULT_SECONDS = 110e-6
 
 # Prefill: a share of the dense FP16 matrix rate (tensor cores, XMX, WMMA; Apple: the shader rate), from the
 # pp512 … pp21000 rows. llama.cpp's prompt kernels on AMD and Intel reach a third or less of their matrix
@@ -440,23 +257,6 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
 BF16_PREFILL_EFFICIENCY = 0.392
-# vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers' buffers): the
-# vLLM serving rows (A100/H100 SXM TP 1–8, vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json)
-# with the per-sequence cost of their load taken apart (bench/accuracy.py SERVING), and the single-stream rows (one
-# request at a time on 15 devices, vLLM 0.7.3–0.27.1). It rests at its physical bound (15 us; vLLM's own unit test
-# gives 8.5-11.8 us a call on H100 NVLink).
-VLLM_ALL_REDUCE_SECONDS = 15e-6
-# Off NVLink vLLM all-reduces through NCCL (`timing.vllm_custom_all_reduce`): its custom all-reduce "is disabled
-# because it's not supported on more than two PCIe-only GPUs", and on two NVIDIA GPUs without peer-to-peer access
-# ("your platform lacks GPU P2P capability"; vllm/distributed/device_communicators/custom_all_reduce.py; AMD GPUs
-# skip that test, so two ROCm cards keep the custom one). A decode step's few KB are latency-bound: a fixed
-# time per call. NCCL's own tuning model (src/graph/tuning.cc: 6.6 µs for a ring's LL protocol plus 1 µs per PCIe
-# hop) gives 9-21 µs at TP 2-8, the prior; the rows take more, the launch and the flags' round trips included:
-# 8× RTX 4090, 8× RTX A6000 and 8× V100S (PCIe 3.0) on Llama 3 70B and Mixtral, 4× RTX PRO 6000 across two
-# sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 36 µs a call. A time per hop besides (fitted
-# 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
-# 140 µs a call) put the 8-GPU rows 24-50% slow.
-VLLM_NCCL_ALL_REDUCE_SECONDS = 36e-6
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
@@ -467,32 +267,6 @@ VLLM_NCCL_ALL_REDUCE_SECONDS = 36e-6
 # 1.6 TB/s, an H100 SXM at 2.6, an H200 at 3.2 and a V100S at 1.0, before the vLLM share.
 VLLM_BYTES_PER_SM_CYCLE = 16.8
 
-# What vLLM's host (Python) spends per step besides the GPU: scheduling, preparing the inputs, sampling, and turning
-# each new token into output for the client. Which engine runs decides how much of it the GPU waits for
-# (`timing.runtime_step`):
-# - "v0", vLLM before 0.8.0: one process does all of it between two forward passes, so a step is the GPU's time
-#   plus `VLLM_HOST_SECONDS["v0"]`. AccelMark's 44 runs of vLLM 0.7.3 (one request at a time, CUDA graphs, on 12
-#   hosts) put it near 2.4 ms: Qwen2.5 0.5B's step is mostly that, 2.2 to 5.2 ms a token on GPUs that read its
-#   1 GB in 0.2-1.1 ms (the spread is the hosts' CPUs: a 4090 D behind an EPYC 9554 takes 2.3 ms, a 4090 behind a
-#   Xeon Gold 6530 4.5); the LambdaLabs serving rows (0.5.4) are V0 too.
-# - "v1", 0.8.0 to 0.13 ("We have now enabled V1 engine by default", v0.8.0's release notes): the API server
-#   detokenizes and streams in its own process (`AsyncLLM`, vLLM PR 9826) while the engine core runs, so only the
-#   core's scheduling and input preparation, `VLLM_HOST_SECONDS["v1"]`, stay between two forward passes: 1.65 ms,
-#   fitted on the serving rows of vLLM 0.11-0.13 and the one-stream rows of 0.10.1 (2x A100 PCIe) and 0.11.0 (H100
-#   SXM), less than V0's 2.4 but not the "near-zero CPU overhead" of the V1 user guide. The output side sets a
-#   floor per token, `VLLM_FRONTEND_SECONDS`, that a big model's step hides: the step is the longer of GPU + core
-#   and the floor.
-# - "v1_async", 0.14.0 on ("Async scheduling is now enabled by default", v0.14.0's release notes, PR 27614): the
-#   core schedules step N+1 while the GPU runs step N, so the step is the longest of the three: a small model's
-#   token takes at least the core's 1.65 ms. The floor is fitted below the fastest one-stream row of an async
-#   vLLM, Qwen2.5 0.5B at 1.83 ms a token on an A100 SXM (vLLM 0.20.1), so that no model is capped under what was
-#   measured (the other, 5.11 ms on an RTX 5090 at 0.19.1, is 2.8 times slower; its record does not say why):
-#   1.5 ms. Held out, those two rows predict each other badly, so a small model's vLLM speed is the least sure.
-# The engine answers for today's vLLM (`VLLM_ENGINE`); bench rows say which engine they ran (their version).
-VLLM_ENGINES = ("v0", "v1", "v1_async")
-VLLM_ENGINE = "v1_async"
-VLLM_HOST_SECONDS = {"v0": 0.00241, "v1": 0.00165}
-VLLM_FRONTEND_SECONDS = 0.0015
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.
 DEFAULT_RAM_BANDWIDTH_GB_S = 76.8
@@ -574,7 +348,7 @@ class Stage:
     def kv_read_bytes(self, depth: int) -> float:
         """KV one sequence reads per step with `depth` tokens cached (and a linear-attention layer's state)."""
         kv = self.kv_bytes_per_cell * depth + self.kv_window_bytes_per_cell * min(
-            depth, window_cells_read(self)
+            depth, kv_reads.window_cells_read(self)
         )
         return kv + 2 * self.state_bytes if self.state_bytes else kv  # the state read, then written back
 
@@ -602,20 +376,6 @@ class Stage:
         family = weights_kernels(self)
         kernel = SYCL_BF16_GEMM_SHARE if self.bf16_gemm else format_efficiency(self.fmt, family)
         return self.memory_efficiency * BACKEND_EFFICIENCY[family] * kernel
-
-    @property
-    def fixed_seconds(self) -> float:
-        """Per-step costs that do not depend on the bytes: launches and synchronisation (on CUDA, the small
-        kernels' latency at the SM clock: `CLOCK_REFERENCE_GHZ`)."""
-        layers = self.layers + LINEAR_LAYER_KERNELS * self.linear_layers
-        moe_layers = self.moe_layers
-        if self.backend == "mlx":
-            layers *= self.mlx_layer_kernels
-            moe_layers *= self.mlx_moe_kernels
-        fixed = layers * LAYER_SECONDS[self.backend] + moe_layers * MOE_LAYER_SECONDS[self.backend]
-        if self.clock_ghz and self.backend in CLOCKED_BACKENDS:
-            return fixed * CLOCK_REFERENCE_GHZ / self.clock_ghz
-        return fixed
 
 
 def weights_kernels(stage: Stage) -> str:
@@ -654,170 +414,23 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
     kv = (
         batch
         * stage.kv_read_bytes(depth)
-        * kv_head_reads(stage)
-        / (bw * kv_memory_efficiency(stage) * BACKEND_EFFICIENCY[stage.backend])
-        / kv_efficiency(stage)
+        * kv_reads.kv_head_reads(stage)
+        / (bw * kv_reads.kv_memory_efficiency(stage) * BACKEND_EFFICIENCY[stage.backend])
+        / kv_reads.kv_efficiency(stage)
     )
-    kv = max(kv, intel_fa_seconds(stage, batch, depth))
+    kv = max(kv, kv_reads.intel_fa_seconds(stage, batch, depth))
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
     return (
         max(weights + unpack_seconds(stage, batch) + kv, flops_s)
-        + stage.fixed_seconds
-        + submit_seconds(stage)
+        + fixed_costs.fixed_seconds(stage)
+        + fixed_costs.submit_seconds(stage)
     )
-
-
-# A sliding-window layer's cache in llama.cpp holds the window and one micro-batch, padded to 256 cells
-# (`llama_kv_cache_iswa`: `size_swa = GGML_PAD(min(size_base, n_swa*n_seq + n_ubatch), 256)`, src/llama-kv-cache-iswa.cpp;
-# the memory side counts it in `kv_cache.window_cells`), a ring whose oldest cells the mask hides. CUDA's, ROCm's and
-# SYCL's flash-attention kernels trim only the masked tiles at the end of the view (`flash_attn_mask_to_KV_max`,
-# ggml/src/ggml-cuda/fattn-common.cuh and ggml-sycl/fattn-common.hpp at ggml d99724f2), so they read every cell in use;
-# Metal's and Vulkan's skip any block the mask hides (`kernel_flash_attn_ext_blk` in ggml-metal.metal; "skip the block
-# if the mask is entirely -inf" in vulkan-shaders/flash_attn.comp), and read the window. Without flash attention the
-# general kernels multiply the whole view everywhere. The micro-batch is llama.cpp's default `-ub` (llama-bench's).
-SWA_UBATCH_CELLS = 512
-SWA_PAD_CELLS = 256
-MASK_SKIPPING_BACKENDS = ("metal", "vulkan", "vulkan_intel")
-
-
-def window_cells_read(stage: Stage) -> int:
-    """Cells a decode step reads in a sliding-window layer once the cache is past the window: the window (MLX,
-    vLLM, a kernel that skips masked blocks), else the window cache's cells (`SWA_UBATCH_CELLS`)."""
-    if stage.backend in ("mlx", "vllm", "cpu") or (
-        stage.flash_attention and stage.backend in MASK_SKIPPING_BACKENDS
-    ):
-        return stage.window
-    return -(-(stage.window + SWA_UBATCH_CELLS) // SWA_PAD_CELLS) * SWA_PAD_CELLS
-
-
-# ROCm's decode flash attention before llama.cpp PR 16492 (11 October 2025) ran the CUDA vector kernel one block
-# per QUERY head: `launch_fattn` set `blocks_num.z = Q->ne[2]*Q->ne[3]` and `flash_attn_vec_ext_f16` read the
-# K and V of `head / gqa_ratio` (ggml/src/ggml-cuda/fattn-common.cuh, fattn-vec-f16.cuh at ggml 7dee1d6a, 2 August
-# 2025), so a GQA model's cache was read query heads ÷ KV heads times. Without tensor cores (AMD without rocWMMA)
-# `ggml_cuda_flash_attn_ext` sent every batch of up to 8 tokens there, and rocWMMA builds did too; PR 16492 (ggml
-# 0b56d427) sends F16 decode with a GQA ratio that is even to the tile kernel, which handles a KV head's query
-# heads in one block. lhl's Strix Halo rows of July and August 2025 with `fa 1` show it: Qwen3-30B-A3B (32 query
-# heads, 4 KV heads) at tg4096 decodes at 35.1 tok/s on ROCm where the KV read once predicted 55.0 (39.1 read 8
-# times), its Vulkan twin at 57.7; Vulkan's flash attention put up to 8 query heads of one KV head in a workgroup from its first
-# version (ggml 449571c3, PR 13324, May 2025), so the Vulkan rows read K once (V: `COOPMAT1_KV_READS`). The bench sets the flag for ROCm
-# rows dated before the PR (`speed_resolve.per_query_head_dated`); the engine answers for today's builds.
-# Today's selection (`ggml_cuda_get_best_fattn_kernel`) still sends some decode to the vector kernel: NVIDIA Ada
-# and later with an F16 cache and a GQA ratio up to 4 or under 8192 cells, ROCm's rocWMMA builds (decode of up to
-# 2 tokens, until rocWMMA's removal, ggml 0b28b84c), a quantized cache; no dated row of those cases says whether
-# the repeated reads reach memory or the cache: not modelled.
-def kv_head_reads(stage: Stage) -> float:
-    """How many times a decode step reads the KV cache: `Stage.kv_head_reads` under flash attention, else once."""
-    return stage.kv_head_reads if fused_attention(stage) else 1.0
-
-
-# Vulkan's decode flash attention for a GQA model on a GPU with VK_KHR_cooperative_matrix (AMD RDNA 3 and later)
-# before llama.cpp PR 19075 (28 January 2026, ggml d59df96b) read each V tile once per row group of its workgroup.
-# `ggml_vk_flash_attn` makes a GQA step's rows the KV head's query heads (N = gqa_ratio, up to 8), more than the
-# scalar shader's one "small row", so it took the coopmat1 shader (`FA_COOPMAT1`; an MHA step, N = 1, stays scalar:
-# ggml/src/ggml-vulkan/ggml-vulkan.cpp at ggml 9ae55b67, July 2025). That shader (vulkan-shaders/flash_attn_cm1.comp)
-# stages each K tile in shared memory once, but splits its 16 rows over `row_split` = 4 groups of threads, and every
-# group loops over the whole tile's V from global memory for its own rows (`data_vv4[...]` inside the row-group
-# loop): K read once, V four times. PR 19075 multiplies P·V with cooperative matrices, each subgroup its own slice of
-# V's columns, so V is read once ("Performance is up significantly on AMD RX 8060S (Strix Halo)"). lhl's Strix Halo
-# rows with `fa 1` (Vulkan, July 2025) show it: from tg1024 to tg4096 (mean depth 512 to 2048) the GQA models read
-# their cache at 80-98 GB/s (Qwen3-30B-A3B 80, Llama 3.1 8B 89, Scout 93, Qwen3 32B 96, Llama 3.3 70B 98), the MHA
-# Llama 2 7B at 175-195, what the engine's share gives (189). Counted, not fitted: (1 + 4) ÷ 2 = 2.5 reads of the
-# cache (K and V the same size), where the rows say 1.9-2.4 (the cache serves some repeats). The bench sets
-# `Stage.kv_head_reads` to it on those rows (`speed_resolve.coopmat1_gqa_dated`); the engine answers for today's
-# shaders, which read K and V once (kyuz0's May 2026 Strix Halo: gpt-oss-20b's cache at 210-225 GB/s to 64k cells).
-COOPMAT1_ROW_GROUPS = 4
-COOPMAT1_KV_READS = (1 + COOPMAT1_ROW_GROUPS) / 2
-
-# Vulkan's decode flash attention on Intel GPUs is bound by its arithmetic, not by the cache's bytes. It runs the
-# scalar shader (vulkan-shaders/flash_attn.comp): Alchemist has no cooperative matrices in ggml-vulkan
-# (`ggml_vk_khr_cooperative_matrix_support` allows Xe2 only), and Xe2's, under Mesa, are 8x16x16 where the coopmat1
-# FA path needs a 16x16x16 shape (`coopmat_support_16x16x16_f16acc`/`_f32acc`, checked in `get_fa_tuning_params`),
-# so it falls back to FA_SCALAR. On Intel that shader runs without subgroup operations ("Disable subgroup use due to
-# performance issues when enforcing subgroup sizes": its reductions go through shared memory and barriers), each
-# thread loading its K and V slices from global memory (the shared-memory staging is NVIDIA's only), in few
-# workgroups: split-k fills `shader_core_count` × 2 of them, and the Arc Pro B70 (BMG-G31) is not in
-# `ggml_vk_intel_shader_core_count`'s list, so it takes the placeholder 16: 32 workgroups of 128 threads on 32 Xe
-# cores, each thread's multiply-adds waiting on its loads (ggml-vulkan.cpp at ggml 5bb72360, 5 May 2026; the same
-# at d99724f2, 21 August 2026). kyuz0's B70 rows (Vulkan, Mesa, build 9039) spend, from tg128 to tg32 @ d16384,
-# 29.8 ms more a token on Llama 2 7B Q4_0 (MHA, 32 query heads of 128), 12.1 on gpt-oss-20b (64 query heads of 64
-# on its 12 full layers), 8.9 on Qwen3.6-35B-A3B, 31.3 on Qwen3.6-27B and 8.9-9.8 on Qwen3.5-9B (16, 24 and 16
-# query heads of 256 on their 10, 16 and 8 attention layers): their caches at 33-60 GB/s for the GQA models, 288
-# for the MHA one, but 2.2-3.0 × 10^11 FLOPs a second of QKᵀ and PV for every one of them once each workgroup's
-# rows are counted as the shader pads them (`intel_fa_padded_rows`); SYCL's kernels read the same caches at
-# 150-580 GB/s. So the decode step takes the longer of the cache's reads and that arithmetic at this share of the
-# vector rate (`matrix_width`): 2.65 × 10^11 of the B70's 45.9 × 10^12 FP16 FLOPs. Fitted (from a prior of 0.0063,
-# the Llama 2 7B row alone, the one without GQA packing); the B70 is the only Intel GPU with Vulkan rows at a
-# depth, so other parts take the share of their own vector rate unchecked (the B580 and A770 are in the list,
-# with 40 and 64 workgroups on other core counts than the B70's: their occupancy, so their share, is not the B70's).
-# Still so in llama.cpp b10883 (issue 28721, 10 September 2026: B70 Vulkan decode
-# "collapses ~8x as context grows from 1k to 64k", SYCL ~2.4x; a maintainer: "a known issue, the Flash Attention
-# shader does not run well on Intel Battlemage"); Intel's own decode shaders for Xe2/Xe3 (PR 24406, ready for review
-# 15 September 2026) would replace it: once rows of a build with them exist, this becomes a dated rule.
-INTEL_FA_VECTOR_SHARE = 0.00577
-# The scalar shader's row tiles on Intel (`get_fa_tuning_params_scalar`, `reduce_block_rows` always on for Intel):
-# a decode step packs a KV head's query heads into one workgroup's rows when the GQA ratio fits the tile the shader
-# would use for a prompt (`max_gqa`: 4 rows for heads of 64 or less, 8 above), and pads them to the tile's rows
-# (2, 4 or 8); a larger ratio (gpt-oss-20b's 8 on heads of 64) or MHA runs one query head a workgroup.
-INTEL_FA_ROW_SPLIT_MAX_HEAD = 64
-
-
-def intel_fa_padded_rows(gqa_ratio: float, head_dim: int) -> float:
-    """Rows the scalar flash-attention shader computes on Intel per query head at decode (≥ 1): a packed KV head's
-    tile rows over its query heads (`INTEL_FA_ROW_SPLIT_MAX_HEAD`)."""
-    gqa = round(gqa_ratio)
-    small_head = head_dim <= INTEL_FA_ROW_SPLIT_MAX_HEAD
-    if gqa <= 1 or gqa > (4 if small_head else 8):
-        return 1.0
-    if gqa < 4 or small_head:  # row_split 1
-        return (2 if gqa == 2 else 4) / gqa
-    return (4 if gqa <= 4 else 8) / gqa
-
-
-def intel_fa_seconds(stage: Stage, batch: int, depth: int) -> float:
-    """Vulkan's scalar flash attention on an Intel GPU, bound by its arithmetic (`INTEL_FA_VECTOR_SHARE`): 0
-    elsewhere, without flash attention, or without a listed rate."""
-    if stage.backend != "vulkan_intel" or not stage.flash_attention or not stage.tflops:
-        return 0.0
-    pairs = stage.attention_flops_per_pair * depth + stage.window_attention_flops_per_pair * min(
-        depth, window_cells_read(stage)
-    )
-    flops = batch * pairs * intel_fa_padded_rows(stage.gqa_ratio, stage.head_dim)
-    return flops / (stage.tflops * 1e12 / stage.matrix_width * INTEL_FA_VECTOR_SHARE)
-
-
-def submit_seconds(stage: Stage) -> float:
-    """A decode step's batched kernel launches (`SYCL_BATCHED_SUBMIT_SECONDS`) per layer. Decode only: a prompt's
-    kernels run long enough for the host to batch the next ones meanwhile."""
-    return stage.layers * SYCL_BATCHED_SUBMIT_SECONDS if stage.batched_submit else 0.0
 
 
 def matvec_share(stage: Stage, batch: int) -> float:
     """Intel's Vulkan integer-dot mat-vec's share (`INTEL_INTEGER_DOT_EFFICIENCY`) for a step of up to
     `MATVEC_MAX_BATCH` sequences; more take the matrix-matrix kernels, as a prompt does."""
     return INTEL_INTEGER_DOT_EFFICIENCY if stage.integer_dot and batch <= MATVEC_MAX_BATCH else 1.0
-
-
-def fused_attention(stage: Stage) -> bool:
-    """Whether attention runs as one fused kernel: llama.cpp's flash attention, or MLX's and vLLM's own
-    kernels (the CPU's llama.cpp rows are not timed apart)."""
-    return stage.flash_attention or stage.backend in ("mlx", "vllm", "cpu")
-
-
-def kv_memory_efficiency(stage: Stage) -> float:
-    """Share of the spec-sheet bandwidth the KV cache is read at before the kernels' shares: the weights'
-    (`Stage.memory_efficiency`), except llama.cpp's flash-attention kernel on a listed HBM part, which is not
-    bound by the bytes its SMs keep in flight (`KV_EFFICIENCY`'s comment)."""
-    if stage.sm_ghz and stage.backend != "vllm" and fused_attention(stage):
-        return 1.0
-    return stage.memory_efficiency
-
-
-def kv_efficiency(stage: Stage) -> float:
-    """Share of the weights' rate the KV cache is read at: the flash-attention kernel's, or without it
-    llama.cpp's general kernels' (`NO_FLASH_KV_EFFICIENCY`)."""
-    if fused_attention(stage):
-        return KV_EFFICIENCY[stage.backend]
-    return NO_FLASH_KV_EFFICIENCY[stage.backend]
 
 
 def unpack_seconds(stage: Stage, batch: int) -> float:
@@ -861,10 +474,5 @@ def full_rate_factor(stage: Stage, *, weights: bool = True) -> float:
     if not stage.full_rate_fp16 or stage.backend == "vllm":
         return 1.0
     weights_cublas = stage.fmt in ("float", "bf16") or stage.prompt_cublas
-    cublas = weights_cublas if weights else not fused_attention(stage)
+    cublas = weights_cublas if weights else not kv_reads.fused_attention(stage)
     return FULL_RATE_PREFILL_FACTOR / (1.0 if cublas else stage.tensor_width)
-
-
-def handoff_seconds(stage: Stage) -> float:
-    """What a layer-split boundary costs per step after `stage`, besides moving the hidden state."""
-    return HANDOFF_SECONDS.get(stage.backend, HANDOFF_DEFAULT_SECONDS)

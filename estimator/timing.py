@@ -21,6 +21,51 @@ ALL_REDUCE_BYTES = 2
 # (LLAMA_CPP_MULTI_GPU); we count the same two.
 SYNCS_PER_LAYER = 2
 
+# vLLM: its custom all-reduce over NVLink costs a fixed time per call (one kernel reading the peers' buffers): the
+# vLLM serving rows (A100/H100 SXM TP 1–8, vLLM 0.5.4, and the serving benchmarks of bench/data/vllm_serving.json)
+# with the per-sequence cost of their load taken apart (bench/accuracy.py SERVING), and the single-stream rows (one
+# request at a time on 15 devices, vLLM 0.7.3–0.27.1). It rests at its physical bound (15 us; vLLM's own unit test
+# gives 8.5-11.8 us a call on H100 NVLink).
+VLLM_ALL_REDUCE_SECONDS = 15e-6
+# Off NVLink vLLM all-reduces through NCCL (`timing.vllm_custom_all_reduce`): its custom all-reduce "is disabled
+# because it's not supported on more than two PCIe-only GPUs", and on two NVIDIA GPUs without peer-to-peer access
+# ("your platform lacks GPU P2P capability"; vllm/distributed/device_communicators/custom_all_reduce.py; AMD GPUs
+# skip that test, so two ROCm cards keep the custom one). A decode step's few KB are latency-bound: a fixed
+# time per call. NCCL's own tuning model (src/graph/tuning.cc: 6.6 µs for a ring's LL protocol plus 1 µs per PCIe
+# hop) gives 9-21 µs at TP 2-8, the prior; the rows take more, the launch and the flags' round trips included:
+# 8× RTX 4090, 8× RTX A6000 and 8× V100S (PCIe 3.0) on Llama 3 70B and Mixtral, 4× RTX PRO 6000 across two
+# sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 36 µs a call. A time per hop besides (fitted
+# 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
+# 140 µs a call) put the 8-GPU rows 24-50% slow.
+VLLM_NCCL_ALL_REDUCE_SECONDS = 36e-6
+
+# What vLLM's host (Python) spends per step besides the GPU: scheduling, preparing the inputs, sampling, and turning
+# each new token into output for the client. Which engine runs decides how much of it the GPU waits for
+# (`timing.runtime_step`):
+# - "v0", vLLM before 0.8.0: one process does all of it between two forward passes, so a step is the GPU's time
+#   plus `VLLM_HOST_SECONDS["v0"]`. AccelMark's 44 runs of vLLM 0.7.3 (one request at a time, CUDA graphs, on 12
+#   hosts) put it near 2.4 ms: Qwen2.5 0.5B's step is mostly that, 2.2 to 5.2 ms a token on GPUs that read its
+#   1 GB in 0.2-1.1 ms (the spread is the hosts' CPUs: a 4090 D behind an EPYC 9554 takes 2.3 ms, a 4090 behind a
+#   Xeon Gold 6530 4.5); the LambdaLabs serving rows (0.5.4) are V0 too.
+# - "v1", 0.8.0 to 0.13 ("We have now enabled V1 engine by default", v0.8.0's release notes): the API server
+#   detokenizes and streams in its own process (`AsyncLLM`, vLLM PR 9826) while the engine core runs, so only the
+#   core's scheduling and input preparation, `VLLM_HOST_SECONDS["v1"]`, stay between two forward passes: 1.65 ms,
+#   fitted on the serving rows of vLLM 0.11-0.13 and the one-stream rows of 0.10.1 (2x A100 PCIe) and 0.11.0 (H100
+#   SXM), less than V0's 2.4 but not the "near-zero CPU overhead" of the V1 user guide. The output side sets a
+#   floor per token, `VLLM_FRONTEND_SECONDS`, that a big model's step hides: the step is the longer of GPU + core
+#   and the floor.
+# - "v1_async", 0.14.0 on ("Async scheduling is now enabled by default", v0.14.0's release notes, PR 27614): the
+#   core schedules step N+1 while the GPU runs step N, so the step is the longest of the three: a small model's
+#   token takes at least the core's 1.65 ms. The floor is fitted below the fastest one-stream row of an async
+#   vLLM, Qwen2.5 0.5B at 1.83 ms a token on an A100 SXM (vLLM 0.20.1), so that no model is capped under what was
+#   measured (the other, 5.11 ms on an RTX 5090 at 0.19.1, is 2.8 times slower; its record does not say why):
+#   1.5 ms. Held out, those two rows predict each other badly, so a small model's vLLM speed is the least sure.
+# The engine answers for today's vLLM (`VLLM_ENGINE`); bench rows say which engine they ran (their version).
+VLLM_ENGINES = ("v0", "v1", "v1_async")
+VLLM_ENGINE = "v1_async"
+VLLM_HOST_SECONDS = {"v0": 0.00241, "v1": 0.00165}
+VLLM_FRONTEND_SECONDS = 0.0015
+
 
 def link(workload: Workload, devices: Sequence[DeviceSpec] = ()) -> tuple[float, float]:
     """GB/s per direction and per-hop latency of the link between this machine's GPUs: what the visitor
@@ -226,7 +271,7 @@ def all_reduces_seconds(
 ) -> float:
     """The all-reduces of one forward pass of `tokens` tokens. vLLM's custom all-reduce (one kernel that reads
     the peers' buffers) and NCCL, which vLLM uses where that one is off (`vllm_custom_all_reduce`), cost a fixed
-    time per call (speed.VLLM_ALL_REDUCE_SECONDS, speed.VLLM_NCCL_ALL_REDUCE_SECONDS); llama.cpp's tensor split
+    time per call (VLLM_ALL_REDUCE_SECONDS, VLLM_NCCL_ALL_REDUCE_SECONDS); llama.cpp's tensor split
     a ring over the link."""
     if tp <= 1:
         return 0.0
@@ -235,7 +280,7 @@ def all_reduces_seconds(
     message = tokens * model.hidden_size * ALL_REDUCE_BYTES
     if workload.runtime == "vllm":
         custom = vllm_custom_all_reduce(workload, tp, devices)
-        per_call = speed.VLLM_ALL_REDUCE_SECONDS if custom else speed.VLLM_NCCL_ALL_REDUCE_SECONDS
+        per_call = VLLM_ALL_REDUCE_SECONDS if custom else VLLM_NCCL_ALL_REDUCE_SECONDS
         return calls * (per_call + 2 * (tp - 1) / tp * message / (gb_s * 1e9))
     return calls * links.ring_all_reduce_seconds(message, tp, gb_s, lat)
 
@@ -253,18 +298,18 @@ def vllm_custom_all_reduce(workload: Workload, tp: int, devices: Sequence[Device
 
 def runtime_step(gpu_s: float, workload: Workload, vllm_engine: str = "") -> float:
     """A decode step that takes `gpu_s` on the GPUs, with what the runtime's host spends per step: vLLM's
-    scheduler, sampler and output (speed.VLLM_HOST_SECONDS: in series with the GPU in V0, only the engine
-    core's part in V1, none of it with async scheduling; speed.VLLM_FRONTEND_SECONDS, the output side's floor in
-    V1). `vllm_engine` is one of speed.VLLM_ENGINES, today's vLLM (speed.VLLM_ENGINE) by default."""
+    scheduler, sampler and output (VLLM_HOST_SECONDS: in series with the GPU in V0, only the engine
+    core's part in V1, none of it with async scheduling; VLLM_FRONTEND_SECONDS, the output side's floor in
+    V1). `vllm_engine` is one of VLLM_ENGINES, today's vLLM (VLLM_ENGINE) by default."""
     if workload.runtime != "vllm":
         return gpu_s
-    engine = vllm_engine or speed.VLLM_ENGINE
+    engine = vllm_engine or VLLM_ENGINE
     if engine == "v0":
-        return gpu_s + speed.VLLM_HOST_SECONDS["v0"]
-    core = speed.VLLM_HOST_SECONDS["v1"]
+        return gpu_s + VLLM_HOST_SECONDS["v0"]
+    core = VLLM_HOST_SECONDS["v1"]
     if engine == "v1":
-        return max(gpu_s + core, speed.VLLM_FRONTEND_SECONDS)
-    return max(gpu_s, core, speed.VLLM_FRONTEND_SECONDS)
+        return max(gpu_s + core, VLLM_FRONTEND_SECONDS)
+    return max(gpu_s, core, VLLM_FRONTEND_SECONDS)
 
 
 def offloaded_prefill_seconds(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from estimator import prefill, ranges, speed
+from estimator import fixed_costs, kv_reads, prefill, ranges, speed, timing
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = json.loads((ROOT / "bench" / "data" / "accuracy_figures.json").read_text())
@@ -63,7 +63,7 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # bench/data/public_measurements.md) that are hard held out (DeepSeek-V2-Lite on the 3090 +44%, the 7900 XT's
 # gpt-oss prompts -39% to -55%): decode 7.73% / 27.57% -> 8.16% / 28.83%, prefill 14.34% / 53.26% -> 14.34% /
 # 55.69%, single GPU 10.95% / 48.07% -> 12.22% / 50.23%; multi-GPU and vLLM within their ceilings.
-# Decode without flash attention timed at its own KV share (speed.NO_FLASH_KV_EFFICIENCY), and the 36 Strix Halo
+# Decode without flash attention timed at its own KV share (kv_reads.NO_FLASH_KV_EFFICIENCY), and the 36 Strix Halo
 # rows at depth without it no longer left out (1007 -> 1043 rows): decode 8.16% / 28.83% -> 8.07% / 26.29%,
 # multi-GPU 8.69% / 32.50% -> 7.85% / 33.01%. The multi-GPU p90 is raised by half a point: it is 3x V100's
 # Qwen3.5 MoE row before and after, which the refit of CUDA's MoE-layer time (37.4 -> 38.6 us) moves from -32.5%
@@ -103,7 +103,7 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # expert kernel at its own share (prefill.EXPERT_KERNEL_EFFICIENCY): prefill 14.1% / 50.7% -> 14.9% / 49.0%, single
 # GPU 12.9% / 50.7% -> 13.3% / 48.6% (the tails for the medians; against the session's start, 15.2% / 51.0% and
 # 13.8% / 48.8%, both better).
-# On the seventh pass's 1111 rows, CUDA's fixed costs at the SM clock (speed.CLOCK_REFERENCE_GHZ,
+# On the seventh pass's 1111 rows, CUDA's fixed costs at the SM clock (fixed_costs.CLOCK_REFERENCE_GHZ,
 # hardware.clock_ghz): decode 8.05% / 27.17% -> 7.31% / 26.45%, multi-GPU 8.57% / 26.91% -> 7.93% / 28.49%
 # (the p90 raised: 3x and 4x V100 on a borrowed-shape Qwen3.5 MoE, at 1.38 GHz, -21% / -24% -> -29% / -30%),
 # and through the refit prefill 12.48% / 48.82% -> 12.80% / 49.08% (single GPU 10.23% / 44.91% -> 10.24% /
@@ -115,7 +115,7 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # prefill 14.90% / 49.05% -> 14.74% / 49.56% (single GPU 13.33% / 48.60% -> 13.33% / 48.30%), vLLM under load
 # 38.61% / 93.29% -> 38.62% / 94.86% (the refit of the constants it shares), single stream 17.33% / 44.71% ->
 # 17.33% / 44.61%.
-# vLLM's all-reduce off NVLink at NCCL's fixed time per call (speed.VLLM_NCCL_ALL_REDUCE_SECONDS), not llama.cpp's
+# vLLM's all-reduce off NVLink at NCCL's fixed time per call (timing.VLLM_NCCL_ALL_REDUCE_SECONDS), not llama.cpp's
 # ring of 10 µs hops: vLLM single stream 17.33% / 44.69% -> 12.44% / 41.87%; the refit of the step the serving rows
 # share moves vLLM under load 38.62% / 93.76% -> 38.75% / 93.43% (bench/README.md).
 # vLLM on HBM read at what its SMs keep in flight (speed.VLLM_BYTES_PER_SM_CYCLE): single stream 12.44% / 41.87% ->
@@ -135,7 +135,7 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # SUPERSEDED_DECODE_SHARE: PR 4766's RTX 3090, PR 2891's M2 Ultra, lhl's 2025 gpt-oss runs on the Strix Halo,
 # discussion 15396's V100): decode 7.30% / 25.50% -> 6.87% / 25.17%, multi-GPU 8.37% / 30.12% -> 8.46% / 29.84% and
 # vLLM single stream 8.40% / 36.11% -> 8.41% / 36.12% through the refit of the constants they share (bench/README.md).
-# Then the KV cache on HBM read by flash attention at the spec bandwidth (speed.kv_memory_efficiency): decode 6.87% /
+# Then the KV cache on HBM read by flash attention at the spec bandwidth (kv_reads.kv_memory_efficiency): decode 6.87% /
 # 25.17% -> 6.73% / 25.23% (the p90 raised by a tenth: the R9700's rows at 16k and 32k, at ROCm's refitted KV share),
 # multi-GPU 8.46% / 29.84% -> 8.01% / 28.88%, decode at a KV depth >= 4096 13.75% / 34.81% -> 9.25% / 34.80%.
 # Pascal parts with dp4a prompt with CUDA's int8 kernels at CUDA's share (hardware._dp4a_pascal), not GP100's cuBLAS
@@ -165,14 +165,14 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # 7.03% / 25.47% (the median by SYCL's refitted layer time), GDDR · SYCL · MoE 47.1% / 78.3% -> 13.7% / 19.7%,
 # decode at depth 34.30% -> 26.75% p90; prefill 14.80% -> 14.81% median by the refit.
 # Intel's Vulkan integer-dot mat-vec share (speed.INTEL_INTEGER_DOT_EFFICIENCY), SYCL's batched launches on Xe2
-# before oneAPI 2025.3 (speed.SYCL_BATCHED_SUBMIT_SECONDS) and decode without flash attention at each kernel
-# family's share (speed.NO_FLASH_KV_EFFICIENCY), refitted: decode 7.03% / 25.47% -> 6.79% / 22.52%, at depth 9.38% /
+# before oneAPI 2025.3 (fixed_costs.SYCL_BATCHED_SUBMIT_SECONDS) and decode without flash attention at each kernel
+# family's share (kv_reads.NO_FLASH_KV_EFFICIENCY), refitted: decode 7.03% / 25.47% -> 6.79% / 22.52%, at depth 9.38% /
 # 26.75% -> 8.72% / 25.47%; multi-GPU 8.13% / 29.11% -> 8.25% / 29.10% (its ceiling raised a tenth: the shared
 # constants' refit, within the 0.2-point noise of a refit), prefill and vLLM unmoved.
 # Then ROCm's flash attention read once per query head before PR 16492 (bench rows only), sliding-window layers
 # read at the cells llama.cpp keeps, Intel's integer-dot share on mat-vec decode of wide models only, and the
 # Qwen3.5/3.6 rows on the catalog's hybrid shape with a Gated DeltaNet layer's launches
-# (speed.LINEAR_LAYER_KERNELS), refitted: decode 6.79% / 22.52% -> 6.73% / 22.38%; multi-GPU 8.25% / 29.10% ->
+# (fixed_costs.LINEAR_LAYER_KERNELS), refitted: decode 6.79% / 22.52% -> 6.73% / 22.38%; multi-GPU 8.25% / 29.10% ->
 # 8.73% / 30.22% and prefill 14.76% / 47.59% -> 14.82% / 47.83% (single GPU 12.58% / 45.33% -> 13.11% / 45.81%),
 # ceilings raised: the ROCm K-quant share refits up with lhl's rows explained (8x MI300X, 2x MI50 already fast),
 # and the hybrid rows' prompts missed the chunked delta-rule scan. Priced (prefill.DELTA_CHUNK_LAYERS): prefill
@@ -181,7 +181,7 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # decode 6.73% / 22.38% (555 rows) -> 6.49% / 23.06% (573), prefill 14.76% / 47.80% -> 16.04% / 50.66%, single GPU
 # 12.91% / 45.34% -> 14.16% / 50.31%: ceilings raised for a larger set, not a worse engine. The new rows' misses are
 # the B70's Vulkan MoE and depth rows, three A770 SYCL hybrid rows, the MI100's prompt rows and a 4x P100 rig.
-# Then Intel's Vulkan flash attention priced at its scalar shader's arithmetic (speed.INTEL_FA_VECTOR_SHARE) and
+# Then Intel's Vulkan flash attention priced at its scalar shader's arithmetic (kv_reads.INTEL_FA_VECTOR_SHARE) and
 # vLLM's state dtypes, refitted: decode 6.49% / 23.06% -> 6.50% / 21.61%, prefill 16.04% / 50.66% -> 15.00% /
 # 49.87%, single GPU 14.16% / 50.31% -> 13.45% / 45.34%, multi-GPU 8.32% / 29.91% -> 8.19% / 28.14%: lowered.
 HELD_OUT_CEILINGS = [
@@ -211,9 +211,9 @@ def bench_accuracy():
 def test_every_kernel_family_has_every_constant(kernels):
     for table in (
         speed.BACKEND_EFFICIENCY,
-        speed.KV_EFFICIENCY,
-        speed.LAYER_SECONDS,
-        speed.MOE_LAYER_SECONDS,
+        kv_reads.KV_EFFICIENCY,
+        fixed_costs.LAYER_SECONDS,
+        fixed_costs.MOE_LAYER_SECONDS,
         speed.PREFILL_EFFICIENCY,
     ):
         assert kernels in table
@@ -232,22 +232,22 @@ def test_no_format_reads_faster_than_the_memory_can_deliver(memory, kernels):
             * speed.FORMAT_EFFICIENCY.get((fmt, kernels), 1.0)
         )
         assert 0.05 < share <= 1.0, (memory, kernels, fmt)
-        assert 0.05 < speed.KV_EFFICIENCY[kernels] * speed.BACKEND_EFFICIENCY[kernels] <= 1.0
+        assert 0.05 < kv_reads.KV_EFFICIENCY[kernels] * speed.BACKEND_EFFICIENCY[kernels] <= 1.0
 
 
 def test_fixed_costs_are_microseconds_not_milliseconds():
     # a kernel launch and synchronisation: a few µs each, some tens per layer
-    assert all(1e-6 <= t <= 400e-6 for t in speed.LAYER_SECONDS.values())
-    assert all(1e-6 <= t <= 1e-3 for t in speed.MOE_LAYER_SECONDS.values())
-    assert all(1e-6 <= t <= 3e-3 for t in speed.HANDOFF_SECONDS.values())
+    assert all(1e-6 <= t <= 400e-6 for t in fixed_costs.LAYER_SECONDS.values())
+    assert all(1e-6 <= t <= 1e-3 for t in fixed_costs.MOE_LAYER_SECONDS.values())
+    assert all(1e-6 <= t <= 3e-3 for t in fixed_costs.HANDOFF_SECONDS.values())
     assert 1e-6 <= prefill.EXPERT_CALL_SECONDS <= 1e-3  # a gather, a product and a scatter launch
-    assert 1e-6 <= speed.VLLM_ALL_REDUCE_SECONDS <= 200e-6
-    assert speed.VLLM_ALL_REDUCE_SECONDS < speed.VLLM_NCCL_ALL_REDUCE_SECONDS <= 300e-6
+    assert 1e-6 <= timing.VLLM_ALL_REDUCE_SECONDS <= 200e-6
+    assert timing.VLLM_ALL_REDUCE_SECONDS < timing.VLLM_NCCL_ALL_REDUCE_SECONDS <= 300e-6
     # bytes in flight per SM per clock: llama.cpp's mat-vecs keep ~8 (speed.HBM_BYTES_PER_SM_CYCLE)
     assert 4 <= speed.VLLM_BYTES_PER_SM_CYCLE <= 40
     # vLLM's host per step: V0 does all of it in series, V1's engine core only its scheduling (speed.py)
-    assert 1e-4 <= speed.VLLM_HOST_SECONDS["v1"] < speed.VLLM_HOST_SECONDS["v0"] <= 20e-3
-    assert 1e-4 <= speed.VLLM_FRONTEND_SECONDS <= 20e-3
+    assert 1e-4 <= timing.VLLM_HOST_SECONDS["v1"] < timing.VLLM_HOST_SECONDS["v0"] <= 20e-3
+    assert 1e-4 <= timing.VLLM_FRONTEND_SECONDS <= 20e-3
 
 
 def test_prefill_shares_are_physical():
@@ -266,13 +266,13 @@ def test_prefill_shares_are_physical():
         prefill.PREFILL_PIPELINE_OVERLAP,
         prefill.VECTOR_ATTENTION_EFFICIENCY,
         speed.BF16_PREFILL_EFFICIENCY,
-        *speed.NO_FLASH_KV_EFFICIENCY.values(),
+        *kv_reads.NO_FLASH_KV_EFFICIENCY.values(),
         speed.INTEL_INTEGER_DOT_EFFICIENCY,
         *prefill.ATTENTION_EFFICIENCY.values(),
     ):
         assert 0 < value <= 1.0
     # a step's batched launches on SYCL's old runtime: more than a kernel's launch, less than a layer's reads
-    assert 1e-6 <= speed.SYCL_BATCHED_SUBMIT_SECONDS <= 1e-3
+    assert 1e-6 <= fixed_costs.SYCL_BATCHED_SUBMIT_SECONDS <= 1e-3
 
 
 def test_every_range_brackets_its_estimate():

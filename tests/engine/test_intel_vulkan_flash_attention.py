@@ -1,12 +1,12 @@
 """Vulkan's scalar flash-attention shader on Intel GPUs at decode: bound by its arithmetic on the rows it pads, not by
-the cache's bytes (speed.intel_fa_seconds, speed.intel_fa_padded_rows, against ggml-vulkan.cpp's
+the cache's bytes (kv_reads.intel_fa_seconds, kv_reads.intel_fa_padded_rows, against ggml-vulkan.cpp's
 `get_fa_tuning_params_scalar` and `ggml_vk_flash_attn`)."""
 
 from dataclasses import replace
 
 import pytest
 
-from estimator import prefill, speed
+from estimator import kv_reads, prefill, speed
 
 # Qwen3.6-27B Q4_K_M on an Arc Pro B70 (608 GB/s, 183.5 TFLOPS listed, 4x its FP16 vector rate): 16 attention
 # layers of 24 query heads over 4 KV heads of 256
@@ -48,14 +48,14 @@ def _kv_seconds(stage: speed.Stage, depth: int) -> float:
     ],
 )
 def test_the_shader_pads_a_kv_heads_query_heads_to_its_row_tile(gqa_ratio, head_dim, rows):
-    assert speed.intel_fa_padded_rows(gqa_ratio, head_dim) * gqa_ratio == pytest.approx(rows)
+    assert kv_reads.intel_fa_padded_rows(gqa_ratio, head_dim) * gqa_ratio == pytest.approx(rows)
 
 
 def test_the_27b_at_16k_cells_is_bound_by_the_shaders_arithmetic():
     depth = 16384
     flops = 16 * 4 * 24 * 256 * depth * 8 / 6
-    arithmetic = flops / (183.5e12 / 4 * speed.INTEL_FA_VECTOR_SHARE)
-    assert speed.intel_fa_seconds(QWEN36_27B_ON_B70, 1, depth) == pytest.approx(arithmetic)
+    arithmetic = flops / (183.5e12 / 4 * kv_reads.INTEL_FA_VECTOR_SHARE)
+    assert kv_reads.intel_fa_seconds(QWEN36_27B_ON_B70, 1, depth) == pytest.approx(arithmetic)
     # kyuz0's B70 row: 31.3 ms more a token at 16k cells than at tg128, where 1.07 GB of cache take ~2 ms to read
     assert 0.025 < _kv_seconds(QWEN36_27B_ON_B70, depth) < 0.037
 
@@ -63,23 +63,23 @@ def test_the_27b_at_16k_cells_is_bound_by_the_shaders_arithmetic():
 @pytest.mark.parametrize("backend", ["vulkan", "sycl", "rocm", "cuda"])
 def test_other_backends_read_the_cache_at_their_kv_share(backend):
     stage = replace(QWEN36_27B_ON_B70, backend=backend)
-    assert speed.intel_fa_seconds(stage, 1, 16384) == 0.0
+    assert kv_reads.intel_fa_seconds(stage, 1, 16384) == 0.0
 
 
 def test_without_flash_attention_the_general_kernels_read_it():
     stage = replace(QWEN36_27B_ON_B70, flash_attention=False)
-    assert speed.intel_fa_seconds(stage, 1, 16384) == 0.0
+    assert kv_reads.intel_fa_seconds(stage, 1, 16384) == 0.0
 
 
 def test_each_sequence_of_a_batch_pays_its_own_attention():
-    one = speed.intel_fa_seconds(QWEN36_27B_ON_B70, 1, 4096)
-    assert speed.intel_fa_seconds(QWEN36_27B_ON_B70, 4, 4096) == pytest.approx(4 * one)
+    one = kv_reads.intel_fa_seconds(QWEN36_27B_ON_B70, 1, 4096)
+    assert kv_reads.intel_fa_seconds(QWEN36_27B_ON_B70, 4, 4096) == pytest.approx(4 * one)
 
 
 def test_a_prompt_runs_the_shader_at_the_occupancy_its_micro_batch_fills():
     # 32 workgroups of 128 threads at decode hold 4,096 of the 32,768 invocations a B70 keeps resident
     assert prefill.INTEL_FA_PROMPT_OCCUPANCY == 32 * 8 * 8 * 16 / (32 * 128)
-    share = speed.INTEL_FA_VECTOR_SHARE * prefill.INTEL_FA_PROMPT_OCCUPANCY
+    share = kv_reads.INTEL_FA_VECTOR_SHARE * prefill.INTEL_FA_PROMPT_OCCUPANCY
     assert prefill.attention_efficiency(QWEN36_27B_ON_B70) == pytest.approx(share)
     assert prefill.attention_efficiency(replace(QWEN36_27B_ON_B70, backend="sycl")) == pytest.approx(
         prefill.VECTOR_ATTENTION_EFFICIENCY

@@ -1,14 +1,14 @@
 """Which KV cells a llama.cpp decode step reads: ROCm's flash attention once per query head before PR 16492
-(speed.kv_head_reads, and which bench rows ran it: bench/speed_resolve.py), Vulkan's coopmat1 shader V once per row
-group before PR 19075 (speed.COOPMAT1_KV_READS), and a sliding-window layer's cache cells
-(speed.window_cells_read)."""
+(kv_reads.kv_head_reads, and which bench rows ran it: bench/speed_resolve.py), Vulkan's coopmat1 shader V once per row
+group before PR 19075 (kv_reads.COOPMAT1_KV_READS), and a sliding-window layer's cache cells
+(kv_reads.window_cells_read)."""
 
 from dataclasses import replace
 
 import pytest
 from engine_specs import make_gpu
 
-from estimator import speed
+from estimator import kv_reads, speed
 
 # Qwen3-30B-A3B Q4_K_M on a Strix Halo (256 GB/s): 48 layers, 4 KV heads × 128 × 2 × 2 bytes a layer
 QWEN3_30B_ON_STRIX_HALO = speed.Stage(
@@ -62,9 +62,9 @@ def test_rocm_rows_before_pr_16492_read_per_query_head(backend, date, per_head, 
 
 def test_coopmat1_reads_k_once_and_v_once_per_row_group():
     # K staged in shared memory once, V looped over by each of the 4 row groups: (1 + 4) / 2 reads of the cache
-    assert speed.COOPMAT1_KV_READS == 2.5
+    assert kv_reads.COOPMAT1_KV_READS == 2.5
     once = _kv_seconds(replace(QWEN3_30B_ON_STRIX_HALO, backend="vulkan"), 2048)
-    coopmat1 = replace(QWEN3_30B_ON_STRIX_HALO, backend="vulkan", kv_head_reads=speed.COOPMAT1_KV_READS)
+    coopmat1 = replace(QWEN3_30B_ON_STRIX_HALO, backend="vulkan", kv_head_reads=kv_reads.COOPMAT1_KV_READS)
     assert _kv_seconds(coopmat1, 2048) == pytest.approx(2.5 * once)
 
 
@@ -97,15 +97,15 @@ GEMMA3_WINDOW = replace(
 
 def test_a_window_layer_reads_its_cache_cells_on_cuda_rocm_sycl():
     # 1024 + 512 cells, padded to 256: 1536
-    assert speed.window_cells_read(GEMMA3_WINDOW) == 1536
+    assert kv_reads.window_cells_read(GEMMA3_WINDOW) == 1536
     assert GEMMA3_WINDOW.kv_read_bytes(16384) == pytest.approx(1536 * 1e5)
     assert GEMMA3_WINDOW.kv_read_bytes(512) == pytest.approx(512 * 1e5)  # below the window: what is cached
 
 
 @pytest.mark.parametrize("backend", ["metal", "vulkan", "vulkan_intel", "mlx", "vllm"])
 def test_kernels_that_skip_masked_blocks_read_the_window(backend):
-    assert speed.window_cells_read(replace(GEMMA3_WINDOW, backend=backend)) == 1024
+    assert kv_reads.window_cells_read(replace(GEMMA3_WINDOW, backend=backend)) == 1024
 
 
 def test_without_flash_attention_the_general_kernels_read_the_whole_view():
-    assert speed.window_cells_read(replace(GEMMA3_WINDOW, backend="metal", flash_attention=False)) == 1536
+    assert kv_reads.window_cells_read(replace(GEMMA3_WINDOW, backend="metal", flash_attention=False)) == 1536

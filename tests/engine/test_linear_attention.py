@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from engine_specs import A100_80, Q4_K_M, RTX_4090, make_gpu
 
-from estimator import ModelSpec, Workload, estimate, kv_cache, layouts, memory, prefill, speed
+from estimator import ModelSpec, Workload, estimate, fixed_costs, kv_cache, layouts, memory, prefill, speed
 from estimator.device_memory import Placement, usage_and_stage
 from estimator.units import MIB
 
@@ -199,7 +199,7 @@ def test_a_prompts_delta_rule_runs_in_64_token_chunks_on_llama_cpp_only():
         bandwidth_gb_s=1008, backend="cuda", tflops=165.0, layers=64, dense_bytes=16e9, routed_bytes=0.0,
         experts=0, experts_per_tok=0, active_params=27e9, linear_layers=48,
     )  # fmt: skip
-    round_ = prefill.DELTA_CHUNK_LAYERS * speed.LAYER_SECONDS["cuda"]
+    round_ = prefill.DELTA_CHUNK_LAYERS * fixed_costs.LAYER_SECONDS["cuda"]
     # a 512-token micro-batch: 8 chunks in each of the 48 linear layers; 100 tokens: 2 chunks
     assert prefill.delta_chunk_seconds(stage, 512) == pytest.approx(48 * 8 * round_)
     assert prefill.delta_chunk_seconds(stage, 100) == pytest.approx(48 * 2 * round_)

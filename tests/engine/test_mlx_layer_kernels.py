@@ -1,11 +1,11 @@
-"""MLX's fixed time per layer goes with the kernels of the architecture's mlx-lm graph (speed.MLX_LAYER_KERNELS)."""
+"""MLX's fixed time per layer goes with the kernels of the architecture's mlx-lm graph (fixed_costs.MLX_LAYER_KERNELS)."""
 
 from dataclasses import replace
 
 import pytest
 from engine_specs import gemma3_27b, llama_8b, make_gpu, quant
 
-from estimator import Workload, speed
+from estimator import Workload, fixed_costs, speed
 from estimator.device_memory import Placement, usage_and_stage
 
 
@@ -27,7 +27,7 @@ from estimator.device_memory import Placement, usage_and_stage
     ],
 )
 def test_a_layer_costs_its_kernels_over_a_llama_layers(family, context, kernels):
-    assert speed.mlx_layer_kernels(family, context) == pytest.approx(kernels / 17)
+    assert fixed_costs.mlx_layer_kernels(family, context) == pytest.approx(kernels / 17)
 
 
 # 26 layers of Gemma 3 1B's size, 0.56 GB a token, on an M3 Ultra (819 GB/s)
@@ -46,11 +46,15 @@ SMALL_MODEL_ON_MLX = speed.Stage(
 
 def test_gemma_3_pays_28_kernels_a_layer_on_mlx_only():
     gemma = replace(SMALL_MODEL_ON_MLX, mlx_layer_kernels=28 / 17)
-    assert gemma.fixed_seconds == pytest.approx(26 * 28 / 17 * speed.LAYER_SECONDS["mlx"])
-    assert gemma.fixed_seconds == pytest.approx(SMALL_MODEL_ON_MLX.fixed_seconds * 28 / 17)
+    assert fixed_costs.fixed_seconds(gemma) == pytest.approx(26 * 28 / 17 * fixed_costs.LAYER_SECONDS["mlx"])
+    assert fixed_costs.fixed_seconds(gemma) == pytest.approx(
+        fixed_costs.fixed_seconds(SMALL_MODEL_ON_MLX) * 28 / 17
+    )
     # llama.cpp's graphs are not mlx-lm's: its Metal backend keeps one time per layer
     on_metal = replace(SMALL_MODEL_ON_MLX, backend="metal")
-    assert replace(on_metal, mlx_layer_kernels=28 / 17).fixed_seconds == on_metal.fixed_seconds
+    assert fixed_costs.fixed_seconds(
+        replace(on_metal, mlx_layer_kernels=28 / 17)
+    ) == fixed_costs.fixed_seconds(on_metal)
 
 
 def test_the_models_family_reaches_the_stage():
@@ -86,12 +90,12 @@ def test_the_models_family_reaches_the_stage():
     ],
 )
 def test_an_moe_block_costs_its_kernels_beyond_a_dense_mlp_over_gpt_oss(family, kernels):
-    assert speed.mlx_moe_kernels(family) == pytest.approx(kernels / 13)
+    assert fixed_costs.mlx_moe_kernels(family) == pytest.approx(kernels / 13)
 
 
 def test_qwen3_moe_layers_pay_8_of_gpt_oss_13_moe_kernels_on_mlx():
     moe = replace(SMALL_MODEL_ON_MLX, moe_layers=26)
     qwen = replace(moe, mlx_moe_kernels=8 / 13)
-    assert moe.fixed_seconds - qwen.fixed_seconds == pytest.approx(
-        26 * 5 / 13 * speed.MOE_LAYER_SECONDS["mlx"]
+    assert fixed_costs.fixed_seconds(moe) - fixed_costs.fixed_seconds(qwen) == pytest.approx(
+        26 * 5 / 13 * fixed_costs.MOE_LAYER_SECONDS["mlx"]
     )

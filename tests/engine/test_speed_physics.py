@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 from engine_specs import F16, Q4_K_M, gpt_oss_120b, llama_8b, make_gpu
 
-from estimator import QuantSpec, Workload, hardware, memory, plans, ranges, speed
+from estimator import QuantSpec, Workload, hardware, kv_reads, memory, plans, ranges, speed
 from estimator.units import GIB
 
 # llama.cpp's MXFP4_MOE mix: expert tensors MXFP4 (4.25 bits), everything else and the head Q8_0 (8.5),
@@ -142,11 +142,11 @@ def with_and_without_flash_attention(quant: QuantSpec, **workload) -> tuple:
 def test_without_flash_attention_the_full_context_is_what_slows():
     # lhl's Strix Halo runs, one build: Llama 3 8B Q4_K_M tg4096 at 33.96 tok/s without flash attention and
     # 37.61 with it, tg128 43.42: the general kernels read the KV cache at a fraction of the fused kernel's
-    # rate (speed.NO_FLASH_KV_EFFICIENCY), so the gap grows with the cache and is nothing at its start
+    # rate (kv_reads.NO_FLASH_KV_EFFICIENCY), so the gap grows with the cache and is nothing at its start
     on, off = with_and_without_flash_attention(Q4_K_M, context_tokens=32768, prompt_tokens=16)
     assert off.decode_tok_s == pytest.approx(on.decode_tok_s, rel=0.01)
     assert off.decode_tok_s_at_context < 0.75 * on.decode_tok_s_at_context
-    assert min(speed.KV_EFFICIENCY.values()) > max(speed.NO_FLASH_KV_EFFICIENCY.values())
+    assert min(kv_reads.KV_EFFICIENCY.values()) > max(kv_reads.NO_FLASH_KV_EFFICIENCY.values())
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,7 @@ def test_without_flash_attention_the_full_context_is_what_slows():
 )
 def test_each_backends_general_kernels_read_the_cache_below_its_flash_attention(kernels, fitted):
     # a kernel family with no-flash-attention rows takes its own share of the weights' rate
-    # (speed.NO_FLASH_KV_EFFICIENCY), the others the prior 0.2, unfitted; each stays under its fused kernel's
+    # (kv_reads.NO_FLASH_KV_EFFICIENCY), the others the prior 0.2, unfitted; each stays under its fused kernel's
     stage = speed.Stage(
         bandwidth_gb_s=256,
         backend=kernels,
@@ -177,11 +177,11 @@ def test_each_backends_general_kernels_read_the_cache_below_its_flash_attention(
         kv_bytes_per_cell=32 * 4096,
         flash_attention=False,
     )
-    share = speed.kv_efficiency(stage)
-    assert share == speed.NO_FLASH_KV_EFFICIENCY[kernels]
+    share = kv_reads.kv_efficiency(stage)
+    assert share == kv_reads.NO_FLASH_KV_EFFICIENCY[kernels]
     if not fitted:  # no rows of their own: the prior
         assert share == 0.2
-    assert 0 < share < speed.KV_EFFICIENCY[kernels]
+    assert 0 < share < kv_reads.KV_EFFICIENCY[kernels]
     fused = dataclasses.replace(stage, flash_attention=True)
     assert speed.decode_step_seconds(stage, 1, 32768) > speed.decode_step_seconds(fused, 1, 32768)
 

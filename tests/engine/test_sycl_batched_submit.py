@@ -1,4 +1,4 @@
-"""SYCL's batched Level Zero launches on Xe2 before oneAPI 2025.3 (speed.SYCL_BATCHED_SUBMIT_SECONDS, and which bench
+"""SYCL's batched Level Zero launches on Xe2 before oneAPI 2025.3 (fixed_costs.SYCL_BATCHED_SUBMIT_SECONDS, and which bench
 rows ran them: bench/speed_resolve.py)."""
 
 from dataclasses import replace
@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 from engine_specs import make_gpu
 
-from estimator import speed
+from estimator import fixed_costs, speed
 
 # qwen2 1.5B Q4_0 on an Arc B580 (456 GB/s): 28 layers, ~0.9 GB a token
 QWEN2_1_5B_ON_B580 = speed.Stage(
@@ -26,9 +26,9 @@ def test_batched_launches_cost_a_decode_step_a_time_per_layer():
     batched = replace(QWEN2_1_5B_ON_B580, batched_submit=True)
     assert speed.decode_step_seconds(batched, 1, 128) - speed.decode_step_seconds(
         QWEN2_1_5B_ON_B580, 1, 128
-    ) == pytest.approx(28 * speed.SYCL_BATCHED_SUBMIT_SECONDS)
+    ) == pytest.approx(28 * fixed_costs.SYCL_BATCHED_SUBMIT_SECONDS)
     # not a prompt's: its long kernels leave the host time to batch the next ones
-    assert batched.fixed_seconds == QWEN2_1_5B_ON_B580.fixed_seconds
+    assert fixed_costs.fixed_seconds(batched) == fixed_costs.fixed_seconds(QWEN2_1_5B_ON_B580)
 
 
 def test_the_engine_answers_for_todays_runtime():

@@ -1,0 +1,171 @@
+"""What a step costs besides its bytes: kernel launches and synchronisation per layer and per MoE layer (at the
+SM clock on CUDA, by each architecture's kernel count under MLX), SYCL's batched submission, and the hand-off at
+each layer-split boundary. Fitted with speed.py's constants (`bench/accuracy.py --fit`); each comment says which
+rows decide it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .speed import Stage
+
+# Fixed costs per step that do not shrink with the model: kernel launches and synchronisation per layer, and
+# per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
+# Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
+LAYER_SECONDS = {
+    "cuda": 37e-6,
+    "cuda_pascal": 46.6e-6,
+    "rocm": 98.6e-6,
+    "vulkan": 38.4e-6,
+    "vulkan_intel": 62e-6,
+    "sycl": 62.4e-6,
+    "metal": 94.2e-6,
+    "mlx": 61.1e-6,
+    "vllm": 20e-6,
+    "cpu": 5e-6,
+}
+MOE_LAYER_SECONDS = {
+    "cuda": 51.3e-6,
+    "cuda_pascal": 69e-6,
+    "rocm": 47.5e-6,
+    "vulkan": 49.3e-6,
+    "vulkan_intel": 149e-6,
+    "sycl": 98.9e-6,
+    "metal": 57.3e-6,
+    "mlx": 68.8e-6,
+    "vllm": 40e-6,
+    "cpu": 10e-6,
+}
+# On CUDA these are the latency of a chain of small dependent kernels (norms, RoPE, the router, top-k,
+# gathers, the expert mat-vecs of a few rows; CUDA graphs, llama.cpp PR 6766, take the launches away on Ampere
+# and later, and on Volta and Turing since PR 25749), which run at the SM clock: the times above are at
+# `CLOCK_REFERENCE_GHZ` and scale by it ÷ the GPU's boost clock (`hardware.clock_ghz`; other backends, and
+# NVIDIA parts of unknown clock, take them as they are). pavlokhmel.com's table runs one gpt-oss-20b Q4_K_M
+# file on every part: with each part's read rate taken from its Qwen3.5-9B row (less 36 layers at 43 µs), a
+# gpt-oss layer costs 66 µs beyond its reads on the RTX 4090 (2.52 GHz), 73 on the RTX 4080 (2.505), 87 on the
+# H100 and H200 SXM (1.98), 117 on the A100 SXM and PCIe (1.41) and 141 on the V100 (1.38): 165-195 µs·GHz on
+# all of them. With one time for every clock the engine was 14-17% slow on the Ada cards' MoE rows and 18-21%
+# fast on the A100's and V100's (bench/README.md has the held-out figures).
+CLOCK_REFERENCE_GHZ = 2.0
+# A linear-attention (Gated DeltaNet) layer launches more small kernels than an attention layer: llama.cpp's
+# qwen35 graph (src/models/qwen35.cpp at 1af4a799, `build_layer_attn_linear` and its delta-net builders) adds L2
+# norms of q and k, the β sigmoid, permuted copies and the delta-rule steps to the projections. Its fixed time per
+# step is this many attention layers' more (`LAYER_SECONDS`), fitted on the Qwen3.5 and Qwen3.6 rows
+# (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes.
+LINEAR_LAYER_KERNELS = 0.826
+CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
+# MLX runs a decode step as the ops of mlx-lm's Python graph, one Metal kernel each (a compiled function, such as
+# `swiglu` or `gelu_approx`, one fused kernel), so a layer's fixed time is its kernel count × a launch-and-barrier
+# time, and architectures differ in the count. Counted for one decode token (mlx-lm v0.31.3, mlx_lm/models/, the
+# same files from v0.31.0 to d78bf58e of August 2026, on mlx v0.31.2; `QuantizedLinear` adds its bias as a separate
+# kernel, nn.RMSNorm is one `mx.fast.rms_norm`): a Llama layer (llama.py; Mistral and the others not listed) is
+# 17: RMSNorm, q/k/v, two RoPEs, two KV-cache slice updates, attention, o, residual add, RMSNorm, gate, up, swiglu,
+# down, residual add. Qwen3 (qwen3.py) adds its q and k RMSNorms: 19. Qwen2 and Qwen2.5 (qwen2.py) add the q/k/v biases: 20. Gemma 3 (gemma3_text.py) has 28: four
+# RMSNorms a layer and the q/k norms, each computing `1.0 + weight` before `mx.fast.rms_norm` (2 kernels each, 12),
+# q/k/v, two RoPEs, two cache updates, attention, o, two `clip_residual` (compiled: one kernel each), gate, up,
+# `gelu_approx` and its product with up, down. Phi-3 and Phi-4 (phi3.py) fuse q/k/v and gate/up into one product
+# each: 14; their 128k-context configs (Phi-3-mini-128k, Phi-3.5-mini, Phi-4-mini: `rope_scaling` longrope over an
+# original 4096) take `SuScaledRoPE`, whose scaling of the rotated part and slice update add 3 kernels to each of
+# the two RoPEs: 20. gpt-oss (gpt_oss.py) has biases on q/k/v/o: its attention half is Llama's 13 + 4; an MoE
+# block counts as a dense MLP's 4 here, the rest of it being `MOE_LAYER_SECONDS`: 21.
+# `LAYER_SECONDS["mlx"]` is a Llama layer's; a family takes its count ÷ 17 (`mlx_layer_kernels`). Rapid-MLX's M3
+# Ultra rows (bench/data/public_measurements.json; Rapid-MLX serves mlx-lm's models) say it: with one time per
+# layer and one read rate, Gemma 3 1B comes out 16-19% slower than predicted and Qwen3-0.6B 21-24% faster; with
+# the counts the 20 rows (Llama 3.1 8B, Qwen3 0.6B and 8B, Qwen2.5 14B, Phi-4-mini, Gemma 3 1B, 4B and 27B) sit
+# within 10% of two fitted numbers, 4.0 us a kernel at 0.86 of the spec bandwidth (bench/README.md). MLX issue
+# 4521 times a chain of 3,200 tiny dependent kernels on an M3 Ultra at 8.8 ms, 2.75 us each, before the command
+# buffers' commits. Keyed by the catalog's family and config.json's model_type; unlisted families take Llama's.
+MLX_REFERENCE_LAYER_KERNELS = 17
+MLX_LAYER_KERNELS = {
+    "qwen3": 19,
+    "qwen3-moe": 19,  # qwen3_moe.py: Qwen3's attention, its q/k norms included
+    "qwen3_moe": 19,
+    "qwen3-coder": 19,
+    "qwen2": 20,
+    "qwen2.5": 20,
+    "gemma3": 28,
+    "gemma3_text": 28,
+    "phi3": 14,
+    "phi4": 14,
+    "gpt-oss": 21,
+    "gpt_oss": 21,
+}
+# An MoE block's kernels beyond a dense MLP's 4 (`MOE_LAYER_SECONDS["mlx"]` is gpt-oss's, the family with most MLX
+# MoE rows): gpt-oss (gpt_oss.py) 13: its router's product and bias, `argpartition`, `take_along_axis`, the softmax,
+# three `gather_qmm` each with its biases gathered and added, the compiled swiglu, the weighting and the sum (17).
+# Qwen3's MoE (qwen3_moe.py) 8: the router, softmax, `argpartition`, `take_along_axis`, the top-k renormalisation
+# (a sum and a division), three `gather_qmm`, swiglu, the weighting and the sum (12).
+MLX_REFERENCE_MOE_KERNELS = 13
+MLX_MOE_KERNELS = {
+    "qwen3": 8,
+    "qwen3-moe": 8,
+    "qwen3_moe": 8,
+    "qwen3-coder": 8,
+}
+PHI_FAMILIES = ("phi3", "phi4")
+SU_SCALED_ROPE_KERNELS = 6
+SU_SCALED_ROPE_CONTEXT = 131072  # Phi's longrope configs: 128k tokens over an original 4096
+
+
+def mlx_layer_kernels(family: str, context: int | None = None) -> float:
+    """A layer's kernels in mlx-lm's graph of this architecture ÷ a Llama layer's (`MLX_LAYER_KERNELS`)."""
+    count = MLX_LAYER_KERNELS.get(family, MLX_REFERENCE_LAYER_KERNELS)
+    if family in PHI_FAMILIES and (context or 0) >= SU_SCALED_ROPE_CONTEXT:
+        count += SU_SCALED_ROPE_KERNELS
+    return count / MLX_REFERENCE_LAYER_KERNELS
+
+
+def mlx_moe_kernels(family: str) -> float:
+    """An MoE block's kernels beyond a dense MLP's in mlx-lm's graph ÷ gpt-oss's (`MLX_MOE_KERNELS`)."""
+    return MLX_MOE_KERNELS.get(family, MLX_REFERENCE_MOE_KERNELS) / MLX_REFERENCE_MOE_KERNELS
+
+
+# SYCL launches its kernels through Level Zero command lists (`submit_seconds`). Intel's guide "Level Zero Immediate
+# Command Lists" (https://www.intel.com/content/www/us/en/developer/articles/guide/level-zero-immediate-command-lists.html)
+# says the 2025.3 oneAPI release made the L0 v2 adapter, which only submits through immediate command lists ("a razor
+# thin submission interface ... for workloads which have tendency to launch small or short running kernels"), the
+# default on Arc B cards and Core Ultra 200V (Lunar Lake); before it their L0 v1 adapter batched launches into
+# regular command lists (v1 made immediate lists the default on Arc A cards, not on Xe2). A decode step
+# is a few hundred small kernels, so a build on the older runtime pays this much more per layer: PR 13826's B580
+# (oneAPI 2025.1) decodes qwen2 1.5B Q4_0 in 7.3 ms a token for 3.3 ms of reads, where kyuz0's B70 (May 2026) and
+# jmsirvent's Lunar Lake (oneAPI 2026.0) leave 0-90 µs a layer beyond their reads. The engine answers for today's
+# runtime; the bench marks the rows of the older one (`Stage.batched_submit`, bench/speed_resolve.py). Fitted on
+# the B580 and Lunar Lake rows of 2024-2025 (PRs 13109, 13826, 13885, 13973; ipex-llm issue 12991; randomfoo2).
+SYCL_BATCHED_SUBMIT_SECONDS = 80.4e-6
+# Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
+# state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
+# PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
+HANDOFF_SECONDS = {
+    "cuda": 108e-6,
+    "cuda_pascal": 101e-6,
+    "rocm": 121e-6,
+    "vulkan": 101e-6,
+}
+HANDOFF_DEFAULT_SECONDS = 110e-6
+
+
+def fixed_seconds(stage: Stage) -> float:
+    """Per-step costs that do not depend on the bytes: launches and synchronisation (on CUDA, the small
+    kernels' latency at the SM clock: `CLOCK_REFERENCE_GHZ`)."""
+    layers = stage.layers + LINEAR_LAYER_KERNELS * stage.linear_layers
+    moe_layers = stage.moe_layers
+    if stage.backend == "mlx":
+        layers *= stage.mlx_layer_kernels
+        moe_layers *= stage.mlx_moe_kernels
+    fixed = layers * LAYER_SECONDS[stage.backend] + moe_layers * MOE_LAYER_SECONDS[stage.backend]
+    if stage.clock_ghz and stage.backend in CLOCKED_BACKENDS:
+        return fixed * CLOCK_REFERENCE_GHZ / stage.clock_ghz
+    return fixed
+
+
+def submit_seconds(stage: Stage) -> float:
+    """A decode step's batched kernel launches (`SYCL_BATCHED_SUBMIT_SECONDS`) per layer. Decode only: a prompt's
+    kernels run long enough for the host to batch the next ones meanwhile."""
+    return stage.layers * SYCL_BATCHED_SUBMIT_SECONDS if stage.batched_submit else 0.0
+
+
+def handoff_seconds(stage: Stage) -> float:
+    """What a layer-split boundary costs per step after `stage`, besides moving the hidden state."""
+    return HANDOFF_SECONDS.get(stage.backend, HANDOFF_DEFAULT_SECONDS)
