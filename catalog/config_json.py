@@ -11,7 +11,7 @@ import pydantic
 from django.utils.text import slugify
 
 from estimator import limits
-from estimator.memory import gated_delta_net_params
+from estimator.memory import linear_attention_params
 from estimator.schema import MambaSsmDtype
 
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KiB; anything near 1 MB is not one
@@ -229,18 +229,6 @@ def _shared_experts(c: HfConfig) -> int | None:
         return c.num_shared_experts
     width = c.moe_intermediate_size or c.intermediate_size
     return max(1, round(c.shared_expert_intermediate_size / width)) if width else None
-
-
-def linear_attention_params(c: HfConfig) -> int:
-    """One Gated DeltaNet layer, from the config's names (estimator.memory.gated_delta_net_params)."""
-    return gated_delta_net_params(
-        hidden_size=c.hidden_size,
-        key_heads=c.linear_num_key_heads or 0,
-        key_head_dim=c.linear_key_head_dim or 0,
-        value_heads=c.linear_num_value_heads or 0,
-        value_head_dim=c.linear_value_head_dim or 0,
-        conv_kernel=c.linear_conv_kernel_dim or 0,
-    )
 
 
 def estimate_params(c: HfConfig, model_type: str = "") -> tuple[float, float]:

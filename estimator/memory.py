@@ -7,6 +7,7 @@ towers; the card misses nothing). Token embeddings and the output head are exact
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from .kv_cache import padded_context, window_layers
 from .limits import bounded_cache, length_of_result
@@ -106,21 +107,28 @@ def attention_params(model: ModelSpec) -> float:
     return h * q_dim + 2 * h * kv_dim + q_dim * h
 
 
-def gated_delta_net_params(
-    *,
-    hidden_size: int,
-    key_heads: int,
-    key_head_dim: int,
-    value_heads: int,
-    value_head_dim: int,
-    conv_kernel: int,
-) -> int:
+class GatedDeltaNetDims(Protocol):
+    """What a Gated DeltaNet layer's size is read from, under config.json's names: a `ModelSpec`, or the
+    catalog's config.json reader (`catalog.config_json.HfConfig`) before there is one."""
+
+    hidden_size: int
+    linear_num_key_heads: int | None
+    linear_key_head_dim: int | None
+    linear_num_value_heads: int | None
+    linear_value_head_dim: int | None
+    linear_conv_kernel_dim: int | None
+
+
+def linear_attention_params(dims: GatedDeltaNetDims) -> int:
     """One Gated DeltaNet layer (transformers' Qwen3NextGatedDeltaNet): the q, k, v and output-gate z
     projections in one (hidden → 2 × key dims + 2 × value dims), the β and decay projections (hidden → 2 ×
     value heads), the short convolution over q, k, v, the decay's two vectors, the gated norm and the
-    output projection (value dims → hidden). The catalog's config.json reader counts with it too."""
-    h, keys, values = hidden_size, key_heads * key_head_dim, value_heads * value_head_dim
-    conv = (2 * keys + values) * conv_kernel
+    output projection (value dims → hidden)."""
+    h = dims.hidden_size
+    value_heads, value_head_dim = dims.linear_num_value_heads or 0, dims.linear_value_head_dim or 0
+    keys = (dims.linear_num_key_heads or 0) * (dims.linear_key_head_dim or 0)
+    values = value_heads * value_head_dim
+    conv = (2 * keys + values) * (dims.linear_conv_kernel_dim or 0)
     return (
         h * (2 * keys + 2 * values)
         + h * 2 * value_heads
@@ -128,18 +136,6 @@ def gated_delta_net_params(
         + 2 * value_heads
         + value_head_dim
         + values * h
-    )
-
-
-def linear_attention_params(model: ModelSpec) -> float:
-    """One of the model's Gated DeltaNet layers (`gated_delta_net_params`)."""
-    return gated_delta_net_params(
-        hidden_size=model.hidden_size,
-        key_heads=model.linear_num_key_heads or 0,
-        key_head_dim=model.linear_key_head_dim or 0,
-        value_heads=model.linear_num_value_heads or 0,
-        value_head_dim=model.linear_value_head_dim or 0,
-        conv_kernel=model.linear_conv_kernel_dim or 0,
     )
 
 
