@@ -125,6 +125,10 @@ def param_universe() -> list[Param]:
         *(Param("NO_FLASH_KV_EFFICIENCY", k, 0.2, 1.0, 0.02, 1.0, "decode") for k in NO_FLASH_FITTED),
         *(Param("LAYER_SECONDS", k, 40 * US, 3.0, 1 * US, 400 * US, "decode") for k in KERNELS),
         *(Param("MOE_LAYER_SECONDS", k, 60 * US, 3.0, 1 * US, 1000 * US, "decode") for k in KERNELS),
+        # MLX's host time a kernel (fixed_costs.py): prior mlx-lm 0.31.3's tiny models on an M5 Max and an M1 Ultra
+        # (lablup/mlxcel's pylm tables), 3.3-3.7 and 6.9-7.9 us a counted kernel, their geometric mean; the spread
+        # is half of that ratio in log. Only the M3 Ultra's rows are host-bound, so held out they take this prior.
+        Param("MLX_HOST_KERNEL_SECONDS", None, 5.0 * US, 0.4, 0.5 * US, 50 * US, "decode"),
         Param("EXPERT_EFFICIENCY", None, 0.8, 1.0, 0.2, 1.0, "decode"),
         # a Gated DeltaNet layer's extra launches, in attention layers' fixed time (fixed_costs.py): a weak prior
         Param("LINEAR_LAYER_KERNELS", None, 1.0, 3.0, 0.01, 10.0, "decode"),
@@ -232,6 +236,8 @@ def _uses(p: Prepared, q: Param) -> bool:
         return any(s.fmt == "bf16" and s.backend in speed.BF16_CONVERTED_BACKENDS for s in stages)
     # low-bit K-quants take the K-quants' shares, and a share of their own in decode
     fmts = [("kquant" if s.fmt == "kquant_low" else s.fmt, s) for s in stages]
+    if q.table == "MLX_HOST_KERNEL_SECONDS":
+        return "mlx" in keys
     if q.table == "LINEAR_LAYER_KERNELS":
         return any(s.linear_layers for s in stages)
     if q.table == "SYCL_BATCHED_SUBMIT_SECONDS":

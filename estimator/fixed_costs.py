@@ -122,6 +122,42 @@ def mlx_moe_kernels(family: str) -> float:
     return MLX_MOE_KERNELS.get(family, MLX_REFERENCE_MOE_KERNELS) / MLX_REFERENCE_MOE_KERNELS
 
 
+# MLX builds every decode step's graph again on the host, and the host's time overlaps the GPU's: mlx-lm calls the
+# model's ops from Python each token, and `mx.async_eval` encodes each kernel into a Metal command buffer on the
+# calling thread (mlx/transforms.cpp `eval_impl` runs `gpu::eval` for one array after another, mlx v0.31.2).
+# mlx-lm's `generate_step` (mlx_lm/generate.py, v0.31.3) builds and queues step N+1 before it reads step N's token,
+# and Rapid-MLX's `_generation_step` (vllm_mlx/scheduler.py, v0.7.26) does the same around mlx-lm's
+# BatchGenerator, so a step takes the longer of the GPU's time (its reads and `LAYER_SECONDS`) and the host's,
+# which grows with the kernels (`mlx_host_seconds`, the counts above) and not with the bytes. Rapid-MLX's M3 Ultra
+# rows show both: Gemma 3 1B takes 3.82-3.91 ms a token, the same at a 576- and a 2,304-token depth, 5.3 us for
+# each of its 728 counted kernels where its reads take under 1 ms; Qwen3-0.6B 2.58 ms (532 kernels, 4.9 us), 2.94 at
+# the deeper cache; from Gemma 3 4B and Phi-4-mini up the GPU's time is the longer. One time per kernel on top of
+# the reads fits neither: Gemma 3 1B 8-11% fast and Qwen3-0.6B 5% slow in-sample, and held out, where the other MLX
+# devices' rows (none host-bound) set a Llama layer at 35 us, 2.0 us a kernel, Gemma 3 1B 50-55% fast. A time per
+# step instead (the server's loop, whatever the model) puts Qwen3-0.6B 19-29% slow once it holds Gemma 3 1B. The
+# host's time follows the chip, which the engine does not know: mlx-lm 0.31.3 on two other chips (lablup/mlxcel,
+# benchmarks/pylm_m5max_2026-09-06.csv and pylm_m1ultra_2026-09-06.csv: a 512-token prompt, 128 tokens) runs
+# Qwen3-0.6B 4-bit in 1.75 ms a token on an M5 Max and 4.19 on an M1 Ultra, Gemma 3 1B in 2.67 and 5.06,
+# Qwen2.5-0.5B in 1.66 and 3.46: 3.3-3.7 us and 6.9-7.9 us a counted kernel, the whole step over its kernels.
+# Their geometric mean, 5.0 us, is the fit's prior (bench/accuracy_fit.py), what the M3 Ultra's rows get held out;
+# fitted on every row, the M3 Ultra's small models set it.
+MLX_HOST_KERNEL_SECONDS = 5.13e-6
+
+
+def mlx_host_seconds(stage: Stage) -> float:
+    """The host's time to build and encode an MLX decode step: its counted kernels (`MLX_LAYER_KERNELS` a layer,
+    `MLX_MOE_KERNELS` more an MoE block) × `MLX_HOST_KERNEL_SECONDS`; 0 off MLX. The step takes the longer of
+    this and the GPU's time (`speed.decode_step_seconds`)."""
+    if stage.backend != "mlx":
+        return 0.0
+    layers = stage.layers + LINEAR_LAYER_KERNELS * stage.linear_layers
+    kernels = (
+        layers * stage.mlx_layer_kernels * MLX_REFERENCE_LAYER_KERNELS
+        + stage.moe_layers * stage.mlx_moe_kernels * MLX_REFERENCE_MOE_KERNELS
+    )
+    return kernels * MLX_HOST_KERNEL_SECONDS
+
+
 # SYCL launches its kernels through Level Zero command lists (`submit_seconds`). Intel's guide "Level Zero Immediate
 # Command Lists" (https://www.intel.com/content/www/us/en/developer/articles/guide/level-zero-immediate-command-lists.html)
 # says the 2025.3 oneAPI release made the L0 v2 adapter, which only submits through immediate command lists ("a razor

@@ -7,6 +7,7 @@ decode step  = Σ over stages [ weights ÷ (bandwidth × η_memory × η_backend
                                  estimator/kv_reads.py)
                                + layers × per-layer time + MoE layers × per-MoE-layer time
                                  (estimator/fixed_costs.py) ]
+               (MLX: at least the host's time to build the step, its kernels × a time each: fixed_costs.py)
                (or the FLOPs ÷ FLOPS when a big batch makes it compute-bound)
                + a hand-off per layer-split boundary (fixed_costs.py), or the all-reduces of tensor parallel
                  (estimator/timing.py, with vLLM's host time per step)
@@ -406,7 +407,8 @@ def compute_seconds(flops: float, tflops: float | None, efficiency: float) -> fl
 
 def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
     """One decode step of `batch` sequences with `depth` tokens cached each: the roofline of reads and
-    FLOPs, plus the fixed costs."""
+    FLOPs, plus the fixed costs; under MLX at least the host's time to build the step
+    (`fixed_costs.mlx_host_seconds`)."""
     bw = stage.bandwidth_gb_s * 1e9
     weights = (stage.dense_bytes + stage.routed_bytes * stage.touched_share(batch) / EXPERT_EFFICIENCY) / (
         bw * stage.bandwidth_efficiency * matvec_share(stage, batch)
@@ -420,11 +422,12 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
     )
     kv = max(kv, kv_reads.intel_fa_seconds(stage, batch, depth))
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
-    return (
+    gpu = (
         max(weights + unpack_seconds(stage, batch) + kv, flops_s)
         + fixed_costs.fixed_seconds(stage)
         + fixed_costs.submit_seconds(stage)
     )
+    return max(gpu, fixed_costs.mlx_host_seconds(stage))
 
 
 def matvec_share(stage: Stage, batch: int) -> float:

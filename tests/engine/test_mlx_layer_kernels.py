@@ -99,3 +99,31 @@ def test_qwen3_moe_layers_pay_8_of_gpt_oss_13_moe_kernels_on_mlx():
     assert fixed_costs.fixed_seconds(moe) - fixed_costs.fixed_seconds(qwen) == pytest.approx(
         26 * 5 / 13 * fixed_costs.MOE_LAYER_SECONDS["mlx"]
     )
+
+
+# The host builds an MLX step while the GPU runs the one before (fixed_costs.MLX_HOST_KERNEL_SECONDS): a step takes
+# the longer of the two.
+GEMMA_3_1B_ON_MLX = replace(SMALL_MODEL_ON_MLX, mlx_layer_kernels=28 / 17)
+
+
+def test_a_1b_model_on_mlx_waits_for_the_host_to_build_its_728_kernels():
+    host = fixed_costs.mlx_host_seconds(GEMMA_3_1B_ON_MLX)
+    assert host == pytest.approx(26 * 28 * fixed_costs.MLX_HOST_KERNEL_SECONDS)
+    assert speed.decode_step_seconds(GEMMA_3_1B_ON_MLX, 1, 512) == host
+    # the depth does not move a host-bound step: Gemma 3 1B runs at ~258 tok/s at 576 and 2,304 cached tokens
+    assert speed.decode_step_seconds(GEMMA_3_1B_ON_MLX, 1, 2048) == host
+
+
+def test_an_8b_model_on_mlx_is_bound_by_the_gpu():
+    big = replace(SMALL_MODEL_ON_MLX, layers=32, dense_bytes=4.2e9, active_params=8e9)
+    assert speed.decode_step_seconds(big, 1, 512) > 1.5 * fixed_costs.mlx_host_seconds(big)
+
+
+def test_the_host_counts_an_moe_blocks_kernels_and_only_under_mlx():
+    moe = replace(GEMMA_3_1B_ON_MLX, moe_layers=26, mlx_moe_kernels=8 / 13)
+    assert fixed_costs.mlx_host_seconds(moe) - fixed_costs.mlx_host_seconds(
+        GEMMA_3_1B_ON_MLX
+    ) == pytest.approx(26 * 8 * fixed_costs.MLX_HOST_KERNEL_SECONDS)
+    # llama.cpp builds its graph once and encodes it on several threads: no such floor
+    on_metal = replace(GEMMA_3_1B_ON_MLX, backend="metal")
+    assert fixed_costs.mlx_host_seconds(on_metal) == 0.0
