@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from . import commands, kv_cache, limits, memory, speed, suggest
+from . import commands, fixed_costs, kv_cache, limits, memory, speed, suggest
 from .ranking import best_plan, candidate_plans, fits, plan_fits, rank
 from .schema import (
     DeviceSpec,
@@ -258,6 +258,12 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
             formula=(
                 "1 ÷ Σ over stages (weights and KV read per token ÷ (bandwidth × efficiency of the memory, "
                 "kernels and format) + layers × launch time)"
+                + (
+                    f"; MLX builds each step on the host first: at least its kernels × "
+                    f"{fixed_costs.MLX_HOST_KERNEL_SECONDS * 1e6:.1f} µs"
+                    if workload.runtime == "mlx"
+                    else ""
+                )
             ),
             substituted=(
                 f"{format_rate(plan.decode_tok_s)} tok/s at the start of the answer (likely "
