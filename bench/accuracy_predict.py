@@ -13,6 +13,7 @@ from speed_resolve import (
     coopmat1_gqa_dated,
     integer_dot_dated,
     per_query_head_dated,
+    unfused_moe_kernels,
 )
 from speed_rows import Measurement
 
@@ -56,8 +57,14 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     head_reads = gqa_ratio if per_query_head_dated(row.device.backend, date) else 1.0
     if coopmat1_gqa_dated(row.device, gqa_ratio, date):
         head_reads = kv_reads.COOPMAT1_KV_READS
+    unfused = {
+        s.backend: unfused_moe_kernels(s.backend, date, s.experts_per_tok, model.family)
+        for s in stages
+        if s.moe_layers
+    }
     if not (
-        cublas
+        any(unfused.values())
+        or cublas
         or batched
         or bf16_gemm
         or head_reads != 1.0
@@ -75,6 +82,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
                 batched_submit=batched and s.backend == "sycl",
                 bf16_gemm=bf16_gemm and s.backend == "sycl" and s.fmt == "bf16",
                 kv_head_reads=head_reads if s.backend in ("rocm", "vulkan") else 1.0,
+                unfused_moe_kernels=unfused.get(s.backend, 0) if s.moe_layers else 0,
             ),
         )
     return [copies[id(s)] for s in stages]

@@ -449,6 +449,39 @@ def coopmat1_gqa_dated(device: DeviceSpec, gqa_ratio: float, date: str | None) -
     )
 
 
+# llama.cpp's MoE fusions by kernel family (`fixed_costs.LLAMA_LAYER_KERNELS`' comment): the date each was merged,
+# and for the chained adds how many one kernel sums. CUDA's code is ROCm's too.
+MOE_ADD_FUSION = {"vulkan": ("2025-08-16", 6), "cuda": ("2025-08-29", 8)}
+MOE_ROUTER_FUSION = {"vulkan": "2025-10-18", "cuda": "2025-09-25"}  # softmax, top-k, gather, renormalisation
+MOE_LATE_SOFTMAX_FUSION = {"vulkan": "2025-10-29", "cuda": "2025-10-21"}  # gpt-oss: top-k, gather, softmax
+MOE_WEIGHT_FUSION = {"vulkan": "2025-11-09"}  # the routing weights' MUL into the down product
+LATE_SOFTMAX_FAMILIES = ("gpt-oss", "gpt_oss")
+# DeepSeek V3's sigmoid router with its bias was fused later (CUDA PR 19126, Vulkan PR 18295, January 2026): not counted
+SIGMOID_ROUTER_FAMILIES = ("deepseek-v3",)
+
+
+def unfused_moe_kernels(backend: str, date: str | None, experts_per_tok: int, family: str) -> int:
+    """Kernels an MoE layer of a llama.cpp build of this date ran beyond today's fused ones (none undated). A one-expert
+    router (Llama 4's sigmoid) has nothing to sum or renormalise and weights its input, not the expert's output."""
+    code = "cuda" if backend in ("cuda", "cuda_pascal", "rocm") else backend
+    if not date or experts_per_tok < 2 or code not in MOE_ADD_FUSION:
+        return 0
+    kernels = 0
+    add_date, per_kernel = MOE_ADD_FUSION[code]
+    if date < add_date:
+        adds = experts_per_tok - 1
+        kernels += adds - -(-adds // per_kernel)
+    late = family in LATE_SOFTMAX_FAMILIES
+    if (
+        family not in SIGMOID_ROUTER_FAMILIES
+        and date < (MOE_LATE_SOFTMAX_FUSION if late else MOE_ROUTER_FUSION)[code]
+    ):
+        kernels += 2 if late else 4  # ARGSORT, GET_ROWS, SOFT_MAX (+ SUM_ROWS, DIV) into one
+    if code in MOE_WEIGHT_FUSION and date < MOE_WEIGHT_FUSION[code]:
+        kernels += 1
+    return kernels
+
+
 # ---- Tests -----------------------------------------------------------------------------------------
 
 

@@ -56,6 +56,24 @@ CLOCK_REFERENCE_GHZ = 2.0
 # (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes.
 LINEAR_LAYER_KERNELS = 0.826
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
+# llama.cpp's builds before its MoE fusions ran a decode step's MoE layer as more kernels than today's: the sum of the
+# experts' outputs as one ADD per expert beyond the first, the router's softmax, ARGSORT, GET_ROWS and top-k
+# renormalisation (SUM_ROWS, DIV) apart, the routing weights' MUL apart from the down product. Today's fuse them
+# (Vulkan: PR 15252 chained adds, 16 August 2025, up to 6 a dispatch; PR 16641 the top-k router, 18 October 2025;
+# PR 16656 gpt-oss's late softmax, 29 October; PR 17095 mul_mat_id + mul, 9 November. CUDA, and ROCm, which
+# compiles it: PR 15631 fused adds, 29 August 2025, up to 8; PR 16130 the top-k router, 25 September; PR 16649
+# gpt-oss's, 21 October: ggml-org/ggml 8c021e3d, c48d0af1, 54ab43b1, 2d1360e7, 81415da3, 3648cd3e, 52567e8a; those
+# routers take softmax gating only, DeepSeek V3's sigmoid router came in January 2026, not counted). The bench
+# counts the kernels a row's build ran beyond today's (`Stage.unfused_moe_kernels`, bench/speed_resolve.py
+# `unfused_moe_kernels`), each at a Llama layer's fixed time over its kernels (`LLAMA_LAYER_KERNELS`); the engine
+# answers for today's builds, where the count is 0. On Vulkan lhl's Strix Halo rows of July 2025 ran Qwen3-30B-A3B
+# (8 experts a token) at 66-89 µs a MoE layer beyond their reads and the dense layer's time, visorcraft's February
+# 2026 build at 14, kyuz0's May 2026 build gpt-oss and a DeepSeek-2 file at -16 to 5: the 10 kernels Qwen3 lost, at
+# 2.3 µs on Vulkan and 5.8 on ROCm, are part of that gap (the rest is not modelled).
+# A Llama layer's kernels in llama.cpp's decode graph: the attention norm (its MUL fused), Q, K, V, two ROPEs, two
+# SET_ROWS into the cache, FLASH_ATTN_EXT, the output product, the residual ADD, the FFN norm, gate, up, the GLU,
+# down and the residual ADD.
+LLAMA_LAYER_KERNELS = 17
 # MLX runs a decode step as the ops of mlx-lm's Python graph, one Metal kernel each (a compiled function, such as
 # `swiglu` or `gelu_approx`, one fused kernel), so a layer's fixed time is its kernel count × a launch-and-barrier
 # time, and architectures differ in the count. Counted for one decode token (mlx-lm v0.31.3, mlx_lm/models/, the
@@ -190,7 +208,10 @@ def fixed_seconds(stage: Stage) -> float:
     if stage.backend == "mlx":
         layers *= stage.mlx_layer_kernels
         moe_layers *= stage.mlx_moe_kernels
-    fixed = layers * LAYER_SECONDS[stage.backend] + moe_layers * MOE_LAYER_SECONDS[stage.backend]
+    moe_layer = MOE_LAYER_SECONDS[stage.backend]
+    if stage.unfused_moe_kernels:
+        moe_layer += stage.unfused_moe_kernels * LAYER_SECONDS[stage.backend] / LLAMA_LAYER_KERNELS
+    fixed = layers * LAYER_SECONDS[stage.backend] + moe_layers * moe_layer
     if stage.clock_ghz and stage.backend in CLOCKED_BACKENDS:
         return fixed * CLOCK_REFERENCE_GHZ / stage.clock_ghz
     return fixed

@@ -326,6 +326,8 @@ class Stage:
     mlx_moe_kernels: float = 1.0
     gqa_ratio: float = 1.0  # query heads per KV head (`intel_fa_padded_rows`)
     head_dim: int = 0  # a key head's size (`intel_fa_padded_rows`)
+    # kernels an MoE layer of an older llama.cpp build ran beyond today's fused ones (`fixed_costs.LLAMA_LAYER_KERNELS`)
+    unfused_moe_kernels: float = 0.0
 
     @property
     def prompt_family(self) -> str:
