@@ -168,6 +168,10 @@ def param_universe() -> list[Param]:
         Param("EXPERT_TILE_TOKENS", None, 16.0, 1.0, 1.0, 256.0, "prefill"),
         # a prompt's experts one at a time (prefill.py): a gather, a product and a scatter launch, after a host sync
         Param("EXPERT_CALL_SECONDS", None, 20 * US, 1.0, 1 * US, 1000 * US, "prefill"),
+        # builds before PR 15525 (prefill.py): a round trip per expert product (two syncs, two small copies) and the
+        # host's loop over experts × tokens × experts per token, a scalar loop's nanoseconds an iteration
+        Param("MOE_HOST_CALL_SECONDS", None, 30 * US, 2.0, 1 * US, 5000 * US, "prefill"),
+        Param("MOE_HOST_ID_SECONDS", None, 2e-9, 2.0, 0.05e-9, 50e-9, "prefill"),
         # a delta-rule chunk's round of small ops, in attention layers' fixed time (prefill.py): a weak prior
         Param("DELTA_CHUNK_LAYERS", None, 1.0, 3.0, 0.01, 20.0, "prefill"),
         Param("PREFILL_PIPELINE_OVERLAP", None, 0.5, 1.5, 0.02, 1.0, "prefill"),
@@ -292,6 +296,8 @@ def _uses(p: Prepared, q: Param) -> bool:
         return any(s.linear_layers and s.backend not in ("mlx", "vllm") for s in stages)
     if q.table == "EXPERT_CALL_SECONDS":
         return any(s.expert_loop and s.moe_layers for s in stages)
+    if q.table in ("MOE_HOST_CALL_SECONDS", "MOE_HOST_ID_SECONDS"):
+        return any(s.moe_host_ids and s.moe_layers for s in stages)
     if q.table == "PREFILL_PIPELINE_OVERLAP":
         return len(stages) > 1 and p.row.tokens > p.row.ubatch
     if q.table == "FULL_RATE_PREFILL_FACTOR":

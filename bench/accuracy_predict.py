@@ -12,6 +12,7 @@ from speed_resolve import (
     bf16_gemm_dated,
     coopmat1_gqa_dated,
     integer_dot_dated,
+    moe_host_ids_dated,
     per_query_head_dated,
     unfused_moe_kernels,
 )
@@ -47,7 +48,8 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     products by cuBLAS (`CUBLAS_PROMPT_SOURCES`), Intel's float mat-vec before its integer-dot one
     (`speed_resolve.integer_dot_dated`), SYCL's batched launches (`batched_submit_dated`), ROCm's KV read once per
     query head (`per_query_head_dated`), Vulkan's V read once per row group (`coopmat1_gqa_dated`), SYCL's BF16
-    through an F32 copy (`bf16_gemm_dated`). The engine answers for today's builds, where none of these holds."""
+    through an F32 copy (`bf16_gemm_dated`), a prompt's expert lists built on the host (`moe_host_ids_dated`). The
+    engine answers for today's builds, where none of these holds."""
     date = (row.record or {}).get("date")
     cublas = row.source in CUBLAS_PROMPT_SOURCES
     float_matvec = not integer_dot_dated(date)
@@ -62,9 +64,11 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
         for s in stages
         if s.moe_layers
     }
+    moe_host = row.kind == "prefill" and moe_host_ids_dated(row.device, row.source, row.record or {})
     if not (
         any(unfused.values())
         or cublas
+        or moe_host
         or batched
         or bf16_gemm
         or head_reads != 1.0
@@ -83,6 +87,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
                 bf16_gemm=bf16_gemm and s.backend == "sycl" and s.fmt == "bf16",
                 kv_head_reads=head_reads if s.backend in ("rocm", "vulkan") else 1.0,
                 unfused_moe_kernels=unfused.get(s.backend, 0) if s.moe_layers else 0,
+                moe_host_ids=moe_host and bool(s.moe_layers) and not s.expert_loop,
             ),
         )
     return [copies[id(s)] for s in stages]

@@ -482,6 +482,35 @@ def unfused_moe_kernels(backend: str, date: str | None, experts_per_tok: int, fa
     return kernels
 
 
+# llama.cpp's grouped expert kernel (MMQ with `ids`) built a prompt's expert lists on the host until PR 15525 (25 August
+# 2025, ggml 06034b3c; `prefill.MOE_HOST_ID_SECONDS`). Builds are numbered by commit: the guide of discussion 15396 ran
+# 6199-6210 (18-19 August), AMD's first MI300X blog 5997 (26 July, PR 14624's own commit, from which CDNA 3 took MMQ for
+# every batch), and the next CUDA or HIP MoE prompt row's build is 6316, ten days later (6445 is of 10 September).
+# PR 15525's own compare table has no build: its baseline column is the build before it. Undated, unnumbered rows are
+# taken as today's. The rule covers the stages that took MMQ for a prompt's experts at those builds: CUDA from Pascal's
+# dp4a on (not Volta or GP100, whose experts ran one at a time: `hardware.expert_loop_prompts`) and CDNA 3; RDNA and
+# CDNA 1-2 took hipBLAS per expert from 64 tokens (`ggml_cuda_should_use_mmq` at 06034b3c^).
+MOE_HOST_IDS_LAST_BUILD = 6210
+MOE_HOST_IDS_UNTIL = "2025-08-25"
+MOE_HOST_IDS_SOURCES = ("https://github.com/ggml-org/llama.cpp/pull/15525",)
+MMQ_EXPERTS_ROCM = re.compile(r"\bCDNA ?3|\bMI3\d{2}X?\b", re.I)
+
+
+def moe_host_ids_dated(device: DeviceSpec, source: str, record: dict) -> bool:
+    """Whether a row's build multiplied a prompt's experts with MMQ's host-built lists (`MOE_HOST_IDS_LAST_BUILD`)."""
+    if device.backend == "rocm" and not MMQ_EXPERTS_ROCM.search(f"{device.architecture or ''} {device.name}"):
+        return False
+    if device.backend not in ("cuda", "rocm"):
+        return False
+    if source in MOE_HOST_IDS_SOURCES:
+        return True
+    found = re.search(r"\((\d{4,5})\)|^b(\d{4,5})\b", str(record.get("build") or ""))
+    if found:
+        return int(found.group(1) or found.group(2)) <= MOE_HOST_IDS_LAST_BUILD
+    date = record.get("date")
+    return bool(date) and date < MOE_HOST_IDS_UNTIL
+
+
 # ---- Tests -----------------------------------------------------------------------------------------
 
 

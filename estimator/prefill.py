@@ -4,6 +4,7 @@ prefill = Σ over stages max(matrix FLOPs ÷ (FLOPS × η_prefill × η_format) 
                             (FLOPS × η_attention), weights read once per micro-batch ÷ bandwidth)
                         (+ without flash attention, the score matrix's bytes ÷ bandwidth)
                         (+ where llama.cpp loops over a micro-batch's experts, a fixed time per expert call)
+                        (+ in builds before PR 15525, a host round trip per expert product)
 
 η_prefill and η_format, the dense matrices' share of the rate, are estimator/speed.py's (a decode step that
 turns compute-bound at a large batch runs at it too); the constants below are the prompt's own. Each is fitted by
@@ -72,6 +73,21 @@ EXPERT_KERNEL_EFFICIENCY = {
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64
 EXPERT_CALL_SECONDS = 17.4e-6
+# Until llama.cpp PR 15525 (25 August 2025: "moves the helper code for the MoE MMQ kernel from host code to device
+# code. This eliminates the need for synchronization"), the grouped expert kernel's call (`ggml_cuda_mul_mat_q` with
+# `ids`, ggml/src/ggml-cuda/mmq.cu at ggml-org/ggml 06034b3c^) copied the router's choices to the host, waited for
+# the stream, built each expert's token list in a loop over experts × tokens × experts per token, copied the lists
+# back and waited again. So each expert product (EXPERT_MATRICES per MoE layer) left the GPU idle for a round trip
+# (MOE_HOST_CALL_SECONDS) and that loop (MOE_HOST_ID_SECONDS an iteration), whatever the GPU: the rows of those builds
+# on the fastest cards lose the most. Counted: the calls and the iterations (gpt-oss-20b at -ub 2048: 72 calls of
+# 262,144; gpt-oss-120b 108 of 1,048,576; DeepSeek V3 at -ub 512: 174 of 1,048,576). Fitted on the rows of those
+# builds (`Stage.moe_host_ids`, bench/speed_resolve.py `moe_host_ids_dated`): discussion 15396's guide (builds
+# 6199-6210; held out the RTX 4090, 5090 and RTX PRO 6000 rows were 50-92% fast, the RTX 3090, 5060 Ti, 5070 Ti and
+# 5080 within 11%, with the CUDA expert share pulled down to 0.875 for them), PR 15525's own baseline (RTX 3090,
+# DeepSeek-V2-Lite pp512, +45%) and AMD's 8× MI300X DeepSeek V3 blog (build 5997, +363-608%): 3.5 ns an iteration,
+# a scalar loop's pace; the round trip stays near its prior (two syncs and two small copies, 30 us).
+MOE_HOST_CALL_SECONDS = 30e-6
+MOE_HOST_ID_SECONDS = 3.5e-9
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
@@ -162,7 +178,9 @@ def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: 
     weights = stage.dense_bytes + stage.routed_bytes * stage.touched_share(batch)
     reads = ubatches * weights / (stage.bandwidth_gb_s * 1e9 * stage.bandwidth_efficiency)
     scores = 0.0 if fused_attention(stage) else score_seconds(stage, prompt_tokens, batch, depth)
-    loop = expert_loop_seconds(stage, batch) + delta_chunk_seconds(stage, batch)
+    loop = (
+        expert_loop_seconds(stage, batch) + delta_chunk_seconds(stage, batch) + moe_host_seconds(stage, batch)
+    )
     return max(compute, reads) + scores + ubatches * (fixed_seconds(stage) + loop)
 
 
@@ -181,6 +199,15 @@ def expert_loop_seconds(stage: Stage, ubatch: int) -> float:
         return 0.0
     touched = stage.experts * stage.touched_share(ubatch)
     return stage.moe_layers * EXPERT_MATRICES * touched * EXPERT_CALL_SECONDS
+
+
+def moe_host_seconds(stage: Stage, ubatch: int) -> float:
+    """Where a build built a micro-batch's expert lists on the host (`moe_host_ids`, before PR 15525): per MoE layer
+    and expert matrix, a round trip and a loop over experts × tokens × experts per token."""
+    if not stage.moe_host_ids or not stage.moe_layers:
+        return 0.0
+    ids = stage.experts * ubatch * stage.experts_per_tok
+    return stage.moe_layers * EXPERT_MATRICES * (MOE_HOST_CALL_SECONDS + MOE_HOST_ID_SECONDS * ids)
 
 
 def expert_prefill_efficiency(stage: Stage, ubatch: int) -> float:

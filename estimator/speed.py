@@ -310,6 +310,8 @@ class Stage:
     window_score_heads: float = 0.0  # the same, sliding-window layers
     sm_ghz: float = 0.0  # `hardware.sm_ghz()`: an HBM part's SMs × GHz, what caps llama.cpp's reads there
     expert_loop: bool = False  # `hardware.expert_loop_prompts()`: a prompt's experts one product at a time
+    # a prompt's expert lists built on the host, as llama.cpp's MMQ did before PR 15525 (`prefill.MOE_HOST_*`)
+    moe_host_ids: bool = False
     clock_ghz: float = 0.0  # `hardware.clock_ghz()`: an NVIDIA GPU's boost clock, its CUDA fixed costs' pace
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
     integer_dot: bool = False  # `hardware.integer_dot_matvec()`: Intel's Vulkan multiplies with MMVQ
