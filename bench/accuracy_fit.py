@@ -161,6 +161,9 @@ def param_universe() -> list[Param]:
             for k in KERNELS
         ),
         Param("FULL_RATE_PREFILL_FACTOR", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
+        # ROCm's quantized prompts: the share of a product's time its weight tiles take to unpack on the vector units
+        # (speed.py), a weak prior from the MI300X's and the RX 7900 XTX's rates
+        Param("ROCM_UNPACK_SHARE", None, 0.27, 1.0, 0.01, 1.0, "prefill"),
         Param("PREFILL_EXPERT_EFFICIENCY", None, 0.5, 1.5, 0.05, 1.0, "prefill"),
         # each backend's grouped expert kernel, a share of the one above: a pull to 1 where its rows are few
         *(Param("EXPERT_KERNEL_EFFICIENCY", k, 1.0, 0.5, 0.2, 3.0, "prefill") for k in KERNELS),
@@ -302,6 +305,8 @@ def _uses(p: Prepared, q: Param) -> bool:
         return len(stages) > 1 and p.row.tokens > p.row.ubatch
     if q.table == "FULL_RATE_PREFILL_FACTOR":
         return any(s.full_rate_fp16 for s in stages)
+    if q.table == "ROCM_UNPACK_SHARE":
+        return any(speed.matrix_unpack_factor(s) > 1 for s in stages)
     return q.key is None or q.key in keys
 
 

@@ -258,6 +258,18 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
 BF16_PREFILL_EFFICIENCY = 0.392
+# ROCm's quantized prompt products (MMQ: MFMA on CDNA from PR 14624, July 2025; WMMA on RDNA 4 from PR 17156 and RDNA 3
+# from PR 17576, November-December 2025; ggml/src/ggml-cuda/mmq.cuh) load each weight tile and unpack it to 8-bit
+# integers in shared memory on the vector units, then multiply it on the matrix units. Where the matrix rate is
+# `matrix_width` times the vector rate (`hardware.MATRIX_WIDTH`: RDNA 3 and GCN 1, RDNA 4 2, CDNA 1-2 4, CDNA 3 8), the
+# unpacking does not get faster with it: a product that spends this share of its time unpacking on a chip of width 1
+# takes 1 + share × (width − 1) times what the listed rate gives (`matrix_unpack_factor`). 16-bit weights go to
+# hipBLAS, with no unpacking. One ROCm share of the listed rate put the wide chips fast held out: the MI100 (width 4)
+# +36% to +83%, 8× MI300X (width 8) Llama 3.1 70B pp512 +104% (AMD's blog, build 6652: 190 TFLOPS of 1,307 listed,
+# 1.2× its vector rate, as the MI100's IQ4 rows run at 1.1× its own), the R9700 (width 2) +8% to +39%, while the width-1
+# RX 7900 XTX and MI50 came out slow (−29% to −62%). The two figures give 0.27 (0.42 of the listed rate at width 1,
+# 1.16 of the vector rate at width 8), the prior; fitted on the ROCm prompt rows: 0.257.
+ROCM_UNPACK_SHARE = 0.257
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
@@ -464,7 +476,16 @@ def prefill_efficiency(stage: Stage) -> float:
         fmt = PREFILL_FORMAT_EFFICIENCY.get(
             ("kquant" if stage.fmt == "kquant_low" else stage.fmt, family), 1.0
         )
-    return PREFILL_EFFICIENCY[family] * fmt * full_rate_factor(stage) / shader_width(stage)
+    share = PREFILL_EFFICIENCY[family] * fmt * full_rate_factor(stage) / shader_width(stage)
+    return share / matrix_unpack_factor(stage)
+
+
+def matrix_unpack_factor(stage: Stage) -> float:
+    """How much longer ROCm's quantized prompt products take than the listed matrix rate gives, for the weight
+    tiles the vector units unpack (`ROCM_UNPACK_SHARE`): 1 + share × (`matrix_width` − 1)."""
+    if stage.prompt_family != "rocm" or stage.fmt in ("float", "bf16"):
+        return 1.0
+    return 1 + ROCM_UNPACK_SHARE * (stage.matrix_width - 1)
 
 
 def shader_width(stage: Stage) -> float:
