@@ -302,7 +302,9 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table in ("MOE_HOST_CALL_SECONDS", "MOE_HOST_ID_SECONDS"):
         return any(s.moe_host_ids and s.moe_layers for s in stages)
     if q.table == "PREFILL_PIPELINE_OVERLAP":
-        return len(stages) > 1 and p.row.tokens > p.row.ubatch
+        # no micro-batch in flight where a build waits inside each layer (timing.sequential_prefill_seconds)
+        pipelined = not any(s.moe_host_ids for s in stages)
+        return len(stages) > 1 and p.row.tokens > p.row.ubatch and pipelined
     if q.table == "FULL_RATE_PREFILL_FACTOR":
         return any(s.full_rate_fp16 for s in stages)
     if q.table == "ROCM_UNPACK_SHARE":

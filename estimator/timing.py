@@ -164,7 +164,9 @@ def sequential_prefill_seconds(
     Over several GPUs (`pipelined`) llama.cpp keeps up to LLAMA_CPP_PIPELINE_COPIES micro-batches in
     flight: while GPU 2 runs micro-batch 1, GPU 1 runs micro-batch 2, so a long prompt takes the first
     micro-batch's trip through every GPU and then one slowest stage per micro-batch, for the share of the
-    work that overlaps (prefill.PREFILL_PIPELINE_OVERLAP)."""
+    work that overlaps (prefill.PREFILL_PIPELINE_OVERLAP). A build that waits for a GPU inside each MoE layer
+    (`Stage.moe_host_ids`, before llama.cpp PR 15525) keeps none in flight: the one host thread that queues
+    every GPU's work stops at each wait, so no GPU runs ahead of the one it waits for."""
     times = []
     prompt, ubatch = workload.prompt_tokens, workload.ubatch_tokens
     each = each_stage(stages, lambda s: prefill.prefill_seconds(s, prompt, ubatch, depth))
@@ -176,7 +178,7 @@ def sequential_prefill_seconds(
         times.append(t)
     ubatches = -(-workload.prompt_tokens // workload.ubatch_tokens)
     seconds = sum(times)
-    if pipelined and len(times) > 1 and ubatches > 1:
+    if pipelined and len(times) > 1 and ubatches > 1 and not any(s.moe_host_ids for s in stages):
         per = [t / ubatches for t in times]
         slowest = max(max(per), sum(per) / memory.LLAMA_CPP_PIPELINE_COPIES)
         overlap = prefill.PREFILL_PIPELINE_OVERLAP
