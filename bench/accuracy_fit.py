@@ -129,6 +129,8 @@ def param_universe() -> list[Param]:
         # (lablup/mlxcel's pylm tables), 3.3-3.7 and 6.9-7.9 us a counted kernel, their geometric mean; the spread
         # is half of that ratio in log. Only the M3 Ultra's rows are host-bound, so held out they take this prior.
         Param("MLX_HOST_KERNEL_SECONDS", None, 5.0 * US, 0.4, 0.5 * US, 50 * US, "decode"),
+        # Intel's Windows Vulkan driver's MoE layers (fixed_costs.moe_layer_family): the same prior
+        Param("MOE_LAYER_SECONDS", "vulkan_intel_windows", 60 * US, 3.0, 1 * US, 1000 * US, "decode"),
         Param("EXPERT_EFFICIENCY", None, 0.8, 1.0, 0.2, 1.0, "decode"),
         # a Gated DeltaNet layer's extra launches, in attention layers' fixed time (fixed_costs.py): a weak prior
         Param("LINEAR_LAYER_KERNELS", None, 1.0, 3.0, 0.01, 10.0, "decode"),
@@ -267,8 +269,10 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table == "MEMORY_EFFICIENCY":
         # HBM3e is HBM's share scaled (speed.HBM3E_SHARE): its rows fit HBM's; listed HBM parts fit the SMs' bound
         return q.key in {"hbm" if s.memory == "hbm3e" else s.memory for s in stages if not s.sm_ghz}
+    if q.table == "MOE_LAYER_SECONDS":  # Intel's Windows Vulkan rows take their driver's (fixed_costs)
+        moe_keys = {fixed_costs.moe_layer_family(s) for s in stages if s.moe_layers}
+        return bool(moe_keys) and q.key in moe_keys
     if q.table in (
-        "MOE_LAYER_SECONDS",
         "EXPERT_EFFICIENCY",
         "PREFILL_EXPERT_EFFICIENCY",
         "EXPERT_TILE_TOKENS",

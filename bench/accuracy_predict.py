@@ -12,6 +12,7 @@ from speed_resolve import (
     bf16_gemm_dated,
     coopmat1_gqa_dated,
     integer_dot_dated,
+    intel_windows_vulkan,
     moe_host_ids_dated,
     per_query_head_dated,
     unfused_moe_kernels,
@@ -48,8 +49,9 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     products by cuBLAS (`CUBLAS_PROMPT_SOURCES`), Intel's float mat-vec before its integer-dot one
     (`speed_resolve.integer_dot_dated`), SYCL's batched launches (`batched_submit_dated`), ROCm's KV read once per
     query head (`per_query_head_dated`), Vulkan's V read once per row group (`coopmat1_gqa_dated`), SYCL's BF16
-    through an F32 copy (`bf16_gemm_dated`), a prompt's expert lists built on the host (`moe_host_ids_dated`). The
-    engine answers for today's builds, where none of these holds."""
+    through an F32 copy (`bf16_gemm_dated`), a prompt's expert lists built on the host (`moe_host_ids_dated`),
+    Intel's Windows Vulkan driver (`intel_windows_vulkan`). The engine answers for today's builds on Linux's
+    drivers, where none of these holds."""
     date = (row.record or {}).get("date")
     cublas = row.source in CUBLAS_PROMPT_SOURCES
     float_matvec = not integer_dot_dated(date)
@@ -57,6 +59,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     bf16_gemm = bf16_gemm_dated(row.device.backend, date) and any(s.fmt == "bf16" for s in stages)
     gqa_ratio = model.num_attention_heads / model.num_key_value_heads if model.num_key_value_heads else 1.0
     head_reads = gqa_ratio if per_query_head_dated(row.device.backend, date) else 1.0
+    windows = intel_windows_vulkan(row.source) and any(s.backend == "vulkan_intel" for s in stages)
     if coopmat1_gqa_dated(row.device, gqa_ratio, date):
         head_reads = kv_reads.COOPMAT1_KV_READS
     unfused = {
@@ -72,6 +75,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
         or batched
         or bf16_gemm
         or head_reads != 1.0
+        or windows
         or (float_matvec and any(s.integer_dot for s in stages))
     ):
         return stages
@@ -88,6 +92,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
                 kv_head_reads=head_reads if s.backend in ("rocm", "vulkan") else 1.0,
                 unfused_moe_kernels=unfused.get(s.backend, 0) if s.moe_layers else 0,
                 moe_host_ids=moe_host and bool(s.moe_layers) and not s.expert_loop,
+                intel_windows=windows and s.backend == "vulkan_intel",
             ),
         )
     return [copies[id(s)] for s in stages]

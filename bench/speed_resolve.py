@@ -389,6 +389,21 @@ def integer_dot_dated(date: str | None) -> bool:
     return bool(date) and date >= INTEGER_DOT_SINCE
 
 
+# Intel's Vulkan rows run on Intel's Windows driver, not Linux's Mesa (their notes say Windows 11): their MoE layers
+# take that driver's fixed time (`fixed_costs.moe_layer_family`), the engine answering for Mesa's. Only issue
+# 20893's two A770s run an MoE; PR 14001's and ipex-llm issue 13309's dense rows are listed for completeness.
+INTEL_WINDOWS_VULKAN_SOURCES = (
+    "https://github.com/ggml-org/llama.cpp/issues/20893",
+    "https://github.com/ggml-org/llama.cpp/pull/14001",
+    "https://github.com/intel/ipex-llm/issues/13309",
+)
+
+
+def intel_windows_vulkan(source: str) -> bool:
+    """Whether a row's Intel Vulkan run was on Intel's Windows driver (`INTEL_WINDOWS_VULKAN_SOURCES`)."""
+    return source in INTEL_WINDOWS_VULKAN_SOURCES
+
+
 # SYCL on Intel's Xe2 parts (Arc B cards, Core Ultra 200V "Lunar Lake") launched through batched Level Zero command
 # lists until oneAPI 2025.3 made the immediate-only L0 v2 adapter their default (`fixed_costs.SYCL_BATCHED_SUBMIT_SECONDS`).
 # A row rarely names its runtime (PR 13826: oneAPI 2025.1; jmsirvent's Lunar Lake: 2026.0), so the rule goes by date:

@@ -32,6 +32,7 @@ MOE_LAYER_SECONDS = {
     "rocm": 47.5e-6,
     "vulkan": 49.3e-6,
     "vulkan_intel": 149e-6,
+    "vulkan_intel_windows": 50e-6,  # Intel's Windows Vulkan driver (`moe_layer_family`, below)
     "sycl": 98.9e-6,
     "metal": 57.3e-6,
     "mlx": 68.8e-6,
@@ -200,6 +201,36 @@ HANDOFF_SECONDS = {
 HANDOFF_DEFAULT_SECONDS = 110e-6
 
 
+# Intel's Vulkan MoE layers on Linux's Mesa driver (ANV) cost 0.1-0.5 ms each beyond the reads on Xe2; on Intel's
+# Windows driver next to nothing. kyuz0's Arc Pro B70 (Mesa, build 9039, May 2026) decodes every MoE at 37.7-44.6
+# tok/s: with no MoE-layer time the engine leaves 11.8 ms a token in gpt-oss-20b (24 MoE layers), 13.7 in
+# Qwen3.6-35B-A3B (40), 9.9 in Gemma 4 26B-A4B (30) and 8.0 in Nemotron 3 Nano (23), and the same 11.7 and 12.9 ms at
+# 16k cached tokens: a cost per layer, not per byte of cache. bosd's B70 (bosd/trx50-arc-b70-benchmarks, Mesa 26.0.7,
+# June 2026) leaves 13.3 ms in Qwen3.6's Q4_K_M file and 10.5 in its Q4_0 (the float mat-vec), a second B70 on Mesa
+# (intel/llm-scaler issue 371, Q6_K experts on the float mat-vec then) 15.8: not the integer-dot kernel's. bosd's Arc
+# Pro B60 leaves 15.9 ms in Qwen3.6's Q4_0, 5.5 in Qwen3-Coder-30B-A3B's (48 MoE layers) and 4.7 in Nemotron's: the
+# most in Qwen3.6 (256 experts and a shared one) and gpt-oss. The B70's dense Vulkan files leave −4 to +6 ms and its
+# SYCL MoE rows fit. On Windows the same card's Vulkan decode of Qwen3.6-35B-A3B is "almost twice as fast" as on Linux
+# (llama.cpp issue 22413), one A770 runs gpt-oss-20b at 72 tok/s there (openvino issue 35199) where the B70 on Mesa
+# runs it at 44.6, and two A770s on Intel's Windows driver (issue 20893, build 7548) leave −0.5 ms over 48 MoE layers.
+# An A770 on Mesa shows less of it: gpt-oss-20b's Linux step is 1.73 times its Windows step where Llama 3 8B Q4_K_M's
+# is 1.63 (llama.cpp PR 19988, build 8191: 36 against 62 tok/s, 32 against 52), ~70 µs a layer, so the cost may be
+# Xe2's on Mesa; the rule covers every Intel GPU there. The engine answers for Mesa, as for the integer-dot mat-vec
+# (`speed.INTEL_INTEGER_DOT_EFFICIENCY`): `MOE_LAYER_SECONDS["vulkan_intel"]` is fitted on Mesa rows alone, and rows
+# of Intel's Windows driver (`Stage.intel_windows`, marked by bench/speed_resolve.py) take a time of their own,
+# "vulkan_intel_windows", fitted on them alone: 50 µs, the A770s' near-zero held at the families' 60 µs prior (one
+# Windows source). One time per MoE layer cannot give both Qwen3.6's and Qwen3-Coder's (bench/README.md).
+MOE_LAYER_FAMILIES_WINDOWS = {"vulkan_intel": "vulkan_intel_windows"}
+
+
+def moe_layer_family(stage: Stage) -> str:
+    """Whose MoE-layer time a stage takes (`MOE_LAYER_SECONDS`): its kernel family's, but on Intel's Windows Vulkan
+    driver that driver's (`MOE_LAYER_FAMILIES_WINDOWS`)."""
+    if stage.intel_windows:
+        return MOE_LAYER_FAMILIES_WINDOWS.get(stage.backend, stage.backend)
+    return stage.backend
+
+
 def fixed_seconds(stage: Stage) -> float:
     """Per-step costs that do not depend on the bytes: launches and synchronisation (on CUDA, the small
     kernels' latency at the SM clock: `CLOCK_REFERENCE_GHZ`)."""
@@ -208,7 +239,7 @@ def fixed_seconds(stage: Stage) -> float:
     if stage.backend == "mlx":
         layers *= stage.mlx_layer_kernels
         moe_layers *= stage.mlx_moe_kernels
-    moe_layer = MOE_LAYER_SECONDS[stage.backend]
+    moe_layer = MOE_LAYER_SECONDS[moe_layer_family(stage)]
     if stage.unfused_moe_kernels:
         moe_layer += stage.unfused_moe_kernels * LAYER_SECONDS[stage.backend] / LLAMA_LAYER_KERNELS
     fixed = layers * LAYER_SECONDS[stage.backend] + moe_layers * moe_layer

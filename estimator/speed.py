@@ -328,6 +328,8 @@ class Stage:
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
     integer_dot: bool = False  # `hardware.integer_dot_matvec()`: Intel's Vulkan multiplies with MMVQ
     batched_submit: bool = False  # SYCL launches batched (`SYCL_BATCHED_SUBMIT_SECONDS`)
+    # Intel's Windows Vulkan driver ran it, not Linux's Mesa (bench rows only: `fixed_costs.moe_layer_family`)
+    intel_windows: bool = False
     bf16_gemm: bool = (
         False  # the stage's BF16 weights copied to F32 for a GEMM, as SYCL did (`SYCL_BF16_GEMM_SHARE`)
     )
