@@ -241,6 +241,9 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^qwen35 9B", "qwen3-5-9b", "sibling"),
     (r"^qwen35 27B", "qwen3-5-27b", "sibling"),
     (r"^qwen35moe 35B\.A3B", "qwen3-5-35b-a3b", "sibling"),
+    (r"^Qwen3\.6-35B-A3B", "qwen3-5-35b-a3b", "sibling"),  # llm-scaler issue 371 and bosd's B60 name the file
+    (r"^Qwen3-Coder-30B-A3B", "qwen3-30b-a3b", "sibling"),  # bosd's B60 tables: Qwen3-30B-A3B's shape
+    (r"^QwQ-32B", "qwen2-5-32b-instruct", "sibling"),  # bosd's B60 tables: Qwen2.5-32B's shape
     (r"^qwen35moe 122B\.A10B", "qwen3-5-122b-a10b", "sibling"),
     (MLX_REPO + r"Qwen3\.5-9B-MLX", "qwen3-5-9b", "catalog"),
     (r"^gemma4 31B", "gemma-3-27b-it", "borrowed"),
