@@ -33,6 +33,13 @@ VLLM_SERVE_BATCHED_TOKENS = 2048
 # config.json onto those: ssm_d_conv = linear_conv_kernel_dim, ssm_d_state = linear_key_head_dim,
 # ssm_n_group = linear_num_key_heads, ssm_d_inner = linear_value_head_dim × linear_num_value_heads.
 # llama.cpp's rule holds for Ollama too: one state per sequence that must fit (`reserved_sequences`).
+# A Mamba-2 layer (Granite 4.0-H, `ModelSpec.linear_attention_kind` "mamba2") keeps the same two rows: n_embd_r
+# = (ssm_d_conv − 1) × (ssm_d_inner + 2 × ssm_n_group × ssm_d_state) and n_embd_s = ssm_d_state × ssm_d_inner
+# are Mamba's conv and SSM states, and convert_hf_to_gguf.py's GraniteHybridModel (at 0024aa74) writes
+# ssm_d_inner = mamba_expand × hidden (= mamba_n_heads × mamba_d_head), ssm_n_group = mamba_n_groups,
+# ssm_d_state = mamba_d_state, ssm_d_conv = mamba_d_conv: the linear fields' mapping makes both formulas below
+# those rows. vLLM's `mamba2_state_shape` is the same pair: (conv_kernel − 1, d_inner + 2·groups·state) and
+# (heads, head_dim, state) (mamba_utils.py at 02d71083), in the same dtypes as Gated DeltaNet's.
 RECURRENT_STATE_BYTES_PER_ELEMENT = 4
 # vLLM keeps the same two parts per running request in other dtypes (vllm/model_executor/layers/mamba/mamba_utils.py at
 # 02d710837549a368073552333f66d714477415d2, `gated_delta_net_state_dtype` → `_mamba_state_dtype`): the convolution's

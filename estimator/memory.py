@@ -11,7 +11,7 @@ from typing import Protocol
 
 from .kv_cache import padded_context, window_layers
 from .limits import bounded_cache, length_of_result
-from .schema import ModelSpec, QuantSpec, Workload
+from .schema import LinearAttentionKind, ModelSpec, QuantSpec, Workload
 from .units import MIB
 
 # vLLM's profiling run and CUDA graphs: max_num_batched_tokens (8192 with chunked prefill, the V1 default)
@@ -108,8 +108,9 @@ def attention_params(model: ModelSpec) -> float:
 
 
 class GatedDeltaNetDims(Protocol):
-    """What a Gated DeltaNet layer's size is read from, under config.json's names: a `ModelSpec`, or the
-    catalog's config.json reader (`catalog.config_json.HfConfig`) before there is one."""
+    """What a linear layer's size is read from, under config.json's names (Gated DeltaNet's; a Mamba-2
+    mixer's map onto them, see `ModelSpec.linear_attention_kind`): a `ModelSpec`, or the catalog's
+    config.json reader (`catalog.config_json.HfConfig`) before there is one."""
 
     hidden_size: int
     linear_num_key_heads: int | None
@@ -119,7 +120,15 @@ class GatedDeltaNetDims(Protocol):
     linear_conv_kernel_dim: int | None
 
 
-def linear_attention_params(dims: GatedDeltaNetDims) -> int:
+def linear_attention_params(dims: GatedDeltaNetDims, kind: LinearAttentionKind = "gated_delta_net") -> int:
+    """One linear layer's weights: a Gated DeltaNet layer (`gated_delta_net_params`) or a Mamba-2 mixer
+    (`mamba2_params`)."""
+    if kind == "mamba2":
+        return mamba2_params(dims)
+    return gated_delta_net_params(dims)
+
+
+def gated_delta_net_params(dims: GatedDeltaNetDims) -> int:
     """One Gated DeltaNet layer (transformers' Qwen3NextGatedDeltaNet): the q, k, v and output-gate z
     projections in one (hidden → 2 × key dims + 2 × value dims), the β and decay projections (hidden → 2 ×
     value heads), the short convolution over q, k, v, the decay's two vectors, the gated norm and the
@@ -139,14 +148,31 @@ def linear_attention_params(dims: GatedDeltaNetDims) -> int:
     )
 
 
+def mamba2_params(dims: GatedDeltaNetDims) -> int:
+    """One Mamba-2 mixer (mlx-lm models/granitemoehybrid.py at d78bf58e, GraniteMoeHybridMamba2Mixer; the
+    same tensors in transformers' GraniteMoeHybridMambaLayer), in the linear fields' names (groups G = key
+    heads, state N = key head dim, heads H × head dim P = d_inner): in_proj, hidden → the gate z (d_inner),
+    the convolution's input x, B, C (d_inner + 2·G·N) and one dt per head; the depthwise convolution over
+    x, B, C with its bias (Granite's `mamba_conv_bias`); dt_bias, A_log and D, one per head; the gated RMS
+    norm over d_inner; out_proj, d_inner → hidden."""
+    h = dims.hidden_size
+    heads = dims.linear_num_value_heads or 0
+    inner = heads * (dims.linear_value_head_dim or 0)
+    conv_dim = inner + 2 * (dims.linear_num_key_heads or 0) * (dims.linear_key_head_dim or 0)
+    kernel = dims.linear_conv_kernel_dim or 0
+    return h * (inner + conv_dim + heads) + conv_dim * (kernel + 1) + 3 * heads + inner + inner * h
+
+
 def mixer_params(model: ModelSpec) -> float:
     """A layer's token mixer, averaged over the layers: full attention, or in hybrid models the mean of
-    the attention and linear-attention layers (`TensorClasses.attention` is one value per layer)."""
+    the attention and linear layers (`TensorClasses.attention` is one value per layer)."""
     attention = attention_params(model)
     if not model.has_linear_layers:
         return attention
     n, linear = model.num_hidden_layers, model.linear_attention_layers
-    return ((n - linear) * attention + linear * linear_attention_params(model)) / n
+    return (
+        (n - linear) * attention + linear * linear_attention_params(model, model.linear_attention_kind)
+    ) / n
 
 
 @lru_cache(maxsize=256)

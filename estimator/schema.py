@@ -4,7 +4,7 @@ Units live in the names: ``*_bytes`` are integers of bytes, ``*_gb_s`` are 10^9 
 ``*_tflops`` are 10^12 floating-point operations per second, ``*_b`` are billions, ``*_us`` microseconds.
 """
 
-from typing import Literal, Self
+from typing import Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -15,6 +15,10 @@ from .strategies import STRATEGIES, Strategy
 Runtime = Literal["llama.cpp", "vllm", "ollama", "mlx"]
 # config.json's `mamba_ssm_dtype` values the engine reads (`ModelSpec.mamba_ssm_dtype`)
 MambaSsmDtype = Literal["float32", "bfloat16", "float16"]
+# What a hybrid model's linear layers are (`ModelSpec.linear_attention_kind`): Gated DeltaNet (Qwen3-Next,
+# Qwen3.5) or a Mamba-2 mixer (IBM Granite 4.0-H); their state has one shape, their weights differ
+LinearAttentionKind = Literal["gated_delta_net", "mamba2"]
+LINEAR_ATTENTION_KINDS: tuple[str, ...] = get_args(LinearAttentionKind)
 Backend = Literal["cuda", "rocm", "metal", "vulkan", "sycl", "cpu"]
 FormFactor = Literal["desktop", "laptop", "workstation", "datacenter", "integrated"]
 KvCacheType = Literal["f32", "f16", "bf16", "q8_0", "q5_1", "q5_0", "q4_1", "q4_0", "iq4_nl", "fp8"]
@@ -112,10 +116,23 @@ class ModelSpec(Frozen):
     linear_key_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     linear_value_head_dim: int | None = Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
     linear_conv_kernel_dim: int | None = Field(default=None, gt=0, le=limits.MAX_CONV_KERNEL)
+    # Mamba-2 hybrids (IBM Granite 4.0-H: config.json `layer_types` "mamba"/"attention", each layer one mixer and
+    # an FFN) are spelled in the same fields, as llama.cpp's converter maps both onto one recurrent state
+    # (convert_hf_to_gguf.py at 0024aa7417efd50a7c2a79e049dfbbbceb0beaaf, GraniteHybridModel and Qwen3NextModel):
+    # key heads = mamba_n_groups, key head dim = mamba_d_state, value heads = mamba_n_heads, value head dim =
+    # mamba_d_head, conv kernel = mamba_d_conv. Only the weights of a layer differ (`memory.linear_attention_params`).
+    linear_attention_kind: LinearAttentionKind = Field(
+        default="gated_delta_net", description="what the linear layers are: Gated DeltaNet or Mamba-2"
+    )
     # config.json's `mamba_ssm_dtype`: the dtype vLLM keeps the delta rule's matrix in (`kv_cache.recurrent_state_bytes_per_layer`)
     mamba_ssm_dtype: MambaSsmDtype | None = Field(
         default=None, description="linear-attention state dtype under vLLM; None: the model's 16 bits"
     )
+
+    @field_validator("linear_attention_kind", mode="before")
+    @classmethod
+    def _unnamed_kind(cls, value: object) -> object:
+        return value or "gated_delta_net"  # the catalog's "" on a model without linear layers
 
     @field_validator("mamba_ssm_dtype", mode="before")
     @classmethod
@@ -207,7 +224,7 @@ class ModelSpec(Frozen):
 
     @property
     def has_linear_layers(self) -> bool:
-        """Some layers are linear attention (Gated DeltaNet): a fixed-size state per sequence, no KV cache."""
+        """Some layers are linear attention (Gated DeltaNet) or Mamba-2: a fixed-size state per sequence, no KV cache."""
         return bool(self.linear_attention_layers)
 
     @property
