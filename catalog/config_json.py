@@ -12,7 +12,7 @@ from django.utils.text import slugify
 
 from estimator import limits
 from estimator.memory import linear_attention_params
-from estimator.schema import MambaSsmDtype
+from estimator.schema import LinearAttentionKind, MambaSsmDtype
 
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KiB; anything near 1 MB is not one
 HF_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
@@ -101,11 +101,59 @@ class HfConfig(pydantic.BaseModel):
     # `linear_attention_layers` is our own short form of their count in a canonical config
     full_attention_interval: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_LAYERS)
     linear_attention_layers: int | None = pydantic.Field(default=None, ge=0, le=limits.MAX_LAYERS)
-    linear_num_key_heads: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEADS)
-    linear_num_value_heads: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEADS)
-    linear_key_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
-    linear_value_head_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_HEAD_DIM)
-    linear_conv_kernel_dim: int | None = pydantic.Field(default=None, gt=0, le=limits.MAX_CONV_KERNEL)
+    # Mamba-2 hybrids (IBM Granite 4.0-H, model_type granitemoehybrid): `layer_types` "mamba" layers, their
+    # mixer's sizes read into the same fields as llama.cpp's converter maps them (`ModelSpec.linear_attention_kind`):
+    # groups as key heads, the state size as key head dim, heads and head dim as the values'; our own short
+    # form `linear_attention_kind` says which in a canonical config
+    linear_attention_kind: LinearAttentionKind | None = None
+    linear_num_key_heads: int | None = pydantic.Field(
+        default=None,
+        gt=0,
+        le=limits.MAX_HEADS,
+        validation_alias=pydantic.AliasChoices("linear_num_key_heads", "mamba_n_groups"),
+    )
+    linear_num_value_heads: int | None = pydantic.Field(
+        default=None,
+        gt=0,
+        le=limits.MAX_HEADS,
+        validation_alias=pydantic.AliasChoices("linear_num_value_heads", "mamba_n_heads"),
+    )
+    linear_key_head_dim: int | None = pydantic.Field(
+        default=None,
+        gt=0,
+        le=limits.MAX_HEAD_DIM,
+        validation_alias=pydantic.AliasChoices("linear_key_head_dim", "mamba_d_state"),
+    )
+    linear_value_head_dim: int | None = pydantic.Field(
+        default=None,
+        gt=0,
+        le=limits.MAX_HEAD_DIM,
+        validation_alias=pydantic.AliasChoices("linear_value_head_dim", "mamba_d_head"),
+    )
+    linear_conv_kernel_dim: int | None = pydantic.Field(
+        default=None,
+        gt=0,
+        le=limits.MAX_CONV_KERNEL,
+        validation_alias=pydantic.AliasChoices("linear_conv_kernel_dim", "mamba_d_conv"),
+    )
+    # Mamba-2's inner width is mamba_expand × hidden_size (transformers' GraniteMoeHybridConfig); its
+    # `mamba_d_head` may be "auto", that width ÷ mamba_n_heads
+    mamba_expand: int | None = pydantic.Field(default=None, gt=0, le=16)
+    # Bamba-style configs name the attention layers instead of `layer_types`
+    attn_layer_indices: list[int] | None = pydantic.Field(default=None, max_length=limits.MAX_LAYERS)
+
+    @pydantic.field_validator("linear_value_head_dim", mode="before")
+    @classmethod
+    def _auto_head_dim(cls, value: object) -> object:
+        return None if isinstance(value, str) else value  # "auto": derived from mamba_expand below
+
+    @pydantic.model_validator(mode="after")
+    def _mamba_head_dim(self) -> "HfConfig":
+        heads, expand = self.linear_num_value_heads, self.mamba_expand
+        if self.linear_value_head_dim is None and heads and expand:
+            self.linear_value_head_dim = expand * self.hidden_size // heads or None
+        return self
+
     # the dtype vLLM keeps the linear-attention state's matrix in (Qwen3.5: float32); another spelling is not read
     mamba_ssm_dtype: MambaSsmDtype | None = None
 
@@ -116,9 +164,13 @@ class HfConfig(pydantic.BaseModel):
 
     # Qwen3-Next and Qwen3.5 gate the attention output with a second half of q_proj (always in Qwen3-Next)
     attn_output_gate: bool | None = None
-    # Qwen MoE: one shared expert of this width (instead of a count of shared experts)
+    # Qwen MoE: one shared expert of this width (instead of a count of shared experts); Granite 4.0-H's
+    # `shared_intermediate_size` (its dense models' only MLP, an MoE model's shared expert)
     shared_expert_intermediate_size: int | None = pydantic.Field(
-        default=None, ge=0, le=limits.MAX_INTERMEDIATE_SIZE
+        default=None,
+        ge=0,
+        le=limits.MAX_INTERMEDIATE_SIZE,
+        validation_alias=pydantic.AliasChoices("shared_expert_intermediate_size", "shared_intermediate_size"),
     )
     # Parameter counts, where the file states them
     num_parameters: int | None = pydantic.Field(default=None, gt=0, le=int(limits.MAX_PARAMS_B * 1e9))
@@ -195,15 +247,33 @@ def _window(c: HfConfig) -> tuple[int | None, int]:
     return c.sliding_window, layers  # Mistral 7B v0.1 style: every layer windowed
 
 
+MAMBA2_MODEL_TYPES = (
+    "granitemoehybrid",
+    "bamba",
+)  # transformers' Mamba-2 hybrids of one mixer + an FFN a layer
+
+
+def _linear_kind(c: HfConfig, model_type: str) -> LinearAttentionKind:
+    """Gated DeltaNet unless the config is a Mamba-2 hybrid's (its model_type, or "mamba" layers)."""
+    if c.linear_attention_kind:
+        return c.linear_attention_kind
+    if model_type in MAMBA2_MODEL_TYPES or "mamba" in (c.layer_types or ()):
+        return "mamba2"
+    return "gated_delta_net"
+
+
 def _linear_layers(c: HfConfig) -> int:
-    """Linear-attention layers: the canonical count, else `layer_types`, else every layer but one in
-    `full_attention_interval` (4 unless given) when the config names any of the linear layers' dimensions
-    (Qwen3-Next's config.json has no `layer_types`; transformers derives it from the interval). A config that
-    names some but not all of the dimensions is then refused by the model's own check, not read as dense."""
+    """Linear layers: the canonical count, else `layer_types` ("linear_attention", Mamba-2's "mamba"), else
+    the layers `attn_layer_indices` leaves (Bamba), else every layer but one in `full_attention_interval` (4
+    unless given) when the config names any of the linear layers' dimensions (Qwen3-Next's config.json has
+    no `layer_types`; transformers derives it from the interval). A config that names some but not all of
+    the dimensions is then refused by the model's own check, not read as dense."""
     if c.linear_attention_layers is not None:
         return min(c.linear_attention_layers, c.num_hidden_layers)
     if c.layer_types:
-        return sum(1 for t in c.layer_types if t == "linear_attention")
+        return sum(1 for t in c.layer_types if t in ("linear_attention", "mamba"))
+    if c.attn_layer_indices is not None:
+        return max(0, c.num_hidden_layers - len(set(c.attn_layer_indices)))
     dims = (
         c.linear_num_key_heads,
         c.linear_num_value_heads,
@@ -215,6 +285,15 @@ def _linear_layers(c: HfConfig) -> int:
         interval = c.full_attention_interval or 4
         return c.num_hidden_layers - c.num_hidden_layers // interval
     return 0
+
+
+def _dense_width(c: HfConfig, model_type: str) -> int | None:
+    """A dense layer's MLP width: `intermediate_size`, but a dense Granite 4.0-H's `shared_intermediate_size`
+    (transformers' GraniteMoeHybrid runs only its shared MLP when there are no experts)."""
+    is_moe = bool(c.num_experts and c.num_experts > 1)
+    if model_type == "granitemoehybrid" and not is_moe and c.shared_expert_intermediate_size:
+        return c.shared_expert_intermediate_size
+    return c.intermediate_size
 
 
 def _gated_attention(c: HfConfig, model_type: str) -> bool:
@@ -249,8 +328,8 @@ def estimate_params(c: HfConfig, model_type: str = "") -> tuple[float, float]:
         if _gated_attention(c, model_type):
             attn += h * heads * head_dim
     linear = _linear_layers(c)
-    mixers = (layers - linear) * attn + linear * linear_attention_params(c)
-    dense_mlp = 3 * h * (c.intermediate_size or 4 * h)
+    mixers = (layers - linear) * attn + linear * linear_attention_params(c, _linear_kind(c, model_type))
+    dense_mlp = 3 * h * (_dense_width(c, model_type) or 4 * h)
     embeddings = c.vocab_size * h * (1 if c.tie_word_embeddings else 2)
     if c.num_experts and c.num_experts > 1:
         width = c.moe_intermediate_size or c.intermediate_size or 4 * h
@@ -293,10 +372,16 @@ def canonical_config(text: str | bytes) -> str:
     """
     raw, c = _validated(text)
     kept = c.model_dump(exclude_none=True, exclude_defaults=True)
-    if kept.pop("layer_types", None) is not None:  # a list per layer: only the counts matter
+    had_layer_types = kept.pop("layer_types", None) is not None
+    if had_layer_types:  # a list per layer: only the counts matter
         kept["sliding_window_layers"] = _sliding_layers(c)
-        if linear := _linear_layers(c):
-            kept["linear_attention_layers"] = linear
+    named_layers = had_layer_types or kept.pop("attn_layer_indices", None) is not None
+    if named_layers and (linear := _linear_layers(c)):
+        kept["linear_attention_layers"] = linear
+    model_type = raw.get("model_type") if isinstance(raw.get("model_type"), str) else ""
+    if _linear_layers(c) and _linear_kind(c, model_type) == "mamba2":
+        kept["linear_attention_kind"] = "mamba2"
+        kept.pop("mamba_expand", None)  # the head dim is kept as derived
     for key in ("model_type", "_name_or_path"):
         if isinstance(raw.get(key), str) and raw[key]:
             kept[key] = raw[key][:200]
@@ -321,7 +406,7 @@ def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
         "family": str(raw.get("model_type") or "")[:60],
         "num_hidden_layers": c.num_hidden_layers,
         "hidden_size": c.hidden_size,
-        "intermediate_size": c.intermediate_size,
+        "intermediate_size": _dense_width(c, model_type) if not is_moe else c.intermediate_size,
         "num_attention_heads": c.num_attention_heads,
         "num_key_value_heads": c.num_key_value_heads or c.num_attention_heads,
         "head_dim": c.head_dim,
@@ -350,6 +435,7 @@ def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
                 "linear_conv_kernel_dim",
             )
         },
+        "linear_attention_kind": _linear_kind(c, model_type) if linear else "",
         "mamba_ssm_dtype": (c.mamba_ssm_dtype or "") if linear else "",
         "native_dtype": (c.torch_dtype or "")[:20],
         "source": "Parsed from config.json"

@@ -160,13 +160,82 @@ def test_qwen35_config_counts_its_linear_layers_from_layer_types():
     assert byo.to_spec(byo.parse_config(json.dumps(odd))).mamba_ssm_dtype is None
 
 
-@pytest.mark.parametrize("config", [QWEN3_NEXT_80B, QWEN35_9B])
+@pytest.mark.parametrize("config", [QWEN3_NEXT_80B, QWEN35_9B, "granite"])
 def test_a_hybrid_config_survives_its_canonical_form(config):
+    config = GRANITE_4_H_SMALL if config == "granite" else config
     fields = byo.parse_config(json.dumps(config))
     again = byo.parse_config(byo.canonical_config(json.dumps(config)))
     assert {k: v for k, v in again.items() if k != "source"} == {
         k: v for k, v in fields.items() if k != "source"
     }
+
+
+# Granite 4.0-H Small's config.json in the shape transformers' GraniteMoeHybridConfig reads, with the catalog
+# row's values (fixtures/catalog/llms.json names their sources; no verbatim copy was readable): `layer_types`
+# "mamba" and "attention", the Mamba-2 mixer's sizes under their own names
+GRANITE_4_H_SMALL = {
+    "architectures": ["GraniteMoeHybridForCausalLM"], "model_type": "granitemoehybrid", "hidden_size": 4096,
+    "num_hidden_layers": 40, "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 100352,
+    "tie_word_embeddings": True, "max_position_embeddings": 131072, "torch_dtype": "bfloat16",
+    "intermediate_size": 768, "shared_intermediate_size": 1536, "num_local_experts": 72, "num_experts_per_tok": 10,
+    "mamba_n_heads": 128, "mamba_d_head": 64, "mamba_n_groups": 1, "mamba_d_state": 128, "mamba_d_conv": 4,
+    "mamba_expand": 2, "mamba_conv_bias": True, "mamba_proj_bias": False, "position_embedding_type": "nope",
+    # attention in layers 5, 15, 25 and 35
+    "layer_types": ["mamba"] * 5 + ["attention"] + (["mamba"] * 9 + ["attention"]) * 3 + ["mamba"] * 4,
+}  # fmt: skip
+
+
+def test_granite_4_h_config_reads_its_mamba2_layers_into_the_linear_fields():
+    assert (
+        GRANITE_4_H_SMALL["layer_types"].count("attention") == 4
+        and len(GRANITE_4_H_SMALL["layer_types"]) == 40
+    )
+    fields = byo.parse_config(json.dumps(GRANITE_4_H_SMALL), hf_id="ibm-granite/granite-4.0-h-small")
+    assert fields["linear_attention_kind"] == "mamba2"
+    assert fields["linear_attention_layers"] == 36
+    # llama.cpp's mapping: groups, state size as the keys; heads and head size as the values
+    assert (fields["linear_num_key_heads"], fields["linear_key_head_dim"]) == (1, 128)
+    assert (fields["linear_num_value_heads"], fields["linear_value_head_dim"]) == (128, 64)
+    assert fields["linear_conv_kernel_dim"] == 4
+    # 72 routed experts of 768 (intermediate_size), the shared expert of 1536 = 2 of them
+    assert (fields["num_experts"], fields["num_experts_per_tok"], fields["num_shared_experts"]) == (72, 10, 2)
+    # the card's "32B total, 9B active": 32.21 B and 8.80 B from the dimensions
+    assert fields["total_params_b"] == pytest.approx(32.207, abs=0.001)
+    assert fields["active_params_b"] == pytest.approx(8.803, abs=0.001)
+    spec = byo.to_spec(fields)
+    assert spec.attention_layers == 4 and spec.linear_attention_kind == "mamba2"
+
+
+def test_a_granite_mamba_head_size_of_auto_is_the_inner_width_over_the_heads():
+    # transformers' GraniteMoeHybridConfig: mamba_d_head "auto" is mamba_expand × hidden_size / mamba_n_heads
+    fields = byo.parse_config(json.dumps(GRANITE_4_H_SMALL | {"mamba_d_head": "auto"}))
+    assert fields["linear_value_head_dim"] == 64
+
+
+def test_a_granite_config_of_attention_layers_only_is_a_plain_transformer():
+    # Granite 4.0 Micro: a granitemoehybrid config with mamba_* sizes but every layer attention
+    fields = byo.parse_config(json.dumps(GRANITE_4_H_SMALL | {"layer_types": ["attention"] * 40}))
+    assert fields["linear_attention_layers"] == 0 and fields["linear_attention_kind"] == ""
+    assert fields["linear_num_value_heads"] is None
+
+
+def test_a_dense_granite_hybrids_mlp_is_its_shared_mlp():
+    # without experts GraniteMoeHybrid runs only shared_mlp, of shared_intermediate_size
+    dense = GRANITE_4_H_SMALL | {
+        "num_local_experts": 0,
+        "num_experts_per_tok": 0,
+        "shared_intermediate_size": 8192,
+    }
+    fields = byo.parse_config(json.dumps(dense))
+    assert fields["intermediate_size"] == 8192 and fields["num_experts"] is None
+
+
+def test_a_bamba_style_config_names_its_attention_layers_by_index():
+    config = {k: v for k, v in GRANITE_4_H_SMALL.items() if k != "layer_types"} | {
+        "attn_layer_indices": [5, 15, 25, 35]
+    }
+    fields = byo.parse_config(json.dumps(config))
+    assert (fields["linear_attention_layers"], fields["linear_attention_kind"]) == (36, "mamba2")
 
 
 def test_an_unsaved_hybrid_model_validates_like_the_admin():
