@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from estimator import ModelSpec
-from estimator.schema import MambaSsmDtype
+from estimator.schema import LINEAR_ATTENTION_KINDS, MambaSsmDtype
 
 from .base import Searchable, catalog_history
 
@@ -75,12 +75,20 @@ class LlmModel(Searchable):
     qk_rope_head_dim = models.PositiveIntegerField(
         null=True, blank=True, help_text="MLA: the rotary part of each key head, cached beside the latent."
     )
-    # Hybrid models (Qwen3-Next, Qwen3.5): linear-attention (Gated DeltaNet) layers keep a fixed-size state
-    # per sequence instead of a KV cache (`estimator.kv_cache.recurrent_state_values_per_layer`)
+    # Hybrid models: linear-attention (Gated DeltaNet: Qwen3-Next, Qwen3.5) or Mamba-2 (Granite 4.0-H) layers
+    # keep a fixed-size state per sequence instead of a KV cache (`estimator.kv_cache.recurrent_state_values_per_layer`)
     linear_attention_layers = models.PositiveIntegerField(
         default=0,
         help_text='Layers of linear attention (config.json layer_types "linear_attention"): a recurrent '
         "state per sequence, no KV cache. 0 for a transformer whose layers all attend.",
+    )
+    linear_attention_kind = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[("gated_delta_net", "Gated DeltaNet"), ("mamba2", "Mamba-2")],
+        help_text='What the linear layers are. Mamba-2 (config.json layer_types "mamba") is spelled in the '
+        "same fields: key heads = mamba_n_groups, key head size = mamba_d_state, value heads = mamba_n_heads, "
+        "value head size = mamba_d_head, conv kernel = mamba_d_conv. Empty without linear layers.",
     )
     linear_num_key_heads = models.PositiveIntegerField(
         null=True, blank=True, help_text="Linear attention: query/key heads per layer."
@@ -150,6 +158,17 @@ class LlmModel(Searchable):
                 name="llm_linear_dims_given",
                 violation_error_message="Linear-attention layers need their heads, head sizes and conv kernel.",
             ),
+            # the weights of a linear layer depend on its kind (`estimator.memory.linear_attention_params`)
+            models.CheckConstraint(
+                condition=Q(linear_attention_kind__in=LINEAR_ATTENTION_KINDS) | Q(linear_attention_layers=0),
+                name="llm_linear_kind_given",
+                violation_error_message="Linear-attention layers need their kind: Gated DeltaNet or Mamba-2.",
+            ),
+            models.CheckConstraint(
+                condition=Q(linear_attention_kind__in=("", *LINEAR_ATTENTION_KINDS)),
+                name="llm_linear_kind_known",
+                violation_error_message="The linear layers' kind is Gated DeltaNet, Mamba-2 or empty.",
+            ),
             models.CheckConstraint(
                 condition=Q(linear_attention_layers=0)
                 | Q(sliding_window_layers=0)
@@ -195,6 +214,7 @@ class LlmModel(Searchable):
             kv_lora_rank=self.kv_lora_rank,
             qk_rope_head_dim=self.qk_rope_head_dim,
             linear_attention_layers=self.linear_attention_layers,
+            linear_attention_kind=self.linear_attention_kind,  # "" is Gated DeltaNet's default (ModelSpec)
             linear_num_key_heads=self.linear_num_key_heads,
             linear_num_value_heads=self.linear_num_value_heads,
             linear_key_head_dim=self.linear_key_head_dim,

@@ -6,7 +6,7 @@ from django.db import models
 
 from catalog.export import catalog_models
 from catalog.models import Gpu, LlmModel, RamPreset, constraint_field
-from tests.conftest import make_gpu
+from tests.conftest import make_gpu, make_llm
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,20 @@ def test_a_constraint_only_the_database_knew_reads_as_a_sentence_by_its_field():
         slug="ddr5", name="DDR5", memory_type="ddr5", channels=0, transfer_rate_mt_s=4800, bandwidth_gb_s=1
     )
     assert errors(preset) == {"channels": ["At least one channel."]}
+
+
+def test_a_hybrid_without_the_kind_of_its_linear_layers_is_refused_next_to_the_kind():
+    # Granite 4.0-H Small's Mamba-2 mixer in the linear fields: the kind decides what its weights are
+    hybrid = make_llm(slug="granite-like")
+    dims = {"linear_num_key_heads": 1, "linear_key_head_dim": 128, "linear_num_value_heads": 128}
+    for name, value in {**dims, "linear_value_head_dim": 64, "linear_conv_kernel_dim": 4}.items():
+        setattr(hybrid, name, value)
+    hybrid.linear_attention_layers = 24
+    assert errors(hybrid) == {
+        "linear_attention_kind": ["Linear-attention layers need their kind: Gated DeltaNet or Mamba-2."]
+    }
+    hybrid.linear_attention_kind = "mamba2"
+    hybrid.full_clean()
 
 
 def test_each_constraint_names_the_field_its_message_goes_to():

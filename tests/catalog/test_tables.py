@@ -75,6 +75,7 @@ def test_malformed_diffusion_components_are_rejected_with_the_reason():
 
 
 HYBRID = {
+    "linear_attention_kind": "gated_delta_net",
     "linear_attention_layers": 24,
     "linear_num_key_heads": 16,
     "linear_num_value_heads": 32,
@@ -104,6 +105,8 @@ HYBRID = {
         # a hybrid model written around the admin's clean(), as a fixture load does
         (lambda: make_llm(linear_attention_layers=24, linear_num_key_heads=16), "llm_linear_dims_given"),
         (lambda: make_llm(**HYBRID, sliding_window=4096, sliding_window_layers=8), "llm_linear_or_window"),
+        (lambda: make_llm(**{**HYBRID, "linear_attention_kind": ""}), "llm_linear_kind_given"),
+        (lambda: make_llm(linear_attention_kind="mamba1"), "llm_linear_kind_known"),
     ],
 )
 def test_database_refuses_rows_that_break_an_invariant(create, constraint):
@@ -113,6 +116,15 @@ def test_database_refuses_rows_that_break_an_invariant(create, constraint):
 
 def test_a_hybrid_model_with_its_dimensions_is_accepted():
     assert make_llm(**HYBRID).as_spec().linear_attention_layers == 24
+
+
+def test_a_mamba2_hybrid_reaches_the_engine_as_one():
+    # Granite 4.0-H Small's mixer in the linear fields: 1 group, state 128, 128 heads of 64, conv kernel 4
+    dims = {"linear_num_key_heads": 1, "linear_key_head_dim": 128, "linear_num_value_heads": 128}
+    llm = make_llm(**{**HYBRID, **dims, "linear_value_head_dim": 64, "linear_attention_kind": "mamba2"})
+    assert llm.as_spec().linear_attention_kind == "mamba2"
+    plain = make_llm(slug="plain")
+    assert plain.as_spec().linear_attention_kind == "gated_delta_net"  # "" on a model without linear layers
 
 
 def test_a_gpu_with_memory_is_accepted():
