@@ -46,6 +46,7 @@ CONVERTER_ARCHITECTURES = frozenset(
         "GlmMoeDsaForCausalLM",
         "GptOssForCausalLM",
         "GraniteForCausalLM",
+        "GraniteMoeHybridForCausalLM",
         "HunYuanMoEV1ForCausalLM",
         "InternLM2ForCausalLM",
         "KimiK25ForConditionalGeneration",
@@ -81,7 +82,9 @@ CONVERTER_ARCHITECTURES = frozenset(
 # tianyu1412 Hunyuan-A13B, MatthewGoldsberry Llama-3.2-1B, OpenMOSE llm-jp and reka-flash-3); Qwen3-Next and
 # Qwen3.5 in their Hugging Face config.json (Qwen3NextModel, `Qwen3_5TextModel` and `Qwen3_5MoeTextModel`,
 # registered for "Qwen3_5ForConditionalGeneration" and "Qwen3_5MoeForConditionalGeneration", are in
-# convert_hf_to_gguf.py at 0024aa74); the Qwen3.5 MoE models in alibaba/InferSim's copies (hf_configs/).
+# convert_hf_to_gguf.py at 0024aa74); the Qwen3.5 MoE models in alibaba/InferSim's copies (hf_configs/); Granite
+# 4.0-H in transcriptions of its config.json (GraniteHybridModel, registered for "GraniteMoeHybridForCausalLM",
+# is in convert_hf_to_gguf.py at 0024aa74).
 ARCHITECTURES = {
     "01-ai/Yi-34B": "LlamaForCausalLM",
     "allenai/OLMo-2-0325-32B-Instruct": "Olmo2ForCausalLM",
@@ -95,6 +98,7 @@ ARCHITECTURES = {
     "dphn/dolphin-2.9.1-yi-1.5-34b": "LlamaForCausalLM",
     "google/gemma-2-2b-jpn-it": "Gemma2ForCausalLM",
     "HuggingFaceTB/SmolLM2-360M-Instruct": "LlamaForCausalLM",
+    "ibm-granite/granite-4.0-h-small": "GraniteMoeHybridForCausalLM",
     "inclusionAI/Ling-flash-2.0": "BailingMoeV2ForCausalLM",
     "internlm/internlm2_5-7b-chat": "InternLM2ForCausalLM",
     "LGAI-EXAONE/EXAONE-4.0-1.2B": "Exaone4ForCausalLM",

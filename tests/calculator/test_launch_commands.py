@@ -459,3 +459,23 @@ def test_lm_studio_is_sized_as_the_engine_it_runs_the_format_on(client, catalog)
     )
     assert refused.status_code == 400
     assert "LM Studio does not run MLX 4-bit" in refused.json()["errors"]["quant"][0]
+
+
+def test_granite_4_h_small_on_a_4090_fits_shows_its_state_and_is_converted_for_llama_cpp(client, catalog):
+    # a Mamba-2 hybrid: convert_hf_to_gguf.py at 0024aa74 registers GraniteMoeHybridForCausalLM, vLLM's
+    # registry too (vllm/model_executor/models/registry.py at 0002bff0)
+    query = "model=granite-4-0-h-small&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=32768"
+    answer = client.get(f"/api/v1/estimate?{query}").json()
+    assert answer["memory"]["recurrent_state_bytes"] == 36 * 4_295_680  # 147 MiB, whatever the context
+    assert answer["memory"]["kv_cache_bytes"] == 4 * 8 * 128 * 2 * 2 * 32768  # 4 attention layers of 40
+    plan = answer["plans"][0]
+    assert plan["strategy"] == "single"
+    command = plan["commands"]["llama-server"]
+    assert "python convert_hf_to_gguf.py models/granite-4.0-h-small --outtype bf16" in command
+    parse(command)
+    page = client.get(f"/?{query}").content.decode()
+    assert "Granite 4.0-H Small" in page and "147 MiB" in page
+    bf16 = client.get("/api/v1/estimate?model=granite-4-0-h-small&quant=bf16&gpu=h100-sxm5-80-gb").json()
+    vllm = bf16["plans"][0]["commands"]["vllm"]
+    assert vllm.startswith("vllm serve ibm-granite/granite-4.0-h-small")
+    parse(vllm)
