@@ -18,6 +18,10 @@ MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KiB; anything near 1 MB i
 HF_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 
 
+# transformers' Mamba-2 hybrids: Granite 4.0-H and Bamba (one mixer and an FFN a layer), Nemotron-H (blocks)
+MAMBA2_MODEL_TYPES = ("granitemoehybrid", "bamba", "nemotron_h")
+
+
 class ModelFileError(ValueError):
     """The file or text does not describe a model we can size; the message says what is wrong."""
 
@@ -110,37 +114,57 @@ class HfConfig(pydantic.BaseModel):
         default=None,
         gt=0,
         le=limits.MAX_HEADS,
-        validation_alias=pydantic.AliasChoices("linear_num_key_heads", "mamba_n_groups"),
+        validation_alias=pydantic.AliasChoices(
+            "linear_num_key_heads", "mamba_n_groups", "n_groups", "mamba_num_groups"
+        ),
     )
     linear_num_value_heads: int | None = pydantic.Field(
         default=None,
         gt=0,
         le=limits.MAX_HEADS,
-        validation_alias=pydantic.AliasChoices("linear_num_value_heads", "mamba_n_heads"),
+        validation_alias=pydantic.AliasChoices("linear_num_value_heads", "mamba_n_heads", "mamba_num_heads"),
     )
     linear_key_head_dim: int | None = pydantic.Field(
         default=None,
         gt=0,
         le=limits.MAX_HEAD_DIM,
-        validation_alias=pydantic.AliasChoices("linear_key_head_dim", "mamba_d_state"),
+        validation_alias=pydantic.AliasChoices("linear_key_head_dim", "mamba_d_state", "ssm_state_size"),
     )
     linear_value_head_dim: int | None = pydantic.Field(
         default=None,
         gt=0,
         le=limits.MAX_HEAD_DIM,
-        validation_alias=pydantic.AliasChoices("linear_value_head_dim", "mamba_d_head"),
+        validation_alias=pydantic.AliasChoices("linear_value_head_dim", "mamba_d_head", "mamba_head_dim"),
     )
     linear_conv_kernel_dim: int | None = pydantic.Field(
         default=None,
         gt=0,
         le=limits.MAX_CONV_KERNEL,
-        validation_alias=pydantic.AliasChoices("linear_conv_kernel_dim", "mamba_d_conv"),
+        validation_alias=pydantic.AliasChoices("linear_conv_kernel_dim", "mamba_d_conv", "conv_kernel"),
     )
     # Mamba-2's inner width is mamba_expand × hidden_size (transformers' GraniteMoeHybridConfig); its
     # `mamba_d_head` may be "auto", that width ÷ mamba_n_heads
     mamba_expand: int | None = pydantic.Field(default=None, gt=0, le=16)
     # Bamba-style configs name the attention layers instead of `layer_types`
     attn_layer_indices: list[int] | None = pydantic.Field(default=None, max_length=limits.MAX_LAYERS)
+    # NVIDIA Nemotron-H: one block per character, M a Mamba-2 mixer, * attention, - an MLP, E an MoE
+    # (`_blocks_as_layers` folds them into the engine's layers of one mixer and one FFN)
+    hybrid_override_pattern: str | None = pydantic.Field(
+        default=None, max_length=limits.MAX_LAYERS, pattern=r"^[M*\-E]+$"
+    )
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _state_space_spelling(cls, data: Any) -> Any:
+        """A config that spells its sizes as Mamba's (mamba_*, a Nemotron-H pattern, a Mamba-2 hybrid's
+        model_type) is read as Mamba-2, never as Gated DeltaNet: Falcon-H1's mamba_* sizes, with no layer
+        list, once read as a Qwen3-Next layout of one attention layer in four."""
+        if not isinstance(data, dict) or data.get("linear_attention_kind"):
+            return data
+        mamba = any(k.startswith("mamba_") and k != "mamba_ssm_dtype" for k in data)
+        if mamba or "hybrid_override_pattern" in data or data.get("model_type") in MAMBA2_MODEL_TYPES:
+            return {**data, "linear_attention_kind": "mamba2"}
+        return data
 
     @pydantic.field_validator("linear_value_head_dim", mode="before")
     @classmethod
@@ -152,6 +176,37 @@ class HfConfig(pydantic.BaseModel):
         heads, expand = self.linear_num_value_heads, self.mamba_expand
         if self.linear_value_head_dim is None and heads and expand:
             self.linear_value_head_dim = expand * self.hidden_size // heads or None
+        return self
+
+    @pydantic.model_validator(mode="after")
+    def _blocks_as_layers(self) -> "HfConfig":
+        """Nemotron-H's blocks as the engine's layers: one layer per mixer block (M or *), the MLP (-) or MoE
+        (E) blocks' weights spread evenly over them. Its FFNs are relu², up and down without a gate (2 × hidden
+        × width), the engine's gated (3 × hidden × width): the width each layer gets is 2/3 of theirs times
+        FFN blocks ÷ mixer blocks, so the totals, the active weights, the KV cache (on the * blocks) and the
+        state (on the M blocks) are the model's; what is approximate is where the FFN weights sit in a layer
+        split, and each FFN block's own kernel launches (counted once per layer instead)."""
+        pattern = self.hybrid_override_pattern
+        if pattern is None:
+            return self
+        mixers, mlps, moes = pattern.count("M") + pattern.count("*"), pattern.count("-"), pattern.count("E")
+        if not mixers:
+            raise ValueError("hybrid_override_pattern names no Mamba (M) or attention (*) block")
+
+        def spread(width: int | None, blocks: int) -> int | None:
+            return round(2 * width * blocks / (3 * mixers)) if width and blocks else None
+
+        self.num_hidden_layers = mixers
+        self.linear_attention_layers = pattern.count("M")
+        if moes:
+            self.moe_intermediate_size = spread(self.moe_intermediate_size, moes)
+            self.shared_expert_intermediate_size = spread(self.shared_expert_intermediate_size, moes)
+            if self.shared_expert_intermediate_size:  # its width, in routed widths, counts the shared experts
+                self.num_shared_experts = None
+            self.intermediate_size = None
+        else:
+            self.intermediate_size = spread(self.intermediate_size, mlps) or 0
+        self.hybrid_override_pattern = None  # folded: a canonical config keeps the layers, not the blocks
         return self
 
     # the dtype vLLM keeps the linear-attention state's matrix in (Qwen3.5: float32); another spelling is not read
@@ -170,7 +225,11 @@ class HfConfig(pydantic.BaseModel):
         default=None,
         ge=0,
         le=limits.MAX_INTERMEDIATE_SIZE,
-        validation_alias=pydantic.AliasChoices("shared_expert_intermediate_size", "shared_intermediate_size"),
+        validation_alias=pydantic.AliasChoices(
+            "shared_expert_intermediate_size",
+            "shared_intermediate_size",
+            "moe_shared_expert_intermediate_size",
+        ),
     )
     # Parameter counts, where the file states them
     num_parameters: int | None = pydantic.Field(default=None, gt=0, le=int(limits.MAX_PARAMS_B * 1e9))
@@ -247,12 +306,6 @@ def _window(c: HfConfig) -> tuple[int | None, int]:
     return c.sliding_window, layers  # Mistral 7B v0.1 style: every layer windowed
 
 
-MAMBA2_MODEL_TYPES = (
-    "granitemoehybrid",
-    "bamba",
-)  # transformers' Mamba-2 hybrids of one mixer + an FFN a layer
-
-
 def _linear_kind(c: HfConfig, model_type: str) -> LinearAttentionKind:
     """Gated DeltaNet unless the config is a Mamba-2 hybrid's (its model_type, or "mamba" layers)."""
     if c.linear_attention_kind:
@@ -281,7 +334,7 @@ def _linear_layers(c: HfConfig) -> int:
         c.linear_value_head_dim,
         c.linear_conv_kernel_dim,
     )
-    if any(d is not None for d in dims):
+    if any(d is not None for d in dims) and c.linear_attention_kind != "mamba2":
         interval = c.full_attention_interval or 4
         return c.num_hidden_layers - c.num_hidden_layers // interval
     return 0

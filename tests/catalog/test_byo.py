@@ -160,9 +160,10 @@ def test_qwen35_config_counts_its_linear_layers_from_layer_types():
     assert byo.to_spec(byo.parse_config(json.dumps(odd))).mamba_ssm_dtype is None
 
 
-@pytest.mark.parametrize("config", [QWEN3_NEXT_80B, QWEN35_9B, "granite"])
+@pytest.mark.parametrize("config", [QWEN3_NEXT_80B, QWEN35_9B, "granite", "nemotron"])
 def test_a_hybrid_config_survives_its_canonical_form(config):
-    config = GRANITE_4_H_SMALL if config == "granite" else config
+    if isinstance(config, str):  # defined below
+        config = {"granite": GRANITE_4_H_SMALL, "nemotron": NEMOTRON_H_BLOCKS}[config]
     fields = byo.parse_config(json.dumps(config))
     again = byo.parse_config(byo.canonical_config(json.dumps(config)))
     assert {k: v for k, v in again.items() if k != "source"} == {
@@ -236,6 +237,88 @@ def test_a_bamba_style_config_names_its_attention_layers_by_index():
     }
     fields = byo.parse_config(json.dumps(config))
     assert (fields["linear_attention_layers"], fields["linear_attention_kind"]) == (36, "mamba2")
+
+
+# Nemotron-H's blocks in the shape transformers' NemotronHConfig reads, with NVIDIA Nemotron Nano 9B v2's sizes as
+# third-party copies transcribe them (no verbatim config.json was readable, so no catalog row): 56 blocks, 27
+# Mamba-2 (M), 4 attention (*), 25 relu² MLPs (-)
+NEMOTRON_H_BLOCKS = {
+    "model_type": "nemotron_h", "architectures": ["NemotronHForCausalLM"], "num_hidden_layers": 56,
+    "hidden_size": 4480, "intermediate_size": 15680, "num_attention_heads": 40, "num_key_value_heads": 8,
+    "head_dim": 128, "vocab_size": 131072, "tie_word_embeddings": False,
+    "hybrid_override_pattern": "M-M-M-MM-M-M-M*-M-M-M*-M-M-M-M*-M-M-M-M*-M-MM-M-M-M-M-M-",
+    "ssm_state_size": 128, "conv_kernel": 4, "n_groups": 8, "mamba_num_heads": 128, "mamba_head_dim": 80,
+}  # fmt: skip
+
+
+def nemotron_mixer_params(h: int, heads: int, head_dim: int, groups: int, state: int) -> int:
+    inner, conv = heads * head_dim, heads * head_dim + 2 * groups * state
+    return h * (inner + conv + heads) + conv * 5 + 3 * heads + inner + inner * h
+
+
+def test_nemotron_h_blocks_become_layers_of_one_mixer_and_a_share_of_the_ffns():
+    fields = byo.parse_config(json.dumps(NEMOTRON_H_BLOCKS))
+    # one layer per mixer block: 27 Mamba-2 and 4 attention; the 25 MLP blocks spread over the 31 layers
+    assert (fields["num_hidden_layers"], fields["linear_attention_layers"]) == (31, 27)
+    assert fields["linear_attention_kind"] == "mamba2"
+    assert (fields["linear_num_key_heads"], fields["linear_num_value_heads"]) == (8, 128)
+    assert (fields["linear_key_head_dim"], fields["linear_value_head_dim"]) == (128, 80)
+    # 25 relu² MLPs (up and down, 2 × 4480 × 15680 each) as 31 gated widths: 2 × 15680 × 25 / (3 × 31) = 8430
+    assert fields["intermediate_size"] == 8430
+    h = 4480
+    blocks = (
+        2 * 131072 * h  # untied embeddings and head
+        + 27 * nemotron_mixer_params(h, 128, 80, 8, 128)
+        + 4 * (2 * h * 40 * 128 + 2 * h * 8 * 128)
+        + 25 * 2 * h * 15680
+    )
+    assert fields["total_params_b"] * 1e9 == pytest.approx(blocks, rel=1e-4)  # 8.888 B
+    spec = byo.to_spec(fields)
+    assert spec.attention_layers == 4  # the KV cache is on the 4 attention blocks only
+    # the state of a Mamba-2 block: 3 × (10240 + 2 × 8 × 128) conv values, 128 × 10240 SSM values
+    from estimator import kv_cache
+
+    assert kv_cache.recurrent_state_parts(spec) == (3 * 12_288, 128 * 10_240)
+
+
+def test_nemotron_h_moe_blocks_keep_the_models_total_and_active_weights():
+    # a Nemotron-H MoE in the shape NemotronHConfig reads (E blocks of routed experts and a shared one)
+    h, experts, width, shared = 1024, 16, 256, 512
+    moe = NEMOTRON_H_BLOCKS | {
+        "hidden_size": h, "num_attention_heads": 8, "num_key_value_heads": 2, "vocab_size": 1000,
+        "hybrid_override_pattern": "MEMEM*EMEME*", "n_routed_experts": experts, "num_experts_per_tok": 4,
+        "moe_intermediate_size": width, "moe_shared_expert_intermediate_size": shared, "n_shared_experts": 1,
+        "mamba_num_heads": 32, "mamba_head_dim": 64, "n_groups": 2,
+    }  # fmt: skip
+    fields = byo.parse_config(json.dumps(moe))
+    assert (fields["num_hidden_layers"], fields["linear_attention_layers"], fields["num_experts"]) == (
+        7,
+        5,
+        16,
+    )
+    assert fields["num_shared_experts"] == 2  # the shared expert is two routed experts wide
+    fixed = (
+        2 * 1000 * h + 5 * nemotron_mixer_params(h, 32, 64, 2, 128) + 2 * (2 * h * 8 * 128 + 2 * h * 2 * 128)
+    )
+    per_block = 2 * h * shared + h * experts
+    total = fixed + 5 * (experts * 2 * h * width + per_block)
+    active = fixed + 5 * (4 * 2 * h * width + per_block)
+    # the rounding of the spread widths and the router's count (once per layer, not per E block) stay small
+    assert fields["total_params_b"] * 1e9 == pytest.approx(total, rel=0.005)
+    assert fields["active_params_b"] * 1e9 == pytest.approx(active, rel=0.005)
+
+
+def test_mamba_sizes_without_a_layer_list_are_not_read_as_gated_deltanet():
+    # Falcon-H1 names mamba_* sizes and runs attention and Mamba side by side in every layer: the
+    # Qwen3-Next default (one attention layer in four) does not apply, so it stays a transformer here
+    falcon = LLAMA_31_8B | {
+        "model_type": "falcon_h1",
+        "mamba_n_heads": 48,
+        "mamba_d_head": 64,
+        "mamba_d_state": 256,
+    }
+    fields = byo.parse_config(json.dumps(falcon))
+    assert fields["linear_attention_layers"] == 0 and fields["linear_attention_kind"] == ""
 
 
 def test_an_unsaved_hybrid_model_validates_like_the_admin():
