@@ -18,8 +18,9 @@ MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KiB; anything near 1 MB i
 HF_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 
 
-# transformers' Mamba-2 hybrids: Granite 4.0-H and Bamba (one mixer and an FFN a layer), Nemotron-H (blocks)
-MAMBA2_MODEL_TYPES = ("granitemoehybrid", "bamba", "nemotron_h")
+# transformers' Mamba-2 hybrids: Granite 4.0-H and Bamba (one mixer and an FFN a layer), Nemotron-H (blocks); and
+# their GGUF architectures (catalog/gguf_config.py)
+MAMBA2_MODEL_TYPES = ("granitemoehybrid", "bamba", "nemotron_h", "granitehybrid", "nemotron_h_moe")
 
 
 class ModelFileError(ValueError):
@@ -344,7 +345,11 @@ def _dense_width(c: HfConfig, model_type: str) -> int | None:
     """A dense layer's MLP width: `intermediate_size`, but a dense Granite 4.0-H's `shared_intermediate_size`
     (transformers' GraniteMoeHybrid runs only its shared MLP when there are no experts)."""
     is_moe = bool(c.num_experts and c.num_experts > 1)
-    if model_type == "granitemoehybrid" and not is_moe and c.shared_expert_intermediate_size:
+    if (
+        model_type in ("granitemoehybrid", "granitehybrid")
+        and not is_moe
+        and c.shared_expert_intermediate_size
+    ):
         return c.shared_expert_intermediate_size
     return c.intermediate_size
 

@@ -28,9 +28,14 @@ GGUF_KEYS = {
 # Gated DeltaNet hybrids (llama.cpp's qwen3next, qwen35, qwen35moe): their state's sizes under llama.cpp's ssm names
 # (convert_hf_to_gguf.py's Qwen3NextModel: ssm.conv_kernel = linear_conv_kernel_dim, ssm.state_size =
 # linear_key_head_dim, ssm.group_count = linear_num_key_heads, ssm.time_step_rank = linear_num_value_heads,
-# ssm.inner_size = linear_value_head_dim × linear_num_value_heads). Only these architectures: Mamba-2 hybrids use
-# the same keys for another layer, which the engine does not model.
+# ssm.inner_size = linear_value_head_dim × linear_num_value_heads).
 DELTA_NET_ARCHITECTURES = ("qwen3next", "qwen35", "qwen35moe")
+# Mamba-2 hybrids write the same ssm keys for their mixer (convert_hf_to_gguf.py at 0024aa74, GraniteHybridModel and
+# NemotronHModel: ssm.group_count = n_groups, ssm.state_size = d_state, ssm.time_step_rank = heads, ssm.inner_size
+# = heads × head dim) and say which layer is which per layer: attention.head_count_kv is 0 except in attention
+# layers; in Nemotron-H, whose layers are single blocks, feed_forward_length is 0 except in MLP (or MoE) blocks.
+MAMBA2_ARCHITECTURES = ("granitehybrid", "nemotron_h", "nemotron_h_moe")
+PER_LAYER_KEYS = ("attention.head_count_kv", "feed_forward_length")
 GGUF_DELTA_NET_KEYS = {
     "full_attention_interval": "full_attention_interval",
     "linear_conv_kernel_dim": "ssm.conv_kernel",
@@ -40,15 +45,38 @@ GGUF_DELTA_NET_KEYS = {
 }
 GGUF_OTHER_KEYS = {"general.architecture", "general.name", "tokenizer.ggml.tokens"}
 _GGUF_ARCH_KEYS = set(GGUF_KEYS.values()) | set(GGUF_DELTA_NET_KEYS.values()) | {"ssm.inner_size"}
+_GGUF_ARCH_KEYS |= {"expert_shared_feed_forward_length"}
 
 
 def _gguf_wanted(key: str) -> bool:
     return key in GGUF_OTHER_KEYS or key.partition(".")[2] in _GGUF_ARCH_KEYS
 
 
+def _gguf_whole(key: str) -> bool:
+    return key.partition(".")[2] in PER_LAYER_KEYS
+
+
+def _mamba2_layers(arch: str, config: dict) -> None:
+    """A Mamba-2 hybrid's layer list from its per-layer arrays: Granite's `layer_types`, Nemotron-H's
+    `hybrid_override_pattern` (the config reader folds its blocks into layers)."""
+    kv, ffn = config["num_key_value_heads"], config["intermediate_size"]
+    if not isinstance(kv, tuple):
+        return
+    if arch == "granitehybrid":
+        config["layer_types"] = ["attention" if heads else "mamba" for heads in kv]
+        return
+    ffn = ffn if isinstance(ffn, tuple) and len(ffn) == len(kv) else (0,) * len(kv)
+    block = "E" if arch == "nemotron_h_moe" else "-"
+    config["hybrid_override_pattern"] = "".join(
+        "*" if heads else block if width else "M" for heads, width in zip(kv, ffn, strict=True)
+    )
+    if arch == "nemotron_h_moe":
+        config["moe_intermediate_size"] = config["moe_intermediate_size"] or max(ffn)
+
+
 def _gguf_header_config(data: bytes):
     """The first bytes of a GGUF file → (a config.json-like dict, its GgufHeader). Raises ModelFileError."""
-    header = read_header(data, keep=_gguf_wanted)
+    header = read_header(data, keep=_gguf_wanted, whole=_gguf_whole)
     meta = header.metadata
     arch = meta.get("general.architecture")
     if not isinstance(arch, str) or not arch:
@@ -64,6 +92,16 @@ def _gguf_header_config(data: bytes):
         inner, value_heads = meta.get(f"{arch}.ssm.inner_size"), config["linear_num_value_heads"]
         if isinstance(inner, int) and isinstance(value_heads, int) and value_heads:
             config["linear_value_head_dim"] = inner // value_heads
+    if arch in MAMBA2_ARCHITECTURES:
+        config |= {name: meta.get(f"{arch}.{key}") for name, key in GGUF_DELTA_NET_KEYS.items()}
+        config["shared_intermediate_size"] = meta.get(f"{arch}.expert_shared_feed_forward_length")
+        inner, value_heads = meta.get(f"{arch}.ssm.inner_size"), config["linear_num_value_heads"]
+        if isinstance(inner, int) and isinstance(value_heads, int) and value_heads:
+            config["linear_value_head_dim"] = inner // value_heads
+        _mamba2_layers(arch, config)
+    for name in ("num_key_value_heads", "intermediate_size"):  # a per-layer array: its widest layer
+        if isinstance(config[name], tuple):
+            config[name] = max(config[name], default=0) or None
     config["num_key_value_heads"] = config["num_key_value_heads"] or config["num_attention_heads"]
     config["vocab_size"] = config["vocab_size"] or meta.get("tokenizer.ggml.tokens")
     if header.tensor_table_complete:  # else the parameters are estimated from the dimensions

@@ -71,13 +71,20 @@ class CutOff(GgufError):
     """The bytes end before what the header describes: a damaged file, or only the file's first bytes."""
 
 
-Value = int | float | bool | str
+Value = int | float | bool | str | tuple[int, ...]
+# A per-layer array a caller asks for whole is stored as its integers (else as its length), up to this many:
+# llama.cpp writes attention.head_count_kv and feed_forward_length per layer for hybrids (0 in a layer with no
+# attention or no FFN: convert_hf_to_gguf.py's GraniteHybridModel and NemotronHModel)
+MAX_LAYER_ARRAY = 4096
+INTEGER_TYPES = (0, 1, 2, 3, 4, 5, 10, 11)
 
 
 @dataclass(frozen=True)
 class GgufHeader:
     version: int
-    metadata: dict[str, Value]  # the kept keys; an array's value is its length
+    metadata: dict[
+        str, Value
+    ]  # the kept keys; an array's value is its length, or its integers if asked whole
     tensor_count: int  # as the header states it
     tensors_read: int  # tensor infos within the bytes given (fewer when the table is cut off)
     n_elements: int  # summed over the tensors read
@@ -130,8 +137,9 @@ class _Cursor:
         start, self.pos = self.pos, self.pos + n
         return self.data[start : start + min(n, limit or MAX_TEXT_BYTES)]
 
-    def value(self, kind: int, key: str, *, keep: bool) -> Value | None:
-        """One metadata value: returned if kept (an array as its length), else skipped."""
+    def value(self, kind: int, key: str, *, keep: bool, whole: bool = False) -> Value | None:
+        """One metadata value: returned if kept (an array as its length, or `whole`: a short integer
+        array's elements), else skipped."""
         if kind in SCALARS:
             value = self.unpack(SCALARS[kind], "the {} value of {!r}", TYPE_NAMES[kind], key)[0]
             return value if keep else None
@@ -139,13 +147,18 @@ class _Cursor:
             text = self.string("the string value of {!r}", key)
             return text.decode("utf-8", errors="replace") if keep else None
         if kind == ARRAY:
-            return self.skip_array(key)
+            kind = self.u32("the element type of the array {!r}", key)
+            count = self.u64("the length of the array {!r}", key)
+            if keep and whole and kind in INTEGER_TYPES and count <= MAX_LAYER_ARRAY:
+                item = SCALARS[kind]
+                self.need(item.size * count, "the array {!r} of {:,} {}", key, count, TYPE_NAMES[kind])
+                start, self.pos = self.pos, self.pos + item.size * count
+                return tuple(v for (v,) in item.iter_unpack(self.data[start : self.pos]))
+            return self.skip_array(key, kind, count)
         raise GgufError(f"The GGUF header gives {key!r} the unknown value type {kind:,}.")
 
-    def skip_array(self, key: str) -> int:
-        """Step over an array without storing it; its length."""
-        kind = self.u32("the element type of the array {!r}", key)
-        count = self.u64("the length of the array {!r}", key)
+    def skip_array(self, key: str, kind: int, count: int) -> int:
+        """Step over an array (its element type and length read) without storing it; its length."""
         if kind in SCALARS:
             size = SCALARS[kind].size * count
             self.need(size, "the array {!r} of {:,} {}", key, count, TYPE_NAMES[kind])
@@ -177,10 +190,16 @@ class _Cursor:
         return count
 
 
-def read_header(data: bytes, *, keep: Callable[[str], bool] | None = None) -> GgufHeader:
+def read_header(
+    data: bytes,
+    *,
+    keep: Callable[[str], bool] | None = None,
+    whole: Callable[[str], bool] | None = None,
+) -> GgufHeader:
     """The header at the start of `data`: a whole GGUF file, or its first bytes.
 
-    `keep(key)` says which metadata values to store (all when None). Raises GgufError (a
+    `keep(key)` says which metadata values to store (all when None), `whole(key)` which kept integer arrays
+    to store as their elements (up to MAX_LAYER_ARRAY of them) rather than their length. Raises GgufError (a
     ModelFileError) naming what is wrong; a tensor table cut off by the end of `data` is not an error.
     """
     if not data.startswith(MAGIC):
@@ -207,7 +226,8 @@ def read_header(data: bytes, *, keep: Callable[[str], bool] | None = None) -> Gg
             raise GgufError(f"The GGUF header has the metadata key {key!r} twice.")
         seen.add(key)
         kept = keep is None or keep(key)
-        value = c.value(c.u32("the value type of {!r}", key), key, keep=kept)
+        wanted_whole = kept and whole is not None and whole(key)
+        value = c.value(c.u32("the value type of {!r}", key), key, keep=kept, whole=wanted_whole)
         if kept:
             metadata[key] = value
 

@@ -559,3 +559,56 @@ def test_a_qwen35_gguf_header_keeps_its_kv_cache_on_one_layer_in_four(tmp_path):
         128,
         128,
     )
+
+
+def write_header(path, arch: str, meta: dict) -> None:
+    writer = GGUFWriter(str(path), arch)
+    writer.add_name(f"Tiny {arch}")
+    for key, value in meta.items():
+        if isinstance(value, list):
+            writer.add_array(f"{arch}.{key}", value)
+        else:
+            writer.add_uint32(f"{arch}.{key}", value)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.close()
+
+
+def test_a_granite_hybrid_gguf_header_names_its_attention_layers_per_layer(tmp_path):
+    # convert_hf_to_gguf.py's GraniteHybridModel: head_count_kv per layer, 0 in the Mamba-2 ones; the ssm keys
+    # as Qwen3-Next's (group count, state size, heads as time_step_rank, inner size)
+    kv = [8 if i in (5, 15, 25, 35) else 0 for i in range(40)]
+    meta = {
+        "block_count": 40, "embedding_length": 4096, "feed_forward_length": 768, "attention.head_count": 32,
+        "attention.head_count_kv": kv, "context_length": 131072, "vocab_size": 100352, "expert_count": 72,
+        "expert_used_count": 10, "expert_shared_feed_forward_length": 1536, "ssm.conv_kernel": 4,
+        "ssm.state_size": 128, "ssm.group_count": 1, "ssm.time_step_rank": 128, "ssm.inner_size": 8192,
+    }  # fmt: skip
+    write_header(tmp_path / "granite.gguf", "granitehybrid", meta)
+    fields = byo.from_gguf(tmp_path / "granite.gguf")
+    assert (fields["linear_attention_layers"], fields["linear_attention_kind"]) == (36, "mamba2")
+    assert (fields["num_key_value_heads"], fields["num_shared_experts"]) == (8, 2)
+    assert (fields["linear_num_value_heads"], fields["linear_value_head_dim"]) == (128, 64)
+    # the header has no tensor table here: the dimensions give Granite 4.0-H Small's 32.2 B, and an output head
+    # (no table, so nothing says it is tied)
+    assert fields["total_params_b"] == pytest.approx(32.207 + 100352 * 4096 / 1e9, abs=0.001)
+
+
+def test_a_nemotron_h_gguf_header_gives_its_blocks_back(tmp_path):
+    # NemotronHModel: head_count_kv on the attention blocks, feed_forward_length on the MLP blocks
+    pattern = NEMOTRON_H_BLOCKS["hybrid_override_pattern"]
+    meta = {
+        "block_count": 56, "embedding_length": 4480, "attention.head_count": 40, "attention.key_length": 128,
+        "attention.head_count_kv": [8 if b == "*" else 0 for b in pattern],
+        "feed_forward_length": [15680 if b == "-" else 0 for b in pattern], "vocab_size": 131072,
+        "ssm.conv_kernel": 4, "ssm.state_size": 128, "ssm.group_count": 8, "ssm.time_step_rank": 128,
+        "ssm.inner_size": 10240,
+    }  # fmt: skip
+    write_header(tmp_path / "nemotron.gguf", "nemotron_h", meta)
+    fields = byo.from_gguf(tmp_path / "nemotron.gguf")
+    from_config = byo.parse_config(json.dumps(NEMOTRON_H_BLOCKS))
+    same = ("num_hidden_layers", "linear_attention_layers", "intermediate_size", "linear_value_head_dim")
+    assert {k: fields[k] for k in same} == {k: from_config[k] for k in same} == {
+        "num_hidden_layers": 31, "linear_attention_layers": 27, "intermediate_size": 8430, "linear_value_head_dim": 80
+    }  # fmt: skip
+    assert fields["total_params_b"] == pytest.approx(from_config["total_params_b"], rel=1e-6)
