@@ -15,27 +15,27 @@ if TYPE_CHECKING:
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 37e-6,
-    "cuda_pascal": 46.6e-6,
-    "rocm": 98.6e-6,
-    "vulkan": 38.4e-6,
-    "vulkan_intel": 62e-6,
-    "sycl": 62.4e-6,
-    "metal": 94.2e-6,
-    "mlx": 61.1e-6,
+    "cuda": 35.8e-6,
+    "cuda_pascal": 46e-6,
+    "rocm": 97.3e-6,
+    "vulkan": 38.5e-6,
+    "vulkan_intel": 66.8e-6,
+    "sycl": 63.2e-6,
+    "metal": 89.9e-6,
+    "mlx": 40.3e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 51.3e-6,
-    "cuda_pascal": 69e-6,
-    "rocm": 47.5e-6,
-    "vulkan": 49.3e-6,
-    "vulkan_intel": 149e-6,
-    "vulkan_intel_windows": 50e-6,  # Intel's Windows Vulkan driver (`moe_layer_family`, below)
-    "sycl": 98.9e-6,
-    "metal": 57.3e-6,
-    "mlx": 68.8e-6,
+    "cuda": 51.8e-6,
+    "cuda_pascal": 69.3e-6,
+    "rocm": 48e-6,
+    "vulkan": 47.4e-6,
+    "vulkan_intel": 248e-6,
+    "vulkan_intel_windows": 49.8e-6,  # Intel's Windows Vulkan driver (`moe_layer_family`, below)
+    "sycl": 129e-6,
+    "metal": 59.2e-6,
+    "mlx": 80.9e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -55,7 +55,7 @@ CLOCK_REFERENCE_GHZ = 2.0
 # norms of q and k, the β sigmoid, permuted copies and the delta-rule steps to the projections. Its fixed time per
 # step is this many attention layers' more (`LAYER_SECONDS`), fitted on the Qwen3.5 and Qwen3.6 rows
 # (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes.
-LINEAR_LAYER_KERNELS = 0.826
+LINEAR_LAYER_KERNELS = 0.927
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # llama.cpp's builds before its MoE fusions ran a decode step's MoE layer as more kernels than today's: the sum of the
 # experts' outputs as one ADD per expert beyond the first, the router's softmax, ARGSORT, GET_ROWS and top-k
@@ -93,8 +93,8 @@ LLAMA_LAYER_KERNELS = 17
 # Ultra rows (bench/data/public_measurements.json; Rapid-MLX serves mlx-lm's models) say it: with one time per
 # layer and one read rate, Gemma 3 1B comes out 16-19% slower than predicted and Qwen3-0.6B 21-24% faster; with
 # the counts the 20 rows (Llama 3.1 8B, Qwen3 0.6B and 8B, Qwen2.5 14B, Phi-4-mini, Gemma 3 1B, 4B and 27B) sit
-# within 10% of two fitted numbers, 4.0 us a kernel at 0.86 of the spec bandwidth (bench/README.md). MLX issue
-# 4521 times a chain of 3,200 tiny dependent kernels on an M3 Ultra at 8.8 ms, 2.75 us each, before the command
+# within 10% of two fitted numbers, 4.0 us a kernel at 0.86 of the spec bandwidth (bench/README.md; that was before
+# the host's time, below, took the smallest models). MLX issue 4521 times a chain of 3,200 tiny dependent kernels on an M3 Ultra at 8.8 ms, 2.75 us each, before the command
 # buffers' commits. Keyed by the catalog's family and config.json's model_type; unlisted families take Llama's.
 MLX_REFERENCE_LAYER_KERNELS = 17
 MLX_LAYER_KERNELS = {
@@ -188,14 +188,14 @@ def mlx_host_seconds(stage: Stage) -> float:
 # jmsirvent's Lunar Lake (oneAPI 2026.0) leave 0-90 µs a layer beyond their reads. The engine answers for today's
 # runtime; the bench marks the rows of the older one (`Stage.batched_submit`, bench/speed_resolve.py). Fitted on
 # the B580 and Lunar Lake rows of 2024-2025 (PRs 13109, 13826, 13885, 13973; ipex-llm issue 12991; randomfoo2).
-SYCL_BATCHED_SUBMIT_SECONDS = 80.4e-6
+SYCL_BATCHED_SUBMIT_SECONDS = 80.5e-6
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
     "cuda": 108e-6,
     "cuda_pascal": 101e-6,
-    "rocm": 121e-6,
+    "rocm": 122e-6,
     "vulkan": 101e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6

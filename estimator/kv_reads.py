@@ -26,11 +26,11 @@ KV_EFFICIENCY = {
     "cuda": 0.842,
     "cuda_pascal": 0.804,
     "rocm": 0.841,
-    "vulkan": 0.821,
+    "vulkan": 0.822,
     "vulkan_intel": 0.8,
-    "sycl": 0.864,
+    "sycl": 0.87,
     "metal": 0.8,
-    "mlx": 0.773,
+    "mlx": 0.764,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -147,7 +147,7 @@ COOPMAT1_KV_READS = (1 + COOPMAT1_ROW_GROUPS) / 2
 # for the MHA one, but 2.2-3.0 × 10^11 FLOPs a second of QKᵀ and PV for every one of them once each workgroup's
 # rows are counted as the shader pads them (`intel_fa_padded_rows`); SYCL's kernels read the same caches at
 # 150-580 GB/s. So the decode step takes the longer of the cache's reads and that arithmetic at this share of the
-# vector rate (`matrix_width`): 2.65 × 10^11 of the B70's 45.9 × 10^12 FP16 FLOPs. Fitted (from a prior of 0.0063,
+# vector rate (`matrix_width`): 2.68 × 10^11 of the B70's 45.9 × 10^12 FP16 FLOPs. Fitted (from a prior of 0.0063,
 # the Llama 2 7B row alone, the one without GQA packing); the B70 is the only Intel GPU with Vulkan rows at a
 # depth, so other parts take the share of their own vector rate unchecked (the B580 and A770 are in the list,
 # with 40 and 64 workgroups on other core counts than the B70's: their occupancy, so their share, is not the B70's).
@@ -155,7 +155,7 @@ COOPMAT1_KV_READS = (1 + COOPMAT1_ROW_GROUPS) / 2
 # "collapses ~8x as context grows from 1k to 64k", SYCL ~2.4x; a maintainer: "a known issue, the Flash Attention
 # shader does not run well on Intel Battlemage"); Intel's own decode shaders for Xe2/Xe3 (PR 24406, ready for review
 # 15 September 2026) would replace it: once rows of a build with them exist, this becomes a dated rule.
-INTEL_FA_VECTOR_SHARE = 0.00577
+INTEL_FA_VECTOR_SHARE = 0.00584
 # The scalar shader's row tiles on Intel (`get_fa_tuning_params_scalar`, `reduce_block_rows` always on for Intel):
 # a decode step packs a KV head's query heads into one workgroup's rows when the GQA ratio fits the tile the shader
 # would use for a prompt (`max_gqa`: 4 rows for heads of 64 or less, 8 above), and pads them to the tile's rows

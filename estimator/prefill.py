@@ -44,22 +44,22 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # MoE pp rows (prior 16): 21.7 tokens, so 43% of the full share at m = 16, 75% at 64, 92% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.555
-EXPERT_TILE_TOKENS = 21.7
+PREFILL_EXPERT_EFFICIENCY = 0.582
+EXPERT_TILE_TOKENS = 22.1
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
 # kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
 # 0.88 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
 # gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.875,
-    "cuda_pascal": 1.09,
-    "rocm": 0.953,
-    "vulkan": 0.967,
-    "vulkan_intel": 1.0,
-    "sycl": 0.953,
-    "metal": 1.14,
-    "mlx": 1.06,
+    "cuda": 0.954,
+    "cuda_pascal": 1.07,
+    "rocm": 0.933,
+    "vulkan": 0.952,
+    "vulkan_intel": 0.974,
+    "sycl": 0.969,
+    "metal": 1.13,
+    "mlx": 1.05,
 }
 # Where llama.cpp's prompt experts run one expert at a time (`hardware.expert_loop_prompts`: CUDA on Volta and
 # GP100, SYCL), each expert any token of a micro-batch picked costs, for each of its EXPERT_MATRICES (gate, up,
@@ -72,7 +72,7 @@ EXPERT_KERNEL_EFFICIENCY = {
 # tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64
-EXPERT_CALL_SECONDS = 17.4e-6
+EXPERT_CALL_SECONDS = 16.6e-6
 # Until llama.cpp PR 15525 (25 August 2025: "moves the helper code for the MoE MMQ kernel from host code to device
 # code. This eliminates the need for synchronization"), the grouped expert kernel's call (`ggml_cuda_mul_mat_q` with
 # `ids`, ggml/src/ggml-cuda/mmq.cu at ggml-org/ggml 06034b3c^) copied the router's choices to the host, waited for
@@ -86,15 +86,15 @@ EXPERT_CALL_SECONDS = 17.4e-6
 # 5080 within 11%, with the CUDA expert share pulled down to 0.875 for them), PR 15525's own baseline (RTX 3090,
 # DeepSeek-V2-Lite pp512, +45%) and AMD's 8× MI300X DeepSeek V3 blog (build 5997, +363-608%): 3.5 ns an iteration,
 # a scalar loop's pace; the round trip stays near its prior (two syncs and two small copies, 30 us).
-MOE_HOST_CALL_SECONDS = 30e-6
-MOE_HOST_ID_SECONDS = 3.5e-9
+MOE_HOST_CALL_SECONDS = 30.8e-6
+MOE_HOST_ID_SECONDS = 2.51e-9
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.434,
-    "cuda_pascal": 0.401,
+    "cuda": 0.416,
+    "cuda_pascal": 0.4,
     "metal": 0.326,
-    "mlx": 0.385,
+    "mlx": 0.382,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -103,7 +103,7 @@ ATTENTION_EFFICIENCY = {
 # rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
 # (Vulkan) and the Arc Pro B70 (SYCL), each fitted alone 0.09–0.13; Intel's Vulkan apart (below).
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.109
+VECTOR_ATTENTION_EFFICIENCY = 0.111
 # Intel's Vulkan runs a prompt's attention on the scalar shader its decode runs (`kv_reads.INTEL_FA_VECTOR_SHARE`: no
 # subgroup operations, K and V loaded by each thread, each multiply-add waiting on its load). At decode its 32
 # workgroups of 128 threads hold an eighth of the 32,768 invocations a B70 keeps resident (32 Xe cores × 8 vector
@@ -129,10 +129,10 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # so the term stands for the recurrence's cost in either build, not for the chunks' launches alone. MLX and vLLM run
 # their own kernels and are not charged.
 DELTA_CHUNK_TOKENS = 64
-DELTA_CHUNK_LAYERS = 4.16
+DELTA_CHUNK_LAYERS = 4.14
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.658
+PREFILL_PIPELINE_OVERLAP = 0.825
 
 
 def attention_efficiency(stage: Stage) -> float:

@@ -60,7 +60,7 @@ from .hardware import (  # noqa: F401
 # H100 SXM (3360, 132 × 1.98), 71 on an H200 NVL (4890, 132 × 1.785), 76 on an H200 SXM (4890, 132 × 1.98): 0.25
 # to 0.56 of the spec, 5.0 to 6.2 GB/s per SM·GHz once the per-layer times are taken off. One share of the spec
 # (0.595 before) put the A100 SXM 12–31% high and the V100 13–25% low held out, and the H200 needed a factor of its
-# own. Fitted: NVIDIA 8.98 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.64 per CU-cycle (MI50, MI100,
+# own. Fitted: NVIDIA 8.86 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.6 per CU-cycle (MI50, MI100,
 # MI300X). The exponent 2 is the held-out choice among 1 (the two times added), 2, 4 and a hard minimum: decode
 # 7.9% / 26.8%, 7.8% / 26.7%, 7.9% / 26.5%, 8.3% / 27.0%; HBM · CUDA dense 6.9%, 3.5%, 3.2%, 6.6% and MoE 10.7%,
 # 12.4%, 15.2%, 16.0% (bench/README.md). HBM parts without a listed SM count, the P100 among them, take the "hbm"
@@ -74,34 +74,34 @@ from .hardware import (  # noqa: F401
 # LLaMA-2-7B Q4_0 tg128 at 52.6 tok/s on an A770 (560 GB/s), 70.1 on a B580 (456 GB/s), and kyuz0's B70 table at
 # 87.4 (608 GB/s): 0.094 tok/s per GB/s against Xe2's 0.144-0.154, about 0.62 of it; two and three A770s on SYCL
 # at default settings (zhaoyshine's bench, PR 22066) decode about 40% below what Xe2's shares give. Fitted on those
-# rows alone, with a weak pull to 1 (a GDDR card's share): 0.658. Other Alchemist cards (A750, A580, A380, Arc Pro
+# rows alone, with a weak pull to 1 (a GDDR card's share): 0.651. Other Alchemist cards (A750, A580, A380, Arc Pro
 # A) take it; held out, the A770 falls to the prior.
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.659,
-    "hbm": 0.579,
-    "lpddr": 0.985,
-    "lpddr_two_die": 0.821,
+    "gddr_xe_hpg": 0.651,
+    "hbm": 0.578,
+    "lpddr": 0.98,
+    "lpddr_two_die": 0.796,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.88,
-    "amd": 6.63,
+    "nvidia": 8.86,
+    "amd": 6.6,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.889,
-    "cuda_pascal": 0.73,
-    "rocm": 0.914,
+    "cuda": 0.885,
+    "cuda_pascal": 0.729,
+    "rocm": 0.911,
     "vulkan": 0.908,
-    "vulkan_intel": 0.635,
-    "sycl": 0.758,
-    "metal": 0.89,
-    "mlx": 0.945,
+    "vulkan_intel": 0.65,
+    "sycl": 0.755,
+    "metal": 0.891,
+    "mlx": 0.894,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -112,17 +112,17 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.939,
-    ("kquant", "cuda_pascal"): 0.678,
-    ("kquant", "rocm"): 0.794,
-    ("kquant", "vulkan"): 0.938,
-    ("kquant", "vulkan_intel"): 0.854,
-    ("kquant", "sycl"): 0.826,
-    ("kquant", "metal"): 0.923,
-    ("float", "cuda"): 0.982,
+    ("kquant", "cuda"): 0.942,
+    ("kquant", "cuda_pascal"): 0.68,
+    ("kquant", "rocm"): 0.805,
+    ("kquant", "vulkan"): 0.945,
+    ("kquant", "vulkan_intel"): 0.866,
+    ("kquant", "sycl"): 0.848,
+    ("kquant", "metal"): 0.921,
+    ("float", "cuda"): 0.986,
     ("float", "rocm"): 1.06,
     ("bf16", "rocm"): 1.04,
-    ("bf16", "vulkan"): 0.918,
+    ("bf16", "vulkan"): 0.924,
     ("bf16", "sycl"): 0.74,
     ("float", "metal"): 0.993,
 }
@@ -176,7 +176,7 @@ MATVEC_MAX_BATCH = 8
 # those and the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA), which held it near 0.86 until the 4× P100
 # and 4× V100 Qwen3.5-122B Q3_K_M rows ran on their own shape (December 2026) and took it to 0.69. The DGX Spark's
 # Q2_K and the Strix Halo's Qwen3-235B Q3_K_M rows want it higher: one share for every kernel family is too coarse.
-LOW_BIT_KQUANT_EFFICIENCY = 0.693
+LOW_BIT_KQUANT_EFFICIENCY = 0.692
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -213,7 +213,7 @@ PERMUTE_UNPACK = (("mxfp4", "sycl"),)
 VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 FLOPs
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.934
+EXPERT_EFFICIENCY = 0.962
 
 # Prefill: a share of the dense FP16 matrix rate (tensor cores, XMX, WMMA; Apple: the shader rate), from the
 # pp512 … pp21000 rows. llama.cpp's prompt kernels on AMD and Intel reach a third or less of their matrix
@@ -223,41 +223,41 @@ EXPERT_EFFICIENCY = 0.934
 # for AMD. Intel's Alchemist cards on Vulkan, which that backend gives no matrix cores, run AMD's Vulkan share of
 # their vector rate (`shader_width`, `hardware.prompt_kernels`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.911,
+    "cuda": 0.936,
     "cuda_pascal": 1.0,
-    "rocm": 0.374,
-    "vulkan": 0.319,
-    "vulkan_intel": 0.155,
-    "sycl": 0.204,
-    "metal": 0.694,
+    "rocm": 0.403,
+    "vulkan": 0.317,
+    "vulkan_intel": 0.154,
+    "sycl": 0.205,
+    "metal": 0.693,
     "mlx": 1.0,
-    "vllm": 0.516,
+    "vllm": 0.517,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.458
+FULL_RATE_PREFILL_FACTOR = 0.456
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.815,
-    ("kquant", "cuda_pascal"): 0.983,
-    ("kquant", "rocm"): 0.778,
+    ("kquant", "cuda"): 0.767,
+    ("kquant", "cuda_pascal"): 0.967,
+    ("kquant", "rocm"): 0.909,
     ("kquant", "vulkan"): 0.814,
-    ("kquant", "vulkan_intel"): 0.84,
-    ("kquant", "sycl"): 1.02,
-    ("kquant", "metal"): 0.952,
-    ("float", "cuda"): 1.03,
-    ("float", "rocm"): 1.1,
+    ("kquant", "vulkan_intel"): 0.856,
+    ("kquant", "sycl"): 1.03,
+    ("kquant", "metal"): 0.953,
+    ("float", "cuda"): 0.961,
+    ("float", "rocm"): 1.07,
     ("float", "metal"): 1.07,
-    ("bf16", "rocm"): 0.912,
+    ("bf16", "rocm"): 0.852,
     ("mlx", "mlx"): 1.03,
-    ("bf16", "mlx"): 0.986,
+    ("bf16", "mlx"): 0.987,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.392
+BF16_PREFILL_EFFICIENCY = 0.393
 # ROCm's quantized prompt products (MMQ: MFMA on CDNA from PR 14624, July 2025; WMMA on RDNA 4 from PR 17156 and RDNA 3
 # from PR 17576, November-December 2025; ggml/src/ggml-cuda/mmq.cuh) load each weight tile and unpack it to 8-bit
 # integers in shared memory on the vector units, then multiply it on the matrix units. Where the matrix rate is
@@ -269,7 +269,7 @@ BF16_PREFILL_EFFICIENCY = 0.392
 # 1.2× its vector rate, as the MI100's IQ4 rows run at 1.1× its own), the R9700 (width 2) +8% to +39%, while the width-1
 # RX 7900 XTX and MI50 came out slow (−29% to −62%). The two figures give 0.27 (0.42 of the listed rate at width 1,
 # 1.16 of the vector rate at width 8), the prior; fitted on the ROCm prompt rows: 0.257.
-ROCM_UNPACK_SHARE = 0.257
+ROCM_UNPACK_SHARE = 0.249
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
