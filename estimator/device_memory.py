@@ -3,7 +3,7 @@ token costs it to read there (a `speed.Stage`). Layouts say which layers go wher
 a placement in bytes."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from . import fixed_costs, kv_cache, memory, speed
@@ -233,6 +233,8 @@ def usage_and_stage(
         **_attention_fields(model, workload, p.layers, kv_share=share, head_share=1 / tp),
         **_moe_fields(c, p.layers, p.experts_elsewhere, 1 / tp),
     )
+    if stage.router_params:
+        stage = replace(stage, router_bytes=stage.router_params * quant.bits_per_weight / 8)
     return usage, stage
 
 
@@ -318,6 +320,7 @@ def _moe_fields(c: memory.TensorClasses, layers: Sequence[int], elsewhere: set[i
     return {
         "moe_layers": here,
         "routed_active_params": here * c.routed_experts * c.experts_per_tok / c.experts * share,
+        "router_params": here * c.router * share,
     }
 
 

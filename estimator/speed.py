@@ -344,6 +344,10 @@ class Stage:
     head_dim: int = 0  # a key head's size (`intel_fa_padded_rows`)
     # kernels an MoE layer of an older llama.cpp build ran beyond today's fused ones (`fixed_costs.LLAMA_LAYER_KERNELS`)
     unfused_moe_kernels: float = 0.0
+    # the MoE routers' parameters here, and the bytes `dense_bytes` counts them at (the format's width): llama.cpp keeps
+    # them in F32, which Vulkan multiplies at a lower rate (`VULKAN_F32_MATVEC_SHARE`)
+    router_params: float = 0.0
+    router_bytes: float = 0.0
 
     @property
     def prompt_family(self) -> str:
@@ -423,6 +427,25 @@ def compute_seconds(flops: float, tflops: float | None, efficiency: float) -> fl
     return flops / (tflops * 1e12 * efficiency)
 
 
+# llama.cpp's quantizer leaves an MoE router (`ffn_gate_inp.weight`) unquantized, so a GGUF file keeps it in F32
+# (src/llama-quant.cpp: "do not quantize expert gating tensors"): 4 bytes a weight, 2048 × 256 of them in each of
+# Qwen3.5-35B-A3B's 40 layers. Vulkan multiplies an F32 matrix with its generic `mul_mat_vec_f32_f32_f32` pipeline (one
+# row a workgroup, 4 values a thread an iteration), slower than its quantized mat-vecs: the GGML_VK_PERF_LOGGER
+# table in llama.cpp PR 18467 (Strix Halo, RADV, Qwen3-Next) times the 2048 × 512 F32 router at 33.7 µs, 125 GB/s,
+# where the Q8_0 mat-vec m=12288 k=2048 of the same run reads at 213 GB/s: 0.58 of it.
+VULKAN_F32_MATVEC_SHARE = 0.58
+F32_BACKENDS = ("vulkan", "vulkan_intel")
+
+
+def router_seconds(stage: Stage) -> float:
+    """The routers' F32 read on Vulkan beyond what `dense_bytes` counts for them (`VULKAN_F32_MATVEC_SHARE`); 0
+    elsewhere."""
+    if not stage.router_params or stage.backend not in F32_BACKENDS:
+        return 0.0
+    f32 = 4 * stage.router_params / VULKAN_F32_MATVEC_SHARE - stage.router_bytes
+    return f32 / (stage.bandwidth_gb_s * 1e9 * stage.bandwidth_efficiency)
+
+
 def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
     """One decode step of `batch` sequences with `depth` tokens cached each: the roofline of reads and
     FLOPs, plus the fixed costs; under MLX at least the host's time to build the step
@@ -441,7 +464,7 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
     kv = max(kv, kv_reads.intel_fa_seconds(stage, batch, depth))
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
     gpu = (
-        max(weights + unpack_seconds(stage, batch) + kv, flops_s)
+        max(weights + unpack_seconds(stage, batch) + kv + router_seconds(stage), flops_s)
         + fixed_costs.fixed_seconds(stage)
         + fixed_costs.submit_seconds(stage)
     )
