@@ -15,27 +15,27 @@ if TYPE_CHECKING:
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 35.8e-6,
-    "cuda_pascal": 46e-6,
-    "rocm": 97.3e-6,
-    "vulkan": 38.5e-6,
-    "vulkan_intel": 66.8e-6,
+    "cuda": 35.9e-6,
+    "cuda_pascal": 46.1e-6,
+    "rocm": 97.4e-6,
+    "vulkan": 37.7e-6,
+    "vulkan_intel": 65.6e-6,
     "sycl": 63.2e-6,
-    "metal": 89.9e-6,
+    "metal": 90e-6,
     "mlx": 40.3e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 51.8e-6,
-    "cuda_pascal": 69.3e-6,
-    "rocm": 48e-6,
-    "vulkan": 47.4e-6,
-    "vulkan_intel": 248e-6,
-    "vulkan_intel_windows": 49.8e-6,  # Intel's Windows Vulkan driver (`moe_layer_family`, below)
+    "cuda": 51.9e-6,
+    "cuda_pascal": 69.6e-6,
+    "rocm": 48.2e-6,
+    "vulkan": 45.6e-6,
+    "vulkan_intel": 242e-6,
+    "vulkan_intel_windows": 49.6e-6,  # Intel's Windows Vulkan driver (`moe_layer_family`, below)
     "sycl": 129e-6,
-    "metal": 59.2e-6,
-    "mlx": 80.9e-6,
+    "metal": 59.4e-6,
+    "mlx": 81.2e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -55,7 +55,7 @@ CLOCK_REFERENCE_GHZ = 2.0
 # norms of q and k, the β sigmoid, permuted copies and the delta-rule steps to the projections. Its fixed time per
 # step is this many attention layers' more (`LAYER_SECONDS`), fitted on the Qwen3.5 and Qwen3.6 rows
 # (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes.
-LINEAR_LAYER_KERNELS = 0.927
+LINEAR_LAYER_KERNELS = 0.915
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # llama.cpp's builds before its MoE fusions ran a decode step's MoE layer as more kernels than today's: the sum of the
 # experts' outputs as one ADD per expert beyond the first, the router's softmax, ARGSORT, GET_ROWS and top-k

@@ -26,7 +26,7 @@ KV_EFFICIENCY = {
     "cuda": 0.842,
     "cuda_pascal": 0.804,
     "rocm": 0.841,
-    "vulkan": 0.822,
+    "vulkan": 0.825,
     "vulkan_intel": 0.8,
     "sycl": 0.87,
     "metal": 0.8,

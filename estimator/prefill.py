@@ -45,7 +45,7 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
 PREFILL_EXPERT_EFFICIENCY = 0.582
-EXPERT_TILE_TOKENS = 22.1
+EXPERT_TILE_TOKENS = 22.2
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
 # kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA

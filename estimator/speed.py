@@ -79,10 +79,10 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.651,
+    "gddr_xe_hpg": 0.653,
     "hbm": 0.578,
-    "lpddr": 0.98,
-    "lpddr_two_die": 0.796,
+    "lpddr": 0.981,
+    "lpddr_two_die": 0.797,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
@@ -96,12 +96,12 @@ HBM_BYTES_PER_SM_CYCLE = {
 BACKEND_EFFICIENCY = {
     "cuda": 0.885,
     "cuda_pascal": 0.729,
-    "rocm": 0.911,
-    "vulkan": 0.908,
-    "vulkan_intel": 0.65,
-    "sycl": 0.755,
-    "metal": 0.891,
-    "mlx": 0.894,
+    "rocm": 0.91,
+    "vulkan": 0.907,
+    "vulkan_intel": 0.647,
+    "sycl": 0.754,
+    "metal": 0.89,
+    "mlx": 0.893,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -112,12 +112,12 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.942,
+    ("kquant", "cuda"): 0.941,
     ("kquant", "cuda_pascal"): 0.68,
     ("kquant", "rocm"): 0.805,
-    ("kquant", "vulkan"): 0.945,
+    ("kquant", "vulkan"): 0.947,
     ("kquant", "vulkan_intel"): 0.866,
-    ("kquant", "sycl"): 0.848,
+    ("kquant", "sycl"): 0.847,
     ("kquant", "metal"): 0.921,
     ("float", "cuda"): 0.986,
     ("float", "rocm"): 1.06,
@@ -213,7 +213,7 @@ PERMUTE_UNPACK = (("mxfp4", "sycl"),)
 VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 FLOPs
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.962
+EXPERT_EFFICIENCY = 0.965
 
 # Prefill: a share of the dense FP16 matrix rate (tensor cores, XMX, WMMA; Apple: the shader rate), from the
 # pp512 … pp21000 rows. llama.cpp's prompt kernels on AMD and Intel reach a third or less of their matrix
@@ -227,7 +227,7 @@ PREFILL_EFFICIENCY = {
     "cuda_pascal": 1.0,
     "rocm": 0.403,
     "vulkan": 0.317,
-    "vulkan_intel": 0.154,
+    "vulkan_intel": 0.153,
     "sycl": 0.205,
     "metal": 0.693,
     "mlx": 1.0,
@@ -239,11 +239,11 @@ PREFILL_EFFICIENCY = {
 FULL_RATE_PREFILL_FACTOR = 0.456
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.767,
-    ("kquant", "cuda_pascal"): 0.967,
+    ("kquant", "cuda"): 0.768,
+    ("kquant", "cuda_pascal"): 0.968,
     ("kquant", "rocm"): 0.909,
     ("kquant", "vulkan"): 0.814,
-    ("kquant", "vulkan_intel"): 0.856,
+    ("kquant", "vulkan_intel"): 0.855,
     ("kquant", "sycl"): 1.03,
     ("kquant", "metal"): 0.953,
     ("float", "cuda"): 0.961,
@@ -257,7 +257,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.393
+BF16_PREFILL_EFFICIENCY = 0.394
 # ROCm's quantized prompt products (MMQ: MFMA on CDNA from PR 14624, July 2025; WMMA on RDNA 4 from PR 17156 and RDNA 3
 # from PR 17576, November-December 2025; ggml/src/ggml-cuda/mmq.cuh) load each weight tile and unpack it to 8-bit
 # integers in shared memory on the vector units, then multiply it on the matrix units. Where the matrix rate is
