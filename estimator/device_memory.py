@@ -126,6 +126,8 @@ def placement_memory(
     embedding = (
         memory.embedding_bytes(model, quant) if p.holds_embedding and _embedding_on_gpu(workload) else 0
     )
+    if embedding and output and not memory.tensor_classes(model).output_stored:
+        output = 0  # a tied head is the embedding table itself: vLLM and MLX keep one tensor for both
     kv = int(kv_cache.kv_cache_layers_bytes(model, workload, p.layers) * kv_share(model, tp))
     tensors = {
         "attention": attention // tp,

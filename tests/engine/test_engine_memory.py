@@ -152,6 +152,25 @@ def test_vllm_keeps_token_embeddings_on_the_gpu():
 
 
 @pytest.mark.parametrize(
+    ("runtime", "gpu"),
+    [
+        ("vllm", make_gpu(memory_bytes=48 * GIB)),
+        ("mlx", make_gpu(name="Apple M3 Max", memory_bytes=48 * GIB, backend="metal", unified_memory=True)),
+    ],
+)
+def test_a_tied_head_on_the_embeddings_device_is_the_table_itself(runtime, gpu):
+    # Gemma 2 9B ties its head: vLLM and MLX keep one tensor for both (a 256,000 × 3,584 table at 4.89 bits is
+    # 561 MB, counted twice before), so one GPU holds the checkpoint's bytes, not the table twice
+    model = gemma2_9b()
+    device = estimate(
+        model=model, quant=Q4_K_M, devices=[gpu], workload=Workload(runtime=runtime)
+    ).recommended_plan.devices[0]
+    assert device.tensors["embedding"] == memory.embedding_bytes(model, Q4_K_M)
+    assert "output" not in device.tensors
+    assert device.weights_bytes == memory.weights_bytes(model, Q4_K_M)
+
+
+@pytest.mark.parametrize(
     ("memory_gb", "fraction"),
     [
         (16, 2 / 3),  # measured: ~10.67 GB of a 16 GB M4
