@@ -6,7 +6,7 @@ of a layer differ (`memory.mamba2_params`)."""
 import pytest
 from engine_specs import Q4_K_M, RTX_4090
 
-from estimator import ModelSpec, Workload, estimate, kv_cache, memory
+from estimator import ModelSpec, Workload, estimate, kv_cache, layouts, memory
 
 
 def granite_4_h_small(**kw) -> ModelSpec:
@@ -101,3 +101,10 @@ def test_granite_4_h_small_at_q4_k_m_on_a_4090_shows_its_state_and_a_small_kv_ca
     # 32.2B at Q4_K_M is about 19 GB: one 24 GB card holds it with its state and cache
     single = next(p for p in e.plans if p.strategy == "single")
     assert single.fits
+
+
+def test_vllm_splits_a_mamba2_model_whose_one_group_every_gpu_copies():
+    # Granite 4.0-H Small: 32 attention heads, 8 KV heads, 128 Mamba heads in 1 group
+    model = granite_4_h_small()
+    assert layouts.tensor_parallel_size(model, 4) == 4
+    assert layouts.tensor_parallel_size(model.model_copy(update={"linear_num_key_heads": 2}), 4) == 2
