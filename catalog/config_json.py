@@ -335,7 +335,15 @@ def _linear_layers(c: HfConfig) -> int:
         c.linear_value_head_dim,
         c.linear_conv_kernel_dim,
     )
-    if any(d is not None for d in dims) and c.linear_attention_kind != "mamba2":
+    if c.linear_attention_kind == "mamba2":
+        # Falcon-H1 runs attention and Mamba side by side in each layer, Jamba and Zamba2 lay them out their own
+        # way: read as a plain transformer, their Mamba weights and state would be left out without a word
+        raise ModelFileError(
+            "This config has Mamba layers but no list of which layers they are (layer_types, "
+            "attn_layer_indices or hybrid_override_pattern): Granite 4.0-H, Bamba and Nemotron-H are read, "
+            "Falcon-H1, Jamba and Zamba2 not yet."
+        )
+    if any(d is not None for d in dims):
         interval = c.full_attention_interval or 4
         return c.num_hidden_layers - c.num_hidden_layers // interval
     return 0

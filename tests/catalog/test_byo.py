@@ -308,17 +308,18 @@ def test_nemotron_h_moe_blocks_keep_the_models_total_and_active_weights():
     assert fields["active_params_b"] * 1e9 == pytest.approx(active, rel=0.005)
 
 
-def test_mamba_sizes_without_a_layer_list_are_not_read_as_gated_deltanet():
-    # Falcon-H1 names mamba_* sizes and runs attention and Mamba side by side in every layer: the
-    # Qwen3-Next default (one attention layer in four) does not apply, so it stays a transformer here
+def test_mamba_sizes_without_a_layer_list_are_refused_not_read_as_a_transformer():
+    # Falcon-H1 names mamba_* sizes and runs attention and Mamba side by side in every layer: neither the
+    # Qwen3-Next default (one attention layer in four) nor a plain transformer, which would drop its Mamba
+    # weights and state without a word
     falcon = LLAMA_31_8B | {
         "model_type": "falcon_h1",
         "mamba_n_heads": 48,
         "mamba_d_head": 64,
         "mamba_d_state": 256,
     }
-    fields = byo.parse_config(json.dumps(falcon))
-    assert fields["linear_attention_layers"] == 0 and fields["linear_attention_kind"] == ""
+    with pytest.raises(ModelFileError, match="Mamba layers but no list"):
+        byo.parse_config(json.dumps(falcon))
 
 
 def test_an_unsaved_hybrid_model_validates_like_the_admin():
