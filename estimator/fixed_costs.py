@@ -54,7 +54,8 @@ CLOCK_REFERENCE_GHZ = 2.0
 # qwen35 graph (src/models/qwen35.cpp at 1af4a799, `build_layer_attn_linear` and its delta-net builders) adds L2
 # norms of q and k, the β sigmoid, permuted copies and the delta-rule steps to the projections. Its fixed time per
 # step is this many attention layers' more (`LAYER_SECONDS`), fitted on the Qwen3.5 and Qwen3.6 rows
-# (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes.
+# (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes. A Mamba-2
+# layer (its conv, SSM_SCAN, gated norm and projections) takes the same count, unmeasured: no bench row is one.
 LINEAR_LAYER_KERNELS = 0.915
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # llama.cpp's builds before its MoE fusions ran a decode step's MoE layer as more kernels than today's: the sum of the

@@ -107,7 +107,7 @@ def attention_params(model: ModelSpec) -> float:
     return h * q_dim + 2 * h * kv_dim + q_dim * h
 
 
-class GatedDeltaNetDims(Protocol):
+class LinearLayerDims(Protocol):
     """What a linear layer's size is read from, under config.json's names (Gated DeltaNet's; a Mamba-2
     mixer's map onto them, see `ModelSpec.linear_attention_kind`): a `ModelSpec`, or the catalog's
     config.json reader (`catalog.config_json.HfConfig`) before there is one."""
@@ -120,7 +120,7 @@ class GatedDeltaNetDims(Protocol):
     linear_conv_kernel_dim: int | None
 
 
-def linear_attention_params(dims: GatedDeltaNetDims, kind: LinearAttentionKind = "gated_delta_net") -> int:
+def linear_attention_params(dims: LinearLayerDims, kind: LinearAttentionKind = "gated_delta_net") -> int:
     """One linear layer's weights: a Gated DeltaNet layer (`gated_delta_net_params`) or a Mamba-2 mixer
     (`mamba2_params`)."""
     if kind == "mamba2":
@@ -128,7 +128,7 @@ def linear_attention_params(dims: GatedDeltaNetDims, kind: LinearAttentionKind =
     return gated_delta_net_params(dims)
 
 
-def gated_delta_net_params(dims: GatedDeltaNetDims) -> int:
+def gated_delta_net_params(dims: LinearLayerDims) -> int:
     """One Gated DeltaNet layer (transformers' Qwen3NextGatedDeltaNet): the q, k, v and output-gate z
     projections in one (hidden → 2 × key dims + 2 × value dims), the β and decay projections (hidden → 2 ×
     value heads), the short convolution over q, k, v, the decay's two vectors, the gated norm and the
@@ -148,7 +148,7 @@ def gated_delta_net_params(dims: GatedDeltaNetDims) -> int:
     )
 
 
-def mamba2_params(dims: GatedDeltaNetDims) -> int:
+def mamba2_params(dims: LinearLayerDims) -> int:
     """One Mamba-2 mixer (mlx-lm models/granitemoehybrid.py at d78bf58e, GraniteMoeHybridMamba2Mixer; the
     same tensors in transformers' GraniteMoeHybridMambaLayer), in the linear fields' names (groups G = key
     heads, state N = key head dim, heads H × head dim P = d_inner): in_proj, hidden → the gate z (d_inner),

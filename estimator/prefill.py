@@ -41,7 +41,7 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # they would reach with every token). With one share for every m (0.28) the MoE pp rows held out ran 30-55% slow
 # at m = 64-256 (gpt-oss-20b on the RX 7900 XT at -ub 2048, on the Strix Halo and the P100; gemma4 26B-A4B on a
 # 3090) where they were about right at m = 16 (gpt-oss-120b on the DGX Spark, the Strix Halo). Fitted on the
-# MoE pp rows (prior 16): 21.7 tokens, so 43% of the full share at m = 16, 75% at 64, 92% at 256. vLLM's
+# MoE pp rows (prior 16): 22.2 tokens, so 42% of the full share at m = 16, 74% at 64, 92% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
 PREFILL_EXPERT_EFFICIENCY = 0.582
@@ -49,8 +49,9 @@ EXPERT_TILE_TOKENS = 22.2
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
 # kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
-# 0.88 (its large cards' gpt-oss pp2048 rows, RTX 4090, 5090, RTX PRO 6000, 40-110% slower than the shared share
-# gives), Metal 1.14 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the others within 12% of 1.
+# 0.954 (0.88 until the large cards' gpt-oss pp2048 rows of 2025 were priced with their host round trips,
+# `MOE_HOST_CALL_SECONDS` below), Metal 1.13 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the
+# others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
     "cuda": 0.954,
     "cuda_pascal": 1.07,
@@ -127,7 +128,9 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # GGML_OP_GATED_DELTA_NET where the backend has one instead of these chunks, whose kernel steps through the tokens in
 # turn (the hybrid depth check, bench/README.md): a time per token and linear layer too, the shape this term prices,
 # so the term stands for the recurrence's cost in either build, not for the chunks' launches alone. MLX and vLLM run
-# their own kernels and are not charged.
+# their own kernels and are not charged. A Mamba-2 layer (Granite 4.0-H, Nemotron-H) runs its recurrence as
+# llama.cpp's SSM_SCAN, one kernel that also steps through the tokens in turn; no bench row times a Mamba-2 hybrid's
+# prompt, so its layers take this Gated DeltaNet price unmeasured, which puts them on the slow side if anything.
 DELTA_CHUNK_TOKENS = 64
 DELTA_CHUNK_LAYERS = 4.14
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline

@@ -47,7 +47,7 @@ from .hardware import (  # noqa: F401
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
 # Fitted together by `bench/accuracy.py --fit` (Levenberg–Marquardt on log error, each constant within its
-# physical range) on 1321 published rows of 70 devices; the comments say which rows decide each. Kernel
+# physical range) on 1344 published rows of 71 devices; the comments say which rows decide each. Kernel
 # families (`kernels()`): llama.cpp's backends, its CUDA code on pre-Volta parts, its Vulkan shaders on Intel
 # drivers, MLX, vLLM. CPU values are not fitted (no rows): typical llama.cpp figures.
 #
@@ -268,7 +268,7 @@ BF16_PREFILL_EFFICIENCY = 0.394
 # +36% to +83%, 8× MI300X (width 8) Llama 3.1 70B pp512 +104% (AMD's blog, build 6652: 190 TFLOPS of 1,307 listed,
 # 1.2× its vector rate, as the MI100's IQ4 rows run at 1.1× its own), the R9700 (width 2) +8% to +39%, while the width-1
 # RX 7900 XTX and MI50 came out slow (−29% to −62%). The two figures give 0.27 (0.42 of the listed rate at width 1,
-# 1.16 of the vector rate at width 8), the prior; fitted on the ROCm prompt rows: 0.257.
+# 1.16 of the vector rate at width 8), the prior; fitted on the ROCm prompt rows: 0.249.
 ROCM_UNPACK_SHARE = 0.249
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes

@@ -20,7 +20,7 @@ def test_without_flash_attention_a_full_context_decodes_slower_in_a_bigger_buffe
     assert single(off)["decode_tok_s"] == pytest.approx(
         single(on)["decode_tok_s"], rel=0.05
     )  # an empty cache
-    # the KV cache read at llama.cpp's general kernels' share (estimator/speed.py NO_FLASH_KV_EFFICIENCY)
+    # the KV cache read at llama.cpp's general kernels' share (estimator/kv_reads.py NO_FLASH_KV_EFFICIENCY)
     assert single(off)["decode_tok_s_at_context"] < 0.6 * single(on)["decode_tok_s_at_context"]
     # the scores of a micro-batch against the whole context, not one head's tile
     assert off["memory"]["compute_bytes"] > 2 * on["memory"]["compute_bytes"]
