@@ -315,14 +315,16 @@ def _attention_fields(
 
 
 def _moe_fields(c: memory.TensorClasses, layers: Sequence[int], elsewhere: set[int], share: float) -> dict:
-    """MoE layers whose experts run here, and the expert parameters a token multiplies in them."""
+    """MoE layers whose experts run here, the expert parameters a token multiplies in them, and the routers of
+    every MoE layer here (a layer whose experts went to the CPU still routes on this device)."""
     if not c.experts:
         return {}
-    here = sum(1 for i in layers if i >= c.dense_layers and i not in elsewhere)
+    moe = [i for i in layers if i >= c.dense_layers]
+    here = sum(1 for i in moe if i not in elsewhere)
     return {
         "moe_layers": here,
         "routed_active_params": here * c.routed_experts * c.experts_per_tok / c.experts * share,
-        "router_params": here * c.router * share,
+        "router_params": len(moe) * c.router * share,
     }
 
 

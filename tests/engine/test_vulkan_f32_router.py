@@ -3,8 +3,10 @@
 from dataclasses import replace
 
 import pytest
+from engine_specs import MXFP4, RTX_4090, gpt_oss_20b
 
-from estimator import speed
+from estimator import Workload, memory, speed
+from estimator.device_memory import Placement, usage_and_stage
 
 # Qwen3.5-35B-A3B Q4_K_M on a Strix Halo (256 GB/s): 40 MoE layers, each with a 2048 × 256 router
 ROUTER = 40 * 2048 * 256
@@ -44,3 +46,15 @@ def test_other_backends_take_the_router_at_the_counted_bytes(backend):
 
 def test_a_dense_model_has_no_router():
     assert speed.router_seconds(replace(QWEN35_MOE_ON_STRIX_HALO, router_params=0.0, moe_layers=0)) == 0.0
+
+
+def test_a_layer_whose_experts_went_to_the_cpu_still_routes_on_the_gpu():
+    # gpt-oss-20b's 24 MoE layers on one GPU, 16 of them with their experts in system RAM
+    model = gpt_oss_20b()
+    c = memory.tensor_classes(model)
+    placement = Placement(
+        device=RTX_4090, layers=range(24), experts_elsewhere={*range(8, 24)}, holds_output=True
+    )
+    _, stage = usage_and_stage(model=model, quant=MXFP4, workload=Workload(), p=placement)
+    assert stage.moe_layers == 8
+    assert stage.router_params == 24 * c.router
