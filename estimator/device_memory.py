@@ -3,7 +3,7 @@ token costs it to read there (a `speed.Stage`). Layouts say which layers go wher
 a placement in bytes."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import fixed_costs, kv_cache, memory, speed
@@ -233,10 +233,8 @@ def usage_and_stage(
         mlx_layer_kernels=fixed_costs.mlx_layer_kernels(model.family, model.max_position_embeddings),
         mlx_moe_kernels=fixed_costs.mlx_moe_kernels(model.family),
         **_attention_fields(model, workload, p.layers, kv_share=share, head_share=1 / tp),
-        **_moe_fields(c, p.layers, p.experts_elsewhere, 1 / tp),
+        **_moe_fields(c, quant, p.layers, p.experts_elsewhere, 1 / tp),
     )
-    if stage.router_params:
-        stage = replace(stage, router_bytes=stage.router_params * quant.bits_per_weight / 8)
     return usage, stage
 
 
@@ -314,17 +312,22 @@ def _attention_fields(
     }
 
 
-def _moe_fields(c: memory.TensorClasses, layers: Sequence[int], elsewhere: set[int], share: float) -> dict:
+def _moe_fields(
+    c: memory.TensorClasses, quant: QuantSpec, layers: Sequence[int], elsewhere: set[int], share: float
+) -> dict:
     """MoE layers whose experts run here, the expert parameters a token multiplies in them, and the routers of
-    every MoE layer here (a layer whose experts went to the CPU still routes on this device)."""
+    every MoE layer here (a layer whose experts went to the CPU still routes on this device) with the bytes
+    `dense_bytes` counts them at (the format's width)."""
     if not c.experts:
         return {}
     moe = [i for i in layers if i >= c.dense_layers]
     here = sum(1 for i in moe if i not in elsewhere)
+    router = len(moe) * c.router * share
     return {
         "moe_layers": here,
         "routed_active_params": here * c.routed_experts * c.experts_per_tok / c.experts * share,
-        "router_params": len(moe) * c.router * share,
+        "router_params": router,
+        "router_bytes": router * quant.bits_per_weight / 8,
     }
 
 
@@ -452,6 +455,6 @@ def host_usage_and_stage(
         **_attention_fields(model, workload, layers),
         memory="ram",
         fmt=speed.format_family(quant),
-        **_moe_fields(c, [*layers, *expert_layers], set(), 1.0),
+        **_moe_fields(c, quant, [*layers, *expert_layers], set(), 1.0),
     )
     return usage, stage
