@@ -461,9 +461,9 @@ def test_lm_studio_is_sized_as_the_engine_it_runs_the_format_on(client, catalog)
     assert "LM Studio does not run MLX 4-bit" in refused.json()["errors"]["quant"][0]
 
 
-def test_granite_4_h_small_on_a_4090_fits_shows_its_state_and_is_converted_for_llama_cpp(client, catalog):
-    # a Mamba-2 hybrid: convert_hf_to_gguf.py at 0024aa74 registers GraniteMoeHybridForCausalLM, vLLM's
-    # registry too (vllm/model_executor/models/registry.py at 0002bff0)
+def test_granite_4_h_small_on_a_4090_fits_shows_its_state_and_downloads_ibms_gguf(client, catalog):
+    # a Mamba-2 hybrid: IBM publishes its Q4_K_M GGUF (ibm-granite/gguf's collection mapping), and vLLM's
+    # registry runs the checkpoint (vllm/model_executor/models/registry.py at 0002bff0)
     query = "model=granite-4-0-h-small&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=32768"
     answer = client.get(f"/api/v1/estimate?{query}").json()
     assert answer["memory"]["recurrent_state_bytes"] == 36 * 4_295_680  # 147 MiB, whatever the context
@@ -471,8 +471,15 @@ def test_granite_4_h_small_on_a_4090_fits_shows_its_state_and_is_converted_for_l
     plan = answer["plans"][0]
     assert plan["strategy"] == "single"
     command = plan["commands"]["llama-server"]
-    assert "python convert_hf_to_gguf.py models/granite-4.0-h-small --outtype bf16" in command
+    assert "-hf ibm-granite/granite-4.0-h-small-GGUF" in command and "convert_hf_to_gguf" not in command
     parse(command)
+    # a format IBM's repository is not known to hold is still converted (convert_hf_to_gguf.py at 0024aa74
+    # registers GraniteMoeHybridForCausalLM)
+    q8 = client.get("/api/v1/estimate?model=granite-4-0-h-small&quant=q8_0&gpu=h100-sxm5-80-gb").json()
+    assert (
+        "python convert_hf_to_gguf.py models/granite-4.0-h-small --outtype bf16"
+        in (q8["plans"][0]["commands"]["llama-server"])
+    )
     page = client.get(f"/?{query}").content.decode()
     assert "Granite 4.0-H Small" in page and "147 MiB" in page
     bf16 = client.get("/api/v1/estimate?model=granite-4-0-h-small&quant=bf16&gpu=h100-sxm5-80-gb").json()
