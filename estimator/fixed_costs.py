@@ -170,11 +170,8 @@ def mlx_host_seconds(stage: Stage) -> float:
     this and the GPU's time (`speed.decode_step_seconds`)."""
     if stage.backend != "mlx":
         return 0.0
-    layers = stage.layers + LINEAR_LAYER_KERNELS * stage.linear_layers
-    kernels = (
-        layers * stage.mlx_layer_kernels * MLX_REFERENCE_LAYER_KERNELS
-        + stage.moe_layers * stage.mlx_moe_kernels * MLX_REFERENCE_MOE_KERNELS
-    )
+    layers, moe_layers = launch_layers(stage)
+    kernels = layers * MLX_REFERENCE_LAYER_KERNELS + moe_layers * MLX_REFERENCE_MOE_KERNELS
     return kernels * MLX_HOST_KERNEL_SECONDS
 
 
@@ -232,14 +229,22 @@ def moe_layer_family(stage: Stage) -> str:
     return stage.backend
 
 
-def fixed_seconds(stage: Stage) -> float:
-    """Per-step costs that do not depend on the bytes: launches and synchronisation (on CUDA, the small
-    kernels' latency at the SM clock: `CLOCK_REFERENCE_GHZ`)."""
+def launch_layers(stage: Stage) -> tuple[float, float]:
+    """A step's layers and MoE layers in the units `LAYER_SECONDS` and `MOE_LAYER_SECONDS` time: an attention
+    layer's launches (a linear-attention layer `LINEAR_LAYER_KERNELS` more) and an MoE block's, under MLX scaled
+    by the architecture's kernel counts over Llama's and gpt-oss's (`mlx_layer_kernels`, `mlx_moe_kernels`)."""
     layers = stage.layers + LINEAR_LAYER_KERNELS * stage.linear_layers
     moe_layers = stage.moe_layers
     if stage.backend == "mlx":
         layers *= stage.mlx_layer_kernels
         moe_layers *= stage.mlx_moe_kernels
+    return layers, moe_layers
+
+
+def fixed_seconds(stage: Stage) -> float:
+    """Per-step costs that do not depend on the bytes: launches and synchronisation (on CUDA, the small
+    kernels' latency at the SM clock: `CLOCK_REFERENCE_GHZ`)."""
+    layers, moe_layers = launch_layers(stage)
     moe_layer = MOE_LAYER_SECONDS[moe_layer_family(stage)]
     if stage.unfused_moe_kernels:
         moe_layer += stage.unfused_moe_kernels * LAYER_SECONDS[stage.backend] / LLAMA_LAYER_KERNELS
