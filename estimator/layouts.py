@@ -84,19 +84,19 @@ def tensor_parallel_size(model: ModelSpec, n: int) -> int:
     both with `divide()`), a Mamba-2 layer's heads and its groups, or one group copied to every GPU
     (vLLM's `MambaMixer2` asserts `(n_groups % self.tp_size) == 0 or n_groups == 1`; its releases that also
     assert the groups divide for quantized checkpoints are not told apart here)."""
-    keys, values = model.linear_num_key_heads or 1, model.linear_num_value_heads or 1
     for t in range(n, 1, -1):
         kv = model.num_key_value_heads
         if (
             model.num_attention_heads % t == 0
             and (kv % t == 0 or t % kv == 0 or model.is_mla)
-            and (not model.has_linear_layers or _linear_heads_split(model, keys, values, t))
+            and (not model.has_linear_layers or _linear_heads_split(model, t))
         ):
             return t
     return 1
 
 
-def _linear_heads_split(model: ModelSpec, keys: int, values: int, t: int) -> bool:
+def _linear_heads_split(model: ModelSpec, t: int) -> bool:
+    keys, values = model.linear_num_key_heads or 1, model.linear_num_value_heads or 1
     if model.linear_attention_kind == "mamba2":
         return values % t == 0 and (keys % t == 0 or keys == 1)
     return keys % t == 0 and values % t == 0
