@@ -345,25 +345,3 @@ def kv_cache_bytes(
             kv_cache_type=None,
         )
     return kv_cache_layers_bytes(model, workload, range(model.num_hidden_layers))
-
-
-def kv_read_bytes_per_token(model: ModelSpec, workload: Workload, depth: int, layers: list[int]) -> float:
-    """KV bytes one decode step of one sequence reads at `depth` tokens, over the given layers."""
-    per_cell = kv_values_per_token_layer(model) * workload.kv_bytes_per_element
-    full = depth * per_cell
-    if not model.has_window_layers:
-        return _repeat_sum(full, attention_layers_in(model, layers))
-    local = min(depth, model.sliding_window) * per_cell
-    mask = window_layers(model)
-    total = 0.0
-    for i in layers:  # one by one, in order: the float sum the engine always returned
-        total += local if mask[i] else full
-    return total
-
-
-def _repeat_sum(value: float, n: int) -> float:
-    """`value` added `n` times one by one (not `n * value`, which can round differently)."""
-    total = 0.0
-    for _ in range(n):
-        total += value
-    return total

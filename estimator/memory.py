@@ -263,10 +263,6 @@ def layer_params(model: ModelSpec) -> int:
     return int(sum(c.layer_params(i) for i in range(c.layers)))
 
 
-def params_bytes(params: float, quant: QuantSpec) -> int:
-    return int(params * quant.bits_per_weight / 8)
-
-
 def _bits(quant: QuantSpec, tensor: str) -> float:
     if tensor == "routed_experts" and quant.expert_bits_per_weight:
         return quant.expert_bits_per_weight
