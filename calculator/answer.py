@@ -15,6 +15,7 @@ from . import present
 from .memory import STATUS_CSS, STATUS_WORDS, memory_bars, status, weights_elsewhere
 from .question import Question
 from .registry import error_pages  # the glossary's, registered from GlossaryConfig.ready()
+from .step_time import step_bar
 
 # How the page writes each plan, from the engine's one table of them
 STRATEGY_NAMES = {s: info.phrase for s, info in STRATEGIES.items()}
@@ -67,6 +68,7 @@ def shown(
         "per_user_explained": present.per_user_explanation(plan, users),
         "overhead_explained": result.explanations.get("overhead_bytes"),
         "bars": memory_bars(plan),
+        "step": step_bar(plan),
         "weights_elsewhere": weights_elsewhere(result, plan, backends),
         "plans": result.plans,
         "plan_rows": [

@@ -14,9 +14,9 @@ from .schema import (
     QuantSpec,
     Workload,
 )
-from .units import format_bytes, format_rate, format_seconds, plural
+from .units import format_bytes, format_ms, format_rate, format_seconds, plural
 
-ENGINE_VERSION = "0.6.53"
+ENGINE_VERSION = "0.6.54"
 
 
 def estimate(
@@ -250,6 +250,28 @@ def explain(
     return out
 
 
+# How the page names what a decode step's time goes to (`Plan.decode_step_s`, timing.STEP_PARTS).
+STEP_PART_NAMES = {
+    "weights": "weights",
+    "weights_ram": "weights in system RAM",
+    "kv_cache": "KV cache",
+    "compute": "arithmetic",
+    "fixed": "launches and synchronisation",
+    "host": "MLX's host beyond the GPU",
+    "handoff": "hand-offs",
+    "all_reduce": "all-reduces",
+    "runtime": "the runtime's host work",
+}
+
+
+def step_sum(parts: dict[str, float] | None) -> str:
+    """'1 ÷ (weights 50.6 ms + KV cache 0.22 ms + launches and synchronisation 2.3 ms) = 1 ÷ 53.1 ms = ', or ''."""
+    if not parts:
+        return ""
+    terms = " + ".join(f"{STEP_PART_NAMES[name]} {format_ms(s)}" for name, s in parts.items())
+    return f"1 ÷ ({terms}) = 1 ÷ {format_ms(sum(parts.values()))} = "
+
+
 def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[str, Explanation]:
     out: dict[str, Explanation] = {}
     if plan.decode_tok_s:
@@ -266,8 +288,8 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
                 )
             ),
             substituted=(
-                f"{format_rate(plan.decode_tok_s)} tok/s at the start of the answer (likely "
-                f"{format_rate(plan.decode_tok_s_low)}–{format_rate(plan.decode_tok_s_high)})"
+                f"{step_sum(plan.decode_step_s)}{format_rate(plan.decode_tok_s)} tok/s at the start of the "
+                f"answer (likely {format_rate(plan.decode_tok_s_low)}–{format_rate(plan.decode_tok_s_high)})"
             ),
         )
         out["memory_bandwidth"] = Explanation(

@@ -35,6 +35,7 @@ from .timing import (
     runtime_step,
     sequential_timing,
     single_speed_class,
+    step_parts,
     tensor_parallel_timing,
 )
 
@@ -96,6 +97,7 @@ def _plan(
         prefill_tok_s_low=p_low,
         prefill_tok_s_high=p_high,
         interconnect_bytes_per_token=timing.bytes_per_token,
+        decode_step_s=timing.decode_parts,
         warnings=warnings,
         terms=STRATEGIES[strategy].terms,
         **extra,
@@ -260,7 +262,8 @@ def replicas(
     depth, context = workload.prompt_tokens, workload.context_tokens
     # copies on equal devices share one Stage object (run_layout): time each distinct one once
     distinct = _distinct(stages)
-    one = {id(s): speed.decode_step_seconds(s, 1, depth) for s in distinct}
+    parts = {id(s): speed.decode_step_parts(s, 1, depth) for s in distinct}
+    one = {key: p.seconds for key, p in parts.items()}
     slowest = max(stages, key=lambda s: one[id(s)])
     single_s = runtime_step(one[id(slowest)], workload)
     # copies of `per_replica` sequences each, less the empty seats when `batch` does not divide by n
@@ -277,6 +280,7 @@ def replicas(
         prefill_s=prefill.prefill_seconds(slowest, workload.prompt_tokens, workload.ubatch_tokens),
         decode_context_s=runtime_step(speed.decode_step_seconds(slowest, 1, context), workload),
         speed_class=single_speed_class([slowest]),
+        decode_parts=step_parts([slowest], [parts[id(slowest)]], step_s=single_s),
     )
     notes = (Reason(code="copies", values={"copies": n, "sequences": per_replica}),)
     warnings = (Reason(code="needs_router"),)

@@ -24,6 +24,7 @@ errors, in-sample and with each device held out); each comment says which rows d
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import fixed_costs, kv_reads
 
@@ -446,7 +447,32 @@ def router_seconds(stage: Stage) -> float:
     return f32 / (stage.bandwidth_gb_s * 1e9 * stage.bandwidth_efficiency)
 
 
+class StepParts(NamedTuple):
+    """One decode step on one stage by what takes its time, in seconds: `seconds` is the step."""
+
+    reads_s: (
+        float  # the weights' and the KV cache's reads, with the weights' unpacking and Vulkan's F32 routers
+    )
+    kv_s: float  # the KV cache's share of `reads_s`
+    flops_s: float  # the FLOPs at the GPU's rate: they bound the step where they take longer than the reads
+    fixed_s: float  # launches and synchronisation (fixed_costs.fixed_seconds, submit_seconds)
+    host_s: float  # MLX: the host's time to build the step, its floor (fixed_costs.mlx_host_seconds)
+
+    @property
+    def gpu_s(self) -> float:
+        return max(self.reads_s, self.flops_s) + self.fixed_s
+
+    @property
+    def seconds(self) -> float:
+        return max(self.gpu_s, self.host_s)
+
+
 def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
+    """One decode step of `batch` sequences with `depth` tokens cached each (`decode_step_parts`)."""
+    return decode_step_parts(stage, batch, depth).seconds
+
+
+def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     """One decode step of `batch` sequences with `depth` tokens cached each: the roofline of reads and
     FLOPs, plus the fixed costs; under MLX at least the host's time to build the step
     (`fixed_costs.mlx_host_seconds`)."""
@@ -463,12 +489,13 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
     )
     kv = max(kv, kv_reads.intel_fa_seconds(stage, batch, depth))
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
-    gpu = (
-        max(weights + unpack_seconds(stage, batch) + kv + router_seconds(stage), flops_s)
-        + fixed_costs.fixed_seconds(stage)
-        + fixed_costs.submit_seconds(stage)
+    return StepParts(
+        reads_s=weights + unpack_seconds(stage, batch) + kv + router_seconds(stage),
+        kv_s=kv,
+        flops_s=flops_s,
+        fixed_s=fixed_costs.fixed_seconds(stage) + fixed_costs.submit_seconds(stage),
+        host_s=fixed_costs.mlx_host_seconds(stage),
     )
-    return max(gpu, fixed_costs.mlx_host_seconds(stage))
 
 
 def matvec_share(stage: Stage, batch: int) -> float:

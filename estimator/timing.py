@@ -112,6 +112,7 @@ class Timing:
     bytes_per_token: int = 0
     decode_context_s: float | None = None  # one step, batch 1, the whole context cached
     speed_class: str = "decode"  # which held-out errors give the range (ranges.ERROR_RANGES)
+    decode_parts: dict[str, float] | None = None  # `decode_s` by what takes it (`step_parts`)
 
 
 class Hop(NamedTuple):
@@ -143,10 +144,50 @@ def sequential_step_seconds(
     if len(stages) == 1 and not hops:  # a single device: its own step, the same sum to the last bit
         return speed.decode_step_seconds(stages[0], batch, depth)
     t = sum(each_stage(stages, lambda s: speed.decode_step_seconds(s, batch, depth)))
-    return t + sum(
+    return t + hops_seconds(hops, hidden, batch)
+
+
+def hops_seconds(hops: list[Hop], hidden: int, batch: int) -> float:
+    """A decode step's hand-offs at the layer-split boundaries: the synchronisation and the hidden state's trip."""
+    return sum(
         h.handoff_s + links.transfer_seconds(batch * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us)
         for h in hops
     )
+
+
+# What a decode step's time is spent on, in the order the page lists them (`step_parts`).
+STEP_PARTS = (
+    "weights",
+    "weights_ram",
+    "kv_cache",
+    "compute",
+    "fixed",
+    "host",
+    "handoff",
+    "all_reduce",
+    "runtime",
+)
+
+
+def step_parts(
+    stages: list[speed.Stage], parts: list[speed.StepParts], *, step_s: float, **joins: float
+) -> dict[str, float]:
+    """A decode step of `step_s` seconds by what takes it: the `parts` of `stages`, run one after another,
+    then what joins them (`joins`: handoff, all_reduce); the rest of `step_s` is the runtime's host work per
+    step (`runtime_step`). Weights read from system RAM (a CPU stage) count apart; a stage bound by its FLOPs
+    counts them as compute in place of its reads; MLX's host counts only what it takes beyond the GPU's."""
+    out = dict.fromkeys(STEP_PARTS, 0.0)
+    for stage, p in zip(stages, parts, strict=True):
+        if p.flops_s > p.reads_s:
+            out["compute"] += p.flops_s
+        else:
+            out["weights_ram" if stage.backend == "cpu" else "weights"] += p.reads_s - p.kv_s
+            out["kv_cache"] += p.kv_s
+        out["fixed"] += p.fixed_s
+        out["host"] += max(0.0, p.host_s - p.gpu_s)
+    out.update(joins)
+    out["runtime"] = max(0.0, step_s - sum(out.values()))
+    return {name: seconds for name, seconds in out.items() if seconds > 0}
 
 
 def sequential_prefill_seconds(
@@ -205,7 +246,11 @@ def sequential_timing(
     """Stages run one after another (layer split, offload, RPC): times add up, plus one hand-off per hop."""
     depth = workload.prompt_tokens
     prefill_s = sequential_prefill_seconds(stages, workload, hops, hidden, pipelined=pipelined)
-    decode_s = runtime_step(sequential_step_seconds(stages, hops, hidden, 1, depth), workload)
+    parts = each_stage(stages, lambda s: speed.decode_step_parts(s, 1, depth))
+    handoff = hops_seconds(hops, hidden, 1)
+    # the same sum as sequential_step_seconds(stages, hops, hidden, 1, depth), to the last bit
+    step = parts[0].seconds if len(stages) == 1 and not hops else sum(p.seconds for p in parts) + handoff
+    decode_s = runtime_step(step, workload)
     return Timing(
         decode_s=decode_s,
         decode_batch_s=(
@@ -219,6 +264,7 @@ def sequential_timing(
             sequential_step_seconds(stages, hops, hidden, 1, workload.context_tokens), workload
         ),
         speed_class=speed_class or single_speed_class(stages),
+        decode_parts=step_parts(stages, parts, step_s=decode_s, handoff=handoff),
     )
 
 
@@ -248,6 +294,9 @@ def tensor_parallel_timing(
         gpu = compute + all_reduces_seconds(model, workload, tp, b, devices)
         return runtime_step(gpu, workload, vllm_engine)
 
+    parts = [speed.decode_step_parts(s, 1, workload.prompt_tokens) for s in stages]
+    slowest = max(range(len(stages)), key=lambda i: parts[i].seconds)
+
     prefill_s = None
     t_prefill = [prefill.prefill_seconds(s, workload.prompt_tokens, workload.ubatch_tokens) for s in stages]
     if all(t is not None for t in t_prefill):
@@ -265,6 +314,12 @@ def tensor_parallel_timing(
         bytes_per_token=per_token_bytes,
         decode_context_s=step(1, workload.context_tokens),
         speed_class="vllm_tp" if workload.runtime == "vllm" else "multi_gpu",
+        decode_parts=step_parts(
+            [stages[slowest]],
+            [parts[slowest]],
+            step_s=decode_s,
+            all_reduce=all_reduces_seconds(model, workload, tp, 1, devices),
+        ),
     )
 
 

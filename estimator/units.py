@@ -27,6 +27,14 @@ def format_rate(tok_s: float | None) -> str:
     return f"{tok_s:.1f}" if tok_s >= 10 else f"{tok_s:.2f}"
 
 
+def format_ms(seconds: float) -> str:
+    """A decode step's share of time in milliseconds: '0.24 ms', '3.3 ms', '399 ms', '1,205 ms'."""
+    ms = seconds * 1000
+    if ms < 1:
+        return f"{ms:.2f} ms"
+    return f"{ms:.1f} ms" if ms < 100 else f"{ms:,.0f} ms"
+
+
 def format_seconds(seconds: float | None) -> str:
     """A duration as people read it, the one formatter of the LLM and image pages' times: '350 ms',
     '6.3 s', '42 s', '4.2 min', '1.7 h'."""

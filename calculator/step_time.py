@@ -1,0 +1,86 @@
+"""Where a decode step's time goes, as the page draws it: the shown plan's step (`Plan.decode_step_s`, the
+engine's parts, named by `estimator.estimate.STEP_PART_NAMES`) as one stacked bar, each part with its
+milliseconds, share and the glossary page that explains it, and the part that bounds the speed."""
+
+from dataclasses import dataclass
+
+from estimator import Plan
+from estimator.estimate import STEP_PART_NAMES
+from estimator.units import format_ms
+
+# Each part's colour (site.css: the memory bars' colours, plus .link) and glossary page
+STEP_PART_CSS = {
+    "weights": "weights",
+    "weights_ram": "state",
+    "kv_cache": "kv",
+    "compute": "compute",
+    "fixed": "overhead",
+    "host": "host",
+    "handoff": "link",
+    "all_reduce": "link",
+    "runtime": "host",
+}
+STEP_PART_TERMS = {
+    "weights": "memory-bandwidth",
+    "weights_ram": "cpu-offload",
+    "kv_cache": "kv-cache",
+    "compute": "roofline",
+    "fixed": "cuda-graphs",
+    "host": "decode",
+    "handoff": "layer-split",
+    "all_reduce": "all-reduce",
+    "runtime": "decode",
+}
+# What speeds a step up where one part takes most of it (over half)
+STEP_PART_LEVERS = {
+    "weights": "memory bandwidth bounds this speed: fewer bytes per token (a smaller format) or faster memory raise it",
+    "weights_ram": "the weights in system RAM bound this speed: more of the model on the GPUs raises it most",
+    "kv_cache": "the KV cache's reads bound this speed: a quantized KV cache or a shorter context raise it",
+    "compute": "the GPU's arithmetic bounds this speed",
+    "fixed": "kernel launches bound this speed: a small model on a fast GPU; a bigger format costs little",
+    "host": "the CPU building each step bounds this speed",
+    "all_reduce": "the all-reduces bound this speed: a faster link between the GPUs raises it",
+}
+
+
+@dataclass(frozen=True)
+class StepPart:
+    name: str
+    term: str
+    css: str
+    x: str  # SVG percentages of the step
+    width: str
+    ms: str
+    share: str
+
+
+@dataclass(frozen=True)
+class StepBar:
+    parts: tuple[StepPart, ...]
+    total: str
+    lever: str  # what bounds the speed, where one part takes over half of the step; else ""
+
+
+def step_bar(plan: Plan) -> StepBar | None:
+    """The plan's decode step at the start of the answer, by part; None without one."""
+    if not plan.decode_step_s:
+        return None
+    total = sum(plan.decode_step_s.values())
+    parts, x = [], 0.0
+    for name, seconds in plan.decode_step_s.items():
+        width = 100 * seconds / total
+        parts.append(
+            StepPart(
+                name=STEP_PART_NAMES[name],
+                term=STEP_PART_TERMS[name],
+                css=STEP_PART_CSS[name],
+                x=f"{x:.1f}",
+                width=f"{width:.1f}",
+                ms=format_ms(seconds),
+                share=f"{seconds / total:.0%}" if seconds >= total / 200 else "under 1%",
+            )
+        )
+        x += width
+    top, seconds = max(plan.decode_step_s.items(), key=lambda item: item[1])
+    lever = STEP_PART_LEVERS.get(top, "") if seconds > total / 2 else ""
+    return StepBar(parts=tuple(parts), total=format_ms(total), lever=lever)

@@ -1,0 +1,52 @@
+"""Where each token's time goes: the shown plan's decode step drawn as one bar, its parts in the legend with their
+glossary pages, and what bounds the speed; the same in the page and in the partial HTMX swaps."""
+
+import html as markup
+import re
+
+import pytest
+
+from estimator.units import format_ms
+
+pytestmark = pytest.mark.django_db
+
+TWO_3090S = "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+OFFLOAD = "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ram_gb=64&ctx=8192"
+
+
+def step_legend(html: str) -> str:
+    found = re.search(r'<ul class="legend" data-testid="step-legend">(.*?)</ul>', html, re.S)
+    assert found, "no step bar"
+    return markup.unescape(re.sub(r"<[^>]+>", "", found.group(1)))
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}])
+def test_the_bar_adds_up_to_the_speed_the_page_shows(client, catalog, headers):
+    response = client.get(TWO_3090S, headers=headers)
+    html = response.content.decode()
+    plan = response.context["shown_plan"]
+    step = 1 / plan.decode_tok_s
+    assert f"Where each token's <strong>{format_ms(step)}</strong> go" in html
+    legend = step_legend(html)
+    for name, seconds in plan.decode_step_s.items():
+        assert format_ms(seconds) in legend, name
+    assert "Weights" in legend and "KV cache" in legend and "Launches and synchronisation" in legend
+    assert 'href="/glossary/memory-bandwidth/">Weights</a>' in html
+    assert re.search(r'data-testid="step-lever">Memory bandwidth bounds this speed', html)
+
+
+def test_the_decode_explanation_adds_the_same_parts(client, catalog):
+    response = client.get(TWO_3090S)
+    plan = response.context["shown_plan"]
+    explained = plan.explanations["decode_tok_s"].substituted
+    assert explained.startswith("1 ÷ (weights ")
+    assert f"= 1 ÷ {format_ms(1 / plan.decode_tok_s)} = " in explained
+
+
+def test_an_offloaded_step_names_the_weights_in_system_ram_as_its_bound(client, catalog):
+    response = client.get(OFFLOAD)
+    html = response.content.decode()
+    assert response.context["shown_plan"].strategy == "cpu_offload"
+    assert "Weights in system RAM" in step_legend(html)
+    assert 'href="/glossary/cpu-offload/">Weights in system RAM</a>' in html
+    assert re.search(r'data-testid="step-lever">The weights in system RAM bound this speed', html)
