@@ -477,9 +477,10 @@ class Plan(Frozen):
         default=None,
         description=(
             "one decode step of decode_tok_s by what takes its time, in seconds, summing to 1 / decode_tok_s: "
-            "weights (their reads), kv_cache (its reads), compute (FLOPs, where they outlast the reads), fixed "
-            "(kernel launches and synchronisation), host (MLX building the step, beyond the GPU's time), handoff "
-            "(layer-split boundaries), all_reduce (tensor parallel), runtime (the serving engine's host work)"
+            "weights (their reads), weights_ram (those in system RAM), kv_cache (its reads), compute (FLOPs, "
+            "where they outlast the reads), fixed (kernel launches and synchronisation), host (MLX building the "
+            "step, beyond the GPU's time), handoff (layer-split boundaries), all_reduce (tensor parallel), "
+            "runtime (the serving engine's host work)"
         ),
     )
     commands: dict[str, str] = Field(default_factory=dict, description="launch command per runtime")
