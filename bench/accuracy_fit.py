@@ -103,6 +103,13 @@ FAMILY_PRIORS = {"kquant": 0.85}
 # from SYCL's fitted one (0.20-0.21), not the generic 0.5: the Arc Pro B70 is the only device with such rows (the
 # Alchemist cards' Vulkan prompts run on the shaders, with AMD's Vulkan share), so held out they are this prior.
 PREFILL_PRIORS = {"cuda_pascal": 0.9, "mlx": 0.7, "vulkan_intel": 0.2}
+# Alchemist's GDDR6 share of a GDDR card's (`speed.MEMORY_EFFICIENCY["gddr_xe_hpg"]`) before its rows say otherwise:
+# FluidX3D (an OpenCL lattice Boltzmann code, bound by memory: 77 bytes a cell update in FP32/FP16S, 5.3 FLOPs a byte)
+# runs at 63% of the spec bandwidth on an Arc A770 LE (560 GB/s), 65% on an A750 LE and 58% on an A580 (512), and at
+# 85-88% on the Xe2 cards, B580 LE, B570, Arc Pro B60 and B50 (README.md's table at ProjectPhysX/FluidX3D 01d3cdda,
+# FP32/FP16S column; the FP32/FP32 column gives 73-76% against 84-87%). 63 ÷ 87 = 0.72. The A770 is the only
+# Alchemist device with rows, so held out it takes this prior (1 before: a GDDR card's share, +45-60% on its rows).
+ALCHEMIST_MEMORY_PRIOR = 0.72
 US = 1e-6
 VLLM = Workload(runtime="vllm")  # what `_uses` asks timing.vllm_custom_all_reduce about a vLLM row
 
@@ -115,9 +122,10 @@ def param_universe() -> list[Param]:
         *(Param("HBM_BYTES_PER_SM_CYCLE", v, 7.0, 1.0, 1.0, 60.0, "decode") for v in ("nvidia", "amd")),
         Param("MEMORY_EFFICIENCY", "lpddr", 0.9, 1.0, 0.3, 1.0, "decode"),
         Param("MEMORY_EFFICIENCY", "lpddr_two_die", 0.8, 1.0, 0.3, 1.0, "decode"),
-        # Alchemist's share of GDDR's (speed.py): the prior is GDDR's own, 1, with a format share's spread (three
-        # rows of one device decide it), kept off the range's edge, where the fit's logistic coordinate saturates
-        Param("MEMORY_EFFICIENCY", "gddr_xe_hpg", 1.0, 1.5, 0.3, 1.2, "decode"),
+        # Alchemist's share of GDDR's (speed.py): prior FluidX3D's Alchemist-to-Xe2 ratio (`ALCHEMIST_MEMORY_PRIOR`),
+        # with a format share's spread (the A770's rows decide it in-sample), kept off the range's edge, where the
+        # fit's logistic coordinate saturates
+        Param("MEMORY_EFFICIENCY", "gddr_xe_hpg", ALCHEMIST_MEMORY_PRIOR, 1.5, 0.3, 1.2, "decode"),
         *(Param("BACKEND_EFFICIENCY", k, 0.8, 1.0, 0.2, 0.95, "decode") for k in KERNELS),
         *(Param("KV_EFFICIENCY", k, 0.8, 1.0, 0.1, 1.0, "decode") for k in KERNELS),
         # without flash attention (kv_reads.py): general mat-vecs over head-strided views, a fifth of the rate, each

@@ -74,9 +74,13 @@ from .hardware import (  # noqa: F401
 # do with the same kernels, on Vulkan and SYCL alike. llama.cpp's Vulkan scoreboard (discussion 10879) runs
 # LLaMA-2-7B Q4_0 tg128 at 52.6 tok/s on an A770 (560 GB/s), 70.1 on a B580 (456 GB/s), and kyuz0's B70 table at
 # 87.4 (608 GB/s): 0.094 tok/s per GB/s against Xe2's 0.144-0.154, about 0.62 of it; two and three A770s on SYCL
-# at default settings (zhaoyshine's bench, PR 22066) decode about 40% below what Xe2's shares give. Fitted on those
-# rows alone, with a weak pull to 1 (a GDDR card's share): 0.651. Other Alchemist cards (A750, A580, A380, Arc Pro
-# A) take it; held out, the A770 falls to the prior.
+# at default settings (zhaoyshine's bench, PR 22066) decode about 40% below what Xe2's shares give. The memory, not
+# llama.cpp, sets it: FluidX3D, an OpenCL code bound by its reads and writes, runs at 63% of the spec bandwidth on an
+# A770 LE, 65% on an A750 LE and 58% on an A580, and at 85-88% on the B580, B570, Arc Pro B60 and B50 (FP32/FP16S;
+# ProjectPhysX/FluidX3D README.md at 01d3cdda): 0.72, the fit's prior (bench/accuracy_fit.py
+# `ALCHEMIST_MEMORY_PRIOR`). Fitted on those rows alone, with a weak pull to that prior; the rows want a little less
+# (about 0.61), llama.cpp's kernels losing more on Alchemist than a plain streaming code does. Other Alchemist cards
+# (A750, A580, A380, Arc Pro A) take it; held out, the A770 falls to the prior.
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
