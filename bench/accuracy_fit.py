@@ -144,6 +144,9 @@ def param_universe() -> list[Param]:
         Param("LINEAR_LAYER_KERNELS", None, 1.0, 3.0, 0.01, 10.0, "decode"),
         # SYCL's batched Level Zero launches on Xe2 before oneAPI 2025.3, per layer (fixed_costs.py): a weak prior
         Param("SYCL_BATCHED_SUBMIT_SECONDS", None, 60 * US, 3.0, 1 * US, 1000 * US, "decode"),
+        # llama.cpp's CUDA host time a layer before graphs (fixed_costs.py): issue 6763's H100 PCIe, 218 us a layer; the
+        # host's CPU sets it, so a spread of a factor of two
+        Param("CUDA_HOST_LAYER_SECONDS", None, 218 * US, 0.7, 20 * US, 2000 * US, "decode"),
         Param("LOW_BIT_KQUANT_EFFICIENCY", None, 1.0, 1.5, 0.2, 1.2, "decode"),
         # Intel's scalar flash attention at decode, a share of the vector rate (kv_reads.py): the prior is the Arc Pro
         # B70's Llama 2 7B row alone (2.9 × 10^11 FLOPs a second of 45.9 × 10^12), the one row without GQA packing
@@ -259,6 +262,8 @@ def _uses(p: Prepared, q: Param) -> bool:
         return any(s.linear_layers for s in stages)
     if q.table == "SYCL_BATCHED_SUBMIT_SECONDS":
         return any(s.batched_submit for s in stages)
+    if q.table == "CUDA_HOST_LAYER_SECONDS":
+        return any(s.host_launches for s in stages)
     if q.table == "LOW_BIT_KQUANT_EFFICIENCY":
         return any(s.fmt == "kquant_low" for s in stages)
     if q.table == "INTEL_FA_VECTOR_SHARE":

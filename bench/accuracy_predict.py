@@ -11,6 +11,7 @@ from speed_resolve import (
     batched_submit_dated,
     bf16_gemm_dated,
     coopmat1_gqa_dated,
+    host_launches_dated,
     integer_dot_dated,
     intel_windows_vulkan,
     moe_host_ids_dated,
@@ -47,7 +48,8 @@ CUBLAS_PROMPT_SOURCES = (
 def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.Stage]:
     """The stages as the row's build ran them, equal stages still one object (`each_stage`): quantized prompt
     products by cuBLAS (`CUBLAS_PROMPT_SOURCES`), Intel's float mat-vec before its integer-dot one
-    (`speed_resolve.integer_dot_dated`), SYCL's batched launches (`batched_submit_dated`), ROCm's KV read once per
+    (`speed_resolve.integer_dot_dated`), SYCL's batched launches (`batched_submit_dated`), CUDA's host-bound
+    steps before graphs (`host_launches_dated`), ROCm's KV read once per
     query head (`per_query_head_dated`), Vulkan's V read once per row group (`coopmat1_gqa_dated`), SYCL's BF16
     through an F32 copy (`bf16_gemm_dated`), a prompt's expert lists built on the host (`moe_host_ids_dated`),
     Intel's Windows Vulkan driver (`intel_windows_vulkan`). The engine answers for today's builds on Linux's
@@ -56,6 +58,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     cublas = row.source in CUBLAS_PROMPT_SOURCES
     float_matvec = not integer_dot_dated(date)
     batched = batched_submit_dated(row.device, date)
+    host = row.kind == "decode" and host_launches_dated(row.device.backend, row.source, date)
     bf16_gemm = bf16_gemm_dated(row.device.backend, date) and any(s.fmt == "bf16" for s in stages)
     gqa_ratio = model.num_attention_heads / model.num_key_value_heads if model.num_key_value_heads else 1.0
     head_reads = gqa_ratio if per_query_head_dated(row.device.backend, date) else 1.0
@@ -73,6 +76,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
         or cublas
         or moe_host
         or batched
+        or host
         or bf16_gemm
         or head_reads != 1.0
         or windows
@@ -88,6 +92,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
                 prompt_cublas=cublas and s.backend == "cuda",
                 integer_dot=s.integer_dot and not float_matvec,
                 batched_submit=batched and s.backend == "sycl",
+                host_launches=host and s.backend in ("cuda", "cuda_pascal"),
                 bf16_gemm=bf16_gemm and s.backend == "sycl" and s.fmt == "bf16",
                 kv_head_reads=head_reads if s.backend in ("rocm", "vulkan") else 1.0,
                 unfused_moe_kernels=unfused.get(s.backend, 0) if s.moe_layers else 0,

@@ -407,6 +407,24 @@ def intel_windows_vulkan(source: str) -> bool:
     return source in INTEL_WINDOWS_VULKAN_SOURCES
 
 
+# llama.cpp's CUDA builds up to May 2024 spent more host time on a decode step than the fastest GPUs took to read it
+# (`fixed_costs.CUDA_HOST_LAYER_SECONDS`); CUDA graphs (PR 6766) came on 8 May 2024, and today's fast-card rows
+# (pavlokhmel.com's RTX 4090 and 4080, PR 19053's RTX 6000 Ada) fit without it. XiongjieDai's Llama 3 notebooks (builds
+# b2778-b2843, on either side of the PR: the file names no build per row) are undated, so the rule names their source;
+# dated CUDA rows before June 2024 (PR 4766's tables, January 2024) take it too. The next dated CUDA rows are of
+# November 2024. Decode only: a prompt's kernels run long enough for the host to keep ahead.
+HOST_LAUNCH_SOURCES = ("calibration/llama_bench_llama3.json",)
+HOST_LAUNCHES_UNTIL = "2024-06-01"
+
+
+def host_launches_dated(backend: str, source: str, date: str | None) -> bool:
+    """Whether a CUDA decode row ran on a build whose host time bounds a fast GPU's step (`HOST_LAUNCHES_UNTIL`,
+    `HOST_LAUNCH_SOURCES`); undated rows of other sources are taken as today's."""
+    if backend not in ("cuda", "cuda_pascal"):
+        return False
+    return source in HOST_LAUNCH_SOURCES or (bool(date) and date < HOST_LAUNCHES_UNTIL)
+
+
 # SYCL on Intel's Xe2 parts (Arc B cards, Core Ultra 200V "Lunar Lake") launched through batched Level Zero command
 # lists until oneAPI 2025.3 made the immediate-only L0 v2 adapter their default (`fixed_costs.SYCL_BATCHED_SUBMIT_SECONDS`).
 # A row rarely names its runtime (PR 13826: oneAPI 2025.1; jmsirvent's Lunar Lake: 2026.0), so the rule goes by date:

@@ -187,6 +187,28 @@ def mlx_host_seconds(stage: Stage) -> float:
 # runtime; the bench marks the rows of the older one (`Stage.batched_submit`, bench/speed_resolve.py). Fitted on
 # the B580 and Lunar Lake rows of 2024-2025 (PRs 13109, 13826, 13885, 13973; ipex-llm issue 12991; randomfoo2).
 SYCL_BATCHED_SUBMIT_SECONDS = 80.5e-6
+# llama.cpp's CUDA builds of May 2024 and before spent more host time on a decode step than the fastest GPUs took to
+# read it: each token the host built the ggml graph (`llama_build_graph`), split and allocated it
+# (`ggml_backend_sched`) and launched its kernels one at a time, a quantize and a mat-vec for each quantized product
+# (`ggml_cuda_op_mul_mat`). CUDA graphs (PR 6766, merged 8 May 2024 as llama.cpp bc4bba36) took the launches away on
+# Ampere and later, and issue 7456 (22 May 2024) still profiles 10-15% of a Llama 2 7B Q4_K_M token on an A100 or H100
+# on the host, the graph's building and splitting. Where a GPU reads a layer faster than the host prepares it, the
+# host sets the step: `cuda_host_seconds`, this many seconds a layer. XiongjieDai's llama-bench notebooks (builds
+# b2778-b2843, May 2024) show it: Llama 3 8B Q4_K_M tg512 takes 8.66 ms a token on an RTX 3090, 7.66 on a 4090, 7.49
+# on an RTX 6000 Ada and 7.11 on an A100 PCIe (936 to 1935 GB/s of spec, 5-7 ms of reads), and 8.95, 9.20 and 9.60 on
+# 2, 4 and 6 RTX 3090s; the same file on an RTX 3070 (448 GB/s, 13.7 ms), the F16 file (18 ms) and the 70B files
+# (50 ms and more) are read-bound on the same machines and fit without it. With one share for K-quants the engine had
+# the fast cards' 8B Q4_K_M rows 5-22% fast held out and the 3070's 3-13% slow. Issue 6763's H100 PCIe (April 2024,
+# before PR 6766) decodes Llama 2 7B Q4_K_M at 143.35 tok/s, 6.98 ms for 32 layers: 218 us a layer, the fit's prior;
+# fitted on the notebooks' rows, 226. The host's CPU sets it, and no row names it (the four machines' single-GPU rows
+# span 222-270 us a layer). The step is the soft maximum of the GPU's time and the host's, (gpu^p + host^p)^(1/p),
+# p = `CUDA_HOST_EXPONENT`: layer by layer one or the other is behind, and where the two are close neither hides the
+# other. 8 is the held-out choice among a hard maximum, 8 and 4: decode 6.05%, 6.01%, 6.22% median (20.8% p90 for
+# each), layer split 7.4%, 6.4%, 6.3%, the notebooks' rows 3.9% / 14.7%, 3.6% / 12.5%, 3.1% / 10.8% (bench/README.md).
+# The engine answers for today's builds, which run the step as a CUDA graph: the bench marks the rows of the older
+# builds (`Stage.host_launches`, bench/speed_resolve.py `host_launches_dated`).
+CUDA_HOST_LAYER_SECONDS = 226e-6
+CUDA_HOST_EXPONENT = 8
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
@@ -252,6 +274,13 @@ def fixed_seconds(stage: Stage) -> float:
     if stage.clock_ghz and stage.backend in CLOCKED_BACKENDS:
         return fixed * CLOCK_REFERENCE_GHZ / stage.clock_ghz
     return fixed
+
+
+def cuda_host_seconds(stage: Stage) -> float:
+    """The host's time to build and launch a decode step, as llama.cpp's CUDA builds of May 2024 and before took it
+    (`CUDA_HOST_LAYER_SECONDS`, bench rows only); 0 otherwise. The step is the soft maximum of this and the GPU's time
+    (`speed.decode_step_seconds`)."""
+    return stage.layers * CUDA_HOST_LAYER_SECONDS if stage.host_launches else 0.0
 
 
 def submit_seconds(stage: Stage) -> float:

@@ -333,6 +333,9 @@ class Stage:
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
     integer_dot: bool = False  # `hardware.integer_dot_matvec()`: Intel's Vulkan multiplies with MMVQ
     batched_submit: bool = False  # SYCL launches batched (`SYCL_BATCHED_SUBMIT_SECONDS`)
+    # the host's time bounds the step, as on llama.cpp's CUDA builds of May 2024 and before (bench rows only:
+    # `fixed_costs.CUDA_HOST_LAYER_SECONDS`)
+    host_launches: bool = False
     # Intel's Windows Vulkan driver ran it, not Linux's Mesa (bench rows only: `fixed_costs.moe_layer_family`)
     intel_windows: bool = False
     bf16_gemm: bool = (
@@ -454,13 +457,15 @@ def router_seconds(stage: Stage) -> float:
 class StepParts(NamedTuple):
     """One decode step on one stage by what takes its time, in seconds: `seconds` is the step."""
 
-    reads_s: (
-        float  # the weights' and the KV cache's reads, with the weights' unpacking and Vulkan's F32 routers
-    )
+    # the weights' and the KV cache's reads, with the weights' unpacking and Vulkan's F32 routers
+    reads_s: float
     kv_s: float  # the KV cache's share of `reads_s`
     flops_s: float  # the FLOPs at the GPU's rate: they bound the step where they take longer than the reads
     fixed_s: float  # launches and synchronisation (fixed_costs.fixed_seconds, submit_seconds)
     host_s: float  # MLX: the host's time to build the step, its floor (fixed_costs.mlx_host_seconds)
+    # llama.cpp's CUDA builds of May 2024 and before: the host's time, which the step is the soft maximum of with the
+    # GPU's (fixed_costs.cuda_host_seconds, bench rows only)
+    cuda_host_s: float = 0.0
 
     @property
     def gpu_s(self) -> float:
@@ -468,7 +473,13 @@ class StepParts(NamedTuple):
 
     @property
     def seconds(self) -> float:
-        return max(self.gpu_s, self.host_s)
+        gpu = self.gpu_s
+        if (
+            self.cuda_host_s
+        ):  # the soft maximum of the GPU's time and the host's (`fixed_costs.CUDA_HOST_EXPONENT`)
+            p = fixed_costs.CUDA_HOST_EXPONENT
+            gpu = (gpu**p + self.cuda_host_s**p) ** (1 / p)
+        return max(gpu, self.host_s)
 
 
 def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
@@ -479,7 +490,8 @@ def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
 def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     """One decode step of `batch` sequences with `depth` tokens cached each: the roofline of reads and
     FLOPs, plus the fixed costs; under MLX at least the host's time to build the step
-    (`fixed_costs.mlx_host_seconds`)."""
+    (`fixed_costs.mlx_host_seconds`); on llama.cpp's CUDA builds of May 2024 and before, the soft maximum of the
+    GPU's time and the host's (`fixed_costs.cuda_host_seconds`, bench rows only)."""
     bw = stage.bandwidth_gb_s * 1e9
     weights = (stage.dense_bytes + stage.routed_bytes * stage.touched_share(batch) / EXPERT_EFFICIENCY) / (
         bw * stage.bandwidth_efficiency * matvec_share(stage, batch)
@@ -499,6 +511,7 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
         flops_s=flops_s,
         fixed_s=fixed_costs.fixed_seconds(stage) + fixed_costs.submit_seconds(stage),
         host_s=fixed_costs.mlx_host_seconds(stage),
+        cuda_host_s=fixed_costs.cuda_host_seconds(stage),
     )
 
 

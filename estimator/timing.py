@@ -175,7 +175,7 @@ def step_parts(
     """A decode step of `step_s` seconds by what takes it: the `parts` of `stages`, run one after another,
     then what joins them (`joins`: handoff, all_reduce); the rest of `step_s` is the runtime's host work per
     step (`runtime_step`). Weights read from system RAM (a CPU stage) count apart; a stage bound by its FLOPs
-    counts them as compute in place of its reads; MLX's host counts only what it takes beyond the GPU's."""
+    counts them as compute in place of its reads; the host (MLX's) counts only what it takes beyond the GPU's."""
     out = dict.fromkeys(STEP_PARTS, 0.0)
     for stage, p in zip(stages, parts, strict=True):
         if p.flops_s > p.reads_s:
@@ -184,7 +184,7 @@ def step_parts(
             out["weights_ram" if stage.backend == "cpu" else "weights"] += p.reads_s - p.kv_s
             out["kv_cache"] += p.kv_s
         out["fixed"] += p.fixed_s
-        out["host"] += max(0.0, p.host_s - p.gpu_s)
+        out["host"] += p.seconds - p.gpu_s
     out.update(joins)
     out["runtime"] = max(0.0, step_s - sum(out.values()))
     return {name: seconds for name, seconds in out.items() if seconds > 0}
