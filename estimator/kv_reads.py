@@ -59,7 +59,7 @@ KV_EFFICIENCY = {
 # devices fit, or the prior where it is the family's only one (the Strix Halo on ROCm and Vulkan), rather than
 # one share that every family's rows pull (bench/README.md).
 NO_FLASH_KV_EFFICIENCY = {
-    "cuda": 0.198,
+    "cuda": 0.2,
     "cuda_pascal": 0.2,
     "rocm": 0.188,
     "vulkan": 0.19,
@@ -155,7 +155,7 @@ COOPMAT1_KV_READS = (1 + COOPMAT1_ROW_GROUPS) / 2
 # "collapses ~8x as context grows from 1k to 64k", SYCL ~2.4x; a maintainer: "a known issue, the Flash Attention
 # shader does not run well on Intel Battlemage"); Intel's own decode shaders for Xe2/Xe3 (PR 24406, ready for review
 # 15 September 2026) would replace it: once rows of a build with them exist, this becomes a dated rule.
-INTEL_FA_VECTOR_SHARE = 0.00584
+INTEL_FA_VECTOR_SHARE = 0.00581
 # The scalar shader's row tiles on Intel (`get_fa_tuning_params_scalar`, `reduce_block_rows` always on for Intel):
 # a decode step packs a KV head's query heads into one workgroup's rows when the GQA ratio fits the tile the shader
 # would use for a prompt (`max_gqa`: 4 rows for heads of 64 or less, 8 above), and pads them to the tile's rows

@@ -132,7 +132,7 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # llama.cpp's SSM_SCAN, one kernel that also steps through the tokens in turn; no bench row times a Mamba-2 hybrid's
 # prompt, so its layers take this Gated DeltaNet price unmeasured, which puts them on the slow side if anything.
 DELTA_CHUNK_TOKENS = 64
-DELTA_CHUNK_LAYERS = 4.14
+DELTA_CHUNK_LAYERS = 4.15
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
 PREFILL_PIPELINE_OVERLAP = 0.825

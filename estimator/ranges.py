@@ -6,34 +6,34 @@
 # one-device row's "decode"; multi_gpu, vllm_tp, prefill), widened to bracket the estimate by 1% at least.
 # A range is estimate ÷ (1 + high) … estimate ÷ (1 + low); a class without its own range takes the wider of
 # its kernels' and every one-device row's. Computed again without each device in turn, these ranges hold the
-# measured value for 86% of one-device decode rows, 86% of multi-GPU rows, 89% of prefill rows and 85% of
+# measured value for 84% of one-device decode rows, 85% of multi-GPU rows, 89% of prefill rows and 85% of
 # vLLM rows (bench/README.md).
 ERROR_RANGES: dict[str, tuple[float, float]] = {
-    "gddr/cuda/dense": (-0.073, 0.178),
-    "gddr/cuda/moe": (-0.085, 0.246),
-    "gddr/rocm/dense": (-0.201, 0.293),
-    "gddr/sycl/dense": (-0.224, 0.104),
-    "gddr/vulkan/dense": (-0.161, 0.345),
-    "gddr/vulkan_intel/dense": (-0.131, 0.189),
-    "hbm/cuda/dense": (-0.108, 0.095),
-    "hbm/cuda/moe": (-0.173, 0.053),
+    "gddr/cuda/dense": (-0.055, 0.111),
+    "gddr/cuda/moe": (-0.078, 0.243),
+    "gddr/rocm/dense": (-0.201, 0.294),
+    "gddr/sycl/dense": (-0.223, 0.107),
+    "gddr/vulkan/dense": (-0.16, 0.346),
+    "gddr/vulkan_intel/dense": (-0.102, 0.229),
+    "hbm/cuda/dense": (-0.105, 0.1),
+    "hbm/cuda/moe": (-0.176, 0.06),
     "lpddr/metal/dense": (-0.084, 0.1),
-    "lpddr/metal/moe": (-0.247, 0.206),
-    "lpddr/mlx/dense": (-0.122, 0.024),
+    "lpddr/metal/moe": (-0.247, 0.202),
+    "lpddr/mlx/dense": (-0.125, 0.024),
     "lpddr/mlx/moe": (-0.106, 0.208),
     "lpddr_two_die/metal/dense": (-0.089, 0.198),
-    "decode": (-0.165, 0.274),
-    "multi_gpu": (-0.154, 0.351),
-    "prefill": (-0.351, 0.584),
+    "decode": (-0.167, 0.244),
+    "multi_gpu": (-0.174, 0.344),
+    "prefill": (-0.351, 0.588),
     "vllm_tp": (-0.473, 0.996),
-    "*/cuda/*": (-0.141, 0.172),
-    "*/cuda_pascal/*": (-0.01, 0.295),
+    "*/cuda/*": (-0.14, 0.149),
+    "*/cuda_pascal/*": (-0.01, 0.29),
     "*/metal/*": (-0.165, 0.184),
-    "*/mlx/*": (-0.113, 0.149),
-    "*/rocm/*": (-0.165, 0.231),
-    "*/sycl/*": (-0.221, 0.407),
-    "*/vulkan/*": (-0.176, 0.248),
-    "*/vulkan_intel/*": (-0.158, 0.676),
+    "*/mlx/*": (-0.112, 0.151),
+    "*/rocm/*": (-0.167, 0.229),
+    "*/sycl/*": (-0.22, 0.408),
+    "*/vulkan/*": (-0.176, 0.245),
+    "*/vulkan_intel/*": (-0.133, 0.683),
 }
 
 
