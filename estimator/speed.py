@@ -38,6 +38,7 @@ from .hardware import (  # noqa: F401
     format_family,
     full_rate_fp16,
     integer_dot_matvec,
+    integer_tops,
     kernels,
     matrix_width,
     memory_class,
@@ -181,7 +182,25 @@ MATVEC_MAX_BATCH = 8
 # those and the Q3_K_M rows of 2× MI50 (ROCm), 4× P100 and 4× V100 (CUDA), which held it near 0.86 until the 4× P100
 # and 4× V100 Qwen3.5-122B Q3_K_M rows ran on their own shape (December 2026) and took it to 0.69. The DGX Spark's
 # Q2_K and the Strix Halo's Qwen3-235B Q3_K_M rows want it higher: one share for every kernel family is too coarse.
+# CUDA and ROCm now price the arithmetic at the integer rate instead (`LOW_BIT_UNPACK_OPS`); the share is left for
+# the other backends (the Strix Halo's Vulkan row).
 LOW_BIT_KQUANT_EFFICIENCY = 0.689
+# On llama.cpp's CUDA backend the low-bit K-quants' extra arithmetic is priced as what it is, not as a share: the
+# instructions of unpacking on the SMs' 32-bit integer lanes (`hardware.integer_tops`), on top of the reads at the
+# K-quant share. `vec_dot_q2_K_q8_1_impl_mmvq` (ggml/src/ggml-cuda/vecdotq.cuh, unchanged from ggml 5bb72360 to
+# a7cf17e7, PR 26843's base) makes 4 weights an iteration from one int of 2-bit codes: a scale byte loaded, masked
+# and multiplied, the codes shifted and masked, the min replicated into 4 bytes (a shift, three shift-ors), two dp4a,
+# two conversions and two FMAs with the Q8_1 scale: about 16 instructions beyond the loads and the one dp4a Q4_0
+# makes of the same 4 weights, 4 a weight (Q3_K's `vec_dot_q3_K_q8_1_impl_mmvq` adds the high-bit mask: no fewer).
+# Counted, not fitted. It is why one share could not serve both ends: the DGX Spark (GB10: 48 SMs × 128 lanes ×
+# 2.4 GHz, 57 integer instructions per byte of its 273 GB/s) reads Llama 3.1 8B Q2_K at the K-quants' share
+# (PR 26843's table: 64.3 tok/s, where the share put it 23% slow), while a V100 (80 × 64 × 1.38 GHz, 8 per byte of
+# 897 GB/s) takes 3.6 instructions a weight more than its K-quant reads (4× V100 Qwen3.5-122B Q3_K_M). ROCm builds
+# the same kernels through HIP: an AMD GPU's integer rate is a lane a clock, its vector rate ÷
+# `VECTOR_FLOPS_PER_LANE_CLOCK` (`integer_rate`; 2× MI50 Llama 4 Scout Q3_K_M, the Strix Halo's Qwen3-235B Q3_K_M).
+# Vulkan, Metal and SYCL have their own shaders, and CUDA parts without a listed rate: `LOW_BIT_KQUANT_EFFICIENCY`.
+LOW_BIT_UNPACK_OPS = 4.0
+LOW_BIT_UNPACK_BACKENDS = ("cuda", "cuda_pascal", "rocm")
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -331,6 +350,7 @@ class Stage:
     moe_host_ids: bool = False
     clock_ghz: float = 0.0  # `hardware.clock_ghz()`: an NVIDIA GPU's boost clock, its CUDA fixed costs' pace
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
+    integer_tops: float = 0.0  # `hardware.integer_tops()`: 32-bit integer rate (`LOW_BIT_UNPACK_OPS`)
     integer_dot: bool = False  # `hardware.integer_dot_matvec()`: Intel's Vulkan multiplies with MMVQ
     batched_submit: bool = False  # SYCL launches batched (`SYCL_BATCHED_SUBMIT_SECONDS`)
     # the host's time bounds the step, as on llama.cpp's CUDA builds of May 2024 and before (bench rows only:
@@ -405,7 +425,8 @@ class Stage:
     def bandwidth_efficiency(self) -> float:
         """Share of the spec-sheet bandwidth the weights are read at (by `weights_kernels`' shares)."""
         family = weights_kernels(self)
-        kernel = SYCL_BF16_GEMM_SHARE if self.bf16_gemm else format_efficiency(self.fmt, family)
+        fmt = "kquant" if low_bit_unpack(self) else self.fmt  # its arithmetic priced apart (`unpack_seconds`)
+        kernel = SYCL_BF16_GEMM_SHARE if self.bf16_gemm else format_efficiency(fmt, family)
         return self.memory_efficiency * BACKEND_EFFICIENCY[family] * kernel
 
 
@@ -420,6 +441,22 @@ def weights_kernels(stage: Stage) -> str:
 def hbm_vendor(backend: str) -> str:
     """Whose SMs an HBM part has, for `HBM_BYTES_PER_SM_CYCLE`: AMD's Instinct parts run ROCm or Vulkan."""
     return "amd" if backend in ("rocm", "vulkan") else "nvidia"
+
+
+def integer_rate(stage: Stage) -> float:
+    """32-bit integer instructions a second of the stage's GPU for llama.cpp's CUDA code: an NVIDIA part's
+    `integer_tops`, an AMD part's on ROCm (the same kernels through HIP) a lane a clock, its vector rate ÷
+    `VECTOR_FLOPS_PER_LANE_CLOCK`; 0 where unknown."""
+    if stage.integer_tops:
+        return stage.integer_tops * 1e12
+    if stage.backend == "rocm" and stage.tflops:
+        return stage.tflops * 1e12 / stage.matrix_width / VECTOR_FLOPS_PER_LANE_CLOCK
+    return 0.0
+
+
+def low_bit_unpack(stage: Stage) -> bool:
+    """A low-bit K-quant whose unpacking is priced at the integer rate (`LOW_BIT_UNPACK_OPS`), not as a share."""
+    return stage.fmt == "kquant_low" and stage.backend in LOW_BIT_UNPACK_BACKENDS and integer_rate(stage) > 0
 
 
 def format_efficiency(fmt: str, backend: str) -> float:
@@ -523,9 +560,12 @@ def matvec_share(stage: Stage, batch: int) -> float:
 
 def unpack_seconds(stage: Stage, batch: int) -> float:
     """The multiply-adds of a step's quantized weights at the vector rate, on top of the reads
-    (`UNPACK_FLOPS`)."""
+    (`UNPACK_FLOPS`); on CUDA and ROCm, a low-bit K-quant's unpacking at the integer rate (`LOW_BIT_UNPACK_OPS`)."""
+    low_bit = (
+        LOW_BIT_UNPACK_OPS * stage.params_read(batch) / integer_rate(stage) if low_bit_unpack(stage) else 0.0
+    )
     if stage.fmt in ("float", "bf16") or not stage.tflops or stage.backend not in UNPACK_BACKENDS:
-        return 0.0
+        return low_bit
     vector_rate = stage.tflops * 1e12 / stage.matrix_width
     seconds = UNPACK_FLOPS * stage.params_read(batch) / vector_rate
     if (stage.fmt, stage.backend) in PERMUTE_UNPACK:
@@ -533,7 +573,7 @@ def unpack_seconds(stage: Stage, batch: int) -> float:
         dense = stage.active_params - stage.routed_active_params if stage.routed_active_params else 0.0
         coded = stage.params_read(batch) - dense
         seconds += PERMUTE_UNPACK_OPS * VECTOR_FLOPS_PER_LANE_CLOCK * coded / vector_rate
-    return seconds
+    return seconds + low_bit
 
 
 def prefill_efficiency(stage: Stage) -> float:
