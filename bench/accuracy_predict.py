@@ -14,6 +14,7 @@ from speed_resolve import (
     host_launches_dated,
     integer_dot_dated,
     intel_windows_vulkan,
+    moe_fusion_date,
     moe_host_ids_dated,
     per_query_head_dated,
     unfused_moe_kernels,
@@ -66,7 +67,9 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     if coopmat1_gqa_dated(row.device, gqa_ratio, date):
         head_reads = kv_reads.COOPMAT1_KV_READS
     unfused = {
-        s.backend: unfused_moe_kernels(s.backend, date, s.experts_per_tok, model.family)
+        s.backend: unfused_moe_kernels(
+            s.backend, moe_fusion_date(row.record or {}), s.experts_per_tok, model.family
+        )
         for s in stages
         if s.moe_layers
     }

@@ -496,6 +496,25 @@ LATE_SOFTMAX_FAMILIES = ("gpt-oss", "gpt_oss")
 SIGMOID_ROUTER_FAMILIES = ("deepseek-v3",)
 
 
+# Rows that print a llama.cpp build number but no date: builds up to the guide of discussion 15396's (6199-6210, 18-19
+# August 2025, `MOE_HOST_IDS_LAST_BUILD`) are of that day or before, earlier than every MoE fusion above. The guide's
+# own gpt-oss-20b tables (RTX 3090, 4090, 5060 Ti, 5070 Ti, 5080, 5090 at builds 6208-6210, V100 at 6129, RX 7900 XT
+# on ROCm at 6194; Apple's at 6123 run Metal, which has no fusion record) were read as today's: with their layers'
+# unfused kernels counted (`unfused_moe_kernels`), the same per-kernel times serve them and the later rows (the DGX
+# Spark's of November and December 2025).
+GUIDE_BUILD_DATE = "2025-08-19"
+
+
+def moe_fusion_date(record: dict) -> str | None:
+    """The row's date, else `GUIDE_BUILD_DATE` for a build numbered up to `MOE_HOST_IDS_LAST_BUILD`, else None."""
+    if date := record.get("date"):
+        return date
+    found = re.search(r"\((\d{4,5})\)|^b(\d{4,5})\b", str(record.get("build") or ""))
+    if found and int(found.group(1) or found.group(2)) <= MOE_HOST_IDS_LAST_BUILD:
+        return GUIDE_BUILD_DATE
+    return None
+
+
 def unfused_moe_kernels(backend: str, date: str | None, experts_per_tok: int, family: str) -> int:
     """Kernels an MoE layer of a llama.cpp build of this date ran beyond today's fused ones (none undated). A one-expert
     router (Llama 4's sigmoid) has nothing to sum or renormalise and weights its input, not the expert's output."""

@@ -51,6 +51,22 @@ def test_each_unfused_kernel_costs_a_llama_layers_time_over_its_kernels():
 
 
 @pytest.mark.parametrize(
+    ("record", "date"),
+    [
+        ({"date": "2025-11-25", "build": "a094f38 (6210)"}, "2025-11-25"),  # a printed date wins
+        ({"build": "a094f38 (6210)"}, "2025-08-19"),  # the guide of discussion 15396's table
+        ({"build": "228f724 (6129)"}, "2025-08-19"),  # earlier: of that day or before
+        ({"build": "009b709 (6316)"}, None),  # later: undated, today's
+        ({}, None),
+    ],
+)
+def test_a_numbered_build_up_to_the_guides_predates_the_moe_fusions(record, date, speed_resolve):
+    assert speed_resolve.moe_fusion_date(record) == date
+    if date == "2025-08-19":  # gpt-oss then: the router's and the adds' kernels unfused
+        assert speed_resolve.unfused_moe_kernels("cuda", date, 4, "gpt-oss") > 0
+
+
+@pytest.mark.parametrize(
     ("gpu", "record", "dated"),
     [
         (make_gpu(backend="cuda"), {"build": "b6000"}, True),
