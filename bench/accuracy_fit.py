@@ -147,7 +147,8 @@ def param_universe() -> list[Param]:
         # llama.cpp's CUDA host time a layer before graphs (fixed_costs.py): issue 6763's H100 PCIe, 218 us a layer; the
         # host's CPU sets it, so a spread of a factor of two
         Param("CUDA_HOST_LAYER_SECONDS", None, 218 * US, 0.7, 20 * US, 2000 * US, "decode"),
-        Param("LOW_BIT_KQUANT_EFFICIENCY", None, 1.0, 1.5, 0.2, 1.2, "decode"),
+        # at most the K-quants' own share: a 2- or 3-bit code takes more arithmetic a byte than Q4_K's, never less
+        Param("LOW_BIT_KQUANT_EFFICIENCY", None, 1.0, 1.5, 0.2, 1.0, "decode"),
         # Intel's scalar flash attention at decode, a share of the vector rate (kv_reads.py): the prior is the Arc Pro
         # B70's Llama 2 7B row alone (2.9 × 10^11 FLOPs a second of 45.9 × 10^12), the one row without GQA packing
         Param("INTEL_FA_VECTOR_SHARE", None, 0.0063, 1.0, 0.0005, 0.1, "decode"),

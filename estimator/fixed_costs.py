@@ -15,27 +15,27 @@ if TYPE_CHECKING:
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 35e-6,
-    "cuda_pascal": 45.8e-6,
-    "rocm": 97.1e-6,
-    "vulkan": 37.8e-6,
-    "vulkan_intel": 63.1e-6,
-    "sycl": 62.6e-6,
-    "metal": 90e-6,
-    "mlx": 40.2e-6,
+    "cuda": 36e-6,
+    "cuda_pascal": 48.8e-6,
+    "rocm": 97.9e-6,
+    "vulkan": 40.5e-6,
+    "vulkan_intel": 57.5e-6,
+    "sycl": 63e-6,
+    "metal": 89.7e-6,
+    "mlx": 40.3e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 53.1e-6,
-    "cuda_pascal": 69.3e-6,
-    "rocm": 48.3e-6,
-    "vulkan": 45.5e-6,
-    "vulkan_intel": 248e-6,
+    "cuda": 50.7e-6,
+    "cuda_pascal": 69.2e-6,
+    "rocm": 46.8e-6,
+    "vulkan": 59.6e-6,
+    "vulkan_intel": 256e-6,
     "vulkan_intel_windows": 49.4e-6,  # Intel's Windows Vulkan driver (`moe_layer_family`, below)
     "sycl": 129e-6,
-    "metal": 59.4e-6,
-    "mlx": 81.3e-6,
+    "metal": 58.9e-6,
+    "mlx": 80.3e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -56,7 +56,7 @@ CLOCK_REFERENCE_GHZ = 2.0
 # step is this many attention layers' more (`LAYER_SECONDS`), fitted on the Qwen3.5 and Qwen3.6 rows
 # (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes. A Mamba-2
 # layer (its conv, SSM_SCAN, gated norm and projections) takes the same count, unmeasured: no bench row is one.
-LINEAR_LAYER_KERNELS = 0.95
+LINEAR_LAYER_KERNELS = 0.911
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # llama.cpp's builds before its MoE fusions ran a decode step's MoE layer as more kernels than today's: the sum of the
 # experts' outputs as one ADD per expert beyond the first, the router's softmax, ARGSORT, GET_ROWS and top-k
@@ -186,7 +186,7 @@ def mlx_host_seconds(stage: Stage) -> float:
 # jmsirvent's Lunar Lake (oneAPI 2026.0) leave 0-90 µs a layer beyond their reads. The engine answers for today's
 # runtime; the bench marks the rows of the older one (`Stage.batched_submit`, bench/speed_resolve.py). Fitted on
 # the B580 and Lunar Lake rows of 2024-2025 (PRs 13109, 13826, 13885, 13973; ipex-llm issue 12991; randomfoo2).
-SYCL_BATCHED_SUBMIT_SECONDS = 80.9e-6
+SYCL_BATCHED_SUBMIT_SECONDS = 80.6e-6
 # llama.cpp's CUDA builds of May 2024 and before spent more host time on a decode step than the fastest GPUs took to
 # read it: each token the host built the ggml graph (`llama_build_graph`), split and allocated it
 # (`ggml_backend_sched`) and launched its kernels one at a time, a quantize and a mat-vec for each quantized product
@@ -207,16 +207,16 @@ SYCL_BATCHED_SUBMIT_SECONDS = 80.9e-6
 # each), layer split 7.4%, 6.4%, 6.3%, the notebooks' rows 3.9% / 14.7%, 3.6% / 12.5%, 3.1% / 10.8% (bench/README.md).
 # The engine answers for today's builds, which run the step as a CUDA graph: the bench marks the rows of the older
 # builds (`Stage.host_launches`, bench/speed_resolve.py `host_launches_dated`).
-CUDA_HOST_LAYER_SECONDS = 226e-6
+CUDA_HOST_LAYER_SECONDS = 225e-6
 CUDA_HOST_EXPONENT = 8
 # Layer split: each boundary between GPUs costs a synchronisation per token besides the copy of the hidden
 # state (llama.cpp's scheduler waits for the stage before): the 2–8 GPU rows (RTX 3090/4090/6000 Ada, A100
 # PCIe, R9700, MI50, P100, 7900 XTX, MI300X).
 HANDOFF_SECONDS = {
-    "cuda": 102e-6,
+    "cuda": 101e-6,
     "cuda_pascal": 101e-6,
-    "rocm": 123e-6,
-    "vulkan": 101e-6,
+    "rocm": 122e-6,
+    "vulkan": 106e-6,
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
 

@@ -41,11 +41,11 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # they would reach with every token). With one share for every m (0.28) the MoE pp rows held out ran 30-55% slow
 # at m = 64-256 (gpt-oss-20b on the RX 7900 XT at -ub 2048, on the Strix Halo and the P100; gemma4 26B-A4B on a
 # 3090) where they were about right at m = 16 (gpt-oss-120b on the DGX Spark, the Strix Halo). Fitted on the
-# MoE pp rows (prior 16): 22.2 tokens, so 42% of the full share at m = 16, 74% at 64, 92% at 256. vLLM's
+# MoE pp rows (prior 16): 22.3 tokens, so 42% of the full share at m = 16, 74% at 64, 92% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.582
-EXPERT_TILE_TOKENS = 22.2
+PREFILL_EXPERT_EFFICIENCY = 0.583
+EXPERT_TILE_TOKENS = 22.3
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
 # kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
@@ -53,11 +53,11 @@ EXPERT_TILE_TOKENS = 22.2
 # `MOE_HOST_CALL_SECONDS` below), Metal 1.13 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the
 # others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.954,
+    "cuda": 0.953,
     "cuda_pascal": 1.07,
     "rocm": 0.933,
-    "vulkan": 0.952,
-    "vulkan_intel": 0.974,
+    "vulkan": 0.953,
+    "vulkan_intel": 0.973,
     "sycl": 0.969,
     "metal": 1.13,
     "mlx": 1.05,
@@ -93,9 +93,9 @@ MOE_HOST_ID_SECONDS = 2.51e-9
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
     "cuda": 0.416,
-    "cuda_pascal": 0.4,
+    "cuda_pascal": 0.401,
     "metal": 0.326,
-    "mlx": 0.382,
+    "mlx": 0.381,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -132,7 +132,7 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # llama.cpp's SSM_SCAN, one kernel that also steps through the tokens in turn; no bench row times a Mamba-2 hybrid's
 # prompt, so its layers take this Gated DeltaNet price unmeasured, which puts them on the slow side if anything.
 DELTA_CHUNK_TOKENS = 64
-DELTA_CHUNK_LAYERS = 4.15
+DELTA_CHUNK_LAYERS = 4.12
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
 PREFILL_PIPELINE_OVERLAP = 0.825

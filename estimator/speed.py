@@ -62,7 +62,7 @@ from .hardware import (  # noqa: F401
 # H100 SXM (3360, 132 × 1.98), 71 on an H200 NVL (4890, 132 × 1.785), 76 on an H200 SXM (4890, 132 × 1.98): 0.25
 # to 0.56 of the spec, 5.0 to 6.2 GB/s per SM·GHz once the per-layer times are taken off. One share of the spec
 # (0.595 before) put the A100 SXM 12–31% high and the V100 13–25% low held out, and the H200 needed a factor of its
-# own. Fitted: NVIDIA 8.75 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.6 per CU-cycle (MI50, MI100,
+# own. Fitted: NVIDIA 8.8 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.6 per CU-cycle (MI50, MI100,
 # MI300X). The exponent 2 is the held-out choice among 1 (the two times added), 2, 4 and a hard minimum: decode
 # 7.9% / 26.8%, 7.8% / 26.7%, 7.9% / 26.5%, 8.3% / 27.0%; HBM · CUDA dense 6.9%, 3.5%, 3.2%, 6.6% and MoE 10.7%,
 # 12.4%, 15.2%, 16.0% (bench/README.md). HBM parts without a listed SM count, the P100 among them, take the "hbm"
@@ -85,29 +85,29 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.609,
-    "hbm": 0.578,
-    "lpddr": 0.98,
-    "lpddr_two_die": 0.796,
+    "gddr_xe_hpg": 0.608,
+    "hbm": 0.581,
+    "lpddr": 0.978,
+    "lpddr_two_die": 0.794,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.75,
-    "amd": 6.59,
+    "nvidia": 8.8,
+    "amd": 6.62,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.884,
-    "cuda_pascal": 0.729,
-    "rocm": 0.911,
-    "vulkan": 0.908,
-    "vulkan_intel": 0.661,
+    "cuda": 0.891,
+    "cuda_pascal": 0.734,
+    "rocm": 0.915,
+    "vulkan": 0.915,
+    "vulkan_intel": 0.655,
     "sycl": 0.754,
-    "metal": 0.891,
-    "mlx": 0.894,
+    "metal": 0.893,
+    "mlx": 0.896,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -118,17 +118,17 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.962,
-    ("kquant", "cuda_pascal"): 0.681,
-    ("kquant", "rocm"): 0.805,
-    ("kquant", "vulkan"): 0.947,
+    ("kquant", "cuda"): 0.952,
+    ("kquant", "cuda_pascal"): 0.687,
+    ("kquant", "rocm"): 0.804,
+    ("kquant", "vulkan"): 0.951,
     ("kquant", "vulkan_intel"): 0.859,
-    ("kquant", "sycl"): 0.848,
-    ("kquant", "metal"): 0.921,
-    ("float", "cuda"): 0.986,
+    ("kquant", "sycl"): 0.849,
+    ("kquant", "metal"): 0.922,
+    ("float", "cuda"): 0.979,
     ("float", "rocm"): 1.06,
     ("bf16", "rocm"): 1.04,
-    ("bf16", "vulkan"): 0.922,
+    ("bf16", "vulkan"): 0.875,
     ("bf16", "sycl"): 0.74,
     ("float", "metal"): 0.993,
 }
@@ -183,8 +183,9 @@ MATVEC_MAX_BATCH = 8
 # and 4× V100 Qwen3.5-122B Q3_K_M rows ran on their own shape (December 2026) and took it to 0.69. The DGX Spark's
 # Q2_K and the Strix Halo's Qwen3-235B Q3_K_M rows want it higher: one share for every kernel family is too coarse.
 # CUDA and ROCm now price the arithmetic at the integer rate instead (`LOW_BIT_UNPACK_OPS`); the share is left for
-# the other backends (the Strix Halo's Vulkan row).
-LOW_BIT_KQUANT_EFFICIENCY = 0.689
+# the other backends, where the Strix Halo's Vulkan row, the one left to fit it, wants it above 1: it stays at its
+# bound, the K-quants' own share (a low-bit code takes more arithmetic a byte, never less).
+LOW_BIT_KQUANT_EFFICIENCY = 1.0
 # On llama.cpp's CUDA backend the low-bit K-quants' extra arithmetic is priced as what it is, not as a share: the
 # instructions of unpacking on the SMs' 32-bit integer lanes (`hardware.integer_tops`), on top of the reads at the
 # K-quant share. `vec_dot_q2_K_q8_1_impl_mmvq` (ggml/src/ggml-cuda/vecdotq.cuh, unchanged from ggml 5bb72360 to
@@ -237,7 +238,7 @@ PERMUTE_UNPACK = (("mxfp4", "sycl"),)
 VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 FLOPs
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.966
+EXPERT_EFFICIENCY = 0.956
 
 # Prefill: a share of the dense FP16 matrix rate (tensor cores, XMX, WMMA; Apple: the shader rate), from the
 # pp512 … pp21000 rows. llama.cpp's prompt kernels on AMD and Intel reach a third or less of their matrix
@@ -247,15 +248,15 @@ EXPERT_EFFICIENCY = 0.966
 # for AMD. Intel's Alchemist cards on Vulkan, which that backend gives no matrix cores, run AMD's Vulkan share of
 # their vector rate (`shader_width`, `hardware.prompt_kernels`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.935,
+    "cuda": 0.936,
     "cuda_pascal": 1.0,
     "rocm": 0.403,
     "vulkan": 0.317,
-    "vulkan_intel": 0.153,
+    "vulkan_intel": 0.152,
     "sycl": 0.205,
     "metal": 0.693,
     "mlx": 1.0,
-    "vllm": 0.517,
+    "vllm": 0.516,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
@@ -264,10 +265,10 @@ FULL_RATE_PREFILL_FACTOR = 0.456
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.767,
-    ("kquant", "cuda_pascal"): 0.968,
+    ("kquant", "cuda_pascal"): 0.969,
     ("kquant", "rocm"): 0.909,
-    ("kquant", "vulkan"): 0.814,
-    ("kquant", "vulkan_intel"): 0.855,
+    ("kquant", "vulkan"): 0.815,
+    ("kquant", "vulkan_intel"): 0.854,
     ("kquant", "sycl"): 1.03,
     ("kquant", "metal"): 0.953,
     ("float", "cuda"): 0.961,
@@ -281,7 +282,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.394
+BF16_PREFILL_EFFICIENCY = 0.395
 # ROCm's quantized prompt products (MMQ: MFMA on CDNA from PR 14624, July 2025; WMMA on RDNA 4 from PR 17156 and RDNA 3
 # from PR 17576, November-December 2025; ggml/src/ggml-cuda/mmq.cuh) load each weight tile and unpack it to 8-bit
 # integers in shared memory on the vector units, then multiply it on the matrix units. Where the matrix rate is

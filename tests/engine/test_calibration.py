@@ -194,11 +194,15 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # Then the host-bound decode steps of May 2024's CUDA builds (fixed_costs.CUDA_HOST_LAYER_SECONDS, dated rows) and
 # Alchemist's memory share held out at FluidX3D's ratio, refitted: decode 6.1% / 20.8% -> 6.0% / 20.5%, multi-GPU
 # 7.9% / 28.4% -> 6.7% / 28.5% (p90 within its ceiling): lowered.
+# Then low-bit K-quants' unpacking at the integer rate on CUDA and ROCm, the gpt-oss guide's builds dated for the MoE
+# fusions, and 19 decode rows of two R9700s on Vulkan (1,344 -> 1,359 rows scored; 123 multi-GPU), refitted: decode
+# 6.0% / 20.5% -> 6.2% / 19.9%, multi-GPU 6.7% / 28.5% -> 7.5% / 28.0% (the new rows), prefill 13.7% / 44.9% -> 13.7% /
+# 44.8%, single GPU 13.0% / 44.1% -> 13.0% / 44.2%: lowered, the multi-GPU median raised for the larger set.
 HELD_OUT_CEILINGS = [
-    ("decode, single GPU, all", 0.061, 0.206),
-    ("multi-GPU layer split, decode", 0.068, 0.287),
-    ("prefill, single GPU", 0.133, 0.445),
-    ("prefill, all", 0.140, 0.452),
+    ("decode, single GPU, all", 0.062, 0.199),
+    ("multi-GPU layer split, decode", 0.075, 0.280),
+    ("prefill, single GPU", 0.130, 0.445),
+    ("prefill, all", 0.137, 0.448),
     ("vLLM tensor parallel (throughput under load)", 0.391, 0.890),
     ("vLLM single stream (1 / median TPOT)", 0.085, 0.362),
 ]

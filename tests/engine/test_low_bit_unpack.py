@@ -67,7 +67,8 @@ def test_a_spark_reads_q2_k_at_the_k_quant_share():
     parts = speed.decode_step_parts(Q2K, 1, 64)
     as_kquant = speed.decode_step_parts(replace(Q2K, fmt="kquant"), 1, 64)
     assert parts.reads_s - as_kquant.reads_s == pytest.approx(4 * 7.5e9 / (125.0 / 1024 * 128e12))
-    assert parts.reads_s < as_kquant.reads_s / speed.LOW_BIT_KQUANT_EFFICIENCY
+    # the one share every backend took before (0.69 of the K-quants') put it 23% slow: the arithmetic costs less
+    assert parts.reads_s < as_kquant.reads_s / 0.69
 
 
 def test_the_same_arithmetic_costs_a_v100_more_of_its_step():
