@@ -37,7 +37,8 @@ STEP_PART_LEVERS = {
     "weights_ram": "the weights in system RAM bound this speed: more of the model on the GPUs raises it most",
     "kv_cache": "the KV cache's reads bound this speed: a quantized KV cache or a shorter context raise it",
     "compute": "the GPU's arithmetic bounds this speed",
-    "fixed": "kernel launches bound this speed: a small model on a fast GPU; a bigger format costs little",
+    "fixed": "each layer's fixed costs (kernel launches, synchronisation) bound this speed: a larger format costs little "
+    "here, and faster memory helps little",
     "host": "the CPU building each step bounds this speed",
     "all_reduce": "the all-reduces bound this speed: a faster link between the GPUs raises it",
 }

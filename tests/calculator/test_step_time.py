@@ -50,3 +50,14 @@ def test_an_offloaded_step_names_the_weights_in_system_ram_as_its_bound(client, 
     assert "Weights in system RAM" in step_legend(html)
     assert 'href="/glossary/cpu-offload/">Weights in system RAM</a>' in html
     assert re.search(r'data-testid="step-lever">The weights in system RAM bound this speed', html)
+
+
+def test_a_step_of_fixed_costs_says_a_larger_format_costs_little(client, catalog):
+    """Qwen3.5 35B-A3B on an Arc Pro B70: Intel's Vulkan MoE layers cost more than their reads."""
+    response = client.get("/?model=qwen3-5-35b-a3b&quant=q4_k_m&gpu=arc-pro-b70&ctx=32768")
+    parts = response.context["shown_plan"].decode_step_s
+    assert max(parts, key=parts.get) == "fixed"
+    assert re.search(
+        r'data-testid="step-lever">Each layer&#x27;s fixed costs \(kernel launches, synchronisation\) bound this speed',
+        response.content.decode(),
+    )
