@@ -61,3 +61,18 @@ def test_a_step_of_fixed_costs_says_a_larger_format_costs_little(client, catalog
         r'data-testid="step-lever">Each layer&#x27;s fixed costs \(kernel launches, synchronisation\) bound this speed',
         response.content.decode(),
     )
+
+
+def test_compare_shows_where_each_columns_time_goes(client, catalog):
+    """Two cards side by side: each column's step, so the visitor sees why one is faster."""
+    html = client.get(
+        "/compare/",
+        {
+            "q": [
+                "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090",
+                "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090",
+            ]
+        },
+    ).content.decode()
+    assert html.count('data-testid="step-bar"') == 2
+    assert html.count('data-testid="step-legend"') == 2
