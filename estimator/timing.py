@@ -143,8 +143,14 @@ def sequential_step_seconds(
     """One decode step through stages that run one after another, with `depth` tokens cached."""
     if len(stages) == 1 and not hops:  # a single device: its own step, the same sum to the last bit
         return speed.decode_step_seconds(stages[0], batch, depth)
-    t = sum(each_stage(stages, lambda s: speed.decode_step_seconds(s, batch, depth)))
-    return t + hops_seconds(hops, hidden, batch)
+    parts = each_stage(stages, lambda s: speed.decode_step_parts(s, batch, depth))
+    return chained_seconds(parts, hops_seconds(hops, hidden, batch))
+
+
+def chained_seconds(parts: list[speed.StepParts], handoff_s: float) -> float:
+    """Stages' steps one after another, then their hand-offs (`hops_seconds`). One stage without hops comes to
+    its own step exactly (0 + x + 0.0 is x)."""
+    return sum(p.seconds for p in parts) + handoff_s
 
 
 def hops_seconds(hops: list[Hop], hidden: int, batch: int) -> float:
@@ -248,9 +254,7 @@ def sequential_timing(
     prefill_s = sequential_prefill_seconds(stages, workload, hops, hidden, pipelined=pipelined)
     parts = each_stage(stages, lambda s: speed.decode_step_parts(s, 1, depth))
     handoff = hops_seconds(hops, hidden, 1)
-    # the same sum as sequential_step_seconds(stages, hops, hidden, 1, depth), to the last bit
-    step = parts[0].seconds if len(stages) == 1 and not hops else sum(p.seconds for p in parts) + handoff
-    decode_s = runtime_step(step, workload)
+    decode_s = runtime_step(chained_seconds(parts, handoff), workload)
     return Timing(
         decode_s=decode_s,
         decode_batch_s=(
@@ -294,8 +298,11 @@ def tensor_parallel_timing(
         gpu = compute + all_reduces_seconds(model, workload, tp, b, devices)
         return runtime_step(gpu, workload, vllm_engine)
 
+    # the step at the start of the answer, by part: its slowest rank's step and the all-reduces, timed once
     parts = [speed.decode_step_parts(s, 1, workload.prompt_tokens) for s in stages]
     slowest = max(range(len(stages)), key=lambda i: parts[i].seconds)
+    all_reduce = all_reduces_seconds(model, workload, tp, 1, devices)
+    decode_s = runtime_step(parts[slowest].seconds + all_reduce, workload, vllm_engine)
 
     prefill_s = None
     t_prefill = [prefill.prefill_seconds(s, workload.prompt_tokens, workload.ubatch_tokens) for s in stages]
@@ -306,7 +313,6 @@ def tensor_parallel_timing(
     per_token_bytes = int(
         SYNCS_PER_LAYER * model.num_hidden_layers * 2 * (tp - 1) / tp * model.hidden_size * ALL_REDUCE_BYTES
     )
-    decode_s = step(1, workload.prompt_tokens)
     return Timing(
         decode_s=decode_s,
         decode_batch_s=decode_s if batch == 1 else step(batch, workload.prompt_tokens),
@@ -314,12 +320,7 @@ def tensor_parallel_timing(
         bytes_per_token=per_token_bytes,
         decode_context_s=step(1, workload.context_tokens),
         speed_class="vllm_tp" if workload.runtime == "vllm" else "multi_gpu",
-        decode_parts=step_parts(
-            [stages[slowest]],
-            [parts[slowest]],
-            step_s=decode_s,
-            all_reduce=all_reduces_seconds(model, workload, tp, 1, devices),
-        ),
+        decode_parts=step_parts([stages[slowest]], [parts[slowest]], step_s=decode_s, all_reduce=all_reduce),
     )
 
 
