@@ -512,9 +512,8 @@ class StepParts(NamedTuple):
     @property
     def seconds(self) -> float:
         gpu = self.gpu_s
-        if (
-            self.cuda_host_s
-        ):  # the soft maximum of the GPU's time and the host's (`fixed_costs.CUDA_HOST_EXPONENT`)
+        # the soft maximum of the GPU's time and the host's (`fixed_costs.CUDA_HOST_EXPONENT`)
+        if self.cuda_host_s:
             p = fixed_costs.CUDA_HOST_EXPONENT
             gpu = (gpu**p + self.cuda_host_s**p) ** (1 / p)
         return max(gpu, self.host_s)
