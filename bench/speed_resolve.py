@@ -509,10 +509,17 @@ def moe_fusion_date(record: dict) -> str | None:
     """The row's date, else `GUIDE_BUILD_DATE` for a build numbered up to `MOE_HOST_IDS_LAST_BUILD`, else None."""
     if date := record.get("date"):
         return date
-    found = re.search(r"\((\d{4,5})\)|^b(\d{4,5})\b", str(record.get("build") or ""))
-    if found and int(found.group(1) or found.group(2)) <= MOE_HOST_IDS_LAST_BUILD:
-        return GUIDE_BUILD_DATE
-    return None
+    number = build_number(record)
+    return GUIDE_BUILD_DATE if number is not None and number <= MOE_HOST_IDS_LAST_BUILD else None
+
+
+BUILD_NUMBER = re.compile(r"\((\d{4,5})\)|^b(\d{4,5})\b")
+
+
+def build_number(record: dict) -> int | None:
+    """llama.cpp's build number as a row prints it, "2aa45ef9e (7423)" or "b6208"; None without one."""
+    found = BUILD_NUMBER.search(str(record.get("build") or ""))
+    return int(found.group(1) or found.group(2)) if found else None
 
 
 def unfused_moe_kernels(backend: str, date: str | None, experts_per_tok: int, family: str) -> int:
@@ -559,9 +566,8 @@ def moe_host_ids_dated(device: DeviceSpec, source: str, record: dict) -> bool:
         return False
     if source in MOE_HOST_IDS_SOURCES:
         return True
-    found = re.search(r"\((\d{4,5})\)|^b(\d{4,5})\b", str(record.get("build") or ""))
-    if found:
-        return int(found.group(1) or found.group(2)) <= MOE_HOST_IDS_LAST_BUILD
+    if (number := build_number(record)) is not None:
+        return number <= MOE_HOST_IDS_LAST_BUILD
     date = record.get("date")
     return bool(date) and date < MOE_HOST_IDS_UNTIL
 
