@@ -1,46 +1,53 @@
 """Where a decode step's time goes, as the page draws it: the shown plan's step (`Plan.decode_step_s`, the
-engine's parts, named by `estimator.estimate.STEP_PART_NAMES`) as one stacked bar, each part with its
+engine's parts, named by `estimator.timing.STEP_PARTS`) as one stacked bar, each part with its
 milliseconds, share and the glossary page that explains it, and the part that bounds the speed."""
 
 from dataclasses import dataclass
 
 from estimator import Plan
-from estimator.estimate import STEP_PART_NAMES
+from estimator.timing import STEP_PARTS
 from estimator.units import format_ms
 
-# Each part's colour (site.css: the memory bars' colours, plus .link) and glossary page
-STEP_PART_CSS = {
-    "weights": "weights",
-    "weights_ram": "state",
-    "kv_cache": "kv",
-    "compute": "compute",
-    "fixed": "overhead",
-    "host": "host",
-    "handoff": "link",
-    "all_reduce": "link",
-    "runtime": "host",
-}
-STEP_PART_TERMS = {
-    "weights": "memory-bandwidth",
-    "weights_ram": "cpu-offload",
-    "kv_cache": "kv-cache",
-    "compute": "roofline",
-    "fixed": "cuda-graphs",
-    "host": "decode",
-    "handoff": "layer-split",
-    "all_reduce": "all-reduce",
-    "runtime": "decode",
-}
-# What speeds a step up where one part takes most of it (over half)
-STEP_PART_LEVERS = {
-    "weights": "memory bandwidth bounds this speed: fewer bytes per token (a smaller format) or faster memory raise it",
-    "weights_ram": "the weights in system RAM bound this speed: more of the model on the GPUs raises it most",
-    "kv_cache": "the KV cache's reads bound this speed: a quantized KV cache or a shorter context raise it",
-    "compute": "the GPU's arithmetic bounds this speed",
-    "fixed": "each layer's fixed costs (kernel launches, synchronisation) bound this speed: a larger format costs little "
-    "here, and faster memory helps little",
-    "host": "the CPU building each step bounds this speed",
-    "all_reduce": "the all-reduces bound this speed: a faster link between the GPUs raises it",
+
+@dataclass(frozen=True)
+class Look:
+    """How the page shows one part: its colour (site.css: the memory bars' colours, plus .link), the glossary page
+    that explains it, and what speeds a step up where this part takes most of it (over half)."""
+
+    css: str
+    term: str
+    lever: str = ""
+
+
+LOOKS = {
+    "weights": Look(
+        "weights",
+        "memory-bandwidth",
+        "memory bandwidth bounds this speed: fewer bytes per token (a smaller format) or faster memory raise it",
+    ),
+    "weights_ram": Look(
+        "state",
+        "cpu-offload",
+        "the weights in system RAM bound this speed: more of the model on the GPUs raises it most",
+    ),
+    "kv_cache": Look(
+        "kv",
+        "kv-cache",
+        "the KV cache's reads bound this speed: a quantized KV cache or a shorter context raise it",
+    ),
+    "compute": Look("compute", "roofline", "the GPU's arithmetic bounds this speed"),
+    "fixed": Look(
+        "overhead",
+        "cuda-graphs",
+        "each layer's fixed costs (kernel launches, synchronisation) bound this speed: a larger format costs little "
+        "here, and faster memory helps little",
+    ),
+    "host": Look("host", "decode", "the CPU building each step bounds this speed"),
+    "handoff": Look("link", "layer-split"),
+    "all_reduce": Look(
+        "link", "all-reduce", "the all-reduces bound this speed: a faster link between the GPUs raises it"
+    ),
+    "runtime": Look("host", "decode"),
 }
 
 
@@ -72,9 +79,9 @@ def step_bar(plan: Plan) -> StepBar | None:
         width = 100 * seconds / total
         parts.append(
             StepPart(
-                name=STEP_PART_NAMES[name],
-                term=STEP_PART_TERMS[name],
-                css=STEP_PART_CSS[name],
+                name=STEP_PARTS[name],
+                term=LOOKS[name].term,
+                css=LOOKS[name].css,
                 x=f"{x:.1f}",
                 width=f"{width:.1f}",
                 ms=format_ms(seconds),
@@ -83,5 +90,5 @@ def step_bar(plan: Plan) -> StepBar | None:
         )
         x += width
     top, seconds = max(plan.decode_step_s.items(), key=lambda item: item[1])
-    lever = STEP_PART_LEVERS.get(top, "") if seconds > total / 2 else ""
+    lever = LOOKS[top].lever if seconds > total / 2 else ""
     return StepBar(parts=tuple(parts), total=format_ms(total), lever=lever)

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from . import commands, fixed_costs, kv_cache, limits, memory, speed, suggest
+from . import commands, fixed_costs, kv_cache, limits, memory, speed, suggest, timing
 from .ranking import best_plan, candidate_plans, fits, plan_fits, rank
 from .schema import (
     DeviceSpec,
@@ -250,25 +250,11 @@ def explain(
     return out
 
 
-# How the page names what a decode step's time goes to (`Plan.decode_step_s`, timing.STEP_PARTS).
-STEP_PART_NAMES = {
-    "weights": "weights",
-    "weights_ram": "weights in system RAM",
-    "kv_cache": "KV cache",
-    "compute": "arithmetic",
-    "fixed": "launches and synchronisation",
-    "host": "MLX's host beyond the GPU",
-    "handoff": "hand-offs",
-    "all_reduce": "all-reduces",
-    "runtime": "the runtime's host work",
-}
-
-
 def step_sum(parts: dict[str, float] | None) -> str:
     """'1 ÷ (weights 50.6 ms + KV cache 0.22 ms + launches and synchronisation 2.3 ms) = 1 ÷ 53.1 ms = ', or ''."""
     if not parts:
         return ""
-    terms = " + ".join(f"{STEP_PART_NAMES[name]} {format_ms(s)}" for name, s in parts.items())
+    terms = " + ".join(f"{timing.STEP_PARTS[name]} {format_ms(s)}" for name, s in parts.items())
     return f"1 ÷ ({terms}) = 1 ÷ {format_ms(sum(parts.values()))} = "
 
 

@@ -161,18 +161,19 @@ def hops_seconds(hops: list[Hop], hidden: int, batch: int) -> float:
     )
 
 
-# What a decode step's time is spent on, in the order the page lists them (`step_parts`).
-STEP_PARTS = (
-    "weights",
-    "weights_ram",
-    "kv_cache",
-    "compute",
-    "fixed",
-    "host",
-    "handoff",
-    "all_reduce",
-    "runtime",
-)
+# What a decode step's time is spent on, in the order the page lists them (`step_parts`), each with the words the
+# page and the explanations name it by (`Plan.decode_step_s`)
+STEP_PARTS = {
+    "weights": "weights",
+    "weights_ram": "weights in system RAM",
+    "kv_cache": "KV cache",
+    "compute": "arithmetic",
+    "fixed": "launches and synchronisation",
+    "host": "MLX's host beyond the GPU",
+    "handoff": "hand-offs",
+    "all_reduce": "all-reduces",
+    "runtime": "the runtime's host work",
+}
 
 
 def step_parts(

@@ -76,3 +76,17 @@ def test_compare_shows_where_each_columns_time_goes(client, catalog):
     ).content.decode()
     assert html.count('data-testid="step-bar"') == 2
     assert html.count('data-testid="step-legend"') == 2
+
+
+def test_every_part_the_engine_names_has_a_colour_and_a_glossary_page(client, catalog):
+    """A part the engine adds (`estimator.timing.STEP_PARTS`) needs its look here before any plan draws it."""
+    from django.conf import settings
+
+    from calculator.step_time import LOOKS
+    from estimator.timing import STEP_PARTS
+
+    assert set(LOOKS) == set(STEP_PARTS)
+    css = (settings.BASE_DIR / "static" / "css" / "site.css").read_text()
+    for look in LOOKS.values():
+        assert client.get(f"/glossary/{look.term}/").status_code == 200
+        assert f".{look.css}{{--c:" in css
