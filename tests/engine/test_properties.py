@@ -66,7 +66,7 @@ def models(draw) -> ModelSpec:
     if kind == "moe":
         per_layer *= max(1, fields["num_experts"] // 4)
     dims_b = (layers * per_layer + 2 * fields["vocab_size"] * hidden) / 1e9
-    total = max(0.05, dims_b * draw(st.floats(0.5, 2.0)))
+    total = min(max(0.05, dims_b * draw(st.floats(0.5, 2.0))), 100_000.0)  # ModelSpec's bounds
     fields["total_params_b"] = round(total, 3)
     if kind == "moe":
         fields["active_params_b"] = round(total * draw(st.floats(0.02, 1.0)), 3) or None
