@@ -1,6 +1,7 @@
 """Properties of `estimate()` over any valid input: no NaN or negative numbers, and the monotonic
 relations a buyer relies on (more context never needs less memory, a bigger GPU never fits less, more
-bandwidth never decodes slower). Hypothesis draws the specs; no database."""
+bandwidth never decodes slower), and the roofline (no plan decodes faster than its GPUs read the weights).
+Hypothesis draws the specs; no database."""
 
 import math
 
@@ -213,6 +214,22 @@ def test_more_bandwidth_never_decodes_slower(model, quant, gpu, n, factor, workl
             continue
         assert other.decode_tok_s is not None
         assert other.decode_tok_s >= plan.decode_tok_s * (1 - 1e-9), plan.strategy
+
+
+@PROPERTY
+@given(model=models(), quant=quants, gpu=gpus(), n=st.integers(1, 4), workload=workloads())
+def test_no_plan_decodes_faster_than_its_gpus_read_their_weights(model, quant, gpu, n, workload):
+    """The roofline: a dense model's decode step reads every weight a GPU holds but the token embeddings (one
+    row of them; llama.cpp keeps them on the host), so no plan on GPUs alone (one GPU, a layer split, tensor
+    parallel, replicas) streams faster than its busiest GPU's spec bandwidth ÷ those bytes."""
+    assume(not model.is_moe)
+    result = estimate(model=model, quant=quant, devices=[gpu] * n, workload=workload, with_suggestions=False)
+    for plan in result.plans:
+        if plan.decode_tok_s is None or any(u.kind != "gpu" for u in plan.devices):
+            continue
+        most = max(sum(b for tensor, b in u.tensors.items() if tensor != "embedding") for u in plan.devices)
+        assert most > 0, plan.strategy
+        assert plan.decode_tok_s <= gpu.bandwidth_gb_s * 1e9 / most * (1 + 1e-9), plan.strategy
 
 
 def test_cpu_offload_that_fits_at_a_longer_context_fits_at_a_shorter_one():
