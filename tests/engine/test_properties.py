@@ -219,15 +219,23 @@ def test_more_bandwidth_never_decodes_slower(model, quant, gpu, n, factor, workl
 @PROPERTY
 @given(model=models(), quant=quants, gpu=gpus(), n=st.integers(1, 4), workload=workloads())
 def test_no_plan_decodes_faster_than_its_gpus_read_their_weights(model, quant, gpu, n, workload):
-    """The roofline: a dense model's decode step reads every weight a GPU holds but the token embeddings (one
-    row of them; llama.cpp keeps them on the host), so no plan on GPUs alone (one GPU, a layer split, tensor
-    parallel, replicas) streams faster than its busiest GPU's spec bandwidth ÷ those bytes."""
-    assume(not model.is_moe)
+    """The roofline: a decode step reads every weight a GPU holds but the token embeddings (one row of them;
+    llama.cpp keeps them on the host) and the experts its token is not routed to (an MoE reads k of its E
+    experts a layer), so no plan on GPUs alone (one GPU, a layer split, tensor parallel, replicas) streams
+    faster than its busiest GPU's spec bandwidth ÷ those bytes."""
+    routed_share = model.num_experts_per_tok / model.num_experts if model.is_moe else 1.0
     result = estimate(model=model, quant=quant, devices=[gpu] * n, workload=workload, with_suggestions=False)
     for plan in result.plans:
         if plan.decode_tok_s is None or any(u.kind != "gpu" for u in plan.devices):
             continue
-        most = max(sum(b for tensor, b in u.tensors.items() if tensor != "embedding") for u in plan.devices)
+        most = max(
+            sum(
+                b * (routed_share if tensor == "routed_experts" else 1.0)
+                for tensor, b in u.tensors.items()
+                if tensor != "embedding"
+            )
+            for u in plan.devices
+        )
         assert most > 0, plan.strategy
         assert plan.decode_tok_s <= gpu.bandwidth_gb_s * 1e9 / most * (1 + 1e-9), plan.strategy
 
