@@ -492,8 +492,16 @@ MOE_ROUTER_FUSION = {"vulkan": "2025-10-18", "cuda": "2025-09-25"}  # softmax, t
 MOE_LATE_SOFTMAX_FUSION = {"vulkan": "2025-10-29", "cuda": "2025-10-21"}  # gpt-oss: top-k, gather, softmax
 MOE_WEIGHT_FUSION = {"vulkan": "2025-11-09"}  # the routing weights' MUL into the down product
 LATE_SOFTMAX_FAMILIES = ("gpt-oss", "gpt_oss")
-# DeepSeek V3's sigmoid router with its bias was fused later (CUDA PR 19126, Vulkan PR 18295, January 2026): not counted
+# DeepSeek V3's sigmoid router was fused later: llama.cpp's `build_moe_ffn` (src/llama-graph.cpp) runs it as SIGMOID,
+# the selection bias's ADD (`exp_probs_b`), ARGSORT (top-k), GET_ROWS, the renormalisation's SUM_ROWS and DIV
+# (`expert_weights_norm`) and the SCALE by `expert_weights_scale` (2.5): 7 kernels, which Vulkan PR 18295 (1 January
+# 2026, ggml-org/ggml 1fae2224: "extend topk_moe to handle sigmoid w/exp_probs_b") and CUDA PR 19126 (29 January
+# 2026, ggml 7e027464: `ggml_cuda_topk_moe_fusion`'s sigmoid branch, { UNARY, RESHAPE, ADD, ARGSORT, VIEW, GET_ROWS }
+# then SUM_ROWS, CLAMP, DIV and SCALE) made one: 6 saved. AMD's two MI300X blogs (8× MI300X, DeepSeek-V3 Q4_K_M,
+# builds 5997 and b6652) ran it unfused: without them counted the rows came out 21-23% (b6652) and 38-41% (5997) fast.
 SIGMOID_ROUTER_FAMILIES = ("deepseek-v3",)
+MOE_SIGMOID_ROUTER_FUSION = {"vulkan": "2026-01-01", "cuda": "2026-01-29"}
+SIGMOID_ROUTER_KERNELS = 6
 
 
 # Rows that print a llama.cpp build number but no date: builds up to the guide of discussion 15396's (6199-6210, 18-19
@@ -501,16 +509,19 @@ SIGMOID_ROUTER_FAMILIES = ("deepseek-v3",)
 # own gpt-oss-20b tables (RTX 3090, 4090, 5060 Ti, 5070 Ti, 5080, 5090 at builds 6208-6210, V100 at 6129, RX 7900 XT
 # on ROCm at 6194; Apple's at 6123 run Metal, which has no fusion record) were read as today's: with their layers'
 # unfused kernels counted (`unfused_moe_kernels`), the same per-kernel times serve them and the later rows (the DGX
-# Spark's of November and December 2025).
+# Spark's of November and December 2025). A printed date later than that is a publication's, not the build's: AMD's
+# first MI300X blog is dated 9 September 2025 and ran build 5997 (26 July), before the CUDA/ROCm add fusion.
 GUIDE_BUILD_DATE = "2025-08-19"
 
 
 def moe_fusion_date(record: dict) -> str | None:
-    """The row's date, else `GUIDE_BUILD_DATE` for a build numbered up to `MOE_HOST_IDS_LAST_BUILD`, else None."""
-    if date := record.get("date"):
-        return date
+    """The row's date, but at most `GUIDE_BUILD_DATE` for a build numbered up to `MOE_HOST_IDS_LAST_BUILD`; None for
+    an undated row of a later or unnumbered build."""
+    date = record.get("date")
     number = build_number(record)
-    return GUIDE_BUILD_DATE if number is not None and number <= MOE_HOST_IDS_LAST_BUILD else None
+    if number is not None and number <= MOE_HOST_IDS_LAST_BUILD:
+        return min(date, GUIDE_BUILD_DATE) if date else GUIDE_BUILD_DATE
+    return date or None
 
 
 BUILD_NUMBER = re.compile(r"\((\d{4,5})\)|^b(\d{4,5})\b")
@@ -534,10 +545,10 @@ def unfused_moe_kernels(backend: str, date: str | None, experts_per_tok: int, fa
         adds = experts_per_tok - 1
         kernels += adds - -(-adds // per_kernel)
     late = family in LATE_SOFTMAX_FAMILIES
-    if (
-        family not in SIGMOID_ROUTER_FAMILIES
-        and date < (MOE_LATE_SOFTMAX_FUSION if late else MOE_ROUTER_FUSION)[code]
-    ):
+    if family in SIGMOID_ROUTER_FAMILIES:
+        if date < MOE_SIGMOID_ROUTER_FUSION[code]:
+            kernels += SIGMOID_ROUTER_KERNELS
+    elif date < (MOE_LATE_SOFTMAX_FUSION if late else MOE_ROUTER_FUSION)[code]:
         kernels += 2 if late else 4  # ARGSORT, GET_ROWS, SOFT_MAX (+ SUM_ROWS, DIV) into one
     if code in MOE_WEIGHT_FUSION and date < MOE_WEIGHT_FUSION[code]:
         kernels += 1

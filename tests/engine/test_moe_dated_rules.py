@@ -23,8 +23,10 @@ from estimator import fixed_costs, speed
         ("cuda", "2025-10-01", 4, "gpt-oss", 2),
         # Llama 4 Scout's one sigmoid-routed expert: nothing to sum or renormalise
         ("vulkan", "2025-07-15", 1, "llama4", 0),
-        # DeepSeek V3's sigmoid router (fused in January 2026, not counted): only the adds
-        ("cuda", "2025-07-15", 8, "deepseek-v3", 6),
+        # DeepSeek V3's sigmoid router: 7 kernels into one (CUDA January 2026, Vulkan a month before), and the adds
+        ("cuda", "2025-07-15", 8, "deepseek-v3", 12),
+        ("rocm", "2025-12-11", 8, "deepseek-v3", 6),
+        ("vulkan", "2026-01-15", 8, "deepseek-v3", 0),
         # today's builds, an undated row, a backend without the fusions' record
         ("vulkan", "2026-05-06", 8, "qwen3", 0),
         ("vulkan", None, 8, "qwen3", 0),
@@ -53,7 +55,11 @@ def test_each_unfused_kernel_costs_a_llama_layers_time_over_its_kernels():
 @pytest.mark.parametrize(
     ("record", "date"),
     [
-        ({"date": "2025-11-25", "build": "a094f38 (6210)"}, "2025-11-25"),  # a printed date wins
+        ({"date": "2025-11-25", "build": "a094f38 (6316)"}, "2025-11-25"),  # a printed date wins
+        (
+            {"date": "2025-09-09", "build": "66906cd8 (5997)"},
+            "2025-08-19",
+        ),  # unless the build is older (AMD's blog)
         ({"build": "a094f38 (6210)"}, "2025-08-19"),  # the guide of discussion 15396's table
         ({"build": "228f724 (6129)"}, "2025-08-19"),  # earlier: of that day or before
         ({"build": "009b709 (6316)"}, None),  # later: undated, today's
