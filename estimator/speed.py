@@ -239,6 +239,23 @@ VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 F
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
 EXPERT_EFFICIENCY = 0.956
+# llama.cpp's Vulkan backend multiplies BF16 experts with its matrix-matrix shader even for one token:
+# `ggml_vk_use_mul_mat_vec_id` (ggml/src/ggml-vulkan/ggml-vulkan.cpp) sends a MUL_MAT_ID to the mat-vec shader only
+# for F32, F16 and quantized weights (ggml-org/ggml ac0c8be4, the sync of 17 December 2025, and d99724f2 of August
+# 2026 alike), though a BF16 `mul_mat_vec_id` pipeline is built: BF16 experts take `ggml_vk_mul_mat_id_q_f16`, the
+# tiled `mul_mm` shader, a grid of 32-row tiles per chosen expert each walking the whole K dimension, few workgroups
+# for the GPU. BF16 dense weights take the mat-vec (`ggml_vk_mul_mat`). kyuz0's two Radeon AI PRO R9700s (Mesa
+# RADV, bf16 and KHR_coopmat listed, build 7423) decode Qwen3-Coder-30B-A3B BF16 at 30.5 tok/s on Vulkan and 58.3 on
+# ROCm, where their Q4_K_M, Q8_0 and gpt-oss files run at the same speed on both and their dense Gemma 3 27B BF16 at
+# 9.9 and 10.6: the experts are read at this share of the mat-vec's rate, what the Vulkan rows (tg128 and
+# tg32@d16384, the only Vulkan BF16 MoE rows) leave beyond the engine's other parts, 0.320 and 0.321. Taken from
+# there, not refitted by the bench: fitted beside the BF16 share (`FORMAT_EFFICIENCY[("bf16", "vulkan")]`) on the
+# same two rows it traded against it (held out the Arc Pro B70's and the Strix Halo's BF16 rows moved 14-31 points);
+# so held out the R9700's two rows keep it. kyuz0's Strix Halo (RADV listing no BF16, build 6122) decodes the same
+# file at 7.49 tok/s on Vulkan and 24.31 on ROCm (amd-strix-halo-toolboxes a9618d88): 0.165 by the same count, a
+# shader that widens each weight itself.
+VULKAN_BF16_EXPERT_SHARE = 0.32
+MATMAT_EXPERTS = (("bf16", "vulkan"), ("bf16", "vulkan_intel"))
 
 # Prefill: a share of the dense FP16 matrix rate (tensor cores, XMX, WMMA; Apple: the shader rate), from the
 # pp512 … pp21000 rows. llama.cpp's prompt kernels on AMD and Intel reach a third or less of their matrix
@@ -530,9 +547,10 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     (`fixed_costs.mlx_host_seconds`); on llama.cpp's CUDA builds of May 2024 and before, the soft maximum of the
     GPU's time and the host's (`fixed_costs.cuda_host_seconds`, bench rows only)."""
     bw = stage.bandwidth_gb_s * 1e9
-    weights = (stage.dense_bytes + stage.routed_bytes * stage.touched_share(batch) / EXPERT_EFFICIENCY) / (
-        bw * stage.bandwidth_efficiency * matvec_share(stage, batch)
+    routed = (
+        stage.routed_bytes * stage.touched_share(batch) / (EXPERT_EFFICIENCY * expert_kernel_share(stage))
     )
+    weights = (stage.dense_bytes + routed) / (bw * stage.bandwidth_efficiency * matvec_share(stage, batch))
     kv = (
         batch
         * stage.kv_read_bytes(depth)
@@ -550,6 +568,12 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
         host_s=fixed_costs.mlx_host_seconds(stage),
         cuda_host_s=fixed_costs.cuda_host_seconds(stage),
     )
+
+
+def expert_kernel_share(stage: Stage) -> float:
+    """Share of the mat-vec's rate the experts are read at: `VULKAN_BF16_EXPERT_SHARE` where Vulkan multiplies
+    them with its matrix-matrix shader (`MATMAT_EXPERTS`), else 1."""
+    return VULKAN_BF16_EXPERT_SHARE if (stage.fmt, stage.backend) in MATMAT_EXPERTS else 1.0
 
 
 def matvec_share(stage: Stage, batch: int) -> float:
