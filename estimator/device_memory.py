@@ -298,6 +298,8 @@ def _attention_fields(
             (len(layers) - attention) * kv_cache.recurrent_state_bytes_per_layer(model, workload) * head_share
         )
         linear = {"state_bytes": state, "linear_layers": len(layers) - attention}
+    if model.is_mla:
+        linear["mla_kernels"] = attention * fixed_costs.mla_layer_kernels(model.q_lora_rank)
     return {
         **linear,
         "kv_bytes_per_cell": full * per_cell,

@@ -57,6 +57,25 @@ CLOCK_REFERENCE_GHZ = 2.0
 # (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes. A Mamba-2
 # layer (its conv, SSM_SCAN, gated norm and projections) takes the same count, unmeasured: no bench row is one.
 LINEAR_LAYER_KERNELS = 0.911
+# A multi-head latent attention (MLA) layer launches more kernels than a Llama one. llama.cpp's DeepSeek-2 graph
+# (src/models/deepseek2.cpp, `llm_build_deepseek2`; the same code in src/llama-model.cpp before the models moved out)
+# runs the query through wq_a, its RMS norm and wq_b, the compressed KV through wkv_a_mqa and its RMS norm, absorbs
+# wk_b into the query (a product), concatenates Q's and K's rope and nope parts, and decompresses the attention's
+# output through wv_b: five products where Llama has Q, K and V, two more norms, two concats, and one SET_ROWS (V is a
+# view of the cached latent) where Llama has two. 5 kernels more a layer (`LLAMA_LAYER_KERNELS` counts Llama's, under
+# the same attention kernel); 3 without a query LoRA (DeepSeek-V2-Lite: one wq product, no norm). Counted, not fitted;
+# llama.cpp's kernel families only (MLX counts its own graphs, vLLM runs its own MLA kernels). Without it AMD's
+# 8× MI300X DeepSeek-V3 rows (61 layers) came out 17-26% fast held out after their router's kernels were counted.
+MLA_LAYER_KERNELS = 5
+MLA_LITE_LAYER_KERNELS = 3
+MLA_BACKENDS = ("cuda", "cuda_pascal", "rocm", "vulkan", "vulkan_intel", "sycl", "metal")
+
+
+def mla_layer_kernels(q_lora_rank: int | None) -> int:
+    """Kernels an MLA attention layer launches beyond a Llama layer's (`MLA_LAYER_KERNELS`)."""
+    return MLA_LAYER_KERNELS if q_lora_rank else MLA_LITE_LAYER_KERNELS
+
+
 CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
 # llama.cpp's builds before its MoE fusions ran a decode step's MoE layer as more kernels than today's: the sum of the
 # experts' outputs as one ADD per expert beyond the first, the router's softmax, ARGSORT, GET_ROWS and top-k
@@ -253,9 +272,12 @@ def moe_layer_family(stage: Stage) -> str:
 
 def launch_layers(stage: Stage) -> tuple[float, float]:
     """A step's layers and MoE layers in the units `LAYER_SECONDS` and `MOE_LAYER_SECONDS` time: an attention
-    layer's launches (a linear-attention layer `LINEAR_LAYER_KERNELS` more) and an MoE block's, under MLX scaled
+    layer's launches (a linear-attention layer `LINEAR_LAYER_KERNELS` more, an MLA layer its `mla_kernels`) and an MoE
+    block's, under MLX scaled
     by the architecture's kernel counts over Llama's and gpt-oss's (`mlx_layer_kernels`, `mlx_moe_kernels`)."""
     layers = stage.layers + LINEAR_LAYER_KERNELS * stage.linear_layers
+    if stage.backend in MLA_BACKENDS:
+        layers += stage.mla_kernels / LLAMA_LAYER_KERNELS
     moe_layers = stage.moe_layers
     if stage.backend == "mlx":
         layers *= stage.mlx_layer_kernels

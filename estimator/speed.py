@@ -347,6 +347,7 @@ class Stage:
     # linear-attention layers' recurrent state one sequence reads and writes back per step, any depth
     state_bytes: float = 0.0
     linear_layers: int = 0  # of `layers`, the linear-attention ones (`LINEAR_LAYER_KERNELS`)
+    mla_kernels: float = 0.0  # the MLA layers' kernels beyond Llama layers' (`fixed_costs.MLA_LAYER_KERNELS`)
     window: int = 0
     attention_flops_per_pair: float = 0.0  # one query against one cached key, full-attention layers
     window_attention_flops_per_pair: float = 0.0  # the same, sliding-window layers
