@@ -269,6 +269,7 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str, hidden_
         "clock_ghz": speed.clock_ghz(device),
         "bf16_rate": speed.bf16_prompt_rate(device),
         "integer_tops": speed.integer_tops(device),
+        "emulated_dp4a": speed.emulated_dp4a(device, runtime),
     }
 
 

