@@ -260,6 +260,44 @@ HANDOFF_DEFAULT_SECONDS = 110e-6
 # "vulkan_intel_windows", fitted on them alone: 50 µs, the A770s' near-zero held at the families' 60 µs prior (one
 # Windows source). One time per MoE layer cannot give both Qwen3.6's and Qwen3-Coder's (bench/README.md).
 MOE_LAYER_FAMILIES_WINDOWS = {"vulkan_intel": "vulkan_intel_windows"}
+# On Mesa the MoE-layer time goes with the Vulkan dispatches of the architecture's decode graph, not with the layer:
+# Qwen3-30B-A3B (`qwen3moe`) leaves 116 µs a MoE layer on the B70 and 120 on the B60, Qwen3.6-35B-A3B (`qwen35moe`)
+# 263-399 and 396, with 17 and 31-39 dispatches a layer: 10-13 µs a dispatch on both cards. Counted for one decode
+# token from llama.cpp's builders (src/models/qwen3moe.cpp, qwen35moe.cpp, delta-net-base.cpp, openai-moe-iswa.cpp,
+# `build_moe_ffn` in src/llama-graph.cpp) less what ggml-vulkan fuses (ggml-org/ggml d99724f2,
+# `ggml_backend_vk_graph_compute`: RMS_NORM + MUL (+ ROPE (+ SET_ROWS)), MUL_MAT + ADD (+ ADD), MUL_MAT_ID + ADD_ID
+# / MUL, the top-k router, up to 9 chained ADDs, each on adjacent graph nodes; views and reshapes dispatch nothing),
+# per op in bench/README.md: a `qwen3moe` layer 17 (attention 9: norm, Q, K, V, Q norm + RoPE, K norm + RoPE + cache
+# write, V cache write, attention, output + residual; MoE 8: norm, router, top-k, up, gate, SwiGLU, down × weights,
+# the experts' sum + residual), gpt-oss's 17 (biases and sinks fused), a `qwen35moe` attention layer 31 (its Q
+# gate's copy, sigmoid and product; the interleaved RoPE fuses with nothing; a shared expert with its sigmoid gate,
+# 7; the experts' sum in two) and a Gated DeltaNet layer 8 more (39: the projections, β sigmoid, α bias and softplus,
+# the conv state's rows, concat and copy, the conv, two L2 norms, the fused delta rule, the state copy, the gated
+# norm, the residual apart). `MOE_LAYER_SECONDS["vulkan_intel"]` is a `qwen3moe` layer's; a family takes its count
+# ÷ 17. Not every row agrees: gpt-oss-20b leaves 510-542 µs a layer on the B70 with the same 17 dispatches, and a
+# dense step's dispatches cost a third of these (`LAYER_SECONDS["vulkan_intel"]`; bench/README.md).
+MESA_MOE_REFERENCE_NODES = 17
+MESA_MOE_LAYER_NODES = {
+    "qwen3.5": (31, 8),
+    "qwen3.6": (31, 8),
+}
+
+
+def mesa_moe_layer_nodes(family: str) -> tuple[float, float]:
+    """Vulkan dispatches per MoE layer of this architecture's decode graph, and a linear-attention layer's more
+    (`MESA_MOE_LAYER_NODES`; unlisted families take `qwen3moe`'s 17)."""
+    return MESA_MOE_LAYER_NODES.get(family, (MESA_MOE_REFERENCE_NODES, 0))
+
+
+def mesa_moe_units(stage: Stage) -> float:
+    """A stage's MoE layers in `qwen3moe` layers' dispatches, as Mesa's MoE time counts them (`MESA_MOE_LAYER_NODES`);
+    its MoE layers off Mesa."""
+    if stage.backend != "vulkan_intel" or stage.intel_windows or not stage.moe_layers:
+        return stage.moe_layers
+    nodes = (
+        stage.moe_layers * stage.mesa_moe_layer_nodes + stage.linear_layers * stage.mesa_linear_layer_nodes
+    )
+    return nodes / MESA_MOE_REFERENCE_NODES
 
 
 def moe_layer_family(stage: Stage) -> str:
@@ -273,12 +311,12 @@ def moe_layer_family(stage: Stage) -> str:
 def launch_layers(stage: Stage) -> tuple[float, float]:
     """A step's layers and MoE layers in the units `LAYER_SECONDS` and `MOE_LAYER_SECONDS` time: an attention
     layer's launches (a linear-attention layer `LINEAR_LAYER_KERNELS` more, an MLA layer its `mla_kernels`) and an MoE
-    block's, under MLX scaled
-    by the architecture's kernel counts over Llama's and gpt-oss's (`mlx_layer_kernels`, `mlx_moe_kernels`)."""
+    block's (on Mesa's Intel Vulkan in a Qwen3-30B layer's dispatches: `mesa_moe_units`), under MLX scaled by the
+    architecture's kernel counts over Llama's and gpt-oss's (`mlx_layer_kernels`, `mlx_moe_kernels`)."""
     layers = stage.layers + LINEAR_LAYER_KERNELS * stage.linear_layers
     if stage.backend in MLA_BACKENDS:
         layers += stage.mla_kernels / LLAMA_LAYER_KERNELS
-    moe_layers = stage.moe_layers
+    moe_layers = mesa_moe_units(stage)
     if stage.backend == "mlx":
         layers *= stage.mlx_layer_kernels
         moe_layers *= stage.mlx_moe_kernels

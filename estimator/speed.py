@@ -423,6 +423,10 @@ class Stage:
     # them in F32, which Vulkan multiplies at a lower rate (`VULKAN_F32_MATVEC_SHARE`)
     router_params: float = 0.0
     router_bytes: float = 0.0
+    # Vulkan dispatches a decode step runs per MoE layer of this architecture, and per linear-attention layer more
+    # (`fixed_costs.MESA_MOE_LAYER_NODES`): Mesa's MoE-layer time goes with them
+    mesa_moe_layer_nodes: float = 17.0
+    mesa_linear_layer_nodes: float = 0.0
 
     @property
     def prompt_family(self) -> str:

@@ -103,3 +103,18 @@ def test_intel_windows_vulkan_moe_layers_take_the_windows_drivers_time():
         fixed_costs.MOE_LAYER_SECONDS["vulkan_intel"] - fixed_costs.MOE_LAYER_SECONDS["vulkan_intel_windows"]
     )
     assert saved == pytest.approx(48 * gap)
+
+
+def test_mesa_moe_time_goes_with_the_architectures_vulkan_dispatches():
+    # Qwen3.6-35B-A3B: 10 attention layers of 31 dispatches and 30 Gated DeltaNet layers of 39, against qwen3moe's 17
+    # a layer: (10 × 31 + 30 × 39) ÷ 17 = 87.06 qwen3moe layers' time, where Windows' driver takes its 40 MoE layers'
+    qwen36 = speed.Stage(
+        bandwidth_gb_s=608, backend="vulkan_intel", tflops=45.9, layers=40, dense_bytes=1e9, routed_bytes=18e9,
+        experts=256, experts_per_tok=8, active_params=3e9, moe_layers=40, linear_layers=30,
+        mesa_moe_layer_nodes=31, mesa_linear_layer_nodes=8,
+    )  # fmt: skip
+    assert fixed_costs.mesa_moe_layer_nodes("qwen3.5") == (31, 8)
+    assert fixed_costs.mesa_moe_layer_nodes("gpt-oss") == (17, 0)  # unlisted: qwen3moe's count
+    assert fixed_costs.mesa_moe_units(qwen36) == pytest.approx((10 * 31 + 30 * 39) / 17)
+    assert fixed_costs.mesa_moe_units(replace(qwen36, intel_windows=True)) == 40
+    assert fixed_costs.mesa_moe_units(replace(qwen36, backend="vulkan")) == 40
