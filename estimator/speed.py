@@ -63,7 +63,7 @@ from .hardware import (  # noqa: F401
 # H100 SXM (3360, 132 × 1.98), 71 on an H200 NVL (4890, 132 × 1.785), 76 on an H200 SXM (4890, 132 × 1.98): 0.25
 # to 0.56 of the spec, 5.0 to 6.2 GB/s per SM·GHz once the per-layer times are taken off. One share of the spec
 # (0.595 before) put the A100 SXM 12–31% high and the V100 13–25% low held out, and the H200 needed a factor of its
-# own. Fitted: NVIDIA 8.8 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.6 per CU-cycle (MI50, MI100,
+# own. Fitted: NVIDIA 8.9 bytes per SM-cycle (V100, A100, H100, H200 rows), AMD 6.8 per CU-cycle (MI50, MI100,
 # MI300X). The exponent 2 is the held-out choice among 1 (the two times added), 2, 4 and a hard minimum: decode
 # 7.9% / 26.8%, 7.8% / 26.7%, 7.9% / 26.5%, 8.3% / 27.0%; HBM · CUDA dense 6.9%, 3.5%, 3.2%, 6.6% and MoE 10.7%,
 # 12.4%, 15.2%, 16.0% (bench/README.md). The P100's 56 SMs at 1.329 GHz give 655 GB/s of its 732, 0.67 of it: the
@@ -87,29 +87,29 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.608,
-    "hbm": 0.581,
-    "lpddr": 0.978,
-    "lpddr_two_die": 0.794,
+    "gddr_xe_hpg": 0.643,
+    "hbm": 0.6,
+    "lpddr": 0.972,
+    "lpddr_two_die": 0.791,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.8,
-    "amd": 6.62,
+    "nvidia": 8.92,
+    "amd": 6.81,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.891,
-    "cuda_pascal": 0.734,
-    "rocm": 0.915,
-    "vulkan": 0.915,
-    "vulkan_intel": 0.655,
-    "sycl": 0.754,
-    "metal": 0.893,
-    "mlx": 0.896,
+    "cuda": 0.901,
+    "cuda_pascal": 0.742,
+    "rocm": 0.921,
+    "vulkan": 0.914,
+    "vulkan_intel": 0.619,
+    "sycl": 0.755,
+    "metal": 0.898,
+    "mlx": 0.901,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -120,17 +120,17 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.952,
-    ("kquant", "cuda_pascal"): 0.687,
-    ("kquant", "rocm"): 0.804,
-    ("kquant", "vulkan"): 0.951,
-    ("kquant", "vulkan_intel"): 0.859,
-    ("kquant", "sycl"): 0.849,
+    ("kquant", "cuda"): 0.945,
+    ("kquant", "cuda_pascal"): 0.737,
+    ("kquant", "rocm"): 0.815,
+    ("kquant", "vulkan"): 0.952,
+    ("kquant", "vulkan_intel"): 0.871,
+    ("kquant", "sycl"): 0.863,
     ("kquant", "metal"): 0.922,
-    ("float", "cuda"): 0.979,
-    ("float", "rocm"): 1.06,
+    ("float", "cuda"): 0.97,
+    ("float", "rocm"): 1.05,
     ("bf16", "rocm"): 1.04,
-    ("bf16", "vulkan"): 0.875,
+    ("bf16", "vulkan"): 0.895,
     ("bf16", "sycl"): 0.74,
     ("float", "metal"): 0.993,
 }
@@ -265,7 +265,7 @@ PERMUTE_UNPACK = (("mxfp4", "sycl"),)
 VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 FLOPs
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.956
+EXPERT_EFFICIENCY = 0.951
 # llama.cpp's Vulkan backend multiplies BF16 experts with its matrix-matrix shader even for one token:
 # `ggml_vk_use_mul_mat_vec_id` (ggml/src/ggml-vulkan/ggml-vulkan.cpp) sends a MUL_MAT_ID to the mat-vec shader only
 # for F32, F16 and quantized weights (ggml-org/ggml ac0c8be4, the sync of 17 December 2025, and d99724f2 of August
@@ -296,8 +296,8 @@ PREFILL_EFFICIENCY = {
     "cuda_pascal": 1.0,
     "rocm": 0.403,
     "vulkan": 0.317,
-    "vulkan_intel": 0.152,
-    "sycl": 0.205,
+    "vulkan_intel": 0.15,
+    "sycl": 0.204,
     "metal": 0.693,
     "mlx": 1.0,
     "vllm": 0.516,
@@ -309,10 +309,10 @@ FULL_RATE_PREFILL_FACTOR = 0.456
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.767,
-    ("kquant", "cuda_pascal"): 0.969,
-    ("kquant", "rocm"): 0.909,
+    ("kquant", "cuda_pascal"): 0.967,
+    ("kquant", "rocm"): 0.91,
     ("kquant", "vulkan"): 0.815,
-    ("kquant", "vulkan_intel"): 0.854,
+    ("kquant", "vulkan_intel"): 0.813,
     ("kquant", "sycl"): 1.03,
     ("kquant", "metal"): 0.953,
     ("float", "cuda"): 0.961,
@@ -326,7 +326,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.395
+BF16_PREFILL_EFFICIENCY = 0.396
 # ROCm's quantized prompt products (MMQ: MFMA on CDNA from PR 14624, July 2025; WMMA on RDNA 4 from PR 17156 and RDNA 3
 # from PR 17576, November-December 2025; ggml/src/ggml-cuda/mmq.cuh) load each weight tile and unpack it to 8-bit
 # integers in shared memory on the vector units, then multiply it on the matrix units. Where the matrix rate is
@@ -338,7 +338,7 @@ BF16_PREFILL_EFFICIENCY = 0.395
 # 1.2× its vector rate, as the MI100's IQ4 rows run at 1.1× its own), the R9700 (width 2) +8% to +39%, while the width-1
 # RX 7900 XTX and MI50 came out slow (−29% to −62%). The two figures give 0.27 (0.42 of the listed rate at width 1,
 # 1.16 of the vector rate at width 8), the prior; fitted on the ROCm prompt rows: 0.249.
-ROCM_UNPACK_SHARE = 0.249
+ROCM_UNPACK_SHARE = 0.248
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
