@@ -85,7 +85,24 @@ def _devices() -> tuple[dict[str, dict], dict]:
     return by_name, data["apple"]
 
 
+# An Apple row whose source prints no GPU core count ("Apple M1 Pro (32 GB)", "Apple M1 Max (MacBook Pro, 64 GB)",
+# "Apple M4 Pro (Mac mini, 64 GB)", discussion 15396) ran one of the chip's GPU bins; without a count the row had no
+# shader rate, so the engine's unpacking term (`speed.UNPACK_FLOPS`, the multiply-adds of quantized weights at the
+# shader rate) dropped out and those rows came out fast: gpt-oss-20b tg128 on the M1 Max +19%, on the M1 Pro +17%,
+# where the printed 32-core M4 Max's is −10%. Such a row takes the chip's smallest GPU (speed_devices.json
+# `gpu_cores_fewest`, from the reference's `gpu_cores_options`), its rate and its bandwidth: the site's visitor
+# picks a bin, the bench cannot, and the smaller is the bound a benchmark of either bin does not fall below.
+# A decode step's unpacking is a few per cent of it, so the bin moves it little; a prompt's time is the rate's
+# alone, so a prefill row of an unprinted bin stays out, as it did without a rate (bench/speed_rows.py):
+# ggerganov's M2 Ultra rows of PRs 2891 and 15616 (the 76-core one of discussion 15396, but not said there) would
+# be timed 27% slow on the 60-core bin.
 APPLE = re.compile(r"^Apple (M\d)( Pro| Max| Ultra)?(?: \((\d+)-core GPU)?")
+
+
+def apple_bin_unprinted(name: str) -> bool:
+    """Whether `name` is an Apple chip whose source printed no GPU core count (`APPLE` above)."""
+    m = APPLE.match(name)
+    return bool(m) and not m.group(3)
 
 
 def device_for(name: str, backend: str) -> tuple[str, DeviceSpec, str] | None:
@@ -94,11 +111,13 @@ def device_for(name: str, backend: str) -> tuple[str, DeviceSpec, str] | None:
     m = APPLE.match(name)
     if m:
         chip = m.group(1) + (m.group(2) or "")
-        cores = int(m.group(3)) if m.group(3) else None
+        printed = int(m.group(3)) if m.group(3) else None
+        # no printed GPU core count: the chip's smallest GPU (`APPLE` above)
+        cores = printed or apple["gpu_cores_fewest"].get(chip)
         bw = apple["bandwidth_by_gpu_cores"].get(f"{chip} {cores}", apple["bandwidth_gb_s"][chip])
         per_core = apple["tflops_per_gpu_core"].get(m.group(1))
         spec = DeviceSpec(
-            slug=f"apple-{chip.lower().replace(' ', '-')}" + (f"-{cores}c" if cores else ""),
+            slug=f"apple-{chip.lower().replace(' ', '-')}" + (f"-{printed}c" if printed else ""),
             name=name,
             memory_bytes=128 * GIB,
             bandwidth_gb_s=bw,

@@ -27,6 +27,7 @@ from speed_resolve import (  # noqa: F401 (REFERENCE: for bench/accuracy_sizes.p
     MXFP4_BPW,
     REFERENCE,
     Measurement,
+    apple_bin_unprinted,
     catalog_models,
     catalog_quants,
     cpu_fallback,
@@ -137,6 +138,9 @@ def _add(
         out.skipped[f"test {test}"] += 1
         return
     kind, tokens, depth = parsed
+    if kind == "prefill" and apple_bin_unprinted(device_name):
+        out.skipped["prefill on an Apple chip without a printed GPU core count"] += 1
+        return
     resolved = model_for(model_name, params_b)
     if isinstance(resolved, str):
         out.skipped[resolved] += 1
