@@ -76,7 +76,15 @@ def mla_layer_kernels(q_lora_rank: int | None) -> int:
     return MLA_LAYER_KERNELS if q_lora_rank else MLA_LITE_LAYER_KERNELS
 
 
-CLOCKED_BACKENDS = ("cuda", "cuda_pascal")
+# Metal's fixed times are the same chain of small kernels (llama.cpp's Metal backend encodes a step's graph into
+# command buffers, no host round trip between them), at the Apple GPU's clock (`hardware.APPLE_CLOCK_GHZ`): the
+# times above are at an M2's or M3's (1.4 GHz) and scale by it ÷ the chip's. With one time for every generation the
+# M1 family (1.278 GHz) came out fast and the M4 (1.58) slow on the rows where the fixed time is a large share of
+# the step: held out the Apple table's M1 Max 24-core LLaMA-2-7B Q4_0 +21.8%, M1 Ultra 48-core +32.8%, discussion
+# 15396's gpt-oss-20b tg128 on the M1 Max +13.1% and M1 Pro +9.6% (3.6 ms of fixed time in a 13-22 ms step)
+# where the M4 Max's was −10.0%; chips of unknown generation (the M5) take the times as they are.
+CLOCKED_BACKENDS = ("cuda", "cuda_pascal", "metal")
+METAL_CLOCK_REFERENCE_GHZ = 1.4
 # llama.cpp's builds before its MoE fusions ran a decode step's MoE layer as more kernels than today's: the sum of the
 # experts' outputs as one ADD per expert beyond the first, the router's softmax, ARGSORT, GET_ROWS and top-k
 # renormalisation (SUM_ROWS, DIV) apart, the routing weights' MUL apart from the down product. Today's fuse them
@@ -332,7 +340,8 @@ def fixed_seconds(stage: Stage) -> float:
         moe_layer += stage.unfused_moe_kernels * LAYER_SECONDS[stage.backend] / LLAMA_LAYER_KERNELS
     fixed = layers * LAYER_SECONDS[stage.backend] + moe_layers * moe_layer
     if stage.clock_ghz and stage.backend in CLOCKED_BACKENDS:
-        return fixed * CLOCK_REFERENCE_GHZ / stage.clock_ghz
+        reference = METAL_CLOCK_REFERENCE_GHZ if stage.backend == "metal" else CLOCK_REFERENCE_GHZ
+        return fixed * reference / stage.clock_ghz
     return fixed
 
 

@@ -163,9 +163,19 @@ ARCHITECTURE_CLOCK_GHZ = {
 }
 
 
+# An Apple GPU's clock by generation (the catalog's and the bench's `architecture`): 128 FP32 lanes a core × 2 FLOPs ×
+# this clock give the shader rates of bench/data/speed_devices.json (`tflops_per_gpu_core`, M1 1.278 GHz, M2 1.398,
+# M3 ~1.4, M4 ~1.58; tflops_source there). On Metal, as on CUDA, a decode step's fixed costs are the latency of
+# small dependent kernels at the GPU's clock (`fixed_costs.METAL_CLOCK_REFERENCE_GHZ`).
+APPLE_CLOCK_GHZ = {"Apple M1": 1.278, "Apple M2": 1.398, "Apple M3": 1.4, "Apple M4": 1.58}
+
+
 def clock_ghz(device: DeviceSpec) -> float:
-    """Boost clock of an NVIDIA GPU on llama.cpp's CUDA backend (`NAMED_PARTS`, else its architecture's); 0 when
-    unknown or another backend (its fixed costs are then taken at the reference clock)."""
+    """Boost clock of an NVIDIA GPU on llama.cpp's CUDA backend (`NAMED_PARTS`, else its architecture's), of an
+    Apple GPU on Metal (`APPLE_CLOCK_GHZ`); 0 when unknown or another backend (its fixed costs are then taken at the
+    reference clock)."""
+    if device.backend == "metal":
+        return APPLE_CLOCK_GHZ.get(device.architecture or "", 0.0)
     if device.backend != "cuda":
         return 0.0
     if named := _named_part(device):

@@ -394,7 +394,7 @@ class Stage:
     expert_loop: bool = False  # `hardware.expert_loop_prompts()`: a prompt's experts one product at a time
     # a prompt's expert lists built on the host, as llama.cpp's MMQ did before PR 15525 (`prefill.MOE_HOST_*`)
     moe_host_ids: bool = False
-    clock_ghz: float = 0.0  # `hardware.clock_ghz()`: an NVIDIA GPU's boost clock, its CUDA fixed costs' pace
+    clock_ghz: float = 0.0  # `hardware.clock_ghz()`: the GPU's clock, its CUDA or Metal fixed costs' pace
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
     integer_tops: float = 0.0  # `hardware.integer_tops()`: 32-bit integer rate (`LOW_BIT_UNPACK_OPS`)
     emulated_dp4a: bool = False  # `hardware.emulated_dp4a()`: CUDA's int8 dot product in software (GP100)
