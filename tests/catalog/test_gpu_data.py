@@ -147,3 +147,15 @@ def test_nvidia_architecture_from_a_name_is_dbgpus_wherever_the_name_table_names
             named += 1
             assert found == spec.architecture.split()[0], spec.name
     assert named > 300
+
+
+def test_every_apple_row_of_a_known_generation_has_its_shader_rate():
+    """Without an FP16 rate a chip's prefill shows "–" and its decode leaves out the unpacking of quantized weights
+    (`speed.unpack_seconds`), so an M1 Pro answered faster than the speed bench fits Apple rows; the M5 has no
+    listed clock yet."""
+    missing = [
+        slug
+        for slug, row in GPUS.items()
+        if row["vendor"] == "apple" and not row["name"].startswith("Apple M5") and not row["fp16_tflops"]
+    ]
+    assert missing == []
