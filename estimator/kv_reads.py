@@ -30,7 +30,7 @@ KV_EFFICIENCY = {
     "vulkan_intel": 0.8,
     "sycl": 0.868,
     "metal": 0.8,
-    "mlx": 0.764,
+    "mlx": 0.765,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -65,7 +65,7 @@ NO_FLASH_KV_EFFICIENCY = {
     "vulkan": 0.191,
     "vulkan_intel": 0.2,
     "sycl": 0.2,
-    "metal": 0.223,
+    "metal": 0.225,
 }
 
 

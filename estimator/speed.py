@@ -90,11 +90,11 @@ MEMORY_EFFICIENCY = {
     "gddr_xe_hpg": 0.643,
     "hbm": 0.6,
     "lpddr": 0.972,
-    "lpddr_two_die": 0.791,
+    "lpddr_two_die": 0.795,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.92,
+    "nvidia": 8.91,
     "amd": 6.81,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
@@ -103,13 +103,13 @@ HBM_BYTES_PER_SM_CYCLE = {
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
     "cuda": 0.901,
-    "cuda_pascal": 0.742,
-    "rocm": 0.921,
+    "cuda_pascal": 0.741,
+    "rocm": 0.92,
     "vulkan": 0.914,
     "vulkan_intel": 0.619,
     "sycl": 0.755,
-    "metal": 0.898,
-    "mlx": 0.901,
+    "metal": 0.91,
+    "mlx": 0.9,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -121,18 +121,18 @@ BACKEND_EFFICIENCY = {
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.945,
-    ("kquant", "cuda_pascal"): 0.737,
+    ("kquant", "cuda_pascal"): 0.738,
     ("kquant", "rocm"): 0.815,
     ("kquant", "vulkan"): 0.952,
     ("kquant", "vulkan_intel"): 0.871,
     ("kquant", "sycl"): 0.863,
-    ("kquant", "metal"): 0.922,
-    ("float", "cuda"): 0.97,
+    ("kquant", "metal"): 0.934,
+    ("float", "cuda"): 0.971,
     ("float", "rocm"): 1.05,
     ("bf16", "rocm"): 1.04,
     ("bf16", "vulkan"): 0.895,
     ("bf16", "sycl"): 0.74,
-    ("float", "metal"): 0.993,
+    ("float", "metal"): 0.987,
 }
 # SYCL's BF16 decode before llama.cpp PR 21580 (merged 22 May 2026, ggml-org/ggml 807fd144: "BF16 models had no
 # dedicated token generation kernel — they fell through to the generic full-GEMM path, resulting in ~14% memory
@@ -265,7 +265,7 @@ PERMUTE_UNPACK = (("mxfp4", "sycl"),)
 VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 FLOPs
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.951
+EXPERT_EFFICIENCY = 0.957
 # llama.cpp's Vulkan backend multiplies BF16 experts with its matrix-matrix shader even for one token:
 # `ggml_vk_use_mul_mat_vec_id` (ggml/src/ggml-vulkan/ggml-vulkan.cpp) sends a MUL_MAT_ID to the mat-vec shader only
 # for F32, F16 and quantized weights (ggml-org/ggml ac0c8be4, the sync of 17 December 2025, and d99724f2 of August
