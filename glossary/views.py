@@ -9,6 +9,7 @@ from calculator.forms import QuestionForm
 from calculator.question import Question
 from config import http_cache
 
+from . import accuracy as speed_accuracy
 from .content import library
 from .errors import by_runtime
 from .examples import question_words
@@ -38,6 +39,12 @@ def term(request, slug):
         **worked_example(page.example),
     }
     return TemplateResponse(request, "glossary/term.html", context)
+
+
+@require_GET
+@http_cache.public(etag=http_cache.page_etag)
+def accuracy(request):
+    return TemplateResponse(request, "glossary/accuracy.html", {"figures": speed_accuracy.figures()})
 
 
 @require_GET

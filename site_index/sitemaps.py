@@ -22,6 +22,7 @@ class PageSitemap(Sitemap):
             "reverse_questions:what-hardware",
             "glossary:glossary",
             "glossary:guides",
+            "glossary:accuracy",
             "glossary:errors",
             "catalog:gpu-list",
             "catalog:model-list",
