@@ -52,3 +52,9 @@ def test_every_page_links_to_it_and_the_sitemap_lists_it(client):
     home = client.get("/").content.decode()
     assert 'href="/accuracy/">How accurate</a>' in home
     assert "/accuracy/</loc>" in client.get("/sitemap.xml").content.decode()
+
+
+def test_every_answer_links_it_where_it_explains_the_ranges(client, catalog):
+    answer = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=1&ctx=8192")
+    why = re.search(r'<details class="why">(.*?)</details>', answer.content.decode(), re.S).group(1)
+    assert 'devices left out of the fit: <a href="/accuracy/">how accurate</a>' in why
