@@ -103,6 +103,12 @@ class Loaded:
     skipped: Counter
 
 
+def by_source_prefix(table: dict[str, str], source: str) -> str | None:
+    """The reason `table` gives for rows whose source starts with one of its keys (a repository's rows at any
+    commit); None for other sources."""
+    return next((why for prefix, why in table.items() if source.startswith(prefix)), None)
+
+
 def _add(
     out: Loaded,
     *,
@@ -154,7 +160,7 @@ def _add(
         tokens = MLX_TG_TOKENS if runtime == "mlx" else UNSTATED_TG_DEPTH
     elif test.startswith("tg@"):
         tokens = MLX_TG_TOKENS
-    superseded = next((why for prefix, why in SUPERSEDED_PREFILL.items() if source.startswith(prefix)), None)
+    superseded = by_source_prefix(SUPERSEDED_PREFILL, source)
     if kind == "prefill" and superseded:
         out.skipped[superseded] += 1
         return
@@ -166,9 +172,7 @@ def _add(
     if kind == "decode" and non_default:
         out.skipped[non_default] += 1
         return
-    driver = next(
-        (why for prefix, why in SUPERSEDED_DECODE_SOURCES.items() if source.startswith(prefix)), None
-    )
+    driver = by_source_prefix(SUPERSEDED_DECODE_SOURCES, source)
     if kind == "decode" and driver:
         out.skipped[driver] += 1
         return
@@ -244,24 +248,29 @@ def load_public(out: Loaded) -> None:
     and speculative decoding off (vllm_mlx/cli.py, scheduler.py and community_bench/runner.py at those tags of
     raullenchai/Rapid-MLX); its decode_tps is output tokens over the time after the first token."""
     for r in json.loads((DATA / "public_measurements.json").read_text()):
-        runtime = "mlx" if r["runtime"] == "mlx-lm" or r["backend"] == "MLX (Metal)" else "llama.cpp"
-        _add(
-            out,
-            source=r["source"],
-            device_name=r["device"],
-            backend_name=r["backend"],
-            count=r["device_count"],
-            runtime=runtime,
-            model_name=r["model"],
-            params_b=r["params_b"],
-            fmt=r["format"],
-            size_gib=r["size_gib"],
-            test=r["test"],
-            ubatch=r.get("n_ubatch"),
-            value=r["tok_s"],
-            flash_attention=FLASH_ATTENTION[r.get("fa")],
-            record=r,
-        )
+        add_public(out, r)
+
+
+def add_public(out: Loaded, r: dict) -> None:
+    """One row of public_measurements.json (`load_public`), scored or counted among the skipped."""
+    runtime = "mlx" if r["runtime"] == "mlx-lm" or r["backend"] == "MLX (Metal)" else "llama.cpp"
+    _add(
+        out,
+        source=r["source"],
+        device_name=r["device"],
+        backend_name=r["backend"],
+        count=r["device_count"],
+        runtime=runtime,
+        model_name=r["model"],
+        params_b=r["params_b"],
+        fmt=r["format"],
+        size_gib=r["size_gib"],
+        test=r["test"],
+        ubatch=r.get("n_ubatch"),
+        value=r["tok_s"],
+        flash_attention=FLASH_ATTENTION[r.get("fa")],
+        record=r,
+    )
 
 
 def load_vllm(out: Loaded) -> None:

@@ -20,22 +20,7 @@ def test_the_i915_decode_row_is_left_out_and_its_prompt_row_kept():
     ]
     out = speed_rows.Loaded([], speed_rows.Counter())
     for r in records:
-        speed_rows._add(
-            out,
-            source=r["source"],
-            device_name=r["device"],
-            backend_name=r["backend"],
-            count=r["device_count"],
-            runtime="llama.cpp",
-            model_name=r["model"],
-            params_b=r["params_b"],
-            fmt=r["format"],
-            size_gib=r["size_gib"],
-            test=r["test"],
-            ubatch=r.get("n_ubatch"),
-            value=r["tok_s"],
-            record=r,
-        )
+        speed_rows.add_public(out, r)
     assert {r["test"] for r in records} == {"pp512", "tg128"}
     assert [row.kind for row in out.rows] == ["prefill"]
     why = speed_rows.SUPERSEDED_DECODE_SOURCES["https://github.com/zhaoyshine/dual-intel-arc-a770-llm-bench/"]
