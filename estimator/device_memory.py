@@ -223,6 +223,7 @@ def usage_and_stage(
     if p.holds_output:
         active += c.output
     share = kv_share(model, tp)
+    mesa_moe_nodes, mesa_linear_nodes = fixed_costs.mesa_moe_layer_nodes(model.family)
     stage = speed.Stage(
         **_device_fields(c, quant, workload, p.device, model.hidden_size),
         layers=len(p.layers),
@@ -232,8 +233,8 @@ def usage_and_stage(
         output_params=c.output / tp if p.holds_output else 0.0,
         mlx_layer_kernels=fixed_costs.mlx_layer_kernels(model.family, model.max_position_embeddings),
         mlx_moe_kernels=fixed_costs.mlx_moe_kernels(model.family),
-        mesa_moe_layer_nodes=fixed_costs.mesa_moe_layer_nodes(model.family)[0],
-        mesa_linear_layer_nodes=fixed_costs.mesa_moe_layer_nodes(model.family)[1],
+        mesa_moe_layer_nodes=mesa_moe_nodes,
+        mesa_linear_layer_nodes=mesa_linear_nodes,
         **_attention_fields(model, workload, p.layers, kv_share=share, head_share=1 / tp),
         **_moe_fields(c, quant, p.layers, p.experts_elsewhere, 1 / tp),
     )
