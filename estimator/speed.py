@@ -619,9 +619,7 @@ def unpack_seconds(stage: Stage, batch: int) -> float:
     """The multiply-adds of a step's quantized weights at the vector rate, on top of the reads
     (`UNPACK_FLOPS`); on CUDA and ROCm, a low-bit K-quant's unpacking at the integer rate (`LOW_BIT_UNPACK_OPS`), and
     on GP100 the int8 dot products it emulates (`EMULATED_DP4A_OPS`)."""
-    low_bit = (
-        LOW_BIT_UNPACK_OPS * stage.params_read(batch) / integer_rate(stage) if low_bit_unpack(stage) else 0.0
-    )
+    low_bit = integer_seconds(LOW_BIT_UNPACK_OPS, stage, batch) if low_bit_unpack(stage) else 0.0
     low_bit += emulated_dp4a_seconds(stage, batch)
     if stage.fmt in ("float", "bf16") or not stage.tflops or stage.backend not in UNPACK_BACKENDS:
         return low_bit
@@ -641,7 +639,13 @@ def emulated_dp4a_seconds(stage: Stage, batch: int) -> float:
     ops = EMULATED_DP4A_OPS.get(stage.fmt, 0.0)
     if not stage.emulated_dp4a or not ops or not stage.integer_tops:
         return 0.0
-    return ops * stage.params_read(batch) / integer_rate(stage)
+    return integer_seconds(ops, stage, batch)
+
+
+def integer_seconds(ops_per_weight: float, stage: Stage, batch: int) -> float:
+    """`ops_per_weight` 32-bit integer instructions for each weight a step reads, at the stage's integer rate
+    (`integer_rate`): the low-bit K-quants' unpacking and GP100's emulated dp4a."""
+    return ops_per_weight * stage.params_read(batch) / integer_rate(stage)
 
 
 def prefill_efficiency(stage: Stage) -> float:
