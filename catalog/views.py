@@ -6,10 +6,14 @@ Each is a function of its URL and the catalog version, so it is served from the 
 ETag (config/http_cache.py) once rendered.
 """
 
+from urllib.parse import urlencode
+
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from config import http_cache
+from reverse_questions import answers
 
 from . import fitting, pages, slugs
 from .models import Gpu, LlmModel, Quantization
@@ -41,7 +45,20 @@ def gpu_detail(request, slug):
     measured = gpu.measurements.select_related("llm", "quantization").order_by(
         "llm__name", "quantization__bits_per_weight", "gpu_count", "metric", "context_tokens", "test", "slug"
     )
-    context = {"gpu": gpu, "gpus": [gpu], "rows": rows, "ctx": pages.CTX, "measured": measured}
+    # the same question on the what-runs page, where the visitor can change the count, context and format
+    asked = {"gpu": gpu.slug, "count": 1, "ctx": pages.CTX, "quant": "largest"}
+    what_runs = reverse("reverse_questions:what-runs")
+    context = {
+        "gpu": gpu,
+        "gpus": [gpu],
+        "rows": rows,
+        "tiers": answers.tiers(rows, "size"),
+        "sort": "size",
+        "sort_links": {key: f"{what_runs}?{urlencode(asked | {'sort': key})}" for key in answers.SORTS},
+        "what_runs": f"{what_runs}?{urlencode(asked)}",
+        "ctx": pages.CTX,
+        "measured": measured,
+    }
     return TemplateResponse(request, "catalog/gpu_detail.html", context)
 
 

@@ -72,6 +72,7 @@ def runs_rows_html(rows: Iterable[RunsRow]) -> SafeString:
     filters on the same values, every value escaped as the template escapes a plain string). A page has
     ~150 rows of ~25 values: through the template engine they were a third of the page's CPU."""
     glossary = esc(reverse("glossary:glossary"))
+    models = esc(reverse("catalog:model-list"))  # a model's page is /models/<slug>/
     runtimes = dict(RUNTIME_CHOICES)
     out = []
     for row in rows:
@@ -82,7 +83,7 @@ def runs_rows_html(rows: Iterable[RunsRow]) -> SafeString:
             own = f' <small data-testid="own-context">at its maximum, {_count(row.ctx)} tokens</small>'
         out.append(
             f'\n        <tr{nofit} data-model="{esc(model.slug)}">'
-            f'\n          <th scope="row">{esc(model.name)}{own}</th>'
+            f'\n          <th scope="row"><a href="{models}{esc(model.slug)}/">{esc(model.name)}</a>{own}</th>'
             f'\n          <td data-label="Parameters">{_parameters(model.total_params_b, model.is_moe and model.active_params_b)}</td>\n          '
         )
         if plan is not None:

@@ -125,6 +125,34 @@ def test_rtx_3090_page_says_a_70b_model_does_not_fit_on_one_card(client, catalog
     assert "Does not fit" in row(html, "model", "llama-3-1-405b-instruct")
 
 
+def test_gpu_page_groups_what_runs_in_speed_tiers_and_hands_the_question_to_the_what_runs_page(
+    client, catalog
+):
+    html = client.get("/gpus/geforce-rtx-3090/").text
+    summary = re.search(r'<ul class="tier-summary".*?</ul>', html, re.S).group(0)
+    assert "Runs great" in summary and "Usable" in summary and "Won't run" not in summary
+    great = re.search(r'data-testid="tier-great">(.*?)</section>', html, re.S).group(1)
+    assert "<h3>Runs great" in great and 'data-model="llama-3-1-8b-instruct"' in great
+    assert 'href="/models/llama-3-1-8b-instruct/"' in great  # each row links its model's page
+    # what does not fit is folded away, not a hundred rows to scroll past
+    none = re.search(r'data-testid="tier-none">(.*?)</section>', html, re.S).group(1)
+    assert (
+        none.lstrip().startswith("<details><summary><h3>Won&#x27;t run") and "llama-3-1-405b-instruct" in none
+    )
+    # the same question, asked on the what-runs page, answers the same formats at the same speeds
+    link = re.search(r'<a href="([^"]+)" data-testid="ask-what-runs">', html).group(1).replace("&amp;", "&")
+    assert link == "/what-runs/?gpu=geforce-rtx-3090&count=1&ctx=8192&quant=largest"
+    asked = re.findall(
+        r'data-model="([^"]+)">.*?data-testid="format">([^<]+)<.*?data-testid="decode">([^<]+)<', html, re.S
+    )
+    answered = client.get(link).text
+    assert len(asked) > 20
+    for model, quant, decode in asked:
+        assert f'data-model="{model}"' in answered
+        assert f'data-testid="format">{quant}<' in row(answered, "model", model), model
+        assert f'data-testid="decode">{decode}<' in row(answered, "model", model), model
+
+
 def test_gpu_page_shows_unified_memory_fraction(client):
     make_gpu(slug="m4-max-128", name="Apple M4 Max 128 GB", vendor="apple", memory_bytes=128 * GIB,
              unified_memory=True, gpu_memory_fraction=0.75)  # fmt: skip
@@ -308,7 +336,7 @@ def test_a_download_note_links_its_urls_shortened(client, catalog):
 
 def test_a_gpu_page_lists_its_published_measurements_with_their_sources(client, catalog):
     response = client.get("/gpus/geforce-rtx-3090/")
-    table = re.search(r'<table data-testid="measured">.*?</table>', response.text, re.S).group(0)
+    table = re.search(r'<table[^>]*data-testid="measured">.*?</table>', response.text, re.S).group(0)
     rows = Measurement.objects.filter(gpu__slug="geforce-rtx-3090")
     assert rows.exists() and table.count("<tr>") == rows.count() + 1  # a header row and one per measurement
     first = rows.order_by("slug").first()
