@@ -201,6 +201,7 @@ def test_model_list_runs_one_query(client, catalog, django_assert_num_queries):
 
 def test_llama_70b_q4_k_m_needs_one_80gb_card_or_two_3090s(client, catalog):
     response = client.get("/models/llama-3-1-70b-instruct/")
+    assert "<dd>131,072 tokens</dd>" in response.text  # its context, as the calculator writes token counts
     assert response.status_code == 200
     q4 = row(response.text, "quant", "q4_k_m")
     single = next(r.single for r in response.context["rows"] if r.quant.slug == "q4_k_m")
