@@ -10,14 +10,15 @@ for that row's own question, so a visitor sees how far the engine was off on har
 
 import datetime
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from estimator import Workload
+from estimator import Workload, plans
 
-from . import cache, fitting
+from . import cache
 from .llama_bench import DEFAULT_DECODE_TOKENS, parse_test
 from .models import Gpu, Measurement
 
@@ -130,14 +131,18 @@ class Neighbour:
 
     @property
     def error(self) -> float | None:
-        """Estimate ÷ measured − 1."""
-        if not self.estimate_tok_s or not self.row.value:
-            return None
-        return self.estimate_tok_s / self.row.value - 1
+        return relative_error(self.estimate_tok_s, self.row.value)
 
 
-# A decode test near an empty cache, as the engine's estimate for the row (`_estimate`: one token after
-# an empty prompt): `tg` (length not stated) to `tg512`; tg4096 reads a cache growing to 4096 tokens.
+def relative_error(estimate: float | None, measured: float) -> float | None:
+    """Estimate ÷ measured − 1; None without an estimate."""
+    if not estimate or not measured:
+        return None
+    return estimate / measured - 1
+
+
+# A decode test near an empty cache, as the engine's estimate for the row (`row_estimate`: at its mean
+# depth): `tg` (length not stated) to `tg512`; tg4096 reads a cache growing to 4096 tokens.
 SHORT_DECODE_TOKENS = 512
 
 
@@ -190,22 +195,76 @@ def _decode_rows() -> list[DecodeRow]:
 
 
 def _estimate(slug: str) -> float | None:
-    """The engine's single-stream decode for a measurement's own question (tg at an empty context, on
-    the backend it was measured with: a Radeon's Vulkan row is estimated as Vulkan)."""
-    m = Measurement.objects.select_related("gpu", "llm", "quantization").get(slug=slug)
+    """`row_estimate` of the measurement `slug` (`nearest_measured`'s, cached per row)."""
+    return row_estimate(Measurement.objects.select_related("gpu", "llm", "quantization").get(slug=slug))
+
+
+# llama-bench's flash-attention flag as sources print it (`-fa 1`, `-fa on`, `--flash-attn 0`)
+FLASH_ATTENTION_FLAG = re.compile(r"(?:-fa|--flash-attn)[ =]+(1|0|on|off|true|false)\b", re.I)
+
+
+def row_estimate(m: Measurement, gpu: Gpu | None = None) -> float | None:
+    """The engine's estimate for a published row's own test, under today's llama.cpp: `tgN@dD` single-stream
+    decode at the test's mean depth (D + N/2: the cache grows while it runs), `ppN` the prompt from an empty
+    context; on the backend and the number of cards it was measured with (several: a layer split), with flash
+    attention as its flags say (else llama.cpp's default, on where it runs). None where the engine does not ask
+    the same question: other runtimes, row or tensor splits, the CPU, a prompt after a context, a shape or
+    format it refuses. `gpu`: the row's card, where the caller has it loaded."""
+    gpu = gpu or m.gpu
+    test = parse_test(m.test)
+    if (
+        test is None
+        or m.runtime != "llama.cpp"
+        or m.backend == Measurement.Backend.CPU
+        or m.split_mode not in (Measurement.SplitMode.NONE, Measurement.SplitMode.LAYER)
+    ):
+        return None
+    depth = test.depth or m.context_tokens
+    flag = FLASH_ATTENTION_FLAG.search(m.flags)
+    flash_attention = flag.group(1).lower() in ("1", "on", "true") if flag else True
+    if test.op == "pp":
+        if depth:
+            return None  # a plan's prompt starts a conversation
+        workload = Workload(
+            context_tokens=test.tokens, prompt_tokens=test.tokens, flash_attention=flash_attention
+        )
+    else:
+        at = max(1, depth + (test.tokens or DEFAULT_DECODE_TOKENS) // 2)
+        workload = Workload(context_tokens=at + 1, prompt_tokens=at, flash_attention=flash_attention)
     try:
-        device = m.gpu.as_spec()
-        if m.backend != device.backend:
+        device = gpu.as_spec()
+        if m.backend != device.backend:  # a Radeon's Vulkan row is estimated as Vulkan
             device = device.model_copy(update={"backend": m.backend})
-        plan = fitting.recommended(
+        builder = plans.layer_split if m.gpu_count > 1 else plans.single
+        plan = builder(
             model=m.llm.as_spec(),
             quant=m.quantization.as_spec(),
-            devices=[device],
-            workload=Workload(context_tokens=1024, prompt_tokens=1, runtime="llama.cpp"),
+            workload=workload,
+            devices=[device] * m.gpu_count,
         )
     except (ValidationError, ValueError, KeyError):  # a row the engine cannot price: nothing to compare
         return None
-    return plan.decode_tok_s if plan else None
+    return plan.decode_tok_s if test.op == "tg" else plan.prefill_tok_s
+
+
+@dataclass(frozen=True)
+class Estimated:
+    """A published row beside the engine's estimate for its own test (`row_estimate`)."""
+
+    row: Measurement
+    estimate_tok_s: float | None
+
+    @property
+    def error(self) -> float | None:
+        return relative_error(self.estimate_tok_s, self.row.value)
+
+
+def with_estimates(gpu: Gpu, rows: Sequence[Measurement]) -> list[Estimated]:
+    """A card's published rows, each beside `row_estimate`: computed once per card and catalog version."""
+    ours = cache.get_or_compute(
+        "row-estimates", gpu.slug, lambda: {m.slug: row_estimate(m, gpu) for m in rows}
+    )
+    return [Estimated(m, ours.get(m.slug)) for m in rows]
 
 
 def nearest_measured(
@@ -221,7 +280,7 @@ def nearest_measured(
     same = [r for r in rows if r.gpu_id == gpu.pk]
 
     def closeness(r: DecodeRow) -> tuple:
-        # past llama-bench's tg128 is further from the estimate's empty cache (`_estimate`)
+        # past llama-bench's tg128 is further from an empty cache
         return (
             r.backend != gpu.backend,
             r.llm_slug != llm,

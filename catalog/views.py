@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from config import http_cache
 from reverse_questions import answers
 
-from . import fitting, pages, slugs
+from . import fitting, measurements, pages, slugs
 from .models import Gpu, LlmModel, Quantization
 
 
@@ -33,6 +33,18 @@ def gpu_list(request):
     return TemplateResponse(request, "catalog/gpu_list.html", context)
 
 
+# a GPU page's published measurements: by model, format, cards, metric, depth, test
+MEASURED_ORDER = (
+    "llm__name",
+    "quantization__bits_per_weight",
+    "gpu_count",
+    "metric",
+    "context_tokens",
+    "test",
+    "slug",
+)
+
+
 @require_GET
 @http_cache.public(etag=http_cache.page_etag)
 def gpu_detail(request, slug):
@@ -42,9 +54,8 @@ def gpu_detail(request, slug):
     if gpu is None:
         return slugs.redirect_or_404(Gpu, slug, "catalog:gpu-detail")  # renamed since: a 301 to its page
     rows = pages.what_runs(gpu, LlmModel.objects.listed(), Quantization.objects.listed())
-    measured = gpu.measurements.select_related("llm", "quantization").order_by(
-        "llm__name", "quantization__bits_per_weight", "gpu_count", "metric", "context_tokens", "test", "slug"
-    )
+    published = gpu.measurements.select_related("llm", "quantization").order_by(*MEASURED_ORDER)
+    measured = measurements.with_estimates(gpu, published)  # each beside the engine's estimate of its test
     # the same question on the what-runs page, where the visitor can change the count, context and format
     asked = {"gpu": gpu.slug, "count": 1, "ctx": pages.CTX, "quant": "largest"}
     what_runs = reverse("reverse_questions:what-runs")

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from calculator.templatetags.calculator import signed_percent
+from catalog.measurements import row_estimate
 from catalog.models import Gpu, LlmModel, Measurement
 from tests.conftest import GIB, make_gpu, make_llm, make_quant
 from tests.glossary.test_pages import pages_crawled
@@ -339,10 +341,27 @@ def test_a_gpu_page_lists_its_published_measurements_with_their_sources(client, 
     response = client.get("/gpus/geforce-rtx-3090/")
     table = re.search(r'<table[^>]*data-testid="measured">.*?</table>', response.text, re.S).group(0)
     rows = Measurement.objects.filter(gpu__slug="geforce-rtx-3090")
-    assert rows.exists() and table.count("<tr>") == rows.count() + 1  # a header row and one per measurement
+    assert rows.exists() and table.count("<tr data-measurement=") == rows.count()
     first = rows.order_by("slug").first()
     assert f'<a href="{first.source_url}" rel="external"' in table
     assert 'id="measured"' in response.text
+
+
+def test_each_published_row_on_a_gpu_page_stands_beside_our_estimate_for_its_own_test(client, catalog):
+    html = client.get("/gpus/geforce-rtx-3090/").text
+    for m in Measurement.objects.filter(gpu__slug="geforce-rtx-3090").select_related(
+        "gpu", "llm", "quantization"
+    ):
+        ours = re.search(
+            r'data-testid="ours">([^<]*)(?:<small>\(([^)]*)\)</small>)?', row(html, "measurement", m.slug)
+        )
+        estimate = row_estimate(m)
+        if estimate is None:
+            assert ours.group(1) == "–", m.slug
+        else:  # the estimate and how far it is from the measured value, as the calculator writes them
+            assert ours.group(1).strip() == f"{estimate:.1f}", m.slug
+            assert ours.group(2) == signed_percent(estimate / m.value - 1), m.slug
+    assert "how accurate the estimates are" in html
 
 
 def test_a_gpu_without_measurements_has_no_measured_section(client, catalog):
