@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from config import http_cache
-from reverse_questions import answers
 
-from . import fitting, measurements, pages, slugs
+from . import fitting, measurements, pages, slugs, tiers
 from .models import Gpu, LlmModel, Quantization
 
 
@@ -63,9 +62,9 @@ def gpu_detail(request, slug):
         "gpu": gpu,
         "gpus": [gpu],
         "rows": rows,
-        "tiers": answers.tiers(rows, "size"),
+        "tiers": tiers.tiers(rows, "size"),
         "sort": "size",
-        "sort_links": {key: f"{what_runs}?{urlencode(asked | {'sort': key})}" for key in answers.SORTS},
+        "sort_links": {key: f"{what_runs}?{urlencode(asked | {'sort': key})}" for key in tiers.SORTS},
         "what_runs": f"{what_runs}?{urlencode(asked)}",
         "ctx": pages.CTX,
         "measured": measured,

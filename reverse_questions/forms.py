@@ -10,8 +10,7 @@ from calculator.forms import MAX_CONTEXT, MAX_RAM_GB, DeviceRowsForm, engine_acc
 from catalog import fitting, runtime_support, slugs
 from catalog.fitting import urlencoded
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
-
-from .answers import SORTS
+from catalog.tiers import SORTS
 
 DEFAULT_CTX = 8192
 DEFAULT_QUANT = fitting.DEFAULT_FORMAT

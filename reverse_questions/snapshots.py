@@ -9,6 +9,7 @@ from pydantic import TypeAdapter
 
 from calculator.models import Snapshot
 from calculator.snapshots import check_length
+from catalog import tiers
 from catalog.fitting import HardwareAnswer, RunsRow
 from estimator import ENGINE_VERSION
 
@@ -66,11 +67,11 @@ def show(snapshot: Snapshot) -> dict:
         rows = RUNS_ROWS.validate_python(snapshot.result["rows"])
         context |= {
             "rows": rows,
-            "tiers": answers.tiers(rows, specs["sort"]),
+            "tiers": tiers.tiers(rows, specs["sort"]),
             "fitting": sum(r.fits for r in rows),
             "hardware": specs["hardware"],
             "form": {"cleaned_data": {"ctx": specs["ctx"], "sort": specs["sort"]}},
-            "sort_links": {key: _sorted(snapshot, key) for key in answers.SORTS},
+            "sort_links": {key: _sorted(snapshot, key) for key in tiers.SORTS},
         }
         context["title"] = f"What runs on {specs['hardware']}?"
         context["summary"] = (

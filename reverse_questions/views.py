@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from calculator.forms import CONTEXT_PRESETS, FIRST_VISIT, device_summary
 from calculator.pickers import Option, options
-from catalog import cache, fitting, runtime_support, slugs
+from catalog import cache, fitting, runtime_support, slugs, tiers
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 from catalog.pages import published_formats
 from catalog.runtimes import RUNTIME_CHOICES
@@ -75,11 +75,11 @@ def what_runs_answer(query: QueryDict) -> dict:
         )
         context |= {
             "rows": fitting.sort_rows(rows, data["sort"]),
-            "tiers": answers.tiers(rows, data["sort"]),
+            "tiers": tiers.tiers(rows, data["sort"]),
             "fitting": sum(r.fits for r in rows),
             "hardware": device_summary(form.devices),
             "permalink": form.page_url(),
-            "sort_links": {key: form.page_url(sort=key) for key in answers.SORTS},
+            "sort_links": {key: form.page_url(sort=key) for key in tiers.SORTS},
         }
     return context
 
@@ -206,7 +206,7 @@ def _option(value: str, label: str, listed: bool = True) -> Option:
 def shared_context() -> dict:
     return {
         "context_presets": CONTEXT_PRESETS,
-        "sorts": answers.SORTS,
+        "sorts": tiers.SORTS,
         "max_same": fitting.MAX_SAME_GPUS,
         "top": fitting.TOP,  # each what-hardware ranking's length, said where more sets qualify
         "runtime_names": dict(RUNTIME_CHOICES),
