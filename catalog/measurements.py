@@ -5,7 +5,8 @@ a GPU repeated once per card) and returns what the catalog holds for exactly tha
 format, in one query, the rows nearest the question first (its backend, then its prompt's depth). Mixed
 GPUs have no measurements: every source measured identical cards.
 Where nothing matches, `nearest_measured` finds the closest published row and the engine's estimate
-for that row's own question, so a visitor sees how far the engine was off on hardware like theirs.
+for that row's own question (`row_estimate`, which a GPU page shows beside each of its rows), so a
+visitor sees how far the engine was off on hardware like theirs.
 """
 
 import datetime
