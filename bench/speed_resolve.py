@@ -284,6 +284,15 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^Qwen3\.6-35B-A3B(@|$)", "qwen3-5-35b-a3b", "sibling"),
     (r"^gemma-4-31B-it(@|$)", "gemma-3-27b-it", "borrowed"),
     (r"^gemma-4-26B-A4B-it(@|$)", "qwen3-30b-a3b", "borrowed"),
+    # pavlokhmel.com's "Ministral-3-3B": unsloth's Ministral-3-3B-Instruct-2512
+    (r"^Ministral-3-3B(@|$)", "ministral-3-3b-instruct-2512", "catalog"),
+    # bosd/trx50-arc-b70-benchmarks' Arc Pro B60/B70 tables: llama-bench's model type or the file's name
+    (r"^qwen3 4B", "qwen3-4b", "catalog"),
+    (r"^(Qwen_)?Qwen3-4B-Q4", "qwen3-4b", "catalog"),
+    (r"^Phi-4-reasoning-plus", "phi-4", "sibling"),  # Phi-4's 14B fine-tune (phi3 architecture in llama.cpp)
+    (r"^Granite-4\.0-H-Small", "granite-4-0-h-small", "catalog"),
+    (r"^MiMo-7B-RL", "mimo-7b-base", "sibling"),
+    (r"^Hermes-4-14B", "qwen3-14b", "sibling"),  # a Qwen3-14B fine-tune
 ]
 ACTIVE_IN_NAME = re.compile(r"\bA(\d+(?:\.\d+)?)B\b")
 
