@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import fixed_costs, kv_cache, memory, speed
+from . import fixed_costs, kv_cache, memory, quant_mix, speed
 from .limits import bounded_cache, length_of_result
 from .schema import DeviceSpec, DeviceUsage, ModelSpec, QuantSpec, Workload
 from .units import GIB
@@ -223,12 +223,14 @@ def usage_and_stage(
     if p.holds_output:
         active += c.output
     share = kv_share(model, tp)
+    mix = quant_mix.role_factors(model, quant)
     mesa_moe_nodes, mesa_linear_nodes = fixed_costs.mesa_moe_layer_nodes(model.family)
     stage = speed.Stage(
         **_device_fields(c, quant, workload, p.device, model.hidden_size),
         layers=len(p.layers),
-        dense_bytes=(attention + dense + shared + output) / tp,
-        routed_bytes=routed / tp,
+        # the bytes a token reads where the quantizer's recipe puts them (quant_mix: a Q4_K_M head is Q6_K)
+        dense_bytes=(attention * mix.attention + (dense + shared) * mix.mlp + output * mix.output) / tp,
+        routed_bytes=routed * mix.mlp / tp,
         active_params=active / tp,
         output_params=c.output / tp if p.holds_output else 0.0,
         mlx_layer_kernels=fixed_costs.mlx_layer_kernels(model.family, model.max_position_embeddings),

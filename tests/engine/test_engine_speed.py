@@ -97,7 +97,7 @@ PINNED = {
         ("offload", "With 192 GB of system RAM, offloading would fit.", {"ram_gb": 192}, True),
     ],
     "70b_q4_k_m_one_4090_no_ram": [
-        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 19.3 tok/s).", {"gpu_count": 2}, True),
+        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 19.2 tok/s).", {"gpu_count": 2}, True),
         ("offload", "With 32 GB of system RAM, offloading would fit.", {"ram_gb": 32}, True),
     ],
     "gpt_oss_120b_mxfp4_4090_ram": [

@@ -1,0 +1,198 @@
+"""Which ggml type llama.cpp's quantizer gives each tensor of a GGUF file, by tensor role, and what that makes of
+the bytes a token reads.
+
+A "Q4_K_M" file is not all Q4_K. `llama_tensor_get_type_impl` (src/llama-quant.cpp, ggml-org/llama.cpp at
+007dbbf3) picks a type per tensor from the file type (ftype), the tensor's role and its layer:
+- the output head (and the token embeddings where they are tied to it): Q6_K for every quantized ftype below
+  Q8_0 (the legacy quants included), Q8_0 for Q8_0;
+- attn_v (and a fused attn_qkv): Q4_K_M and Q5_K_M give Q6_K to the layers `use_more_bits` picks (the first and
+  last eighth and every third between: `USE_MORE_BITS`), Q4_K_S Q5_K to the first four, Q3_K_M Q5_K to the first
+  two and Q4_K to the rest, Q3_K_L Q5_K, Q2_K Q4_K (grouped-query models, 4 or more query heads a KV head) or
+  Q3_K; a fused attn_qkv (Qwen3.5's Gated DeltaNet layers) Q4_K for Q3_K_M/L, Q5_K for Q4_K_M, Q6_K for Q5_K_M;
+- attn_output: Q3_K for Q2_K, Q4_K for Q3_K_M, Q5_K for Q3_K_L;
+- ffn_down (dense, shared and routed experts alike: the name holds "ffn_down"): Q6_K on `use_more_bits` layers for
+  Q4_K_M and Q5_K_M, Q5_K on the first eighth for Q4_K_S, Q3_K for Q2_K, Q4_K (the first sixteenth Q5_K) for
+  Q3_K_M, Q5_K for Q3_K_L;
+- the rest (attn_q, attn_k, ffn_gate, ffn_up, Mamba's and DeltaNet's other projections) the ftype's base type,
+  and so the token embeddings when untied (not read per token).
+Eight-expert models (Mixtral) and Falcon have rules of their own, and an imatrix changes nothing here: they take
+the common rules. Unsloth's "UD" and other hand-made mixes set types per tensor with `--tensor-type`; they are
+priced as the stock recipe (the one defensible default without the file's header), at their own file size.
+
+`role_factors` gives, per role, the ratio of its bits a weight to the file's average: the file's bytes stay what
+its size says (`QuantSpec.bits_per_weight`), the bytes a token reads move to where the recipe puts them.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import memory
+from .schema import ModelSpec, QuantSpec
+
+# Bits a weight of each ggml type: block bytes × 8 ÷ block weights (ggml/src/ggml-common.h: block_q4_K 144 bytes
+# a 256-weight super-block, block_q6_K 210, block_q5_K 176, block_q3_K 110, block_q2_K 84; block_q4_0 18 bytes
+# a 32-weight block, q4_1 20, q5_0 22, q5_1 24, q8_0 34).
+TYPE_BITS = {
+    "q2_k": 2.625,
+    "q3_k": 3.4375,
+    "q4_k": 4.5,
+    "q5_k": 5.5,
+    "q6_k": 6.5625,
+    "q4_0": 4.5,
+    "q4_1": 5.0,
+    "q5_0": 5.5,
+    "q5_1": 6.0,
+    "q8_0": 8.5,
+}
+# The ftype's base type (`llama_model_quantize_impl`'s default_type)
+BASE_TYPE = {
+    "q2_k": "q2_k",
+    "q3_k_s": "q3_k",
+    "q3_k_m": "q3_k",
+    "q3_k_l": "q3_k",
+    "q4_k_s": "q4_k",
+    "q4_k_m": "q4_k",
+    "q5_k_s": "q5_k",
+    "q5_k_m": "q5_k",
+    "q6_k": "q6_k",
+    "q4_0": "q4_0",
+    "q4_1": "q4_1",
+    "q5_0": "q5_0",
+    "q5_1": "q5_1",
+    "q8_0": "q8_0",
+}
+
+
+def use_more_bits(i: int, n: int) -> bool:
+    """llama-quant.cpp's `use_more_bits`: the first and last eighth of the layers and every third between."""
+    return i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2
+
+
+def _share(n: int, pick) -> float:
+    """Share of `n` layers (or tensors) whose index `pick` takes."""
+    return sum(1 for i in range(n) if pick(i, n)) / n if n else 0.0
+
+
+def _v_bits(ftype: str, n: int, gqa: float) -> float:
+    """Mean bits of the attn_v tensors over `n` of them (`i_attention_wv` counts them)."""
+    b = TYPE_BITS
+    if ftype == "q2_k":
+        return b["q4_k"] if gqa >= 4 else b["q3_k"]
+    if ftype == "q3_k_m":
+        s = _share(n, lambda i, _n: i < 2)
+        return s * b["q5_k"] + (1 - s) * b["q4_k"]
+    if ftype == "q3_k_l":
+        return b["q5_k"]
+    if ftype in ("q4_k_m", "q5_k_m"):
+        s = _share(n, use_more_bits)
+        return s * b["q6_k"] + (1 - s) * b[BASE_TYPE[ftype]]
+    if ftype == "q4_k_s":
+        s = _share(n, lambda i, _n: i < 4)
+        return s * b["q5_k"] + (1 - s) * b["q4_k"]
+    return b[BASE_TYPE[ftype]]
+
+
+def _qkv_bits(ftype: str) -> float:
+    """Bits of a fused attn_qkv tensor (Qwen3.5's and Qwen3-Next's Gated DeltaNet layers)."""
+    fused = {"q3_k_m": "q4_k", "q3_k_l": "q4_k", "q4_k_m": "q5_k", "q5_k_m": "q6_k"}
+    return TYPE_BITS[fused.get(ftype, BASE_TYPE[ftype])]
+
+
+def _o_bits(ftype: str) -> float:
+    raised = {"q2_k": "q3_k", "q3_k_m": "q4_k", "q3_k_l": "q5_k"}
+    return TYPE_BITS[raised.get(ftype, BASE_TYPE[ftype])]
+
+
+def _down_bits(ftype: str, n: int) -> float:
+    """Mean bits of ffn_down over `n` layers."""
+    b = TYPE_BITS
+    if ftype == "q2_k":
+        return b["q3_k"]
+    if ftype == "q3_k_m":
+        s = _share(n, lambda i, m: i < m // 16)
+        return s * b["q5_k"] + (1 - s) * b["q4_k"]
+    if ftype == "q3_k_l":
+        return b["q5_k"]
+    if ftype in ("q4_k_m", "q5_k_m"):
+        s = _share(n, use_more_bits)
+        return s * b["q6_k"] + (1 - s) * b[BASE_TYPE[ftype]]
+    if ftype == "q4_k_s":
+        s = _share(n, lambda i, m: i < m // 8)
+        return s * b["q5_k"] + (1 - s) * b["q4_k"]
+    return b[BASE_TYPE[ftype]]
+
+
+@dataclass(frozen=True)
+class RoleFactors:
+    """Per role, its bits a weight ÷ the file's average (1 for a file of one type)."""
+
+    attention: float = 1.0
+    mlp: float = 1.0  # dense MLP, shared and routed experts
+    output: float = 1.0
+
+
+NO_MIX = RoleFactors()
+
+
+def _attention_bits(model: ModelSpec, ftype: str) -> tuple[float, float]:
+    """(mean bits of a layer's mixer weights, its parameters), over the layers: attention's q, k, v, o (MLA's
+    projections at the base type but kv_b, which counts as attn_v), Gated DeltaNet's fused qkv and the rest,
+    Mamba-2's projections at the base type."""
+    base = TYPE_BITS[BASE_TYPE[ftype]]
+    n = model.num_hidden_layers
+    linear = model.linear_attention_layers if model.has_linear_layers else 0
+    full = n - linear
+    h = model.hidden_size
+    if model.kv_lora_rank:
+        params = memory.attention_params(model)
+        attn_bits = base
+    else:
+        d = model.head_dim_or_default
+        q_dim, kv_dim = model.num_attention_heads * d, model.num_key_value_heads * d
+        params = h * q_dim + 2 * h * kv_dim + q_dim * h
+        gqa = model.num_attention_heads / model.num_key_value_heads if model.num_key_value_heads else 1.0
+        v_bits = _v_bits(ftype, full, gqa)
+        attn_bits = (
+            h * kv_dim * v_bits + q_dim * h * _o_bits(ftype) + (h * q_dim + h * kv_dim) * base
+        ) / params
+    if not linear:
+        return attn_bits, params
+    lin_params = memory.linear_attention_params(model, model.linear_attention_kind)
+    lin_bits = base
+    if model.linear_attention_kind != "mamba2":
+        keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
+        values = (model.linear_num_value_heads or 0) * (model.linear_value_head_dim or 0)
+        qkv = h * (2 * keys + values)
+        lin_bits = (qkv * _qkv_bits(ftype) + (lin_params - qkv) * base) / lin_params
+    total = full * params + linear * lin_params
+    return (full * params * attn_bits + linear * lin_params * lin_bits) / total, total / n
+
+
+@lru_cache(maxsize=1024)
+def role_factors(model: ModelSpec, quant: QuantSpec) -> RoleFactors:
+    """The stock recipe's bits per role ÷ its whole-file average, for a GGUF file of a llama.cpp ftype
+    (`BASE_TYPE`) whose format gives no widths of its own; `NO_MIX` else."""
+    ftype = quant.slug.lower()
+    if (
+        ftype not in BASE_TYPE
+        or quant.format not in ("gguf", None)
+        or quant.output_bits_per_weight
+        or quant.expert_bits_per_weight
+    ):
+        return NO_MIX
+    base = TYPE_BITS[BASE_TYPE[ftype]]
+    out_bits = TYPE_BITS["q8_0"] if ftype == "q8_0" else TYPE_BITS["q6_k"]
+    c = memory.tensor_classes(model)
+    attn_bits, _ = _attention_bits(model, ftype)
+    down = _down_bits(ftype, c.layers)
+    mlp_bits = (2 * base + down) / 3  # gate, up and down of equal size
+    layers = c.layers * c.attention * attn_bits + c.layers * c.router * base
+    mlp = c.dense_layers * c.dense_mlp + c.moe_layers * (c.routed_experts + c.shared_experts)
+    stored = c.layers * (c.attention + c.router) + mlp + c.embedding + (c.output if c.output_stored else 0)
+    embed_bits = out_bits if not c.output_stored else base
+    total_bits = (
+        layers + mlp * mlp_bits + c.embedding * embed_bits + (c.output * out_bits if c.output_stored else 0)
+    ) / stored
+    return RoleFactors(
+        attention=attn_bits / total_bits, mlp=mlp_bits / total_bits, output=out_bits / total_bits
+    )
