@@ -17,6 +17,7 @@ from speed_resolve import (
     moe_fusion_date,
     moe_host_ids_dated,
     per_query_head_dated,
+    q6k_dmmv_dated,
     unfused_moe_kernels,
 )
 from speed_rows import Measurement
@@ -53,7 +54,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     steps before graphs (`host_launches_dated`), ROCm's KV read once per
     query head (`per_query_head_dated`), Vulkan's V read once per row group (`coopmat1_gqa_dated`), SYCL's BF16
     through an F32 copy (`bf16_gemm_dated`), a prompt's expert lists built on the host (`moe_host_ids_dated`),
-    Intel's Windows Vulkan driver (`intel_windows_vulkan`). The engine answers for today's builds on Linux's
+    Intel's Windows Vulkan driver (`intel_windows_vulkan`), Intel's Q6_K on the float mat-vec (`q6k_dmmv_dated`). The engine answers for today's builds on Linux's
     drivers, where none of these holds."""
     date = (row.record or {}).get("date")
     cublas = row.source in CUBLAS_PROMPT_SOURCES
@@ -64,6 +65,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     gqa_ratio = model.num_attention_heads / model.num_key_value_heads if model.num_key_value_heads else 1.0
     head_reads = gqa_ratio if per_query_head_dated(row.device.backend, date) else 1.0
     windows = intel_windows_vulkan(row.source) and any(s.backend == "vulkan_intel" for s in stages)
+    q6k_dmmv = q6k_dmmv_dated(date) and not windows and any(s.backend == "vulkan_intel" for s in stages)
     if coopmat1_gqa_dated(row.device, gqa_ratio, date):
         head_reads = kv_reads.COOPMAT1_KV_READS
     unfused = {
@@ -83,6 +85,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
         or bf16_gemm
         or head_reads != 1.0
         or windows
+        or q6k_dmmv
         or (float_matvec and any(s.integer_dot for s in stages))
     ):
         return stages
@@ -101,6 +104,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
                 unfused_moe_kernels=unfused.get(s.backend, 0) if s.moe_layers else 0,
                 moe_host_ids=moe_host and bool(s.moe_layers) and not s.expert_loop,
                 intel_windows=windows and s.backend == "vulkan_intel",
+                q6k_dmmv=q6k_dmmv and s.backend == "vulkan_intel",
             ),
         )
     return [copies[id(s)] for s in stages]

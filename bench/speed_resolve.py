@@ -420,6 +420,19 @@ def integer_dot_dated(date: str | None) -> bool:
     return bool(date) and date >= INTEGER_DOT_SINCE
 
 
+# Intel's Vulkan multiplied Q3_K and Q6_K matrices with its float mat-vec until llama.cpp PR 23056 (ggml-org/ggml
+# ebd69f16: 1 June 2026, 09:46 UTC; `speed.INTEL_Q6K_DMMV_TIME`). Rows dated up to that day ran before it: bosd's
+# Arc Pro B70 runs of that day (build e22b0de, the first at 09:20 UTC, the rest on the same build) and kyuz0's (build
+# 9039, May 2026); Wesley-Jakob-Gilbert's B70 (build 9739, July 2026) and bosd's B60 (3-4 June) after. Undated rows
+# (the scoreboards' Q4_0 runs) are taken as today's.
+Q6K_MMVQ_SINCE = "2026-06-01"
+
+
+def q6k_dmmv_dated(date: str | None) -> bool:
+    """Whether an Intel Vulkan row of this date multiplied Q6_K with the float mat-vec (`Q6K_MMVQ_SINCE`)."""
+    return bool(date) and date <= Q6K_MMVQ_SINCE
+
+
 # Intel's Vulkan rows run on Intel's Windows driver, not Linux's Mesa (their notes say Windows 11): their MoE layers
 # take that driver's fixed time (`fixed_costs.moe_layer_family`), the engine answering for Mesa's. Only issue
 # 20893's two A770s run an MoE; PR 14001's and ipex-llm issue 13309's dense rows are listed for completeness.

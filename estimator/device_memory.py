@@ -224,6 +224,7 @@ def usage_and_stage(
         active += c.output
     share = kv_share(model, tp)
     mix = quant_mix.role_factors(model, quant)
+    q6k_dense, q6k_routed = quant_mix.q6k_shares(model, quant)
     mesa_moe_nodes, mesa_linear_nodes = fixed_costs.mesa_moe_layer_nodes(model.family)
     stage = speed.Stage(
         **_device_fields(c, quant, workload, p.device, model.hidden_size),
@@ -237,6 +238,8 @@ def usage_and_stage(
         mlx_moe_kernels=fixed_costs.mlx_moe_kernels(model.family),
         mesa_moe_layer_nodes=mesa_moe_nodes,
         mesa_linear_layer_nodes=mesa_linear_nodes,
+        q6k_dense_share=q6k_dense,
+        q6k_routed_share=q6k_routed,
         **_attention_fields(model, workload, p.layers, kv_share=share, head_share=1 / tp),
         **_moe_fields(c, quant, p.layers, p.experts_elsewhere, 1 / tp),
     )

@@ -196,3 +196,45 @@ def role_factors(model: ModelSpec, quant: QuantSpec) -> RoleFactors:
     return RoleFactors(
         attention=attn_bits / total_bits, mlp=mlp_bits / total_bits, output=out_bits / total_bits
     )
+
+
+def _attention_q6k(model: ModelSpec, ftype: str) -> float:
+    """Share of the mixer weights' bytes in Q6_K tensors: the `use_more_bits` attn_v of a Q4_K_M or Q5_K_M file, and
+    a Q5_K_M file's fused attn_qkv."""
+    if ftype not in ("q4_k_m", "q5_k_m") or model.kv_lora_rank:
+        return 0.0
+    bits, per_layer = _attention_bits(model, ftype)
+    n = model.num_hidden_layers
+    linear = model.linear_attention_layers if model.has_linear_layers else 0
+    full = n - linear
+    kv_dim = model.num_key_value_heads * model.head_dim_or_default
+    q6k = model.hidden_size * kv_dim * _share(full, use_more_bits) * full
+    if linear and ftype == "q5_k_m" and model.linear_attention_kind != "mamba2":
+        keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
+        values = (model.linear_num_value_heads or 0) * (model.linear_value_head_dim or 0)
+        q6k += model.hidden_size * (2 * keys + values) * linear
+    return q6k * TYPE_BITS["q6_k"] / (per_layer * n * bits)
+
+
+@lru_cache(maxsize=1024)
+def q6k_shares(model: ModelSpec, quant: QuantSpec) -> tuple[float, float]:
+    """(share of the dense bytes a token reads, share of the routed experts' bytes) held in Q6_K tensors, by the
+    stock recipe: the output head below Q8_0, the `use_more_bits` attn_v and ffn_down of Q4_K_M and Q5_K_M, all of
+    Q6_K (`speed.INTEL_Q6K_DMMV_TIME`)."""
+    ftype = quant.slug.lower()
+    mix = role_factors(model, quant)
+    if mix is NO_MIX:
+        return 0.0, 0.0
+    if ftype == "q6_k":
+        return 1.0, 1.0
+    c = memory.tensor_classes(model)
+    base = TYPE_BITS[BASE_TYPE[ftype]]
+    mlp = 0.0
+    if ftype in ("q4_k_m", "q5_k_m"):
+        down = _down_bits(ftype, c.layers)
+        mlp = _share(c.layers, use_more_bits) * TYPE_BITS["q6_k"] / (2 * base + down)
+    attention = c.layers * c.attention * mix.attention
+    mlps = (c.dense_layers * c.dense_mlp + c.moe_layers * c.shared_experts) * mix.mlp
+    head = c.output * mix.output
+    q6k = attention * _attention_q6k(model, ftype) + mlps * mlp + (head if ftype != "q8_0" else 0.0)
+    return q6k / (attention + mlps + head), (mlp if c.routed_experts else 0.0)

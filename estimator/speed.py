@@ -172,6 +172,20 @@ FLOAT_READ_FAMILIES = {"vulkan_intel": "vulkan"}
 # every row it lands at 0.74). kyuz0's Arc Pro B70 on Vulkan (Mesa, build 9039) reads its BF16 files at 0.83-0.87
 # of its 608 GB/s, Llama 2 7B Q4_0 at 0.55 with the fixed costs, its Q8_0 and Q4_K_M files (MMVQ) at 0.38-0.46.
 INTEL_INTEGER_DOT_EFFICIENCY = 0.78
+# Intel's Vulkan before llama.cpp PR 23056 ("vulkan: Block-load Q3_K/Q6_K block data and subtract on 32b ints",
+# ggml-org/ggml ebd69f16, 1 June 2026) multiplied every Q3_K and Q6_K matrix with the float mat-vec (DMMV):
+# `ggml_vk_should_use_mmvq` (ggml/src/ggml-vulkan/ggml-vulkan.cpp at ebd69f16^) returned false for them first ("General
+# performance issue with q3_k and q6_k due to 2-byte alignment"), whatever the vendor. A K-quant file's other
+# tensors took MMVQ (`INTEL_INTEGER_DOT_EFFICIENCY`), a Q4_0 file's DMMV, and the Q6_K ones (the output head of every
+# quantized file below Q8_0, half the attn_v and ffn_down of a Q4_K_M or Q5_K_M, all of a Q6_K file:
+# `quant_mix.q6k_shares`) DMMV's Q6_K shader, whose 2-byte loads Mesa coalesces badly. The PR's own figure, on Intel
+# BMG (Xe2) under Mesa: "the switch to MMVQ provides an immediate ~57% perf increase in tg128 for
+# unsloth/Qwen3.5-9B-GGUF:Q3_K and ~78% perf increase in tg128 for unsloth/Qwen3.5-9B-GGUF:Q6_K" (and block loads
+# ~48% more after): so a Q6_K weight took 1.78 times the time the MMVQ rate gives, taken from there, not fitted (the
+# two steps together, 2.63, put the Arc Pro B70's Q5_K_M, Q6_K and dense Q4_K_M rows 9-26% slow held out; see
+# bench/README.md). Bench rows only (`Stage.q6k_dmmv`, bench/speed_resolve.py `q6k_dmmv_dated`): the engine answers
+# for today's builds, where Xe2 takes MMVQ for Q6_K at any size and other Intel GPUs at k >= 2048.
+INTEL_Q6K_DMMV_TIME = 1.78
 # ggml-vulkan.cpp's `mul_mat_vec_max_cols`: the widest batch its mat-vec kernels take (more: matrix-matrix)
 MATVEC_MAX_BATCH = 8
 # K-quants below four bits (Q2_K, Q3_K: "kquant_low") unpack 2- and 3-bit values with 4- and 6-bit sub-block
@@ -427,6 +441,11 @@ class Stage:
     # (`fixed_costs.MESA_MOE_LAYER_NODES`): Mesa's MoE-layer time goes with them
     mesa_moe_layer_nodes: float = 17.0
     mesa_linear_layer_nodes: float = 0.0
+    # shares of `dense_bytes` and `routed_bytes` held in Q6_K tensors (`quant_mix.q6k_shares`), and whether a build's
+    # Intel Vulkan multiplied them with the float mat-vec (bench rows only: `INTEL_Q6K_DMMV_TIME`)
+    q6k_dense_share: float = 0.0
+    q6k_routed_share: float = 0.0
+    q6k_dmmv: bool = False
 
     @property
     def prompt_family(self) -> str:
@@ -594,7 +613,11 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     kv = max(kv, kv_reads.intel_fa_seconds(stage, batch, depth))
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
     return StepParts(
-        reads_s=weights + unpack_seconds(stage, batch) + kv + router_seconds(stage),
+        reads_s=weights
+        + unpack_seconds(stage, batch)
+        + kv
+        + router_seconds(stage)
+        + q6k_dmmv_seconds(stage, batch),
         kv_s=kv,
         flops_s=flops_s,
         fixed_s=fixed_costs.fixed_seconds(stage) + fixed_costs.submit_seconds(stage),
@@ -613,6 +636,19 @@ def matvec_share(stage: Stage, batch: int) -> float:
     """Intel's Vulkan integer-dot mat-vec's share (`INTEL_INTEGER_DOT_EFFICIENCY`) for a step of up to
     `MATVEC_MAX_BATCH` sequences; more take the matrix-matrix kernels, as a prompt does."""
     return INTEL_INTEGER_DOT_EFFICIENCY if stage.integer_dot and batch <= MATVEC_MAX_BATCH else 1.0
+
+
+def q6k_dmmv_seconds(stage: Stage, batch: int) -> float:
+    """The Q6_K tensors' time beyond the weights' read on Intel's Vulkan float mat-vec before PR 23056: their
+    bytes at `INTEL_Q6K_DMMV_TIME` × the MMVQ rate's time, less what the step's read already gave them; 0 else."""
+    if not stage.q6k_dmmv or batch > MATVEC_MAX_BATCH:
+        return 0.0
+    routed = (
+        stage.routed_bytes * stage.touched_share(batch) / (EXPERT_EFFICIENCY * expert_kernel_share(stage))
+    )
+    q6k = stage.dense_bytes * stage.q6k_dense_share + routed * stage.q6k_routed_share
+    rate = stage.bandwidth_gb_s * 1e9 * stage.bandwidth_efficiency
+    return q6k * (INTEL_Q6K_DMMV_TIME / INTEL_INTEGER_DOT_EFFICIENCY - 1 / matvec_share(stage, batch)) / rate
 
 
 def unpack_seconds(stage: Stage, batch: int) -> float:
