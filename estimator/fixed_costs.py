@@ -282,8 +282,15 @@ MOE_LAYER_FAMILIES_WINDOWS = {"vulkan_intel": "vulkan_intel_windows"}
 # 7; the experts' sum in two) and a Gated DeltaNet layer 8 more (39: the projections, β sigmoid, α bias and softplus,
 # the conv state's rows, concat and copy, the conv, two L2 norms, the fused delta rule, the state copy, the gated
 # norm, the residual apart). `MOE_LAYER_SECONDS["vulkan_intel"]` is a `qwen3moe` layer's; a family takes its count
-# ÷ 17. Not every row agrees: gpt-oss-20b leaves 510-542 µs a layer on the B70 with the same 17 dispatches, and a
-# dense step's dispatches cost a third of these (`LAYER_SECONDS["vulkan_intel"]`; bench/README.md).
+# ÷ 17. gpt-oss-20b (`llm_build_openai_moe_iswa`, src/models/openai-moe-iswa.cpp, and `build_moe_ffn`) counts 17
+# too: its Q, K and V biases fuse with their products (MUL_MAT + ADD), the output's bias and the residual with the
+# output (MUL_MAT + ADD + ADD), the router's bias with the router, the experts' biases with their products and the
+# routing weights with the down product (MUL_MAT_ID + ADD_ID (+ MUL)), top-k with the softmax of the chosen weights
+# (the late-softmax top-k fusion), the sinks ride in the attention kernel and SWIGLU_OAI is one; both run the same 3-4
+# Q8_1 quantizations of the vector a layer for their integer-dot products (`ggml_vk_quantize_q8_1`, not counted). The
+# 510-542 µs a layer it left on the B70 with the engine's byte shares is its weights' loads
+# (`speed.INTEL_MMVQ_LOADS_PER_WEIGHT`), not its dispatches. A dense step's dispatches cost a third of these
+# (`LAYER_SECONDS["vulkan_intel"]`; bench/README.md).
 MESA_MOE_REFERENCE_NODES = 17
 MESA_MOE_LAYER_NODES = {
     "qwen3.5": (31, 8),

@@ -277,6 +277,30 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 PERMUTE_UNPACK_OPS = 32.0
 PERMUTE_UNPACK = (("mxfp4", "sycl"),)
 VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 FLOPs
+# Intel's integer-dot mat-vec (MMVQ, `Stage.integer_dot`: Linux's Mesa driver) loads Q8_0's and MXFP4's blocks a
+# piece at a time, and on these GPUs the count of loads, not the bytes, sets its time. Q8_0's 34-byte blocks are
+# 2-byte aligned and MXFP4's 17-byte blocks 1-byte aligned, so their quants can only be fetched in 16- and 8-bit
+# loads (mul_mat_vecq_funcs.glsl, `repack`, "2-byte loads" and "1-byte loads", ggml-org/ggml ae72070f of 5 May 2026
+# for build 9039 and unchanged to d99724f2 of August): per 8 weights of a row 4 loads of quants and one of the scale,
+# where Q4_K's 4-byte-aligned blocks give 4 consecutive words (one vector load), 3 words of scales and the d/dmin word
+# for 16 weights. With the rows each workgroup takes on Intel (`rm_stdq_int` 2: Q8_0 2 rows, MXFP4 4) and the Q8_1
+# vector's loads (a scale word and two quant words an iteration, shared by the rows): Q8_0 12 loads per 16 weights,
+# MXFP4 23 per 32; the shared-memory lookups of MXFP4's values (`kvalues_mxfp4`, 8 per 8 weights) are left out: the
+# rows below find MXFP4's time a weight no longer than Q8_0's. Q4_K's 5 loads per 16 weights come to less time than
+# its bytes (1.9 against 2.3 ps a weight on the B70): the K-quants keep their shares.
+# The step's weights take the longer of their reads and these loads at `INTEL_MMVQ_LOAD_SLOTS` lane-slots of the
+# vector rate each (the rate ÷ `matrix_width` ÷ `VECTOR_FLOPS_PER_LANE_CLOCK`: 11.5 T a second on an Arc Pro B70). Its
+# prior, 68, is savvadesogle's Arc A770 on Mesa (llama.cpp PR 19988, build 8191): gpt-oss-20b at 36 tok/s where the
+# same machine runs Llama 2 7B Q4_0 (DMMV) at 44, so 1.22 times the engine's A770 Q4_0 step (19.1 ms), 23.4 ms; the
+# engine leaves 18.3 ms of it to the 2.63 G loads (1.22 G Q8_0 weights and 2.39 G MXFP4 expert weights a token);
+# fitted on every row it lands at 68.5 (bench/accuracy_fit.py), and held out the B70 takes the prior.
+# kyuz0's Arc Pro B70 (build 9039) agrees: gpt-oss-20b at 44.6 tok/s leaves 17.4 ms to the same loads (76 slots),
+# Qwen3.5-9B Q8_0 at 21.5 tok/s 43.6 ms to its 5.9 G (84): per weight Q8_0 and MXFP4 take the same time, where
+# MXFP4 reads half the bytes, and Q8_0 reads slower than the same card's BF16 files (the DMMV, 2 bytes a weight).
+# Without it the engine had gpt-oss-20b on the B70 at 80 tok/s held out. The legacy family on MMVQ is Q8_0 in the rows
+# (Q4_0 and Q5_1 take the DMMV there; Q4_1's 4-byte loads would be fewer, Q5_0's 2-byte ones as many: no rows).
+INTEL_MMVQ_LOADS_PER_WEIGHT = {"legacy": 12 / 16, "mxfp4": 23 / 32}
+INTEL_MMVQ_LOAD_SLOTS = 68.5
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
 EXPERT_EFFICIENCY = 0.957
@@ -603,6 +627,7 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
         stage.routed_bytes * stage.touched_share(batch) / (EXPERT_EFFICIENCY * expert_kernel_share(stage))
     )
     weights = (stage.dense_bytes + routed) / (bw * stage.bandwidth_efficiency * matvec_share(stage, batch))
+    weights = max(weights, intel_load_seconds(stage, batch))
     kv = (
         batch
         * stage.kv_read_bytes(depth)
@@ -667,6 +692,23 @@ def unpack_seconds(stage: Stage, batch: int) -> float:
         coded = stage.params_read(batch) - dense
         seconds += PERMUTE_UNPACK_OPS * VECTOR_FLOPS_PER_LANE_CLOCK * coded / vector_rate
     return seconds + low_bit
+
+
+def intel_load_seconds(stage: Stage, batch: int) -> float:
+    """The loads of Intel's integer-dot mat-vec for a step's Q8_0 or MXFP4 weights (`INTEL_MMVQ_LOADS_PER_WEIGHT`,
+    an MXFP4 MoE file's other tensors at Q8_0's), at `INTEL_MMVQ_LOAD_SLOTS` lane-slots of the vector rate each;
+    0 elsewhere. The weights take the longer of this and their reads (`decode_step_parts`)."""
+    loads = INTEL_MMVQ_LOADS_PER_WEIGHT.get(stage.fmt)
+    if not loads or not stage.integer_dot or batch > MATVEC_MAX_BATCH or not stage.tflops:
+        return 0.0
+    weights = stage.params_read(batch)
+    if stage.fmt == "mxfp4" and stage.routed_active_params:
+        dense = stage.active_params - stage.routed_active_params
+        count = dense * INTEL_MMVQ_LOADS_PER_WEIGHT["legacy"] + (weights - dense) * loads
+    else:
+        count = weights * loads
+    lane_rate = stage.tflops * 1e12 / stage.matrix_width / VECTOR_FLOPS_PER_LANE_CLOCK
+    return count * INTEL_MMVQ_LOAD_SLOTS / lane_rate
 
 
 def emulated_dp4a_seconds(stage: Stage, batch: int) -> float:

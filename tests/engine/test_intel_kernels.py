@@ -51,6 +51,43 @@ def test_sycl_k_quants_take_no_permute():
     )
 
 
+# the same on Mesa's Vulkan, where MMVQ multiplies it: 1.2 G Q8_0 weights at 12 loads per 16, 2.39 G MXFP4 expert
+# weights at 23 per 32, 2.63 G loads at `INTEL_MMVQ_LOAD_SLOTS` lane-slots of 11.47 T a second: ~15.7 ms, where the
+# reads (2.59 GB at the B70's shares) take ~9 ms
+GPT_OSS_ON_MESA = replace(GPT_OSS_ON_B70, backend="vulkan_intel", integer_dot=True)
+
+
+def test_mesas_mmvq_of_mxfp4_and_q8_0_takes_its_loads():
+    loads = 1.2e9 * 12 / 16 + 2.39e9 * 23 / 32
+    expected = loads * speed.INTEL_MMVQ_LOAD_SLOTS / (183.5e12 / 4 / 4)
+    assert speed.intel_load_seconds(GPT_OSS_ON_MESA, 1) == pytest.approx(expected, rel=1e-6)
+    assert 14e-3 < expected < 17e-3
+    # the weights take the longer of their reads and their loads
+    parts = speed.decode_step_parts(GPT_OSS_ON_MESA, 1, 64)
+    reads = speed.decode_step_parts(replace(GPT_OSS_ON_MESA, integer_dot=False), 1, 64)
+    assert parts.reads_s > reads.reads_s
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        replace(GPT_OSS_ON_MESA, integer_dot=False),  # DMMV: Intel's Windows driver, or a narrow model
+        replace(GPT_OSS_ON_MESA, fmt="kquant"),  # 4-byte-aligned blocks: its reads bound it
+        GPT_OSS_ON_B70,  # SYCL: the permute instead
+    ],
+)
+def test_no_loads_bound_off_mesas_mmvq_of_q8_0_and_mxfp4(stage):
+    assert speed.intel_load_seconds(stage, 1) == 0.0
+
+
+def test_a_dense_q8_0_model_counts_every_weight_at_q8_0s_loads():
+    stage = replace(GPT_OSS_ON_MESA, fmt="legacy", routed_bytes=0, experts=0, experts_per_tok=0, moe_layers=0)
+    stage = replace(stage, active_params=8e9, routed_active_params=0.0)
+    assert speed.intel_load_seconds(stage, 1) == pytest.approx(
+        8e9 * 12 / 16 * speed.INTEL_MMVQ_LOAD_SLOTS / (183.5e12 / 16), rel=1e-6
+    )
+
+
 @pytest.mark.parametrize(
     ("backend", "model", "date", "left_out"),
     [
