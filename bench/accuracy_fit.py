@@ -80,7 +80,8 @@ FAMILIES = ("kquant", "float", "bf16", "mlx")
 # Decode format shares known before any row is fitted. SYCL's BF16 on the mat-vec kernel llama.cpp PR 21580 gave it
 # (https://github.com/ggml-org/llama.cpp/pull/21580): the PR measured "~14% memory bandwidth utilization" before and
 # a "~4x tg speedup" after on an Arc Pro B70, ~0.56 of the spec, 0.74 of SYCL's legacy-quant share (0.756). Every
-# SYCL BF16 row is of a build before the PR (`speed.SYCL_BF16_GEMM_SHARE`), so nothing moves it from here.
+# SYCL BF16 row but one is of a build before the PR (`speed.SYCL_BF16_GEMM_SHARE`); the one after (bosd's B70,
+# Qwen3-4B BF16, December 2026's fourteenth data pass) moves it to 0.91.
 FORMAT_PRIORS: dict[tuple[str, str], float] = {("bf16", "sycl"): 0.74}
 # A kernel family's K-quant share before its own rows say otherwise. Q4_K and Q5_K pack 256 weights in eight
 # sub-blocks with 6-bit scales and mins, Q6_K in sixteen with 8-bit scales and the weights' high bits in a

@@ -23,14 +23,14 @@ if TYPE_CHECKING:
 # near an empty cache (weights at ~490 GB/s of 1024) and 29.7 at 32k, so its 16 GiB of cache a token are read at
 # ~740 GB/s; under the weights' bound the engine put that row 33% slow held out, the V100's gpt-oss-20b at 32k 21%.
 KV_EFFICIENCY = {
-    "cuda": 0.84,
-    "cuda_pascal": 0.79,
-    "rocm": 0.834,
+    "cuda": 0.836,
+    "cuda_pascal": 0.791,
+    "rocm": 0.833,
     "vulkan": 0.862,
     "vulkan_intel": 0.8,
-    "sycl": 0.868,
+    "sycl": 0.821,
     "metal": 0.8,
-    "mlx": 0.765,
+    "mlx": 0.766,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -59,7 +59,7 @@ KV_EFFICIENCY = {
 # devices fit, or the prior where it is the family's only one (the Strix Halo on ROCm and Vulkan), rather than
 # one share that every family's rows pull (bench/README.md).
 NO_FLASH_KV_EFFICIENCY = {
-    "cuda": 0.2,
+    "cuda": 0.201,
     "cuda_pascal": 0.2,
     "rocm": 0.188,
     "vulkan": 0.191,
@@ -155,7 +155,7 @@ COOPMAT1_KV_READS = (1 + COOPMAT1_ROW_GROUPS) / 2
 # "collapses ~8x as context grows from 1k to 64k", SYCL ~2.4x; a maintainer: "a known issue, the Flash Attention
 # shader does not run well on Intel Battlemage"); Intel's own decode shaders for Xe2/Xe3 (PR 24406, ready for review
 # 15 September 2026) would replace it: once rows of a build with them exist, this becomes a dated rule.
-INTEL_FA_VECTOR_SHARE = 0.00588
+INTEL_FA_VECTOR_SHARE = 0.00612
 # The scalar shader's row tiles on Intel (`get_fa_tuning_params_scalar`, `reduce_block_rows` always on for Intel):
 # a decode step packs a KV head's query heads into one workgroup's rows when the GQA ratio fits the tile the shader
 # would use for a prompt (`max_gqa`: 4 rows for heads of 64 or less, 8 above), and pads them to the tile's rows

@@ -87,29 +87,29 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.643,
+    "gddr_xe_hpg": 0.628,
     "hbm": 0.6,
-    "lpddr": 0.972,
-    "lpddr_two_die": 0.795,
+    "lpddr": 0.961,
+    "lpddr_two_die": 0.789,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.91,
-    "amd": 6.81,
+    "nvidia": 8.94,
+    "amd": 6.78,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.901,
-    "cuda_pascal": 0.741,
-    "rocm": 0.92,
-    "vulkan": 0.914,
-    "vulkan_intel": 0.619,
-    "sycl": 0.755,
-    "metal": 0.91,
-    "mlx": 0.9,
+    "cuda": 0.919,
+    "cuda_pascal": 0.733,
+    "rocm": 0.925,
+    "vulkan": 0.919,
+    "vulkan_intel": 0.639,
+    "sycl": 0.748,
+    "metal": 0.919,
+    "mlx": 0.909,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -120,19 +120,19 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.945,
-    ("kquant", "cuda_pascal"): 0.738,
-    ("kquant", "rocm"): 0.815,
-    ("kquant", "vulkan"): 0.952,
-    ("kquant", "vulkan_intel"): 0.871,
-    ("kquant", "sycl"): 0.863,
-    ("kquant", "metal"): 0.934,
-    ("float", "cuda"): 0.971,
+    ("kquant", "cuda"): 0.931,
+    ("kquant", "cuda_pascal"): 0.728,
+    ("kquant", "rocm"): 0.825,
+    ("kquant", "vulkan"): 0.962,
+    ("kquant", "vulkan_intel"): 0.884,
+    ("kquant", "sycl"): 0.921,
+    ("kquant", "metal"): 0.932,
+    ("float", "cuda"): 0.959,
     ("float", "rocm"): 1.05,
-    ("bf16", "rocm"): 1.04,
-    ("bf16", "vulkan"): 0.895,
-    ("bf16", "sycl"): 0.74,
-    ("float", "metal"): 0.987,
+    ("bf16", "rocm"): 1.03,
+    ("bf16", "vulkan"): 0.897,
+    ("bf16", "sycl"): 0.91,
+    ("float", "metal"): 0.988,
 }
 # SYCL's BF16 decode before llama.cpp PR 21580 (merged 22 May 2026, ggml-org/ggml 807fd144: "BF16 models had no
 # dedicated token generation kernel — they fell through to the generic full-GEMM path, resulting in ~14% memory
@@ -147,7 +147,8 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # read at 0.6-0.7. Counted, not fitted; it takes the place of the BF16 share (`FORMAT_EFFICIENCY`) for the rows of
 # builds before the PR (`Stage.bf16_gemm`, bench/speed_resolve.py). The engine answers for the PR's F16 DMMV kernel,
 # whose "~4x tg speedup" the PR measured on this card: ~0.56 of the spec, the BF16 share's prior (bench/accuracy_fit.py
-# `FORMAT_PRIORS`): no row of a later build says more.
+# `FORMAT_PRIORS`). One row of a later build says more: bosd's B70 (trx50-arc-b70-benchmarks) decodes Qwen3-4B BF16
+# (8.0 GB) at 52.5 tok/s, 0.70 of the spec, and the fit takes the share to 0.91 of SYCL's legacy-quant share.
 SYCL_BF16_GEMM_SHARE = 2 / 10
 # Intel's Vulkan reads 16-bit weights as the other vendors' Vulkan drivers do: what sets its own shares apart is the
 # quantized kernels. kyuz0's Arc Pro B70 (Mesa, build 9039) reads its BF16 files (Ministral 3 8B and 14B, Qwen3.5-9B)
@@ -293,17 +294,17 @@ VECTOR_FLOPS_PER_LANE_CLOCK = 4.0  # a packed-FP16 multiply-add: 2 halves × 2 F
 # prior, 68, is savvadesogle's Arc A770 on Mesa (llama.cpp PR 19988, build 8191): gpt-oss-20b at 36 tok/s where the
 # same machine runs Llama 2 7B Q4_0 (DMMV) at 44, so 1.22 times the engine's A770 Q4_0 step (19.1 ms), 23.4 ms; the
 # engine leaves 18.3 ms of it to the 2.63 G loads (1.22 G Q8_0 weights and 2.39 G MXFP4 expert weights a token);
-# fitted on every row it lands at 68.5 (bench/accuracy_fit.py), and held out the B70 takes the prior.
+# fitted on every row it lands at 68.9 (bench/accuracy_fit.py), and held out the B70 takes the prior.
 # kyuz0's Arc Pro B70 (build 9039) agrees: gpt-oss-20b at 44.6 tok/s leaves 17.4 ms to the same loads (76 slots),
 # Qwen3.5-9B Q8_0 at 21.5 tok/s 43.6 ms to its 5.9 G (84): per weight Q8_0 and MXFP4 take the same time, where
 # MXFP4 reads half the bytes, and Q8_0 reads slower than the same card's BF16 files (the DMMV, 2 bytes a weight).
 # Without it the engine had gpt-oss-20b on the B70 at 80 tok/s held out. The legacy family on MMVQ is Q8_0 in the rows
 # (Q4_0 and Q5_1 take the DMMV there; Q4_1's 4-byte loads would be fewer, Q5_0's 2-byte ones as many: no rows).
 INTEL_MMVQ_LOADS_PER_WEIGHT = {"legacy": 12 / 16, "mxfp4": 23 / 32}
-INTEL_MMVQ_LOAD_SLOTS = 68.5
+INTEL_MMVQ_LOAD_SLOTS = 68.9
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.957
+EXPERT_EFFICIENCY = 0.984
 # llama.cpp's Vulkan backend multiplies BF16 experts with its matrix-matrix shader even for one token:
 # `ggml_vk_use_mul_mat_vec_id` (ggml/src/ggml-vulkan/ggml-vulkan.cpp) sends a MUL_MAT_ID to the mat-vec shader only
 # for F32, F16 and quantized weights (ggml-org/ggml ac0c8be4, the sync of 17 December 2025, and d99724f2 of August
@@ -330,41 +331,41 @@ MATMAT_EXPERTS = (("bf16", "vulkan"), ("bf16", "vulkan_intel"))
 # for AMD. Intel's Alchemist cards on Vulkan, which that backend gives no matrix cores, run AMD's Vulkan share of
 # their vector rate (`shader_width`, `hardware.prompt_kernels`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.936,
+    "cuda": 0.939,
     "cuda_pascal": 1.0,
-    "rocm": 0.403,
-    "vulkan": 0.317,
-    "vulkan_intel": 0.15,
-    "sycl": 0.204,
-    "metal": 0.693,
+    "rocm": 0.409,
+    "vulkan": 0.321,
+    "vulkan_intel": 0.155,
+    "sycl": 0.208,
+    "metal": 0.694,
     "mlx": 1.0,
-    "vllm": 0.516,
+    "vllm": 0.517,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.456
+FULL_RATE_PREFILL_FACTOR = 0.458
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.767,
-    ("kquant", "cuda_pascal"): 0.967,
-    ("kquant", "rocm"): 0.91,
-    ("kquant", "vulkan"): 0.815,
-    ("kquant", "vulkan_intel"): 0.813,
-    ("kquant", "sycl"): 1.03,
+    ("kquant", "cuda_pascal"): 0.971,
+    ("kquant", "rocm"): 0.913,
+    ("kquant", "vulkan"): 0.814,
+    ("kquant", "vulkan_intel"): 0.846,
+    ("kquant", "sycl"): 1.04,
     ("kquant", "metal"): 0.953,
-    ("float", "cuda"): 0.961,
-    ("float", "rocm"): 1.07,
+    ("float", "cuda"): 0.959,
+    ("float", "rocm"): 1.06,
     ("float", "metal"): 1.07,
-    ("bf16", "rocm"): 0.852,
+    ("bf16", "rocm"): 0.845,
     ("mlx", "mlx"): 1.03,
-    ("bf16", "mlx"): 0.987,
+    ("bf16", "mlx"): 0.986,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.396
+BF16_PREFILL_EFFICIENCY = 0.37
 # ROCm's quantized prompt products (MMQ: MFMA on CDNA from PR 14624, July 2025; WMMA on RDNA 4 from PR 17156 and RDNA 3
 # from PR 17576, November-December 2025; ggml/src/ggml-cuda/mmq.cuh) load each weight tile and unpack it to 8-bit
 # integers in shared memory on the vector units, then multiply it on the matrix units. Where the matrix rate is
@@ -376,7 +377,7 @@ BF16_PREFILL_EFFICIENCY = 0.396
 # 1.2× its vector rate, as the MI100's IQ4 rows run at 1.1× its own), the R9700 (width 2) +8% to +39%, while the width-1
 # RX 7900 XTX and MI50 came out slow (−29% to −62%). The two figures give 0.27 (0.42 of the listed rate at width 1,
 # 1.16 of the vector rate at width 8), the prior; fitted on the ROCm prompt rows: 0.249.
-ROCM_UNPACK_SHARE = 0.248
+ROCM_UNPACK_SHARE = 0.246
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
