@@ -7,6 +7,8 @@ import re
 import pytest
 from django.conf import settings
 
+from glossary.accuracy import percent
+
 pytestmark = pytest.mark.django_db
 
 FIGURES = json.loads((settings.BASE_DIR / "bench/data/accuracy_figures.json").read_text())
@@ -46,6 +48,15 @@ def test_the_weak_spots_are_the_classes_over_twelve_percent(client):
     found = re.search(r'<ul data-testid="accuracy-weak">(.*?)</ul>', html, re.S)
     listed = re.findall(r"<li>(.*?):", found.group(1)) if found else []
     assert [markup.unescape(name) for name in listed] == weak
+
+
+def test_a_weak_spot_just_over_the_limit_does_not_read_as_at_it():
+    assert percent(0.1204, above=0.12) == "12.04%"  # one decimal, "12.0%", would not read as over 12%
+    assert (
+        percent(0.1254, above=0.12) == "12.5%"
+        and percent(0.1196, above=0.12) == "12.0%"
+        and percent(0.1204) == "12.0%"
+    )
 
 
 def test_every_page_links_to_it_and_the_sitemap_lists_it(client):
