@@ -103,9 +103,12 @@ class QuantRow:
     stacked_note: str = ""  # why no popular card holds it, when no runtime runs the format on them
 
 
-def what_runs(gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantization]) -> list:
-    """Per listed model, the largest listed format that fits on this one device at CTX (fitting.RunsRow),
-    among the formats a runtime runs on its backend (runtime_support.format_runtimes), under that runtime."""
+def what_runs(
+    gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantization], policy: str = "largest"
+) -> list:
+    """Per model, the largest listed format that fits on this one device at CTX (fitting.RunsRow; `policy`
+    "default": the format people run it at first, as the what-runs page asks), among the formats a runtime
+    runs on its backend (runtime_support.format_runtimes), under that runtime."""
     device = valid_specs([gpu])
     if not device:
         return []
@@ -119,8 +122,38 @@ def what_runs(gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantizatio
         runtimes=runtime_support.format_runtimes([quant for quant, _ in checked], [device[0][1].backend]),
         native_dtypes={row.slug: row.native_dtype for row, _ in pairs},  # none wider than its release
         published=published_formats(),
+        policy=policy,
     )
     return fitting.sort_rows(rows, "speed")
+
+
+# The models the GPU comparison times on each card: the sizes people weigh a card for, dense and MoE
+COMPARE_MODELS = [
+    "llama-3-1-8b-instruct",
+    "gpt-oss-20b",
+    "qwen3-30b-a3b",
+    "gemma-3-27b-it",
+    "qwen3-5-35b-a3b",
+    "llama-3-3-70b-instruct",
+    "gpt-oss-120b",
+]
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    model: LlmModel
+    runs: list  # per GPU of the comparison, in its order: what-runs' row (fitting.RunsRow), None if not asked
+
+
+def compare_speeds(gpus: Sequence[Gpu]) -> list[CompareRow]:
+    """COMPARE_MODELS on one of each card at CTX, each at the format people run it at (or the largest
+    narrower one that fits), as the what-runs page answers for that card."""
+    models = sorted(
+        LlmModel.objects.filter(slug__in=COMPARE_MODELS), key=lambda m: COMPARE_MODELS.index(m.slug)
+    )
+    quants = list(Quantization.objects.listed())
+    per_gpu = [{row.model.slug: row for row in what_runs(g, models, quants, "default")} for g in gpus]
+    return [CompareRow(m, [rows.get(m.slug) for rows in per_gpu]) for m in models]
 
 
 def _fit(

@@ -94,12 +94,14 @@ def _picked(request, find, template: str):
 @require_GET
 @http_cache.public(etag=http_cache.page_etag)
 def gpu_compare(request):
-    """2 to 4 GPUs side by side (`?gpu=a&gpu=b`); a problem with the request is said on the page."""
+    """2 to 4 GPUs side by side (`?gpu=a&gpu=b`), their specs and popular models' speed on one of each; a
+    problem with the request is said on the page."""
     slugs, problem = pages.compare_slugs(request.GET.getlist("gpu"))
     gpus, unknown = pages.gpus_to_compare(slugs)
     if unknown:
         problem = f"Unknown GPU: {', '.join(unknown)}."
-    context = {"gpus": gpus, "problem": problem, "slugs": slugs}
+    speeds = pages.compare_speeds(gpus) if len(gpus) >= 2 else []
+    context = {"gpus": gpus, "problem": problem, "slugs": slugs, "speeds": speeds, "ctx": pages.CTX}
     return TemplateResponse(request, "catalog/gpu_compare.html", context)
 
 

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from calculator.templatetags.calculator import signed_percent
+from catalog import pages
 from catalog.measurements import row_estimate
 from catalog.models import Gpu, LlmModel, Measurement
 from tests.conftest import GIB, make_gpu, make_llm, make_quant
@@ -251,12 +252,33 @@ def test_unknown_model_is_404(client, db):
 
 
 def test_compare_puts_two_gpus_side_by_side(client, catalog, django_assert_num_queries):
-    with django_assert_num_queries(1):  # 1: the GPUs asked for
+    # 1: the GPUs asked for; 2 and 3: the compared models and the listed formats; 4 and 5: the runtime table and
+    # the formats each model is published in (cached until the catalog changes), as on a GPU page
+    with django_assert_num_queries(5):
         response = client.get("/gpus/compare/?gpu=geforce-rtx-3090&gpu=geforce-rtx-4090")
     assert response.status_code == 200
     assert [g.slug for g in response.context["gpus"]] == ["geforce-rtx-3090", "geforce-rtx-4090"]
     assert response.text.count('data-testid="memory"') == 2
     assert "gpu=geforce-rtx-3090&amp;gpu=geforce-rtx-4090&amp;ctx=8192" in response.text
+
+
+def test_compare_times_popular_models_on_one_of_each_as_the_what_runs_page_does(client, catalog):
+    gpus = ["geforce-rtx-3090", "geforce-rtx-4090", "apple-m4-max-128gb"]
+    html = client.get("/gpus/compare/?" + "&".join(f"gpu={g}" for g in gpus)).text
+    speeds = re.search(r'<table data-testid="compare-speeds">.*?</table>', html, re.S).group(0)
+    llama = row(speeds, "model", "llama-3-1-8b-instruct")
+    cells = re.findall(r'<td data-testid="speed">(.*?)</td>', llama, re.S)
+    for gpu, cell in zip(gpus, cells, strict=True):  # one column a card, in the order asked
+        answered = row(
+            client.get(f"/what-runs/?gpu={gpu}&count=1&ctx=8192").text, "model", "llama-3-1-8b-instruct"
+        )
+        decode = re.search(r'data-testid="decode">([^ ]+) ', answered).group(1)
+        quant = re.search(r'data-testid="format">([^<]+)<', answered).group(1)
+        assert f">{decode} tok/s</a>" in cell and f"<small>{quant}</small>" in cell, gpu
+    seventy = row(speeds, "model", "llama-3-3-70b-instruct")
+    assert seventy.count("Does not fit") == 2  # 40 GB at Q4_K_M, 26 GB at Q2_K: not on one 24 GB card
+    assert "Does not fit" not in re.findall(r'<td data-testid="speed">(.*?)</td>', seventy, re.S)[2]  # 128 GB
+    assert [m for m in pages.COMPARE_MODELS if f'data-model="{m}"' in speeds] == pages.COMPARE_MODELS
 
 
 def test_compare_names_an_unknown_gpu_on_the_page(client, catalog):
