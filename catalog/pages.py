@@ -229,6 +229,13 @@ def compare_slugs(values: list[str]) -> tuple[list[str], str]:
     return slugs, ""
 
 
+def compare_choices(chosen: Sequence[Gpu]) -> list[Gpu]:
+    """What the comparison's GPU menus offer before a search: the listed GPUs, and those chosen."""
+    listed = list(Gpu.objects.listed().only("slug", "name", "memory_bytes"))
+    offered = {g.slug for g in listed}
+    return listed + [g for g in chosen if g.slug not in offered]
+
+
 def relevant() -> Q:
     """What people run models on: listed, or from the last ten years with 4 GB or more."""
     recent = Q(release_date__gte=PICK_SINCE) | Q(release_date__isnull=True)

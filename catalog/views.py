@@ -96,12 +96,20 @@ def _picked(request, find, template: str):
 def gpu_compare(request):
     """2 to 4 GPUs side by side (`?gpu=a&gpu=b`), their specs and popular models' speed on one of each; a
     problem with the request is said on the page."""
-    slugs, problem = pages.compare_slugs(request.GET.getlist("gpu"))
-    gpus, unknown = pages.gpus_to_compare(slugs)
+    asked, problem = pages.compare_slugs(request.GET.getlist("gpu"))
+    gpus, unknown = pages.gpus_to_compare(asked)
     if unknown:
         problem = f"Unknown GPU: {', '.join(unknown)}."
     speeds = pages.compare_speeds(gpus) if len(gpus) >= 2 else []
-    context = {"gpus": gpus, "problem": problem, "slugs": slugs, "speeds": speeds, "ctx": pages.CTX}
+    menus = [gpus[i].slug if i < len(gpus) else "" for i in range(pages.MAX_COMPARE)]  # each menu's choice
+    context = {
+        "gpus": gpus,
+        "problem": problem,
+        "speeds": speeds,
+        "ctx": pages.CTX,
+        "menus": menus,
+        "choices": pages.compare_choices(gpus),
+    }
     return TemplateResponse(request, "catalog/gpu_compare.html", context)
 
 

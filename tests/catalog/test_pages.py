@@ -252,9 +252,10 @@ def test_unknown_model_is_404(client, db):
 
 
 def test_compare_puts_two_gpus_side_by_side(client, catalog, django_assert_num_queries):
-    # 1: the GPUs asked for; 2 and 3: the compared models and the listed formats; 4 and 5: the runtime table and
-    # the formats each model is published in (cached until the catalog changes), as on a GPU page
-    with django_assert_num_queries(5):
+    # 1: the GPUs asked for; 2: the listed GPUs the menus offer; 3 and 4: the compared models and the listed formats;
+    # 5 and 6: the runtime table and the formats each model is published in (cached until the catalog changes), as on
+    # a GPU page
+    with django_assert_num_queries(6):
         response = client.get("/gpus/compare/?gpu=geforce-rtx-3090&gpu=geforce-rtx-4090")
     assert response.status_code == 200
     assert [g.slug for g in response.context["gpus"]] == ["geforce-rtx-3090", "geforce-rtx-4090"]
@@ -279,6 +280,19 @@ def test_compare_times_popular_models_on_one_of_each_as_the_what_runs_page_does(
     assert seventy.count("Does not fit") == 2  # 40 GB at Q4_K_M, 26 GB at Q2_K: not on one 24 GB card
     assert "Does not fit" not in re.findall(r'<td data-testid="speed">(.*?)</td>', seventy, re.S)[2]  # 128 GB
     assert [m for m in pages.COMPARE_MODELS if f'data-model="{m}"' in speeds] == pages.COMPARE_MODELS
+
+
+def test_compare_menus_offer_the_listed_gpus_and_keep_the_chosen_ones(client, catalog):
+    html = client.get(
+        "/gpus/compare/?gpu=geforce-rtx-3090&gpu=RTX 4090"
+    ).text  # a name stands for its first match
+    menus = re.findall(r'<select name="gpu" id="id_gpu_(\d)">(.*?)</select>', html, re.S)
+    assert [n for n, _ in menus] == ["1", "2", "3", "4"]
+    chosen = [re.findall(r'<option value="([^"]*)" selected>', options) for _, options in menus]
+    assert chosen == [["geforce-rtx-3090"], ["geforce-rtx-4090"], [], []]
+    listed = Gpu.objects.listed().values_list("slug", flat=True)
+    assert all(f'<option value="{slug}"' in menus[2][1] for slug in listed)
+    assert html.count('hx-get="/gpus/pick/"') == 4  # each menu searches the whole catalog
 
 
 def test_compare_names_an_unknown_gpu_on_the_page(client, catalog):
