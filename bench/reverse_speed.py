@@ -1,5 +1,5 @@
 """Server time of the reverse-question pages ("What runs on my hardware?", "What hardware runs this model?"),
-and of a GPU page, which asks the first of one card.
+and of a GPU page and the GPU comparison, which ask the first of one card and of each card.
 
     DATABASE_URL=postgres://... SECRET_KEY=x .venv/bin/python bench/reverse_speed.py [--runs 20]
 
@@ -44,6 +44,8 @@ QUESTIONS = [
     "/what-runs/?gpu=geforce-rtx-4090&count=1&gpu=geforce-rtx-3090&count=1&ram_gb=64",
     "/what-runs/?gpu=h100-sxm5-80-gb&count=8",
     "/gpus/geforce-rtx-4090/",  # a GPU page asks what-runs' question of one card
+    # the comparison asks it of each card for its popular models (catalog.pages.COMPARE_MODELS)
+    "/gpus/compare/?gpu=geforce-rtx-3090&gpu=geforce-rtx-4090&gpu=apple-m4-max-128gb&gpu=h100-sxm5-80-gb",
     "/what-hardware/?model=llama-3-3-70b-instruct",
     "/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20",
     "/what-hardware/?model=qwen3-30b-a3b&ctx=32768&tok_s=30",
