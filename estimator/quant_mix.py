@@ -73,23 +73,25 @@ def _share(n: int, pick) -> float:
     return sum(1 for i in range(n) if pick(i, n)) / n if n else 0.0
 
 
+def _raised(n: int, pick, raised: str, rest: str) -> float:
+    """Mean bits over `n` layers' tensors of one role: type `raised` on the layers `pick` takes, `rest` on the others."""
+    s = _share(n, pick)
+    return s * TYPE_BITS[raised] + (1 - s) * TYPE_BITS[rest]
+
+
 def _v_bits(ftype: str, n: int, gqa: float) -> float:
     """Mean bits of the attn_v tensors over `n` of them (`i_attention_wv` counts them)."""
-    b = TYPE_BITS
     if ftype == "q2_k":
-        return b["q4_k"] if gqa >= 4 else b["q3_k"]
+        return TYPE_BITS["q4_k"] if gqa >= 4 else TYPE_BITS["q3_k"]
     if ftype == "q3_k_m":
-        s = _share(n, lambda i, _n: i < 2)
-        return s * b["q5_k"] + (1 - s) * b["q4_k"]
+        return _raised(n, lambda i, _n: i < 2, "q5_k", "q4_k")
     if ftype == "q3_k_l":
-        return b["q5_k"]
+        return TYPE_BITS["q5_k"]
     if ftype in ("q4_k_m", "q5_k_m"):
-        s = _share(n, use_more_bits)
-        return s * b["q6_k"] + (1 - s) * b[BASE_TYPE[ftype]]
+        return _raised(n, use_more_bits, "q6_k", BASE_TYPE[ftype])
     if ftype == "q4_k_s":
-        s = _share(n, lambda i, _n: i < 4)
-        return s * b["q5_k"] + (1 - s) * b["q4_k"]
-    return b[BASE_TYPE[ftype]]
+        return _raised(n, lambda i, _n: i < 4, "q5_k", "q4_k")
+    return TYPE_BITS[BASE_TYPE[ftype]]
 
 
 def _qkv_bits(ftype: str) -> float:
@@ -105,21 +107,17 @@ def _o_bits(ftype: str) -> float:
 
 def _down_bits(ftype: str, n: int) -> float:
     """Mean bits of ffn_down over `n` layers."""
-    b = TYPE_BITS
     if ftype == "q2_k":
-        return b["q3_k"]
+        return TYPE_BITS["q3_k"]
     if ftype == "q3_k_m":
-        s = _share(n, lambda i, m: i < m // 16)
-        return s * b["q5_k"] + (1 - s) * b["q4_k"]
+        return _raised(n, lambda i, m: i < m // 16, "q5_k", "q4_k")
     if ftype == "q3_k_l":
-        return b["q5_k"]
+        return TYPE_BITS["q5_k"]
     if ftype in ("q4_k_m", "q5_k_m"):
-        s = _share(n, use_more_bits)
-        return s * b["q6_k"] + (1 - s) * b[BASE_TYPE[ftype]]
+        return _raised(n, use_more_bits, "q6_k", BASE_TYPE[ftype])
     if ftype == "q4_k_s":
-        s = _share(n, lambda i, m: i < m // 8)
-        return s * b["q5_k"] + (1 - s) * b["q4_k"]
-    return b[BASE_TYPE[ftype]]
+        return _raised(n, lambda i, m: i < m // 8, "q5_k", "q4_k")
+    return TYPE_BITS[BASE_TYPE[ftype]]
 
 
 @dataclass(frozen=True)
