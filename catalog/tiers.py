@@ -20,12 +20,13 @@ from .runtimes import RUNTIME_CHOICES
 
 SORTS = {"size": "Size", "speed": "Speed", "name": "Name"}  # the first is the default
 # Speed tiers of "what runs on my hardware", decode tok/s for one user: reading speed is 5-10 tok/s,
-# so 30 feels instant, 10 is comfortable to read along, 3 is a wait; below that (or not fitting) no.
+# so 30 feels instant, 10 is comfortable to read along, 3 is a wait; below that too slow to use, if it fits at all
+# (the calculator still says such a model fits: the last tier's title says both).
 TIERS = (
     ("great", "Runs great", 30.0, "30 tok/s or more"),
     ("usable", "Usable", 10.0, "10 to 30 tok/s"),
     ("slow", "Slow", 3.0, "3 to 10 tok/s"),
-    ("none", "Won't run", 0.0, "under 3 tok/s, or does not fit"),
+    ("none", "Too slow or doesn't fit", 0.0, "under 3 tok/s, or does not fit"),
 )
 
 

@@ -133,14 +133,15 @@ def test_gpu_page_groups_what_runs_in_speed_tiers_and_hands_the_question_to_the_
 ):
     html = client.get("/gpus/geforce-rtx-3090/").text
     summary = re.search(r'<ul class="tier-summary".*?</ul>', html, re.S).group(0)
-    assert "Runs great" in summary and "Usable" in summary and "Won't run" not in summary
+    assert "Runs great" in summary and "Usable" in summary and "Too slow or doesn't fit" not in summary
     great = re.search(r'data-testid="tier-great">(.*?)</section>', html, re.S).group(1)
     assert "<h3>Runs great" in great and 'data-model="llama-3-1-8b-instruct"' in great
     assert 'href="/models/llama-3-1-8b-instruct/"' in great  # each row links its model's page
     # what does not fit is folded away, not a hundred rows to scroll past
     none = re.search(r'data-testid="tier-none">(.*?)</section>', html, re.S).group(1)
     assert (
-        none.lstrip().startswith("<details><summary><h3>Won&#x27;t run") and "llama-3-1-405b-instruct" in none
+        none.lstrip().startswith("<details><summary><h3>Too slow or doesn&#x27;t fit")
+        and "llama-3-1-405b-instruct" in none
     )
     # the same question, asked on the what-runs page, answers the same formats at the same speeds
     link = re.search(r'<a href="([^"]+)" data-testid="ask-what-runs">', html).group(1).replace("&amp;", "&")
