@@ -153,7 +153,8 @@ def asked(form, name: str):
 @register.simple_tag
 def plan_rows_html(rows, recommended) -> str:
     """The plans table's rows (answer.PlanRow), as the template's loop over them wrote them, byte for
-    byte: the same filters on the same values, each escaped as the template escapes it. Through the
+    byte: the same filters on the same values, each escaped as the template escapes it; a plan that does
+    not fit has no speeds ("–": one there read as a choice, sometimes faster than the recommended one). Through the
     template engine they were ~0.4 ms of a result. A tag, not a filter: compare has no `recommended`,
     which a filter's argument cannot miss."""
     e = conditional_escape
@@ -170,6 +171,7 @@ def plan_rows_html(rows, recommended) -> str:
         empty = "" if row.reason or plan.warnings or plan.notes else ' class="empty"'
         notes = "".join(f'<li class="warning">{e(words(w))}</li>' for w in plan.warnings)
         notes += "".join(f"<li>{e(words(n))}</li>" for n in plan.notes)
+        runs = row.status != "no"  # inside the safety margin it will likely load: its speeds stay
         out.append(
             f'\n    <tr class="{"" if plan.fits else "nofit"}{" recommended" if mark else ""}"'
             f' data-strategy="{e(plan.strategy)}">'
@@ -177,9 +179,9 @@ def plan_rows_html(rows, recommended) -> str:
             f"{' <strong>recommended</strong>' if mark else ''}</th>"
             f'\n      <td data-label="Fits"><span class="{e(row.css)}">{e(row.words)}</span></td>'
             f'\n      <td data-label="Memory per device"><ul class="plain">{devices}</ul></td>'
-            f'\n      <td data-label="Decode per user">{e(row.per_user)}</td>'
-            f'\n      <td data-label="All users">{e(tok_s(plan.decode_tok_s_aggregate))} tok/s</td>'
-            f'\n      <td data-label="TTFT">{e(format_seconds(plan.ttft_s))}</td>'
+            f'\n      <td data-label="Decode per user">{e(row.per_user) if runs else "–"}</td>'
+            f'\n      <td data-label="All users">{f"{e(tok_s(plan.decode_tok_s_aggregate))} tok/s" if runs else "–"}</td>'
+            f'\n      <td data-label="TTFT">{e(format_seconds(plan.ttft_s)) if runs else "–"}</td>'
             f'\n      <td data-label="Over the link">{f"{e(bytes_filter(link))}/token" if link else "–"}</td>'
             f"\n      <td{empty}>{f'<p>{e(row.reason)}</p>' if row.reason else ''}"
             f'<ul class="plain">{notes}</ul></td>'

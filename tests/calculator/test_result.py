@@ -25,6 +25,11 @@ def test_every_plan_is_shown_side_by_side_with_the_recommended_first(client, cat
     assert strategies[0] == response.context["result"].recommended == "layer_split"
     assert {"single", "layer_split", "tensor_parallel", "replicas"} <= set(strategies)
     assert 'class="nofit" data-strategy="single"' in html  # 70B does not fit one 24 GB card: greyed
+    # and has no speeds, which read as a choice (the recommended row has its own)
+    single = html.split('data-strategy="single"')[1].split("</tr>")[0]
+    assert '<td data-label="Decode per user">–</td>' in single and '<td data-label="TTFT">–</td>' in single
+    split = html.split('data-strategy="layer_split"')[1].split("</tr>")[0]
+    assert '<td data-label="Decode per user">–</td>' not in split and "tok/s" in split
 
 
 def test_suggestions_are_permalinks_to_the_changed_question(client, catalog):
