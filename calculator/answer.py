@@ -50,9 +50,16 @@ def shown_plan(result: Estimate, fit: present.RuntimeFit | None = None) -> Plan:
 
 
 def shown(
-    result: Estimate, hardware: str, *, users: int, backends: list[str], fit: present.RuntimeFit | None = None
+    result: Estimate,
+    hardware: str,
+    *,
+    users: int,
+    backends: list[str],
+    unified: bool = False,
+    fit: present.RuntimeFit | None = None,
 ) -> dict:
-    """What the #result partial shows of an estimate, for the page, compare and snapshots alike."""
+    """What the #result partial shows of an estimate, for the page, compare and snapshots alike (`unified`:
+    every device is a unified-memory machine's GPU)."""
     plan = shown_plan(result, fit)
     return {
         "result": result,
@@ -69,7 +76,7 @@ def shown(
         "overhead_explained": result.explanations.get("overhead_bytes"),
         "bars": memory_bars(plan),
         "step": step_bar(plan),
-        "weights_elsewhere": weights_elsewhere(result, plan, backends),
+        "weights_elsewhere": weights_elsewhere(result, plan, backends, unified=unified),
         "plans": result.plans,
         "plan_rows": [
             PlanRow(
@@ -154,11 +161,13 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
 
 def result_context(result: Estimate, question: Question) -> dict:
     """Everything the #result partial shows, for the page, compare and the glossary's examples."""
+    specs = question.device_specs()
     context = shown(
         result,
         question.hardware,
         users=question.batch,
-        backends=[d.backend for d in question.device_specs()],
+        backends=[d.backend for d in specs],
+        unified=all(d.unified_memory for d in specs),
         fit=present.runtime_fit(result, question),
     )
     plan = context["shown_plan"]

@@ -73,11 +73,12 @@ def memory_bars(plan: Plan) -> list[dict]:
     return bars
 
 
-def weights_elsewhere(result: Estimate, plan: Plan, backends: list[str]) -> str:
+def weights_elsewhere(result: Estimate, plan: Plan, backends: list[str], *, unified: bool = False) -> str:
     """Where the weights the bars do not show sit, in words: llama.cpp (and Ollama on it) keeps the token
     embedding table in the CPU's memory (estimator/device_memory.py), so the bars of a plan without a RAM
     row add up to less than the weights' total; empty when they add up. On Apple silicon that memory is
-    the same unified memory, outside the share the GPU is given."""
+    the same unified memory, outside the share the GPU is given; on other unified-memory machines (DGX
+    Spark, Strix Halo: `unified`) the same memory too, in a CPU buffer beside the GPU's."""
     copy = sum(d.weights_bytes for d in plan.devices) / max(plan.replicas, 1)
     rest = result.memory.weights_bytes - copy
     if rest < 1 << 20:
@@ -86,11 +87,12 @@ def weights_elsewhere(result: Estimate, plan: Plan, backends: list[str]) -> str:
         holds = "Each copy holds"
     else:
         holds = "The GPU holds" if len(plan.gpu_devices) == 1 else "The GPUs hold"
-    where = (
-        "with the CPU, outside the GPU's share of unified memory"
-        if backends and set(backends) == {"metal"}
-        else "in system RAM"
-    )
+    if backends and set(backends) == {"metal"}:
+        where = "with the CPU, outside the GPU's share of unified memory"
+    elif unified:
+        where = "in a CPU buffer of the same unified memory"
+    else:
+        where = "in system RAM"
     return (
         f"{holds} {format_bytes(round(copy))} of the "
         f"{format_bytes(result.memory.weights_bytes)} of weights; the other {format_bytes(round(rest))}, the token "

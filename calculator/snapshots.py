@@ -61,9 +61,11 @@ def show(snapshot: Snapshot) -> dict:
     result = Estimate.model_validate(snapshot.result)
     hardware = snapshot.specs["hardware"]
     users = snapshot.specs["workload"].get("batch", 1)
-    backends = [d.get("backend", "cuda") for d in snapshot.specs.get("devices", [])]
+    devices = snapshot.specs.get("devices", [])
+    backends = [d.get("backend", "cuda") for d in devices]
+    unified = bool(devices) and all(d.get("unified_memory") for d in devices)
     fit = runtime_fit(snapshot, result)
-    context = answers.shown(result, hardware, users=users, backends=backends, fit=fit) | {
+    context = answers.shown(result, hardware, users=users, backends=backends, unified=unified, fit=fit) | {
         "snapshot": snapshot,
         "permalink": f"{reverse('calculator:will-it-run')}?{snapshot.query}",
     }
@@ -83,11 +85,13 @@ def show(snapshot: Snapshot) -> dict:
     except EngineRefused as refusal:
         context["today"] = {"differs": True, "reason": str(refusal)}
         return context
+    specs = question.device_specs()
     now = answers.shown(
         fresh,
         question.hardware,
         users=question.batch,
-        backends=[d.backend for d in question.device_specs()],
+        backends=[d.backend for d in specs],
+        unified=all(d.unified_memory for d in specs),
         fit=present.runtime_fit(fresh, question),
     )
     url = f"{reverse('calculator:will-it-run')}?{snapshot.query}"

@@ -251,6 +251,9 @@ def test_the_bars_say_where_the_weights_they_leave_out_sit(client, catalog):
         "/?model=qwen3-30b-a3b&quant=q4_k_m&gpu=geforce-rtx-3060-12-gb&ram_gb=64"
     ).content.decode()
     assert 'data-testid="weights-elsewhere"' not in offload  # the RAM's own bar holds them
+    # a DGX Spark's "system RAM" is its GPU's memory: the sentence says so (the review of 6 December)
+    spark = client.get("/?model=gpt-oss-120b&gpu=nvidia-dgx-spark-128gb").content.decode()
+    assert "stays in a CPU buffer of the same unified memory" in text(spark, "weights-elsewhere")
 
 
 def test_runtime_overhead_is_worded_for_the_devices_backend(client, catalog):
