@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, push_url
 from pydantic import ValidationError
 
-from catalog import cache, pages
+from catalog import cache, pages, slugs
 from catalog.models import DiffusionModel, Quantization
 
 from .diffusion_answer import (
@@ -102,10 +102,11 @@ def api_or_none(request):
 @require_GET
 def detail(request, slug: str):
     """An image or video model's address (site search links here): the calculator, asked about it with
-    the rest of the question given (`?gpu=...&quant=...`), else on the first visit's GPU."""
+    the rest of the question given (`?gpu=...&quant=...`), else on the first visit's GPU. A slug no model
+    has is a 404, as a language model's page is (a renamed one's old slug: a 301 to the new)."""
     model = DiffusionModel.objects.filter(slug=slug).only("slug").first()
     if model is None:
-        return redirect("/")
+        return slugs.redirect_or_404(DiffusionModel, slug, "calculator:diffusion-detail")
     asked = [(k, v) for k in request.GET if k in DiffusionForm.FIELDS[1:] for v in request.GET.getlist(k)]
     if "gpu" not in request.GET:  # a card alone that runs it as asked, a popular one first
         query = QueryDict(urlencode([("model", model.slug), *asked]))

@@ -235,3 +235,9 @@ def test_an_image_model_address_defaults_to_a_popular_gpu_that_fits_it(client, c
     response = client.get("/image-models/flux-1-dev/")
     assert response.status_code == 302
     assert text(client.get(response["Location"]).content.decode(), "verdict").startswith("Yes")
+
+
+def test_an_image_model_address_no_model_has_is_a_404(client, catalog):
+    """It redirected to the home page, where /models/<unknown>/ answers 404 (the review of 6 December)."""
+    response = client.get("/image-models/no-such-model/")
+    assert response.status_code == 404
