@@ -88,6 +88,16 @@ SUPERSEDED_DECODE_SOURCES = {
         "decode on the i915 kernel driver (2× A770, the same rig 42% faster on xe)"
     ),
 }
+# Rows of another runtime than the one the engine prices: IPEX-LLM's llama.cpp (the "portable zip" and `ipex-llm[cpp]`)
+# is llama.cpp's front end over Intel's own C++ library, "the C++ interface of ipex-llm as an accelerated backend for
+# llama.cpp" on Intel GPUs (intel/ipex-llm, docs/mddocs/Quickstart/llama_cpp_quickstart.md at 664a4f31, whose sample
+# log runs with llama.cpp's own SYCL weight reorder off, `GGML_SYCL_DISABLE_OPT: 1`). Its kernels are not llama.cpp's
+# SYCL backend's, which the engine prices and the site's launch commands run, and the catalog offers no IPEX-LLM
+# runtime: its rows (an Arc B580, an Arc 140V) are left out of the scoring, counted among the skipped.
+OTHER_RUNTIMES = {
+    "IPEX-LLM portable llama.cpp": "IPEX-LLM's llama.cpp (Intel's own kernels, not llama.cpp's SYCL backend)",
+    "IPEX-LLM llama.cpp": "IPEX-LLM's llama.cpp (Intel's own kernels, not llama.cpp's SYCL backend)",
+}
 # Decode rows that are the subject of a slowness report measure the fault, not the runtime: issue 28196 reports its
 # author's qwen35 (Qwen3.5/3.6 27B) decode on an RTX 5090 as anomalously slow; the same rig's prompt rows and its
 # control decode (qwen3moe) stay. By source: (model names as printed, the report).
@@ -253,6 +263,9 @@ def load_public(out: Loaded) -> None:
 
 def add_public(out: Loaded, r: dict) -> None:
     """One row of public_measurements.json (`load_public`), scored or counted among the skipped."""
+    if other := OTHER_RUNTIMES.get(r["runtime"]):
+        out.skipped[other] += 1
+        return
     runtime = "mlx" if r["runtime"] == "mlx-lm" or r["backend"] == "MLX (Metal)" else "llama.cpp"
     _add(
         out,
