@@ -17,7 +17,7 @@ from estimator import DiffusionEstimate, DiffusionWorkload, estimate_diffusion
 from estimator.diffusion_speed import DenoiserShape, format_range, format_seconds
 from estimator.units import GIB, format_bytes
 
-from .forms import QuestionForm, _group, device_summary
+from .forms import QuestionForm, _group, device_summary, name_field, whole_number
 
 SHAPES_FILE = settings.BASE_DIR / "fixtures" / "sources" / "diffusion_shapes.json"
 # The denoiser's formats people run: 16-bit as released, FP8 (ComfyUI's fp8_e4m3fn, the Comfy-Org and
@@ -79,13 +79,11 @@ class DiffusionForm(QuestionForm):
     FIELDS = ["model", "quant", "gpu", "count", "ram_gb", "width", "height", "steps", "frames"]
 
     config = ctx = batch = prompt = kv = runtime = link = hosts = None  # not questions about images
-    quant = forms.SlugField(label="Format", required=False, help_text="Of the denoiser; empty: as released.")
-    width = forms.IntegerField(label="Width (px)", min_value=64, max_value=MAX_SIDE, required=False)
-    height = forms.IntegerField(label="Height (px)", min_value=64, max_value=MAX_SIDE, required=False)
-    steps = forms.IntegerField(label="Steps", min_value=1, max_value=MAX_STEPS, required=False)
-    frames = forms.IntegerField(
-        label="Frames", min_value=1, max_value=MAX_FRAMES, required=False, help_text="Video models only."
-    )
+    quant = name_field("Format", "format", help_text="Of the denoiser; empty: as released.")
+    width = whole_number("Width (px)", MAX_SIDE, least=64)
+    height = whole_number("Height (px)", MAX_SIDE, least=64)
+    steps = whole_number("Steps", MAX_STEPS)
+    frames = whole_number("Frames", MAX_FRAMES, help_text="Video models only.")
 
     def clean_model(self):
         slug = self.cleaned_data["model"]

@@ -66,15 +66,38 @@ class DeviceRowsForm(forms.Form):
         return counts
 
 
-def whole_number(label: str, most: int) -> forms.IntegerField:
-    """An optional whole number from 1 to `most`, its limits said with thousands separators (Django's
-    own message read "Ensure this value is less than or equal to 10485760.")."""
+def name_field(label: str, what: str, help_text: str = "", *, required: bool = False) -> forms.SlugField:
+    """A catalog name (a slug), optional unless `required`; a name that cannot be one is said as an unknown
+    `what` like any other unknown name (Django's own message read "Enter a valid “slug” consisting of …")."""
+    return forms.SlugField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        error_messages={"invalid": f"Unknown {what} “%(value)s”."},
+    )
+
+
+def speed_floor() -> forms.FloatField:
+    """The reverse questions' "at least N tok/s", its limits in the calculator's words."""
+    return forms.FloatField(
+        label="At least (tok/s)",
+        min_value=0,
+        max_value=100_000,
+        required=False,
+        error_messages={"min_value": "Enter 0 or more.", "max_value": "Enter at most 100,000."},
+    )
+
+
+def whole_number(label: str, most: int, least: int = 1, help_text: str = "") -> forms.IntegerField:
+    """An optional whole number from `least` (1) to `most`, its limits said with thousands separators
+    (Django's own message read "Ensure this value is less than or equal to 10485760.")."""
     return forms.IntegerField(
         label=label,
-        min_value=1,
+        min_value=least,
         max_value=most,
         required=False,
-        error_messages={"min_value": "Enter 1 or more.", "max_value": f"Enter at most {most:,}."},
+        help_text=help_text,
+        error_messages={"min_value": f"Enter {least:,} or more.", "max_value": f"Enter at most {most:,}."},
     )
 
 
@@ -133,22 +156,20 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         "hosts",
     ]
 
-    model = forms.SlugField(label="Model", required=False)
+    model = name_field("Model", "model")
     config = forms.CharField(
         label="Or paste a config.json",
         required=False,
         strip=True,
         help_text="A Hugging Face config.json: your own model, sized without saving it.",
     )
-    quant = forms.SlugField(
-        label="Format", required=False, help_text="Empty: the format the model is usually run at."
-    )
+    quant = name_field("Format", "format", help_text="Empty: the format the model is usually run at.")
     gpu = forms.CharField(label="GPU", required=False)  # read as a list in __init__
     count = whole_number("How many", MAX_DEVICES)
     ctx = whole_number("Context (tokens)", MAX_CONTEXT)
     batch = whole_number("Concurrent users", MAX_BATCH)
     prompt = whole_number("Prompt length (tokens)", MAX_CONTEXT)
-    kv = forms.SlugField(label="KV cache type", required=False)
+    kv = name_field("KV cache type", "KV cache type")
     runtime = forms.ChoiceField(
         label="Runtime",
         choices=RUNTIME_CHOICES,
@@ -162,12 +183,12 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         error_messages={"invalid_choice": "Flash attention is on or off."},
     )
     ram_gb = whole_number("System RAM (GB)", MAX_RAM_GB)
-    ram_preset = forms.SlugField(
-        label="System RAM type",
-        required=False,
+    ram_preset = name_field(
+        "System RAM type",
+        "RAM preset",
         help_text="A catalog RAM preset (DDR generation and channels): its bandwidth for offload plans.",
     )
-    link = forms.SlugField(label="Link between GPUs", required=False)
+    link = name_field("Link between GPUs", "link")
     hosts = whole_number("Machines", MAX_HOSTS)
 
     def __init__(self, *args, **kwargs):

@@ -14,7 +14,14 @@ from django import forms
 from django.http import QueryDict
 from django.urls import reverse
 
-from calculator.forms import CONTEXT_PRESETS, MAX_CONTEXT, engine_accepts
+from calculator.forms import (
+    CONTEXT_PRESETS,
+    MAX_CONTEXT,
+    engine_accepts,
+    name_field,
+    speed_floor,
+    whole_number,
+)
 from catalog import cache, fitting, slugs
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
@@ -34,16 +41,16 @@ DEFAULT_CTX, DEFAULT_QUANT, DEFAULT_TOK_S = 8192, "q4_k_m", 10.0
 
 
 class ChooseForm(forms.Form):
-    budget = forms.IntegerField(label="Budget (USD)", min_value=1, max_value=10_000_000, required=False)
+    budget = whole_number("Budget (USD)", 10_000_000)
     model = forms.CharField(label="Models", required=False)  # one `model` per model, read in __init__
     size = forms.ChoiceField(
         label="Or a size class",
         choices=[("", "—")] + [(k, v[0]) for k, v in SIZE_CLASSES.items()],
         required=False,
     )
-    quant = forms.SlugField(label="Format", required=False)
-    ctx = forms.IntegerField(label="Context (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False)
-    tok_s = forms.FloatField(label="At least (tok/s)", min_value=0, max_value=100_000, required=False)
+    quant = name_field("Format", "format")
+    ctx = whole_number("Context (tokens)", MAX_CONTEXT)
+    tok_s = speed_floor()
     condition = forms.ChoiceField(label="Bought", choices=CONDITIONS, required=False)
     sort = forms.ChoiceField(label="Rank by", choices=list(SORTS.items()), required=False)
 

@@ -6,7 +6,15 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from calculator.combination import BACKEND_NAMES
-from calculator.forms import MAX_CONTEXT, MAX_RAM_GB, DeviceRowsForm, engine_accepts
+from calculator.forms import (
+    MAX_CONTEXT,
+    MAX_RAM_GB,
+    DeviceRowsForm,
+    engine_accepts,
+    name_field,
+    speed_floor,
+    whole_number,
+)
 from catalog import fitting, runtime_support, slugs
 from catalog.fitting import urlencoded
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
@@ -28,8 +36,8 @@ class WhatRunsForm(DeviceRowsForm):
 
     gpu = forms.CharField(label="GPU", required=False)
     count = forms.CharField(label="How many", required=False)
-    ctx = forms.IntegerField(label="Context (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False)
-    ram_gb = forms.IntegerField(label="System RAM (GB)", min_value=1, max_value=MAX_RAM_GB, required=False)
+    ctx = whole_number("Context (tokens)", MAX_CONTEXT)
+    ram_gb = whole_number("System RAM (GB)", MAX_RAM_GB)
     quant = forms.ChoiceField(label="Format", required=False)
     sort = forms.ChoiceField(label="Sort by", choices=list(SORTS.items()), required=False)
 
@@ -97,10 +105,10 @@ class WhatRunsForm(DeviceRowsForm):
 
 
 class WhatHardwareForm(forms.Form):
-    model = forms.SlugField(label="Model")
-    quant = forms.SlugField(label="Format", required=False)
-    ctx = forms.IntegerField(label="Context (tokens)", min_value=1, max_value=MAX_CONTEXT, required=False)
-    tok_s = forms.FloatField(label="At least (tok/s)", min_value=0, max_value=100_000, required=False)
+    model = name_field("Model", "model", required=True)
+    quant = name_field("Format", "format")
+    ctx = whole_number("Context (tokens)", MAX_CONTEXT)
+    tok_s = speed_floor()
 
     def __init__(self, data: QueryDict, *, models: dict[str, LlmModel], quants: dict[str, Quantization]):
         super().__init__(data)

@@ -17,6 +17,19 @@ def test_limits_are_written_with_thousands_separators(client, catalog):
     assert errors["batch"] == ["Enter 1 or more."]
 
 
+def test_a_name_no_row_could_have_is_an_unknown_name_like_any_other(client, catalog):
+    """It read "Enter a valid “slug” consisting of letters, numbers, underscores or hyphens." (the review of
+    6 December): the page and the API say which name is unknown, escaped."""
+    response = client.get("/?model=%3Cscript%3E&quant=zz%20z&kv=a.b&link=x/y&gpu=geforce-rtx-3090")
+    errors = response.context["form"].errors
+    assert errors["model"] == ["Unknown model “<script>”."] and errors["quant"] == ["Unknown format “zz z”."]
+    assert errors["kv"] == ["Unknown KV cache type “a.b”."] and errors["link"] == ["Unknown link “x/y”."]
+    html = response.content.decode()
+    assert "Enter a valid" not in html and "<script>”" not in html and "&lt;script&gt;”" in html
+    api = client.get("/api/v1/estimate", {"model": "<script>", "gpu": "geforce-rtx-3090"})
+    assert api.status_code == 400 and api.json()["errors"]["model"] == ["Unknown model “<script>”."]
+
+
 def test_an_unknown_runtime_names_the_ones_offered_with_a_fix(client, catalog):
     """It read "Select a valid choice. exllamav2 is not one of the available choices."."""
     html = client.get(f"{EIGHT_B}&runtime=exllamav2").content.decode()

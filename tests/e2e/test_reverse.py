@@ -49,7 +49,7 @@ def test_changing_the_hardware_updates_the_table_and_the_url_without_a_reload(pa
     assert page.evaluate("window.__same_document") is True
 
     page.get_by_label("Context (tokens)").fill("999999999")
-    expect(page.locator("#error-ctx")).to_contain_text("less than or equal to")
+    expect(page.locator("#error-ctx")).to_contain_text("Enter at most 10,485,760.")
     page.get_by_label("Context (tokens)").fill("32768")
     expect(page.locator("#error-ctx")).to_have_text("")
     expect(verdict).to_contain_text("at 32,768 tokens of context")
