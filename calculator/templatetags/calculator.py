@@ -25,6 +25,15 @@ def tok_s(value):
 
 
 @register.filter
+def tflops(value):
+    """A matrix rate, one way on every page: '183.5', '71', '0.18' (it read '183.50' in the specs table,
+    '183.5' in the header, and a P40's 0.18 as '0.2' there)."""
+    if not value:
+        return "–"
+    return (f"{value:,.1f}" if value >= 1 else f"{value:.2f}").removesuffix(".0")
+
+
+@register.filter
 def at_context_range(plan):
     """The same for decode with the whole chosen context cached: '9.8 tok/s (8.1–11.2)'."""
     value = getattr(plan, "decode_tok_s_at_context", None)

@@ -404,3 +404,13 @@ def test_each_published_row_on_a_gpu_page_stands_beside_our_estimate_for_its_own
 def test_a_gpu_without_measurements_has_no_measured_section(client, catalog):
     Measurement.objects.filter(gpu__slug="geforce-rtx-3090").delete()
     assert 'data-testid="measured"' not in client.get("/gpus/geforce-rtx-3090/").text
+
+
+def test_a_gpu_s_matrix_rate_reads_the_same_in_its_header_specs_and_the_list(client, catalog):
+    """The review: a Tesla P40's 0.18 TFLOPS read "0.2" in its header and "0.18" in its specs, an Arc Pro
+    B70's "183.5" and "183.50"."""
+    page = client.get("/gpus/tesla-p40/").text
+    assert page.count("0.18 TFLOPS") == 2 and "0.2 TFLOPS" not in page
+    assert "0.18 TFLOPS" in client.get("/gpus/", {"q": "Tesla P40"}).text
+    compare = client.get("/gpus/compare/", {"gpu": ["tesla-p40", "geforce-rtx-3090"]}).text
+    assert "0.18 TFLOPS" in compare and "TFLOPS" in compare and ".00 TFLOPS" not in compare
