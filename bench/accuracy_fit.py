@@ -153,6 +153,9 @@ def param_universe() -> list[Param]:
         # Intel's scalar flash attention at decode, a share of the vector rate (kv_reads.py): the prior is the Arc Pro
         # B70's Llama 2 7B row alone (2.9 × 10^11 FLOPs a second of 45.9 × 10^12), the one row without GQA packing
         Param("INTEL_FA_VECTOR_SHARE", None, 0.0063, 1.0, 0.0005, 0.1, "decode"),
+        # SYCL's tile flash attention at decode, FLOP/s per work-item (kv_reads.py): the prior is Vulkan's scalar shader's
+        # pace per invocation on the same vector engines (`INTEL_FA_VECTOR_SHARE`'s prior × 45.9 TFLOPS ÷ 4,096)
+        Param("SYCL_TILE_ITEM_FLOPS", None, 7.06e7, 1.0, 1e7, 1e9, "decode"),
         # Intel's integer-dot mat-vec loads of Q8_0 and MXFP4 (speed.py): the prior is an Arc A770 on Mesa (llama.cpp
         # PR 19988, gpt-oss-20b against Llama 2 7B Q4_0 on one machine); only the Arc Pro B70 has such rows, so held
         # out they take it. The spread: that A770's step unscaled by its Q4_0 row gives 85
@@ -274,6 +277,8 @@ def _uses(p: Prepared, q: Param) -> bool:
         return any(s.fmt == "kquant_low" for s in stages)
     if q.table == "INTEL_MMVQ_LOAD_SLOTS":
         return any(s.integer_dot and s.fmt in speed.INTEL_MMVQ_LOADS_PER_WEIGHT for s in stages)
+    if q.table == "SYCL_TILE_ITEM_FLOPS":
+        return p.row.decode_depth >= 1024 and any(kv_reads.sycl_tile_decode(s) for s in stages)
     if q.table == "INTEL_FA_VECTOR_SHARE":
         return p.row.decode_depth >= 1024 and any(
             s.backend == "vulkan_intel" and s.flash_attention for s in stages

@@ -321,6 +321,8 @@ def _attention_fields(
         "window_score_heads": windowed * model.num_attention_heads * head_share,
         "gqa_ratio": model.num_attention_heads / model.num_key_value_heads,
         "head_dim": model.head_dim_or_default,
+        "kv_heads": model.num_key_value_heads * head_share,
+        "kv_quantized": workload.kv_bytes_per_element < 2,
     }
 
 

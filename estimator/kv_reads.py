@@ -187,6 +187,106 @@ def intel_fa_seconds(stage: Stage, batch: int, depth: int) -> float:
     return flops / (stage.tflops * 1e12 / stage.matrix_width * INTEL_FA_VECTOR_SHARE)
 
 
+# SYCL's decode flash attention for a GQA model with an F16 cache runs the generic tile kernel, not the vector one,
+# and its time goes with its arithmetic per work-item, not with the cache's bytes. `ggml_sycl_get_best_fattn_kernel`
+# (ggml-sycl/fattn.cpp, the same from PR 20190, March 2026, through b5cae268 and d99724f2, 21 August 2026) sends one
+# query token with an unquantized cache to the vector kernel only `if (!gqa_opt_applies)`: MHA (and a quantized cache
+# always) takes it, GQA with a mask the tile kernel (`BEST_FATTN_KERNEL_TILE`; the oneMKL and oneDNN paths of July and
+# August 2026 need 32 query tokens). `launch_fattn_tile_switch_ncols2` packs `ncols2` query heads of one KV head in a
+# workgroup (8, 4 or 2, the largest dividing the GQA ratio, 1 for an odd one), `_switch_ncols1` pads a decode step's
+# columns to `cols_per_block` = max(ncols2, 2) (fattn-tile.hpp), with the fp16 config's 64, 128 or 256 threads for 2,
+# 4, 8+ columns: a subgroup of 32 per column, each walking every cell of its workgroup's share for its own query head.
+# `launch_fattn` (fattn-common.hpp) splits the cells over `parallel_blocks`, from `max_wg_per_cu` (1024 work-items ÷
+# the device's compute units, 256 vector engines on the B70: 4) up to whatever fills whole waves of `nsm` ×
+# `max_wg_per_cu` blocks (compute units ÷ 16 × that: 64 on the B70, A770 and Lunar Lake, 60 on 160-engine Battlemage)
+# at ≥ 95%: 8 KV heads take 8 blocks each, 2 take 32, 12 tiles (Qwen3.6-27B: 4 KV heads × 3 pairs) 16. So a step
+# launches ~64 workgroups, one or two subgroups a vector engine, and a cell costs each subgroup its head's multiply-adds
+# with nothing to hide their latency. kyuz0's and bosd's B70 rows on SYCL say it: from tg128 to tg32 @ d16384 (and
+# tg64 to @ d2048/8192/32768) the GQA models' caches go at 150-260 GB/s where the MHA Llama 2 7B's (vector kernel)
+# goes at 580, but their arithmetic per launched work-item is one rate: 0.100 GFLOP/s on Qwen3-4B (8 KV heads of 128,
+# ncols 4, 8192 work-items) at every depth, 0.099 on Qwen3.6-35B-A3B (2 of 256, ncols 8, 16384), 0.108 and 0.097 on
+# Qwen3.5-9B BF16 and Q8_0 (4 of 256, ncols 4), 0.126 on gpt-oss-20b (8 of 64, ncols 8), 0.074 on Qwen3.6-27B
+# (ncols 2 in 192 workgroups of 64). The step takes the longer of the cache's reads and that arithmetic (padded
+# columns counted) beyond each block's first 64-cell tile, which near an empty cache is in the layer's fitted fixed
+# time: FLOPs ÷ (work-items × `SYCL_TILE_ITEM_FLOPS`). Its prior is the per-invocation pace of the other latency-bound
+# llama.cpp attention kernel on the same vector engines, Vulkan's scalar shader (`INTEL_FA_VECTOR_SHARE` at its prior
+# × the B70's 45.9 TFLOPS vector rate ÷ its 4,096 invocations: 0.0706 GFLOP/s); fitted on every row, 0.0758 (the B70's
+# SYCL depth rows are the only SYCL rows past 1,024 cells, so held out the B70 takes the prior). The waves are counted
+# with the B70's 4 and 64 for every Intel GPU: the engine lists no compute units (SYCL's are the vector engines, a
+# B580 reports 160: 20 Xe cores × 8), and a 160-engine Battlemage part (waves of 60) would launch ~2× the blocks. A
+# step of n sequences (their own streams, `Q->ne[3]`) has n times the tiles, so a wave holds 1/n of the blocks each:
+# n times one sequence's time, until the workgroups outgrow the GPU (not modelled).
+SYCL_TILE_ITEM_FLOPS = 7.58e7
+SYCL_TILE_FIRST_BLOCKS = 4
+SYCL_TILE_WAVE_BLOCKS = 64
+SYCL_TILE_NBATCH_FA = 64
+# llama.cpp pads the cache's view to 256 cells under flash attention (`FATTN_KQ_STRIDE`; `gqa_opt_applies` needs it),
+# and a decode step skips no masked tile (`flash_attn_mask_to_KV_max` runs for ≥ 1024 query tokens only), so the tile
+# kernel multiplies every cell of the view.
+SYCL_TILE_KV_PAD = 256
+
+
+def sycl_tile_columns(gqa_ratio: float, head_dim: int) -> tuple[int, int]:
+    """`ncols2` (query heads of one KV head per workgroup) and `cols_per_block` of SYCL's tile kernel for one
+    query token (`launch_fattn_tile_switch_ncols2` and `_ncols1`, ggml-sycl/fattn-tile.hpp)."""
+    gqa = round(gqa_ratio)
+    widths = (16, 4, 2) if head_dim == 512 else (8, 4, 2)
+    ncols2 = next((w for w in widths if gqa % w == 0), 1)
+    if head_dim == 512 and ncols2 > 4:
+        return ncols2, 2 * ncols2
+    return ncols2, max(ncols2, 2)
+
+
+def sycl_tile_parallel_blocks(tiles: int, cells: int) -> int:
+    """`launch_fattn`'s `parallel_blocks` for `tiles` workgroup tiles over `cells` cached tokens (fattn-common.hpp):
+    from `SYCL_TILE_FIRST_BLOCKS` up to the count that fills whole waves of `SYCL_TILE_WAVE_BLOCKS` best."""
+    limit = max(1, -(-cells // SYCL_TILE_NBATCH_FA))
+    best = min(SYCL_TILE_FIRST_BLOCKS, limit)
+    best_waves, best_eff = 0, 0
+    for test in range(best, limit + 1):
+        total = tiles * test
+        waves = -(-total // SYCL_TILE_WAVE_BLOCKS)
+        eff = 100 * total // (waves * SYCL_TILE_WAVE_BLOCKS)
+        if best_eff >= 95 and waves > best_waves:
+            break
+        if eff > best_eff:
+            best_waves, best_eff, best = waves, eff, test
+    return best
+
+
+def sycl_tile_decode(stage: Stage) -> bool:
+    """Whether SYCL decodes one sequence's attention with the tile kernel: flash attention, and the vector kernel
+    ruled out (`ggml_sycl_get_best_fattn_kernel`: a GQA model with an unquantized cache, or a head size it lacks)."""
+    if stage.backend != "sycl" or not stage.flash_attention or not stage.kv_heads:
+        return False
+    vector_ok = stage.head_dim % 64 == 0 and stage.head_dim <= 512
+    return not (vector_ok and (stage.kv_quantized or round(stage.gqa_ratio) < 2))
+
+
+def sycl_tile_seconds(stage: Stage, batch: int, depth: int) -> float:
+    """SYCL's tile flash-attention kernel at decode, bound by its arithmetic per work-item (`SYCL_TILE_ITEM_FLOPS`)
+    beyond each block's first tile, each sequence of a batch its own: 0 where it does not run (`sycl_tile_decode`)."""
+    if not sycl_tile_decode(stage):
+        return 0.0
+    ncols2, cols = sycl_tile_columns(stage.gqa_ratio, stage.head_dim)
+    nthreads = 64 if cols <= 2 else 128 if cols == 4 else 256
+    tiles = round(stage.kv_heads) * -(-round(stage.gqa_ratio) // ncols2)
+    padding = tiles * cols / (stage.kv_heads * stage.gqa_ratio)  # columns computed per query head
+    seconds = 0.0
+    for flops_per_pair, used in (
+        (stage.attention_flops_per_pair, depth),
+        (stage.window_attention_flops_per_pair, min(depth, window_cells_read(stage))),
+    ):
+        # the view's cells, padded to `SYCL_TILE_KV_PAD`: a decode step computes the masked ones too
+        cells = -(-used // SYCL_TILE_KV_PAD) * SYCL_TILE_KV_PAD
+        if flops_per_pair and used:
+            blocks = sycl_tile_parallel_blocks(tiles, cells)
+            # each block's first tile of cells is in the layer's fixed time (fitted near an empty cache)
+            beyond = max(0, cells - blocks * SYCL_TILE_NBATCH_FA)
+            seconds += flops_per_pair * beyond * padding / (tiles * blocks * nthreads * SYCL_TILE_ITEM_FLOPS)
+    return batch * seconds
+
+
 def fused_attention(stage: Stage) -> bool:
     """Whether attention runs as one fused kernel: llama.cpp's flash attention, or MLX's and vLLM's own
     kernels (the CPU's llama.cpp rows are not timed apart)."""

@@ -456,6 +456,8 @@ class Stage:
     mlx_moe_kernels: float = 1.0
     gqa_ratio: float = 1.0  # query heads per KV head (`intel_fa_padded_rows`)
     head_dim: int = 0  # a key head's size (`intel_fa_padded_rows`)
+    kv_heads: float = 0.0  # KV heads per attention layer here (`kv_reads.sycl_tile_seconds`)
+    kv_quantized: bool = False  # a quantized KV cache (q8_0, q4_0...): SYCL decodes it with the vector kernel
     # kernels an MoE layer of an older llama.cpp build ran beyond today's fused ones (`fixed_costs.LLAMA_LAYER_KERNELS`)
     unfused_moe_kernels: float = 0.0
     # the MoE routers' parameters here, and the bytes `dense_bytes` counts them at (the format's width): llama.cpp keeps
@@ -637,6 +639,10 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
         / kv_reads.kv_efficiency(stage)
     )
     kv = max(kv, kv_reads.intel_fa_seconds(stage, batch, depth))
+    if tile := kv_reads.sycl_tile_seconds(stage, batch, depth):
+        # the recurrent state's read stays a read; the tile kernel's arithmetic bounds the cache's cells
+        state = kv * 2 * stage.state_bytes / stage.kv_read_bytes(depth) if stage.state_bytes else 0.0
+        kv = max(kv, state + tile)
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
     return StepParts(
         reads_s=weights
