@@ -287,6 +287,23 @@ def sycl_tile_seconds(stage: Stage, batch: int, depth: int) -> float:
     return batch * seconds
 
 
+# SYCL's vector flash-attention kernel (MHA, or a quantized cache) reads the cache near the spec rate, above the share
+# of it SYCL's mat-vec kernels give the weights (`BACKEND_EFFICIENCY["sycl"]`, 0.748): kyuz0's B70 Llama 2 7B Q4_0
+# (build 9039, `-fa 1`) decodes at 106.3 tok/s at tg128 and 41.4 at tg32 @ d16384, its 8.6 GB of cache a token read
+# at ~580 GB/s, 0.96 of the 608 (the weights go at 455). `launch_fattn` gives it 4 parallel blocks per query head on
+# the B70 (`parallel_blocks` from `max_wg_per_cu`: two full waves of 64 for 32 heads), 128 workgroups of 8 subgroups
+# (128 threads, `WARP_16_SIZE`; 256 threads on Xe2 since PR 25205, July 2026): 4 subgroups a vector engine, each
+# loading its K and V rows straight into registers (fattn-vec.hpp). A share of the weights' rate (`KV_EFFICIENCY` ≤
+# 1) cannot reach that row, and the fit lifted the weights' share of every SYCL device for it; so SYCL's flash
+# attention reads the cache at `KV_EFFICIENCY["sycl"]` of the memory's rate, the mat-vec's share apart (a GQA step's
+# tile kernel takes its arithmetic's time above that: `sycl_tile_seconds`). The B70 is the only SYCL device with rows
+# past 1,024 cells: held out it takes the share's prior, 0.8.
+def own_kv_rate(stage: Stage) -> bool:
+    """Whether the KV cache is read at `KV_EFFICIENCY` of the memory's rate alone, not of the kernel family's
+    weights' share too: SYCL's flash attention."""
+    return stage.backend == "sycl" and stage.flash_attention
+
+
 def fused_attention(stage: Stage) -> bool:
     """Whether attention runs as one fused kernel: llama.cpp's flash attention, or MLX's and vLLM's own
     kernels (the CPU's llama.cpp rows are not timed apart)."""

@@ -635,7 +635,7 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
         batch
         * stage.kv_read_bytes(depth)
         * kv_reads.kv_head_reads(stage)
-        / (bw * kv_reads.kv_memory_efficiency(stage) * BACKEND_EFFICIENCY[stage.backend])
+        / (bw * kv_reads.kv_memory_efficiency(stage) * kv_backend_share(stage))
         / kv_reads.kv_efficiency(stage)
     )
     kv = max(kv, kv_reads.intel_fa_seconds(stage, batch, depth))
@@ -656,6 +656,12 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
         host_s=fixed_costs.mlx_host_seconds(stage),
         cuda_host_s=fixed_costs.cuda_host_seconds(stage),
     )
+
+
+def kv_backend_share(stage: Stage) -> float:
+    """The kernel family's share of the rate the KV cache is read at: its weights' (`BACKEND_EFFICIENCY`), except
+    SYCL's flash attention, whose own share is all of `KV_EFFICIENCY["sycl"]` (`kv_reads.own_kv_rate`)."""
+    return 1.0 if kv_reads.own_kv_rate(stage) else BACKEND_EFFICIENCY[stage.backend]
 
 
 def expert_kernel_share(stage: Stage) -> float:

@@ -1,6 +1,6 @@
 """SYCL's decode flash attention: the tile kernel for a GQA model, bound by its arithmetic per launched work-item
 (kv_reads.sycl_tile_seconds, against ggml-sycl's `ggml_sycl_get_best_fattn_kernel`, `launch_fattn_tile_switch_ncols2`
-and `launch_fattn`)."""
+and `launch_fattn`), and the vector kernel's reads at a share of the spec rate (kv_reads.own_kv_rate)."""
 
 from dataclasses import replace
 
@@ -87,6 +87,17 @@ def test_the_tile_kernel_runs_only_where_sycl_chooses_it(change):
 
 def test_a_near_empty_cache_adds_nothing_to_the_layers_fixed_time():
     assert kv_reads.sycl_tile_seconds(QWEN3_4B_ON_B70, 1, 64) == 0.0
+
+
+def test_sycls_vector_kernel_reads_the_cache_at_its_own_share_of_the_spec_rate():
+    # Llama 2 7B on the B70: the vector kernel, the cache at KV_EFFICIENCY of 608 GB/s, not of the weights' 455
+    mha = replace(QWEN3_4B_ON_B70, gqa_ratio=1.0, kv_heads=32, kv_bytes_per_cell=32 * 32 * 128 * 2 * 2)
+    parts = speed.decode_step_parts(mha, 1, 16384)
+    rate = mha.kv_read_bytes(16384) / parts.kv_s
+    assert rate == pytest.approx(608e9 * kv_reads.KV_EFFICIENCY["sycl"])
+    assert kv_reads.own_kv_rate(mha)
+    assert not kv_reads.own_kv_rate(replace(mha, backend="vulkan_intel"))
+    assert not kv_reads.own_kv_rate(replace(mha, flash_attention=False))
 
 
 def test_each_sequence_of_a_batch_pays_its_own_tiles():
