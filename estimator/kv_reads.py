@@ -28,7 +28,7 @@ KV_EFFICIENCY = {
     "rocm": 0.833,
     "vulkan": 0.862,
     "vulkan_intel": 0.8,
-    "sycl": 0.821,
+    "sycl": 0.848,
     "metal": 0.8,
     "mlx": 0.766,
     "vllm": 0.8,
@@ -65,7 +65,7 @@ NO_FLASH_KV_EFFICIENCY = {
     "vulkan": 0.191,
     "vulkan_intel": 0.2,
     "sycl": 0.2,
-    "metal": 0.225,
+    "metal": 0.224,
 }
 
 
@@ -210,13 +210,13 @@ def intel_fa_seconds(stage: Stage, batch: int, depth: int) -> float:
 # columns counted) beyond each block's first 64-cell tile, which near an empty cache is in the layer's fitted fixed
 # time: FLOPs ÷ (work-items × `SYCL_TILE_ITEM_FLOPS`). Its prior is the per-invocation pace of the other latency-bound
 # llama.cpp attention kernel on the same vector engines, Vulkan's scalar shader (`INTEL_FA_VECTOR_SHARE` at its prior
-# × the B70's 45.9 TFLOPS vector rate ÷ its 4,096 invocations: 0.0706 GFLOP/s); fitted on every row, 0.0758 (the B70's
+# × the B70's 45.9 TFLOPS vector rate ÷ its 4,096 invocations: 0.0706 GFLOP/s); fitted on every row, 0.0759 (the B70's
 # SYCL depth rows are the only SYCL rows past 1,024 cells, so held out the B70 takes the prior). The waves are counted
 # with the B70's 4 and 64 for every Intel GPU: the engine lists no compute units (SYCL's are the vector engines, a
 # B580 reports 160: 20 Xe cores × 8), and a 160-engine Battlemage part (waves of 60) would launch ~2× the blocks. A
 # step of n sequences (their own streams, `Q->ne[3]`) has n times the tiles, so a wave holds 1/n of the blocks each:
 # n times one sequence's time, until the workgroups outgrow the GPU (not modelled).
-SYCL_TILE_ITEM_FLOPS = 7.58e7
+SYCL_TILE_ITEM_FLOPS = 7.59e7
 SYCL_TILE_FIRST_BLOCKS = 4
 SYCL_TILE_WAVE_BLOCKS = 64
 SYCL_TILE_NBATCH_FA = 64
@@ -288,7 +288,7 @@ def sycl_tile_seconds(stage: Stage, batch: int, depth: int) -> float:
 
 
 # SYCL's vector flash-attention kernel (MHA, or a quantized cache) reads the cache near the spec rate, above the share
-# of it SYCL's mat-vec kernels give the weights (`BACKEND_EFFICIENCY["sycl"]`, 0.748): kyuz0's B70 Llama 2 7B Q4_0
+# of it SYCL's mat-vec kernels give the weights (`BACKEND_EFFICIENCY["sycl"]`, 0.742): kyuz0's B70 Llama 2 7B Q4_0
 # (build 9039, `-fa 1`) decodes at 106.3 tok/s at tg128 and 41.4 at tg32 @ d16384, its 8.6 GB of cache a token read
 # at ~580 GB/s, 0.96 of the 608 (the weights go at 455). `launch_fattn` gives it 4 parallel blocks per query head on
 # the B70 (`parallel_blocks` from `max_wg_per_cu`: two full waves of 64 for 32 heads), 128 workgroups of 8 subgroups

@@ -44,7 +44,7 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # MoE pp rows (prior 16): 22.3 tokens, so 42% of the full share at m = 16, 74% at 64, 92% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.578
+PREFILL_EXPERT_EFFICIENCY = 0.58
 EXPERT_TILE_TOKENS = 24.2
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
@@ -53,12 +53,12 @@ EXPERT_TILE_TOKENS = 24.2
 # `MOE_HOST_CALL_SECONDS` below), Metal 1.13 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the
 # others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.96,
+    "cuda": 0.959,
     "cuda_pascal": 1.07,
-    "rocm": 0.955,
-    "vulkan": 0.969,
-    "vulkan_intel": 0.916,
-    "sycl": 0.97,
+    "rocm": 0.954,
+    "vulkan": 0.968,
+    "vulkan_intel": 0.917,
+    "sycl": 0.973,
     "metal": 1.14,
     "mlx": 1.06,
 }
@@ -73,7 +73,7 @@ EXPERT_KERNEL_EFFICIENCY = {
 # tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64
-EXPERT_CALL_SECONDS = 15.5e-6
+EXPERT_CALL_SECONDS = 15.6e-6
 # Until llama.cpp PR 15525 (25 August 2025: "moves the helper code for the MoE MMQ kernel from host code to device
 # code. This eliminates the need for synchronization"), the grouped expert kernel's call (`ggml_cuda_mul_mat_q` with
 # `ids`, ggml/src/ggml-cuda/mmq.cu at ggml-org/ggml 06034b3c^) copied the router's choices to the host, waited for
@@ -88,7 +88,7 @@ EXPERT_CALL_SECONDS = 15.5e-6
 # DeepSeek-V2-Lite pp512, +45%) and AMD's 8× MI300X DeepSeek V3 blog (build 5997, +363-608%): 3.5 ns an iteration,
 # a scalar loop's pace; the round trip stays near its prior (two syncs and two small copies, 30 us).
 MOE_HOST_CALL_SECONDS = 30.8e-6
-MOE_HOST_ID_SECONDS = 2.47e-9
+MOE_HOST_ID_SECONDS = 2.48e-9
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
@@ -132,7 +132,7 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # llama.cpp's SSM_SCAN, one kernel that also steps through the tokens in turn; no bench row times a Mamba-2 hybrid's
 # prompt, so its layers take this Gated DeltaNet price unmeasured, which puts them on the slow side if anything.
 DELTA_CHUNK_TOKENS = 64
-DELTA_CHUNK_LAYERS = 4.36
+DELTA_CHUNK_LAYERS = 4.4
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
 PREFILL_PIPELINE_OVERLAP = 0.824

@@ -87,9 +87,9 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.628,
+    "gddr_xe_hpg": 0.627,
     "hbm": 0.6,
-    "lpddr": 0.961,
+    "lpddr": 0.96,
     "lpddr_two_die": 0.789,
     "ram": 1.0,
 }
@@ -107,7 +107,7 @@ BACKEND_EFFICIENCY = {
     "rocm": 0.925,
     "vulkan": 0.919,
     "vulkan_intel": 0.639,
-    "sycl": 0.748,
+    "sycl": 0.742,
     "metal": 0.919,
     "mlx": 0.909,
     "vllm": 0.9,
@@ -125,13 +125,13 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "rocm"): 0.825,
     ("kquant", "vulkan"): 0.962,
     ("kquant", "vulkan_intel"): 0.884,
-    ("kquant", "sycl"): 0.921,
+    ("kquant", "sycl"): 0.911,
     ("kquant", "metal"): 0.932,
     ("float", "cuda"): 0.959,
     ("float", "rocm"): 1.05,
     ("bf16", "rocm"): 1.03,
     ("bf16", "vulkan"): 0.897,
-    ("bf16", "sycl"): 0.91,
+    ("bf16", "sycl"): 0.907,
     ("float", "metal"): 0.988,
 }
 # SYCL's BF16 decode before llama.cpp PR 21580 (merged 22 May 2026, ggml-org/ggml 807fd144: "BF16 models had no
@@ -304,7 +304,7 @@ INTEL_MMVQ_LOADS_PER_WEIGHT = {"legacy": 12 / 16, "mxfp4": 23 / 32}
 INTEL_MMVQ_LOAD_SLOTS = 68.9
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.984
+EXPERT_EFFICIENCY = 0.986
 # llama.cpp's Vulkan backend multiplies BF16 experts with its matrix-matrix shader even for one token:
 # `ggml_vk_use_mul_mat_vec_id` (ggml/src/ggml-vulkan/ggml-vulkan.cpp) sends a MUL_MAT_ID to the mat-vec shader only
 # for F32, F16 and quantized weights (ggml-org/ggml ac0c8be4, the sync of 17 December 2025, and d99724f2 of August
@@ -335,8 +335,8 @@ PREFILL_EFFICIENCY = {
     "cuda_pascal": 1.0,
     "rocm": 0.409,
     "vulkan": 0.321,
-    "vulkan_intel": 0.155,
-    "sycl": 0.208,
+    "vulkan_intel": 0.154,
+    "sycl": 0.2,
     "metal": 0.694,
     "mlx": 1.0,
     "vllm": 0.517,
@@ -348,13 +348,13 @@ FULL_RATE_PREFILL_FACTOR = 0.458
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.767,
-    ("kquant", "cuda_pascal"): 0.971,
+    ("kquant", "cuda_pascal"): 0.972,
     ("kquant", "rocm"): 0.913,
-    ("kquant", "vulkan"): 0.814,
-    ("kquant", "vulkan_intel"): 0.846,
-    ("kquant", "sycl"): 1.04,
+    ("kquant", "vulkan"): 0.815,
+    ("kquant", "vulkan_intel"): 0.85,
+    ("kquant", "sycl"): 1.05,
     ("kquant", "metal"): 0.953,
-    ("float", "cuda"): 0.959,
+    ("float", "cuda"): 0.96,
     ("float", "rocm"): 1.06,
     ("float", "metal"): 1.07,
     ("bf16", "rocm"): 0.845,
@@ -365,7 +365,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.37
+BF16_PREFILL_EFFICIENCY = 0.376
 # ROCm's quantized prompt products (MMQ: MFMA on CDNA from PR 14624, July 2025; WMMA on RDNA 4 from PR 17156 and RDNA 3
 # from PR 17576, November-December 2025; ggml/src/ggml-cuda/mmq.cuh) load each weight tile and unpack it to 8-bit
 # integers in shared memory on the vector units, then multiply it on the matrix units. Where the matrix rate is
