@@ -626,14 +626,13 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     (`fixed_costs.mlx_host_seconds`); on llama.cpp's CUDA builds of May 2024 and before, the soft maximum of the
     GPU's time and the host's (`fixed_costs.cuda_host_seconds`, bench rows only)."""
     bw = stage.bandwidth_gb_s * 1e9
-    routed = (
-        stage.routed_bytes * stage.touched_share(batch) / (EXPERT_EFFICIENCY * expert_kernel_share(stage))
-    )
+    routed = routed_read_bytes(stage, batch)
     weights = (stage.dense_bytes + routed) / (bw * stage.bandwidth_efficiency * matvec_share(stage, batch))
     weights = max(weights, intel_load_seconds(stage, batch))
+    kv_bytes = stage.kv_read_bytes(depth)
     kv = (
         batch
-        * stage.kv_read_bytes(depth)
+        * kv_bytes
         * kv_reads.kv_head_reads(stage)
         / (bw * kv_reads.kv_memory_efficiency(stage) * kv_backend_share(stage))
         / kv_reads.kv_efficiency(stage)
@@ -641,7 +640,7 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     kv = max(kv, kv_reads.intel_fa_seconds(stage, batch, depth))
     if tile := kv_reads.sycl_tile_seconds(stage, batch, depth):
         # the recurrent state's read stays a read; the tile kernel's arithmetic bounds the cache's cells
-        state = kv * 2 * stage.state_bytes / stage.kv_read_bytes(depth) if stage.state_bytes else 0.0
+        state = kv * 2 * stage.state_bytes / kv_bytes if stage.state_bytes else 0.0
         kv = max(kv, state + tile)
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
     return StepParts(
@@ -676,15 +675,18 @@ def matvec_share(stage: Stage, batch: int) -> float:
     return INTEL_INTEGER_DOT_EFFICIENCY if stage.integer_dot and batch <= MATVEC_MAX_BATCH else 1.0
 
 
+def routed_read_bytes(stage: Stage, batch: int) -> float:
+    """The routed experts' bytes a step of `batch` reads, weighted by the expert kernels' rate against the dense
+    mat-vec's (`EXPERT_EFFICIENCY`, `expert_kernel_share`): what they cost in dense bytes' time."""
+    return stage.routed_bytes * stage.touched_share(batch) / (EXPERT_EFFICIENCY * expert_kernel_share(stage))
+
+
 def q6k_dmmv_seconds(stage: Stage, batch: int) -> float:
     """The Q6_K tensors' time beyond the weights' read on Intel's Vulkan float mat-vec before PR 23056: their
     bytes at `INTEL_Q6K_DMMV_TIME` × the MMVQ rate's time, less what the step's read already gave them; 0 else."""
     if not stage.q6k_dmmv or batch > MATVEC_MAX_BATCH:
         return 0.0
-    routed = (
-        stage.routed_bytes * stage.touched_share(batch) / (EXPERT_EFFICIENCY * expert_kernel_share(stage))
-    )
-    q6k = stage.dense_bytes * stage.q6k_dense_share + routed * stage.q6k_routed_share
+    q6k = stage.dense_bytes * stage.q6k_dense_share + routed_read_bytes(stage, batch) * stage.q6k_routed_share
     rate = stage.bandwidth_gb_s * 1e9 * stage.bandwidth_efficiency
     return q6k * (INTEL_Q6K_DMMV_TIME / INTEL_INTEGER_DOT_EFFICIENCY - 1 / matvec_share(stage, batch)) / rate
 
