@@ -64,8 +64,9 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     bf16_gemm = bf16_gemm_dated(row.device.backend, date) and any(s.fmt == "bf16" for s in stages)
     gqa_ratio = model.num_attention_heads / model.num_key_value_heads if model.num_key_value_heads else 1.0
     head_reads = gqa_ratio if per_query_head_dated(row.device.backend, date) else 1.0
-    windows = intel_windows_vulkan(row.source) and any(s.backend == "vulkan_intel" for s in stages)
-    q6k_dmmv = q6k_dmmv_dated(date) and not windows and any(s.backend == "vulkan_intel" for s in stages)
+    intel_vulkan = any(s.backend == "vulkan_intel" for s in stages)
+    windows = intel_windows_vulkan(row.source) and intel_vulkan
+    q6k_dmmv = q6k_dmmv_dated(date) and not windows and intel_vulkan
     if coopmat1_gqa_dated(row.device, gqa_ratio, date):
         head_reads = kv_reads.COOPMAT1_KV_READS
     unfused = {
