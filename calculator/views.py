@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import is_same_domain
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
@@ -140,11 +140,15 @@ def chart_svg(request):
 
 
 @csrf_exempt  # `from_this_site` stands in for a token: pages stay cacheable, with no per-visitor token
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def share(request):
     """Freeze the answer of a question (`q`, its permalink's query) at a short URL; `kind` names the page
     it comes from: the calculator (default) or a reverse question. Only from this site's own pages (403),
-    and only a question of at most MAX_QUERY_CHARS (400); an invalid one goes back to its page."""
+    and only a question of at most MAX_QUERY_CHARS (400); an invalid one goes back to its page.
+
+    A GET (a typed or truncated /r/ link) stores nothing: it goes to the calculator."""
+    if request.method != "POST":
+        return HttpResponseRedirect(page_url())
     if not from_this_site(request):
         return _plain(HttpResponseForbidden, "Sharing works from this site's own pages only.")
     query, kind = request.POST.get("q", ""), request.POST.get("kind", Snapshot.ESTIMATE)

@@ -93,6 +93,13 @@ def test_an_unparsable_referer_is_refused_not_a_500(client, catalog):
     assert share(client, {"q": QUESTION}, Referer="http://[::1/").status_code == 403
 
 
+def test_a_get_of_the_share_url_goes_to_the_calculator_and_stores_nothing(client, catalog):
+    """A typed or truncated /r/ link is not a blank 405: the visitor lands on the calculator."""
+    response = client.get("/r/", {"q": QUESTION})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert not Snapshot.objects.exists()
+
+
 def test_the_share_form_of_a_page_has_no_token_so_the_page_stays_public(client, catalog):
     response = client.get(f"/?{QUESTION}")
     assert "csrfmiddlewaretoken" not in response.content.decode()
