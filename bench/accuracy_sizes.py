@@ -87,18 +87,43 @@ def size_rows() -> list[tuple[str, float, float, bool]]:
             )
         bits = bpw.get(quant) or row["bits_per_weight"]
         independent = not (model.slug == "llama-3.1-8B" and (quant in measured_bpw or quant not in bpw))
-        q = QuantSpec(slug=quant.lower(), name=quant, bits_per_weight=bits)
+        q = QuantSpec(slug=quant.lower(), name=quant, bits_per_weight=bits, catalog_width=True)
         measured = row["value"] * (GIB if row["unit"] == "GiB" else GB)
         out.append((f"{name} {quant}", weights_bytes(model, q), measured, independent))
     return out
+
+
+def printed_size_rows() -> list[tuple[str, float, float, bool]]:
+    """The file sizes the speed rows' sources printed (llama-bench's `size`), for catalog models at catalog
+    formats: (label, estimated bytes at the format's catalog width, printed bytes, MoE), one row per distinct
+    (model, format, size). Unsloth's and other hand-made mixes print under the stock names, so a few rows are
+    other files than the recipe's."""
+    quants = speed_rows.catalog_quants()
+    seen: dict[tuple[str, str, float], tuple[str, float, float, bool]] = {}
+    for m in speed_rows.load().rows:
+        size = (m.record or {}).get("size_gib")
+        if not size or m.shape != "catalog" or m.quant.slug not in quants:
+            continue
+        key = (m.model.slug, m.quant.slug, round(size, 2))
+        if key not in seen:
+            est = weights_bytes(m.model, quants[m.quant.slug])
+            seen[key] = (f"{m.model.slug} {m.quant.name} ({size:g} GiB)", est, size * GIB, m.model.is_moe)
+    return sorted(seen.values())
+
+
+def _summary(title: str, rows: list) -> None:
+    abs_err = [abs(est / m - 1) for _, est, m, _ in rows]
+    print(
+        f"sizes ({title}): n={len(rows)}  median |error| {statistics.median(abs_err):.1%}  "
+        f"p90 |error| {pct(abs_err, 0.9):.1%}  max {max(abs_err):.1%}"
+    )
 
 
 def print_sizes() -> None:
     print("\n== GGUF file sizes: estimate vs measured")
     sizes = size_rows()
     for title, subset in (("all", sizes), ("independent", [s for s in sizes if s[3]])):
-        abs_err = [abs(est / m - 1) for _, est, m, _ in subset]
-        print(
-            f"sizes ({title}): n={len(subset)}  median |error| {statistics.median(abs_err):.1%}  "
-            f"p90 |error| {pct(abs_err, 0.9):.1%}  max {max(abs_err):.1%}"
-        )
+        _summary(title, subset)
+    printed = printed_size_rows()
+    for title, moe in (("printed by llama-bench, dense", False), ("printed by llama-bench, MoE", True)):
+        _summary(title, [r for r in printed if r[3] == moe])

@@ -60,7 +60,7 @@ def model_spec(slug: str) -> ModelSpec:
 
 def quant_spec(slug: str) -> QuantSpec:
     row = catalog("quantizations")[slug]
-    return QuantSpec(slug=slug, name=row["name"], bits_per_weight=row["bits_per_weight"])
+    return QuantSpec(slug=slug, name=row["name"], bits_per_weight=row["bits_per_weight"], catalog_width=True)
 
 
 def devices_for(row: dict) -> list[DeviceSpec]:

@@ -190,7 +190,9 @@ def catalog_models() -> dict[str, ModelSpec]:
 def catalog_quants() -> dict[str, QuantSpec]:
     rows = json.loads((FIXTURES / "quantizations.json").read_text())
     return {
-        r["slug"]: QuantSpec(slug=r["slug"], name=r["name"], bits_per_weight=r["bits_per_weight"])
+        r["slug"]: QuantSpec(
+            slug=r["slug"], name=r["name"], bits_per_weight=r["bits_per_weight"], catalog_width=True
+        )
         for r in rows
     }
 
@@ -366,7 +368,9 @@ def quant_for(fmt: str, model: ModelSpec, size_gib: float | None, runtime: str) 
     if base is None:
         return f"{fmt}: not a catalog format"
     if size_gib:
-        return base.model_copy(update={"bits_per_weight": round(_file_bits(model, size_gib), 4)})
+        return base.model_copy(
+            update={"bits_per_weight": round(_file_bits(model, size_gib), 4), "catalog_width": False}
+        )
     return base
 
 

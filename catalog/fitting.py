@@ -18,7 +18,7 @@ from urllib.parse import quote_plus
 
 from pydantic import ValidationError
 
-from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload, kv_cache, limits
+from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload, kv_cache, limits, memory
 from estimator.estimate import best_plan
 from estimator.ranking import plan_fits
 from estimator.units import GIB
@@ -165,6 +165,7 @@ def least_bytes_needed(model: ModelSpec, quant: QuantSpec, workload: Workload) -
     total; every tensor is stored at one of the format's widths; full-attention layers cache the whole
     context, sliding-window layers at least nothing. 1% off covers the engine's per-tensor rounding.
     """
+    quant = memory.sized(model, quant)  # a llama.cpp mix at this model's own width
     widths = (quant.bits_per_weight, quant.expert_bits_per_weight, quant.output_bits_per_weight)
     bits = min(b for b in widths if b)
     weights = max(model.total_params_b * 1e9 - model.vocab_size * model.hidden_size, 0) * bits / 8

@@ -241,7 +241,7 @@ def usage_and_stage(
         q6k_dense_share=q6k_dense,
         q6k_routed_share=q6k_routed,
         **_attention_fields(model, workload, p.layers, kv_share=share, head_share=1 / tp),
-        **_moe_fields(c, quant, p.layers, p.experts_elsewhere, 1 / tp),
+        **_moe_fields(c, memory.sized(model, quant), p.layers, p.experts_elsewhere, 1 / tp),
     )
     return usage, stage
 
@@ -469,6 +469,6 @@ def host_usage_and_stage(
         **_attention_fields(model, workload, layers),
         memory="ram",
         fmt=speed.format_family(quant),
-        **_moe_fields(c, quant, [*layers, *expert_layers], set(), 1.0),
+        **_moe_fields(c, memory.sized(model, quant), [*layers, *expert_layers], set(), 1.0),
     )
     return usage, stage

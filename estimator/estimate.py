@@ -145,6 +145,16 @@ def _state_explanation(model: ModelSpec, workload: Workload, breakdown: MemoryBr
     )
 
 
+def _recipe_words(model: ModelSpec, quant: QuantSpec) -> str:
+    """Why a llama.cpp mix's width is this model's own (`memory.sized`), or nothing."""
+    if memory.sized(model, quant) is quant:
+        return ""
+    return (
+        f", as llama.cpp's quantizer mixes {quant.name} for this model's tensors "
+        f"({quant.bits_per_weight:g} on Llama 3.1 8B)"
+    )
+
+
 def explain(
     *,
     model: ModelSpec,
@@ -184,9 +194,8 @@ def explain(
             term="bits-per-weight",
             formula="bytes per block × 8 ÷ weights per block, averaged over the file",
             substituted=f"{quant.name}: "
-            + ", ".join(
-                f"{bits:g} bits per weight{f' ({what})' if what else ''}" for what, n, bits in widths
-            ),
+            + ", ".join(f"{bits:g} bits per weight{f' ({what})' if what else ''}" for what, n, bits in widths)
+            + _recipe_words(model, quant),
         ),
         "kv_cache_bytes": Explanation(
             term=kv_term,

@@ -263,6 +263,19 @@ def layer_params(model: ModelSpec) -> int:
     return int(sum(c.layer_params(i) for i in range(c.layers)))
 
 
+@lru_cache(maxsize=1024)
+def sized(model: ModelSpec, quant: QuantSpec) -> QuantSpec:
+    """The format as this model's file stores it: a llama.cpp file type at its catalog width takes the
+    quantizer's whole-file width for this model (`quant_mix.file_bits`); any other format stands as given.
+    Every byte count below goes through it."""
+    from . import quant_mix  # it reads this module's tensor classes
+
+    bits = quant_mix.file_bits(model, quant)
+    if bits is None:
+        return quant
+    return quant.model_copy(update={"bits_per_weight": bits, "catalog_width": False})
+
+
 def _bits(quant: QuantSpec, tensor: str) -> float:
     if tensor == "routed_experts" and quant.expert_bits_per_weight:
         return quant.expert_bits_per_weight
@@ -297,6 +310,7 @@ def layer_bytes_table(model: ModelSpec, quant: QuantSpec) -> tuple[LayerBytes, .
     A layer is one of two kinds, the first `dense_layers` dense and the rest MoE, and the layers of a
     kind are equal: the table holds one object per kind, so it costs a pointer per layer."""
     c = tensor_classes(model)
+    quant = sized(model, quant)
     return (_layer_bytes(c, quant, moe=False),) * c.dense_layers + (
         _layer_bytes(c, quant, moe=True),
     ) * c.moe_layers
@@ -320,6 +334,7 @@ def params_by_width(model: ModelSpec, quant: QuantSpec) -> list[tuple[str, float
     head apart when the format stores them at their own (gpt-oss GGUF: MXFP4 experts, Q8_0 elsewhere;
     an AWQ checkpoint: 4-bit layers, 16-bit embeddings and head)."""
     c = tensor_classes(model)
+    quant = sized(model, quant)
     experts = c.routed_experts * c.moe_layers if quant.expert_bits_per_weight else 0.0
     own_embedding = quant.embedding_bits_per_weight not in (None, quant.bits_per_weight)
     embedding = c.embedding if own_embedding else 0.0
@@ -338,11 +353,11 @@ def params_by_width(model: ModelSpec, quant: QuantSpec) -> list[tuple[str, float
 
 
 def embedding_bytes(model: ModelSpec, quant: QuantSpec) -> int:
-    return int(embedding_params(model) * _bits(quant, "embedding") / 8)
+    return int(embedding_params(model) * _bits(sized(model, quant), "embedding") / 8)
 
 
 def output_bytes(model: ModelSpec, quant: QuantSpec) -> int:
-    return int(output_params(model) * _bits(quant, "output") / 8)
+    return int(output_params(model) * _bits(sized(model, quant), "output") / 8)
 
 
 @lru_cache(maxsize=1024)

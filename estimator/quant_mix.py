@@ -166,10 +166,8 @@ def _attention_bits(model: ModelSpec, ftype: str) -> tuple[float, float]:
     return (full * params * attn_bits + linear * lin_params * lin_bits) / total, total / n
 
 
-@lru_cache(maxsize=1024)
-def role_factors(model: ModelSpec, quant: QuantSpec) -> RoleFactors:
-    """The stock recipe's bits per role ÷ its whole-file average, for a GGUF file of a llama.cpp ftype
-    (`BASE_TYPE`) whose format gives no widths of its own; `NO_MIX` else."""
+def stock_ftype(quant: QuantSpec) -> str | None:
+    """The llama.cpp ftype (`BASE_TYPE`'s key) of a GGUF file whose format gives no widths of its own, else None."""
     ftype = quant.slug.lower()
     if (
         ftype not in BASE_TYPE
@@ -177,7 +175,25 @@ def role_factors(model: ModelSpec, quant: QuantSpec) -> RoleFactors:
         or quant.output_bits_per_weight
         or quant.expert_bits_per_weight
     ):
-        return NO_MIX
+        return None
+    return ftype
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The stock recipe's mean bits a weight by role, and over the whole file."""
+
+    attention: float
+    mlp: float
+    output: float
+    file: float
+
+
+@lru_cache(maxsize=1024)
+def recipe(model: ModelSpec, ftype: str) -> Recipe:
+    """Bits a weight by role of a `ftype` file of `model`, by the rules above: the mixer's tensors
+    (`_attention_bits`), gate, up and down of the MLP and experts alike (down at `_down_bits`), the output head
+    (and tied token embeddings) at Q6_K below Q8_0, untied embeddings at the base type, routers at the base type."""
     base = TYPE_BITS[BASE_TYPE[ftype]]
     out_bits = TYPE_BITS["q8_0"] if ftype == "q8_0" else TYPE_BITS["q6_k"]
     c = memory.tensor_classes(model)
@@ -191,9 +207,32 @@ def role_factors(model: ModelSpec, quant: QuantSpec) -> RoleFactors:
     total_bits = (
         layers + mlp * mlp_bits + c.embedding * embed_bits + (c.output * out_bits if c.output_stored else 0)
     ) / stored
-    return RoleFactors(
-        attention=attn_bits / total_bits, mlp=mlp_bits / total_bits, output=out_bits / total_bits
-    )
+    return Recipe(attention=attn_bits, mlp=mlp_bits, output=out_bits, file=total_bits)
+
+
+@lru_cache(maxsize=1024)
+def role_factors(model: ModelSpec, quant: QuantSpec) -> RoleFactors:
+    """The stock recipe's bits per role ÷ its whole-file average, for a GGUF file of a llama.cpp ftype
+    (`stock_ftype`); `NO_MIX` else."""
+    ftype = stock_ftype(quant)
+    if ftype is None:
+        return NO_MIX
+    r = recipe(model, ftype)
+    return RoleFactors(attention=r.attention / r.file, mlp=r.mlp / r.file, output=r.output / r.file)
+
+
+def file_bits(model: ModelSpec, quant: QuantSpec) -> float | None:
+    """A stock ftype's whole-file bits a weight for this model (rounded as the catalog's widths are), for a
+    format at its catalog width (`QuantSpec.catalog_width`); None where the file's own width stands.
+
+    The catalog's widths of llama.cpp's mixes were measured on Llama 3.1 8B, whose 128K-entry Q6_K head is a
+    large share of the file; on other models the same recipe makes another average. Against the GGUF sizes
+    llama-bench printed (bench/accuracy_sizes.py): Qwen3-235B-A22B Q3_K_M 104.72 GiB, the catalog's width says
+    109.45 and the recipe 104.5; Llama 4 Scout Q3_K_M 48.19 GiB, 50.19 and 48.18; Gemma 2 2B Q4_K_M 1.59 GiB,
+    1.49 and 1.58."""
+    if not quant.catalog_width or (ftype := stock_ftype(quant)) is None:
+        return None
+    return round(recipe(model, ftype).file, 4)
 
 
 def _attention_q6k(model: ModelSpec, ftype: str) -> float:

@@ -243,8 +243,9 @@ QuantFormat = Literal["gguf", "safetensors", "gptq", "awq", "fp8", "mxfp4", "mlx
 class QuantSpec(Frozen):
     """A weight format: bits stored per weight, including block scales.
 
-    `bits_per_weight` is the average over the whole file (for llama.cpp mixes such as Q4_K_M, the
-    whole-file bits/weight llama.cpp measured on Llama 3.1 8B). Formats that store routed experts at a
+    `bits_per_weight` is the average over the whole file (for llama.cpp mixes such as Q4_K_M at their
+    `catalog_width`, the whole-file bits/weight measured on Llama 3.1 8B, which the engine re-derives for
+    each model). Formats that store routed experts at a
     different width (gpt-oss: MXFP4 experts, BF16 elsewhere) give `expert_bits_per_weight`.
     """
 
@@ -257,6 +258,10 @@ class QuantSpec(Frozen):
     # bitsandbytes checkpoints quantize the decoder's linear layers only: the table stays 16-bit)
     embedding_bits_per_weight: float | None = Field(default=None, gt=0, le=32)
     format: QuantFormat = "gguf"
+    # The catalog's width for the format, not one file's: the engine sizes a llama.cpp file type's file by the
+    # quantizer's recipe for each model (`quant_mix.file_bits`, `memory.sized`). False: `bits_per_weight` is
+    # the file's own (its size ÷ its parameters).
+    catalog_width: bool = False
 
 
 class DeviceSpec(Frozen):

@@ -130,6 +130,7 @@ class Quantization(Searchable):
             slug=self.slug,
             name=self.name,
             format=self.ENGINE_FORMAT.get(self.family, self.family),
+            catalog_width=True,  # a llama.cpp mix's width is re-derived for each model (memory.sized)
             **self.widths(moe and loads_checkpoint(runtime)),
         )
 
