@@ -276,6 +276,7 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^Llama 3\.2 3B", "llama-3-2-3b-instruct", "catalog"),
     (r"^Llama 3\.1 70B", "llama-3-1-70b-instruct", "catalog"),
     (r"^Qwen2\.5-Coder 7B", "qwen2-5-coder-7b-instruct", "catalog"),
+    (r"^Qwen2\.5-Coder-7B-Instruct(@|$)", "qwen2-5-coder-7b-instruct", "catalog"),  # InventiveHQ's GGUF name
     (r"^Qwen2\.5 14B", "qwen2-5-14b-instruct", "catalog"),
     (r"^Qwen2\.5 32B", "qwen2-5-32b-instruct", "catalog"),
     (r"^Qwen3 30B-A3B", "qwen3-30b-a3b", "catalog"),
