@@ -19,8 +19,10 @@ Eight-expert models (Mixtral) and Falcon have rules of their own, and an imatrix
 the common rules. Unsloth's "UD" and other hand-made mixes set types per tensor with `--tensor-type`; they are
 priced as the stock recipe (the one defensible default without the file's header), at their own file size.
 
-`role_factors` gives, per role, the ratio of its bits a weight to the file's average: the file's bytes stay what
-its size says (`QuantSpec.bits_per_weight`), the bytes a token reads move to where the recipe puts them.
+`recipe` gives the mean bits a weight by role and over the whole file. A format at its catalog width (measured on
+Llama 3.1 8B) takes the recipe's whole-file width for each model (`file_bits`, through `memory.sized`); a file whose
+size is known keeps its own. `role_factors` gives, per role, the ratio of its bits a weight to the file's average:
+the file's bytes stay what its width says, the bytes a token reads move to where the recipe puts them.
 """
 
 from dataclasses import dataclass

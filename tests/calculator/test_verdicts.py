@@ -60,7 +60,9 @@ def test_a_real_miss_says_no_and_by_how_much():
 def test_every_verdict_names_the_machines_in_one_phrase(client, catalog):
     """The review: a borderline RPC answer said "it fits on 1× Apple M3 Ultra" and one GPU of two
     machines "of your 2× GeForce RTX 4090", where the yes and no answers counted the machines."""
-    borderline = client.get("/?model=deepseek-r1&gpu=apple-m3-ultra-256gb&hosts=2").context["verdict"]
+    borderline = client.get("/?model=deepseek-r1&gpu=apple-m3-ultra-256gb&hosts=2&ctx=65536").context[
+        "verdict"
+    ]
     assert borderline.text.startswith(
         "Borderline: it fits on 2 GPUs over 2 machines (1× Apple M3 Ultra (80-core GPU) 256 GB each) only inside"
     )
@@ -78,6 +80,6 @@ def test_a_borderline_headroom_agrees_with_its_verdict(client, catalog):
     url = "/?model=llama-3-1-8b-instruct&quant=q8_0&gpu=geforce-rtx-3060-12-gb&ctx=28000"
     response = client.get(url)
     assert response.context["verdict"].headroom == (
-        "fits only with 428 MiB of the 1.0 GiB safety margin used: 596 MiB left free on GeForce RTX 3060 12 GB"
+        "fits only with 427 MiB of the 1.0 GiB safety margin used: 597 MiB left free on GeForce RTX 3060 12 GB"
     )
     assert "No plan fits" not in response.content.decode()
