@@ -276,6 +276,7 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str, hidden_
         "expert_loop": speed.expert_loop_prompts(device, runtime),
         "clock_ghz": speed.clock_ghz(device),
         "bf16_rate": speed.bf16_prompt_rate(device),
+        "prompt_clock_share": speed.graphics_clock_share(device),
         "integer_tops": speed.integer_tops(device),
         "emulated_dp4a": speed.emulated_dp4a(device, runtime),
     }

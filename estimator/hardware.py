@@ -367,6 +367,25 @@ def prompt_kernels(device: DeviceSpec, runtime: str) -> str:
     return "cuda" if found == "vulkan" and nvidia_tensor_cores(device) else found
 
 
+# Intel lists an Arc card's graphics clock and, on the Arc Pro B70, a higher "max dynamic" clock: 2280 MHz and 2800
+# MHz (the B70's product page, as zolotukhin.ai's Intel Arc B-series reference tabulates it, checked 17 May 2026),
+# where the Arc Pro B60 lists 2400 MHz alone. Their INT8 TOPS, whose half is the catalog's FP16 rate, are at the
+# highest clock: the B70's 367 = 256 XMX engines × 512 int8 ops × 2.8 GHz, the B60's 197 = 160 × 512 × 2.4. A prompt
+# keeps the XMX engines busy for its whole length, and the card then runs at its graphics clock, the one its 230 W
+# board power holds under load; so its prompt products get this share of the listed rate. bosd's head-to-head table
+# (one host, one Mesa, same files: results/b60-vs-b70.md) has the B70 1.41x a B60 on Qwen3-4B Q4_K_M pp512 on Vulkan,
+# 1.47x on SYCL, 1.38x on Qwen3.6-35B-A3B Q4_0: against 1.87x by the listed rates and 1.52x at the graphics clocks.
+# Held out, the B70's prompt rows were up to 124% fast on Vulkan and 97% on SYCL, the B60's 20-45% slow. Counted, not
+# fitted; cards listing one clock take 1 (bench/README.md, issue 14).
+GRAPHICS_CLOCK_SHARE = ((re.compile(r"\bArc Pro B70\b", re.I), 2280 / 2800),)
+
+
+def graphics_clock_share(device: DeviceSpec) -> float:
+    """The card's listed graphics clock over the clock its listed matrix rate is at (`GRAPHICS_CLOCK_SHARE`), 1 where
+    they are one."""
+    return next((share for pattern, share in GRAPHICS_CLOCK_SHARE if pattern.search(device.name)), 1.0)
+
+
 def _nvidia_tensor_kernels(device: DeviceSpec) -> bool:
     """llama.cpp's CUDA backend, or its Vulkan backend on NVIDIA's tensor cores."""
     return device.backend == "cuda" or (device.backend == "vulkan" and nvidia_tensor_cores(device))

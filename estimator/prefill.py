@@ -155,11 +155,13 @@ def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: 
         return None
     if stage.backend == "mlx":
         ubatch = MLX_PREFILL_STEP_TOKENS
-    rate = stage.tflops * 1e12 * prefill_efficiency(stage)
+    # the matrix and vector rates at the clock a prompt holds (`hardware.graphics_clock_share`)
+    tflops = stage.tflops * stage.prompt_clock_share
+    rate = tflops * 1e12 * prefill_efficiency(stage)
     if stage.fmt == "bf16":  # emulated at the FP32 rate on chips without it (`hardware.bf16_prompt_rate`)
         rate *= stage.bf16_rate
     attention_rate = (
-        stage.tflops
+        tflops
         * 1e12
         * attention_efficiency(stage)
         * full_rate_factor(stage, weights=False)

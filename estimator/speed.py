@@ -38,6 +38,7 @@ from .hardware import (  # noqa: F401
     expert_loop_prompts,
     format_family,
     full_rate_fp16,
+    graphics_clock_share,
     integer_dot_matvec,
     integer_tops,
     kernels,
@@ -435,6 +436,8 @@ class Stage:
     moe_host_ids: bool = False
     clock_ghz: float = 0.0  # `hardware.clock_ghz()`: the GPU's clock, its CUDA or Metal fixed costs' pace
     bf16_rate: float = 1.0  # `hardware.bf16_prompt_rate()`: the listed rate's share BF16 prompts run at
+    # `hardware.graphics_clock_share()`: the clock a prompt runs at over the one the listed rate is at
+    prompt_clock_share: float = 1.0
     integer_tops: float = 0.0  # `hardware.integer_tops()`: 32-bit integer rate (`LOW_BIT_UNPACK_OPS`)
     emulated_dp4a: bool = False  # `hardware.emulated_dp4a()`: CUDA's int8 dot product in software (GP100)
     integer_dot: bool = False  # `hardware.integer_dot_matvec()`: Intel's Vulkan multiplies with MMVQ
