@@ -46,6 +46,15 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # whole step's tokens: it keeps the one share.
 PREFILL_EXPERT_EFFICIENCY = 0.58
 EXPERT_TILE_TOKENS = 24.2
+# llama.cpp's Vulkan backend multiplies each expert's tokens in tiles of its mul_mm_id shader, as wide as the tile it
+# picks for the whole batch (`ggml_vk_guess_matmul_id_pipeline`: the large tile above 64 tokens where allowed, else
+# the medium one): on AMD the medium, 64 token columns (`mul_mat_id_l` false for VK_VENDOR_ID_AMD); on Intel's Xe2
+# with cooperative matrices the large, 128, since PR 18178 (7 January 2026, "if coopmat & XE2+, allow large matmul
+# warptile config for Intel": ggml/src/ggml-vulkan/ggml-vulkan.cpp at ggml-org/ggml 5bd48115, and d99724f2 alike). A
+# tile pays for its width whatever share of it an expert's tokens fill, so Intel's Vulkan pays `EXPERT_TILE_TOKENS`
+# × 128 ÷ 64. Counted, not fitted. Every Intel Xe2 Vulkan MoE prompt row (Arc Pro B60 and B70, May-July 2026) ran
+# after it. Held out, the B70's Qwen3.6-35B-A3B pp512 rows (16 tokens an expert) went +56-91% → +27-52%.
+INTEL_VULKAN_EXPERT_TILE_WIDTH = 2.0
 # Each backend's grouped expert kernel is its own code, so it reaches its own share of PREFILL_EXPERT_EFFICIENCY:
 # CUDA's and ROCm's MMQ with per-expert tile bounds (ggml-cuda/mmq.cuh), Vulkan's mul_mm_id shaders, Metal's
 # kernel_mul_mm_id, SYCL's and MLX's own. Fitted on the MoE prompt rows with a pull to 1 (the shared share): CUDA
@@ -222,7 +231,10 @@ def expert_prefill_efficiency(stage: Stage, ubatch: int) -> float:
         return PREFILL_EXPERT_EFFICIENCY
     tokens = ubatch * stage.experts_per_tok / stage.experts
     share = PREFILL_EXPERT_EFFICIENCY * EXPERT_KERNEL_EFFICIENCY.get(stage.prompt_family, 1.0)
-    return share * tokens / (tokens + EXPERT_TILE_TOKENS)
+    tile = EXPERT_TILE_TOKENS * (
+        INTEL_VULKAN_EXPERT_TILE_WIDTH if stage.prompt_family == "vulkan_intel" else 1.0
+    )
+    return share * tokens / (tokens + tile)
 
 
 def score_seconds(stage: Stage, prompt_tokens: int, ubatch: int, depth: int) -> float:
