@@ -292,6 +292,8 @@ MODELS: list[tuple[str, str, str]] = [
     # bosd/trx50-arc-b70-benchmarks' Arc Pro B60/B70 tables: llama-bench's model type or the file's name
     (r"^qwen3 4B", "qwen3-4b", "catalog"),
     (r"^(Qwen_)?Qwen3-4B-Q4", "qwen3-4b", "catalog"),
+    # llama.cpp PR 23685's gfx1201 table names the GGUF file
+    (r"^Llama-3\.2-3B-Instruct-Q", "llama-3-2-3b-instruct", "catalog"),
     (r"^Phi-4-reasoning-plus", "phi-4", "sibling"),  # Phi-4's 14B fine-tune (phi3 architecture in llama.cpp)
     (r"^Granite-4\.0-H-Small", "granite-4-0-h-small", "catalog"),
     (r"^MiMo-7B-RL", "mimo-7b-base", "sibling"),
