@@ -150,6 +150,9 @@ def param_universe() -> list[Param]:
         Param("CUDA_HOST_LAYER_SECONDS", None, 218 * US, 0.7, 20 * US, 2000 * US, "decode"),
         # at most the K-quants' own share: a 2- or 3-bit code takes more arithmetic a byte than Q4_K's, never less
         Param("LOW_BIT_KQUANT_EFFICIENCY", None, 1.0, 1.5, 0.2, 1.0, "decode"),
+        # a dp4a Pascal part's mat-vec: the share of its SMs' issue rate the loop reaches (speed.py); a weak prior at
+        # the range's middle in log (off its edge, where the fit's logistic coordinate saturates): the rows decide
+        Param("PASCAL_MATVEC_ISSUE_SHARE", None, 0.45, 3.0, 0.2, 1.0, "decode"),
         # Intel's scalar flash attention at decode, a share of the vector rate (kv_reads.py): the prior is the Arc Pro
         # B70's Llama 2 7B row alone (2.9 × 10^11 FLOPs a second of 45.9 × 10^12), the one row without GQA packing
         Param("INTEL_FA_VECTOR_SHARE", None, 0.0063, 1.0, 0.0005, 0.1, "decode"),
@@ -275,6 +278,8 @@ def _uses(p: Prepared, q: Param) -> bool:
         return any(s.host_launches for s in stages)
     if q.table == "LOW_BIT_KQUANT_EFFICIENCY":
         return any(s.fmt == "kquant_low" for s in stages)
+    if q.table == "PASCAL_MATVEC_ISSUE_SHARE":
+        return any(s.matvec_type and not s.emulated_dp4a for s in stages)
     if q.table == "INTEL_MMVQ_LOAD_SLOTS":
         return any(s.integer_dot and s.fmt in speed.INTEL_MMVQ_LOADS_PER_WEIGHT for s in stages)
     if q.table == "SYCL_TILE_ITEM_FLOPS":

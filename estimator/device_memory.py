@@ -279,6 +279,7 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str, hidden_
         "prompt_clock_share": speed.graphics_clock_share(device),
         "integer_tops": speed.integer_tops(device),
         "emulated_dp4a": speed.emulated_dp4a(device, runtime),
+        "matvec_type": speed.matvec_file_type(device, quant, runtime),
     }
 
 

@@ -31,9 +31,11 @@ from . import fixed_costs, kv_reads
 # What the hardware and the format are (estimator/hardware.py), imported here for the Stage builders and
 # the bench, which read them as speed.memory_class etc.
 from .hardware import (  # noqa: F401
+    PASCAL_FLOPS_PER_SM_CLOCK,
     TENSOR_WIDTH,
     bf16_prompt_rate,
     clock_ghz,
+    dp4a_pascal_matvec,
     emulated_dp4a,
     expert_loop_prompts,
     format_family,
@@ -245,6 +247,56 @@ EMULATED_DP4A_OPS = {
     "kquant": 16 / 4,
     "kquant_low": 11 / 4,
 }
+# llama.cpp's CUDA mat-vec (MMVQ) on Pascal, by what its loop issues. The loop of `mul_mat_vec_q` over each
+# `vec_dot_*_q8_1` (ggml-org/ggml 90509f7f, src/ggml-cuda.cu, January 2024, the build of PR 4766's P40 table; the
+# vec_dot code is the same at d99724f2, August 2026, src/ggml-cuda/vecdotq.cuh), compiled (SASS for sm_75, the oldest
+# a current disassembler reads), counted per weight (a thread issues 2.5 instructions a weight for Q4_0, 4.9 for Q4_K,
+# 5.9 Q2_K, 7.6 Q6_K, 9.5 Q3_K) in `PASCAL_MATVEC_SM_CLOCKS` SM-clocks, each warp-instruction at compute capability
+# 6.1's rate per SM a clock (the CUDA C Programming Guide's throughput table): FP32, integer adds, bitwise ops and
+# dp4a 128 lanes (¼ clock), shifts, compares, LEA and PRMT 64 (½), conversions (int to float, half to float) 32 (1
+# clock), a 32-bit multiply three 16-bit XMADs (¾), a load one clock (32 load/store units). A file's Q6_K tensors
+# (`Stage.q6k_dense_share`) take Q6_K's counts, the rest its llama.cpp type's (`MATVEC_FILE_TYPES`: a Q2_K file's
+# attn_v, attn_output and ffn_down are Q3_K, 39% of a Llama layer's weights; a Q3_K_M's Q4_K, a Q3_K_L's Q5_K). 16-bit
+# weights, MXFP4 and the I-quants: none.
+# - A Pascal part with dp4a (compute capability 6.1: Tesla P40, GTX 10x0, Titan Xp, Quadro P; `hardware.
+#   dp4a_pascal_matvec`): a token's quantized weights take the longer of their reads, at the legacy quants' share
+#   whatever the format, and the loop's SM-clocks ÷ (SMs × GHz, the listed FP32 rate ÷ `hardware.
+#   PASCAL_FLOPS_PER_SM_CLOCK`) ÷ `PASCAL_MATVEC_ISSUE_SHARE`, the share of its issue rate the loop reaches (its
+#   stalls on the loads; fitted). So the legacy quants and Q4_K stay bound by the reads, the 2- and 3-bit codes and
+#   Q6_K by the SMs: PR 4766's P40 (30 SMs × 1.53 GHz for 347 GB/s) decodes LLaMA 7B Q4_0 at 56.8 tok/s and Q4_K_S at
+#   54.2 (the same bytes), Q2_K and Q3_K_S at 33.5 and 30.9 (fewer); one Pascal K-quant share put Q4_K_S 19% slow and
+#   the low-bit files (`LOW_BIT_UNPACK_OPS` on 128 lanes) 44-47% fast. 2026 builds on GeForce cards read Q4_K_M and
+#   Q4_K_S files of models with large Q6_K heads: the GTX 1080's Qwen3.5-9B (20 SMs × 1.73 GHz for 320 GB/s, Q6_K a
+#   quarter of its weights) came out 13% fast.
+# - GP100 (Tesla P100, compute capability 6.0), whose emulated dp4a is priced on top of its reads (`EMULATED_DP4A_OPS`):
+#   the loop's SM-clocks beyond Q4_0's on top of them too, in place of a K-quant share, at `GP100_CLOCKS_FACTOR` times
+#   cc 6.1's (its SM has half of each rate of the table: 64 FP32 and integer lanes, 16 load/store units).
+PASCAL_MATVEC_SM_CLOCKS = {
+    "q4_0": 0.0437,
+    "q4_1": 0.0393,
+    "q5_0": 0.0732,
+    "q5_1": 0.0684,
+    "q8_0": 0.0554,
+    "q2_k": 0.1025,
+    "q3_k": 0.1421,
+    "q4_k": 0.0767,
+    "q5_k": 0.0889,
+    "q6_k": 0.1255,
+}
+MATVEC_FILE_TYPES: dict[str, dict[str, float]] = {
+    "q2_k": {"q2_k": 0.61, "q3_k": 0.39},
+    "q3_k_s": {"q3_k": 1.0},
+    "q3_k_m": {"q3_k": 0.61, "q4_k": 0.39},
+    "q3_k_l": {"q3_k": 0.61, "q5_k": 0.39},
+    "q4_k_s": {"q4_k": 1.0},
+    "q4_k_m": {"q4_k": 1.0},
+    "q5_k_s": {"q5_k": 1.0},
+    "q5_k_m": {"q5_k": 1.0},
+    **{t: {t: 1.0} for t in ("q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q6_k")},
+}
+PASCAL_MATVEC_ISSUE_SHARE = 0.637
+GP100_CLOCKS_FACTOR = 2.0
+Q6K_BYTES_PER_WEIGHT = 6.5625 / 8
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
 # vector units after unpacking a quantized weight, and llama.cpp's kernels do not hide all of it behind the
 # reads: the step takes that arithmetic at the vector rate on top of the reads. It matters where a GPU has
@@ -440,6 +492,7 @@ class Stage:
     prompt_clock_share: float = 1.0
     integer_tops: float = 0.0  # `hardware.integer_tops()`: 32-bit integer rate (`LOW_BIT_UNPACK_OPS`)
     emulated_dp4a: bool = False  # `hardware.emulated_dp4a()`: CUDA's int8 dot product in software (GP100)
+    matvec_type: str = ""  # `matvec_file_type()`: the llama.cpp file type whose mat-vec loop Pascal pays for
     integer_dot: bool = False  # `hardware.integer_dot_matvec()`: Intel's Vulkan multiplies with MMVQ
     batched_submit: bool = False  # SYCL launches batched (`SYCL_BATCHED_SUBMIT_SECONDS`)
     # the host's time bounds the step, as on llama.cpp's CUDA builds of May 2024 and before (bench rows only:
@@ -526,6 +579,8 @@ class Stage:
         """Share of the spec-sheet bandwidth the weights are read at (by `weights_kernels`' shares)."""
         family = weights_kernels(self)
         fmt = "kquant" if low_bit_unpack(self) else self.fmt  # its arithmetic priced apart (`unpack_seconds`)
+        if self.matvec_type:  # Pascal's format costs its loop's time (`PASCAL_MATVEC_SM_CLOCKS`)
+            fmt = "legacy"
         kernel = SYCL_BF16_GEMM_SHARE if self.bf16_gemm else format_efficiency(fmt, family)
         return self.memory_efficiency * BACKEND_EFFICIENCY[family] * kernel
 
@@ -556,7 +611,50 @@ def integer_rate(stage: Stage) -> float:
 
 def low_bit_unpack(stage: Stage) -> bool:
     """A low-bit K-quant whose unpacking is priced at the integer rate (`LOW_BIT_UNPACK_OPS`), not as a share."""
+    if stage.matvec_type:  # counted in the mat-vec's loop (`PASCAL_MATVEC_SM_CLOCKS`)
+        return False
     return stage.fmt == "kquant_low" and stage.backend in LOW_BIT_UNPACK_BACKENDS and integer_rate(stage) > 0
+
+
+def matvec_file_type(device, quant, runtime: str) -> str:
+    """The llama.cpp file type whose mat-vec loop a Pascal part pays for (`MATVEC_FILE_TYPES`), on llama.cpp's CUDA
+    backend with a listed rate; "" elsewhere and for other formats."""
+    if kernels(device, runtime) != "cuda_pascal" or not device.fp16_tflops:
+        return ""
+    slug = quant.slug.lower()
+    return slug if slug in MATVEC_FILE_TYPES else ""
+
+
+def _matvec_per_weight(table: dict[str, float], stage: Stage, batch: int) -> float:
+    """`table`'s per-weight figure summed over the weights a step reads: Q6_K's for its Q6_K tensors, the file type's
+    mix for the rest."""
+    weights = stage.params_read(batch)
+    q6k_bytes = stage.dense_bytes * stage.q6k_dense_share
+    q6k_bytes += stage.routed_bytes * stage.touched_share(batch) * stage.q6k_routed_share
+    q6k = min(weights, q6k_bytes / Q6K_BYTES_PER_WEIGHT)
+    mix = sum(share * table[t] for t, share in MATVEC_FILE_TYPES[stage.matvec_type].items())
+    return mix * (weights - q6k) + table["q6_k"] * q6k
+
+
+def matvec_issue_seconds(stage: Stage, batch: int) -> float:
+    """A dp4a Pascal part's mat-vec loop for the step's quantized weights at its SMs' issue rate
+    (`PASCAL_MATVEC_SM_CLOCKS`, `PASCAL_MATVEC_ISSUE_SHARE`); 0 elsewhere. The weights take the longer of this and
+    their reads (`decode_step_parts`)."""
+    if not stage.matvec_type or stage.emulated_dp4a or not stage.tflops or batch > MATVEC_MAX_BATCH:
+        return 0.0
+    sm_clocks = stage.tflops * 1e12 / PASCAL_FLOPS_PER_SM_CLOCK  # SMs × clock, from the listed FP32 rate
+    return _matvec_per_weight(PASCAL_MATVEC_SM_CLOCKS, stage, batch) / (sm_clocks * PASCAL_MATVEC_ISSUE_SHARE)
+
+
+def gp100_loop_seconds(stage: Stage, batch: int) -> float:
+    """GP100's mat-vec loop SM-clocks beyond Q4_0's (`PASCAL_MATVEC_SM_CLOCKS` × `GP100_CLOCKS_FACTOR`), on top of the
+    reads as its emulated dp4a is; 0 elsewhere."""
+    if not stage.matvec_type or not stage.emulated_dp4a or not stage.tflops:
+        return 0.0
+    clocks = _matvec_per_weight(PASCAL_MATVEC_SM_CLOCKS, stage, batch)
+    extra = clocks - PASCAL_MATVEC_SM_CLOCKS["q4_0"] * stage.params_read(batch)
+    sm_clocks = stage.tflops * 1e12 / PASCAL_FLOPS_PER_SM_CLOCK
+    return GP100_CLOCKS_FACTOR * max(0.0, extra) / sm_clocks
 
 
 def format_efficiency(fmt: str, backend: str) -> float:
@@ -631,7 +729,7 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     bw = stage.bandwidth_gb_s * 1e9
     routed = routed_read_bytes(stage, batch)
     weights = (stage.dense_bytes + routed) / (bw * stage.bandwidth_efficiency * matvec_share(stage, batch))
-    weights = max(weights, intel_load_seconds(stage, batch))
+    weights = max(weights, intel_load_seconds(stage, batch), matvec_issue_seconds(stage, batch))
     kv_bytes = stage.kv_read_bytes(depth)
     kv = (
         batch
@@ -699,7 +797,7 @@ def unpack_seconds(stage: Stage, batch: int) -> float:
     (`UNPACK_FLOPS`); on CUDA and ROCm, a low-bit K-quant's unpacking at the integer rate (`LOW_BIT_UNPACK_OPS`), and
     on GP100 the int8 dot products it emulates (`EMULATED_DP4A_OPS`)."""
     low_bit = integer_seconds(LOW_BIT_UNPACK_OPS, stage, batch) if low_bit_unpack(stage) else 0.0
-    low_bit += emulated_dp4a_seconds(stage, batch)
+    low_bit += emulated_dp4a_seconds(stage, batch) + gp100_loop_seconds(stage, batch)
     if stage.fmt in ("float", "bf16") or not stage.tflops or stage.backend not in UNPACK_BACKENDS:
         return low_bit
     vector_rate = stage.tflops * 1e12 / stage.matrix_width
