@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 # near an empty cache (weights at ~490 GB/s of 1024) and 29.7 at 32k, so its 16 GiB of cache a token are read at
 # ~740 GB/s; under the weights' bound the engine put that row 33% slow held out, the V100's gpt-oss-20b at 32k 21%.
 KV_EFFICIENCY = {
-    "cuda": 0.836,
+    "cuda": 0.837,
     "cuda_pascal": 0.791,
-    "rocm": 0.833,
+    "rocm": 0.847,
     "vulkan": 0.862,
     "vulkan_intel": 0.8,
     "sycl": 0.848,
@@ -65,7 +65,7 @@ NO_FLASH_KV_EFFICIENCY = {
     "vulkan": 0.191,
     "vulkan_intel": 0.2,
     "sycl": 0.2,
-    "metal": 0.224,
+    "metal": 0.225,
 }
 
 
@@ -155,7 +155,7 @@ COOPMAT1_KV_READS = (1 + COOPMAT1_ROW_GROUPS) / 2
 # "collapses ~8x as context grows from 1k to 64k", SYCL ~2.4x; a maintainer: "a known issue, the Flash Attention
 # shader does not run well on Intel Battlemage"); Intel's own decode shaders for Xe2/Xe3 (PR 24406, ready for review
 # 15 September 2026) would replace it: once rows of a build with them exist, this becomes a dated rule.
-INTEL_FA_VECTOR_SHARE = 0.00612
+INTEL_FA_VECTOR_SHARE = 0.00613
 # The scalar shader's row tiles on Intel (`get_fa_tuning_params_scalar`, `reduce_block_rows` always on for Intel):
 # a decode step packs a KV head's query heads into one workgroup's rows when the GQA ratio fits the tile the shader
 # would use for a prompt (`max_gqa`: 4 rows for heads of 64 or less, 8 above), and pads them to the tile's rows
@@ -210,13 +210,13 @@ def intel_fa_seconds(stage: Stage, batch: int, depth: int) -> float:
 # columns counted) beyond each block's first 64-cell tile, which near an empty cache is in the layer's fitted fixed
 # time: FLOPs ÷ (work-items × `SYCL_TILE_ITEM_FLOPS`). Its prior is the per-invocation pace of the other latency-bound
 # llama.cpp attention kernel on the same vector engines, Vulkan's scalar shader (`INTEL_FA_VECTOR_SHARE` at its prior
-# × the B70's 45.9 TFLOPS vector rate ÷ its 4,096 invocations: 0.0706 GFLOP/s); fitted on every row, 0.0759 (the B70's
+# × the B70's 45.9 TFLOPS vector rate ÷ its 4,096 invocations: 0.0706 GFLOP/s); fitted on every row, 0.0760 (the B70's
 # SYCL depth rows are the only SYCL rows past 1,024 cells, so held out the B70 takes the prior). The waves are counted
 # with the B70's 4 and 64 for every Intel GPU: the engine lists no compute units (SYCL's are the vector engines, a
 # B580 reports 160: 20 Xe cores × 8), and a 160-engine Battlemage part (waves of 60) would launch ~2× the blocks. A
 # step of n sequences (their own streams, `Q->ne[3]`) has n times the tiles, so a wave holds 1/n of the blocks each:
 # n times one sequence's time, until the workgroups outgrow the GPU (not modelled).
-SYCL_TILE_ITEM_FLOPS = 7.59e7
+SYCL_TILE_ITEM_FLOPS = 7.60e7
 SYCL_TILE_FIRST_BLOCKS = 4
 SYCL_TILE_WAVE_BLOCKS = 64
 SYCL_TILE_NBATCH_FA = 64

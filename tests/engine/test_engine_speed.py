@@ -97,7 +97,7 @@ PINNED = {
         ("offload", "With 192 GB of system RAM, offloading would fit.", {"ram_gb": 192}, True),
     ],
     "70b_q4_k_m_one_4090_no_ram": [
-        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 19.2 tok/s).", {"gpu_count": 2}, True),
+        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 19.3 tok/s).", {"gpu_count": 2}, True),
         ("offload", "With 32 GB of system RAM, offloading would fit.", {"ram_gb": 32}, True),
     ],
     "gpt_oss_120b_mxfp4_4090_ram": [
@@ -129,7 +129,7 @@ PINNED = {
     ],
     "gemma3_27b_q8_0_4090_32k": [
         ("quant", "Q4_K_M fits: the largest format that does.", {"quant": "q4_k_m"}, True),
-        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 29.8 tok/s).", {"gpu_count": 2}, True),
+        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 29.5 tok/s).", {"gpu_count": 2}, True),
         ("offload", "With 32 GB of system RAM, offloading would fit.", {"ram_gb": 32}, True),
     ],
     "70b_awq_vllm_two_3090s": [
@@ -165,7 +165,7 @@ PINNED = {
         ("flash_attention", "Flash attention on allows 4,096 tokens of context.", {"fa": "on"}, False),
         (
             "gpu_count",
-            "5 × RTX 4090 would fit it (layer split, about 17.9 tok/s per user).",
+            "5 × RTX 4090 would fit it (layer split, about 18.0 tok/s per user).",
             {"gpu_count": 5},
             True,
         ),

@@ -68,7 +68,7 @@ def test_qwen3_4b_at_32k_cells_is_bound_by_the_kernels_arithmetic():
     extra = speed.decode_step_seconds(QWEN3_4B_ON_B70, 1, depth) - speed.decode_step_seconds(
         QWEN3_4B_ON_B70, 1, 32
     )
-    assert 0.018 < extra < 0.035  # at the fitted 0.0759 GFLOP/s a work-item (these rows alone say 0.100)
+    assert 0.018 < extra < 0.035  # at the fitted 0.0760 GFLOP/s a work-item (these rows alone say 0.100)
 
 
 @pytest.mark.parametrize(
