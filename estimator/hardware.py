@@ -468,8 +468,9 @@ def integer_tops(device: DeviceSpec) -> float:
 # ÷ 2 × 13.67, Arc Pro B70 183.5 ÷ 2 × 22.9). llama.cpp's flash-attention kernels for ROCm, Vulkan and SYCL run on
 # the vector units (tile and vector kernels; no XMX path on SYCL), so attention over a long cache goes at the
 # vector rate while the quantized products reach the matrix units.
+RDNA4_NAMES = re.compile(r"\bRDNA ?4|\bR9700\b|\bRX 9\d{3}", re.I)
 MATRIX_WIDTH = (
-    (re.compile(r"\bRDNA ?4|\bR9700\b|\bRX 9\d{3}", re.I), 2.0),
+    (RDNA4_NAMES, 2.0),
     (re.compile(r"\bCDNA ?3|\bMI3\d{2}X?\b", re.I), 8.0),
     (re.compile(r"\bCDNA ?[12]|\bMI(100|210|250X?)\b", re.I), 4.0),
     (XE2_NAMES, 4.0),
@@ -484,3 +485,14 @@ def matrix_width(device: DeviceSpec) -> float:
         return 1.0
     text = f"{device.architecture or ''} {device.name}"
     return next((width for pattern, width in MATRIX_WIDTH if pattern.search(text)), 1.0)
+
+
+# llama.cpp's ROCm mat-vec (MMVQ) for one token runs 8 warps a block on RDNA 4 for the legacy quants and Q2_K, Q4_K,
+# Q5_K and Q6_K, where RDNA 1-3 ran 1 (PR 19478, "cuda : add RDNA4-specific MMVQ parameter table for bs=1 decode",
+# 15 March 2026, ggml 54042a3a: `MMVQ_PARAMETERS_RDNA4` in ggml/src/ggml-cuda/mmvq.cu `calc_nwarps`; RDNA 3 keeps
+# Q4_K and Q5_K at 1 since PR 23528, ggml 7aa2f6f9). Names as `MATRIX_WIDTH`'s RDNA 4 pattern.
+def wide_kquant_matvec(device: DeviceSpec, runtime: str) -> bool:
+    """Whether llama.cpp's ROCm backend decodes K-quants on this GPU with RDNA 4's 8-warp mat-vec (`Stage`)."""
+    return kernels(device, runtime) == "rocm" and bool(
+        RDNA4_NAMES.search(f"{device.architecture or ''} {device.name}")
+    )
