@@ -16,7 +16,7 @@ from speed_resolve import (
     intel_windows_vulkan,
     moe_fusion_date,
     moe_host_ids_dated,
-    narrow_kquant_matvec_dated,
+    narrow_matvec_dated,
     per_query_head_dated,
     q6k_dmmv_dated,
     unfused_moe_kernels,
@@ -56,7 +56,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     query head (`per_query_head_dated`), Vulkan's V read once per row group (`coopmat1_gqa_dated`), SYCL's BF16
     through an F32 copy (`bf16_gemm_dated`), a prompt's expert lists built on the host (`moe_host_ids_dated`),
     Intel's Windows Vulkan driver (`intel_windows_vulkan`), Intel's Q6_K on the float mat-vec (`q6k_dmmv_dated`),
-    RDNA 4's ROCm K-quants at 1 warp a block (`narrow_kquant_matvec_dated`). The engine answers for today's builds on Linux's
+    RDNA 4's ROCm mat-vec at 1 warp a block (`narrow_matvec_dated`). The engine answers for today's builds on Linux's
     drivers, where none of these holds."""
     date = (row.record or {}).get("date")
     cublas = row.source in CUBLAS_PROMPT_SOURCES
@@ -69,7 +69,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     intel_vulkan = any(s.backend == "vulkan_intel" for s in stages)
     windows = intel_windows_vulkan(row.source) and intel_vulkan
     q6k_dmmv = q6k_dmmv_dated(date) and not windows and intel_vulkan
-    narrow_kquant = narrow_kquant_matvec_dated(date) and any(s.wide_kquant_matvec for s in stages)
+    narrow_matvec = narrow_matvec_dated(date) and any(s.wide_matvec for s in stages)
     if coopmat1_gqa_dated(row.device, gqa_ratio, date):
         head_reads = kv_reads.COOPMAT1_KV_READS
     unfused = {
@@ -90,7 +90,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
         or head_reads != 1.0
         or windows
         or q6k_dmmv
-        or narrow_kquant
+        or narrow_matvec
         or (float_matvec and any(s.integer_dot for s in stages))
     ):
         return stages
@@ -110,7 +110,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
                 moe_host_ids=moe_host and bool(s.moe_layers) and not s.expert_loop,
                 intel_windows=windows and s.backend == "vulkan_intel",
                 q6k_dmmv=q6k_dmmv and s.backend == "vulkan_intel",
-                wide_kquant_matvec=s.wide_kquant_matvec and not narrow_kquant,
+                wide_matvec=s.wide_matvec and not narrow_matvec,
             ),
         )
     return [copies[id(s)] for s in stages]

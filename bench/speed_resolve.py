@@ -510,15 +510,15 @@ def per_query_head_dated(backend: str, date: str | None) -> bool:
 
 
 # ROCm's one-token mat-vec ran 1 warp a block on RDNA 4 for every format until llama.cpp PR 19478 (15 March 2026,
-# ggml 54042a3a) gave the legacy quants and K-quants 8 (`hardware.wide_kquant_matvec`). kyuz0's R9700 rows (build
+# ggml 54042a3a) gave the legacy quants and K-quants 8 (`hardware.wide_matvec`). kyuz0's R9700 rows (build
 # 7423, 17 December 2025) are of the window before; PR 22821's gfx1201 rows (b9035, undated: taken as today's),
 # PR 23685's (June 2026) and issue 26663's RX 9070 XT (b10298, August 2026) after.
-WIDE_KQUANT_MATVEC_SINCE = "2026-03-15"
+WIDE_MATVEC_SINCE = "2026-03-15"
 
 
-def narrow_kquant_matvec_dated(date: str | None) -> bool:
-    """Whether a row of this date ran RDNA 4's ROCm K-quant mat-vec at 1 warp (`WIDE_KQUANT_MATVEC_SINCE`)."""
-    return bool(date) and date < WIDE_KQUANT_MATVEC_SINCE
+def narrow_matvec_dated(date: str | None) -> bool:
+    """Whether a row of this date ran RDNA 4's ROCm mat-vec at 1 warp a block (`WIDE_MATVEC_SINCE`)."""
+    return bool(date) and date < WIDE_MATVEC_SINCE
 
 
 # Vulkan's decode flash attention read V once per row group of the coopmat1 shader for GQA models on GPUs with

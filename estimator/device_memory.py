@@ -280,7 +280,7 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str, hidden_
         "integer_tops": speed.integer_tops(device),
         "emulated_dp4a": speed.emulated_dp4a(device, runtime),
         "matvec_type": speed.matvec_file_type(device, quant, runtime),
-        "wide_kquant_matvec": speed.wide_kquant_matvec(device, runtime),
+        "wide_matvec": speed.wide_matvec(device, runtime),
     }
 
 

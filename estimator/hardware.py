@@ -491,8 +491,9 @@ def matrix_width(device: DeviceSpec) -> float:
 # Q5_K and Q6_K, where RDNA 1-3 ran 1 (PR 19478, "cuda : add RDNA4-specific MMVQ parameter table for bs=1 decode",
 # 15 March 2026, ggml 54042a3a: `MMVQ_PARAMETERS_RDNA4` in ggml/src/ggml-cuda/mmvq.cu `calc_nwarps`; RDNA 3 keeps
 # Q4_K and Q5_K at 1 since PR 23528, ggml 7aa2f6f9). Names as `MATRIX_WIDTH`'s RDNA 4 pattern.
-def wide_kquant_matvec(device: DeviceSpec, runtime: str) -> bool:
-    """Whether llama.cpp's ROCm backend decodes K-quants on this GPU with RDNA 4's 8-warp mat-vec (`Stage`)."""
+def wide_matvec(device: DeviceSpec, runtime: str) -> bool:
+    """Whether llama.cpp's ROCm backend decodes the legacy quants and K-quants on this GPU with RDNA 4's 8-warp
+    mat-vec (`Stage.wide_matvec`, `speed.RDNA4_WIDE_MATVEC_GAIN`)."""
     return kernels(device, runtime) == "rocm" and bool(
         RDNA4_NAMES.search(f"{device.architecture or ''} {device.name}")
     )

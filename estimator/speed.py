@@ -49,7 +49,7 @@ from .hardware import (  # noqa: F401
     prompt_kernels,
     sm_ghz,
     tensor_width,
-    wide_kquant_matvec,
+    wide_matvec,
 )
 
 # ---- Calibrated constants ---------------------------------------------------------------------------
@@ -138,11 +138,13 @@ FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("bf16", "sycl"): 0.907,
     ("float", "metal"): 0.989,
 }
-# RDNA 4 on ROCm reads K-quants at the legacy quants' share: llama.cpp gives their one-token mat-vec the legacy
-# quants' 8 warps a block there since PR 19478 (March 2026; `hardware.wide_kquant_matvec`), where the ROCm K-quant
-# share above comes from rows of 1 warp (RDNA 3, Strix Halo, the R9700's build 7423 of December 2025). Counted, not
+# RDNA 4 on ROCm: llama.cpp's one-token mat-vec runs 8 warps a block there for the legacy quants and the K-quants
+# since PR 19478 (March 2026; `hardware.wide_matvec`), where the ROCm shares above come from rows of 1 warp
+# (RDNA 3, Strix Halo, the R9700's build 7423 of December 2025). The K-quants then read at the legacy quants' share,
+# and both at the gain the PR measured on an R9700: Llama 2 7B Q4_0 tg128 95.05 -> 104.82 tok/s. Counted, not
 # fitted: gfx1201's Q4_K_M / Q5_K_M / Q6_K rows (PR 22821 at b9035, PR 23685 of June 2026) and the RX 9070 XT's
-# (issue 26663, b10298) ran 13-22% above the K-quant share (`Stage.wide_kquant_matvec`).
+# (issue 26663, b10298) ran 11-22% above the K-quant share (`Stage.wide_matvec`).
+RDNA4_WIDE_MATVEC_GAIN = 104.82 / 95.05
 # SYCL's BF16 decode before llama.cpp PR 21580 (merged 22 May 2026, ggml-org/ggml 807fd144: "BF16 models had no
 # dedicated token generation kernel — they fell through to the generic full-GEMM path, resulting in ~14% memory
 # bandwidth utilization on Intel Arc GPUs"): at ggml 5bb72360 (the sync of 5 May 2026) `ggml_sycl_mul_mat`
@@ -535,8 +537,8 @@ class Stage:
     q6k_dense_share: float = 0.0
     q6k_routed_share: float = 0.0
     q6k_dmmv: bool = False
-    # RDNA 4's ROCm K-quant mat-vec of 8 warps (`hardware.wide_kquant_matvec`; bench rows before PR 19478: False)
-    wide_kquant_matvec: bool = False
+    # RDNA 4's ROCm one-token mat-vec of 8 warps (`hardware.wide_matvec`; bench rows before PR 19478: False)
+    wide_matvec: bool = False
 
     @property
     def prompt_family(self) -> str:
@@ -589,8 +591,9 @@ class Stage:
         fmt = "kquant" if low_bit_unpack(self) else self.fmt  # its arithmetic priced apart (`unpack_seconds`)
         if self.matvec_type:  # Pascal's format costs its loop's time (`PASCAL_MATVEC_SM_CLOCKS`)
             fmt = "legacy"
-        if self.wide_kquant_matvec and fmt == "kquant":
-            fmt = "legacy"  # RDNA 4's 8-warp K-quant mat-vec (`hardware.wide_kquant_matvec`)
+        if self.wide_matvec and self.fmt in ("kquant", "legacy"):
+            # RDNA 4's 8-warp mat-vec (`hardware.wide_matvec`)
+            return self.memory_efficiency * BACKEND_EFFICIENCY[family] * RDNA4_WIDE_MATVEC_GAIN
         kernel = SYCL_BF16_GEMM_SHARE if self.bf16_gemm else format_efficiency(fmt, family)
         return self.memory_efficiency * BACKEND_EFFICIENCY[family] * kernel
 
