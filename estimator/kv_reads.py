@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 KV_EFFICIENCY = {
     "cuda": 0.837,
     "cuda_pascal": 0.791,
-    "rocm": 0.847,
-    "vulkan": 0.862,
+    "rocm": 0.85,
+    "vulkan": 0.863,
     "vulkan_intel": 0.8,
     "sycl": 0.848,
     "metal": 0.8,
-    "mlx": 0.766,
+    "mlx": 0.765,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -65,7 +65,7 @@ NO_FLASH_KV_EFFICIENCY = {
     "vulkan": 0.191,
     "vulkan_intel": 0.2,
     "sycl": 0.2,
-    "metal": 0.225,
+    "metal": 0.224,
 }
 
 

@@ -93,27 +93,27 @@ MEMORY_EFFICIENCY = {
     "gddr": 1.0,
     "gddr_xe_hpg": 0.626,
     "hbm": 0.6,
-    "lpddr": 0.964,
-    "lpddr_two_die": 0.792,
+    "lpddr": 0.971,
+    "lpddr_two_die": 0.797,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
     "nvidia": 8.98,
-    "amd": 6.53,
+    "amd": 6.64,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.912,
+    "cuda": 0.91,
     "cuda_pascal": 0.768,
-    "rocm": 0.9,
-    "vulkan": 0.915,
+    "rocm": 0.901,
+    "vulkan": 0.91,
     "vulkan_intel": 0.635,
-    "sycl": 0.741,
-    "metal": 0.915,
-    "mlx": 0.906,
+    "sycl": 0.74,
+    "metal": 0.909,
+    "mlx": 0.901,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -126,15 +126,15 @@ BACKEND_EFFICIENCY = {
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.942,
     ("kquant", "cuda_pascal"): 0.85,
-    ("kquant", "rocm"): 0.871,
-    ("kquant", "vulkan"): 0.954,
-    ("kquant", "vulkan_intel"): 0.889,
-    ("kquant", "sycl"): 0.91,
-    ("kquant", "metal"): 0.933,
-    ("float", "cuda"): 0.966,
+    ("kquant", "rocm"): 0.84,
+    ("kquant", "vulkan"): 0.952,
+    ("kquant", "vulkan_intel"): 0.888,
+    ("kquant", "sycl"): 0.907,
+    ("kquant", "metal"): 0.932,
+    ("float", "cuda"): 0.968,
     ("float", "rocm"): 1.07,
     ("bf16", "rocm"): 1.06,
-    ("bf16", "vulkan"): 0.898,
+    ("bf16", "vulkan"): 0.901,
     ("bf16", "sycl"): 0.907,
     ("float", "metal"): 0.989,
 }
@@ -365,7 +365,7 @@ INTEL_MMVQ_LOADS_PER_WEIGHT = {"legacy": 12 / 16, "mxfp4": 23 / 32}
 INTEL_MMVQ_LOAD_SLOTS = 68.9
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.99
+EXPERT_EFFICIENCY = 0.991
 # llama.cpp's Vulkan backend multiplies BF16 experts with its matrix-matrix shader even for one token:
 # `ggml_vk_use_mul_mat_vec_id` (ggml/src/ggml-vulkan/ggml-vulkan.cpp) sends a MUL_MAT_ID to the mat-vec shader only
 # for F32, F16 and quantized weights (ggml-org/ggml ac0c8be4, the sync of 17 December 2025, and d99724f2 of August
