@@ -265,7 +265,16 @@ EMULATED_DP4A_OPS = {
 # clock), a 32-bit multiply three 16-bit XMADs (¾), a load one clock (32 load/store units). A file's Q6_K tensors
 # (`Stage.q6k_dense_share`) take Q6_K's counts, the rest its llama.cpp type's (`MATVEC_FILE_TYPES`: a Q2_K file's
 # attn_v, attn_output and ffn_down are Q3_K, 39% of a Llama layer's weights; a Q3_K_M's Q4_K, a Q3_K_L's Q5_K). 16-bit
-# weights, MXFP4 and the I-quants: none.
+# weights and the other I-quants: none.
+# MXFP4, IQ4_NL and IQ4_XS the same way at the build of the P100's gpt-oss rows (ggml-org/ggml d99724f2, src/ggml-cuda/
+# vecdotq.cuh: `vec_dot_mxfp4_q8_1`, `vec_dot_iq4_nl_q8_1`, `vec_dot_iq4_xs_q8_1` unchanged since PR 15451, August
+# 2025; the rows' builds are 6830 and 9234), in the same one-warp loop, compiled for sm_75 and weighed at the same
+# rates: each 8 codes become their int8 values by 8 `__byte_perm`s (`get_int_from_table_16`, the 16-entry table folded
+# into immediates), and MXFP4's 17-byte blocks are read a byte at a time (`get_int_b1`: 8 byte loads for 16 weights).
+# A thread issues 5.6 instructions a weight for MXFP4 (one call of 16 weights an iteration, not unrolled), 4.0 for
+# IQ4_NL (two calls of 16 unrolled), 3.9 for IQ4_XS (one call of 32); the same harness gives Q4_0 0.042, Q8_0 0.056 and
+# Q4_K 0.079 SM-clocks a weight (the table's 2024 counts: 0.044, 0.055, 0.077). A gpt-oss GGUF's MXFP4 is its routed
+# experts only: the rest (attention, router, output head) is Q8_0 (`MATVEC_REST_TYPES`).
 # - A Pascal part with dp4a (compute capability 6.1: Tesla P40, GTX 10x0, Titan Xp, Quadro P; `hardware.
 #   dp4a_pascal_matvec`): a token's quantized weights take the longer of their reads, at the legacy quants' share
 #   whatever the format, and the loop's SM-clocks ÷ (SMs × GHz, the listed FP32 rate ÷ `hardware.
@@ -290,6 +299,9 @@ PASCAL_MATVEC_SM_CLOCKS = {
     "q4_k": 0.0767,
     "q5_k": 0.0889,
     "q6_k": 0.1255,
+    "mxfp4": 0.0947,
+    "iq4_nl": 0.0708,
+    "iq4_xs": 0.0647,
 }
 MATVEC_FILE_TYPES: dict[str, dict[str, float]] = {
     "q2_k": {"q2_k": 0.61, "q3_k": 0.39},
@@ -300,8 +312,11 @@ MATVEC_FILE_TYPES: dict[str, dict[str, float]] = {
     "q4_k_m": {"q4_k": 1.0},
     "q5_k_s": {"q5_k": 1.0},
     "q5_k_m": {"q5_k": 1.0},
-    **{t: {t: 1.0} for t in ("q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q6_k")},
+    **{t: {t: 1.0} for t in ("q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q6_k", "mxfp4", "iq4_nl", "iq4_xs")},
 }
+# A file type whose routed experts alone are of it: its other weights' mix (gpt-oss's MXFP4 GGUF, `memory.
+# params_by_width`: Q8_0 outside the experts).
+MATVEC_REST_TYPES: dict[str, dict[str, float]] = {"mxfp4": {"q8_0": 1.0}}
 PASCAL_MATVEC_ISSUE_SHARE = 0.637
 GP100_CLOCKS_FACTOR = 2.0
 Q6K_BYTES_PER_WEIGHT = 6.5625 / 8
@@ -640,12 +655,18 @@ def matvec_file_type(device, quant, runtime: str) -> str:
 
 def _matvec_per_weight(table: dict[str, float], stage: Stage, batch: int) -> float:
     """`table`'s per-weight figure summed over the weights a step reads: Q6_K's for its Q6_K tensors, the file type's
-    mix for the rest."""
+    mix for the rest (an MoE file's non-expert weights at `MATVEC_REST_TYPES`' mix where it has one)."""
     weights = stage.params_read(batch)
+    mix = sum(share * table[t] for t, share in MATVEC_FILE_TYPES[stage.matvec_type].items())
+    rest_types = MATVEC_REST_TYPES.get(stage.matvec_type)
+    if rest_types and stage.routed_active_params:  # the experts of the type, the rest of `MATVEC_REST_TYPES`'
+        rest = min(weights, stage.active_params - stage.routed_active_params)
+        q6k = min(rest, stage.dense_bytes * stage.q6k_dense_share / Q6K_BYTES_PER_WEIGHT)
+        rest_mix = sum(share * table[t] for t, share in rest_types.items())
+        return mix * (weights - rest) + rest_mix * (rest - q6k) + table["q6_k"] * q6k
     q6k_bytes = stage.dense_bytes * stage.q6k_dense_share
     q6k_bytes += stage.routed_bytes * stage.touched_share(batch) * stage.q6k_routed_share
     q6k = min(weights, q6k_bytes / Q6K_BYTES_PER_WEIGHT)
-    mix = sum(share * table[t] for t, share in MATVEC_FILE_TYPES[stage.matvec_type].items())
     return mix * (weights - q6k) + table["q6_k"] * q6k
 
 

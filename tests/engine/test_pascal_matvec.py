@@ -88,3 +88,24 @@ def test_gp100_pays_its_loop_beyond_q4_0_on_top_of_the_reads():
     extra = speed.GP100_CLOCKS_FACTOR * (0.0767 - 0.0437) * 6.61e9 / (19.05e12 / 256)
     assert speed.gp100_loop_seconds(gp100, 1) == pytest.approx(extra)
     assert speed.gp100_loop_seconds(replace(gp100, matvec_type="q4_0"), 1) == 0.0
+
+
+def test_gpt_oss_mxfp4_experts_and_q8_0_rest_on_gp100():
+    # gpt-oss-20b on the P100: 3.61 G weights a token, 2.39 G of them in the 4 routed experts (MXFP4), the rest Q8_0
+    gpt_oss = replace(
+        STAGE,
+        tflops=19.05,
+        fmt="mxfp4",
+        matvec_type="mxfp4",
+        emulated_dp4a=True,
+        integer_tops=19.05 / 256 * 64,
+        dense_bytes=1.32e9,
+        routed_bytes=10.15e9,
+        experts=32,
+        experts_per_tok=4,
+        active_params=3.61e9,
+        routed_active_params=2.39e9,
+    )
+    clocks = 0.0947 * 2.39e9 + 0.0554 * (3.61e9 - 2.39e9) - 0.0437 * 3.61e9
+    extra = speed.GP100_CLOCKS_FACTOR * clocks / (19.05e12 / 256)
+    assert speed.gp100_loop_seconds(gpt_oss, 1) == pytest.approx(extra)
