@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from . import commands, fixed_costs, kv_cache, limits, memory, speed, suggest, timing
+from . import commands, fixed_costs, kv_cache, limits, memory, quant_mix, speed, suggest, timing
 from .ranking import best_plan, candidate_plans, fits, plan_fits, rank
 from .schema import (
     DeviceSpec,
@@ -147,7 +147,7 @@ def _state_explanation(model: ModelSpec, workload: Workload, breakdown: MemoryBr
 
 def _recipe_words(model: ModelSpec, quant: QuantSpec) -> str:
     """Why a llama.cpp mix's width is this model's own (`memory.sized`), or nothing."""
-    if memory.sized(model, quant) is quant:
+    if quant_mix.file_bits(model, quant) is None:
         return ""
     return (
         f", as llama.cpp's quantizer mixes {quant.name} for this model's tensors "

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # ~740 GB/s; under the weights' bound the engine put that row 33% slow held out, the V100's gpt-oss-20b at 32k 21%.
 KV_EFFICIENCY = {
     "cuda": 0.837,
-    "cuda_pascal": 0.791,
+    "cuda_pascal": 0.794,
     "rocm": 0.85,
     "vulkan": 0.863,
     "vulkan_intel": 0.8,

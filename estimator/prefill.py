@@ -45,7 +45,7 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
 PREFILL_EXPERT_EFFICIENCY = 0.609
-EXPERT_TILE_TOKENS = 23.0
+EXPERT_TILE_TOKENS = 22.9
 # llama.cpp's Vulkan backend multiplies each expert's tokens in tiles of its mul_mm_id shader, as wide as the tile it
 # picks for the whole batch (`ggml_vk_guess_matmul_id_pipeline`: the large tile above 64 tokens where allowed, else
 # the medium one): on AMD the medium, 64 token columns (`mul_mat_id_l` false for VK_VENDOR_ID_AMD); on Intel's Xe2
@@ -102,7 +102,7 @@ MOE_HOST_ID_SECONDS = 2.6e-9
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
     "cuda": 0.428,
-    "cuda_pascal": 0.403,
+    "cuda_pascal": 0.404,
     "metal": 0.325,
     "mlx": 0.379,
     "vllm": 0.3,
@@ -141,10 +141,10 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # llama.cpp's SSM_SCAN, one kernel that also steps through the tokens in turn; no bench row times a Mamba-2 hybrid's
 # prompt, so its layers take this Gated DeltaNet price unmeasured, which puts them on the slow side if anything.
 DELTA_CHUNK_TOKENS = 64
-DELTA_CHUNK_LAYERS = 3.2
+DELTA_CHUNK_LAYERS = 3.22
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.816
+PREFILL_PIPELINE_OVERLAP = 0.815
 
 
 def attention_efficiency(stage: Stage) -> float:

@@ -98,22 +98,22 @@ MEMORY_EFFICIENCY = {
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.98,
-    "amd": 6.64,
+    "nvidia": 9.13,
+    "amd": 6.65,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.91,
-    "cuda_pascal": 0.768,
-    "rocm": 0.901,
+    "cuda": 0.908,
+    "cuda_pascal": 0.815,
+    "rocm": 0.9,
     "vulkan": 0.91,
     "vulkan_intel": 0.635,
-    "sycl": 0.74,
+    "sycl": 0.741,
     "metal": 0.909,
-    "mlx": 0.901,
+    "mlx": 0.9,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -126,12 +126,12 @@ BACKEND_EFFICIENCY = {
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.942,
     ("kquant", "cuda_pascal"): 0.85,
-    ("kquant", "rocm"): 0.84,
+    ("kquant", "rocm"): 0.841,
     ("kquant", "vulkan"): 0.952,
     ("kquant", "vulkan_intel"): 0.888,
     ("kquant", "sycl"): 0.907,
     ("kquant", "metal"): 0.932,
-    ("float", "cuda"): 0.968,
+    ("float", "cuda"): 0.969,
     ("float", "rocm"): 1.07,
     ("bf16", "rocm"): 1.06,
     ("bf16", "vulkan"): 0.901,
@@ -380,7 +380,7 @@ INTEL_MMVQ_LOADS_PER_WEIGHT = {"legacy": 12 / 16, "mxfp4": 23 / 32}
 INTEL_MMVQ_LOAD_SLOTS = 68.9
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.991
+EXPERT_EFFICIENCY = 1.0
 # llama.cpp's Vulkan backend multiplies BF16 experts with its matrix-matrix shader even for one token:
 # `ggml_vk_use_mul_mat_vec_id` (ggml/src/ggml-vulkan/ggml-vulkan.cpp) sends a MUL_MAT_ID to the mat-vec shader only
 # for F32, F16 and quantized weights (ggml-org/ggml ac0c8be4, the sync of 17 December 2025, and d99724f2 of August
@@ -424,8 +424,8 @@ FULL_RATE_PREFILL_FACTOR = 0.445
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.765,
-    ("kquant", "cuda_pascal"): 0.962,
-    ("kquant", "rocm"): 0.951,
+    ("kquant", "cuda_pascal"): 0.964,
+    ("kquant", "rocm"): 0.952,
     ("kquant", "vulkan"): 0.854,
     ("kquant", "vulkan_intel"): 0.915,
     ("kquant", "sycl"): 0.996,
@@ -433,7 +433,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("float", "cuda"): 0.951,
     ("float", "rocm"): 1.09,
     ("float", "metal"): 1.07,
-    ("bf16", "rocm"): 0.885,
+    ("bf16", "rocm"): 0.884,
     ("mlx", "mlx"): 1.02,
     ("bf16", "mlx"): 0.987,
 }
@@ -462,7 +462,7 @@ ROCM_UNPACK_SHARE = 0.249
 # H200's single-stream rows came out 24-35% fast, the A100 SXM and A800 8B rows 7-22%, 8× V100S 36-42%. GDDR cards
 # and unlisted parts keep the spec. Fitted (prior llama.cpp's 8.2): 16.8 bytes an SM-cycle, which caps an A100 SXM at
 # 1.6 TB/s, an H100 SXM at 2.6, an H200 at 3.2 and a V100S at 1.0, before the vLLM share.
-VLLM_BYTES_PER_SM_CYCLE = 16.8
+VLLM_BYTES_PER_SM_CYCLE = 16.7
 
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.

@@ -219,15 +219,16 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # Then a llama.cpp mix's file sized by its recipe for each model (memory.sized), Pascal's CUDA mat-vec priced per
 # format by what its loop issues, the Arc Pro B70's prompts at its graphics clock, Intel's Vulkan experts in 128-token
 # tiles, and two data passes (22 Pascal rows; 30 AMD discrete-GPU rows, most on ROCm; 1,430 -> 1,482 rows scored),
-# refitted: decode 5.2% / 18.2% -> 5.8% / 18.8%, GDDR · CUDA (Pascal) · dense 14.1% -> 6.2%, multi-GPU 6.8% / 21.2% ->
-# 6.8% / 21.5%, prefill 13.5% / 48.3% -> 14.0% / 41.5%, single GPU 13.2% / 48.3% -> 13.6% / 41.4%. The AMD rows are
-# hard (RDNA 4 decode about 11% slow, IQ2 codes on ROCm 70% fast, prompts 30% off): the decode and prefill medians
-# are raised for them, the prefill p90s lowered.
+# then RDNA 4's 8-warp ROCm mat-vec since PR 19478 and MXFP4's, IQ4_NL's and IQ4_XS's Pascal mat-vec counted, refitted:
+# decode 5.2% / 18.2% -> 5.2% / 18.7%, GDDR · CUDA (Pascal) · dense 14.1% -> 7.7%, multi-GPU 6.8% / 21.2% -> 6.5% /
+# 20.9%, prefill 13.5% / 48.3% -> 14.0% / 41.5%, single GPU 13.2% / 48.3% -> 13.6% / 41.4%. The AMD rows are hard (IQ2
+# codes on ROCm 70% fast, the RX 5700 XT 25-38% fast, prompts 30% off): the decode p90 and the prefill medians are
+# raised for them, the prefill p90s lowered.
 HELD_OUT_CEILINGS = [
-    ("decode, single GPU, all", 0.058, 0.189),
-    ("multi-GPU layer split, decode", 0.068, 0.215),
+    ("decode, single GPU, all", 0.053, 0.187),
+    ("multi-GPU layer split, decode", 0.065, 0.210),
     ("prefill, single GPU", 0.136, 0.415),
-    ("prefill, all", 0.141, 0.416),
+    ("prefill, all", 0.140, 0.416),
     ("vLLM tensor parallel (throughput under load)", 0.391, 0.890),
     ("vLLM single stream (1 / median TPOT)", 0.085, 0.362),
 ]
