@@ -87,7 +87,10 @@ def test_plans_are_cards_on_a_phone_and_the_copy_button_never_covers_the_command
     ("query", "css"),
     [
         ("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090", "yes"),
-        (QUESTION, "tight"),
+        (
+            "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=32768&kv=q8_0",
+            "tight",
+        ),
         ("/?model=llama-3-1-405b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090", "no"),
     ],
 )
