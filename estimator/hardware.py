@@ -344,12 +344,6 @@ def emulated_dp4a(device: DeviceSpec, runtime: str) -> bool:
     return kernels(device, runtime) == "cuda_pascal" and not _dp4a_pascal(device)
 
 
-def dp4a_pascal_matvec(device: DeviceSpec, runtime: str) -> bool:
-    """llama.cpp's CUDA mat-vec (MMVQ) on a Pascal part with dp4a (compute capability 6.1), whose SMs' issue rate
-    bounds it (`speed.PASCAL_MATVEC_SM_CLOCKS`)."""
-    return kernels(device, runtime) == "cuda_pascal" and _dp4a_pascal(device)
-
-
 # llama.cpp's Vulkan backend runs a prompt's products on Intel's matrix engines (XMX, through VK_KHR_cooperative_matrix)
 # only on Xe2: `ggml_vk_khr_cooperative_matrix_support` (ggml/src/ggml-vulkan/ggml-vulkan.cpp) returns, for Intel,
 # `arch == vk_device_architecture::INTEL_XE2`, "Only allowing Xe2 GPU at the moment since Xe2 GPU can gain

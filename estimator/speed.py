@@ -35,7 +35,6 @@ from .hardware import (  # noqa: F401
     TENSOR_WIDTH,
     bf16_prompt_rate,
     clock_ghz,
-    dp4a_pascal_matvec,
     emulated_dp4a,
     expert_loop_prompts,
     format_family,
@@ -275,8 +274,8 @@ EMULATED_DP4A_OPS = {
 # IQ4_NL (two calls of 16 unrolled), 3.9 for IQ4_XS (one call of 32); the same harness gives Q4_0 0.042, Q8_0 0.056 and
 # Q4_K 0.079 SM-clocks a weight (the table's 2024 counts: 0.044, 0.055, 0.077). A gpt-oss GGUF's MXFP4 is its routed
 # experts only: the rest (attention, router, output head) is Q8_0 (`MATVEC_REST_TYPES`).
-# - A Pascal part with dp4a (compute capability 6.1: Tesla P40, GTX 10x0, Titan Xp, Quadro P; `hardware.
-#   dp4a_pascal_matvec`): a token's quantized weights take the longer of their reads, at the legacy quants' share
+# - A Pascal part with dp4a (compute capability 6.1: Tesla P40, GTX 10x0, Titan Xp, Quadro P; `matvec_file_type`,
+#   `matvec_issue_seconds`): a token's quantized weights take the longer of their reads, at the legacy quants' share
 #   whatever the format, and the loop's SM-clocks ÷ (SMs × GHz, the listed FP32 rate ÷ `hardware.
 #   PASCAL_FLOPS_PER_SM_CLOCK`) ÷ `PASCAL_MATVEC_ISSUE_SHARE`, the share of its issue rate the loop reaches (its
 #   stalls on the loads; fitted). So the legacy quants and Q4_K stay bound by the reads, the 2- and 3-bit codes and
@@ -676,8 +675,8 @@ def matvec_issue_seconds(stage: Stage, batch: int) -> float:
     their reads (`decode_step_parts`)."""
     if not stage.matvec_type or stage.emulated_dp4a or not stage.tflops or batch > MATVEC_MAX_BATCH:
         return 0.0
-    sm_clocks = stage.tflops * 1e12 / PASCAL_FLOPS_PER_SM_CLOCK  # SMs × clock, from the listed FP32 rate
-    return _matvec_per_weight(PASCAL_MATVEC_SM_CLOCKS, stage, batch) / (sm_clocks * PASCAL_MATVEC_ISSUE_SHARE)
+    per_weight = _matvec_per_weight(PASCAL_MATVEC_SM_CLOCKS, stage, batch)
+    return per_weight / (_pascal_sm_clocks(stage) * PASCAL_MATVEC_ISSUE_SHARE)
 
 
 def gp100_loop_seconds(stage: Stage, batch: int) -> float:
@@ -687,8 +686,12 @@ def gp100_loop_seconds(stage: Stage, batch: int) -> float:
         return 0.0
     clocks = _matvec_per_weight(PASCAL_MATVEC_SM_CLOCKS, stage, batch)
     extra = clocks - PASCAL_MATVEC_SM_CLOCKS["q4_0"] * stage.params_read(batch)
-    sm_clocks = stage.tflops * 1e12 / PASCAL_FLOPS_PER_SM_CLOCK
-    return GP100_CLOCKS_FACTOR * max(0.0, extra) / sm_clocks
+    return GP100_CLOCKS_FACTOR * max(0.0, extra) / _pascal_sm_clocks(stage)
+
+
+def _pascal_sm_clocks(stage: Stage) -> float:
+    """A Pascal part's SMs × clock per second, from its listed rate (`hardware.PASCAL_FLOPS_PER_SM_CLOCK`)."""
+    return stage.tflops * 1e12 / PASCAL_FLOPS_PER_SM_CLOCK
 
 
 def format_efficiency(fmt: str, backend: str) -> float:
