@@ -159,10 +159,10 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
     return Launch(key, "", why=f"{why}{instead}")
 
 
-def result_context(result: Estimate, question: Question) -> dict:
-    """Everything the #result partial shows, for the page, compare and the glossary's examples."""
+def shown_for(result: Estimate, question: Question) -> dict:
+    """`shown` of the question's own estimate: its hardware, users, devices' backends and runtime fit."""
     specs = question.device_specs()
-    context = shown(
+    return shown(
         result,
         question.hardware,
         users=question.batch,
@@ -170,6 +170,11 @@ def result_context(result: Estimate, question: Question) -> dict:
         unified=all(d.unified_memory for d in specs),
         fit=present.runtime_fit(result, question),
     )
+
+
+def result_context(result: Estimate, question: Question) -> dict:
+    """Everything the #result partial shows, for the page, compare and the glossary's examples."""
+    context = shown_for(result, question)
     plan = context["shown_plan"]
     measured = question.measured()
     return context | {

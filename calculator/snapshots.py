@@ -85,15 +85,7 @@ def show(snapshot: Snapshot) -> dict:
     except EngineRefused as refusal:
         context["today"] = {"differs": True, "reason": str(refusal)}
         return context
-    specs = question.device_specs()
-    now = answers.shown(
-        fresh,
-        question.hardware,
-        users=question.batch,
-        backends=[d.backend for d in specs],
-        unified=all(d.unified_memory for d in specs),
-        fit=present.runtime_fit(fresh, question),
-    )
+    now = answers.shown_for(fresh, question)
     url = f"{reverse('calculator:will-it-run')}?{snapshot.query}"
     change = what_changed(context, now)
     if change is None:
