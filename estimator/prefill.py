@@ -45,7 +45,7 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
 PREFILL_EXPERT_EFFICIENCY = 0.609
-EXPERT_TILE_TOKENS = 22.9
+EXPERT_TILE_TOKENS = 23.1
 # llama.cpp's Vulkan backend multiplies each expert's tokens in tiles of its mul_mm_id shader, as wide as the tile it
 # picks for the whole batch (`ggml_vk_guess_matmul_id_pipeline`: the large tile above 64 tokens where allowed, else
 # the medium one): on AMD the medium, 64 token columns (`mul_mat_id_l` false for VK_VENDOR_ID_AMD); on Intel's Xe2
@@ -62,10 +62,10 @@ INTEL_VULKAN_EXPERT_TILE_WIDTH = 2.0
 # `MOE_HOST_CALL_SECONDS` below), Metal 1.13 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the
 # others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.922,
-    "cuda_pascal": 1.06,
-    "rocm": 0.948,
-    "vulkan": 0.961,
+    "cuda": 0.931,
+    "cuda_pascal": 1.05,
+    "rocm": 0.949,
+    "vulkan": 0.953,
     "vulkan_intel": 1.0,
     "sycl": 0.976,
     "metal": 1.12,
@@ -97,12 +97,12 @@ EXPERT_CALL_SECONDS = 16e-6
 # DeepSeek-V2-Lite pp512, +45%) and AMD's 8× MI300X DeepSeek V3 blog (build 5997, +363-608%): 3.5 ns an iteration,
 # a scalar loop's pace; the round trip stays near its prior (two syncs and two small copies, 30 us).
 MOE_HOST_CALL_SECONDS = 30.9e-6
-MOE_HOST_ID_SECONDS = 2.6e-9
+MOE_HOST_ID_SECONDS = 2.57e-9
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.428,
-    "cuda_pascal": 0.404,
+    "cuda": 0.434,
+    "cuda_pascal": 0.398,
     "metal": 0.325,
     "mlx": 0.379,
     "vllm": 0.3,
@@ -141,10 +141,10 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # llama.cpp's SSM_SCAN, one kernel that also steps through the tokens in turn; no bench row times a Mamba-2 hybrid's
 # prompt, so its layers take this Gated DeltaNet price unmeasured, which puts them on the slow side if anything.
 DELTA_CHUNK_TOKENS = 64
-DELTA_CHUNK_LAYERS = 3.22
+DELTA_CHUNK_LAYERS = 3.14
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.815
+PREFILL_PIPELINE_OVERLAP = 0.825
 
 
 def attention_efficiency(stage: Stage) -> float:

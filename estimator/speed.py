@@ -94,27 +94,27 @@ MEMORY_EFFICIENCY = {
     "gddr": 1.0,
     "gddr_xe_hpg": 0.626,
     "hbm": 0.6,
-    "lpddr": 0.971,
-    "lpddr_two_die": 0.797,
+    "lpddr": 0.968,
+    "lpddr_two_die": 0.795,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
     "nvidia": 9.13,
-    "amd": 6.65,
+    "amd": 6.64,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.908,
+    "cuda": 0.909,
     "cuda_pascal": 0.815,
-    "rocm": 0.9,
-    "vulkan": 0.91,
-    "vulkan_intel": 0.635,
+    "rocm": 0.902,
+    "vulkan": 0.932,
+    "vulkan_intel": 0.636,
     "sycl": 0.741,
-    "metal": 0.909,
-    "mlx": 0.9,
+    "metal": 0.911,
+    "mlx": 0.903,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -125,17 +125,17 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.942,
+    ("kquant", "cuda"): 0.941,
     ("kquant", "cuda_pascal"): 0.85,
-    ("kquant", "rocm"): 0.841,
-    ("kquant", "vulkan"): 0.952,
+    ("kquant", "rocm"): 0.842,
+    ("kquant", "vulkan"): 0.948,
     ("kquant", "vulkan_intel"): 0.888,
-    ("kquant", "sycl"): 0.907,
+    ("kquant", "sycl"): 0.909,
     ("kquant", "metal"): 0.932,
-    ("float", "cuda"): 0.969,
+    ("float", "cuda"): 0.968,
     ("float", "rocm"): 1.07,
     ("bf16", "rocm"): 1.06,
-    ("bf16", "vulkan"): 0.901,
+    ("bf16", "vulkan"): 0.883,
     ("bf16", "sycl"): 0.907,
     ("float", "metal"): 0.989,
 }
@@ -358,11 +358,12 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # reads; a Radeon 660M (6 CUs, 0.73 T for 77 GB/s) gpt-oss-20b at 18.7 (build 6894, November 2025: DMMV for MXFP4),
 # 24% below. The rows leave DMMV_ISSUE_SHARE at 0.64 (RX 5700 XT), 0.52 (GTX 1080 Ti) and 0.52 (660M); its prior is
 # the share of its issue rate CUDA's Pascal mat-vec loop reaches (`PASCAL_MATVEC_ISSUE_SHARE`, 0.637), the fit
-# (bench/accuracy_fit.py) takes it from there. Parts with 2-4 times the lanes a byte (RTX 3090 19, RTX 4090 41,
+# (bench/accuracy_fit.py) takes it from there, with an RX 470's Llama 3 8B Q4_0 (PR 10665, +2% held out) and an RTX
+# 2070's and an RX 480's Qwen3-4B (PR 13324: +16…+23%, +55…+89%, both reading ~0.36 of their bandwidth). Parts with 2-4 times the lanes a byte (RTX 3090 19, RTX 4090 41,
 # RX 7900 XTX 32, Strix Halo 58 with dual issue) stay bound by their reads; the RTX 3090's Llama 3 8B Q4_0 (DMMV) comes
 # closest, its instructions 0.83 of its reads.
 DMMV_LANE_INSTRUCTIONS = {"q4_0": 6.6, "q8_0": 4.6, "q4_k": 6.7, "q6_k": 7.4, "mxfp4": 5.7}
-DMMV_ISSUE_SHARE = 0.637
+DMMV_ISSUE_SHARE = 0.614
 # SYCL's MXFP4 mat-vec turns each 4-bit code into its int8 value with CUDA's byte-permute idiom, which the SYCL port
 # emulates in portable code rather than mapping it to one instruction: `vec_dot_mxfp4_q8_1`
 # (ggml/src/ggml-sycl/vecdotq.hpp, from llama.cpp PR 17826 to ggml-org/ggml 9a538ea5, August 2026, unchanged) calls
@@ -434,10 +435,10 @@ MATMAT_EXPERTS = (("bf16", "vulkan"), ("bf16", "vulkan_intel"))
 # for AMD. Intel's Alchemist cards on Vulkan, which that backend gives no matrix cores, run AMD's Vulkan share of
 # their vector rate (`shader_width`, `hardware.prompt_kernels`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.96,
-    "cuda_pascal": 1.0,
-    "rocm": 0.386,
-    "vulkan": 0.315,
+    "cuda": 0.94,
+    "cuda_pascal": 0.996,
+    "rocm": 0.387,
+    "vulkan": 0.323,
     "vulkan_intel": 0.19,
     "sycl": 0.227,
     "metal": 0.692,
@@ -447,17 +448,17 @@ PREFILL_EFFICIENCY = {
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.445
+FULL_RATE_PREFILL_FACTOR = 0.453
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.765,
-    ("kquant", "cuda_pascal"): 0.964,
-    ("kquant", "rocm"): 0.952,
-    ("kquant", "vulkan"): 0.854,
-    ("kquant", "vulkan_intel"): 0.915,
-    ("kquant", "sycl"): 0.996,
+    ("kquant", "cuda"): 0.751,
+    ("kquant", "cuda_pascal"): 0.957,
+    ("kquant", "rocm"): 0.95,
+    ("kquant", "vulkan"): 0.847,
+    ("kquant", "vulkan_intel"): 0.914,
+    ("kquant", "sycl"): 0.995,
     ("kquant", "metal"): 0.955,
-    ("float", "cuda"): 0.951,
+    ("float", "cuda"): 0.96,
     ("float", "rocm"): 1.09,
     ("float", "metal"): 1.07,
     ("bf16", "rocm"): 0.884,
@@ -480,7 +481,7 @@ BF16_PREFILL_EFFICIENCY = 0.394
 # 1.2× its vector rate, as the MI100's IQ4 rows run at 1.1× its own), the R9700 (width 2) +8% to +39%, while the width-1
 # RX 7900 XTX and MI50 came out slow (−29% to −62%). The two figures give 0.27 (0.42 of the listed rate at width 1,
 # 1.16 of the vector rate at width 8), the prior; fitted on the ROCm prompt rows: 0.249.
-ROCM_UNPACK_SHARE = 0.249
+ROCM_UNPACK_SHARE = 0.25
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
