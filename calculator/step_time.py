@@ -25,6 +25,11 @@ LOOKS = {
         "memory-bandwidth",
         "memory bandwidth bounds this speed: fewer bytes per token (a smaller format) or faster memory raise it",
     ),
+    "kernel": Look(
+        "compute",
+        "roofline",
+        "the mat-vec kernel's instructions bound this speed: a format with less to unpack (Q4_0, Q8_0) raises it",
+    ),
     "weights_ram": Look(
         "state",
         "cpu-offload",

@@ -477,12 +477,13 @@ class Plan(Frozen):
         default=None, description="vLLM: sequences of the full context its KV cache holds at once"
     )
     queue_s: float = Field(default=0.0, description="wait for a free KV slot before prefill starts")
-    # Added in engine 0.6.54
+    # Added in engine 0.6.54; its "kernel" part in 0.6.62
     decode_step_s: dict[str, float] | None = Field(
         default=None,
         description=(
             "one decode step of decode_tok_s by what takes its time, in seconds, summing to 1 / decode_tok_s: "
-            "weights (their reads), weights_ram (those in system RAM), kv_cache (its reads), compute (FLOPs, "
+            "weights (their reads), kernel (the mat-vec's instructions where they outlast the reads: Pascal's "
+            "CUDA loop, Intel's loads, Vulkan's float mat-vec on older parts), weights_ram (those in system RAM), kv_cache (its reads), compute (FLOPs, "
             "where they outlast the reads), fixed (kernel launches and synchronisation), host (MLX building the "
             "step, beyond the GPU's time), handoff (layer-split boundaries), all_reduce (tensor parallel), "
             "runtime (the serving engine's host work)"

@@ -796,6 +796,9 @@ class StepParts(NamedTuple):
     flops_s: float  # the FLOPs at the GPU's rate: they bound the step where they take longer than the reads
     fixed_s: float  # launches and synchronisation (fixed_costs.fixed_seconds, submit_seconds)
     host_s: float  # MLX: the host's time to build the step, its floor (fixed_costs.mlx_host_seconds)
+    # the weights' kernels beyond their reads, part of `reads_s`: the instructions of Pascal's CUDA mat-vec loop
+    # (`matvec_issue_seconds`), Intel's loads (`intel_load_seconds`), Vulkan's float mat-vec (`dmmv_seconds`)
+    kernel_s: float = 0.0
     # llama.cpp's CUDA builds of May 2024 and before: the host's time, which the step is the soft maximum of with the
     # GPU's (fixed_costs.cuda_host_seconds, bench rows only)
     cuda_host_s: float = 0.0
@@ -826,10 +829,14 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     GPU's time and the host's (`fixed_costs.cuda_host_seconds`, bench rows only)."""
     bw = stage.bandwidth_gb_s * 1e9
     routed = routed_read_bytes(stage, batch)
-    weights = (stage.dense_bytes + routed) / (bw * stage.bandwidth_efficiency * matvec_share(stage, batch))
-    weights = max(weights, intel_load_seconds(stage, batch), matvec_issue_seconds(stage, batch))
-    # Vulkan's float mat-vec: its instructions count the unpacking, so they bound the reads and the unpacking together
-    weights = max(weights + unpack_seconds(stage, batch), dmmv_seconds(stage, batch))
+    unpack = unpack_seconds(stage, batch)
+    reads = (stage.dense_bytes + routed) / (
+        bw * stage.bandwidth_efficiency * matvec_share(stage, batch)
+    ) + unpack
+    # the kernels' instructions where they outlast the reads: Intel's loads and Pascal's loop beside the unpacking,
+    # Vulkan's float mat-vec, whose instructions count the unpacking, instead of it
+    issue = max(intel_load_seconds(stage, batch) + unpack, matvec_issue_seconds(stage, batch) + unpack)
+    weights = max(reads, issue, dmmv_seconds(stage, batch))
     kv_bytes = stage.kv_read_bytes(depth)
     kv = (
         batch
@@ -847,6 +854,7 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     return StepParts(
         reads_s=weights + kv + router_seconds(stage) + q6k_dmmv_seconds(stage, batch),
         kv_s=kv,
+        kernel_s=weights - reads,
         flops_s=flops_s,
         fixed_s=fixed_costs.fixed_seconds(stage) + fixed_costs.submit_seconds(stage),
         host_s=fixed_costs.mlx_host_seconds(stage),

@@ -165,6 +165,7 @@ def hops_seconds(hops: list[Hop], hidden: int, batch: int) -> float:
 # page and the explanations name it by (`Plan.decode_step_s`)
 STEP_PARTS = {
     "weights": "weights",
+    "kernel": "the mat-vec's instructions beyond the reads",
     "weights_ram": "weights in system RAM",
     "kv_cache": "KV cache",
     "compute": "arithmetic",
@@ -188,7 +189,8 @@ def step_parts(
         if p.flops_s > p.reads_s:
             out["compute"] += p.flops_s
         else:
-            out["weights_ram" if stage.backend == "cpu" else "weights"] += p.reads_s - p.kv_s
+            out["weights_ram" if stage.backend == "cpu" else "weights"] += p.reads_s - p.kv_s - p.kernel_s
+            out["kernel"] += p.kernel_s
             out["kv_cache"] += p.kv_s
         out["fixed"] += p.fixed_s
         out["host"] += p.seconds - p.gpu_s

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from engine_specs import F16, MXFP4, Q2_K, Q4_K_M, Q8_0, make_gpu, quant
 
-from estimator import speed
+from estimator import speed, timing
 
 Q4_0 = quant("q4_0", 4.5)
 GTX_1080_TI = make_gpu(
@@ -107,6 +107,12 @@ def test_the_instructions_bound_a_part_with_few_lanes_per_byte():
     )
     parts = speed.decode_step_parts(STAGE, 1, 64)
     assert parts.reads_s - parts.kv_s == pytest.approx(dmmv)  # the unpacking is in the instructions
+    # the step names what the instructions take beyond the reads, which the page lists apart
+    reads = 3.75e9 / (448e9 * STAGE.bandwidth_efficiency) + speed.unpack_seconds(STAGE, 1)
+    assert parts.kernel_s == pytest.approx(dmmv - reads) and parts.kernel_s > 0
+    shown = timing.step_parts([STAGE], [parts], step_s=parts.seconds)
+    assert shown["kernel"] == pytest.approx(parts.kernel_s)
+    assert shown["weights"] == pytest.approx(reads)
 
 
 def test_a_part_with_many_lanes_per_byte_stays_bound_by_its_reads():
@@ -116,6 +122,7 @@ def test_a_part_with_many_lanes_per_byte_stays_bound_by_its_reads():
     reads = 3.75e9 / (960e9 * wide.bandwidth_efficiency) + speed.unpack_seconds(wide, 1)
     assert speed.dmmv_seconds(wide, 1) < reads
     assert parts.reads_s - parts.kv_s == pytest.approx(reads)
+    assert parts.kernel_s == 0.0
 
 
 def test_only_one_token_steps_and_float_matvec_stages_pay():
