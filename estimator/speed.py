@@ -364,6 +364,13 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # closest, its instructions 0.83 of its reads.
 DMMV_LANE_INSTRUCTIONS = {"q4_0": 6.6, "q8_0": 4.6, "q4_k": 6.7, "q6_k": 7.4, "mxfp4": 5.7}
 DMMV_ISSUE_SHARE = 0.614
+# The reads and the float mat-vec's instructions overlap, but not wholly: where they take about as long, the step takes
+# longer than either. The weights take their soft maximum, (reads^p + instructions^p)^(1/p), p chosen by the held-out
+# figures (bench/README.md, engine 0.6.62): against max(), p = 4 brings the RTX 3090's float mat-vec rows of PR 14903
+# (instructions ~0.8 of its reads) from +17…+19% to +8…+9%, the GTX 1080 Ti +16% → +9%, the RX 480 +55%/+89% →
+# +44%/+75%, and the decode median 5.6% → 5.2%; p = 2 costs the multi-GPU p90 0.7 points through the refit, p = 6 the
+# Vulkan class's p90 1.3.
+DMMV_OVERLAP_EXPONENT = 4
 # SYCL's MXFP4 mat-vec turns each 4-bit code into its int8 value with CUDA's byte-permute idiom, which the SYCL port
 # emulates in portable code rather than mapping it to one instruction: `vec_dot_mxfp4_q8_1`
 # (ggml/src/ggml-sycl/vecdotq.hpp, from llama.cpp PR 17826 to ggml-org/ggml 9a538ea5, August 2026, unchanged) calls
@@ -836,7 +843,11 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     # the kernels' instructions where they outlast the reads: Intel's loads and Pascal's loop beside the unpacking,
     # Vulkan's float mat-vec, whose instructions count the unpacking, instead of it
     issue = max(intel_load_seconds(stage, batch) + unpack, matvec_issue_seconds(stage, batch) + unpack)
-    weights = max(reads, issue, dmmv_seconds(stage, batch))
+    if dmmv := dmmv_seconds(
+        stage, batch
+    ):  # the soft maximum of the reads and the float mat-vec's instructions
+        dmmv = (reads**DMMV_OVERLAP_EXPONENT + dmmv**DMMV_OVERLAP_EXPONENT) ** (1 / DMMV_OVERLAP_EXPONENT)
+    weights = max(reads, issue, dmmv)
     kv_bytes = stage.kv_read_bytes(depth)
     kv = (
         batch

@@ -106,10 +106,14 @@ def test_the_instructions_bound_a_part_with_few_lanes_per_byte():
         speed.DMMV_LANE_INSTRUCTIONS["q4_0"] * 6.61e9 / (19.5e12 / 4 * speed.DMMV_ISSUE_SHARE)
     )
     parts = speed.decode_step_parts(STAGE, 1, 64)
-    assert parts.reads_s - parts.kv_s == pytest.approx(dmmv)  # the unpacking is in the instructions
-    # the step names what the instructions take beyond the reads, which the page lists apart
     reads = 3.75e9 / (448e9 * STAGE.bandwidth_efficiency) + speed.unpack_seconds(STAGE, 1)
-    assert parts.kernel_s == pytest.approx(dmmv - reads) and parts.kernel_s > 0
+    assert dmmv > reads  # the unpacking is in the instructions; they overlap the reads imperfectly
+    p = speed.DMMV_OVERLAP_EXPONENT
+    assert parts.reads_s - parts.kv_s == pytest.approx((reads**p + dmmv**p) ** (1 / p))
+    # the step names what the instructions take beyond the reads, which the page lists apart
+    assert (
+        parts.kernel_s == pytest.approx(parts.reads_s - parts.kv_s - reads) and parts.kernel_s > dmmv - reads
+    )
     shown = timing.step_parts([STAGE], [parts], step_s=parts.seconds)
     assert shown["kernel"] == pytest.approx(parts.kernel_s)
     assert shown["weights"] == pytest.approx(reads)
@@ -120,9 +124,8 @@ def test_a_part_with_many_lanes_per_byte_stays_bound_by_its_reads():
     wide = replace(STAGE, bandwidth_gb_s=960, tflops=122.8, shader_lanes_tops=122.8 / 4)
     parts = speed.decode_step_parts(wide, 1, 64)
     reads = 3.75e9 / (960e9 * wide.bandwidth_efficiency) + speed.unpack_seconds(wide, 1)
-    assert speed.dmmv_seconds(wide, 1) < reads
-    assert parts.reads_s - parts.kv_s == pytest.approx(reads)
-    assert parts.kernel_s == 0.0
+    assert speed.dmmv_seconds(wide, 1) < reads / 1.5
+    assert reads < parts.reads_s - parts.kv_s < 1.03 * reads  # within 3% of its reads
 
 
 def test_only_one_token_steps_and_float_matvec_stages_pay():
