@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 LAYER_SECONDS = {
     "cuda": 44.3e-6,
     "cuda_pascal": 45.9e-6,
-    "rocm": 104e-6,
-    "vulkan": 49.1e-6,
-    "vulkan_intel": 47.7e-6,
-    "sycl": 58.4e-6,
-    "metal": 92.8e-6,
+    "rocm": 103e-6,
+    "vulkan": 44.5e-6,
+    "vulkan_intel": 47.6e-6,
+    "sycl": 58.2e-6,
+    "metal": 92.9e-6,
     "mlx": 41.5e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
@@ -29,13 +29,13 @@ LAYER_SECONDS = {
 MOE_LAYER_SECONDS = {
     "cuda": 45.1e-6,
     "cuda_pascal": 55.2e-6,
-    "rocm": 41.9e-6,
-    "vulkan": 52.7e-6,
+    "rocm": 42e-6,
+    "vulkan": 55e-6,
     "vulkan_intel": 136e-6,
     "vulkan_intel_windows": 50e-6,  # Intel's Windows Vulkan driver (`moe_layer_family`, below)
     "sycl": 151e-6,
-    "metal": 59.8e-6,
-    "mlx": 82.4e-6,
+    "metal": 59.7e-6,
+    "mlx": 82.5e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -213,7 +213,7 @@ def mlx_host_seconds(stage: Stage) -> float:
 # jmsirvent's Lunar Lake (oneAPI 2026.0) leave 0-90 µs a layer beyond their reads. The engine answers for today's
 # runtime; the bench marks the rows of the older one (`Stage.batched_submit`, bench/speed_resolve.py). Fitted on
 # the B580 and Lunar Lake rows of 2024-2025 (PRs 13109, 13826, 13885, 13973; the IPEX-LLM rows are not scored).
-SYCL_BATCHED_SUBMIT_SECONDS = 92.7e-6
+SYCL_BATCHED_SUBMIT_SECONDS = 92.8e-6
 # llama.cpp's CUDA builds of May 2024 and before spent more host time on a decode step than the fastest GPUs took to
 # read it: each token the host built the ggml graph (`llama_build_graph`), split and allocated it
 # (`ggml_backend_sched`) and launched its kernels one at a time, a quantize and a mat-vec for each quantized product

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 KV_EFFICIENCY = {
     "cuda": 0.837,
     "cuda_pascal": 0.794,
-    "rocm": 0.849,
+    "rocm": 0.85,
     "vulkan": 0.851,
     "vulkan_intel": 0.8,
     "sycl": 0.848,

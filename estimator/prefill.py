@@ -62,11 +62,11 @@ INTEL_VULKAN_EXPERT_TILE_WIDTH = 2.0
 # `MOE_HOST_CALL_SECONDS` below), Metal 1.13 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the
 # others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.931,
+    "cuda": 0.932,
     "cuda_pascal": 1.05,
     "rocm": 0.949,
-    "vulkan": 0.953,
-    "vulkan_intel": 1.0,
+    "vulkan": 0.952,
+    "vulkan_intel": 1.01,
     "sycl": 0.976,
     "metal": 1.12,
     "mlx": 1.05,
@@ -141,7 +141,7 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # llama.cpp's SSM_SCAN, one kernel that also steps through the tokens in turn; no bench row times a Mamba-2 hybrid's
 # prompt, so its layers take this Gated DeltaNet price unmeasured, which puts them on the slow side if anything.
 DELTA_CHUNK_TOKENS = 64
-DELTA_CHUNK_LAYERS = 3.14
+DELTA_CHUNK_LAYERS = 3.17
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
 PREFILL_PIPELINE_OVERLAP = 0.825

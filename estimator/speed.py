@@ -94,8 +94,8 @@ MEMORY_EFFICIENCY = {
     "gddr": 1.0,
     "gddr_xe_hpg": 0.626,
     "hbm": 0.6,
-    "lpddr": 0.968,
-    "lpddr_two_die": 0.795,
+    "lpddr": 0.971,
+    "lpddr_two_die": 0.797,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
@@ -107,14 +107,14 @@ HBM_BYTES_PER_SM_CYCLE = {
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.909,
+    "cuda": 0.908,
     "cuda_pascal": 0.815,
-    "rocm": 0.902,
-    "vulkan": 0.932,
-    "vulkan_intel": 0.636,
+    "rocm": 0.9,
+    "vulkan": 0.928,
+    "vulkan_intel": 0.635,
     "sycl": 0.741,
-    "metal": 0.911,
-    "mlx": 0.903,
+    "metal": 0.909,
+    "mlx": 0.901,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -125,17 +125,17 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.941,
+    ("kquant", "cuda"): 0.942,
     ("kquant", "cuda_pascal"): 0.85,
-    ("kquant", "rocm"): 0.842,
-    ("kquant", "vulkan"): 0.948,
+    ("kquant", "rocm"): 0.841,
+    ("kquant", "vulkan"): 0.937,
     ("kquant", "vulkan_intel"): 0.888,
-    ("kquant", "sycl"): 0.909,
+    ("kquant", "sycl"): 0.908,
     ("kquant", "metal"): 0.932,
-    ("float", "cuda"): 0.968,
+    ("float", "cuda"): 0.969,
     ("float", "rocm"): 1.07,
     ("bf16", "rocm"): 1.06,
-    ("bf16", "vulkan"): 0.883,
+    ("bf16", "vulkan"): 0.885,
     ("bf16", "sycl"): 0.907,
     ("float", "metal"): 0.989,
 }
@@ -363,7 +363,7 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # RX 7900 XTX 32, Strix Halo 58 with dual issue) stay bound by their reads; the RTX 3090's Llama 3 8B Q4_0 (DMMV) comes
 # closest, its instructions 0.83 of its reads.
 DMMV_LANE_INSTRUCTIONS = {"q4_0": 6.6, "q8_0": 4.6, "q4_k": 6.7, "q6_k": 7.4, "mxfp4": 5.7}
-DMMV_ISSUE_SHARE = 0.614
+DMMV_ISSUE_SHARE = 0.626
 # The reads and the float mat-vec's instructions overlap, but not wholly: where they take about as long, the step takes
 # longer than either. The weights take their soft maximum, (reads^p + instructions^p)^(1/p), p chosen by the held-out
 # figures (bench/README.md, engine 0.6.62): against max(), p = 4 brings the RTX 3090's float mat-vec rows of PR 14903
@@ -442,8 +442,8 @@ MATMAT_EXPERTS = (("bf16", "vulkan"), ("bf16", "vulkan_intel"))
 # for AMD. Intel's Alchemist cards on Vulkan, which that backend gives no matrix cores, run AMD's Vulkan share of
 # their vector rate (`shader_width`, `hardware.prompt_kernels`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.94,
-    "cuda_pascal": 0.996,
+    "cuda": 0.939,
+    "cuda_pascal": 0.995,
     "rocm": 0.387,
     "vulkan": 0.323,
     "vulkan_intel": 0.19,
@@ -461,7 +461,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.751,
     ("kquant", "cuda_pascal"): 0.957,
     ("kquant", "rocm"): 0.95,
-    ("kquant", "vulkan"): 0.847,
+    ("kquant", "vulkan"): 0.846,
     ("kquant", "vulkan_intel"): 0.914,
     ("kquant", "sycl"): 0.995,
     ("kquant", "metal"): 0.955,
@@ -469,7 +469,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("float", "rocm"): 1.09,
     ("float", "metal"): 1.07,
     ("bf16", "rocm"): 0.884,
-    ("mlx", "mlx"): 1.02,
+    ("mlx", "mlx"): 1.03,
     ("bf16", "mlx"): 0.987,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
@@ -488,7 +488,7 @@ BF16_PREFILL_EFFICIENCY = 0.394
 # 1.2× its vector rate, as the MI100's IQ4 rows run at 1.1× its own), the R9700 (width 2) +8% to +39%, while the width-1
 # RX 7900 XTX and MI50 came out slow (−29% to −62%). The two figures give 0.27 (0.42 of the listed rate at width 1,
 # 1.16 of the vector rate at width 8), the prior; fitted on the ROCm prompt rows: 0.249.
-ROCM_UNPACK_SHARE = 0.25
+ROCM_UNPACK_SHARE = 0.249
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
