@@ -111,6 +111,7 @@ class DecodeRow:
     llm: str  # the model's name
     llm_slug: str
     moe: bool
+    params_b: float  # the parameters a token reads (an MoE's active ones)
     quant: str  # the format's name
     bits_per_weight: float
     test: str
@@ -184,6 +185,7 @@ def _decode_rows() -> list[DecodeRow]:
             llm=m.llm.name,
             llm_slug=m.llm.slug,
             moe=m.llm.is_moe,
+            params_b=m.llm.active_params_b or m.llm.total_params_b or 0.0,
             quant=m.quantization.name,
             bits_per_weight=m.quantization.bits_per_weight,
             test=m.test,
@@ -269,12 +271,13 @@ def with_estimates(gpu: Gpu, rows: Sequence[Measurement]) -> list[Estimated]:
 
 
 def nearest_measured(
-    *, gpu: Gpu, bits_per_weight: float, llm: str = "", moe: bool = False
+    *, gpu: Gpu, bits_per_weight: float, llm: str = "", moe: bool = False, params_b: float = 0.0
 ) -> Neighbour | None:
     """The published decode measurement nearest this card, model `llm` (a slug; `moe`: a mixture of
-    experts) and format: the same card when it has one (its own backend first, then the same model, then
-    a model of the same kind, dense or MoE, then a test no longer than tg128, then the closest bits per
-    weight), else a card of the same vendor and kind of memory (unified or not) with the nearest memory
+    experts; `params_b`: the parameters a token reads) and format: the same card when it has one (its own
+    backend first, then the same model, then a model of the same kind, dense or MoE, then a test no longer
+    than tg128, then the closest bytes a token reads, parameters × bits per weight, then bits per weight),
+    else a card of the same vendor and kind of memory (unified or not) with the nearest memory
     bandwidth, and on it the same order. Rows read once per catalog version; the engine's estimate once
     per row and catalog version."""
     rows = cache.get_or_compute("decode-rows", "", _decode_rows)
@@ -287,6 +290,9 @@ def nearest_measured(
             r.llm_slug != llm,
             r.moe != moe,
             _decode_tokens(r.test) > 128,
+            round(abs(math.log(r.params_b * r.bits_per_weight / (params_b * bits_per_weight))), 2)
+            if r.params_b and params_b and bits_per_weight
+            else 0.0,
             abs(r.bits_per_weight - bits_per_weight),
             r.slug,
         )
