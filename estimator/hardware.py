@@ -438,28 +438,40 @@ INT32_LANES_PER_SM = {"Blackwell": 128, "Pascal": 128}
 # is GP100's packed FP16 (64 lanes × 2 × 2 FLOPs) or a GP10x part's FP32 rate (128 lanes × 2 FLOPs): 256 either way.
 FP16_FLOPS_PER_SM_CLOCK = 512
 PASCAL_FLOPS_PER_SM_CLOCK = 256
+# NVIDIA's chips whose SMs × clock follow from the listed rate (`nvidia_sm_clocks`)
+NVIDIA_SHADER_ARCHITECTURES = ("Pascal", "Volta", *TENSOR_CORE_ARCHITECTURES)
+
+
+def nvidia_sm_clocks(device: DeviceSpec) -> float:
+    """SMs × boost clock (10^12 a second) of an NVIDIA GPU from Pascal on, from its listed FP16 rate
+    (`PASCAL_FLOPS_PER_SM_CLOCK`, `FP16_FLOPS_PER_SM_CLOCK`); 0 for other parts and parts without a listed rate."""
+    arch = nvidia_architecture(device)
+    if not device.fp16_tflops or arch not in NVIDIA_SHADER_ARCHITECTURES:
+        return 0.0
+    if arch == "Pascal":
+        return device.fp16_tflops / PASCAL_FLOPS_PER_SM_CLOCK
+    return device.fp16_tflops / (
+        FP16_FLOPS_PER_SM_CLOCK * (2 if full_rate_fp16(device) else 1) * tensor_width(device)
+    )
 
 
 def integer_tops(device: DeviceSpec) -> float:
     """32-bit integer instructions per second (10^12) of an NVIDIA GPU's SMs on llama.cpp's CUDA backend: SMs × boost
-    GHz (from the listed FP16 rate) × `INT32_LANES_PER_SM`; 0 for other backends and parts without a listed rate."""
-    if device.backend != "cuda" or not device.fp16_tflops:
+    GHz (`nvidia_sm_clocks`) × `INT32_LANES_PER_SM`; 0 for other backends and parts without a listed rate."""
+    if device.backend != "cuda":
         return 0.0
     arch = nvidia_architecture(device)
     if arch == "Pascal":
         lanes = 64 if GP100_NAMES.search(device.name) else INT32_LANES_PER_SM["Pascal"]
-        return device.fp16_tflops / PASCAL_FLOPS_PER_SM_CLOCK * lanes
-    if arch not in TENSOR_CORE_ARCHITECTURES and arch != "Volta":
-        return 0.0
-    per_sm_clock = FP16_FLOPS_PER_SM_CLOCK * (2 if full_rate_fp16(device) else 1) * tensor_width(device)
-    return device.fp16_tflops / per_sm_clock * INT32_LANES_PER_SM.get(arch, 64)
+    else:
+        lanes = INT32_LANES_PER_SM.get(arch, 64)
+    return nvidia_sm_clocks(device) * lanes
 
 
 # FP32 lanes per SM of NVIDIA's chips, the lanes llama.cpp's Vulkan float mat-vec (DMMV) unpacks and multiplies each
 # weight on (`speed.DMMV_LANE_INSTRUCTIONS`): GP10x, GA10x, AD10x and Blackwell SMs 128 (GA10x and AD10x: both 64-lane
 # datapaths run FP32), Volta, Turing, GP100 and GA100 64 (NVIDIA's architecture whitepapers).
 FP32_LANES_PER_SM = {"Volta": 64, "Turing": 64}
-NVIDIA_SHADER_ARCHITECTURES = ("Pascal", "Volta", *TENSOR_CORE_ARCHITECTURES)
 # An AMD GPU's listed FP16 rate over its lanes × clock: packed FP16, 2 halves × 2 FLOPs a lane a clock (× `MATRIX_WIDTH`
 # where a matrix path is wider; RDNA 3's dual issue is in the listed rate, as it is in the lanes' count here). GCN 1-4
 # (Polaris and older) have no packed FP16: their listed rate is the FP32 one, a multiply-add a lane a clock (2; the
@@ -470,19 +482,15 @@ AMD_UNPACKED_FP16 = re.compile(r"\bGCN [1-4](\.\d)?\b")
 
 def shader_lanes_tops(device: DeviceSpec, runtime: str) -> float:
     """FP32 lane-instructions per second (10^12) of the GPU's shaders under llama.cpp's Vulkan backend on AMD and
-    NVIDIA parts (`kernels()` "vulkan"): an NVIDIA part's SMs × boost GHz (from the listed rate, as `integer_tops`) ×
+    NVIDIA parts (`kernels()` "vulkan"): an NVIDIA part's SMs × boost GHz (`nvidia_sm_clocks`) ×
     `FP32_LANES_PER_SM`, an AMD part's listed FP16 rate ÷ `matrix_width` ÷ `AMD_FP16_FLOPS_PER_LANE_CLOCK`; 0 for
     other backends, Intel (its own mat-vec rules), older NVIDIA parts and parts without a listed rate."""
     if kernels(device, runtime) != "vulkan" or not device.fp16_tflops:
         return 0.0
     arch = nvidia_architecture(device)
-    if arch == "Pascal":
-        lanes = 64 if GP100_NAMES.search(device.name) else 128
-        return device.fp16_tflops / PASCAL_FLOPS_PER_SM_CLOCK * lanes
     if arch in NVIDIA_SHADER_ARCHITECTURES:
-        per_sm_clock = FP16_FLOPS_PER_SM_CLOCK * (2 if full_rate_fp16(device) else 1) * tensor_width(device)
-        lanes = 64 if GA100_NAMES.search(device.name) else FP32_LANES_PER_SM.get(arch, 128)
-        return device.fp16_tflops / per_sm_clock * lanes
+        half = GP100_NAMES.search(device.name) or GA100_NAMES.search(device.name)
+        return nvidia_sm_clocks(device) * (64 if half else FP32_LANES_PER_SM.get(arch, 128))
     if arch in ("Maxwell", "Kepler"):
         return 0.0
     per_lane_clock = (
