@@ -691,8 +691,7 @@ def matvec_file_type(device, quant, runtime: str) -> str:
     backend with a listed rate; "" elsewhere and for other formats."""
     if kernels(device, runtime) != "cuda_pascal" or not device.fp16_tflops:
         return ""
-    slug = quant.slug.lower()
-    return slug if slug in MATVEC_FILE_TYPES else ""
+    return _file_type(quant)
 
 
 def dmmv_file_type(device, quant, runtime: str) -> str:
@@ -701,6 +700,11 @@ def dmmv_file_type(device, quant, runtime: str) -> str:
     elsewhere and for other formats."""
     if not shader_lanes_tops(device, runtime):
         return ""
+    return _file_type(quant)
+
+
+def _file_type(quant) -> str:
+    """The format's llama.cpp file type where `MATVEC_FILE_TYPES` lists it, else ""."""
     slug = quant.slug.lower()
     return slug if slug in MATVEC_FILE_TYPES else ""
 
@@ -842,7 +846,7 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     ) + unpack
     # the kernels' instructions where they outlast the reads: Intel's loads and Pascal's loop beside the unpacking,
     # Vulkan's float mat-vec, whose instructions count the unpacking, instead of it
-    issue = max(intel_load_seconds(stage, batch) + unpack, matvec_issue_seconds(stage, batch) + unpack)
+    issue = max(intel_load_seconds(stage, batch), matvec_issue_seconds(stage, batch)) + unpack
     if dmmv := dmmv_seconds(
         stage, batch
     ):  # the soft maximum of the reads and the float mat-vec's instructions
