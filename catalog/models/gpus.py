@@ -159,16 +159,20 @@ class Gpu(Searchable):
         `backends` is not known, else the first it lists. An RX 5700 XT or an RX 480 lists Vulkan alone (ROCm
         builds target GCN 5 and RDNA 2 on, catalog.dbgpu.ROCM_ARCHITECTURES): llama.cpp runs there on Vulkan."""
         usual = self.BACKEND_BY_VENDOR.get(self.vendor, "vulkan")
-        listed = [b for b in self.backends if isinstance(b, str)] if isinstance(self.backends, list) else []
+        listed = self._listed_backends
         return usual if not listed or usual in listed else listed[0]
+
+    @property
+    def _listed_backends(self) -> list[str]:
+        """`backends` as the names it lists (an admin edit may have left anything in the JSON field)."""
+        return [b for b in self.backends if isinstance(b, str)] if isinstance(self.backends, list) else []
 
     @property
     def backend_choices(self) -> tuple[str, ...]:
         """The backends a runtime may run on this device: its usual one (`backend`) first, then the
         others of `backends` (an Intel Arc runs llama.cpp's Vulkan, as LM Studio and Ollama do, besides
         SYCL); catalog.runtime_support.device_backend picks one per runtime."""
-        listed = self.backends if isinstance(self.backends, list) else []
-        others = [b for b in listed if isinstance(b, str) and b != self.backend]
+        others = [b for b in self._listed_backends if b != self.backend]
         return (self.backend, *dict.fromkeys(others))
 
     def current_price(self, currency: str = "USD") -> "Price | None":
