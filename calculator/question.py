@@ -263,7 +263,7 @@ class Question:
             bits_per_weight=self.quant.bits_per_weight,
             llm=self.model.slug or "",
             moe=self.model.is_moe,
-            params_b=self.model.active_params_b or self.model.total_params_b or 0.0,
+            params_b=self.model.params_read_b,
         )
 
 

@@ -185,7 +185,7 @@ def _decode_rows() -> list[DecodeRow]:
             llm=m.llm.name,
             llm_slug=m.llm.slug,
             moe=m.llm.is_moe,
-            params_b=m.llm.active_params_b or m.llm.total_params_b or 0.0,
+            params_b=m.llm.params_read_b,
             quant=m.quantization.name,
             bits_per_weight=m.quantization.bits_per_weight,
             test=m.test,

@@ -182,6 +182,11 @@ class LlmModel(Searchable):
         return f"{self.name} {self.slug} {self.hf_id} {self.family}"
 
     @property
+    def params_read_b(self) -> float:
+        """Billions of parameters a token reads: an MoE's active ones, else all (as `ModelSpec.active_params`)."""
+        return self.active_params_b or self.total_params_b or 0.0
+
+    @property
     def is_moe(self) -> bool:
         return bool(self.num_experts and self.num_experts > 1)
 
