@@ -264,6 +264,7 @@ class Question:
             llm=self.model.slug or "",
             moe=self.model.is_moe,
             params_b=self.model.params_read_b,
+            gpu_count=len(self.devices),
         )
 
 

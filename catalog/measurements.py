@@ -103,6 +103,7 @@ class DecodeRow:
     slug: str
     gpu_id: int
     gpu: str  # the card's name
+    gpu_count: int  # several: a layer split over that many of the card
     vendor: str
     unified_memory: bool
     bandwidth_gb_s: float
@@ -122,9 +123,9 @@ class DecodeRow:
 
 @dataclass(frozen=True)
 class Neighbour:
-    """A published single-card decode measurement close to the question (the same card when there is
-    one, else the measured card of the same vendor and kind of memory with the nearest bandwidth), and
-    what the engine estimates for that measurement's own question: how far off it was, on hardware the
+    """A published decode measurement close to the question (the same card when there is one, on as many
+    cards where it can, else the measured card of the same vendor and kind of memory with the nearest
+    bandwidth), and what the engine estimates for that measurement's own question: how far off it was, on hardware the
     visitor can compare with theirs."""
 
     row: DecodeRow
@@ -167,9 +168,12 @@ def _decode_tokens(test: str) -> int | None:
 
 
 def _decode_rows() -> list[DecodeRow]:
-    """Single-card llama.cpp decode rows near an empty context."""
+    """llama.cpp decode rows near an empty context, on one card or a layer split over several."""
     rows = Measurement.objects.filter(
-        metric=Measurement.Metric.DECODE, gpu_count=1, context_tokens=0, runtime="llama.cpp"
+        metric=Measurement.Metric.DECODE,
+        context_tokens=0,
+        runtime="llama.cpp",
+        split_mode__in=(Measurement.SplitMode.NONE, Measurement.SplitMode.LAYER),
     ).select_related("gpu", "llm", "quantization")
     rows = [m for m in rows.order_by("slug") if _decode_tokens(m.test)]
     return [
@@ -177,6 +181,7 @@ def _decode_rows() -> list[DecodeRow]:
             slug=m.slug,
             gpu_id=m.gpu_id,
             gpu=m.gpu.name,
+            gpu_count=m.gpu_count,
             vendor=m.gpu.vendor,
             unified_memory=m.gpu.unified_memory,
             bandwidth_gb_s=m.gpu.bandwidth_gb_s or 0.0,
@@ -271,11 +276,18 @@ def with_estimates(gpu: Gpu, rows: Sequence[Measurement]) -> list[Estimated]:
 
 
 def nearest_measured(
-    *, gpu: Gpu, bits_per_weight: float, llm: str = "", moe: bool = False, params_b: float = 0.0
+    *,
+    gpu: Gpu,
+    bits_per_weight: float,
+    llm: str = "",
+    moe: bool = False,
+    params_b: float = 0.0,
+    gpu_count: int = 1,
 ) -> Neighbour | None:
-    """The published decode measurement nearest this card, model `llm` (a slug; `moe`: a mixture of
-    experts; `params_b`: the parameters a token reads) and format: the same card when it has one (its own
-    backend first, then the same model, then a model of the same kind, dense or MoE, then a test no longer
+    """The published decode measurement nearest `gpu_count` of this card, model `llm` (a slug; `moe`: a
+    mixture of experts; `params_b`: the parameters a token reads) and format: the same card when it has one
+    (as many cards first, a layer split when several: what the split costs shows; then its own backend, then
+    the same model, then a model of the same kind, dense or MoE, then a test no longer
     than tg128, then the closest bytes a token reads, parameters × bits per weight, then bits per weight),
     else a card of the same vendor and kind of memory (unified or not) with the nearest memory
     bandwidth, and on it the same order. Rows read once per catalog version; the engine's estimate once
@@ -286,6 +298,7 @@ def nearest_measured(
     def closeness(r: DecodeRow) -> tuple:
         # past llama-bench's tg128 is further from an empty cache
         return (
+            r.gpu_count != gpu_count,
             r.backend != gpu.backend,
             r.llm_slug != llm,
             r.moe != moe,

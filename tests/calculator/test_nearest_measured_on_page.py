@@ -44,3 +44,13 @@ def test_a_measurement_says_when_it_was_taken(client, catalog):
     text = client.get("/?model=llama-2-7b&quant=q4_0&gpu=geforce-rtx-4090&ctx=4096").text
     measured = re.search(r'data-testid="measured-decode">(.*?)</span>', text, re.S).group(1)
     assert re.search(r"llama-bench tg128, Dec 2023\)", measured)
+
+
+def test_two_cards_show_a_measured_split_over_two_of_them(client, catalog):
+    """70B on two RTX 3090s: the nearest row is a published layer split over two 3090s, not one card's 7B."""
+    text = client.get(
+        "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+    ).text
+    near = re.search(r'data-testid="nearest-measured">(.*?)</span>', text, re.S).group(1)
+    assert re.search(r"Llama 3 70B[^<]* Q4_K_M on 2 of these cards, <a href=", near)
+    assert re.search(r"\(CUDA, layer split, tg\d+", near)

@@ -118,3 +118,17 @@ def test_no_neighbour_without_a_measured_card_of_the_same_vendor_and_memory(cata
         slug="arc-140v", name="Arc 140V", vendor="intel", unified_memory=True, bandwidth_gb_s=136.5
     )
     assert nearest_measured(gpu=lunar_lake, bits_per_weight=4.9) is None
+
+
+def test_several_cards_get_a_measured_split_over_as_many_of_them(catalog):
+    card = gpu("geforce-rtx-3090")
+    split = Measurement.objects.filter(gpu=card, gpu_count=2, split_mode="layer", metric="decode_tok_s")
+    assert split.exists() and Measurement.objects.filter(gpu=card, gpu_count=1).exists()
+    near = nearest_measured(
+        gpu=card, bits_per_weight=4.9, llm="llama-3-3-70b-instruct", params_b=70.6, gpu_count=2
+    )
+    assert near.same_gpu and near.row.gpu_count == 2 and near.row.slug in {m.slug for m in split}
+    m = Measurement.objects.select_related("gpu", "llm", "quantization").get(slug=near.row.slug)
+    assert near.estimate_tok_s == row_estimate(m)  # priced as the layer split it was
+    alone = nearest_measured(gpu=card, bits_per_weight=4.9, llm="llama-3-3-70b-instruct", params_b=70.6)
+    assert alone.row.gpu_count == 1  # one card: a one-card row wherever the card has one
