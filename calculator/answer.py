@@ -183,6 +183,6 @@ def result_context(result: Estimate, question: Question) -> dict:
         "command": launch_command(context["fit"].faster if context["fit"] else plan, question, result),
         "permalink": question.permalink(),
         "measured": measured,
-        "nearest": None if measured.decode else question.nearest_measured(),
+        "nearest": question.nearest_measured(measured),
         "error_pages": error_pages(result, question.runtime, plan),
     }

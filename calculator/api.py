@@ -2,6 +2,7 @@
 
 from django.http import JsonResponse
 
+from catalog.measurements import Neighbour
 from config import http_cache
 from config.api import api_view
 from estimator import Estimate, Plan
@@ -52,8 +53,10 @@ def estimate_json(result: Estimate, *, permalink: str) -> dict:
 
 
 def measured_json(question: Question) -> dict:
-    """Published measurements beside the estimate (Question.measured: same model, format and GPUs)."""
+    """Published measurements beside the estimate (Question.measured: same model, format and GPUs), or
+    where there are none, the nearest one and the engine's estimate for it (Question.nearest_measured)."""
     found = question.measured()
+    near = question.nearest_measured(found)
 
     def rows(measurements) -> list[dict]:
         return [
@@ -68,7 +71,28 @@ def measured_json(question: Question) -> dict:
             for m in measurements
         ]
 
-    return {"decode": rows(found.decode), "prefill": rows(found.prefill)}
+    return {
+        "decode": rows(found.decode),
+        "prefill": rows(found.prefill),
+        "nearest": None if near is None else nearest_json(near),
+    }
+
+
+def nearest_json(near: Neighbour) -> dict:
+    r = near.row
+    return {
+        "model": r.llm_slug,
+        "quant": r.quant_slug,
+        "gpu": r.gpu_slug,
+        "gpu_count": r.gpu_count,
+        "same_gpu": near.same_gpu,
+        "backend": r.backend,
+        "test": r.test,
+        "tok_s": r.value,
+        "date": r.date.isoformat() if r.date else None,
+        "source": r.source_url,
+        "estimate_tok_s": near.estimate_tok_s,
+    }
 
 
 def plan_json(plan: Plan) -> dict:

@@ -136,6 +136,41 @@ def estimate_parameters() -> list[dict]:
 
 
 # The engine's reasons as the API gives them: one sentence each, worded by calculator/present.py
+# The nearest published row (api.nearest_json), where the question itself has none.
+NEAREST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "model",
+        "quant",
+        "gpu",
+        "gpu_count",
+        "same_gpu",
+        "backend",
+        "test",
+        "tok_s",
+        "date",
+        "source",
+        "estimate_tok_s",
+    ],
+    "properties": {
+        "model": {"type": "string", "description": "the measured model's slug"},
+        "quant": {"type": "string", "description": "the measured format's slug"},
+        "gpu": {"type": "string", "description": "the measured GPU's slug"},
+        "gpu_count": {"type": "integer", "minimum": 1, "description": "several: a layer split over them"},
+        "same_gpu": {"type": "boolean", "description": "measured on the question's own (first) GPU"},
+        "backend": {"type": "string"},
+        "test": {"type": "string", "description": "llama-bench test: tg128, tg512"},
+        "tok_s": {"type": "number", "exclusiveMinimum": 0},
+        "date": {"type": ["string", "null"], "format": "date"},
+        "source": {"type": "string", "description": "a URL where the number was published"},
+        "estimate_tok_s": {
+            "type": ["number", "null"],
+            "description": "the engine's estimate for that row's own test today (null: not priced)",
+        },
+    },
+}
+
 WORDED = {
     "Estimate": {
         "reason": {"title": "Reason", "type": "string"},
@@ -211,6 +246,13 @@ def engine_schemas() -> dict[str, dict]:
         "properties": {
             "decode": {"type": "array", "items": measurement},
             "prefill": {"type": "array", "items": measurement},
+            "nearest": {
+                "description": "where none is published, the nearest published llama.cpp decode row "
+                "(the same GPU when it has one, on as many GPUs where it can, else the measured GPU of the "
+                "same vendor and kind of memory with the nearest bandwidth) and the engine's estimate for "
+                "that row's own test; null otherwise",
+                "oneOf": [{"type": "null"}, NEAREST],
+            },
         },
     }
     for schema in schemas.values():

@@ -253,10 +253,11 @@ class Question:
             prompt_tokens=self.workload().prompt_tokens,
         )
 
-    def nearest_measured(self) -> Neighbour | None:
-        """Where nothing published matches (`measured`), the nearest published llama.cpp decode row on
-        the question's first GPU kind and the engine's estimate for it (catalog/measurements.py)."""
-        if self.engine not in LLAMA_CPP_ENGINES or not self.devices:
+    def nearest_measured(self, measured: Measured) -> Neighbour | None:
+        """Where nothing published matches (`measured`, this question's `measured()`, has no decode row),
+        the nearest published llama.cpp decode row on the question's first GPU kind and the engine's
+        estimate for it (catalog/measurements.py)."""
+        if measured.decode or self.engine not in LLAMA_CPP_ENGINES or not self.devices:
             return None
         return nearest_measured(
             gpu=self.devices[0],

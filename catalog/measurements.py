@@ -103,6 +103,7 @@ class DecodeRow:
     slug: str
     gpu_id: int
     gpu: str  # the card's name
+    gpu_slug: str
     gpu_count: int  # several: a layer split over that many of the card
     vendor: str
     unified_memory: bool
@@ -114,6 +115,7 @@ class DecodeRow:
     moe: bool
     params_b: float  # the parameters a token reads (an MoE's active ones)
     quant: str  # the format's name
+    quant_slug: str
     bits_per_weight: float
     test: str
     value: float
@@ -181,6 +183,7 @@ def _decode_rows() -> list[DecodeRow]:
             slug=m.slug,
             gpu_id=m.gpu_id,
             gpu=m.gpu.name,
+            gpu_slug=m.gpu.slug,
             gpu_count=m.gpu_count,
             vendor=m.gpu.vendor,
             unified_memory=m.gpu.unified_memory,
@@ -192,6 +195,7 @@ def _decode_rows() -> list[DecodeRow]:
             moe=m.llm.is_moe,
             params_b=m.llm.params_read_b,
             quant=m.quantization.name,
+            quant_slug=m.quantization.slug,
             bits_per_weight=m.quantization.bits_per_weight,
             test=m.test,
             value=m.value,

@@ -111,11 +111,12 @@ def test_context_beyond_the_model_says_its_limit(client, catalog):
     assert "131,072" in response.json()["errors"]["ctx"][0]
 
 
-def test_estimate_runs_four_queries(client, catalog, django_assert_num_queries):
+def test_estimate_runs_nine_queries(client, catalog, django_assert_num_queries):
     # 1 model, 2 quantization, 3 GPUs (all devices in one query), 4 listed formats for suggestions,
     # 5 the runtimes table, 6 the KV cache types (each once per catalog version), 7 the model's
-    # published artifacts
-    with django_assert_num_queries(7):
+    # published artifacts, 8 the published decode rows (once per catalog version) and 9 the nearest
+    # one's (once per row and catalog version): none of this question is published
+    with django_assert_num_queries(9):
         response = get(
             client,
             model="llama-3-1-8b-instruct",
@@ -134,5 +135,18 @@ def test_the_api_gives_published_measurements_beside_the_estimate(client, catalo
     decode = body["measured"]["decode"]
     assert any(m["tok_s"] == 186.21 and m["test"] == "tg128" and m["backend"] == "cuda" for m in decode)
     assert all(m["source"].startswith("https://") for m in decode)
+    assert body["measured"]["nearest"] is None  # measured itself: no neighbour
     other = client.get("/api/v1/estimate?model=llama-2-7b&quant=q4_0&gpu=geforce-rtx-4090&count=3").json()
-    assert other["measured"] == {"decode": [], "prefill": []}
+    assert other["measured"]["decode"] == other["measured"]["prefill"] == []
+
+
+def test_an_unmeasured_question_gets_the_nearest_measurement_and_the_estimate_for_it(client, catalog):
+    """As the page: 70B on two RTX 3090s, the published split of Llama 3 70B over two of them."""
+    url = "/api/v1/estimate?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+    near = client.get(url).json()["measured"]["nearest"]
+    assert near["model"] == "llama-3-70b-instruct" and near["quant"] == "q4_k_m"
+    assert near["gpu"] == "geforce-rtx-3090" and near["gpu_count"] == 2 and near["same_gpu"]
+    assert near["source"].startswith("https://") and near["test"].startswith("tg")
+    assert abs(near["estimate_tok_s"] / near["tok_s"] - 1) < 0.25  # the engine's estimate of that row
+    vllm = client.get(url + "&runtime=vllm").json()
+    assert vllm.get("measured", {}).get("nearest") is None  # no llama.cpp row stands in for vLLM
