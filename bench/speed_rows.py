@@ -98,6 +98,11 @@ OTHER_RUNTIMES = {
     "IPEX-LLM portable llama.cpp": "IPEX-LLM's llama.cpp (Intel's own kernels, not llama.cpp's SYCL backend)",
     "IPEX-LLM llama.cpp": "IPEX-LLM's llama.cpp (Intel's own kernels, not llama.cpp's SYCL backend)",
 }
+# Rows split by rows (`-sm row`, and every multi-GPU llama.cpp run before PR 4766, January 2024, which made the layer
+# split the default): each weight matrix's rows on every card and the partial products gathered at every mat-mul, a
+# cost per matrix that is neither the layer split the engine prices (`plans.layer_split`, one hand-off per card
+# boundary) nor vLLM's tensor parallelism; the calculator never proposes it, so the rows are left out, counted.
+ROW_SPLIT = "row split (-sm row, or llama.cpp before PR 4766): not a split the engine prices"
 # Decode rows that are the subject of a slowness report measure the fault, not the runtime: issue 28196 reports its
 # author's qwen35 (Qwen3.5/3.6 27B) decode on an RTX 5090 as anomalously slow; the same rig's prompt rows and its
 # control decode (qwen3moe) stay. By source: (model names as printed, the report).
@@ -265,6 +270,9 @@ def add_public(out: Loaded, r: dict) -> None:
     """One row of public_measurements.json (`load_public`), scored or counted among the skipped."""
     if other := OTHER_RUNTIMES.get(r["runtime"]):
         out.skipped[other] += 1
+        return
+    if (r.get("split_mode") or "").startswith("row"):
+        out.skipped[ROW_SPLIT] += 1
         return
     runtime = "mlx" if r["runtime"] == "mlx-lm" or r["backend"] == "MLX (Metal)" else "llama.cpp"
     _add(
