@@ -15,6 +15,7 @@ from pathlib import Path
 from catalog import llama_bench
 from estimator import DeviceSpec, ModelSpec, QuantSpec, hardware
 from estimator import memory as engine_memory
+from estimator.quant_mix import native_expert_bits
 from estimator.units import GIB
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,6 +183,7 @@ def catalog_models() -> dict[str, ModelSpec]:
             # the fixture has no first_k_dense_replace; the reference config has it (DeepSeek: 3)
             ref = reference.get(row.get("hf_id") or "", {})
             fields["first_k_dense_replace"] = ref.get("first_k_dense_replace") or 0
+            fields["native_expert_bits_per_weight"] = native_expert_bits(row.get("native_dtype") or "")
         out[row["slug"]] = ModelSpec(**fields)
     return out
 

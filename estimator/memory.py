@@ -263,13 +263,42 @@ def layer_params(model: ModelSpec) -> int:
     return int(sum(c.layer_params(i) for i in range(c.layers)))
 
 
+# Formats whose files of a model released with MXFP4 experts keep them at MXFP4 (`native_expert_bits_per_weight`):
+# every GGUF file type and the 16-bit files. gpt-oss's published GGUFs keep the experts as released whatever the
+# file type: bartowski's "All quants keep the feed forward networks at mxfp4 for optimal performance, which does mean
+# the size differences are negligible" (huggingface.co/bartowski/openai_gpt-oss-20b-GGUF, llama.cpp b6096: its Q6_K
+# 12.04 GB against the MXFP4 file's 12.1); unsloth's gpt-oss-120b files weigh 58.3 (Q2_K) to 60.9 GiB (F16), and
+# lhl prints 60.87 GiB for that F16 beside 59.02 for ggml-org's MXFP4 (community.frame.work, Framework forum topic
+# 73280). llama.cpp's converter writes the checkpoint's MXFP4 experts as they are (a `--outtype bf16` gpt-oss-20b is
+# 13.8 GB), and vLLM loads them in MXFP4 whatever `--dtype` says. A stock llama-quantize to a K-quant could not
+# keep to its type either: gpt-oss's 2880-wide rows are no multiple of the K-quants' 256-weight blocks, which
+# `tensor_type_fallback` (src/llama-quant.cpp) replaces with Q4_0 to Q8_0.
+KEEPS_NATIVE_EXPERTS = ("gguf", "safetensors")
+
+
 @lru_cache(maxsize=1024)
 def sized(model: ModelSpec, quant: QuantSpec) -> QuantSpec:
-    """The format as this model's file stores it: a llama.cpp file type at its catalog width takes the
-    quantizer's whole-file width for this model (`quant_mix.file_bits`); any other format stands as given.
-    Every byte count below goes through it."""
+    """The format as this model's file stores it: the experts at their released width where the files keep it
+    (`KEEPS_NATIVE_EXPERTS`), else a llama.cpp file type at its catalog width takes the quantizer's whole-file
+    width for this model (`quant_mix.file_bits`); any other format stands as given. Every byte count below goes
+    through it."""
     from . import quant_mix  # it reads this module's tensor classes
 
+    if (
+        model.native_expert_bits_per_weight
+        and model.num_experts
+        and quant.format in KEEPS_NATIVE_EXPERTS
+        and not quant.expert_bits_per_weight
+    ):  # the rest as the file type's recipe makes it (`quant_mix.Recipe.rest`), or the format's one width
+        ftype = quant_mix.stock_ftype(quant)
+        rest = quant_mix.recipe(model, ftype).rest if ftype and quant.catalog_width else quant.bits_per_weight
+        return quant.model_copy(
+            update={
+                "bits_per_weight": round(rest, 4),
+                "expert_bits_per_weight": model.native_expert_bits_per_weight,
+                "catalog_width": False,
+            }
+        )
     bits = quant_mix.file_bits(model, quant)
     if bits is None:
         return quant

@@ -15,6 +15,7 @@ A "Q4_K_M" file is not all Q4_K. `llama_tensor_get_type_impl` (src/llama-quant.c
   Q3_K_M, Q5_K for Q3_K_L;
 - the rest (attn_q, attn_k, ffn_gate, ffn_up, Mamba's and DeltaNet's other projections) the ftype's base type,
   and so the token embeddings when untied (not read per token).
+A tensor whose rows are no multiple of its type's block falls back to a legacy type (`FALLBACK_TYPE`).
 Eight-expert models (Mixtral) and Falcon have rules of their own, and an imatrix changes nothing here: they take
 the common rules. Unsloth's "UD" and other hand-made mixes set types per tensor with `--tensor-type`; they are
 priced as the stock recipe (the one defensible default without the file's header), at their own file size.
@@ -45,6 +46,7 @@ TYPE_BITS = {
     "q5_0": 5.5,
     "q5_1": 6.0,
     "q8_0": 8.5,
+    "mxfp4": 4.25,  # block_mxfp4: an E8M0 scale byte and 16 bytes of 32 4-bit values
 }
 # The ftype's base type (`llama_model_quantize_impl`'s default_type)
 BASE_TYPE = {
@@ -65,6 +67,29 @@ BASE_TYPE = {
 }
 
 
+def native_expert_bits(native_dtype: str) -> float | None:
+    """The routed experts' bits a weight as a checkpoint of this native dtype releases them, where it names their
+    type first ("mxfp4+bfloat16": gpt-oss's MXFP4 experts, BF16 elsewhere); None for one type throughout."""
+    experts, _, rest = native_dtype.partition("+")
+    return TYPE_BITS.get(experts) if rest else None
+
+
+# A tensor whose rows are no multiple of its type's block takes another type (`tensor_type_fallback`, src/llama-quant.cpp
+# at 007dbbf3): the K-quants' 256-weight super-blocks give way to a legacy type of 32-weight blocks (gpt-oss's 2880-wide
+# rows, Qwen2.5-0.5B's 896), and the output head of a K-quant file with such rows is Q8_0, not Q6_K. The rows' width
+# is the tensor's input: the hidden size for q, k, v, gate, up, the head and the embeddings; the attention's width for
+# attn_output; the MLP's for ffn_down.
+K_QUANT_BLOCK = 256
+FALLBACK_TYPE = {"q2_k": "q4_0", "q3_k": "q4_0", "q4_k": "q5_0", "q5_k": "q5_1", "q6_k": "q8_0"}
+
+
+def _bits(ggml_type: str, ncols: int) -> float:
+    """Bits a weight of a tensor of `ncols`-wide rows the quantizer would give `ggml_type` (`FALLBACK_TYPE`)."""
+    if ggml_type in FALLBACK_TYPE and ncols % K_QUANT_BLOCK:
+        ggml_type = FALLBACK_TYPE[ggml_type]
+    return TYPE_BITS[ggml_type]
+
+
 def use_more_bits(i: int, n: int) -> bool:
     """llama-quant.cpp's `use_more_bits`: the first and last eighth of the layers and every third between."""
     return i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2
@@ -75,51 +100,56 @@ def _share(n: int, pick) -> float:
     return sum(1 for i in range(n) if pick(i, n)) / n if n else 0.0
 
 
-def _raised(n: int, pick, raised: str, rest: str) -> float:
+def _raised(n: int, pick, raised: str, rest: str, ncols: int) -> float:
     """Mean bits over `n` layers' tensors of one role: type `raised` on the layers `pick` takes, `rest` on the others."""
     s = _share(n, pick)
-    return s * TYPE_BITS[raised] + (1 - s) * TYPE_BITS[rest]
+    return s * _bits(raised, ncols) + (1 - s) * _bits(rest, ncols)
 
 
-def _v_bits(ftype: str, n: int, gqa: float) -> float:
+def _v_bits(ftype: str, n: int, gqa: float, ncols: int) -> float:
     """Mean bits of the attn_v tensors over `n` of them (`i_attention_wv` counts them)."""
     if ftype == "q2_k":
-        return TYPE_BITS["q4_k"] if gqa >= 4 else TYPE_BITS["q3_k"]
+        return _bits("q4_k" if gqa >= 4 else "q3_k", ncols)
     if ftype == "q3_k_m":
-        return _raised(n, lambda i, _n: i < 2, "q5_k", "q4_k")
+        return _raised(n, lambda i, _n: i < 2, "q5_k", "q4_k", ncols)
     if ftype == "q3_k_l":
-        return TYPE_BITS["q5_k"]
+        return _bits("q5_k", ncols)
     if ftype in ("q4_k_m", "q5_k_m"):
-        return _raised(n, use_more_bits, "q6_k", BASE_TYPE[ftype])
+        return _raised(n, use_more_bits, "q6_k", BASE_TYPE[ftype], ncols)
     if ftype == "q4_k_s":
-        return _raised(n, lambda i, _n: i < 4, "q5_k", "q4_k")
-    return TYPE_BITS[BASE_TYPE[ftype]]
+        return _raised(n, lambda i, _n: i < 4, "q5_k", "q4_k", ncols)
+    return _bits(BASE_TYPE[ftype], ncols)
 
 
-def _qkv_bits(ftype: str) -> float:
+def _qkv_bits(ftype: str, ncols: int) -> float:
     """Bits of a fused attn_qkv tensor (Qwen3.5's and Qwen3-Next's Gated DeltaNet layers)."""
     fused = {"q3_k_m": "q4_k", "q3_k_l": "q4_k", "q4_k_m": "q5_k", "q5_k_m": "q6_k"}
-    return TYPE_BITS[fused.get(ftype, BASE_TYPE[ftype])]
+    return _bits(fused.get(ftype, BASE_TYPE[ftype]), ncols)
 
 
-def _o_bits(ftype: str) -> float:
+def _o_bits(ftype: str, ncols: int) -> float:
     raised = {"q2_k": "q3_k", "q3_k_m": "q4_k", "q3_k_l": "q5_k"}
-    return TYPE_BITS[raised.get(ftype, BASE_TYPE[ftype])]
+    return _bits(raised.get(ftype, BASE_TYPE[ftype]), ncols)
 
 
-def _down_bits(ftype: str, n: int) -> float:
+def _down_bits(ftype: str, n: int, ncols: int) -> float:
     """Mean bits of ffn_down over `n` layers."""
     if ftype == "q2_k":
-        return TYPE_BITS["q3_k"]
+        return _bits("q3_k", ncols)
     if ftype == "q3_k_m":
-        return _raised(n, lambda i, m: i < m // 16, "q5_k", "q4_k")
+        return _raised(n, lambda i, m: i < m // 16, "q5_k", "q4_k", ncols)
     if ftype == "q3_k_l":
-        return TYPE_BITS["q5_k"]
+        return _bits("q5_k", ncols)
     if ftype in ("q4_k_m", "q5_k_m"):
-        return _raised(n, use_more_bits, "q6_k", BASE_TYPE[ftype])
+        return _raised(n, use_more_bits, "q6_k", BASE_TYPE[ftype], ncols)
     if ftype == "q4_k_s":
-        return _raised(n, lambda i, m: i < m // 8, "q5_k", "q4_k")
-    return TYPE_BITS[BASE_TYPE[ftype]]
+        return _raised(n, lambda i, m: i < m // 8, "q5_k", "q4_k", ncols)
+    return _bits(BASE_TYPE[ftype], ncols)
+
+
+def _mlp_width(model: ModelSpec) -> int:
+    """The rows of ffn_down: the experts' width in a mixture of experts, else the MLP's."""
+    return (model.moe_intermediate_size if model.num_experts else None) or model.intermediate_size or 0
 
 
 @dataclass(frozen=True)
@@ -138,11 +168,11 @@ def _attention_bits(model: ModelSpec, ftype: str) -> tuple[float, float]:
     """(mean bits of a layer's mixer weights, its parameters), over the layers: attention's q, k, v, o (MLA's
     projections at the base type but kv_b, which counts as attn_v), Gated DeltaNet's fused qkv and the rest,
     Mamba-2's projections at the base type."""
-    base = TYPE_BITS[BASE_TYPE[ftype]]
+    h = model.hidden_size
+    base = _bits(BASE_TYPE[ftype], h)
     n = model.num_hidden_layers
     linear = model.linear_attention_layers if model.has_linear_layers else 0
     full = n - linear
-    h = model.hidden_size
     if model.kv_lora_rank:
         params = memory.attention_params(model)
         attn_bits = base
@@ -151,9 +181,9 @@ def _attention_bits(model: ModelSpec, ftype: str) -> tuple[float, float]:
         q_dim, kv_dim = model.num_attention_heads * d, model.num_key_value_heads * d
         params = h * q_dim + 2 * h * kv_dim + q_dim * h
         gqa = model.num_attention_heads / model.num_key_value_heads if model.num_key_value_heads else 1.0
-        v_bits = _v_bits(ftype, full, gqa)
+        v_bits = _v_bits(ftype, full, gqa, h)
         attn_bits = (
-            h * kv_dim * v_bits + q_dim * h * _o_bits(ftype) + (h * q_dim + h * kv_dim) * base
+            h * kv_dim * v_bits + q_dim * h * _o_bits(ftype, q_dim) + (h * q_dim + h * kv_dim) * base
         ) / params
     if not linear:
         return attn_bits, params
@@ -163,7 +193,7 @@ def _attention_bits(model: ModelSpec, ftype: str) -> tuple[float, float]:
         keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
         values = (model.linear_num_value_heads or 0) * (model.linear_value_head_dim or 0)
         qkv = h * (2 * keys + values)
-        lin_bits = (qkv * _qkv_bits(ftype) + (lin_params - qkv) * base) / lin_params
+        lin_bits = (qkv * _qkv_bits(ftype, h) + (lin_params - qkv) * base) / lin_params
     total = full * params + linear * lin_params
     return (full * params * attn_bits + linear * lin_params * lin_bits) / total, total / n
 
@@ -183,33 +213,43 @@ def stock_ftype(quant: QuantSpec) -> str | None:
 
 @dataclass(frozen=True)
 class Recipe:
-    """The stock recipe's mean bits a weight by role, and over the whole file."""
+    """The stock recipe's mean bits a weight by role, over the whole file, and over all but the routed experts."""
 
     attention: float
     mlp: float
     output: float
     file: float
+    rest: float  # every tensor but the routed experts (`memory.sized` keeps gpt-oss's at their MXFP4)
 
 
 @lru_cache(maxsize=1024)
 def recipe(model: ModelSpec, ftype: str) -> Recipe:
     """Bits a weight by role of a `ftype` file of `model`, by the rules above: the mixer's tensors
     (`_attention_bits`), gate, up and down of the MLP and experts alike (down at `_down_bits`), the output head
-    (and tied token embeddings) at Q6_K below Q8_0, untied embeddings at the base type, routers at the base type."""
-    base = TYPE_BITS[BASE_TYPE[ftype]]
-    out_bits = TYPE_BITS["q8_0"] if ftype == "q8_0" else TYPE_BITS["q6_k"]
+    (and tied token embeddings) at Q6_K below Q8_0 (Q8_0 where its rows fall back, `FALLBACK_TYPE`), untied
+    embeddings at the base type, routers at the base type."""
+    h = model.hidden_size
+    base = _bits(BASE_TYPE[ftype], h)
+    falls_back = BASE_TYPE[ftype] in FALLBACK_TYPE and h % K_QUANT_BLOCK
+    out_bits = TYPE_BITS["q8_0"] if ftype == "q8_0" or falls_back else TYPE_BITS["q6_k"]
     c = memory.tensor_classes(model)
     attn_bits, _ = _attention_bits(model, ftype)
-    down = _down_bits(ftype, c.layers)
+    down = _down_bits(ftype, c.layers, _mlp_width(model))
     mlp_bits = (2 * base + down) / 3  # gate, up and down of equal size
     layers = c.layers * c.attention * attn_bits + c.layers * c.router * base
-    mlp = c.dense_layers * c.dense_mlp + c.moe_layers * (c.routed_experts + c.shared_experts)
+    routed = c.moe_layers * c.routed_experts
+    mlp = c.dense_layers * c.dense_mlp + c.moe_layers * c.shared_experts + routed
     stored = c.layers * (c.attention + c.router) + mlp + c.embedding + (c.output if c.output_stored else 0)
     embed_bits = out_bits if not c.output_stored else base
-    total_bits = (
-        layers + mlp * mlp_bits + c.embedding * embed_bits + (c.output * out_bits if c.output_stored else 0)
-    ) / stored
-    return Recipe(attention=attn_bits, mlp=mlp_bits, output=out_bits, file=total_bits)
+    rest_bits = layers + (mlp - routed) * mlp_bits + c.embedding * embed_bits
+    rest_bits += c.output * out_bits if c.output_stored else 0
+    return Recipe(
+        attention=attn_bits,
+        mlp=mlp_bits,
+        output=out_bits,
+        file=(rest_bits + routed * mlp_bits) / stored,
+        rest=rest_bits / (stored - routed) if stored > routed else mlp_bits,
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -267,10 +307,10 @@ def q6k_shares(model: ModelSpec, quant: QuantSpec) -> tuple[float, float]:
     if ftype == "q6_k":
         return 1.0, 1.0
     c = memory.tensor_classes(model)
-    base = TYPE_BITS[BASE_TYPE[ftype]]
+    base = _bits(BASE_TYPE[ftype], model.hidden_size)
     mlp = 0.0
     if ftype in ("q4_k_m", "q5_k_m"):
-        down = _down_bits(ftype, c.layers)
+        down = _down_bits(ftype, c.layers, _mlp_width(model))
         mlp = _share(c.layers, use_more_bits) * TYPE_BITS["q6_k"] / (2 * base + down)
     attention = c.layers * c.attention * mix.attention
     mlps = (c.dense_layers * c.dense_mlp + c.moe_layers * c.shared_experts) * mix.mlp

@@ -90,6 +90,9 @@ class ModelSpec(Frozen):
     num_experts_per_tok: int | None = Field(default=None, ge=0, le=limits.MAX_EXPERTS)
     num_shared_experts: int | None = Field(default=None, ge=0, le=limits.MAX_EXPERTS)
     moe_intermediate_size: int | None = Field(default=None, ge=0, le=limits.MAX_INTERMEDIATE_SIZE)
+    # The routed experts' width as the model was released, where its files keep it whatever their type (gpt-oss:
+    # MXFP4, 4.25; `memory.sized`). None: the format sets it.
+    native_expert_bits_per_weight: float | None = Field(default=None, gt=0, le=32)
     first_k_dense_replace: int = Field(
         default=0, ge=0, description="dense layers before the MoE ones (DeepSeek)"
     )

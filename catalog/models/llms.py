@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from estimator import ModelSpec
+from estimator.quant_mix import native_expert_bits
 from estimator.schema import LINEAR_ATTENTION_KINDS, MambaSsmDtype
 
 from .base import Searchable, catalog_history
@@ -190,6 +191,12 @@ class LlmModel(Searchable):
     def is_moe(self) -> bool:
         return bool(self.num_experts and self.num_experts > 1)
 
+    @property
+    def native_expert_bits_per_weight(self) -> float | None:
+        """The routed experts' width as released, where `native_dtype` names their type first
+        ("mxfp4+bfloat16": gpt-oss's MXFP4 experts, 4.25 bits); None for a dense model or one type throughout."""
+        return native_expert_bits(self.native_dtype) if self.is_moe else None
+
     def as_spec(self, *, artifacts: Iterable["Artifact"] = ()) -> ModelSpec:
         """The engine's model; `artifacts` (this model's published weights) go into the launch commands."""
         return ModelSpec(
@@ -213,6 +220,7 @@ class LlmModel(Searchable):
             num_experts_per_tok=self.num_experts_per_tok,
             num_shared_experts=self.num_shared_experts,
             moe_intermediate_size=self.moe_intermediate_size,
+            native_expert_bits_per_weight=self.native_expert_bits_per_weight,
             first_k_dense_replace=self.first_k_dense_replace if self.is_moe else 0,
             sliding_window=self.sliding_window,
             sliding_window_layers=self.sliding_window_layers,

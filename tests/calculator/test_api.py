@@ -150,3 +150,14 @@ def test_an_unmeasured_question_gets_the_nearest_measurement_and_the_estimate_fo
     assert abs(near["estimate_tok_s"] / near["tok_s"] - 1) < 0.25  # the engine's estimate of that row
     vllm = client.get(url + "&runtime=vllm").json()
     assert vllm.get("measured", {}).get("nearest") is None  # no llama.cpp row stands in for vLLM
+
+
+def test_gpt_oss_is_sized_with_its_mxfp4_experts_in_every_gguf_type(client, catalog):
+    """No gpt-oss file is 2-bit: every published GGUF keeps the MXFP4 experts (estimator/memory.py
+    KEEPS_NATIVE_EXPERTS), so Q2_K weighs about what MXFP4 does and does not fit two RTX 3090s."""
+    url = "/api/v1/estimate?model=gpt-oss-120b&gpu=geforce-rtx-3090&count=2&ctx=32768&quant="
+    weights = {
+        q: client.get(url + q).json()["memory"]["weights_bytes"] / 2**30 for q in ("q2_k", "mxfp4", "f16")
+    }
+    assert 57.5 < weights["q2_k"] < weights["mxfp4"] < weights["f16"] < 61.5
+    assert not client.get(url + "q2_k").json()["fits"]
