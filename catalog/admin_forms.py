@@ -140,6 +140,15 @@ class GpuAdminForm(CatalogAdminForm):
             "“80 GB” is 80 × 10^9 bytes, “512 MiB”. Stored in bytes."
         ),
     )
+    visible_memory_bytes = ByteSizeField(
+        label="Memory the driver reports (MiB)",
+        unit="MiB",
+        required=False,
+        help_text=(
+            "nvidia-smi's total where it is less than the memory (ECC on: an L40S reports 46068 MiB): type "
+            "46068. The calculator fits into it; empty: the memory. Cite where it was read in the source."
+        ),
+    )
 
 
 class ReasonActionForm(helpers.ActionForm):

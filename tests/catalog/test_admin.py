@@ -52,6 +52,18 @@ def test_admin_edit_records_who_changed_what_and_protects_the_field_from_imports
     assert latest.bandwidth_gb_s == 900.0
 
 
+def test_an_editor_types_the_memory_the_driver_reports_in_mib(client, staff):
+    gpu = make_gpu()  # 24 GiB
+    url = f"/admin/catalog/gpu/{gpu.pk}/change/"
+    data = change_form_data(client, url) | {"visible_memory_bytes": "23034", "change_reason": "nvidia-smi"}
+    assert client.post(url, data).status_code == 302
+    gpu.refresh_from_db()
+    assert gpu.visible_memory_bytes == 23034 * 2**20 and gpu.as_spec().memory_bytes == 23034 * 2**20
+    too_much = data | {"visible_memory_bytes": "30000"}  # more than the card's 24 GiB
+    form = client.post(url, too_much).context["adminform"].form
+    assert "at most the memory" in str(form.errors)
+
+
 def test_reverting_a_history_entry_restores_the_old_value(client, staff):
     gpu = make_gpu(bandwidth_gb_s=936.2)
     url = f"/admin/catalog/gpu/{gpu.pk}/change/"

