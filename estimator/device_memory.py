@@ -230,7 +230,7 @@ def usage_and_stage(
     q6k_dense, q6k_routed = quant_mix.q6k_shares(model, stored)
     mesa_moe_nodes, mesa_linear_nodes = fixed_costs.mesa_moe_layer_nodes(model.family)
     stage = speed.Stage(
-        **_device_fields(c, stored, workload, p.device, model.hidden_size),
+        **_device_fields(c, quant, workload, p.device, model.hidden_size),
         layers=len(p.layers),
         # the bytes a token reads where the quantizer's recipe puts them (quant_mix: a Q4_K_M head is Q6_K)
         dense_bytes=(attention * mix.attention + (dense + shared) * mix.mlp + output * mix.output) / tp,
@@ -477,7 +477,7 @@ def host_usage_and_stage(
         output_params=c.output if holds_output else 0.0,
         **_attention_fields(model, workload, layers),
         memory="ram",
-        fmt=speed.format_family(stored := memory.sized(model, quant)),
-        **_moe_fields(c, stored, [*layers, *expert_layers], set(), 1.0),
+        fmt=speed.format_family(quant),
+        **_moe_fields(c, memory.sized(model, quant), [*layers, *expert_layers], set(), 1.0),
     )
     return usage, stage

@@ -4,7 +4,6 @@ the catalog's fields (`DeviceSpec`, `QuantSpec`) and, where those are unset, fro
 
 import re
 
-from .quant_mix import TYPE_BITS
 from .schema import DeviceSpec, QuantSpec
 
 # Parts with high-bandwidth memory when the catalog gives no memory type: datacenter NVIDIA (P100 to B200),
@@ -284,11 +283,10 @@ def integer_dot_matvec(device: DeviceSpec, quant: QuantSpec, runtime: str, *, hi
 def format_family(quant: QuantSpec) -> str:
     """Kernel family of a weight format: legacy block quants (Q4_0 … Q8_0), K-quants (Q2_K and Q3_K apart:
     `speed.LOW_BIT_KQUANT_EFFICIENCY`), I-quants, MXFP4,
-    16-bit floats (BF16 apart: some backends lack its kernels), FP8, GPTQ/AWQ, MLX and the rest. A file whose
-    routed experts stay MXFP4 whatever its type (a gpt-oss GGUF: `memory.KEEPS_NATIVE_EXPERTS`, through
-    `memory.sized`) runs MXFP4's kernels on most of the bytes a token reads: the MXFP4 family."""
-    if quant.expert_bits_per_weight == TYPE_BITS["mxfp4"]:
-        return "mxfp4"
+    16-bit floats (BF16 apart: some backends lack its kernels), FP8, GPTQ/AWQ, MLX and the rest. A gpt-oss file of
+    another type, whose experts stay MXFP4 (`memory.KEEPS_NATIVE_EXPERTS`), keeps its type's family: priced as the
+    MXFP4 family, unsloth's Q4_K_M gpt-oss-20b rows came out 5-21% fast held out on HBM and Apple parts (bench/README.md,
+    engine 0.6.65)."""
     slug = quant.slug.lower()
     if slug in ("bf16",):
         return "bf16"

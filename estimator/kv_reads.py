@@ -23,10 +23,10 @@ if TYPE_CHECKING:
 # near an empty cache (weights at ~490 GB/s of 1024) and 29.7 at 32k, so its 16 GiB of cache a token are read at
 # ~740 GB/s; under the weights' bound the engine put that row 33% slow held out, the V100's gpt-oss-20b at 32k 21%.
 KV_EFFICIENCY = {
-    "cuda": 0.837,
-    "cuda_pascal": 0.794,
-    "rocm": 0.85,
-    "vulkan": 0.851,
+    "cuda": 0.854,
+    "cuda_pascal": 0.795,
+    "rocm": 0.849,
+    "vulkan": 0.842,
     "vulkan_intel": 0.8,
     "sycl": 0.848,
     "metal": 0.8,
@@ -59,13 +59,13 @@ KV_EFFICIENCY = {
 # devices fit, or the prior where it is the family's only one (the Strix Halo on ROCm and Vulkan), rather than
 # one share that every family's rows pull (bench/README.md).
 NO_FLASH_KV_EFFICIENCY = {
-    "cuda": 0.201,
+    "cuda": 0.202,
     "cuda_pascal": 0.2,
     "rocm": 0.188,
     "vulkan": 0.191,
     "vulkan_intel": 0.2,
     "sycl": 0.2,
-    "metal": 0.224,
+    "metal": 0.225,
 }
 
 

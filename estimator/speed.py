@@ -92,15 +92,15 @@ from .hardware import (  # noqa: F401
 HBM3E_SHARE = 3350 / 4890
 MEMORY_EFFICIENCY = {
     "gddr": 1.0,
-    "gddr_xe_hpg": 0.626,
+    "gddr_xe_hpg": 0.609,
     "hbm": 0.6,
     "lpddr": 0.971,
-    "lpddr_two_die": 0.797,
+    "lpddr_two_die": 0.796,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 9.13,
-    "amd": 6.64,
+    "nvidia": 8.97,
+    "amd": 6.61,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
@@ -108,11 +108,11 @@ HBM_BYTES_PER_SM_CYCLE = {
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
     "cuda": 0.908,
-    "cuda_pascal": 0.815,
-    "rocm": 0.9,
-    "vulkan": 0.928,
-    "vulkan_intel": 0.635,
-    "sycl": 0.741,
+    "cuda_pascal": 0.816,
+    "rocm": 0.903,
+    "vulkan": 0.931,
+    "vulkan_intel": 0.63,
+    "sycl": 0.74,
     "metal": 0.909,
     "mlx": 0.901,
     "vllm": 0.9,
@@ -125,17 +125,17 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.942,
+    ("kquant", "cuda"): 0.929,
     ("kquant", "cuda_pascal"): 0.85,
-    ("kquant", "rocm"): 0.841,
-    ("kquant", "vulkan"): 0.937,
-    ("kquant", "vulkan_intel"): 0.888,
+    ("kquant", "rocm"): 0.838,
+    ("kquant", "vulkan"): 0.943,
+    ("kquant", "vulkan_intel"): 0.898,
     ("kquant", "sycl"): 0.908,
-    ("kquant", "metal"): 0.932,
-    ("float", "cuda"): 0.969,
+    ("kquant", "metal"): 0.927,
+    ("float", "cuda"): 0.968,
     ("float", "rocm"): 1.07,
-    ("bf16", "rocm"): 1.06,
-    ("bf16", "vulkan"): 0.885,
+    ("bf16", "rocm"): 1.05,
+    ("bf16", "vulkan"): 0.882,
     ("bf16", "sycl"): 0.907,
     ("float", "metal"): 0.989,
 }
@@ -318,7 +318,7 @@ MATVEC_FILE_TYPES: dict[str, dict[str, float]] = {
 # A file type whose routed experts alone are of it: its other weights' mix (gpt-oss's MXFP4 GGUF, `memory.
 # params_by_width`: Q8_0 outside the experts).
 MATVEC_REST_TYPES: dict[str, dict[str, float]] = {"mxfp4": {"q8_0": 1.0}}
-PASCAL_MATVEC_ISSUE_SHARE = 0.637
+PASCAL_MATVEC_ISSUE_SHARE = 0.636
 GP100_CLOCKS_FACTOR = 2.0
 Q6K_BYTES_PER_WEIGHT = 6.5625 / 8
 # Arithmetic: a mat-vec kernel multiplies every weight it reads once per step, a multiply-add (2 FLOPs) on the
@@ -363,7 +363,7 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # RX 7900 XTX 32, Strix Halo 58 with dual issue) stay bound by their reads; the RTX 3090's Llama 3 8B Q4_0 (DMMV) comes
 # closest, its instructions 0.83 of its reads.
 DMMV_LANE_INSTRUCTIONS = {"q4_0": 6.6, "q8_0": 4.6, "q4_k": 6.7, "q6_k": 7.4, "mxfp4": 5.7}
-DMMV_ISSUE_SHARE = 0.626
+DMMV_ISSUE_SHARE = 0.628
 # The reads and the float mat-vec's instructions overlap, but not wholly: where they take about as long, the step takes
 # longer than either. The weights take their soft maximum, (reads^p + instructions^p)^(1/p), p chosen by the held-out
 # figures (bench/README.md, engine 0.6.62): against max(), p = 4 brings the RTX 3090's float mat-vec rows of PR 14903
@@ -415,7 +415,7 @@ INTEL_MMVQ_LOADS_PER_WEIGHT = {"legacy": 12 / 16, "mxfp4": 23 / 32}
 INTEL_MMVQ_LOAD_SLOTS = 68.9
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 1.0
+EXPERT_EFFICIENCY = 0.987
 # llama.cpp's Vulkan backend multiplies BF16 experts with its matrix-matrix shader even for one token:
 # `ggml_vk_use_mul_mat_vec_id` (ggml/src/ggml-vulkan/ggml-vulkan.cpp) sends a MUL_MAT_ID to the mat-vec shader only
 # for F32, F16 and quantized weights (ggml-org/ggml ac0c8be4, the sync of 17 December 2025, and d99724f2 of August
@@ -442,11 +442,11 @@ MATMAT_EXPERTS = (("bf16", "vulkan"), ("bf16", "vulkan_intel"))
 # for AMD. Intel's Alchemist cards on Vulkan, which that backend gives no matrix cores, run AMD's Vulkan share of
 # their vector rate (`shader_width`, `hardware.prompt_kernels`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.939,
-    "cuda_pascal": 0.995,
-    "rocm": 0.387,
-    "vulkan": 0.323,
-    "vulkan_intel": 0.19,
+    "cuda": 0.925,
+    "cuda_pascal": 0.979,
+    "rocm": 0.388,
+    "vulkan": 0.329,
+    "vulkan_intel": 0.191,
     "sycl": 0.227,
     "metal": 0.692,
     "mlx": 1.0,
@@ -455,20 +455,20 @@ PREFILL_EFFICIENCY = {
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.453
+FULL_RATE_PREFILL_FACTOR = 0.464
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
     ("kquant", "cuda"): 0.751,
-    ("kquant", "cuda_pascal"): 0.957,
-    ("kquant", "rocm"): 0.95,
-    ("kquant", "vulkan"): 0.846,
-    ("kquant", "vulkan_intel"): 0.914,
-    ("kquant", "sycl"): 0.995,
-    ("kquant", "metal"): 0.955,
-    ("float", "cuda"): 0.96,
+    ("kquant", "cuda_pascal"): 0.955,
+    ("kquant", "rocm"): 0.952,
+    ("kquant", "vulkan"): 0.856,
+    ("kquant", "vulkan_intel"): 0.916,
+    ("kquant", "sycl"): 0.994,
+    ("kquant", "metal"): 0.954,
+    ("float", "cuda"): 0.962,
     ("float", "rocm"): 1.09,
     ("float", "metal"): 1.07,
-    ("bf16", "rocm"): 0.884,
+    ("bf16", "rocm"): 0.882,
     ("mlx", "mlx"): 1.03,
     ("bf16", "mlx"): 0.987,
 }
@@ -476,7 +476,7 @@ PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.394
+BF16_PREFILL_EFFICIENCY = 0.391
 # ROCm's quantized prompt products (MMQ: MFMA on CDNA from PR 14624, July 2025; WMMA on RDNA 4 from PR 17156 and RDNA 3
 # from PR 17576, November-December 2025; ggml/src/ggml-cuda/mmq.cuh) load each weight tile and unpack it to 8-bit
 # integers in shared memory on the vector units, then multiply it on the matrix units. Where the matrix rate is
@@ -488,7 +488,7 @@ BF16_PREFILL_EFFICIENCY = 0.394
 # 1.2× its vector rate, as the MI100's IQ4 rows run at 1.1× its own), the R9700 (width 2) +8% to +39%, while the width-1
 # RX 7900 XTX and MI50 came out slow (−29% to −62%). The two figures give 0.27 (0.42 of the listed rate at width 1,
 # 1.16 of the vector rate at width 8), the prior; fitted on the ROCm prompt rows: 0.249.
-ROCM_UNPACK_SHARE = 0.249
+ROCM_UNPACK_SHARE = 0.253
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream
@@ -497,7 +497,7 @@ ROCM_UNPACK_SHARE = 0.249
 # H200's single-stream rows came out 24-35% fast, the A100 SXM and A800 8B rows 7-22%, 8× V100S 36-42%. GDDR cards
 # and unlisted parts keep the spec. Fitted (prior llama.cpp's 8.2): 16.8 bytes an SM-cycle, which caps an A100 SXM at
 # 1.6 TB/s, an H100 SXM at 2.6, an H200 at 3.2 and a V100S at 1.0, before the vLLM share.
-VLLM_BYTES_PER_SM_CYCLE = 16.7
+VLLM_BYTES_PER_SM_CYCLE = 16.8
 
 
 # System RAM when the user gives none: dual-channel DDR5-4800, 76.8 GB/s.

@@ -79,7 +79,7 @@ def test_gpt_oss_file_types_differ_by_the_rest_alone():
     assert sizes["q3_k_m"] < sizes["q4_k_m"] < sizes["q8_0"]
     stored = memory.sized(gpt_oss(), Q4_K_M)
     assert stored.expert_bits_per_weight == 4.25 and not stored.catalog_width
-    assert hardware.format_family(stored) == "mxfp4"  # the experts' kernels carry most of a token's bytes
+    assert hardware.format_family(stored) == "kquant"  # priced at its type's kernels (hardware.format_family)
     assert memory.sized(gpt_oss(), AWQ) is AWQ  # a published AWQ checkpoint has widths of its own
 
 
