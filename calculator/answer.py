@@ -184,5 +184,5 @@ def result_context(result: Estimate, question: Question) -> dict:
         "permalink": question.permalink(),
         "measured": measured,
         "nearest": question.nearest_measured(measured),
-        "error_pages": error_pages(result, question.runtime, plan),
+        "error_pages": error_pages(result, question.runtime, question.device_specs()[0].backend, plan),
     }

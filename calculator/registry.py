@@ -9,13 +9,13 @@ from estimator import Estimate, Plan
 
 from .question import Question
 
-# (result, the form's runtime, the plan shown) -> the pages to link, each with `slug` and `title`
-ERROR_PAGES: list[Callable[[Estimate, str, Plan], list]] = []
+# (result, the form's runtime, the backend it runs on, the plan shown) -> the pages to link, each with `slug`, `title`
+ERROR_PAGES: list[Callable[[Estimate, str, str, Plan], list]] = []
 # a valid Question -> more keys for the #result partial's context
 RESULT_CONTEXT: list[Callable[[Question], dict]] = []
 
 
-def register_error_pages(find: Callable[[Estimate, str, Plan], list]) -> None:
+def register_error_pages(find: Callable[[Estimate, str, str, Plan], list]) -> None:
     if find not in ERROR_PAGES:
         ERROR_PAGES.append(find)
 
@@ -25,9 +25,9 @@ def register_result_context(add: Callable[[Question], dict]) -> None:
         RESULT_CONTEXT.append(add)
 
 
-def error_pages(result: Estimate, runtime: str, shown: Plan) -> list:
+def error_pages(result: Estimate, runtime: str, backend: str, shown: Plan) -> list:
     """Every registered app's pages for this result, in the order the apps registered."""
-    return [page for find in ERROR_PAGES for page in find(result, runtime, shown)]
+    return [page for find in ERROR_PAGES for page in find(result, runtime, backend, shown)]
 
 
 def result_context(question: Question) -> dict:

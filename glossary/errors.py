@@ -32,8 +32,14 @@ OOM_PAGES = {
     "vllm": "vllm-no-available-memory-for-the-cache-blocks",
     "sglang": "vllm-no-available-memory-for-the-cache-blocks",  # the engine models SGLang as vLLM
 }
+# llama.cpp's out-of-memory by the backend it runs on (the ROCm build prints CUDA's names and ROCm's buffers, a Mac
+# Metal's); no page for Vulkan's or SYCL's messages yet, so none is linked there rather than CUDA's.
+LLAMA_CPP_OOM_PAGES = {
+    "cuda": OOM_PAGES["llama-cpp"],
+    "rocm": "llama-cpp-rocm-out-of-memory",
+    "metal": "metal-insufficient-memory",
+}
 SLOW_OFFLOAD_PAGE = "slow-cpu-offload"
-METAL_OOM_PAGE = "metal-insufficient-memory"  # llama.cpp's out-of-memory on a Mac
 
 MIN_WORDS = 3  # a paste shorter than this is a word search, not an error text
 PART = 0.8  # the share of words that must match for a paste to "contain" a message or a part of one
@@ -90,16 +96,16 @@ def by_runtime(pages) -> list[tuple[str, list[Page]]]:
     return sorted(groups.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
 
 
-def pages_for(result: Estimate, runtime: str, shown: Plan) -> list[Page]:
-    """The error pages a result links: its runtime's out-of-memory page when the verdict is tight or
-    no (nothing fits, or the recommended plan is tight), and the slow-offload page when the plan
-    shown offloads layers to the CPU."""
+def pages_for(result: Estimate, runtime: str, backend: str, shown: Plan) -> list[Page]:
+    """The error pages a result links: its runtime's out-of-memory page (llama.cpp's of the `backend` it runs
+    on) when the verdict is tight or no (nothing fits, or the recommended plan is tight), and the slow-offload
+    page when the plan shown offloads layers to the CPU."""
     errors = library().errors
     plan = result.recommended_plan
     slugs = []
     if plan is None or plan.tight:
-        on_a_mac = any(d.gpu.startswith("apple-") for d in shown.devices)  # the catalog's Apple slugs
-        slugs.append(METAL_OOM_PAGE if on_a_mac and runtime == "llama-cpp" else OOM_PAGES.get(runtime, ""))
+        llama_cpp = runtime == "llama-cpp"
+        slugs.append(LLAMA_CPP_OOM_PAGES.get(backend, "") if llama_cpp else OOM_PAGES.get(runtime, ""))
     if shown.strategy == "cpu_offload":
         slugs.append(SLOW_OFFLOAD_PAGE)
     return [errors[s] for s in slugs if s in errors]

@@ -11,7 +11,7 @@ from calculator.forms import QuestionForm
 from calculator.question import Question
 from glossary.content import library
 from glossary.errors import (
-    METAL_OOM_PAGE,
+    LLAMA_CPP_OOM_PAGES,
     OOM_PAGES,
     RUNTIMES,
     SLOW_OFFLOAD_PAGE,
@@ -188,7 +188,9 @@ def test_a_cpu_offload_plan_links_the_slow_offload_page(catalog):
         "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=8192&batch=1&ram_gb=64"
     )
     assert context["shown_plan"].strategy == "cpu_offload"
-    assert SLOW_OFFLOAD_PAGE in [p.slug for p in pages_for(result, "llama-cpp", context["shown_plan"])]
+    assert SLOW_OFFLOAD_PAGE in [
+        p.slug for p in pages_for(result, "llama-cpp", "cuda", context["shown_plan"])
+    ]
     assert SLOW_OFFLOAD_PAGE in [p.slug for p in context["error_pages"]]
 
 
@@ -198,11 +200,29 @@ def test_llama_cpp_on_a_mac_links_the_metal_page(catalog):
         "model=llama-3-1-405b-instruct&quant=q4_k_m&gpu=apple-m4-pro-24gb&ctx=8192&batch=1&runtime=llama-cpp"
     )
     assert result.recommended_plan is None
-    assert [p.slug for p in context["error_pages"]][0] == METAL_OOM_PAGE
+    assert [p.slug for p in context["error_pages"]][0] == LLAMA_CPP_OOM_PAGES["metal"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("gpu", "page"),
+    [
+        ("radeon-rx-7900-xtx", "llama-cpp-rocm-out-of-memory"),  # the HIP build's own buffers and words
+        ("arc-a770", None),  # SYCL prints neither cudaMalloc nor ROCm0: no page rather than CUDA's
+        ("geforce-rtx-4090", "llama-cpp-cudamalloc-failed-out-of-memory"),
+    ],
+)
+def test_llama_cpp_links_the_out_of_memory_page_of_the_backend_it_runs_on(catalog, gpu, page):
+    _, result, context = result_for(f"model=llama-3-1-70b-instruct&quant=q8_0&gpu={gpu}&ctx=8192&batch=1")
+    assert result.recommended_plan is None
+    oom = [p.slug for p in context["error_pages"] if p.slug != SLOW_OFFLOAD_PAGE]
+    assert oom == ([page] if page else [])
 
 
 def test_every_page_a_result_can_link_exists():
-    assert set(OOM_PAGES.values()) | {SLOW_OFFLOAD_PAGE, METAL_OOM_PAGE} <= set(library().errors)
+    assert set(OOM_PAGES.values()) | set(LLAMA_CPP_OOM_PAGES.values()) | {SLOW_OFFLOAD_PAGE} <= set(
+        library().errors
+    )
 
 
 @pytest.mark.django_db
