@@ -113,13 +113,38 @@ def without(explanations: dict, keys: str) -> list:
     return [(key, e) for key, e in explanations.items() if key not in shown]
 
 
+# An argument longer than this (a repository and file, a path) may break inside at a phone's width: site.css `.long`
+LONG_ARG = 24
+
+
 @register.filter
 def command_lines(text: str) -> str:
-    """A launch command for its scrolling box: the commands keep their lines (a flag is never split from
-    its value), while each `# ...` comment line is wrapped in a <span> that site.css lets wrap at the
-    box's width, so a phone shows the whole sentence. The text, and what Copy copies, are unchanged."""
+    """A launch command that shows whole at any width: each `# ...` comment line in a <span> that site.css
+    lets wrap like prose, each command line in a <span class="cmd"> that wraps only between its arguments, a
+    flag and its value kept together in a <span class="arg"> (`-c 32768` never breaks; one longer than
+    `LONG_ARG` may, as a repository's name must on a phone), so a phone shows the whole command without
+    scrolling sideways. The text, and what Copy copies, are unchanged."""
+
+    def args(line: str) -> str:
+        words = line.split(" ")
+        groups, i = [], 0
+        while i < len(words):
+            takes_value = words[i].startswith("-") and i + 1 < len(words) and not words[i + 1].startswith("-")
+            groups.append(" ".join(words[i : i + 2] if takes_value else words[i : i + 1]))
+            i += 2 if takes_value else 1
+
+        def arg(group: str) -> str:
+            if len(group) <= LONG_ARG:
+                return format_html('<span class="arg">{}</span>', group)
+            flag, space, value = group.partition(" ")  # the flag whole, its long value free to break
+            if not space:
+                return format_html('<span class="arg long">{}</span>', group)
+            return format_html('<span class="arg long"><span class="arg">{}</span> {}</span>', flag, value)
+
+        return format_html('<span class="cmd">{}</span>', mark_safe(" ".join(arg(g) for g in groups)))
+
     lines = (
-        format_html("<span>{}</span>", line) if line.startswith("#") else conditional_escape(line)
+        format_html("<span>{}</span>", line) if line.startswith("#") else args(line)
         for line in text.split("\n")
     )
     return mark_safe("\n".join(lines))

@@ -486,3 +486,17 @@ def test_granite_4_h_small_on_a_4090_fits_shows_its_state_and_downloads_ibms_ggu
     vllm = bf16["plans"][0]["commands"]["vllm"]
     assert vllm.startswith("vllm serve ibm-granite/granite-4.0-h-small")
     parse(vllm)
+
+
+def test_a_launch_command_wraps_between_its_arguments_and_copies_unchanged():
+    """A phone shows the whole command (the review: only "vllm serve casperhansen/llama-3.3-70" was visible): each
+    flag stays with its value, a long value may break, and the text Copy copies is the command as written."""
+    from calculator.templatetags.calculator import command_lines
+
+    text = "# a comment\nvllm serve casperhansen/llama-3.3-70b-instruct-awq --max-model-len 32768 --gpu-memory-utilization 0.92"
+    marked = str(command_lines(text))
+    assert html.unescape(re.sub(r"<[^>]+>", "", marked)) == text
+    assert '<span class="arg">--max-model-len 32768</span>' in marked
+    assert '<span class="arg long"><span class="arg">--gpu-memory-utilization</span> 0.92</span>' in marked
+    assert '<span class="arg long">casperhansen/llama-3.3-70b-instruct-awq</span>' in marked
+    assert marked.startswith("<span># a comment</span>\n")
