@@ -113,35 +113,37 @@ def without(explanations: dict, keys: str) -> list:
     return [(key, e) for key, e in explanations.items() if key not in shown]
 
 
-# An argument longer than this (a repository and file, a path) may break inside at a phone's width: site.css `.long`
+# An argument longer than this (a repository and file, a path) may break inside at a phone's width: site.css `.l`
 LONG_ARG = 24
 
 
 @register.filter
 def command_lines(text: str) -> str:
-    """A launch command that shows whole at any width: each `# ...` comment line in a <span> that site.css
-    lets wrap like prose, each command line in a <span class="cmd"> that wraps only between its arguments, a
-    flag and its value kept together in a <span class="arg"> (`-c 32768` never breaks; one longer than
-    `LONG_ARG` may, as a repository's name must on a phone), so a phone shows the whole command without
-    scrolling sideways. The text, and what Copy copies, are unchanged."""
+    """A launch command that shows whole at any width: its lines wrap (site.css) at spaces only where an
+    argument ends, a flag kept with its value and a hyphenated word whole in a <span class=a> (`-c 32768` never
+    breaks), an argument longer than `LONG_ARG` (a repository's name) free to break anywhere in a <span class=l>,
+    its flag whole; each `# ...` comment line in a <span> that wraps like prose. So a phone shows the whole
+    command without scrolling sideways. The text, and what Copy copies, are unchanged."""
+
+    def arg(group: str) -> str:
+        flag, space, value = group.partition(" ")
+        if len(group) > LONG_ARG:
+            if not space:
+                return format_html("<span class=l>{}</span>", group)
+            return format_html("<span class=l><span class=a>{}</span> {}</span>", flag, value)
+        return (
+            format_html("<span class=a>{}</span>", group)
+            if space or "-" in group[1:]
+            else conditional_escape(group)
+        )
 
     def args(line: str) -> str:
-        words = line.split(" ")
-        groups, i = [], 0
+        words, groups, i = line.split(" "), [], 0
         while i < len(words):
             takes_value = words[i].startswith("-") and i + 1 < len(words) and not words[i + 1].startswith("-")
             groups.append(" ".join(words[i : i + 2] if takes_value else words[i : i + 1]))
             i += 2 if takes_value else 1
-
-        def arg(group: str) -> str:
-            if len(group) <= LONG_ARG:
-                return format_html('<span class="arg">{}</span>', group)
-            flag, space, value = group.partition(" ")  # the flag whole, its long value free to break
-            if not space:
-                return format_html('<span class="arg long">{}</span>', group)
-            return format_html('<span class="arg long"><span class="arg">{}</span> {}</span>', flag, value)
-
-        return format_html('<span class="cmd">{}</span>', mark_safe(" ".join(arg(g) for g in groups)))
+        return mark_safe(" ".join(arg(g) for g in groups))
 
     lines = (
         format_html("<span>{}</span>", line) if line.startswith("#") else args(line)

@@ -379,27 +379,28 @@ def test_the_page_says_why_a_runtime_has_no_command_and_what_runs_instead(client
     assert "# Here it runs as BF16 (vLLM, SGLang), " in page  # its own format first
     api = client.get("/api/v1/estimate?model=laguna-xs-2&gpu=geforce-rtx-4090").json()
     assert all("llama-server" not in p["commands"] for p in api["plans"])  # no command claimed
-    base = client.get("/?model=llama-3-1-8b&gpu=geforce-rtx-4090").content.decode()
-    assert "python convert_hf_to_gguf.py models/Llama-3.1-8B --outtype bf16" in base
+    assert "python convert_hf_to_gguf.py models/Llama-3.1-8B --outtype bf16" in launch_text(
+        client, "model=llama-3-1-8b&gpu=geforce-rtx-4090"
+    )
 
 
 def launch_text(client, query: str) -> str:
-    """The launch command as the page shows it, without the <span>s its comment lines wrap in."""
+    """The launch command as the page shows it, without the <span>s it wraps in (`command_lines`)."""
     page = client.get(f"/?{query}").content.decode()
     code = re.search(r'data-testid="launch-command"><code>(.*?)</code>', page, re.S).group(1)
-    return html.unescape(re.sub(r"</?span>", "", code))
+    return html.unescape(re.sub(r"</?span[^>]*>", "", code))
 
 
 def test_a_commands_comment_lines_wrap_and_its_commands_keep_their_lines(client, catalog):
-    """On a phone the box scrolls sideways: a flag is never split from its value, while each comment
-    line is in a <span> (site.css lets it wrap), so the whole sentence shows."""
+    """Each comment line is in a <span> of its own and each command on its own line: a phone wraps them in
+    the box (between arguments, `command_lines`), the newlines stay where the command has them."""
     query = "model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=32768"
     page = client.get(f"/?{query}").content.decode()
     code = re.search(r'data-testid="launch-command"><code>(.*?)</code>', page, re.S).group(1)
     lines = code.split("\n")
     assert lines[0] == "<span># Does not fit as asked: see What to change below first.</span>"
     assert not [line for line in lines if line.startswith("#")]  # every comment line in its <span>
-    assert [line for line in lines if line.startswith("llama-server ")]  # the command on its own line
+    assert [line for line in lines if line.startswith("<span class=a>llama-server</span> ")]  # its own line
 
 
 def test_what_runs_instead_names_only_formats_the_runtime_has_a_command_for(client, catalog):
@@ -496,7 +497,8 @@ def test_a_launch_command_wraps_between_its_arguments_and_copies_unchanged():
     text = "# a comment\nvllm serve casperhansen/llama-3.3-70b-instruct-awq --max-model-len 32768 --gpu-memory-utilization 0.92"
     marked = str(command_lines(text))
     assert html.unescape(re.sub(r"<[^>]+>", "", marked)) == text
-    assert '<span class="arg">--max-model-len 32768</span>' in marked
-    assert '<span class="arg long"><span class="arg">--gpu-memory-utilization</span> 0.92</span>' in marked
-    assert '<span class="arg long">casperhansen/llama-3.3-70b-instruct-awq</span>' in marked
+    assert "<span class=a>--max-model-len 32768</span>" in marked
+    assert "<span class=l><span class=a>--gpu-memory-utilization</span> 0.92</span>" in marked
+    assert "<span class=l>casperhansen/llama-3.3-70b-instruct-awq</span>" in marked
+    assert "vllm serve " in marked  # a word without a hyphen needs no span
     assert marked.startswith("<span># a comment</span>\n")
