@@ -177,9 +177,12 @@ def result_context(result: Estimate, question: Question) -> dict:
     context = shown_for(result, question)
     plan = context["shown_plan"]
     measured = question.measured()
+    suggestions = suggestion_links(result, question)
     return context | {
         "question": question,
-        "suggestions": suggestion_links(result, question),
+        "suggestions": suggestions,
+        # under a "no", the first change that makes it fit, where the verdict is read (the rest further down)
+        "first_fix": next((s for s in suggestions if s["fits"] and s["url"]), None),
         "command": launch_command(context["fit"].faster if context["fit"] else plan, question, result),
         "permalink": question.permalink(),
         "measured": measured,

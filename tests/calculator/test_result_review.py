@@ -355,3 +355,16 @@ def test_a_shared_result_quotes_the_plan_its_runtime_runs(monkeypatch, client, c
     assert api["explanations"]["overhead_bytes"]["formula"] == "none counted apart on Apple silicon (Metal)"
     arc = client.get("/api/v1/estimate?model=llama-3-1-8b-instruct&gpu=arc-a770&runtime=lm-studio").json()
     assert arc["explanations"]["overhead_bytes"]["formula"] == "Vulkan context per device"  # LM Studio there
+
+
+def test_a_no_shows_the_first_change_that_makes_it_fit_under_the_verdict(client, catalog):
+    """The review: on a phone 'What to change' began 4,251 px down a 5,713 px page; the one line a visitor
+    acts on now sits under the verdict, linking the changed question, with a jump to every change."""
+    url = "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=32768"
+    response = client.get(url)
+    first = next(s for s in response.context["suggestions"] if s["fits"] and s["url"])
+    fix = re.search(r'data-testid="first-fix">(.*?)</p>', response.text, re.S).group(1)
+    assert f'href="{markup.escape(first["url"])}"' in fix and '<a href="#what-to-change">' in fix
+    assert '<h2 id="what-to-change">' in response.text
+    fits = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090").text
+    assert 'data-testid="first-fix"' not in fits
