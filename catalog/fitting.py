@@ -215,6 +215,7 @@ class RunsRow:
     why_not: str = ""
     runtime: str = DEFAULTS["runtime"]  # the catalog slug of the runtime the plan is for
     ctx: int | None = None  # the context asked at, when the model reads less than the page asked for
+    instead_of: str = ""  # the name of the format tried first, where it did not fit and a narrower one did
 
     @property
     def fits(self) -> bool:
@@ -330,7 +331,17 @@ def what_runs(
                 model=model.slug, quant=quant.slug, runs=runs, ctx=ctx, ram_gb=ram_gb, runtime=runtime
             )
             longest = longest_context(plan, model, asked)
-            row = RunsRow(model, quant, plan, longest, link, runtime=runtime, ctx=ctx if short else None)
+            first = candidates[0][0]
+            row = RunsRow(
+                model,
+                quant,
+                plan,
+                longest,
+                link,
+                runtime=runtime,
+                ctx=ctx if short else None,
+                instead_of=first.name if first.slug != quant.slug and policy != "largest" else "",
+            )
             break
         if row is None:
             link = None

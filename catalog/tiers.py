@@ -87,8 +87,11 @@ def runs_rows_html(rows: Iterable[RunsRow]) -> SafeString:
                 longest = f'{count_text(row.longest_ctx)} <abbr title="the longest context the model reads">(max)</abbr>'
             else:
                 longest = f"at least {count_text(row.longest_ctx)}"
+            smaller = ""
+            if row.instead_of:
+                smaller = f' <small data-testid="instead-of">({esc(row.instead_of)} does not fit)</small>'
             out.append(
-                f'\n          <td data-label="Format" data-testid="format">{esc(row.quant.name)}{runtime}</td>'
+                f'\n          <td data-label="Format" data-testid="format">{esc(row.quant.name)}{runtime}{smaller}</td>'
                 f'\n          <td data-label="Decode tok/s" data-testid="decode">{esc(format_rate(plan.decode_tok_s))} '
                 f"<small>({esc(format_rate(plan.decode_tok_s_low))}–{esc(format_rate(plan.decode_tok_s_high))})</small></td>"
                 f'\n          <td data-label="Plan"><a href="{glossary}{esc(STRATEGIES[plan.strategy].term)}/">'

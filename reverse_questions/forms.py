@@ -41,7 +41,7 @@ class WhatRunsForm(DeviceRowsForm):
     quant = forms.ChoiceField(label="Format", required=False)
     sort = forms.ChoiceField(label="Sort by", choices=list(SORTS.items()), required=False)
 
-    FORMAT_POLICIES = [("", "Q4_K_M, or the model's own"), ("largest", "The largest that fits")]
+    FORMAT_POLICIES = [("", "Q4_K_M or smaller, or the model's own"), ("largest", "The largest that fits")]
 
     def __init__(self, data: QueryDict, *, known: dict[str, Gpu], quants=()):
         super().__init__(data)

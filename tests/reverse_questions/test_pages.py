@@ -48,6 +48,22 @@ def test_what_runs_on_an_m4_max_is_tiers_at_the_format_people_use(client, catalo
     assert 'data-testid="tier-summary"' in html and "Runs great" in html
 
 
+def test_a_row_smaller_than_the_usual_format_says_the_usual_one_does_not_fit(client, catalog):
+    """The review: under "Q4_K_M, or the model's own", rows ran at Q2_K with nothing to say so."""
+    response = client.get(f"/what-runs/?gpu={RTX_3090}&count=2&ctx=32768")
+    smaller = [r for r in rows_of(response) if r.fits and r.instead_of]
+    assert smaller and all(r.instead_of == "Q4_K_M" and r.quant.slug != "q4_k_m" for r in smaller)
+    assert all(not r.instead_of for r in rows_of(response) if r.fits and r.quant.slug in ("q4_k_m", "mxfp4"))
+    html = response.content.decode()
+    assert '<small data-testid="instead-of">(Q4_K_M does not fit)</small>' in html
+    assert (
+        "Q4_K_M or smaller, or the model&#x27;s own" in html
+        or "Q4_K_M or smaller, or the model's own" in html
+    )
+    largest = client.get(f"/what-runs/?gpu={RTX_3090}&count=2&ctx=32768&quant=largest")
+    assert not [r for r in rows_of(largest) if r.instead_of]  # the largest that fits: nothing tried first
+
+
 def test_each_row_links_to_the_calculator_question_that_gives_the_same_answer(client, catalog):
     response = client.get(f"/what-runs/?gpu={RTX_3090}&count=2&ctx=16384")
     fit = [r for r in rows_of(response) if r.fits]
