@@ -414,3 +414,13 @@ def test_a_gpu_s_matrix_rate_reads_the_same_in_its_header_specs_and_the_list(cli
     assert "0.18 TFLOPS" in client.get("/gpus/", {"q": "Tesla P40"}).text
     compare = client.get("/gpus/compare/", {"gpu": ["tesla-p40", "geforce-rtx-3090"]}).text
     assert "0.18 TFLOPS" in compare and "TFLOPS" in compare and ".00 TFLOPS" not in compare
+
+
+def test_a_gpu_pages_price_links_where_it_was_published(client, catalog):
+    """The review: "$700 (May 2026)" with no source; a visitor can open where each price was read."""
+    from catalog.models import Price
+
+    price = Price.objects.filter(gpu__slug="geforce-rtx-3090", currency="USD").newest_first().first()
+    page = client.get("/gpus/geforce-rtx-3090/").content.decode()
+    assert f'<a href="{price.source_url}" data-testid="price-source">' in page
+    assert price.source_url.startswith("https://")

@@ -112,7 +112,11 @@ def test_the_gpu_list_shows_the_newest_price_with_its_date(client):
     for amount, day in (("1499", datetime.date(2020, 9, 24)), ("699", datetime.date(2026, 10, 1))):
         Price.objects.create(gpu=gpu, amount=amount, date=day, source_url="https://example.com/p")
     html = client.get("/gpus/").content.decode()
-    assert "$699 <small>(Oct 2026)</small>" in html and "$1,499" not in html
+    assert (
+        '$699 <small>(<a href="https://example.com/p" data-testid="price-source">Oct 2026</a>)</small>'
+        in html
+    )
+    assert "$1,499" not in html
 
 
 def test_gpus_can_be_compared_by_name(client):
