@@ -219,9 +219,8 @@ def usage_and_stage(
         label=label,
     )
     c = memory.tensor_classes(model)
-    stored = memory.sized(
-        model, quant
-    )  # the widths as the file keeps them (gpt-oss: MXFP4 experts in any type)
+    # the widths as the file keeps them (gpt-oss: MXFP4 experts in any type), for the recipe's roles
+    stored = memory.sized(model, quant)
     output = memory.output_bytes(model, quant) if p.holds_output else 0
     if p.holds_output:
         active += c.output

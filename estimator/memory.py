@@ -267,9 +267,10 @@ def layer_params(model: ModelSpec) -> int:
 # every GGUF file type and the 16-bit files. gpt-oss's published GGUFs keep the experts as released whatever the
 # file type: bartowski's "All quants keep the feed forward networks at mxfp4 for optimal performance, which does mean
 # the size differences are negligible" (huggingface.co/bartowski/openai_gpt-oss-20b-GGUF, llama.cpp b6096: its Q6_K
-# 12.04 GB against the MXFP4 file's 12.1); unsloth's gpt-oss-120b files weigh 58.3 (Q2_K) to 60.9 GiB (F16), and
-# lhl prints 60.87 GiB for that F16 beside 59.02 for ggml-org's MXFP4 (community.frame.work, Framework forum topic
-# 73280). llama.cpp's converter writes the checkpoint's MXFP4 experts as they are (a `--outtype bf16` gpt-oss-20b is
+# 12.04 GB against the MXFP4 file's 12.1); unsloth's gpt-oss-120b files (huggingface.co/unsloth/gpt-oss-120b-GGUF,
+# as ailocalcheck.com/model/unsloth/gpt-oss-120b-GGUF lists them) weigh 58.3 (Q2_K) to 60.9 GiB (F16), and lhl's
+# llama-bench prints 60.87 GiB for that F16 beside 59.02 for ggml-org's MXFP4
+# (https://community.frame.work/t/will-the-ai-max-395-128gb-be-able-to-run-gpt-oss-120b/73280/26). llama.cpp's converter writes the checkpoint's MXFP4 experts as they are (a `--outtype bf16` gpt-oss-20b is
 # 13.8 GB), and vLLM loads them in MXFP4 whatever `--dtype` says. A stock llama-quantize to a K-quant could not
 # keep to its type either: gpt-oss's 2880-wide rows are no multiple of the K-quants' 256-weight blocks, which
 # `tensor_type_fallback` (src/llama-quant.cpp) replaces with Q4_0 to Q8_0.
