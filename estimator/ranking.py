@@ -126,7 +126,14 @@ def _order(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan
     order = list(STRATEGIES)
     fit = {id(p): p.fits for p in candidates}
     fitting = [p for p in candidates if fit[id(p)]]
-    rest = sorted((p for p in candidates if not fit[id(p)]), key=lambda p: p.short_by_bytes)
+    # Nothing fitting, the closest plan is the one the page shows and measures: outside vLLM, tensor parallel
+    # (llama.cpp's experimental --split-mode tensor, which the ranking below passes over whenever another plan
+    # fits) comes after the others, so a "no" quotes the plan it would recommend once it fits
+    experimental = workload.runtime != "vllm" and any(p.strategy != "tensor_parallel" for p in candidates)
+    rest = sorted(
+        (p for p in candidates if not fit[id(p)]),
+        key=lambda p: (experimental and p.strategy == "tensor_parallel", p.short_by_bytes),
+    )
     scores = {id(p): _score(p, workload) for p in fitting}
     best = None
     # Tensor parallel is shown but not recommended when something else fits: llama.cpp's --split-mode

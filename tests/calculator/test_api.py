@@ -161,3 +161,20 @@ def test_gpt_oss_is_sized_with_its_mxfp4_experts_in_every_gguf_type(client, cata
     }
     assert 57.5 < weights["q2_k"] < weights["mxfp4"] < weights["f16"] < 61.5
     assert not client.get(url + "q2_k").json()["fits"]
+
+
+def test_a_no_quotes_the_plan_llama_cpp_would_run_once_it_fits(client, catalog):
+    """The review: 70B on two RTX 3090s at 32K said 29.7 tok/s, tensor parallel's, which is 2.0 GiB short
+    where the layer split is 2.3, while the chart and every fitting answer give the layer split (llama.cpp's
+    --split-mode tensor is experimental and passed over whenever another plan fits)."""
+    url = "/api/v1/estimate?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=32768"
+    body = client.get(url).json()
+    plans = {p["strategy"]: p for p in body["plans"]}
+    assert not body["fits"] and body["plans"][0]["strategy"] == "layer_split"
+    assert "The closest, layer split" in body["reason"]
+    assert (
+        plans["tensor_parallel"]["devices"][0]["free_bytes"]
+        > plans["layer_split"]["devices"][0]["free_bytes"]
+    )
+    vllm = client.get(url.replace("q4_k_m", "awq-4bit") + "&runtime=vllm").json()
+    assert vllm["plans"][0]["strategy"] == "tensor_parallel"  # vLLM's own: not passed over
