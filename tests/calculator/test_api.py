@@ -178,3 +178,18 @@ def test_a_no_quotes_the_plan_llama_cpp_would_run_once_it_fits(client, catalog):
     )
     vllm = client.get(url.replace("q4_k_m", "awq-4bit") + "&runtime=vllm").json()
     assert vllm["plans"][0]["strategy"] == "tensor_parallel"  # vLLM's own: not passed over
+
+
+def test_a_wider_format_is_suggested_only_where_it_runs_on_the_gpus_alone(client, catalog):
+    """The review: 70B on one RTX 5090 with RAM runs with CPU offload at 3.8 tok/s, and the page suggested
+    'Q8_0 also fits, and keeps more of the model's quality' at 1.2 tok/s: more of it read from RAM."""
+    offload = client.get(
+        "/api/v1/estimate?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-5090&ctx=16384&ram_gb=64"
+    ).json()
+    assert offload["recommended"] == "cpu_offload"
+    assert not [s for s in offload["suggestions"] if s["kind"] == "quant"]
+    on_gpu = client.get(
+        "/api/v1/estimate?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090"
+    ).json()
+    assert on_gpu["recommended"] == "single"
+    assert [s for s in on_gpu["suggestions"] if s["kind"] == "quant" and "also fits" in s["text"]]

@@ -75,8 +75,8 @@ PINNED = {
     # engine 0.4: the speeds quoted move with the recalibrated speed model (bench/README.md, Accuracy)
     # engine 0.3: llama.cpp's row split keeps the whole KV cache on the main GPU, so the layer split
     # now sets the longest context (it was the row split with half the cache per GPU)
+    # a wider format is suggested only where it runs on the GPUs alone: Q8_0 fitted here with CPU offload
     "70b_q4_k_m_two_3090s_8k_ram": [
-        ("quant", "Q8_0 also fits, and keeps more of the model's quality.", {"quant": "q8_0"}, True),
         ("context", "Context up to 18,176 tokens fits at Q4_K_M.", {"ctx": 18176}, True),
         (
             "kv_cache",
