@@ -115,10 +115,10 @@ def rank(
     return ranked, best, reason, reasons
 
 
-def _tensor_parallel_outranked(fitting: list[Plan], workload: Workload) -> bool:
-    """Whether tensor parallel is not to be recommended: outside vLLM, when another plan fits (llama.cpp's
-    --split-mode tensor is experimental)."""
-    return workload.runtime != "vllm" and any(p.strategy != "tensor_parallel" for p in fitting)
+def _tensor_parallel_outranked(plans: list[Plan], workload: Workload) -> bool:
+    """Whether tensor parallel comes after the other `plans` (the fitting ones, or with none fitting, every
+    one): outside vLLM, when one of them is another plan (llama.cpp's --split-mode tensor is experimental)."""
+    return workload.runtime != "vllm" and any(p.strategy != "tensor_parallel" for p in plans)
 
 
 def _order(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan | None, bool]:
@@ -129,7 +129,7 @@ def _order(candidates: list[Plan], workload: Workload) -> tuple[list[Plan], Plan
     # Nothing fitting, the closest plan is the one the page shows and measures: outside vLLM, tensor parallel
     # (llama.cpp's experimental --split-mode tensor, which the ranking below passes over whenever another plan
     # fits) comes after the others, so a "no" quotes the plan it would recommend once it fits
-    experimental = workload.runtime != "vllm" and any(p.strategy != "tensor_parallel" for p in candidates)
+    experimental = _tensor_parallel_outranked(candidates, workload)
     rest = sorted(
         (p for p in candidates if not fit[id(p)]),
         key=lambda p: (experimental and p.strategy == "tensor_parallel", p.short_by_bytes),
