@@ -199,13 +199,12 @@ def suggestions(
         ordered = sorted(candidates, key=lambda q: -q.bits_per_weight)
         fits_with = runs
         if best is not None:
-            ordered = [q for q in ordered if q.bits_per_weight > quant.bits_per_weight]
             # a wider format is better only on the GPUs alone: where it would offload (or offload more) it
             # reads more from RAM, slower (70B at Q8_0 on one 5090 and RAM: 1.2 tok/s against Q4_K_M's 3.8)
-            fits_with = _runnable(workload, GPU_ONLY) if best.strategy in GPU_ONLY else ()
-        top = next(
-            (q for q in ordered if fits_with != () and _fits(model, q, devices, workload, fits_with)), None
-        )
+            gpu_only = best.strategy in GPU_ONLY
+            ordered = [q for q in ordered if gpu_only and q.bits_per_weight > quant.bits_per_weight]
+            fits_with = _runnable(workload, GPU_ONLY)
+        top = next((q for q in ordered if _fits(model, q, devices, workload, fits_with)), None)
         if top is not None:
             if best is None:
                 out.append(
