@@ -83,11 +83,14 @@ K_QUANT_BLOCK = 256
 FALLBACK_TYPE = {"q2_k": "q4_0", "q3_k": "q4_0", "q4_k": "q5_0", "q5_k": "q5_1", "q6_k": "q8_0"}
 
 
+def _stored_type(ggml_type: str, ncols: int) -> str:
+    """The type the quantizer gives a tensor of `ncols`-wide rows it meant for `ggml_type` (`FALLBACK_TYPE`)."""
+    return FALLBACK_TYPE[ggml_type] if ggml_type in FALLBACK_TYPE and ncols % K_QUANT_BLOCK else ggml_type
+
+
 def _bits(ggml_type: str, ncols: int) -> float:
-    """Bits a weight of a tensor of `ncols`-wide rows the quantizer would give `ggml_type` (`FALLBACK_TYPE`)."""
-    if ggml_type in FALLBACK_TYPE and ncols % K_QUANT_BLOCK:
-        ggml_type = FALLBACK_TYPE[ggml_type]
-    return TYPE_BITS[ggml_type]
+    """Bits a weight of that tensor (`_stored_type`)."""
+    return TYPE_BITS[_stored_type(ggml_type, ncols)]
 
 
 def use_more_bits(i: int, n: int) -> bool:
@@ -230,7 +233,7 @@ def recipe(model: ModelSpec, ftype: str) -> Recipe:
     embeddings at the base type, routers at the base type."""
     h = model.hidden_size
     base = _bits(BASE_TYPE[ftype], h)
-    falls_back = BASE_TYPE[ftype] in FALLBACK_TYPE and h % K_QUANT_BLOCK
+    falls_back = _stored_type(BASE_TYPE[ftype], h) != BASE_TYPE[ftype]
     out_bits = TYPE_BITS["q8_0"] if ftype == "q8_0" or falls_back else TYPE_BITS["q6_k"]
     c = memory.tensor_classes(model)
     attn_bits, _ = _attention_bits(model, ftype)
