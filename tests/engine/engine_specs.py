@@ -3,7 +3,7 @@
 Builders take overrides, like `make_gpu(**overrides)` elsewhere in the test suite.
 """
 
-from estimator import DeviceSpec, ModelSpec, QuantSpec
+from estimator import DeviceSpec, ModelSpec, QuantSpec, speed
 from estimator.diffusion import DiffusionComponent, DiffusionSpec
 from estimator.units import GIB
 
@@ -195,6 +195,21 @@ Q2_K = QuantSpec(slug="q2_k", name="Q2_K", bits_per_weight=3.1593)
 AWQ = QuantSpec(slug="awq", name="AWQ 4-bit", bits_per_weight=4.15625, format="awq")
 # gpt-oss as released: MXFP4 experts (17 bytes per 32 weights), BF16 everything else.
 MXFP4 = QuantSpec(slug="mxfp4", name="MXFP4", bits_per_weight=16.0, expert_bits_per_weight=4.25)
+
+
+def llama_7b_q4_0_stage(**device) -> speed.Stage:
+    """LLaMA 7B Q4_0 (6.61 G weights, 3.75 GB, 32 layers: the llama-bench rows of llama.cpp's PRs) as one
+    device's decode stage; `device`: its bandwidth, backend, rates and kernel fields."""
+    return speed.Stage(
+        layers=32,
+        dense_bytes=3.75e9,
+        routed_bytes=0.0,
+        experts=0,
+        experts_per_tok=0,
+        active_params=6.61e9,
+        fmt="legacy",
+        **device,
+    )
 
 
 def make_gpu(**kw) -> DeviceSpec:

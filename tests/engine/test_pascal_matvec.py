@@ -4,7 +4,7 @@ dp4a the longer of the reads and the SMs' time, on GP100 its SM-clocks beyond Q4
 from dataclasses import replace
 
 import pytest
-from engine_specs import F16, Q2_K, Q4_K_M, make_gpu
+from engine_specs import F16, Q2_K, Q4_K_M, llama_7b_q4_0_stage, make_gpu
 
 from estimator import speed
 
@@ -27,18 +27,11 @@ def test_which_stages_pay_for_the_loop(device, quant, runtime, found):
     assert speed.matvec_file_type(device, quant, runtime) == found
 
 
-# LLaMA 7B on the P40 (PR 4766's table): 6.61 G weights, 32 layers
-STAGE = speed.Stage(
+# LLaMA 7B on the P40 (PR 4766's table)
+STAGE = llama_7b_q4_0_stage(
     bandwidth_gb_s=347.1,
     backend="cuda_pascal",
     tflops=11.76,
-    layers=32,
-    dense_bytes=3.75e9,
-    routed_bytes=0.0,
-    experts=0,
-    experts_per_tok=0,
-    active_params=6.61e9,
-    fmt="legacy",
     integer_tops=11.76 / 256 * 128,
     matvec_type="q4_0",
 )

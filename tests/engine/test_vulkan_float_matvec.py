@@ -5,7 +5,7 @@ unpacking) and their instructions on the shaders' FP32 lanes (hardware.shader_la
 from dataclasses import replace
 
 import pytest
-from engine_specs import F16, MXFP4, Q2_K, Q4_K_M, Q8_0, make_gpu, quant
+from engine_specs import F16, MXFP4, Q2_K, Q4_K_M, Q8_0, llama_7b_q4_0_stage, make_gpu, quant
 
 from estimator import speed, timing
 
@@ -82,18 +82,11 @@ def test_file_types_counted_where_the_lanes_are_known():
     assert speed.dmmv_file_type(ARC_A770, Q4_0, "llama.cpp") == ""
 
 
-# LLaMA 7B Q4_0 on an RX 5700 XT (llama.cpp PR 13324): 6.61 G weights, 3.75 GB, 32 layers
-STAGE = speed.Stage(
+# LLaMA 7B Q4_0 on an RX 5700 XT (llama.cpp PR 13324)
+STAGE = llama_7b_q4_0_stage(
     bandwidth_gb_s=448,
     backend="vulkan",
     tflops=19.5,
-    layers=32,
-    dense_bytes=3.75e9,
-    routed_bytes=0.0,
-    experts=0,
-    experts_per_tok=0,
-    active_params=6.61e9,
-    fmt="legacy",
     shader_lanes_tops=19.5 / 4,
     float_matvec=True,
     dmmv_type="q4_0",
