@@ -161,7 +161,7 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
 
 def shown_for(result: Estimate, question: Question) -> dict:
     """`shown` of the question's own estimate: its hardware, users, devices' backends and runtime fit."""
-    specs = question.device_specs()
+    specs = question.device_specs
     return shown(
         result,
         question.hardware,
@@ -187,5 +187,5 @@ def result_context(result: Estimate, question: Question) -> dict:
         "permalink": question.permalink(),
         "measured": measured,
         "nearest": question.nearest_measured(measured),
-        "error_pages": error_pages(result, question.runtime, question.device_specs()[0].backend, plan),
+        "error_pages": error_pages(result, question.runtime, question.device_specs[0].backend, plan),
     }

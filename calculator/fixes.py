@@ -202,7 +202,7 @@ def _fits(form: QuestionForm) -> bool:
         plan = fitting.recommended(
             model=model_spec(question.model),
             quant=question.quant_spec,
-            devices=question.device_specs(),
+            devices=question.device_specs,
             workload=question.workload(),
         )
         return plan is not None  # a bool: the cache keeps False, not None

@@ -83,9 +83,11 @@ class Question:
         mix, or an MoE's published checkpoint under vLLM: Quantization.as_spec)."""
         return self.quant.as_spec(self.runtime, moe=self.model.is_moe)
 
+    @cached_property
     def device_specs(self) -> list[DeviceSpec]:
         """The devices as the engine sees them, each on the backend this runtime runs there (LM Studio on
-        an Intel Arc: Vulkan; Combination.backend)."""
+        an Intel Arc: Vulkan; Combination.backend): built once, for the estimate, the published rows, the
+        page's backends and its error pages."""
         combination, family = self.combination, self.quant.family
         return [gpu.as_spec(combination.backend(gpu, self.runtime, family)) for gpu in self.devices]
 
@@ -214,7 +216,7 @@ class Question:
             result = estimate(
                 model=spec_of_model,
                 quant=self.quant_spec,
-                devices=self.device_specs(),
+                devices=self.device_specs,
                 workload=self.workload(),
                 candidates=candidates,
                 with_suggestions=with_suggestions,
@@ -249,7 +251,7 @@ class Question:
             llm=self.model.slug,
             quant=self.quant.slug,
             runtime=runtime,
-            prefer_backend=self.device_specs()[0].backend,
+            prefer_backend=self.device_specs[0].backend,
             prompt_tokens=self.workload().prompt_tokens,
         )
 

@@ -25,7 +25,7 @@ def decode(plans: list, strategy: str) -> float:
     ("runtime", "backend"), [("lm-studio", "vulkan"), ("ollama", "vulkan"), ("llama-cpp", "sycl")]
 )
 def test_an_arc_is_timed_on_the_backend_its_runtime_runs(catalog, runtime, backend):
-    (device,) = question(f"{ARC}&runtime={runtime}").device_specs()
+    (device,) = question(f"{ARC}&runtime={runtime}").device_specs
     assert device.backend == backend
     assert kernels(device, runtime) == {"vulkan": "vulkan_intel", "sycl": "sycl"}[backend]
 
@@ -33,7 +33,7 @@ def test_an_arc_is_timed_on_the_backend_its_runtime_runs(catalog, runtime, backe
 def test_an_nvidia_card_stays_on_cuda_under_every_runtime_of_its_vulkan_too(catalog):
     for runtime in ("llama-cpp", "ollama", "lm-studio", "vllm"):
         query = f"model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090&runtime={runtime}"
-        assert [d.backend for d in question(query).device_specs()] == ["cuda"], runtime
+        assert [d.backend for d in question(query).device_specs] == ["cuda"], runtime
 
 
 @pytest.mark.parametrize(("runtime", "backend"), [("lm-studio", "vulkan"), ("llama-cpp", None)])
