@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 
 log = logging.getLogger("willitrun.requests")
 
@@ -57,6 +58,9 @@ COMPUTED_PAGES = frozenset(
     }
 )
 SHARE_PATH = "/r/"
+# The limited paths that are images (/og.png, /chart.svg, /r/<id>/og.png): over the limit, a line of
+# text, as an <img> shows no page.
+IMAGES = (".png", ".svg")
 API_DOCS_PATH = "/api/"  # a page computed once from the OpenAPI schema, read like the glossary
 # POSTs that store rows: a shared snapshot, a visitor's measurement.
 STORING_POSTS = frozenset({SHARE_PATH, "/measurements/submit/"})
@@ -79,7 +83,8 @@ def rate_scope(request) -> str | None:
 class RateLimitMiddleware:
     """Per client and scope (`rate_scope`), at most <SCOPE>_RATE_LIMIT requests per <SCOPE>_RATE_WINDOW
     seconds (settings: API_, PAGE_, SHARE_; a limit of 0 turns that scope off), then 429 with
-    Retry-After: JSON {"errors": ...} on the API, a line of text elsewhere. Counters live in the cache
+    Retry-After: JSON {"errors": ...} on the API, a line of text for an image, the site's page
+    elsewhere (`too_many_page`). Counters live in the cache
     (Redis: shared by every replica) under one key per client, scope and window. It sits above the
     response cache, so pages and answers served from the cache count too."""
 
@@ -100,14 +105,33 @@ class RateLimitMiddleware:
         message = f"Too many requests: at most {limit} per {window} s from one address."
         if scope == "api":
             response = JsonResponse({"errors": {"__all__": [message]}}, status=429)
-        else:
+        elif request.path_info.endswith(IMAGES):
             response = HttpResponse(
                 f"{message} Try again in {retry_after} s.\n",
                 status=429,
                 content_type="text/plain; charset=utf-8",
             )
+        else:
+            response = too_many_page(request, message, limit, window, retry_after)
         response["Retry-After"] = str(retry_after)
         return response
+
+
+def too_many_page(request, message: str, limit: int, window: int, retry_after: int) -> HttpResponse:
+    """The page a visitor over the limit sees: the site's page with the limit, when to try again and a
+    link that asks again; to an HTMX request for the live answer (HX-Target: result), that answer's
+    section only, which base.html's htmx-config swaps in for a 429 (the visitor sees why the answer
+    stopped following the form instead of a page that silently stays as it was). It is answered above
+    the CSP middleware, so it carries the site's policy itself."""
+    context = {"message": message, "limit": limit, "window": window, "retry_after": retry_after}
+    context["again"] = request.get_full_path()
+    partial = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "result"
+    template = "_too_many.html" if partial else "429.html"
+    response = HttpResponse(render_to_string(template, context, request=request), status=429)
+    for header, value, _setting in site_policies():
+        if value:
+            response[header] = value
+    return response
 
 
 def _count(key: str, *, timeout: int) -> int:

@@ -19,8 +19,31 @@ def test_a_page_answers_429_with_retry_after_past_the_limit(client, settings, ur
     response = client.get(url)
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= settings.PAGE_RATE_WINDOW
-    assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert response.content.decode().startswith("Too many requests: at most 2 per 60 s from one address.")
+    body = response.content.decode()
+    if url.endswith(".png"):  # an image: a line of text
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        assert body.startswith("Too many requests: at most 2 per 60 s from one address.")
+    else:  # the site's page, with its policy, and a link that asks again
+        assert response["Content-Type"] == "text/html; charset=utf-8"
+        assert "<h1>Too many requests</h1>" in body and 'class="site-header"' in body
+        assert "At most 2 per 60 s from one address: try again in " in body
+        assert f'<a href="{url}">ask again</a>' in body
+        assert "default-src" in response["Content-Security-Policy"]
+
+
+def test_the_live_answer_over_the_limit_says_so_in_its_place(client, settings, catalog):
+    """An HTMX request for the answer gets the answer's section with the message (base.html's htmx-config
+    swaps a 429 in), not the whole page nor a silence that leaves the old answer standing."""
+    settings.PAGE_RATE_LIMIT = 1
+    url = "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ctx=4096"
+    htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "result"}
+    assert client.get(url, **htmx).status_code == 200
+    response = client.get(url, **htmx)
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="result"') and "<h1>" not in body
+    assert "Too many requests: at most 1 per 60 s" in body and "try again in" in body
+    assert '{"code":"400|429","swap":true,"error":false}' in client.get("/glossary/").content.decode()
 
 
 def test_uploads_count_toward_the_page_limit(client, settings):
