@@ -37,7 +37,8 @@ class Catalog:
     apple: set[str]  # the Apple silicon Macs: a whole computer each, that takes no other GPU
     backend: dict[str, str]  # GPU slug -> the backend it runs on (the first of its `backends`)
     runtimes: dict[str, dict]  # the calculator's runtimes: slug -> the fixture row
-    links: list[str]
+    links: list[tuple[str, str]]  # slug, kind (pcie, nvlink, ethernet...)
+    nvlink: set[str] = field(default_factory=set)  # the GPUs with an NVLink connector
     terms: list[str] = field(default_factory=list)
 
     @classmethod
@@ -55,7 +56,8 @@ class Catalog:
             apple={g["slug"] for g in gpus if g["vendor"] == "apple"},
             backend={g["slug"]: (g.get("backends") or ["vulkan"])[0] for g in gpus},
             runtimes={r["slug"]: r for r in rows("runtimes.json") if r["slug"] in CALCULATOR_RUNTIMES},
-            links=[i["slug"] for i in rows("interconnects.json")],
+            links=[(i["slug"], i["kind"]) for i in rows("interconnects.json")],
+            nvlink={g["slug"] for g in gpus if g.get("nvlink")},
             terms=sorted(p.stem for p in (ROOT / "content" / "glossary").glob("*.md")),
         )
 
@@ -136,11 +138,31 @@ def calculator_query(rng: random.Random, catalog: Catalog) -> str:
         pairs.append(("prompt", str(rng.choice([128, 512, 1024, 2048]))))
     if rng.random() < 0.3 and not _unified_only(catalog, devices):
         pairs.append(("ram_gb", str(rng.choice(RAM_GB))))
-    if rng.random() < 0.1:
-        pairs.append(("link", rng.choice(catalog.links)))
-    if rng.random() < 0.03:
-        pairs.append(("hosts", str(rng.choice([2, 3, 4]))))
+    link = rng.random() < 0.1
+    hosts = rng.choice([2, 3, 4]) if rng.random() < 0.03 else 1
+    if link and (links := _links(catalog, devices, hosts)):
+        pairs.append(("link", rng.choice(links)))
+    if hosts > 1:
+        pairs.append(("hosts", str(hosts)))
     return urlencode(pairs)
+
+
+NETWORK_KINDS = {"ethernet", "thunderbolt", "infiniband"}  # catalog.models.Interconnect.NETWORK_KINDS
+
+
+def _links(catalog: Catalog, devices: list[tuple[str, str]], hosts: int) -> list[str]:
+    """The links that join what the question has (the form refuses the others: `QuestionForm.link_fits`):
+    a network with several machines, a GPU link with several GPUs in one, an NVLink where every card has
+    the connector."""
+    gpus = [slug for key, slug in devices if key == "gpu"]
+    per_host = sum(int(n) for key, n in devices if key == "count")
+    fitting = []
+    for slug, kind in catalog.links:
+        if kind in NETWORK_KINDS:
+            fitting += [slug] if hosts > 1 else []
+        elif per_host > 1 and (kind != "nvlink" or all(g in catalog.nvlink for g in gpus)):
+            fitting.append(slug)
+    return fitting
 
 
 def what_runs_query(rng: random.Random, catalog: Catalog) -> str:

@@ -233,4 +233,8 @@ def fix_text(changes: dict[str, str], data: dict, *, alone: bool = False) -> str
         return f"Use a {int(changes['prompt']):,}-token prompt"
     if changes.get("ram_gb") == "":
         return "Leave System RAM empty"
+    if "hosts" in changes:
+        return f"Use {int(changes['hosts'])} machines"
+    if changes.get("link") == "":
+        return "Leave the link on Auto"
     return None

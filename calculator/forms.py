@@ -283,6 +283,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         if not self.errors.keys() & {"gpu", "count", "hosts"}:
             self.one_machine(data["hosts"])
         self.no_ram_beside(data)
+        self.link_fits(data)
         if not self.errors.keys() & {"model", "config", "quant", "gpu", "count", "runtime", "kv"}:
             Combination(self.devices).check(self, data)
         self.flash_attention_off(data)
@@ -320,6 +321,42 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
                 f"llama.cpp keeps a {data['kv']} KV cache only with flash attention on: it stops at load.",
             )
             self.fixes += [("fa", {"fa": ""}), ("fa", {"kv": ""})]
+
+    def link_fits(self, data: dict) -> None:
+        """The link joins what the question has: a network (Ethernet, InfiniBand, Thunderbolt) joins
+        machines, so it needs Machines above 1; a GPU link (PCIe, NVLink) joins GPUs in one machine, so
+        it needs two there; an NVLink needs the connector on every card (the catalog's `nvlink`: the RTX
+        3090 has it, the RTX 4090 has none). Otherwise the engine would quietly ignore the link, or time
+        a bridge that cannot be fitted."""
+        link = data.get("link")
+        if not link or self.errors.keys() & {"gpu", "count", "hosts", "link"}:
+            return
+        hosts, devices = data["hosts"], self.devices
+        if link.between_machines:
+            if hosts == 1:
+                self.add_error(
+                    "link",
+                    f"{link.name} joins machines: set Machines to 2 or more, or pick how the GPUs in this "
+                    "machine are joined (PCIe, NVLink).",
+                )
+                self.fixes += [("link", {"hosts": "2"}), ("link", {"link": ""})]
+            return
+        if len(devices) == 1:
+            then = (
+                f"; the {hosts} machines are joined by a network: pick one (Ethernet, InfiniBand)"
+                if hosts > 1
+                else ""
+            )
+            self.add_error("link", f"{link.name} joins GPUs in one machine, which has one GPU here{then}.")
+            self.fixes.append(("link", {"link": ""}))
+            return
+        if link.kind == link.Kind.NVLINK and (without := sorted({d.name for d in devices if not d.nvlink})):
+            self.add_error(
+                "link",
+                f"The {' and the '.join(without)} {'has' if len(without) == 1 else 'have'} no NVLink "
+                "connector: pick the PCIe slots they sit in.",
+            )
+            self.fixes.append(("link", {"link": ""}))
 
     def no_ram_beside(self, data: dict) -> None:
         """A System RAM given with only unified-memory devices is refused: the GPU's memory is the

@@ -3,6 +3,7 @@ and with where they run, what cannot run on the question's devices (live with HT
 a question that cannot run says why in words in the answer panel, with one-click fixes."""
 
 import re
+from html import unescape
 
 import pytest
 
@@ -340,6 +341,56 @@ def test_the_link_select_is_disabled_with_its_reason_for_one_device_and_follows_
     assert 'value="pcie-4-x16"' in link and "None: one GPU" not in link
     networked = client.get("/?model=llama-3-1-70b-instruct&gpu=apple-m4-max-128gb&hosts=2").content.decode()
     assert 'value="thunderbolt-5"' in select(networked, "link")  # the network between the machines
+
+
+@pytest.mark.parametrize(
+    ("query", "error", "fix_texts"),
+    [
+        (  # a bridge between GPUs, with one GPU a machine: the network joins them
+            "gpu=geforce-rtx-3090&hosts=2&link=nvlink-3090",
+            "NVLink bridge (RTX 3090, 2-way) joins GPUs in one machine, which has one GPU here; the 2 machines "
+            "are joined by a network: pick one (Ethernet, InfiniBand).",
+            ["Leave the link on Auto"],
+        ),
+        (
+            "gpu=geforce-rtx-3090&link=pcie-4-x16",
+            "PCIe 4.0 x16 joins GPUs in one machine, which has one GPU here.",
+            ["Leave the link on Auto"],
+        ),
+        (  # a network with one machine
+            "gpu=geforce-rtx-3090&count=2&link=ethernet-10g",
+            "10 Gigabit Ethernet joins machines: set Machines to 2 or more, or pick how the GPUs in this "
+            "machine are joined (PCIe, NVLink).",
+            ["Use 2 machines", "Leave the link on Auto"],
+        ),
+        (  # an NVLink bridge on cards without the connector
+            "gpu=geforce-rtx-4090&count=2&link=nvlink-3090",
+            "The GeForce RTX 4090 has no NVLink connector: pick the PCIe slots they sit in.",
+            ["Leave the link on Auto"],
+        ),
+    ],
+)
+def test_a_link_that_joins_nothing_of_the_question_is_refused_with_its_fixes(
+    client, catalog, query, error, fix_texts
+):
+    url = f"/?model=llama-3-1-8b-instruct&quant=q4_k_m&{query}"
+    html = unescape(client.get(url).content.decode())
+    assert error in html
+    assert list(fixes(html)) == fix_texts
+    for href, _hx in fixes(html).values():  # each fix answers
+        assert client.get(href).status_code == 200, href
+    api = client.get(f"/api/v1/estimate?model=llama-3-1-8b-instruct&quant=q4_k_m&{query}")
+    assert api.status_code == 400 and api.json()["errors"]["link"] == [error]
+
+
+def test_links_that_join_what_the_question_has_are_taken(client, catalog):
+    for query in (
+        "gpu=geforce-rtx-3090&count=2&link=nvlink-3090",
+        "gpu=geforce-rtx-4090&count=2&link=pcie-4-x8",
+        "gpu=geforce-rtx-3090&hosts=2&link=ethernet-25g",
+        "gpu=geforce-rtx-3090&count=2&hosts=2&link=nvlink-3090",  # the bridge in each machine
+    ):
+        assert client.get(f"/?model=llama-3-1-8b-instruct&quant=q4_k_m&{query}").status_code == 200, query
 
 
 def test_an_image_model_on_a_mac_and_an_rtx_card_is_refused_too_with_each_alone(client, catalog):
