@@ -34,6 +34,12 @@ BACKEND_SHORT = {
 # The format a model was released in, by its native dtype, for runtimes that load Hugging Face
 # checkpoints (vLLM, SGLang, MLX); 16-bit otherwise. GGUF runtimes start from fitting.NATIVE_FORMATS.
 RELEASE_FORMATS = {"float8_e4m3": "fp8", "mxfp4+bfloat16": "mxfp4", "float16": "f16"}
+# Backends a runtime runs on where the calculator does not time it, and the page of its makers that says it
+# runs there: vLLM's Intel GPU build (XPU; its installation page, "Supported Hardware: Intel Data Center GPU,
+# Intel ARC GPU") has too few published single-stream measurements to set its kernels' shares (bench/data holds
+# none: the engine's vLLM shares are fitted on NVIDIA and AMD rows), so a question there is refused with that
+# reason, not with "does not run".
+NOT_TIMED = {("vllm", "sycl"): "docs.vllm.ai/en/latest/getting_started/installation/gpu/"}
 # How a refusal names a format's family ("Q4_K_M (a GGUF format)").
 FAMILY_WORDS = {
     "gguf": "a GGUF format",
@@ -109,12 +115,19 @@ class Combination:
             where = [r for r, _ in RUNTIME_CHOICES if self.runs(r)]
             instead = f": pick {self.names(where)}" if where else ""
             row = self.table[runtime]
-            missing = " and ".join(
-                BACKEND_NAMES.get(b, b)
-                for b in sorted({c[0] for c in self.choices if not device_backend(row, c)})
-            )
-            runs_on = only_on(row["backends"]).removesuffix(" only")
-            form.add_error("runtime", f"{row['name']} does not run on {missing}, only on {runs_on}{instead}.")
+            backends = sorted({c[0] for c in self.choices if not device_backend(row, c)})
+            missing = " and ".join(BACKEND_NAMES.get(b, b) for b in backends)
+            if pages := self.not_timed(runtime, backends):
+                form.add_error(
+                    "runtime",
+                    f"{row['name']} runs on {missing} too ({', '.join(pages)}), but this calculator cannot "
+                    f"time it there yet: no published measurement to calibrate on{instead}.",
+                )
+            else:
+                runs_on = only_on(row["backends"]).removesuffix(" only")
+                form.add_error(
+                    "runtime", f"{row['name']} does not run on {missing}, only on {runs_on}{instead}."
+                )
             given = quant if form.data.get("quant") not in (None, "") else None
             form.fixes += [  # a format the other runtime cannot run gives way to its usual one
                 (
@@ -151,8 +164,21 @@ class Combination:
 
     def not_here(self, runtime: str) -> str | None:
         """Why a runtime of the form cannot run on these devices, in a few words ("NVIDIA or AMD
-        only"); None where it runs."""
-        return None if self.runs(runtime) else only_on(self.table[runtime]["backends"])
+        only", "not timed on Intel (SYCL)"); None where it runs."""
+        if self.runs(runtime):
+            return None
+        row = self.table[runtime]
+        backends = sorted({c[0] for c in self.choices if not device_backend(row, c)})
+        if self.not_timed(runtime, backends):
+            return f"not timed on {' or '.join(BACKEND_SHORT.get(b, b) for b in backends)}"
+        return only_on(row["backends"])
+
+    @staticmethod
+    def not_timed(runtime: str, backends: list[str]) -> list[str]:
+        """The makers' pages saying the runtime runs on each of `backends` where the calculator does not
+        time it (`NOT_TIMED`); empty unless every one of them is such a backend."""
+        pages = [NOT_TIMED.get((runtime, b)) for b in backends]
+        return pages if pages and all(pages) else []
 
     def format_runtime(self, family: str) -> str | None:
         """The runtime the calculator runs this format family with here: the first of RUNTIME_CHOICES
