@@ -10,7 +10,7 @@ context is labelled as the visitor wrote it ("28k" for 28000), the others in bin
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 
 from estimator import Estimate, Plan
@@ -197,6 +197,28 @@ def _chart(
         Point(label, v, lo, hi, fits, i == current, margin, plan)
         for i, (label, (v, lo, hi, fits, margin, plan)) in enumerate(zip(labels, series, strict=True))
     ]
+    return drawn(kind, title, unit, x_name, points)
+
+
+def stored(chart: Chart) -> dict:
+    """The chart as JSON: what it measures and its points, all a snapshot keeps to draw it again."""
+    return {
+        "kind": chart.kind,
+        "title": chart.title,
+        "unit": chart.unit,
+        "x_name": chart.x_name,
+        "points": [asdict(p) for p in chart.points],
+    }
+
+
+def from_stored(data: dict) -> Chart:
+    """A chart `stored` kept, drawn as it was (calculator/snapshots.py: a shared answer's charts)."""
+    points = [Point(**p) for p in data["points"]]
+    return drawn(data["kind"], data["title"], data["unit"], data["x_name"], points)
+
+
+def drawn(kind: str, title: str, unit: str, x_name: str, points: list[Point]) -> Chart:
+    """The SVG geometry of the points: the line and range band where they fit, the dots, the y axis."""
     y_max = max([p.high or p.value or 0 for p in points] + [1.0])
     y_max = _nice(y_max)
     inner_w, inner_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM

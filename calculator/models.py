@@ -39,6 +39,12 @@ class Snapshot(models.Model):
     query = models.TextField(help_text="The canonical permalink query string of its page.")
     specs = models.JSONField(help_text="The catalog values the engine used: model, quant, devices, workload.")
     result = models.JSONField(help_text="The engine's Estimate, or the reverse page's answer, as JSON.")
+    charts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The answer's charts as drawn when shared (calculator/charts.py `stored`); empty for "
+        "the reverse pages and for snapshots shared before charts were kept.",
+    )
     engine_version = models.CharField(max_length=20)
     created = models.DateTimeField(auto_now_add=True)
     last_viewed = models.DateTimeField(

@@ -13,9 +13,10 @@ from estimator import ENGINE_VERSION, Estimate
 from estimator.units import format_bytes, format_rate
 
 from . import answer as answers
-from . import present
+from . import charts, present
 from .forms import QuestionForm
 from .models import MAX_QUERY_CHARS, Snapshot
+from .page import cached_result
 from .question import EngineRefused, Question
 
 
@@ -34,7 +35,7 @@ def check_length(query: str) -> None:
 def save(question: Question) -> Snapshot:
     query = question.query()
     check_length(query)
-    result = question.estimate()
+    result, chart_list = cached_result(question)  # as the page showed it, charts included
     specs = {
         "model": question.model.as_spec().model_dump(mode="json"),
         "quant": question.quant_spec.model_dump(mode="json"),
@@ -50,6 +51,7 @@ def save(question: Question) -> Snapshot:
             "query": query,
             "specs": specs,
             "result": result.model_dump(mode="json"),
+            "charts": [charts.stored(chart) for chart in chart_list],
             "engine_version": ENGINE_VERSION,
         },
     )
@@ -68,6 +70,7 @@ def show(snapshot: Snapshot) -> dict:
     context = answers.shown(result, hardware, users=users, backends=backends, unified=unified, fit=fit) | {
         "snapshot": snapshot,
         "permalink": f"{reverse('calculator:will-it-run')}?{snapshot.query}",
+        "charts": [charts.from_stored(chart) for chart in snapshot.charts],  # as drawn then
     }
     today = QuestionForm(QueryDict(snapshot.query))
     if not today.is_valid():

@@ -10,6 +10,7 @@ urlpatterns = [
     path("og.png", og.question_image, name="og-image"),
     path("chart.svg", views.chart_svg, name="chart-svg"),
     path("r/<slug:snapshot_id>/og.png", og.snapshot_image, name="snapshot-og-image"),
+    path("r/<slug:snapshot_id>/chart.svg", views.snapshot_chart_svg, name="snapshot-chart-svg"),
     path("compare/", views.compare, name="compare"),
     path("own-model/", views.own_model, name="own-model"),
     path("rig/", views.paste_rig, name="paste-rig"),

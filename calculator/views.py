@@ -12,6 +12,7 @@ from django.http import (
 )
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
 from django.utils.http import is_same_domain
 from django.views.decorators.csrf import csrf_exempt
@@ -25,10 +26,11 @@ from catalog.runtimes import BY_SLUG
 from config import http_cache
 from estimator.units import format_rate
 
-from . import diffusion_views, hub_config, pickers, rig, snapshots
+from . import charts, diffusion_views, hub_config, pickers, rig, snapshots
 from .fixes import labelled_errors, problems
 from .forms import MAX_DEVICES, MAX_RAM_GB, QuestionForm
 from .models import Snapshot
+from .og import SNAPSHOT_MAX_AGE_S
 from .page import (
     cached_result,
     combination_pickers,
@@ -133,7 +135,23 @@ def chart_svg(request):
         _, chart_list = cached_result(Question.from_form(form))
     except EngineRefused as refusal:
         return HttpResponseBadRequest(str(refusal), content_type="text/plain")
-    chart = next(c for c in chart_list if c.kind == kind)
+    return _svg(request, next(c for c in chart_list if c.kind == kind))
+
+
+@require_GET
+def snapshot_chart_svg(request, snapshot_id):
+    """A shared answer's chart as it was drawn when shared: `/r/<id>/chart.svg?chart=context|users`."""
+    snapshot = Snapshot.objects.filter(id=snapshot_id, kind=Snapshot.ESTIMATE).only("charts").first()
+    wanted = request.GET.get("chart")
+    kept = next((c for c in snapshot.charts if c["kind"] == wanted), None) if snapshot else None
+    if kept is None:
+        raise Http404("No such chart of a shared result.")
+    response = _svg(request, charts.from_stored(kept))
+    patch_cache_control(response, public=True, max_age=SNAPSHOT_MAX_AGE_S)  # a snapshot never changes
+    return response
+
+
+def _svg(request, chart) -> TemplateResponse:
     return TemplateResponse(
         request, "calculator/chart.svg", {"chart": chart, "alt": chart.alt}, content_type="image/svg+xml"
     )

@@ -92,6 +92,42 @@ def test_snapshot_keeps_its_numbers_and_says_today_differs_after_an_admin_edit(c
     assert numbers(fresh.content.decode())["decode"] != numbers(html)["decode"]
 
 
+def test_a_shared_answer_keeps_its_charts_as_they_were_drawn(client, catalog):
+    """The review: a shared result dropped its two charts. They are stored with it and drawn from what was
+    stored: after an admin edit that moves today's speeds, the snapshot's charts still read as shared
+    while the page's own chart of the same question reads the new speeds."""
+    snapshot = share(client)
+    html = shown(client, snapshot).content.decode()
+    srcs = re.findall(r'<figure class="chart"><figcaption>[^<]*</figcaption><img src="([^"]+)"', html)
+    assert srcs == [f"/r/{snapshot.id}/chart.svg?chart=context", f"/r/{snapshot.id}/chart.svg?chart=users"]
+    before = {src: client.get(src) for src in srcs}
+    for response in before.values():
+        assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+        assert "max-age=604800" in response["Cache-Control"]
+    context_alt = re.search(r"<title>([^<]*)</title>", before[srcs[0]].content.decode()).group(1)
+    assert context_alt.startswith("Decode speed per user at full context, in tok/s, by tokens of context: ")
+    assert "8k " in context_alt  # the shared question's own context is a point
+
+    gpu = Gpu.objects.get(slug="geforce-rtx-3090")
+    gpu.bandwidth_gb_s = 500.0
+    gpu.save()
+    cache.clear()
+    for src, response in before.items():
+        assert client.get(src).content == response.content
+    today = client.get(f"/chart.svg?chart=context&{snapshot.query}").content.decode()
+    assert re.search(r"<title>([^<]*)</title>", today).group(1) != context_alt
+    assert client.get(f"/r/{snapshot.id}/chart.svg?chart=nope").status_code == 404
+    assert client.get("/r/abcdefghij/chart.svg?chart=context").status_code == 404
+
+
+def test_a_snapshot_shared_before_charts_were_kept_shows_none(client, catalog):
+    snapshot = share(client)
+    Snapshot.objects.filter(id=snapshot.id).update(charts=[])
+    html = shown(client, snapshot).content.decode()
+    assert 'class="chart"' not in html
+    assert client.get(f"/r/{snapshot.id}/chart.svg?chart=context").status_code == 404
+
+
 def test_snapshot_still_shows_when_its_gpu_is_deleted(client, catalog):
     snapshot = share(client)
     before = numbers(shown(client, snapshot).content.decode())
