@@ -88,7 +88,7 @@ def shown(
             for p in result.plans
         ],
         "users": users,
-        "queued": present.seated(plan, users) < users,
+        "queued": plan.seated(users) < users,
         "strategy_titles": STRATEGY_TITLES,
     }
 

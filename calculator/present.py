@@ -12,7 +12,7 @@ from estimator import Estimate, Explanation, Plan, commands
 from estimator.schema import Reason, Suggestion
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
-from estimator.units import format_bytes, format_rate, plural
+from estimator.units import format_bytes, format_rate, format_seconds, plural
 
 from .memory import status
 from .question import Question
@@ -81,6 +81,7 @@ class Verdict:
     text: str  # the headline, short: the sticky verdict bar shows it
     headroom: str
     tok_s: str = ""  # decode per user of the plan shown, for the compact verdict bar
+    tok_s_who: str = "per user"  # whose decode `tok_s` is: "each, 3 at once" where vLLM seats fewer users
     memory: str = ""  # "21.3 of 24.0 GiB": the fullest device of the plan shown
     borderline: bool = False  # does not fit only because of the memory kept free for safety
     detail: str = ""  # what the headline leaves out: what to expect, what to change
@@ -119,11 +120,6 @@ def per_user(plan: Plan, users: int) -> Speed:
     return Speed(value, low * scale if low else None, high * scale if high else None)
 
 
-def seated(plan: Plan, users: int) -> int:
-    """How many of the users run at once: under vLLM the ones its KV cache cannot seat wait."""
-    return min(users, int(plan.max_concurrency or users)) if plan.queue_s else users
-
-
 def per_user_explanation(plan: Plan, users: int) -> Explanation | None:
     """How the per-user figure comes from the plan's numbers: the engine's own explanation alone, the
     aggregate's division with more users; where vLLM's KV cache seats fewer than asked, how fast the
@@ -132,7 +128,7 @@ def per_user_explanation(plan: Plan, users: int) -> Explanation | None:
     if shared is None:
         return plan.explanations.get("decode_tok_s")
     each = f"{format_rate(aggregate)} tok/s ÷ {users} users = {format_rate(shared)} tok/s each"
-    if (seats := seated(plan, users)) < users:
+    if (seats := plan.seated(users)) < users:
         each += (
             f" on average: about {seats} run at once, at {format_rate(aggregate / max(seats, 1))} tok/s each, "
             "while the others wait"
@@ -265,12 +261,18 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
     free = min(d.free_bytes for d in plan.devices)
     speed = per_user(plan, users)
     rate = f", about {format_rate(speed.value)} tok/s per user" if speed.value else ""
-    detail = ""
-    if plan.queue_s and plan.max_concurrency:  # vLLM's paged cache admits fewer users than asked
-        seats = int(plan.max_concurrency)
+    tok_s, who, detail = format_rate(speed.value) if speed.value else "", "per user", ""
+    if (seated := plan.seated_tok_s(users)) is not None:
+        # vLLM's paged cache seats fewer users than asked: the seated ones' speed is what a user sees
+        # answering; the average over everyone (the waiting ones at 0) is said after, as what it is.
+        seats, each = plan.seated(users), format_rate(seated)
+        rate = f": {seats} of the {users} users at once, about {each} tok/s each"
+        tok_s, who = each, f"each, {seats} at once"
         detail = (
-            f"Its KV cache holds {plural(seats, 'full-length conversation')} at once: the others wait their "
-            "turn."
+            f"Its KV cache holds {plural(seats, 'full-length conversation')} at once: the other "
+            f"{users - seats} wait their turn, the first about {format_seconds(plan.queue_s)} when every "
+            f"answer runs to the full context (shorter ones share the pool and wait less). Averaged over all "
+            f"{users} users, waiting included: {format_rate(speed.value)} tok/s each."
         )
     word = "Yes, but tight" if plan.tight else "Yes"
     others = ""
@@ -299,7 +301,8 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
         plan.tight,
         f"{text}{rate}.",
         f"{format_bytes(free)} free on the fullest device",
-        tok_s=format_rate(speed.value) if speed.value else "",
+        tok_s=tok_s,
+        tok_s_who=who,
         memory=fullest_device(plan),
         detail=detail,
     )

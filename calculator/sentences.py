@@ -136,7 +136,12 @@ def _longest_context(v: Values) -> str:
 
 
 def _rate(v: Values) -> str:
-    """A suggestion's speed: "12.3 tok/s", or with several users "about 0.40 tok/s per user"."""
+    """A suggestion's speed: "12.3 tok/s", or with several users "about 0.40 tok/s per user", or where
+    vLLM seats fewer of them than asked "1 of the 512 users at once, about 16.7 tok/s each"."""
+    if v.get("seated"):
+        return (
+            f"{v['seated']} of the {v['users']} users at once, about {format_rate(v.get('tok_s'))} tok/s each"
+        )
     if v.get("per_user"):
         return f"about {format_rate(v.get('tok_s'))} tok/s per user"
     return f"{format_rate(v.get('tok_s'))} tok/s"

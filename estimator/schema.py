@@ -535,6 +535,19 @@ class Plan(Frozen):
             return None
         return self.decode_tok_s_aggregate / users
 
+    def seated(self, users: int) -> int:
+        """How many of `users` run at once: all, but under vLLM those its paged KV cache cannot seat wait
+        (`queue_s`, `max_concurrency`: its sequences of the full context)."""
+        return min(users, int(self.max_concurrency or users)) if self.queue_s else users
+
+    def seated_tok_s(self, users: int) -> float | None:
+        """Decode as each seated user sees it while the others wait (the aggregate ÷ the seated ones);
+        None where every user is seated (then `shared_tok_s` is what each sees)."""
+        seats = self.seated(users)
+        if seats >= users or not self.decode_tok_s_aggregate:
+            return None
+        return self.decode_tok_s_aggregate / max(seats, 1)
+
 
 SuggestionKind = Literal[
     "quant", "context", "kv_cache", "flash_attention", "gpu_count", "hosts", "offload", "ram"

@@ -353,13 +353,16 @@ def _more(
 
 def _plan_values(plan: Plan, workload: Workload) -> dict[str, int | float | str]:
     """The plan a suggestion quotes, as a reason's values: its strategy, its decode as each user sees
-    it (alone: single stream; with several: `Plan.shared_tok_s`, marked `per_user`, as the verdict
+    it (alone: single stream; with several: `Plan.shared_tok_s`, marked `per_user`; where vLLM seats
+    fewer than asked, each seated one's, `Plan.seated_tok_s`, with `seated` of `users`: as the verdict
     reads it), and `other_runtime` where the chosen runtime cannot run it."""
     values: dict[str, int | float | str] = {"strategy": plan.strategy}
     if plan.decode_tok_s is not None:
         values["tok_s"] = plan.decode_tok_s
     if (each := plan.shared_tok_s(workload.batch)) is not None:
         values |= {"tok_s": each, "per_user": 1}
+    if (seated := plan.seated_tok_s(workload.batch)) is not None:  # the others wait: as the verdict says
+        values |= {"tok_s": seated, "seated": plan.seated(workload.batch), "users": workload.batch}
     if workload.runtime_strategies is not None and plan.strategy not in workload.runtime_strategies:
         values["other_runtime"] = 1
     return values

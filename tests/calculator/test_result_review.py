@@ -8,6 +8,7 @@ import re
 import pytest
 
 from calculator import charts, present, snapshots
+from estimator.units import format_rate
 
 pytestmark = pytest.mark.django_db
 
@@ -296,11 +297,14 @@ def test_where_vllm_seats_fewer_users_the_speed_per_user_is_an_average_said_so(c
     context = client.get(url).context
     plan, explained = context["shown_plan"], context["per_user_explained"].substituted
     assert plan.queue_s and int(plan.max_concurrency) < 64
+    average = format_rate(present.per_user(plan, 64).value)
+    seats = int(plan.max_concurrency)
     assert (
-        f"= {context['verdict'].tok_s} tok/s each on average: about {int(plan.max_concurrency)} run at once"
-        in (explained)
+        f"= {average} tok/s each on average: about {seats} run at once, at {context['verdict'].tok_s} tok/s each"
+        in explained
     )
     assert "while the others wait" in explained
+    assert context["verdict"].tok_s_who == f"each, {seats} at once"
 
 
 LMS_MOE = "/?model=qwen3-30b-a3b&quant=q4_k_m&gpu=geforce-rtx-3060-12-gb&ram_gb=64&runtime=lm-studio"

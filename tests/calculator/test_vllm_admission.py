@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 Q = "model=llama-3-1-8b-instruct&quant=awq-4bit&gpu=geforce-rtx-4090&ctx=32768&batch=64&runtime=vllm"
 
 
@@ -17,7 +19,22 @@ def test_the_page_shows_the_kv_pool_and_the_wait(client, catalog):
     assert re.fullmatch(r"conversations of 32,768 tokens at once \([\d,]+ tokens in vLLM's log\)", label), (
         label
     )
-    assert "Its KV cache holds 3 full-length conversations at once: the others wait their turn." in html
+    # the verdict quotes what a seated user sees, not the average over everyone with the waiting at 0
+    verdict = re.search(r'data-testid="verdict">([^<]*)<', html).group(1)
+    each = re.fullmatch(
+        r"Yes: fits on 1× GeForce RTX 4090: 3 of the 64 users at once, about (\d+) tok/s each\.", verdict
+    )
+    assert each, verdict
+    assert f'<strong>{each.group(1)}</strong> tok/s<span class="long"> each, 3 at once</span>' in html
+    detail = re.search(r'data-testid="verdict-detail">([^<]*)<', html).group(1)
+    assert re.fullmatch(
+        r"Its KV cache holds 3 full-length conversations at once: the other 61 wait their turn, the first "
+        r"about [\d.]+ min when every answer runs to the full context \(shorter ones share the pool and wait "
+        r"less\)\. Averaged over all 64 users, waiting included: ([\d.]+) tok/s each\.",
+        detail,
+    ), detail
+    average = float(re.search(r"included: ([\d.]+) tok/s", detail).group(1))
+    assert average == pytest.approx(int(each.group(1)) * 3 / 64, rel=0.01)
     assert "wait for one to finish" in html
     assert "after" in html and "waiting for a free KV slot" in html
     # llama.cpp plans reserve every slot up front: no pool to speak of
