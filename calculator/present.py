@@ -309,7 +309,8 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
 
 
 def closest_plan(result: Estimate) -> Plan:
-    """When nothing fits, the plan that misses by the least."""
-    return min(
-        result.plans, key=lambda p: max(d.used_bytes + d.headroom_bytes - d.capacity_bytes for d in p.devices)
-    )
+    """When nothing fits, the plan the engine ranks first (estimator/ranking.py `_order`): the one missing by
+    the least, but outside vLLM llama.cpp's experimental tensor parallel after the others, as its reason
+    ("The closest, layer split, needs 2.3 GiB more") names it: the verdict, the memory panel, the totals and
+    the nearest measurement all read this one plan."""
+    return result.plans[0]

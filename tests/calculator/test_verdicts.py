@@ -1,6 +1,8 @@
 """The verdict in one sentence, never contradicting itself: how it fits, that one GPU of several is enough,
 that a miss is only the safety margin (borderline: what to expect, what to change), or by how much not."""
 
+import re
+
 from calculator.present import verdict
 from estimator import Workload, estimate
 from estimator.units import GIB
@@ -83,3 +85,20 @@ def test_a_borderline_headroom_agrees_with_its_verdict(client, catalog):
         "fits only with 427 MiB of the 1.0 GiB safety margin used: 597 MiB left free on GeForce RTX 3060 12 GB"
     )
     assert "No plan fits" not in response.content.decode()
+
+
+def test_a_no_reads_one_closest_plan_everywhere(client, catalog):
+    """The review: 70B at 32K on two RTX 3090s said "2.0 GiB short in the closest plan" (tensor parallel's
+    miss) beside "The closest, layer split, needs 2.3 GiB more", with tensor parallel's memory panel and
+    29.5 tok/s under a nearest measurement of the layer split. The engine's closest plan (the layer split:
+    llama.cpp's tensor parallel is experimental) is the one the verdict, the panel and the totals read."""
+    response = client.get(
+        "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=32768"
+    )
+    context, html = response.context, response.content.decode()
+    result = context["result"]
+    assert result.recommended_plan is None and result.plans[0].strategy == "layer_split"
+    assert context["shown_plan"] is result.plans[0]
+    short = re.search(r'data-testid="headroom">([\d.]+) GiB short in the closest plan<', html).group(1)
+    assert f"The closest, layer split, needs {short} GiB more" in html
+    assert "(Layer split)" in html.split("Totals")[0]  # the memory panel's plan
