@@ -39,7 +39,13 @@ RELEASE_FORMATS = {"float8_e4m3": "fp8", "mxfp4+bfloat16": "mxfp4", "float16": "
 # Intel ARC GPU") has too few published single-stream measurements to set its kernels' shares (bench/data holds
 # none: the engine's vLLM shares are fitted on NVIDIA and AMD rows), so a question there is refused with that
 # reason, not with "does not run".
-NOT_TIMED = {("vllm", "sycl"): "docs.vllm.ai/en/latest/getting_started/installation/gpu/"}
+NOT_TIMED = {
+    ("vllm", "sycl"): (
+        "Intel GPUs through its XPU build",
+        "Intel (XPU)",
+        "docs.vllm.ai/en/latest/getting_started/installation/gpu/",
+    )
+}
 # How a refusal names a format's family ("Q4_K_M (a GGUF format)").
 FAMILY_WORDS = {
     "gguf": "a GGUF format",
@@ -117,11 +123,12 @@ class Combination:
             row = self.table[runtime]
             backends = sorted({c[0] for c in self.choices if not device_backend(row, c)})
             missing = " and ".join(BACKEND_NAMES.get(b, b) for b in backends)
-            if pages := self.not_timed(runtime, backends):
+            if builds := self.not_timed(runtime, backends):
+                where_runs = " and ".join(f"{words} ({page})" for words, _, page in builds)
                 form.add_error(
                     "runtime",
-                    f"{row['name']} runs on {missing} too ({', '.join(pages)}), but this calculator cannot "
-                    f"time it there yet: no published measurement to calibrate on{instead}.",
+                    f"{row['name']} runs on {where_runs} too, but this calculator cannot time it there yet: "
+                    f"no published measurement to calibrate on{instead}.",
                 )
             else:
                 runs_on = only_on(row["backends"]).removesuffix(" only")
@@ -169,16 +176,16 @@ class Combination:
             return None
         row = self.table[runtime]
         backends = sorted({c[0] for c in self.choices if not device_backend(row, c)})
-        if self.not_timed(runtime, backends):
-            return f"not timed on {' or '.join(BACKEND_SHORT.get(b, b) for b in backends)}"
+        if builds := self.not_timed(runtime, backends):
+            return f"not timed on {' or '.join(short for _, short, _ in builds)}"
         return only_on(row["backends"])
 
     @staticmethod
-    def not_timed(runtime: str, backends: list[str]) -> list[str]:
-        """The makers' pages saying the runtime runs on each of `backends` where the calculator does not
-        time it (`NOT_TIMED`); empty unless every one of them is such a backend."""
-        pages = [NOT_TIMED.get((runtime, b)) for b in backends]
-        return pages if pages and all(pages) else []
+    def not_timed(runtime: str, backends: list[str]) -> list[tuple[str, str, str]]:
+        """How the runtime runs on each of `backends` where the calculator does not time it (`NOT_TIMED`:
+        in words, in short, its makers' page); empty unless every one of them is such a backend."""
+        builds = [NOT_TIMED.get((runtime, b)) for b in backends]
+        return builds if builds and all(builds) else []
 
     def format_runtime(self, family: str) -> str | None:
         """The runtime the calculator runs this format family with here: the first of RUNTIME_CHOICES

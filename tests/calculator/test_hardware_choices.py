@@ -324,7 +324,7 @@ def test_an_intel_card_names_its_usual_backend_and_offers_its_vulkan_runtimes(cl
     )
     assert '<option value="ollama" selected>Ollama</option>' in runtime  # llama.cpp's Vulkan runs on Arc
     elsewhere = group(runtime, "Not on Intel (SYCL)")
-    assert '<option value="vllm" disabled>vLLM: not timed on Intel (SYCL)</option>' in elsewhere
+    assert '<option value="vllm" disabled>vLLM: not timed on Intel (XPU)</option>' in elsewhere
     assert '<option value="sglang" disabled>SGLang: NVIDIA or AMD only</option>' in elsewhere
 
 
@@ -333,9 +333,9 @@ def test_vllm_on_an_intel_card_is_refused_as_not_timed_not_as_not_running(client
     published measurement to time it: the refusal says that, names the page and the runtimes that answer."""
     html = unescape(client.get("/?model=llama-3-1-8b-instruct&gpu=arc-a770&runtime=vllm").content.decode())
     assert (
-        "vLLM runs on Intel GPUs (SYCL) too (docs.vllm.ai/en/latest/getting_started/installation/gpu/), but "
-        "this calculator cannot time it there yet: no published measurement to calibrate on: pick llama.cpp, "
-        in html
+        "vLLM runs on Intel GPUs through its XPU build (docs.vllm.ai/en/latest/getting_started/installation/gpu/) "
+        "too, but this calculator cannot time it there yet: no published measurement to calibrate on: pick "
+        "llama.cpp, " in html
     )
     assert "vLLM does not run on Intel" not in html
     assert "Use llama.cpp" in " ".join(fixes(html))
