@@ -279,6 +279,11 @@ def with_estimates(gpu: Gpu, rows: Sequence[Measurement]) -> list[Estimated]:
     return [Estimated(m, ours.get(m.slug)) for m in rows]
 
 
+# Cards within this ratio of memory bandwidth count as alike for `nearest_measured`: the model run on one
+# tells more than the bandwidth's last few percent.
+NEAR_BANDWIDTH = 1.5
+
+
 def nearest_measured(
     *,
     gpu: Gpu,
@@ -293,7 +298,8 @@ def nearest_measured(
     (as many cards first, a layer split when several: what the split costs shows; then its own backend, then
     the same model, then a model of the same kind, dense or MoE, then a test no longer
     than tg128, then the closest bytes a token reads, parameters × bits per weight, then bits per weight),
-    else a card of the same vendor and kind of memory (unified or not) with the nearest memory
+    else a card of the same vendor and kind of memory (unified or not): of those within NEAR_BANDWIDTH of its
+    memory bandwidth, one with the same model, then one with a model of the same kind, then the nearest
     bandwidth, and on it the same order. Rows read once per catalog version; the engine's estimate once
     per row and catalog version."""
     rows = cache.get_or_compute("decode-rows", "", _decode_rows)
@@ -327,10 +333,22 @@ def nearest_measured(
         ]
         if not near:
             return None
-        found = min(
-            near,
-            key=lambda r: (round(abs(math.log(r.bandwidth_gb_s / gpu.bandwidth_gb_s)), 3), *closeness(r)),
-        )
+
+        def kin(r: DecodeRow) -> tuple:
+            # a card of like bandwidth (within NEAR_BANDWIDTH) running this model, or one of its kind, before
+            # the card of the closest bandwidth running another kind: Qwen3-30B-A3B on an RTX 4060 Ti quoted
+            # Ministral 3B on a GTX 1080 when gpt-oss-20b on an RTX 2000 Ada was there
+            ratio = abs(math.log(r.bandwidth_gb_s / gpu.bandwidth_gb_s))
+            like = ratio <= math.log(NEAR_BANDWIDTH)
+            return (
+                not like,
+                like and r.llm_slug != llm,
+                like and r.moe != moe,
+                round(ratio, 3),
+                *closeness(r),
+            )
+
+        found = min(near, key=kin)
     estimate = cache.get_or_compute(
         "decode-row-estimate", found.slug, lambda: _estimate(found.slug), keep=True
     )

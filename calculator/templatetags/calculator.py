@@ -25,6 +25,17 @@ def tok_s(value):
 
 
 @register.filter
+def a_or_an(name: str) -> str:
+    """'a GeForce RTX 3090', 'an RTX 2000 Ada', 'an H100 SXM5', 'an Apple M4 Max': by the sound of the first
+    word, a vowel, or an initialism or model number read letter by letter from one that sounds like one
+    (F, H, L, M, N, R, S, X: "ef", "aitch"...)."""
+    first = str(name).split(" ", 1)[0]
+    spelled = first.isupper() or any(c.isdigit() for c in first)
+    vowel = first[:1].upper() in "AEIOU" or (spelled and first[:1].upper() in "FHLMNRSX")
+    return f"{'an' if vowel else 'a'} {name}"
+
+
+@register.filter
 def tflops(value):
     """A matrix rate, one way on every page: '183.5', '71', '0.18' (it read '183.50' in the specs table,
     '183.5' in the header, and a P40's 0.18 as '0.2' there)."""

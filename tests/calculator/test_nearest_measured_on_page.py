@@ -2,6 +2,7 @@
 with this site's estimate for it, so the visitor can see how far off the engine was nearby."""
 
 import datetime
+import math
 import re
 
 
@@ -23,7 +24,36 @@ def test_a_measured_question_shows_its_own_measurements_not_a_neighbour(client, 
 
 def test_an_unmeasured_card_names_the_measured_card_nearest_it(client, catalog):
     text = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4070-ti-super").text
-    assert re.search(r"nearest measured: [^<]+ on a [^<]+, <a href=", text)  # another card: named
+    assert re.search(r"nearest measured: [^<]+ on an? [^<]+, <a href=", text)  # another card: named
+
+
+def test_on_another_card_a_model_of_the_same_kind_comes_before_the_nearest_bandwidth(client, catalog):
+    """The review: Qwen3-30B-A3B on an RTX 4060 Ti 16 GB quoted Ministral 3 3B on a GTX 1080 (the card of
+    the nearest bandwidth) when cards of like bandwidth had mixture-of-experts rows."""
+    from catalog.measurements import NEAR_BANDWIDTH, _decode_rows
+    from catalog.models import Gpu, Measurement
+
+    card = Gpu.objects.get(slug="geforce-rtx-4060-ti-16-gb")
+    # a mixture of experts measured on a card of like bandwidth (an RTX 3060, 360 GB/s to its 288)
+    row = Measurement.objects.filter(llm__slug="gpt-oss-20b", metric="decode_tok_s").first()
+    row.pk, row.slug, row.gpu = (
+        None,
+        "gpt-oss-20b-on-a-3060-for-this-test",
+        Gpu.objects.get(slug="geforce-rtx-3060-12-gb"),
+    )
+    row.save()
+    alike = [
+        r
+        for r in _decode_rows()
+        if r.vendor == card.vendor
+        and not r.unified_memory
+        and abs(math.log(r.bandwidth_gb_s / card.bandwidth_gb_s)) <= math.log(NEAR_BANDWIDTH)
+    ]
+    moe = {f"{r.llm} {r.quant} on " for r in alike if r.moe}
+    assert moe and any(not r.moe for r in alike)  # both kinds measured on cards of like bandwidth
+    url = "/?model=qwen3-30b-a3b&quant=q4_k_m&gpu=geforce-rtx-4060-ti-16-gb&ram_gb=64&ctx=32768"
+    near = re.search(r'data-testid="nearest-measured">(.*?)</span>', client.get(url).text, re.S).group(1)
+    assert any(near.startswith(f"nearest measured: {m}") for m in moe), near
 
 
 def test_vllm_gets_no_llama_cpp_neighbour(client, catalog):
