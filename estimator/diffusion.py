@@ -250,9 +250,7 @@ def estimate_diffusion(
     ranked = sorted(found, key=lambda p: (not p.fits, p is not best, order.index(p.strategy)))
     ranked = [p.model_copy(update={"rank": i}) for i, p in enumerate(ranked, start=1)]
     if best is None:
-        reason = _no_fit_reason(
-            found, unified=all(d.unified_memory for d in gpus), smallest=w.denoiser_format == SMALLEST_FORMAT
-        )
+        reason = _no_fit_reason(found, unified=all(d.unified_memory for d in gpus), bits=w.denoiser_bits)
     else:
         reason = {
             "all_on_gpu": "Everything fits on one GPU, the fastest way.",
@@ -270,22 +268,41 @@ def estimate_diffusion(
     )
 
 
-SMALLEST_FORMAT = "q4_k_s"  # the narrowest of the denoiser's formats the reasons below name
+# The denoiser's formats the reasons below offer, with the catalog's bits per weight
+# (fixtures/catalog/quantizations.json): those narrower than the one asked.
+DENOISER_FORMATS = (("FP8", 8.0), ("Q8_0", 8.5008), ("Q6_K", 6.5633), ("Q5_K_S", 5.5704), ("Q4_K_S", 4.6672))
+FLOAT_FORMATS = {"FP8"}  # the others are GGUF files
 
 
-def _no_fit_reason(plans: list[DiffusionPlan], *, unified: bool = False, smallest: bool = False) -> str:
+def _smaller(bits: float | None) -> str:
+    """'FP8, GGUF Q8_0 to Q4_K_S' from BF16 (`bits` None: as released), 'GGUF Q6_K to Q4_K_S' from FP8;
+    empty from the narrowest."""
+    names = [name for name, b in DENOISER_FORMATS if bits is None or b < bits - 1e-6]
+    floats = [n for n in names if n in FLOAT_FORMATS]
+    gguf = [n for n in names if n not in FLOAT_FORMATS]
+    if gguf:
+        floats.append(f"GGUF {gguf[0]}" + (f" to {gguf[-1]}" if len(gguf) > 1 else ""))
+    return ", ".join(floats)
+
+
+def _no_fit_reason(plans: list[DiffusionPlan], *, unified: bool = False, bits: float | None = None) -> str:
     """Why nothing fits, in the visitor's numbers, read off the sequential-offload plan (there when RAM
     was given): the system RAM it needs against what was given, or the GPU that is too small even so.
-    On unified memory (no RAM beside the GPU's) only a smaller format is left; at the `smallest` format,
-    none is."""
-    smaller = "a smaller format of the denoiser (FP8, GGUF Q8_0 to Q4_K_S)"
-    if smallest:  # no smaller format left to offer
+    On unified memory (no RAM beside the GPU's) only a smaller format is left: those narrower than the
+    denoiser's `bits` (None: as released) are offered; at the narrowest, none is."""
+    names = _smaller(bits)
+    smaller = f"a smaller format of the denoiser ({names})"
+    if not names:  # no smaller format left to offer
         or_smaller = or_pick = ""
     else:
         or_smaller, or_pick = f" or {smaller}", f" or pick {smaller}"
     sequential = next((p for p in plans if p.strategy == "sequential_offload"), None)
     if unified:
-        return "No plan fits, even at Q4_K_S." if smallest else f"No plan fits: pick {smaller}."
+        return (
+            f"No plan fits, even at {DENOISER_FORMATS[-1][0]}."
+            if not names
+            else f"No plan fits: pick {smaller}."
+        )
     if sequential is None:
         return f"No plan fits: give the system RAM for sequential offload{or_pick}."
     host = next(d for d in sequential.devices if d.kind == "host")

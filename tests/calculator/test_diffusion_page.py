@@ -60,6 +60,21 @@ def test_at_the_smallest_format_no_smaller_one_is_offered(client, catalog):
     )
 
 
+def test_the_smaller_formats_offered_are_smaller_than_the_one_asked(client, catalog):
+    """The review: at FP8 the page said "pick a smaller format of the denoiser (FP8, GGUF Q8_0 to Q4_K_S)"."""
+    page = markup.unescape(
+        client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb&quant=fp8").content.decode()
+    )
+    assert "pick a smaller format of the denoiser (GGUF Q6_K to Q4_K_S)" in page
+    assert "(FP8," not in page
+    bf16 = markup.unescape(client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb").content.decode())
+    assert "pick a smaller format of the denoiser (FP8, GGUF Q8_0 to Q4_K_S)" in bf16
+    q5 = markup.unescape(
+        client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb&quant=q5_k_s").content.decode()
+    )
+    assert "pick a smaller format of the denoiser (GGUF Q4_K_S)" in q5
+
+
 def test_a_no_fit_answer_gives_the_closest_plans_time_and_commands_as_such(client, catalog):
     html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3090").content.decode()
     assert text(html, "verdict").startswith("No: FLUX.1 [dev] does not fit on 1× GeForce RTX 3090")
