@@ -334,10 +334,16 @@ def sglang(**kw) -> str | None:
 # ---- mlx_lm.server ----------------------------------------------------------------------------------
 
 
+# The original checkpoints mlx_lm.convert quantizes: 16/32-bit safetensors, and gpt-oss's MXFP4 release
+# ("converted to MLX format from openai/gpt-oss-120b using mlx-lm version 0.26.3", `-q --q-bits 4`:
+# https://huggingface.co/sealad886/gpt-oss-120b-MLX-native/blob/c6a14b351abeb050db0b7a6534738a53d56bbae4/README.md).
+MLX_CONVERTS = ("safetensors", "mxfp4")
+
+
 def mlx_convert(model: ModelSpec, quant: QuantSpec, path: str) -> str | None:
-    """The `mlx_lm.convert` line that quantizes the model's original 16/32-bit weights (a catalog
-    safetensors artifact) to this MLX width into `path`; None when the original or the width is unknown."""
-    original = next((a for a in model.artifacts if a.kind == "safetensors" and a.formats), None)
+    """The `mlx_lm.convert` line that quantizes the model's original weights (a catalog artifact of a kind
+    it reads, `MLX_CONVERTS`) to this MLX width into `path`; None when the original or the width is unknown."""
+    original = next((a for a in model.artifacts if a.kind in MLX_CONVERTS and a.formats), None)
     bits = MLX_BITS.match(quant.slug)
     if original is None or quant.format != "mlx" or not bits:
         return None
