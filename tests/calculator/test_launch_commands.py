@@ -129,7 +129,9 @@ def check_names(command: str, *, model: LlmModel, quant: Quantization, published
             assert source in made and kind == quant.slug.upper(), where
             made.append(out)
         elif i.program == ("mlx_lm.convert",):
-            assert any(k == "safetensors" and r == i.flags["--hf-path"] for k, r, _ in published), where
+            assert any(k in commands.MLX_CONVERTS and r == i.flags["--hf-path"] for k, r, _ in published), (
+                where
+            )
             assert i.flags["--q-bits"] == quant.slug.removeprefix("mlx-").removesuffix("bit"), where
             made.append(i.flags["--mlx-path"])
         elif i.program == ("llama-server",):
