@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.accuracy import pct  # noqa: E402
+from catalog.llm_spec import llm_spec  # noqa: E402
 from estimator import DeviceSpec, ModelSpec, QuantSpec, Workload, plans  # noqa: E402
 from estimator.estimate import candidate_plans  # noqa: E402
 from estimator.units import GIB, MIB  # noqa: E402
@@ -54,8 +55,7 @@ def model_spec(slug: str) -> ModelSpec:
         return ModelSpec(
             slug=slug, name=slug, num_key_value_heads=p["num_attention_heads"], vocab_size=50304, **p
         )
-    row = catalog("llms")[slug]
-    return ModelSpec(**{k: v for k, v in row.items() if k in ModelSpec.model_fields and v is not None})
+    return llm_spec(catalog("llms")[slug])
 
 
 def quant_spec(slug: str) -> QuantSpec:

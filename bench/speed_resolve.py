@@ -13,9 +13,9 @@ from functools import cache
 from pathlib import Path
 
 from catalog import llama_bench
+from catalog.llm_spec import llm_spec
 from estimator import DeviceSpec, ModelSpec, QuantSpec, hardware
 from estimator import memory as engine_memory
-from estimator.quant_mix import native_expert_bits
 from estimator.units import GIB
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,18 +174,8 @@ def device_for(name: str, backend: str) -> tuple[str, DeviceSpec, str] | None:
 
 @cache
 def catalog_models() -> dict[str, ModelSpec]:
-    rows = json.loads((FIXTURES / "llms.json").read_text())
-    reference = {r["hf_id"]: r for r in json.loads((REFERENCE / "models.json").read_text()) if "hf_id" in r}
-    out = {}
-    for row in rows:
-        fields = {k: row[k] for k in ModelSpec.model_fields if k in row}
-        if row.get("num_experts"):
-            # the fixture has no first_k_dense_replace; the reference config has it (DeepSeek: 3)
-            ref = reference.get(row.get("hf_id") or "", {})
-            fields["first_k_dense_replace"] = ref.get("first_k_dense_replace") or 0
-            fields["native_expert_bits_per_weight"] = native_expert_bits(row.get("native_dtype") or "")
-        out[row["slug"]] = ModelSpec(**fields)
-    return out
+    """The catalog's LLMs as the site gives them to the engine (catalog/llm_spec.py), from the fixture."""
+    return {row["slug"]: llm_spec(row) for row in json.loads((FIXTURES / "llms.json").read_text())}
 
 
 @cache

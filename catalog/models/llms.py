@@ -7,9 +7,9 @@ from django.db import models
 from django.db.models import F, Q
 
 from estimator import ModelSpec
-from estimator.quant_mix import native_expert_bits
 from estimator.schema import LINEAR_ATTENTION_KINDS, MambaSsmDtype
 
+from ..llm_spec import llm_spec
 from .base import Searchable, catalog_history
 
 if TYPE_CHECKING:
@@ -191,47 +191,8 @@ class LlmModel(Searchable):
     def is_moe(self) -> bool:
         return bool(self.num_experts and self.num_experts > 1)
 
-    @property
-    def native_expert_bits_per_weight(self) -> float | None:
-        """The routed experts' width as released, where `native_dtype` names their type first
-        ("mxfp4+bfloat16": gpt-oss's MXFP4 experts, 4.25 bits); None for a dense model or one type throughout."""
-        return native_expert_bits(self.native_dtype) if self.is_moe else None
-
     def as_spec(self, *, artifacts: Iterable["Artifact"] = ()) -> ModelSpec:
-        """The engine's model; `artifacts` (this model's published weights) go into the launch commands."""
-        return ModelSpec(
-            slug=self.slug,
-            name=self.name,
-            hf_id=self.hf_id or None,
-            family=self.family,
-            artifacts=tuple(a.as_spec() for a in artifacts),
-            num_hidden_layers=self.num_hidden_layers,
-            hidden_size=self.hidden_size,
-            intermediate_size=self.intermediate_size,
-            num_attention_heads=self.num_attention_heads,
-            num_key_value_heads=self.num_key_value_heads,
-            head_dim=self.head_dim,
-            vocab_size=self.vocab_size,
-            tie_word_embeddings=self.tie_word_embeddings,
-            total_params_b=self.total_params_b,
-            active_params_b=self.active_params_b,
-            max_position_embeddings=self.max_position_embeddings,
-            num_experts=self.num_experts,
-            num_experts_per_tok=self.num_experts_per_tok,
-            num_shared_experts=self.num_shared_experts,
-            moe_intermediate_size=self.moe_intermediate_size,
-            native_expert_bits_per_weight=self.native_expert_bits_per_weight,
-            first_k_dense_replace=self.first_k_dense_replace if self.is_moe else 0,
-            sliding_window=self.sliding_window,
-            sliding_window_layers=self.sliding_window_layers,
-            kv_lora_rank=self.kv_lora_rank,
-            qk_rope_head_dim=self.qk_rope_head_dim,
-            linear_attention_layers=self.linear_attention_layers,
-            linear_attention_kind=self.linear_attention_kind,  # "" is Gated DeltaNet's default (ModelSpec)
-            linear_num_key_heads=self.linear_num_key_heads,
-            linear_num_value_heads=self.linear_num_value_heads,
-            linear_key_head_dim=self.linear_key_head_dim,
-            linear_value_head_dim=self.linear_value_head_dim,
-            linear_conv_kernel_dim=self.linear_conv_kernel_dim,
-            mamba_ssm_dtype=self.mamba_ssm_dtype,  # "" is "not named" (ModelSpec)
-        )
+        """The engine's model (catalog/llm_spec.py, as bench/ reads the fixture); `artifacts` (this model's
+        published weights) go into the launch commands."""
+        fields = {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+        return llm_spec(fields, artifacts=(a.as_spec() for a in artifacts))

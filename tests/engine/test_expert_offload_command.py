@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 from engine_specs import A100_80, MXFP4, Q4_K_M, Q8_0, RTX_3090, RTX_4090, deepseek_v3, gpt_oss_120b, make_gpu
 
+from catalog.llm_spec import llm_spec
 from estimator import ModelSpec, Workload, estimate, memory, plans
 from estimator.device_memory import Placement, host_memory, placement_memory
 from estimator.units import GB, GIB
@@ -40,9 +41,8 @@ RTX_4060_TI = make_gpu(slug="rtx-4060-ti", name="RTX 4060 Ti", memory_bytes=16 *
 
 
 def catalog_model(slug: str) -> ModelSpec:
-    """The catalog's row of `slug`, read without Django (as bench/memory_accuracy.py does)."""
-    row = next(r for r in json.loads(LLMS.read_text()) if r["slug"] == slug)
-    return ModelSpec(**{k: v for k, v in row.items() if k in ModelSpec.model_fields and v is not None})
+    """The catalog's row of `slug` as the site gives it to the engine, read without Django."""
+    return llm_spec(next(r for r in json.loads(LLMS.read_text()) if r["slug"] == slug))
 
 
 def server_flags(command: str) -> dict[str, str]:
