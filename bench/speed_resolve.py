@@ -262,7 +262,12 @@ MODELS: list[tuple[str, str, str]] = [
     (r"^gemma4 31B", "gemma-3-27b-it", "borrowed"),
     (r"^gemma4 26B\.A4B", "qwen3-30b-a3b", "borrowed"),
     (r"^nemotron_h_moe 31B\.A3\.5B", "qwen3-30b-a3b", "borrowed"),
-    (r"^deepseek2 30B\.A3B", "qwen3-30b-a3b", "borrowed"),  # GLM-4.7-Flash
+    # GLM-4.7-Flash: llama.cpp names its architecture deepseek2 (MLA); the catalog has it since it was borrowed
+    (r"^deepseek2 30B\.A3B", "glm-4-7-flash", "catalog"),
+    (MLX_REPO + r"GLM-4\.7-Flash", "glm-4-7-flash", "catalog"),
+    # Qwen3-Coder-Next: Qwen3-Next's architecture (Hugging Face lists its conversions under qwen3_next,
+    # https://huggingface.co/models?other=qwen3_next) at its 80B-A3B size (the rows' 44.9 GB peak at 4 bits)
+    (MLX_REPO + r"Qwen3-Coder-Next", "qwen3-next-80b-a3b-instruct", "sibling"),
     # visorcraft/strix-halo-llm-perf's tables name the models, not llama-bench's model column
     (r"^TinyLlama 1\.1B", "tinyllama-1-1b-chat-v1-0", "catalog"),
     (r"^Llama 3\.2 3B", "llama-3-2-3b-instruct", "catalog"),

@@ -23,14 +23,14 @@ if TYPE_CHECKING:
 # near an empty cache (weights at ~490 GB/s of 1024) and 29.7 at 32k, so its 16 GiB of cache a token are read at
 # ~740 GB/s; under the weights' bound the engine put that row 33% slow held out, the V100's gpt-oss-20b at 32k 21%.
 KV_EFFICIENCY = {
-    "cuda": 0.854,
+    "cuda": 0.853,
     "cuda_pascal": 0.795,
-    "rocm": 0.849,
-    "vulkan": 0.842,
+    "rocm": 0.842,
+    "vulkan": 0.84,
     "vulkan_intel": 0.8,
     "sycl": 0.848,
     "metal": 0.8,
-    "mlx": 0.765,
+    "mlx": 0.744,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -216,7 +216,7 @@ def intel_fa_seconds(stage: Stage, batch: int, depth: int) -> float:
 # B580 reports 160: 20 Xe cores × 8), and a 160-engine Battlemage part (waves of 60) would launch ~2× the blocks. A
 # step of n sequences (their own streams, `Q->ne[3]`) has n times the tiles, so a wave holds 1/n of the blocks each:
 # n times one sequence's time, until the workgroups outgrow the GPU (not modelled).
-SYCL_TILE_ITEM_FLOPS = 7.60e7
+SYCL_TILE_ITEM_FLOPS = 7.6e7
 SYCL_TILE_FIRST_BLOCKS = 4
 SYCL_TILE_WAVE_BLOCKS = 64
 SYCL_TILE_NBATCH_FA = 64

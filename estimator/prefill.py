@@ -44,8 +44,8 @@ OUTPUT_HEAD_PROMPT_TOKENS = 1
 # MoE pp rows (prior 16): 22.3 tokens, so 42% of the full share at m = 16, 74% at 64, 92% at 256. vLLM's
 # fused-MoE kernel takes a step's prompt tokens with its decode batch (chunked prefill), so its experts see the
 # whole step's tokens: it keeps the one share.
-PREFILL_EXPERT_EFFICIENCY = 0.608
-EXPERT_TILE_TOKENS = 24.2
+PREFILL_EXPERT_EFFICIENCY = 0.598
+EXPERT_TILE_TOKENS = 24.7
 # llama.cpp's Vulkan backend multiplies each expert's tokens in tiles of its mul_mm_id shader, as wide as the tile it
 # picks for the whole batch (`ggml_vk_guess_matmul_id_pipeline`: the large tile above 64 tokens where allowed, else
 # the medium one): on AMD the medium, 64 token columns (`mul_mat_id_l` false for VK_VENDOR_ID_AMD); on Intel's Xe2
@@ -62,14 +62,14 @@ INTEL_VULKAN_EXPERT_TILE_WIDTH = 2.0
 # `MOE_HOST_CALL_SECONDS` below), Metal 1.13 (gpt-oss on the M2 and M3 Ultra and M4 Max, 25-40% faster), the
 # others within 12% of 1.
 EXPERT_KERNEL_EFFICIENCY = {
-    "cuda": 0.89,
+    "cuda": 0.885,
     "cuda_pascal": 1.06,
-    "rocm": 0.953,
-    "vulkan": 0.98,
-    "vulkan_intel": 1.01,
-    "sycl": 0.977,
-    "metal": 1.12,
-    "mlx": 1.05,
+    "rocm": 0.963,
+    "vulkan": 0.964,
+    "vulkan_intel": 1.02,
+    "sycl": 0.978,
+    "metal": 1.13,
+    "mlx": 1.04,
 }
 # Where llama.cpp's prompt experts run one expert at a time (`hardware.expert_loop_prompts`: CUDA on Volta and
 # GP100, SYCL), each expert any token of a micro-batch picked costs, for each of its EXPERT_MATRICES (gate, up,
@@ -82,7 +82,7 @@ EXPERT_KERNEL_EFFICIENCY = {
 # tokens Volta's CUDA path keeps the grouped kernel (MMQ_DP4A_MAX_BATCH_SIZE); decode never takes the loop.
 EXPERT_MATRICES = 3
 EXPERT_LOOP_MIN_TOKENS = 64
-EXPERT_CALL_SECONDS = 15.9e-6
+EXPERT_CALL_SECONDS = 15.8e-6
 # Until llama.cpp PR 15525 (25 August 2025: "moves the helper code for the MoE MMQ kernel from host code to device
 # code. This eliminates the need for synchronization"), the grouped expert kernel's call (`ggml_cuda_mul_mat_q` with
 # `ids`, ggml/src/ggml-cuda/mmq.cu at ggml-org/ggml 06034b3c^) copied the router's choices to the host, waited for
@@ -96,15 +96,15 @@ EXPERT_CALL_SECONDS = 15.9e-6
 # 5080 within 11%, with the CUDA expert share pulled down to 0.875 for them), PR 15525's own baseline (RTX 3090,
 # DeepSeek-V2-Lite pp512, +45%) and AMD's 8× MI300X DeepSeek V3 blog (build 5997, +363-608%): 3.5 ns an iteration,
 # a scalar loop's pace; the round trip stays near its prior (two syncs and two small copies, 30 us).
-MOE_HOST_CALL_SECONDS = 30.7e-6
-MOE_HOST_ID_SECONDS = 2.41e-9
+MOE_HOST_CALL_SECONDS = 30.6e-6
+MOE_HOST_ID_SECONDS = 2.37e-09
 # Attention over the cache while a prompt is processed at depth (`pp2048 @ d32768`, and long prompts):
 # flash-attention kernels reach this share of the matrix rate (NVIDIA, Apple; AMD and Intel: below).
 ATTENTION_EFFICIENCY = {
-    "cuda": 0.451,
-    "cuda_pascal": 0.389,
+    "cuda": 0.454,
+    "cuda_pascal": 0.386,
     "metal": 0.325,
-    "mlx": 0.38,
+    "mlx": 0.356,
     "vllm": 0.3,
     "cpu": 0.3,
 }
@@ -113,7 +113,7 @@ ATTENTION_EFFICIENCY = {
 # rate, whatever the vendor: the `pp2048 @ d16384`… rows of the R9700 and Strix Halo (ROCm), the Strix Halo
 # (Vulkan) and the Arc Pro B70 (SYCL), each fitted alone 0.09–0.13; Intel's Vulkan apart (below).
 VECTOR_ATTENTION_KERNELS = ("rocm", "vulkan", "vulkan_intel", "sycl")
-VECTOR_ATTENTION_EFFICIENCY = 0.112
+VECTOR_ATTENTION_EFFICIENCY = 0.108
 # Intel's Vulkan runs a prompt's attention on the scalar shader its decode runs (`kv_reads.INTEL_FA_VECTOR_SHARE`: no
 # subgroup operations, K and V loaded by each thread, each multiply-add waiting on its load). At decode its 32
 # workgroups of 128 threads hold an eighth of the 32,768 invocations a B70 keeps resident (32 Xe cores × 8 vector
@@ -141,10 +141,10 @@ MLX_PREFILL_STEP_TOKENS = 2048
 # llama.cpp's SSM_SCAN, one kernel that also steps through the tokens in turn; no bench row times a Mamba-2 hybrid's
 # prompt, so its layers take this Gated DeltaNet price unmeasured, which puts them on the slow side if anything.
 DELTA_CHUNK_TOKENS = 64
-DELTA_CHUNK_LAYERS = 2.81
+DELTA_CHUNK_LAYERS = 2.7
 # Layer split: the share of a long prompt's micro-batches that overlap across GPUs (llama.cpp's pipeline
 # parallelism; 1 would be a perfect pipeline): the multi-GPU pp4096 rows against their pp512.
-PREFILL_PIPELINE_OVERLAP = 0.827
+PREFILL_PIPELINE_OVERLAP = 0.833
 
 
 def attention_efficiency(stage: Stage) -> float:

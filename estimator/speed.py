@@ -94,27 +94,27 @@ MEMORY_EFFICIENCY = {
     "gddr": 1.0,
     "gddr_xe_hpg": 0.609,
     "hbm": 0.6,
-    "lpddr": 0.971,
-    "lpddr_two_die": 0.796,
+    "lpddr": 0.962,
+    "lpddr_two_die": 0.786,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
-    "nvidia": 8.97,
-    "amd": 6.61,
+    "nvidia": 8.98,
+    "amd": 6.6,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.908,
-    "cuda_pascal": 0.816,
-    "rocm": 0.903,
-    "vulkan": 0.931,
-    "vulkan_intel": 0.63,
-    "sycl": 0.74,
-    "metal": 0.909,
-    "mlx": 0.901,
+    "cuda": 0.916,
+    "cuda_pascal": 0.817,
+    "rocm": 0.904,
+    "vulkan": 0.926,
+    "vulkan_intel": 0.631,
+    "sycl": 0.741,
+    "metal": 0.916,
+    "mlx": 0.906,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -125,19 +125,19 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.929,
+    ("kquant", "cuda"): 0.925,
     ("kquant", "cuda_pascal"): 0.85,
-    ("kquant", "rocm"): 0.838,
-    ("kquant", "vulkan"): 0.943,
-    ("kquant", "vulkan_intel"): 0.898,
-    ("kquant", "sycl"): 0.908,
-    ("kquant", "metal"): 0.927,
-    ("float", "cuda"): 0.968,
+    ("kquant", "rocm"): 0.846,
+    ("kquant", "vulkan"): 0.957,
+    ("kquant", "vulkan_intel"): 0.899,
+    ("kquant", "sycl"): 0.911,
+    ("kquant", "metal"): 0.928,
+    ("float", "cuda"): 0.962,
     ("float", "rocm"): 1.07,
-    ("bf16", "rocm"): 1.05,
-    ("bf16", "vulkan"): 0.882,
+    ("bf16", "rocm"): 1.06,
+    ("bf16", "vulkan"): 0.89,
     ("bf16", "sycl"): 0.907,
-    ("float", "metal"): 0.989,
+    ("float", "metal"): 0.99,
 }
 # RDNA 4 on ROCm: llama.cpp's one-token mat-vec runs 8 warps a block there for the legacy quants and the K-quants
 # since PR 19478 (March 2026; `hardware.wide_matvec`), where the ROCm shares above come from rows of 1 warp
@@ -415,7 +415,7 @@ INTEL_MMVQ_LOADS_PER_WEIGHT = {"legacy": 12 / 16, "mxfp4": 23 / 32}
 INTEL_MMVQ_LOAD_SLOTS = 68.9
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.987
+EXPERT_EFFICIENCY = 0.969
 # llama.cpp's Vulkan backend multiplies BF16 experts with its matrix-matrix shader even for one token:
 # `ggml_vk_use_mul_mat_vec_id` (ggml/src/ggml-vulkan/ggml-vulkan.cpp) sends a MUL_MAT_ID to the mat-vec shader only
 # for F32, F16 and quantized weights (ggml-org/ggml ac0c8be4, the sync of 17 December 2025, and d99724f2 of August
@@ -442,41 +442,41 @@ MATMAT_EXPERTS = (("bf16", "vulkan"), ("bf16", "vulkan_intel"))
 # for AMD. Intel's Alchemist cards on Vulkan, which that backend gives no matrix cores, run AMD's Vulkan share of
 # their vector rate (`shader_width`, `hardware.prompt_kernels`): "vulkan_intel" is Xe2's share of XMX.
 PREFILL_EFFICIENCY = {
-    "cuda": 0.925,
-    "cuda_pascal": 0.979,
-    "rocm": 0.388,
-    "vulkan": 0.329,
-    "vulkan_intel": 0.191,
-    "sycl": 0.227,
-    "metal": 0.692,
+    "cuda": 0.928,
+    "cuda_pascal": 0.982,
+    "rocm": 0.39,
+    "vulkan": 0.326,
+    "vulkan_intel": 0.193,
+    "sycl": 0.232,
+    "metal": 0.693,
     "mlx": 1.0,
     "vllm": 0.517,
     "cpu": 0.5,
 }
 # NVIDIA parts listed at their full FP16 rate (see `full_rate_fp16`) reach this share of what GeForce cards
 # reach of their half rate: the RTX 6000 Ada, RTX PRO 6000, A100, H100, DGX Spark and Jetson rows.
-FULL_RATE_PREFILL_FACTOR = 0.464
+FULL_RATE_PREFILL_FACTOR = 0.468
 # K-quants cost more to unpack in a prompt batch on ROCm, CUDA and Vulkan; BF16 on Vulkan and SYCL: below.
 PREFILL_FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.751,
-    ("kquant", "cuda_pascal"): 0.955,
-    ("kquant", "rocm"): 0.952,
-    ("kquant", "vulkan"): 0.856,
-    ("kquant", "vulkan_intel"): 0.916,
-    ("kquant", "sycl"): 0.994,
+    ("kquant", "cuda"): 0.737,
+    ("kquant", "cuda_pascal"): 0.953,
+    ("kquant", "rocm"): 0.954,
+    ("kquant", "vulkan"): 0.872,
+    ("kquant", "vulkan_intel"): 0.915,
+    ("kquant", "sycl"): 0.985,
     ("kquant", "metal"): 0.954,
-    ("float", "cuda"): 0.962,
-    ("float", "rocm"): 1.09,
+    ("float", "cuda"): 0.955,
+    ("float", "rocm"): 1.08,
     ("float", "metal"): 1.07,
-    ("bf16", "rocm"): 0.882,
-    ("mlx", "mlx"): 1.03,
-    ("bf16", "mlx"): 0.987,
+    ("bf16", "rocm"): 0.883,
+    ("mlx", "mlx"): 0.959,
+    ("bf16", "mlx"): 0.994,
 }
 # BF16 weights in a prompt batch on backends without BF16 matrix kernels (Vulkan, SYCL): llama.cpp converts
 # them before the product, at one share of the legacy quants' rate whatever the vendor: the Strix Halo's
 # Vulkan rows (fitted alone 0.42), the Arc Pro B70's Vulkan (0.55) and SYCL rows (0.47).
 BF16_CONVERTED_BACKENDS = ("vulkan", "vulkan_intel", "sycl")
-BF16_PREFILL_EFFICIENCY = 0.391
+BF16_PREFILL_EFFICIENCY = 0.386
 # ROCm's quantized prompt products (MMQ: MFMA on CDNA from PR 14624, July 2025; WMMA on RDNA 4 from PR 17156 and RDNA 3
 # from PR 17576, November-December 2025; ggml/src/ggml-cuda/mmq.cuh) load each weight tile and unpack it to 8-bit
 # integers in shared memory on the vector units, then multiply it on the matrix units. Where the matrix rate is
@@ -488,7 +488,7 @@ BF16_PREFILL_EFFICIENCY = 0.391
 # 1.2× its vector rate, as the MI100's IQ4 rows run at 1.1× its own), the R9700 (width 2) +8% to +39%, while the width-1
 # RX 7900 XTX and MI50 came out slow (−29% to −62%). The two figures give 0.27 (0.42 of the listed rate at width 1,
 # 1.16 of the vector rate at width 8), the prior; fitted on the ROCm prompt rows: 0.249.
-ROCM_UNPACK_SHARE = 0.253
+ROCM_UNPACK_SHARE = 0.252
 # vLLM's products on HBM parts (cuBLAS and its own GEMMs) are bound, as llama.cpp's are (`HBM_BYTES_PER_SM_CYCLE`),
 # by the bytes the SMs keep in flight: the read rate is the soft minimum of the spec bandwidth and this many bytes
 # per SM-cycle × SMs × boost GHz (`hardware.NAMED_PARTS`), before the vLLM share. AccelMark's runs say it: one stream

@@ -37,7 +37,7 @@ VLLM_ALL_REDUCE_SECONDS = 15e-6
 # sockets, 2× A100 PCIe without P2P, one request at a time. Fitted: 36 µs a call. A time per hop besides (fitted
 # 1.4 µs) left the figures as they were. The ring of 10 µs hops before (links.PCIE_LATENCY_US; 14 hops at TP 8,
 # 140 µs a call) put the 8-GPU rows 24-50% slow.
-VLLM_NCCL_ALL_REDUCE_SECONDS = 37e-6
+VLLM_NCCL_ALL_REDUCE_SECONDS = 36.7e-6
 
 # What vLLM's host (Python) spends per step besides the GPU: scheduling, preparing the inputs, sampling, and turning
 # each new token into output for the client. Which engine runs decides how much of it the GPU waits for
@@ -63,7 +63,7 @@ VLLM_NCCL_ALL_REDUCE_SECONDS = 37e-6
 # The engine answers for today's vLLM (`VLLM_ENGINE`); bench rows say which engine they ran (their version).
 VLLM_ENGINES = ("v0", "v1", "v1_async")
 VLLM_ENGINE = "v1_async"
-VLLM_HOST_SECONDS = {"v0": 0.00242, "v1": 0.00166}
+VLLM_HOST_SECONDS = {"v0": 0.00242, "v1": 0.00165}
 VLLM_FRONTEND_SECONDS = 0.0015
 
 
