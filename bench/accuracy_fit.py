@@ -111,6 +111,8 @@ PREFILL_PRIORS = {"cuda_pascal": 0.9, "mlx": 0.7, "vulkan_intel": 0.2}
 # FP32/FP16S column; the FP32/FP32 column gives 73-76% against 84-87%). 63 ÷ 87 = 0.72. The A770 is the only
 # Alchemist device with rows, so held out it takes this prior (1 before: a GDDR card's share, +45-60% on its rows).
 ALCHEMIST_MEMORY_PRIOR = 0.72
+# MLA's attention arithmetic at decode per kernel family, from its rows at depth (kv_reads.MLA_ATTENTION_SHARE)
+MLA_ATTENTION_PRIOR = {"rocm": 0.066, "vulkan": 0.056, "mlx": 0.26}
 US = 1e-6
 VLLM = Workload(runtime="vllm")  # what `_uses` asks timing.vllm_custom_all_reduce about a vLLM row
 
@@ -129,6 +131,12 @@ def param_universe() -> list[Param]:
         Param("MEMORY_EFFICIENCY", "gddr_xe_hpg", ALCHEMIST_MEMORY_PRIOR, 1.5, 0.3, 1.2, "decode"),
         *(Param("BACKEND_EFFICIENCY", k, 0.8, 1.0, 0.2, 0.95, "decode") for k in KERNELS),
         *(Param("KV_EFFICIENCY", k, 0.8, 1.0, 0.1, 1.0, "decode") for k in KERNELS),
+        # attention's arithmetic at decode, a share of the FP16 matrix rate (kv_reads.py): priors the MLA rows' own
+        # arithmetic (0.3 elsewhere, where it binds only on MLA's absorbed attention); fitted per kernel family on them
+        *(
+            Param("MLA_ATTENTION_SHARE", k, MLA_ATTENTION_PRIOR.get(k, 0.3), 1.0, 0.01, 1.0, "decode")
+            for k in kv_reads.MLA_ATTENTION_FITTED
+        ),
         # without flash attention (kv_reads.py): general mat-vecs over head-strided views, a fifth of the rate, each
         # kernel family with rows of its own fitted on them (Pascal, Intel's Vulkan and SYCL have none: 0.2, unfitted)
         *(Param("NO_FLASH_KV_EFFICIENCY", k, 0.2, 1.0, 0.02, 1.0, "decode") for k in NO_FLASH_FITTED),
@@ -320,6 +328,8 @@ def _uses(p: Prepared, q: Param) -> bool:
     if q.table == "KV_EFFICIENCY":
         flash = {s.backend for s in stages if s.flash_attention}
         return q.key in flash and p.row.decode_depth >= 1024
+    if q.table == "MLA_ATTENTION_SHARE":  # only MLA's absorbed attention nears the bound: its rows at depth
+        return p.row.decode_depth >= 1024 and q.key in {s.backend for s in stages if s.mla_kernels}
     if q.table == "NO_FLASH_KV_EFFICIENCY":
         no_flash = {
             s.backend for s in stages if not s.flash_attention and s.backend not in ("mlx", "vllm", "cpu")

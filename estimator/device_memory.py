@@ -289,6 +289,20 @@ def _hardware_fields(device: DeviceSpec, quant: QuantSpec, runtime: str, hidden_
     }
 
 
+def decode_attention_flops_per_pair(model: ModelSpec) -> float:
+    """The FLOPs of one decoded token against one cached token in one attention layer: QKᵀ and PV, 4 × heads × head
+    dim; an MLA layer attends in its latent instead (llama.cpp's DeepSeek-2 graph absorbs wk_b into the query and
+    reads V as a view of the cached latent, fixed_costs.MLA_LAYER_KERNELS): each query head multiplies the latent
+    and RoPE key (kv_lora_rank + qk_rope_head_dim values) and the latent again, 2 × heads × (2 × kv_lora_rank +
+    qk_rope_head_dim). GLM-4.7-Flash's 20 heads: 43,520 FLOPs a cell and layer for 1,152 bytes of cache, 38 a
+    byte, where a GQA Llama's are 4: at depth its decode is bound by that arithmetic, not by the reads
+    (`kv_reads.attention_arithmetic_seconds`). A prompt's attention stays at 4 × heads × head dim: priced absorbed,
+    the MI300X's DeepSeek-V3 prompts came out 24-61% slow and the M4 Max's GLM-4.7-Flash 63%."""
+    if model.is_mla:
+        return 2 * model.num_attention_heads * (2 * (model.kv_lora_rank or 0) + (model.qk_rope_head_dim or 0))
+    return 4 * model.num_attention_heads * model.head_dim_or_default
+
+
 def _attention_fields(
     model: ModelSpec,
     workload: Workload,
@@ -299,7 +313,8 @@ def _attention_fields(
 ) -> dict:
     """Attention's costs on these layers, full-attention and sliding-window ones apart (a window layer
     stops growing at the window): the KV bytes one sequence reads per cached token, and the FLOPs of one
-    query against one key (QKᵀ and PV: 4 × heads × head dim per layer). Linear-attention layers keep
+    query against one key (QKᵀ and PV: 4 × heads × head dim per layer; at decode, MLA's in its latent,
+    `decode_attention_flops_per_pair`). Linear-attention layers keep
     no KV cache: each step reads their recurrent state once per sequence, whatever the depth."""
     per_cell = kv_cache.kv_values_per_token_layer(model) * workload.kv_bytes_per_element * kv_share
     per_pair = 4 * model.num_attention_heads * head_share * model.head_dim_or_default
@@ -323,6 +338,7 @@ def _attention_fields(
         "kv_window_bytes_per_cell": windowed * per_cell,
         "window": (model.sliding_window or 0) if windowed else 0,
         "attention_flops_per_pair": full * per_pair,
+        "decode_attention_flops_per_pair": full * decode_attention_flops_per_pair(model) * head_share,
         "window_attention_flops_per_pair": windowed * per_pair,
         "flash_attention": workload.flash_attention,
         "score_heads": full * model.num_attention_heads * head_share,

@@ -15,27 +15,27 @@ if TYPE_CHECKING:
 # per MoE layer the router, top-k, gathers and expert kernels. They dominate fast memory and small models: the
 # Apple Ultra chips at Q4_0, 1B–3B models, a 3B-active MoE on a 5090. Metal's launches cost the most.
 LAYER_SECONDS = {
-    "cuda": 43.7e-6,
+    "cuda": 43.5e-6,
     "cuda_pascal": 45.4e-6,
     "rocm": 104e-6,
     "vulkan": 52e-6,
-    "vulkan_intel": 46.1e-6,
-    "sycl": 58.8e-6,
-    "metal": 90.9e-6,
-    "mlx": 39.3e-6,
+    "vulkan_intel": 46e-6,
+    "sycl": 58.6e-6,
+    "metal": 91e-6,
+    "mlx": 39.7e-6,
     "vllm": 20e-6,
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 43.4e-6,
+    "cuda": 43.5e-6,
     "cuda_pascal": 55.5e-6,
     "rocm": 41.5e-6,
-    "vulkan": 43.3e-6,
+    "vulkan": 43.1e-6,
     "vulkan_intel": 138e-6,
     "vulkan_intel_windows": 49.6e-6,  # Intel's Windows Vulkan driver (`moe_layer_family`, below)
     "sycl": 149e-6,
-    "metal": 58.5e-6,
-    "mlx": 91.2e-6,
+    "metal": 58.6e-6,
+    "mlx": 88.3e-6,
     "vllm": 40e-6,
     "cpu": 10e-6,
 }
@@ -56,7 +56,7 @@ CLOCK_REFERENCE_GHZ = 2.0
 # step is this many attention layers' more (`LAYER_SECONDS`), fitted on the Qwen3.5 and Qwen3.6 rows
 # (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes. A Mamba-2
 # layer (its conv, SSM_SCAN, gated norm and projections) takes the same count, unmeasured: no bench row is one.
-LINEAR_LAYER_KERNELS = 0.688
+LINEAR_LAYER_KERNELS = 0.693
 # A multi-head latent attention (MLA) layer launches more kernels than a Llama one. llama.cpp's DeepSeek-2 graph
 # (src/models/deepseek2.cpp, `llm_build_deepseek2`; the same code in src/llama-model.cpp before the models moved out)
 # runs the query through wq_a, its RMS norm and wq_b, the compressed KV through wkv_a_mqa and its RMS norm, absorbs
@@ -213,7 +213,7 @@ def mlx_host_seconds(stage: Stage) -> float:
 # jmsirvent's Lunar Lake (oneAPI 2026.0) leave 0-90 µs a layer beyond their reads. The engine answers for today's
 # runtime; the bench marks the rows of the older one (`Stage.batched_submit`, bench/speed_resolve.py). Fitted on
 # the B580 and Lunar Lake rows of 2024-2025 (PRs 13109, 13826, 13885, 13973; the IPEX-LLM rows are not scored).
-SYCL_BATCHED_SUBMIT_SECONDS = 92.2e-6
+SYCL_BATCHED_SUBMIT_SECONDS = 92.3e-6
 # llama.cpp's CUDA builds of May 2024 and before spent more host time on a decode step than the fastest GPUs took to
 # read it: each token the host built the ggml graph (`llama_build_graph`), split and allocated it
 # (`ggml_backend_sched`) and launched its kernels one at a time, a quantize and a mat-vec for each quantized product

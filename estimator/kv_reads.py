@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 KV_EFFICIENCY = {
     "cuda": 0.853,
     "cuda_pascal": 0.795,
-    "rocm": 0.842,
-    "vulkan": 0.84,
+    "rocm": 0.854,
+    "vulkan": 0.85,
     "vulkan_intel": 0.8,
     "sycl": 0.848,
     "metal": 0.8,
-    "mlx": 0.744,
+    "mlx": 0.757,
     "vllm": 0.8,
     "cpu": 0.5,
 }
@@ -173,6 +173,44 @@ def intel_fa_padded_rows(gqa_ratio: float, head_dim: int) -> float:
     if gqa < 4 or small_head:  # row_split 1
         return (2 if gqa == 2 else 4) / gqa
     return (4 if gqa <= 4 else 8) / gqa
+
+
+# MLA's attention arithmetic at decode, a share of the device's FP16 matrix rate (`Stage.tflops`): absorbed, each
+# query head multiplies every cached cell's 576-value latent (`device_memory.decode_attention_flops_per_pair`), 38 FLOPs
+# a byte of cache on GLM-4.7-Flash's 20 heads where a GQA Llama's attention does 4, in llama.cpp's flash-attention
+# kernels for its 576/512 head sizes (and MLX's own), so the arithmetic, not the reads, bounds the step at depth (their
+# soft maximum, as the float mat-vec's reads and instructions, `speed.DMMV_OVERLAP_EXPONENT`). MLA only: one share for
+# every model, fitted on Strix Halo's MLA rows, put the MI50's GQA rows at depth 2x slow (HBM · ROCm · dense 8.4% ->
+# 11.2% held out); vLLM runs its own MLA kernels, unmeasured here.
+# The priors are the rows' own: itsmostafa's M4 Max MLX rows (GLM-4.7-Flash tg 87.5 tok/s, 46.6 at 21,000 cells: 10
+# ms more a token for 43 GFLOPs of attention, 4.2 TFLOPS, 0.26 of 16.2) and kyuz0's Strix Halo ones (tg128 35.5,
+# tg32 @ d32768 22.0 on ROCm, 41.2 and 22.6 on Vulkan: 3.9 and 3.4 TFLOPS, 0.066 and 0.056 of 59.4); the RTX 3090's
+# DeepSeek-V2-Lite at 32,768 cells (Abai's tables, 191 tok/s) runs faster than its reads allow at CUDA's shares, so
+# there it hardly binds. Fitted on every row (bench/accuracy.py): 0.064, 0.055, 0.255 and CUDA's 0.301. Families
+# without MLA rows at depth keep 0.3 (on an RTX 4090 it binds past 60 FLOPs a byte).
+MLA_ATTENTION_SHARE = {
+    "cuda": 0.301,
+    "cuda_pascal": 0.3,
+    "rocm": 0.0643,
+    "vulkan": 0.0547,
+    "vulkan_intel": 0.3,
+    "sycl": 0.3,
+    "metal": 0.3,
+    "mlx": 0.255,
+}
+MLA_ATTENTION_FITTED = tuple(MLA_ATTENTION_SHARE)
+ATTENTION_OVERLAP_EXPONENT = 4
+
+
+def attention_arithmetic_seconds(stage: Stage, batch: int, depth: int) -> float:
+    """An MLA decode step's attention arithmetic over `depth` cached cells at `MLA_ATTENTION_SHARE` of the FP16
+    matrix rate; 0 for other models, under vLLM, or without a listed rate."""
+    if not stage.mla_kernels or stage.backend not in MLA_ATTENTION_SHARE or not stage.tflops or not depth:
+        return 0.0
+    pairs = stage.decode_attention_flops_per_pair * depth + stage.window_attention_flops_per_pair * min(
+        depth, window_cells_read(stage)
+    )
+    return batch * pairs / (stage.tflops * 1e12 * MLA_ATTENTION_SHARE[stage.backend])
 
 
 def intel_fa_seconds(stage: Stage, batch: int, depth: int) -> float:

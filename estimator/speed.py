@@ -94,27 +94,27 @@ MEMORY_EFFICIENCY = {
     "gddr": 1.0,
     "gddr_xe_hpg": 0.609,
     "hbm": 0.6,
-    "lpddr": 0.962,
-    "lpddr_two_die": 0.786,
+    "lpddr": 0.966,
+    "lpddr_two_die": 0.789,
     "ram": 1.0,
 }
 HBM_BYTES_PER_SM_CYCLE = {
     "nvidia": 8.98,
-    "amd": 6.6,
+    "amd": 6.61,
 }
 # BACKEND: the share each kernel family reaches on legacy quants (Q4_0/Q8_0, most rows' format): GeForce,
 # RTX and Radeon rows of the CUDA/Vulkan scoreboards, the Apple table, the kyuz0 toolboxes (R9700, Strix
 # Halo, Arc Pro B70, P100), randomfoo2's table. vLLM: the vLLM rows cannot tell it from its compute (they run
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
-    "cuda": 0.916,
+    "cuda": 0.914,
     "cuda_pascal": 0.817,
-    "rocm": 0.904,
-    "vulkan": 0.926,
+    "rocm": 0.903,
+    "vulkan": 0.927,
     "vulkan_intel": 0.631,
     "sycl": 0.741,
-    "metal": 0.916,
-    "mlx": 0.906,
+    "metal": 0.913,
+    "mlx": 0.903,
     "vllm": 0.9,
     "cpu": 0.7,
 }
@@ -125,19 +125,19 @@ BACKEND_EFFICIENCY = {
 # factor cannot be told apart from the MoE costs below. MLX runs only its own formats: its BACKEND share is
 # theirs.
 FORMAT_EFFICIENCY: dict[tuple[str, str], float] = {
-    ("kquant", "cuda"): 0.925,
+    ("kquant", "cuda"): 0.926,
     ("kquant", "cuda_pascal"): 0.85,
-    ("kquant", "rocm"): 0.846,
-    ("kquant", "vulkan"): 0.957,
+    ("kquant", "rocm"): 0.843,
+    ("kquant", "vulkan"): 0.952,
     ("kquant", "vulkan_intel"): 0.899,
-    ("kquant", "sycl"): 0.911,
+    ("kquant", "sycl"): 0.91,
     ("kquant", "metal"): 0.928,
-    ("float", "cuda"): 0.962,
+    ("float", "cuda"): 0.963,
     ("float", "rocm"): 1.07,
     ("bf16", "rocm"): 1.06,
-    ("bf16", "vulkan"): 0.89,
+    ("bf16", "vulkan"): 0.888,
     ("bf16", "sycl"): 0.907,
-    ("float", "metal"): 0.99,
+    ("float", "metal"): 0.989,
 }
 # RDNA 4 on ROCm: llama.cpp's one-token mat-vec runs 8 warps a block there for the legacy quants and the K-quants
 # since PR 19478 (March 2026; `hardware.wide_matvec`), where the ROCm shares above come from rows of 1 warp
@@ -415,7 +415,7 @@ INTEL_MMVQ_LOADS_PER_WEIGHT = {"legacy": 12 / 16, "mxfp4": 23 / 32}
 INTEL_MMVQ_LOAD_SLOTS = 68.9
 # Expert kernels (GGML_OP_MUL_MAT_ID) read a scattered set of matrices: this share of the dense kernels'
 # rate (gpt-oss, Qwen3-30B-A3B and its kin, Llama 4 Scout, DeepSeek rows).
-EXPERT_EFFICIENCY = 0.969
+EXPERT_EFFICIENCY = 0.971
 # llama.cpp's Vulkan backend multiplies BF16 experts with its matrix-matrix shader even for one token:
 # `ggml_vk_use_mul_mat_vec_id` (ggml/src/ggml-vulkan/ggml-vulkan.cpp) sends a MUL_MAT_ID to the mat-vec shader only
 # for F32, F16 and quantized weights (ggml-org/ggml ac0c8be4, the sync of 17 December 2025, and d99724f2 of August
@@ -446,7 +446,7 @@ PREFILL_EFFICIENCY = {
     "cuda_pascal": 0.982,
     "rocm": 0.39,
     "vulkan": 0.326,
-    "vulkan_intel": 0.193,
+    "vulkan_intel": 0.192,
     "sycl": 0.232,
     "metal": 0.693,
     "mlx": 1.0,
@@ -527,6 +527,7 @@ class Stage:
     mla_kernels: float = 0.0  # the MLA layers' kernels beyond Llama layers' (`fixed_costs.MLA_LAYER_KERNELS`)
     window: int = 0
     attention_flops_per_pair: float = 0.0  # one query against one cached key, full-attention layers
+    decode_attention_flops_per_pair: float = 0.0  # the same for a decoded token (MLA's in its latent)
     window_attention_flops_per_pair: float = 0.0  # the same, sliding-window layers
     memory: str = "gddr"  # `memory_class()`, "ram" for system memory
     fmt: str = "legacy"  # `format_family()`
@@ -861,6 +862,9 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
         / kv_reads.kv_efficiency(stage)
     )
     kv = max(kv, kv_reads.intel_fa_seconds(stage, batch, depth))
+    if arithmetic := kv_reads.attention_arithmetic_seconds(stage, batch, depth):  # their soft maximum
+        p = kv_reads.ATTENTION_OVERLAP_EXPONENT
+        kv = (kv**p + arithmetic**p) ** (1 / p)
     if tile := kv_reads.sycl_tile_seconds(stage, batch, depth):
         # the recurrent state's read stays a read; the tile kernel's arithmetic bounds the cache's cells
         state = kv * 2 * stage.state_bytes / kv_bytes if stage.state_bytes else 0.0

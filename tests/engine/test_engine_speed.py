@@ -111,7 +111,7 @@ PINNED = {
         ("kv_cache", "A q4_0 KV cache saves 433 MiB.", {"kv": "q4_0"}, True),
         (
             "offload",
-            "Runs with expert offload at 31.2 tok/s; a GPU with more memory would be about 4.0× faster.",
+            "Runs with expert offload at 31.3 tok/s; a GPU with more memory would be about 4.0× faster.",
             {},
             True,
         ),
@@ -129,7 +129,7 @@ PINNED = {
     ],
     "gemma3_27b_q8_0_4090_32k": [
         ("quant", "Q4_K_M fits: the largest format that does.", {"quant": "q4_k_m"}, True),
-        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 29.7 tok/s).", {"gpu_count": 2}, True),
+        ("gpu_count", "2 × RTX 4090 would fit it (layer split, 29.6 tok/s).", {"gpu_count": 2}, True),
         ("offload", "With 32 GB of system RAM, offloading would fit.", {"ram_gb": 32}, True),
     ],
     "70b_awq_vllm_two_3090s": [
@@ -165,7 +165,7 @@ PINNED = {
         ("flash_attention", "Flash attention on allows 4,096 tokens of context.", {"fa": "on"}, False),
         (
             "gpu_count",
-            "5 × RTX 4090 would fit it (layer split, about 17.8 tok/s per user).",
+            "5 × RTX 4090 would fit it (layer split, about 17.7 tok/s per user).",
             {"gpu_count": 5},
             True,
         ),
