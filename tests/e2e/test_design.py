@@ -120,3 +120,14 @@ def test_the_reverse_questions_show_their_answer_in_the_first_screen(sized, live
     assert in_viewport(page, verdict)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     screenshot(page, f"{page_name}-{size}")
+
+
+def test_a_refusal_naming_a_long_address_wraps_on_a_phone(sized, live_server):
+    """vLLM on an Intel card is refused naming vLLM's installation page: the address, one long word, pushed the
+    phone page 200 px sideways until error text wraps anywhere."""
+    page = sized("phone")
+    page.goto(live_server.url + "/?model=llama-3-1-8b-instruct&gpu=arc-a770&runtime=vllm")
+    expect(page.locator("#problems")).to_contain_text(
+        "docs.vllm.ai/en/latest/getting_started/installation/gpu/"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
