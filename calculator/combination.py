@@ -2,6 +2,8 @@
 `QuestionForm.clean()` (calculator/forms.py) asks it to fill in and check the runtime and the format;
 the pickers, the question and the page's fixes read it too."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.db.models import Q
 
@@ -10,7 +12,7 @@ from catalog.models import Gpu, LlmModel, Quantization
 from catalog.published import formats_of, listed_formats, model_spec
 from catalog.runtime_support import backend_runtimes, device_backend, runs_there, runtime_table
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_CHOICES
-from estimator import ModelSpec, commands
+from estimator import ModelSpec, QuantSpec, commands
 from estimator.reasons import Reason
 
 BACKEND_NAMES = {
@@ -234,13 +236,19 @@ class Combination:
         return commands.unavailable(self.spec(model), quant.as_spec(), COMMAND_FOR_RUNTIME[runtime])
 
     def runs_instead(
-        self, model: LlmModel, runtime: str, quant: Quantization | None = None, most: int = 3
+        self,
+        model: LlmModel,
+        runtime: str,
+        quant: Quantization | None = None,
+        most: int = 3,
+        fits: Callable[[QuantSpec], bool] | None = None,
     ) -> list[str]:
         """Comment lines for a runtime with no weights of `quant` for the model: up to `most` other listed
         formats this runtime has a command for here (the model's own first, then those of `quant`'s family,
-        then the nearest in size below it), and the other runtimes that run `quant` itself here; where
-        neither is, up to `most` formats with the runtimes that run each here. A format is named only with
-        a runtime that has its weights; none where there is none."""
+        then the nearest in size below it) and, given `fits` (the question asked at a format), that fit
+        the question's hardware; and the other runtimes that run `quant` itself here; where neither is, up
+        to `most` formats with the runtimes that run each here. A format is named only with a runtime that
+        has its weights; none where there is none."""
         names = dict(RUNTIME_CHOICES)
         published = formats_of(model)
         bits = quant.bits_per_weight if quant is not None else 0.0
@@ -259,6 +267,7 @@ class Combination:
         # rest of the table, every format with every runtime, is read only where it may be needed.
         unique = len({row[0].name for row in rows}) == len(rows)
         in_this = 0
+        fitting: set[str] = set()  # the formats of `found` this runtime has and the hardware holds
         for spec, _, family, _ in rows:
             for other in sorted(COMMAND_FOR_RUNTIME, key=lambda r: r != runtime):
                 tool = COMMAND_FOR_RUNTIME[other]
@@ -268,11 +277,13 @@ class Combination:
                     and commands.unavailable(self.spec(model), spec, tool) is None
                 ):
                     found.setdefault(spec.name, []).append(names[other])
-                    in_this += other == runtime
+                    if other == runtime and (fits is None or fits(spec)):
+                        fitting.add(spec.name)
+                        in_this += 1
             if unique and in_this >= most:
                 break
         lines = []
-        here = [fmt for fmt, runtimes in found.items() if names[runtime] in runtimes][:most]
+        here = [fmt for fmt in found if fmt in fitting][:most]
         if here:
             listed = ", ".join(here[:-1]) + f" or {here[-1]}" if len(here) > 1 else here[0]
             lines.append(f"# Here it runs as {listed} in {names[runtime]}: choose one in the form.")

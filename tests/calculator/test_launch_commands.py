@@ -504,3 +504,18 @@ def test_a_launch_command_wraps_between_its_arguments_and_copies_unchanged():
     assert "<span class=l>casperhansen/llama-3.3-70b-instruct-awq</span>" in marked
     assert "vllm serve " in marked  # a word without a hyphen needs no span
     assert marked.startswith("<span># a comment</span>\n")
+
+
+def test_what_runs_instead_names_only_formats_that_fit_the_hardware(client, catalog):
+    """The review: AWQ for Qwen3-30B-A3B under vLLM on an RTX 4090 said "Here it runs as GPTQ 4-bit g128, FP8
+    (E4M3) or BF16 in vLLM", where FP8 (~30 GB) and BF16 (57 GiB) do not fit 24 GB. Each format named fits."""
+    query = "model=qwen3-30b-a3b&gpu=geforce-rtx-4090&runtime=vllm&ctx=32768"
+    text = launch_text(client, f"{query}&quant=awq-4bit")
+    here = re.search(r"^# Here it runs as (.*) in vLLM: choose one in the form\.$", text, re.M)
+    assert here, text
+    names = re.split(r", | or ", here.group(1))
+    assert "BF16" not in names and "FP8 (E4M3)" not in names
+    slugs = dict(Quantization.objects.values_list("name", "slug"))
+    for name in names:
+        api = client.get(f"/api/v1/estimate?{query}&quant={slugs[name]}").json()
+        assert api["recommended"] is not None, name
