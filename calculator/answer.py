@@ -5,9 +5,8 @@ the reasons in words come from calculator/present.py."""
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from catalog import cache, fitting
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES
-from estimator import Estimate, Plan, QuantSpec, commands
+from estimator import Estimate, Plan, commands
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
 from estimator.units import format_rate
@@ -141,9 +140,7 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
             "\n".join(
                 [
                     f"# {present.reason(reason)}",
-                    *combination.runs_instead(
-                        question.model, runtime, question.quant, fits=lambda quant: fits_at(question, quant)
-                    ),
+                    *combination.runs_instead(question.model, runtime, question.quant, fits=question.fits),
                 ]
             ),
         )
@@ -192,19 +189,3 @@ def result_context(result: Estimate, question: Question) -> dict:
         "nearest": question.nearest_measured(measured),
         "error_pages": error_pages(result, question.runtime, question.device_specs[0].backend, plan),
     }
-
-
-def fits_at(question: Question, quant: QuantSpec) -> bool:
-    """Whether the question fits its hardware at another format (a plan is recommended there), kept per
-    question, format and catalog version: what a launch box names instead of a format it has no weights for."""
-
-    def compute() -> bool:
-        plan = fitting.recommended(
-            model=question.combination.spec(question.model),
-            quant=quant,
-            devices=question.device_specs,
-            workload=question.workload(),
-        )
-        return plan is not None  # a bool: the cache keeps False, not None
-
-    return cache.get_or_compute("fits-at", f"{question.query()}|{quant.slug}", compute)

@@ -6,10 +6,9 @@ show them."""
 
 from django.http import QueryDict
 
-from catalog import cache, fitting
+from catalog import fitting
 from catalog.models import Gpu
 from catalog.pages import POPULAR_GPUS
-from catalog.published import model_spec
 from catalog.runtimes import RUNTIME_CHOICES
 
 from .combination import Combination
@@ -127,7 +126,12 @@ def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
             continue
         seen.add(url)
         in_place = changes.keys() <= IN_PLACE and not isinstance(form, DiffusionForm)  # its own partial
-        fits = not fixed.is_valid() or isinstance(form, DiffusionForm) or name == "gpu" or _fits(fixed)
+        fits = (
+            not fixed.is_valid()
+            or isinstance(form, DiffusionForm)
+            or name == "gpu"
+            or Question.from_form(fixed).fits()
+        )
         link = {"text": text, "url": url, "in_place": in_place, "fits": fits}
         if not fits:
             link |= {"text": text + STILL_NO, "question": Question.from_form(fixed), "changes": changes}
@@ -191,23 +195,6 @@ def _pair_text(changes: set[str], data: dict) -> str:
     if "kv" in changes and data.get("kv"):
         text += f" and the KV cache in {data['kv']}"
     return text
-
-
-def _fits(form: QuestionForm) -> bool:
-    """Whether a valid question's recommended plan fits (the engine's best_plan alone, cached on the
-    question): a fix that leads to "No: it does not fit" says so. A GPU fix is chosen to fit already."""
-    question = Question.from_form(form)
-
-    def compute():
-        plan = fitting.recommended(
-            model=model_spec(question.model),
-            quant=question.quant_spec,
-            devices=question.device_specs,
-            workload=question.workload(),
-        )
-        return plan is not None  # a bool: the cache keeps False, not None
-
-    return cache.get_or_compute("fix-fits", question.query(), compute)
 
 
 def fix_text(changes: dict[str, str], data: dict, *, alone: bool = False) -> str | None:
