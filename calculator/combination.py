@@ -123,8 +123,7 @@ class Combination:
             where = [r for r, _ in RUNTIME_CHOICES if self.runs(r)]
             instead = f": pick {self.names(where)}" if where else ""
             row = self.table[runtime]
-            backends = sorted({c[0] for c in self.choices if not device_backend(row, c)})
-            missing = " and ".join(BACKEND_NAMES.get(b, b) for b in backends)
+            backends = self.missing_backends(runtime)
             if builds := self.not_timed(runtime, backends):
                 where_runs = " and ".join(f"{words} ({page})" for words, _, page in builds)
                 form.add_error(
@@ -133,6 +132,7 @@ class Combination:
                     f"no published measurement to calibrate on{instead}.",
                 )
             else:
+                missing = " and ".join(BACKEND_NAMES.get(b, b) for b in backends)
                 runs_on = only_on(row["backends"]).removesuffix(" only")
                 form.add_error(
                     "runtime", f"{row['name']} does not run on {missing}, only on {runs_on}{instead}."
@@ -176,11 +176,14 @@ class Combination:
         only", "not timed on Intel (SYCL)"); None where it runs."""
         if self.runs(runtime):
             return None
-        row = self.table[runtime]
-        backends = sorted({c[0] for c in self.choices if not device_backend(row, c)})
-        if builds := self.not_timed(runtime, backends):
+        if builds := self.not_timed(runtime, self.missing_backends(runtime)):
             return f"not timed on {' or '.join(short for _, short, _ in builds)}"
-        return only_on(row["backends"])
+        return only_on(self.table[runtime]["backends"])
+
+    def missing_backends(self, runtime: str) -> list[str]:
+        """The usual backends of the devices the runtime does not run on."""
+        row = self.table[runtime]
+        return sorted({c[0] for c in self.choices if not device_backend(row, c)})
 
     @staticmethod
     def not_timed(runtime: str, backends: list[str]) -> list[tuple[str, str, str]]:
