@@ -135,7 +135,7 @@ def param_universe() -> list[Param]:
         # arithmetic (0.3 elsewhere, where it binds only on MLA's absorbed attention); fitted per kernel family on them
         *(
             Param("MLA_ATTENTION_SHARE", k, MLA_ATTENTION_PRIOR.get(k, 0.3), 1.0, 0.01, 1.0, "decode")
-            for k in kv_reads.MLA_ATTENTION_FITTED
+            for k in kv_reads.MLA_ATTENTION_SHARE
         ),
         # without flash attention (kv_reads.py): general mat-vecs over head-strided views, a fifth of the rate, each
         # kernel family with rows of its own fitted on them (Pascal, Intel's Vulkan and SYCL have none: 0.2, unfitted)

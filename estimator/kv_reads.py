@@ -198,8 +198,15 @@ MLA_ATTENTION_SHARE = {
     "metal": 0.3,
     "mlx": 0.255,
 }
-MLA_ATTENTION_FITTED = tuple(MLA_ATTENTION_SHARE)
 ATTENTION_OVERLAP_EXPONENT = 4
+
+
+def query_attention_flops(stage: Stage, full_per_pair: float, depth: int) -> float:
+    """One query's attention FLOPs against `depth` cached cells: `full_per_pair` a cell on the full-attention
+    layers, the sliding-window layers' own over the cells they read (`window_cells_read`)."""
+    return full_per_pair * depth + stage.window_attention_flops_per_pair * min(
+        depth, window_cells_read(stage)
+    )
 
 
 def attention_arithmetic_seconds(stage: Stage, batch: int, depth: int) -> float:
@@ -207,9 +214,7 @@ def attention_arithmetic_seconds(stage: Stage, batch: int, depth: int) -> float:
     matrix rate; 0 for other models, under vLLM, or without a listed rate."""
     if not stage.mla_kernels or stage.backend not in MLA_ATTENTION_SHARE or not stage.tflops or not depth:
         return 0.0
-    pairs = stage.decode_attention_flops_per_pair * depth + stage.window_attention_flops_per_pair * min(
-        depth, window_cells_read(stage)
-    )
+    pairs = query_attention_flops(stage, stage.decode_attention_flops_per_pair, depth)
     return batch * pairs / (stage.tflops * 1e12 * MLA_ATTENTION_SHARE[stage.backend])
 
 
@@ -218,9 +223,7 @@ def intel_fa_seconds(stage: Stage, batch: int, depth: int) -> float:
     elsewhere, without flash attention, or without a listed rate."""
     if stage.backend != "vulkan_intel" or not stage.flash_attention or not stage.tflops:
         return 0.0
-    pairs = stage.attention_flops_per_pair * depth + stage.window_attention_flops_per_pair * min(
-        depth, window_cells_read(stage)
-    )
+    pairs = query_attention_flops(stage, stage.attention_flops_per_pair, depth)
     flops = batch * pairs * intel_fa_padded_rows(stage.gqa_ratio, stage.head_dim)
     return flops / (stage.tflops * 1e12 / stage.matrix_width * INTEL_FA_VECTOR_SHARE)
 
