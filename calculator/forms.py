@@ -342,10 +342,9 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
                 self.fixes += [("link", {"hosts": "2"}), ("link", {"link": ""})]
             return
         if len(devices) == 1:
+            networks = ", ".join(k.label for k in link.Kind if k in link.NETWORK_KINDS)
             then = (
-                f"; the {hosts} machines are joined by a network: pick one (Ethernet, InfiniBand)"
-                if hosts > 1
-                else ""
+                f"; the {hosts} machines are joined by a network: pick one ({networks})" if hosts > 1 else ""
             )
             self.add_error("link", f"{link.name} joins GPUs in one machine, which has one GPU here{then}.")
             self.fixes.append(("link", {"link": ""}))

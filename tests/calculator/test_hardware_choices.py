@@ -364,7 +364,7 @@ def test_the_link_select_is_disabled_with_its_reason_for_one_device_and_follows_
         (  # a bridge between GPUs, with one GPU a machine: the network joins them
             "gpu=geforce-rtx-3090&hosts=2&link=nvlink-3090",
             "NVLink bridge (RTX 3090, 2-way) joins GPUs in one machine, which has one GPU here; the 2 machines "
-            "are joined by a network: pick one (Ethernet, InfiniBand).",
+            "are joined by a network: pick one (Ethernet, Thunderbolt, InfiniBand).",
             ["Leave the link on Auto"],
         ),
         (
