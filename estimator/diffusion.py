@@ -155,6 +155,39 @@ def _host(parts: list[DiffusionComponent], w: DiffusionWorkload) -> DeviceUsage:
     )
 
 
+def _sequential(model: DiffusionSpec, main: DeviceSpec, w: DiffusionWorkload) -> DiffusionPlan:
+    """Every component kept in system RAM; on the GPU, what of the denoiser fits beside one step's
+    activations and a module in flight (ComfyUI's partial loading, the time shown), the rest copied at
+    every step. diffusers' sequential offload keeps none resident and copies it all: its warning.
+    What stays resident leaves a tenth of the GPU free (`DeviceUsage.tight`'s line): the loader sizes it
+    to the memory it finds, so a fuller GPU only streams a little more, it does not fail."""
+    den = model.denoiser
+    largest = max(model.components, key=lambda c: c.weights_bytes)
+    module = largest.weights_bytes // 8
+    empty = _gpu(main, [], w, activations=True)
+    spare = max(empty.headroom_bytes, -(-empty.capacity_bytes // 10))
+    room = empty.capacity_bytes - spare - empty.used_bytes - module
+    resident = min(max(room, 0), den.weights_bytes)
+    tensors = ({den.name: resident} if resident else {}) | {"one module at a time": module}
+    return DiffusionPlan(
+        strategy="sequential_offload",
+        devices=(
+            empty.model_copy(update={"weights_bytes": resident + module, "tensors": tensors}),
+            _host(list(model.components), w),
+        ),
+        notes=(
+            f"{format_bytes(resident)} of the {format_bytes(den.weights_bytes)} {den.name} stays on "
+            f"{main.name}; the other {format_bytes(den.weights_bytes - resident)} is copied from system RAM "
+            "at every step, the other components when they run.",
+        ),
+        warnings=(
+            "That is ComfyUI's partial loading (--lowvram, the time shown); diffusers' "
+            f"enable_sequential_cpu_offload() keeps none of it and copies all {format_bytes(den.weights_bytes)} "
+            "every step: slower.",
+        ),
+    )
+
+
 def estimate_diffusion(
     *, model: DiffusionSpec, devices: list[DeviceSpec], workload: DiffusionWorkload | None = None
 ) -> DiffusionEstimate:
@@ -215,29 +248,7 @@ def estimate_diffusion(
                     warnings=("Encoding the prompt on the CPU adds seconds per new prompt.",),
                 )
             )
-        largest = max(model.components, key=lambda c: c.weights_bytes)
-        found.append(
-            DiffusionPlan(
-                strategy="sequential_offload",
-                devices=(
-                    _gpu(main, [], w, activations=True).model_copy(
-                        update={
-                            "weights_bytes": largest.weights_bytes // 8,
-                            "tensors": {"one module at a time": largest.weights_bytes // 8},
-                        }
-                    ),
-                    _host(list(model.components), w),
-                ),
-                notes=(
-                    "diffusers enable_sequential_cpu_offload(): each module is copied to the GPU when it runs.",
-                ),
-                warnings=(
-                    "ComfyUI's --lowvram keeps what fits on the GPU and copies the rest at every step (the "
-                    f"time shown); diffusers' sequential offload copies all {format_bytes(den.weights_bytes)} "
-                    "every step: slower.",
-                ),
-            )
-        )
+        found.append(_sequential(model, main, w))
     found = [_timed(p, model, gpus, w) for p in found]
     order = ["all_on_gpu", "component_offload", "one_image_per_gpu", "sequential_offload"]
     fitting = [p for p in found if p.fits]
@@ -256,7 +267,7 @@ def estimate_diffusion(
             "all_on_gpu": "Everything fits on one GPU, the fastest way.",
             "component_offload": f"{den.name} alone fits on {main.name}; the other components go elsewhere.",
             "one_image_per_gpu": "Each GPU holds the whole pipeline: one image per GPU at a time.",
-            "sequential_offload": "Only sequential offload fits: slow, but it runs.",
+            "sequential_offload": _streamed_reason(best, den),
         }[best.strategy]
     return DiffusionEstimate(
         model=model.slug,
@@ -265,6 +276,20 @@ def estimate_diffusion(
         reason=reason,
         not_supported=dict(NOT_SUPPORTED),
         explanations=_explanations(model, den, w, best),
+    )
+
+
+def _streamed_reason(plan: DiffusionPlan, den: DiffusionComponent) -> str:
+    """What sequential offload costs, from its own figures: the bytes copied at every step and what they
+    add to a step (a few percent where most of the denoiser stays on the GPU, most of it where none does)."""
+    streamed = f"{format_bytes(_streamed_per_step(plan, den))} of the {den.name}"
+    t = plan.timing
+    if t is None or t.step_s <= t.step_transfer_s:
+        return f"Only sequential offload fits: {streamed} is copied from system RAM at every step."
+    added = t.step_transfer_s / (t.step_s - t.step_transfer_s)
+    return (
+        f"Only sequential offload fits: {streamed} is copied from system RAM at every step, "
+        f"{added:.0%} on top of each step's compute."
     )
 
 
@@ -334,9 +359,12 @@ def _timed(
     den = model.denoiser
     host = "System RAM"
     if plan.strategy == "sequential_offload":
-        placement = {
-            c.name: f"{host}, copied to {gpus[0].name} one module at a time" for c in model.components
-        }
+        placement = {c.name: f"{host}, copied to {gpus[0].name} when it runs" for c in model.components}
+        if resident := plan.devices[0].tensors.get(den.name, 0):
+            placement[den.name] = (
+                f"{format_bytes(resident)} on {gpus[0].name}, the other "
+                f"{format_bytes(den.weights_bytes - resident)} in {host}, copied at every step"
+            )
     elif plan.strategy == "one_image_per_gpu":
         placement = {c.name: f"each of the {len(gpus)} GPUs, one pipeline per GPU" for c in model.components}
     else:
@@ -377,14 +405,8 @@ def _timed(
 
 
 def _streamed_per_step(plan: DiffusionPlan, den: DiffusionComponent) -> int:
-    """The part of the denoiser that does not stay on the GPU and is copied at every step: ComfyUI's
-    --lowvram keeps what fits (partial loading); diffusers' sequential offload copies it all (the plan's
-    warning says so)."""
-    gpu = plan.devices[0]
-    room = (
-        gpu.capacity_bytes - gpu.headroom_bytes - gpu.overhead_bytes - gpu.compute_bytes - gpu.weights_bytes
-    )
-    return max(den.weights_bytes - max(room, 0), 0)
+    """The part of the denoiser that does not stay on the GPU (`_sequential`) and is copied at every step."""
+    return den.weights_bytes - plan.devices[0].tensors.get(den.name, 0)
 
 
 def _explanations(

@@ -102,6 +102,7 @@ class Timing(Frozen):
     steps: int
     vae_s: float = Field(description="decoding the latents to pixels")
     transfer_s: float = Field(default=0.0, description="offloaded weights copied to the GPU, per image")
+    step_transfer_s: float = Field(default=0.0, description="of step_s: weights copied at every step")
     total_s: float
     low_s: float
     high_s: float
@@ -129,7 +130,8 @@ def timing(
     passes = shape.cfg_passes * images
     step_s = passes * (linear / (rate * EFFICIENCY[shape.kind]) + attention / (rate * ATTENTION_EFFICIENCY))
     step_s += shape.cfg_passes * PASS_OVERHEAD_S[shape.kind]
-    step_s += transfer_per_step_bytes / (HOST_TO_GPU_GB_S * 1e9)
+    step_transfer_s = transfer_per_step_bytes / (HOST_TO_GPU_GB_S * 1e9)
+    step_s += step_transfer_s
     vae_s = images * width * height * frames * VAE_FLOPS_PER_PIXEL / (rate * EFFICIENCY["unet"])
     transfer_s = transfer_per_image_bytes / (HOST_TO_GPU_GB_S * 1e9)
     total = steps * step_s + vae_s + transfer_s
@@ -138,6 +140,7 @@ def timing(
         steps=steps,
         vae_s=vae_s,
         transfer_s=transfer_s,
+        step_transfer_s=step_transfer_s,
         total_s=total,
         low_s=total * RANGE_LOW,
         high_s=total * RANGE_HIGH,

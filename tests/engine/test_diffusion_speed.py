@@ -2,6 +2,7 @@
 FLOPs, and the launch commands against ComfyUI's real flags and diffusers' calls."""
 
 import json
+import re
 import shlex
 from pathlib import Path
 
@@ -160,6 +161,19 @@ def test_flux_dev_in_fp8_on_an_rtx_3060_streams_only_what_does_not_fit():
     # 12 GB of FP8 weights, ~10 GB of which stay: the rest crosses PCIe each step, well under the 6.5 s of compute
     assert 6.5 < t.step_s < 7.5
     assert "--lowvram --fp8_e4m3fn-unet" in e.recommended_plan.commands["comfyui"]
+    # the plan says what it times: most of the transformer resident, the GPU a tenth free (not "tight"),
+    # and what the copies add, not "slow"
+    plan, den = e.recommended_plan, spec("flux-1-dev").denoiser.name
+    gpu = plan.devices[0]
+    resident = gpu.tensors[den]
+    assert 8 * GIB < resident < 10 * GIB and not gpu.tight and gpu.fits
+    assert t.step_transfer_s * 31.5e9 == pytest.approx(12e9 - resident, rel=1e-6)
+    assert plan.placement[den].startswith(f"{resident / GIB:.1f} GiB on GeForce RTX 3060 12 GB, the other ")
+    assert re.fullmatch(
+        r"Only sequential offload fits: 2\.\d GiB of the Flux transformer .* is copied from system RAM at "
+        r"every step, [1-3]% on top of each step's compute\.",
+        e.reason,
+    ), e.reason
 
 
 def test_flux_dev_in_bf16_on_an_rtx_3060_needs_sequential_offload():
