@@ -9,7 +9,6 @@ for the same question, so each row's permalink reproduces its numbers. The engin
 a lower bound on memory (`least_bytes_needed`) says the model could fit.
 """
 
-import datetime
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,6 +22,7 @@ from estimator.estimate import best_plan
 from estimator.ranking import plan_fits
 from estimator.units import GIB
 
+from .price_tag import PriceTag
 from .runtimes import ENGINE_RUNTIME
 
 # The question's inputs a visitor left out: the calculator page, the catalog pages, the admin preview
@@ -421,26 +421,15 @@ def sort_rows(rows: Iterable[RunsRow], sort: str) -> list[RunsRow]:
 
 
 @dataclass(frozen=True)
-class PriceTag:
-    """One device's newest published price: amount (USD), the day it was seen (None: a launch price no
-    source dates), where."""
-
-    amount_usd: Decimal
-    date: datetime.date | None
-    source_url: str
-
-
-@dataclass(frozen=True)
 class DeviceSet:
     """n identical devices that hold the model at the context and reach the target speed."""
 
     device: DeviceSpec
     count: int
     plan: Plan
-    price_usd: Decimal | None
+    price_usd: Decimal | None  # the unit price × count
     permalink: str
-    price_date: datetime.date | None = None
-    price_source: str = ""
+    unit_price: PriceTag | None = None
     runtime: str = DEFAULTS["runtime"]  # the catalog slug of the runtime the plan is for
 
     @property
@@ -507,9 +496,7 @@ def what_hardware(
                     sets.append(DeviceSet(device, n, plan, None, link, runtime=runtime))
                 else:
                     total = price.amount_usd * n
-                    sets.append(
-                        DeviceSet(device, n, plan, total, link, price.date, price.source_url, runtime=runtime)
-                    )
+                    sets.append(DeviceSet(device, n, plan, total, link, price, runtime=runtime))
                 break
             if previous is not None and speed <= previous:
                 break

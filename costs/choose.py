@@ -218,11 +218,12 @@ def newest_prices(gpus: list[Gpu], condition: str = "") -> dict[str, dict[str, f
     rows = Price.objects.filter(gpu__in=gpus, currency="USD")
     if condition:
         rows = rows.filter(condition=condition)
-    slugs = {g.pk: g.slug for g in gpus}
+    by_pk = {g.pk: g for g in gpus}
     out: dict[str, dict[str, fitting.PriceTag]] = {}
     for p in sorted(rows, key=Price.newest_key):
-        out.setdefault(slugs[p.gpu_id], {}).setdefault(
-            p.condition, fitting.PriceTag(p.amount, p.date, p.source_url)
+        gpu = by_pk[p.gpu_id]
+        out.setdefault(gpu.slug, {}).setdefault(
+            p.condition, fitting.PriceTag.seen(p.amount, p.date, p.source_url, p.condition, gpu.release_date)
         )
     return out
 

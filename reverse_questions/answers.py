@@ -2,7 +2,7 @@
 (the speed tiers and sort orders of "what runs on my hardware?" are catalog/tiers.py's, which a GPU page
 shows too). The answers themselves come from catalog/fitting.py, shared with the catalog pages."""
 
-from django.template.defaultfilters import date, floatformat
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
@@ -37,10 +37,10 @@ def set_rows(answer: HardwareAnswer) -> dict[str, SafeString]:
         if s.runtime != DEFAULTS["runtime"]:
             extra += f", {esc(runtimes.get(s.runtime))}"
         if s.price_usd is not None:
-            when = esc(date(s.price_date, "M Y")) if s.price_date else "launch price"
+            tag = s.unit_price
             price = (
                 f"${floatformat(s.price_usd, '0g')} "
-                f'<small>(<a href="{esc(s.price_source)}" rel="nofollow noopener">{when}</a>)</small>'
+                f'<small>(<a href="{esc(tag.source_url)}" rel="nofollow noopener">{esc(tag.when)}</a>)</small>'
             )
         else:
             price = "no price published"

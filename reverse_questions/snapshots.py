@@ -2,6 +2,7 @@
 "what-runs" and "what-hardware"): freeze the rows with every catalog value they were computed from;
 show them unchanged later, and say whether today's catalog and engine answer differently."""
 
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.http import QueryDict
@@ -80,7 +81,7 @@ def show(snapshot: Snapshot) -> dict:
         )
         headline = _runs_headline
     else:
-        answer = HARDWARE_ANSWER.validate_python(snapshot.result)
+        answer = HARDWARE_ANSWER.validate_python(_upgraded(snapshot.result))
         context |= {
             "answer": answer,
             "answer_firsts": answers.firsts(answer),
@@ -107,6 +108,30 @@ def show(snapshot: Snapshot) -> dict:
         then = headline(context)
         context["today"] = {"differs": headline(today) != then, "url": page}
     return context
+
+
+def _upgraded(result: dict) -> dict:
+    """A what-hardware answer stored before a set kept its unit price whole (`DeviceSet.unit_price`, 6
+    December 2026; it had the total, the date and the source): the same price, as it was shown then
+    (neither used nor launch is known: undated read "launch", as the page wrote it)."""
+    rankings = {}
+    for key in ("smallest", "cheapest", "fastest"):
+        sets = []
+        for stored in result.get(key, []):
+            s = dict(stored)
+            if "price_date" in s or "price_source" in s:
+                date, source = s.pop("price_date", None), s.pop("price_source", "")
+                if s.get("price_usd") is not None:
+                    unit = Decimal(str(s["price_usd"])) / s["count"]
+                    s["unit_price"] = {
+                        "amount_usd": unit,
+                        "date": date,
+                        "source_url": source,
+                        "launch": date is None,
+                    }
+            sets.append(s)
+        rankings[key] = sets
+    return result | rankings
 
 
 def _runs_headline(context: dict) -> list:

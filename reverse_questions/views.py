@@ -117,12 +117,6 @@ def what_hardware_answer(query: QueryDict) -> dict:
     return context
 
 
-def _price_tag(gpu: Gpu) -> fitting.PriceTag | None:
-    if gpu.current_price_amount is None:
-        return None
-    return fitting.PriceTag(gpu.current_price_amount, gpu.current_price_date, gpu.current_price_source)
-
-
 def _with_unlisted(listed: dict[str, Gpu], missing: set[str], chosen: set[str]) -> dict[str, Gpu]:
     """The listed GPUs and the unlisted ones asked for, in the catalog's order, as one query would read
     them. Current slugs come from the rows read once per catalog version (`slugs.current`): half the
@@ -191,7 +185,7 @@ def _hardware_tables() -> dict:
                 _option(q.slug, f"{q.name} ({floatformat(q.bits_per_weight, 2)} bits/weight)", q.listed)
                 for q in quants.values()
             ],
-            "gpus": [(spec, _price_tag(g)) for g, spec in gpus],
+            "gpus": [(spec, g.price_tag) for g, spec in gpus],
             "backends": {spec.backend for _, spec in gpus},
         }
 

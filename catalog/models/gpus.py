@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 
 from estimator import DeviceSpec, limits
 
+from ..price_tag import PriceTag
 from .base import Searchable, SearchableQuerySet, catalog_history
 from .prices import Price
 
@@ -24,14 +25,15 @@ def rate_field(verbose_name: str, help_text: str) -> models.FloatField:
 
 class GpuQuerySet(SearchableQuerySet):
     def with_current_price(self, currency: str = "USD"):
-        """Each GPU with `current_price_amount`, `current_price_date` and `current_price_source`: its
-        newest price in `currency` (see `Price.objects.newest_first()`), None without one. One subquery
-        each, no extra query."""
+        """Each GPU with `current_price_amount`, `current_price_date`, `current_price_source` and
+        `current_price_condition`: its newest price in `currency` (see `Price.objects.newest_first()`),
+        None without one. One subquery each, no extra query."""
         newest = Price.objects.filter(gpu=OuterRef("pk"), currency=currency).newest_first()
         return self.annotate(
             current_price_amount=Subquery(newest.values("amount")[:1]),
             current_price_date=Subquery(newest.values("date")[:1]),
             current_price_source=Subquery(newest.values("source_url")[:1]),
+            current_price_condition=Subquery(newest.values("condition")[:1]),
         )
 
 
@@ -199,6 +201,21 @@ class Gpu(Searchable):
         SYCL); catalog.runtime_support.device_backend picks one per runtime."""
         others = [b for b in self._listed_backends if b != self.backend]
         return (self.backend, *dict.fromkeys(others))
+
+    @property
+    def price_tag(self) -> PriceTag | None:
+        """The newest price as the pages show it (used, launch, when); from `with_current_price()`'s
+        annotations, None without them or without a price."""
+        amount = getattr(self, "current_price_amount", None)
+        if amount is None:
+            return None
+        return PriceTag.seen(
+            amount,
+            self.current_price_date,
+            self.current_price_source,
+            self.current_price_condition,
+            self.release_date,
+        )
 
     def current_price(self, currency: str = "USD") -> "Price | None":
         """The newest price in `currency`, new or used; from `prefetch_related("prices")` when given."""

@@ -3,6 +3,7 @@
 import datetime
 import io
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from django.core.management import call_command
 from django.db import IntegrityError
 
 from catalog.models import Gpu, Price
+from catalog.price_tag import PriceTag
 from tests.conftest import make_gpu
 from tests.test_migrations import apps_at
 
@@ -153,3 +155,36 @@ def test_migration_turns_each_launch_price_into_a_sourced_price_row():
     assert (unsourced.slug, unsourced.source_url) == ("edited-new-us-usd-undated", "")
     assert "no source was recorded" in unsourced.note
     assert not Price.objects.filter(gpu__slug="unpriced").exists()
+
+
+def test_a_price_tag_says_used_and_launch_with_its_month():
+    release = datetime.date(2020, 9, 24)
+    tag = PriceTag.seen
+    assert tag(Decimal("700"), datetime.date(2026, 12, 3), "u", "used", release).when == "used, Dec 2026"
+    assert tag(Decimal("1499"), datetime.date(2020, 9, 1), "u", "new", release).when == "launch, Sep 2020"
+    assert tag(Decimal("1400"), datetime.date(2026, 5, 1), "u", "new", release).when == "May 2026"
+    assert tag(Decimal("1499"), None, "u").when == "launch"
+    # a used card sold at its release month is no launch price; a card without a release date has none
+    assert tag(Decimal("900"), datetime.date(2020, 10, 1), "u", "used", release).when == "used, Oct 2020"
+    assert tag(Decimal("999"), datetime.date(2022, 11, 3), "u", "new", None).when == "Nov 2022"
+
+
+@pytest.mark.django_db
+def test_gpu_pages_and_what_hardware_say_which_prices_are_used_or_at_launch(client, catalog):
+    # the catalog ships launch prices (the 3060's of January 2021); a used 3090 seen in December 2026
+    Price.objects.create(
+        slug="used-3090",
+        gpu=Gpu.objects.get(slug="geforce-rtx-3090"),
+        condition="used",
+        amount=Decimal("700"),
+        date=datetime.date(2026, 12, 3),
+        source_url="https://example.com/used-3090",
+    )
+    html = client.get("/what-hardware/?model=llama-3-3-70b-instruct&quant=q4_k_m&tok_s=10").content.decode()
+    cheapest = html[html.index('data-testid="cheapest"') :]
+    row = r'<th scope="row">{}</th>(?:(?!</tr>).)*?\${} <small>\(<a [^>]*>{}</a>'
+    assert re.search(row.format("2× GeForce RTX 3090", "1,400", "used, Dec 2026"), cheapest, re.S)
+    assert re.search(row.format("4× GeForce RTX 3060 12 GB", "1,316", "launch, Jan 2021"), cheapest, re.S)
+    assert "$1,316 (launch, Jan 2021)" in html  # the cheapest set's card
+    listing = client.get("/gpus/?sort=price").content.decode()
+    assert ">launch, Jan 2021</a>" in listing and ">used, Dec 2026</a>" in listing

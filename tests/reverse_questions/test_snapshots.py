@@ -115,3 +115,24 @@ def test_an_unknown_kind_of_snapshot_is_a_400(client, catalog):
 def test_a_reverse_snapshot_has_no_preview_image_but_no_error(client, catalog):
     snapshot = share(client, "what-runs", WHAT_RUNS)
     assert client.get(f"/r/{snapshot.id}/og.png").status_code == 404
+
+
+def test_a_what_hardware_snapshot_stored_before_unit_prices_shows_its_prices_as_then(client, catalog):
+    set_prices({"geforce-rtx-5090": "1999"})
+    snapshot = share(client, "what-hardware", WHAT_HARDWARE)
+    before = shown(client, snapshot)
+    # as a snapshot of the first version stored a set: the total, the date and the source
+    result = snapshot.result
+    for key in ("smallest", "cheapest", "fastest"):
+        for s in result[key]:
+            tag = s.pop("unit_price")
+            s["price_date"] = tag and tag["date"]
+            s["price_source"] = tag["source_url"] if tag else ""
+    Snapshot.objects.filter(id=snapshot.id).update(result=result)
+    snapshot.refresh_from_db()
+    assert "unit_price" not in str(snapshot.result)
+    old = shown(client, snapshot)
+    assert "$3,998" in old and "https://example.com/geforce-rtx-5090" in old and "Nov 2026" in old
+    assert set(re.findall(r"\$[\d,]+ <small>\(<a [^>]*>[^<]*</a>", old)) == set(
+        re.findall(r"\$[\d,]+ <small>\(<a [^>]*>[^<]*</a>", before)
+    )

@@ -1,0 +1,50 @@
+"""A GPU's price as the pages show it: amount, when and where it was seen, new or used, at launch or not.
+
+No Django here: `catalog.fitting` ranks device sets by it and the GPU pages print it.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+# A price seen within this many days of a GPU's release is its launch price (MSRP rows are dated by it).
+LAUNCH_WINDOW_DAYS = 45
+
+
+@dataclass(frozen=True)
+class PriceTag:
+    """One device's newest published price: amount (USD), the day it was seen (None: a launch price no
+    source dates), where, new or used (Price.Condition), and whether it is the price at release: a
+    ranking by price puts a used card of today beside a new one's launch price, so each says which."""
+
+    amount_usd: Decimal
+    date: datetime.date | None
+    source_url: str
+    condition: str = "new"
+    launch: bool = False
+
+    @classmethod
+    def seen(
+        cls,
+        amount_usd: Decimal,
+        date: datetime.date | None,
+        source_url: str,
+        condition: str = "new",
+        release_date: datetime.date | None = None,
+    ) -> "PriceTag":
+        """The tag of a price seen on `date`: a launch price when undated or within LAUNCH_WINDOW_DAYS of
+        the GPU's `release_date`."""
+        launch = date is None or (
+            release_date is not None and abs((date - release_date).days) <= LAUNCH_WINDOW_DAYS
+        )
+        return cls(amount_usd, date, source_url, condition, launch and condition == "new")
+
+    @property
+    def when(self) -> str:
+        """'used, Dec 2026', 'launch, Jan 2021', 'May 2026'; 'launch' undated."""
+        words = [
+            w for w in ("used" if self.condition == "used" else "", "launch" if self.launch else "") if w
+        ]
+        if self.date is not None:
+            words.append(self.date.strftime("%b %Y"))
+        return ", ".join(words)
