@@ -97,6 +97,11 @@ class DiffusionPlan(Frozen):
     def fits(self) -> bool:
         return bool(self.devices) and all(d.fits for d in self.devices)
 
+    @property
+    def tight(self) -> bool:
+        """Fits with less than a tenth of a device free (DeviceUsage.tight), as an LLM plan."""
+        return self.fits and any(d.tight for d in self.devices)
+
 
 class DiffusionEstimate(Frozen):
     model: str
