@@ -34,6 +34,9 @@ MAX_FRAMES = 481
 # One image uses at most two cards' memory: the denoiser on one, the other components on a second
 # (estimator/diffusion.py, component_offload); a third only makes one more image at once.
 MAX_SAME_CARDS = 2
+# System RAM sizes a question that gives none is answered with when only an offload plan runs it: the
+# least of them that does (the usual sizes of a PC, from the smallest a 12-24 GB card is paired with).
+ASSUMED_RAM_GB = (16, 32, 64)
 PLAN_TITLES = {
     "all_on_gpu": "Everything on one GPU",
     "component_offload": "Component offload",
@@ -146,7 +149,41 @@ class DiffusionForm(QuestionForm):
 def answer(
     form: DiffusionForm, *, quant: Quantization | None = None, ram_gb: int | None = None
 ) -> DiffusionEstimate:
+    """The engine's answer to the question (`quant` or `ram_gb` changed). Where it gives no system RAM
+    and nothing fits on the GPUs alone, it is answered with the least of ASSUMED_RAM_GB that runs it:
+    FLUX.1 [dev] on a 24 GB card keeps its 9 GiB of text encoders in RAM, as ComfyUI does unasked, and
+    a "No" there would be wrong for every PC; the verdict says what it assumed (`assumed_ram_gb`)."""
     data = form.cleaned_data | {k: v for k, v in (("quant", quant), ("ram_gb", ram_gb)) if v is not None}
+    result = _estimate(form, data)
+    if (
+        result.recommended is None
+        and not data.get("ram_gb")
+        and not all(d.unified_memory for d in form.devices)
+    ):
+        for assumed in ASSUMED_RAM_GB:
+            with_ram = _estimate(form, data | {"ram_gb": assumed})
+            if with_ram.recommended is not None:
+                return with_ram
+        if _gpu_short(with_ram):  # no RAM would run it: its reason names the GPU, not the RAM
+            return with_ram
+    return result
+
+
+def _gpu_short(result: DiffusionEstimate) -> bool:
+    """Nothing fits though sequential offload has the system RAM it needs: the GPU is what is short."""
+    sequential = next((p for p in result.plans if p.strategy == "sequential_offload"), None)
+    return sequential is not None and all(d.fits for d in sequential.devices if d.kind == "host")
+
+
+def assumed_ram_gb(result: DiffusionEstimate, form: DiffusionForm) -> int | None:
+    """The system RAM `answer` assumed for the recommended plan (its host's), None where the visitor
+    gave theirs or none was needed."""
+    plan = result.recommended_plan
+    host = next((d for d in plan.devices if d.kind == "host"), None) if plan else None
+    return host.capacity_bytes // GIB if host and not form.cleaned_data.get("ram_gb") else None
+
+
+def _estimate(form: DiffusionForm, data: dict) -> DiffusionEstimate:
     extra = shapes().get(data["model"].slug, {})
     spec = data["model"].as_spec().model_copy(update=extra)
     workload = DiffusionWorkload(
@@ -181,7 +218,12 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
     if plan is None:
         text = f"No: {model.name} does not fit on {hardware}"
         ways = []
-        if not form.cleaned_data.get("ram_gb") and not all(d.unified_memory for d in form.devices):
+        ram_weighed = any(d.kind == "host" for p in result.plans for d in p.devices)  # assumed: `answer`
+        if (
+            not form.cleaned_data.get("ram_gb")
+            and not ram_weighed
+            and not all(d.unified_memory for d in form.devices)
+        ):
             ways.append("give your system RAM for the offload plans")
         if smaller:
             ways.append("pick a smaller format")
@@ -191,8 +233,10 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
     time = f"{format_range(plan.timing)} per {per}" if plan.timing else ""
     how = _in_a_sentence(plan.strategy)
     speed = f", about {format_seconds(plan.timing.total_s)} per {per}" if plan.timing else ""
-    tight = any(d.tight for d in plan.devices)
+    tight = plan.tight
     word = "Yes, but tight" if tight else "Yes"
+    if assumed := assumed_ram_gb(result, form):
+        word += f", with {assumed} GB of system RAM or more"
     return DiffusionVerdict(True, f"{word}: {model.name} runs on {hardware} with {how}{speed}.", time, tight)
 
 
@@ -342,6 +386,7 @@ def estimate_json(result: DiffusionEstimate, form: DiffusionForm) -> dict:
         "quant": form.cleaned_data["quant"].slug,
         "fits": result.recommended is not None,
         "recommended": result.recommended,
+        "assumed_ram_gb": assumed_ram_gb(result, form),
         "reason": result.reason,
         "permalink": f"/?{form.canonical_query()}",
         "workload": {name: form.cleaned_data[name] for name in ("width", "height", "steps", "frames")},
@@ -372,6 +417,10 @@ ESTIMATE_SCHEMA = {  # /api/v1/estimate for an image or video model, as estimate
         "quant": {"type": "string", "enum": FORMATS},
         "fits": {"type": "boolean"},
         "recommended": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "assumed_ram_gb": {
+            "anyOf": [{"type": "integer"}, {"type": "null"}],
+            "description": "no ram_gb given and only an offload plan runs it: the system RAM assumed (GB)",
+        },
         "reason": {"type": "string"},
         "permalink": {"type": "string"},
         "workload": {
