@@ -372,3 +372,18 @@ def test_a_no_shows_the_first_change_that_makes_it_fit_under_the_verdict(client,
     assert '<h2 id="what-to-change">' in response.text
     fits = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090").text
     assert 'data-testid="first-fix"' not in fits
+
+
+def test_an_offload_plan_that_fills_its_gpus_is_not_marked_down(client, catalog):
+    """The review: DeepSeek-R1 Q2_K on two 3090s and 256 GB of RAM recommended CPU offload (16.2 tok/s)
+    over expert offload (18.2), the tenth off a "tight" plan outweighing 12%: an offload plan fills its
+    GPUs by design (-ngl, --n-cpu-moe), and one more layer in RAM frees what it must."""
+    answer = client.get(
+        "/api/v1/estimate?model=deepseek-r1&quant=q2_k&gpu=geforce-rtx-3090&count=2&ram_gb=256"
+        "&ram_preset=ddr5-4800-8ch&ctx=16384"
+    ).json()
+    plans = {p["strategy"]: p for p in answer["plans"]}
+    assert plans["expert_offload"]["tight"] and not plans["cpu_offload"]["tight"]
+    assert plans["expert_offload"]["decode_tok_s"] > 1.05 * plans["cpu_offload"]["decode_tok_s"]
+    assert answer["recommended"] == "expert_offload"
+    assert "within 5%" not in answer["reason"]
