@@ -245,7 +245,9 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         f"Layers {_counts(v)} run one device after another: a second GPU adds memory, not single-stream speed."
     ),
     "tensor_shards": lambda v: (
-        f"{v['tp']} GPUs each hold 1/{v['tp']} of every matrix and of the KV cache, and read them in parallel."
+        f"{v['tp']} GPUs each hold 1/{v['tp']} of every matrix"
+        + ("" if v.get("mla") else " and of the KV cache")
+        + ", and read them in parallel."
     ),
     "gpus_left_out": lambda v: (
         f"{plural(int(v['left']), 'GPU')} left out: {v['heads']} heads do not divide by {v['gpus']}."
@@ -271,7 +273,8 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "one_machine_stops_all": lambda v: "If any machine or GPU fails, the whole model stops.",
     "all_reduce_over_pcie": lambda v: (
         f"Tensor parallel over PCIe: {v['all_reduces']} all-reduces per token take "
-        f"{v['all_reduce_s'] * 1e3:.1f} ms of each {v['step_s'] * 1e3:.1f} ms step; NVLink cuts that."
+        f"{v['all_reduce_s'] * 1e3:.1f} ms of each {v['step_s'] * 1e3:.1f} ms step"
+        + ("; an NVLink bridge cuts that." if v.get("bridge") else ".")
     ),
     "kv_heads_replicated": lambda v: (
         f"{v['tp']} ranks but {v['kv_heads']} KV heads: KV heads are replicated."

@@ -14,9 +14,32 @@ SXM_NVLINK_GB_S = {"Ampere": 300.0, "Hopper": 450.0}
 SXM_NVLINK_DEFAULT_GB_S = 300.0
 
 
+# AMD's Infinity Fabric (xGMI) between Instinct MI300-series OAM modules: each has seven links of 16 lanes
+# at 32 Gb/s, 128 GB/s both directions each (64 one way), joining the eight GPUs of a platform directly
+# ("AMD Looks to Infinity for AI Interconnects", wheelersnetwork.com/2024/01/). A group of n of them
+# all-reduces over its n - 1 direct links at once (RCCL's rings).
+INFINITY_FABRIC_LINK_GB_S = 64.0
+INFINITY_FABRIC_ARCHITECTURES = ("CDNA 3",)  # the MI300 series; the catalog's architecture "CDNA 3.0"
+
+
 def sxm_nvlink_gb_s(device: DeviceSpec) -> float:
     """Per-direction NVLink of an SXM part, by architecture (`hardware.nvidia_architecture`)."""
     return SXM_NVLINK_GB_S.get(nvidia_architecture(device), SXM_NVLINK_DEFAULT_GB_S)
+
+
+def infinity_fabric(device: DeviceSpec) -> bool:
+    """An AMD Instinct module of a platform joined by Infinity Fabric (MI300X, MI325X: datacenter CDNA 3)."""
+    return device.form_factor == "datacenter" and (device.architecture or "").startswith(
+        INFINITY_FABRIC_ARCHITECTURES
+    )
+
+
+def fabric_gb_s(devices) -> float:
+    """Per-direction bandwidth of the fabric a platform's GPUs are built on: SXM NVLink by architecture,
+    or Infinity Fabric's direct links to each of the other GPUs of the question."""
+    if all(infinity_fabric(d) for d in devices):
+        return INFINITY_FABRIC_LINK_GB_S * max(len(devices) - 1, 1)
+    return min(sxm_nvlink_gb_s(d) for d in devices)
 
 
 # Time for one hop of a small message (a few KiB of activations): a PCIe round trip through the host

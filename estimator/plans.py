@@ -219,11 +219,13 @@ def tensor_parallel(
     # and a max over copies of one value is that value: time each distinct stage once.
     timing = tensor_parallel_timing(_distinct(stages), model=model, workload=timed, tp=tp, devices=devices)
     all_reduce_s = all_reduces_seconds(model, workload, tp, 1, devices)
-    notes = [Reason(code="tensor_shards", values={"tp": tp})]
+    notes = [Reason(code="tensor_shards", values={"tp": tp} | ({"mla": 1} if model.is_mla else {}))]
     warnings = []
     if not nvlinked(workload, devices):
         over_pcie = {"all_reduces": SYNCS_PER_LAYER * model.num_hidden_layers}
         over_pcie |= {"all_reduce_s": all_reduce_s, "step_s": timing.decode_s}
+        if all(d.nvlink for d in devices):  # cards with the connector (RTX 3090): a bridge would help
+            over_pcie["bridge"] = 1
         warnings.append(Reason(code="all_reduce_over_pcie", values=over_pcie))
     if tp > model.num_key_value_heads and not model.is_mla:
         warnings.append(

@@ -43,7 +43,7 @@ ReasonCode = Literal[
     # `plans.py` and `admission.py`: each plan's notes and warnings
     "one_of_several",  # device, others: the devices left free
     "layers_in_turn",  # counts: layers per device
-    "tensor_shards",  # tp
+    "tensor_shards",  # tp; mla: the KV cache is not sharded (mla_not_split)
     "gpus_left_out",  # left, heads, gpus
     "copies",  # copies, sequences (each)
     "ngl",  # ngl, layers, in_ram
@@ -54,7 +54,7 @@ ReasonCode = Literal[
     "pipeline_bubble",
     "one_gpu_stops_all",
     "one_machine_stops_all",
-    "all_reduce_over_pcie",  # all_reduces, all_reduce_s, step_s
+    "all_reduce_over_pcie",  # all_reduces, all_reduce_s, step_s; bridge: the cards take an NVLink bridge
     "kv_heads_replicated",  # tp, kv_heads
     "mla_not_split",
     "tensor_split_experimental",

@@ -69,14 +69,15 @@ VLLM_FRONTEND_SECONDS = 0.0015
 
 def link(workload: Workload, devices: Sequence[DeviceSpec] = ()) -> tuple[float, float]:
     """GB/s per direction and per-hop latency of the link between this machine's GPUs: what the visitor
-    gave; else NVLink when they say so (a bridge, or the SXM fabric of SXM parts) or when every GPU is an
-    SXM part (their NVLink/NVSwitch is the way they are built); else PCIe 4.0 x16."""
-    sxm = bool(devices) and all(_sxm(d) for d in devices)
-    nvlink = workload.nvlink or sxm
+    gave; else NVLink when they say so (a bridge, or the SXM fabric of SXM parts) or when every GPU is a
+    module of a GPU fabric (SXM NVLink/NVSwitch, or an MI300's Infinity Fabric: the way they are built);
+    else PCIe 4.0 x16. A fabric's latency is taken as NVLink's."""
+    fabric = on_fabric(devices)
+    nvlink = workload.nvlink or fabric
     if workload.link_gb_s:
         gb_s = workload.link_gb_s
-    elif sxm:
-        gb_s = min(links.sxm_nvlink_gb_s(d) for d in devices)
+    elif fabric:
+        gb_s = links.fabric_gb_s(devices)
     else:
         gb_s = links.NVLINK_GB_S if nvlink else links.PCIE_GB_S
     lat = workload.link_latency_us
@@ -93,9 +94,15 @@ def _sxm(device: DeviceSpec) -> bool:
     return "sxm" in device.name.lower()
 
 
+def on_fabric(devices: Sequence[DeviceSpec]) -> bool:
+    """Every GPU a module of a GPU fabric: SXM parts (NVLink), or MI300-series modules (Infinity Fabric)."""
+    return bool(devices) and all(_sxm(d) or links.infinity_fabric(d) for d in devices)
+
+
 def nvlinked(workload: Workload, devices: Sequence[DeviceSpec] = ()) -> bool:
-    """Whether the GPUs talk over NVLink (the visitor's bridge or SXM parts)."""
-    return workload.nvlink or (bool(devices) and all(_sxm(d) for d in devices))
+    """Whether the GPUs talk over a direct GPU link: the visitor's NVLink bridge, or a fabric of modules
+    (SXM NVLink, MI300 Infinity Fabric)."""
+    return workload.nvlink or on_fabric(devices)
 
 
 def network(workload: Workload) -> tuple[float, float]:

@@ -74,3 +74,19 @@ def test_one_device_alone_is_not_told_about_hand_offs_between_gpus():
 def test_the_overhead_of_one_device_is_said_in_the_singular():
     e = estimate(model=llama_8b(), quant=Q4_K_M, devices=[RTX_3090], workload=Workload())
     assert e.explanations["overhead_bytes"].substituted.endswith(" over 1 device")
+
+
+def test_tensor_shards_leave_the_kv_cache_out_where_mla_keeps_it_whole():
+    """The review: an MLA model's tensor-parallel cell said each GPU holds 1/8 "of the KV cache" beside
+    "MLA's latent KV cache cannot be split: every rank holds all of it"."""
+    assert reason(Reason(code="tensor_shards", values={"tp": 8})) == (
+        "8 GPUs each hold 1/8 of every matrix and of the KV cache, and read them in parallel."
+    )
+    assert reason(Reason(code="tensor_shards", values={"tp": 8, "mla": 1})) == (
+        "8 GPUs each hold 1/8 of every matrix, and read them in parallel."
+    )
+    over_pcie = {"all_reduces": 160, "all_reduce_s": 0.006, "step_s": 0.03}
+    assert reason(Reason(code="all_reduce_over_pcie", values=over_pcie)).endswith("of each 30.0 ms step.")
+    assert reason(Reason(code="all_reduce_over_pcie", values=over_pcie | {"bridge": 1})).endswith(
+        "step; an NVLink bridge cuts that."
+    )

@@ -19,7 +19,7 @@ from engine_specs import (
     make_gpu,
 )
 
-from estimator import GLOSSARY_TERMS, Workload, estimate, memory
+from estimator import GLOSSARY_TERMS, Workload, estimate, links, memory, timing
 from estimator.units import GB, GIB
 
 
@@ -329,3 +329,43 @@ def test_vllm_kv_capacity_of_replicas_adds_up_the_copies():
         with_suggestions=False,
     )
     assert plan_of(e, "replicas").kv_capacity_tokens == 2 * plan_of(e, "single").kv_capacity_tokens
+
+
+def test_mi300x_modules_all_reduce_over_infinity_fabric_not_pcie():
+    """The review: 8× MI300X under vLLM said "Tensor parallel over PCIe ... NVLink cuts that": an MI300X
+    platform joins its eight modules by Infinity Fabric (seven 64 GB/s links each), and AMD has no NVLink."""
+    mi300x = make_gpu(
+        slug="mi300x", name="Radeon Instinct MI300X", memory_bytes=192 * GIB, bandwidth_gb_s=5300,
+        fp16_tflops=1307.0, backend="rocm", form_factor="datacenter", architecture="CDNA 3.0",
+    )  # fmt: skip
+    w = Workload(runtime="vllm", context_tokens=8192)
+    assert timing.link(w, [mi300x] * 8)[0] == 7 * links.INFINITY_FABRIC_LINK_GB_S == 448.0
+    assert timing.link(w, [mi300x] * 2)[0] == 64.0
+    tp = plan_of(estimate(model=llama_70b(), quant=F16, devices=[mi300x] * 8, workload=w), "tensor_parallel")
+    assert not any(r.code == "all_reduce_over_pcie" for r in tp.warnings)
+    pcie = mi300x.model_copy(update={"form_factor": "workstation"})  # a PCIe card of the same chip
+    over_pcie = plan_of(
+        estimate(model=llama_70b(), quant=F16, devices=[pcie] * 8, workload=w), "tensor_parallel"
+    )
+    assert over_pcie.decode_tok_s < tp.decode_tok_s
+    warning = next(r for r in over_pcie.warnings if r.code == "all_reduce_over_pcie")
+    assert "bridge" not in warning.values  # no NVLink to offer on AMD cards, nor on a 4090
+    assert (
+        "bridge"
+        not in next(
+            r
+            for r in plan_of(
+                estimate(model=llama_70b(), quant=AWQ, devices=[RTX_4090] * 2, workload=w), "tensor_parallel"
+            ).warnings
+            if r.code == "all_reduce_over_pcie"
+        ).values
+    )
+    bridged = RTX_3090.model_copy(update={"nvlink": True})  # the RTX 3090 takes a bridge
+    warning = next(
+        r
+        for r in plan_of(
+            estimate(model=llama_70b(), quant=AWQ, devices=[bridged] * 2, workload=w), "tensor_parallel"
+        ).warnings
+        if r.code == "all_reduce_over_pcie"
+    )
+    assert warning.values["bridge"] == 1
