@@ -101,6 +101,7 @@ class QuantRow:
     single: Fit | None
     stacked: list[Fit]
     stacked_note: str = ""  # why no popular card holds it, when no runtime runs the format on them
+    kept_expert_bits: float | None = None  # the experts' released width, where the file keeps it
 
 
 def what_runs(
@@ -211,8 +212,30 @@ def quant_rows(model: LlmModel, quants: Sequence[Quantization], gpus: Sequence[G
             fit = next((f for n in counts if (f := _fit(spec, q, g, s, n, workload, runs))), None)
             if fit:
                 stacked.append(fit)
-        rows.append(QuantRow(quant, memory.weights_bytes(spec, q), single, stacked, note))
+        # `memory.sized` gives the experts a width the format does not: gpt-oss's MXFP4, kept by every GGUF
+        experts = memory.sized(spec, q).expert_bits_per_weight
+        kept = experts if experts != q.expert_bits_per_weight else None
+        rows.append(QuantRow(quant, memory.weights_bytes(spec, q), single, stacked, note, kept))
     return rows
+
+
+def kept_experts_note(model: LlmModel, rows: Sequence[QuantRow]) -> str:
+    """Which of `rows` keep the experts at the model's released width, in a line: else an F16 a little over
+    its Q2_K (gpt-oss-120b: 60.7 against 58.1 GiB) reads as a mistake. "" where no row does."""
+    kept = [r for r in rows if r.kept_expert_bits]
+    if not kept:
+        return ""
+    gguf = [r for r in rows if r.quant.family == Quantization.Family.GGUF]
+    every_gguf = bool(gguf) and all(r.kept_expert_bits for r in gguf)
+    names = [r.quant.name for r in kept if not (every_gguf and r.quant.family == Quantization.Family.GGUF)]
+    names += ["every GGUF file"] if every_gguf else []
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    released = model.native_dtype.partition("+")[0].upper()  # "mxfp4+bfloat16": the experts' type first
+    verb = "keeps" if len(names) == 1 else "keep"
+    return (
+        f"{listed[0].upper()}{listed[1:]} of {model.name} {verb} the experts in {released} "
+        f"({kept[0].kept_expert_bits:g} bits) as released: the format sets only the other tensors."
+    )
 
 
 def compare_slugs(values: list[str]) -> tuple[list[str], str]:
@@ -266,6 +289,15 @@ def gpus_to_compare(asked: list[str]) -> tuple[list[Gpu], list[str]]:
             found[value] = Gpu.objects.with_current_price().get(pk=matches[0].pk)
         (gpus if value in found else unknown).append(found.get(value, value))
     return list({g.pk: g for g in gpus}.values()), unknown
+
+
+def whole_computer(gpus: Sequence[Gpu]) -> Gpu | None:
+    """The unified-memory device that keeps `gpus` from being one machine, or None. A Mac or a DGX Spark is
+    a whole computer whose GPU shares its memory, sized one at a time (fitting.py sets); the calculator refuses
+    an Apple silicon Mac beside any other device, so "all of them together" is no question to link to."""
+    if len(gpus) < 2:
+        return None
+    return next((g for g in gpus if g.unified_memory), None)
 
 
 def pick_models(query: str) -> list[LlmModel]:

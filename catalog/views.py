@@ -109,6 +109,7 @@ def gpu_compare(request):
         "ctx": pages.CTX,
         "menus": menus,
         "choices": pages.compare_choices(gpus),
+        "whole_computer": pages.whole_computer(gpus),
     }
     return TemplateResponse(request, "catalog/gpu_compare.html", context)
 
@@ -129,5 +130,11 @@ def model_detail(request, slug):
     if model is None:
         return slugs.redirect_or_404(LlmModel, slug, "catalog:model-detail")
     rows = pages.quant_rows(model, Quantization.objects.listed(), Gpu.objects.listed())
-    context = {"model": model, "rows": rows, "ctx": pages.CTX, "max_same": fitting.MAX_SAME_GPUS}
+    context = {
+        "model": model,
+        "rows": rows,
+        "experts_note": pages.kept_experts_note(model, rows),
+        "ctx": pages.CTX,
+        "max_same": fitting.MAX_SAME_GPUS,
+    }
     return TemplateResponse(request, "catalog/model_detail.html", context)
