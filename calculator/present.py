@@ -312,7 +312,10 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
         True,
         plan.tight,
         f"{text}{rate}.",
-        f"{format_bytes(free)} free on the fullest device",
+        # vLLM (and SGLang) take what is left at start for their KV cache pool: not free once running
+        f"{format_bytes(free)} to spare on the fullest device, which the KV cache pool takes at start"
+        if plan.kv_capacity_tokens is not None
+        else f"{format_bytes(free)} free on the fullest device",
         tok_s=tok_s,
         tok_s_who=who,
         memory=fullest_device(plan),

@@ -402,3 +402,19 @@ def test_a_measurement_outside_the_range_is_said_to_be_outside(client, catalog):
     inside = client.get("/?model=llama-3-8b-instruct&quant=f16&gpu=geforce-rtx-4090").content.decode()
     assert text(inside, "measured-decode").startswith("measured: 54.8 tok/s")
     assert 'data-testid="measured-outside"' not in inside
+
+
+def test_under_vllm_the_memory_left_is_said_to_go_to_the_kv_cache_pool(client, catalog):
+    """The review: "Headroom: 62.4 GiB free" on an A100 under vLLM, whose --gpu-memory-utilization 0.92
+    hands that memory to its KV cache pool at start."""
+    vllm = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=bf16&gpu=a100-sxm4-80-gb&ctx=8192&runtime=vllm"
+    ).content.decode()
+    assert re.fullmatch(
+        r"[\d.]+ GiB to spare on the fullest device, which the KV cache pool takes at start",
+        text(vllm, "headroom"),
+    )
+    llama = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=a100-sxm4-80-gb&ctx=8192"
+    ).content.decode()
+    assert re.fullmatch(r"[\d.]+ GiB free on the fullest device", text(llama, "headroom"))
