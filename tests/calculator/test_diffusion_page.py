@@ -272,3 +272,16 @@ def test_an_image_model_address_no_model_has_is_a_404(client, catalog):
     """It redirected to the home page, where /models/<unknown>/ answers 404 (the review of 6 December)."""
     response = client.get("/image-models/no-such-model/")
     assert response.status_code == 404
+
+
+def test_the_verdict_gives_the_steps_its_time_is_for(client, catalog):
+    """The review: SDXL on a 3060 said "about 58 s per image" at diffusers' 50 steps, where ComfyUI and
+    A1111 default to 20-30: the verdict names the steps, and fewer steps take less time."""
+    sdxl = "/?model=stable-diffusion-xl&gpu=geforce-rtx-3060-12-gb"
+    verdict = text(client.get(sdxl).content.decode(), "verdict")
+    assert re.search(r"about \d+ s per image of 50 steps\.$", verdict), verdict
+    fewer = text(client.get(sdxl + "&steps=25").content.decode(), "verdict")
+    assert re.search(r"about \d+ s per image of 25 steps\.$", fewer), fewer
+    assert int(re.search(r"about (\d+) s", fewer).group(1)) < int(
+        re.search(r"about (\d+) s", verdict).group(1)
+    )
