@@ -33,6 +33,15 @@ BACKEND_SHORT = {
     "vulkan": "other GPUs (Vulkan)",
     "cpu": "CPU",
 }
+# A backend as a build of a runtime, where the question asks for one ("vLLM does not run on Vulkan").
+BUILD_NAMES = {
+    "cuda": "CUDA",
+    "rocm": "ROCm",
+    "metal": "Metal",
+    "sycl": "SYCL",
+    "vulkan": "Vulkan",
+    "cpu": "the CPU",
+}
 # The format a model was released in, by its native dtype, for runtimes that load Hugging Face
 # checkpoints (vLLM, SGLang, MLX); 16-bit otherwise. GGUF runtimes start from fitting.NATIVE_FORMATS.
 RELEASE_FORMATS = {"float8_e4m3": "fp8", "mxfp4+bfloat16": "mxfp4", "float16": "f16"}
@@ -72,9 +81,13 @@ class Combination:
     runtime (the first that runs the chosen format here) and the format (the model's own, for this
     runtime); says why a combination cannot run and what to pick instead, next to the field."""
 
-    def __init__(self, devices):
+    def __init__(self, devices, backend: str | None = None):
+        """`backend`: the one the question asks every device to run on (QuestionForm.backend_fits checked
+        each has it); None, each device's usual one for the runtime."""
         self.table = runtime_table()
-        self.choices = sorted({gpu.backend_choices for gpu in devices})  # each kind's backends, usual first
+        self.asked = backend
+        # each kind's backends, usual first; the one asked for alone
+        self.choices = sorted({(backend,) if backend else gpu.backend_choices for gpu in devices})
         self.backends = sorted({choices[0] for choices in self.choices})
         self.specs: dict[int, ModelSpec] = {}
         self._runs: dict[tuple[str, str | None], bool] = {}
@@ -92,6 +105,8 @@ class Combination:
     def backend(self, gpu: Gpu, runtime: str, family: str | None = None) -> str:
         """The backend the engine times the device on under this runtime: LM Studio on an Intel Arc runs
         llama.cpp's Vulkan, llama.cpp there SYCL (device_backend); its usual one if none."""
+        if self.asked:
+            return self.asked
         return device_backend(self.table.get(runtime), gpu.backend_choices, family) or gpu.backend
 
     def names(self, runtimes) -> str:
@@ -99,6 +114,8 @@ class Combination:
         return " or ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 2 else labels)
 
     def hardware(self, short: bool = False) -> str:
+        if self.asked:  # "Vulkan": the build asked for, whatever the vendor
+            return BUILD_NAMES.get(self.asked, self.asked)
         return " and ".join((BACKEND_SHORT if short else BACKEND_NAMES).get(b, b) for b in self.backends)
 
     def check(self, form: forms.Form, data: dict) -> None:
@@ -131,6 +148,12 @@ class Combination:
                     f"{row['name']} runs on {where_runs} too, but this calculator cannot time it there yet: "
                     f"no published measurement to calibrate on{instead}.",
                 )
+            elif self.asked:
+                form.add_error(
+                    "runtime",
+                    f"{row['name']} has no {self.hardware()} build{instead or ''}, or leave the backend empty.",
+                )
+                form.fixes.append(("runtime", {"backend": ""}))
             else:
                 missing = " and ".join(BACKEND_NAMES.get(b, b) for b in backends)
                 runs_on = only_on(row["backends"]).removesuffix(" only")

@@ -113,6 +113,23 @@ UNKNOWN_RUNTIME = (
 )
 
 
+# The GPU backends a question may ask for, in the words of the builds (`Measurement.Backend`): llama.cpp and
+# the runtimes on it run an AMD card on ROCm or Vulkan, an NVIDIA card on CUDA or Vulkan, an Intel one on
+# SYCL or Vulkan (Gpu.backend_choices); empty, the usual one for the runtime (Combination.backend).
+BACKEND_CHOICES = [
+    ("cuda", "CUDA"),
+    ("rocm", "ROCm"),
+    ("vulkan", "Vulkan"),
+    ("sycl", "SYCL"),
+    ("metal", "Metal"),
+]
+UNKNOWN_BACKEND = (
+    "Unknown backend “%(value)s”: pick "
+    + _listed([label for _, label in BACKEND_CHOICES])
+    + ", or leave it empty."
+)
+
+
 class SharedFields(dict):
     """A form class's field definitions, which its forms read but never change: each form gets a copy of
     the dict, not of every field, widget and choice list (Django deep-copies them for each form: ~0.1 ms,
@@ -149,6 +166,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         "prompt",
         "kv",
         "runtime",
+        "backend",
         "fa",
         "ram_gb",
         "ram_preset",
@@ -175,6 +193,14 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         choices=RUNTIME_CHOICES,
         required=False,
         error_messages={"invalid_choice": UNKNOWN_RUNTIME},
+    )
+    backend = forms.ChoiceField(
+        label="GPU backend",
+        choices=BACKEND_CHOICES,
+        required=False,
+        help_text="The build the runtime runs the GPUs on: ROCm or Vulkan on AMD, CUDA or Vulkan on NVIDIA. "
+        "Empty: the usual one for the runtime.",
+        error_messages={"invalid_choice": UNKNOWN_BACKEND},
     )
     fa = forms.ChoiceField(
         label="Flash attention",
@@ -284,8 +310,10 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
             self.one_machine(data["hosts"])
         self.no_ram_beside(data)
         self.link_fits(data)
-        if not self.errors.keys() & {"model", "config", "quant", "gpu", "count", "runtime", "kv"}:
-            Combination(self.devices).check(self, data)
+        if not self.errors.keys() & {"gpu", "count", "backend"}:
+            self.backend_fits(data)
+        if not self.errors.keys() & {"model", "config", "quant", "gpu", "count", "runtime", "kv", "backend"}:
+            Combination(self.devices, data.get("backend") or None).check(self, data)
         self.flash_attention_off(data)
         model, ctx = data.get("model"), data.get("ctx")
         if model and ctx and model.max_position_embeddings and ctx > model.max_position_embeddings:
@@ -321,6 +349,26 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
                 f"llama.cpp keeps a {data['kv']} KV cache only with flash attention on: it stops at load.",
             )
             self.fixes += [("fa", {"fa": ""}), ("fa", {"kv": ""})]
+
+    def backend_fits(self, data: dict) -> None:
+        """A backend asked for is one every device has a build of (Gpu.backend_choices): ROCm on an RTX 4090,
+        or CUDA on a Radeon, is refused with the ones they share."""
+        backend = data.get("backend")
+        if not backend:
+            return
+        lacking = [g for g in dict.fromkeys(self.devices) if backend not in g.backend_choices]
+        if not lacking:
+            return
+        names = dict(BACKEND_CHOICES)
+        first = self.devices[0].backend_choices
+        shared = [b for b in first if b in names and all(b in g.backend_choices for g in self.devices)]
+        pick = f": pick {_listed([names[b] for b in shared])}, or leave it empty" if shared else ""
+        self.add_error(
+            "backend",
+            f"{_listed([g.name for g in lacking])} {'has' if len(lacking) == 1 else 'have'} no "
+            f"{names[backend]} build{pick}.",
+        )
+        self.fixes += [("backend", {"backend": ""})] + [("backend", {"backend": b}) for b in shared]
 
     def link_fits(self, data: dict) -> None:
         """The link joins what the question has: a network (Ethernet, InfiniBand, Thunderbolt) joins

@@ -86,6 +86,7 @@ def combination_pickers(form: QuestionForm) -> dict:
         return {"quant_options": pickers.diffusion_quant_options(form)} | ram_off
     return ram_off | {
         "runtime_options": pickers.runtime_options(form),
+        "backend_options": pickers.backend_options(form),
         "quant_options": pickers.quant_options(form),
         "kv_options": pickers.kv_options(form),
         "link_off": (off := pickers.link_unused(form)),

@@ -22,6 +22,7 @@ from estimator.speed import DEFAULT_RAM_BANDWIDTH_GB_S
 
 from .combination import Combination
 from .diffusion_answer import FORMATS, is_diffusion, not_on
+from .forms import BACKEND_CHOICES
 
 # An option: (value, '<option value="…"', '>label</option>', listed); " selected" goes between.
 Option = tuple[str, str, str, bool]
@@ -261,10 +262,37 @@ def ram_options(selected: str | None) -> SafeString:
 
 
 def _combination(form) -> Combination | None:
-    """The question's runtime table on its devices' backends, once its GPUs are known."""
+    """The question's runtime table on its devices' backends (the one asked for, where every device has
+    it), once its GPUs are known."""
     form.is_valid()
     gpus = form.cleaned_data.get("gpu") if "gpu" not in form.errors else None
-    return Combination(gpus.values()) if gpus else None
+    backend = form.cleaned_data.get("backend") if "backend" not in form.errors else None
+    return Combination(gpus.values(), backend or None) if gpus else None
+
+
+def backend_options(form) -> SafeString:
+    """The GPU backend select: "usual for the runtime" (naming the one the answer runs on), then the builds
+    every device of the question has (Gpu.backend_choices: ROCm and Vulkan for a Radeon); one asked for
+    that some device lacks stays selected, and the error beside the field says which."""
+    form.is_valid()
+    chosen = form.data.get("backend") or ""
+    gpus = form.cleaned_data.get("gpu") if "gpu" not in form.errors else None
+    names = dict(BACKEND_CHOICES)
+    usual = "Usual for the runtime"
+    if form.is_valid() and not chosen and gpus:
+        data = form.cleaned_data  # the runtime and format the answer runs at (Combination.check)
+        runs_on = Combination(gpus.values()).backend(form.devices[0], data["runtime"], data["quant"].family)
+        usual += f": {names[runs_on]}" if runs_on in names else ""
+    shared = []
+    if gpus:
+        kinds = list(gpus.values())
+        shared = [
+            b for b in kinds[0].backend_choices if b in names and all(b in g.backend_choices for g in kinds)
+        ]
+    rows = [_option("", usual), *(_option(b, names[b]) for b in shared)]
+    if chosen and chosen not in shared:
+        rows.append(_option(chosen, names.get(chosen, chosen)))
+    return options(rows, chosen)
 
 
 @lru_cache(maxsize=4096)

@@ -48,6 +48,7 @@ class Question:
     ram_preset: str | None = None
     link: Interconnect | None = None
     explicit_prompt: bool = False  # the visitor gave the prompt length; a default one follows the context
+    backend: str = ""  # the GPU backend asked for (QuestionForm.backend); "": the runtime's usual one
 
     @classmethod
     def from_form(cls, form: QuestionForm) -> "Question":
@@ -70,12 +71,13 @@ class Question:
             ram_preset=data.get("ram_preset"),
             link=data.get("link"),
             explicit_prompt=form.data.get("prompt") not in (None, ""),
+            backend=data.get("backend") or "",
         )
 
     @cached_property
     def combination(self) -> Combination:
         """What runs here: the runtimes and formats of the catalog's table on these devices' backends."""
-        return Combination(self.devices)
+        return Combination(self.devices, self.backend or None)
 
     @cached_property
     def quant_spec(self) -> QuantSpec:
@@ -175,6 +177,8 @@ class Question:
         for name in ("ctx", "batch", "prompt", "kv", "runtime"):
             if data[name] != DEFAULTS[name] and (name != "prompt" or explicit_prompt):
                 pairs.append((name, str(data[name])))
+        if data.get("backend"):
+            pairs.append(("backend", data["backend"]))
         if data["fa"] == "off":
             pairs.append(("fa", "off"))
         if data.get("ram_gb"):

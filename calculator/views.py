@@ -288,8 +288,8 @@ def compare(request):
 
 # What a question added by name takes from the last column besides its model, format and hardware, and
 # which of those it drops when the new hardware cannot run them.
-CARRIED = ("ctx", "batch", "prompt", "ram_gb", "ram_preset", "runtime", "kv", "fa", "link")
-DROPPED_ELSEWHERE = ("runtime", "kv", "fa", "link")
+CARRIED = ("ctx", "batch", "prompt", "ram_gb", "ram_preset", "runtime", "backend", "kv", "fa", "link")
+DROPPED_ELSEWHERE = ("runtime", "backend", "kv", "fa", "link")
 
 
 def _last_asked(columns: list[dict]) -> dict:

@@ -1,0 +1,81 @@
+"""The GPU backend a question asks for: ROCm or Vulkan on a Radeon, CUDA or Vulkan on a GeForce. The engine
+times the devices on it, the runtimes that have no build of it are refused with what to pick, and a
+backend a device has no build of is refused with the ones it has."""
+
+import html as markup
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+XTX = "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=radeon-rx-7900-xtx"
+
+
+def api(client, query: str):
+    return client.get(f"/api/v1/estimate?{query}")
+
+
+def text(html: str, testid: str) -> str:
+    found = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</(?:p|span|ul|dd|div)>', html, re.S)
+    assert found, testid
+    return markup.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+
+def test_a_radeon_runs_on_rocm_unless_vulkan_is_asked_for(client, catalog):
+    usual, vulkan = api(client, XTX).json(), api(client, XTX + "&backend=vulkan").json()
+    assert usual["permalink"] == f"/?{XTX}"
+    assert vulkan["permalink"] == f"/?{XTX}&backend=vulkan"
+    # the same plan timed on another build: RDNA 3's Vulkan kernels decode at their own share of the bandwidth
+    one, other = usual["plans"][0], vulkan["plans"][0]
+    assert one["strategy"] == other["strategy"] == "single"
+    assert one["decode_tok_s"] != pytest.approx(other["decode_tok_s"], rel=0.02)
+    assert one["prefill_tok_s"] != pytest.approx(other["prefill_tok_s"], rel=0.02)
+    # the page's select: the usual one named, then the builds the card has
+    page = client.get(f"/?{XTX}").content.decode()
+    select = re.search(r'<select name="backend" id="id_backend">(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r">([^<]+)</option>", select) == ["Usual for the runtime: ROCm", "ROCm", "Vulkan"]
+    chosen = client.get(f"/?{XTX}&backend=vulkan").content.decode()
+    assert '<option value="vulkan" selected>Vulkan</option>' in chosen
+
+
+def test_a_backend_a_device_has_no_build_of_is_refused_with_the_ones_it_has(client, catalog):
+    response = api(client, "model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&backend=rocm")
+    assert response.status_code == 400
+    assert response.json()["errors"]["backend"] == [
+        "GeForce RTX 4090 has no ROCm build: pick CUDA or Vulkan, or leave it empty."
+    ]
+    page = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&backend=rocm").content.decode()
+    fixes = re.search(r'data-testid="fixes">(.*?)</ul>', page, re.S).group(1)
+    assert re.findall(r'class="fix" href="([^"]+)"[^>]*>([^<]+)<', fixes) == [
+        ("/?model=llama-3-1-8b-instruct&amp;quant=q4_k_m&amp;gpu=geforce-rtx-4090", "Use the usual backend"),
+        (
+            "/?model=llama-3-1-8b-instruct&amp;quant=q4_k_m&amp;gpu=geforce-rtx-4090&amp;backend=cuda",
+            "Use CUDA",
+        ),
+        (
+            "/?model=llama-3-1-8b-instruct&amp;quant=q4_k_m&amp;gpu=geforce-rtx-4090&amp;backend=vulkan",
+            "Use Vulkan",
+        ),
+    ]
+    # a GeForce and a Radeon together share one build: Vulkan
+    mixed = "model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&gpu=radeon-rx-7900-xtx"
+    assert api(client, mixed + "&backend=cuda").json()["errors"]["backend"] == [
+        "Radeon RX 7900 XTX has no CUDA build: pick Vulkan, or leave it empty."
+    ]
+    assert api(client, mixed + "&backend=vulkan").status_code == 200
+    bogus = api(client, "model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&backend=opencl")
+    assert bogus.status_code == 400 and "Unknown backend “opencl”" in bogus.json()["errors"]["backend"][0]
+
+
+def test_a_runtime_without_a_build_of_the_backend_is_refused(client, catalog):
+    response = api(client, "model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&backend=vulkan&runtime=vllm")
+    assert response.status_code == 400
+    assert response.json()["errors"]["runtime"] == [
+        "vLLM has no Vulkan build: pick llama.cpp, Ollama or LM Studio, or leave the backend empty."
+    ]
+    # no runtime named: the first that has the build answers (llama.cpp), and the picker says vLLM has none
+    page = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&backend=vulkan").content.decode()
+    runtimes = re.search(r'<select name="runtime" id="id_runtime">(.*?)</select>', page, re.S).group(1)
+    assert re.search(r'<option value="vllm" disabled>vLLM: [^<]+</option>', runtimes), runtimes
+    assert text(page, "verdict").startswith("Yes")
