@@ -18,7 +18,8 @@ Distinct questions, as a server meets them (each asked once, CPU time, not wall-
 
 `--record` (Django, against DATABASE_URL with the catalog loaded) builds the calculator's `Question`
 for each of tests/golden/questions.py's 320 questions and writes down every engine call its page makes:
-`estimate()` with suggestions, then the two charts' `fits()` at other contexts and user counts.
+`estimate()` with suggestions, then the two charts' points at other contexts and user counts
+(`best_plan()`, and `fits()` once a point does not fit, with the flags the charts pass).
 `--distinct` (engine only) replays them in one fresh process, each question once and in order, and
 prints CPU milliseconds per question (`time.process_time`): median, p90 and the mean, for the whole
 page and for the estimate alone. The machine is shared: compare two engines by alternating their runs.
@@ -306,6 +307,7 @@ def record(path: str) -> None:
     def recorded(name, function):
         def call(**kw):
             entry = {"call": name, "with_suggestions": kw.get("with_suggestions", True)}
+            entry["flags"] = {k: kw[k] for k in ("reasoned", "probe") if k in kw}  # as the chart asked
             entry |= {k: _dump(kw[k]) for k in ("model", "quant", "workload")}
             entry["devices"] = [_dump(d) for d in kw["devices"]]
             entry["candidates"] = [_dump(c) for c in kw.get("candidates") or ()] or None
@@ -316,6 +318,7 @@ def record(path: str) -> None:
 
     question.estimate = recorded("estimate", question.estimate)
     charts.fits = recorded("fits", charts.fits)
+    charts.best_plan = recorded("best_plan", charts.best_plan)  # the charts' points until one does not fit
     pages = []
     for query in questions():
         form = QuestionForm(QueryDict(query))
@@ -359,15 +362,16 @@ def _specs(call: dict, built: dict) -> dict:
     if call["call"] == "estimate":
         kw["with_suggestions"] = call["with_suggestions"]
         kw["candidates"] = [spec(engine.QuantSpec, c) for c in call["candidates"] or ()] or None
-    return kw
+    return kw | call.get("flags", {})
 
 
 def distinct(path: str, limit: int | None) -> None:
     """CPU time of each recorded page's engine calls, each page once, in order, in this fresh process."""
+    from estimator.estimate import best_plan
     from estimator.ranking import fits
 
     pages = json.loads(gzip.decompress(Path(path).read_bytes()))[:limit]
-    function = {"estimate": estimate, "fits": fits}
+    function = {"estimate": estimate, "fits": fits, "best_plan": best_plan}
     page_ms, estimate_ms = [], []
     for page in pages:
         built: dict = {}
@@ -390,7 +394,7 @@ def distinct(path: str, limit: int | None) -> None:
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{len(pages)} distinct pages, CPU ms (load average {load})")
-    print(f"  page (estimate + charts' fits): {summary(page_ms)}")
+    print(f"  page (estimate + charts' points): {summary(page_ms)}")
     print(f"  estimate with suggestions:      {summary(estimate_ms)}")
 
 
