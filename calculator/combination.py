@@ -3,6 +3,7 @@
 the pickers, the question and the page's fixes read it too."""
 
 from collections.abc import Callable
+from itertools import islice
 
 from django import forms
 from django.db.models import Q
@@ -288,6 +289,7 @@ class Combination:
             ),
         )
         found: dict[str, list[str]] = {}  # format -> the runtimes that have a command for it here
+        specs: dict[str, QuantSpec] = {}  # format -> its spec, to ask whether it fits
         # With one row per format name, a format's runtimes are complete once its row is read, so the
         # formats this runtime has (`here`, runtime first in each row) are final at the `most`-th: the
         # rest of the table, every format with every runtime, is read only where it may be needed.
@@ -303,6 +305,7 @@ class Combination:
                     and commands.unavailable(self.spec(model), spec, tool) is None
                 ):
                     found.setdefault(spec.name, []).append(names[other])
+                    specs[spec.name] = spec
                     if other == runtime and (fits is None or fits(spec)):
                         fitting.add(spec.name)
                         in_this += 1
@@ -325,9 +328,16 @@ class Combination:
             pick = f"pick {names[others[0]]}" if len(others) == 1 else "pick one of them"
             lines.append(f"# Here it runs as {quant.name} in {self.names(others)}: {pick}.")
         if not lines and found:
-            shown = [f"{fmt} ({', '.join(runtimes)})" for fmt, runtimes in list(found.items())[:most]]
-            listed = ", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else shown[0]
-            lines.append(f"# Here it runs as {listed}: choose one in the form.")
+            # the formats of other runtimes that fit the hardware too (asked as the question's fit at that
+            # format: the runtime moves its overhead, not its weights), the first `most` of them
+            fitting_elsewhere = (fmt for fmt in found if fits is None or fits(specs[fmt]))
+            shown = [f"{fmt} ({', '.join(found[fmt])})" for fmt in islice(fitting_elsewhere, most)]
+            if shown:
+                listed = ", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else shown[0]
+                lines.append(f"# Here it runs as {listed}: choose one in the form.")
+            else:  # said, not left out: the visitor learns that no other runtime is the way either
+                held = [f"{fmt} ({', '.join(runtimes)})" for fmt, runtimes in list(found.items())[:most]]
+                lines.append(f"# Other runtimes have it as {', '.join(held)}: none fits this hardware.")
         return lines
 
     def format_refusal(self, runtime: str, quant: Quantization, model: LlmModel) -> str:

@@ -378,7 +378,11 @@ def test_only_models_llama_cpp_cannot_convert_lack_a_q4_k_m_command_and_each_say
 def test_the_page_says_why_a_runtime_has_no_command_and_what_runs_instead(client, catalog):
     page = client.get("/?model=laguna-xs-2&gpu=geforce-rtx-4090&runtime=llama-cpp").content.decode()
     assert "# llama.cpp cannot load LagunaForCausalLM yet (convert_hf_to_gguf.py at 0024aa74)" in page
-    assert "# Here it runs as BF16 (vLLM, SGLang), " in page  # its own format first
+    # vLLM and SGLang have its own BF16 release, 63 GiB: no other runtime is the way on a 4090 either
+    assert "# Other runtimes have it as BF16 (vLLM, SGLang)" in page and "none fits this hardware." in page
+    assert "# Here it runs as" not in page
+    h100 = client.get("/?model=laguna-xs-2&gpu=h100-sxm5-80-gb&runtime=llama-cpp").content.decode()
+    assert "# Here it runs as BF16 (vLLM, SGLang)" in h100  # where it fits, its own format first
     api = client.get("/api/v1/estimate?model=laguna-xs-2&gpu=geforce-rtx-4090").json()
     assert all("llama-server" not in p["commands"] for p in api["plans"])  # no command claimed
     assert "python convert_hf_to_gguf.py models/Llama-3.1-8B --outtype bf16" in launch_text(
