@@ -33,10 +33,10 @@ def test_typing_a_card_finds_it_even_when_it_is_not_listed(client):
     make_gpu(slug="geforce-rtx-4070", name="GeForce RTX 4070", memory_bytes=12 * GIB, listed=False)
     make_gpu(slug="geforce-rtx-4070-ti", name="GeForce RTX 4070 Ti", memory_bytes=12 * GIB, listed=False)
     assert options(client, "/gpus/pick/?q=4070") == [
-        "GeForce RTX 4070 (12 GiB)",
-        "GeForce RTX 4070 Ti (12 GiB)",
+        "GeForce RTX 4070 (12 GB)",
+        "GeForce RTX 4070 Ti (12 GB)",
     ]
-    assert options(client, "/gpus/pick/?q=rtx+4070+ti") == ["GeForce RTX 4070 Ti (12 GiB)"]
+    assert options(client, "/gpus/pick/?q=rtx+4070+ti") == ["GeForce RTX 4070 Ti (12 GB)"]
 
 
 def test_legacy_and_tiny_cards_stay_out_of_the_picker(client):
@@ -67,7 +67,7 @@ def test_desktop_cards_come_before_laptop_chips_and_plain_names_before_variants(
 
 def test_an_empty_query_offers_the_listed_cards_and_a_long_one_is_cut(client):
     make_gpu()
-    assert options(client, "/gpus/pick/?q=") == ["GeForce RTX 3090 (24 GiB)"]
+    assert options(client, "/gpus/pick/?q=") == ["GeForce RTX 3090 (24 GB)"]
     assert client.get("/gpus/pick/?q=" + "x" * 5000 + "%00").status_code == 200
 
 
