@@ -242,7 +242,8 @@ class Question:
 
     def measured(self) -> Measured:
         """Published measurements of exactly this model, format and GPUs on this question's runtime (not
-        for your own model), those on its backend and nearest its prompt first."""
+        for your own model), on the backend asked for (if one was), those on its backend and nearest its
+        prompt first."""
         runtime = "llama.cpp" if self.engine in LLAMA_CPP_ENGINES else MEASURED_RUNTIMES.get(self.runtime)
         if self.model.pk is None or runtime is None:
             return Measured()
@@ -255,6 +256,8 @@ class Question:
             llm=self.model.slug,
             quant=self.quant.slug,
             runtime=runtime,
+            backend=self.backend
+            or None,  # a backend asked for: its rows only, not ROCm's beside a Vulkan estimate
             prefer_backend=self.device_specs[0].backend,
             prompt_tokens=self.workload().prompt_tokens,
         )

@@ -79,3 +79,12 @@ def test_a_runtime_without_a_build_of_the_backend_is_refused(client, catalog):
     runtimes = re.search(r'<select name="runtime" id="id_runtime">(.*?)</select>', page, re.S).group(1)
     assert re.search(r'<option value="vllm" disabled>vLLM: [^<]+</option>', runtimes), runtimes
     assert text(page, "verdict").startswith("Yes")
+
+
+def test_measurements_shown_are_those_of_the_backend_asked_for(client, catalog):
+    """A Vulkan estimate beside 'measured: 105.8 tok/s (ROCm, ...)' compared two builds as one."""
+    usual = client.get(f"/?{XTX}").content.decode()
+    assert "(ROCm, llama-bench" in text(usual, "measured-decode")
+    vulkan = client.get(f"/?{XTX}&backend=vulkan").content.decode()
+    shown = re.search(r'data-testid="measured-decode">(.*?)</span>', vulkan, re.S)
+    assert shown is None or "ROCm" not in shown.group(1)
