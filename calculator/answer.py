@@ -186,7 +186,9 @@ def result_context(result: Estimate, question: Question) -> dict:
         "command": launch_command(context["fit"].faster if context["fit"] else plan, question, result),
         "permalink": question.permalink(),
         "measured": measured,
-        "measured_outside": present.outside_range(measured.decode[:2], context["per_user"], question.batch),
+        "measured_outside": present.outside_range(
+            measured.decode[:2], context["per_user"], question.batch, question.device_specs[0].backend
+        ),
         "nearest": question.nearest_measured(measured),
         "error_pages": error_pages(result, question.runtime, question.device_specs[0].backend, plan),
     }

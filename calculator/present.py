@@ -120,13 +120,16 @@ def per_user(plan: Plan, users: int) -> Speed:
     return Speed(value, low * scale if low else None, high * scale if high else None)
 
 
-def outside_range(rows, speed: Speed, users: int) -> str:
+def outside_range(rows, speed: Speed, users: int, backend: str) -> str:
     """ "below" or "above" where a shown decode measurement of the question (one user) lies outside the
     estimate's likely range, "" otherwise: runs of one card and model differ by build, driver and settings
     (Llama 3 8B Q4_K_M on a 4090: 130.6 tok/s measured in 2024, 152 estimated for today's llama.cpp), and
-    the page says so where they do rather than leave two numbers that disagree."""
+    the page says so where they do rather than leave two numbers that disagree. Only rows the range is
+    for count: generation near an empty cache (a tgN test, no depth) on the `backend` the estimate is timed
+    on; a row at 32K tokens, or another build's, is not compared with the start-of-answer range."""
     if users != 1 or speed.low is None or speed.high is None:
         return ""
+    rows = [m for m in rows if m.backend == backend and not m.context_tokens and m.test.startswith("tg")]
     if any(m.value < speed.low for m in rows):
         return "below"
     return "above" if any(m.value > speed.high for m in rows) else ""
