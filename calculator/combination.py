@@ -86,6 +86,7 @@ class Combination:
         """`backend`: the one the question asks every device to run on (QuestionForm.backend_fits checked
         each has it); None, each device's usual one for the runtime."""
         self.table = runtime_table()
+        self.devices = devices
         self.asked = backend
         # each kind's backends, usual first; the one asked for alone
         self.choices = sorted({(backend,) if backend else gpu.backend_choices for gpu in devices})
@@ -150,11 +151,16 @@ class Combination:
                     f"no published measurement to calibrate on{instead}.",
                 )
             elif self.asked:
-                form.add_error(
-                    "runtime",
-                    f"{row['name']} has no {self.hardware()} build{instead or ''}, or leave the backend empty.",
+                # leaving the backend empty helps only where the runtime runs on the devices' usual ones
+                usual = Combination(self.devices).runs(runtime)
+                leave = (
+                    (", or leave the backend empty" if instead else ": leave the backend empty")
+                    if usual
+                    else ""
                 )
-                form.fixes.append(("runtime", {"backend": ""}))
+                form.add_error("runtime", f"{row['name']} has no {self.hardware()} build{instead}{leave}.")
+                if usual:
+                    form.fixes.append(("runtime", {"backend": ""}))
             else:
                 missing = " and ".join(BACKEND_NAMES.get(b, b) for b in backends)
                 runs_on = only_on(row["backends"]).removesuffix(" only")

@@ -21,7 +21,7 @@ from .question import EngineRefused, Question
 FIELD_WORDS = {"config": "Your config.json", "count": "How many GPUs"}
 # The fields whose select the HTMX answer swaps (page.combination_pickers): a fix of these alone can be
 # applied in place; another one loads the page.
-IN_PLACE = {"runtime", "quant", "kv"}
+IN_PLACE = {"runtime", "backend", "quant", "kv"}
 
 
 def problems(form: QuestionForm) -> list[dict]:

@@ -88,3 +88,13 @@ def test_measurements_shown_are_those_of_the_backend_asked_for(client, catalog):
     vulkan = client.get(f"/?{XTX}&backend=vulkan").content.decode()
     shown = re.search(r'data-testid="measured-decode">(.*?)</span>', vulkan, re.S)
     assert shown is None or "ROCm" not in shown.group(1)
+
+
+def test_a_refusal_offers_leaving_the_backend_empty_only_where_that_helps(client, catalog):
+    """The second review: vLLM with backend=metal on a Mac said "or leave the backend empty", and leaving it
+    empty was refused too (vLLM runs on no Mac)."""
+    mac = api(client, "model=llama-3-1-8b-instruct&gpu=apple-m4-max-128gb&runtime=vllm&backend=metal").json()
+    assert mac["errors"]["runtime"] == ["vLLM has no Metal build: pick llama.cpp, Ollama, MLX or LM Studio."]
+    page = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&backend=rocm").content.decode()
+    usual = re.search(r'<a class="fix" href="([^"]+)" hx-get="([^"]+)"[^>]*>Use the usual backend<', page)
+    assert usual and usual.group(1) == usual.group(2)  # applied in place, as the runtime's fixes are
