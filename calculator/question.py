@@ -18,7 +18,7 @@ from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_FOR_COMMAND, 
 from estimator import DeviceSpec, Estimate, QuantSpec, Workload, commands, estimate
 from estimator.units import GIB
 
-from .combination import Combination
+from .combination import BUILD_NAMES, Combination
 from .forms import DEFAULTS, QuestionForm, _group, device_summary
 
 LLAMA_CPP_ENGINES = ("llama.cpp", "ollama")  # llama.cpp underneath: its published measurements apply
@@ -95,8 +95,10 @@ class Question:
 
     @property
     def hardware(self) -> str:
-        """'2× GeForce RTX 3090 + 1× GeForce RTX 4090'"""
-        return device_summary(self.devices)
+        """'2× GeForce RTX 3090 + 1× GeForce RTX 4090'; '1× Radeon RX 7900 XTX on Vulkan' where the question
+        asks for a backend: two answers that differ by it read apart (compare, snapshots, the verdict)."""
+        on = f" on {BUILD_NAMES[self.backend]}" if self.backend else ""
+        return device_summary(self.devices) + on
 
     @property
     def engine(self) -> str:

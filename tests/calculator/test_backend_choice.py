@@ -4,6 +4,7 @@ backend a device has no build of is refused with the ones it has."""
 
 import html as markup
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -98,3 +99,19 @@ def test_a_refusal_offers_leaving_the_backend_empty_only_where_that_helps(client
     page = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&backend=rocm").content.decode()
     usual = re.search(r'<a class="fix" href="([^"]+)" hx-get="([^"]+)"[^>]*>Use the usual backend<', page)
     assert usual and usual.group(1) == usual.group(2)  # applied in place, as the runtime's fixes are
+
+
+def test_answers_that_differ_by_backend_read_apart(client, catalog):
+    """The second review: compare and snapshots showed two answers labelled alike, 137 and 101 tok/s."""
+    vulkan = client.get(f"/?{XTX}&backend=vulkan").content.decode()
+    assert text(vulkan, "verdict").startswith("Yes: fits on 1× Radeon RX 7900 XTX on Vulkan, about ")
+    usual = client.get(f"/?{XTX}").content.decode()
+    assert text(usual, "verdict").startswith("Yes: fits on 1× Radeon RX 7900 XTX, about ")
+    both = client.get(f"/compare/?q={quote(XTX + '&backend=vulkan')}&q={quote(XTX)}").content.decode()
+    labels = [
+        label for label in re.findall(r'<th scope="row"><a [^>]*>([^<]+)</a></th>', both) if " · " in label
+    ]
+    assert labels == [
+        "Llama 3.1 8B (Instruct) · Q4_K_M · 1× Radeon RX 7900 XTX on Vulkan · 4,096 tokens · 1 user · llama.cpp",
+        "Llama 3.1 8B (Instruct) · Q4_K_M · 1× Radeon RX 7900 XTX · 4,096 tokens · 1 user · llama.cpp",
+    ]
