@@ -12,9 +12,9 @@ function setUp(root) {
   }
 }
 document.addEventListener("htmx:afterSwap", (event) => {
-  const input = event.detail.requestConfig.elt;
+  const input = event.detail.requestConfig?.elt;  // none on a swap that restores history (back, forward)
   const select = event.detail.target;
-  if (!(select instanceof HTMLSelectElement) || !input.matches("input[data-pick]")) return;
+  if (!(select instanceof HTMLSelectElement) || !input?.matches("input[data-pick]")) return;
   const first = [...select.options].find((option) => !option.disabled);
   input.setAttribute("aria-invalid", first ? "false" : "true");
   if (first) { select.value = first.value; select.dispatchEvent(new Event("change", { bubbles: true })); }

@@ -46,3 +46,29 @@ def test_an_apple_gpu_sets_vllm_apart_and_the_fix_runs_llama_cpp(page_at, live_s
 
     page.reload()  # the fix is a permalink
     expect(verdict).to_contain_text("Yes: fits on 1× Apple M4 Max")
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
+def test_the_gpu_backend_recomputes_live_and_history_restores_without_errors(
+    page_at, live_server, width, height
+):
+    """A Radeon on ROCm, then on Vulkan from the select: the answer follows in place; back and forward
+    restore each answer (the picker script had read a request that a history restore does not have)."""
+    page = page_at(width, height)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_server.url + "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=radeon-rx-7900-xtx")
+    verdict = page.get_by_test_id("verdict")
+    expect(verdict).to_contain_text("fits on 1× Radeon RX 7900 XTX, about")
+    page.locator("details.question-toggle").evaluate("toggle => { toggle.open = true; }")  # folded on a phone
+    backend = page.get_by_label("GPU backend")
+    expect(backend.locator("option")).to_have_text(["Usual for the runtime: ROCm", "ROCm", "Vulkan"])
+    backend.select_option("vulkan")
+    expect(verdict).to_contain_text("fits on 1× Radeon RX 7900 XTX on Vulkan, about")
+    expect(page).to_have_url(re.compile(r"backend=vulkan"))
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"backend="))
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"backend=vulkan"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert not errors, errors
