@@ -35,8 +35,9 @@ MAX_FRAMES = 481
 # (estimator/diffusion.py, component_offload); a third only makes one more image at once.
 MAX_SAME_CARDS = 2
 # System RAM sizes a question that gives none is answered with when only an offload plan runs it: the
-# least of them that does (the usual sizes of a PC, from the smallest a 12-24 GB card is paired with).
-ASSUMED_RAM_GB = (16, 32, 64)
+# least of them that does (the usual sizes of a PC, from the smallest a 12-24 GB card is paired with; 48 GB
+# is two 24 GB DDR5 modules: FLUX.1 [dev] in BF16 on a 12 GB card needs 34 GiB with headroom).
+ASSUMED_RAM_GB = (16, 32, 48, 64)
 PLAN_TITLES = {
     "all_on_gpu": "Everything on one GPU",
     "component_offload": "Component offload",

@@ -367,8 +367,8 @@ def _timed(
         placement = {c.name: f"{host}, copied to {gpus[0].name} when it runs" for c in model.components}
         if resident := plan.devices[0].tensors.get(den.name, 0):
             placement[den.name] = (
-                f"{format_bytes(resident)} on {gpus[0].name}, the other "
-                f"{format_bytes(den.weights_bytes - resident)} in {host}, copied at every step"
+                f"{host}; {format_bytes(resident)} of it kept on {gpus[0].name}, the other "
+                f"{format_bytes(den.weights_bytes - resident)} copied at every step"
             )
     elif plan.strategy == "one_image_per_gpu":
         placement = {c.name: f"each of the {len(gpus)} GPUs, one pipeline per GPU" for c in model.components}

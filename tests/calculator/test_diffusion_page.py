@@ -59,7 +59,7 @@ def test_without_ram_the_page_answers_with_the_least_ram_that_runs_it(client, ca
     assert text(
         client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb").content.decode(), "verdict"
     ).startswith(
-        "Yes, with 64 GB of system RAM or more: FLUX.1 [dev] runs on 1× GeForce RTX 3060 12 GB with sequential "
+        "Yes, with 48 GB of system RAM or more: FLUX.1 [dev] runs on 1× GeForce RTX 3060 12 GB with sequential "
         "offload"
     )
     # where 64 GB is not enough either, the page still asks for the RAM

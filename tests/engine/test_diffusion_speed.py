@@ -168,7 +168,9 @@ def test_flux_dev_in_fp8_on_an_rtx_3060_streams_only_what_does_not_fit():
     resident = gpu.tensors[den]
     assert 8 * GIB < resident < 10 * GIB and not gpu.tight and gpu.fits
     assert t.step_transfer_s * 31.5e9 == pytest.approx(12e9 - resident, rel=1e-6)
-    assert plan.placement[den].startswith(f"{resident / GIB:.1f} GiB on GeForce RTX 3060 12 GB, the other ")
+    assert plan.placement[den].startswith(
+        f"System RAM; {resident / GIB:.1f} GiB of it kept on GeForce RTX 3060 12 GB, "
+    )
     assert re.fullmatch(
         r"Only sequential offload fits: 2\.\d GiB of the Flux transformer .* is copied from system RAM at "
         r"every step, [1-3]% on top of each step's compute\.",
