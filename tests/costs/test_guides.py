@@ -1,5 +1,7 @@
 """Buyer guides: tables computed from the catalog and the engine when the page is read."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -69,3 +71,12 @@ def test_a_guide_on_an_empty_catalog_says_what_is_missing(client):
 
 def test_the_home_page_links_the_guides(client, costs):
     assert 'href="/buyers-guides/"' in client.get("/").content.decode()
+
+
+def test_the_best_buy_says_whose_price_it_is(client, costs):
+    """The second review: "The best buy: 4× RTX 3060 (new, $1,316)" was the 3060's launch price of January
+    2021; the sentence now gives the price's words as every price table does (PriceTag.when)."""
+    html = client.get("/buyers-guides/best-gpu-for-70b-models-under-2500/").content.decode()
+    best = re.search(r"The best buy: <strong>[^<]+</strong> \(\$[\d,]+, ([^)]+)\)", html)
+    assert best, html[:400]
+    assert re.fullmatch(r"(used, |launch, )?[A-Z][a-z]{2} \d{4}|launch", best.group(1)), best.group(1)
