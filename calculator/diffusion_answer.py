@@ -148,13 +148,19 @@ class DiffusionForm(QuestionForm):
 
 
 def answer(
-    form: DiffusionForm, *, quant: Quantization | None = None, ram_gb: int | None = None
+    form: DiffusionForm,
+    *,
+    quant: Quantization | None = None,
+    ram_gb: int | None = None,
+    picture: dict[str, int] | None = None,
 ) -> DiffusionEstimate:
-    """The engine's answer to the question (`quant` or `ram_gb` changed). Where it gives no system RAM
+    """The engine's answer to the question (`quant`, `ram_gb` or the `picture`'s width, height and frames
+    changed). Where it gives no system RAM
     and nothing fits on the GPUs alone, it is answered with the least of ASSUMED_RAM_GB that runs it:
     FLUX.1 [dev] on a 24 GB card keeps its 9 GiB of text encoders in RAM, as ComfyUI does unasked, and
     a "No" there would be wrong for every PC; the verdict says what it assumed (`assumed_ram_gb`)."""
     data = form.cleaned_data | {k: v for k, v in (("quant", quant), ("ram_gb", ram_gb)) if v is not None}
+    data |= picture or {}
     result = _estimate(form, data)
     if (
         result.recommended is None
@@ -226,6 +232,8 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
             and not all(d.unified_memory for d in form.devices)
         ):
             ways.append("give your system RAM for the offload plans")
+        if _gpu_short(result):  # one step's activations do not fit whatever the RAM: the picture's size
+            ways.append("make a smaller picture")
         if smaller:
             ways.append("pick a smaller format")
         else:  # the smallest loading here: no smaller format to offer (the page said so at each one)
@@ -276,6 +284,13 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Qu
         text = f"{quant.name} fits" if result.recommended is None else f"{quant.name}: {how}{speed}"
         found.append({"text": text, "url": permalink(form, quant=quant.slug)})
         break
+    if result.recommended is None and (smaller_picture := _smaller_picture(form)):
+        changes, better = smaller_picture
+        size = f"{changes['width']}×{changes['height']}"
+        if "frames" in changes:
+            size += f", {changes['frames']} frames"
+        speed = f": about {format_seconds(better.timing.total_s)}" if better.timing else ""
+        found.append({"text": f"At {size} it fits{speed}", "url": permalink(form, **changes)})
     if not form.cleaned_data.get("ram_gb") and not all(d.unified_memory for d in form.devices):
         for ram in (32, 64, 128):
             if answer(form, ram_gb=ram).recommended:
@@ -287,6 +302,31 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Qu
                 )
                 break
     return found
+
+
+# Smaller pictures tried when the GPU is what is short (one step's activations grow with the pixels): each
+# side at these shares, rounded down to 16 px (the latent patch of the DiTs); a video also at half its frames.
+PICTURE_SHARES = (0.75, 0.5)
+
+
+def _smaller_picture(form: DiffusionForm):
+    """The largest smaller picture (and for a video, fewer frames) at which a plan fits, with that plan:
+    ({"width": ..., "height": ..., "frames": ...}, plan), or None."""
+    data = form.cleaned_data
+    video = form.shape is not None and form.shape.video and data["frames"] > 1
+    for share in PICTURE_SHARES:
+        changes = {
+            "width": int(data["width"] * share) // 16 * 16,
+            "height": int(data["height"] * share) // 16 * 16,
+        }
+        tries = [changes] + ([changes | {"frames": (data["frames"] - 1) // 8 * 4 + 1}] if video else [])
+        for change in tries:
+            if min(change["width"], change["height"]) < 64:
+                return None
+            plan = answer(form, picture=change).recommended_plan
+            if plan is not None:
+                return change, plan
+    return None
 
 
 def _faster(plan, than, by: float = 0.9) -> bool:

@@ -72,7 +72,7 @@ def test_at_the_smallest_format_no_smaller_one_is_offered(client, catalog):
     video = "/?model=hunyuanvideo&gpu=geforce-rtx-3060-12-gb"
     page = markup.unescape(client.get(video + "&quant=q4_k_s").content.decode())
     # the GPU is what is short (its RAM assumed): no RAM to ask for, no smaller format to offer
-    assert "does not fit on 1× GeForce RTX 3060 12 GB, even at Q4_K_S." in page
+    assert "does not fit on 1× GeForce RTX 3060 12 GB, even at Q4_K_S; make a smaller picture." in page
     assert "smaller format" not in page and "give your system RAM" not in page
     assert "pick a smaller format" in client.get(video + "&quant=q8_0").content.decode()
 
@@ -285,3 +285,15 @@ def test_the_verdict_gives_the_steps_its_time_is_for(client, catalog):
     assert int(re.search(r"about (\d+) s", fewer).group(1)) < int(
         re.search(r"about (\d+) s", verdict).group(1)
     )
+
+
+def test_where_the_gpu_is_short_a_smaller_picture_is_offered_and_fits(client, catalog):
+    """The second review: Wan 2.1 14B on a 12 GB card said "pick a smaller format", and every smaller
+    format said no again: one step's activations are what is short. A smaller picture is offered, and fits."""
+    html = client.get("/?model=wan-2-1-t2v-14b&gpu=geforce-rtx-3060-12-gb").content.decode()
+    assert "make a smaller picture" in text(html, "verdict")
+    offer = re.search(r'<a href="([^"]+)"[^>]*>At (\d+)×(\d+), (\d+) frames it fits: about ', html)
+    assert offer, text(html, "suggestions")
+    url = markup.unescape(offer.group(1))
+    assert f"width={offer.group(2)}" in url and f"frames={offer.group(4)}" in url
+    assert text(client.get(url).content.decode(), "verdict").startswith("Yes")
