@@ -12,6 +12,7 @@ from estimator.strategies import label as phrase
 from estimator.units import format_rate
 
 from . import present
+from .combination import BUILD_NAMES
 from .memory import STATUS_CSS, STATUS_WORDS, memory_bars, status, weights_elsewhere
 from .question import Question
 from .registry import error_pages  # the glossary's, registered from GlossaryConfig.ready()
@@ -109,6 +110,16 @@ def suggestion_links(result: Estimate, question: Question) -> list[dict]:
     return links
 
 
+# The CMake option that builds llama.cpp for a backend (docs/build.md of ggml-org/llama.cpp), said above
+# llama-server's command where the question asks for one: a ROCm build does not run on Vulkan.
+LLAMA_CPP_BUILDS = {
+    "cuda": "-DGGML_CUDA=ON",
+    "rocm": "-DGGML_HIP=ON",
+    "vulkan": "-DGGML_VULKAN=ON",
+    "sycl": "-DGGML_SYCL=ON",
+}
+
+
 class Launch(NamedTuple):
     tool: str  # the key of Plan.commands
     text: str  # the command, or comment lines that say why there is none (empty when `why` says it)
@@ -126,6 +137,9 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
     runtime = question.runtime
     key = COMMAND_FOR_RUNTIME[runtime]
     command = plan.commands.get(key)
+    if command and key == "llama-server" and (flag := LLAMA_CPP_BUILDS.get(question.backend)):
+        # the backend asked for is a build of llama.cpp: which one the command needs
+        command = f"# a llama.cpp built for {BUILD_NAMES[question.backend]}: cmake -B build {flag}\n{command}"
     if command and status(plan) == "margin":
         first = "Fits only inside the safety margin: it will likely load; What to change below makes room."
         return Launch(key, command, why=first)

@@ -115,3 +115,15 @@ def test_answers_that_differ_by_backend_read_apart(client, catalog):
         "Llama 3.1 8B (Instruct) · Q4_K_M · 1× Radeon RX 7900 XTX on Vulkan · 4,096 tokens · 1 user · llama.cpp",
         "Llama 3.1 8B (Instruct) · Q4_K_M · 1× Radeon RX 7900 XTX · 4,096 tokens · 1 user · llama.cpp",
     ]
+
+
+def test_llama_cpp_s_command_names_the_build_of_the_backend_asked_for(client, catalog):
+    """The second review: llama-server's command was the same for ROCm and Vulkan, and a ROCm build does
+    not run on Vulkan: the CMake option of the build (docs/build.md of llama.cpp) is said above it."""
+    vulkan = client.get(f"/?{XTX}&backend=vulkan").content.decode()
+    code = re.search(r'data-testid="launch-command"><code>(.*?)</code>', vulkan, re.S).group(1)
+    lines = markup.unescape(re.sub(r"</?span[^>]*>", "", code)).splitlines()
+    assert lines[0] == "# a llama.cpp built for Vulkan: cmake -B build -DGGML_VULKAN=ON"
+    assert lines[1].startswith("llama-server ")
+    usual = client.get(f"/?{XTX}").content.decode()
+    assert "cmake -B build" not in usual  # the usual build is not spelled out
