@@ -281,8 +281,10 @@ def backend_options(form) -> SafeString:
     usual = "Usual for the runtime"
     if form.is_valid() and not chosen and gpus:
         data = form.cleaned_data  # the runtime and format the answer runs at (Combination.check)
-        runs_on = Combination(gpus.values()).backend(form.devices[0], data["runtime"], data["quant"].family)
-        usual += f": {names[runs_on]}" if runs_on in names else ""
+        combination = Combination(gpus.values())
+        runs_on = {combination.backend(g, data["runtime"], data["quant"].family) for g in gpus.values()}
+        if runs_on <= names.keys():  # each kind's, a GeForce beside a Radeon: "CUDA and ROCm"
+            usual += ": " + " and ".join(names[b] for b in sorted(runs_on, key=list(names).index))
     shared = []
     if gpus:
         kinds = list(gpus.values())
