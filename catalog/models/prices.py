@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.text import slugify
 
+from ..price_tag import PriceTag
 from .base import CatalogQuerySet, CatalogRow, catalog_history, free_slug
 
 
@@ -80,6 +81,12 @@ class Price(CatalogRow):
     def label(self) -> str:
         """'750.00 USD (used, US)': the price without its date, where a page prints the date its own way."""
         return f"{self.amount:,} {self.currency} ({self.get_condition_display().lower()}, {self.region})"
+
+    @property
+    def tag(self) -> PriceTag:
+        """The price as the pages word it (PriceTag.when: 'used, Dec 2026', 'launch, Jan 2021'); reads its
+        GPU's release date (loaded with it where a page shows several)."""
+        return PriceTag.seen(self.amount, self.date, self.source_url, self.condition, self.gpu.release_date)
 
     def save(self, *args, **kwargs):
         """A new row without a slug gets `default_slug()`, with -2, -3, ... if that is taken; a slug
