@@ -159,7 +159,7 @@ def _series(
     point of the question itself (`current`) is its answer's recommended plan when `answered` is given,
     the plan fits() finds for it."""
     model, quant = question.model.as_spec(), question.quant_spec
-    devices = [g.as_spec() for g in question.devices]
+    devices = question.device_specs  # on the backend the answer is timed on (asked, or the runtime's)
     out = []
     # The points go from the least memory to the most: until one does not fit, the next is expected to,
     # and its plan is built as the reverse pages build theirs (best_plan: alone where no other plan can

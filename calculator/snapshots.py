@@ -39,7 +39,7 @@ def save(question: Question) -> Snapshot:
     specs = {
         "model": question.model.as_spec().model_dump(mode="json"),
         "quant": question.quant_spec.model_dump(mode="json"),
-        "devices": [g.as_spec().model_dump(mode="json") for g in question.devices],
+        "devices": [d.model_dump(mode="json") for d in question.device_specs],
         "workload": question.workload().model_dump(mode="json"),
         "hardware": question.hardware,
         "model_name": question.model.name,
