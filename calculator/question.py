@@ -291,6 +291,7 @@ class Question:
             moe=self.model.is_moe,
             params_b=self.model.params_read_b,
             gpu_count=len(self.devices),
+            backend=self.backend or None,
         )
 
 

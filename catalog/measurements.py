@@ -292,6 +292,7 @@ def nearest_measured(
     moe: bool = False,
     params_b: float = 0.0,
     gpu_count: int = 1,
+    backend: str | None = None,
 ) -> Neighbour | None:
     """The published decode measurement nearest `gpu_count` of this card, model `llm` (a slug; `moe`: a
     mixture of experts; `params_b`: the parameters a token reads) and format: the same card when it has one
@@ -301,8 +302,10 @@ def nearest_measured(
     else a card of the same vendor and kind of memory (unified or not): of those within NEAR_BANDWIDTH of its
     memory bandwidth, one with the same model, then one with a model of the same kind, then the nearest
     bandwidth, and on it the same order. Rows read once per catalog version; the engine's estimate once
-    per row and catalog version."""
+    per row and catalog version. `backend`, where the question asks for one: its rows only."""
     rows = cache.get_or_compute("decode-rows", "", _decode_rows)
+    if backend:
+        rows = [r for r in rows if r.backend == backend]
     same = [r for r in rows if r.gpu_id == gpu.pk]
 
     def closeness(r: DecodeRow) -> tuple:
