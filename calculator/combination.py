@@ -208,6 +208,11 @@ class Combination:
             return None
         if builds := self.not_timed(runtime, self.missing_backends(runtime)):
             return f"not timed on {' or '.join(short for _, short, _ in builds)}"
+        if self.asked:  # a build asked for: the runtime's builds, not its vendors ("CUDA or ROCm only")
+            builds = [
+                BUILD_NAMES[b] for b in self.table[runtime]["backends"] if b in BUILD_NAMES and b != "cpu"
+            ]
+            return f"{' or '.join(builds)} only"
         return only_on(self.table[runtime]["backends"])
 
     def missing_backends(self, runtime: str) -> list[str]:

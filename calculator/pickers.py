@@ -333,7 +333,9 @@ def runtime_options(form) -> SafeString:
             + _group(f"Not on {combination.hardware(short=True)}", options(elsewhere, chosen))
         )
 
-    return _written((combination.table,), ("runtime", *combination.choices, chosen, usual), write)
+    # `asked`: a backend asked for reads otherwise ("Not on Vulkan") than a card that has that one alone
+    key = ("runtime", combination.asked, *combination.choices, chosen, usual)
+    return _written((combination.table,), key, write)
 
 
 def quant_options(form) -> SafeString:
@@ -371,7 +373,9 @@ def quant_options(form) -> SafeString:
         )
 
     return _written(
-        (table, combination.table), ("quant", *combination.choices, runtime, chosen, usual), write
+        (table, combination.table),
+        ("quant", combination.asked, *combination.choices, runtime, chosen, usual),
+        write,
     )
 
 

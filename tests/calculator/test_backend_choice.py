@@ -8,6 +8,9 @@ from urllib.parse import quote
 
 import pytest
 
+from estimator.units import GIB
+from tests.conftest import make_gpu
+
 pytestmark = pytest.mark.django_db
 
 XTX = "model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=radeon-rx-7900-xtx"
@@ -135,3 +138,36 @@ def test_a_geforce_beside_a_radeon_says_both_usual_backends_and_offers_vulkan(cl
     ).content.decode()
     select = re.search(r'<select name="backend" id="id_backend">(.*?)</select>', page, re.S).group(1)
     assert re.findall(r">([^<]+)</option>", select) == ["Usual for the runtime: CUDA and ROCm", "Vulkan"]
+
+
+def test_the_charts_and_the_nearest_row_follow_the_backend_asked_for(client, catalog):
+    """The third review: the context chart timed its points on ROCm around the Vulkan answer (98.7, 125.9,
+    89.1 tok/s at 2K, 4K, 8K), and the nearest measured row was the same question's ROCm row."""
+    from django.http import QueryDict
+
+    from calculator import charts
+    from calculator.forms import QuestionForm
+    from calculator.question import Question
+
+    form = QuestionForm(QueryDict(XTX + "&backend=vulkan"))
+    assert form.is_valid(), form.errors
+    question = Question.from_form(form)
+    values = [p.value for p in charts.speed_vs_context(question, question.estimate()).points if p.value]
+    assert values == sorted(values, reverse=True)  # slower as the context grows, on one build throughout
+    nearest = question.nearest_measured(question.measured())
+    assert nearest is None or nearest.row.backend == "vulkan"
+
+
+def test_a_backend_asked_for_does_not_leak_into_another_rig_s_runtime_picker(client, catalog):
+    """The third review: a cached runtime select of a Vulkan-only Radeon ("Not on other GPUs (Vulkan)") was
+    served to an RTX 4090 asked on Vulkan, whose backends reduce to the same one."""
+    make_gpu(
+        slug="radeon-rx-480", name="Radeon RX 480", vendor="amd", memory_bytes=8 * GIB, backends=["vulkan"]
+    )
+    first = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=radeon-rx-480").content.decode()
+    assert 'label="Not on other GPUs (Vulkan)"' in first
+    page = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&backend=vulkan"
+    ).content.decode()
+    runtimes = re.search(r'<select name="runtime" id="id_runtime">(.*?)</select>', page, re.S).group(1)
+    assert 'label="Not on Vulkan"' in runtimes and "vLLM: CUDA or ROCm only" in runtimes, runtimes
