@@ -291,8 +291,10 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Qu
             size += f", {changes['frames']} frames"
         speed = f": about {format_seconds(better.timing.total_s)}" if better.timing else ""
         found.append({"text": f"At {size} it fits{speed}", "url": permalink(form, **changes)})
-    if not form.cleaned_data.get("ram_gb") and not all(d.unified_memory for d in form.devices):
-        for ram in (32, 64, 128):
+    # the RAM that opens offload, where no RAM was given nor assumed (the verdict names an assumed one)
+    given = form.cleaned_data.get("ram_gb") or assumed_ram_gb(result, form)
+    if not given and not all(d.unified_memory for d in form.devices):
+        for ram in (*ASSUMED_RAM_GB, 128):
             if answer(form, ram_gb=ram).recommended:
                 found.append(
                     {

@@ -297,3 +297,10 @@ def test_where_the_gpu_is_short_a_smaller_picture_is_offered_and_fits(client, ca
     url = markup.unescape(offer.group(1))
     assert f"width={offer.group(2)}" in url and f"frames={offer.group(4)}" in url
     assert text(client.get(url).content.decode(), "verdict").startswith("Yes")
+
+
+def test_an_assumed_ram_is_not_contradicted_by_a_ram_suggestion(client, catalog):
+    """The third review: "Yes, with 48 GB of system RAM or more" above "With 64 GB of system RAM, offload runs it"."""
+    html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb").content.decode()
+    assert "with 48 GB of system RAM or more" in text(html, "verdict")
+    assert "GB of system RAM, offload runs it" not in html
