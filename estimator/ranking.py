@@ -99,13 +99,19 @@ def candidate_plans(
     return out, skipped
 
 
+def _marked_down(plan: Plan) -> bool:
+    """Whether `_score` takes a tenth off the plan: it leaves under 10% of a GPU free and nothing would give
+    way (`_score` says why offload plans are not)."""
+    return plan.tight and plan.strategy in GPU_ONLY
+
+
 def _score(plan: Plan, workload: Workload) -> float:
     """A plan's speed at the asked concurrency, a tenth off where it leaves under 10% of a GPU free and
     nothing would give way: an offload plan fills its GPUs by design (llama.cpp's -ngl and --n-cpu-moe
     are chosen to), and one more layer in RAM frees what it must, so it is not marked down (DeepSeek-R1
     Q2_K on two 3090s: expert offload, 18.2 tok/s, had lost to CPU offload's 16.2 for filling them)."""
     value = (plan.decode_tok_s_aggregate if workload.batch > 1 else plan.decode_tok_s) or 0.0
-    return value * (0.9 if plan.tight and plan.strategy in GPU_ONLY else 1.0)
+    return value * (0.9 if _marked_down(plan) else 1.0)
 
 
 def rank(
@@ -179,7 +185,7 @@ def _why_not(plan: Plan, best: Plan, workload: Workload, replicas_first: bool) -
     if plan.strategy == "tensor_parallel" and workload.runtime != "vllm":
         return {"why_not": "runtime_lacks", "runtime": workload.runtime}
     within = (_value(best, workload) or 0.0) >= 0.95 * (_value(plan, workload) or 0.0)
-    if plan.tight and (_score(plan, workload) < _score(best, workload) or not within):
+    if _marked_down(plan) and (_score(plan, workload) < _score(best, workload) or not within):
         return {"why_not": "tight"}  # its tenth off decided it, not "within 5%"
     return {"why_not": "simpler"}
 
