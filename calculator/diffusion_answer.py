@@ -232,7 +232,8 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
             and not all(d.unified_memory for d in form.devices)
         ):
             ways.append("give your system RAM for the offload plans")
-        if _gpu_short(result):  # one step's activations do not fit whatever the RAM: the picture's size
+        # one step's activations do not fit whatever the RAM: a smaller picture, where one fits
+        if _gpu_short(result) and _smaller_picture(form):
             ways.append("make a smaller picture")
         if smaller:
             ways.append("pick a smaller format")

@@ -304,3 +304,13 @@ def test_an_assumed_ram_is_not_contradicted_by_a_ram_suggestion(client, catalog)
     html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb").content.decode()
     assert "with 48 GB of system RAM or more" in text(html, "verdict")
     assert "GB of system RAM, offload runs it" not in html
+
+
+def test_a_smaller_picture_is_advised_only_where_one_fits(client, catalog):
+    """The third review: FLUX.1 at 4096² on a 6 GB card was told "make a smaller picture" with no smaller
+    picture (3/4 or 1/2 of each side) that fits on it."""
+    html = client.get(
+        "/?model=flux-1-dev&gpu=geforce-gtx-1060-6-gb&width=4096&height=4096&ram_gb=64"
+    ).content.decode()
+    assert text(html, "verdict").startswith("No: FLUX.1 [dev] does not fit on 1× GeForce GTX 1060 6 GB")
+    assert "make a smaller picture" not in text(html, "verdict")
