@@ -5,6 +5,9 @@ import re
 
 import pytest
 
+from estimator.units import GIB
+from tests.conftest import make_gpu
+
 pytestmark = pytest.mark.django_db
 
 FLUX_ON_3060 = "/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb&ram_gb=64"
@@ -308,9 +311,13 @@ def test_an_assumed_ram_is_not_contradicted_by_a_ram_suggestion(client, catalog)
 
 def test_a_smaller_picture_is_advised_only_where_one_fits(client, catalog):
     """The third review: FLUX.1 at 4096² on a 6 GB card was told "make a smaller picture" with no smaller
-    picture (3/4 or 1/2 of each side) that fits on it."""
-    html = client.get(
-        "/?model=flux-1-dev&gpu=geforce-gtx-1060-6-gb&width=4096&height=4096&ram_gb=64"
-    ).content.decode()
-    assert text(html, "verdict").startswith("No: FLUX.1 [dev] does not fit on 1× GeForce GTX 1060 6 GB")
-    assert "make a smaller picture" not in text(html, "verdict")
+    picture (3/4 or 1/2 of each side) that fits on it; on a 3060, 3072² fits and is advised."""
+    make_gpu(slug="small-card", name="Small Card", memory_bytes=4 * GIB, fp16_tflops=20.0)
+    big = "/?model=flux-1-dev&width=4096&height=4096&ram_gb=64&gpu="
+    small = text(client.get(big + "small-card").content.decode(), "verdict")
+    assert (
+        small.startswith("No: FLUX.1 [dev] does not fit on 1× Small Card") and "smaller picture" not in small
+    )
+    assert "make a smaller picture" in text(
+        client.get(big + "geforce-rtx-3060-12-gb").content.decode(), "verdict"
+    )
