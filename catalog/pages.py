@@ -292,12 +292,13 @@ def gpus_to_compare(asked: list[str]) -> tuple[list[Gpu], list[str]]:
 
 
 def whole_computer(gpus: Sequence[Gpu]) -> Gpu | None:
-    """The unified-memory device that keeps `gpus` from being one machine, or None. A Mac or a DGX Spark is
-    a whole computer whose GPU shares its memory, sized one at a time (fitting.py sets); the calculator refuses
-    an Apple silicon Mac beside any other device, so "all of them together" is no question to link to."""
+    """The Mac that keeps `gpus` from being one machine, or None: an Apple silicon Mac is a whole computer that
+    takes no other GPU, the rule the calculator refuses a Mac beside another device by
+    (QuestionForm.one_machine), so "all of them together" is no question to link to. A DGX Spark or a Strix
+    Halo beside a card is a question the calculator answers, and keeps its link."""
     if len(gpus) < 2:
         return None
-    return next((g for g in gpus if g.unified_memory), None)
+    return next((g for g in gpus if g.vendor == Gpu.Vendor.APPLE), None)
 
 
 def pick_models(query: str) -> list[LlmModel]:

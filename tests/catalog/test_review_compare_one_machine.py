@@ -39,3 +39,16 @@ def test_cards_alone_keep_the_together_link_and_the_calculator_answers_it(client
     )
     assert "whole computer" not in page
     assert client.get(href).context["verdict"].fits
+
+
+def test_a_strix_halo_beside_a_card_keeps_the_link_the_calculator_answers(client, catalog):
+    """The third review: the compare page used unified memory as its rule where the calculator refuses only a
+    Mac beside another device: a Strix Halo and a 7900 XTX lost a link to a question the calculator answers."""
+    page = client.get("/gpus/compare/", {"gpu": ["amd-ryzen-ai-max-395-128gb", "radeon-rx-7900-xtx"]}).text
+    href = together_link(page)
+    assert href is not None and "whole computer" not in page
+    answer = client.get(href)
+    assert (
+        answer.status_code == 200
+        and 'data-testid="verdict">Yes: fits on 1× AMD Ryzen AI Max+ 395' in answer.text
+    )
