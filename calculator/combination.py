@@ -382,6 +382,9 @@ class Combination:
             text += f": it runs only on {places}, with {self.names(runtimes)}"
         text += f". On {self.hardware()}, pick a format that runs there"
         form.add_error("quant", f"{text}, such as {usual.name}." if usual else f"{text}.")
+        if self.asked and Combination(self.devices).format_runtime(family):
+            # FP8 asked on Vulkan of a 4090, which runs it on CUDA: leaving the backend empty answers
+            form.fixes.append(("quant", {"backend": ""}))
         form.fixes.append(("quant", {"quant": ""}))
         if nearest := self.nearest_runnable(model, quant.bits_per_weight, exclude=usual):
             form.fixes.append(("quant", {"quant": nearest}))

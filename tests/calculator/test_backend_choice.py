@@ -171,3 +171,14 @@ def test_a_backend_asked_for_does_not_leak_into_another_rig_s_runtime_picker(cli
     ).content.decode()
     runtimes = re.search(r'<select name="runtime" id="id_runtime">(.*?)</select>', page, re.S).group(1)
     assert 'label="Not on Vulkan"' in runtimes and "vLLM: CUDA or ROCm only" in runtimes, runtimes
+
+
+def test_a_format_refused_on_the_backend_asked_for_offers_the_usual_backend(client, catalog):
+    """The third review: FP8 on a 4090 asked on Vulkan offered only other formats, yet the 4090 runs FP8 on
+    CUDA: leaving the backend empty is offered first, and answers."""
+    page = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=fp8&gpu=geforce-rtx-4090&backend=vulkan"
+    ).content.decode()
+    fixes = re.findall(r'class="fix" href="([^"]+)"[^>]*>([^<]+)<', page)
+    assert fixes and fixes[0][1] == "Use the usual backend", fixes
+    assert text(client.get(markup.unescape(fixes[0][0])).content.decode(), "verdict").startswith("Yes")
