@@ -34,15 +34,30 @@ BACKEND_SHORT = {
     "vulkan": "other GPUs (Vulkan)",
     "cpu": "CPU",
 }
-# A backend as a build of a runtime, where the question asks for one ("vLLM does not run on Vulkan").
-BUILD_NAMES = {
-    "cuda": "CUDA",
-    "rocm": "ROCm",
-    "metal": "Metal",
-    "sycl": "SYCL",
-    "vulkan": "Vulkan",
-    "cpu": "the CPU",
-}
+# The GPU backends a question may ask for, in the words of the builds (`Measurement.Backend`): llama.cpp and
+# the runtimes on it run an AMD card on ROCm or Vulkan, an NVIDIA card on CUDA or Vulkan, an Intel one on
+# SYCL or Vulkan (Gpu.backend_choices); empty, the usual one for the runtime (Combination.backend).
+BACKEND_CHOICES = [
+    ("cuda", "CUDA"),
+    ("rocm", "ROCm"),
+    ("vulkan", "Vulkan"),
+    ("sycl", "SYCL"),
+    ("metal", "Metal"),
+]
+# A backend as a build of a runtime, where the question asks for one ("vLLM has no Vulkan build").
+BUILD_NAMES = dict(BACKEND_CHOICES) | {"cpu": "the CPU"}
+
+
+def shared_backends(gpus) -> list[str]:
+    """The backends a question may ask for that every one of `gpus` has a build of, the first's order:
+    ROCm and Vulkan for a Radeon, Vulkan alone for a GeForce beside it."""
+    kinds = list(gpus)
+    if not kinds:
+        return []
+    names = dict(BACKEND_CHOICES)
+    return [b for b in kinds[0].backend_choices if b in names and all(b in g.backend_choices for g in kinds)]
+
+
 # The format a model was released in, by its native dtype, for runtimes that load Hugging Face
 # checkpoints (vLLM, SGLang, MLX); 16-bit otherwise. GGUF runtimes start from fitting.NATIVE_FORMATS.
 RELEASE_FORMATS = {"float8_e4m3": "fp8", "mxfp4+bfloat16": "mxfp4", "float16": "f16"}

@@ -11,9 +11,9 @@ from catalog.models import Gpu
 from catalog.pages import POPULAR_GPUS
 from catalog.runtimes import RUNTIME_CHOICES
 
-from .combination import Combination
+from .combination import BUILD_NAMES, Combination
 from .diffusion_answer import DiffusionForm, devices_that_fit
-from .forms import BACKEND_CHOICES, DEFAULTS, QuestionForm
+from .forms import DEFAULTS, QuestionForm
 from .page import cached_result, page_url, permalink_or_page
 from .question import EngineRefused, Question
 
@@ -208,11 +208,7 @@ def fix_text(changes: dict[str, str], data: dict, *, alone: bool = False) -> str
         named = f"{n}× {gpu.name}" if n > 1 else f"{'the' if alone else 'one'} {gpu.name}"
         return f"Ask about {named} alone" if alone else f"Use {named}"
     if "backend" in changes:
-        return (
-            f"Use {dict(BACKEND_CHOICES)[changes['backend']]}"
-            if changes["backend"]
-            else "Use the usual backend"
-        )
+        return f"Use {BUILD_NAMES[changes['backend']]}" if changes["backend"] else "Use the usual backend"
     if ("runtime" in changes or "quant" in changes) and data.get("quant"):
         runtime = dict(RUNTIME_CHOICES).get(data.get("runtime"))
         return f"Use {runtime} with {data['quant'].name}" if runtime else f"Use {data['quant'].name}"

@@ -14,7 +14,7 @@ from catalog.runtimes import BY_SLUG, FLASH_ATTENTION_OFF, RUNTIME_CHOICES
 from estimator import limits
 from estimator.commands import UNQUANTIZED_KV
 
-from .combination import Combination
+from .combination import BACKEND_CHOICES, Combination, shared_backends
 
 MAX_CONTEXT = limits.MAX_CONTEXT_TOKENS
 MAX_BATCH = 1024
@@ -111,18 +111,6 @@ UNKNOWN_RUNTIME = (
     + _listed([label for _, label in RUNTIME_CHOICES]).replace("%", "%%")
     + "."
 )
-
-
-# The GPU backends a question may ask for, in the words of the builds (`Measurement.Backend`): llama.cpp and
-# the runtimes on it run an AMD card on ROCm or Vulkan, an NVIDIA card on CUDA or Vulkan, an Intel one on
-# SYCL or Vulkan (Gpu.backend_choices); empty, the usual one for the runtime (Combination.backend).
-BACKEND_CHOICES = [
-    ("cuda", "CUDA"),
-    ("rocm", "ROCm"),
-    ("vulkan", "Vulkan"),
-    ("sycl", "SYCL"),
-    ("metal", "Metal"),
-]
 UNKNOWN_BACKEND = (
     "Unknown backend “%(value)s”: pick "
     + _listed([label for _, label in BACKEND_CHOICES])
@@ -360,8 +348,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         if not lacking:
             return
         names = dict(BACKEND_CHOICES)
-        first = self.devices[0].backend_choices
-        shared = [b for b in first if b in names and all(b in g.backend_choices for g in self.devices)]
+        shared = shared_backends(self.devices)
         pick = f": pick {_listed([names[b] for b in shared])}, or leave it empty" if shared else ""
         self.add_error(
             "backend",

@@ -20,9 +20,8 @@ from catalog.runtime_support import runtime_table
 from catalog.runtimes import RUNTIME_CHOICES
 from estimator.speed import DEFAULT_RAM_BANDWIDTH_GB_S
 
-from .combination import Combination
+from .combination import BACKEND_CHOICES, Combination, shared_backends
 from .diffusion_answer import FORMATS, is_diffusion, not_on
-from .forms import BACKEND_CHOICES
 
 # An option: (value, '<option value="…"', '>label</option>', listed); " selected" goes between.
 Option = tuple[str, str, str, bool]
@@ -285,12 +284,7 @@ def backend_options(form) -> SafeString:
         runs_on = {combination.backend(g, data["runtime"], data["quant"].family) for g in gpus.values()}
         if runs_on <= names.keys():  # each kind's, a GeForce beside a Radeon: "CUDA and ROCm"
             usual += ": " + " and ".join(names[b] for b in sorted(runs_on, key=list(names).index))
-    shared = []
-    if gpus:
-        kinds = list(gpus.values())
-        shared = [
-            b for b in kinds[0].backend_choices if b in names and all(b in g.backend_choices for g in kinds)
-        ]
+    shared = shared_backends(gpus.values()) if gpus else []
     rows = [_option("", usual), *(_option(b, names[b]) for b in shared)]
     if chosen and chosen not in shared:
         rows.append(_option(chosen, names.get(chosen, chosen)))
