@@ -232,10 +232,12 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
             and not all(d.unified_memory for d in form.devices)
         ):
             ways.append("give your system RAM for the offload plans")
-        # one step's activations do not fit whatever the RAM: a smaller picture, where one fits
-        if _gpu_short(result) and _smaller_picture(form):
+        # one step's activations do not fit whatever the RAM: a smaller picture, where one fits, and a smaller
+        # format only where one does (the weights are not what is short there)
+        gpu_short = _gpu_short(result)
+        if gpu_short and _smaller_picture(form):
             ways.append("make a smaller picture")
-        if smaller:
+        if smaller and (not gpu_short or any(answer(form, quant=q).recommended for q in smaller)):
             ways.append("pick a smaller format")
         else:  # the smallest loading here: no smaller format to offer (the page said so at each one)
             text += f", even at {form.cleaned_data['quant'].name}"
