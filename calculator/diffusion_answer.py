@@ -155,10 +155,21 @@ def answer(
     picture: dict[str, int] | None = None,
 ) -> DiffusionEstimate:
     """The engine's answer to the question (`quant`, `ram_gb` or the `picture`'s width, height and frames
-    changed). Where it gives no system RAM
-    and nothing fits on the GPUs alone, it is answered with the least of ASSUMED_RAM_GB that runs it:
-    FLUX.1 [dev] on a 24 GB card keeps its 9 GiB of text encoders in RAM, as ComfyUI does unasked, and
-    a "No" there would be wrong for every PC; the verdict says what it assumed (`assumed_ram_gb`)."""
+    changed). Where it gives no system RAM and nothing fits on the GPUs alone, it is answered with the least
+    of ASSUMED_RAM_GB that runs it: FLUX.1 [dev] on a 24 GB card keeps its 9 GiB of text encoders in RAM,
+    as ComfyUI does unasked, and a "No" there would be wrong for every PC; the verdict says what it assumed
+    (`assumed_ram_gb`). Kept on the form per change: the verdict and the suggestions ask the same ones
+    (each smaller format, each smaller picture)."""
+    key = (quant.slug if quant else None, ram_gb, tuple(sorted((picture or {}).items())))
+    answered = form.__dict__.setdefault("_answers", {})
+    if key not in answered:
+        answered[key] = _answer(form, quant=quant, ram_gb=ram_gb, picture=picture)
+    return answered[key]
+
+
+def _answer(
+    form: DiffusionForm, *, quant: Quantization | None, ram_gb: int | None, picture: dict[str, int] | None
+) -> DiffusionEstimate:
     data = form.cleaned_data | {k: v for k, v in (("quant", quant), ("ram_gb", ram_gb)) if v is not None}
     data |= picture or {}
     result = _estimate(form, data)
