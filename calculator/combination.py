@@ -3,6 +3,7 @@
 the pickers, the question and the page's fixes read it too."""
 
 from collections.abc import Callable
+from functools import cached_property
 from itertools import islice
 
 from django import forms
@@ -109,6 +110,11 @@ class Combination:
         self.specs: dict[int, ModelSpec] = {}
         self._runs: dict[tuple[str, str | None], bool] = {}
 
+    @cached_property
+    def unasked(self) -> "Combination":
+        """These devices each on its usual backends: what leaving the backend asked for empty would run."""
+        return Combination(self.devices) if self.asked else self
+
     def runs(self, runtime: str, family: str | None = None) -> bool:
         """Whether the runtime runs (the format `family`) on each device, on one of its backends. Kept per
         runtime and family: the format picker asks it of every runtime for each of ~20 formats, which
@@ -167,7 +173,7 @@ class Combination:
                 )
             elif self.asked:
                 # leaving the backend empty helps only where the runtime runs on the devices' usual ones
-                usual = Combination(self.devices).runs(runtime)
+                usual = self.unasked.runs(runtime)
                 leave = (
                     (", or leave the backend empty" if instead else ": leave the backend empty")
                     if usual
@@ -397,7 +403,7 @@ class Combination:
             text += f": it runs only on {places}, with {self.names(runtimes)}"
         text += f". On {self.hardware()}, pick a format that runs there"
         form.add_error("quant", f"{text}, such as {usual.name}." if usual else f"{text}.")
-        if self.asked and Combination(self.devices).format_runtime(family):
+        if self.asked and self.unasked.format_runtime(family):
             # FP8 asked on Vulkan of a 4090, which runs it on CUDA: leaving the backend empty answers
             form.fixes.append(("quant", {"backend": ""}))
         form.fixes.append(("quant", {"quant": ""}))

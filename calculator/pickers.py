@@ -280,7 +280,7 @@ def backend_options(form) -> SafeString:
     usual = "Usual for the runtime"
     if form.is_valid() and not chosen and gpus:
         data = form.cleaned_data  # the runtime and format the answer runs at (Combination.check)
-        combination = Combination(gpus.values())
+        combination = _combination(form)  # no backend asked: each device on its usual one
         runs_on = {combination.backend(g, data["runtime"], data["quant"].family) for g in gpus.values()}
         if runs_on <= names.keys():  # each kind's, a GeForce beside a Radeon: "CUDA and ROCm"
             usual += ": " + " and ".join(names[b] for b in sorted(runs_on, key=list(names).index))
