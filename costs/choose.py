@@ -221,10 +221,8 @@ def newest_prices(gpus: list[Gpu], condition: str = "") -> dict[str, dict[str, f
     by_pk = {g.pk: g for g in gpus}
     out: dict[str, dict[str, fitting.PriceTag]] = {}
     for p in sorted(rows, key=Price.newest_key):
-        gpu = by_pk[p.gpu_id]
-        out.setdefault(gpu.slug, {}).setdefault(
-            p.condition, fitting.PriceTag.seen(p.amount, p.date, p.source_url, p.condition, gpu.release_date)
-        )
+        p.gpu = by_pk[p.gpu_id]  # no query for the release date Price.tag reads
+        out.setdefault(p.gpu.slug, {}).setdefault(p.condition, p.tag)
     return out
 
 
