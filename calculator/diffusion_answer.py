@@ -250,8 +250,8 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
             ways.append("make a smaller picture")
         if smaller and (not gpu_short or any(answer(form, quant=q).recommended for q in smaller)):
             ways.append("pick a smaller format")
-        else:  # the smallest loading here: no smaller format to offer (the page said so at each one)
-            text += f", even at {form.cleaned_data['quant'].name}"
+        else:  # no smaller format to offer: at the narrowest that loads here, or none of them fits either
+            text += f", even at {(smaller[-1] if smaller else form.cleaned_data['quant']).name}"
         return DiffusionVerdict(False, text + (f"; {', or '.join(ways)}" if ways else "") + ".", "")
     time = f"{format_range(plan.timing)} per {per}" if plan.timing else ""
     how = _in_a_sentence(plan.strategy)
