@@ -311,6 +311,8 @@ def catalog_schemas() -> dict[str, dict]:
             total_params_b=NUMBER,
             active_params_b=nullable(NUMBER),
             max_position_embeddings=nullable(INTEGER),
+            yarn_factor=nullable(NUMBER),  # YaRN past max_position_embeddings, over yarn_original_context
+            yarn_original_context=nullable(INTEGER),
         ),
         "Quantization": row(family=choices(Quantization.Family.choices), bits_per_weight=NUMBER),
         "Interconnect": row(

@@ -116,7 +116,7 @@ def llms(request):
     if error:
         return error
     fields = ["slug", "name", "family", "hf_id", "total_params_b", "active_params_b", "max_position_embeddings",
-              "listed"]  # fmt: skip
+              "yarn_factor", "yarn_original_context", "listed"]  # fmt: skip
     return rows.json(fields)
 
 

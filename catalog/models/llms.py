@@ -10,6 +10,7 @@ from estimator import ModelSpec
 from estimator.schema import LINEAR_ATTENTION_KINDS, MambaSsmDtype
 
 from ..llm_spec import llm_spec
+from ..runtimes import BY_SLUG
 from .base import Searchable, catalog_history
 
 if TYPE_CHECKING:
@@ -47,6 +48,25 @@ class LlmModel(Searchable):
     )
     max_position_embeddings = models.PositiveIntegerField(
         "context length (tokens)", null=True, blank=True, help_text="The longest context the model supports."
+    )
+    # YaRN where the model card extends the context with it and config.json leaves it off (estimator ModelSpec)
+    yarn_factor = models.FloatField(
+        "YaRN factor",
+        null=True,
+        blank=True,
+        help_text='config.json rope_scaling "factor" the model card gives for YaRN (Qwen3: 4.0); empty: no YaRN.',
+    )
+    yarn_original_context = models.PositiveIntegerField(
+        "YaRN original context (tokens)",
+        null=True,
+        blank=True,
+        help_text='rope_scaling "original_max_position_embeddings" (Qwen3: 32768): the context YaRN scales.',
+    )
+    rope_theta = models.FloatField(
+        "RoPE theta",
+        null=True,
+        blank=True,
+        help_text="config.json rope_theta (vLLM's YaRN override repeats it).",
     )
     num_experts = models.PositiveIntegerField(
         "experts", null=True, blank=True, help_text="Routed experts per MoE layer; empty for a dense model."
@@ -171,6 +191,12 @@ class LlmModel(Searchable):
                 violation_error_message="The linear layers' kind is Gated DeltaNet, Mamba-2 or empty.",
             ),
             models.CheckConstraint(
+                condition=Q(yarn_factor__isnull=True, yarn_original_context__isnull=True)
+                | Q(yarn_factor__gt=1, yarn_original_context__isnull=False),
+                name="llm_yarn_together",
+                violation_error_message="YaRN needs its factor (over 1) and the original context it scales.",
+            ),
+            models.CheckConstraint(
                 condition=Q(linear_attention_layers=0)
                 | Q(sliding_window_layers=0)
                 | Q(sliding_window__isnull=True),
@@ -190,6 +216,17 @@ class LlmModel(Searchable):
     @property
     def is_moe(self) -> bool:
         return bool(self.num_experts and self.num_experts > 1)
+
+    @property
+    def longest_context(self) -> int | None:
+        """The longest context it reads, with YaRN where it has it (`ModelSpec.longest_context`)."""
+        return self.as_spec().longest_context
+
+    def context_limit(self, runtime: str) -> int | None:
+        """The longest context under a runtime of the calculator (its slug): with YaRN where that
+        runtime's command turns it on (`RuntimeInfo.yarn`), else as released."""
+        info = BY_SLUG.get(runtime)
+        return self.longest_context if info is not None and info.yarn else self.max_position_embeddings
 
     def as_spec(self, *, artifacts: Iterable["Artifact"] = ()) -> ModelSpec:
         """The engine's model (catalog/llm_spec.py, as bench/ reads the fixture); `artifacts` (this model's
