@@ -131,8 +131,11 @@ def _flash_attention(v: Values) -> str:
 
 
 def _longest_context(v: Values) -> str:
-    limit = " (the model's maximum)" if v.get("at_limit") else ""
-    return f"Context up to {v['context_tokens']:,} tokens fits at {v['quant']}{limit}."
+    limit = ["the model's maximum"] if v.get("at_limit") else []
+    if v.get("yarn"):
+        limit.append("with YaRN on")
+    said = f" ({', '.join(limit)})" if limit else ""
+    return f"Context up to {v['context_tokens']:,} tokens fits at {v['quant']}{said}."
 
 
 def _rate(v: Values) -> str:

@@ -197,7 +197,7 @@ def longest_context(plan: Plan, model: ModelSpec, workload: Workload) -> int:
             extra = tokens if extra is None else min(extra, tokens)
     longest = workload.context_tokens + max(extra or 0, 0)
     longest -= longest % kv_cache.LLAMA_CPP_CTX_PAD
-    return max(workload.context_tokens, min(longest, model.max_position_embeddings or MAX_CONTEXT))
+    return max(workload.context_tokens, min(longest, model.context_limit(workload.runtime) or MAX_CONTEXT))
 
 
 # ---- What runs on my hardware? ------------------------------------------------------------------
@@ -293,7 +293,7 @@ def what_runs(
     only = {q.slug for q in by_width if q.format in PUBLISHED_ONLY}
     rows = []
     for model in models:
-        limit = model.max_position_embeddings
+        limit = model.longest_context  # with YaRN: the usual runtimes, llama.cpp and vLLM, turn it on
         short = bool(limit and workload.context_tokens > limit)  # asked at the most it reads instead
         ctx = limit if short else workload.context_tokens
         if ctx not in at_context:

@@ -21,6 +21,7 @@ class RuntimeInfo:
     gguf: bool = False  # loads GGUF files: its usual format is Q4_K_M, or the model's own quantized release
     engines: Mapping[str, str] = field(default_factory=dict)  # format family -> another engine runtime
     flash_attention_off: bool = False  # its command turns flash attention off (the form's `fa=off`)
+    yarn: bool = False  # its command turns YaRN on past a model's released context (estimator/commands.py)
     # a linear-attention state's matrix where config.json names no dtype (`Workload.mamba_ssm_cache_dtype`)
     mamba_ssm_cache_dtype: str = "auto"
 
@@ -30,10 +31,12 @@ class RuntimeInfo:
 # llama.cpp engine and MLX conversions on its MLX engine (https://lmstudio.ai/docs/app): the engine
 # models each as the runtime underneath. It comes last: a format it runs, llama.cpp or MLX runs too.
 RUNTIMES = (
-    RuntimeInfo("llama-cpp", "llama.cpp", "llama.cpp", "llama-server", gguf=True, flash_attention_off=True),
+    RuntimeInfo(
+        "llama-cpp", "llama.cpp", "llama.cpp", "llama-server", gguf=True, flash_attention_off=True, yarn=True
+    ),
     RuntimeInfo("ollama", "Ollama", "ollama", "ollama", gguf=True, flash_attention_off=True),
-    RuntimeInfo("vllm", "vLLM", "vllm", "vllm"),
-    RuntimeInfo("sglang", "SGLang", "vllm", "sglang", mamba_ssm_cache_dtype="float32"),
+    RuntimeInfo("vllm", "vLLM", "vllm", "vllm", yarn=True),
+    RuntimeInfo("sglang", "SGLang", "vllm", "sglang", mamba_ssm_cache_dtype="float32", yarn=True),
     RuntimeInfo("mlx", "MLX", "mlx", "mlx_lm"),
     RuntimeInfo("lm-studio", "LM Studio", "llama.cpp", "lms", gguf=True, engines={"mlx": "mlx"}),
 )

@@ -16,7 +16,7 @@ from estimator import STRATEGIES
 from estimator.units import format_rate
 
 from .fitting import DEFAULTS, RunsRow, sort_rows
-from .runtimes import RUNTIME_CHOICES
+from .runtimes import ENGINE_RUNTIME, RUNTIME_CHOICES
 
 SORTS = {"size": "Size", "speed": "Speed", "name": "Name"}  # the first is the default
 # Speed tiers of "what runs on my hardware", decode tok/s for one user: reading speed is 5-10 tok/s,
@@ -83,8 +83,11 @@ def runs_rows_html(rows: Iterable[RunsRow]) -> SafeString:
             if row.runtime != DEFAULTS["runtime"]:
                 runtime = f" <small>({esc(runtimes.get(row.runtime))})</small>"
             tight = " (tight)" if plan.tight else ""
-            if row.longest_ctx == model.max_position_embeddings:
-                longest = f'{count_text(row.longest_ctx)} <abbr title="the longest context the model reads">(max)</abbr>'
+            native = model.max_position_embeddings
+            yarn = " with YaRN" if native and row.longest_ctx and row.longest_ctx > native else ""
+            if row.longest_ctx == model.context_limit(ENGINE_RUNTIME.get(row.runtime, "llama.cpp")):
+                title = f"the longest context the model reads{yarn}"
+                longest = f'{count_text(row.longest_ctx)} <abbr title="{title}">(max)</abbr>'
             else:
                 longest = f"at least {count_text(row.longest_ctx)}"
             smaller = ""

@@ -15,7 +15,7 @@ tables):
 - llama-server: ggml-org/llama.cpp tools/server/README.md (generated from common/arg.cpp) at
   00dc8057ab28c9cb4c79a6dd6dfce07fe779f63b: -hf <user>/<model>[:quant], -hff/--hf-file, -m, -c, -np,
   -ngl, -sm {none,layer,row,tensor}, -ts, -mg, -ncmoe/--n-cpu-moe, -fa [on|off|auto], -ctk, -ctv,
-  --rpc, -fit [on|off], --port. docs/multi-gpu.md at 5815cb840bfe5be1895c6ca6afcf9ce05d8b486f: `row`
+  --rpc, -fit [on|off], --port, --rope-scaling {none,linear,yarn}, --rope-scale, --yarn-orig-ctx. docs/multi-gpu.md at 5815cb840bfe5be1895c6ca6afcf9ce05d8b486f: `row`
   is deprecated (never emitted here); `tensor` is experimental tensor parallelism that needs flash
   attention, an f16/bf16/f32 KV cache and `-fit off`, and is not implemented for DeepSeek2 (MLA).
   rpc-server: tools/rpc/README.md at 038514c97ad9744275d52a3a4ce7b396e3d86a69 (-H, -p).
@@ -27,11 +27,12 @@ tables):
   print it; a local GGUF through a Modelfile `FROM` line and `ollama create -f` (docs/import.md).
 - vLLM: vllm/engine/arg_utils.py at 99d7eb5d6a512cfcc5a2b104f24ebf2d6cda772b (`vllm serve <model>`,
   --tensor-parallel-size, --pipeline-parallel-size, --data-parallel-size, --max-model-len,
-  --gpu-memory-utilization, --max-num-seqs, --kv-cache-dtype {auto,bfloat16,fp8,...}, --quantization).
+  --gpu-memory-utilization, --max-num-seqs, --kv-cache-dtype {auto,bfloat16,fp8,...}, --quantization,
+  --hf-overrides: YaRN's `rope_parameters`, https://docs.vllm.ai/en/stable/features/context_extension/).
 - SGLang: docs/advanced_features/server_arguments.md at 004813e1dd464844bd92ddbca5cab8c024a75f78
   (`python -m sglang.launch_server`, --model-path, --tp-size, --pp-size, --dp-size, --context-length,
   --mem-fraction-static, --max-running-requests, --kv-cache-dtype {auto,fp8_e5m2,fp8_e4m3,...},
-  --quantization).
+  --quantization, --json-model-override-args: YaRN's `rope_scaling` as Qwen3's model cards give it).
 - mlx_lm.server: ml-explore/mlx-lm mlx_lm/server.py main() at ba46244b7f6a77d158479794afac0465046862a9
   (--model, --decode-concurrency; no context flag: the cache grows as needed). mlx_lm.convert, run
   first where no conversion is published: mlx_lm/convert.py configure_parser() at
@@ -40,7 +41,9 @@ tables):
 - convert_hf_to_gguf.py and llama-quantize: see commands_gguf.py.
 """
 
+import json
 import re
+import shlex
 
 from .artifacts import file_of, in_parts, placeholder, published, unknown
 from .commands_gguf import conversion_blocker, converted
@@ -153,6 +156,9 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
             args += ["-ts", ",".join(f"{r:g}" for r in ratios)]
     if plan.strategy == "expert_offload" and plan.n_cpu_moe is not None:
         args += ["--n-cpu-moe", str(plan.n_cpu_moe)]
+    if factor := model.yarn_factor_for(workload.context_tokens):
+        args += ["--rope-scaling", "yarn", "--rope-scale", f"{factor:g}", "--yarn-orig-ctx"]
+        args.append(str(model.yarn_original_context))
     args += ["-fa", "on" if workload.flash_attention else "off"]
     if kv and kv != "f16":
         args += ["-ctk", kv, "-ctv", kv]
@@ -212,8 +218,8 @@ def ollama_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str]:
 
 def ollama(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str | None:
     kv = workload.kv_cache_type
-    if kv not in OLLAMA_KV and kv is not None:
-        return None
+    if (kv not in OLLAMA_KV and kv is not None) or model.yarn_factor_for(workload.context_tokens):
+        return None  # a KV cache type it lacks; YaRN, which none of its documented settings turns on
     env = [f"OLLAMA_CONTEXT_LENGTH={workload.context_tokens}"]
     if workload.batch > 1:
         env.append(f"OLLAMA_NUM_PARALLEL={workload.batch}")
@@ -320,7 +326,25 @@ def checkpoint_server(
         args += [flags["sequences"], str(seqs)]
     if kv in kv_types:
         args += ["--kv-cache-dtype", kv_types[kv]]
+    if factor := model.yarn_factor_for(workload.context_tokens):
+        args += yarn_override(tool, model, factor)
     return "\n".join([*before, " ".join(args)])
+
+
+def yarn_override(tool: str, model: ModelSpec, factor: float) -> list[str]:
+    """The flag and JSON that turn YaRN on in vLLM or SGLang, quoted for the shell. vLLM: `--hf-overrides`
+    with `rope_parameters` (its `--rope-scaling` is gone: docs.vllm.ai/en/stable/features/context_extension/,
+    which repeats rope_theta in it); SGLang: `--json-model-override-args` with `rope_scaling`, as Qwen3's
+    model cards give it (https://huggingface.co/Qwen/Qwen3-8B, "Processing Long Texts")."""
+    scaling = {
+        "rope_type": "yarn",
+        "factor": factor,
+        "original_max_position_embeddings": model.yarn_original_context,
+    }
+    if tool == "vllm":
+        theta = {"rope_theta": model.rope_theta} if model.rope_theta else {}
+        return ["--hf-overrides", shlex.quote(json.dumps({"rope_parameters": scaling | theta}))]
+    return ["--json-model-override-args", shlex.quote(json.dumps({"rope_scaling": scaling}))]
 
 
 def vllm_serve(**kw) -> str | None:
@@ -383,6 +407,8 @@ def mlx_lm_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: W
     """`mlx_lm.server --model <repo or directory>` (mlx_model()), run after the lines that make it."""
     if workload.kv_cache_type not in UNQUANTIZED_KV:
         return None  # mlx-lm's KV quantization is its own, not a ggml type
+    if model.yarn_factor_for(workload.context_tokens):
+        return None  # mlx_lm.server has no flag for YaRN (it reads the config as published)
     found = mlx_model(model, quant)
     if found is None:
         return None

@@ -100,8 +100,8 @@ def lms(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -
     """`lms get` (or the lines that make and import the GGUF), `lms load` with the plan's context and GPU
     offload, `lms server start`; a comment line for each choice of the plan no lms flag carries."""
     found = lms_model(model, quant)
-    if found is None:
-        return None
+    if found is None or model.yarn_factor_for(workload.context_tokens):
+        return None  # no weights; or YaRN, which lms load has no flag for
     before, path = found
     notes = []
     gpus = plan.gpu_devices

@@ -60,6 +60,12 @@ class ArtifactSpec(Frozen):
     formats: tuple[str, ...] = ()
 
 
+# The engine's runtimes whose launch commands turn YaRN on (commands.py: llama-server's --rope-scaling yarn,
+# vLLM's --hf-overrides, SGLang's --json-model-override-args, SGLang being modelled as vLLM); Ollama's and
+# MLX's have no such setting.
+YARN_RUNTIMES = ("llama.cpp", "vllm")
+
+
 class ModelSpec(Frozen):
     """A transformer LLM, in the field names of its Hugging Face config.json."""
 
@@ -85,6 +91,13 @@ class ModelSpec(Frozen):
     total_params_b: float = Field(gt=0, le=limits.MAX_PARAMS_B)
     active_params_b: float | None = Field(default=None, gt=0, le=limits.MAX_PARAMS_B)
     max_position_embeddings: int | None = Field(default=None, gt=0, le=limits.MAX_POSITION_EMBEDDINGS)
+    # YaRN, where the model's card extends the context with it and its config.json leaves it off (Qwen3 8B:
+    # 40,960 as released, 32,768 × 4 = 131,072 with config.json's `rope_scaling` {"rope_type": "yarn",
+    # "factor": 4.0, "original_max_position_embeddings": 32768}): a runtime turns it on with a flag, past
+    # `max_position_embeddings` only (`yarn_factor_for`). `rope_theta` (config.json's) goes into vLLM's override.
+    yarn_factor: float | None = Field(default=None, gt=1, le=64)
+    yarn_original_context: int | None = Field(default=None, gt=0, le=limits.MAX_POSITION_EMBEDDINGS)
+    rope_theta: float | None = Field(default=None, gt=0, le=1e12)
     # Mixture of experts
     num_experts: int | None = Field(default=None, ge=0, le=limits.MAX_EXPERTS)
     num_experts_per_tok: int | None = Field(default=None, ge=0, le=limits.MAX_EXPERTS)
@@ -172,11 +185,46 @@ class ModelSpec(Frozen):
             raise ValueError(
                 f"More experts per token than experts: num_experts_per_tok {self.num_experts_per_tok} > num_experts {self.num_experts}"
             )
+        if (self.yarn_factor is None) != (self.yarn_original_context is None):
+            raise ValueError(
+                "YaRN needs its factor and the context it scales: yarn_factor and yarn_original_context go together"
+            )
         if self.active_params_b and self.active_params_b > self.total_params_b * 1.001:
             raise ValueError(
                 f"More active parameters than parameters: active_params_b {self.active_params_b:g} > total_params_b {self.total_params_b:g}"
             )
         return self
+
+    @property
+    def yarn_context(self) -> int | None:
+        """The longest context with YaRN on: its factor × the context it scales; None without YaRN."""
+        if self.yarn_factor is None or self.yarn_original_context is None:
+            return None
+        return int(self.yarn_factor * self.yarn_original_context)
+
+    @property
+    def longest_context(self) -> int | None:
+        """The longest context the model reads, with YaRN where it has it; None where nothing says."""
+        native, yarn = self.max_position_embeddings, self.yarn_context
+        if yarn is None or native is None:
+            return native if yarn is None else yarn
+        return max(native, yarn)
+
+    def context_limit(self, runtime: str) -> int | None:
+        """The longest context under `runtime` (Workload.runtime): with YaRN where its commands turn it on
+        (YARN_RUNTIMES), else as released."""
+        return self.longest_context if runtime in YARN_RUNTIMES else self.max_position_embeddings
+
+    def yarn_factor_for(self, context_tokens: int) -> float | None:
+        """The YaRN factor a runtime is given for this context: None up to `max_position_embeddings` (it
+        is left off there: Qwen's cards advise it only for long texts, as a static factor may lower quality
+        on short ones), else the context over the original one rounded up to a quarter, at most the
+        model's factor (Qwen: "if the typical context length for your application is 65,536 tokens, it
+        would be better to set factor as 2.0")."""
+        native, original = self.max_position_embeddings, self.yarn_original_context
+        if self.yarn_factor is None or original is None or native is None or context_tokens <= native:
+            return None
+        return min(self.yarn_factor, max(1.0, -(-context_tokens * 4 // original) / 4))
 
     def _linear_consistent(self) -> None:
         linear, layers = self.linear_attention_layers, self.num_hidden_layers

@@ -82,7 +82,7 @@ def longest_context(
     `_fits_grow_monotonically` makes sure of; otherwise (offload plans, buffers that grow with the
     context), or when the check fails, the binary search runs, on memory-only probes.
     """
-    limit = model.max_position_embeddings or 131072
+    limit = model.context_limit(workload.runtime) or 131072
     if not _fits(model, quant, devices, _at_context(workload, MIN_CONTEXT), strategies):
         return None
     lo, hi = MIN_CONTEXT // 256, limit // 256
@@ -226,11 +226,13 @@ def suggestions(
     kinds = _runnable(workload, GPU_ONLY if best is None or best.strategy in GPU_ONLY else None)
     ctx = longest_context(model, quant, devices, workload, kinds)
     if ctx is not None and ctx != workload.context_tokens:
-        limit = model.max_position_embeddings
+        limit = model.context_limit(workload.runtime)
         at_limit = limit is not None and ctx >= limit - 255
         values: dict[str, int | float | str] = {"context_tokens": ctx, "quant": quant.name}
         if at_limit:
             values["at_limit"] = 1
+        if model.yarn_factor_for(ctx):
+            values["yarn"] = 1
         reason = Reason(code="longest_context", values=values)
         out.append(Suggestion(kind="context", reason=reason, changes={"ctx": ctx}))
     # 3. a quantized KV cache

@@ -46,6 +46,8 @@ LLAMA_SERVER = {
     **dict.fromkeys(["-ctk", "--cache-type-k", "-ctv", "--cache-type-v"], KV_GGML),
     **dict.fromkeys(["-fit", "--fit"], {"on", "off"}),
     **dict.fromkeys(["--rpc", "--host", "--port", "-t", "--threads", "-a", "--alias"], set()),
+    "--rope-scaling": {"none", "linear", "yarn"},
+    **dict.fromkeys(["--rope-scale", "--yarn-orig-ctx"], set()),
 }
 HF_DOWNLOAD = dict.fromkeys(["--include", "--exclude", "--local-dir", "--revision", "--token"], set())
 VLLM_SERVE = {
@@ -56,6 +58,7 @@ VLLM_SERVE = {
     **dict.fromkeys(["--quantization", "-q"], {"awq", "gptq", "fp8", "bitsandbytes", "gguf", "mxfp4"}),
     "--dtype": {"auto", "half", "float16", "bfloat16", "float", "float32"},
     **dict.fromkeys(["--enable-expert-parallel", "--trust-remote-code"], None),
+    "--hf-overrides": set(),  # JSON: https://docs.vllm.ai/en/stable/features/context_extension/
 }
 SGLANG = {
     **dict.fromkeys(["--model-path", "--model", "--tp-size", "--tensor-parallel-size"], set()),
@@ -64,7 +67,7 @@ SGLANG = {
     "--kv-cache-dtype": {"auto", "fp8_e5m2", "fp8_e4m3", "bf16", "bfloat16", "fp4_e2m1"},
     "--quantization": {"awq", "fp8", "gptq", "mxfp4", "gguf", "bitsandbytes"},
     "--dtype": {"auto", "half", "float16", "bfloat16", "float", "float32"},
-    **dict.fromkeys(["--host", "--port"], set()),
+    **dict.fromkeys(["--host", "--port", "--json-model-override-args"], set()),
     "--trust-remote-code": None,
 }
 MLX_LM_SERVER = {
