@@ -186,6 +186,24 @@ def shown_for(result: Estimate, question: Question) -> dict:
     )
 
 
+class Yarn(NamedTuple):
+    factor: float  # the command's
+    native: int  # the context as released
+    original: int  # the context the factor scales
+    card: str  # the model card that gives it
+
+
+def yarn(question: Question) -> Yarn | None:
+    """Where the context asked for needs YaRN (estimator ModelSpec.yarn_factor_for): its factor, the
+    contexts it goes past and scales, the model card's address; None where it does not."""
+    spec = question.combination.spec(question.model)
+    factor = spec.yarn_factor_for(question.ctx)
+    if not factor or spec.max_position_embeddings is None or spec.yarn_original_context is None:
+        return None
+    card = f"https://huggingface.co/{spec.hf_id}" if spec.hf_id else ""
+    return Yarn(factor, spec.max_position_embeddings, spec.yarn_original_context, card)
+
+
 def result_context(result: Estimate, question: Question) -> dict:
     """Everything the #result partial shows, for the page, compare and the glossary's examples."""
     context = shown_for(result, question)
@@ -205,4 +223,5 @@ def result_context(result: Estimate, question: Question) -> dict:
         ),
         "nearest": question.nearest_measured(measured),
         "error_pages": error_pages(result, question.runtime, question.device_specs[0].backend, plan),
+        "yarn": yarn(question),
     }

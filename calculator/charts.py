@@ -270,7 +270,7 @@ def speed_vs_context(question: Question, answered: Estimate | None = None) -> Ch
     from .answer import CHART_CONTEXTS
 
     ctx = question.ctx
-    limit = question.model.max_position_embeddings or CHART_CONTEXTS[-1]
+    limit = question.model.context_limit(question.runtime) or CHART_CONTEXTS[-1]
     contexts = sorted({c for c in CHART_CONTEXTS if c <= limit} | {ctx})
     changes = [{"context_tokens": c} for c in contexts]
     series = _series(question, changes, speed=at_full_context, current=contexts.index(ctx), answered=answered)

@@ -10,7 +10,7 @@ from catalog import byo, slugs
 from catalog import workload as tables
 from catalog.fitting import DEFAULTS
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
-from catalog.runtimes import BY_SLUG, FLASH_ATTENTION_OFF, RUNTIME_CHOICES
+from catalog.runtimes import BY_SLUG, FLASH_ATTENTION_OFF, RUNTIME_CHOICES, RUNTIMES
 from estimator import limits
 from estimator.commands import UNQUANTIZED_KV
 
@@ -304,11 +304,8 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
             Combination(self.devices, data.get("backend") or None).check(self, data)
         self.flash_attention_off(data)
         model, ctx = data.get("model"), data.get("ctx")
-        if model and ctx and model.max_position_embeddings and ctx > model.max_position_embeddings:
-            self.add_error(
-                "ctx", f"{model.name} reads at most {model.max_position_embeddings:,} tokens of context."
-            )
-            self.fixes.append(("ctx", {"ctx": str(model.max_position_embeddings)}))
+        if model and ctx:
+            self.context_fits(data, model, ctx)
         if ctx and "prompt" not in self.errors:
             if self.data.get("prompt") in (None, ""):
                 data["prompt"] = min(data["prompt"], ctx)  # the default prompt never exceeds the context
@@ -316,6 +313,34 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
                 self.add_error("prompt", f"A prompt cannot be longer than the context ({ctx:,} tokens).")
                 self.fixes.append(("prompt", {"prompt": str(ctx)}))
         return data
+
+    def context_fits(self, data: dict, model: LlmModel, ctx: int) -> None:
+        """The context asked for is one the model reads: with YaRN on (where its card gives it) only
+        under a runtime whose command turns it on (`RuntimeInfo.yarn`) and that runs on these devices,
+        with the fixes that answer (another runtime, with its usual format where it cannot run this one)."""
+        native, longest, runtime = model.max_position_embeddings, model.longest_context, data.get("runtime")
+        if longest and ctx > longest:
+            yarn = " with YaRN" if longest != native else ""
+            self.add_error("ctx", f"{model.name} reads at most {longest:,} tokens of context{yarn}.")
+            self.fixes.append(("ctx", {"ctx": str(longest)}))
+            return
+        if not (native and ctx > native and runtime in BY_SLUG and not BY_SLUG[runtime].yarn):
+            return
+        if self.errors.keys() & {"gpu", "count", "backend"}:
+            return  # no devices to pick a runtime for
+        combination = Combination(self.devices, data.get("backend") or None)
+        able = [r for r in RUNTIMES if r.yarn and combination.runs(r.slug)]
+        instead = f"pick {combination.names([r.slug for r in able])}, or " if able else "pick "
+        self.add_error(
+            "ctx",
+            f"Past {native:,} tokens {model.name} reads its context with YaRN, which "
+            f"{BY_SLUG[runtime].label}'s command cannot turn on: {instead}{native:,} tokens.",
+        )
+        quant = data.get("quant")
+        for r in able:
+            keeps = quant is not None and combination.runs(r.slug, quant.family)
+            self.fixes.append(("ctx", {"runtime": r.slug} | ({} if keeps else {"quant": ""})))
+        self.fixes.append(("ctx", {"ctx": str(native)}))
 
     def flash_attention_off(self, data: dict) -> None:
         """`fa=off` is llama.cpp's `-fa off` (Ollama: OLLAMA_FLASH_ATTENTION=0): vLLM, SGLang and MLX

@@ -140,9 +140,13 @@ class WhatHardwareForm(forms.Form):
         data = super().clean()
         data["ctx"] = data.get("ctx") or DEFAULT_CTX
         data["tok_s"] = DEFAULT_TOK_S if data.get("tok_s") is None else data["tok_s"]
-        model, limit = data.get("model"), getattr(data.get("model"), "max_position_embeddings", None)
+        model = data.get("model")
+        limit = (
+            model.longest_context if model is not None else None
+        )  # with YaRN: llama.cpp and vLLM turn it on
         if limit and data["ctx"] > limit and "ctx" not in self.errors:
-            self.add_error("ctx", f"{model.name} reads at most {limit:,} tokens of context.")
+            yarn = " with YaRN" if limit != model.max_position_embeddings else ""
+            self.add_error("ctx", f"{model.name} reads at most {limit:,} tokens of context{yarn}.")
         return data
 
     def page_url(self) -> str:
