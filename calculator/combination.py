@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import Q
 
 from catalog.fitting import DEFAULT_FORMAT, DEFAULTS, NATIVE_FORMATS, PUBLISHED_ONLY
-from catalog.models import Gpu, LlmModel, Quantization
+from catalog.models import Gpu, LlmModel, Measurement, Quantization
 from catalog.published import formats_of, listed_formats, model_spec
 from catalog.runtime_support import backend_runtimes, device_backend, runs_there, runtime_table
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_CHOICES
@@ -35,16 +35,11 @@ BACKEND_SHORT = {
     "vulkan": "other GPUs (Vulkan)",
     "cpu": "CPU",
 }
-# The GPU backends a question may ask for, in the words of the builds (`Measurement.Backend`): llama.cpp and
-# the runtimes on it run an AMD card on ROCm or Vulkan, an NVIDIA card on CUDA or Vulkan, an Intel one on
-# SYCL or Vulkan (Gpu.backend_choices); empty, the usual one for the runtime (Combination.backend).
-BACKEND_CHOICES = [
-    ("cuda", "CUDA"),
-    ("rocm", "ROCm"),
-    ("vulkan", "Vulkan"),
-    ("sycl", "SYCL"),
-    ("metal", "Metal"),
-]
+# The GPU backends a question may ask for, in the catalog's words for the builds (`Measurement.Backend`, all
+# but the CPU): llama.cpp and the runtimes on it run an AMD card on ROCm or Vulkan, an NVIDIA card on CUDA or
+# Vulkan, an Intel one on SYCL or Vulkan (Gpu.backend_choices); empty, the usual one for the runtime
+# (Combination.backend).
+BACKEND_CHOICES = [(b, label) for b, label in Measurement.Backend.choices if b != Measurement.Backend.CPU]
 # A backend as a build of a runtime, where the question asks for one ("vLLM has no Vulkan build").
 BUILD_NAMES = dict(BACKEND_CHOICES) | {"cpu": "the CPU"}
 
