@@ -11,7 +11,7 @@ from pydantic import Field
 
 from . import memory
 from .diffusion_commands import commands_for
-from .diffusion_speed import DenoiserShape, Timing, format_range, timing
+from .diffusion_speed import DenoiserShape, Timing, format_range, timing, tokens
 from .schema import DeviceSpec, DeviceUsage, Explanation, Frozen
 from .units import GIB, MIB, format_bytes
 
@@ -32,8 +32,19 @@ NOT_SUPPORTED = {
 }
 # Peak activations of one denoising step, per megapixel of output at batch 1 (diffusers with SDPA
 # attention, FLUX/SD3-class transformers): about 0.75 GiB, an estimate (FLUX.1-dev in bf16 with its
-# encoders elsewhere peaks just under 24 GiB at 1024²). Scales with pixels × images.
+# encoders elsewhere peaks just under 24 GiB at 1024²). Scales with pixels × images. A model whose geometry
+# is known (a transformer's width and its latent tokens) takes the same peak per token and channel instead.
 ACTIVATION_BYTES_PER_MEGAPIXEL = 3 * GIB // 4
+# That 0.75 GiB over FLUX.1-dev's 4,608 tokens at 1024² (4,096 latent + 512 text) × its 3,072 channels: 57 bytes a
+# token and channel, the block's attention and MLP intermediates at their peak. Per token, a video model's
+# compression counts: Wan 2.2 TI2V-5B packs 32×32 pixels and 4 frames into a token (VAE 16×16×4, patch 2), a
+# quarter of Wan 14B's tokens at one picture, and its 3,072 channels are 0.6 of 14B's 5,120. At TI2V-5B's default
+# 1280×704 and 121 frames, 27,280 tokens hold 4.4 GiB, where the per-megapixel rule said 21 GiB and refused a
+# 12 GB card that ComfyUI runs it on ("should fit well on 8GB vram with the ComfyUI native offloading",
+# https://docs.comfy.org/tutorials/video/wan/wan2_2). Wan's own 14B script peaks at 41.3 GB at 480p and 59.8 at
+# 720p (81 frames, its README's table: https://github.com/Wan-Video/Wan2.2/blob/42bf4cfaa384bc21833865abc2f9e6c0e67233dc/README.md):
+# 28 GB of weights and 10 and 22 GB here, the script's float32 norms and float64 RoPE the rest.
+ACTIVATION_BYTES_PER_TOKEN_CHANNEL = 57
 HOST_HEADROOM_BYTES = 2 * GIB  # what the OS and the Python process keep of system RAM for themselves
 # A CUDA context per device, as for LLMs.
 CONTEXT_BYTES = memory.CUDA_CONTEXT_BYTES
@@ -116,10 +127,24 @@ class DiffusionEstimate(Frozen):
         return next((p for p in self.plans if p.strategy == self.recommended), None)
 
 
-def _activations(w: DiffusionWorkload, frames_per_latent: int = 4) -> int:
-    """Activations of one step: per megapixel, per image, per latent frame of a video."""
-    latent_frames = 1 + (w.frames - 1) // frames_per_latent
+def activation_bytes(shape: DenoiserShape | None, w: DiffusionWorkload) -> int:
+    """Activations of one step: a transformer's per latent token and channel of its width
+    (ACTIVATION_BYTES_PER_TOKEN_CHANNEL, tokens as `diffusion_speed.tokens` counts them), per image; a model
+    of unknown geometry or a UNet's per megapixel, per image, per latent frame of a video (4 frames each)."""
+    if shape is not None and shape.kind == "dit" and shape.hidden:
+        per_image = tokens(shape, width=w.width, height=w.height, frames=w.frames)
+        return int(per_image * shape.hidden * ACTIVATION_BYTES_PER_TOKEN_CHANNEL * w.images)
+    latent_frames = 1 + (w.frames - 1) // 4
     return int(w.width * w.height / 1e6 * w.images * latent_frames * ACTIVATION_BYTES_PER_MEGAPIXEL)
+
+
+def activation_formula(shape: DenoiserShape | None) -> str:
+    if shape is not None and shape.kind == "dit" and shape.hidden:
+        return (
+            f"activations of one step ≈ {ACTIVATION_BYTES_PER_TOKEN_CHANNEL} bytes × latent tokens × "
+            f"{shape.hidden:,} channels, per image"
+        )
+    return "activations of one step ≈ 0.75 GiB per megapixel per image (per latent frame of a video)"
 
 
 def _gpu(
@@ -127,7 +152,7 @@ def _gpu(
     parts: list[DiffusionComponent],
     w: DiffusionWorkload,
     *,
-    activations: bool,
+    activations: int,
     label: str | None = None,
 ) -> DeviceUsage:
     return DeviceUsage(
@@ -136,7 +161,7 @@ def _gpu(
         layers=0,
         weights_bytes=sum(c.weights_bytes for c in parts),
         kv_cache_bytes=0,
-        compute_bytes=_activations(w) if activations else 0,
+        compute_bytes=activations,
         overhead_bytes=memory.overhead_bytes(device.backend),
         capacity_bytes=device.usable_bytes,
         headroom_bytes=w.headroom_bytes,
@@ -169,7 +194,7 @@ def _sequential(model: DiffusionSpec, main: DeviceSpec, w: DiffusionWorkload) ->
     den = model.denoiser
     largest = max(model.components, key=lambda c: c.weights_bytes)
     module = largest.weights_bytes // 8
-    empty = _gpu(main, [], w, activations=True)
+    empty = _gpu(main, [], w, activations=activation_bytes(model.shape, w))
     spare = max(empty.headroom_bytes, -(-empty.capacity_bytes // 10))
     room = empty.capacity_bytes - spare - empty.used_bytes - module
     resident = min(max(room, 0), den.weights_bytes)
@@ -204,13 +229,14 @@ def estimate_diffusion(
     others = [c for c in model.components if c is not den]
     gpus = sorted(devices, key=lambda d: -d.usable_bytes)
     main = gpus[0]
+    act = activation_bytes(model.shape, w)
     # Two cards of one kind must read apart in "where each part sits": "GeForce RTX 3090 (GPU 2)".
     named = {d.name for d in gpus}
     label = [d.name if len(named) == len(gpus) else f"{d.name} (GPU {i + 1})" for i, d in enumerate(gpus)]
     found: list[DiffusionPlan] = [
         DiffusionPlan(
             strategy="all_on_gpu",
-            devices=(_gpu(main, list(model.components), w, activations=True),),
+            devices=(_gpu(main, list(model.components), w, activations=act),),
             notes=("Every component on one GPU: no transfers between steps.",),
         ),
     ]
@@ -220,8 +246,8 @@ def estimate_diffusion(
             DiffusionPlan(
                 strategy="component_offload",
                 devices=(
-                    _gpu(main, [den], w, activations=True, label=label[0]),
-                    _gpu(second, others, w, activations=False, label=label[1]),
+                    _gpu(main, [den], w, activations=act, label=label[0]),
+                    _gpu(second, others, w, activations=0, label=label[1]),
                 ),
                 notes=(
                     f"{den.name} on {label[0]}; {', '.join(c.name for c in others)} on {label[1]}.",
@@ -233,7 +259,7 @@ def estimate_diffusion(
             DiffusionPlan(
                 strategy="one_image_per_gpu",
                 devices=tuple(
-                    _gpu(d, list(model.components), w, activations=True, label=f"{d.name} (copy {i + 1})")
+                    _gpu(d, list(model.components), w, activations=act, label=f"{d.name} (copy {i + 1})")
                     for i, d in enumerate(gpus)
                 ),
                 images_in_parallel=len(gpus),
@@ -245,7 +271,7 @@ def estimate_diffusion(
             found.append(
                 DiffusionPlan(
                     strategy="component_offload",
-                    devices=(_gpu(main, [den], w, activations=True), _host(others, w)),
+                    devices=(_gpu(main, [den], w, activations=act), _host(others, w)),
                     notes=(
                         "Text encoders run on the CPU (or are moved to the GPU only while they run); "
                         "the VAE decodes at the end.",
@@ -425,8 +451,9 @@ def _explanations(
         ),
         "compute_bytes": Explanation(
             term="denoising-loop",
-            formula="activations of one step ≈ 0.75 GiB per megapixel per image (per latent frame of a video)",
-            substituted=f"{w.width}×{w.height} × {w.images} × {w.frames} frames → {format_bytes(_activations(w))}",
+            formula=activation_formula(model.shape),
+            substituted=f"{w.width}×{w.height} × {w.images} × {w.frames} frames → "
+            f"{format_bytes(activation_bytes(model.shape, w))}",
         ),
         "component_offload": Explanation(
             term="component-offload",

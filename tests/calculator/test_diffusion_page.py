@@ -86,7 +86,7 @@ def test_at_the_smallest_format_no_smaller_one_is_offered(client, catalog):
 
 def test_the_smaller_formats_offered_are_smaller_than_the_one_asked(client, catalog):
     """The review: at FP8 the page said "a smaller format of the denoiser (FP8, GGUF Q8_0 to Q4_K_S)"."""
-    video = "/?model=hunyuanvideo&gpu=geforce-rtx-3090"
+    video = "/?model=hunyuanvideo&gpu=geforce-rtx-3060-12-gb"
     page = markup.unescape(client.get(video + "&quant=fp8").content.decode())
     assert "a smaller format of the denoiser (GGUF Q6_K to Q4_K_S)" in page
     assert "(FP8," not in page
