@@ -240,6 +240,8 @@ def param_universe() -> list[Param]:
         Param("VLLM_FRONTEND_SECONDS", None, 1.5e-3, 3.0, 1e-4, 1.8e-3, "vllm_tp"),
         # NCCL's all-reduce of a decode step off NVLink: prior NCCL's own tuning model at TP 8 (timing.py)
         Param("VLLM_NCCL_ALL_REDUCE_SECONDS", None, 20 * US, 3.0, 1 * US, 300 * US, "vllm_tp"),
+        # an MLA layer's chain of small kernels under vLLM and SGLang beyond a Llama layer's (fixed_costs.py)
+        Param("VLLM_MLA_LAYER_SECONDS", None, 150 * US, 3.0, 1 * US, 1000 * US, "vllm_tp"),
         # bytes in flight per SM per clock of vLLM's products on listed HBM parts (speed.py): prior
         # llama.cpp's NVIDIA figure
         Param("VLLM_BYTES_PER_SM_CYCLE", None, 8.2, 1.0, 1.0, 60.0, "vllm_tp"),
@@ -274,6 +276,8 @@ def _uses(p: Prepared, q: Param) -> bool:
             and p.row.tp > 1
             and not timing.vllm_custom_all_reduce(VLLM, p.row.tp, devices)
         )
+    if q.table == "VLLM_MLA_LAYER_SECONDS":
+        return any(s.mla_kernels for s in stages if s.backend == "vllm")
     if q.table == "VLLM_BYTES_PER_SM_CYCLE":
         return any(s.sm_ghz for s in stages if s.backend == "vllm")
     if q.table == "BF16_PREFILL_EFFICIENCY":

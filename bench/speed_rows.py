@@ -343,10 +343,14 @@ def load_vllm(out: Loaded) -> None:
         )
 
 
-def vllm_engine(version: str) -> str:
+def vllm_engine(version: str, runtime: str = "vLLM") -> str:
     """The engine a vLLM version runs by default (`timing.VLLM_ENGINES`): V0 before 0.8.0 ("We have now enabled V1
     engine by default (#13726)", v0.8.0's release notes), V1 from 0.8.0, and V1 with async scheduling from 0.14.0
-    ("Async scheduling is now enabled by default", v0.14.0's release notes, PR #27614)."""
+    ("Async scheduling is now enabled by default", v0.14.0's release notes, PR #27614). SGLang schedules the next
+    batch while the GPU runs this one from 0.4 on ("zero-overhead batch scheduler", on by default:
+    https://lmsys.org/blog/2024-12-04-sglang-v0-4/): async, as vLLM's V1 with async scheduling."""
+    if runtime == "SGLang":
+        return "v1_async"
     major, minor = (int(x) for x in re.match(r"v?(\d+)\.(\d+)", version).groups())
     if (major, minor) < (0, 8):
         return "v0"
@@ -368,6 +372,7 @@ def vllm_quant(fmt: str) -> QuantSpec:
         "FP16": ("f16", "safetensors"),  # pre-Ampere cards (V100S) serve 16-bit checkpoints as FP16
         "FP8": ("fp8", "fp8"),
         "GPTQ 4-bit": ("gptq-4bit", "gptq"),
+        "AWQ 4-bit": ("awq-4bit", "awq"),
     }[fmt]
     head = {} if slug in ("bf16", "f16") else {"output_bits_per_weight": 16.0}
     return catalog_quants()[slug].model_copy(update={"format": file_format, **head})
@@ -388,7 +393,7 @@ def load_vllm_serving(out: Loaded) -> None:
     decode rows (`_single_stream`). NIM rows are left out: NVIDIA's page names neither the engine
     (TensorRT-LLM or vLLM) nor the H100's form factor (SXM 3.35 TB/s with NVLink, PCIe 2.0 TB/s)."""
     for r in json.loads((DATA / "vllm_serving.json").read_text()):
-        if r["runtime"] != "vLLM":
+        if r["runtime"] not in ("vLLM", "SGLang"):
             out.skipped[f"vllm_serving.json {r['runtime']}: engine and H100 form factor not stated"] += 1
             continue
         dev = device_for(r["device"], "rocm" if r["device"].startswith("AMD") else "cuda")
@@ -432,14 +437,15 @@ def load_vllm_serving(out: Loaded) -> None:
 
 
 def _single_stream(r: dict, key: str, spec, memory_type: str) -> Measurement:
-    """A run at `--max-concurrency 1`: one stream, so the median time per output token (after the first) is
-    the decode step the engine's vLLM plan times, with no other sequence's prompt in it. KV depth: the prompt
-    plus half the answer where stated, else VLLM_SHAREGPT_DEPTH (a short chat)."""
+    """A run at `--max-concurrency 1`: one stream, so the median time per output token (after the first; the
+    mean where a page prints no median) is the decode step the engine's vLLM plan times, with no other
+    sequence's prompt in it. KV depth: the prompt plus half the answer where stated, else VLLM_SHAREGPT_DEPTH
+    (a short chat). SGLang's runs are the engine's vLLM too (catalog/runtimes.py models SGLang as vLLM)."""
     stated = r["input_tokens"] is not None and r["output_tokens"] is not None
     depth = r["input_tokens"] + r["output_tokens"] // 2 if stated else VLLM_SHAREGPT_DEPTH
     return Measurement(
         source=r["source"],
-        label=f"vLLM TP{r['tensor_parallel']} {r['device'][:24]} {r['model'][:30]} {r['format']} 1 stream",
+        label=f"{r['runtime']} TP{r['tensor_parallel']} {r['device'][:24]} {r['model'][:30]} {r['format']} 1 stream",
         device_key=key,
         device=spec,
         memory_type=memory_type,
@@ -451,10 +457,10 @@ def _single_stream(r: dict, key: str, spec, memory_type: str) -> Measurement:
         kind="vllm_tp",
         tokens=1,
         depth=depth,
-        value=1000 / r["median_tpot_ms"],
+        value=1000 / (r["median_tpot_ms"] or r["mean_tpot_ms"]),
         tp=r["tensor_parallel"],
         single_stream=True,
-        vllm_engine=vllm_engine(r["runtime_version"]),
+        vllm_engine=vllm_engine(r["runtime_version"], r["runtime"]),
         record=r,
     )
 

@@ -22,7 +22,11 @@ from .combination import BUILD_NAMES, Combination
 from .forms import DEFAULTS, QuestionForm, _group, device_summary
 
 LLAMA_CPP_ENGINES = ("llama.cpp", "ollama")  # llama.cpp underneath: its published measurements apply
-MEASURED_RUNTIMES = {"vllm": "vLLM", "mlx": "MLX"}  # a runtime's slug -> Measurement.runtime (not SGLang's)
+MEASURED_RUNTIMES = {
+    "vllm": "vLLM",
+    "sglang": "SGLang",
+    "mlx": "MLX",
+}  # a runtime's slug -> Measurement.runtime
 
 
 class EngineRefused(ValueError):

@@ -71,6 +71,21 @@ MLA_LITE_LAYER_KERNELS = 3
 MLA_BACKENDS = ("cuda", "cuda_pascal", "rocm", "vulkan", "vulkan_intel", "sycl", "metal")
 
 
+# Under vLLM and SGLang an MLA layer (DeepSeek-V2/V3/R1, Kimi K2) costs far more than a Llama layer beyond its
+# bytes at one sequence: their MLA path absorbs W_UK and W_UV into batched products around the latent attention
+# kernel (FlashMLA, AITER's on ROCm), quantizes each product's activations to FP8 blocks (or unpacks AWQ's
+# 4 bits in the Marlin kernels) and routes 256 experts in groups, a chain of small kernels per layer that no
+# bandwidth hides. One request at a time, DeepSeek-V3.1 FP8 on 8x MI300X (SGLang 0.5.7) takes 23.8 ms a token
+# and DeepSeek-R1 AWQ on 8x H100 (vLLM) 16.1 ms, where their bytes, vLLM's Llama-layer and MoE-layer times and
+# 122 all-reduces come to 6.5 ms and 8.1 (bench/data/vllm_serving.json): 150-280 us a layer more, over 61
+# layers. A time per MLA layer, added to the layer's `LAYER_SECONDS["vllm"]`; MLA's shorter chain in
+# DeepSeek-V2-Lite (no query LoRA) takes its share (`mla_layer_kernels` ÷ `MLA_LAYER_KERNELS`). Fitted on those
+# two rows (`bench/accuracy.py --fit`): 306 us, which leaves the MI300X's +34% and the H100's -17% (they were
+# +265% and +98%); each held out, predicted from the other alone, +76% and -27%. AMD's chain costs more than
+# NVIDIA's here as in llama.cpp (`LAYER_SECONDS["rocm"]` is 2.4 times CUDA's); two rows do not fit a time each.
+VLLM_MLA_LAYER_SECONDS = 306e-6
+
+
 def mla_layer_kernels(q_lora_rank: int | None) -> int:
     """Kernels an MLA attention layer launches beyond a Llama layer's (`MLA_LAYER_KERNELS`)."""
     return MLA_LAYER_KERNELS if q_lora_rank else MLA_LITE_LAYER_KERNELS
@@ -346,6 +361,8 @@ def fixed_seconds(stage: Stage) -> float:
     if stage.unfused_moe_kernels:
         moe_layer += stage.unfused_moe_kernels * LAYER_SECONDS[stage.backend] / LLAMA_LAYER_KERNELS
     fixed = layers * LAYER_SECONDS[stage.backend] + moe_layers * moe_layer
+    if stage.backend == "vllm" and stage.mla_kernels:
+        fixed += stage.mla_kernels / MLA_LAYER_KERNELS * VLLM_MLA_LAYER_SECONDS
     if stage.clock_ghz and stage.backend in CLOCKED_BACKENDS:
         reference = METAL_CLOCK_REFERENCE_GHZ if stage.backend == "metal" else CLOCK_REFERENCE_GHZ
         return fixed * reference / stage.clock_ghz

@@ -280,11 +280,12 @@ def measurements(
             continue
         quality, quality_note = record_quality(record)
         build, date, build_note = build_and_date(record)
-        runtime = RUNTIMES[row.runtime]
+        # SGLang's runs are timed as the engine's vLLM (catalog/runtimes.py) but are SGLang's measurements
+        runtime = "SGLang" if record.get("runtime") == "SGLang" else RUNTIMES[row.runtime]
         test = record["test"] if row.kind != "vllm_tp" else "1 stream"
         for gpu in slugs:
             parts = [llm, quant, gpu] + ([f"x{row.count}"] if row.count > 1 else [])
-            parts += [row.device.backend] + ([] if runtime == "llama.cpp" else [row.runtime])
+            parts += [row.device.backend] + ([] if runtime == "llama.cpp" else [runtime])
             parts += [test, source_tag(record["source"])]
             yield (
                 {

@@ -255,6 +255,10 @@ CLASSES = {line["class"]: line for line in FIGURES["classes"]}
 # Then MI300X modules joined by Infinity Fabric, not PCIe (`links.fabric_gb_s`, engine 0.6.72; not refitted): the 8×
 # MI300X layer splits of llama.cpp, already 6-17% fast, gain 0.2-1% more: multi-GPU 6.2% / 21.3% -> 6.4% / 21.3%,
 # raised for them; the rest unchanged to the tenth of a point.
+# Then four single-stream rows of vLLM and SGLang on MoE models (DeepSeek-V3.1 FP8 and Llama 4 Scout and Maverick on
+# 8× MI300X, DeepSeek-R1 AWQ on 8× H100: 58 -> 62 rows) and vLLM's MLA layer priced (`fixed_costs.VLLM_MLA_LAYER_SECONDS`,
+# engine 0.6.74), refitted: vLLM single stream 8.4% / 36.1% -> 8.6% / 41.3%, the new rows hard (held out DeepSeek
+# +76% on the MI300X and -27% on the H100, from +265% and +98%; Llama 4 +23% and +41% on ROCm): raised for them.
 HELD_OUT_CEILINGS = [
     ("decode, single GPU, all", 0.058, 0.191),
     ("decode at a KV depth ≥ 4096 (single GPU)", 0.084, 0.208),
@@ -262,7 +266,7 @@ HELD_OUT_CEILINGS = [
     ("prefill, single GPU", 0.168, 0.439),
     ("prefill, all", 0.155, 0.446),
     ("vLLM tensor parallel (throughput under load)", 0.388, 0.882),
-    ("vLLM single stream (1 / median TPOT)", 0.085, 0.362),
+    ("vLLM single stream (1 / median TPOT)", 0.087, 0.414),
 ]
 # The ranges are the 5th to 95th percentile of held-out errors (ranges.ERROR_RANGES); the issue asks for 80%.
 COVERAGE_FLOORS = {"decode": 0.80, "multi_gpu": 0.80, "prefill": 0.80, "vllm_tp": 0.80}

@@ -27,14 +27,22 @@ def test_each_mla_layer_counts_its_extra_kernels():
     assert sum(s.mla_kernels for s in lite) == 61 * fixed_costs.MLA_LITE_LAYER_KERNELS
 
 
-@pytest.mark.parametrize(
-    ("backend", "counted"), [("rocm", True), ("vulkan", True), ("vllm", False), ("mlx", False)]
-)
+@pytest.mark.parametrize(("backend", "counted"), [("rocm", True), ("vulkan", True), ("mlx", False)])
 def test_the_extra_kernels_cost_a_llama_layers_time_over_its_kernels(backend, counted):
     stage = replace(_stages(deepseek_v3())[0], backend=backend, clock_ghz=0.0)
     extra = fixed_costs.fixed_seconds(stage) - fixed_costs.fixed_seconds(replace(stage, mla_kernels=0.0))
     per_kernel = fixed_costs.LAYER_SECONDS[backend] / fixed_costs.LLAMA_LAYER_KERNELS
     assert extra == pytest.approx(stage.mla_kernels * per_kernel if counted else 0.0)
+
+
+def test_under_vllm_an_mla_layer_costs_its_own_time():
+    """vLLM's and SGLang's MLA chain, fitted on DeepSeek's single-stream rows: a time per MLA layer."""
+    stage = replace(_stages(deepseek_v3())[0], backend="vllm", clock_ghz=0.0)
+    extra = fixed_costs.fixed_seconds(stage) - fixed_costs.fixed_seconds(replace(stage, mla_kernels=0.0))
+    layers = stage.mla_kernels / fixed_costs.MLA_LAYER_KERNELS
+    assert layers == stage.layers > 0  # every layer of DeepSeek-V3 is MLA
+    assert extra == pytest.approx(layers * fixed_costs.VLLM_MLA_LAYER_SECONDS)
+    assert 100e-6 < fixed_costs.VLLM_MLA_LAYER_SECONDS < 500e-6  # between the H100's and the MI300X's rows
 
 
 def test_a_gqa_model_has_none():
