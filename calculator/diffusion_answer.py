@@ -14,6 +14,7 @@ from django.http import QueryDict
 from catalog.models import DiffusionModel, Gpu, Quantization
 from catalog.pages import POPULAR_GPUS
 from estimator import DiffusionEstimate, DiffusionWorkload, estimate_diffusion
+from estimator.diffusion import NO_FLOAT8_BACKENDS
 from estimator.diffusion_speed import DenoiserShape, format_range, format_seconds
 from estimator.units import GIB, format_bytes
 
@@ -27,7 +28,7 @@ FORMATS = ["bf16", "fp8", "q8_0", "q6_k", "q5_k_s", "q4_k_s"]
 # Formats the denoiser cannot be loaded in on a backend, and why. PyTorch's Metal backend (MPS) has no
 # float8 type: "Trying to convert Float8_e4m3fn to the MPS backend but it does not have support for that
 # dtype" (pytorch/pytorch#148420, open; Comfy-Org/ComfyUI#6859 with FLUX.1 on an M4 Mac).
-NOT_ON_BACKEND = {("fp8", "metal"): "PyTorch on Apple silicon (MPS) has no float8 type"}
+NOT_ON_BACKEND = {("fp8", b): "PyTorch on Apple silicon (MPS) has no float8 type" for b in NO_FLOAT8_BACKENDS}
 MAX_SIDE = 4096
 MAX_STEPS = 200
 MAX_FRAMES = 481

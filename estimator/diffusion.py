@@ -185,6 +185,9 @@ def _host(parts: list[DiffusionComponent], w: DiffusionWorkload) -> DeviceUsage:
     )
 
 
+MODULE_IN_FLIGHT = "one module at a time"  # sequential offload's tensor on the GPU besides what stays there
+
+
 def _sequential(model: DiffusionSpec, main: DeviceSpec, w: DiffusionWorkload) -> DiffusionPlan:
     """Every component kept in system RAM; on the GPU, what of the denoiser fits beside one step's
     activations and a module in flight (ComfyUI's partial loading, the time shown), the rest copied at
@@ -198,7 +201,7 @@ def _sequential(model: DiffusionSpec, main: DeviceSpec, w: DiffusionWorkload) ->
     spare = max(empty.headroom_bytes, -(-empty.capacity_bytes // 10))
     room = empty.capacity_bytes - spare - empty.used_bytes - module
     resident = min(max(room, 0), den.weights_bytes)
-    tensors = ({den.name: resident} if resident else {}) | {"one module at a time": module}
+    tensors = ({den.name: resident} if resident else {}) | {MODULE_IN_FLIGHT: module}
     return DiffusionPlan(
         strategy="sequential_offload",
         devices=(
@@ -292,7 +295,12 @@ def estimate_diffusion(
     ranked = sorted(found, key=lambda p: (not p.fits, p is not best, order.index(p.strategy)))
     ranked = [p.model_copy(update={"rank": i}) for i, p in enumerate(ranked, start=1)]
     if best is None:
-        reason = _no_fit_reason(found, unified=all(d.unified_memory for d in gpus), bits=w.denoiser_bits)
+        reason = _no_fit_reason(
+            found,
+            unified=all(d.unified_memory for d in gpus),
+            bits=w.denoiser_bits,
+            float8=not any(d.backend in NO_FLOAT8_BACKENDS for d in gpus),
+        )
     else:
         reason = {
             "all_on_gpu": "Everything fits on one GPU, the fastest way.",
@@ -328,12 +336,17 @@ def _streamed_reason(plan: DiffusionPlan, den: DiffusionComponent) -> str:
 # (fixtures/catalog/quantizations.json): those narrower than the one asked.
 DENOISER_FORMATS = (("FP8", 8.0), ("Q8_0", 8.5008), ("Q6_K", 6.5633), ("Q5_K_S", 5.5704), ("Q4_K_S", 4.6672))
 FLOAT_FORMATS = {"FP8"}  # the others are GGUF files
+NO_FLOAT8_BACKENDS = ("metal",)  # PyTorch on Apple silicon (MPS) has no float8 type: no FP8 denoiser there
 
 
-def _smaller(bits: float | None) -> str:
-    """'FP8, GGUF Q8_0 to Q4_K_S' from BF16 (`bits` None: as released), 'GGUF Q6_K to Q4_K_S' from FP8;
-    empty from the narrowest."""
-    names = [name for name, b in DENOISER_FORMATS if bits is None or b < bits - 1e-6]
+def _smaller(bits: float | None, float8: bool = True) -> str:
+    """'FP8, GGUF Q8_0 to Q4_K_S' from BF16 (`bits` None: as released), 'GGUF Q6_K to Q4_K_S' from FP8 (and
+    where the devices load no FP8, `float8` False); empty from the narrowest."""
+    names = [
+        name
+        for name, b in DENOISER_FORMATS
+        if (bits is None or b < bits - 1e-6) and (float8 or name not in FLOAT_FORMATS)
+    ]
     floats = [n for n in names if n in FLOAT_FORMATS]
     gguf = [n for n in names if n not in FLOAT_FORMATS]
     if gguf:
@@ -341,12 +354,14 @@ def _smaller(bits: float | None) -> str:
     return ", ".join(floats)
 
 
-def _no_fit_reason(plans: list[DiffusionPlan], *, unified: bool = False, bits: float | None = None) -> str:
+def _no_fit_reason(
+    plans: list[DiffusionPlan], *, unified: bool = False, bits: float | None = None, float8: bool = True
+) -> str:
     """Why nothing fits, in the visitor's numbers, read off the sequential-offload plan (there when RAM
     was given): the system RAM it needs against what was given, or the GPU that is too small even so.
     On unified memory (no RAM beside the GPU's) only a smaller format is left: those narrower than the
     denoiser's `bits` (None: as released) are offered; at the narrowest, none is."""
-    names = _smaller(bits)
+    names = _smaller(bits, float8)
     smaller = f"a smaller format of the denoiser ({names})"
     if not names:  # no smaller format left to offer
         or_smaller = or_pick = ""
@@ -368,6 +383,11 @@ def _no_fit_reason(plans: list[DiffusionPlan], *, unified: bool = False, bits: f
             f"{format_bytes(host.used_bytes + host.headroom_bytes)} with headroom, against the "
             f"{format_bytes(host.capacity_bytes)} given; add RAM{or_pick}."
         )
+    # a smaller format shrinks only the module in flight: offered where the activations alone would fit
+    gpu = next(d for d in sequential.devices if d.kind != "host")
+    module = gpu.tensors.get(MODULE_IN_FLIGHT, 0)
+    if gpu.used_bytes - module + gpu.headroom_bytes > gpu.capacity_bytes:
+        or_smaller = ""
     return (
         "No plan fits: even with every component in system RAM, one step's activations and a module "
         f"at a time do not fit on the GPU at this size; pick a smaller picture{or_smaller}."
