@@ -191,6 +191,11 @@ class Yarn(NamedTuple):
     native: int  # the context as released
     original: int  # the context the factor scales
     card: str  # the model card that gives it
+    longest: int  # the card's: its factor × the original context
+
+    @property
+    def factor_text(self) -> str:
+        return f"{self.factor:g}"
 
 
 def yarn(question: Question) -> Yarn | None:
@@ -201,7 +206,9 @@ def yarn(question: Question) -> Yarn | None:
     if not factor or spec.max_position_embeddings is None or spec.yarn_original_context is None:
         return None
     card = f"https://huggingface.co/{spec.hf_id}" if spec.hf_id else ""
-    return Yarn(factor, spec.max_position_embeddings, spec.yarn_original_context, card)
+    return Yarn(
+        factor, spec.max_position_embeddings, spec.yarn_original_context, card, spec.yarn_context or 0
+    )
 
 
 def result_context(result: Estimate, question: Question) -> dict:

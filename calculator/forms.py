@@ -322,7 +322,9 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         if longest and ctx > longest:
             yarn = " with YaRN" if longest != native else ""
             self.add_error("ctx", f"{model.name} reads at most {longest:,} tokens of context{yarn}.")
-            self.fixes.append(("ctx", {"ctx": str(longest)}))
+            # the most this runtime reads: without YaRN where its command cannot turn it on
+            most = model.context_limit(runtime) if runtime in BY_SLUG else longest
+            self.fixes.append(("ctx", {"ctx": str(most or longest)}))
             return
         if not (native and ctx > native and runtime in BY_SLUG and not BY_SLUG[runtime].yarn):
             return

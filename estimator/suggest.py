@@ -25,6 +25,10 @@ from .units import GB
 
 MAX_GPU_COUNT = 16
 MIN_CONTEXT = 512
+# The longest context suggested goes past a model's released one, turning YaRN on, only where it reaches this
+# many times the released one: Qwen's cards advise YaRN "only when processing long contexts is required", as its
+# fixed factor "may impact performance on shorter texts" (https://huggingface.co/Qwen/Qwen3-8B).
+YARN_SUGGESTED_FROM = 1.25
 
 
 def _best(
@@ -225,6 +229,9 @@ def suggestions(
     # 2. the longest context at this format
     kinds = _runnable(workload, GPU_ONLY if best is None or best.strategy in GPU_ONLY else None)
     ctx = longest_context(model, quant, devices, workload, kinds)
+    native = model.max_position_embeddings
+    if ctx is not None and native and native < ctx < native * YARN_SUGGESTED_FROM:
+        ctx = native  # a few tokens more are not worth YaRN's fixed factor on every text
     if ctx is not None and ctx != workload.context_tokens:
         limit = model.context_limit(workload.runtime)
         at_limit = limit is not None and ctx >= limit - 255

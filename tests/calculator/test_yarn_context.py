@@ -34,7 +34,10 @@ def test_the_whole_yarn_context_is_answered_with_the_flags_that_turn_it_on(clien
     page = client.get(f"/?{QWEN}&ctx=131072").content.decode()
     said = text(page, "yarn")
     assert said.startswith("Past 40,960 tokens Qwen3 8B reads its context with YaRN")
-    assert "factor 4 over its original 32,768 tokens" in said
+    assert "a factor of 4, this context over the original 32,768 tokens rounded up to a quarter" in said
+    assert "gives YaRN up to 131,072 tokens" in said
+    at_100k = text(client.get(f"/?{QWEN}&ctx=100000").content.decode(), "yarn")
+    assert "a factor of 3.25," in at_100k  # the site's rounding, not the card's 4
     assert 'href="https://huggingface.co/Qwen/Qwen3-8B"' in page and 'href="/glossary/rope-scaling/"' in page
     assert "--yarn-orig-ctx" in text(page, "launch-command")
     # within the released context: no YaRN, nothing said
@@ -65,6 +68,9 @@ def test_past_the_yarn_context_the_limit_names_yarn(client, catalog):
     found = api(client, f"{QWEN}&ctx=200000")
     assert found.status_code == 400
     assert found.json()["errors"]["ctx"] == ["Qwen3 8B reads at most 131,072 tokens of context with YaRN."]
+    # the fix is the most the runtime reads: without YaRN under MLX, whose command cannot turn it on
+    mac = client.get("/?model=qwen3-8b&gpu=apple-m4-max-128gb&runtime=mlx&ctx=200000").content.decode()
+    assert "Use 40,960 tokens of context" in text(mac, "problems")
     # a model without YaRN: as released
     plain = api(client, "model=llama-3-70b-instruct&gpu=geforce-rtx-4090&ctx=16384").json()
     assert plain["errors"]["ctx"] == ["Llama 3 70B Instruct reads at most 8,192 tokens of context."]

@@ -108,3 +108,17 @@ def test_ollama_and_lm_studio_get_no_command_past_the_released_context():
     # none of their documented settings turns YaRN on: the form refuses them there (tests/calculator)
     assert {"ollama", "lms"} <= commands_at(40960).keys()
     assert not {"ollama", "lms"} & commands_at(65536).keys()
+
+
+def test_a_few_tokens_past_the_released_context_are_not_worth_yarn():
+    """The longest context suggested crosses into YaRN only where it reaches 1.25 times the released one."""
+    from estimator import QuantSpec
+
+    q8 = QuantSpec(slug="q8_0", name="Q8_0", bits_per_weight=8.5008)
+    small = RTX_4090.model_copy(update={"memory_bytes": 16 * 1024**3})
+    workload = Workload(context_tokens=8192)
+    longest = longest_context(QWEN3_8B, q8, [small], workload)
+    assert 40960 < longest < 1.25 * 40960  # YaRN would buy a few thousand tokens here
+    said = estimate(model=QWEN3_8B, quant=q8, devices=[small], workload=workload).suggestions
+    reason = next(s.reason for s in said if s.kind == "context")
+    assert reason.values["context_tokens"] == 40960 and "yarn" not in reason.values
