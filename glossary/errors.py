@@ -30,8 +30,7 @@ OOM_PAGES = {
     "llama-cpp": "llama-cpp-cudamalloc-failed-out-of-memory",
     "ollama": "ollama-model-requires-more-system-memory",
     "vllm": "vllm-no-available-memory-for-the-cache-blocks",
-    "sglang": "vllm-no-available-memory-for-the-cache-blocks",  # the engine models SGLang as vLLM
-}
+}  # none for SGLang: it prints its own messages, and the engine's modelling it as vLLM does not make them vLLM's
 # llama.cpp's out-of-memory by the backend it runs on (the ROCm build prints CUDA's names and ROCm's buffers, a Mac
 # Metal's); no page for Vulkan's or SYCL's messages yet, so none is linked there rather than CUDA's.
 LLAMA_CPP_OOM_PAGES = {

@@ -233,3 +233,15 @@ def test_every_internal_link_on_the_error_pages_answers(client, catalog):
         links |= set(internal_links(client.get(f"/errors/{page.slug}/").content.decode()))
     broken = [url for url in sorted(links) if client.get(url).status_code != 200]
     assert broken == []
+
+
+@pytest.mark.django_db
+def test_sglang_links_no_vllm_message(catalog):
+    """The engine models SGLang as vLLM, but SGLang prints its own errors: a tight SGLang answer linked vLLM's
+    "No available memory for the cache blocks" (the review)."""
+    query = (
+        "model=llama-3-1-70b-instruct&quant=bf16&gpu=geforce-rtx-4090&ctx=4096&batch=1&runtime={}"  # no fit
+    )
+    _, result, context = result_for(query.format("vllm"))
+    assert OOM_PAGES["vllm"] in [p.slug for p in pages_for(result, "vllm", "cuda", context["shown_plan"])]
+    assert pages_for(result, "sglang", "cuda", context["shown_plan"]) == []
