@@ -141,10 +141,24 @@ def activation_bytes(shape: DenoiserShape | None, w: DiffusionWorkload) -> int:
 def activation_formula(shape: DenoiserShape | None) -> str:
     if shape is not None and shape.kind == "dit" and shape.hidden:
         return (
-            f"activations of one step ≈ {ACTIVATION_BYTES_PER_TOKEN_CHANNEL} bytes × latent tokens × "
-            f"{shape.hidden:,} channels, per image"
+            f"activations of one step ≈ latent tokens × the denoiser's width × {ACTIVATION_BYTES_PER_TOKEN_CHANNEL} "
+            "bytes, per image (tokens: the picture over the VAE's and the patch's pixels, frames in 4s)"
         )
     return "activations of one step ≈ 0.75 GiB per megapixel per image (per latent frame of a video)"
+
+
+def activation_substituted(shape: DenoiserShape | None, w: DiffusionWorkload) -> str:
+    """The activations' sum in the question's numbers: the latent tokens, or the megapixels and frames."""
+    found = format_bytes(activation_bytes(shape, w))
+    if shape is not None and shape.kind == "dit" and shape.hidden:
+        n = tokens(shape, width=w.width, height=w.height, frames=w.frames)
+        video = f", {w.frames} frames" if w.frames > 1 else ""
+        images = f" × {w.images} images" if w.images > 1 else ""
+        return (
+            f"{w.width}×{w.height}{video}: {n:,} latent tokens × {shape.hidden:,} channels × "
+            f"{ACTIVATION_BYTES_PER_TOKEN_CHANNEL} bytes{images} = {found}"
+        )
+    return f"{w.width}×{w.height} × {w.images} × {w.frames} frames → {found}"
 
 
 def _gpu(
@@ -209,7 +223,10 @@ def _sequential(model: DiffusionSpec, main: DeviceSpec, w: DiffusionWorkload) ->
             _host(list(model.components), w),
         ),
         notes=(
-            f"{format_bytes(resident)} of the {format_bytes(den.weights_bytes)} {den.name} stays on "
+            f"All of the {format_bytes(den.weights_bytes)} {den.name} stays on {main.name}; the other "
+            "components are copied from system RAM when they run."
+            if resident >= den.weights_bytes
+            else f"{format_bytes(resident)} of the {format_bytes(den.weights_bytes)} {den.name} stays on "
             f"{main.name}; the other {format_bytes(den.weights_bytes - resident)} is copied from system RAM "
             "at every step, the other components when they run.",
         ),
@@ -326,9 +343,10 @@ def _streamed_reason(plan: DiffusionPlan, den: DiffusionComponent) -> str:
     if t is None or t.step_s <= t.step_transfer_s:
         return f"Only sequential offload fits: {streamed} is copied from system RAM at every step."
     added = t.step_transfer_s / (t.step_s - t.step_transfer_s)
+    share = "under 1%" if added < 0.005 else f"{added:.0%}"
     return (
         f"Only sequential offload fits: {streamed} is copied from system RAM at every step, "
-        f"{added:.0%} on top of each step's compute."
+        f"{share} on top of each step's compute."
     )
 
 
@@ -411,7 +429,9 @@ def _timed(
     host = "System RAM"
     if plan.strategy == "sequential_offload":
         placement = {c.name: f"{host}, copied to {gpus[0].name} when it runs" for c in model.components}
-        if resident := plan.devices[0].tensors.get(den.name, 0):
+        if (resident := plan.devices[0].tensors.get(den.name, 0)) >= den.weights_bytes:
+            placement[den.name] = f"{host}; all of it kept on {gpus[0].name}"
+        elif resident:
             placement[den.name] = (
                 f"{host}; {format_bytes(resident)} of it kept on {gpus[0].name}, the other "
                 f"{format_bytes(den.weights_bytes - resident)} copied at every step"
@@ -472,8 +492,7 @@ def _explanations(
         "compute_bytes": Explanation(
             term="denoising-loop",
             formula=activation_formula(model.shape),
-            substituted=f"{w.width}×{w.height} × {w.images} × {w.frames} frames → "
-            f"{format_bytes(activation_bytes(model.shape, w))}",
+            substituted=activation_substituted(model.shape, w),
         ),
         "component_offload": Explanation(
             term="component-offload",

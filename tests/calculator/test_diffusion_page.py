@@ -335,3 +335,20 @@ def test_a_smaller_picture_is_advised_only_where_one_fits(client, catalog):
     assert "make a smaller picture" in text(
         client.get(big + "geforce-rtx-3060-12-gb").content.decode(), "verdict"
     )
+
+
+def test_sequential_offload_says_what_each_step_copies(client, catalog):
+    """The review: a step copies 4.6 GiB of the denoiser, and the time line said only "0.4 s copying offloaded
+    weights" (the other components, once): each step's copy is said as part of the step."""
+    page = markup.unescape(
+        client.get("/?model=wan-2-2-ti2v-5b&gpu=geforce-rtx-3060-12-gb&ram_gb=32").content.decode()
+    )
+    line = text(page, "time")
+    assert "s of each copying the denoiser's offloaded part from system RAM)" in line
+    assert "s copying the other weights from system RAM" in line
+    assert "under 1% on top of each step's compute" in page  # not "0%"
+    # a denoiser kept whole on the GPU copies nothing at every step, and says so
+    whole = markup.unescape(
+        client.get("/?model=wan-2-2-ti2v-5b&gpu=geforce-rtx-4090&ram_gb=16").content.decode()
+    )
+    assert "the other 0 KiB" not in whole
