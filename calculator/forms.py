@@ -338,11 +338,11 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
             f"Past {native:,} tokens {model.name} reads its context with YaRN, which "
             f"{BY_SLUG[runtime].label}'s command cannot turn on: {instead}{native:,} tokens.",
         )
+        # the runtimes that run this format as they are; where none does, each with its usual format
         quant = data.get("quant")
-        for r in able:
-            keeps = quant is not None and combination.runs(r.slug, quant.family)
-            self.fixes.append(("ctx", {"runtime": r.slug} | ({} if keeps else {"quant": ""})))
-        self.fixes.append(("ctx", {"ctx": str(native)}))
+        keep = [r for r in able if quant is not None and combination.runs(r.slug, quant.family)]
+        changes = [{"runtime": r.slug} for r in keep] or [{"runtime": r.slug, "quant": ""} for r in able]
+        self.fixes += [("ctx", c) for c in changes] + [("ctx", {"ctx": str(native)})]
 
     def flash_attention_off(self, data: dict) -> None:
         """`fa=off` is llama.cpp's `-fa off` (Ollama: OLLAMA_FLASH_ATTENTION=0): vLLM, SGLang and MLX
