@@ -106,7 +106,7 @@ def _short_in_margin(v: Values) -> str:
 
 
 def _kv_cache(v: Values) -> str:
-    bits = [f"A {v['kv']} KV cache"]
+    bits = [f"{'An' if str(v['kv']).startswith('f') else 'A'} {v['kv']} KV cache"]
     if v.get("makes_fit"):
         bits.append("makes it fit")
     elif "saved_bytes" in v:

@@ -29,6 +29,10 @@ MIN_CONTEXT = 512
 # many times the released one: Qwen's cards advise YaRN "only when processing long contexts is required", as its
 # fixed factor "may impact performance on shorter texts" (https://huggingface.co/Qwen/Qwen3-8B).
 YARN_SUGGESTED_FROM = 1.25
+# The smaller KV cache types suggested per runtime, widest first: llama.cpp's and Ollama's ggml types, vLLM's FP8
+# (`--kv-cache-dtype fp8`, SGLang's fp8_e4m3: commands.py), each where the runtime keeps that type
+# (`Workload.runtime_kv_cache_types`).
+QUANTIZED_KV = {"llama.cpp": ("q8_0", "q4_0"), "ollama": ("q8_0", "q4_0"), "vllm": ("fp8",)}
 
 
 def _best(
@@ -242,15 +246,17 @@ def suggestions(
             values["yarn"] = 1
         reason = Reason(code="longest_context", values=values)
         out.append(Suggestion(kind="context", reason=reason, changes={"ctx": ctx}))
-    # 3. a quantized KV cache
+    # 3. a quantized KV cache: llama.cpp's and Ollama's ggml types (with flash attention), vLLM's FP8
     kept = workload.runtime_kv_cache_types
-    if workload.kv_bytes_per_element >= 2 and workload.runtime in ("llama.cpp", "ollama"):
-        for kv in (k for k in ("q8_0", "q4_0") if kept is None or k in kept):
+    smaller_kv = QUANTIZED_KV.get(workload.runtime, ())
+    if workload.kv_bytes_per_element >= 2 and smaller_kv:
+        for kv in (k for k in smaller_kv if kept is None or k in kept):
+            ggml = workload.runtime != "vllm"
             w = workload.model_copy(
                 update={
                     "kv_cache_type": kv,
                     "kv_bytes_per_element": KV_BYTES_PER_ELEMENT[kv],
-                    "flash_attention": True,
+                    "flash_attention": True if ggml else workload.flash_attention,
                 }
             )
             plan = _best(model, quant, devices, w, kinds)  # fits() asks plan_fits first: no plan if none fits
@@ -259,7 +265,7 @@ def suggestions(
                 continue
             saved = _kv_total(best) - _kv_total(plan) if best and plan else None
             values: dict[str, int | float | str] = {"kv": kv}
-            if not workload.flash_attention:  # llama.cpp keeps a quantized V cache only with it
+            if ggml and not workload.flash_attention:  # llama.cpp keeps a quantized V cache only with it
                 values["flash_attention"] = 1
             if best is None and plan is not None:
                 values["makes_fit"] = 1
@@ -271,7 +277,7 @@ def suggestions(
                 Suggestion(
                     kind="kv_cache",
                     reason=Reason(code="kv_cache", values=values),
-                    changes={"kv": kv} | ({} if workload.flash_attention else {"fa": "on"}),
+                    changes={"kv": kv} | ({} if workload.flash_attention or not ggml else {"fa": "on"}),
                     fits=plan is not None,
                 )
             )

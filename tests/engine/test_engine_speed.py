@@ -133,7 +133,14 @@ PINNED = {
         ("offload", "With 32 GB of system RAM, offloading would fit.", {"ram_gb": 32}, True),
     ],
     "70b_awq_vllm_two_3090s": [
-        ("context", "Context up to 20,224 tokens fits at AWQ 4-bit.", {"ctx": 20224}, True)
+        ("context", "Context up to 20,224 tokens fits at AWQ 4-bit.", {"ctx": 20224}, True),
+        # vLLM's FP8 KV cache (--kv-cache-dtype fp8): no flash-attention change, as vLLM has no such flag here
+        (
+            "kv_cache",
+            "An fp8 KV cache saves 1.2 GiB and allows 40,448 tokens of context.",
+            {"kv": "fp8"},
+            True,
+        ),
     ],
     "deepseek_v3_q4_k_m_8_h100": [
         ("quant", "Q6_K also fits, and keeps more of the model's quality.", {"quant": "q6_k"}, True),
