@@ -227,11 +227,7 @@ def explain(
             formula="; ".join(memory.OVERHEAD_WORDS.get(b, f"{b} context per device") for b in backends),
             substituted=f"{format_bytes(breakdown.overhead_bytes)} over {plural(len(plan.gpu_devices), 'device')}",
         ),
-        "headroom_bytes": Explanation(
-            term="headroom",
-            formula="memory kept free on each device",
-            substituted=f"{format_bytes(workload.headroom_bytes)} per device",
-        ),
+        "headroom_bytes": headroom_explanation(workload, plan),
     }
     if model.has_window_layers:
         out["sliding_window"] = Explanation(
@@ -360,3 +356,23 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
 
 # speed is re-exported for callers that want the calibration constants next to the estimate
 __all__ = ["ENGINE_VERSION", "best_plan", "candidate_plans", "estimate", "fits", "plan_fits", "speed"]
+
+
+def headroom_explanation(workload: Workload, plan: Plan) -> Explanation:
+    """The memory kept free on each device: the workload's, or under vLLM what --gpu-memory-utilization leaves
+    of the largest device where that is more (`device_memory`: the larger of the two)."""
+    held = max((d.headroom_bytes for d in plan.gpu_devices), default=workload.headroom_bytes)
+    if workload.runtime == "vllm" and held > workload.headroom_bytes:
+        left = 1 - workload.gpu_memory_utilization
+        return Explanation(
+            term="headroom",
+            formula="memory the server leaves free on each device: (1 − the share it takes: vLLM's "
+            "--gpu-memory-utilization, SGLang's --mem-fraction-static) × the device's memory",
+            substituted=f"(1 − {workload.gpu_memory_utilization:g}) = {left:.0%} of each device, "
+            f"{format_bytes(held)} on the largest",
+        )
+    return Explanation(
+        term="headroom",
+        formula="memory kept free on each device",
+        substituted=f"{format_bytes(workload.headroom_bytes)} per device",
+    )

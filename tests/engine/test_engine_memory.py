@@ -272,3 +272,17 @@ def test_an_awq_checkpoint_of_llama_3_1_8b_keeps_16_bit_embeddings_and_head_5_7_
     assert memory.embedding_bytes(llama_8b(), awq) == memory.output_bytes(llama_8b(), awq) == 1_050_673_152
     widths = [(what, bits) for what, _, bits in memory.params_by_width(llama_8b(), awq)]
     assert widths == [("the rest", 4.15625), ("token embeddings", 16), ("output head", 16)]
+
+
+def test_the_headroom_explained_is_the_one_the_bars_keep():
+    """Under vLLM each device keeps (1 − --gpu-memory-utilization) of its memory free, 1.9 GiB of a 24 GiB card,
+    where the explanation said the workload's 1.0 GiB beside bars of 1.9 (the review)."""
+    bf16 = QuantSpec(slug="bf16", name="BF16", bits_per_weight=16.0, format="safetensors")
+    e = estimate(model=llama_8b(), quant=bf16, devices=[RTX_4090], workload=Workload(runtime="vllm"))
+    held = e.recommended_plan.gpu_devices[0].headroom_bytes
+    said = e.explanations["headroom_bytes"].substituted
+    assert said.startswith("(1 − 0.92) = 8% of each device") and said.endswith(
+        f"{held / 2**30:.1f} GiB on the largest"
+    )
+    plain = estimate(model=llama_8b(), quant=bf16, devices=[RTX_4090], workload=Workload())
+    assert plain.explanations["headroom_bytes"].substituted == "1.0 GiB per device"
