@@ -222,6 +222,17 @@ class RunsRow:
         return self.plan is not None
 
 
+def fit_counts(rows) -> tuple[int, int]:
+    """(the rows that fit, of those the ones asked at the model's own shorter maximum context): what-runs'
+    verdict counts both, so a model that reads 32,768 tokens is not said to fit at 131,072."""
+    return sum(r.fits for r in rows), sum(r.fits and bool(r.ctx) for r in rows)
+
+
+def shorter_note(shorter: int) -> str:
+    """What follows what-runs' verdict where some fit only at their own shorter maximum: ' (12 of them ...)'."""
+    return f" ({shorter} of them only at their own shorter maximum)" if shorter else ""
+
+
 def width(quant: QuantSpec, model: ModelSpec) -> float:
     """The bits per weight a format stores the model's bulk in, to compare with WIDEST_USEFUL_BITS: for a
     mixture of experts, the routed experts' width where the format gives one (llama.cpp's MXFP4 mix keeps

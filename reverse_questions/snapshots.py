@@ -69,7 +69,7 @@ def show(snapshot: Snapshot) -> dict:
         context |= {
             "rows": rows,
             "tiers": tiers.tiers(rows, specs["sort"]),
-            "fitting": sum(r.fits for r in rows),
+            **views.fit_context(rows),
             "hardware": specs["hardware"],
             "form": {"cleaned_data": {"ctx": specs["ctx"], "sort": specs["sort"]}},
             "sort_links": {key: _sorted(snapshot, key) for key in tiers.SORTS},
@@ -77,7 +77,7 @@ def show(snapshot: Snapshot) -> dict:
         context["title"] = f"What runs on {specs['hardware']}?"
         context["summary"] = (
             f"{context['fitting']} of {len(rows)} models fit on {specs['hardware']} "
-            f"at {specs['ctx']:,} tokens of context."
+            f"at {specs['ctx']:,} tokens of context{context['fit_note']}."
         )
         headline = _runs_headline
     else:

@@ -29,6 +29,12 @@ WHAT_RUNS_FIRST_VISIT = {"gpu": FIRST_VISIT["gpu"], "count": ["1"]}  # "my hardw
 WHAT_HARDWARE_FIRST_VISIT = {"model": [FIRST_VISIT["model"]], "quant": [DEFAULT_QUANT]}
 
 
+def fit_context(rows) -> dict:
+    """What-runs' verdict counts: the models that fit, and the words for those only at their own maximum."""
+    fitting_count, shorter = fitting.fit_counts(rows)
+    return {"fitting": fitting_count, "fit_note": fitting.shorter_note(shorter)}
+
+
 @require_GET
 @vary_on_headers("HX-Request")
 @http_cache.public(etag=http_cache.page_etag)
@@ -76,7 +82,7 @@ def what_runs_answer(query: QueryDict) -> dict:
         context |= {
             "rows": fitting.sort_rows(rows, data["sort"]),
             "tiers": tiers.tiers(rows, data["sort"]),
-            "fitting": sum(r.fits for r in rows),
+            **fit_context(rows),
             "hardware": device_summary(form.devices),
             "permalink": form.page_url(),
             "sort_links": {key: form.page_url(sort=key) for key in tiers.SORTS},

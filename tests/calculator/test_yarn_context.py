@@ -101,3 +101,8 @@ def test_the_context_chart_and_the_reverse_questions_reach_the_yarn_context(clie
     row = re.search(r'<tr[^>]*data-model="qwen3-8b">(.*?)</tr>', runs, re.S).group(1)
     assert 'data-testid="own-context"' not in row  # asked at 131,072, not cut to 40,960
     assert "131,072" in row and "the longest context the model reads with YaRN" in row
+    # the verdict does not count a 32K model as fitting at 131,072 without saying so
+    verdict = text(runs, "verdict")
+    assert re.search(
+        r"fit on 1× GeForce RTX 4090 at 131,072 tokens of context \(\d+ of them only at their own", verdict
+    )
