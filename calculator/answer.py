@@ -13,7 +13,7 @@ from estimator.units import format_rate
 
 from . import present
 from .combination import BUILD_NAMES
-from .memory import STATUS_CSS, STATUS_WORDS, memory_bars, status, weights_elsewhere
+from .memory import STATUS_CSS, STATUS_WORDS, grouped_bars, memory_bars, status, weights_elsewhere
 from .question import Question
 from .registry import error_pages  # the glossary's, registered from GlossaryConfig.ready()
 from .step_time import step_bar
@@ -75,7 +75,7 @@ def shown(
         "per_user": present.per_user(plan, users),
         "per_user_explained": present.per_user_explanation(plan, users),
         "overhead_explained": result.explanations.get("overhead_bytes"),
-        "bars": memory_bars(plan),
+        "bars": grouped_bars(memory_bars(plan)),
         "step": step_bar(plan),
         "weights_elsewhere": weights_elsewhere(result, plan, backends, unified=unified),
         "plans": result.plans,

@@ -2,6 +2,7 @@
 KV cache, compute, overhead against capacity and the headroom kept free) and the weights no bar shows.
 The result panel, compare and the preview image (og.py) read them."""
 
+import re
 from dataclasses import dataclass
 
 from estimator import DeviceUsage, Estimate, Plan
@@ -71,6 +72,39 @@ def memory_bars(plan: Plan) -> list[dict]:
             }
         )
     return bars
+
+
+# A device's name within a plan: "Radeon Instinct MI300X (rank 3)", "GeForce RTX 3090 (copy 2)"
+NUMBERED = re.compile(r"^(?P<base>.*) \((?P<word>[a-zA-Z]+) (?P<n>\d+)\)$")
+
+
+def grouped_bars(bars: list[dict]) -> list[dict]:
+    """`memory_bars` with consecutive devices that hold the same (a tensor-parallel group's ranks, replicas'
+    copies: the same card, layers and bytes) as one bar, named for all of them, "each": eight identical bars
+    made a phone scroll a screen and a half."""
+    groups: list[tuple[tuple, list[dict]]] = []
+    for bar in bars:
+        d = bar["device"]
+        key = (
+            d.gpu, d.kind, d.layers, d.weights_bytes, d.kv_cache_bytes, d.recurrent_state_bytes,
+            d.compute_bytes, d.overhead_bytes, d.capacity_bytes, d.headroom_bytes,
+        )  # fmt: skip
+        if groups and groups[-1][0] == key:
+            groups[-1][1].append(bar)
+        else:
+            groups.append((key, [bar]))
+    return [members[0] | {"name": group_name([b["device"].name for b in members])} for _, members in groups]
+
+
+def group_name(names: list[str]) -> str:
+    """'Radeon Instinct MI300X (rank 1)' alone; '8 × Radeon Instinct MI300X (ranks 1–8), each' for eight."""
+    if len(names) == 1:
+        return names[0]
+    found = [NUMBERED.match(n) for n in names]
+    if all(found) and len({(m["base"], m["word"]) for m in found}) == 1:
+        first, last = found[0], found[-1]
+        return f"{len(names)} × {first['base']} ({first['word']}s {first['n']}–{last['n']}), each"
+    return f"{len(names)} × {names[0]}, each"
 
 
 def weights_elsewhere(result: Estimate, plan: Plan, backends: list[str], *, unified: bool = False) -> str:

@@ -281,7 +281,7 @@ def bars_html(bars) -> str:
     out = []
     for bar in bars:
         device, state, segments = bar["device"], bar["status"], bar["segments"]
-        caption = f"<strong>{e(device.name)}</strong>"
+        caption = f"<strong>{e(bar.get('name', device.name))}</strong>"
         if device.layers:
             caption += f" · {e(device.layers)} layers"
         if bar["wired"]:

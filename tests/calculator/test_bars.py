@@ -59,3 +59,18 @@ def test_a_macs_bar_says_its_capacity_is_what_macos_lets_the_gpu_use(client, cat
     assert '<a href="/glossary/unified-memory/">macOS lets the GPU use</a>' in html
     rtx = client.get(TWO_3090S).content.decode()
     assert "macOS" not in re.search(r"<figcaption>(.*?)</figcaption>", rtx).group(1)
+
+
+def test_identical_devices_share_one_bar(client, catalog):
+    """Eight tensor-parallel ranks that hold the same bytes were eight identical bars (a phone scrolled a screen
+    and a half past them): one bar, named for all of them, "each"; a layer split's unequal cards keep theirs."""
+    tp = client.get(
+        "/?model=deepseek-v3-1&quant=fp8&gpu=radeon-instinct-mi300x&count=8&runtime=sglang"
+    ).content.decode()
+    captions = re.findall(r'data-testid="device-bar">\s*<figcaption>(.*?)</figcaption>', tp)
+    assert len(captions) == 1
+    assert re.match(
+        r"<strong>8 × Radeon Instinct MI300X \(ranks \d–\d\), each</strong> · 61 layers", captions[0]
+    )
+    split = client.get("/?model=llama-3-1-70b-instruct&gpu=geforce-rtx-3090&count=2").content.decode()
+    assert len(re.findall(r'data-testid="device-bar"', split)) == 2
