@@ -20,7 +20,8 @@ Role = Literal["denoiser", "text_encoder", "vae", "other"]
 
 NOT_SUPPORTED = {
     "tensor_parallel": (
-        "A denoising step is one pass of the whole transformer over a few thousand image tokens, repeated "
+        "A denoising step is one pass of the whole transformer over all the latent's tokens (thousands for "
+        "an image, tens of thousands for a video), repeated "
         "20–50 times; sharding it would put two all-reduces per block on the bus at every step, and "
         "diffusers and ComfyUI do not do it. Component offload frees the same memory without that cost."
     ),
