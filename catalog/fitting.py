@@ -477,6 +477,9 @@ def what_hardware(
 
     `runtimes` (backend -> runtime slug, from `backend_runtimes`) says which devices can run the format
     and under which runtime; the others are skipped. None: every device, under the workload's runtime.
+    A set whose only plan is llama.cpp's tensor parallelism (`-sm tensor`, experimental: commands.py) does not
+    qualify: four 3060s at 20.7 tok/s that way were the 70B guide's best buy, where a layer split does not fit
+    them; a buyer should count on the plans the tools run as they are.
     """
     need = least_bytes_needed(model, quant, workload)
     sets: list[DeviceSet] = []
@@ -492,8 +495,8 @@ def what_hardware(
                 continue
             calls += 1
             plan = recommended(model=model, quant=quant, devices=[device] * n, workload=asked)
-            if plan is None:
-                continue
+            if plan is None or (plan.strategy == "tensor_parallel" and asked.runtime != "vllm"):
+                continue  # buying advice rests on no experimental mode: llama.cpp's --split-mode tensor
             speed = plan.decode_tok_s or 0.0
             if speed >= target_tok_s:
                 link = permalink(

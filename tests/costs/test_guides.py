@@ -34,10 +34,10 @@ def test_every_guide_renders_a_table_in_a_few_queries(client, costs, slug):
 def test_the_70b_guide_follows_todays_prices(client, costs):
     url = "/buyers-guides/best-gpu-for-70b-models-under-2500/"
     first = client.get(url).context["answer"]["answer"]["choices"][0]
-    assert (first.device.slug, first.count, first.condition) == ("geforce-rtx-3060-12-gb", 4, "new")
-    Price.objects.filter(gpu__slug="geforce-rtx-3060-12-gb", condition="new").delete()
+    assert (first.device.slug, first.count, first.condition) == ("geforce-rtx-3090", 2, "used")
+    Price.objects.filter(gpu__slug="geforce-rtx-3090", condition="used").delete()
     again = client.get(url).context["answer"]["answer"]["choices"]
-    assert ("geforce-rtx-3060-12-gb", "new") not in {(c.device.slug, c.condition) for c in again}
+    assert ("geforce-rtx-3090", "used") not in {(c.device.slug, c.condition) for c in again}
 
 
 def test_the_mac_guide_lists_only_macs_with_three_model_sizes(client, costs):
