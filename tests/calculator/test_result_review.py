@@ -427,3 +427,11 @@ def test_under_vllm_the_memory_left_is_said_to_go_to_the_kv_cache_pool(client, c
         "/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=a100-sxm4-80-gb&ctx=8192"
     ).content.decode()
     assert re.fullmatch(r"[\d.]+ GiB free on the fullest device", text(llama, "headroom"))
+
+
+def test_a_no_says_its_speeds_are_the_closest_plans(client, catalog):
+    """The review: "No: it does not fit" above "Decode, per user 61.0 tok/s" read as a speed it would run at."""
+    no = client.get("/?model=gpt-oss-120b&quant=mxfp4&gpu=apple-m3-max-64gb&ctx=8192").content.decode()
+    assert "It does not fit: the speeds below are the closest plan's, as if it had the memory." in no
+    yes = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090").content.decode()
+    assert 'data-testid="no-fit-speeds"' not in yes
