@@ -2,7 +2,7 @@
 page, the API, the snapshots and the preview images. It gives the engine's workload, the canonical query
 and permalink (with a suggestion's changes), the hardware in words, and the engine's estimate."""
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cached_property
 
 from pydantic import ValidationError
@@ -288,15 +288,20 @@ class Question:
         estimate for it (catalog/measurements.py)."""
         if measured.decode or self.engine not in LLAMA_CPP_ENGINES or not self.devices:
             return None
-        return nearest_measured(
-            gpu=self.devices[0],
+        first = self.devices[0]
+        found = nearest_measured(
+            gpu=first,
             bits_per_weight=self.quant.bits_per_weight,
             llm=self.model.slug or "",
             moe=self.model.is_moe,
             params_b=self.model.params_read_b,
-            gpu_count=len(self.devices),
-            backend=self.backend or None,
+            gpu_count=sum(1 for g in self.devices if g.pk == first.pk),
+            # the estimate's backend, asked or usual: not a Vulkan row under a ROCm answer
+            backend=self.backend or self.device_specs[0].backend,
         )
+        if found is not None and any(g.pk != first.pk for g in self.devices):
+            return replace(found, same_gpu=False)  # a mixed rig: "a GeForce RTX 3090", not "this card"
+        return found
 
 
 def _measured_questions() -> frozenset[tuple[str, str, str, int]]:

@@ -35,7 +35,7 @@ def test_on_another_card_a_model_of_the_same_kind_comes_before_the_nearest_bandw
 
     card = Gpu.objects.get(slug="geforce-rtx-4060-ti-16-gb")
     # a mixture of experts measured on a card of like bandwidth (an RTX 3060, 360 GB/s to its 288)
-    row = Measurement.objects.filter(llm__slug="gpt-oss-20b", metric="decode_tok_s").first()
+    row = Measurement.objects.filter(llm__slug="gpt-oss-20b", metric="decode_tok_s", backend="cuda").first()
     row.pk, row.slug, row.gpu = (
         None,
         "gpt-oss-20b-on-a-3060-for-this-test",
@@ -84,3 +84,18 @@ def test_two_cards_show_a_measured_split_over_two_of_them(client, catalog):
     near = re.search(r'data-testid="nearest-measured">(.*?)</span>', text, re.S).group(1)
     assert re.search(r"Llama 3 70B[^<]* Q4_K_M on 2 of these cards, <a href=", near)
     assert re.search(r"\(CUDA, layer split, tg\d+", near)
+
+
+def test_the_nearest_row_is_on_the_answers_backend_and_a_mixed_rig_names_its_card(client, catalog):
+    """The review: two RX 7900 XTX answered on ROCm quoted a Vulkan run on two of them (+25%), and a 3090 beside an
+    XTX quoted a 3090 run "on 2 of these cards"."""
+    xtx = client.get(
+        "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=radeon-rx-7900-xtx&count=2&ctx=8192"
+    ).text
+    near = re.search(r'data-testid="nearest-measured">(.*?)</span>', xtx, re.S).group(1)
+    assert "(ROCm," in near and "Vulkan" not in near
+    mixed = client.get(
+        "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=1&gpu=radeon-rx-7900-xtx&count=1"
+    ).text
+    near = re.search(r'data-testid="nearest-measured">(.*?)</span>', mixed, re.S).group(1)
+    assert "these cards" not in near and "this card" not in near and "GeForce RTX 3090" in near
