@@ -81,11 +81,14 @@ def search(query: str) -> list[Group]:
     errors = group("error", "Errors", error_hits(query, lib.errors.values()))
     if len(query) > WORD_SEARCH_LENGTH:
         return [errors] if errors.hits else []
+    catalog = catalog_groups(query)
+    if errors.hits:  # a pasted error: the catalog's exact hits only, not the nearest ("STG-2000, 1 MiB")
+        catalog = [g for g in catalog if not g.partial]
     groups = [
         errors,
         group("term", "Glossary", page_hits(query, lib.terms.values(), "glossary:term")),
         group("guide", "Guides", page_hits(query, lib.guides.values(), "glossary:guide")),
-        *catalog_groups(query),
+        *catalog,
     ]
     return sorted((g for g in groups if g.hits), key=lambda g: g.best)  # "3090": GPUs before glossary text
 

@@ -187,3 +187,13 @@ def test_a_model_says_its_size_and_an_moe_its_active_parameters(catalog):
     described = {h.url: h.description for h in models.hits}
     assert described["/models/qwen3-32b/"].endswith(" B parameters")
     assert described["/models/qwen3-30b-a3b/"].endswith(" B active per token")
+
+
+def test_a_pasted_error_lists_no_nearest_gpus_or_models(client, catalog):
+    """The review: "CUDA out of memory. Tried to allocate 2.00 GiB" found vLLM's and diffusers' pages, then
+    "the nearest" GPUs ("STG-2000, 1 MiB, 0 GB/s") and models, which no word of it names."""
+    html = client.get("/search/", {"q": "CUDA out of memory. Tried to allocate 2.00 GiB"}).content.decode()
+    assert "/errors/vllm-cuda-out-of-memory/" in html
+    assert "the nearest" not in html and "STG-2000" not in html
+    # a word search still gets the nearest rows
+    assert "the nearest" in client.get("/search/", {"q": "qwen coder zzz"}).content.decode()
