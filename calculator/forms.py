@@ -136,6 +136,20 @@ class SharedFieldsMetaclass(forms.forms.DeclarativeFieldsMetaclass):
         return new_class
 
 
+def ram_preset_field() -> forms.SlugField:
+    """The system RAM's type, a catalog RAM preset: the calculator's and what-runs' one field."""
+    return name_field(
+        "System RAM type",
+        "RAM preset",
+        help_text="A catalog RAM preset (DDR generation and channels): its bandwidth for offload plans.",
+    )
+
+
+def ram_preset_of(slug: str) -> str | None:
+    """A RAM preset's slug, checked against the catalog's; None where none is given."""
+    return catalog_slug(slug, tables.ram_presets(), "RAM preset") if slug else None
+
+
 class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
     """model + quant + devices + context + concurrent sequences.
 
@@ -197,11 +211,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         error_messages={"invalid_choice": "Flash attention is on or off."},
     )
     ram_gb = whole_number("System RAM (GB)", MAX_RAM_GB)
-    ram_preset = name_field(
-        "System RAM type",
-        "RAM preset",
-        help_text="A catalog RAM preset (DDR generation and channels): its bandwidth for offload plans.",
-    )
+    ram_preset = ram_preset_field()
     link = name_field("Link between GPUs", "link")
     hosts = whole_number("Machines", MAX_HOSTS)
 
@@ -267,9 +277,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         )
 
     def clean_ram_preset(self):
-        """A system memory preset of the catalog, by slug; it sets the RAM bandwidth, not its size."""
-        slug = self.cleaned_data["ram_preset"]
-        return catalog_slug(slug, tables.ram_presets(), "RAM preset") if slug else None
+        return ram_preset_of(self.cleaned_data["ram_preset"])
 
     def clean_link(self):
         slug = self.cleaned_data["link"]

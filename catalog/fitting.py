@@ -54,8 +54,11 @@ TOP = 10
 # ---- The question at the calculator's defaults -----------------------------------------------------
 
 
-def question_workload(*, ctx: int, ram_gb: int | None = None, runtime: str = DEFAULTS["runtime"]) -> Workload:
-    """The workload the calculator page builds for this context with every other input at its default."""
+def question_workload(
+    *, ctx: int, ram_gb: int | None = None, runtime: str = DEFAULTS["runtime"], ram: Mapping | None = None
+) -> Workload:
+    """The workload the calculator page builds for this context with every other input at its default;
+    `ram`, a RAM preset's workload fields (its bandwidth: catalog.workload.ram_presets)."""
     fields = {
         "context_tokens": ctx,
         "batch": DEFAULTS["batch"],
@@ -66,7 +69,7 @@ def question_workload(*, ctx: int, ram_gb: int | None = None, runtime: str = DEF
     }
     if ram_gb:
         fields["ram_bytes"] = ram_gb * GIB  # as calculator.question.Question.workload(): RAM is sold in GiB
-    return Workload(**fields)
+    return Workload(**(fields | dict(ram or {})))
 
 
 def with_runtime(workload: Workload, runtime: str) -> Workload:
@@ -85,6 +88,7 @@ def permalink(
     ctx: int,
     ram_gb: int | None = None,
     runtime: str = DEFAULTS["runtime"],
+    ram_preset: str | None = None,
 ) -> str:
     """The calculator's URL for this question, in Question.query()'s order and defaults: every `gpu`,
     then the `count`s other than 1 (as a QueryDict groups them), each value quoted as
@@ -99,6 +103,8 @@ def permalink(
         pairs.append(("runtime", runtime))
     if ram_gb:
         pairs.append(("ram_gb", str(ram_gb)))
+    if ram_preset:
+        pairs.append(("ram_preset", ram_preset))
     return "/?" + urlencoded(pairs)
 
 
@@ -260,6 +266,7 @@ def what_runs(
     devices: list[DeviceSpec],
     workload: Workload,
     ram_gb: int | None = None,
+    ram_preset: str | None = None,
     native_dtypes: dict[str, str] | None = None,
     policy: str = "largest",
     runtimes: dict[str, str] | None = None,
@@ -339,7 +346,13 @@ def what_runs(
                 refused.add(quant.bits_per_weight)
                 continue
             link = permalink(
-                model=model.slug, quant=quant.slug, runs=runs, ctx=ctx, ram_gb=ram_gb, runtime=runtime
+                model=model.slug,
+                quant=quant.slug,
+                runs=runs,
+                ctx=ctx,
+                ram_gb=ram_gb,
+                runtime=runtime,
+                ram_preset=ram_preset,
             )
             longest = longest_context(plan, model, asked)
             first = candidates[0][0]
@@ -364,6 +377,7 @@ def what_runs(
                     ctx=ctx,
                     ram_gb=ram_gb,
                     runtime=(runtimes or {}).get(smallest.slug, DEFAULTS["runtime"]),
+                    ram_preset=ram_preset,
                 )
             row = RunsRow(model=model, permalink=link, why_not="not at any listed format.")
         rows.append(row)

@@ -12,6 +12,8 @@ from calculator.forms import (
     DeviceRowsForm,
     engine_accepts,
     name_field,
+    ram_preset_field,
+    ram_preset_of,
     speed_floor,
     whole_number,
 )
@@ -38,6 +40,7 @@ class WhatRunsForm(DeviceRowsForm):
     count = forms.CharField(label="How many", required=False)
     ctx = whole_number("Context (tokens)", MAX_CONTEXT)
     ram_gb = whole_number("System RAM (GB)", MAX_RAM_GB)
+    ram_preset = ram_preset_field()  # its bandwidth, for the offload plans (DDR4 or DDR5, channels)
     quant = forms.ChoiceField(label="Format", required=False)
     sort = forms.ChoiceField(label="Sort by", choices=list(SORTS.items()), required=False)
 
@@ -62,6 +65,9 @@ class WhatRunsForm(DeviceRowsForm):
         for slug in set(self.gpu_slugs):
             engine_accepts(self.known[slug])
         return self.gpu_slugs
+
+    def clean_ram_preset(self):
+        return ram_preset_of(self.cleaned_data["ram_preset"])
 
     def count_of(self, slug: str, n: int) -> int:
         device = self.known.get(slug)
@@ -88,7 +94,7 @@ class WhatRunsForm(DeviceRowsForm):
         return [self.known[s] for s, n in zip(self.gpu_slugs, counts, strict=True) for _ in range(n)]
 
     def page_url(self, **changes) -> str:
-        """This page's URL with defaults left out; `changes` rewrite ctx, ram_gb or sort."""
+        """This page's URL with defaults left out; `changes` rewrite ctx, ram_gb, ram_preset or sort."""
         data = {**self.cleaned_data, **changes}
         pairs = []
         for slug, n in zip(self.gpu_slugs, data["count"], strict=True):
@@ -99,6 +105,8 @@ class WhatRunsForm(DeviceRowsForm):
             pairs.append(("quant", data["quant"]))
         if data.get("ram_gb"):
             pairs.append(("ram_gb", str(data["ram_gb"])))
+        if data.get("ram_preset"):
+            pairs.append(("ram_preset", data["ram_preset"]))
         if data["sort"] != "size":
             pairs.append(("sort", data["sort"]))
         return f"{reverse('reverse_questions:what-runs')}?{urlencoded(pairs)}"  # as a QueryDict wrote it

@@ -32,6 +32,7 @@ def save(kind: str, context: dict) -> Snapshot:
             "devices": [g.as_spec().model_dump(mode="json") for g in context["form"].devices],
             "ctx": data["ctx"],
             "ram_gb": data.get("ram_gb"),
+            "ram_preset": data.get("ram_preset"),
             "sort": data["sort"],
         }
         result = {"rows": RUNS_ROWS.dump_python(context["rows"], mode="json")}

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from calculator.forms import CONTEXT_PRESETS, FIRST_VISIT, device_summary
-from calculator.pickers import Option, options
+from calculator.pickers import Option, options, ram_options
 from catalog import cache, fitting, runtime_support, slugs, tiers
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 from catalog.pages import published_formats
 from catalog.runtimes import RUNTIME_CHOICES
+from catalog.workload import ram_presets
 from config import http_cache
 from config.htmx import respond
 
@@ -63,10 +64,20 @@ def what_runs_answer(query: QueryDict) -> dict:
         gpu_rows = [_option(g.slug, g.name) for g in gpus.values()]
     quants = tables["quants"]
     form = WhatRunsForm(query, known=gpus, quants=[q for q, _ in quants])
-    context = {"form": form, "rows_in_form": _device_rows(form, gpu_rows), **shared_context()}
+    context = {
+        "form": form,
+        "rows_in_form": _device_rows(form, gpu_rows),
+        "ram_options": ram_options(form.data.get("ram_preset")),
+        **shared_context(),
+    }
     if form.is_valid():
         data = form.cleaned_data
-        workload = fitting.question_workload(ctx=data["ctx"], ram_gb=data.get("ram_gb"))
+        preset = data.get("ram_preset")
+        workload = fitting.question_workload(
+            ctx=data["ctx"],
+            ram_gb=data.get("ram_gb"),
+            ram=ram_presets()[preset]["workload"] if preset else None,
+        )
         specs = tables["gpu_specs"]
         rows = fitting.what_runs(
             models=tables["models"],
@@ -74,6 +85,7 @@ def what_runs_answer(query: QueryDict) -> dict:
             devices=[specs[g.slug] if g.slug in specs else g.as_spec() for g in form.devices],
             workload=workload,
             ram_gb=data.get("ram_gb"),
+            ram_preset=preset,
             native_dtypes=tables["native_dtypes"],
             policy=data.get("quant") or "default",
             runtimes=form.runtimes,
