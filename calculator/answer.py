@@ -221,7 +221,10 @@ def result_context(result: Estimate, question: Question) -> dict:
         "question": question,
         "suggestions": suggestions,
         # under a "no", the first change that makes it fit, where the verdict is read (the rest further down)
-        "first_fix": next((s for s in suggestions if s["fits"] and s["url"]), None),
+        # (a Mac's raised GPU limit has no link: a command to run, said as it is)
+        "first_fix": next(
+            (s for s in suggestions if s["fits"] and (s["url"] or s["kind"] == "wired_limit")), None
+        ),
         "command": launch_command(context["fit"].faster if context["fit"] else plan, question, result),
         "permalink": question.permalink(),
         "measured": measured,

@@ -130,6 +130,14 @@ def _flash_attention(v: Values) -> str:
     return text + "."
 
 
+def _wired_limit(v: Values) -> str:
+    return (
+        f"Raise macOS's GPU memory limit to {format_bytes(v['usable_bytes'])}, keeping "
+        f"{format_bytes(v['kept_bytes'])} for macOS: it fits (sudo sysctl iogpu.wired_limit_mb="
+        f"{v['wired_limit_mb']}; it resets at reboot)."
+    )
+
+
 def _longest_context(v: Values) -> str:
     limit = ["the model's maximum"] if v.get("at_limit") else []
     if v.get("yarn"):
@@ -201,6 +209,7 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "largest_format": lambda v: f"{v['quant']} fits: the largest format that does.",
     "wider_format": lambda v: f"{v['quant']} also fits, and keeps more of the model's quality.",
     "longest_context": _longest_context,
+    "wired_limit": _wired_limit,
     "kv_cache": _kv_cache,
     "flash_attention": _flash_attention,
     "more_machines": lambda v: (

@@ -20,6 +20,7 @@ ReasonCode = Literal[
     "wider_format",  # quant: this format fits, a wider one too
     "longest_context",  # context_tokens, quant; at_limit: the model's maximum
     "kv_cache",  # kv; makes_fit | saved_bytes; context_tokens: what it allows; flash_attention: turned on too
+    "wired_limit",  # wired_limit_mb, usable_bytes, kept_bytes: a Mac's GPU memory limit raised makes it fit
     "flash_attention",  # makes_fit | tok_s, was_tok_s (at full context); context_tokens: flash attention on
     "more_machines",  # hosts, device, strategy, tok_s
     "more_gpus",  # gpu_count, device, strategy, tok_s

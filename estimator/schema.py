@@ -598,7 +598,7 @@ class Plan(Frozen):
 
 
 SuggestionKind = Literal[
-    "quant", "context", "kv_cache", "flash_attention", "gpu_count", "hosts", "offload", "ram"
+    "quant", "context", "kv_cache", "flash_attention", "gpu_count", "hosts", "offload", "ram", "wired_limit"
 ]
 
 

@@ -21,7 +21,7 @@ from .plans import single
 from .ranking import fits, interned, plan_fits, strategies_to_check, unified
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Reason, Suggestion, Workload
 from .strategies import GPU_ONLY, STRATEGIES
-from .units import GB
+from .units import GB, GIB, MIB
 
 MAX_GPU_COUNT = 16
 MIN_CONTEXT = 512
@@ -185,6 +185,40 @@ def _context_guess(
     return best
 
 
+# What a Mac's raised GPU limit leaves macOS and the open applications: "several GB at least" (the site's Apple
+# guide, after mlx-lm's README, "Large Models": `sudo sysctl iogpu.wired_limit_mb=N`, N above the model's size and
+# below the machine's memory, https://github.com/ml-explore/mlx-lm/blob/0130d3b7f16938c437cf69c37e88e1182da12fc1/README.md):
+# 8 GiB, or an eighth of a larger machine's memory (the guide's 112 of 128 GiB).
+MACOS_KEPT_BYTES = 8 * GIB
+MACOS_KEPT_SHARE = 1 / 8
+
+
+def wired_limit(
+    model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload
+) -> Suggestion | None:
+    """On one Mac at macOS's GPU limit (the catalog's default share, `DeviceSpec.effective_memory_fraction`), the limit raised to all
+    but what macOS keeps (MACOS_KEPT_BYTES, MACOS_KEPT_SHARE) of its memory (`iogpu.wired_limit_mb`, which resets
+    at reboot), where that fits."""
+    if len(devices) != 1 or workload.hosts > 1:
+        return None
+    mac = devices[0]
+    if not (mac.unified_memory and mac.backend == "metal"):
+        return None
+    kept = max(MACOS_KEPT_BYTES, int(mac.memory_bytes * MACOS_KEPT_SHARE))
+    fraction = (mac.memory_bytes - kept) / mac.memory_bytes
+    if fraction <= mac.effective_memory_fraction:
+        return None
+    raised = mac.model_copy(update={"gpu_memory_fraction": fraction})
+    if not _fits(model, quant, [raised], workload, None):
+        return None
+    values: dict[str, int | float | str] = {
+        "wired_limit_mb": (mac.memory_bytes - kept) // MIB,
+        "usable_bytes": raised.usable_bytes,
+        "kept_bytes": kept,
+    }
+    return Suggestion(kind="wired_limit", reason=Reason(code="wired_limit", values=values), changes={})
+
+
 def suggestions(
     *,
     model: ModelSpec,
@@ -201,6 +235,9 @@ def suggestions(
     if best is not None and runs is not None and best.strategy not in runs:
         # the chosen runtime cannot run the recommended plan: what to change starts from what it can
         best = _best(model, quant, devices, workload, runs)
+    # 0. a Mac's GPU memory limit raised: the same question, at no cost
+    if best is None and (raised := wired_limit(model, quant, devices, workload)) is not None:
+        out.append(raised)
     # 1. the largest format that fits
     if candidates:
         # widest first; only the first that fits matters, and when this format fits, only wider ones

@@ -435,3 +435,16 @@ def test_a_no_says_its_speeds_are_the_closest_plans(client, catalog):
     assert "It does not fit: the speeds below are the closest plan's, as if it had the memory." in no
     yes = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090").content.decode()
     assert 'data-testid="no-fit-speeds"' not in yes
+
+
+def test_a_mac_just_over_its_gpu_limit_is_told_to_raise_it_first(client, catalog):
+    html = markup.unescape(
+        client.get(
+            "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=apple-m3-max-64gb&ctx=32768"
+        ).content.decode()
+    )
+    first = text(html, "first-fix")
+    assert first.startswith(
+        "To make it fit Raise macOS's GPU memory limit to 56.0 GiB, keeping 8.0 GiB for macOS"
+    )
+    assert "sudo sysctl iogpu.wired_limit_mb=57344; it resets at reboot" in first
