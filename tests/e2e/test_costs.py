@@ -70,6 +70,7 @@ def test_a_buyers_guide_from_the_nav(page, live_server, costs):
     page.get_by_role("navigation", name="Site").get_by_role("link", name="Buyer's guides").click()
     page.get_by_role("link", name="Best GPU for 70B models under $2,500").click()
     rows = page.get_by_test_id("choices").locator("tbody tr")
-    expect(rows.first).to_contain_text("4× GeForce RTX 3060 12 GB")
+    # two used 3090s: four 3060s hold it only with llama.cpp's experimental tensor split, which no advice rests on
+    expect(rows.first).to_contain_text("2× GeForce RTX 3090 (used)")
     rows.first.get_by_role("link", name="cost").click()
     expect(page.get_by_test_id("cost-table")).to_be_visible()
