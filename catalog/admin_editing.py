@@ -101,7 +101,19 @@ class NumericAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(name, [v for v in value if str(v).isdecimal()], attr)
 
 
-class CatalogAdmin(SimpleHistoryAdmin):
+class NumericAutocompleteAdmin(admin.ModelAdmin):
+    """An admin whose autocomplete foreign keys re-render a bad id instead of failing (NumericAutocompleteSelect):
+    the catalog's tables and the visitors' measurements alike."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        widget = getattr(field.widget, "widget", field.widget)  # inside RelatedFieldWidgetWrapper
+        if type(widget) is AutocompleteSelect:
+            widget.__class__ = NumericAutocompleteSelect
+        return field
+
+
+class CatalogAdmin(NumericAutocompleteAdmin, SimpleHistoryAdmin):
     """A catalog table's admin. `site_url_name`: the public page of a row (by slug), if it has one;
     `renameable`: whether its rows have a "Change slug" page (for tables whose slugs are public)."""
 
@@ -121,13 +133,6 @@ class CatalogAdmin(SimpleHistoryAdmin):
     object_history_list_template = "admin/catalog/history/object_history_list.html"
 
     # ---- the change form ----------------------------------------------------------------------------
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        widget = getattr(field.widget, "widget", field.widget)  # inside RelatedFieldWidgetWrapper
-        if type(widget) is AutocompleteSelect:
-            widget.__class__ = NumericAutocompleteSelect
-        return field
 
     def get_readonly_fields(self, request, obj=None):
         """Plus the fields editors changed, which catalog loads leave alone (the models keep the list)."""

@@ -5,11 +5,13 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from catalog.admin_editing import NumericAutocompleteAdmin
+
 from .models import VisitorMeasurement
 
 
 @admin.register(VisitorMeasurement)
-class VisitorMeasurementAdmin(SimpleHistoryAdmin):
+class VisitorMeasurementAdmin(NumericAutocompleteAdmin, SimpleHistoryAdmin):
     list_display = [
         "submitted_at",
         "llm",

@@ -71,3 +71,21 @@ def test_a_non_numeric_related_id_is_a_message_not_a_500(client, editor, value):
     price = Price.objects.create(gpu=make_gpu(), amount="699", source_url="https://example.com/p")
     errors = post(client, f"/admin/catalog/price/{price.pk}/change/", {"gpu": value})
     assert errors["gpu"]
+
+
+@pytest.mark.parametrize("model_admin", ["catalog.Price", "community.VisitorMeasurement"])
+def test_every_autocomplete_ignores_an_id_that_is_no_number(rf, model_admin):
+    """bench/fuzz_requests.py seed 65 posted " " to a visitor measurement's GPU: its admin, not a catalog table's,
+    re-rendered the form through Django's AutocompleteSelect, which filtered the GPUs by " " (a 500)."""
+    from django.apps import apps
+    from django.contrib import admin as django_admin
+
+    from catalog.admin_editing import NumericAutocompleteSelect
+
+    model = apps.get_model(model_admin)
+    found = django_admin.site._registry[model]
+    request = rf.get("/")
+    field = found.formfield_for_foreignkey(model._meta.get_field("gpu"), request)
+    widget = getattr(field.widget, "widget", field.widget)
+    assert type(widget) is NumericAutocompleteSelect
+    assert widget.optgroups("gpu", [" ", "²"]) == [(None, [], 0)]  # no query with either: no option
