@@ -55,13 +55,18 @@ TOP = 10
 
 
 def question_workload(
-    *, ctx: int, ram_gb: int | None = None, runtime: str = DEFAULTS["runtime"], ram: Mapping | None = None
+    *,
+    ctx: int,
+    ram_gb: int | None = None,
+    runtime: str = DEFAULTS["runtime"],
+    ram: Mapping | None = None,
+    batch: int = DEFAULTS["batch"],
 ) -> Workload:
-    """The workload the calculator page builds for this context with every other input at its default;
-    `ram`, a RAM preset's workload fields (its bandwidth: catalog.workload.ram_presets)."""
+    """The workload the calculator page builds for this context (and `batch` users at once) with every other
+    input at its default; `ram`, a RAM preset's workload fields (its bandwidth: catalog.workload.ram_presets)."""
     fields = {
         "context_tokens": ctx,
-        "batch": DEFAULTS["batch"],
+        "batch": batch,
         "prompt_tokens": min(DEFAULTS["prompt"], ctx),
         "kv_cache_type": DEFAULTS["kv"],
         "runtime": ENGINE_RUNTIME[runtime],
@@ -89,6 +94,7 @@ def permalink(
     ram_gb: int | None = None,
     runtime: str = DEFAULTS["runtime"],
     ram_preset: str | None = None,
+    batch: int = DEFAULTS["batch"],
 ) -> str:
     """The calculator's URL for this question, in Question.query()'s order and defaults: every `gpu`,
     then the `count`s other than 1 (as a QueryDict groups them), each value quoted as
@@ -99,6 +105,8 @@ def permalink(
     pairs += [("count", str(n)) for _, n in runs if n != 1]
     if ctx != DEFAULTS["ctx"]:
         pairs.append(("ctx", str(ctx)))
+    if batch != DEFAULTS["batch"]:
+        pairs.append(("batch", str(batch)))
     if runtime != DEFAULTS["runtime"]:
         pairs.append(("runtime", runtime))
     if ram_gb:
@@ -519,6 +527,7 @@ def what_hardware(
                     runs=[(device.slug, n)],
                     ctx=workload.context_tokens,
                     runtime=runtime,
+                    batch=workload.batch,
                 )
                 if price is None:
                     sets.append(DeviceSet(device, n, plan, None, link, runtime=runtime))

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from calculator.combination import BACKEND_NAMES
 from calculator.forms import (
+    MAX_BATCH,
     MAX_CONTEXT,
     MAX_RAM_GB,
     DeviceRowsForm,
@@ -116,6 +117,9 @@ class WhatHardwareForm(forms.Form):
     model = name_field("Model", "model", required=True)
     quant = name_field("Format", "format")
     ctx = whole_number("Context (tokens)", MAX_CONTEXT)
+    batch = whole_number(
+        "Users at once", MAX_BATCH
+    )  # the calculator's `batch`: each user's context and speed
     tok_s = speed_floor()
 
     def __init__(self, data: QueryDict, *, models: dict[str, LlmModel], quants: dict[str, Quantization]):
@@ -147,6 +151,7 @@ class WhatHardwareForm(forms.Form):
     def clean(self):
         data = super().clean()
         data["ctx"] = data.get("ctx") or DEFAULT_CTX
+        data["batch"] = data.get("batch") or 1
         data["tok_s"] = DEFAULT_TOK_S if data.get("tok_s") is None else data["tok_s"]
         model = data.get("model")
         limit = (
@@ -164,6 +169,8 @@ class WhatHardwareForm(forms.Form):
             pairs.append(("quant", data["quant"].slug))
         if data["ctx"] != DEFAULT_CTX:
             pairs.append(("ctx", str(data["ctx"])))
+        if data["batch"] != 1:
+            pairs.append(("batch", str(data["batch"])))
         if data["tok_s"] != DEFAULT_TOK_S:
             pairs.append(("tok_s", f"{data['tok_s']:g}"))
         return f"{reverse('reverse_questions:what-hardware')}?{urlencoded(pairs)}"

@@ -41,6 +41,7 @@ def save(kind: str, context: dict) -> Snapshot:
             "model_name": data["model"].name,
             "quant_name": data["quant"].name,
             "ctx": data["ctx"],
+            "batch": data["batch"],
             "tok_s": data["tok_s"],
         }
         result = HARDWARE_ANSWER.dump_python(context["answer"], mode="json")
@@ -92,6 +93,7 @@ def show(snapshot: Snapshot) -> dict:
                     "model": {"name": specs["model_name"]},
                     "quant": {"name": specs["quant_name"]},
                     "ctx": specs["ctx"],
+                    "batch": specs.get("batch", 1),  # snapshots from before the field: one user
                     "tok_s": specs["tok_s"],
                 }
             },
@@ -99,7 +101,8 @@ def show(snapshot: Snapshot) -> dict:
         context["title"] = f"What hardware runs {specs['model_name']} at {specs['quant_name']}?"
         context["summary"] = (
             f"{answer.found} device sets of the catalog run {specs['model_name']} at {specs['quant_name']} "
-            f"with {specs['ctx']:,} tokens of context at {specs['tok_s']:g} tok/s or more."
+            f"with {specs['ctx']:,} tokens of context{users_words(specs.get('batch', 1))} at {specs['tok_s']:g} "
+            "tok/s or more."
         )
         headline = _hardware_headline
     today = ANSWERS[snapshot.kind](QueryDict(snapshot.query))
@@ -166,3 +169,8 @@ def _sorted(snapshot: Snapshot, sort: str) -> str:
     values = QueryDict(snapshot.query, mutable=True)
     values["sort"] = sort
     return f"/{snapshot.kind}/?{values.urlencode(safe='')}"
+
+
+def users_words(batch: int) -> str:
+    """' for each of 4 users at once' after a what-hardware snapshot's context; nothing for one user."""
+    return f" for each of {batch} users at once" if batch > 1 else ""

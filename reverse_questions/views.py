@@ -125,7 +125,7 @@ def what_hardware_answer(query: QueryDict) -> dict:
             model=data["model"].as_spec(),
             quant=data["quant"].as_spec(),
             gpus=tables["gpus"],
-            workload=fitting.question_workload(ctx=data["ctx"]),
+            workload=fitting.question_workload(ctx=data["ctx"], batch=data["batch"]),
             target_tok_s=data["tok_s"],
             runtimes=runtime_support.backend_runtimes(data["quant"].family, tables["backends"]),
         )

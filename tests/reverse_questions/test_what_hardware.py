@@ -205,3 +205,23 @@ def test_what_hardware_says_its_rankings_show_the_first_ten(client, catalog):
     response = client.get("/what-hardware/?model=gpt-oss-120b")
     assert response.context["answer"].found > 10
     assert "Each ranking below shows its first 10." in response.content.decode()
+
+
+def test_users_at_once_share_the_memory_and_follow_into_the_calculator(client, catalog):
+    """The review: a buyer for four users at 32K was told two RTX 5090s run Llama 3.3 70B, where the calculator
+    with four users says No (their 40 GiB of KV cache together): the page had no users field."""
+    base = "/what-hardware/?model=llama-3-3-70b-instruct&ctx=32768"
+    one, four = client.get(base), client.get(base + "&batch=4")
+    assert "for each of 4 users at once at 10 tok/s or more each" in four.content.decode()
+
+    def sets(response):
+        return {(s.device.slug, s.count) for s in response.context["answer"].cheapest}
+
+    assert ("geforce-rtx-5090", 2) in sets(one) and ("geforce-rtx-5090", 2) not in sets(four)
+    first = four.context["answer"].cheapest[0]
+    assert first.permalink.endswith("&ctx=32768&batch=4")
+    answer = client.get(first.permalink.replace("/?", "/api/v1/estimate?")).json()
+    assert answer["fits"] and answer["recommended"] == first.plan.strategy
+    assert four.context["permalink"].endswith("&batch=4")
+    refused = client.get(base + "&batch=0").content.decode()
+    assert 'id="error-batch">Enter 1 or more.' in refused
