@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from calculator.forms import (
     CONTEXT_PRESETS,
+    MAX_BATCH,
     MAX_CONTEXT,
     engine_accepts,
     name_field,
@@ -50,6 +51,9 @@ class ChooseForm(forms.Form):
     )
     quant = name_field("Format", "format")
     ctx = whole_number("Context (tokens)", MAX_CONTEXT)
+    batch = whole_number(
+        "Users at once", MAX_BATCH
+    )  # the calculator's `batch`: each user's context and speed
     tok_s = speed_floor()
     condition = forms.ChoiceField(label="Bought", choices=CONDITIONS, required=False)
     sort = forms.ChoiceField(label="Rank by", choices=list(SORTS.items()), required=False)
@@ -77,6 +81,7 @@ class ChooseForm(forms.Form):
     def clean(self):
         data = super().clean()
         data["ctx"] = data.get("ctx") or DEFAULT_CTX
+        data["batch"] = data.get("batch") or 1
         data["tok_s"] = DEFAULT_TOK_S if data.get("tok_s") is None else data["tok_s"]
         data["sort"] = data.get("sort") or "price"
         if "model" in self.errors:
@@ -90,10 +95,11 @@ class ChooseForm(forms.Form):
         if not models:
             self.add_error("model", "Choose a model or a size class.")
         ctx = data["ctx"]  # add_error takes it out of data: one message, for the first model it exceeds
-        too_long = next((m for m in models if ctx > (m.max_position_embeddings or ctx)), None)
-        if too_long and "ctx" not in self.errors:
-            limit = too_long.max_position_embeddings
-            self.add_error("ctx", f"{too_long.name} reads at most {limit:,} tokens of context.")
+        too_long = next((m for m in models if ctx > (m.longest_context or ctx)), None)
+        if too_long and "ctx" not in self.errors:  # with YaRN where the model has it: llama.cpp turns it on
+            limit = too_long.longest_context
+            yarn = " with YaRN" if limit != too_long.max_position_embeddings else ""
+            self.add_error("ctx", f"{too_long.name} reads at most {limit:,} tokens of context{yarn}.")
         return data
 
     def page_url(self) -> str:
@@ -103,7 +109,7 @@ class ChooseForm(forms.Form):
             query["size"] = data["size"]
         else:
             query.setlist("model", [m.slug for m in data["model"]])
-        for name, default in (("budget", None), ("ctx", DEFAULT_CTX), ("tok_s", DEFAULT_TOK_S)):
+        for name, default in (("budget", None), ("ctx", DEFAULT_CTX), ("batch", 1), ("tok_s", DEFAULT_TOK_S)):
             if data.get(name) is not None and data[name] != default:
                 query[name] = f"{data[name]:g}"
         if data["quant"].slug != DEFAULT_QUANT:
@@ -121,7 +127,7 @@ class Choice:
     device: DeviceSpec
     count: int
     plan: Plan  # of the most demanding model
-    tok_s: float  # the slowest of the models, one user
+    tok_s: float  # the slowest of the models, for each user
     headroom_bytes: int  # free memory left on the fullest device
     links: tuple[tuple[str, str], ...]  # (model name, calculator permalink)
     condition: str = ""
@@ -180,7 +186,11 @@ def qualifying_sets(
             (
                 m.name,
                 fitting.permalink(
-                    model=m.slug, quant=quant.slug, runs=[(slug, count)], ctx=workload.context_tokens
+                    model=m.slug,
+                    quant=quant.slug,
+                    runs=[(slug, count)],
+                    ctx=workload.context_tokens,
+                    batch=workload.batch,
                 ),
             )
             for m in models
@@ -249,12 +259,18 @@ def choose_answer(query: QueryDict) -> dict:
             models=[m.as_spec() for m in data["model"]],
             quant=data["quant"].as_spec(),
             gpus=[spec for _, spec in gpus],
-            workload=fitting.question_workload(ctx=data["ctx"]),
+            workload=fitting.question_workload(ctx=data["ctx"], batch=data["batch"]),
             target_tok_s=data["tok_s"],
         )
 
     key = "|".join(
-        [*(m.slug for m in data["model"]), data["quant"].slug, str(data["ctx"]), f"{data['tok_s']:g}"]
+        [
+            *(m.slug for m in data["model"]),
+            data["quant"].slug,
+            str(data["ctx"]),
+            str(data["batch"]),
+            f"{data['tok_s']:g}",
+        ]
     )
     sets = cache.get_or_compute("choose", key, compute)
     best, unpriced, over = ranked(priced(sets, prices), sort=data["sort"], budget=data.get("budget"))

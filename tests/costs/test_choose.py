@@ -172,3 +172,17 @@ def test_choose_reuses_what_hardware_runs_this_model(client):
     answer = client.get("/choose/?model=llama-3-1-8b-instruct").context["answer"]
     assert answer["found"] == 1 and answer["unpriced"][0].count == 1
     assert fitting.MAX_SAME_GPUS == 8
+
+
+def test_users_at_once_are_sized_and_linked(client, costs):
+    """The review: /choose/ had no users field, so a buyer for four users at 32K was shown two RTX 5090s, which
+    the calculator with four users says do not hold their 40 GiB of KV cache."""
+    one = choices(client.get(f"/choose/?{SEVENTY}&ctx=32768&budget=10000"))
+    four_response = client.get(f"/choose/?{SEVENTY}&ctx=32768&budget=10000&batch=4")
+    four = choices(four_response)
+    assert ("geforce-rtx-5090", 2) in {(c.device.slug, c.count) for c in one}
+    assert ("geforce-rtx-5090", 2) not in {(c.device.slug, c.count) for c in four}
+    assert "for each of 4 users at once, 10 tok/s or more each" in four_response.content.decode()
+    _, link = four[0].links[0]
+    assert link.endswith("&ctx=32768&batch=4")
+    assert client.get(link.replace("/?", "/api/v1/estimate?")).json()["fits"]
