@@ -4,8 +4,10 @@ ComfyUI's flags are those of comfy/cli_args.py (github:comfyanonymous/ComfyUI at
 tests/engine/test_diffusion_commands.py parses every command against that table). The diffusers calls
 are the pipeline methods its documentation names: `pipe.to("cuda")`, `enable_model_cpu_offload()`,
 `enable_sequential_cpu_offload()`, `device_map="balanced"` (components spread over the GPUs), and
-`enable_layerwise_casting()` to store a transformer in FP8. No repository is named that the catalog does
-not give; a GGUF file is the visitor's own path.
+`enable_layerwise_casting()` to store a transformer in FP8, and for a video `pipe.vae.enable_tiling()`
+(AutoencoderKLWan's and every video VAE's, https://huggingface.co/docs/diffusers/api/models/autoencoder_kl_wan):
+an untiled decode of Wan 2.2 5B's 121 frames takes 22-26 GB, more than its steps (bench/README.md). No repository
+is named that the catalog does not give; a GGUF file is the visitor's own path.
 
 On Apple silicon (the `metal` backend) the pipeline goes to PyTorch's "mps" device: `pipe.to("mps")`, as
 diffusers' "Metal Performance Shaders (MPS)" page shows (https://huggingface.co/docs/diffusers/optimization/mps);
@@ -96,6 +98,7 @@ def diffusers_code(
     )
     size = f"height={workload.height}, width={workload.width}, num_inference_steps={workload.steps}"
     if video:
+        lines.append("pipe.vae.enable_tiling()  # decode the frames in tiles, not all at once")
         fps = model.shape.fps if model.shape else 16
         lines.append(
             f'frames = pipe("a cat surfing at sunset", num_frames={workload.frames}, {size}).frames[0]'

@@ -38,3 +38,27 @@ def test_on_a_mac_comfyui_gets_no_vram_flag_it_would_override():
         assert metal["diffusers"] == cuda["diffusers"]
     on_nvidia = commands_for(plan="all_on_gpu", model=spec("flux-1-dev"), workload=w, gpus=1)
     assert 'pipe.to("cuda")' in on_nvidia["diffusers"]
+
+
+def test_a_video_pipeline_decodes_in_tiles_and_an_image_one_as_it_is():
+    """An untiled decode of a long video takes more memory than a denoising step (Wan 2.2 5B: 22-26 GB for 121
+    frames), so the diffusers code for a video turns the VAE's tiling on; an image's stays as diffusers runs it."""
+    from estimator.diffusion import DiffusionComponent, DiffusionSpec
+    from estimator.diffusion_commands import diffusers_code
+    from estimator.diffusion_speed import DenoiserShape
+
+    shape = DenoiserShape(
+        token_params_b=5.0, layers=30, hidden=3072, patch_px=32, frames_per_latent=4, fps=24
+    )
+    wan = DiffusionSpec(
+        slug="wan", name="Wan", shape=shape, diffusers_repo="Wan-AI/Wan2.2-TI2V-5B-Diffusers",
+        components=(DiffusionComponent(name="DiT", params_b=5.0, bytes_per_param=2, role="denoiser"),),
+    )  # fmt: skip
+    video = diffusers_code(
+        plan="sequential_offload", model=wan, workload=DiffusionWorkload(frames=121), gpus=1
+    )
+    assert "pipe.vae.enable_tiling()" in video
+    from engine_specs import flux_dev
+
+    image = diffusers_code(plan="all_on_gpu", model=flux_dev(), workload=DiffusionWorkload(), gpus=1)
+    assert "enable_tiling" not in image
