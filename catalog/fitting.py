@@ -23,7 +23,7 @@ from estimator.ranking import plan_fits
 from estimator.units import GIB
 
 from .price_tag import PriceTag
-from .runtimes import ENGINE_RUNTIME
+from .runtimes import BY_SLUG, ENGINE_RUNTIME
 
 # The question's inputs a visitor left out: the calculator page, the catalog pages, the admin preview
 # and the reverse questions all answer at these.
@@ -319,15 +319,6 @@ def what_runs(
     only = {q.slug for q in by_width if q.format in PUBLISHED_ONLY}
     rows = []
     for model in models:
-        limit = model.longest_context  # with YaRN: the usual runtimes, llama.cpp and vLLM, turn it on
-        short = bool(limit and workload.context_tokens > limit)  # asked at the most it reads instead
-        ctx = limit if short else workload.context_tokens
-        if ctx not in at_context:
-            at_context[ctx] = (
-                {r: _at_context(w, ctx) for r, w in workloads.items()},
-                _at_context(workload, ctx),
-            )
-        asked_at, base = at_context[ctx]
         native = (native_dtypes or {}).get(model.slug, "")
         mine = frozenset(published.get(model.slug, ()) if published is not None else ()) & only
         kind = (bool(model.num_experts), native, mine)
@@ -340,6 +331,17 @@ def what_runs(
             name = by_slug[policy].name
             rows.append(RunsRow(model=model, why_not=f"no {name} release of it is known to this site."))
             continue
+        # with YaRN where some runtime tried turns it on (llama.cpp, vLLM); MLX's formats alone: as released
+        yarn = any(BY_SLUG[r].yarn for _, r in candidates if r in BY_SLUG)
+        limit = model.longest_context if yarn else model.max_position_embeddings
+        short = bool(limit and workload.context_tokens > limit)  # asked at the most it reads instead
+        ctx = limit if short else workload.context_tokens
+        if ctx not in at_context:
+            at_context[ctx] = (
+                {r: _at_context(w, ctx) for r, w in workloads.items()},
+                _at_context(workload, ctx),
+            )
+        asked_at, base = at_context[ctx]
         row = None
         refused: set[float] = set()  # whole-file widths the engine refused on these devices
         for quant, runtime in candidates:
@@ -464,10 +466,28 @@ class DeviceSet:
     permalink: str
     unit_price: PriceTag | None = None
     runtime: str = DEFAULTS["runtime"]  # the catalog slug of the runtime the plan is for
+    users: int = 1  # at once, sharing the plan's batch (older snapshots: one)
 
     @property
     def memory_bytes(self) -> int:
         return self.device.memory_bytes * self.count
+
+    @property
+    def tok_s(self) -> float:
+        """Decode as each user sees it (`user_tok_s`): what the target speed and the rankings compare."""
+        return user_tok_s(self.plan, self.users)
+
+    @property
+    def tok_s_range(self) -> tuple[float | None, float | None]:
+        """The single-stream range, scaled to each user's speed (as the calculator's `present.per_user`)."""
+        alone, low, high = self.plan.decode_tok_s, self.plan.decode_tok_s_low, self.plan.decode_tok_s_high
+        scale = self.tok_s / alone if alone else 1.0
+        return (low * scale if low else None, high * scale if high else None)
+
+
+def user_tok_s(plan: Plan, users: int) -> float:
+    """Decode per user at `users` at once: the aggregate shared (`Plan.shared_tok_s`), alone the single stream."""
+    return plan.shared_tok_s(users) or plan.decode_tok_s or 0.0
 
 
 @dataclass(frozen=True)
@@ -519,7 +539,7 @@ def what_hardware(
             plan = recommended(model=model, quant=quant, devices=[device] * n, workload=asked)
             if plan is None or (plan.strategy == "tensor_parallel" and asked.runtime != "vllm"):
                 continue  # buying advice rests on no experimental mode: llama.cpp's --split-mode tensor
-            speed = plan.decode_tok_s or 0.0
+            speed = user_tok_s(plan, workload.batch)
             if speed >= target_tok_s:
                 link = permalink(
                     model=model.slug,
@@ -529,18 +549,19 @@ def what_hardware(
                     runtime=runtime,
                     batch=workload.batch,
                 )
+                users = workload.batch
                 if price is None:
-                    sets.append(DeviceSet(device, n, plan, None, link, runtime=runtime))
+                    sets.append(DeviceSet(device, n, plan, None, link, runtime=runtime, users=users))
                 else:
                     total = price.amount_usd * n
-                    sets.append(DeviceSet(device, n, plan, total, link, price, runtime=runtime))
+                    sets.append(DeviceSet(device, n, plan, total, link, price, runtime=runtime, users=users))
                 break
             if previous is not None and speed <= previous:
                 break
             previous = speed
     smallest = sorted(sets, key=_size_key)
     cheapest = sorted(sets, key=lambda s: (s.price_usd is None, s.price_usd or 0, *_size_key(s)))
-    fastest = sorted(sets, key=lambda s: (-(s.plan.decode_tok_s or 0), *_size_key(s)))
+    fastest = sorted(sets, key=lambda s: (-s.tok_s, *_size_key(s)))
     return HardwareAnswer(
         smallest=smallest[:top],
         cheapest=cheapest[:top],
@@ -552,4 +573,4 @@ def what_hardware(
 
 
 def _size_key(s: DeviceSet) -> tuple:
-    return (s.count, s.memory_bytes, -(s.plan.decode_tok_s or 0), s.device.name.casefold())
+    return (s.count, s.memory_bytes, -s.tok_s, s.device.name.casefold())

@@ -174,7 +174,7 @@ def qualifying_sets(
     for slug in sorted(set.intersection(*(set(sets) for sets in per_model))):
         sets = [by_slug[slug] for by_slug in per_model]
         count = max(s.count for s in sets)
-        binding = min(sets, key=lambda s: s.plan.decode_tok_s or 0)
+        binding = min(sets, key=lambda s: s.tok_s)
         headroom = min(
             d.capacity_bytes - d.used_bytes - d.headroom_bytes
             for s in sets
@@ -195,9 +195,7 @@ def qualifying_sets(
             )
             for m in models
         )
-        found.append(
-            Choice(binding.device, count, binding.plan, binding.plan.decode_tok_s or 0, headroom, links)
-        )
+        found.append(Choice(binding.device, count, binding.plan, binding.tok_s, headroom, links))
     return found
 
 

@@ -33,6 +33,7 @@ def set_rows(answer: HardwareAnswer) -> dict[str, SafeString]:
 
     def row(s: DeviceSet) -> str:
         plan = s.plan
+        low, high = s.tok_s_range
         extra = " (tight)" if plan.tight else ""
         if s.runtime != DEFAULTS["runtime"]:
             extra += f", {esc(runtimes.get(s.runtime))}"
@@ -48,8 +49,8 @@ def set_rows(answer: HardwareAnswer) -> dict[str, SafeString]:
             f'\n    <tr data-gpu="{esc(s.device.slug)}" data-count="{s.count}">'
             f'\n      <th scope="row">{s.count}× {esc(s.device.name)}</th>'
             f'\n      <td data-label="Memory">{esc(format_bytes(s.memory_bytes))}</td>'
-            f'\n      <td data-label="Decode tok/s">{esc(format_rate(plan.decode_tok_s))} '
-            f"<small>({esc(format_rate(plan.decode_tok_s_low))}–{esc(format_rate(plan.decode_tok_s_high))})</small></td>"
+            f'\n      <td data-label="Decode tok/s">{esc(format_rate(s.tok_s))} '
+            f"<small>({esc(format_rate(low))}–{esc(format_rate(high))})</small></td>"
             f'\n      <td data-label="Plan"><a href="{glossary}{esc(STRATEGY_TERMS.get(plan.strategy))}/">'
             f"{esc(STRATEGY_TITLES.get(plan.strategy))}</a>{extra}</td>"
             f'\n      <td data-label="Price">{price}</td>'

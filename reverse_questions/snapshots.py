@@ -158,7 +158,7 @@ def _hardware_headline(context: dict) -> list:
     return [
         (answer.found, answer.priced),
         *(
-            (s.device.slug, s.count, str(s.price_usd), s.plan.strategy, round(s.plan.decode_tok_s or 0, 1))
+            (s.device.slug, s.count, str(s.price_usd), s.plan.strategy, round(s.tok_s, 1))
             for s in [*answer.smallest, *answer.cheapest]
         ),
     ]
