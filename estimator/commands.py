@@ -328,7 +328,15 @@ def checkpoint_server(
         args += ["--kv-cache-dtype", kv_types[kv]]
     if factor := model.yarn_factor_for(workload.context_tokens):
         args += yarn_override(tool, model, factor)
+        if tool == "sglang":  # past the context SGLang derives from config.json: allowed only when told
+            args.insert(0, f"{SGLANG_LONGER_CONTEXT}=1")
     return "\n".join([*before, " ".join(args)])
+
+
+# SGLang derives a model's longest context from config.json, its max_position_embeddings where rope_scaling names
+# an original context (Qwen3: 40,960), and refuses a longer --context-length unless this is set, as Qwen's SGLang
+# YaRN commands set it beside the override (sglang's model_config.get_context_length and its check).
+SGLANG_LONGER_CONTEXT = "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN"
 
 
 def yarn_override(tool: str, model: ModelSpec, factor: float) -> list[str]:

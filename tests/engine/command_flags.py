@@ -83,6 +83,14 @@ OLLAMA_ENV = {
     "OLLAMA_KV_CACHE_TYPE": {"f16", "q8_0", "q4_0"},
     "OLLAMA_SCHED_SPREAD": {"0", "1"},
 }
+# SGLang refuses a context past the one config.json derives (its max_position_embeddings where rope_scaling names
+# the original context) unless told: the environment variable Qwen's SGLang YaRN commands set beside the override.
+SGLANG_ENV = {"SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN": {"1"}}
+ENVIRONMENT = OLLAMA_ENV | SGLANG_ENV
+ENV_PROGRAM = {
+    **dict.fromkeys(OLLAMA_ENV, ("ollama", "serve")),
+    **dict.fromkeys(SGLANG_ENV, ("python", "-m", "sglang.launch_server")),
+}
 CONVERT_HF_TO_GGUF = {
     **dict.fromkeys(["--outfile", "--model-name", "--split-max-tensors", "--split-max-size"], set()),
     "--metadata": set(),
@@ -191,12 +199,13 @@ def parse(command: str) -> tuple[list[Invocation], list[str]]:
         env = {}
         while words and "=" in words[0] and words[0].split("=")[0].isupper():
             key, value = words.pop(0).split("=", 1)
-            assert key in OLLAMA_ENV, f"unknown environment variable {key}: {line}"
-            assert not OLLAMA_ENV[key] or value in OLLAMA_ENV[key], f"{key}={value}: {line}"
+            known = ENVIRONMENT.get(key)
+            assert known is not None, f"unknown environment variable {key}: {line}"
+            assert not known or value in known, f"{key}={value}: {line}"
             env[key] = value
         program = next((p for p in PROGRAMS if tuple(words[: len(p)]) == p), None)
         assert program is not None, f"unknown program: {line}"
-        assert not env or program == ("ollama", "serve"), f"environment for {program}: {line}"
+        assert all(ENV_PROGRAM[k] == program for k in env), f"environment for {program}: {line}"
         table, positional = PROGRAMS[program]
         found = Invocation(program, env=env)
         rest = words[len(program) :]

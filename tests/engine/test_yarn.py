@@ -97,11 +97,15 @@ def test_vllm_and_sglang_get_the_rope_override_as_json():
         }
     }
     assert flag_value(found["vllm"], "--max-model-len") == "65536"
+    assert found["sglang"].startswith(
+        "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1 python -m sglang.launch_server"
+    )
     sglang = json.loads(flag_value(found["sglang"], "--json-model-override-args"))
     assert sglang == {
         "rope_scaling": {"rope_type": "yarn", "factor": 2.0, "original_max_position_embeddings": 32768}
     }
     assert "--hf-overrides" not in commands_at(32768, model, bf16)["vllm"]
+    assert commands_at(32768, model, bf16)["sglang"].startswith("python -m sglang.launch_server")
 
 
 def test_ollama_and_lm_studio_get_no_command_past_the_released_context():
