@@ -328,11 +328,15 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         with the fixes that answer (another runtime, with its usual format where it cannot run this one)."""
         native, longest, runtime = model.max_position_embeddings, model.longest_context, data.get("runtime")
         if longest and ctx > longest:
-            yarn = " with YaRN" if longest != native else ""
-            self.add_error("ctx", f"{model.name} reads at most {longest:,} tokens of context{yarn}.")
             # the most this runtime reads: without YaRN where its command cannot turn it on
-            most = model.context_limit(runtime) if runtime in BY_SLUG else longest
-            self.fixes.append(("ctx", {"ctx": str(most or longest)}))
+            most = (model.context_limit(runtime) if runtime in BY_SLUG else longest) or longest
+            if most != longest:
+                able = ", ".join(r.label for r in RUNTIMES if r.yarn)
+                said = f"{most:,} tokens of context under {BY_SLUG[runtime].label} ({longest:,} with YaRN: {able})"
+            else:
+                said = f"{longest:,} tokens of context{' with YaRN' if longest != native else ''}"
+            self.add_error("ctx", f"{model.name} reads at most {said}.")
+            self.fixes.append(("ctx", {"ctx": str(most)}))
             return
         if not (native and ctx > native and runtime in BY_SLUG and not BY_SLUG[runtime].yarn):
             return

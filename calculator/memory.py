@@ -97,7 +97,7 @@ def grouped_bars(bars: list[dict]) -> list[dict]:
 
 
 def group_name(names: list[str]) -> str:
-    """'Radeon Instinct MI300X (rank 1)' alone; '8 × Radeon Instinct MI300X (ranks 1–8), each' for eight."""
+    """'Radeon Instinct MI300X (rank 0)' alone; '8 × Radeon Instinct MI300X (ranks 0–7), each' for eight."""
     if len(names) == 1:
         return names[0]
     found = [NUMBERED.match(n) for n in names]

@@ -209,6 +209,12 @@ class Question:
         commands are kept for the runtimes the catalog says run here (`combination`)."""
         model, combination = self.model, self.combination
         spec_of_model = model_spec(model)
+        if not BY_SLUG[
+            self.runtime
+        ].yarn:  # no YaRN under this runtime: suggestions stop at the released context
+            spec_of_model = spec_of_model.model_copy(
+                update={"yarn_factor": None, "yarn_original_context": None}
+            )
         candidates = None
         if with_suggestions:
             widest = WIDEST_USEFUL_BITS.get(model.native_dtype or "", 32.0)

@@ -271,8 +271,15 @@ def suggestions(
     kinds = _runnable(workload, GPU_ONLY if best is None or best.strategy in GPU_ONLY else None)
     ctx = longest_context(model, quant, devices, workload, kinds)
     native = model.max_position_embeddings
-    if ctx is not None and native and native < ctx < native * YARN_SUGGESTED_FROM:
-        ctx = native  # a few tokens more are not worth YaRN's fixed factor on every text
+    if (
+        ctx is not None
+        and native
+        and native < ctx < native * YARN_SUGGESTED_FROM
+        and workload.context_tokens <= native
+    ):
+        ctx = (
+            native  # a few tokens more are not worth YaRN's fixed factor on every text (unless asked past it)
+        )
     if ctx is not None and ctx != workload.context_tokens:
         limit = model.context_limit(workload.runtime)
         at_limit = limit is not None and ctx >= limit - 255

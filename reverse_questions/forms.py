@@ -153,10 +153,12 @@ class WhatHardwareForm(forms.Form):
         data["ctx"] = data.get("ctx") or DEFAULT_CTX
         data["batch"] = data.get("batch") or 1
         data["tok_s"] = DEFAULT_TOK_S if data.get("tok_s") is None else data["tok_s"]
-        model = data.get("model")
+        model, quant = data.get("model"), data.get("quant")
+        # with YaRN where the runtime of the format turns it on (llama.cpp, vLLM); MLX's conversions: as released
+        mlx = quant is not None and quant.family == Quantization.Family.MLX
         limit = (
-            model.longest_context if model is not None else None
-        )  # with YaRN: llama.cpp and vLLM turn it on
+            (model.max_position_embeddings if mlx else model.longest_context) if model is not None else None
+        )
         if limit and data["ctx"] > limit and "ctx" not in self.errors:
             yarn = " with YaRN" if limit != model.max_position_embeddings else ""
             self.add_error("ctx", f"{model.name} reads at most {limit:,} tokens of context{yarn}.")

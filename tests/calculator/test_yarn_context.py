@@ -106,3 +106,33 @@ def test_the_context_chart_and_the_reverse_questions_reach_the_yarn_context(clie
     assert re.search(
         r"fit on 1× GeForce RTX 4090 at 131,072 tokens of context \(\d+ of them only at their own", verdict
     )
+
+
+def test_runtimes_without_yarn_get_no_yarn_anywhere(client, catalog):
+    """The review of the diff: LM Studio (modelled as llama.cpp) was suggested contexts "with YaRN on" that the form
+    then refused; what-runs and what-hardware asked MLX conversions at YaRN contexts; past the YaRN context, MLX's
+    refusal said "at most 131,072 with YaRN" beside a fix of 40,960."""
+    lms = api(client, "model=qwen3-8b&quant=q4_k_m&gpu=geforce-rtx-4090&runtime=lm-studio").json()
+    assert not any("YaRN" in s["text"] for s in lms["suggestions"])
+    assert all(s["changes"].get("ctx", 0) <= 40960 for s in lms["suggestions"])
+    mac = client.get("/what-hardware/?model=qwen3-8b&quant=mlx-4bit&ctx=131072").content.decode()
+    assert "reads at most 40,960 tokens of context." in mac
+    runs = client.get("/what-runs/?gpu=apple-m4-max-128gb&count=1&quant=mlx-4bit&ctx=131072").content.decode()
+    row = re.search(r'<tr[^>]*data-model="qwen3-8b">(.*?)</tr>', runs, re.S).group(1)
+    assert "at its maximum, 40,960 tokens" in markup.unescape(re.sub(r"<[^>]+>", " ", row))
+    refused = api(client, "model=qwen3-8b&gpu=apple-m4-max-128gb&runtime=mlx&ctx=200000").json()
+    assert refused["errors"]["ctx"] == [
+        "Qwen3 8B reads at most 40,960 tokens of context under MLX (131,072 with YaRN: llama.cpp, vLLM, SGLang)."
+    ]
+
+
+def test_asked_past_the_released_context_the_longest_is_not_cut_back_to_it(client, catalog):
+    """Asked at 44,000 tokens (YaRN on), the longest-context suggestion is not "40,960" though a few thousand more
+    tokens only would fit: the visitor has YaRN on already."""
+    # Qwen3 8B Q8_0 on a 16 GB card holds 50,176 tokens: under 1.25 × 40,960, suggested because YaRN is on already
+    found = api(client, "model=qwen3-8b&quant=q8_0&gpu=geforce-rtx-4060-ti-16-gb&ctx=44032").json()
+    context = next(s for s in found["suggestions"] if s["kind"] == "context")
+    assert context["changes"] == {"ctx": 50176} and "with YaRN on" in context["text"]
+    # asked within the released context, the same card is told 40,960, not YaRN for 9,216 tokens more
+    within = api(client, "model=qwen3-8b&quant=q8_0&gpu=geforce-rtx-4060-ti-16-gb&ctx=8192").json()
+    assert next(s for s in within["suggestions"] if s["kind"] == "context")["changes"] == {"ctx": 40960}
