@@ -234,4 +234,5 @@ def result_context(result: Estimate, question: Question) -> dict:
         "nearest": question.nearest_measured(measured),
         "error_pages": error_pages(result, question.runtime, question.device_specs[0].backend, plan),
         "yarn": yarn(question),
+        "runtime": question.runtime,
     }

@@ -69,6 +69,7 @@ def show(snapshot: Snapshot) -> dict:
     fit = runtime_fit(snapshot, result)
     context = answers.shown(result, hardware, users=users, backends=backends, unified=unified, fit=fit) | {
         "snapshot": snapshot,
+        "runtime": QueryDict(snapshot.query).get("runtime", ""),  # as the page's question names it
         "permalink": f"{reverse('calculator:will-it-run')}?{snapshot.query}",
         "charts": [charts.from_stored(chart) for chart in snapshot.charts],  # as drawn then
     }

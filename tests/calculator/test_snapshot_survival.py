@@ -203,3 +203,13 @@ def test_a_shared_answer_without_a_stored_command_words_no_reason_from_today(cli
     assert (
         response.status_code == 200 and "<h2>Launch it" not in html and 'data-testid="launch-why"' not in html
     )
+
+
+def test_an_sglang_snapshot_says_its_pool_in_tokens_not_vllms_log(client, catalog):
+    """The review of the diff: the page said "tokens of KV cache" under SGLang, its snapshot "in vLLM's log"."""
+    query = "model=llama-3-1-8b-instruct&quant=bf16&gpu=geforce-rtx-4090&runtime=sglang"
+    page = client.get(f"/?{query}").content.decode()
+    assert "tokens of KV cache)" in page and "vLLM's log" not in page
+    response = client.post("/r/", {"q": query})
+    shared = client.get(response["Location"]).content.decode()
+    assert "tokens of KV cache)" in shared and "vLLM's log" not in shared
