@@ -136,6 +136,13 @@ class SharedFieldsMetaclass(forms.forms.DeclarativeFieldsMetaclass):
         return new_class
 
 
+def reads_at_most(model: LlmModel, limit: int) -> str:
+    """The refusal of a context past `limit`, the calculator's, what-hardware's and choose's one sentence:
+    "Qwen3 8B reads at most 131,072 tokens of context with YaRN." (where `limit` is past the released one)."""
+    yarn = " with YaRN" if limit != model.max_position_embeddings else ""
+    return f"{model.name} reads at most {limit:,} tokens of context{yarn}."
+
+
 def ram_preset_field() -> forms.SlugField:
     """The system RAM's type, a catalog RAM preset: the calculator's and what-runs' one field."""
     return name_field(
@@ -333,9 +340,9 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
             if most != longest:
                 able = ", ".join(r.label for r in RUNTIMES if r.yarn)
                 said = f"{most:,} tokens of context under {BY_SLUG[runtime].label} ({longest:,} with YaRN: {able})"
+                self.add_error("ctx", f"{model.name} reads at most {said}.")
             else:
-                said = f"{longest:,} tokens of context{' with YaRN' if longest != native else ''}"
-            self.add_error("ctx", f"{model.name} reads at most {said}.")
+                self.add_error("ctx", reads_at_most(model, longest))
             self.fixes.append(("ctx", {"ctx": str(most)}))
             return
         if not (native and ctx > native and runtime in BY_SLUG and not BY_SLUG[runtime].yarn):

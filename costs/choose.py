@@ -20,6 +20,7 @@ from calculator.forms import (
     MAX_CONTEXT,
     engine_accepts,
     name_field,
+    reads_at_most,
     speed_floor,
     whole_number,
 )
@@ -97,9 +98,7 @@ class ChooseForm(forms.Form):
         ctx = data["ctx"]  # add_error takes it out of data: one message, for the first model it exceeds
         too_long = next((m for m in models if ctx > (m.longest_context or ctx)), None)
         if too_long and "ctx" not in self.errors:  # with YaRN where the model has it: llama.cpp turns it on
-            limit = too_long.longest_context
-            yarn = " with YaRN" if limit != too_long.max_position_embeddings else ""
-            self.add_error("ctx", f"{too_long.name} reads at most {limit:,} tokens of context{yarn}.")
+            self.add_error("ctx", reads_at_most(too_long, too_long.longest_context))
         return data
 
     def page_url(self) -> str:

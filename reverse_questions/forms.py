@@ -15,6 +15,7 @@ from calculator.forms import (
     name_field,
     ram_preset_field,
     ram_preset_of,
+    reads_at_most,
     speed_floor,
     whole_number,
 )
@@ -160,8 +161,7 @@ class WhatHardwareForm(forms.Form):
             (model.max_position_embeddings if mlx else model.longest_context) if model is not None else None
         )
         if limit and data["ctx"] > limit and "ctx" not in self.errors:
-            yarn = " with YaRN" if limit != model.max_position_embeddings else ""
-            self.add_error("ctx", f"{model.name} reads at most {limit:,} tokens of context{yarn}.")
+            self.add_error("ctx", reads_at_most(model, limit))
         return data
 
     def page_url(self) -> str:
