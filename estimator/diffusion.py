@@ -128,11 +128,16 @@ class DiffusionEstimate(Frozen):
         return next((p for p in self.plans if p.strategy == self.recommended), None)
 
 
+def by_tokens(shape: DenoiserShape | None) -> bool:
+    """Whether a step's activations are counted per latent token and channel: a transformer of known width."""
+    return shape is not None and shape.kind == "dit" and bool(shape.hidden)
+
+
 def activation_bytes(shape: DenoiserShape | None, w: DiffusionWorkload) -> int:
     """Activations of one step: a transformer's per latent token and channel of its width
     (ACTIVATION_BYTES_PER_TOKEN_CHANNEL, tokens as `diffusion_speed.tokens` counts them), per image; a model
     of unknown geometry or a UNet's per megapixel, per image, per latent frame of a video (4 frames each)."""
-    if shape is not None and shape.kind == "dit" and shape.hidden:
+    if by_tokens(shape):
         per_image = tokens(shape, width=w.width, height=w.height, frames=w.frames)
         return int(per_image * shape.hidden * ACTIVATION_BYTES_PER_TOKEN_CHANNEL * w.images)
     latent_frames = 1 + (w.frames - 1) // 4
@@ -140,7 +145,7 @@ def activation_bytes(shape: DenoiserShape | None, w: DiffusionWorkload) -> int:
 
 
 def activation_formula(shape: DenoiserShape | None) -> str:
-    if shape is not None and shape.kind == "dit" and shape.hidden:
+    if by_tokens(shape):
         return (
             f"activations of one step ≈ latent tokens × the denoiser's width × {ACTIVATION_BYTES_PER_TOKEN_CHANNEL} "
             "bytes, per image (tokens: the picture over the VAE's and the patch's pixels, frames in 4s)"
@@ -151,7 +156,7 @@ def activation_formula(shape: DenoiserShape | None) -> str:
 def activation_substituted(shape: DenoiserShape | None, w: DiffusionWorkload) -> str:
     """The activations' sum in the question's numbers: the latent tokens, or the megapixels and frames."""
     found = format_bytes(activation_bytes(shape, w))
-    if shape is not None and shape.kind == "dit" and shape.hidden:
+    if by_tokens(shape):
         n = tokens(shape, width=w.width, height=w.height, frames=w.frames)
         video = f", {w.frames} frames" if w.frames > 1 else ""
         images = f" × {w.images} images" if w.images > 1 else ""
@@ -203,7 +208,9 @@ def _host(parts: list[DiffusionComponent], w: DiffusionWorkload) -> DeviceUsage:
 MODULE_IN_FLIGHT = "one module at a time"  # sequential offload's tensor on the GPU besides what stays there
 
 
-def _sequential(model: DiffusionSpec, main: DeviceSpec, w: DiffusionWorkload) -> DiffusionPlan:
+def _sequential(
+    model: DiffusionSpec, main: DeviceSpec, w: DiffusionWorkload, activations: int
+) -> DiffusionPlan:
     """Every component kept in system RAM; on the GPU, what of the denoiser fits beside one step's
     activations and a module in flight (ComfyUI's partial loading, the time shown), the rest copied at
     every step. diffusers' sequential offload keeps none resident and copies it all: its warning.
@@ -212,7 +219,7 @@ def _sequential(model: DiffusionSpec, main: DeviceSpec, w: DiffusionWorkload) ->
     den = model.denoiser
     largest = max(model.components, key=lambda c: c.weights_bytes)
     module = largest.weights_bytes // 8
-    empty = _gpu(main, [], w, activations=activation_bytes(model.shape, w))
+    empty = _gpu(main, [], w, activations=activations)
     spare = max(empty.headroom_bytes, -(-empty.capacity_bytes // 10))
     room = empty.capacity_bytes - spare - empty.used_bytes - module
     resident = min(max(room, 0), den.weights_bytes)
@@ -300,7 +307,7 @@ def estimate_diffusion(
                     warnings=("Encoding the prompt on the CPU adds seconds per new prompt.",),
                 )
             )
-        found.append(_sequential(model, main, w))
+        found.append(_sequential(model, main, w, act))
     found = [_timed(p, model, gpus, w) for p in found]
     order = ["all_on_gpu", "component_offload", "one_image_per_gpu", "sequential_offload"]
     fitting = [p for p in found if p.fits]
