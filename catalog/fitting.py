@@ -549,12 +549,10 @@ def what_hardware(
                     runtime=runtime,
                     batch=workload.batch,
                 )
-                users = workload.batch
-                if price is None:
-                    sets.append(DeviceSet(device, n, plan, None, link, runtime=runtime, users=users))
-                else:
-                    total = price.amount_usd * n
-                    sets.append(DeviceSet(device, n, plan, total, link, price, runtime=runtime, users=users))
+                total = price.amount_usd * n if price is not None else None
+                sets.append(
+                    DeviceSet(device, n, plan, total, link, price, runtime=runtime, users=workload.batch)
+                )
                 break
             if previous is not None and speed <= previous:
                 break
