@@ -22,11 +22,8 @@ from .combination import BUILD_NAMES, Combination
 from .forms import DEFAULTS, QuestionForm, _group, device_summary
 
 LLAMA_CPP_ENGINES = ("llama.cpp", "ollama")  # llama.cpp underneath: its published measurements apply
-MEASURED_RUNTIMES = {
-    "vllm": "vLLM",
-    "sglang": "SGLang",
-    "mlx": "MLX",
-}  # a runtime's slug -> Measurement.runtime
+# a runtime's slug -> Measurement.runtime
+MEASURED_RUNTIMES = {"vllm": "vLLM", "sglang": "SGLang", "mlx": "MLX"}
 
 
 class EngineRefused(ValueError):
@@ -209,9 +206,8 @@ class Question:
         commands are kept for the runtimes the catalog says run here (`combination`)."""
         model, combination = self.model, self.combination
         spec_of_model = model_spec(model)
-        if not BY_SLUG[
-            self.runtime
-        ].yarn:  # no YaRN under this runtime: suggestions stop at the released context
+        # no YaRN under this runtime: suggestions stop at the released context
+        if not BY_SLUG[self.runtime].yarn:
             spec_of_model = spec_of_model.model_copy(
                 update={"yarn_factor": None, "yarn_original_context": None}
             )

@@ -52,9 +52,8 @@ class ChooseForm(forms.Form):
     )
     quant = name_field("Format", "format")
     ctx = whole_number("Context (tokens)", MAX_CONTEXT)
-    batch = whole_number(
-        "Users at once", MAX_BATCH
-    )  # the calculator's `batch`: each user's context and speed
+    # the calculator's `batch`: each user's context and speed
+    batch = whole_number("Users at once", MAX_BATCH)
     tok_s = speed_floor()
     condition = forms.ChoiceField(label="Bought", choices=CONDITIONS, required=False)
     sort = forms.ChoiceField(label="Rank by", choices=list(SORTS.items()), required=False)

@@ -270,16 +270,10 @@ def suggestions(
     # 2. the longest context at this format
     kinds = _runnable(workload, GPU_ONLY if best is None or best.strategy in GPU_ONLY else None)
     ctx = longest_context(model, quant, devices, workload, kinds)
+    # a few tokens more are not worth YaRN's fixed factor on every text (unless it was asked past it already)
     native = model.max_position_embeddings
-    if (
-        ctx is not None
-        and native
-        and native < ctx < native * YARN_SUGGESTED_FROM
-        and workload.context_tokens <= native
-    ):
-        ctx = (
-            native  # a few tokens more are not worth YaRN's fixed factor on every text (unless asked past it)
-        )
+    if ctx and native and native < ctx < native * YARN_SUGGESTED_FROM and workload.context_tokens <= native:
+        ctx = native
     if ctx is not None and ctx != workload.context_tokens:
         limit = model.context_limit(workload.runtime)
         at_limit = limit is not None and ctx >= limit - 255
