@@ -3,7 +3,7 @@ page's (catalog/views.py), one definition for both. The rows come from catalog/f
 writes their table rows, `templates/catalog/_tiers.html` the summary and the tables around them."""
 
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -28,6 +28,9 @@ TIERS = (
     ("slow", "Slow", 3.0, "3 to 10 tok/s"),
     ("none", "Too slow or doesn't fit", 0.0, "under 3 tok/s, or does not fit"),
 )
+# A tier's table shows its first rows and links to the rest (the tier alone, `tiers(only=...)`): 161 models
+# of one tier after another were 40,000 px on a phone. Ten is a screen of cards or two.
+PREVIEW_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,12 @@ class Tier:
     title: str
     meaning: str
     rows: list[RunsRow]
+    shown: int  # the first rows the table shows
+    more_url: str = ""  # the tier alone, every row: where `hidden` rows are
+
+    @property
+    def hidden(self) -> int:
+        return len(self.rows) - self.shown
 
     @property
     def best(self) -> RunsRow | None:
@@ -44,8 +53,8 @@ class Tier:
 
     @property
     def html(self) -> SafeString:
-        """The tier's table rows (`runs_rows_html`)."""
-        return runs_rows_html(self.rows)
+        """The tier's table rows (`runs_rows_html`), the first `shown`."""
+        return runs_rows_html(self.rows[: self.shown])
 
 
 def tier_key(row: RunsRow) -> str:
@@ -53,10 +62,24 @@ def tier_key(row: RunsRow) -> str:
     return next(key for key, _, floor, _ in TIERS if speed >= floor and (row.fits or key == "none"))
 
 
-def tiers(rows: Iterable[RunsRow], sort: str) -> list[Tier]:
-    """The rows in speed tiers (TIERS), each sorted by `sort`; the last tier holds what does not fit."""
+def tiers(
+    rows: Iterable[RunsRow], sort: str, *, only: str = "", more_url: Callable[[str], str] | None = None
+) -> list[Tier]:
+    """The rows in speed tiers (TIERS), each sorted by `sort`; the last tier holds what does not fit.
+
+    With `more_url` (tier key -> the page of that tier alone) each table shows its first PREVIEW_ROWS and
+    links to the rest; `only` (a tier's key) is that page: its tier's table whole, the others' not shown
+    (every tier keeps its rows for the summary). Neither: every row (a snapshot keeps what it showed)."""
     keyed = [(tier_key(r), r) for r in sort_rows(rows, sort)]
-    return [Tier(key, title, meaning, [r for k, r in keyed if k == key]) for key, title, _, meaning in TIERS]
+    out = []
+    for key, title, _, meaning in TIERS:
+        tier_rows = [r for k, r in keyed if k == key]
+        if only:
+            shown = len(tier_rows) if key == only else 0
+        else:
+            shown = len(tier_rows) if more_url is None else min(len(tier_rows), PREVIEW_ROWS)
+        out.append(Tier(key, title, meaning, tier_rows, shown, more_url(key) if more_url else ""))
+    return out
 
 
 def runs_rows_html(rows: Iterable[RunsRow]) -> SafeString:

@@ -22,7 +22,7 @@ from calculator.forms import (
 from catalog import fitting, runtime_support, slugs
 from catalog.fitting import urlencoded
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
-from catalog.tiers import SORTS
+from catalog.tiers import SORTS, TIERS
 
 DEFAULT_CTX = 8192
 DEFAULT_QUANT = fitting.DEFAULT_FORMAT
@@ -45,6 +45,12 @@ class WhatRunsForm(DeviceRowsForm):
     ram_preset = ram_preset_field()  # its bandwidth, for the offload plans (DDR4 or DDR5, channels)
     quant = forms.ChoiceField(label="Format", required=False)
     sort = forms.ChoiceField(label="Sort by", choices=list(SORTS.items()), required=False)
+    q = forms.CharField(label="Models named", max_length=80, required=False, strip=True)
+    tier = forms.ChoiceField(
+        label="Show",
+        choices=[("", "Every tier")] + [(key, title) for key, title, _, _ in TIERS],
+        required=False,
+    )
 
     FORMAT_POLICIES = [("", "Q4_K_M or smaller, or the model's own"), ("largest", "The largest that fits")]
 
@@ -71,6 +77,9 @@ class WhatRunsForm(DeviceRowsForm):
     def clean_ram_preset(self):
         return ram_preset_of(self.cleaned_data["ram_preset"])
 
+    def clean_q(self):
+        return " ".join(self.cleaned_data["q"].split())  # CharField refuses NUL already
+
     def count_of(self, slug: str, n: int) -> int:
         device = self.known.get(slug)
         if device and device.unified_memory and n > 1:  # a count left from another device
@@ -96,7 +105,8 @@ class WhatRunsForm(DeviceRowsForm):
         return [self.known[s] for s, n in zip(self.gpu_slugs, counts, strict=True) for _ in range(n)]
 
     def page_url(self, **changes) -> str:
-        """This page's URL with defaults left out; `changes` rewrite ctx, ram_gb, ram_preset or sort."""
+        """This page's URL with defaults left out; `changes` rewrite ctx, ram_gb, ram_preset, sort, q or
+        tier."""
         data = {**self.cleaned_data, **changes}
         pairs = []
         for slug, n in zip(self.gpu_slugs, data["count"], strict=True):
@@ -111,6 +121,10 @@ class WhatRunsForm(DeviceRowsForm):
             pairs.append(("ram_preset", data["ram_preset"]))
         if data["sort"] != "size":
             pairs.append(("sort", data["sort"]))
+        if data.get("q"):
+            pairs.append(("q", data["q"]))
+        if data.get("tier"):
+            pairs.append(("tier", data["tier"]))
         return f"{reverse('reverse_questions:what-runs')}?{urlencoded(pairs)}"  # as a QueryDict wrote it
 
 

@@ -34,6 +34,7 @@ def save(kind: str, context: dict) -> Snapshot:
             "ram_gb": data.get("ram_gb"),
             "ram_preset": data.get("ram_preset"),
             "sort": data["sort"],
+            "q": data["q"],  # the models' names asked for: the rows are those alone
         }
         result = {"rows": RUNS_ROWS.dump_python(context["rows"], mode="json")}
     else:
@@ -73,12 +74,12 @@ def show(snapshot: Snapshot) -> dict:
             "tiers": tiers.tiers(rows, specs["sort"]),
             **views.fit_context(rows),
             "hardware": specs["hardware"],
-            "form": {"cleaned_data": {"ctx": specs["ctx"], "sort": specs["sort"]}},
+            "form": {"cleaned_data": {"ctx": specs["ctx"], "sort": specs["sort"], "q": specs.get("q", "")}},
             "sort_links": {key: _sorted(snapshot, key) for key in tiers.SORTS},
         }
         context["title"] = f"What runs on {specs['hardware']}?"
         context["summary"] = (
-            f"{context['fitting']} of {len(rows)} models fit on {specs['hardware']} "
+            f"{context['fitting']} of {len(rows)} models{named_words(specs.get('q'))} fit on {specs['hardware']} "
             f"at {specs['ctx']:,} tokens of context{context['fit_note']}."
         )
         headline = _runs_headline
@@ -174,3 +175,8 @@ def _sorted(snapshot: Snapshot, sort: str) -> str:
 def users_words(batch: int) -> str:
     """' for each of 4 users at once' after a what-hardware snapshot's context; nothing for one user."""
     return f" for each of {batch} users at once" if batch > 1 else ""
+
+
+def named_words(q: str | None) -> str:
+    """named “qwen3” after "models", as the page's verdict says it; nothing without a filter."""
+    return f" named “{q}”" if q else ""

@@ -22,6 +22,7 @@ from catalog.runtimes import RUNTIME_CHOICES
 from catalog.workload import ram_presets
 from config import http_cache
 from config.htmx import respond
+from estimator.schema import ModelSpec
 
 from . import answers
 from .forms import DEFAULT_QUANT, WhatHardwareForm, WhatRunsForm
@@ -80,7 +81,7 @@ def what_runs_answer(query: QueryDict) -> dict:
         )
         specs = tables["gpu_specs"]
         rows = fitting.what_runs(
-            models=tables["models"],
+            models=named(tables["models"], data["q"]),
             quants=[spec for _, spec in quants],
             devices=[specs[g.slug] if g.slug in specs else g.as_spec() for g in form.devices],
             workload=workload,
@@ -93,7 +94,12 @@ def what_runs_answer(query: QueryDict) -> dict:
         )
         context |= {
             "rows": fitting.sort_rows(rows, data["sort"]),
-            "tiers": tiers.tiers(rows, data["sort"]),
+            "tiers": tiers.tiers(
+                rows, data["sort"], only=data["tier"], more_url=lambda key: form.page_url(tier=key)
+            ),
+            "all_tiers": form.page_url(tier=""),
+            "collapse_none": not data["tier"],  # what won't run folded away unless asked for alone
+            "every_model": form.page_url(q=""),
             **fit_context(rows),
             "hardware": device_summary(form.devices),
             "permalink": form.page_url(),
@@ -133,6 +139,14 @@ def what_hardware_answer(query: QueryDict) -> dict:
         context["answer_firsts"] = answers.firsts(context["answer"])
         context["set_rows"] = answers.set_rows(context["answer"])
     return context
+
+
+def named(models: list[ModelSpec], q: str) -> list[ModelSpec]:
+    """The models whose name, slug or family holds every word of `q` (any case): "qwen3 32b", "coder"."""
+    words = q.lower().split()
+    if not words:
+        return models
+    return [m for m in models if all(w in f"{m.name} {m.slug} {m.family}".lower() for w in words)]
 
 
 def _with_unlisted(listed: dict[str, Gpu], missing: set[str], chosen: set[str]) -> dict[str, Gpu]:

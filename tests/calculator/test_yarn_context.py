@@ -97,12 +97,14 @@ def test_the_context_chart_and_the_reverse_questions_reach_the_yarn_context(clie
     assert hardware.status_code == 200 and "reads at most" not in hardware.content.decode()
     refused = client.get("/what-hardware/?model=qwen3-8b&ctx=200000").content.decode()
     assert "reads at most 131,072 tokens of context with YaRN." in refused
-    runs = client.get("/what-runs/?gpu=geforce-rtx-4090&count=1&ctx=131072").content.decode()
+    runs = client.get("/what-runs/?gpu=geforce-rtx-4090&count=1&ctx=131072&q=qwen3").content.decode()
     row = re.search(r'<tr[^>]*data-model="qwen3-8b">(.*?)</tr>', runs, re.S).group(1)
     assert 'data-testid="own-context"' not in row  # asked at 131,072, not cut to 40,960
     assert "131,072" in row and "the longest context the model reads with YaRN" in row
     # the verdict does not count a 32K model as fitting at 131,072 without saying so
-    verdict = text(runs, "verdict")
+    verdict = text(
+        client.get("/what-runs/?gpu=geforce-rtx-4090&count=1&ctx=131072").content.decode(), "verdict"
+    )
     assert re.search(
         r"fit on 1× GeForce RTX 4090 at 131,072 tokens of context \(\d+ of them only at their own", verdict
     )
@@ -117,7 +119,9 @@ def test_runtimes_without_yarn_get_no_yarn_anywhere(client, catalog):
     assert all(s["changes"].get("ctx", 0) <= 40960 for s in lms["suggestions"])
     mac = client.get("/what-hardware/?model=qwen3-8b&quant=mlx-4bit&ctx=131072").content.decode()
     assert "reads at most 40,960 tokens of context." in mac
-    runs = client.get("/what-runs/?gpu=apple-m4-max-128gb&count=1&quant=mlx-4bit&ctx=131072").content.decode()
+    runs = client.get(
+        "/what-runs/?gpu=apple-m4-max-128gb&count=1&quant=mlx-4bit&ctx=131072&q=qwen3-8b"
+    ).content.decode()
     row = re.search(r'<tr[^>]*data-model="qwen3-8b">(.*?)</tr>', runs, re.S).group(1)
     assert "at its maximum, 40,960 tokens" in markup.unescape(re.sub(r"<[^>]+>", " ", row))
     refused = api(client, "model=qwen3-8b&gpu=apple-m4-max-128gb&runtime=mlx&ctx=200000").json()

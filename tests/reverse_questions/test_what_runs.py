@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from catalog.tiers import PREVIEW_ROWS
+
 pytestmark = pytest.mark.django_db
 
 
@@ -32,3 +34,58 @@ def test_the_ram_type_prices_the_offload_rows_and_follows_into_the_calculator(cl
     assert round(shown["decode_tok_s"], 1) == decode(ddr4)
     refused = client.get(base + "&ram_preset=ddr6").content.decode()
     assert "Unknown RAM preset “ddr6”" in refused
+
+
+def models_shown(html: str) -> list[str]:
+    return re.findall(r'<tr[^>]*data-model="([^"]+)"', html)
+
+
+def test_each_tier_shows_its_first_rows_and_links_the_rest(client, catalog):
+    """The review: 161 models, one tier after another, were 40,000 px on a phone. Each tier's table now
+    shows its first ten and links to the tier alone, which shows them all; what won't run is folded away."""
+    base = "/what-runs/?gpu=geforce-rtx-3090&count=1"
+    page = client.get(base).content.decode()
+    great = re.search(r'data-testid="tier-great">(.*?)</section>', page, re.S).group(1)
+    assert len(models_shown(great)) == PREVIEW_ROWS
+    more = re.search(r'data-testid="tier-more"><a href="([^"]+)">All (\d+) in “Runs great”</a>', great)
+    assert markup.unescape(more.group(1)) == base + "&tier=great"
+    alone = client.get(markup.unescape(more.group(1))).content.decode()
+    assert len(models_shown(alone)) == int(more.group(2)) > PREVIEW_ROWS
+    assert models_shown(alone)[:PREVIEW_ROWS] == models_shown(great)  # the same order, continued
+    assert 'data-testid="tier-none"' not in alone and 'data-testid="tier-more"' not in alone
+    assert "Showing only “Runs great” (30 tok/s or more)." in markup.unescape(alone)
+    # the verdict and the summary still count every model
+    assert re.search(r"\d+ of 1\d\d models fit", page) and re.search(r"\d+ of 1\d\d models fit", alone)
+    none = re.search(r'data-testid="tier-none">(.*?)</section>', page, re.S).group(1)
+    assert none.lstrip().startswith("<details><summary><h2>Too slow")
+    none_alone = client.get(base + "&tier=none").content.decode()
+    assert "<details>" not in re.search(r'data-testid="tier-none">(.*?)</section>', none_alone, re.S).group(1)
+    refused = client.get(base + "&tier=fast").content.decode()
+    assert "Select a valid choice" in refused and 'data-testid="tier-great"' not in refused
+
+
+def test_models_named_narrows_the_rows_and_the_verdict_says_so(client, catalog):
+    base = "/what-runs/?gpu=geforce-rtx-3090&count=1"
+    page = client.get(base + "&q=+Qwen3++32B+").content.decode()
+    shown = models_shown(page)
+    assert shown and all("qwen3" in m and "32b" in m for m in shown)
+    verdict = markup.unescape(re.search(r'data-testid="verdict">(.*?)</p>', page, re.S).group(1))
+    assert re.match(rf"\d of {len(shown)} models named “Qwen3 32B” fit on 1× GeForce RTX 3090", verdict)
+    # the permalink, the sort links and the tier links keep the words
+    assert (
+        'href="/what-runs/?gpu=geforce-rtx-3090&amp;count=1&amp;q=Qwen3+32B" data-testid="permalink"' in page
+    )
+    assert "q=Qwen3+32B&amp;tier=great" in page and "sort=name&amp;q=Qwen3+32B" in page
+    nothing = client.get(base + "&q=no-such-model").content.decode()
+    assert "No model of the catalog is named “no-such-model”" in markup.unescape(nothing)
+    assert 'href="/what-runs/?gpu=geforce-rtx-3090&amp;count=1">every model</a>' in nothing
+    long = client.get(base + "&q=" + "x" * 81)
+    assert long.status_code == 200 and "at most 80 characters" in long.content.decode()
+
+
+def test_a_snapshot_of_named_models_says_they_are_named(client, catalog):
+    response = client.post("/r/", {"kind": "what-runs", "q": "gpu=geforce-rtx-3090&count=1&q=gemma"})
+    assert response.status_code == 302
+    shown = client.get(response["Location"]).content.decode()
+    assert re.search(r"\d+ of \d+ models named “gemma” fit on 1× GeForce RTX 3090", markup.unescape(shown))
+    assert all("gemma" in m for m in models_shown(shown))
