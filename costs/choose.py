@@ -40,6 +40,9 @@ SORTS = {"price": "Price", "value": "tok/s per dollar", "headroom": "Headroom"}
 CONDITIONS = [("", "New or used"), ("new", "New"), ("used", "Used")]
 MAX_MODELS = 4
 DEFAULT_CTX, DEFAULT_QUANT, DEFAULT_TOK_S = 8192, "q4_k_m", 10.0
+# A first visit (the navigation's "Choose my GPU") answers the question people ask most, as the first
+# buyer's guide does: a 70B-class model under $2,500
+FIRST_VISIT = "size=70b&budget=2500"
 
 
 class ChooseForm(forms.Form):

@@ -4,7 +4,7 @@ Each is a GET form bound to a Form (the permalink is its URL); with HX-Request t
 the page's #result partial. Bad input is a message next to its field, never an error page.
 """
 
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -28,7 +28,7 @@ def cost(request):
 @vary_on_headers("HX-Request")
 def choose(request):
     """The hardware sets that meet a budget, models (or a size class), a context and a speed floor."""
-    context = choosing.choose_answer(request.GET)
+    context = choosing.choose_answer(request.GET or QueryDict(choosing.FIRST_VISIT))
     return respond(request, "costs/choose.html", context)
 
 

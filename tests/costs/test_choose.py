@@ -1,5 +1,7 @@
 """/choose/: hardware sets that run every wanted model at a context and speed, within a budget."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -114,10 +116,14 @@ def test_htmx_gets_only_the_result(client, costs):
     assert response["HX-Replace-Url"] == "/choose/?model=llama-3-3-70b-instruct&budget=2500"
 
 
-def test_an_empty_form_explains_itself(client, costs):
+def test_a_first_visit_answers_a_70b_under_2500_and_explains_the_form(client, costs):
+    """Reached from the navigation, the page answered nothing until asked; what-runs and what-hardware
+    answer an example on a first visit."""
     response = client.get("/choose/")
-    assert response.status_code == 200
-    assert "Give a budget and the models you want" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200 and "Give a budget and the models you want" in html
+    assert choices(response) and 'value="2500"' in html and '<option value="70b" selected>' in html
+    assert 'href="/choose/?size=70b&amp;budget=2500" data-testid="permalink"' in html
 
 
 @pytest.mark.parametrize(
@@ -186,3 +192,10 @@ def test_users_at_once_are_sized_and_linked(client, costs):
     _, link = four[0].links[0]
     assert link.endswith("&ctx=32768&batch=4")
     assert client.get(link.replace("/?", "/api/v1/estimate?")).json()["fits"]
+
+
+@pytest.mark.parametrize("page", ["/", "/what-runs/", "/glossary/", "/choose/"])
+def test_every_page_s_navigation_leads_to_choose_my_gpu(client, costs, page):
+    """The review: /choose/ was reached only from the buyer's guides' lead."""
+    nav = re.search(r'<nav aria-label="Site">(.*?)</nav>', client.get(page).content.decode(), re.S).group(1)
+    assert '<a href="/choose/">Choose my GPU</a>' in nav

@@ -53,7 +53,7 @@ def test_the_cost_form_works_without_javascript(page_without_js, live_server, co
 
 
 def test_choose_my_gpu_ranks_the_sets_and_links_each_to_its_result(page, live_server, costs):
-    page.goto(live_server.url + "/choose/")
+    page.goto(live_server.url + "/choose/?budget=900")
     page.get_by_label("Budget (USD)").fill("2500")
     page.get_by_label("Or a size class").select_option("70b")
     first = page.get_by_test_id("choices").locator("tbody tr").first
