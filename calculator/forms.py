@@ -22,6 +22,7 @@ MAX_DEVICES = limits.MAX_DEVICES
 CONTEXT_PRESETS = [4096, 8192, 16384, 32768, 65536, 131072]
 MAX_RAM_GB = 4096
 MAX_HOSTS = limits.MAX_HOSTS
+MAX_DEVICES_IN_ALL = limits.MAX_DEVICES_IN_ALL
 # The question the page answers on a first visit, before anyone has typed anything.
 FIRST_VISIT = {  # no format: the model's own is picked, and follows the model when the visitor changes it
     "model": "llama-3-1-70b-instruct",
@@ -311,6 +312,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
             self.fixes.append(("runtime", {"runtime": ""}))  # the usual runtime for the devices
         if not self.errors.keys() & {"gpu", "count", "hosts"}:
             self.one_machine(data["hosts"])
+            self.devices_in_all(data["hosts"])
         self.no_ram_beside(data)
         self.link_fits(data)
         if not self.errors.keys() & {"gpu", "count", "backend"}:
@@ -478,6 +480,18 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         apple = {d.slug for d in macs}
         for slug, n in rows.items():
             self.fixes.append(("gpu", {"gpu": slug, "count": "" if n == 1 or slug in apple else str(n)}))
+
+    def devices_in_all(self, hosts: int) -> None:
+        """At most MAX_DEVICES_IN_ALL GPUs over every machine (each machine holds the devices asked for)."""
+        per_machine = len(self.devices)
+        if hosts * per_machine > MAX_DEVICES_IN_ALL and "gpu" not in self.errors:
+            self.add_error(
+                "hosts",
+                f"At most {MAX_DEVICES_IN_ALL} GPUs in all: {hosts} machines of {per_machine} GPUs are "
+                f"{hosts * per_machine:,}.",
+            )
+            if fewer := MAX_DEVICES_IN_ALL // per_machine:
+                self.fixes.append(("hosts", {"hosts": str(fewer)}))
 
     @property
     def devices(self) -> list[Gpu]:

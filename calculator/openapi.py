@@ -20,7 +20,7 @@ from estimator import ENGINE_VERSION, Estimate
 
 from .diffusion_answer import ESTIMATE_SCHEMA as DIFFUSION_ESTIMATE
 from .diffusion_answer import DiffusionForm
-from .forms import MAX_DEVICES, QuestionForm
+from .forms import MAX_DEVICES, MAX_DEVICES_IN_ALL, QuestionForm
 
 REF = "#/components/schemas/{model}"
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"  # forms.SlugField's validator
@@ -67,7 +67,7 @@ def form_parameters(form_class: type[forms.Form], **overrides: dict) -> list[dic
 
 
 def estimate_parameters() -> list[dict]:
-    devices = f"at most {MAX_DEVICES} devices in all"
+    devices = f"at most {MAX_DEVICES} devices a machine"
     return form_parameters(
         QuestionForm,
         model={
@@ -125,7 +125,10 @@ def estimate_parameters() -> list[dict]:
             "example": "ddr5-4800-2ch",
         },
         link={"description": "Interconnect slug between the GPUs, from /api/v1/interconnects."},
-        hosts={"description": "Machines with these GPUs each, joined by the network (llama.cpp RPC)."},
+        hosts={
+            "description": "Machines with these GPUs each, joined by the network (llama.cpp RPC); at most "
+            f"{MAX_DEVICES_IN_ALL} GPUs over all machines."
+        },
     ) + [  # an image or video model's question (calculator/diffusion_answer.py)
         p | {"description": f"{p['description']} Image and video models only."}
         if "models only" not in p["description"]

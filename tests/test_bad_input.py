@@ -223,3 +223,27 @@ def test_a_per_layer_list_shrinks_to_a_count_in_the_permalink():
     assert byo.parse_config(canonical) == byo.parse_config(json.dumps(config))
     with pytest.raises(byo.ModelFileError, match="layer_types"):
         byo.canonical_config(json.dumps({**config, "layer_types": ["x" * 65] * 1024}))
+
+
+# ---- The visitor review of 6 December 2026 --------------------------------------------------------
+
+
+def test_more_gpus_in_all_than_the_limit_is_a_message_and_a_400(client, small_catalog):
+    """64 GPUs a machine on 16 machines (1,024) took 1.7 s; the API said "at most 64 devices in all" and
+    answered it. Now at most limits.MAX_DEVICES_IN_ALL over every machine, with the count that fits."""
+    gpu = small_catalog[2].slug
+    asked = {"model": small_catalog[0].slug, "quant": small_catalog[1].slug, "gpu": gpu, "count": "64"}
+    refused = client.get("/api/v1/estimate?" + urlencode(asked | {"hosts": "16"}))
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["hosts"] == ["At most 128 GPUs in all: 16 machines of 64 GPUs are 1,024."]
+    page = client.get("/?" + urlencode(asked | {"hosts": "16"})).content.decode()
+    assert "At most 128 GPUs in all" in page and "hosts=2" in page  # the fix: two machines of 64
+    assert client.get("/api/v1/estimate?" + urlencode(asked | {"hosts": "2"})).status_code == 200
+
+
+def test_an_api_path_naming_no_endpoint_is_a_json_404(client):
+    missing = client.get("/api/v1/nonexistent")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
+    assert "listed at /api/" in missing.json()["errors"]["__all__"][0]
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
