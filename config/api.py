@@ -1,4 +1,5 @@
-"""What every /api/v1/ view shares: it answers GET (and HEAD), and any other method with a JSON 405.
+"""What every /api/v1/ view shares: it answers GET (and HEAD), and any other method with a JSON 405; a
+path under /api/v1/ that names no endpoint is a JSON 404 (`page_not_found`, the project's handler404).
 
 Django's `require_GET` answers a wrong method with an empty 405, and a POST, PUT or DELETE never even
 gets there: the CSRF middleware answers first with its HTML 403 page. The API reads no cookie and
@@ -9,6 +10,7 @@ changes nothing, so a CSRF token protects nothing on it: `api_view` exempts the 
 import functools
 
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 ALLOWED_METHODS = ("GET", "HEAD")
@@ -30,3 +32,13 @@ def method_not_allowed() -> JsonResponse:
     response = JsonResponse({"errors": {"__all__": [f"Method not allowed: use {allowed}."]}}, status=405)
     response["Allow"] = allowed
     return response
+
+
+def page_not_found(request, exception):
+    """A JSON 404 under /api/v1/ (a script reads JSON, as from every other answer there); the site's own
+    404 page elsewhere."""
+    if request.path.startswith("/api/v1/"):
+        return JsonResponse(
+            {"errors": {"__all__": ["No such endpoint: the API's are listed at /api/."]}}, status=404
+        )
+    return defaults.page_not_found(request, exception)
