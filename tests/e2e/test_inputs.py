@@ -112,3 +112,20 @@ def test_a_file_that_cannot_be_read_keeps_the_pages_address(page, live_server, t
     assert "own-model" not in page.url
     page.reload()
     expect(page.get_by_test_id("verdict")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "message"),
+    [
+        (QUESTION, "#id_count_1", "Enter 1 or more."),
+        ("/what-runs/?gpu=geforce-rtx-3090&count=1", "#id_count_1", "Between 1 and 8."),
+        ("/what-hardware/?model=llama-3-1-70b-instruct", "#id_ctx", "Enter 1 or more."),
+    ],
+)
+def test_a_value_below_the_field_s_minimum_is_said_beside_it(page, live_server, url, field, message):
+    """The review: "How many" set to 0 outlined the field and left the old "Yes" standing, without a word:
+    the browser's own check stopped HTMX's request. The forms are `novalidate`: the server says it."""
+    page.goto(live_server.url + url)
+    page.locator(field).fill("0")
+    expect(page.locator("#result")).to_contain_text("Fix the highlighted fields")
+    expect(page.locator("#question")).to_contain_text(message)
