@@ -483,8 +483,10 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
 
     def devices_in_all(self, hosts: int) -> None:
         """At most MAX_DEVICES_IN_ALL GPUs over every machine (each machine holds the devices asked for)."""
+        if "gpu" in self.errors:  # one_machine refused the devices
+            return
         per_machine = len(self.devices)
-        if hosts * per_machine > MAX_DEVICES_IN_ALL and "gpu" not in self.errors:
+        if hosts * per_machine > MAX_DEVICES_IN_ALL:
             self.add_error(
                 "hosts",
                 f"At most {MAX_DEVICES_IN_ALL} GPUs in all: {hosts} machines of {per_machine} GPUs are "

@@ -247,3 +247,13 @@ def test_an_api_path_naming_no_endpoint_is_a_json_404(client):
     assert "listed at /api/" in missing.json()["errors"]["__all__"][0]
     page = client.get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_two_macs_on_many_machines_are_refused_as_macs_not_a_500(client, catalog):
+    """The devices' count over all machines is checked after the Mac rule, which may have refused them."""
+    response = client.get("/?model=llama-3-1-70b-instruct&gpu=apple-m4-max-128gb&count=2&hosts=16")
+    assert (
+        response.status_code == 200 and "An Apple silicon Mac takes no other GPU" in response.content.decode()
+    )
+    api = client.get("/api/v1/estimate?model=llama-3-1-70b-instruct&gpu=apple-m4-max-128gb&count=2&hosts=16")
+    assert api.status_code == 400
