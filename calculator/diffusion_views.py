@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from catalog import cache, pages, slugs
 from catalog.models import DiffusionModel, Quantization
+from catalog.search import by_relevance
 
 from .diffusion_answer import (
     FORMATS,
@@ -120,6 +121,11 @@ def model_pick(request):
     """The model picker's options: LLMs (catalog.pages.pick_models), then image and video models."""
     query = request.GET.get("q", "")[:100].replace("\x00", "")
     found = pages.pick_models(query)
-    images = DiffusionModel.objects.search(query) if query.strip() else DiffusionModel.objects.listed()
-    context = {"found": found, "images": images.only("slug", "name").order_by("name"), "query": query}
+    if query.strip():
+        images = by_relevance(
+            list(DiffusionModel.objects.search(query).only("slug", "name", "listed")), query
+        )
+    else:
+        images = DiffusionModel.objects.listed().only("slug", "name").order_by("name")
+    context = {"found": found, "images": images, "query": query}
     return TemplateResponse(request, "calculator/_diffusion_options.html", context)

@@ -16,6 +16,7 @@ from estimator import DeviceSpec, ModelSpec, QuantSpec, memory
 from . import fitting, runtime_support, slugs
 from .models import Gpu, LlmModel, Quantization, valid_specs
 from .published import published_formats
+from .search import by_relevance
 
 GIB = 2**30
 PAGE_SIZE = 50
@@ -306,7 +307,9 @@ def pick_models(query: str) -> list[LlmModel]:
     if not query.strip():
         return list(LlmModel.objects.listed().only("slug", "name"))
     terms = query.lower().split()
-    found = LlmModel.objects.search(" ".join(t for t in terms if t != "moe"))
+    words = " ".join(t for t in terms if t != "moe")
+    found = LlmModel.objects.search(words)
     if "moe" in terms:
         found = found.filter(num_experts__gt=1)
-    return list(found.order_by("-listed", "name").only("slug", "name")[: PICK_LIMIT * 2])
+    # the catalog's few hundred models, ranked as a visitor reads their names (the picker selects the first)
+    return by_relevance(list(found.only("slug", "name", "listed")), words)[: PICK_LIMIT * 2]

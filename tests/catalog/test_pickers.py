@@ -1,6 +1,7 @@
 """The type-to-find pickers: any GPU people run models on, and any model, found by what they type."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -129,3 +130,20 @@ def test_gpus_can_be_compared_by_name(client):
         "Unknown GPU: nothing-like-it"
         in client.get("/gpus/compare/?gpu=RTX+4090&gpu=nothing-like-it").content.decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        ("qwen3 32b", "Qwen3 32B"),  # was DeepSeek-R1-Distill-Qwen-32B, first by name
+        ("llama 3.1 8b", "Llama 3.1 8B (Instruct)"),  # was LLM-jp-3 1.8B (of the llama family)
+        ("llama-3-1-8b", "Llama 3.1 8B (base)"),  # its slug, exactly
+        ("flux dev", "FLUX.1 [dev]"),  # was FLUX.1 Kontext [dev]
+        ("gpt oss", "gpt-oss-20b"),
+    ],
+)
+def test_the_model_finder_selects_the_model_a_visitor_meant(client, catalog, typed, first):
+    """The review: the page selects the finder's first option and answers for it, so the first must be the
+    model meant, as the site's search ranks it."""
+    html = client.get(f"/models/pick/all/?q={typed.replace(' ', '+')}").content.decode()
+    assert re.findall(r"<option [^>]*>([^<]*)</option>", html)[0] == first
