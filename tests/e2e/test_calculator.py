@@ -130,3 +130,18 @@ def test_will_llama_3_3_70b_at_q4_k_m_run_on_two_3090s_at_32k(page, live_server)
     expect(page.get_by_test_id("verdict")).to_have_text(answer)
     expect(page.get_by_test_id("decode")).to_have_text(decode)
     expect(page.get_by_test_id("differs")).to_be_visible()
+
+
+def test_the_tab_s_title_follows_the_answer_swapped_in(page, live_server):
+    """The review: after a change the tab still read "Yes: fits on 1× GeForce RTX 4090, about 40.0 tok/s"
+    over another answer, and bookmarks and history kept it."""
+    page.goto(live_server.url + "/?model=qwen3-32b&quant=q4_k_m&gpu=geforce-rtx-4090&count=1")
+    expect(page).to_have_title(re.compile(r"^Yes: fits on 1× GeForce RTX 4090"))
+    page.locator("#id_count_1").fill("2")
+    expect(page.get_by_test_id("verdict")).to_contain_text("2× GeForce RTX 4090")
+    expect(page).to_have_title(re.compile(r"^Yes: .*2× GeForce RTX 4090.* – Will it run\?$"))
+    page.locator("#id_count_1").fill("0")
+    expect(page).to_have_title("Will it run?")
+    page.goto(live_server.url + "/what-runs/?gpu=geforce-rtx-4090&count=1")
+    page.locator("#id_count_1").fill("2")
+    expect(page).to_have_title("What runs on 2× GeForce RTX 4090? – Will it run?")

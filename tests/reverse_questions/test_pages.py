@@ -242,7 +242,10 @@ def test_htmx_gets_only_the_result_and_the_canonical_url(client, catalog):
     url = f"/what-runs/?sort=size&gpu={M4_MAX}&count=1&ctx=8192&ram_gb="
     response = client.get(url, headers={"HX-Request": "true"})
     assert response.template_name == "reverse_questions/what_runs.html#result"
-    assert response.content.decode().lstrip().startswith('<section id="result"')
+    assert re.match(
+        r'\s*<title>What runs on 1× Apple M4 Max[^<]*</title>\s*<section id="result"',
+        response.content.decode(),
+    )
     assert response["HX-Replace-Url"] == f"/what-runs/?gpu={M4_MAX}&count=1"
     assert "HX-Request" in response["Vary"]
     full = client.get(url)
