@@ -305,7 +305,10 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
     elif plan.strategy == "single":
         text = f"{word}: fits on {hardware}"
     else:
-        text = f"{word}: fits on {hardware} with {STRATEGIES[plan.strategy].phrase}{others}"
+        used = len([d for d in plan.gpu_devices if d.host == 0])
+        # tensor parallel over the GPUs that divide the heads: "2 of your 3× GeForce RTX 4090"
+        on = f"{used} of your {hardware}" if hosts == 1 and 1 < used < on_one else hardware
+        text = f"{word}: fits on {on} with {STRATEGIES[plan.strategy].phrase}{others}"
     if fit:
         faster = per_user(fit.faster, users).value
         needs = f", needs {fit.others}" if fit.others else f", which {fit.name} cannot run"

@@ -102,3 +102,16 @@ def test_a_no_reads_one_closest_plan_everywhere(client, catalog):
     short = re.search(r'data-testid="headroom">([\d.]+) GiB short in the closest plan<', html).group(1)
     assert f"The closest, layer split, needs {short} GiB more" in html
     assert "(Layer split)" in html.split("Totals")[0]  # the memory panel's plan
+
+
+def test_tensor_parallel_over_fewer_gpus_than_asked_says_how_many(client, catalog):
+    """The review: "fits on 3× GeForce RTX 4090 with tensor parallelism" over a command of
+    --tensor-parallel-size 2 (64 heads do not divide by 3)."""
+    page = client.get("/?model=qwen3-32b&gpu=geforce-rtx-4090&count=3&ctx=32768&runtime=vllm&quant=awq-4bit")
+    text = page.context["verdict"].text
+    assert text.startswith("Yes: fits on 2 of your 3× GeForce RTX 4090 with tensor parallelism, about ")
+    assert "--tensor-parallel-size 2" in page.content.decode()
+    whole = client.get("/?model=qwen3-32b&gpu=geforce-rtx-4090&count=4&ctx=32768&runtime=vllm&quant=awq-4bit")
+    assert whole.context["verdict"].text.startswith(
+        "Yes: fits on 4× GeForce RTX 4090 with tensor parallelism"
+    )
