@@ -6,7 +6,7 @@ for the question and once per cloud instance shape, each cached on the catalog a
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django import forms
 from django.http import QueryDict
@@ -22,6 +22,7 @@ from estimator.estimate import fits
 
 from .chart import cost_chart
 from .economics import (
+    MILLION,
     Linear,
     SelfHosted,
     break_even_tokens_per_day,
@@ -258,7 +259,8 @@ class Row:
     usd_per_million: float | None
     usd_per_day: float | None
     dates: list  # the price rows behind it (date, source_url, stale)
-    chosen: bool = False
+    chosen: bool = False  # the rental the break-even sentence compares with
+    cheapest: bool = False  # the lowest cost a day at the visitor's tokens
 
 
 SHOWN_RENTALS = 5  # the cheapest cloud offers in the table; the rest in a list below it
@@ -275,11 +277,12 @@ def table_rows(
 ) -> list[Row]:
     rows = []
     if owned.cost is not None:
+        sets = owned.cost.sets_needed(tokens)  # past one set's day, another: the a-day cost is theirs
         rows.append(
             Row(
                 "own",
-                f"Buy {owned.hardware}",
-                usd_text(owned.cost.hardware_usd),
+                f"Buy {owned.hardware}" + (f", {sets} sets" if sets > 1 else ""),
+                usd_text(owned.cost.hardware_usd) + (" a set" if sets > 1 else ""),
                 owned.tok_s,
                 owned.cost.usd_per_million(tokens),
                 owned.cost.usd_per_day(tokens),
@@ -314,6 +317,9 @@ def table_rows(
                 [a],
             )
         )
+    if rows:
+        cheapest = min(rows, key=lambda r: r.usd_per_day)
+        rows = [replace(r, cheapest=r is cheapest) for r in rows]
     return rows
 
 
@@ -367,19 +373,24 @@ def break_even_sentence(
         return Sentence("No cloud offer in the catalog runs this question: no break-even to compute")
     rent = compare.price
     against = f"against renting {compare.name} at {dollars(rent.usd_per_hour)}/h"
-    if tokens is None:
-        return Sentence(
-            f"Buying {owned.hardware} never pays off {against}",
-            rent.date,
-            rent.source_url,
-            ": renting costs less per token than the electricity.",
-        )
-    tail = "."
     capacity = owned.cost.capacity_tokens_per_day
-    if tokens > capacity:
-        tail = (
-            f"; one set makes at most {tokens_text(capacity)} tokens a day at {utilisation:.0%} utilisation, "
-            "so a second set is needed before that."
+    if tokens is None:
+        own, rented = owned.cost.usd_per_million_busy, compare.cost.usd_per_million
+        why = (
+            f": working {utilisation:.0%} of each day, one set makes at most {tokens_text(capacity)} tokens "
+            f"at {usd_text(own)} per million, more than renting's {usd_text(rented)}, and more tokens take "
+            "another set."
+            if rented > owned.cost.electricity_usd_per_token * MILLION
+            else ": renting costs less per token than the electricity."
         )
-    lead = f"Buying {owned.hardware} pays off above {tokens_text(tokens)} tokens a day {against}"
+        return Sentence(f"Buying {owned.hardware} never pays off {against}", rent.date, rent.source_url, why)
+    low, high = tokens_text(tokens), tokens_text(capacity)
+    if low == high:  # a narrow window: as many digits as tell its ends apart
+        low, high = f"{tokens / 1e6:.2f} M", f"{capacity / 1e6:.2f} M"
+    lead = f"Buying {owned.hardware} pays off from {low} to {high} tokens a day {against}"
+    tail = f": one set makes at most {high} in a day at {utilisation:.0%} utilisation; " + (
+        f"past that, two sets pay off only above {tokens_text(2 * tokens)}."
+        if 2 * tokens > capacity
+        else "more sets, bought past that, pay off too."
+    )
     return Sentence(lead, rent.date, rent.source_url, tail)

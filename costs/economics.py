@@ -74,12 +74,18 @@ def rented_usd_per_million(*, usd_per_hour: float, tok_s: float) -> float:
 
 
 def break_even_tokens_per_day(own: SelfHosted, rented: Linear) -> float | None:
-    """Daily tokens above which one set of bought hardware costs less than renting; None when renting
-    costs less per token than the electricity alone (buying never pays off)."""
+    """Daily tokens above which bought hardware costs less than renting; None when it never does: renting
+    costs less per token than the electricity alone, or than one set working its whole share of the day.
+
+    One set pays for itself above its hardware a day over the saving per token (B). Past one set's day
+    (C tokens) a second set is bought: n sets cost n times the hardware, and pay off above n × B, inside
+    their n × C only if B < C. So with B ≥ C buying never pays off at any volume; with B < C it does above
+    B, except just past each set's day (from (n − 1) × C to n × B), the chart's steps."""
     margin_per_million = rented.usd_per_million - own.electricity_usd_per_token * MILLION
     if margin_per_million <= 1e-9:  # equal up to rounding counts as never
         return None
-    return own.hardware_usd_per_day / margin_per_million * MILLION
+    tokens = own.hardware_usd_per_day / margin_per_million * MILLION
+    return tokens if tokens < own.capacity_tokens_per_day else None
 
 
 def tokens_text(tokens: float) -> str:

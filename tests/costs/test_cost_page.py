@@ -30,7 +30,7 @@ def test_two_3090s_against_an_h100_for_2m_tokens_a_day_is_a_dated_sourced_answer
     assert "At 2 M tokens a day" in words
     assert "renting 1× H100 SXM5 80 GB on RunPod (Community Cloud) costs" in words
     assert re.search(
-        r"Buying 2× GeForce RTX 3090 pays off above [\d.]+ k tokens a day against renting", words
+        r"Buying 2× GeForce RTX 3090 pays off from [\d.]+ k to [\d.]+ k tokens a day against renting", words
     )
     assert "at $2.69/h (price of 9 Nov 2026, source)" in words
     html = response.content.decode()
@@ -237,3 +237,38 @@ def test_a_launch_price_says_it_is_one(client, costs):
         "/cost/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3060-12-gb"
     ).content.decode()
     assert re.search(r'<td data-label="Price of"><a [^>]*>launch, Jan 2021</a></td>', html)
+
+
+def test_the_break_even_never_contradicts_the_table(client, costs):
+    """The review: "pays off above 1.7 M tokens a day" where 1.7 M was one set's whole day, and at 2 M the
+    table said buying costs $4.04 a day against renting's $2.78. Past one set's day a second set is bought:
+    buying pays off only inside each set's day, or never."""
+    from costs.economics import break_even_tokens_per_day
+
+    for query in (f"{TWO_3090S}&condition=used&rent={H100_RUNPOD}", "model=qwen3-32b&gpu=geforce-rtx-4090"):
+        context = client.get(f"/cost/?{query}").context
+        owned, compare = context["owned"].cost, context["compare"].cost
+        tokens = break_even_tokens_per_day(owned, compare)
+        for day in (0.5, 0.99, 1.0, 1.5, 1.99, 2.5, 5, 10):
+            volume = day * owned.capacity_tokens_per_day
+            buying, renting = owned.usd_per_day(volume), compare.usd_per_day(volume)
+            if tokens is None:
+                assert buying >= renting, (query, day)
+            elif volume <= owned.capacity_tokens_per_day:
+                assert (buying < renting) == (volume > tokens), (query, day)
+
+
+def test_the_table_marks_the_cheapest_option_and_says_how_many_sets_are_bought(client, costs):
+    """The review: the highlighted row was the rental the break-even compares with, not the cheapest
+    option, and "Buy 1× GeForce RTX 4090 ... $1,700" cost two sets a day."""
+    response = client.get("/cost/?model=qwen3-32b&gpu=geforce-rtx-4090&tokens_per_day=2000000")
+    rows = response.context["rows"]
+    cheapest = min(rows, key=lambda r: r.usd_per_day)
+    assert [r for r in rows if r.cheapest] == [cheapest]
+    html = response.content.decode()
+    assert re.search(
+        r'<tr class="\w+ recommended"[^>]*>\s*<th scope="row">[^<]*<small data-testid="cheapest">', html
+    )
+    assert html.count(" recommended") == 1 and html.count('data-testid="compared"') == 1
+    own = next(r for r in rows if r.kind == "own")
+    assert own.name == "Buy 1× GeForce RTX 4090, 2 sets" and own.price == "$1,700 a set"

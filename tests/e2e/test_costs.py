@@ -31,7 +31,7 @@ def test_buy_two_3090s_or_rent_an_h100_for_2m_tokens_a_day(page, live_server, co
     expect(verdict).to_contain_text("At 2 M tokens a day")
     expect(verdict).to_contain_text("renting 1× H100 SXM5 80 GB on RunPod (Community Cloud) costs")
     break_even = page.get_by_test_id("break-even")
-    expect(break_even).to_contain_text("Buying 2× GeForce RTX 3090 pays off above")
+    expect(break_even).to_contain_text("Buying 2× GeForce RTX 3090 pays off from")
     expect(break_even).to_contain_text("at $2.69/h (price of 9 Nov 2026, source)")
     expect(break_even.get_by_role("link", name="source")).to_have_attribute("href", re.compile(r"^https://"))
     expect(page).to_have_url(re.compile(r"rent=runpod-community-h100-sxm5-80-gb"))
