@@ -58,13 +58,15 @@ def shown(
     backends: list[str],
     unified: bool = False,
     fit: present.RuntimeFit | None = None,
+    no_weights: str = "",
 ) -> dict:
     """What the #result partial shows of an estimate, for the page, compare and snapshots alike (`unified`:
-    every device is a unified-memory machine's GPU)."""
+    every device is a unified-memory machine's GPU; `no_weights`: the format's name where the chosen runtime
+    can have no weights of it for the model)."""
     plan = shown_plan(result, fit)
     return {
         "result": result,
-        "verdict": present.verdict(result, hardware, users=users, fit=fit),
+        "verdict": present.verdict(result, hardware, users=users, fit=fit, no_weights=no_weights),
         "hardware": hardware,
         "shown_plan": plan,
         "recommended": plan.strategy if fit and fit.plan else result.recommended,
@@ -176,6 +178,8 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
 def shown_for(result: Estimate, question: Question) -> dict:
     """`shown` of the question's own estimate: its hardware, users, devices' backends and runtime fit."""
     specs = question.device_specs
+    tool = COMMAND_FOR_RUNTIME[question.runtime]
+    missing = commands.unavailable(question.combination.spec(question.model), question.quant_spec, tool)
     return shown(
         result,
         question.hardware,
@@ -183,6 +187,7 @@ def shown_for(result: Estimate, question: Question) -> dict:
         backends=[d.backend for d in specs],
         unified=all(d.unified_memory for d in specs),
         fit=present.runtime_fit(result, question),
+        no_weights=question.quant.name if missing else "",
     )
 
 

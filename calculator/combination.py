@@ -299,7 +299,7 @@ class Combination:
     ) -> list[str]:
         """Comment lines for a runtime with no weights of `quant` for the model: up to `most` other listed
         formats this runtime has a command for here (the model's own first, then those of `quant`'s family,
-        then the nearest in size below it) and, given `fits` (the question asked at a format), that fit
+        then Q4_K_M, then the nearest in size below it) and, given `fits` (the question asked at a format), that fit
         the question's hardware; and the other runtimes that run `quant` itself here; where neither is, up
         to `most` formats with the runtimes that run each here. A format is named only with a runtime that
         has its weights; none where there is none."""
@@ -311,6 +311,7 @@ class Combination:
             key=lambda row: (
                 row[3] not in published,
                 quant is not None and row[2] != quant.family,
+                row[3] != DEFAULT_FORMAT,  # the format people run models at (Q4_K_M), where it fits
                 row[1] > bits,
                 abs(row[1] - bits),
             ),

@@ -227,12 +227,15 @@ def rig_words(hardware: str, hosts: int, on_one: int) -> str:
     return f"{on_one * hosts} GPUs over {hosts} machines ({hardware} each)"
 
 
-def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit | None = None) -> Verdict:
+def verdict(
+    result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit | None = None, no_weights: str = ""
+) -> Verdict:
     """The answer in one short headline: yes (with how and how fast per user), yes but tight,
     borderline (short only of the memory kept free for safety), or no; `detail` says what to expect
     and what to change. `hardware` is one machine's devices ("4× GeForce RTX 3090"); the machines
     come from the plans. With `fit`, the plan is the one the chosen runtime runs, and one clause says
-    what the faster one needs."""
+    what the faster one needs. With `no_weights` (a format's name: the chosen runtime can have no weights
+    of it for the model, none published, none it makes), a plan that fits is said to fit, not to run."""
     plan = fit.plan if fit else result.recommended_plan
     hosts = machines(result)
     on_one = max(len([d for d in p.gpu_devices if d.host == 0]) for p in result.plans)
@@ -290,6 +293,8 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
             f"{users} users, waiting included: {format_rate(speed.value)} tok/s each."
         )
     word = "Yes, but tight" if plan.tight else "Yes"
+    if no_weights:  # it would fit, but there is nothing to load: not a plain yes
+        word = f"No {no_weights} release of it is known; if you make one"
     others = ""
     if hosts > 1:
         others = (
@@ -316,7 +321,7 @@ def verdict(result: Estimate, hardware: str, *, users: int = 1, fit: RuntimeFit 
         rate = f", {format_rate(faster)} tok/s{needs}" if faster else needs
     return Verdict(
         True,
-        plan.tight,
+        plan.tight or bool(no_weights),
         f"{text}{rate}.",
         # vLLM (and SGLang) take what is left at start for their KV cache pool: not free once running
         f"{format_bytes(free)} to spare on the fullest device, which the KV cache pool takes at start"

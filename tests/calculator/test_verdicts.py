@@ -115,3 +115,16 @@ def test_tensor_parallel_over_fewer_gpus_than_asked_says_how_many(client, catalo
     assert whole.context["verdict"].text.startswith(
         "Yes: fits on 4× GeForce RTX 4090 with tensor parallelism"
     )
+
+
+def test_a_format_with_no_weights_to_load_is_no_plain_yes(client, catalog):
+    """The review: Gemma 3 27B at GPTQ under vLLM on a 4090 said "Yes: fits … 51.7 tok/s" above a launch box
+    saying no GPTQ checkpoint of it is published, whose alternatives left out Q4_K_M, which fits."""
+    page = client.get("/?model=gemma-3-27b-it&gpu=geforce-rtx-4090&ctx=8192&runtime=vllm&quant=gptq-4bit")
+    verdict = page.context["verdict"]
+    assert verdict.text.startswith("No GPTQ 4-bit g128 release of it is known; if you make one: fits on 1× ")
+    assert verdict.css == "tight"
+    html = page.content.decode()
+    assert "# Here it runs as Q4_K_M (llama.cpp, Ollama, LM Studio), " in html
+    usual = client.get("/?model=gemma-3-27b-it&gpu=geforce-rtx-4090&ctx=8192&runtime=vllm&quant=bf16")
+    assert not usual.context["verdict"].text.startswith("No ")
