@@ -21,14 +21,14 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from catalog import byo
-from catalog.models import Gpu, LlmModel, Quantization
+from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
 from catalog.runtimes import BY_SLUG
 from config import http_cache
 from estimator.units import format_rate
 
 from . import charts, diffusion_views, hub_config, pickers, rig, snapshots
 from .fixes import labelled_errors, problems
-from .forms import MAX_DEVICES, MAX_RAM_GB, QuestionForm
+from .forms import FIRST_VISIT, MAX_DEVICES, MAX_RAM_GB, QuestionForm
 from .models import Snapshot
 from .og import SNAPSHOT_MAX_AGE_S
 from .page import (
@@ -264,7 +264,7 @@ def compare(request):
         form = QuestionForm(QueryDict(query))
         column = {"form": form, "query": query}
         if not form.is_valid():
-            column["errors"] = labelled_errors(form)
+            column["errors"] = image_model_error(form) or labelled_errors(form)
         else:
             column |= computed(form)
             column["price"] = hardware_price(form.devices)
@@ -301,9 +301,21 @@ def _last_asked(columns: list[dict]) -> dict:
     return {"model": data["model"].slug, "quant": data["quant"].slug, "gpu": form.gpu_slugs[0]}
 
 
+def image_model_error(form: QuestionForm) -> list[tuple[str, list[str]]]:
+    """A column asking an image or video model: said so (compare puts LLM answers side by side), not
+    "Unknown model"; nothing for any other question. A query only for an unknown model."""
+    if "model" not in form.errors or not (slug := form.data.get("model")):
+        return []
+    image = DiffusionModel.objects.filter(slug=slug).only("name").first()
+    if image is None:
+        return []
+    return [("Model", [f"{image.name} is an image or video model: compare puts LLM answers side by side."])]
+
+
 def _added(data: QueryDict, last: str) -> QuestionForm:
-    """The form of a question added by name: its model, format, GPU and count, asked as `last` asks."""
-    carried = QueryDict(last)
+    """The form of a question added by name: its model, format, GPU and count, asked as `last` asks; the
+    first, at the calculator's first-visit context (8,192 tokens), as the calculator asks it."""
+    carried = QueryDict(last or f"ctx={FIRST_VISIT['ctx']}")
     added = QueryDict(mutable=True)
     for name, default in (("model", ""), ("quant", ""), ("gpu", ""), ("count", "1")):
         added[name] = data.get(f"add_{name}") or default

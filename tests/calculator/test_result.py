@@ -249,9 +249,10 @@ def test_an_answer_added_after_a_broken_column_asks_what_the_last_answered_one_a
         "/compare/",
         {"q": broken, "add_model": "llama-3-1-8b", "add_quant": "q4_k_m", "add_gpu": "geforce-rtx-3090"},
     )
+    # with no column that answers, as the first answer added: at the calculator's first-visit context
     assert (
         alone.status_code == 302
-        and "ctx" not in QueryDict(alone["Location"].split("?", 1)[1]).getlist("q")[1]
+        and QueryDict(QueryDict(alone["Location"].split("?", 1)[1]).getlist("q")[1]).get("ctx") == "8192"
     )
 
 
@@ -373,3 +374,15 @@ def test_where_vllm_queues_users_the_decode_is_their_average_and_the_wait_is_sai
     seated = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&batch=4&runtime=vllm")
     assert ">Decode, each of 4 users</a>" in seated.content.decode()
     assert "a queued user" not in seated.content.decode()
+
+
+def test_the_first_answer_added_by_name_is_asked_at_the_calculators_context(client, catalog):
+    """The review: on an empty compare page, "Add an answer by name" asked 4,096 tokens, the calculator 8,192."""
+    response = client.get("/compare/?add_model=qwen3-32b&add_gpu=geforce-rtx-4090")
+    assert response.status_code == 302 and "ctx%3D8192" in response["Location"]
+
+
+def test_an_image_model_is_said_to_be_one_not_unknown(client, catalog):
+    html = client.get("/compare/?q=model%3Dflux-1-dev%26gpu%3Dgeforce-rtx-4090").content.decode()
+    assert "FLUX.1 [dev] is an image or video model: compare puts LLM answers side by side." in html
+    assert "Unknown model" not in html
