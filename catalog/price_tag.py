@@ -9,6 +9,9 @@ from decimal import Decimal
 
 # A price seen within this many days of a GPU's release is its launch price (MSRP rows are dated by it).
 LAUNCH_WINDOW_DAYS = 45
+# A launch price older than this, with no newer one published, is what the card cost then: two years on a
+# card is often sold out or repriced (the RTX 3090's $1,499 of 2020, the RTX 3060's $329 of 2021).
+OLD_LAUNCH_DAYS = 730
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class PriceTag:
     source_url: str
     condition: str = "new"
     launch: bool = False
+    old: bool = False  # a launch price over OLD_LAUNCH_DAYS old, the newest there is: said "none newer"
 
     @classmethod
     def seen(
@@ -37,14 +41,19 @@ class PriceTag:
         launch = date is None or (
             release_date is not None and abs((date - release_date).days) <= LAUNCH_WINDOW_DAYS
         )
-        return cls(amount_usd, date, source_url, condition, launch and condition == "new")
+        launch = launch and condition == "new"
+        seen = date or release_date
+        old = launch and seen is not None and (datetime.date.today() - seen).days > OLD_LAUNCH_DAYS
+        return cls(amount_usd, date, source_url, condition, launch, old)
 
     @property
     def when(self) -> str:
-        """'used, Dec 2026', 'launch, Jan 2021', 'May 2026'; 'launch' undated."""
+        """'used, Dec 2026', 'launch, Jan 2021, none newer', 'May 2026'; 'launch' undated."""
         words = [
             w for w in ("used" if self.condition == "used" else "", "launch" if self.launch else "") if w
         ]
         if self.date is not None:
             words.append(self.date.strftime("%b %Y"))
+        if self.old:
+            words.append("none newer")
         return ", ".join(words)

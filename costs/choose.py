@@ -273,5 +273,21 @@ def choose_answer(query: QueryDict) -> dict:
     )
     sets = cache.get_or_compute("choose", key, compute)
     best, unpriced, over = ranked(priced(sets, prices), sort=data["sort"], budget=data.get("budget"))
-    answer = {"choices": best, "unpriced": unpriced, "over_budget": over, "found": len(sets)}
+    answer = {"choices": best, "unpriced": unpriced, "over_budget": over, "found": len(sets)} | caveats(best)
     return context | {"answer": answer, "permalink": permalink}
+
+
+# A desktop board has two PCIe x16 slots (a third at x4, if any): three cards or more need a workstation or
+# server board, risers and the power supply for them, which no price here includes.
+MANY_CARDS = 3
+
+
+def caveats(choices) -> dict:
+    """What the prices of the ranked sets leave out: launch prices over two years old with none newer
+    (`PriceTag.old`), and the board and power supply that three or more cards need."""
+    return {
+        "old_prices": any(c.unit_price is not None and c.unit_price.old for c in choices),
+        "many_cards": any(
+            c.count >= MANY_CARDS and c.device.form_factor in ("desktop", "workstation") for c in choices
+        ),
+    }

@@ -161,7 +161,11 @@ def test_a_price_tag_says_used_and_launch_with_its_month():
     release = datetime.date(2020, 9, 24)
     tag = PriceTag.seen
     assert tag(Decimal("700"), datetime.date(2026, 12, 3), "u", "used", release).when == "used, Dec 2026"
-    assert tag(Decimal("1499"), datetime.date(2020, 9, 1), "u", "new", release).when == "launch, Sep 2020"
+    # a launch price over two years old, with none newer, says so (the newest is passed in)
+    old = tag(Decimal("1499"), datetime.date(2020, 9, 1), "u", "new", release)
+    assert old.when == "launch, Sep 2020, none newer" and old.old
+    recent = datetime.date.today() - datetime.timedelta(days=100)
+    assert tag(Decimal("1999"), recent, "u", "new", recent).when == f"launch, {recent:%b %Y}"
     assert tag(Decimal("1400"), datetime.date(2026, 5, 1), "u", "new", release).when == "May 2026"
     assert tag(Decimal("1499"), None, "u").when == "launch"
     # a used card sold at its release month is no launch price; a card without a release date has none
@@ -184,8 +188,10 @@ def test_gpu_pages_and_what_hardware_say_which_prices_are_used_or_at_launch(clie
     cheapest = html[html.index('data-testid="cheapest"') :]
     row = r'<th scope="row">{}</th>(?:(?!</tr>).)*?\${} <small>\(<a [^>]*>{}</a>'
     assert re.search(row.format("2× GeForce RTX 3090", "1,400", "used, Dec 2026"), cheapest, re.S)
-    assert re.search(row.format("3× GeForce RTX 4070 Ti SUPER", "2,400", "launch, Jan 2024"), cheapest, re.S)
+    assert re.search(
+        row.format("3× GeForce RTX 4070 Ti SUPER", "2,400", "launch, Jan 2024, none newer"), cheapest, re.S
+    )
     # four 3060s hold it only with llama.cpp's experimental tensor parallelism: no buying advice rests on it
     assert "4× GeForce RTX 3060 12 GB" not in html
     listing = client.get("/gpus/?sort=price").content.decode()
-    assert ">launch, Jan 2021</a>" in listing and ">used, Dec 2026</a>" in listing
+    assert ">launch, Jan 2021, none newer</a>" in listing and ">used, Dec 2026</a>" in listing

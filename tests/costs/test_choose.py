@@ -199,3 +199,15 @@ def test_every_page_s_navigation_leads_to_choose_my_gpu(client, costs, page):
     """The review: /choose/ was reached only from the buyer's guides' lead."""
     nav = re.search(r'<nav aria-label="Site">(.*?)</nav>', client.get(page).content.decode(), re.S).group(1)
     assert '<a href="/choose/">Choose my GPU</a>' in nav
+
+
+def test_old_launch_prices_and_many_cards_are_said_to_be_what_they_are(client, costs):
+    """The review: "1× GeForce RTX 3090 $1,499 (launch, Sep 2020)" ranked as a new card of 2026, and six RTX 3060s
+    as the only way under $2,000, with no word on the board six cards need."""
+    html = client.get("/choose/?budget=3000&model=qwen3-32b&condition=new").content.decode()
+    assert re.search(r"\$1,499 <small>\(<a [^>]*>launch, Sep 2020, none newer</a>\)", html)
+    assert "“None newer”: a launch price over two years old" in html
+    many = client.get("/choose/?budget=2000&model=qwen3-32b&model=gpt-oss-120b").content.decode()
+    assert "Three cards or more need a workstation or server board" in many
+    fresh = client.get("/choose/?model=llama-3-1-8b-instruct&condition=used&budget=800").content.decode()
+    assert 'data-testid="price-caveats"' not in fresh  # one used card, dated this year

@@ -236,7 +236,7 @@ def test_a_launch_price_says_it_is_one(client, costs):
     html = client.get(
         "/cost/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3060-12-gb"
     ).content.decode()
-    assert re.search(r'<td data-label="Price of"><a [^>]*>launch, Jan 2021</a></td>', html)
+    assert re.search(r'<td data-label="Price of"><a [^>]*>launch, Jan 2021, none newer</a></td>', html)
 
 
 def test_the_break_even_never_contradicts_the_table(client, costs):
