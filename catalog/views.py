@@ -62,7 +62,10 @@ def gpu_detail(request, slug):
         "gpu": gpu,
         "gpus": [gpu],
         "rows": rows,
-        "tiers": tiers.tiers(rows, "size"),
+        # each tier's first rows; the rest on the what-runs page of that tier alone, the same question
+        "tiers": tiers.tiers(
+            rows, "size", more_url=lambda key: f"{what_runs}?{urlencode(asked | {'tier': key})}"
+        ),
         "sort": "size",
         "sort_links": {key: f"{what_runs}?{urlencode(asked | {'sort': key})}" for key in tiers.SORTS},
         "what_runs": f"{what_runs}?{urlencode(asked)}",

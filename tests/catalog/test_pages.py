@@ -1,6 +1,7 @@
 """The public catalog pages: GPU list, GPU page, model list, model page, comparison."""
 
 import re
+from html import unescape
 
 import pytest
 
@@ -8,7 +9,7 @@ from calculator.templatetags.calculator import signed_percent
 from catalog import pages
 from catalog.measurements import row_estimate
 from catalog.models import Gpu, LlmModel, Measurement
-from catalog.tiers import TIERS
+from catalog.tiers import PREVIEW_ROWS, TIERS
 from tests.conftest import GIB, make_gpu, make_llm, make_quant
 from tests.glossary.test_pages import pages_crawled
 
@@ -20,6 +21,12 @@ def row(html: str, attr: str, slug: str) -> str:
     match = re.search(rf'<tr[^>]*data-{attr}="{re.escape(slug)}">(.*?)</tr>', html, re.S)
     assert match, f"no row {slug}"
     return match.group(1)
+
+
+def with_every_row(client, html: str) -> str:
+    """A GPU page and, after it, the what-runs page of each tier it shows only the first rows of."""
+    more = re.findall(r'data-testid="tier-more"><a href="([^"]+)"', html)
+    return html + "".join(client.get(unescape(url)).text for url in more)
 
 
 def listed_slugs(response) -> list[str]:
@@ -111,7 +118,7 @@ def test_rtx_3060_page_says_llama_8b_runs_at_q8_0_and_links_the_calculator(clien
     response = client.get("/gpus/geforce-rtx-3060-12-gb/")
     assert response.status_code == 200
     assert "12 GiB" in response.text and "360 GB/s" in response.text
-    llama = row(response.text, "model", "llama-3-1-8b-instruct")
+    llama = row(with_every_row(client, response.text), "model", "llama-3-1-8b-instruct")
     assert "Q8_0" in llama
     link = "/?model=llama-3-1-8b-instruct&amp;quant=q8_0&amp;gpu=geforce-rtx-3060-12-gb&amp;ctx=8192"
     assert f'href="{link}"' in llama
@@ -120,12 +127,14 @@ def test_rtx_3060_page_says_llama_8b_runs_at_q8_0_and_links_the_calculator(clien
 
 
 def test_rtx_3090_page_says_llama_8b_runs_unquantized_at_f16(client, catalog):
-    llama = row(client.get("/gpus/geforce-rtx-3090/").text, "model", "llama-3-1-8b-instruct")
+    llama = row(
+        with_every_row(client, client.get("/gpus/geforce-rtx-3090/").text), "model", "llama-3-1-8b-instruct"
+    )
     assert "F16" in llama and "quant=f16" in llama  # 16 GB of weights + 1 GiB of KV cache fit in 24 GiB
 
 
 def test_rtx_3090_page_says_a_70b_model_does_not_fit_on_one_card(client, catalog):
-    html = client.get("/gpus/geforce-rtx-3090/").text
+    html = with_every_row(client, client.get("/gpus/geforce-rtx-3090/").text)
     assert "Does not fit" in row(html, "model", "llama-3-1-405b-instruct")
 
 
@@ -136,14 +145,17 @@ def test_gpu_page_groups_what_runs_in_speed_tiers_and_hands_the_question_to_the_
     summary = re.search(r'<ul class="tier-summary".*?</ul>', html, re.S).group(0)
     assert "Runs great" in summary and "Usable" in summary and "Too slow or doesn't fit" not in summary
     great = re.search(r'data-testid="tier-great">(.*?)</section>', html, re.S).group(1)
-    assert "<h3>Runs great" in great and 'data-model="llama-3-1-8b-instruct"' in great
-    assert 'href="/models/llama-3-1-8b-instruct/"' in great  # each row links its model's page
+    # its first ten rows, the largest models first, and a link to the rest on the what-runs page
+    assert "<h3>Runs great" in great and len(re.findall(r"<tr[^>]*data-model=", great)) == PREVIEW_ROWS
+    assert 'href="/models/qwen3-5-35b-a3b/"' in great  # each row links its model's page
+    more = unescape(re.search(r'data-testid="tier-more"><a href="([^"]+)"', great).group(1))
+    assert more == "/what-runs/?gpu=geforce-rtx-3090&count=1&ctx=8192&quant=largest&tier=great"
+    assert 'data-model="llama-3-1-8b-instruct"' in client.get(more).text
     # what does not fit is folded away, not a hundred rows to scroll past
     none = re.search(r'data-testid="tier-none">(.*?)</section>', html, re.S).group(1)
-    assert (
-        none.lstrip().startswith("<details><summary><h3>Too slow or doesn&#x27;t fit")
-        and "llama-3-1-405b-instruct" in none
-    )
+    assert none.lstrip().startswith(
+        "<details><summary><h3>Too slow or doesn&#x27;t fit"
+    ) and "llama-3-1-405b-instruct" in with_every_row(client, none)
     # the same question, asked on the what-runs page, answers the same formats at the same speeds
     link = re.search(r'<a href="([^"]+)" data-testid="ask-what-runs">', html).group(1).replace("&amp;", "&")
     assert link == "/what-runs/?gpu=geforce-rtx-3090&count=1&ctx=8192&quant=largest"
@@ -151,7 +163,7 @@ def test_gpu_page_groups_what_runs_in_speed_tiers_and_hands_the_question_to_the_
         r'data-model="([^"]+)">.*?data-testid="format">([^<]+)<.*?data-testid="decode">([^<]+)<', html, re.S
     )
     answered = "".join(client.get(f"{link}&tier={key}").text for key, *_ in TIERS)  # each tier whole
-    assert len(asked) > 20
+    assert len(asked) >= PREVIEW_ROWS
     for model, quant, decode in asked:
         assert f'data-model="{model}"' in answered
         assert f'data-testid="format">{quant}<' in row(answered, "model", model), model
@@ -355,7 +367,7 @@ def test_gpu_page_asks_a_short_context_model_at_its_own_maximum(client, catalog)
     response = client.get("/gpus/geforce-rtx-3090/")
     tiny = next(r for r in response.context["rows"] if r.model.slug == "tinyllama-1-1b-chat-v1-0")
     assert tiny.fits and tiny.ctx == 2048 and "ctx=2048" in tiny.permalink
-    assert "at its maximum, 2,048 tokens" in response.text
+    assert "at its maximum, 2,048 tokens" in with_every_row(client, response.text)
 
 
 def test_model_page_says_why_no_popular_card_runs_an_apple_only_format(client, catalog):
