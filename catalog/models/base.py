@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from urllib.parse import urlsplit
 
 import pydantic
 from django.conf import settings
@@ -204,6 +205,11 @@ def free_slug(model: type[models.Model], base: str) -> str:
     return slug
 
 
+# An address cited in a row's `source` text: up to a space, a quote, a bracket or a comma; a sentence's
+# full stop or colon after it is no part of it.
+CITED_URL = re.compile(r"https?://[^\s'\"()<>,;]+")
+
+
 class SearchableQuerySet(CatalogQuerySet):
     def listed(self):
         return self.filter(listed=True)
@@ -261,6 +267,12 @@ class Searchable(CatalogRow):
 
     def search_text(self) -> str:
         return f"{self.name} {self.slug}"
+
+    @property
+    def source_links(self) -> list[tuple[str, str]]:
+        """The addresses `source` cites, each once, as (site, URL): what a public page links for the row."""
+        found = dict.fromkeys(m.rstrip(".:") for m in CITED_URL.findall(self.source))
+        return [(urlsplit(url).hostname.removeprefix("www."), url) for url in found if urlsplit(url).hostname]
 
 
 def catalog_model(label: str) -> type[CatalogRow]:

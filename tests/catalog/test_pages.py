@@ -439,3 +439,17 @@ def test_a_gpu_pages_price_links_where_it_was_published(client, catalog):
     page = client.get("/gpus/geforce-rtx-3090/").content.decode()
     assert f'<a href="{price.source_url}" data-testid="price-source">' in page
     assert price.source_url.startswith("https://")
+
+
+def test_a_gpu_page_links_the_sources_of_its_specs(client, catalog):
+    """The review: bandwidth, FP16 and TDP rows had no source a visitor could open; each is in the row's
+    `source`, now linked by site under the specs."""
+    html = client.get("/gpus/b200/").text
+    cell = re.search(r'<td data-testid="sources">(.*?)</td>', html).group(1)
+    assert re.findall(r">([^<]+)</a>", cell) == [
+        "techpowerup.com",
+        "nvidia.com",
+        "glennklockwood.com",
+        "docs.vultr.com",
+    ]
+    assert 'href="https://www.nvidia.com/en-us/data-center/dgx-b200/"' in cell
