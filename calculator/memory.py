@@ -97,12 +97,15 @@ def grouped_bars(bars: list[dict]) -> list[dict]:
 
 
 def group_name(names: list[str]) -> str:
-    """'Radeon Instinct MI300X (rank 0)' alone; '8 × Radeon Instinct MI300X (ranks 0–7), each' for eight."""
+    """'Radeon Instinct MI300X (rank 0)' alone; '8 × Radeon Instinct MI300X (ranks 0–7), each' for eight; two
+    devices of one machine, '2 × H100 SXM5 80 GB (host 1), each'."""
     if len(names) == 1:
         return names[0]
     found = [NUMBERED.match(n) for n in names]
     if all(found) and len({(m["base"], m["word"]) for m in found}) == 1:
         first, last = found[0], found[-1]
+        if first["n"] == last["n"]:  # all of one host: its number once
+            return f"{len(names)} × {first['base']} ({first['word']} {first['n']}), each"
         return f"{len(names)} × {first['base']} ({first['word']}s {first['n']}–{last['n']}), each"
     return f"{len(names)} × {names[0]}, each"
 

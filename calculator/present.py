@@ -240,6 +240,18 @@ def verdict(
     hosts = machines(result)
     on_one = max(len([d for d in p.gpu_devices if d.host == 0]) for p in result.plans)
     rig = rig_words(hardware, hosts, on_one)
+    if fit and fit.plan is None and fit.faster.strategy == "rpc_cluster":
+        # vLLM and SGLang do serve over several machines (Ray, --nnodes), as no plan here sizes: unknown, not no
+        speed = per_user(fit.faster, users).value
+        rate = f", about {format_rate(speed)} tok/s per user" if speed else ""
+        runs = f" {fit.others} runs it with an RPC cluster{rate}." if fit.others else ""
+        return Verdict(
+            False,
+            False,
+            f"Not sized here: {fit.name} over {hosts} machines, its own multi-machine serving.{runs}",
+            f"{format_bytes(min(d.free_bytes for d in fit.faster.devices))} free on the fullest device",
+            memory=fullest_device(fit.faster),
+        )
     if fit and fit.plan is None:
         runs = f": {fit.others} can" if fit.others else ""
         return Verdict(

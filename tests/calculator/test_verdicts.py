@@ -128,3 +128,17 @@ def test_a_format_with_no_weights_to_load_is_no_plain_yes(client, catalog):
     assert "# Here it runs as Q4_K_M (llama.cpp, Ollama, LM Studio), " in html
     usual = client.get("/?model=gemma-3-27b-it&gpu=geforce-rtx-4090&ctx=8192&runtime=vllm&quant=bf16")
     assert not usual.context["verdict"].text.startswith("No ")
+
+
+def test_vllm_or_sglang_over_machines_is_not_sized_not_refused(client, catalog):
+    """The review: DeepSeek-R1 at FP8 on two machines of eight H100s under SGLang said "No: SGLang cannot run
+    any plan that fits", while SGLang serves it over two machines (--nnodes); this calculator sizes only
+    llama.cpp's RPC cluster there, and says so. The memory bars of one host's identical GPUs name the host once."""
+    page = client.get(
+        "/?model=deepseek-r1&gpu=h100-sxm5-80-gb&count=8&hosts=2&link=infiniband-ndr&ctx=32768&runtime=sglang&quant=fp8"
+    )
+    text = page.context["verdict"].text
+    assert text.startswith("Not sized here: SGLang over 2 machines, its own multi-machine serving.")
+    assert "cannot run" not in text
+    html = page.content.decode()
+    assert "2 × H100 SXM5 80 GB (host 1), each" in html and "(hosts 1–1)" not in html
