@@ -13,7 +13,7 @@ from django.http import QueryDict
 
 from catalog.models import DiffusionModel, Gpu, Quantization
 from catalog.pages import POPULAR_GPUS
-from estimator import DiffusionEstimate, DiffusionWorkload, estimate_diffusion
+from estimator import DiffusionEstimate, DiffusionSpec, DiffusionWorkload, estimate_diffusion
 from estimator.diffusion import NO_FLOAT8_BACKENDS
 from estimator.diffusion_speed import DenoiserShape, format_range, format_seconds
 from estimator.units import GIB, format_bytes
@@ -202,9 +202,13 @@ def assumed_ram_gb(result: DiffusionEstimate, form: DiffusionForm) -> int | None
     return host.capacity_bytes // GIB if host and not form.cleaned_data.get("ram_gb") else None
 
 
+def spec_of(model: DiffusionModel) -> DiffusionSpec:
+    """The catalog row as the engine sizes and times it: with its denoiser's shape (SHAPES_FILE)."""
+    return model.as_spec().model_copy(update=shapes().get(model.slug, {}))
+
+
 def _estimate(form: DiffusionForm, data: dict) -> DiffusionEstimate:
-    extra = shapes().get(data["model"].slug, {})
-    spec = data["model"].as_spec().model_copy(update=extra)
+    spec = spec_of(data["model"])
     workload = DiffusionWorkload(
         width=data["width"],
         height=data["height"],

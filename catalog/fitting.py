@@ -470,7 +470,9 @@ class DeviceSet:
 
     @property
     def memory_bytes(self) -> int:
-        return self.device.memory_bytes * self.count
+        """The memory the GPUs may use: a unified-memory machine's GPU share (96 of a 128 GB Mac's), as the
+        calculator's memory bars measure it; a card's all of it."""
+        return self.device.usable_bytes * self.count
 
     @property
     def tok_s(self) -> float:

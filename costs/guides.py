@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.http import QueryDict
 
+from calculator.diffusion_answer import spec_of
 from catalog import cache, fitting
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
 from estimator import DiffusionWorkload, estimate_diffusion
@@ -154,13 +155,15 @@ class ImageRow:
     price: fitting.PriceTag | None
     free_bytes: int
     used_bytes: int
+    capacity_bytes: int  # what the GPU may use: a unified-memory machine's GPU share, not all its memory
+    seconds: float | None = None  # one image, the calculator's estimate
 
 
 def _diffusion(guide: Guide) -> dict:
     model = DiffusionModel.objects.filter(slug=guide.query["model"]).first()
     if model is None:
         return {"missing": "The image model of this guide is not in the catalog."}
-    spec = model.as_spec()
+    spec = spec_of(model)  # with its denoiser's shape, as the calculator asks it
     gpus = valid_specs(Gpu.objects.listed())
     prices = newest_prices([g for g, _ in gpus])
     rows = []
@@ -176,8 +179,10 @@ def _diffusion(guide: Guide) -> dict:
         if plan is not None and plan.fits:
             tags = prices.get(gpu.slug, {})
             usage = plan.devices[0]
+            seconds = plan.timing.total_s if plan.timing else None
+            price = tags.get("new") or tags.get("used")
             rows.append(
-                ImageRow(gpu, tags.get("new") or tags.get("used"), usage.free_bytes, usage.used_bytes)
+                ImageRow(gpu, price, usage.free_bytes, usage.used_bytes, usage.capacity_bytes, seconds)
             )
     rows.sort(key=lambda r: (r.price is None, r.price.amount_usd if r.price else 0, r.gpu.memory_bytes))
     return {"image_model": model, "rows": rows}

@@ -80,3 +80,15 @@ def test_the_best_buy_says_whose_price_it_is(client, costs):
     best = re.search(r"The best buy: <strong>[^<]+</strong> \(\$[\d,]+, ([^)]+)\)", html)
     assert best, html[:400]
     assert re.fullmatch(r"(used, |launch, )?[A-Z][a-z]{2} \d{4}|launch", best.group(1)), best.group(1)
+
+
+def test_the_image_guide_times_an_image_and_measures_what_the_gpu_may_use(client, costs):
+    """The review: the guide said "the engine gives no image speed" beside a calculator that times one, and
+    a unified-memory machine's "32.4 GiB of 128.0 GiB" beside a free figure that added up only against its
+    GPU's share. The guide now asks what the calculator asks (the denoiser's shape too)."""
+    html = client.get("/buyers-guides/best-gpu-for-image-generation/").content.decode()
+    assert "no image speed" not in html
+    seconds = re.findall(r'data-testid="image-seconds">about ([\d.]+) s<', html)
+    assert seconds and all(float(s) > 1 for s in seconds)
+    strix = re.search(r'data-gpu="amd-ryzen-ai-max-395-128gb">.*?</tr>', html, re.S).group(0)
+    assert " of 110.2 GiB<" in strix

@@ -1,6 +1,7 @@
 """The reverse question "What hardware runs this model?" (what runs on given hardware: test_pages.py)."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -234,3 +235,12 @@ def test_with_users_the_target_is_each_users_speed(client, catalog):
     for s in response.context["answer"].cheapest:
         assert s.users == 64 and s.tok_s == s.plan.shared_tok_s(64) and s.tok_s >= 100
         assert s.tok_s < s.plan.decode_tok_s  # sharing the batch, each user is slower than one alone
+
+
+def test_a_macs_memory_is_the_share_its_gpu_may_use_as_in_the_calculator(client, catalog):
+    """The review: what-hardware listed the 128 GB Mac as "128.0 GiB" where the calculator says "of 96.0 GiB"."""
+    html = client.get("/what-hardware/?model=gpt-oss-120b&ctx=32768").content.decode()
+    mac = re.search(
+        r'<tr[^>]*>\s*<th scope="row">[^<]*Apple M4 Max \(40-core GPU\) 128 GB.*?</tr>', html, re.S
+    )
+    assert mac and 'data-label="Memory">96.0 GiB<' in mac.group(0)
