@@ -1,4 +1,5 @@
 import re
+from itertools import groupby
 from urllib.parse import urlsplit
 
 from django import template
@@ -9,6 +10,7 @@ from django.utils.safestring import mark_safe
 
 from calculator import present
 from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
+from calculator.memory import group_name
 from estimator.units import format_bytes, format_rate, format_seconds
 
 register = template.Library()
@@ -210,9 +212,17 @@ def plan_rows_html(rows, recommended) -> str:
     for row in rows:
         plan = row.plan
         mark = plan.strategy == recommended
+        # consecutive devices that use the same (a tensor-parallel group, one host's layers): one line, as
+        # the memory bars group them; sixteen H100s over two machines were a cell forty lines tall
         devices = "".join(
-            f"<li>{e(d.name)}: {e(bytes_filter(d.used_bytes))} / {e(bytes_filter(d.capacity_bytes))}</li>"
-            for d in plan.devices
+            f"<li>{e(group_name([d.name for d in same]))}: {e(bytes_filter(same[0].used_bytes))} / "
+            f"{e(bytes_filter(same[0].capacity_bytes))}</li>"
+            for same in (
+                list(g)
+                for _, g in groupby(
+                    plan.devices, key=lambda d: (d.gpu, d.kind, d.used_bytes, d.capacity_bytes)
+                )
+            )
         )
         link = plan.interconnect_bytes_per_token
         empty = "" if row.reason or plan.warnings or plan.notes else ' class="empty"'

@@ -142,3 +142,13 @@ def test_vllm_or_sglang_over_machines_is_not_sized_not_refused(client, catalog):
     assert "cannot run" not in text
     html = page.content.decode()
     assert "2 × H100 SXM5 80 GB (host 1), each" in html and "(hosts 1–1)" not in html
+
+
+def test_the_plans_table_names_a_group_of_identical_devices_once(client, catalog):
+    """Sixteen H100s over two machines made a "Memory per device" cell forty lines tall; eight tensor-parallel
+    ranks are one line, as the memory bars group them."""
+    html = client.get(
+        "/?model=deepseek-r1&gpu=h200-sxm-141-gb&count=8&ctx=32768&runtime=vllm&quant=fp8"
+    ).content.decode()
+    cells = re.findall(r'<td data-label="Memory per device"><ul class="plain">(.*?)</ul></td>', html)
+    assert cells[0].count("<li>") == 1 and "8 × H200 SXM 141 GB (ranks 0–7), each: " in cells[0]
