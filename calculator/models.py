@@ -27,11 +27,12 @@ class SnapshotQuerySet(models.QuerySet):
 class Snapshot(models.Model):
     """What /r/<id> shows: the same numbers a year later, whatever the catalog or engine became."""
 
-    ESTIMATE, WHAT_RUNS, WHAT_HARDWARE = "estimate", "what-runs", "what-hardware"
+    ESTIMATE, WHAT_RUNS, WHAT_HARDWARE, DIFFUSION = "estimate", "what-runs", "what-hardware", "diffusion"
     KINDS = [
         (ESTIMATE, "Will it run?"),
         (WHAT_RUNS, "What runs on my hardware?"),
         (WHAT_HARDWARE, "What hardware runs this model?"),
+        (DIFFUSION, "Will it run? (an image or video model)"),
     ]
 
     id = models.CharField(primary_key=True, max_length=12, editable=False)

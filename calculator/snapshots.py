@@ -163,6 +163,7 @@ class SharedKind:
     save: Callable[[dict], Snapshot]
     show: Callable[[Snapshot], dict]
     template: str
+    page: str = ""  # the page it shares, where an invalid question goes back to; none: /<kind>/
 
 
 KINDS: dict[str, SharedKind] = {}

@@ -175,7 +175,7 @@ def share(request):
         if (shared := snapshots.KINDS.get(kind)) is not None:  # a page of an app above (its register())
             context = shared.answer(QueryDict(query))
             if not context["form"].is_valid():
-                return HttpResponseRedirect(f"/{kind}/?{query}")
+                return HttpResponseRedirect(f"{shared.page or f'/{kind}/'}?{query}")
             return HttpResponseRedirect(shared.save(context).get_absolute_url())
         if kind != Snapshot.ESTIMATE:
             return _plain(HttpResponseBadRequest, "Unknown kind of snapshot.")

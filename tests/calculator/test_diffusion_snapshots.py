@@ -1,0 +1,62 @@
+"""A shared image or video answer (/r/<id> of kind "diffusion"): the visitor review found the image and video
+answers alone without "Share a snapshot". It keeps its own numbers after the catalog changes and says so."""
+
+import re
+from html import unescape
+
+import pytest
+from django.core.cache import cache
+
+from calculator.models import Snapshot
+from catalog.models import DiffusionModel, Gpu
+
+pytestmark = pytest.mark.django_db
+
+FLUX = "model=flux-1-dev&gpu=geforce-rtx-4090"
+
+
+def shown(client, snapshot: Snapshot) -> str:
+    cache.clear()  # render anew, not the response kept in the cache
+    response = client.get(snapshot.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def time_shown(html: str) -> str:
+    return re.search(r'data-testid="time">[^<]*<strong>([^<]+)</strong>', html).group(1)
+
+
+def test_an_image_answer_is_shared_from_its_page_and_keeps_its_numbers(client, catalog):
+    page = client.get(f"/?{FLUX}").content.decode()
+    form = re.search(r'<form class="share" method="post" action="([^"]+)">(.*?)</form>', page, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form[2]))
+    assert fields["kind"] == "diffusion"
+    response = client.post(form[1], {name: unescape(value) for name, value in fields.items()})
+    assert response.status_code == 302
+    snapshot = Snapshot.objects.get(id=response["Location"].removeprefix("/r/"))
+    assert snapshot.kind == "diffusion"
+    before = shown(client, snapshot)
+    assert 'data-testid="same"' in before and "FLUX.1 [dev] on 1× GeForce RTX 4090" in before
+    assert time_shown(before) == time_shown(page) and "Share a snapshot" not in before
+
+    Gpu.objects.filter(slug="geforce-rtx-4090").update(fp16_tflops=20)
+    Gpu.objects.get(slug="geforce-rtx-4090").save()  # as the admin does: bumps the catalog version
+    after = shown(client, snapshot)
+    assert time_shown(after) == time_shown(before)
+    assert 'data-testid="differs"' in after and f'href="/?{FLUX.replace("&", "&amp;")}"' in after
+    assert time_shown(client.get(f"/?{FLUX}").content.decode()) != time_shown(before)
+
+
+def test_a_snapshot_whose_model_left_the_catalog_says_so(client, catalog):
+    response = client.post("/r/", {"kind": "diffusion", "q": FLUX})
+    snapshot = Snapshot.objects.get(id=response["Location"].removeprefix("/r/"))
+    DiffusionModel.objects.filter(slug="flux-1-dev").delete()
+    html = shown(client, snapshot)
+    assert "The catalog no longer has one of its inputs." in html
+    assert snapshot.specs["verdict"] in unescape(html)  # the headline as it read
+
+
+def test_an_invalid_image_question_goes_back_to_its_page(client, catalog):
+    response = client.post("/r/", {"kind": "diffusion", "q": "model=flux-1-dev&gpu=geforce-rtx-4090&steps=0"})
+    assert response.status_code == 302 and response["Location"].startswith("/?model=flux-1-dev")
+    assert not Snapshot.objects.exists()
