@@ -304,7 +304,8 @@ def _last_asked(columns: list[dict]) -> dict:
 def image_model_error(form: QuestionForm) -> list[tuple[str, list[str]]]:
     """A column asking an image or video model: said so (compare puts LLM answers side by side), not
     "Unknown model"; nothing for any other question. A query only for an unknown model."""
-    if "model" not in form.errors or not (slug := form.data.get("model")):
+    slug = form.data.get("model") or ""
+    if "model" not in form.errors or not slug or "\x00" in slug:  # PostgreSQL refuses NUL: no such row
         return []
     image = DiffusionModel.objects.filter(slug=slug).only("name").first()
     if image is None:

@@ -257,3 +257,9 @@ def test_two_macs_on_many_machines_are_refused_as_macs_not_a_500(client, catalog
     )
     api = client.get("/api/v1/estimate?model=llama-3-1-70b-instruct&gpu=apple-m4-max-128gb&count=2&hosts=16")
     assert api.status_code == 400
+
+
+def test_a_nul_in_a_compared_model_is_unknown_not_a_500(client, small_catalog):
+    """Found by bench/fuzz_requests.py: compare looked the unknown model up among the image models with its NUL."""
+    response = client.get("/compare/", {"q": "model=x%00y&gpu=geforce-rtx-3090"})
+    assert response.status_code == 200 and "Unknown model" in response.content.decode()
