@@ -274,6 +274,7 @@ def choose_answer(query: QueryDict) -> dict:
     sets = cache.get_or_compute("choose", key, compute)
     best, unpriced, over = ranked(priced(sets, prices), sort=data["sort"], budget=data.get("budget"))
     answer = {"choices": best, "unpriced": unpriced, "over_budget": over, "found": len(sets)} | caveats(best)
+    answer["condition"] = data["condition"]  # "used": the unpriced have no used price, perhaps a new one
     return context | {"answer": answer, "permalink": permalink}
 
 

@@ -92,3 +92,10 @@ def test_the_image_guide_times_an_image_and_measures_what_the_gpu_may_use(client
     assert seconds and all(float(s) > 1 for s in seconds)
     strix = re.search(r'data-gpu="amd-ryzen-ai-max-395-128gb">.*?</tr>', html, re.S).group(0)
     assert " of 110.2 GiB<" in strix
+
+
+def test_a_used_guide_says_the_others_have_no_used_price(client, costs):
+    """The review: the used-GPU guide listed the RX 7900 XTX under "no price published" beside pages that show
+    its new price."""
+    html = client.get("/buyers-guides/best-used-gpu/").content.decode()
+    assert "Also runs it, no used price published (" in html and "no price published (" not in html
