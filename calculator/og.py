@@ -91,7 +91,13 @@ def _draw_snapshot(snapshot_id: str) -> bytes:
     fit = snapshots.runtime_fit(snapshot, result)
     return _draw(
         result,
-        present.verdict(result, specs["hardware"], users=specs["workload"].get("batch", 1), fit=fit),
+        present.verdict(
+            result,
+            specs["hardware"],
+            users=specs["workload"].get("batch", 1),
+            fit=fit,
+            no_weights=snapshots.no_weights(snapshot),
+        ),
         plan=answers.shown_plan(result, fit),
         model=specs["model_name"],
         quant=specs["quant_name"],

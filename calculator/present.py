@@ -85,10 +85,12 @@ class Verdict:
     memory: str = ""  # "21.3 of 24.0 GiB": the fullest device of the plan shown
     borderline: bool = False  # does not fit only because of the memory kept free for safety
     detail: str = ""  # what the headline leaves out: what to expect, what to change
+    unsized: bool = False  # the runtime's own way over the hardware is not sized here: neither yes nor no
+    no_weights: bool = False  # it fits, but no release of the format is known for the chosen runtime
 
     @property
     def css(self) -> str:
-        if self.borderline:
+        if self.borderline or self.unsized:
             return "tight"
         return ("tight" if self.tight else "yes") if self.fits else "no"
 
@@ -176,6 +178,7 @@ class RuntimeFit:
     others: str  # "llama.cpp or Ollama", empty when no runtime offered here runs it
     others_url: str = ""  # the question under the first of them
     why: str = ""  # what it lacks to run the faster plan: "lms has no flag to ..."
+    serves_machines: bool = False  # serves over several machines itself (vLLM, SGLang), as no plan here sizes
 
     @property
     def cannot(self) -> str:
@@ -189,6 +192,11 @@ class RuntimeFit:
         as the runtimes that can run it would."""
         who = f"With {self.others}" if self.others else f"Not with {self.name}"
         return f"{who}: {phrase(self.faster.strategy)}"
+
+
+# Runtimes that serve one model over several machines themselves (vLLM over Ray with pipeline parallelism,
+# SGLang's --nnodes), which the engine does not size: over machines it sizes llama.cpp's RPC cluster alone.
+MULTI_MACHINE_RUNTIMES = ("vllm", "sglang")
 
 
 def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
@@ -216,6 +224,7 @@ def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
         combination.names(others) if others else "",
         question.permalink(runtime=others[0]) if others else "",
         cannot_run(plan, key),
+        serves_machines=question.runtime in MULTI_MACHINE_RUNTIMES,
     )
 
 
@@ -240,7 +249,7 @@ def verdict(
     hosts = machines(result)
     on_one = max(len([d for d in p.gpu_devices if d.host == 0]) for p in result.plans)
     rig = rig_words(hardware, hosts, on_one)
-    if fit and fit.plan is None and fit.faster.strategy == "rpc_cluster":
+    if fit and fit.plan is None and fit.faster.strategy == "rpc_cluster" and fit.serves_machines:
         # vLLM and SGLang do serve over several machines (Ray, --nnodes), as no plan here sizes: unknown, not no
         speed = per_user(fit.faster, users).value
         rate = f", about {format_rate(speed)} tok/s per user" if speed else ""
@@ -251,6 +260,7 @@ def verdict(
             f"Not sized here: {fit.name} over {hosts} machines, its own multi-machine serving.{runs}",
             f"{format_bytes(min(d.free_bytes for d in fit.faster.devices))} free on the fullest device",
             memory=fullest_device(fit.faster),
+            unsized=True,
         )
     if fit and fit.plan is None:
         runs = f": {fit.others} can" if fit.others else ""
@@ -343,6 +353,7 @@ def verdict(
         tok_s_who=who,
         memory=fullest_device(plan),
         detail=detail,
+        no_weights=bool(no_weights),
     )
 
 

@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from catalog.runtimes import COMMAND_FOR_RUNTIME
-from estimator import ENGINE_VERSION, Estimate
+from estimator import ENGINE_VERSION, Estimate, commands
 from estimator.units import format_bytes, format_rate
 
 from . import answer as answers
@@ -67,7 +67,10 @@ def show(snapshot: Snapshot) -> dict:
     backends = [d.get("backend", "cuda") for d in devices]
     unified = bool(devices) and all(d.get("unified_memory") for d in devices)
     fit = runtime_fit(snapshot, result)
-    context = answers.shown(result, hardware, users=users, backends=backends, unified=unified, fit=fit) | {
+    missing = no_weights(snapshot)
+    context = answers.shown(
+        result, hardware, users=users, backends=backends, unified=unified, fit=fit, no_weights=missing
+    ) | {
         "snapshot": snapshot,
         "runtime": QueryDict(snapshot.query).get("runtime", ""),  # as the page's question names it
         "permalink": f"{reverse('calculator:will-it-run')}?{snapshot.query}",
@@ -98,6 +101,19 @@ def show(snapshot: Snapshot) -> dict:
     who = "engine" if snapshot.engine_version != ENGINE_VERSION else "catalog"
     context["today"] = {"differs": True, "reason": f"today's {who} {change}", "url": url}
     return context
+
+
+def no_weights(snapshot: Snapshot) -> str:
+    """The format's name where the snapshot's runtime can have no weights of it for its model, as the page's
+    verdict says it (the releases the catalog knows: a snapshot stores the model without them); empty
+    otherwise, or when today's catalog no longer reads its question."""
+    form = QuestionForm(QueryDict(snapshot.query))
+    if not form.is_valid():
+        return ""
+    question = Question.from_form(form)
+    model = question.combination.spec(question.model)
+    missing = commands.unavailable(model, question.quant_spec, COMMAND_FOR_RUNTIME[question.runtime])
+    return question.quant.name if missing else ""
 
 
 def runtime_fit(snapshot: Snapshot, result: Estimate) -> present.RuntimeFit | None:

@@ -152,3 +152,23 @@ def test_the_plans_table_names_a_group_of_identical_devices_once(client, catalog
     ).content.decode()
     cells = re.findall(r'<td data-label="Memory per device"><ul class="plain">(.*?)</ul></td>', html)
     assert cells[0].count("<li>") == 1 and "8 × H200 SXM 141 GB (ranks 0–7), each: " in cells[0]
+
+
+def test_the_review_of_the_diff_no_weights_in_snapshots_and_not_sized_for_vllm_alone(client, catalog):
+    """A second review: a snapshot of the no-weights answer said "Yes"; "Not sized here" was said for Ollama,
+    which serves over no machines (its "cannot run" stands), and was styled and worded as a No."""
+    gptq = "model=gemma-3-27b-it&quant=gptq-4bit&gpu=geforce-rtx-4090&ctx=8192&runtime=vllm"
+    shared = client.post("/r/", {"q": gptq})
+    html = client.get(shared["Location"]).content.decode()
+    assert (
+        "No GPTQ 4-bit g128 release of it is known; if you make one" in html and 'data-testid="same"' in html
+    )
+    ollama = client.get("/?model=llama-3-1-70b-instruct&gpu=geforce-rtx-4090&hosts=2&ctx=8192&runtime=ollama")
+    assert ollama.context["verdict"].text.startswith("No: Ollama cannot run any plan that fits")
+    sglang = client.get(
+        "/?model=deepseek-r1&gpu=h100-sxm5-80-gb&count=8&hosts=2&link=infiniband-ndr&ctx=32768&runtime=sglang&quant=fp8"
+    )
+    assert (
+        sglang.context["verdict"].css == "tight"
+        and 'data-testid="no-fit-speeds"' not in sglang.content.decode()
+    )
