@@ -69,7 +69,8 @@ def tiers(
 
     With `more_url` (tier key -> the page of that tier alone) each table shows its first PREVIEW_ROWS and
     links to the rest; `only` (a tier's key) is that page: its tier's table whole, the others' not shown
-    (every tier keeps its rows for the summary). Neither: every row (a snapshot keeps what it showed)."""
+    (every tier keeps its rows for the summary). Neither: every row (a snapshot keeps every row it froze, where
+    its page showed the first of each tier and linked the rest)."""
     keyed = [(tier_key(r), r) for r in sort_rows(rows, sort)]
     out = []
     for key, title, _, meaning in TIERS:

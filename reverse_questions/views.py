@@ -19,6 +19,7 @@ from catalog import cache, fitting, runtime_support, slugs, tiers
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 from catalog.pages import published_formats
 from catalog.runtimes import RUNTIME_CHOICES
+from catalog.search import search_key, search_terms
 from catalog.workload import ram_presets
 from config import http_cache
 from config.htmx import respond
@@ -142,11 +143,16 @@ def what_hardware_answer(query: QueryDict) -> dict:
 
 
 def named(models: list[ModelSpec], q: str) -> list[ModelSpec]:
-    """The models whose name, slug or family holds every word of `q` (any case): "qwen3 32b", "coder"."""
-    words = q.lower().split()
-    if not words:
+    """The models whose name, slug, Hugging Face id or family holds every word of `q`, as the site's search
+    reads them (case, spaces, dashes and dots ignored: "qwen2.5-coder", "llama 3.1", "70b")."""
+    terms = search_terms(q)
+    if not terms:
         return models
-    return [m for m in models if all(w in f"{m.name} {m.slug} {m.family}".lower() for w in words)]
+    return [
+        m
+        for m in models
+        if all(t in search_key(f"{m.name} {m.slug} {m.hf_id or ''} {m.family}") for t in terms)
+    ]
 
 
 def _with_unlisted(listed: dict[str, Gpu], missing: set[str], chosen: set[str]) -> dict[str, Gpu]:

@@ -16,8 +16,8 @@ from tests.reverse_questions.answers import set_prices
 pytestmark = pytest.mark.django_db
 
 WHAT_RUNS = "gpu=apple-m4-max-128gb&count=1"
-WHAT_HARDWARE = "model=gpt-oss-120b&tok_s=20"
-TIER_KEYS = [key for key, *_ in TIERS]  # at its own MXFP4, which the canonical query leaves out
+WHAT_HARDWARE = "model=gpt-oss-120b&tok_s=20"  # at its own MXFP4, which the canonical query leaves out
+TIER_KEYS = [key for key, *_ in TIERS]
 
 
 def share(client, kind: str, query: str) -> Snapshot:

@@ -68,7 +68,9 @@ def test_models_named_narrows_the_rows_and_the_verdict_says_so(client, catalog):
     base = "/what-runs/?gpu=geforce-rtx-3090&count=1"
     page = client.get(base + "&q=+Qwen3++32B+").content.decode()
     shown = models_shown(page)
-    assert shown and all("qwen3" in m and "32b" in m for m in shown)
+    # every word, as the site's search reads it (spaces, dashes and dots aside): Qwen3 32B and its VL releases;
+    # "qwen32b" holds "qwen3" too (DeepSeek-R1-Distill-Qwen-32B), as in the model finder
+    assert "qwen3-32b" in shown and all(m.replace("-", "").find("qwen3") >= 0 and "32b" in m for m in shown)
     verdict = markup.unescape(re.search(r'data-testid="verdict">(.*?)</p>', page, re.S).group(1))
     assert re.match(rf"\d of {len(shown)} models named “Qwen3 32B” fit on 1× GeForce RTX 3090", verdict)
     # the permalink, the sort links and the tier links keep the words
@@ -89,3 +91,11 @@ def test_a_snapshot_of_named_models_says_they_are_named(client, catalog):
     shown = client.get(response["Location"]).content.decode()
     assert re.search(r"\d+ of \d+ models named “gemma” fit on 1× GeForce RTX 3090", markup.unescape(shown))
     assert all("gemma" in m for m in models_shown(shown))
+
+
+@pytest.mark.parametrize("q", ["qwen2.5-coder", "llama-3.1", "Qwen2.5 Coder"])
+def test_models_named_reads_words_as_the_site_search_does(client, catalog, q):
+    """The review of the diff: "qwen2.5-coder" and "llama-3.1" found no model, dots and dashes read literally."""
+    html = client.get("/what-runs/", {"gpu": "geforce-rtx-3090", "count": "1", "q": q}).content.decode()
+    shown = models_shown(html)
+    assert shown and "No model of the catalog is named" not in html
