@@ -145,7 +145,8 @@ class Choice:
 
     @property
     def memory_bytes(self) -> int:
-        return self.device.memory_bytes * self.count
+        """What the GPUs may use, as DeviceSet.memory_bytes (a unified-memory machine's GPU share)."""
+        return self.device.usable_bytes * self.count
 
 
 def qualifying_sets(

@@ -300,7 +300,7 @@ def table_rows(
                 r.cost.usd_per_million,
                 r.cost.usd_per_day(tokens),
                 [r.price],
-                r is compare,
+                r is compare and owned.cost is not None,  # the break-even sentence compares with it
             )
         )
     for a in apis:
@@ -345,7 +345,8 @@ def verdict(owned: Owned, compare: Rental | None, api: ApiPrice | None, tokens: 
     if len(options) == 1:  # nothing to be cheaper than
         return f"{at}, {parts[0]}."
     cheapest = min(options)[1]
-    return f"{at}, {', '.join(parts)}: {cheapest} is cheapest."
+    # "of these": a rental the visitor picked may not be the cheapest offer, which the table marks
+    return f"{at}, {', '.join(parts)}: {cheapest} is the cheapest of these."
 
 
 @dataclass(frozen=True)
@@ -385,11 +386,14 @@ def break_even_sentence(
         )
         return Sentence(f"Buying {owned.hardware} never pays off {against}", rent.date, rent.source_url, why)
     low, high = tokens_text(tokens), tokens_text(capacity)
-    if low == high:  # a narrow window: as many digits as tell its ends apart
-        low, high = f"{tokens / 1e6:.2f} M", f"{capacity / 1e6:.2f} M"
+    for digits in (2, 3, 4):  # a narrow window: as many digits as tell its ends apart
+        if low != high:
+            break
+        low, high = f"{tokens / 1e6:.{digits}f} M", f"{capacity / 1e6:.{digits}f} M"
     lead = f"Buying {owned.hardware} pays off from {low} to {high} tokens a day {against}"
     tail = f": one set makes at most {high} in a day at {utilisation:.0%} utilisation; " + (
-        f"past that, two sets pay off only above {tokens_text(2 * tokens)}."
+        f"past that, buying pays off again only above {tokens_text(tokens)} a set "
+        f"({tokens_text(2 * tokens)} for two)."
         if 2 * tokens > capacity
         else "more sets, bought past that, pay off too."
     )

@@ -155,7 +155,7 @@ def test_htmx_gets_only_the_result_and_the_canonical_url(client, costs):
     url = f"/cost/?{TWO_3090S}&lifetime=5&utilisation=0.5"
     response = client.get(url, headers={"HX-Request": "true"})
     assert response.template_name == "costs/cost.html#result"
-    assert response.content.decode().lstrip().startswith('<section id="result"')
+    assert re.match(r'\s*<title>[^<]*</title>\s*<section id="result"', response.content.decode())
     assert response["HX-Replace-Url"] == f"/cost/?{TWO_3090S}&lifetime=5"
     full = client.get(url)
     assert full.template_name == "costs/cost.html" and "<form" in full.content.decode()
@@ -272,3 +272,16 @@ def test_the_table_marks_the_cheapest_option_and_says_how_many_sets_are_bought(c
     assert html.count(" recommended") == 1 and html.count('data-testid="compared"') == 1
     own = next(r for r in rows if r.kind == "own")
     assert own.name == "Buy 1× GeForce RTX 4090, 2 sets" and own.price == "$1,700 a set"
+
+
+def test_the_verdict_names_the_cheapest_of_what_it_weighs_and_the_tab_follows(client, costs):
+    html = client.get("/cost/?model=qwen3-32b&gpu=geforce-rtx-4090").content.decode()
+    assert "is the cheapest of these." in html
+    partial = client.get(
+        "/cost/?model=qwen3-32b&gpu=geforce-rtx-3090&count=2", headers={"HX-Request": "true"}
+    )
+    assert (
+        partial.content.decode()
+        .lstrip()
+        .startswith("<title>What a million tokens cost on 2× GeForce RTX 3090 – Will it run?</title>")
+    )
