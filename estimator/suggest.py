@@ -350,7 +350,9 @@ def suggestions(
             if plan is not None:
                 out.append(_more("hosts", hosts, "more_machines", kind, plan, workload))
                 break
-    elif best is None:
+    elif best is None and workload.hosts == 1:
+        # one machine's GPUs: over several machines, n GPUs in one (fewer than those asked, perhaps, and a
+        # link that kept the machines: n a machine) would answer another question than the visitor's
         kind = max(devices, key=lambda d: d.usable_bytes)
         for n in range(len(devices) + 1, MAX_GPU_COUNT + 1):
             strategies = ("single", "layer_split", "tensor_parallel")

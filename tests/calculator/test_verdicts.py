@@ -172,3 +172,13 @@ def test_the_review_of_the_diff_no_weights_in_snapshots_and_not_sized_for_vllm_a
         sglang.context["verdict"].css == "tight"
         and 'data-testid="no-fit-speeds"' not in sglang.content.decode()
     )
+
+
+def test_over_several_machines_no_count_of_gpus_in_one_is_suggested(client, catalog):
+    """The review: two machines of eight H100s were told "10 × H100 SXM5 80 GB would fit it", fewer GPUs than
+    asked, in one machine, behind a link that kept two machines (20 GPUs). Over machines, no such suggestion."""
+    query = "model=deepseek-r1&gpu=h100-sxm5-80-gb&ctx=32768&runtime=sglang&quant=fp8"
+    over = client.get(f"/api/v1/estimate?{query}&count=8&hosts=2").json()
+    assert not [s for s in over["suggestions"] if s["kind"] == "gpu_count"]
+    one = client.get(f"/api/v1/estimate?{query}&count=4").json()
+    assert [s for s in one["suggestions"] if s["kind"] == "gpu_count"]
