@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES
-from estimator import Estimate, Plan, commands
+from estimator import Estimate, Plan
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
 from estimator.units import format_rate
@@ -150,7 +150,7 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
     if command:
         return Launch(key, command)
     combination = question.combination
-    if reason := commands.unavailable(combination.spec(question.model), question.quant_spec, key):
+    if reason := question.missing_weights:
         return Launch(
             key,
             "\n".join(
@@ -178,8 +178,6 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
 def shown_for(result: Estimate, question: Question) -> dict:
     """`shown` of the question's own estimate: its hardware, users, devices' backends and runtime fit."""
     specs = question.device_specs
-    tool = COMMAND_FOR_RUNTIME[question.runtime]
-    missing = commands.unavailable(question.combination.spec(question.model), question.quant_spec, tool)
     return shown(
         result,
         question.hardware,
@@ -187,7 +185,7 @@ def shown_for(result: Estimate, question: Question) -> dict:
         backends=[d.backend for d in specs],
         unified=all(d.unified_memory for d in specs),
         fit=present.runtime_fit(result, question),
-        no_weights=question.quant.name if missing else "",
+        no_weights=question.quant.name if question.missing_weights else "",
     )
 
 

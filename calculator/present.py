@@ -8,7 +8,7 @@ writes no sentence; units are formatted by `estimator.units`; each device's fit 
 from dataclasses import dataclass
 
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES
-from estimator import Estimate, Explanation, Plan, commands
+from estimator import Estimate, Explanation, Plan
 from estimator.schema import Reason, Suggestion
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
@@ -207,9 +207,9 @@ def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
     key = COMMAND_FOR_RUNTIME[question.runtime]
     if plan is None or key in plan.commands:
         return None
-    combination = question.combination
-    if commands.unavailable(combination.spec(question.model), question.quant_spec, key):
+    if question.missing_weights:
         return None
+    combination = question.combination
     family = question.quant.family
     others = [
         r.slug

@@ -16,6 +16,7 @@ from catalog.published import formats_of, listed_formats, model_spec
 from catalog.runtime_support import runtime_table
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_FOR_COMMAND, engine_runtime
 from estimator import DeviceSpec, Estimate, QuantSpec, Workload, commands, estimate
+from estimator.reasons import Reason
 from estimator.units import GIB
 
 from .combination import BUILD_NAMES, Combination
@@ -85,6 +86,14 @@ class Question:
         """The format as the engine sees it, as this runtime holds it for this model (a GGUF's MXFP4
         mix, or an MoE's published checkpoint under vLLM: Quantization.as_spec)."""
         return self.quant.as_spec(self.runtime, moe=self.model.is_moe)
+
+    @cached_property
+    def missing_weights(self) -> Reason | None:
+        """Why the chosen runtime can have no weights of this format for this model (none published, none
+        it makes: estimator.commands.unavailable); None when it can. The launch box, the verdict, the runtime
+        fit and a snapshot's verdict read it."""
+        tool = COMMAND_FOR_RUNTIME[self.runtime]
+        return commands.unavailable(self.combination.spec(self.model), self.quant_spec, tool)
 
     @cached_property
     def device_specs(self) -> list[DeviceSpec]:

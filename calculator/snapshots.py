@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from catalog.runtimes import COMMAND_FOR_RUNTIME
-from estimator import ENGINE_VERSION, Estimate, commands
+from estimator import ENGINE_VERSION, Estimate
 from estimator.units import format_bytes, format_rate
 
 from . import answer as answers
@@ -111,9 +111,7 @@ def no_weights(snapshot: Snapshot) -> str:
     if not form.is_valid():
         return ""
     question = Question.from_form(form)
-    model = question.combination.spec(question.model)
-    missing = commands.unavailable(model, question.quant_spec, COMMAND_FOR_RUNTIME[question.runtime])
-    return question.quant.name if missing else ""
+    return question.quant.name if question.missing_weights else ""
 
 
 def runtime_fit(snapshot: Snapshot, result: Estimate) -> present.RuntimeFit | None:
