@@ -19,7 +19,7 @@ from catalog import cache, fitting, runtime_support, slugs, tiers
 from catalog.models import Gpu, LlmModel, Quantization, valid_specs
 from catalog.pages import published_formats
 from catalog.runtimes import RUNTIME_CHOICES
-from catalog.search import search_key, search_terms
+from catalog.search import search_terms
 from catalog.workload import ram_presets
 from config import http_cache
 from config.htmx import respond
@@ -82,7 +82,7 @@ def what_runs_answer(query: QueryDict) -> dict:
         )
         specs = tables["gpu_specs"]
         rows = fitting.what_runs(
-            models=named(tables["models"], data["q"]),
+            models=named(tables["models"], data["q"], tables["search_keys"]),
             quants=[spec for _, spec in quants],
             devices=[specs[g.slug] if g.slug in specs else g.as_spec() for g in form.devices],
             workload=workload,
@@ -142,17 +142,13 @@ def what_hardware_answer(query: QueryDict) -> dict:
     return context
 
 
-def named(models: list[ModelSpec], q: str) -> list[ModelSpec]:
-    """The models whose name, slug, Hugging Face id or family holds every word of `q`, as the site's search
-    reads them (case, spaces, dashes and dots ignored: "qwen2.5-coder", "llama 3.1", "70b")."""
+def named(models: list[ModelSpec], q: str, search_keys: dict[str, str]) -> list[ModelSpec]:
+    """The models whose search key (`search_keys`, by slug: the rows' own, of their name, slug, Hugging Face
+    id and family) holds every word of `q`, as the site's search matches them ("qwen2.5-coder", "llama 3.1")."""
     terms = search_terms(q)
     if not terms:
         return models
-    return [
-        m
-        for m in models
-        if all(t in search_key(f"{m.name} {m.slug} {m.hf_id or ''} {m.family}") for t in terms)
-    ]
+    return [m for m in models if all(t in search_keys.get(m.slug, "") for t in terms)]
 
 
 def _with_unlisted(listed: dict[str, Gpu], missing: set[str], chosen: set[str]) -> dict[str, Gpu]:
@@ -200,6 +196,7 @@ def _runs_tables() -> dict:
             "gpu_rows": [_option(g.slug, g.name) for g in gpus.values()],
             "models": [spec for _, spec in valid_specs(models)],
             "native_dtypes": {m.slug: m.native_dtype for m in models},
+            "search_keys": {m.slug: m.search_key for m in models},  # "Models named": as the search matches
             "quants": valid_specs(Quantization.objects.listed()),
         }
 
