@@ -9,7 +9,8 @@ from catalog import cache
 from estimator import ENGINE_VERSION, DiffusionEstimate
 from estimator.units import format_bytes
 
-from .diffusion_answer import DiffusionForm, answer, result_context, spec_of
+from .diffusion_answer import DiffusionForm, answer, result_context, smaller_formats, spec_of, verdict
+from .forms import device_summary
 from .models import Snapshot
 from .snapshots import check_length
 
@@ -35,13 +36,14 @@ def save(context: dict) -> Snapshot:
     form, result = context["form"], context["result"]
     query = form.canonical_query()
     check_length(query)
-    shown = result_context(result, form)
     specs = {
         "model": spec_of(form.cleaned_data["model"]).model_dump(mode="json"),
         "devices": [d.as_spec().model_dump(mode="json") for d in form.devices],
-        "hardware": shown["hardware"],
+        "hardware": device_summary(form.devices),
         "model_name": form.cleaned_data["model"].name,
-        "verdict": shown["diffusion_verdict"].text,  # the headline as it read, should the question not
+        # the headline as it read, for the day the catalog no longer reads the question (the verdict alone:
+        # the page's suggestions would ask the engine again)
+        "verdict": verdict(result, form, smaller_formats(form)).text,
     }
     snapshot, _ = Snapshot.objects.get_or_create(
         id=Snapshot.make_id(query, specs, ENGINE_VERSION, Snapshot.DIFFUSION),
