@@ -9,7 +9,7 @@ from django.http import QueryDict
 from catalog import byo, slugs
 from catalog import workload as tables
 from catalog.fitting import DEFAULTS
-from catalog.models import Gpu, LlmModel, Quantization, valid_specs
+from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
 from catalog.runtimes import BY_SLUG, FLASH_ATTENTION_OFF, RUNTIME_CHOICES, RUNTIMES
 from estimator import limits
 from estimator.commands import UNQUANTIZED_KV
@@ -500,6 +500,14 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         """One Gpu per physical device, in the order given."""
         found, counts = self.cleaned_data["gpu"], self.cleaned_data["count"]
         return [found[slug] for slug, n in zip(self.gpu_slugs, counts, strict=True) for _ in range(n)]
+
+
+def image_model(slug: str) -> DiffusionModel | None:
+    """The image or video model a slug no LLM has names, if any: pages that answer only for LLMs say what it
+    is rather than "Unknown model". A query; none for a slug with NUL, which PostgreSQL refuses and no row has."""
+    return (
+        DiffusionModel.objects.filter(slug=slug).only("name").first() if slug and "\x00" not in slug else None
+    )
 
 
 def engine_accepts(row):

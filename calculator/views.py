@@ -21,14 +21,14 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from catalog import byo
-from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
+from catalog.models import Gpu, LlmModel, Quantization
 from catalog.runtimes import BY_SLUG
 from config import http_cache
 from estimator.units import format_rate
 
 from . import charts, diffusion_views, hub_config, pickers, rig, snapshots
 from .fixes import labelled_errors, problems
-from .forms import FIRST_VISIT, MAX_DEVICES, MAX_RAM_GB, QuestionForm
+from .forms import FIRST_VISIT, MAX_DEVICES, MAX_RAM_GB, QuestionForm, image_model
 from .models import Snapshot
 from .og import SNAPSHOT_MAX_AGE_S
 from .page import (
@@ -304,10 +304,7 @@ def _last_asked(columns: list[dict]) -> dict:
 def image_model_error(form: QuestionForm) -> list[tuple[str, list[str]]]:
     """A column asking an image or video model: said so (compare puts LLM answers side by side), not
     "Unknown model"; nothing for any other question. A query only for an unknown model."""
-    slug = form.data.get("model") or ""
-    if "model" not in form.errors or not slug or "\x00" in slug:  # PostgreSQL refuses NUL: no such row
-        return []
-    image = DiffusionModel.objects.filter(slug=slug).only("name").first()
+    image = image_model(form.data.get("model") or "") if "model" in form.errors else None
     if image is None:
         return []
     return [("Model", [f"{image.name} is an image or video model: compare puts LLM answers side by side."])]

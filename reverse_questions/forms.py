@@ -12,6 +12,7 @@ from calculator.forms import (
     MAX_RAM_GB,
     DeviceRowsForm,
     engine_accepts,
+    image_model,
     name_field,
     ram_preset_field,
     ram_preset_of,
@@ -21,7 +22,7 @@ from calculator.forms import (
 )
 from catalog import fitting, runtime_support, slugs
 from catalog.fitting import urlencoded
-from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
+from catalog.models import Gpu, LlmModel, Quantization
 from catalog.tiers import SORTS, TIERS
 
 DEFAULT_CTX = 8192
@@ -145,7 +146,7 @@ class WhatHardwareForm(forms.Form):
     def clean_model(self):
         slug = self.cleaned_data["model"]
         if slug not in self.models:
-            image = DiffusionModel.objects.filter(slug=slug).first()  # a query only when it is no LLM
+            image = image_model(slug)  # a query only when it is no LLM
             if image is not None:  # found by the site's search, so asked for here: say what it is
                 raise forms.ValidationError(
                     f"{image.name} is an image or video model, which this page does not rank: the "
