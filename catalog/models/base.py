@@ -272,7 +272,8 @@ class Searchable(CatalogRow):
     def source_links(self) -> list[tuple[str, str]]:
         """The addresses `source` cites, each once, as (site, URL): what a public page links for the row."""
         found = dict.fromkeys(m.rstrip(".:") for m in CITED_URL.findall(self.source))
-        return [(urlsplit(url).hostname.removeprefix("www."), url) for url in found if urlsplit(url).hostname]
+        sites = ((urlsplit(url).hostname, url) for url in found)
+        return [(host.removeprefix("www."), url) for host, url in sites if host]
 
 
 def catalog_model(label: str) -> type[CatalogRow]:
