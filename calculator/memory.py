@@ -74,8 +74,9 @@ def memory_bars(plan: Plan) -> list[dict]:
     return bars
 
 
-# A device's name within a plan: "Radeon Instinct MI300X (rank 3)", "GeForce RTX 3090 (copy 2)"
-NUMBERED = re.compile(r"^(?P<base>.*) \((?P<word>[a-zA-Z]+) (?P<n>\d+)\)$")
+# A device's name within a plan: "Radeon Instinct MI300X (rank 3)", "GeForce RTX 3090 (copy 2)", "H100 SXM5 80 GB
+# (host 2, rank 5)"
+NUMBERED = re.compile(r"^(?P<base>.*) \((?P<host>host \d+, )?(?P<word>[a-zA-Z]+) (?P<n>\d+)\)$")
 
 
 def grouped_bars(bars: list[dict]) -> list[dict]:
@@ -86,7 +87,7 @@ def grouped_bars(bars: list[dict]) -> list[dict]:
     for bar in bars:
         d = bar["device"]
         key = (
-            d.gpu, d.kind, d.layers, d.weights_bytes, d.kv_cache_bytes, d.recurrent_state_bytes,
+            d.gpu, d.kind, d.host, d.layers, d.weights_bytes, d.kv_cache_bytes, d.recurrent_state_bytes,
             d.compute_bytes, d.overhead_bytes, d.capacity_bytes, d.headroom_bytes,
         )  # fmt: skip
         if groups and groups[-1][0] == key:
@@ -98,15 +99,17 @@ def grouped_bars(bars: list[dict]) -> list[dict]:
 
 def group_name(names: list[str]) -> str:
     """'Radeon Instinct MI300X (rank 0)' alone; '8 × Radeon Instinct MI300X (ranks 0–7), each' for eight; two
-    devices of one machine, '2 × H100 SXM5 80 GB (host 1), each'."""
+    devices of one machine, '2 × H100 SXM5 80 GB (host 1), each'; one machine's ranks over several,
+    '8 × H100 SXM5 80 GB (host 2, ranks 0–7), each'."""
     if len(names) == 1:
         return names[0]
     found = [NUMBERED.match(n) for n in names]
-    if all(found) and len({(m["base"], m["word"]) for m in found}) == 1:
+    if all(found) and len({(m["base"], m["host"], m["word"]) for m in found}) == 1:
         first, last = found[0], found[-1]
+        host = first["host"] or ""
         if first["n"] == last["n"]:  # all of one host: its number once
-            return f"{len(names)} × {first['base']} ({first['word']} {first['n']}), each"
-        return f"{len(names)} × {first['base']} ({first['word']}s {first['n']}–{last['n']}), each"
+            return f"{len(names)} × {first['base']} ({host}{first['word']} {first['n']}), each"
+        return f"{len(names)} × {first['base']} ({host}{first['word']}s {first['n']}–{last['n']}), each"
     return f"{len(names)} × {names[0]}, each"
 
 

@@ -28,6 +28,7 @@ NEEDS = {
     "cpu_offload": "keep some layers in system RAM",
     "expert_offload": "keep a MoE model's experts in system RAM",
     "rpc_cluster": "spread the layers over several machines",
+    "pipeline_parallel": "split each layer over a machine's GPUs and the layers over machines",
 }
 # Tools whose every flag the engine's command builder reads (estimator/commands_lms.py lists lms load's)
 FLAG_LISTS = {"lms": "lms"}
@@ -178,7 +179,7 @@ class RuntimeFit:
     others: str  # "llama.cpp or Ollama", empty when no runtime offered here runs it
     others_url: str = ""  # the question under the first of them
     why: str = ""  # what it lacks to run the faster plan: "lms has no flag to ..."
-    serves_machines: bool = False  # serves over several machines itself (vLLM, SGLang), as no plan here sizes
+    unsized: bool = False  # it serves these machines in a way no plan here sizes (`unsized_over_machines`)
 
     @property
     def cannot(self) -> str:
@@ -194,9 +195,11 @@ class RuntimeFit:
         return f"{who}: {phrase(self.faster.strategy)}"
 
 
-# Runtimes that serve one model over several machines themselves (vLLM over Ray with pipeline parallelism,
-# SGLang's --nnodes), which the engine does not size: over machines it sizes llama.cpp's RPC cluster alone.
-MULTI_MACHINE_RUNTIMES = ("vllm", "sglang")
+def unsized_over_machines(result: Estimate) -> bool:
+    """vLLM or SGLang over machines of unlike GPUs: they would pipeline the layers over all of them, which
+    the engine does not size (its tensor × pipeline plan needs one kind of GPU: `pipeline_parallel_unsupported`)."""
+    why = result.unavailable.get("pipeline_parallel")
+    return why is not None and why.code == "gpus_differ"
 
 
 def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
@@ -224,7 +227,7 @@ def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
         combination.names(others) if others else "",
         question.permalink(runtime=others[0]) if others else "",
         cannot_run(plan, key),
-        serves_machines=question.runtime in MULTI_MACHINE_RUNTIMES,
+        unsized=unsized_over_machines(result),
     )
 
 
@@ -249,15 +252,15 @@ def verdict(
     hosts = machines(result)
     on_one = max(len([d for d in p.gpu_devices if d.host == 0]) for p in result.plans)
     rig = rig_words(hardware, hosts, on_one)
-    if fit and fit.plan is None and fit.faster.strategy == "rpc_cluster" and fit.serves_machines:
-        # vLLM and SGLang do serve over several machines (Ray, --nnodes), as no plan here sizes: unknown, not no
+    if fit and fit.plan is None and fit.faster.strategy == "rpc_cluster" and fit.unsized:
+        # vLLM and SGLang do serve unlike GPUs over several machines, as no plan here sizes: unknown, not no
         speed = per_user(fit.faster, users).value
         rate = f", about {format_rate(speed)} tok/s per user" if speed else ""
         runs = f" {fit.others} runs it with an RPC cluster{rate}." if fit.others else ""
         return Verdict(
             False,
             False,
-            f"Not sized here: {fit.name} over {hosts} machines, its own multi-machine serving.{runs}",
+            f"Not sized here: {fit.name} over {hosts} machines of unlike GPUs.{runs}",
             f"{format_bytes(min(d.free_bytes for d in fit.faster.devices))} free on the fullest device",
             memory=fullest_device(fit.faster),
             unsized=True,
@@ -326,6 +329,8 @@ def verdict(
         )
     if plan.strategy == "rpc_cluster":
         text = f"{word}: fits on {rig} with an RPC cluster"
+    elif plan.strategy == "pipeline_parallel":
+        text = f"{word}: fits on {rig} with {STRATEGIES[plan.strategy].phrase}"
     elif plan.strategy == "single" and (on_one > 1 or hosts > 1):
         of = f" of your {rig}" if on_one > 1 else ""
         text = f"{word}: one {plan.gpu_devices[0].name}{of} holds it alone{others}"

@@ -236,6 +236,10 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         f"{RUNTIME_NAMES[str(v['runtime'])]} splits a model over GPUs by layers only; vLLM or llama.cpp run "
         "tensor parallel."
     ),
+    "machines_by_rpc": lambda v: (
+        f"Over several machines {RUNTIME_NAMES[str(v['runtime'])]} runs an RPC cluster; vLLM and SGLang run "
+        "tensor parallel in each machine and pipeline parallel across them."
+    ),
     "tensor_split_backend": lambda v: "llama.cpp's tensor split runs on CUDA and ROCm only.",
     "tensor_split_mla": lambda v: (
         "llama.cpp's tensor split does not support this architecture (MLA, as DeepSeek2)."
@@ -278,9 +282,21 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     ),
     "expert_layers_over_gpus": _expert_layers_over_gpus,
     "rpc_layers": lambda v: f"{v['hosts']} machines, {v['gpus']} GPUs: layers {_counts(v)}.",
+    "pipeline_stages": lambda v: (
+        f"{v['hosts']} machines, one pipeline stage each: layers {_counts(v)}"
+        + (
+            f", each machine's {v['tp']} GPUs holding 1/{v['tp']} of every matrix of its layers."
+            if int(v["tp"]) > 1
+            else "."
+        )
+    ),
     "network": lambda v: f"Network: {v['gb_s']:g} GB/s, {v['latency_us']:g} µs per hop.",
     # warnings
-    "pipeline_bubble": lambda v: "Pipeline bubble at batch 1: only one GPU works at any moment.",
+    "pipeline_bubble": lambda v: (
+        "Pipeline bubble at batch 1: only "
+        + ("one machine's GPUs work" if v.get("stage") == "machine" else "one GPU works")
+        + " at any moment."
+    ),
     "one_gpu_stops_all": lambda v: "If any one GPU fails, the whole model stops.",
     "one_machine_stops_all": lambda v: "If any machine or GPU fails, the whole model stops.",
     "all_reduce_over_pcie": lambda v: (

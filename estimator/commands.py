@@ -28,11 +28,15 @@ tables):
 - vLLM: vllm/engine/arg_utils.py at 99d7eb5d6a512cfcc5a2b104f24ebf2d6cda772b (`vllm serve <model>`,
   --tensor-parallel-size, --pipeline-parallel-size, --data-parallel-size, --max-model-len,
   --gpu-memory-utilization, --max-num-seqs, --kv-cache-dtype {auto,bfloat16,fp8,...}, --quantization,
-  --hf-overrides: YaRN's `rope_parameters`, https://docs.vllm.ai/en/stable/features/context_extension/).
+  --hf-overrides: YaRN's `rope_parameters`, https://docs.vllm.ai/en/stable/features/context_extension/);
+  over machines --nnodes, --node-rank, --master-addr and --headless: docs/serving/parallelism_scaling.md at
+  096bd6a4a109b13698ab85782cc1a3630aa002ee.
 - SGLang: docs/advanced_features/server_arguments.md at 004813e1dd464844bd92ddbca5cab8c024a75f78
   (`python -m sglang.launch_server`, --model-path, --tp-size, --pp-size, --dp-size, --context-length,
   --mem-fraction-static, --max-running-requests, --kv-cache-dtype {auto,fp8_e5m2,fp8_e4m3,...},
-  --quantization, --json-model-override-args: YaRN's `rope_scaling` as Qwen3's model cards give it).
+  --quantization, --json-model-override-args: YaRN's `rope_scaling` as Qwen3's model cards give it);
+  over machines --nnodes, --node-rank and --dist-init-addr: docs/references/multi_node_deployment/multi_node.md,
+  and docs/advanced_features/pipeline_parallelism.md, which runs --tp and --pp-size over --nnodes.
 - mlx_lm.server: ml-explore/mlx-lm mlx_lm/server.py main() at ba46244b7f6a77d158479794afac0465046862a9
   (--model, --decode-concurrency; no context flag: the cache grows as needed). mlx_lm.convert, run
   first where no conversion is published: mlx_lm/convert.py configure_parser() at
@@ -52,8 +56,14 @@ from .layouts import sequences_per_replica
 from .schema import ModelSpec, Plan, QuantSpec, Reason, Workload
 from .strategies import STRATEGIES
 
-LLAMA_CPP_STRATEGIES = set(STRATEGIES)  # llama-server runs every plan the engine makes
-SERVER_STRATEGIES = {"single", "layer_split", "tensor_parallel", "replicas"}  # vLLM and SGLang
+LLAMA_CPP_STRATEGIES = set(STRATEGIES) - {"pipeline_parallel"}  # over machines, llama-server's is RPC
+SERVER_STRATEGIES = {
+    "single",
+    "layer_split",
+    "tensor_parallel",
+    "replicas",
+    "pipeline_parallel",
+}  # vLLM, SGLang
 OLLAMA_STRATEGIES = {"single", "layer_split", "cpu_offload"}
 MLX_STRATEGIES = {"single"}
 
@@ -308,7 +318,7 @@ def checkpoint_server(
         args = ["python", "-m", "sglang.launch_server", "--model-path", repo, *extra]
     if plan.tensor_parallel_size > 1:
         args += [flags["tp"], str(plan.tensor_parallel_size)]
-    if plan.strategy == "layer_split":
+    if plan.strategy in ("layer_split", "pipeline_parallel"):
         args += [flags["pp"], str(plan.pipeline_parallel_size)]
     if plan.strategy == "replicas":
         args += [flags["dp"], str(plan.replicas)]
@@ -330,7 +340,27 @@ def checkpoint_server(
         args += yarn_override(tool, model, factor)
         if tool == "sglang":  # past the context SGLang derives from config.json: allowed only when told
             args.insert(0, f"{SGLANG_LONGER_CONTEXT}=1")
+    if plan.strategy == "pipeline_parallel":
+        before.append(
+            "# run line N on machine N; HOST1 is the first machine's address, which the others reach"
+        )
+        lines = [" ".join([*args, *node_flags(tool, rank, workload.hosts)]) for rank in range(workload.hosts)]
+        return "\n".join([*before, *lines])
     return "\n".join([*before, " ".join(args)])
+
+
+# The port SGLang's multi-node examples give --dist-init-addr (docs/references/multi_node_deployment/multi_node.md)
+SGLANG_DIST_PORT = 20000
+
+
+def node_flags(tool: str, rank: int, nodes: int) -> list[str]:
+    """The flags that make one machine of several its rank of one server. vLLM without Ray: --nnodes,
+    --node-rank, --master-addr, the machines past the first --headless (layouts.VLLM_MULTI_NODE, "Running vLLM
+    with MultiProcessing"); SGLang: --nnodes, --node-rank, --dist-init-addr (layouts.SGLANG_PIPELINE_PARALLEL)."""
+    common = ["--nnodes", str(nodes), "--node-rank", str(rank)]
+    if tool == "vllm":
+        return [*common, "--master-addr", "HOST1", *(["--headless"] if rank else [])]
+    return [*common, "--dist-init-addr", f"HOST1:{SGLANG_DIST_PORT}"]
 
 
 # SGLang derives a model's longest context from config.json, its max_position_embeddings where rope_scaling names

@@ -16,7 +16,7 @@ from .schema import (
 )
 from .units import format_bytes, format_ms, format_rate, format_seconds, plural
 
-ENGINE_VERSION = "0.6.79"
+ENGINE_VERSION = "0.6.80"
 
 
 def estimate(
@@ -325,25 +325,23 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
             substituted=f"{format_seconds(plan.ttft_s)} for a {workload.prompt_tokens}-token prompt{waited}",
         )
     if plan.interconnect_bytes_per_token:
-        term = (
-            "all-reduce"
-            if plan.strategy == "tensor_parallel"
-            else ("rpc-clustering" if plan.strategy == "rpc_cluster" else "pcie")
-        )
+        term = {"tensor_parallel": "all-reduce", "rpc_cluster": "rpc-clustering"}
+        term |= {"pipeline_parallel": "pipeline-parallelism"}
+        formula = {"all-reduce": "2 all-reduces per layer × 2 (n − 1) ÷ n × hidden × 2 bytes"}
+        formula |= {
+            "pipeline-parallelism": "the hidden state and residual (hidden × 2 × 2 bytes) per machine hand-off"
+        }
+        on = term.get(plan.strategy, "pcie")
         out["interconnect_bytes_per_token"] = Explanation(
-            term=term,
-            formula=(
-                "2 all-reduces per layer × 2 (n − 1) ÷ n × hidden × 2 bytes"
-                if term == "all-reduce"
-                else "one hidden vector (hidden × 4 bytes) per hand-off"
-            ),
+            term=on,
+            formula=formula.get(on, "one hidden vector (hidden × 4 bytes) per hand-off"),
             substituted=f"{format_bytes(plan.interconnect_bytes_per_token)} per token",
         )
-    if plan.strategy in ("layer_split", "rpc_cluster") and workload.batch == 1:
+    if plan.strategy in ("layer_split", "rpc_cluster", "pipeline_parallel") and workload.batch == 1:
         out["pipeline_bubble"] = Explanation(
             term="pipeline-bubble",
             formula="at batch 1 each stage waits for the previous one",
-            substituted=f"{len(plan.gpu_devices)} stages, one busy at a time",
+            substituted=f"{plan.pipeline_parallel_size} stages, one busy at a time",
         )
     if plan.strategy in ("cpu_offload", "expert_offload"):
         out["offload"] = Explanation(

@@ -353,6 +353,59 @@ def rpc_cluster_layout(
     return _pipeline_layout(model, quant, workload, all_devices, host_of)
 
 
+# vLLM's guide to serving over several machines, at the commit we read: "set tensor_parallel_size to the number
+# of GPUs per node and pipeline_parallel_size to the number of nodes"; SGLang's pipeline parallelism guide runs
+# the same shape (--tp per node, --pp-size nodes, --nnodes, --node-rank, --dist-init-addr)
+VLLM_MULTI_NODE = (
+    "https://github.com/vllm-project/vllm/blob/096bd6a4a109b13698ab85782cc1a3630aa002ee/docs/serving/"
+    "parallelism_scaling.md"
+)
+SGLANG_PIPELINE_PARALLEL = "https://docs.sglang.io/advanced_features/pipeline_parallelism.html"
+
+
+def pipeline_stage_layers(layers: int, stages: int) -> list[int]:
+    """How many layers each pipeline stage holds, as vLLM's `get_pp_indices` deals them
+    (vllm/distributed/utils.py): an equal share each, and the remainder one apiece to the stages before the
+    last, from the last but one backwards (the last holds the output head). SGLang gives the remainder to
+    the last stages instead: one layer's difference at most."""
+    counts = [layers // stages] * stages
+    for i in range(2, layers % stages + 2):
+        counts[-i] += 1
+    return counts
+
+
+def pipeline_parallel_unsupported(workload: Workload, devices: Sequence[DeviceSpec]) -> Reason | None:
+    """Why vLLM's and SGLang's multi-machine plan is not built: one machine, a runtime that serves otherwise
+    (llama.cpp's RPC, Ollama, MLX), or unlike GPUs in a machine (its tensor-parallel ranks are equal)."""
+    if workload.hosts == 1:
+        return Reason(code="one_machine")
+    if workload.runtime != "vllm":  # SGLang is priced as vLLM (Workload.runtime)
+        return Reason(code="machines_by_rpc", values={"runtime": workload.runtime})
+    if len({d.slug for d in devices}) != 1:
+        return Reason(code="gpus_differ")
+    return None
+
+
+def pipeline_parallel_layout(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
+) -> Layout:
+    """One pipeline stage per machine, its layers (`pipeline_stage_layers`) sharded over the tensor-parallel
+    ranks of that machine's GPUs (`tensor_parallel_size`: the heads must divide): the first stage holds the
+    embedding, the last the output head (vLLM's PPMissingLayer elsewhere)."""
+    tp = tensor_parallel_size(model, len(devices))
+    hosts = workload.hosts
+    counts = pipeline_stage_layers(model.num_hidden_layers, hosts)
+    slots, start = [], 0
+    for h, k in enumerate(counts):
+        for r, device in enumerate(devices[:tp]):
+            p = Placement(
+                device, range(start, start + k), holds_output=h == hosts - 1, holds_embedding=h == 0, host=h
+            )
+            slots.append(Slot(p, tp=tp, multi_gpu=True, label=f"{device.name} (host {h + 1}, rank {r})"))
+        start += k
+    return Layout(slots, counts=counts, tp=tp)
+
+
 LayoutBuilder = Callable[..., Layout]
 
 
@@ -364,6 +417,7 @@ LAYOUTS: dict[str, LayoutBuilder] = {
     "cpu_offload": cpu_offload_layout,
     "expert_offload": expert_offload_layout,
     "rpc_cluster": rpc_cluster_layout,
+    "pipeline_parallel": pipeline_parallel_layout,
 }
 
 

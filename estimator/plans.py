@@ -13,6 +13,7 @@ from .layouts import (
     cpu_offload_layout,
     expert_offload_layout,
     layer_split_layout,
+    pipeline_parallel_layout,
     replicas_layout,
     rpc_cluster_layout,
     sequences_per_replica,
@@ -32,6 +33,7 @@ from .timing import (
     network,
     nvlinked,
     offloaded_prefill_seconds,
+    pipeline_parallel_timing,
     runtime_step,
     sequential_timing,
     single_speed_class,
@@ -220,22 +222,8 @@ def tensor_parallel(
     timing = tensor_parallel_timing(_distinct(stages), model=model, workload=timed, tp=tp, devices=devices)
     all_reduce_s = all_reduces_seconds(model, workload, tp, 1, devices)
     notes = [Reason(code="tensor_shards", values={"tp": tp} | ({"mla": 1} if model.is_mla else {}))]
-    warnings = []
-    if not nvlinked(workload, devices):
-        over_pcie = {"all_reduces": SYNCS_PER_LAYER * model.num_hidden_layers}
-        over_pcie |= {"all_reduce_s": all_reduce_s, "step_s": timing.decode_s}
-        if all(d.nvlink for d in devices):  # cards with the connector (RTX 3090): a bridge would help
-            over_pcie["bridge"] = 1
-        warnings.append(Reason(code="all_reduce_over_pcie", values=over_pcie))
-    if tp > model.num_key_value_heads and not model.is_mla:
-        warnings.append(
-            Reason(code="kv_heads_replicated", values={"tp": tp, "kv_heads": model.num_key_value_heads})
-        )
-    if model.is_mla:
-        warnings.append(Reason(code="mla_not_split"))
-    if tp < len(devices):
-        left = {"left": len(devices) - tp, "heads": model.num_attention_heads, "gpus": len(devices)}
-        notes.append(Reason(code="gpus_left_out", values=left))
+    more_notes, warnings = _sharding_reasons(model, workload, devices, tp, all_reduce_s, timing.decode_s)
+    notes += more_notes
     if workload.runtime == "llama.cpp":
         warnings.append(Reason(code="tensor_split_experimental"))
     warnings.append(STOPS_ALL)
@@ -250,6 +238,36 @@ def tensor_parallel(
         gpu_layers=model.num_hidden_layers + 1,
         tensor_parallel_size=tp,
     )
+
+
+def _sharding_reasons(
+    model: ModelSpec,
+    workload: Workload,
+    devices: list[DeviceSpec],
+    tp: int,
+    all_reduce_s: float,
+    step_s: float,
+) -> tuple[list[Reason], list[Reason]]:
+    """What tensor parallel over `tp` of a machine's `devices` adds to a plan's notes and warnings: its
+    all-reduces over PCIe (`all_reduce_s` of each `step_s`), KV heads copied to ranks beyond their count,
+    MLA's cache kept whole on every rank, GPUs the heads leave out."""
+    notes, warnings = [], []
+    if tp > 1 and not nvlinked(workload, devices):
+        over_pcie = {"all_reduces": SYNCS_PER_LAYER * model.num_hidden_layers}
+        over_pcie |= {"all_reduce_s": all_reduce_s, "step_s": step_s}
+        if all(d.nvlink for d in devices):  # cards with the connector (RTX 3090): a bridge would help
+            over_pcie["bridge"] = 1
+        warnings.append(Reason(code="all_reduce_over_pcie", values=over_pcie))
+    if tp > model.num_key_value_heads and not model.is_mla:
+        warnings.append(
+            Reason(code="kv_heads_replicated", values={"tp": tp, "kv_heads": model.num_key_value_heads})
+        )
+    if model.is_mla and tp > 1:
+        warnings.append(Reason(code="mla_not_split"))
+    if tp < len(devices):
+        left = {"left": len(devices) - tp, "heads": model.num_attention_heads, "gpus": len(devices)}
+        notes.append(Reason(code="gpus_left_out", values=left))
+    return notes, warnings
 
 
 def replicas(
@@ -439,4 +457,42 @@ def rpc_cluster(
         gpu_layers=model.num_hidden_layers + 1,
         tensor_split=tuple(ratios),
         pipeline_parallel_size=len(all_devices),
+    )
+
+
+def pipeline_parallel(
+    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
+) -> Plan:
+    """vLLM's and SGLang's way over several machines: tensor parallel over each machine's GPUs, one pipeline
+    stage per machine (`pipeline_parallel_layout`), the hidden state over the network between them."""
+    layout = pipeline_parallel_layout(model=model, quant=quant, workload=workload, devices=devices)
+    tp, hosts = layout.tp, workload.hosts
+    usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
+    timed, admission = vllm_admission(model, workload, layout, usages)
+    # one rank of each machine: its ranks are equal (`tensor_parallel` times each distinct stage once too)
+    firsts = stages[::tp]
+    timing = pipeline_parallel_timing(
+        firsts, layout.counts, model=model, workload=timed, tp=tp, devices=devices
+    )
+    net_gb_s, net_lat = network(workload)
+    notes = [
+        Reason(code="pipeline_stages", values={"hosts": hosts, "tp": tp, "counts": tuple(layout.counts)}),
+        Reason(code="network", values={"gb_s": net_gb_s, "latency_us": net_lat}),
+    ]
+    all_reduce_s = (timing.decode_parts or {}).get("all_reduce", 0.0)
+    more_notes, warnings = _sharding_reasons(model, workload, devices, tp, all_reduce_s, timing.decode_s)
+    notes += more_notes
+    bubble = Reason(code="pipeline_bubble", values={"stage": "machine"})
+    warnings += [*(bubble,) * (workload.batch == 1), Reason(code="one_machine_stops_all")]
+    return _plan(
+        "pipeline_parallel",
+        usages,
+        timing,
+        timed,
+        notes=tuple(notes),
+        warnings=tuple(warnings),
+        admission=admission,
+        gpu_layers=model.num_hidden_layers + 1,
+        tensor_parallel_size=tp,
+        pipeline_parallel_size=hosts,
     )

@@ -96,6 +96,10 @@ def candidate_plans(
         out.append(plans.rpc_cluster(**kw))
     else:
         skipped["rpc_cluster"] = Reason(code="one_machine")
+    if why := layouts.pipeline_parallel_unsupported(workload, devices):
+        skipped["pipeline_parallel"] = why
+    else:
+        out.append(plans.pipeline_parallel(**kw))
     return out, skipped
 
 
@@ -411,7 +415,17 @@ def plan_fits(
         and any(ok(s) for s in offload if wanted(s))
     ):
         return True
-    return workload.hosts > 1 and wanted("rpc_cluster") and ok("rpc_cluster")
+    return any(ok(s) for s in _over_machines(workload, devices) if wanted(s))
+
+
+def _over_machines(workload: Workload, devices: list[DeviceSpec]) -> list[str]:
+    """The strategies `candidate_plans` builds over several machines: llama.cpp's RPC cluster, and vLLM's
+    and SGLang's tensor × pipeline parallel where it can run."""
+    if workload.hosts == 1:
+        return []
+    return ["rpc_cluster"] + (
+        [] if layouts.pipeline_parallel_unsupported(workload, devices) else ["pipeline_parallel"]
+    )
 
 
 def _cannot_fit(
@@ -431,7 +445,7 @@ def _computed(
     *, model: ModelSpec, devices: list[DeviceSpec], workload: Workload
 ) -> tuple[list[str], list[str]]:
     """The strategies `candidate_plans` builds: GPU-only ones, and the offload ones it builds when none
-    of those fits (rpc_cluster, with hosts > 1, comes on top)."""
+    of those fits (the plans over machines, `_over_machines`, come on top)."""
     gpu_only = ["single"]
     if len(devices) > 1:
         gpu_only += ["layer_split", "replicas"]
@@ -452,5 +466,5 @@ def strategies_to_check(
 ) -> list[str]:
     """Every strategy whose plan could make `plan_fits` true."""
     gpu_only, offload = _computed(model=model, devices=devices, workload=workload)
-    rpc = ["rpc_cluster"] if workload.hosts > 1 else []
-    return [s for s in (*gpu_only, *offload, *rpc) if strategies is None or s in strategies]
+    machines = _over_machines(workload, devices)
+    return [s for s in (*gpu_only, *offload, *machines) if strategies is None or s in strategies]

@@ -37,6 +37,7 @@ ReasonCode = Literal[
     "gpus_differ",  # tensor parallel needs identical GPUs
     "heads_do_not_divide",  # heads, gpus
     "layers_only",  # runtime: splits a model over GPUs by layers only
+    "machines_by_rpc",  # runtime: over machines it runs llama.cpp's RPC cluster, not vLLM's tensor × pipeline
     "tensor_split_backend",  # llama.cpp's tensor split: CUDA and ROCm only
     "tensor_split_mla",
     "tensor_split_flash_attention",
@@ -51,8 +52,9 @@ ReasonCode = Literal[
     "n_cpu_moe",  # n_cpu_moe, in_ram, moe_layers, experts_per_tok, experts
     "expert_layers_over_gpus",  # counts, ratios; n_cpu_moe when experts are in RAM
     "rpc_layers",  # hosts, gpus, counts
+    "pipeline_stages",  # hosts, tp, counts: layers per machine, each machine's tp ranks sharing them
     "network",  # gb_s, latency_us
-    "pipeline_bubble",
+    "pipeline_bubble",  # stage: "machine" where a stage is a machine's GPUs (else one GPU)
     "one_gpu_stops_all",
     "one_machine_stops_all",
     "all_reduce_over_pcie",  # all_reduces, all_reduce_s, step_s; bridge: the cards take an NVLink bridge

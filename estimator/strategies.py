@@ -16,6 +16,7 @@ Strategy = Literal[
     "cpu_offload",
     "expert_offload",
     "rpc_cluster",
+    "pipeline_parallel",
 ]
 
 
@@ -71,6 +72,16 @@ STRATEGIES: dict[Strategy, StrategyInfo] = {
         "an RPC cluster",
         "rpc-clustering",
         ("rpc-clustering", "pipeline-parallelism", "layer-split"),
+        True,
+    ),
+    # vLLM's and SGLang's way over several machines: tensor parallel over the GPUs of each machine, one
+    # pipeline stage per machine ("set tensor_parallel_size to the number of GPUs per node and
+    # pipeline_parallel_size to the number of nodes": layouts.VLLM_MULTI_NODE)
+    "pipeline_parallel": StrategyInfo(
+        "Tensor × pipeline parallel",
+        "tensor parallelism in each machine and pipeline parallelism across them",
+        "pipeline-parallelism",
+        ("pipeline-parallelism", "tensor-parallelism", "all-reduce", "pipeline-bubble", "model-parallelism"),
         True,
     ),
 }

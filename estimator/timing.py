@@ -334,17 +334,71 @@ def tensor_parallel_timing(
     )
 
 
+def pipeline_parallel_timing(
+    stages: list[speed.Stage],
+    counts: list[int],
+    *,
+    model: ModelSpec,
+    workload: Workload,
+    tp: int,
+    devices: Sequence[DeviceSpec] = (),
+) -> Timing:
+    """vLLM's and SGLang's tensor × pipeline parallel over machines: `stages`, one rank's of each machine in
+    order (its ranks are equal), holding `counts` layers each. A machine's ranks work at once, as under tensor
+    parallel (the rank's step and the all-reduces of its layers), the machines one after another, and between
+    two machines the hidden state and the residual (2 × hidden × 2 bytes: ACTIVATION_BYTES' 4 per value)
+    cross the network. With many sequences each machine works on its own micro-batch, but a stage bound by
+    its weights reads all of them for any micro-batch: the stages' steps still add up, so the sum times the
+    aggregate too."""
+    hops = [Hop(*network(workload))] * (len(stages) - 1)
+    hidden = model.hidden_size
+
+    def all_reduces(tokens: int) -> float:
+        return sum(all_reduces_seconds(model, workload, tp, tokens, devices, layers=k) for k in counts)
+
+    def step(b: int, depth: int) -> float:
+        gpu = sum(speed.decode_step_seconds(s, b, depth) for s in stages) + all_reduces(b)
+        return runtime_step(gpu + hops_seconds(hops, hidden, b), workload)
+
+    parts = [speed.decode_step_parts(s, 1, workload.prompt_tokens) for s in stages]
+    all_reduce, handoff = all_reduces(1), hops_seconds(hops, hidden, 1)
+    decode_s = runtime_step(sum(p.seconds for p in parts) + all_reduce + handoff, workload)
+    prompt = workload.prompt_tokens
+    each = [prefill.prefill_seconds(s, prompt, workload.ubatch_tokens) for s in stages]
+    prefill_s = None
+    if all(t is not None for t in each):
+        prefill_s = sum(each) + all_reduces(prompt)  # type: ignore[arg-type]
+        prefill_s += sum(
+            links.transfer_seconds(prompt * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us) for h in hops
+        )
+    return Timing(
+        decode_s=decode_s,
+        decode_batch_s=decode_s if workload.batch == 1 else step(workload.batch, prompt),
+        prefill_s=prefill_s,
+        bytes_per_token=len(hops) * hidden * ACTIVATION_BYTES,
+        decode_context_s=step(1, workload.context_tokens),
+        speed_class="vllm_tp",
+        decode_parts=step_parts(stages, parts, step_s=decode_s, handoff=handoff, all_reduce=all_reduce),
+    )
+
+
 def all_reduces_seconds(
-    model: ModelSpec, workload: Workload, tp: int, tokens: int, devices: Sequence[DeviceSpec] = ()
+    model: ModelSpec,
+    workload: Workload,
+    tp: int,
+    tokens: int,
+    devices: Sequence[DeviceSpec] = (),
+    *,
+    layers: int | None = None,
 ) -> float:
-    """The all-reduces of one forward pass of `tokens` tokens. vLLM's custom all-reduce (one kernel that reads
-    the peers' buffers) and NCCL, which vLLM uses where that one is off (`vllm_custom_all_reduce`), cost a fixed
-    time per call (VLLM_ALL_REDUCE_SECONDS, VLLM_NCCL_ALL_REDUCE_SECONDS); llama.cpp's tensor split
-    a ring over the link."""
+    """The all-reduces of one forward pass of `tokens` tokens through `layers` layers (all the model's by
+    default). vLLM's custom all-reduce (one kernel that reads the peers' buffers) and NCCL, which vLLM uses
+    where that one is off (`vllm_custom_all_reduce`), cost a fixed time per call (VLLM_ALL_REDUCE_SECONDS,
+    VLLM_NCCL_ALL_REDUCE_SECONDS); llama.cpp's tensor split a ring over the link."""
     if tp <= 1:
         return 0.0
     gb_s, lat = link(workload, devices)
-    calls = SYNCS_PER_LAYER * model.num_hidden_layers
+    calls = SYNCS_PER_LAYER * (model.num_hidden_layers if layers is None else layers)
     message = tokens * model.hidden_size * ALL_REDUCE_BYTES
     if workload.runtime == "vllm":
         custom = vllm_custom_all_reduce(workload, tp, devices)

@@ -220,7 +220,7 @@ def plan_rows_html(rows, recommended) -> str:
             for same in (
                 list(g)
                 for _, g in groupby(
-                    plan.devices, key=lambda d: (d.gpu, d.kind, d.used_bytes, d.capacity_bytes)
+                    plan.devices, key=lambda d: (d.gpu, d.kind, d.host, d.used_bytes, d.capacity_bytes)
                 )
             )
         )

@@ -130,18 +130,26 @@ def test_a_format_with_no_weights_to_load_is_no_plain_yes(client, catalog):
     assert not usual.context["verdict"].text.startswith("No ")
 
 
-def test_vllm_or_sglang_over_machines_is_not_sized_not_refused(client, catalog):
-    """The review: DeepSeek-R1 at FP8 on two machines of eight H100s under SGLang said "No: SGLang cannot run
-    any plan that fits", while SGLang serves it over two machines (--nnodes); this calculator sizes only
-    llama.cpp's RPC cluster there, and says so. The memory bars of one host's identical GPUs name the host once."""
+def test_vllm_or_sglang_over_machines_is_sized_as_tensor_times_pipeline_parallel(client, catalog):
+    """DeepSeek-R1 at FP8 on two machines of eight H100s under SGLang was "Not sized here": the engine sized
+    llama.cpp's RPC cluster alone over machines. SGLang and vLLM run tensor parallel in each machine and
+    pipeline parallel across them, one launch line per machine; the memory bars name each machine's ranks once."""
     page = client.get(
         "/?model=deepseek-r1&gpu=h100-sxm5-80-gb&count=8&hosts=2&link=infiniband-ndr&ctx=32768&runtime=sglang&quant=fp8"
     )
-    text = page.context["verdict"].text
-    assert text.startswith("Not sized here: SGLang over 2 machines, its own multi-machine serving.")
-    assert "cannot run" not in text
+    verdict = page.context["verdict"]
+    assert verdict.text.startswith(
+        "Yes: fits on 16 GPUs over 2 machines (8× H100 SXM5 80 GB each) with tensor parallelism in each machine "
+        "and pipeline parallelism across them, about "
+    )
+    assert verdict.css == "yes"
     html = page.content.decode()
-    assert "2 × H100 SXM5 80 GB (host 1), each" in html and "(hosts 1–1)" not in html
+    assert "8 × H100 SXM5 80 GB (host 1, ranks 0–7), each" in html
+    assert "8 × H100 SXM5 80 GB (host 2, ranks 0–7), each" in html
+    launch = re.sub(r"<[^>]+>", "", re.search(r"<pre[^>]*>(.*?)</pre>", html, re.S)[1])
+    assert launch.count("--tp-size 8 --pp-size 2 ") == 2
+    for rank in (0, 1):
+        assert f"--nnodes 2 --node-rank {rank} --dist-init-addr HOST1:20000" in launch
 
 
 def test_the_plans_table_names_a_group_of_identical_devices_once(client, catalog):
@@ -165,12 +173,14 @@ def test_the_review_of_the_diff_no_weights_in_snapshots_and_not_sized_for_vllm_a
     )
     ollama = client.get("/?model=llama-3-1-70b-instruct&gpu=geforce-rtx-4090&hosts=2&ctx=8192&runtime=ollama")
     assert ollama.context["verdict"].text.startswith("No: Ollama cannot run any plan that fits")
-    sglang = client.get(
-        "/?model=deepseek-r1&gpu=h100-sxm5-80-gb&count=8&hosts=2&link=infiniband-ndr&ctx=32768&runtime=sglang&quant=fp8"
+    # unlike GPUs over machines: vLLM would pipeline the layers over all of them, which is not sized here
+    unlike = "&".join(["gpu=h100-sxm5-80-gb"] * 4 + ["gpu=a100-sxm4-80-gb"] * 4)
+    vllm = client.get(
+        f"/?model=deepseek-r1&{unlike}&hosts=2&link=infiniband-ndr&ctx=32768&runtime=vllm&quant=fp8"
     )
+    assert vllm.context["verdict"].text == "Not sized here: vLLM over 2 machines of unlike GPUs."
     assert (
-        sglang.context["verdict"].css == "tight"
-        and 'data-testid="no-fit-speeds"' not in sglang.content.decode()
+        vllm.context["verdict"].css == "tight" and 'data-testid="no-fit-speeds"' not in vllm.content.decode()
     )
 
 

@@ -7,9 +7,11 @@ Sources (the same as estimator/commands.py cites):
   5815cb840bfe5be1895c6ca6afcf9ce05d8b486f marks it deprecated.
 - hf download: https://huggingface.co/docs/huggingface_hub/guides/cli
 - vllm serve: vllm-project/vllm vllm/engine/arg_utils.py at 99d7eb5d6a512cfcc5a2b104f24ebf2d6cda772b,
-  vllm/config/cache.py CacheDType.
+  vllm/config/cache.py CacheDType; over machines docs/serving/parallelism_scaling.md at
+  096bd6a4a109b13698ab85782cc1a3630aa002ee (--nnodes, --node-rank, --master-addr, --headless).
 - SGLang: sgl-project/sglang docs/advanced_features/server_arguments.md at
-  004813e1dd464844bd92ddbca5cab8c024a75f78.
+  004813e1dd464844bd92ddbca5cab8c024a75f78; over machines docs/references/multi_node_deployment/multi_node.md
+  (--nnodes, --node-rank, --dist-init-addr).
 - mlx_lm.server: ml-explore/mlx-lm mlx_lm/server.py main() at ba46244b7f6a77d158479794afac0465046862a9.
 - Ollama: envconfig/config.go at 4bf0d41c38c7b669bbbd44bf43c08bc4e231432f and docs/faq.md
   (OLLAMA_CONTEXT_LENGTH); `ollama run`, `ollama serve`, `ollama create -f` (README, docs/import.md).
@@ -59,6 +61,8 @@ VLLM_SERVE = {
     "--dtype": {"auto", "half", "float16", "bfloat16", "float", "float32"},
     **dict.fromkeys(["--enable-expert-parallel", "--trust-remote-code"], None),
     "--hf-overrides": set(),  # JSON: https://docs.vllm.ai/en/stable/features/context_extension/
+    **dict.fromkeys(["--nnodes", "--node-rank", "--master-addr"], set()),
+    "--headless": None,
 }
 SGLANG = {
     **dict.fromkeys(["--model-path", "--model", "--tp-size", "--tensor-parallel-size"], set()),
@@ -68,6 +72,7 @@ SGLANG = {
     "--quantization": {"awq", "fp8", "gptq", "mxfp4", "gguf", "bitsandbytes"},
     "--dtype": {"auto", "half", "float16", "bfloat16", "float", "float32"},
     **dict.fromkeys(["--host", "--port", "--json-model-override-args"], set()),
+    **dict.fromkeys(["--nnodes", "--node-rank", "--dist-init-addr"], set()),
     "--trust-remote-code": None,
 }
 MLX_LM_SERVER = {

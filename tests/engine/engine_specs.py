@@ -232,6 +232,16 @@ RTX_3090 = make_gpu(slug="rtx-3090", name="RTX 3090", bandwidth_gb_s=936, fp16_t
 A100_80 = make_gpu(
     slug="a100-80gb", name="A100 80GB", memory_bytes=80 * GIB, bandwidth_gb_s=2039, fp16_tflops=312.0
 )
+H100_SXM = make_gpu(
+    slug="h100-sxm5-80-gb",
+    name="H100 SXM5 80 GB",
+    memory_bytes=80 * GIB,
+    bandwidth_gb_s=3350,
+    fp16_tflops=989.4,
+    form_factor="datacenter",
+    architecture="Hopper",
+    nvlink=True,
+)
 
 
 def flux_dev() -> DiffusionSpec:

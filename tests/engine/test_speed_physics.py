@@ -3,7 +3,7 @@
 import dataclasses
 
 import pytest
-from engine_specs import F16, Q4_K_M, gpt_oss_120b, llama_8b, make_gpu
+from engine_specs import F16, H100_SXM, Q4_K_M, gpt_oss_120b, llama_8b, make_gpu
 
 from estimator import QuantSpec, Workload, hardware, kv_reads, memory, plans, ranges, speed
 from estimator.units import GIB
@@ -17,16 +17,6 @@ MXFP4_MOE = QuantSpec(
     expert_bits_per_weight=4.25,
     output_bits_per_weight=8.5,
     format="mxfp4",
-)
-H100_SXM = make_gpu(
-    slug="h100-sxm5-80-gb",
-    name="H100 SXM5 80 GB",
-    memory_bytes=80 * GIB,
-    bandwidth_gb_s=3350,
-    fp16_tflops=989.4,
-    form_factor="datacenter",
-    architecture="Hopper",
-    nvlink=True,
 )
 GEFORCE_4090 = make_gpu(name="GeForce RTX 4090", form_factor="desktop", architecture="Ada Lovelace")
 
