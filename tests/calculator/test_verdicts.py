@@ -146,6 +146,7 @@ def test_vllm_or_sglang_over_machines_is_sized_as_tensor_times_pipeline_parallel
     html = page.content.decode()
     assert "8 × H100 SXM5 80 GB (host 1, ranks 0–7), each" in html
     assert "8 × H100 SXM5 80 GB (host 2, ranks 0–7), each" in html
+    assert "· 2 machines of 8× H100 SXM5 80 GB ·" in html  # the folded question says the machines too
     launch = re.sub(r"<[^>]+>", "", re.search(r"<pre[^>]*>(.*?)</pre>", html, re.S)[1])
     assert launch.count("--tp-size 8 --pp-size 2 ") == 2
     for rank in (0, 1):
