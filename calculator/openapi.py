@@ -126,7 +126,8 @@ def estimate_parameters() -> list[dict]:
         },
         link={"description": "Interconnect slug between the GPUs, from /api/v1/interconnects."},
         hosts={
-            "description": "Machines with these GPUs each, joined by the network (llama.cpp RPC); at most "
+            "description": "Machines with these GPUs each, joined by the network (llama.cpp's RPC cluster; "
+            "vLLM's and SGLang's tensor parallel in each machine, pipeline parallel across them); at most "
             f"{MAX_DEVICES_IN_ALL} GPUs over all machines."
         },
     ) + [  # an image or video model's question (calculator/diffusion_answer.py)

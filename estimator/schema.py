@@ -392,7 +392,7 @@ class Workload(Frozen):
     ram_bytes: int | None = Field(default=None, gt=0)
     ram_bandwidth_gb_s: float | None = Field(default=None, gt=0)
     cpu_tflops: float | None = Field(default=None, gt=0)
-    # Several machines with the same GPUs each, joined by a network (llama.cpp RPC)
+    # Several machines with the same GPUs each, joined by a network (llama.cpp RPC; vLLM and SGLang pipeline stages)
     hosts: int = Field(default=1, gt=0, le=limits.MAX_HOSTS)
     network_gb_s: float | None = Field(default=None, gt=0)
     network_latency_us: float | None = Field(default=None, ge=0)
@@ -467,7 +467,7 @@ class DeviceUsage(MemoryBreakdown):
     capacity_bytes: int
     headroom_bytes: int
     kind: Literal["gpu", "host"] = "gpu"
-    host: int = Field(default=0, description="machine index, for rpc_cluster")
+    host: int = Field(default=0, description="machine index, for rpc_cluster and pipeline_parallel")
     tensors: dict[str, int] = Field(default_factory=dict, description="weights_bytes by tensor class")
 
     @property
