@@ -213,8 +213,9 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "kv_cache": _kv_cache,
     "flash_attention": _flash_attention,
     "more_machines": lambda v: (
-        f"{v['hosts']} machines with the {v['device']}, joined over the network, would fit it ({_quoted(v)})"
-        f"{_elsewhere(v)}."
+        f"{v['hosts']} machines "
+        + (f"of {v['per_machine']}× {v['device']}" if "per_machine" in v else f"with the {v['device']}")
+        + f", joined over the network, would fit it ({_quoted(v)}){_elsewhere(v)}."
     ),
     "more_gpus": lambda v: f"{v['gpu_count']} × {v['device']} would fit it ({_quoted(v)}){_elsewhere(v)}.",
     "give_ram": lambda v: "Give your system RAM to see whether offloading to it works.",

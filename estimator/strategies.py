@@ -86,6 +86,8 @@ STRATEGIES: dict[Strategy, StrategyInfo] = {
     ),
 }
 GPU_ONLY: tuple[Strategy, ...] = tuple(s for s, info in STRATEGIES.items() if info.gpu_only)
+# The plans over several machines: llama.cpp's, and vLLM's and SGLang's
+OVER_MACHINES: tuple[Strategy, ...] = ("rpc_cluster", "pipeline_parallel")
 
 
 def label(strategy: str) -> str:

@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from .layouts import strategy_slack
-from .limits import MAX_HOSTS
+from .limits import MAX_DEVICES_IN_ALL, MAX_HOSTS
 from .plans import single
 from .ranking import fits, interned, plan_fits, strategies_to_check, unified
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Reason, Suggestion, Workload
-from .strategies import GPU_ONLY, STRATEGIES
+from .strategies import GPU_ONLY, OVER_MACHINES, STRATEGIES
 from .units import GB, GIB, MIB
 
 MAX_GPU_COUNT = 16
@@ -341,15 +341,26 @@ def suggestions(
             out.append(
                 Suggestion(kind="flash_attention", reason=reason, changes={"fa": "on"}, fits=plan is not None)
             )
-    # 5. how many GPUs of this kind; a unified-memory machine (a Mac) takes no other GPU: more machines
-    if best is None and unified(devices):
+    # 5. how many GPUs of this kind; a unified-memory machine (a Mac) takes no other GPU, and several machines
+    # take more of themselves: more machines, over the chosen runtime's way across them where it has one
+    # (llama.cpp's RPC cluster; vLLM's and SGLang's tensor × pipeline parallel), else over either
+    if best is None and (unified(devices) or workload.hosts > 1):
         kind = max(devices, key=lambda d: d.usable_bytes)
-        for hosts in range(workload.hosts + 1, MAX_HOSTS + 1):
+        across = (
+            ("rpc_cluster",) if unified(devices) else (_runnable(workload, OVER_MACHINES) or OVER_MACHINES)
+        )
+        most = min(MAX_HOSTS, MAX_DEVICES_IN_ALL // len(devices))
+        for hosts in range(workload.hosts + 1, most + 1):
             wider = workload.model_copy(update={"hosts": hosts})
-            plan = _best(model, quant, devices, wider, ("rpc_cluster",))
-            if plan is not None:
-                out.append(_more("hosts", hosts, "more_machines", kind, plan, workload))
-                break
+            if not _fits(model, quant, devices, wider, across):  # memory alone: a plan is built once
+                continue
+            if (plan := _best(model, quant, devices, wider, across)) is not None:
+                more = _more("hosts", hosts, "more_machines", kind, plan, workload)
+                if len(devices) > 1:  # "3 machines of 8× H100", not "with the H100"
+                    values = more.reason.values | {"per_machine": len(devices)}
+                    more = more.model_copy(update={"reason": Reason(code="more_machines", values=values)})
+                out.append(more)
+            break
     elif best is None and workload.hosts == 1:
         # one machine's GPUs: over several machines, n GPUs in one (fewer than those asked, perhaps, and a
         # link that kept the machines: n a machine) would answer another question than the visitor's

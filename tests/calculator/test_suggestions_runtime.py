@@ -14,6 +14,8 @@ REVIEWED = [
     "/?model=llama-3-3-70b-instruct&gpu=apple-m4-max-48gb&runtime=mlx",
     "/?model=llama-3-3-70b-instruct&gpu=geforce-rtx-3090&count=2&runtime=vllm",
     "/?model=llama-3-3-70b-instruct&gpu=geforce-rtx-3090&count=2&runtime=sglang&ctx=65536",
+    # over machines: "3 machines of 8× H100 SXM5 80 GB … (tensor × pipeline parallel …)"
+    "/?model=deepseek-r1&quant=bf16&gpu=h100-sxm5-80-gb&count=8&hosts=2&ctx=32768&runtime=vllm",
 ]
 
 
@@ -66,3 +68,10 @@ def test_with_no_ram_given_the_ram_suggested_is_what_offloading_needs(client, ca
     assert "ram_gb=256" in offload[0]["url"]
     verdict = client.get(offload[0]["url"]).content.decode().split('data-testid="verdict"', 1)[1][:200]
     assert "Yes" in verdict
+
+
+def test_machines_too_few_are_told_how_many_of_theirs_would_do(client, catalog):
+    [s] = [s for s in client.get(REVIEWED[6]).context["suggestions"] if s["kind"] == "hosts"]
+    assert s["fits"] and s["text"].startswith(
+        "3 machines of 8× H100 SXM5 80 GB, joined over the network, would fit it (tensor × pipeline parallel, "
+    )

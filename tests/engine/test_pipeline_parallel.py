@@ -111,3 +111,17 @@ def test_one_launch_line_per_machine_for_vllm_and_sglang():
         f"{rank} --dist-init-addr HOST1:20000" for rank in range(3)
     ]
     assert all("--tp-size 2 --pp-size 3 " in line for line in sglang)
+
+
+@pytest.mark.parametrize(
+    ("runtime", "strategy"), [("vllm", "pipeline_parallel"), ("llama.cpp", "rpc_cluster")]
+)
+def test_machines_too_few_are_told_how_many_would_do_over_the_runtimes_own_way(runtime, strategy):
+    """DeepSeek-V3 at BF16 (1.3 TB) on two machines of eight H100s: a third machine, over the chosen
+    runtime's way across machines, named by what each holds."""
+    w = Workload(hosts=2, runtime=runtime, context_tokens=8192)
+    e = estimate(model=deepseek_v3(), quant=BF16, devices=[H100_SXM] * 8, workload=w)
+    assert not e.fits
+    [more] = [s for s in e.suggestions if s.kind == "hosts"]
+    assert more.changes == {"hosts": 3} and more.fits
+    assert more.reason.values["strategy"] == strategy and more.reason.values["per_machine"] == 8
