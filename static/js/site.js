@@ -1,23 +1,31 @@
 // The site's only script; every page works without it (and CSP forbids inline scripts).
-// Pickers (their markup: templates/calculator/page.html): the first match chosen recomputes the answer.
+// Pickers (markup: templates/calculator/page.html): typing narrows the list; the choice stays while listed,
+// else the first match is taken and recomputes; an emptied finder brings back the choice from before typing.
 function setUp(root) {
   for (const input of root.querySelectorAll("input[data-pick]")) {
     if (input.dataset.ready) continue;
     input.dataset.ready = "1";
     input.hidden = false;
+    const select = () => document.getElementById(input.getAttribute("aria-controls"));
     for (const type of ["input", "change", "keyup"]) input.addEventListener(type, (event) => event.stopPropagation());
+    input.addEventListener("focus", () => { input.dataset.before = select()?.value ?? ""; });
     input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") { event.preventDefault(); document.getElementById(input.getAttribute("aria-controls"))?.focus(); }
+      if (event.key === "Enter") { event.preventDefault(); select()?.focus(); }
     });
   }
 }
-document.addEventListener("htmx:afterSwap", (event) => {
+for (const type of ["htmx:beforeSwap", "htmx:afterSwap"]) document.addEventListener(type, (event) => {
   const input = event.detail.requestConfig?.elt;  // none on a swap that restores history (back, forward)
   const select = event.detail.target;
   if (!(select instanceof HTMLSelectElement) || !input?.matches("input[data-pick]")) return;
-  const first = [...select.options].find((option) => !option.disabled);
-  input.setAttribute("aria-invalid", first ? "false" : "true");
-  if (first) { select.value = first.value; select.dispatchEvent(new Event("change", { bubbles: true })); }
+  const chosen = select.dataset.chosen;
+  if (type === "htmx:beforeSwap") { select.dataset.chosen = select.value; return; }
+  const values = [...select.options].filter((o) => !o.disabled).map((o) => o.value);
+  const wanted = [input.value.trim() ? "" : input.dataset.before, chosen].find((v) => v && values.includes(v)) || values[0];
+  input.setAttribute("aria-invalid", values.length ? "false" : "true");
+  if (!wanted) return;
+  select.value = wanted;
+  if (wanted !== chosen) select.dispatchEvent(new Event("change", { bubbles: true }));
 });
 document.addEventListener("htmx:load", (event) => setUp(event.target));
 

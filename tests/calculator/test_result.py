@@ -268,7 +268,7 @@ def test_open_graph_meta_carries_the_verdict(client, catalog):
     assert '<meta name="twitter:card"' in html
 
 
-def test_page_weighs_under_102_7_kb_with_css_and_js(client, catalog):
+def test_page_weighs_under_103_2_kb_with_css_and_js(client, catalog):
     """HTML, and every stylesheet and script the page loads (htmx included), before compression. 100 KB until
     the step bar (where each token's time goes, 1.2 KB of HTML) took this page to 101.2 KB: every stylesheet
     rule is used and the rest of the HTML is the question, the answer and their glossary links. 102.2 KB since
@@ -276,14 +276,16 @@ def test_page_weighs_under_102_7_kb_with_css_and_js(client, catalog):
     and the page says more where it said too little (the seated users of a vLLM verdict, the launch command
     wrapping between its arguments), each measured here. 102.5 KB since the GPU backend select (ROCm or Vulkan
     on a Radeon: ~300 bytes with its out-of-band copy in each answer). 102.7 KB since the navigation leads to
-    "Choose my GPU" and the GPU pickers list the H200 SXM and the B200 (~150 bytes)."""
+    "Choose my GPU" and the GPU pickers list the H200 SXM and the B200 (~150 bytes). 103.2 KB since a finder keeps
+    the choice that matches and an emptied one brings it back (a visitor review: the question changed with
+    nothing picked; ~590 bytes of script)."""
     from django.contrib.staticfiles import finders
 
     html = client.get(QUESTION).content
     assets = re.findall(rb'<(?:link rel="stylesheet" href|script src)="/static/([^"]+)"', html)
     assert len(assets) >= 3  # site.css, htmx, site.js
     sizes = [Path(finders.find(name.decode())).stat().st_size for name in assets]
-    assert len(html) + sum(sizes) < 102_700
+    assert len(html) + sum(sizes) < 103_200
 
 
 def test_a_repeated_question_is_served_from_the_cache_until_the_catalog_changes(

@@ -29,6 +29,27 @@ def test_typing_in_the_model_finder_picks_a_match_and_recomputes(page, live_serv
     assert page.evaluate("window.__same_document") is True
 
 
+def test_a_finder_keeps_the_choice_that_matches_and_an_emptied_one_brings_it_back(page, live_server):
+    """The review: typing "70b" over Llama 3.1 70B switched to Llama 2 70B, and clearing the box switched
+    to Aya 23 8B (the list's first), the GPU to an A100: the question changed with nothing picked."""
+    page.goto(live_server.url + QUESTION)
+    model, finder = page.locator("#id_model"), page.get_by_label("Type to find a name")
+    finder.fill("70b")
+    expect(page.locator("#id_model option")).not_to_have_count(0)
+    expect(model).to_have_value("llama-3-1-70b-instruct")
+    finder.fill("qwen coder")
+    expect(model).to_have_value(re.compile(r"qwen.*coder"))
+    finder.fill("")
+    expect(model).to_have_value("llama-3-1-70b-instruct")
+    expect(page).to_have_url(re.compile(r"model=llama-3-1-70b-instruct"))
+    card, gpu = page.get_by_label("Type to find a card, row 1"), page.locator("#id_gpu_1")
+    card.fill("3090")
+    card.fill("")
+    expect(page.locator("#id_gpu_1 option")).not_to_have_count(1)
+    expect(gpu).to_have_value("geforce-rtx-3090")
+    expect(page.get_by_test_id("verdict")).to_contain_text("GeForce RTX 3090")
+
+
 @pytest.mark.parametrize(
     ("typed", "found"),
     [
