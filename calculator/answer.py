@@ -2,7 +2,7 @@
 the plans table, the launch command, the suggestions as links; the verdict, the speed per user and
 the reasons in words come from calculator/present.py."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES
@@ -175,16 +175,36 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
     return Launch(key, "", why=f"{why}{instead}")
 
 
-def shown_for(result: Estimate, question: Question) -> dict:
-    """`shown` of the question's own estimate: its hardware, users, devices' backends and runtime fit."""
+def as_shown(result: Estimate, question: Question) -> tuple[Estimate, present.RuntimeFit | None]:
+    """The estimate the answer shows and the chosen runtime's fit (`present.runtime_fit`). Where that
+    runtime runs no plan that fits and another does, the answer shows that plan "With llama.cpp": from that
+    runtime's own estimate, the one its Switch link opens (the chosen runtime's pricing of it had vLLM's
+    compute buffers and checkpoint on a llama.cpp plan). The page, the glossary's worked examples and
+    their checks all ask this."""
+    fit = present.runtime_fit(result, question)
+    if fit and fit.plan is None and fit.other:
+        theirs = replace(question, runtime=fit.other).estimate(with_suggestions=False)
+        if theirs.recommended_plan is not None:
+            return theirs, replace(fit, faster=theirs.recommended_plan)
+    return result, fit
+
+
+def shown_for(result: Estimate, question: Question, *, as_they_run_it: bool = True) -> dict:
+    """`shown` of the question's own estimate: its hardware, users, devices' backends and runtime fit, as
+    `as_shown` has them. A shared answer compares itself with today's without `as_they_run_it`: it stored
+    the chosen runtime's estimate alone."""
     specs = question.device_specs
+    if as_they_run_it:
+        result, fit = as_shown(result, question)
+    else:
+        fit = present.runtime_fit(result, question)
     return shown(
         result,
         question.hardware,
         users=question.batch,
         backends=[d.backend for d in specs],
         unified=all(d.unified_memory for d in specs),
-        fit=present.runtime_fit(result, question),
+        fit=fit,
         no_weights=question.quant.name if question.missing_weights else "",
     )
 

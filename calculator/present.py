@@ -178,6 +178,7 @@ class RuntimeFit:
     faster: Plan
     others: str  # "llama.cpp or Ollama", empty when no runtime offered here runs it
     others_url: str = ""  # the question under the first of them
+    other: str = ""  # the first of them, its slug
     why: str = ""  # what it lacks to run the faster plan: "lms has no flag to ..."
     unsized: bool = False  # it serves these machines in a way no plan here sizes (`unsized_over_machines`)
 
@@ -226,6 +227,7 @@ def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
         plan,
         combination.names(others) if others else "",
         question.permalink(runtime=others[0]) if others else "",
+        others[0] if others else "",
         cannot_run(plan, key),
         unsized=unsized_over_machines(result),
     )

@@ -92,7 +92,7 @@ def show(snapshot: Snapshot) -> dict:
     except EngineRefused as refusal:
         context["today"] = {"differs": True, "reason": str(refusal)}
         return context
-    now = answers.shown_for(fresh, question)
+    now = answers.shown_for(fresh, question, as_they_run_it=False)
     url = f"{reverse('calculator:will-it-run')}?{snapshot.query}"
     change = what_changed(context, now)
     if change is None:

@@ -65,8 +65,8 @@ def outcome(query: QueryDict | str) -> Outcome:
     if not form.is_valid():
         return Outcome(text, errors="; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     question = Question.from_form(form)
-    result = question.estimate(with_suggestions=False)
-    fit = present.runtime_fit(result, question)  # as the calculator: the plan the chosen runtime runs
+    # as the calculator: the plan the chosen runtime runs, or another runtime's as that one prices it
+    result, fit = answers.as_shown(question.estimate(with_suggestions=False), question)
     verdict = present.verdict(result, question.hardware, users=question.batch, fit=fit)
     plan = fit.plan if fit else result.recommended_plan
     return Outcome(

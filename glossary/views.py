@@ -94,8 +94,8 @@ def worked_example(query) -> dict:
     if not form.is_valid():
         return {"example_errors": form.errors}
     question = Question.from_form(form)
-    result = question.estimate(with_suggestions=False)
-    fit = present.runtime_fit(result, question)  # as the calculator: the plan the chosen runtime runs
+    # as the calculator: the plan the chosen runtime runs, or another runtime's as that one prices it
+    result, fit = answers.as_shown(question.estimate(with_suggestions=False), question)
     return {
         "example": result,
         "example_plan": answers.shown_plan(result, fit),

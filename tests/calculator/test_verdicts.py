@@ -193,3 +193,22 @@ def test_over_several_machines_no_count_of_gpus_in_one_is_suggested(client, cata
     assert not [s for s in over["suggestions"] if s["kind"] == "gpu_count"]
     one = client.get(f"/api/v1/estimate?{query}&count=4").json()
     assert [s for s in one["suggestions"] if s["kind"] == "gpu_count"]
+
+
+def test_the_plan_another_runtime_runs_is_shown_as_that_runtime_prices_it(client, catalog):
+    """A visitor review: under vLLM, gpt-oss-120b on a 4090 with 64 GB of RAM showed "With llama.cpp: expert
+    offload" at 30.8 tok/s, 1.2 GiB of compute buffers and 60.7 GiB of weights (vLLM's pricing of llama.cpp's
+    plan), where the page its Switch link opens says 34.0, 404 MiB and 58.8: the panel is llama.cpp's own."""
+    question = "/?model=gpt-oss-120b&gpu=geforce-rtx-4090&ram_gb=64&ctx=8192"
+    vllm, theirs = client.get(f"{question}&runtime=vllm"), client.get(question)
+    assert vllm.context["verdict"].text.startswith("No: vLLM cannot run any plan that fits")
+    assert vllm.context["fit"].other == "llama-cpp"  # the default: its permalink names no runtime
+    assert str(vllm.context["per_user"]) == str(theirs.context["per_user"])
+    assert vllm.context["result"].memory == theirs.context["result"].memory
+    assert [b["device"].used_bytes for b in vllm.context["bars"]] == [
+        b["device"].used_bytes for b in theirs.context["bars"]
+    ]
+    assert 'data-testid="no-fit-speeds"' not in vllm.content.decode()  # the plan shown fits
+    # shared, it reads the same as today's answer: both priced as the chosen runtime stored it
+    shared = client.post("/r/", {"q": f"{question.removeprefix('/?')}&runtime=vllm"})
+    assert 'data-testid="same"' in client.get(shared["Location"]).content.decode()
