@@ -11,10 +11,13 @@ GB = 10**9
 
 
 def format_bytes(n: float) -> str:
-    """Bytes as GiB (MiB, KiB below that), the unit a GPU's memory is sold in."""
-    if abs(n) < MIB:
+    """Bytes as GiB (MiB, KiB below that), the unit a GPU's memory is sold in: never four digits of a smaller
+    unit ("1000 MiB" is "1.0 GiB"), and nothing as "0 B"."""
+    if n == 0:
+        return "0 B"
+    if round(abs(n) / KIB) < 1000:
         return f"{n / KIB:.0f} KiB"
-    if abs(n) < GIB:
+    if round(abs(n) / MIB) < 1000:
         return f"{n / MIB:.0f} MiB"
     return f"{n / GIB:.1f} GiB"
 
