@@ -191,7 +191,7 @@ def _pair_text(changes: set[str], data: dict) -> str:
     if "ctx" in changes:
         text += f" at {data['ctx']:,} tokens of context"
     if "prompt" in changes:
-        text += f" and a {data['prompt']:,}-token prompt"
+        text += f" and a prompt of {data['prompt']:,} tokens"
     if "kv" in changes and data.get("kv"):
         text += f" and the KV cache in {data['kv']}"
     return text
@@ -219,7 +219,7 @@ def fix_text(changes: dict[str, str], data: dict, *, alone: bool = False) -> str
     if "ctx" in changes:
         return f"Use {int(changes['ctx']):,} tokens of context"
     if "prompt" in changes:
-        return f"Use a {int(changes['prompt']):,}-token prompt"
+        return f"Use a prompt of {int(changes['prompt']):,} tokens"
     if changes.get("ram_gb") == "":
         return "Leave System RAM empty"
     if "hosts" in changes:

@@ -79,6 +79,10 @@ def memory_bars(plan: Plan) -> list[dict]:
 NUMBERED = re.compile(r"^(?P<base>.*) \((?P<host>host \d+, )?(?P<word>[a-zA-Z]+) (?P<n>\d+)\)$")
 
 
+# The words NUMBERED finds, where "s" does not make their plural
+PLURALS = {"copy": "copies"}
+
+
 def grouped_bars(bars: list[dict]) -> list[dict]:
     """`memory_bars` with consecutive devices that hold the same (a tensor-parallel group's ranks, replicas'
     copies: the same card, layers and bytes) as one bar, named for all of them, "each": eight identical bars
@@ -109,7 +113,8 @@ def group_name(names: list[str]) -> str:
         host = first["host"] or ""
         if first["n"] == last["n"]:  # all of one host: its number once
             return f"{len(names)} × {first['base']} ({host}{first['word']} {first['n']}), each"
-        return f"{len(names)} × {first['base']} ({host}{first['word']}s {first['n']}–{last['n']}), each"
+        words = PLURALS.get(first["word"], f"{first['word']}s")
+        return f"{len(names)} × {first['base']} ({host}{words} {first['n']}–{last['n']}), each"
     return f"{len(names)} × {names[0]}, each"
 
 

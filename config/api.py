@@ -39,6 +39,6 @@ def page_not_found(request, exception):
     404 page elsewhere."""
     if request.path.startswith("/api/v1/"):
         return JsonResponse(
-            {"errors": {"__all__": ["No such endpoint: the API's are listed at /api/."]}}, status=404
+            {"errors": {"__all__": ["No such endpoint: the endpoints are listed at /api/."]}}, status=404
         )
     return defaults.page_not_found(request, exception)

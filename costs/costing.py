@@ -91,6 +91,11 @@ class Rental:
     def name(self) -> str:
         return label(self.price)
 
+    @property
+    def hourly(self) -> str:
+        """'$2.4024/h': the price an hour as published, one way on every row."""
+        return f"{dollars(self.price.usd_per_hour)}/h"
+
 
 @dataclass(frozen=True)
 class Owned:
@@ -290,12 +295,11 @@ def table_rows(
             )
         )
     for r in shown_rentals(rentals, compare):
-        hourly = f"{dollars(r.price.usd_per_hour)}/h"
         rows.append(
             Row(
                 "rent",
                 f"Rent {r.name}",
-                hourly,
+                r.hourly,
                 r.tok_s,
                 r.cost.usd_per_million,
                 r.cost.usd_per_day(tokens),

@@ -203,7 +203,7 @@ def test_a_prompt_longer_than_the_context_offers_the_context_as_the_prompt(clien
     assert (
         '<a href="#id_prompt">Prompt length (tokens)</a>: A prompt cannot be longer than the context' in html
     )
-    assert list(fixes(html)) == ["Use a 4,096-token prompt"]
+    assert list(fixes(html)) == ["Use a prompt of 4,096 tokens"]
 
 
 # ---- One machine: an Apple silicon Mac takes no other GPU ------------------------------------------

@@ -3,6 +3,7 @@ that a miss is only the safety margin (borderline: what to expect, what to chang
 
 import re
 
+from calculator.memory import group_name
 from calculator.present import verdict
 from estimator import Workload, estimate
 from estimator.units import GIB
@@ -212,3 +213,12 @@ def test_the_plan_another_runtime_runs_is_shown_as_that_runtime_prices_it(client
     # shared, it reads the same as today's answer: both priced as the chosen runtime stored it
     shared = client.post("/r/", {"q": f"{question.removeprefix('/?')}&runtime=vllm"})
     assert 'data-testid="same"' in client.get(shared["Location"]).content.decode()
+
+
+def test_copies_are_copies_and_a_missing_endpoint_says_so_plainly(client):
+    """A visitor review: "2 × GeForce RTX 3090 (copys 1–2)"; "the API's are listed at /api/"."""
+    assert group_name(["RTX 3090 (copy 1)", "RTX 3090 (copy 2)"]) == "2 × RTX 3090 (copies 1–2), each"
+    assert group_name(["H100 (rank 0)", "H100 (rank 1)"]) == "2 × H100 (ranks 0–1), each"
+    assert client.get("/api/v1/nothing").json()["errors"]["__all__"] == [
+        "No such endpoint: the endpoints are listed at /api/."
+    ]

@@ -285,3 +285,10 @@ def test_the_verdict_names_the_cheapest_of_what_it_weighs_and_the_tab_follows(cl
         .lstrip()
         .startswith("<title>What a million tokens cost on 2× GeForce RTX 3090 – Will it run?</title>")
     )
+
+
+def test_every_hourly_price_reads_one_way(client, costs):
+    """A visitor review: "$2.4024/h" in one table, "1.7043 $/h" in the list of the other offers."""
+    html = client.get(f"/cost/?{TWO_3090S}").content.decode()
+    more = html[html.index("Every other cloud offer") :]
+    assert "$/h" not in html and re.search(r": \$\d+(\.\d+)?/h, ", more)

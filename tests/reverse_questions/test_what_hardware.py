@@ -244,3 +244,9 @@ def test_a_macs_memory_is_the_share_its_gpu_may_use_as_in_the_calculator(client,
         r'<tr[^>]*>\s*<th scope="row">[^<]*Apple M4 Max \(40-core GPU\) 128 GB.*?</tr>', html, re.S
     )
     assert mac and 'data-label="Memory">96.0 GiB<' in mac.group(0)
+
+
+def test_a_speed_asked_reads_grouped(client, catalog):
+    """A visitor review: "at 100000 tok/s or more", where the site groups its numbers."""
+    html = client.get("/what-hardware/?model=llama-3-1-8b-instruct&tok_s=100000").content.decode()
+    assert "at 100,000 tok/s or more" in html
