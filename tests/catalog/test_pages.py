@@ -58,6 +58,8 @@ def test_gpu_list_filters_by_vendor_memory_unified_and_search(client):
     }
     assert listed_slugs(client.get("/gpus/?unified=yes")) == ["m4-max-128"]
     assert listed_slugs(client.get("/gpus/?q=3060")) == ["geforce-rtx-3060-12-gb"]
+    # a visitor review: a filter that matches nothing showed the form, then the footer
+    assert "No GPU matches these filters. " in client.get("/gpus/?q=zzzz").content.decode()
 
 
 def test_gpu_list_sorts_by_memory_bandwidth_and_price_with_unpriced_last(client):
