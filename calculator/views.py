@@ -245,7 +245,8 @@ def compare(request):
     way the page redirects to its canonical address. Added by name, it asks what the last column asks
     (context, users, prompt, RAM, runtime, KV cache type, flash attention and link; the last four dropped
     when they do not run on the new hardware)."""
-    queries = [q.split("?", 1)[-1].strip() for q in request.GET.getlist("q")][:MAX_COMPARED]
+    asked = request.GET.getlist("q")
+    queries = [q.split("?", 1)[-1].strip() for q in asked[:MAX_COMPARED]]
     if "add_model" in request.GET:
         # asked as the last column that answers: a broken one's context is not the visitor's new question
         answered = (q for q in reversed(queries) if QuestionForm(QueryDict(q)).is_valid())
@@ -278,6 +279,7 @@ def compare(request):
         "columns": columns,
         "add_errors": add_errors,
         "max": MAX_COMPARED,
+        "left_out": len(asked) - len(queries),  # past the first MAX_COMPARED: said, not silently dropped
         "last": _last_asked(columns),
         "models": LlmModel.objects.listed().only("slug", "name"),
         "quants": Quantization.objects.listed().only("slug", "name", "bits_per_weight"),

@@ -388,3 +388,13 @@ def test_an_image_model_is_said_to_be_one_not_unknown(client, catalog):
     html = client.get("/compare/?q=model%3Dflux-1-dev%26gpu%3Dgeforce-rtx-4090").content.decode()
     assert "FLUX.1 [dev] is an image or video model: compare puts LLM answers side by side." in html
     assert "Unknown model" not in html
+
+
+def test_compare_says_what_it_leaves_out_past_four(client):
+    """A visitor review: six questions showed four, nothing said the L40S and the B200 were dropped."""
+    cards = ["geforce-rtx-3090", "geforce-rtx-4090", "geforce-rtx-4090", "geforce-rtx-3090", "l40s", "b200"]
+    query = "&".join(f"q=model%3Dllama-3-1-8b-instruct%26gpu%3D{c}" for c in cards)
+    response = client.get(f"/compare/?{query}")
+    assert len(response.context["columns"]) == 4
+    assert "6 questions asked, 4 compared here: the last 2 are left out." in response.content.decode()
+    assert "left-out" not in client.get(f"/compare/?{query.rsplit('&q=', 2)[0]}").content.decode()
