@@ -72,16 +72,13 @@ def show(snapshot: Snapshot) -> dict:
         context |= {
             "rows": rows,
             "tiers": tiers.tiers(rows, specs["sort"]),
-            **views.fit_context(rows),
+            **views.fit_context(rows, hardware=specs["hardware"], ctx=specs["ctx"], q=specs.get("q", "")),
             "hardware": specs["hardware"],
             "form": {"cleaned_data": {"ctx": specs["ctx"], "sort": specs["sort"], "q": specs.get("q", "")}},
             "sort_links": {key: _sorted(snapshot, key) for key in tiers.SORTS},
         }
         context["title"] = f"What runs on {specs['hardware']}?"
-        context["summary"] = (
-            f"{context['fitting']} of {len(rows)} models{named_words(specs.get('q'))} fit on {specs['hardware']} "
-            f"at {specs['ctx']:,} tokens of context{context['fit_note']}."
-        )
+        context["summary"] = context["verdict_text"]
         headline = _runs_headline
     else:
         answer = HARDWARE_ANSWER.validate_python(_upgraded(snapshot.result))
@@ -175,8 +172,3 @@ def _sorted(snapshot: Snapshot, sort: str) -> str:
 def users_words(batch: int) -> str:
     """' for each of 4 users at once' after a what-hardware snapshot's context; nothing for one user."""
     return f" for each of {batch} users at once" if batch > 1 else ""
-
-
-def named_words(q: str | None) -> str:
-    """named “qwen3” after "models", as the page's verdict says it; nothing without a filter."""
-    return f" named “{q}”" if q else ""

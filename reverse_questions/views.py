@@ -32,10 +32,19 @@ WHAT_RUNS_FIRST_VISIT = {"gpu": FIRST_VISIT["gpu"], "count": ["1"]}  # "my hardw
 WHAT_HARDWARE_FIRST_VISIT = {"model": [FIRST_VISIT["model"]], "quant": [DEFAULT_QUANT]}
 
 
-def fit_context(rows) -> dict:
-    """What-runs' verdict counts: the models that fit, and the words for those only at their own maximum."""
+def fit_context(rows, *, hardware: str, ctx: int, q: str = "") -> dict:
+    """What-runs' verdict: the models that fit, its sentence (the page's and a shared answer's, one
+    definition) and its colour. A model that reads fewer tokens than asked is counted at its own maximum, and
+    said to be; where every one that fits is (2,000,000 tokens asked), none fits at the context asked."""
     fitting_count, shorter = fitting.fit_counts(rows)
-    return {"fitting": fitting_count, "fit_note": fitting.shorter_note(shorter)}
+    models = f"{len(rows)} models" + (f" named “{q}”" if q else "")
+    if fitting_count and shorter == fitting_count:
+        text = f"None of the {models} fits at {ctx:,} tokens of context: {fitting_count} fit on {hardware} at their own shorter maximum."
+        css = "tight"
+    else:
+        text = f"{fitting_count} of {models} fit on {hardware} at {ctx:,} tokens of context{fitting.shorter_note(shorter)}."
+        css = "yes" if fitting_count else "no"
+    return {"fitting": fitting_count, "verdict_text": text, "verdict_css": css}
 
 
 @require_GET
@@ -101,7 +110,7 @@ def what_runs_answer(query: QueryDict) -> dict:
             "all_tiers": form.page_url(tier=""),
             "collapse_none": not data["tier"],  # what won't run folded away unless asked for alone
             "every_model": form.page_url(q=""),
-            **fit_context(rows),
+            **fit_context(rows, hardware=device_summary(form.devices), ctx=data["ctx"], q=data["q"]),
             "hardware": device_summary(form.devices),
             "permalink": form.page_url(),
             "sort_links": {key: form.page_url(sort=key) for key in tiers.SORTS},

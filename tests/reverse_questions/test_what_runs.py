@@ -99,3 +99,17 @@ def test_models_named_reads_words_as_the_site_search_does(client, catalog, q):
     html = client.get("/what-runs/", {"gpu": "geforce-rtx-3090", "count": "1", "q": q}).content.decode()
     shown = models_shown(html)
     assert shown and "No model of the catalog is named" not in html
+
+
+def test_a_context_no_model_reads_is_not_a_green_yes(client, catalog):
+    """A visitor review: at 2,000,000 tokens the headline was green, "80 of 161 models fit … (80 of them only at
+    their own shorter maximum)": none fits at the context asked. A shared copy says what the page says."""
+    query = "gpu=geforce-rtx-3090&ctx=2000000"
+    response = client.get(f"/what-runs/?{query}")
+    text = markup.unescape(response.content.decode())
+    assert re.search(
+        r'class="verdict tight" data-testid="verdict">None of the \d+ models fits at 2,000,000 tokens of context: \d+ fit on 1× GeForce RTX 3090 at their own shorter maximum\.',
+        text,
+    )
+    shared = client.get(client.post("/r/", {"q": query, "kind": "what-runs"})["Location"])
+    assert response.context["verdict_text"] == shared.context["summary"]
