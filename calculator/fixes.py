@@ -201,6 +201,8 @@ def fix_text(changes: dict[str, str], data: dict, *, alone: bool = False) -> str
     """A fix in words, from the question it leads to: "Use vLLM with BF16", "Keep the KV cache in fp8",
     "Use 2× GeForce RTX 3090" (`alone`: of the devices asked about, "Ask about the … alone"), "Use 2
     machines, one Apple M4 Max each"; None for one that cannot be said in words."""
+    if "model" in changes and data.get("model"):
+        return f"Use {data['model'].name}"
     if "gpu" in changes and data.get("gpu"):
         gpu, n = next(iter(data["gpu"].values())), data["count"][0]
         if "hosts" in changes:

@@ -10,6 +10,7 @@ from catalog import byo, slugs
 from catalog import workload as tables
 from catalog.fitting import DEFAULTS
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
+from catalog.pages import meant, unknown_words
 from catalog.runtimes import BY_SLUG, FLASH_ATTENTION_OFF, RUNTIME_CHOICES, RUNTIMES
 from estimator import limits
 from estimator.commands import UNQUANTIZED_KV
@@ -184,7 +185,16 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         "hosts",
     ]
 
-    model = name_field("Model", "model")
+    # a slug, or how else a visitor or an API client names a model: its Hugging Face id, an Ollama tag
+    model = forms.CharField(
+        label="Model",
+        required=False,
+        max_length=200,
+        error_messages={
+            "null_characters_not_allowed": "Unknown model: no model's name holds a NUL character.",
+            "max_length": "Unknown model: no model's name is that long.",
+        },
+    )
     config = forms.CharField(
         label="Or paste a config.json",
         required=False,
@@ -239,7 +249,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         found = slugs.with_renamed(Gpu, slugs.current(Gpu, queryable), queryable)
         unknown = [s for s in self.gpu_slugs if s not in found]
         if unknown:
-            raise forms.ValidationError(f"Unknown GPU: {', '.join(sorted(set(unknown)))}.")
+            raise forms.ValidationError(unknown_words(Gpu, sorted(set(unknown))))
         for gpu in found.values():
             engine_accepts(gpu)
         return found
@@ -251,7 +261,13 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         try:
             return engine_accepts(slugs.get(LlmModel, slug))  # or the model that had it before a rename
         except LlmModel.DoesNotExist:
-            raise forms.ValidationError(f"Unknown model “{slug}”.") from None
+            pass
+        # its Hugging Face id, as the model's page shows it and as API clients name models: that model
+        if (by_id := LlmModel.objects.filter(hf_id__iexact=slug).first()) is not None:
+            return engine_accepts(by_id)
+        if (guess := meant(LlmModel, slug)) is not None:
+            self.fixes.append(("model", {"model": guess.slug}))
+        raise forms.ValidationError(unknown_words(LlmModel, [slug]))
 
     def clean_config(self):
         """A pasted config.json → (its canonical text, an unsaved LlmModel); nothing is stored."""

@@ -3,6 +3,7 @@ per-format table and the comparison. The views load rows in a fixed number of qu
 is Python over engine specs (catalog/fitting.py does the fitting, as on /what-runs/)."""
 
 import datetime
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from estimator import DeviceSpec, ModelSpec, QuantSpec, memory
 from . import fitting, runtime_support, slugs
 from .models import Gpu, LlmModel, Quantization, valid_specs
 from .published import published_formats
-from .search import by_relevance
+from .search import by_relevance, search_key
 
 GIB = 2**30
 PAGE_SIZE = 50
@@ -300,6 +301,32 @@ def whole_computer(gpus: Sequence[Gpu]) -> Gpu | None:
     if len(gpus) < 2:
         return None
     return next((g for g in gpus if g.vendor == Gpu.Vendor.APPLE), None)
+
+
+# What separates the words of a name written another way: a Hugging Face id's "/", an Ollama tag's ":"
+_SEPARATORS = re.compile(r"[/:_]+")
+
+
+def meant(kind: type[Gpu] | type[LlmModel], typed: str) -> Gpu | LlmModel | None:
+    """The GPU or model a visitor most likely meant by text that is no slug of the catalog: a name
+    ("RTX 3090"), a Hugging Face id ("meta-llama/Llama-3.1-70B-Instruct"), an Ollama tag ("llama3.1:70b"):
+    the picker's first match for its words. None for text too long or with NUL (no row has it)."""
+    words = _SEPARATORS.sub(" ", typed)
+    if len(typed) > 200 or "\x00" in typed or len(search_key(words)) < 3:  # "x" would mean any of hundreds
+        return None
+    found = pick_gpus(words) if kind is Gpu else pick_models(words)
+    return found[0] if found else None
+
+
+def unknown_words(kind: type[Gpu] | type[LlmModel], typed: list[str]) -> str:
+    """'Unknown model “llama3.1:70b” (did you mean Llama 3.1 70B (Instruct), llama-3-1-70b-instruct?).': what
+    was asked that names nothing, each with the row it most likely meant where there is one."""
+    said = []
+    for text in typed:
+        row = meant(kind, text)
+        said.append(f"“{text}”" + (f" (did you mean {row.name}, {row.slug}?)" if row else ""))
+    noun = "GPU" if kind is Gpu else "model"
+    return f"Unknown {noun}{'s' if len(said) > 1 else ''} {', '.join(said)}."
 
 
 def pick_models(query: str) -> list[LlmModel]:

@@ -102,7 +102,7 @@ def gpu_compare(request):
     asked, problem = pages.compare_slugs(request.GET.getlist("gpu"))
     gpus, unknown = pages.gpus_to_compare(asked)
     if unknown:
-        problem = f"Unknown GPU: {', '.join(unknown)}."
+        problem = pages.unknown_words(Gpu, unknown)
     speeds = pages.compare_speeds(gpus) if len(gpus) >= 2 else []
     menus = [gpus[i].slug if i < len(gpus) else "" for i in range(pages.MAX_COMPARE)]  # each menu's choice
     context = {

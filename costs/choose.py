@@ -26,6 +26,7 @@ from calculator.forms import (
 )
 from catalog import cache, fitting, slugs
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
+from catalog.pages import unknown_words
 from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
 
 # Size class -> (title, fewest and most parameters in billions): the class is sized for its largest
@@ -70,7 +71,7 @@ class ChooseForm(forms.Form):
     def clean_model(self) -> list[LlmModel]:
         unknown = sorted({s for s in self.model_slugs if s not in self.models})
         if unknown:
-            raise forms.ValidationError(f"Unknown model: {', '.join(unknown)}.")
+            raise forms.ValidationError(unknown_words(LlmModel, unknown))
         if len(set(self.model_slugs)) > MAX_MODELS:
             raise forms.ValidationError(f"At most {MAX_MODELS} models at once.")
         return [engine_accepts(self.models[s]) for s in dict.fromkeys(self.model_slugs)]

@@ -23,6 +23,7 @@ from calculator.forms import (
 from catalog import fitting, runtime_support, slugs
 from catalog.fitting import urlencoded
 from catalog.models import Gpu, LlmModel, Quantization
+from catalog.pages import unknown_words
 from catalog.tiers import SORTS, TIERS
 
 DEFAULT_CTX = 8192
@@ -70,7 +71,7 @@ class WhatRunsForm(DeviceRowsForm):
             raise forms.ValidationError("Choose at least one GPU.")
         unknown = sorted({s for s in self.gpu_slugs if s not in self.known})
         if unknown:
-            raise forms.ValidationError(f"Unknown GPU: {', '.join(unknown)}.")
+            raise forms.ValidationError(unknown_words(Gpu, unknown))
         for slug in set(self.gpu_slugs):
             engine_accepts(self.known[slug])
         return self.gpu_slugs
@@ -152,7 +153,7 @@ class WhatHardwareForm(forms.Form):
                     f"{image.name} is an image or video model, which this page does not rank: the "
                     "calculator answers for it on the GPUs you name."
                 )
-            raise forms.ValidationError(f"Unknown model “{slug}”.")
+            raise forms.ValidationError(unknown_words(LlmModel, [slug]))
         return engine_accepts(self.models[slug])
 
     def clean_quant(self):

@@ -44,4 +44,27 @@ def test_compare_names_an_invalid_columns_fields_by_their_labels(client, catalog
     """It read "model: Unknown model “nope”. gpu: Unknown GPU: x."."""
     html = client.get("/compare/", {"q": ["model=nope&quant=q4_k_m&gpu=x"]}).content.decode()
     cell = re.search(r'<td colspan="4" class="error">(.*?)</td>', html, re.S).group(1)
-    assert " ".join(cell.split()) == "Model: Unknown model “nope”. GPU: Unknown GPU: x."
+    assert " ".join(cell.split()) == "Model: Unknown model “nope”. GPU: Unknown GPU “x”."
+
+
+def test_a_model_named_another_way_is_taken_or_meant(client, catalog):
+    """A visitor review: "Unknown model “meta-llama/Llama-3.1-70B-Instruct”", the id the model's own page prints;
+    an Ollama tag, a GPU by its name: no way forward. A Hugging Face id is that model; other names get the
+    model (or GPU) they most likely mean, and on the page a one-click fix."""
+    by_id = client.get(
+        "/api/v1/estimate?model=meta-llama/Llama-3.1-70B-Instruct&gpu=geforce-rtx-3090&count=2"
+    )
+    assert by_id.status_code == 200 and by_id.json()["model"] == "llama-3-1-70b-instruct"
+    tag = client.get("/api/v1/estimate?model=llama3.1:70b&gpu=RTX%203090")
+    assert tag.status_code == 400
+    assert tag.json()["errors"] == {
+        "model": [
+            "Unknown model “llama3.1:70b” (did you mean Llama 3.1 70B (Instruct), llama-3-1-70b-instruct?)."
+        ],
+        "gpu": ["Unknown GPU “RTX 3090” (did you mean GeForce RTX 3090, geforce-rtx-3090?)."],
+    }
+    html = client.get("/?model=llama3.1:70b&gpu=geforce-rtx-3090&count=2").content.decode()
+    fix = re.search(r'<a class="fix" href="([^"]+)"[^>]*>([^<]+)</a>', html)
+    assert fix.group(2) == "Use Llama 3.1 70B (Instruct)"
+    assert "Yes" in client.get(fix.group(1).replace("&amp;", "&")).context["verdict"].text
+    assert client.get("/api/v1/estimate?model=no%00pe&gpu=geforce-rtx-3090").status_code == 400

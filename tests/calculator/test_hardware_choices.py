@@ -151,7 +151,7 @@ def test_a_kv_cache_type_and_a_context_too_long_get_their_own_fixes(client, cata
 
 def test_an_unknown_gpu_is_named_in_words_without_fixes(client, catalog):
     html = client.get("/?model=llama-3-1-8b-instruct&gpu=no-such-card").content.decode()
-    assert '<a href="#id_gpu_1">GPU</a>: Unknown GPU: no-such-card.' in html
+    assert '<a href="#id_gpu_1">GPU</a>: Unknown GPU “no-such-card”.' in html
     assert not fixes(html)
 
 

@@ -221,6 +221,6 @@ def test_a_gpu_the_catalog_lacks_is_shown_as_asked_not_as_the_first_gpu(client, 
         v + ("*" if sel else "") for v, sel in re.findall(r'<option value="([^"]*)"( selected)?', select)
     ]
     assert values[0] == "no-such-gpu*" and values.count("no-such-gpu") == 0  # selected once, on top
-    assert "no-such-gpu (not in the catalog)</option>" in select and "Unknown GPU: no-such-gpu." in html
+    assert "no-such-gpu (not in the catalog)</option>" in select and "Unknown GPU “no-such-gpu”." in html
     known = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090").content.decode()
     assert "(not in the catalog)" not in known

@@ -316,7 +316,7 @@ def test_compare_menus_offer_the_listed_gpus_and_keep_the_chosen_ones(client, ca
 def test_compare_names_an_unknown_gpu_on_the_page(client, catalog):
     response = client.get("/gpus/compare/?gpu=geforce-rtx-3090&gpu=no-such-card")
     assert response.status_code == 200
-    assert "Unknown GPU: no-such-card." in response.text
+    assert "Unknown GPU “no-such-card”." in response.text
 
 
 @pytest.mark.parametrize(

@@ -127,7 +127,7 @@ def test_gpus_can_be_compared_by_name(client):
     assert response.status_code == 200
     assert [g.slug for g in response.context["gpus"]] == ["geforce-rtx-4090", "geforce-rtx-3090"]
     assert (
-        "Unknown GPU: nothing-like-it"
+        "Unknown GPU “nothing-like-it”"
         in client.get("/gpus/compare/?gpu=RTX+4090&gpu=nothing-like-it").content.decode()
     )
 

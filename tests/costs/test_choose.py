@@ -130,7 +130,7 @@ def test_a_first_visit_answers_a_70b_under_2500_and_explains_the_form(client, co
     ("query", "field", "message"),
     [
         ("budget=100", "model", "Choose a model or a size class."),
-        ("model=nope", "model", "Unknown model: nope."),
+        ("model=nope", "model", "Unknown model “nope”."),
         ("model=a&model=b&model=c&model=d&model=e", "model", "Unknown model"),
         (f"{SEVENTY}&budget=-1", "budget", "Enter 1 or more."),
         (f"{SEVENTY}&ctx=999999999", "ctx", "Enter at most 10,485,760."),

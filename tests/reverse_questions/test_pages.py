@@ -201,7 +201,7 @@ def test_the_longest_context_shown_fits(catalog, devices):
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
-        ("gpu=no-such-gpu", "gpu", "Unknown GPU: no-such-gpu."),
+        ("gpu=no-such-gpu", "gpu", "Unknown GPU “no-such-gpu”."),
         (f"gpu={RTX_3090}&count=0", "count", "Between 1 and 8."),
         (f"gpu={RTX_3090}&count=two", "count", "Enter a whole number."),
         (f"gpu={RTX_3090}&count=5&gpu=geforce-rtx-4090&count=4", "count", "At most 8 devices here"),
