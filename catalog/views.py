@@ -47,12 +47,13 @@ MEASURED_ORDER = (
 @require_GET
 @http_cache.public(etag=http_cache.page_etag)
 def gpu_detail(request, slug):
-    """A GPU's specs, per listed model the largest listed format that fits on it at 8192 tokens, and the
-    speeds published for it."""
+    """A GPU's specs, per model the largest listed format that fits on it at 8192 tokens, and the speeds
+    published for it. Every model, as the what-runs page its tiers link to counts them (the listed ones
+    alone made "Runs great: 108 models" open a page of 113)."""
     gpu = Gpu.objects.with_current_price().filter(slug=slug).first()
     if gpu is None:
         return slugs.redirect_or_404(Gpu, slug, "catalog:gpu-detail")  # renamed since: a 301 to its page
-    rows = pages.what_runs(gpu, LlmModel.objects.listed(), Quantization.objects.listed())
+    rows = pages.what_runs(gpu, LlmModel.objects.all(), Quantization.objects.listed())
     published = gpu.measurements.select_related("llm", "quantization").order_by(*MEASURED_ORDER)
     measured = measurements.with_estimates(gpu, published)  # each beside the engine's estimate of its test
     # the same question on the what-runs page, where the visitor can change the count, context and format

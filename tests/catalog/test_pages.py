@@ -152,7 +152,11 @@ def test_gpu_page_groups_what_runs_in_speed_tiers_and_hands_the_question_to_the_
     assert 'href="/models/qwen3-5-35b-a3b/"' in great  # each row links its model's page
     more = unescape(re.search(r'data-testid="tier-more"><a href="([^"]+)"', great).group(1))
     assert more == "/what-runs/?gpu=geforce-rtx-3090&count=1&ctx=8192&quant=largest&tier=great"
-    assert 'data-model="llama-3-1-8b-instruct"' in client.get(more).text
+    opened = client.get(more)
+    assert 'data-model="llama-3-1-8b-instruct"' in opened.text
+    # a visitor review: "All 108 in “Runs great”" opened a page of 113 (the listed models against every one)
+    counted = int(re.search(r"All (\d+) in “Runs great”", great).group(1))
+    assert opened.context["fitting"] == counted
     # what does not fit is folded away, not a hundred rows to scroll past
     none = re.search(r'data-testid="tier-none">(.*?)</section>', html, re.S).group(1)
     assert none.lstrip().startswith(
