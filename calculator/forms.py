@@ -448,13 +448,29 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
             self.add_error("link", f"{link.name} joins GPUs in one machine, which has one GPU here{then}.")
             self.fixes.append(("link", {"link": ""}))
             return
-        if link.kind == link.Kind.NVLINK and (without := sorted({d.name for d in devices if not d.nvlink})):
-            self.add_error(
-                "link",
+        if link.kind != link.Kind.NVLINK:
+            return
+        modules = {d.form_factor == Gpu.FormFactor.DATACENTER for d in devices}
+        if without := sorted({d.name for d in devices if not d.nvlink}):
+            problem = (
                 f"The {' and the '.join(without)} {'has' if len(without) == 1 else 'have'} no NVLink "
-                "connector: pick the PCIe slots they sit in.",
+                "connector: pick the PCIe slots they sit in."
             )
-            self.fixes.append(("link", {"link": ""}))
+        elif link.bridge and True in modules:  # SXM modules: their own fabric, which Auto takes
+            problem = (
+                f"{link.name} joins two cards: SXM modules are joined by their own NVLink, as Auto takes it."
+            )
+        elif link.bridge and len(devices) > 2:
+            problem = (
+                f"{link.name} joins two cards, not {len(devices)}: between the pairs the GPUs talk over PCIe. "
+                "Ask about two cards, or pick PCIe."
+            )
+        elif not link.bridge and False in modules:
+            problem = f"{link.name} joins SXM modules: these cards take an NVLink bridge, two at a time."
+        else:
+            return
+        self.add_error("link", problem)
+        self.fixes.append(("link", {"link": ""}))
 
     def no_ram_beside(self, data: dict) -> None:
         """A System RAM given with only unified-memory devices is refused: the GPU's memory is the

@@ -54,6 +54,12 @@ class Interconnect(Searchable):
     def between_machines(self) -> bool:
         return self.kind in self.NETWORK_KINDS
 
+    @property
+    def bridge(self) -> bool:
+        """An NVLink bridge between two cards (the catalog names them "NVLink bridge (RTX 3090, 2-way)"), not
+        the NVLink fabric of SXM modules ("NVLink 3 (A100 SXM)"): a 2-way bridge joins a pair, no more."""
+        return self.kind == self.Kind.NVLINK and "bridge" in self.name.lower()
+
     def workload_fields(self) -> dict:
         """Keyword arguments for the engine's `Workload`: the GPU link, or the network between hosts."""
         if self.between_machines:

@@ -383,6 +383,23 @@ def test_the_link_select_is_disabled_with_its_reason_for_one_device_and_follows_
             "The GeForce RTX 4090 has no NVLink connector: pick the PCIe slots they sit in.",
             ["Leave the link on Auto"],
         ),
+        (  # a visitor review: four 3090s on a 2-way bridge were timed as if all four were bridged
+            "gpu=geforce-rtx-3090&count=4&link=nvlink-3090",
+            "NVLink bridge (RTX 3090, 2-way) joins two cards, not 4: between the pairs the GPUs talk over PCIe. "
+            "Ask about two cards, or pick PCIe.",
+            ["Leave the link on Auto"],
+        ),
+        (  # and two 3090s on the A100's NVLink fabric were taken, 7% faster
+            "gpu=geforce-rtx-3090&count=2&link=nvlink-a100",
+            "NVLink 3 (A100 SXM) joins SXM modules: these cards take an NVLink bridge, two at a time.",
+            ["Leave the link on Auto"],
+        ),
+        (
+            "gpu=h100-sxm5-80-gb&count=2&link=nvlink-3090",
+            "NVLink bridge (RTX 3090, 2-way) joins two cards: SXM modules are joined by their own NVLink, as "
+            "Auto takes it.",
+            ["Leave the link on Auto"],
+        ),
     ],
 )
 def test_a_link_that_joins_nothing_of_the_question_is_refused_with_its_fixes(
@@ -404,6 +421,7 @@ def test_links_that_join_what_the_question_has_are_taken(client, catalog):
         "gpu=geforce-rtx-4090&count=2&link=pcie-4-x8",
         "gpu=geforce-rtx-3090&hosts=2&link=ethernet-25g",
         "gpu=geforce-rtx-3090&count=2&hosts=2&link=nvlink-3090",  # the bridge in each machine
+        "gpu=h100-sxm5-80-gb&count=8&link=nvlink-h100",
     ):
         assert client.get(f"/?model=llama-3-1-8b-instruct&quant=q4_k_m&{query}").status_code == 200, query
 
