@@ -133,6 +133,7 @@ class Neighbour:
     row: DecodeRow
     estimate_tok_s: float | None
     same_gpu: bool
+    same_model: bool = False  # the question's model: else another, which shows how close the engine runs here
 
     @property
     def error(self) -> float | None:
@@ -355,4 +356,4 @@ def nearest_measured(
     estimate = cache.get_or_compute(
         "decode-row-estimate", found.slug, lambda: _estimate(found.slug), keep=True
     )
-    return Neighbour(found, estimate, same_gpu=bool(same))
+    return Neighbour(found, estimate, same_gpu=bool(same), same_model=bool(llm) and found.llm_slug == llm)

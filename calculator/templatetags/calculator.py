@@ -57,9 +57,11 @@ def at_context_range(plan):
 
 @register.filter
 def signed_percent(value):
-    """0.042 -> '+4%', -0.11 -> '−11%' (an estimate against a measurement)."""
+    """0.042 -> '+4%', -0.11 -> '−11%', -0.003 -> '0%' (an estimate against a measurement: no sign on nothing)."""
     if value is None:
         return "–"
+    if round(value * 100) == 0:
+        return "0%"
     return f"{value:+.0%}".replace("-", "−")
 
 

@@ -11,6 +11,8 @@ def test_an_unmeasured_question_shows_the_nearest_measurement_and_its_estimate(c
     near = re.search(r'data-testid="nearest-measured">(.*?)</span>', text, re.S).group(1)
     # the same card and format, the nearest bytes a token reads (not Ministral 3 3B, measured on it too)
     assert "Qwen3.5 9B Q4_K_M on this card" in near
+    # a visitor review: under a 405B answer, a 9B on one card read as the answer's own measurement
+    assert near.startswith("nearest measured (another model, to show how close our estimates run here): ")
     assert 'href="https://pavlokhmel.com/' in near
     assert re.search(r"; ours [\d.]+ \([+−]\d+%\)", near)
     assert 'data-testid="measured-decode"' not in text
@@ -53,7 +55,7 @@ def test_on_another_card_a_model_of_the_same_kind_comes_before_the_nearest_bandw
     assert moe and any(not r.moe for r in alike)  # both kinds measured on cards of like bandwidth
     url = "/?model=qwen3-30b-a3b&quant=q4_k_m&gpu=geforce-rtx-4060-ti-16-gb&ram_gb=64&ctx=32768"
     near = re.search(r'data-testid="nearest-measured">(.*?)</span>', client.get(url).text, re.S).group(1)
-    assert any(near.startswith(f"nearest measured: {m}") for m in moe), near
+    assert any(near.split(": ", 1)[1].startswith(m) for m in moe), near
 
 
 def test_vllm_gets_no_llama_cpp_neighbour(client, catalog):
@@ -99,3 +101,16 @@ def test_the_nearest_row_is_on_the_answers_backend_and_a_mixed_rig_names_its_car
     ).text
     near = re.search(r'data-testid="nearest-measured">(.*?)</span>', mixed, re.S).group(1)
     assert "these cards" not in near and "this card" not in near and "GeForce RTX 3090" in near
+
+
+def test_an_estimate_within_half_a_percent_has_no_sign():
+    """A visitor review: "ours 189.5 (−0%)"."""
+    from calculator.templatetags.calculator import signed_percent
+
+    assert [signed_percent(v) for v in (-0.003, 0.004, 0.042, -0.11, None)] == [
+        "0%",
+        "0%",
+        "+4%",
+        "−11%",
+        "–",
+    ]
