@@ -142,8 +142,10 @@ def _longest_context(v: Values) -> str:
     limit = ["the model's maximum"] if v.get("at_limit") else []
     if v.get("yarn"):
         limit.append("with YaRN on")
-    said = f" ({', '.join(limit)})" if limit else ""
-    return f"Context up to {v['context_tokens']:,} tokens fits at {v['quant']}{said}."
+    if "strategy" in v:  # only with another plan than the one recommended now: which, how fast
+        limit.append(_only_with(v))
+    said = f" ({'; '.join(limit)})" if limit else ""
+    return f"Context up to {v['context_tokens']:,} tokens fits at {v['quant']}{said}{_elsewhere(v)}."
 
 
 def _rate(v: Values) -> str:
@@ -161,6 +163,13 @@ def _rate(v: Values) -> str:
 def _quoted(v: Values) -> str:
     """The plan a suggestion quotes: "layer split, 12.3 tok/s"."""
     return f"{_phrase(v['strategy'])}, {_rate(v)}"
+
+
+def _only_with(v: Values) -> str:
+    """A change that fits only with another plan than the recommended one: "only with tensor parallelism,
+    experimental in llama.cpp, 29.5 tok/s"."""
+    said = f"only with {STRATEGIES[str(v['strategy'])].phrase}"
+    return said + (", experimental in llama.cpp" if v.get("experimental") else "") + f", {_rate(v)}"
 
 
 def _elsewhere(v: Values) -> str:
@@ -207,7 +216,11 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "short": _short,
     "short_in_margin": _short_in_margin,
     "largest_format": lambda v: f"{v['quant']} fits: the largest format that does.",
-    "wider_format": lambda v: f"{v['quant']} also fits, and keeps more of the model's quality.",
+    "wider_format": lambda v: (
+        f"{v['quant']} also fits"
+        + (f" ({_only_with(v)}{_elsewhere(v)})" if "strategy" in v else "")
+        + ", and keeps more of the model's quality."
+    ),
     "longest_context": _longest_context,
     "wired_limit": _wired_limit,
     "kv_cache": _kv_cache,

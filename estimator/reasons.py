@@ -17,8 +17,8 @@ ReasonCode = Literal[
     "short_in_margin",  # device, headroom_bytes, free_bytes
     # `suggest.py`: what to change
     "largest_format",  # quant (its name): nothing fits at this format, this one does
-    "wider_format",  # quant: this format fits, a wider one too
-    "longest_context",  # context_tokens, quant; at_limit: the model's maximum
+    "wider_format",  # quant: this format fits, a wider one too; strategy, tok_s…, experimental: only with another plan
+    "longest_context",  # context_tokens, quant; at_limit: the model's maximum; strategy, tok_s…: another plan
     "kv_cache",  # kv; makes_fit | saved_bytes; context_tokens: what it allows; flash_attention: turned on too
     "wired_limit",  # wired_limit_mb, usable_bytes, kept_bytes: a Mac's GPU memory limit raised makes it fit
     "flash_attention",  # makes_fit | tok_s, was_tok_s (at full context); context_tokens: flash attention on

@@ -260,10 +260,11 @@ def suggestions(
                     )
                 )
             elif top.bits_per_weight > quant.bits_per_weight:
+                wider = {"quant": top.name} | _another_plan(model, top, devices, workload, best, fits_with)
                 out.append(
                     Suggestion(
                         kind="quant",
-                        reason=Reason(code="wider_format", values={"quant": top.name}),
+                        reason=Reason(code="wider_format", values=wider),
                         changes={"quant": top.slug},
                     )
                 )
@@ -282,6 +283,8 @@ def suggestions(
             values["at_limit"] = 1
         if model.yarn_factor_for(ctx):
             values["yarn"] = 1
+        if best is not None:
+            values |= _another_plan(model, quant, devices, _at_context(workload, ctx), best, kinds)
         reason = Reason(code="longest_context", values=values)
         out.append(Suggestion(kind="context", reason=reason, changes={"ctx": ctx}))
     # 3. a quantized KV cache: llama.cpp's and Ollama's ggml types (with flash attention), vLLM's FP8
@@ -432,6 +435,28 @@ def _plan_values(plan: Plan, workload: Workload) -> dict[str, int | float | str]
     if workload.runtime_strategies is not None and plan.strategy not in workload.runtime_strategies:
         values["other_runtime"] = 1
     return values
+
+
+def _another_plan(
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    best: Plan,
+    strategies: Sequence[str] | None,
+) -> dict[str, int | float | str]:
+    """A change (`quant`, `workload`) that fits only with another plan than the recommended `best` says which
+    and how fast (70B at 19,200 tokens on two 3090s: llama.cpp's experimental tensor parallel, where the layer
+    split runs 8,192; 405B at F16 over two machines' RPC, a third of one machine's speed at Q4_K_M):
+    `_plan_values` of it; nothing where `best`'s strategy still fits, asked of memory alone first (most
+    changes), so a plan is built only for the others."""
+    if _fits(model, quant, devices, workload, (best.strategy,)):
+        return {}
+    plan = _best(model, quant, devices, workload, strategies)
+    if plan is None or plan.strategy == best.strategy:
+        return {}
+    experimental = any(w.code == "tensor_split_experimental" for w in plan.warnings)
+    return _plan_values(plan, workload) | ({"experimental": 1} if experimental else {})
 
 
 def _kv_total(plan: Plan | None) -> int:

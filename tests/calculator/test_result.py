@@ -268,7 +268,7 @@ def test_open_graph_meta_carries_the_verdict(client, catalog):
     assert '<meta name="twitter:card"' in html
 
 
-def test_page_weighs_under_103_2_kb_with_css_and_js(client, catalog):
+def test_page_weighs_under_103_4_kb_with_css_and_js(client, catalog):
     """HTML, and every stylesheet and script the page loads (htmx included), before compression. 100 KB until
     the step bar (where each token's time goes, 1.2 KB of HTML) took this page to 101.2 KB: every stylesheet
     rule is used and the rest of the HTML is the question, the answer and their glossary links. 102.2 KB since
@@ -278,14 +278,15 @@ def test_page_weighs_under_103_2_kb_with_css_and_js(client, catalog):
     on a Radeon: ~300 bytes with its out-of-band copy in each answer). 102.7 KB since the navigation leads to
     "Choose my GPU" and the GPU pickers list the H200 SXM and the B200 (~150 bytes). 103.2 KB since a finder keeps
     the choice that matches and an emptied one brings it back (a visitor review: the question changed with
-    nothing picked; ~590 bytes of script)."""
+    nothing picked; ~590 bytes of script). 103.4 KB since a longer context that fits only with another plan says
+    which (this page's: "only with tensor parallelism, experimental in llama.cpp, 29.5 tok/s", ~130 bytes)."""
     from django.contrib.staticfiles import finders
 
     html = client.get(QUESTION).content
     assets = re.findall(rb'<(?:link rel="stylesheet" href|script src)="/static/([^"]+)"', html)
     assert len(assets) >= 3  # site.css, htmx, site.js
     sizes = [Path(finders.find(name.decode())).stat().st_size for name in assets]
-    assert len(html) + sum(sizes) < 103_200
+    assert len(html) + sum(sizes) < 103_400
 
 
 def test_a_repeated_question_is_served_from_the_cache_until_the_catalog_changes(

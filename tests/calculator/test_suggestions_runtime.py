@@ -2,6 +2,8 @@
 that fits with a plan it runs (its link opens a page that says yes), or says it needs another runtime
 (estimator/suggest.py, over Workload.runtime_strategies and runtime_kv_cache_types)."""
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +77,24 @@ def test_machines_too_few_are_told_how_many_of_theirs_would_do(client, catalog):
     assert s["fits"] and s["text"].startswith(
         "3 machines of 8× H100 SXM5 80 GB, joined over the network, would fit it (tensor × pipeline parallel, "
     )
+
+
+def test_a_change_that_fits_only_with_another_plan_says_which_and_how_fast(client, catalog):
+    """A visitor review: on two 3090s at 8,192 tokens (a layer split), "Context up to 19,200 tokens fits" fits
+    only with llama.cpp's experimental tensor parallel; on two machines of eight H100s (a layer split in one),
+    "F16 also fits" only over both machines' RPC cluster, a third of the speed."""
+    split = client.get("/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192")
+    [context] = [s["text"] for s in split.context["suggestions"] if s["kind"] == "context"]
+    assert re.fullmatch(
+        r"Context up to 19,200 tokens fits at Q4_K_M \(only with tensor parallelism, experimental in llama\.cpp, "
+        r"[\d.]+ tok/s\)\.",
+        context,
+    )
+    machines = client.get("/?model=llama-3-1-405b-instruct&gpu=h100-sxm5-80-gb&count=8&hosts=2&ctx=8192")
+    [wider] = [s["text"] for s in machines.context["suggestions"] if s["kind"] == "quant"]
+    assert re.fullmatch(
+        r"F16 also fits \(only with an RPC cluster, [\d.]+ tok/s\), and keeps more of the model's quality\.",
+        wider,
+    )
+    [same] = [s["text"] for s in machines.context["suggestions"] if s["kind"] == "context"]
+    assert "only with" not in same  # the layer split holds the longest context too
