@@ -342,7 +342,12 @@ def verdict(
         used = len([d for d in plan.gpu_devices if d.host == 0])
         # tensor parallel over the GPUs that divide the heads: "2 of your 3× GeForce RTX 4090"
         on = f"{used} of your {hardware}" if hosts == 1 and 1 < used < on_one else hardware
-        text = f"{word}: fits on {on} with {STRATEGIES[plan.strategy].phrase}{others}"
+        # a visitor review: at 19,200 tokens on two 3090s the verdict said "with tensor parallelism", nothing
+        # of llama.cpp's tensor split being experimental, which the plan's own warning says
+        how = STRATEGIES[plan.strategy].phrase
+        if any(w.code == "tensor_split_experimental" for w in plan.warnings):
+            how = "llama.cpp's experimental tensor parallelism"
+        text = f"{word}: fits on {on} with {how}{others}"
     if fit:
         faster = per_user(fit.faster, users).value
         needs = f", needs {fit.others}" if fit.others else f", which {fit.name} cannot run"

@@ -90,6 +90,9 @@ def test_a_change_that_fits_only_with_another_plan_says_which_and_how_fast(clien
         r"[\d.]+ tok/s\)\.",
         context,
     )
+    # and the page it opens says so in its verdict too
+    [url] = [s["url"] for s in split.context["suggestions"] if s["kind"] == "context"]
+    assert "with llama.cpp's experimental tensor parallelism" in client.get(url).context["verdict"].text
     machines = client.get("/?model=llama-3-1-405b-instruct&gpu=h100-sxm5-80-gb&count=8&hosts=2&ctx=8192")
     [wider] = [s["text"] for s in machines.context["suggestions"] if s["kind"] == "quant"]
     assert re.fullmatch(
