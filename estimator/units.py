@@ -11,10 +11,10 @@ GB = 10**9
 
 
 def format_bytes(n: float) -> str:
-    """Bytes as GiB (MiB, KiB below that), the unit a GPU's memory is sold in: never four digits of a smaller
-    unit ("1000 MiB" is "1.0 GiB"), and nothing as "0 B"."""
-    if n == 0:
-        return "0 B"
+    """Bytes as GiB (MiB, KiB, B below that), the unit a GPU's memory is sold in: never four digits of a smaller
+    unit ("1000 MiB" is "1.0 GiB"), nor a few bytes as "0 KiB"."""
+    if abs(n) < KIB:
+        return f"{n:.0f} B"
     if round(abs(n) / KIB) < 1000:
         return f"{n / KIB:.0f} KiB"
     if round(abs(n) / MIB) < 1000:

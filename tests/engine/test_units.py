@@ -25,7 +25,7 @@ def test_durations_over_a_minute_read_in_minutes_or_hours(seconds, text):
     ("n", "text"),
     [
         (0, "0 B"),
-        (512, "0 KiB"),
+        (512, "512 B"),
         (300 * 2**20, "300 MiB"),
         (1000 * 2**20, "1.0 GiB"),
         (1023 * 2**10, "1 MiB"),
