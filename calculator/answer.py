@@ -14,7 +14,7 @@ from estimator.units import format_rate
 from . import present
 from .combination import BUILD_NAMES
 from .memory import STATUS_CSS, STATUS_WORDS, grouped_bars, memory_bars, status, weights_elsewhere
-from .question import Question
+from .question import EngineRefused, Question
 from .registry import error_pages  # the glossary's, registered from GlossaryConfig.ready()
 from .step_time import step_bar
 
@@ -183,7 +183,10 @@ def as_shown(result: Estimate, question: Question) -> tuple[Estimate, present.Ru
     their checks all ask this."""
     fit = present.runtime_fit(result, question)
     if fit and fit.plan is None and fit.other:
-        theirs = replace(question, runtime=fit.other).estimate(with_suggestions=False)
+        try:
+            theirs = replace(question, runtime=fit.other).estimate(with_suggestions=False)
+        except EngineRefused:  # that runtime's question refused: its plan as the chosen runtime priced it
+            return result, fit
         if theirs.recommended_plan is not None:
             return theirs, replace(fit, faster=theirs.recommended_plan)
     return result, fit
