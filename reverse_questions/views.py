@@ -24,6 +24,7 @@ from catalog.workload import ram_presets
 from config import http_cache
 from config.htmx import respond
 from estimator.schema import ModelSpec
+from estimator.units import plural
 
 from . import answers
 from .forms import DEFAULT_QUANT, WhatHardwareForm, WhatRunsForm
@@ -37,12 +38,17 @@ def fit_context(rows, *, hardware: str, ctx: int, q: str = "") -> dict:
     definition) and its colour. A model that reads fewer tokens than asked is counted at its own maximum, and
     said to be; where every one that fits is (2,000,000 tokens asked), none fits at the context asked."""
     fitting_count, shorter = fitting.fit_counts(rows)
-    models = f"{len(rows)} models" + (f" named “{q}”" if q else "")
+    models = plural(len(rows), "model") + (f" named “{q}”" if q else "")
+    fit = "fits" if fitting_count == 1 else "fit"
     if fitting_count and shorter == fitting_count:
-        text = f"None of the {models} fits at {ctx:,} tokens of context: {fitting_count} fit on {hardware} at their own shorter maximum."
+        none = f"None of the {models} fits" if len(rows) > 1 else f"The {models} does not fit"
+        text = (
+            f"{none} at {ctx:,} tokens of context: {fitting_count} {fit} on {hardware} at "
+            f"{'its' if fitting_count == 1 else 'their'} own shorter maximum."
+        )
         css = "tight"
     else:
-        text = f"{fitting_count} of {models} fit on {hardware} at {ctx:,} tokens of context{fitting.shorter_note(shorter)}."
+        text = f"{fitting_count} of {models} {fit} on {hardware} at {ctx:,} tokens of context{fitting.shorter_note(shorter)}."
         css = "yes" if fitting_count else "no"
     return {"fitting": fitting_count, "verdict_text": text, "verdict_css": css}
 
