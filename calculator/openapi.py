@@ -71,7 +71,8 @@ def estimate_parameters() -> list[dict]:
     return form_parameters(
         QuestionForm,
         model={
-            "description": "Model slug, from /api/v1/models; required unless `config` is given.",
+            "description": "Model slug, from /api/v1/models, or its Hugging Face id (meta-llama/Llama-3.1-70B-Instruct); "
+            "required unless `config` is given. An unknown name is a 400 that names the model it most likely means.",
             "example": "llama-3-1-70b-instruct",
         },
         quant={"description": "Weight format slug, from /api/v1/quantizations.", "example": "q4_k_m"},
