@@ -83,6 +83,12 @@ NUMBERED = re.compile(r"^(?P<base>.*) \((?P<host>host \d+, )?(?P<word>[a-zA-Z]+)
 PLURALS = {"copy": "copies"}
 
 
+def machine_of(device) -> int | None:
+    """The machine a group of devices must not reach past: a machine's tensor-parallel ranks ("(host 2, rank
+    5)") are one group per machine; an RPC cluster's alike GPUs group across machines ("(hosts 3–5)")."""
+    return device.host if ", rank " in device.name else None
+
+
 def grouped_bars(bars: list[dict]) -> list[dict]:
     """`memory_bars` with consecutive devices that hold the same (a tensor-parallel group's ranks, replicas'
     copies: the same card, layers and bytes) as one bar, named for all of them, "each": eight identical bars
@@ -91,7 +97,7 @@ def grouped_bars(bars: list[dict]) -> list[dict]:
     for bar in bars:
         d = bar["device"]
         key = (
-            d.gpu, d.kind, d.host, d.layers, d.weights_bytes, d.kv_cache_bytes, d.recurrent_state_bytes,
+            d.gpu, d.kind, machine_of(d), d.layers, d.weights_bytes, d.kv_cache_bytes, d.recurrent_state_bytes,
             d.compute_bytes, d.overhead_bytes, d.capacity_bytes, d.headroom_bytes,
         )  # fmt: skip
         if groups and groups[-1][0] == key:

@@ -27,7 +27,7 @@ NEEDS = {
     "replicas": "run one copy of the model per GPU",
     "cpu_offload": "keep some layers in system RAM",
     "expert_offload": "keep a MoE model's experts in system RAM",
-    "rpc_cluster": "spread the layers over several machines",
+    "rpc_cluster": "run llama.cpp's RPC backend across machines",
     "pipeline_parallel": "split each layer over a machine's GPUs and the layers over machines",
 }
 # Tools whose every flag the engine's command builder reads (estimator/commands_lms.py lists lms load's)
@@ -332,7 +332,9 @@ def verdict(
     if plan.strategy == "rpc_cluster":
         text = f"{word}: fits on {rig} with an RPC cluster"
     elif plan.strategy == "pipeline_parallel":
-        text = f"{word}: fits on {rig} with {STRATEGIES[plan.strategy].phrase}"
+        # one GPU of each machine used (one there, or heads that divide over none of more): no tensor parallel
+        how = STRATEGIES[plan.strategy].phrase if plan.tensor_parallel_size > 1 else "pipeline parallelism"
+        text = f"{word}: fits on {rig} with {how}"
     elif plan.strategy == "single" and (on_one > 1 or hosts > 1):
         of = f" of your {rig}" if on_one > 1 else ""
         text = f"{word}: one {plan.gpu_devices[0].name}{of} holds it alone{others}"

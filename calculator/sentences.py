@@ -227,7 +227,13 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "flash_attention": _flash_attention,
     "more_machines": lambda v: (
         f"{v['hosts']} machines "
-        + (f"of {v['per_machine']}× {v['device']}" if "per_machine" in v else f"with the {v['device']}")
+        + (
+            f"of {v['per_machine']}× {v['device']}"
+            if "per_machine" in v
+            else f"of {' + '.join(_counted(list(v['machine'])).split(', '))}"
+            if "machine" in v
+            else f"with the {v['device']}"
+        )
         + f", joined over the network, would fit it ({_quoted(v)}){_elsewhere(v)}."
     ),
     "more_gpus": lambda v: f"{v['gpu_count']} × {v['device']} would fit it ({_quoted(v)}){_elsewhere(v)}.",
@@ -251,8 +257,12 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         "tensor parallel."
     ),
     "machines_by_rpc": lambda v: (
-        f"Over several machines {RUNTIME_NAMES[str(v['runtime'])]} runs an RPC cluster; vLLM and SGLang run "
-        "tensor parallel in each machine and pipeline parallel across them."
+        (
+            "Over several machines llama.cpp runs an RPC cluster"
+            if v["runtime"] == "llama.cpp"
+            else f"{RUNTIME_NAMES[str(v['runtime'])]} serves from one machine"
+        )
+        + "; vLLM and SGLang run tensor parallel in each machine and pipeline parallel across them."
     ),
     "tensor_split_backend": lambda v: "llama.cpp's tensor split runs on CUDA and ROCm only.",
     "tensor_split_mla": lambda v: (

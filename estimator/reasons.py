@@ -22,7 +22,7 @@ ReasonCode = Literal[
     "kv_cache",  # kv; makes_fit | saved_bytes; context_tokens: what it allows; flash_attention: turned on too
     "wired_limit",  # wired_limit_mb, usable_bytes, kept_bytes: a Mac's GPU memory limit raised makes it fit
     "flash_attention",  # makes_fit | tok_s, was_tok_s (at full context); context_tokens: flash attention on
-    "more_machines",  # hosts, device, strategy, tok_s; per_machine: GPUs in each, where more than one
+    "more_machines",  # hosts, device, strategy, tok_s; per_machine: alike GPUs in each; machine: unlike ones
     "more_gpus",  # gpu_count, device, strategy, tok_s
     "give_ram",  # no system RAM given: offload plans need it (suggested before engine 0.6.24; snapshots keep it)
     "ram_for_offload",  # ram_gb

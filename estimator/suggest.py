@@ -359,8 +359,14 @@ def suggestions(
                 continue
             if (plan := _best(model, quant, devices, wider, across)) is not None:
                 more = _more("hosts", hosts, "more_machines", kind, plan, workload)
-                if len(devices) > 1:  # "3 machines of 8× H100", not "with the H100"
-                    values = more.reason.values | {"per_machine": len(devices)}
+                if len(devices) > 1:  # "3 machines of 8× H100", not "with the H100"; unlike GPUs: each named
+                    alike = len({d.slug for d in devices}) == 1
+                    each = (
+                        {"per_machine": len(devices)}
+                        if alike
+                        else {"machine": tuple(d.name for d in devices)}
+                    )
+                    values = more.reason.values | each
                     more = more.model_copy(update={"reason": Reason(code="more_machines", values=values)})
                 out.append(more)
             break

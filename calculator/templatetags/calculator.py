@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 
 from calculator import present
 from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
-from calculator.memory import group_name
+from calculator.memory import group_name, machine_of
 from estimator.units import format_bytes, format_rate, format_seconds
 
 register = template.Library()
@@ -222,7 +222,7 @@ def plan_rows_html(rows, recommended) -> str:
             for same in (
                 list(g)
                 for _, g in groupby(
-                    plan.devices, key=lambda d: (d.gpu, d.kind, d.host, d.used_bytes, d.capacity_bytes)
+                    plan.devices, key=lambda d: (d.gpu, d.kind, machine_of(d), d.used_bytes, d.capacity_bytes)
                 )
             )
         )

@@ -222,3 +222,24 @@ def test_copies_are_copies_and_a_missing_endpoint_says_so_plainly(client):
     assert client.get("/api/v1/nothing").json()["errors"]["__all__"] == [
         "No such endpoint: the endpoints are listed at /api/."
     ]
+
+
+def test_over_machines_words_for_one_gpu_each_unlike_gpus_and_runtimes_of_one_machine(client, catalog):
+    """The diff's review: one GPU a machine read "with tensor parallelism in each machine"; "Over several
+    machines Ollama runs an RPC cluster"; "4 machines of 2× RTX 4090" for machines of a 4090 and a 3090."""
+    one = client.get(
+        "/?model=llama-3-1-70b-instruct&quant=bf16&gpu=h100-sxm5-80-gb&hosts=2&ctx=8192&runtime=vllm"
+    )
+    assert one.context["verdict"].text.startswith(
+        "Yes: fits on 2 GPUs over 2 machines (1× H100 SXM5 80 GB each) with pipeline parallelism, about "
+    )
+    api = "/api/v1/estimate?model=llama-3-1-405b-instruct&gpu=geforce-rtx-4090&gpu=geforce-rtx-3090&hosts=2&ctx=8192"
+    [more] = [s["text"] for s in client.get(api).json()["suggestions"] if s["kind"] == "hosts"]
+    assert more.startswith("6 machines of GeForce RTX 4090 + GeForce RTX 3090, joined over the network")
+    ollama = client.get(
+        "/api/v1/estimate?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&hosts=2&runtime=ollama"
+    )
+    assert ollama.json()["unavailable"]["pipeline_parallel"].startswith("Ollama serves from one machine; ")
+    # an RPC cluster's alike GPUs group across machines, as before: a machine's ranks group within it
+    rpc = client.get("/?model=llama-3-1-405b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&hosts=12&ctx=8192")
+    assert "6 × GeForce RTX 4090 (hosts 1–6), each" in rpc.content.decode()

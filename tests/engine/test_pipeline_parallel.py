@@ -60,7 +60,7 @@ def test_the_machines_take_turns_and_the_network_hop_costs_a_little():
     assert quick.decode_tok_s > pp.decode_tok_s
     assert pp.interconnect_bytes_per_token == model.hidden_size * 4
     # one machine's eight ranks under tensor parallel read in a step what the two stages read in turn (each
-    # half the layers over eight ranks), with half the all-reduces' and no hop: not slower
+    # half the layers over eight ranks), with the same all-reduces and no hop: not slower
     one = plan_of(
         estimate(model=model, quant=BF16, devices=[H100_SXM] * 8, workload=Workload(runtime="vllm")),
         "tensor_parallel",
@@ -125,3 +125,15 @@ def test_machines_too_few_are_told_how_many_would_do_over_the_runtimes_own_way(r
     [more] = [s for s in e.suggestions if s.kind == "hosts"]
     assert more.changes == {"hosts": 3} and more.fits
     assert more.reason.values["strategy"] == strategy and more.reason.values["per_machine"] == 8
+
+
+def test_one_gpu_a_machine_under_vllm_is_vllms_own_plan_not_rpc():
+    """The diff's review: one H100 a machine, 70B at BF16 under vLLM: the RPC cluster (16.67 tok/s) and the
+    pipeline (16.79) within 5%, the RPC cluster, listed first, was recommended: a plan vLLM cannot run."""
+    from estimator.commands import SERVER_STRATEGIES
+
+    w = Workload(hosts=2, runtime="vllm", context_tokens=8192, runtime_strategies=tuple(SERVER_STRATEGIES))
+    e = estimate(model=llama_70b(), quant=BF16, devices=[H100_SXM], workload=w)
+    assert e.recommended == "pipeline_parallel" and plan_of(e, "pipeline_parallel").tensor_parallel_size == 1
+    llama = estimate(model=llama_70b(), quant=BF16, devices=[H100_SXM], workload=Workload(hosts=2))
+    assert llama.recommended == "rpc_cluster"
