@@ -27,7 +27,7 @@ NEEDS = {
     "replicas": "run one copy of the model per GPU",
     "cpu_offload": "keep some layers in system RAM",
     "expert_offload": "keep a MoE model's experts in system RAM",
-    "rpc_cluster": "run llama.cpp's RPC backend across machines",
+    "rpc_cluster": "spread the layers over several machines with llama.cpp's RPC backend",
     "pipeline_parallel": "split each layer over a machine's GPUs and the layers over machines",
 }
 # Tools whose every flag the engine's command builder reads (estimator/commands_lms.py lists lms load's)

@@ -94,7 +94,7 @@ def test_with_no_plan_it_can_run_the_launch_box_names_the_runtime_that_can(clien
     launch = response.context["command"]
     assert launch.why == (
         "LM Studio cannot run the RPC cluster plan: lms has no flag to spread the layers over several "
-        "machines. llama.cpp runs it: choose it in the form."
+        "machines with llama.cpp's RPC backend. llama.cpp runs it: choose it in the form."
     )
     assert not launch.text and 'data-testid="launch-command"' not in response.content.decode()
 
