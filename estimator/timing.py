@@ -356,15 +356,16 @@ def pipeline_parallel_timing(
     def all_reduces(tokens: int) -> float:
         return sum(all_reduces_seconds(model, workload, tp, tokens, devices, layers=k) for k in counts)
 
+    # the middle machines' stages are one object (`plans.run_layout`): `each_stage` times each once
     def step(b: int, depth: int) -> float:
-        gpu = sum(speed.decode_step_seconds(s, b, depth) for s in stages) + all_reduces(b)
+        gpu = sum(each_stage(stages, lambda s: speed.decode_step_seconds(s, b, depth))) + all_reduces(b)
         return runtime_step(gpu + hops_seconds(hops, hidden, b), workload)
 
-    parts = [speed.decode_step_parts(s, 1, workload.prompt_tokens) for s in stages]
+    parts = each_stage(stages, lambda s: speed.decode_step_parts(s, 1, workload.prompt_tokens))
     all_reduce, handoff = all_reduces(1), hops_seconds(hops, hidden, 1)
     decode_s = runtime_step(sum(p.seconds for p in parts) + all_reduce + handoff, workload)
     prompt = workload.prompt_tokens
-    each = [prefill.prefill_seconds(s, prompt, workload.ubatch_tokens) for s in stages]
+    each = each_stage(stages, lambda s: prefill.prefill_seconds(s, prompt, workload.ubatch_tokens))
     prefill_s = None
     if all(t is not None for t in each):
         prefill_s = sum(each) + all_reduces(prompt)  # type: ignore[arg-type]
