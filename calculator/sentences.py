@@ -12,10 +12,11 @@ RUNTIME_NAMES = {"llama.cpp": "llama.cpp", "vllm": "vLLM", "ollama": "Ollama", "
 Values = dict[str, int | float | str | tuple[int | float | str, ...]]
 
 
-def _counted(names: list[str]) -> str:
-    """Device names, each once with its count: '2× GeForce RTX 3090, GeForce RTX 4090'."""
+def _counted(names: list[str], joined: str = ", ") -> str:
+    """Device names, each once with its count: '2× GeForce RTX 3090, GeForce RTX 4090' (`joined` by " + ":
+    one machine's GPUs)."""
     counts = {name: names.count(name) for name in names}
-    return ", ".join(f"{n}× {name}" if n > 1 else name for name, n in counts.items())
+    return joined.join(f"{n}× {name}" if n > 1 else name for name, n in counts.items())
 
 
 def _title(strategy) -> str:
@@ -230,7 +231,7 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         + (
             f"of {v['per_machine']}× {v['device']}"
             if "per_machine" in v
-            else f"of {' + '.join(_counted(list(v['machine'])).split(', '))}"
+            else f"of {_counted(list(v['machine']), ' + ')}"
             if "machine" in v
             else f"with the {v['device']}"
         )

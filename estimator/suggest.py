@@ -358,7 +358,7 @@ def suggestions(
             if not _fits(model, quant, devices, wider, across):  # memory alone: a plan is built once
                 continue
             if (plan := _best(model, quant, devices, wider, across)) is not None:
-                more = _more("hosts", hosts, "more_machines", kind, plan, workload)
+                each: dict = {}
                 if len(devices) > 1:  # "3 machines of 8× H100", not "with the H100"; unlike GPUs: each named
                     alike = len({d.slug for d in devices}) == 1
                     each = (
@@ -366,9 +366,7 @@ def suggestions(
                         if alike
                         else {"machine": tuple(d.name for d in devices)}
                     )
-                    values = more.reason.values | each
-                    more = more.model_copy(update={"reason": Reason(code="more_machines", values=values)})
-                out.append(more)
+                out.append(_more("hosts", hosts, "more_machines", kind, plan, workload, **each))
             break
     elif best is None and workload.hosts == 1:
         # one machine's GPUs: over several machines, n GPUs in one (fewer than those asked, perhaps, and a
@@ -414,10 +412,12 @@ def _more(
     device: DeviceSpec,
     plan: Plan,
     workload: Workload,
+    **machine: int | tuple[str, ...],
 ) -> Suggestion:
     """More of the hardware (`kind`: "gpu_count" GPUs, or "hosts" machines, `n` of them) and the plan
-    that fits on it; it fits as asked only when the chosen runtime runs that plan."""
-    values = {kind: n, "device": device.name, **_plan_values(plan, workload)}
+    that fits on it; it fits as asked only when the chosen runtime runs that plan. `machine`: what each
+    machine holds, where more than one GPU (per_machine, or unlike ones named: machine)."""
+    values = {kind: n, "device": device.name, **machine, **_plan_values(plan, workload)}
     return Suggestion(
         kind=kind,
         reason=Reason(code=code, values=values),
