@@ -267,7 +267,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
             return engine_accepts(by_id)
         if (guess := meant(LlmModel, slug)) is not None:
             self.fixes.append(("model", {"model": guess.slug}))
-        raise forms.ValidationError(unknown_words(LlmModel, [slug]))
+        raise forms.ValidationError(unknown_words(LlmModel, [slug], {slug: guess}))
 
     def clean_config(self):
         """A pasted config.json → (its canonical text, an unsaved LlmModel); nothing is stored."""

@@ -318,12 +318,17 @@ def meant(kind: type[Gpu] | type[LlmModel], typed: str) -> Gpu | LlmModel | None
     return found[0] if found else None
 
 
-def unknown_words(kind: type[Gpu] | type[LlmModel], typed: list[str]) -> str:
+def unknown_words(
+    kind: type[Gpu] | type[LlmModel],
+    typed: list[str],
+    guesses: dict[str, Gpu | LlmModel | None] | None = None,
+) -> str:
     """'Unknown model “llama3.1:70b” (did you mean Llama 3.1 70B (Instruct), llama-3-1-70b-instruct?).': what
-    was asked that names nothing, each with the row it most likely meant where there is one."""
+    was asked that names nothing, each with the row it most likely meant where there is one (`guesses`, by what
+    was typed, where the caller looked them up already: `meant` otherwise)."""
     said = []
     for text in typed:
-        row = meant(kind, text)
+        row = guesses[text] if guesses is not None and text in guesses else meant(kind, text)
         said.append(f"“{text}”" + (f" (did you mean {row.name}, {row.slug}?)" if row else ""))
     noun = "GPU" if kind is Gpu else "model"
     return f"Unknown {noun}{'s' if len(said) > 1 else ''} {', '.join(said)}."
