@@ -86,7 +86,8 @@ PLURALS = {"copy": "copies"}
 def machine_of(device) -> int | None:
     """The machine a group of devices must not reach past: a machine's tensor-parallel ranks ("(host 2, rank
     5)") are one group per machine; an RPC cluster's alike GPUs group across machines ("(hosts 3–5)")."""
-    return device.host if ", rank " in device.name else None
+    found = NUMBERED.match(device.name)
+    return device.host if found and found["host"] else None
 
 
 def grouped_bars(bars: list[dict]) -> list[dict]:
