@@ -88,7 +88,8 @@ def _draw_snapshot(snapshot_id: str) -> bytes:
         raise Http404("No such shared result.") from None
     result = Estimate.model_validate(snapshot.result)
     specs, created = snapshot.specs, snapshot.created
-    fit = snapshots.runtime_fit(snapshot, result)
+    question = snapshots.todays_question(snapshot)
+    fit = snapshots.runtime_fit(question, result)
     return _draw(
         result,
         present.verdict(
@@ -96,7 +97,7 @@ def _draw_snapshot(snapshot_id: str) -> bytes:
             specs["hardware"],
             users=specs["workload"].get("batch", 1),
             fit=fit,
-            no_weights=snapshots.no_weights(snapshot),
+            no_weights=snapshots.no_weights(question),
         ),
         plan=answers.shown_plan(result, fit),
         model=specs["model_name"],

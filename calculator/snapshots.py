@@ -66,8 +66,9 @@ def show(snapshot: Snapshot) -> dict:
     devices = snapshot.specs.get("devices", [])
     backends = [d.get("backend", "cuda") for d in devices]
     unified = bool(devices) and all(d.get("unified_memory") for d in devices)
-    fit = runtime_fit(snapshot, result)
-    missing = no_weights(snapshot)
+    question = todays_question(snapshot)
+    fit = runtime_fit(question, result)
+    missing = no_weights(question)
     context = answers.shown(
         result, hardware, users=users, backends=backends, unified=unified, fit=fit, no_weights=missing
     ) | {
@@ -76,11 +77,9 @@ def show(snapshot: Snapshot) -> dict:
         "permalink": f"{reverse('calculator:will-it-run')}?{snapshot.query}",
         "charts": [charts.from_stored(chart) for chart in snapshot.charts],  # as drawn then
     }
-    today = QuestionForm(QueryDict(snapshot.query))
-    if not today.is_valid():
+    if question is None:
         context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
         return context
-    question = Question.from_form(today)
     # what the answer said to run and to change, as stored: a shared answer is mostly shared for these.
     # Only a command it stored: why there was none would be worded from today's catalog.
     plan = fit.faster if fit else context["shown_plan"]
@@ -103,22 +102,24 @@ def show(snapshot: Snapshot) -> dict:
     return context
 
 
-def no_weights(snapshot: Snapshot) -> str:
+def todays_question(snapshot: Snapshot) -> Question | None:
+    """The snapshot's question as today's catalog reads it, read once for all that asks it (its runtime's
+    fit and weights, the comparison with today's answer); None when it no longer reads it."""
+    form = QuestionForm(QueryDict(snapshot.query))
+    return Question.from_form(form) if form.is_valid() else None
+
+
+def no_weights(question: Question | None) -> str:
     """The format's name where the snapshot's runtime can have no weights of it for its model, as the page's
     verdict says it (the releases the catalog knows: a snapshot stores the model without them); empty
-    otherwise, or when today's catalog no longer reads its question."""
-    form = QuestionForm(QueryDict(snapshot.query))
-    if not form.is_valid():
-        return ""
-    question = Question.from_form(form)
-    return question.quant.name if question.missing_weights else ""
+    otherwise, or when today's catalog no longer reads its question (`question` None)."""
+    return question.quant.name if question is not None and question.missing_weights else ""
 
 
-def runtime_fit(snapshot: Snapshot, result: Estimate) -> present.RuntimeFit | None:
+def runtime_fit(question: Question | None, result: Estimate) -> present.RuntimeFit | None:
     """The plan the snapshot's runtime runs, as the page showed it (present.runtime_fit); None when
     today's catalog no longer reads its question."""
-    form = QuestionForm(QueryDict(snapshot.query))
-    return present.runtime_fit(result, Question.from_form(form)) if form.is_valid() else None
+    return present.runtime_fit(result, question) if question is not None else None
 
 
 def shown_facts(shown: dict) -> list[tuple[str, str]]:
