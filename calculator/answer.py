@@ -68,6 +68,7 @@ def shown(
         "result": result,
         "verdict": present.verdict(result, hardware, users=users, fit=fit, no_weights=no_weights),
         "hardware": hardware,
+        "rig": present.rig_words(result, hardware),
         "shown_plan": plan,
         "recommended": plan.strategy if fit and fit.plan else result.recommended,
         # the engine's reason says no plan fits where the verdict says borderline: the headroom says it

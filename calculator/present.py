@@ -233,12 +233,18 @@ def runtime_fit(result: Estimate, question: Question) -> RuntimeFit | None:
     )
 
 
-def rig_words(hardware: str, hosts: int, on_one: int) -> str:
-    """The visitor's hardware in the one phrase every verdict uses: one machine's devices
-    ("2× GeForce RTX 4090"), or all the GPUs and the machines they sit in."""
+def rig_words(result: Estimate, hardware: str) -> str:
+    """The visitor's hardware in the one phrase every verdict and a shared answer's heading use: one
+    machine's devices ("2× GeForce RTX 4090"), or all the GPUs and the machines they sit in."""
+    hosts = machines(result)
     if hosts == 1:
         return hardware
-    return f"{on_one * hosts} GPUs over {hosts} machines ({hardware} each)"
+    return f"{gpus_per_machine(result) * hosts} GPUs over {hosts} machines ({hardware} each)"
+
+
+def gpus_per_machine(result: Estimate) -> int:
+    """The GPUs of one machine: the most any plan lays on the first."""
+    return max(len([d for d in p.gpu_devices if d.host == 0]) for p in result.plans)
 
 
 def verdict(
@@ -251,9 +257,8 @@ def verdict(
     what the faster one needs. With `no_weights` (a format's name: the chosen runtime can have no weights
     of it for the model, none published, none it makes), a plan that fits is said to fit, not to run."""
     plan = fit.plan if fit else result.recommended_plan
-    hosts = machines(result)
-    on_one = max(len([d for d in p.gpu_devices if d.host == 0]) for p in result.plans)
-    rig = rig_words(hardware, hosts, on_one)
+    hosts, on_one = machines(result), gpus_per_machine(result)
+    rig = rig_words(result, hardware)
     if fit and fit.plan is None and fit.faster.strategy == "rpc_cluster" and fit.unsized:
         # vLLM and SGLang do serve unlike GPUs over several machines, as no plan here sizes: unknown, not no
         speed = per_user(fit.faster, users).value

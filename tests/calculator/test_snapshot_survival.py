@@ -213,3 +213,17 @@ def test_an_sglang_snapshot_says_its_pool_in_tokens_not_vllms_log(client, catalo
     response = client.post("/r/", {"q": query})
     shared = client.get(response["Location"]).content.decode()
     assert "tokens of KV cache)" in shared and "vLLM's log" not in shared
+
+
+def test_a_shared_answer_over_machines_names_them_in_its_heading(client, catalog):
+    """The heading and preview of a shared answer over two machines said "on 8× H100 SXM5 80 GB", one
+    machine's GPUs, where the page asked about sixteen: they now read as the verdict does."""
+    query = (
+        "model=llama-3-1-405b-instruct&quant=bf16&gpu=h100-sxm5-80-gb&count=8&hosts=2&runtime=vllm&ctx=8192"
+    )
+    response = client.post("/r/", {"q": query})
+    snapshot = Snapshot.objects.get(id=response["Location"].removeprefix("/r/"))
+    html = unescape(shown(client, snapshot).content.decode())
+    heading = re.search(r"<h1>(.*?)</h1>", html).group(1)
+    assert heading.endswith("on 16 GPUs over 2 machines (8× H100 SXM5 80 GB each)")
+    assert "on 16 GPUs over 2 machines (8× H100 SXM5 80 GB each):" in html  # og:description
