@@ -298,7 +298,13 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         "throughput, the same single-stream speed."
     ),
     "ngl": lambda v: (
-        f"-ngl {v['ngl']}: {v['ngl']} of {v['layers']} layers on the GPU(s), {v['in_ram']} and the output "
+        f"-ngl {v['ngl']}: the output head and {v['on_gpus']} of {v['layers']} layers on the GPU(s), "
+        f"{v['in_ram']} in RAM."
+        if v.get("on_gpus")
+        else f"-ngl {v['ngl']}: all {v['layers']} layers and the output head in RAM."
+        if v.get("on_gpus") == 0
+        # engines before 0.6.85 kept the head in RAM with -ngl layers on the GPUs (shared answers)
+        else f"-ngl {v['ngl']}: {v['ngl']} of {v['layers']} layers on the GPU(s), {v['in_ram']} and the output "
         "head in RAM."
     ),
     "n_cpu_moe": lambda v: (

@@ -157,13 +157,10 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
         args += ["-sm", "tensor", "-fit", "off"]
         before.append("# --split-mode tensor is llama.cpp's experimental tensor parallelism (CUDA, ROCm)")
     else:
-        ratios = plan.tensor_split
-        if not ratios and len(gpus) > 1:  # offload plans: the layers each GPU holds
-            ratios = tuple(float(d.layers) for d in gpus)
         if len(gpus) > 1 or plan.strategy == "rpc_cluster":
             args += ["-sm", "layer"]
-        if ratios:
-            args += ["-ts", ",".join(f"{r:g}" for r in ratios)]
+        if plan.tensor_split:
+            args += ["-ts", ",".join(f"{r:g}" for r in plan.tensor_split)]
     if plan.strategy == "expert_offload" and plan.n_cpu_moe is not None:
         args += ["--n-cpu-moe", str(plan.n_cpu_moe)]
     if factor := model.yarn_factor_for(workload.context_tokens):

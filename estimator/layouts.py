@@ -50,7 +50,7 @@ def _pipeline_layout(
             free_of[id(d)] = free_for_layers(model, quant, workload, d, holds_output=False, multi_gpu=n > 1)
         free[i] = free_of[id(d)]
     free[-1] = free_for_layers(model, quant, workload, devices[-1], holds_output=True, multi_gpu=n > 1)
-    counts, by_cost = split_for(model, layer_costs(model, quant, workload), free)
+    counts = split_for(model, layer_costs(model, quant, workload), free)
     slots, start = [], 0
     for i, (device, k) in enumerate(zip(devices, counts, strict=True)):
         p = Placement(
@@ -63,13 +63,12 @@ def _pipeline_layout(
         label = device.name if max(hosts) == 0 else f"{device.name} (host {hosts[i] + 1})"
         slots.append(Slot(p, multi_gpu=True, pipeline=True, label=label))
         start += k
-    if by_cost:
-        # llama.cpp gives layer il (the output layer is il = n_layer) to the first device whose running
-        # share of -ts exceeds il / (n_layer + 1): the counts, the head counted on the last device, say it
-        ratios = [float(k) for k in counts[:-1]] + [float(counts[-1] + 1)]
-        return Layout(slots, counts=counts, ratios=ratios)
-    total = sum(free) or 1
-    return Layout(slots, counts=counts, ratios=[round(f / total, 3) for f in free])
+    # llama.cpp gives layer il (the output layer is il = n_layer) to the first device whose running share
+    # of -ts exceeds il / (n_layer + 1) (src/llama-model.cpp, load_tensors): the counts, the head counted
+    # on the last device, give exactly these layers, where free-memory fractions rounded elsewhere (Llama
+    # 3.1 70B's 80 layers: -ts 0.508,0.492 made 42 + 38 of the 41 + 39 counted here)
+    ratios = [float(k) for k in counts[:-1]] + [float(counts[-1] + 1)]
+    return Layout(slots, counts=counts, ratios=ratios)
 
 
 def layer_split_layout(
@@ -184,16 +183,20 @@ def _contiguous_counts(costs: list[int], budgets: list[int], start: int) -> list
 def cpu_offload_layout(
     *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
 ) -> Layout:
-    """llama.cpp offloads the *last* ngl layers, a contiguous block per device in device order.
+    """llama.cpp's `-ngl N` puts the output head and the last N - 1 layers on the GPUs, a contiguous block
+    per device in device order, the head on the last (src/llama-model.cpp, load_tensors: `i_gpu_start =
+    n_layer + 1 - n_gpu_layers`, the output layer being slot n_layer); the first layers stay in RAM.
 
-    The largest ngl whose blocks fit every device: a shorter block (fewer layers) fits whenever a
-    longer one does, so a binary search over where the block starts finds it.
+    The largest block whose parts fit every device: a shorter block (fewer layers) fits whenever a
+    longer one does, so a binary search over where the block starts finds it. Where no layer fits, the
+    head stays in RAM too (-ngl 0).
     """
-    n = model.num_hidden_layers
+    n, last = model.num_hidden_layers, len(devices) - 1
     costs = layer_costs(model, quant, workload)
+    multi = len(devices) > 1
     budgets = [
-        free_for_layers(model, quant, workload, d, holds_output=False, multi_gpu=len(devices) > 1)
-        for d in devices
+        free_for_layers(model, quant, workload, d, holds_output=i == last, multi_gpu=multi)
+        for i, d in enumerate(devices)
     ]
     low, high = 0, n  # starting at n (no layer on a GPU) always works
     while low < high:
@@ -203,13 +206,17 @@ def cpu_offload_layout(
         else:
             high = middle
     counts = _contiguous_counts(costs, budgets, low) or [0] * len(devices)
+    on_gpus = low < n
     slots, start = [], low
-    for device, k in zip(devices, counts, strict=True):
-        if not k:
-            continue
-        slots.append(Slot(Placement(device, range(start, start + k)), multi_gpu=len(devices) > 1))
+    for i, (device, k) in enumerate(zip(devices, counts, strict=True)):
+        head = on_gpus and i == last
+        if k or head:
+            slots.append(Slot(Placement(device, range(start, start + k), holds_output=head), multi_gpu=multi))
         start += k
-    return Layout(slots, host=HostSlot(list(range(low)), [], holds_output=True))
+    # -ts as the layer split gives it (_pipeline_layout): each GPU's layers, the head on the last
+    ratios = [float(k) for k in counts[:-1]] + [float(counts[-1] + 1)] if multi and on_gpus else []
+    host = HostSlot(list(range(low)), [], holds_output=not on_gpus)
+    return Layout(slots, host=host, counts=counts, ratios=ratios)
 
 
 def _room_for_layers(
@@ -290,7 +297,7 @@ def _expert_split(
     per_layer = costs(offloaded)
     # the layer split's rule (shares of free memory) where it fits; else the most even split that fits;
     # if none does, the layer split's, and the plan says it does not fit
-    counts, _ = split_cached(len(base), tuple(per_layer), free)
+    counts = split_cached(len(base), tuple(per_layer), free)
     start = 0
     for k, room in zip(counts, free, strict=True):
         if sum(per_layer[start : start + k]) > room:

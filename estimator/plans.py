@@ -320,15 +320,22 @@ def replicas(
 def cpu_offload(
     *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
 ) -> Plan:
-    """llama.cpp `-ngl N`: the last N layers on the GPUs, the first ones (and the head) in system RAM."""
+    """llama.cpp `-ngl N`: the head and the last N - 1 layers on the GPUs, the first ones in system RAM
+    (cpu_offload_layout)."""
     n = model.num_hidden_layers
     layout = cpu_offload_layout(model=model, quant=quant, workload=workload, devices=devices)
     assert layout.host is not None
     cpu_layers = layout.host.layers
-    ngl = n - len(cpu_layers)
+    on_gpus = n - len(cpu_layers)
+    ngl = on_gpus + 1 if on_gpus else 0  # -ngl counts the output head
     usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     host, host_stage = host_usage_and_stage(
-        model=model, quant=quant, workload=workload, layers=cpu_layers, expert_layers=[], holds_output=True
+        model=model,
+        quant=quant,
+        workload=workload,
+        layers=cpu_layers,
+        expert_layers=[],
+        holds_output=layout.host.holds_output,
     )
     gb_s, lat = link(workload, devices)
     hops = [Hop(gb_s, lat)] + [Hop(gb_s, lat, fixed_costs.handoff_seconds(s)) for s in stages[:-1]]
@@ -338,12 +345,21 @@ def cpu_offload(
         [host_stage, *stages], workload, hops, model.hidden_size, extra_prefill_s=extra
     )
     share = len(cpu_layers) / n
-    notes = (Reason(code="ngl", values={"ngl": ngl, "layers": n, "in_ram": len(cpu_layers)}),)
+    notes = (
+        Reason(code="ngl", values={"ngl": ngl, "on_gpus": on_gpus, "layers": n, "in_ram": len(cpu_layers)}),
+    )
     warnings = (Reason(code="layers_in_ram", values={"share": share, "ram_gb_s": ram_bandwidth(workload)}),)
     if workload.ram_bandwidth_gb_s is None:
         warnings = (*warnings, RAM_ASSUMED)
     return _plan(
-        "cpu_offload", [*usages, host], timing, workload, notes=notes, warnings=warnings, gpu_layers=ngl
+        "cpu_offload",
+        [*usages, host],
+        timing,
+        workload,
+        notes=notes,
+        warnings=warnings,
+        gpu_layers=ngl,
+        tensor_split=tuple(layout.ratios),
     )
 
 

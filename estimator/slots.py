@@ -52,20 +52,17 @@ def split_layers_by_cost(costs: Sequence[int], weights: list[float]) -> list[int
     return counts
 
 
-def split_for(model: ModelSpec, costs: Sequence[int], weights: list[float]) -> tuple[list[int], bool]:
-    """Layer counts per device, and whether they follow the layers' bytes rather than llama.cpp's own
-    count-proportional rule (then `--tensor-split` must give the counts themselves)."""
-    counts, by_cost = split_cached(model.num_hidden_layers, tuple(costs), tuple(weights))
-    return list(counts), by_cost
+def split_for(model: ModelSpec, costs: Sequence[int], weights: list[float]) -> list[int]:
+    """Layer counts per device, in proportion to `weights` (their free memory): by count where the layers
+    are alike, by their bytes where they differ."""
+    return list(split_cached(model.num_hidden_layers, tuple(costs), tuple(weights)))
 
 
 @bounded_cache(entries=4096, size=262_144, size_of=length_of_result)
-def split_cached(n: int, costs: tuple[int, ...], weights: tuple[float, ...]) -> tuple[tuple[int, ...], bool]:
-    counts = _split_counts(n, list(weights))
+def split_cached(n: int, costs: tuple[int, ...], weights: tuple[float, ...]) -> tuple[int, ...]:
     if min(costs, default=0) == max(costs, default=0):
-        return tuple(counts), False
-    by_cost = split_layers_by_cost(costs, list(weights))
-    return tuple(by_cost), by_cost != counts
+        return tuple(_split_counts(n, list(weights)))
+    return tuple(split_layers_by_cost(costs, list(weights)))
 
 
 def free_for_layers(

@@ -53,7 +53,7 @@ def test_mixed_4090_and_3090_layer_split_puts_the_head_on_the_last_gpu():
     # the two stages run one after another: slower than either GPU reading its share alone
     assert split.decode_tok_s < 1008e9 * 0.93 / (first.weights_bytes + last.weights_bytes) * 2
     assert any(w.code == "pipeline_bubble" for w in split.warnings)
-    assert split.commands["llama-server"].count("-sm layer -ts 0.5") == 1
+    assert split.commands["llama-server"].count("-sm layer -ts 41,40 ") == 1  # 41 layers, 39 and the head
 
 
 def test_layer_split_memory_is_per_device_never_summed():
@@ -171,13 +171,16 @@ def test_gpt_oss_120b_expert_offload_on_one_24gb_gpu_and_64gb_ram():
     assert "--n-cpu-moe 24" in plan.commands["llama-server"]
 
 
-def test_cpu_offload_keeps_the_last_layers_on_the_gpu_and_the_head_in_ram():
+def test_cpu_offload_keeps_the_last_layers_and_the_head_on_the_gpu():
+    # llama.cpp's -ngl N counts the output head: i_gpu_start = n_layer + 1 - N (src/llama-model.cpp), so
+    # -ngl 44 is the head and 43 layers on the GPU
     e = estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_4090], workload=Workload(ram_bytes=64 * GIB))
     plan = plan_of(e, "cpu_offload")
     gpu, host = plan.devices
-    assert plan.gpu_layers == gpu.layers and 35 < gpu.layers < 50
+    assert plan.gpu_layers == gpu.layers + 1 and 35 < gpu.layers < 50
     assert gpu.layers + host.layers == 80
-    assert "output" in host.tensors
+    assert "output" in gpu.tensors and "output" not in host.tensors
+    assert f"-ngl {gpu.layers + 1} " in plan.commands["llama-server"]
     assert plan.fits and plan.decode_tok_s < 5
 
 

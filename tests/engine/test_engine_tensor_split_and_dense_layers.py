@@ -3,7 +3,17 @@
 import bisect
 
 import pytest
-from engine_specs import MXFP4, Q4_K_M, Q8_0, RTX_3090, deepseek_v3, gpt_oss_120b, llama_8b, make_gpu
+from engine_specs import (
+    MXFP4,
+    Q4_K_M,
+    Q8_0,
+    RTX_3090,
+    deepseek_v3,
+    gpt_oss_120b,
+    llama_8b,
+    llama_70b,
+    make_gpu,
+)
 
 from calculator.present import reason
 from estimator import Workload, estimate, memory, slots
@@ -122,13 +132,16 @@ def test_deepseek_v3_layer_split_gives_the_first_gpu_its_dense_layers_and_seven_
     assert "-sm layer -ts 10,7,8,7,7,8,7,8" in split.commands["llama-server"]
 
 
-def test_uniform_layers_keep_llama_cpp_s_own_split():
-    # Llama 3.1 8B: every layer the same size, so the ratios stay the free-memory shares
+def test_uniform_layers_give_llama_cpp_the_counts_too():
+    # Llama 3.1 8B, every layer the same size: -ts 0.504,0.496 (the free-memory shares) made llama.cpp
+    # place 17 + 15 where the page said 16 + 16; the counts place them as planned
     split = plan_of(
         estimate(model=llama_8b(), quant=Q8_0, devices=[RTX_3090] * 2, workload=Workload()), "layer_split"
     )
     assert [d.layers for d in split.devices] == [16, 16]
-    assert all(r < 1 for r in split.tensor_split)
+    assert split.tensor_split == (16, 17)
+    owners = llama_cpp_devices(split.tensor_split, 32)
+    assert [owners[:32].count(d) for d in range(2)] == [16, 16] and owners[32] == 1
 
 
 def test_deepseek_v3_expert_offload_counts_only_moe_layers():
@@ -147,3 +160,27 @@ def test_deepseek_v3_expert_offload_counts_only_moe_layers():
     assert f"routed experts of {offloaded} of 58 MoE layers" in reason(plan.notes[0])
     # the dense layers' MLPs never leave the GPU
     assert gpu.tensors["dense_mlp"] == 3 * table[0].dense_mlp
+
+
+RTX_3060 = make_gpu(slug="rtx-3060", name="RTX 3060", memory_bytes=12 * GIB, bandwidth_gb_s=360)
+
+
+def test_cpu_offload_over_two_gpus_places_every_layer_as_llama_cpp_does():
+    # 70B Q4_K_M on 2 × 12 GB: -ngl N (the head and N - 1 layers from the end) and -ts the counts
+    plan = plan_of(
+        estimate(
+            model=llama_70b(), quant=Q4_K_M, devices=[RTX_3060] * 2, workload=Workload(ram_bytes=64 * GIB)
+        ),
+        "cpu_offload",
+    )
+    first, second, host = plan.devices
+    n_layer, ngl = 80, plan.gpu_layers
+    assert ngl == first.layers + second.layers + 1 and host.layers == n_layer + 1 - ngl
+    i_gpu_start = n_layer + 1 - ngl  # llama_model::load_tensors
+    splits, running = [], 0.0
+    for r in plan.tensor_split:
+        running += r
+        splits.append(running / sum(plan.tensor_split))
+    owners = [bisect.bisect_right(splits, (il - i_gpu_start) / ngl) for il in range(i_gpu_start, n_layer + 1)]
+    assert [owners[:-1].count(d) for d in range(2)] == [first.layers, second.layers] and owners[-1] == 1
+    assert "output" in second.tensors and f"-ngl {ngl} -sm layer -ts " in plan.commands["llama-server"]
