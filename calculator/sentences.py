@@ -269,6 +269,9 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "tensor_split_mla": lambda v: (
         "llama.cpp's tensor split does not support this architecture (MLA, as DeepSeek2)."
     ),
+    "tensor_split_architecture": lambda v: (
+        f"llama.cpp's tensor split does not load {v['model']}'s architecture: its layer split does."
+    ),
     "tensor_split_flash_attention": lambda v: "llama.cpp's tensor split needs flash attention.",
     "tensor_split_kv_cache": lambda v: (
         "llama.cpp's tensor split needs an unquantized KV cache (f16, bf16 or f32)."

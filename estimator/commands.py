@@ -52,7 +52,7 @@ import shlex
 from .artifacts import file_of, in_parts, placeholder, published, unknown
 from .commands_gguf import conversion_blocker, converted
 from .commands_lms import LMS_FORMATS, LMS_STRATEGIES, lms, lms_unavailable
-from .layouts import sequences_per_replica
+from .layouts import llama_cpp_splits_tensors, pipeline_stage_layers, sequences_per_replica
 from .schema import ModelSpec, Plan, QuantSpec, Reason, Workload
 from .strategies import STRATEGIES
 
@@ -141,21 +141,28 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
     if kv not in LLAMA_CPP_KV and kv is not None:
         return None
     if plan.strategy == "tensor_parallel" and (
-        kv not in UNQUANTIZED_KV or model.is_mla or not workload.flash_attention
+        kv not in UNQUANTIZED_KV or not llama_cpp_splits_tensors(model) or not workload.flash_attention
     ):
-        return None  # --split-mode tensor: flash attention, no quantized KV cache, no DeepSeek2 (MLA)
+        return None  # --split-mode tensor: flash attention, no quantized KV cache, not every architecture
     before, model_args = gguf_model_args(model, quant)
     slots = sequences(plan, workload)
     args = [*model_args, "-c", str(workload.context_tokens * slots)]  # -c is shared by the -np slots
     if slots > 1:
         args += ["-np", str(slots)]
     args += ["-ngl", str(plan.gpu_layers if plan.gpu_layers is not None else 999)]
-    gpus = plan.gpu_devices
+    gpus, env = plan.gpu_devices, []
     if plan.strategy in ("single", "replicas"):
         args += ["-sm", "none"]
+        if plan.strategy == "single" and plan.gpu_indices and plan.gpu_indices[0]:
+            i = plan.gpu_indices[0]
+            args += ["-mg", str(i)]  # --main-gpu: "the single GPU used in --split-mode none" (multi-gpu.md)
+            before.append(f"# -mg {i}: the {gpus[0].name}, as llama-server --list-devices numbers your GPUs")
     elif plan.strategy == "tensor_parallel":
         args += ["-sm", "tensor", "-fit", "off"]
         before.append("# --split-mode tensor is llama.cpp's experimental tensor parallelism (CUDA, ROCm)")
+        if plan.gpu_indices:
+            env = [visible_devices(plan)]
+            before.append(f"# it runs on every GPU it sees: {env[0]} keeps it to {len(plan.gpu_indices)}")
     else:
         if len(gpus) > 1 or plan.strategy == "rpc_cluster":
             args += ["-sm", "layer"]
@@ -182,7 +189,15 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
             for i in range(plan.replicas)
         ]
         return "\n".join([*before, *lines])
-    return "\n".join([*before, " ".join(["llama-server", *args])])
+    return "\n".join([*before, " ".join([*env, "llama-server", *args])])
+
+
+def visible_devices(plan: Plan) -> str:
+    """The environment setting that shows a program only the plan's GPUs. CUDA_VISIBLE_DEVICES: llama.cpp's
+    multi-gpu.md ("As for any CUDA program ... llama.cpp only sees the specified GPUs"), and on AMD's HIP
+    too ("HIP_VISIBLE_DEVICES or CUDA_VISIBLE_DEVICES ... For portability across different vendors, use
+    CUDA_VISIBLE_DEVICES": https://rocm.docs.amd.com/projects/HIP/en/latest/reference/env_variables.html)."""
+    return "CUDA_VISIBLE_DEVICES=" + ",".join(str(i) for i in plan.gpu_indices)
 
 
 # ---- Ollama -----------------------------------------------------------------------------------------
@@ -235,6 +250,9 @@ def ollama(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload
         env.append(f"OLLAMA_KV_CACHE_TYPE={kv}")
     if plan.strategy == "layer_split":
         env.append("OLLAMA_SCHED_SPREAD=1")
+    if plan.gpu_indices and plan.gpu_indices[0]:
+        # docs/gpu.mdx, "GPU Selection": CUDA_VISIBLE_DEVICES on NVIDIA, ROCR_VISIBLE_DEVICES on AMD
+        env.append(visible_devices(plan))
     before, name = ollama_model(model, quant)
     restart = "# the server reads these settings when it starts: quit a running Ollama app or service first"
     lines = [restart, f"{' '.join(env)} ollama serve &", *before, f"ollama run {name}"]
@@ -326,9 +344,10 @@ def checkpoint_server(
         f"{workload.gpu_memory_utilization:g}",
     ]
     # vLLM starts one engine, with its own scheduler, per data-parallel rank (vllm-project/vllm pull
-    # 13923): --max-num-seqs caps each copy. SGLang's --max-running-requests is the total it divides by
-    # --dp-size (cuda_graph_runner.py: capture sizes up to max_running_requests // dp_size).
-    seqs = sequences(plan, workload) if tool == "vllm" else workload.batch
+    # 13923): --max-num-seqs caps each copy. So does SGLang's --max-running-requests: a worker divides it
+    # by --dp-size only under DP attention (python/sglang/srt/managers/tp_worker.py: `max_running_requests
+    # // (dp_size if enable_dp_attention else 1)`), which these commands do not turn on.
+    seqs = sequences(plan, workload)
     if seqs > 1:
         args += [flags["sequences"], str(seqs)]
     if kv in kv_types:
@@ -337,6 +356,10 @@ def checkpoint_server(
         args += yarn_override(tool, model, factor)
         if tool == "sglang":  # past the context SGLang derives from config.json: allowed only when told
             args.insert(0, f"{SGLANG_LONGER_CONTEXT}=1")
+    if plan.strategy == "single" and plan.gpu_indices and plan.gpu_indices[0]:
+        args.insert(0, visible_devices(plan))  # both start on the first GPU they see
+    if partition := stage_layers(plan, tool):
+        args.insert(0, f"{tool.upper()}_PP_LAYER_PARTITION={','.join(map(str, partition))}")
     if plan.strategy == "pipeline_parallel":
         before.append(
             "# run line N on machine N; HOST1 is the first machine's address, which the others reach"
@@ -344,6 +367,23 @@ def checkpoint_server(
         lines = [" ".join([*args, *node_flags(tool, rank, workload.hosts)]) for rank in range(workload.hosts)]
         return "\n".join([*before, *lines])
     return "\n".join([*before, " ".join(args)])
+
+
+def stage_layers(plan: Plan, tool: str) -> list[int] | None:
+    """The layers of each pipeline stage where the plan deals them otherwise than the server would, for
+    VLLM_PP_LAYER_PARTITION or SGLANG_PP_LAYER_PARTITION: both read it first in `get_pp_indices`
+    (vllm/distributed/utils.py; sglang's python/sglang/srt/distributed/utils.py), and without it deal
+    equal shares, vLLM the remainder to the stages before the last (layouts.pipeline_stage_layers), SGLang
+    to the last ones. A stage is a GPU, or a machine's tensor-parallel ranks."""
+    if plan.strategy not in ("layer_split", "pipeline_parallel"):
+        return None
+    gpus = plan.gpu_devices
+    if plan.strategy == "pipeline_parallel":  # a machine's ranks hold its stage's layers alike
+        counts = list({d.host: d.layers for d in gpus}.values())
+    else:
+        counts = [d.layers for d in gpus]
+    dealt = pipeline_stage_layers(sum(counts), len(counts))
+    return None if counts == (dealt if tool == "vllm" else sorted(dealt)) else counts
 
 
 # The port SGLang's multi-node examples give --dist-init-addr (docs/references/multi_node_deployment/multi_node.md)

@@ -24,6 +24,36 @@ from .slots import (
 LLAMA_CPP_MULTI_GPU = (
     "https://github.com/ggml-org/llama.cpp/blob/5815cb840bfe5be1895c6ca6afcf9ce05d8b486f/docs/multi-gpu.md"
 )
+# The architectures whose load fails under `--split-mode tensor` ("LLAMA_SPLIT_MODE_TENSOR not implemented
+# for architecture"): that guide's exclusion list (llm_arch_supports_sm_tensor in src/llama-arch.cpp), by
+# config.json's model_type as the catalog's families spell them; DeepSeek2 and GLM-DSA are MLA models
+# (ModelSpec.is_mla). Grok and Mistral4 are left out: no model_type of theirs is known here.
+LLAMA_CPP_NO_TENSOR_SPLIT = frozenset(
+    {
+        "mpt",
+        "olmoe",
+        "nemotron-h",
+        "granitemoehybrid",
+        "lfm2-moe",
+        "minimax-m2",
+        "kimi-linear",
+        "jamba",
+        "falcon-h1",
+        "mamba",
+        "mamba2",
+        "plamo2",
+        "minicpm3",
+        "gemma3n",
+        "olmo2",
+        "bitnet",
+        "t5",
+    }
+)
+
+
+def llama_cpp_splits_tensors(model: ModelSpec) -> bool:
+    """Whether llama.cpp's `--split-mode tensor` loads this architecture (LLAMA_CPP_NO_TENSOR_SPLIT)."""
+    return not model.is_mla and model.family.lower().replace("_", "-") not in LLAMA_CPP_NO_TENSOR_SPLIT
 
 
 def best_single_device(devices: list[DeviceSpec]) -> DeviceSpec:
@@ -125,7 +155,7 @@ def tensor_parallel_unsupported(
     """Why tensor parallel cannot run on these GPUs with this runtime, or None. It needs identical GPUs
     and a head count that divides over two or more of them. llama.cpp's `--split-mode tensor`
     (LLAMA_CPP_MULTI_GPU) also needs CUDA or ROCm, flash attention and an unquantized KV cache, and
-    excludes DeepSeek2 (MLA) among other architectures; Ollama and MLX have none within a machine."""
+    excludes some architectures (llama_cpp_splits_tensors); Ollama and MLX have none within a machine."""
     if len({d.slug for d in devices}) != 1:
         return Reason(code="gpus_differ")
     if tensor_parallel_size(model, len(devices)) < 2:
@@ -140,6 +170,8 @@ def tensor_parallel_unsupported(
         return Reason(code="tensor_split_backend")
     if model.is_mla:
         return Reason(code="tensor_split_mla")
+    if not llama_cpp_splits_tensors(model):
+        return Reason(code="tensor_split_architecture", values={"model": model.name})
     if not workload.flash_attention:
         return Reason(code="tensor_split_flash_attention")
     if workload.kv_bytes_per_element < 2:

@@ -165,9 +165,10 @@ def single(
     [usage], stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     timed, admission = vllm_admission(model, workload, layout, [usage])
     timing = sequential_timing(stages, timed, [], model.hidden_size)
-    notes = ()
+    notes, used = (), ()
     if len(devices) > 1:
         notes = (Reason(code="one_of_several", values={"device": device.name, "others": len(devices) - 1}),)
+        used = (next(i for i, d in enumerate(devices) if d is device),)
     return _plan(
         "single",
         [usage],
@@ -177,6 +178,7 @@ def single(
         admission=admission,
         gpu_layers=model.num_hidden_layers + 1,
         rank=rank,
+        gpu_indices=used,
     )
 
 
@@ -237,6 +239,7 @@ def tensor_parallel(
         admission=admission,
         gpu_layers=model.num_hidden_layers + 1,
         tensor_parallel_size=tp,
+        gpu_indices=tuple(range(tp)) if tp < len(devices) else (),
     )
 
 

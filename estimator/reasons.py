@@ -40,6 +40,7 @@ ReasonCode = Literal[
     "machines_by_rpc",  # runtime: over machines it runs llama.cpp's RPC cluster, not vLLM's tensor × pipeline
     "tensor_split_backend",  # llama.cpp's tensor split: CUDA and ROCm only
     "tensor_split_mla",
+    "tensor_split_architecture",
     "tensor_split_flash_attention",
     "tensor_split_kv_cache",
     # `plans.py` and `admission.py`: each plan's notes and warnings

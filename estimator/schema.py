@@ -522,6 +522,14 @@ class Plan(Frozen):
     pipeline_parallel_size: int = 1
     replicas: int = 1
     n_cpu_moe: int | None = Field(default=None, description="llama.cpp --n-cpu-moe")
+    # Added in engine 0.6.85
+    gpu_indices: tuple[int, ...] = Field(
+        default=(),
+        description=(
+            "the GPUs, by their index in the machine as listed, a plan runs on where it leaves others idle "
+            "(llama.cpp -mg, CUDA_VISIBLE_DEVICES); empty where it runs on every one"
+        ),
+    )
     kv_capacity_tokens: int | None = Field(default=None, description="KV tokens vLLM pre-allocates")
     # Added in engine 0.5
     max_concurrency: float | None = Field(

@@ -91,10 +91,20 @@ OLLAMA_ENV = {
 # SGLang refuses a context past the one config.json derives (its max_position_embeddings where rope_scaling names
 # the original context) unless told: the environment variable Qwen's SGLang YaRN commands set beside the override.
 SGLANG_ENV = {"SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN": {"1"}}
-ENVIRONMENT = OLLAMA_ENV | SGLANG_ENV
+# The layers of each pipeline stage, comma-separated: read by get_pp_indices (vllm/distributed/utils.py,
+# vllm/envs.py; sglang python/sglang/srt/distributed/utils.py at 1107be112815907371027e0ab2203cb57d91c10e)
+PARTITION_ENV = {"VLLM_PP_LAYER_PARTITION": set(), "SGLANG_PP_LAYER_PARTITION": set()}
+# The GPUs a CUDA or HIP program sees: llama.cpp's docs/multi-gpu.md, Ollama's docs/gpu.mdx ("GPU
+# Selection"), https://rocm.docs.amd.com/projects/HIP/en/latest/reference/env_variables.html
+DEVICES_ENV = {"CUDA_VISIBLE_DEVICES": set()}
+ENVIRONMENT = OLLAMA_ENV | SGLANG_ENV | PARTITION_ENV | DEVICES_ENV
+VLLM_PROGRAM, SGLANG_PROGRAM = ("vllm", "serve"), ("python", "-m", "sglang.launch_server")
 ENV_PROGRAM = {
-    **dict.fromkeys(OLLAMA_ENV, ("ollama", "serve")),
-    **dict.fromkeys(SGLANG_ENV, ("python", "-m", "sglang.launch_server")),
+    **dict.fromkeys(OLLAMA_ENV, {("ollama", "serve")}),
+    **dict.fromkeys(SGLANG_ENV, {SGLANG_PROGRAM}),
+    "VLLM_PP_LAYER_PARTITION": {VLLM_PROGRAM},
+    "SGLANG_PP_LAYER_PARTITION": {SGLANG_PROGRAM},
+    "CUDA_VISIBLE_DEVICES": {("llama-server",), ("ollama", "serve"), VLLM_PROGRAM, SGLANG_PROGRAM},
 }
 CONVERT_HF_TO_GGUF = {
     **dict.fromkeys(["--outfile", "--model-name", "--split-max-tensors", "--split-max-size"], set()),
@@ -210,7 +220,7 @@ def parse(command: str) -> tuple[list[Invocation], list[str]]:
             env[key] = value
         program = next((p for p in PROGRAMS if tuple(words[: len(p)]) == p), None)
         assert program is not None, f"unknown program: {line}"
-        assert all(ENV_PROGRAM[k] == program for k in env), f"environment for {program}: {line}"
+        assert all(program in ENV_PROGRAM[k] for k in env), f"environment for {program}: {line}"
         table, positional = PROGRAMS[program]
         found = Invocation(program, env=env)
         rest = words[len(program) :]

@@ -4,7 +4,18 @@ of every listed model × format × runtime × strategy is tests/calculator/test_
 
 import pytest
 from command_flags import parse
-from engine_specs import AWQ, MXFP4, Q4_K_M, Q8_0, RTX_3090, deepseek_v3, gpt_oss_120b, llama_8b, llama_70b
+from engine_specs import (
+    AWQ,
+    MXFP4,
+    Q4_K_M,
+    Q8_0,
+    RTX_3090,
+    deepseek_v3,
+    gpt_oss_120b,
+    llama_8b,
+    llama_70b,
+    make_gpu,
+)
 
 from calculator.present import reason
 from estimator import QuantSpec, Workload, estimate
@@ -231,8 +242,10 @@ def test_vllm_and_sglang_serve_the_published_checkpoint_with_the_plan_sizes():
     assert "--pipeline-parallel-size 2" in split["vllm"] and "--pp-size 2" in split["sglang"]
     replicas = commands_for("replicas", model=model, quant=AWQ, workload=w)
     assert "--data-parallel-size 2" in replicas["vllm"] and "--dp-size 2" in replicas["sglang"]
-    # vLLM's --max-num-seqs caps each data-parallel engine; SGLang's total is divided by --dp-size
-    assert "--max-num-seqs 4" in replicas["vllm"] and "--max-running-requests 8" in replicas["sglang"]
+    # vLLM's --max-num-seqs caps each data-parallel engine, and so does SGLang's --max-running-requests:
+    # its worker divides it by --dp-size only under DP attention (the audit of the commands found 8 here,
+    # 16 sequences in all)
+    assert "--max-num-seqs 4" in replicas["vllm"] and "--max-running-requests 4" in replicas["sglang"]
 
 
 def test_without_an_fp8_checkpoint_vllm_quantizes_the_16_bit_weights_as_it_loads():
@@ -276,3 +289,50 @@ def test_estimate_puts_the_commands_on_each_plan(strategy):
     )
     plan = next(p for p in e.plans if p.strategy == strategy)
     assert plan.commands["llama-server"].startswith("llama-server -hf bartowski/")
+
+
+# ---- Which GPUs a plan runs on, and how many layers each stage holds (an audit of the commands) ------
+
+RTX_3060 = make_gpu(slug="rtx-3060", name="RTX 3060", memory_bytes=12 * GIB, bandwidth_gb_s=360)
+
+
+def test_one_gpu_of_a_mixed_rig_is_pinned_for_every_server():
+    """A single-GPU plan on [3060, 3090] runs on the 3090, GPU 1: llama-server's -sm none runs on
+    --main-gpu (0 unless told), vLLM, SGLang and Ollama on what CUDA_VISIBLE_DEVICES shows them."""
+    model = llama_8b(artifacts=(BARTOWSKI, ORIGINAL))
+    plan = plan_of("single", model=model, devices=(RTX_3060, RTX_3090))
+    assert plan.gpu_indices == (1,) and plan.devices[0].name == "RTX 3090"
+    gguf = commands_for("single", model=model, devices=(RTX_3060, RTX_3090))
+    assert " -sm none -mg 1 " in gguf["llama-server"]
+    assert "# -mg 1: the RTX 3090, as llama-server --list-devices numbers your GPUs" in gguf["llama-server"]
+    assert "CUDA_VISIBLE_DEVICES=1 ollama serve &" in gguf["ollama"]
+    served = commands_for("single", model=model, quant=BF16, devices=(RTX_3060, RTX_3090))
+    assert served["vllm"].startswith("CUDA_VISIBLE_DEVICES=1 vllm serve ")
+    assert served["sglang"].startswith("CUDA_VISIBLE_DEVICES=1 python -m sglang.launch_server ")
+    # the first GPU needs no pinning: each server starts there
+    first = commands_for("single", model=model, devices=(RTX_3090, RTX_3060))
+    first |= commands_for("single", model=model, quant=BF16, devices=(RTX_3090, RTX_3060))
+    assert "-mg" not in first["llama-server"] and "CUDA_VISIBLE_DEVICES" not in "".join(first.values())
+
+
+def test_tensor_mode_on_fewer_gpus_than_the_machine_has_sees_only_them():
+    # 32 heads over 3 GPUs: tensor parallel over 2, and -sm tensor would take all 3 it sees
+    model = llama_8b(artifacts=(BARTOWSKI,))
+    plan = plan_of("tensor_parallel", model=model, devices=(RTX_3090,) * 3)
+    assert plan.tensor_parallel_size == 2 and plan.gpu_indices == (0, 1)
+    command = commands_for("tensor_parallel", model=model, devices=(RTX_3090,) * 3)["llama-server"]
+    assert command.splitlines()[-1].startswith("CUDA_VISIBLE_DEVICES=0,1 llama-server ")
+    assert plan_of("tensor_parallel", model=model, devices=(RTX_3090,) * 2).gpu_indices == ()
+
+
+def test_an_uneven_layer_split_tells_vllm_and_sglang_the_layers_of_each_stage():
+    # 70B AWQ on a 3090 and a 3060: layers by free memory, which both servers would deal evenly
+    model, w = llama_70b(), Workload(context_tokens=4096, runtime="vllm")
+    plan = plan_of("layer_split", model=model, quant=AWQ, devices=(RTX_3090, RTX_3060), workload=w)
+    counts = [d.layers for d in plan.devices]
+    assert counts[0] > counts[1] and sum(counts) == 80
+    found = commands_for("layer_split", model=model, quant=AWQ, devices=(RTX_3090, RTX_3060), workload=w)
+    partition = ",".join(map(str, counts))
+    assert found["vllm"].splitlines()[-1].startswith(f"VLLM_PP_LAYER_PARTITION={partition} vllm serve ")
+    sglang = found["sglang"].splitlines()[-1]
+    assert sglang.startswith(f"SGLANG_PP_LAYER_PARTITION={partition} python -m sglang.launch_server ")

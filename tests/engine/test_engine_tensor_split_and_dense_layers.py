@@ -68,6 +68,9 @@ def test_tensor_split_shares_the_routed_experts_too():
         (llama_8b(), [RTX_3090] * 2, Workload(kv_cache_type="q8_0"), "unquantized KV cache"),
         (llama_8b(), [RTX_3090] * 2, Workload(flash_attention=False), "needs flash attention"),
         (deepseek_v3(), [H100] * 8, Workload(), "MLA"),
+        # on the guide's exclusion list: the audit of the commands found -sm tensor printed for OLMo 2
+        (llama_8b(family="olmo2", name="OLMo 2 7B"), [RTX_3090] * 2, Workload(), "OLMo 2 7B's architecture"),
+        (llama_8b(family="minimax_m2"), [RTX_3090] * 2, Workload(), "architecture"),
         (llama_8b(), [make_gpu(slug="m", name="M", backend="metal")] * 2, Workload(), "CUDA and ROCm only"),
         (llama_8b(), [RTX_3090] * 2, Workload(runtime="ollama"), "by layers only"),
     ],

@@ -111,6 +111,11 @@ def test_one_launch_line_per_machine_for_vllm_and_sglang():
         f"{rank} --dist-init-addr HOST1:20000" for rank in range(3)
     ]
     assert all("--tp-size 2 --pp-size 3 " in line for line in sglang)
+    # 80 layers as vLLM deals them (27, 27, 26): SGLang, which gives the remainder to the last stages,
+    # is told them; vLLM needs no telling
+    assert [d.layers for d in plan.devices[::2]] == [27, 27, 26]
+    assert all(line.startswith("SGLANG_PP_LAYER_PARTITION=27,27,26 python -m") for line in sglang)
+    assert "PARTITION" not in found["vllm"]
 
 
 @pytest.mark.parametrize(
