@@ -229,6 +229,7 @@ def make_gpu(**kw) -> DeviceSpec:
 
 RTX_4090 = make_gpu()
 RTX_3090 = make_gpu(slug="rtx-3090", name="RTX 3090", bandwidth_gb_s=936, fp16_tflops=71.0)
+RTX_3060 = make_gpu(slug="rtx-3060", name="RTX 3060", memory_bytes=12 * GIB, bandwidth_gb_s=360)
 A100_80 = make_gpu(
     slug="a100-80gb", name="A100 80GB", memory_bytes=80 * GIB, bandwidth_gb_s=2039, fp16_tflops=312.0
 )

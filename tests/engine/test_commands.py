@@ -9,12 +9,12 @@ from engine_specs import (
     MXFP4,
     Q4_K_M,
     Q8_0,
+    RTX_3060,
     RTX_3090,
     deepseek_v3,
     gpt_oss_120b,
     llama_8b,
     llama_70b,
-    make_gpu,
 )
 
 from calculator.present import reason
@@ -292,8 +292,6 @@ def test_estimate_puts_the_commands_on_each_plan(strategy):
 
 
 # ---- Which GPUs a plan runs on, and how many layers each stage holds (an audit of the commands) ------
-
-RTX_3060 = make_gpu(slug="rtx-3060", name="RTX 3060", memory_bytes=12 * GIB, bandwidth_gb_s=360)
 
 
 def test_one_gpu_of_a_mixed_rig_is_pinned_for_every_server():

@@ -7,6 +7,7 @@ from engine_specs import (
     MXFP4,
     Q4_K_M,
     Q8_0,
+    RTX_3060,
     RTX_3090,
     deepseek_v3,
     gpt_oss_120b,
@@ -163,9 +164,6 @@ def test_deepseek_v3_expert_offload_counts_only_moe_layers():
     assert f"routed experts of {offloaded} of 58 MoE layers" in reason(plan.notes[0])
     # the dense layers' MLPs never leave the GPU
     assert gpu.tensors["dense_mlp"] == 3 * table[0].dense_mlp
-
-
-RTX_3060 = make_gpu(slug="rtx-3060", name="RTX 3060", memory_bytes=12 * GIB, bandwidth_gb_s=360)
 
 
 def test_cpu_offload_over_two_gpus_places_every_layer_as_llama_cpp_does():
