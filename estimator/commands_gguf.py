@@ -199,6 +199,13 @@ def conversion_blocker(model: ModelSpec, quant: QuantSpec) -> Reason | None:
     return None
 
 
+# Copies of the weights a publisher's repository keeps beside its checkpoint, which the converter does not
+# read: Meta's original/ (the consolidated .pth files), OpenAI's original/ and metal/ (gpt-oss-20b: 13.8 GB
+# each beside the 13.8 GB checkpoint, https://discuss.huggingface.co/t/what-are-all-the-files-that-are-being-downloaded/173329).
+# `hf download --exclude` (https://huggingface.co/docs/huggingface_hub/guides/cli) leaves them out.
+SKIP_COPIES = "--exclude 'original/*' --exclude 'metal/*'"
+
+
 def converted(model: ModelSpec, quant: QuantSpec, why: str | None = None) -> tuple[list[str], str]:
     """(the lines that make the GGUF from the model's own checkpoint, the path of the GGUF they write);
     call only when conversion_blocker() is None. `why` the published one does not do, if one is."""
@@ -212,7 +219,7 @@ def converted(model: ModelSpec, quant: QuantSpec, why: str | None = None) -> tup
     lines = [
         f"# {why}: make it from its own checkpoint with llama.cpp (from a llama.cpp checkout, after "
         "pip install -r requirements.txt)",
-        f"hf download {own.repo} --local-dir {folder}",
+        f"hf download {own.repo} {SKIP_COPIES} --local-dir {folder}",
         f"python convert_hf_to_gguf.py {folder} --outtype {outtype} --outfile {floats}",
     ]
     if quant.slug in OUTTYPES:

@@ -335,7 +335,8 @@ def test_a_format_nobody_published_is_made_from_the_models_own_checkpoint(client
     command = answer.json()["plans"][0]["commands"]["llama-server"]
     assert command.startswith("# No published Q4_K_M GGUF of Llama 3.1 405B")
     assert (
-        "hf download meta-llama/Llama-3.1-405B-Instruct --local-dir models/Llama-3.1-405B-Instruct" in command
+        "hf download meta-llama/Llama-3.1-405B-Instruct --exclude 'original/*' --exclude 'metal/*' "
+        "--local-dir models/Llama-3.1-405B-Instruct" in command
     )
     assert "-m models/Llama-3.1-405B-Instruct-Q4_K_M.gguf" in command and "/path/to/" not in command
     parse(command)

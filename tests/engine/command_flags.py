@@ -52,6 +52,9 @@ LLAMA_SERVER = {
     **dict.fromkeys(["--rope-scale", "--yarn-orig-ctx"], set()),
 }
 HF_DOWNLOAD = dict.fromkeys(["--include", "--exclude", "--local-dir", "--revision", "--token"], set())
+# Options that take one value each time and gather them: hf download's typer list options
+# (huggingface_hub cli/download.py: `include`, `exclude` as Optional[list[str]] typer.Option)
+REPEATED = {("hf", "download"): {"--include", "--exclude"}}
 VLLM_SERVE = {
     **dict.fromkeys(["--tensor-parallel-size", "-tp", "--pipeline-parallel-size", "-pp"], set()),
     **dict.fromkeys(["--data-parallel-size", "-dp", "--max-model-len", "--max-num-seqs"], set()),
@@ -238,7 +241,8 @@ def parse(command: str) -> tuple[list[Invocation], list[str]]:
             assert not table[word] or value in table[word], f"{word} {value} is not a choice: {line}"
             check = VALUE_CHECKS.get(program, {}).get(word)
             assert check is None or check(value), f"{word} {value} is not a value it takes: {line}"
-            assert word not in found.flags, f"{word} given twice: {line}"
+            repeats = word in REPEATED.get(program, ())
+            assert repeats or word not in found.flags, f"{word} given twice: {line}"
             found.flags[word] = value
         assert len(found.positional) == positional, (
             f"{' '.join(program)} takes {positional} arguments: {line}"

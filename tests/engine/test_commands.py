@@ -65,7 +65,11 @@ def test_a_format_nobody_published_is_made_from_the_models_own_checkpoint():
     cmd = commands_for("single", model=model, quant=QuantSpec(slug="q2_k", name="Q2_K", bits_per_weight=3.16))
     note, download, convert, quantize, serve = cmd["llama-server"].splitlines()
     assert note.startswith("# No published Q2_K GGUF of Llama 3.1 8B is known to this site: make it")
-    assert download == "hf download meta-llama/Llama-3.1-8B-Instruct --local-dir models/Llama-3.1-8B-Instruct"
+    # without the repository's other copies of the weights (Meta's original/ .pth files: 16 GB more)
+    assert download == (
+        "hf download meta-llama/Llama-3.1-8B-Instruct --exclude 'original/*' --exclude 'metal/*' "
+        "--local-dir models/Llama-3.1-8B-Instruct"
+    )
     assert convert == (
         "python convert_hf_to_gguf.py models/Llama-3.1-8B-Instruct --outtype bf16 "
         "--outfile models/Llama-3.1-8B-Instruct-BF16.gguf"
