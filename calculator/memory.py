@@ -90,22 +90,32 @@ def machine_of(device) -> int | None:
     return device.host if found and found["host"] else None
 
 
+def device_runs(devices: list, key) -> list[list[int]]:
+    """The indices of consecutive devices alike by `key` (and by machine_of), as runs; a run never goes back
+    to a machine numbered lower: an RPC cluster lists the other machines' GPUs before llama-server's own
+    (estimator layouts.rpc_hosts), and grouped across that turn they read "(hosts 2–1)"."""
+    runs: list[list[int]] = []
+    previous = None
+    for i, d in enumerate(devices):
+        k = (key(d), machine_of(d))
+        if runs and k == previous and d.host >= devices[i - 1].host:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+        previous = k
+    return runs
+
+
 def grouped_bars(bars: list[dict]) -> list[dict]:
     """`memory_bars` with consecutive devices that hold the same (a tensor-parallel group's ranks, replicas'
     copies: the same card, layers and bytes) as one bar, named for all of them, "each": eight identical bars
     made a phone scroll a screen and a half."""
-    groups: list[tuple[tuple, list[dict]]] = []
-    for bar in bars:
-        d = bar["device"]
-        key = (
-            d.gpu, d.kind, machine_of(d), d.layers, d.weights_bytes, d.kv_cache_bytes, d.recurrent_state_bytes,
-            d.compute_bytes, d.overhead_bytes, d.capacity_bytes, d.headroom_bytes,
-        )  # fmt: skip
-        if groups and groups[-1][0] == key:
-            groups[-1][1].append(bar)
-        else:
-            groups.append((key, [bar]))
-    return [members[0] | {"name": group_name([b["device"].name for b in members])} for _, members in groups]
+    devices = [bar["device"] for bar in bars]
+    runs = device_runs(devices, key=lambda d: (
+        d.gpu, d.kind, d.layers, d.weights_bytes, d.kv_cache_bytes, d.recurrent_state_bytes,
+        d.compute_bytes, d.overhead_bytes, d.capacity_bytes, d.headroom_bytes,
+    ))  # fmt: skip
+    return [bars[run[0]] | {"name": group_name([devices[i].name for i in run])} for run in runs]
 
 
 def group_name(names: list[str]) -> str:

@@ -384,12 +384,19 @@ def expert_offload_layout(
     )
 
 
+def rpc_hosts(workload: Workload, devices: Sequence[DeviceSpec]) -> list[int]:
+    """The machine of each GPU of an RPC cluster, in llama.cpp's order of devices, which -ts follows: the
+    other machines' first, in --rpc's order, and the one running llama-server last (src/llama.cpp: "add RPC
+    servers at the front of the list to minimize network transfers"), so it holds the last layers and the
+    head. Machine 0 is the one running llama-server."""
+    return [h % workload.hosts for h in range(1, workload.hosts + 1) for _ in devices]
+
+
 def rpc_cluster_layout(
     *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec]
 ) -> Layout:
-    all_devices = [d for _ in range(workload.hosts) for d in devices]
-    host_of = [h for h in range(workload.hosts) for _ in devices]
-    return _pipeline_layout(model, quant, workload, all_devices, host_of)
+    host_of = rpc_hosts(workload, devices)
+    return _pipeline_layout(model, quant, workload, list(devices) * workload.hosts, host_of)
 
 
 # vLLM's guide to serving over several machines, at the commit we read: "set tensor_parallel_size to the number

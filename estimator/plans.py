@@ -16,6 +16,7 @@ from .layouts import (
     pipeline_parallel_layout,
     replicas_layout,
     rpc_cluster_layout,
+    rpc_hosts,
     sequences_per_replica,
     single_layout,
     tensor_parallel_layout,
@@ -437,8 +438,7 @@ def rpc_cluster(
 ) -> Plan:
     """llama.cpp `--rpc`: layers over the GPUs of several machines, activations over the network."""
     hosts = workload.hosts
-    all_devices = [d for _ in range(hosts) for d in devices]
-    host_of = [h for h in range(hosts) for _ in devices]
+    host_of = rpc_hosts(workload, devices)
     layout = rpc_cluster_layout(model=model, quant=quant, workload=workload, devices=devices)
     usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     counts, ratios = layout.counts, layout.ratios
@@ -447,7 +447,7 @@ def rpc_cluster(
         (net if host_of[i] != host_of[i + 1] else gpu_link)._replace(
             handoff_s=fixed_costs.handoff_seconds(stages[i])
         )
-        for i in range(len(all_devices) - 1)
+        for i in range(len(host_of) - 1)
     ]
     # every remote device costs one RPC round trip per step (graph_compute is a blocking call)
     remote = sum(1 for h in host_of if h != 0)
@@ -458,7 +458,7 @@ def rpc_cluster(
     timing.bytes_per_token = (hosts - 1) * model.hidden_size * ACTIVATION_BYTES
     net_gb_s, net_lat = net.gb_s, net.latency_us
     notes = (
-        Reason(code="rpc_layers", values={"hosts": hosts, "gpus": len(all_devices), "counts": tuple(counts)}),
+        Reason(code="rpc_layers", values={"hosts": hosts, "gpus": len(host_of), "counts": tuple(counts)}),
         Reason(code="network", values={"gb_s": net_gb_s, "latency_us": net_lat}),
     )
     warnings = (
@@ -475,7 +475,7 @@ def rpc_cluster(
         warnings=warnings,
         gpu_layers=model.num_hidden_layers + 1,
         tensor_split=tuple(ratios),
-        pipeline_parallel_size=len(all_devices),
+        pipeline_parallel_size=len(host_of),
     )
 
 

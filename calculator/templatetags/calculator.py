@@ -1,5 +1,4 @@
 import re
-from itertools import groupby
 from urllib.parse import urlsplit
 
 from django import template
@@ -10,7 +9,7 @@ from django.utils.safestring import mark_safe
 
 from calculator import present
 from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
-from calculator.memory import group_name, machine_of
+from calculator.memory import device_runs, group_name
 from estimator.units import format_bytes, format_rate, format_seconds
 
 register = template.Library()
@@ -220,9 +219,9 @@ def plan_rows_html(rows, recommended) -> str:
             f"<li>{e(group_name([d.name for d in same]))}: {e(bytes_filter(same[0].used_bytes))} / "
             f"{e(bytes_filter(same[0].capacity_bytes))}</li>"
             for same in (
-                list(g)
-                for _, g in groupby(
-                    plan.devices, key=lambda d: (d.gpu, d.kind, machine_of(d), d.used_bytes, d.capacity_bytes)
+                [plan.devices[i] for i in run]
+                for run in device_runs(
+                    list(plan.devices), key=lambda d: (d.gpu, d.kind, d.used_bytes, d.capacity_bytes)
                 )
             )
         )

@@ -240,6 +240,20 @@ def test_over_machines_words_for_one_gpu_each_unlike_gpus_and_runtimes_of_one_ma
         "/api/v1/estimate?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&hosts=2&runtime=ollama"
     )
     assert ollama.json()["unavailable"]["pipeline_parallel"].startswith("Ollama serves from one machine; ")
-    # an RPC cluster's alike GPUs group across machines, as before: a machine's ranks group within it
+    # an RPC cluster's alike GPUs group across machines, as before: a machine's ranks group within it (the
+    # other machines first, llama-server's last: estimator layouts.rpc_hosts)
     rpc = client.get("/?model=llama-3-1-405b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&hosts=12&ctx=8192")
-    assert "6 × GeForce RTX 4090 (hosts 1–6), each" in rpc.content.decode()
+    assert "6 × GeForce RTX 4090 (hosts 2–7), each" in rpc.content.decode()
+
+
+def test_an_rpc_cluster_names_each_machine_and_llama_server_s_holds_the_head(client, catalog):
+    """The audit of the commands: llama.cpp lists the RPC servers' GPUs before its own, so -ts gave the
+    first layers to the other machine and the head to the one running llama-server, the reverse of the
+    page. Grouped across machines in that order, the bars read "3 × GeForce RTX 4090 (hosts 2–1)"."""
+    page = client.get(
+        "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&count=2&hosts=2&runtime=llama-cpp"
+    )
+    rpc = next(p for p in page.context["result"].plans if p.strategy == "rpc_cluster")
+    assert [d.host for d in rpc.devices] == [1, 1, 0, 0] and "output" in rpc.devices[-1].tensors
+    html = page.content.decode()
+    assert "2 × GeForce RTX 4090 (host 2), each" in html and "(hosts " not in html

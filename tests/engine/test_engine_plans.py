@@ -193,7 +193,11 @@ def test_rpc_cluster_is_slower_than_the_same_gpus_in_one_machine():
     w = Workload(hosts=2)
     e = estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_4090], workload=w)
     rpc = plan_of(e, "rpc_cluster")
-    assert rpc.fits and len(rpc.devices) == 2 and rpc.devices[1].host == 1
+    # llama.cpp lists the RPC servers' GPUs first: the other machine holds the first layers, the one
+    # running llama-server the last ones and the head
+    first, last = rpc.devices
+    assert rpc.fits and (first.host, last.host) == (1, 0)
+    assert "output" in last.tensors and "output" not in first.tensors
     local = plan_of(
         estimate(model=llama_70b(), quant=Q4_K_M, devices=[RTX_4090] * 2, workload=Workload()), "layer_split"
     )
