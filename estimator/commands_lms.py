@@ -14,19 +14,20 @@ Every word is one LM Studio documents (tests/engine/command_flags.py parses each
 - `lms import <file> --user-repo <user>/<repo>`: lmstudio-ai/lms src/subcommands/importCmd.ts at
   05bced0a (it moves the file to <models folder>/<user>/<repo>/<file>); `lms import` in
   https://lmstudio.ai/docs/cli. For a GGUF made from the model's own checkpoint (commands_gguf.py).
-- `lms load <path> --context-length <n> --gpu <off|max|0-1>`: https://lmstudio.ai/docs/cli/load
-  ("--gpu: How much to offload to the GPU. Values: 0-1, off, max"); lmstudio-ai/lms
-  src/subcommands/load.ts at 0499fc14 (the path is matched against the downloaded models' paths,
-  <publisher>/<repository>/<file>, as a fuzzy subsequence: a repository's name alone matches every
-  format downloaded from it, and lms asks which; the ratio is of the model's layers). The file is named
-  where the catalog's pattern determines it; else the format's name follows the repository, so that
-  only this format's file matches (unless another downloaded format's name holds it: Q6_K in Q6_K_L).
+- `lms load <path> --exact --context-length <n> --gpu <off|max|0-1> --parallel <n>`:
+  https://lmstudio.ai/docs/cli/load ("--gpu: How much to offload to the GPU. Values: 0-1, off, max");
+  lmstudio-ai/lms src/subcommands/load.ts at 07b7252d (since 066002e a name is matched against the
+  downloaded models' keys as a fuzzy subsequence, and `--exact` matches a path, <publisher>/<repository>/
+  <file>, exactly; `--parallel`, "Maximum number of predictions the model can run at a given time", since
+  687cf96; the ratio is of the model's layers). Where the catalog's pattern names the file (or the
+  model is an MLX folder), the command loads that path with --exact; else it gives the repository and the
+  format's name, and a comment says lms asks which model to load if that finds none.
 - `lms server start`: https://lmstudio.ai/docs/cli/server-start.
 
 No lms flag sets the KV cache type, how layers split over several GPUs, experts kept in RAM
 (--n-cpu-moe), tensor parallelism, one server per GPU or RPC hosts (the flags above are all `lms load`
-has), nor the number of concurrent predictions (the app's model loader, 4 by default, "supported for
-LM Studio's llama.cpp engine, with MLX coming soon": https://lmstudio.ai/docs/app/advanced/parallel-requests). Plans that need experts in RAM, tensor
+has), nor concurrent predictions on the MLX engine ("supported for LM Studio's llama.cpp engine, with MLX
+coming soon": https://lmstudio.ai/docs/app/advanced/parallel-requests). Plans that need experts in RAM, tensor
 parallelism, replicas or RPC get no lms command; for the others a comment line says what the command
 leaves to LM Studio.
 """
@@ -122,18 +123,14 @@ def lms(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -
             f"# lms load has no flag for {workload.batch} conversations at once, and LM Studio documents "
             "parallel requests for its llama.cpp engine only"
         )
-    elif workload.batch > 1:
+    exact = path.endswith(".gguf") or quant.format == "mlx"  # the file or the MLX folder, by its path
+    if not exact:
         notes.append(
-            f"# lms load has no flag for {workload.batch} conversations at once: LM Studio's model loader "
-            "sets Max Concurrent Predictions (4 by default)"
+            "# lms load finds a model by the key lms ls lists for it; where this name finds none, it asks "
+            "which to load"
         )
-    load = [
-        "lms",
-        "load",
-        path,
-        "--context-length",
-        str(workload.context_tokens),
-        "--gpu",
-        gpu_ratio(plan, model),
-    ]
+    load = ["lms", "load", path, *(["--exact"] if exact else [])]
+    load += ["--context-length", str(workload.context_tokens), "--gpu", gpu_ratio(plan, model)]
+    if workload.batch > 1 and quant.format != "mlx":
+        load += ["--parallel", str(workload.batch)]
     return "\n".join([*notes, *before, " ".join(load), "lms server start"])

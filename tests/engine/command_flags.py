@@ -22,8 +22,8 @@ Sources (the same as estimator/commands.py cites):
 - mlx_lm.convert: ml-explore/mlx-lm mlx_lm/convert.py configure_parser() at
   d78bf58e217c904ec282ed8da9b947491f78c022.
 - lms (LM Studio's CLI): `lms load` https://lmstudio.ai/docs/cli/load and lmstudio-ai/lms
-  src/subcommands/load.ts at 0499fc147e4b38c7bb1bc69b5bdcb8ab149135dd (--gpu off|max|0-1,
-  -c/--context-length, --ttl, --exact, --identifier, --estimate-only, -y); `lms get`
+  src/subcommands/load.ts at 07b7252d6de26a3a58c1bb80ed7e75a2b17f5eb6 (--gpu off|max|0-1,
+  -c/--context-length, --parallel, --ttl, --exact, --identifier, --estimate-only, -y); `lms get`
   https://huggingface.co/docs/hub/lmstudio (a full Hugging Face URL, `@<quantization>`) and
   src/subcommands/get.ts at 019d00cb6eeea0d660543c53584cd43cefe9cdb9; `lms import` src/subcommands/importCmd.ts
   at 05bced0a324d6a277c72bd9b2e6a47d28c3dc107; `lms server start`
@@ -139,7 +139,7 @@ MLX_LM_CONVERT = {
     **dict.fromkeys(["-q", "--quantize", "-d", "--dequantize", "--trust-remote-code"], None),
 }
 LMS_LOAD = {
-    **dict.fromkeys(["-c", "--context-length", "--ttl", "--identifier"], set()),
+    **dict.fromkeys(["-c", "--context-length", "--ttl", "--identifier", "--parallel"], set()),
     "--gpu": set(),  # off, max or a ratio from 0 to 1: VALUE_CHECKS
     **dict.fromkeys(["--exact", "--estimate-only", "-y", "--yes"], None),
 }

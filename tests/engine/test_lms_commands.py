@@ -29,47 +29,37 @@ def lms_for(strategy, *, model, quant=Q4_K_M, devices=(RTX_3090, RTX_3090), work
 def test_lms_fetches_the_published_gguf_and_loads_it_with_the_plans_context():
     _, cmd = lms_for("single", model=llama_8b(artifacts=(BARTOWSKI,)), devices=[RTX_3090])
     assert cmd.splitlines() == [
+        "# lms load finds a model by the key lms ls lists for it; where this name finds none, it asks which "
+        "to load",
         "lms get https://huggingface.co/bartowski/Meta-Llama-3.1-8B-Instruct-GGUF@Q4_K_M",
         "lms load bartowski/Meta-Llama-3.1-8B-Instruct-GGUF/Q4_K_M --context-length 8192 --gpu max",
         "lms server start",
     ]
 
 
-def test_lms_load_names_the_file_or_else_the_format_so_one_download_matches():
-    # lms load matches its path against the downloaded files' paths as a fuzzy subsequence (load.ts):
-    # the repository alone matches both quants of it and lms asks which. A pattern that determines the
-    # file names it; one that does not ("*-{QUANT}*.gguf") leaves the format's name to match.
+def test_lms_load_names_the_file_exactly_where_the_catalog_knows_it():
+    # since lmstudio-ai/lms 066002e a name is matched against the models' keys, and --exact matches a
+    # path: the audit of the commands found paths that matched no key. A pattern that determines the file
+    # loads it by path; one that does not ("*-{QUANT}*.gguf") can only name the repository and format.
     named = ArtifactSpec(
         kind="gguf", repo="b/Llama-8B-GGUF", tag="Llama-8B-{QUANT}.gguf", formats=("q4_k_m", "q8_0")
     )
     _, cmd = lms_for("single", model=llama_8b(artifacts=(named,)), devices=[RTX_3090])
-    assert "\nlms load b/Llama-8B-GGUF/Llama-8B-Q4_K_M.gguf --context-length" in cmd
+    assert "\nlms load b/Llama-8B-GGUF/Llama-8B-Q4_K_M.gguf --exact --context-length" in cmd
+    assert "asks which" not in cmd
     _, cmd = lms_for("single", model=llama_8b(artifacts=(BARTOWSKI,)), devices=[RTX_3090])
-    load = next(line for line in cmd.splitlines() if line.startswith("lms load"))
-    query = load.split()[2].lower()
-    downloaded = [
-        "bartowski/meta-llama-3.1-8b-instruct-gguf/meta-llama-3.1-8b-instruct-q4_k_m.gguf",
-        "bartowski/meta-llama-3.1-8b-instruct-gguf/meta-llama-3.1-8b-instruct-q8_0.gguf",
-    ]
-    assert [p for p in downloaded if subsequence(query, p)] == downloaded[:1]
-
-
-def subsequence(pattern: str, text: str) -> bool:
-    """fuzzy.filter's match (the npm fuzzy package lms load uses): every character in order."""
-    it = iter(text)
-    return all(c in it for c in pattern)
+    assert "--exact" not in cmd and "lms ls lists" in cmd.splitlines()[0]
 
 
 def test_what_no_lms_flag_carries_is_said_in_a_comment_line():
     w = Workload(context_tokens=16384, batch=2, kv_cache_type="q8_0")
     plan, cmd = lms_for("layer_split", model=llama_8b(artifacts=(BARTOWSKI,)), workload=w)
-    split, kv, batch = cmd.splitlines()[:3]
+    split, kv = cmd.splitlines()[:2]
     layers = " and ".join(str(d.layers) for d in plan.gpu_devices) + " layers"
     assert split.startswith("# lms load has no flag for how layers split over GPUs") and layers in split
     assert kv == "# lms load has no KV cache type flag: LM Studio's own setting applies, not this plan's q8_0"
-    assert batch.startswith("# lms load has no flag for 2 conversations at once")
-    assert "Max Concurrent Predictions (4 by default)" in batch
-    assert "--context-length 16384 --gpu max" in cmd
+    # two conversations at once: --parallel (lmstudio-ai/lms 687cf96)
+    assert "--context-length 16384 --gpu max --parallel 2" in cmd and "at once" not in cmd
 
 
 def test_max_concurrent_predictions_is_not_claimed_for_lm_studios_mlx_engine():
@@ -153,7 +143,8 @@ def test_a_gguf_made_from_the_own_checkpoint_is_imported_under_its_repository():
     )
     assert lines[-3:] == [
         "lms import models/Llama-3.1-8B-Instruct-Q2_K.gguf --user-repo meta-llama/Llama-3.1-8B-Instruct",
-        "lms load meta-llama/Llama-3.1-8B-Instruct/Llama-3.1-8B-Instruct-Q2_K.gguf --context-length 8192 --gpu max",
+        "lms load meta-llama/Llama-3.1-8B-Instruct/Llama-3.1-8B-Instruct-Q2_K.gguf --exact --context-length 8192 "
+        "--gpu max",
         "lms server start",
     ]
 
