@@ -311,8 +311,13 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         "head in RAM."
     ),
     "n_cpu_moe": lambda v: (
-        f"--n-cpu-moe {v['n_cpu_moe']}: routed experts of {v['in_ram']} of {v['moe_layers']} MoE layers in "
-        f"RAM; each token reads only {v['experts_per_tok']} of {v['experts']} experts there."
+        f"--n-cpu-moe {v['n_cpu_moe']}: the routed experts of layers 0–{v['n_cpu_moe'] - 1} in RAM"
+        + (
+            f" ({v['in_ram']} of the {v['moe_layers']} MoE layers: the flag counts the dense ones too)"
+            if v["in_ram"] != v["n_cpu_moe"]
+            else f" ({v['in_ram']} of {v['moe_layers']} MoE layers)"
+        )
+        + f"; each token reads only {v['experts_per_tok']} of {v['experts']} experts there."
     ),
     "expert_layers_over_gpus": _expert_layers_over_gpus,
     "rpc_layers": lambda v: f"{v['hosts']} machines, {v['gpus']} GPUs: layers {_counts(v)}.",
