@@ -78,7 +78,7 @@ def shown(
         "per_user": present.per_user(plan, users),
         "per_user_explained": present.per_user_explanation(plan, users),
         "overhead_explained": result.explanations.get("overhead_bytes"),
-        "bars": grouped_bars(memory_bars(plan)),
+        "bars": grouped_bars(memory_bars(plan, unified=unified)),
         "step": step_bar(plan),
         "weights_elsewhere": weights_elsewhere(result, plan, backends, unified=unified),
         "plans": result.plans,

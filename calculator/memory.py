@@ -33,10 +33,11 @@ class Segment:
     size: str
 
 
-def memory_bars(plan: Plan) -> list[dict]:
+def memory_bars(plan: Plan, *, unified: bool = False) -> list[dict]:
     """Stacked weights / KV cache / compute / overhead per device, as SVG percentages of capacity; the
     host's RAM row leaves out what it holds none of (its KV cache and overhead are usually on the GPUs:
-    "KV cache 0 KiB" said nothing)."""
+    "KV cache 0 KiB" said nothing). `unified`: the GPUs are unified-memory machines', whose share of the
+    memory the bar says is what the GPU may use, linked to how."""
     bars = []
     for device in plan.devices:
         scale = max(device.capacity_bytes, device.used_bytes + device.headroom_bytes)
@@ -63,8 +64,10 @@ def memory_bars(plan: Plan) -> list[dict]:
                 "headroom_x": 100 * (device.capacity_bytes - device.headroom_bytes) / scale,
                 "used": format_bytes(device.used_bytes),
                 "capacity": format_bytes(device.capacity_bytes),
-                # a Mac's GPU may wire only part of its memory (the catalog's Apple slugs): said and linked
+                # a Mac's GPU may wire only part of its memory (the catalog's Apple slugs); a Strix Halo's or
+                # a DGX Spark's maps what the OS grants it (on Linux, amdgpu.gttsize): said and linked
                 "wired": device.gpu.startswith("apple-"),
+                "shared": unified and device.kind == "gpu" and not device.gpu.startswith("apple-"),
                 "free": format_bytes(device.free_bytes),
                 "headroom": format_bytes(device.headroom_bytes),
                 "status": state,

@@ -295,9 +295,10 @@ def bars_html(bars) -> str:
         caption = f"<strong>{e(bar.get('name', device.name))}</strong>"
         if device.layers:
             caption += f" · {e(device.layers)} layers"
-        if bar["wired"]:
+        if bar["wired"] or bar.get("shared"):
             unified = e(reverse("glossary:term", args=["unified-memory"]))
-            of = f'the {e(bar["capacity"])} <a href="{unified}">macOS lets the GPU use</a>'
+            who = "macOS lets the GPU use" if bar["wired"] else "the GPU may map of the shared memory"
+            of = f'the {e(bar["capacity"])} <a href="{unified}">{who}</a>'
         else:
             of = f"{e(bar['capacity'])} used"
         caption += f" · {e(bar['used'])} of {of}"

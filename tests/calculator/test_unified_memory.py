@@ -81,3 +81,17 @@ def test_the_pipeline_bubble_is_said_only_at_batch_1(client, catalog, batch, sai
     plans = client.get(f"/api/v1/estimate?{query}").json()["plans"]
     split = next(p for p in plans if p["strategy"] == "layer_split")
     assert ("Pipeline bubble at batch 1: only one GPU works at any moment." in split["warnings"]) is said
+
+
+@pytest.mark.parametrize(
+    ("gpu", "said"),
+    [
+        ("amd-ryzen-ai-max-395-128gb", "the GPU may map of the shared memory"),
+        ("apple-m4-max-128gb", "macOS lets the GPU use"),
+    ],
+)
+def test_a_unified_memory_machine_s_bar_says_how_its_gpu_gets_that_memory(client, catalog, gpu, said):
+    """A visitor review: "59.1 of 110.2 GiB" on a Strix Halo without a word on the kernel settings that give
+    the GPU 110.2 GiB, where a Mac's bar linked the glossary's unified-memory entry."""
+    html = client.get(f"/?model=gpt-oss-120b&gpu={gpu}").content.decode()
+    assert f'<a href="/glossary/unified-memory/">{said}</a>' in html
