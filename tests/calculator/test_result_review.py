@@ -217,6 +217,16 @@ def test_compare_names_users_and_runtime_and_a_borderline_speed(client, catalog)
     assert html.count('#plans">–</a>') == 1  # what does not fit has no speed
 
 
+def test_compare_names_the_system_ram_and_the_machines_an_answer_depends_on(client, catalog):
+    """A visitor review: "gpt-oss-120b · MXFP4 · 1× GeForce RTX 3090 · 4,096 tokens" fits only with the 64 GB
+    of RAM the row left out; two machines read as one."""
+    ram = "model=gpt-oss-120b&gpu=geforce-rtx-3090&ram_gb=64"
+    machines = "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&hosts=2"
+    html = client.get("/compare/", {"q": [ram, machines]}).content.decode()
+    assert "· 1× GeForce RTX 3090 + 64 GB RAM · 4,096 tokens ·" in html
+    assert "· 2 GPUs over 2 machines (1× GeForce RTX 4090 each) · 4,096 tokens ·" in html
+
+
 @pytest.mark.parametrize(
     ("query", "says", "never"),
     [
