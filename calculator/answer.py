@@ -238,28 +238,43 @@ def yarn(question: Question) -> Yarn | None:
     )
 
 
+def evidence(result: Estimate, question: Question, plan: Plan) -> dict:
+    """What the page shows beside an answer, from the catalog as it is today: the published runs of the
+    question and the nearest one, and the error pages of what the plan runs (a shared answer shows them too)."""
+    measured = question.measured()
+    return {
+        "measured": measured,
+        "nearest": question.nearest_measured(measured),
+        "error_pages": error_pages(result, question.runtime, question.device_specs[0].backend, plan),
+    }
+
+
 def result_context(result: Estimate, question: Question) -> dict:
     """Everything the #result partial shows, for the page, compare and the glossary's examples."""
     context = shown_for(result, question)
     plan = context["shown_plan"]
-    measured = question.measured()
+    found = evidence(result, question, plan)
     suggestions = suggestion_links(result, question)
-    return context | {
-        "question": question,
-        "suggestions": suggestions,
-        # under a "no", the first change that makes it fit, where the verdict is read (the rest further down)
-        # (a Mac's raised GPU limit has no link: a command to run, said as it is)
-        "first_fix": next(
-            (s for s in suggestions if s["fits"] and (s["url"] or s["kind"] == "wired_limit")), None
-        ),
-        "command": launch_command(context["fit"].faster if context["fit"] else plan, question, result),
-        "permalink": question.permalink(),
-        "measured": measured,
-        "measured_outside": present.outside_range(
-            measured.decode[:2], context["per_user"], question.batch, question.device_specs[0].backend
-        ),
-        "nearest": question.nearest_measured(measured),
-        "error_pages": error_pages(result, question.runtime, question.device_specs[0].backend, plan),
-        "yarn": yarn(question),
-        "runtime": question.runtime,
-    }
+    return (
+        context
+        | found
+        | {
+            "question": question,
+            "suggestions": suggestions,
+            # under a "no", the first change that makes it fit, where the verdict is read (the rest further down)
+            # (a Mac's raised GPU limit has no link: a command to run, said as it is)
+            "first_fix": next(
+                (s for s in suggestions if s["fits"] and (s["url"] or s["kind"] == "wired_limit")), None
+            ),
+            "command": launch_command(context["fit"].faster if context["fit"] else plan, question, result),
+            "permalink": question.permalink(),
+            "measured_outside": present.outside_range(
+                found["measured"].decode[:2],
+                context["per_user"],
+                question.batch,
+                question.device_specs[0].backend,
+            ),
+            "yarn": yarn(question),
+            "runtime": question.runtime,
+        }
+    )

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import models
 from django.db.models.functions import Coalesce
@@ -16,6 +17,32 @@ from django.utils import timezone
 MAX_QUERY_CHARS = 8000
 # A view writes `last_viewed` at most once this often (no write per view).
 VIEW_RESOLUTION = timedelta(days=1)
+
+
+class OrderedJSONField(models.JSONField):
+    """JSON kept as written, key order included: PostgreSQL's jsonb reorders an object's keys (shorter first),
+    and a shared answer listed its plans not offered, its step's parts and its explanations in another
+    order than the page it froze. Stored as `json` there (SQLite keeps the text as it is); nothing queries
+    inside these values, which is all jsonb adds."""
+
+    def db_type(self, connection):
+        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        # Django sends JSON to PostgreSQL as jsonb, which has sorted the keys before the column sees them
+        if connection.vendor != "postgresql" or value is None or hasattr(value, "as_sql"):
+            return super().get_db_prep_value(value, connection, prepared)
+        from psycopg.types.json import Json  # PostgreSQL's driver, present only where it is used
+
+        return Json(value, dumps=partial(json.dumps, cls=self.encoder))
+
+    def from_db_value(self, value, expression, connection):
+        # psycopg decodes a `json` column itself (Django has it leave only jsonb as text), in order
+        return (
+            value
+            if value is None or not isinstance(value, str)
+            else super().from_db_value(value, expression, connection)
+        )
 
 
 class SnapshotQuerySet(models.QuerySet):
@@ -38,9 +65,9 @@ class Snapshot(models.Model):
     id = models.CharField(primary_key=True, max_length=12, editable=False)
     kind = models.CharField(max_length=16, choices=KINDS, default=ESTIMATE, help_text="Which page it froze.")
     query = models.TextField(help_text="The canonical permalink query string of its page.")
-    specs = models.JSONField(help_text="The catalog values the engine used: model, quant, devices, workload.")
-    result = models.JSONField(help_text="The engine's Estimate, or the reverse page's answer, as JSON.")
-    charts = models.JSONField(
+    specs = OrderedJSONField(help_text="The catalog values the engine used: model, quant, devices, workload.")
+    result = OrderedJSONField(help_text="The engine's Estimate, or the reverse page's answer, as JSON.")
+    charts = OrderedJSONField(
         default=list,
         blank=True,
         help_text="The answer's charts as drawn when shared (calculator/charts.py `stored`); empty for "

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from catalog.runtimes import COMMAND_FOR_RUNTIME
 from estimator import ENGINE_VERSION, Estimate
-from estimator.units import format_bytes, format_rate
+from estimator.units import GIB, format_bytes, format_rate
 
 from . import answer as answers
 from . import charts, present
@@ -76,6 +76,7 @@ def show(snapshot: Snapshot) -> dict:
         "runtime": QueryDict(snapshot.query).get("runtime", ""),  # as the page's question names it
         "permalink": f"{reverse('calculator:will-it-run')}?{snapshot.query}",
         "charts": [charts.from_stored(chart) for chart in snapshot.charts],  # as drawn then
+        "ram_gb": (snapshot.specs["workload"].get("ram_bytes") or 0) // GIB,  # as the form asked it
     }
     if question is None:
         context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
@@ -86,6 +87,7 @@ def show(snapshot: Snapshot) -> dict:
     if COMMAND_FOR_RUNTIME[question.runtime] in plan.commands:
         context["command"] = answers.launch_command(plan, question, result)
     context["suggestions"] = answers.suggestion_links(result, question)
+    context |= answers.evidence(result, question, context["shown_plan"])  # as the page shows them
     try:
         fresh = question.estimate(with_suggestions=False)
     except EngineRefused as refusal:

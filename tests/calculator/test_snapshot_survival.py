@@ -225,5 +225,27 @@ def test_a_shared_answer_over_machines_names_them_in_its_heading(client, catalog
     snapshot = Snapshot.objects.get(id=response["Location"].removeprefix("/r/"))
     html = unescape(shown(client, snapshot).content.decode())
     heading = re.search(r"<h1>(.*?)</h1>", html).group(1)
-    assert heading.endswith("on 16 GPUs over 2 machines (8× H100 SXM5 80 GB each)")
+    assert heading.endswith("on 16 GPUs over 2 machines (8× H100 SXM5 80 GB each), 8,192 tokens")
     assert "on 16 GPUs over 2 machines (8× H100 SXM5 80 GB each):" in html  # og:description
+
+
+def test_a_shared_answer_shows_what_its_page_showed_in_the_same_order(client, catalog):
+    """A visitor review: a shared gpt-oss-120b answer listed the plans not offered, the step's parts and the
+    explanations in another order than its page (PostgreSQL's jsonb sorts an object's keys), and left out
+    the nearest measured run and the error pages; its heading left out the RAM the answer depends on."""
+    query = "model=gpt-oss-120b&gpu=geforce-rtx-3090&ram_gb=64"
+    snapshot = Snapshot.objects.get(id=client.post("/r/", {"q": query})["Location"].removeprefix("/r/"))
+    snapshot.refresh_from_db()  # as a later request reads it
+    page = client.get(f"/?{query}")
+    live = page.context["result"]
+    stored = Estimate.model_validate(snapshot.result)
+    assert list(stored.unavailable) == list(live.unavailable)
+    assert list(stored.explanations) == list(live.explanations)
+    assert list(stored.recommended_plan.decode_step_s) == list(live.recommended_plan.decode_step_s)
+    shared = shown(client, snapshot)
+    assert shared.context["nearest"] == page.context["nearest"] and shared.context["error_pages"]
+    html = unescape(shared.content.decode())
+    assert 'data-testid="error-pages"' in html
+    assert re.search(
+        r"<h1>gpt-oss-120b at MXFP4 on 1× GeForce RTX 3090 \+ 64 GB of RAM, 4,096 tokens</h1>", html
+    )
