@@ -73,8 +73,15 @@ class DiffusionSpec(Frozen):
 
     @property
     def denoiser(self) -> DiffusionComponent:
-        return next(
-            (c for c in self.components if c.role == "denoiser"),
+        """The denoiser that runs first (the one kept on the GPU by the offload plans)."""
+        return self.denoisers[0]
+
+    @property
+    def denoisers(self) -> tuple[DiffusionComponent, ...]:
+        """Every denoiser of the pipeline, the first one first: Wan 2.2 A14B has two experts, diffusers'
+        WanPipeline `transformer` (high-noise steps) and `transformer_2` (low-noise steps), both stored in
+        the denoiser's format. A pipeline with none marked: its largest component."""
+        return tuple(c for c in self.components if c.role == "denoiser") or (
             max(self.components, key=lambda c: c.params_b),
         )
 
@@ -275,7 +282,8 @@ def estimate_diffusion(
                 strategy="component_offload",
                 devices=(
                     _gpu(main, [den], w, activations=act, label=label[0]),
-                    _gpu(second, others, w, activations=0, label=label[1]),
+                    # a second expert there (Wan 2.2 A14B's low-noise one) runs its steps there too
+                    _gpu(second, others, w, activations=act if _denoises(others) else 0, label=label[1]),
                 ),
                 notes=(
                     f"{den.name} on {label[0]}; {', '.join(c.name for c in others)} on {label[1]}.",
@@ -341,6 +349,10 @@ def estimate_diffusion(
         not_supported=dict(NOT_SUPPORTED),
         explanations=_explanations(model, den, w, best),
     )
+
+
+def _denoises(parts: list[DiffusionComponent]) -> bool:
+    return any(c.role == "denoiser" for c in parts)
 
 
 def _streamed_reason(plan: DiffusionPlan, den: DiffusionComponent) -> str:
@@ -421,12 +433,16 @@ def _no_fit_reason(
 
 
 def _in_format(model: DiffusionSpec, w: DiffusionWorkload) -> DiffusionSpec:
-    """The model with its denoiser stored at the workload's bits per weight (FP8, GGUF); others as released."""
+    """The model with its denoisers (both of Wan 2.2 A14B's experts) stored at the workload's bits per weight
+    (FP8, GGUF); the other components as released."""
     if w.denoiser_bits is None:
         return model
-    den = model.denoiser
-    stored = den.model_copy(update={"bytes_per_param": w.denoiser_bits / 8})
-    return model.model_copy(update={"components": tuple(stored if c is den else c for c in model.components)})
+    dens = model.denoisers
+    stored = tuple(
+        c.model_copy(update={"bytes_per_param": w.denoiser_bits / 8}) if any(c is d for d in dens) else c
+        for c in model.components
+    )
+    return model.model_copy(update={"components": stored})
 
 
 def _timed(

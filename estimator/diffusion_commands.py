@@ -78,15 +78,17 @@ def diffusers_code(
         lines.append(f'{load}, device_map="balanced")  # text encoders on cuda:1, denoiser on cuda:0')
     else:
         lines.append(f"{load})")
+    dens = denoiser_attributes(model)
     if workload.denoiser_format == "fp8":
-        den = "pipe.unet" if model.shape is not None and model.shape.kind == "unet" else "pipe.transformer"
-        lines.append(
-            f"{den}.enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn, compute_dtype=torch.bfloat16)"
-        )
+        lines += [
+            f"pipe.{den}.enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn, compute_dtype=torch.bfloat16)"
+            for den in dens
+        ]
     elif workload.denoiser_format in GGUF_FORMATS:
+        each = " and ".join(f"{den}=" for den in dens)
         lines.append(
-            "# GGUF: load the transformer with from_single_file(<your .gguf>, "
-            "quantization_config=GGUFQuantizationConfig(compute_dtype=torch.bfloat16)) and pass it as transformer="
+            f"# GGUF: load the transformer{'s' if len(dens) > 1 else ''} with from_single_file(<your .gguf>, "
+            f"quantization_config=GGUFQuantizationConfig(compute_dtype=torch.bfloat16)) and pass {each}"
         )
     lines.append(
         {
@@ -108,6 +110,14 @@ def diffusers_code(
         lines.append(f'image = pipe("a cat surfing at sunset", {size}).images[0]')
         lines.append('image.save("out.png")')
     return "\n".join(line for line in lines if line)
+
+
+def denoiser_attributes(model: "DiffusionSpec") -> list[str]:
+    """The pipeline's attributes holding its denoisers: `unet` for a UNet; `transformer`, and for a second
+    expert `transformer_2` (WanPipeline's low-noise expert, src/diffusers/pipelines/wan/pipeline_wan.py)."""
+    if model.shape is not None and model.shape.kind == "unet":
+        return ["unet"]
+    return ["transformer", *(f"transformer_{i}" for i in range(2, len(model.denoisers) + 1))]
 
 
 def commands_for(

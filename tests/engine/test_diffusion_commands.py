@@ -62,3 +62,19 @@ def test_a_video_pipeline_decodes_in_tiles_and_an_image_one_as_it_is():
 
     image = diffusers_code(plan="all_on_gpu", model=flux_dev(), workload=DiffusionWorkload(), gpus=1)
     assert "enable_tiling" not in image
+
+
+def test_wan_2_2_a14b_in_fp8_stores_both_experts_in_fp8_and_casts_both():
+    """WanPipeline holds two 14B experts, `transformer` (high-noise steps) and `transformer_2` (low-noise
+    steps; src/diffusers/pipelines/wan/pipeline_wan.py): FP8 stores both at 1 byte a weight, 28 GB, not
+    14 + 28, and the diffusers code casts both."""
+    w = DiffusionWorkload(denoiser_format="fp8", denoiser_bits=8.0, width=832, height=480, frames=81)
+    e = estimate_diffusion(model=spec("wan-2-2-t2v-a14b"), devices=[device("h100-sxm5-80-gb")], workload=w)
+    whole = next(p for p in e.plans if p.strategy == "all_on_gpu").devices[0]
+    experts = {name: b for name, b in whole.tensors.items() if "expert" in name}
+    assert sorted(experts.values()) == [14_000_000_000, 14_000_000_000]
+    code = e.recommended_plan.commands["diffusers"]
+    for attribute in ("pipe.transformer.", "pipe.transformer_2."):
+        assert f"{attribute}enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn" in code
+    flux = commands_for(plan="all_on_gpu", model=spec("flux-1-dev"), workload=w, gpus=1)["diffusers"]
+    assert "transformer_2" not in flux and "pipe.transformer.enable_layerwise_casting" in flux
