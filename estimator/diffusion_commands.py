@@ -37,6 +37,26 @@ COMFY_PORT = 8188  # cli_args.py's default --port
 SHARED_MEMORY_FLAGS = {"--normalvram", "--lowvram"}  # what ComfyUI overrides on Apple silicon
 
 
+# Components a repository does not hold, which the pipeline must be handed: HiDream-I1's fourth text encoder
+# is Llama 3.1 8B Instruct, loaded apart and passed as tokenizer_4/text_encoder_4 (HiDreamImagePipeline's own
+# example, src/diffusers/pipelines/hidream_image/pipeline_hidream_image.py, github:huggingface/diffusers at
+# 035aadae; https://huggingface.co/docs/diffusers/api/pipelines/hidream); the catalog counts its 8.03B
+# parameters among HiDream's components.
+LLAMA_3_1_8B = "meta-llama/Meta-Llama-3.1-8B-Instruct"
+HANDED_IN = {
+    "HiDream-ai/HiDream-I1-Full": (
+        ["from transformers import LlamaForCausalLM, PreTrainedTokenizerFast"],
+        [
+            f'tokenizer_4 = PreTrainedTokenizerFast.from_pretrained("{LLAMA_3_1_8B}")',
+            "text_encoder_4 = LlamaForCausalLM.from_pretrained(",
+            f'    "{LLAMA_3_1_8B}", output_hidden_states=True, output_attentions=True, torch_dtype=torch.bfloat16',
+            ")",
+        ],
+        "tokenizer_4=tokenizer_4, text_encoder_4=text_encoder_4, ",
+    ),
+}
+
+
 def comfyui_command(*, plan: str, workload: "DiffusionWorkload", gpus: int, backend: str = "cuda") -> str:
     flags = [COMFY_VRAM_FLAG[plan]]
     if backend == "metal":
@@ -70,10 +90,12 @@ def diffusers_code(
     device = "mps" if backend == "metal" else "cuda"
     repo = model.diffusers_repo or "<the model's diffusers folder>"
     video = model.shape is not None and model.shape.video
-    load = f'pipe = DiffusionPipeline.from_pretrained("{repo}", torch_dtype=torch.bfloat16'
-    lines = ["import torch", "from diffusers import DiffusionPipeline"]
+    imports, loads, handed = HANDED_IN.get(repo, ([], [], ""))
+    load = f'pipe = DiffusionPipeline.from_pretrained("{repo}", {handed}torch_dtype=torch.bfloat16'
+    lines = ["import torch", "from diffusers import DiffusionPipeline", *imports]
     if video:
         lines.append("from diffusers.utils import export_to_video")
+    lines += loads
     if plan == "component_offload" and gpus > 1:
         lines.append(f'{load}, device_map="balanced")  # text encoders on cuda:1, denoiser on cuda:0')
     else:

@@ -78,3 +78,24 @@ def test_wan_2_2_a14b_in_fp8_stores_both_experts_in_fp8_and_casts_both():
         assert f"{attribute}enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn" in code
     flux = commands_for(plan="all_on_gpu", model=spec("flux-1-dev"), workload=w, gpus=1)["diffusers"]
     assert "transformer_2" not in flux and "pipe.transformer.enable_layerwise_casting" in flux
+
+
+def test_hidream_hands_the_pipeline_its_llama_text_encoder():
+    """HiDream-I1's repository holds no fourth text encoder: HiDreamImagePipeline must be handed Llama 3.1 8B
+    Instruct as tokenizer_4 and text_encoder_4 (its own example), or from_pretrained fails; the catalog
+    counts that encoder's 8.03B parameters (16 GB in BF16) among the components the plans place."""
+    model = spec("hidream-i1-full")
+    assert any(
+        c.name.startswith("Llama 3.1 8B") and round(c.weights_bytes / 1e9, 2) == 16.06
+        for c in model.components
+    )
+    code = commands_for(plan="component_offload", model=model, workload=DiffusionWorkload(), gpus=1)[
+        "diffusers"
+    ]
+    assert 'PreTrainedTokenizerFast.from_pretrained("meta-llama/Meta-Llama-3.1-8B-Instruct")' in code
+    assert "LlamaForCausalLM.from_pretrained(" in code and "output_hidden_states=True" in code
+    load = next(line for line in code.splitlines() if line.startswith("pipe = "))
+    assert "tokenizer_4=tokenizer_4, text_encoder_4=text_encoder_4" in load
+    compile(code, "hidream.py", "exec")  # the code a visitor copies is Python
+    flux = commands_for(plan="all_on_gpu", model=spec("flux-1-dev"), workload=DiffusionWorkload(), gpus=1)
+    assert "text_encoder_4" not in flux["diffusers"]
