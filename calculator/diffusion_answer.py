@@ -13,8 +13,8 @@ from django.http import QueryDict
 
 from catalog.models import DiffusionModel, Gpu, Quantization
 from catalog.pages import POPULAR_GPUS
-from estimator import DiffusionEstimate, DiffusionSpec, DiffusionWorkload, estimate_diffusion
-from estimator.diffusion import NO_FLOAT8_BACKENDS
+from estimator import ENGINE_VERSION, DiffusionEstimate, DiffusionSpec, DiffusionWorkload, estimate_diffusion
+from estimator.diffusion import NO_FLOAT8_BACKENDS, DiffusionPlan
 from estimator.diffusion_speed import DenoiserShape, format_range, format_seconds
 from estimator.units import GIB, format_bytes
 
@@ -403,6 +403,7 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
         "why_no_split_url": WHY_NO_SPLIT_GUIDE,
         "not_supported": [(NOT_OFFERED[k], why) for k, why in result.not_supported.items()],
         "diffusion_suggestions": changes,
+        "engine_version": ENGINE_VERSION,
     }
 
 
@@ -445,6 +446,7 @@ def throughput(per_minute: float | None, *, video_seconds: float | None = None) 
 def estimate_json(result: DiffusionEstimate, form: DiffusionForm) -> dict:
     """The estimate as /api/v1/estimate returns it for an image or video model."""
     return {
+        "engine_version": ENGINE_VERSION,
         "kind": "diffusion",
         "model": result.model,
         "quant": form.cleaned_data["quant"].slug,
@@ -458,8 +460,15 @@ def estimate_json(result: DiffusionEstimate, form: DiffusionForm) -> dict:
             {
                 **p.model_dump(mode="json", exclude={"devices"}),
                 "fits": p.fits,
-                "devices": [
-                    {**d.model_dump(mode="json"), "used_bytes": d.used_bytes, "fits": d.fits}
+                "tight": p.tight,
+                "devices": [  # with the derived values the LLM answer's devices have (api.plan_json)
+                    {
+                        **d.model_dump(mode="json"),
+                        "used_bytes": d.used_bytes,
+                        "free_bytes": d.free_bytes,
+                        "fits": d.fits,
+                        "tight": d.tight,
+                    }
                     for d in p.devices
                 ],
             }
@@ -471,11 +480,13 @@ def estimate_json(result: DiffusionEstimate, form: DiffusionForm) -> dict:
 
 
 _OBJECT = {"type": "object"}
+REF = "#/components/schemas/{model}"  # calculator/openapi.py's, which reads this module
 ESTIMATE_SCHEMA = {  # /api/v1/estimate for an image or video model, as estimate_json returns it
     "type": "object",
     "additionalProperties": False,
     "description": "plans for an image or video model: where each component sits, time per image, commands",
     "properties": {
+        "engine_version": {"type": "string", "description": "the engine that computed this answer"},
         "kind": {"const": "diffusion"},
         "model": {"type": "string"},
         "quant": {"type": "string", "enum": FORMATS},
@@ -493,7 +504,7 @@ ESTIMATE_SCHEMA = {  # /api/v1/estimate for an image or video model, as estimate
         },
         "plans": {
             "type": "array",
-            "items": _OBJECT,
+            "items": {"$ref": REF.format(model="DiffusionPlan")},
             "description": "strategy, devices, placement, timing, commands",
         },
         "not_supported": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -501,6 +512,29 @@ ESTIMATE_SCHEMA = {  # /api/v1/estimate for an image or video model, as estimate
     },
 }
 ESTIMATE_SCHEMA["required"] = list(ESTIMATE_SCHEMA["properties"])
+
+
+def schemas() -> dict[str, dict]:
+    """The OpenAPI schemas of the answer for an image or video model: DiffusionEstimate, and its plans
+    generated from the engine's DiffusionPlan (with `fits` and `tight`, as estimate_json adds them) and
+    their Timing (as DiffusionTiming); a plan's devices are the LLM answer's DeviceUsage, which
+    calculator/openapi.py generates. Every key is always present."""
+    plan = DiffusionPlan.model_json_schema(mode="serialization", ref_template=REF)
+    timing = plan.pop("$defs")["Timing"]
+    plan["properties"]["timing"] = json.loads(
+        json.dumps(plan["properties"]["timing"]).replace(
+            REF.format(model="Timing"), REF.format(model="DiffusionTiming")
+        )
+    )
+    plan["properties"] |= {
+        "fits": {"type": "boolean", "description": "every device holds its share, headroom counted"},
+        "tight": {"type": "boolean", "description": "fits with less than 10% of a device free"},
+    }
+    found = {"DiffusionEstimate": ESTIMATE_SCHEMA, "DiffusionPlan": plan, "DiffusionTiming": timing}
+    for schema in (plan, timing):
+        schema["additionalProperties"] = False
+        schema["required"] = list(schema["properties"])
+    return found
 
 
 def bad_parameters(query: QueryDict) -> dict[str, list[str]]:

@@ -18,8 +18,8 @@ from catalog.models import DiffusionModel, Gpu, Interconnect, Quantization
 from config.api import ALLOWED_METHODS, api_view
 from estimator import ENGINE_VERSION, Estimate
 
-from .diffusion_answer import ESTIMATE_SCHEMA as DIFFUSION_ESTIMATE
 from .diffusion_answer import DiffusionForm
+from .diffusion_answer import schemas as diffusion_schemas
 from .forms import MAX_DEVICES, MAX_DEVICES_IN_ALL, QuestionForm
 
 REF = "#/components/schemas/{model}"
@@ -445,7 +445,7 @@ def schema() -> dict:
             "schemas": {
                 **deepcopy(engine_schemas()),
                 **catalog,
-                "DiffusionEstimate": DIFFUSION_ESTIMATE,
+                **diffusion_schemas(),
                 **{f"{name}List": listing({"$ref": REF.format(model=name)}) for name in catalog},
                 "Errors": {
                     "type": "object",

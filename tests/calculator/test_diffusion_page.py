@@ -208,6 +208,26 @@ def test_the_api_answers_for_an_image_model(client, catalog):
     assert body["workload"] == {"width": 1024, "height": 1024, "steps": 28, "frames": 1}
 
 
+def test_the_image_answer_names_its_engine_and_keeps_to_its_schema(client, catalog):
+    """As the LLM answer does: `engine_version` in the JSON and on the page, and each plan as the OpenAPI
+    schema describes it (DiffusionPlan, its DiffusionTiming and DeviceUsage), not a bare object."""
+    from jsonschema import Draft202012Validator
+
+    from calculator import openapi
+    from estimator import ENGINE_VERSION
+
+    query = {"model": "flux-1-dev", "gpu": "geforce-rtx-3090", "count": "2", "ram_gb": "64"}
+    body = client.get("/api/v1/estimate", query).json()
+    assert body["engine_version"] == ENGINE_VERSION
+    document = openapi.schema()
+    plans = document["components"]["schemas"]["DiffusionEstimate"]["properties"]["plans"]
+    assert plans["items"] == {"$ref": "#/components/schemas/DiffusionPlan"}
+    answer = {"$ref": "#/components/schemas/DiffusionEstimate", "components": document["components"]}
+    Draft202012Validator(answer).validate(body)
+    html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3090&count=2&ram_gb=64").content.decode()
+    assert text(html, "engine-version").startswith(f"Engine {ENGINE_VERSION}.")
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
