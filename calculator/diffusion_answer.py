@@ -44,12 +44,16 @@ PLAN_TITLES = {
     "component_offload": "Component offload",
     "sequential_offload": "Sequential offload",
     "one_image_per_gpu": "One image per GPU",
+    "offload_per_gpu": "One offloaded pipeline per GPU",
+    "pipeline_per_pair": "One pipeline per GPU pair",
 }
 PLAN_TERMS = {
     "all_on_gpu": "vram",
     "component_offload": "component-offload",
     "sequential_offload": "cpu-offload",
     "one_image_per_gpu": "data-parallelism",
+    "offload_per_gpu": "component-offload",
+    "pipeline_per_pair": "data-parallelism",
 }
 NOT_OFFERED = {"tensor_parallel": "Tensor parallelism", "layer_split": "Layer split"}
 WHY_NO_SPLIT_GUIDE = "/guides/diffusion-models-dont-split-like-llms/"
@@ -263,11 +267,17 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
     # the steps said with the time: SDXL's default of 50 (diffusers') against a UI's 20-30 is 2× the time
     steps = plan.timing.steps if plan.timing else 0
     speed = f", about {format_seconds(plan.timing.total_s)} per {per} of {steps} steps" if plan.timing else ""
+    if plan.images_in_parallel > 1:
+        speed += f", {plan.images_in_parallel} {per}s at a time"
     tight = plan.tight
     word = "Yes, but tight" if tight else "Yes"
     if assumed := assumed_ram_gb(result, form):
         word += f", with {assumed} GB of system RAM or more"
-    return DiffusionVerdict(True, f"{word}: {model.name} runs on {hardware} with {how}{speed}.", time, tight)
+    # the GPUs it uses, where it leaves some of those asked about idle: "2 of 4× GeForce RTX 3090"
+    used = f"{plan.gpus_used} of " if plan.gpus_used < len(form.devices) else ""
+    return DiffusionVerdict(
+        True, f"{word}: {model.name} runs on {used}{hardware} with {how}{speed}.", time, tight
+    )
 
 
 def _in_a_sentence(strategy: str) -> str:

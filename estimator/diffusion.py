@@ -1,8 +1,10 @@
 """Diffusion models: a pipeline of components (denoiser, text encoders, VAE), each at its own dtype.
 
 Plans: all on one GPU; component offload (text encoders and VAE to the CPU or a second GPU);
-sequential CPU offload (weights streamed to the GPU module by module); one image per GPU. Never a
-tensor or layer split of the denoiser: see `NOT_SUPPORTED`.
+sequential CPU offload (weights streamed to the GPU module by module); and over several GPUs, one
+pipeline each: whole on every GPU (one image per GPU), with its encoders and VAE in system RAM (one
+offloaded pipeline per GPU), or over a pair of GPUs (one pipeline per GPU pair). Never a tensor or layer
+split of the denoiser: see `NOT_SUPPORTED`.
 """
 
 from typing import Literal
@@ -15,7 +17,16 @@ from .diffusion_speed import DenoiserShape, Timing, format_range, timing, tokens
 from .schema import DeviceSpec, DeviceUsage, Explanation, Frozen
 from .units import GIB, MIB, format_bytes
 
-DiffusionStrategy = Literal["all_on_gpu", "component_offload", "sequential_offload", "one_image_per_gpu"]
+DiffusionStrategy = Literal[
+    "all_on_gpu",
+    "component_offload",
+    "sequential_offload",
+    "one_image_per_gpu",
+    "offload_per_gpu",
+    "pipeline_per_pair",
+]
+# Every plan of several pipelines at once: its throughput is the pipelines' images per minute added up.
+PARALLEL = ("one_image_per_gpu", "offload_per_gpu", "pipeline_per_pair")
 Role = Literal["denoiser", "text_encoder", "vae", "other"]
 
 NOT_SUPPORTED = {
@@ -117,6 +128,11 @@ class DiffusionPlan(Frozen):
         return bool(self.devices) and all(d.fits for d in self.devices)
 
     @property
+    def gpus_used(self) -> int:
+        """How many GPUs the plan puts something on: a verdict over more GPUs than that says so."""
+        return sum(1 for d in self.devices if d.kind != "host")
+
+    @property
     def tight(self) -> bool:
         """Fits with less than a tenth of a device free (DeviceUsage.tight), as an LLM plan."""
         return self.fits and any(d.tight for d in self.devices)
@@ -196,19 +212,21 @@ def _gpu(
     )
 
 
-def _host(parts: list[DiffusionComponent], w: DiffusionWorkload) -> DeviceUsage:
+def _host(parts: list[DiffusionComponent], w: DiffusionWorkload, *, copies: int = 1) -> DeviceUsage:
+    """System RAM holding `parts`, once per process: `copies` processes each load their own (nothing in
+    diffusers or ComfyUI shares one process's offloaded weights with another)."""
     return DeviceUsage(
         gpu="host-ram",
-        name="System RAM",
+        name="System RAM" if copies == 1 else f"System RAM ({copies} copies)",
         kind="host",
         layers=0,
-        weights_bytes=sum(c.weights_bytes for c in parts),
+        weights_bytes=copies * sum(c.weights_bytes for c in parts),
         kv_cache_bytes=0,
         compute_bytes=0,
         overhead_bytes=0,
         capacity_bytes=w.ram_bytes or 0,
         headroom_bytes=HOST_HEADROOM_BYTES,
-        tensors={c.name: c.weights_bytes for c in parts},
+        tensors={c.name: copies * c.weights_bytes for c in parts},
     )
 
 
@@ -302,6 +320,10 @@ def estimate_diffusion(
                 notes=(f"{len(gpus)} pipelines, one image each: {len(gpus)}× the images per minute.",),
             )
         )
+        if len(gpus) >= 4:  # with two or three GPUs, one pair is component offload over two GPUs
+            found.append(_per_pair(den, others, gpus, label, w, act))
+        if w.ram_bytes is not None and not any(d.unified_memory for d in gpus):
+            found.append(_offload_per_gpu(model, gpus, label, w, act))
     if w.ram_bytes is not None and not all(d.unified_memory for d in gpus):  # unified: no RAM beside
         if len(gpus) == 1:
             found.append(
@@ -317,13 +339,27 @@ def estimate_diffusion(
             )
         found.append(_sequential(model, main, w, act))
     found = [_timed(p, model, gpus, w) for p in found]
-    order = ["all_on_gpu", "component_offload", "one_image_per_gpu", "sequential_offload"]
+    order = [
+        "all_on_gpu",
+        "component_offload",
+        "one_image_per_gpu",
+        "pipeline_per_pair",
+        "offload_per_gpu",
+        "sequential_offload",
+    ]
     fitting = [p for p in found if p.fits]
     best = None
     if fitting:
-        # one image per GPU wins when it fits (N× throughput); else the first that fits, in order of speed
-        best = next((p for p in fitting if p.strategy == "one_image_per_gpu"), None) or min(
-            fitting, key=lambda p: order.index(p.strategy)
+        # several pipelines at once win where they fit, the most images per minute among them (untimed,
+        # the most pipelines); else the first that fits, in order of speed
+        parallel = [p for p in fitting if p.images_in_parallel > 1]
+        best = (
+            max(
+                parallel,
+                key=lambda p: (p.images_per_minute or 0, p.images_in_parallel, -order.index(p.strategy)),
+            )
+            if parallel
+            else min(fitting, key=lambda p: order.index(p.strategy))
         )
     ranked = sorted(found, key=lambda p: (not p.fits, p is not best, order.index(p.strategy)))
     ranked = [p.model_copy(update={"rank": i}) for i, p in enumerate(ranked, start=1)]
@@ -339,6 +375,10 @@ def estimate_diffusion(
             "all_on_gpu": "Everything fits on one GPU, the fastest way.",
             "component_offload": f"{den.name} alone fits on {main.name}; the other components go elsewhere.",
             "one_image_per_gpu": "Each GPU holds the whole pipeline: one image per GPU at a time.",
+            "offload_per_gpu": f"{den.name} fits on each of {best.gpus_used} GPUs: one pipeline per GPU, each "
+            "process keeping its own copy of the other components in system RAM.",
+            "pipeline_per_pair": f"{den.name} alone fits on a GPU: one pipeline per pair of GPUs, the other "
+            "components on the partner.",
             "sequential_offload": _streamed_reason(best, den),
         }[best.strategy]
     return DiffusionEstimate(
@@ -353,6 +393,94 @@ def estimate_diffusion(
 
 def _denoises(parts: list[DiffusionComponent]) -> bool:
     return any(c.role == "denoiser" for c in parts)
+
+
+def _per_pair(
+    den: DiffusionComponent,
+    others: list[DiffusionComponent],
+    gpus: list[DeviceSpec],
+    label: list[str],
+    w: DiffusionWorkload,
+    act: int,
+) -> DiffusionPlan:
+    """One pipeline per pair of GPUs, as component offload over two: the denoiser on the larger of each
+    pair, the other components on its partner (the largest GPUs paired with the smallest); with an odd
+    count, the middle GPU is left out."""
+    n = len(gpus) // 2
+    pairs = [(i, len(gpus) - 1 - i) for i in range(n)]
+    devices = []
+    for a, b in pairs:
+        devices.append(_gpu(gpus[a], [den], w, activations=act, label=label[a]))
+        partner_act = act if _denoises(others) else 0
+        devices.append(_gpu(gpus[b], others, w, activations=partner_act, label=label[b]))
+    idle = f" {label[n]} is left idle." if len(gpus) % 2 else ""
+    return DiffusionPlan(
+        strategy="pipeline_per_pair",
+        devices=tuple(devices),
+        images_in_parallel=n,
+        notes=(
+            f"{n} pipelines, one per pair of GPUs: {n}× the images per minute of one.{idle}",
+            "In each pair the text embeddings and the final latents cross the bus once per image.",
+        ),
+        placement={
+            den.name: f"{' and '.join(label[a] for a, _ in pairs)}, one copy each",
+            **{c.name: f"{' and '.join(label[b] for _, b in pairs)}, one copy each" for c in others},
+        },
+    )
+
+
+SHARED_COPIES = (
+    "Each image copies its pipeline's weights from system RAM over PCIe (the time counts each GPU's own "
+    "link); the processes share the CPU's memory bandwidth, so copies that coincide take longer."
+)
+
+
+def _idle(gpus: int, holding: int, copies: int, den: DiffusionComponent) -> tuple[str, ...]:
+    """Why GPUs of an offloaded pipeline per GPU are left idle: too small for the denoiser, or no RAM for
+    one more copy of the other components."""
+    why = []
+    if holding < gpus:
+        why.append(f"{gpus - holding} GPU(s) too small for {den.name} and a step's work: left idle.")
+    if 0 < copies < holding:
+        why.append(
+            f"The system RAM holds {copies} copies of the other components: {holding - copies} GPU(s) idle."
+        )
+    return tuple(why)
+
+
+def _offload_per_gpu(
+    model: DiffusionSpec, gpus: list[DeviceSpec], label: list[str], w: DiffusionWorkload, act: int
+) -> DiffusionPlan:
+    """One pipeline per GPU, each process with its text encoders and VAE in system RAM (diffusers'
+    enable_model_cpu_offload, ComfyUI's --normalvram, one process per GPU), as component offload to RAM
+    on one GPU: the denoiser and one step's activations on each GPU, and in RAM one copy of the other
+    components per process. As many pipelines as GPUs hold the denoiser and the RAM holds copies; where
+    none fits, every GPU with its copy, to show what is short."""
+    den = model.denoiser
+    others = [c for c in model.components if c is not den]
+    on = [(i, _gpu(d, [den], w, activations=act, label=label[i])) for i, d in enumerate(gpus)]
+    holding = [(i, u) for i, u in on if u.fits]
+    per = sum(c.weights_bytes for c in others)
+    room = (w.ram_bytes or 0) - HOST_HEADROOM_BYTES
+    copies = room // per if per else len(gpus)
+    used = holding[: max(0, copies)] or on
+    host = _host(others, w, copies=len(used))
+    names = ", ".join(label[i] for i, _ in used)
+    return DiffusionPlan(
+        strategy="offload_per_gpu",
+        devices=(*(u for _, u in used), host),
+        images_in_parallel=len(used),
+        notes=(
+            f"{len(used)} processes, one per GPU ({names}), each with {den.name} on its GPU and its own "
+            f"copy of the other components, {format_bytes(per)}, in system RAM: {len(used)}× the images "
+            "per minute of one.",
+        ),
+        warnings=(*_idle(len(gpus), len(holding), max(0, copies), den), SHARED_COPIES),
+        placement={
+            den.name: f"each of the {len(used)} GPUs, one pipeline per GPU",
+            **{c.name: "System RAM, one copy per pipeline, copied to its GPU when it runs" for c in others},
+        },
+    )
 
 
 def _streamed_reason(plan: DiffusionPlan, den: DiffusionComponent) -> str:
@@ -462,6 +590,8 @@ def _timed(
             )
     elif plan.strategy == "one_image_per_gpu":
         placement = {c.name: f"each of the {len(gpus)} GPUs, one pipeline per GPU" for c in model.components}
+    elif plan.placement:  # the multi-pipeline plans say it themselves
+        placement = plan.placement
     else:
         placement = {name: d.name for d in plan.devices for name in d.tensors}
     update: dict = {"placement": placement}
@@ -474,9 +604,15 @@ def _timed(
             "steps": w.steps,
             "images": w.images,
         }
-        if plan.strategy == "one_image_per_gpu":
-            each = [timing(shape, d, **size) for d in gpus]
-            if all(each):
+        if plan.strategy in PARALLEL:
+            # one timing per pipeline, on the GPU that holds its denoiser; the slowest shown
+            by_slug = {d.slug: d for d in gpus}
+            runs_on = [by_slug[d.gpu] for d in plan.devices if d.kind != "host" and den.name in d.tensors]
+            moved = (
+                sum(c.weights_bytes for c in model.components) if plan.strategy == "offload_per_gpu" else 0
+            )
+            each = [timing(shape, d, **size, transfer_per_image_bytes=moved) for d in runs_on]
+            if each and all(each):
                 update["timing"] = max(each, key=lambda t: t.total_s)
                 update["images_per_minute"] = sum(60 * w.images / t.total_s for t in each)
         else:
@@ -494,7 +630,11 @@ def _timed(
                 update["timing"] = t
                 update["images_per_minute"] = 60 * w.images / t.total_s
     update["commands"] = commands_for(
-        plan=plan.strategy, model=model, workload=w, gpus=len(gpus), backend=gpus[0].backend
+        plan=plan.strategy,
+        model=model,
+        workload=w,
+        gpus=plan.gpus_used if plan.strategy in PARALLEL else len(gpus),
+        backend=gpus[0].backend,
     )
     return plan.model_copy(update=update)
 

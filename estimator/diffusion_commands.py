@@ -32,6 +32,8 @@ COMFY_VRAM_FLAG = {
     "component_offload": "--normalvram",
     "sequential_offload": "--lowvram",
     "one_image_per_gpu": "--gpu-only",
+    "offload_per_gpu": "--normalvram",
+    "pipeline_per_pair": "--normalvram",
 }
 COMFY_PORT = 8188  # cli_args.py's default --port
 SHARED_MEMORY_FLAGS = {"--normalvram", "--lowvram"}  # what ComfyUI overrides on Apple silicon
@@ -69,12 +71,14 @@ def comfyui_command(*, plan: str, workload: "DiffusionWorkload", gpus: int, back
             "# GGUF weights load through the ComfyUI-GGUF custom node (github:city96/ComfyUI-GGUF): "
             "put your .gguf in models/unet"
         )
-    if plan == "component_offload" and gpus > 1:
+    if plan in ("component_offload", "pipeline_per_pair") and gpus > 1:
         lines.append(
             "# ComfyUI's core runs one GPU per process (--cuda-device): for the encoders on the second "
             "GPU use the diffusers code"
         )
-    if plan == "one_image_per_gpu":
+        if plan == "pipeline_per_pair":  # nothing ComfyUI's core runs matches the plan: no command
+            return "\n".join(lines)
+    if plan in ("one_image_per_gpu", "offload_per_gpu"):
         lines += [
             f"python main.py {' '.join(flags)} --cuda-device {i} --port {COMFY_PORT + i} &"
             for i in range(gpus)
@@ -96,7 +100,7 @@ def diffusers_code(
     if video:
         lines.append("from diffusers.utils import export_to_video")
     lines += loads
-    if plan == "component_offload" and gpus > 1:
+    if plan in ("component_offload", "pipeline_per_pair") and gpus > 1:
         lines.append(f'{load}, device_map="balanced")  # text encoders on cuda:1, denoiser on cuda:0')
     else:
         lines.append(f"{load})")
@@ -118,6 +122,8 @@ def diffusers_code(
             "component_offload": "" if gpus > 1 else "pipe.enable_model_cpu_offload()",
             "sequential_offload": "pipe.enable_sequential_cpu_offload()",
             "one_image_per_gpu": f'pipe.to("{device}")  # one process per GPU: CUDA_VISIBLE_DEVICES=0, 1, ...',
+            "offload_per_gpu": "pipe.enable_model_cpu_offload()",
+            "pipeline_per_pair": "",
         }[plan]
     )
     size = f"height={workload.height}, width={workload.width}, num_inference_steps={workload.steps}"
@@ -131,6 +137,13 @@ def diffusers_code(
     else:
         lines.append(f'image = pipe("a cat surfing at sunset", {size}).images[0]')
         lines.append('image.save("out.png")')
+    processes = {
+        "offload_per_gpu": [str(i) for i in range(gpus)],
+        "pipeline_per_pair": [f"{2 * i},{2 * i + 1}" for i in range(gpus // 2)],
+    }.get(plan)
+    if processes:  # one process per pipeline, each seeing its own GPUs
+        runs = " & ".join(f"CUDA_VISIBLE_DEVICES={visible} python run.py" for visible in processes)
+        lines.insert(0, f"# save as run.py; one process per pipeline: {runs}")
     return "\n".join(line for line in lines if line)
 
 

@@ -372,3 +372,19 @@ def test_sequential_offload_says_what_each_step_copies(client, catalog):
         client.get("/?model=wan-2-2-ti2v-5b&gpu=geforce-rtx-4090&ram_gb=16").content.decode()
     )
     assert "the other 0 KiB" not in whole
+
+
+def test_several_gpus_run_a_pipeline_each_and_the_verdict_counts_the_gpus_it_uses(client, catalog):
+    """The review: FLUX.1 [dev] on four RTX 3090s and 128 GB "runs on 4×" while the plan put it on GPU 1
+    and GPU 2 only. Each GPU now runs its own pipeline with the encoders in RAM; a plan that leaves GPUs
+    idle says how many of them it uses."""
+    four = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3090&count=4&ram_gb=128").content.decode()
+    verdict = text(four, "verdict")
+    assert verdict.startswith(
+        "Yes, but tight: FLUX.1 [dev] runs on 4× GeForce RTX 3090 with one offloaded pipeline per GPU, about "
+    )
+    assert verdict.endswith(", 4 images at a time.")
+    assert "each of the 4 GPUs, one pipeline per GPU" in text(four, "placement")
+    assert re.search(r"\d+\.\d images per minute from 4 pipelines at once\.", text(four, "time"))
+    three = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3090&count=3").content.decode()
+    assert "runs on 2 of 3× GeForce RTX 3090 with component offload" in text(three, "verdict")
