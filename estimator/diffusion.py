@@ -13,7 +13,7 @@ from pydantic import Field
 
 from . import memory
 from .diffusion_commands import commands_for
-from .diffusion_speed import DenoiserShape, Timing, format_range, timing, tokens
+from .diffusion_speed import SEQUENTIAL_OFFLOAD_GB_S, DenoiserShape, Timing, format_range, timing, tokens
 from .schema import DeviceSpec, DeviceUsage, Explanation, Frozen
 from .units import GIB, MIB, format_bytes
 
@@ -122,6 +122,9 @@ class DiffusionPlan(Frozen):
     timing: Timing | None = Field(default=None, description="one image or video on the slowest GPU")
     images_per_minute: float | None = None
     commands: dict[str, str] = Field(default_factory=dict, description="comfyui, diffusers")
+    command_timing: dict[str, Timing] = Field(
+        default_factory=dict, description="each command's time per image or video, by the key of `commands`"
+    )
 
     @property
     def fits(self) -> bool:
@@ -266,7 +269,7 @@ def _sequential(
         warnings=(
             "That is ComfyUI's partial loading (--lowvram, the time shown); diffusers' "
             f"enable_sequential_cpu_offload() keeps none of it and copies all {format_bytes(den.weights_bytes)} "
-            "every step: slower.",
+            "every step: slower, as its own time says.",
         ),
     )
 
@@ -629,6 +632,22 @@ def _timed(
             if t is not None:
                 update["timing"] = t
                 update["images_per_minute"] = 60 * w.images / t.total_s
+    if (t := update.get("timing")) is not None:
+        # the time of each command: ComfyUI runs the plan as timed; diffusers' sequential offload copies the
+        # whole denoiser every step through accelerate's hooks; for a pair of GPUs ComfyUI has no command
+        update["command_timing"] = {"comfyui": t, "diffusers": t}
+        if plan.strategy == "sequential_offload":
+            slow = timing(
+                shape,
+                gpus[0],
+                **size,
+                transfer_per_image_bytes=sum(c.weights_bytes for c in model.components if c is not den),
+                transfer_per_step_bytes=den.weights_bytes,
+                copy_gb_s=SEQUENTIAL_OFFLOAD_GB_S,
+            )
+            update["command_timing"]["diffusers"] = slow
+        if plan.strategy == "pipeline_per_pair":
+            del update["command_timing"]["comfyui"]
     update["commands"] = commands_for(
         plan=plan.strategy,
         model=model,

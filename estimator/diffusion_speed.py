@@ -49,8 +49,17 @@ PASS_OVERHEAD_S: dict[DenoiserKind, float] = {"dit": 0.004, "unet": 0.012}
 RANGE_LOW, RANGE_HIGH = 0.75, 1.6
 
 # Host → GPU copies of offloaded weights: PCIe 4.0 x16, one direction (links.PCIE_GB_S), at best;
-# pageable memory and PCIe 3.0 boards are slower, which the range's slow end covers.
+# pageable memory and PCIe 3.0 boards are slower, which the range's slow end covers. (The catalog's GPU rows
+# give a bus for some cards, "PCIe 4.0 x8", but the engine's DeviceSpec does not carry it: every card is
+# timed at this rate.)
 HOST_TO_GPU_GB_S = links.PCIE_GB_S
+# diffusers' enable_sequential_cpu_offload() copies every weight module by module through accelerate's hooks,
+# far below the bus's rate. FLUX.1-dev on an RTX 3090 at 1344×768, 50 steps, took "about 15min"
+# (github:black-forest-labs/flux issue #138): (50 × 24.0 GB of transformer + 9.9 GB of encoders and VAE) ÷
+# (900 s − the 116 s this module computes) = 1.5 GB/s. The other published figure, SD 1.5 on an RTX 3060 going
+# from 6 to 2 it/s (huggingface/diffusers issue #2266, diffusers 0.12), gives 5.2 GB/s: small models copy
+# faster, so this rate errs slow for them.
+SEQUENTIAL_OFFLOAD_GB_S = 1.5
 
 
 class DenoiserShape(Frozen):
@@ -121,8 +130,10 @@ def timing(
     images: int = 1,
     transfer_per_image_bytes: int = 0,
     transfer_per_step_bytes: int = 0,
+    copy_gb_s: float = HOST_TO_GPU_GB_S,
 ) -> Timing | None:
-    """The time of one batch of `images` on `device`; None without the GPU's FP16 rate."""
+    """The time of one batch of `images` on `device`, its offloaded weights copied at `copy_gb_s`; None
+    without the GPU's FP16 rate."""
     if not device.fp16_tflops:
         return None
     rate = device.fp16_tflops * 1e12
@@ -130,10 +141,10 @@ def timing(
     passes = shape.cfg_passes * images
     step_s = passes * (linear / (rate * EFFICIENCY[shape.kind]) + attention / (rate * ATTENTION_EFFICIENCY))
     step_s += shape.cfg_passes * PASS_OVERHEAD_S[shape.kind]
-    step_transfer_s = transfer_per_step_bytes / (HOST_TO_GPU_GB_S * 1e9)
+    step_transfer_s = transfer_per_step_bytes / (copy_gb_s * 1e9)
     step_s += step_transfer_s
     vae_s = images * width * height * frames * VAE_FLOPS_PER_PIXEL / (rate * EFFICIENCY["unet"])
-    transfer_s = transfer_per_image_bytes / (HOST_TO_GPU_GB_S * 1e9)
+    transfer_s = transfer_per_image_bytes / (copy_gb_s * 1e9)
     total = steps * step_s + vae_s + transfer_s
     return Timing(
         step_s=step_s,

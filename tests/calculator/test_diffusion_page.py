@@ -16,7 +16,7 @@ WAN_ON_TWO_3090S = "/?model=wan-2-1-t2v-14b&gpu=geforce-rtx-3090&count=2&quant=f
 
 def text(html: str, testid: str) -> str:
     """The text of the element with that data-testid (a p, pre, ul or strong), tags removed."""
-    found = re.search(rf'<(p|pre|ul|strong)[^>]*data-testid="{testid}"[^>]*>(.*?)</\1>', html, re.S)
+    found = re.search(rf'<(p|pre|ul|strong|small)[^>]*data-testid="{testid}"[^>]*>(.*?)</\1>', html, re.S)
     assert found, testid
     return markup.unescape(re.sub(r"<[^>]+>", "", found.group(2)))
 
@@ -388,3 +388,21 @@ def test_several_gpus_run_a_pipeline_each_and_the_verdict_counts_the_gpus_it_use
     assert re.search(r"\d+\.\d images per minute from 4 pipelines at once\.", text(four, "time"))
     three = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3090&count=3").content.decode()
     assert "runs on 2 of 3× GeForce RTX 3090 with component offload" in text(three, "verdict")
+
+
+def test_each_command_says_its_own_time(client, catalog):
+    """The review: FLUX.1 [dev] on an RTX 3060 showed ComfyUI's partial loading time (about 3.3 min) over a
+    diffusers snippet with enable_sequential_cpu_offload(), which copies the whole 24 GB transformer every
+    step at the rate diffusers reaches (estimator/diffusion_speed.py SEQUENTIAL_OFFLOAD_GB_S). Each command
+    now carries its own time, and the ComfyUI one is the time the verdict gives."""
+    html = client.get(FLUX_ON_3060).content.decode()
+    comfyui, diffusers = text(html, "comfyui-time"), text(html, "diffusers-time")
+    minutes = [
+        float(m) for m in re.findall(r"^about (\d+\.\d) min per image", comfyui + "\n" + diffusers, re.M)
+    ]
+    assert len(minutes) == 2 and minutes[1] > 2.5 * minutes[0]
+    assert f"about {minutes[0]} min per image of 28 steps" in text(html, "verdict")
+    assert "pipe.enable_sequential_cpu_offload()" in text(html, "diffusers-code")
+    # where both run the plan alike, both say the same time
+    same = client.get("/?model=flux-1-dev&gpu=geforce-rtx-4090&ram_gb=64").content.decode()
+    assert text(same, "comfyui-time") == text(same, "diffusers-time")
