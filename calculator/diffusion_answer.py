@@ -55,7 +55,14 @@ PLAN_TERMS = {
     "offload_per_gpu": "component-offload",
     "pipeline_per_pair": "data-parallelism",
 }
-NOT_OFFERED = {"tensor_parallel": "Tensor parallelism", "layer_split": "Layer split"}
+NOT_OFFERED = {"tensor_parallel": "Tensor or context parallelism", "layer_split": "Layer split"}
+# Where a visitor can read what the engine's sentence says of a plan not offered
+NOT_OFFERED_SOURCES = {
+    "tensor_parallel": (
+        "diffusers' parallelism API",
+        "https://huggingface.co/docs/diffusers/v0.40.0/api/parallel",
+    ),
+}
 WHY_NO_SPLIT_GUIDE = "/guides/diffusion-models-dont-split-like-llms/"
 
 
@@ -422,7 +429,9 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
         "video_seconds": round(seconds, 1) if seconds else None,
         "why_no_split": _after_colon(result.not_supported["tensor_parallel"].split(";")[0]),
         "why_no_split_url": WHY_NO_SPLIT_GUIDE,
-        "not_supported": [(NOT_OFFERED[k], why) for k, why in result.not_supported.items()],
+        "not_supported": [
+            (NOT_OFFERED[k], why, NOT_OFFERED_SOURCES.get(k)) for k, why in result.not_supported.items()
+        ],
         "diffusion_suggestions": changes,
         "engine_version": ENGINE_VERSION,
     }

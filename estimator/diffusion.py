@@ -30,11 +30,18 @@ PARALLEL = ("one_image_per_gpu", "offload_per_gpu", "pipeline_per_pair")
 Role = Literal["denoiser", "text_encoder", "vae", "other"]
 
 NOT_SUPPORTED = {
+    # diffusers splits a transformer's steps with ContextParallelConfig (Ring and Ulysses attention) and, from
+    # v0.40.0, TensorParallelConfig (https://huggingface.co/docs/diffusers/v0.40.0/api/parallel); Wan2.1 and
+    # HunyuanVideo's own scripts with xDiT. The calculator has no published timing of either to size them by.
     "tensor_parallel": (
         "A denoising step is one pass of the whole transformer over all the latent's tokens (thousands for "
-        "an image, tens of thousands for a video), repeated "
-        "20–50 times; sharding it would put two all-reduces per block on the bus at every step, and "
-        "diffusers and ComfyUI do not do it. Component offload frees the same memory without that cost."
+        "an image, tens of thousands for a video), repeated 20–50 times; splitting each step over GPUs "
+        "exchanges activations inside every block at every step. diffusers does it for diffusion "
+        "transformers (context parallelism with ContextParallelConfig, tensor parallelism with "
+        "TensorParallelConfig), and Wan2.1's and HunyuanVideo's scripts with xDiT; ComfyUI's core runs one GPU "
+        "per process. What it gains depends on the link between the GPUs, and no published timing calibrates "
+        "it here, so the calculator does not size it. Component offload frees the memory, and one pipeline "
+        "per GPU adds images per minute, without that traffic."
     ),
     "layer_split": (
         "Splitting the denoiser's layers over GPUs makes every step wait on each GPU in turn and hand the "

@@ -33,7 +33,9 @@ def test_flux_dev_on_an_rtx_3060_gets_a_plan_a_time_and_commands(client, catalog
     assert "pipe.enable_sequential_cpu_offload()" in text(html, "diffusers-code")
     assert "T5-v1.1-XXL encoder" in text(html, "placement")
     assert 'href="/guides/diffusion-models-dont-split-like-llms/"' in html
-    assert text(html, "why-no-split").startswith("No tensor split: a denoising step is one pass")
+    assert text(html, "why-no-split").startswith(
+        "No split of the denoiser sized here: a denoising step is one pass"
+    )
     assert 'name="steps"' in html and 'name="width"' in html and 'name="ctx"' not in html
     assert 'value="flux-1-dev" selected' in html  # the picker shows the model asked about
     # the verdict is the page's title and description, as an LLM's is (for tabs, search and shares)
@@ -406,3 +408,27 @@ def test_each_command_says_its_own_time(client, catalog):
     # where both run the plan alike, both say the same time
     same = client.get("/?model=flux-1-dev&gpu=geforce-rtx-4090&ram_gb=64").content.decode()
     assert text(same, "comfyui-time") == text(same, "diffusers-time")
+
+
+def test_the_result_the_guide_and_the_glossary_agree_on_splitting_one_image(client, catalog):
+    """The review: the result said diffusers "does not do" tensor parallelism while the guide and the
+    glossary said it has context and tensor parallelism, and the guide said the calculator "does not size
+    diffusion pipelines yet" beside a calculator that does. All now say diffusers does it (with the page a
+    visitor can open) and that the calculator does not size it."""
+    from django.conf import settings
+
+    html = client.get(FLUX_ON_3060).content.decode()
+    offered = re.search(r'data-testid="not-offered".*?</details>', html, re.S).group(0)
+    assert "do not do it" not in offered
+    assert "ContextParallelConfig" in offered and "TensorParallelConfig" in offered
+    assert 'href="https://huggingface.co/docs/diffusers/v0.40.0/api/parallel"' in offered
+    content = settings.BASE_DIR / "content"
+    pages = [
+        content / "guides" / "diffusion-models-dont-split-like-llms.md",
+        *(content / "glossary" / f"{slug}.md" for slug in ("component-offload", "denoising-loop")),
+    ]
+    for page in pages:
+        words = page.read_text(encoding="utf-8")
+        assert "does not size diffusion pipelines yet" not in words
+        assert "does not estimate diffusion models yet" not in words
+        assert "https://huggingface.co/docs/diffusers/v0.40.0/api/parallel" in words, page.name
