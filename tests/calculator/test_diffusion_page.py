@@ -432,3 +432,20 @@ def test_the_result_the_guide_and_the_glossary_agree_on_splitting_one_image(clie
         assert "does not size diffusion pipelines yet" not in words
         assert "does not estimate diffusion models yet" not in words
         assert "https://huggingface.co/docs/diffusers/v0.40.0/api/parallel" in words, page.name
+
+
+def test_on_a_phone_the_image_answer_reads_like_the_llm_one(client, catalog):
+    """The review at 390×844: the image verdict was a bar fixed at the bottom over the text (the LLM one
+    stays at the top: `verdict-bar first`), and the folded "Change the question" said nothing where the
+    LLM page says "model · format · hardware · tokens"."""
+    html = client.get(FLUX_ON_3060 + "&quant=fp8").content.decode()
+    assert re.search(r'<div class="verdict-bar first" data-testid="verdict-bar">', html)
+    summary = re.search(r'<span class="summary-text" id="summary"[^>]*>(.*?)</span>', html, re.S).group(1)
+    assert (
+        markup.unescape(summary)
+        == "FLUX.1 [dev] · FP8 (E4M3) · 1× GeForce RTX 3060 12 GB · 1024×1024, 28 steps"
+    )
+    video = client.get(WAN_ON_TWO_3090S).content.decode()
+    assert ", 81 frames, " in re.search(r'id="summary"[^>]*>(.*?)</span>', video, re.S).group(1)
+    partial = client.get(FLUX_ON_3060 + "&kind=diffusion", headers={"HX-Request": "true"}).content.decode()
+    assert re.search(r'id="summary" hx-swap-oob="true">FLUX\.1 \[dev\] · ', markup.unescape(partial))
