@@ -15,7 +15,7 @@ from catalog.models import DiffusionModel, Gpu, Quantization
 from catalog.pages import POPULAR_GPUS
 from estimator import ENGINE_VERSION, DiffusionEstimate, DiffusionSpec, DiffusionWorkload, estimate_diffusion
 from estimator.diffusion import NO_FLOAT8_BACKENDS, DiffusionPlan
-from estimator.diffusion_speed import DenoiserShape, format_range, format_seconds
+from estimator.diffusion_speed import DenoiserShape, format_range, format_seconds, host_link_gb_s
 from estimator.units import GIB, format_bytes
 
 from .forms import QuestionForm, _group, device_summary, name_field, whole_number
@@ -229,7 +229,10 @@ def _estimate(form: DiffusionForm, data: dict) -> DiffusionEstimate:
         denoiser_bits=None if data["quant"].slug == "bf16" else data["quant"].bits_per_weight,
         ram_bytes=data["ram_gb"] * GIB if data.get("ram_gb") else None,
     )
-    return estimate_diffusion(model=spec, devices=[g.as_spec() for g in form.devices], workload=workload)
+    links = {g.slug: rate for g in form.devices if (rate := host_link_gb_s(g.bus_interface))}
+    return estimate_diffusion(
+        model=spec, devices=[g.as_spec() for g in form.devices], workload=workload, host_links=links
+    )
 
 
 @dataclass(frozen=True)

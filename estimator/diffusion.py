@@ -13,7 +13,15 @@ from pydantic import Field
 
 from . import memory
 from .diffusion_commands import commands_for
-from .diffusion_speed import SEQUENTIAL_OFFLOAD_GB_S, DenoiserShape, Timing, format_range, timing, tokens
+from .diffusion_speed import (
+    HOST_TO_GPU_GB_S,
+    SEQUENTIAL_OFFLOAD_GB_S,
+    DenoiserShape,
+    Timing,
+    format_range,
+    timing,
+    tokens,
+)
 from .schema import DeviceSpec, DeviceUsage, Explanation, Frozen
 from .units import GIB, MIB, format_bytes
 
@@ -282,8 +290,14 @@ def _sequential(
 
 
 def estimate_diffusion(
-    *, model: DiffusionSpec, devices: list[DeviceSpec], workload: DiffusionWorkload | None = None
+    *,
+    model: DiffusionSpec,
+    devices: list[DeviceSpec],
+    workload: DiffusionWorkload | None = None,
+    host_links: dict[str, float] | None = None,
 ) -> DiffusionEstimate:
+    """`host_links`: each GPU's host → GPU copy rate in GB/s, by slug (`diffusion_speed.host_link_gb_s` of its
+    PCIe generation and lanes); a GPU not in it copies at HOST_TO_GPU_GB_S (PCIe 4.0 x16)."""
     if not devices:
         raise ValueError("at least one device is needed")
     w = workload or DiffusionWorkload()
@@ -348,7 +362,7 @@ def estimate_diffusion(
                 )
             )
         found.append(_sequential(model, main, w, act))
-    found = [_timed(p, model, gpus, w) for p in found]
+    found = [_timed(p, model, gpus, w, host_links or {}) for p in found]
     order = [
         "all_on_gpu",
         "component_offload",
@@ -584,7 +598,11 @@ def _in_format(model: DiffusionSpec, w: DiffusionWorkload) -> DiffusionSpec:
 
 
 def _timed(
-    plan: DiffusionPlan, model: DiffusionSpec, gpus: list[DeviceSpec], w: DiffusionWorkload
+    plan: DiffusionPlan,
+    model: DiffusionSpec,
+    gpus: list[DeviceSpec],
+    w: DiffusionWorkload,
+    host_links: dict[str, float],
 ) -> DiffusionPlan:
     """The plan with where each component sits, its time per image or video, and its commands."""
     den = model.denoiser
@@ -621,7 +639,10 @@ def _timed(
             moved = (
                 sum(c.weights_bytes for c in model.components) if plan.strategy == "offload_per_gpu" else 0
             )
-            each = [timing(shape, d, **size, transfer_per_image_bytes=moved) for d in runs_on]
+            each = [
+                timing(shape, d, **size, transfer_per_image_bytes=moved, copy_gb_s=_link(d, host_links))
+                for d in runs_on
+            ]
             if each and all(each):
                 update["timing"] = max(each, key=lambda t: t.total_s)
                 update["images_per_minute"] = sum(60 * w.images / t.total_s for t in each)
@@ -634,7 +655,12 @@ def _timed(
             }.get(plan.strategy, 0)
             per_step = _streamed_per_step(plan, den) if plan.strategy == "sequential_offload" else 0
             t = timing(
-                shape, gpus[0], **size, transfer_per_image_bytes=moved, transfer_per_step_bytes=per_step
+                shape,
+                gpus[0],
+                **size,
+                transfer_per_image_bytes=moved,
+                transfer_per_step_bytes=per_step,
+                copy_gb_s=_link(gpus[0], host_links),
             )
             if t is not None:
                 update["timing"] = t
@@ -650,7 +676,7 @@ def _timed(
                 **size,
                 transfer_per_image_bytes=sum(c.weights_bytes for c in model.components if c is not den),
                 transfer_per_step_bytes=den.weights_bytes,
-                copy_gb_s=SEQUENTIAL_OFFLOAD_GB_S,
+                copy_gb_s=min(SEQUENTIAL_OFFLOAD_GB_S, _link(gpus[0], host_links)),
             )
             update["command_timing"]["diffusers"] = slow
         if plan.strategy == "pipeline_per_pair":
@@ -663,6 +689,10 @@ def _timed(
         backend=gpus[0].backend,
     )
     return plan.model_copy(update=update)
+
+
+def _link(device: DeviceSpec, host_links: dict[str, float]) -> float:
+    return host_links.get(device.slug, HOST_TO_GPU_GB_S)
 
 
 def _streamed_per_step(plan: DiffusionPlan, den: DiffusionComponent) -> int:

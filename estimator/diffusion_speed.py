@@ -14,6 +14,7 @@ calibration against published timings is `bench/data/diffusion_timings.json`, ch
 tests/engine/test_diffusion_speed.py.
 """
 
+import re
 from math import ceil
 from typing import Literal
 
@@ -48,11 +49,16 @@ PASS_OVERHEAD_S: dict[DenoiserKind, float] = {"dit": 0.004, "unet": 0.012}
 # edge is FLUX.1-dev on an H100 (1.45× the estimate: eager PyTorch reaches a smaller share of Hopper).
 RANGE_LOW, RANGE_HIGH = 0.75, 1.6
 
-# Host → GPU copies of offloaded weights: PCIe 4.0 x16, one direction (links.PCIE_GB_S), at best;
-# pageable memory and PCIe 3.0 boards are slower, which the range's slow end covers. (The catalog's GPU rows
-# give a bus for some cards, "PCIe 4.0 x8", but the engine's DeviceSpec does not carry it: every card is
-# timed at this rate.)
-HOST_TO_GPU_GB_S = links.PCIE_GB_S
+# Host → GPU copies of offloaded weights run at the card's PCIe link (the catalog's bus, "PCIe 4.0 x8", read
+# by `host_link_gb_s`; a card without one is taken to be PCIe 4.0 x16) times the share of it a copy reaches.
+# Per lane, one direction, after 128b/130b encoding: 8, 16 and 32 GT/s for PCIe 3.0, 4.0 and 5.0 (PCI-SIG),
+# 0.985, 1.969 and 3.938 GB/s; sixteen lanes of 4.0 are links.PCIE_GB_S.
+PCIE_LANE_GB_S = {"3.0": 0.985, "4.0": 1.969, "5.0": 3.938}
+# A host → GPU copy's share of that: rocm-bandwidth-test's unidirectional copy peak from the CPU to a Radeon RX
+# 7900 XTX on an EPYC 7542's PCIe 4.0 x16 is 28.411 GB/s of 31.5 (github:ROCm/legacy-rocm-build issue #2253).
+# Pageable memory and busy hosts are slower, which the range's slow end covers.
+PCIE_COPY_EFFICIENCY = 0.90
+HOST_TO_GPU_GB_S = links.PCIE_GB_S * PCIE_COPY_EFFICIENCY
 # diffusers' enable_sequential_cpu_offload() copies every weight module by module through accelerate's hooks,
 # far below the bus's rate. FLUX.1-dev on an RTX 3090 at 1344×768, 50 steps, took "about 15min"
 # (github:black-forest-labs/flux issue #138): (50 × 24.0 GB of transformer + 9.9 GB of encoders and VAE) ÷
@@ -60,6 +66,15 @@ HOST_TO_GPU_GB_S = links.PCIE_GB_S
 # from 6 to 2 it/s (huggingface/diffusers issue #2266, diffusers 0.12), gives 5.2 GB/s: small models copy
 # faster, so this rate errs slow for them.
 SEQUENTIAL_OFFLOAD_GB_S = 1.5
+
+
+def host_link_gb_s(bus: str | None) -> float | None:
+    """What a host → GPU copy reaches over the catalog's bus ("PCIe 4.0 x8": 14.2 GB/s); None for a bus it
+    does not name (empty, or not PCIe)."""
+    found = re.fullmatch(r"PCIe (\d\.\d) x(\d+)", (bus or "").strip())
+    if not found or found.group(1) not in PCIE_LANE_GB_S:
+        return None
+    return PCIE_LANE_GB_S[found.group(1)] * int(found.group(2)) * PCIE_COPY_EFFICIENCY
 
 
 class DenoiserShape(Frozen):

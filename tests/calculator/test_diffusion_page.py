@@ -449,3 +449,18 @@ def test_on_a_phone_the_image_answer_reads_like_the_llm_one(client, catalog):
     assert ", 81 frames, " in re.search(r'id="summary"[^>]*>(.*?)</span>', video, re.S).group(1)
     partial = client.get(FLUX_ON_3060 + "&kind=diffusion", headers={"HX-Request": "true"}).content.decode()
     assert re.search(r'id="summary" hx-swap-oob="true">FLUX\.1 \[dev\] · ', markup.unescape(partial))
+
+
+def test_the_catalogs_pcie_link_times_the_offload_copies(client, catalog):
+    """The RTX 4060 Ti 16 GB's catalog row says "PCIe 4.0 x8": its copies from system RAM run at half the
+    rate of an RTX 4090's "PCIe 4.0 x16" (estimator/diffusion_speed.py host_link_gb_s)."""
+    from estimator.diffusion_speed import host_link_gb_s
+
+    def copy_rate(gpu: str) -> float:
+        body = client.get("/api/v1/estimate", {"model": "flux-1-dev", "gpu": gpu, "ram_gb": "64"}).json()
+        plan = next(p for p in body["plans"] if p["strategy"] == "component_offload")
+        moved = sum(d["weights_bytes"] for d in plan["devices"])
+        return moved / plan["timing"]["transfer_s"] / 1e9
+
+    assert copy_rate("geforce-rtx-4060-ti-16-gb") == pytest.approx(host_link_gb_s("PCIe 4.0 x8"))
+    assert copy_rate("geforce-rtx-4090") == pytest.approx(host_link_gb_s("PCIe 4.0 x16"))

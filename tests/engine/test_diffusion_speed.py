@@ -15,7 +15,15 @@ from estimator import (
     DiffusionWorkload,
     estimate_diffusion,
 )
-from estimator.diffusion_speed import RANGE_HIGH, RANGE_LOW, DenoiserShape, pass_flops, timing, tokens
+from estimator.diffusion_speed import (
+    HOST_TO_GPU_GB_S,
+    RANGE_HIGH,
+    RANGE_LOW,
+    DenoiserShape,
+    pass_flops,
+    timing,
+    tokens,
+)
 from estimator.units import GIB
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,7 +175,7 @@ def test_flux_dev_in_fp8_on_an_rtx_3060_streams_only_what_does_not_fit():
     gpu = plan.devices[0]
     resident = gpu.tensors[den]
     assert 8 * GIB < resident < 10 * GIB and not gpu.tight and gpu.fits
-    assert t.step_transfer_s * 31.5e9 == pytest.approx(12e9 - resident, rel=1e-6)
+    assert t.step_transfer_s * HOST_TO_GPU_GB_S * 1e9 == pytest.approx(12e9 - resident, rel=1e-6)
     assert plan.placement[den].startswith(
         f"System RAM; {resident / GIB:.1f} GiB of it kept on GeForce RTX 3060 12 GB, "
     )
@@ -272,3 +280,38 @@ def test_when_nothing_fits_the_reason_weighs_the_ram_given():
     too_big = estimate_diffusion(model=flux, devices=[rtx_3060], workload=huge)
     assert too_big.recommended is None
     assert too_big.reason.startswith("No plan fits: even with every component in system RAM")
+
+
+@pytest.mark.parametrize(
+    ("bus", "gb_s"),
+    [
+        ("PCIe 4.0 x16", 28.35),
+        ("PCIe 4.0 x8", 14.18),
+        ("PCIe 5.0 x16", 56.71),
+        ("PCIe 3.0 x16", 14.18),
+        ("", None),
+    ],
+)
+def test_a_cards_pcie_link_sets_its_copy_rate(bus, gb_s):
+    # lanes × per-lane rate (0.985 / 1.969 / 3.938 GB/s) × the 0.90 a host → GPU copy reaches
+    from estimator.diffusion_speed import host_link_gb_s
+
+    found = host_link_gb_s(bus)
+    assert found == (pytest.approx(gb_s, abs=0.01) if gb_s else None)
+
+
+def test_an_rtx_4060_ti_on_eight_lanes_copies_at_half_the_rate():
+    """The review: offload copies ran at 31.5 GB/s on every card, though an RTX 4060 Ti has PCIe 4.0 x8."""
+    from estimator.diffusion_speed import host_link_gb_s
+
+    w = DiffusionWorkload(ram_bytes=64 * GIB)
+    card = device("geforce-rtx-4060-ti-16-gb")
+    links = {card.slug: host_link_gb_s("PCIe 4.0 x8")}
+    eight = estimate_diffusion(model=spec("flux-1-dev"), devices=[card], workload=w, host_links=links)
+    sixteen = estimate_diffusion(model=spec("flux-1-dev"), devices=[card], workload=w)
+    for strategy in ("component_offload", "sequential_offload"):
+        slow = next(p for p in eight.plans if p.strategy == strategy).timing
+        fast = next(p for p in sixteen.plans if p.strategy == strategy).timing
+        # 16 lanes of the catalog's default are links.PCIE_GB_S, 31.5; 8 lanes of 1.969 are 15.75
+        assert slow.transfer_s == pytest.approx(2 * fast.transfer_s, rel=1e-3)
+        assert slow.step_transfer_s == pytest.approx(2 * fast.step_transfer_s, rel=1e-3)
