@@ -94,7 +94,9 @@ class DiffusionForm(QuestionForm):
 
     FIELDS = ["model", "quant", "gpu", "count", "ram_gb", "width", "height", "steps", "frames"]
 
-    config = ctx = batch = prompt = kv = runtime = backend = link = hosts = None  # not questions about images
+    config = ctx = batch = prompt = kv = fa = runtime = backend = link = hosts = (
+        None  # not questions about images
+    )
     quant = name_field("Format", "format", help_text="Of the denoiser; empty: as released.")
     width = whole_number("Width (px)", MAX_SIDE, least=64)
     height = whole_number("Height (px)", MAX_SIDE, least=64)

@@ -464,3 +464,14 @@ def test_the_catalogs_pcie_link_times_the_offload_copies(client, catalog):
 
     assert copy_rate("geforce-rtx-4060-ti-16-gb") == pytest.approx(host_link_gb_s("PCIe 4.0 x8"))
     assert copy_rate("geforce-rtx-4090") == pytest.approx(host_link_gb_s("PCIe 4.0 x16"))
+
+
+def test_every_error_span_an_image_answer_swaps_has_its_place_on_the_page(client, catalog):
+    """Switching the model to an image one logged htmx:oobErrorNoTarget for #error-fa: the image form kept
+    the LLM form's flash attention field, whose error span the image page does not have."""
+    url = "/?model=flux-1-dev&gpu=geforce-rtx-4090"
+    page = client.get(url).content.decode()
+    asked = f"{url}&steps=20&kind=diffusion"  # the image form's hidden field says where it comes from
+    partial = client.get(asked, headers={"HX-Request": "true", "HX-Current-URL": url}).content.decode()
+    swapped = set(re.findall(r'id="(error-[\w-]+)" hx-swap-oob', partial))
+    assert swapped and all(f'id="{target}"' in page for target in swapped)
