@@ -95,3 +95,20 @@ def test_a_unified_memory_machine_s_bar_says_how_its_gpu_gets_that_memory(client
     the GPU 110.2 GiB, where a Mac's bar linked the glossary's unified-memory entry."""
     html = client.get(f"/?model=gpt-oss-120b&gpu={gpu}").content.decode()
     assert f'<a href="/glossary/unified-memory/">{said}</a>' in html
+
+
+def test_a_mac_is_told_where_mlx_runs_the_model_faster(client, catalog):
+    """A visitor review: Llama 3.1 70B on an M4 Max said 9.16 tok/s with llama.cpp and never that its own MLX
+    4-bit estimate was 11.7. The suggestion links the MLX question, whose page says the same speed."""
+    page = client.get("/?model=llama-3-1-70b-instruct&gpu=apple-m4-max-64gb")
+    [mlx] = [s for s in page.context["suggestions"] if s["kind"] == "runtime"]
+    assert mlx["text"].startswith("Run the MLX 4-bit conversion with MLX: about ")
+    assert mlx["text"].endswith("faster than Q4_K_M with llama.cpp.")
+    there = client.get(mlx["url"]).context
+    assert f"about {there['verdict'].tok_s} tok/s per user" in mlx["text"]
+    # not on a GPU with its own memory, nor where MLX is the runtime already
+    assert not any(
+        s["kind"] == "runtime"
+        for s in client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090").context["suggestions"]
+    )
+    assert not [s for s in there["suggestions"] if s["kind"] == "runtime"]
