@@ -560,7 +560,18 @@ def what_hardware(
                 break
             previous = speed
     smallest = sorted(sets, key=_size_key)
-    cheapest = sorted(sets, key=lambda s: (s.price_usd is None, s.price_usd or 0, *_size_key(s)))
+    # a launch price over two years old with none newer (PriceTag.old) is what the card cost then, not now:
+    # ranked after the prices of today (a visitor review: 2× RTX 3060 at their 2021 launch price of $658
+    # came first, before a used RTX 3090 at $700 seen this month and 56% faster)
+    cheapest = sorted(
+        sets,
+        key=lambda s: (
+            s.price_usd is None,
+            s.unit_price is not None and s.unit_price.old,
+            s.price_usd or 0,
+            *_size_key(s),
+        ),
+    )
     fastest = sorted(sets, key=lambda s: (-s.tok_s, *_size_key(s)))
     return HardwareAnswer(
         smallest=smallest[:top],

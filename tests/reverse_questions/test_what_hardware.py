@@ -250,3 +250,22 @@ def test_a_speed_asked_reads_grouped(client, catalog):
     """A visitor review: "at 100000 tok/s or more", where the site groups its numbers."""
     html = client.get("/what-hardware/?model=llama-3-1-8b-instruct&tok_s=100000").content.decode()
     assert "at 100,000 tok/s or more" in html
+
+
+def test_a_launch_price_of_years_ago_is_not_ranked_cheaper_than_todays(client, catalog):
+    """A visitor review: "2× RTX 3060 12 GB: $658 (launch, Jan 2021, none newer)" ranked cheapest, before a used
+    RTX 3090 seen this month at $700 and faster. An old launch price now follows the prices of today."""
+    set_prices({RTX_3090: "700"})
+    gpu = Gpu.objects.get(slug="geforce-rtx-3060-12-gb")
+    Price.objects.create(
+        slug="rtx-3060-launch-test",
+        gpu=gpu,
+        amount=Decimal("329"),
+        currency="USD",
+        region="US",
+        date=gpu.release_date,
+        source_url="https://example.com/rtx-3060-launch",
+    )
+    answer = client.get("/what-hardware/?model=qwen3-30b-a3b&quant=q4_k_m&tok_s=20").context["answer"]
+    priced = [(s.device.slug, s.unit_price.old) for s in answer.cheapest if s.price_usd is not None]
+    assert priced.index((RTX_3090, False)) < priced.index(("geforce-rtx-3060-12-gb", True))
