@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from config import http_cache
 
 from . import fitting, measurements, pages, slugs, tiers
-from .models import Gpu, LlmModel, Quantization
+from .models import DiffusionModel, Gpu, LlmModel, Quantization
 
 
 @require_GET
@@ -121,9 +121,13 @@ def gpu_compare(request):
 @require_GET
 @http_cache.public(etag=http_cache.page_etag)
 def model_list(request):
-    """Every LLM of the catalog, listed ones first."""
+    """Every LLM of the catalog, listed ones first; then every image and video model, which the calculator
+    answers (a visitor review: the list named none, and the calculator's list none until typed)."""
     models = LlmModel.objects.order_by("-listed", "name", "slug")
-    return TemplateResponse(request, "catalog/model_list.html", {"models": models})
+    diffusion = DiffusionModel.objects.order_by("kind", "name", "slug")
+    # each opens as a question on the most popular card (pages.POPULAR_GPUS), which the visitor changes there
+    context = {"models": models, "diffusion": diffusion, "on_gpu": pages.POPULAR_GPUS[-1]}
+    return TemplateResponse(request, "catalog/model_list.html", context)
 
 
 @require_GET

@@ -217,9 +217,20 @@ def test_model_list_shows_params_active_params_context_and_family(client, catalo
     assert "<td>30.5 B</td>" in qwen and "<td>3.4 B</td>" in qwen and "40960" in qwen and "qwen3" in qwen
 
 
-def test_model_list_runs_one_query(client, catalog, django_assert_num_queries):
-    with django_assert_num_queries(1):  # 1: every LLM
+def test_model_list_runs_two_queries(client, catalog, django_assert_num_queries):
+    with django_assert_num_queries(2):  # every LLM, every image and video model
         client.get("/models/")
+
+
+def test_model_list_names_the_image_and_video_models_the_calculator_answers(client, catalog):
+    """A visitor review: the list ("Every LLM we know") named no image model, nor did the calculator's
+    list until one typed."""
+    flux = row(client.get("/models/").text, "model", "flux-1-dev")
+    assert (
+        'href="/?model=flux-1-dev&amp;gpu=geforce-rtx-4090"' in flux
+        and '<td data-label="Makes">Images</td>' in flux
+        and '<td data-label="Denoiser">12 B</td>' in flux
+    )
 
 
 def test_llama_70b_q4_k_m_needs_one_80gb_card_or_two_3090s(client, catalog):
