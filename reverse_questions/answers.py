@@ -54,7 +54,7 @@ def set_rows(answer: HardwareAnswer) -> dict[str, SafeString]:
             f'\n      <td data-label="Plan"><a href="{glossary}{esc(STRATEGY_TERMS.get(plan.strategy))}/">'
             f"{esc(STRATEGY_TITLES.get(plan.strategy))}</a>{extra}</td>"
             f'\n      <td data-label="Price">{price}</td>'
-            f'\n      <td><a href="{esc(s.permalink)}">Details</a> · '
+            f'\n      <td class="row-links"><a href="{esc(s.permalink)}">Details</a> · '
             f'<a href="{cost}{esc(s.permalink[1:])}">Cost</a></td>\n    </tr>\n  '
         )
 

@@ -269,3 +269,15 @@ def test_a_launch_price_of_years_ago_is_not_ranked_cheaper_than_todays(client, c
     answer = client.get("/what-hardware/?model=qwen3-30b-a3b&quant=q4_k_m&tok_s=20").context["answer"]
     priced = [(s.device.slug, s.unit_price.old) for s in answer.cheapest if s.price_usd is not None]
     assert priced.index((RTX_3090, False)) < priced.index(("geforce-rtx-3060-12-gb", True))
+
+
+def test_on_a_phone_the_answer_comes_first_and_its_links_are_buttons(client, catalog):
+    """A visitor review at 390×844: the whole form filled the first screen before any result, the count sat in
+    a bar fixed over the page's foot, and "Details · Cost" were 19 px tall links side by side."""
+    html = client.get("/what-hardware/?model=qwen3-30b-a3b").content.decode()
+    assert '<details class="question-toggle" open data-collapse-on-phone>' in html  # site.js folds it
+    assert "Qwen3 30B-A3B · 8,192 tokens · at least 10 tok/s</span></summary>" in html
+    assert '<div class="verdict-bar first">' in html  # at the top, as the calculator's
+    assert '<td class="row-links"><a href="/?model=qwen3-30b-a3b' in html
+    runs = client.get("/what-runs/?gpu=geforce-rtx-3090").content.decode()
+    assert "1× GeForce RTX 3090 · 8,192 tokens</span></summary>" in runs and "data-collapse-on-phone" in runs
