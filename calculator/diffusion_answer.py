@@ -318,10 +318,14 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Qu
     found = []
     for quant in smaller:
         better = answer(form, quant=quant).recommended_plan
-        if better is None or (result.recommended and not _faster(better, result.recommended_plan)):
+        current = result.recommended_plan
+        lighter = current is not None and better is not None and _less_ram(better, current)
+        if better is None or (current and not (_faster(better, current) or lighter)):
             continue
         how = _in_a_sentence(better.strategy)
         speed = f", about {format_seconds(better.timing.total_s)}" if better.timing else ""
+        if lighter:  # a visitor review: Q4_K_S needs 16 GB of RAM where BF16's sequential offload needs 48
+            speed += f", with {format_bytes(_ram_bytes(better))} of system RAM in use"
         text = f"{quant.name} fits" if result.recommended is None else f"{quant.name}: {how}{speed}"
         found.append({"text": text, "url": permalink(form, quant=quant.slug)})
         break
@@ -370,6 +374,16 @@ def _smaller_picture(form: DiffusionForm):
             if plan is not None:
                 return change, plan
     return None
+
+
+def _ram_bytes(plan) -> int:
+    """What a plan keeps in system RAM."""
+    return sum(d.used_bytes for d in plan.devices if d.kind == "host")
+
+
+def _less_ram(plan, than, by: float = 0.5) -> bool:
+    """A plan worth suggesting over sequential offload for the RAM it spares: at most half of it."""
+    return plan.strategy != "sequential_offload" and _ram_bytes(plan) <= by * _ram_bytes(than)
 
 
 def _faster(plan, than, by: float = 0.9) -> bool:
