@@ -285,8 +285,10 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
     word = "Yes, but tight" if tight else "Yes"
     if assumed := assumed_ram_gb(result, form):
         word += f", with {assumed} GB of system RAM or more"
-    # the GPUs it uses, where it leaves some of those asked about idle: "2 of 4× GeForce RTX 3090"
-    used = f"{plan.gpus_used} of " if plan.gpus_used < len(form.devices) else ""
+    # the GPUs it uses, where it leaves some of those asked about idle: "2 GPUs of your 4× GeForce RTX 3090"
+    # (a review of the diff: "2 of 1× GeForce RTX 4090 + 3× GeForce RTX 3060" read as nonsense)
+    n = plan.gpus_used
+    used = f"{'one GPU' if n == 1 else f'{n} GPUs'} of your " if n < len(form.devices) else ""
     return DiffusionVerdict(
         True, f"{word}: {model.name} runs on {used}{hardware} with {how}{speed}.", time, tight
     )

@@ -140,6 +140,13 @@ class DiffusionPlan(Frozen):
     command_timing: dict[str, Timing] = Field(
         default_factory=dict, description="each command's time per image or video, by the key of `commands`"
     )
+    processes: tuple[tuple[int, ...], ...] = Field(
+        default=(),
+        description=(
+            "where the plan runs one process per pipeline: each one's GPUs by their place in the question's "
+            "list, from 0 (CUDA_VISIBLE_DEVICES, ComfyUI's --cuda-device); the denoiser's first"
+        ),
+    )
 
     @property
     def fits(self) -> bool:
@@ -304,12 +311,17 @@ def estimate_diffusion(
     model = _in_format(model, w)
     den = model.denoiser
     others = [c for c in model.components if c is not den]
-    gpus = sorted(devices, key=lambda d: -d.usable_bytes)
+    # largest first; `index` keeps each GPU's place as the visitor listed them, which the launch commands
+    # and the labels name (CUDA_VISIBLE_DEVICES=2 is the third GPU listed, whatever its size)
+    index = sorted(range(len(devices)), key=lambda i: -devices[i].usable_bytes)
+    gpus = [devices[i] for i in index]
     main = gpus[0]
     act = activation_bytes(model.shape, w)
     # Two cards of one kind must read apart in "where each part sits": "GeForce RTX 3090 (GPU 2)".
     named = {d.name for d in gpus}
-    label = [d.name if len(named) == len(gpus) else f"{d.name} (GPU {i + 1})" for i, d in enumerate(gpus)]
+    label = [
+        d.name if len(named) == len(gpus) else f"{d.name} (GPU {index[i] + 1})" for i, d in enumerate(gpus)
+    ]
     found: list[DiffusionPlan] = [
         DiffusionPlan(
             strategy="all_on_gpu",
@@ -345,9 +357,9 @@ def estimate_diffusion(
             )
         )
         if len(gpus) >= 4:  # with two or three GPUs, one pair is component offload over two GPUs
-            found.append(_per_pair(den, others, gpus, label, w, act))
+            found.append(_per_pair(den, others, gpus, label, w, act, index))
         if w.ram_bytes is not None and not any(d.unified_memory for d in gpus):
-            found.append(_offload_per_gpu(model, gpus, label, w, act))
+            found.append(_offload_per_gpu(model, gpus, label, w, act, index))
     if w.ram_bytes is not None and not all(d.unified_memory for d in gpus):  # unified: no RAM beside
         if len(gpus) == 1:
             found.append(
@@ -426,10 +438,11 @@ def _per_pair(
     label: list[str],
     w: DiffusionWorkload,
     act: int,
+    index: list[int],
 ) -> DiffusionPlan:
     """One pipeline per pair of GPUs, as component offload over two: the denoiser on the larger of each
     pair, the other components on its partner (the largest GPUs paired with the smallest); with an odd
-    count, the middle GPU is left out."""
+    count, the middle GPU is left out. `index`: each GPU's place as listed (DiffusionPlan.processes)."""
     n = len(gpus) // 2
     pairs = [(i, len(gpus) - 1 - i) for i in range(n)]
     devices = []
@@ -442,6 +455,7 @@ def _per_pair(
         strategy="pipeline_per_pair",
         devices=tuple(devices),
         images_in_parallel=n,
+        processes=tuple((index[a], index[b]) for a, b in pairs),
         notes=(
             f"{n} pipelines, one per pair of GPUs: {n}× the images per minute of one.{idle}",
             "In each pair the text embeddings and the final latents cross the bus once per image.",
@@ -473,7 +487,12 @@ def _idle(gpus: int, holding: int, copies: int, den: DiffusionComponent) -> tupl
 
 
 def _offload_per_gpu(
-    model: DiffusionSpec, gpus: list[DeviceSpec], label: list[str], w: DiffusionWorkload, act: int
+    model: DiffusionSpec,
+    gpus: list[DeviceSpec],
+    label: list[str],
+    w: DiffusionWorkload,
+    act: int,
+    index: list[int],
 ) -> DiffusionPlan:
     """One pipeline per GPU, each process with its text encoders and VAE in system RAM (diffusers'
     enable_model_cpu_offload, ComfyUI's --normalvram, one process per GPU), as component offload to RAM
@@ -494,6 +513,7 @@ def _offload_per_gpu(
         strategy="offload_per_gpu",
         devices=(*(u for _, u in used), host),
         images_in_parallel=len(used),
+        processes=tuple((index[i],) for i, _ in used),
         notes=(
             f"{len(used)} processes, one per GPU ({names}), each with {den.name} on its GPU and its own "
             f"copy of the other components, {format_bytes(per)}, in system RAM: {len(used)}× the images "
@@ -687,6 +707,7 @@ def _timed(
         workload=w,
         gpus=plan.gpus_used if plan.strategy in PARALLEL else len(gpus),
         backend=gpus[0].backend,
+        processes=plan.processes,
     )
     return plan.model_copy(update=update)
 

@@ -59,7 +59,10 @@ HANDED_IN = {
 }
 
 
-def comfyui_command(*, plan: str, workload: "DiffusionWorkload", gpus: int, backend: str = "cuda") -> str:
+def comfyui_command(
+    *, plan: str, workload: "DiffusionWorkload", processes: tuple[tuple[int, ...], ...], backend: str = "cuda"
+) -> str:
+    gpus = sum(len(p) for p in processes)
     flags = [COMFY_VRAM_FLAG[plan]]
     if backend == "metal":
         flags = [f for f in flags if f not in SHARED_MEMORY_FLAGS]
@@ -80,8 +83,8 @@ def comfyui_command(*, plan: str, workload: "DiffusionWorkload", gpus: int, back
             return "\n".join(lines)
     if plan in ("one_image_per_gpu", "offload_per_gpu"):
         lines += [
-            f"python main.py {' '.join(flags)} --cuda-device {i} --port {COMFY_PORT + i} &"
-            for i in range(gpus)
+            f"python main.py {' '.join(flags)} --cuda-device {gpu} --port {COMFY_PORT + n} &"
+            for n, (gpu,) in enumerate(processes)
         ]
     else:
         lines.append(" ".join(["python", "main.py", *flags]))
@@ -89,8 +92,14 @@ def comfyui_command(*, plan: str, workload: "DiffusionWorkload", gpus: int, back
 
 
 def diffusers_code(
-    *, plan: str, model: "DiffusionSpec", workload: "DiffusionWorkload", gpus: int, backend: str = "cuda"
+    *,
+    plan: str,
+    model: "DiffusionSpec",
+    workload: "DiffusionWorkload",
+    processes: tuple[tuple[int, ...], ...],
+    backend: str = "cuda",
 ) -> str:
+    gpus = sum(len(p) for p in processes)
     device = "mps" if backend == "metal" else "cuda"
     repo = model.diffusers_repo or "<the model's diffusers folder>"
     video = model.shape is not None and model.shape.video
@@ -137,12 +146,10 @@ def diffusers_code(
     else:
         lines.append(f'image = pipe("a cat surfing at sunset", {size}).images[0]')
         lines.append('image.save("out.png")')
-    processes = {
-        "offload_per_gpu": [str(i) for i in range(gpus)],
-        "pipeline_per_pair": [f"{2 * i},{2 * i + 1}" for i in range(gpus // 2)],
-    }.get(plan)
-    if processes:  # one process per pipeline, each seeing its own GPUs
-        runs = " & ".join(f"CUDA_VISIBLE_DEVICES={visible} python run.py" for visible in processes)
+    if plan in ("offload_per_gpu", "pipeline_per_pair"):  # one process per pipeline, each seeing its GPUs
+        runs = " & ".join(
+            f"CUDA_VISIBLE_DEVICES={','.join(map(str, visible))} python run.py" for visible in processes
+        )
         lines.insert(0, f"# save as run.py; one process per pipeline: {runs}")
     return "\n".join(line for line in lines if line)
 
@@ -156,9 +163,20 @@ def denoiser_attributes(model: "DiffusionSpec") -> list[str]:
 
 
 def commands_for(
-    *, plan: str, model: "DiffusionSpec", workload: "DiffusionWorkload", gpus: int, backend: str = "cuda"
+    *,
+    plan: str,
+    model: "DiffusionSpec",
+    workload: "DiffusionWorkload",
+    gpus: int,
+    backend: str = "cuda",
+    processes: tuple[tuple[int, ...], ...] = (),
 ) -> dict[str, str]:
+    """`processes`: a plan of one process per pipeline's GPUs, by their place as listed
+    (DiffusionPlan.processes); without them, GPUs 0 to `gpus` - 1 each run one."""
+    processes = processes or tuple((i,) for i in range(gpus))
     return {
-        "comfyui": comfyui_command(plan=plan, workload=workload, gpus=gpus, backend=backend),
-        "diffusers": diffusers_code(plan=plan, model=model, workload=workload, gpus=gpus, backend=backend),
+        "comfyui": comfyui_command(plan=plan, workload=workload, processes=processes, backend=backend),
+        "diffusers": diffusers_code(
+            plan=plan, model=model, workload=workload, processes=processes, backend=backend
+        ),
     }

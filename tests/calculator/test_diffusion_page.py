@@ -391,7 +391,7 @@ def test_several_gpus_run_a_pipeline_each_and_the_verdict_counts_the_gpus_it_use
     assert "each of the 4 GPUs, one pipeline per GPU" in text(four, "placement")
     assert re.search(r"\d+\.\d images per minute from 4 pipelines at once\.", text(four, "time"))
     three = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3090&count=3").content.decode()
-    assert "runs on 2 of 3× GeForce RTX 3090 with component offload" in text(three, "verdict")
+    assert "runs on 2 GPUs of your 3× GeForce RTX 3090 with component offload" in text(three, "verdict")
 
 
 def test_each_command_says_its_own_time(client, catalog):

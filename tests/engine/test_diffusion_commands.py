@@ -55,12 +55,14 @@ def test_a_video_pipeline_decodes_in_tiles_and_an_image_one_as_it_is():
         components=(DiffusionComponent(name="DiT", params_b=5.0, bytes_per_param=2, role="denoiser"),),
     )  # fmt: skip
     video = diffusers_code(
-        plan="sequential_offload", model=wan, workload=DiffusionWorkload(frames=121), gpus=1
+        plan="sequential_offload", model=wan, workload=DiffusionWorkload(frames=121), processes=((0,),)
     )
     assert "pipe.vae.enable_tiling()" in video
     from engine_specs import flux_dev
 
-    image = diffusers_code(plan="all_on_gpu", model=flux_dev(), workload=DiffusionWorkload(), gpus=1)
+    image = diffusers_code(
+        plan="all_on_gpu", model=flux_dev(), workload=DiffusionWorkload(), processes=((0,),)
+    )
     assert "enable_tiling" not in image
 
 

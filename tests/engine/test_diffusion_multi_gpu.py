@@ -59,8 +59,10 @@ def test_without_ram_four_gpus_run_one_pipeline_per_pair():
         d.name for d in best.devices if "Flux transformer (MMDiT + single-stream blocks)" in d.tensors
     ]
     assert len(set(denoiser_gpus)) == 2
+    # the largest GPU with the smallest (alike here: the first with the last), the denoiser's first
+    assert best.processes == ((0, 3), (1, 2))
     assert (
-        "CUDA_VISIBLE_DEVICES=0,1 python run.py & CUDA_VISIBLE_DEVICES=2,3 python run.py"
+        "CUDA_VISIBLE_DEVICES=0,3 python run.py & CUDA_VISIBLE_DEVICES=1,2 python run.py"
         in (best.commands["diffusers"])
     )
     assert "python main.py" not in best.commands["comfyui"]  # ComfyUI's core cannot split a pipeline
@@ -76,3 +78,22 @@ def test_a_pipeline_whole_on_each_gpu_still_wins_where_it_fits():
         model=spec("stable-diffusion-xl"), devices=FOUR_3090S, workload=DiffusionWorkload(ram_bytes=64 * GIB)
     )
     assert e.recommended == "one_image_per_gpu" and e.recommended_plan.gpus_used == 4
+
+
+def test_the_commands_name_each_gpu_by_its_place_in_the_question():
+    """A review of the diff: the plans sort the GPUs by memory, and the commands printed GPUs 0, 1, ... in
+    that order. Three RTX 3060s and an RTX 4090 listed last: only the 4090 holds FLUX's FP8 denoiser and a
+    step's work, so its one process runs on GPU 3 (CUDA_VISIBLE_DEVICES=3, --cuda-device 3)."""
+    rig = [device("geforce-rtx-3060-12-gb")] * 3 + [device("geforce-rtx-4090")]
+    w = DiffusionWorkload(ram_bytes=128 * GIB, denoiser_format="fp8")
+    best = plan(estimate_diffusion(model=spec("flux-1-dev"), devices=rig, workload=w), "offload_per_gpu")
+    assert best.processes == ((3,),) and best.gpus_used == 1
+    assert (
+        "# save as run.py; one process per pipeline: CUDA_VISIBLE_DEVICES=3 python run.py"
+        in (best.commands["diffusers"])
+    )
+    assert "--cuda-device 3 --port 8188 &" in best.commands["comfyui"]
+    # two 3090s and two 3060s, listed in turn: each 3090 takes a denoiser, a 3060 beside it
+    mixed = [device("geforce-rtx-3090"), device("geforce-rtx-3060-12-gb")] * 2
+    pairs = plan(estimate_diffusion(model=spec("flux-1-dev"), devices=mixed, workload=w), "pipeline_per_pair")
+    assert pairs.processes == ((0, 3), (2, 1))
