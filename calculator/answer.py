@@ -5,6 +5,8 @@ the reasons in words come from calculator/present.py."""
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
+from django.http import QueryDict
+
 from catalog.models import Quantization
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES
 from estimator import Estimate, Plan
@@ -14,6 +16,7 @@ from estimator.units import format_rate
 
 from . import present
 from .combination import BUILD_NAMES
+from .forms import QuestionForm
 from .memory import STATUS_CSS, STATUS_WORDS, grouped_bars, memory_bars, status, weights_elsewhere
 from .question import EngineRefused, Question
 from .registry import error_pages  # the glossary's, registered from GlossaryConfig.ready()
@@ -117,16 +120,15 @@ def suggestion_links(result: Estimate, question: Question) -> list[dict]:
     return links
 
 
-# The MLX width offered in place of a GGUF on a Mac: 4-bit, the conversion mlx-community publishes for most
-# models, at about the bytes of Q4_K_M (4.5 bits a weight against 4.89)
-MLX_INSTEAD = "mlx-4bit"
 FASTER_BY = 1.10  # said where MLX is at least this much faster: closer, the two read as the same
 
 
 def mlx_instead(result: Estimate, question: Question) -> dict | None:
-    """On a Mac, under a runtime other than MLX, the published MLX 4-bit conversion run by MLX where it fits
-    and decodes at least 10% faster than the plan shown (a visitor review: Llama 3.1 70B on an M4 Max said
-    9.16 tok/s with llama.cpp and never that MLX runs it at 11.7); None elsewhere."""
+    """On a Mac, under a runtime other than MLX, the published MLX conversion nearest the question's bits
+    (MLX 4-bit for Q4_K_M, 8-bit for Q8_0: like against like) run by MLX, where it fits and decodes at least
+    10% faster than the plan shown (a visitor review: Llama 3.1 70B on an M4 Max said 9.16 tok/s with
+    llama.cpp and never that MLX runs it at 11.7); None elsewhere, and where the form would refuse the
+    question it links (a KV cache type MLX lacks, several machines)."""
     plan = result.recommended_plan
     if (
         plan is None
@@ -135,10 +137,16 @@ def mlx_instead(result: Estimate, question: Question) -> dict | None:
         or any(d.backend != "metal" for d in question.device_specs)
     ):
         return None
-    quant = Quantization.objects.filter(slug=MLX_INSTEAD).first()
+    bits = question.quant.bits_per_weight
+    widths = Quantization.objects.filter(family="mlx").order_by("bits_per_weight")
+    quant = min(widths, key=lambda q: abs(q.bits_per_weight - bits), default=None)
     if quant is None:
         return None
-    theirs_question = replace(question, runtime="mlx", quant=quant)
+    url = question.permalink(quant=quant.slug, runtime="mlx")
+    form = QuestionForm(QueryDict(url.removeprefix("/?")))
+    if not form.is_valid():
+        return None
+    theirs_question = Question.from_form(form)
     if theirs_question.missing_weights is not None:
         return None  # no published conversion of this model (a visitor would convert it: not offered)
     try:
@@ -154,12 +162,7 @@ def mlx_instead(result: Estimate, question: Question) -> dict | None:
         f"Run the {quant.name} conversion with MLX: about {format_rate(mlx)} tok/s per user, "
         f"{round(100 * (mlx / ours - 1))}% faster than {question.quant.name} with {BY_SLUG[question.runtime].label}."
     )
-    return {
-        "text": text,
-        "url": question.permalink(quant=MLX_INSTEAD, runtime="mlx"),
-        "kind": "runtime",
-        "fits": True,
-    }
+    return {"text": text, "url": url, "kind": "runtime", "fits": True}
 
 
 # The CMake option that builds llama.cpp for a backend (docs/build.md of ggml-org/llama.cpp), said above

@@ -112,3 +112,17 @@ def test_a_mac_is_told_where_mlx_runs_the_model_faster(client, catalog):
         for s in client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090").context["suggestions"]
     )
     assert not [s for s in there["suggestions"] if s["kind"] == "runtime"]
+
+
+def test_the_mlx_suggestion_compares_like_with_like_and_links_a_question_the_form_takes(client, catalog):
+    """A review of the diff: with kv=q4_0 the suggestion linked a question MLX refuses ("Fix the highlighted
+    fields"), and Q8_0 was compared with MLX 4-bit, "95% faster" mostly for the halved weights."""
+    base = "/?model=llama-3-1-8b-instruct&gpu=apple-m4-max-64gb"
+    offered = []
+    for query in ("&kv=q4_0", "&quant=q8_0&runtime=ollama", ""):
+        for s in client.get(base + query).context["suggestions"]:
+            if s["kind"] == "runtime":
+                assert client.get(s["url"]).context["verdict"]  # an answer, not the form's errors
+                assert ("8-bit" in s["text"]) == ("q8_0" in query)
+                offered.append(query)
+    assert offered == ["&quant=q8_0&runtime=ollama", ""]  # none where MLX lacks the KV cache type
