@@ -156,7 +156,10 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
         if plan.strategy == "single" and plan.gpu_indices and plan.gpu_indices[0]:
             i = plan.gpu_indices[0]
             args += ["-mg", str(i)]  # --main-gpu: "the single GPU used in --split-mode none" (multi-gpu.md)
-            before.append(f"# -mg {i}: the {gpus[0].name}, as llama-server --list-devices numbers your GPUs")
+            before.append(
+                f"# -mg {i}: the {gpus[0].name}, GPU {i + 1} as listed here; check its number with "
+                "llama-server --list-devices (CUDA lists the fastest first unless CUDA_DEVICE_ORDER=PCI_BUS_ID)"
+            )
     elif plan.strategy == "tensor_parallel":
         args += ["-sm", "tensor", "-fit", "off"]
         before.append("# --split-mode tensor is llama.cpp's experimental tensor parallelism (CUDA, ROCm)")
@@ -250,12 +253,17 @@ def ollama(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload
         env.append(f"OLLAMA_KV_CACHE_TYPE={kv}")
     if plan.strategy == "layer_split":
         env.append("OLLAMA_SCHED_SPREAD=1")
-    if plan.gpu_indices and plan.gpu_indices[0]:
-        # docs/gpu.mdx, "GPU Selection": CUDA_VISIBLE_DEVICES on NVIDIA, ROCR_VISIBLE_DEVICES on AMD
-        env.append(visible_devices(plan))
     before, name = ollama_model(model, quant)
     restart = "# the server reads these settings when it starts: quit a running Ollama app or service first"
-    lines = [restart, f"{' '.join(env)} ollama serve &", *before, f"ollama run {name}"]
+    lines = [restart]
+    if plan.gpu_indices and plan.gpu_indices[0]:
+        # docs/gpu.mdx, "GPU Selection": a variable per vendor, which the command cannot tell apart
+        i = plan.gpu_indices[0]
+        lines.append(
+            f"# to keep Ollama to the {plan.gpu_devices[0].name} (GPU {i + 1} as listed here), start it with "
+            f"CUDA_VISIBLE_DEVICES={i} on NVIDIA, ROCR_VISIBLE_DEVICES={i} on AMD"
+        )
+    lines += [f"{' '.join(env)} ollama serve &", *before, f"ollama run {name}"]
     if plan.strategy == "cpu_offload" and plan.gpu_layers is not None:
         lines.append(f"# in the session: /set parameter num_gpu {plan.gpu_layers}")
     return "\n".join(lines)

@@ -97,8 +97,8 @@ SGLANG_ENV = {"SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN": {"1"}}
 # The layers of each pipeline stage, comma-separated: read by get_pp_indices (vllm/distributed/utils.py,
 # vllm/envs.py; sglang python/sglang/srt/distributed/utils.py at 1107be112815907371027e0ab2203cb57d91c10e)
 PARTITION_ENV = {"VLLM_PP_LAYER_PARTITION": set(), "SGLANG_PP_LAYER_PARTITION": set()}
-# The GPUs a CUDA or HIP program sees: llama.cpp's docs/multi-gpu.md, Ollama's docs/gpu.mdx ("GPU
-# Selection"), https://rocm.docs.amd.com/projects/HIP/en/latest/reference/env_variables.html
+# The GPUs a CUDA or HIP program sees: llama.cpp's docs/multi-gpu.md,
+# https://rocm.docs.amd.com/projects/HIP/en/latest/reference/env_variables.html
 DEVICES_ENV = {"CUDA_VISIBLE_DEVICES": set()}
 ENVIRONMENT = OLLAMA_ENV | SGLANG_ENV | PARTITION_ENV | DEVICES_ENV
 VLLM_PROGRAM, SGLANG_PROGRAM = ("vllm", "serve"), ("python", "-m", "sglang.launch_server")
@@ -107,7 +107,7 @@ ENV_PROGRAM = {
     **dict.fromkeys(SGLANG_ENV, {SGLANG_PROGRAM}),
     "VLLM_PP_LAYER_PARTITION": {VLLM_PROGRAM},
     "SGLANG_PP_LAYER_PARTITION": {SGLANG_PROGRAM},
-    "CUDA_VISIBLE_DEVICES": {("llama-server",), ("ollama", "serve"), VLLM_PROGRAM, SGLANG_PROGRAM},
+    "CUDA_VISIBLE_DEVICES": {("llama-server",), VLLM_PROGRAM, SGLANG_PROGRAM},
 }
 CONVERT_HF_TO_GGUF = {
     **dict.fromkeys(["--outfile", "--model-name", "--split-max-tensors", "--split-max-size"], set()),
