@@ -129,8 +129,11 @@ def lms(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -
             "# lms load finds a model by the key lms ls lists for it; where this name finds none, it asks "
             "which to load"
         )
+    # on its llama.cpp engine the conversations at once share the context it loads, as llama-server's -np
+    # slots share -c (commands.llama_server): each gets the plan's whole context with batch × it
+    parallel = workload.batch if workload.batch > 1 and quant.format != "mlx" else 1
     load = ["lms", "load", path, *(["--exact"] if exact else [])]
-    load += ["--context-length", str(workload.context_tokens), "--gpu", gpu_ratio(plan, model)]
-    if workload.batch > 1 and quant.format != "mlx":
-        load += ["--parallel", str(workload.batch)]
+    load += ["--context-length", str(workload.context_tokens * parallel), "--gpu", gpu_ratio(plan, model)]
+    if parallel > 1:
+        load += ["--parallel", str(parallel)]
     return "\n".join([*notes, *before, " ".join(load), "lms server start"])

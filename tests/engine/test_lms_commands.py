@@ -58,8 +58,10 @@ def test_what_no_lms_flag_carries_is_said_in_a_comment_line():
     layers = " and ".join(str(d.layers) for d in plan.gpu_devices) + " layers"
     assert split.startswith("# lms load has no flag for how layers split over GPUs") and layers in split
     assert kv == "# lms load has no KV cache type flag: LM Studio's own setting applies, not this plan's q8_0"
-    # two conversations at once: --parallel (lmstudio-ai/lms 687cf96)
-    assert "--context-length 16384 --gpu max --parallel 2" in cmd and "at once" not in cmd
+    # two conversations at once: --parallel (lmstudio-ai/lms 687cf96), sharing the context loaded, as
+    # llama-server's -np slots share -c: twice the plan's context (a review of the diff found each user given
+    # half of it)
+    assert "--context-length 32768 --gpu max --parallel 2" in cmd and "at once" not in cmd
 
 
 def test_max_concurrent_predictions_is_not_claimed_for_lm_studios_mlx_engine():
