@@ -281,3 +281,19 @@ def test_on_a_phone_the_answer_comes_first_and_its_links_are_buttons(client, cat
     assert '<td class="row-links"><a href="/?model=qwen3-30b-a3b' in html
     runs = client.get("/what-runs/?gpu=geforce-rtx-3090").content.decode()
     assert "1× GeForce RTX 3090 · 8,192 tokens</span></summary>" in runs and "data-collapse-on-phone" in runs
+
+
+def test_the_folded_question_follows_an_answer_swapped_in(client, catalog):
+    """A review of the diff: HTMX swaps only #result, so the folded summary on a phone kept the first
+    question's words after a change; each answer now swaps it out of band, as the calculator's does."""
+    hx = {"HX-Request": "true"}
+    hardware = client.get("/what-hardware/?model=qwen3-30b-a3b&tok_s=20", headers=hx).content.decode()
+    assert (
+        '<span class="summary-text" id="summary" hx-swap-oob="true">Qwen3 30B-A3B · 8,192 tokens · at least 20 tok/s'
+        in hardware
+    )
+    runs = client.get("/what-runs/?gpu=geforce-rtx-4090&ctx=4096", headers=hx).content.decode()
+    assert (
+        '<span class="summary-text" id="summary" hx-swap-oob="true">1× GeForce RTX 4090 · 4,096 tokens'
+        in runs
+    )
