@@ -7,7 +7,7 @@ import pytest
 from test_diffusion_speed import device, spec
 
 from estimator import DiffusionWorkload, estimate_diffusion
-from estimator.units import GIB
+from estimator.units import GIB, format_bytes
 
 FOUR_3090S = [device("geforce-rtx-3090")] * 4
 
@@ -36,6 +36,9 @@ def test_flux_on_four_3090s_with_128_gb_runs_four_offloaded_pipelines():
     assert best.commands["comfyui"].count("--normalvram --cuda-device") == 4
     assert "pipe.enable_model_cpu_offload()" in best.commands["diffusers"]
     assert "CUDA_VISIBLE_DEVICES=3 python run.py" in best.commands["diffusers"]
+    # diffusers' enable_model_cpu_offload keeps the denoiser in each process's RAM too: said beside its code
+    whole = 4 * sum(c.weights_bytes for c in flux.components)
+    assert f"4 × the pipeline, {format_bytes(whole)}, more than the plan's RAM" in best.commands["diffusers"]
 
 
 def test_the_ram_caps_how_many_offloaded_pipelines_run():
