@@ -7,6 +7,7 @@ offloaded pipeline per GPU), or over a pair of GPUs (one pipeline per GPU pair).
 split of the denoiser: see `NOT_SUPPORTED`.
 """
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
@@ -311,17 +312,10 @@ def estimate_diffusion(
     model = _in_format(model, w)
     den = model.denoiser
     others = [c for c in model.components if c is not den]
-    # largest first; `index` keeps each GPU's place as the visitor listed them, which the launch commands
-    # and the labels name (CUDA_VISIBLE_DEVICES=2 is the third GPU listed, whatever its size)
-    index = sorted(range(len(devices)), key=lambda i: -devices[i].usable_bytes)
-    gpus = [devices[i] for i in index]
+    rig = Rig.of(devices)
+    gpus, label = rig.gpus, rig.label
     main = gpus[0]
     act = activation_bytes(model.shape, w)
-    # Two cards of one kind must read apart in "where each part sits": "GeForce RTX 3090 (GPU 2)".
-    named = {d.name for d in gpus}
-    label = [
-        d.name if len(named) == len(gpus) else f"{d.name} (GPU {index[i] + 1})" for i, d in enumerate(gpus)
-    ]
     found: list[DiffusionPlan] = [
         DiffusionPlan(
             strategy="all_on_gpu",
@@ -357,9 +351,9 @@ def estimate_diffusion(
             )
         )
         if len(gpus) >= 4:  # with two or three GPUs, one pair is component offload over two GPUs
-            found.append(_per_pair(den, others, gpus, label, w, act, index))
+            found.append(_per_pair(den, others, rig, w, act))
         if w.ram_bytes is not None and not any(d.unified_memory for d in gpus):
-            found.append(_offload_per_gpu(model, gpus, label, w, act, index))
+            found.append(_offload_per_gpu(model, rig, w, act))
     if w.ram_bytes is not None and not all(d.unified_memory for d in gpus):  # unified: no RAM beside
         if len(gpus) == 1:
             found.append(
@@ -427,28 +421,43 @@ def estimate_diffusion(
     )
 
 
+@dataclass(frozen=True)
+class Rig:
+    """The question's GPUs, largest first, each with its label in "where each part sits" and its place in the
+    question's list (`index`, from 0: what the launch commands name, CUDA_VISIBLE_DEVICES=2 being the third
+    GPU listed whatever its size)."""
+
+    gpus: list[DeviceSpec]
+    label: list[str]
+    index: list[int]
+
+    @classmethod
+    def of(cls, devices: list[DeviceSpec]) -> "Rig":
+        index = sorted(range(len(devices)), key=lambda i: -devices[i].usable_bytes)
+        gpus = [devices[i] for i in index]
+        # two cards of one kind must read apart in "where each part sits": "GeForce RTX 3090 (GPU 2)"
+        alike = len({d.name for d in gpus}) < len(gpus)
+        label = [f"{d.name} (GPU {i + 1})" if alike else d.name for d, i in zip(gpus, index, strict=True)]
+        return cls(gpus, label, index)
+
+
 def _denoises(parts: list[DiffusionComponent]) -> bool:
     return any(c.role == "denoiser" for c in parts)
 
 
 def _per_pair(
-    den: DiffusionComponent,
-    others: list[DiffusionComponent],
-    gpus: list[DeviceSpec],
-    label: list[str],
-    w: DiffusionWorkload,
-    act: int,
-    index: list[int],
+    den: DiffusionComponent, others: list[DiffusionComponent], rig: "Rig", w: DiffusionWorkload, act: int
 ) -> DiffusionPlan:
     """One pipeline per pair of GPUs, as component offload over two: the denoiser on the larger of each
     pair, the other components on its partner (the largest GPUs paired with the smallest); with an odd
-    count, the middle GPU is left out. `index`: each GPU's place as listed (DiffusionPlan.processes)."""
+    count, the middle GPU is left out."""
+    gpus, label, index = rig.gpus, rig.label, rig.index
     n = len(gpus) // 2
     pairs = [(i, len(gpus) - 1 - i) for i in range(n)]
+    partner_act = act if _denoises(others) else 0
     devices = []
     for a, b in pairs:
         devices.append(_gpu(gpus[a], [den], w, activations=act, label=label[a]))
-        partner_act = act if _denoises(others) else 0
         devices.append(_gpu(gpus[b], others, w, activations=partner_act, label=label[b]))
     idle = f" {label[n]} is left idle." if len(gpus) % 2 else ""
     return DiffusionPlan(
@@ -486,19 +495,13 @@ def _idle(gpus: int, holding: int, copies: int, den: DiffusionComponent) -> tupl
     return tuple(why)
 
 
-def _offload_per_gpu(
-    model: DiffusionSpec,
-    gpus: list[DeviceSpec],
-    label: list[str],
-    w: DiffusionWorkload,
-    act: int,
-    index: list[int],
-) -> DiffusionPlan:
+def _offload_per_gpu(model: DiffusionSpec, rig: "Rig", w: DiffusionWorkload, act: int) -> DiffusionPlan:
     """One pipeline per GPU, each process with its text encoders and VAE in system RAM (diffusers'
     enable_model_cpu_offload, ComfyUI's --normalvram, one process per GPU), as component offload to RAM
     on one GPU: the denoiser and one step's activations on each GPU, and in RAM one copy of the other
     components per process. As many pipelines as GPUs hold the denoiser and the RAM holds copies; where
     none fits, every GPU with its copy, to show what is short."""
+    gpus, label, index = rig.gpus, rig.label, rig.index
     den = model.denoiser
     others = [c for c in model.components if c is not den]
     on = [(i, _gpu(d, [den], w, activations=act, label=label[i])) for i, d in enumerate(gpus)]
