@@ -246,7 +246,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
             raise forms.ValidationError(f"At most {MAX_DEVICES} devices.")
         # PostgreSQL refuses NUL in text: such a slug is unknown without asking it (a 500 otherwise).
         queryable = {s for s in self.gpu_slugs if "\x00" not in s}
-        found = slugs.with_renamed(Gpu, slugs.current(Gpu, queryable), queryable)
+        found = slugs.with_renamed(Gpu, slugs.current(Gpu, queryable), queryable, respell=True)
         unknown = [s for s in self.gpu_slugs if s not in found]
         if unknown:
             raise forms.ValidationError(unknown_words(Gpu, sorted(set(unknown))))

@@ -80,10 +80,13 @@ def check(row: models.Model, new_slug: str) -> None:
         raise ValidationError({"new_slug": former.reserved_message()})
 
 
-def with_renamed(model: type[models.Model], found: dict, asked, *, queryset=None) -> dict:
+def with_renamed(model: type[models.Model], found: dict, asked, *, queryset=None, respell=False) -> dict:
     """`found` (slug -> row, from a lookup by slug) plus the rows that had the `asked` slugs it lacks,
     under those old slugs (read from `queryset`, the model's rows by default). No query when every
-    slug was found; two when one was renamed."""
+    slug was found; two when one was renamed. With `respell` (a visitor's question, never a catalog
+    load), a slug spelled as people write names ("Llama-3.1-8B") finds the row whose slug it spells."""
+    if respell:
+        found = found | _respelled(model, [s for s in asked if s not in found], queryset)
     missing = {s for s in asked if s not in found and SLUG.fullmatch(s)}
     if not missing:
         return found
@@ -97,6 +100,48 @@ def with_renamed(model: type[models.Model], found: dict, asked, *, queryset=None
     if seen is not None:
         seen |= {(label, old): row.slug for old, row in renamed.items()}
     return {**found, **renamed}
+
+
+def spellings(text: str) -> tuple[str, ...]:
+    """The slugs a name typed by a visitor may spell, most literal first: lower case ("Q4_K_M" ->
+    "q4_k_m"), then each run of other characters a hyphen, with and without the underscores the
+    formats' slugs keep ("Llama-3.1-70B-Instruct" -> "llama-3-1-70b-instruct")."""
+    lower = text.lower()
+    kept = re.sub(r"[^a-z0-9_]+", "-", lower).strip("-")
+    return tuple(dict.fromkeys((lower, kept, re.sub(r"[^a-z0-9]+", "-", kept).strip("-"))))
+
+
+class NameConverter:
+    """A catalog page's slug in its URL as visitors type it ("/models/Llama-3.1-8B-Instruct/"): a slug,
+    dots allowed; the view's `redirect_or_404` answers one spelled otherwise with a 301 to its page."""
+
+    regex = r"[-a-zA-Z0-9_.]{1,200}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+def _respelled(model: type[models.Model], asked, queryset=None) -> dict:
+    """The rows whose current slug the `asked` texts spell otherwise, under the texts asked; each noted
+    as seen, so that a page asked for with one answers with a 301 to its current slug. No query: the
+    slugs are `current`'s, and a restricted `queryset` is asked only for a row found."""
+    typed = [text for text in asked if len(text) <= 200 and text.isprintable()]  # NUL: the form's error
+    spelling = {text: options for text in typed if (options := [s for s in spellings(text) if s != text])}
+    if not spelling:  # every slug found, or asked as a slug spells it: nothing to read
+        return {}
+    rows = current(model, {s for options in spelling.values() for s in options})
+    first = {text: next((rows[s] for s in options if s in rows), None) for text, options in spelling.items()}
+    found = {text: row for text, row in first.items() if row is not None}
+    if queryset is not None and found:
+        kept = queryset.in_bulk({row.pk for row in found.values()})
+        found = {text: kept[row.pk] for text, row in found.items() if row.pk in kept}
+    seen = _seen.get()
+    if seen is not None:
+        seen |= {(model._meta.label_lower, text): row.slug for text, row in found.items()}
+    return found
 
 
 def current(model: type[models.Model], asked) -> dict:
@@ -125,7 +170,7 @@ def _table(model: type[models.Model]) -> tuple[list[str], dict[str, tuple]]:
 
 def get(model: type[models.Model], slug: str):
     """`model.objects.get(slug=slug)`, or the row that had `slug` before a rename; DoesNotExist else."""
-    row = current(model, [slug]).get(slug) or with_renamed(model, {}, [slug]).get(slug)
+    row = current(model, [slug]).get(slug) or with_renamed(model, {}, [slug], respell=True).get(slug)
     if row is None:
         raise model.DoesNotExist(f"No {model._meta.verbose_name} “{slug}”.")
     return row
@@ -136,7 +181,7 @@ def redirect_or_404(model: type[models.Model], slug: str, url_name: str):
     from django.http import Http404
     from django.urls import reverse
 
-    row = with_renamed(model, {}, [slug]).get(slug)
+    row = with_renamed(model, {}, [slug], respell=True).get(slug)
     if row is None:
         raise Http404(f"No {model._meta.verbose_name} “{slug}”.")
     return permanent_redirect(reverse(url_name, args=[row.slug]))

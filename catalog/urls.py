@@ -13,8 +13,8 @@ urlpatterns = [
     path("gpus/", views.gpu_list, name="gpu-list"),
     path("gpus/compare/", views.gpu_compare, name="gpu-compare"),
     path("gpus/pick/", views.gpu_pick, name="gpu-pick"),
-    path("gpus/<slug:slug>/", views.gpu_detail, name="gpu-detail"),
+    path("gpus/<name:slug>/", views.gpu_detail, name="gpu-detail"),
     path("models/", views.model_list, name="model-list"),
     path("models/pick/", views.model_pick, name="model-pick"),
-    path("models/<slug:slug>/", views.model_detail, name="model-detail"),
+    path("models/<name:slug>/", views.model_detail, name="model-detail"),
 ]

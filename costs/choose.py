@@ -65,8 +65,8 @@ class ChooseForm(forms.Form):
     def __init__(self, data: QueryDict, *, models: dict[str, LlmModel], quants: dict[str, Quantization]):
         super().__init__(data or None)  # an empty query is an unbound form: no errors to show yet
         self.model_slugs = [s.strip() for s in data.getlist("model") if s.strip()]
-        self.models = slugs.with_renamed(LlmModel, models, self.model_slugs)  # renamed since
-        self.quants = slugs.with_renamed(Quantization, quants, data.getlist("quant"))
+        self.models = slugs.with_renamed(LlmModel, models, self.model_slugs, respell=True)  # renamed since
+        self.quants = slugs.with_renamed(Quantization, quants, data.getlist("quant"), respell=True)
 
     def clean_model(self) -> list[LlmModel]:
         unknown = sorted({s for s in self.model_slugs if s not in self.models})

@@ -58,7 +58,7 @@ class WhatRunsForm(DeviceRowsForm):
 
     def __init__(self, data: QueryDict, *, known: dict[str, Gpu], quants=()):
         super().__init__(data)
-        self.known = slugs.with_renamed(Gpu, known, data.getlist("gpu"))  # a GPU renamed since
+        self.known = slugs.with_renamed(Gpu, known, data.getlist("gpu"), respell=True)  # a GPU renamed since
         self.backends = sorted({self.known[s].backend for s in self.gpu_slugs if s in self.known})
         self.runtimes = runtime_support.format_runtimes(quants, self.backends)
         self.listed = {q.slug: q for q in quants}
@@ -141,8 +141,10 @@ class WhatHardwareForm(forms.Form):
 
     def __init__(self, data: QueryDict, *, models: dict[str, LlmModel], quants: dict[str, Quantization]):
         super().__init__(data)
-        self.models = slugs.with_renamed(LlmModel, models, data.getlist("model"))  # renamed since
-        self.quants = slugs.with_renamed(Quantization, quants, data.getlist("quant"))
+        self.models = slugs.with_renamed(
+            LlmModel, models, data.getlist("model"), respell=True
+        )  # renamed since
+        self.quants = slugs.with_renamed(Quantization, quants, data.getlist("quant"), respell=True)
 
     def clean_model(self):
         slug = self.cleaned_data["model"]

@@ -347,3 +347,43 @@ def test_rows_by_current_slug_are_fresh_instances_of_the_catalog_as_it_is_now(dj
     assert slugs.get(Gpu, "card-a").name == "Card A, edited"
     with pytest.raises(Gpu.DoesNotExist):
         slugs.get(Gpu, "no-such-card")
+
+
+@pytest.mark.parametrize(
+    ("typed", "current"),
+    [
+        (
+            "/?model=Llama-3.1-70B-Instruct&quant=Q4_K_M&gpu=GeForce-RTX-3090&count=2",
+            "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2",
+        ),
+        ("/models/Llama-3.1-70B-Instruct/", "/models/llama-3-1-70b-instruct/"),
+        ("/gpus/GeForce-RTX-3090/", "/gpus/geforce-rtx-3090/"),
+        ("/what-runs/?gpu=GeForce+RTX+3090", "/what-runs/?gpu=geforce-rtx-3090"),
+        ("/what-hardware/?model=llama-3.1-70b-instruct", "/what-hardware/?model=llama-3-1-70b-instruct"),
+        ("/choose/?model=Llama_3.1_70B_Instruct", "/choose/?model=llama-3-1-70b-instruct"),
+    ],
+)
+def test_a_name_typed_as_people_write_it_redirects_to_its_slug(client, catalog, typed, current):
+    """ "Llama-3.1-70B-Instruct" (the Hugging Face spelling), dots, capitals, spaces: the row whose slug
+    it spells, by a 301 to the page at its current address, as a renamed slug is."""
+    response = client.get(typed)
+    assert (response.status_code, response["Location"]) == (301, current)
+    assert client.get(current).status_code == 200
+
+
+def test_the_api_answers_a_name_typed_as_people_write_it(client, catalog):
+    typed = client.get("/api/v1/estimate?model=Llama-3.1-8B-Instruct&quant=Q4_K_M&gpu=GeForce-RTX-4090")
+    slug = client.get("/api/v1/estimate?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090")
+    assert typed.status_code == slug.status_code == 200
+    assert typed.json() == slug.json()
+
+
+def test_respelling_reads_nothing_and_never_reaches_a_catalog_load(django_assert_num_queries):
+    llm = make_llm(slug="llama-3-1-8b")
+    slugs.current(LlmModel, [])  # the table read once per catalog version
+    with django_assert_num_queries(0):
+        assert slugs.with_renamed(LlmModel, {}, ["Llama-3.1-8B"], respell=True) == {"Llama-3.1-8B": llm}
+    with django_assert_num_queries(1):  # a catalog load's slug: the former-slug lookup alone
+        assert slugs.with_renamed(LlmModel, {}, ["llama-3.1-8b", "Llama-3-1-8B"]) == {}
+    assert slugs.spellings("Q4_K_M") == ("q4_k_m", "q4-k-m")
+    assert slugs.spellings("FLUX.1 [dev]") == ("flux.1 [dev]", "flux-1-dev")
