@@ -2,6 +2,7 @@
 
     source /tmp/devenv.sh NAME && .venv/bin/python bench/cpu.py            # 60 per kind after 30 warm-up
     .venv/bin/python bench/cpu.py --per-kind 100 --profile page partial    # + cProfile of those kinds
+    .venv/bin/python bench/cpu.py --kinds page --slowest 8                 # + the 8 slowest pages asked
     CACHE_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/cpu.py --mix 10000   # the mix, hits too
 
 bench/load.py measures the server under load, where latency depends on everything else the machine
@@ -43,6 +44,7 @@ def main() -> int:
     parser.add_argument("--kinds", nargs="+", help="only these kinds of question (default: every kind)")
     parser.add_argument("--profile", nargs="*", default=[], help="kinds to run under cProfile as well")
     parser.add_argument("--top", type=int, default=40, help="rows of each profile (40)")
+    parser.add_argument("--slowest", type=int, default=0, help="list each kind's N slowest questions")
     parser.add_argument("--mix", type=int, help="replay the first N requests of bench/load.py's mix instead")
     parser.add_argument(
         "--as-worker",
@@ -97,7 +99,7 @@ def main() -> int:
     print(f"load average {os.getloadavg()[0]:.2f}; {args.per_kind} new questions per kind", flush=True)
     print("| kind | CPU ms mean | p50 | p95 | statuses |")
     print("|---|---|---|---|---|")
-    everything = []
+    everything, slowest = [], []
     for kind, found in by_kind.items():
         spent, statuses = [], {}
         for request in found[args.warmup :]:
@@ -106,6 +108,9 @@ def main() -> int:
             spent.append((time.process_time() - started) * 1000)
             statuses[status] = statuses.get(status, 0) + 1
         everything += spent
+        slowest += sorted(zip(spent, found[args.warmup :], strict=True), key=lambda pair: -pair[0])[
+            : args.slowest
+        ]
         spent.sort()
         shown = ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items()))
         print(
@@ -114,6 +119,8 @@ def main() -> int:
             flush=True,
         )
     print(f"| all, as many of each | {statistics.mean(everything):.1f} | | | |")
+    for ms, request in slowest:
+        print(f"{ms:6.1f} ms  {request.method} {request.path}")
     for kind in args.profile:
         more = [questions.question(rng, catalog, kind) for _ in range(args.per_kind)]
         profile = cProfile.Profile(time.process_time)  # CPU time: waits on PostgreSQL left out
