@@ -16,6 +16,7 @@ from catalog.pages import POPULAR_GPUS
 from estimator import ENGINE_VERSION, DiffusionEstimate, DiffusionSpec, DiffusionWorkload, estimate_diffusion
 from estimator.diffusion import NO_FLOAT8_BACKENDS, DiffusionPlan
 from estimator.diffusion_speed import DenoiserShape, format_range, format_seconds, host_link_gb_s
+from estimator.diffusion_strategies import DIFFUSION_STRATEGIES, NOT_OFFERED
 from estimator.units import GIB, format_bytes
 
 from .forms import QuestionForm, _group, device_summary, name_field, whole_number
@@ -39,30 +40,6 @@ MAX_SAME_CARDS = 2
 # least of them that does (the usual sizes of a PC, from the smallest a 12-24 GB card is paired with; 48 GB
 # is two 24 GB DDR5 modules: FLUX.1 [dev] in BF16 on a 12 GB card needs 34 GiB with headroom).
 ASSUMED_RAM_GB = (16, 32, 48, 64)
-PLAN_TITLES = {
-    "all_on_gpu": "Everything on one GPU",
-    "component_offload": "Component offload",
-    "sequential_offload": "Sequential offload",
-    "one_image_per_gpu": "One image per GPU",
-    "offload_per_gpu": "One offloaded pipeline per GPU",
-    "pipeline_per_pair": "One pipeline per GPU pair",
-}
-PLAN_TERMS = {
-    "all_on_gpu": "vram",
-    "component_offload": "component-offload",
-    "sequential_offload": "cpu-offload",
-    "one_image_per_gpu": "data-parallelism",
-    "offload_per_gpu": "component-offload",
-    "pipeline_per_pair": "data-parallelism",
-}
-NOT_OFFERED = {"tensor_parallel": "Tensor or context parallelism", "layer_split": "Layer split"}
-# Where a visitor can read what the engine's sentence says of a plan not offered
-NOT_OFFERED_SOURCES = {
-    "tensor_parallel": (
-        "diffusers' parallelism API",
-        "https://huggingface.co/docs/diffusers/v0.40.0/api/parallel",
-    ),
-}
 WHY_NO_SPLIT_GUIDE = "/guides/diffusion-models-dont-split-like-llms/"
 
 
@@ -275,7 +252,7 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
             text += f", even at {(smaller[-1] if smaller else form.cleaned_data['quant']).name}"
         return DiffusionVerdict(False, text + (f"; {', or '.join(ways)}" if ways else "") + ".", "")
     time = f"{format_range(plan.timing)} per {per}" if plan.timing else ""
-    how = _in_a_sentence(plan.strategy)
+    how = DIFFUSION_STRATEGIES[plan.strategy].label
     # the steps said with the time: SDXL's default of 50 (diffusers') against a UI's 20-30 is 2× the time
     steps = plan.timing.steps if plan.timing else 0
     speed = f", about {format_seconds(plan.timing.total_s)} per {per} of {steps} steps" if plan.timing else ""
@@ -292,12 +269,6 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
     return DiffusionVerdict(
         True, f"{word}: {model.name} runs on {used}{hardware} with {how}{speed}.", time, tight
     )
-
-
-def _in_a_sentence(strategy: str) -> str:
-    """A plan's title inside a sentence: "Everything on one GPU" -> "everything on one GPU"."""
-    title = PLAN_TITLES[strategy]
-    return title[0].lower() + title[1:]
 
 
 def smaller_formats(form: DiffusionForm) -> list[Quantization]:
@@ -324,7 +295,7 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Qu
         lighter = current is not None and better is not None and _less_ram(better, current)
         if better is None or (current and not (_faster(better, current) or lighter)):
             continue
-        how = _in_a_sentence(better.strategy)
+        how = DIFFUSION_STRATEGIES[better.strategy].label
         speed = f", about {format_seconds(better.timing.total_s)}" if better.timing else ""
         if lighter:  # a visitor review: Q4_K_S needs 16 GB of RAM where BF16's sequential offload needs 48
             speed += f", with {format_bytes(_ram_bytes(better))} of system RAM in use"
@@ -438,7 +409,7 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
         "shown_plan": plan,
         "shown": plan_row(plan, video_seconds=seconds)
         | {
-            "phrase": _in_a_sentence(plan.strategy),
+            "phrase": DIFFUSION_STRATEGIES[plan.strategy].label,
             "short": format_bytes(max(d.short_by_bytes for d in plan.devices)),
         },
         "commands": commands(plan, suggested=bool(changes)),
@@ -451,7 +422,7 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
         "why_no_split": _after_colon(result.not_supported["tensor_parallel"].split(";")[0]),
         "why_no_split_url": WHY_NO_SPLIT_GUIDE,
         "not_supported": [
-            (NOT_OFFERED[k], why, NOT_OFFERED_SOURCES.get(k)) for k, why in result.not_supported.items()
+            (NOT_OFFERED[k].title, why, NOT_OFFERED[k].source) for k, why in result.not_supported.items()
         ],
         "diffusion_suggestions": changes,
         "engine_version": ENGINE_VERSION,
@@ -468,8 +439,8 @@ def plan_row(plan, *, video_seconds: float | None = None) -> dict:
     t = plan.timing
     return {
         "plan": plan,
-        "title": PLAN_TITLES[plan.strategy],
-        "term": PLAN_TERMS[plan.strategy],
+        "title": DIFFUSION_STRATEGIES[plan.strategy].title,
+        "term": DIFFUSION_STRATEGIES[plan.strategy].term,
         "placement": sorted(plan.placement.items(), key=lambda kv: kv[1]),
         "devices": [
             (d.name, format_bytes(d.used_bytes), format_bytes(d.capacity_bytes)) for d in plan.devices

@@ -4,7 +4,7 @@ Plans: all on one GPU; component offload (text encoders and VAE to the CPU or a 
 sequential CPU offload (weights streamed to the GPU module by module); and over several GPUs, one
 pipeline each: whole on every GPU (one image per GPU), with its encoders and VAE in system RAM (one
 offloaded pipeline per GPU), or over a pair of GPUs (one pipeline per GPU pair). Never a tensor or layer
-split of the denoiser: see `NOT_SUPPORTED`.
+split of the denoiser: see `diffusion_strategies.NOT_OFFERED`.
 """
 
 from dataclasses import dataclass
@@ -23,41 +23,12 @@ from .diffusion_speed import (
     timing,
     tokens,
 )
+from .diffusion_strategies import DIFFUSION_STRATEGIES, NOT_OFFERED, DiffusionStrategy
 from .schema import DeviceSpec, DeviceUsage, Explanation, Frozen
 from .units import GIB, MIB, format_bytes
 
-DiffusionStrategy = Literal[
-    "all_on_gpu",
-    "component_offload",
-    "sequential_offload",
-    "one_image_per_gpu",
-    "offload_per_gpu",
-    "pipeline_per_pair",
-]
-# Every plan of several pipelines at once: its throughput is the pipelines' images per minute added up.
-PARALLEL = ("one_image_per_gpu", "offload_per_gpu", "pipeline_per_pair")
 Role = Literal["denoiser", "text_encoder", "vae", "other"]
 
-NOT_SUPPORTED = {
-    # diffusers splits a transformer's steps with ContextParallelConfig (Ring and Ulysses attention) and, from
-    # v0.40.0, TensorParallelConfig (https://huggingface.co/docs/diffusers/v0.40.0/api/parallel); Wan2.1 and
-    # HunyuanVideo's own scripts with xDiT. The calculator has no published timing of either to size them by.
-    "tensor_parallel": (
-        "A denoising step is one pass of the whole transformer over all the latent's tokens (thousands for "
-        "an image, tens of thousands for a video), repeated 20–50 times; splitting each step over GPUs "
-        "exchanges activations inside every block at every step. diffusers does it for diffusion "
-        "transformers (context parallelism with ContextParallelConfig, tensor parallelism with "
-        "TensorParallelConfig), and Wan2.1's and HunyuanVideo's scripts with xDiT; ComfyUI's core runs one GPU "
-        "per process. What it gains depends on the link between the GPUs, and no published timing calibrates "
-        "it here, so the calculator does not size it. Component offload frees the memory, and one pipeline "
-        "per GPU adds images per minute, without that traffic."
-    ),
-    "layer_split": (
-        "Splitting the denoiser's layers over GPUs makes every step wait on each GPU in turn and hand the "
-        "latents across at every step, with one image in flight there is nothing to overlap. Putting the text "
-        "encoders and VAE on the second GPU frees the memory instead."
-    ),
-}
 # Peak activations of one denoising step, per megapixel of output at batch 1 (diffusers with SDPA
 # attention, FLUX/SD3-class transformers): about 0.75 GiB, an estimate (FLUX.1-dev in bf16 with its
 # encoders elsewhere peaks just under 24 GiB at 1024²). Scales with pixels × images. A model whose geometry
@@ -369,14 +340,7 @@ def estimate_diffusion(
             )
         found.append(_sequential(model, main, w, act))
     found = [_timed(p, model, gpus, w, host_links or {}) for p in found]
-    order = [
-        "all_on_gpu",
-        "component_offload",
-        "one_image_per_gpu",
-        "pipeline_per_pair",
-        "offload_per_gpu",
-        "sequential_offload",
-    ]
+    order = list(DIFFUSION_STRATEGIES)  # fastest first
     fitting = [p for p in found if p.fits]
     best = None
     if fitting:
@@ -401,22 +365,16 @@ def estimate_diffusion(
             float8=not any(d.backend in NO_FLOAT8_BACKENDS for d in gpus),
         )
     else:
-        reason = {
-            "all_on_gpu": "Everything fits on one GPU, the fastest way.",
-            "component_offload": f"{den.name} alone fits on {main.name}; the other components go elsewhere.",
-            "one_image_per_gpu": "Each GPU holds the whole pipeline: one image per GPU at a time.",
-            "offload_per_gpu": f"{den.name} fits on each of {best.gpus_used} GPUs: one pipeline per GPU, each "
-            "process keeping its own copy of the other components in system RAM.",
-            "pipeline_per_pair": f"{den.name} alone fits on a GPU: one pipeline per pair of GPUs, the other "
-            "components on the partner.",
-            "sequential_offload": _streamed_reason(best, den),
-        }[best.strategy]
+        values = {"denoiser": den.name, "gpu": main.name, "gpus": best.gpus_used}
+        if best.strategy == "sequential_offload":
+            values |= _streamed(best, den)
+        reason = DIFFUSION_STRATEGIES[best.strategy].reason.format(**values)
     return DiffusionEstimate(
         model=model.slug,
         plans=tuple(ranked),
         recommended=best.strategy if best else None,
         reason=reason,
-        not_supported=dict(NOT_SUPPORTED),
+        not_supported={name: why.why for name, why in NOT_OFFERED.items()},
         explanations=_explanations(model, den, w, best),
     )
 
@@ -530,19 +488,17 @@ def _offload_per_gpu(model: DiffusionSpec, rig: "Rig", w: DiffusionWorkload, act
     )
 
 
-def _streamed_reason(plan: DiffusionPlan, den: DiffusionComponent) -> str:
-    """What sequential offload costs, from its own figures: the bytes copied at every step and what they
-    add to a step (a few percent where most of the denoiser stays on the GPU, most of it where none does)."""
+def _streamed(plan: DiffusionPlan, den: DiffusionComponent) -> dict[str, str]:
+    """What sequential offload costs, from its own figures, for its reason: the bytes copied at every step
+    ({streamed}) and what they add to a step ({cost}: a few percent where most of the denoiser stays on the
+    GPU, most of it where none does)."""
     streamed = f"{format_bytes(_streamed_per_step(plan, den))} of the {den.name}"
     t = plan.timing
     if t is None or t.step_s <= t.step_transfer_s:
-        return f"Only sequential offload fits: {streamed} is copied from system RAM at every step."
+        return {"streamed": streamed, "cost": ""}
     added = t.step_transfer_s / (t.step_s - t.step_transfer_s)
     share = "under 1%" if added < 0.005 else f"{added:.0%}"
-    return (
-        f"Only sequential offload fits: {streamed} is copied from system RAM at every step, "
-        f"{share} on top of each step's compute."
-    )
+    return {"streamed": streamed, "cost": f", {share} on top of each step's compute"}
 
 
 # The denoiser's formats the reasons below offer, with the catalog's bits per weight
@@ -646,6 +602,7 @@ def _timed(
     else:
         placement = {name: d.name for d in plan.devices for name in d.tensors}
     update: dict = {"placement": placement}
+    info = DIFFUSION_STRATEGIES[plan.strategy]
     shape = model.shape
     if shape is not None:
         size = {
@@ -655,7 +612,7 @@ def _timed(
             "steps": w.steps,
             "images": w.images,
         }
-        if plan.strategy in PARALLEL:
+        if info.parallel:
             # one timing per pipeline, on the GPU that holds its denoiser; the slowest shown
             by_slug = {d.slug: d for d in gpus}
             runs_on = [by_slug[d.gpu] for d in plan.devices if d.kind != "host" and den.name in d.tensors]
@@ -702,13 +659,13 @@ def _timed(
                 copy_gb_s=min(SEQUENTIAL_OFFLOAD_GB_S, _link(gpus[0], host_links)),
             )
             update["command_timing"]["diffusers"] = slow
-        if plan.strategy == "pipeline_per_pair":
+        if info.comfyui_flag is None:
             del update["command_timing"]["comfyui"]
     update["commands"] = commands_for(
         plan=plan.strategy,
         model=model,
         workload=w,
-        gpus=plan.gpus_used if plan.strategy in PARALLEL else len(gpus),
+        gpus=plan.gpus_used if info.parallel else len(gpus),
         backend=gpus[0].backend,
         processes=plan.processes,
     )
@@ -739,7 +696,7 @@ def _explanations(
             substituted=activation_substituted(model.shape, w),
         ),
         "component_offload": Explanation(
-            term="component-offload",
+            term=DIFFUSION_STRATEGIES["component_offload"].term,
             formula="denoiser on the GPU; encoders and VAE elsewhere",
             substituted=f"{den.name}: {format_bytes(den.weights_bytes)}",
         ),

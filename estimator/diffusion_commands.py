@@ -1,4 +1,5 @@
-"""How to run a diffusion plan: ComfyUI's launch flags and the diffusers calls.
+"""How to run a diffusion plan: ComfyUI's launch flags and the diffusers calls (each plan's own flag and
+call are its row of `diffusion_strategies.DIFFUSION_STRATEGIES`).
 
 ComfyUI's flags are those of comfy/cli_args.py (github:comfyanonymous/ComfyUI at 005d79c8;
 tests/engine/test_diffusion_commands.py parses every command against that table). The diffusers calls
@@ -20,23 +21,13 @@ flags are left out; --gpu-only still keeps the text encoders and the VAE on the 
 
 from typing import TYPE_CHECKING
 
+from .diffusion_strategies import DIFFUSION_STRATEGIES
 from .units import format_bytes
 
 if TYPE_CHECKING:  # the specs import this module
     from .diffusion import DiffusionSpec, DiffusionWorkload
 
 GGUF_FORMATS = ("q8_0", "q6_k", "q5_k_s", "q4_k_s", "q4_0")
-# ComfyUI memory flags per plan (cli_args.py vram_group: --gpu-only "Store and run everything (text
-# encoders/CLIP models, etc... on the GPU)"; --normalvram, its default, unloads models to RAM after use;
-# --lowvram "Split the unet in parts to use less vram").
-COMFY_VRAM_FLAG = {
-    "all_on_gpu": "--gpu-only",
-    "component_offload": "--normalvram",
-    "sequential_offload": "--lowvram",
-    "one_image_per_gpu": "--gpu-only",
-    "offload_per_gpu": "--normalvram",
-    "pipeline_per_pair": "--normalvram",
-}
 COMFY_PORT = 8188  # cli_args.py's default --port
 SHARED_MEMORY_FLAGS = {"--normalvram", "--lowvram"}  # what ComfyUI overrides on Apple silicon
 
@@ -65,25 +56,26 @@ def comfyui_command(
     *, plan: str, workload: "DiffusionWorkload", processes: tuple[tuple[int, ...], ...], backend: str = "cuda"
 ) -> str:
     gpus = sum(len(p) for p in processes)
-    flags = [COMFY_VRAM_FLAG[plan]]
-    if backend == "metal":
-        flags = [f for f in flags if f not in SHARED_MEMORY_FLAGS]
-    if workload.denoiser_format == "fp8":
-        flags.append("--fp8_e4m3fn-unet")  # store the diffusion model's weights in fp8_e4m3fn
+    info = DIFFUSION_STRATEGIES[plan]
     lines = []
     if workload.denoiser_format in GGUF_FORMATS:
         lines.append(
             "# GGUF weights load through the ComfyUI-GGUF custom node (github:city96/ComfyUI-GGUF): "
             "put your .gguf in models/unet"
         )
-    if plan in ("component_offload", "pipeline_per_pair") and gpus > 1:
+    if info.balanced and gpus > 1:
         lines.append(
             "# ComfyUI's core runs one GPU per process (--cuda-device): for the encoders on the second "
             "GPU use the diffusers code"
         )
-        if plan == "pipeline_per_pair":  # nothing ComfyUI's core runs matches the plan: no command
-            return "\n".join(lines)
-    if plan in ("one_image_per_gpu", "offload_per_gpu"):
+    if info.comfyui_flag is None:  # nothing ComfyUI's core runs matches the plan: no command
+        return "\n".join(lines)
+    flags = [info.comfyui_flag]
+    if backend == "metal":
+        flags = [f for f in flags if f not in SHARED_MEMORY_FLAGS]
+    if workload.denoiser_format == "fp8":
+        flags.append("--fp8_e4m3fn-unet")  # store the diffusion model's weights in fp8_e4m3fn
+    if info.parallel:  # one ComfyUI per GPU
         lines += [
             f"python main.py {' '.join(flags)} --cuda-device {gpu} --port {COMFY_PORT + n} &"
             for n, (gpu,) in enumerate(processes)
@@ -102,6 +94,7 @@ def diffusers_code(
     backend: str = "cuda",
 ) -> str:
     gpus = sum(len(p) for p in processes)
+    info = DIFFUSION_STRATEGIES[plan]
     device = "mps" if backend == "metal" else "cuda"
     repo = model.diffusers_repo or "<the model's diffusers folder>"
     video = model.shape is not None and model.shape.video
@@ -111,7 +104,8 @@ def diffusers_code(
     if video:
         lines.append("from diffusers.utils import export_to_video")
     lines += loads
-    if plan in ("component_offload", "pipeline_per_pair") and gpus > 1:
+    balanced = info.balanced and gpus > 1
+    if balanced:
         lines.append(f'{load}, device_map="balanced")  # text encoders on cuda:1, denoiser on cuda:0')
     else:
         lines.append(f"{load})")
@@ -127,16 +121,7 @@ def diffusers_code(
             f"# GGUF: load the transformer{'s' if len(dens) > 1 else ''} with from_single_file(<your .gguf>, "
             f"quantization_config=GGUFQuantizationConfig(compute_dtype=torch.bfloat16)) and pass {each}"
         )
-    lines.append(
-        {
-            "all_on_gpu": f'pipe.to("{device}")',
-            "component_offload": "" if gpus > 1 else "pipe.enable_model_cpu_offload()",
-            "sequential_offload": "pipe.enable_sequential_cpu_offload()",
-            "one_image_per_gpu": f'pipe.to("{device}")  # one process per GPU: CUDA_VISIBLE_DEVICES=0, 1, ...',
-            "offload_per_gpu": "pipe.enable_model_cpu_offload()",
-            "pipeline_per_pair": "",
-        }[plan]
-    )
+    lines.append("" if balanced else info.diffusers_call.format(device=device))
     size = f"height={workload.height}, width={workload.width}, num_inference_steps={workload.steps}"
     if video:
         lines.append("pipe.vae.enable_tiling()  # decode the frames in tiles, not all at once")

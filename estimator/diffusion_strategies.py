@@ -1,0 +1,140 @@
+"""Every way to run an image or video model over the hardware, defined once: how the page writes it, the
+glossary term that explains it, whether it runs several pipelines at once, why it is recommended, and how
+ComfyUI and diffusers run it. The engine, the launch commands and the page all read it here; so are the
+ways the calculator does not size (`NOT_OFFERED`).
+
+The order is the order of preference when several fit and none runs pipelines in parallel (fastest
+first; `diffusion.estimate_diffusion`).
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+# In the order the API's schema lists them (DiffusionPlan.strategy), which is not the preference's.
+DiffusionStrategy = Literal[
+    "all_on_gpu",
+    "component_offload",
+    "sequential_offload",
+    "one_image_per_gpu",
+    "offload_per_gpu",
+    "pipeline_per_pair",
+]
+
+
+@dataclass(frozen=True)
+class DiffusionStrategyInfo:
+    title: str  # a heading or a table cell: "One image per GPU"
+    term: str  # the glossary page that explains it
+    # several pipelines at once, one process each: the plan's images per minute are theirs added up
+    parallel: bool
+    # DiffusionEstimate.reason when it is recommended, filled with `str.format`: {denoiser} (its name),
+    # {gpu} (the largest GPU's), {gpus} (how many the plan uses); sequential offload's {streamed} and {cost}
+    reason: str
+    # ComfyUI's memory flag (comfy/cli_args.py vram_group: --gpu-only "Store and run everything (text
+    # encoders/CLIP models, etc... on the GPU)"; --normalvram, its default, unloads models to RAM after use;
+    # --lowvram "Split the unet in parts to use less vram"); None: ComfyUI's core runs no such plan
+    comfyui_flag: str | None
+    # what the diffusers code does with the loaded pipeline ({device}: "cuda", or "mps" on Apple silicon)
+    diffusers_call: str
+    # over two GPUs, one pipeline's components spread between them (diffusers' device_map="balanced")
+    balanced: bool = False
+
+    @property
+    def label(self) -> str:
+        """The title inside a sentence: "everything on one GPU", "component offload"."""
+        return self.title[0].lower() + self.title[1:]
+
+
+DIFFUSION_STRATEGIES: dict[DiffusionStrategy, DiffusionStrategyInfo] = {
+    "all_on_gpu": DiffusionStrategyInfo(
+        title="Everything on one GPU",
+        term="vram",
+        parallel=False,
+        reason="Everything fits on one GPU, the fastest way.",
+        comfyui_flag="--gpu-only",
+        diffusers_call='pipe.to("{device}")',
+    ),
+    # the text encoders and VAE in system RAM, or on a second GPU where there is one
+    "component_offload": DiffusionStrategyInfo(
+        title="Component offload",
+        term="component-offload",
+        parallel=False,
+        reason="{denoiser} alone fits on {gpu}; the other components go elsewhere.",
+        comfyui_flag="--normalvram",
+        diffusers_call="pipe.enable_model_cpu_offload()",
+        balanced=True,
+    ),
+    "one_image_per_gpu": DiffusionStrategyInfo(
+        title="One image per GPU",
+        term="data-parallelism",
+        parallel=True,
+        reason="Each GPU holds the whole pipeline: one image per GPU at a time.",
+        comfyui_flag="--gpu-only",
+        diffusers_call='pipe.to("{device}")  # one process per GPU: CUDA_VISIBLE_DEVICES=0, 1, ...',
+    ),
+    "pipeline_per_pair": DiffusionStrategyInfo(
+        title="One pipeline per GPU pair",
+        term="data-parallelism",
+        parallel=True,
+        reason="{denoiser} alone fits on a GPU: one pipeline per pair of GPUs, the other components on the "
+        "partner.",
+        comfyui_flag=None,  # its core runs one GPU per process (--cuda-device)
+        diffusers_call="",  # device_map="balanced" places each pipeline over its pair
+        balanced=True,
+    ),
+    "offload_per_gpu": DiffusionStrategyInfo(
+        title="One offloaded pipeline per GPU",
+        term="component-offload",
+        parallel=True,
+        reason="{denoiser} fits on each of {gpus} GPUs: one pipeline per GPU, each process keeping its own copy "
+        "of the other components in system RAM.",
+        comfyui_flag="--normalvram",
+        diffusers_call="pipe.enable_model_cpu_offload()",
+    ),
+    "sequential_offload": DiffusionStrategyInfo(
+        title="Sequential offload",
+        term="cpu-offload",
+        parallel=False,
+        reason="Only sequential offload fits: {streamed} is copied from system RAM at every step{cost}.",
+        comfyui_flag="--lowvram",
+        diffusers_call="pipe.enable_sequential_cpu_offload()",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class NotOffered:
+    """A way to split a model that the calculator does not size for an image model, and why."""
+
+    title: str
+    why: str  # DiffusionEstimate.not_supported
+    source: tuple[str, str] | None = None  # where a visitor reads more: (its name, its URL)
+
+
+NOT_OFFERED: dict[str, NotOffered] = {
+    # diffusers splits a transformer's steps with ContextParallelConfig (Ring and Ulysses attention) and, from
+    # v0.40.0, TensorParallelConfig (https://huggingface.co/docs/diffusers/v0.40.0/api/parallel); Wan2.1 and
+    # HunyuanVideo's own scripts with xDiT. The calculator has no published timing of either to size them by.
+    "tensor_parallel": NotOffered(
+        title="Tensor or context parallelism",
+        why=(
+            "A denoising step is one pass of the whole transformer over all the latent's tokens (thousands for "
+            "an image, tens of thousands for a video), repeated 20–50 times; splitting each step over GPUs "
+            "exchanges activations inside every block at every step. diffusers does it for diffusion "
+            "transformers (context parallelism with ContextParallelConfig, tensor parallelism with "
+            "TensorParallelConfig), and Wan2.1's and HunyuanVideo's scripts with xDiT; ComfyUI's core runs one "
+            "GPU per process. What it gains depends on the link between the GPUs, and no published timing "
+            "calibrates it here, so the calculator does not size it. Component offload frees the memory, and "
+            "one pipeline per GPU adds images per minute, without that traffic."
+        ),
+        source=("diffusers' parallelism API", "https://huggingface.co/docs/diffusers/v0.40.0/api/parallel"),
+    ),
+    "layer_split": NotOffered(
+        title="Layer split",
+        why=(
+            "Splitting the denoiser's layers over GPUs makes every step wait on each GPU in turn and hand the "
+            "latents across at every step, with one image in flight there is nothing to overlap. Putting the "
+            "text encoders and VAE on the second GPU frees the memory instead."
+        ),
+    ),
+}
