@@ -14,7 +14,8 @@ from django.http import QueryDict
 from catalog.models import DiffusionModel, Gpu, Quantization
 from catalog.pages import POPULAR_GPUS
 from estimator import ENGINE_VERSION, DiffusionEstimate, DiffusionSpec, DiffusionWorkload, estimate_diffusion
-from estimator.diffusion import NO_FLOAT8_BACKENDS, DiffusionPlan
+from estimator.diffusion import NO_FLOAT8_BACKENDS
+from estimator.diffusion_schema import DiffusionPlan
 from estimator.diffusion_speed import DenoiserShape, format_range, format_seconds, host_link_gb_s
 from estimator.diffusion_strategies import DIFFUSION_STRATEGIES, NOT_OFFERED
 from estimator.units import GIB, format_bytes

@@ -2,13 +2,13 @@
 `estimate_diffusion()` for image models."""
 
 from .commands import launch_command, launch_commands
-from .diffusion import (
+from .diffusion import estimate_diffusion
+from .diffusion_schema import (
     DiffusionComponent,
     DiffusionEstimate,
     DiffusionPlan,
     DiffusionSpec,
     DiffusionWorkload,
-    estimate_diffusion,
 )
 from .estimate import ENGINE_VERSION, estimate
 from .schema import (

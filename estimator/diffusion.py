@@ -8,224 +8,28 @@ split of the denoiser: see `diffusion_strategies.NOT_OFFERED`.
 """
 
 from dataclasses import dataclass
-from typing import Literal
 
-from pydantic import Field
-
-from . import memory
 from .diffusion_commands import commands_for
-from .diffusion_speed import (
-    HOST_TO_GPU_GB_S,
-    SEQUENTIAL_OFFLOAD_GB_S,
-    DenoiserShape,
-    Timing,
-    format_range,
-    timing,
-    tokens,
+from .diffusion_memory import (
+    HOST_HEADROOM_BYTES,
+    activation_bytes,
+    activation_formula,
+    activation_substituted,
+    denoises,
+    in_system_ram,
+    on_gpu,
 )
-from .diffusion_strategies import DIFFUSION_STRATEGIES, NOT_OFFERED, DiffusionStrategy
-from .schema import DeviceSpec, DeviceUsage, Explanation, Frozen
-from .units import GIB, MIB, format_bytes
-
-Role = Literal["denoiser", "text_encoder", "vae", "other"]
-
-# Peak activations of one denoising step, per megapixel of output at batch 1 (diffusers with SDPA
-# attention, FLUX/SD3-class transformers): about 0.75 GiB, an estimate (FLUX.1-dev in bf16 with its
-# encoders elsewhere peaks just under 24 GiB at 1024²). Scales with pixels × images. A model whose geometry
-# is known (a transformer's width and its latent tokens) takes the same peak per token and channel instead.
-ACTIVATION_BYTES_PER_MEGAPIXEL = 3 * GIB // 4
-# That 0.75 GiB over FLUX.1-dev's 4,608 tokens at 1024² (4,096 latent + 512 text) × its 3,072 channels: 57 bytes a
-# token and channel, the block's attention and MLP intermediates at their peak. Per token, a video model's
-# compression counts: Wan 2.2 TI2V-5B packs 32×32 pixels and 4 frames into a token (VAE 16×16×4, patch 2), a
-# quarter of Wan 14B's tokens at one picture, and its 3,072 channels are 0.6 of 14B's 5,120. At TI2V-5B's default
-# 1280×704 and 121 frames, 27,280 tokens hold 4.4 GiB, where the per-megapixel rule said 21 GiB and refused a
-# 12 GB card that ComfyUI runs it on ("should fit well on 8GB vram with the ComfyUI native offloading",
-# https://docs.comfy.org/tutorials/video/wan/wan2_2). Wan's own 14B script peaks at 41.3 GB at 480p and 59.8 at
-# 720p (81 frames, its README's table: https://github.com/Wan-Video/Wan2.2/blob/42bf4cfaa384bc21833865abc2f9e6c0e67233dc/README.md):
-# 28 GB of weights and 10 and 22 GB here, the script's float32 norms and float64 RoPE the rest.
-ACTIVATION_BYTES_PER_TOKEN_CHANNEL = 57
-HOST_HEADROOM_BYTES = 2 * GIB  # what the OS and the Python process keep of system RAM for themselves
-# A CUDA context per device, as for LLMs.
-CONTEXT_BYTES = memory.CUDA_CONTEXT_BYTES
-DEFAULT_HEADROOM_BYTES = 512 * MIB
-
-
-class DiffusionComponent(Frozen):
-    name: str
-    params_b: float = Field(gt=0)
-    bytes_per_param: float = Field(gt=0, le=4, description="2 for bf16/fp16, 1 for fp8, 0.5 for 4-bit")
-    role: Role = "other"
-
-    @property
-    def weights_bytes(self) -> int:
-        return int(self.params_b * 1e9 * self.bytes_per_param)
-
-
-class DiffusionSpec(Frozen):
-    slug: str
-    name: str
-    components: tuple[DiffusionComponent, ...] = Field(min_length=1)
-    hf_id: str | None = None
-    shape: DenoiserShape | None = Field(default=None, description="the denoiser's geometry, for its speed")
-    diffusers_repo: str | None = Field(default=None, description="the diffusers-format repository")
-
-    @property
-    def denoiser(self) -> DiffusionComponent:
-        """The denoiser that runs first (the one kept on the GPU by the offload plans)."""
-        return self.denoisers[0]
-
-    @property
-    def denoisers(self) -> tuple[DiffusionComponent, ...]:
-        """Every denoiser of the pipeline, the first one first: Wan 2.2 A14B has two experts, diffusers'
-        WanPipeline `transformer` (high-noise steps) and `transformer_2` (low-noise steps), both stored in
-        the denoiser's format. A pipeline with none marked: its largest component."""
-        return tuple(c for c in self.components if c.role == "denoiser") or (
-            max(self.components, key=lambda c: c.params_b),
-        )
-
-
-class DiffusionWorkload(Frozen):
-    width: int = Field(default=1024, gt=0, le=8192)
-    height: int = Field(default=1024, gt=0, le=8192)
-    images: int = Field(default=1, gt=0, le=64, description="images per batch")
-    steps: int = Field(default=28, gt=0, le=1000)
-    frames: int = Field(default=1, gt=0, le=1024, description="video frames; 1 for an image")
-    denoiser_format: str = Field(default="bf16", max_length=20, description="weight format of the denoiser")
-    denoiser_bits: float | None = Field(
-        default=None, gt=0, le=32, description="bits per weight of the denoiser; None: as released"
-    )
-    ram_bytes: int | None = Field(default=None, gt=0)
-    headroom_bytes: int = Field(default=DEFAULT_HEADROOM_BYTES, ge=0)
-
-
-class DiffusionPlan(Frozen):
-    strategy: DiffusionStrategy
-    devices: tuple[DeviceUsage, ...]
-    notes: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    images_in_parallel: int = 1
-    rank: int = 0
-    placement: dict[str, str] = Field(default_factory=dict, description="component name -> device name")
-    timing: Timing | None = Field(default=None, description="one image or video on the slowest GPU")
-    images_per_minute: float | None = None
-    commands: dict[str, str] = Field(default_factory=dict, description="comfyui, diffusers")
-    command_timing: dict[str, Timing] = Field(
-        default_factory=dict, description="each command's time per image or video, by the key of `commands`"
-    )
-    processes: tuple[tuple[int, ...], ...] = Field(
-        default=(),
-        description=(
-            "where the plan runs one process per pipeline: each one's GPUs by their place in the question's "
-            "list, from 0 (CUDA_VISIBLE_DEVICES, ComfyUI's --cuda-device); the denoiser's first"
-        ),
-    )
-
-    @property
-    def fits(self) -> bool:
-        return bool(self.devices) and all(d.fits for d in self.devices)
-
-    @property
-    def gpus_used(self) -> int:
-        """How many GPUs the plan puts something on: a verdict over more GPUs than that says so."""
-        return sum(1 for d in self.devices if d.kind != "host")
-
-    @property
-    def tight(self) -> bool:
-        """Fits with less than a tenth of a device free (DeviceUsage.tight), as an LLM plan."""
-        return self.fits and any(d.tight for d in self.devices)
-
-
-class DiffusionEstimate(Frozen):
-    model: str
-    plans: tuple[DiffusionPlan, ...]
-    recommended: DiffusionStrategy | None
-    reason: str
-    not_supported: dict[str, str]
-    explanations: dict[str, Explanation]
-
-    @property
-    def recommended_plan(self) -> DiffusionPlan | None:
-        return next((p for p in self.plans if p.strategy == self.recommended), None)
-
-
-def by_tokens(shape: DenoiserShape | None) -> bool:
-    """Whether a step's activations are counted per latent token and channel: a transformer of known width."""
-    return shape is not None and shape.kind == "dit" and bool(shape.hidden)
-
-
-def activation_bytes(shape: DenoiserShape | None, w: DiffusionWorkload) -> int:
-    """Activations of one step: a transformer's per latent token and channel of its width
-    (ACTIVATION_BYTES_PER_TOKEN_CHANNEL, tokens as `diffusion_speed.tokens` counts them), per image; a model
-    of unknown geometry or a UNet's per megapixel, per image, per latent frame of a video (4 frames each)."""
-    if by_tokens(shape):
-        per_image = tokens(shape, width=w.width, height=w.height, frames=w.frames)
-        return int(per_image * shape.hidden * ACTIVATION_BYTES_PER_TOKEN_CHANNEL * w.images)
-    latent_frames = 1 + (w.frames - 1) // 4
-    return int(w.width * w.height / 1e6 * w.images * latent_frames * ACTIVATION_BYTES_PER_MEGAPIXEL)
-
-
-def activation_formula(shape: DenoiserShape | None) -> str:
-    if by_tokens(shape):
-        return (
-            f"activations of one step ≈ latent tokens × the denoiser's width × {ACTIVATION_BYTES_PER_TOKEN_CHANNEL} "
-            "bytes, per image (tokens: the picture over the VAE's and the patch's pixels, frames in 4s)"
-        )
-    return "activations of one step ≈ 0.75 GiB per megapixel per image (per latent frame of a video)"
-
-
-def activation_substituted(shape: DenoiserShape | None, w: DiffusionWorkload) -> str:
-    """The activations' sum in the question's numbers: the latent tokens, or the megapixels and frames."""
-    found = format_bytes(activation_bytes(shape, w))
-    if by_tokens(shape):
-        n = tokens(shape, width=w.width, height=w.height, frames=w.frames)
-        video = f", {w.frames} frames" if w.frames > 1 else ""
-        images = f" × {w.images} images" if w.images > 1 else ""
-        return (
-            f"{w.width}×{w.height}{video}: {n:,} latent tokens × {shape.hidden:,} channels × "
-            f"{ACTIVATION_BYTES_PER_TOKEN_CHANNEL} bytes{images} = {found}"
-        )
-    return f"{w.width}×{w.height} × {w.images} × {w.frames} frames → {found}"
-
-
-def _gpu(
-    device: DeviceSpec,
-    parts: list[DiffusionComponent],
-    w: DiffusionWorkload,
-    *,
-    activations: int,
-    label: str | None = None,
-) -> DeviceUsage:
-    return DeviceUsage(
-        gpu=device.slug,
-        name=label or device.name,
-        layers=0,
-        weights_bytes=sum(c.weights_bytes for c in parts),
-        kv_cache_bytes=0,
-        compute_bytes=activations,
-        overhead_bytes=memory.overhead_bytes(device.backend),
-        capacity_bytes=device.usable_bytes,
-        headroom_bytes=w.headroom_bytes,
-        tensors={c.name: c.weights_bytes for c in parts},
-    )
-
-
-def _host(parts: list[DiffusionComponent], w: DiffusionWorkload, *, copies: int = 1) -> DeviceUsage:
-    """System RAM holding `parts`, once per process: `copies` processes each load their own (nothing in
-    diffusers or ComfyUI shares one process's offloaded weights with another)."""
-    return DeviceUsage(
-        gpu="host-ram",
-        name="System RAM" if copies == 1 else f"System RAM ({copies} copies)",
-        kind="host",
-        layers=0,
-        weights_bytes=copies * sum(c.weights_bytes for c in parts),
-        kv_cache_bytes=0,
-        compute_bytes=0,
-        overhead_bytes=0,
-        capacity_bytes=w.ram_bytes or 0,
-        headroom_bytes=HOST_HEADROOM_BYTES,
-        tensors={c.name: copies * c.weights_bytes for c in parts},
-    )
-
+from .diffusion_schema import (
+    DiffusionComponent,
+    DiffusionEstimate,
+    DiffusionPlan,
+    DiffusionSpec,
+    DiffusionWorkload,
+)
+from .diffusion_speed import HOST_TO_GPU_GB_S, SEQUENTIAL_OFFLOAD_GB_S, format_range, timing
+from .diffusion_strategies import DIFFUSION_STRATEGIES, NOT_OFFERED
+from .schema import DeviceSpec, Explanation
+from .units import format_bytes
 
 MODULE_IN_FLIGHT = "one module at a time"  # sequential offload's tensor on the GPU besides what stays there
 
@@ -241,7 +45,7 @@ def _sequential(
     den = model.denoiser
     largest = max(model.components, key=lambda c: c.weights_bytes)
     module = largest.weights_bytes // 8
-    empty = _gpu(main, [], w, activations=activations)
+    empty = on_gpu(main, [], w, activations=activations)
     spare = max(empty.headroom_bytes, -(-empty.capacity_bytes // 10))
     room = empty.capacity_bytes - spare - empty.used_bytes - module
     resident = min(max(room, 0), den.weights_bytes)
@@ -250,7 +54,7 @@ def _sequential(
         strategy="sequential_offload",
         devices=(
             empty.model_copy(update={"weights_bytes": resident + module, "tensors": tensors}),
-            _host(list(model.components), w),
+            in_system_ram(list(model.components), w),
         ),
         notes=(
             f"All of the {format_bytes(den.weights_bytes)} {den.name} stays on {main.name}; the other "
@@ -290,7 +94,7 @@ def estimate_diffusion(
     found: list[DiffusionPlan] = [
         DiffusionPlan(
             strategy="all_on_gpu",
-            devices=(_gpu(main, list(model.components), w, activations=act),),
+            devices=(on_gpu(main, list(model.components), w, activations=act),),
             notes=("Every component on one GPU: no transfers between steps.",),
         ),
     ]
@@ -300,9 +104,9 @@ def estimate_diffusion(
             DiffusionPlan(
                 strategy="component_offload",
                 devices=(
-                    _gpu(main, [den], w, activations=act, label=label[0]),
+                    on_gpu(main, [den], w, activations=act, label=label[0]),
                     # a second expert there (Wan 2.2 A14B's low-noise one) runs its steps there too
-                    _gpu(second, others, w, activations=act if _denoises(others) else 0, label=label[1]),
+                    on_gpu(second, others, w, activations=act if denoises(others) else 0, label=label[1]),
                 ),
                 notes=(
                     f"{den.name} on {label[0]}; {', '.join(c.name for c in others)} on {label[1]}.",
@@ -314,7 +118,7 @@ def estimate_diffusion(
             DiffusionPlan(
                 strategy="one_image_per_gpu",
                 devices=tuple(
-                    _gpu(d, list(model.components), w, activations=act, label=f"{d.name} (copy {i + 1})")
+                    on_gpu(d, list(model.components), w, activations=act, label=f"{d.name} (copy {i + 1})")
                     for i, d in enumerate(gpus)
                 ),
                 images_in_parallel=len(gpus),
@@ -330,7 +134,7 @@ def estimate_diffusion(
             found.append(
                 DiffusionPlan(
                     strategy="component_offload",
-                    devices=(_gpu(main, [den], w, activations=act), _host(others, w)),
+                    devices=(on_gpu(main, [den], w, activations=act), in_system_ram(others, w)),
                     notes=(
                         "Text encoders run on the CPU (or are moved to the GPU only while they run); "
                         "the VAE decodes at the end.",
@@ -399,10 +203,6 @@ class Rig:
         return cls(gpus, label, index)
 
 
-def _denoises(parts: list[DiffusionComponent]) -> bool:
-    return any(c.role == "denoiser" for c in parts)
-
-
 def _per_pair(
     den: DiffusionComponent, others: list[DiffusionComponent], rig: "Rig", w: DiffusionWorkload, act: int
 ) -> DiffusionPlan:
@@ -412,11 +212,11 @@ def _per_pair(
     gpus, label, index = rig.gpus, rig.label, rig.index
     n = len(gpus) // 2
     pairs = [(i, len(gpus) - 1 - i) for i in range(n)]
-    partner_act = act if _denoises(others) else 0
+    partner_act = act if denoises(others) else 0
     devices = []
     for a, b in pairs:
-        devices.append(_gpu(gpus[a], [den], w, activations=act, label=label[a]))
-        devices.append(_gpu(gpus[b], others, w, activations=partner_act, label=label[b]))
+        devices.append(on_gpu(gpus[a], [den], w, activations=act, label=label[a]))
+        devices.append(on_gpu(gpus[b], others, w, activations=partner_act, label=label[b]))
     idle = f" {label[n]} is left idle." if len(gpus) % 2 else ""
     return DiffusionPlan(
         strategy="pipeline_per_pair",
@@ -462,13 +262,13 @@ def _offload_per_gpu(model: DiffusionSpec, rig: "Rig", w: DiffusionWorkload, act
     gpus, label, index = rig.gpus, rig.label, rig.index
     den = model.denoiser
     others = [c for c in model.components if c is not den]
-    on = [(i, _gpu(d, [den], w, activations=act, label=label[i])) for i, d in enumerate(gpus)]
+    on = [(i, on_gpu(d, [den], w, activations=act, label=label[i])) for i, d in enumerate(gpus)]
     holding = [(i, u) for i, u in on if u.fits]
     per = sum(c.weights_bytes for c in others)
     room = (w.ram_bytes or 0) - HOST_HEADROOM_BYTES
     copies = room // per if per else len(gpus)
     used = holding[: max(0, copies)] or on
-    host = _host(others, w, copies=len(used))
+    host = in_system_ram(others, w, copies=len(used))
     names = ", ".join(label[i] for i, _ in used)
     return DiffusionPlan(
         strategy="offload_per_gpu",

@@ -19,13 +19,9 @@ flags are left out; --gpu-only still keeps the text encoders and the VAE on the 
 (text_encoder_device(), vae_offload_device()).
 """
 
-from typing import TYPE_CHECKING
-
+from .diffusion_schema import DiffusionSpec, DiffusionWorkload
 from .diffusion_strategies import DIFFUSION_STRATEGIES
 from .units import format_bytes
-
-if TYPE_CHECKING:  # the specs import this module
-    from .diffusion import DiffusionSpec, DiffusionWorkload
 
 GGUF_FORMATS = ("q8_0", "q6_k", "q5_k_s", "q4_k_s", "q4_0")
 COMFY_PORT = 8188  # cli_args.py's default --port
@@ -53,7 +49,7 @@ HANDED_IN = {
 
 
 def comfyui_command(
-    *, plan: str, workload: "DiffusionWorkload", processes: tuple[tuple[int, ...], ...], backend: str = "cuda"
+    *, plan: str, workload: DiffusionWorkload, processes: tuple[tuple[int, ...], ...], backend: str = "cuda"
 ) -> str:
     gpus = sum(len(p) for p in processes)
     info = DIFFUSION_STRATEGIES[plan]
@@ -88,8 +84,8 @@ def comfyui_command(
 def diffusers_code(
     *,
     plan: str,
-    model: "DiffusionSpec",
-    workload: "DiffusionWorkload",
+    model: DiffusionSpec,
+    workload: DiffusionWorkload,
     processes: tuple[tuple[int, ...], ...],
     backend: str = "cuda",
 ) -> str:
@@ -151,7 +147,7 @@ def diffusers_code(
     return "\n".join(line for line in lines if line)
 
 
-def denoiser_attributes(model: "DiffusionSpec") -> list[str]:
+def denoiser_attributes(model: DiffusionSpec) -> list[str]:
     """The pipeline's attributes holding its denoisers: `unet` for a UNet; `transformer`, and for a second
     expert `transformer_2` (WanPipeline's low-noise expert, src/diffusers/pipelines/wan/pipeline_wan.py)."""
     if model.shape is not None and model.shape.kind == "unet":
@@ -162,8 +158,8 @@ def denoiser_attributes(model: "DiffusionSpec") -> list[str]:
 def commands_for(
     *,
     plan: str,
-    model: "DiffusionSpec",
-    workload: "DiffusionWorkload",
+    model: DiffusionSpec,
+    workload: DiffusionWorkload,
     gpus: int,
     backend: str = "cuda",
     processes: tuple[tuple[int, ...], ...] = (),

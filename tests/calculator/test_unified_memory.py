@@ -6,7 +6,7 @@ import pytest
 
 from calculator.present import suggestion
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
-from estimator.diffusion import DiffusionWorkload, estimate_diffusion
+from estimator import DiffusionWorkload, estimate_diffusion
 from estimator.estimate import estimate
 from estimator.schema import Workload
 from estimator.units import GIB, format_rate

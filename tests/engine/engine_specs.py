@@ -3,8 +3,7 @@
 Builders take overrides, like `make_gpu(**overrides)` elsewhere in the test suite.
 """
 
-from estimator import DeviceSpec, ModelSpec, QuantSpec, speed
-from estimator.diffusion import DiffusionComponent, DiffusionSpec
+from estimator import DeviceSpec, DiffusionComponent, DiffusionSpec, ModelSpec, QuantSpec, speed
 from estimator.units import GIB
 
 

@@ -9,14 +9,8 @@ from pathlib import Path
 import pytest
 from engine_specs import flux_dev, make_gpu
 
-from estimator.diffusion import (
-    ACTIVATION_BYTES_PER_MEGAPIXEL,
-    DiffusionComponent,
-    DiffusionSpec,
-    DiffusionWorkload,
-    activation_bytes,
-    estimate_diffusion,
-)
+from estimator import DiffusionComponent, DiffusionSpec, DiffusionWorkload, estimate_diffusion
+from estimator.diffusion_memory import ACTIVATION_BYTES_PER_MEGAPIXEL, activation_bytes
 from estimator.diffusion_speed import DenoiserShape, tokens
 from estimator.units import GIB
 

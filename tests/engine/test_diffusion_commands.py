@@ -43,7 +43,7 @@ def test_on_a_mac_comfyui_gets_no_vram_flag_it_would_override():
 def test_a_video_pipeline_decodes_in_tiles_and_an_image_one_as_it_is():
     """An untiled decode of a long video takes more memory than a denoising step (Wan 2.2 5B: 22-26 GB for 121
     frames), so the diffusers code for a video turns the VAE's tiling on; an image's stays as diffusers runs it."""
-    from estimator.diffusion import DiffusionComponent, DiffusionSpec
+    from estimator import DiffusionComponent, DiffusionSpec
     from estimator.diffusion_commands import diffusers_code
     from estimator.diffusion_speed import DenoiserShape
 

@@ -4,8 +4,14 @@ import pytest
 from engine_specs import MXFP4, Q4_K_M, RTX_3090, RTX_4090, flux_dev, gpt_oss_120b, llama_8b, make_gpu
 from pydantic import ValidationError
 
-from estimator import DiffusionComponent, DiffusionSpec, DiffusionWorkload, Workload, estimate
-from estimator.diffusion import estimate_diffusion
+from estimator import (
+    DiffusionComponent,
+    DiffusionSpec,
+    DiffusionWorkload,
+    Workload,
+    estimate,
+    estimate_diffusion,
+)
 from estimator.schema import ArtifactSpec
 from estimator.units import GIB
 

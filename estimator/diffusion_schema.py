@@ -1,0 +1,112 @@
+"""An image or video model's pipeline, the question asked of it and the plans answered: the frozen specs of
+`estimate_diffusion`, which also give the API its schema (calculator/diffusion_answer.py)."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from .diffusion_speed import DenoiserShape, Timing
+from .diffusion_strategies import DiffusionStrategy
+from .schema import DeviceUsage, Explanation, Frozen
+from .units import MIB
+
+Role = Literal["denoiser", "text_encoder", "vae", "other"]
+DEFAULT_HEADROOM_BYTES = 512 * MIB
+
+
+class DiffusionComponent(Frozen):
+    name: str
+    params_b: float = Field(gt=0)
+    bytes_per_param: float = Field(gt=0, le=4, description="2 for bf16/fp16, 1 for fp8, 0.5 for 4-bit")
+    role: Role = "other"
+
+    @property
+    def weights_bytes(self) -> int:
+        return int(self.params_b * 1e9 * self.bytes_per_param)
+
+
+class DiffusionSpec(Frozen):
+    slug: str
+    name: str
+    components: tuple[DiffusionComponent, ...] = Field(min_length=1)
+    hf_id: str | None = None
+    shape: DenoiserShape | None = Field(default=None, description="the denoiser's geometry, for its speed")
+    diffusers_repo: str | None = Field(default=None, description="the diffusers-format repository")
+
+    @property
+    def denoiser(self) -> DiffusionComponent:
+        """The denoiser that runs first (the one kept on the GPU by the offload plans)."""
+        return self.denoisers[0]
+
+    @property
+    def denoisers(self) -> tuple[DiffusionComponent, ...]:
+        """Every denoiser of the pipeline, the first one first: Wan 2.2 A14B has two experts, diffusers'
+        WanPipeline `transformer` (high-noise steps) and `transformer_2` (low-noise steps), both stored in
+        the denoiser's format. A pipeline with none marked: its largest component."""
+        return tuple(c for c in self.components if c.role == "denoiser") or (
+            max(self.components, key=lambda c: c.params_b),
+        )
+
+
+class DiffusionWorkload(Frozen):
+    width: int = Field(default=1024, gt=0, le=8192)
+    height: int = Field(default=1024, gt=0, le=8192)
+    images: int = Field(default=1, gt=0, le=64, description="images per batch")
+    steps: int = Field(default=28, gt=0, le=1000)
+    frames: int = Field(default=1, gt=0, le=1024, description="video frames; 1 for an image")
+    denoiser_format: str = Field(default="bf16", max_length=20, description="weight format of the denoiser")
+    denoiser_bits: float | None = Field(
+        default=None, gt=0, le=32, description="bits per weight of the denoiser; None: as released"
+    )
+    ram_bytes: int | None = Field(default=None, gt=0)
+    headroom_bytes: int = Field(default=DEFAULT_HEADROOM_BYTES, ge=0)
+
+
+class DiffusionPlan(Frozen):
+    strategy: DiffusionStrategy
+    devices: tuple[DeviceUsage, ...]
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    images_in_parallel: int = 1
+    rank: int = 0
+    placement: dict[str, str] = Field(default_factory=dict, description="component name -> device name")
+    timing: Timing | None = Field(default=None, description="one image or video on the slowest GPU")
+    images_per_minute: float | None = None
+    commands: dict[str, str] = Field(default_factory=dict, description="comfyui, diffusers")
+    command_timing: dict[str, Timing] = Field(
+        default_factory=dict, description="each command's time per image or video, by the key of `commands`"
+    )
+    processes: tuple[tuple[int, ...], ...] = Field(
+        default=(),
+        description=(
+            "where the plan runs one process per pipeline: each one's GPUs by their place in the question's "
+            "list, from 0 (CUDA_VISIBLE_DEVICES, ComfyUI's --cuda-device); the denoiser's first"
+        ),
+    )
+
+    @property
+    def fits(self) -> bool:
+        return bool(self.devices) and all(d.fits for d in self.devices)
+
+    @property
+    def gpus_used(self) -> int:
+        """How many GPUs the plan puts something on: a verdict over more GPUs than that says so."""
+        return sum(1 for d in self.devices if d.kind != "host")
+
+    @property
+    def tight(self) -> bool:
+        """Fits with less than a tenth of a device free (DeviceUsage.tight), as an LLM plan."""
+        return self.fits and any(d.tight for d in self.devices)
+
+
+class DiffusionEstimate(Frozen):
+    model: str
+    plans: tuple[DiffusionPlan, ...]
+    recommended: DiffusionStrategy | None
+    reason: str
+    not_supported: dict[str, str]
+    explanations: dict[str, Explanation]
+
+    @property
+    def recommended_plan(self) -> DiffusionPlan | None:
+        return next((p for p in self.plans if p.strategy == self.recommended), None)
