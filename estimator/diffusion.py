@@ -1,17 +1,14 @@
 """Diffusion models: a pipeline of components (denoiser, text encoders, VAE), each at its own dtype.
 
 Plans: all on one GPU; component offload (text encoders and VAE to the CPU or a second GPU);
-sequential CPU offload (weights streamed to the GPU module by module); and over several GPUs, one
-pipeline each: whole on every GPU (one image per GPU), with its encoders and VAE in system RAM (one
-offloaded pipeline per GPU), or over a pair of GPUs (one pipeline per GPU pair). Never a tensor or layer
-split of the denoiser: see `diffusion_strategies.NOT_OFFERED`.
+sequential CPU offload (weights streamed to the GPU module by module); and over several GPUs, several
+pipelines at once (`diffusion_parallel`). Never a tensor or layer split of the denoiser: see
+`diffusion_strategies.NOT_OFFERED`. Here each plan is timed and given its commands, the plans ranked, and
+the recommended one's reason written: `estimate_diffusion`, the one entry point.
 """
-
-from dataclasses import dataclass
 
 from .diffusion_commands import commands_for
 from .diffusion_memory import (
-    HOST_HEADROOM_BYTES,
     activation_bytes,
     activation_formula,
     activation_substituted,
@@ -19,6 +16,7 @@ from .diffusion_memory import (
     in_system_ram,
     on_gpu,
 )
+from .diffusion_parallel import Rig, parallel_plans, pipelines_timed
 from .diffusion_schema import (
     DiffusionComponent,
     DiffusionEstimate,
@@ -26,7 +24,7 @@ from .diffusion_schema import (
     DiffusionSpec,
     DiffusionWorkload,
 )
-from .diffusion_speed import HOST_TO_GPU_GB_S, SEQUENTIAL_OFFLOAD_GB_S, format_range, timing
+from .diffusion_speed import SEQUENTIAL_OFFLOAD_GB_S, format_range, host_copy_gb_s, timing
 from .diffusion_strategies import DIFFUSION_STRATEGIES, NOT_OFFERED
 from .schema import DeviceSpec, Explanation
 from .units import format_bytes
@@ -114,21 +112,7 @@ def estimate_diffusion(
                 ),
             )
         )
-        found.append(
-            DiffusionPlan(
-                strategy="one_image_per_gpu",
-                devices=tuple(
-                    on_gpu(d, list(model.components), w, activations=act, label=f"{d.name} (copy {i + 1})")
-                    for i, d in enumerate(gpus)
-                ),
-                images_in_parallel=len(gpus),
-                notes=(f"{len(gpus)} pipelines, one image each: {len(gpus)}× the images per minute.",),
-            )
-        )
-        if len(gpus) >= 4:  # with two or three GPUs, one pair is component offload over two GPUs
-            found.append(_per_pair(den, others, rig, w, act))
-        if w.ram_bytes is not None and not any(d.unified_memory for d in gpus):
-            found.append(_offload_per_gpu(model, rig, w, act))
+        found += parallel_plans(model, rig, w, act)
     if w.ram_bytes is not None and not all(d.unified_memory for d in gpus):  # unified: no RAM beside
         if len(gpus) == 1:
             found.append(
@@ -180,111 +164,6 @@ def estimate_diffusion(
         reason=reason,
         not_supported={name: why.why for name, why in NOT_OFFERED.items()},
         explanations=_explanations(model, den, w, best),
-    )
-
-
-@dataclass(frozen=True)
-class Rig:
-    """The question's GPUs, largest first, each with its label in "where each part sits" and its place in the
-    question's list (`index`, from 0: what the launch commands name, CUDA_VISIBLE_DEVICES=2 being the third
-    GPU listed whatever its size)."""
-
-    gpus: list[DeviceSpec]
-    label: list[str]
-    index: list[int]
-
-    @classmethod
-    def of(cls, devices: list[DeviceSpec]) -> "Rig":
-        index = sorted(range(len(devices)), key=lambda i: -devices[i].usable_bytes)
-        gpus = [devices[i] for i in index]
-        # two cards of one kind must read apart in "where each part sits": "GeForce RTX 3090 (GPU 2)"
-        alike = len({d.name for d in gpus}) < len(gpus)
-        label = [f"{d.name} (GPU {i + 1})" if alike else d.name for d, i in zip(gpus, index, strict=True)]
-        return cls(gpus, label, index)
-
-
-def _per_pair(
-    den: DiffusionComponent, others: list[DiffusionComponent], rig: "Rig", w: DiffusionWorkload, act: int
-) -> DiffusionPlan:
-    """One pipeline per pair of GPUs, as component offload over two: the denoiser on the larger of each
-    pair, the other components on its partner (the largest GPUs paired with the smallest); with an odd
-    count, the middle GPU is left out."""
-    gpus, label, index = rig.gpus, rig.label, rig.index
-    n = len(gpus) // 2
-    pairs = [(i, len(gpus) - 1 - i) for i in range(n)]
-    partner_act = act if denoises(others) else 0
-    devices = []
-    for a, b in pairs:
-        devices.append(on_gpu(gpus[a], [den], w, activations=act, label=label[a]))
-        devices.append(on_gpu(gpus[b], others, w, activations=partner_act, label=label[b]))
-    idle = f" {label[n]} is left idle." if len(gpus) % 2 else ""
-    return DiffusionPlan(
-        strategy="pipeline_per_pair",
-        devices=tuple(devices),
-        images_in_parallel=n,
-        processes=tuple((index[a], index[b]) for a, b in pairs),
-        notes=(
-            f"{n} pipelines, one per pair of GPUs: {n}× the images per minute of one.{idle}",
-            "In each pair the text embeddings and the final latents cross the bus once per image.",
-        ),
-        placement={
-            den.name: f"{' and '.join(label[a] for a, _ in pairs)}, one copy each",
-            **{c.name: f"{' and '.join(label[b] for _, b in pairs)}, one copy each" for c in others},
-        },
-    )
-
-
-SHARED_COPIES = (
-    "Each image copies its pipeline's weights from system RAM over PCIe (the time counts each GPU's own "
-    "link); the processes share the CPU's memory bandwidth, so copies that coincide take longer."
-)
-
-
-def _idle(gpus: int, holding: int, copies: int, den: DiffusionComponent) -> tuple[str, ...]:
-    """Why GPUs of an offloaded pipeline per GPU are left idle: too small for the denoiser, or no RAM for
-    one more copy of the other components."""
-    why = []
-    if holding < gpus:
-        why.append(f"{gpus - holding} GPU(s) too small for {den.name} and a step's work: left idle.")
-    if 0 < copies < holding:
-        why.append(
-            f"The system RAM holds {copies} copies of the other components: {holding - copies} GPU(s) idle."
-        )
-    return tuple(why)
-
-
-def _offload_per_gpu(model: DiffusionSpec, rig: "Rig", w: DiffusionWorkload, act: int) -> DiffusionPlan:
-    """One pipeline per GPU, each process with its text encoders and VAE in system RAM (diffusers'
-    enable_model_cpu_offload, ComfyUI's --normalvram, one process per GPU), as component offload to RAM
-    on one GPU: the denoiser and one step's activations on each GPU, and in RAM one copy of the other
-    components per process. As many pipelines as GPUs hold the denoiser and the RAM holds copies; where
-    none fits, every GPU with its copy, to show what is short."""
-    gpus, label, index = rig.gpus, rig.label, rig.index
-    den = model.denoiser
-    others = [c for c in model.components if c is not den]
-    on = [(i, on_gpu(d, [den], w, activations=act, label=label[i])) for i, d in enumerate(gpus)]
-    holding = [(i, u) for i, u in on if u.fits]
-    per = sum(c.weights_bytes for c in others)
-    room = (w.ram_bytes or 0) - HOST_HEADROOM_BYTES
-    copies = room // per if per else len(gpus)
-    used = holding[: max(0, copies)] or on
-    host = in_system_ram(others, w, copies=len(used))
-    names = ", ".join(label[i] for i, _ in used)
-    return DiffusionPlan(
-        strategy="offload_per_gpu",
-        devices=(*(u for _, u in used), host),
-        images_in_parallel=len(used),
-        processes=tuple((index[i],) for i, _ in used),
-        notes=(
-            f"{len(used)} processes, one per GPU ({names}), each with {den.name} on its GPU and its own "
-            f"copy of the other components, {format_bytes(per)}, in system RAM: {len(used)}× the images "
-            "per minute of one.",
-        ),
-        warnings=(*_idle(len(gpus), len(holding), max(0, copies), den), SHARED_COPIES),
-        placement={
-            den.name: f"each of the {len(used)} GPUs, one pipeline per GPU",
-            **{c.name: "System RAM, one copy per pipeline, copied to its GPU when it runs" for c in others},
-        },
     )
 
 
@@ -395,8 +274,6 @@ def _timed(
                 f"{host}; {format_bytes(resident)} of it kept on {gpus[0].name}, the other "
                 f"{format_bytes(den.weights_bytes - resident)} copied at every step"
             )
-    elif plan.strategy == "one_image_per_gpu":
-        placement = {c.name: f"each of the {len(gpus)} GPUs, one pipeline per GPU" for c in model.components}
     elif plan.placement:  # the multi-pipeline plans say it themselves
         placement = plan.placement
     else:
@@ -413,19 +290,7 @@ def _timed(
             "images": w.images,
         }
         if info.parallel:
-            # one timing per pipeline, on the GPU that holds its denoiser; the slowest shown
-            by_slug = {d.slug: d for d in gpus}
-            runs_on = [by_slug[d.gpu] for d in plan.devices if d.kind != "host" and den.name in d.tensors]
-            moved = (
-                sum(c.weights_bytes for c in model.components) if plan.strategy == "offload_per_gpu" else 0
-            )
-            each = [
-                timing(shape, d, **size, transfer_per_image_bytes=moved, copy_gb_s=_link(d, host_links))
-                for d in runs_on
-            ]
-            if each and all(each):
-                update["timing"] = max(each, key=lambda t: t.total_s)
-                update["images_per_minute"] = sum(60 * w.images / t.total_s for t in each)
+            update |= pipelines_timed(plan, model, gpus, size, host_links)
         else:
             moved = {
                 "component_offload": sum(c.weights_bytes for c in model.components)
@@ -440,7 +305,7 @@ def _timed(
                 **size,
                 transfer_per_image_bytes=moved,
                 transfer_per_step_bytes=per_step,
-                copy_gb_s=_link(gpus[0], host_links),
+                copy_gb_s=host_copy_gb_s(gpus[0], host_links),
             )
             if t is not None:
                 update["timing"] = t
@@ -456,7 +321,7 @@ def _timed(
                 **size,
                 transfer_per_image_bytes=sum(c.weights_bytes for c in model.components if c is not den),
                 transfer_per_step_bytes=den.weights_bytes,
-                copy_gb_s=min(SEQUENTIAL_OFFLOAD_GB_S, _link(gpus[0], host_links)),
+                copy_gb_s=min(SEQUENTIAL_OFFLOAD_GB_S, host_copy_gb_s(gpus[0], host_links)),
             )
             update["command_timing"]["diffusers"] = slow
         if info.comfyui_flag is None:
@@ -470,10 +335,6 @@ def _timed(
         processes=plan.processes,
     )
     return plan.model_copy(update=update)
-
-
-def _link(device: DeviceSpec, host_links: dict[str, float]) -> float:
-    return host_links.get(device.slug, HOST_TO_GPU_GB_S)
 
 
 def _streamed_per_step(plan: DiffusionPlan, den: DiffusionComponent) -> int:

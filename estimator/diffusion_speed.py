@@ -134,6 +134,12 @@ class Timing(Frozen):
     tflops: float
 
 
+def host_copy_gb_s(device: DeviceSpec, host_links: dict[str, float]) -> float:
+    """`device`'s host → GPU copy rate: its own in `host_links` (GB/s by slug, `host_link_gb_s` of its bus),
+    else HOST_TO_GPU_GB_S (PCIe 4.0 x16)."""
+    return host_links.get(device.slug, HOST_TO_GPU_GB_S)
+
+
 def timing(
     shape: DenoiserShape,
     device: DeviceSpec,

@@ -1,4 +1,4 @@
-"""Several GPUs for one image model (estimator/diffusion.py): one pipeline per GPU with its text encoders
+"""Several GPUs for one image model (estimator/diffusion_parallel.py): one pipeline per GPU with its text encoders
 and VAE in system RAM (diffusers' enable_model_cpu_offload or ComfyUI's --normalvram, one process per
 GPU), one pipeline per pair of GPUs, and a verdict's plan that says how many GPUs it uses. The review:
 FLUX.1 [dev] on four RTX 3090s "runs on 4×" while placing it on GPU 1 and GPU 2 only."""
