@@ -32,6 +32,69 @@ from .units import format_bytes
 MODULE_IN_FLIGHT = "one module at a time"  # sequential offload's tensor on the GPU besides what stays there
 
 
+def _in_format(model: DiffusionSpec, w: DiffusionWorkload) -> DiffusionSpec:
+    """The model with its denoisers (both of Wan 2.2 A14B's experts) stored at the workload's bits per weight
+    (FP8, GGUF); the other components as released."""
+    if w.denoiser_bits is None:
+        return model
+    dens = model.denoisers
+    stored = tuple(
+        c.model_copy(update={"bytes_per_param": w.denoiser_bits / 8}) if any(c is d for d in dens) else c
+        for c in model.components
+    )
+    return model.model_copy(update={"components": stored})
+
+
+def _one_pipeline_plans(
+    model: DiffusionSpec, rig: Rig, w: DiffusionWorkload, act: int
+) -> list[DiffusionPlan]:
+    """The plans of one pipeline: all on the largest GPU; its denoiser there and the other components on
+    the second GPU or, on one GPU, in system RAM; sequential offload. The offload plans only where the
+    system RAM was given and the GPUs have RAM beside them (not unified memory)."""
+    den = model.denoiser
+    others = [c for c in model.components if c is not den]
+    gpus, label = rig.gpus, rig.label
+    main = gpus[0]
+    found = [
+        DiffusionPlan(
+            strategy="all_on_gpu",
+            devices=(on_gpu(main, list(model.components), w, activations=act),),
+            notes=("Every component on one GPU: no transfers between steps.",),
+        ),
+    ]
+    if len(gpus) > 1:
+        second = gpus[1]
+        found.append(
+            DiffusionPlan(
+                strategy="component_offload",
+                devices=(
+                    on_gpu(main, [den], w, activations=act, label=label[0]),
+                    # a second expert there (Wan 2.2 A14B's low-noise one) runs its steps there too
+                    on_gpu(second, others, w, activations=act if denoises(others) else 0, label=label[1]),
+                ),
+                notes=(
+                    f"{den.name} on {label[0]}; {', '.join(c.name for c in others)} on {label[1]}.",
+                    "The text embeddings and the final latents cross the bus once per image.",
+                ),
+            )
+        )
+    if w.ram_bytes is not None and not all(d.unified_memory for d in gpus):  # unified: no RAM beside
+        if len(gpus) == 1:
+            found.append(
+                DiffusionPlan(
+                    strategy="component_offload",
+                    devices=(on_gpu(main, [den], w, activations=act), in_system_ram(others, w)),
+                    notes=(
+                        "Text encoders run on the CPU (or are moved to the GPU only while they run); "
+                        "the VAE decodes at the end.",
+                    ),
+                    warnings=("Encoding the prompt on the CPU adds seconds per new prompt.",),
+                )
+            )
+        found.append(_sequential(model, main, w, act))
+    return found
+
+
 def _sequential(
     model: DiffusionSpec, main: DeviceSpec, w: DiffusionWorkload, activations: int
 ) -> DiffusionPlan:
@@ -68,191 +131,6 @@ def _sequential(
             "every step: slower, as its own time says.",
         ),
     )
-
-
-def estimate_diffusion(
-    *,
-    model: DiffusionSpec,
-    devices: list[DeviceSpec],
-    workload: DiffusionWorkload | None = None,
-    host_links: dict[str, float] | None = None,
-) -> DiffusionEstimate:
-    """`host_links`: each GPU's host → GPU copy rate in GB/s, by slug (`diffusion_speed.host_link_gb_s` of its
-    PCIe generation and lanes); a GPU not in it copies at HOST_TO_GPU_GB_S (PCIe 4.0 x16)."""
-    if not devices:
-        raise ValueError("at least one device is needed")
-    w = workload or DiffusionWorkload()
-    model = _in_format(model, w)
-    den = model.denoiser
-    others = [c for c in model.components if c is not den]
-    rig = Rig.of(devices)
-    gpus, label = rig.gpus, rig.label
-    main = gpus[0]
-    act = activation_bytes(model.shape, w)
-    found: list[DiffusionPlan] = [
-        DiffusionPlan(
-            strategy="all_on_gpu",
-            devices=(on_gpu(main, list(model.components), w, activations=act),),
-            notes=("Every component on one GPU: no transfers between steps.",),
-        ),
-    ]
-    if len(gpus) > 1:
-        second = gpus[1]
-        found.append(
-            DiffusionPlan(
-                strategy="component_offload",
-                devices=(
-                    on_gpu(main, [den], w, activations=act, label=label[0]),
-                    # a second expert there (Wan 2.2 A14B's low-noise one) runs its steps there too
-                    on_gpu(second, others, w, activations=act if denoises(others) else 0, label=label[1]),
-                ),
-                notes=(
-                    f"{den.name} on {label[0]}; {', '.join(c.name for c in others)} on {label[1]}.",
-                    "The text embeddings and the final latents cross the bus once per image.",
-                ),
-            )
-        )
-        found += parallel_plans(model, rig, w, act)
-    if w.ram_bytes is not None and not all(d.unified_memory for d in gpus):  # unified: no RAM beside
-        if len(gpus) == 1:
-            found.append(
-                DiffusionPlan(
-                    strategy="component_offload",
-                    devices=(on_gpu(main, [den], w, activations=act), in_system_ram(others, w)),
-                    notes=(
-                        "Text encoders run on the CPU (or are moved to the GPU only while they run); "
-                        "the VAE decodes at the end.",
-                    ),
-                    warnings=("Encoding the prompt on the CPU adds seconds per new prompt.",),
-                )
-            )
-        found.append(_sequential(model, main, w, act))
-    found = [_timed(p, model, gpus, w, host_links or {}) for p in found]
-    order = list(DIFFUSION_STRATEGIES)  # fastest first
-    fitting = [p for p in found if p.fits]
-    best = None
-    if fitting:
-        # several pipelines at once win where they fit, the most images per minute among them (untimed,
-        # the most pipelines); else the first that fits, in order of speed
-        parallel = [p for p in fitting if p.images_in_parallel > 1]
-        best = (
-            max(
-                parallel,
-                key=lambda p: (p.images_per_minute or 0, p.images_in_parallel, -order.index(p.strategy)),
-            )
-            if parallel
-            else min(fitting, key=lambda p: order.index(p.strategy))
-        )
-    ranked = sorted(found, key=lambda p: (not p.fits, p is not best, order.index(p.strategy)))
-    ranked = [p.model_copy(update={"rank": i}) for i, p in enumerate(ranked, start=1)]
-    if best is None:
-        reason = _no_fit_reason(
-            found,
-            unified=all(d.unified_memory for d in gpus),
-            bits=w.denoiser_bits,
-            float8=not any(d.backend in NO_FLOAT8_BACKENDS for d in gpus),
-        )
-    else:
-        values = {"denoiser": den.name, "gpu": main.name, "gpus": best.gpus_used}
-        if best.strategy == "sequential_offload":
-            values |= _streamed(best, den)
-        reason = DIFFUSION_STRATEGIES[best.strategy].reason.format(**values)
-    return DiffusionEstimate(
-        model=model.slug,
-        plans=tuple(ranked),
-        recommended=best.strategy if best else None,
-        reason=reason,
-        not_supported={name: why.why for name, why in NOT_OFFERED.items()},
-        explanations=_explanations(model, den, w, best),
-    )
-
-
-def _streamed(plan: DiffusionPlan, den: DiffusionComponent) -> dict[str, str]:
-    """What sequential offload costs, from its own figures, for its reason: the bytes copied at every step
-    ({streamed}) and what they add to a step ({cost}: a few percent where most of the denoiser stays on the
-    GPU, most of it where none does)."""
-    streamed = f"{format_bytes(_streamed_per_step(plan, den))} of the {den.name}"
-    t = plan.timing
-    if t is None or t.step_s <= t.step_transfer_s:
-        return {"streamed": streamed, "cost": ""}
-    added = t.step_transfer_s / (t.step_s - t.step_transfer_s)
-    share = "under 1%" if added < 0.005 else f"{added:.0%}"
-    return {"streamed": streamed, "cost": f", {share} on top of each step's compute"}
-
-
-# The denoiser's formats the reasons below offer, with the catalog's bits per weight
-# (fixtures/catalog/quantizations.json): those narrower than the one asked.
-DENOISER_FORMATS = (("FP8", 8.0), ("Q8_0", 8.5008), ("Q6_K", 6.5633), ("Q5_K_S", 5.5704), ("Q4_K_S", 4.6672))
-FLOAT_FORMATS = {"FP8"}  # the others are GGUF files
-NO_FLOAT8_BACKENDS = ("metal",)  # PyTorch on Apple silicon (MPS) has no float8 type: no FP8 denoiser there
-
-
-def _smaller(bits: float | None, float8: bool = True) -> str:
-    """'FP8, GGUF Q8_0 to Q4_K_S' from BF16 (`bits` None: as released), 'GGUF Q6_K to Q4_K_S' from FP8 (and
-    where the devices load no FP8, `float8` False); empty from the narrowest."""
-    names = [
-        name
-        for name, b in DENOISER_FORMATS
-        if (bits is None or b < bits - 1e-6) and (float8 or name not in FLOAT_FORMATS)
-    ]
-    floats = [n for n in names if n in FLOAT_FORMATS]
-    gguf = [n for n in names if n not in FLOAT_FORMATS]
-    if gguf:
-        floats.append(f"GGUF {gguf[0]}" + (f" to {gguf[-1]}" if len(gguf) > 1 else ""))
-    return ", ".join(floats)
-
-
-def _no_fit_reason(
-    plans: list[DiffusionPlan], *, unified: bool = False, bits: float | None = None, float8: bool = True
-) -> str:
-    """Why nothing fits, in the visitor's numbers, read off the sequential-offload plan (there when RAM
-    was given): the system RAM it needs against what was given, or the GPU that is too small even so.
-    On unified memory (no RAM beside the GPU's) only a smaller format is left: those narrower than the
-    denoiser's `bits` (None: as released) are offered; at the narrowest, none is."""
-    names = _smaller(bits, float8)
-    smaller = f"a smaller format of the denoiser ({names})"
-    if not names:  # no smaller format left to offer
-        or_smaller = or_pick = ""
-    else:
-        or_smaller, or_pick = f" or {smaller}", f" or pick {smaller}"
-    sequential = next((p for p in plans if p.strategy == "sequential_offload"), None)
-    if unified:
-        return (
-            f"No plan fits, even at {DENOISER_FORMATS[-1][0]}."
-            if not names
-            else f"No plan fits: pick {smaller}."
-        )
-    if sequential is None:
-        return f"No plan fits: give the system RAM for sequential offload{or_pick}."
-    host = next(d for d in sequential.devices if d.kind == "host")
-    if not host.fits:
-        return (
-            f"No plan fits: sequential offload keeps every component in system RAM, "
-            f"{format_bytes(host.used_bytes + host.headroom_bytes)} with headroom, against the "
-            f"{format_bytes(host.capacity_bytes)} given; add RAM{or_pick}."
-        )
-    # a smaller format shrinks only the module in flight: offered where the activations alone would fit
-    gpu = next(d for d in sequential.devices if d.kind != "host")
-    module = gpu.tensors.get(MODULE_IN_FLIGHT, 0)
-    if gpu.used_bytes - module + gpu.headroom_bytes > gpu.capacity_bytes:
-        or_smaller = ""
-    return (
-        "No plan fits: even with every component in system RAM, one step's activations and a module "
-        f"at a time do not fit on the GPU at this size; pick a smaller picture{or_smaller}."
-    )
-
-
-def _in_format(model: DiffusionSpec, w: DiffusionWorkload) -> DiffusionSpec:
-    """The model with its denoisers (both of Wan 2.2 A14B's experts) stored at the workload's bits per weight
-    (FP8, GGUF); the other components as released."""
-    if w.denoiser_bits is None:
-        return model
-    dens = model.denoisers
-    stored = tuple(
-        c.model_copy(update={"bytes_per_param": w.denoiser_bits / 8}) if any(c is d for d in dens) else c
-        for c in model.components
-    )
-    return model.model_copy(update={"components": stored})
 
 
 def _timed(
@@ -342,6 +220,81 @@ def _streamed_per_step(plan: DiffusionPlan, den: DiffusionComponent) -> int:
     return den.weights_bytes - plan.devices[0].tensors.get(den.name, 0)
 
 
+# The denoiser's formats the reasons below offer, with the catalog's bits per weight
+# (fixtures/catalog/quantizations.json): those narrower than the one asked.
+DENOISER_FORMATS = (("FP8", 8.0), ("Q8_0", 8.5008), ("Q6_K", 6.5633), ("Q5_K_S", 5.5704), ("Q4_K_S", 4.6672))
+FLOAT_FORMATS = {"FP8"}  # the others are GGUF files
+NO_FLOAT8_BACKENDS = ("metal",)  # PyTorch on Apple silicon (MPS) has no float8 type: no FP8 denoiser there
+
+
+def _smaller(bits: float | None, float8: bool = True) -> str:
+    """'FP8, GGUF Q8_0 to Q4_K_S' from BF16 (`bits` None: as released), 'GGUF Q6_K to Q4_K_S' from FP8 (and
+    where the devices load no FP8, `float8` False); empty from the narrowest."""
+    names = [
+        name
+        for name, b in DENOISER_FORMATS
+        if (bits is None or b < bits - 1e-6) and (float8 or name not in FLOAT_FORMATS)
+    ]
+    floats = [n for n in names if n in FLOAT_FORMATS]
+    gguf = [n for n in names if n not in FLOAT_FORMATS]
+    if gguf:
+        floats.append(f"GGUF {gguf[0]}" + (f" to {gguf[-1]}" if len(gguf) > 1 else ""))
+    return ", ".join(floats)
+
+
+def _no_fit_reason(
+    plans: list[DiffusionPlan], *, unified: bool = False, bits: float | None = None, float8: bool = True
+) -> str:
+    """Why nothing fits, in the visitor's numbers, read off the sequential-offload plan (there when RAM
+    was given): the system RAM it needs against what was given, or the GPU that is too small even so.
+    On unified memory (no RAM beside the GPU's) only a smaller format is left: those narrower than the
+    denoiser's `bits` (None: as released) are offered; at the narrowest, none is."""
+    names = _smaller(bits, float8)
+    smaller = f"a smaller format of the denoiser ({names})"
+    if not names:  # no smaller format left to offer
+        or_smaller = or_pick = ""
+    else:
+        or_smaller, or_pick = f" or {smaller}", f" or pick {smaller}"
+    sequential = next((p for p in plans if p.strategy == "sequential_offload"), None)
+    if unified:
+        return (
+            f"No plan fits, even at {DENOISER_FORMATS[-1][0]}."
+            if not names
+            else f"No plan fits: pick {smaller}."
+        )
+    if sequential is None:
+        return f"No plan fits: give the system RAM for sequential offload{or_pick}."
+    host = next(d for d in sequential.devices if d.kind == "host")
+    if not host.fits:
+        return (
+            f"No plan fits: sequential offload keeps every component in system RAM, "
+            f"{format_bytes(host.used_bytes + host.headroom_bytes)} with headroom, against the "
+            f"{format_bytes(host.capacity_bytes)} given; add RAM{or_pick}."
+        )
+    # a smaller format shrinks only the module in flight: offered where the activations alone would fit
+    gpu = next(d for d in sequential.devices if d.kind != "host")
+    module = gpu.tensors.get(MODULE_IN_FLIGHT, 0)
+    if gpu.used_bytes - module + gpu.headroom_bytes > gpu.capacity_bytes:
+        or_smaller = ""
+    return (
+        "No plan fits: even with every component in system RAM, one step's activations and a module "
+        f"at a time do not fit on the GPU at this size; pick a smaller picture{or_smaller}."
+    )
+
+
+def _streamed(plan: DiffusionPlan, den: DiffusionComponent) -> dict[str, str]:
+    """What sequential offload costs, from its own figures, for its reason: the bytes copied at every step
+    ({streamed}) and what they add to a step ({cost}: a few percent where most of the denoiser stays on the
+    GPU, most of it where none does)."""
+    streamed = f"{format_bytes(_streamed_per_step(plan, den))} of the {den.name}"
+    t = plan.timing
+    if t is None or t.step_s <= t.step_transfer_s:
+        return {"streamed": streamed, "cost": ""}
+    added = t.step_transfer_s / (t.step_s - t.step_transfer_s)
+    share = "under 1%" if added < 0.005 else f"{added:.0%}"
+    return {"streamed": streamed, "cost": f", {share} on top of each step's compute"}
+
+
 def _explanations(
     model: DiffusionSpec, den: DiffusionComponent, w: DiffusionWorkload, best: DiffusionPlan | None
 ) -> dict[str, Explanation]:
@@ -376,3 +329,64 @@ def _explanations(
             ),
         )
     return explanations
+
+
+def estimate_diffusion(
+    *,
+    model: DiffusionSpec,
+    devices: list[DeviceSpec],
+    workload: DiffusionWorkload | None = None,
+    host_links: dict[str, float] | None = None,
+) -> DiffusionEstimate:
+    """`host_links`: each GPU's host → GPU copy rate in GB/s, by slug (`diffusion_speed.host_link_gb_s` of its
+    PCIe generation and lanes); a GPU not in it copies at HOST_TO_GPU_GB_S (PCIe 4.0 x16)."""
+    if not devices:
+        raise ValueError("at least one device is needed")
+    w = workload or DiffusionWorkload()
+    model = _in_format(model, w)
+    den = model.denoiser
+    rig = Rig.of(devices)
+    gpus = rig.gpus
+    main = gpus[0]
+    act = activation_bytes(model.shape, w)
+    found = _one_pipeline_plans(model, rig, w, act)
+    if len(gpus) > 1:
+        found += parallel_plans(model, rig, w, act)
+    found = [_timed(p, model, gpus, w, host_links or {}) for p in found]
+    order = list(DIFFUSION_STRATEGIES)  # fastest first
+    fitting = [p for p in found if p.fits]
+    best = None
+    if fitting:
+        # several pipelines at once win where they fit, the most images per minute among them (untimed,
+        # the most pipelines); else the first that fits, in order of speed
+        parallel = [p for p in fitting if p.images_in_parallel > 1]
+        best = (
+            max(
+                parallel,
+                key=lambda p: (p.images_per_minute or 0, p.images_in_parallel, -order.index(p.strategy)),
+            )
+            if parallel
+            else min(fitting, key=lambda p: order.index(p.strategy))
+        )
+    ranked = sorted(found, key=lambda p: (not p.fits, p is not best, order.index(p.strategy)))
+    ranked = [p.model_copy(update={"rank": i}) for i, p in enumerate(ranked, start=1)]
+    if best is None:
+        reason = _no_fit_reason(
+            found,
+            unified=all(d.unified_memory for d in gpus),
+            bits=w.denoiser_bits,
+            float8=not any(d.backend in NO_FLOAT8_BACKENDS for d in gpus),
+        )
+    else:
+        values = {"denoiser": den.name, "gpu": main.name, "gpus": best.gpus_used}
+        if best.strategy == "sequential_offload":
+            values |= _streamed(best, den)
+        reason = DIFFUSION_STRATEGIES[best.strategy].reason.format(**values)
+    return DiffusionEstimate(
+        model=model.slug,
+        plans=tuple(ranked),
+        recommended=best.strategy if best else None,
+        reason=reason,
+        not_supported={name: why.why for name, why in NOT_OFFERED.items()},
+        explanations=_explanations(model, den, w, best),
+    )
