@@ -129,7 +129,7 @@ def diffusers_code(
     else:
         lines.append(f'image = pipe("a cat surfing at sunset", {size}).images[0]')
         lines.append('image.save("out.png")')
-    if plan in ("offload_per_gpu", "pipeline_per_pair"):  # one process per pipeline, each seeing its GPUs
+    if info.parallel:  # one process per pipeline, each seeing its GPUs
         runs = " & ".join(
             f"CUDA_VISIBLE_DEVICES={','.join(map(str, visible))} python run.py" for visible in processes
         )

@@ -70,7 +70,7 @@ DIFFUSION_STRATEGIES: dict[DiffusionStrategy, DiffusionStrategyInfo] = {
         parallel=True,
         reason="Each GPU holds the whole pipeline: one image per GPU at a time.",
         comfyui_flag="--gpu-only",
-        diffusers_call='pipe.to("{device}")  # one process per GPU: CUDA_VISIBLE_DEVICES=0, 1, ...',
+        diffusers_call='pipe.to("{device}")',
     ),
     "pipeline_per_pair": DiffusionStrategyInfo(
         title="One pipeline per GPU pair",
