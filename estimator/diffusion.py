@@ -7,7 +7,7 @@ pipelines at once (`diffusion_parallel`). Never a tensor or layer split of the d
 the recommended one's reason written: `estimate_diffusion`, the one entry point.
 """
 
-from .diffusion_commands import commands_for
+from .diffusion_commands import commands_for, diffusers_ram_bytes
 from .diffusion_memory import (
     activation_bytes,
     activation_formula,
@@ -204,6 +204,9 @@ def _timed(
             update["command_timing"]["diffusers"] = slow
         if info.comfyui_flag is None:
             del update["command_timing"]["comfyui"]
+    need = diffusers_ram_bytes(plan=plan.strategy, model=model, workload=w, processes=plan.gpus_used)
+    if need is not None:  # the diffusers code holds more in system RAM than the plan (ComfyUI's way)
+        update["command_ram_bytes"] = {"diffusers": need}
     update["commands"] = commands_for(
         plan=plan.strategy,
         model=model,

@@ -19,11 +19,15 @@ flags are left out; --gpu-only still keeps the text encoders and the VAE on the 
 (text_encoder_device(), vae_offload_device()).
 """
 
+from .device_memory import HOST_HEADROOM_BYTES
 from .diffusion_schema import DiffusionSpec, DiffusionWorkload
 from .diffusion_strategies import DIFFUSION_STRATEGIES
 from .units import format_bytes
 
 GGUF_FORMATS = ("q8_0", "q6_k", "q5_k_s", "q4_k_s", "q4_0")
+# The diffusers code loads every component at 2 bytes a weight (torch_dtype=torch.bfloat16; an FP8 transformer
+# is cast by enable_layerwise_casting after loading), a GGUF transformer at its file's bits.
+LOADED_BYTES_PER_PARAM = 2
 COMFY_PORT = 8188  # cli_args.py's default --port
 SHARED_MEMORY_FLAGS = {"--normalvram", "--lowvram"}  # what ComfyUI overrides on Apple silicon
 
@@ -134,17 +138,47 @@ def diffusers_code(
             f"CUDA_VISIBLE_DEVICES={','.join(map(str, visible))} python run.py" for visible in processes
         )
         lines.insert(0, f"# save as run.py; one process per pipeline: {runs}")
-    if plan == "offload_per_gpu":
-        # enable_model_cpu_offload moves each model back to the CPU after its use: every process holds its
-        # whole pipeline in RAM, the denoiser too, where the plan (as ComfyUI runs it) keeps the denoiser on
-        # the GPU and only the rest in RAM (a review of the diff: 37 GiB shown, ~126 needed for 4× FLUX)
-        whole = sum(c.weights_bytes for c in model.components) * len(processes)
-        lines.insert(
-            1,
-            f"# this code keeps each process's whole pipeline in system RAM between uses: {len(processes)} × "
-            f"the pipeline, {format_bytes(whole)}, more than the plan's RAM (ComfyUI's way)",
-        )
+    if info.diffusers_ram is not None:
+        lines[1:1] = _ram_lines(plan=plan, model=model, workload=workload, processes=len(processes))
     return "\n".join(line for line in lines if line)
+
+
+def loaded_bytes(model: DiffusionSpec, workload: DiffusionWorkload) -> int:
+    """One pipeline in system RAM as the diffusers code loads it (LOADED_BYTES_PER_PARAM), its denoisers
+    at the GGUF file's bits where they are GGUF."""
+    gguf = workload.denoiser_format in GGUF_FORMATS
+    return sum(
+        c.weights_bytes
+        if gguf and any(c is d for d in model.denoisers)
+        else int(c.params_b * 1e9 * LOADED_BYTES_PER_PARAM)
+        for c in model.components
+    )
+
+
+def diffusers_ram_bytes(
+    *, plan: str, model: DiffusionSpec, workload: DiffusionWorkload, processes: int
+) -> int | None:
+    """The system RAM the diffusers code needs where its processes each load their whole pipeline there
+    (the registry's `diffusers_ram`): processes × the pipeline as loaded, and what the OS and Python keep;
+    None where it needs what the plan says."""
+    if DIFFUSION_STRATEGIES[plan].diffusers_ram is None:
+        return None
+    return processes * loaded_bytes(model, workload) + HOST_HEADROOM_BYTES
+
+
+def _ram_lines(*, plan: str, model: DiffusionSpec, workload: DiffusionWorkload, processes: int) -> list[str]:
+    """The diffusers code's need in system RAM, said under its first line, and where the RAM given is short
+    of it, what to do."""
+    held = DIFFUSION_STRATEGIES[plan].diffusers_ram
+    need = diffusers_ram_bytes(plan=plan, model=model, workload=workload, processes=processes)
+    lines = [
+        f"# this code needs {format_bytes(need)} of system RAM: {processes} × "
+        f"{format_bytes(loaded_bytes(model, workload))} + {format_bytes(HOST_HEADROOM_BYTES)} for the system, "
+        f"each process holding its whole pipeline there {held.held}"
+    ]
+    if workload.ram_bytes is not None and need > workload.ram_bytes:
+        lines.append(f"# more than the {format_bytes(workload.ram_bytes)} given: {held.if_short}")
+    return lines
 
 
 def denoiser_attributes(model: DiffusionSpec) -> list[str]:

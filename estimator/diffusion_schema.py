@@ -76,6 +76,13 @@ class DiffusionPlan(Frozen):
     command_timing: dict[str, Timing] = Field(
         default_factory=dict, description="each command's time per image or video, by the key of `commands`"
     )
+    command_ram_bytes: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "the system RAM a command needs where it is more than the plan's, by the key of `commands`: the "
+            "diffusers code of one process per GPU, each holding its whole pipeline there"
+        ),
+    )
     processes: tuple[tuple[int, ...], ...] = Field(
         default=(),
         description=(

@@ -22,6 +22,16 @@ DiffusionStrategy = Literal[
 
 
 @dataclass(frozen=True)
+class WholePipelineInRam:
+    """The diffusers code of a plan of one process per GPU, each process loading its whole pipeline into
+    system RAM (`diffusion_commands.diffusers_ram_bytes`): for how long it holds it there, and what to do
+    when the RAM is short of that for every process."""
+
+    held: str
+    if_short: str
+
+
+@dataclass(frozen=True)
 class DiffusionStrategyInfo:
     title: str  # a heading or a table cell: "One image per GPU"
     term: str  # the glossary page that explains it
@@ -38,6 +48,8 @@ class DiffusionStrategyInfo:
     diffusers_call: str
     # over two GPUs, one pipeline's components spread between them (diffusers' device_map="balanced")
     balanced: bool = False
+    # where each process of the diffusers code holds its whole pipeline in system RAM, more than the plan's
+    diffusers_ram: WholePipelineInRam | None = None
 
     @property
     def label(self) -> str:
@@ -71,6 +83,11 @@ DIFFUSION_STRATEGIES: dict[DiffusionStrategy, DiffusionStrategyInfo] = {
         reason="Each GPU holds the whole pipeline: one image per GPU at a time.",
         comfyui_flag="--gpu-only",
         diffusers_call='pipe.to("{device}")',
+        # from_pretrained loads into system RAM and pipe.to() moves it: all at once, the processes starting together
+        diffusers_ram=WholePipelineInRam(
+            held="until pipe.to() moves it to its GPU, all processes at once as they start together",
+            if_short="start each process once the one before has moved its pipeline to its GPU",
+        ),
     ),
     "pipeline_per_pair": DiffusionStrategyInfo(
         title="One pipeline per GPU pair",
@@ -90,6 +107,12 @@ DIFFUSION_STRATEGIES: dict[DiffusionStrategy, DiffusionStrategyInfo] = {
         "of the other components in system RAM.",
         comfyui_flag="--normalvram",
         diffusers_call="pipe.enable_model_cpu_offload()",
+        # enable_model_cpu_offload moves each model back to the CPU after its use, the denoiser too, where the
+        # plan (as ComfyUI runs it) keeps the denoiser on the GPU and only the other components in RAM
+        diffusers_ram=WholePipelineInRam(
+            held="for as long as it runs (enable_model_cpu_offload moves each model back after use)",
+            if_short="run the ComfyUI command, which keeps only the text encoders and VAE there",
+        ),
     ),
     "sequential_offload": DiffusionStrategyInfo(
         title="Sequential offload",

@@ -232,6 +232,18 @@ def test_the_image_answer_names_its_engine_and_keeps_to_its_schema(client, catal
     assert text(html, "engine-version").startswith(f"Engine {ENGINE_VERSION}.")
 
 
+def test_the_api_gives_the_ram_the_per_gpu_diffusers_code_needs(client, catalog):
+    """Beside each command's time, the system RAM a command needs where it is more than the plan's: four
+    diffusers processes each hold FLUX.1 [dev]'s whole pipeline, 4 × 33.938 GB + 2 GiB for the system."""
+    from calculator import openapi
+
+    query = {"model": "flux-1-dev", "gpu": "geforce-rtx-3090", "count": "4", "ram_gb": "128"}
+    body = client.get("/api/v1/estimate", query).json()
+    plan = next(p for p in body["plans"] if p["strategy"] == "offload_per_gpu")
+    assert plan["command_ram_bytes"] == {"diffusers": 4 * 33_938_000_000 + 2 * 2**30}
+    assert "command_ram_bytes" in openapi.schema()["components"]["schemas"]["DiffusionPlan"]["required"]
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
