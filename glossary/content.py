@@ -3,6 +3,7 @@
 No inline HTML survives: Markdown's output goes through nh3 with a fixed allow-list.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -13,6 +14,8 @@ import markdown
 import nh3
 from django.conf import settings
 from django.http import QueryDict
+
+from .sources import URL
 
 ALLOWED_TAGS = {
     "a", "p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote",
@@ -47,7 +50,32 @@ def render_markdown(text: str) -> str:
     # lazy_ol=False: a list that goes on after a code block ("4." after steps 1-3 and a command) keeps
     # its numbers (<ol start="4">); fenced code cannot sit inside a list item in Python-Markdown
     html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"], lazy_ol=False)
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel=None)
+    return nh3.clean(autolinked(html), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel=None)
+
+
+TAG = re.compile(r"(<[^>]*>)")
+UNLINKED = {"a", "code", "pre"}  # inside these a URL stays text: a link already, or a command to copy
+TRAILING = ".,;:!?"  # a sentence's punctuation after a URL, not part of it
+
+
+def autolinked(html: str) -> str:
+    """`html` with each bare URL of its text a link: the sources a page cites ("Megatron-LM,
+    https://arxiv.org/abs/1909.08053") open with a tap, as Python-Markdown links only <https://...>."""
+    out, depth = [], 0
+    for part in TAG.split(html):
+        if part.startswith("<"):
+            name = re.match(r"</?([a-z0-9]+)", part)
+            if name and name.group(1) in UNLINKED:
+                depth += -1 if part.startswith("</") else 1
+            out.append(part)
+        else:
+            out.append(part if depth else URL.sub(_link, part))
+    return "".join(out)
+
+
+def _link(match: re.Match) -> str:
+    url = match.group(0).rstrip(TRAILING)
+    return f'<a href="{url}">{url}</a>{match.group(0)[len(url) :]}'
 
 
 def example_query(example: dict | None) -> QueryDict | None:

@@ -68,3 +68,26 @@ def test_every_deprecation_cites_a_public_primary_source():
     for deprecation in DEPRECATIONS:
         assert deprecation.source.startswith("https://"), deprecation.old
         assert citation_problems(deprecation.source) == [], deprecation.old
+
+
+def test_every_url_a_page_shows_is_a_link_a_visitor_can_tap():
+    """A source cited as a bare URL ("Megatron-LM, https://arxiv.org/abs/1909.08053") renders as a link:
+    Python-Markdown links only <https://...>, and 95 cited URLs were text a phone could not open."""
+    from glossary.content import library
+
+    unlinked = {}
+    pages = library()
+    for page in [*pages.terms.values(), *pages.guides.values(), *pages.errors.values()]:
+        # the text outside links, code and commands (where a URL is something to copy, not to open)
+        text = re.sub(r"<(a|code|pre)\b.*?</\1>", "", page.html, flags=re.DOTALL)
+        if found := URL.findall(text):
+            unlinked[page.slug] = found
+    assert unlinked == {}
+
+
+def test_a_bare_url_links_to_itself_without_the_sentence_after_it():
+    from glossary.content import render_markdown
+
+    html = render_markdown("Megatron-LM (https://arxiv.org/abs/1909.08053). Run `curl https://x.org/a`.")
+    assert '(<a href="https://arxiv.org/abs/1909.08053">https://arxiv.org/abs/1909.08053</a>).' in html
+    assert "<code>curl https://x.org/a</code>" in html  # a command stays text to copy
