@@ -39,6 +39,9 @@ LLAMA_CPP_OOM_PAGES = {
     "metal": "metal-insufficient-memory",
 }
 SLOW_OFFLOAD_PAGE = "slow-cpu-offload"
+# vLLM refuses to start when the weights load but one request of --max-model-len does not fit the cache
+# (content/errors/vllm-max-seq-len-larger-than-kv-cache.md): the failure when a shorter context fits.
+CONTEXT_PAGES = {"vllm": "vllm-max-seq-len-larger-than-kv-cache"}
 
 MIN_WORDS = 3  # a paste shorter than this is a word search, not an error text
 PART = 0.8  # the share of words that must match for a paste to "contain" a message or a part of one
@@ -97,12 +100,16 @@ def by_runtime(pages) -> list[tuple[str, list[Page]]]:
 
 def pages_for(result: Estimate, runtime: str, backend: str, shown: Plan) -> list[Page]:
     """The error pages a result links: its runtime's out-of-memory page (llama.cpp's of the `backend` it runs
-    on) when the verdict is tight or no (nothing fits, or the recommended plan is tight), and the slow-offload
-    page when the plan shown offloads layers to the CPU."""
+    on) when the verdict is tight or no (nothing fits, or the recommended plan is tight), or, where nothing
+    fits only because of the context (a shorter one does), the runtime's page for that; and the
+    slow-offload page when the plan shown offloads layers to the CPU."""
     errors = library().errors
     plan = result.recommended_plan
     slugs = []
-    if plan is None or plan.tight:
+    shorter_fits = any(s.kind == "context" for s in result.suggestions)
+    if plan is None and shorter_fits and runtime in CONTEXT_PAGES:
+        slugs.append(CONTEXT_PAGES[runtime])
+    elif plan is None or plan.tight:
         llama_cpp = runtime == "llama-cpp"
         slugs.append(LLAMA_CPP_OOM_PAGES.get(backend, "") if llama_cpp else OOM_PAGES.get(runtime, ""))
     if shown.strategy == "cpu_offload":

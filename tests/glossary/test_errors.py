@@ -11,6 +11,7 @@ from calculator.forms import QuestionForm
 from calculator.question import Question
 from glossary.content import library
 from glossary.errors import (
+    CONTEXT_PAGES,
     LLAMA_CPP_OOM_PAGES,
     OOM_PAGES,
     RUNTIMES,
@@ -143,11 +144,11 @@ def test_a_few_words_are_a_word_search_not_a_pasted_error():
     assert match_rank("the rain in spain falls mainly", page) is None
 
 
-def result_for(query: str):
+def result_for(query: str, *, with_suggestions: bool = False):
     form = QuestionForm(QueryDict(query))
     assert form.is_valid(), form.errors
     question = Question.from_form(form)
-    result = question.estimate(with_suggestions=False)
+    result = question.estimate(with_suggestions=with_suggestions)
     return form, result, answers.result_context(result, question)
 
 
@@ -245,3 +246,21 @@ def test_sglang_links_no_vllm_message(catalog):
     _, result, context = result_for(query.format("vllm"))
     assert OOM_PAGES["vllm"] in [p.slug for p in pages_for(result, "vllm", "cuda", context["shown_plan"])]
     assert pages_for(result, "sglang", "cuda", context["shown_plan"]) == []
+
+
+@pytest.mark.django_db
+def test_vllm_failing_only_on_its_context_links_the_max_seq_len_page(catalog):
+    """Llama 3.1 8B in BF16 on one 4090 at its full 128K: the weights load and vLLM stops with "max seq len
+    (131072) is larger than the maximum number of tokens that can be stored in KV cache"; the page linked
+    was "No available memory for the cache blocks" (the review). Where no context fits, that one stays."""
+    query = "model=llama-3-1-8b-instruct&quant=bf16&gpu=geforce-rtx-4090&ctx={}&batch=1&runtime=vllm"
+    _, result, context = result_for(query.format(131072), with_suggestions=True)  # as the page asks
+    assert result.recommended_plan is None
+    assert [p.slug for p in pages_for(result, "vllm", "cuda", context["shown_plan"])] == [
+        CONTEXT_PAGES["vllm"]
+    ]
+    _, result, context = result_for(
+        "model=llama-3-1-70b-instruct&quant=bf16&gpu=geforce-rtx-4090&ctx=4096&batch=1&runtime=vllm",
+        with_suggestions=True,
+    )
+    assert [p.slug for p in pages_for(result, "vllm", "cuda", context["shown_plan"])] == [OOM_PAGES["vllm"]]
