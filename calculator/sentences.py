@@ -46,6 +46,8 @@ def _why_not(v: Values, best: str) -> str:
         if runtime == "llama.cpp":
             return "experimental in llama.cpp"
         return f"not something {RUNTIME_NAMES.get(runtime, runtime)} does"
+    if why == "other_runtime":  # the page shows every plan; this one another runtime runs
+        return f"{RUNTIME_NAMES.get(str(v['runtime']), v['runtime'])} does not run it"
     if why == "tight":
         return "leaves under 10% of a GPU free"
     return f"within 5%, and {_phrase(best)} is simpler"

@@ -221,7 +221,9 @@ def _reason(best: Plan | None, ranked: list[Plan], workload: Workload, replicas_
         return Reason(code=code, values={"strategy": closest.strategy, **missed})
     values: dict[str, int | float | str] = {"strategy": best.strategy, "tok_s": _value(best, workload) or 0.0}
     values |= aggregate
-    others = [p for p in ranked if p is not best and p.fits]
+    # the plans to quote beside it: the ones the chosen runtime runs (a vLLM answer's "next" is no
+    # llama.cpp RPC cluster, which has no vLLM command)
+    others = [p for p in ranked if p is not best and p.fits and _runs(p, workload)]
     faster = max(others, key=lambda p: _value(p, workload) or 0.0, default=None)
     if faster is not None and (_value(faster, workload) or 0.0) > values["tok_s"]:
         values |= {"faster": faster.strategy, **_speed(faster, workload, "faster_")}
@@ -243,9 +245,16 @@ def _plan_reason(plan: Plan, best: Plan | None, workload: Workload, replicas_fir
     values: dict[str, int | float | str] = {"tok_s": value, "best": best.strategy, "best_tok_s": theirs}
     if workload.batch > 1:
         values["aggregate"] = 1
-    if value > theirs:
+    if not _runs(plan, workload):
+        values |= {"why_not": "other_runtime", "runtime": workload.runtime}
+    elif value > theirs:
         values |= _why_not(plan, best, workload, replicas_first)
     return Reason(code="also_fits", values=values)
+
+
+def _runs(plan: Plan, workload: Workload) -> bool:
+    """Whether the chosen runtime runs the plan (`Workload.runtime_strategies`; not given: any)."""
+    return workload.runtime_strategies is None or plan.strategy in workload.runtime_strategies
 
 
 def fits(

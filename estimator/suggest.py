@@ -23,7 +23,14 @@ from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec
 from .strategies import GPU_ONLY, OVER_MACHINES, STRATEGIES
 from .units import GB, GIB, MIB
 
-MAX_GPU_COUNT = 16
+# The GPUs one machine holds: NVIDIA's HGX baseboards hold 8 SXM GPUs ("NVIDIA HGX H100 8-GPU baseboard", and
+# A100's, H200's, B200's: https://docs.nvidia.com/ai-enterprise/release-8/8.0/infra-software/vgpu/features/nvswitch.html),
+# as the larger PCIe servers hold 8 double-width cards. Past that, "10 × H100 SXM5" names a machine no one
+# sells: machines of 8 instead.
+GPUS_PER_MACHINE = 8
+# Asked of one machine, the most machines suggested: 4 of 8 GPUs, what a 671B model in FP8 or BF16 takes of
+# H100s (DeepSeek's); "8 machines of 8× RTX 3060" for DeepSeek R1 is no plan anyone builds (offloading is).
+MACHINES_SUGGESTED = 4
 MIN_CONTEXT = 512
 # The longest context suggested goes past a model's released one, turning YaRN on, only where it reaches this
 # many times the released one: Qwen's cards advise YaRN "only when processing long contexts is required", as its
@@ -346,40 +353,33 @@ def suggestions(
             )
     # 5. how many GPUs of this kind; a unified-memory machine (a Mac) takes no other GPU, and several machines
     # take more of themselves: more machines, over the chosen runtime's way across them where it has one
-    # (llama.cpp's RPC cluster; vLLM's and SGLang's tensor × pipeline parallel), else over either
+    # (llama.cpp's RPC cluster; vLLM's and SGLang's tensor × pipeline parallel), else over either. One
+    # machine takes GPUs up to GPUS_PER_MACHINE; past that, machines of that many.
     if best is None and (unified(devices) or workload.hosts > 1):
-        kind = max(devices, key=lambda d: d.usable_bytes)
-        across = (
-            ("rpc_cluster",) if unified(devices) else (_runnable(workload, OVER_MACHINES) or OVER_MACHINES)
-        )
-        most = min(MAX_HOSTS, MAX_DEVICES_IN_ALL // len(devices))
-        for hosts in range(workload.hosts + 1, most + 1):
-            wider = workload.model_copy(update={"hosts": hosts})
-            if not _fits(model, quant, devices, wider, across):  # memory alone: a plan is built once
-                continue
-            if (plan := _best(model, quant, devices, wider, across)) is not None:
-                each: dict = {}
-                if len(devices) > 1:  # "3 machines of 8× H100", not "with the H100"; unlike GPUs: each named
-                    alike = len({d.slug for d in devices}) == 1
-                    each = (
-                        {"per_machine": len(devices)}
-                        if alike
-                        else {"machine": tuple(d.name for d in devices)}
-                    )
-                out.append(_more("hosts", hosts, "more_machines", kind, plan, workload, **each))
-            break
+        if (more := _more_machines(model, quant, devices, workload)) is not None:
+            out.append(more)
     elif best is None and workload.hosts == 1:
         # one machine's GPUs: over several machines, n GPUs in one (fewer than those asked, perhaps, and a
         # link that kept the machines: n a machine) would answer another question than the visitor's
         kind = max(devices, key=lambda d: d.usable_bytes)
-        for n in range(len(devices) + 1, MAX_GPU_COUNT + 1):
+        more = None
+        for n in range(len(devices) + 1, GPUS_PER_MACHINE + 1):
             strategies = ("single", "layer_split", "tensor_parallel")
             # with a plan the chosen runtime runs, else with any (the suggestion says it needs another)
             plan = _best(model, quant, [kind] * n, workload, _runnable(workload, strategies))
             plan = plan or _best(model, quant, [kind] * n, workload, strategies)
             if plan is not None:
-                out.append(_more("gpu_count", n, "more_gpus", kind, plan, workload))
+                more = _more("gpu_count", n, "more_gpus", kind, plan, workload)
                 break
+        if more is None and len(devices) < GPUS_PER_MACHINE:  # a full machine of the largest, then more
+            node = [kind] * GPUS_PER_MACHINE
+            more = _more_machines(
+                model, quant, node, workload, MACHINES_SUGGESTED, gpu_count=GPUS_PER_MACHINE
+            )
+        elif more is None:  # the machine asked, then more of it
+            more = _more_machines(model, quant, devices, workload, MACHINES_SUGGESTED)
+        if more is not None:
+            out.append(more)
     # 6. offload (none on unified memory: no RAM beside the GPU's, nor where the runtime cannot offload)
     offloads = _runnable(workload, ("cpu_offload", "expert_offload"))
     if best is None and not unified(devices) and offloads != ():
@@ -403,6 +403,37 @@ def suggestions(
             values["faster_by"] = factor
         out.append(Suggestion(kind="offload", reason=Reason(code="offloaded", values=values), changes={}))
     return tuple(out)
+
+
+def _more_machines(
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    most: int = MAX_HOSTS,
+    gpu_count: int | None = None,
+) -> Suggestion | None:
+    """The fewest machines (up to `most`), each holding `devices`, that fit the model (more than the
+    question's), over the chosen runtime's way across machines where it has one, else either; `gpu_count`:
+    each machine holds that many of the largest GPU asked, not the GPUs asked (a change of the question)."""
+    kind = max(devices, key=lambda d: d.usable_bytes)
+    across = ("rpc_cluster",) if unified(devices) else (_runnable(workload, OVER_MACHINES) or OVER_MACHINES)
+    most = min(most, MAX_HOSTS, MAX_DEVICES_IN_ALL // len(devices))
+    for hosts in range(workload.hosts + 1, most + 1):
+        wider = workload.model_copy(update={"hosts": hosts})
+        if not _fits(model, quant, devices, wider, across):  # memory alone: a plan is built once
+            continue
+        if (plan := _best(model, quant, devices, wider, across)) is None:
+            return None
+        each: dict = {}
+        if len(devices) > 1:  # "3 machines of 8× H100", not "with the H100"; unlike GPUs: each named
+            alike = len({d.slug for d in devices}) == 1
+            each = {"per_machine": len(devices)} if alike else {"machine": tuple(d.name for d in devices)}
+        more = _more("hosts", hosts, "more_machines", kind, plan, workload, **each)
+        if gpu_count is not None:
+            more = more.model_copy(update={"changes": {"gpu_count": gpu_count, "hosts": hosts}})
+        return more
+    return None
 
 
 def _more(

@@ -193,7 +193,28 @@ def test_over_several_machines_no_count_of_gpus_in_one_is_suggested(client, cata
     over = client.get(f"/api/v1/estimate?{query}&count=8&hosts=2").json()
     assert not [s for s in over["suggestions"] if s["kind"] == "gpu_count"]
     one = client.get(f"/api/v1/estimate?{query}&count=4").json()
-    assert [s for s in one["suggestions"] if s["kind"] == "gpu_count"]
+    assert not [s for s in one["suggestions"] if s["kind"] == "gpu_count"]
+    # one machine holds 8 SXM GPUs (an HGX board): not "10 × H100 SXM5", machines of 8 (the review)
+    (more,) = [s for s in one["suggestions"] if s["kind"] == "hosts"]
+    assert more["changes"] == {"gpu_count": 8, "hosts": 2}
+    assert more["text"].startswith(
+        "2 machines of 8× H100 SXM5 80 GB, joined over the network, would fit it ("
+    )
+    fits_in_one = client.get(f"/api/v1/estimate?{query}&count=2&quant=awq-4bit").json()  # 5 GPUs hold it
+    assert [s["changes"] for s in fits_in_one["suggestions"] if s["kind"] in ("gpu_count", "hosts")] == [
+        {"gpu_count": 5}
+    ]
+
+
+def test_a_vllm_answer_quotes_beside_its_plan_only_plans_vllm_runs(client, catalog):
+    """The review: two machines of eight H100s under vLLM read "the fastest plan that fits (next: RPC
+    cluster, 28.0)", llama.cpp's way over machines, which has no vLLM command; its row said only "Fits"."""
+    query = "model=deepseek-r1&gpu=h100-sxm5-80-gb&count=8&quant=fp8&runtime=vllm&hosts=2"
+    plans = {p["strategy"]: p for p in client.get(f"/api/v1/estimate?{query}").json()["plans"]}
+    assert plans["pipeline_parallel"]["reason"].startswith("Tensor × pipeline parallel is recommended: ")
+    assert "RPC" not in plans["pipeline_parallel"]["reason"]
+    assert plans["rpc_cluster"]["fits"] and plans["rpc_cluster"]["commands"] == {}
+    assert plans["rpc_cluster"]["reason"].endswith(", but vLLM does not run it.")
 
 
 def test_the_plan_another_runtime_runs_is_shown_as_that_runtime_prices_it(client, catalog):

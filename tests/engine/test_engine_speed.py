@@ -101,7 +101,12 @@ PINNED = {
     ],
     "70b_f16_one_3060_ram": [
         ("quant", "Q8_0 fits: the largest format that does.", {"quant": "q8_0"}, True),
-        ("gpu_count", "14 × RTX 3060 would fit it (layer split, 2.27 tok/s).", {"gpu_count": 14}, True),
+        (
+            "hosts",
+            "2 machines of 8× RTX 3060, joined over the network, would fit it (RPC cluster, 2.25 tok/s).",
+            {"gpu_count": 8, "hosts": 2},
+            True,
+        ),
         ("offload", "With 192 GB of system RAM, offloading would fit.", {"ram_gb": 192}, True),
     ],
     "70b_q4_k_m_one_4090_no_ram": [
