@@ -245,16 +245,16 @@ def suggestions(
     # 0. a Mac's GPU memory limit raised: the same question, at no cost
     if best is None and (raised := wired_limit(model, quant, devices, workload)) is not None:
         out.append(raised)
-    # 1. the largest format that fits
+    # 1. the largest format that fits: the one that keeps the most of the model (`kept_bits`)
     if candidates:
-        # widest first; only the first that fits matters, and when this format fits, only wider ones
-        ordered = sorted(candidates, key=lambda q: -q.bits_per_weight)
+        # best kept first; only the first that fits matters, and when this format fits, only better ones
+        ordered = sorted(candidates, key=lambda q: -kept_bits(q))
         fits_with = runs
         if best is not None:
             # a wider format is better only on the GPUs alone: where it would offload (or offload more) it
             # reads more from RAM, slower (70B at Q8_0 on one 5090 and RAM: 1.2 tok/s against Q4_K_M's 3.8)
             gpu_only = best.strategy in GPU_ONLY
-            ordered = [q for q in ordered if gpu_only and q.bits_per_weight > quant.bits_per_weight]
+            ordered = [q for q in ordered if gpu_only and kept_bits(q) > kept_bits(quant)]
             fits_with = _runnable(workload, GPU_ONLY)
         top = next((q for q in ordered if _fits(model, q, devices, workload, fits_with)), None)
         if top is not None:
@@ -266,7 +266,7 @@ def suggestions(
                         changes={"quant": top.slug},
                     )
                 )
-            elif top.bits_per_weight > quant.bits_per_weight:
+            elif kept_bits(top) > kept_bits(quant):
                 wider = {"quant": top.name} | _another_plan(model, top, devices, workload, best, fits_with)
                 out.append(
                     Suggestion(
@@ -402,7 +402,55 @@ def suggestions(
         if factor and factor >= 1.1:
             values["faster_by"] = factor
         out.append(Suggestion(kind="offload", reason=Reason(code="offloaded", values=values), changes={}))
-    return tuple(out)
+    return tuple(_lossless_first(out) if best is None else out)
+
+
+def _lossless_first(out: list[Suggestion]) -> list[Suggestion]:
+    """Where nothing fits, the changes that keep the model as it is come before a smaller format: a Mac's
+    GPU limit raised, an 8-bit KV cache (its loss is a fraction of a weight format's step) and flash
+    attention turned back on, in the
+    order of the site's guide to a 70B at 32K on two 24 GB cards ("q8_0 KV ... then a slightly smaller
+    4-bit file ... then q4_0 KV ... then a shorter context ... then hardware")."""
+    first = [s for s in out if s.fits and _keeps_the_model(s)]
+    return first + [s for s in out if s not in first]
+
+
+def _keeps_the_model(suggestion: Suggestion) -> bool:
+    if suggestion.kind in ("wired_limit", "flash_attention"):  # a Mac's GPU limit raised: first, at no cost
+        return True
+    kv = suggestion.changes.get("kv")
+    return suggestion.kind == "kv_cache" and KV_BYTES_PER_ELEMENT.get(str(kv), 0) >= 1
+
+
+# What a llama.cpp format keeps of its model, in the bits of the K-quant that loses as much: the legacy
+# block formats lose more for their size. llama-quantize's own figures (perplexity added on Llama-3-8B,
+# https://github.com/ggml-org/llama.cpp/blob/03161a4eb9a2ec66ef97789f347c5a28279f06ea/tools/quantize/quantize.cpp
+# QUANT_OPTIONS): Q4_0 +0.4685 at 4.34G against Q4_K_S's +0.2689 at 4.37G. Each legacy format is placed on
+# the K-quants' line (their catalog widths, linear in the loss between the two that bracket it): Q4_0 at
+# 4.41 bits, between Q3_K_L (4.30) and Q4_K_S (4.67), so that an IQ4_XS (4.46) that fits is suggested
+# before it, as the site's guide does. Formats without a figure keep their own width.
+K_QUANT_LOSS = {  # name: (catalog bits per weight, perplexity added)
+    "Q3_K_M": (4.0007, 0.6569),
+    "Q3_K_L": (4.2979, 0.5562),
+    "Q4_K_S": (4.6672, 0.2689),
+    "Q4_K_M": (4.8944, 0.1754),
+    "Q5_K_S": (5.5704, 0.1049),
+    "Q5_K_M": (5.7036, 0.0569),
+    "Q6_K": (6.5633, 0.0217),
+}
+LEGACY_LOSS = {"Q4_0": 0.4685, "Q4_1": 0.4511, "Q5_0": 0.1316, "Q5_1": 0.1062}
+
+
+def kept_bits(quant: QuantSpec) -> float:
+    """The format's width, or for a legacy llama.cpp format the width of a K-quant that keeps as much."""
+    loss = LEGACY_LOSS.get(quant.name)
+    if loss is None:
+        return quant.bits_per_weight
+    line = sorted(K_QUANT_LOSS.values())
+    for (bits_a, loss_a), (bits_b, loss_b) in zip(line, line[1:], strict=False):
+        if loss_b <= loss <= loss_a:
+            return bits_a + (bits_b - bits_a) * (loss_a - loss) / (loss_a - loss_b)
+    return quant.bits_per_weight
 
 
 def _more_machines(

@@ -278,3 +278,28 @@ def test_an_rpc_cluster_names_each_machine_and_llama_server_s_holds_the_head(cli
     assert [d.host for d in rpc.devices] == [1, 1, 0, 0] and "output" in rpc.devices[-1].tensors
     html = page.content.decode()
     assert "2 × GeForce RTX 4090 (host 2), each" in html and "(hosts " not in html
+
+
+def test_a_70b_at_32k_on_two_3090s_is_told_what_the_site_guide_says_first(client, catalog):
+    """The review: "To make it fit" said "Q3_K_M fits", where the guide on this very case (a 70B at 32K on
+    two 24 GB cards) puts a q8_0 KV cache first; and with that cache at 36K it said "Q4_0 fits", a legacy
+    format that loses more than the IQ4_XS that also fits (llama-quantize's figures)."""
+    query = "model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2"
+    page = client.get(f"/?{query}&ctx=32768")
+    assert page.context["first_fix"]["text"].startswith("A q8_0 KV cache makes it fit")
+    kinds = [s["kind"] for s in client.get(f"/api/v1/estimate?{query}&ctx=32768").json()["suggestions"]]
+    assert kinds[:2] == ["kv_cache", "quant"]
+    smaller = client.get(f"/api/v1/estimate?{query}&ctx=36000&kv=q8_0").json()["suggestions"][0]
+    assert smaller["changes"] == {"quant": "iq4_xs"}
+
+
+def test_a_legacy_format_keeps_the_width_of_the_k_quant_that_loses_as_much():
+    from estimator import QuantSpec
+    from estimator.suggest import kept_bits
+
+    def kept(name, bits):
+        return round(kept_bits(QuantSpec(slug=name.lower(), name=name, bits_per_weight=bits)), 2)
+
+    # between Q3_K_L (4.30 bits, +0.5562) and Q4_K_S (4.67, +0.2689): Q4_0's +0.4685
+    assert kept("Q4_0", 4.6425) == 4.41 and kept("Q5_0", 5.5731) == 5.31
+    assert kept("IQ4_XS", 4.4597) == 4.46 and kept("Q4_K_M", 4.8944) == 4.89  # their own widths
