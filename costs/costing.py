@@ -13,7 +13,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from pydantic import ValidationError
 
-from calculator.forms import QuestionForm, device_summary
+from calculator.forms import QuestionForm
 from calculator.question import EngineRefused, Question
 from catalog import cache
 from catalog.models import Gpu, Price
@@ -80,30 +80,41 @@ def label(rental: CloudPrice) -> str:
     return f"{rental.gpu_count}× {rental.gpu.name} on {rental.provider}{offer}"
 
 
+def rig(question: Question) -> str:
+    """What the visitor would buy, in words: one machine's devices ('2× GeForce RTX 3090'), or the question's
+    machines of them ('2 machines × 1× GeForce RTX 3090')."""
+    return f"{question.hosts} machines × {question.hardware}" if question.hosts > 1 else question.hardware
+
+
 @dataclass(frozen=True)
 class Rental:
     price: CloudPrice
     plan: Plan | None
     tok_s: float | None
     cost: Linear | None
+    instances: int = 1  # of the offer, rented together: one, or the question's machines (`_rental`)
 
     @property
     def name(self) -> str:
-        return label(self.price)
+        return (
+            label(self.price) if self.instances == 1 else f"{self.instances} instances of {label(self.price)}"
+        )
 
     @property
     def hourly(self) -> str:
-        """'$2.4024/h': the price an hour as published, one way on every row."""
-        return f"{dollars(self.price.usd_per_hour)}/h"
+        """'$2.4024/h', '2 × $31.92/h': the price an hour as published, one way on every row."""
+        each = f"{dollars(self.price.usd_per_hour)}/h"
+        return each if self.instances == 1 else f"{self.instances} × {each}"
 
 
 @dataclass(frozen=True)
 class Owned:
-    hardware: str
+    hardware: str  # `rig`: the machines too
+    machines: int  # the question's hosts, each with the question's devices
     prices: list[Price]  # the newest price of each kind of device, in question order
     unpriced: list[str]  # device names without a published price
     unpowered: list[str]  # device names without a board power in the catalog
-    power_w: float
+    power_w: float  # of every machine's devices
     plan: Plan
     tok_s: float
     cost: SelfHosted | None
@@ -123,7 +134,7 @@ def cost_answer(query: QueryDict) -> dict:
     except EngineRefused as refusal:
         form.add_error(None, str(refusal))
         return context
-    context |= {"hardware": asked.hardware, "calculator": asked.permalink()}
+    context |= {"hardware": rig(asked), "calculator": asked.permalink()}
     context["question_pairs"] = [(k, v) for k, vs in QueryDict(asked.query()).lists() for v in vs]
     context["permalink"] = permalink(asked, form)
     if plan is None:
@@ -180,10 +191,12 @@ def _stale(date: datetime.date) -> bool:
     return (datetime.date.today() - date).days > max_age_days()
 
 
-def _plan(question: Question, devices: list[Gpu], shape: tuple[str, int] | None) -> Plan | None:
+def _plan(question: Question, devices: list[Gpu], shape: tuple[str, int, int] | None) -> Plan | None:
     """The calculator's recommended plan for the question (`shape` None), or for the same model, format
-    and workload on a cloud instance of `shape` = (GPU slug, count), without the visitor's RAM or hosts."""
-    key = question.query() + (f"|{shape[0]}x{shape[1]}" if shape else "")
+    and workload on cloud instances of `shape` = (GPU slug, GPUs each, instances), without the visitor's
+    RAM: several instances are joined as the question's machines are (its network, or the engine's
+    10 GbE), the catalog knowing nothing of a provider's network."""
+    key = question.query() + (f"|{shape[0]}x{shape[1]}x{shape[2]}" if shape else "")
 
     def compute():
         if shape is None:
@@ -193,7 +206,7 @@ def _plan(question: Question, devices: list[Gpu], shape: tuple[str, int] | None)
                 model=question.model.as_spec(),
                 quant=question.quant.as_spec(),
                 devices=[d.as_spec() for d in devices],
-                workload=question.workload(ram_bytes=None, hosts=1),
+                workload=question.workload(ram_bytes=None, hosts=shape[2]),
             )
         except (ValidationError, ValueError):
             return None
@@ -208,7 +221,9 @@ def _speed(plan: Plan | None) -> float | None:
 
 
 def _owned(question: Question, plan: Plan, data: dict) -> Owned:
-    devices = question.devices
+    """The question's hardware bought: every machine's devices (`hosts` alike machines), priced and
+    powered."""
+    devices, machines = question.devices, question.hosts
     kinds = {g.pk: g for g in devices}
     prices = Price.objects.filter(gpu_id__in=kinds, currency="USD")
     if data["condition"]:
@@ -220,12 +235,12 @@ def _owned(question: Question, plan: Plan, data: dict) -> Owned:
         price.gpu = kinds[price.gpu_id]  # no query per price for its GPU's name
     unpriced = sorted({g.name for g in devices if g.pk not in newest})
     unpowered = sorted({g.name for g in devices if not g.tdp_w})
-    power = sum(g.tdp_w or 0 for g in devices)
+    power = sum(g.tdp_w or 0 for g in devices) * machines
     tok_s = _speed(plan)
     cost = None
     if not unpriced and tok_s:
         cost = SelfHosted(
-            hardware_usd=float(sum(newest[g.pk].amount for g in devices)),
+            hardware_usd=float(sum(newest[g.pk].amount for g in devices)) * machines,
             lifetime_years=data["lifetime"],
             utilisation=data["utilisation"],
             tok_s=tok_s,
@@ -233,7 +248,8 @@ def _owned(question: Question, plan: Plan, data: dict) -> Owned:
             usd_per_kwh=data["kwh"],
         )
     return Owned(
-        device_summary(devices),
+        rig(question),
+        machines,
         [newest[k] for k in kinds if k in newest],
         unpriced,
         unpowered,
@@ -245,12 +261,21 @@ def _owned(question: Question, plan: Plan, data: dict) -> Owned:
 
 
 def _rental(question: Question, price: CloudPrice) -> Rental:
-    plan = _plan(question, [price.gpu] * price.gpu_count, (price.gpu.slug, price.gpu_count))
+    """The offer rented as few times as runs the question: one instance, or where one does not hold it
+    and the question has several machines, as many instances as machines (a visitor review: two machines
+    of 8× H100 were "no cloud offer" beside two 8× H100 instances), billed together. Each instance's
+    price is the catalog's row; nothing else is priced."""
+    devices = [price.gpu] * price.gpu_count
+    for instances in dict.fromkeys((1, question.hosts)):
+        plan = _plan(question, devices, (price.gpu.slug, price.gpu_count, instances))
+        if plan is not None:
+            break
+    else:
+        instances = 1  # none holds it: the offer is named as published
     tok_s = _speed(plan)
-    cost = (
-        Linear(rented_usd_per_million(usd_per_hour=float(price.usd_per_hour), tok_s=tok_s)) if tok_s else None
-    )
-    return Rental(price, plan, tok_s, cost)
+    hourly = float(price.usd_per_hour) * instances
+    cost = Linear(rented_usd_per_million(usd_per_hour=hourly, tok_s=tok_s)) if tok_s else None
+    return Rental(price, plan, tok_s, cost, instances)
 
 
 @dataclass(frozen=True)
@@ -375,9 +400,12 @@ def break_even_sentence(
         missing = ", ".join(owned.unpriced) or "this hardware"
         return Sentence(f"No published price for {missing}: no break-even to compute")
     if compare is None:
-        return Sentence("No cloud offer in the catalog runs this question: no break-even to compute")
+        several = f", on one instance or {owned.machines} together" if owned.machines > 1 else ""
+        return Sentence(
+            f"No cloud offer in the catalog runs this question{several}: no break-even to compute"
+        )
     rent = compare.price
-    against = f"against renting {compare.name} at {dollars(rent.usd_per_hour)}/h"
+    against = f"against renting {compare.name} at {compare.hourly}"
     capacity = owned.cost.capacity_tokens_per_day
     if tokens is None:
         own, rented = owned.cost.usd_per_million_busy, compare.cost.usd_per_million

@@ -8,12 +8,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Gpu, Price
+from costs.costing import label
 from costs.models import ApiPrice, CloudPrice
 from tests.conftest import make_gpu, make_llm, make_quant
 
 pytestmark = pytest.mark.django_db
 
 TWO_3090S = "model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192"
+TWO_MACHINES = "model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ctx=8192&hosts=2"
 H100_RUNPOD = "runpod-community-h100-sxm5-80-gb-2026-11-09"
 
 
@@ -169,9 +171,9 @@ def test_a_first_visit_shows_the_calculators_first_question(client, costs):
 
 @pytest.mark.usefixtures("catalog_version_from_a_clear_cache")  # counts its queries from a clear cache
 def test_the_cost_page_runs_a_fixed_number_of_queries_whatever_the_catalog_size(client, costs):
-    def count() -> int:
+    def count(query: str = TWO_3090S) -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(f"/cost/?{TWO_3090S}").status_code == 200
+            assert client.get(f"/cost/?{query}").status_code == 200
         return len(queries)
 
     # the calculator question's own (its GPUs, model, format, runtime, KV cache types, published
@@ -179,6 +181,9 @@ def test_the_cost_page_runs_a_fixed_number_of_queries_whatever_the_catalog_size(
     # API prices
     before = count()
     assert before <= 9
+    # two machines: every offer priced once or twice over, the engine run for more instances, no query more
+    machines = count(TWO_MACHINES)
+    assert machines <= before
     llm = ApiPrice.objects.first().llm
     for n in range(5):
         gpu = make_gpu(slug=f"extra-{n}", name=f"Extra {n}", memory_bytes=96 * 2**30)
@@ -207,6 +212,7 @@ def test_the_cost_page_runs_a_fixed_number_of_queries_whatever_the_catalog_size(
             source_url="https://example.com/",
         )
     assert count() == before
+    assert count(TWO_MACHINES) == machines
 
 
 def test_cost_page_works_on_a_small_catalog(client):
@@ -292,3 +298,70 @@ def test_every_hourly_price_reads_one_way(client, costs):
     html = client.get(f"/cost/?{TWO_3090S}").content.decode()
     more = html[html.index("Every other cloud offer") :]
     assert "$/h" not in html and re.search(r": \$\d+(\.\d+)?/h, ", more)
+
+
+def test_two_machines_are_priced_powered_and_named_as_two(client, costs):
+    """A visitor review: the calculator's "Cost vs cloud" link carried hosts=2 (an RPC cluster of two machines
+    with one 3090 each, 17.3 tok/s), and the page said "on 1× GeForce RTX 3090 ... $700 a set": half the
+    hardware and power, on one card a 70B at Q4_K_M does not fit."""
+    response = client.get(f"/cost/?{TWO_MACHINES}&condition=used")
+    assert response.context["hardware"] == "2 machines × 1× GeForce RTX 3090"
+    words = text(response)
+    assert "Llama 3.3 70B Instruct at Q4_K_M on 2 machines × 1× GeForce RTX 3090, 8,192 tokens" in words
+    owned = response.context["owned"]
+    assert owned.cost.hardware_usd == 1400  # 2 × the used 3090's $700
+    assert owned.cost.power_w == 700  # 2 × its 350 W board power
+    assert "on 1× GeForce RTX 3090" not in words and "buying 1×" not in words
+    # the speed is the calculator's for the same question: the cluster's
+    result = client.get(f"/?{TWO_MACHINES}").context["result"]
+    assert owned.tok_s == pytest.approx(result.recommended_plan.decode_tok_s)
+    assert "Buy 2 machines × 1× GeForce RTX 3090" in words and "$1,400" in words
+
+
+def test_two_machines_rent_two_instances_where_one_does_not_hold_it(client, costs):
+    """One 24 GB instance does not hold the 70B; two of them, joined as the visitor's machines are, do: billed
+    as two of the catalog's price, at the cluster's speed. An instance that holds it alone is rented alone."""
+    rentals = client.get(f"/cost/?{TWO_MACHINES}").context["rentals"]
+    by_slug = {r.price.slug: r for r in rentals}
+    pair = next(r for r in rentals if r.price.gpu.slug == "geforce-rtx-3090")
+    assert pair.instances == 2 and pair.cost is not None
+    assert pair.name == f"2 instances of {label(pair.price)}"
+    assert pair.hourly == f"2 × ${pair.price.usd_per_hour.normalize():f}/h"
+    hourly = 2 * float(pair.price.usd_per_hour)
+    assert pair.cost.usd_per_million == pytest.approx(hourly / (pair.tok_s * 3600) * 1e6)
+    a6000 = next(r for r in by_slug.values() if r.price.gpu.slug == "rtx-a6000")
+    assert a6000.instances == 1 and a6000.cost is not None  # 48 GB holds it alone
+    one_machine = client.get(f"/cost/?{TWO_MACHINES.replace('&hosts=2', '&count=2')}").context["rentals"]
+    assert all(r.instances == 1 for r in one_machine)  # one machine: one instance, as before
+
+
+def test_sixteen_h100s_over_two_machines_are_rented_as_two_8x_instances(client, costs):
+    """The review: DeepSeek-R1 at FP8 on two machines of 8× H100 was priced as 8 H100s at the 16 GPUs'
+    speed, and "No cloud offer in the catalog runs this question" beside two 8× H100 instances that would."""
+    response = client.get(
+        "/cost/?model=deepseek-r1&gpu=h100-sxm5-80-gb&count=8&quant=fp8&runtime=vllm&hosts=2&condition=new"
+    )
+    words = text(response)
+    owned = response.context["owned"]
+    price = owned.prices[0].amount
+    assert owned.cost.hardware_usd == float(16 * price)
+    assert owned.power_w == 16 * Gpu.objects.get(slug="h100-sxm5-80-gb").tdp_w
+    assert "No cloud offer" not in words
+    lambda_8x = next(
+        r for r in response.context["rentals"] if r.price.gpu_count == 8 and r.price.provider == "Lambda"
+    )
+    assert lambda_8x.instances == 2 and lambda_8x.tok_s == pytest.approx(owned.tok_s)
+    assert "Rent 2 instances of 8× H100 SXM5 80 GB on Lambda" in words
+    assert all(r.cost is None for r in response.context["rentals"] if r.price.gpu_count == 1)
+
+
+def test_no_offer_of_as_many_instances_says_so(client, costs):
+    CloudPrice.objects.filter(gpu_count__gt=1).delete()
+    words = text(
+        client.get("/cost/?model=deepseek-r1&gpu=h100-sxm5-80-gb&count=8&quant=fp8&runtime=vllm&hosts=2")
+    )
+    assert (
+        "No cloud offer in the catalog runs this question, on one instance or 2 together: no break-even to "
+        "compute." in words
+    )
+    assert "1× H100 SXM5 80 GB on Lambda (1x H100 SXM): does not hold it, alone or 2 together" in words
