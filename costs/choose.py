@@ -27,6 +27,7 @@ from calculator.forms import (
 from catalog import cache, fitting, slugs
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 from catalog.pages import unknown_words
+from catalog.price_tag import OLD_LAUNCH_DAYS, PriceTag
 from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
 
 # Size class -> (title, fewest and most parameters in billions): the class is sized for its largest
@@ -133,7 +134,7 @@ class Choice:
     headroom_bytes: int  # free memory left on the fullest device
     links: tuple[tuple[str, str], ...]  # (model name, calculator permalink)
     condition: str = ""
-    unit_price: fitting.PriceTag | None = None
+    unit_price: PriceTag | None = None
 
     @property
     def price_usd(self) -> Decimal | None:
@@ -202,7 +203,7 @@ def qualifying_sets(
     return found
 
 
-def priced(sets: list[Choice], prices: dict[str, dict[str, fitting.PriceTag]]) -> list[Choice]:
+def priced(sets: list[Choice], prices: dict[str, dict[str, PriceTag]]) -> list[Choice]:
     """Each set once per condition it has a price for; once without a price when it has none."""
     out = []
     for s in sets:
@@ -211,26 +212,48 @@ def priced(sets: list[Choice], prices: dict[str, dict[str, fitting.PriceTag]]) -
     return out
 
 
+# ---- Which price competes on "cheapest": one rule for /choose/ and every buyer's guide --------------
+# A launch price over two years old with none newer (PriceTag.old: OLD_LAUNCH_DAYS in catalog/price_tag.py)
+# is what the card cost then, not what anyone pays now: a card two years on is often sold out or repriced.
+# Such a price ranks after every price of today, as in catalog.fitting.what_hardware's cheapest ranking
+# ("What hardware runs it?"), whose rule sits inside its sort key; a visitor review found 2× RTX 3060 at
+# their $658 launch price of 2021 first here, and an RTX A6000's $4,700 of 2020 in the image guide.
+OLD_PRICE_YEARS = OLD_LAUNCH_DAYS // 365  # said on the pages that rank by it
+
+
+def price_rank(tag: PriceTag | None) -> tuple[bool, bool]:
+    """Where a price ranks before its amount is compared: today's prices, then old launch prices
+    (`PriceTag.old`), then no price at all."""
+    return (tag is None, tag is not None and tag.old)
+
+
+def current_price(tags: dict[str, PriceTag]) -> PriceTag | None:
+    """A device's one price in a one-row-per-device table, from its newest tag per condition: the new one,
+    unless that is an old launch price and a used price of today is published."""
+    return min(tags.values(), key=lambda t: (price_rank(t), t.condition != "new"), default=None)
+
+
 def ranked(choices: list[Choice], *, sort: str, budget: int | None) -> tuple[list[Choice], list[Choice], int]:
-    """(priced sets within the budget, best first; sets without a price; how many were over budget)."""
+    """(priced sets within the budget, best first; sets without a price; how many were over budget).
+    By price or by tok/s per dollar, old launch prices rank after today's (`price_rank`)."""
     with_price = [c for c in choices if c.price_usd is not None]
     within = [c for c in with_price if budget is None or c.price_usd <= budget]
     keys = {
-        "price": lambda c: (c.price_usd, -c.tok_s),
-        "value": lambda c: (-(c.tok_s_per_kusd or 0), c.price_usd),
-        "headroom": lambda c: (-c.headroom_bytes, c.price_usd),
+        "price": lambda c: (price_rank(c.unit_price), c.price_usd, -c.tok_s),
+        "value": lambda c: (price_rank(c.unit_price), -(c.tok_s_per_kusd or 0), c.price_usd),
+        "headroom": lambda c: (-c.headroom_bytes, price_rank(c.unit_price), c.price_usd),
     }
     unpriced = sorted((c for c in choices if c.price_usd is None), key=lambda c: (c.count, c.memory_bytes))
     return sorted(within, key=keys[sort]), unpriced, len(with_price) - len(within)
 
 
-def newest_prices(gpus: list[Gpu], condition: str = "") -> dict[str, dict[str, fitting.PriceTag]]:
+def newest_prices(gpus: list[Gpu], condition: str = "") -> dict[str, dict[str, PriceTag]]:
     """GPU slug -> condition -> its newest USD price, in one query."""
     rows = Price.objects.filter(gpu__in=gpus, currency="USD")
     if condition:
         rows = rows.filter(condition=condition)
     by_pk = {g.pk: g for g in gpus}
-    out: dict[str, dict[str, fitting.PriceTag]] = {}
+    out: dict[str, dict[str, PriceTag]] = {}
     for p in sorted(rows, key=Price.newest_key):
         p.gpu = by_pk[p.gpu_id]  # no query for the release date Price.tag reads
         out.setdefault(p.gpu.slug, {}).setdefault(p.condition, p.tag)
@@ -285,11 +308,15 @@ def choose_answer(query: QueryDict) -> dict:
 MANY_CARDS = 3
 
 
+def old_prices(tags) -> dict:
+    """Whether any of these prices is an old launch price (`PriceTag.old`), and the age said on the page."""
+    return {"old_prices": any(t is not None and t.old for t in tags), "old_years": OLD_PRICE_YEARS}
+
+
 def caveats(choices) -> dict:
     """What the prices of the ranked sets leave out: launch prices over two years old with none newer
     (`PriceTag.old`), and the board and power supply that three or more cards need."""
-    return {
-        "old_prices": any(c.unit_price is not None and c.unit_price.old for c in choices),
+    return old_prices(c.unit_price for c in choices) | {
         "many_cards": any(
             c.count >= MANY_CARDS and c.device.form_factor in ("desktop", "workstation") for c in choices
         ),

@@ -10,9 +10,10 @@ from django.http import QueryDict
 from calculator.diffusion_answer import spec_of
 from catalog import cache, fitting
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
+from catalog.price_tag import PriceTag
 from estimator import DiffusionWorkload, estimate_diffusion
 
-from .choose import choose_answer, newest_prices
+from .choose import choose_answer, current_price, newest_prices, old_prices, price_rank
 
 MAC_MODELS = [
     ("8B", "llama-3-1-8b-instruct"),
@@ -96,7 +97,7 @@ def _sets(guide: Guide) -> dict:
 @dataclass(frozen=True)
 class MacRow:
     gpu: Gpu
-    price: fitting.PriceTag | None
+    price: PriceTag | None
     speeds: list[float | None]  # decode tok/s per MAC_MODELS entry, None: does not fit
     links: list[str]
 
@@ -131,8 +132,7 @@ def _macs(guide: Guide) -> dict:
     table = cache.get_or_compute("guide-macs", key, speeds)
     rows = []
     for gpu, _ in macs:
-        tags = prices.get(gpu.slug, {})
-        price = tags.get("new") or tags.get("used")
+        price = current_price(prices.get(gpu.slug, {}))
         links = [
             fitting.permalink(model=m.slug, quant=q4.slug, runs=[(gpu.slug, 1)], ctx=MAC_CTX)
             for _, m in wanted
@@ -141,18 +141,18 @@ def _macs(guide: Guide) -> dict:
     rows.sort(
         key=lambda r: (
             -r.largest_usable,
-            r.price is None,
+            price_rank(r.price),
             r.price.amount_usd if r.price else 0,
             r.gpu.memory_bytes,
         )
     )
-    return {"sizes": [title for title, _ in wanted], "rows": rows}
+    return {"sizes": [title for title, _ in wanted], "rows": rows} | old_prices(r.price for r in rows)
 
 
 @dataclass(frozen=True)
 class ImageRow:
     gpu: Gpu
-    price: fitting.PriceTag | None
+    price: PriceTag | None
     free_bytes: int
     used_bytes: int
     capacity_bytes: int  # what the GPU may use: a unified-memory machine's GPU share, not all its memory
@@ -177,12 +177,11 @@ def _diffusion(guide: Guide) -> dict:
             None,
         )
         if plan is not None and plan.fits:
-            tags = prices.get(gpu.slug, {})
             usage = plan.devices[0]
             seconds = plan.timing.total_s if plan.timing else None
-            price = tags.get("new") or tags.get("used")
+            price = current_price(prices.get(gpu.slug, {}))
             rows.append(
                 ImageRow(gpu, price, usage.free_bytes, usage.used_bytes, usage.capacity_bytes, seconds)
             )
-    rows.sort(key=lambda r: (r.price is None, r.price.amount_usd if r.price else 0, r.gpu.memory_bytes))
-    return {"image_model": model, "rows": rows}
+    rows.sort(key=lambda r: (price_rank(r.price), r.price.amount_usd if r.price else 0, r.gpu.memory_bytes))
+    return {"image_model": model, "rows": rows} | old_prices(r.price for r in rows)

@@ -1,5 +1,6 @@
 """/choose/: hardware sets that run every wanted model at a context and speed, within a budget."""
 
+import datetime
 import re
 
 import pytest
@@ -7,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog import fitting
-from catalog.models import Price
+from catalog.models import Gpu, Price
 from tests.conftest import make_gpu, make_llm, make_quant
 
 pytestmark = pytest.mark.django_db
@@ -69,10 +70,18 @@ def test_new_and_used_prices_are_separate_rows(client, costs):
     ],
 )
 def test_rankings(client, costs, sort, key, descending):
+    """By price and by tok/s per dollar, the sets at today's prices first, then those at a launch price over
+    two years old (PriceTag.old): each group in order. By headroom, headroom alone decides."""
     found = choices(client.get(f"/choose/?{SEVENTY}&sort={sort}"))
     assert len(found) > 3
-    values = [key(c) for c in found]
-    assert values == sorted(values, reverse=descending)
+    groups = (
+        [found] if sort == "headroom" else [[c for c in found if c.unit_price.old == old] for old in (0, 1)]
+    )
+    if sort != "headroom":
+        assert found == groups[0] + groups[1] and groups[0] and groups[1]
+    for group in groups:
+        values = [key(c) for c in group]
+        assert values == sorted(values, reverse=descending)
 
 
 def test_two_models_need_the_hardware_that_runs_both(client, costs):
@@ -211,3 +220,35 @@ def test_old_launch_prices_and_many_cards_are_said_to_be_what_they_are(client, c
     assert "Three cards or more need a workstation or server board" in many
     fresh = client.get("/choose/?model=llama-3-1-8b-instruct&condition=used&budget=800").content.decode()
     assert 'data-testid="price-caveats"' not in fresh  # one used card, dated this year
+
+
+def test_an_old_launch_price_does_not_compete_on_cheapest(client, costs):
+    """A visitor review: /choose/ for Qwen3 30B-A3B under $1,000 listed first "2× GeForce RTX 3060 12 GB — $658
+    (launch, Jan 2021, none newer)", a price nobody pays now, before a used RTX 3090 at $700 seen this year.
+    The rule is "What hardware runs it?"'s: old launch prices rank after today's, and the page says so."""
+    response = client.get("/choose/?budget=1000&model=qwen3-30b-a3b&quant=q4_k_m&ctx=16384")
+    found = choices(response)
+    first = found[0]
+    assert not first.unit_price.old
+    assert (first.device.slug, first.condition) == ("geforce-rtx-3090", "used")
+    three_sixty = next(i for i, c in enumerate(found) if c.device.slug == "geforce-rtx-3060-12-gb")
+    assert found[three_sixty].unit_price.old and found[three_sixty].price_usd < first.price_usd
+    assert all(not c.unit_price.old for c in found[:three_sixty])
+    html = response.content.decode()
+    assert "so it ranks after today's prices, not among them." in html
+    # the same order "What hardware runs it?" gives these cards (catalog.fitting.what_hardware's cheapest)
+    olds = [c.unit_price.old for c in found]
+    assert olds == sorted(olds)
+
+
+def test_a_price_of_today_for_the_old_card_puts_it_back_among_them(client, costs):
+    """The order follows the prices: a new 3060 seen this month competes on its price again."""
+    Price.objects.create(
+        gpu=Gpu.objects.get(slug="geforce-rtx-3060-12-gb"),
+        amount=279,
+        date=datetime.date.today(),
+        source_url="https://example.com/3060",
+    )
+    first = choices(client.get("/choose/?budget=1000&model=qwen3-30b-a3b&quant=q4_k_m&ctx=16384"))[0]
+    assert (first.device.slug, first.count, first.price_usd) == ("geforce-rtx-3060-12-gb", 2, 558)
+    assert not first.unit_price.old

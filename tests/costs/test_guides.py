@@ -1,12 +1,13 @@
 """Buyer guides: tables computed from the catalog and the engine when the page is read."""
 
+import datetime
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import Price
+from catalog.models import Gpu, Price
 from costs.guides import GUIDES
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +55,11 @@ def test_the_image_guide_holds_flux_without_offload(client, costs):
     rows = response.context["rows"]
     assert rows and all(r.free_bytes >= 0 for r in rows)
     assert "geforce-rtx-3090" not in {r.gpu.slug for r in rows}  # 24 GB: FLUX.1 [dev] in bf16 needs ~33 GB
-    priced = [r.price.amount_usd for r in rows if r.price]
-    assert priced == sorted(priced)
+    priced = [r.price for r in rows if r.price]
+    today, old = [p for p in priced if not p.old], [p for p in priced if p.old]
+    assert priced == today + old and today and old  # launch prices over two years old after today's
+    for group in (today, old):
+        assert [p.amount_usd for p in group] == sorted(p.amount_usd for p in group)
 
 
 def test_an_unknown_guide_is_404(client, costs):
@@ -99,3 +103,50 @@ def test_a_used_guide_says_the_others_have_no_used_price(client, costs):
     its new price."""
     html = client.get("/buyers-guides/best-used-gpu/").content.decode()
     assert "Also runs it, no used price published (" in html and "no price published (" not in html
+
+
+def test_the_image_guide_ranks_an_old_launch_price_after_todays(client, costs):
+    """A visitor review: the image guide ranked an RTX A6000 at "$4,700 (launch, Oct 2020, none newer)" among
+    the prices of today. It now comes after them, as on /choose/, and the page says why."""
+    response = client.get("/buyers-guides/best-gpu-for-image-generation/")
+    rows = response.context["rows"]
+    a6000 = next(i for i, r in enumerate(rows) if r.gpu.slug == "rtx-a6000")
+    assert rows[a6000].price.old
+    today = [r for r in rows if r.price and not r.price.old]
+    assert rows[: len(today)] == today and a6000 >= len(today)
+    assert {"l40s", "nvidia-dgx-spark-128gb"} <= {r.gpu.slug for r in today}  # $7,500 and $4,700, of 2026
+    html = response.content.decode()
+    assert "cheapest first at today's prices, launch prices over two years old after them" in html
+    assert (
+        'data-testid="price-caveats"' in html and "so it ranks after today's prices, not among them." in html
+    )
+
+
+def test_a_used_price_of_today_stands_for_a_card_whose_new_price_is_an_old_launch_one(client, costs):
+    """One row per device: the price shown, and ranked, is new, unless the only new one is an old launch price
+    and a used one of today is published."""
+    Price.objects.create(
+        gpu=Gpu.objects.get(slug="rtx-a6000"),
+        condition="used",
+        amount=3200,
+        date=datetime.date.today(),
+        source_url="https://example.com/a6000",
+    )
+    rows = client.get("/buyers-guides/best-gpu-for-image-generation/").context["rows"]
+    a6000 = next(r for r in rows if r.gpu.slug == "rtx-a6000")
+    assert (a6000.price.condition, a6000.price.amount_usd, a6000.price.old) == ("used", 3200, False)
+    l40s = next(r for r in rows if r.gpu.slug == "l40s")
+    assert rows.index(a6000) < rows.index(l40s)  # $3,200 used today before the L40S's $7,500
+
+
+@pytest.mark.parametrize("slug", list(GUIDES))
+def test_every_guide_ranks_old_launch_prices_after_todays(client, costs, slug):
+    """One rule on every guide, as on /choose/ (costs.choose.price_rank): in each table ranked by price, no
+    price of today after an old launch price."""
+    context = client.get(f"/buyers-guides/{slug}/").context
+    if "answer" in context:  # a "Choose my GPU" question
+        rows = [(0, c.unit_price) for c in context["answer"]["answer"]["choices"]]
+    else:  # Macs: by how large a model each runs first
+        rows = [(-getattr(r, "largest_usable", 0), r.price) for r in context["rows"]]
+    ranks = [(group, price is None, price is not None and price.old) for group, price in rows]
+    assert ranks == sorted(ranks), slug
