@@ -10,6 +10,7 @@ from .diffusion_schema import (
     DiffusionSpec,
     DiffusionWorkload,
 )
+from .diffusion_speed import host_link_gb_s
 from .estimate import ENGINE_VERSION, estimate
 from .schema import (
     KV_BYTES_PER_ELEMENT,
@@ -89,6 +90,7 @@ __all__ = [
     "Workload",
     "estimate",
     "estimate_diffusion",
+    "host_link_gb_s",
     "launch_command",
     "launch_commands",
 ]
