@@ -9,10 +9,11 @@ for the same question, so each row's permalink reproduces its numbers. The engin
 a lower bound on memory (`least_bytes_needed`) says the model could fit.
 """
 
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from typing import TypeVar
 from urllib.parse import quote_plus
 
 from pydantic import ValidationError
@@ -436,8 +437,16 @@ def _at_context(workload: Workload, ctx: int) -> Workload:
     return Workload.model_validate(workload.model_dump() | fields)
 
 
-def sort_rows(rows: Iterable[RunsRow], sort: str) -> list[RunsRow]:
-    """Fitting rows by the chosen key, then the rest (by size, smallest first, for "speed")."""
+def sort_rows(
+    rows: Iterable,
+    sort: str,
+    *,
+    params_b: Callable = lambda r: r.model.total_params_b,
+    pace: Callable = lambda r: -(r.plan.decode_tok_s or 0),
+) -> list:
+    """Fitting rows by the chosen key, then the rest (by size, smallest first, for "speed"). A row has `fits`
+    and `model.name`; `params_b` gives its size and `pace` its speed (lower is faster), an LLM's
+    (`RunsRow`) unless given (an image model's: reverse_questions/images.py)."""
     rows = list(rows)
     fitting = [r for r in rows if r.fits]
     rest = [r for r in rows if not r.fits]
@@ -445,10 +454,10 @@ def sort_rows(rows: Iterable[RunsRow], sort: str) -> list[RunsRow]:
     if sort == "name":
         return sorted(fitting, key=by_name) + sorted(rest, key=by_name)
     if sort == "size":
-        key = lambda r: (-r.model.total_params_b, by_name(r))  # noqa: E731
+        key = lambda r: (-params_b(r), by_name(r))  # noqa: E731
         return sorted(fitting, key=key) + sorted(rest, key=key)
-    fitting.sort(key=lambda r: (-(r.plan.decode_tok_s or 0), by_name(r)))
-    rest.sort(key=lambda r: (r.model.total_params_b, by_name(r)))
+    fitting.sort(key=lambda r: (pace(r), by_name(r)))
+    rest.sort(key=lambda r: (params_b(r), by_name(r)))
     return fitting + rest
 
 
@@ -456,23 +465,33 @@ def sort_rows(rows: Iterable[RunsRow], sort: str) -> list[RunsRow]:
 
 
 @dataclass(frozen=True)
-class DeviceSet:
-    """n identical devices that hold the model at the context and reach the target speed."""
+class GpuSet:
+    """n identical devices, as each "what hardware" ranking orders them (`rankings`): an LLM's (`DeviceSet`)
+    and an image model's (reverse_questions/images.py)."""
 
     device: DeviceSpec
     count: int
-    plan: Plan
-    price_usd: Decimal | None  # the unit price × count
-    permalink: str
-    unit_price: PriceTag | None = None
-    runtime: str = DEFAULTS["runtime"]  # the catalog slug of the runtime the plan is for
-    users: int = 1  # at once, sharing the plan's batch (older snapshots: one)
 
     @property
     def memory_bytes(self) -> int:
         """The memory the GPUs may use: a unified-memory machine's GPU share (96 of a 128 GB Mac's), as the
         calculator's memory bars measure it; a card's all of it."""
         return self.device.usable_bytes * self.count
+
+
+S = TypeVar("S", bound=GpuSet)
+
+
+@dataclass(frozen=True)
+class DeviceSet(GpuSet):
+    """n identical devices that hold the model at the context and reach the target speed."""
+
+    plan: Plan
+    price_usd: Decimal | None  # the unit price × count
+    permalink: str
+    unit_price: PriceTag | None = None
+    runtime: str = DEFAULTS["runtime"]  # the catalog slug of the runtime the plan is for
+    users: int = 1  # at once, sharing the plan's batch (older snapshots: one)
 
     @property
     def tok_s(self) -> float:
@@ -559,7 +578,19 @@ def what_hardware(
             if previous is not None and speed <= previous:
                 break
             previous = speed
-    smallest = sorted(sets, key=_size_key)
+    return HardwareAnswer(**rankings(sets, pace=lambda s: -s.tok_s, top=top), estimates=calls)
+
+
+def rankings(sets: Sequence[S], *, pace: Callable[[S], float], top: int | None = TOP) -> dict:
+    """The first `top` sets (None: all) by size (fewest devices, then least memory: `smallest`), by price
+    (each set's `price_usd` and `unit_price`, unpriced last: `cheapest`) and by `pace` (lower is faster:
+    minus the tok/s, the seconds per image: `fastest`), each set's size and pace breaking ties; how many
+    sets qualify (`found`) and how many of them have a price (`priced`)."""
+
+    def size(s: S) -> tuple:
+        return (s.count, s.memory_bytes, pace(s), s.device.name.casefold())
+
+    smallest = sorted(sets, key=size)
     # a launch price over two years old with none newer (PriceTag.old) is what the card cost then, not now:
     # ranked after the prices of today (a visitor review: 2× RTX 3060 at their 2021 launch price of $658
     # came first, before a used RTX 3090 at $700 seen this month and 56% faster)
@@ -569,19 +600,14 @@ def what_hardware(
             s.price_usd is None,
             s.unit_price is not None and s.unit_price.old,
             s.price_usd or 0,
-            *_size_key(s),
+            *size(s),
         ),
     )
-    fastest = sorted(sets, key=lambda s: (-s.tok_s, *_size_key(s)))
-    return HardwareAnswer(
-        smallest=smallest[:top],
-        cheapest=cheapest[:top],
-        fastest=fastest[:top],
-        found=len(sets),
-        priced=sum(s.price_usd is not None for s in sets),
-        estimates=calls,
-    )
-
-
-def _size_key(s: DeviceSet) -> tuple:
-    return (s.count, s.memory_bytes, -s.tok_s, s.device.name.casefold())
+    fastest = sorted(sets, key=lambda s: (pace(s), *size(s)))
+    return {
+        "smallest": smallest[:top],
+        "cheapest": cheapest[:top],
+        "fastest": fastest[:top],
+        "found": len(sets),
+        "priced": sum(s.price_usd is not None for s in sets),
+    }
