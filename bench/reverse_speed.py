@@ -43,6 +43,8 @@ QUESTIONS = [
     "/what-runs/?gpu=geforce-rtx-4090&count=1&ctx=32768",
     "/what-runs/?gpu=geforce-rtx-4090&count=1&gpu=geforce-rtx-3090&count=1&ram_gb=64",
     "/what-runs/?gpu=h100-sxm5-80-gb&count=8",
+    # every image and video model too, those that need offload asked again with the RAM the calculator assumes
+    "/what-runs/?gpu=geforce-rtx-3060-12-gb&count=1",
     "/gpus/geforce-rtx-4090/",  # a GPU page asks what-runs' question of one card
     # the comparison asks it of each card for its popular models (catalog.pages.COMPARE_MODELS)
     "/gpus/compare/?gpu=geforce-rtx-3090&gpu=geforce-rtx-4090&gpu=apple-m4-max-128gb&gpu=h100-sxm5-80-gb",

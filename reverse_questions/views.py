@@ -13,20 +13,22 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from calculator.diffusion_answer import ASSUMED_RAM_GB, is_diffusion, spec_of
 from calculator.forms import CONTEXT_PRESETS, FIRST_VISIT, device_summary
 from calculator.pickers import Option, options, ram_options
 from catalog import cache, fitting, runtime_support, slugs, tiers
-from catalog.models import Gpu, LlmModel, Quantization, valid_specs
-from catalog.pages import published_formats
+from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
+from catalog.pages import published_formats, whole_computer
 from catalog.runtimes import RUNTIME_CHOICES
 from catalog.search import search_terms
 from catalog.workload import ram_presets
 from config import http_cache
 from config.htmx import respond
+from estimator import DeviceSpec
 from estimator.schema import ModelSpec
 from estimator.units import plural
 
-from . import answers
+from . import answers, images
 from .forms import DEFAULT_QUANT, WhatHardwareForm, WhatRunsForm
 
 WHAT_RUNS_FIRST_VISIT = {"gpu": FIRST_VISIT["gpu"], "count": ["1"]}  # "my hardware": one card to start
@@ -96,10 +98,11 @@ def what_runs_answer(query: QueryDict) -> dict:
             ram=ram_presets()[preset]["workload"] if preset else None,
         )
         specs = tables["gpu_specs"]
+        devices = [specs[g.slug] if g.slug in specs else g.as_spec() for g in form.devices]
         rows = fitting.what_runs(
             models=named(tables["models"], data["q"], tables["search_keys"]),
             quants=[spec for _, spec in quants],
-            devices=[specs[g.slug] if g.slug in specs else g.as_spec() for g in form.devices],
+            devices=devices,
             workload=workload,
             ram_gb=data.get("ram_gb"),
             ram_preset=preset,
@@ -108,6 +111,7 @@ def what_runs_answer(query: QueryDict) -> dict:
             runtimes=form.runtimes,
             published=published_formats(),
         )
+        hardware = device_summary(form.devices)
         context |= {
             "rows": fitting.sort_rows(rows, data["sort"]),
             "tiers": tiers.tiers(
@@ -116,10 +120,54 @@ def what_runs_answer(query: QueryDict) -> dict:
             "all_tiers": form.page_url(tier=""),
             "collapse_none": not data["tier"],  # what won't run folded away unless asked for alone
             "every_model": form.page_url(q=""),
-            **fit_context(rows, hardware=device_summary(form.devices), ctx=data["ctx"], q=data["q"]),
-            "hardware": device_summary(form.devices),
+            **fit_context(rows, hardware=hardware, ctx=data["ctx"], q=data["q"]),
+            "hardware": hardware,
             "permalink": form.page_url(),
             "sort_links": {key: form.page_url(sort=key) for key in tiers.SORTS},
+        }
+        if not data["tier"]:  # a speed tier alone (an LLM's tok/s) shows no image model
+            context |= _images_context(form, tables, devices, hardware, llms=bool(rows))
+    return context
+
+
+def _images_context(
+    form: WhatRunsForm, tables: dict, devices: list[DeviceSpec], hardware: str, *, llms: bool
+) -> dict:
+    """What-runs' image and video models on the form's devices (`images_context`); where a Mac is one of
+    several devices, none (the calculator asks about one machine: `mac_among`)."""
+    data = form.cleaned_data
+    if (mac := whole_computer(form.devices)) is not None:
+        return {"images": [], "mac_among": mac}
+    rows = images.what_runs(
+        models=named(tables["images"], data["q"], tables["image_search_keys"]),
+        devices=devices,
+        host_links=images.host_links(set(form.devices)),
+        ram_gb=data.get("ram_gb"),
+        sort=data["sort"],
+    )
+    return images_context(
+        rows, devices=devices, hardware=hardware, q=data["q"], ram_gb=data.get("ram_gb"), llms=llms
+    )
+
+
+def images_context(
+    rows: list[images.ImageRow], *, devices: list[DeviceSpec], hardware: str, q: str, ram_gb, llms: bool
+) -> dict:
+    """What-runs' section of image and video models, the page's and a shared answer's: its rows, its sentence,
+    how many run and what those that do not were tried with; where no language model is named (`llms`
+    False), its sentence is the page's verdict."""
+    fitting_count = sum(r.fits for r in rows)
+    context = {
+        "images": rows,
+        "images_verdict": images.verdict(rows, hardware=hardware, q=q),
+        "images_fitting": fitting_count,
+        "images_none": len(rows) - fitting_count,
+        "images_why_not": images.why_not(devices, ram_gb),
+    }
+    if rows and not llms:
+        context |= {
+            "verdict_text": context["images_verdict"],
+            "verdict_css": "yes" if fitting_count else "no",
         }
     return context
 
@@ -205,6 +253,7 @@ def _runs_tables() -> dict:
     def read() -> dict:
         gpus = {g.slug: g for g in Gpu.objects.filter(listed=True)}
         models = list(LlmModel.objects.all())
+        diffusion = [m for m in DiffusionModel.objects.order_by("name") if is_diffusion(m.slug)]
         return {
             "gpus": gpus,
             "gpu_specs": {g.slug: spec for g, spec in valid_specs(gpus.values())},
@@ -213,6 +262,9 @@ def _runs_tables() -> dict:
             "native_dtypes": {m.slug: m.native_dtype for m in models},
             "search_keys": {m.slug: m.search_key for m in models},  # "Models named": as the search matches
             "quants": valid_specs(Quantization.objects.listed()),
+            # the image and video models the calculator answers for, as it sizes them
+            "images": [spec_of(m) for m, _ in valid_specs(diffusion)],
+            "image_search_keys": {m.slug: m.search_key for m in diffusion},
         }
 
     return cache.get_or_compute("what-runs-tables", "", read)
@@ -254,4 +306,5 @@ def shared_context() -> dict:
         "max_same": fitting.MAX_SAME_GPUS,
         "top": fitting.TOP,  # each what-hardware ranking's length, said where more sets qualify
         "runtime_names": dict(RUNTIME_CHOICES),
+        "assumed_ram": ASSUMED_RAM_GB,  # what the calculator assumes for an image model offloaded
     }

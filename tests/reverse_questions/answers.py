@@ -46,3 +46,14 @@ def set_prices(prices: dict[str, str]):
             date=datetime.date(2026, 11, 1),
             source_url=f"https://example.com/{slug}",
         )
+
+
+def calculator_image_answer(permalink: str):
+    """What the calculator's image page computes for a permalink: its answer, its own canonical form of the link
+    and the system RAM it assumed (None where given or not needed)."""
+    from calculator.diffusion_answer import DiffusionForm, answer, assumed_ram_gb
+
+    form = DiffusionForm(QueryDict(urlsplit(permalink).query))
+    assert form.is_valid(), form.errors
+    result = answer(form)
+    return result, f"/?{form.canonical_query()}", assumed_ram_gb(result, form)

@@ -1,0 +1,194 @@
+"""The reverse questions for image and video models: which of them run on the visitor's GPUs ("what runs on my
+hardware?").
+
+Every answer is the calculator's image answer (`estimator.estimate_diffusion`, its recommended plan) at the
+model's default picture, asked as the calculator asks it (the catalog's spec with its denoiser's shape, each
+GPU's host link, the system RAM it assumes where none is given), and links to the calculator's own URL for
+that question, where the same plan and time come back. Plain functions over engine specs: the views read
+the catalog once per catalog version."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import urlencode
+
+from pydantic import ValidationError
+
+from calculator.diffusion_answer import ASSUMED_RAM_GB, FORMATS, plan_row
+from catalog.fitting import group, sort_rows
+from estimator import (
+    DeviceSpec,
+    DiffusionPlan,
+    DiffusionSpec,
+    DiffusionWorkload,
+    estimate_diffusion,
+    host_link_gb_s,
+)
+from estimator.units import GIB
+
+RELEASED = FORMATS[0]  # "bf16": the denoiser as released, the calculator's format when none is asked
+PICTURE = ("width", "height", "steps", "frames")  # the question's picture, at the model's defaults here
+
+
+def workload(model: DiffusionSpec, *, quant: str = RELEASED, bits: float | None = None, ram_gb=None):
+    """The calculator's question at the model's default picture (its denoiser shape's; the engine's own
+    without one), the denoiser in `quant` (`bits` per weight), `ram_gb` of system RAM (None: not given)."""
+    shape = model.shape
+    return DiffusionWorkload(
+        **({name: getattr(shape, f"default_{name}") for name in PICTURE} if shape else {}),
+        denoiser_format=quant,
+        denoiser_bits=None if quant == RELEASED else bits,
+        ram_bytes=ram_gb * GIB if ram_gb else None,
+    )
+
+
+def calculator_url(model: str, runs: Iterable[tuple[str, int]], *, quant: str = RELEASED, ram_gb=None) -> str:
+    """The calculator's image answer for this question at the model's default picture: its own URL, as
+    `DiffusionForm.canonical_query()` writes it (the format unless BF16, each GPU with its count unless 1,
+    the system RAM where given)."""
+    pairs = [("model", model)] + ([("quant", quant)] if quant != RELEASED else [])
+    for slug, n in runs:
+        pairs += [("gpu", slug)] + ([("count", str(n))] if n != 1 else [])
+    if ram_gb:
+        pairs.append(("ram_gb", str(ram_gb)))
+    return f"/?{urlencode(pairs)}"
+
+
+def host_links(gpus: Iterable) -> dict[str, float]:
+    """Each GPU's host → GPU copy rate (GB/s) by slug, from its catalog bus, as the calculator gives the
+    engine; a GPU whose bus names no PCIe link is left out (the engine's PCIe 4.0 x16)."""
+    return {g.slug: rate for g in gpus if (rate := host_link_gb_s(g.bus_interface))}
+
+
+def recommended(
+    model: DiffusionSpec,
+    devices: list[DeviceSpec],
+    asked: DiffusionWorkload,
+    host_links: dict[str, float],
+    *,
+    assume_ram: bool = True,
+) -> tuple[DiffusionPlan | None, int | None]:
+    """The calculator's recommended plan, and the system RAM (GB) it assumed: where no RAM is given and
+    nothing runs on the GPUs alone, the least of ASSUMED_RAM_GB that runs it (calculator/diffusion_answer.py
+    `answer`; unified-memory machines have no RAM beside), unless not `assume_ram`. (None, None) where
+    nothing runs."""
+    tries = [None]
+    if assume_ram and asked.ram_bytes is None and not all(d.unified_memory for d in devices):
+        tries += ASSUMED_RAM_GB
+    for ram_gb in tries:
+        w = asked if ram_gb is None else asked.model_copy(update={"ram_bytes": ram_gb * GIB})
+        try:
+            result = estimate_diffusion(model=model, devices=devices, workload=w, host_links=host_links)
+        except (ValidationError, ValueError):  # the engine refuses the question: it cannot run
+            return None, None
+        if result.recommended is not None:
+            return result.recommended_plan, ram_gb
+    return None, None
+
+
+class Pictured:
+    """What an answer about one image or video model says of it: what its time is for, at which picture."""
+
+    model: DiffusionSpec
+
+    @property
+    def video(self) -> bool:
+        return bool(self.model.shape and self.model.shape.video)
+
+    @property
+    def per(self) -> str:
+        """What a time is for: "image", or "video" (a clip of the model's default length)."""
+        return "video" if self.video else "image"
+
+    @property
+    def picture(self) -> str:
+        """What the model is timed at, its default picture: '1024×1024, 28 steps'; a video model's '832×480,
+        81 frames (5.1 s), 50 steps'."""
+        shape = self.model.shape
+        if shape is None:
+            return ""
+        size = f"{shape.default_width}×{shape.default_height}"
+        if shape.video:
+            size += f", {shape.default_frames} frames ({shape.default_frames / shape.fps:.1f} s)"
+        return f"{size}, {shape.default_steps} steps"
+
+
+class Shown:
+    """What a row or a set shows of its plan: its time, and the calculator's words for it (`plan_row`)."""
+
+    plan: DiffusionPlan | None
+
+    @property
+    def seconds(self) -> float | None:
+        """One image or video, the slowest pipeline's (`Timing.total_s`); None where untimed or none runs."""
+        return self.plan.timing.total_s if self.plan and self.plan.timing else None
+
+    @property
+    def pace(self) -> float:
+        """What the rankings sort by speed: the seconds, untimed last."""
+        return self.seconds if self.seconds is not None else float("inf")
+
+    @cached_property
+    def shown(self) -> dict:
+        """The calculator's row of the plan (`plan_row`): its title, glossary term, time and range."""
+        return plan_row(self.plan) if self.plan else {}
+
+
+# ---- What runs on my hardware? ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageRow(Shown, Pictured):
+    """One image or video model on the visitor's GPUs: the calculator's recommended plan, or None."""
+
+    model: DiffusionSpec
+    plan: DiffusionPlan | None
+    permalink: str
+    # no RAM given, and only an offload plan runs it: the system RAM the calculator assumed
+    assumed_ram_gb: int | None = None
+
+    @property
+    def fits(self) -> bool:
+        return self.plan is not None
+
+    @property
+    def params_b(self) -> float:
+        return sum(c.params_b for c in self.model.components)
+
+
+def what_runs(
+    *,
+    models: Iterable[DiffusionSpec],
+    devices: list[DeviceSpec],
+    host_links: dict[str, float],
+    ram_gb: int | None = None,
+    sort: str = "size",
+) -> list[ImageRow]:
+    """Each model on the devices at its default picture, as released, sorted by `sort` (the LLMs' keys:
+    catalog/fitting.py `sort_rows`), those that run first. RAM beside unified-memory machines alone is not
+    asked (the calculator refuses it there: that memory is the GPU's)."""
+    if all(d.unified_memory for d in devices):
+        ram_gb = None
+    runs = group(devices)
+    rows = []
+    for model in models:
+        plan, assumed = recommended(model, devices, workload(model, ram_gb=ram_gb), host_links)
+        link = calculator_url(model.slug, runs, ram_gb=ram_gb)
+        rows.append(ImageRow(model, plan, link, assumed))
+    return sort_rows(rows, sort, params_b=lambda r: r.params_b, pace=lambda r: r.pace)
+
+
+def why_not(devices: list[DeviceSpec], ram_gb: int | None) -> str:
+    """What a model that does not run was tried with: the system RAM given, else the most the calculator
+    assumes; a unified-memory machine has none beside."""
+    if all(d.unified_memory for d in devices):
+        return "Does not fit in this machine's memory."
+    return f"Does not fit, even offloaded to {ram_gb or max(ASSUMED_RAM_GB)} GB of system RAM."
+
+
+def verdict(rows: list[ImageRow], *, hardware: str, q: str = "") -> str:
+    """'9 of 17 image and video models run on 2× GeForce RTX 3090.' (`q`: the models' names asked for)."""
+    ran = sum(r.fits for r in rows)
+    named = f" named “{q}”" if q else ""
+    models = "image or video model" if len(rows) == 1 else "image and video models"
+    return f"{ran} of {len(rows)} {models}{named} {'runs' if ran == 1 else 'run'} on {hardware}."
