@@ -52,6 +52,8 @@ QUESTIONS = [
     "/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20",
     "/what-hardware/?model=qwen3-30b-a3b&ctx=32768&tok_s=30",
     "/what-hardware/?model=deepseek-r1&quant=q2_k&tok_s=5",
+    "/what-hardware/?model=flux-1-dev",  # an image model: one or two of each GPU kind, on the GPU alone
+    "/what-hardware/?model=wan-2-1-t2v-14b&quant=fp8",
 ]
 
 

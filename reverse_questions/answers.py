@@ -12,8 +12,16 @@ from catalog.runtimes import RUNTIME_CHOICES
 from catalog.tiers import esc
 from estimator.units import format_bytes, format_rate
 
+from .images import ImageHardware, ImageSet
 
-def firsts(answer: HardwareAnswer) -> list[tuple[str, DeviceSet]]:
+
+def shown(answer: HardwareAnswer | ImageHardware) -> dict:
+    """What the what-hardware page shows of an answer, live or shared: the side-by-side firsts and the
+    rankings' rows."""
+    return {"answer_firsts": firsts(answer), "set_rows": set_rows(answer)}
+
+
+def firsts(answer: HardwareAnswer | ImageHardware) -> list[tuple[str, DeviceSet | ImageSet]]:
     """The smallest, the cheapest (when priced) and the fastest set, for the side-by-side summary."""
     picks = [
         ("Smallest", answer.smallest),
@@ -23,20 +31,44 @@ def firsts(answer: HardwareAnswer) -> list[tuple[str, DeviceSet]]:
     return [(title, sets[0]) for title, sets in picks if sets]
 
 
-def set_rows(answer: HardwareAnswer) -> dict[str, SafeString]:
+def set_rows(answer: HardwareAnswer | ImageHardware) -> dict[str, SafeString]:
     """The what-hardware tables' rows by ranking (smallest, cheapest, fastest), as the template's loop
     over them wrote them, byte for byte (as `runs_rows_html`): three tables of up to ten rows were a
-    third of the page's CPU. A set in several rankings is written once."""
+    third of the page's CPU. A set in several rankings is written once. An image or video model's sets
+    (reverse_questions/images.py) give their time per image or video and the calculator's plan; they have
+    no cost page."""
     glossary, cost = esc(reverse("glossary:glossary")), esc(reverse("costs:cost"))
     runtimes = dict(RUNTIME_CHOICES)
     written: dict[int, str] = {}
 
-    def row(s: DeviceSet) -> str:
+    def llm_cells(s: DeviceSet) -> tuple[str, str, str]:
         plan = s.plan
         low, high = s.tok_s_range
         extra = " (tight)" if plan.tight else ""
         if s.runtime != DEFAULTS["runtime"]:
             extra += f", {esc(runtimes.get(s.runtime))}"
+        return (
+            f'<td data-label="Decode tok/s">{esc(format_rate(s.tok_s))} '
+            f"<small>({esc(format_rate(low))}–{esc(format_rate(high))})</small></td>",
+            f'<a href="{glossary}{esc(STRATEGY_TERMS.get(plan.strategy))}/">'
+            f"{esc(STRATEGY_TITLES.get(plan.strategy))}</a>{extra}",
+            f' · <a href="{cost}{esc(s.permalink[1:])}">Cost</a>',
+        )
+
+    def image_cells(s: ImageSet) -> tuple[str, str, str]:
+        shown, per = s.shown, answer.per
+        time = f"{esc(shown['time'])} <small>({esc(shown['range'])})</small>" if s.seconds else "not timed"
+        return (
+            f'<td data-label="Time per {per}">{time}</td>',
+            f'<a href="{glossary}{esc(shown["term"])}/">{esc(shown["title"])}</a>'
+            + (" (tight)" if s.plan.tight else ""),
+            "",
+        )
+
+    cells = image_cells if isinstance(answer, ImageHardware) else llm_cells
+
+    def row(s) -> str:
+        speed, plan, more = cells(s)
         if s.price_usd is not None:
             tag = s.unit_price
             price = (
@@ -49,16 +81,13 @@ def set_rows(answer: HardwareAnswer) -> dict[str, SafeString]:
             f'\n    <tr data-gpu="{esc(s.device.slug)}" data-count="{s.count}">'
             f'\n      <th scope="row">{s.count}× {esc(s.device.name)}</th>'
             f'\n      <td data-label="Memory">{esc(format_bytes(s.memory_bytes))}</td>'
-            f'\n      <td data-label="Decode tok/s">{esc(format_rate(s.tok_s))} '
-            f"<small>({esc(format_rate(low))}–{esc(format_rate(high))})</small></td>"
-            f'\n      <td data-label="Plan"><a href="{glossary}{esc(STRATEGY_TERMS.get(plan.strategy))}/">'
-            f"{esc(STRATEGY_TITLES.get(plan.strategy))}</a>{extra}</td>"
+            f"\n      {speed}"
+            f'\n      <td data-label="Plan">{plan}</td>'
             f'\n      <td data-label="Price">{price}</td>'
-            f'\n      <td class="row-links"><a href="{esc(s.permalink)}">Details</a> · '
-            f'<a href="{cost}{esc(s.permalink[1:])}">Cost</a></td>\n    </tr>\n  '
+            f'\n      <td class="row-links"><a href="{esc(s.permalink)}">Details</a>{more}</td>\n    </tr>\n  '
         )
 
-    def rows(sets: list[DeviceSet]) -> SafeString:
+    def rows(sets: list) -> SafeString:
         for s in sets:
             if id(s) not in written:
                 written[id(s)] = row(s)

@@ -6,13 +6,13 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from calculator.combination import BACKEND_NAMES
+from calculator.diffusion_answer import FORMATS
 from calculator.forms import (
     MAX_BATCH,
     MAX_CONTEXT,
     MAX_RAM_GB,
     DeviceRowsForm,
     engine_accepts,
-    image_model,
     name_field,
     ram_preset_field,
     ram_preset_of,
@@ -22,9 +22,11 @@ from calculator.forms import (
 )
 from catalog import fitting, runtime_support, slugs
 from catalog.fitting import urlencoded
-from catalog.models import Gpu, LlmModel, Quantization
+from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
 from catalog.pages import unknown_words
 from catalog.tiers import SORTS, TIERS
+
+from .images import RELEASED
 
 DEFAULT_CTX = 8192
 DEFAULT_QUANT = fitting.DEFAULT_FORMAT
@@ -131,6 +133,9 @@ class WhatRunsForm(DeviceRowsForm):
 
 
 class WhatHardwareForm(forms.Form):
+    """A language model, its format, context, users at once and the least decode speed; or an image or video
+    model (`image`: the calculator answers for it, and the view ranks it) and its denoiser's format alone."""
+
     model = name_field("Model", "model", required=True)
     quant = name_field("Format", "format")
     ctx = whole_number("Context (tokens)", MAX_CONTEXT)
@@ -138,37 +143,61 @@ class WhatHardwareForm(forms.Form):
         "Users at once", MAX_BATCH
     )  # the calculator's `batch`: each user's context and speed
     tok_s = speed_floor()
+    LLM_ONLY = ("ctx", "batch", "tok_s")  # not questions about an image: its default picture is asked
 
-    def __init__(self, data: QueryDict, *, models: dict[str, LlmModel], quants: dict[str, Quantization]):
+    def __init__(
+        self,
+        data: QueryDict,
+        *,
+        models: dict[str, LlmModel],
+        quants: dict[str, Quantization],
+        images: dict[str, DiffusionModel],
+    ):
         super().__init__(data)
-        self.models = slugs.with_renamed(
-            LlmModel, models, data.getlist("model"), respell=True
-        )  # renamed since
+        # an image or video model the calculator answers for, by its slug (a former one: redirected by
+        # FormerSlugRedirectMiddleware): the form asks it nothing an LLM is asked
+        self.image = images.get((data.get("model") or "").strip())
+        if self.image is not None:
+            for name in self.LLM_ONLY:
+                del self.fields[name]
+        else:  # an LLM renamed since, or spelled as people write its name
+            models = slugs.with_renamed(LlmModel, models, data.getlist("model"), respell=True)
+        self.models = models
         self.quants = slugs.with_renamed(Quantization, quants, data.getlist("quant"), respell=True)
 
     def clean_model(self):
+        if self.image is not None:
+            return engine_accepts(self.image)
         slug = self.cleaned_data["model"]
         if slug not in self.models:
-            image = image_model(slug)  # a query only when it is no LLM
-            if image is not None:  # found by the site's search, so asked for here: say what it is
-                raise forms.ValidationError(
-                    f"{image.name} is an image or video model, which this page does not rank: the "
-                    "calculator answers for it on the GPUs you name."
-                )
             raise forms.ValidationError(unknown_words(LlmModel, [slug]))
         return engine_accepts(self.models[slug])
 
     def clean_quant(self):
         """The format asked for; none: the one people run the model at (gpt-oss: its own MXFP4, not
-        the Q4_K_M no one publishes for it, which asked for one GPU more)."""
+        the Q4_K_M no one publishes for it, which asked for one GPU more); an image model's denoiser
+        as released. An image model's denoiser runs in the calculator's FORMATS alone."""
         model = self.cleaned_data.get("model")
-        slug = self.cleaned_data["quant"] or fitting.default_format_slug(getattr(model, "native_dtype", None))
+        if self.image is not None:
+            slug = self.cleaned_data["quant"] or RELEASED
+            if slug not in FORMATS:
+                names = ", ".join(self.quants[f].name for f in FORMATS if f in self.quants)
+                asked = self.quants[slug].name if slug in self.quants else f"“{slug}”"
+                raise forms.ValidationError(
+                    f"Image and video models run their denoiser as {names}, not {asked}."
+                )
+        else:
+            slug = self.cleaned_data["quant"] or fitting.default_format_slug(
+                getattr(model, "native_dtype", None)
+            )
         if slug not in self.quants:
             raise forms.ValidationError(f"Unknown format “{slug}”.")
         return engine_accepts(self.quants[slug])
 
     def clean(self):
         data = super().clean()
+        if self.image is not None:
+            return data
         data["ctx"] = data.get("ctx") or DEFAULT_CTX
         data["batch"] = data.get("batch") or 1
         data["tok_s"] = DEFAULT_TOK_S if data.get("tok_s") is None else data["tok_s"]
@@ -185,6 +214,10 @@ class WhatHardwareForm(forms.Form):
     def page_url(self) -> str:
         data = self.cleaned_data
         pairs = [("model", data["model"].slug)]
+        if self.image is not None:
+            return self._url(
+                pairs + ([("quant", data["quant"].slug)] if data["quant"].slug != RELEASED else [])
+            )
         if data["quant"].slug != fitting.default_format_slug(data["model"].native_dtype):
             pairs.append(("quant", data["quant"].slug))
         if data["ctx"] != DEFAULT_CTX:
@@ -193,4 +226,8 @@ class WhatHardwareForm(forms.Form):
             pairs.append(("batch", str(data["batch"])))
         if data["tok_s"] != DEFAULT_TOK_S:
             pairs.append(("tok_s", f"{data['tok_s']:g}"))
+        return self._url(pairs)
+
+    @staticmethod
+    def _url(pairs: list[tuple[str, str]]) -> str:
         return f"{reverse('reverse_questions:what-hardware')}?{urlencoded(pairs)}"

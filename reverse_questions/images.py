@@ -1,5 +1,5 @@
 """The reverse questions for image and video models: which of them run on the visitor's GPUs ("what runs on my
-hardware?").
+hardware?") and the fewest GPUs of each kind that run one on the GPU alone ("what hardware runs this model?").
 
 Every answer is the calculator's image answer (`estimator.estimate_diffusion`, its recommended plan) at the
 model's default picture, asked as the calculator asks it (the catalog's spec with its denoiser's shape, each
@@ -9,13 +9,15 @@ the catalog once per catalog version."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from calculator.diffusion_answer import ASSUMED_RAM_GB, FORMATS, plan_row
-from catalog.fitting import group, sort_rows
+from calculator.diffusion_answer import ASSUMED_RAM_GB, FORMATS, MAX_SAME_CARDS, not_on, plan_row
+from catalog.fitting import TOP, GpuSet, group, rankings, sort_rows
+from catalog.price_tag import PriceTag
 from estimator import (
     DeviceSpec,
     DiffusionPlan,
@@ -192,3 +194,61 @@ def verdict(rows: list[ImageRow], *, hardware: str, q: str = "") -> str:
     named = f" named “{q}”" if q else ""
     models = "image or video model" if len(rows) == 1 else "image and video models"
     return f"{ran} of {len(rows)} {models}{named} {'runs' if ran == 1 else 'run'} on {hardware}."
+
+
+# ---- What hardware runs this model? -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageSet(GpuSet, Shown):
+    """n identical devices that run the model on the GPUs alone, with the calculator's recommended plan."""
+
+    plan: DiffusionPlan
+    price_usd: Decimal | None  # the unit price × count
+    permalink: str
+    unit_price: PriceTag | None = None
+
+
+@dataclass(frozen=True)
+class ImageHardware(Pictured):
+    """what_hardware's answer for an image or video model, ranked as an LLM's (catalog/fitting.py)."""
+
+    model: DiffusionSpec
+    quant: str  # the denoiser's format
+    smallest: list[ImageSet]
+    cheapest: list[ImageSet]
+    fastest: list[ImageSet]
+    found: int  # device sets that qualify, before the top-10 cut
+    priced: int  # of those, the ones with a price
+    estimates: int  # engine calls it took
+
+
+def what_hardware(
+    *,
+    model: DiffusionSpec,
+    gpus: Iterable[tuple[DeviceSpec, PriceTag | None]],
+    host_links: dict[str, float],
+    quant: str = RELEASED,
+    bits: float | None = None,
+    top: int | None = TOP,
+) -> ImageHardware:
+    """For each GPU kind (with its newest price, if known), the fewest devices whose recommended plan runs
+    the model on the GPUs alone, with no system RAM to offload to: up to MAX_SAME_CARDS of a card (the
+    denoiser on one, the other components on the second; a third adds images at once, not memory), a
+    unified-memory machine alone. Devices whose backend cannot load the format (FP8 on Apple silicon) are
+    left out."""
+    asked = workload(model, quant=quant, bits=bits)  # no RAM: nothing offloaded
+    sets: list[ImageSet] = []
+    calls = 0
+    for device, price in gpus:
+        if not_on(quant, {device.backend}):
+            continue
+        for n in [1] if device.unified_memory else range(1, MAX_SAME_CARDS + 1):
+            calls += 1
+            plan, _ = recommended(model, [device] * n, asked, host_links, assume_ram=False)
+            if plan is not None:
+                link = calculator_url(model.slug, [(device.slug, n)], quant=quant)
+                total = price.amount_usd * n if price is not None else None
+                sets.append(ImageSet(device, n, plan, total, link, price))
+                break
+    return ImageHardware(model, quant, **rankings(sets, pace=lambda s: s.pace, top=top), estimates=calls)

@@ -14,10 +14,13 @@ from catalog import tiers
 from catalog.fitting import HardwareAnswer, RunsRow
 from estimator import ENGINE_VERSION
 
-from . import answers, views
+from . import answers, images, views
 
 RUNS_ROWS = TypeAdapter(list[RunsRow])
 HARDWARE_ANSWER = TypeAdapter(HardwareAnswer)
+IMAGE_HARDWARE = TypeAdapter(images.ImageHardware)
+# What an image plan's row does not show, left out of the snapshot: its launch commands
+UNSHOWN = {"__all__": {"plan": {"commands", "command_timing"}}}
 ANSWERS = {Snapshot.WHAT_RUNS: views.what_runs_answer, Snapshot.WHAT_HARDWARE: views.what_hardware_answer}
 TEMPLATE = "reverse_questions/snapshot.html"
 
@@ -37,6 +40,11 @@ def save(kind: str, context: dict) -> Snapshot:
             "q": data["q"],  # the models' names asked for: the rows are those alone
         }
         result = {"rows": RUNS_ROWS.dump_python(context["rows"], mode="json")}
+    elif (image := context.get("image_answer")) is not None:
+        specs = {"model_name": data["model"].name, "quant_name": data["quant"].name, "image": True}
+        result = IMAGE_HARDWARE.dump_python(
+            image, mode="json", exclude=dict.fromkeys(("smallest", "cheapest", "fastest"), UNSHOWN)
+        )
     else:
         specs = {
             "model_name": data["model"].name,
@@ -80,12 +88,29 @@ def show(snapshot: Snapshot) -> dict:
         context["title"] = f"What runs on {specs['hardware']}?"
         context["summary"] = context["verdict_text"]
         headline = _runs_headline
+    elif specs.get("image"):
+        answer = IMAGE_HARDWARE.validate_python(snapshot.result)
+        context |= {
+            "image_answer": answer,
+            **answers.shown(answer),
+            "form": {
+                "cleaned_data": {
+                    "model": {"name": specs["model_name"]},
+                    "quant": {"name": specs["quant_name"]},
+                }
+            },
+        }
+        context["title"] = f"What hardware runs {specs['model_name']}?"
+        context["summary"] = (
+            f"{answer.found} device sets of the catalog run {specs['model_name']} at {specs['quant_name']} on "
+            f"the GPU alone, at {answer.picture}."
+        )
+        headline = _image_hardware_headline
     else:
         answer = HARDWARE_ANSWER.validate_python(_upgraded(snapshot.result))
         context |= {
             "answer": answer,
-            "answer_firsts": answers.firsts(answer),
-            "set_rows": answers.set_rows(answer),
+            **answers.shown(answer),
             "form": {
                 "cleaned_data": {
                     "model": {"name": specs["model_name"]},
@@ -148,6 +173,20 @@ def _runs_headline(context: dict) -> list:
         )
         for row in context["rows"]
     )
+
+
+def _image_hardware_headline(context: dict) -> list:
+    """As `_hardware_headline`, for an image or video model: the sets' time per image or video."""
+    answer = context.get("image_answer")
+    if answer is None:  # today the model is no image model
+        return []
+    return [
+        (answer.found, answer.priced),
+        *(
+            (s.device.slug, s.count, str(s.price_usd), s.plan.strategy, round(s.seconds or 0, 1))
+            for s in [*answer.smallest, *answer.cheapest]
+        ),
+    ]
 
 
 def _hardware_headline(context: dict) -> list:

@@ -6,17 +6,20 @@ catalog's size), then compute in Python (catalog/fitting.py).
 """
 
 from django.db.models import Q
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
-from calculator.diffusion_answer import ASSUMED_RAM_GB, is_diffusion, spec_of
+from calculator.diffusion_answer import ASSUMED_RAM_GB, FORMATS, MAX_SAME_CARDS, is_diffusion, spec_of
 from calculator.forms import CONTEXT_PRESETS, FIRST_VISIT, device_summary
 from calculator.pickers import Option, options, ram_options
 from catalog import cache, fitting, runtime_support, slugs, tiers
+from catalog.fitting import urlencoded
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
 from catalog.pages import published_formats, whole_computer
 from catalog.runtimes import RUNTIME_CHOICES
@@ -33,6 +36,9 @@ from .forms import DEFAULT_QUANT, WhatHardwareForm, WhatRunsForm
 
 WHAT_RUNS_FIRST_VISIT = {"gpu": FIRST_VISIT["gpu"], "count": ["1"]}  # "my hardware": one card to start
 WHAT_HARDWARE_FIRST_VISIT = {"model": [FIRST_VISIT["model"]], "quant": [DEFAULT_QUANT]}
+# What-hardware's form, built for an image or video model, says so in a hidden field: its HTMX requests
+# tell the view which kind of model the fields on the page are for (`_kind_switched`).
+KIND_FIELD, IMAGE_KIND = "kind", "image"
 
 
 def fit_context(rows, *, hardware: str, ctx: int, q: str = "") -> dict:
@@ -68,9 +74,27 @@ def what_runs(request):
 @vary_on_headers("HX-Request")
 @http_cache.public(etag=http_cache.page_etag)
 def what_hardware(request):
-    """The smallest and the cheapest device sets of the catalog that run a model at a context and speed."""
-    context = what_hardware_answer(request.GET or _query(WHAT_HARDWARE_FIRST_VISIT))
-    return respond(request, "reverse_questions/what_hardware.html", context)
+    """The smallest and the cheapest device sets of the catalog that run a model at a context and speed;
+    for an image or video model, that run it on the GPUs alone."""
+    query = request.GET or _query(WHAT_HARDWARE_FIRST_VISIT)
+    if (reload := _kind_switched(request, query)) is not None:
+        return reload
+    return respond(request, "reverse_questions/what_hardware.html", what_hardware_answer(query))
+
+
+def _kind_switched(request, query: QueryDict) -> HttpResponse | None:
+    """Where the visitor switched between a language model and an image or video model (the form's fields
+    differ: the form built for an image model sends KIND_FIELD), the page of the model chosen loaded whole
+    (HX-Redirect), as the calculator does (calculator/diffusion_views.py); None otherwise."""
+    if not request.htmx or request.htmx.history_restore_request:
+        return None
+    model, tables = (query.get("model") or "").strip(), _hardware_tables()
+    image = model in tables["images"]
+    if image == (query.get(KIND_FIELD) == IMAGE_KIND) or not (image or model in tables["models"]):
+        return None
+    return HttpResponseClientRedirect(
+        f"{reverse('reverse_questions:what-hardware')}?{urlencoded([('model', model)])}"
+    )
 
 
 def what_runs_answer(query: QueryDict) -> dict:
@@ -175,11 +199,12 @@ def images_context(
 def what_hardware_answer(query: QueryDict) -> dict:
     """The what-hardware page's context: the bound form, and with a valid form its `answer`."""
     tables = _hardware_tables()
-    form = WhatHardwareForm(query, models=tables["models"], quants=tables["quants"])
+    form = WhatHardwareForm(query, models=tables["models"], quants=tables["quants"], images=tables["images"])
     chosen = {"model": query.get("model"), "quant": query.get("quant")}
     context = {
         "form": form,
         "model_options": options(tables["model_rows"], chosen["model"]),
+        "diffusion_models": tables["images"].values(),  # after them (calculator/_diffusion_models.html)
         # the format asked for is shown even when unlisted, selected; none asked for: the one the form
         # answers at (the model's usual: WhatHardwareForm.clean_quant)
         "quant_options": options(
@@ -187,8 +212,15 @@ def what_hardware_answer(query: QueryDict) -> dict:
             chosen["quant"] or (form.cleaned_data["quant"].slug if form.is_valid() else DEFAULT_QUANT),
             chosen=[chosen["quant"]],
         ),
+        "kind_field": KIND_FIELD,
+        "image_kind": IMAGE_KIND,
         **shared_context(),
     }
+    if form.image is not None:  # the denoiser's formats alone, none asked for: as released
+        context["quant_options"] = options(tables["image_quant_rows"], chosen["quant"] or images.RELEASED)
+        if form.is_valid():
+            context |= _image_hardware(form, tables)
+        return context
     if form.is_valid():
         data = form.cleaned_data
         context["answer"] = fitting.what_hardware(
@@ -200,9 +232,26 @@ def what_hardware_answer(query: QueryDict) -> dict:
             runtimes=runtime_support.backend_runtimes(data["quant"].family, tables["backends"]),
         )
         context["permalink"] = form.page_url()
-        context["answer_firsts"] = answers.firsts(context["answer"])
-        context["set_rows"] = answers.set_rows(context["answer"])
+        context |= answers.shown(context["answer"])
     return context
+
+
+def _image_hardware(form: WhatHardwareForm, tables: dict) -> dict:
+    """What-hardware's answer for an image or video model: the fewest GPUs of each kind that run it on the
+    GPU alone (reverse_questions/images.py), ranked and written as an LLM's sets are."""
+    model, quant = form.cleaned_data["model"], form.cleaned_data["quant"]
+    answer = images.what_hardware(
+        model=spec_of(model),
+        gpus=tables["gpus"],
+        host_links=tables["host_links"],
+        quant=quant.slug,
+        bits=quant.bits_per_weight,
+    )
+    return {
+        "image_answer": answer,
+        **answers.shown(answer),
+        "permalink": form.page_url(),
+    }
 
 
 def named(models: list[ModelSpec], q: str, search_keys: dict[str, str]) -> list[ModelSpec]:
@@ -278,17 +327,28 @@ def _hardware_tables() -> dict:
     def read() -> dict:
         models = {m.slug: m for m in LlmModel.objects.all()}
         quants = {q.slug: q for q in Quantization.objects.all()}
-        gpus = valid_specs(Gpu.objects.listed().with_current_price())
+        rows = list(Gpu.objects.listed().with_current_price())
+        gpus = valid_specs(rows)
+        diffusion = {m.slug: m for m in DiffusionModel.objects.order_by("name") if is_diffusion(m.slug)}
+
+        def label(q: Quantization) -> str:
+            return f"{q.name} ({floatformat(q.bits_per_weight, 2)} bits/weight)"
+
         return {
             "models": models,
             "model_rows": [_option(m.slug, m.name) for m in models.values()],
             "quants": quants,
-            "quant_rows": [
-                _option(q.slug, f"{q.name} ({floatformat(q.bits_per_weight, 2)} bits/weight)", q.listed)
-                for q in quants.values()
-            ],
+            "quant_rows": [_option(q.slug, label(q), q.listed) for q in quants.values()],
             "gpus": [(spec, g.price_tag) for g, spec in gpus],
             "backends": {spec.backend for _, spec in gpus},
+            # image and video models the calculator answers for, and their denoiser's formats
+            "images": diffusion,
+            "image_quant_rows": [
+                _option(slug, "As released (16-bit)" if slug == images.RELEASED else label(quants[slug]))
+                for slug in FORMATS
+                if slug in quants
+            ],
+            "host_links": images.host_links(rows),
         }
 
     return cache.get_or_compute("what-hardware-tables", "", read)
@@ -306,5 +366,6 @@ def shared_context() -> dict:
         "max_same": fitting.MAX_SAME_GPUS,
         "top": fitting.TOP,  # each what-hardware ranking's length, said where more sets qualify
         "runtime_names": dict(RUNTIME_CHOICES),
+        "max_cards": MAX_SAME_CARDS,  # of one kind for an image or video model (images.what_hardware)
         "assumed_ram": ASSUMED_RAM_GB,  # what the calculator assumes for an image model offloaded
     }

@@ -127,3 +127,52 @@ def test_layout_fits_phone_and_desktop_widths(page_at, live_server, url, width, 
     expect(page.get_by_test_id("verdict")).to_be_visible()
     # the result tables scroll in their own box; nothing else is wider than the screen
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+IMAGES_ON_TWO_3090S = "/what-runs/?gpu=geforce-rtx-3090&count=2"
+FLUX_HARDWARE = "/what-hardware/?model=flux-1-dev"
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1440, 900)])
+def test_image_models_on_both_reverse_pages_at_phone_and_desktop_widths(page_at, live_server, width, height):
+    page = page_at(width, height)
+    page.goto(live_server.url + IMAGES_ON_TWO_3090S)
+    page.get_by_test_id("images-jump").click()  # from the verdict, past the language models' tiers
+    expect(page.get_by_test_id("images-verdict")).to_be_in_viewport()
+    expect(page.get_by_test_id("images-verdict")).to_contain_text(
+        "image and video models run on 2× GeForce RTX 3090"
+    )
+    flux = page.locator('tr[data-image-model="flux-1-dev"]')
+    expect(flux.get_by_test_id("image-plan")).to_contain_text("Component offload")
+    expect(flux.get_by_test_id("image-time")).to_contain_text("per image")
+    expect(page.locator('tr[data-image-model="cogvideox-5b"]').get_by_test_id("image-time")).to_contain_text(
+        "2 videos at a time"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+    page.goto(live_server.url + FLUX_HARDWARE)
+    expect(page.get_by_test_id("verdict")).to_contain_text("of the catalog run FLUX.1 [dev] on the GPU alone")
+    expect(page.get_by_test_id("verdict")).to_be_in_viewport()  # the question folds away on a phone
+    fastest = page.get_by_test_id("fastest").locator("tbody tr").first
+    expect(fastest.locator('td[data-label="Time per image"]')).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # the row's link: the calculator's image answer, with the plan the row gives
+    plan = fastest.locator('td[data-label="Plan"]').inner_text().removesuffix(" (tight)")
+    page.goto(live_server.url + fastest.get_by_role("link", name="Details").get_attribute("href"))
+    expect(page.get_by_test_id("verdict")).to_contain_text("FLUX.1 [dev] runs on ")
+    expect(page.get_by_test_id("verdict")).to_contain_text(f"with {plan[0].lower()}{plan[1:]}")
+
+
+def test_what_hardware_switches_between_language_and_image_models_in_place(page, live_server):
+    page.goto(live_server.url + "/what-hardware/?model=llama-3-1-8b-instruct")
+    page.get_by_label("Model").select_option("flux-1-schnell")  # the page of an image model: no context
+    expect(page).to_have_url(re.compile(r"/what-hardware/\?model=flux-1-schnell$"))
+    expect(page.get_by_test_id("verdict")).to_contain_text("FLUX.1 [schnell] on the GPU alone")
+    expect(page.get_by_label("Context (tokens)")).to_have_count(0)
+    page.get_by_label("Format").select_option("fp8")  # live, as a language model's answer
+    expect(page).to_have_url(re.compile(r"model=flux-1-schnell&quant=fp8$"))
+    expect(page.get_by_test_id("verdict")).to_contain_text("at FP8 (E4M3) on the GPU alone")
+    page.get_by_label("Model").select_option("qwen3-8b")
+    expect(page).to_have_url(re.compile(r"/what-hardware/\?model=qwen3-8b$"))
+    expect(page.get_by_label("Context (tokens)")).to_be_visible()
+    expect(page.get_by_test_id("verdict")).to_contain_text("Qwen3 8B")

@@ -14,6 +14,13 @@ from catalog.models import Gpu, Price
 
 M4_MAX = "apple-m4-max-128gb"
 RTX_3090 = "geforce-rtx-3090"
+# test prices (`set_prices`) of four GPU kinds what-hardware ranks
+PRICES = {
+    RTX_3090: "1499",
+    "geforce-rtx-4090": "1599",
+    "geforce-rtx-5090": "1999",
+    "h100-sxm5-80-gb": "30000",
+}
 
 
 def rows_of(response) -> list[fitting.RunsRow]:

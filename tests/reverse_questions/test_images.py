@@ -1,14 +1,16 @@
 """The reverse questions for image and video models: which run on the visitor's GPUs (what-runs' second
-section)."""
+section) and the fewest GPUs of each kind that run one on the GPU alone (what-hardware)."""
 
 import html as markup
 import re
+from decimal import Decimal
 
 import pytest
 
 from calculator.diffusion_answer import ASSUMED_RAM_GB, is_diffusion
 from catalog.models import DiffusionModel
-from tests.reverse_questions.answers import M4_MAX, RTX_3090, calculator_image_answer
+from tests.conftest import make_gpu
+from tests.reverse_questions.answers import M4_MAX, PRICES, RTX_3090, calculator_image_answer, set_prices
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +114,120 @@ def test_a_speed_tier_alone_shows_no_image_model_and_htmx_swaps_them_in(client, 
     partial = client.get(f"/what-runs/?gpu={RTX_3090}", headers=HX)
     assert partial.template_name == "reverse_questions/what_runs.html#result"
     assert 'data-testid="images"' in partial.text
+
+
+# ---- What hardware runs this model? -------------------------------------------------------------
+
+
+def test_what_hardware_ranks_the_fewest_gpus_of_each_kind_that_run_flux_on_the_gpu_alone(client, catalog):
+    set_prices(PRICES)
+    response = client.get("/what-hardware/?model=flux-1-dev")
+    assert response.status_code == 200
+    answer = response.context["image_answer"]
+    for ranking in (answer.smallest, answer.cheapest, answer.fastest):
+        assert len({s.device.slug for s in ranking}) == len(ranking)  # each kind once, at its fewest
+        for s in ranking:
+            assert s.count <= 2 and (s.count == 1 or not s.device.unified_memory)
+            assert all(d.kind != "host" for d in s.plan.devices)  # nothing in system RAM
+    # its 24 GB transformer leaves a 24 GB card no room for a step: two, the encoders and VAE on the second
+    cheapest = [(s.device.slug, s.count, s.plan.strategy, s.price_usd) for s in answer.cheapest[:2]]
+    assert cheapest == [
+        (RTX_3090, 2, "component_offload", Decimal("2998")),
+        ("geforce-rtx-4090", 2, "component_offload", Decimal("3198")),
+    ]
+    assert [(s.count, s.memory_bytes) for s in answer.smallest] == sorted(
+        (s.count, s.memory_bytes) for s in answer.smallest
+    )
+    assert [s.seconds for s in answer.fastest] == sorted(s.seconds for s in answer.fastest)
+    for s in {id(s): s for s in [*answer.smallest[:3], *answer.cheapest[:3], *answer.fastest[:3]]}.values():
+        result, canonical, assumed = calculator_image_answer(s.permalink)
+        assert (canonical, result.recommended, assumed) == (s.permalink, s.plan.strategy, None)
+        assert result.recommended_plan.timing.total_s == pytest.approx(s.seconds)
+    html = response.text
+    assert text(html, "verdict").startswith(
+        f"{answer.found} device sets of the catalog run FLUX.1 [dev] on the GPU alone, at 1024×1024, 28 steps."
+    )
+    row = re.search(r'<tr data-gpu="geforce-rtx-3090" data-count="2">(.*?)</tr>', html, re.S).group(1)
+    assert "2× GeForce RTX 3090" in row and "$2,998" in row and "Component offload" in row
+    assert re.search(r'data-label="Time per image">\d+(\.\d)? (s|min) <small>', row)
+    assert 'href="/?model=flux-1-dev&amp;gpu=geforce-rtx-3090&amp;count=2">Details</a></td>' in row
+
+
+def test_what_hardware_for_a_video_model_times_a_video_and_leaves_macs_out_of_fp8(client, catalog):
+    wan = client.get("/what-hardware/?model=wan-2-1-t2v-14b&quant=fp8")
+    answer = wan.context["image_answer"]
+    assert answer.found and wan.context["permalink"] == "/what-hardware/?model=wan-2-1-t2v-14b&quant=fp8"
+    assert all(s.device.backend != "metal" for s in [*answer.smallest, *answer.cheapest, *answer.fastest])
+    assert "?model=wan-2-1-t2v-14b&amp;quant=fp8&amp;gpu=" in wan.text
+    assert (
+        "Time per video" in wan.text and "at FP8 (E4M3) on the GPU alone, at 1280×720, 81 frames" in wan.text
+    )
+    bf16 = client.get("/what-hardware/?model=wan-2-1-t2v-14b").context["image_answer"]
+    assert any(s.device.backend == "metal" for s in bf16.smallest)
+
+
+def test_an_image_model_is_asked_no_context_users_or_speed(client, catalog):
+    response = client.get("/what-hardware/?model=flux-1-schnell&ctx=abc&batch=-1&tok_s=5")
+    assert response.context["image_answer"].found
+    assert response.context["permalink"] == "/what-hardware/?model=flux-1-schnell"
+    assert 'name="ctx"' not in response.text and 'name="kind" value="image"' in response.text
+    assert '<option value="flux-1-schnell" selected>' in response.text
+    assert '<option value="bf16" selected>As released (16-bit)</option>' in response.text
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        (
+            "model=flux-1-dev&quant=q4_k_m",
+            "quant",
+            "Image and video models run their denoiser as BF16, FP8 (E4M3), Q8_0, Q6_K, Q5_K_S, Q4_K_S, not Q4_K_M.",
+        ),
+        ("model=flux-1-dev&quant=q9_z", "quant", "not “q9_z”."),
+        ("model=flux-9-ultra", "model", "Unknown model “flux-9-ultra”"),
+    ],
+)
+def test_bad_image_input_is_said_next_to_the_field(client, catalog, query, field, message):
+    response = client.get(f"/what-hardware/?{query}")
+    assert response.status_code == 200
+    assert message in response.text.split(f'id="error-{field}">')[1].split("</span>")[0]
+    assert "image_answer" not in response.context and "Fix the highlighted fields" in response.text
+
+
+def test_switching_between_a_language_and_an_image_model_loads_the_page_of_the_model_chosen(client, catalog):
+    """The form's fields differ (an image model is asked no context, users or speed): as the calculator does,
+    HTMX loads the page whole (HX-Redirect) when the model chosen is of the other kind."""
+    to_image = client.get(
+        "/what-hardware/?model=flux-1-dev&quant=q4_k_m&ctx=8192&batch=&tok_s=10", headers=HX
+    )
+    assert to_image["HX-Redirect"] == "/what-hardware/?model=flux-1-dev"
+    to_llm = client.get("/what-hardware/?model=qwen3-8b&quant=bf16&kind=image", headers=HX)
+    assert to_llm["HX-Redirect"] == "/what-hardware/?model=qwen3-8b"
+    same = client.get("/what-hardware/?model=flux-1-schnell&quant=fp8&kind=image", headers=HX)
+    assert same.template_name == "reverse_questions/what_hardware.html#result"
+    assert same["HX-Replace-Url"] == "/what-hardware/?model=flux-1-schnell&quant=fp8"
+    unknown = client.get("/what-hardware/?model=nope&kind=image", headers=HX)  # said next to the field
+    assert "HX-Redirect" not in unknown and "Unknown model" in unknown.text
+
+
+def test_image_answers_read_the_catalog_in_a_fixed_number_of_queries(
+    client, catalog, django_assert_max_num_queries, django_assert_num_queries
+):
+    """The catalog's rows are read once per catalog version, whatever their number (five more listed GPUs
+    cost no query more), and each question after that none."""
+    # what-hardware: 1 every LLM, 2 every format, 3 the listed GPUs with their prices, 4 every image and
+    # video model, 5 the runtime table
+    with django_assert_max_num_queries(5):
+        assert client.get("/what-hardware/?model=flux-1-dev").context["image_answer"].found
+    with django_assert_num_queries(0):
+        client.get("/what-hardware/?model=wan-2-1-t2v-14b&quant=q8_0")
+    # what-runs: as test_pages.test_what_runs_query_count_is_bounded counts them
+    with django_assert_max_num_queries(7):
+        client.get(f"/what-runs/?gpu={RTX_3090}&count=2")
+    with django_assert_num_queries(0):
+        assert client.get(f"/what-runs/?gpu={RTX_3060}&ram_gb=32").context["images"]
+    for n in range(5):
+        make_gpu(slug=f"test-card-{n}", name=f"Test Card {n}", memory_bytes=(16 + 8 * n) * 2**30)
+    with django_assert_max_num_queries(5):
+        answer = client.get("/what-hardware/?model=flux-1-dev").context["image_answer"]
+    assert any(s.device.slug.startswith("test-card-") for s in answer.smallest + answer.fastest)

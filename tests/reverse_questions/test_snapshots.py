@@ -143,3 +143,22 @@ def test_a_what_hardware_snapshot_stored_before_unit_prices_shows_its_prices_as_
     assert set(re.findall(r"\$[\d,]+ <small>\(<a [^>]*>[^<]*</a>", old)) == set(
         re.findall(r"\$[\d,]+ <small>\(<a [^>]*>[^<]*</a>", before)
     )
+
+
+def test_an_image_models_what_hardware_snapshot_keeps_its_sets_and_prices(client, catalog):
+    set_prices({"geforce-rtx-3090": "1499"})
+    page = client.get("/what-hardware/?model=flux-1-dev").content.decode()
+    assert 'name="kind" value="what-hardware"><input type="hidden" name="q" value="model=flux-1-dev">' in page
+    snapshot = share(client, "what-hardware", "model=flux-1-dev")
+    assert "DiffusionPipeline.from_pretrained" not in str(snapshot.result)  # the launch commands left out
+    before = shown(client, snapshot)
+    assert "$2,998" in before and "Time per image" in before and 'data-testid="same"' in before
+    assert "What hardware runs FLUX.1 [dev]?" in before and "Share a snapshot" not in before
+
+    price = Price.objects.get(gpu__slug="geforce-rtx-3090")
+    price.amount = Decimal("999")
+    price.save()
+
+    after = shown(client, snapshot)
+    assert "$2,998" in after and "$1,998" not in after
+    assert 'data-testid="differs"' in after
