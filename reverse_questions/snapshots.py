@@ -12,12 +12,13 @@ from calculator.models import Snapshot
 from calculator.snapshots import check_length
 from catalog import tiers
 from catalog.fitting import HardwareAnswer, RunsRow
-from estimator import ENGINE_VERSION
+from estimator import ENGINE_VERSION, DeviceSpec
 
 from . import answers, images, views
 
 RUNS_ROWS = TypeAdapter(list[RunsRow])
 HARDWARE_ANSWER = TypeAdapter(HardwareAnswer)
+IMAGE_ROWS = TypeAdapter(list[images.ImageRow])
 IMAGE_HARDWARE = TypeAdapter(images.ImageHardware)
 # What an image plan's row does not show, left out of the snapshot: its launch commands
 UNSHOWN = {"__all__": {"plan": {"commands", "command_timing"}}}
@@ -40,6 +41,8 @@ def save(kind: str, context: dict) -> Snapshot:
             "q": data["q"],  # the models' names asked for: the rows are those alone
         }
         result = {"rows": RUNS_ROWS.dump_python(context["rows"], mode="json")}
+        if "images" in context:  # none with a speed tier alone, or a Mac beside another GPU
+            result["images"] = IMAGE_ROWS.dump_python(context["images"], mode="json", exclude=UNSHOWN)
     elif (image := context.get("image_answer")) is not None:
         specs = {"model_name": data["model"].name, "quant_name": data["quant"].name, "image": True}
         result = IMAGE_HARDWARE.dump_python(
@@ -85,6 +88,15 @@ def show(snapshot: Snapshot) -> dict:
             "form": {"cleaned_data": {"ctx": specs["ctx"], "sort": specs["sort"], "q": specs.get("q", "")}},
             "sort_links": {key: _sorted(snapshot, key) for key in tiers.SORTS},
         }
+        if "images" in snapshot.result:
+            context |= views.images_context(
+                IMAGE_ROWS.validate_python(snapshot.result["images"]),
+                devices=[DeviceSpec.model_validate(d) for d in specs["devices"]],
+                hardware=specs["hardware"],
+                q=specs.get("q", ""),
+                ram_gb=specs.get("ram_gb"),
+                llms=bool(rows),
+            )
         context["title"] = f"What runs on {specs['hardware']}?"
         context["summary"] = context["verdict_text"]
         headline = _runs_headline
@@ -129,6 +141,8 @@ def show(snapshot: Snapshot) -> dict:
         )
         headline = _hardware_headline
     today = ANSWERS[snapshot.kind](QueryDict(snapshot.query))
+    if "images" not in snapshot.result:  # shared before image models were listed: the LLMs' rows compared
+        today.pop("images", None)
     if not today["form"].is_valid():
         context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
     else:
@@ -172,6 +186,19 @@ def _runs_headline(context: dict) -> list:
             row.longest_ctx,
         )
         for row in context["rows"]
+    ) + _images_headline(context.get("images") or [])
+
+
+def _images_headline(rows: list[images.ImageRow]) -> list:
+    """Per image or video model, what its row shows: the plan, its time and the RAM it assumed."""
+    return sorted(
+        (
+            row.model.slug,
+            row.plan.strategy if row.plan else None,
+            round(row.seconds, 1) if row.seconds else None,
+            row.assumed_ram_gb,
+        )
+        for row in rows
     )
 
 

@@ -162,3 +162,15 @@ def test_an_image_models_what_hardware_snapshot_keeps_its_sets_and_prices(client
     after = shown(client, snapshot)
     assert "$2,998" in after and "$1,998" not in after
     assert 'data-testid="differs"' in after
+
+
+def test_a_what_runs_snapshot_keeps_its_image_rows(client, catalog):
+    snapshot = share(client, "what-runs", "gpu=geforce-rtx-3090&count=2")
+    before = shown(client, snapshot)
+    assert len(re.findall(r"<tr[^>]*data-image-model=", before)) == len(snapshot.result["images"]) > 10
+    assert "image and video models run on 2× GeForce RTX 3090." in before and 'data-testid="same"' in before
+    # one shared before image models were listed shows and compares its language models alone
+    Snapshot.objects.filter(id=snapshot.id).update(result={"rows": snapshot.result["rows"]})
+    snapshot.refresh_from_db()
+    old = shown(client, snapshot)
+    assert "data-image-model" not in old and 'data-testid="same"' in old
