@@ -13,6 +13,7 @@ PAGES = {
     "result": "/?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192",
     "what-runs": "/what-runs/?gpu=apple-m4-max-128gb",
     "what-hardware": "/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20",
+    "what-hardware-image": "/what-hardware/?model=flux-1-dev",
     "gpu": "/gpus/geforce-rtx-3090/",
     "glossary": "/glossary/kv-cache/",
     "api-docs": "/api/",

@@ -106,6 +106,7 @@ def test_verdict_colours_pass_wcag_aa(sized, live_server, dark, query, css):
 REVERSE = {
     "what-runs": "/what-runs/?gpu=apple-m4-max-128gb",
     "what-hardware": "/what-hardware/?model=llama-3-3-70b-instruct&quant=q4_k_m",
+    "what-hardware-image": "/what-hardware/?model=flux-1-dev",
 }
 
 
