@@ -31,6 +31,8 @@ from .images import RELEASED
 DEFAULT_CTX = 8192
 DEFAULT_QUANT = fitting.DEFAULT_FORMAT
 DEFAULT_TOK_S = 10.0
+# What-runs' "Show" for its image and video models alone, beside the language models' speed tiers
+IMAGES_TIER = "images"
 # Every device is one more engine call per model: this page stops at one machine's worth.
 MAX_DEVICES = fitting.MAX_SAME_GPUS
 
@@ -52,7 +54,9 @@ class WhatRunsForm(DeviceRowsForm):
     q = forms.CharField(label="Models named", max_length=80, required=False, strip=True)
     tier = forms.ChoiceField(
         label="Show",
-        choices=[("", "Every tier")] + [(key, title) for key, title, _, _ in TIERS],
+        choices=[("", "Every tier")]
+        + [(key, title) for key, title, _, _ in TIERS]
+        + [(IMAGES_TIER, "Image and video models")],
         required=False,
     )
 

@@ -32,7 +32,7 @@ from estimator.schema import ModelSpec
 from estimator.units import plural
 
 from . import answers, images
-from .forms import DEFAULT_QUANT, WhatHardwareForm, WhatRunsForm
+from .forms import DEFAULT_QUANT, IMAGES_TIER, WhatHardwareForm, WhatRunsForm
 
 WHAT_RUNS_FIRST_VISIT = {"gpu": FIRST_VISIT["gpu"], "count": ["1"]}  # "my hardware": one card to start
 WHAT_HARDWARE_FIRST_VISIT = {"model": [FIRST_VISIT["model"]], "quant": [DEFAULT_QUANT]}
@@ -149,8 +149,13 @@ def what_runs_answer(query: QueryDict) -> dict:
             "permalink": form.page_url(),
             "sort_links": {key: form.page_url(sort=key) for key in tiers.SORTS},
         }
-        if not data["tier"]:  # a speed tier alone (an LLM's tok/s) shows no image model
-            context |= _images_context(form, tables, devices, hardware, llms=bool(rows))
+        if data["tier"] in ("", IMAGES_TIER):  # a speed tier alone (an LLM's tok/s) shows no image model
+            alone = data["tier"] == IMAGES_TIER
+            context |= _images_context(form, tables, devices, hardware, llms=bool(rows) and not alone)
+            context |= {
+                "images_alone": alone,
+                "images_url": form.page_url(tier=IMAGES_TIER),
+            }
     return context
 
 
@@ -178,8 +183,8 @@ def images_context(
     rows: list[images.ImageRow], *, devices: list[DeviceSpec], hardware: str, q: str, ram_gb, llms: bool
 ) -> dict:
     """What-runs' section of image and video models, the page's and a shared answer's: its rows, its sentence,
-    how many run and what those that do not were tried with; where no language model is named (`llms`
-    False), its sentence is the page's verdict."""
+    how many run and what those that do not were tried with; where no language model is shown (`llms`
+    False: none named, or the image models asked for alone), its sentence is the page's verdict."""
     fitting_count = sum(r.fits for r in rows)
     context = {
         "images": rows,

@@ -138,10 +138,11 @@ def test_image_models_on_both_reverse_pages_at_phone_and_desktop_widths(page_at,
     page = page_at(width, height)
     page.goto(live_server.url + IMAGES_ON_TWO_3090S)
     page.get_by_test_id("images-jump").click()  # from the verdict, past the language models' tiers
-    expect(page.get_by_test_id("images-verdict")).to_be_in_viewport()
-    expect(page.get_by_test_id("images-verdict")).to_contain_text(
+    expect(page).to_have_url(re.compile(r"&tier=images$"))
+    expect(page.get_by_test_id("verdict")).to_contain_text(
         "image and video models run on 2× GeForce RTX 3090"
     )
+    expect(page.get_by_role("heading", name="Image and video models")).to_be_in_viewport()  # the first screen
     flux = page.locator('tr[data-image-model="flux-1-dev"]')
     expect(flux.get_by_test_id("image-plan")).to_contain_text("Component offload")
     expect(flux.get_by_test_id("image-time")).to_contain_text("per image")

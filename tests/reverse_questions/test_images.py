@@ -50,7 +50,11 @@ def test_what_runs_lists_every_image_and_video_model_with_the_calculators_plan_t
             assert assumed == row.assumed_ram_gb
     html = response.text
     assert "15 of 17 image and video models run on 2× GeForce RTX 3090." in text(html, "images-verdict")
-    assert 'href="#images" data-testid="images-jump"' in html  # from the top of the page, on a phone too
+    # from the top of the page (on a phone, past ten cards a tier): the image models alone
+    assert (
+        '<a href="/what-runs/?gpu=geforce-rtx-3090&amp;count=2&amp;tier=images" data-testid="images-jump">'
+        in html
+    )
     flux = row_html(html, "flux-1-dev")
     assert "Component offload" in flux and "Image, 1024×1024, 28 steps" in flux
     assert re.search(r"about 1\.1 min per image <small>\(\d+ s – \d\.\d min\)</small>", flux)
@@ -107,6 +111,19 @@ def test_models_named_finds_image_models_and_says_so_where_no_language_model_is(
         "3 of 3 image and video models named “flux” run on 1× GeForce RTX 3090."
     )
     assert 'data-testid="permalink"' in response.text
+
+
+def test_the_image_models_alone_are_one_choice_of_show(client, catalog):
+    """Linked from the top of the page: a link to the section below (#images) landed under the verdict, which
+    stays at the top of the screen as the page scrolls."""
+    response = client.get(f"/what-runs/?gpu={RTX_3090}&count=2&tier=images")
+    html = response.text
+    assert text(html, "verdict") == "15 of 17 image and video models run on 2× GeForce RTX 3090."
+    assert 'data-testid="tier-great"' not in html and 'data-testid="tier-summary"' not in html
+    assert "Showing only the image and video models." in text(html, "one-tier")
+    assert "<details open><summary><h3>Doesn't run <small>(2)</small>" in html  # asked for: not folded
+    assert 'data-testid="images-jump"' not in html
+    assert '<option value="images" selected>Image and video models</option>' in html
 
 
 def test_a_speed_tier_alone_shows_no_image_model_and_htmx_swaps_them_in(client, catalog):
