@@ -132,3 +132,18 @@ def test_a_refusal_naming_a_long_address_wraps_on_a_phone(sized, live_server):
         "docs.vllm.ai/en/latest/getting_started/installation/gpu/"
     )
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_every_nav_link_is_on_the_first_screen_of_a_phone(sized, live_server):
+    """A review: on a phone the nav scrolled sideways inside its box, with Glossary and Guides past the
+    edge and only a shade to say so. It wraps onto lines instead: every link on screen, the verdict too."""
+    page = sized("phone")
+    page.goto(live_server.url + QUESTION)
+    links = page.locator(".site-header nav a")
+    assert links.count() >= 9
+    for i in range(links.count()):
+        box = links.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844, (
+            links.nth(i).inner_text()
+        )
+    assert in_viewport(page, page.get_by_test_id("verdict"))
