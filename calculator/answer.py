@@ -196,7 +196,7 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
         # the backend asked for is a build of llama.cpp: which one the command needs
         command = f"# a llama.cpp built for {BUILD_NAMES[question.backend]}: cmake -B build {flag}\n{command}"
     if command and status(plan) == "margin":
-        first = "Fits only inside the safety margin: it will likely load; What to change below makes room."
+        first = "Fits only inside the safety margin: it may load; What to change below makes room."
         return Launch(key, command, why=first)
     if command and not plan.fits:  # the closest plan: it runs out of memory as asked
         return Launch(key, f"# Does not fit as asked: see What to change below first.\n{command}")

@@ -297,8 +297,9 @@ def verdict(
                 borderline=True,
                 detail=(
                     f"It needs {format_bytes(short)} of the {format_bytes(device.headroom_bytes)} kept free on "
-                    f"{device.name}: it will likely load, but a long conversation or another program on that "
-                    f"GPU can run it out of memory. {change}"
+                    f"{device.name}: it may fail to start, or later, when another program takes memory on "
+                    f"that GPU (llama.cpp, Ollama, vLLM and SGLang set the whole context's cache aside as they "
+                    f"start; MLX grows it as the conversation goes on). {change}"
                 ),
             )
         return Verdict(

@@ -113,7 +113,7 @@ def test_borderline_is_one_amber_status_everywhere(client, catalog):
     assert 'class="error">does not fit' not in html and '<span class="fit-no">' not in html
     assert '<span class="fit-tight">only inside the safety margin</span>' in html
     command = response.context["command"]
-    assert command.why.startswith("Fits only inside the safety margin: it will likely load")
+    assert command.why.startswith("Fits only inside the safety margin: it may load")
     assert "Does not fit" not in command.text and "safety margin" not in command.text
     assert f'<p data-testid="launch-why">{command.why}</p>' in html
 
