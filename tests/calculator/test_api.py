@@ -193,3 +193,19 @@ def test_a_wider_format_is_suggested_only_where_it_runs_on_the_gpus_alone(client
     ).json()
     assert on_gpu["recommended"] == "single"
     assert [s for s in on_gpu["suggestions"] if s["kind"] == "quant" and "also fits" in s["text"]]
+
+
+@pytest.mark.django_db
+def test_a_parameter_given_twice_or_of_another_kind_of_model_is_named(client, catalog):
+    """A review: `ctx=8192&ctx=4096` answered for 4096 without a word, and `width` (documented for image
+    models) was "Unknown parameter." for a language model."""
+    base = "/api/v1/estimate?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090"
+    twice = client.get(base + "&ctx=8192&ctx=4096")
+    assert twice.status_code == 400
+    assert twice.json() == {"errors": {"ctx": ["Given 2 times: give it once."]}}
+    width = client.get(base + "&width=512&steps=20")
+    assert width.status_code == 400
+    assert width.json()["errors"]["width"] == ["Applies to image and video models only."]
+    assert client.get(base + "&foo=1").json()["errors"]["foo"] == ["Unknown parameter."]
+    rig = client.get(base + "&count=1&gpu=geforce-rtx-3090&count=2")  # a row per kind of GPU: repeated
+    assert rig.status_code == 200
