@@ -265,6 +265,9 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         # its Hugging Face id, as the model's page shows it and as API clients name models: that model
         if (by_id := LlmModel.objects.filter(hf_id__iexact=slug).first()) is not None:
             return engine_accepts(by_id)
+        # an image or video model spelled as people write it ("FLUX.1-dev"): noted as seen, so that a page
+        # answers with a 301 to its slug (slugs.FormerSlugRedirectMiddleware), which the image form answers
+        slugs.with_renamed(DiffusionModel, {}, [slug], respell=True)
         if (guess := meant(LlmModel, slug)) is not None:
             self.fixes.append(("model", {"model": guess.slug}))
         raise forms.ValidationError(unknown_words(LlmModel, [slug], {slug: guess}))

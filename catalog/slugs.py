@@ -108,7 +108,10 @@ def spellings(text: str) -> tuple[str, ...]:
     formats' slugs keep ("Llama-3.1-70B-Instruct" -> "llama-3-1-70b-instruct")."""
     lower = text.lower()
     kept = re.sub(r"[^a-z0-9_]+", "-", lower).strip("-")
-    return tuple(dict.fromkeys((lower, kept, re.sub(r"[^a-z0-9]+", "-", kept).strip("-"))))
+    hyphens = re.sub(r"[^a-z0-9]+", "-", kept).strip("-")
+    # and with the name's version apart from it, as some slugs have it ("Wan2.2-T2V" -> "wan-2-2-t2v")
+    versioned = re.sub(r"(?<=[a-z])(?=[0-9])", "-", hyphens, count=1)
+    return tuple(dict.fromkeys((lower, kept, hyphens, versioned)))
 
 
 class NameConverter:

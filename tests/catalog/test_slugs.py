@@ -385,5 +385,12 @@ def test_respelling_reads_nothing_and_never_reaches_a_catalog_load(django_assert
         assert slugs.with_renamed(LlmModel, {}, ["Llama-3.1-8B"], respell=True) == {"Llama-3.1-8B": llm}
     with django_assert_num_queries(1):  # a catalog load's slug: the former-slug lookup alone
         assert slugs.with_renamed(LlmModel, {}, ["llama-3.1-8b", "Llama-3-1-8B"]) == {}
-    assert slugs.spellings("Q4_K_M") == ("q4_k_m", "q4-k-m")
+    assert slugs.spellings("Q4_K_M")[:2] == ("q4_k_m", "q4-k-m")
     assert slugs.spellings("FLUX.1 [dev]") == ("flux.1 [dev]", "flux-1-dev")
+    assert slugs.spellings("Wan2.2-T2V-A14B")[-1] == "wan-2-2-t2v-a14b"
+
+
+def test_an_image_model_named_as_people_write_it_redirects_to_its_page(client, catalog):
+    for typed, slug in (("FLUX.1-dev", "flux-1-dev"), ("Wan2.2-T2V-A14B", "wan-2-2-t2v-a14b")):
+        response = client.get(f"/?model={typed}&gpu=geforce-rtx-4090")
+        assert (response.status_code, response["Location"]) == (301, f"/?model={slug}&gpu=geforce-rtx-4090")
