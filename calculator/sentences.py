@@ -133,6 +133,18 @@ def _flash_attention(v: Values) -> str:
     return text + "."
 
 
+def _tight(v: Values) -> str:
+    text = f"Less than 10% stays free on {_counted(list(v['devices']))}"
+    if "n_cpu_moe" in v:  # the engine packed the GPU: one more layer's experts in RAM leaves room
+        return (
+            text
+            + f"; --n-cpu-moe {v['n_cpu_moe']} keeps one more layer's experts in RAM, for room at a little speed."
+        )
+    if "ngl" in v:
+        return text + f"; -ngl {v['ngl']} keeps one more layer in RAM, for room at a little speed."
+    return text + ": latency creeps up there."
+
+
 def _wired_limit(v: Values) -> str:
     return (
         f"Raise macOS's GPU memory limit to {format_bytes(v['usable_bytes'])}, keeping "
@@ -364,7 +376,7 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "weights_cross_network": lambda v: (
         "The weights cross the network once at load time; each token crosses it between machines."
     ),
-    "tight": lambda v: f"Less than 10% stays free on {_counted(v['devices'])}: latency creeps up there.",
+    "tight": _tight,
     "vllm_queue": lambda v: (
         f"vLLM's KV cache holds {v['sequences']:.1f} sequences of {v['context_tokens']:,} tokens: "
         f"{v['running']} run at once and {v['waiting']} wait for one to finish, about {format_seconds(v['queue_s'])} "

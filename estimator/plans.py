@@ -50,6 +50,22 @@ STOPS_ALL = Reason(code="one_gpu_stops_all")
 RAM_ASSUMED = Reason(code="ram_bandwidth_assumed", values={"ram_gb_s": speed.DEFAULT_RAM_BANDWIDTH_GB_S})
 
 
+def _more_room(strategy: str, extra: dict) -> dict[str, int]:
+    """Where an offload plan packs a GPU past the 10% line, the flag that leaves more room there: one
+    more layer's experts in RAM (--n-cpu-moe), one layer fewer on the GPUs (-ngl), at a little speed."""
+    n_cpu_moe, ngl = extra.get("n_cpu_moe"), extra.get("gpu_layers")
+    if (
+        strategy == "expert_offload"
+        and isinstance(n_cpu_moe, int)
+        and isinstance(ngl, int)
+        and n_cpu_moe < ngl - 1
+    ):
+        return {"n_cpu_moe": n_cpu_moe + 1}
+    if strategy == "cpu_offload" and isinstance(ngl, int) and ngl > 1:
+        return {"ngl": ngl - 1}
+    return {}
+
+
 def _plan(
     strategy: str,
     usages: list[DeviceUsage],
@@ -82,7 +98,9 @@ def _plan(
     p_low, p_high = ranges.speed_range(prefill_tok_s, "prefill")
     tight = [u.name for u in usages if u.tight]
     if tight:
-        warnings = (*warnings, Reason(code="tight", values={"devices": tuple(tight)}))
+        # the way out moves weights to system RAM: only where no tight device is that RAM
+        room = _more_room(strategy, extra) if all(u.kind == "gpu" for u in usages if u.tight) else {}
+        warnings = (*warnings, Reason(code="tight", values={"devices": tuple(tight), **room}))
     return Plan(
         strategy=strategy,
         devices=tuple(usages),

@@ -67,7 +67,7 @@ ReasonCode = Literal[
     "experts_in_ram",  # ram_gb_s
     "ram_bandwidth_assumed",  # ram_gb_s
     "weights_cross_network",
-    "tight",  # devices: their names
+    "tight",  # devices: their names; n_cpu_moe | ngl: an offload plan's flag that leaves more room
     "vllm_queue",  # sequences, context_tokens, running, waiting, queue_s
     # `commands*.py`: why a tool gets no weights of the format (`commands.unavailable()`); quant and
     # model are their names

@@ -123,3 +123,15 @@ def test_devices_are_named_once_with_their_count():
     assert reason(tight) == (
         "Less than 10% stays free on 2× GeForce RTX 3090, GeForce RTX 4090: latency creeps up there."
     )
+
+
+def test_a_tight_offload_plan_says_which_flag_leaves_room(client, catalog):
+    """A review: the expert-offload plan the engine packs to the 1 GiB margin is always under the 10% line
+    on a 12 GB card, and warned "tight" without saying the way out: one more layer's experts in RAM."""
+    query = "model=qwen3-30b-a3b&gpu=geforce-rtx-3060-12-gb&ram_gb=64&ctx=16384"
+    plan = client.get(f"/api/v1/estimate?{query}").json()["plans"][0]
+    assert plan["strategy"] == "expert_offload"
+    assert (
+        f"Less than 10% stays free on GeForce RTX 3060 12 GB; --n-cpu-moe {plan['n_cpu_moe'] + 1} keeps one "
+        "more layer's experts in RAM, for room at a little speed."
+    ) in plan["warnings"]
