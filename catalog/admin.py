@@ -91,7 +91,8 @@ class GpuAdmin(BulkAdminMixin, CatalogAdmin):
         "listed",
     ]
     list_filter = ["vendor", "form_factor", "unified_memory", "listed", "nvlink", MemoryRangeFilter]
-    list_editable = ["listed"]
+    # No list_editable "listed": a list posted from a stale page wrote its old ticks back over others'
+    # changes, without a reason; the list and unlist actions do it with one, on the rows as saved.
     search_fields = ["name", "slug", "architecture", "source_id"]
     list_per_page = 100
     ordering = [F("release_date").desc(nulls_last=True), "name"]

@@ -1,5 +1,7 @@
 """The admin every catalog table shares: a reason recorded with every change, slugs fixed once created
 (changed only on their own page, which keeps the old one working), list and unlist actions, "View on site", "Save as new", and any two versions of a row side by side.
+Every change form and revert page saves only over the version it was opened at (`VersionedForm`,
+catalog/admin_concurrency.py): a stale tab is refused, its changes kept, instead of writing old values.
 
 History is django-simple-history's: each save writes a historical row with its user (the middleware)
 and `_change_reason`; deltas between consecutive versions come from its `diff_against()`.
@@ -12,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.forms.fields import InvalidJSONInput
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -142,15 +144,16 @@ class CatalogAdmin(NumericAutocompleteAdmin, SimpleHistoryAdmin):
         return fields
 
     def get_fieldsets(self, request, obj=None):
-        """The row's fields, then what its values give on the site (if the admin shows it), then the reason."""
+        """The row's fields, then what its values give on the site (if the admin shows it), then the
+        reason (and the version the page was opened at, hidden)."""
         if self.fieldsets:
             return super().get_fieldsets(request, obj)
-        last = ["estimate_preview", "change_reason"]
+        last = ["estimate_preview", "change_reason", "opened_version"]
         fields = [f for f in self.get_fields(request, obj) if f not in last]
         fieldsets = [(None, {"fields": fields})]
         if "estimate_preview" in self.get_readonly_fields(request, obj) and obj is not None:
             fieldsets.append(("On the site, with the saved values", {"fields": ["estimate_preview"]}))
-        fieldsets.append(("Why", {"fields": ["change_reason"]}))
+        fieldsets.append(("Why", {"fields": ["change_reason", "opened_version"]}))
         return fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -158,6 +161,8 @@ class CatalogAdmin(NumericAutocompleteAdmin, SimpleHistoryAdmin):
         reason = getattr(request, "catalog_revert_reason", None)
         if reason:  # the revert page: the reason is offered, and can be changed
             form = type(form.__name__, (form,), {"default_reason": reason})
+        if getattr(request, "catalog_reverting", False):
+            form = type(form.__name__, (form,), {"reverting": True})
         if obj is not None and self.renameable:
             form = type(form.__name__, (form,), {"change_slug_url": self.change_slug_url(obj)})
         return form
@@ -267,7 +272,9 @@ class CatalogAdmin(NumericAutocompleteAdmin, SimpleHistoryAdmin):
         record = history.objects.filter(**{self.opts.pk.attname: object_id, "history_id": version_id}).first()
         if record is not None:
             request.catalog_revert_reason = revert_reason(record)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        request.catalog_reverting = True
+        with transaction.atomic(using=router.db_for_write(self.model)):  # the row stays locked to the save
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def history_compare_view(self, request, object_id):
         """Two versions of one row (?old=<history id>&new=<history id>): each field that differs."""

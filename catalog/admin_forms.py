@@ -17,6 +17,8 @@ from django.utils.html import format_html
 from estimator import limits
 from estimator.units import GB, GIB, MIB
 
+from . import admin_concurrency
+
 # Units an editor may type after a size, by their lower-case spelling.
 UNITS = {"TiB": 2**40, "TB": 10**12, "GiB": GIB, "GB": GB, "MiB": MIB, "MB": 10**6, "bytes": 1}
 DISPLAY_UNITS = ["GiB", "GB", "MiB", "MB", "bytes"]  # a stored size is shown in the first that is exact
@@ -104,7 +106,74 @@ class ByteSizeField(forms.Field):
             return True
 
 
-class CatalogAdminForm(forms.ModelForm):
+class VersionedForm(forms.ModelForm):
+    """A form that saves a row only over the values it was opened on (catalog/admin_concurrency.py).
+
+    The page carries the row's version; if the row was saved since, the save is refused with who changed
+    what, and the page comes back with the editor's own changes kept and every field they did not touch
+    showing the saved value, opened at the new version: saving again writes only what this editor changed.
+    On the revert page (`reverting`) every field is the editor's: the old version is what they mean to save.
+    """
+
+    opened_version = forms.CharField(required=False, widget=forms.HiddenInput)
+    reverting = False
+    NOT_VALUES = ("opened_version", "change_reason")  # the form's own fields, not the row's
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            row = self.instance
+            if self.reverting:  # the page shows an old version: the version is the saved row's
+                row = type(row)._base_manager.filter(pk=row.pk).first() or row
+            self.initial["opened_version"] = admin_concurrency.version(row)
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is not None:
+            opened = self.data.get(self.add_prefix("opened_version"), "")
+            found = admin_concurrency.conflict(self.instance, opened)
+            if found is not None:
+                self._reopen(found)
+                raise ValidationError(
+                    f"{found.message()} Nothing was saved. "
+                    + (
+                        "The page is now at the saved version: save again to revert over it."
+                        if self.reverting
+                        else "Your changes are kept below, the other fields show the saved values: "
+                        "check them and save again."
+                    ),
+                    code="changed_since_opened",
+                )
+        return data
+
+    def _reopen(self, found: admin_concurrency.Conflict) -> None:
+        """The page again, at the saved version: the fields this editor did not change show the saved
+        values (all of them keep what was posted on the revert page, or when the opened values are lost)."""
+        data = self.data.copy()
+        data[self.add_prefix("opened_version")] = admin_concurrency.version(found.current)
+        if not self.reverting and found.opened is not None:
+            was, now = type(self)(instance=found.opened), type(self)(instance=found.current)
+            for name, field in self.fields.items():
+                if name in self.NOT_VALUES or field.disabled:
+                    continue
+                if not field.has_changed(was[name].initial, self[name].data):
+                    self._put(data, name, now[name].value())
+        self.data = data
+        self.__dict__.pop("changed_data", None)  # a cached property, of the data as posted
+
+    def _put(self, data, name: str, value) -> None:
+        """`value` (as the unbound field shows it) posted as the widget posts it."""
+        key = self.add_prefix(name)
+        if isinstance(self.fields[name].widget, forms.CheckboxInput):
+            if value:
+                data[key] = "on"
+            else:
+                data.pop(key, None)
+        else:
+            data[key] = "" if value is None else str(value)
+
+
+class CatalogAdminForm(VersionedForm):
     """Every catalog edit asks why, and a row's slug is fixed once it exists."""
 
     change_reason = forms.CharField(

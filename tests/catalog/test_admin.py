@@ -25,7 +25,11 @@ def staff(client):
 
 def change_form_data(client, url) -> dict:
     """The change form's current values, as the browser would post them back."""
-    form = client.get(url).context["adminform"].form
+    return form_data(client.get(url).context["adminform"].form)
+
+
+def form_data(form) -> dict:
+    """A form's values as shown (the posted ones, if it was posted), as the browser would post them."""
     data = {}
     for bound in form:
         value = bound.value()  # already prepared: JSON as text, dates as shown
