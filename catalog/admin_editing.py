@@ -151,10 +151,18 @@ class CatalogAdmin(NumericAutocompleteAdmin, SimpleHistoryAdmin):
         last = ["estimate_preview", "change_reason", "opened_version"]
         fields = [f for f in self.get_fields(request, obj) if f not in last]
         fieldsets = [(None, {"fields": fields})]
-        if "estimate_preview" in self.get_readonly_fields(request, obj) and obj is not None:
-            fieldsets.append(("On the site, with the saved values", {"fields": ["estimate_preview"]}))
+        if self.previews(request, obj):
+            title = "On the site, with the saved values" if obj is not None else "On the site"
+            if "_preview" in request.POST:
+                title = "On the site: " + ("the saved values → yours" if obj is not None else "your values")
+                title += " (not saved)"
+            fieldsets.append((title, {"fields": ["estimate_preview"]}))
         fieldsets.append(("Why", {"fields": ["change_reason", "opened_version"]}))
         return fieldsets
+
+    def previews(self, request, obj=None) -> bool:
+        """Whether the change form shows a few of the site's answers (and a Preview button)."""
+        return "estimate_preview" in self.get_readonly_fields(request, obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -170,6 +178,7 @@ class CatalogAdmin(NumericAutocompleteAdmin, SimpleHistoryAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         """A row of a renameable table: its change form (whichever template this admin uses, such as
         import-export's) with a "Change slug" link beside "History"."""
+        context["show_preview"] = self.previews(request, obj)
         response = super().render_change_form(request, context, add, change, form_url, obj)
         if self.renameable and change and obj is not None:
             base = select_template(

@@ -129,7 +129,7 @@ class VersionedForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if self.instance.pk is not None:
+        if self.instance.pk is not None and not getattr(self, "previewing", False):
             opened = self.data.get(self.add_prefix("opened_version"), "")
             found = admin_concurrency.conflict(self.instance, opened)
             if found is not None:
@@ -174,7 +174,8 @@ class VersionedForm(forms.ModelForm):
 
 
 class CatalogAdminForm(VersionedForm):
-    """Every catalog edit asks why, and a row's slug is fixed once it exists."""
+    """Every catalog edit asks why, and a row's slug is fixed once it exists. "Preview" (`_preview` in
+    the posted data) checks the values without saving: the admin shows what they give on the site."""
 
     change_reason = forms.CharField(
         label="Change reason",
@@ -199,6 +200,21 @@ class CatalogAdminForm(VersionedForm):
                 )
         if self.default_reason:
             self.fields["change_reason"].initial = self.default_reason
+        if self.previewing:  # nothing is saved, so no reason yet
+            self.fields["change_reason"].required = False
+
+    @property
+    def previewing(self) -> bool:
+        return self.is_bound and "_preview" in self.data
+
+    def is_valid(self) -> bool:
+        """False when previewing, so nothing is saved and the page comes back as posted; the instance
+        then carries the posted values and whether they were valid (`_previewed`)."""
+        valid = super().is_valid()
+        if self.previewing:
+            self.instance._previewed = valid
+            return False
+        return valid
 
 
 class GpuAdminForm(CatalogAdminForm):

@@ -1,5 +1,6 @@
-"""What a GPU's or a model's saved values mean on the site: a few of the calculator's answers, on its
-admin change page ("Llama 3.1 8B Instruct Q4_K_M: fits, ~138 tok/s").
+"""What a GPU's or a model's values mean on the site: a few of the calculator's answers, on its admin
+change page ("Llama 3.1 8B Instruct Q4_K_M: fits, ~138 tok/s"), and, before saving, with the values an
+editor typed ("Preview": the saved row's answer → the posted values', "fits, ~152 → fits, ~1,500 tok/s").
 
 Each answer is the calculator's own for that question at its default inputs (catalog/fitting.py, as on
 the catalog pages), with a link to it, so the editor sees what a visitor will see.
@@ -70,9 +71,22 @@ def current(model, wanted: list[str]) -> dict:
     return slugs.with_renamed(model, {r.slug: r for r in model.objects.filter(slug__in=wanted)}, wanted)
 
 
+CONTEXT = f"{DEFAULTS['ctx']:,} tokens of context, f16 KV cache, llama.cpp: the calculator's defaults."
+
+
 def as_html(row: Gpu | LlmModel | None) -> str:
-    if row is None or row.pk is None:
-        return "Shown once saved."
+    """The answers with the saved values; after "Preview" (the form sets `_previewed` on its unsaved
+    instance), the saved row's answers → the posted values' answers."""
+    if row is None:
+        return ""
+    previewed = getattr(row, "_previewed", None)
+    if previewed is False:
+        return "Correct the errors above, then press Preview again."
+    if previewed:
+        saved = type(row)._base_manager.filter(pk=row.pk).first() if row.pk is not None else None
+        return preview_html(saved, row)
+    if row.pk is None:
+        return "Press Preview (beside Save) to see them with the values above, before saving."
     found, missing = answers(row)
     if not found:
         return missing
@@ -81,5 +95,46 @@ def as_html(row: Gpu | LlmModel | None) -> str:
         '<li><a href="{}" target="_blank" rel="noopener">{}</a>: {}</li>',
         ((a.permalink, a.label, a.text) for a in found),
     )
-    context = f"{DEFAULTS['ctx']:,} tokens of context, f16 KV cache, llama.cpp: the calculator's defaults."
-    return format_html('<ul class="estimate-preview">{}</ul><div class="help">{}</div>', items, context)
+    help_text = f"{CONTEXT} Press Preview (beside Save) to see them with the values above, before saving."
+    return format_html(
+        '<ul class="estimate-preview" id="estimates">{}</ul><div class="help">{}</div>', items, help_text
+    )
+
+
+def preview_html(saved: Gpu | LlmModel | None, posted: Gpu | LlmModel) -> str:
+    """Each answer with the saved values → with the posted ones (a new row: the posted ones alone)."""
+    after, missing = answers(posted)
+    if not after:
+        return format_html('<p id="estimates">{}</p>', missing)
+    before = {a.label: a for a in answers(saved)[0]} if saved is not None else {}
+    items = []
+    for a in after:
+        b = before.get(a.label)
+        if b is None:
+            items.append(format_html("<li>{}: <strong>{}</strong></li>", a.label, a.text))
+        elif b.text == a.text:
+            items.append(
+                format_html(
+                    '<li><a href="{}" target="_blank" rel="noopener">{}</a>: {} (unchanged)</li>',
+                    b.permalink,
+                    a.label,
+                    a.text,
+                )
+            )
+        else:
+            items.append(
+                format_html(
+                    '<li><a href="{}" target="_blank" rel="noopener">{}</a>: {} → <strong>{}</strong></li>',
+                    b.permalink,
+                    a.label,
+                    b.text,
+                    a.text,
+                )
+            )
+    note = "Not saved: with the values above" + (", against the saved ones." if saved is not None else ".")
+    return format_html(
+        '<ul class="estimate-preview" id="estimates">{}</ul><div class="help">{} {}</div>',
+        format_html_join("", "{}", ((i,) for i in items)),
+        note,
+        CONTEXT,
+    )

@@ -3,13 +3,15 @@ reason with every change, versions compared, the effect of the saved values, fix
 
 import datetime
 import json
+import re
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 
-from catalog import admin_import
-from catalog.models import Gpu, Interconnect, LlmModel, RamPreset, Runtime
+from catalog import admin_import, admin_preview
+from catalog.models import Gpu, Interconnect, LlmModel, Quantization, RamPreset, Runtime
+from estimator.units import format_rate
 from tests.catalog.fake_hub import fake_hub_fixture, silent  # noqa: F401
 from tests.catalog.test_admin import change_form_data
 from tests.catalog.test_byo import LLAMA_31_8B
@@ -308,9 +310,89 @@ def test_the_preview_speed_is_the_calculators(client, staff, catalog):
     html = client.get(f"/admin/catalog/gpu/{gpu.pk}/change/").content.decode()
     calculator = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090")
     speed = calculator.context["result"].recommended_plan.decode_tok_s
-    from estimator.units import format_rate
-
     assert f"fits, ~{format_rate(speed)} tok/s" in html
+
+
+# ---- "Preview": the posted values' answers, before saving --------------------------------------------
+
+
+def preview_items(html: str) -> list[str]:
+    start = html.index('id="estimates"')
+    return re.findall(r"<li>(.*?)</li>", html[start : html.index("</ul>", start)])
+
+
+def test_a_preview_of_a_change_shows_each_answer_before_and_after_and_saves_nothing(client, staff, catalog):
+    gpu = Gpu.objects.get(slug="geforce-rtx-4090")
+    url = f"/admin/catalog/gpu/{gpu.pk}/change/"
+    saved = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090")
+    before = format_rate(saved.context["result"].recommended_plan.decode_tok_s)
+    records, bandwidth = gpu.history.count(), gpu.bandwidth_gb_s
+    data = change_form_data(client, url) | {"bandwidth_gb_s": "10080", "change_reason": "", "_preview": "1"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "On the site: the saved values → yours (not saved)" in html
+    items = preview_items(html)
+    assert len(items) == 3  # bounded: three models at one format
+    assert f"Llama 3.1 8B (Instruct) Q4_K_M</a>: fits, ~{before} tok/s → <strong>fits, ~" in items[0]
+    assert items[2].endswith("does not fit (unchanged)")  # 70B at Q4 on 24 GiB, whatever the bandwidth
+    assert response.context["adminform"].form["bandwidth_gb_s"].value() == "10080"  # the input kept
+    assert not response.context["adminform"].form.errors  # no reason needed to preview
+    gpu.refresh_from_db()
+    assert (gpu.bandwidth_gb_s, gpu.history.count(), gpu.admin_edited_fields) == (bandwidth, records, [])
+    saving = {k: v for k, v in data.items() if k != "_preview"}
+    assert "This field is required." in errors(client.post(url, saving))["change_reason"]
+
+
+def test_a_preview_speed_is_the_calculators_for_the_typed_values(client, staff, catalog):
+    gpu = Gpu.objects.get(slug="geforce-rtx-4090")
+    url = f"/admin/catalog/gpu/{gpu.pk}/change/"
+    data = change_form_data(client, url) | {"bandwidth_gb_s": "2016", "_preview": "1"}
+    html = client.post(url, data).content.decode()
+    gpu.bandwidth_gb_s = 2016  # what the preview should have computed, unsaved
+    (llama,) = LlmModel.objects.filter(slug="llama-3-1-8b-instruct")
+    quant = Quantization.objects.get(slug="q4_k_m")
+    expected = admin_preview.answer(llama, gpu, quant, "x").text
+    assert f"→ <strong>{expected}</strong>" in preview_items(html)[0]
+
+
+def test_a_new_gpu_is_previewed_before_it_exists(client, staff, catalog):
+    data = new_gpu_data(slug="my-card", name="My card", bandwidth_gb_s="1000", change_reason="")
+    html = client.get("/admin/catalog/gpu/add/").content.decode()
+    assert "Press Preview (beside Save)" in html and 'name="_preview"' in html
+    response = client.post("/admin/catalog/gpu/add/", data | {"_preview": "1"})
+    assert response.status_code == 200
+    items = preview_items(response.content.decode())
+    assert len(items) == 3 and items[0].startswith("Llama 3.1 8B (Instruct) Q4_K_M: <strong>fits")
+    assert not Gpu.objects.filter(slug="my-card").exists()
+
+
+def test_a_model_is_previewed_on_three_gpus(client, staff, catalog):
+    llm = LlmModel.objects.get(slug="llama-3-1-70b-instruct")
+    url = f"/admin/catalog/llmmodel/{llm.pk}/change/"
+    data = change_form_data(client, url) | {
+        "total_params_b": "7.06",
+        "active_params_b": "",
+        "num_hidden_layers": "8",
+        "_preview": "1",
+    }
+    items = preview_items(client.post(url, data).content.decode())
+    assert "One GeForce RTX 3060 12 GB, Q4_K_M</a>: does not fit → <strong>fits" in items[0]
+    llm.refresh_from_db()
+    assert llm.num_hidden_layers == 80
+
+
+def test_a_preview_of_invalid_values_shows_the_errors(client, staff, catalog):
+    gpu = Gpu.objects.get(slug="geforce-rtx-4090")
+    url = f"/admin/catalog/gpu/{gpu.pk}/change/"
+    response = client.post(url, change_form_data(client, url) | {"bandwidth_gb_s": "-1", "_preview": "1"})
+    assert errors(response)["bandwidth_gb_s"]
+    assert "Correct the errors above, then press Preview again." in response.content.decode()
+
+
+def test_only_tables_with_answers_offer_a_preview(client, staff, catalog):
+    assert 'name="_preview"' in client.get("/admin/catalog/llmmodel/add/").content.decode()
+    assert 'name="_preview"' not in client.get("/admin/catalog/rampreset/add/").content.decode()
 
 
 # ---- import from config.json / the Hub: nothing saved before review -----------------------------------
