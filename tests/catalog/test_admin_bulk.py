@@ -10,7 +10,9 @@ import pytest
 import tablib
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Q
 
+from catalog import admin_concurrency
 from catalog.cache import catalog_version
 from catalog.models import Gpu, Measurement, Price
 from tests.conftest import GIB, make_gpu, make_llm, make_quant
@@ -274,3 +276,137 @@ def test_non_staff_cannot_import_or_export(client):
     for url in ("/admin/catalog/price/import/", "/admin/catalog/gpu/export/"):
         response = client.get(url)
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+# ---- every field a GPU's answers read, both ways -------------------------------------------------
+
+
+def rows_of(queryset) -> dict[str, dict]:
+    return {row.slug: admin_concurrency.values(row) for row in queryset}
+
+
+def scramble(slugs) -> None:
+    """Every field a file could forget, at its default or emptied, so an import must bring it back."""
+    Gpu.objects.filter(slug__in=slugs).update(
+        gpu_memory_fraction=1.0,
+        backends=[],
+        nvlink=False,
+        unified_memory=False,
+        form_factor="desktop",
+        memory_type="",
+        bus_interface="",
+        visible_memory_bytes=None,
+        architecture="",
+        tdp_w=None,
+        release_date=None,
+        launch_price_usd=None,
+        source_id="",
+        listed=False,
+        source="",
+    )
+
+
+def test_an_exported_gpu_file_imports_back_to_identical_rows(client, staff, catalog):
+    """Unified-memory machines, cards with the driver's memory, NVLink: the rows whose less common
+    fields change answers. Deleted, then imported from their export: every field as it was."""
+    chosen = Gpu.objects.filter(
+        Q(unified_memory=True) | Q(visible_memory_bytes__isnull=False) | Q(nvlink=True)
+    )
+    before = rows_of(chosen)
+    assert len(before) > 20 and any(r["gpu_memory_fraction"] < 1 for r in before.values())
+    exported = export(client, "gpu", items=list(chosen.values_list("pk", flat=True)))
+    header = next(csv.reader(io.StringIO(exported.decode())))
+    for column in ("gpu_memory_fraction", "backends", "nvlink", "memory_type", "bus_interface"):
+        assert column in header
+    assert "visible_memory_mib" in header and "version" in header
+
+    unchanged = preview(client, "gpu", SimpleUploadedFile("gpus.csv", exported))
+    assert unchanged.context["result"].totals["skip"] == len(before)  # nothing differs
+
+    scramble(before)
+    rows = list(csv.DictReader(io.StringIO(exported.decode())))
+    for row in rows:
+        row["version"] = ""  # the rows changed since the export: the file's values are meant
+    response = confirm(client, "gpu", preview(client, "gpu", csv_file(rows)))
+    assert response.status_code == 302
+    assert rows_of(Gpu.objects.filter(slug__in=before)) == before
+
+
+def test_gpus_round_trip_through_xlsx(client, staff, catalog):
+    chosen = Gpu.objects.filter(unified_memory=True)
+    before = rows_of(chosen)
+    book = tablib.Dataset().load(
+        export(client, "gpu", fmt=XLSX_FORMAT, items=list(chosen.values_list("pk", flat=True))), format="xlsx"
+    )
+    del book["version"]  # the rows change below: the file's values are meant
+    scramble(before)
+    upload = SimpleUploadedFile("gpus.xlsx", book.export("xlsx"))
+    assert confirm(client, "gpu", preview(client, "gpu", upload, fmt=XLSX_FORMAT)).status_code == 302
+    assert rows_of(Gpu.objects.filter(slug__in=before)) == before
+
+
+MAC = {
+    "slug": "apple-m9-max-128gb",
+    "name": "Apple M9 Max 128 GB",
+    "vendor": "Apple",
+    "form_factor": "Unified-memory machine",  # the label the admin shows, for "integrated"
+    "memory_gib": "128",
+    "bandwidth_gb_s": "614",
+    "unified_memory": "yes",
+    "listed": "1",
+    "source": "https://www.apple.com/macbook-pro/specs/",
+}
+
+
+def test_a_unified_memory_machine_without_its_gpu_share_or_backends_is_refused(client, staff):
+    response = preview(client, "gpu", csv_file([MAC]))
+    (invalid,) = response.context["result"].invalid_rows
+    assert "may use only part of the memory" in str(invalid.error_dict["gpu_memory_fraction"])
+    assert "needs the backends it runs" in str(invalid.error_dict["backends"])
+    assert response.context.get("confirm_form") is None
+
+    complete = MAC | {"gpu_memory_fraction": "0.75", "backends": "metal"}
+    assert confirm(client, "gpu", preview(client, "gpu", csv_file([complete]))).status_code == 302
+    mac = Gpu.objects.get(slug="apple-m9-max-128gb")
+    assert (mac.vendor, mac.form_factor, mac.unified_memory) == ("apple", "integrated", True)
+    assert (mac.gpu_memory_fraction, mac.backends) == (0.75, ["metal"])
+    spec = mac.as_spec()
+    assert spec.memory_bytes * spec.gpu_memory_fraction == 96 * GIB  # what the GPU may use
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "message"),
+    [
+        ({"form_factor": "Phone"}, "form_factor", "is not one of: Desktop, Laptop, Workstation"),
+        ({"vendor": "Acme"}, "vendor", "is not one of: NVIDIA, AMD"),
+        ({"nvlink": "maybe"}, "nvlink", "is not yes or no"),
+        ({"backends": "metal, opencl"}, "backends", "Unknown: opencl"),
+        ({"backends": "[1, 2]"}, "backends", "is not a list of names"),
+        ({"visible_memory_mib": "lots"}, "visible_memory_mib", "is not a number of MiB"),
+    ],
+)
+def test_a_gpu_cell_the_catalog_cannot_read_is_refused_beside_its_column(
+    client, staff, change, column, message
+):
+    row = MAC | {"gpu_memory_fraction": "0.75", "backends": "metal"} | change
+    (invalid,) = preview(client, "gpu", csv_file([row])).context["result"].invalid_rows
+    assert message in str(invalid.error_dict.get(column) or invalid.error_dict), invalid.error_dict
+
+
+def test_a_row_changed_since_its_file_was_exported_is_refused(client, staff):
+    gpu = make_gpu(tdp_w=350)
+    rows = list(csv.DictReader(io.StringIO(export(client, "gpu").decode())))
+    other = get_user_model().objects.create_superuser("anna", "anna@example.com", "pw-for-tests")
+    gpu.bandwidth_gb_s, gpu._change_reason, gpu._history_user = 1008, "Spec sheet", other
+    gpu.save()
+
+    rows[0]["tdp_w"] = "450"  # the file's own change; its bandwidth is the old one
+    (invalid,) = preview(client, "gpu", csv_file(rows)).context["result"].invalid_rows
+    message = str(invalid.error_dict["version"])
+    assert "changed by anna at " in message and "since this file was exported" in message
+    assert "Bandwidth (GB/s): 936.2 → 1008.0" in message
+
+    rows[0]["version"] = ""  # the editor means the file's values
+    assert confirm(client, "gpu", preview(client, "gpu", csv_file(rows))).status_code == 302
+    gpu.refresh_from_db()
+    assert (gpu.tdp_w, gpu.bandwidth_gb_s) == (450, 936.2)
