@@ -6,7 +6,14 @@ from estimator.units import GIB, format_bytes
 
 from . import admin_preview
 from . import artifacts as artifact_shape
-from .admin_bulk import BulkAdminMixin, GpuResource, MeasurementResource, PriceResource
+from .admin_bulk import (
+    BulkAdminMixin,
+    GpuResource,
+    LlmResource,
+    MeasurementResource,
+    PriceResource,
+    QuantizationResource,
+)
 from .admin_editing import CatalogAdmin
 from .admin_forms import CatalogAdminForm, GpuAdminForm
 from .models import (
@@ -128,7 +135,9 @@ class GpuAdmin(BulkAdminMixin, CatalogAdmin):
 
 
 @admin.register(LlmModel)
-class LlmModelAdmin(CatalogAdmin):
+class LlmModelAdmin(BulkAdminMixin, CatalogAdmin):
+    resource_classes = [LlmResource]
+    change_list_template = "admin/catalog/llmmodel/change_list.html"  # import-export's extends it
     list_display = ["name", "family", "total_params_b", "active_params_b", "num_hidden_layers", "listed"]
     list_filter = ["family", "listed", "tie_word_embeddings", ParamsRangeFilter]
     search_fields = ["name", "slug", "hf_id", "family"]
@@ -142,8 +151,17 @@ class LlmModelAdmin(CatalogAdmin):
 
         from .admin_import import import_view
 
+        # "import/" stays the config.json / GGUF / Hub import; a CSV or XLSX file is "import-file/"
+        # (import-export's own view, under the name its templates reverse).
         view = self.admin_site.admin_view(lambda request: import_view(request, self))
-        return [path("import/", view, name="catalog_llmmodel_import"), *super().get_urls()]
+        urls = super().get_urls()
+        (files,) = [u for u in urls if u.name == "catalog_llmmodel_import"]
+        urls.remove(files)
+        return [
+            path("import/", view, name="catalog_llmmodel_import_config"),
+            path("import-file/", files.callback, name=files.name),
+            *urls,
+        ]
 
     @admin.display(description="Estimates")
     def estimate_preview(self, obj):
@@ -151,7 +169,8 @@ class LlmModelAdmin(CatalogAdmin):
 
 
 @admin.register(Quantization)
-class QuantizationAdmin(CatalogAdmin):
+class QuantizationAdmin(BulkAdminMixin, CatalogAdmin):
+    resource_classes = [QuantizationResource]
     list_display = ["name", "family", "bits_per_weight", "sort_order", "listed"]
     list_filter = ["family", "listed"]
     search_fields = ["name", "slug"]

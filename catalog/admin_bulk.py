@@ -1,5 +1,5 @@
-"""Bulk editing in the admin: CSV and XLSX import and export of GPUs, prices and measurements
-(django-import-export).
+"""Bulk editing in the admin: CSV and XLSX import and export of GPUs, LLMs, formats, prices and
+measurements (django-import-export), every column a row has.
 
 An import is previewed first: every row says new, update, skip (unchanged) or why it is refused, with
 the changed values highlighted; nothing is written until the editor confirms. Every row goes through
@@ -160,6 +160,16 @@ def columns(model, renamed: dict[str, str] | None = None) -> list[str]:
     return [renamed.get(f.name, f.name) for f in model.upstream_fields()] + ["version"]
 
 
+class RowsBySlug:
+    """The options every catalog resource's Meta shares: rows matched by slug, unchanged rows skipped
+    (and said so), every row checked by `full_clean()`."""
+
+    import_id_fields = ["slug"]
+    skip_unchanged = True
+    report_skipped = True
+    clean_model_instances = True
+
+
 class CatalogResource(resources.ModelResource):
     """Rows matched by slug, checked by `full_clean()`, saved one at a time with the editor's reason.
     The editor is the history user (the admin's middleware), so the models remember which fields
@@ -261,14 +271,11 @@ class GpuResource(CatalogResource):
         attribute="backends", column_name="backends", widget=NamesWidget(get_args(Backend))
     )
 
-    class Meta:
+    class Meta(RowsBySlug):
         model = Gpu
-        import_id_fields = ["slug"]
-        fields = columns(Gpu, {"memory_bytes": "memory_gib", "visible_memory_bytes": "visible_memory_mib"})
-        export_order = fields
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
+        fields = export_order = columns(
+            Gpu, {"memory_bytes": "memory_gib", "visible_memory_bytes": "visible_memory_mib"}
+        )
 
     def row_problems(self, instance, row) -> dict[str, str]:
         problems = {}
@@ -286,6 +293,22 @@ class GpuResource(CatalogResource):
         return problems
 
 
+class LlmResource(CatalogResource):
+    """Every column of an LLM: its config.json's fields, as the engine's ModelSpec reads them."""
+
+    class Meta(RowsBySlug):
+        model = LlmModel
+        fields = export_order = columns(LlmModel)
+
+
+class QuantizationResource(CatalogResource):
+    """Every column of a format: its family and widths, as the engine's QuantSpec reads them."""
+
+    class Meta(RowsBySlug):
+        model = Quantization
+        fields = export_order = columns(Quantization)
+
+
 class MeasurementResource(CatalogResource):
     gpu = fields.Field(attribute="gpu", column_name="gpu", widget=SlugWidget(Gpu, "GPU"))
     llm = fields.Field(attribute="llm", column_name="llm", widget=SlugWidget(LlmModel, "LLM"))
@@ -293,14 +316,9 @@ class MeasurementResource(CatalogResource):
         attribute="quantization", column_name="quantization", widget=SlugWidget(Quantization, "format")
     )
 
-    class Meta:
+    class Meta(RowsBySlug):
         model = Measurement
-        import_id_fields = ["slug"]
-        fields = columns(Measurement)
-        export_order = fields
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
+        fields = export_order = columns(Measurement)
 
 
 class PriceResource(CatalogResource):
@@ -309,14 +327,9 @@ class PriceResource(CatalogResource):
 
     gpu = fields.Field(attribute="gpu", column_name="gpu", widget=SlugWidget(Gpu, "GPU"))
 
-    class Meta:
+    class Meta(RowsBySlug):
         model = Price
-        import_id_fields = ["slug"]
-        fields = columns(Price)
-        export_order = fields
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
+        fields = export_order = columns(Price)
 
 
 class ReasonImportForm(ImportForm):

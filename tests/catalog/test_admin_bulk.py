@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import pytest
 import tablib
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 
 from catalog import admin_concurrency
+from catalog.admin_bulk import GpuResource, LlmResource, QuantizationResource
 from catalog.cache import catalog_version
 from catalog.models import Gpu, Measurement, Price
 from tests.conftest import GIB, make_gpu, make_llm, make_quant
@@ -39,7 +41,8 @@ def csv_file(rows: list[dict], name="rows.csv") -> SimpleUploadedFile:
 
 def preview(client, model: str, upload, reason=REASON, fmt=CSV_FORMAT):
     data = {"resource": "0", "format": fmt, "import_file": upload, "change_reason": reason}
-    return client.post(f"/admin/catalog/{model}/import/", data)
+    page = "import-file" if model == "llmmodel" else "import"  # an LLM's import/ reads a config.json
+    return client.post(f"/admin/catalog/{model}/{page}/", data)
 
 
 def confirm(client, model: str, response):
@@ -410,3 +413,46 @@ def test_a_row_changed_since_its_file_was_exported_is_refused(client, staff):
     assert confirm(client, "gpu", preview(client, "gpu", csv_file(rows))).status_code == 302
     gpu.refresh_from_db()
     assert (gpu.tdp_w, gpu.bandwidth_gb_s) == (450, 936.2)
+
+
+@pytest.mark.parametrize(
+    ("model", "resource", "restored"),
+    [
+        ("gpu", GpuResource, {"gpu_memory_fraction": 1.0, "backends": [], "memory_type": ""}),
+        (
+            "llmmodel",
+            LlmResource,
+            {"rope_theta": None, "max_position_embeddings": None, "hf_id": "", "attention_pattern": ""},
+        ),
+        ("quantization", QuantizationResource, {"expert_bits_per_weight": None, "description": ""}),
+    ],
+)
+def test_every_table_the_engine_reads_exports_every_field_and_imports_it_back(
+    client, staff, catalog, model, resource, restored
+):
+    """Every field editors and loads write is a column (what as_spec() reads is among them); the
+    export imports back unchanged; and a row whose fields were lost gets them back from it."""
+    table = apps.get_model("catalog", model)
+    columns = resource().get_export_headers()
+    renamed = {"memory_bytes": "memory_gib", "visible_memory_bytes": "visible_memory_mib"}
+    assert [renamed.get(f.name, f.name) for f in table.upstream_fields()] + ["version"] == columns
+    exported = export(client, model)
+    response = preview(client, model, SimpleUploadedFile("rows.csv", exported))
+    result = response.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert result.totals["skip"] == table.objects.count()  # every value read back as stored
+
+    before = rows_of(table.objects.all())
+    table.objects.exclude(**{k: v for k, v in restored.items() if v not in (None, [])}).update(**restored)
+    rows = list(csv.DictReader(io.StringIO(exported.decode())))
+    for row in rows:
+        row["version"] = ""  # the file's values are meant
+    assert confirm(client, model, preview(client, model, csv_file(rows))).status_code == 302
+    assert rows_of(table.objects.all()) == before
+
+
+def test_the_llm_list_offers_both_imports(client, staff):
+    html = client.get("/admin/catalog/llmmodel/").content.decode()
+    assert 'href="import/"' in html and "Import from config.json, GGUF or the Hub" in html
+    assert "'/admin/catalog/llmmodel/import-file/'" in html  # CSV or XLSX
+    assert client.get("/admin/catalog/llmmodel/import-file/").context["form"] is not None
