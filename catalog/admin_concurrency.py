@@ -125,6 +125,18 @@ def conflict(row: models.Model, opened: str) -> Conflict | None:
     changes = []
     if was is not None:
         old, new = values(was), values(current)
-        labels = {f.name: capfirst(f.verbose_name) for f in model._meta.concrete_fields}
-        changes = [Change(n, labels[n], old[n], new[n]) for n in old if old[n] != new[n]]
+        fields = {f.name: f for f in model._meta.concrete_fields}
+        changes = [
+            Change(n, capfirst(fields[n].verbose_name), *_named(fields[n], old[n], new[n]))
+            for n in old
+            if old[n] != new[n]
+        ]
     return Conflict(current=current, opened=was, changes=changes, records=records)
+
+
+def _named(field, *pks) -> list:
+    """A foreign key's values as the rows they name (a GPU's name rather than its id)."""
+    if not field.is_relation:
+        return list(pks)
+    rows = field.related_model._base_manager.in_bulk([pk for pk in pks if pk is not None])
+    return [rows.get(pk, pk) if pk is not None else None for pk in pks]

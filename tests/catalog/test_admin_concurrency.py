@@ -6,7 +6,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from catalog.models import Gpu
+from catalog.models import Gpu, Price
 from tests.catalog.test_admin import change_form_data, form_data
 from tests.conftest import make_gpu
 
@@ -153,3 +153,16 @@ def test_the_gpu_list_has_no_ticks_to_post_back_from_a_stale_page(client):
     html = login_client.get("/admin/catalog/gpu/").content.decode()
     assert 'name="form-0-listed"' not in html
     assert "List the selected rows" in html
+
+
+def test_a_changed_foreign_key_is_named_by_its_row(two_editors, catalog):
+    (a, _), (b, ben) = two_editors
+    price = Price.objects.order_by("pk").first()
+    other = Gpu.objects.exclude(pk=price.gpu_id).order_by("pk").first()
+    url = f"/admin/catalog/price/{price.pk}/change/"
+    stale = change_form_data(a, url)
+    was = price.gpu
+    price.gpu, price._history_user = other, ben
+    price.save()
+    message = refusal(a.post(url, stale | {"change_reason": "mine"}))
+    assert f"GPU: {was.name} → {other.name}" in message
