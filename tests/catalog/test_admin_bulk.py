@@ -454,5 +454,5 @@ def test_every_table_the_engine_reads_exports_every_field_and_imports_it_back(
 def test_the_llm_list_offers_both_imports(client, staff):
     html = client.get("/admin/catalog/llmmodel/").content.decode()
     assert 'href="import/"' in html and "Import from config.json, GGUF or the Hub" in html
-    assert "'/admin/catalog/llmmodel/import-file/'" in html  # CSV or XLSX
+    assert "'/admin/catalog/llmmodel/import-file/' class=\"import_link\">Import CSV or XLSX" in html
     assert client.get("/admin/catalog/llmmodel/import-file/").context["form"] is not None
