@@ -14,7 +14,7 @@ from django.http import QueryDict
 from catalog.models import DiffusionModel, Gpu, Quantization
 from catalog.pages import POPULAR_GPUS
 from estimator import ENGINE_VERSION, DiffusionEstimate, DiffusionSpec, DiffusionWorkload, estimate_diffusion
-from estimator.diffusion import NO_FLOAT8_BACKENDS
+from estimator.diffusion_files import NO_FLOAT8_BACKENDS, gguf_formats, why_no_gguf
 from estimator.diffusion_schema import DiffusionPlan
 from estimator.diffusion_speed import DenoiserShape, format_range, format_seconds, host_link_gb_s
 from estimator.diffusion_strategies import DIFFUSION_STRATEGIES, NOT_OFFERED
@@ -66,6 +66,12 @@ def not_on(quant: str, backends) -> str | None:
     return next((why for b in sorted(backends) if (why := NOT_ON_BACKEND.get((quant, b)))), None)
 
 
+def no_file(quant: str, model: str | None) -> str | None:
+    """Why the model's denoiser has no file in this GGUF format for the commands to load (the engine's
+    `diffusion_files`, which names each file); None where it has one, or the format is no GGUF."""
+    return why_no_gguf(model, quant) if model else None
+
+
 class DiffusionForm(QuestionForm):
     """model (an image or video model) + format of its denoiser + devices + picture size, steps, frames.
     The GPUs and their counts are read and checked as for an LLM (QuestionForm)."""
@@ -113,10 +119,24 @@ class DiffusionForm(QuestionForm):
         if gpus and "count" not in self.errors:
             self.one_machine(None)  # a Mac with another GPU: separate machines, and images are not split
             self.no_ram_beside(data)
-        if quant and gpus and (why := not_on(quant.slug, {g.backend for g in gpus.values()})):
-            self.add_error("quant", f"{quant.name} does not load here: {why}. Pick BF16 or a GGUF format.")
-            self.fixes += [("quant", {"quant": ""}), ("quant", {"quant": "q8_0"})]
+        if quant and model and gpus:
+            self.check_format(quant, model, {g.backend for g in gpus.values()})
         return data
+
+    def check_format(self, quant: Quantization, model: DiffusionModel, backends: set[str]) -> None:
+        """The denoiser's format loads on these backends and has a file for the commands to load (a GGUF of
+        this model that `estimator.diffusion_files` names); else the error next to the format, with fixes."""
+        held = [f for f in FORMATS if f in gguf_formats(model.slug)]  # its GGUF files, widest first
+        if why := not_on(quant.slug, backends):
+            pick = "BF16 or a GGUF format" if held else "BF16"
+            self.add_error("quant", f"{quant.name} does not load here: {why}. Pick {pick}.")
+            self.fixes += [("quant", {"quant": ""}), *[("quant", {"quant": f}) for f in held[:1]]]
+        elif why := no_file(quant.slug, model.slug):
+            offered = ["bf16", *(["fp8"] if not not_on("fp8", backends) else []), *held]
+            names = [f.upper() for f in offered]
+            pick = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
+            self.add_error("quant", f"{quant.name} of {model.name} is not offered: {why}. Pick {pick}.")
+            self.fixes += [("quant", {"quant": ""}), *[("quant", {"quant": f}) for f in offered[1:2]]]
 
     @property
     def shape(self) -> DenoiserShape | None:
@@ -280,7 +300,10 @@ def smaller_formats(form: DiffusionForm) -> list[Quantization]:
     return [
         formats[slug]
         for slug in FORMATS
-        if slug in formats and formats[slug].bits_per_weight < current and not not_on(slug, backends)
+        if slug in formats
+        and formats[slug].bits_per_weight < current
+        and not not_on(slug, backends)
+        and not no_file(slug, form.cleaned_data["model"].slug)
     ]
 
 
@@ -477,6 +500,7 @@ def estimate_json(result: DiffusionEstimate, form: DiffusionForm) -> dict:
         "recommended": result.recommended,
         "assumed_ram_gb": assumed_ram_gb(result, form),
         "reason": result.reason,
+        "text_encoder": result.text_encoder,
         "permalink": f"/?{form.canonical_query()}",
         "workload": {name: form.cleaned_data[name] for name in ("width", "height", "steps", "frames")},
         "plans": [
@@ -520,6 +544,10 @@ ESTIMATE_SCHEMA = {  # /api/v1/estimate for an image or video model, as estimate
             "description": "no ram_gb given and only an offload plan runs it: the system RAM assumed (GB)",
         },
         "reason": {"type": "string"},
+        "text_encoder": {
+            "type": "string",
+            "description": "the T5-XXL text encoder file the memory and times assume; empty without a T5",
+        },
         "permalink": {"type": "string"},
         "workload": {
             "type": "object",

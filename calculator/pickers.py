@@ -21,7 +21,7 @@ from catalog.runtimes import RUNTIME_CHOICES
 from estimator.speed import DEFAULT_RAM_BANDWIDTH_GB_S
 
 from .combination import BACKEND_CHOICES, Combination, shared_backends
-from .diffusion_answer import FORMATS, is_diffusion, not_on
+from .diffusion_answer import FORMATS, is_diffusion, no_file, not_on
 
 # An option: (value, '<option value="…"', '>label</option>', listed); " selected" goes between.
 Option = tuple[str, str, str, bool]
@@ -424,17 +424,20 @@ def diffusion_quant_options(form) -> SafeString:
     combination = _combination(form)
     backends = combination.backends if combination else ()
     chosen = form.data.get("quant") or ""
-    runs, elsewhere = [], []
+    model = form.data.get("model")
+    runs, elsewhere, unnamed = [], [], []
     for slug in FORMATS[1:]:  # BF16 is the usual
-        if (why := not_on(slug, backends)) is None:
-            runs.append(rows[slug])
-        else:
+        if (why := not_on(slug, backends)) is not None:
             elsewhere.append(_noted(rows[slug], why, disabled=slug != chosen))
+        elif (why := no_file(slug, model)) is not None:
+            unnamed.append(_noted(rows[slug], why, disabled=slug != chosen))
+        else:
+            runs.append(rows[slug])
+    groups = [(f"Not on {combination.hardware(short=True)}" if combination else "", elsewhere)]
+    groups.append(("No file of this model", unnamed))
     return mark_safe(
         options([_option("", "Usual for the model: BF16"), *runs], chosen, chosen=FORMATS)
-        + (
-            _group(f"Not on {combination.hardware(short=True)}", options(elsewhere, chosen, chosen=FORMATS))
-            if elsewhere
-            else ""
+        + "".join(
+            _group(label, options(members, chosen, chosen=FORMATS)) for label, members in groups if members
         )
     )

@@ -7,7 +7,8 @@ pipelines at once (`diffusion_parallel`). Never a tensor or layer split of the d
 the recommended one's reason written: `estimate_diffusion`, the one entry point.
 """
 
-from .diffusion_commands import commands_for, diffusers_ram_bytes
+from .diffusion_commands import as_loaded, commands_for, diffusers_ram_bytes, t5_in_8_bit_here
+from .diffusion_files import NO_FLOAT8_BACKENDS, T5_FILES, T5_XXL, gguf_formats, t5_bits, t5_in_8_bits
 from .diffusion_memory import (
     activation_bytes,
     activation_formula,
@@ -32,17 +33,21 @@ from .units import format_bytes
 MODULE_IN_FLIGHT = "one module at a time"  # sequential offload's tensor on the GPU besides what stays there
 
 
-def _in_format(model: DiffusionSpec, w: DiffusionWorkload) -> DiffusionSpec:
+def _in_format(model: DiffusionSpec, w: DiffusionWorkload, backends: set[str]) -> DiffusionSpec:
     """The model with its denoisers (both of Wan 2.2 A14B's experts) stored at the workload's bits per weight
-    (FP8, GGUF); the other components as released."""
-    if w.denoiser_bits is None:
-        return model
+    (FP8, GGUF), its T5-XXL at 8 bits where `diffusion_files.t5_in_8_bits` says so; the other components as
+    released."""
     dens = model.denoisers
-    stored = tuple(
-        c.model_copy(update={"bytes_per_param": w.denoiser_bits / 8}) if any(c is d for d in dens) else c
-        for c in model.components
-    )
-    return model.model_copy(update={"components": stored})
+    t5_8_bits = t5_in_8_bits(w, backends)
+
+    def stored(c: DiffusionComponent) -> DiffusionComponent:
+        if w.denoiser_bits is not None and any(c is d for d in dens):
+            return c.model_copy(update={"bytes_per_param": w.denoiser_bits / 8})
+        if t5_8_bits and c.name == T5_XXL:
+            return c.model_copy(update={"bytes_per_param": 1})
+        return c
+
+    return model.model_copy(update={"components": tuple(stored(c) for c in model.components)})
 
 
 def _one_pipeline_plans(
@@ -192,12 +197,15 @@ def _timed(
         # the time of each command: ComfyUI runs the plan as timed; diffusers' sequential offload copies the
         # whole denoiser every step through accelerate's hooks; for a pair of GPUs ComfyUI has no command
         update["command_timing"] = {"comfyui": t, "diffusers": t}
-        if plan.strategy == "sequential_offload":
+        if plan.strategy == "sequential_offload":  # the components as the diffusers code loads them
+            loaded = as_loaded(plan.strategy, model)
             slow = timing(
                 shape,
                 gpus[0],
                 **size,
-                transfer_per_image_bytes=sum(c.weights_bytes for c in model.components if c is not den),
+                transfer_per_image_bytes=sum(
+                    c.weights_bytes for c in loaded.components if c.name != den.name
+                ),
                 transfer_per_step_bytes=den.weights_bytes,
                 copy_gb_s=min(SEQUENTIAL_OFFLOAD_GB_S, host_copy_gb_s(gpus[0], host_links)),
             )
@@ -227,17 +235,18 @@ def _streamed_per_step(plan: DiffusionPlan, den: DiffusionComponent) -> int:
 # (fixtures/catalog/quantizations.json): those narrower than the one asked.
 DENOISER_FORMATS = (("FP8", 8.0), ("Q8_0", 8.5008), ("Q6_K", 6.5633), ("Q5_K_S", 5.5704), ("Q4_K_S", 4.6672))
 FLOAT_FORMATS = {"FP8"}  # the others are GGUF files
-NO_FLOAT8_BACKENDS = ("metal",)  # PyTorch on Apple silicon (MPS) has no float8 type: no FP8 denoiser there
 
 
-def _smaller(bits: float | None, float8: bool = True) -> str:
-    """'FP8, GGUF Q8_0 to Q4_K_S' from BF16 (`bits` None: as released), 'GGUF Q6_K to Q4_K_S' from FP8 (and
-    where the devices load no FP8, `float8` False); empty from the narrowest."""
-    names = [
-        name
-        for name, b in DENOISER_FORMATS
-        if (bits is None or b < bits - 1e-6) and (float8 or name not in FLOAT_FORMATS)
-    ]
+def _loadable(float8: bool, gguf: frozenset[str]) -> list[tuple[str, float]]:
+    """DENOISER_FORMATS that load here: FP8 where the devices load float8, each GGUF the model has a file of
+    (`diffusion_files.gguf_formats`)."""
+    return [(n, b) for n, b in DENOISER_FORMATS if (float8 if n in FLOAT_FORMATS else n.lower() in gguf)]
+
+
+def _smaller(bits: float | None, loadable: list[tuple[str, float]]) -> str:
+    """'FP8, GGUF Q8_0 to Q4_K_S' from BF16 (`bits` None: as released), 'GGUF Q6_K to Q4_K_S' from FP8, of the
+    `loadable` formats; empty from the narrowest."""
+    names = [name for name, b in loadable if bits is None or b < bits - 1e-6]
     floats = [n for n in names if n in FLOAT_FORMATS]
     gguf = [n for n in names if n not in FLOAT_FORMATS]
     if gguf:
@@ -246,13 +255,19 @@ def _smaller(bits: float | None, float8: bool = True) -> str:
 
 
 def _no_fit_reason(
-    plans: list[DiffusionPlan], *, unified: bool = False, bits: float | None = None, float8: bool = True
+    plans: list[DiffusionPlan],
+    *,
+    unified: bool = False,
+    bits: float | None = None,
+    float8: bool = True,
+    gguf: frozenset[str] = frozenset(),
 ) -> str:
     """Why nothing fits, in the visitor's numbers, read off the sequential-offload plan (there when RAM
     was given): the system RAM it needs against what was given, or the GPU that is too small even so.
-    On unified memory (no RAM beside the GPU's) only a smaller format is left: those narrower than the
-    denoiser's `bits` (None: as released) are offered; at the narrowest, none is."""
-    names = _smaller(bits, float8)
+    On unified memory (no RAM beside the GPU's) only a smaller format is left: those that load here
+    (`_loadable`) narrower than the denoiser's `bits` (None: as released) are offered; at the narrowest, none is."""
+    loadable = _loadable(float8, gguf)
+    names = _smaller(bits, loadable)
     smaller = f"a smaller format of the denoiser ({names})"
     if not names:  # no smaller format left to offer
         or_smaller = or_pick = ""
@@ -260,11 +275,9 @@ def _no_fit_reason(
         or_smaller, or_pick = f" or {smaller}", f" or pick {smaller}"
     sequential = next((p for p in plans if p.strategy == "sequential_offload"), None)
     if unified:
-        return (
-            f"No plan fits, even at {DENOISER_FORMATS[-1][0]}."
-            if not names
-            else f"No plan fits: pick {smaller}."
-        )
+        if names:
+            return f"No plan fits: pick {smaller}."
+        return f"No plan fits, even at {loadable[-1][0]}." if loadable else "No plan fits."
     if sequential is None:
         return f"No plan fits: give the system RAM for sequential offload{or_pick}."
     host = next(d for d in sequential.devices if d.kind == "host")
@@ -334,6 +347,34 @@ def _explanations(
     return explanations
 
 
+def _text_encoder(model: DiffusionSpec, w: DiffusionWorkload, best: DiffusionPlan | None) -> str:
+    """Which T5-XXL file the memory and times assume (`diffusion_files.t5_in_8_bits`), and how each command
+    loads it; empty for a model without a T5-XXL."""
+    bits = t5_bits(model)
+    if bits is None:
+        return ""
+    t5 = next(c for c in model.components if c.name == T5_XXL)
+    if bits == 16:
+        why = (
+            " (PyTorch on Apple silicon has no float8 type for the 8-bit one)"
+            if w.denoiser_format != "bf16"
+            else f"; with an FP8 or GGUF denoiser it is sized at 8 bits, {T5_FILES[8]}"
+        )
+        return (
+            f"Sized with the T5-XXL text encoder as released, {format_bytes(t5.weights_bytes)} in 16 bits: "
+            f"{T5_FILES[16]} in ComfyUI{why}."
+        )
+    in_diffusers = (
+        "the diffusers code of sequential offload loads it as released and says what that needs"
+        if best is not None and not t5_in_8_bit_here(best.strategy, model)
+        else "bitsandbytes' 8-bit T5 in diffusers"
+    )
+    return (
+        f"Sized with the T5-XXL text encoder in 8 bits beside the smaller denoiser, {format_bytes(t5.weights_bytes)}: "
+        f"{T5_FILES[8]} in ComfyUI, {in_diffusers}."
+    )
+
+
 def estimate_diffusion(
     *,
     model: DiffusionSpec,
@@ -346,7 +387,7 @@ def estimate_diffusion(
     if not devices:
         raise ValueError("at least one device is needed")
     w = workload or DiffusionWorkload()
-    model = _in_format(model, w)
+    model = _in_format(model, w, {d.backend for d in devices})
     den = model.denoiser
     rig = Rig.of(devices)
     gpus = rig.gpus
@@ -379,6 +420,7 @@ def estimate_diffusion(
             unified=all(d.unified_memory for d in gpus),
             bits=w.denoiser_bits,
             float8=not any(d.backend in NO_FLOAT8_BACKENDS for d in gpus),
+            gguf=gguf_formats(model.slug),
         )
     else:
         values = {"denoiser": den.name, "gpu": main.name, "gpus": best.gpus_used}
@@ -386,6 +428,7 @@ def estimate_diffusion(
             values |= _streamed(best, den)
         reason = DIFFUSION_STRATEGIES[best.strategy].reason.format(**values)
     return DiffusionEstimate(
+        text_encoder=_text_encoder(model, w, best),
         model=model.slug,
         plans=tuple(ranked),
         recommended=best.strategy if best else None,

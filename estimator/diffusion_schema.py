@@ -113,6 +113,9 @@ class DiffusionEstimate(Frozen):
     reason: str
     not_supported: dict[str, str]
     explanations: dict[str, Explanation]
+    text_encoder: str = Field(
+        default="", description="the T5-XXL text encoder file the memory and times assume; empty without a T5"
+    )
 
     @property
     def recommended_plan(self) -> DiffusionPlan | None:

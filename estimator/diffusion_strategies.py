@@ -29,6 +29,9 @@ class WholePipelineInRam:
 
     held: str
     if_short: str
+    # said only where the pipeline as loaded is larger than the plan's components (a plan that keeps all of
+    # them in system RAM once, as sequential offload does)
+    beyond_plan: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,10 @@ class DiffusionStrategyInfo:
     balanced: bool = False
     # where each process of the diffusers code holds its whole pipeline in system RAM, more than the plan's
     diffusers_ram: WholePipelineInRam | None = None
+    # the diffusers code loads a T5-XXL sized at 8 bits with bitsandbytes, as diffusers' bitsandbytes guide does
+    # for FLUX (https://huggingface.co/docs/diffusers/quantization/bitsandbytes: pipe.to() or
+    # enable_model_cpu_offload(), device_map); False where the plan's offload is not documented with 8-bit models
+    bitsandbytes: bool = True
 
     @property
     def label(self) -> str:
@@ -121,6 +128,15 @@ DIFFUSION_STRATEGIES: dict[DiffusionStrategy, DiffusionStrategyInfo] = {
         reason="Only sequential offload fits: {streamed} is copied from system RAM at every step{cost}.",
         comfyui_flag="--lowvram",
         diffusers_call="pipe.enable_sequential_cpu_offload()",
+        # accelerate moves an 8-bit bitsandbytes model module by module only from accelerate 1.13 and
+        # bitsandbytes 0.48 (diffusers' pipeline_utils.py at 58eb52c0, module_is_sequentially_offloaded): the T5
+        # stays as released, and the RAM it then needs is said where it is more than the plan's
+        bitsandbytes=False,
+        diffusers_ram=WholePipelineInRam(
+            held="as it loads it",
+            if_short="run the ComfyUI command, which loads the smaller files",
+            beyond_plan=True,
+        ),
     ),
 }
 

@@ -501,3 +501,57 @@ def test_a_smaller_format_that_spares_most_of_the_ram_is_suggested(client, catal
         r"Q6_K: component offload, about [\d.]+ min, with [\d.]+ GiB of system RAM in use", first["text"]
     )
     assert first["url"].endswith("&quant=q6_k")
+
+
+# An 8 GB card on eight PCIe 4.0 lanes, as the review's RTX 4060 (not in the catalog's fixtures): 96 tensor cores
+# × 256 FP16 FLOPs per clock × 2.46 GHz, halved for FP32 accumulate on GeForce: 30.2 TFLOPS.
+def eight_gb_card():
+    return make_gpu(
+        slug="eight-gb-card", name="8 GB Card", memory_bytes=8 * GIB, bandwidth_gb_s=272.0, fp16_tflops=30.2,
+        bus_interface="PCIe 4.0 x8",
+    )  # fmt: skip
+
+
+def test_flux_q4_k_s_on_an_8_gb_card_runs_with_16_gb_and_says_which_t5_it_assumes(client, catalog):
+    """The review: the T5-XXL counted in BF16 whatever the format, so FLUX on an 8 GB card with 16 GB of RAM
+    said No; ComfyUI's low-memory workflow loads t5xxl_fp8_e4m3fn beside a GGUF."""
+    eight_gb_card()
+    html = client.get("/?model=flux-1-dev&gpu=eight-gb-card&quant=q4_k_s").content.decode()
+    assert text(html, "verdict").startswith(
+        "Yes, with 16 GB of system RAM or more: FLUX.1 [dev] runs on 1× 8 GB Card with sequential offload"
+    )
+    said = text(html, "text-encoder")
+    assert said.startswith(
+        "Sized with the T5-XXL text encoder in 8 bits beside the smaller denoiser, 4.4 GiB"
+    )
+    assert "t5xxl_fp8_e4m3fn.safetensors in ComfyUI" in said
+    comfy, code = text(html, "comfyui-command"), text(html, "diffusers-code")
+    assert "flux1-dev-Q4_K_S.gguf from https://huggingface.co/city96/FLUX.1-dev-gguf" in comfy
+    assert "t5xxl_fp8_e4m3fn.safetensors (the T5-XXL in 8 bits)" in comfy
+    assert "https://huggingface.co/city96/FLUX.1-dev-gguf/blob/main/flux1-dev-Q4_K_S.gguf" in code
+    assert "FluxTransformer2DModel.from_single_file(" in code and "<your .gguf>" not in code
+    # the diffusers code's own need beside it: its T5 as released
+    assert "# this code needs 17.8 GiB of system RAM" in code
+    api = client.get("/api/v1/estimate?model=flux-1-dev&gpu=eight-gb-card&quant=q4_k_s").json()
+    assert api["text_encoder"] == said and api["assumed_ram_gb"] == 16
+
+
+def test_a_gguf_format_without_a_file_is_refused_next_to_the_format(client, catalog):
+    html = markup.unescape(
+        client.get("/?model=stable-diffusion-xl&gpu=geforce-rtx-4090&quant=q4_k_s").content.decode()
+    )
+    assert (
+        "Q4_K_S of Stable Diffusion XL 1.0 (SDXL) is not offered: no GGUF of its UNet is published for "
+        "ComfyUI-GGUF or diffusers. Pick BF16 or FP8." in html
+    )
+    api = client.get("/api/v1/estimate?model=stable-diffusion-xl&gpu=geforce-rtx-4090&quant=q4_k_s")
+    assert api.status_code == 400 and "quant" in api.json()["errors"]
+    # SD 3.5 Large: city96's repository holds Q8_0 (and Q4_0), not the K-quants
+    large = markup.unescape(
+        client.get("/?model=stable-diffusion-3-5-large&gpu=geforce-rtx-4090&quant=q6_k").content.decode()
+    )
+    assert "holds Q8_0, Q4_0, not Q6_K. Pick BF16, FP8 or Q8_0." in large
+    assert 'data-testid="verdict"' not in large
+    # the format picker puts them apart, disabled
+    page = client.get("/?model=stable-diffusion-xl&gpu=geforce-rtx-4090").content.decode()
+    assert '<optgroup label="No file of this model">' in page

@@ -149,11 +149,18 @@ def test_one_image_per_gpu_diffusers_code_loads_every_pipeline_into_ram_at_once(
         assert ("start each process once the one before has moved its pipeline to its GPU" in code) == said
 
 
+T5_8_BITS = (
+    4_762_000_000  # the T5-XXL's 4.762B weights at 1 byte: bitsandbytes' 8-bit T5 beside an FP8 or GGUF
+)
+
+
 @pytest.mark.parametrize(
     ("fmt", "bits", "loaded"),
     [
-        ("fp8", 8.0, FLUX_LOADED),  # loaded in bfloat16, cast to FP8 after (enable_layerwise_casting)
-        ("q4_k_s", 4.6672, int(12e9 * 4.6672 / 8) + 9_938_000_000),  # the GGUF file: 7.0 GB, and the others
+        # loaded in bfloat16, cast to FP8 after (enable_layerwise_casting); the T5 loaded in 8 bits
+        ("fp8", 8.0, FLUX_LOADED - T5_8_BITS),
+        # the GGUF file: 7.0 GB, and the others with the T5 in 8 bits
+        ("q4_k_s", 4.6672, int(12e9 * 4.6672 / 8) + 9_938_000_000 - T5_8_BITS),
     ],
 )
 def test_diffusers_loads_an_fp8_transformer_in_bf16_and_a_gguf_one_at_its_size(fmt, bits, loaded):

@@ -1,0 +1,203 @@
+"""The published files the image-model commands name, and the one rule for the text encoder's precision.
+
+- A GGUF of each model's denoiser: which repository and file holds it in each format, and which diffusers
+  class loads it (`from_single_file` with a `GGUFQuantizationConfig`, diffusers' GGUF guide:
+  https://huggingface.co/docs/diffusers/quantization/gguf). A model with none named here gets no GGUF format
+  (`gguf_formats`, `NO_GGUF`): a name is never guessed.
+- The T5-XXL text encoder in 8 bits where the denoiser is FP8 or a GGUF (`t5_in_8_bits`), as ComfyUI's
+  low-memory FLUX workflow loads it, and the ComfyUI folders each file goes in.
+
+Formats are the catalog's slugs (q4_k_s); a file name carries the same name in capitals (Q4_K_S).
+"""
+
+from dataclasses import dataclass
+
+from .diffusion_schema import DiffusionSpec, DiffusionWorkload
+
+# ---- GGUF denoisers ---------------------------------------------------------------------------------
+# The formats people run as GGUF (city96's and QuantStack's conversions); the calculator offers the first four.
+GGUF_FORMATS = ("q8_0", "q6_k", "q5_k_s", "q4_k_s", "q4_0")
+_ALL = frozenset(GGUF_FORMATS)
+
+
+@dataclass(frozen=True)
+class GgufDenoiser:
+    """Where the GGUF files of one model's denoiser are, and how diffusers loads them."""
+
+    loader: str  # the diffusers class whose from_single_file reads the file (loaders/single_file_model.py)
+    repo: str  # the Hugging Face repository holding the files
+    files: tuple[str, ...]  # one per denoiser, in the pipeline's order ("{quant}": Q4_K_S)
+    formats: frozenset[str] = _ALL  # the formats the repository holds, where it lacks some
+
+    def urls(self, fmt: str) -> tuple[str, ...]:
+        """Each denoiser's file in `fmt` as a page a visitor opens and from_single_file reads (the diffusers
+        GGUF guide passes such /blob/ addresses)."""
+        return tuple(
+            f"https://huggingface.co/{self.repo}/blob/main/{f.format(quant=fmt.upper())}" for f in self.files
+        )
+
+    def names(self, fmt: str) -> tuple[str, ...]:
+        """Each file's name, as it lands in a folder."""
+        return tuple(f.format(quant=fmt.upper()).rsplit("/", 1)[-1] for f in self.files)
+
+
+# By the catalog's model slug. The loader classes are those diffusers' from_single_file reads
+# (SINGLE_FILE_LOADABLE_CLASSES, src/diffusers/loaders/single_file_model.py, github:huggingface/diffusers at
+# 58eb52c0). Repositories, file names and formats:
+# - xinference's model specs (github:xorbitsai/inference at 7ecec16b, xinference/model/image/model_spec.json
+#   and video/model_spec.json: gguf_model_id, gguf_model_file_name_template, gguf_quantizations) for FLUX.1
+#   [dev], [schnell] and Kontext, SD 3.5 Large (F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 only) and Medium, Qwen-Image
+#   and HunyuanVideo;
+# - diffusers' own GGUF examples and tests for the file naming of city96's FLUX.1 [dev], SD 3.5, HiDream-I1 and
+#   LTX-Video repositories and QuantStack's Wan 2.2 ones (docs/source/en/quantization/gguf.md,
+#   docs/source/en/api/models/hidream_image_transformer.md, docs/source/en/api/pipelines/ltx_video.md,
+#   tests/models/transformers/test_models_transformer_wan.py, tests/pipelines/testing_utils/quantization.py);
+# - model downloaders' file lists for the formats of HiDream-I1-Full (Q8_0 to Q2_K), Wan 2.1 14B (Q8_0, Q6_K,
+#   Q5_K_S, Q4_K_S), Wan 2.2 A14B and TI2V-5B (Q8_0, Q6_K, Q5_K_S, Q4_K_S), Wan 2.1 1.3B (Q8_0, Q4_K_S, Q4_0
+#   found) and LTX-Video (Q8_0, Q6_K, Q4_K_S found); a format not found is not offered.
+GGUF_DENOISERS: dict[str, GgufDenoiser] = {
+    "flux-1-dev": GgufDenoiser(
+        "FluxTransformer2DModel", "city96/FLUX.1-dev-gguf", ("flux1-dev-{quant}.gguf",)
+    ),
+    "flux-1-schnell": GgufDenoiser(
+        "FluxTransformer2DModel", "city96/FLUX.1-schnell-gguf", ("flux1-schnell-{quant}.gguf",)
+    ),
+    "flux-1-kontext-dev": GgufDenoiser(
+        "FluxTransformer2DModel",
+        "bullerwins/FLUX.1-Kontext-dev-GGUF",
+        ("flux1-kontext-dev-{quant}.gguf",),
+        frozenset({"q8_0", "q6_k", "q5_k_s", "q4_k_s"}),
+    ),
+    "stable-diffusion-3-5-large": GgufDenoiser(
+        "SD3Transformer2DModel",
+        "city96/stable-diffusion-3.5-large-gguf",
+        ("sd3.5_large-{quant}.gguf",),
+        frozenset({"q8_0", "q4_0"}),
+    ),
+    "stable-diffusion-3-5-medium": GgufDenoiser(
+        "SD3Transformer2DModel", "city96/stable-diffusion-3.5-medium-gguf", ("sd3.5_medium-{quant}.gguf",)
+    ),
+    "hidream-i1-full": GgufDenoiser(
+        "HiDreamImageTransformer2DModel", "city96/HiDream-I1-Full-gguf", ("hidream-i1-full-{quant}.gguf",)
+    ),
+    "qwen-image": GgufDenoiser(
+        "QwenImageTransformer2DModel", "city96/Qwen-Image-gguf", ("qwen-image-{quant}.gguf",)
+    ),
+    "hunyuanvideo": GgufDenoiser(
+        "HunyuanVideoTransformer3DModel", "city96/HunyuanVideo-gguf", ("hunyuan-video-t2v-720p-{quant}.gguf",)
+    ),
+    "ltx-video": GgufDenoiser(
+        "LTXVideoTransformer3DModel",
+        "city96/LTX-Video-gguf",
+        ("ltx-video-2b-v0.9-{quant}.gguf",),
+        frozenset({"q8_0", "q6_k", "q4_k_s"}),
+    ),
+    "wan-2-1-t2v-1-3b": GgufDenoiser(
+        "WanTransformer3DModel",
+        "samuelchristlie/Wan2.1-T2V-1.3B-GGUF",
+        ("Wan2.1-T2V-1.3B-{quant}.gguf",),
+        frozenset({"q8_0", "q4_k_s", "q4_0"}),
+    ),
+    "wan-2-1-t2v-14b": GgufDenoiser(
+        "WanTransformer3DModel",
+        "city96/Wan2.1-T2V-14B-gguf",
+        ("wan2.1-t2v-14b-{quant}.gguf",),
+        frozenset({"q8_0", "q6_k", "q5_k_s", "q4_k_s"}),
+    ),
+    # two experts: `transformer` runs the high-noise steps, `transformer_2` the low-noise ones (WanPipeline)
+    "wan-2-2-t2v-a14b": GgufDenoiser(
+        "WanTransformer3DModel",
+        "QuantStack/Wan2.2-T2V-A14B-GGUF",
+        (
+            "HighNoise/Wan2.2-T2V-A14B-HighNoise-{quant}.gguf",
+            "LowNoise/Wan2.2-T2V-A14B-LowNoise-{quant}.gguf",
+        ),
+        frozenset({"q8_0", "q6_k", "q5_k_s", "q4_k_s"}),
+    ),
+    "wan-2-2-ti2v-5b": GgufDenoiser(
+        "WanTransformer3DModel",
+        "QuantStack/Wan2.2-TI2V-5B-GGUF",
+        ("Wan2.2-TI2V-5B-{quant}.gguf",),
+        frozenset({"q8_0", "q6_k", "q5_k_s", "q4_k_s", "q4_0"}),
+    ),
+}
+# Models whose denoiser has no GGUF the commands could load, and why (a GGUF format is not offered for them).
+NO_GGUF = {
+    # CogVideoXTransformer3DModel is not among the classes from_single_file reads (SINGLE_FILE_LOADABLE_CLASSES)
+    "cogvideox-2b": "diffusers reads no GGUF of CogVideoX's transformer",
+    "cogvideox-5b": "diffusers reads no GGUF of CogVideoX's transformer",
+    # ComfyUI-GGUF's README: "quantization wasn't feasible for regular UNET models (conv2d)"
+    "stable-diffusion-1-5": "no GGUF of its UNet is published for ComfyUI-GGUF or diffusers",
+    "stable-diffusion-xl": "no GGUF of its UNet is published for ComfyUI-GGUF or diffusers",
+}
+WHY_NOT_NAMED = "no GGUF file of it is named here"
+
+
+def gguf_denoiser(model: DiffusionSpec, fmt: str) -> GgufDenoiser | None:
+    """The GGUF files of `model`'s denoiser in `fmt`; None where there is none (or `fmt` is not a GGUF)."""
+    found = GGUF_DENOISERS.get(model.slug)
+    return found if found is not None and fmt in found.formats else None
+
+
+def gguf_formats(slug: str) -> frozenset[str]:
+    """The GGUF formats of a model's denoiser that a command can load."""
+    found = GGUF_DENOISERS.get(slug)
+    return found.formats if found else frozenset()
+
+
+def why_no_gguf(slug: str, fmt: str) -> str | None:
+    """Why the model's denoiser has no GGUF file in `fmt`; None where it has one or `fmt` is no GGUF."""
+    if fmt not in GGUF_FORMATS or fmt in gguf_formats(slug):
+        return None
+    if slug in NO_GGUF:
+        return NO_GGUF[slug]
+    if slug in GGUF_DENOISERS:
+        found = GGUF_DENOISERS[slug]
+        held = ", ".join(f.upper() for f in GGUF_FORMATS if f in found.formats)
+        return f"{found.repo} holds {held}, not {fmt.upper()}"
+    return WHY_NOT_NAMED
+
+
+# ---- The T5-XXL text encoder ---------------------------------------------------------------------------
+# The catalog's name of the T5-v1.1-XXL encoder (FLUX.1, SD 3.5, HiDream-I1, LTX-Video, CogVideoX).
+T5_XXL = "T5-v1.1-XXL encoder"
+# ComfyUI's FLUX examples (github:comfyanonymous/ComfyUI_examples at ab628cf3, flux/README.md): t5xxl_fp16 and
+# clip_l from https://huggingface.co/comfyanonymous/flux_text_encoders go in ComfyUI/models/clip/, "You can use
+# t5xxl_fp8_e4m3fn.safetensors instead for lower memory usage". The 8-bit file holds 1 byte a weight: 4.8 GB.
+T5_REPO = "comfyanonymous/flux_text_encoders"
+T5_FILES = {8: "t5xxl_fp8_e4m3fn.safetensors", 16: "t5xxl_fp16.safetensors"}
+# Where ComfyUI looks for each file (folder_paths.py: "text_encoders" is models/text_encoders or models/clip,
+# "diffusion_models" is models/unet or models/diffusion_models; the ComfyUI-GGUF README and its Unet Loader
+# (GGUF) node's page, github:city96/ComfyUI-GGUF web/docs/UnetLoaderGGUF.md, name both for a .gguf).
+COMFY_DENOISER_FOLDER = "ComfyUI/models/diffusion_models/ (or models/unet/)"
+COMFY_TEXT_ENCODER_FOLDER = "ComfyUI/models/text_encoders/ (or models/clip/)"
+COMFY_VAE_FOLDER = "ComfyUI/models/vae/"
+COMFY_GGUF_NODE = "https://github.com/city96/ComfyUI-GGUF"
+# The pipeline attribute holding the T5 (each pipeline's __init__, src/diffusers/pipelines/: FluxPipeline and
+# FluxKontextPipeline `text_encoder_2`, StableDiffusion3Pipeline and HiDreamImagePipeline `text_encoder_3`,
+# CogVideoXPipeline and LTXPipeline `text_encoder`), by the diffusers repository.
+T5_ATTRIBUTES = {
+    "black-forest-labs/FLUX.1-dev": "text_encoder_2",
+    "black-forest-labs/FLUX.1-schnell": "text_encoder_2",
+    "black-forest-labs/FLUX.1-Kontext-dev": "text_encoder_2",
+    "stabilityai/stable-diffusion-3.5-large": "text_encoder_3",
+    "stabilityai/stable-diffusion-3.5-medium": "text_encoder_3",
+    "HiDream-ai/HiDream-I1-Full": "text_encoder_3",
+    "THUDM/CogVideoX-5b": "text_encoder",
+    "THUDM/CogVideoX-2b": "text_encoder",
+    "Lightricks/LTX-Video": "text_encoder",
+}
+NO_FLOAT8_BACKENDS = ("metal",)  # PyTorch on Apple silicon (MPS) has no float8 type: no FP8 file loads there
+
+
+def t5_in_8_bits(workload: DiffusionWorkload, backends) -> bool:
+    """Whether the T5-XXL is loaded at 8 bits: where the denoiser is FP8 or a GGUF (the low-memory workflow that
+    picks a smaller denoiser picks the smaller encoder too) and the devices load float8. As released (16 bits)
+    beside a BF16 denoiser: ComfyUI recommends the FP16 file wherever the RAM allows it."""
+    return workload.denoiser_format != "bf16" and not any(b in NO_FLOAT8_BACKENDS for b in backends)
+
+
+def t5_bits(model: DiffusionSpec) -> int | None:
+    """The T5-XXL's bits per weight in `model` as sized (`diffusion._in_format`); None without a T5."""
+    t5 = next((c for c in model.components if c.name == T5_XXL), None)
+    return None if t5 is None else round(t5.bytes_per_param * 8)
