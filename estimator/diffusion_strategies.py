@@ -121,9 +121,11 @@ DIFFUSION_STRATEGIES: dict[DiffusionStrategy, DiffusionStrategyInfo] = {
             if_short="run the ComfyUI command, which keeps only the text encoders and VAE there",
         ),
     ),
+    # the weights copied to the GPU as they run (component-offload's page, "The tools"), not layers computed by
+    # the CPU (cpu-offload's page: llama.cpp's -ngl)
     "sequential_offload": DiffusionStrategyInfo(
         title="Sequential offload",
-        term="cpu-offload",
+        term="component-offload",
         parallel=False,
         reason="Only sequential offload fits: {streamed} is copied from system RAM at every step{cost}.",
         comfyui_flag="--lowvram",

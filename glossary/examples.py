@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from django.http import QueryDict
 
 from calculator import answer as answers
-from calculator import present
-from calculator.forms import QuestionForm
+from calculator import diffusion_answer, present
+from calculator.forms import QuestionForm, device_summary
 from calculator.question import Question
 from catalog.fitting import DEFAULTS
 from catalog.runtimes import BY_SLUG
@@ -61,6 +61,8 @@ def outcome(query: QueryDict | str) -> Outcome:
     """Ask the calculator, as the worked example on a term page and the calculator page itself do."""
     data = query if isinstance(query, QueryDict) else QueryDict(query.lstrip("/?"))
     text = data.urlencode()
+    if diffusion_answer.is_diffusion(data.get("model")):
+        return _image_outcome(data, text)
     form = QuestionForm(data)
     if not form.is_valid():
         return Outcome(text, errors="; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
@@ -79,11 +81,45 @@ def outcome(query: QueryDict | str) -> Outcome:
     )
 
 
+def _image_outcome(data: QueryDict, text: str) -> Outcome:
+    """An image or video model's question, answered as the calculator page answers it (its verdict, and the
+    recommended plan's strategy)."""
+    form = diffusion_answer.DiffusionForm(data)
+    if not form.is_valid():
+        return Outcome(text, errors="; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    result = diffusion_answer.answer(form)
+    verdict = diffusion_answer.verdict(result, form, diffusion_answer.smaller_formats(form))
+    return Outcome(
+        text,
+        fits=verdict.fits,
+        tight=verdict.fits and verdict.tight,
+        strategy=result.recommended or "",
+        text=verdict.text,
+    )
+
+
+def _image_question_words(data: QueryDict) -> str | None:
+    """An image or video question in words, as the calculator's folded summary says it: "FLUX.1 [dev], BF16,
+    on 1× GeForce RTX 3060 12 GB, 1024×1024, 28 steps"; None where the calculator does not take it."""
+    form = diffusion_answer.DiffusionForm(data)
+    if not form.is_valid():
+        return None
+    d = form.cleaned_data
+    video = f", {d['frames']} frames" if form.shape and form.shape.video else ""
+    said = [d["model"].name, d["quant"].name, f"on {device_summary(form.devices)}"]
+    said += [f"{d['width']}×{d['height']}{video}", f"{d['steps']} steps"]
+    said += [f"{d['ram_gb']} GB of system RAM"] if d.get("ram_gb") else []
+    return ", ".join(said)
+
+
 def question_words(query: str) -> str:
     """A calculator link's question in words, to tell it from the page's other links: "Llama 3.3 70B
     Instruct, Q4_K_M, on 2× GeForce RTX 3090, 32K context, llama.cpp, KV cache in q8_0". A query the
     calculator does not take (tests/glossary/test_examples.py fails on one) reads as it is."""
-    form = QuestionForm(QueryDict(query.lstrip("/?")))
+    data = QueryDict(query.lstrip("/?"))
+    if diffusion_answer.is_diffusion(data.get("model")):
+        return _image_question_words(data) or query
+    form = QuestionForm(data)
     if not form.is_valid():
         return query
     q = Question.from_form(form)

@@ -555,3 +555,10 @@ def test_a_gguf_format_without_a_file_is_refused_next_to_the_format(client, cata
     # the format picker puts them apart, disabled
     page = client.get("/?model=stable-diffusion-xl&gpu=geforce-rtx-4090").content.decode()
     assert '<optgroup label="No file of this model">' in page
+
+
+def test_sequential_offload_links_the_page_that_describes_it(client, catalog):
+    html = client.get(FLUX_ON_3060).content.decode()
+    row = re.search(r'<tr[^>]*data-strategy="sequential_offload".*?</tr>', html, re.S).group(0)
+    assert 'href="/glossary/component-offload/">Sequential offload</a>' in row
+    assert "/glossary/cpu-offload/" not in html
