@@ -21,6 +21,7 @@ from estimator.diffusion_strategies import DIFFUSION_STRATEGIES, NOT_OFFERED
 from estimator.units import GIB, format_bytes
 
 from .forms import QuestionForm, _group, device_summary, name_field, whole_number
+from .registry import image_error_pages
 
 SHAPES_FILE = settings.BASE_DIR / "fixtures" / "sources" / "diffusion_shapes.json"
 # The denoiser's formats people run: 16-bit as released, FP8 (ComfyUI's fp8_e4m3fn, the Comfy-Org and
@@ -449,6 +450,7 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
             (NOT_OFFERED[k].title, why, NOT_OFFERED[k].source) for k, why in result.not_supported.items()
         ],
         "diffusion_suggestions": changes,
+        "error_pages": image_error_pages(result, form.devices[0].backend),
         "engine_version": ENGINE_VERSION,
     }
 

@@ -8,7 +8,7 @@ no, the slow-offload page when the plan puts layers on the CPU.
 
 import re
 
-from estimator import Estimate, Plan
+from estimator import DiffusionEstimate, Estimate, Plan
 
 from .content import Page, library
 
@@ -42,6 +42,9 @@ SLOW_OFFLOAD_PAGE = "slow-cpu-offload"
 # vLLM refuses to start when the weights load but one request of --max-model-len does not fit the cache
 # (content/errors/vllm-max-seq-len-larger-than-kv-cache.md): the failure when a shorter context fits.
 CONTEXT_PAGES = {"vllm": "vllm-max-seq-len-larger-than-kv-cache"}
+# An image or video model's answer shows a ComfyUI and a diffusers command: each one's out-of-memory page, by the
+# backend that prints its message (both pages quote CUDA's; none is linked elsewhere rather than CUDA's).
+IMAGE_OOM_PAGES = {"cuda": ("comfyui-allocation-on-device", "diffusers-cuda-out-of-memory")}
 
 MIN_WORDS = 3  # a paste shorter than this is a word search, not an error text
 PART = 0.8  # the share of words that must match for a paste to "contain" a message or a part of one
@@ -115,3 +118,11 @@ def pages_for(result: Estimate, runtime: str, backend: str, shown: Plan) -> list
     if shown.strategy == "cpu_offload":
         slugs.append(SLOW_OFFLOAD_PAGE)
     return [errors[s] for s in slugs if s in errors]
+
+
+def image_pages_for(result: DiffusionEstimate, backend: str) -> list[Page]:
+    """The error pages an image or video model's answer links when its verdict is no or tight (as `pages_for`
+    decides for an LLM): the out-of-memory pages of its commands on the `backend` it runs on."""
+    plan = result.recommended_plan
+    slugs = IMAGE_OOM_PAGES.get(backend, ()) if plan is None or plan.tight else ()
+    return [library().errors[s] for s in slugs if s in library().errors]

@@ -557,6 +557,23 @@ def test_a_gguf_format_without_a_file_is_refused_next_to_the_format(client, cata
     assert '<optgroup label="No file of this model">' in page
 
 
+def test_an_image_answer_that_does_not_fit_links_its_tools_out_of_memory_pages(client, catalog):
+    """The review: an image model's "No" linked no error page, though ComfyUI's and diffusers' exist."""
+    no = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb&ram_gb=16").content.decode()
+    assert text(no, "verdict").startswith("No:")
+    assert text(no, "error-pages") == (
+        "If it fails: ComfyUI: torch.OutOfMemoryError: Allocation on device · "
+        "diffusers: CUDA out of memory when running a pipeline"
+    )
+    assert 'href="/errors/comfyui-allocation-on-device/"' in no
+    assert 'href="/errors/diffusers-cuda-out-of-memory/"' in no
+    roomy = client.get("/?model=stable-diffusion-1-5&gpu=geforce-rtx-4090").content.decode()
+    assert 'data-testid="error-pages"' not in roomy
+    # both pages quote CUDA's messages: none on a Mac
+    mac = client.get("/?model=hunyuanvideo&gpu=apple-m4-pro-48gb").content.decode()
+    assert text(mac, "verdict").startswith("No:") and 'data-testid="error-pages"' not in mac
+
+
 def test_sequential_offload_links_the_page_that_describes_it(client, catalog):
     html = client.get(FLUX_ON_3060).content.decode()
     row = re.search(r'<tr[^>]*data-strategy="sequential_offload".*?</tr>', html, re.S).group(0)
