@@ -2,7 +2,8 @@
 
 `parse(text) -> Rig` reads, in pure Python, what a visitor pastes:
 
-- `nvidia-smi` (its table) and `nvidia-smi -L`;
+- `nvidia-smi` (its table), `nvidia-smi -L`, `nvidia-smi --query-gpu=name,memory.total --format=csv` (with or
+  without `noheader`, `nounits`) and `nvidia-smi -q`;
 - `rocm-smi --showproductname` and `--showmeminfo vram` (plain, `--csv` or `--json`);
 - `system_profiler SPDisplaysDataType` (and SPHardwareDataType's `Memory:`, `sysctl hw.memsize`);
 - `free` (`-g`, `-m`, `-h` or kibibytes), `/proc/meminfo`, `lscpu`'s model name;
@@ -10,9 +11,11 @@
 
 Tests (tests/calculator/test_rig.py) run each reader on published outputs, cited next to each sample.
 
-`match(rig) -> Matched` is the one function that asks the database: it maps each name to a catalog GPU
-with the catalog's search (`Gpu.objects.search`: every word of the name, ignoring case and punctuation),
-and picks among the rows found by memory, then by name, then by board power.
+`match(rig) -> Matched` is the one function that asks the database: it maps each name to a catalog GPU,
+by the names NVIDIA's driver gives its data-center parts (`DRIVER_NAMES`), else with the catalog's search
+(`Gpu.objects.search`: every word of the name, ignoring case and punctuation), and picks among the rows
+found by memory (the paste's, else the size the name gives), then by name, then by board power. Rows
+alike in all the paste gives are not picked among: the visitor is asked to choose.
 """
 
 import csv
@@ -74,6 +77,86 @@ def _nvidia_smi(lines: list[str]) -> list[Device]:
 
 def _nvidia_smi_list(lines: list[str]) -> list[Device]:
     return [Device(name=m.group(2)) for line in lines if (m := SMI_LIST.match(line))]
+
+
+# nvidia-smi --query-gpu=name,memory.total --format=csv: a header naming the fields asked for, each unit in
+# brackets ("name, memory.total [MiB]"), then a line per GPU ("NVIDIA H200, 143771 MiB"); `noheader` leaves
+# the header out, `nounits` the units ("NVIDIA H200, 143771") (nvidia-smi(1), --format).
+CSV_FIELD = re.compile(r"^([a-z][a-z0-9_.]*)(?: \[[^\]]+\])?$")
+CSV_MIB = re.compile(r"^(\d+)(?: MiB)?$")
+CSV_WATTS = re.compile(r"^(\d+(?:\.\d+)?)(?: W)?$")
+# Without a header, a line is a GPU's when a field is a name as the driver gives it (its brand first)
+DRIVER_BRAND = re.compile(r"^(?:NVIDIA|Tesla|Quadro|GeForce|TITAN)\b")
+
+
+def _nvidia_smi_csv(lines: list[str]) -> list[Device]:
+    """Lines of `nvidia-smi --query-gpu=... --format=csv`. With the header, each field by its name; without
+    it, the name is the field that starts with NVIDIA's brand and memory.total the first whole number of
+    1,024 MiB or more (or the largest in MiB): the order `--query-gpu=name,memory.total` prints them in."""
+    devices: list[Device] = []
+    columns: list[str] | None = None
+    for line in lines:
+        fields = [f.strip() for f in line.split(",")]
+        found = [CSV_FIELD.match(f) for f in fields]
+        if all(found) and {"name", "gpu_name"} & {m.group(1) for m in found if m}:
+            columns = [m.group(1) for m in found if m]
+            continue
+        if columns is not None and len(fields) == len(columns):
+            row = dict(zip(columns, fields, strict=True))
+            if name := row.get("name") or row.get("gpu_name"):
+                memory = CSV_MIB.match(row.get("memory.total", ""))
+                power = CSV_WATTS.match(row.get("power.limit", ""))
+                devices.append(
+                    Device(
+                        name=name,
+                        memory_mib=int(memory.group(1)) if memory else None,
+                        power_w=round(float(power.group(1))) if power else None,
+                    )
+                )
+        elif columns is None and (names := [f for f in fields if DRIVER_BRAND.match(f)]):
+            with_units = [int(f[:-4]) for f in fields if re.fullmatch(r"\d+ MiB", f)]
+            whole = [int(f) for f in fields if f.isdecimal() and int(f) >= 1024]
+            memory_mib = max(with_units) if with_units else next(iter(whole), None)
+            devices.append(Device(name=names[0], memory_mib=memory_mib))
+    return devices
+
+
+# nvidia-smi -q: a block per GPU ("GPU 00000000:01:00.0"), its "Product Name" and, in the "FB Memory Usage"
+# section, its "Total" ("49140 MiB"); the power cap in "GPU Power Readings" ("Power Readings" before driver 535)
+SMI_Q_GPU = re.compile(rf"^GPU {BUS_ID}\s*$")
+SMI_Q_FIELD = re.compile(r"^( *)([A-Za-z][\w .()/-]*?)\s*(?::\s*(.*?))?\s*$")
+SMI_Q_MIB = re.compile(r"^(\d+) MiB$")
+SMI_Q_WATTS = re.compile(r"^(\d+(?:\.\d+)?) W$")
+
+
+def _nvidia_smi_q(lines: list[str]) -> list[Device]:
+    found: list[dict] = []
+    section = ""
+    for line in lines:
+        if SMI_Q_GPU.match(line):
+            found.append({})
+            continue
+        m = SMI_Q_FIELD.match(line)
+        if not found or not m:
+            continue
+        indent, key, value = len(m.group(1)), m.group(2), m.group(3)
+        if value is None:  # a section's title
+            section = key if indent <= 4 else section
+            continue
+        if indent <= 4:
+            section = ""
+        gpu = found[-1]
+        if key == "Product Name" and not section:
+            gpu["name"] = value
+        elif key == "Total" and section == "FB Memory Usage" and (mib := SMI_Q_MIB.match(value)):
+            gpu["memory_mib"] = int(mib.group(1))
+        elif (
+            key in ("Current Power Limit", "Power Limit")
+            and section.endswith("Power Readings")
+            and (watts := SMI_Q_WATTS.match(value))
+        ):
+            gpu.setdefault("power_w", round(float(watts.group(1))))
+    return [Device(**gpu) for gpu in found if gpu.get("name")]
 
 
 # ---- rocm-smi ----------------------------------------------------------------------------------------
@@ -229,10 +312,19 @@ def _free_unit(flags: list[str]) -> str:
 VENDOR_READERS = (
     ("nvidia-smi", lambda text, lines: _nvidia_smi(lines)),
     ("nvidia-smi -L", lambda text, lines: _nvidia_smi_list(lines)),
+    ("nvidia-smi -q", lambda text, lines: _nvidia_smi_q(lines)),
+    ("nvidia-smi --query-gpu", lambda text, lines: _nvidia_smi_csv(lines)),
     ("rocm-smi", _rocm_smi),
     ("system_profiler", lambda text, lines: _macos(lines)),
 )
-FAMILIES = {"nvidia-smi": "nvidia", "nvidia-smi -L": "nvidia", "rocm-smi": "amd", "system_profiler": "apple"}
+FAMILIES = {
+    "nvidia-smi": "nvidia",
+    "nvidia-smi -L": "nvidia",
+    "nvidia-smi -q": "nvidia",
+    "nvidia-smi --query-gpu": "nvidia",
+    "rocm-smi": "amd",
+    "system_profiler": "apple",
+}
 LLAMA_CPP_READERS = (("llama.cpp (CUDA/ROCm)", GGML_CUDA), ("llama.cpp (Vulkan)", GGML_VULKAN))
 
 
@@ -274,11 +366,42 @@ def parse(text: str) -> Rig:
 
 VENDOR_WORDS = {"nvidia", "amd", "ati", "intel", "apple"}
 TRADEMARKS = re.compile(r"\((?:R|TM)\)|[®™]")
-SIZE = re.compile(r"\b\d+\s*[GT]B\b", re.I)
+SIZE = re.compile(r"\b(\d+)\s*([GT])B\b", re.I)
 # Names llama.cpp prints for a chip the catalog lists under another name: the Radeon 8060S is the GPU of
 # the Ryzen AI Max+ 395 (Strix Halo); bench/data/public_measurements.json has it under both names.
 ALIASES = {"radeon 8060s graphics": "Ryzen AI Max+ 395", "radeon 8060s": "Ryzen AI Max+ 395"}
 MEMORY_TOLERANCE = 0.1  # nvidia-smi prints 24576 MiB for a 24 GiB card, 81559 MiB for an 80 GB H100
+# The names NVIDIA's driver gives its data-center parts (what nvidia-smi, NVML and CUDA's device name, which
+# llama.cpp prints, say), each the catalog row it is. The driver's own list of the products it supports, by PCI
+# id (NVIDIA/open-gpu-kernel-modules README.md, "Compatible GPUs", 560.31.02:
+# https://github.com/NVIDIA/open-gpu-kernel-modules/blob/560.31.02/README.md), names the H100 SXM5 board
+# (2330) "NVIDIA H100 80GB HBM3", the PCIe card (2331) "NVIDIA H100 PCIe", the H100 NVL (2321) "NVIDIA H100
+# NVL", the H200 SXM (2335) "NVIDIA H200", and the A100s "NVIDIA A100-SXM4-80GB" (20B2), "NVIDIA A100-SXM4-40GB"
+# (20B0), "NVIDIA A100 80GB PCIe" (20B5), "NVIDIA A100-PCIE-40GB" (20F1); the H800s and A800s alike. Searched by
+# their words, "NVIDIA H100 80GB HBM3" finds the PCIe card as well as the SXM5 module, and "NVIDIA H200" the
+# H200 NVL as well as the SXM.
+DRIVER_NAMES = {
+    "NVIDIA H100 80GB HBM3": "h100-sxm5-80-gb",
+    "NVIDIA H100 PCIe": "h100-pcie-80-gb",
+    "NVIDIA H100 NVL": "h100-nvl-94-gb",
+    "NVIDIA H200": "h200-sxm-141-gb",
+    "NVIDIA H800": "h800-sxm5",
+    "NVIDIA H800 PCIe": "h800-pcie-80-gb",
+    "NVIDIA A100-SXM4-80GB": "a100-sxm4-80-gb",
+    "NVIDIA A100-SXM4-40GB": "a100-sxm4-40-gb",
+    "NVIDIA A100 80GB PCIe": "a100-pcie-80-gb",
+    "NVIDIA A100-PCIE-40GB": "a100-pcie-40-gb",
+    "NVIDIA A800-SXM4-80GB": "a800-sxm4-80-gb",
+    "NVIDIA A800 80GB PCIe": "a800-pcie-80-gb",
+}
+MAX_CHOICES_NAMED = 4  # an ambiguous name lists this many of the catalog rows it may be
+
+
+def _driver_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+DRIVER_SLUGS = {_driver_key(name): slug for name, slug in DRIVER_NAMES.items()}
 
 
 def _words(name: str) -> list[str]:
@@ -296,13 +419,24 @@ def base_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", "".join(words).lower())
 
 
+def named_memory_mib(name: str) -> int | None:
+    """The memory a name gives ("NVIDIA A100-PCIE-40GB": 40 GiB, as the catalog counts a card's GB), if one."""
+    sizes = SIZE.findall(name.replace("-", " "))
+    if len(sizes) != 1:
+        return None
+    number, unit = sizes[0]
+    return int(number) * (1024 if unit.upper() == "G" else 1024**2)
+
+
 @dataclass
 class Matched:
-    """The catalog rows a rig maps to: (gpu, count) in the order first seen; names with no row."""
+    """The catalog rows a rig maps to: (gpu, count) in the order first seen; names with no row; names that
+    may be several rows (`choices`: those rows, by name)."""
 
     rows: list[tuple[object, int]] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)
+    choices: dict[str, list] = field(default_factory=dict)
     ram_gb: int | None = None
     rig: Rig = field(default_factory=Rig)
 
@@ -318,8 +452,9 @@ class Matched:
         if not (self.rig.devices or self.ram_gb or self.rig.cpu):
             return " ".join(
                 [
-                    "Nothing recognised. Paste the output of nvidia-smi, rocm-smi --showproductname, "
-                    "system_profiler SPDisplaysDataType, free -g or llama-bench's device lines.",
+                    "Nothing recognised. Paste the output of nvidia-smi (or nvidia-smi -q, or -L), "
+                    "rocm-smi --showproductname, system_profiler SPDisplaysDataType, free -g or llama-bench's "
+                    "device lines.",
                     *self.rig.hints,
                 ]
             )
@@ -328,14 +463,31 @@ class Matched:
             parts.append("Found " + ", ".join(f"{n}× {gpu.name}" for gpu, n in self.rows) + ".")
         if self.unmatched:
             parts.append(f"No catalog GPU matches {_listing(self.unmatched)}: choose it in the list.")
-        if self.ambiguous:
-            parts.append(
-                f"{_listing(self.ambiguous)}: several memory sizes; paste nvidia-smi's table, "
-                "rocm-smi --showmeminfo vram or sysctl hw.memsize too."
-            )
+        for name in dict.fromkeys(self.ambiguous):
+            parts.append(self._choose(name))
         if not self.rig.devices:
             parts.append(f"No GPU in the paste (CPU: {self.rig.cpu}).")
         return " ".join([*parts, *self.rig.hints])
+
+    def _choose(self, name: str) -> str:
+        """“Apple M2 Pro” may be any of these rows: which ones, and what would tell them apart."""
+        rows = self.choices[name]
+        named = [gpu.name for gpu in rows[:MAX_CHOICES_NAMED]]
+        if len(rows) > MAX_CHOICES_NAMED:
+            named.append(f"{len(rows) - MAX_CHOICES_NAMED} more")
+        said = (
+            f"{_listing([name] * self.ambiguous.count(name))} may be the {_or(named)}: choose it in the list"
+        )
+        if len({gpu.memory_bytes for gpu in rows}) > 1:
+            return (
+                f"{said}, or paste what prints its memory too (nvidia-smi's table, rocm-smi --showmeminfo "
+                "vram, sysctl hw.memsize)."
+            )
+        return f"{said}."
+
+
+def _or(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 def _listing(names: list[str]) -> str:
@@ -360,8 +512,9 @@ def match(rig: Rig) -> Matched:
         if key not in found:
             found[key] = _best(Gpu, device)
         gpu = found[key]
-        if gpu == "ambiguous":
+        if isinstance(gpu, list):  # several rows, alike in all the paste gives
             result.ambiguous.append(device.name)
+            result.choices[device.name] = gpu
         elif gpu is None:
             if not device.cpu:
                 result.unmatched.append(device.name)
@@ -376,8 +529,19 @@ def match(rig: Rig) -> Matched:
 
 
 def _best(Gpu, device: Device):  # noqa: N803 (the model class, passed in)
-    """The catalog row for one device: None when nothing matches, "ambiguous" when the best rows differ
-    only in a memory size the paste does not give."""
+    """The catalog row for one device: None when nothing matches (or only rows of another memory size), the
+    rows it may be (a list) when the best ones are alike in all the paste gives: never one of them picked by
+    the order of their names."""
+    memory_mib = device.memory_mib or named_memory_mib(device.name)
+    if (slug := DRIVER_SLUGS.get(_driver_key(device.name))) is not None:
+        from catalog import slugs
+
+        try:
+            gpu = slugs.get(Gpu, slug)
+        except Gpu.DoesNotExist:
+            return None  # not in this catalog: its words would find another part ("NVIDIA H100 NVL": H100)
+        if memory_mib is None or _same_memory(memory_mib, gpu.memory_bytes):
+            return gpu  # else the memory the paste gives decides among the rows of its words
     name = device.name.split(" w/ ")[0]  # lscpu: "AMD RYZEN AI MAX+ 395 w/ Radeon 8060S"
     words = _words(name)
     digits = [i for i, w in enumerate(words) if re.search(r"\d", w)]
@@ -388,23 +552,25 @@ def _best(Gpu, device: Device):  # noqa: N803 (the model class, passed in)
         if candidates or device.cpu or not digits or len(words) <= digits[0] + 1:
             break
         words.pop()
-    wanted = base_key(name)
+    wanted, searched = base_key(name), base_key(" ".join(words))
     if not digits:  # "NVIDIA GeForce ..." (cut short): only the exact name will do
         candidates = [g for g in candidates if base_key(g.name) == wanted]
     if not candidates:
         return None
 
     def rank(gpu):
-        memory_off = device.memory_mib is not None and not _same_memory(device.memory_mib, gpu.memory_bytes)
+        memory_off = memory_mib is not None and not _same_memory(memory_mib, gpu.memory_bytes)
         power_off = device.power_w is not None and gpu.tdp_w is not None and gpu.tdp_w != device.power_w
-        key = base_key(gpu.name)
-        return (memory_off, key != wanted, abs(len(key) - len(wanted)), power_off)
+        key = base_key(
+            gpu.name
+        )  # the whole name, else the words the catalog knows ("Radeon RX 570" of "... Series")
+        return (memory_off, key not in (wanted, searched), abs(len(key) - len(wanted)), power_off)
 
-    ranked = sorted(candidates, key=lambda g: (rank(g), not g.listed, g.name))
+    ranked = sorted(candidates, key=lambda g: (rank(g), g.name))
     best = [g for g in ranked if rank(g) == rank(ranked[0])]
-    if device.memory_mib is None and len({g.memory_bytes for g in best}) > 1:
-        return "ambiguous"
-    return ranked[0]
+    if rank(best[0])[0]:  # the name's rows, but none of the memory the paste gives
+        return None
+    return best[0] if len(best) == 1 else best
 
 
 def _same_memory(memory_mib: int, memory_bytes: int) -> bool:

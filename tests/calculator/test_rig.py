@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calculator import rig
+from tests.conftest import GIB, make_gpu
 
 # https://github.com/noonghunna/club-3090/issues/1128 ("Full nvidia-smi output")
 NVIDIA_SMI_2X3090 = """\
@@ -75,6 +76,73 @@ GPU 3: NVIDIA A100-SXM4-80GB (UUID: GPU-69ec2344-ebac-b028-f88f-452abb3d7f11)
 NVIDIA_SMI_L_QUADRO = """\
 GPU 0: Quadro RTX 4000 (UUID: GPU-c7b57be0-94ff-d352-a59b-d0ee00aeed43)
 GPU 1: Quadro RTX 4000 (UUID: GPU-d6de6afc-bdfe-75c4-5273-0544439153fc)
+"""
+
+# The H100 SXM5 board as its driver names it ("NVIDIA H100 80GB HBM3", PCI id 2330, in the driver's own list:
+# NVIDIA/open-gpu-kernel-modules README.md, "Compatible GPUs"; an 8× H100 node prints it so in
+# https://github.com/vllm-project/vllm/issues/8243), in nvidia-smi -L's lines (UUIDs shortened)
+NVIDIA_SMI_L_H100_SXM = """\
+GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-0)
+GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-1)
+"""
+# the PCIe card (2331), its driver's name
+NVIDIA_SMI_L_H100_PCIE = "GPU 0: NVIDIA H100 PCIe (UUID: GPU-0)\n"
+# the A100 PCIe 40 GB (20F1), which the fixtures' catalog does not list
+NVIDIA_SMI_L_A100_40 = "GPU 0: NVIDIA A100-PCIE-40GB (UUID: GPU-0)\n"
+# llama.cpp's CUDA device line (https://github.com/ggml-org/llama.cpp/issues/6758) names the device by CUDA's
+# name for it, the driver's
+LLAMA_CPP_H100 = """\
+ggml_cuda_init: found 1 CUDA devices:
+  Device 0: NVIDIA H100 80GB HBM3, compute capability 9.0, VMM: yes
+"""
+# nvidia-smi --query-gpu=name,memory.total --format=csv, in nvidia-smi(1)'s format: the header names each field
+# and its unit; 143771 MiB is what an H200 reports (https://github.com/NVIDIA/mig-parted/issues/120 has its
+# name "NVIDIA H200")
+NVIDIA_SMI_CSV_H200 = """\
+$ nvidia-smi --query-gpu=name,memory.total --format=csv
+name, memory.total [MiB]
+NVIDIA H200, 143771 MiB
+NVIDIA H200, 143771 MiB
+"""
+# https://github.com/akash-network/provider-configs/pull/91 (--query-gpu=name,pci.device_id --format=csv,noheader)
+NVIDIA_SMI_CSV_NOHEADER = "NVIDIA H100 NVL, 0x232110DE\n"
+# https://github.com/Ricks-Lab/gpu-utils/issues/83 (--format=csv,noheader,nounits; memory.total the 4th field)
+NVIDIA_SMI_CSV_NOUNITS = (
+    "200.00, 105.00, 292.00, 7979, 90.04.23.00.5F, 440.64, GeForce RTX 2080, "
+    "GPU-22b2c6ac-2d49-4863-197c-9c469071178a, 176.98, 45, N/A, 1965, 1965, 7199, 86, 55, 100, 8, P2\n"
+)
+NVIDIA_SMI_CSV_3090 = "NVIDIA GeForce RTX 3090, 24576\n"  # noheader,nounits; 24576 MiB as in its table above
+# https://github.com/ObrienlabsDev/machine-learning/blob/main/gpus.md (nvidia-smi -q of an RTX A6000, cut)
+NVIDIA_SMI_Q_A6000 = """\
+==============NVSMI LOG==============
+
+Timestamp                                 : Thu Mar 28 17:53:27 2024
+Driver Version                            : 537.99
+CUDA Version                              : 12.2
+
+Attached GPUs                             : 1
+GPU 00000000:01:00.0
+    Product Name                          : NVIDIA RTX A6000
+    Product Brand                         : NVIDIA RTX
+    Product Architecture                  : Ampere
+    MIG Mode
+        Current                           : N/A
+        Pending                           : N/A
+    Accounting Mode                       : Disabled
+    FB Memory Usage
+        Total                             : 49140 MiB
+        Reserved                          : 569 MiB
+        Used                              : 0 MiB
+        Free                              : 48571 MiB
+    BAR1 Memory Usage
+        Total                             : 65536 MiB
+        Used                              : 1 MiB
+        Free                              : 65535 MiB
+    Compute Mode                          : Default
+    GPU Power Readings
+        Power Draw                        : 7.82 W
+        Current Power Limit               : 300.00 W
+        Requested Power Limit             : 300.00 W
 """
 
 # https://github.com/marimo-team/marimo/issues/9237 (--csv, then --json)
@@ -260,6 +328,13 @@ def names(text: str) -> list[tuple[str, int | None]]:
         (NVIDIA_SMI_CUT_SHORT, [("NVIDIA GeForce ...", 7979)]),
         (NVIDIA_SMI_L_A100, [("NVIDIA A100-SXM4-80GB", None)] * 4),
         (NVIDIA_SMI_L_QUADRO, [("Quadro RTX 4000", None)] * 2),
+        (NVIDIA_SMI_L_H100_SXM, [("NVIDIA H100 80GB HBM3", None)] * 2),
+        (LLAMA_CPP_H100, [("NVIDIA H100 80GB HBM3", None)]),
+        (NVIDIA_SMI_CSV_H200, [("NVIDIA H200", 143771)] * 2),
+        (NVIDIA_SMI_CSV_NOHEADER, [("NVIDIA H100 NVL", None)]),
+        (NVIDIA_SMI_CSV_NOUNITS, [("GeForce RTX 2080", 7979)]),
+        (NVIDIA_SMI_CSV_3090, [("NVIDIA GeForce RTX 3090", 24576)]),
+        (NVIDIA_SMI_Q_A6000, [("NVIDIA RTX A6000", 49140)]),  # FB memory's total, not BAR1's
         (ROCM_SMI_CSV, [("Radeon RX 7900 XT", 20464)]),  # 21458059264 B
         (ROCM_SMI_JSON, [("Radeon RX 7900 XT", 20464)]),
         (ROCM_SMI_FIJI, [("Radeon R9 FURY X", None)]),
@@ -284,6 +359,26 @@ def test_each_reader_finds_the_gpus_and_their_memory(text, expected):
 
 def test_the_power_cap_is_read_from_the_line_below_the_name():
     assert [d.power_w for d in rig.parse(NVIDIA_SMI_5090_3090).devices] == [575, 420]
+    assert [d.power_w for d in rig.parse(NVIDIA_SMI_Q_A6000).devices] == [300]  # -q's power readings
+
+
+def test_each_nvidia_smi_output_is_named_as_the_tool_read():
+    assert rig.parse(NVIDIA_SMI_Q_A6000).sources == ("nvidia-smi -q",)
+    assert rig.parse(NVIDIA_SMI_CSV_H200).sources == ("nvidia-smi --query-gpu",)
+
+
+@pytest.mark.parametrize(
+    ("name", "mib"),
+    [
+        ("NVIDIA A100-PCIE-40GB", 40 * 1024),
+        ("NVIDIA H100 80GB HBM3", 80 * 1024),
+        ("Apple M2 Pro (19-core GPU) 32 GB", 32 * 1024),
+        ("NVIDIA H100 PCIe", None),
+        ("NVIDIA A100-SXM4-80GB", 80 * 1024),
+    ],
+)
+def test_a_name_gives_its_memory_where_it_says_it(name, mib):
+    assert rig.named_memory_mib(name) == mib
 
 
 @pytest.mark.parametrize(
@@ -347,7 +442,13 @@ def slugs(result: rig.Matched) -> list[tuple[str, int]]:
     [
         (NVIDIA_SMI_2X3090, [("geforce-rtx-3090", 2)]),  # not the 3090 Ti: the name decides
         (NVIDIA_SMI_5090_3090, [("geforce-rtx-5090", 1), ("geforce-rtx-3090", 1)]),
-        (NVIDIA_SMI_H100, [("h100-sxm5-80-gb", 2)]),  # "HBM3" dropped; the 700 W cap is the SXM5's
+        (NVIDIA_SMI_H100, [("h100-sxm5-80-gb", 2)]),  # the driver's name of the SXM5 board
+        (NVIDIA_SMI_L_H100_SXM, [("h100-sxm5-80-gb", 2)]),  # without memory or power cap: the name alone
+        (LLAMA_CPP_H100, [("h100-sxm5-80-gb", 1)]),
+        (NVIDIA_SMI_L_H100_PCIE, [("h100-pcie-80-gb", 1)]),
+        (NVIDIA_SMI_CSV_H200, [("h200-sxm-141-gb", 2)]),  # "NVIDIA H200" is the SXM board, not the H200 NVL
+        (NVIDIA_SMI_CSV_3090, [("geforce-rtx-3090", 1)]),
+        (NVIDIA_SMI_Q_A6000, [("rtx-a6000", 1)]),
         (NVIDIA_SMI_L_A100, [("a100-sxm4-80-gb", 4)]),
         (ROCM_SMI_CSV, [("radeon-rx-7900-xt", 1)]),
         (SYSTEM_PROFILER_M2_PRO, [("apple-m2-pro-32gb", 1)]),  # the 32 GB one of the M2 Pro rows
@@ -376,7 +477,58 @@ def test_a_name_cut_short_or_missing_from_the_catalog_is_said_not_guessed(catalo
 def test_an_apple_chip_without_its_memory_is_ambiguous(catalog):
     result = matched(SYSTEM_PROFILER_M2_PRO.split("Hardware:")[0])  # no "Memory: 32 GB"
     assert result.ambiguous == ["Apple M2 Pro"]
-    assert "sysctl hw.memsize" in result.message()
+    assert [g.slug for g in result.choices["Apple M2 Pro"]] == ["apple-m2-pro-16gb", "apple-m2-pro-32gb"]
+    message = result.message()
+    assert (
+        "“Apple M2 Pro” may be the Apple M2 Pro (19-core GPU) 16 GB or Apple M2 Pro (19-core GPU) 32 GB"
+        in (message)
+    )
+    assert "sysctl hw.memsize" in message
+
+
+def test_rows_alike_in_all_the_paste_gives_are_asked_about_never_picked_by_name(catalog):
+    """ "NVIDIA H100" (no board in the name, no memory, no power cap): the PCIe card and the SXM5 module are
+    both 80 GB H100s; the visitor chooses, the first by name is not taken."""
+    result = matched("GPU 0: NVIDIA H100 (UUID: GPU-0)\n")
+    assert result.rows == [] and result.ambiguous == ["NVIDIA H100"] and not result.complete
+    assert [g.slug for g in result.choices["NVIDIA H100"]] == ["h100-pcie-80-gb", "h100-sxm5-80-gb"]
+    message = result.message()
+    assert "“NVIDIA H100” may be the H100 PCIe 80 GB or H100 SXM5 80 GB: choose it in the list." in message
+    assert "memory" not in message  # both 80 GB: its memory would not tell them apart
+
+
+def test_the_driver_names_the_pcie_card_whatever_other_sizes_the_catalog_holds(catalog):
+    """An unlisted 96 GB H100 PCIe beside the listed 80 GB card: "NVIDIA H100 PCIe" is the driver's name of
+    the 80 GB card (PCI id 2331), so it is that row, not "several memory sizes"; a 96 GB one's table says so."""
+    make_gpu(slug="h100-pcie-96-gb", name="H100 PCIe 96 GB", memory_bytes=96 * GIB, listed=False, tdp_w=700)
+    assert slugs(matched(NVIDIA_SMI_L_H100_PCIE)) == [("h100-pcie-80-gb", 1)]
+    larger = "name, memory.total [MiB]\nNVIDIA H100 PCIe, 97871 MiB\n"
+    assert slugs(matched(larger)) == [("h100-pcie-96-gb", 1)]
+
+
+def test_memory_decides_among_the_sizes_of_one_name(catalog):
+    make_gpu(slug="geforce-rtx-3060-8-gb", name="GeForce RTX 3060 8 GB", memory_bytes=8 * GIB, listed=False)
+    assert slugs(matched(NVIDIA_SMI_CSV_3090.replace("3090, 24576", "3060, 12288"))) == [
+        ("geforce-rtx-3060-12-gb", 1)
+    ]
+    without = matched("GPU 0: NVIDIA GeForce RTX 3060 (UUID: GPU-0)\n")
+    assert without.ambiguous == ["NVIDIA GeForce RTX 3060"] and "prints its memory" in without.message()
+
+
+def test_a_part_or_size_the_catalog_lacks_is_said_not_swapped_for_another(catalog):
+    """The fixtures list no A100 PCIe 40 GB and no H100 NVL: neither becomes the 80 GB A100 or an H100 of
+    the words left once "NVL" is dropped."""
+    for text, name in [
+        (NVIDIA_SMI_L_A100_40, "NVIDIA A100-PCIE-40GB"),
+        (NVIDIA_SMI_CSV_NOHEADER, "NVIDIA H100 NVL"),
+    ]:
+        result = matched(text)
+        assert result.rows == [] and result.unmatched == [name]
+        assert f"No catalog GPU matches “{name}”" in result.message()
+    # a name that gives its size, when the catalog has the name only at another size
+    assert matched("GPU 0: NVIDIA GeForce RTX 3090 48GB (UUID: GPU-0)\n").unmatched == [
+        "NVIDIA GeForce RTX 3090 48GB"
+    ]
 
 
 def test_nothing_recognised_names_the_commands_to_paste(catalog):
@@ -399,6 +551,22 @@ QUESTION = {"model": "llama-3-1-70b-instruct", "quant": "q4_k_m", "gpu": "l4", "
 
 def post(client, rig_text: str, **headers):
     return client.post("/rig/", {**QUESTION, "rig": rig_text}, headers=headers)
+
+
+def test_a_pasted_h100_sxm_node_fills_in_the_sxm5_modules(client, catalog):
+    for text in (NVIDIA_SMI_L_H100_SXM, LLAMA_CPP_H100, NVIDIA_SMI_CSV_H200):
+        response = post(client, text)
+        assert response.status_code == 303, text
+    query = parse_qs(urlsplit(post(client, NVIDIA_SMI_L_H100_SXM)["Location"]).query)
+    assert query["gpu"] == ["h100-sxm5-80-gb"] and query["count"] == ["2"]
+
+
+def test_an_ambiguous_name_is_a_400_that_names_the_rows_to_choose_from(client, catalog):
+    response = post(client, "GPU 0: NVIDIA H100 (UUID: GPU-0)\n", HX_Request="true")
+    assert response.status_code == 400
+    assert "“NVIDIA H100” may be the H100 PCIe 80 GB or H100 SXM5 80 GB: choose it in the list." in (
+        response.content.decode()
+    )
 
 
 def test_a_pasted_nvidia_smi_fills_in_the_gpus_and_keeps_the_other_inputs(client, catalog):
