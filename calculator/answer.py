@@ -2,11 +2,14 @@
 the plans table, the launch command, the suggestions as links; the verdict, the speed per user and
 the reasons in words come from calculator/present.py."""
 
+import json
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from django.http import QueryDict
 
+from catalog import byo, slugs
+from catalog.fitting import DEFAULTS
 from catalog.models import Quantization
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES
 from estimator import Estimate, Plan
@@ -28,6 +31,7 @@ STRATEGY_TITLES = {s: info.title for s, info in STRATEGIES.items()}
 STRATEGY_TERMS = {s: info.term for s, info in STRATEGIES.items()}
 CHART_CONTEXTS = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
 CHART_USERS = [1, 2, 4, 8, 16, 32, 64]
+DEFAULT_RUNTIME = DEFAULTS["runtime"]  # left out of a permalink: the form picks the runtime for the format
 
 
 @dataclass(frozen=True)
@@ -290,6 +294,43 @@ def yarn(question: Question) -> Yarn | None:
     )
 
 
+@dataclass(frozen=True)
+class CheckpointNote:
+    """What your own model's config.json says its weights are, beside the format the answer is at; `url`,
+    the same question at the checkpoint's format, where the visitor chose another one that runs here."""
+
+    text: str
+    url: str = ""
+    quant_name: str = ""
+
+
+def checkpoint_note(question: Question) -> CheckpointNote | None:
+    """Your own model's declared checkpoint format (`byo.declared_format` of its config.json), said under
+    "Your model"; None for the catalog's models and a config.json that declares none."""
+    declared = byo.declared_format(json.loads(question.config)) if question.config else None
+    if declared is None:
+        return None
+    said, shown = f"Its config.json says the weights are {declared.words}", question.quant.name
+    if declared.slug == question.quant.slug:
+        return CheckpointNote(f"{said}: the answer is sized in that format, {shown}.")
+    try:
+        quant = slugs.get(Quantization, declared.slug) if declared.slug else None
+    except Quantization.DoesNotExist:
+        quant = None
+    if quant is None:
+        return CheckpointNote(
+            f"{said}, a format this site has none of: sized at {shown}. Pick the nearest in Format."
+        )
+    combination = question.combination
+    if combination.format_runtime(quant.family) is None:
+        return CheckpointNote(
+            f"{said} ({quant.name}), which no runtime runs on {combination.hardware()}: sized at {shown}."
+        )
+    # the runtime chosen for the other format gives way, as when the format is picked in the form
+    url = question.permalink(quant=quant.slug, runtime=DEFAULT_RUNTIME)
+    return CheckpointNote(f"{said} ({quant.name}); the answer is sized at {shown}.", url, quant.name)
+
+
 def evidence(result: Estimate, question: Question, plan: Plan) -> dict:
     """What the page shows beside an answer, from the catalog as it is today: the published runs of the
     question and the nearest one, and the error pages of what the plan runs (a shared answer shows them too)."""
@@ -327,6 +368,7 @@ def result_context(result: Estimate, question: Question) -> dict:
                 question.device_specs[0].backend,
             ),
             "yarn": yarn(question),
+            "checkpoint": checkpoint_note(question),
             "runtime": question.runtime,
         }
     )

@@ -1,6 +1,7 @@
 """The question a visitor asks, bound from the query string: the same for the page and the API. A valid
 form becomes a `Question` (calculator/question.py), which every page reads from there on."""
 
+import json
 from collections import Counter
 
 from django import forms
@@ -337,7 +338,10 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         if not self.errors.keys() & {"gpu", "count", "backend"}:
             self.backend_fits(data)
         if not self.errors.keys() & {"model", "config", "quant", "gpu", "count", "runtime", "kv", "backend"}:
-            Combination(self.devices, data.get("backend") or None).check(self, data)
+            combination = Combination(self.devices, data.get("backend") or None)
+            if data.get("config") and data.get("quant") is None:
+                data["quant"] = own_format(data["config"], combination, self.data.get("runtime"))
+            combination.check(self, data)
         self.flash_attention_off(data)
         model, ctx = data.get("model"), data.get("ctx")
         if model and ctx:
@@ -535,6 +539,34 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         """One Gpu per physical device, in the order given."""
         found, counts = self.cleaned_data["gpu"], self.cleaned_data["count"]
         return [found[slug] for slug, n in zip(self.gpu_slugs, counts, strict=True) for _ in range(n)]
+
+
+def own_format(config: str, combination: Combination, runtime: str | None) -> Quantization | None:
+    """The format your own model's config.json declares its checkpoint is in (`byo.checkpoint_format`), as
+    the format asked about when the visitor chose none, as a catalog model's own is: where the catalog has it
+    and a runtime runs it on these devices (the one chosen, if any). None otherwise: the usual format."""
+    slug = byo.checkpoint_format(json.loads(config))
+    if not slug:
+        return None
+    try:
+        quant = slugs.get(Quantization, slug)
+    except Quantization.DoesNotExist:
+        return None
+    runs = combination.runs(runtime, quant.family) if runtime else combination.format_runtime(quant.family)
+    return quant if runs and valid_specs([quant]) else None
+
+
+def put_own_model(query: QueryDict, config: str, quant: str = "") -> None:
+    """Put your own model into the question (a mutable QueryDict): its canonical config.json, and the format
+    to size it at. `quant` where its files say which (a GGUF repo's own quant); else, where its config.json
+    declares its checkpoint's format, none: the form fills that in (`own_format`). A format and a runtime
+    chosen before give way to either; the form picks a runtime that runs the format."""
+    chosen = query.get("quant", "")
+    query["config"] = config
+    declared = not quant and byo.checkpoint_format(json.loads(config))
+    if declared or (quant and quant != chosen):
+        query["quant"] = quant
+        query.pop("runtime", None)
 
 
 def image_model(slug: str) -> DiffusionModel | None:

@@ -5,7 +5,9 @@ repo's config.json, then for its file list (`/api/models/{id}`, huggingface_hub'
 files by the quant in their names (`*-Q4_K_M.gguf`, split ones as one), safetensors as the checkpoint,
 whose config.json's quantization_config says its format (AWQ, GPTQ, FP8, MXFP4, MLX...). A repo without
 config.json (GGUF only) is read from the first megabytes of one of its GGUF files. The answer then uses
-the format found: an AWQ checkpoint is sized as AWQ, a GGUF repo as one of its own quants.
+the format found: an AWQ checkpoint is sized as AWQ (the form fills in the format its config.json declares,
+as for a config.json pasted or uploaded: calculator/forms.py `own_format`), a GGUF repo as one of its own
+quants.
 
 Each repo is asked once per day (an answer is cached; a refusal for a few minutes, so a visitor retrying
 a typo does not hit the Hub each time, and a timeout for a minute). The config and the format are kept in
@@ -23,6 +25,8 @@ from django.core.cache import cache
 
 from catalog import byo, hub
 from catalog.models import Quantization
+
+from .forms import put_own_model
 
 TIMEOUT_S = 5
 FOUND_TTL_S = 24 * 3600
@@ -58,8 +62,9 @@ class Variant:
 @dataclass(frozen=True)
 class HubModel:
     repo_id: str
-    config: str  # canonical config.json text, named after the repo
-    native_quant: str = ""  # the checkpoint's own format (its quantization_config), a catalog slug
+    config: (
+        str  # canonical config.json text, named after the repo (with its checkpoint's format, if declared)
+    )
     variants: tuple[Variant, ...] = ()
     note: str = ""  # why the file list is missing, in words for the visitor
     quant_names: dict[str, str] = field(default_factory=dict)  # slug -> the catalog's name
@@ -69,27 +74,20 @@ class HubModel:
         return bool(self.variants) and all(v.label != "safetensors" for v in self.variants)
 
     def quant_for(self, chosen: str) -> str:
-        """The format to size: the checkpoint's own; for a GGUF-only repo the visitor's choice if the repo
-        has it, else Q4_K_M, else its smallest; otherwise the visitor's choice."""
-        if self.native_quant:
-            return self.native_quant
+        """The format its files say to size: for a GGUF-only repo the visitor's choice if the repo has it,
+        else Q4_K_M, else its smallest; "" otherwise (a checkpoint's own format is the one its config.json
+        declares, which the form fills in)."""
         if self.gguf_only:
             offered = [v.quant for v in self.variants if v.quant]
             for quant in (chosen, PREFERRED_GGUF, *offered):
                 if quant in offered:
                     return quant
-        return chosen
+        return ""
 
     def fill(self, query) -> None:
         """Put this model into the question (a mutable QueryDict): its config, and the format its repo
-        holds. When that changes the format, the runtime chosen for the other one is dropped, and the
-        form picks one that runs this format."""
-        chosen = query.get("quant", "")
-        query["config"] = self.config
-        quant = self.quant_for(chosen)
-        if quant != chosen:
-            query["quant"] = quant
-            query.pop("runtime", None)
+        holds (calculator/forms.py `put_own_model`, as for an uploaded file)."""
+        put_own_model(query, self.config, self.quant_for(query.get("quant", "")))
 
 
 def config_from_hub(repo_id: str) -> str:
@@ -147,17 +145,14 @@ def _fetch(repo_id: str, *, deadline: float) -> HubModel:
         if missing:
             raise missing from None
         listing, note = [], f"{e} The answer uses its config.json alone."
-    native = byo.checkpoint_format(raw or {})
     variants = _variants(listing, raw)
     names = dict(
-        Quantization.objects.filter(slug__in={v.quant for v in variants} | {native}).values_list(
-            "slug", "name"
-        )
+        Quantization.objects.filter(slug__in={v.quant for v in variants}).values_list("slug", "name")
     )
     variants = tuple(v if v.quant in names else replace(v, quant="") for v in variants)
     if not config:
         config = _config_from_gguf(repo_id, variants, deadline=deadline)
-    return HubModel(repo_id, config, native if native in names else "", variants, note, names)
+    return HubModel(repo_id, config, variants, note, names)
 
 
 def _listing(repo_id: str, *, timeout_s: float) -> list[tuple[str, int | None]]:
@@ -264,7 +259,6 @@ class Row:
 @dataclass(frozen=True)
 class Listing:
     hub: HubModel
-    native_name: str
     rows: tuple[Row, ...]
 
 
@@ -287,4 +281,4 @@ def for_page(question) -> Listing | None:
         )
         for v in found.variants
     )
-    return Listing(found, found.quant_names.get(found.native_quant, ""), rows)
+    return Listing(found, rows)

@@ -28,7 +28,7 @@ from estimator.units import format_rate
 
 from . import charts, diffusion_views, hub_config, pickers, rig, snapshots
 from .fixes import labelled_errors, problems
-from .forms import FIRST_VISIT, MAX_DEVICES, MAX_RAM_GB, QuestionForm, image_model
+from .forms import FIRST_VISIT, MAX_DEVICES, MAX_RAM_GB, QuestionForm, image_model, put_own_model
 from .models import Snapshot
 from .og import SNAPSHOT_MAX_AGE_S
 from .page import (
@@ -100,9 +100,8 @@ def own_model(request):
         upload = request.FILES.get("file")
         hf_id = request.POST.get("hf_id", "").strip()
         if upload is not None:
-            query["config"] = byo.upload_to_config(
-                upload.read(byo.MAX_UPLOAD_BYTES + 1), filename=upload.name
-            )
+            config = byo.upload_to_config(upload.read(byo.MAX_UPLOAD_BYTES + 1), filename=upload.name)
+            put_own_model(query, config)  # and the format its config.json declares
         elif hf_id:
             hub_config.model_from_hub(hf_id).fill(query)  # its config, and the format its repo holds
         else:

@@ -18,7 +18,6 @@ from .config_json import (
     HfConfig,
     ModelFileError,
     canonical_config,
-    checkpoint_format,
     estimate_params,
     json_too_deep,
     loads_bounded,
@@ -34,11 +33,13 @@ from .gguf_config import (
     gguf_config,
     gguf_start_config,
 )
+from .quantization_config import DeclaredFormat, checkpoint_format, declared_format
 
 __all__ = [
     "GGUF_KEYS",
     "GGUF_MAGIC",
     "HF_REPO_ID",
+    "DeclaredFormat",
     "MAX_CONFIG_BYTES",
     "MAX_JSON_DEPTH",
     "MAX_UPLOAD_BYTES",
@@ -49,6 +50,7 @@ __all__ = [
     "canonical_config",
     "check_repo_id",
     "checkpoint_format",
+    "declared_format",
     "estimate_params",
     "from_gguf",
     "from_hub",

@@ -1,6 +1,6 @@
 """A Hugging Face config.json → LlmModel field values: bounded JSON, the fields the engine needs,
-parameters estimated from the dimensions, the canonical text a permalink carries, and the format a
-quantized checkpoint declares. No Django models, no network.
+parameters estimated from the dimensions, and the canonical text a permalink carries (with the format a
+quantized checkpoint declares: catalog/quantization_config.py). No Django models, no network.
 """
 
 import json
@@ -13,6 +13,8 @@ from django.utils.text import slugify
 from estimator import limits
 from estimator.memory import linear_attention_params
 from estimator.schema import LinearAttentionKind, MambaSsmDtype
+
+from .quantization_config import canonical_quantization
 
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KiB; anything near 1 MB is not one
 HF_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
@@ -451,6 +453,7 @@ def canonical_config(text: str | bytes) -> str:
     for key in ("model_type", "_name_or_path"):
         if isinstance(raw.get(key), str) and raw[key]:
             kept[key] = raw[key][:200]
+    kept |= canonical_quantization(raw)  # the format its checkpoint declares (AWQ, FP8...)
     return json.dumps(kept, sort_keys=True, separators=(",", ":"))
 
 
@@ -508,64 +511,3 @@ def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
         + (f" of {hf_id}" if hf_id else "")
         + ("; parameters estimated from the dimensions" if not c.num_parameters else ""),
     }
-
-
-class _QuantizationConfig(pydantic.BaseModel):
-    """`quantization_config` of a quantized checkpoint's config.json (transformers' names; MLX writes
-    `quantization` with bits and group_size only)."""
-
-    model_config = pydantic.ConfigDict(extra="ignore")
-
-    quant_method: str = ""
-    bits: int | None = None
-    group_size: int | None = None
-    load_in_4bit: bool = False
-    load_in_8bit: bool = False
-    bnb_4bit_quant_type: str = ""
-    config_groups: dict[str, dict] | None = None
-
-
-def checkpoint_format(config: dict) -> str:
-    """The format a checkpoint's own config.json says its weights are in, as a catalog quantization
-    slug, or "" for unquantized weights or a format the catalog does not size.
-
-    transformers writes `quantization_config.quant_method` ("awq", "gptq", "fp8", "mxfp4",
-    "bitsandbytes", "compressed-tensors"); mlx-lm writes `quantization` = {"group_size", "bits"}.
-    """
-    found = config.get("quantization_config") or config.get("quantization")
-    if not isinstance(found, dict):
-        return ""
-    try:
-        q = _QuantizationConfig.model_validate(found)
-    except pydantic.ValidationError:
-        return ""
-    method = q.quant_method.lower()
-    if method in ("awq", "gptq"):
-        return f"{method}-4bit" if q.bits == 4 else ""
-    if method in ("fp8", "mxfp4"):
-        return method
-    if method == "bitsandbytes":
-        if q.load_in_4bit:
-            return "bnb-nf4" if q.bnb_4bit_quant_type == "nf4" else ""
-        return "bnb-int8" if q.load_in_8bit else ""
-    if method == "compressed-tensors":
-        return _compressed_tensors_format(q.config_groups or {})
-    if not method and q.bits in (3, 4, 5, 6, 8) and q.group_size == 64:  # mlx-lm's default group
-        return f"mlx-{q.bits}bit"
-    return ""
-
-
-def _compressed_tensors_format(groups: dict[str, dict]) -> str:
-    """llm-compressor's schemes: FP8 weights (`type` float, 8 bits) are the catalog's FP8; 4-bit integer
-    weights in groups of 128 (W4A16) are sized as GPTQ 4-bit g128: 4 + 16/128 bits per weight against
-    GPTQ's 4 + 20/128, 0.03 bits per weight (0.7 %) more."""
-    weights = [g.get("weights") for g in groups.values() if isinstance(g, dict)]
-    kinds = {(w.get("num_bits"), w.get("type"), w.get("group_size")) for w in weights if isinstance(w, dict)}
-    if len(kinds) != 1:
-        return ""
-    bits, kind, group = kinds.pop()
-    if (bits, kind) == (8, "float"):
-        return "fp8"
-    if (bits, kind, group) == (4, "int", 128):
-        return "gptq-4bit"
-    return ""

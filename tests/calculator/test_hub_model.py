@@ -164,7 +164,7 @@ def test_an_mlx_repo_is_sized_in_its_own_bits(catalog, fake_hub):
     mlx_config = LLAMA_31_8B | {"quantization": {"group_size": 64, "bits": 4}}
     serve(fake_hub, mlx, config=mlx_config, files=files, library_name="mlx", tags=["mlx", "text-generation"])
     found = hub_config.model_from_hub(mlx)
-    assert found.native_quant == "mlx-4bit" and found.quant_for("q4_k_m") == "mlx-4bit"
+    assert hub_config.byo.checkpoint_format(json.loads(found.config)) == "mlx-4bit"  # kept in its permalink
     assert [(v.label, v.quant, v.files) for v in found.variants] == [
         ("safetensors", "mlx-4bit", ("model.safetensors",))
     ]
@@ -190,16 +190,18 @@ def test_a_silent_hub_gives_up_at_the_deadline(client, catalog, fake_hub, monkey
 def test_an_awq_checkpoint_is_sized_as_awq_whatever_format_was_chosen(catalog, fake_hub):
     serve(fake_hub, AWQ_REPO, config=AWQ_CONFIG, files=AWQ_FILES)
     found = hub_config.model_from_hub(AWQ_REPO)
-    assert found.native_quant == "awq-4bit"
+    assert hub_config.byo.checkpoint_format(json.loads(found.config)) == "awq-4bit"
     [checkpoint] = found.variants
     assert checkpoint.files == ("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors")
     assert checkpoint.size_bytes == 4_682_270_360 + 1_050_673_280
     query = QueryDict("quant=q4_k_m&runtime=llama.cpp&gpu=geforce-rtx-3090", mutable=True)
     found.fill(query)
-    assert query["quant"] == "awq-4bit" and "runtime" not in query  # llama.cpp does not run AWQ
+    # the format chosen before gives way, and llama.cpp with it (it does not run AWQ): the form fills in the one
+    # its config.json declares
+    assert query["quant"] == "" and "runtime" not in query
     form = QuestionForm(query)
     assert form.is_valid(), form.errors
-    assert form.cleaned_data["quant"].slug == "awq-4bit"
+    assert form.cleaned_data["quant"].slug == "awq-4bit" and form.cleaned_data["runtime"] == "vllm"
 
 
 def test_a_gguf_repo_is_read_from_one_header_and_offers_its_own_quants(catalog, fake_hub, tiny_gguf):
@@ -299,5 +301,6 @@ def test_the_page_sizes_the_repo_format_and_lists_its_files(client, catalog, fak
     assert response.status_code == 303
     assert parse_qs(urlsplit(response["Location"]).query)["quant"] == ["awq-4bit"]
     page = client.get(response["Location"]).content.decode()
-    assert 'data-testid="hub-native"' in page and "AWQ 4-bit g128" in page
+    said = "Its config.json says the weights are AWQ 4-bit, groups of 128: the answer is sized in that format"
+    assert 'data-testid="own-format"' in page and f"{said}, AWQ 4-bit g128." in page
     assert "<code>model-00001-of-00002.safetensors</code>" in page

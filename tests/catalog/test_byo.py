@@ -483,6 +483,64 @@ def test_the_checkpoint_format_comes_from_its_quantization_config(config, slug):
     assert byo.checkpoint_format(LLAMA_31_8B | config) == slug
 
 
+@pytest.mark.parametrize(
+    ("quantization_config", "words", "slug"),
+    [
+        ({"quant_method": "awq", "bits": 4, "group_size": 128}, "AWQ 4-bit, groups of 128", "awq-4bit"),
+        ({"quant_method": "awq", "bits": 4}, "AWQ 4-bit, groups of 128", "awq-4bit"),  # AwqConfig's default
+        ({"quant_method": "awq", "bits": 4, "group_size": 64}, "AWQ 4-bit, groups of 64", ""),  # not g128
+        ({"quant_method": "gptq", "bits": 4, "group_size": -1}, "GPTQ 4-bit, no groups", ""),
+        ({"quant_method": "gptq", "bits": 3, "group_size": 128}, "GPTQ 3-bit, groups of 128", ""),
+        ({"quant_method": "fp8", "weight_block_size": [128, 128]}, "FP8", "fp8"),
+        ({"quant_method": "fbgemm_fp8"}, "FP8 (FBGEMM)", "fp8"),
+        ({"quant_method": "mxfp4"}, "MXFP4", "mxfp4"),
+        (
+            {"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "nf4"},
+            "bitsandbytes 4-bit NF4",
+            "bnb-nf4",
+        ),
+        ({"quant_method": "bitsandbytes", "load_in_4bit": True}, "bitsandbytes 4-bit FP4", ""),  # its default
+        (
+            {"quant_method": "bitsandbytes", "load_in_8bit": True},
+            "bitsandbytes 8-bit (LLM.int8())",
+            "bnb-int8",
+        ),
+        (COMPRESSED_FP8, "compressed-tensors, 8-bit float weights", "fp8"),
+        (COMPRESSED_W4A16, "compressed-tensors, 4-bit int weights in groups of 128", "gptq-4bit"),
+        ({"quant_method": "hqq"}, "quantized with hqq", ""),
+    ],
+)
+def test_the_declared_format_is_said_in_words_with_the_catalog_format_where_there_is_one(
+    quantization_config, words, slug
+):
+    assert byo.declared_format({**LLAMA_31_8B, "quantization_config": quantization_config}) == (
+        byo.DeclaredFormat(words, slug)
+    )
+
+
+def test_an_unquantized_config_declares_no_format():
+    assert byo.declared_format(LLAMA_31_8B) is None
+    assert byo.declared_format({**LLAMA_31_8B, "quantization_config": {}}) is None
+
+
+@pytest.mark.parametrize(
+    "quantization",
+    [
+        {"quantization_config": {"quant_method": "awq", "bits": 4, "group_size": 128, "version": "gemm"}},
+        {"quantization_config": COMPRESSED_W4A16},
+        {"quantization_config": {"quant_method": "gptq", "bits": 8, "group_size": 128}},
+        {"quantization": {"group_size": 64, "bits": 4}},
+    ],
+)
+def test_the_canonical_config_keeps_the_declared_format(quantization):
+    """A permalink carries the canonical config.json: the format it declares survives, in fewer bytes."""
+    original = {**LLAMA_31_8B, **quantization}
+    canonical = byo.canonical_config(json.dumps(original))
+    assert byo.declared_format(json.loads(canonical)) == byo.declared_format(original)
+    assert byo.canonical_config(canonical) == canonical
+    assert '"version"' not in canonical and '"targets"' not in canonical
+
+
 def test_the_first_shard_of_a_split_gguf_does_not_count_the_parameters(tmp_path):
     path = tmp_path / "tiny.gguf"
     write_tiny_gguf(path)
