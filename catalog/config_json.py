@@ -14,6 +14,7 @@ from estimator import limits
 from estimator.memory import linear_attention_params
 from estimator.schema import LinearAttentionKind, MambaSsmDtype
 
+from . import config_families
 from .quantization_config import canonical_quantization
 
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KiB; anything near 1 MB is not one
@@ -379,8 +380,9 @@ def _shared_experts(c: HfConfig) -> int | None:
 
 
 def estimate_params(c: HfConfig, model_type: str = "") -> tuple[float, float]:
-    """(total, active) parameters in billions from the dimensions: embeddings, attention, gated MLP
-    or experts, norms. Reproduces the dense counts of the reference models to within a few per mille."""
+    """(total, active) parameters in billions from the dimensions: embeddings, attention, gated MLP (or the
+    two matrices of GPT-2's, Falcon's, Phi-2's: catalog/config_families.py) or experts, norms. Reproduces the
+    dense counts of the reference models to within a few per mille."""
     h, layers = c.hidden_size, c.num_hidden_layers
     heads, kv_heads = c.num_attention_heads, c.num_key_value_heads or c.num_attention_heads
     head_dim = c.head_dim or h // heads
@@ -397,8 +399,11 @@ def estimate_params(c: HfConfig, model_type: str = "") -> tuple[float, float]:
             attn += h * heads * head_dim
     linear = _linear_layers(c)
     mixers = (layers - linear) * attn + linear * linear_attention_params(c, _linear_kind(c, model_type))
-    dense_mlp = 3 * h * (_dense_width(c, model_type) or 4 * h)
+    matrices = 2 if config_families.two_matrix_mlp(model_type) else 3  # up and down, or gated: gate, up, down
+    dense_mlp = matrices * h * (_dense_width(c, model_type) or 4 * h)
     embeddings = c.vocab_size * h * (1 if c.tie_word_embeddings else 2)
+    if config_families.learned_positions(model_type):
+        embeddings += (c.max_position_embeddings or 0) * h
     if c.num_experts and c.num_experts > 1:
         width = c.moe_intermediate_size or c.intermediate_size or 4 * h
         expert = 3 * h * width
@@ -423,6 +428,9 @@ def _validated(text: str | bytes) -> tuple[dict, HfConfig]:
     if not isinstance(raw, dict):
         raise ModelFileError("config.json must be a JSON object ({...}).")
     raw = _flatten(raw)
+    if (refused := config_families.unsupported(raw)) is not None:
+        raise ModelFileError(refused)
+    raw = config_families.normalized(raw)  # Falcon's, MPT's, ChatGLM's own keys
     try:
         return raw, HfConfig.model_validate(raw)
     except pydantic.ValidationError as e:
@@ -447,6 +455,10 @@ def canonical_config(text: str | bytes) -> str:
     if named_layers and (linear := _linear_layers(c)):
         kept["linear_attention_layers"] = linear
     model_type = raw.get("model_type") if isinstance(raw.get("model_type"), str) else ""
+    if config_families.tied_by_default(
+        model_type
+    ):  # an untied head said so, not left to the family's default
+        kept["tie_word_embeddings"] = c.tie_word_embeddings
     if _linear_layers(c) and _linear_kind(c, model_type) == "mamba2":
         kept["linear_attention_kind"] = "mamba2"
         kept.pop("mamba_expand", None)  # the head dim is kept as derived

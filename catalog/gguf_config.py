@@ -4,6 +4,7 @@ config.json-like fields as a Hugging Face config, or the canonical config.json t
 import json
 from pathlib import Path
 
+from . import config_families
 from .config_json import ModelFileError, canonical_config, parse_config
 from .gguf_header import read_header
 
@@ -81,6 +82,8 @@ def _gguf_header_config(data: bytes):
     arch = meta.get("general.architecture")
     if not isinstance(arch, str) or not arch:
         raise ModelFileError("The GGUF header has no general.architecture.")
+    if (refused := config_families.unsupported({"model_type": arch})) is not None:
+        raise ModelFileError(refused)  # before asking for attention sizes a Mamba or a BERT has none of
     config = {name: meta.get(f"{arch}.{key}") for name, key in GGUF_KEYS.items()}
     required = ("num_hidden_layers", "hidden_size", "num_attention_heads")
     missing = [f"{arch}.{GGUF_KEYS[name]}" for name in required if config[name] is None]
