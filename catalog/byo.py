@@ -145,14 +145,29 @@ def from_hub(repo_id: str, *, revision: str = "main", timeout_s: float = 10) -> 
     return parse_config(json.dumps(raw), hf_id=repo_id)
 
 
+# The first bytes of the images a visitor may pick by mistake: PNG, JPEG, GIF, WebP (RIFF....WEBP)
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+
+
 def upload_to_config(data: bytes, *, filename: str = "") -> str:
-    """An uploaded config.json or GGUF file (or just its first megabytes) → canonical config.json text."""
+    """An uploaded config.json or GGUF file (or just its first megabytes) → canonical config.json text. A
+    refusal names the file and what it is: empty, an image, a .gguf that is not one, JSON that is not valid."""
+    name = Path(filename).name[:100] or "The file"
     if len(data) > MAX_UPLOAD_BYTES:
         raise ModelFileError(
-            f"{filename or 'The file'} is {len(data) / 2**20:,.0f} MiB; upload at most "
+            f"{name} is {len(data) / 2**20:,.0f} MiB; upload at most "
             f"{MAX_UPLOAD_BYTES // 2**20} MiB. For a GGUF, its header is enough: "
             "head -c 32M model.gguf > header.gguf"
         )
-    if not data.startswith(GGUF_MAGIC):
-        return canonical_config(data)
-    return gguf_start_config(data, fallback_name=Path(filename).stem)
+    if not data:
+        raise ModelFileError(f"{name} is empty: choose a config.json, or a GGUF file's first megabytes.")
+    if data.startswith(GGUF_MAGIC):
+        return gguf_start_config(data, fallback_name=Path(filename).stem)
+    if data.startswith(IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        raise ModelFileError(f"{name} is an image, not a config.json or GGUF file.")
+    if name.lower().endswith(".gguf"):
+        raise ModelFileError(
+            f"{name} does not start with GGUF (its first bytes are {data[:4]!r}): it is not a GGUF file, or "
+            "not its beginning. The start of one is enough: head -c 32M model.gguf > header.gguf"
+        )
+    return canonical_config(data, what=name if filename else "config.json")

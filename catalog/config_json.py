@@ -422,11 +422,12 @@ def estimate_params(c: HfConfig, model_type: str = "") -> tuple[float, float]:
     return (base + total_mlp) / 1e9, (base + active_mlp) / 1e9
 
 
-def _validated(text: str | bytes) -> tuple[dict, HfConfig]:
-    """config.json text → (its flattened JSON object, the fields the engine needs). Raises ModelFileError."""
-    raw = loads_bounded(text, what="config.json")
+def _validated(text: str | bytes, what: str = "config.json") -> tuple[dict, HfConfig]:
+    """config.json text → (its flattened JSON object, the fields the engine needs). Raises ModelFileError,
+    its message naming the input as `what` (an uploaded file's name, "The GGUF header")."""
+    raw = loads_bounded(text, what=what)
     if not isinstance(raw, dict):
-        raise ModelFileError("config.json must be a JSON object ({...}).")
+        raise ModelFileError(f"{what} must be a JSON object ({{...}}).")
     raw = _flatten(raw)
     if (refused := config_families.unsupported(raw)) is not None:
         raise ModelFileError(refused)
@@ -437,16 +438,16 @@ def _validated(text: str | bytes) -> tuple[dict, HfConfig]:
         problems = "; ".join(
             f"{'.'.join(map(str, err['loc'])) or 'config'}: {err['msg'].lower()}" for err in e.errors()
         )
-        raise ModelFileError(f"config.json cannot describe a transformer: {problems}.") from None
+        raise ModelFileError(f"{what} cannot describe a transformer: {problems}.") from None
 
 
-def canonical_config(text: str | bytes) -> str:
+def canonical_config(text: str | bytes, *, what: str = "config.json") -> str:
     """The smallest config.json that describes the same model: what a permalink carries.
 
     Only the fields the engine reads, under their transformers names, sorted, without spaces;
     parsing it gives the same model as parsing the original.
     """
-    raw, c = _validated(text)
+    raw, c = _validated(text, what)
     kept = c.model_dump(exclude_none=True, exclude_defaults=True)
     had_layer_types = kept.pop("layer_types", None) is not None
     if had_layer_types:  # a list per layer: only the counts matter
@@ -469,9 +470,9 @@ def canonical_config(text: str | bytes) -> str:
     return json.dumps(kept, sort_keys=True, separators=(",", ":"))
 
 
-def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "") -> dict:
+def parse_config(text: str | bytes, *, name: str = "", hf_id: str = "", what: str = "config.json") -> dict:
     """config.json text → LlmModel field values. Raises ModelFileError naming what is wrong."""
-    raw, c = _validated(text)
+    raw, c = _validated(text, what)
     window, window_layers = _window(c)
     model_type = str(raw.get("model_type") or "")
     total_b, active_b = estimate_params(c, model_type)

@@ -10,6 +10,7 @@ from .gguf_header import read_header
 
 GGUF_MAGIC = b"GGUF"
 MAX_UPLOAD_BYTES = 64 * 2**20  # a GGUF header (metadata, vocabulary, tensor table) fits in a few MB
+HEADER = "The GGUF header"  # what a message about its sizes names
 # config.json field ← the `<architecture>.` metadata key that holds it in a GGUF header
 GGUF_KEYS = {
     "num_hidden_layers": "block_count",
@@ -107,6 +108,11 @@ def _gguf_header_config(data: bytes):
             config[name] = max(config[name], default=0) or None
     config["num_key_value_heads"] = config["num_key_value_heads"] or config["num_attention_heads"]
     config["vocab_size"] = config["vocab_size"] or meta.get("tokenizer.ggml.tokens")
+    if not config["vocab_size"]:
+        raise ModelFileError(
+            f"The GGUF header has no tokenizer.ggml.tokens (nor {arch}.vocab_size), so the vocabulary size "
+            "is unknown."
+        )
     if header.tensor_table_complete:  # else the parameters are estimated from the dimensions
         config["num_parameters"] = header.n_elements or None
         config["tie_word_embeddings"] = header.tensors_read > 0 and not header.has_output_weight
@@ -134,7 +140,9 @@ def from_gguf(path: str | Path, *, name: str = "") -> dict:
     """A GGUF file's header (metadata and tensor shapes; no tensor data is read) → LlmModel fields."""
     config, header = _gguf_header_config(_read_start(path))
     label = name or header.metadata.get("general.name") or Path(path).stem
-    fields = parse_config(json.dumps({k: v for k, v in config.items() if v is not None}), name=label)
+    fields = parse_config(
+        json.dumps({k: v for k, v in config.items() if v is not None}), name=label, what=HEADER
+    )
     if header.tensor_table_complete:
         counted = f"{header.tensor_count} tensors, {header.n_elements:,} parameters"
     else:
@@ -156,4 +164,4 @@ def gguf_start_config(
     config["_name_or_path"] = name or header.metadata.get("general.name") or fallback_name or "My model"
     if one_shard_of_several:
         config.pop("num_parameters", None)
-    return canonical_config(json.dumps({k: v for k, v in config.items() if v is not None}))
+    return canonical_config(json.dumps({k: v for k, v in config.items() if v is not None}), what=HEADER)
