@@ -395,6 +395,8 @@ DRIVER_NAMES = {
     "NVIDIA A800 80GB PCIe": "a800-pcie-80-gb",
 }
 MAX_CHOICES_NAMED = 4  # an ambiguous name lists this many of the catalog rows it may be
+# Words of a printed name that name no part of their own: dropped, what is left is the part ("Radeon RX 570 Series")
+NOISE_WORDS = {"series", "graphics", "gpu", "hbm2", "hbm2e", "hbm3", "hbm3e"}
 
 
 def _driver_key(name: str) -> str:
@@ -546,13 +548,17 @@ def _best(Gpu, device: Device):  # noqa: N803 (the model class, passed in)
     words = _words(name)
     digits = [i for i, w in enumerate(words) if re.search(r"\d", w)]
     candidates: list = []
+    dropped: list[str] = []
     # Drop trailing words the catalog does not know ("HBM3", "Graphics", "Series"), never the model number.
     while words:
         candidates = list(Gpu.objects.search(" ".join(words))[:50])
         if candidates or device.cpu or not digits or len(words) <= digits[0] + 1:
             break
-        words.pop()
-    wanted, searched = base_key(name), base_key(" ".join(words))
+        dropped.append(words.pop().lower())
+    wanted = base_key(name)
+    # the words left are the name where only words that name no other part were dropped ("Radeon RX 570" of
+    # "Radeon RX 570 Series"), not "Laptop" ("GeForce RTX 4090 Laptop GPU" is the 4090 Mobile, not the 4090)
+    exact = {wanted, base_key(" ".join(words))} if set(dropped) <= NOISE_WORDS else {wanted}
     if not digits:  # "NVIDIA GeForce ..." (cut short): only the exact name will do
         candidates = [g for g in candidates if base_key(g.name) == wanted]
     if not candidates:
@@ -561,10 +567,11 @@ def _best(Gpu, device: Device):  # noqa: N803 (the model class, passed in)
     def rank(gpu):
         memory_off = memory_mib is not None and not _same_memory(memory_mib, gpu.memory_bytes)
         power_off = device.power_w is not None and gpu.tdp_w is not None and gpu.tdp_w != device.power_w
-        key = base_key(
-            gpu.name
-        )  # the whole name, else the words the catalog knows ("Radeon RX 570" of "... Series")
-        return (memory_off, key not in (wanted, searched), abs(len(key) - len(wanted)), power_off)
+        key = base_key(gpu.name)
+        # a name all the rows begin with ("NVIDIA H100": PCIe, SXM5, NVL...) is any of them; else the row
+        # whose name is nearest in length ("... 4090 Laptop GPU": the 4090 Mobile)
+        nearest = 0 if key.startswith(wanted) else abs(len(key) - len(wanted))
+        return (memory_off, key not in exact, nearest, power_off)
 
     ranked = sorted(candidates, key=lambda g: (rank(g), g.name))
     best = [g for g in ranked if rank(g) == rank(ranked[0])]

@@ -497,6 +497,33 @@ def test_rows_alike_in_all_the_paste_gives_are_asked_about_never_picked_by_name(
     assert "memory" not in message  # both 80 GB: its memory would not tell them apart
 
 
+def test_a_name_every_row_begins_with_lists_them_all(catalog):
+    """ "NVIDIA H100" begins "H100 NVL 94 GB" as much as "H100 PCIe 80 GB": not the shortest names alone."""
+    make_gpu(slug="h100-nvl-94-gb", name="H100 NVL 94 GB", memory_bytes=94 * GIB, listed=False, tdp_w=400)
+    result = matched("GPU 0: NVIDIA H100 (UUID: GPU-0)\n")
+    assert [g.slug for g in result.choices["NVIDIA H100"]] == [
+        "h100-nvl-94-gb",
+        "h100-pcie-80-gb",
+        "h100-sxm5-80-gb",
+    ]
+    assert "prints its memory" in result.message()  # 94 GB or 80 GB: its memory tells
+
+
+def test_words_that_name_no_part_are_dropped_and_words_that_do_are_not(catalog):
+    """ "Series" names no part: "Radeon RX 570 Series" is the RX 570, not the RX 5700 XT its words also find;
+    "Laptop" does: "GeForce RTX 4090 Laptop GPU" is the 4090 Mobile, not the desktop 4090."""
+    make_gpu(slug="radeon-rx-570", name="Radeon RX 570", vendor="amd", memory_bytes=4 * GIB, listed=False)
+    make_gpu(
+        slug="radeon-rx-5700-xt", name="Radeon RX 5700 XT", vendor="amd", memory_bytes=8 * GIB, listed=False
+    )
+    make_gpu(
+        slug="geforce-rtx-4090-mobile", name="GeForce RTX 4090 Mobile", memory_bytes=16 * GIB, listed=False
+    )
+    assert slugs(matched(LLAMA_BENCH_ROCM_GFX)) == [("radeon-rx-570", 1)]
+    laptop = "  Device 0: NVIDIA GeForce RTX 4090 Laptop GPU, compute capability 8.9, VMM: yes\n"
+    assert slugs(matched(laptop)) == [("geforce-rtx-4090-mobile", 1)]
+
+
 def test_the_driver_names_the_pcie_card_whatever_other_sizes_the_catalog_holds(catalog):
     """An unlisted 96 GB H100 PCIe beside the listed 80 GB card: "NVIDIA H100 PCIe" is the driver's name of
     the 80 GB card (PCI id 2331), so it is that row, not "several memory sizes"; a 96 GB one's table says so."""
