@@ -268,7 +268,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
             return engine_accepts(by_id)
         # an image or video model spelled as people write it ("FLUX.1-dev"): noted as seen, so that a page
         # answers with a 301 to its slug (slugs.FormerSlugRedirectMiddleware), which the image form answers
-        slugs.with_renamed(DiffusionModel, {}, [slug], respell=True)
+        slugs.with_renamed(DiffusionModel, {}, [slug], respell=True, versioned=True)
         if (guess := meant(LlmModel, slug)) is not None:
             self.fixes.append(("model", {"model": guess.slug}))
         raise forms.ValidationError(unknown_words(LlmModel, [slug], {slug: guess}))

@@ -80,13 +80,15 @@ def check(row: models.Model, new_slug: str) -> None:
         raise ValidationError({"new_slug": former.reserved_message()})
 
 
-def with_renamed(model: type[models.Model], found: dict, asked, *, queryset=None, respell=False) -> dict:
+def with_renamed(
+    model: type[models.Model], found: dict, asked, *, queryset=None, respell=False, versioned=False
+) -> dict:
     """`found` (slug -> row, from a lookup by slug) plus the rows that had the `asked` slugs it lacks,
     under those old slugs (read from `queryset`, the model's rows by default). No query when every
     slug was found; two when one was renamed. With `respell` (a visitor's question, never a catalog
     load), a slug spelled as people write names ("Llama-3.1-8B") finds the row whose slug it spells."""
     if respell:
-        found = found | _respelled(model, [s for s in asked if s not in found], queryset)
+        found = found | _respelled(model, [s for s in asked if s not in found], queryset, versioned)
     missing = {s for s in asked if s not in found and SLUG.fullmatch(s)}
     if not missing:
         return found
@@ -102,16 +104,17 @@ def with_renamed(model: type[models.Model], found: dict, asked, *, queryset=None
     return {**found, **renamed}
 
 
-def spellings(text: str) -> tuple[str, ...]:
+def spellings(text: str, *, versioned: bool = False) -> tuple[str, ...]:
     """The slugs a name typed by a visitor may spell, most literal first: lower case ("Q4_K_M" ->
     "q4_k_m"), then each run of other characters a hyphen, with and without the underscores the
-    formats' slugs keep ("Llama-3.1-70B-Instruct" -> "llama-3-1-70b-instruct")."""
+    formats' slugs keep ("Llama-3.1-70B-Instruct" -> "llama-3-1-70b-instruct"); `versioned`, also with
+    the name's version set apart, as the image models' slugs have it ("Wan2.2-T2V" -> "wan-2-2-t2v").
+    Not for the LLMs: Ollama's "llama3.1:70b" (an instruct model) would spell the base model's slug."""
     lower = text.lower()
     kept = re.sub(r"[^a-z0-9_]+", "-", lower).strip("-")
     hyphens = re.sub(r"[^a-z0-9]+", "-", kept).strip("-")
-    # and with the name's version apart from it, as some slugs have it ("Wan2.2-T2V" -> "wan-2-2-t2v")
-    versioned = re.sub(r"(?<=[a-z])(?=[0-9])", "-", hyphens, count=1)
-    return tuple(dict.fromkeys((lower, kept, hyphens, versioned)))
+    apart = re.sub(r"(?<=[a-z])(?=[0-9])", "-", hyphens, count=1) if versioned else hyphens
+    return tuple(dict.fromkeys((lower, kept, hyphens, apart)))
 
 
 class NameConverter:
@@ -127,12 +130,16 @@ class NameConverter:
         return value
 
 
-def _respelled(model: type[models.Model], asked, queryset=None) -> dict:
+def _respelled(model: type[models.Model], asked, queryset=None, versioned=False) -> dict:
     """The rows whose current slug the `asked` texts spell otherwise, under the texts asked; each noted
     as seen, so that a page asked for with one answers with a 301 to its current slug. No query: the
     slugs are `current`'s, and a restricted `queryset` is asked only for a row found."""
     typed = [text for text in asked if len(text) <= 200 and text.isprintable()]  # NUL: the form's error
-    spelling = {text: options for text in typed if (options := [s for s in spellings(text) if s != text])}
+    spelling = {
+        text: options
+        for text in typed
+        if (options := [s for s in spellings(text, versioned=versioned) if s != text])
+    }
     if not spelling:  # every slug found, or asked as a slug spells it: nothing to read
         return {}
     rows = current(model, {s for options in spelling.values() for s in options})

@@ -387,7 +387,8 @@ def test_respelling_reads_nothing_and_never_reaches_a_catalog_load(django_assert
         assert slugs.with_renamed(LlmModel, {}, ["llama-3.1-8b", "Llama-3-1-8B"]) == {}
     assert slugs.spellings("Q4_K_M")[:2] == ("q4_k_m", "q4-k-m")
     assert slugs.spellings("FLUX.1 [dev]") == ("flux.1 [dev]", "flux-1-dev")
-    assert slugs.spellings("Wan2.2-T2V-A14B")[-1] == "wan-2-2-t2v-a14b"
+    assert slugs.spellings("Wan2.2-T2V-A14B", versioned=True)[-1] == "wan-2-2-t2v-a14b"
+    assert "llama-3-1-70b" not in slugs.spellings("llama3.1:70b")  # Ollama's tag: the instruct model
 
 
 def test_an_image_model_named_as_people_write_it_redirects_to_its_page(client, catalog):
