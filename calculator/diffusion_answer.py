@@ -145,19 +145,29 @@ class DiffusionForm(QuestionForm):
 
     def canonical_query(self, **changes) -> str:
         data = self.cleaned_data
-        pairs = [("model", data["model"].slug)]
-        if data["quant"].slug != "bf16":
-            pairs.append(("quant", data["quant"].slug))
-        for slug, count in _group(d.slug for d in self.devices):
-            pairs += [("gpu", slug)] + ([("count", str(count))] if count != 1 else [])
-        if data.get("ram_gb"):
-            pairs.append(("ram_gb", str(data["ram_gb"])))
         shape = self.shape
+        picture = []
         for name in ("width", "height", "steps", "frames"):
             default = getattr(shape, f"default_{name}", None) if shape else None
             if data[name] != default and not (name == "frames" and data[name] == 1):
-                pairs.append((name, str(data[name])))
-        return urlencode(pairs)
+                picture.append((name, data[name]))
+        runs = _group(d.slug for d in self.devices)
+        return image_query(
+            data["model"].slug, runs, quant=data["quant"].slug, ram_gb=data.get("ram_gb"), picture=picture
+        )
+
+
+def image_query(
+    model: str, runs, *, quant: str = "bf16", ram_gb: int | None = None, picture: list[tuple[str, int]] = ()
+) -> str:
+    """An image or video question's query, as its permalink writes it: the format unless BF16, each GPU
+    with its count unless 1, the system RAM where given, the picture where not the model's default."""
+    pairs = [("model", model)] + ([("quant", quant)] if quant != "bf16" else [])
+    for slug, count in runs:
+        pairs += [("gpu", slug)] + ([("count", str(count))] if count != 1 else [])
+    if ram_gb:
+        pairs.append(("ram_gb", str(ram_gb)))
+    return urlencode([*pairs, *((name, str(value)) for name, value in picture)])
 
 
 def answer(

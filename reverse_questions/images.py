@@ -11,11 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from calculator.diffusion_answer import ASSUMED_RAM_GB, FORMATS, MAX_SAME_CARDS, not_on, plan_row
+from calculator.diffusion_answer import ASSUMED_RAM_GB, FORMATS, MAX_SAME_CARDS, image_query, not_on, plan_row
 from catalog.fitting import TOP, GpuSet, group, rankings, sort_rows
 from catalog.price_tag import PriceTag
 from estimator import (
@@ -45,15 +44,8 @@ def workload(model: DiffusionSpec, *, quant: str = RELEASED, bits: float | None 
 
 
 def calculator_url(model: str, runs: Iterable[tuple[str, int]], *, quant: str = RELEASED, ram_gb=None) -> str:
-    """The calculator's image answer for this question at the model's default picture: its own URL, as
-    `DiffusionForm.canonical_query()` writes it (the format unless BF16, each GPU with its count unless 1,
-    the system RAM where given)."""
-    pairs = [("model", model)] + ([("quant", quant)] if quant != RELEASED else [])
-    for slug, n in runs:
-        pairs += [("gpu", slug)] + ([("count", str(n))] if n != 1 else [])
-    if ram_gb:
-        pairs.append(("ram_gb", str(ram_gb)))
-    return f"/?{urlencode(pairs)}"
+    """The calculator's image answer for this question at the model's default picture: its own URL."""
+    return f"/?{image_query(model, runs, quant=quant, ram_gb=ram_gb)}"
 
 
 def host_links(gpus: Iterable) -> dict[str, float]:
