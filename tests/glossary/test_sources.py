@@ -91,3 +91,32 @@ def test_a_bare_url_links_to_itself_without_the_sentence_after_it():
     html = render_markdown("Megatron-LM (https://arxiv.org/abs/1909.08053). Run `curl https://x.org/a`.")
     assert '(<a href="https://arxiv.org/abs/1909.08053">https://arxiv.org/abs/1909.08053</a>).' in html
     assert "<code>curl https://x.org/a</code>" in html  # a command stays text to copy
+
+
+def _sources(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, str) and "source" in key:
+                yield value
+            else:
+                yield from _sources(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _sources(value)
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(settings.BASE_DIR) / "fixtures" / "catalog").glob("*.json")), ids=str
+)
+def test_the_catalogs_sources_name_no_path_of_ours(path):
+    """The API serves the catalog's `source` fields (/api/v1/diffusion-models): "github:CompVis/...",
+    "fixtures/catalog/llms.json" were shorthands and paths a client cannot open (a review)."""
+    import json
+
+    found = [
+        problem
+        for text in _sources(json.loads(path.read_text()))
+        for problem in citation_problems(text)
+        if problem.startswith(("non-public path", "local address"))
+    ]
+    assert found == []
