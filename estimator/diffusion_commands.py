@@ -306,7 +306,8 @@ def _ram_lines(*, plan: str, model: DiffusionSpec, workload: DiffusionWorkload, 
             f"system, each process holding its whole pipeline there {held.held}"
         ]
     if workload.ram_bytes is not None and need > workload.ram_bytes:
-        lines.append(f"# more than the {format_bytes(workload.ram_bytes)} given: {held.if_short}")
+        # the RAM asked, or the calculator's assumption where none was (its verdict says "or more")
+        lines.append(f"# more than the {format_bytes(workload.ram_bytes)} of system RAM: {held.if_short}")
     return lines
 
 

@@ -82,7 +82,9 @@ def test_the_gguf_diffusers_code_loads_the_named_file_and_passes_it_in():
     assert 'pipe.enable_group_offload(onload_device=torch.device("cuda"), offload_type="leaf_level")' in code
     # that code keeps the T5 as released (8-bit bitsandbytes models and sequential offload: not documented),
     # so it says the RAM it needs, more than the 16 GB: 7.0 + 9.5 + 0.4 GB = 15.8 GiB + 2 GiB
-    assert "# this code needs 17.8 GiB of system RAM" in code and "more than the 16.0 GiB given" in code
+    assert (
+        "# this code needs 17.8 GiB of system RAM" in code and "more than the 16.0 GiB of system RAM" in code
+    )
     assert plan.command_ram_bytes["diffusers"] > 16 * GIB
     # and its time copies the T5 as released: slower than ComfyUI's
     assert plan.command_timing["diffusers"].total_s > plan.command_timing["comfyui"].total_s

@@ -128,9 +128,7 @@ def test_the_offloaded_pipelines_diffusers_code_says_the_ram_its_four_processes_
         "holding its whole pipeline there for as long as it runs (enable_model_cpu_offload moves each model "
         "back after use)"
     )
-    more = (
-        f"# more than the {ram_gb}.0 GiB given: run the ComfyUI command, which keeps only the text encoders"
-    )
+    more = f"# more than the {ram_gb}.0 GiB of system RAM: run the ComfyUI command, which keeps only the text encoders"
     assert code[2].startswith(more) == short
 
 
