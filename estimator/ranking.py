@@ -223,7 +223,7 @@ def _reason(best: Plan | None, ranked: list[Plan], workload: Workload, replicas_
     values |= aggregate
     # the plans to quote beside it: the ones the chosen runtime runs (a vLLM answer's "next" is no
     # llama.cpp RPC cluster, which has no vLLM command)
-    others = [p for p in ranked if p is not best and p.fits and _runs(p, workload)]
+    others = [p for p in ranked if p is not best and p.fits and workload.runs(p.strategy)]
     faster = max(others, key=lambda p: _value(p, workload) or 0.0, default=None)
     if faster is not None and (_value(faster, workload) or 0.0) > values["tok_s"]:
         values |= {"faster": faster.strategy, **_speed(faster, workload, "faster_")}
@@ -245,16 +245,11 @@ def _plan_reason(plan: Plan, best: Plan | None, workload: Workload, replicas_fir
     values: dict[str, int | float | str] = {"tok_s": value, "best": best.strategy, "best_tok_s": theirs}
     if workload.batch > 1:
         values["aggregate"] = 1
-    if not _runs(plan, workload):
+    if not workload.runs(plan.strategy):
         values |= {"why_not": "other_runtime", "runtime": workload.runtime}
     elif value > theirs:
         values |= _why_not(plan, best, workload, replicas_first)
     return Reason(code="also_fits", values=values)
-
-
-def _runs(plan: Plan, workload: Workload) -> bool:
-    """Whether the chosen runtime runs the plan (`Workload.runtime_strategies`; not given: any)."""
-    return workload.runtime_strategies is None or plan.strategy in workload.runtime_strategies
 
 
 def fits(

@@ -427,6 +427,10 @@ class Workload(Frozen):
             raise ValueError("prompt_tokens cannot exceed context_tokens")
         return self
 
+    def runs(self, strategy: str) -> bool:
+        """Whether the chosen runtime runs the strategy (`runtime_strategies`; not given: any)."""
+        return self.runtime_strategies is None or strategy in self.runtime_strategies
+
 
 class Explanation(Frozen):
     """Why a number is what it is: the glossary entry, the formula and the formula with values."""

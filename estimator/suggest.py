@@ -439,6 +439,7 @@ K_QUANT_LOSS = {  # name: (catalog bits per weight, perplexity added)
     "Q6_K": (6.5633, 0.0217),
 }
 LEGACY_LOSS = {"Q4_0": 0.4685, "Q4_1": 0.4511, "Q5_0": 0.1316, "Q5_1": 0.1062}
+K_QUANT_LINE = sorted(K_QUANT_LOSS.values())  # by width, the loss falling
 
 
 def kept_bits(quant: QuantSpec) -> float:
@@ -446,8 +447,7 @@ def kept_bits(quant: QuantSpec) -> float:
     loss = LEGACY_LOSS.get(quant.name)
     if loss is None:
         return quant.bits_per_weight
-    line = sorted(K_QUANT_LOSS.values())
-    for (bits_a, loss_a), (bits_b, loss_b) in zip(line, line[1:], strict=False):
+    for (bits_a, loss_a), (bits_b, loss_b) in zip(K_QUANT_LINE, K_QUANT_LINE[1:], strict=False):
         if loss_b <= loss <= loss_a:
             return bits_a + (bits_b - bits_a) * (loss_a - loss) / (loss_a - loss_b)
     return quant.bits_per_weight
@@ -517,7 +517,7 @@ def _plan_values(plan: Plan, workload: Workload) -> dict[str, int | float | str]
         values |= {"tok_s": each, "per_user": 1}
     if (seated := plan.seated_tok_s(workload.batch)) is not None:  # the others wait: as the verdict says
         values |= {"tok_s": seated, "seated": plan.seated(workload.batch), "users": workload.batch}
-    if workload.runtime_strategies is not None and plan.strategy not in workload.runtime_strategies:
+    if not workload.runs(plan.strategy):
         values["other_runtime"] = 1
     return values
 
