@@ -50,7 +50,49 @@ def render_markdown(text: str) -> str:
     # lazy_ol=False: a list that goes on after a code block ("4." after steps 1-3 and a command) keeps
     # its numbers (<ol start="4">); fenced code cannot sit inside a list item in Python-Markdown
     html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"], lazy_ol=False)
-    return nh3.clean(autolinked(html), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel=None)
+    return carded(
+        nh3.clean(autolinked(html), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel=None)
+    )
+
+
+PHONE_LINE = 40  # characters a 390 px phone's line holds at the site's body size
+# A table whose widest cells, side by side, fill more than two phone lines is a pile of cards on a phone
+# (site.css .cards): side by side, a 6-column guide table was wider than the screen and its rows 100-160 px
+# tall, a word a line; narrower tables (a name and three numbers) and two columns (a term and what it
+# means, which wrap well side by side) stay tables.
+CARD_CHARACTERS = 2 * PHONE_LINE
+CARD_COLUMNS = 3
+TABLE = re.compile(r"<table>(.*?)</table>", re.S)
+ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+CELL = re.compile(r"<t([hd])([^>]*)>(.*?)</t[hd]>", re.S)
+
+
+def carded(html: str) -> str:
+    """`html` (sanitized) with each table too wide for a phone marked as cards: each row's first cell its
+    header (<th scope="row">, the card's title), each other cell labelled by its column's heading."""
+    return TABLE.sub(_cards, html)
+
+
+def _cards(table: re.Match) -> str:
+    rows = [CELL.findall(row) for row in ROW.findall(table.group(1))]
+    texts = [[TAG.sub("", text).strip() for _, _, text in row] for row in rows]
+    widest = [max((len(row[i]) for row in texts if i < len(row)), default=0) for i in range(len(texts[0]))]
+    if len(widest) < CARD_COLUMNS or sum(widest) <= CARD_CHARACTERS:
+        return table.group(0)
+    labels = [text.replace('"', "&quot;") for text in texts[0]]
+
+    def row(match: re.Match) -> str:
+        cells = CELL.findall(match.group(1))
+        if cells[0][0] == "h":  # the heading row
+            return match.group(0)
+        (_, attrs, text), *rest = cells
+        labelled = "".join(
+            f'<td data-label="{label}"{a}>{t}</td>'
+            for label, (_, a, t) in zip(labels[1:], rest, strict=False)
+        )
+        return f'<tr><th scope="row"{attrs}>{text}</th>{labelled}</tr>'
+
+    return f'<table class="cards">{ROW.sub(row, table.group(1))}</table>'
 
 
 TAG = re.compile(r"(<[^>]*>)")

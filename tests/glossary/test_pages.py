@@ -231,6 +231,24 @@ def test_a_numbered_list_goes_on_after_a_command(client):
     assert '<ol start="4">' in page
 
 
+def test_a_table_too_wide_for_a_phone_is_cards_and_a_narrow_one_stays_a_table(client):
+    """A review: a guide's 6-column table on a phone was wider than the screen, its rows a word a line.
+    Cards (site.css .cards): each row's first cell its title, each other cell labelled by its column."""
+    wide = render_markdown(
+        '| Card | Memory | Notes "x" |\n|---|---|---|\n'
+        "| **GeForce RTX 3090** | 24 GB | bought second-hand; an NVLink bridge pairs two of them for tensor parallel |\n"
+        "| GeForce RTX 4090 | 24 GB | |\n"
+    )
+    assert '<table class="cards">' in wide
+    assert '<th scope="row"><strong>GeForce RTX 3090</strong></th><td data-label="Memory">24 GB</td>' in wide
+    assert '<td data-label="Notes &quot;x&quot;">bought second-hand' in wide
+    assert "<th>Card</th>" in wide  # the heading row is kept, for screen readers and the desktop
+    narrow = render_markdown("| Card | Memory |\n|---|---|\n| RTX 3090 | 24 GB |\n")
+    assert "<table>" in narrow and "data-label" not in narrow
+    guide = client.get("/guides/buying-gpus/").content.decode()
+    assert '<table class="cards">' in guide and 'data-label="Bandwidth">936 GB/s</td>' in guide
+
+
 def test_unknown_term_is_a_404(client):
     assert client.get("/glossary/no-such-term/").status_code == 404
 
