@@ -561,7 +561,15 @@ class Plan(Frozen):
 
     @property
     def tight(self) -> bool:
-        return self.fits and any(d.tight for d in self.devices)
+        """Fits, with a device under 10% free (`DeviceUsage.tight`) and nothing that gives way. An offload
+        plan's GPUs are not counted: it fills them by design, to the 1 GiB kept free, the margin llama.cpp's
+        own fitting leaves by default (common/common.h: `fit_params` on, `fit_params_target` 1024 MiB per
+        device, https://github.com/ggml-org/llama.cpp/blob/001d906a6d86e2490e394361e7cc6f478b100088/common/common.h),
+        and one more layer in RAM makes room, which its "tight" warning names (`plans._more_room`). A review: "Yes, but tight" headed a 16 GB card's expert offload, the plan
+        the page had itself packed and recommended."""
+        return self.fits and any(
+            d.tight and (STRATEGIES[self.strategy].gpu_only or d.kind != "gpu") for d in self.devices
+        )
 
     @property
     def gpu_devices(self) -> tuple[DeviceUsage, ...]:

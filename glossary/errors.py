@@ -103,7 +103,8 @@ def by_runtime(pages) -> list[tuple[str, list[Page]]]:
 
 def pages_for(result: Estimate, runtime: str, backend: str, shown: Plan) -> list[Page]:
     """The error pages a result links: its runtime's out-of-memory page (llama.cpp's of the `backend` it runs
-    on) when the verdict is tight or no (nothing fits, or the recommended plan is tight), or, where nothing
+    on) when the verdict is no or a device is under 10% free (nothing fits, or the recommended plan is
+    tight or an offload plan packed to llama.cpp's margin, which a desktop's own use can tip), or, where nothing
     fits only because of the context (a shorter one does), the runtime's page for that; and the
     slow-offload page when the plan shown offloads layers to the CPU."""
     errors = library().errors
@@ -112,7 +113,7 @@ def pages_for(result: Estimate, runtime: str, backend: str, shown: Plan) -> list
     shorter_fits = any(s.kind == "context" for s in result.suggestions)
     if plan is None and shorter_fits and runtime in CONTEXT_PAGES:
         slugs.append(CONTEXT_PAGES[runtime])
-    elif plan is None or plan.tight:
+    elif plan is None or any(d.tight for d in plan.devices):
         llama_cpp = runtime == "llama-cpp"
         slugs.append(LLAMA_CPP_OOM_PAGES.get(backend, "") if llama_cpp else OOM_PAGES.get(runtime, ""))
     if shown.strategy == "cpu_offload":
