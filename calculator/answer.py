@@ -198,7 +198,10 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
     command = plan.commands.get(key)
     if command and key == "llama-server" and (flag := LLAMA_CPP_BUILDS.get(question.backend)):
         # the backend asked for is a build of llama.cpp: which one the command needs
-        command = f"# a llama.cpp built for {BUILD_NAMES[question.backend]}: cmake -B build {flag}\n{command}"
+        rpc = " -DGGML_RPC=ON" if plan.strategy == "rpc_cluster" else ""  # --rpc needs it (the command says)
+        command = (
+            f"# a llama.cpp built for {BUILD_NAMES[question.backend]}: cmake -B build {flag}{rpc}\n{command}"
+        )
     if command and status(plan) == "margin":
         first = "Fits only inside the safety margin: it may load; What to change below makes room."
         return Launch(key, command, why=first)

@@ -182,9 +182,14 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
     if plan.strategy == "rpc_cluster":
         hosts = ",".join(f"HOST{h}:50052" for h in range(2, workload.hosts + 1))
         args += ["--rpc", hosts]
-        before.append(
-            "# on every other machine: rpc-server -H 0.0.0.0 -p 50052 (HOST2... are their addresses)"
-        )
+        # --rpc and rpc-server exist only in a build with the RPC backend, on every machine; the README warns
+        # never to run rpc-server on an open network (tools/rpc/README.md at 038514c9)
+        before += [
+            "# every machine: llama.cpp built with -DGGML_RPC=ON beside its GPU's flag (cmake -B build "
+            "-DGGML_RPC=ON -DGGML_CUDA=ON, say); without it llama-server refuses --rpc",
+            "# on every other machine, on a private network only (rpc-server has no authentication): "
+            "rpc-server -H 0.0.0.0 -p 50052 (HOST2... are their addresses)",
+        ]
     if plan.strategy == "replicas":
         before.append("# one server per GPU, each on its own port: put a load balancer in front")
         lines = [

@@ -214,7 +214,9 @@ def test_each_replica_server_gets_its_own_copys_sequences_and_context():
 def test_rpc_cluster_names_the_other_machines_and_how_to_start_them():
     w = Workload(context_tokens=8192, hosts=3)
     cmd = commands_for("rpc_cluster", model=llama_70b(), workload=w)["llama-server"]
-    assert "# on every other machine: rpc-server -H 0.0.0.0 -p 50052" in cmd
+    assert "rpc-server -H 0.0.0.0 -p 50052" in cmd and "on a private network only" in cmd
+    # a review: --rpc exists only in a build with the RPC backend (common/arg.cpp: llama_supports_rpc())
+    assert "-DGGML_RPC=ON" in cmd
     assert "--rpc HOST2:50052,HOST3:50052" in cmd and "-sm layer -ts " in cmd
 
 
