@@ -208,15 +208,17 @@ def diffusers_code(
     elif not balanced:
         lines.append(info.diffusers_call.format(device=device))
     size = f"height={workload.height}, width={workload.width}, num_inference_steps={workload.steps}"
+    # the prompt by name: FluxKontextPipeline takes an image first (diffusers pipeline_flux_kontext.py, __call__),
+    # and a prompt given first there left the prompt empty ("Provide either `prompt` or `prompt_embeds`")
     if video:
         lines.append("pipe.vae.enable_tiling()  # decode the frames in tiles, not all at once")
         fps = model.shape.fps if model.shape else 16
         lines.append(
-            f'frames = pipe("a cat surfing at sunset", num_frames={workload.frames}, {size}).frames[0]'
+            f'frames = pipe(prompt="a cat surfing at sunset", num_frames={workload.frames}, {size}).frames[0]'
         )
         lines.append(f'export_to_video(frames, "out.mp4", fps={fps})')
     else:
-        lines.append(f'image = pipe("a cat surfing at sunset", {size}).images[0]')
+        lines.append(f'image = pipe(prompt="a cat surfing at sunset", {size}).images[0]')
         lines.append('image.save("out.png")')
     if info.parallel:  # one process per pipeline, each seeing its GPUs
         runs = " & ".join(

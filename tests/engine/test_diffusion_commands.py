@@ -102,3 +102,13 @@ def test_hidream_hands_the_pipeline_its_llama_text_encoder():
     compile(code, "hidream.py", "exec")  # the code a visitor copies is Python
     flux = commands_for(plan="all_on_gpu", model=spec("flux-1-dev"), workload=DiffusionWorkload(), gpus=1)
     assert "text_encoder_4" not in flux["diffusers"]
+
+
+def test_the_prompt_is_passed_by_name_as_flux_kontext_takes_an_image_first():
+    """A review: FluxKontextPipeline.__call__(image=None, prompt=None, ...) took the prompt given first as its
+    image and raised "Provide either `prompt` or `prompt_embeds`"; every pipeline takes prompt= by name."""
+    for slug in ("flux-1-kontext-dev", "flux-1-dev"):
+        code = commands_for(plan="all_on_gpu", model=spec(slug), workload=DiffusionWorkload(), gpus=1)[
+            "diffusers"
+        ]
+        assert 'pipe(prompt="a cat surfing at sunset", height=' in code
