@@ -158,7 +158,7 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
             args += ["-mg", str(i)]  # --main-gpu: "the single GPU used in --split-mode none" (multi-gpu.md)
             before.append(
                 f"# -mg {i}: the {gpus[0].name}, GPU {i + 1} as listed here; check its number with "
-                "llama-server --list-devices (CUDA lists the fastest first unless CUDA_DEVICE_ORDER=PCI_BUS_ID)"
+                f"llama-server --list-devices ({CUDA_ORDER})"
             )
     elif plan.strategy == "tensor_parallel":
         args += ["-sm", "tensor", "-fit", "off"]
@@ -170,7 +170,17 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
         if len(gpus) > 1 or plan.strategy == "rpc_cluster":
             args += ["-sm", "layer"]
         if plan.tensor_split:
-            args += ["-ts", ",".join(f"{r:g}" for r in plan.tensor_split)]
+            shares = ",".join(f"{r:g}" for r in plan.tensor_split)
+            args += ["-ts", shares]
+            if plan.strategy != "rpc_cluster" and len({g.name for g in gpus}) > 1:
+                # llama.cpp hands -ts shares to devices in its own order (multi-gpu.md: "the values follow the
+                # order in --device"), and CUDA's is fastest first: with unlike cards the large share could land
+                # on the small card and fail to allocate (a review: gpt-oss-120b on a 3060 and a 4090)
+                order = ", then ".join(g.name for g in gpus)
+                before.append(
+                    f"# -ts {shares}: the {order}, in the order llama-server --list-devices prints them; "
+                    f"reorder the numbers to match ({CUDA_ORDER})"
+                )
     if plan.strategy == "expert_offload" and plan.n_cpu_moe is not None:
         args += ["--n-cpu-moe", str(plan.n_cpu_moe)]
     if factor := model.yarn_factor_for(workload.context_tokens):
@@ -198,6 +208,13 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
         ]
         return "\n".join([*before, *lines])
     return "\n".join([*before, " ".join([*env, "llama-server", *args])])
+
+
+# How CUDA programs number GPUs unless told otherwise (CUDA_DEVICE_ORDER: FASTEST_FIRST by default, PCI_BUS_ID
+# nvidia-smi's order; CUDA_VISIBLE_DEVICES takes nvidia-smi's numbers: CUDA Programming Guide, "CUDA Environment
+# Variables", https://docs.nvidia.com/cuda/archive/13.4.3/cuda-programming-guide/05-appendices/environment-variables.html).
+# The GPU numbers and per-GPU shares the commands write follow the visitor's list, which may be neither.
+CUDA_ORDER = "CUDA lists the fastest first unless CUDA_DEVICE_ORDER=PCI_BUS_ID"
 
 
 def visible_devices(plan: Plan) -> str:
@@ -371,8 +388,18 @@ def checkpoint_server(
             args.insert(0, f"{SGLANG_LONGER_CONTEXT}=1")
     if plan.strategy == "single" and plan.gpu_indices and plan.gpu_indices[0]:
         args.insert(0, visible_devices(plan))  # both start on the first GPU they see
+        i = plan.gpu_indices[0]
+        name = plan.gpu_devices[0].name
+        before.append(f"# GPU {i}: the {name}, GPU {i + 1} as listed here; its number is nvidia-smi -L's")
     if partition := stage_layers(plan, tool):
-        args.insert(0, f"{tool.upper()}_PP_LAYER_PARTITION={','.join(map(str, partition))}")
+        layers = ",".join(map(str, partition))
+        args.insert(0, f"{tool.upper()}_PP_LAYER_PARTITION={layers}")
+        gpus = plan.gpu_devices
+        if (
+            plan.strategy == "layer_split" and len({g.name for g in gpus}) > 1
+        ):  # stages in CUDA's device order
+            order = ", then ".join(g.name for g in gpus)
+            before.append(f"# {layers} layers: the {order}, in CUDA's order; reorder to match ({CUDA_ORDER})")
     if plan.strategy == "pipeline_parallel":
         before.append(
             "# run line N on machine N; HOST1 is the first machine's address, which the others reach"

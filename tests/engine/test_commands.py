@@ -35,6 +35,9 @@ BARTOWSKI = ArtifactSpec(
 ORIGINAL = ArtifactSpec(kind="safetensors", repo="meta-llama/Llama-3.1-8B-Instruct", formats=("bf16",))
 
 
+RTX_4090_LIKE = RTX_3090.model_copy(update={"slug": "rtx-4090", "name": "RTX 4090"})
+
+
 def plan_of(strategy, *, model, quant=Q4_K_M, devices=(RTX_3090, RTX_3090), workload=None):
     workload = workload or Workload(context_tokens=8192)
     found, _ = candidate_plans(model=model, quant=quant, devices=list(devices), workload=workload)
@@ -220,6 +223,17 @@ def test_rpc_cluster_names_the_other_machines_and_how_to_start_them():
     assert "--rpc HOST2:50052,HOST3:50052" in cmd and "-sm layer -ts " in cmd
 
 
+def test_a_split_over_unlike_gpus_says_which_share_is_which_card():
+    """A review: llama.cpp gives -ts shares to devices in its own order (CUDA's: fastest first), so with a 3060
+    listed before a 4090 the large share could land on the small card; the command names the order."""
+    unlike = commands_for("layer_split", model=llama_70b(), devices=(RTX_3090, RTX_4090_LIKE))["llama-server"]
+    line = next(line for line in unlike.splitlines() if line.startswith("# -ts "))
+    assert "the RTX 3090, then RTX 4090" in line and "llama-server --list-devices" in line
+    assert "CUDA_DEVICE_ORDER=PCI_BUS_ID" in line
+    alike = commands_for("layer_split", model=llama_70b())["llama-server"]
+    assert "# -ts " not in alike and " -ts " in alike
+
+
 def test_cpu_offload_carries_the_gpu_layers_to_llama_cpp_and_ollama():
     w = Workload(context_tokens=8192, ram_bytes=128 * GIB)
     plan = plan_of("cpu_offload", model=llama_70b(), quant=Q8_0, devices=[RTX_3090], workload=w)
@@ -316,8 +330,13 @@ def test_one_gpu_of_a_mixed_rig_is_pinned_for_every_server():
     assert "CUDA_VISIBLE_DEVICES=1 on NVIDIA, ROCR_VISIBLE_DEVICES=1 on AMD" in gguf["ollama"]
     assert "CUDA_VISIBLE_DEVICES=1 ollama" not in gguf["ollama"]
     served = commands_for("single", model=model, quant=BF16, devices=(RTX_3060, RTX_3090))
-    assert served["vllm"].startswith("CUDA_VISIBLE_DEVICES=1 vllm serve ")
-    assert served["sglang"].startswith("CUDA_VISIBLE_DEVICES=1 python -m sglang.launch_server ")
+    assert served["vllm"].splitlines()[-1].startswith("CUDA_VISIBLE_DEVICES=1 vllm serve ")
+    assert (
+        served["sglang"].splitlines()[-1].startswith("CUDA_VISIBLE_DEVICES=1 python -m sglang.launch_server ")
+    )
+    assert served["vllm"].startswith(
+        "# GPU 1: the RTX 3090, GPU 2 as listed here; its number is nvidia-smi -L's"
+    )
     # the first GPU needs no pinning: each server starts there
     first = commands_for("single", model=model, devices=(RTX_3090, RTX_3060))
     first |= commands_for("single", model=model, quant=BF16, devices=(RTX_3090, RTX_3060))
