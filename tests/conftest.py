@@ -70,7 +70,9 @@ def _test_settings(tmp_path_factory):
     - MD5 password hashing: `admin_user` hashes a password, and PBKDF2's million rounds cost about
       half a second per test (production keeps Django's default hashers: config/settings.py sets none);
     - no page rate limits: tests ask many questions from one client (tests/test_rate_limit.py sets
-      its own).
+      its own); windows of a day where a test sets a limit: the counters are per fixed window, and a
+      first answer computed slowly on a loaded machine once crossed a minute's boundary, letting the
+      second request through (flaky runs of test_rate_limit.py, then of test_rig.py).
     """
     from django.conf import settings
 
@@ -83,6 +85,9 @@ def _test_settings(tmp_path_factory):
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         PAGE_RATE_LIMIT=0,
         SHARE_RATE_LIMIT=0,
+        PAGE_RATE_WINDOW=86_400,
+        API_RATE_WINDOW=86_400,
+        SHARE_RATE_WINDOW=86_400,
     )
     overrides.enable()
     yield

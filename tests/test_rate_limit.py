@@ -9,14 +9,7 @@ from config.middleware import API_DOCS_PATH, COMPUTED_PAGES, SHARE_PATH, STORING
 pytestmark = pytest.mark.django_db
 
 LIMITED_PAGES = ["/", "/what-runs/", "/what-hardware/", "/compare/", "/og.png", "/own-model/", "/r/abc"]
-WINDOW = 86_400
-
-
-@pytest.fixture(autouse=True)
-def a_days_window(settings):
-    """Windows of a day: the counters are per fixed window, and a first answer computed slowly on a
-    loaded machine once crossed a minute's boundary, letting the second request through (a flaky run)."""
-    settings.PAGE_RATE_WINDOW = settings.API_RATE_WINDOW = settings.SHARE_RATE_WINDOW = WINDOW
+WINDOW = 86_400  # every scope's window in tests (tests/conftest.py: a minute's boundary made runs flaky)
 
 
 @pytest.mark.parametrize("url", LIMITED_PAGES)
