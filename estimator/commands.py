@@ -33,7 +33,7 @@ tables):
   096bd6a4a109b13698ab85782cc1a3630aa002ee.
 - SGLang: docs/advanced_features/server_arguments.md at 004813e1dd464844bd92ddbca5cab8c024a75f78
   (`python -m sglang.launch_server`, --model-path, --tp-size, --pp-size, --dp-size, --context-length,
-  --mem-fraction-static, --max-running-requests, --kv-cache-dtype {auto,fp8_e5m2,fp8_e4m3,...},
+  --max-running-requests, --kv-cache-dtype {auto,fp8_e5m2,fp8_e4m3,...},
   --quantization, --json-model-override-args: YaRN's `rope_scaling` as Qwen3's model cards give it);
   over machines --nnodes, --node-rank and --dist-init-addr: docs/references/multi_node_deployment/multi_node.md,
   and docs/advanced_features/pipeline_parallelism.md, which runs --tp and --pp-size over --nnodes.
@@ -337,7 +337,11 @@ SERVER_FLAGS = {
         "pp": "--pp-size",
         "dp": "--dp-size",
         "context": "--context-length",
-        "memory": "--mem-fraction-static",
+        # no --mem-fraction-static: it is (weights + KV pool) / memory, activations and CUDA graphs left out
+        # (python/sglang/srt/server_args.py, _handle_gpu_memory_settings), where vLLM's 0.92 counts them in, so
+        # 0.92 there left half the room SGLang reserves itself (a review: ~3.7 GiB on a 4090, 10 GiB or more
+        # above 60 GB). SGLang's own default leaves the KV pool about what the plan sizes with vLLM's budget.
+        "memory": "",
         "sequences": "--max-running-requests",
     },
 }
@@ -367,12 +371,9 @@ def checkpoint_server(
         args += [flags["pp"], str(plan.pipeline_parallel_size)]
     if plan.strategy == "replicas":
         args += [flags["dp"], str(plan.replicas)]
-    args += [
-        flags["context"],
-        str(workload.context_tokens),
-        flags["memory"],
-        f"{workload.gpu_memory_utilization:g}",
-    ]
+    args += [flags["context"], str(workload.context_tokens)]
+    if flags["memory"]:
+        args += [flags["memory"], f"{workload.gpu_memory_utilization:g}"]
     # vLLM starts one engine, with its own scheduler, per data-parallel rank (vllm-project/vllm pull
     # 13923): --max-num-seqs caps each copy. So does SGLang's --max-running-requests: a worker divides it
     # by --dp-size only under DP attention (python/sglang/srt/managers/tp_worker.py: `max_running_requests

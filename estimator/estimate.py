@@ -365,7 +365,7 @@ def headroom_explanation(workload: Workload, plan: Plan) -> Explanation:
         return Explanation(
             term="headroom",
             formula="memory the server leaves free on each device: (1 − the share it takes: vLLM's "
-            "--gpu-memory-utilization, SGLang's --mem-fraction-static) × the device's memory",
+            "--gpu-memory-utilization; SGLang sizes its own, about the same) × the device's memory",
             substituted=f"(1 − {workload.gpu_memory_utilization:g}) = {left:.0%} of each device, "
             f"{format_bytes(held)} on the largest",
         )
