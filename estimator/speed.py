@@ -362,7 +362,14 @@ UNPACK_BACKENDS = ("metal", "rocm", "vulkan", "vulkan_intel", "sycl")
 # 2070's and an RX 480's Qwen3-4B (PR 13324: +16…+23%, +55…+89%, both reading ~0.36 of their bandwidth). Parts with 2-4 times the lanes a byte (RTX 3090 19, RTX 4090 41,
 # RX 7900 XTX 32, Strix Halo 58 with dual issue) stay bound by their reads; the RTX 3090's Llama 3 8B Q4_0 (DMMV) comes
 # closest, its instructions 0.83 of its reads.
-DMMV_LANE_INSTRUCTIONS = {"q4_0": 6.6, "q8_0": 4.6, "q4_k": 6.7, "q6_k": 7.4, "mxfp4": 5.7}
+# IQ4_NL takes Q4_0's count, not compiled: its block is Q4_0's (an F16 scale and 16 bytes of nibbles for 32 weights,
+# `get_dm` the same) and the generic mat-vec shader (mul_mat_vec.comp) unpacks it with Q4_0's shifts and masks, a
+# shared-memory lookup of each nibble's value (`kvalues_iq4nl`, filled by `init_iq_shmem`) in place of Q4_0's convert
+# and re-centring by 8 (`dequantize4` in dequant_funcs.glsl, ggml-org/llama.cpp 00e0b4c4): about as many instructions
+# a weight. Without it the RX 470's Llama 3 8B IQ4_NL (llama.cpp PR 10665, RADV, December 2024: DMMV, no dot product)
+# came out +35% held out where its Q4_0 row, the same bytes, was −6%: measured, IQ4_NL ran 6% slower than Q4_0 there.
+# IQ4_XS adds a 6-bit scale's unpacking every 4 weights to the same loop: uncounted (no row), no bound.
+DMMV_LANE_INSTRUCTIONS = {"q4_0": 6.6, "iq4_nl": 6.6, "q8_0": 4.6, "q4_k": 6.7, "q6_k": 7.4, "mxfp4": 5.7}
 DMMV_ISSUE_SHARE = 0.628
 # The reads and the float mat-vec's instructions overlap, but not wholly: where they take about as long, the step takes
 # longer than either. The weights take their soft maximum, (reads^p + instructions^p)^(1/p), p chosen by the held-out

@@ -125,3 +125,12 @@ def test_only_one_token_steps_and_float_matvec_stages_pay():
     assert speed.dmmv_seconds(STAGE, 2) == 0.0  # batches take MMVQ
     assert speed.dmmv_seconds(replace(STAGE, float_matvec=False), 1) == 0.0
     assert speed.dmmv_seconds(replace(STAGE, dmmv_type="q5_k_m"), 1) == 0.0  # not counted
+
+
+def test_iq4_nl_issues_what_q4_0_issues():
+    # Q4_0's block and loop, a table lookup of each nibble in place of its re-centring: the same count, the same time
+    iq4_nl = replace(STAGE, fmt="iquant", dmmv_type="iq4_nl")
+    assert speed.dmmv_seconds(iq4_nl, 1) == pytest.approx(speed.dmmv_seconds(STAGE, 1))
+    assert (
+        speed.dmmv_seconds(replace(iq4_nl, dmmv_type="iq4_xs"), 1) == 0.0
+    )  # its scales' unpacking: not counted
