@@ -3,6 +3,7 @@
 `estimator.estimate_diffusion`. The page, the API and the OpenAPI schema read this module."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlencode
@@ -195,19 +196,27 @@ def _answer(
 ) -> DiffusionEstimate:
     data = form.cleaned_data | {k: v for k, v in (("quant", quant), ("ram_gb", ram_gb)) if v is not None}
     data |= picture or {}
-    result = _estimate(form, data)
-    if (
-        result.recommended is None
-        and not data.get("ram_gb")
-        and not all(d.unified_memory for d in form.devices)
-    ):
-        for assumed in ASSUMED_RAM_GB:
-            with_ram = _estimate(form, data | {"ram_gb": assumed})
-            if with_ram.recommended is not None:
-                return with_ram
-        if _gpu_short(with_ram):  # no RAM would run it: its reason names the GPU, not the RAM
-            return with_ram
-    return result
+    return with_assumed_ram(
+        lambda ram: _estimate(form, data if ram is None else data | {"ram_gb": ram}),
+        assume=not data.get("ram_gb") and not all(d.unified_memory for d in form.devices),
+    )[0]
+
+
+def with_assumed_ram(
+    ask: Callable[[int | None], DiffusionEstimate], *, assume: bool
+) -> tuple[DiffusionEstimate, int | None]:
+    """The answer of `ask` (given system RAM in GB, or None) and the RAM it assumed: where nothing runs on the
+    GPUs alone and `assume` (no RAM given, not a unified-memory machine), the least of ASSUMED_RAM_GB that runs
+    it; where none does, the answer without RAM, or the one with the most where the GPU is what is short (its
+    reason names the GPU, not the RAM). The calculator's answer and the reverse pages' (reverse_questions/images.py)."""
+    result = ask(None)
+    if result.recommended is not None or not assume:
+        return result, None
+    for assumed in ASSUMED_RAM_GB:
+        with_ram = ask(assumed)
+        if with_ram.recommended is not None:
+            return with_ram, assumed
+    return (with_ram if _gpu_short(with_ram) else result), None
 
 
 def _gpu_short(result: DiffusionEstimate) -> bool:

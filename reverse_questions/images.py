@@ -14,11 +14,20 @@ from functools import cached_property
 
 from pydantic import ValidationError
 
-from calculator.diffusion_answer import ASSUMED_RAM_GB, FORMATS, MAX_SAME_CARDS, image_query, not_on, plan_row
+from calculator.diffusion_answer import (
+    ASSUMED_RAM_GB,
+    FORMATS,
+    MAX_SAME_CARDS,
+    image_query,
+    not_on,
+    plan_row,
+    with_assumed_ram,
+)
 from catalog.fitting import TOP, GpuSet, group, rankings, sort_rows
 from catalog.price_tag import PriceTag
 from estimator import (
     DeviceSpec,
+    DiffusionEstimate,
     DiffusionPlan,
     DiffusionSpec,
     DiffusionWorkload,
@@ -62,22 +71,19 @@ def recommended(
     *,
     assume_ram: bool = True,
 ) -> tuple[DiffusionPlan | None, int | None]:
-    """The calculator's recommended plan, and the system RAM (GB) it assumed: where no RAM is given and
-    nothing runs on the GPUs alone, the least of ASSUMED_RAM_GB that runs it (calculator/diffusion_answer.py
-    `answer`; unified-memory machines have no RAM beside), unless not `assume_ram`. (None, None) where
-    nothing runs."""
-    tries = [None]
-    if assume_ram and asked.ram_bytes is None and not all(d.unified_memory for d in devices):
-        tries += ASSUMED_RAM_GB
-    for ram_gb in tries:
+    """The calculator's recommended plan, and the system RAM (GB) it assumed (calculator/diffusion_answer.py
+    `with_assumed_ram`, unless not `assume_ram`). (None, None) where nothing runs."""
+
+    def ask(ram_gb: int | None) -> DiffusionEstimate:
         w = asked if ram_gb is None else asked.model_copy(update={"ram_bytes": ram_gb * GIB})
-        try:
-            result = estimate_diffusion(model=model, devices=devices, workload=w, host_links=host_links)
-        except (ValidationError, ValueError):  # the engine refuses the question: it cannot run
-            return None, None
-        if result.recommended is not None:
-            return result.recommended_plan, ram_gb
-    return None, None
+        return estimate_diffusion(model=model, devices=devices, workload=w, host_links=host_links)
+
+    assume = assume_ram and asked.ram_bytes is None and not all(d.unified_memory for d in devices)
+    try:
+        result, ram_gb = with_assumed_ram(ask, assume=assume)
+    except (ValidationError, ValueError):  # the engine refuses the question: it cannot run
+        return None, None
+    return (result.recommended_plan, ram_gb) if result.recommended is not None else (None, None)
 
 
 class Pictured:
