@@ -45,7 +45,9 @@ def build(sources: list[dict], llms: set[str], families: dict[str, str]) -> list
         if entry["kind"] == "mlx":
             formats += [f for f in mlx_formats(entry.get("tag"), families) if f not in formats]
         row = {
-            "slug": slug_of(entry["model"], entry["kind"], entry["repo"], entry.get("tag") or ""),
+            # an entry loaded once under another slug keeps it: a slug is the row's identity in the database
+            "slug": entry.get("slug")
+            or slug_of(entry["model"], entry["kind"], entry["repo"], entry.get("tag") or ""),
             "llm": entry["model"],
             "kind": entry["kind"],
             "repo": entry["repo"],
