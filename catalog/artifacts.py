@@ -103,7 +103,48 @@ def width_problem(kind: str, tag: str, formats: list) -> str | None:
     return f"An MLX repository tagged “{tag}” provides {said}, not {', '.join(other)}."
 
 
-def problems(*, kind: str, repo: str, tag: str, formats: list, families: dict[str, str] | None) -> dict:
+def layout_problems(kind: str, formats: list, files, part_gb, parts_tag: str) -> dict[str, list[str]]:
+    """What is wrong with how a GGUF repository lays its formats out (estimator/artifacts.py in_parts):
+    `files` counts files per listed format, `part_gb` is a size in GB up to the Hub's 500 GB limit,
+    `parts_tag` a GGUF file pattern; only a GGUF artifact has them."""
+    found: dict[str, list[str]] = {}
+    if kind != "gguf":
+        given = [
+            name
+            for name, value in (("files", files), ("part_gb", part_gb), ("parts_tag", parts_tag))
+            if value
+        ]
+        for name in given:
+            found[name] = [
+                f"Only a GGUF repository lays its formats out in files; a {kind} artifact has no {name}."
+            ]
+        return found
+    if files:
+        if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 1
+            for k, v in files.items()
+        ):
+            found["files"] = ['Files are a count per format slug, 1 or more: {"q4_k_m": 2}.']
+        elif isinstance(formats, list) and (unlisted := sorted(set(files) - set(formats))):
+            found["files"] = [f"Files counted for formats the artifact does not list: {', '.join(unlisted)}."]
+    if part_gb is not None and not 0 < part_gb <= 500:
+        found["part_gb"] = ["The largest file is between 0 and 500 GB (the Hub's limit per file)."]
+    if parts_tag and (message := tag_problem("gguf", parts_tag)):
+        found["parts_tag"] = [message]
+    return found
+
+
+def problems(
+    *,
+    kind: str,
+    repo: str,
+    tag: str,
+    formats: list,
+    families: dict[str, str] | None,
+    files=None,
+    part_gb=None,
+    parts_tag: str = "",
+) -> dict:
     """{field: [messages]} for everything wrong with one artifact; formats are checked against the
     catalog only when `families` is given."""
     found: dict[str, list[str]] = {}
@@ -119,4 +160,5 @@ def problems(*, kind: str, repo: str, tag: str, formats: list, families: dict[st
         messages.append(message)
     if messages:
         found["formats"] = messages
+    found |= layout_problems(kind, formats, files, part_gb, parts_tag or "")
     return found

@@ -4,7 +4,7 @@ Units live in the names: ``*_bytes`` are integers of bytes, ``*_gb_s`` are 10^9 
 ``*_tflops`` are 10^12 floating-point operations per second, ``*_b`` are billions, ``*_us`` microseconds.
 """
 
-from typing import Literal, Self, get_args
+from typing import Annotated, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -51,13 +51,21 @@ class ArtifactSpec(Frozen):
 
     `repo` is a Hugging Face repo id, or an Ollama library name for `ollama`; `tag` is the GGUF file
     pattern (`{QUANT}` stands for the upper-case format name), the Ollama tag or the MLX bits;
-    `formats` are the catalog format slugs the artifact provides.
+    `formats` are the catalog format slugs the artifact provides. For a GGUF repository, how each format
+    is laid out (artifacts.in_parts): `files`, the number of files a source lists for a format (1: one
+    file; more: llama.cpp's parts, `<name>-00001-of-0000N.gguf`); `part_gb`, the largest file the
+    publisher uploads where it splits below the Hub's limit (Qwen's Qwen2.5 repositories: 4 GB); and
+    `parts_tag`, where a format's parts are when not beside the file `tag` names (bartowski's
+    `<name>-{QUANT}/<name>-{QUANT}-*.gguf`).
     """
 
     kind: ArtifactKind
     repo: str = Field(min_length=1, max_length=200)
     tag: str | None = Field(default=None, max_length=300)
     formats: tuple[str, ...] = ()
+    files: tuple[tuple[str, Annotated[int, Field(ge=1)]], ...] = ()
+    part_gb: float | None = Field(default=None, gt=0, le=500)
+    parts_tag: str | None = Field(default=None, max_length=300)
 
 
 # The engine's runtimes whose launch commands turn YaRN on (commands.py: llama-server's --rope-scaling yarn,

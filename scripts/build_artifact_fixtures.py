@@ -9,6 +9,10 @@ stable slug, and writes the fixture `manage.py load_catalog` loads. A problem st
 MLX entries name their bits in `tag` (4bit, 8bit); where the catalog has an MLX format of that width
 (`mlx-4bit`...), the entry provides it. Nothing else is added to what the sources say.
 
+A GGUF entry may say how its formats are laid out (`files`, `part_gb`, `parts_tag`: estimator/artifacts.py
+in_parts), and an entry of another checkpoint than the model's (its Instruct fine-tune) says `variant`:
+such an entry's note starts with "Variant", and the launch commands never name it.
+
     python scripts/build_artifact_fixtures.py
 """
 
@@ -53,6 +57,10 @@ def build(sources: list[dict], llms: set[str], families: dict[str, str]) -> list
             "repo": entry["repo"],
             "tag": entry.get("tag") or "",
             "formats": formats,
+            "files": dict(entry.get("files") or {}),
+            "part_gb": entry.get("part_gb"),
+            "parts_tag": entry.get("parts_tag") or "",
+            "variant": bool(entry.get("variant")),
             "publisher": entry.get("publisher") or "",
             "source_url": entry["source"],
             "checked": entry.get("checked"),
@@ -63,9 +71,18 @@ def build(sources: list[dict], llms: set[str], families: dict[str, str]) -> list
         if not row["source_url"].startswith("https://"):
             problems.append(f"{where}: the source is not an https:// page")
         found = shape.problems(
-            kind=row["kind"], repo=row["repo"], tag=row["tag"], formats=row["formats"], families=families
+            kind=row["kind"],
+            repo=row["repo"],
+            tag=row["tag"],
+            formats=row["formats"],
+            families=families,
+            files=row["files"],
+            part_gb=row["part_gb"],
+            parts_tag=row["parts_tag"],
         )
         problems += [f"{where}: {message}" for messages in found.values() for message in messages]
+        if row["variant"] != row["note"].startswith("Variant"):
+            problems.append(f"{where}: a variant, and only a variant, says so first in its note")
         rows.append(row)
     slugs = [r["slug"] for r in rows]
     problems += [f"duplicate slug {s}" for s in sorted({s for s in slugs if slugs.count(s) > 1})]

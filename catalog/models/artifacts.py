@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.text import slugify
 
 from estimator.schema import ArtifactSpec
@@ -56,6 +57,32 @@ class Artifact(CatalogRow):
         blank=True,
         help_text='Catalog format slugs it provides, only those a source lists: ["q4_k_m", "q8_0"].',
     )
+    files = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='GGUF: how many files a source lists for a format, where it lists them: {"q4_k_m": 2, '
+        '"q3_k_m": 1}. More than one: llama.cpp\'s parts (<name>-00001-of-00002.gguf).',
+    )
+    part_gb = models.FloatField(
+        "largest file (GB)",
+        null=True,
+        blank=True,
+        help_text="GGUF: the largest file the publisher uploads, where it splits files below the Hub's own "
+        "limit (Qwen's Qwen2.5 repositories: 4). Empty: the Hub's limit when the catalog's repositories "
+        "were uploaded, 50 GB.",
+    )
+    parts_tag = models.CharField(
+        "parts pattern",
+        max_length=300,
+        blank=True,
+        help_text="GGUF: where a format's parts are, when not beside the file the tag names: "
+        "Name-{QUANT}/Name-{QUANT}-*.gguf.",
+    )
+    variant = models.BooleanField(
+        default=False,
+        help_text="Another checkpoint than this model's (its Instruct fine-tune, a later revision): listed "
+        "here, never named by the launch commands.",
+    )
     publisher = models.CharField(max_length=100, blank=True)
     source_url = models.URLField(
         "source URL", max_length=500, help_text="A page that shows this repository or tag exists."
@@ -71,6 +98,11 @@ class Artifact(CatalogRow):
                 fields=["llm", "kind", "repo", "tag"],
                 name="artifact_unique",
                 violation_error_message="This model already has this artifact.",
+            ),
+            models.CheckConstraint(
+                condition=Q(part_gb__isnull=True) | Q(part_gb__gt=0),
+                name="artifact_part_gb_positive",
+                violation_error_message="The largest file is more than 0 GB.",
             ),
         ]
 
@@ -91,7 +123,14 @@ class Artifact(CatalogRow):
         all at once."""
         super().clean()
         found = artifact_shape.problems(
-            kind=self.kind, repo=self.repo, tag=self.tag, formats=self.formats, families=None
+            kind=self.kind,
+            repo=self.repo,
+            tag=self.tag,
+            formats=self.formats,
+            families=None,
+            files=self.files,
+            part_gb=self.part_gb,
+            parts_tag=self.parts_tag,
         )
         if not isinstance(self.formats, list) or not all(isinstance(f, str) for f in self.formats):
             found["formats"] = ['Formats are a list of catalog format slugs, like ["q4_k_m", "q8_0"].']
@@ -108,5 +147,11 @@ class Artifact(CatalogRow):
 
     def as_spec(self) -> ArtifactSpec:
         return ArtifactSpec(
-            kind=self.kind, repo=self.repo, tag=self.tag or None, formats=tuple(self.formats or ())
+            kind=self.kind,
+            repo=self.repo,
+            tag=self.tag or None,
+            formats=tuple(self.formats or ()),
+            files=tuple(sorted((self.files or {}).items())),
+            part_gb=self.part_gb,
+            parts_tag=self.parts_tag or None,
         )

@@ -220,3 +220,31 @@ def test_a_model_without_artifacts_says_where_the_path_goes(client, db):
     make_llm(slug="own-model", name="Own model")
     html = client.get("/models/own-model/").content.decode()
     assert "No published weights of Own model are known to this site" in html
+
+
+def test_a_gguf_repositorys_layout_reaches_the_engine_and_only_a_gguf_has_one(db):
+    llm = make_llm()
+    artifact = Artifact(
+        llm=llm,
+        kind="gguf",
+        repo="Qwen/Qwen2.5-7B-Instruct-GGUF",
+        tag="qwen2.5-7b-instruct-{quant}.gguf",
+        formats=["q3_k_m", "q4_k_m"],
+        files={"q4_k_m": 2, "q3_k_m": 1},
+        part_gb=4,
+        source_url="https://huggingface.co/Qwen/Qwen2.5-7B-Instruct-GGUF",
+    )
+    artifact.full_clean(exclude=["slug"])
+    spec = artifact.as_spec()
+    assert spec.files == (("q3_k_m", 1), ("q4_k_m", 2)) and spec.part_gb == 4 and spec.parts_tag is None
+    awq = Artifact(
+        llm=llm,
+        kind="awq",
+        repo="Qwen/Qwen2.5-7B-Instruct-AWQ",
+        formats=["awq-4bit"],
+        part_gb=4,
+        source_url="https://huggingface.co/Qwen/Qwen2.5-7B-Instruct-AWQ",
+    )
+    with pytest.raises(ValidationError) as error:
+        awq.full_clean(exclude=["slug"])
+    assert "part_gb" in error.value.message_dict

@@ -3,7 +3,8 @@
 For each row (or each entry of fixtures/catalog/artifacts.json with `--fixture`): the repository is a
 Hugging Face repo id (an Ollama model name for `ollama`), the tag suits the kind (a .gguf file pattern
 with {QUANT}, {quant} or *; an Ollama tag; MLX bits; none for the others), the formats are catalog
-formats this kind of file can hold, the source is an https:// page and the model is in the catalog
+formats this kind of file can hold, a GGUF's layout (files per format, largest file, parts pattern) is
+well formed, the source is an https:// page and the model is in the catalog
 (catalog/artifacts.py). It names each problem and exits with an error if there is any; it does not
 reach the Hub (the sources are checked by people, see fixtures/sources/model_artifacts.md).
 """
@@ -20,7 +21,14 @@ from catalog.models import Artifact, LlmModel, Quantization
 
 def row_problems(row: dict, families: dict[str, str], llms: set[str]) -> list[str]:
     found = shape.problems(
-        kind=row["kind"], repo=row["repo"], tag=row["tag"], formats=row["formats"], families=families
+        kind=row["kind"],
+        repo=row["repo"],
+        tag=row["tag"],
+        formats=row["formats"],
+        families=families,
+        files=row.get("files"),
+        part_gb=row.get("part_gb"),
+        parts_tag=row.get("parts_tag") or "",
     )
     messages = [f"{field}: {message}" for field, items in found.items() for message in items]
     if not str(row["source_url"]).startswith("https://"):
@@ -48,7 +56,18 @@ class Command(BaseCommand):
             rows = json.loads(path.read_text(encoding="utf-8"))
         else:
             rows = list(
-                Artifact.objects.values("slug", "kind", "repo", "tag", "formats", "source_url", "llm__slug")
+                Artifact.objects.values(
+                    "slug",
+                    "kind",
+                    "repo",
+                    "tag",
+                    "formats",
+                    "files",
+                    "part_gb",
+                    "parts_tag",
+                    "source_url",
+                    "llm__slug",
+                )
             )
             for row in rows:
                 row["llm"] = row.pop("llm__slug")
