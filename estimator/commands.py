@@ -232,8 +232,8 @@ def ollama_unavailable(model: ModelSpec, quant: QuantSpec) -> Reason | None:
     """Why Ollama has no model of this format: none in its library, no GGUF in one file, none to make."""
     if published(model, quant, ("ollama",)) is not None:
         return None
-    a = published(model, quant, ("gguf",))
-    if (a is not None and not in_parts(a)) or unknown(model):
+    a = published(model, quant, ("gguf",), one_file=True)
+    if (a is not None and not in_parts(a, model, quant)) or unknown(model):
         return None
     return conversion_blocker(model, quant)
 
@@ -244,8 +244,8 @@ def ollama_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str]:
     library = published(model, quant, ("ollama",))
     if library is not None:
         return [], f"{library.repo}:{library.tag}"
-    a = published(model, quant, ("gguf",))
-    if a is not None and not in_parts(a):
+    a = published(model, quant, ("gguf",), one_file=True)
+    if a is not None and not in_parts(a, model, quant):
         return [], f"hf.co/{a.repo}:{quant.slug.upper()}"
     name = f"{model.slug}-{quant.slug}"
     if unknown(model):

@@ -51,8 +51,8 @@ def lms_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str] | Non
     if quant.format == "mlx":
         a = published(model, quant, ("mlx",))
         return None if a is None else ([f"lms get {HF}/{a.repo}"], a.repo)
-    a = published(model, quant, ("gguf",))
-    if a is not None and not in_parts(a):
+    a = published(model, quant, ("gguf",), one_file=True)
+    if a is not None and not in_parts(a, model, quant):
         file = file_of(a, quant)
         alone = "*" in file and "{" not in (a.tag or "")  # the repository holds this format alone
         get = f"lms get {HF}/{a.repo}" + ("" if alone else f"@{quant.slug.upper()}")
@@ -81,7 +81,7 @@ def lms_unavailable(model: ModelSpec, quant: QuantSpec) -> Reason | None:
     names = {"quant": quant.name, "model": model.name}
     if quant.format == "mlx":
         return Reason(code="no_lms_conversion", values=names)
-    a = published(model, quant, ("gguf",))
+    a = published(model, quant, ("gguf",), one_file=True)
     if a is not None:
         return Reason(code="gguf_in_parts", values={**names, "repo": a.repo})
     return conversion_blocker(model, quant)
