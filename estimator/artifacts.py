@@ -4,6 +4,7 @@ and the placeholder a model the site knows no weights of (the visitor's own) get
 command builder (commands.py, commands_lms.py)."""
 
 import re
+from collections.abc import Callable
 
 from .memory import weights_bytes
 from .schema import ArtifactSpec, ModelSpec, QuantSpec
@@ -65,12 +66,17 @@ def parts_pattern(a: ArtifactSpec, quant: QuantSpec) -> str | None:
 
 
 def published(
-    model: ModelSpec, quant: QuantSpec, kinds: tuple[str, ...], *, one_file: bool = False
+    model: ModelSpec,
+    quant: QuantSpec,
+    kinds: tuple[str, ...],
+    *,
+    one_file: bool = False,
+    where: Callable[[ArtifactSpec], bool] | None = None,
 ) -> ArtifactSpec | None:
     """The artifact of one of `kinds` (in that order of preference) that lists `quant`: a file pattern
     before a folder of parts, the model maker's own, then llama.cpp's and the large converters; None when
     none is known. `one_file`: an artifact holding the format in one file before any holding it in parts
-    (Ollama's hf.co/ pull and LM Studio's lms load take one file)."""
+    (Ollama's hf.co/ pull and LM Studio's lms load take one file); `where`: only artifacts it accepts."""
     maker = (model.hf_id or "").split("/")[0].lower()
 
     def rank(a: ArtifactSpec) -> tuple:
@@ -80,7 +86,9 @@ def published(
         split = in_parts(a, model, quant) if one_file and a.kind == "gguf" else "/" in (a.tag or "")
         return (kinds.index(a.kind), split, owner.lower() != maker, known)
 
-    found = [a for a in model.artifacts if a.kind in kinds and quant.slug in a.formats]
+    found = [
+        a for a in model.artifacts if a.kind in kinds and quant.slug in a.formats and (not where or where(a))
+    ]
     return min(found, key=rank, default=None)
 
 

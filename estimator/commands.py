@@ -24,7 +24,9 @@ tables):
 - Ollama: docs/faq.md (OLLAMA_CONTEXT_LENGTH, OLLAMA_FLASH_ATTENTION, OLLAMA_KV_CACHE_TYPE f16/q8_0/q4_0,
   `/set parameter num_ctx`), envconfig/config.go at 4bf0d41c38c7b669bbbd44bf43c08bc4e231432f
   (OLLAMA_NUM_PARALLEL, OLLAMA_SCHED_SPREAD); `ollama run hf.co/<repo>:<quant>` as the Hub's GGUF pages
-  print it; a local GGUF through a Modelfile `FROM` line and `ollama create -f` (docs/import.md).
+  print it, for a GGUF in one file (the Hub refuses it a sharded GGUF); a local GGUF, or a folder of a
+  GGUF's parts (merged by `ollama create` since v0.30.0: `ollama_parts`), through a Modelfile `FROM` line
+  and `ollama create -f` (docs/import.md).
 - vLLM: vllm/engine/arg_utils.py at 99d7eb5d6a512cfcc5a2b104f24ebf2d6cda772b (`vllm serve <model>`,
   --tensor-parallel-size, --pipeline-parallel-size, --data-parallel-size, --max-model-len,
   --gpu-memory-utilization, --max-num-seqs, --kv-cache-dtype {auto,bfloat16,fp8,...}, --quantization,
@@ -49,11 +51,11 @@ import json
 import re
 import shlex
 
-from .artifacts import file_of, in_parts, placeholder, published, unknown
+from .artifacts import file_of, in_parts, parts_pattern, placeholder, published, unknown
 from .commands_gguf import conversion_blocker, converted
 from .commands_lms import LMS_FORMATS, LMS_STRATEGIES, lms, lms_unavailable
 from .layouts import llama_cpp_splits_tensors, pipeline_stage_layers, sequences_per_replica
-from .schema import ModelSpec, Plan, QuantSpec, Reason, Workload
+from .schema import ArtifactSpec, ModelSpec, Plan, QuantSpec, Reason, Workload
 from .strategies import STRATEGIES
 
 LLAMA_CPP_STRATEGIES = set(STRATEGIES) - {"pipeline_parallel"}  # over machines, llama-server's is RPC
@@ -229,18 +231,44 @@ def visible_devices(plan: Plan) -> str:
 
 
 def ollama_unavailable(model: ModelSpec, quant: QuantSpec) -> Reason | None:
-    """Why Ollama has no model of this format: none in its library, no GGUF in one file, none to make."""
+    """Why Ollama has no model of this format: none in its library, no GGUF in one file nor in parts it
+    can name, none to make."""
     if published(model, quant, ("ollama",)) is not None:
         return None
     a = published(model, quant, ("gguf",), one_file=True)
-    if (a is not None and not in_parts(a, model, quant)) or unknown(model):
+    if (a is not None and not in_parts(a, model, quant)) or unknown(model) or split_gguf(model, quant):
         return None
     return conversion_blocker(model, quant)
 
 
+def split_gguf(model: ModelSpec, quant: QuantSpec) -> tuple[ArtifactSpec, str] | None:
+    """The published GGUF of this format in parts whose parts the catalog can name, and their pattern."""
+    a = published(
+        model, quant, ("gguf",), where=lambda a: in_parts(a, model, quant) and bool(parts_pattern(a, quant))
+    )
+    return None if a is None else (a, parts_pattern(a, quant) or "")
+
+
+def ollama_parts(a: ArtifactSpec, quant: QuantSpec, pattern: str) -> tuple[list[str], str]:
+    """(the lines that download a GGUF's parts into a folder of their own, the folder for a Modelfile's
+    FROM). `ollama create` merges them into one model since Ollama 0.30.0 (server/create.go,
+    `splitGGUFGroupKey` and `mergeSplitGGUFLayers`, from commit 9db4bdba; a Modelfile's FROM <folder> takes
+    the folder's *.gguf, parser/parser.go `filesForModel`); only its hf.co/ pull of parts is refused."""
+    name = a.repo.split("/")[1]
+    folder, _, _ = pattern.rpartition("/")
+    local = f"models/{name}" if folder else f"models/{name}-{quant.slug.upper()}"
+    lines = [
+        f"# {a.repo} holds it in parts: Ollama 0.30 or later merges them as it creates the model (its "
+        "hf.co/ pull refuses a GGUF in parts)",
+        f'hf download {a.repo} --include "{pattern}" --local-dir {local}',
+    ]
+    return lines, f"{local}/{folder}" if folder else local
+
+
 def ollama_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str]:
     """(lines to run first, the name `ollama run` takes) for this format: the library's tag, the Hub's
-    GGUF in one file, else a GGUF made from the model's own checkpoint and imported with a Modelfile."""
+    GGUF in one file, its parts downloaded and merged by `ollama create`, else a GGUF made from the model's
+    own checkpoint; both imported with a Modelfile."""
     library = published(model, quant, ("ollama",))
     if library is not None:
         return [], f"{library.repo}:{library.tag}"
@@ -248,12 +276,18 @@ def ollama_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str]:
     if a is not None and not in_parts(a, model, quant):
         return [], f"hf.co/{a.repo}:{quant.slug.upper()}"
     name = f"{model.slug}-{quant.slug}"
-    if unknown(model):
+    if split := split_gguf(model, quant):
+        lines, path = ollama_parts(split[0], quant, split[1])
+        path = f"./{path}"
+    elif unknown(model):
         where = "import your own file with a Modelfile (Ollama docs/import.md)"
         lines = [placeholder(model, quant, "GGUF in one file", where)]
         path = f"/path/to/{model.slug}-{quant.slug.upper()}.gguf"
     else:
-        lines, path = converted(model, quant, a and f"{a.repo} holds it in parts, which Ollama does not load")
+        why = (
+            a and f"{a.repo} holds it in parts this site cannot name, and Ollama's hf.co/ pull refuses parts"
+        )
+        lines, path = converted(model, quant, why)
         path = f"./{path}"
     sizes = [f"{o.repo}:{o.tag}" for o in model.artifacts if o.kind == "ollama"]
     if sizes:

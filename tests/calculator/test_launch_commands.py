@@ -18,6 +18,7 @@ from calculator import present
 from catalog.models import Artifact, LlmModel, Quantization, Runtime
 from catalog.runtimes import COMMAND_FOR_RUNTIME, ENGINE_RUNTIME
 from estimator import commands
+from estimator.artifacts import in_parts
 from estimator.schema import DeviceUsage, Plan, Workload
 from tests.engine import command_flags
 from tests.engine.command_flags import parse
@@ -90,9 +91,10 @@ def runs_somewhere(runtime: Runtime, family: str) -> bool:
     return any(family in families for families in runtime.formats.values())
 
 
-def check_names(command: str, *, model: LlmModel, quant: Quantization, published: dict) -> None:
+def check_names(command: str, *, model: LlmModel, quant: Quantization, published: dict, spec=None) -> None:
     """Every repository or tag the command names is a catalog artifact of this model in this format, or
-    the model's own checkpoint that the command's own lines download and convert; no placeholder path."""
+    the model's own checkpoint that the command's own lines download and convert; no placeholder path;
+    Ollama pulls from the Hub only a GGUF in one file (`spec`: the model as the engine has it)."""
     invocations, _ = parse(command)
     where = f"{model.slug} {quant.slug}: {command}"
     assert "/path/to/" not in command and "your own" not in command, where
@@ -161,12 +163,19 @@ def check_names(command: str, *, model: LlmModel, quant: Quantization, published
             path = i.positional[0]
             assert path in made or any(path == r or path.startswith(f"{r}/") for r in fetched), where
         elif i.program == ("ollama", "create"):
-            assert made and f"echo 'FROM ./{made[-1]}' > Modelfile" in command, where
+            # a file the lines made, or a published GGUF's parts downloaded into a folder (Ollama 0.30 merges them)
+            source = re.search(r"^echo 'FROM \./(.+)' > Modelfile$", command, re.M).group(1)
+            assert (made and source == made[-1]) or any(
+                source == d or source.startswith(f"{d}/") for d in downloads
+            ), where
         elif i.program == ("ollama", "run"):
             name = i.positional[0]
             if name.startswith("hf.co/"):
                 repo, _, tag = name.removeprefix("hf.co/").partition(":")
                 assert lists({"gguf"}, repo) and tag == quant.slug.upper(), where
+                if spec is not None:  # the Hub's Ollama registry refuses a sharded GGUF
+                    pulled = [a for a in spec.artifacts if a.repo == repo and quant.slug in a.formats]
+                    assert not any(in_parts(a, spec, quant.as_spec()) for a in pulled), where
             elif not any(c.program == ("ollama", "create") and c.positional == [name] for c in invocations):
                 repo, _, tag = name.partition(":")
                 assert lists({"ollama"}, repo, tag), where
@@ -254,7 +263,8 @@ def commands_checked(checked: list[tuple], unavailable: set, artifacts: dict) ->
                     unavailable.add((model.slug, quant.slug, tool))
             if tool in found:
                 if (quant.slug, found[tool]) not in parsed:
-                    check_names(found[tool], model=model, quant=quant, published=artifacts.get(model.pk, {}))
+                    published = artifacts.get(model.pk, {})
+                    check_names(found[tool], model=model, quant=quant, published=published, spec=spec)
                     parsed.add((quant.slug, found[tool]))
                 built += 1
     return built

@@ -85,7 +85,7 @@ def test_a_format_published_only_in_parts_gets_no_single_file_command():
     # specified repository contains sharded GGUF"), and lms load --exact finds no such file
     model = llama_8b(artifacts=(MAKER, ORIGINAL))
     found = commands_for("single", model=model, devices=[RTX_3090])
-    assert "hf.co/" not in found["ollama"]
+    assert "ollama run hf.co/" not in found["ollama"]
     assert "llama-3.1-8b-instruct-q4_k_m.gguf" not in found["lms"]
     # a format under the publisher's largest file is one file, and named so
     found = commands_for("single", model=model, quant=Q2_K, devices=[RTX_3090])
@@ -100,7 +100,7 @@ def test_a_70b_q8_0_over_50_gb_gets_no_hf_co_pull():
     # review A2: ollama run hf.co/bartowski/Meta-Llama-3.1-70B-Instruct-GGUF:Q8_0 for a file in two parts
     model = llama_70b(artifacts=(BARTOWSKI_70B,))
     found = commands_for("layer_split", model=model, quant=Q8_0, devices=[RTX_3090] * 4)
-    assert "hf.co/" not in found.get("ollama", "")
+    assert "ollama run hf.co/" not in found.get("ollama", "")
 
 
 @pytest.mark.parametrize(
@@ -131,3 +131,50 @@ def test_a_70b_q8_0_over_50_gb_gets_no_hf_co_pull():
 )
 def test_where_a_formats_parts_are(artifact, quant, pattern):
     assert parts_pattern(artifact, quant) == pattern
+
+
+def test_ollama_merges_a_formats_parts_as_it_creates_the_model():
+    # review C1: Ollama 0.30.0 and later merges a GGUF's parts in ollama create (server/create.go
+    # splitGGUFGroupKey, mergeSplitGGUFLayers) from a Modelfile's FROM <folder> (parser/parser.go
+    # filesForModel globs its *.gguf): the parts are downloaded into a folder of their own and imported,
+    # rather than the whole checkpoint downloaded and converted
+    model = llama_8b(artifacts=(MAKER, ORIGINAL))
+    lines = commands_for("single", model=model, devices=[RTX_3090])["ollama"].splitlines()
+    start = lines.index(
+        "# meta-llama/Llama-3.1-8B-Instruct-GGUF holds it in parts: Ollama 0.30 or later merges them as it "
+        "creates the model (its hf.co/ pull refuses a GGUF in parts)"
+    )
+    assert lines[start + 1 :] == [
+        'hf download meta-llama/Llama-3.1-8B-Instruct-GGUF --include "llama-3.1-8b-instruct-q4_k_m-*-of-*.gguf" '
+        "--local-dir models/Llama-3.1-8B-Instruct-GGUF-Q4_K_M",
+        "echo 'FROM ./models/Llama-3.1-8B-Instruct-GGUF-Q4_K_M' > Modelfile",
+        "ollama create llama-3.1-8b-q4_k_m -f Modelfile",
+        "ollama run llama-3.1-8b-q4_k_m",
+    ]
+    assert "convert_hf_to_gguf.py" not in "\n".join(lines)
+
+
+def test_a_folder_of_parts_is_the_modelfiles_from():
+    r1 = ArtifactSpec(
+        kind="gguf", repo="u/Llama-70B-GGUF", tag="{QUANT}/Llama-70B-{QUANT}-*.gguf", formats=("q8_0",)
+    )
+    found = commands_for("layer_split", model=llama_70b(artifacts=(r1,)), quant=Q8_0, devices=[RTX_3090] * 4)
+    lines = found["ollama"].splitlines()
+    assert (
+        'hf download u/Llama-70B-GGUF --include "Q8_0/Llama-70B-Q8_0-*.gguf" --local-dir models/Llama-70B-GGUF'
+        in lines
+    )
+    assert "echo 'FROM ./models/Llama-70B-GGUF/Q8_0' > Modelfile" in lines
+
+
+def test_parts_the_site_cannot_name_fall_back_to_the_converter():
+    # bartowski's *-{QUANT}*.gguf does not say whether a format's parts have a folder of their own, which
+    # FROM needs: the model's own checkpoint is converted, the last resort, and the comment says why
+    model = llama_70b(
+        artifacts=(BARTOWSKI_70B, ORIGINAL.model_copy(update={"repo": "meta-llama/Llama-3.1-70B-Instruct"}))
+    )
+    found = commands_for("layer_split", model=model, quant=Q8_0, devices=[RTX_3090] * 4)
+    assert (
+        "# bartowski/Meta-Llama-3.1-70B-Instruct-GGUF holds it in parts this site cannot name, and Ollama's "
+        "hf.co/ pull refuses parts: make it from its own checkpoint"
+    ) in found["ollama"]
