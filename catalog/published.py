@@ -11,11 +11,11 @@ from .runtimes import loads_checkpoint
 
 def published_formats() -> dict[str, frozenset[str]]:
     """Model slug -> the format slugs its catalog artifacts publish (fitting.PUBLISHED_ONLY), read once
-    per catalog version."""
+    per catalog version; a variant's (another checkpoint's, `Artifact.variant`) are not the model's."""
 
     def read() -> dict[str, frozenset[str]]:
         found: dict[str, set[str]] = {}
-        for slug, formats in Artifact.objects.values_list("llm__slug", "formats"):
+        for slug, formats in Artifact.objects.filter(variant=False).values_list("llm__slug", "formats"):
             found.setdefault(slug, set()).update(formats or ())
         return {slug: frozenset(formats) for slug, formats in found.items()}
 
@@ -29,15 +29,17 @@ def formats_of(model: LlmModel) -> frozenset[str]:
 
 
 def artifacts_of(model: LlmModel) -> list[Artifact]:
-    """A catalog model's published artifacts, in `model.artifacts.all()`'s order; none for a visitor's
-    own model (no pk). Every model's are read in one query per catalog version: read per model, they
-    were a query for each model a process answered about, again after each eviction."""
+    """A catalog model's published artifacts, in `model.artifacts.all()`'s order, without the variants
+    (another checkpoint: a base model's Instruct fine-tune), which its commands never name: a visitor who
+    chose the base model asked for it, and the Instruct is a catalog model of its own; none for a
+    visitor's own model (no pk). Every model's are read in one query per catalog version: read per model,
+    they were a query for each model a process answered about, again after each eviction."""
     if model.pk is None:
         return []
 
     def read() -> dict[int, list[Artifact]]:
         found: dict[int, list[Artifact]] = {}
-        for artifact in Artifact.objects.all():
+        for artifact in Artifact.objects.filter(variant=False):
             found.setdefault(artifact.llm_id, []).append(artifact)
         return found
 

@@ -84,7 +84,11 @@ CONVERTER_ARCHITECTURES = frozenset(
 # registered for "Qwen3_5ForConditionalGeneration" and "Qwen3_5MoeForConditionalGeneration", are in
 # convert_hf_to_gguf.py at 0024aa74); the Qwen3.5 MoE models in alibaba/InferSim's copies (hf_configs/); Granite
 # 4.0-H in transcriptions of its config.json (GraniteHybridModel, registered for "GraniteMoeHybridForCausalLM",
-# is in convert_hf_to_gguf.py at 0024aa74).
+# is in convert_hf_to_gguf.py at 0024aa74). The base models whose only published weights are their Instruct
+# fine-tunes' (variants, which the commands do not name): Mistral-Nemo-Base-2407's in the
+# kevinstephano/thunder_model_blocks AutoConfig dump its row cites (thunder_model_blocks/mistral/
+# mistral_config.py at a23dd8fe), Mixtral-8x22B-v0.1's in xiaowanCN/aiconfigurator's copy (at 5f2e6bb0) of
+# the aiconfigurator config its row cites.
 ARCHITECTURES = {
     "01-ai/Yi-34B": "LlamaForCausalLM",
     "allenai/OLMo-2-0325-32B-Instruct": "Olmo2ForCausalLM",
@@ -115,6 +119,8 @@ ARCHITECTURES = {
     "MiniMaxAI/MiniMax-M2.5": "MiniMaxM2ForCausalLM",
     "MiniMaxAI/MiniMax-M2.7": "MiniMaxM2ForCausalLM",
     "MiniMaxAI/MiniMax-M3": "MiniMaxM3ForCausalLM",
+    "mistralai/Mistral-Nemo-Base-2407": "MistralForCausalLM",
+    "mistralai/Mixtral-8x22B-v0.1": "MixtralForCausalLM",
     "moonshotai/Kimi-K2-Instruct": "DeepseekV3ForCausalLM",
     "moonshotai/Kimi-K2-Thinking": "DeepseekV3ForCausalLM",
     "moonshotai/Kimi-K2.5": "KimiK25ForConditionalGeneration",

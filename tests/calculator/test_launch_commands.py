@@ -232,7 +232,7 @@ def commands_parse_and_name_catalog_artifacts(checked: list[tuple], unavailable:
     for, with commands.unavailable() saying why."""
     unavailable = set() if unavailable is None else unavailable
     artifacts: dict[int, dict] = {}
-    for a in Artifact.objects.all():
+    for a in Artifact.objects.filter(variant=False):
         artifacts.setdefault(a.llm_id, {})[(a.kind, a.repo, a.tag)] = a.formats
     with each_line_split_once():
         return commands_checked(checked, unavailable, artifacts)
@@ -243,7 +243,7 @@ def commands_checked(checked: list[tuple], unavailable: set, artifacts: dict) ->
     for model, quant, slug, kv, batch in checked:  # in model order: one model's commands kept at a time
         if model.pk != model_pk:
             model_pk, by_question, parsed = model.pk, {}, set()
-            spec = model.as_spec(artifacts=model.artifacts.all())
+            spec = model.as_spec(artifacts=model.artifacts.filter(variant=False))  # as published.model_spec
             plans = plans_of(model.num_hidden_layers, model.is_moe)
         tool = COMMAND_FOR_RUNTIME[slug]
         quant_spec = quant.as_spec()

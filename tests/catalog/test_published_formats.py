@@ -3,6 +3,8 @@ model and what-runs pages offer them only for models the catalog lists a release
 model's formats by its own bits per weight (a mixture of experts' MXFP4 experts are 4.25 bits, whatever
 the file's whole-model figure), so Q4_K_M comes before MXFP4."""
 
+import re
+
 from catalog import fitting
 from catalog.models import Gpu, LlmModel, Quantization
 from catalog.pages import published_formats
@@ -49,3 +51,30 @@ def test_what_runs_tries_q4_k_m_before_mxfp4_for_a_mixture_of_experts(catalog):
     # MXFP4 asked for by name, and the model has no MXFP4 release: said so, not "does not fit"
     row = fitting.what_runs(**asked | {"policy": "mxfp4", "published": published_formats()})[0]
     assert not row.fits and row.why_not == "no MXFP4 release of it is known to this site."
+
+
+def test_a_base_models_commands_never_name_its_instruct_fine_tune(client, catalog):
+    """Review B3: Mistral NeMo Base and Mixtral 8x22B (base) list their Instruct fine-tunes' releases as
+    variants. A visitor who chose the base model asked for it (the Instruct is a catalog model of its own,
+    with the same size and speed): its commands use its own checkpoint, and the variants are not formats
+    it is published in. The model page still lists them, saying the commands do not name them."""
+    for query, own in [
+        (
+            "model=mistral-nemo-base-2407&quant=q4_k_m&gpu=geforce-rtx-4090&runtime=llama-cpp",
+            "Mistral-Nemo-Base-2407",
+        ),
+        (
+            "model=mixtral-8x22b-v0-1&quant=q4_k_m&gpu=h100-sxm5-80-gb&count=2&runtime=lm-studio",
+            "Mixtral-8x22B-v0.1",
+        ),
+    ]:
+        plans = client.get(f"/api/v1/estimate?{query}").json()["plans"]
+        commands = "\n".join(text for p in plans for text in p["commands"].values())
+        assert commands and not re.search(r"[\w.-]+/[\w.-]*Instruct", commands), (
+            query
+        )  # no Instruct repository
+        assert f"hf download mistralai/{own} " in commands, query
+    published = published_formats()
+    assert not {"awq-4bit", "gptq-4bit"} & published["mixtral-8x22b-v0-1"]
+    page = client.get("/models/mixtral-8x22b-v0-1/").content.decode()
+    assert page.count('data-testid="variant"') == 4  # the Instruct's AWQ, GPTQ, GGUF and Ollama tag
