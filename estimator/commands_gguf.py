@@ -88,7 +88,10 @@ CONVERTER_ARCHITECTURES = frozenset(
 # fine-tunes' (variants, which the commands do not name): Mistral-Nemo-Base-2407's in the
 # kevinstephano/thunder_model_blocks AutoConfig dump its row cites (thunder_model_blocks/mistral/
 # mistral_config.py at a23dd8fe), Mixtral-8x22B-v0.1's in xiaowanCN/aiconfigurator's copy (at 5f2e6bb0) of
-# the aiconfigurator config its row cites.
+# the aiconfigurator config its row cites. Mixtral 8x7B's and its Instruct's (model_type mixtral in the
+# configs their rows cite): the only GGUFs listed, TheBloke's, hold the experts as llama.cpp no longer
+# reads them and were left out (scripts/build_artifact_fixtures.py); a dump of
+# Mixtral-8x7B-Instruct-v0.1's config in public code reads "architectures": ["MixtralForCausalLM"].
 ARCHITECTURES = {
     "01-ai/Yi-34B": "LlamaForCausalLM",
     "allenai/OLMo-2-0325-32B-Instruct": "Olmo2ForCausalLM",
@@ -121,6 +124,8 @@ ARCHITECTURES = {
     "MiniMaxAI/MiniMax-M3": "MiniMaxM3ForCausalLM",
     "mistralai/Mistral-Nemo-Base-2407": "MistralForCausalLM",
     "mistralai/Mixtral-8x22B-v0.1": "MixtralForCausalLM",
+    "mistralai/Mixtral-8x7B-Instruct-v0.1": "MixtralForCausalLM",
+    "mistralai/Mixtral-8x7B-v0.1": "MixtralForCausalLM",
     "moonshotai/Kimi-K2-Instruct": "DeepseekV3ForCausalLM",
     "moonshotai/Kimi-K2-Thinking": "DeepseekV3ForCausalLM",
     "moonshotai/Kimi-K2.5": "KimiK25ForConditionalGeneration",

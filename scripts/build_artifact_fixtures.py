@@ -13,6 +13,13 @@ A GGUF entry may say how its formats are laid out (`files`, `part_gb`, `parts_ta
 in_parts), and an entry of another checkpoint than the model's (its Instruct fine-tune) says `variant`:
 such an entry's note starts with "Variant", and the launch commands never name it.
 
+One kind of entry is left out: a GGUF of a mixture of experts converted before llama.cpp stored a layer's
+experts as one tensor (`ffn_*_exps`, pull 6387, merged in April 2024). Those files hold each expert apart
+(`blk.N.ffn_gate.E.weight`), and llama.cpp no longer reads them: loading stops with "missing tensor
+'blk.0.ffn_down_exps.weight'" (ggml-org/llama.cpp issue 10244, bisected to c5b0f4b5; the same in Ollama,
+issue 8147, and LM Studio, lmstudio-bug-tracker issue 1147). Such an entry says when it was `converted`
+(YYYY-MM, from the repository's own card); the build prints it and leaves it out.
+
     python scripts/build_artifact_fixtures.py
 """
 
@@ -29,6 +36,9 @@ from catalog import artifacts as shape  # noqa: E402  (plain Python: no Django n
 
 SOURCES = ROOT / "fixtures" / "sources" / "model_artifacts.json"
 CATALOG = ROOT / "fixtures" / "catalog"
+# The month llama.cpp's pull 6387 merged a layer's experts into one tensor: a mixture of experts' GGUF
+# converted before it no longer loads (module docstring).
+MERGED_EXPERTS = "2024-04"
 
 
 def slug_of(*parts: str) -> str:
@@ -41,10 +51,29 @@ def mlx_formats(tag: str | None, families: dict[str, str]) -> list[str]:
     return [slug] if families.get(slug) == "mlx" else []
 
 
-def build(sources: list[dict], llms: set[str], families: dict[str, str]) -> list[dict]:
+def unloadable(entry: dict, moe: set[str]) -> bool:
+    """A GGUF of a mixture of experts converted before llama.cpp merged a layer's experts (MERGED_EXPERTS),
+    which current llama.cpp, Ollama and LM Studio refuse to load."""
+    converted = entry.get("converted") or ""
+    return (
+        entry.get("kind") == "gguf"
+        and entry.get("model") in moe
+        and bool(converted)
+        and converted < MERGED_EXPERTS
+    )
+
+
+def build(
+    sources: list[dict], llms: set[str], families: dict[str, str], moe: set[str] = frozenset()
+) -> list[dict]:
+    """The fixture's rows from the sources' entries; `moe` names the catalog LLMs that are mixtures of
+    experts (a GGUF of one converted before llama.cpp merged its experts is left out)."""
     rows, problems = [], []
     for entry in sources:
         where = f"{entry.get('model')} {entry.get('kind')} {entry.get('repo')}"
+        if unloadable(entry, moe):
+            print(f"left out, converted {entry['converted']}, before llama.cpp merged the experts: {where}")
+            continue
         formats = list(entry.get("formats") or [])
         if entry["kind"] == "mlx":
             formats += [f for f in mlx_formats(entry.get("tag"), families) if f not in formats]
@@ -100,9 +129,11 @@ def main(argv: list[str] | None = None) -> None:
     def read(path: Path):
         return json.loads(path.read_text(encoding="utf-8"))
 
-    llms = {row["slug"] for row in read(args.catalog / "llms.json")}
+    catalog_llms = read(args.catalog / "llms.json")
+    llms = {row["slug"] for row in catalog_llms}
+    moe = {row["slug"] for row in catalog_llms if (row.get("num_experts") or 0) > 1}
     families = {row["slug"]: row["family"] for row in read(args.catalog / "quantizations.json")}
-    rows = build(read(args.sources), llms, families)
+    rows = build(read(args.sources), llms, families, moe)
     rows = [dict(sorted(r.items())) for r in sorted(rows, key=lambda r: r["slug"])]
     out = args.catalog / "artifacts.json"
     out.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -36,7 +36,8 @@ def catalog():
 
 def build(entries):
     llms, families = catalog()
-    return builder().build(entries, {row["slug"] for row in llms}, families)
+    moe = {row["slug"] for row in llms if (row.get("num_experts") or 0) > 1}
+    return builder().build(entries, {row["slug"] for row in llms}, families, moe)
 
 
 def entry(**fields):
@@ -90,3 +91,30 @@ def test_a_malformed_layout_or_an_unflagged_variant_stops_the_build(fields, mess
     with pytest.raises(SystemExit) as stop:
         build([entry(**fields)])
     assert message in str(stop.value)
+
+
+@pytest.mark.parametrize(
+    ("model", "converted", "kept"),
+    [
+        ("mixtral-8x7b-instruct-v0-1", "2023-12", False),  # TheBloke's, with pull 4406: experts apart
+        ("mixtral-8x7b-instruct-v0-1", "2024-05", True),  # after pull 6387 merged them
+        ("mixtral-8x7b-instruct-v0-1", None, True),  # no date known: kept (the sources say when they know)
+        ("llama-3-1-8b-instruct", "2023-12", True),  # a dense model has no experts to merge
+    ],
+)
+def test_a_mixture_of_experts_gguf_converted_before_llama_cpp_merged_its_experts_is_left_out(
+    model, converted, kept
+):
+    mixtral = entry(
+        model=model,
+        repo="TheBloke/Mixtral-8x7B-Instruct-v0.1-GGUF",
+        tag="mixtral-8x7b-instruct-v0.1.{QUANT}.gguf",
+        formats=["q4_k_m"],
+        converted=converted,
+    )
+    assert bool(build([mixtral])) is kept
+
+
+def test_no_gguf_of_mixtral_8x7b_llama_cpp_refuses_is_in_the_fixture():
+    rows = read(ROOT / "fixtures" / "catalog" / "artifacts.json")
+    assert not [r for r in rows if r["kind"] == "gguf" and r["repo"].startswith("TheBloke/Mixtral")]

@@ -78,3 +78,16 @@ def test_a_base_models_commands_never_name_its_instruct_fine_tune(client, catalo
     assert not {"awq-4bit", "gptq-4bit"} & published["mixtral-8x22b-v0-1"]
     page = client.get("/models/mixtral-8x22b-v0-1/").content.decode()
     assert page.count('data-testid="variant"') == 4  # the Instruct's AWQ, GPTQ, GGUF and Ollama tag
+
+
+def test_mixtral_8x7b_is_converted_from_its_own_checkpoint_not_thebloke_2023_gguf(client, catalog):
+    """Review A1: TheBloke's December 2023 GGUFs hold each expert as a tensor of its own, which llama.cpp
+    no longer loads (issue 10244); with no later GGUF known, the commands make one from Mistral's own."""
+    query = (
+        "model=mixtral-8x7b-instruct-v0-1&quant=q4_k_m&gpu=geforce-rtx-3060-12-gb&ram_gb=64&runtime=llama-cpp"
+    )
+    plans = client.get(f"/api/v1/estimate?{query}").json()["plans"]
+    commands = "\n".join(text for p in plans for text in p["commands"].values())
+    assert commands and "TheBloke" not in commands
+    assert "hf download mistralai/Mixtral-8x7B-Instruct-v0.1 " in commands
+    assert "convert_hf_to_gguf.py models/Mixtral-8x7B-Instruct-v0.1 " in commands
