@@ -108,10 +108,12 @@ def test_a_format_alone_picks_the_first_runtime_that_runs_it_here(catalog):
         ("model=llama-3-1-70b-instruct&gpu=geforce-rtx-3090&count=2", "q4_k_m"),
         ("model=qwen3-8b&gpu=geforce-rtx-4090&runtime=sglang", "bf16"),
         ("model=qwen3-8b&gpu=apple-m4-max-128gb&runtime=mlx", "mlx-4bit"),  # mlx-community's usual width
+        # Q4_K_M is published (Qwen's own and unsloth's, in parts: review C2), so it is the download
+        ("model=qwen3-235b-a22b&gpu=apple-m3-ultra-512gb", "q4_k_m"),
+        ("model=qwen3-235b-a22b&gpu=apple-m3-ultra-512gb&runtime=lm-studio", "q4_k_m"),
         # no Q4_K_M published, but GGUFs near its width are: the nearest listed one, a download, not a
-        # conversion of the 470 GB checkpoint (Q4_0, 4.64 bits; IQ4_XS, Q5_K_M are further)
-        ("model=qwen3-235b-a22b&gpu=apple-m3-ultra-512gb", "q4_0"),
-        ("model=qwen3-235b-a22b&gpu=apple-m3-ultra-512gb&runtime=lm-studio", "q4_0"),
+        # conversion of the checkpoint (IQ4_XS, 4.46 bits, listed; IQ4_NL, nearer, is not listed)
+        ("model=phi-3-mini-4k-instruct&gpu=geforce-rtx-3060-12-gb", "iq4_xs"),
         ("model=qwen3-235b-a22b&gpu=apple-m3-ultra-512gb&runtime=mlx", "mlx-4bit"),  # MLX: its own usual
         ("model=c4ai-command-r-v01&gpu=h100-sxm5-80-gb", "q4_k_m"),  # only a 1-bit GGUF: too far from it
     ],
