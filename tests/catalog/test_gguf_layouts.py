@@ -110,3 +110,13 @@ def test_the_mixtral_8x22b_base_lm_studio_path_names_no_file_that_does_not_exist
     lms = commands(client, query)["lms"]
     assert "Mixtral-8x22B-Instruct-Q4_K_M.gguf" not in lms and "MaziyarPanahi" not in lms
     assert "lms load mistralai/Mixtral-8x22B-v0.1/Mixtral-8x22B-v0.1-Q4_K_M.gguf --exact " in lms
+
+
+def test_no_command_names_a_qwen2_5_f16_file_qwen_names_fp16(client, catalog):
+    # Qwen/Qwen2.5-7B-Instruct-GGUF's 16-bit GGUF is qwen2.5-7b-instruct-fp16-0000{1..4}-of-00004.gguf, which
+    # a {quant} pattern writes as ...-f16-...: the download would match nothing
+    found = commands(
+        client, "model=qwen2-5-7b-instruct&quant=f16&gpu=geforce-rtx-4090&count=2&runtime=ollama"
+    )
+    text = "\n".join(found.values())
+    assert text and "qwen2.5-7b-instruct-f16" not in text and "Qwen2.5-7B-Instruct-GGUF:F16" not in text
