@@ -10,7 +10,9 @@ Every word is one LM Studio documents (tests/engine/command_flags.py parses each
   given wherever the repository holds several formats). Neither page nor get.ts says whether it fetches
   a GGUF split in parts (LM Studio's downloader does that in the app, not in lms), and `lms import`
   takes one file: where the format is published only in parts, lms imports a GGUF made from the
-  model's own checkpoint instead, as Ollama does (commands_gguf.py), or gets no command.
+  model's own checkpoint instead (commands_gguf.py), or gets no command; a publisher's single file of
+  the format comes first where the catalog has one (artifacts.published, one_file). Ollama, unlike lms,
+  merges a GGUF's parts in `ollama create` (commands.ollama_parts).
 - `lms import <file> --user-repo <user>/<repo>`: lmstudio-ai/lms src/subcommands/importCmd.ts at
   05bced0a (it moves the file to <models folder>/<user>/<repo>/<file>); `lms import` in
   https://lmstudio.ai/docs/cli. For a GGUF made from the model's own checkpoint (commands_gguf.py).
