@@ -290,8 +290,8 @@ def ollama_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str]:
         lines, path = converted(model, quant, why)
         path = f"./{path}"
     sizes = [f"{o.repo}:{o.tag}" for o in model.artifacts if o.kind == "ollama"]
-    if sizes:
-        lines.append(f"# Ollama's library has {', '.join(sizes)}, in a format the sources do not state")
+    if sizes:  # an aside before the steps, not between a download and its use
+        lines.insert(0, f"# Ollama's library has {', '.join(sizes)}, in a format the sources do not state")
     lines.append(f"echo 'FROM {path}' > Modelfile")
     lines.append(f"ollama create {name} -f Modelfile")
     return lines, name
