@@ -181,9 +181,9 @@ def _quoted(v: Values) -> str:
 
 
 def _only_with(v: Values) -> str:
-    """A change that fits only with another plan than the recommended one: "only with tensor parallelism,
-    experimental in llama.cpp, 29.5 tok/s"."""
-    said = f"only with {STRATEGIES[str(v['strategy'])].phrase}"
+    """A change that fits with another plan than the recommended one: "only with tensor parallelism,
+    experimental in llama.cpp, 29.5 tok/s", or "with a layer split, ..." where other plans fit too."""
+    said = f"{'only ' if v.get('only') else ''}with {STRATEGIES[str(v['strategy'])].phrase}"
     return said + (", experimental in llama.cpp" if v.get("experimental") else "") + f", {_rate(v)}"
 
 

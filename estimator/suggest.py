@@ -533,15 +533,22 @@ def _another_plan(
     """A change (`quant`, `workload`) that fits only with another plan than the recommended `best` says which
     and how fast (70B at 19,200 tokens on two 3090s: llama.cpp's experimental tensor parallel, where the layer
     split runs 8,192; 405B at F16 over two machines' RPC, a third of one machine's speed at Q4_K_M):
-    `_plan_values` of it; nothing where `best`'s strategy still fits, asked of memory alone first (most
-    changes), so a plan is built only for the others."""
+    `_plan_values` of it, `only` where no other plan fits (a review: "only with tensor parallelism" where a
+    vLLM layer split fitted too, replicas being what no longer did); nothing where `best`'s strategy still
+    fits, asked of memory alone first (most changes), so a plan is built only for the others."""
     if _fits(model, quant, devices, workload, (best.strategy,)):
         return {}
     plan = _best(model, quant, devices, workload, strategies)
     if plan is None or plan.strategy == best.strategy:
         return {}
     experimental = any(w.code == "tensor_split_experimental" for w in plan.warnings)
-    return _plan_values(plan, workload) | ({"experimental": 1} if experimental else {})
+    others = tuple(s for s in (strategies or STRATEGIES) if s not in (plan.strategy, best.strategy))
+    only = not others or not _fits(model, quant, devices, workload, others)
+    return (
+        _plan_values(plan, workload)
+        | ({"experimental": 1} if experimental else {})
+        | ({"only": 1} if only else {})
+    )
 
 
 def _kv_total(plan: Plan | None) -> int:

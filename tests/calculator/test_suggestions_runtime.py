@@ -101,3 +101,16 @@ def test_a_change_that_fits_only_with_another_plan_says_which_and_how_fast(clien
     )
     [same] = [s["text"] for s in machines.context["suggestions"] if s["kind"] == "context"]
     assert "only with" not in same  # the layer split holds the longest context too
+
+
+def test_a_change_says_only_where_no_other_plan_fits(client, catalog):
+    """A consistency review: under vLLM, on two 4090s with 16 users (replicas), "Context up to 131,072 tokens
+    fits (only with tensor parallelism ...)" where the page it opens lists a layer split that fits too:
+    replicas were what no longer fit, not every plan but tensor parallelism."""
+    page = client.get(
+        "/?model=llama-3-1-8b-instruct&quant=awq-4bit&gpu=geforce-rtx-4090&count=2&runtime=vllm&batch=16"
+    )
+    [context] = [s for s in page.context["suggestions"] if s["kind"] == "context"]
+    assert "with tensor parallelism, " in context["text"] and "only with" not in context["text"]
+    opened = client.get(context["url"]).context["result"]
+    assert sum(p.fits for p in opened.plans if p.strategy != "replicas") >= 2
