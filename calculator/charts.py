@@ -17,6 +17,8 @@ from estimator import Estimate, Plan
 from estimator.estimate import best_plan, fits
 from estimator.strategies import STRATEGIES
 
+from .memory import status
+from .present import closest_plan
 from .question import Question
 
 # Room for "128k" under the last point, the x axis's name under the labels and the unit above the y axis
@@ -171,12 +173,16 @@ def _series(
             workload = question.workload(**change)
             if i == current and answered is not None and answered.recommended_plan is not None:
                 plan = answered.recommended_plan
+            elif i == current and answered is not None and status(closest_plan(answered)) == "margin":
+                plan, margin = closest_plan(answered), True  # the page's borderline plan, as its verdict reads it
             else:
                 ask = fits if probe else partial(best_plan, probe=False)
                 plan = ask(model=model, quant=quant, devices=devices, workload=workload, reasoned=False)
             if plan is None:  # the page's borderline: it fits once the safety margin is spent
                 probe = True
-                unkept = workload.model_copy(update={"headroom_bytes": 0})
+                # the memory kept free is vLLM's 1 - --gpu-memory-utilization where that is more (a review: a
+                # vLLM borderline answer's own point drawn as "does not fit", the headroom alone given up)
+                unkept = workload.model_copy(update={"headroom_bytes": 0, "gpu_memory_utilization": 1.0})
                 plan = fits(model=model, quant=quant, devices=devices, workload=unkept, reasoned=False)
                 margin = plan is not None
         except ValueError:

@@ -168,6 +168,7 @@ def test_a_borderline_question_is_drawn_where_the_page_says_it_fits(client, cata
     )
     asked = next(p for p in context_chart.points if p.current)
     assert asked.label == "28k" and asked.margin and asked.drawn
+
     assert [p.label for p in context_chart.points][:5] == ["1k", "2k", "4k", "8k", "16k"]
     svg = client.get(f"/chart.svg?chart=users&{url}").content.decode()
     assert 'fill="#b54708" stroke="#1f2328"/>' in svg and "</tspan> inside the safety margin <tspan" in svg
@@ -464,3 +465,17 @@ def test_a_mac_just_over_its_gpu_limit_is_told_to_raise_it_first(client, catalog
         "To make it fit Raise macOS's GPU memory limit to 56.0 GiB, keeping 8.0 GiB for macOS"
     )
     assert "sudo sysctl iogpu.wired_limit_mb=57344; it resets at reboot" in first
+
+
+def test_a_vllm_borderline_question_is_drawn_where_the_page_says_it_fits(client, catalog):
+    """A consistency review: under vLLM the margin is 1 - --gpu-memory-utilization, which the charts did not
+    give up: the borderline question's own points (16k, 8 users) were drawn as "does not fit"."""
+    url = "model=llama-3-1-70b-instruct&quant=awq-4bit&gpu=geforce-rtx-3090&count=2&runtime=vllm&batch=8&ctx=16384"
+    response = client.get(f"/?{url}")
+    assert response.context["verdict"].borderline
+    for chart in response.context["charts"]:
+        asked = next(p for p in chart.points if p.current)
+        assert asked.margin and asked.drawn, chart.alt
+    users = response.context["charts"][1]
+    eight = next(p for p in users.points if p.current)
+    assert f"{eight.value:.1f}" == f"{response.context['shown_plan'].decode_tok_s_aggregate:.1f}"
