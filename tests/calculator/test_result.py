@@ -256,6 +256,16 @@ def test_an_answer_added_after_a_broken_column_asks_what_the_last_answered_one_a
     )
 
 
+def test_compare_says_whose_speed_it_is_where_vllm_seats_fewer_users(client, catalog):
+    """A consistency review: where vLLM seats 14 of 64 users, the compare column headed "Decode tok/s per user"
+    said 136, the page's plans table under the same words 29.6 (the average, waiting included)."""
+    query = "model=llama-3-1-8b-instruct&quant=bf16&gpu=h100-sxm5-80-gb&runtime=vllm&batch=64&ctx=32768"
+    verdict = client.get(f"/?{query}").context["verdict"]
+    assert verdict.tok_s_who.endswith(" at once")
+    [column] = client.get("/compare/", {"q": [query]}).context["columns"]
+    assert column["decode"] == f"{verdict.tok_s} ({verdict.tok_s_who})"
+
+
 def test_compare_with_a_bad_column_says_which(client, catalog):
     response = client.get("/compare/", {"q": ["model=nope&quant=q4_k_m&gpu=geforce-rtx-3090"]})
     assert response.status_code == 200
