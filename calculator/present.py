@@ -327,7 +327,8 @@ def verdict(
         )
     word = "Yes, but tight" if plan.tight else "Yes"
     if no_weights:  # it would fit, but there is nothing to load: not a plain yes
-        word = f"No {no_weights} release of it is known; if you make one"
+        # a conditional yes, not a "No" beside fits: true (a consistency review: the first word of a real no)
+        word = f"Yes, if you make it in {no_weights} (no release of it is known)"
     others = ""
     if hosts > 1:
         others = (

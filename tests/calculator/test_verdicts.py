@@ -124,7 +124,9 @@ def test_a_format_with_no_weights_to_load_is_no_plain_yes(client, catalog):
     saying no GPTQ checkpoint of it is published, whose alternatives left out Q4_K_M, which fits."""
     page = client.get("/?model=gemma-3-27b-it&gpu=geforce-rtx-4090&ctx=8192&runtime=vllm&quant=gptq-4bit")
     verdict = page.context["verdict"]
-    assert verdict.text.startswith("No GPTQ 4-bit g128 release of it is known; if you make one: fits on 1× ")
+    assert verdict.text.startswith(
+        "Yes, if you make it in GPTQ 4-bit g128 (no release of it is known): fits on 1× "
+    )
     assert verdict.css == "tight"
     html = page.content.decode()
     assert "# Here it runs as Q4_K_M (llama.cpp, Ollama, LM Studio), " in html
@@ -172,7 +174,8 @@ def test_the_review_of_the_diff_no_weights_in_snapshots_and_not_sized_for_vllm_a
     shared = client.post("/r/", {"q": gptq})
     html = client.get(shared["Location"]).content.decode()
     assert (
-        "No GPTQ 4-bit g128 release of it is known; if you make one" in html and 'data-testid="same"' in html
+        "Yes, if you make it in GPTQ 4-bit g128 (no release of it is known)" in html
+        and 'data-testid="same"' in html
     )
     ollama = client.get("/?model=llama-3-1-70b-instruct&gpu=geforce-rtx-4090&hosts=2&ctx=8192&runtime=ollama")
     assert ollama.context["verdict"].text.startswith("No: Ollama cannot run any plan that fits")
