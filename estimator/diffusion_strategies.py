@@ -63,6 +63,11 @@ class DiffusionStrategyInfo:
         """The title inside a sentence: "everything on one GPU", "component offload"."""
         return self.title[0].lower() + self.title[1:]
 
+    def per(self, text: str, video: bool) -> str:
+        """`text` (its title, label or reason) for a video model: "one video per GPU", not "one image" (a
+        review: Wan 2.1 read "with one image per GPU ... 2 videos at a time")."""
+        return text.replace("image", "video") if video else text
+
 
 DIFFUSION_STRATEGIES: dict[DiffusionStrategy, DiffusionStrategyInfo] = {
     "all_on_gpu": DiffusionStrategyInfo(

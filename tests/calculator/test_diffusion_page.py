@@ -579,3 +579,13 @@ def test_sequential_offload_links_the_page_that_describes_it(client, catalog):
     row = re.search(r'<tr[^>]*data-strategy="sequential_offload".*?</tr>', html, re.S).group(0)
     assert 'href="/glossary/component-offload/">Sequential offload</a>' in row
     assert "/glossary/cpu-offload/" not in html
+
+
+def test_a_video_model_runs_one_video_per_gpu_not_one_image(client, catalog):
+    """A consistency review: Wan 2.1 on two H100s read "with one image per GPU ... 2 videos at a time"."""
+    response = client.get("/?model=wan-2-1-t2v-14b&gpu=h100-sxm5-80-gb&count=2")
+    verdict = response.context["diffusion_verdict"].text
+    assert "one video per GPU" in verdict and "image" not in verdict, verdict
+    assert "one image per GPU" not in response.content.decode()
+    flux = client.get("/?model=flux-1-dev&gpu=h100-sxm5-80-gb&count=2").context["diffusion_verdict"].text
+    assert "one image per GPU" in flux
