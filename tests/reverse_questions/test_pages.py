@@ -350,3 +350,14 @@ def test_what_runs_finds_any_catalog_gpu_as_the_calculator_does(client, catalog)
     assert 'aria-controls="id_gpu_1"' in html and "change from:#question" in html
     assert "Arc A770" in client.get("/gpus/pick/", {"q": "a770"}).content.decode()
     assert "1× Arc A770" in client.get("/what-runs/?gpu=arc-a770").content.decode()
+
+
+def test_a_unified_machine_leaves_system_ram_out_and_its_links_answer(client, catalog):
+    """A consistency review: /what-runs/ on an M1 Pro with System RAM 32 answered, and every Details link carried
+    ram_gb=32, which the calculator refuses there ("leave System RAM empty")."""
+    response = client.get("/what-runs/?gpu=apple-m1-pro-32gb&count=1&ram_gb=32")
+    html = response.content.decode()
+    assert "System RAM left out" in html and "ram_gb=" not in html
+    row = next(r for r in rows_of(response) if r.fits)
+    result, _ = calculator_answer(row.permalink)
+    assert result.recommended == row.plan.strategy
