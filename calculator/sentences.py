@@ -160,7 +160,8 @@ def _longest_context(v: Values) -> str:
     if "strategy" in v:  # only with another plan than the one recommended now: which, how fast
         limit.append(_only_with(v))
     said = f" ({'; '.join(limit)})" if limit else ""
-    return f"Context up to {v['context_tokens']:,} tokens fits at {v['quant']}{said}{_elsewhere(v)}."
+    where = " on the GPUs" if v.get("on_gpus") else ""
+    return f"Context up to {v['context_tokens']:,} tokens fits{where} at {v['quant']}{said}{_elsewhere(v)}."
 
 
 def _rate(v: Values) -> str:

@@ -286,6 +286,10 @@ def suggestions(
         limit = model.context_limit(workload.runtime)
         at_limit = limit is not None and ctx >= limit - 255
         values: dict[str, int | float | str] = {"context_tokens": ctx, "quant": quant.name}
+        if kinds is not None and set(kinds) <= set(GPU_ONLY) and workload.ram_bytes and not unified(devices):
+            # searched over the plans that keep the model on the GPUs (the one asked does): more may fit with
+            # some of it in the RAM given (a consistency review: "up to 58,624" beside CPU offload at 59,648)
+            values["on_gpus"] = 1
         if at_limit:
             values["at_limit"] = 1
         if model.yarn_factor_for(ctx):

@@ -114,3 +114,14 @@ def test_a_change_says_only_where_no_other_plan_fits(client, catalog):
     assert "with tensor parallelism, " in context["text"] and "only with" not in context["text"]
     opened = client.get(context["url"]).context["result"]
     assert sum(p.fits for p in opened.plans if p.strategy != "replicas") >= 2
+
+
+def test_the_longest_context_on_the_gpus_says_so_where_ram_is_given(client, catalog):
+    """A consistency review: "Context up to 58,624 tokens fits at Q3_K_M" with 64 GB of RAM given, where 59,648
+    fits with CPU offload: the search keeps the model on the GPUs, as the plan asked does, and now says so."""
+    page = client.get("/?model=qwen2-5-32b&quant=q3_k_m&gpu=geforce-rtx-4070-ti-super&count=2&ram_gb=64")
+    [context] = [s["text"] for s in page.context["suggestions"] if s["kind"] == "context"]
+    assert re.match(r"Context up to [\d,]+ tokens fits on the GPUs at Q3_K_M", context), context
+    without_ram = client.get("/?model=qwen2-5-32b&quant=q3_k_m&gpu=geforce-rtx-4070-ti-super&count=2")
+    [plain] = [s["text"] for s in without_ram.context["suggestions"] if s["kind"] == "context"]
+    assert "on the GPUs" not in plain

@@ -70,6 +70,7 @@ CASES = {
 }
 
 PINNED = {
+    # engine 0.6.91: with RAM given, the longest context searched on the GPUs says so ("fits on the GPUs")
     # engine 0.5: llama.cpp's tensor split (-sm tensor) spreads the KV cache over the GPUs, but refuses a
     # quantized one; vLLM keeps 0.92 of each GPU (its default) and needs room for one sequence only
     # engine 0.4: the speeds quoted move with the recalibrated speed model (bench/README.md, Accuracy)
@@ -80,7 +81,7 @@ PINNED = {
         (
             "context",
             (
-                "Context up to 18,176 tokens fits at Q4_K_M (only with tensor parallelism, experimental in "
+                "Context up to 18,176 tokens fits on the GPUs at Q4_K_M (only with tensor parallelism, experimental in "
                 "llama.cpp, 29.3 tok/s)."
             ),
             {"ctx": 18176},
@@ -168,7 +169,7 @@ PINNED = {
     ],
     "70b_q4_k_m_4090_3090_no_flash_batch_4": [
         ("quant", "Q2_K fits: the largest format that does.", {"quant": "q2_k"}, True),
-        ("context", "Context up to 2,304 tokens fits at Q4_K_M.", {"ctx": 2304}, True),
+        ("context", "Context up to 2,304 tokens fits on the GPUs at Q4_K_M.", {"ctx": 2304}, True),
         # llama.cpp keeps a quantized V cache only with flash attention: the links turn it on
         (
             "kv_cache",
