@@ -160,7 +160,7 @@ def _series(
     """One point per change of the question, `speed` of the plan the calculator recommends for it; the
     point of the question itself (`current`) is its answer's recommended plan when `answered` is given,
     the plan fits() finds for it."""
-    model, quant = question.model.as_spec(), question.quant_spec
+    model, quant = question.model_spec, question.quant_spec  # the estimate's: its plans read the same fields
     devices = question.device_specs  # on the backend the answer is timed on (asked, or the runtime's)
     out = []
     # The points go from the least memory to the most: until one does not fit, the next is expected to,

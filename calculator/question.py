@@ -12,10 +12,10 @@ from catalog import workload as tables
 from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS, recommended, urlencoded
 from catalog.measurements import Measured, Neighbour, measured_for, nearest_measured
 from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantization
-from catalog.published import formats_of, listed_formats, model_spec
+from catalog.published import formats_of, listed_formats
 from catalog.runtime_support import runtime_table
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_FOR_COMMAND, engine_runtime
-from estimator import DeviceSpec, Estimate, QuantSpec, Workload, commands, estimate
+from estimator import DeviceSpec, Estimate, ModelSpec, QuantSpec, Workload, commands, estimate
 from estimator.reasons import Reason
 from estimator.units import GIB
 
@@ -80,6 +80,17 @@ class Question:
     def combination(self) -> Combination:
         """What runs here: the runtimes and formats of the catalog's table on these devices' backends."""
         return Combination(self.devices, self.backend or None)
+
+    @cached_property
+    def model_spec(self) -> ModelSpec:
+        """The model as the engine sees it here, with its published artifacts (for its launch commands),
+        without YaRN where this runtime does not turn it on (its suggestions stop at the released context):
+        built once for the estimate, `fits` and the charts' points, which the engine's caches then tell
+        apart by identity."""
+        spec = self.combination.spec(self.model)
+        if BY_SLUG[self.runtime].yarn:
+            return spec
+        return spec.model_copy(update={"yarn_factor": None, "yarn_original_context": None})
 
     @cached_property
     def quant_spec(self) -> QuantSpec:
@@ -214,12 +225,7 @@ class Question:
         released in and that this runtime can have for this model (estimator.commands.unavailable); its
         commands are kept for the runtimes the catalog says run here (`combination`)."""
         model, combination = self.model, self.combination
-        spec_of_model = model_spec(model)
-        # no YaRN under this runtime: suggestions stop at the released context
-        if not BY_SLUG[self.runtime].yarn:
-            spec_of_model = spec_of_model.model_copy(
-                update={"yarn_factor": None, "yarn_original_context": None}
-            )
+        spec_of_model = self.model_spec
         candidates = None
         if with_suggestions:
             widest = WIDEST_USEFUL_BITS.get(model.native_dtype or "", 32.0)
@@ -287,7 +293,7 @@ class Question:
 
         def compute() -> bool:
             plan = recommended(
-                model=model_spec(self.model), quant=quant, devices=self.device_specs, workload=self.workload()
+                model=self.model_spec, quant=quant, devices=self.device_specs, workload=self.workload()
             )
             return plan is not None  # a bool: the cache keeps False, not None
 
