@@ -15,7 +15,7 @@ from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantizatio
 from catalog.published import formats_of, listed_formats
 from catalog.runtime_support import runtime_table
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_FOR_COMMAND, engine_runtime
-from estimator import DeviceSpec, Estimate, ModelSpec, QuantSpec, Workload, commands, estimate
+from estimator import DeviceSpec, Estimate, ModelSpec, Plan, QuantSpec, Workload, commands, estimate
 from estimator.reasons import Reason
 from estimator.units import GIB
 
@@ -262,6 +262,18 @@ class Question:
             for p in result.plans
         )
         return result.model_copy(update={"plans": plans})
+
+    def recommended_plan(self) -> Plan | None:
+        """The plan `estimate()` recommends, without the other plans, launch commands, explanations and
+        suggestions it also builds (catalog.fitting.recommended: the engine's `best_plan`); None where no
+        plan fits or the engine refuses the question."""
+        try:
+            workload = self.workload()
+        except ValidationError:
+            return None
+        return recommended(
+            model=self.model_spec, quant=self.quant_spec, devices=self.device_specs, workload=workload
+        )
 
     def measured(self) -> Measured:
         """Published measurements of exactly this model, format and GPUs on this question's runtime (not
