@@ -6,7 +6,6 @@ towers; the card misses nothing). Token embeddings and the output head are exact
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol
 
 from .kv_cache import padded_context, window_layers
@@ -175,7 +174,7 @@ def mixer_params(model: ModelSpec) -> float:
     ) / n
 
 
-@lru_cache(maxsize=256)
+@bounded_cache(entries=256, size=65_536, size_of=length_of_result)
 def tensor_classes(model: ModelSpec) -> TensorClasses:
     h = model.hidden_size
     embedding = float(model.vocab_size * h)
@@ -277,7 +276,7 @@ def layer_params(model: ModelSpec) -> int:
 KEEPS_NATIVE_EXPERTS = ("gguf", "safetensors")
 
 
-@lru_cache(maxsize=1024)
+@bounded_cache(entries=1024, size=65_536, size_of=length_of_result)
 def sized(model: ModelSpec, quant: QuantSpec) -> QuantSpec:
     """The format as this model's file stores it: the experts at their released width where the files keep it
     (`KEEPS_NATIVE_EXPERTS`), else a llama.cpp file type at its catalog width takes the quantizer's whole-file
@@ -390,7 +389,7 @@ def output_bytes(model: ModelSpec, quant: QuantSpec) -> int:
     return int(output_params(model) * _bits(sized(model, quant), "output") / 8)
 
 
-@lru_cache(maxsize=1024)
+@bounded_cache(entries=1024, size=65_536, size_of=length_of_result)
 def weights_bytes(model: ModelSpec, quant: QuantSpec) -> int:
     """The whole checkpoint at this format (≈ the GGUF file size); a tied head is stored once."""
     c = tensor_classes(model)

@@ -27,9 +27,9 @@ the file's bytes stay what its width says, the bytes a token reads move to where
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from . import memory
+from .limits import bounded_cache, length_of_result
 from .schema import ModelSpec, QuantSpec
 
 # Bits a weight of each ggml type: block bytes × 8 ÷ block weights (ggml/src/ggml-common.h: block_q4_K 144 bytes
@@ -225,7 +225,7 @@ class Recipe:
     rest: float  # every tensor but the routed experts (`memory.sized` keeps gpt-oss's at their MXFP4)
 
 
-@lru_cache(maxsize=1024)
+@bounded_cache(entries=1024, size=65_536, size_of=length_of_result)
 def recipe(model: ModelSpec, ftype: str) -> Recipe:
     """Bits a weight by role of a `ftype` file of `model`, by the rules above: the mixer's tensors
     (`_attention_bits`), gate, up and down of the MLP and experts alike (down at `_down_bits`), the output head
@@ -255,7 +255,7 @@ def recipe(model: ModelSpec, ftype: str) -> Recipe:
     )
 
 
-@lru_cache(maxsize=1024)
+@bounded_cache(entries=1024, size=65_536, size_of=length_of_result)
 def role_factors(model: ModelSpec, quant: QuantSpec) -> RoleFactors:
     """The stock recipe's bits per role ÷ its whole-file average, for a GGUF file of a llama.cpp ftype
     (`stock_ftype`); `NO_MIX` else."""
@@ -298,7 +298,7 @@ def _attention_q6k(model: ModelSpec, ftype: str) -> float:
     return q6k * TYPE_BITS["q6_k"] / (per_layer * n * bits)
 
 
-@lru_cache(maxsize=1024)
+@bounded_cache(entries=1024, size=65_536, size_of=length_of_result)
 def q6k_shares(model: ModelSpec, quant: QuantSpec) -> tuple[float, float]:
     """(share of the dense bytes a token reads, share of the routed experts' bytes) held in Q6_K tensors, by the
     stock recipe: the output head below Q8_0, the `use_more_bits` attn_v and ffn_down of Q4_K_M and Q5_K_M, all of
