@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from . import commands, fixed_costs, kv_cache, limits, memory, quant_mix, speed, suggest, timing
-from .ranking import best_plan, candidate_plans, fits, plan_fits, rank
+from .ranking import best_plan, candidate_plans, fits, interned, interned_devices, plan_fits, rank
 from .schema import (
     DeviceSpec,
     Estimate,
@@ -36,6 +36,9 @@ def estimate(
         raise ValueError("at least one device is needed")
     if len(devices) > limits.MAX_DEVICES:
         raise ValueError(f"at most {limits.MAX_DEVICES} devices per machine")
+    # one object per spec value, as `candidate_plans` hands its builders: the tables cached by identity
+    # (`limits.bounded_cache`) that the memory totals, commands and explanations read are then found
+    model, quant, devices = interned(model), interned(quant), interned_devices(devices)
     found, skipped = candidate_plans(model=model, quant=quant, devices=devices, workload=workload)
     ranked, best, reason, reasons = rank(found, workload)
     # rank, reason, commands and explanations in one copy (the last two do not read the first two)

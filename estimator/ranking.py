@@ -49,7 +49,7 @@ def candidate_plans(
     `recommendable`: the strategies a caller that wants only the recommended plan picks from (`fits`
     without a reason): tensor parallel is then left out outside vLLM when another of them fits on the
     GPUs, since `_order` never recommends it there (it is built otherwise, and always without this)."""
-    model, quant, devices = interned(model), interned(quant), _interned_devices(devices)
+    model, quant, devices = interned(model), interned(quant), interned_devices(devices)
     # one `reuse` for all: a single device and its first replica are priced once
     kw = {
         "model": model,
@@ -322,7 +322,7 @@ def best_plan(
     Plans that do not fit never change which one is recommended. tests/catalog/test_best_plan.py checks
     it against `fits` over the catalog's listed models. Any other question is `fits`'; `probe` and
     `reasoned` are passed to it (a chart's point expected to fit)."""
-    model, quant, devices = interned(model), interned(quant), _interned_devices(devices)
+    model, quant, devices = interned(model), interned(quant), interned_devices(devices)
     if workload.batch == 1 and workload.hosts == 1 and workload.runtime != "vllm":
         return _best_for_one_user(model=model, quant=quant, devices=devices, workload=workload)
     return fits(
@@ -381,7 +381,7 @@ def _best_offloaded(kw: dict) -> Plan | None:
     return _order(built, workload)[1]
 
 
-def _interned_devices(devices: list[DeviceSpec]) -> list[DeviceSpec]:
+def interned_devices(devices: list[DeviceSpec]) -> list[DeviceSpec]:
     """`interned` of each device; a rig of n equal cards is one object n times, looked up once."""
     if not devices:
         return []
@@ -400,7 +400,7 @@ def plan_fits(
 ) -> bool:
     """`fits(...) is not None`, from memory alone: the same strategies `candidate_plans` would build,
     checked without speed, ranking, notes or commands, and only as many as it takes to answer."""
-    model, quant, devices = interned(model), interned(quant), _interned_devices(devices)
+    model, quant, devices = interned(model), interned(quant), interned_devices(devices)
     kw = {"model": model, "quant": quant, "workload": workload, "devices": devices}
     known: dict[str, bool] = {}
 

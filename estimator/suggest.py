@@ -18,7 +18,7 @@ from typing import Literal
 from .layouts import strategy_slack
 from .limits import MAX_DEVICES_IN_ALL, MAX_HOSTS
 from .plans import single
-from .ranking import fits, interned, plan_fits, strategies_to_check, unified
+from .ranking import fits, interned, interned_devices, plan_fits, strategies_to_check, unified
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Reason, Suggestion, Workload
 from .strategies import GPU_ONLY, OVER_MACHINES, STRATEGIES
 from .units import GB, GIB, MIB
@@ -236,7 +236,7 @@ def suggestions(
     candidates: Sequence[QuantSpec] | None = None,
 ) -> tuple[Suggestion, ...]:
     # one object per spec value, as `candidate_plans` and `plan_fits` hand the engine's caches
-    model, quant, devices = interned(model), interned(quant), [interned(d) for d in devices]
+    model, quant, devices = interned(model), interned(quant), interned_devices(devices)
     out: list[Suggestion] = []
     runs = _runnable(workload, None)
     if best is not None and runs is not None and best.strategy not in runs:
