@@ -74,6 +74,23 @@ class ArtifactSpec(Frozen):
 YARN_RUNTIMES = ("llama.cpp", "vllm")
 
 
+def yarn_context(factor: float | None, original: int | None) -> int | None:
+    """The longest context with YaRN on: its factor × the context it scales; None without YaRN."""
+    if factor is None or original is None:
+        return None
+    return int(factor * original)
+
+
+def longest_context(native: int | None, factor: float | None, original: int | None) -> int | None:
+    """The longest context a model reads: as released (`native`), or with YaRN (`yarn_context`) where
+    longer; None where nothing says. ModelSpec's, and a catalog row's without building its spec
+    (`LlmModel.longest_context`, which the calculator's form and charts and the reverse pages ask)."""
+    yarn = yarn_context(factor, original)
+    if yarn is None or native is None:
+        return native if yarn is None else yarn
+    return max(native, yarn)
+
+
 class ModelSpec(Frozen):
     """A transformer LLM, in the field names of its Hugging Face config.json."""
 
@@ -206,17 +223,12 @@ class ModelSpec(Frozen):
     @property
     def yarn_context(self) -> int | None:
         """The longest context with YaRN on: its factor × the context it scales; None without YaRN."""
-        if self.yarn_factor is None or self.yarn_original_context is None:
-            return None
-        return int(self.yarn_factor * self.yarn_original_context)
+        return yarn_context(self.yarn_factor, self.yarn_original_context)
 
     @property
     def longest_context(self) -> int | None:
         """The longest context the model reads, with YaRN where it has it; None where nothing says."""
-        native, yarn = self.max_position_embeddings, self.yarn_context
-        if yarn is None or native is None:
-            return native if yarn is None else yarn
-        return max(native, yarn)
+        return longest_context(self.max_position_embeddings, self.yarn_factor, self.yarn_original_context)
 
     def context_limit(self, runtime: str) -> int | None:
         """The longest context under `runtime` (Workload.runtime): with YaRN where its commands turn it on

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from estimator import ModelSpec
-from estimator.schema import LINEAR_ATTENTION_KINDS, MambaSsmDtype
+from estimator.schema import LINEAR_ATTENTION_KINDS, MambaSsmDtype, longest_context
 
 from ..llm_spec import llm_spec
 from ..runtimes import BY_SLUG
@@ -219,8 +219,8 @@ class LlmModel(Searchable):
 
     @property
     def longest_context(self) -> int | None:
-        """The longest context it reads, with YaRN where it has it (`ModelSpec.longest_context`)."""
-        return self.as_spec().longest_context
+        """The longest context it reads, with YaRN where it has it (the engine's `longest_context`)."""
+        return longest_context(self.max_position_embeddings, self.yarn_factor, self.yarn_original_context)
 
     def context_limit(self, runtime: str) -> int | None:
         """The longest context under a runtime of the calculator (its slug): with YaRN where that
