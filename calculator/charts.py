@@ -170,7 +170,7 @@ def _series(
     for i, change in enumerate(changes):
         margin = False
         try:  # fits(): estimate()'s ranking without the commands and explanations a chart does not show
-            workload = question.workload(**change)
+            workload = question.workload_at(**change)
             if i == current and answered is not None and answered.recommended_plan is not None:
                 plan = answered.recommended_plan
             elif i == current and answered is not None and status(closest_plan(answered)) == "margin":

@@ -127,15 +127,33 @@ class Question:
         return engine_runtime(self.runtime, self.quant.family)
 
     def workload(self, **changes) -> Workload:
-        """The engine's Workload; `changes` rewrite its fields (context_tokens, batch, ram_bytes, ...)."""
+        """The engine's Workload (validated once per question: the estimate, the launch box's formats and
+        the evidence ask it again); `changes` rewrite its fields (ram_bytes, hosts, ...) in a new one,
+        validated, the prompt no longer than the context."""
+        return self._validated(changes) if changes else self._workload
+
+    def workload_at(self, *, context_tokens: int | None = None, batch: int | None = None) -> Workload:
+        """`workload()` at another context or number of users, for a chart's point: a copy of the question's
+        own, not validated again at each of the charts' ~15 points, whose contexts (at most the model's) and
+        users (at most 64, or the question's own) are within its ranges; the prompt no longer than the
+        context, as `workload()` has it (the engine's suggestions copy theirs so: suggest._at_context)."""
+        changes: dict = {} if batch is None else {"batch": batch}
+        if context_tokens is not None:
+            changes |= {"context_tokens": context_tokens, "prompt_tokens": min(self.prompt, context_tokens)}
+        return self._workload.model_copy(update=changes)
+
+    @cached_property
+    def _workload(self) -> Workload:
+        return self._validated({})
+
+    def _validated(self, changes: dict) -> Workload:
         values = self._workload_fields | changes
         values["prompt_tokens"] = min(values["prompt_tokens"], values["context_tokens"])
         return Workload(**values)
 
     @cached_property
     def _workload_fields(self) -> dict:
-        """The question's Workload fields, read from the catalog's tables once per question: the charts
-        ask for a workload at each of their ~15 points."""
+        """The question's Workload fields, read from the catalog's tables once per question."""
         values = {
             "context_tokens": self.ctx,
             "batch": self.batch,
