@@ -19,9 +19,9 @@ from pydantic import ValidationError
 
 from estimator import Workload, plans
 
-from . import cache
+from . import cache, slugs
 from .llama_bench import DEFAULT_DECODE_TOKENS, parse_test
-from .models import Gpu, Measurement
+from .models import Gpu, LlmModel, Measurement, Quantization
 
 
 @dataclass(frozen=True)
@@ -207,9 +207,15 @@ def _decode_rows() -> list[DecodeRow]:
     ]
 
 
-def _estimate(slug: str) -> float | None:
-    """`row_estimate` of the measurement `slug` (`nearest_measured`'s, cached per row)."""
-    return row_estimate(Measurement.objects.select_related("gpu", "llm", "quantization").get(slug=slug))
+def _estimate(row: DecodeRow) -> float | None:
+    """`row_estimate` of a decode row (`nearest_measured`'s, cached per row), from the catalog's tables kept
+    in the process (catalog/slugs.py `current`): the query for the row and its card, model and format was
+    most of a first answer's cost for it (~4% of bench/cpu.py's pages, which meet rows not estimated yet)."""
+    m = slugs.current(Measurement, [row.slug])[row.slug]
+    m.gpu = slugs.current(Gpu, [row.gpu_slug])[row.gpu_slug]
+    m.llm = slugs.current(LlmModel, [row.llm_slug])[row.llm_slug]
+    m.quantization = slugs.current(Quantization, [row.quant_slug])[row.quant_slug]
+    return row_estimate(m)
 
 
 # llama-bench's flash-attention flag as sources print it (`-fa 1`, `-fa on`, `--flash-attn 0`)
@@ -353,7 +359,5 @@ def nearest_measured(
             )
 
         found = min(near, key=kin)
-    estimate = cache.get_or_compute(
-        "decode-row-estimate", found.slug, lambda: _estimate(found.slug), keep=True
-    )
+    estimate = cache.get_or_compute("decode-row-estimate", found.slug, lambda: _estimate(found), keep=True)
     return Neighbour(found, estimate, same_gpu=bool(same), same_model=bool(llm) and found.llm_slug == llm)
