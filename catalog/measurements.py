@@ -207,6 +207,17 @@ def _decode_rows() -> list[DecodeRow]:
     ]
 
 
+def _decode_rows_by_gpu() -> tuple[dict[int, list[DecodeRow]], dict[tuple[str, bool], list[DecodeRow]]]:
+    """`_decode_rows` by card, and by vendor and kind of memory (unified or not), each in its order: what
+    `nearest_measured` looks among, without going through every row for each question."""
+    by_gpu: dict[int, list[DecodeRow]] = {}
+    by_kind: dict[tuple[str, bool], list[DecodeRow]] = {}
+    for r in cache.get_or_compute("decode-rows", "", _decode_rows):
+        by_gpu.setdefault(r.gpu_id, []).append(r)
+        by_kind.setdefault((r.vendor, r.unified_memory), []).append(r)
+    return by_gpu, by_kind
+
+
 def _estimate(row: DecodeRow) -> float | None:
     """`row_estimate` of a decode row (`nearest_measured`'s, cached per row), from the catalog's tables kept
     in the process (catalog/slugs.py `current`): the query for the row and its card, model and format was
@@ -310,10 +321,8 @@ def nearest_measured(
     memory bandwidth, one with the same model, then one with a model of the same kind, then the nearest
     bandwidth, and on it the same order. Rows read once per catalog version; the engine's estimate once
     per row and catalog version. `backend`, where the question asks for one: its rows only."""
-    rows = cache.get_or_compute("decode-rows", "", _decode_rows)
-    if backend:
-        rows = [r for r in rows if r.backend == backend]
-    same = [r for r in rows if r.gpu_id == gpu.pk]
+    by_gpu, by_kind = cache.get_or_compute("decode-rows-by-gpu", "", _decode_rows_by_gpu)
+    same = [r for r in by_gpu.get(gpu.pk, ()) if not backend or r.backend == backend]
 
     def closeness(r: DecodeRow) -> tuple:
         # past llama-bench's tg128 is further from an empty cache
@@ -335,11 +344,8 @@ def nearest_measured(
     else:
         near = [
             r
-            for r in rows
-            if r.vendor == gpu.vendor
-            and r.unified_memory == gpu.unified_memory
-            and r.bandwidth_gb_s
-            and gpu.bandwidth_gb_s
+            for r in by_kind.get((gpu.vendor, gpu.unified_memory), ())
+            if (not backend or r.backend == backend) and r.bandwidth_gb_s and gpu.bandwidth_gb_s
         ]
         if not near:
             return None
