@@ -106,29 +106,33 @@ def key(kind: str, query: str) -> str:
 # The catalog-wide tables (asked with an empty query: the pickers' rows, the runtime table, the KV
 # types...) are read a dozen times per answer, and the cache unpickles a copy each time: ~3.7 ms of a
 # ~18 ms answer (cProfile over 260 distinct calculator answers). Each process keeps the last ones it
-# read under the cache's own key (engine and catalog version): an edit or a clear gives a new version,
-# so a new key. Served without asking the cache whether it still holds them: distinct answers fill a
+# read under their kind and catalog version (the engine's is the process's own): an edit or a clear gives
+# a new version, so a new key. Served without asking the cache whether it still holds them: distinct answers fill a
 # local-memory cache, which evicts what was least recently *read*, and the tables were read here only,
 # so they went first and were queried again every few answers (1.1 ms of a 15 ms answer).
 # Callers treat a table as read-only, as they do any cached value shared between requests.
-_tables: dict[str, object] = {}
+_tables: dict[tuple[str, str, int], object] = {}
 TABLES_KEPT = 32
 # Values of one row each that many answers ask for (`keep=True`: the engine's estimate for a published
 # measurement's own question, one per row a question's GPU leads to) are kept the same way, apart:
 # distinct answers evicted them from a local-memory cache too, and each was computed again, a query and
 # an engine run (3.7% of the workers' CPU under the load test's mix, py-spy; the query was 70% of the
 # time the workers spent in the database).
-_rows: dict[str, object] = {}
+_rows: dict[tuple[str, str, int], object] = {}
 ROWS_KEPT = 4096
 
 
 def get_or_compute(kind: str, query: str, compute, *, keep: bool = False):
     """The value cached under `kind` and `query` (and the engine and catalog versions), computed once.
-    With an empty query (a catalog-wide table) or `keep`, the process keeps it too (see above)."""
-    cache_key = key(kind, query)
+    With an empty query (a catalog-wide table) or `keep`, the process keeps it too (see above), under
+    (kind, query, catalog version): the cache's own key, a SHA-256 digest, is computed only to ask the
+    cache (an answer reads ~30 values, most of them kept here)."""
     kept, bound = (_tables, TABLES_KEPT) if not query else (_rows, ROWS_KEPT) if keep else (None, 0)
-    if kept is not None and cache_key in kept:
-        return kept[cache_key]
+    if kept is not None:
+        kept_key = (kind, query, catalog_version())
+        if kept_key in kept:
+            return kept[kept_key]
+    cache_key = key(kind, query)
     value = cache.get(cache_key)
     if value is None:
         value = compute()
@@ -136,7 +140,7 @@ def get_or_compute(kind: str, query: str, compute, *, keep: bool = False):
     if kept is not None:
         if len(kept) >= bound:  # older catalog versions: dropped together
             kept.clear()
-        kept[cache_key] = value
+        kept[kept_key] = value
     return value
 
 
