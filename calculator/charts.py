@@ -174,10 +174,8 @@ def _series(
             if i == current and answered is not None and answered.recommended_plan is not None:
                 plan = answered.recommended_plan
             elif i == current and answered is not None and status(closest_plan(answered)) == "margin":
-                plan, margin = (
-                    closest_plan(answered),
-                    True,
-                )  # the page's borderline plan, as its verdict reads it
+                # the page's borderline plan, as its verdict reads it
+                plan, margin = closest_plan(answered), True
             else:
                 ask = fits if probe else partial(best_plan, probe=False)
                 plan = ask(model=model, quant=quant, devices=devices, workload=workload, reasoned=False)
