@@ -45,6 +45,12 @@ def save(question: Question) -> Snapshot:
         "model_name": question.model.name,
         "quant_name": question.quant.name,
     }
+    fit = runtime_fit(question, result)
+    plan = fit.faster if fit else answers.shown_plan(result, fit)
+    if COMMAND_FOR_RUNTIME[question.runtime] not in plan.commands:
+        # why the page had no command to give ("no published MXFP4 GGUF ...", "llama.cpp cannot load ..."): worded
+        # from the catalog of the day, so kept as it was said (a review: a shared answer showed nothing there)
+        specs["launch"] = answers.launch_command(plan, question, result)._asdict()
     snapshot, _ = Snapshot.objects.get_or_create(
         id=Snapshot.make_id(query, specs, ENGINE_VERSION),
         defaults={
@@ -82,10 +88,12 @@ def show(snapshot: Snapshot) -> dict:
         context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
         return context
     # what the answer said to run and to change, as stored: a shared answer is mostly shared for these.
-    # Only a command it stored: why there was none would be worded from today's catalog.
+    # A command it stored, or why there was none as it was said then (saved since December 2026).
     plan = fit.faster if fit else context["shown_plan"]
     if COMMAND_FOR_RUNTIME[question.runtime] in plan.commands:
         context["command"] = answers.launch_command(plan, question, result)
+    elif "launch" in snapshot.specs:
+        context["command"] = answers.Launch(**snapshot.specs["launch"])
     context["suggestions"] = answers.suggestion_links(result, question)
     context |= answers.evidence(result, question, context["shown_plan"])  # as the page shows them
     try:

@@ -249,3 +249,16 @@ def test_a_shared_answer_shows_what_its_page_showed_in_the_same_order(client, ca
     assert re.search(
         r"<h1>gpt-oss-120b at MXFP4 on 1× GeForce RTX 3090 \+ 64 GB of RAM, 4,096 tokens</h1>", html
     )
+
+
+def test_a_shared_answer_keeps_why_there_was_no_command(client, catalog):
+    """A consistency review: a page whose launch box said why there was no command (no GPTQ checkpoint of Gemma 3
+    27B is published; here it runs as Q4_K_M) was shared with no launch box at all. The words are the catalog's of
+    the day, so the snapshot keeps them as they were said."""
+    query = "model=gemma-3-27b-it&quant=gptq-4bit&gpu=geforce-rtx-4090&ctx=8192&runtime=vllm"
+    page = client.get(f"/?{query}").context["command"]
+    assert page.text.startswith("# ") and "vllm serve" not in page.text  # a note, not a command
+    snapshot = Snapshot.objects.get(id=client.post("/r/", {"q": query})["Location"].removeprefix("/r/"))
+    assert shown(client, snapshot).context["command"] == page
+    html = unescape(shown(client, snapshot).content.decode())
+    assert page.text.splitlines()[0] in html
