@@ -46,7 +46,12 @@ def estimate(request):
     except EngineRefused as refusal:
         return JsonResponse({"errors": {"__all__": [str(refusal)]}}, status=400)
     measured = measured_json(question)
-    return JsonResponse(estimate_json(result, permalink=question.permalink()) | {"measured": measured})
+    # why the chosen runtime has no command (a consistency review: the API said commands {} and nothing more)
+    missing = question.missing_weights
+    no_weights = {"missing_weights": present.reason(missing) if missing else None}
+    return JsonResponse(
+        estimate_json(result, permalink=question.permalink()) | {"measured": measured} | no_weights
+    )
 
 
 def estimate_json(result: Estimate, *, permalink: str) -> dict:

@@ -208,6 +208,11 @@ def engine_schemas() -> dict[str, dict]:
             "fits": {"type": "boolean", "description": "a plan fits (`recommended` is not null)"},
             "permalink": {"type": "string", "description": "the page answering the same question"},
             "measured": {"$ref": REF.format(model="Measured")},
+            "missing_weights": {
+                "type": ["string", "null"],
+                "description": "why the chosen runtime can have no weights of this format for this model (none "
+                "published, none it makes), so no plan has its command; null when it can",
+            },
         },
         "MemoryBreakdown": {"total_bytes": {"type": "integer"}},
         "Plan": {"fits": {"type": "boolean"}, "tight": {"type": "boolean"}},

@@ -209,3 +209,16 @@ def test_a_parameter_given_twice_or_of_another_kind_of_model_is_named(client, ca
     assert client.get(base + "&foo=1").json()["errors"]["foo"] == ["Unknown parameter."]
     rig = client.get(base + "&count=1&gpu=geforce-rtx-3090&count=2")  # a row per kind of GPU: repeated
     assert rig.status_code == 200
+
+
+def test_the_api_says_why_the_chosen_runtime_has_no_command(client, catalog):
+    """A consistency review: the API answered commands {} with no reason where the page's launch box says one."""
+    answer = client.get(
+        "/api/v1/estimate?model=gemma-3-27b-it&quant=gptq-4bit&gpu=geforce-rtx-4090&ctx=8192&runtime=vllm"
+    ).json()
+    assert answer["missing_weights"].startswith("No published GPTQ 4-bit g128 checkpoint of Gemma 3 27B")
+    assert all("vllm" not in p["commands"] for p in answer["plans"])
+    usual = client.get(
+        "/api/v1/estimate?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090"
+    ).json()
+    assert usual["missing_weights"] is None and usual["plans"][0]["commands"]
