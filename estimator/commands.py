@@ -174,11 +174,10 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
         if plan.tensor_split:
             shares = ",".join(f"{r:g}" for r in plan.tensor_split)
             args += ["-ts", shares]
-            if plan.strategy != "rpc_cluster" and len({g.name for g in gpus}) > 1:
-                # llama.cpp hands -ts shares to devices in its own order (multi-gpu.md: "the values follow the
-                # order in --device"), and CUDA's is fastest first: with unlike cards the large share could land
-                # on the small card and fail to allocate (a review: gpt-oss-120b on a 3060 and a 4090)
-                order = ", then ".join(g.name for g in gpus)
+            # llama.cpp hands -ts shares to devices in its own order (multi-gpu.md: "the values follow the order
+            # in --device"), and CUDA's is fastest first: with unlike cards the large share could land on the
+            # small card and fail to allocate (a review: gpt-oss-120b on a 3060 and a 4090)
+            if plan.strategy != "rpc_cluster" and (order := unlike_order(plan)):
                 before.append(
                     f"# -ts {shares}: the {order}, in the order llama-server --list-devices prints them; "
                     f"reorder the numbers to match ({CUDA_ORDER})"
@@ -217,6 +216,13 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
 # Variables", https://docs.nvidia.com/cuda/archive/13.4.3/cuda-programming-guide/05-appendices/environment-variables.html).
 # The GPU numbers and per-GPU shares the commands write follow the visitor's list, which may be neither.
 CUDA_ORDER = "CUDA lists the fastest first unless CUDA_DEVICE_ORDER=PCI_BUS_ID"
+
+
+def unlike_order(plan: Plan) -> str:
+    """The plan's GPUs in the order its per-GPU numbers assume ("the RTX 3060, then RTX 4090"), where they are
+    unlike cards, whose order matters; "" where they are alike."""
+    gpus = plan.gpu_devices
+    return ", then ".join(g.name for g in gpus) if len({g.name for g in gpus}) > 1 else ""
 
 
 def visible_devices(plan: Plan) -> str:
@@ -429,11 +435,8 @@ def checkpoint_server(
     if partition := stage_layers(plan, tool):
         layers = ",".join(map(str, partition))
         args.insert(0, f"{tool.upper()}_PP_LAYER_PARTITION={layers}")
-        gpus = plan.gpu_devices
-        if (
-            plan.strategy == "layer_split" and len({g.name for g in gpus}) > 1
-        ):  # stages in CUDA's device order
-            order = ", then ".join(g.name for g in gpus)
+        # a machine's stages in CUDA's device order
+        if plan.strategy == "layer_split" and (order := unlike_order(plan)):
             before.append(f"# {layers} layers: the {order}, in CUDA's order; reorder to match ({CUDA_ORDER})")
     if plan.strategy == "pipeline_parallel":
         before.append(
