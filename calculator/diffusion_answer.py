@@ -293,8 +293,7 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
             text += f", even at {(smaller[-1] if smaller else form.cleaned_data['quant']).name}"
         return DiffusionVerdict(False, text + (f"; {', or '.join(ways)}" if ways else "") + ".", "")
     time = f"{format_range(plan.timing)} per {per}" if plan.timing else ""
-    info = DIFFUSION_STRATEGIES[plan.strategy]
-    how = info.per(info.label, per == "video")
+    how = DIFFUSION_STRATEGIES[plan.strategy].worded(per == "video").label
     # the steps said with the time: SDXL's default of 50 (diffusers') against a UI's 20-30 is 2× the time
     steps = plan.timing.steps if plan.timing else 0
     speed = f", about {format_seconds(plan.timing.total_s)} per {per} of {steps} steps" if plan.timing else ""
@@ -340,8 +339,7 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Qu
         lighter = current is not None and better is not None and _less_ram(better, current)
         if better is None or (current and not (_faster(better, current) or lighter)):
             continue
-        info = DIFFUSION_STRATEGIES[better.strategy]
-        how = info.per(info.label, bool(form.shape and form.shape.video))
+        how = DIFFUSION_STRATEGIES[better.strategy].worded(bool(form.shape and form.shape.video)).label
         speed = f", about {format_seconds(better.timing.total_s)}" if better.timing else ""
         if lighter:  # a visitor review: Q4_K_S needs 16 GB of RAM where BF16's sequential offload needs 48
             speed += f", with {format_bytes(_ram_bytes(better))} of system RAM in use"
@@ -455,9 +453,7 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
         "shown_plan": plan,
         "shown": plan_row(plan, video_seconds=seconds)
         | {
-            "phrase": DIFFUSION_STRATEGIES[plan.strategy].per(
-                DIFFUSION_STRATEGIES[plan.strategy].label, bool(shape and shape.video)
-            ),
+            "phrase": DIFFUSION_STRATEGIES[plan.strategy].worded(bool(shape and shape.video)).label,
             "short": format_bytes(max(d.short_by_bytes for d in plan.devices)),
         },
         "commands": commands(plan, suggested=bool(changes)),
@@ -488,9 +484,7 @@ def plan_row(plan, *, video_seconds: float | None = None) -> dict:
     t = plan.timing
     return {
         "plan": plan,
-        "title": DIFFUSION_STRATEGIES[plan.strategy].per(
-            DIFFUSION_STRATEGIES[plan.strategy].title, bool(video_seconds)
-        ),
+        "title": DIFFUSION_STRATEGIES[plan.strategy].worded(bool(video_seconds)).title,
         "term": DIFFUSION_STRATEGIES[plan.strategy].term,
         "placement": sorted(plan.placement.items(), key=lambda kv: kv[1]),
         "devices": [

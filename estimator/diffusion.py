@@ -426,8 +426,8 @@ def estimate_diffusion(
         values = {"denoiser": den.name, "gpu": main.name, "gpus": best.gpus_used}
         if best.strategy == "sequential_offload":
             values |= _streamed(best, den)
-        info = DIFFUSION_STRATEGIES[best.strategy]
-        reason = info.per(info.reason.format(**values), bool(model.shape and model.shape.video))
+        video = bool(model.shape and model.shape.video)
+        reason = DIFFUSION_STRATEGIES[best.strategy].worded(video).reason.format(**values)
     return DiffusionEstimate(
         text_encoder=_text_encoder(model, w, best),
         model=model.slug,

@@ -7,7 +7,7 @@ The order is the order of preference when several fit and none runs pipelines in
 first; `diffusion.estimate_diffusion`).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 # In the order the API's schema lists them (DiffusionPlan.strategy), which is not the preference's.
@@ -63,10 +63,14 @@ class DiffusionStrategyInfo:
         """The title inside a sentence: "everything on one GPU", "component offload"."""
         return self.title[0].lower() + self.title[1:]
 
-    def per(self, text: str, video: bool) -> str:
-        """`text` (its title, label or reason) for a video model: "one video per GPU", not "one image" (a
-        review: Wan 2.1 read "with one image per GPU ... 2 videos at a time")."""
-        return text.replace("image", "video") if video else text
+    def worded(self, video: bool) -> "DiffusionStrategyInfo":
+        """The strategy as a video model's answer words it: "One video per GPU", not "One image" (a review: Wan
+        2.1 read "with one image per GPU ... 2 videos at a time"); its label follows its title."""
+        if not video:
+            return self
+        return replace(
+            self, title=self.title.replace("image", "video"), reason=self.reason.replace("image", "video")
+        )
 
 
 DIFFUSION_STRATEGIES: dict[DiffusionStrategy, DiffusionStrategyInfo] = {
