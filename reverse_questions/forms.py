@@ -99,13 +99,13 @@ class WhatRunsForm(DeviceRowsForm):
         data = super().clean()
         data["ctx"] = data.get("ctx") or DEFAULT_CTX
         data["sort"] = data.get("sort") or "size"  # in each tier, the largest model first
-        unified = (
-            "gpu" not in self.errors
-            and "count" not in self.errors
+        # as the calculator's no_ram_beside, said here, not refused (a consistency review: every Details link
+        # carried the RAM, which the calculator refuses on a unified-memory machine)
+        if (
+            data.get("ram_gb")
+            and not self.errors.keys() & {"gpu", "count"}
             and all(d.unified_memory for d in self.devices)
-        )
-        if data.get("ram_gb") and unified:  # as the calculator's no_ram_beside, said here, not refused
-            # a consistency review: every Details link carried the RAM, which the calculator refuses there
+        ):
             self.notes.append(
                 "On a unified-memory machine the GPU's memory is the system memory: System RAM left out."
             )
