@@ -121,7 +121,8 @@ def test_devices_are_named_once_with_their_count():
         code="tight", values={"devices": ["GeForce RTX 3090", "GeForce RTX 4090", "GeForce RTX 3090"]}
     )
     assert reason(tight) == (
-        "Less than 10% stays free on 2× GeForce RTX 3090, GeForce RTX 4090: latency creeps up there."
+        "Less than 10% stays free on 2× GeForce RTX 3090, GeForce RTX 4090: another program on the GPU "
+        "(a desktop, a browser) can run it out of memory."
     )
 
 
