@@ -56,13 +56,7 @@ def guide_index(request):
 @require_GET
 @http_cache.public(etag=http_cache.page_etag)
 def guide(request, slug):
-    lib = library()
-    page = lib.guides.get(slug)
-    if page is None:
-        raise Http404("No such guide.")
-    terms = [lib.terms[s] for s in page.related if s in lib.terms]
-    tries = [(query, question_words(query)) for query in page.calculators]
-    return TemplateResponse(request, "glossary/guide.html", {"page": page, "terms": terms, "tries": tries})
+    return _page(request, library().guides.get(slug), "glossary/guide.html", "No such guide.")
 
 
 @require_GET
@@ -77,13 +71,20 @@ def error_index(request):
 @require_GET
 @http_cache.public(etag=http_cache.page_etag)
 def error(request, slug):
-    lib = library()
-    page = lib.errors.get(slug)
+    return _page(request, library().errors.get(slug), "glossary/error.html", "No such error page.")
+
+
+def _page(request, page, template: str, missing: str):
+    """A guide or an error page with the glossary terms it names and its calculator questions, worded."""
     if page is None:
-        raise Http404("No such error page.")
-    terms = [lib.terms[s] for s in page.related if s in lib.terms]
+        raise Http404(missing)
+    terms = library().terms
     tries = [(query, question_words(query)) for query in page.calculators]
-    return TemplateResponse(request, "glossary/error.html", {"page": page, "terms": terms, "tries": tries})
+    return TemplateResponse(
+        request,
+        template,
+        {"page": page, "terms": [terms[s] for s in page.related if s in terms], "tries": tries},
+    )
 
 
 def worked_example(query) -> dict:
