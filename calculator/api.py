@@ -13,21 +13,16 @@ from .forms import QuestionForm, unknown_parameters
 from .question import EngineRefused, Question
 
 ALLOWED = set(QuestionForm.FIELDS)
-REPEATABLE = {"gpu", "count"}  # one per kind of GPU; any other parameter given twice is a client's mistake
 IMAGE_ONLY = set(DiffusionForm.FIELDS) - ALLOWED  # width, height, steps...: documented, for image models
 
 
 def parameter_errors(query) -> dict[str, list[str]]:
     """A language model's parameters the form never reads: another kind of model's (an image model's
-    width), unknown ones, and one given twice (`ctx=8192&ctx=4096` answered for 4096, silently)."""
-    errors = {
+    width) and unknown ones (one given twice is the form's error: `QuestionForm.given_once`)."""
+    return {
         name: ["Applies to image and video models only." if name in IMAGE_ONLY else "Unknown parameter."]
         for name in unknown_parameters(query, ALLOWED)
     }
-    for name in sorted(ALLOWED - REPEATABLE):
-        if (given := len(query.getlist(name))) > 1:
-            errors[name] = [f"Given {given} times: give it once."]
-    return errors
 
 
 @api_view

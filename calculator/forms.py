@@ -185,6 +185,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         "link",
         "hosts",
     ]
+    REPEATABLE = {"gpu", "count"}  # one per kind of GPU; any other field given twice is a mistake
 
     # a slug, or how else a visitor or an API client names a model: its Hugging Face id, an Ollama tag
     model = forms.CharField(
@@ -320,6 +321,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
 
     def clean(self):
         data = super().clean()
+        self.given_once()
         if data.get("config"):
             data["config"], data["model"] = data["config"]  # your own model wins over the picker
             self.errors.pop("model", None)
@@ -353,6 +355,15 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
                 self.add_error("prompt", f"A prompt cannot be longer than the context ({ctx:,} tokens).")
                 self.fixes.append(("prompt", {"prompt": str(ctx)}))
         return data
+
+    def given_once(self) -> None:
+        """A field given twice (`model=a&model=b`, `ctx=8192&ctx=4096`) is an error, each value its fix:
+        Django's form would read the last one, silently."""
+        for name in self.FIELDS:
+            values = self.data.getlist(name)
+            if name not in self.REPEATABLE and len(values) > 1:
+                self.add_error(name, f"Given {len(values)} times: give it once.")
+                self.fixes += [(name, {name: value}) for value in dict.fromkeys(values) if value]
 
     def context_fits(self, data: dict, model: LlmModel, ctx: int) -> None:
         """The context asked for is one the model reads: with YaRN on (where its card gives it) only

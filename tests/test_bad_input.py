@@ -263,3 +263,16 @@ def test_a_nul_in_a_compared_model_is_unknown_not_a_500(client, small_catalog):
     """Found by bench/fuzz_requests.py: compare looked the unknown model up among the image models with its NUL."""
     response = client.get("/compare/", {"q": "model=x%00y&gpu=geforce-rtx-3090"})
     assert response.status_code == 200 and "Unknown model" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_field_given_twice_is_a_message_on_the_page_with_each_value_as_a_fix(client, catalog):
+    """A visitor review: `model=a&model=b` answered silently for b on the page, where the API said 400
+    "Given 2 times". Now the page says it next to the field, and offers each model as a one-click fix."""
+    page = client.get("/?model=llama-3-3-70b-instruct&model=gpt-oss-20b&gpu=geforce-rtx-4090")
+    text = page.content.decode()
+    assert "Given 2 times: give it once." in text
+    assert "Yes: fits" not in text  # no answer for either, silently
+    assert ">Use gpt-oss-20b</a>" in text and ">Use Llama 3.3 70B Instruct" in text
+    api = client.get("/api/v1/estimate?model=llama-3-3-70b-instruct&model=gpt-oss-20b&gpu=geforce-rtx-4090")
+    assert api.status_code == 400 and api.json()["errors"] == {"model": ["Given 2 times: give it once."]}
