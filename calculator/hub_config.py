@@ -24,7 +24,7 @@ import pydantic
 from django.core.cache import cache
 
 from catalog import byo, hub
-from catalog.models import Quantization
+from catalog.models import LlmModel, Quantization
 
 from .forms import put_own_model
 
@@ -88,6 +88,18 @@ class HubModel:
         """Put this model into the question (a mutable QueryDict): its config, and the format its repo
         holds (calculator/forms.py `put_own_model`, as for an uploaded file)."""
         put_own_model(query, self.config, self.quant_for(query.get("quant", "")))
+
+
+def fill_question(query, repo_id: str) -> None:
+    """Put the model at `repo_id` into the question: the catalog's model of that Hugging Face id, with its
+    published files and without asking the Hub (a visitor typed Qwen/Qwen3-32B into "Use my own model"),
+    else what the Hub answers (`model_from_hub`)."""
+    known = LlmModel.objects.filter(hf_id__iexact=repo_id.strip()).only("slug").first()
+    if known is None:
+        model_from_hub(repo_id).fill(query)
+        return
+    query.setlist("model", [known.slug])
+    query.pop("config", None)
 
 
 def config_from_hub(repo_id: str) -> str:

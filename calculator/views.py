@@ -103,7 +103,7 @@ def own_model(request):
             config = byo.upload_to_config(upload.read(byo.MAX_UPLOAD_BYTES + 1), filename=upload.name)
             put_own_model(query, config)  # and the format its config.json declares
         elif hf_id:
-            hub_config.model_from_hub(hf_id).fill(query)  # its config, and the format its repo holds
+            hub_config.fill_question(query, hf_id)  # the catalog's model, else its config from the Hub
         else:
             raise byo.ModelFileError("Choose a config.json or GGUF file to read, or type a Hugging Face id.")
     except byo.ModelFileError as error:

@@ -13,9 +13,12 @@ with `blobs=True`, whose `siblings` list every file with its size (src/huggingfa
 """
 
 import http.client
+import logging
 import os
 import time
 from urllib.parse import quote, urljoin, urlsplit
+
+logger = logging.getLogger(__name__)
 
 HUB_URL = "https://huggingface.co"  # tests point it at a local server
 MAX_REDIRECTS = 3  # the Hub redirects a renamed repo once, and a large file to its CDN once
@@ -170,6 +173,10 @@ def _get_once(
     except TimeoutError:  # socket.timeout is TimeoutError
         raise HubTimeout("out of time") from None
     except (OSError, http.client.HTTPException) as e:  # refused, reset, DNS, TLS, a malformed answer
-        raise HubError(f"Could not reach the Hugging Face Hub: {e or type(e).__name__}") from None
+        logger.warning("Hugging Face Hub unreachable: %s", e or type(e).__name__)  # the errno, for us
+        raise HubError(
+            "Could not reach the Hugging Face Hub just now: try again in a minute, or choose the model's "
+            "config.json file instead."
+        ) from None
     finally:
         connection.close()

@@ -26,7 +26,8 @@ from tests.catalog.fake_hub import (  # noqa: F401
 )
 from tests.catalog.test_byo import LLAMA_31_8B, write_tiny_gguf
 
-REPO = "meta-llama/Llama-3.1-8B-Instruct"
+# a fine-tune the catalog does not know: a catalog model's id answers without the Hub
+REPO = "acme/Llama-3.1-8B-Instruct-tuned"
 HARDWARE = {"quant": "q4_k_m", "gpu": "geforce-rtx-3090", "ctx": "8192"}
 
 # An AWQ checkpoint: AutoAWQ's quantization_config (bits, group_size, quant_method, version, zero_point)
@@ -107,7 +108,7 @@ def test_a_hugging_face_id_answers_as_for_a_catalog_model(client, catalog, fake_
         (status(403), "gated or private"),
         (
             status(401, "RepoNotFound"),
-            "The Hub has no repo meta-llama/Llama-3.1-8B-Instruct, or it is private",
+            "The Hub has no repo acme/Llama-3.1-8B-Instruct-tuned, or it is private",
         ),
         (status(404), "has no config.json"),
         (ok(b"[1, 2]"), "not a JSON object"),
@@ -304,3 +305,21 @@ def test_the_page_sizes_the_repo_format_and_lists_its_files(client, catalog, fak
     said = "Its config.json says the weights are AWQ 4-bit, groups of 128: the answer is sized in that format"
     assert 'data-testid="own-format"' in page and f"{said}, AWQ 4-bit g128." in page
     assert "<code>model-00001-of-00002.safetensors</code>" in page
+
+
+def test_a_catalog_models_id_answers_with_the_catalog_model_without_the_hub(client, catalog, fake_hub):
+    """A visitor review: Qwen/Qwen3-32B typed into "Use my own model" asked the Hub (and, unreachable,
+    showed its errno) though the catalog has that model; now it is the catalog's, files and all."""
+    response = client.post("/own-model/", {**HARDWARE, "hf_id": " qwen/qwen3-32b "})
+    assert response.status_code == 303
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["model"] == ["qwen3-32b"] and "config" not in query and query["ctx"] == ["8192"]
+    assert fake_hub.requests == []
+
+
+def test_an_unreachable_hub_is_said_in_words_not_an_errno(client, catalog, fake_hub, monkeypatch):
+    monkeypatch.setattr("catalog.hub.HUB_URL", "http://127.0.0.1:9")  # nothing listens: refused at once
+    response = client.post("/own-model/", {**HARDWARE, "hf_id": REPO})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Could not reach the Hugging Face Hub just now" in text and "Errno" not in text
