@@ -161,6 +161,12 @@ def _longest_context(v: Values) -> str:
         limit.append(_only_with(v))
     said = f" ({'; '.join(limit)})" if limit else ""
     where = " on the GPUs" if v.get("on_gpus") else ""
+    if "own_context_tokens" in v:  # the recommended plan's own longest, then the other plan's
+        own = STRATEGIES[str(v["own_strategy"])].phrase
+        return (
+            f"Context up to {v['own_context_tokens']:,} tokens fits{where} at {v['quant']} with {own}; "
+            f"{v['context_tokens']:,}{said}{_elsewhere(v)}."
+        )
     return f"Context up to {v['context_tokens']:,} tokens fits{where} at {v['quant']}{said}{_elsewhere(v)}."
 
 

@@ -294,10 +294,19 @@ def suggestions(
             values["at_limit"] = 1
         if model.yarn_factor_for(ctx):
             values["yarn"] = 1
-        if best is not None:
-            values |= _another_plan(model, quant, devices, _at_context(workload, ctx), best, kinds)
+        changed = ctx
+        if best is not None and (
+            other := _another_plan(model, quant, devices, _at_context(workload, ctx), best, kinds)
+        ):
+            values |= other
+            # the longest needs another plan (19,200 tokens with llama.cpp's experimental tensor parallel): the
+            # recommended plan's own longest first, and the link to it (a visitor review: only the other's said)
+            own = longest_context(model, quant, devices, workload, (best.strategy,))
+            if own is not None and own != workload.context_tokens:
+                values |= {"own_context_tokens": own, "own_strategy": best.strategy}
+                changed = own
         reason = Reason(code="longest_context", values=values)
-        out.append(Suggestion(kind="context", reason=reason, changes={"ctx": ctx}))
+        out.append(Suggestion(kind="context", reason=reason, changes={"ctx": changed}))
     # 3. a quantized KV cache: llama.cpp's and Ollama's ggml types (with flash attention), vLLM's FP8
     kept = workload.runtime_kv_cache_types
     smaller_kv = QUANTIZED_KV.get(workload.runtime, ())
