@@ -23,11 +23,11 @@ TENSOR = json.loads((ROOT / "fixtures/sources/gpu_tensor_tflops.json").read_text
 
 # Listed devices whose launch price stays empty, and why (the data file's note says the same).
 NO_PUBLIC_MSRP = {  # datacenter parts sold through OEMs
-    "a100-pcie-80-gb", "h100-pcie-80-gb", "l4", "h200-sxm-141-gb", "b200",
+    "a100-pcie-80-gb", "h100-pcie-80-gb", "l4", "b200",
 }  # fmt: skip
 NOT_YET_SOURCED = {  # have an MSRP, but no source for it was found yet
     "apple-m1-max-64gb", "apple-m2-ultra-192gb", "apple-m3-max-128gb", "apple-m3-ultra-256gb",
-    "apple-m3-ultra-512gb", "apple-m4-pro-48gb", "apple-m4-max-64gb", "apple-m4-max-128gb",
+    "apple-m4-pro-48gb", "apple-m4-max-64gb", "apple-m4-max-128gb",
 }  # fmt: skip
 
 
@@ -72,6 +72,7 @@ def test_every_listed_gpu_has_a_sourced_dense_matrix_rate():
         ("radeon-rx-7900-xt", 899),
         ("amd-ryzen-ai-max-395-128gb", 1999),  # Framework Desktop 128 GB
         ("nvidia-dgx-spark-128gb", 3999),
+        ("apple-m3-ultra-512gb", 9499),  # Mac Studio M3 Ultra, 80-core GPU, 512 GB, 1 TB
     ],
 )
 def test_launch_prices_match_their_launch_announcements(slug, usd):

@@ -40,7 +40,7 @@ def test_every_listed_device_has_a_price_or_a_note_saying_none_is_published():
 
 
 def test_datacenter_launch_prices_are_labelled_as_hugging_faces_figures_not_the_vendors():
-    for slug in ("l40s", "a100-sxm4-80-gb", "h100-sxm5-80-gb", "radeon-instinct-mi300x"):
+    for slug in ("l40s", "a100-sxm4-80-gb", "h100-sxm5-80-gb", "h200-sxm-141-gb", "radeon-instinct-mi300x"):
         (launch,) = [p for p in PRICES if p["gpu"] == slug and p["note"].startswith("US launch price")]
         assert launch["source_url"].startswith("https://huggingface.co/hardware/")
         assert "this is Hugging Face's figure" in launch["note"] and "'MSRP $" in launch["note"]
