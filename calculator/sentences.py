@@ -142,7 +142,7 @@ def _tight(v: Values) -> str:
         )
     if "ngl" in v:
         return text + f"; -ngl {v['ngl']} keeps one more layer in RAM, for room at a little speed."
-    return text + ": another program on the GPU (a desktop, a browser) can run it out of memory."
+    return text + ": another program (a desktop, a browser) can run it out of memory."
 
 
 def _wired_limit(v: Values) -> str:

@@ -513,7 +513,7 @@ class DeviceUsage(MemoryBreakdown):
 
     @property
     def tight(self) -> bool:
-        """Fits, but with less than 10% of the device free: another program on it can run it out of memory."""
+        """Fits, but with less than 10% of the device free: another program can run it out of memory."""
         return self.fits and self.free_bytes < 0.10 * self.capacity_bytes
 
 
