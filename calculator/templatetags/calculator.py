@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from calculator import present
 from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
 from calculator.memory import device_runs, group_name
+from calculator.term_links import linked
 from estimator.units import format_bytes, format_rate, format_seconds
 
 register = template.Library()
@@ -227,8 +228,8 @@ def plan_rows_html(rows, recommended) -> str:
         )
         link = plan.interconnect_bytes_per_token
         empty = "" if row.reason or plan.warnings or plan.notes else ' class="empty"'
-        notes = "".join(f'<li class="warning">{e(words(w))}</li>' for w in plan.warnings)
-        notes += "".join(f"<li>{e(words(n))}</li>" for n in plan.notes)
+        notes = "".join(f'<li class="warning">{linked(words(w))}</li>' for w in plan.warnings)
+        notes += "".join(f"<li>{linked(words(n))}</li>" for n in plan.notes)
         runs = row.status != "no"  # inside the safety margin it will likely load: its speeds stay
         out.append(
             f'\n    <tr class="{"" if plan.fits else "nofit"}{" recommended" if mark else ""}"'

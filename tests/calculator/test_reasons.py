@@ -121,8 +121,8 @@ def test_devices_are_named_once_with_their_count():
         code="tight", values={"devices": ["GeForce RTX 3090", "GeForce RTX 4090", "GeForce RTX 3090"]}
     )
     assert reason(tight) == (
-        "Less than 10% stays free on 2× GeForce RTX 3090, GeForce RTX 4090: another program on the GPU "
-        "(a desktop, a browser) can run it out of memory."
+        "Less than 10% stays free on 2× GeForce RTX 3090, GeForce RTX 4090: another program (a desktop, "
+        "a browser) can run it out of memory."
     )
 
 
@@ -136,3 +136,28 @@ def test_a_tight_offload_plan_says_which_flag_leaves_room(client, catalog):
         f"Less than 10% stays free on GeForce RTX 3060 12 GB; --n-cpu-moe {plan['n_cpu_moe'] + 1} keeps one "
         "more layer's experts in RAM, for room at a little speed."
     ) in plan["warnings"]
+
+
+def test_the_fields_words_in_a_plans_notes_link_to_the_glossary(client, catalog):
+    """A visitor review: "160 all-reduces per token", "an NVLink bridge cuts that", "Needs a router in front"
+    and the plans table's "TTFT" were jargon without a link, though the glossary explains each."""
+    from calculator.term_links import linked
+
+    assert linked("Tensor parallel over PCIe: 160 all-reduces per token; an NVLink bridge cuts that.") == (
+        'Tensor parallel over <a href="/glossary/pcie/">PCIe</a>: 160 <a href="/glossary/all-reduce/">'
+        'all-reduces</a> per token; an <a href="/glossary/nvlink/">NVLink</a> bridge cuts that.'
+    )
+    # once a sentence; escaped; not inside another word
+    assert (
+        linked("KV cache, KV cache <b>") == '<a href="/glossary/kv-cache/">KV cache</a>, KV cache &lt;b&gt;'
+    )
+    assert linked("MLA's latent KV cache cannot be split") == (
+        '<a href="/glossary/mla/">MLA&#x27;s latent KV cache</a> cannot be split'
+    )
+    assert linked("routers -nglx") == "routers -nglx"
+    page = client.get("/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&count=2&ctx=8192")
+    text = page.content.decode()
+    for slug in ("all-reduce", "request-routing", "pipeline-bubble", "time-to-first-token"):
+        assert f'href="/glossary/{slug}/"' in text
+    for slug in ("all-reduce", "request-routing", "pipeline-bubble", "time-to-first-token"):
+        assert client.get(f"/glossary/{slug}/").status_code == 200
