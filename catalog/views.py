@@ -6,6 +6,7 @@ Each is a function of its URL and the catalog version, so it is served from the 
 ETag (config/http_cache.py) once rendered.
 """
 
+from itertools import groupby
 from urllib.parse import urlencode
 
 from django.template.response import TemplateResponse
@@ -72,6 +73,11 @@ def gpu_detail(request, slug):
         "what_runs": f"{what_runs}?{urlencode(asked)}",
         "ctx": pages.CTX,
         "measured": measured,
+        # one fold per model: the 3090's 200 rows were 38 phone screens of cards (a visitor review)
+        "measured_by_model": [
+            {"llm": same[0].row.llm, "rows": same}
+            for same in (list(g) for _, g in groupby(measured, key=lambda e: e.row.llm_id))
+        ],
     }
     return TemplateResponse(request, "catalog/gpu_detail.html", context)
 

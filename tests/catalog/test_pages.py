@@ -408,12 +408,17 @@ def test_a_download_note_links_its_urls_shortened(client, catalog):
 
 def test_a_gpu_page_lists_its_published_measurements_with_their_sources(client, catalog):
     response = client.get("/gpus/geforce-rtx-3090/")
-    table = re.search(r'<table[^>]*data-testid="measured">.*?</table>', response.text, re.S).group(0)
+    table = re.search(r'<div data-testid="measured">.*?</details></div>', response.text, re.S).group(0)
     rows = Measurement.objects.filter(gpu__slug="geforce-rtx-3090")
     assert rows.exists() and table.count("<tr data-measurement=") == rows.count()
     first = rows.order_by("slug").first()
     assert f'<a href="{first.source_url}" rel="external"' in table
     assert 'id="measured"' in response.text
+    # one fold per model, each saying how many rows it holds (the 3090's were 38 phone screens of cards)
+    models = rows.values_list("llm__name", flat=True).distinct()
+    assert table.count('<details class="measured-model"') == len(set(models)) > 1
+    llama = rows.filter(llm__name="Llama 3 8B Instruct").count()
+    assert f"<strong>Llama 3 8B Instruct</strong> · {llama} measurements" in table
 
 
 def test_each_published_row_on_a_gpu_page_stands_beside_our_estimate_for_its_own_test(client, catalog):
