@@ -26,12 +26,14 @@ from .diffusion_files import (
     COMFY_GGUF_NODE,
     COMFY_TEXT_ENCODER_FOLDER,
     COMFY_VAE_FOLDER,
+    GATED_REPOS,
     GGUF_FORMATS,
     T5_ATTRIBUTES,
     T5_FILES,
     T5_REPO,
     T5_XXL,
     GgufDenoiser,
+    comfy_files,
     gguf_denoiser,
     t5_bits,
     why_no_gguf,
@@ -128,13 +130,34 @@ def _comfyui_files(model: DiffusionSpec, workload: DiffusionWorkload) -> list[st
             f"# {COMFY_DENOISER_FOLDER}: {' and '.join(gguf.names(fmt))} from https://huggingface.co/{gguf.repo}, "
             'loaded by its "Unet Loader (GGUF)" node in place of "Load Diffusion Model"',
         ]
+    files = comfy_files(model)
+    if files is not None and not lines:  # as released (BF16, or FP8 cast from it by --fp8_e4m3fn-unet)
+        what = "the denoiser" if len(files.files) == 1 else "the two experts"
+        if files.checkpoint:
+            what = f"a checkpoint holding {'the text encoders and ' if files.encoders_inside else ''}the VAE"
+        gated = ": a gated repository, accept its licence on that page and log in to Hugging Face first"
+        lines.append(
+            f"# {files.folder}: {' and '.join(files.names())} ({what}) from https://huggingface.co/{files.repo}"
+            + (gated if files.gated else "")
+        )
+    encoders = files.encoders if files else None
+    from_repo = f" from https://huggingface.co/{encoders[0]} ({encoders[1]})" if encoders else ""
     if (bits := t5_bits(model)) is not None:
         lines.append(
             f"# {COMFY_TEXT_ENCODER_FOLDER}: {T5_FILES[bits]} (the T5-XXL in {bits} bits) from "
-            f"https://huggingface.co/{T5_REPO}, with the other text encoders; {COMFY_VAE_FOLDER}: the VAE"
+            f"https://huggingface.co/{T5_REPO}, with the other text encoders{from_repo}"
         )
-    elif lines:
-        lines.append(f"# {COMFY_TEXT_ENCODER_FOLDER}: the text encoders; {COMFY_VAE_FOLDER}: the VAE")
+    elif encoders or (lines and not (files and files.encoders_inside)):
+        lines.append(f"# {COMFY_TEXT_ENCODER_FOLDER}: the text encoders{from_repo}")
+    if files is not None and files.vae is not None:
+        repo, path = files.vae
+        lines.append(
+            f"# {COMFY_VAE_FOLDER}: {path.rsplit('/', 1)[-1]} (the VAE) from https://huggingface.co/{repo}"
+        )
+    elif lines and (
+        files is None or fmt in GGUF_FORMATS
+    ):  # a GGUF denoiser leaves a checkpoint's VAE unloaded
+        lines.append(f"# {COMFY_VAE_FOLDER}: the VAE")
     return lines
 
 
@@ -173,6 +196,10 @@ def diffusers_code(
     if fmt in GGUF_FORMATS and gguf is None:
         lines.append(
             f"# No GGUF of {model.name} to load ({why_no_gguf(model.slug, fmt)}): this loads it as released"
+        )
+    if repo in GATED_REPOS:
+        lines.append(
+            f"# {repo} is gated: accept its licence on https://huggingface.co/{repo} and log in to Hugging Face first"
         )
     lines += loads
     for attribute, url in zip(dens, gguf.urls(fmt), strict=True) if gguf else ():

@@ -190,6 +190,141 @@ T5_ATTRIBUTES = {
 NO_FLOAT8_BACKENDS = ("metal",)  # PyTorch on Apple silicon (MPS) has no float8 type: no FP8 file loads there
 
 
+# ---- The files ComfyUI loads as released ------------------------------------------------------------------
+COMFY_CHECKPOINT_FOLDER = "ComfyUI/models/checkpoints/"
+
+
+@dataclass(frozen=True)
+class ComfyFiles:
+    """The files of one model that ComfyUI loads where its denoiser is not a GGUF (BF16 as released, or FP8 cast
+    from it by --fp8_e4m3fn-unet): each denoiser's file and the VAE's, by repository and path, whether the
+    denoiser's is a checkpoint holding the VAE (and, `encoders_inside`, the text encoders), and whether its
+    repository is gated (a licence to accept on its page before anything downloads)."""
+
+    repo: str  # the Hugging Face repository holding the denoiser's file(s)
+    files: tuple[str, ...]  # one per denoiser, paths inside `repo`, in the pipeline's order
+    vae: tuple[str, str] | None = None  # (repository, path); None: inside the checkpoint
+    encoders: tuple[str, str] | None = None  # (repository, folder) of the text encoders other than the T5-XXL
+    checkpoint: bool = False  # a checkpoint (models/checkpoints/, loaded whole) rather than a diffusion model
+    encoders_inside: bool = False  # the checkpoint holds the text encoders too
+    gated: bool = False
+
+    @property
+    def folder(self) -> str:
+        return COMFY_CHECKPOINT_FOLDER if self.checkpoint else COMFY_DENOISER_FOLDER
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.rsplit("/", 1)[-1] for f in self.files)
+
+
+# By the catalog's model slug. ComfyUI's own examples (github:comfyanonymous/ComfyUI_examples at f9431bb, the
+# README of flux/, sd3/, hidream/, qwen_image/, wan/, wan22/, hunyuan_video/, ltxv/ and ltxv/README_old.md) name
+# each file and folder; where they name only another precision of a repackaged file (Wan 2.1 14B's and Wan 2.2
+# A14B's fp16 files, Qwen-Image's bf16 one), the name is the one public ComfyUI provisioning scripts download
+# from the same repository's split_files/diffusion_models/; SDXL's and SD 1.5's checkpoints, the files of their
+# repositories that ComfyUI workflows and stable-diffusion.cpp's README load (sd_xl_base_1.0.safetensors,
+# v1-5-pruned-emaonly.safetensors). Gated: FLUX.1 [dev] ("You'll need to be logged into HuggingFace for FLUX.1
+# [dev] weights", github:black-forest-labs/flux README), SD 3.5 Large (its licence-free copies are published as
+# "stable-diffusion-3.5-large-ungated"). A model with no row (CogVideoX) gets no file named.
+_FLUX_VAE = (
+    "Comfy-Org/Lumina_Image_2.0_Repackaged",
+    "split_files/vae/ae.safetensors",
+)  # flux/README.md's link
+_WAN21 = "Comfy-Org/Wan_2.1_ComfyUI_repackaged"
+_WAN22 = "Comfy-Org/Wan_2.2_ComfyUI_Repackaged"
+COMFY_FILES: dict[str, ComfyFiles] = {
+    "flux-1-dev": ComfyFiles(
+        "black-forest-labs/FLUX.1-dev", ("flux1-dev.safetensors",), _FLUX_VAE, gated=True
+    ),
+    "flux-1-schnell": ComfyFiles(
+        "black-forest-labs/FLUX.1-schnell", ("flux1-schnell.safetensors",), _FLUX_VAE
+    ),
+    "flux-1-kontext-dev": ComfyFiles(
+        "black-forest-labs/FLUX.1-Kontext-dev", ("flux1-kontext-dev.safetensors",), _FLUX_VAE
+    ),
+    "stable-diffusion-3-5-large": ComfyFiles(
+        "stabilityai/stable-diffusion-3.5-large",
+        ("sd3.5_large.safetensors",),
+        encoders=("Comfy-Org/stable-diffusion-3.5-fp8", "text_encoders/"),
+        checkpoint=True,
+        gated=True,
+    ),
+    "stable-diffusion-3-5-medium": ComfyFiles(
+        "stabilityai/stable-diffusion-3.5-medium",
+        ("sd3.5_medium.safetensors",),
+        encoders=("Comfy-Org/stable-diffusion-3.5-fp8", "text_encoders/"),
+        checkpoint=True,
+    ),
+    "stable-diffusion-xl": ComfyFiles(
+        "stabilityai/stable-diffusion-xl-base-1.0",
+        ("sd_xl_base_1.0.safetensors",),
+        checkpoint=True,
+        encoders_inside=True,
+    ),
+    "stable-diffusion-1-5": ComfyFiles(
+        "stable-diffusion-v1-5/stable-diffusion-v1-5",
+        ("v1-5-pruned-emaonly.safetensors",),
+        checkpoint=True,
+        encoders_inside=True,
+    ),
+    "hidream-i1-full": ComfyFiles(
+        "Comfy-Org/HiDream-I1_ComfyUI",
+        ("split_files/diffusion_models/hidream_i1_full_fp16.safetensors",),
+        ("Comfy-Org/HiDream-I1_ComfyUI", "split_files/vae/ae.safetensors"),
+        ("Comfy-Org/HiDream-I1_ComfyUI", "split_files/text_encoders/"),
+    ),
+    "qwen-image": ComfyFiles(
+        "Comfy-Org/Qwen-Image_ComfyUI",
+        ("split_files/diffusion_models/qwen_image_bf16.safetensors",),
+        ("Comfy-Org/Qwen-Image_ComfyUI", "split_files/vae/qwen_image_vae.safetensors"),
+        ("Comfy-Org/Qwen-Image_ComfyUI", "split_files/text_encoders/"),
+    ),
+    "wan-2-1-t2v-1-3b": ComfyFiles(
+        _WAN21,
+        ("split_files/diffusion_models/wan2.1_t2v_1.3B_fp16.safetensors",),
+        (_WAN21, "split_files/vae/wan_2.1_vae.safetensors"),
+        (_WAN21, "split_files/text_encoders/"),
+    ),
+    "wan-2-1-t2v-14b": ComfyFiles(
+        _WAN21,
+        ("split_files/diffusion_models/wan2.1_t2v_14B_fp16.safetensors",),
+        (_WAN21, "split_files/vae/wan_2.1_vae.safetensors"),
+        (_WAN21, "split_files/text_encoders/"),
+    ),
+    "wan-2-2-t2v-a14b": ComfyFiles(
+        _WAN22,
+        (
+            "split_files/diffusion_models/wan2.2_t2v_high_noise_14B_fp16.safetensors",
+            "split_files/diffusion_models/wan2.2_t2v_low_noise_14B_fp16.safetensors",
+        ),
+        (_WAN22, "split_files/vae/wan_2.1_vae.safetensors"),
+        (_WAN22, "split_files/text_encoders/"),
+    ),
+    "wan-2-2-ti2v-5b": ComfyFiles(
+        _WAN22,
+        ("split_files/diffusion_models/wan2.2_ti2v_5B_fp16.safetensors",),
+        (_WAN22, "split_files/vae/wan2.2_vae.safetensors"),
+        (_WAN22, "split_files/text_encoders/"),
+    ),
+    "hunyuanvideo": ComfyFiles(
+        "Comfy-Org/HunyuanVideo_repackaged",
+        ("split_files/diffusion_models/hunyuan_video_t2v_720p_bf16.safetensors",),
+        ("Comfy-Org/HunyuanVideo_repackaged", "split_files/vae/hunyuan_video_vae_bf16.safetensors"),
+        ("Comfy-Org/HunyuanVideo_repackaged", "split_files/text_encoders/"),
+    ),
+    # the v0.9 checkpoint, the release city96's GGUF is converted from (ltx-video-2b-v0.9-*.gguf)
+    "ltx-video": ComfyFiles("Lightricks/LTX-Video", ("ltx-video-2b-v0.9.safetensors",), checkpoint=True),
+}
+# The gated repositories above, each also its model's diffusers one: from_pretrained needs the licence accepted
+# and a login there too.
+GATED_REPOS = frozenset(f.repo for f in COMFY_FILES.values() if f.gated)
+
+
+def comfy_files(model: DiffusionSpec) -> ComfyFiles | None:
+    """The files ComfyUI loads for `model` as released; None where none is named here."""
+    return COMFY_FILES.get(model.slug)
+
+
 def t5_in_8_bits(workload: DiffusionWorkload, backends) -> bool:
     """Whether the T5-XXL is loaded at 8 bits: where the denoiser is FP8 or a GGUF (the low-memory workflow that
     picks a smaller denoiser picks the smaller encoder too) and the devices load float8. As released (16 bits)

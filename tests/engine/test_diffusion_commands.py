@@ -112,3 +112,81 @@ def test_the_prompt_is_passed_by_name_as_flux_kontext_takes_an_image_first():
             "diffusers"
         ]
         assert 'pipe(prompt="a cat surfing at sunset", height=' in code
+
+
+@pytest.mark.parametrize(
+    ("slug", "folder", "files", "vae"),
+    [
+        # ComfyUI_examples' flux/README.md: flux1-dev.safetensors in models/diffusion_models/, ae.safetensors in vae/
+        (
+            "flux-1-dev",
+            "ComfyUI/models/diffusion_models/ (or models/unet/)",
+            "flux1-dev.safetensors",
+            "ae.safetensors",
+        ),
+        (
+            "flux-1-schnell",
+            "ComfyUI/models/diffusion_models/ (or models/unet/)",
+            "flux1-schnell.safetensors",
+            "ae.safetensors",
+        ),
+        ("stable-diffusion-3-5-large", "ComfyUI/models/checkpoints/", "sd3.5_large.safetensors", None),
+        ("stable-diffusion-xl", "ComfyUI/models/checkpoints/", "sd_xl_base_1.0.safetensors", None),
+        (
+            "hidream-i1-full",
+            "ComfyUI/models/diffusion_models/ (or models/unet/)",
+            "hidream_i1_full_fp16.safetensors",
+            "ae.safetensors",
+        ),
+        (
+            "qwen-image",
+            "ComfyUI/models/diffusion_models/ (or models/unet/)",
+            "qwen_image_bf16.safetensors",
+            "qwen_image_vae.safetensors",
+        ),
+        (
+            "wan-2-2-t2v-a14b",
+            "ComfyUI/models/diffusion_models/ (or models/unet/)",
+            "wan2.2_t2v_high_noise_14B_fp16.safetensors and wan2.2_t2v_low_noise_14B_fp16.safetensors",
+            "wan_2.1_vae.safetensors",
+        ),
+        (
+            "wan-2-2-ti2v-5b",
+            "ComfyUI/models/diffusion_models/ (or models/unet/)",
+            "wan2.2_ti2v_5B_fp16.safetensors",
+            "wan2.2_vae.safetensors",
+        ),
+        ("ltx-video", "ComfyUI/models/checkpoints/", "ltx-video-2b-v0.9.safetensors", None),
+    ],
+)
+def test_the_comfyui_command_as_released_names_the_denoiser_and_vae_files(slug, folder, files, vae):
+    """A visitor review: FLUX.1 [dev] in BF16 named the T5 and "the VAE" but no model file, where its Q6_K
+    command named the GGUF; as released it names the file, its folder, and the VAE's file."""
+    for fmt in ("bf16", "fp8"):  # FP8 is the 16-bit file stored in fp8 by --fp8_e4m3fn-unet
+        comfy = commands_for(
+            plan="all_on_gpu", model=spec(slug), workload=DiffusionWorkload(denoiser_format=fmt), gpus=1
+        )["comfyui"]
+        assert f"# {folder}: {files} (" in comfy
+        if vae:
+            assert f"# ComfyUI/models/vae/: {vae} (the VAE) from https://huggingface.co/" in comfy
+        assert "the VAE\n" not in comfy + "\n"  # never the VAE unnamed
+
+
+def test_a_gated_repository_says_to_accept_its_licence_in_both_commands():
+    w = DiffusionWorkload(ram_bytes=64 * GIB)
+    dev = commands_for(plan="sequential_offload", model=spec("flux-1-dev"), workload=w, gpus=1)
+    assert (
+        "flux1-dev.safetensors (the denoiser) from https://huggingface.co/black-forest-labs/FLUX.1-dev: a gated"
+        in dev["comfyui"]
+    )
+    assert "# black-forest-labs/FLUX.1-dev is gated: accept its licence" in dev["diffusers"]
+    schnell = commands_for(plan="sequential_offload", model=spec("flux-1-schnell"), workload=w, gpus=1)
+    assert "gated" not in schnell["comfyui"] + schnell["diffusers"]
+    # a GGUF comes from city96's repository, not gated; the VAE is then named all the same
+    q6 = commands_for(
+        plan="all_on_gpu",
+        model=spec("flux-1-dev"),
+        workload=DiffusionWorkload(denoiser_format="q6_k", denoiser_bits=6.5633),
+        gpus=1,
+    )["comfyui"]
+    assert "gated" not in q6 and "ae.safetensors (the VAE)" in q6
