@@ -451,7 +451,7 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
         "diffusion_result": result,
         "diffusion_verdict": verdict(result, form, smaller),
         "shown_plan": plan,
-        "shown": plan_row(plan, video_seconds=seconds)
+        "shown": plan_row(plan, video_seconds=seconds, if_it_fit=True)
         | {
             "phrase": DIFFUSION_STRATEGIES[plan.strategy].worded(bool(shape and shape.video)).label,
             "short": format_bytes(max(d.short_by_bytes for d in plan.devices)),
@@ -480,8 +480,10 @@ def _video_seconds(form: DiffusionForm) -> float | None:
     return form.cleaned_data["frames"] / shape.fps if shape and shape.video else None
 
 
-def plan_row(plan, *, video_seconds: float | None = None) -> dict:
-    t = plan.timing
+def plan_row(plan, *, video_seconds: float | None = None, if_it_fit: bool = False) -> dict:
+    """A plan as the table shows it: one that does not fit has no time ("–", as the LLM table: a time there
+    read as a choice, faster than the recommended one), unless `if_it_fit` (the closest plan, said as such)."""
+    t = plan.timing if plan.fits or if_it_fit else None
     return {
         "plan": plan,
         "title": DIFFUSION_STRATEGIES[plan.strategy].worded(bool(video_seconds)).title,
@@ -492,7 +494,7 @@ def plan_row(plan, *, video_seconds: float | None = None) -> dict:
         ],
         "time": format_seconds(t.total_s) if t else "–",
         "range": format_range(t) if t else "",
-        "per_minute": throughput(plan.images_per_minute, video_seconds=video_seconds),
+        "per_minute": throughput(plan.images_per_minute if t else None, video_seconds=video_seconds),
     }
 
 

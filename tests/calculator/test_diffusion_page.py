@@ -589,3 +589,24 @@ def test_a_video_model_runs_one_video_per_gpu_not_one_image(client, catalog):
     assert "one image per GPU" not in response.content.decode()
     flux = client.get("/?model=flux-1-dev&gpu=h100-sxm5-80-gb&count=2").context["diffusion_verdict"].text
     assert "one image per GPU" in flux
+
+
+def test_a_plan_that_does_not_fit_shows_no_time_in_the_table(client, catalog):
+    """A visitor review: "Everything on one GPU: no · 32.7 GiB / 12.0 GiB · 3.1 min … 19.6 images per hour"
+    read as a choice faster than the recommended 3.3 min; as the LLM table, "–" where a plan does not fit."""
+    html = client.get(FLUX_ON_3060).content.decode()
+    rows = dict(re.findall(r'<tr class="([^"]*)" data-strategy="[^"]+">(.*?)</tr>', html, re.S))
+    assert rows, "no plan rows"
+    for css, row in rows.items():
+        time = re.search(r'data-label="Time">(.*?)</td>', row, re.S).group(1)
+        per = re.search(r'data-label="Throughput">(.*?)</td>', row, re.S).group(1)
+        if "nofit" in css:
+            assert (time, per) == ("–", "–")
+        else:
+            assert "min" in time and "per hour" in per
+
+
+def test_when_nothing_fits_the_closest_plan_keeps_its_time_if_it_fit(client, catalog):
+    html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb&ram_gb=8").content.decode()
+    assert text(html, "verdict").startswith("No:")
+    assert "would take about" in text(html, "time")
