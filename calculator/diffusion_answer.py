@@ -342,7 +342,14 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Qu
         how = DIFFUSION_STRATEGIES[better.strategy].worded(bool(form.shape and form.shape.video)).label
         speed = f", about {format_seconds(better.timing.total_s)}" if better.timing else ""
         if lighter:  # a visitor review: Q4_K_S needs 16 GB of RAM where BF16's sequential offload needs 48
-            speed += f", with {format_bytes(_ram_bytes(better))} of system RAM in use"
+            # in the verdict's own terms where it assumed the RAM ("with 48 GB of system RAM or more"): a review
+            # read "4.8 GiB of system RAM in use" against the headline's 48 GB as not comparable
+            assumed = assumed_ram_gb(answer(form, quant=quant), form)
+            speed += (
+                f", with {assumed} GB of system RAM or more"
+                if assumed
+                else f", with {format_bytes(_ram_bytes(better))} of system RAM in use"
+            )
         text = f"{quant.name} fits" if result.recommended is None else f"{quant.name}: {how}{speed}"
         found.append({"text": text, "url": permalink(form, quant=quant.slug)})
         break
