@@ -119,7 +119,9 @@ def estimate_parameters() -> list[dict]:
             "OLLAMA_FLASH_ATTENTION=0), slower with a long context; on if absent. Only llama-cpp and ollama "
             "turn it off, and not with a quantized KV cache (a 400 says so).",
         },
-        ram_gb={"description": "System RAM in GiB: adds the CPU and expert offload plans."},
+        ram_gb={
+            "description": "System RAM in GB as it is sold, binary (a 64 GB kit: 64 GiB): adds the CPU and expert offload plans."
+        },
         ram_preset={
             "description": "System RAM type (DDR generation and channels, e.g. ddr5-4800-2ch): the RAM "
             "bandwidth offload plans read; dual-channel DDR5-4800 assumed if absent. An unknown one is a 400.",
