@@ -21,6 +21,7 @@ I-quants are left out: tools/quantize/README.md calls an importance matrix (llam
 recommended for them and this site does not make one.
 """
 
+from .memory import weights_bytes
 from .schema import ArtifactSpec, ModelSpec, QuantSpec, Reason
 
 CONVERTER_COMMIT = "0024aa7417efd50a7c2a79e049dfbbbceb0beaaf"
@@ -227,9 +228,15 @@ def converted(model: ModelSpec, quant: QuantSpec, why: str | None = None) -> tup
     outtype = OUTTYPES.get(quant.slug, "bf16")
     floats = f"{folder}-{outtype.upper()}.gguf"
     why = why or f"No published {quant.name} GGUF of {model.name} is known to this site"
+    # the files it writes, beside the download (a visitor review: Kimi K2's 2 TB BF16 file went unsaid)
+    made = [(quant.name, weights_bytes(model, quant))]
+    if quant.slug not in OUTTYPES:  # the BF16 file first, two bytes a weight
+        made.insert(0, ("BF16", model.total_params_b * 1e9 * 2))
+    disk = " and ".join(f"the {name} file about {n / 1e9:,.0f} GB" for name, n in made)
     lines = [
         f"# {why}: make it from its own checkpoint with llama.cpp (from a llama.cpp checkout, after "
         "pip install -r requirements.txt)",
+        f"# disk: {disk}, beside the download",
         f"hf download {own.repo} {SKIP_COPIES} --local-dir {folder}",
         f"python convert_hf_to_gguf.py {folder} --outtype {outtype} --outfile {floats}",
     ]

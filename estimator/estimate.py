@@ -16,7 +16,7 @@ from .schema import (
 )
 from .units import format_bytes, format_ms, format_rate, format_seconds, plural
 
-ENGINE_VERSION = "0.6.94"
+ENGINE_VERSION = "0.6.95"
 
 
 def estimate(

@@ -2,6 +2,8 @@
 they carry, and only documented flags (command_flags.py). Hand-made artifacts; the catalog-wide check
 of every listed model × format × runtime × strategy is tests/calculator/test_launch_commands.py."""
 
+import re
+
 import pytest
 from command_flags import parse
 from engine_specs import (
@@ -66,8 +68,12 @@ def test_llama_server_names_the_published_gguf_and_the_plan_choices():
 def test_a_format_nobody_published_is_made_from_the_models_own_checkpoint():
     model = llama_8b(artifacts=(BARTOWSKI, ORIGINAL))  # a published GGUF: the converter reads Llama
     cmd = commands_for("single", model=model, quant=QuantSpec(slug="q2_k", name="Q2_K", bits_per_weight=3.16))
-    note, download, convert, quantize, serve = cmd["llama-server"].splitlines()
+    note, disk, download, convert, quantize, serve = cmd["llama-server"].splitlines()
     assert note.startswith("# No published Q2_K GGUF of Llama 3.1 8B is known to this site: make it")
+    # what it writes to disk (a visitor review: a 1T model's 2 TB BF16 file went unsaid)
+    assert re.fullmatch(
+        r"# disk: the BF16 file about 16 GB and the Q2_K file about \d GB, beside the download", disk
+    )
     # without the repository's other copies of the weights (Meta's original/ .pth files: 16 GB more)
     assert download == (
         "hf download meta-llama/Llama-3.1-8B-Instruct --exclude 'original/*' --exclude 'metal/*' "
@@ -89,6 +95,7 @@ def test_a_format_nobody_published_is_made_from_the_models_own_checkpoint():
     bf16 = commands_for("single", model=model, quant=BF16)["llama-server"]
     assert "--outtype bf16 --outfile models/Llama-3.1-8B-Instruct-BF16.gguf" in bf16
     assert "llama-quantize" not in bf16 and "-m models/Llama-3.1-8B-Instruct-BF16.gguf" in bf16
+    assert "# disk: the BF16 file about 16 GB, beside the download" in bf16
 
 
 def test_where_nothing_can_be_made_the_tool_gets_no_command_and_says_why():
