@@ -520,7 +520,10 @@ class DeviceUsage(MemoryBreakdown):
 class Plan(Frozen):
     strategy: Strategy
     devices: tuple[DeviceUsage, ...]
-    decode_tok_s: float | None
+    # where the plan does not fit, its speeds as if it had the memory (the page shows "–"; `fits` says which)
+    decode_tok_s: float | None = Field(
+        description="single stream; where `fits` is false, as if it had the memory"
+    )
     prefill_tok_s: float | None = None
     ttft_s: float | None = None
     notes: tuple[Reason, ...] = ()
