@@ -68,3 +68,16 @@ document.addEventListener("click", async (e) => {
   find.dispatchEvent(new Event("search"));
   say(`Your browser says: ${i.description}. Check GPU 1.`);
 });
+// Phone: an answer recomputed below the question being edited pins its verdict, a link to it, till seen.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const pin = document.getElementById("verdict-pin");
+  if (pin) pin.hidden = true;
+  const verdict = event.detail.target.id === "result" && document.querySelector("#result .first .verdict");
+  if (!verdict || !window.matchMedia("(max-width: 63.99rem)").matches) return;
+  if (verdict.getBoundingClientRect().top < window.innerHeight) return;
+  const link = pin || document.body.appendChild(Object.assign(document.createElement("a"), { id: "verdict-pin", href: "#result" }));
+  Object.assign(link, { className: `${verdict.className} verdict-pin`, textContent: `${verdict.textContent.trim()} ↓`, hidden: false });
+  new IntersectionObserver((seen, watch) => {
+    if (seen.some((s) => s.isIntersecting)) { link.hidden = true; watch.disconnect(); }
+  }).observe(verdict);
+});
