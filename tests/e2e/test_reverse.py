@@ -177,3 +177,24 @@ def test_what_hardware_switches_between_language_and_image_models_in_place(page,
     expect(page).to_have_url(re.compile(r"/what-hardware/\?model=qwen3-8b$"))
     expect(page.get_by_label("Context (tokens)")).to_be_visible()
     expect(page.get_by_test_id("verdict")).to_contain_text("Qwen3 8B")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/what-hardware/?model=deepseek-r1&quant=q2_k&tok_s=0",
+        "/what-runs/?gpu=geforce-rtx-3090&count=1&ram_gb=64",
+        "/cost/",
+    ],
+)
+def test_the_question_s_fields_stay_inside_its_column_at_1440_px(page_at, live_server, path):
+    """A review at 1440 px: what-hardware's selects were 523 px wide in the 416 px column, running under the
+    answer (the model picker's longest name set the width of the <details> around the fields)."""
+    page = page_at(1440, 900)
+    page.goto(live_server.url + path)
+    overflow = page.evaluate(
+        """() => { const form = document.querySelector('#question').getBoundingClientRect();
+        return Math.max(...[...document.querySelectorAll('#question select, #question input:not([type=hidden])')]
+            .filter(e => e.offsetParent).map(e => e.getBoundingClientRect().right - form.right)); }"""
+    )
+    assert overflow <= 0
