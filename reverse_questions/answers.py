@@ -21,14 +21,40 @@ def shown(answer: HardwareAnswer | ImageHardware) -> dict:
     return {"answer_firsts": firsts(answer), "set_rows": set_rows(answer)}
 
 
-def firsts(answer: HardwareAnswer | ImageHardware) -> list[tuple[str, DeviceSet | ImageSet]]:
-    """The smallest, the cheapest (when priced) and the fastest set, for the side-by-side summary."""
+def firsts(answer: HardwareAnswer | ImageHardware) -> list[tuple[str, DeviceSet | ImageSet, str]]:
+    """The smallest, the cheapest (when priced) and the fastest set, for the side-by-side summary: (title, set,
+    a note under it). The cheapest ranking puts a launch price over two years old (`PriceTag.old`) after the
+    prices of today (catalog/fitting.py `rankings`): where such a price is lower, the card says so and names
+    it (a visitor review: "Cheapest 6× L40S … $45,000" above "6× Radeon PRO W7900 … $24,000")."""
+    cheapest, note = _cheapest_card(answer.cheapest) if answer.priced else ("", "")
     picks = [
-        ("Smallest", answer.smallest),
-        ("Cheapest", answer.cheapest if answer.priced else []),
-        ("Fastest", answer.fastest),
+        ("Smallest", answer.smallest, ""),
+        (cheapest, answer.cheapest if answer.priced else [], note),
+        ("Fastest", answer.fastest, ""),
     ]
-    return [(title, sets[0]) for title, sets in picks if sets]
+    return [(title, sets[0], note) for title, sets, note in picks if sets]
+
+
+def _cheapest_card(cheapest: list) -> tuple[str, str]:
+    """The cheapest card's title and note: plainly "Cheapest" unless an old launch price comes into it."""
+    first = cheapest[0]
+    if first.unit_price is not None and first.unit_price.old:
+        return "Cheapest, at a launch price over two years old", ""
+    lower = [s for s in _old(cheapest) if s.price_usd < first.price_usd]
+    if not lower:
+        return "Cheapest", ""
+    s = min(lower, key=lambda s: s.price_usd)
+    seen = s.unit_price.date.strftime("%b %Y") if s.unit_price.date else "undated"
+    return (
+        "Cheapest, old launch prices aside",
+        f"Lower at a launch price over two years old: {s.count}× {s.device.name}, "
+        f"${floatformat(s.price_usd, '0g')} ({seen})",
+    )
+
+
+def _old(sets: list) -> list:
+    """The sets priced at a launch price over two years old, none newer (`PriceTag.old`)."""
+    return [s for s in sets if s.price_usd is not None and s.unit_price is not None and s.unit_price.old]
 
 
 def set_rows(answer: HardwareAnswer | ImageHardware) -> dict[str, SafeString]:
@@ -93,8 +119,13 @@ def set_rows(answer: HardwareAnswer | ImageHardware) -> dict[str, SafeString]:
                 written[id(s)] = row(s)
         return mark_safe("".join(written[id(s)] for s in sets))
 
+    old = {id(s) for s in _old(answer.cheapest)}
     return {
         "smallest": rows(answer.smallest),
-        "cheapest": rows(answer.cheapest),
+        # the cheapest ranking in its three groups, each under its own heading: today's prices, old launch
+        # prices, no price
+        "cheapest": rows([s for s in answer.cheapest if s.price_usd is not None and id(s) not in old]),
+        "cheapest_old": rows([s for s in answer.cheapest if id(s) in old]),
+        "cheapest_unpriced": rows([s for s in answer.cheapest if s.price_usd is None]),
         "fastest": rows(answer.fastest),
     }

@@ -80,7 +80,7 @@ def test_cheapest_way_to_run_gpt_oss_120b_at_20_tok_s_includes_multi_gpu_sets(pa
     expect(cheapest.first).to_contain_text("2× GeForce RTX 5090")
     expect(cheapest.first).to_contain_text("$3,998")
     expect(cheapest.nth(1)).to_contain_text("3× GeForce RTX 3090")
-    expect(page.get_by_test_id("cheapest")).to_contain_text("no price")
+    expect(page.get_by_test_id("cheapest-unpriced")).to_contain_text("no price")  # under its own heading
 
     cheapest.first.get_by_role("link", name="Details").click()
     expect(page).to_have_url(re.compile(r"gpu=geforce-rtx-5090&count=2"))

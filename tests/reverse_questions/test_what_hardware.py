@@ -33,8 +33,8 @@ def test_cheapest_way_to_run_gpt_oss_120b_at_20_tok_s_lists_multi_gpu_sets(clien
     html = response.content.decode()
     assert "2× GeForce RTX 5090" in html and "$3,998" in html
     assert '<a href="https://example.com/geforce-rtx-5090" rel="nofollow noopener">Nov 2026</a>' in html
-    assert "no price published" in html  # the rest of the top 10, after the priced ones
-    sides = [title for title, _ in response.context["answer_firsts"]]
+    assert "<h3>No price published</h3>" in html  # the rest of the top 10, after the priced ones
+    sides = [title for title, _, _ in response.context["answer_firsts"]]
     assert sides == ["Smallest", "Cheapest", "Fastest"]
     fastest = response.context["answer"].fastest
     assert [s.plan.decode_tok_s for s in fastest] == sorted(
@@ -238,9 +238,8 @@ def test_a_speed_asked_reads_grouped(client, catalog):
     assert "at 100,000 tok/s or more" in html
 
 
-def test_a_launch_price_of_years_ago_is_not_ranked_cheaper_than_todays(client, catalog):
-    """A visitor review: "2× RTX 3060 12 GB: $658 (launch, Jan 2021, none newer)" ranked cheapest, before a used
-    RTX 3090 seen this month at $700 and faster. An old launch price now follows the prices of today."""
+def used_3090_and_3060_at_launch():
+    """A used RTX 3090 seen last month at $700, and the RTX 3060's launch price of January 2021, none newer."""
     set_prices({RTX_3090: "700"})
     gpu = Gpu.objects.get(slug="geforce-rtx-3060-12-gb")
     Price.objects.create(
@@ -252,9 +251,42 @@ def test_a_launch_price_of_years_ago_is_not_ranked_cheaper_than_todays(client, c
         date=gpu.release_date,
         source_url="https://example.com/rtx-3060-launch",
     )
+
+
+def test_a_launch_price_of_years_ago_is_not_ranked_cheaper_than_todays(client, catalog):
+    """A visitor review: "2× RTX 3060 12 GB: $658 (launch, Jan 2021, none newer)" ranked cheapest, before a used
+    RTX 3090 seen this month at $700 and faster. An old launch price now follows the prices of today."""
+    used_3090_and_3060_at_launch()
     answer = client.get("/what-hardware/?model=qwen3-30b-a3b&quant=q4_k_m&tok_s=20").context["answer"]
     priced = [(s.device.slug, s.unit_price.old) for s in answer.cheapest if s.price_usd is not None]
     assert priced.index((RTX_3090, False)) < priced.index(("geforce-rtx-3060-12-gb", True))
+
+
+def test_the_cheapest_card_and_table_say_an_old_launch_price_is_lower(client, catalog):
+    """A visitor review: "Cheapest 6× L40S … $45,000 (Jun 2026)", and right under it in the table "6× Radeon PRO
+    W7900 … $24,000": launch prices over two years old ranked after today's without a word. The card says it is
+    the cheapest but for old launch prices and names the lower old launch price; the table puts the old
+    ones under their own heading."""
+    used_3090_and_3060_at_launch()
+    response = client.get("/what-hardware/?model=qwen3-30b-a3b&quant=q4_k_m&tok_s=20")
+    html = response.content.decode()
+    card = re.search(r'<li class="tier-card"><strong>Cheapest[^<]*</strong>.*?</li>', html, re.S).group(0)
+    assert "<strong>Cheapest, old launch prices aside</strong>" in card
+    assert "1× GeForce RTX 3090" in card and "$700" in card
+    assert "Lower at a launch price over two years old: 2× GeForce RTX 3060 12 GB, $658 (Jan 2021)" in card
+    cheapest = html[html.index("<h2>Cheapest</h2>") : html.index("<h2>Fastest</h2>")]
+    recent = cheapest[: cheapest.index("<h3>At a launch price over two years old</h3>")]
+    old = cheapest[cheapest.index("<h3>At a launch price over two years old</h3>") :]
+    assert 'data-gpu="geforce-rtx-3090"' in recent and 'data-gpu="geforce-rtx-3060-12-gb"' not in recent
+    assert 'data-gpu="geforce-rtx-3060-12-gb"' in old
+
+
+def test_with_no_old_launch_price_the_cheapest_card_is_plainly_the_cheapest(client, catalog):
+    set_prices(PRICES)
+    html = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20").content.decode()
+    assert "<strong>Cheapest</strong>" in html and "Lower at a launch price" not in html
+    assert "<h3>At a launch price over two years old</h3>" not in html
+    assert "<h3>No price published</h3>" in html
 
 
 def test_on_a_phone_the_answer_comes_first_and_its_links_are_buttons(client, catalog):
