@@ -57,6 +57,25 @@ def _old(sets: list) -> list:
     return [s for s in sets if s.price_usd is not None and s.unit_price is not None and s.unit_price.old]
 
 
+# macOS's default GPU share of a Mac's memory, as the engine assumes it (DeviceSpec.effective_memory_fraction)
+SHARES = {2 / 3: "⅔", 0.75: "¾"}
+
+
+def gpu_share(device) -> str:
+    """After a Mac's memory, why it is less than the machine's: macOS lets the GPU wire only part of it
+    by default (a visitor review: "1× Apple M3 Ultra … 512 GB · 384.0 GiB" said nothing), with the guide
+    that says how to raise it (`iogpu.wired_limit_mb`); nothing for a device whose GPU may use it all."""
+    fraction = device.effective_memory_fraction
+    if fraction >= 1:
+        return ""
+    share = SHARES.get(fraction, f"{fraction:.0%}")
+    guide = esc(reverse("glossary:guide", args=["apple-silicon-unified-memory"]))
+    return (
+        f" <small>(macOS&#x27;s default GPU share, {share} of {esc(format_bytes(device.memory_bytes))}: "
+        f'<a href="{guide}">it can be raised</a>)</small>'
+    )
+
+
 def set_rows(answer: HardwareAnswer | ImageHardware) -> dict[str, SafeString]:
     """The what-hardware tables' rows by ranking (smallest, cheapest, fastest), as the template's loop
     over them wrote them, byte for byte (as `runs_rows_html`): three tables of up to ten rows were a
@@ -106,7 +125,7 @@ def set_rows(answer: HardwareAnswer | ImageHardware) -> dict[str, SafeString]:
         return (
             f'\n    <tr data-gpu="{esc(s.device.slug)}" data-count="{s.count}">'
             f'\n      <th scope="row">{s.count}× {esc(s.device.name)}</th>'
-            f'\n      <td data-label="Memory">{esc(format_bytes(s.memory_bytes))}</td>'
+            f'\n      <td data-label="Memory">{esc(format_bytes(s.memory_bytes))}{gpu_share(s.device)}</td>'
             f"\n      {speed}"
             f'\n      <td data-label="Plan">{plan}</td>'
             f'\n      <td data-label="Price">{price}</td>'

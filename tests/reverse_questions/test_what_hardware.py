@@ -229,7 +229,19 @@ def test_a_macs_memory_is_the_share_its_gpu_may_use_as_in_the_calculator(client,
     mac = re.search(
         r'<tr[^>]*>\s*<th scope="row">[^<]*Apple M4 Max \(40-core GPU\) 128 GB.*?</tr>', html, re.S
     )
-    assert mac and 'data-label="Memory">96.0 GiB<' in mac.group(0)
+    assert mac and 'data-label="Memory">96.0 GiB <small>' in mac.group(0)
+
+
+def test_a_macs_memory_says_it_is_macos_default_gpu_share_and_links_how_to_raise_it(client, catalog):
+    """A visitor review: "1× Apple M3 Ultra … 512 GB · 384.0 GiB" with no word on why three quarters."""
+    html = client.get("/what-hardware/?model=deepseek-r1&quant=q2_k&tok_s=0").content.decode()
+    mac = re.search(r'<tr data-gpu="apple-m3-ultra-512gb".*?</tr>', html, re.S).group(0)
+    memory = re.search(r'<td data-label="Memory">(.*?)</td>', mac, re.S).group(1)
+    assert memory.startswith("384.0 GiB <small>(")
+    assert "macOS&#x27;s default GPU share, ¾ of 512.0 GiB" in memory
+    assert '<a href="/guides/apple-silicon-unified-memory/">' in memory
+    h100 = re.search(r'<tr data-gpu="h100-sxm5-80-gb".*?</tr>', html, re.S).group(0)
+    assert "macOS" not in h100  # a card's memory is all its own
 
 
 def test_a_speed_asked_reads_grouped(client, catalog):
