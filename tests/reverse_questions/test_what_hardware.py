@@ -250,6 +250,15 @@ def test_a_speed_asked_reads_grouped(client, catalog):
     assert "at 100,000 tok/s or more" in html
 
 
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}])
+def test_the_folded_questions_speed_reads_grouped_as_the_verdict(client, catalog, headers):
+    """A visitor review: the folded question said "at least 100000 tok/s", the sentence below "100,000"."""
+    url = "/what-hardware/?model=llama-3-3-70b-instruct&tok_s=100000"
+    html = client.get(url, headers=headers).content.decode()
+    summary = re.search(r'<span class="summary-text" id="summary"[^>]*>(.*?)</span>', html).group(1)
+    assert summary.endswith("· at least 100,000 tok/s")
+
+
 def used_3090_and_3060_at_launch():
     """A used RTX 3090 seen last month at $700, and the RTX 3060's launch price of January 2021, none newer."""
     set_prices({RTX_3090: "700"})
