@@ -29,6 +29,7 @@ from config import http_cache
 from config.htmx import respond
 from estimator import DeviceSpec
 from estimator.schema import ModelSpec
+from estimator.strategies import GPU_ONLY
 from estimator.units import plural
 
 from . import answers, images
@@ -58,7 +59,10 @@ def fit_context(rows, *, hardware: str, ctx: int, q: str = "") -> dict:
     else:
         text = f"{fitting_count} of {models} {fit} on {hardware} at {ctx:,} tokens of context{fitting.shorter_note(shorter)}."
         css = "yes" if fitting_count else "no"
-    return {"fitting": fitting_count, "verdict_text": text, "verdict_css": css}
+    # an offload plan's longest context is what it holds as laid out; the calculator, searching every plan with
+    # more of the model in the RAM, may find a longer one: said beside the tables (`longest-offload`)
+    offloaded = any(r.fits and r.plan.strategy not in GPU_ONLY for r in rows)
+    return {"fitting": fitting_count, "verdict_text": text, "verdict_css": css, "offloaded": offloaded}
 
 
 @require_GET

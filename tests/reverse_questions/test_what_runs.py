@@ -113,3 +113,18 @@ def test_a_context_no_model_reads_is_not_a_green_yes(client, catalog):
     )
     shared = client.get(client.post("/r/", {"q": query, "kind": "what-runs"})["Location"])
     assert response.context["verdict_text"] == shared.context["summary"]
+
+
+def test_an_offload_rows_longest_context_says_the_calculator_may_hold_more(client, catalog):
+    """A visitor review: what-runs said gpt-oss-120b's longest context on a 3090 with 64 GB is "at least 49,664"
+    where the calculator says "Context up to 131,072 tokens fits (the model's maximum)": what-runs gives what
+    the plan shown holds as it is laid out (the GPU's free memory over the KV cache per token); the calculator
+    searches every plan, with more of the model moved to the RAM. The page says so where an offload plan is
+    shown, and not where none is."""
+    html = client.get("/what-runs/?gpu=geforce-rtx-3090&count=1&ram_gb=64").content.decode()
+    oss = re.search(r'data-model="gpt-oss-120b">(.*?)</tr>', html, re.S).group(1)
+    assert "Expert offload" in oss and "at least 49,664" in oss
+    note = re.search(r'<p class="note" data-testid="longest-offload">(.*?)</p>', html, re.S).group(1)
+    assert "offload plan" in note and "longer context" in note and "Details" in note
+    plain = client.get("/what-runs/?gpu=geforce-rtx-3090&count=1").content.decode()
+    assert 'data-testid="longest-offload"' not in plain
