@@ -2,6 +2,8 @@
 (the speed tiers and sort orders of "what runs on my hardware?" are catalog/tiers.py's, which a GPU page
 shows too). The answers themselves come from catalog/fitting.py, shared with the catalog pages."""
 
+from collections.abc import Sequence
+
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -13,12 +15,13 @@ from catalog.tiers import esc
 from estimator.units import format_bytes, format_rate
 
 from .images import ImageHardware, ImageSet
+from .offload import RamSet
 
 
-def shown(answer: HardwareAnswer | ImageHardware) -> dict:
+def shown(answer: HardwareAnswer | ImageHardware, ram_sets: Sequence[RamSet] = ()) -> dict:
     """What the what-hardware page shows of an answer, live or shared: the side-by-side firsts and the
-    rankings' rows."""
-    return {"answer_firsts": firsts(answer), "set_rows": set_rows(answer)}
+    rankings' rows, and those of the sets with system RAM (reverse_questions/offload.py)."""
+    return {"answer_firsts": firsts(answer), "set_rows": set_rows(answer, ram_sets)}
 
 
 def firsts(answer: HardwareAnswer | ImageHardware) -> list[tuple[str, DeviceSet | ImageSet, str]]:
@@ -76,12 +79,15 @@ def gpu_share(device) -> str:
     )
 
 
-def set_rows(answer: HardwareAnswer | ImageHardware) -> dict[str, SafeString]:
+def set_rows(
+    answer: HardwareAnswer | ImageHardware, ram_sets: Sequence[RamSet] = ()
+) -> dict[str, SafeString]:
     """The what-hardware tables' rows by ranking (smallest, cheapest, fastest), as the template's loop
     over them wrote them, byte for byte (as `runs_rows_html`): three tables of up to ten rows were a
     third of the page's CPU. A set in several rankings is written once. An image or video model's sets
     (reverse_questions/images.py) give their time per image or video and the calculator's plan; they have
-    no cost page."""
+    no cost page. The sets with system RAM (`with_ram`) add the RAM to their memory and leave it out of
+    their price, which is the GPUs' alone: the catalog has no RAM price."""
     glossary, cost = esc(reverse("glossary:glossary")), esc(reverse("costs:cost"))
     runtimes = dict(RUNTIME_CHOICES)
     written: dict[int, str] = {}
@@ -97,7 +103,7 @@ def set_rows(answer: HardwareAnswer | ImageHardware) -> dict[str, SafeString]:
             f"<small>({esc(format_rate(low))}–{esc(format_rate(high))})</small></td>",
             f'<a href="{glossary}{esc(STRATEGY_TERMS.get(plan.strategy))}/">'
             f"{esc(STRATEGY_TITLES.get(plan.strategy))}</a>{extra}",
-            f' · <a href="{cost}{esc(s.permalink[1:])}">Cost</a>',
+            "" if isinstance(s, RamSet) else f' · <a href="{cost}{esc(s.permalink[1:])}">Cost</a>',
         )
 
     def image_cells(s: ImageSet) -> tuple[str, str, str]:
@@ -122,10 +128,14 @@ def set_rows(answer: HardwareAnswer | ImageHardware) -> dict[str, SafeString]:
             )
         else:
             price = "no price published"
+        memory = f"{esc(format_bytes(s.memory_bytes))}{gpu_share(s.device)}"
+        if isinstance(s, RamSet):
+            memory += f" <small>+ {s.ram_gb:,} GB of system RAM</small>"
+            price += " <small>+ the RAM, not priced</small>" if s.price_usd is not None else ""
         return (
             f'\n    <tr data-gpu="{esc(s.device.slug)}" data-count="{s.count}">'
             f'\n      <th scope="row">{s.count}× {esc(s.device.name)}</th>'
-            f'\n      <td data-label="Memory">{esc(format_bytes(s.memory_bytes))}{gpu_share(s.device)}</td>'
+            f'\n      <td data-label="Memory">{memory}</td>'
             f"\n      {speed}"
             f'\n      <td data-label="Plan">{plan}</td>'
             f'\n      <td data-label="Price">{price}</td>'
@@ -147,4 +157,5 @@ def set_rows(answer: HardwareAnswer | ImageHardware) -> dict[str, SafeString]:
         "cheapest_old": rows([s for s in answer.cheapest if id(s) in old]),
         "cheapest_unpriced": rows([s for s in answer.cheapest if s.price_usd is None]),
         "fastest": rows(answer.fastest),
+        "with_ram": rows(list(ram_sets)),
     }

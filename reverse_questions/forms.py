@@ -158,7 +158,13 @@ class WhatHardwareForm(forms.Form):
         "Users at once", MAX_BATCH
     )  # the calculator's `batch`: each user's context and speed
     tok_s = speed_floor()
-    LLM_ONLY = ("ctx", "batch", "tok_s")  # not questions about an image: its default picture is asked
+    ram_preset = ram_preset_field()  # the RAM the sets with system RAM read (reverse_questions/offload.py)
+    LLM_ONLY = (
+        "ctx",
+        "batch",
+        "tok_s",
+        "ram_preset",
+    )  # not questions about an image: its default picture is asked
 
     def __init__(
         self,
@@ -209,6 +215,9 @@ class WhatHardwareForm(forms.Form):
             raise forms.ValidationError(f"Unknown format “{slug}”.")
         return engine_accepts(self.quants[slug])
 
+    def clean_ram_preset(self):
+        return ram_preset_of(self.cleaned_data["ram_preset"])
+
     def clean(self):
         data = super().clean()
         if self.image is not None:
@@ -241,6 +250,8 @@ class WhatHardwareForm(forms.Form):
             pairs.append(("batch", str(data["batch"])))
         if data["tok_s"] != DEFAULT_TOK_S:
             pairs.append(("tok_s", f"{data['tok_s']:g}"))
+        if data.get("ram_preset"):
+            pairs.append(("ram_preset", data["ram_preset"]))
         return self._url(pairs)
 
     @staticmethod

@@ -14,12 +14,13 @@ from catalog import tiers
 from catalog.fitting import HardwareAnswer, RunsRow
 from estimator import ENGINE_VERSION, DeviceSpec
 
-from . import answers, images, views
+from . import answers, images, offload, views
 
 RUNS_ROWS = TypeAdapter(list[RunsRow])
 HARDWARE_ANSWER = TypeAdapter(HardwareAnswer)
 IMAGE_ROWS = TypeAdapter(list[images.ImageRow])
 IMAGE_HARDWARE = TypeAdapter(images.ImageHardware)
+RAM_SETS = TypeAdapter(list[offload.RamSet])
 # What an image plan's row does not show, left out of the snapshot: its launch commands
 UNSHOWN = {"__all__": {"plan": {"commands", "command_timing"}}}
 ANSWERS = {Snapshot.WHAT_RUNS: views.what_runs_answer, Snapshot.WHAT_HARDWARE: views.what_hardware_answer}
@@ -57,6 +58,9 @@ def save(kind: str, context: dict) -> Snapshot:
             "tok_s": data["tok_s"],
         }
         result = HARDWARE_ANSWER.dump_python(context["answer"], mode="json")
+        if context["ram_asked"]:  # a mixture of experts: its sets with system RAM, and the RAM they read
+            specs |= {"ram_words": context["ram_words"]}
+            result["with_ram"] = RAM_SETS.dump_python(context["ram_sets"], mode="json")
     query = urlsplit(context["permalink"]).query
     check_length(query)
     snapshot, _ = Snapshot.objects.get_or_create(
@@ -120,9 +124,15 @@ def show(snapshot: Snapshot) -> dict:
         headline = _image_hardware_headline
     else:
         answer = HARDWARE_ANSWER.validate_python(_upgraded(snapshot.result))
+        ram_sets = RAM_SETS.validate_python(snapshot.result.get("with_ram", []))
         context |= {
             "answer": answer,
-            **answers.shown(answer),
+            **answers.shown(answer, ram_sets),
+            # shared before the sets with system RAM were asked: none shown
+            "ram_asked": "with_ram" in snapshot.result,
+            "ram_sets": ram_sets,
+            "ram_words": specs.get("ram_words", ""),
+            "ram_sizes": offload.RAM_SIZES_GB,
             "form": {
                 "cleaned_data": {
                     "model": {"name": specs["model_name"]},

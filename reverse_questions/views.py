@@ -29,10 +29,11 @@ from config import http_cache
 from config.htmx import respond
 from estimator import DeviceSpec
 from estimator.schema import ModelSpec
+from estimator.speed import DEFAULT_RAM_BANDWIDTH_GB_S
 from estimator.strategies import GPU_ONLY
 from estimator.units import plural
 
-from . import answers, images
+from . import answers, images, offload
 from .forms import DEFAULT_QUANT, IMAGES_TIER, WhatHardwareForm, WhatRunsForm
 
 WHAT_RUNS_FIRST_VISIT = {"gpu": FIRST_VISIT["gpu"], "count": ["1"]}  # "my hardware": one card to start
@@ -230,19 +231,46 @@ def what_hardware_answer(query: QueryDict) -> dict:
         if form.is_valid():
             context |= _image_hardware(form, tables)
         return context
+    context["ram_options"] = ram_options(form.data.get("ram_preset"))
     if form.is_valid():
         data = form.cleaned_data
+        model, quant = data["model"].as_spec(), data["quant"].as_spec()
+        runtimes = runtime_support.backend_runtimes(data["quant"].family, tables["backends"])
         context["answer"] = fitting.what_hardware(
-            model=data["model"].as_spec(),
-            quant=data["quant"].as_spec(),
+            model=model,
+            quant=quant,
             gpus=tables["gpus"],
             workload=fitting.question_workload(ctx=data["ctx"], batch=data["batch"]),
             target_tok_s=data["tok_s"],
-            runtimes=runtime_support.backend_runtimes(data["quant"].family, tables["backends"]),
+            runtimes=runtimes,
         )
+        preset = data.get("ram_preset")
+        context["ram_sets"] = offload.with_ram(
+            model=model,
+            quant=quant,
+            gpus=tables["gpus"],
+            ctx=data["ctx"],
+            batch=data["batch"],
+            target_tok_s=data["tok_s"],
+            runtimes=runtimes,
+            ram_preset=preset,
+            ram_fields=ram_presets()[preset]["workload"] if preset else None,
+        )
+        context |= ram_context(model.is_moe, preset)
         context["permalink"] = form.page_url()
-        context |= answers.shown(context["answer"])
+        context |= answers.shown(context["answer"], context["ram_sets"])
     return context
+
+
+def ram_context(moe: bool, preset: str | None) -> dict:
+    """What the what-hardware page says of its sets with system RAM, the page's and a shared answer's: whether
+    they were asked (a mixture of experts), the RAM's type and bandwidth."""
+    if preset:
+        row = ram_presets()[preset]
+        ram = f"{row['name']}, {row['workload']['ram_bandwidth_gb_s']:g} GB/s"
+    else:
+        ram = f"dual-channel DDR5-4800, {DEFAULT_RAM_BANDWIDTH_GB_S:g} GB/s, the calculator's default"
+    return {"ram_asked": moe, "ram_words": ram, "ram_sizes": offload.RAM_SIZES_GB}
 
 
 def _image_hardware(form: WhatHardwareForm, tables: dict) -> dict:

@@ -130,6 +130,7 @@ def test_a_what_hardware_snapshot_stored_before_unit_prices_shows_its_prices_as_
     before = shown(client, snapshot)
     # as a snapshot of the first version stored a set: the total, the date and the source
     result = snapshot.result
+    result.pop("with_ram", None)  # asked since 7 December 2026
     for key in ("smallest", "cheapest", "fastest"):
         for s in result[key]:
             tag = s.pop("unit_price")
@@ -141,7 +142,7 @@ def test_a_what_hardware_snapshot_stored_before_unit_prices_shows_its_prices_as_
     old = shown(client, snapshot)
     assert "$3,998" in old and "https://example.com/geforce-rtx-5090" in old and "Nov 2026" in old
     assert set(re.findall(r"\$[\d,]+ <small>\(<a [^>]*>[^<]*</a>", old)) == set(
-        re.findall(r"\$[\d,]+ <small>\(<a [^>]*>[^<]*</a>", before)
+        re.findall(r"\$[\d,]+ <small>\(<a [^>]*>[^<]*</a>", before.partition('id="with-ram"')[0])
     )
 
 
@@ -174,3 +175,19 @@ def test_a_what_runs_snapshot_keeps_its_image_rows(client, catalog):
     snapshot.refresh_from_db()
     old = shown(client, snapshot)
     assert "data-image-model" not in old and 'data-testid="same"' in old
+
+
+def test_a_what_hardware_snapshot_keeps_its_sets_with_system_ram(client, catalog):
+    set_prices({"geforce-rtx-3090": "700"})
+    snapshot = share(client, "what-hardware", "model=gpt-oss-120b&ram_preset=ddr4-3200-2ch")
+    before = shown(client, snapshot)
+    table = before[before.index('id="with-ram"') :]
+    assert "24.0 GiB <small>+ 64 GB of system RAM</small>" in table and "$700" in table
+    assert "DDR4-3200, 2 channels, 51.2 GB/s" in table
+
+    set_prices({"geforce-rtx-3090": "900"})
+    after = shown(client, snapshot)
+    assert "$700" in after[after.index('id="with-ram"') :] and "$900" not in after
+    assert (
+        "$900" in client.get("/what-hardware/?model=gpt-oss-120b&ram_preset=ddr4-3200-2ch").content.decode()
+    )

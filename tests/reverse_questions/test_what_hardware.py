@@ -135,8 +135,9 @@ def test_what_hardware_answers_at_the_models_own_format_when_none_is_asked(clien
 
 def test_what_hardware_query_count_is_bounded(client, catalog, django_assert_max_num_queries):
     # 1: every LLM (picker and lookup); 2: every format (picker and lookup); 3: the listed GPUs; 4: every
-    # image and video model (picker and lookup); 5: the runtime table (cached until the catalog changes)
-    with django_assert_max_num_queries(5):
+    # image and video model (picker and lookup); 5: the runtime table; 6: the RAM presets (the RAM type's
+    # picker and the offload's bandwidth); each cached until the catalog changes
+    with django_assert_max_num_queries(6):
         response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
     assert response.context["answer"].found > 0
 
@@ -336,3 +337,58 @@ def test_the_folded_question_follows_an_answer_swapped_in(client, catalog):
         '<span class="summary-text" id="summary" hx-swap-oob="true">1× GeForce RTX 4090 · 4,096 tokens'
         in runs
     )
+
+
+# ---- One or two GPUs with system RAM (reverse_questions/offload.py) -------------------------------------
+
+
+def ram_row(html: str, gpu: str) -> str:
+    table = html[html.index('id="with-ram"') :]
+    return re.search(rf'<tr data-gpu="{gpu}" data-count="\d">.*?</tr>', table, re.S).group(0)
+
+
+def test_gpt_oss_120b_runs_on_one_3090_with_64_gb_of_ram_as_the_calculator_says(client, catalog):
+    """A review: what-hardware never offered one GPU and system RAM, the usual low-cost way to run a large mixture
+    of experts, which the calculator recommends (gpt-oss-120b on a 3090 with 64 GB: expert offload, 33 tok/s)."""
+    set_prices({RTX_3090: "700"})
+    response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4")
+    html = response.content.decode()
+    s = next(s for s in response.context["ram_sets"] if s.device.slug == RTX_3090)
+    assert (s.count, s.ram_gb, s.plan.strategy) == (1, 64, "expert_offload")
+    row = ram_row(html, RTX_3090)
+    assert "24.0 GiB <small>+ 64 GB of system RAM</small>" in row
+    assert "$700" in row and "+ the RAM, not priced" in row
+    assert "Cost</a>" not in row  # the cost page would price the GPU alone
+    estimate, canonical = calculator_answer(s.permalink)
+    assert (
+        canonical == s.permalink == "/?model=gpt-oss-120b&quant=mxfp4&gpu=geforce-rtx-3090&ctx=8192&ram_gb=64"
+    )
+    assert estimate.recommended_plan.strategy == "expert_offload"
+    assert estimate.recommended_plan.decode_tok_s == pytest.approx(s.plan.decode_tok_s)
+    assert "no price of RAM is published on this site" in html
+
+
+def test_deepseek_r1_on_one_gpu_needs_hundreds_of_gb_of_ram_at_the_speed_asked(client, catalog):
+    response = client.get("/what-hardware/?model=deepseek-r1&quant=q2_k&tok_s=5")
+    sets = response.context["ram_sets"]
+    assert sets and all(s.count <= 2 and s.tok_s >= 5 for s in sets)
+    assert all(s.plan.strategy not in ("single", "layer_split") for s in sets)
+    ones = [s for s in sets if s.count == 1 and s.device.memory_bytes <= 48 * 2**30]
+    assert ones and all(s.ram_gb >= 192 for s in ones)  # about 225 GiB of Q2_K weights and cache
+
+
+def test_the_ram_type_asked_reads_the_offload_and_follows_into_the_permalinks(client, catalog):
+    slow = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&ram_preset=ddr4-3200-2ch")
+    fast = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4")
+    by_gpu = {s.device.slug: s for s in fast.context["ram_sets"]}
+    s = next(s for s in slow.context["ram_sets"] if s.device.slug == RTX_3090)
+    assert s.tok_s < by_gpu[RTX_3090].tok_s
+    assert s.permalink.endswith("&ram_gb=64&ram_preset=ddr4-3200-2ch")
+    assert slow.context["permalink"].endswith("&ram_preset=ddr4-3200-2ch")
+    assert "DDR4-3200, 2 channels, 51.2 GB/s" in slow.content.decode()
+
+
+def test_a_dense_model_is_asked_no_sets_with_system_ram(client, catalog):
+    response = client.get("/what-hardware/?model=llama-3-3-70b-instruct")
+    assert response.context["ram_sets"] == []
+    assert 'id="with-ram"' not in response.content.decode()
