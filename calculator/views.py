@@ -335,8 +335,8 @@ def _added(data: QueryDict, last: str) -> QuestionForm:
 
 
 def hardware_price(devices: list[Gpu]) -> dict | None:
-    """What the devices cost at their newest published prices (USD), with the oldest date among them;
-    None when any of them has no published price."""
+    """What the devices cost at their newest published prices (USD), with the oldest and newest dates among
+    them (one price of Dec 2026 was "prices of Dec 2026 or later"); None when any has no published price."""
     prefetch_related_objects(list({gpu.pk: gpu for gpu in devices}.values()), "prices")  # one query
     prices = [gpu.current_price() for gpu in devices]
     if not prices or any(p is None for p in prices):
@@ -345,6 +345,7 @@ def hardware_price(devices: list[Gpu]) -> dict | None:
     return {
         "amount": sum(p.amount for p in prices),
         "date": min(dates) if dates else None,
+        "newest": max(dates) if dates else None,
         "sources": {p.source_url for p in prices},
     }
 
