@@ -26,7 +26,7 @@ from calculator.forms import (
 )
 from catalog import cache, fitting, slugs
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
-from catalog.pages import unknown_words
+from catalog.pages import CTX, unknown_words
 from catalog.price_tag import OLD_LAUNCH_DAYS, PriceTag
 from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
 
@@ -41,7 +41,7 @@ SIZE_CLASSES = {
 SORTS = {"price": "Price", "value": "tok/s per dollar", "headroom": "Headroom"}
 CONDITIONS = [("", "New or used"), ("new", "New"), ("used", "Used")]
 MAX_MODELS = 4
-DEFAULT_CTX, DEFAULT_QUANT, DEFAULT_TOK_S = 8192, "q4_k_m", 10.0
+DEFAULT_CTX, DEFAULT_QUANT, DEFAULT_TOK_S = CTX, "q4_k_m", 10.0  # CTX: the catalog pages' context
 # A first visit (the navigation's "Choose my GPU") answers the question people ask most, as the first
 # buyer's guide does: a 70B-class model under $2,500
 FIRST_VISIT = "size=70b&budget=2500"

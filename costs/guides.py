@@ -10,6 +10,7 @@ from django.http import QueryDict
 from calculator.diffusion_answer import spec_of
 from catalog import cache, fitting
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
+from catalog.pages import CTX
 from catalog.price_tag import PriceTag
 from estimator import DiffusionWorkload, estimate_diffusion
 
@@ -20,7 +21,7 @@ MAC_MODELS = [
     ("32B", "qwen2-5-32b-instruct"),
     ("70B", "llama-3-3-70b-instruct"),
 ]
-MAC_CTX = 8192
+MAC_CTX = CTX  # the catalog pages' context
 USABLE_TOK_S = (
     10.0  # reading speed is 5-10 tok/s: 10 reads along comfortably (reverse_questions/answers.py TIERS)
 )

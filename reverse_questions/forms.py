@@ -23,12 +23,12 @@ from calculator.forms import (
 from catalog import fitting, runtime_support, slugs
 from catalog.fitting import urlencoded
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
-from catalog.pages import unknown_words
+from catalog.pages import CTX, unknown_words
 from catalog.tiers import SORTS, TIERS
 
 from .images import RELEASED
 
-DEFAULT_CTX = 8192
+DEFAULT_CTX = CTX  # the catalog pages' context: a GPU page's row opens the same question here
 DEFAULT_QUANT = fitting.DEFAULT_FORMAT
 DEFAULT_TOK_S = 10.0
 # What-runs' "Show" for its image and video models alone, beside the language models' speed tiers
