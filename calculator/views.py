@@ -244,8 +244,9 @@ def compare(request):
     way the page redirects to its canonical address. Added by name, it asks what the last column asks
     (context, users, prompt, RAM, runtime, KV cache type, flash attention and link; the last four dropped
     when they do not run on the new hardware)."""
-    asked = request.GET.getlist("q")
-    queries = [q.split("?", 1)[-1].strip() for q in asked[:MAX_COMPARED]]
+    # the same question twice is one column (a visitor review: two identical columns, side by side)
+    asked = list(dict.fromkeys(q.split("?", 1)[-1].strip() for q in request.GET.getlist("q")))
+    queries = asked[:MAX_COMPARED]
     if "add_model" in request.GET:
         # asked as the last column that answers: a broken one's context is not the visitor's new question
         answered = (q for q in reversed(queries) if QuestionForm(QueryDict(q)).is_valid())

@@ -409,7 +409,7 @@ def test_an_image_model_is_said_to_be_one_not_unknown(client, catalog):
 
 def test_compare_says_what_it_leaves_out_past_four(client):
     """A visitor review: six questions showed four, nothing said the L40S and the B200 were dropped."""
-    cards = ["geforce-rtx-3090", "geforce-rtx-4090", "geforce-rtx-4090", "geforce-rtx-3090", "l40s", "b200"]
+    cards = ["geforce-rtx-3090", "geforce-rtx-4090", "geforce-rtx-5090", "a100-sxm4-80-gb", "l40s", "b200"]
     query = "&".join(f"q=model%3Dllama-3-1-8b-instruct%26gpu%3D{c}" for c in cards)
     response = client.get(f"/compare/?{query}")
     assert len(response.context["columns"]) == 4

@@ -497,3 +497,12 @@ def test_a_vllm_borderline_question_is_drawn_where_the_page_says_it_fits(client,
     users = response.context["charts"][1]
     eight = next(p for p in users.points if p.current)
     assert f"{eight.value:.1f}" == f"{response.context['shown_plan'].decode_tok_s_aggregate:.1f}"
+
+
+def test_compare_shows_the_same_question_once(client, catalog):
+    """A visitor review: /compare/ accepted the same question twice and showed two identical columns."""
+    q = "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2"
+    other = "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&count=2"
+    response = client.get("/compare/", {"q": [q, "/?" + q, other, q]})
+    assert [c["query"] for c in response.context["columns"]] == [q, other]
+    assert response.context["left_out"] == 0
