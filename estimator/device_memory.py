@@ -207,7 +207,7 @@ def usage_and_stage(
     headroom_bytes: int | None = None,
     label: str | None = None,
 ) -> tuple[DeviceUsage, speed.Stage]:
-    usage, (attention, dense, shared, routed, active) = _usage(
+    usage, _ = _usage(
         model=model,
         quant=quant,
         workload=workload,
@@ -218,45 +218,92 @@ def usage_and_stage(
         headroom_bytes=headroom_bytes,
         label=label,
     )
+    stage = _stage(
+        model,
+        quant,
+        p.device,
+        layers_key(p.layers),
+        frozenset(p.experts_elsewhere),
+        p.holds_output,
+        tp,
+        *stage_inputs(model, workload),
+    )
+    return usage, stage
+
+
+def stage_inputs(model: ModelSpec, workload: Workload) -> tuple[str, float, bool, int]:
+    """What a `speed.Stage` reads of the workload: the runtime, the KV cache's bytes per element, flash attention
+    and a linear-attention layer's state per sequence. Not the context or the users: a question's stages are
+    the same at every point of its charts (a step's depth and batch are the timing's arguments)."""
+    return (
+        workload.runtime,
+        workload.kv_bytes_per_element,
+        workload.flash_attention,
+        _state_per_layer(model, workload),
+    )
+
+
+def _state_per_layer(model: ModelSpec, workload: Workload) -> int:
+    """`kv_cache.recurrent_state_bytes_per_layer`, 0 for a model without linear-attention layers."""
+    return kv_cache.recurrent_state_bytes_per_layer(model, workload) if model.has_linear_layers else 0
+
+
+@bounded_cache(entries=2048, size=65_536, size_of=length_of_result)
+def _stage(
+    model: ModelSpec,
+    quant: QuantSpec,
+    device: DeviceSpec,
+    layers: Sequence[int],
+    elsewhere: frozenset[int],
+    holds_output: bool,
+    tp: int,
+    runtime: str,
+    kv_bytes_per_element: float,
+    flash_attention: bool,
+    state_bytes_per_layer: int,
+) -> speed.Stage:
+    """The stage of a placement (`usage_and_stage`), from the workload's `stage_inputs`. Cached: a question's
+    plans, suggestions and chart points price the same devices at other contexts and user counts, and
+    nothing assigns to a stage once built."""
+    attention, dense, shared, routed, active = _weight_sums(model, quant, layers, elsewhere)
     c = memory.tensor_classes(model)
     # the widths as the file keeps them (gpt-oss: MXFP4 experts in any type), for the recipe's roles
     stored = memory.sized(model, quant)
-    output = memory.output_bytes(model, quant) if p.holds_output else 0
-    if p.holds_output:
+    output = memory.output_bytes(model, quant) if holds_output else 0
+    if holds_output:
         active += c.output
     share = kv_share(model, tp)
     mix = quant_mix.role_factors(model, stored)
     q6k_dense, q6k_routed = quant_mix.q6k_shares(model, stored)
     mesa_moe_nodes, mesa_linear_nodes = fixed_costs.mesa_moe_layer_nodes(model.family)
-    stage = speed.Stage(
-        **_device_fields(c, quant, workload, p.device, model.hidden_size),
-        layers=len(p.layers),
+    attention_fields = _attention_fields(
+        model,
+        layers,
+        kv_bytes_per_element=kv_bytes_per_element,
+        flash_attention=flash_attention,
+        state_bytes_per_layer=state_bytes_per_layer,
+        kv_share=share,
+        head_share=1 / tp,
+    )
+    return speed.Stage(
+        **_hardware_fields(device, quant, runtime, model.hidden_size),
+        experts=c.experts,
+        experts_per_tok=c.experts_per_tok,
+        layers=len(layers),
         # the bytes a token reads where the quantizer's recipe puts them (quant_mix: a Q4_K_M head is Q6_K)
         dense_bytes=(attention * mix.attention + (dense + shared) * mix.mlp + output * mix.output) / tp,
         routed_bytes=routed * mix.mlp / tp,
         active_params=active / tp,
-        output_params=c.output / tp if p.holds_output else 0.0,
+        output_params=c.output / tp if holds_output else 0.0,
         mlx_layer_kernels=fixed_costs.mlx_layer_kernels(model.family, model.max_position_embeddings),
         mlx_moe_kernels=fixed_costs.mlx_moe_kernels(model.family),
         mesa_moe_layer_nodes=mesa_moe_nodes,
         mesa_linear_layer_nodes=mesa_linear_nodes,
         q6k_dense_share=q6k_dense,
         q6k_routed_share=q6k_routed,
-        **_attention_fields(model, workload, p.layers, kv_share=share, head_share=1 / tp),
-        **_moe_fields(c, stored, p.layers, p.experts_elsewhere, 1 / tp),
+        **attention_fields,
+        **_moe_fields(c, stored, layers, elsewhere, 1 / tp),
     )
-    return usage, stage
-
-
-def _device_fields(
-    c: memory.TensorClasses, quant: QuantSpec, workload: Workload, device: DeviceSpec, hidden_size: int
-) -> dict:
-    """The Stage fields that come from the device, the runtime and the format (and the model's experts)."""
-    return {
-        **_hardware_fields(device, quant, workload.runtime, hidden_size),
-        "experts": c.experts,
-        "experts_per_tok": c.experts_per_tok,
-    }
 
 
 @bounded_cache(entries=1024, size=4096, size_of=length_of_result)
@@ -305,9 +352,11 @@ def decode_attention_flops_per_pair(model: ModelSpec) -> float:
 
 def _attention_fields(
     model: ModelSpec,
-    workload: Workload,
     layers: Sequence[int],
     *,
+    kv_bytes_per_element: float,
+    flash_attention: bool,
+    state_bytes_per_layer: int,
     kv_share: float = 1.0,
     head_share: float = 1.0,
 ) -> dict:
@@ -316,7 +365,7 @@ def _attention_fields(
     query against one key (QKᵀ and PV: 4 × heads × head dim per layer; at decode, MLA's in its latent,
     `decode_attention_flops_per_pair`). Linear-attention layers keep
     no KV cache: each step reads their recurrent state once per sequence, whatever the depth."""
-    per_cell = kv_cache.kv_values_per_token_layer(model) * workload.kv_bytes_per_element * kv_share
+    per_cell = kv_cache.kv_values_per_token_layer(model) * kv_bytes_per_element * kv_share
     per_pair = 4 * model.num_attention_heads * head_share * model.head_dim_or_default
     windowed = 0
     if model.has_window_layers:
@@ -326,9 +375,7 @@ def _attention_fields(
     full = attention - windowed
     linear = {}
     if model.has_linear_layers:
-        state = (
-            (len(layers) - attention) * kv_cache.recurrent_state_bytes_per_layer(model, workload) * head_share
-        )
+        state = (len(layers) - attention) * state_bytes_per_layer * head_share
         linear = {"state_bytes": state, "linear_layers": len(layers) - attention}
     if model.is_mla:
         linear["mla_kernels"] = attention * fixed_costs.mla_layer_kernels(model.q_lora_rank)
@@ -340,13 +387,13 @@ def _attention_fields(
         "attention_flops_per_pair": full * per_pair,
         "decode_attention_flops_per_pair": full * decode_attention_flops_per_pair(model) * head_share,
         "window_attention_flops_per_pair": windowed * per_pair,
-        "flash_attention": workload.flash_attention,
+        "flash_attention": flash_attention,
         "score_heads": full * model.num_attention_heads * head_share,
         "window_score_heads": windowed * model.num_attention_heads * head_share,
         "gqa_ratio": model.num_attention_heads / model.num_key_value_heads,
         "head_dim": model.head_dim_or_default,
         "kv_heads": model.num_key_value_heads * head_share,
-        "kv_quantized": workload.kv_bytes_per_element < 2,
+        "kv_quantized": kv_bytes_per_element < 2,
     }
 
 
@@ -490,7 +537,13 @@ def host_usage_and_stage(
         experts_per_tok=c.experts_per_tok,
         active_params=active,
         output_params=c.output if holds_output else 0.0,
-        **_attention_fields(model, workload, layers),
+        **_attention_fields(
+            model,
+            layers,
+            kv_bytes_per_element=workload.kv_bytes_per_element,
+            flash_attention=workload.flash_attention,
+            state_bytes_per_layer=_state_per_layer(model, workload),
+        ),
         memory="ram",
         fmt=speed.format_family(quant),
         **_moe_fields(c, memory.sized(model, quant), [*layers, *expert_layers], set(), 1.0),
