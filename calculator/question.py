@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from catalog import cache
 from catalog import workload as tables
-from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS, recommended, urlencoded
+from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS, holds, recommended, urlencoded
 from catalog.measurements import Measured, Neighbour, measured_for, nearest_measured
 from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantization
 from catalog.published import formats_of, listed_formats
@@ -316,16 +316,16 @@ class Question:
         )
 
     def fits(self, quant: QuantSpec | None = None) -> bool:
-        """Whether the calculator recommends a plan for the question (the engine's best_plan alone), at its
-        own format or at `quant`: a fix that leads to "No: it does not fit" says so, and a launch box names
-        instead only formats that fit. Kept per question, format and catalog version."""
+        """Whether the calculator recommends a plan for the question, at its own format or at `quant`: a fix
+        that leads to "No: it does not fit" says so, and a launch box names instead only formats that fit.
+        From memory alone (`holds`: no plan built, a launch box asks it of a dozen formats). Kept per
+        question, format and catalog version."""
         quant = quant or self.quant_spec
 
         def compute() -> bool:
-            plan = recommended(
+            return holds(
                 model=self.model_spec, quant=quant, devices=self.device_specs, workload=self.workload()
             )
-            return plan is not None  # a bool: the cache keeps False, not None
 
         return cache.get_or_compute("fits", f"{self.query()}|{quant.slug}", compute)
 
