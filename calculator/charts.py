@@ -15,6 +15,7 @@ from functools import partial
 
 from estimator import Estimate, Plan
 from estimator.estimate import best_plan, fits
+from estimator.speed import shared_steps
 from estimator.strategies import STRATEGIES
 
 from .memory import status
@@ -149,6 +150,7 @@ def all_users(plan: Plan) -> tuple[float | None, float | None, float | None]:
     return value, low, high
 
 
+@shared_steps()  # the points time the question's stages at other contexts or users: each step once
 def _series(
     question: Question,
     changes: list[dict],

@@ -19,6 +19,7 @@ from .units import format_bytes, format_ms, format_rate, format_seconds, plural
 ENGINE_VERSION = "0.6.95"
 
 
+@speed.shared_steps()  # its plans and suggestions time the same stages at several workloads
 def estimate(
     *,
     model: ModelSpec,

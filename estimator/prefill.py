@@ -15,7 +15,7 @@ says which rows decide it.
 from . import kv_reads
 from .fixed_costs import LAYER_SECONDS, fixed_seconds
 from .kv_reads import fused_attention
-from .speed import Stage, full_rate_factor, prefill_efficiency
+from .speed import Stage, full_rate_factor, once_per_stage, prefill_efficiency
 
 # A prompt batch without flash attention writes each head's scores (queries × cached keys, F32) to memory, and
 # the softmax reads and writes them and the product with V reads them again: 4 passes of 4 bytes a score
@@ -158,6 +158,7 @@ def attention_efficiency(stage: Stage) -> float:
     return ATTENTION_EFFICIENCY[family]
 
 
+@once_per_stage
 def prefill_seconds(stage: Stage, prompt_tokens: int, ubatch: int = 512, depth: int = 0) -> float | None:
     """A prompt of `prompt_tokens` after `depth` cached tokens, in micro-batches of `ubatch`."""
     if not stage.tflops:

@@ -23,7 +23,11 @@ Every constant here and in those modules is fitted by `bench/accuracy.py --fit` 
 errors, in-sample and with each device held out); each comment says which rows decide it.
 """
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import wraps
 from typing import NamedTuple
 
 from . import fixed_costs, kv_reads
@@ -839,11 +843,52 @@ class StepParts(NamedTuple):
         return max(gpu, self.host_s)
 
 
+# Each stage object's times at given arguments, inside `shared_steps()`
+_SHARED_STEPS: ContextVar[dict | None] = ContextVar("shared_steps", default=None)
+
+
+@contextmanager
+def shared_steps() -> Iterator[None]:
+    """Inside it, a stage object's step at a (batch, depth) and its prompt are timed once (`once_per_stage`): one
+    question's plans, suggestions and chart points time the same stages (one object per placement:
+    `device_memory.usage_and_stage`) at many workloads. A scope, not kept on the stage: bench/accuracy.py times
+    its stages again after moving the constants, as a test may after patching one. Nested, the outer one holds."""
+    if _SHARED_STEPS.get() is not None:
+        yield
+        return
+    token = _SHARED_STEPS.set({})
+    try:
+        yield
+    finally:
+        _SHARED_STEPS.reset(token)
+
+
+def once_per_stage(function: Callable) -> Callable:
+    """`function(stage, *args)` computed once per stage object and arguments inside `shared_steps()` (a call
+    with keyword arguments, as tests make, is computed each time)."""
+
+    @wraps(function)
+    def shared(stage: Stage, *args, **keywords):
+        memo = _SHARED_STEPS.get()
+        if memo is None or keywords:
+            return function(stage, *args, **keywords)
+        key = (function, id(stage), *args)
+        hit = memo.get(key)
+        if hit is not None:
+            return hit[1]
+        value = function(stage, *args)
+        memo[key] = (stage, value)  # the stage kept alive with it: its id is no other object's meanwhile
+        return value
+
+    return shared
+
+
 def decode_step_seconds(stage: Stage, batch: int, depth: int) -> float:
     """One decode step of `batch` sequences with `depth` tokens cached each (`decode_step_parts`)."""
     return decode_step_parts(stage, batch, depth).seconds
 
 
+@once_per_stage
 def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     """One decode step of `batch` sequences with `depth` tokens cached each: the roofline of reads and
     FLOPs, plus the fixed costs; under MLX at least the host's time to build the step
