@@ -8,7 +8,7 @@ towers; the card misses nothing). Token embeddings and the output head are exact
 from dataclasses import dataclass
 from typing import Protocol
 
-from .kv_cache import padded_context, window_layers
+from .kv_cache import linear_layers, padded_context, window_layers
 from .limits import bounded_cache, length_of_result
 from .schema import LinearAttentionKind, ModelSpec, QuantSpec, Workload
 from .units import MIB
@@ -407,12 +407,15 @@ def layer_classes(model: ModelSpec) -> tuple[int, ...]:
     one device of a layer split and reuse it for the others (`slots.work_key`).
 
     A layer's bytes, active parameters and routed experts follow from its kind alone (dense or MoE,
-    `layer_bytes_table`, `TensorClasses.layer_active_params`), so the class is (kind, window flag),
-    numbered in order of first appearance, whatever the format."""
+    `layer_bytes_table`, `TensorClasses.layer_active_params`), so the class is (kind, window flag, linear
+    attention flag), numbered in order of first appearance, whatever the format. Without the linear flag
+    (a review) two ten-layer ranges of Qwen3-Next on five GPUs, one with three attention layers and one
+    with two, shared the first's KV cache: 13 of its 12 attention layers were counted."""
     dense_layers = tensor_classes(model).dense_layers
-    ids: dict[tuple[bool, bool], int] = {}
+    linear = linear_layers(model) if model.has_linear_layers else (False,) * model.num_hidden_layers
+    ids: dict[tuple[bool, bool, bool], int] = {}
     return tuple(
-        ids.setdefault((i >= dense_layers, windowed), len(ids))
+        ids.setdefault((i >= dense_layers, windowed, linear[i]), len(ids))
         for i, windowed in enumerate(window_layers(model))
     )
 

@@ -134,6 +134,18 @@ def test_the_estimate_counts_the_state_in_memory_and_explains_it():
     assert e.explanations["kv_cache_bytes"].substituted.startswith("2 × 12 × 2 × 256")
 
 
+@pytest.mark.parametrize("count", [3, 5, 7])
+def test_a_layer_split_holds_each_attention_layers_cache_once(count):
+    """A review: devices holding as many layers were priced alike whatever their attention layers, so on five
+    GPUs (10, 9, 10, 10, 9 layers) the fourth took the third's three attention layers for its two."""
+    model = qwen3_next_80b()
+    w = Workload(context_tokens=32768)
+    e = estimate(model=model, quant=Q4_K_M, devices=[RTX_4090] * count, workload=w, with_suggestions=False)
+    split = next(p for p in e.plans if p.strategy == "layer_split")
+    assert sum(d.kv_cache_bytes for d in split.devices) == e.memory.kv_cache_bytes
+    assert sum(d.recurrent_state_bytes for d in split.devices) == e.memory.recurrent_state_bytes
+
+
 def test_models_without_linear_layers_get_no_state_explanation():
     from engine_specs import llama_8b
 
