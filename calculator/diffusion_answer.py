@@ -109,6 +109,7 @@ class DiffusionForm(QuestionForm):
 
     def clean(self):
         data = forms.Form.clean(self)
+        self.given_once()  # `steps=20&steps=30` is an error, as for an LLM, not an answer for 30
         model = data.get("model")
         shape = shapes().get(model.slug, {}).get("shape") if model else None
         for name in ("width", "height", "steps", "frames"):

@@ -222,6 +222,12 @@ def fix_text(changes: dict[str, str], data: dict, *, alone: bool = False) -> str
         return f"Use {int(changes['ctx']):,} tokens of context"
     if "prompt" in changes:
         return f"Use a prompt of {int(changes['prompt']):,} tokens"
+    if "steps" in changes:  # an image question's picture (one given twice: each value its fix)
+        return f"Use {int(changes['steps'])} steps"
+    if "frames" in changes:
+        return f"Use {int(changes['frames'])} frames"
+    if side := next((s for s in ("width", "height") if s in changes), None):
+        return f"Use a {side} of {int(changes[side]):,} px"
     if changes.get("ram_gb") == "":
         return "Leave System RAM empty"
     if "hosts" in changes:

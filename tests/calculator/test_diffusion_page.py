@@ -615,3 +615,18 @@ def test_when_nothing_fits_the_closest_plan_keeps_its_time_if_it_fit(client, cat
     html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb&ram_gb=8").content.decode()
     assert text(html, "verdict").startswith("No:")
     assert "would take about" in text(html, "time")
+
+
+def test_an_image_question_refuses_a_field_given_twice_on_the_page_and_the_api(client, catalog):
+    """As the LLM form does (`QuestionForm.given_once`): `steps=20&steps=30` was answered for 30, silently."""
+    for twice in ("model=flux-1-dev&model=flux-1-dev", "model=flux-1-dev&steps=20&steps=30"):
+        page = client.get(f"/?{twice}&gpu=geforce-rtx-4090").content.decode()
+        assert "Given 2 times: give it once." in page and 'data-testid="verdict"' not in page
+        api = client.get(f"/api/v1/estimate?{twice}&gpu=geforce-rtx-4090")
+        name = "model" if "model=flux-1-dev&model" in twice else "steps"
+        assert api.status_code == 400 and api.json()["errors"] == {name: ["Given 2 times: give it once."]}
+    page = client.get("/?model=flux-1-dev&steps=20&steps=30&gpu=geforce-rtx-4090").content.decode()
+    assert ">Use 20 steps</a>" in page and ">Use 30 steps</a>" in page  # each value a fix
+    # a GPU per row stays repeatable
+    two = client.get("/api/v1/estimate?model=flux-1-dev&gpu=geforce-rtx-4090&gpu=geforce-rtx-3090")
+    assert two.status_code == 200
