@@ -6,12 +6,15 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.http import QueryDict
+from pydantic import ValidationError
 
+from catalog import cache as answer_cache  # the page's cached answers
 from catalog.models import DiffusionModel, Gpu, Quantization
 from catalog.pages import POPULAR_GPUS
 from estimator import ENGINE_VERSION, DiffusionEstimate, DiffusionSpec, DiffusionWorkload, estimate_diffusion
@@ -29,6 +32,7 @@ SHAPES_FILE = settings.BASE_DIR / "fixtures" / "sources" / "diffusion_shapes.jso
 # Kijai repackages), GGUF quants of the transformer (city96's conversions); text encoders and VAE stay as
 # released. The catalog's Quantization rows give their bits per weight.
 FORMATS = ["bf16", "fp8", "q8_0", "q6_k", "q5_k_s", "q4_k_s"]
+RELEASED = FORMATS[0]  # the denoiser as released: the usual format, unless `usual` finds a better one
 # Formats the denoiser cannot be loaded in on a backend, and why. PyTorch's Metal backend (MPS) has no
 # float8 type: "Trying to convert Float8_e4m3fn to the MPS backend but it does not have support for that
 # dtype" (pytorch/pytorch#148420, open; Comfy-Org/ComfyUI#6859 with FLUX.1 on an M4 Mac).
@@ -83,7 +87,12 @@ class DiffusionForm(QuestionForm):
     config = ctx = batch = prompt = kv = fa = runtime = backend = link = hosts = (
         None  # not questions about images
     )
-    quant = name_field("Format", "format", help_text="Of the denoiser; empty: as released.")
+    quant = name_field(
+        "Format",
+        "format",
+        help_text="Of the denoiser; empty: the usual one, as released (BF16) unless BF16 runs only by "
+        "sequential offload and a smaller format runs faster in less system RAM.",
+    )
     width = whole_number("Width (px)", MAX_SIDE, least=64)
     height = whole_number("Height (px)", MAX_SIDE, least=64)
     steps = whole_number("Steps", MAX_STEPS)
@@ -97,10 +106,10 @@ class DiffusionForm(QuestionForm):
             raise forms.ValidationError(f"Unknown image or video model “{slug}”.") from None
 
     def clean_quant(self):
-        slug = self.cleaned_data["quant"] or "bf16"
+        slug = self.cleaned_data["quant"] or RELEASED  # none asked: BF16 until `settle` finds the usual one
         if slug not in FORMATS:  # in the formats' names, as the select shows them
             names = dict(Quantization.objects.filter(slug__in=[*FORMATS, slug]).values_list("slug", "name"))
-            self.fixes.append(("quant", {"quant": ""}))
+            self.fixes.append(("quant", {"quant": RELEASED}))  # "Use BF16": itself, not the usual one
             raise forms.ValidationError(
                 f"Image and video models run their denoiser as {', '.join(names.get(f, f) for f in FORMATS)}, "
                 f"not {names.get(slug, f'“{slug}”')}."
@@ -133,19 +142,32 @@ class DiffusionForm(QuestionForm):
         if why := not_on(quant.slug, backends):
             pick = "BF16 or a GGUF format" if held else "BF16"
             self.add_error("quant", f"{quant.name} does not load here: {why}. Pick {pick}.")
-            self.fixes += [("quant", {"quant": ""}), *[("quant", {"quant": f}) for f in held[:1]]]
+            self.fixes += [("quant", {"quant": RELEASED}), *[("quant", {"quant": f}) for f in held[:1]]]
         elif why := no_file(quant.slug, model.slug):
-            offered = ["bf16", *(["fp8"] if not not_on("fp8", backends) else []), *held]
+            offered = [RELEASED, *(["fp8"] if not not_on("fp8", backends) else []), *held]
             names = [f.upper() for f in offered]
             pick = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
             self.add_error("quant", f"{quant.name} of {model.name} is not offered: {why}. Pick {pick}.")
-            self.fixes += [("quant", {"quant": ""}), *[("quant", {"quant": f}) for f in offered[1:2]]]
+            self.fixes += [("quant", {"quant": RELEASED}), *[("quant", {"quant": f}) for f in offered[1:2]]]
+
+    @property
+    def format_asked(self) -> bool:
+        """Whether the visitor chose the denoiser's format; else the question's is the usual one (`usual`),
+        which `answered` settles."""
+        return bool(self.data.get("quant"))
+
+    @property
+    def usual_not_released(self) -> bool:
+        """No format asked for, and the usual one found narrower than BF16 (`usual`): the page says so."""
+        return not self.format_asked and self.cleaned_data["quant"].slug != RELEASED
 
     @property
     def shape(self) -> DenoiserShape | None:
         return shapes().get(self.cleaned_data["model"].slug, {}).get("shape")
 
-    def canonical_query(self, **changes) -> str:
+    def canonical_query(self, *, format_named: bool = False) -> str:
+        """The question's query, as its permalink writes it (`image_query`); `format_named`: with the format it
+        is answered in even where none was asked (a snapshot's, whose numbers the usual one may not keep)."""
         data = self.cleaned_data
         shape = self.shape
         picture = []
@@ -154,17 +176,23 @@ class DiffusionForm(QuestionForm):
             if data[name] != default and not (name == "frames" and data[name] == 1):
                 picture.append((name, data[name]))
         runs = _group(d.slug for d in self.devices)
-        return image_query(
-            data["model"].slug, runs, quant=data["quant"].slug, ram_gb=data.get("ram_gb"), picture=picture
-        )
+        # the format where the visitor chose one, BF16 too: without it the link asks for the usual one
+        quant = data["quant"].slug if self.format_asked or format_named else None
+        return image_query(data["model"].slug, runs, quant=quant, ram_gb=data.get("ram_gb"), picture=picture)
 
 
 def image_query(
-    model: str, runs, *, quant: str = "bf16", ram_gb: int | None = None, picture: list[tuple[str, int]] = ()
+    model: str,
+    runs,
+    *,
+    quant: str | None = None,
+    ram_gb: int | None = None,
+    picture: list[tuple[str, int]] = (),
 ) -> str:
-    """An image or video question's query, as its permalink writes it: the format unless BF16, each GPU
-    with its count unless 1, the system RAM where given, the picture where not the model's default."""
-    pairs = [("model", model)] + ([("quant", quant)] if quant != "bf16" else [])
+    """An image or video question's query, as its permalink writes it: the format where one was asked for
+    (None: the usual one, `usual`), each GPU with its count unless 1, the system RAM where given, the picture
+    where not the model's default."""
+    pairs = [("model", model)] + ([("quant", quant)] if quant else [])
     for slug, count in runs:
         pairs += [("gpu", slug)] + ([("count", str(count))] if count != 1 else [])
     if ram_gb:
@@ -184,8 +212,8 @@ def answer(
     of ASSUMED_RAM_GB that runs it: FLUX.1 [dev] on a 24 GB card keeps its 9 GiB of text encoders in RAM,
     as ComfyUI does unasked, and a "No" there would be wrong for every PC; the verdict says what it assumed
     (`assumed_ram_gb`). Kept on the form per change: the verdict and the suggestions ask the same ones
-    (each smaller format, each smaller picture)."""
-    key = (quant.slug if quant else None, ram_gb, tuple(sorted((picture or {}).items())))
+    (each smaller format, each smaller picture), by the format asked (the form's changes once `settle`d)."""
+    key = ((quant or form.cleaned_data["quant"]).slug, ram_gb, tuple(sorted((picture or {}).items())))
     answered = form.__dict__.setdefault("_answers", {})
     if key not in answered:
         answered[key] = _answer(form, quant=quant, ram_gb=ram_gb, picture=picture)
@@ -201,6 +229,85 @@ def _answer(
         lambda ram: _estimate(form, data if ram is None else data | {"ram_gb": ram}),
         assume=not data.get("ram_gb") and not all(d.unified_memory for d in form.devices),
     )[0]
+
+
+def answered(form: DiffusionForm) -> DiffusionEstimate:
+    """The answer the page, the API and a snapshot give a valid question, cached under its canonical query: with
+    no format asked for, in the usual one (`settle`), which the form's `quant` names from then on, on a cache
+    hit too (the format is kept with the answer)."""
+
+    def compute() -> tuple[Quantization, DiffusionEstimate]:
+        settle(form)
+        return form.cleaned_data["quant"], answer(form)
+
+    quant, result = answer_cache.get_or_compute("image-answer", form.canonical_query(), compute)
+    form.cleaned_data["quant"] = quant
+    form.__dict__["_settled"] = True
+    return result
+
+
+def usual_format(form: DiffusionForm) -> Quantization | None:
+    """The format the question is answered in where none is asked (`usual`), for the format select's "Usual"
+    option: its own once answered, or that of the same question without its format; None where unknown (an
+    invalid question, one the engine refuses)."""
+    if not form.is_valid():
+        return None
+    if not form.format_asked:
+        return form.cleaned_data["quant"] if form.__dict__.get("_settled") else None
+    query = form.data.copy()
+    query.pop("quant")
+    other = DiffusionForm(query)
+    if not other.is_valid():
+        return None
+    try:
+        answered(other)
+    except ValidationError:  # the engine refuses the question
+        return None
+    return other.cleaned_data["quant"]
+
+
+def settle(form: DiffusionForm) -> None:
+    """With no format asked for, the question's format becomes the usual one (`usual`): BF16 (the form's when
+    none is given) or one of the smaller formats that load here and have a file (`smaller_formats`)."""
+    if form.__dict__.setdefault("_settled", False) or form.format_asked:
+        return
+    form.__dict__["_settled"] = True
+    narrower = smaller_formats(form)
+    tries = [(q, lambda q=q: answer(form, quant=q)) for q in narrower]
+    quant, _ = usual(answer(form), tries, plan=lambda result: result.recommended_plan)
+    if quant is not None:
+        form.cleaned_data["quant"] = quant
+
+
+F, A = TypeVar("F"), TypeVar("A")  # a format (a catalog row, a slug) and an answer (an estimate, a plan)
+
+
+def usual(
+    released: A, narrower: list[tuple[F, Callable[[], A]]], *, plan: Callable[[A], DiffusionPlan | None]
+) -> tuple[F | None, A]:
+    """The format an image question with none chosen is answered in, and its answer (`plan`: an answer's
+    recommended plan): as released (None, `released`), unless BF16 runs only by sequential offload (every step
+    waits on the bus) and a format narrower than it runs another way, faster and in less system RAM: then the
+    widest such one of `narrower` (those offered for the model on these devices, widest first, each with its
+    answer, asked when needed). A visitor review: "Yes, with 48 GB of system RAM or more: ... sequential
+    offload, about 3.3 min" led, and below it "Q6_K: component offload, about 3.1 min, with 16 GB": one with
+    32 GB read the headline as "no". The calculator (`settle`) and the reverse pages (reverse_questions/
+    images.py) ask it alike, so their links bring the same answer back."""
+    current = plan(released)
+    if current is None or current.strategy != "sequential_offload" or current.timing is None:
+        return None, released
+    for quant, ask in narrower:
+        answer_there = ask()
+        better = plan(answer_there)
+        if (
+            better is not None
+            and better.strategy != "sequential_offload"
+            and better.timing is not None
+            and better.timing.total_s < current.timing.total_s
+            and _ram_bytes(better) < _ram_bytes(current)
+        ):
+            return quant, answer_there
+    return None, released
 
 
 def with_assumed_ram(
@@ -247,7 +354,7 @@ def _estimate(form: DiffusionForm, data: dict) -> DiffusionEstimate:
         steps=data["steps"],
         frames=data["frames"],
         denoiser_format=data["quant"].slug,
-        denoiser_bits=None if data["quant"].slug == "bf16" else data["quant"].bits_per_weight,
+        denoiser_bits=None if data["quant"].slug == RELEASED else data["quant"].bits_per_weight,
         ram_bytes=data["ram_gb"] * GIB if data.get("ram_gb") else None,
     )
     links = {g.slug: rate for g in form.devices if (rate := host_link_gb_s(g.bus_interface))}
@@ -308,32 +415,38 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
     # (a review of the diff: "2 of 1× GeForce RTX 4090 + 3× GeForce RTX 3060" read as nonsense)
     n = plan.gpus_used
     used = f"{'one GPU' if n == 1 else f'{n} GPUs'} of your " if n < len(form.devices) else ""
+    # the usual format where it is not the one released (`usual`): said, BF16's plan is the first suggestion
+    quant = f" in {form.cleaned_data['quant'].name}" if form.usual_not_released else ""
     return DiffusionVerdict(
-        True, f"{word}: {model.name} runs on {used}{hardware} with {how}{speed}.", time, tight
+        True, f"{word}: {model.name} runs on {used}{hardware}{quant} with {how}{speed}.", time, tight
     )
 
 
+def offered(model: str, backends) -> list[str]:
+    """The denoiser's formats offered for the model on these backends, widest first: those that load there
+    and have a file for the commands to load."""
+    return [slug for slug in FORMATS if not not_on(slug, backends) and not no_file(slug, model)]
+
+
 def smaller_formats(form: DiffusionForm) -> list[Quantization]:
-    """The denoiser's formats narrower than the question's that load on its devices, widest first."""
+    """The denoiser's formats narrower than the question's offered on its devices (`offered`), widest first."""
     current = form.cleaned_data["quant"].bits_per_weight
     formats = {q.slug: q for q in Quantization.objects.filter(slug__in=FORMATS)}
     backends = {device.backend for device in form.devices}
     return [
         formats[slug]
-        for slug in FORMATS
-        if slug in formats
-        and formats[slug].bits_per_weight < current
-        and not not_on(slug, backends)
-        and not no_file(slug, form.cleaned_data["model"].slug)
+        for slug in offered(form.cleaned_data["model"].slug, backends)
+        if slug in formats and formats[slug].bits_per_weight < current
     ]
 
 
 def suggestions(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quantization]) -> list[dict]:
     """When nothing fits, or only sequential offload (every step waits on the bus): the widest smaller
-    format that does better, and what system RAM opens the offload plans."""
+    format that does better, and what system RAM opens the offload plans; first, where the usual format is
+    not the one released (`usual`), BF16's own plan, one click away."""
+    found = [as_released(form)] if form.usual_not_released else []
     if result.recommended not in (None, "sequential_offload"):
-        return []
-    found = []
+        return found
     for quant in smaller:
         better = answer(form, quant=quant).recommended_plan
         current = result.recommended_plan
@@ -379,6 +492,23 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Qu
 # Smaller pictures tried when the GPU is what is short (one step's activations grow with the pixels): each
 # side at these shares, rounded down to 16 px (the latent patch of the DiTs); a video also at half its frames.
 PICTURE_SHARES = (0.75, 0.5)
+
+
+def as_released(form: DiffusionForm) -> dict:
+    """BF16's plan where the usual format is a smaller one (`usual`: it runs only by sequential offload,
+    slower and in more system RAM), in the suggestions' terms, linked to BF16 asked for."""
+    released = Quantization.objects.get(slug=RELEASED)
+    result = answer(form, quant=released)
+    plan = result.recommended_plan
+    how = DIFFUSION_STRATEGIES[plan.strategy].worded(bool(form.shape and form.shape.video)).label
+    speed = f", about {format_seconds(plan.timing.total_s)}" if plan.timing else ""
+    assumed = assumed_ram_gb(result, form)
+    ram = (
+        f", with {assumed} GB of system RAM or more"
+        if assumed
+        else f", with {format_bytes(_ram_bytes(plan))} of system RAM in use"
+    )
+    return {"text": f"{released.name} as released: {how}{speed}{ram}", "url": permalink(form, quant=RELEASED)}
 
 
 def _smaller_picture(form: DiffusionForm):
@@ -567,7 +697,13 @@ ESTIMATE_SCHEMA = {  # /api/v1/estimate for an image or video model, as estimate
         "engine_version": {"type": "string", "description": "the engine that computed this answer"},
         "kind": {"const": "diffusion"},
         "model": {"type": "string"},
-        "quant": {"type": "string", "enum": FORMATS},
+        "quant": {
+            "type": "string",
+            "enum": FORMATS,
+            "description": "the denoiser's format answered in: the one asked for, else the usual one (BF16, or "
+            "the widest smaller format offered where BF16 runs only by sequential offload and it runs faster "
+            "in less system RAM; the permalink then leaves it out)",
+        },
         "fits": {"type": "boolean"},
         "recommended": {"anyOf": [{"type": "string"}, {"type": "null"}]},
         "assumed_ram_gb": {
@@ -629,7 +765,6 @@ def devices_that_fit(query: QueryDict, most: int = 3) -> list[tuple[Gpu, int]]:
     of each popular kind (catalog.pages.POPULAR_GPUS, up to MAX_SAME_CARDS) and the smallest listed
     device alone (a card before a unified-memory one) whose recommended plan fits it, as
     `fixes.devices_that_hold` does for an LLM; at most `most`, one card alone first."""
-    from catalog import cache as answers  # the page's cached answers: a fix followed is answered at once
 
     def fits(gpu: Gpu, n: int) -> bool:
         asked = query.copy()
@@ -638,8 +773,7 @@ def devices_that_fit(query: QueryDict, most: int = 3) -> list[tuple[Gpu, int]]:
         form = DiffusionForm(asked)
         if not form.is_valid():
             return False
-        result = answers.get_or_compute("diffusion", form.canonical_query(), lambda: answer(form))
-        return result.recommended is not None
+        return answered(form).recommended is not None
 
     listed = sorted(Gpu.objects.listed(), key=lambda g: (g.memory_bytes, g.name))
     popular = [g for slug in POPULAR_GPUS for g in listed if g.slug == slug]

@@ -5,11 +5,18 @@ catalog and engine answer differently. Registered like the reverse pages' (snaps
 from django.http import QueryDict
 from pydantic import ValidationError
 
-from catalog import cache
 from estimator import ENGINE_VERSION, DiffusionEstimate
 from estimator.units import format_bytes
 
-from .diffusion_answer import DiffusionForm, answer, result_context, smaller_formats, spec_of, verdict
+from .diffusion_answer import (
+    RELEASED,
+    DiffusionForm,
+    answered,
+    result_context,
+    smaller_formats,
+    spec_of,
+    verdict,
+)
 from .forms import device_summary
 from .models import Snapshot
 from .snapshots import check_length
@@ -24,8 +31,7 @@ def question(query: QueryDict) -> dict:
     context = {"form": form}
     if form.is_valid():
         try:
-            key = form.canonical_query()
-            context["result"] = cache.get_or_compute("diffusion", key, lambda: answer(form))
+            context["result"] = answered(form)
         except ValidationError as error:  # a value the engine refuses: the page says so beside the form
             form.add_error(None, "; ".join(e["msg"] for e in error.errors()))
     return context
@@ -34,7 +40,7 @@ def question(query: QueryDict) -> dict:
 def save(context: dict) -> Snapshot:
     """Freeze a valid diffusion answer: the estimate and the catalog values behind it."""
     form, result = context["form"], context["result"]
-    query = form.canonical_query()
+    query = form.canonical_query(format_named=True)  # the usual format may change, its numbers do not
     check_length(query)
     specs = {
         "model": spec_of(form.cleaned_data["model"]).model_dump(mode="json"),
@@ -62,11 +68,12 @@ def show(snapshot: Snapshot) -> dict:
     """The shared page's context: the stored estimate, worded as the page words it, and today's difference
     (the recommended plan, whether it fits, its time and its fullest device)."""
     result = DiffusionEstimate.model_validate(snapshot.result)
-    url = f"/?{snapshot.query}"
+    asked = _with_format(snapshot.query)
+    url = f"/?{asked.urlencode()}"  # the format named: the link brings the same answer back
     specs = snapshot.specs
     summary = f"{specs['model_name']} on {specs['hardware']}: {specs['verdict']}"
     context = {"snapshot": snapshot, "title": specs["verdict"], "summary": summary, "permalink": url}
-    today = question(QueryDict(snapshot.query))
+    today = question(asked)
     if "result" not in today:
         context["today"] = {"differs": True, "reason": "The catalog no longer has one of its inputs."}
         return context
@@ -77,6 +84,14 @@ def show(snapshot: Snapshot) -> dict:
         {"reason": f"today's {who} answers otherwise"} if differs else {}
     )
     return context
+
+
+def _with_format(query: str) -> QueryDict:
+    """A snapshot's question: one saved before snapshots named their format (`save`) was answered in BF16
+    (the usual format was BF16 alone then), and is asked again in it."""
+    asked = QueryDict(query, mutable=True)
+    asked.setdefault("quant", RELEASED)
+    return asked
 
 
 def _headline(result: DiffusionEstimate) -> tuple:

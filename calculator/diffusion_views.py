@@ -13,14 +13,14 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, push_url
 from pydantic import ValidationError
 
-from catalog import cache, pages, slugs
+from catalog import pages, slugs
 from catalog.models import DiffusionModel, Quantization
 from catalog.search import by_relevance
 
 from .diffusion_answer import (
     FORMATS,
     DiffusionForm,
-    answer,
+    answered,
     bad_parameters,
     devices_that_fit,
     estimate_json,
@@ -56,7 +56,7 @@ def page_or_none(request):
 
 
 def page(request, form: DiffusionForm):
-    context = form_pickers(form) | {"form": form, "diffusion": True, "kind_field": KIND_FIELD}
+    context = {"form": form, "diffusion": True, "kind_field": KIND_FIELD}
     context["diffusion_models"] = DiffusionModel.objects.only("slug", "name").order_by("name")
     context["quants"] = [q for q in Quantization.objects.filter(slug__in=FORMATS) if q.slug != "bf16"]
     valid = form.is_valid()
@@ -68,10 +68,10 @@ def page(request, form: DiffusionForm):
     }
     if valid:
         try:
-            result = cache.get_or_compute("diffusion", form.canonical_query(), lambda: answer(form))
-            context |= result_context(result, form)
+            context |= result_context(answered(form), form)
         except ValidationError as error:
             form.add_error(None, "; ".join(e["msg"] for e in error.errors()))
+    context = form_pickers(form) | context  # after the answer: the format select names the usual one
     if form.errors:
         context["problems"] = problems(form)
     template = "calculator/page.html"
@@ -94,7 +94,7 @@ def api_or_none(request):
         errors |= {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         return JsonResponse({"errors": errors}, status=400)
     try:
-        result = cache.get_or_compute("diffusion", form.canonical_query(), lambda: answer(form))
+        result = answered(form)
     except ValidationError as error:
         return JsonResponse({"errors": {"__all__": [e["msg"] for e in error.errors()]}}, status=400)
     return JsonResponse(estimate_json(result, form))

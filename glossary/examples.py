@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from django.http import QueryDict
+from pydantic import ValidationError
 
 from calculator import answer as answers
 from calculator import diffusion_answer, present
@@ -87,7 +88,7 @@ def _image_outcome(data: QueryDict, text: str) -> Outcome:
     form = diffusion_answer.DiffusionForm(data)
     if not form.is_valid():
         return Outcome(text, errors="; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-    result = diffusion_answer.answer(form)
+    result = diffusion_answer.answered(form)  # with no format asked, in the usual one, as the page
     verdict = diffusion_answer.verdict(result, form, diffusion_answer.smaller_formats(form))
     return Outcome(
         text,
@@ -103,6 +104,10 @@ def _image_question_words(data: QueryDict) -> str | None:
     on 1× GeForce RTX 3060 12 GB, 1024×1024, 28 steps"; None where the calculator does not take it."""
     form = diffusion_answer.DiffusionForm(data)
     if not form.is_valid():
+        return None
+    try:
+        diffusion_answer.answered(form)  # with no format asked, the usual one names it
+    except ValidationError:
         return None
     d = form.cleaned_data
     video = f", {d['frames']} frames" if form.shape and form.shape.video else ""

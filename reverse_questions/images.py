@@ -16,11 +16,13 @@ from pydantic import ValidationError
 
 from calculator.diffusion_answer import (
     ASSUMED_RAM_GB,
-    FORMATS,
     MAX_SAME_CARDS,
+    RELEASED,
     image_query,
     not_on,
+    offered,
     plan_row,
+    usual,
     with_assumed_ram,
 )
 from catalog.fitting import TOP, GpuSet, group, rankings, sort_rows
@@ -36,7 +38,6 @@ from estimator import (
 )
 from estimator.units import GIB
 
-RELEASED = FORMATS[0]  # "bf16": the denoiser as released, the calculator's format when none is asked
 PICTURE = ("width", "height", "steps", "frames")  # the question's picture, at the model's defaults here
 
 
@@ -52,8 +53,11 @@ def workload(model: DiffusionSpec, *, quant: str = RELEASED, bits: float | None 
     )
 
 
-def calculator_url(model: str, runs: Iterable[tuple[str, int]], *, quant: str = RELEASED, ram_gb=None) -> str:
-    """The calculator's image answer for this question at the model's default picture: its own URL."""
+def calculator_url(
+    model: str, runs: Iterable[tuple[str, int]], *, quant: str | None = None, ram_gb=None
+) -> str:
+    """The calculator's image answer for this question at the model's default picture: its own URL (`quant`
+    None: no format asked, the usual one)."""
     return f"/?{image_query(model, runs, quant=quant, ram_gb=ram_gb)}"
 
 
@@ -84,6 +88,28 @@ def recommended(
     except (ValidationError, ValueError):  # the engine refuses the question: it cannot run
         return None, None
     return (result.recommended_plan, ram_gb) if result.recommended is not None else (None, None)
+
+
+def usual_plan(
+    model: DiffusionSpec,
+    devices: list[DeviceSpec],
+    host_links: dict[str, float],
+    *,
+    ram_gb: int | None,
+    bits: dict[str, float],
+) -> tuple[str, DiffusionPlan | None, int | None]:
+    """The calculator's answer where no format is asked (calculator/diffusion_answer.py `usual`): the format,
+    the recommended plan and the system RAM it assumed. `bits`: each format's bits per weight (the catalog's)."""
+
+    def ask(quant: str) -> tuple[DiffusionPlan | None, int | None]:
+        asked = workload(model, quant=quant, bits=bits.get(quant), ram_gb=ram_gb)
+        return recommended(model, devices, asked, host_links)
+
+    narrower = [q for q in offered(model.slug, {d.backend for d in devices})[1:] if q in bits]
+    quant, (plan, assumed) = usual(
+        ask(RELEASED), [(q, lambda q=q: ask(q)) for q in narrower], plan=lambda a: a[0]
+    )
+    return quant or RELEASED, plan, assumed
 
 
 class Pictured:
@@ -146,6 +172,9 @@ class ImageRow(Shown, Pictured):
     permalink: str
     # no RAM given, and only an offload plan runs it: the system RAM the calculator assumed
     assumed_ram_gb: int | None = None
+    # the denoiser's format: as released unless a smaller one is the usual (`usual_plan`); a snapshot saved
+    # before rows said theirs was answered as released
+    quant: str = RELEASED
 
     @property
     def fits(self) -> bool:
@@ -163,8 +192,10 @@ def what_runs(
     host_links: dict[str, float],
     ram_gb: int | None = None,
     sort: str = "size",
+    bits: dict[str, float] | None = None,
 ) -> list[ImageRow]:
-    """Each model on the devices at its default picture, as released, sorted by `sort` (the LLMs' keys:
+    """Each model on the devices at its default picture, in the calculator's usual format (`usual_plan`;
+    `bits`: each format's bits per weight, none: as released), sorted by `sort` (the LLMs' keys:
     catalog/fitting.py `sort_rows`), those that run first. RAM beside unified-memory machines alone is not
     asked (the calculator refuses it there: that memory is the GPU's)."""
     if all(d.unified_memory for d in devices):
@@ -172,9 +203,9 @@ def what_runs(
     runs = group(devices)
     rows = []
     for model in models:
-        plan, assumed = recommended(model, devices, workload(model, ram_gb=ram_gb), host_links)
-        link = calculator_url(model.slug, runs, ram_gb=ram_gb)
-        rows.append(ImageRow(model, plan, link, assumed))
+        quant, plan, assumed = usual_plan(model, devices, host_links, ram_gb=ram_gb, bits=bits or {})
+        link = calculator_url(model.slug, runs, ram_gb=ram_gb)  # no format: the same usual one comes back
+        rows.append(ImageRow(model, plan, link, assumed, quant))
     return sort_rows(rows, sort, params_b=lambda r: r.params_b, pace=lambda r: r.pace)
 
 
@@ -245,7 +276,10 @@ def what_hardware(
             calls += 1
             plan, _ = recommended(model, [device] * n, asked, host_links, assume_ram=False)
             if plan is not None:
-                link = calculator_url(model.slug, [(device.slug, n)], quant=quant)
+                # as released: the usual format where BF16 runs on the GPU alone (`usual`), no format asked
+                link = calculator_url(
+                    model.slug, [(device.slug, n)], quant=None if quant == RELEASED else quant
+                )
                 total = price.amount_usd * n if price is not None else None
                 sets.append(ImageSet(device, n, plan, total, link, price))
                 break

@@ -178,6 +178,7 @@ def _images_context(
         host_links=images.host_links(set(form.devices)),
         ram_gb=data.get("ram_gb"),
         sort=data["sort"],
+        bits=tables["image_bits"],
     )
     return images_context(
         rows, devices=devices, hardware=hardware, q=data["q"], ram_gb=data.get("ram_gb"), llms=llms
@@ -340,6 +341,7 @@ def _runs_tables() -> dict:
         gpus = {g.slug: g for g in Gpu.objects.filter(listed=True)}
         models = list(LlmModel.objects.all())
         diffusion = [m for m in DiffusionModel.objects.order_by("name") if is_diffusion(m.slug)]
+        quants = list(Quantization.objects.all())  # the listed ones, and the image models' formats
         return {
             "gpus": gpus,
             "gpu_specs": {g.slug: spec for g, spec in valid_specs(gpus.values())},
@@ -347,7 +349,10 @@ def _runs_tables() -> dict:
             "models": [spec for _, spec in valid_specs(models)],
             "native_dtypes": {m.slug: m.native_dtype for m in models},
             "search_keys": {m.slug: m.search_key for m in models},  # "Models named": as the search matches
-            "quants": valid_specs(Quantization.objects.listed()),
+            "quants": valid_specs([q for q in quants if q.listed]),
+            "image_bits": {
+                q.slug: q.bits_per_weight for q in quants if q.slug in FORMATS
+            },  # images.usual_plan
             # the image and video models the calculator answers for, as it sizes them
             "images": [spec_of(m) for m, _ in valid_specs(diffusion)],
             "image_search_keys": {m.slug: m.search_key for m in diffusion},

@@ -22,7 +22,7 @@ def text(html: str, testid: str) -> str:
 
 
 def test_flux_dev_on_an_rtx_3060_gets_a_plan_a_time_and_commands(client, catalog):
-    response = client.get(FLUX_ON_3060)
+    response = client.get(FLUX_ON_3060 + "&quant=bf16")  # as released: the usual one there is Q6_K
     html = response.content.decode()
     assert response.status_code == 200
     assert "Yes: FLUX.1 [dev] runs on 1× GeForce RTX 3060 12 GB with sequential offload" in text(
@@ -62,7 +62,7 @@ def test_without_ram_the_page_answers_with_the_least_ram_that_runs_it(client, ca
     assert "system RAM or more" not in text(client.get(rtx_4090 + "&ram_gb=64").content.decode(), "verdict")
     # BF16 on a 12 GB card streams the transformer from RAM: every component there, 34 GiB with headroom
     assert text(
-        client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb").content.decode(), "verdict"
+        client.get("/?model=flux-1-dev&quant=bf16&gpu=geforce-rtx-3060-12-gb").content.decode(), "verdict"
     ).startswith(
         "Yes, with 48 GB of system RAM or more: FLUX.1 [dev] runs on 1× GeForce RTX 3060 12 GB with sequential "
         "offload"
@@ -124,7 +124,7 @@ def test_a_no_fit_answer_gives_the_closest_plans_time_and_commands_as_such(clien
 
 
 def test_when_only_sequential_offload_fits_a_quicker_smaller_format_is_offered(client, catalog):
-    html = client.get("/?model=hidream-i1-full&gpu=geforce-rtx-4090&ram_gb=64").content.decode()
+    html = client.get("/?model=hidream-i1-full&quant=bf16&gpu=geforce-rtx-4090&ram_gb=64").content.decode()
     assert "with sequential offload" in text(html, "verdict")
     offered = re.search(r"FP8 \(E4M3\): component offload, about ([\d.]+) min", text(html, "suggestions"))
     assert offered, text(html, "suggestions")
@@ -353,7 +353,7 @@ def test_where_the_gpu_is_short_a_smaller_picture_is_offered_and_fits(client, ca
 
 def test_an_assumed_ram_is_not_contradicted_by_a_ram_suggestion(client, catalog):
     """The third review: "Yes, with 48 GB of system RAM or more" above "With 64 GB of system RAM, offload runs it"."""
-    html = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb").content.decode()
+    html = client.get("/?model=flux-1-dev&quant=bf16&gpu=geforce-rtx-3060-12-gb").content.decode()
     assert "with 48 GB of system RAM or more" in text(html, "verdict")
     assert "GB of system RAM, offload runs it" not in html
 
@@ -377,7 +377,7 @@ def test_sequential_offload_says_what_each_step_copies(client, catalog):
     """The review: a step copies 4.6 GiB of the denoiser, and the time line said only "0.4 s copying offloaded
     weights" (the other components, once): each step's copy is said as part of the step."""
     page = markup.unescape(
-        client.get("/?model=wan-2-2-ti2v-5b&gpu=geforce-rtx-3060-12-gb&ram_gb=32").content.decode()
+        client.get("/?model=wan-2-2-ti2v-5b&quant=bf16&gpu=geforce-rtx-3060-12-gb&ram_gb=32").content.decode()
     )
     line = text(page, "time")
     assert "s of each copying the denoiser's offloaded part from system RAM)" in line
@@ -411,7 +411,7 @@ def test_each_command_says_its_own_time(client, catalog):
     diffusers snippet with enable_sequential_cpu_offload(), which copies the whole 24 GB transformer every
     step at the rate diffusers reaches (estimator/diffusion_speed.py SEQUENTIAL_OFFLOAD_GB_S). Each command
     now carries its own time, and the ComfyUI one is the time the verdict gives."""
-    html = client.get(FLUX_ON_3060).content.decode()
+    html = client.get(FLUX_ON_3060 + "&quant=bf16").content.decode()
     comfyui, diffusers = text(html, "comfyui-time"), text(html, "diffusers-time")
     minutes = [
         float(m) for m in re.findall(r"^about (\d+\.\d) min per image", comfyui + "\n" + diffusers, re.M)
@@ -494,18 +494,17 @@ def test_every_error_span_an_image_answer_swaps_has_its_place_on_the_page(client
 def test_a_smaller_format_that_spares_most_of_the_ram_is_suggested(client, catalog):
     """A visitor review: FLUX.1 [dev] at BF16 on a 3060 runs only with sequential offload and 48 GB of RAM, and
     offered nothing, where a GGUF runs with component offload in a fraction of that RAM (no 10% faster)."""
-    context = client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb").context
+    released = "/?model=flux-1-dev&quant=bf16&gpu=geforce-rtx-3060-12-gb"  # asked for: Q6_K is the usual one
+    context = client.get(released).context
     assert context["diffusion_result"].recommended == "sequential_offload"
     [first] = context["diffusion_suggestions"]
     # in the verdict's terms: the verdict asks for "48 GB of system RAM or more", the cheaper option for 16 (a
     # review read "4.8 GiB of system RAM in use" beside the headline's 48 GB as no comparison)
-    assert "with 48 GB of system RAM or more" in text(
-        client.get("/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb").content.decode(), "verdict"
-    )
+    assert "with 48 GB of system RAM or more" in text(client.get(released).content.decode(), "verdict")
     assert re.fullmatch(
         r"Q6_K: component offload, about [\d.]+ min, with 16 GB of system RAM or more", first["text"]
     )
-    assert first["url"].endswith("&quant=q6_k")
+    assert "quant=q6_k" in first["url"] and "bf16" not in first["url"]
 
 
 # An 8 GB card on eight PCIe 4.0 lanes, as the review's RTX 4060 (not in the catalog's fixtures): 96 tensor cores
@@ -630,3 +629,49 @@ def test_an_image_question_refuses_a_field_given_twice_on_the_page_and_the_api(c
     # a GPU per row stays repeatable
     two = client.get("/api/v1/estimate?model=flux-1-dev&gpu=geforce-rtx-4090&gpu=geforce-rtx-3090")
     assert two.status_code == 200
+
+
+def test_with_no_format_chosen_the_answer_leads_with_the_better_one(client, catalog):
+    """A visitor review: FLUX.1 [dev] on a 3060, no format chosen, led with "Yes, with 48 GB of system RAM or
+    more: ... sequential offload, about 3.3 min" in BF16, while below it "Q6_K: component offload, about 3.1
+    min, with 16 GB": one with 32 GB read "no". Where BF16 runs only by sequential offload and a smaller
+    format offered runs faster in less RAM, that format is the usual one; BF16 stays one click away."""
+    usual = "/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb"
+    html = client.get(usual).content.decode()
+    assert text(html, "verdict").startswith(
+        "Yes, with 16 GB of system RAM or more: FLUX.1 [dev] runs on 1× GeForce RTX 3060 12 GB in Q6_K with "
+        "component offload, about "
+    )
+    first = re.search(r'data-testid="suggestions"><li><a href="([^"]+)">([^<]+)</a>', html)
+    assert re.fullmatch(
+        r"BF16 as released: sequential offload, about [\d.]+ min, with 48 GB of system RAM or more", first[2]
+    )
+    assert markup.unescape(first[1]) == "/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb&quant=bf16"
+    quant = re.search(r'<select name="quant" id="id_quant">(.*?)</select>', html, re.S)[1]
+    assert '<option value="" selected>Usual for the model: Q6_K</option>' in quant
+    assert '<option value="bf16">BF16 (16 bits)</option>' in quant
+    # the link leaves the format out (the usual one), and the API answers as the page
+    assert f'href="{usual.replace("&", "&amp;")}" data-testid="permalink"' in html
+    api = client.get("/api/v1/estimate" + usual[1:]).json()
+    assert (api["quant"], api["recommended"], api["assumed_ram_gb"]) == ("q6_k", "component_offload", 16)
+    assert api["permalink"] == usual
+    # BF16 asked for: kept in the link, answered as asked; the select still names the usual one
+    released = client.get(first[1].replace("&amp;", "&")).content.decode()
+    assert text(released, "verdict").startswith("Yes, with 48 GB of system RAM or more:")
+    assert (
+        'href="/?model=flux-1-dev&amp;quant=bf16&amp;gpu=geforce-rtx-3060-12-gb" data-testid="permalink"'
+        in (released)
+    )
+    quant = re.search(r'<select name="quant" id="id_quant">(.*?)</select>', released, re.S)[1]
+    assert '<option value="">Usual for the model: Q6_K</option>' in quant
+    assert '<option value="bf16" selected>BF16 (16 bits)</option>' in quant
+    api = client.get("/api/v1/estimate?model=flux-1-dev&quant=bf16&gpu=geforce-rtx-3060-12-gb").json()
+    assert (api["quant"], api["recommended"], api["assumed_ram_gb"]) == ("bf16", "sequential_offload", 48)
+    # where BF16 runs another way it stays the usual one, and no BF16 row is added
+    rtx_4090 = client.get("/?model=flux-1-dev&gpu=geforce-rtx-4090").content.decode()
+    quant = re.search(r'<select name="quant" id="id_quant">(.*?)</select>', rtx_4090, re.S)[1]
+    assert (
+        '<option value="" selected>Usual for the model: BF16</option>' in quant
+        and 'value="bf16"' not in quant
+    )
+    assert " in BF16" not in text(rtx_4090, "verdict")

@@ -58,9 +58,9 @@ def set_prices(prices: dict[str, str]):
 def calculator_image_answer(permalink: str):
     """What the calculator's image page computes for a permalink: its answer, its own canonical form of the link
     and the system RAM it assumed (None where given or not needed)."""
-    from calculator.diffusion_answer import DiffusionForm, answer, assumed_ram_gb
+    from calculator.diffusion_answer import DiffusionForm, answered, assumed_ram_gb
 
     form = DiffusionForm(QueryDict(urlsplit(permalink).query))
     assert form.is_valid(), form.errors
-    result = answer(form)
+    result = answered(form)  # with no format asked, in the usual one (diffusion_answer.usual), as the page
     return result, f"/?{form.canonical_query()}", assumed_ram_gb(result, form)

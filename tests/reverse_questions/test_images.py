@@ -248,3 +248,21 @@ def test_image_answers_read_the_catalog_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(5):
         answer = client.get("/what-hardware/?model=flux-1-dev").context["image_answer"]
     assert any(s.device.slug.startswith("test-card-") for s in answer.smallest + answer.fastest)
+
+
+def test_what_runs_answers_in_the_calculators_usual_format_and_its_link_brings_it_back(client, catalog):
+    """Where BF16 runs only by sequential offload and a smaller format runs faster in less RAM, the calculator
+    answers a question without a format in that one (calculator/diffusion_answer.py `usual`): FLUX.1 [dev] on a
+    3060 in Q6_K. What-runs' row says the same, and its link (no format) brings the same plan and time back."""
+    response = client.get(f"/what-runs/?gpu={RTX_3060}")
+    flux = by_slug(response)["flux-1-dev"]
+    assert (flux.quant, flux.plan.strategy, flux.assumed_ram_gb) == ("q6_k", "component_offload", 16)
+    assert "quant" not in flux.permalink
+    result, canonical, assumed = calculator_image_answer(flux.permalink)
+    assert canonical == flux.permalink and assumed == flux.assumed_ram_gb
+    assert result.recommended_plan.timing.total_s == pytest.approx(flux.seconds)
+    assert "Component offload</a> in Q6_K" in row_html(response.text, "flux-1-dev")
+    assert "in the calculator's usual format (as released, unless" in text(response.text, "images-verdict")
+    for row in by_slug(response).values():  # every row, as its link answers it
+        result, _, _ = calculator_image_answer(row.permalink)
+        assert result.recommended == (row.plan.strategy if row.plan else None), row.model.slug
