@@ -15,6 +15,7 @@ from django.http import QueryDict
 from pydantic import ValidationError
 
 from catalog import cache as answer_cache  # the page's cached answers
+from catalog.fitting import device_pairs
 from catalog.models import DiffusionModel, Gpu, Quantization
 from catalog.pages import POPULAR_GPUS
 from estimator import ENGINE_VERSION, DiffusionEstimate, DiffusionSpec, DiffusionWorkload, estimate_diffusion
@@ -190,11 +191,10 @@ def image_query(
     picture: list[tuple[str, int]] = (),
 ) -> str:
     """An image or video question's query, as its permalink writes it: the format where one was asked for
-    (None: the usual one, `usual`), each GPU with its count unless 1, the system RAM where given, the picture
+    (None: the usual one, `usual`), its GPUs (`fitting.device_pairs`), the system RAM where given, the picture
     where not the model's default."""
     pairs = [("model", model)] + ([("quant", quant)] if quant else [])
-    for slug, count in runs:
-        pairs += [("gpu", slug)] + ([("count", str(count))] if count != 1 else [])
+    pairs += device_pairs(list(runs))
     if ram_gb:
         pairs.append(("ram_gb", str(ram_gb)))
     return urlencode([*pairs, *((name, str(value)) for name, value in picture)])

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from catalog import cache
 from catalog import workload as tables
-from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS, holds, recommended, urlencoded
+from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS, device_pairs, holds, recommended, urlencoded
 from catalog.measurements import Measured, Neighbour, measured_for, nearest_measured
 from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantization
 from catalog.published import formats_of, listed_formats
@@ -211,10 +211,7 @@ class Question:
                 data[key] = value
         model = ("config", data["config"]) if data.get("config") else ("model", data["model"].slug)
         pairs = [model, ("quant", data.get("quant_slug", data["quant"].slug))]
-        for slug, n in runs:
-            pairs.append(("gpu", slug))
-            if n != 1:
-                pairs.append(("count", str(n)))
+        pairs += device_pairs(runs)
         for name in ("ctx", "batch", "prompt", "kv", "runtime"):
             if data[name] != DEFAULTS[name] and (name != "prompt" or explicit_prompt):
                 pairs.append((name, str(data[name])))

@@ -101,9 +101,7 @@ def permalink(
     then the `count`s other than 1 (as a QueryDict groups them), each value quoted as
     QueryDict.urlencode() quotes it (the keys need no quoting). Built without a QueryDict: a what-runs
     page writes one per model (~150), and QueryDict's bookkeeping was a tenth of the page's CPU."""
-    runs = list(runs)
-    pairs = [("model", model), ("quant", quant), *(("gpu", slug) for slug, _ in runs)]
-    pairs += [("count", str(n)) for _, n in runs if n != 1]
+    pairs = [("model", model), ("quant", quant), *device_pairs(list(runs))]
     if ctx != DEFAULTS["ctx"]:
         pairs.append(("ctx", str(ctx)))
     if batch != DEFAULTS["batch"]:
@@ -115,6 +113,16 @@ def permalink(
     if ram_preset:
         pairs.append(("ram_preset", ram_preset))
     return "/?" + urlencoded(pairs)
+
+
+def device_pairs(runs: list[tuple[str, int]]) -> list[tuple[str, str]]:
+    """A question's devices as query pairs: a `gpu` per kind, then a `count` per kind where any is not 1 (the
+    forms read one count for several kinds as that many of each), none where all are 1. A visitor review:
+    2× 3090 + 1× 4060 Ti was written `gpu=3090&gpu=4060-ti&count=2`, which reopened as 2 + 2."""
+    pairs = [("gpu", slug) for slug, _ in runs]
+    if any(n != 1 for _, n in runs):
+        pairs += [("count", str(n)) for _, n in runs]
+    return pairs
 
 
 def urlencoded(pairs: list[tuple[str, str]]) -> str:

@@ -276,3 +276,17 @@ def test_a_field_given_twice_is_a_message_on_the_page_with_each_value_as_a_fix(c
     assert ">Use gpt-oss-20b</a>" in text and ">Use Llama 3.3 70B Instruct" in text
     api = client.get("/api/v1/estimate?model=llama-3-3-70b-instruct&model=gpt-oss-20b&gpu=geforce-rtx-4090")
     assert api.status_code == 400 and api.json()["errors"] == {"model": ["Given 2 times: give it once."]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["llama-3-3-70b-instruct", "flux-1-dev"])
+def test_a_mixed_rig_reopens_as_the_same_rig(client, catalog, model):
+    """A visitor review: 2× RTX 3090 + 1× RTX 4060 Ti was written `gpu=…3090&gpu=…4060-ti&count=2`, which a
+    form reads as two of each: its permalink, snapshot and "Paste my rig" landed on four GPUs."""
+    asked = f"/?model={model}&ctx=8192&gpu=geforce-rtx-3090&count=2&gpu=geforce-rtx-4060-ti-16-gb&count=1"
+    page = client.get(asked)
+    permalink = page.context["permalink"]
+    assert "count=2&count=1" in permalink
+    reopened = client.get(permalink)
+    devices = [g.slug for g in reopened.context["form"].devices]
+    assert devices == ["geforce-rtx-3090", "geforce-rtx-3090", "geforce-rtx-4060-ti-16-gb"]
