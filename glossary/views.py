@@ -112,7 +112,7 @@ def robots_txt(request):
         "User-agent: *",
         "Disallow: /admin/",
         "Disallow: /r/",
-        "Disallow: /api/",
+        "Disallow: /api/v1/",  # the endpoints; their docs, /api/, are a page for people
         "Disallow: /search/",
         f"Sitemap: {request.build_absolute_uri(reverse('site_index:sitemap'))}",
     ]

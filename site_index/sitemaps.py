@@ -1,4 +1,5 @@
-"""/sitemap.xml: the fixed pages, every glossary term, guide and error page, every listed GPU and every LLM.
+"""/sitemap.xml: the fixed pages, every glossary term, guide, error page and buyer's guide, every listed GPU,
+every LLM (an image model's address redirects to the calculator: not listed).
 
 No `protocol` is set, so each URL takes the request's scheme (https behind the proxy, http locally).
 """
@@ -7,11 +8,13 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from catalog.models import Gpu, LlmModel
+from costs.guides import GUIDES
 from glossary.content import library
 
 
 class PageSitemap(Sitemap):
-    """The pages with no slug: the calculator, the reverse questions, the indexes and the API's docs."""
+    """The pages with no slug: the calculator, the reverse questions, the buyer's pages, the indexes and the
+    API's docs (robots.txt keeps crawlers off the API's endpoints, /api/v1/, not off its docs)."""
 
     changefreq = "weekly"
 
@@ -20,6 +23,9 @@ class PageSitemap(Sitemap):
             "calculator:will-it-run",
             "reverse_questions:what-runs",
             "reverse_questions:what-hardware",
+            "costs:choose",
+            "costs:cost",
+            "costs:buyers-guides",
             "glossary:glossary",
             "glossary:guides",
             "glossary:accuracy",
@@ -85,6 +91,16 @@ class LlmSitemap(Sitemap):
         return reverse("catalog:model-detail", args=[item.slug])
 
 
+class BuyersGuideSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        return sorted(GUIDES)
+
+    def location(self, item):
+        return reverse("costs:buyers-guide", args=[item])
+
+
 SITEMAPS = {
     "pages": PageSitemap,
     "glossary": TermSitemap,
@@ -92,4 +108,5 @@ SITEMAPS = {
     "errors": ErrorSitemap,
     "gpus": GpuSitemap,
     "models": LlmSitemap,
+    "buyers-guides": BuyersGuideSitemap,
 }

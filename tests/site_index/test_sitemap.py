@@ -67,3 +67,22 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_admin(client
     lines = response.content.decode().splitlines()
     assert "User-agent: *" in lines and "Disallow: /admin/" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
+
+
+def test_the_sitemap_lists_the_buyers_pages_and_image_models_and_nothing_robots_txt_keeps_out(
+    client, catalog
+):
+    """A visitor review: the sitemap listed /api/, which robots.txt disallowed, and left out the buyer's
+    guides, /choose/ and /cost/."""
+    from costs.guides import GUIDES
+
+    urls = locations(client.get("/sitemap.xml"))
+    assert {"/choose/", "/cost/", "/buyers-guides/", "/api/"} <= urls
+    assert {f"/buyers-guides/{slug}/" for slug in GUIDES} <= urls
+    disallowed = [
+        line.removeprefix("Disallow: ")
+        for line in client.get("/robots.txt").content.decode().splitlines()
+        if line.startswith("Disallow: ")
+    ]
+    assert "/api/v1/" in disallowed
+    assert not [url for url in urls if any(url.startswith(prefix) for prefix in disallowed)]
