@@ -1,4 +1,5 @@
 """Reviewing visitors' measurements: filter on "Waiting for review", read the lines each was read from,
+filter on "far from estimate" for the runs three times faster or slower than the engine's estimate,
 approve or reject the rows picked (each saved with the reviewer, the time and a reason in its history)."""
 
 from django.contrib import admin, messages
@@ -21,16 +22,26 @@ class VisitorMeasurementAdmin(NumericAutocompleteAdmin, SimpleHistoryAdmin):
         "backend",
         "test",
         "tok_s",
+        "estimate_tok_s",
+        "far_from_estimate",
         "tool",
         "status",
         "reviewer",
     ]
-    list_filter = ["status", "backend", "metric", "tool", "runtime"]
+    list_filter = ["status", "far_from_estimate", "backend", "metric", "tool", "runtime"]
     list_select_related = ["llm", "quantization", "gpu", "reviewer"]
     search_fields = ["gpu__name", "llm__name", "quantization__name", "model_printed", "device_name", "pasted"]
     autocomplete_fields = ["gpu", "llm", "quantization"]
     date_hierarchy = "submitted_at"
-    readonly_fields = ["submission", "submitted_at", "pasted", "reviewer", "reviewed_at"]
+    readonly_fields = [
+        "submission",
+        "submitted_at",
+        "pasted",
+        "estimate_tok_s",
+        "far_from_estimate",
+        "reviewer",
+        "reviewed_at",
+    ]
     actions = ["approve", "reject"]
     list_per_page = 100
 

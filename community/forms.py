@@ -13,8 +13,9 @@ from simple_history.utils import bulk_create_with_history
 
 from calculator import rig
 from catalog.models import Gpu, LlmModel, Measurement, Quantization
+from estimator.units import GB, format_rate
 
-from . import parse
+from . import parse, plausible
 from .models import MAX_PASTE_CHARS, VisitorMeasurement
 
 MAX_ROWS = 50
@@ -98,11 +99,28 @@ class SubmitForm(forms.Form):
                 self.add_error(
                     "paste", "Every result ran on the CPU alone: the calculator compares GPU runs."
                 )
+            self._check_against_the_engine()
         return data
 
     def save(self) -> list[VisitorMeasurement]:
         """Store the rows, all waiting for review, with their history."""
         return bulk_create_with_history(self.rows, VisitorMeasurement)
+
+    @property
+    def far_from_estimate(self) -> int:
+        """How many of the rows to store are far from the engine's estimate (flagged for the reviewer)."""
+        return sum(row.far_from_estimate for row in getattr(self, "rows", []))
+
+    def _check_against_the_engine(self) -> None:
+        """Refuse a speed the hardware cannot reach (`plausible.ceiling`); note on each row the engine's
+        estimate and whether it is far from it. One error per impossible test, next to the paste."""
+        for row in self.rows:
+            ceiling = plausible.ceiling(row)
+            if ceiling and row.tok_s > ceiling.tok_s:
+                self.add_error("paste", _impossible(row, ceiling))
+                continue
+            row.estimate_tok_s = plausible.estimate(row)
+            row.far_from_estimate = plausible.far_from(row.estimate_tok_s, row.tok_s)
 
     def _clean_format(self, data, first: parse.Row) -> None:
         printed = first.ftype
@@ -176,3 +194,24 @@ class SubmitForm(forms.Form):
                 )
             )
         return out
+
+
+def _impossible(row: VisitorMeasurement, ceiling: plausible.Ceiling) -> str:
+    """Why `row`'s speed cannot be: what one token needs, what the GPUs give, and so the most they could run."""
+    cards = f"{row.gpu_count}× {row.gpu.name}" if row.gpu_count > 1 else f"one {row.gpu.name}"
+    measured = f"{row.test} at {format_rate(row.tok_s)} tok/s is not possible on {cards}"
+    if row.metric == Measurement.Metric.DECODE:
+        why = (
+            f"each token reads at least {ceiling.per_token / GB:,.1f} GB of {row.llm.name}'s weights at "
+            f"{row.quantization.name}, and {ceiling.rate / GB:,.0f} GB/s of memory bandwidth reads that "
+            f"{ceiling.rate / ceiling.per_token:,.0f} times a second"
+        )
+    else:
+        why = (
+            f"each prompt token takes {ceiling.per_token / 1e9:,.1f} GFLOP of {row.llm.name}, and the GPU's "
+            f"{ceiling.rate / 1e12:,.0f} TOPS at most do that {ceiling.rate / ceiling.per_token:,.0f} times a second"
+        )
+    return (
+        f"{measured}: {why} (we allow up to {format_rate(ceiling.tok_s)}). "
+        "Check the model, format and GPU chosen match the run."
+    )

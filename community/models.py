@@ -64,6 +64,17 @@ class VisitorMeasurement(models.Model):
         max_length=MAX_PASTE_CHARS,
         help_text="Only the lines the parser read, as plain text; shown escaped, never as HTML.",
     )
+    estimate_tok_s = models.FloatField(
+        "estimate (tokens/s)",
+        null=True,
+        blank=True,
+        help_text="The engine's estimate for this test when it was sent (community/plausible.py).",
+    )
+    far_from_estimate = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="Three times faster or slower than the estimate: possible, but check it before approving.",
+    )
     submitted_at = models.DateTimeField(auto_now_add=True, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     reviewer = models.ForeignKey(

@@ -20,10 +20,11 @@ HONEYPOT = "website"  # a field people never see (templates/community/submit.htm
 @require_http_methods(["GET", "POST"])
 def submit(request):
     """GET: the form, filled in from the query (the calculator links here with its question); `?sent=N`
-    thanks for N results. POST: the paste read and checked, its rows stored for review, then 303."""
+    thanks for N results, `&flagged=M` of them far from the estimate. POST: the paste read and checked, its rows stored for review, then 303."""
     thanks = reverse("community:submit")
     if request.method == "GET":
-        return _page(request, SubmitForm(initial=request.GET.dict()), sent=request.GET.get("sent"))
+        sent, flagged = request.GET.get("sent"), request.GET.get("flagged")
+        return _page(request, SubmitForm(initial=request.GET.dict()), sent=sent, flagged=flagged)
     if not from_this_site(request):
         return HttpResponseForbidden(
             "Submissions work from this site's own pages only.\n", content_type="text/plain; charset=utf-8"
@@ -36,16 +37,24 @@ def submit(request):
     form = SubmitForm(request.POST)
     if not form.is_valid():
         return _page(request, form, status=400)
-    return HttpResponseRedirect(f"{thanks}?sent={len(form.save())}", status=303)
+    stored, flagged = len(form.save()), form.far_from_estimate
+    return HttpResponseRedirect(
+        f"{thanks}?sent={stored}" + (f"&flagged={flagged}" if flagged else ""), status=303
+    )
 
 
-def _page(request, form, *, status=200, sent=None, too_big=""):
+def _count(value: str | None) -> str | None:
+    return value if value is None or value.isdigit() else None
+
+
+def _page(request, form, *, status=200, sent=None, flagged=None, too_big=""):
     values = form.data if form.is_bound else form.initial
     chosen = values.get("gpu") or ""
     context = {
         "form": form,
         "values": values,
-        "sent": sent if sent is None or sent.isdigit() else None,
+        "sent": _count(sent),
+        "flagged": _count(flagged),
         "too_big": too_big,
         "honeypot": HONEYPOT,
         "models": LlmModel.objects.only("slug", "name"),
