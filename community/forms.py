@@ -9,6 +9,7 @@ import re
 import uuid
 
 from django import forms
+from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history
 
 from calculator import rig
@@ -34,6 +35,8 @@ BACKENDS |= {"sycl": "sycl", "cpu": "cpu", "blas": "cpu"}
 # Which backend runs each source of device lines (calculator/rig.py names them).
 DEVICE_LINE_BACKENDS = {"llama.cpp (Vulkan)": "vulkan"}
 MARKUP = re.compile(r"[<>]|://")
+# pg_advisory_xact_lock's key for storing submissions: two sends of one paste at once store it once
+STORE_LOCK = 0x5642_5355  # "VBSU"
 
 
 class SubmitForm(forms.Form):
@@ -103,13 +106,36 @@ class SubmitForm(forms.Form):
         return data
 
     def save(self) -> list[VisitorMeasurement]:
-        """Store the rows, all waiting for review, with their history."""
-        return bulk_create_with_history(self.rows, VisitorMeasurement)
+        """Store the rows not received before (`already` counts the others), all waiting for review, with
+        their history. Two queries and the inserts, under a lock: the same paste sent twice at once is
+        stored once."""
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STORE_LOCK])
+            new = self._not_received()
+            self.already = len(self.rows) - len(new)
+            return bulk_create_with_history(new, VisitorMeasurement) if new else []
 
-    @property
-    def far_from_estimate(self) -> int:
-        """How many of the rows to store are far from the engine's estimate (flagged for the reviewer)."""
-        return sum(row.far_from_estimate for row in getattr(self, "rows", []))
+    def _not_received(self) -> list[VisitorMeasurement]:
+        """The rows no earlier submission holds: the same model, format and GPUs, test, speed and line read
+        (any status: a rejected run sent again is not new either); a line repeated in the paste once."""
+        first = self.rows[0]
+        seen = set(
+            VisitorMeasurement.objects.filter(
+                llm=first.llm,
+                quantization=first.quantization,
+                gpu=first.gpu,
+                gpu_count=first.gpu_count,
+                test__in={row.test for row in self.rows},
+            ).values_list("test", "tok_s", "line")
+        )
+        new = []
+        for row in self.rows:
+            key = (row.test, row.tok_s, row.line)
+            if key not in seen:
+                seen.add(key)
+                new.append(row)
+        return new
 
     def _check_against_the_engine(self) -> None:
         """Refuse a speed the hardware cannot reach (`plausible.ceiling`); note on each row the engine's

@@ -20,11 +20,12 @@ HONEYPOT = "website"  # a field people never see (templates/community/submit.htm
 @require_http_methods(["GET", "POST"])
 def submit(request):
     """GET: the form, filled in from the query (the calculator links here with its question); `?sent=N`
-    thanks for N results, `&flagged=M` of them far from the estimate. POST: the paste read and checked, its rows stored for review, then 303."""
+    thanks for N results, `&flagged=M` of them far from the estimate, `&already=K` more received before.
+    POST: the paste read and checked, its rows not received before stored for review, then 303."""
     thanks = reverse("community:submit")
     if request.method == "GET":
-        sent, flagged = request.GET.get("sent"), request.GET.get("flagged")
-        return _page(request, SubmitForm(initial=request.GET.dict()), sent=sent, flagged=flagged)
+        counts = {name: _count(request.GET.get(name)) for name in ("sent", "flagged", "already")}
+        return _page(request, SubmitForm(initial=request.GET.dict()), **counts)
     if not from_this_site(request):
         return HttpResponseForbidden(
             "Submissions work from this site's own pages only.\n", content_type="text/plain; charset=utf-8"
@@ -37,24 +38,27 @@ def submit(request):
     form = SubmitForm(request.POST)
     if not form.is_valid():
         return _page(request, form, status=400)
-    stored, flagged = len(form.save()), form.far_from_estimate
-    return HttpResponseRedirect(
-        f"{thanks}?sent={stored}" + (f"&flagged={flagged}" if flagged else ""), status=303
-    )
+    stored = form.save()
+    flagged = sum(row.far_from_estimate for row in stored)
+    query = f"?sent={len(stored)}" + (f"&flagged={flagged}" if flagged else "")
+    query += f"&already={form.already}" if form.already else ""
+    return HttpResponseRedirect(thanks + query, status=303)
 
 
-def _count(value: str | None) -> str | None:
-    return value if value is None or value.isdigit() else None
+def _count(value: str | None) -> int | None:
+    """A count from the query string, or None for anything but a few ASCII digits."""
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 4 else None
 
 
-def _page(request, form, *, status=200, sent=None, flagged=None, too_big=""):
+def _page(request, form, *, status=200, sent=None, flagged=None, already=None, too_big=""):
     values = form.data if form.is_bound else form.initial
     chosen = values.get("gpu") or ""
     context = {
         "form": form,
         "values": values,
-        "sent": _count(sent),
-        "flagged": _count(flagged),
+        "sent": sent,
+        "flagged": flagged,
+        "already": already,
         "too_big": too_big,
         "honeypot": HONEYPOT,
         "models": LlmModel.objects.only("slug", "name"),
