@@ -94,7 +94,8 @@ def fill_question(query, repo_id: str) -> None:
     """Put the model at `repo_id` into the question: the catalog's model of that Hugging Face id, with its
     published files and without asking the Hub (a visitor typed Qwen/Qwen3-32B into "Use my own model"),
     else what the Hub answers (`model_from_hub`)."""
-    known = LlmModel.objects.filter(hf_id__iexact=repo_id.strip()).only("slug").first()
+    repo_id = byo.check_repo_id(repo_id)
+    known = LlmModel.objects.filter(hf_id__iexact=repo_id).only("slug").first()
     if known is None:
         model_from_hub(repo_id).fill(query)
         return

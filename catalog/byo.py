@@ -5,6 +5,7 @@ whatever is wrong with the input raises `ModelFileError` (a ValueError) with a m
 """
 
 import json
+import re
 from pathlib import Path
 
 import pydantic
@@ -105,9 +106,16 @@ class HubTooSlow(ModelFileError):
         )
 
 
+# A model page's address pasted for its id (a visitor review: https://huggingface.co/Qwen/Qwen3-32B was refused)
+HUB_ADDRESS = re.compile(r"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/(?P<id>[^/?#\s]+/[^/?#\s]+)")
+
+
 def check_repo_id(text: str) -> str:
-    """A Hugging Face repo id as typed, stripped; ModelFileError if it is not one (asked nowhere)."""
+    """A Hugging Face repo id as typed, stripped, or taken from its page's address (`HUB_ADDRESS`, its
+    /tree/main and the like dropped); ModelFileError if it is not one (asked nowhere)."""
     repo_id = text.strip()
+    if address := HUB_ADDRESS.match(repo_id):
+        repo_id = address["id"]
     if not HF_REPO_ID.match(repo_id):
         raise ModelFileError(
             f"“{repo_id[:100]}” is not a Hugging Face repo id: owner/name, as in Qwen/Qwen3-8B."

@@ -323,3 +323,19 @@ def test_an_unreachable_hub_is_said_in_words_not_an_errno(client, catalog, fake_
     assert response.status_code == 400
     text = response.content.decode()
     assert "Could not reach the Hugging Face Hub just now" in text and "Errno" not in text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "https://huggingface.co/Qwen/Qwen3-32B",
+        "huggingface.co/Qwen/Qwen3-32B/tree/main",
+        "https://hf.co/Qwen/Qwen3-32B?library=transformers",
+    ],
+)
+def test_a_model_pages_address_reads_as_its_id(client, catalog, fake_hub, typed):
+    """A visitor review: pasting the model page's address, the commonest thing to do, was refused."""
+    response = client.post("/own-model/", {**HARDWARE, "hf_id": typed})
+    assert response.status_code == 303
+    assert parse_qs(urlsplit(response["Location"]).query)["model"] == ["qwen3-32b"]
+    assert fake_hub.requests == []
