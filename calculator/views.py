@@ -260,13 +260,16 @@ def compare(request):
         add_errors = [e for errors in form.errors.values() for e in errors]
     else:
         add_errors = []
-    columns = []
+    columns, seen = [], set()
     for query in queries:
         form = QuestionForm(QueryDict(query))
         column = {"form": form, "query": query}
         if not form.is_valid():
             column["errors"] = image_model_error(form) or labelled_errors(form)
+        elif (canonical := Question.from_form(form).query()) in seen:
+            continue  # the same question written otherwise (its order, its defaults spelled out)
         else:
+            seen.add(canonical)
             column |= computed(form)
             column["price"] = hardware_price(form.devices)
             # the row names all the question (its users, its runtime) and the speed the page shows,

@@ -503,6 +503,7 @@ def test_compare_shows_the_same_question_once(client, catalog):
     """A visitor review: /compare/ accepted the same question twice and showed two identical columns."""
     q = "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2"
     other = "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&count=2"
-    response = client.get("/compare/", {"q": [q, "/?" + q, other, q]})
+    reordered = "gpu=geforce-rtx-3090&count=2&quant=q4_k_m&model=llama-3-1-70b-instruct&ctx=4096"
+    response = client.get("/compare/", {"q": [q, "/?" + q, other, q, reordered]})
     assert [c["query"] for c in response.context["columns"]] == [q, other]
     assert response.context["left_out"] == 0
