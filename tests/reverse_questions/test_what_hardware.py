@@ -245,6 +245,17 @@ def test_a_macs_memory_says_it_is_macos_default_gpu_share_and_links_how_to_raise
     assert "macOS" not in h100  # a card's memory is all its own
 
 
+def test_a_machine_that_runs_no_macos_says_its_gpu_share_without_naming_macos(client, catalog):
+    """A visitor review: "(macOS's default GPU share, 86% of 128.0 GiB…)" under the Ryzen AI Max+ 395 and "90%"
+    under the DGX Spark, neither of which runs macOS. Their share is the GPU's usable share of the memory."""
+    html = client.get("/what-hardware/?model=gpt-oss-120b").content.decode()
+    for slug, share in (("amd-ryzen-ai-max-395-128gb", "86%"), ("nvidia-dgx-spark-128gb", "90%")):
+        row = re.search(rf'<tr data-gpu="{slug}".*?</tr>', html, re.S).group(0)
+        memory = re.search(r'<td data-label="Memory">(.*?)</td>', row, re.S).group(1)
+        assert "macOS" not in memory and "apple-silicon-unified-memory" not in memory
+        assert f"(the GPU&#x27;s usable share of the machine&#x27;s memory, {share} of 128.0 GiB)" in memory
+
+
 def test_a_speed_asked_reads_grouped(client, catalog):
     """A visitor review: "at 100000 tok/s or more", where the site groups its numbers."""
     html = client.get("/what-hardware/?model=llama-3-1-8b-instruct&tok_s=100000").content.decode()
