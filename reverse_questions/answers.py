@@ -60,6 +60,18 @@ def _old(sets: list) -> list:
     return [s for s in sets if s.price_usd is not None and s.unit_price is not None and s.unit_price.old]
 
 
+def price_groups(sets: Sequence) -> dict[str, list]:
+    """A ranking by price in the groups the page shows under their own headings (catalog/fitting.py
+    `rankings` orders them so): today's prices, old launch prices (`_old`), no price; one definition for the
+    cheapest table and the sets with system RAM."""
+    old = {id(s) for s in _old(list(sets))}
+    return {
+        "today": [s for s in sets if s.price_usd is not None and id(s) not in old],
+        "old": [s for s in sets if id(s) in old],
+        "unpriced": [s for s in sets if s.price_usd is None],
+    }
+
+
 # macOS's default GPU share of a Mac's memory, as the engine assumes it (DeviceSpec.effective_memory_fraction)
 SHARES = {2 / 3: "⅔", 0.75: "¾"}
 
@@ -148,14 +160,12 @@ def set_rows(
                 written[id(s)] = row(s)
         return mark_safe("".join(written[id(s)] for s in sets))
 
-    old = {id(s) for s in _old(answer.cheapest)}
+    cheapest, with_ram = price_groups(answer.cheapest), price_groups(ram_sets)
     return {
         "smallest": rows(answer.smallest),
-        # the cheapest ranking in its three groups, each under its own heading: today's prices, old launch
-        # prices, no price
-        "cheapest": rows([s for s in answer.cheapest if s.price_usd is not None and id(s) not in old]),
-        "cheapest_old": rows([s for s in answer.cheapest if id(s) in old]),
-        "cheapest_unpriced": rows([s for s in answer.cheapest if s.price_usd is None]),
+        # the cheapest ranking and the sets with system RAM in their three groups, each under its own heading:
+        # today's prices, old launch prices, no price
+        **{f"cheapest_{group}": rows(sets) for group, sets in cheapest.items()},
         "fastest": rows(answer.fastest),
-        "with_ram": rows(list(ram_sets)),
+        **{f"with_ram_{group}": rows(sets) for group, sets in with_ram.items()},
     }

@@ -271,9 +271,21 @@ def test_the_folded_questions_speed_reads_grouped_as_the_verdict(client, catalog
     assert summary.endswith("· at least 100,000 tok/s")
 
 
-def used_3090_and_3060_at_launch():
-    """A used RTX 3090 seen last month at $700, and the RTX 3060's launch price of January 2021, none newer."""
-    set_prices({RTX_3090: "700"})
+def used_3090_and_3060_at_launch(*, keep: bool = False):
+    """A used RTX 3090 seen last month at $700, and the RTX 3060's launch price of January 2021, none newer;
+    `keep`: beside the test prices already set."""
+    if not keep:
+        set_prices({})
+    Price.objects.filter(gpu__slug=RTX_3090).delete()
+    Price.objects.create(
+        slug="rtx-3090-used-test",
+        gpu=Gpu.objects.get(slug=RTX_3090),
+        amount=Decimal("700"),
+        currency="USD",
+        region="US",
+        date=datetime.date(2026, 11, 1),
+        source_url=f"https://example.com/{RTX_3090}",
+    )
     gpu = Gpu.objects.get(slug="geforce-rtx-3060-12-gb")
     Price.objects.create(
         slug="rtx-3060-launch-test",
@@ -312,6 +324,17 @@ def test_the_cheapest_card_and_table_say_an_old_launch_price_is_lower(client, ca
     old = cheapest[cheapest.index("<h3>At a launch price over two years old</h3>") :]
     assert 'data-gpu="geforce-rtx-3090"' in recent and 'data-gpu="geforce-rtx-3060-12-gb"' not in recent
     assert 'data-gpu="geforce-rtx-3060-12-gb"' in old
+
+
+def test_the_sets_with_system_ram_are_grouped_by_price_as_the_cheapest_table(client, catalog):
+    """A visitor review: the system-RAM table ran "$7,500 (Jun 2026)" straight into "$329 (launch, Jan 2021, none
+    newer)" with no heading, where the cheapest table puts old launch prices under their own."""
+    html = client.get("/what-hardware/?model=deepseek-r1&tok_s=3").content.decode()
+    table = html[html.index('id="with-ram"') :]
+    today, _, old = table.partition("<h3>At a launch price over two years old</h3>")
+    assert old, "no heading over the old launch prices"
+    assert 'data-testid="with-ram-old"' in old and "none newer" not in today
+    assert ">launch, Jan 2021, none newer</a>)" in old and "<tr data-gpu=" in today
 
 
 def test_with_no_old_launch_price_the_cheapest_card_is_plainly_the_cheapest(client, catalog):
