@@ -77,16 +77,21 @@ SHARES = {2 / 3: "⅔", 0.75: "¾"}
 
 
 def gpu_share(device) -> str:
-    """After a Mac's memory, why it is less than the machine's: macOS lets the GPU wire only part of it
-    by default (a visitor review: "1× Apple M3 Ultra … 512 GB · 384.0 GiB" said nothing), with the guide
-    that says how to raise it (`iogpu.wired_limit_mb`); nothing for a device whose GPU may use it all."""
+    """After a unified-memory machine's memory, why it is less than the machine's. On a Mac, macOS lets the GPU
+    wire only part of it by default (a visitor review: "1× Apple M3 Ultra … 512 GB · 384.0 GiB" said nothing),
+    with the guide that says how to raise it (`iogpu.wired_limit_mb`); on another (a Strix Halo, a DGX Spark:
+    no macOS, a visitor review), the share the catalog's row measured the GPU may use, no guide. Nothing for a
+    device whose GPU may use it all."""
     fraction = device.effective_memory_fraction
     if fraction >= 1:
         return ""
     share = SHARES.get(fraction, f"{fraction:.0%}")
+    of = esc(format_bytes(device.memory_bytes))
+    if device.backend != "metal":
+        return f" <small>(the GPU&#x27;s usable share of the machine&#x27;s memory, {share} of {of})</small>"
     guide = esc(reverse("glossary:guide", args=["apple-silicon-unified-memory"]))
     return (
-        f" <small>(macOS&#x27;s default GPU share, {share} of {esc(format_bytes(device.memory_bytes))}: "
+        f" <small>(macOS&#x27;s default GPU share, {share} of {of}: "
         f'<a href="{guide}">it can be raised</a>)</small>'
     )
 
