@@ -3,13 +3,14 @@
 shows too). The answers themselves come from catalog/fitting.py, shared with the catalog pages."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
-from catalog.fitting import DEFAULTS, DeviceSet, HardwareAnswer
+from catalog.fitting import DEFAULTS, TOP, DeviceSet, HardwareAnswer
 from catalog.runtimes import RUNTIME_CHOICES
 from catalog.tiers import esc
 from estimator.units import format_bytes, format_rate
@@ -70,6 +71,20 @@ def price_groups(sets: Sequence) -> dict[str, list]:
         "old": [s for s in sets if id(s) in old],
         "unpriced": [s for s in sets if s.price_usd is None],
     }
+
+
+def cut(answer: HardwareAnswer, top: int = TOP) -> HardwareAnswer:
+    """The answer of every qualifying set (`what_hardware(top=None)`) as the page shows it: each ranking's first
+    `top`. Where today's prices fill the cheapest ten, the sets at an old launch price that are lower than the
+    dearest of those ten follow them, up to `top`: they rank after today's, and were left out unsaid (a visitor
+    review: qwen3-8b's cheapest card said "1× GeForce RTX 3090 … $700" while the smallest beside it was a $329
+    RTX 3060 at its 2021 launch price, and the table showed no old launch price)."""
+    groups = price_groups(answer.cheapest)
+    cheapest = answer.cheapest[:top]
+    if len(groups["today"]) >= top:
+        dearest = groups["today"][top - 1].price_usd
+        cheapest += [s for s in groups["old"] if s.price_usd < dearest][:top]
+    return replace(answer, smallest=answer.smallest[:top], cheapest=cheapest, fastest=answer.fastest[:top])
 
 
 # macOS's default GPU share of a Mac's memory, as the engine assumes it (DeviceSpec.effective_memory_fraction)

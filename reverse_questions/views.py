@@ -237,13 +237,16 @@ def what_hardware_answer(query: QueryDict) -> dict:
         data = form.cleaned_data
         model, quant = data["model"].as_spec(), data["quant"].as_spec()
         runtimes = runtime_support.backend_runtimes(data["quant"].family, tables["backends"])
-        context["answer"] = fitting.what_hardware(
-            model=model,
-            quant=quant,
-            gpus=tables["gpus"],
-            workload=fitting.question_workload(ctx=data["ctx"], batch=data["batch"]),
-            target_tok_s=data["tok_s"],
-            runtimes=runtimes,
+        context["answer"] = answers.cut(
+            fitting.what_hardware(
+                model=model,
+                quant=quant,
+                gpus=tables["gpus"],
+                workload=fitting.question_workload(ctx=data["ctx"], batch=data["batch"]),
+                target_tok_s=data["tok_s"],
+                runtimes=runtimes,
+                top=None,  # every set: the cheapest ranking's old launch prices are picked from all (`cut`)
+            )
         )
         preset = data.get("ram_preset")
         context["ram_sets"] = offload.with_ram(

@@ -326,6 +326,23 @@ def test_the_cheapest_card_and_table_say_an_old_launch_price_is_lower(client, ca
     assert 'data-gpu="geforce-rtx-3060-12-gb"' in old
 
 
+def test_an_old_launch_price_beyond_the_ten_shown_is_still_said_lower_and_listed(client, catalog):
+    """A visitor review: qwen3-8b's cheapest card said "1× GeForce RTX 3090 … $700 (used, Dec 2026)" with no word of
+    old launch prices, while the smallest card beside it was "1× GeForce RTX 3060 12 GB … $329 (launch, Jan 2021,
+    none newer)": ten sets at today's prices filled the ranking, and the old launch prices fell outside it."""
+    cards = Gpu.objects.filter(listed=True, unified_memory=False, memory_bytes__gte=16 * 2**30)
+    set_prices({g.slug: str(1000 + i) for i, g in enumerate(cards.order_by("slug")[:12])})
+    used_3090_and_3060_at_launch(keep=True)
+    html = client.get("/what-hardware/?model=qwen3-8b").content.decode()
+    card = re.search(r'<li class="tier-card"><strong>Cheapest[^<]*</strong>.*?</li>', html, re.S).group(0)
+    assert "<strong>Cheapest, old launch prices aside</strong>" in card
+    assert "Lower at a launch price over two years old: 1× GeForce RTX 3060 12 GB, $329 (Jan 2021)" in card
+    cheapest = html[html.index("<h2>Cheapest</h2>") : html.index("<h2>Fastest</h2>")]
+    today, _, old = cheapest.partition("<h3>At a launch price over two years old</h3>")
+    assert today.count("<tr data-gpu=") == 10  # today's ten, then the old launch prices lower than the tenth
+    assert 'data-gpu="geforce-rtx-3060-12-gb"' in old and ">launch, Jan 2021, none newer</a>)" in old
+
+
 def test_the_sets_with_system_ram_are_grouped_by_price_as_the_cheapest_table(client, catalog):
     """A visitor review: the system-RAM table ran "$7,500 (Jun 2026)" straight into "$329 (launch, Jan 2021, none
     newer)" with no heading, where the cheapest table puts old launch prices under their own."""
