@@ -22,15 +22,20 @@ from .offload import RamSet
 def shown(answer: HardwareAnswer | ImageHardware, ram_sets: Sequence[RamSet] = ()) -> dict:
     """What the what-hardware page shows of an answer, live or shared: the side-by-side firsts and the
     rankings' rows, and those of the sets with system RAM (reverse_questions/offload.py)."""
-    return {"answer_firsts": firsts(answer), "set_rows": set_rows(answer, ram_sets)}
+    return {"answer_firsts": firsts(answer, ram_sets), "set_rows": set_rows(answer, ram_sets)}
 
 
-def firsts(answer: HardwareAnswer | ImageHardware) -> list[tuple[str, DeviceSet | ImageSet, str]]:
+def firsts(
+    answer: HardwareAnswer | ImageHardware, ram_sets: Sequence[RamSet] = ()
+) -> list[tuple[str, DeviceSet | ImageSet, str]]:
     """The smallest, the cheapest (when priced) and the fastest set, for the side-by-side summary: (title, set,
     a note under it). The cheapest ranking puts a launch price over two years old (`PriceTag.old`) after the
     prices of today (catalog/fitting.py `rankings`): where such a price is lower, the card says so and names
-    it (a visitor review: "Cheapest 6× L40S … $45,000" above "6× Radeon PRO W7900 … $24,000")."""
+    it (a visitor review: "Cheapest 6× L40S … $45,000" above "6× Radeon PRO W7900 … $24,000"). Where a set
+    with system RAM has GPUs priced lower, the card says such sets may cost less (`_ram_note`)."""
     cheapest, note = _cheapest_card(answer.cheapest) if answer.priced else ("", "")
+    if answer.priced and (ram := _ram_note(answer.cheapest[0], ram_sets)):
+        note = f"{note}; {ram}" if note else ram
     picks = [
         ("Smallest", answer.smallest, ""),
         (cheapest, answer.cheapest if answer.priced else [], note),
@@ -53,6 +58,21 @@ def _cheapest_card(cheapest: list) -> tuple[str, str]:
         "Cheapest, old launch prices aside",
         f"Lower at a launch price over two years old: {s.count}× {s.device.name}, "
         f"${floatformat(s.price_usd, '0g')} ({seen})",
+    )
+
+
+def _ram_note(first: DeviceSet, ram_sets: Sequence[RamSet]) -> str:
+    """Under the cheapest card, the set with system RAM whose GPUs cost less than the card's set, if any: the
+    RAM has no price on the site, so the two are not ranked together, but the card must not read as the least
+    money can buy (a visitor review: gpt-oss-120b's card said "AMD Ryzen AI Max+ 395 … $1,999" above "1× GeForce
+    RTX 3060 12 GB + 64 GB … $329 + the RAM")."""
+    lower = [s for s in ram_sets if s.price_usd is not None and s.price_usd < first.price_usd]
+    if not lower:
+        return ""
+    s = min(lower, key=lambda s: (s.price_usd, s.ram_gb))
+    return (
+        f"GPU + RAM sets below may cost less (their RAM not priced): {s.count}× {s.device.name} + "
+        f"{s.ram_gb:,} GB of RAM, ${floatformat(s.price_usd, '0g')} ({s.unit_price.when}) + the RAM"
     )
 
 

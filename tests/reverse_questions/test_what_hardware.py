@@ -419,6 +419,23 @@ def test_gpt_oss_120b_runs_on_one_3090_with_64_gb_of_ram_as_the_calculator_says(
     assert "no price of RAM is published on this site" in html
 
 
+def test_the_cheapest_card_says_a_gpu_with_ram_below_may_cost_less(client, catalog):
+    """A visitor review: gpt-oss-120b's cheapest card said "AMD Ryzen AI Max+ 395 … $1,999" while the section below
+    showed "1× GeForce RTX 3060 12 GB + 64 GB … $329 + the RAM". The RAM has no price: not ranked together, but
+    the card says such sets may cost less."""
+    set_prices({RTX_3090: "700", "amd-ryzen-ai-max-395-128gb": "1999"})
+    html = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4").content.decode()
+    card = re.search(r'<li class="tier-card"><strong>Cheapest[^<]*</strong>.*?</li>', html, re.S).group(0)
+    assert "AMD Ryzen AI Max+ 395" in card and "$1,999" in card
+    assert (
+        "GPU + RAM sets below may cost less (their RAM not priced): 1× GeForce RTX 3090 + 64 GB of RAM, $700"
+        in card
+    )
+    set_prices({RTX_3090: "2500", "amd-ryzen-ai-max-395-128gb": "1999"})
+    html = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4").content.decode()
+    assert "GPU + RAM sets below may cost less" not in html
+
+
 def test_deepseek_r1_on_one_gpu_needs_hundreds_of_gb_of_ram_at_the_speed_asked(client, catalog):
     response = client.get("/what-hardware/?model=deepseek-r1&quant=q2_k&tok_s=5")
     sets = response.context["ram_sets"]
