@@ -182,7 +182,8 @@ def set_rows(
             price = "no price published"
         memory = f"{esc(format_bytes(s.memory_bytes))}{gpu_share(s.device)}"
         if isinstance(s, RamSet):
-            memory += f" <small>+ {s.ram_gb:,} GB of system RAM</small>"
+            at = f" ({esc(s.ram_read_at)})" if s.ram_read_at else ""
+            memory += f" <small>+ {s.ram_gb:,} GB of system RAM{at}</small>"
             price += " <small>+ the RAM, not priced</small>" if s.price_usd is not None else ""
         return (
             f'\n    <tr data-gpu="{esc(s.device.slug)}" data-count="{s.count}">'

@@ -268,13 +268,23 @@ def what_hardware_answer(query: QueryDict) -> dict:
 
 def ram_context(moe: bool, preset: str | None) -> dict:
     """What the what-hardware page says of its sets with system RAM, the page's and a shared answer's: whether
-    they were asked (a mixture of experts), the RAM's type and bandwidth."""
+    they were asked (a mixture of experts), the RAM's type and bandwidth, and the sizes it holds
+    (offload.offered_sizes: two channels take no more than a desktop's four slots)."""
+    most = offload.most_ram_gb(preset)
     if preset:
         row = ram_presets()[preset]
         ram = f"{row['name']}, {row['workload']['ram_bandwidth_gb_s']:g} GB/s"
+        if most is not None:
+            ram += f", up to {most:,} GB (the most its two channels take: a desktop's four slots)"
+    elif (beyond := offload.platforms().get(offload.BEYOND_DESKTOP)) is not None:
+        ram = (
+            f"dual-channel DDR5-4800, {DEFAULT_RAM_BANDWIDTH_GB_S:g} GB/s, the calculator's default, up to "
+            f"{most:,} GB (the most a desktop's four slots take); more at {beyond['name']}, "
+            f"{beyond['workload']['ram_bandwidth_gb_s']:g} GB/s (a workstation's), as each row says"
+        )
     else:
-        ram = f"dual-channel DDR5-4800, {DEFAULT_RAM_BANDWIDTH_GB_S:g} GB/s, the calculator's default"
-    return {"ram_asked": moe, "ram_words": ram, "ram_sizes": offload.RAM_SIZES_GB}
+        ram = f"dual-channel DDR5-4800, {DEFAULT_RAM_BANDWIDTH_GB_S:g} GB/s, the calculator's default, up to {most:,} GB"
+    return {"ram_asked": moe, "ram_words": ram, "ram_sizes": offload.offered_sizes(preset)}
 
 
 def _image_hardware(form: WhatHardwareForm, tables: dict) -> dict:

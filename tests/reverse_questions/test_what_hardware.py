@@ -136,8 +136,9 @@ def test_what_hardware_answers_at_the_models_own_format_when_none_is_asked(clien
 def test_what_hardware_query_count_is_bounded(client, catalog, django_assert_max_num_queries):
     # 1: every LLM (picker and lookup); 2: every format (picker and lookup); 3: the listed GPUs; 4: every
     # image and video model (picker and lookup); 5: the runtime table; 6: the RAM presets (the RAM type's
-    # picker and the offload's bandwidth); each cached until the catalog changes
-    with django_assert_max_num_queries(6):
+    # picker and the offload's bandwidth); 7: their channels and memory types (the most RAM a type takes:
+    # offload.platforms); each cached until the catalog changes
+    with django_assert_max_num_queries(7):
         response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&tok_s=20")
     assert response.context["answer"].found > 0
 
@@ -443,6 +444,35 @@ def test_deepseek_r1_on_one_gpu_needs_hundreds_of_gb_of_ram_at_the_speed_asked(c
     assert all(s.plan.strategy not in ("single", "layer_split") for s in sets)
     ones = [s for s in sets if s.count == 1 and s.device.memory_bytes <= 48 * 2**30]
     assert ones and all(s.ram_gb >= 192 for s in ones)  # about 225 GiB of Q2_K weights and cache
+
+
+def test_more_ram_than_a_desktop_takes_is_read_at_a_workstations_channels(client, catalog):
+    """A visitor review: "1× GeForce RTX 3090 — 24.0 GiB + 384 GB of system RAM — 3.98 tok/s", read at dual-channel
+    DDR5-4800: two channels take 256 GB at most (four 64 GB DIMMs), so that machine does not exist; one with 384 GB
+    is a workstation of more channels, faster. With no RAM type asked, a size above 256 GB is read at four channels
+    of DDR5-4800, said in its row and carried into its Details link."""
+    response = client.get("/what-hardware/?model=deepseek-r1&tok_s=3")
+    html = response.content.decode()
+    s = next(s for s in response.context["ram_sets"] if s.device.slug == RTX_3090)
+    assert s.ram_gb > 256 and s.ram_read_at == "DDR5-4800, 4 channels"
+    assert s.permalink.endswith(f"&ram_gb={s.ram_gb}&ram_preset=ddr5-4800-4ch")
+    assert f"+ {s.ram_gb} GB of system RAM (DDR5-4800, 4 channels)</small>" in ram_row(html, RTX_3090)
+    estimate, canonical = calculator_answer(s.permalink)
+    assert canonical == s.permalink
+    assert estimate.recommended_plan.decode_tok_s == pytest.approx(s.plan.decode_tok_s)
+    small = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4").context["ram_sets"]
+    assert all(r.ram_gb <= 256 and r.ram_read_at == "" and "ram_preset" not in r.permalink for r in small)
+
+
+def test_a_dual_channel_ram_type_is_offered_no_more_than_it_holds(client, catalog):
+    response = client.get("/what-hardware/?model=deepseek-r1&tok_s=3&ram_preset=ddr5-4800-2ch")
+    assert response.context["ram_sets"] and all(s.ram_gb <= 256 for s in response.context["ram_sets"])
+    assert response.context["ram_sizes"][-1] == 256
+    ddr4 = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4&ram_preset=ddr4-3200-2ch")
+    assert ddr4.context["ram_sizes"][-1] == 128
+    server = client.get("/what-hardware/?model=deepseek-r1&tok_s=3&ram_preset=ddr5-4800-12ch")
+    assert server.context["ram_sizes"][-1] == 1024
+    assert any(s.ram_gb > 256 and s.ram_read_at == "" for s in server.context["ram_sets"])
 
 
 def test_the_ram_type_asked_reads_the_offload_and_follows_into_the_permalinks(client, catalog):
