@@ -339,17 +339,21 @@ def _added(data: QueryDict, last: str) -> QuestionForm:
 
 
 def hardware_price(devices: list[Gpu]) -> dict | None:
-    """What the devices cost at their newest published prices (USD), with the oldest and newest dates among
-    them (one price of Dec 2026 was "prices of Dec 2026 or later"); None when any has no published price."""
-    prefetch_related_objects(list({gpu.pk: gpu for gpu in devices}.values()), "prices")  # one query
+    """What the devices cost at their newest published prices (USD), and each kind's price as the pages word
+    it (PriceTag.when: "used, Dec 2026", "launch, Jan 2021, none newer"; a second review: compare said "price
+    of" for a launch price and a used one alike); None when any has no published price."""
+    kinds = list({gpu.pk: gpu for gpu in devices}.values())
+    prefetch_related_objects(kinds, "prices")  # one query
     prices = [gpu.current_price() for gpu in devices]
     if not prices or any(p is None for p in prices):
         return None
-    dates = [p.date for p in prices if p.date]
+    tags = {gpu.name: gpu.current_price().tag.when for gpu in kinds}
     return {
         "amount": sum(p.amount for p in prices),
-        "date": min(dates) if dates else None,
-        "newest": max(dates) if dates else None,
+        # one kind, or kinds priced alike: its words alone; else each kind's
+        "when": next(iter(tags.values()))
+        if len(set(tags.values())) == 1
+        else "; ".join(f"{n}: {w}" for n, w in tags.items()),
         "sources": {p.source_url for p in prices},
     }
 

@@ -228,22 +228,23 @@ def test_compare_names_the_system_ram_and_the_machines_an_answer_depends_on(clie
     assert "· 2 GPUs over 2 machines (1× GeForce RTX 4090 each) · 4,096 tokens ·" in html
 
 
-def test_compare_dates_a_set_by_its_prices_months_not_or_later(client, catalog):
-    """A visitor review: one price of this month read "(prices of Dec 2026 or later)"."""
+def test_compare_words_a_sets_price_as_the_other_pages_do(client, catalog):
+    """A visitor review: one price of this month read "(prices of Dec 2026 or later)"; a second: compare said
+    "price of" for a launch price and a used one alike, where what-hardware says which."""
     from catalog.models import Gpu
 
     one = "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2"
     mixed = one + "&gpu=geforce-rtx-4090&count=1"
     html = client.get("/compare/", {"q": [one, mixed]}).content.decode()
     assert "or later)" not in html
-    month = Gpu.objects.get(slug="geforce-rtx-3090").current_price().date.strftime("%b %Y")
-    assert f"<small>(price of {month})</small>" in html
-    other = Gpu.objects.get(slug="geforce-rtx-4090").current_price().date.strftime("%b %Y")
-    if other != month:
-        first, last = sorted(
-            [month, other], key=lambda m: (m[-4:], "JanFebMarAprMayJunJulAugSepOctNovDec".index(m[:3]))
-        )
-        assert f"<small>(prices of {first} to {last})</small>" in html
+    words = {
+        slug: Gpu.objects.get(slug=slug).current_price().tag.when
+        for slug in ("geforce-rtx-3090", "geforce-rtx-4090")
+    }
+    assert f"<small>({words['geforce-rtx-3090']})</small>" in html
+    if words["geforce-rtx-3090"] != words["geforce-rtx-4090"]:
+        both = f"GeForce RTX 3090: {words['geforce-rtx-3090']}; GeForce RTX 4090: {words['geforce-rtx-4090']}"
+        assert f"<small>({both})</small>" in html
 
 
 @pytest.mark.parametrize(
