@@ -47,6 +47,7 @@ def save(context: dict) -> Snapshot:
         "devices": [d.as_spec().model_dump(mode="json") for d in form.devices],
         "hardware": device_summary(form.devices),
         "model_name": form.cleaned_data["model"].name,
+        "quant_name": form.cleaned_data["quant"].name,  # the format answered in, asked or the usual one
         # the headline as it read, for the day the catalog no longer reads the question (the verdict alone:
         # the page's suggestions would ask the engine again)
         "verdict": verdict(result, form, smaller_formats(form)).text,

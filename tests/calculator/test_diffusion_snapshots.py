@@ -36,7 +36,8 @@ def test_an_image_answer_is_shared_from_its_page_and_keeps_its_numbers(client, c
     snapshot = Snapshot.objects.get(id=response["Location"].removeprefix("/r/"))
     assert snapshot.kind == "diffusion"
     before = shown(client, snapshot)
-    assert 'data-testid="same"' in before and "FLUX.1 [dev] on 1× GeForce RTX 4090" in before
+    # titled with the format answered in, as an LLM's snapshot is (a second review: FLUX's had none)
+    assert 'data-testid="same"' in before and "FLUX.1 [dev] at BF16 on 1× GeForce RTX 4090" in before
     assert time_shown(before) == time_shown(page) and "Share a snapshot" not in before
 
     Gpu.objects.filter(slug="geforce-rtx-4090").update(fp16_tflops=20)
