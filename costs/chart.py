@@ -90,7 +90,10 @@ def cost_chart(
         for label, css, values in curves
     ]
     x_ticks = [Tick(xy(x, 0)[0], tokens_text(x)) for x in (0, x_max / 2, x_max)]
-    y_ticks = [Tick(xy(0, y)[1], usd_text(y)) for y in (0, y_max / 2, y_max)]
+    # one precision on the axis: whole dollars where its top has no cents (a review: "$0.00 / $50.00 / $100")
+    y_ticks = [
+        Tick(xy(0, y)[1], f"${y:,.0f}" if y_max >= 100 else usd_text(y)) for y in (0, y_max / 2, y_max)
+    ]
     marker = None
     if own is not None and break_even and break_even <= x_max:
         marker = xy(break_even, own.usd_per_day(break_even))
