@@ -89,11 +89,13 @@ def _one_pipeline_plans(
                 DiffusionPlan(
                     strategy="component_offload",
                     devices=(on_gpu(main, [den], w, activations=act), in_system_ram(others, w)),
+                    # as the commands run it (diffusers' enable_model_cpu_offload, ComfyUI's loader): each
+                    # component moved to the GPU while it runs, not run on the CPU (a review: the warning said CPU)
                     notes=(
-                        "Text encoders run on the CPU (or are moved to the GPU only while they run); "
+                        "The text encoders and the VAE stay in system RAM and are moved to the GPU while they run; "
                         "the VAE decodes at the end.",
                     ),
-                    warnings=("Encoding the prompt on the CPU adds seconds per new prompt.",),
+                    warnings=("Each new prompt copies the text encoders to the GPU again: seconds more.",),
                 )
             )
         found.append(_sequential(model, main, w, act))
