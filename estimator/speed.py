@@ -894,20 +894,8 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
     FLOPs, plus the fixed costs; under MLX at least the host's time to build the step
     (`fixed_costs.mlx_host_seconds`); on llama.cpp's CUDA builds of May 2024 and before, the soft maximum of the
     GPU's time and the host's (`fixed_costs.cuda_host_seconds`, bench rows only)."""
+    w = _weight_parts(stage, batch)
     bw = stage.bandwidth_gb_s * 1e9
-    routed = routed_read_bytes(stage, batch)
-    unpack = unpack_seconds(stage, batch)
-    reads = (stage.dense_bytes + routed) / (
-        bw * stage.bandwidth_efficiency * matvec_share(stage, batch)
-    ) + unpack
-    # the kernels' instructions where they outlast the reads: Intel's loads and Pascal's loop beside the unpacking,
-    # Vulkan's float mat-vec, whose instructions count the unpacking, instead of it
-    issue = max(intel_load_seconds(stage, batch), matvec_issue_seconds(stage, batch)) + unpack
-    if dmmv := dmmv_seconds(
-        stage, batch
-    ):  # the soft maximum of the reads and the float mat-vec's instructions
-        dmmv = (reads**DMMV_OVERLAP_EXPONENT + dmmv**DMMV_OVERLAP_EXPONENT) ** (1 / DMMV_OVERLAP_EXPONENT)
-    weights = max(reads, issue, dmmv)
     kv_bytes = stage.kv_read_bytes(depth)
     kv = (
         batch
@@ -924,12 +912,56 @@ def decode_step_parts(stage: Stage, batch: int, depth: int) -> StepParts:
         # the recurrent state's read stays a read; the tile kernel's arithmetic bounds the cache's cells
         state = kv * 2 * stage.state_bytes / kv_bytes if stage.state_bytes else 0.0
         kv = max(kv, state + tile)
-    flops_s = compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage)) or 0.0
     return StepParts(
-        reads_s=weights + kv + router_seconds(stage) + q6k_dmmv_seconds(stage, batch),
+        reads_s=w.weights_s + kv + w.router_s + w.q6k_s,
         kv_s=kv,
-        kernel_s=weights - reads,
-        flops_s=flops_s,
+        kernel_s=w.weights_s - w.reads_s,
+        flops_s=w.flops_s,
+        fixed_s=w.fixed_s,
+        host_s=w.host_s,
+        cuda_host_s=w.cuda_host_s,
+    )
+
+
+class WeightParts(NamedTuple):
+    """What of a decode step (`decode_step_parts`) does not depend on the tokens cached, in seconds."""
+
+    weights_s: (
+        float  # the weights' time: their reads, or their kernels' instructions where those outlast them
+    )
+    reads_s: float  # the weights' reads, with their unpacking
+    router_s: float  # `router_seconds`
+    q6k_s: float  # `q6k_dmmv_seconds`
+    flops_s: float
+    fixed_s: float  # `fixed_costs.fixed_seconds` + `fixed_costs.submit_seconds`
+    host_s: float  # `fixed_costs.mlx_host_seconds`
+    cuda_host_s: float  # `fixed_costs.cuda_host_seconds`
+
+
+@once_per_stage
+def _weight_parts(stage: Stage, batch: int) -> WeightParts:
+    """`decode_step_parts` but for the KV cache: a stage's step at one batch and many depths (a chart over
+    contexts, a plan's step at the prompt and at full context) reads the same weights."""
+    bw = stage.bandwidth_gb_s * 1e9
+    routed = routed_read_bytes(stage, batch)
+    unpack = unpack_seconds(stage, batch)
+    reads = (stage.dense_bytes + routed) / (
+        bw * stage.bandwidth_efficiency * matvec_share(stage, batch)
+    ) + unpack
+    # the kernels' instructions where they outlast the reads: Intel's loads and Pascal's loop beside the unpacking,
+    # Vulkan's float mat-vec, whose instructions count the unpacking, instead of it
+    issue = max(intel_load_seconds(stage, batch), matvec_issue_seconds(stage, batch)) + unpack
+    if dmmv := dmmv_seconds(
+        stage, batch
+    ):  # the soft maximum of the reads and the float mat-vec's instructions
+        dmmv = (reads**DMMV_OVERLAP_EXPONENT + dmmv**DMMV_OVERLAP_EXPONENT) ** (1 / DMMV_OVERLAP_EXPONENT)
+    return WeightParts(
+        weights_s=max(reads, issue, dmmv),
+        reads_s=reads,
+        router_s=router_seconds(stage),
+        q6k_s=q6k_dmmv_seconds(stage, batch),
+        flops_s=compute_seconds(2 * stage.active_params * batch, stage.tflops, prefill_efficiency(stage))
+        or 0.0,
         fixed_s=fixed_costs.fixed_seconds(stage) + fixed_costs.submit_seconds(stage),
         host_s=fixed_costs.mlx_host_seconds(stage),
         cuda_host_s=fixed_costs.cuda_host_seconds(stage),
