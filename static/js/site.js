@@ -72,7 +72,7 @@ document.addEventListener("click", async (e) => {
 document.addEventListener("htmx:afterSwap", (event) => {
   const pin = document.getElementById("verdict-pin");
   if (pin) pin.hidden = true;
-  const verdict = event.detail.target.id === "result" && document.querySelector("#result .first .verdict");
+  const verdict = event.detail.target?.id === "result" && document.querySelector("#result .first .verdict");
   if (!verdict || !window.matchMedia("(max-width: 63.99rem)").matches) return;
   if (verdict.getBoundingClientRect().top < window.innerHeight) return;
   const link = pin || document.body.appendChild(Object.assign(document.createElement("a"), { id: "verdict-pin", href: "#result" }));
