@@ -23,7 +23,7 @@ from estimator.estimate import best_plan
 from estimator.ranking import plan_fits
 from estimator.units import GIB
 
-from .price_tag import PriceTag
+from .price_tag import PriceTag, price_rank
 from .runtimes import BY_SLUG, ENGINE_RUNTIME
 
 # The question's inputs a visitor left out: the calculator page, the catalog pages, the admin preview
@@ -604,12 +604,7 @@ def rankings(sets: Sequence[S], *, pace: Callable[[S], float], top: int | None =
     # came first, before a used RTX 3090 at $700 seen this month and 56% faster)
     cheapest = sorted(
         sets,
-        key=lambda s: (
-            s.price_usd is None,
-            s.unit_price is not None and s.unit_price.old,
-            s.price_usd or 0,
-            *size(s),
-        ),
+        key=lambda s: (*price_rank(s.unit_price), s.price_usd or 0, *size(s)),
     )
     fastest = sorted(sets, key=lambda s: (pace(s), *size(s)))
     return {

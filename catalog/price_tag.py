@@ -57,3 +57,10 @@ class PriceTag:
         if self.old:
             words.append("none newer")
         return ", ".join(words)
+
+
+def price_rank(tag: PriceTag | None) -> tuple[bool, bool]:
+    """Where a price ranks before its amount is compared: today's prices, then old launch prices
+    (`PriceTag.old`), then no price at all. Every ranking by price reads it: the catalog's sets, the buyer's
+    pages, what-hardware's sets with system RAM."""
+    return (tag is None, tag is not None and tag.old)

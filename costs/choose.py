@@ -27,7 +27,7 @@ from calculator.forms import (
 from catalog import cache, fitting, slugs
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 from catalog.pages import CTX, unknown_words
-from catalog.price_tag import OLD_LAUNCH_DAYS, PriceTag
+from catalog.price_tag import OLD_LAUNCH_DAYS, PriceTag, price_rank
 from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
 
 # Size class -> (title, fewest and most parameters in billions): the class is sized for its largest
@@ -219,12 +219,6 @@ def priced(sets: list[Choice], prices: dict[str, dict[str, PriceTag]]) -> list[C
 # ("What hardware runs it?"), whose rule sits inside its sort key; a visitor review found 2× RTX 3060 at
 # their $658 launch price of 2021 first here, and an RTX A6000's $4,700 of 2020 in the image guide.
 OLD_PRICE_YEARS = OLD_LAUNCH_DAYS // 365  # said on the pages that rank by it
-
-
-def price_rank(tag: PriceTag | None) -> tuple[bool, bool]:
-    """Where a price ranks before its amount is compared: today's prices, then old launch prices
-    (`PriceTag.old`), then no price at all."""
-    return (tag is None, tag is not None and tag.old)
 
 
 def current_price(tags: dict[str, PriceTag]) -> PriceTag | None:

@@ -11,10 +11,10 @@ from calculator.diffusion_answer import spec_of
 from catalog import cache, fitting
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
 from catalog.pages import CTX
-from catalog.price_tag import PriceTag
+from catalog.price_tag import PriceTag, price_rank
 from estimator import DiffusionWorkload, estimate_diffusion
 
-from .choose import choose_answer, current_price, newest_prices, old_prices, price_rank
+from .choose import choose_answer, current_price, newest_prices, old_prices
 
 MAC_MODELS = [
     ("8B", "llama-3-1-8b-instruct"),

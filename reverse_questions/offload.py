@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from catalog import cache, fitting
 from catalog.fitting import DEFAULTS, DeviceSet, holds, least_bytes_needed, recommended, user_tok_s
 from catalog.models import RamPreset
-from catalog.price_tag import PriceTag
+from catalog.price_tag import PriceTag, price_rank
 from estimator import DeviceSpec, ModelSpec, QuantSpec
 from estimator.strategies import GPU_ONLY
 from estimator.units import GIB
@@ -138,11 +138,8 @@ def with_ram(
 
 
 def _price_key(price: PriceTag | None, count: int = 1) -> tuple:
-    """How the cheapest ranking orders prices (catalog.fitting.rankings): an old launch price after today's,
-    none last."""
-    if price is None:
-        return (True, False, 0)
-    return (False, price.old, price.amount_usd * count)
+    """How the cheapest ranking orders `count` cards at `price` (`price_rank`, then the amount)."""
+    return (*price_rank(price), price.amount_usd * count if price is not None else 0)
 
 
 def platforms() -> dict[str, dict]:

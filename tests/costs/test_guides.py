@@ -141,7 +141,7 @@ def test_a_used_price_of_today_stands_for_a_card_whose_new_price_is_an_old_launc
 
 @pytest.mark.parametrize("slug", list(GUIDES))
 def test_every_guide_ranks_old_launch_prices_after_todays(client, costs, slug):
-    """One rule on every guide, as on /choose/ (costs.choose.price_rank): in each table ranked by price, no
+    """One rule on every guide, as on /choose/ (catalog.price_tag.price_rank): in each table ranked by price, no
     price of today after an old launch price."""
     context = client.get(f"/buyers-guides/{slug}/").context
     if "answer" in context:  # a "Choose my GPU" question
