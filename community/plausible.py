@@ -48,12 +48,11 @@ def ceiling(row: VisitorMeasurement) -> Ceiling | None:
         model, quant = row.llm.as_spec(), row.quantization.as_spec()
     except (ValidationError, ValueError, KeyError):
         return None
-    classes = memory.tensor_classes(model)
     if row.metric == Measurement.Metric.DECODE:
-        bandwidth = (row.gpu.bandwidth_gb_s or 0) * 1e9 * row.gpu_count
+        rate = (row.gpu.bandwidth_gb_s or 0) * 1e9 * row.gpu_count
         per_token = bytes_per_token(model, quant)
-        rate = bandwidth
     else:
+        classes = memory.tensor_classes(model)
         rates = [row.gpu.fp16_tflops, row.gpu.bf16_tflops, row.gpu.fp32_tflops, row.gpu.fp8_tflops]
         best = max((r or 0) for r in rates) * INT8_OVER_FP16
         rate = max(best, row.gpu.int8_tops or 0) * 1e12 * row.gpu_count
