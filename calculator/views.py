@@ -64,9 +64,9 @@ def _page(request, form: QuestionForm, *, status: int = 200, config_error: str =
         if partial
         else {"form": form, **form_pickers(form)}
     )
-    if form.is_valid():
+    if form.is_valid() and not config_error:
         context |= computed(form)
-    if config_error:  # shown next to the field, while the rest of the question is still answered
+    if config_error:  # next to the field, every input kept; no answer, which would be the previous model's
         form.add_error("config", config_error)
     if form.errors:
         context["problems"] = problems(form)

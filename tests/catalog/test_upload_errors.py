@@ -80,5 +80,6 @@ def test_the_page_says_it_next_to_the_field_with_a_400(client, catalog):
         "cat.png is an image, not a config.json or GGUF file."
     ]
     assert "cat.png is an image, not a config.json or GGUF file." in response.content.decode()
+    assert "verdict" not in response.context  # no answer: it would be the previous model's, under the message
     empty = client.post("/own-model/", {**question, "file": SimpleUploadedFile("x.gguf", b"")})
     assert empty.status_code == 400 and "x.gguf is empty" in empty.content.decode()
