@@ -104,6 +104,11 @@ def whole_number(label: str, most: int, least: int = 1, help_text: str = "") -> 
     )
 
 
+def _plain(text: str) -> str:
+    """A name as typed in any case and punctuation: "llama.cpp", "Llama-CPP" → "llamacpp"."""
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
 def _listed(names: list[str]) -> str:
     return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
 
@@ -330,6 +335,8 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         for name, default in DEFAULTS.items():
             if data.get(name) in (None, "") and name not in self.errors:
                 data[name] = default
+        self.name_for_label("runtime", RUNTIME_CHOICES)
+        self.name_for_label("backend", BACKEND_CHOICES)
         if "runtime" in self.errors and self.data.get("runtime") not in dict(RUNTIME_CHOICES):
             self.fixes.append(("runtime", {"runtime": ""}))  # the usual runtime for the devices
         if not self.errors.keys() & {"gpu", "count", "hosts"}:
@@ -419,6 +426,19 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
                 f"llama.cpp keeps a {data['kv']} KV cache only with flash attention on: it stops at load.",
             )
             self.fixes += [("fa", {"fa": ""}), ("fa", {"kv": ""})]
+
+    def name_for_label(self, field: str, choices: list[tuple[str, str]]) -> None:
+        """A choice written as its label (`runtime=llama.cpp`, `backend=Vulkan`, as the page shows them)
+        is refused with the value the URL takes, and that value is a fix."""
+        written = self.data.get(field) or ""
+        if field not in self.errors or written in dict(choices):
+            return
+        value, label = next(((v, n) for v, n in choices if _plain(n) == _plain(written) != ""), (None, ""))
+        if value is not None:
+            self.errors[field] = self.error_class(
+                [f"Write {field}={value} for {label}: “{written}” is its name."]
+            )
+            self.fixes.append((field, {field: value}))
 
     def backend_fits(self, data: dict) -> None:
         """A backend asked for is one every device has a build of (Gpu.backend_choices): ROCm on an RTX 4090,

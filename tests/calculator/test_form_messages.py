@@ -1,6 +1,7 @@
 """An invalid question's messages in the calculator's words, not Django's stock ones."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -38,6 +39,28 @@ def test_an_unknown_runtime_names_the_ones_offered_with_a_fix(client, catalog):
     fix = re.search(r'<a class="fix" href="([^"]+)"[^>]*>([^<]+)</a>', html)
     assert fix.group(2) == "Use llama.cpp with Q4_K_M"
     assert "Yes" in client.get(fix.group(1).replace("&amp;", "&")).context["verdict"].text
+
+
+@pytest.mark.parametrize(
+    ("field", "written", "value"),
+    [
+        ("runtime", "llama.cpp", "llama-cpp"),
+        ("runtime", "LM Studio", "lm-studio"),
+        ("backend", "Vulkan", "vulkan"),
+    ],
+)
+def test_a_choice_written_as_its_name_says_the_value_and_links_it(client, catalog, field, written, value):
+    """`runtime=llama.cpp` read "This calculator does not model “llama.cpp”: pick llama.cpp, ...": the
+    name the page shows is not the value a link takes."""
+    api = client.get(
+        "/api/v1/estimate", {"model": "llama-3-1-8b-instruct", "gpu": "geforce-rtx-3090", field: written}
+    )
+    assert api.status_code == 400
+    assert api.json()["errors"][field] == [f"Write {field}={value} for {written}: “{written}” is its name."]
+    page = client.get(f"{EIGHT_B}&{urlencode({field: written})}")
+    (problem,) = page.context["problems"]
+    fixed = client.get(problem["fixes"][0]["url"]).context["form"]
+    assert fixed.is_valid() and fixed.cleaned_data[field] == value
 
 
 def test_compare_names_an_invalid_columns_fields_by_their_labels(client, catalog):
