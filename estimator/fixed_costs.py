@@ -262,6 +262,20 @@ HANDOFF_SECONDS = {
 }
 HANDOFF_DEFAULT_SECONDS = 110e-6
 
+# llama.cpp's RPC backend (`rpc-server` on each other machine, `--rpc` on the first): each remote server's share of
+# a step is one blocking request, its graph sent (a 296-byte descriptor for every node and weight it reads, ggml-rpc's
+# rpc_tensor), computed there and its result read back. Measured per machine added, beyond the hidden state's trip:
+# lhl's four Framework Desktops (Strix Halo, llama.cpp 9515c613 (b6097), Vulkan, rpc-server -c, August 2025;
+# github.com/lhl/strix-halo-testing/blob/1ea3eaa90a4d6bb589e8a652fb8b2d110e7a8b4b/rpc-test/README.md): gpt-oss-120b
+# tg128 33.50, 28.87, 23.02, 21.61 tok/s on 1-4 machines, +4.8, +6.8 and +5.5 ms a step per machine added, and
+# gpt-oss-20b 47 on one, 27.95 on four, +4.8 ms: the same with 18 layers on a remote as with 6, a cost per request,
+# not per layer. The engine's network hop (a 300 µs round trip and the ~0.1 ms hand-off) explained ~0.7 ms of each;
+# this is the rest, 4.75 ms in the mean over the nine machines added. Checked on rows not fitted: two Strix Halos on
+# 25 GbE (ROCm, Qwen3-Coder-Next 80B Q8_K_XL, PR 20590, March 2026) 30.19 tok/s measured, 30.4 estimated (35.5 without
+# it); two DGX Sparks on their 200G port (CUDA, Qwen3-VL-235B-A22B Q4_K_M, PR 15405, November 2025) 12.98 measured,
+# 13.7 estimated (14.6 without).
+RPC_REMOTE_STEP_SECONDS = 4.7e-3
+
 
 # Intel's Vulkan MoE layers on Linux's Mesa driver (ANV) cost 0.1-0.5 ms each beyond the reads on Xe2; on Intel's
 # Windows driver next to nothing. kyuz0's Arc Pro B70 (Mesa, build 9039, May 2026) decodes every MoE at 37.7-44.6

@@ -467,9 +467,9 @@ def rpc_cluster(
         )
         for i in range(len(host_of) - 1)
     ]
-    # every remote device costs one RPC round trip per step (graph_compute is a blocking call)
+    # every remote device costs one RPC request per step (graph_compute is a blocking call)
     remote = sum(1 for h in host_of if h != 0)
-    hops += [net] * remote
+    hops += [net._replace(handoff_s=fixed_costs.RPC_REMOTE_STEP_SECONDS)] * remote
     timing = sequential_timing(
         stages, workload, hops, model.hidden_size, speed_class="multi_gpu", pipelined=True
     )
