@@ -1,11 +1,13 @@
 """/api/v1/estimate: the calculator for scripts. 200 with the estimate, 400 with errors, never a 500."""
 
+from urllib.parse import parse_qs
+
 from django.http import JsonResponse
 
 from catalog.measurements import Neighbour
 from config import http_cache
 from config.api import api_view
-from estimator import Estimate, Plan
+from estimator import Estimate, Plan, Suggestion
 
 from . import diffusion_views, present
 from .diffusion_answer import DiffusionForm
@@ -44,12 +46,10 @@ def estimate(request):
     # why the chosen runtime has no command (a consistency review: the API said commands {} and nothing more)
     missing = question.missing_weights
     no_weights = {"missing_weights": present.reason(missing) if missing else None}
-    return JsonResponse(
-        estimate_json(result, permalink=question.permalink()) | {"measured": measured} | no_weights
-    )
+    return JsonResponse(estimate_json(result, question) | {"measured": measured} | no_weights)
 
 
-def estimate_json(result: Estimate, *, permalink: str) -> dict:
+def estimate_json(result: Estimate, question: Question) -> dict:
     """The engine's Estimate as JSON, with the derived values (fits, totals, free bytes) spelled out."""
     return {
         "engine_version": result.engine_version,
@@ -58,13 +58,29 @@ def estimate_json(result: Estimate, *, permalink: str) -> dict:
         "fits": result.fits,
         "recommended": result.recommended,
         "reason": present.reason(result.reason),
-        "permalink": permalink,
+        "permalink": question.permalink(),
         "memory": {**result.memory.model_dump(), "total_bytes": result.memory.total_bytes},
         "plans": [plan_json(plan) for plan in result.plans],
         "unavailable": present.unavailable(result.unavailable),
-        "suggestions": [present.suggestion_json(s) for s in result.suggestions],
+        "suggestions": [suggestion_json(question, s) for s in result.suggestions],
         "context_tokens_allocated": result.context_tokens_allocated,
         "explanations": {key: e.model_dump() for key, e in result.explanations.items()},
+    }
+
+
+def suggestion_json(question: Question, found: Suggestion) -> dict:
+    """A suggestion as the API gives it: its `changes` in the API's own parameters, as its query differs
+    from the question's (the engine's "3 of the largest GPU" is `count`, and `gpu` where the rig was
+    mixed; a choice back to its default is ""), and the page answering it."""
+    before, after = (parse_qs(question.query(**changes)) for changes in ({}, found.changes))
+    changes = {key: values[0] for key, values in after.items() if before.get(key) != values}
+    changes |= dict.fromkeys(before.keys() - after.keys(), "")
+    return {
+        "kind": found.kind,
+        "text": present.suggestion(found),
+        "changes": changes,
+        "fits": found.fits,
+        "permalink": question.permalink(**found.changes),
     }
 
 

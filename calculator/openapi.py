@@ -237,7 +237,11 @@ def engine_schemas() -> dict[str, dict]:
             {"title": "Text", "type": "string"} if key == "reason" else value
         )
         for key, value in schemas["Suggestion"]["properties"].items()
-    }
+    } | {"permalink": {"type": "string", "description": "the page answering the suggested question"}}
+    schemas["Suggestion"]["properties"]["changes"]["description"] = (
+        'this endpoint\'s query parameters to change, e.g. {"quant": "q4_k_m"} or {"count": 3}; "" '
+        "puts a parameter back to its default"
+    )
     schemas.pop("Reason")
     measurement = {
         "type": "object",

@@ -70,11 +70,6 @@ def suggestion(found: Suggestion) -> str:
     return reason(found.reason)
 
 
-def suggestion_json(found: Suggestion) -> dict:
-    """A suggestion as the API gives it: its kind, its sentence, the query changes, whether it fits."""
-    return {"kind": found.kind, "text": suggestion(found), "changes": found.changes, "fits": found.fits}
-
-
 @dataclass(frozen=True)
 class Verdict:
     fits: bool

@@ -222,3 +222,34 @@ def test_the_api_says_why_the_chosen_runtime_has_no_command(client, catalog):
         "/api/v1/estimate?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090"
     ).json()
     assert usual["missing_weights"] is None and usual["plans"][0]["commands"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        {
+            "model": "llama-3-3-70b-instruct",
+            "quant": "q4_k_m",
+            "gpu": "geforce-rtx-3090",
+            "count": "2",
+            "ctx": "32768",
+        },
+        {
+            "model": "llama-3-3-70b-instruct",
+            "gpu": ["geforce-rtx-3090", "geforce-rtx-4060-ti-16-gb"],
+            "ctx": "8192",
+        },
+        {"model": "llama-3-1-8b-instruct", "quant": "q8_0", "gpu": "geforce-rtx-3060-12-gb", "kv": "q8_0"},
+    ],
+)
+def test_every_suggestion_sent_back_is_the_question_it_names(client, catalog, question):
+    """A review: `changes` read {"gpu_count": 3}, which the API refuses ("Unknown parameter."): the
+    engine's words, not the API's. Each suggestion's changes, applied to the query, answer 200, and
+    its permalink asks the same question."""
+    answer = client.get("/api/v1/estimate", question).json()
+    assert answer["suggestions"]
+    for found in answer["suggestions"]:
+        asked = {**question, **found["changes"]}
+        followed = client.get("/api/v1/estimate", {k: v for k, v in asked.items() if v != ""})
+        assert followed.status_code == 200, (found, followed.json())
+        assert followed.json()["permalink"] == found["permalink"]
