@@ -211,8 +211,10 @@ def _offloaded(v: Values) -> str:
 
 
 def _counts(v: Values) -> str:
-    """Layers per device: "40 + 41"."""
-    return " + ".join(map(str, v["counts"]))
+    """Layers per device, and where the output head is, as llama.cpp's -ts counts it (41,40 for these):
+    "41 + 39 layers (the output head beside the last 39)"."""
+    counts = list(map(str, v["counts"]))
+    return f"{' + '.join(counts)} layers (the output head beside the last {counts[-1]})"
 
 
 def _expert_layers_over_gpus(v: Values) -> str:
@@ -307,7 +309,7 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         )
     ),
     "layers_in_turn": lambda v: (
-        f"Layers {_counts(v)} run one device after another: a second GPU adds memory, not single-stream speed."
+        f"{_counts(v)} run one device after another: a second GPU adds memory, not single-stream speed."
     ),
     "tensor_shards": lambda v: (
         f"{v['tp']} GPUs each hold 1/{v['tp']} of every matrix"
@@ -341,9 +343,9 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         + f"; each token reads only {v['experts_per_tok']} of {v['experts']} experts there."
     ),
     "expert_layers_over_gpus": _expert_layers_over_gpus,
-    "rpc_layers": lambda v: f"{v['hosts']} machines, {v['gpus']} GPUs: layers {_counts(v)}.",
+    "rpc_layers": lambda v: f"{v['hosts']} machines, {v['gpus']} GPUs: {_counts(v)}.",
     "pipeline_stages": lambda v: (
-        f"{v['hosts']} machines, one pipeline stage each: layers {_counts(v)}"
+        f"{v['hosts']} machines, one pipeline stage each: {_counts(v)}"
         + (
             f", each machine's {v['tp']} GPUs holding 1/{v['tp']} of every matrix of its layers."
             if int(v["tp"]) > 1

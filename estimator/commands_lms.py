@@ -113,7 +113,7 @@ def lms(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -
         layers = ", ".join(counts[:-1]) + f" and {counts[-1]}"
         notes.append(
             "# lms load has no flag for how layers split over GPUs: LM Studio decides, where this plan "
-            f"puts {layers} layers"
+            f"puts {layers} layers, the output head beside the last {counts[-1]}"
         )
     kv = workload.kv_cache_type
     if kv not in (None, "f16"):

@@ -90,3 +90,10 @@ def test_tensor_shards_leave_the_kv_cache_out_where_mla_keeps_it_whole():
     assert reason(Reason(code="all_reduce_over_pcie", values=over_pcie | {"bridge": 1})).endswith(
         "step; an NVLink bridge cuts that."
     )
+
+
+def test_a_split_says_where_the_output_head_is_as_its_tensor_split_counts_it():
+    """A review: the note said "Layers 41 + 39" beside `-ts 41,40` and `-ngl 81`: the output head, with the
+    last GPU's layers, is llama.cpp's 81st."""
+    said = reason(Reason(code="layers_in_turn", values={"counts": (41, 39)}))
+    assert said.startswith("41 + 39 layers (the output head beside the last 39) run one device after another")
