@@ -36,6 +36,9 @@ class CatalogFilter(forms.Form):
         for name, field in self.fields.items():
             if isinstance(field, forms.IntegerField) and self.data.get(name, None) == "":
                 self.add_error(name, "Give a value, or leave the parameter out.")
+            # `limit=5&limit=6` read the last one silently, and `next` repeated both (as /api/v1/estimate)
+            if len(given := self.data.getlist(name)) > 1:
+                self.add_error(name, f"Given {len(given)} times: give it once.")
         return super().clean()
 
 
