@@ -189,10 +189,29 @@ def remember_editor_changes(sender, instance, history_instance, history_user, **
     if previous is not None:
         fields = [f for f in fields if getattr(previous, f.attname) != getattr(history_instance, f.attname)]
     names = {f.name for f in fields} - getattr(instance, "_upstream_accepted", set())
-    edited = sorted(set(instance.admin_edited_fields or []) | names)
+    edited = sorted((set(instance.admin_edited_fields or []) | names) - _typed_back(history_instance, fields))
     if edited != list(instance.admin_edited_fields or []):
         instance.admin_edited_fields = edited
         type(instance)._base_manager.filter(pk=instance.pk).update(admin_edited_fields=edited)
+
+
+def _typed_back(history_instance, changed: list[models.Field]) -> set[str]:
+    """The fields this save changed back to what the last catalog load wrote (the latest version saved
+    with no user): they follow the loads again, as if never edited (a review: typing 936.2 → 468 →
+    936.2 pinned the bandwidth for good, and later upstream corrections were skipped silently)."""
+    if not changed or history_instance.history_type != "~":
+        return set()
+    pk = history_instance.instance_type._meta.pk.attname
+    loaded = (
+        type(history_instance)
+        .objects.filter(**{pk: getattr(history_instance, pk)}, history_user__isnull=True)
+        .exclude(history_type="-")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if loaded is None:
+        return set()
+    return {f.name for f in changed if getattr(loaded, f.attname) == getattr(history_instance, f.attname)}
 
 
 def free_slug(model: type[models.Model], base: str) -> str:

@@ -56,6 +56,21 @@ def test_admin_edit_records_who_changed_what_and_protects_the_field_from_imports
     assert latest.bandwidth_gb_s == 900.0
 
 
+def test_a_field_typed_back_to_its_loaded_value_follows_the_loads_again(client, staff):
+    """A review: 936.2 → 468 → 936.2 kept the bandwidth pinned for good, so a later correction from
+    upstream would have been skipped silently. Another field edited in between stays pinned."""
+    gpu = make_gpu(bandwidth_gb_s=936.2, tdp_w=350)
+    url = f"/admin/catalog/gpu/{gpu.pk}/change/"
+    client.post(
+        url, change_form_data(client, url) | {"bandwidth_gb_s": "468", "tdp_w": "351", "change_reason": "x"}
+    )
+    gpu.refresh_from_db()
+    assert gpu.admin_edited_fields == ["bandwidth_gb_s", "tdp_w"]
+    client.post(url, change_form_data(client, url) | {"bandwidth_gb_s": "936.2", "change_reason": "Undo"})
+    gpu.refresh_from_db()
+    assert gpu.bandwidth_gb_s == 936.2 and gpu.admin_edited_fields == ["tdp_w"]
+
+
 def test_an_editor_types_the_memory_the_driver_reports_in_mib(client, staff):
     gpu = make_gpu()  # 24 GiB
     url = f"/admin/catalog/gpu/{gpu.pk}/change/"
