@@ -184,6 +184,25 @@ def test_the_calculator_fits_into_the_memory_the_driver_reports(client, catalog)
     )
 
 
+def test_both_h100s_fit_into_the_81559_mib_nvidia_smi_reports_and_the_a100_80gb_into_its_full_80_gib():
+    """The review: /what-hardware/ showed the H100 SXM5 at 79.6 GiB and the H100 PCIe at the marketed 80.0. An
+    nvidia-smi table from an H100 PCIe gives the same 81,559 MiB as the SXM5's; an A100 80GB reports 81,920 MiB,
+    all of its 80 GiB, so its field stays empty and its source says why."""
+    for slug in ("h100-sxm5-80-gb", "h100-pcie-80-gb"):
+        assert GPUS[slug]["visible_memory_bytes"] == 81_559 * 2**20, slug
+    assert "'NVIDIA H100 PCIe ... 1MiB /  81559MiB'" in GPUS["h100-pcie-80-gb"]["source"]
+    for slug in ("a100-pcie-80-gb", "a100-sxm4-80-gb"):
+        assert GPUS[slug].get("visible_memory_bytes") is None, slug
+        assert "'A100 80GB: 81920MiB (85.89 GB)'" in GPUS[slug]["source"], slug
+
+
+def test_the_h100_pcie_page_links_the_nvidia_smi_table_it_read(client, catalog):
+    gpu = Gpu.objects.get(slug="h100-pcie-80-gb")
+    assert gpu.visible_memory_source.startswith("https://github.com/LandonTClipp/lambda-docs/blob/")
+    assert gpu.as_spec().memory_bytes == 81_559 * 2**20
+    assert "nvidia-smi reports 79.65 GiB" in client.get("/gpus/h100-pcie-80-gb/").text
+
+
 def test_the_memory_the_driver_reports_is_never_above_the_memory(catalog):
     from django.db import IntegrityError, transaction
 
