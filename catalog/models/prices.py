@@ -56,6 +56,11 @@ class Price(CatalogRow):
         help_text="When the price was announced or seen. Empty only for a launch price no source dates.",
     )
     source_url = models.URLField("source URL", max_length=500, help_text="Where the price was published.")
+    weak_source = models.BooleanField(
+        default=False,
+        help_text="The source is a blog or an aggregator, not the vendor, a retailer or established press: the "
+        "pages say so beside the price (and the note says which and why).",
+    )
     note = models.TextField(
         blank=True, help_text="What the price is for (edition, configuration) and how it was read."
     )
@@ -86,7 +91,9 @@ class Price(CatalogRow):
     def tag(self) -> PriceTag:
         """The price as the pages word it (PriceTag.when: 'used, Dec 2026', 'launch, Jan 2021'); reads its
         GPU's release date (loaded with it where a page shows several)."""
-        return PriceTag.seen(self.amount, self.date, self.source_url, self.condition, self.gpu.release_date)
+        return PriceTag.seen(
+            self.amount, self.date, self.source_url, self.condition, self.gpu.release_date, self.weak_source
+        )
 
     def save(self, *args, **kwargs):
         """A new row without a slug gets `default_slug()`, with -2, -3, ... if that is taken; a slug

@@ -49,3 +49,10 @@ def test_the_rtx_5090_launch_price_cites_press_coverage_of_nvidias_announcement_
     assert "'The Nvidia GeForce RTX Blackwell 5090 costs a whopping $1,999'" in launch["note"]
     street = next(p for p in PRICES if p["slug"] == "geforce-rtx-5090-new-us-usd-2026-01-05")
     assert street["note"].startswith("Weak source: themoneyunlock.com is a blog")
+
+
+def test_the_rows_flagged_weak_are_the_ones_whose_note_says_so():
+    """`weak_source` is what the pages read ("weak source" beside the price); the note says which and why."""
+    assert [p["slug"] for p in PRICES if p.get("weak_source")] == [
+        p["slug"] for p in PRICES if p["note"].startswith(WEAK)
+    ]

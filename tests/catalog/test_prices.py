@@ -171,6 +171,20 @@ def test_a_price_tag_says_used_and_launch_with_its_month():
     # a used card sold at its release month is no launch price; a card without a release date has none
     assert tag(Decimal("900"), datetime.date(2020, 10, 1), "u", "used", release).when == "used, Oct 2020"
     assert tag(Decimal("999"), datetime.date(2022, 11, 3), "u", "new", None).when == "Nov 2022"
+    # a blog's or an aggregator's figure says so (Price.weak_source)
+    assert (
+        tag(Decimal("3059"), datetime.date(2026, 1, 5), "u", "new", release, True).when
+        == "Jan 2026, weak source"
+    )
+
+
+@pytest.mark.django_db
+def test_a_price_from_a_blog_says_weak_source_where_the_pages_show_it(client, catalog):
+    """A review: the RTX 5090's $3,059 of January 2026 came from a finance blog, and ranked "Cheapest"
+    sets with nothing to tell it from a retailer's price."""
+    page = client.get("/gpus/geforce-rtx-5090/").content.decode()
+    assert ">Jan 2026, weak source</a>" in page
+    assert ">Jan 2026, weak source</a>" in client.get("/gpus/?sort=price").content.decode()
 
 
 @pytest.mark.django_db
