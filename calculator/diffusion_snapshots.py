@@ -8,15 +8,12 @@ from pydantic import ValidationError
 from estimator import ENGINE_VERSION, DiffusionEstimate
 from estimator.units import format_bytes
 
-from .diffusion_answer import (
-    RELEASED,
-    DiffusionForm,
-    answered,
-    result_context,
-    smaller_formats,
-    spec_of,
-    verdict,
-)
+from .diffusion_estimate import answered, smaller_formats
+from .diffusion_form import DiffusionForm
+from .diffusion_formats import RELEASED
+from .diffusion_result import result_context
+from .diffusion_shapes import spec_of
+from .diffusion_verdict import verdict
 from .forms import device_summary
 from .models import Snapshot
 from .snapshots import check_length

@@ -17,16 +17,13 @@ from catalog import pages, slugs
 from catalog.models import DiffusionModel, Quantization
 from catalog.search import by_relevance
 
-from .diffusion_answer import (
-    FORMATS,
-    DiffusionForm,
-    answered,
-    bad_parameters,
-    devices_that_fit,
-    estimate_json,
-    is_diffusion,
-    result_context,
-)
+from .diffusion_api import bad_parameters, estimate_json
+from .diffusion_devices import devices_that_fit
+from .diffusion_estimate import answered
+from .diffusion_form import DiffusionForm
+from .diffusion_formats import FORMATS
+from .diffusion_result import result_context
+from .diffusion_shapes import is_diffusion
 from .fixes import problems  # the LLM page's errors and fixes
 from .forms import FIRST_VISIT
 from .page import form_pickers, inputs_url  # the LLM page's pickers (GPUs, rows, links), its URL
