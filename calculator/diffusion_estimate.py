@@ -90,7 +90,7 @@ def answer(
     of ASSUMED_RAM_GB that runs it: FLUX.1 [dev] on a 24 GB card keeps its 9 GiB of text encoders in RAM,
     as ComfyUI does unasked, and a "No" there would be wrong for every PC; the verdict says what it assumed
     (`assumed_ram_gb`). Kept on the form per change: the verdict and the suggestions ask the same ones
-    (each smaller format, each smaller picture), by the format asked (the form's changes once `settle`d)."""
+    (each smaller format, each smaller picture), by the format asked (the form's own, the usual one once `answered`)."""
     key = ((quant or form.cleaned_data["quant"]).slug, ram_gb, tuple(sorted((picture or {}).items())))
     answered = form.__dict__.setdefault("_answers", {})
     if key not in answered:
@@ -111,13 +111,22 @@ def _answer(
 
 def smaller_formats(form: DiffusionForm) -> list[Quantization]:
     """The denoiser's formats narrower than the question's offered on its devices (`offered`), widest first."""
-    current = form.cleaned_data["quant"].bits_per_weight
-    formats = {q.slug: q for q in Quantization.objects.filter(slug__in=FORMATS)}
+    return _narrower(form, _formats(), than=form.cleaned_data["quant"])
+
+
+def _formats() -> dict[str, Quantization]:
+    """The denoiser's formats (FORMATS) as the catalog holds them, by slug: one query."""
+    return {q.slug: q for q in Quantization.objects.filter(slug__in=FORMATS)}
+
+
+def _narrower(
+    form: DiffusionForm, formats: dict[str, Quantization], *, than: Quantization
+) -> list[Quantization]:
     backends = {device.backend for device in form.devices}
     return [
         formats[slug]
         for slug in offered(form.cleaned_data["model"].slug, backends)
-        if slug in formats and formats[slug].bits_per_weight < current
+        if slug in formats and formats[slug].bits_per_weight < than.bits_per_weight
     ]
 
 
@@ -133,7 +142,7 @@ def usual(
     widest such one of `narrower` (those offered for the model on these devices, widest first, each with its
     answer, asked when needed). A visitor review: "Yes, with 48 GB of system RAM or more: ... sequential
     offload, about 3.3 min" led, and below it "Q6_K: component offload, about 3.1 min, with 16 GB": one with
-    32 GB read the headline as "no". The calculator (`settle`) and the reverse pages (reverse_questions/
+    32 GB read the headline as "no". The calculator (`usual_of`) and the reverse pages (reverse_questions/
     images.py) ask it alike, so their links bring the same answer back."""
     current = plan(released)
     if current is None or current.strategy != "sequential_offload" or current.timing is None:
@@ -152,49 +161,46 @@ def usual(
     return None, released
 
 
-def settle(form: DiffusionForm) -> None:
-    """With no format asked for, the question's format becomes the usual one (`usual`): BF16 (the form's when
-    none is given) or one of the smaller formats that load here and have a file (`smaller_formats`)."""
-    if form.__dict__.setdefault("_settled", False) or form.format_asked:
-        return
-    form.__dict__["_settled"] = True
-    narrower = smaller_formats(form)
-    tries = [(q, lambda q=q: answer(form, quant=q)) for q in narrower]
-    quant, _ = usual(answer(form), tries, plan=lambda result: result.recommended_plan)
-    if quant is not None:
-        form.cleaned_data["quant"] = quant
+def usual_of(form: DiffusionForm) -> Quantization:
+    """The format the question is answered in where it asks none (`usual`): BF16 as released, or one of the
+    smaller formats that load here and have a file. A function of the question and the catalog alone, whatever
+    the form's `quant` says by then (`answered` sets it to this)."""
+    formats = _formats()
+    released = formats[RELEASED]
+    tries = [(q, lambda q=q: answer(form, quant=q)) for q in _narrower(form, formats, than=released)]
+    quant, _ = usual(answer(form, quant=released), tries, plan=lambda result: result.recommended_plan)
+    return quant or released
 
 
 def answered(form: DiffusionForm) -> DiffusionEstimate:
-    """The answer the page, the API and a snapshot give a valid question, cached under its canonical query: with
-    no format asked for, in the usual one (`settle`), which the form's `quant` names from then on, on a cache
-    hit too (the format is kept with the answer)."""
+    """The answer the page, the API and a snapshot give a valid question, cached under its canonical query: in
+    the format asked for, else in the usual one (`usual_of`), which the form's `quant` names from then on, on a
+    cache hit too (the format is kept with the answer)."""
 
     def compute() -> tuple[Quantization, DiffusionEstimate]:
-        settle(form)
-        return form.cleaned_data["quant"], answer(form)
+        quant = form.cleaned_data["quant"] if form.format_asked else usual_of(form)
+        return quant, answer(form, quant=quant)
 
     quant, result = answer_cache.get_or_compute("image-answer", form.canonical_query(), compute)
     form.cleaned_data["quant"] = quant
-    form.__dict__["_settled"] = True
     return result
 
 
 def usual_format(form: DiffusionForm) -> Quantization | None:
-    """The format the question is answered in where none is asked (`usual`), for the format select's "Usual"
-    option: its own once answered, or that of the same question without its format; None where unknown (an
-    invalid question, one the engine refuses)."""
+    """The format the question is answered in where none is asked, for the format select's "Usual" option: that
+    of the question without its format (the question itself where it asks none), as `answered` gives it (from
+    the cache once answered); None where unknown (an invalid question, one the engine refuses)."""
     if not form.is_valid():
         return None
-    if not form.format_asked:
-        return form.cleaned_data["quant"] if form.__dict__.get("_settled") else None
-    query = form.data.copy()
-    query.pop("quant")
-    other = DiffusionForm(query)
-    if not other.is_valid():
-        return None
+    unasked = form
+    if form.format_asked:
+        query = form.data.copy()
+        query.pop("quant")
+        unasked = DiffusionForm(query)
+        if not unasked.is_valid():
+            return None
     try:
-        answered(other)
+        answered(unasked)
     except ValidationError:  # the engine refuses the question
         return None
-    return other.cleaned_data["quant"]
+    return unasked.cleaned_data["quant"]

@@ -48,7 +48,7 @@ class DiffusionForm(QuestionForm):
             raise forms.ValidationError(f"Unknown image or video model “{slug}”.") from None
 
     def clean_quant(self):
-        slug = self.cleaned_data["quant"] or RELEASED  # none asked: BF16 until `settle` finds the usual one
+        slug = self.cleaned_data["quant"] or RELEASED  # none asked: BF16 until `answered` names the usual one
         if slug not in FORMATS:  # in the formats' names, as the select shows them
             names = dict(Quantization.objects.filter(slug__in=[*FORMATS, slug]).values_list("slug", "name"))
             self.fixes.append(("quant", {"quant": RELEASED}))  # "Use BF16": itself, not the usual one
@@ -94,8 +94,8 @@ class DiffusionForm(QuestionForm):
 
     @property
     def format_asked(self) -> bool:
-        """Whether the visitor chose the denoiser's format; else the question's is the usual one (`usual`),
-        which `answered` settles."""
+        """Whether the visitor chose the denoiser's format; else the question's is the usual one (`usual_of`),
+        which `answered` names."""
         return bool(self.data.get("quant"))
 
     @property
