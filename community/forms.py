@@ -12,11 +12,10 @@ from django import forms
 from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history
 
-from calculator import rig
 from catalog.models import Gpu, LlmModel, Measurement, Quantization
 from estimator.units import GB, format_rate
 
-from . import parse, plausible
+from . import devices, parse, plausible
 from .models import MAX_PASTE_CHARS, VisitorMeasurement
 
 MAX_ROWS = 50
@@ -74,7 +73,7 @@ class SubmitForm(forms.Form):
             raise forms.ValidationError("The table has runs of several models: paste one model at a time.")
         if len(parsed.rows) > MAX_ROWS:
             raise forms.ValidationError(f"At most {MAX_ROWS} results at a time.")
-        self.parsed, self.devices = parsed, rig.match(rig.parse(text))
+        self.parsed, self.devices = parsed, devices.read(text)
         return text
 
     def clean(self):
@@ -163,21 +162,45 @@ class SubmitForm(forms.Form):
             data["quant"] = quant
 
     def _clean_gpus(self, data) -> None:
-        rows, chosen = self.devices.rows, data.get("gpu")
-        if len(rows) > 1:
+        """The GPU and count from the device lines, checked against those chosen. A name several catalog
+        rows share (the RTX 3080 of 10 and of 12 GB) asks which, and takes only one of them."""
+        found, chosen = self.devices, data.get("gpu")
+        ambiguous = list(dict.fromkeys(found.ambiguous))
+        if len(found.rows) + len(ambiguous) > 1:
             self.add_error("gpu", "The device lines list different GPUs: one kind of GPU per submission.")
-        elif chosen and rows and rows[0][0].pk != chosen.pk:
-            self.add_error("gpu", f"The device lines say {rows[0][0].name}; you chose {chosen.name}.")
-        elif not chosen and not rows:
-            names = ", ".join(self.devices.unmatched)
+        elif found.rows:
+            gpu, count = found.rows[0]
+            if chosen and gpu.pk != chosen.pk:
+                self.add_error("gpu", f"The device lines say {gpu.name}; you chose {chosen.name}.")
+            data["gpu"], data["count"] = gpu, data.get("count") or count
+        elif ambiguous:
+            name = ambiguous[0]
+            question = devices.which(name, found.choices[name])
+            if not chosen:
+                self.add_error(
+                    "gpu",
+                    f"{question} Its device line does not say: choose it on top of the GPU list, or paste "
+                    "nvidia-smi's table with the run.",
+                )
+            elif chosen.pk not in {gpu.pk for gpu in found.choices[name]}:
+                self.add_error("gpu", f"The device lines say {question[:-1]}, not {chosen.name}.")
+            data["count"] = data.get("count") or found.ambiguous.count(name)
+        elif not chosen:
+            names = ", ".join(found.unmatched)
             self.add_error(
                 "gpu",
                 f"Choose the GPU: {'no catalog GPU matches ' + names if names else 'the paste does not name it'}.",
             )
-        if rows and not chosen:
-            data["gpu"] = rows[0][0]
-        if not data.get("count"):
-            data["count"] = rows[0][1] if rows else 1
+        data["count"] = data.get("count") or 1
+
+    def candidates(self) -> list[Gpu]:
+        """The catalog rows the paste's GPU may be, for the top of the GPU list: none when it names one."""
+        found = getattr(self, "devices", None)
+        if found is None or found.rows:
+            return []
+        return [
+            gpu for name in dict.fromkeys(found.ambiguous) for gpu in devices.by_memory(found.choices[name])
+        ]
 
     def _measurements(self) -> list[VisitorMeasurement]:
         """The rows to store (unsaved), one per speed read; rows on the CPU alone are left out."""

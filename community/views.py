@@ -52,7 +52,9 @@ def _count(value: str | None) -> int | None:
 
 def _page(request, form, *, status=200, sent=None, flagged=None, already=None, too_big=""):
     values = form.data if form.is_bound else form.initial
-    chosen = values.get("gpu") or ""
+    chosen = (values.get("gpu") or "").replace("\x00", "")
+    candidates = form.candidates() if form.is_bound else []
+    listed = Gpu.objects.filter(listed=True) | Gpu.objects.filter(slug=chosen)
     context = {
         "form": form,
         "values": values,
@@ -63,9 +65,8 @@ def _page(request, form, *, status=200, sent=None, flagged=None, already=None, t
         "honeypot": HONEYPOT,
         "models": LlmModel.objects.only("slug", "name"),
         "quants": Quantization.objects.only("slug", "name"),
-        "gpus": (Gpu.objects.filter(listed=True) | Gpu.objects.filter(slug=chosen.replace("\x00", ""))).only(
-            "slug", "name"
-        ),
+        "candidates": candidates,
+        "gpus": listed.exclude(pk__in=[gpu.pk for gpu in candidates]).only("slug", "name", "memory_bytes"),
         "max_chars": MAX_PASTE_CHARS,
     }
     return TemplateResponse(request, "community/submit.html", context, status=status)
