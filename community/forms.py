@@ -117,23 +117,27 @@ class SubmitForm(forms.Form):
 
     def _not_received(self) -> list[VisitorMeasurement]:
         """The rows no earlier submission holds: the same model, format and GPUs, test, speed and line read
-        (any status: a rejected run sent again is not new either); a line repeated in the paste once."""
+        (any status: a rejected run sent again is not new either); a line repeated in the paste once.
+        `earlier` keeps the ids of the rows received before, to show them with the new ones."""
         first = self.rows[0]
-        seen = set(
-            VisitorMeasurement.objects.filter(
+        seen: dict[tuple, int | None] = {
+            (test, tok_s, line): pk
+            for pk, test, tok_s, line in VisitorMeasurement.objects.filter(
                 llm=first.llm,
                 quantization=first.quantization,
                 gpu=first.gpu,
                 gpu_count=first.gpu_count,
                 test__in={row.test for row in self.rows},
-            ).values_list("test", "tok_s", "line")
-        )
-        new = []
+            ).values_list("pk", "test", "tok_s", "line")
+        }
+        new, self.earlier = [], []
         for row in self.rows:
             key = (row.test, row.tok_s, row.line)
             if key not in seen:
-                seen.add(key)
+                seen[key] = None
                 new.append(row)
+            elif seen[key] is not None and seen[key] not in self.earlier:
+                self.earlier.append(seen[key])
         return new
 
     def _check_against_the_engine(self) -> None:
