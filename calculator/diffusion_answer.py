@@ -6,8 +6,7 @@ examples and the cost guides. Each name is defined once, in its module; in the o
 denoiser's formats, where each loads and has a file) → `diffusion_form` (the question and its permalink's
 query) → `diffusion_estimate` (the engine's answer: the system RAM assumed, the usual format, the cache) →
 `diffusion_devices` (the GPUs that run a question naming none) → `diffusion_verdict` (the verdict and the
-suggestions, in words) → `diffusion_comfyui_files` (the files the ComfyUI command names) → `diffusion_result`
-(the result panel) → `diffusion_api` (the API's answer and its
+suggestions, in words) → `diffusion_result` (the result panel) → `diffusion_api` (the API's answer and its
 schema); the page's view in `diffusion_views`, the shared answers in `diffusion_snapshots`."""
 
 from .diffusion_api import bad_parameters, estimate_json, schemas

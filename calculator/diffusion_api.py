@@ -8,7 +8,6 @@ from django.http import QueryDict
 from estimator import ENGINE_VERSION, DiffusionEstimate
 from estimator.diffusion_schema import DiffusionPlan
 
-from .diffusion_comfyui_files import named_commands
 from .diffusion_estimate import assumed_ram_gb
 from .diffusion_form import DiffusionForm
 from .diffusion_formats import FORMATS
@@ -31,7 +30,7 @@ def estimate_json(result: DiffusionEstimate, form: DiffusionForm) -> dict:
         "plans": [
             {
                 **p.model_dump(mode="json", exclude={"devices"}),
-                "commands": named_commands(p, result.model),  # as the page gives them
+                "commands": p.commands,
                 "fits": p.fits,
                 "tight": p.tight,
                 "devices": [  # with the derived values the LLM answer's devices have (api.plan_json)

@@ -7,7 +7,6 @@ from estimator.diffusion_speed import format_range, format_seconds
 from estimator.diffusion_strategies import DIFFUSION_STRATEGIES, NOT_OFFERED
 from estimator.units import format_bytes
 
-from .diffusion_comfyui_files import named_commands
 from .diffusion_estimate import smaller_formats
 from .diffusion_form import DiffusionForm
 from .diffusion_verdict import suggestions, verdict
@@ -22,10 +21,10 @@ def closest_plan(result: DiffusionEstimate):
     return min(result.plans, key=lambda p: max(d.short_by_bytes for d in p.devices))
 
 
-def commands(plan, *, model: str, suggested: bool) -> dict[str, str]:
-    """The plan's commands for `model` (a catalog slug), naming the files ComfyUI loads (`named_commands`); for
-    a plan that does not fit (the closest), each says so on its first line, as the LLM page's command does."""
-    named = named_commands(plan, model)
+def commands(plan, *, suggested: bool) -> dict[str, str]:
+    """The plan's commands; for a plan that does not fit (the closest), each says so on its first line, as the
+    LLM page's command does."""
+    named = plan.commands
     if plan.fits:
         return named
     first = "see the changes above first" if suggested else "it runs out of memory as it stands"
@@ -57,7 +56,7 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
             "phrase": DIFFUSION_STRATEGIES[plan.strategy].worded(bool(shape and shape.video)).label,
             "short": format_bytes(max(d.short_by_bytes for d in plan.devices)),
         },
-        "commands": commands(plan, model=result.model, suggested=bool(changes)),
+        "commands": commands(plan, suggested=bool(changes)),
         "command_times": command_times(plan, per="video" if shape and shape.video else "image"),
         "plans": [plan_row(p, video_seconds=seconds) for p in result.plans],
         "hardware": device_summary(form.devices),

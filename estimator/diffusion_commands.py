@@ -22,6 +22,8 @@ flags are left out; --gpu-only still keeps the text encoders and the VAE on the 
 
 from .device_memory import HOST_HEADROOM_BYTES
 from .diffusion_files import (
+    CLIP_L_BESIDE_T5,
+    CLIP_L_FILE,
     COMFY_DENOISER_FOLDER,
     COMFY_GGUF_NODE,
     COMFY_TEXT_ENCODER_FOLDER,
@@ -142,7 +144,12 @@ def _comfyui_files(model: DiffusionSpec, workload: DiffusionWorkload) -> list[st
         )
     encoders = files.encoders if files else None
     from_repo = f" from https://huggingface.co/{encoders[0]} ({encoders[1]})" if encoders else ""
-    if (bits := t5_bits(model)) is not None:
+    if (bits := t5_bits(model)) is not None and model.slug in CLIP_L_BESIDE_T5:
+        lines.append(
+            f"# {COMFY_TEXT_ENCODER_FOLDER}: {T5_FILES[bits]} (the T5-XXL in {bits} bits) and {CLIP_L_FILE} "
+            f"(CLIP-L) from https://huggingface.co/{T5_REPO}"
+        )
+    elif bits is not None:
         lines.append(
             f"# {COMFY_TEXT_ENCODER_FOLDER}: {T5_FILES[bits]} (the T5-XXL in {bits} bits) from "
             f"https://huggingface.co/{T5_REPO}, with the other text encoders{from_repo}"
@@ -151,8 +158,10 @@ def _comfyui_files(model: DiffusionSpec, workload: DiffusionWorkload) -> list[st
         lines.append(f"# {COMFY_TEXT_ENCODER_FOLDER}: the text encoders{from_repo}")
     if files is not None and files.vae is not None:
         repo, path = files.vae
+        folder, _, name = path.rpartition("/")  # the Comfy-Org repackages keep it under split_files/vae/
         lines.append(
-            f"# {COMFY_VAE_FOLDER}: {path.rsplit('/', 1)[-1]} (the VAE) from https://huggingface.co/{repo}"
+            f"# {COMFY_VAE_FOLDER}: {name} (the VAE) from https://huggingface.co/{repo}"
+            + (f" ({folder}/)" if folder else "")
         )
     elif lines and (
         files is None or fmt in GGUF_FORMATS

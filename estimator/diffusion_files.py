@@ -166,6 +166,13 @@ T5_XXL = "T5-v1.1-XXL encoder"
 # t5xxl_fp8_e4m3fn.safetensors instead for lower memory usage". The 8-bit file holds 1 byte a weight: 4.8 GB.
 T5_REPO = "comfyanonymous/flux_text_encoders"
 T5_FILES = {8: "t5xxl_fp8_e4m3fn.safetensors", 16: "t5xxl_fp16.safetensors"}
+# FLUX.1's other text encoder, CLIP-L, from the same repository (its top level, beside the T5-XXL files; ComfyUI's
+# FLUX examples at f9431bb: "If you don't have t5xxl_fp16.safetensors or clip_l.safetensors already in your
+# ComfyUI/models/text_encoders/ directory you can find them on: [this link.]"; FLUX.1 Kontext [dev] is among its
+# "Flux Extras", which "might require that you have some of the regular flux files"). HiDream's and SD 3.5's
+# CLIP files come from their own repositories; LTX-Video has the T5-XXL alone.
+CLIP_L_FILE = "clip_l.safetensors"
+CLIP_L_BESIDE_T5 = frozenset({"flux-1-dev", "flux-1-schnell", "flux-1-kontext-dev"})
 # Where ComfyUI looks for each file (folder_paths.py: "text_encoders" is models/text_encoders or models/clip,
 # "diffusion_models" is models/unet or models/diffusion_models; the ComfyUI-GGUF README and its Unet Loader
 # (GGUF) node's page, github:city96/ComfyUI-GGUF web/docs/UnetLoaderGGUF.md, name both for a .gguf).

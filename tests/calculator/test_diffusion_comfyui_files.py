@@ -8,7 +8,6 @@ import re
 import pytest
 from django.http import QueryDict
 
-from calculator.diffusion_comfyui_files import named_commands
 from calculator.diffusion_estimate import answered
 from calculator.diffusion_form import DiffusionForm
 from estimator.diffusion_files import COMFY_FILES
@@ -50,7 +49,7 @@ def test_each_model_names_its_vaes_folder_and_only_flux_a_clip_l_beside_the_t5(c
     their own repositories, LTX-Video has a T5-XXL alone)."""
     form = DiffusionForm(QueryDict(f"model={slug}&gpu=h100-sxm5-80-gb"))
     assert form.is_valid(), form.errors
-    comfy = named_commands(answered(form).plans[0], slug)["comfyui"]
+    comfy = answered(form).plans[0].commands["comfyui"]
     vae = COMFY_FILES[slug].vae
     if vae is not None and "/" in vae[1]:
         folder, name = vae[1].rsplit("/", 1)

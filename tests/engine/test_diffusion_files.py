@@ -115,7 +115,8 @@ def test_the_comfyui_block_says_which_file_goes_in_which_folder():
     )
     assert (
         "# ComfyUI/models/text_encoders/ (or models/clip/): t5xxl_fp8_e4m3fn.safetensors (the T5-XXL in 8 bits) "
-        "from https://huggingface.co/comfyanonymous/flux_text_encoders" in comfy
+        "and clip_l.safetensors (CLIP-L) from https://huggingface.co/comfyanonymous/flux_text_encoders"
+        in comfy
     )
     assert "ComfyUI/models/vae/: ae.safetensors (the VAE) from https://huggingface.co/" in comfy  # named
     assert comfy.splitlines()[-1] == "python main.py --lowvram"
