@@ -263,7 +263,12 @@ def compare(request):
     columns, seen = [], set()
     for query in queries:
         form = QuestionForm(QueryDict(query))
-        column = {"form": form, "query": query}
+        rest = urlencode([("q", q) for q in queries if q != query])
+        column = {
+            "form": form,
+            "query": query,
+            "without": reverse("calculator:compare") + (f"?{rest}" if rest else ""),
+        }
         if not form.is_valid():
             column["errors"] = image_model_error(form) or labelled_errors(form)
         elif (canonical := Question.from_form(form).query()) in seen:

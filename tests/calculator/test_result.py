@@ -272,6 +272,22 @@ def test_compare_with_a_bad_column_says_which(client, catalog):
     assert "Unknown model" in response.content.decode()
 
 
+def test_each_compared_question_can_be_removed_broken_or_not(client, catalog):
+    """A review: a broken or unwanted column could be dropped only by editing the URL."""
+    good, bad = (
+        "model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090",
+        "model=nope&quant=q4_k_m&gpu=geforce-rtx-3090",
+    )
+    html = client.get("/compare/", {"q": [good, bad]}).content.decode()
+    removes = re.findall(r'<a class="remove" href="([^"]+)" data-testid="remove">Remove</a>', html)
+    assert [r.replace("&amp;", "&") for r in removes] == [
+        f"/compare/?{urlencode({'q': q})}" for q in (bad, good)
+    ]
+    assert "Unknown model" not in client.get(removes[1].replace("&amp;", "&")).content.decode()
+    alone = client.get("/compare/", {"q": [good]}).content.decode()
+    assert 'href="/compare/" data-testid="remove"' in alone
+
+
 def test_open_graph_meta_carries_the_verdict(client, catalog):
     html = client.get(QUESTION).content.decode()
     assert re.search(r'<meta property="og:title" content="[^"]*fits on 2× GeForce RTX 3090', html)

@@ -209,8 +209,8 @@ def test_compare_names_users_and_runtime_and_a_borderline_speed(client, catalog)
     borderline = "model=llama-3-1-8b-instruct&quant=q8_0&gpu=geforce-rtx-3060-12-gb&ctx=28000"
     missing = "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090"
     html = client.get("/compare/", {"q": [vllm, borderline, missing]}).content.decode()
-    assert "· 4,096 tokens · 16 users · vLLM</a></th>" in html
-    assert "· 28,000 tokens · 1 user · llama.cpp</a></th>" in html
+    assert '· 4,096 tokens · 16 users · vLLM</a> <small><a class="remove"' in html
+    assert "· 28,000 tokens · 1 user · llama.cpp</a> <small>" in html
     page = client.get(f"/?{borderline}").context
     assert page["verdict"].borderline and not page["verdict"].tok_s
     assert f'#plans">{page["per_user"].value:.1f}</a>' in html
