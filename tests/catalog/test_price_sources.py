@@ -7,7 +7,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 CATALOG = Path(__file__).resolve().parents[2] / "fixtures" / "catalog"
-PRICES = json.loads((CATALOG / "prices.json").read_text(encoding="utf-8"))
+STREET = Path(__file__).resolve().parents[2] / "costs" / "fixtures" / "street_prices.json"
+PRICES = [
+    *json.loads((CATALOG / "prices.json").read_text(encoding="utf-8")),
+    *json.loads(STREET.read_text("utf-8")),
+]
 
 # Vendors, retailers and established outlets a shipped price may cite without a warning. Hugging Face's hardware
 # catalogue is here because its rows say "this is Hugging Face's figure" (test_street_prices).

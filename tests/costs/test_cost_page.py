@@ -43,7 +43,9 @@ def test_two_3090s_against_an_h100_for_2m_tokens_a_day_is_a_dated_sourced_answer
     own = response.context["owned"]
     assert own.cost.hardware_usd == 1400
     assert [p.condition for p in own.prices] == ["used"]
-    assert re.search(r'<td data-label="Price of"><a [^>]*>used, \w+ 2026</a></td>', html)  # said used
+    assert re.search(
+        r'<td data-label="Price of"><a [^>]*>used, \w+ 2026, weak source</a></td>', html
+    )  # said used
     assert response.context["compare"].price.slug == H100_RUNPOD
     assert 'class="weights" fill="none" stroke="#3b6fd8"' in html
 
