@@ -4,7 +4,7 @@ is Python over engine specs (catalog/fitting.py does the fitting, as on /what-ru
 
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from django import forms
@@ -16,7 +16,7 @@ from estimator import DeviceSpec, ModelSpec, QuantSpec, memory
 
 from . import fitting, runtime_support, slugs
 from .models import Gpu, LlmModel, Quantization, valid_specs
-from .published import published_formats
+from .published import format_specs, llm_specs, published_formats
 from .search import by_relevance, search_key
 
 GIB = 2**30
@@ -106,17 +106,16 @@ class QuantRow:
     kept_expert_bits: float | None = None  # the experts' released width, where the file keeps it
 
 
-def what_runs(
-    gpu: Gpu, models: Sequence[LlmModel], quants: Sequence[Quantization], policy: str = "largest"
-) -> list:
-    """Per model, the largest listed format that fits on this one device at CTX (fitting.RunsRow; `policy`
-    "default": the format people run it at first, as the what-runs page asks), among the formats a runtime
-    runs on its backend (runtime_support.format_runtimes), under that runtime."""
+def what_runs(gpu: Gpu, policy: str = "largest", only: Collection[str] | None = None) -> list:
+    """Per model of the catalog (`only`: those of these slugs), the largest listed format that fits on this one
+    device at CTX (fitting.RunsRow; `policy` "default": the format people run it at first, as the what-runs
+    page asks), among the formats a runtime runs on its backend (runtime_support.format_runtimes), under that
+    runtime. The models and formats are the specs read once per catalog version (`llm_specs`)."""
     device = valid_specs([gpu])
     if not device:
         return []
-    checked = valid_specs(quants)
-    pairs = valid_specs(models)
+    checked = [(quant, spec) for quant, spec in format_specs() if quant.listed]
+    pairs = [(row, spec) for row, spec in llm_specs() if only is None or row.slug in only]
     rows = fitting.what_runs(
         models=[spec for _, spec in pairs],
         quants=[spec for _, spec in checked],
@@ -152,10 +151,9 @@ def compare_speeds(gpus: Sequence[Gpu]) -> list[CompareRow]:
     """COMPARE_MODELS on one of each card at CTX, each at the format people run it at (or the largest
     narrower one that fits), as the what-runs page answers for that card."""
     models = sorted(
-        LlmModel.objects.filter(slug__in=COMPARE_MODELS), key=lambda m: COMPARE_MODELS.index(m.slug)
+        (m for m, _ in llm_specs() if m.slug in COMPARE_MODELS), key=lambda m: COMPARE_MODELS.index(m.slug)
     )
-    quants = list(Quantization.objects.listed())
-    per_gpu = [{row.model.slug: row for row in what_runs(g, models, quants, "default")} for g in gpus]
+    per_gpu = [{row.model.slug: row for row in what_runs(g, "default", COMPARE_MODELS)} for g in gpus]
     return [CompareRow(m, [rows.get(m.slug) for rows in per_gpu]) for m in models]
 
 

@@ -1,11 +1,12 @@
 """What the catalog says is published, read once per catalog version (catalog/cache.py): the formats each
-model is published in, a model's artifacts (for its launch commands) and the listed formats as the
-engine's specs. The catalog pages, the reverse questions and the calculator read them here."""
+model is published in, a model's artifacts (for its launch commands), every LLM and format as the engine's
+specs, and the listed formats as a runtime holds them. The catalog pages, the reverse questions and the
+calculator read them here."""
 
 from estimator import ModelSpec, QuantSpec
 
 from . import cache
-from .models import Artifact, LlmModel, Quantization
+from .models import Artifact, LlmModel, Quantization, valid_specs
 from .runtimes import loads_checkpoint
 
 
@@ -49,6 +50,23 @@ def artifacts_of(model: LlmModel) -> list[Artifact]:
 def model_spec(model: LlmModel) -> ModelSpec:
     """The model as the engine sees it, with its published artifacts (for the launch commands)."""
     return model.as_spec(artifacts=artifacts_of(model))
+
+
+def llm_specs() -> list[tuple[LlmModel, ModelSpec]]:
+    """Every LLM of the catalog and its spec (`valid_specs`, without artifacts: for the pages that size and time
+    every model and name no launch command), in the catalog's order, read once per catalog version.
+
+    One spec object per model for every page and request: the engine's caches tell specs apart by identity
+    (estimator/limits.py `bounded_cache`), so a GPU page that built its ~160 specs anew computed each model's
+    formats again (`memory.sized`, ~900 a page: ~40% of its CPU) and pushed the what-runs page's out of
+    the cache."""
+    return cache.get_or_compute("llm-specs", "", lambda: valid_specs(LlmModel.objects.all()))
+
+
+def format_specs() -> list[tuple[Quantization, QuantSpec]]:
+    """Every format of the catalog and its spec as a GGUF holds it (`Quantization.as_spec()`), in the catalog's
+    order, read once per catalog version: one object per format, as `llm_specs`."""
+    return cache.get_or_compute("format-specs", "", lambda: valid_specs(Quantization.objects.all()))
 
 
 def listed_formats(

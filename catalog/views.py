@@ -54,7 +54,7 @@ def gpu_detail(request, slug):
     gpu = Gpu.objects.with_current_price().filter(slug=slug).first()
     if gpu is None:
         return slugs.redirect_or_404(Gpu, slug, "catalog:gpu-detail")  # renamed since: a 301 to its page
-    rows = pages.what_runs(gpu, LlmModel.objects.all(), Quantization.objects.listed())
+    rows = pages.what_runs(gpu)
     published = gpu.measurements.select_related("llm", "quantization").order_by(*MEASURED_ORDER)
     measured = measurements.with_estimates(gpu, published)  # each beside the engine's estimate of its test
     # the same question on the what-runs page, where the visitor can change the count, context and format

@@ -21,7 +21,8 @@ from calculator.pickers import Option, options, ram_options
 from catalog import cache, fitting, runtime_support, slugs, tiers
 from catalog.fitting import urlencoded
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
-from catalog.pages import published_formats, whole_computer
+from catalog.pages import whole_computer
+from catalog.published import format_specs, llm_specs, published_formats
 from catalog.runtimes import RUNTIME_CHOICES
 from catalog.search import search_terms
 from catalog.workload import ram_presets
@@ -352,19 +353,20 @@ def _runs_tables() -> dict:
 
     def read() -> dict:
         gpus = {g.slug: g for g in Gpu.objects.filter(listed=True)}
-        models = list(LlmModel.objects.all())
+        # the specs every catalog page shares (catalog/published.py), so the engine's caches find what a GPU
+        # page computed for them, and the reverse
+        models, quants = llm_specs(), format_specs()  # the listed formats, and the image models'
         diffusion = [m for m in DiffusionModel.objects.order_by("name") if is_diffusion(m.slug)]
-        quants = list(Quantization.objects.all())  # the listed ones, and the image models' formats
         return {
             "gpus": gpus,
             "gpu_specs": {g.slug: spec for g, spec in valid_specs(gpus.values())},
             "gpu_rows": [_option(g.slug, g.name) for g in gpus.values()],
-            "models": [spec for _, spec in valid_specs(models)],
-            "native_dtypes": {m.slug: m.native_dtype for m in models},
-            "search_keys": {m.slug: m.search_key for m in models},  # "Models named": as the search matches
-            "quants": valid_specs([q for q in quants if q.listed]),
+            "models": [spec for _, spec in models],
+            "native_dtypes": {m.slug: m.native_dtype for m, _ in models},
+            "search_keys": {m.slug: m.search_key for m, _ in models},  # "Models named": as the search matches
+            "quants": [(q, spec) for q, spec in quants if q.listed],
             "image_bits": {
-                q.slug: q.bits_per_weight for q in quants if q.slug in FORMATS
+                q.slug: q.bits_per_weight for q, _ in quants if q.slug in FORMATS
             },  # images.usual_plan
             # the image and video models the calculator answers for, as it sizes them
             "images": [spec_of(m) for m, _ in valid_specs(diffusion)],

@@ -9,6 +9,7 @@ from calculator.templatetags.calculator import signed_percent
 from catalog import pages
 from catalog.measurements import row_estimate
 from catalog.models import Gpu, LlmModel, Measurement
+from catalog.published import format_specs, llm_specs
 from catalog.tiers import PREVIEW_ROWS, TIERS
 from tests.conftest import GIB, make_gpu, make_llm, make_quant
 from tests.glossary.test_pages import pages_crawled
@@ -190,6 +191,24 @@ def test_gpu_page_runs_six_queries_whatever_the_catalog_size(client, catalog, dj
     with django_assert_num_queries(6):
         response = client.get("/gpus/geforce-rtx-4090/")
     assert response.status_code == 200
+
+
+def test_gpu_pages_compare_and_what_runs_hand_the_engine_one_spec_per_model_and_format(client, catalog):
+    """Their models and formats are the specs read once per catalog version (catalog/published.py `llm_specs`,
+    `format_specs`): the engine's caches tell specs apart by identity, and a GPU page that built its own each
+    time sized every (model, format) it tried again (~900 a page, ~40% of its CPU)."""
+    models = {id(spec) for _, spec in llm_specs()}
+    formats = {id(spec) for _, spec in format_specs()}
+    for url in (
+        "/gpus/geforce-rtx-4090/",
+        "/gpus/apple-m4-max-128gb/",
+        "/what-runs/?gpu=geforce-rtx-3060-12-gb",
+    ):
+        rows = [r for r in client.get(url).context["rows"] if r.fits]
+        assert rows and all(id(r.model) in models and id(r.quant) in formats for r in rows), url
+    compared = client.get("/gpus/compare/?gpu=geforce-rtx-3090&gpu=geforce-rtx-4090").context["speeds"]
+    runs = [run for row in compared for run in row.runs if run is not None and run.fits]
+    assert runs and all(id(run.model) in models and id(run.quant) in formats for run in runs)
 
 
 @pytest.mark.parametrize(
