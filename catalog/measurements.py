@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from estimator import Workload, plans
+from estimator.ranking import interned
 
 from . import cache, slugs
 from .llama_bench import DEFAULT_DECODE_TOKENS, parse_test
@@ -266,11 +267,14 @@ def row_estimate(m: Measurement, gpu: Gpu | None = None) -> float | None:
         if m.backend != device.backend:  # a Radeon's Vulkan row is estimated as Vulkan
             device = device.model_copy(update={"backend": m.backend})
         builder = plans.layer_split if m.gpu_count > 1 else plans.single
+        # the specs as the engine's entry points hand them on (`interned`: the first object of each value), so
+        # its caches, which tell specs apart by identity, find a model's tables built for another row of it or
+        # by another page (a GPU page's ~70 rows are a dozen models), as they would for `estimate()`
         plan = builder(
-            model=m.llm.as_spec(),
-            quant=m.quantization.as_spec(),
+            model=interned(m.llm.as_spec()),
+            quant=interned(m.quantization.as_spec()),
             workload=workload,
-            devices=[device] * m.gpu_count,
+            devices=[interned(device)] * m.gpu_count,
         )
     except (ValidationError, ValueError, KeyError):  # a row the engine cannot price: nothing to compare
         return None

@@ -11,6 +11,7 @@ from catalog.measurements import row_estimate
 from catalog.models import Gpu, LlmModel, Measurement
 from catalog.published import format_specs, llm_specs
 from catalog.tiers import PREVIEW_ROWS, TIERS
+from estimator import plans
 from tests.conftest import GIB, make_gpu, make_llm, make_quant
 from tests.glossary.test_pages import pages_crawled
 
@@ -455,6 +456,29 @@ def test_each_published_row_on_a_gpu_page_stands_beside_our_estimate_for_its_own
             assert ours.group(1).strip() == f"{estimate:.1f}", m.slug
             assert ours.group(2) == signed_percent(estimate / m.value - 1), m.slug
     assert "how accurate the estimates are" in html
+
+
+def test_row_estimates_hand_the_engine_one_spec_per_model_format_and_card(catalog, monkeypatch):
+    """A card's published rows are a dozen models at many tests: each row's estimate hands the engine the
+    specs as its entry points do (`interned`), so its caches, which tell specs apart by identity, find a
+    model's tables built for another row or page instead of building them again for each row."""
+    asked = []
+    single = plans.single
+
+    def recorded(**kw):
+        asked.append(kw)
+        return single(**kw)
+
+    monkeypatch.setattr(plans, "single", recorded)
+    rows = Measurement.objects.filter(gpu__slug="geforce-rtx-3090", gpu_count=1).select_related(
+        "gpu", "llm", "quantization"
+    )
+    assert [row_estimate(m) for m in rows]
+    by_value = {}
+    for kw in asked:
+        for spec in (kw["model"], kw["quant"], *kw["devices"]):
+            assert by_value.setdefault((type(spec), spec.model_dump_json()), spec) is spec, spec.slug
+    assert len({kw["model"].slug for kw in asked}) < len(asked)  # rows of the same model among them
 
 
 def test_a_gpu_without_measurements_has_no_measured_section(client, catalog):
