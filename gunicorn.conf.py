@@ -16,9 +16,9 @@ GUNICORN_MAX_REQUESTS    requests before a worker is recycled, a guard against s
                          none was found, and restarts slowed the load benchmark, bench/README.md "Load")
 GUNICORN_MAX_REQUESTS_JITTER  random extra, so workers do not all restart at once (default 20000, when
                          GUNICORN_MAX_REQUESTS is set)
-GUNICORN_PRELOAD         import Django once in the master, before forking (default 1): workers share its
-                         memory, and a recycled worker forks ready instead of importing it all again
-                         (~0.7 s of CPU)
+GUNICORN_PRELOAD         import Django once in the master, and warm it (`warm`), before forking (default 1):
+                         workers share its memory, and a recycled worker forks ready instead of importing
+                         it all again (~0.7 s of CPU); 0: each worker warms its own
 GUNICORN_ACCESS_LOG      "off" (default): the site logs every request itself (one JSON line with its request id,
                          status and time, config/middleware.py) and nginx logs at the edge; "-" for stdout
                          or a file path adds gunicorn's own JSON access line
@@ -97,20 +97,48 @@ class JsonAccessLogger(Logger):
 logger_class = JsonAccessLogger
 
 
-def pre_fork(server, worker):
-    """Move everything imported so far (Django, the project, the engine) out of the garbage collector's
-    reach before forking: workers then scan only their own new objects, so collections stay short, and
-    the shared pages are not written to by the collector, so they stay shared (copy-on-write).
+# What a worker's first requests would otherwise do, done before it serves (`warm`), each a function taking no
+# argument: the URLconf with every view, the templates and the release digest (config/warm.py); the glossary
+# and guides, rendered Markdown (bench/fuzz_requests.py saw a worker's first /guides/ or /sitemap.xml take
+# 1.1-1.3 s); the reverse questions' catalog tables and the engine's per-model tables their first-visit
+# answers build (reverse_questions/warm.py: a worker's first answer took two to three times its second).
+WARM_UPS = ("config.warm.warm_process", "glossary.content.library", "reverse_questions.warm.warm")
 
-    With the app preloaded, the glossary and guides (rendered Markdown) are built here once, not in each
-    worker's first request: bench/fuzz_requests.py saw that first /guides/ or /sitemap.xml take 1.1-1.3 s."""
-    if preload_app:
-        from glossary.content import library
 
+def warm(log) -> None:
+    """Run WARM_UPS, then close the database connections they opened: a forked worker opens its own."""
+    import time
+
+    from django.db import connections
+    from django.utils.module_loading import import_string
+
+    started = time.process_time()
+    for name in WARM_UPS:
         try:
-            library()
-        except Exception:  # a broken content file: the workers' own requests will say which
-            server.log.exception("The glossary could not be built before forking")
+            import_string(name)()
+        except Exception:  # a broken template or content file, no database yet: the requests will say which
+            log.exception("%s failed before the first request", name)
+    connections.close_all()
+    log.info("Warmed up in %.0f ms of CPU", (time.process_time() - started) * 1000)
+
+
+def when_ready(server):
+    """With the app preloaded, the master warms it once, before forking the first workers: they share what it
+    built (copy-on-write, as the imports), and so does a worker forked later to replace one."""
+    if preload_app:
+        warm(server.log)
+
+
+def post_worker_init(worker):
+    """Without preloading, each worker warms its own, before its first request."""
+    if not preload_app:
+        warm(worker.log)
+
+
+def pre_fork(server, worker):
+    """Move everything imported and built so far (Django, the project, the engine, `warm`'s tables) out of the
+    garbage collector's reach before forking: workers then scan only their own new objects, so collections
+    stay short, and the shared pages are not written to by the collector, so they stay shared (copy-on-write)."""
     gc.freeze()
 
 

@@ -72,7 +72,7 @@ def fit_context(rows, *, hardware: str, ctx: int, q: str = "") -> dict:
 @http_cache.public(etag=http_cache.page_etag)
 def what_runs(request):
     """Every catalog model on the visitor's devices: the largest listed format that fits, its speed."""
-    context = what_runs_answer(request.GET or _query(WHAT_RUNS_FIRST_VISIT))
+    context = what_runs_answer(request.GET or query_of(WHAT_RUNS_FIRST_VISIT))
     return respond(request, "reverse_questions/what_runs.html", context)
 
 
@@ -82,7 +82,7 @@ def what_runs(request):
 def what_hardware(request):
     """The smallest and the cheapest device sets of the catalog that run a model at a context and speed;
     for an image or video model, that run it on the GPUs alone."""
-    query = request.GET or _query(WHAT_HARDWARE_FIRST_VISIT)
+    query = request.GET or query_of(WHAT_HARDWARE_FIRST_VISIT)
     if (reload := _kind_switched(request, query)) is not None:
         return reload
     return respond(request, "reverse_questions/what_hardware.html", what_hardware_answer(query))
@@ -326,7 +326,8 @@ def _with_unlisted(listed: dict[str, Gpu], missing: set[str], chosen: set[str]) 
     return {s: listed.get(s) or found[s] for s in slugs.in_order(Gpu) if s in listed or s in found}
 
 
-def _query(values: dict[str, list[str]]) -> QueryDict:
+def query_of(values: dict[str, list[str]]) -> QueryDict:
+    """A query string of these values: a page's first visit (`WHAT_RUNS_FIRST_VISIT`), as a visitor's GET."""
     query = QueryDict(mutable=True)
     for key, value in values.items():
         query.setlist(key, value)

@@ -250,3 +250,51 @@ def test_workers_fork_with_the_imported_project_frozen_out_of_the_collector(monk
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_the_app_is_warmed_once_before_forking_or_by_each_worker_without_preloading(monkeypatch):
+    """gunicorn.conf.py `warm` runs WARM_UPS (the URLconf and templates, the glossary, the reverse questions'
+    tables): preloaded, in the master before its first fork (`when_ready`), so every worker starts with them;
+    else in each worker before its first request (`post_worker_init`). One that fails (no database yet) is
+    logged and the others still run."""
+    ran, failed = [], []
+    monkeypatch.setattr("config.warm.warm_process", lambda: ran.append("process"))
+    monkeypatch.setattr("glossary.content.library", lambda: ran.append("glossary"))
+
+    def no_database():
+        raise RuntimeError("no database yet")
+
+    monkeypatch.setattr("reverse_questions.warm.warm", no_database)
+    log = SimpleNamespace(info=lambda *a: None, exception=lambda message, *a: failed.append(message % a))
+    preloaded = gunicorn_conf(monkeypatch)
+    preloaded["post_worker_init"](SimpleNamespace(log=log))
+    assert ran == []
+    preloaded["when_ready"](SimpleNamespace(log=log))
+    assert ran == ["process", "glossary"]
+    assert failed == ["reverse_questions.warm.warm failed before the first request"]
+    ran.clear()
+    each = gunicorn_conf(monkeypatch, GUNICORN_PRELOAD="0")
+    each["when_ready"](SimpleNamespace(log=log))
+    assert ran == []
+    each["post_worker_init"](SimpleNamespace(log=log))
+    assert ran == ["process", "glossary"]
+
+
+def test_warming_a_process_compiles_every_template_and_reads_the_release_once():
+    """config/warm.py: what a worker's first request did besides its answer (the release digest alone read
+    every file of the project, ~60 ms), done before it."""
+    from django.template import engines
+
+    from config import http_cache
+    from config.warm import warm_process
+
+    backend = engines["django"]
+    [cached] = backend.engine.template_loaders[0].loaders  # template_partials' loader around the cached one
+    cached.reset()
+    http_cache.release.cache_clear()
+    warm_process()
+    assert http_cache.release.cache_info().currsize == 1
+    compiled = set(cached.get_template_cache)
+    for folder in backend.dirs:
+        names = {p.relative_to(folder).as_posix() for p in Path(folder).rglob("*.html")}
+        assert names and names <= compiled
