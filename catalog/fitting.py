@@ -225,6 +225,10 @@ def longest_context(plan: Plan, model: ModelSpec, workload: Workload) -> int:
 
 # ---- What runs on my hardware? ------------------------------------------------------------------
 
+# Below this many bits per weight a format's quality cost "climbs quickly" (content/glossary/quantization.md, from
+# llama-quantize's perplexity figures on Llama 3 8B).
+LOW_BITS = 3.5
+
 
 @dataclass(frozen=True)
 class RunsRow:
@@ -243,6 +247,11 @@ class RunsRow:
     @property
     def fits(self) -> bool:
         return self.plan is not None
+
+    @property
+    def low_bit(self) -> bool:
+        """In a format whose quality cost climbs quickly (under LOW_BITS): said beside it where it runs well."""
+        return self.quant is not None and self.quant.bits_per_weight < LOW_BITS
 
 
 def fit_counts(rows) -> tuple[int, int]:

@@ -117,6 +117,11 @@ def runs_rows_html(rows: Iterable[RunsRow]) -> SafeString:
             smaller = ""
             if row.instead_of:
                 smaller = f' <small data-testid="instead-of">({esc(row.instead_of)} does not fit)</small>'
+            if row.low_bit:
+                smaller += (
+                    f' <small data-testid="low-bit">(<a href="{glossary}quantization/">'
+                    f"{row.quant.bits_per_weight:.1f} bits: quality drops</a>)</small>"
+                )
             out.append(
                 f'\n          <td data-label="Format" data-testid="format">{esc(row.quant.name)}{runtime}{smaller}</td>'
                 f'\n          <td data-label="Decode tok/s" data-testid="decode">{esc(format_rate(plan.decode_tok_s))} '

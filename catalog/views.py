@@ -48,17 +48,20 @@ MEASURED_ORDER = (
 @require_GET
 @http_cache.public(etag=http_cache.page_etag)
 def gpu_detail(request, slug):
-    """A GPU's specs, per model the largest listed format that fits on it at 8192 tokens, and the speeds
+    """A GPU's specs, per model the format people run it at (or the largest narrower one that fits) at 8192
+    tokens, as the what-runs page asks by default, and the speeds
     published for it. Every model, as the what-runs page its tiers link to counts them (the listed ones
     alone made "Runs great: 108 models" open a page of 113)."""
     gpu = Gpu.objects.with_current_price().filter(slug=slug).first()
     if gpu is None:
         return slugs.redirect_or_404(Gpu, slug, "catalog:gpu-detail")  # renamed since: a 301 to its page
-    rows = pages.what_runs(gpu)
+    # the format people run each model at, as /what-runs/ and the comparison ask: at the largest that fits, a
+    # review read Llama 3.3 70B as "Slow, 5.9 tok/s" (Q8_0) on an M4 Max that runs it at 9.2 in Q4_K_M
+    rows = pages.what_runs(gpu, "default")
     published = gpu.measurements.select_related("llm", "quantization").order_by(*MEASURED_ORDER)
     measured = measurements.with_estimates(gpu, published)  # each beside the engine's estimate of its test
     # the same question on the what-runs page, where the visitor can change the count, context and format
-    asked = {"gpu": gpu.slug, "count": 1, "ctx": pages.CTX, "quant": "largest"}
+    asked = {"gpu": gpu.slug, "count": 1, "ctx": pages.CTX}
     what_runs = reverse("reverse_questions:what-runs")
     context = {
         "gpu": gpu,
