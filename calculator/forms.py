@@ -34,10 +34,28 @@ FIRST_VISIT = {  # no format: the model's own is picked, and follows the model w
 }
 
 
-class DeviceRowsForm(forms.Form):
+class GivenOnce:
+    """A form of the query string whose fields take one value each, but its `REPEATABLE` ones: Django's form
+    reads the last of `ctx=8192&ctx=4096`, silently, and answers a question that was not asked."""
+
+    REPEATABLE: frozenset[str] = frozenset()
+
+    def given_once(self) -> list[tuple[str, list[str]]]:
+        """Each field given more than once is an error; (its name, its distinct values) for each."""
+        twice = []
+        for name in self.fields:
+            values = self.data.getlist(name)
+            if name not in self.REPEATABLE and len(values) > 1:
+                self.add_error(name, f"Given {len(values)} times: give it once.")
+                twice.append((name, [value for value in dict.fromkeys(values) if value]))
+        return twice
+
+
+class DeviceRowsForm(GivenOnce, forms.Form):
     """A form whose devices come as `gpu` rows, each with an optional `count`: the calculator's question
     and "what runs on my hardware?". The rows are read once, and counted by the one `clean_count`."""
 
+    REPEATABLE = frozenset({"gpu", "count"})  # one per kind of GPU
     max_devices = MAX_DEVICES
     too_many = "At most {n} devices."
 
@@ -190,8 +208,6 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         "link",
         "hosts",
     ]
-    REPEATABLE = {"gpu", "count"}  # one per kind of GPU; any other field given twice is a mistake
-
     # a slug, or how else a visitor or an API client names a model: its Hugging Face id, an Ollama tag
     model = forms.CharField(
         label="Model",
@@ -363,14 +379,11 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
                 self.fixes.append(("prompt", {"prompt": str(ctx)}))
         return data
 
-    def given_once(self) -> None:
-        """A field given twice (`model=a&model=b`, `ctx=8192&ctx=4096`) is an error, each value its fix:
-        Django's form would read the last one, silently."""
-        for name in self.FIELDS:
-            values = self.data.getlist(name)
-            if name not in self.REPEATABLE and len(values) > 1:
-                self.add_error(name, f"Given {len(values)} times: give it once.")
-                self.fixes += [(name, {name: value}) for value in dict.fromkeys(values) if value]
+    def given_once(self) -> list[tuple[str, list[str]]]:
+        """A field given twice (`model=a&model=b`) is an error (`GivenOnce`), each value its fix."""
+        twice = super().given_once()
+        self.fixes += [(name, {name: value}) for name, values in twice for value in values]
+        return twice
 
     def context_fits(self, data: dict, model: LlmModel, ctx: int) -> None:
         """The context asked for is one the model reads: with YaRN on (where its card gives it) only

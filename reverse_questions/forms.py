@@ -12,6 +12,7 @@ from calculator.forms import (
     MAX_CONTEXT,
     MAX_RAM_GB,
     DeviceRowsForm,
+    GivenOnce,
     engine_accepts,
     name_field,
     ram_preset_field,
@@ -97,6 +98,7 @@ class WhatRunsForm(DeviceRowsForm):
 
     def clean(self):
         data = super().clean()
+        self.given_once()
         data["ctx"] = data.get("ctx") or DEFAULT_CTX
         data["sort"] = data.get("sort") or "size"  # in each tier, the largest model first
         # as the calculator's no_ram_beside, said here, not refused (a consistency review: every Details link
@@ -147,7 +149,7 @@ class WhatRunsForm(DeviceRowsForm):
         return f"{reverse('reverse_questions:what-runs')}?{urlencoded(pairs)}"  # as a QueryDict wrote it
 
 
-class WhatHardwareForm(forms.Form):
+class WhatHardwareForm(GivenOnce, forms.Form):
     """A language model, its format, context, users at once and the least decode speed; or an image or video
     model (`image`: the calculator answers for it, and the view ranks it) and its denoiser's format alone."""
 
@@ -220,6 +222,7 @@ class WhatHardwareForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self.given_once()
         if self.image is not None:
             return data
         data["ctx"] = data.get("ctx") or DEFAULT_CTX

@@ -92,6 +92,8 @@ def test_a_speed_nothing_reaches_says_so(client, catalog):
         ("model=llama-3-1-8b-instruct&tok_s=fast", "tok_s", "Enter a number."),
         ("model=llama-3-1-8b-instruct&tok_s=inf", "tok_s", "Enter a number."),
         ("quant=q4_k_m", "model", "This field is required."),
+        ("model=llama-3-1-8b-instruct&ctx=4096&ctx=8192", "ctx", "Given 2 times: give it once."),
+        ("model=llama-3-1-8b-instruct&model=llama-3-70b-instruct", "model", "Given 2 times: give it once."),
     ],
 )
 def test_what_hardware_bad_input_shows_a_message_next_to_the_field(client, query, field, message):
