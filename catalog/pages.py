@@ -82,6 +82,49 @@ def gpu_rows(form: GpuListForm):
     return qs.order_by(expr, "name", "slug")
 
 
+MODEL_SORTS = {
+    "": ("-listed", "name", "slug"),
+    "name": ("name", "slug"),
+    "-params": ("-total_params_b", "name", "slug"),
+    "params": ("total_params_b", "name", "slug"),
+    "-context": (F("max_position_embeddings").desc(nulls_last=True), "name", "slug"),
+}
+
+
+class ModelListForm(forms.Form):
+    """The model list's filters (a review: 161 rows and no way to narrow them, unlike /gpus/)."""
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    kind = forms.ChoiceField(
+        label="Architecture",
+        required=False,
+        choices=[("", "Any"), ("dense", "Dense"), ("moe", "Mixture of experts")],
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[
+            ("", "Listed first"),
+            ("name", "Name"),
+            ("-params", "Parameters (descending)"),
+            ("params", "Parameters"),
+            ("-context", "Context (descending)"),
+        ],
+    )
+
+
+def model_rows(form: ModelListForm):
+    """The filtered, sorted models of a valid form: a mixture of experts has more than one (`is_moe`)."""
+    data = form.cleaned_data
+    qs = LlmModel.objects.all()
+    if data["q"]:
+        qs = qs.search(data["q"])
+    moe = Q(num_experts__gt=1)
+    if data["kind"]:
+        qs = qs.filter(moe if data["kind"] == "moe" else ~moe | Q(num_experts__isnull=True))
+    return qs.order_by(*MODEL_SORTS[data["sort"]])
+
+
 def page_of(rows, number) -> Page:
     return Paginator(rows, PAGE_SIZE).get_page(number)
 

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from estimator import STRATEGIES
-from estimator.units import format_rate
+from estimator.units import format_params, format_rate
 
 from .fitting import DEFAULTS, RunsRow, sort_rows
 from .runtimes import ENGINE_RUNTIME, RUNTIME_CHOICES
@@ -155,6 +154,6 @@ def count_text(n: int | None) -> str:
 
 @lru_cache(maxsize=1024)
 def parameters_text(total_b: float, active_b: float | None) -> str:
-    """The parameters cell: `floatformat:"-1"` (Decimal arithmetic) once per catalog value."""
-    active = f" ({floatformat(active_b, '-1')} B active)" if active_b else ""
-    return f"{floatformat(total_b, '-1')} B{active}"
+    """The parameters cell: '228.7 B (11 B active)' (format_params), once per catalog value."""
+    active = f" ({format_params(active_b)} B active)" if active_b else ""
+    return f"{format_params(total_b)} B{active}"

@@ -130,12 +130,14 @@ def gpu_compare(request):
 @require_GET
 @http_cache.public(etag=http_cache.page_etag)
 def model_list(request):
-    """Every LLM of the catalog, listed ones first; then every image and video model, which the calculator
+    """Every LLM of the catalog, listed ones first, filtered and sorted by a GET form; then every image and
+    video model, which the calculator
     answers (a visitor review: the list named none, and the calculator's list none until typed)."""
-    models = LlmModel.objects.order_by("-listed", "name", "slug")
+    form = pages.ModelListForm(request.GET)
+    models = pages.model_rows(form) if form.is_valid() else None
     diffusion = DiffusionModel.objects.order_by("kind", "name", "slug")
     # each opens as a question on the most popular card (pages.POPULAR_GPUS), which the visitor changes there
-    context = {"models": models, "diffusion": diffusion, "on_gpu": pages.POPULAR_GPUS[-1]}
+    context = {"form": form, "models": models, "diffusion": diffusion, "on_gpu": pages.POPULAR_GPUS[-1]}
     return TemplateResponse(request, "catalog/model_list.html", context)
 
 

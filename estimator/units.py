@@ -30,6 +30,12 @@ def format_rate(tok_s: float | None) -> str:
     return f"{tok_s:.1f}" if tok_s >= 10 else f"{tok_s:.2f}"
 
 
+def format_params(billions: float) -> str:
+    """A parameter count in billions, one way on every page: '671', '37.6', '8', '1,024' (Django's
+    floatformat:"-1" wrote 671.026 as '671.0' beside another model's '671')."""
+    return f"{billions:,.1f}".removesuffix(".0")
+
+
 def format_ms(seconds: float) -> str:
     """A decode step's share of time in milliseconds: '0.24 ms', '3.3 ms', '399 ms', '1,205 ms'."""
     ms = seconds * 1000

@@ -11,7 +11,7 @@ from calculator import present
 from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
 from calculator.memory import device_runs, group_name
 from calculator.term_links import linked
-from estimator.units import format_bytes, format_rate, format_seconds
+from estimator.units import format_bytes, format_params, format_rate, format_seconds
 
 register = template.Library()
 
@@ -35,6 +35,12 @@ def a_or_an(name: str) -> str:
     spelled = first.isupper() or any(c.isdigit() for c in first)
     vowel = first[:1].upper() in "AEIOU" or (spelled and first[:1].upper() in "FHLMNRSX")
     return f"{'an' if vowel else 'a'} {name}"
+
+
+@register.filter
+def params(value):
+    """Billions of parameters: '671', '37.6' (estimator.units.format_params); '–' for none."""
+    return "–" if value is None else format_params(value)
 
 
 @register.filter

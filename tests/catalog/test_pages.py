@@ -237,7 +237,31 @@ def test_model_list_shows_params_active_params_context_and_family(client, catalo
     assert response.status_code == 200
     qwen = row(response.text, "model", "qwen3-30b-a3b")
     assert 'href="/models/qwen3-30b-a3b/"' in qwen
-    assert "<td>30.5 B</td>" in qwen and "<td>3.4 B</td>" in qwen and "40960" in qwen and "qwen3" in qwen
+    assert (
+        '<td data-label="Parameters">30.5 B</td>' in qwen
+        and '<td data-label="Active per token">3.4 B</td>' in qwen
+    )
+    assert '<td data-label="Context">40,960</td>' in qwen and "qwen3" in qwen  # grouped, as the model page
+
+
+def test_model_list_filters_sorts_and_writes_one_precision(client, catalog):
+    """A review: 161 rows with no filter, unlike /gpus/, and "671 B / 37 B" beside "671.0 B / 37.6 B"
+    (Django's floatformat:"-1" writes 671.026 as 671.0)."""
+    html = client.get("/models/", {"q": "deepseek", "kind": "moe", "sort": "-params"}).text
+    slugs = re.findall(r'<tr data-model="([^"]+)">', html.split('id="image-and-video"')[0])
+    assert slugs and all("deepseek" in s for s in slugs)
+    sizes = [
+        float(b)
+        for b in re.findall(
+            r'<td data-label="Parameters">([\d.]+) B</td>', html.split('id="image-and-video"')[0]
+        )
+    ]
+    assert sizes == sorted(sizes, reverse=True) and "671.0 B" not in html
+    dense = client.get("/models/", {"kind": "dense"}).text.split('id="image-and-video"')[0]
+    assert 'data-model="llama-3-1-8b-instruct"' in dense and 'data-model="qwen3-30b-a3b"' not in dense
+    assert "No model matches" in client.get("/models/", {"q": "zzzz-no-such"}).text
+    bad = client.get("/models/", {"sort": "bogus"})
+    assert bad.status_code == 200 and "Select a valid choice" in bad.text
 
 
 def test_model_list_runs_two_queries(client, catalog, django_assert_num_queries):
