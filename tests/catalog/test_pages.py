@@ -344,9 +344,9 @@ def test_compare_puts_two_gpus_side_by_side(client, catalog, django_assert_num_q
 def test_compare_times_popular_models_on_one_of_each_as_the_what_runs_page_does(client, catalog):
     gpus = ["geforce-rtx-3090", "geforce-rtx-4090", "apple-m4-max-128gb"]
     html = client.get("/gpus/compare/?" + "&".join(f"gpu={g}" for g in gpus)).text
-    speeds = re.search(r'<table data-testid="compare-speeds">.*?</table>', html, re.S).group(0)
+    speeds = re.search(r'<table [^>]*data-testid="compare-speeds">.*?</table>', html, re.S).group(0)
     llama = row(speeds, "model", "llama-3-1-8b-instruct")
-    cells = re.findall(r'<td data-testid="speed">(.*?)</td>', llama, re.S)
+    cells = re.findall(r'<td data-testid="speed"[^>]*>(.*?)</td>', llama, re.S)
     for gpu, cell in zip(gpus, cells, strict=True):  # one column a card, in the order asked
         answered = row(
             client.get(f"/what-runs/?gpu={gpu}&count=1&ctx=8192&q=llama-3-1-8b-instruct").text,
@@ -358,8 +358,24 @@ def test_compare_times_popular_models_on_one_of_each_as_the_what_runs_page_does(
         assert f">{decode} tok/s</a>" in cell and f"<small>{quant}</small>" in cell, gpu
     seventy = row(speeds, "model", "llama-3-3-70b-instruct")
     assert seventy.count("Does not fit") == 2  # 40 GB at Q4_K_M, 26 GB at Q2_K: not on one 24 GB card
-    assert "Does not fit" not in re.findall(r'<td data-testid="speed">(.*?)</td>', seventy, re.S)[2]  # 128 GB
+    assert (
+        "Does not fit" not in re.findall(r'<td data-testid="speed"[^>]*>(.*?)</td>', seventy, re.S)[2]
+    )  # 128 GB
     assert [m for m in pages.COMPARE_MODELS if f'data-model="{m}"' in speeds] == pages.COMPARE_MODELS
+
+
+def test_compare_labels_each_speed_with_its_card_for_a_phone(client, catalog):
+    # a phone shows each model's row as a card of lines (site.css .cards), each line named by its data-label
+    gpus = ["geforce-rtx-4090", "geforce-rtx-3090", "radeon-rx-7900-xtx", "apple-m4-max-128gb"]
+    names = [Gpu.objects.get(slug=g).name for g in gpus]
+    html = client.get("/gpus/compare/", {"gpu": gpus}).text
+    speeds = re.search(r'<table class="cards" data-testid="compare-speeds">.*?</table>', html, re.S)
+    assert speeds, "the speeds table is not a cards table"
+    for slug in pages.COMPARE_MODELS:
+        labels = re.findall(
+            r'<td data-testid="speed" data-label="([^"]*)">', row(speeds.group(0), "model", slug)
+        )
+        assert [unescape(label) for label in labels] == names, slug  # one a card, in the order asked
 
 
 def test_compare_menus_offer_the_listed_gpus_and_keep_the_chosen_ones(client, catalog):

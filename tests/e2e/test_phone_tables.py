@@ -1,0 +1,46 @@
+"""A phone (390 px wide) reads wide tables without scrolling sideways: four GPUs' speeds on popular models as one
+card per model, each speed after its GPU's name (static/css/site.css `.cards`); a desktop keeps the table."""
+
+import pytest
+
+from catalog.models import Gpu
+from catalog.pages import COMPARE_MODELS
+
+pytestmark = pytest.mark.e2e
+
+FOUR = ["geforce-rtx-4090", "geforce-rtx-3090", "radeon-rx-7900-xtx", "apple-m4-max-128gb"]
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+LABELS = "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+
+
+def compare_four(page, live_server):
+    page.goto(live_server.url + "/gpus/compare/?" + "&".join(f"gpu={g}" for g in FOUR))
+    return page.get_by_test_id("compare-speeds")
+
+
+def test_four_gpus_speeds_fit_a_phone_each_labelled_by_card_and_model(page_at, live_server):
+    phone = page_at(390, 844)
+    speeds = compare_four(phone, live_server)
+    assert phone.evaluate(OVERFLOW) <= 0
+    assert speeds.evaluate(
+        "t => t.parentElement.scrollWidth <= t.parentElement.clientWidth"
+    )  # nothing to scroll
+    names = [Gpu.objects.get(slug=g).name for g in FOUR]
+    for slug in COMPARE_MODELS:
+        card = speeds.locator(f'tr[data-model="{slug}"]')
+        assert card.locator("th").is_visible()  # the model's name heads its card
+        cells = card.get_by_test_id("speed")
+        assert cells.evaluate_all(LABELS) == [f'"{name}: "' for name in names], slug
+        # a card's lines span its width: no column squeezed to a word
+        assert min(cells.evaluate_all("cells => cells.map(c => c.getBoundingClientRect().width)")) > 300
+
+
+def test_four_gpus_speeds_stay_a_table_on_a_desktop(page_at, live_server):
+    desktop = page_at(1440, 900)
+    speeds = compare_four(desktop, live_server)
+    assert speeds.locator("thead").is_visible()
+    assert speeds.locator("thead th").all_inner_texts()[1:] == [Gpu.objects.get(slug=g).name for g in FOUR]
+    assert set(speeds.get_by_test_id("speed").evaluate_all(LABELS)) == {"none"}
+    llama = speeds.locator('tr[data-model="llama-3-1-8b-instruct"]')
+    tops = llama.locator("th, td").evaluate_all("cells => cells.map(c => c.getBoundingClientRect().top)")
+    assert max(tops) - min(tops) < 1  # one row, side by side
