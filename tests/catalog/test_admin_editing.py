@@ -221,6 +221,26 @@ def test_two_versions_are_compared_field_by_field(client, staff):
     assert "two" in response.content.decode()
 
 
+def test_each_cell_of_the_history_says_its_column_for_a_narrow_screen(client, staff):
+    # admin-catalog.css stacks a version's cells on a phone, each after its column's name (data-label)
+    gpu = make_gpu(tdp_w=350)
+    url = f"/admin/catalog/gpu/{gpu.pk}/change/"
+    client.post(url, change_form_data(client, url) | {"tdp_w": "370", "change_reason": REASON})
+    table = re.search(
+        r'<table id="change-history".*?</table>',
+        client.get(f"/admin/catalog/gpu/{gpu.pk}/history/").text,
+        re.S,
+    ).group(0)
+    columns = re.findall(r'<th scope="col">([^<]*)</th>', table)
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    assert len(rows) == 2
+    for cells in rows:
+        assert re.findall(r'<td(?: class="pick")? data-label="([^"]*)"', cells) == columns
+        assert cells.count("<td") == len(columns)
+    # nothing changed in the first version: its Changes cell is empty, which a phone leaves out
+    assert re.search(r'data-label="Changes"></td>', rows[1])
+
+
 @pytest.mark.parametrize("query", ["", "?old=x&new=1", "?old=99999&new=99999"])
 def test_comparing_with_bad_versions_is_not_an_error_page(client, staff, query):
     gpu = make_gpu()

@@ -1,5 +1,7 @@
 """A phone (390 px wide) reads wide tables without scrolling sideways: four GPUs' speeds on popular models as one
-card per model, each speed after its GPU's name (static/css/site.css `.cards`); a desktop keeps the table."""
+card per model, each speed after its GPU's name (static/css/site.css `.cards`), and a catalog row's history as
+one block per version, each value after its column's name (static/css/admin-catalog.css); a desktop keeps the
+tables."""
 
 import pytest
 
@@ -44,3 +46,25 @@ def test_four_gpus_speeds_stay_a_table_on_a_desktop(page_at, live_server):
     llama = speeds.locator('tr[data-model="llama-3-1-8b-instruct"]')
     tops = llama.locator("th, td").evaluate_all("cells => cells.map(c => c.getBoundingClientRect().top)")
     assert max(tops) - min(tops) < 1  # one row, side by side
+
+
+@pytest.mark.parametrize(("width", "stacked"), [(390, True), (1440, False)])
+def test_a_rows_history_fits_a_phone_and_stays_a_table_on_a_desktop(editor_at, live_server, width, stacked):
+    gpu = Gpu.objects.get(slug="geforce-rtx-4090")
+    for tdp, reason in (
+        (gpu.tdp_w + 5, "The board partner's figure"),
+        (gpu.tdp_w, "Back to the reference TDP"),
+    ):
+        gpu.tdp_w, gpu._change_reason = tdp, reason
+        gpu.save()
+    page = editor_at(width, 844)
+    page.goto(f"{live_server.url}/admin/catalog/gpu/{gpu.pk}/history/")
+    changes = page.locator("#change-history tbody tr:first-child td:last-child")  # Changes
+    assert "TDP" in changes.inner_text()
+    assert page.evaluate(OVERFLOW) <= 0
+    assert page.locator("#change-history thead").is_visible() is not stacked
+    if (
+        stacked
+    ):  # the column's name before each value; the changes read across the screen, not a letter a line
+        assert changes.evaluate("c => getComputedStyle(c, '::before').content") == '"Changes: "'
+        assert changes.evaluate("c => c.getBoundingClientRect().width") > 300
