@@ -1,7 +1,8 @@
 import pytest
 
 from catalog.models import LlmModel, Measurement
-from site_index.search import LIMIT, MAX_QUERY_LENGTH, search
+from glossary.content import library
+from site_index.search import LIMIT, MAX_QUERY_LENGTH, page_text, search
 from tests.conftest import make_gpu
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +198,67 @@ def test_a_pasted_error_lists_no_nearest_gpus_or_models(client, catalog):
     assert "the nearest" not in html and "STG-2000" not in html
     # a word search still gets the nearest rows
     assert "the nearest" in client.get("/search/", {"q": "qwen coder zzz"}).content.decode()
+
+
+# Relevance, not the alphabet (the visitor review): "llama 70b", "qwen 32b coder", "3090".
+
+
+def test_llama_70b_lists_the_newest_llama_first_and_the_distill_last(client, catalog):
+    response = client.get("/search/", {"q": "llama 70b"})
+    assert response.context["groups"][0].kind == "model"
+    assert groups_of(response)["model"] == [
+        "/models/llama-3-3-70b-instruct/",
+        "/models/llama-3-1-70b-instruct/",
+        "/models/llama-3-1-70b/",  # the base model after its tuned release
+        "/models/llama-3-70b-instruct/",
+        "/models/llama-2-70b/",
+        "/models/deepseek-r1-distill-llama-70b/",  # three words the query did not ask for
+    ]
+
+
+def test_llama_70b_glossary_starts_with_a_term_that_names_llama(client, catalog):
+    """Every term that mentions both words only in its text matched before; All-reduce and Bits per weight
+    came first because they come first in the alphabet."""
+    (terms,) = [g for g in search("llama 70b") if g.kind == "term"]
+    assert "llama" in terms.hits[0].title.lower()
+    assert [h.title for h in terms.hits[:2]] != ["All-reduce", "Bits per weight (bpw)"]
+
+
+def test_3090_lists_the_guides_that_talk_about_it_most_first(client, catalog):
+    response = client.get("/search/", {"q": "3090"})
+    guides = groups_of(response)["guide"]
+    # the one whose summary names it, then the one that names it most (nine times), not the alphabet
+    assert guides[:2] == ["/guides/70b-at-32k-on-two-24-gb-cards/", "/guides/building-a-multi-gpu-rig/"]
+    lib = library().guides
+    mentions = [page_text(lib[url.split("/")[2]]).body.count("3090") for url in guides[1:]]
+    many, once = [i for i, m in enumerate(mentions) if m > 1], [i for i, m in enumerate(mentions) if m == 1]
+    assert many and once and max(many) < min(once)
+
+
+def test_a_newer_release_comes_first_among_equal_matches(catalog):
+    (models,) = [g for g in search("qwen coder") if g.kind == "model"]
+    assert [h.url for h in models.hits][:2] == [
+        "/models/qwen3-coder-30b-a3b-instruct/",
+        "/models/qwen3-coder-480b-a35b-instruct/",
+    ]
+
+
+def test_a_version_the_query_names_comes_before_a_newer_one_it_does_not(catalog):
+    """ "qwen3": the Qwen3 models, not Qwen3.5 (newer, but another version than the one typed)."""
+    (models,) = [g for g in search("qwen3") if g.kind == "model"]
+    urls = [h.url for h in models.hits]
+    assert "/models/qwen3-30b-a3b/" in urls  # an MoE's size is one word the query left out, as a dense one's
+    assert not any(url.startswith("/models/qwen3-5-") for url in urls[:8])
+
+
+def test_a_word_only_in_a_rows_other_search_text_ranks_after_the_name(catalog):
+    """ "llama 3.1 8b": LLM-jp-3 1.8B holds every word only through its family (llama) and its digits."""
+    (models,) = [g for g in search("llama 3.1 8b") if g.kind == "model"]
+    assert [h.url for h in models.hits][:2] == ["/models/llama-3-1-8b-instruct/", "/models/llama-3-1-8b/"]
+    assert models.hits[-1].url == "/models/llm-jp-3-1-8b/" and models.hits[-1].rank == 3
+
+
+def test_ranking_reads_a_bounded_window_per_kind(client, catalog, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):  # GPUs, LLMs, diffusion models: each WINDOW rows at most
+        response = client.get("/search/", {"q": "llama 70b"})
+    assert len(groups_of(response)["model"]) == 6
