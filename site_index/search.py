@@ -11,6 +11,7 @@ summary and body text; catalog rows match on their `search_key` like `Searchable
 finds "GeForce RTX 3090". Rows and pages that match as well as each other are ordered by relevance
 (`ranking`): a title with fewer words the query did not ask for, then the newest release ("llama 70b":
 Llama 3.3 before 3.1, 3 and 2), then, for text, the pages that hold the query's words most (BM25).
+A row with only some of the words is shown only where nothing has them all.
 """
 
 import html
@@ -88,15 +89,18 @@ def search(query: str) -> list[Group]:
     errors = group("error", "Errors", error_hits(query, lib.errors.values()))
     if len(query) > WORD_SEARCH_LENGTH:
         return [errors] if errors.hits else []
+    terms = group("term", "Glossary", page_hits(query, lib.terms.values(), "glossary:term"))
+    guides = group("guide", "Guides", page_hits(query, lib.guides.values(), "glossary:guide"))
     catalog = catalog_groups(query)
-    if errors.hits:  # a pasted error: the catalog's exact hits only, not the nearest ("STG-2000, 1 MiB")
+    # The nearest rows of a kind (some words only) are noise where the query was found: in an error page (a
+    # paste: "STG-2000, 1 MiB"), another kind of row ("qwen 32b coder": the coder, not Qwen-Image) or the
+    # title of a page ("sliding window attention": the glossary term, not GLM-5's "sparse attention")
+    found = any(g.hits and not g.partial for g in catalog) or any(
+        g.hits and g.best <= 2 for g in (terms, guides)
+    )
+    if errors.hits or found:
         catalog = [g for g in catalog if not g.partial]
-    groups = [
-        errors,
-        group("term", "Glossary", page_hits(query, lib.terms.values(), "glossary:term")),
-        group("guide", "Guides", page_hits(query, lib.guides.values(), "glossary:guide")),
-        *catalog,
-    ]
+    groups = [errors, terms, guides, *catalog]
     return sorted((g for g in groups if g.hits), key=lambda g: g.best)  # "3090": GPUs before glossary text
 
 

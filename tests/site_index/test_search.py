@@ -224,6 +224,15 @@ def test_llama_70b_glossary_starts_with_a_term_that_names_llama(client, catalog)
     assert [h.title for h in terms.hits[:2]] != ["All-reduce", "Bits per weight (bpw)"]
 
 
+def test_qwen_32b_coder_finds_the_coder_and_not_qwen_image(client, catalog):
+    response = client.get("/search/", {"q": "qwen 32b coder"})
+    found = groups_of(response)
+    assert found["model"][0] == "/models/qwen2-5-coder-32b-instruct/"
+    assert "diffusion" not in found  # Qwen-Image has neither "32b" nor "coder"
+    assert not any(g.partial for g in response.context["groups"])
+    assert "Qwen-Image" not in response.content.decode()
+
+
 def test_3090_lists_the_guides_that_talk_about_it_most_first(client, catalog):
     response = client.get("/search/", {"q": "3090"})
     guides = groups_of(response)["guide"]
@@ -256,6 +265,15 @@ def test_a_word_only_in_a_rows_other_search_text_ranks_after_the_name(catalog):
     (models,) = [g for g in search("llama 3.1 8b") if g.kind == "model"]
     assert [h.url for h in models.hits][:2] == ["/models/llama-3-1-8b-instruct/", "/models/llama-3-1-8b/"]
     assert models.hits[-1].url == "/models/llm-jp-3-1-8b/" and models.hits[-1].rank == 3
+
+
+def test_a_page_title_match_drops_the_nearest_catalog_rows(client, catalog):
+    """ "sliding window attention" is a glossary term: DeepSeek-V3.2's "sparse attention" is not "the
+    nearest" of anything."""
+    response = client.get("/search/", {"q": "sliding window attention"})
+    assert groups_of(response)["term"][0] == "/glossary/sliding-window-attention/"
+    assert not any(g.partial for g in response.context["groups"])
+    assert "the nearest" not in response.content.decode()
 
 
 def test_ranking_reads_a_bounded_window_per_kind(client, catalog, django_assert_max_num_queries):
