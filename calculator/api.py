@@ -69,12 +69,14 @@ def estimate_json(result: Estimate, question: Question) -> dict:
 
 
 def suggestion_json(question: Question, found: Suggestion) -> dict:
-    """A suggestion as the API gives it: its `changes` in the API's own parameters, as its query differs
-    from the question's (the engine's "3 of the largest GPU" is `count`, and `gpu` where the rig was
-    mixed; a choice back to its default is ""), and the page answering it."""
-    before, after = (parse_qs(question.query(**changes)) for changes in ({}, found.changes))
-    changes = {key: values[0] for key, values in after.items() if before.get(key) != values}
-    changes |= dict.fromkeys(before.keys() - after.keys(), "")
+    """A suggestion as the API gives it: its `changes` in the API's own parameters (the engine's own, but
+    "that many of the largest GPU", `gpu_count`: `count`, and `gpu` where the rig was mixed, as the
+    suggested question's query writes them), and the page answering it."""
+    changes = {key: value for key, value in found.changes.items() if key != "gpu_count"}
+    if "gpu_count" in found.changes:
+        before, after = (parse_qs(question.query(**asked))["gpu"] for asked in ({}, found.changes))
+        changes |= {"gpu": after[0]} if after != before else {}
+        changes["count"] = found.changes["gpu_count"]
     return {
         "kind": found.kind,
         "text": present.suggestion(found),

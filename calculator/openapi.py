@@ -239,8 +239,8 @@ def engine_schemas() -> dict[str, dict]:
         for key, value in schemas["Suggestion"]["properties"].items()
     } | {"permalink": {"type": "string", "description": "the page answering the suggested question"}}
     schemas["Suggestion"]["properties"]["changes"]["description"] = (
-        'this endpoint\'s query parameters to change, e.g. {"quant": "q4_k_m"} or {"count": 3}; "" '
-        "puts a parameter back to its default"
+        'this endpoint\'s query parameters to change, e.g. {"quant": "q4_k_m"}, {"ctx": 17920} or {"count": 3} '
+        "(with `gpu` where the question's GPUs were of several kinds)"
     )
     schemas.pop("Reason")
     measurement = {

@@ -112,7 +112,7 @@ def test_answers_that_differ_by_backend_read_apart(client, catalog):
     assert text(usual, "verdict").startswith("Yes: fits on 1× Radeon RX 7900 XTX, about ")
     both = client.get(f"/compare/?q={quote(XTX + '&backend=vulkan')}&q={quote(XTX)}").content.decode()
     labels = [
-        label for label in re.findall(r'<th scope="row"><a [^>]*>([^<]+)</a></th>', both) if " · " in label
+        label for label in re.findall(r'<th scope="row"><a [^>]*>([^<]+)</a> <small>', both) if " · " in label
     ]
     assert labels == [
         "Llama 3.1 8B (Instruct) · Q4_K_M · 1× Radeon RX 7900 XTX on Vulkan · 4,096 tokens · 1 user · llama.cpp",

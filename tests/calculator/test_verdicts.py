@@ -200,14 +200,14 @@ def test_over_several_machines_no_count_of_gpus_in_one_is_suggested(client, cata
     assert not [s for s in one["suggestions"] if s["kind"] == "gpu_count"]
     # one machine holds 8 SXM GPUs (an HGX board): not "10 × H100 SXM5", machines of 8 (the review)
     (more,) = [s for s in one["suggestions"] if s["kind"] == "hosts"]
-    assert more["changes"] == {"gpu_count": 8, "hosts": 2}
+    assert more["changes"] == {"count": 8, "hosts": 2}  # the API's parameters
     assert more["text"].startswith(
         "2 machines of 8× H100 SXM5 80 GB, joined over the network, would fit it ("
     )
     awq = query.replace("quant=fp8", "quant=awq-4bit")
     fits_in_one = client.get(f"/api/v1/estimate?{awq}&count=2").json()  # 5 GPUs hold it
     assert [s["changes"] for s in fits_in_one["suggestions"] if s["kind"] in ("gpu_count", "hosts")] == [
-        {"gpu_count": 5}
+        {"count": 5}
     ]
 
 

@@ -105,7 +105,7 @@ PINNED = {
         ("quant", "Q8_0 fits: the largest format that does.", {"quant": "q8_0"}, True),
         (
             "hosts",
-            "2 machines of 8× RTX 3060, joined over the network, would fit it (RPC cluster, 2.25 tok/s).",
+            "2 machines of 8× RTX 3060, joined over the network, would fit it (RPC cluster, 2.07 tok/s).",
             {"gpu_count": 8, "hosts": 2},
             True,
         ),
