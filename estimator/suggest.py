@@ -295,15 +295,16 @@ def suggestions(
         if model.yarn_factor_for(ctx):
             values["yarn"] = 1
         changed = ctx
-        if best is not None and (
-            other := _another_plan(model, quant, devices, _at_context(workload, ctx), best, kinds)
+        anchor = best if best is not None else _steady_plan(model, quant, devices, workload, ctx, kinds)
+        if anchor is not None and (
+            other := _another_plan(model, quant, devices, _at_context(workload, ctx), anchor, kinds)
         ):
             values |= other
             # the longest needs another plan (19,200 tokens with llama.cpp's experimental tensor parallel): the
             # recommended plan's own longest first, and the link to it (a visitor review: only the other's said)
-            own = longest_context(model, quant, devices, workload, (best.strategy,))
+            own = longest_context(model, quant, devices, workload, (anchor.strategy,))
             if own is not None and own != workload.context_tokens:
-                values |= {"own_context_tokens": own, "own_strategy": best.strategy}
+                values |= {"own_context_tokens": own, "own_strategy": anchor.strategy}
                 changed = own
         reason = Reason(code="longest_context", values=values)
         out.append(Suggestion(kind="context", reason=reason, changes={"ctx": changed}))
@@ -554,7 +555,7 @@ def _another_plan(
     plan = _best(model, quant, devices, workload, strategies)
     if plan is None or plan.strategy == best.strategy:
         return {}
-    experimental = any(w.code == "tensor_split_experimental" for w in plan.warnings)
+    experimental = _experimental(plan)
     others = tuple(s for s in (strategies or STRATEGIES) if s not in (plan.strategy, best.strategy))
     only = not others or not _fits(model, quant, devices, workload, others)
     return (
@@ -562,6 +563,30 @@ def _another_plan(
         | ({"experimental": 1} if experimental else {})
         | ({"only": 1} if only else {})
     )
+
+
+def _steady_plan(
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    ctx: int,
+    strategies: Sequence[str] | None,
+) -> Plan | None:
+    """Where nothing fits as asked and the longest context `ctx` fits only with an experimental plan
+    (llama.cpp's tensor parallel), the plan that fits the longest without it, at its own longest: the
+    suggestion names that one first, as it does beside a recommended plan (a review: 70B at 32K on two
+    3090s was told "up to 19,200 tokens", which only -sm tensor holds; the layer split holds 17,920)."""
+    at = _best(model, quant, devices, _at_context(workload, ctx), strategies)
+    if at is None or not _experimental(at):
+        return None
+    rest = tuple(s for s in (strategies or STRATEGIES) if s != at.strategy)
+    own = longest_context(model, quant, devices, workload, rest)
+    return None if own is None else _best(model, quant, devices, _at_context(workload, own), rest)
+
+
+def _experimental(plan: Plan) -> bool:
+    return any(w.code == "tensor_split_experimental" for w in plan.warnings)
 
 
 def _kv_total(plan: Plan | None) -> int:

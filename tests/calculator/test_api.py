@@ -1,5 +1,12 @@
 import pytest
 
+TWO_3090S_70B = {
+    "model": "llama-3-3-70b-instruct",
+    "quant": "q4_k_m",
+    "gpu": "geforce-rtx-3090",
+    "count": "2",
+}
+
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/estimate"
@@ -253,3 +260,20 @@ def test_every_suggestion_sent_back_is_the_question_it_names(client, catalog, qu
         followed = client.get("/api/v1/estimate", {k: v for k, v in asked.items() if v != ""})
         assert followed.status_code == 200, (found, followed.json())
         assert followed.json()["permalink"] == found["permalink"]
+
+
+def test_the_longest_context_where_nothing_fits_names_the_plan_that_is_not_experimental(client, catalog):
+    """A review: 70B Q4_K_M on two 3090s asked at 32K (nothing fits) was told "Context up to 19,200 tokens",
+    which only llama.cpp's experimental tensor parallelism holds; asked at 8K, the same suggestion said the
+    layer split's 17,920 first. Both say the same now, and link the layer split's."""
+    said = []
+    for ctx in ("32768", "8192"):
+        answer = client.get("/api/v1/estimate", {**TWO_3090S_70B, "ctx": ctx}).json()
+        (context,) = [s for s in answer["suggestions"] if s["kind"] == "context"]
+        said.append((context["text"], context["changes"]))
+    assert said[0] == said[1]
+    text, changes = said[0]
+    assert "with a layer split;" in text and "experimental in llama.cpp" in text
+    assert f"Context up to {changes['ctx']:,} tokens" in text
+    followed = client.get("/api/v1/estimate", {**TWO_3090S_70B, "ctx": changes["ctx"]}).json()
+    assert followed["recommended"] == "layer_split"
