@@ -47,8 +47,9 @@ def candidate_plans(
     """Every strategy this hardware allows, and why the others were not computed.
 
     `recommendable`: the strategies a caller that wants only the recommended plan picks from (`fits`
-    without a reason): tensor parallel is then left out outside vLLM when another of them fits on the
-    GPUs, since `_order` never recommends it there (it is built otherwise, and always without this)."""
+    without a reason). Left out then, as `_order` never recommends them (they are built otherwise): a
+    layer split the single plan outruns (`_split_outranked`), and outside vLLM tensor parallel when
+    another of them fits on the GPUs."""
     model, quant, devices = interned(model), interned(quant), interned_devices(devices)
     # one `reuse` for all: a single device and its first replica are priced once
     kw = {
@@ -61,7 +62,8 @@ def candidate_plans(
     out = [plans.single(**kw)]
     skipped: dict[str, Reason] = {}
     if len(devices) > 1:
-        out.append(plans.layer_split(**kw))
+        if recommendable is None or not _split_outranked(out[0], devices, workload, recommendable):
+            out.append(plans.layer_split(**kw))
         out.append(plans.replicas(**kw))
         if why := layouts.tensor_parallel_unsupported(model, workload, devices):
             skipped["tensor_parallel"] = why
@@ -101,6 +103,30 @@ def candidate_plans(
     else:
         out.append(plans.pipeline_parallel(**kw))
     return out, skipped
+
+
+def _split_outranked(
+    single: Plan, devices: list[DeviceSpec], workload: Workload, recommendable: Sequence[str]
+) -> bool:
+    """Whether `_order` could not recommend a layer split over `single`, whatever its numbers, for any
+    number of users: on equal devices, `single` fitting with room to spare (not marked down) and, under
+    vLLM, seating every user (its admission times only the sequences each plan's KV cache seats).
+
+    A layer split there runs the same layers on the same kind of device one after another: each
+    stage's step at a batch and depth is its reads or FLOPs (the longer) plus its launches, each a sum
+    over its layers (a soft maximum of two such sums is a norm, no more than the sum of the stages'), so
+    the stages' steps and hand-offs add up to no less than the one device's step, and its speed, alone or
+    in aggregate, is no more than `single`'s (under vLLM, for the users it seats: at most all of them).
+    No faster and later in `STRATEGIES`, it is never the best, and leaving it out changes no other
+    plan's rank: `single` scores at least as high. tests/catalog/test_best_plan.py checks it over the
+    catalog's listed models, rigs of equal devices of each kernel family and user counts."""
+    return (
+        "single" in recommendable
+        and single.fits
+        and not single.tight
+        and all(d is devices[0] for d in devices)
+        and (workload.runtime != "vllm" or (single.max_concurrency or 0) >= workload.batch)
+    )
 
 
 def _marked_down(plan: Plan) -> bool:
