@@ -3,7 +3,8 @@
 
 Each builder returns a `Plan` with per-device memory (never summed across devices), single-stream and
 aggregate decode speed, prefill speed, time to first token, the bytes that cross links per token, and
-the plan's warnings. Ranking and the recommendation live in ranking.py.
+the plan's warnings. Ranking and the recommendation live in ranking.py. A builder given its `layout`
+(laid out already by a caller that checked its memory first: `ranking.candidate_plans`) uses it.
 """
 
 from . import fixed_costs, memory, prefill, ranges, speed
@@ -202,10 +203,17 @@ def single(
 
 
 def layer_split(
-    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    devices: list[DeviceSpec],
+    reuse: Reuse = None,
+    layout: Layout | None = None,
 ) -> Plan:
     """llama.cpp `--split-mode layer`: consecutive layers per device, in proportion to free memory."""
-    layout = layer_split_layout(model=model, quant=quant, workload=workload, devices=devices)
+    if layout is None:
+        layout = layer_split_layout(model=model, quant=quant, workload=workload, devices=devices)
     usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     timed, admission = vllm_admission(model, workload, layout, usages)
     counts, ratios = layout.counts, layout.ratios
@@ -231,10 +239,17 @@ def layer_split(
 
 
 def tensor_parallel(
-    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    devices: list[DeviceSpec],
+    reuse: Reuse = None,
+    layout: Layout | None = None,
 ) -> Plan:
     """Every matrix sharded over identical GPUs; two all-reduces per layer cross the link each step."""
-    layout = tensor_parallel_layout(model=model, quant=quant, workload=workload, devices=devices)
+    if layout is None:
+        layout = tensor_parallel_layout(model=model, quant=quant, workload=workload, devices=devices)
     tp = layout.tp
     usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     timed, admission = vllm_admission(model, workload, layout, usages)
@@ -293,11 +308,18 @@ def _sharding_reasons(
 
 
 def replicas(
-    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    devices: list[DeviceSpec],
+    reuse: Reuse = None,
+    layout: Layout | None = None,
 ) -> Plan:
     """One full copy per device; requests spread over them for N× aggregate throughput."""
     n = len(devices)
-    layout = replicas_layout(model=model, quant=quant, workload=workload, devices=devices)
+    if layout is None:
+        layout = replicas_layout(model=model, quant=quant, workload=workload, devices=devices)
     usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
     timed, admission = vllm_admission(model, workload, layout, usages, replicas=True)
     per_replica = sequences_per_replica(timed, n)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from . import layouts, memory, plans
 from .limits import bounded_cache, length_of_result
 from .schema import DeviceSpec, ModelSpec, Plan, QuantSpec, Reason, Workload
+from .slots import layout_fits
 from .strategies import GPU_ONLY, STRATEGIES
 
 # On unified memory (an Apple silicon Mac) the GPU's memory is the system memory: no second pool.
@@ -48,8 +49,9 @@ def candidate_plans(
 
     `recommendable`: the strategies a caller that wants only the recommended plan picks from (`fits`
     without a reason). Left out then, as `_order` never recommends them (they are built otherwise): a
-    layer split the single plan outruns (`_split_outranked`), and outside vLLM tensor parallel when
-    another of them fits on the GPUs."""
+    plan on the GPUs alone whose memory does not fit (told from its layout before it is timed), a layer
+    split or replicas the single plan outruns (`_split_outranked`, `_copies_outranked`), and outside
+    vLLM tensor parallel when another of them fits on the GPUs."""
     model, quant, devices = interned(model), interned(quant), interned_devices(devices)
     # one `reuse` for all: a single device and its first replica are priced once
     kw = {
@@ -59,18 +61,30 @@ def candidate_plans(
         "devices": devices,
         "reuse": {} if reuse is None else reuse,
     }
-    out = [plans.single(**kw)]
+
+    def built(strategy: str) -> list[Plan]:
+        """`strategy`'s plan, or for `recommendable`'s caller none where its memory does not fit."""
+        if recommendable is None:
+            return [getattr(plans, strategy)(**kw)]
+        layout = layouts.LAYOUTS[strategy](model=model, quant=quant, workload=workload, devices=devices)
+        if not layout_fits(layout, model=model, quant=quant, workload=workload):
+            return []
+        return [getattr(plans, strategy)(**kw, layout=layout)]
+
+    out = built("single")
+    single = out[0] if out else None
     skipped: dict[str, Reason] = {}
     if len(devices) > 1:
-        if recommendable is None or not _split_outranked(out[0], devices, workload, recommendable):
-            out.append(plans.layer_split(**kw))
-        out.append(plans.replicas(**kw))
+        if recommendable is None or not _split_outranked(single, devices, workload, recommendable):
+            out += built("layer_split")
+        if recommendable is None or not _copies_outranked(single, workload, recommendable):
+            out += built("replicas")
         if why := layouts.tensor_parallel_unsupported(model, workload, devices):
             skipped["tensor_parallel"] = why
         elif recommendable is None or not _tensor_parallel_outranked(
             [p for p in out if p.fits and p.strategy in recommendable], workload
         ):
-            out.append(plans.tensor_parallel(**kw))
+            out += built("tensor_parallel")
     else:
         reason = Reason(code="needs_several_gpus")
         skipped.update(layer_split=reason, tensor_parallel=reason, replicas=reason)
@@ -106,7 +120,7 @@ def candidate_plans(
 
 
 def _split_outranked(
-    single: Plan, devices: list[DeviceSpec], workload: Workload, recommendable: Sequence[str]
+    single: Plan | None, devices: list[DeviceSpec], workload: Workload, recommendable: Sequence[str]
 ) -> bool:
     """Whether `_order` could not recommend a layer split over `single`, whatever its numbers, for any
     number of users: on equal devices, `single` fitting with room to spare (not marked down) and, under
@@ -121,12 +135,21 @@ def _split_outranked(
     plan's rank: `single` scores at least as high. tests/catalog/test_best_plan.py checks it over the
     catalog's listed models, rigs of equal devices of each kernel family and user counts."""
     return (
-        "single" in recommendable
+        single is not None
+        and "single" in recommendable
         and single.fits
         and not single.tight
         and all(d is devices[0] for d in devices)
         and (workload.runtime != "vllm" or (single.max_concurrency or 0) >= workload.batch)
     )
+
+
+def _copies_outranked(single: Plan | None, workload: Workload, recommendable: Sequence[str]) -> bool:
+    """Whether `_order` could not recommend replicas over `single`: one user, and `single` fits. Each copy
+    is `single`'s slot on its device (on `single`'s own, the same: as tight), and one user decodes at the
+    slowest copy's speed, so `single` scores at least as high and, simpler, wins (`best_plan`'s
+    argument; tests/catalog/test_best_plan.py checks it)."""
+    return workload.batch == 1 and single is not None and "single" in recommendable and single.fits
 
 
 def _marked_down(plan: Plan) -> bool:
