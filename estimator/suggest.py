@@ -15,7 +15,8 @@ GPUs or machines that only another runtime can use are still offered, saying so,
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from .layouts import strategy_slack
+from .kv_cache import kv_cache_layers_bytes
+from .layouts import strategy_slack, tensor_parallel_unsupported
 from .limits import MAX_DEVICES_IN_ALL, MAX_HOSTS
 from .plans import single
 from .ranking import fits, interned, interned_devices, plan_fits, strategies_to_check, unified
@@ -48,11 +49,19 @@ def _best(
     devices: list[DeviceSpec],
     workload: Workload,
     strategies: Sequence[str] | None = None,
+    *,
+    probe: bool = True,
 ) -> Plan | None:
     """The plan `fits` recommends, without its rank and reason, which no suggestion quotes (its
-    strategy, speeds and KV cache are the same)."""
+    strategy, speeds and KV cache are the same); `probe=False` where it is known to fit."""
     return fits(
-        model=model, quant=quant, devices=devices, workload=workload, strategies=strategies, reasoned=False
+        model=model,
+        quant=quant,
+        devices=devices,
+        workload=workload,
+        strategies=strategies,
+        probe=probe,
+        reasoned=False,
     )
 
 
@@ -321,15 +330,17 @@ def suggestions(
                     "flash_attention": True if ggml else workload.flash_attention,
                 }
             )
-            plan = _best(model, quant, devices, w, kinds)  # fits() asks plan_fits first: no plan if none fits
+            fits_kv = _fits(model, quant, devices, w, kinds)  # memory alone: what it saves, below
             kv_ctx = longest_context(model, quant, devices, w, kinds)
-            if plan is None and kv_ctx is None:
+            if not fits_kv and kv_ctx is None:
                 continue
-            saved = _kv_total(best) - _kv_total(plan) if best and plan else None
+            saved = (
+                _kv_total(best) - _kv_of_best(model, quant, devices, w, kinds) if best and fits_kv else None
+            )
             values: dict[str, int | float | str] = {"kv": kv}
             if ggml and not workload.flash_attention:  # llama.cpp keeps a quantized V cache only with it
                 values["flash_attention"] = 1
-            if best is None and plan is not None:
+            if best is None and fits_kv:
                 values["makes_fit"] = 1
             elif saved:
                 values["saved_bytes"] = saved
@@ -340,10 +351,10 @@ def suggestions(
                     kind="kv_cache",
                     reason=Reason(code="kv_cache", values=values),
                     changes={"kv": kv} | ({} if workload.flash_attention or not ggml else {"fa": "on"}),
-                    fits=plan is not None,
+                    fits=fits_kv,
                 )
             )
-            if best is None and plan is not None:
+            if best is None and fits_kv:
                 break
     # 4. flash attention back on, where it was turned off: the KV cache read at the fused kernel's share
     if not workload.flash_attention:
@@ -591,6 +602,32 @@ def _experimental(plan: Plan) -> bool:
 
 def _kv_total(plan: Plan | None) -> int:
     return sum(d.kv_cache_bytes for d in plan.devices) if plan else 0
+
+
+def _kv_of_best(
+    model: ModelSpec,
+    quant: QuantSpec,
+    devices: list[DeviceSpec],
+    workload: Workload,
+    strategies: Sequence[str] | None,
+) -> int:
+    """`_kv_total` of the plan `_best` recommends for a workload that fits, without building it where every
+    plan it could be holds each layer's KV cache once: whether one device holds them all or the GPUs (and
+    RAM) share the layers, the devices' caches add up to the model's (`kv_cache.kv_cache_layers_bytes` is a
+    sum over layers, each device's is its layers'). Not so for replicas (a cache per copy, its users' share)
+    and tensor parallel (heads repeated past the KV heads), nor under vLLM (a sliding window's blocks are
+    counted per device): then the plan is built. Replicas are never recommended for one user where the
+    single plan may be (`ranking._copies_outranked`)."""
+
+    def may(strategy: str) -> bool:
+        return strategy in (STRATEGIES if strategies is None else strategies)
+
+    several = len(devices) > 1
+    copies = several and may("replicas") and not (workload.batch == 1 and may("single"))
+    shards = several and may("tensor_parallel") and not tensor_parallel_unsupported(model, workload, devices)
+    if workload.runtime == "vllm" or copies or shards:
+        return _kv_total(_best(model, quant, devices, workload, strategies, probe=False))
+    return kv_cache_layers_bytes(model, workload, range(model.num_hidden_layers))
 
 
 def _ram_needed(
