@@ -362,12 +362,19 @@ def replicas(
 
 
 def cpu_offload(
-    *, model: ModelSpec, quant: QuantSpec, workload: Workload, devices: list[DeviceSpec], reuse: Reuse = None
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    workload: Workload,
+    devices: list[DeviceSpec],
+    reuse: Reuse = None,
+    layout: Layout | None = None,
 ) -> Plan:
     """llama.cpp `-ngl N`: the head and the last N - 1 layers on the GPUs, the first ones in system RAM
     (cpu_offload_layout)."""
     n = model.num_hidden_layers
-    layout = cpu_offload_layout(model=model, quant=quant, workload=workload, devices=devices)
+    if layout is None:
+        layout = cpu_offload_layout(model=model, quant=quant, workload=workload, devices=devices)
     assert layout.host is not None
     cpu_layers = layout.host.layers
     on_gpus = n - len(cpu_layers)
@@ -415,6 +422,7 @@ def expert_offload(
     devices: list[DeviceSpec],
     cpu_moe_layers: int | None = None,
     reuse: Reuse = None,
+    layout: Layout | None = None,
 ) -> Plan:
     """MoE: attention, shared weights and KV on the GPUs; routed experts of the first N layers in RAM
     (llama.cpp `--n-cpu-moe N`, i.e. `-ot "blk\\.(0..N-1)\\.ffn_.*_exps=CPU"`), whichever GPUs those
@@ -422,9 +430,10 @@ def expert_offload(
     n = model.num_hidden_layers
     c = memory.tensor_classes(model)
     moe_layers = list(range(c.dense_layers, n))
-    layout = expert_offload_layout(
-        model=model, quant=quant, workload=workload, devices=devices, cpu_moe_layers=cpu_moe_layers
-    )
+    if layout is None:
+        layout = expert_offload_layout(
+            model=model, quant=quant, workload=workload, devices=devices, cpu_moe_layers=cpu_moe_layers
+        )
     assert layout.host is not None
     offloaded = layout.host.expert_layers
     usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)

@@ -399,15 +399,21 @@ def _best_for_one_user(
         return plans.single(**kw, layout=layout, rank=1)
     best = None
     if len(devices) > 1:
-        split = plans.layer_split(**kw)
+        # the layer split built only where it fits: one that does not is never the answer
+        laid = layouts.layer_split_layout(model=model, quant=quant, workload=workload, devices=devices)
+        fitting = layout_fits(laid, model=model, quant=quant, workload=workload)
+        split = plans.layer_split(**kw, layout=laid) if fitting else None
         if usage.fits:
-            _, best, _ = _order([plans.single(**kw, layout=layout), split], workload)
-        elif split.fits:
+            one = plans.single(**kw, layout=layout)
+            best = one if split is None else _order([one, split], workload)[1]
+        elif split is not None:
             best = split
-        elif not layouts.tensor_parallel_unsupported(model, workload, devices) and layouts.strategy_fits(
-            "tensor_parallel", model=model, quant=quant, workload=workload, devices=devices
-        ):
-            best = plans.tensor_parallel(**kw)
+        elif not layouts.tensor_parallel_unsupported(model, workload, devices):
+            layout = layouts.tensor_parallel_layout(
+                model=model, quant=quant, workload=workload, devices=devices
+            )
+            if layout_fits(layout, model=model, quant=quant, workload=workload):
+                best = plans.tensor_parallel(**kw, layout=layout)
     if best is None and not usage.fits:
         best = _best_offloaded(kw)
     return None if best is None else best.model_copy(update={"rank": 1})
@@ -422,11 +428,11 @@ def _best_offloaded(kw: dict) -> Plan | None:
     if _cannot_fit(model, kw["quant"], devices, workload, offload=True):
         return None
     memory_kw = {k: v for k, v in kw.items() if k != "reuse"}
-    built = [
-        getattr(plans, strategy)(**kw)
-        for strategy in ("cpu_offload", "expert_offload")[: 2 if model.is_moe else 1]
-        if layouts.strategy_fits(strategy, **memory_kw)
-    ]
+    built = []
+    for strategy in ("cpu_offload", "expert_offload")[: 2 if model.is_moe else 1]:
+        layout = layouts.LAYOUTS[strategy](**memory_kw)  # checked, then built from: laid out once
+        if layout_fits(layout, model=model, quant=kw["quant"], workload=workload):
+            built.append(getattr(plans, strategy)(**kw, layout=layout))
     return _order(built, workload)[1]
 
 
