@@ -399,14 +399,10 @@ def _best_for_one_user(
         return plans.single(**kw, layout=layout, rank=1)
     best = None
     if len(devices) > 1:
-        # the layer split built only where it fits: one that does not is never the answer
-        laid = layouts.layer_split_layout(model=model, quant=quant, workload=workload, devices=devices)
-        fitting = layout_fits(laid, model=model, quant=quant, workload=workload)
-        split = plans.layer_split(**kw, layout=laid) if fitting else None
+        split = plans.layer_split(**kw)
         if usage.fits:
-            one = plans.single(**kw, layout=layout)
-            best = one if split is None else _order([one, split], workload)[1]
-        elif split is not None:
+            _, best, _ = _order([plans.single(**kw, layout=layout), split], workload)
+        elif split.fits:
             best = split
         elif not layouts.tensor_parallel_unsupported(model, workload, devices):
             layout = layouts.tensor_parallel_layout(
