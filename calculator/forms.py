@@ -13,6 +13,7 @@ from catalog.fitting import DEFAULTS
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
 from catalog.pages import meant, unknown_words
 from catalog.runtimes import BY_SLUG, FLASH_ATTENTION_OFF, RUNTIME_CHOICES, RUNTIMES
+from catalog.search import search_key
 from estimator import limits
 from estimator.commands import UNQUANTIZED_KV
 
@@ -122,24 +123,20 @@ def whole_number(label: str, most: int, least: int = 1, help_text: str = "") -> 
     )
 
 
-def _plain(text: str) -> str:
-    """A name as typed in any case and punctuation: "llama.cpp", "Llama-CPP" → "llamacpp"."""
-    return "".join(c for c in text.lower() if c.isalnum())
-
-
-def _listed(names: list[str]) -> str:
+def or_listed(names: list[str]) -> str:
+    """ "a, b or c": the names a message offers."""
     return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 # Django's read "Select a valid choice. exllamav2 is not one of the available choices."
 UNKNOWN_RUNTIME = (
     "This calculator does not model “%(value)s”: pick "
-    + _listed([label for _, label in RUNTIME_CHOICES]).replace("%", "%%")
+    + or_listed([label for _, label in RUNTIME_CHOICES]).replace("%", "%%")
     + "."
 )
 UNKNOWN_BACKEND = (
     "Unknown backend “%(value)s”: pick "
-    + _listed([label for _, label in BACKEND_CHOICES])
+    + or_listed([label for _, label in BACKEND_CHOICES])
     + ", or leave it empty."
 )
 
@@ -446,7 +443,9 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         written = self.data.get(field) or ""
         if field not in self.errors or written in dict(choices):
             return
-        value, label = next(((v, n) for v, n in choices if _plain(n) == _plain(written) != ""), (None, ""))
+        value, label = next(
+            ((v, n) for v, n in choices if search_key(n) == search_key(written) != ""), (None, "")
+        )
         if value is not None:
             self.errors[field] = self.error_class(
                 [f"Write {field}={value} for {label}: “{written}” is its name."]
@@ -464,10 +463,10 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
             return
         names = dict(BACKEND_CHOICES)
         shared = shared_backends(self.devices)
-        pick = f": pick {_listed([names[b] for b in shared])}, or leave it empty" if shared else ""
+        pick = f": pick {or_listed([names[b] for b in shared])}, or leave it empty" if shared else ""
         self.add_error(
             "backend",
-            f"{_listed([g.name for g in lacking])} {'has' if len(lacking) == 1 else 'have'} no "
+            f"{or_listed([g.name for g in lacking])} {'has' if len(lacking) == 1 else 'have'} no "
             f"{names[backend]} build{pick}.",
         )
         self.fixes += [("backend", {"backend": ""})] + [("backend", {"backend": b}) for b in shared]

@@ -15,6 +15,7 @@ import dataclasses
 import re
 
 from calculator import rig
+from calculator.forms import or_listed
 
 # llama_model_load_from_file_impl: using device CUDA0 (NVIDIA GeForce RTX 4090) (0000:01:00.0) - 23008 MiB free
 USING_DEVICE = re.compile(
@@ -70,9 +71,7 @@ def which(name: str, choices: list) -> str:
     choices = by_memory(choices)
     sizes = [f"{gpu.memory_gib:g} GB" for gpu in choices]
     named = sizes if len(set(sizes)) == len(sizes) else [gpu.name for gpu in choices]
-    named = [f"the {n}" for n in named]
-    listed = ", ".join(named[:-1]) + f" or {named[-1]}" if len(named) > 1 else named[0]
-    return f"{short}: {listed}?"
+    return f"{short}: {or_listed([f'the {n}' for n in named])}?"
 
 
 def by_memory(choices: list) -> list:
