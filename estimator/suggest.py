@@ -304,14 +304,17 @@ def suggestions(
         if model.yarn_factor_for(ctx):
             values["yarn"] = 1
         changed = ctx
-        anchor = best if best is not None else _steady_plan(model, quant, devices, workload, ctx, kinds)
+        anchor, own = (
+            (best, None) if best is not None else _steady_plan(model, quant, devices, workload, ctx, kinds)
+        )
         if anchor is not None and (
             other := _another_plan(model, quant, devices, _at_context(workload, ctx), anchor, kinds)
         ):
             values |= other
             # the longest needs another plan (19,200 tokens with llama.cpp's experimental tensor parallel): the
             # recommended plan's own longest first, and the link to it (a visitor review: only the other's said)
-            own = longest_context(model, quant, devices, workload, (anchor.strategy,))
+            if own is None:
+                own = longest_context(model, quant, devices, workload, (anchor.strategy,))
             if own is not None and own != workload.context_tokens:
                 values |= {"own_context_tokens": own, "own_strategy": anchor.strategy}
                 changed = own
@@ -583,17 +586,20 @@ def _steady_plan(
     workload: Workload,
     ctx: int,
     strategies: Sequence[str] | None,
-) -> Plan | None:
+) -> tuple[Plan | None, int | None]:
     """Where nothing fits as asked and the longest context `ctx` fits only with an experimental plan
-    (llama.cpp's tensor parallel), the plan that fits the longest without it, at its own longest: the
-    suggestion names that one first, as it does beside a recommended plan (a review: 70B at 32K on two
-    3090s was told "up to 19,200 tokens", which only -sm tensor holds; the layer split holds 17,920)."""
+    (llama.cpp's tensor parallel), the plan that fits the longest without it and that longest (its own
+    longest too: it holds it, and no plan of the rest holds more); the suggestion names that one first, as
+    it does beside a recommended plan (a review: 70B at 32K on two 3090s was told "up to 19,200 tokens",
+    which only -sm tensor holds; the layer split holds 17,920). (None, None) otherwise."""
     at = _best(model, quant, devices, _at_context(workload, ctx), strategies)
     if at is None or not _experimental(at):
-        return None
+        return None, None
     rest = tuple(s for s in (strategies or STRATEGIES) if s != at.strategy)
     own = longest_context(model, quant, devices, workload, rest)
-    return None if own is None else _best(model, quant, devices, _at_context(workload, own), rest)
+    if own is None:
+        return None, None
+    return _best(model, quant, devices, _at_context(workload, own), rest), own
 
 
 def _experimental(plan: Plan) -> bool:
