@@ -37,7 +37,13 @@ MOE_LAYER_SECONDS = {
     "metal": 58.6e-6,
     "mlx": 88.3e-6,
     "vllm": 40e-6,
-    "cpu": 10e-6,
+    # An MoE layer whose experts sit in system RAM (--n-cpu-moe, -ot exps=CPU): the GPU hands the hidden state and
+    # the chosen experts' ids to the CPU and waits, the CPU's threads wake for the gate, up and down products and
+    # hand the result back. Fitted with `speed.BACKEND_EFFICIENCY["cpu"]` (bench/offload.py): the RTX 2080's
+    # Qwen3-30B-A3B at --n-cpu-moe 36 (36.7 tok/s, the server's own rate, llmfit PR 755) and DeepSeek-Coder-V2-Lite
+    # at --n-cpu-moe 16 (49.6, PR 778). The one Vulkan run (an RX 9070 XT on Windows, llama.cpp issue 25859) is
+    # still 71% fast: its round trip looks ten times CUDA's, one row, not fitted.
+    "cpu": 60e-6,
 }
 # On CUDA these are the latency of a chain of small dependent kernels (norms, RoPE, the router, top-k,
 # gathers, the expert mat-vecs of a few rows; CUDA graphs, llama.cpp PR 6766, take the launches away on Ampere

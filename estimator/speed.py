@@ -120,7 +120,14 @@ BACKEND_EFFICIENCY = {
     "metal": 0.913,
     "mlx": 0.903,
     "vllm": 0.9,
-    "cpu": 0.7,
+    # llama.cpp's CPU mat-vec on the layers or experts an offload plan keeps in system RAM: this share of the RAM's
+    # spec bandwidth (channels x MT/s x 8 bytes, what a visitor's RAM preset gives). Fitted with
+    # `fixed_costs.MOE_LAYER_SECONDS["cpu"]` on eight runs of one host (bench/offload.py, bench/data/offload_runs.json:
+    # an RTX 2080 beside an i9-10900X whose quad-channel DDR4 its owner measures at ~102 GB/s, llmfit PRs 755, 774,
+    # 775 and 778): six -ngl runs of 9B-24B dense models and two --n-cpu-moe runs; 0.7 put all of them 25-55% fast.
+    # Held out it brings an RTX 4060 Ti's Qwen3.8-27B at -ngl 52 beside dual-channel DDR5-4800 from +78% to +32% and
+    # gpt-oss-20b's --n-cpu-moe 12 on the same 2080 from +87% to +31%.
+    "cpu": 0.43,
 }
 # FORMAT: a format family's kernel efficiency relative to legacy quants, per kernel family (1 where no row
 # says otherwise). K-quants unpack more per byte (Llama 3 Q4_K_M rows, Strix Halo and R9700 Q4_K_M rows);
