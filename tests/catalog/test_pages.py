@@ -553,7 +553,7 @@ def test_a_gpu_page_links_the_sources_of_its_specs(client, catalog):
     """The review: bandwidth, FP16 and TDP rows had no source a visitor could open; each is in the row's
     `source`, now linked by site under the specs."""
     html = client.get("/gpus/b200/").text
-    cell = re.search(r'<td data-testid="sources">(.*?)</td>', html).group(1)
+    cell = re.search(r'<td[^>]* data-testid="sources">(.*?)</td>', html).group(1)  # after its data-label
     assert re.findall(r">([^<]+)</a>", cell) == [
         "techpowerup.com",
         "nvidia.com",

@@ -1,7 +1,7 @@
-"""A phone (390 px wide) reads wide tables without scrolling sideways: four GPUs' speeds on popular models as one
-card per model, each speed after its GPU's name (static/css/site.css `.cards`), and a catalog row's history as
-one block per version, each value after its column's name (static/css/admin-catalog.css); a desktop keeps the
-tables."""
+"""A phone (390 px wide) reads wide tables without scrolling sideways: four GPUs' specs as one card per spec and
+their speeds on popular models as one card per model, each value after its GPU's name (static/css/site.css
+`.cards`), and a catalog row's history as one block per version, each value after its column's name
+(static/css/admin-catalog.css); a desktop keeps the tables."""
 
 import pytest
 
@@ -18,6 +18,57 @@ LABELS = "cells => cells.map(c => getComputedStyle(c, '::before').content)"
 def compare_four(page, live_server):
     page.goto(live_server.url + "/gpus/compare/?" + "&".join(f"gpu={g}" for g in FOUR))
     return page.get_by_test_id("compare-speeds")
+
+
+SPECS_FOUR = ["geforce-rtx-4090", "geforce-rtx-3090", "geforce-rtx-5090", "a100-pcie-80-gb"]
+
+
+def compare_specs(page, live_server):
+    page.goto(live_server.url + "/gpus/compare/?" + "&".join(f"gpu={g}" for g in SPECS_FOUR))
+    return page.get_by_test_id("specs")
+
+
+def test_four_gpus_specs_fit_a_phone_one_card_per_spec_each_value_after_its_gpu(page_at, live_server):
+    phone = page_at(390, 844)
+    specs = compare_specs(phone, live_server)
+    assert phone.evaluate(OVERFLOW) <= 0
+    assert specs.evaluate(
+        "t => t.parentElement.scrollWidth <= t.parentElement.clientWidth"
+    )  # nothing to scroll
+    names = [Gpu.objects.get(slug=g).name for g in SPECS_FOUR]
+    rows = specs.locator("tbody tr")
+    assert rows.count() > 10
+    for i in range(rows.count()):
+        card = rows.nth(i)
+        assert card.locator("th").is_visible()  # the spec's name heads its card
+        cells = card.locator("td")
+        assert cells.evaluate_all(LABELS) == [f'"{name}: "' for name in names], card.locator(
+            "th"
+        ).inner_text()
+        assert min(cells.evaluate_all("cells => cells.map(c => c.getBoundingClientRect().width)")) > 300
+
+
+def test_four_gpus_specs_stay_a_table_on_a_desktop(page_at, live_server):
+    desktop = page_at(1440, 900)
+    specs = compare_specs(desktop, live_server)
+    assert specs.locator("thead").is_visible()
+    assert specs.locator("thead th").all_inner_texts()[1:] == [
+        Gpu.objects.get(slug=g).name for g in SPECS_FOUR
+    ]
+    assert set(specs.locator("td").evaluate_all(LABELS)) == {"none"}
+    memory = specs.locator("tbody tr").filter(has=desktop.get_by_test_id("memory"))
+    tops = memory.locator("th, td").evaluate_all("cells => cells.map(c => c.getBoundingClientRect().top)")
+    assert max(tops) - min(tops) < 1  # one row, side by side
+
+
+def test_one_gpus_specs_stay_two_columns_on_a_phone(page_at, live_server):
+    phone = page_at(390, 844)
+    phone.goto(live_server.url + "/gpus/geforce-rtx-4090/")
+    specs = phone.get_by_test_id("specs")
+    assert phone.evaluate(OVERFLOW) <= 0
+    memory = specs.locator("tbody tr").filter(has=phone.get_by_test_id("memory"))
+    tops = memory.locator("th, td").evaluate_all("cells => cells.map(c => c.getBoundingClientRect().top)")
+    assert max(tops) - min(tops) < 1  # the spec's name beside its value
 
 
 def test_four_gpus_speeds_fit_a_phone_each_labelled_by_card_and_model(page_at, live_server):
