@@ -244,7 +244,7 @@ def plan_rows_html(rows, recommended) -> str:
             f"{' <strong>recommended</strong>' if mark else ''}</th>"
             f'\n      <td data-label="Fits"><span class="{e(row.css)}">{e(row.words)}</span></td>'
             f'\n      <td data-label="Memory per device"><ul class="plain">{devices}</ul></td>'
-            f'\n      <td data-label="Decode per user">{e(row.per_user) if runs else "–"}</td>'
+            f'\n      <td data-label="Decode per user">{_ranged(row.per_user) if runs else "–"}</td>'
             f'\n      <td data-label="All users">{f"{e(tok_s(plan.decode_tok_s_aggregate))} tok/s" if runs else "–"}</td>'
             f'\n      <td data-label="TTFT">{e(format_seconds(plan.ttft_s)) if runs else "–"}</td>'
             f'\n      <td data-label="Over the link">{f"{e(bytes_filter(link))}/token" if link else "–"}</td>'
@@ -253,6 +253,15 @@ def plan_rows_html(rows, recommended) -> str:
             "\n    </tr>\n  "
         )
     return mark_safe("".join(out))
+
+
+_RANGE = re.compile(r"\([^()]*–[^()]*\)")
+
+
+def _ranged(text) -> str:
+    """`text` escaped, its likely range kept on one line: '19.2 tok/s <span class="range">(15.2–23.1)</span>'
+    (site.css `.range`: a phone's plan card broke it after the en dash, "(15.2–" over "23.1)")."""
+    return _RANGE.sub(r'<span class="range">\g<0></span>', conditional_escape(text))
 
 
 def _strategy_link(strategy: str, glossary: str) -> str:

@@ -57,3 +57,47 @@ def test_a_wide_guide_table_shows_a_shadow_where_it_scrolls_on(phone, live_serve
     table.evaluate("e => { e.scrollLeft = e.scrollWidth }")
     end = right_edge(table)
     assert more < end - 5, (more, end)  # darker while there is more to the right; gone at the end
+
+
+# a speed's likely range, "(15.2–23.1)", where a text node of the page has one
+BROKEN_RANGES = r"""root => {
+  const broken = [], walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode()); ) {
+    for (const m of node.data.matchAll(/\([\d.,]+–[\d.,]+\)/g)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (lines.size !== 1) broken.push(m[0]);
+    }
+  }
+  return broken;
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        ("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090", "table.plans"),
+        ("/?model=llama-3-1-70b-instruct&gpu=geforce-rtx-4090&gpu=geforce-rtx-4090", "table.plans"),
+        ("/?model=llama-3-1-70b-instruct" + "&gpu=geforce-rtx-3090" * 4 + "&users=4", "table.plans"),
+        (
+            "/gpus/compare/?gpu=geforce-rtx-4090&gpu=geforce-rtx-3090&gpu=geforce-rtx-5090&gpu=a100-pcie-80-gb",
+            "[data-testid=compare-speeds]",
+        ),
+    ],
+    ids=["one-gpu", "two-gpus", "four-gpus-four-users", "gpu-compare"],
+)
+def test_a_speeds_range_stays_on_one_line(page_at, live_server, url, where, width):
+    """A review: on a phone a plan card's "19.2 tok/s (15.2–23.1)" broke after the en dash, "(15.2–" over
+    "23.1)", as did a narrow column on a desktop and the GPU comparison's "(42.3–51.1)": a range reads whole
+    (static/css/site.css `.range`), the speed before it still free to wrap."""
+    page = page_at(width, 844)
+    page.goto(live_server.url + url)
+    table = page.locator(where)
+    assert table.locator("td").count() > 0
+    assert table.evaluate("t => t.textContent.includes('–')")  # a range to keep
+    assert table.evaluate(BROKEN_RANGES) == []
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
