@@ -7,6 +7,10 @@ query in their name, the closer match is the one with fewer words the query did 
 release carries ("Instruct", "GB") are no extra words, but another product's name ("DeepSeek-R1-Distill")
 or a version the query names differently ("Qwen3.5" for "qwen3") are. Then the newest release first
 (`version`: the first number of the name, "3.3" > "3.1" > "3" > "2"), where no release date says it.
+Before all these, even before a name that starts with the query or a listed row, the name that holds more
+of the query's terms as whole words (`whole_terms`): "a100" is a word of "A100 PCIe 80 GB" and of "DRIVE A100
+PROD", only the start of one in "RTX A1000" (another GPU) or "A100X"; "a10" is a word of "A10 PCIe", not of
+"A100 PCIe 80 GB".
 
 Text pages (glossary terms, guides, error pages) that hold the query only in their text are ordered by
 BM25 (`bm25`), the usual text-retrieval score: more of the rarer words, in a shorter page, first.
@@ -14,6 +18,7 @@ BM25 (`bm25`), the usual text-retrieval score: more of the rarer words, in a sho
 
 import math
 import re
+from itertools import accumulate
 
 _PARENTHESES = re.compile(r"\([^)]*\)")
 # a total-active MoE size ("30B-A3B", "80B-A3B") is one word; a number with its unit ("70b", "0.6b") one word
@@ -57,6 +62,22 @@ def extra_words(name: str, terms: list[str]) -> int:
             extra += 1
         start = end
     return extra
+
+
+def whole_terms(name: str, terms: list[str]) -> int:
+    """How many of the query's `terms` (search keys) the name holds as whole words: somewhere in the name's
+    key, a term starts where a word starts and ends where a word ends ("rtx3090" in "GeForce RTX 3090",
+    two words; "30b" in "Qwen3 30B-A3B", whose MoE size has two), not only inside a longer word ("a100" in
+    "RTX A1000" or "A100X", "3" in "Llama 3.1")."""
+    parts = [_key(part) for word in name_words(name) for part in word.split("-")]
+    key, bounds = "".join(parts), set(accumulate(map(len, parts), initial=0))
+    whole = 0
+    for term in terms:
+        at = key.find(term)
+        while at >= 0 and not (at in bounds and at + len(term) in bounds):
+            at = key.find(term, at + 1)
+        whole += at >= 0
+    return whole
 
 
 def version(name: str) -> tuple[int, ...]:

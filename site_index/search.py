@@ -6,10 +6,12 @@ exact messages, leaving out the sizes and addresses that change from run to run.
 WORD_SEARCH_LENGTH is such a paste, and only the error pages are searched for it.
 
 Every group is ranked the same way: an exact title (or alias, or slug) match first, then titles that
-start with the query, then titles that hold every word, then the rest. Terms and guides also match their
-summary and body text; catalog rows match on their `search_key` like `Searchable.search()`, so "rtx3090"
-finds "GeForce RTX 3090". Rows and pages that match as well as each other are ordered by relevance
-(`ranking`): a title with fewer words the query did not ask for, then the newest release ("llama 70b":
+start with the query, then titles that hold every word, then the rest; except that a catalog row whose
+name holds more of the query's words whole comes first ("a100": the A100s, DRIVE A100 PROD too, before the
+A100X and the RTX A1000). Terms and guides also match their summary and body text; catalog rows match on
+their `search_key` like `Searchable.search()`, so "rtx3090" finds "GeForce RTX 3090". Rows and pages that
+match as well as each other are ordered by relevance (`ranking`): a title with fewer words the query did
+not ask for, then the newest release ("llama 70b":
 Llama 3.3 before 3.1, 3 and 2), then, for text, the pages that hold the query's words most (BM25).
 A row with only some of the words is shown only where nothing has them all.
 """
@@ -283,9 +285,11 @@ def ranked(queryset, query: str):
 
 def closer(row, terms: list[str]) -> tuple:
     """The sort key (smaller first) of a catalog row that `ranked()` annotated: its order there, except that
-    among rows as good by those counts, fewer words the query did not ask for (`ranking.extra_words`),
-    then the newest (a GPU's release date, else the version in its name: Llama 3.3 before 3.1, 3 and 2),
-    then a tuned release before its base model unless "base" was typed."""
+    among rows with as many of the query's words, more of them whole words of the name first
+    (`ranking.whole_terms`: "a100", the A100s before the RTX A1000, which SQL cannot tell apart), and among
+    rows as good by those counts, fewer words the query did not ask for (`ranking.extra_words`), then the
+    newest (a GPU's release date, else the version in its name: Llama 3.3 before 3.1, 3 and 2), then a
+    tuned release before its base model unless "base" was typed."""
     if hasattr(row, "release_date"):  # a GPU: undated ones last
         newest = (-row.release_date.toordinal(),) if row.release_date else (1,)
     else:
@@ -293,6 +297,7 @@ def closer(row, terms: list[str]) -> tuple:
     base = "base" in row.name.lower() and "base" not in terms
     return (
         -row.matched,
+        -ranking.whole_terms(row.name, terms),
         row.closeness,
         -row.in_title,
         not row.listed,

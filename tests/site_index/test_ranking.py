@@ -2,7 +2,7 @@
 
 import pytest
 
-from site_index.ranking import bm25, extra_words, name_words, version
+from site_index.ranking import bm25, extra_words, name_words, version, whole_terms
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,29 @@ def test_name_words(name, words):
 )
 def test_extra_words(name, terms, extra):
     assert extra_words(name, terms) == extra
+
+
+@pytest.mark.parametrize(
+    ("name", "terms", "whole"),
+    [
+        ("A100 PCIe 80 GB", ["a100"], 1),
+        ("DRIVE A100 PROD", ["a100"], 1),
+        ("RTX A1000", ["a100"], 0),  # another GPU whose word starts with the query's
+        ("A100X", ["a100"], 0),
+        ("A100 PCIe 80 GB", ["a10"], 0),
+        ("A10 PCIe", ["a10"], 1),
+        ("GeForce RTX 3090", ["rtx3090"], 1),  # one term over two words, whole at both ends
+        ("GeForce RTX 3090", ["rtx", "3090"], 2),
+        ("GeForce RTX 3090 Ti", ["309"], 0),
+        ("Llama 3.1 70B", ["llama", "3"], 1),  # 3 starts 3.1, another version
+        ("Qwen3 30B-A3B", ["qwen3", "30b"], 2),  # a part of an MoE's total-active size is a word
+        ("Qwen3 30B-A3B", ["a3"], 0),
+        ("DeepSeek-R1-Distill-Llama-70B", ["deepseekr1", "70b"], 2),
+        ("Llama 3.1 8B (base)", ["base"], 0),  # what parentheses say is no part of the name
+    ],
+)
+def test_whole_terms(name, terms, whole):
+    assert whole_terms(name, terms) == whole
 
 
 def test_versions_sort_newest_first():

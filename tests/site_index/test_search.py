@@ -280,3 +280,28 @@ def test_ranking_reads_a_bounded_window_per_kind(client, catalog, django_assert_
     with django_assert_max_num_queries(3):  # GPUs, LLMs, diffusion models: each WINDOW rows at most
         response = client.get("/search/", {"q": "llama 70b"})
     assert len(groups_of(response)["model"]) == 6
+
+
+def test_a100_lists_the_a100_cards_before_the_a1000(catalog):
+    """A review: "a100" listed the RTX A1000, another GPU, among the A100s (A100X and RTX A1000 before
+    DRIVE A100 PROD): a name that holds a word of the query whole comes before one where the word only starts
+    a longer one. The catalog's other A100s and A1000s, unlisted as there."""
+    for slug, name in [
+        ("rtx-a1000", "RTX A1000"),
+        ("a100x", "A100X"),
+        ("drive-a100-prod", "DRIVE A100 PROD"),
+        ("a100-pcie-40-gb", "A100 PCIe 40 GB"),
+    ]:
+        make_gpu(slug=slug, name=name, listed=False)
+    (gpus,) = [g for g in search("a100") if g.kind == "gpu"]
+    titles = [h.title for h in gpus.hits]
+    assert titles[:2] == ["A100 PCIe 80 GB", "A100 SXM4 80 GB"]  # the listed ones first still
+    whole = ["A100" in title.split() for title in titles]
+    assert whole == sorted(whole, reverse=True), titles  # every A100, then the A100X and the RTX A1000
+    assert whole.count(True) == 4 and "RTX A1000" in titles
+
+
+def test_a10_finds_the_a10_before_the_a100(catalog):
+    make_gpu(slug="a10-pcie", name="A10 PCIe", listed=False)
+    (gpus,) = [g for g in search("a10") if g.kind == "gpu"]
+    assert [h.title for h in gpus.hits][:2] == ["A10 PCIe", "A100 PCIe 80 GB"]
