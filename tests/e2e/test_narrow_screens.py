@@ -101,3 +101,13 @@ def test_a_speeds_range_stays_on_one_line(page_at, live_server, url, where, widt
     assert table.evaluate(BROKEN_RANGES) == []
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+
+
+@pytest.mark.parametrize("url", ["/", "/glossary/", "/gpus/"])
+def test_the_header_search_fits_the_narrowest_phone(page_at, live_server, url):
+    """A review: at 320 px every page was 321 px wide, the header's search form as wide as its input's
+    default size and its button: the form may shrink below its content (static/css/site.css `.site-search`)."""
+    page = page_at(320, 700)
+    page.goto(live_server.url + url)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert page.locator(".site-search").evaluate("f => f.getBoundingClientRect().right <= window.innerWidth")
