@@ -58,14 +58,27 @@ def _is(strategy) -> str:
     return f"{_title(strategy)} {'are' if strategy == 'replicas' else 'is'}"
 
 
+def _falling(v: Values, prefix: str = "", *, cached: bool = False) -> str:
+    """A plan's speed at the full context after its start's, where the reason quotes it: " falling to 3.8"
+    (`cached`: " falling to 16.8 with 65,536 tokens cached")."""
+    full = v.get(f"{prefix}tok_s_at_context")
+    if full is None:
+        return ""
+    return f" falling to {format_rate(full)}" + (f" with {v['context']:,} tokens cached" if cached else "")
+
+
 def _recommended(v: Values) -> str:
-    text = f"{_is(v['strategy'])} recommended: {format_rate(v['tok_s'])} {_metric(v)}"
+    text = (
+        f"{_is(v['strategy'])} recommended: {format_rate(v['tok_s'])} {_metric(v)}{_falling(v, cached=True)}"
+    )
     if "faster" in v:
-        text += f". {_is(v['faster'])} faster ({format_rate(v['faster_tok_s'])}) "
+        text += f". {_is(v['faster'])} faster ({format_rate(v['faster_tok_s'])}{_falling(v, 'faster_')}) "
         text += f"but {_why_not(v, str(v['strategy']))}"
     elif "next" in v:
+        over = " over the whole context" if "context" in v else ""
         text += (
-            f", the fastest plan that fits (next: {_phrase(v['next'])}, {format_rate(v.get('next_tok_s'))})"
+            f", the fastest plan that fits{over} (next: {_phrase(v['next'])}, "
+            f"{format_rate(v.get('next_tok_s'))}{_falling(v, 'next_')})"
         )
     if v.get("one_device") and ("faster" in v or "next" in v):  # beside plans over several GPUs
         text += "; one device needs no hand-offs between GPUs"
@@ -88,7 +101,12 @@ def _none_fits_in_margin(v: Values) -> str:
 
 def _also_fits(v: Values) -> str:
     rate, theirs = format_rate(v["tok_s"]), format_rate(v["best_tok_s"])
-    if rate == theirs:
+    if "context" in v:  # the full context's speeds beside the start's
+        text = (
+            f"Fits, at {rate} {_metric(v)}{_falling(v, cached=True)}, against {theirs}{_falling(v, 'best_')} "
+            f"for {_phrase(v['best'])}"
+        )
+    elif rate == theirs:
         text = f"Fits, at the same {rate} {_metric(v)} as {_phrase(v['best'])}"
     else:
         text = f"Fits, at {rate} {_metric(v)} against {theirs} for {_phrase(v['best'])}"
@@ -179,7 +197,10 @@ def _rate(v: Values) -> str:
         )
     if v.get("per_user"):
         return f"about {format_rate(v.get('tok_s'))} tok/s per user"
-    return f"{format_rate(v.get('tok_s'))} tok/s"
+    full = (
+        f" falling to {format_rate(v['tok_s_at_context'])} at full context" if "tok_s_at_context" in v else ""
+    )
+    return f"{format_rate(v.get('tok_s'))} tok/s{full}"
 
 
 def _quoted(v: Values) -> str:

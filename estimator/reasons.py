@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 # What a reason says, one sentence each on the site (calculator/present.py words them; the engine
 # writes no sentence). `ranking.py`: why the recommended plan, why none, and each plan's place.
 ReasonCode = Literal[
-    "recommended",  # strategy, tok_s, aggregate; faster, faster_tok_s, why_not, runtime | next, next_tok_s (plans the runtime runs); one_device
+    "recommended",  # strategy, tok_s, aggregate; faster, faster_tok_s, why_not, runtime | next, next_tok_s (plans the runtime runs); one_device; context, *tok_s_at_context where the full context's speeds are quoted too
     "none_fits",  # strategy (the closest), device, short_bytes
     "none_fits_in_margin",  # strategy (the closest), device, headroom_bytes, free_bytes
-    "also_fits",  # tok_s, aggregate, best, best_tok_s; why_not, runtime when it is faster or another runtime runs it
+    "also_fits",  # tok_s, aggregate, best, best_tok_s; why_not, runtime when it is faster or another runtime runs it; context, *tok_s_at_context as above
     "short",  # device, short_bytes
     "short_in_margin",  # device, headroom_bytes, free_bytes
     # `suggest.py`: what to change
