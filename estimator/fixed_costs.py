@@ -39,10 +39,12 @@ MOE_LAYER_SECONDS = {
     "vllm": 40e-6,
     # An MoE layer whose experts sit in system RAM (--n-cpu-moe, -ot exps=CPU): the GPU hands the hidden state and
     # the chosen experts' ids to the CPU and waits, the CPU's threads wake for the gate, up and down products and
-    # hand the result back. Fitted with `speed.BACKEND_EFFICIENCY["cpu"]` (bench/offload.py): the RTX 2080's
+    # hand the result back. Fitted with `speed.BACKEND_EFFICIENCY["cpu"]` (bench/offload.py --fit): the RTX 2080's
     # Qwen3-30B-A3B at --n-cpu-moe 36 (36.7 tok/s, the server's own rate, llmfit PR 755) and DeepSeek-Coder-V2-Lite
-    # at --n-cpu-moe 16 (49.6, PR 778). The one Vulkan run (an RX 9070 XT on Windows, llama.cpp issue 25859) is
-    # still 71% fast: its round trip looks ten times CUDA's, one row, not fitted.
+    # at --n-cpu-moe 16 (49.6, llmfit's request rate, PR 778), which pull opposite ways: anything from 35 to 60 us
+    # is within 1% of the least squared error. No other host's CUDA expert-offload run states its RAM and its flags
+    # (llmfit PR 787's RTX 5070 auto-fitted them unpublished). The one Vulkan run (an RX 9070 XT on Windows,
+    # llama.cpp issue 25859) is still 71% fast: its round trip looks ten times CUDA's, one row, not fitted.
     "cpu": 60e-6,
 }
 # On CUDA these are the latency of a chain of small dependent kernels (norms, RoPE, the router, top-k,

@@ -122,11 +122,15 @@ BACKEND_EFFICIENCY = {
     "vllm": 0.9,
     # llama.cpp's CPU mat-vec on the layers or experts an offload plan keeps in system RAM: this share of the RAM's
     # spec bandwidth (channels x MT/s x 8 bytes, what a visitor's RAM preset gives). Fitted with
-    # `fixed_costs.MOE_LAYER_SECONDS["cpu"]` on eight runs of one host (bench/offload.py, bench/data/offload_runs.json:
-    # an RTX 2080 beside an i9-10900X whose quad-channel DDR4 its owner measures at ~102 GB/s, llmfit PRs 755, 774,
-    # 775 and 778): six -ngl runs of 9B-24B dense models and two --n-cpu-moe runs; 0.7 put all of them 25-55% fast.
-    # Held out it brings an RTX 4060 Ti's Qwen3.8-27B at -ngl 52 beside dual-channel DDR5-4800 from +78% to +32% and
-    # gpt-oss-20b's --n-cpu-moe 12 on the same 2080 from +87% to +31%.
+    # `fixed_costs.MOE_LAYER_SECONDS["cpu"]` (bench/offload.py --fit, bench/data/offload_runs.json) on two hosts: an
+    # RTX 2080 beside an i9-10900X whose quad-channel DDR4 its owner measures at ~102 GB/s (llmfit PRs 755, 774, 775
+    # and 778: six -ngl runs of 9B-24B dense models, two --n-cpu-moe runs; llmfit's rate counts the prompt's pass
+    # and is compared as such), and an RTX 3080 beside a Ryzen 9 7900X with DDR5-6000 on two channels
+    # (sudoingX/qwen38-mtp PR #48: Qwen3.8-27B at -ngl 62 and 50, read against the same card fully resident, since
+    # the engine's GPU side is off there by itself). 0.7 (with 10 us) put every run 11-55% fast. Each host left out,
+    # the other's fit (0.41, 0.43) misses its runs by 6.6% / 3.2% at the median. Held out: an RTX 4060 Ti at
+    # -ngl 52, 64K deep (+32%: the CPU's attention there is priced by its reads only), gpt-oss-20b's MXFP4 experts
+    # on the 2080 (+27%).
     "cpu": 0.43,
 }
 # FORMAT: a format family's kernel efficiency relative to legacy quants, per kernel family (1 where no row
