@@ -3,6 +3,7 @@
 
 from collections.abc import Callable
 
+from catalog.fitting import LOW_BITS
 from estimator.commands_lms import IN_PARTS
 from estimator.strategies import STRATEGIES
 from estimator.units import format_bytes, format_rate, format_seconds, plural
@@ -171,6 +172,21 @@ def _wired_limit(v: Values) -> str:
     )
 
 
+def _largest_format(v: Values) -> str:
+    """ "Q2_K fits, the largest format that does", and under `LOW_BITS` that its quality drops."""
+    low = float(v.get("bits_per_weight", LOW_BITS)) < LOW_BITS
+    return f"{v['quant']} fits, the largest format that does" + ("; its quality drops" if low else "") + "."
+
+
+def _ram_for_offload(v: Values) -> str:
+    """ "With 32 GB of system RAM, CPU offload would fit: 4.26 tok/s."."""
+    if "strategy" not in v:
+        return f"With {v['ram_gb']} GB of system RAM, offloading would fit."
+    return (
+        f"With {v['ram_gb']} GB of system RAM, {_phrase(v['strategy'])} would fit: {_rate(v)}{_elsewhere(v)}."
+    )
+
+
 def _longest_context(v: Values) -> str:
     limit = ["the model's maximum"] if v.get("at_limit") else []
     if v.get("yarn"):
@@ -260,7 +276,7 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     "also_fits": _also_fits,
     "short": _short,
     "short_in_margin": _short_in_margin,
-    "largest_format": lambda v: f"{v['quant']} fits: the largest format that does.",
+    "largest_format": _largest_format,
     "wider_format": lambda v: (
         f"{v['quant']} also fits"
         + (f" ({_only_with(v)}{_elsewhere(v)})" if "strategy" in v else "")
@@ -283,7 +299,7 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     ),
     "more_gpus": lambda v: f"{v['gpu_count']} × {v['device']} would fit it ({_quoted(v)}){_elsewhere(v)}.",
     "give_ram": lambda v: "Give your system RAM to see whether offloading to it works.",
-    "ram_for_offload": lambda v: f"With {v['ram_gb']} GB of system RAM, offloading would fit.",
+    "ram_for_offload": _ram_for_offload,
     "offloaded": _offloaded,
     "needs_several_gpus": lambda v: "Needs two or more GPUs.",
     "unified_memory": lambda v: (
@@ -396,8 +412,8 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
     ),
     "needs_router": lambda v: "Needs a router in front (one server per GPU, or vLLM's data parallel).",
     "layers_in_ram": lambda v: (
-        f"{v['share']:.0%} of the layers run from system RAM at {v['ram_gb_s']:g} GB/s; "
-        "they dominate each token's time."
+        f"{v['share']:.0%} of the layers run from system RAM at {v['ram_gb_s']:g} GB/s: "
+        f"{v['time_share']:.0%} of each token's time."
     ),
     "experts_in_ram": lambda v: f"Expert layers in RAM run at {v['ram_gb_s']:g} GB/s.",
     "ram_bandwidth_assumed": lambda v: (

@@ -16,7 +16,7 @@ ReasonCode = Literal[
     "short",  # device, short_bytes
     "short_in_margin",  # device, headroom_bytes, free_bytes
     # `suggest.py`: what to change
-    "largest_format",  # quant (its name): nothing fits at this format, this one does
+    "largest_format",  # quant (its name), bits_per_weight: nothing fits at this format, this one does
     "wider_format",  # quant: this format fits, a wider one too; strategy, tok_s…, experimental: only with another plan
     "longest_context",  # context_tokens, quant; at_limit: the model's maximum; strategy, tok_s…: another plan
     "kv_cache",  # kv; makes_fit | saved_bytes; context_tokens: what it allows; flash_attention: turned on too
@@ -25,7 +25,7 @@ ReasonCode = Literal[
     "more_machines",  # hosts, device, strategy, tok_s; per_machine: alike GPUs in each; machine: unlike ones
     "more_gpus",  # gpu_count, device, strategy, tok_s
     "give_ram",  # no system RAM given: offload plans need it (suggested before engine 0.6.24; snapshots keep it)
-    "ram_for_offload",  # ram_gb
+    "ram_for_offload",  # ram_gb; strategy, tok_s (and `_plan_values`' others) of the plan that fits with it
     "offloaded",  # strategy, tok_s; faster_by: a GPU with more memory, × faster
     # `ranking.py` and `layouts.py`: why a strategy was not computed (`Estimate.unavailable`)
     "needs_several_gpus",
@@ -63,7 +63,7 @@ ReasonCode = Literal[
     "mla_not_split",
     "tensor_split_experimental",
     "needs_router",
-    "layers_in_ram",  # share (0–1), ram_gb_s
+    "layers_in_ram",  # share (0–1), ram_gb_s, time_share (0–1 of the decode step)
     "experts_in_ram",  # ram_gb_s
     "ram_bandwidth_assumed",  # ram_gb_s
     "weights_cross_network",

@@ -271,7 +271,10 @@ def suggestions(
                 out.append(
                     Suggestion(
                         kind="quant",
-                        reason=Reason(code="largest_format", values={"quant": top.name}),
+                        reason=Reason(
+                            code="largest_format",
+                            values={"quant": top.name, "bits_per_weight": top.bits_per_weight},
+                        ),
                         changes={"quant": top.slug},
                     )
                 )
@@ -415,10 +418,15 @@ def suggestions(
         # "No"); none where no RAM would
         need = _ram_needed(model, quant, devices, workload, offloads)
         if need is not None:
+            # which plan then, and how fast (a visitor review: "offloading would fit" said neither, where a
+            # 70B on one RTX 5090 would decode at ~4 tok/s)
+            with_ram = workload.model_copy(update={"ram_bytes": need * GB})
+            plan = _best(model, quant, devices, with_ram, offloads)
+            values = {"ram_gb": need} | (_plan_values(plan, with_ram) if plan is not None else {})
             out.append(
                 Suggestion(
                     kind="offload",
-                    reason=Reason(code="ram_for_offload", values={"ram_gb": need}),
+                    reason=Reason(code="ram_for_offload", values=values),
                     changes={"ram_gb": need},
                 )
             )
