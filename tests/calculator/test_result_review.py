@@ -482,7 +482,7 @@ def test_a_mac_just_over_its_gpu_limit_is_told_to_raise_it_first(client, catalog
     )
     first = text(html, "first-fix")
     assert first.startswith(
-        "To make it fit Raise macOS's GPU memory limit to 56.0 GiB, keeping 8.0 GiB for macOS"
+        "To make it fit: Raise macOS's GPU memory limit to 56.0 GiB, keeping 8.0 GiB for macOS"
     )
     assert "sudo sysctl iogpu.wired_limit_mb=57344; it resets at reboot" in first
 
