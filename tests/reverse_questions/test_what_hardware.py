@@ -440,9 +440,11 @@ def test_the_cheapest_card_says_a_gpu_with_ram_below_may_cost_less(client, catal
 
 
 def test_deepseek_r1_on_one_gpu_needs_hundreds_of_gb_of_ram_at_the_speed_asked(client, catalog):
-    response = client.get("/what-hardware/?model=deepseek-r1&quant=q2_k&tok_s=5")
+    # 3 tok/s: from engine 0.6.101 the CPU reads its RAM at 0.43 of its spec (published offload runs), and no
+    # set of one or two GPUs reaches 5
+    response = client.get("/what-hardware/?model=deepseek-r1&quant=q2_k&tok_s=3")
     sets = response.context["ram_sets"]
-    assert sets and all(s.count <= 2 and s.tok_s >= 5 for s in sets)
+    assert sets and all(s.count <= 2 and s.tok_s >= 3 for s in sets)
     assert all(s.plan.strategy not in ("single", "layer_split") for s in sets)
     ones = [s for s in sets if s.count == 1 and s.device.memory_bytes <= 48 * 2**30]
     assert ones and all(s.ram_gb >= 192 for s in ones)  # about 225 GiB of Q2_K weights and cache
