@@ -126,6 +126,28 @@ def test_each_m3_ultra_row_is_the_cheapest_mac_studio_apple_sold_with_its_memory
     assert "'Release Date: Announced March 5, 2025; shipping began March 12, 2025.'" in row["source"]
 
 
+@pytest.mark.parametrize(
+    ("slug", "watts"),
+    [
+        ("apple-m1-max-32gb", 115),
+        ("apple-m2-ultra-192gb", 295),
+        ("apple-m4-max-36gb", 145),
+        ("apple-m3-ultra-512gb", 270),
+    ],
+)
+def test_a_macs_power_is_the_maximum_apple_measured_on_that_configuration(slug, watts):
+    """Apple's power article (support.apple.com 102027) measures one configuration per chip: a Mac row takes its
+    "Max" only where it is that configuration, and says the figure is the whole Mac at the wall, not a chip TDP
+    nor the power supply's rating."""
+    row = GPUS[slug]
+    assert row["tdp_w"] == watts
+    assert (
+        "support.apple.com/en-us/102027" in row["source"] or "support.apple.com/en-nz/102027" in row["source"]
+    )
+    assert f"Max {watts}W" in row["source"] or f"'load_watts': {watts}" in row["source"]
+    assert "not a chip TDP" in row["source"]
+
+
 def test_apple_fp16_is_the_fp32_shader_rate_per_core_times_cores():
     assert GPUS["apple-m2-ultra-192gb"]["fp16_tflops"] == pytest.approx(0.358 * 76)  # Apple: 27.2
     assert GPUS["apple-m2-ultra-192gb"]["bf16_tflops"] is None
