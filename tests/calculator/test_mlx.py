@@ -41,7 +41,7 @@ def test_only_mlx_runs_mlx_formats_and_mlx_runs_only_on_apple_silicon(catalog):
 
 def test_every_mlx_artifact_provides_the_width_its_name_says(catalog):
     mlx = list(Artifact.objects.filter(kind="mlx"))
-    assert len(mlx) == 103
+    assert len(mlx) == 106
     for a in mlx:
         expected = {"": [], "bf16": ["bf16"]}.get(a.tag, [f"mlx-{a.tag}"])
         assert a.formats == expected, a.repo

@@ -46,3 +46,20 @@ def test_a_derived_parameter_count_is_the_config_estimate_of_the_stored_dimensio
     parsed = parse_config(json.dumps(config))
     assert round(parsed["total_params_b"], 3) == row["total_params_b"]
     assert round(parsed["active_params_b"] or parsed["total_params_b"], 3) == row["active_params_b"]
+
+
+def test_qwen3_30b_a3b_instruct_2507_is_its_thinking_siblings_architecture_at_262k_tokens():
+    """A visitor review: the catalog had the Thinking 2507 of Qwen3 30B-A3B but not its Instruct 2507, the
+    non-thinking update of the same architecture with 262,144 tokens native (its model card)."""
+    instruct, thinking = LLMS["qwen3-30b-a3b-instruct-2507"], LLMS["qwen3-30b-a3b-thinking-2507"]
+    assert instruct["hf_id"] == "Qwen/Qwen3-30B-A3B-Instruct-2507" and instruct["listed"]
+    assert {f: instruct[f] for f in CONFIG_FIELDS} == {f: thinking[f] for f in CONFIG_FIELDS}
+    assert instruct["max_position_embeddings"] == 262_144
+    assert "'Context Length: 262,144 natively'" in instruct["source"]
+
+
+def test_asking_for_qwen3_30b_a3b_instruct_offers_the_2507(client, catalog):
+    errors = client.get("/api/v1/estimate?model=qwen3-30b-a3b-instruct&gpu=geforce-rtx-4090").json()["errors"]
+    assert "did you mean Qwen3 30B-A3B Instruct 2507, qwen3-30b-a3b-instruct-2507?" in errors["model"][0]
+    by_id = client.get("/api/v1/estimate?model=Qwen/Qwen3-30B-A3B-Instruct-2507&gpu=geforce-rtx-4090")
+    assert by_id.status_code == 200 and by_id.json()["model"] == "qwen3-30b-a3b-instruct-2507"
