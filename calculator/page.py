@@ -9,7 +9,7 @@ from django.urls import reverse
 from catalog import cache
 
 from . import answer as answers
-from . import charts, hub_config, pickers, registry
+from . import charts, diffusion_picker, hub_config, pickers, registry
 from .diffusion_answer import DiffusionForm
 from .forms import CONTEXT_PRESETS, DEFAULTS, FIRST_VISIT, MAX_DEVICES, QuestionForm
 from .question import EngineRefused, Question
@@ -83,7 +83,7 @@ def combination_pickers(form: QuestionForm) -> dict:
     and swapped out of band with every HTMX answer."""
     ram_off = {"ram_off": pickers.ram_unused(form)}
     if isinstance(form, DiffusionForm):  # no runtime or KV cache; formats of the denoiser
-        return {"quant_options": pickers.diffusion_quant_options(form)} | ram_off
+        return {"quant_options": diffusion_picker.quant_options(form)} | ram_off
     return ram_off | {
         "runtime_options": pickers.runtime_options(form),
         "backend_options": pickers.backend_options(form),

@@ -648,7 +648,7 @@ def test_with_no_format_chosen_the_answer_leads_with_the_better_one(client, cata
     )
     assert markup.unescape(first[1]) == "/?model=flux-1-dev&gpu=geforce-rtx-3060-12-gb&quant=bf16"
     quant = re.search(r'<select name="quant" id="id_quant">(.*?)</select>', html, re.S)[1]
-    assert '<option value="" selected>Usual for the model: Q6_K</option>' in quant
+    assert '<option value="" selected>Usual on this GPU: Q6_K</option>' in quant
     assert '<option value="bf16">BF16 (16 bits)</option>' in quant
     # the link leaves the format out (the usual one), and the API answers as the page
     assert f'href="{usual.replace("&", "&amp;")}" data-testid="permalink"' in html
@@ -663,7 +663,7 @@ def test_with_no_format_chosen_the_answer_leads_with_the_better_one(client, cata
         in (released)
     )
     quant = re.search(r'<select name="quant" id="id_quant">(.*?)</select>', released, re.S)[1]
-    assert '<option value="">Usual for the model: Q6_K</option>' in quant
+    assert '<option value="">Usual on this GPU: Q6_K</option>' in quant
     assert '<option value="bf16" selected>BF16 (16 bits)</option>' in quant
     api = client.get("/api/v1/estimate?model=flux-1-dev&quant=bf16&gpu=geforce-rtx-3060-12-gb").json()
     assert (api["quant"], api["recommended"], api["assumed_ram_gb"]) == ("bf16", "sequential_offload", 48)
@@ -671,7 +671,6 @@ def test_with_no_format_chosen_the_answer_leads_with_the_better_one(client, cata
     rtx_4090 = client.get("/?model=flux-1-dev&gpu=geforce-rtx-4090").content.decode()
     quant = re.search(r'<select name="quant" id="id_quant">(.*?)</select>', rtx_4090, re.S)[1]
     assert (
-        '<option value="" selected>Usual for the model: BF16</option>' in quant
-        and 'value="bf16"' not in quant
+        '<option value="" selected>Usual on this GPU: BF16</option>' in quant and 'value="bf16"' not in quant
     )
     assert " in BF16" not in text(rtx_4090, "verdict")

@@ -319,7 +319,8 @@ def test_an_image_model_names_formats_by_name_and_its_usual_one_in_the_select(cl
         in html
     )
     assert "Use BF16" in fixes(html)
-    assert '<option value="">Usual for the model: BF16</option>' in select(html, "quant")
+    # the question has an error: no usual format is known, the one the model is released in is named as such
+    assert '<option value="">Usual per GPU; released: BF16</option>' in select(html, "quant")
 
 
 def test_an_intel_card_names_its_usual_backend_and_offers_its_vulkan_runtimes(client, catalog):
