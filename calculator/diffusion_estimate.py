@@ -20,7 +20,8 @@ from .diffusion_shapes import spec_of
 
 # System RAM sizes a question that gives none is answered with when only an offload plan runs it: the
 # least of them that does (the usual sizes of a PC, from the smallest a 12-24 GB card is paired with; 48 GB
-# is two 24 GB DDR5 modules: FLUX.1 [dev] in BF16 on a 12 GB card needs 34 GiB with headroom).
+# is two 24 GB DDR5 modules). The engine sizes the T5-XXL by it (16 bits above 32 GB, ComfyUI's examples): FLUX.1
+# [dev] in BF16 on a 12 GB card needs 29 GiB with headroom with the 8-bit one, so 32 GB.
 ASSUMED_RAM_GB = (16, 32, 48, 64)
 
 

@@ -8,7 +8,15 @@ the recommended one's reason written: `estimate_diffusion`, the one entry point.
 """
 
 from .diffusion_commands import as_loaded, commands_for, diffusers_ram_bytes, t5_in_8_bit_here
-from .diffusion_files import NO_FLOAT8_BACKENDS, T5_FILES, T5_XXL, gguf_formats, t5_bits, t5_in_8_bits
+from .diffusion_files import (
+    NO_FLOAT8_BACKENDS,
+    T5_16_BIT_ABOVE_RAM_BYTES,
+    T5_FILES,
+    T5_XXL,
+    gguf_formats,
+    t5_bits,
+    t5_bits_tried,
+)
 from .diffusion_memory import (
     activation_bytes,
     activation_formula,
@@ -28,22 +36,21 @@ from .diffusion_schema import (
 from .diffusion_speed import SEQUENTIAL_OFFLOAD_GB_S, format_range, host_copy_gb_s, timing
 from .diffusion_strategies import DIFFUSION_STRATEGIES, NOT_OFFERED
 from .schema import DeviceSpec, Explanation
-from .units import format_bytes
+from .units import GIB, format_bytes
 
 MODULE_IN_FLIGHT = "one module at a time"  # sequential offload's tensor on the GPU besides what stays there
 
 
-def _in_format(model: DiffusionSpec, w: DiffusionWorkload, backends: set[str]) -> DiffusionSpec:
+def _in_format(model: DiffusionSpec, w: DiffusionWorkload, t5: int) -> DiffusionSpec:
     """The model with its denoisers (both of Wan 2.2 A14B's experts) stored at the workload's bits per weight
-    (FP8, GGUF), its T5-XXL at 8 bits where `diffusion_files.t5_in_8_bits` says so; the other components as
+    (FP8, GGUF), its T5-XXL at `t5` bits (one of `diffusion_files.t5_bits_tried`); the other components as
     released."""
     dens = model.denoisers
-    t5_8_bits = t5_in_8_bits(w, backends)
 
     def stored(c: DiffusionComponent) -> DiffusionComponent:
         if w.denoiser_bits is not None and any(c is d for d in dens):
             return c.model_copy(update={"bytes_per_param": w.denoiser_bits / 8})
-        if t5_8_bits and c.name == T5_XXL:
+        if t5 == 8 and c.name == T5_XXL:
             return c.model_copy(update={"bytes_per_param": 1})
         return c
 
@@ -349,31 +356,39 @@ def _explanations(
     return explanations
 
 
-def _text_encoder(model: DiffusionSpec, w: DiffusionWorkload, best: DiffusionPlan | None) -> str:
-    """Which T5-XXL file the memory and times assume (`diffusion_files.t5_in_8_bits`), and how each command
-    loads it; empty for a model without a T5-XXL."""
+def _text_encoder(model: DiffusionSpec, w: DiffusionWorkload, best: DiffusionPlan | None, metal: bool) -> str:
+    """Which T5-XXL file the memory and times assume (`diffusion_files.t5_bits_tried`) and why, and how each
+    command loads it; empty for a model without a T5-XXL."""
     bits = t5_bits(model)
     if bits is None:
         return ""
     t5 = next(c for c in model.components if c.name == T5_XXL)
+    above = f"{T5_16_BIT_ABOVE_RAM_BYTES // GIB} GB"  # as the calculator's RAM sizes are written
     if bits == 16:
-        why = (
-            " (PyTorch on Apple silicon has no float8 type for the 8-bit one)"
-            if w.denoiser_format != "bf16"
-            else f"; with an FP8 or GGUF denoiser it is sized at 8 bits, {T5_FILES[8]}"
-        )
+        if metal:
+            why = "PyTorch on Apple silicon has no float8 type for the 8-bit one"
+        elif w.ram_bytes is None:
+            why = "the GPUs hold it, nothing is kept in system RAM"
+        else:
+            why = f"ComfyUI's examples recommend it with more than {above} of system RAM"
         return (
             f"Sized with the T5-XXL text encoder as released, {format_bytes(t5.weights_bytes)} in 16 bits: "
-            f"{T5_FILES[16]} in ComfyUI{why}."
+            f"{T5_FILES[16]} in ComfyUI ({why})."
         )
     in_diffusers = (
         "the diffusers code of sequential offload loads it as released and says what that needs"
         if best is not None and not t5_in_8_bit_here(best.strategy, model)
         else "bitsandbytes' 8-bit T5 in diffusers"
     )
+    why = (
+        "the GPUs do not hold the 16-bit one"
+        if w.ram_bytes is None
+        else f"ComfyUI's examples give it for lower memory use, and {T5_FILES[16]} with more than {above} "
+        "of system RAM"
+    )
     return (
-        f"Sized with the T5-XXL text encoder in 8 bits beside the smaller denoiser, {format_bytes(t5.weights_bytes)}: "
-        f"{T5_FILES[8]} in ComfyUI, {in_diffusers}."
+        f"Sized with the T5-XXL text encoder in 8 bits, {format_bytes(t5.weights_bytes)}: {T5_FILES[8]} in "
+        f"ComfyUI, {in_diffusers}; {why}."
     )
 
 
@@ -385,11 +400,23 @@ def estimate_diffusion(
     host_links: dict[str, float] | None = None,
 ) -> DiffusionEstimate:
     """`host_links`: each GPU's host → GPU copy rate in GB/s, by slug (`diffusion_speed.host_link_gb_s` of its
-    PCIe generation and lanes); a GPU not in it copies at HOST_TO_GPU_GB_S (PCIe 4.0 x16)."""
+    PCIe generation and lanes); a GPU not in it copies at HOST_TO_GPU_GB_S (PCIe 4.0 x16). With a T5-XXL, sized
+    at each of `diffusion_files.t5_bits_tried` in turn: the first answer something fits in, else the last."""
     if not devices:
         raise ValueError("at least one device is needed")
     w = workload or DiffusionWorkload()
-    model = _in_format(model, w, {d.backend for d in devices})
+    tried = t5_bits_tried(w, {d.backend for d in devices}) if t5_bits(model) is not None else (16,)
+    for t5 in tried:
+        found = _estimate(_in_format(model, w, t5), devices, w, host_links or {})
+        if found.recommended is not None:
+            break
+    return found
+
+
+def _estimate(
+    model: DiffusionSpec, devices: list[DeviceSpec], w: DiffusionWorkload, host_links: dict[str, float]
+) -> DiffusionEstimate:
+    """The plans of `model` (in the question's formats) on `devices`, timed, ranked, the best one's reason."""
     den = model.denoiser
     rig = Rig.of(devices)
     gpus = rig.gpus
@@ -398,7 +425,7 @@ def estimate_diffusion(
     found = _one_pipeline_plans(model, rig, w, act)
     if len(gpus) > 1:
         found += parallel_plans(model, rig, w, act)
-    found = [_timed(p, model, gpus, w, host_links or {}) for p in found]
+    found = [_timed(p, model, gpus, w, host_links) for p in found]
     order = list(DIFFUSION_STRATEGIES)  # fastest first
     fitting = [p for p in found if p.fits]
     best = None
@@ -416,12 +443,13 @@ def estimate_diffusion(
         )
     ranked = sorted(found, key=lambda p: (not p.fits, p is not best, order.index(p.strategy)))
     ranked = [p.model_copy(update={"rank": i}) for i, p in enumerate(ranked, start=1)]
+    metal = any(d.backend in NO_FLOAT8_BACKENDS for d in gpus)
     if best is None:
         reason = _no_fit_reason(
             found,
             unified=all(d.unified_memory for d in gpus),
             bits=w.denoiser_bits,
-            float8=not any(d.backend in NO_FLOAT8_BACKENDS for d in gpus),
+            float8=not metal,
             gguf=gguf_formats(model.slug),
         )
     else:
@@ -431,7 +459,7 @@ def estimate_diffusion(
         video = bool(model.shape and model.shape.video)
         reason = DIFFUSION_STRATEGIES[best.strategy].worded(video).reason.format(**values)
     return DiffusionEstimate(
-        text_encoder=_text_encoder(model, w, best),
+        text_encoder=_text_encoder(model, w, best, metal),
         model=model.slug,
         plans=tuple(ranked),
         recommended=best.strategy if best else None,

@@ -4,8 +4,8 @@
   class loads it (`from_single_file` with a `GGUFQuantizationConfig`, diffusers' GGUF guide:
   https://huggingface.co/docs/diffusers/quantization/gguf). A model with none named here gets no GGUF format
   (`gguf_formats`, `NO_GGUF`): a name is never guessed.
-- The T5-XXL text encoder in 8 bits where the denoiser is FP8 or a GGUF (`t5_in_8_bits`), as ComfyUI's
-  low-memory FLUX workflow loads it, and the ComfyUI folders each file goes in.
+- The T5-XXL text encoder's precision by the system RAM, as ComfyUI's examples choose its file (`t5_bits_tried`:
+  16 bits with more than 32 GB, else 8), and the ComfyUI folders each file goes in.
 
 Formats are the catalog's slugs (q4_k_s); a file name carries the same name in capitals (Q4_K_S).
 """
@@ -13,6 +13,7 @@ Formats are the catalog's slugs (q4_k_s); a file name carries the same name in c
 from dataclasses import dataclass
 
 from .diffusion_schema import DiffusionSpec, DiffusionWorkload
+from .units import GIB
 
 # ---- GGUF denoisers ---------------------------------------------------------------------------------
 # The formats people run as GGUF (city96's and QuantStack's conversions); the calculator offers the first four.
@@ -161,11 +162,17 @@ def why_no_gguf(slug: str, fmt: str) -> str | None:
 # ---- The T5-XXL text encoder ---------------------------------------------------------------------------
 # The catalog's name of the T5-v1.1-XXL encoder (FLUX.1, SD 3.5, HiDream-I1, LTX-Video, CogVideoX).
 T5_XXL = "T5-v1.1-XXL encoder"
-# ComfyUI's FLUX examples (github:comfyanonymous/ComfyUI_examples at ab628cf3, flux/README.md): t5xxl_fp16 and
-# clip_l from https://huggingface.co/comfyanonymous/flux_text_encoders go in ComfyUI/models/clip/, "You can use
-# t5xxl_fp8_e4m3fn.safetensors instead for lower memory usage". The 8-bit file holds 1 byte a weight: 4.8 GB.
+# ComfyUI's FLUX examples (github:comfyanonymous/ComfyUI_examples at f9431bb, flux/README.md): t5xxl_fp16 and
+# clip_l from https://huggingface.co/comfyanonymous/flux_text_encoders; "You can use
+# t5xxl_fp8_e4m3fn_scaled.safetensors instead for lower memory usage but the fp16 one is recommended if you have
+# more than 32GB ram". Its SD 3.5 examples say the same (sd3/README.md: "t5xxl_fp16.safetensors if you have more
+# than 32GB ram or t5xxl_fp8_e4m3fn_scaled.safetensors if you don't"). The 8-bit file named there is the scaled
+# one since 2b87d86 ("Recommend the scaled fp8 t5xxl instead of the regular fp8 one"; the same repository holds
+# both); either holds 1 byte a weight, 4.8 GB, and loads in ComfyUI only (the diffusers code uses bitsandbytes).
 T5_REPO = "comfyanonymous/flux_text_encoders"
-T5_FILES = {8: "t5xxl_fp8_e4m3fn.safetensors", 16: "t5xxl_fp16.safetensors"}
+T5_FILES = {8: "t5xxl_fp8_e4m3fn_scaled.safetensors", 16: "t5xxl_fp16.safetensors"}
+# "more than 32GB ram": the calculator's RAM sizes are GiB (ram_gb × 2³⁰), as a PC's modules are counted.
+T5_16_BIT_ABOVE_RAM_BYTES = 32 * GIB
 # FLUX.1's other text encoder, CLIP-L, from the same repository (its top level, beside the T5-XXL files; ComfyUI's
 # FLUX examples at f9431bb: "If you don't have t5xxl_fp16.safetensors or clip_l.safetensors already in your
 # ComfyUI/models/text_encoders/ directory you can find them on: [this link.]"; FLUX.1 Kontext [dev] is among its
@@ -332,11 +339,21 @@ def comfy_files(model: DiffusionSpec) -> ComfyFiles | None:
     return COMFY_FILES.get(model.slug)
 
 
-def t5_in_8_bits(workload: DiffusionWorkload, backends) -> bool:
-    """Whether the T5-XXL is loaded at 8 bits: where the denoiser is FP8 or a GGUF (the low-memory workflow that
-    picks a smaller denoiser picks the smaller encoder too) and the devices load float8. As released (16 bits)
-    beside a BF16 denoiser: ComfyUI recommends the FP16 file wherever the RAM allows it."""
-    return workload.denoiser_format != "bf16" and not any(b in NO_FLOAT8_BACKENDS for b in backends)
+def t5_bits_tried(workload: DiffusionWorkload, backends) -> tuple[int, ...]:
+    """The T5-XXL's bits per weight the answer is sized with, in order: the first one some plan fits with is
+    kept (`diffusion.estimate_diffusion`), else the last.
+
+    - 16 where the devices load no float8 (PyTorch on Apple silicon): the 8-bit file does not load there;
+    - with the system RAM given (or assumed by the calculator), ComfyUI's examples' rule (T5_FILES' comment):
+      16 with more than 32 GB, else 8. With more, the 16-bit one is the better encoder and the RAM holds it
+      wherever ComfyUI offloads it; with less, it is the file those examples give "for lower memory usage";
+    - without it (nothing asked of the system RAM: the GPUs alone), 16 where the GPUs hold it, else 8.
+    """
+    if any(b in NO_FLOAT8_BACKENDS for b in backends):
+        return (16,)
+    if workload.ram_bytes is None:
+        return (16, 8)
+    return (16,) if workload.ram_bytes > T5_16_BIT_ABOVE_RAM_BYTES else (8,)
 
 
 def t5_bits(model: DiffusionSpec) -> int | None:

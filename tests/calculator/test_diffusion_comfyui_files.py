@@ -26,8 +26,13 @@ def comfyui_command(page: str) -> str:
 
 
 def test_flux_dev_names_its_clip_l_and_the_vaes_folder(client, catalog):
-    command = comfyui_command(client.get("/?model=flux-1-dev&gpu=geforce-rtx-4090").content.decode())
+    # with more than 32 GB of system RAM the T5-XXL in 16 bits (ComfyUI's examples), else in 8
+    command = comfyui_command(
+        client.get("/?model=flux-1-dev&gpu=geforce-rtx-4090&ram_gb=64").content.decode()
+    )
     assert f"t5xxl_fp16.safetensors (the T5-XXL in 16 bits) {T5_AND_CLIP_L}\n" in command
+    assumed = comfyui_command(client.get("/?model=flux-1-dev&gpu=geforce-rtx-4090").content.decode())
+    assert f"t5xxl_fp8_e4m3fn_scaled.safetensors (the T5-XXL in 8 bits) {T5_AND_CLIP_L}\n" in assumed
     assert f"# ComfyUI/models/vae/: {FLUX_VAE}\n" in command
     assert "with the other text encoders" not in command  # said by name now
 
@@ -38,7 +43,7 @@ def test_the_api_names_them_as_the_page_does(client, catalog):
     assert plans
     for plan in plans:
         comfy = plan["commands"]["comfyui"]
-        assert f"t5xxl_fp8_e4m3fn.safetensors (the T5-XXL in 8 bits) {T5_AND_CLIP_L}" in comfy
+        assert f"t5xxl_fp8_e4m3fn_scaled.safetensors (the T5-XXL in 8 bits) {T5_AND_CLIP_L}" in comfy
         assert FLUX_VAE in comfy
 
 

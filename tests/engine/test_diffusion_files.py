@@ -2,7 +2,7 @@
 
 The review: FLUX.1 [dev] in Q4_K_S on an 8 GB card showed diffusers code that loaded the 22 GiB BF16 transformer
 with a comment in place of the GGUF, and answered "No" on 16 GB of RAM in every format because the T5-XXL was
-always counted in BF16, though ComfyUI's low-memory FLUX workflow loads t5xxl_fp8_e4m3fn."""
+always counted in BF16, though ComfyUI's examples load the FP8 T5-XXL with 32 GB of RAM or less."""
 
 import re
 
@@ -38,8 +38,8 @@ def test_flux_q4_k_s_on_an_8_gb_card_with_16_gb_runs_with_the_t5_in_8_bits():
     host = next(d for d in e.recommended_plan.devices if d.kind == "host")
     assert host.tensors[T5_XXL] == 4_762_000_000
     assert host.used_bytes == pytest.approx(int(12e9 * 4.6672 / 8) + 4_762_000_000 + 414_000_000, abs=2)
-    assert "t5xxl_fp8_e4m3fn.safetensors" in e.text_encoder and "4.4 GiB" in e.text_encoder
-    # in BF16 the T5 is as released, and the answer says so
+    assert "t5xxl_fp8_e4m3fn_scaled.safetensors" in e.text_encoder and "4.4 GiB" in e.text_encoder
+    # with more than 32 GB of RAM the T5 is as released, and the answer says so
     bf16 = flux("bf16", ram_gb=64)
     assert t5_bytes(bf16.recommended_plan) == 9_524_000_000
     assert "as released" in bf16.text_encoder and "t5xxl_fp16.safetensors" in bf16.text_encoder
@@ -114,7 +114,7 @@ def test_the_comfyui_block_says_which_file_goes_in_which_folder():
         "https://huggingface.co/city96/FLUX.1-dev-gguf" in comfy
     )
     assert (
-        "# ComfyUI/models/text_encoders/ (or models/clip/): t5xxl_fp8_e4m3fn.safetensors (the T5-XXL in 8 bits) "
+        "# ComfyUI/models/text_encoders/ (or models/clip/): t5xxl_fp8_e4m3fn_scaled.safetensors (the T5-XXL in 8 bits) "
         "and clip_l.safetensors (CLIP-L) from https://huggingface.co/comfyanonymous/flux_text_encoders"
         in comfy
     )
@@ -162,3 +162,47 @@ def test_no_fit_reason_offers_only_the_formats_that_load_for_the_model():
     e = estimate_diffusion(model=sdxl, devices=[tiny], workload=DiffusionWorkload(width=4096, height=4096))
     assert e.recommended is None
     assert "GGUF" not in e.reason and "FP8" not in e.reason  # no GGUF of its UNet, no float8 on a Mac
+
+
+# ComfyUI's examples pick the T5-XXL by the system RAM: "the fp16 one is recommended if you have more than 32GB
+# ram" (flux/README.md and sd3/README.md, github:comfyanonymous/ComfyUI_examples at f9431bb), the scaled FP8 file
+# otherwise; without the RAM given, the 16-bit one where the GPUs hold it.
+@pytest.mark.parametrize(
+    ("fmt", "ram_gb", "gpu", "t5"),
+    [
+        ("q4_k_s", 64, "geforce-rtx-3060-12-gb", 9_524_000_000),  # more than 32 GB: 16 bits beside a GGUF too
+        ("q4_k_s", 33, "geforce-rtx-3060-12-gb", 9_524_000_000),
+        ("q4_k_s", 32, "geforce-rtx-3060-12-gb", 4_762_000_000),  # 32 GB is not more than 32 GB
+        ("bf16", 32, "geforce-rtx-4090", 4_762_000_000),  # 8 bits beside BF16 too, with 32 GB or less
+        ("bf16", 16, "geforce-rtx-4090", 4_762_000_000),
+        ("fp8", None, "a100-sxm4-80-gb", 9_524_000_000),  # no RAM given: the 80 GB card holds the 16-bit one
+        ("bf16", None, "a100-sxm4-80-gb", 9_524_000_000),
+    ],
+)
+def test_the_t5_is_16_bit_with_more_than_32_gb_of_ram_else_8_bit(fmt, ram_gb, gpu, t5):
+    w = DiffusionWorkload(
+        denoiser_format=fmt, denoiser_bits=BITS.get(fmt), ram_bytes=ram_gb * GIB if ram_gb else None
+    )
+    e = estimate_diffusion(model=spec("flux-1-dev"), devices=[device(gpu)], workload=w)
+    assert e.recommended is not None
+    assert t5_bytes(e.recommended_plan) == t5
+    comfy = e.recommended_plan.commands["comfyui"]
+    if t5 == 9_524_000_000:
+        assert "t5xxl_fp16.safetensors (the T5-XXL in 16 bits)" in comfy
+        assert "t5xxl_fp16.safetensors" in e.text_encoder
+    else:
+        assert "t5xxl_fp8_e4m3fn_scaled.safetensors (the T5-XXL in 8 bits)" in comfy
+        assert "more than 32 GB" in e.text_encoder
+
+
+def test_without_ram_given_the_t5_is_8_bit_where_only_that_fits_on_the_gpu():
+    """FLUX.1 [dev] in Q4_K_S on a 16 GB card, nothing in system RAM: 7.0 GB of transformer + 9.5 GB of 16-bit T5
+    + 0.4 GB of CLIP-L and VAE is more than the card; with the 8-bit T5, 12.2 GB and a step's work fit."""
+    w = DiffusionWorkload(denoiser_format="q4_k_s", denoiser_bits=BITS["q4_k_s"])
+    e = estimate_diffusion(
+        model=spec("flux-1-dev"), devices=[device("geforce-rtx-4060-ti-16-gb")], workload=w
+    )
+    assert e.recommended == "all_on_gpu"
+    assert t5_bytes(e.recommended_plan) == 4_762_000_000
+    assert "t5xxl_fp8_e4m3fn_scaled.safetensors" in e.text_encoder
+    assert "the GPUs do not hold the 16-bit one" in e.text_encoder
