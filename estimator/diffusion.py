@@ -18,12 +18,18 @@ from .diffusion_files import (
     t5_bits_tried,
 )
 from .diffusion_memory import (
+    DECODE_TILE_LATENT,
+    VAE_DOWNSCALE,
     activation_bytes,
     activation_formula,
     activation_substituted,
+    decode_bytes,
+    decode_formula,
+    decode_substituted,
     denoises,
     in_system_ram,
     on_gpu,
+    with_decode,
 )
 from .diffusion_parallel import Rig, parallel_plans, pipelines_timed
 from .diffusion_schema import (
@@ -147,6 +153,24 @@ def _sequential(
     )
 
 
+def _decoded(plan: DiffusionPlan, model: DiffusionSpec, w: DiffusionWorkload) -> DiffusionPlan:
+    """The plan with the VAE's decode counted on the GPUs that run it (`diffusion_memory.with_decode`), and where
+    the whole decode does not fit, in tiles: said where the plan fits so (a plan that does not fit anyway is not
+    told how it would decode)."""
+    devices, tiled = with_decode(plan.devices, model, w)
+    update: dict = {"devices": devices, "vae_tiled": tiled}
+    if tiled and all(d.fits for d in devices):
+        side = DECODE_TILE_LATENT * VAE_DOWNSCALE
+        update["warnings"] = (
+            *plan.warnings,
+            f"At {w.width}×{w.height} the VAE's whole decode, {format_bytes(decode_bytes(model, w))} (ComfyUI's "
+            f"estimate), does not fit beside the rest: sized in {side}×{side} tiles, "
+            f"{format_bytes(decode_bytes(model, w, tiled=True))} each, a little slower. ComfyUI falls back to "
+            "tiled decoding by itself; the diffusers code calls pipe.vae.enable_tiling().",
+        )
+    return plan.model_copy(update=update)
+
+
 def _timed(
     plan: DiffusionPlan,
     model: DiffusionSpec,
@@ -231,6 +255,7 @@ def _timed(
         gpus=plan.gpus_used if info.parallel else len(gpus),
         backend=gpus[0].backend,
         processes=plan.processes,
+        vae_tiled=plan.vae_tiled,
     )
     return plan.model_copy(update=update)
 
@@ -331,8 +356,10 @@ def _explanations(
         ),
         "compute_bytes": Explanation(
             term="denoising-loop",
-            formula=activation_formula(model.shape),
-            substituted=activation_substituted(model.shape, w),
+            formula=activation_formula(model.shape)
+            + (f"; {decode_formula()}" if decode_bytes(model, w) else ""),
+            substituted=activation_substituted(model.shape, w)
+            + (f"; {decode_substituted(model, w)}" if decode_bytes(model, w) else ""),
         ),
         "component_offload": Explanation(
             term=DIFFUSION_STRATEGIES["component_offload"].term,
@@ -425,7 +452,7 @@ def _estimate(
     found = _one_pipeline_plans(model, rig, w, act)
     if len(gpus) > 1:
         found += parallel_plans(model, rig, w, act)
-    found = [_timed(p, model, gpus, w, host_links) for p in found]
+    found = [_timed(_decoded(p, model, w), model, gpus, w, host_links) for p in found]
     order = list(DIFFUSION_STRATEGIES)  # fastest first
     fitting = [p for p in found if p.fits]
     best = None

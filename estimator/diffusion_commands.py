@@ -5,7 +5,8 @@ ComfyUI's flags are those of comfy/cli_args.py (github:comfyanonymous/ComfyUI at
 tests/engine/test_diffusion_commands.py parses every command against that table). The diffusers calls
 are the pipeline methods its documentation names: `pipe.to("cuda")`, `enable_model_cpu_offload()`,
 `enable_sequential_cpu_offload()`, `device_map="balanced"` (components spread over the GPUs), and
-`enable_layerwise_casting()` to store a transformer in FP8, and for a video `pipe.vae.enable_tiling()`
+`enable_layerwise_casting()` to store a transformer in FP8, and for a video (or a picture whose whole VAE decode
+does not fit, `DiffusionPlan.vae_tiled`) `pipe.vae.enable_tiling()`
 (AutoencoderKLWan's and every video VAE's, https://huggingface.co/docs/diffusers/api/models/autoencoder_kl_wan):
 an untiled decode of Wan 2.2 5B's 121 frames takes 22-26 GB, more than its steps (bench/README.md). No repository
 is named that the catalog or `diffusion_files` does not give: a GGUF denoiser is loaded from the file named there
@@ -177,6 +178,7 @@ def diffusers_code(
     workload: DiffusionWorkload,
     processes: tuple[tuple[int, ...], ...],
     backend: str = "cuda",
+    vae_tiled: bool = False,
 ) -> str:
     gpus = sum(len(p) for p in processes)
     info = DIFFUSION_STRATEGIES[plan]
@@ -254,6 +256,10 @@ def diffusers_code(
         )
         lines.append(f'export_to_video(frames, "out.mp4", fps={fps})')
     else:
+        if vae_tiled:  # the whole decode does not fit (DiffusionPlan.vae_tiled)
+            lines.append(
+                "pipe.vae.enable_tiling()  # decode the picture in tiles: the whole decode does not fit"
+            )
         lines.append(f'image = pipe(prompt="a cat surfing at sunset", {size}).images[0]')
         lines.append('image.save("out.png")')
     if info.parallel:  # one process per pipeline, each seeing its GPUs
@@ -365,15 +371,22 @@ def commands_for(
     gpus: int,
     backend: str = "cuda",
     processes: tuple[tuple[int, ...], ...] = (),
+    vae_tiled: bool = False,
 ) -> dict[str, str]:
     """`processes`: a plan of one process per pipeline's GPUs, by their place as listed
-    (DiffusionPlan.processes); without them, GPUs 0 to `gpus` - 1 each run one."""
+    (DiffusionPlan.processes); without them, GPUs 0 to `gpus` - 1 each run one. `vae_tiled`: the picture
+    decodes in tiles (DiffusionPlan.vae_tiled; ComfyUI falls back to it by itself)."""
     processes = processes or tuple((i,) for i in range(gpus))
     return {
         "comfyui": comfyui_command(
             plan=plan, model=model, workload=workload, processes=processes, backend=backend
         ),
         "diffusers": diffusers_code(
-            plan=plan, model=model, workload=workload, processes=processes, backend=backend
+            plan=plan,
+            model=model,
+            workload=workload,
+            processes=processes,
+            backend=backend,
+            vae_tiled=vae_tiled,
         ),
     }

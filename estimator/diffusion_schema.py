@@ -68,6 +68,10 @@ class DiffusionPlan(Frozen):
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     images_in_parallel: int = 1
+    vae_tiled: bool = Field(
+        default=False,
+        description="the VAE decodes the picture in tiles: its whole decode does not fit on the GPU that runs it",
+    )
     rank: int = 0
     placement: dict[str, str] = Field(default_factory=dict, description="component name -> device name")
     timing: Timing | None = Field(default=None, description="one image or video on the slowest GPU")
