@@ -370,9 +370,15 @@ def unknown_words(
     said = []
     for text in typed:
         row = guesses[text] if guesses is not None and text in guesses else meant(kind, text)
-        said.append(f"“{text}”" + (f" (did you mean {row.name}, {row.slug}?)" if row else ""))
+        said.append(f"“{text}”" + (f" (did you mean {', '.join(_name_and_slug(row))}?)" if row else ""))
     noun = "GPU" if kind is Gpu else "model"
     return f"Unknown {noun}{'s' if len(said) > 1 else ''} {', '.join(said)}."
+
+
+def _name_and_slug(row: Gpu | LlmModel) -> list[str]:
+    """A row's name, then its slug where that is another word: "gpt-oss-20b" is both (a visitor review read
+    "did you mean gpt-oss-20b, gpt-oss-20b?"); "QwQ-32B" and "qwq-32b" differ in case only, and say it once."""
+    return [row.name] if row.slug.casefold() == row.name.casefold() else [row.name, row.slug]
 
 
 def pick_models(query: str) -> list[LlmModel]:

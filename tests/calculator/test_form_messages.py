@@ -91,3 +91,14 @@ def test_a_model_named_another_way_is_taken_or_meant(client, catalog):
     assert fix.group(2) == "Use Llama 3.1 70B (Instruct)"
     assert "Yes" in client.get(fix.group(1).replace("&amp;", "&")).context["verdict"].text
     assert client.get("/api/v1/estimate?model=no%00pe&gpu=geforce-rtx-3090").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("gpt-oss-20", "gpt-oss-20b"), ("gpt oss 120", "gpt-oss-120b"), ("qwq 32", "QwQ-32B")],
+)
+def test_a_model_meant_whose_name_is_its_slug_is_named_once(client, catalog, typed, meant):
+    """A visitor review read "did you mean gpt-oss-20b, gpt-oss-20b?": a name that is its slug says it once."""
+    api = client.get("/api/v1/estimate", {"model": typed, "gpu": "geforce-rtx-4090"})
+    assert api.status_code == 400
+    assert api.json()["errors"]["model"] == [f"Unknown model “{typed}” (did you mean {meant}?)."]
