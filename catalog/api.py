@@ -22,13 +22,58 @@ MAX_MEMORY_GB = 2**20  # a PiB: above any device, and small enough that × GIB s
 BOOL_CHOICES = [("", ""), ("1", "yes"), ("true", "yes"), ("0", "no"), ("false", "no")]
 
 
+def or_listed(values: list[str]) -> str:
+    """ "a, b or c": the values a message offers (calculator.forms.or_listed's, for the API's words)."""
+    return f"{', '.join(values[:-1])} or {values[-1]}" if len(values) > 1 else "".join(values)
+
+
+def unknown_value(what: str, values: list[str]) -> str:
+    """ "Unknown vendor “acme”: pick nvidia, amd, intel, apple or other.": Django's read "Select a valid
+    choice. acme is not one of the available choices." and left a script to guess the values."""
+    return f"Unknown {what} “%(value)s”: pick {or_listed(values).replace('%', '%%')}."
+
+
+def choice(what: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
+    """An optional choice whose error names the values it takes."""
+    values = list(dict.fromkeys(value for value, _ in choices if value))
+    return forms.ChoiceField(
+        required=False,
+        choices=[("", ""), *choices],
+        error_messages={"invalid_choice": unknown_value(what, values)},
+    )
+
+
+YES_OR_NO = f"“%(value)s” is not yes or no: pick {or_listed([v for v, _ in BOOL_CHOICES if v])}."
+
+
+def yes_or_no() -> forms.TypedChoiceField:
+    """An optional 1/true/0/false filter: None when absent."""
+    return forms.TypedChoiceField(
+        required=False,
+        choices=BOOL_CHOICES,
+        coerce=lambda v: v in {"1", "true"},
+        empty_value=None,
+        error_messages={"invalid_choice": YES_OR_NO},
+    )
+
+
+def bounded(field_class: type[forms.IntegerField], least: float, most: float, help_text: str = ""):
+    """An optional number from `least` to `most`, its limits in the site's words ("Enter 1 or more.", as
+    /api/v1/estimate says them: Django's read "Ensure this value is greater than or equal to 1.")."""
+    return field_class(
+        required=False,
+        min_value=least,
+        max_value=most,
+        help_text=help_text,
+        error_messages={"min_value": f"Enter {least:,} or more.", "max_value": f"Enter at most {most:,}."},
+    )
+
+
 class CatalogFilter(forms.Form):
     q = forms.CharField(required=False, max_length=200)
-    listed = forms.TypedChoiceField(
-        required=False, choices=BOOL_CHOICES, coerce=lambda v: v in {"1", "true"}, empty_value=None
-    )
-    limit = forms.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, help_text=f"default {LIMIT}")
-    offset = forms.IntegerField(required=False, min_value=0, max_value=MAX_OFFSET, help_text="default 0")
+    listed = yes_or_no()
+    limit = bounded(forms.IntegerField, 1, MAX_LIMIT, help_text=f"default {LIMIT}")
+    offset = bounded(forms.IntegerField, 0, MAX_OFFSET, help_text="default 0")
 
     def clean(self):
         """A number given with no value is a mistake in a script (`?min_memory_gb=`), not "any": leave
@@ -43,11 +88,9 @@ class CatalogFilter(forms.Form):
 
 
 class GpuFilter(CatalogFilter):
-    vendor = forms.ChoiceField(required=False, choices=[("", "")] + Gpu.Vendor.choices)
-    min_memory_gb = forms.FloatField(required=False, min_value=0, max_value=MAX_MEMORY_GB, help_text="GiB")
-    unified = forms.TypedChoiceField(
-        required=False, choices=BOOL_CHOICES, coerce=lambda v: v in {"1", "true"}, empty_value=None
-    )
+    vendor = choice("vendor", Gpu.Vendor.choices)
+    min_memory_gb = bounded(forms.FloatField, 0, MAX_MEMORY_GB, help_text="GiB")
+    unified = yes_or_no()
 
 
 class LlmFilter(CatalogFilter):
@@ -55,7 +98,7 @@ class LlmFilter(CatalogFilter):
 
 
 class QuantFilter(CatalogFilter):
-    family = forms.ChoiceField(required=False, choices=[("", "")] + Quantization.Family.choices)
+    family = choice("family", Quantization.Family.choices)
 
 
 @dataclass(frozen=True)

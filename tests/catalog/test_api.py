@@ -122,3 +122,27 @@ def test_new_catalog_lists(client, catalog, url, slug):
 def test_catalog_api_runs_one_query_whatever_the_catalog_size(client, catalog, django_assert_num_queries):
     with django_assert_num_queries(1):  # SELECT the filtered, ordered, limited GPUs
         client.get("/api/v1/gpus", {"vendor": "nvidia", "min_memory_gb": "16"})
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "field", "message"),
+    [
+        ("/api/v1/gpus", {"vendor": "bogus"}, "vendor", "Unknown vendor “bogus”: pick nvidia, amd, intel, apple or other."),
+        ("/api/v1/gpus", {"unified": "maybe"}, "unified", "“maybe” is not yes or no: pick 1, true, 0 or false."),
+        ("/api/v1/runtimes", {"listed": "2"}, "listed", "“2” is not yes or no: pick 1, true, 0 or false."),
+        ("/api/v1/quantizations", {"family": "zip"}, "family",
+         "Unknown family “zip”: pick float, gguf, gptq, awq, bnb, fp8, mxfp4, exl2 or mlx."),
+        # Django's "Ensure this value is greater than or equal to 1." beside the estimate's "Enter 1 or more."
+        ("/api/v1/gpus", {"limit": "0"}, "limit", "Enter 1 or more."),
+        ("/api/v1/models", {"limit": "201"}, "limit", "Enter at most 200."),
+        ("/api/v1/interconnects", {"offset": "-1"}, "offset", "Enter 0 or more."),
+        ("/api/v1/gpus", {"offset": "100001"}, "offset", "Enter at most 100,000."),
+        ("/api/v1/gpus", {"min_memory_gb": "-1"}, "min_memory_gb", "Enter 0 or more."),
+        ("/api/v1/gpus", {"min_memory_gb": "1e9"}, "min_memory_gb", "Enter at most 1,048,576."),
+    ],
+)  # fmt: skip
+def test_a_bad_choice_names_the_values_and_a_bound_reads_as_the_estimates(client, url, query, field, message):
+    """A visitor review: `vendor=bogus` read "Select a valid choice. bogus is not one of the available
+    choices." and left a script to guess the values; a bound read in Django's words, not the site's."""
+    response = client.get(url, query)
+    assert response.status_code == 400 and response.json()["errors"] == {field: [message]}
