@@ -387,7 +387,10 @@ CATALOG_PARAMS = {
     "unified": {"description": "1/true: only unified-memory machines; 0/false: only discrete GPUs."},
     "min_memory_gb": {"description": "At least this much memory, in GiB."},
     "vendor": {"description": "Only this vendor's GPUs."},
-    "family": {"description": "Only this family (models: e.g. llama3.1; formats: one of the enum)."},
+    "family": {
+        "description": "Only this family (models: e.g. llama3.1, one a model has: another is a 400 naming "
+        "them; formats: one of the enum)."
+    },
     "limit": {"description": f"Rows per page (default {catalog_api.LIMIT})."},
     "offset": {"description": "Rows to skip: follow `next` to page through."},
 }

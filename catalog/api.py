@@ -96,6 +96,15 @@ class GpuFilter(CatalogFilter):
 class LlmFilter(CatalogFilter):
     family = forms.CharField(required=False, max_length=60)
 
+    def clean_family(self) -> str:
+        """A family no model has is a 400 naming the families, as /api/v1/quantizations' (a choice) is: it
+        answered 200 with no rows, as if the catalog had no such models yet. One query when given, one more to name them."""
+        family = self.cleaned_data["family"]
+        if family and not LlmModel.objects.filter(family=family).exists():
+            families = sorted(set(LlmModel.objects.values_list("family", flat=True)) - {""})
+            raise forms.ValidationError(unknown_value("family", families), params={"value": family})
+        return family
+
 
 class QuantFilter(CatalogFilter):
     family = choice("family", Quantization.Family.choices)

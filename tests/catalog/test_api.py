@@ -146,3 +146,20 @@ def test_a_bad_choice_names_the_values_and_a_bound_reads_as_the_estimates(client
     choices." and left a script to guess the values; a bound read in Django's words, not the site's."""
     response = client.get(url, query)
     assert response.status_code == 400 and response.json()["errors"] == {field: [message]}
+
+
+def test_an_unknown_model_family_is_a_400_naming_the_families_as_formats_are(client, catalog):
+    """A visitor review: /api/v1/models?family=bogus answered 200 with no rows where
+    /api/v1/quantizations?family=bogus is a 400: both are a 400 that names the families."""
+    response = client.get("/api/v1/models", {"family": "bogus"})
+    assert response.status_code == 400
+    (message,) = response.json()["errors"]["family"]
+    assert message.startswith("Unknown family “bogus”: pick ") and message.endswith(" or yi.")
+    assert ", llama3.1, " in message and ", qwen3, " in message
+    assert client.get("/api/v1/quantizations", {"family": "bogus"}).status_code == 400
+
+
+def test_a_model_family_filter_runs_two_queries(client, catalog, django_assert_num_queries):
+    with django_assert_num_queries(2):  # EXISTS a model of the family; SELECT the page of them
+        rows = client.get("/api/v1/models", {"family": "gpt-oss"}).json()["results"]
+    assert [r["slug"] for r in rows] == ["gpt-oss-120b", "gpt-oss-20b"]
