@@ -1,5 +1,5 @@
 """What every /api/v1/ view shares: it answers GET (and HEAD), and any other method with a JSON 405; a
-path under /api/v1/ that names no endpoint is a JSON 404 (`page_not_found`, the project's handler404).
+path under /api/ that names no endpoint is a JSON 404 (`page_not_found`, the project's handler404).
 
 Django's `require_GET` answers a wrong method with an empty 405, and a POST, PUT or DELETE never even
 gets there: the CSRF middleware answers first with its HTML 403 page. The API reads no cookie and
@@ -35,9 +35,9 @@ def method_not_allowed() -> JsonResponse:
 
 
 def page_not_found(request, exception):
-    """A JSON 404 under /api/v1/ (a script reads JSON, as from every other answer there); the site's own
-    404 page elsewhere."""
-    if request.path.startswith("/api/v1/"):
+    """A JSON 404 under /api/ (a script reads JSON, as from every other answer there: /api/v2/estimate, a
+    version guessed, read the site's HTML page); the site's own 404 page elsewhere."""
+    if request.path.startswith("/api/"):
         return JsonResponse(
             {"errors": {"__all__": ["No such endpoint: the endpoints are listed at /api/."]}}, status=404
         )

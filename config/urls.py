@@ -5,7 +5,7 @@ from . import health
 from .throttle import ThrottledAdminAuthenticationForm
 
 admin.site.login_form = ThrottledAdminAuthenticationForm  # refuses password guessing: config/throttle.py
-handler404 = "config.api.page_not_found"  # JSON under /api/v1/
+handler404 = "config.api.page_not_found"  # JSON under /api/
 
 urlpatterns = [
     path("admin/", admin.site.urls),
