@@ -223,15 +223,14 @@ def _plain(response_class, message: str):
 @require_GET
 @http_cache.public(etag=http_cache.snapshot_etag)
 def snapshot(request, snapshot_id):
-    try:
-        snapshot = Snapshot.objects.get(id=snapshot_id)
-    except Snapshot.DoesNotExist:
-        raise Http404("No such shared result.") from None
+    snapshot = Snapshot.objects.filter(id=snapshot_id).first()
+    if snapshot is None:  # the site's 404 read "what it named has left the catalog": a link cut short
+        return TemplateResponse(request, "calculator/no_snapshot.html", status=404)
     snapshot.mark_viewed()
     if (shared := snapshots.KINDS.get(snapshot.kind)) is not None:
         return TemplateResponse(request, shared.template, shared.show(snapshot))
     if snapshot.kind != Snapshot.ESTIMATE:
-        raise Http404("No such shared result.")
+        return TemplateResponse(request, "calculator/no_snapshot.html", status=404)
     return TemplateResponse(request, "calculator/snapshot.html", snapshots.show(snapshot))
 
 

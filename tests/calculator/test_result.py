@@ -156,6 +156,18 @@ def test_unknown_snapshot_is_a_404(client, db):
     assert client.get("/r/zzzzzzzzzz").status_code == 404
 
 
+def test_an_unknown_snapshot_says_the_shared_result_does_not_exist(client, db):
+    """A visitor review: /r/doesnotexist read "what it named has left the catalog", the site's 404 for a
+    page; a shared result never leaves: the link is wrong, and the calculator is a click away."""
+    response = client.get("/r/doesnotexist")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "<h1>This shared result does not exist</h1>" in html and "Check the link" in html
+    assert "left the catalog" not in html
+    assert '<p class="lead">Check the link: it may be cut short or mistyped.</p>' in html
+    assert '<a href="/">Ask the calculator</a>' in html
+
+
 def test_compare_shows_each_column_with_its_own_permalink(client, catalog):
     questions = [
         "model=llama-3-1-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=8192",
