@@ -89,6 +89,8 @@ def test_hardware_without_a_price_says_so_and_still_prices_renting(client, costs
     words = text(client.get(f"/cost/?{TWO_3090S}"))
     assert "No published price for GeForce RTX 3090: no break-even to compute." in words
     assert "Rent 1× H100 SXM5 80 GB" in words
+    # a visitor review: it went on "No published price for GeForce RTX 3090." under the break-even
+    assert words.count("No published price") == 1
 
 
 def test_a_question_that_does_not_fit_says_so(client, costs):
