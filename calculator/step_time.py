@@ -8,6 +8,9 @@ from estimator import Plan
 from estimator.timing import STEP_PARTS
 from estimator.units import format_ms
 
+# What a part too small to show would read: a visitor review read "The runtime's host work 0.00 ms (under 1%)"
+NOTHING = format_ms(0)
+
 
 @dataclass(frozen=True)
 class Look:
@@ -78,9 +81,11 @@ def step_bar(plan: Plan) -> StepBar | None:
     """The plan's decode step at the start of the answer, by part; None without one."""
     if not plan.decode_step_s:
         return None
-    total = sum(plan.decode_step_s.values())
+    total = sum(plan.decode_step_s.values())  # the whole step, whatever is left out below
     parts, x = [], 0.0
     for name, seconds in plan.decode_step_s.items():
+        if format_ms(seconds) == NOTHING:  # float residue (the runtime's 7e-18 s), or too small to draw
+            continue
         width = 100 * seconds / total
         parts.append(
             StepPart(

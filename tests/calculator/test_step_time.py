@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from calculator.step_time import step_bar
 from estimator.units import format_ms
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +91,21 @@ def test_every_part_the_engine_names_has_a_colour_and_a_glossary_page(client, ca
     for look in LOOKS.values():
         assert client.get(f"/glossary/{look.term}/").status_code == 200
         assert f".{look.css}{{--c:" in css
+
+
+def test_a_part_that_reads_zero_is_left_out_and_the_total_is_the_whole_step(client, catalog):
+    """A visitor review: "The runtime's host work 0.00 ms (under 1%)", a float residue of the step's sum
+    (7e-18 s) listed as a part; and a part that reads "0.00 ms" is nothing to list."""
+    url = "/?model=qwen3-30b-a3b&gpu=geforce-rtx-3060-12-gb&ram_gb=32&ctx=65536&kv=q8_0"
+    response = client.get(url)
+    plan = response.context["shown_plan"]
+    legend = step_legend(response.content.decode())
+    assert "0.00 ms" not in legend and "host work" not in legend
+    assert "Hand-offs 0.60 ms" in " ".join(legend.split())
+    step = response.context["step"]
+    assert step.total == format_ms(sum(plan.decode_step_s.values()))
+    assert len(step.parts) == len(plan.decode_step_s)  # the engine leaves the residue out (tests/engine)
+    tiny = plan.model_copy(update={"decode_step_s": {"weights": 0.004, "kv_cache": 0.001, "runtime": 4e-6}})
+    bar = step_bar(tiny)
+    assert [p.ms for p in bar.parts] == ["4.0 ms", "1.0 ms"] and bar.total == "5.0 ms"
+    assert [p.share for p in bar.parts] == ["80%", "20%"]

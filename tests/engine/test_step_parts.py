@@ -8,6 +8,7 @@ from engine_specs import A100_80, MXFP4, Q4_K_M, RTX_4090, gpt_oss_120b, llama_8
 from test_mlx_layer_kernels import GEMMA_3_1B_ON_MLX
 
 from estimator import Workload, estimate, speed, timing
+from estimator.estimate import step_sum
 from estimator.units import GIB
 
 CASES = {
@@ -79,3 +80,21 @@ def test_a_step_bound_by_its_flops_counts_compute_in_place_of_its_reads():
     assert p.flops_s > p.reads_s
     parts = timing.step_parts([slow], [p], step_s=p.seconds)
     assert "weights" not in parts and parts["compute"] == p.flops_s
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_no_part_is_float_residue_and_the_explanation_lists_none_that_reads_zero(case):
+    """A visitor review: "The runtime's host work 0.00 ms (under 1%)", the 7e-18 s a step less its parts left
+    where the runtime adds nothing, listed on the page and in the decode explanation."""
+    model, quant, devices, workload = CASES[case]
+    for plan in estimate(model=model, quant=quant, devices=devices, workload=workload).plans:
+        if not plan.decode_tok_s:
+            continue
+        step = 1 / plan.decode_tok_s
+        assert all(s > step * 1e-6 for s in plan.decode_step_s.values()), (plan.strategy, plan.decode_step_s)
+        assert "0.00 ms" not in plan.explanations["decode_tok_s"].substituted
+
+
+def test_the_explanation_leaves_out_a_part_that_reads_zero_and_sums_the_whole_step():
+    said = step_sum({"weights": 0.004, "kv_cache": 0.001, "handoff": 3e-6})
+    assert said == "1 ÷ (weights 4.0 ms + KV cache 1.0 ms) = 1 ÷ 5.0 ms = "
