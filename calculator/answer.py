@@ -282,10 +282,16 @@ class Yarn(NamedTuple):
     original: int  # the context the factor scales
     card: str  # the model card that gives it
     longest: int  # the card's: its factor × the original context
+    context: int  # the context asked for
 
     @property
     def factor_text(self) -> str:
         return f"{self.factor:g}"
+
+    @property
+    def rounded(self) -> bool:
+        """Whether the factor is the context over the original one rounded up (to a quarter), not exactly it."""
+        return self.factor * self.original != self.context
 
 
 def yarn(question: Question) -> Yarn | None:
@@ -297,7 +303,12 @@ def yarn(question: Question) -> Yarn | None:
         return None
     card = f"https://huggingface.co/{spec.hf_id}" if spec.hf_id else ""
     return Yarn(
-        factor, spec.max_position_embeddings, spec.yarn_original_context, card, spec.yarn_context or 0
+        factor,
+        spec.max_position_embeddings,
+        spec.yarn_original_context,
+        card,
+        spec.yarn_context or 0,
+        question.ctx,
     )
 
 

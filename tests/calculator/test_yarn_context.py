@@ -34,10 +34,18 @@ def test_the_whole_yarn_context_is_answered_with_the_flags_that_turn_it_on(clien
     page = client.get(f"/?{QWEN}&ctx=131072").content.decode()
     said = text(page, "yarn")
     assert said.startswith("Past 40,960 tokens Qwen3 8B reads its context with YaRN")
-    assert "a factor of 4, this context over the original 32,768 tokens rounded up to a quarter" in said
-    assert "gives YaRN up to 131,072 tokens" in said
+    # a visitor review read "the command sets a factor of 2, this context over the original 32,768 tokens
+    # rounded up to a quarter": the factor's sum, written out
+    assert (
+        "the command sets a YaRN factor of 4 (131,072 ÷ the model's original 32,768 tokens), and its "
+        "model card gives YaRN up to 131,072 tokens." in said
+    )
     at_100k = text(client.get(f"/?{QWEN}&ctx=100000").content.decode(), "yarn")
-    assert "a factor of 3.25," in at_100k  # the site's rounding, not the card's 4
+    # the site's rounding, not the card's 4
+    assert (
+        "a YaRN factor of 3.25 (100,000 ÷ the model's original 32,768 tokens, rounded up to a quarter)"
+        in at_100k
+    )
     assert 'href="https://huggingface.co/Qwen/Qwen3-8B"' in page and 'href="/glossary/rope-scaling/"' in page
     assert "--yarn-orig-ctx" in text(page, "launch-command")
     # within the released context: no YaRN, nothing said
