@@ -119,3 +119,37 @@ def test_a_rows_history_fits_a_phone_and_stays_a_table_on_a_desktop(editor_at, l
     ):  # the column's name before each value; the changes read across the screen, not a letter a line
         assert changes.evaluate("c => getComputedStyle(c, '::before').content") == '"Changes: "'
         assert changes.evaluate("c => c.getBoundingClientRect().width") > 300
+
+
+@pytest.mark.parametrize("testid", ["accuracy-headlines", "accuracy-classes"])
+def test_the_accuracy_tables_fit_a_phone_one_card_per_row_each_figure_after_its_column(
+    page_at, live_server, testid
+):
+    """A visitor review at 390 px: /accuracy/'s Measurements, Devices and "0.7× formula" columns ran past the
+    right edge."""
+    phone = page_at(390, 844)
+    phone.goto(live_server.url + "/accuracy/")
+    table = phone.get_by_test_id(testid)
+    assert phone.evaluate(OVERFLOW) <= 0
+    assert table.evaluate(
+        "t => t.scrollWidth <= t.clientWidth && t.parentElement.scrollWidth <= t.parentElement.clientWidth"
+    )
+    columns = table.locator("thead th").all_inner_texts()[1:]
+    labels = table.locator("tbody tr").first.locator("td").evaluate_all(LABELS)
+    assert len(labels) == len(columns) and all(label.endswith(': "') for label in labels)
+    assert labels[0] == '"Median error: "' and columns[0] == "Median error"
+    right = table.locator("td").evaluate_all(
+        "cells => Math.max(...cells.map(c => c.getBoundingClientRect().right))"
+    )
+    assert right <= 390  # every figure on the screen
+
+
+def test_the_accuracy_tables_stay_tables_on_a_desktop(page_at, live_server):
+    desktop = page_at(1440, 900)
+    desktop.goto(live_server.url + "/accuracy/")
+    table = desktop.get_by_test_id("accuracy-headlines")
+    assert table.locator("thead").is_visible()
+    assert set(table.locator("td").evaluate_all(LABELS)) == {"none"}
+    first = table.locator("tbody tr").first.locator("th, td")
+    tops = first.evaluate_all("cells => cells.map(c => c.getBoundingClientRect().top)")
+    assert max(tops) - min(tops) < 1  # one row, side by side

@@ -20,7 +20,7 @@ def text(html: str) -> str:
 
 
 def table(html: str, testid: str) -> str:
-    found = re.search(rf'<table data-testid="{testid}">(.*?)</table>', html, re.S)
+    found = re.search(rf'<table [^>]*data-testid="{testid}">(.*?)</table>', html, re.S)
     assert found, testid
     return text(found.group(1))
 
