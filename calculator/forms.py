@@ -37,9 +37,17 @@ FIRST_VISIT = {  # no format: the model's own is picked, and follows the model w
 
 class GivenOnce:
     """A form of the query string whose fields take one value each, but its `REPEATABLE` ones: Django's form
-    reads the last of `ctx=8192&ctx=4096`, silently, and answers a question that was not asked."""
+    reads the last of `ctx=8192&ctx=4096`, silently, and answers a question that was not asked. One given
+    twice is an error (`given_once`), and the form reads its first value (`FirstGiven`): the picker and the
+    input show it, as the error says, and the next answer of the form as shown asks it alone."""
 
     REPEATABLE: frozenset[str] = frozenset()
+
+    def __init__(self, data=None, *args, **kwargs):
+        if isinstance(data, QueryDict):
+            twice = [n for n in self.base_fields if n not in self.REPEATABLE and len(data.getlist(n)) > 1]
+            data = FirstGiven.of(data, twice) if twice else data
+        super().__init__(data, *args, **kwargs)
 
     def given_once(self) -> list[tuple[str, list[str]]]:
         """Each field given more than once is an error; (its name, its distinct values) for each."""
@@ -47,9 +55,47 @@ class GivenOnce:
         for name in self.fields:
             values = self.data.getlist(name)
             if name not in self.REPEATABLE and len(values) > 1:
-                self.add_error(name, f"Given {len(values)} times: give it once.")
+                self.add_error(name, given_times(values))
                 twice.append((name, [value for value in dict.fromkeys(values) if value]))
         return twice
+
+
+def given_times(values: list[str]) -> str:
+    """ "Given 2 times: give it once. The first, “qwen3-8b”, is kept.": what the form's picker shows."""
+    first = values[0].strip()
+    said = f", “{first}”," if first and len(first) <= 60 and "\n" not in first else ""
+    return f"Given {len(values)} times: give it once. The first{said} is kept."
+
+
+class FirstGiven(QueryDict):
+    """A query string whose fields in `first` read as their first value (a QueryDict reads the last): what
+    `GivenOnce` forms, their widgets and pickers read of a field given twice. Its lists keep every value,
+    so the URL of the question as asked, and each value's fix, still hold them all."""
+
+    first: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, data: QueryDict, first) -> "FirstGiven":
+        query = cls(mutable=True, encoding=data.encoding)
+        for key, values in data.lists():
+            query.setlist(key, values)
+        query.first, query._mutable = frozenset(first), False
+        return query
+
+    def __getitem__(self, key):
+        if key in self.first:
+            return self.getlist(key)[0]
+        return super().__getitem__(key)
+
+    def __copy__(self):
+        result = super().__copy__()
+        result.first = self.first
+        return result
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.first = self.first
+        return result
 
 
 class DeviceRowsForm(GivenOnce, forms.Form):

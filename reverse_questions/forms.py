@@ -179,7 +179,7 @@ class WhatHardwareForm(GivenOnce, forms.Form):
         super().__init__(data)
         # an image or video model the calculator answers for, by its slug (a former one: redirected by
         # FormerSlugRedirectMiddleware): the form asks it nothing an LLM is asked
-        self.image = images.get((data.get("model") or "").strip())
+        self.image = images.get((self.data.get("model") or "").strip())
         if self.image is not None:
             for name in self.LLM_ONLY:
                 del self.fields[name]

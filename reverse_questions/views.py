@@ -212,7 +212,10 @@ def what_hardware_answer(query: QueryDict) -> dict:
     """The what-hardware page's context: the bound form, and with a valid form its `answer`."""
     tables = _hardware_tables()
     form = WhatHardwareForm(query, models=tables["models"], quants=tables["quants"], images=tables["images"])
-    chosen = {"model": query.get("model"), "quant": query.get("quant")}
+    chosen = {
+        "model": form.data.get("model"),
+        "quant": form.data.get("quant"),
+    }  # a field given twice: its first
     context = {
         "form": form,
         "model_options": options(tables["model_rows"], chosen["model"]),

@@ -3,6 +3,7 @@ edits, each answered with a message (page) or a 400 (API), never a 500 nor unbou
 
 import json
 import logging
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -275,7 +276,46 @@ def test_a_field_given_twice_is_a_message_on_the_page_with_each_value_as_a_fix(c
     assert "Yes: fits" not in text  # no answer for either, silently
     assert ">Use gpt-oss-20b</a>" in text and ">Use Llama 3.3 70B Instruct" in text
     api = client.get("/api/v1/estimate?model=llama-3-3-70b-instruct&model=gpt-oss-20b&gpu=geforce-rtx-4090")
-    assert api.status_code == 400 and api.json()["errors"] == {"model": ["Given 2 times: give it once."]}
+    kept = "Given 2 times: give it once. The first, “llama-3-3-70b-instruct”, is kept."
+    assert api.status_code == 400 and api.json()["errors"] == {"model": [kept]}
+
+
+def selected(html: str, name: str) -> list[str]:
+    """The values of the options selected in the page's select `name`."""
+    select = html.split(f'<select name="{name}"')[1].split("</select>")[0]
+    return re.findall(r'<option value="([^"]*)" selected', select)
+
+
+@pytest.mark.parametrize(
+    ("url", "name", "first"),
+    [
+        (
+            "/?model=llama-3-1-8b-instruct&model=qwen3-8b&gpu=geforce-rtx-4090",
+            "model",
+            "llama-3-1-8b-instruct",
+        ),
+        ("/?model=qwen3-8b&quant=q8_0&quant=q4_k_m&gpu=geforce-rtx-4090", "quant", "q8_0"),
+        ("/what-hardware/?model=llama-3-1-8b-instruct&model=qwen3-8b", "model", "llama-3-1-8b-instruct"),
+    ],
+)
+def test_a_field_given_twice_shows_its_first_value_as_its_message_says(client, catalog, url, name, first):
+    """A review: the message said "given twice" while the picker showed the second value (Django reads a
+    query's last), as if it had been chosen. The picker shows the first, and the message says so."""
+    page = client.get(url)
+    html = page.content.decode()
+    assert selected(html, name) == [first]
+    assert (
+        f"Given 2 times: give it once. The first, “{first}”, is kept." in html.split(f'id="error-{name}">')[1]
+    )
+
+
+def test_a_number_given_twice_fills_in_its_first_value(client, catalog):
+    asked = "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-4090&ctx=16384&ctx=8192"
+    html = client.get(asked).content.decode()
+    assert 'name="ctx" id="id_ctx" min="1" list="ctx-presets" value="16384"' in html
+    assert "The first, “16384”, is kept." in html
+    # the address bar still shows the question as given, both values, until one is dropped
+    assert client.get(asked, headers={"HX-Request": "true"})["HX-Push-Url"] == asked
 
 
 @pytest.mark.django_db

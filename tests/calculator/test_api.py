@@ -209,7 +209,7 @@ def test_a_parameter_given_twice_or_of_another_kind_of_model_is_named(client, ca
     base = "/api/v1/estimate?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090"
     twice = client.get(base + "&ctx=8192&ctx=4096")
     assert twice.status_code == 400
-    assert twice.json() == {"errors": {"ctx": ["Given 2 times: give it once."]}}
+    assert twice.json() == {"errors": {"ctx": ["Given 2 times: give it once. The first, “8192”, is kept."]}}
     width = client.get(base + "&width=512&steps=20")
     assert width.status_code == 400
     assert width.json()["errors"]["width"] == ["Applies to image and video models only."]
