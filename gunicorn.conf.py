@@ -22,6 +22,8 @@ GUNICORN_PRELOAD         import Django once in the master, and warm it (`warm`),
 GUNICORN_ACCESS_LOG      "off" (default): the site logs every request itself (one JSON line with its request id,
                          status and time, config/middleware.py) and nginx logs at the edge; "-" for stdout
                          or a file path adds gunicorn's own JSON access line
+GUNICORN_LIMIT_REQUEST_LINE  bytes of a request line gunicorn reads (default 8190, its most short of unlimited);
+                         a longer one is answered with the site's 414 page (config/gunicorn_workers.py)
 FORWARDED_ALLOW_IPS      proxies whose X-Forwarded-* headers gunicorn trusts (default 127.0.0.1,::1)
 """
 
@@ -50,11 +52,16 @@ bind = [
 # The CPUs this process may run on (a container's cpuset; not a --cpus quota: set WEB_CONCURRENCY there).
 workers = _int("WEB_CONCURRENCY", 2 * len(os.sched_getaffinity(0)) + 1)
 threads = _int("GUNICORN_THREADS", 1)
-worker_class = "gthread" if threads > 1 else "sync"
+# gunicorn's sync and gthread workers, answering a request line over `limit_request_line` with the site's
+# own 414 page instead of gunicorn's bare one (config/gunicorn_workers.py)
+worker_class = f"config.gunicorn_workers.{'SiteThreadWorker' if threads > 1 else 'SiteSyncWorker'}"
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
-# A permalink carries "your own model" as a compact config.json: allow gunicorn's largest request line.
+# A permalink carries "your own model" as a compact config.json: allow gunicorn's largest request line
+# short of none at all (0, which reads a line of any length). The site answers an address over its own
+# bound, config/middleware.py MAX_URL_CHARS (8,100, which this line holds with "POST " and " HTTP/1.1"),
+# with its 414 page, and the worker answers a line over this one with the same page.
 limit_request_line = _int("GUNICORN_LIMIT_REQUEST_LINE", 8190)
 # Workers are not recycled unless asked: object counts stay flat over 20,000 requests (no leak to bound),
 # and in the load benchmark the endpoints measured after a round of restarts had a p95 of ~100 ms, against

@@ -1,5 +1,6 @@
-"""Request ids for the logs, per-client rate limits (API, pages, shares), the CSP header built once,
-and the admin's own middleware (sessions, users, messages, edit history) run for the admin only."""
+"""Request ids for the logs, addresses too long to read (414), per-client rate limits (API, pages,
+shares), the CSP header built once, and the admin's own middleware (sessions, users, messages, edit
+history) run for the admin only."""
 
 import functools
 import json
@@ -47,6 +48,77 @@ class RequestIdMiddleware:
             )
         )
         return response
+
+
+# The longest address (path and query string, as sent) a page or the API reads: over it, 414 with the site's
+# message (`LongUrlMiddleware`). At least a shared question's (calculator/models.py MAX_QUERY_CHARS, 8,000
+# characters of query string) on any page, so that every permalink a snapshot was made of opens; and
+# below what gunicorn reads of a request line (gunicorn.conf.py limit_request_line, 8,190 bytes: "POST ",
+# the address and " HTTP/1.1"), so that gunicorn passes every address up to it and a little over it.
+# Past gunicorn's limit, gunicorn's worker answers with the same page (config/gunicorn_workers.py).
+# tests/test_long_urls.py checks the three agree.
+MAX_URL_CHARS = 8100
+
+
+class LongUrlMiddleware:
+    """An address longer than MAX_URL_CHARS is refused before any work on it, with 414 and how to shorten
+    the question: JSON {"errors": ...} on the API, a line of text for an image, the site's page elsewhere
+    (`too_long_page`). The usual cause is a config.json pasted into the calculator's form, which the
+    form's GET carries whole; the file, read by "Read it", leaves a compact copy in the link."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # as sent: the query string is still percent-encoded; the path's few characters are slugs
+        length = len(request.path) + len(request.META.get("QUERY_STRING", "")) + 1
+        if length <= MAX_URL_CHARS:
+            return self.get_response(request)
+        path = request.path_info
+        if path.startswith("/api/") and path != API_DOCS_PATH:
+            message = too_long_words(length)["api"]
+            return JsonResponse({"errors": {"__all__": [message]}}, status=414)
+        if path.endswith(IMAGES):
+            text = too_long_words(length)["lead"]
+            return HttpResponse(f"{text}\n", status=414, content_type="text/plain; charset=utf-8")
+        return too_long_page(request, length)
+
+
+def too_long_words(length: int | None, limit: int = MAX_URL_CHARS) -> dict[str, str]:
+    """What the 414 says: its `lead` (the address's length where known: gunicorn's worker stops reading at
+    its limit) and the API's one message, which says how to shorten a question sent by a script."""
+    lead = (
+        f"This address is {length:,} characters long; the site reads addresses of at most {limit:,}."
+        if length
+        else f"This address is longer than the {limit:,} characters the site reads."
+    )
+    api = (
+        f"{lead} Shorten the question: send a config.json minified (no spaces or line breaks), or name a "
+        "catalog model by its slug or Hugging Face id (model=Qwen/Qwen3-8B)."
+    )
+    return {"lead": lead, "api": api}
+
+
+def too_long_page(request, length: int | None, limit: int = MAX_URL_CHARS) -> HttpResponse:
+    """The site's page for an address too long to read: what to shorten, and how. To an HTMX request for
+    the live answer (HX-Target: result), that answer's section alone with 400, which base.html's htmx-config
+    swaps in (a 414 it would not: the answer would stay as it was, without a word). Answered above the CSP
+    middleware, it carries the site's policy itself. `request` is None in gunicorn's worker, which has not
+    read the request (config/gunicorn_workers.py)."""
+    context = {"lead": too_long_words(length, limit)["lead"]}
+    partial = (
+        request is not None
+        and request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Target") == "result"
+    )
+    template = "_too_long.html" if partial else "414.html"
+    response = HttpResponse(
+        render_to_string(template, context, request=request), status=400 if partial else 414
+    )
+    for header, value, _setting in site_policies():
+        if value:
+            response[header] = value
+    return response
 
 
 # The pages that compute an answer or draw an image for any query string (config/urls.py routes them;

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.LongUrlMiddleware",  # an address too long to read: 414, before any work on it
     "config.middleware.RateLimitMiddleware",
     "catalog.cache.CatalogVersionMiddleware",  # the catalog version read once per request
     "config.htmx.SameAddressMiddleware",  # an HTMX answer for the address shown: 204

@@ -17,6 +17,8 @@ from types import SimpleNamespace
 import pytest
 import yaml  # PyYAML comes with gguf and huggingface_hub
 from gunicorn.config import Config
+from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.sync import SyncWorker
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_ENV = [
@@ -73,7 +75,8 @@ def test_gunicorn_conf_reads_the_environment(monkeypatch):
     cfg = gunicorn_config(conf)
     assert cfg.workers == 5
     assert cfg.threads == 3
-    assert cfg.worker_class_str == "gthread"
+    assert cfg.worker_class_str == "config.gunicorn_workers.SiteThreadWorker"  # gthread, with the site's 414
+    assert issubclass(cfg.worker_class, ThreadWorker)
     assert cfg.bind == ["127.0.0.1:18123"]
     assert (cfg.timeout, cfg.graceful_timeout, cfg.keepalive) == (90, 20, 7)
     assert (cfg.max_requests, cfg.max_requests_jitter) == (500, 50)
@@ -94,7 +97,7 @@ def test_gunicorn_defaults_serve_on_port_8000_with_sync_workers_and_no_second_ac
     assert cfg.bind == ["0.0.0.0:8000"]
     assert cfg.workers == 2 * len(os.sched_getaffinity(0)) + 1
     assert cfg.threads == 1
-    assert cfg.worker_class_str == "sync"
+    assert issubclass(cfg.worker_class, SyncWorker)  # with the site's 414 (config/gunicorn_workers.py)
     assert cfg.accesslog is None
     assert cfg.preload_app is True
     assert cfg.max_requests == 0  # no recycling unless asked (bench/README.md, "Load")
@@ -103,7 +106,9 @@ def test_gunicorn_defaults_serve_on_port_8000_with_sync_workers_and_no_second_ac
 
 
 def test_one_thread_means_sync_workers(monkeypatch):
-    assert gunicorn_config(gunicorn_conf(monkeypatch, GUNICORN_THREADS="1")).worker_class_str == "sync"
+    assert issubclass(
+        gunicorn_config(gunicorn_conf(monkeypatch, GUNICORN_THREADS="1")).worker_class, SyncWorker
+    )
 
 
 def test_access_log_lines_are_json_even_with_quotes_in_the_user_agent(monkeypatch):
