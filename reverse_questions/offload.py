@@ -22,9 +22,11 @@ from estimator.units import GIB
 # desktop's 32 GB to a server's 1 TB.
 RAM_SIZES_GB = (32, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
 MAX_GPUS = 2  # beyond two GPUs, the GPU-only sets of the rankings above are the usual buy
-TRIED_SIZES = (
-    2  # the least size above the lower bound and the next: the engine's bytes add per-device buffers
-)
+# The most plans (the engine's `recommended`, ~1 ms each) one answer asks before the GPU kinds left are not asked,
+# which the page says (`RamAnswer.stopped`): the page's answer stays within its 200 ms budget as the catalog
+# grows. Asking every kind of the catalog's 32 listed took at most 82 (glm-4-7, minimax-m3 at 10-20 tok/s: ~100
+# ms for the whole answer on a loaded machine, against ~50 before the search was complete).
+MAX_PLANS = 96
 # The most RAM two channels take, by memory type (GB): a desktop board's four slots. DDR5: 4 × 64 GB, "up to
 # 256GB on four-slot" Z790 and X670E boards (https://www.tomshardware.com/pc-components/ram/new-desktop-pc-chips-
 # now-support-an-incredible-256gb-of-memory-asrock-and-msi-update-ddr5-support-on-intel-z790-and-amd-x670e-
@@ -38,6 +40,16 @@ DUAL_CHANNEL_MAX_GB = {"ddr5": 256, "ddr4": 128}
 # of the same memory beyond a desktop's (a visitor review: "384 GB of system RAM" read at dual-channel DDR5-4800,
 # a machine that does not exist; a real one is a workstation, faster)
 DEFAULT_TYPE, BEYOND_DESKTOP = "ddr5", "ddr5-4800-4ch"
+
+
+@dataclass(frozen=True)
+class RamAnswer:
+    """The sets with system RAM the page shows (`with_ram`), and how many GPU kinds were not asked, the dearest:
+    their one card costs more than the last set shown, or MAX_PLANS were asked before them. The page says so."""
+
+    sets: list["RamSet"]
+    dearer_kinds: int = 0
+    stopped: bool = False  # some of them for MAX_PLANS, not for their price alone
 
 
 @dataclass(frozen=True)
@@ -61,17 +73,20 @@ def with_ram(
     ram_preset: str | None = None,
     ram_fields: Mapping | None = None,
     top: int = fitting.TOP,
-) -> list[RamSet]:
+) -> RamAnswer:
     """For a mixture of experts, per discrete GPU kind (the backends `runtimes` runs the format on), one or two
     GPUs with the least RAM of RAM_SIZES_GB that hold the model with an offload plan and reach `target_tok_s`;
     the first `top` by the GPUs' price (the RAM has none) as the cheapest ranking orders them, then fewest GPUs,
-    least RAM, speed.
+    least RAM, speed; where today's prices fill them, the sets at an old launch price lower than the dearest of
+    those follow, up to `top`, as the cheapest ranking shows them (reverse_questions/answers.py `cut`).
 
-    A kind that holds the model on `n` GPUs alone is left to the GPU-only rankings; RAM sizes under the
-    engine's lower bound on memory (GPUs and RAM together) are not asked, and a size is asked from memory
-    alone (`holds`) before its plan is built."""
+    A kind whose `n` GPUs hold the model alone is left to the GPU-only rankings; RAM sizes under the engine's
+    lower bound on memory (GPUs and RAM together) are not asked, and the least size that holds the model is
+    found from memory alone (`holds`, `_least_ram`) before its plan is built. The search is complete for the
+    sets shown: a kind is left unasked only when its one card costs more than the last set shown (`dearer_kinds`,
+    which the page says)."""
     if not model.is_moe:
-        return []
+        return RamAnswer([])
     workloads: dict[tuple[str, int], object] = {}
     sizes = offered_sizes(ram_preset)
 
@@ -86,26 +101,29 @@ def with_ram(
 
     need = least_bytes_needed(model, quant, workload(DEFAULTS["runtime"], RAM_SIZES_GB[0]))
     sets: list[RamSet] = []
-    # the kinds by unit price as the sets are ranked: once `top` sets are found, a kind whose one card ranks
-    # after the `top`-th of them is not asked (two cost twice as much), nor the kinds after it
+    dearer, plans = 0, [0]  # the kinds not asked; the engine's plans asked so far (`_KindSearch`)
+    # the kinds by unit price as the sets are ranked; once `top` sets are found, a kind whose one card costs
+    # more than the last set that would be shown cannot be shown (two cost twice as much): not asked
     for device, price in sorted(gpus, key=lambda pair: _price_key(pair[1])):
-        if (
-            len(sets) >= top
-            and _price_key(price) > sorted(_price_key(s.unit_price, s.count) for s in sets)[top - 1]
-        ):
-            break
         if device.unified_memory or (runtimes is not None and device.backend not in runtimes):
             continue
+        if _beyond_shown(price, sets, top) or plans[0] >= MAX_PLANS:
+            dearer += 1
+            continue
         runtime = (runtimes or {}).get(device.backend, DEFAULTS["runtime"])
-        for n in range(1, MAX_GPUS + 1):
-            if n * device.usable_bytes >= need:
-                break  # the GPUs alone may hold it: the rankings above answer that
-            found = _least_ram(model, quant, [device] * n, need, sizes, lambda gb, r=runtime: workload(r, gb))
-            if found is None:
-                continue
-            plan, ram_gb = found
-            if plan.strategy in GPU_ONLY or user_tok_s(plan, batch) < target_tok_s:
-                continue
+        search = _KindSearch(
+            model,
+            quant,
+            device,
+            need,
+            sizes,
+            alone=fitting.with_runtime(fitting.question_workload(ctx=ctx, batch=batch), runtime),
+            workload=lambda gb, r=runtime: workload(r, gb),
+            fast=lambda plan: user_tok_s(plan, batch) >= target_tok_s,
+            plans=plans,
+        )
+        if (found := search.least()) is not None:
+            n, plan, ram_gb = found
             at = read_at(ram_preset, ram_gb)
             link = fitting.permalink(
                 model=model.slug,
@@ -132,9 +150,38 @@ def with_ram(
                     ram_read_at=platforms()[at]["name"] if at != ram_preset else "",
                 )
             )
-            break
     sets.sort(key=lambda s: (*_price_key(s.unit_price, s.count), s.count, s.ram_gb, -s.tok_s, s.device.name))
-    return sets[:top]
+    return RamAnswer(_shown(sets, top), dearer, stopped=plans[0] >= MAX_PLANS and dearer > 0)
+
+
+def _today(sets: list) -> list:
+    """The sets at a price of today (not an old launch price, `PriceTag.old`), in the order given."""
+    return [s for s in sets if s.unit_price is not None and not s.unit_price.old]
+
+
+def _shown(sets: list, top: int) -> list:
+    """The sets the page shows, ranked by price: the first `top`; where today's prices fill them, the sets at an
+    old launch price lower than the dearest of those follow, up to `top` (as `answers.cut`, the cheapest
+    ranking's: they rank after today's, and were left out unsaid)."""
+    today = _today(sets)
+    if len(today) < top:
+        return sets[:top]
+    dearest = today[top - 1].price_usd
+    old = [s for s in sets if s.unit_price is not None and s.unit_price.old and s.price_usd < dearest]
+    return today[:top] + old[:top]
+
+
+def _beyond_shown(price: PriceTag | None, sets: list, top: int) -> bool:
+    """Whether no set of a kind at this unit price can be shown beside `sets` (`_shown`): kinds come in price
+    order, so every set it could displace is already found."""
+    if len(sets) < top:
+        return False
+    today = sorted(s.price_usd for s in _today(sets))
+    if (
+        len(today) >= top
+    ):  # today's fill the ranking: an old launch price lower than the dearest shown follows
+        return price is None or price.amount_usd > today[top - 1]
+    return _price_key(price) > sorted(_price_key(s.unit_price, s.count) for s in sets)[top - 1]
 
 
 def _price_key(price: PriceTag | None, count: int = 1) -> tuple:
@@ -187,14 +234,88 @@ def read_at(preset: str | None, ram_gb: int) -> str | None:
     return BEYOND_DESKTOP
 
 
-def _least_ram(model, quant, devices, need, sizes, workload) -> tuple | None:
-    """(the recommended plan, the RAM in GB) at the least of `sizes` that holds the model on `devices`,
-    trying TRIED_SIZES from the lower bound up; None when none of them does."""
-    gpu_bytes = sum(d.usable_bytes for d in devices)
-    sizes = [gb for gb in sizes if gpu_bytes + gb * GIB >= need][:TRIED_SIZES]
-    for gb in sizes:
-        asked = workload(gb)
-        if holds(model=model, quant=quant, devices=devices, workload=asked):
-            plan = recommended(model=model, quant=quant, devices=devices, workload=asked)
-            return (plan, gb) if plan is not None else None
-    return None
+class _KindSearch:
+    """The least of one GPU kind with system RAM that runs the model (`least`): the fewest cards (up to MAX_GPUS)
+    whose plan is offloaded and `fast` enough, with the least of `sizes`. Complete, in few engine calls,
+    each asked once: more RAM never takes a plan away nor reads slower (no type asked, the sizes past a
+    desktop's two channels are read at more), and a second card never slows the best plan; so whether a size
+    holds the model, and whether its plan reaches the speed, only turn from no to yes as the RAM grows
+    (`_least`).
+
+    It used to try the two least sizes above the lower bound, and only the least that held; and to leave to the
+    GPU-only rankings a kind the lower bound said its cards might hold alone. It missed one RTX 3060 12 GB with
+    32 GB for gpt-oss-20b at Q4_K_M (one 3060 does not hold it alone); the RTX 5090 for GLM-5 at Q2_K and 10
+    tok/s (too slow with 256 GB read at two channels; one card reaches it with 384 GB read at four); and one
+    MI300X for DeepSeek-R1 at Q4_K_M, 5 tok/s on DDR5 (192 GB holds its layers offloaded, 4.3 tok/s; 256 GB its
+    experts, 7.2). tests/reverse_questions/test_what_hardware.py asks each; a run over the catalog's mixtures
+    of experts, formats, speeds and RAM types found the sets the page shows equal to asking every kind, count
+    and size."""
+
+    def __init__(self, model, quant, device, need, sizes, *, alone, workload, fast, plans: list[int]):
+        self.model, self.quant, self.device, self.need = model, quant, device, need
+        self.sizes, self.alone, self.workload, self.fast = sizes, alone, workload, fast
+        self.plans: dict[tuple[int, int], object] = {}
+        self.asked = plans  # the answer's count of plans, shared by its kinds
+
+    def plan(self, n: int, gb: int):
+        """The recommended plan of `n` cards with `gb` of RAM (None: none fits), asked once."""
+        if (n, gb) not in self.plans:
+            devices, asked = [self.device] * n, self.workload(gb)
+            held = holds(model=self.model, quant=self.quant, devices=devices, workload=asked)  # cheaper first
+            self.asked[0] += held
+            self.plans[n, gb] = held and recommended(
+                model=self.model, quant=self.quant, devices=devices, workload=asked
+            )
+        return self.plans[n, gb] or None
+
+    def runs(self, n: int, gb: int) -> bool:
+        """Whether `n` cards with `gb` of RAM run the model offloaded at the speed asked."""
+        return (plan := self.plan(n, gb)) is not None and plan.strategy not in GPU_ONLY and self.fast(plan)
+
+    def least(self) -> tuple | None:
+        """(cards, plan, RAM in GB), or None: no count up to MAX_GPUS with any of `sizes` reaches the speed, or
+        the cards alone hold the model (the GPU-only rankings answer that)."""
+        for n in range(1, MAX_GPUS + 1):
+            devices = [self.device] * n
+            # where the lower bound says the cards alone may hold it, the engine's memory says whether they do
+            if n * self.device.usable_bytes >= self.need and holds(
+                model=self.model, quant=self.quant, devices=devices, workload=self.alone
+            ):
+                return None
+            gpu_bytes = n * self.device.usable_bytes
+            sizes = [gb for gb in self.sizes if gpu_bytes + gb * GIB >= self.need]
+            held = _least(
+                len(sizes),
+                lambda i, d=devices, s=sizes: holds(
+                    model=self.model, quant=self.quant, devices=d, workload=self.workload(s[i])
+                ),
+            )
+            if held is None:
+                continue
+            sizes = sizes[held:]
+            if self.runs(n, sizes[0]):  # the usual answer: one plan
+                return n, self.plan(n, sizes[0]), sizes[0]
+            # too slow there: the most cards with the most RAM run fastest; if they do not reach it, nothing does
+            if (ceiling := self.plan(MAX_GPUS, self.sizes[-1])) is None or not self.fast(ceiling):
+                return None
+            found = _least(len(sizes), lambda i, s=sizes, n=n: self.runs(n, s[i]))
+            if found is not None:
+                return n, self.plan(n, sizes[found]), sizes[found]
+        return None
+
+
+def _least(count: int, ok) -> int | None:
+    """The least index below `count` where `ok`, which only turns from False to True as the index grows; None
+    where it never does. The first index first (it usually is), then the last (if not there, nowhere), then by
+    halves between them."""
+    if not count:
+        return None
+    if ok(0):
+        return 0
+    if count == 1 or not ok(count - 1):
+        return None
+    short, enough = 0, count - 1
+    while enough - short > 1:
+        middle = (short + enough) // 2
+        short, enough = (short, middle) if ok(middle) else (middle, enough)
+    return enough

@@ -59,7 +59,7 @@ def save(kind: str, context: dict) -> Snapshot:
         }
         result = HARDWARE_ANSWER.dump_python(context["answer"], mode="json")
         if context["ram_asked"]:  # a mixture of experts: its sets with system RAM, and the RAM they read
-            specs |= {"ram_words": context["ram_words"]}
+            specs |= {key: context[key] for key in ("ram_words", "ram_dearer", "ram_stopped")}
             result["with_ram"] = RAM_SETS.dump_python(context["ram_sets"], mode="json")
     query = urlsplit(context["permalink"]).query
     check_length(query)
@@ -132,6 +132,8 @@ def show(snapshot: Snapshot) -> dict:
             "ram_asked": "with_ram" in snapshot.result,
             "ram_sets": ram_sets,
             "ram_words": specs.get("ram_words", ""),
+            "ram_dearer": specs.get("ram_dearer", 0),  # shared before the page said it: none said
+            "ram_stopped": specs.get("ram_stopped", False),
             "ram_sizes": offload.RAM_SIZES_GB,
             "form": {
                 "cleaned_data": {

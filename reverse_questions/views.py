@@ -253,7 +253,7 @@ def what_hardware_answer(query: QueryDict) -> dict:
             )
         )
         preset = data.get("ram_preset")
-        context["ram_sets"] = offload.with_ram(
+        ram = offload.with_ram(
             model=model,
             quant=quant,
             gpus=tables["gpus"],
@@ -264,6 +264,7 @@ def what_hardware_answer(query: QueryDict) -> dict:
             ram_preset=preset,
             ram_fields=ram_presets()[preset]["workload"] if preset else None,
         )
+        context |= {"ram_sets": ram.sets, "ram_dearer": ram.dearer_kinds, "ram_stopped": ram.stopped}
         context |= ram_context(model.is_moe, preset)
         context["permalink"] = form.page_url()
         context |= answers.shown(context["answer"], context["ram_sets"])

@@ -494,3 +494,104 @@ def test_a_dense_model_is_asked_no_sets_with_system_ram(client, catalog):
     response = client.get("/what-hardware/?model=llama-3-3-70b-instruct")
     assert response.context["ram_sets"] == []
     assert 'id="with-ram"' not in response.content.decode()
+
+
+# ---- The search for sets with system RAM is complete for what the page shows, or says what it did not ask ------
+
+
+def test_one_gpu_that_does_not_hold_a_model_alone_is_asked_with_ram(client, catalog):
+    """The lower bound said one RTX 3060 12 GB might hold gpt-oss-20b at Q4_K_M alone, so the search left it to the
+    GPU-only rankings, where it is not (it does not): one 3060 and 32 GB, a common budget machine, was on neither."""
+    response = client.get("/what-hardware/?model=gpt-oss-20b&quant=q4_k_m")
+    assert not any(
+        s.device.slug == "geforce-rtx-3060-12-gb" and s.count == 1
+        for s in response.context["answer"].smallest
+    )
+    s = next(s for s in response.context["ram_sets"] if s.device.slug == "geforce-rtx-3060-12-gb")
+    assert (s.count, s.ram_gb) == (1, 32) and s.tok_s >= 10
+    estimate, _ = calculator_answer(s.permalink)
+    assert estimate.recommended_plan.decode_tok_s == pytest.approx(s.plan.decode_tok_s)
+
+
+@pytest.mark.parametrize(
+    ("query", "gpu", "count", "ram_gb", "why"),
+    [
+        # with 256 GB at two channels of DDR5-4800, one or two cards are under 10 tok/s; 384 GB is read at four
+        ("model=glm-5&quant=q2_k&tok_s=10", "geforce-rtx-5090", 1, 384, "a faster RAM past a desktop's"),
+        # 192 GB holds its layers offloaded, 4.3 tok/s; 256 GB holds its experts alone, 7.2
+        (
+            "model=deepseek-r1&quant=q4_k_m&tok_s=5&ram_preset=ddr5-4800-2ch",
+            "radeon-instinct-mi300x",
+            1,
+            256,
+            "a plan more RAM holds",
+        ),
+    ],
+)
+def test_more_ram_than_the_least_that_holds_is_asked_where_it_is_too_slow(
+    client, catalog, query, gpu, count, ram_gb, why
+):
+    """The search stopped at the least RAM that holds the model: too slow there, a kind was left out, though more RAM
+    (read faster, or holding a faster plan) reaches the speed asked."""
+    sets = client.get(f"/what-hardware/?{query}").context["ram_sets"]
+    s = next((s for s in sets if s.device.slug == gpu), None)
+    assert s is not None, why
+    assert (s.count, s.ram_gb) == (count, ram_gb)
+    estimate, _ = calculator_answer(s.permalink)
+    assert estimate.recommended_plan.decode_tok_s == pytest.approx(s.plan.decode_tok_s)
+
+
+def test_a_model_no_ram_set_was_found_for_has_them_past_a_desktops_ram(client, catalog):
+    """qwen3-coder-480b at Q4_K_M and 10 tok/s: "No GPU kind of the catalog, one or two cards with up to 1,024 GB of
+    system RAM … runs" it, where two cards of several kinds do with 384 GB read at four channels."""
+    response = client.get("/what-hardware/?model=qwen3-coder-480b-a35b-instruct&quant=q4_k_m")
+    sets = response.context["ram_sets"]
+    assert sets and all(s.ram_gb > 256 and s.ram_read_at == "DDR5-4800, 4 channels" for s in sets)
+    assert 'data-testid="with-ram">No GPU kind' not in response.content.decode()
+
+
+def test_an_old_launch_price_lower_than_the_tenth_set_with_ram_is_asked_and_listed(client, catalog):
+    """As the cheapest ranking (`answers.cut`): once ten sets at today's prices were found, the kinds at an old launch
+    price were not asked, though lower: a 3060 at its 2021 launch price, $329, was never shown with 64 GB."""
+    cards = Gpu.objects.filter(listed=True, unified_memory=False).exclude(slug="geforce-rtx-3060-12-gb")
+    set_prices({g.slug: str(1000 + i) for i, g in enumerate(cards.order_by("slug"))})
+    used_3090_and_3060_at_launch(keep=True)
+    response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4")
+    table = response.content.decode()[response.content.decode().index('id="with-ram"') :]
+    today, _, old = table.partition("<h3>At a launch price over two years old</h3>")
+    assert today.count("<tr data-gpu=") == 10
+    assert 'data-gpu="geforce-rtx-3060-12-gb"' in old
+
+
+def test_the_kinds_not_asked_are_said(client, catalog, monkeypatch):
+    """The search stops asking once the ten cheapest are found (a dearer kind cannot rank among them), and after
+    MAX_PLANS plans: the page says how many kinds it did not ask, and why."""
+    response = client.get("/what-hardware/?model=gpt-oss-120b&quant=mxfp4")
+    html = response.content.decode()
+    dearer = response.context["ram_dearer"]
+    assert len(response.context["ram_sets"]) == 10 and dearer > 0 and not response.context["ram_stopped"]
+    assert (
+        f"Not asked: {dearer} dearer GPU kinds (or with no price), whose one card already costs more than the sets "
+        "above rank." in html
+    )
+    monkeypatch.setattr("reverse_questions.offload.MAX_PLANS", 3)
+    stopped = client.get("/what-hardware/?model=deepseek-r1&quant=q2_k&tok_s=3")
+    assert stopped.context["ram_stopped"] and len(stopped.context["ram_sets"]) < 10
+    assert "dearer GPU kinds, for the page to answer in time." in stopped.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("first_true", "count"),
+    [(0, 5), (1, 5), (2, 5), (4, 5), (None, 5), (0, 1), (None, 1), (None, 0), (7, 10)],
+)
+def test_the_least_size_search_finds_the_first_yes_in_a_few_questions(first_true, count):
+    from reverse_questions.offload import _least
+
+    asked = []
+
+    def ok(i):
+        asked.append(i)
+        return first_true is not None and i >= first_true
+
+    assert _least(count, ok) == first_true
+    assert len(asked) <= 2 + max(count - 2, 1).bit_length()
