@@ -13,6 +13,8 @@ from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history
 
 from catalog.models import Gpu, LlmModel, Measurement, Quantization
+from catalog.pages import PICK_LIMIT, pick_gpus
+from catalog.search import search_key
 from estimator.units import GB, format_rate
 
 from . import devices, parse, plausible
@@ -55,6 +57,9 @@ class SubmitForm(forms.Form):
         Gpu.objects.all(), to_field_name="slug", required=False, label="GPU",
         empty_label="from the paste",
     )  # fmt: skip
+    # The GPU picker's finder (catalog:gpu-pick reads it as `q`): with JavaScript, typing swaps its matches into
+    # the GPU list; without, it is a plain text field, the name read here (`_named_gpu`)
+    q = forms.CharField(label="GPU name", required=False)  # its first 100 characters read, as the picker's
     count = forms.IntegerField(label="How many", min_value=1, max_value=MAX_GPUS, required=False)
     runtime = forms.ChoiceField(choices=VisitorMeasurement.Runtime.choices, required=False, label="Runtime")
 
@@ -78,6 +83,7 @@ class SubmitForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self._named_gpu(data)
         if not hasattr(self, "parsed") or not data.get("model"):
             return data
         first = self.parsed.rows[0]
@@ -197,6 +203,28 @@ class SubmitForm(forms.Form):
             )
         data["count"] = data.get("count") or 1
 
+    def _named_gpu(self, data) -> None:
+        """The GPU typed by name in the picker's finder, where none is chosen in the list (`gpu_named`): without
+        JavaScript the finder swaps nothing into the list, which holds the most asked about GPUs alone, so a GPU
+        it does not list could not be chosen. Several matches are offered at the top of the list (`matches`).
+        With JavaScript the list holds the finder's matches, one chosen: one the name does not match asks which
+        was meant."""
+        self.matches: list[Gpu] = []
+        name = (data.get("q") or "")[:100].replace("\x00", "").strip()
+        if not name or "gpu" in self.errors:
+            return
+        chosen = data.get("gpu")
+        if chosen is not None:
+            if chosen.pk not in {gpu.pk for gpu in pick_gpus(name)}:
+                self.add_error(
+                    "gpu", f"You chose {chosen.name} and typed “{name}”: clear the one you did not mean."
+                )
+            return
+        gpu, self.matches, why = gpu_named(name)
+        if gpu is None:
+            self.add_error("gpu", why)
+        data["gpu"] = gpu
+
     def candidates(self) -> list[Gpu]:
         """The catalog rows the paste's GPU may be, for the top of the GPU list: none when it names one."""
         found = getattr(self, "devices", None)
@@ -247,6 +275,20 @@ class SubmitForm(forms.Form):
                 )
             )
         return out
+
+
+def gpu_named(name: str) -> tuple[Gpu | None, list[Gpu], str]:
+    """The GPU a name typed in the finder names, as the finder matches names (catalog.pages `pick_gpus`): (it,
+    [], "") where one matches, or one is named exactly so (its name or slug); else (None, the matches, why):
+    several, to choose from, or none."""
+    found = pick_gpus(name)
+    exact = [gpu for gpu in found if gpu.slug == name or search_key(gpu.name) == search_key(name)]
+    if len(found) == 1 or len(exact) == 1:
+        return Gpu.objects.get(pk=(exact or found)[0].pk), [], ""
+    if not found:
+        return None, [], f"No catalog GPU is named “{name}”: try its model number alone (3080 Ti, A2000)."
+    some = f"{len(found)} GPUs or more" if len(found) >= PICK_LIMIT else f"{len(found)} GPUs"
+    return None, found, f"“{name}” names {some}: choose yours at the top of the list."
 
 
 def _impossible(row: VisitorMeasurement, ceiling: plausible.Ceiling) -> str:

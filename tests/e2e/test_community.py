@@ -14,7 +14,9 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from tests.calculator.test_rig import FREE_M, NVIDIA_SMI_2X3090, NVIDIA_SMI_L_QUADRO
+from tests.community.test_gpu_by_name import RUN
 from tests.community.test_parse import BENCH_NKVO
+from tests.conftest import GIB, make_gpu
 
 pytestmark = pytest.mark.e2e
 SHOTS = os.environ.get("E2E_SCREENSHOTS")
@@ -105,3 +107,28 @@ def test_a_submitted_table_shows_beside_the_estimate_once_approved(page, live_se
     expect(measured).to_contain_text("Measured by visitors")
     expect(measured).to_contain_text("decode 127.4 tok/s (1 result); prefill 4035 tok/s (1 result).")
     shot(page, "measured-by-visitors")
+
+
+@pytest.mark.parametrize("javascript", [False, True])
+def test_an_unlisted_gpu_is_found_by_name_with_or_without_javascript(page_at, live_server, javascript):
+    """Without JavaScript the GPU list held the most asked about GPUs alone: a GPU it did not list could not be
+    chosen. The finder is now a field of the form: Find lists what it names, as typing does with JavaScript."""
+    for slug, name, gib in (("rtx-a2000", "RTX A2000", 6), ("rtx-a2000-12-gb", "RTX A2000 12 GB", 12)):
+        make_gpu(slug=slug, name=name, memory_bytes=gib * GIB, bandwidth_gb_s=288.0, listed=False)
+    page = page_at(1440, 900, java_script_enabled=javascript)
+    page.goto(f"{live_server.url}/measurements/submit/?model={RUN['model']}&quant={RUN['quant']}")
+    page.get_by_label("Type to find a GPU").fill("a2000")
+    if javascript:
+        expect(page.get_by_role("button", name="Find")).to_have_count(0)
+        expect(page.locator("#id_gpu option")).to_have_count(2)
+    else:
+        page.get_by_role("button", name="Find").click()
+        expect(page.locator("#error-gpu")).to_have_text(
+            "“a2000” names 2 GPUs: choose yours at the top of the list."
+        )
+    page.locator("#id_gpu").select_option("rtx-a2000-12-gb")
+    page.locator("#id_paste").fill(RUN["paste"])
+    shot(page, f"submit-gpu-by-name-{'js' if javascript else 'no-js'}")
+    page.get_by_role("button", name="Send for review").click()
+    expect(page.get_by_test_id("sent")).to_have_text("Thank you: 2 results wait for review.")
+    expect(page.get_by_test_id("submitted")).to_contain_text("on 1× RTX A2000 12 GB")
