@@ -169,6 +169,26 @@ def test_a_table_kept_in_the_process_is_served_only_for_its_catalog_version(db):
     assert get_or_compute("an-answer", "q", lambda: None) is not answer
 
 
+def test_a_full_process_table_store_drops_older_versions_tables_first(db, monkeypatch):
+    """When the tables kept in the process reach their bound, those of older catalog versions go and the
+    current version's stay the same objects: dropping them all rebuilt the specs a page was using in the middle
+    of its request, and the engine's caches, which tell specs apart by identity, missed (a test of the GPU
+    pages failed after another file's tests had filled the store)."""
+    from catalog import cache as catalog_cache
+    from catalog.cache import get_or_compute
+
+    monkeypatch.setattr(catalog_cache, "TABLES_KEPT", 4)
+    monkeypatch.setattr(catalog_cache, "_tables", {})
+    caches["default"].clear()
+    for n in range(3):  # an older version's tables
+        get_or_compute(f"old-{n}", "", lambda: {})
+    caches["default"].clear()  # a new catalog version
+    first = get_or_compute("a-table", "", lambda: {"rows": 1})
+    get_or_compute("another", "", lambda: {"rows": 2})  # the store is full: the older version's go
+    assert get_or_compute("a-table", "", lambda: {"rows": 3}) is first
+    assert len(catalog_cache._tables) == 2
+
+
 def test_a_value_kept_in_the_process_is_served_only_for_its_catalog_version(db):
     """`keep=True` (a measurement's estimate): kept in the process like a table, through evictions and
     even when it is None, and computed again for a new catalog version."""
