@@ -105,7 +105,7 @@ def test_the_context_chart_and_the_reverse_questions_reach_the_yarn_context(clie
     assert hardware.status_code == 200 and "reads at most" not in hardware.content.decode()
     refused = client.get("/what-hardware/?model=qwen3-8b&ctx=200000").content.decode()
     assert "reads at most 131,072 tokens of context with YaRN." in refused
-    runs = client.get("/what-runs/?gpu=geforce-rtx-4090&count=1&ctx=131072&q=qwen3").content.decode()
+    runs = client.get("/what-runs/?gpu=geforce-rtx-4090&count=1&ctx=131072&q=qwen3-8b").content.decode()
     row = re.search(r'<tr[^>]*data-model="qwen3-8b">(.*?)</tr>', runs, re.S).group(1)
     assert 'data-testid="own-context"' not in row  # asked at 131,072, not cut to 40,960
     assert "131,072" in row and "the longest context the model reads with YaRN" in row
