@@ -31,6 +31,9 @@ document.addEventListener("htmx:load", (event) => setUp(event.target));
 
 document.addEventListener("DOMContentLoaded", () => {
   setUp(document);
+  // The question's height sets its sticky top (site.css)
+  const q = document.querySelector(".calc>.question");
+  if (q) new ResizeObserver(() => q.style.setProperty("--question-h", `${q.offsetHeight}px`)).observe(q);
   // A term or guide opened from a result links back to it.
   const back = document.querySelector("[data-back-to-result]");
   if (back && document.referrer.startsWith(`${location.origin}/?`)) Object.assign(back, { href: document.referrer, hidden: false });
