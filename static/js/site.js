@@ -80,6 +80,8 @@ document.addEventListener("htmx:afterSwap", (event) => {
   if (verdict.getBoundingClientRect().top < window.innerHeight) return;
   const link = pin || document.body.appendChild(Object.assign(document.createElement("a"), { id: "verdict-pin", href: "#result" }));
   Object.assign(link, { className: `${verdict.className} verdict-pin`, textContent: `${verdict.textContent.trim()} ↓`, hidden: false });
+  // never over the field being edited (nor one tabbed to: site.css scroll-padding)
+  if (document.activeElement?.closest("#question")) document.activeElement.scrollIntoView({ block: "nearest" });
   new IntersectionObserver((seen, watch) => {
     if (seen.some((s) => s.isIntersecting)) { link.hidden = true; watch.disconnect(); }
   }).observe(verdict);

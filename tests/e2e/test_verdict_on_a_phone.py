@@ -49,3 +49,51 @@ def test_an_answer_recomputed_out_of_sight_pins_its_verdict_on_a_phone(page_at, 
     expect(pin).to_be_hidden()  # the answer in view: the pin goes
     box = page.get_by_test_id("verdict").bounding_box()
     assert 0 <= box["y"] < height
+
+
+OFFLOAD = "/?model=qwen3-30b-a3b&gpu=geforce-rtx-3060-12-gb&ram_gb=32"
+
+
+FOCUSED = """() => {
+  const e = document.activeElement, r = e.getBoundingClientRect();
+  return { y: r.top, height: r.height, html: e.outerHTML.slice(0, 80) };
+}"""
+
+
+def below(top: dict, bottom: dict) -> bool:
+    """`bottom` starts at or below the end of `top` (boxes of the window): nothing of `top` under it."""
+    return bottom["y"] >= top["y"] + top["height"] - 0.5
+
+
+def test_the_pinned_verdict_never_covers_the_field_being_edited(page_at, live_server):
+    """A visitor review: at 390×844 the verdict pinned at the foot of the screen ("Yes: one GeForce RTX 3090…
+    ↓") covered the form's row being edited. The page scrolls the field above it."""
+    page = page_at(390, 844)
+    page.goto(live_server.url + OFFLOAD)
+    page.locator("details.question-toggle > summary").click()
+    ctx = page.locator("#id_ctx")
+    page.evaluate("y => window.scrollBy(0, y)", ctx.bounding_box()["y"] - 844 + 50)
+    box = ctx.bounding_box()  # at the foot of the screen, where the pin comes
+    assert 844 - 60 < box["y"] + box["height"] <= 844
+    with page.expect_response(lambda r: "ctx=8192" in r.url):
+        ctx.fill("8192")
+    pin = page.locator("#verdict-pin")
+    expect(pin).to_be_visible()
+    assert below(ctx.bounding_box(), pin.bounding_box())
+    assert ctx.bounding_box()["y"] >= 0  # and still in view
+
+
+def test_a_field_tabbed_to_stops_above_the_pinned_verdict(page_at, live_server):
+    """The keyboard's next (or Tab) on down the form from the GPU row: each field stops above the pin."""
+    page = page_at(390, 844)
+    page.goto(live_server.url + OFFLOAD)
+    page.locator("details.question-toggle > summary").click()
+    with page.expect_response(lambda r: "count=2" in r.url):
+        page.locator("#id_count_1").fill("2")  # the GPU row's "How many", at the foot of the screen
+    pin = page.locator("#verdict-pin")
+    expect(pin).to_contain_text("2× GeForce RTX 3060")
+    for _ in range(6):  # on down the form, past the pin's place
+        page.keyboard.press("Tab")
+        field = page.evaluate(FOCUSED)
+        assert below(field, pin.bounding_box()), field
+    expect(pin).to_be_visible()
