@@ -93,6 +93,17 @@ class Chart:
         return f"{self.title}, in {self.unit}, by {self.x_name}: {'; '.join(values)}"
 
     @property
+    def empty(self) -> bool:
+        """No point fits: the page draws no chart, only says so (`nothing_fits`), where a review found an
+        empty 0-1 axis over a row of ×."""
+        return not any(p.drawn for p in self.points)
+
+    @property
+    def span(self) -> str:
+        """The points' range, as `nothing_fits` says it: '1k–128k tokens of context'."""
+        return f"{self.points[0].label}–{self.points[-1].label} {self.x_name}"
+
+    @property
     def misses(self) -> bool:
         """Some point does not fit: the chart's legend explains its ×."""
         return any(not p.drawn for p in self.points)
@@ -207,6 +218,18 @@ def _chart(
         for i, (label, (v, lo, hi, fits, margin, plan)) in enumerate(zip(labels, series, strict=True))
     ]
     return drawn(kind, title, unit, x_name, points)
+
+
+def nothing_fits(charts: list[Chart]) -> str:
+    """In one line, the charts not drawn as no point of theirs fits: 'Nothing fits at any of 1k–128k tokens
+    of context or 1–64 users at once: no speed charts.'; "" when each has a point that fits."""
+    empty = [c for c in charts if c.empty]
+    if not empty:
+        return ""
+    spans = " or ".join(c.span for c in empty)
+    if len(empty) == len(charts):
+        return f"Nothing fits at any of {spans}: no speed chart{'s' if len(empty) > 1 else ''}."
+    return f"Nothing fits at any of {spans}: no chart of {empty[0].title[0].lower()}{empty[0].title[1:]}."
 
 
 def stored(chart: Chart) -> dict:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from calculator import charts as chart_lines
 from calculator import present
 from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
 from calculator.memory import device_runs, group_name
@@ -205,6 +206,18 @@ def asked(form, name: str):
         return form.data[name]
     except KeyError:
         return ""
+
+
+@register.filter
+def nothing_fits(charts) -> str:
+    """What the charts not drawn would have shown, in a line: nothing fits there (calculator/charts.py)."""
+    return chart_lines.nothing_fits(charts)
+
+
+@register.filter
+def drawn_charts(charts) -> list:
+    """The charts with a point that fits: the others are not drawn."""
+    return [c for c in charts if not c.empty]
 
 
 @register.simple_tag

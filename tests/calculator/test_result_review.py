@@ -509,3 +509,30 @@ def test_compare_shows_the_same_question_once(client, catalog):
     response = client.get("/compare/", {"q": [q, "/?" + q, other, q, reordered]})
     assert [c["query"] for c in response.context["columns"]] == [q, other]
     assert response.context["left_out"] == 0
+
+
+def test_a_chart_where_nothing_fits_is_said_in_a_line_not_drawn():
+    """A "No" answer drew two empty charts on a 0–1 axis under a row of × (a visitor review)."""
+    fits = charts.drawn(
+        "users",
+        "Total decode speed against concurrent users",
+        "tok/s",
+        "users at once",
+        [charts.Point("1", 12.0, 10.0, 14.0, True, True), charts.Point("64", None, None, None, False, False)],
+    )
+    none = charts.drawn(
+        "context",
+        "Decode speed per user at full context",
+        "tok/s",
+        "tokens of context",
+        [
+            charts.Point("1k", None, None, None, False, True),
+            charts.Point("128k", None, None, None, False, False),
+        ],
+    )
+    assert none.empty and not fits.empty
+    assert charts.nothing_fits([fits]) == ""
+    assert charts.nothing_fits([none, fits]) == (
+        "Nothing fits at any of 1k–128k tokens of context: no chart of decode speed per user at full context."
+    )
+    assert charts.nothing_fits([none]) == "Nothing fits at any of 1k–128k tokens of context: no speed chart."
