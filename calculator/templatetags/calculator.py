@@ -236,8 +236,8 @@ def plan_rows_html(rows, recommended) -> str:
         # consecutive devices that use the same (a tensor-parallel group, one host's layers): one line, as
         # the memory bars group them; sixteen H100s over two machines were a cell forty lines tall
         devices = "".join(
-            f"<li>{e(group_name([d.name for d in same]))}: {e(bytes_filter(same[0].used_bytes))} / "
-            f"{e(bytes_filter(same[0].capacity_bytes))}</li>"
+            f"<li>{e(group_name([d.name for d in same]))}: "
+            f'<span class="used">{e(used_of(same[0].used_bytes, same[0].capacity_bytes))}</span></li>'
             for same in (
                 [plan.devices[i] for i in run]
                 for run in device_runs(
@@ -260,12 +260,22 @@ def plan_rows_html(rows, recommended) -> str:
             f'\n      <td data-label="Decode per user">{_ranged(row.per_user) if runs else "–"}</td>'
             f'\n      <td data-label="All users">{f"{e(tok_s(plan.decode_tok_s_aggregate))} tok/s" if runs else "–"}</td>'
             f'\n      <td data-label="TTFT">{e(format_seconds(plan.ttft_s)) if runs else "–"}</td>'
-            f'\n      <td data-label="Over the link">{f"{e(bytes_filter(link))}/token" if link else "–"}</td>'
+            f'\n      <td data-label="Over the link">{f"{e(bytes_filter(link))}/<wbr>token" if link else "–"}</td>'
             f"\n      <td{empty}>{f'<p>{e(row.reason)}</p>' if row.reason else ''}"
             f'<ul class="plain">{notes}</ul></td>'
             "\n    </tr>\n  "
         )
     return mark_safe("".join(out))
+
+
+def used_of(used: int, capacity: int) -> str:
+    """'10.9 / 12.0 GiB': the unit said once where both share it (the plans table's memory column, a review:
+    110 px wide and 8–10 lines tall), else '384 MiB / 12.0 GiB'."""
+    used_text, capacity_text = bytes_filter(used), bytes_filter(capacity)
+    number, _, unit = used_text.rpartition(" ")
+    if number and capacity_text.endswith(f" {unit}"):
+        return f"{number} / {capacity_text}"
+    return f"{used_text} / {capacity_text}"
 
 
 _RANGE = re.compile(r"\([^()]*–[^()]*\)")
