@@ -185,9 +185,31 @@ COMPARE_MODELS = [
 
 
 @dataclass(frozen=True)
+class CompareCell:
+    run: object  # what-runs' row (fitting.RunsRow), None if not asked
+    narrower_than: str = ""  # the widest format of the row, where this card runs a narrower one
+
+
+@dataclass(frozen=True)
 class CompareRow:
     model: LlmModel
     runs: list  # per GPU of the comparison, in its order: what-runs' row (fitting.RunsRow), None if not asked
+
+    @property
+    def cells(self) -> list[CompareCell]:
+        """Each run, with the row's widest format where it runs a narrower one: said beside its speed (a
+        review read the RTX 5090's Q2_K speed beside the M3 Ultra's Q4_K_M as like for like)."""
+        fitting_runs = [r for r in self.runs if r is not None and r.fits]
+        widest = max(fitting_runs, key=lambda r: r.quant.bits_per_weight, default=None)
+        return [
+            CompareCell(
+                r,
+                widest.quant.name
+                if r is not None and r.fits and r.quant.bits_per_weight < widest.quant.bits_per_weight
+                else "",
+            )
+            for r in self.runs
+        ]
 
 
 def compare_speeds(gpus: Sequence[Gpu]) -> list[CompareRow]:
