@@ -7,8 +7,8 @@ there is none to name: it says so, and names the format the model is released in
 where it is not the usual one, the denoiser's formats that load on the question's devices, and under "Not on
 <hardware>" those that do not, disabled with why; the one asked for stays selectable and selected.
 
-It was `pickers.diffusion_quant_options`, whose first option read "Usual for the model: BF16" before any GPU
-was chosen, a recommendation nothing had computed (that function is no longer called).
+The select it replaces read "Usual for the model: BF16" before any GPU was chosen, a recommendation nothing had
+computed.
 """
 
 from django.utils.safestring import SafeString, mark_safe

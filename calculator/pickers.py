@@ -21,7 +21,7 @@ from catalog.runtimes import RUNTIME_CHOICES
 from estimator.speed import DEFAULT_RAM_BANDWIDTH_GB_S
 
 from .combination import BACKEND_CHOICES, Combination, shared_backends
-from .diffusion_answer import FORMATS, RELEASED, is_diffusion, no_file, not_on, usual_format
+from .diffusion_answer import is_diffusion
 
 # An option: (value, '<option value="…"', '>label</option>', listed); " selected" goes between.
 Option = tuple[str, str, str, bool]
@@ -414,36 +414,3 @@ def _format_groups(rows: list[Option], families: dict, combination: Combination,
         return own, other, elsewhere
 
     return cache.get_or_compute("format-groups", repr((combination.choices, runtime)), group, keep=True)
-
-
-def diffusion_quant_options(form) -> SafeString:
-    """An image or video model's format select: "usual" (the format the answer settled on, `diffusion_answer.
-    usual`: BF16 as released, or a smaller one where BF16 runs only by sequential offload), BF16 itself where
-    the usual one is another or it was asked for, then the denoiser's formats (diffusion_answer.FORMATS) that
-    load on the question's devices, then, under "Not on <hardware>", those that do not, disabled with why;
-    the one asked for stays selectable and selected."""
-    rows = {row[0]: row for row in format_rows()["rows"]}
-    combination = _combination(form)
-    backends = combination.backends if combination else ()
-    chosen = form.data.get("quant") or ""
-    model = form.data.get("model")
-    usual = usual_format(form)  # unknown (an invalid question): BF16, the one as released
-    runs, elsewhere, unnamed = [], [], []
-    if chosen == RELEASED or (usual and usual.slug != RELEASED):
-        runs.append(rows[RELEASED])
-    for slug in FORMATS[1:]:
-        if (why := not_on(slug, backends)) is not None:
-            elsewhere.append(_noted(rows[slug], why, disabled=slug != chosen))
-        elif (why := no_file(slug, model)) is not None:
-            unnamed.append(_noted(rows[slug], why, disabled=slug != chosen))
-        else:
-            runs.append(rows[slug])
-    groups = [(f"Not on {combination.hardware(short=True)}" if combination else "", elsewhere)]
-    groups.append(("No file of this model", unnamed))
-    name = usual.name if usual else "BF16"
-    return mark_safe(
-        options([_option("", f"Usual for the model: {name}"), *runs], chosen, chosen=FORMATS)
-        + "".join(
-            _group(label, options(members, chosen, chosen=FORMATS)) for label, members in groups if members
-        )
-    )
