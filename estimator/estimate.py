@@ -263,8 +263,12 @@ def step_sum(parts: dict[str, float] | None) -> str:
     """'1 ÷ (weights 50.6 ms + KV cache 0.22 ms + launches and synchronisation 2.3 ms) = 1 ÷ 53.1 ms = ', or ''."""
     if not parts:
         return ""
-    terms = " + ".join(f"{timing.STEP_PARTS[name]} {format_ms(s)}" for name, s in parts.items())
-    return f"1 ÷ ({terms}) = 1 ÷ {format_ms(sum(parts.values()))} = "
+    # a part that reads "0.00 ms" is left out, as the page's bar leaves it (calculator/step_time.py); the
+    # sum is still the whole step's
+    shown = [
+        f"{timing.STEP_PARTS[name]} {ms}" for name, s in parts.items() if (ms := format_ms(s)) != format_ms(0)
+    ]
+    return f"1 ÷ ({' + '.join(shown)}) = 1 ÷ {format_ms(sum(parts.values()))} = "
 
 
 def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[str, Explanation]:
