@@ -79,6 +79,12 @@ def ram_bytes(plan) -> int:
     return sum(d.used_bytes for d in plan.devices if d.kind == "host")
 
 
+def ram_needed(plan: DiffusionPlan, assumed_gb: int | None) -> int:
+    """The system RAM an answer needs in the visitor's terms: the size it assumed ("with 32 GB of system RAM
+    or more"), else what its plan keeps there (none on the GPUs alone)."""
+    return assumed_gb * GIB if assumed_gb else ram_bytes(plan)
+
+
 def answer(
     form: DiffusionForm,
     *,
@@ -135,31 +141,40 @@ F, A = TypeVar("F"), TypeVar("A")  # a format (a catalog row, a slug) and an ans
 
 
 def usual(
-    released: A, narrower: list[tuple[F, Callable[[], A]]], *, plan: Callable[[A], DiffusionPlan | None]
+    released: A,
+    narrower: list[tuple[F, Callable[[], A]]],
+    *,
+    plan: Callable[[A], DiffusionPlan | None],
+    ram: Callable[[A], int],
 ) -> tuple[F | None, A]:
     """The format an image question with none chosen is answered in, and its answer (`plan`: an answer's
-    recommended plan): as released (None, `released`), unless BF16 runs only by sequential offload (every step
-    waits on the bus) and a format narrower than it runs another way, faster and in less system RAM: then the
-    widest such one of `narrower` (those offered for the model on these devices, widest first, each with its
-    answer, asked when needed). A visitor review: "Yes, with 48 GB of system RAM or more: ... sequential
+    recommended plan; `ram`: the system RAM it needs, `ram_needed`): as released (None, `released`), unless BF16
+    runs only by sequential offload (every step waits on the bus) and a format narrower than it runs faster and
+    in less system RAM: then the widest such one of `narrower` (those offered for the model on these devices,
+    widest first, each with its answer, asked when needed) that runs another way, else the widest such one,
+    by sequential offload too. A visitor review: "Yes, with 48 GB of system RAM or more: ... sequential
     offload, about 3.3 min" led, and below it "Q6_K: component offload, about 3.1 min, with 16 GB": one with
-    32 GB read the headline as "no". The calculator (`usual_of`) and the reverse pages (reverse_questions/
-    images.py) ask it alike, so their links bring the same answer back."""
+    32 GB read the headline as "no". Another: on an 8 GB card, where every format runs by sequential offload,
+    FLUX.1 [dev] stayed in BF16 with 32 GB though Q6_K runs faster with 16 GB, against what-runs' own words.
+    The calculator (`usual_of`) and the reverse pages (reverse_questions/images.py) ask it alike, so their
+    links bring the same answer back."""
     current = plan(released)
     if current is None or current.strategy != "sequential_offload" or current.timing is None:
         return None, released
+    offloaded = None  # the widest that does better by sequential offload too
     for quant, ask in narrower:
         answer_there = ask()
         better = plan(answer_there)
         if (
             better is not None
-            and better.strategy != "sequential_offload"
             and better.timing is not None
             and better.timing.total_s < current.timing.total_s
-            and ram_bytes(better) < ram_bytes(current)
+            and ram(answer_there) < ram(released)
         ):
-            return quant, answer_there
-    return None, released
+            if better.strategy != "sequential_offload":
+                return quant, answer_there
+            offloaded = offloaded or (quant, answer_there)
+    return offloaded or (None, released)
 
 
 def usual_of(form: DiffusionForm) -> Quantization:
@@ -169,7 +184,12 @@ def usual_of(form: DiffusionForm) -> Quantization:
     formats = _formats()
     released = formats[RELEASED]
     tries = [(q, lambda q=q: answer(form, quant=q)) for q in _narrower(form, formats, than=released)]
-    quant, _ = usual(answer(form, quant=released), tries, plan=lambda result: result.recommended_plan)
+    quant, _ = usual(
+        answer(form, quant=released),
+        tries,
+        plan=lambda result: result.recommended_plan,
+        ram=lambda result: ram_needed(result.recommended_plan, assumed_ram_gb(result, form)),
+    )
     return quant or released
 
 

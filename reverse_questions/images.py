@@ -22,6 +22,7 @@ from calculator.diffusion_answer import (
     not_on,
     offered,
     plan_row,
+    ram_needed,
     usual,
     with_assumed_ram,
 )
@@ -107,7 +108,10 @@ def usual_plan(
 
     narrower = [q for q in offered(model.slug, {d.backend for d in devices})[1:] if q in bits]
     quant, (plan, assumed) = usual(
-        ask(RELEASED), [(q, lambda q=q: ask(q)) for q in narrower], plan=lambda a: a[0]
+        ask(RELEASED),
+        [(q, lambda q=q: ask(q)) for q in narrower],
+        plan=lambda a: a[0],
+        ram=lambda a: ram_needed(*a),
     )
     return quant or RELEASED, plan, assumed
 
