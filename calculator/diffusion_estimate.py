@@ -116,9 +116,19 @@ def _answer(
     )[0]
 
 
-def smaller_formats(form: DiffusionForm) -> list[Quantization]:
-    """The denoiser's formats narrower than the question's offered on its devices (`offered`), widest first."""
-    return _narrower(form, _formats(), than=form.cleaned_data["quant"])
+def formats_here(form: DiffusionForm) -> list[Quantization]:
+    """The denoiser's formats offered for the question's model on its devices (`offered`), widest first: one
+    query."""
+    formats = _formats()
+    backends = {device.backend for device in form.devices}
+    return [formats[slug] for slug in offered(form.cleaned_data["model"].slug, backends) if slug in formats]
+
+
+def smaller_formats(form: DiffusionForm, here: list[Quantization] | None = None) -> list[Quantization]:
+    """The denoiser's formats narrower than the question's offered on its devices (`formats_here`, or `here`),
+    widest first."""
+    than = form.cleaned_data["quant"].bits_per_weight
+    return [q for q in (formats_here(form) if here is None else here) if q.bits_per_weight < than]
 
 
 def _formats() -> dict[str, Quantization]:

@@ -7,7 +7,7 @@ from estimator.diffusion_speed import format_range, format_seconds
 from estimator.diffusion_strategies import DIFFUSION_STRATEGIES, NOT_OFFERED
 from estimator.units import format_bytes
 
-from .diffusion_estimate import smaller_formats
+from .diffusion_estimate import formats_here, smaller_formats
 from .diffusion_form import DiffusionForm
 from .diffusion_verdict import suggestions, verdict
 from .forms import device_summary
@@ -45,8 +45,9 @@ def result_context(result: DiffusionEstimate, form: DiffusionForm) -> dict:
     shape = form.shape
     plan = result.recommended_plan or closest_plan(result)
     seconds = _video_seconds(form)
-    smaller = smaller_formats(form)  # one query for the verdict and the suggestions
-    changes = suggestions(result, form, smaller)
+    here = formats_here(form)  # one query for the verdict and the suggestions
+    smaller = smaller_formats(form, here)
+    changes = suggestions(result, form, here)
     return {
         "diffusion_result": result,
         "diffusion_verdict": verdict(result, form, smaller),

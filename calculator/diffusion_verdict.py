@@ -1,6 +1,7 @@
-"""An image or video answer in words: the verdict (yes, tight or no, how, how long), and the changes that
-do better (the format as released, a smaller format, a smaller picture, the system RAM that opens offload),
-each linked to its question."""
+"""An image or video answer in words: the verdict (yes, tight or no, how, how long), and what to change, the
+changes that do better as the engine finds them (estimator/diffusion_suggest.py: a wider format, BF16 as
+released; a smaller format; a smaller picture; the system RAM that opens offload), each linked to its
+question."""
 
 from dataclasses import dataclass
 
@@ -8,11 +9,13 @@ from django.http import QueryDict
 
 from catalog.models import Quantization
 from estimator import DiffusionEstimate
+from estimator.diffusion_schema import DiffusionSuggestion
 from estimator.diffusion_speed import format_range, format_seconds
 from estimator.diffusion_strategies import DIFFUSION_STRATEGIES
-from estimator.units import format_bytes
+from estimator.diffusion_suggest import resident_share, smaller_picture, suggest_diffusion
+from estimator.units import GIB, format_bytes
 
-from .diffusion_estimate import ASSUMED_RAM_GB, answer, assumed_ram_gb, gpu_short, ram_bytes
+from .diffusion_estimate import ASSUMED_RAM_GB, answer, assumed_ram_gb, gpu_short
 from .diffusion_form import DiffusionForm
 from .diffusion_formats import RELEASED
 from .forms import device_summary
@@ -77,107 +80,91 @@ def verdict(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quanti
     )
 
 
-def suggestions(result: DiffusionEstimate, form: DiffusionForm, smaller: list[Quantization]) -> list[dict]:
-    """When nothing fits, or only sequential offload (every step waits on the bus): the widest smaller
-    format that does better, and what system RAM opens the offload plans; first, where the usual format is
-    not the one released (`usual`), BF16's own plan, one click away."""
-    found = [as_released(form)] if form.usual_not_released else []
-    if result.recommended not in (None, "sequential_offload"):
-        return found
-    for quant in smaller:
-        better = answer(form, quant=quant).recommended_plan
-        current = result.recommended_plan
-        lighter = current is not None and better is not None and _less_ram(better, current)
-        if better is None or (current and not (_faster(better, current) or lighter)):
-            continue
-        how = DIFFUSION_STRATEGIES[better.strategy].worded(bool(form.shape and form.shape.video)).label
-        speed = f", about {format_seconds(better.timing.total_s)}" if better.timing else ""
-        if lighter:  # a visitor review: Q4_K_S needs 16 GB of RAM where BF16's sequential offload needs 48
-            # in the verdict's own terms where it assumed the RAM ("with 48 GB of system RAM or more"): a review
-            # read "4.8 GiB of system RAM in use" against the headline's 48 GB as not comparable
-            assumed = assumed_ram_gb(answer(form, quant=quant), form)
-            speed += (
-                f", with {assumed} GB of system RAM or more"
-                if assumed
-                else f", with {format_bytes(ram_bytes(better))} of system RAM in use"
-            )
-        text = f"{quant.name} fits" if result.recommended is None else f"{quant.name}: {how}{speed}"
-        found.append({"text": text, "url": permalink(form, quant=quant.slug)})
-        break
-    if result.recommended is None and (smaller_picture := _smaller_picture(form)):
-        changes, better = smaller_picture
-        size = f"{changes['width']}×{changes['height']}"
-        if "frames" in changes:
-            size += f", {changes['frames']} frames"
-        speed = f": about {format_seconds(better.timing.total_s)}" if better.timing else ""
-        found.append({"text": f"At {size} it fits{speed}", "url": permalink(form, **changes)})
-    # the RAM that opens offload, where no RAM was given nor assumed (the verdict names an assumed one)
-    given = form.cleaned_data.get("ram_gb") or assumed_ram_gb(result, form)
-    if not given and not all(d.unified_memory for d in form.devices):
-        for ram in (*ASSUMED_RAM_GB, 128):
-            if answer(form, ram_gb=ram).recommended:
-                found.append(
-                    {
-                        "text": f"With {ram} GB of system RAM, offload runs it",
-                        "url": permalink(form, ram_gb=ram),
-                    }
-                )
-                break
-    return found
+# The system RAM sizes a question that does not fit is offered (`suggest_diffusion`): those assumed, and 128 GB.
+RAM_SIZES_GB = (*ASSUMED_RAM_GB, 128)
 
 
-def as_released(form: DiffusionForm) -> dict:
-    """BF16's plan where the usual format is a smaller one (`usual`: it runs only by sequential offload,
-    slower and in more system RAM), in the suggestions' terms, linked to BF16 asked for."""
-    released = Quantization.objects.get(slug=RELEASED)
-    result = answer(form, quant=released)
-    plan = result.recommended_plan
-    how = DIFFUSION_STRATEGIES[plan.strategy].worded(bool(form.shape and form.shape.video)).label
-    speed = f", about {format_seconds(plan.timing.total_s)}" if plan.timing else ""
-    assumed = assumed_ram_gb(result, form)
-    ram = (
-        f", with {assumed} GB of system RAM or more"
-        if assumed
-        else f", with {format_bytes(ram_bytes(plan))} of system RAM in use"
+def suggestions(result: DiffusionEstimate, form: DiffusionForm, here: list[Quantization]) -> list[dict]:
+    """What to change (estimator/diffusion_suggest.py), each in words and linked to its question: a wider
+    format (BF16 as released, where the usual format is a smaller one), smaller formats, a smaller picture,
+    more system RAM. `here`: the denoiser's formats offered for the question (`formats_here`). Each changed
+    question is answered as the page answers it (`answer`: the RAM assumed where none is given)."""
+    data = form.cleaned_data
+    by_slug = {q.slug: q for q in here}
+
+    def ask(changes: dict) -> DiffusionEstimate:
+        if "quant" in changes:
+            return answer(form, quant=by_slug[changes["quant"]])
+        if "ram_gb" in changes:
+            return answer(form, ram_gb=changes["ram_gb"])
+        return answer(form, picture=changes)
+
+    video = bool(form.shape and form.shape.video)
+    found = suggest_diffusion(
+        asked=result,
+        ask=ask,
+        quant=data["quant"].slug,
+        formats=[(q.slug, q.bits_per_weight) for q in here],
+        width=data["width"],
+        height=data["height"],
+        frames=data["frames"],
+        video=video,
+        ram_given=data.get("ram_gb"),
+        ram_sizes_gb=() if all(d.unified_memory for d in form.devices) else RAM_SIZES_GB,
     )
-    return {"text": f"{released.name} as released: {how}{speed}{ram}", "url": permalink(form, quant=RELEASED)}
+    return [
+        {
+            "text": worded(s, by_slug, video=video, ram_given=bool(data.get("ram_gb"))),
+            "url": permalink(form, **s.changes),
+        }
+        for s in found
+    ]
 
 
-# Smaller pictures tried when the GPU is what is short (one step's activations grow with the pixels): each
-# side at these shares, rounded down to 16 px (the latent patch of the DiTs); a video also at half its frames.
-PICTURE_SHARES = (0.75, 0.5)
+def worded(s: DiffusionSuggestion, formats: dict[str, Quantization], *, video: bool, ram_given: bool) -> str:
+    """A suggestion in the verdict's terms: "Q6_K: sequential offload (68% of the denoiser on the GPU), about
+    2.7 min, with 16 GB of system RAM or more"; where nothing fits as asked, "… fits: …"."""
+    plan = s.plan
+    how = DIFFUSION_STRATEGIES[plan.strategy].worded(video).label
+    if share := resident_share(plan):
+        how += f" ({share:.0%} of the denoiser on the GPU)"
+    parts = [how]
+    if plan.timing:
+        parts.append(f"about {format_seconds(plan.timing.total_s)}")
+    if s.ram_bytes and s.kind != "ram":
+        # in the verdict's own terms where it assumed the RAM ("with 32 GB of system RAM or more"): a review
+        # read "4.8 GiB of system RAM in use" against the headline's 48 GB as not comparable
+        parts.append(
+            f"with {format_bytes(s.ram_bytes)} of system RAM in use"
+            if ram_given
+            else f"with {s.ram_bytes // GIB} GB of system RAM or more"
+        )
+    fits = " it fits" if "fits" in s.why else ""
+    if s.kind in ("wider_format", "smaller_format"):
+        quant = formats[s.changes["quant"]]
+        change = f"{quant.name} as released" if quant.slug == RELEASED else quant.name
+        fits = fits[3:]  # "Q6_K fits"
+    elif s.kind == "smaller_picture":
+        change = f"At {s.changes['width']}×{s.changes['height']}"
+        if "frames" in s.changes:
+            change += f", {s.changes['frames']} frames"
+    else:
+        change = f"With {s.changes['ram_gb']} GB of system RAM"
+    return f"{change}{fits}: {', '.join(parts)}"
 
 
 def _smaller_picture(form: DiffusionForm):
-    """The largest smaller picture (and for a video, fewer frames) at which a plan fits, with that plan:
-    ({"width": ..., "height": ..., "frames": ...}, plan), or None."""
+    """The largest smaller picture (and for a video, fewer frames) at which a plan fits, with that plan, as the
+    suggestions offer it (`estimator.diffusion_suggest.smaller_picture`): (changes, plan), or None."""
     data = form.cleaned_data
-    video = form.shape is not None and form.shape.video and data["frames"] > 1
-    for share in PICTURE_SHARES:
-        changes = {
-            "width": int(data["width"] * share) // 16 * 16,
-            "height": int(data["height"] * share) // 16 * 16,
-        }
-        tries = [changes] + ([changes | {"frames": (data["frames"] - 1) // 8 * 4 + 1}] if video else [])
-        for change in tries:
-            if min(change["width"], change["height"]) < 64:
-                return None
-            plan = answer(form, picture=change).recommended_plan
-            if plan is not None:
-                return change, plan
-    return None
-
-
-def _less_ram(plan, than, by: float = 0.5) -> bool:
-    """A plan worth suggesting over sequential offload for the RAM it spares: at most half of it."""
-    return plan.strategy != "sequential_offload" and ram_bytes(plan) <= by * ram_bytes(than)
-
-
-def _faster(plan, than, by: float = 0.9) -> bool:
-    """A plan worth suggesting over sequential offload: not itself one, and at least 10% quicker."""
-    if plan.strategy == "sequential_offload" or not (plan.timing and than.timing):
-        return False
-    return plan.timing.total_s < by * than.timing.total_s
+    return smaller_picture(
+        lambda change: answer(form, picture=change),
+        None,
+        width=data["width"],
+        height=data["height"],
+        frames=data["frames"],
+        video=bool(form.shape and form.shape.video),
+    )
 
 
 def permalink(form: DiffusionForm, **changes) -> str:

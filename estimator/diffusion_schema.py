@@ -124,3 +124,18 @@ class DiffusionEstimate(Frozen):
     @property
     def recommended_plan(self) -> DiffusionPlan | None:
         return next((p for p in self.plans if p.strategy == self.recommended), None)
+
+
+class DiffusionSuggestion(Frozen):
+    """A computed "what to change" for an image or video question (`diffusion_suggest`): the question with
+    `changes` (query parameters: {"quant": "q6_k"}, {"width": 768, "height": 768}, {"ram_gb": 32}) runs by
+    `plan`, and does better than as asked for the reasons `why`."""
+
+    kind: Literal["wider_format", "smaller_format", "smaller_picture", "ram"]
+    changes: dict[str, str | int]
+    plan: DiffusionPlan
+    ram_bytes: int = Field(
+        description="the system RAM it needs in the question's terms: the size its answer assumed where the "
+        "question gives none, else what the plan keeps there; 0 on the GPUs alone"
+    )
+    why: tuple[Literal["fits", "less_ram", "faster", "keeps_more"], ...]
