@@ -39,7 +39,13 @@ from .diffusion_schema import (
     DiffusionSpec,
     DiffusionWorkload,
 )
-from .diffusion_speed import SEQUENTIAL_OFFLOAD_GB_S, format_range, host_copy_gb_s, timing
+from .diffusion_speed import (
+    SEQUENTIAL_OFFLOAD_GB_S,
+    UNET_FLOPS_PER_PARAM_PIXEL,
+    format_range,
+    host_copy_gb_s,
+    timing,
+)
 from .diffusion_strategies import DIFFUSION_STRATEGIES, NOT_OFFERED
 from .schema import DeviceSpec, Explanation
 from .units import GIB, format_bytes
@@ -373,7 +379,13 @@ def _explanations(
             term="denoising-loop",
             formula=(
                 "steps × (passes × FLOPs per pass ÷ (FP16 TFLOPS × efficiency)) + VAE decode + offload copies; "
-                "a DiT pass is 2 × parameters per token × tokens + 4 × layers × tokens² × width"
+                + (
+                    # the UNet's measured work (diffusion_speed.UNET_FLOPS_PER_PARAM_PIXEL), not a transformer's
+                    f"a UNet pass is {UNET_FLOPS_PER_PARAM_PIXEL:.3f} × parameters × latent pixels (SDXL's "
+                    "measured work at 1024²)"
+                    if model.shape.kind == "unet"
+                    else "a DiT pass is 2 × parameters per token × tokens + 4 × layers × tokens² × width"
+                )
             ),
             substituted=(
                 f"{t.steps} × {t.step_s:.3f} s ({t.step_flops / 1e12:,.0f} TFLOP at {t.tflops:g} TFLOPS) "
@@ -491,6 +503,8 @@ def _estimate(
         plans=tuple(ranked),
         recommended=best.strategy if best else None,
         reason=reason,
-        not_supported={name: why.why for name, why in NOT_OFFERED.items()},
+        not_supported={
+            name: why.why_for(model.shape.kind if model.shape else None) for name, why in NOT_OFFERED.items()
+        },
         explanations=_explanations(model, den, w, best),
     )

@@ -157,8 +157,15 @@ class NotOffered:
     """A way to split a model that the calculator does not size for an image model, and why."""
 
     title: str
-    why: str  # DiffusionEstimate.not_supported
+    why: str  # DiffusionEstimate.not_supported, of a diffusion transformer (FLUX.1, SD 3.5, Qwen-Image, Wan)
     source: tuple[str, str] | None = None  # where a visitor reads more: (its name, its URL)
+    # the same of a UNet (SD 1.5, SDXL: DenoiserShape.kind "unet"), where it is worded otherwise
+    unet_why: str | None = None
+
+    def why_for(self, kind: str | None) -> str:
+        """Why, in the words of the model's denoiser (its shape's kind; None: unknown, said as a transformer's):
+        a review read "one pass of the whole transformer" on SDXL's result, whose denoiser is a UNet."""
+        return self.unet_why if kind == "unet" and self.unet_why else self.why
 
 
 NOT_OFFERED: dict[str, NotOffered] = {
@@ -178,6 +185,16 @@ NOT_OFFERED: dict[str, NotOffered] = {
             "one pipeline per GPU adds images per minute, without that traffic."
         ),
         source=("diffusers' parallelism API", "https://huggingface.co/docs/diffusers/v0.40.0/api/parallel"),
+        # that page: "Parallelism strategies help speed up diffusion transformers by distributing computations
+        # across multiple devices"
+        unet_why=(
+            "A denoising step is one pass of the whole UNet over the whole latent image, repeated 20–50 times; "
+            "splitting each step over GPUs exchanges activations inside every block at every step. diffusers' "
+            "parallelism (ContextParallelConfig, TensorParallelConfig) is for diffusion transformers, not a "
+            "UNet, and ComfyUI's core runs one GPU per process. No published timing calibrates such a split "
+            "here, so the calculator does not size it. Component offload frees the memory, and one pipeline "
+            "per GPU adds images per minute, without that traffic."
+        ),
     ),
     "layer_split": NotOffered(
         title="Layer split",

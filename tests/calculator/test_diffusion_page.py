@@ -726,3 +726,22 @@ def test_an_8_gb_card_is_told_what_to_change_each_a_link_to_its_question(client,
     first = text(short, "first-fix")
     assert first.startswith("To make it fit: Q6_K fits: sequential offload") and "Every change" in first
     assert any(words.startswith("With 32 GB of system RAM it fits:") for _, words in suggestion_links(short))
+
+
+def test_the_no_split_sentence_names_the_models_own_denoiser(client, catalog):
+    """A visitor review: SDXL's result said "a denoising step is one pass of the whole transformer": its
+    denoiser is a UNet (the catalog's shape says so), and diffusers' parallelism is for diffusion transformers."""
+    sdxl = client.get("/?model=stable-diffusion-xl&gpu=geforce-rtx-3060-12-gb").content.decode()
+    said = text(sdxl, "why-no-split")
+    assert "one pass of the whole UNet over the whole latent image" in said
+    assert "transformer" not in said
+    offered = markup.unescape(re.search(r'data-testid="not-offered">(.*?)</details>', sdxl, re.S)[1])
+    assert "diffusion transformers, not a UNet" in offered
+    api = client.get("/api/v1/estimate?model=stable-diffusion-xl&gpu=geforce-rtx-3060-12-gb").json()
+    assert "whole UNet" in api["not_supported"]["tensor_parallel"]
+    # and how its time was computed: a UNet pass's measured work, not a DiT's attention over tokens
+    how = markup.unescape(re.search(r'<details class="why">(.*?)</details>', sdxl, re.S)[1])
+    assert "a UNet pass is 0.143 × parameters × latent pixels" in how and "DiT" not in how
+    flux = client.get(FLUX_ON_3060).content.decode()
+    assert "one pass of the whole transformer over all the latent's tokens" in text(flux, "why-no-split")
+    assert "a DiT pass is" in re.search(r'<details class="why">(.*?)</details>', flux, re.S)[1]
