@@ -160,10 +160,14 @@ def _comfyui_files(model: DiffusionSpec, workload: DiffusionWorkload) -> list[st
     if files is not None and files.vae is not None:
         repo, path = files.vae
         folder, _, name = path.rpartition("/")  # the Comfy-Org repackages keep it under split_files/vae/
-        lines.append(
-            f"# {COMFY_VAE_FOLDER}: {name} (the VAE) from https://huggingface.co/{repo}"
-            + (f" ({folder}/)" if folder else "")
-        )
+        line = f"# {COMFY_VAE_FOLDER}: {name} (the VAE) from https://huggingface.co/{repo}"
+        line += f" ({folder}/)" if folder else ""
+        if files.vae_copy_of:  # FLUX's, in Lumina Image 2.0's repackage: said so, and its maker's own file
+            line += f": {files.vae_copy_of}"
+        if files.vae_official:
+            own_repo, own_path = files.vae_official
+            line += f"; or the official {own_path} from https://huggingface.co/{own_repo}"
+        lines.append(line)
     elif lines and (
         files is None or fmt in GGUF_FORMATS
     ):  # a GGUF denoiser leaves a checkpoint's VAE unloaded

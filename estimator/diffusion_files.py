@@ -222,6 +222,9 @@ class ComfyFiles:
     checkpoint: bool = False  # a checkpoint (models/checkpoints/, loaded whole) rather than a diffusion model
     encoders_inside: bool = False  # the checkpoint holds the text encoders too
     gated: bool = False
+    # where `vae` is a copy in another model's repository: what it is, and its maker's own file (repository, path)
+    vae_copy_of: str | None = None
+    vae_official: tuple[str, str] | None = None
 
     @property
     def folder(self) -> str:
@@ -240,21 +243,31 @@ class ComfyFiles:
 # v1-5-pruned-emaonly.safetensors). Gated: FLUX.1 [dev] ("You'll need to be logged into HuggingFace for FLUX.1
 # [dev] weights", github:black-forest-labs/flux README), SD 3.5 Large (its licence-free copies are published as
 # "stable-diffusion-3.5-large-ungated"). A model with no row (CogVideoX) gets no file named.
-_FLUX_VAE = (
-    "Comfy-Org/Lumina_Image_2.0_Repackaged",
-    "split_files/vae/ae.safetensors",
-)  # flux/README.md's link
+# flux/README.md's link ("The VAE can be found [here](https://huggingface.co/Comfy-Org/Lumina_Image_2.0_Repackaged/
+# blob/main/split_files/vae/ae.safetensors)", at f9431bb, its newest commit): the FLUX VAE, which Lumina Image 2.0
+# shares, in an ungated repository. Black Forest Labs' own file is ae.safetensors of black-forest-labs/FLUX.1-schnell
+# (github:black-forest-labs/flux at 802fb47, src/flux/util.py: "flux-schnell" loads repo_ae="ae.safetensors" from
+# repo_id="black-forest-labs/FLUX.1-schnell"; its README: the autoencoder's weights are under apache-2.0 "and can be
+# found in the HuggingFace repos above"). A visitor review read the Lumina repository as another model's VAE.
+_FLUX_VAE = ("Comfy-Org/Lumina_Image_2.0_Repackaged", "split_files/vae/ae.safetensors")
+_FLUX_VAE_WORDS = {
+    "vae_copy_of": "the FLUX VAE as ComfyUI's FLUX examples link it (an ungated copy)",
+    "vae_official": ("black-forest-labs/FLUX.1-schnell", "ae.safetensors"),
+}
 _WAN21 = "Comfy-Org/Wan_2.1_ComfyUI_repackaged"
 _WAN22 = "Comfy-Org/Wan_2.2_ComfyUI_Repackaged"
 COMFY_FILES: dict[str, ComfyFiles] = {
     "flux-1-dev": ComfyFiles(
-        "black-forest-labs/FLUX.1-dev", ("flux1-dev.safetensors",), _FLUX_VAE, gated=True
+        "black-forest-labs/FLUX.1-dev", ("flux1-dev.safetensors",), _FLUX_VAE, gated=True, **_FLUX_VAE_WORDS
     ),
     "flux-1-schnell": ComfyFiles(
-        "black-forest-labs/FLUX.1-schnell", ("flux1-schnell.safetensors",), _FLUX_VAE
+        "black-forest-labs/FLUX.1-schnell", ("flux1-schnell.safetensors",), _FLUX_VAE, **_FLUX_VAE_WORDS
     ),
     "flux-1-kontext-dev": ComfyFiles(
-        "black-forest-labs/FLUX.1-Kontext-dev", ("flux1-kontext-dev.safetensors",), _FLUX_VAE
+        "black-forest-labs/FLUX.1-Kontext-dev",
+        ("flux1-kontext-dev.safetensors",),
+        _FLUX_VAE,
+        **_FLUX_VAE_WORDS,
     ),
     "stable-diffusion-3-5-large": ComfyFiles(
         "stabilityai/stable-diffusion-3.5-large",

@@ -33,7 +33,7 @@ def test_flux_dev_names_its_clip_l_and_the_vaes_folder(client, catalog):
     assert f"t5xxl_fp16.safetensors (the T5-XXL in 16 bits) {T5_AND_CLIP_L}\n" in command
     assumed = comfyui_command(client.get("/?model=flux-1-dev&gpu=geforce-rtx-4090").content.decode())
     assert f"t5xxl_fp8_e4m3fn_scaled.safetensors (the T5-XXL in 8 bits) {T5_AND_CLIP_L}\n" in assumed
-    assert f"# ComfyUI/models/vae/: {FLUX_VAE}\n" in command
+    assert f"# ComfyUI/models/vae/: {FLUX_VAE}: the FLUX VAE" in command
     assert "with the other text encoders" not in command  # said by name now
 
 
@@ -63,3 +63,20 @@ def test_each_model_names_its_vaes_folder_and_only_flux_a_clip_l_beside_the_t5(c
             in comfy
         )
     assert ("clip_l.safetensors" in comfy) == (slug in FLUX)
+
+
+@pytest.mark.parametrize("slug", sorted(FLUX))
+def test_flux_says_its_vae_link_is_the_ungated_copy_comfyuis_examples_link_and_names_the_official_one(
+    client, catalog, slug
+):
+    """A visitor review: FLUX's setup linked the VAE at "Comfy-Org/Lumina_Image_2.0_Repackaged", which reads like
+    another model's. ComfyUI's FLUX examples link it there (flux/README.md at f9431bb: "The VAE can be found
+    [here](https://huggingface.co/Comfy-Org/Lumina_Image_2.0_Repackaged/blob/main/split_files/vae/ae.safetensors)");
+    the line says so, and gives Black Forest Labs' own file (black-forest-labs/flux's src/flux/util.py loads
+    ae.safetensors from black-forest-labs/FLUX.1-schnell) as the alternative."""
+    command = comfyui_command(client.get(f"/?model={slug}&gpu=geforce-rtx-4090&quant=bf16").content.decode())
+    line = next(line for line in command.splitlines() if line.startswith("# ComfyUI/models/vae/"))
+    assert line == (
+        f"# ComfyUI/models/vae/: {FLUX_VAE}: the FLUX VAE as ComfyUI's FLUX examples link it (an ungated "
+        "copy); or the official ae.safetensors from https://huggingface.co/black-forest-labs/FLUX.1-schnell"
+    )

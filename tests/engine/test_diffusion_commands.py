@@ -181,7 +181,8 @@ def test_a_gated_repository_says_to_accept_its_licence_in_both_commands():
     )
     assert "# black-forest-labs/FLUX.1-dev is gated: accept its licence" in dev["diffusers"]
     schnell = commands_for(plan="sequential_offload", model=spec("flux-1-schnell"), workload=w, gpus=1)
-    assert "gated" not in schnell["comfyui"] + schnell["diffusers"]
+    # (its VAE line says the FLUX VAE's link is "an ungated copy": no licence to accept)
+    assert "a gated repository" not in schnell["comfyui"] and "is gated" not in schnell["diffusers"]
     # a GGUF comes from city96's repository, not gated; the VAE is then named all the same
     q6 = commands_for(
         plan="all_on_gpu",
@@ -189,4 +190,4 @@ def test_a_gated_repository_says_to_accept_its_licence_in_both_commands():
         workload=DiffusionWorkload(denoiser_format="q6_k", denoiser_bits=6.5633),
         gpus=1,
     )["comfyui"]
-    assert "gated" not in q6 and "ae.safetensors (the VAE)" in q6
+    assert "a gated repository" not in q6 and "ae.safetensors (the VAE)" in q6
