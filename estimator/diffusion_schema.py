@@ -47,6 +47,33 @@ class DiffusionSpec(Frozen):
             max(self.components, key=lambda c: c.params_b),
         )
 
+    @property
+    def parameters_text(self) -> str:
+        """Its size as people know it, the denoiser apart from the text encoders: "12 B denoiser + 4.9 B text
+        encoders" (FLUX.1 [dev]: CLIP-L 0.123 B + T5-XXL 4.762 B beside its 12 B transformer; a review read
+        "17 B parameters" against the 12B everyone names), "2 × 14 B denoisers + 5.7 B text encoder" (Wan 2.2
+        A14B's experts). The VAE, a few tenths of a billion where known, is left out."""
+        denoisers = self.denoisers
+        sizes = {d.params_b for d in denoisers}
+        text = (
+            f"{billions(denoisers[0].params_b)} denoiser"
+            if len(denoisers) == 1
+            else f"{len(denoisers)} × {billions(denoisers[0].params_b)} denoisers"
+            if len(sizes) == 1
+            else f"{billions(sum(d.params_b for d in denoisers))} of denoisers"
+        )
+        encoders = [c for c in self.components if c.role == "text_encoder"]
+        if encoders:
+            plural = "s" if len(encoders) > 1 else ""
+            text += f" + {billions(sum(c.params_b for c in encoders))} text encoder{plural}"
+        return text
+
+
+def billions(params_b: float) -> str:
+    """12.0 → "12 B", 4.885 → "4.9 B", 0.86 → "0.86 B": a tenth of a billion from one up, two figures below."""
+    figure = f"{params_b:.1f}" if params_b >= 1 else f"{params_b:.2g}"
+    return figure.removesuffix(".0") + " B"
+
 
 class DiffusionWorkload(Frozen):
     width: int = Field(default=1024, gt=0, le=8192)

@@ -335,7 +335,7 @@ def catalog_groups(query: str) -> list[Group]:
     fields = ("slug", "name", "listed")
     gpus = best(Gpu.objects.only(*fields, "vendor", "memory_bytes", "bandwidth_gb_s", "release_date"), query)
     llms = best(LlmModel.objects.only(*fields, "total_params_b", "active_params_b"), query)
-    diffusion = best(DiffusionModel.objects.only(*fields, "kind", "components"), query)
+    diffusion = best(DiffusionModel.objects.only(*fields, "kind", "components", "hf_id"), query)  # as_spec()
     every_gpu = f"{reverse('catalog:gpu-list')}?{_querystring(query)}"
     return [
         group("gpu", "GPUs", [gpu_hit(g) for g in gpus[0]], every_gpu, partial=gpus[1]),
@@ -372,7 +372,9 @@ def llm_hit(model: LlmModel) -> Hit:
 
 
 def diffusion_hit(model: DiffusionModel) -> Hit:
-    description = f"{model.get_kind_display()} diffusion model, {_billions(model.total_params_b)} parameters"
+    # the denoiser apart from the text encoders (DiffusionSpec.parameters_text), not their sum: FLUX.1 [dev] read
+    # "17 B parameters" against the 12B everyone names it by
+    description = f"{model.get_kind_display()} diffusion model, {model.as_spec().parameters_text}"
     try:
         url = reverse("calculator:diffusion-detail", args=[model.slug])
     except NoReverseMatch:  # no page of their own yet: the catalog API's entry

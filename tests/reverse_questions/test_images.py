@@ -305,3 +305,12 @@ def test_on_an_8gb_card_a_smaller_format_is_the_usual_one_though_it_offloads_too
         assert assumed == row.assumed_ram_gb
         assert result.recommended_plan.timing.total_s == pytest.approx(row.seconds)
     assert rows["flux-1-dev"].assumed_ram_gb == 16  # not the 32 GB BF16 needs
+
+
+def test_image_models_say_their_denoiser_and_text_encoders_apart(client, catalog):
+    """A visitor review: FLUX.1 [dev] was listed as "17 B parameters", where people know it as a 12B model."""
+    flux = row_html(client.get(f"/what-runs/?gpu={RTX_3090}&tier=images").text, "flux-1-dev")
+    assert "<small>12 B denoiser + 4.9 B text encoders</small>" in flux
+    hardware = client.get("/what-hardware/?model=flux-1-dev").text
+    assert "FLUX.1 [dev]: 12 B denoiser + 4.9 B text encoders." in markup.unescape(hardware)
+    assert "17 B" not in hardware

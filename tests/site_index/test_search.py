@@ -305,3 +305,18 @@ def test_a10_finds_the_a10_before_the_a100(catalog):
     make_gpu(slug="a10-pcie", name="A10 PCIe", listed=False)
     (gpus,) = [g for g in search("a10") if g.kind == "gpu"]
     assert [h.title for h in gpus.hits][:2] == ["A10 PCIe", "A100 PCIe 80 GB"]
+
+
+def test_an_image_model_says_its_denoiser_and_its_text_encoders_apart(catalog):
+    """A visitor review: search listed FLUX.1 [dev] as "17 B parameters", where people know it as a 12B model:
+    the other 4.9 B are its text encoders (CLIP-L 0.123 B + T5-XXL 4.762 B, the catalog's components)."""
+    (found,) = [g for g in search("flux") if g.kind == "diffusion"]
+    described = {h.title: h.description for h in found.hits}
+    assert described["FLUX.1 [dev]"] == "Image diffusion model, 12 B denoiser + 4.9 B text encoders"
+    (wan,) = [g for g in search("wan 2.2") if g.kind == "diffusion"]
+    described = {h.title: h.description for h in wan.hits}
+    assert described["Wan 2.2 T2V A14B"] == "Video diffusion model, 2 × 14 B denoisers + 5.7 B text encoder"
+    (sd,) = [g for g in search("stable diffusion 1.5") if g.kind == "diffusion"]
+    assert {h.title: h.description for h in sd.hits}["Stable Diffusion 1.5"] == (
+        "Image diffusion model, 0.86 B denoiser + 0.12 B text encoder"
+    )
