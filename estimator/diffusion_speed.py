@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import Field
 
 from . import links
+from .hardware import full_rate_fp16, nvidia_tensor_cores
 from .schema import DeviceSpec, Frozen
 from .units import format_seconds
 
@@ -45,9 +46,29 @@ VAE_FLOPS_PER_PIXEL = 2 * 2481.99e9 / (1024 * 1024)
 EFFICIENCY: dict[DenoiserKind, float] = {"dit": 0.40, "unet": 0.42}
 ATTENTION_EFFICIENCY = 0.80
 PASS_OVERHEAD_S: dict[DenoiserKind, float] = {"dit": 0.004, "unet": 0.012}
+# GeForce cards: the catalog lists their FP16 rate at FP32 accumulate, half their tensor rate
+# (`hardware.full_rate_fp16`), and a pass reaches a larger share of that listed rate than the full-rate parts
+# above reach of theirs, as llama.cpp's prompts do (speed.FULL_RATE_PREFILL_FACTOR). A visitor review found SDXL
+# on an RTX 4060 ("50 steps of 0.98 s") and FLUX.1-dev on an RTX 3090 ("28 steps of 2.36 s") slow against what
+# users see; the calibration file's GeForce rows (`geforce`) bore it out: FLUX.1-dev on an RTX 4090 at 1.7 it/s
+# (BFL's code) and 14.1 s for 20 steps (diffusers), Wan 2.1 1.3B on it (diffusers; Wan's README), SDXL on an RTX
+# 3060 and a 4060 Ti 16 GB (ComfyUI, 2.78 and 1.86 s/it) lay 0.58-0.87 of the estimate, geometric mean 0.73, while
+# every full-rate row (A100, H100, RTX 6000 Ada) lay 0.99-1.46. With the linear layers', the UNet's and the VAE's
+# shares × 1.5 there (attention's kept: 0.80 × 1.5 would pass the listed rate), the GeForce rows lie 0.82-1.10 of
+# the estimate, geometric mean 0.99; the full-rate rows are unchanged.
+GEFORCE_SHARE_FACTOR = 1.5
 # Every published timing in the calibration file lies within these factors of the estimate; the slow
-# edge is FLUX.1-dev on an H100 (1.45× the estimate: eager PyTorch reaches a smaller share of Hopper).
+# edge is FLUX.1-dev on an H100 (1.46× the estimate: eager PyTorch reaches a smaller share of Hopper), the fast
+# one FLUX.1-dev on an RTX 4090 in BFL's code (0.82×).
 RANGE_LOW, RANGE_HIGH = 0.75, 1.6
+
+
+def share_factor(device: DeviceSpec) -> float:
+    """GEFORCE_SHARE_FACTOR on an NVIDIA GeForce card with tensor cores (its listed FP16 rate the FP32-accumulate
+    half rate), 1 on every other part."""
+    geforce = device.backend == "cuda" and nvidia_tensor_cores(device) and not full_rate_fp16(device)
+    return GEFORCE_SHARE_FACTOR if geforce else 1.0
+
 
 # Host → GPU copies of offloaded weights run at the card's PCIe link (the catalog's bus, "PCIe 4.0 x8", read
 # by `host_link_gb_s`; a card without one is taken to be PCIe 4.0 x16) times the share of it a copy reaches.
@@ -158,13 +179,16 @@ def timing(
     if not device.fp16_tflops:
         return None
     rate = device.fp16_tflops * 1e12
+    share = share_factor(device)
     linear, attention = pass_flops(shape, width=width, height=height, frames=frames)
     passes = shape.cfg_passes * images
-    step_s = passes * (linear / (rate * EFFICIENCY[shape.kind]) + attention / (rate * ATTENTION_EFFICIENCY))
+    step_s = passes * (
+        linear / (rate * EFFICIENCY[shape.kind] * share) + attention / (rate * ATTENTION_EFFICIENCY)
+    )
     step_s += shape.cfg_passes * PASS_OVERHEAD_S[shape.kind]
     step_transfer_s = transfer_per_step_bytes / (copy_gb_s * 1e9)
     step_s += step_transfer_s
-    vae_s = images * width * height * frames * VAE_FLOPS_PER_PIXEL / (rate * EFFICIENCY["unet"])
+    vae_s = images * width * height * frames * VAE_FLOPS_PER_PIXEL / (rate * EFFICIENCY["unet"] * share)
     transfer_s = transfer_per_image_bytes / (copy_gb_s * 1e9)
     total = steps * step_s + vae_s + transfer_s
     return Timing(

@@ -2,6 +2,7 @@
 FLOPs, and the launch commands against ComfyUI's real flags and diffusers' calls."""
 
 import json
+import math
 import re
 import shlex
 from pathlib import Path
@@ -98,13 +99,39 @@ def spec(slug: str) -> DiffusionSpec:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("row", TIMINGS, ids=lambda r: f"{r['model']}-{r['gpu'][0]}")
+def estimated(row: dict, gpu: str) -> tuple[float, float]:
+    """The engine's time for a calibration row on `gpu` and the row's own: one step where its `per` is "step", else
+    the whole image or video (estimate, measured)."""
+    t = timing(
+        shape(row["model"]),
+        device(gpu),
+        images=row.get("images", 1),
+        **{k: row[k] for k in ("width", "height", "frames", "steps")},
+    )
+    return (t.step_s if row.get("per") == "step" else t.total_s), row["seconds"]
+
+
+@pytest.mark.parametrize("row", TIMINGS, ids=lambda r: f"{r['model']}-{r['gpu'][0]}-{r['seconds']}")
 def test_published_timings_lie_within_the_stated_range(row):
     for gpu in row["gpu"]:
-        t = timing(
-            shape(row["model"]), device(gpu), **{k: row[k] for k in ("width", "height", "frames", "steps")}
-        )
-        assert t.low_s <= row["seconds"] <= t.high_s, (gpu, t.total_s, row["seconds"])
+        estimate, measured = estimated(row, gpu)
+        assert RANGE_LOW * estimate <= measured <= RANGE_HIGH * estimate, (gpu, estimate, measured)
+
+
+def test_geforce_timings_are_not_systematically_slower_than_measured():
+    """A visitor review: SDXL on an RTX 4060 took "50 steps of 0.98 s" and FLUX.1 [dev] on an RTX 3090 "28 steps of
+    2.36 s", where users see about 1.3-1.5 s. Every published GeForce timing (bench/data/diffusion_timings.json,
+    `geforce`) lay 0.58-0.87 of the estimate, every full-rate part's 0.99-1.46: the estimate is centred on the
+    GeForce rows, their geometric mean within 10% of it."""
+    ratios = [
+        measured / estimate
+        for row in TIMINGS
+        if row.get("geforce")
+        for estimate, measured in [estimated(row, row["gpu"][0])]
+    ]
+    assert len(ratios) >= 6
+    mean = math.exp(sum(map(math.log, ratios)) / len(ratios))
+    assert 0.9 <= mean <= 1.1, ratios
 
 
 def test_the_range_is_not_wider_than_the_calibration_needs():
@@ -152,8 +179,9 @@ def test_flux_dev_on_an_rtx_3060_runs_a_q5_gguf_with_its_encoders_in_ram():
     assert plan.strategy == "component_offload"
     assert plan.placement["Flux transformer (MMDiT + single-stream blocks)"] == "GeForce RTX 3060 12 GB"
     assert plan.placement["T5-v1.1-XXL encoder"] == "System RAM"
-    # 28 steps of ~6.5 s at 25.6 TFLOPS, plus ~0.6 s copying 18 GB of weights over PCIe per image
-    assert 120 < plan.timing.total_s < 250
+    # 28 steps of ~4.6 s at 25.6 TFLOPS (a GeForce card's share: diffusion_speed.GEFORCE_SHARE_FACTOR), plus
+    # ~0.6 s copying 18 GB of weights over PCIe per image
+    assert 110 < plan.timing.total_s < 200
     assert "ComfyUI-GGUF" in plan.commands["comfyui"]
     assert "pipe.enable_model_cpu_offload()" in plan.commands["diffusers"]
 
@@ -166,8 +194,9 @@ def test_flux_dev_in_fp8_on_an_rtx_3060_streams_only_what_does_not_fit():
     )
     assert e.recommended == "sequential_offload"
     t = e.recommended_plan.timing
-    # 12 GB of FP8 weights, ~10 GB of which stay: the rest crosses PCIe each step, well under the 6.5 s of compute
-    assert 6.5 < t.step_s < 7.5
+    # 12 GB of FP8 weights, ~10 GB of which stay: the rest crosses PCIe each step, well under the 4.6 s of compute
+    # (59.5 TFLOP of linear layers at 25.6 × 0.60 TFLOPS, 14.9 of attention at 25.6 × 0.80)
+    assert 4.6 < t.step_s < 5.2
     assert "--lowvram --fp8_e4m3fn-unet" in e.recommended_plan.commands["comfyui"]
     # the plan says what it times: most of the transformer resident, the GPU a tenth free (not "tight"),
     # and what the copies add, not "slow"
@@ -195,7 +224,7 @@ def test_flux_dev_in_bf16_on_an_rtx_3060_needs_sequential_offload():
     assert e.recommended == "sequential_offload"
     plan = e.recommended_plan
     # about half the 24 GB transformer crosses PCIe every step (~0.4 s at 31.5 GB/s) on top of the compute
-    assert plan.timing.transfer_s > 0 and 6.8 < plan.timing.step_s < 8
+    assert plan.timing.transfer_s > 0 and 4.9 < plan.timing.step_s < 6
     assert "enable_sequential_cpu_offload()" in plan.commands["diffusers"]
     assert "--lowvram" in plan.commands["comfyui"]
 
