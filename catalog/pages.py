@@ -15,7 +15,7 @@ from django.db.models.functions import Length
 from estimator import DeviceSpec, ModelSpec, QuantSpec, memory
 
 from . import fitting, runtime_support, slugs
-from .models import Gpu, LlmModel, Quantization, valid_specs
+from .models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
 from .published import format_specs, llm_specs, published_formats
 from .search import by_relevance, search_key
 
@@ -370,21 +370,25 @@ def whole_computer(gpus: Sequence[Gpu]) -> Gpu | None:
 _SEPARATORS = re.compile(r"[/:_]+")
 
 
-def meant(kind: type[Gpu] | type[LlmModel], typed: str) -> Gpu | LlmModel | None:
+def meant(kind: type[Gpu] | type[LlmModel], typed: str) -> Gpu | LlmModel | DiffusionModel | None:
     """The GPU or model a visitor most likely meant by text that is no slug of the catalog: a name
-    ("RTX 3090"), a Hugging Face id ("meta-llama/Llama-3.1-70B-Instruct"), an Ollama tag ("llama3.1:70b"):
-    the picker's first match for its words. None for text too long or with NUL (no row has it)."""
+    ("RTX 3090"), a Hugging Face id ("meta-llama/Llama-3.1-70B-Instruct"), an Ollama tag ("llama3.1:70b"),
+    or, for a model no language model's words match, an image or video model's ("sdxl": a visitor review
+    got no guess): the picker's first match for its words. None for text too long or with NUL (no row has
+    it)."""
     words = _SEPARATORS.sub(" ", typed)
     if len(typed) > 200 or "\x00" in typed or len(search_key(words)) < 3:  # "x" would mean any of hundreds
         return None
     found = pick_gpus(words) if kind is Gpu else pick_models(words)
+    if not found and kind is LlmModel:
+        found = by_relevance(list(DiffusionModel.objects.search(words).only("slug", "name", "listed")), words)
     return found[0] if found else None
 
 
 def unknown_words(
     kind: type[Gpu] | type[LlmModel],
     typed: list[str],
-    guesses: dict[str, Gpu | LlmModel | None] | None = None,
+    guesses: dict[str, Gpu | LlmModel | DiffusionModel | None] | None = None,
 ) -> str:
     """'Unknown model “llama3.1:70b” (did you mean Llama 3.1 70B (Instruct), llama-3-1-70b-instruct?).': what
     was asked that names nothing, each with the row it most likely meant where there is one (`guesses`, by what
@@ -397,7 +401,7 @@ def unknown_words(
     return f"Unknown {noun}{'s' if len(said) > 1 else ''} {', '.join(said)}."
 
 
-def _name_and_slug(row: Gpu | LlmModel) -> list[str]:
+def _name_and_slug(row: Gpu | LlmModel | DiffusionModel) -> list[str]:
     """A row's name, then its slug where that is another word: "gpt-oss-20b" is both (a visitor review read
     "did you mean gpt-oss-20b, gpt-oss-20b?"); "QwQ-32B" and "qwq-32b" differ in case only, and say it once."""
     return [row.name] if row.slug.casefold() == row.name.casefold() else [row.name, row.slug]

@@ -102,3 +102,14 @@ def test_a_model_meant_whose_name_is_its_slug_is_named_once(client, catalog, typ
     api = client.get("/api/v1/estimate", {"model": typed, "gpu": "geforce-rtx-4090"})
     assert api.status_code == 400
     assert api.json()["errors"]["model"] == [f"Unknown model “{typed}” (did you mean {meant}?)."]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("sdxl", "Stable Diffusion XL 1.0 (SDXL), stable-diffusion-xl"), ("flux", "FLUX.1 [dev], flux-1-dev")],
+)
+def test_an_image_model_written_as_people_call_it_is_guessed(client, catalog, typed, meant):
+    """A visitor review: "sdxl" got "Unknown model" and no guess, where no language model's words match it."""
+    api = client.get("/api/v1/estimate", {"model": typed, "gpu": "geforce-rtx-4060"})
+    assert api.status_code == 400
+    assert api.json()["errors"]["model"] == [f"Unknown model “{typed}” (did you mean {meant}?)."]
