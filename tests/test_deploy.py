@@ -218,6 +218,9 @@ def test_nginx_proxies_to_the_app_with_forwarded_headers_and_gzip():
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in code
     assert re.search(r"^\s*gzip on;", code, re.MULTILINE)
     assert "proxy_cache_key" in code and "$http_hx_request" in code  # page and HTMX partial apart
+    # a request line past gunicorn's 8,190 bytes reaches it (its site page, not nginx's bare 414 at 8k)
+    buffers = re.search(r"^\s*large_client_header_buffers (\d+) (\d+)k;", code, re.MULTILINE)
+    assert buffers and int(buffers.group(2)) * 1024 > 8190
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
