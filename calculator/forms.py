@@ -16,6 +16,7 @@ from catalog.runtimes import BY_SLUG, FLASH_ATTENTION_OFF, RUNTIME_CHOICES, RUNT
 from catalog.search import search_key
 from estimator import limits
 from estimator.commands import UNQUANTIZED_KV
+from estimator.units import or_listed
 
 from .combination import BACKEND_CHOICES, Combination, shared_backends
 
@@ -167,11 +168,6 @@ def whole_number(label: str, most: int, least: int = 1, help_text: str = "") -> 
         help_text=help_text,
         error_messages={"min_value": f"Enter {least:,} or more.", "max_value": f"Enter at most {most:,}."},
     )
-
-
-def or_listed(names: list[str]) -> str:
-    """ "a, b or c": the names a message offers."""
-    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 # Django's read "Select a valid choice. exllamav2 is not one of the available choices."

@@ -11,6 +11,7 @@ from django import forms
 from django.http import JsonResponse
 
 from config.api import api_view
+from estimator.units import or_listed
 
 from .models import DiffusionModel, Gpu, Interconnect, LlmModel, Quantization, Runtime
 
@@ -20,11 +21,6 @@ MAX_OFFSET = 100_000  # far above any table; bounds the work a request asks for
 GIB = 2**30
 MAX_MEMORY_GB = 2**20  # a PiB: above any device, and small enough that × GIB stays a finite bigint
 BOOL_CHOICES = [("", ""), ("1", "yes"), ("true", "yes"), ("0", "no"), ("false", "no")]
-
-
-def or_listed(values: list[str]) -> str:
-    """ "a, b or c": the values a message offers (calculator.forms.or_listed's, for the API's words)."""
-    return f"{', '.join(values[:-1])} or {values[-1]}" if len(values) > 1 else "".join(values)
 
 
 def unknown_value(what: str, values: list[str]) -> str:

@@ -15,7 +15,7 @@ import dataclasses
 import re
 
 from calculator import rig
-from calculator.forms import or_listed
+from estimator.units import or_listed
 
 # llama_model_load_from_file_impl: using device CUDA0 (NVIDIA GeForce RTX 4090) (0000:01:00.0) - 23008 MiB free
 USING_DEVICE = re.compile(

@@ -63,3 +63,8 @@ def format_seconds(seconds: float | None) -> str:
 def plural(n: int, word: str) -> str:
     """A count in words: '1 device', '3 devices'."""
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def or_listed(names: list[str]) -> str:
+    """ "a, b or c": the names or values a message offers."""
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
