@@ -252,14 +252,15 @@ def _speed(plan: Plan, workload: Workload, prefix: str = "", *, deep: bool = Fal
 DEEP_SHARE = 0.8
 
 
+def slows_with_context(plan: Plan) -> bool:
+    """Whether one user's decode falls below `DEEP_SHARE` of its start's speed with the full context cached."""
+    start, full = plan.decode_tok_s, plan.decode_tok_s_at_context
+    return bool(start and full and full < DEEP_SHARE * start)
+
+
 def _deep(plans: list[Plan], workload: Workload) -> bool:
     """Whether a reason naming `plans` quotes their speeds at the full context (`DEEP_SHARE`)."""
-    return workload.batch == 1 and any(
-        p.decode_tok_s
-        and p.decode_tok_s_at_context
-        and p.decode_tok_s_at_context < DEEP_SHARE * p.decode_tok_s
-        for p in plans
-    )
+    return workload.batch == 1 and any(slows_with_context(p) for p in plans)
 
 
 def _replicas_serve_better(fitting: list[Plan], workload: Workload) -> bool:

@@ -19,7 +19,15 @@ from .kv_cache import kv_cache_layers_bytes
 from .layouts import strategy_slack, tensor_parallel_unsupported
 from .limits import MAX_DEVICES_IN_ALL, MAX_HOSTS
 from .plans import single
-from .ranking import DEEP_SHARE, fits, interned, interned_devices, plan_fits, strategies_to_check, unified
+from .ranking import (
+    fits,
+    interned,
+    interned_devices,
+    plan_fits,
+    slows_with_context,
+    strategies_to_check,
+    unified,
+)
 from .schema import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Reason, Suggestion, Workload
 from .strategies import GPU_ONLY, OVER_MACHINES, STRATEGIES
 from .units import GB, GIB, MIB
@@ -543,15 +551,14 @@ def _more(
 
 def _plan_values(plan: Plan, workload: Workload) -> dict[str, int | float | str]:
     """The plan a suggestion quotes, as a reason's values: its strategy, its decode as each user sees
-    it (alone: single stream, and at the full context where it falls below `ranking.DEEP_SHARE` of that; with several: `Plan.shared_tok_s`, marked `per_user`; where vLLM seats
+    it (alone: single stream, and at the full context where it falls below `ranking.DEEP_SHARE` of that, `slows_with_context`; with several: `Plan.shared_tok_s`, marked `per_user`; where vLLM seats
     fewer than asked, each seated one's, `Plan.seated_tok_s`, with `seated` of `users`: as the verdict
     reads it), and `other_runtime` where the chosen runtime cannot run it."""
     values: dict[str, int | float | str] = {"strategy": plan.strategy}
     if plan.decode_tok_s is not None:
         values["tok_s"] = plan.decode_tok_s
-        full = plan.decode_tok_s_at_context
-        if workload.batch == 1 and full and full < DEEP_SHARE * plan.decode_tok_s:  # as a plan's reason says
-            values["tok_s_at_context"] = full
+        if workload.batch == 1 and slows_with_context(plan):  # as a plan's reason says
+            values["tok_s_at_context"] = plan.decode_tok_s_at_context
     if (each := plan.shared_tok_s(workload.batch)) is not None:
         values |= {"tok_s": each, "per_user": 1}
     if (seated := plan.seated_tok_s(workload.batch)) is not None:  # the others wait: as the verdict says
