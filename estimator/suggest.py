@@ -429,7 +429,9 @@ def suggestions(
             # which plan then, and how fast (a visitor review: "offloading would fit" said neither, where a
             # 70B on one RTX 5090 would decode at ~4 tok/s)
             with_ram = workload.model_copy(update={"ram_bytes": need * GB})
-            plan = _best(model, quant, devices, with_ram, offloads)
+            plan = _best(
+                model, quant, devices, with_ram, offloads, probe=False
+            )  # `_ram_needed` found it fits
             values = {"ram_gb": need} | (_plan_values(plan, with_ram) if plan is not None else {})
             out.append(
                 Suggestion(
