@@ -13,8 +13,8 @@ RPC hosts, Ollama's context and environment.
 Every flag is one the tool documents (tests/engine/test_commands.py parses each command against these
 tables):
 - llama-server: ggml-org/llama.cpp tools/server/README.md (generated from common/arg.cpp) at
-  00dc8057ab28c9cb4c79a6dd6dfce07fe779f63b: -hf <user>/<model>[:quant], -hff/--hf-file, -m, -c, -np,
-  -ngl, -sm {none,layer,row,tensor}, -ts, -mg, -ncmoe/--n-cpu-moe, -fa [on|off|auto], -ctk, -ctv,
+  00dc8057ab28c9cb4c79a6dd6dfce07fe779f63b: -hf <user>/<model>[:quant], -hff/--hf-file, --no-mmproj, -m, -c,
+  -np, -ngl, -sm {none,layer,row,tensor}, -ts, -mg, -ncmoe/--n-cpu-moe, -fa [on|off|auto], -ctk, -ctv,
   --rpc, -fit [on|off], --port, --rope-scaling {none,linear,yarn}, --rope-scale, --yarn-orig-ctx. docs/multi-gpu.md at 5815cb840bfe5be1895c6ca6afcf9ce05d8b486f: `row`
   is deprecated (never emitted here); `tensor` is experimental tensor parallelism that needs flash
   attention, an f16/bf16/f32 KV cache and `-fit off`, and is not implemented for DeepSeek2 (MLA).
@@ -96,6 +96,14 @@ MLX_BITS = re.compile(r"^mlx-(\d)bit$")  # the catalog's MLX formats: mlx-4bit, 
 MLX_GROUP_SIZE = 64  # mlx_lm.convert's default group (fixtures/catalog/quantizations.json)
 
 
+# -hf downloads and loads a repository's vision projector (mmproj) beside the model, which the plan does not
+# count (a gemma-3 or Qwen3-VL repository's: about 1 GB more on the GPU). llama.cpp's tools/server/README.md at
+# 00dc8057 (https://github.com/ggml-org/llama.cpp/blob/00dc8057ab28c9cb4c79a6dd6dfce07fe779f63b/tools/server/README.md),
+# -hf: "mmproj is also downloaded automatically if available. to disable, add --no-mmproj". -m loads none unless
+# told to (--mmproj).
+NO_MMPROJ = "--no-mmproj"
+
+
 def gguf_unavailable(model: ModelSpec, quant: QuantSpec) -> Reason | None:
     """Why no GGUF of this format can be had (published, or made from the model's own checkpoint)."""
     if published(model, quant, ("gguf",)) is not None or unknown(model):
@@ -121,10 +129,11 @@ def gguf_model_args(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], list
         download = f'hf download {a.repo} --include "{folder}/*" --local-dir {local}'
         return [download], ["-m", f"{local}/{first}"]
     if not a.tag or "{" in a.tag:
-        return [], ["-hf", f"{a.repo}:{quant.slug.upper()}"]
+        return [], ["-hf", f"{a.repo}:{quant.slug.upper()}", NO_MMPROJ]
     if "*" not in a.tag:  # one named file
-        return [], ["-hf", a.repo, "--hf-file", a.tag]
-    return [], ["-hf", a.repo]  # the repository holds this format alone, in parts: -hf takes them all
+        return [], ["-hf", a.repo, "--hf-file", a.tag, NO_MMPROJ]
+    # the repository holds this format alone, in parts: -hf takes them all
+    return [], ["-hf", a.repo, NO_MMPROJ]
 
 
 # ---- llama-server -----------------------------------------------------------------------------------

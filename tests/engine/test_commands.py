@@ -367,3 +367,21 @@ def test_an_uneven_layer_split_tells_vllm_and_sglang_the_layers_of_each_stage():
     assert found["vllm"].splitlines()[-1].startswith(f"VLLM_PP_LAYER_PARTITION={partition} vllm serve ")
     sglang = found["sglang"].splitlines()[-1]
     assert sglang.startswith(f"SGLANG_PP_LAYER_PARTITION={partition} python -m sglang.launch_server ")
+
+
+def test_hf_downloads_leave_the_vision_projector_out_as_the_plan_does():
+    # -hf also fetches and loads a repository's mmproj unless told --no-mmproj (llama.cpp
+    # tools/server/README.md at 00dc8057): about 1 GB on the GPU the plan does not count
+    ggml = ArtifactSpec(kind="gguf", repo="ggml-org/gemma-3-27b-it-GGUF", formats=("q4_k_m",))
+    one = ArtifactSpec(
+        kind="gguf", repo="ggml-org/gpt-oss-120b-GGUF", tag="gpt-oss-120b-mxfp4.gguf", formats=("mxfp4",)
+    )
+    by_tag = commands_for("single", model=llama_8b(artifacts=(ggml,)))["llama-server"]
+    assert by_tag.startswith("llama-server -hf ggml-org/gemma-3-27b-it-GGUF:Q4_K_M --no-mmproj -c ")
+    by_file = commands_for("single", model=gpt_oss_120b(artifacts=(one,)), quant=MXFP4, devices=[RTX_3090])
+    assert "--hf-file gpt-oss-120b-mxfp4.gguf --no-mmproj " in by_file["llama-server"]
+    # a file loaded with -m brings no projector: nothing to leave out
+    parts = commands_for(
+        "single", model=llama_8b(), quant=QuantSpec(slug="q2_k", name="Q2_K", bits_per_weight=3.16)
+    )
+    assert "--no-mmproj" not in parts["llama-server"]
