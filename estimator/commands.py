@@ -312,12 +312,29 @@ def ollama_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str]:
     return lines, name
 
 
+# The GGUF architectures Ollama runs one request at a time whatever OLLAMA_NUM_PARALLEL says ("model architecture
+# does not currently support parallel requests": server/sched.go `load`, ollama/ollama at fb307609, v0.33.0-rc2,
+# https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/sched.go; Qwen3-VL's
+# since v0.12.7, Qwen3-Next's since v0.15.5, Qwen3.5's since v0.17.1), without their separators: the catalog's
+# family ("qwen3-vl", "qwen3.5") and config.json's model_type ("qwen3_vl_moe") read the same way.
+OLLAMA_ONE_AT_A_TIME = frozenset(
+    {"mllama", "qwen3vl", "qwen3vlmoe", "qwen35", "qwen35moe", "qwen3next", "lfm2", "lfm2moe"}
+    | {"nemotronh", "nemotronhmoe", "nemotronhomni"}
+)
+
+
+def ollama_one_at_a_time(model: ModelSpec) -> bool:
+    """Ollama serves this model's requests one after another (OLLAMA_ONE_AT_A_TIME)."""
+    return re.sub(r"[-_.]", "", model.family.lower()) in OLLAMA_ONE_AT_A_TIME
+
+
 def ollama(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str | None:
     kv = workload.kv_cache_type
     if (kv not in OLLAMA_KV and kv is not None) or model.yarn_factor_for(workload.context_tokens):
         return None  # a KV cache type it lacks; YaRN, which none of its documented settings turns on
     env = [f"OLLAMA_CONTEXT_LENGTH={workload.context_tokens}"]
-    if workload.batch > 1:
+    serial = workload.batch > 1 and ollama_one_at_a_time(model)
+    if workload.batch > 1 and not serial:  # for the others the variable does nothing
         env.append(f"OLLAMA_NUM_PARALLEL={workload.batch}")
     env.append(f"OLLAMA_FLASH_ATTENTION={int(workload.flash_attention)}")
     if kv in ("q8_0", "q4_0"):
@@ -327,6 +344,11 @@ def ollama(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload
     before, name = ollama_model(model, quant)
     restart = "# the server reads these settings when it starts: quit a running Ollama app or service first"
     lines = [restart]
+    if serial:
+        lines.append(
+            f"# Ollama runs {model.name} one request at a time (its architecture ignores OLLAMA_NUM_PARALLEL): "
+            f"the {workload.batch} conversations wait their turn"
+        )
     if plan.gpu_indices and plan.gpu_indices[0]:
         # docs/gpu.mdx, "GPU Selection": a variable per vendor, which the command cannot tell apart
         i = plan.gpu_indices[0]

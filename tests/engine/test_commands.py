@@ -385,3 +385,26 @@ def test_hf_downloads_leave_the_vision_projector_out_as_the_plan_does():
         "single", model=llama_8b(), quant=QuantSpec(slug="q2_k", name="Q2_K", bits_per_weight=3.16)
     )
     assert "--no-mmproj" not in parts["llama-server"]
+
+
+@pytest.mark.parametrize(
+    "family", ["qwen3-vl", "qwen3.5", "qwen3-next", "qwen3_vl_moe", "qwen3_5_moe", "mllama"]
+)
+def test_ollama_says_it_runs_some_architectures_one_request_at_a_time(family):
+    # Ollama sets num_parallel to 1 for these GGUF architectures whatever OLLAMA_NUM_PARALLEL says
+    # (server/sched.go `load`, ollama/ollama at fb307609, v0.33.0-rc2): the variable would do nothing
+    model = llama_8b(artifacts=(BARTOWSKI,), family=family, name="Qwen3-VL 8B")
+    cmd = commands_for("single", model=model, workload=Workload(context_tokens=8192, batch=4))["ollama"]
+    assert "OLLAMA_NUM_PARALLEL=" not in cmd
+    assert (
+        "# Ollama runs Qwen3-VL 8B one request at a time (its architecture ignores OLLAMA_NUM_PARALLEL): "
+        "the 4 conversations wait their turn" in cmd
+    )
+    alone = commands_for("single", model=model, workload=Workload(context_tokens=8192))["ollama"]
+    assert "one request at a time" not in alone
+
+
+def test_ollama_runs_other_architectures_in_parallel():
+    model = llama_8b(artifacts=(BARTOWSKI,), family="qwen3")
+    cmd = commands_for("single", model=model, workload=Workload(context_tokens=8192, batch=4))["ollama"]
+    assert "OLLAMA_NUM_PARALLEL=4 " in cmd and "one request at a time" not in cmd
