@@ -10,6 +10,7 @@ from django.http import QueryDict
 from catalog import byo, slugs
 from catalog import workload as tables
 from catalog.fitting import DEFAULTS
+from catalog.form_fields import GivenOnce, bounded
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
 from catalog.pages import meant, unknown_words
 from catalog.runtimes import BY_SLUG, FLASH_ATTENTION_OFF, RUNTIME_CHOICES, RUNTIMES
@@ -34,69 +35,6 @@ FIRST_VISIT = {  # no format: the model's own is picked, and follows the model w
     "count": ["2"],
     "ctx": "8192",
 }
-
-
-class GivenOnce:
-    """A form of the query string whose fields take one value each, but its `REPEATABLE` ones: Django's form
-    reads the last of `ctx=8192&ctx=4096`, silently, and answers a question that was not asked. One given
-    twice is an error (`given_once`), and the form reads its first value (`FirstGiven`): the picker and the
-    input show it, as the error says, and the next answer of the form as shown asks it alone."""
-
-    REPEATABLE: frozenset[str] = frozenset()
-
-    def __init__(self, data=None, *args, **kwargs):
-        if isinstance(data, QueryDict):
-            twice = [n for n in self.base_fields if n not in self.REPEATABLE and len(data.getlist(n)) > 1]
-            data = FirstGiven.of(data, twice) if twice else data
-        super().__init__(data, *args, **kwargs)
-
-    def given_once(self) -> list[tuple[str, list[str]]]:
-        """Each field given more than once is an error; (its name, its distinct values) for each."""
-        twice = []
-        for name in self.fields:
-            values = self.data.getlist(name)
-            if name not in self.REPEATABLE and len(values) > 1:
-                self.add_error(name, given_times(values))
-                twice.append((name, [value for value in dict.fromkeys(values) if value]))
-        return twice
-
-
-def given_times(values: list[str]) -> str:
-    """ "Given 2 times: give it once. The first, “qwen3-8b”, is kept.": what the form's picker shows."""
-    first = values[0].strip()
-    said = f", “{first}”," if first and len(first) <= 60 and "\n" not in first else ""
-    return f"Given {len(values)} times: give it once. The first{said} is kept."
-
-
-class FirstGiven(QueryDict):
-    """A query string whose fields in `first` read as their first value (a QueryDict reads the last): what
-    `GivenOnce` forms, their widgets and pickers read of a field given twice. Its lists keep every value,
-    so the URL of the question as asked, and each value's fix, still hold them all."""
-
-    first: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(cls, data: QueryDict, first) -> "FirstGiven":
-        query = cls(mutable=True, encoding=data.encoding)
-        for key, values in data.lists():
-            query.setlist(key, values)
-        query.first, query._mutable = frozenset(first), False
-        return query
-
-    def __getitem__(self, key):
-        if key in self.first:
-            return self.getlist(key)[0]
-        return super().__getitem__(key)
-
-    def __copy__(self):
-        result = super().__copy__()
-        result.first = self.first
-        return result
-
-    def __deepcopy__(self, memo):
-        result = super().__deepcopy__(memo)
-        result.first = self.first
-        return result
 
 
 class DeviceRowsForm(GivenOnce, forms.Form):
@@ -148,26 +86,13 @@ def name_field(label: str, what: str, help_text: str = "", *, required: bool = F
 
 def speed_floor() -> forms.FloatField:
     """The reverse questions' "at least N tok/s", its limits in the calculator's words."""
-    return forms.FloatField(
-        label="At least (tok/s)",
-        min_value=0,
-        max_value=100_000,
-        required=False,
-        error_messages={"min_value": "Enter 0 or more.", "max_value": "Enter at most 100,000."},
-    )
+    return bounded(forms.FloatField, 0, 100_000, label="At least (tok/s)")
 
 
 def whole_number(label: str, most: int, least: int = 1, help_text: str = "") -> forms.IntegerField:
     """An optional whole number from `least` (1) to `most`, its limits said with thousands separators
-    (Django's own message read "Ensure this value is less than or equal to 10485760.")."""
-    return forms.IntegerField(
-        label=label,
-        min_value=least,
-        max_value=most,
-        required=False,
-        help_text=help_text,
-        error_messages={"min_value": f"Enter {least:,} or more.", "max_value": f"Enter at most {most:,}."},
-    )
+    (`bounded`)."""
+    return bounded(forms.IntegerField, least, most, label=label, help_text=help_text)
 
 
 # Django's read "Select a valid choice. exllamav2 is not one of the available choices."

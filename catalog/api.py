@@ -13,6 +13,7 @@ from django.http import JsonResponse
 from config.api import api_view
 from estimator.units import or_listed
 
+from .form_fields import bounded, choice, unknown_value
 from .models import DiffusionModel, Gpu, Interconnect, LlmModel, Quantization, Runtime
 
 LIMIT = 50
@@ -21,22 +22,6 @@ MAX_OFFSET = 100_000  # far above any table; bounds the work a request asks for
 GIB = 2**30
 MAX_MEMORY_GB = 2**20  # a PiB: above any device, and small enough that × GIB stays a finite bigint
 BOOL_CHOICES = [("", ""), ("1", "yes"), ("true", "yes"), ("0", "no"), ("false", "no")]
-
-
-def unknown_value(what: str, values: list[str]) -> str:
-    """ "Unknown vendor “acme”: pick nvidia, amd, intel, apple or other.": Django's read "Select a valid
-    choice. acme is not one of the available choices." and left a script to guess the values."""
-    return f"Unknown {what} “%(value)s”: pick {or_listed(values).replace('%', '%%')}."
-
-
-def choice(what: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
-    """An optional choice whose error names the values it takes."""
-    values = list(dict.fromkeys(value for value, _ in choices if value))
-    return forms.ChoiceField(
-        required=False,
-        choices=[("", ""), *choices],
-        error_messages={"invalid_choice": unknown_value(what, values)},
-    )
 
 
 YES_OR_NO = f"“%(value)s” is not yes or no: pick {or_listed([v for v, _ in BOOL_CHOICES if v])}."
@@ -50,18 +35,6 @@ def yes_or_no() -> forms.TypedChoiceField:
         coerce=lambda v: v in {"1", "true"},
         empty_value=None,
         error_messages={"invalid_choice": YES_OR_NO},
-    )
-
-
-def bounded(field_class: type[forms.IntegerField], least: float, most: float, help_text: str = ""):
-    """An optional number from `least` to `most`, its limits in the site's words ("Enter 1 or more.", as
-    /api/v1/estimate says them: Django's read "Ensure this value is greater than or equal to 1.")."""
-    return field_class(
-        required=False,
-        min_value=least,
-        max_value=most,
-        help_text=help_text,
-        error_messages={"min_value": f"Enter {least:,} or more.", "max_value": f"Enter at most {most:,}."},
     )
 
 
@@ -84,7 +57,7 @@ class CatalogFilter(forms.Form):
 
 
 class GpuFilter(CatalogFilter):
-    vendor = choice("vendor", Gpu.Vendor.choices)
+    vendor = choice("vendor", Gpu.Vendor.choices, labels=False)
     min_memory_gb = bounded(forms.FloatField, 0, MAX_MEMORY_GB, help_text="GiB")
     unified = yes_or_no()
 
@@ -103,7 +76,7 @@ class LlmFilter(CatalogFilter):
 
 
 class QuantFilter(CatalogFilter):
-    family = choice("family", Quantization.Family.choices)
+    family = choice("family", Quantization.Family.choices, labels=False)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.db.models.functions import Length
 from estimator import DeviceSpec, ModelSpec, QuantSpec, memory
 
 from . import fitting, runtime_support, slugs
+from .form_fields import GivenOnce, bounded, choice, search_text
 from .models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
 from .published import format_specs, llm_specs, published_formats
 from .search import by_relevance, search_key
@@ -44,20 +45,25 @@ SORT_CHOICES = [("", "Listed first")] + [
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 
 
-class GpuListForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    vendor = forms.ChoiceField(label="Vendor", required=False, choices=[("", "Any")] + Gpu.Vendor.choices)
-    min_memory_gib = forms.FloatField(  # at most a PiB: × GIB must stay a finite bigint
-        label="Memory at least (GiB)", required=False, min_value=0, max_value=2**20
-    )
-    unified = forms.ChoiceField(label="Unified memory", required=False, choices=YES_NO)
-    legacy = forms.ChoiceField(
+class GpuListForm(GivenOnce, forms.Form):
+    """The GPU list's filters; a bad one is said in the site's words, naming what it takes (form_fields)."""
+
+    q = search_text("Search", 200)
+    vendor = choice("vendor", [("", "Any")] + Gpu.Vendor.choices, label="Vendor")
+    # at most a PiB: × GIB must stay a finite bigint
+    min_memory_gib = bounded(forms.FloatField, 0, 2**20, label="Memory at least (GiB)")
+    unified = choice("answer", YES_NO, label="Unified memory")
+    legacy = choice(
+        "setting",
+        [("", "Hidden"), ("shown", "Shown")],
         label="Older and small parts",
-        required=False,
-        choices=[("", "Hidden"), ("shown", "Shown")],
         help_text="Before 2016 or under 4 GB, unless listed",
     )
-    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
+    sort = choice("sort order", SORT_CHOICES, label="Sort by")
+
+    def clean(self):
+        self.given_once()
+        return super().clean()
 
 
 def gpu_rows(form: GpuListForm):
@@ -91,26 +97,28 @@ MODEL_SORTS = {
 }
 
 
-class ModelListForm(forms.Form):
+class ModelListForm(GivenOnce, forms.Form):
     """The model list's filters (a review: 161 rows and no way to narrow them, unlike /gpus/)."""
 
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    kind = forms.ChoiceField(
-        label="Architecture",
-        required=False,
-        choices=[("", "Any"), ("dense", "Dense"), ("moe", "Mixture of experts")],
+    q = search_text("Search", 200)
+    kind = choice(
+        "architecture", [("", "Any"), ("dense", "Dense"), ("moe", "Mixture of experts")], label="Architecture"
     )
-    sort = forms.ChoiceField(
-        label="Sort by",
-        required=False,
-        choices=[
+    sort = choice(
+        "sort order",
+        [
             ("", "Listed first"),
             ("name", "Name"),
             ("-params", "Parameters (descending)"),
             ("params", "Parameters"),
             ("-context", "Context (descending)"),
         ],
+        label="Sort by",
     )
+
+    def clean(self):
+        self.given_once()
+        return super().clean()
 
 
 def model_rows(form: ModelListForm):

@@ -18,6 +18,7 @@ from calculator.forms import (
     CONTEXT_PRESETS,
     MAX_BATCH,
     MAX_CONTEXT,
+    QuestionForm,
     engine_accepts,
     name_field,
     reads_at_most,
@@ -25,6 +26,7 @@ from calculator.forms import (
     whole_number,
 )
 from catalog import cache, fitting, slugs
+from catalog.form_fields import GivenOnce, choice
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 from catalog.pages import CTX, unknown_words
 from catalog.price_tag import OLD_LAUNCH_DAYS, PriceTag, price_rank
@@ -47,21 +49,24 @@ DEFAULT_CTX, DEFAULT_QUANT, DEFAULT_TOK_S = CTX, "q4_k_m", 10.0  # CTX: the cata
 FIRST_VISIT = "size=70b&budget=2500"
 
 
-class ChooseForm(forms.Form):
+class ChooseForm(GivenOnce, forms.Form):
+    REPEATABLE = frozenset({"model"})  # one per model wanted
+
     budget = whole_number("Budget (USD)", 10_000_000)
-    model = forms.CharField(label="Models", required=False)  # one `model` per model, read in __init__
-    size = forms.ChoiceField(
-        label="Or a size class",
-        choices=[("", "—")] + [(k, v[0]) for k, v in SIZE_CLASSES.items()],
-        required=False,
+    # one `model` per model, read in __init__; NUL said as the calculator's model field says it
+    model = forms.CharField(
+        label="Models", required=False, error_messages=QuestionForm.base_fields["model"].error_messages
+    )
+    size = choice(
+        "size class", [("", "—")] + [(k, v[0]) for k, v in SIZE_CLASSES.items()], label="Or a size class"
     )
     quant = name_field("Format", "format")
     ctx = whole_number("Context (tokens)", MAX_CONTEXT)
     # the calculator's `batch`: each user's context and speed
     batch = whole_number("Users at once", MAX_BATCH)
     tok_s = speed_floor()
-    condition = forms.ChoiceField(label="Bought", choices=CONDITIONS, required=False)
-    sort = forms.ChoiceField(label="Rank by", choices=list(SORTS.items()), required=False)
+    condition = choice("price", CONDITIONS, label="Bought")
+    sort = choice("ranking", list(SORTS.items()), label="Rank by")
 
     def __init__(self, data: QueryDict, *, models: dict[str, LlmModel], quants: dict[str, Quantization]):
         super().__init__(data or None)  # an empty query is an unbound form: no errors to show yet
@@ -84,6 +89,7 @@ class ChooseForm(forms.Form):
         return engine_accepts(self.quants[slug])
 
     def clean(self):
+        self.given_once()
         data = super().clean()
         data["ctx"] = data.get("ctx") or DEFAULT_CTX
         data["batch"] = data.get("batch") or 1
@@ -97,7 +103,7 @@ class ChooseForm(forms.Form):
             sized = [m for m in self.models.values() if m.listed and low <= m.total_params_b <= high]
             models = [min(sized, key=lambda m: (-m.total_params_b, m.slug))] if sized else []
         data["model"] = models
-        if not models:
+        if not models and "size" not in self.errors:  # an unknown size class is said beside it
             self.add_error("model", "Choose a model or a size class.")
         ctx = data["ctx"]  # add_error takes it out of data: one message, for the first model it exceeds
         too_long = next((m for m in models if ctx > (m.longest_context or ctx)), None)

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from calculator.forms import QuestionForm
 from calculator.question import EngineRefused, Question
 from catalog import cache
+from catalog.form_fields import GivenOnce, bounded, choice, name_choices
 from catalog.models import Gpu, Price
 from estimator import Plan
 from estimator.estimate import fits
@@ -36,21 +37,18 @@ DEFAULTS = {"lifetime": 3.0, "utilisation": 0.5, "kwh": 0.15, "tokens_per_day": 
 COST_FIELDS = ["lifetime", "utilisation", "kwh", "tokens_per_day", "condition", "rent"]
 
 
-class CostForm(forms.Form):
-    lifetime = forms.FloatField(
-        label="Hardware lifetime (years)", min_value=0.25, max_value=15, required=False
-    )
-    utilisation = forms.FloatField(
-        label="Utilisation (share of the day it generates)", min_value=0.01, max_value=1, required=False
-    )
-    kwh = forms.FloatField(label="Electricity ($ per kWh)", min_value=0, max_value=5, required=False)
-    tokens_per_day = forms.IntegerField(
-        label="Tokens a day (generated)", min_value=1000, max_value=10**12, required=False
-    )
-    condition = forms.ChoiceField(
+class CostForm(GivenOnce, forms.Form):
+    """The cost's own inputs, beside the calculator's question; a bad one is said in the site's words, naming
+    what it takes (catalog/form_fields.py), and one given twice is an error as on the calculator."""
+
+    lifetime = bounded(forms.FloatField, 0.25, 15, label="Hardware lifetime (years)")
+    utilisation = bounded(forms.FloatField, 0.01, 1, label="Utilisation (share of the day it generates)")
+    kwh = bounded(forms.FloatField, 0, 5, label="Electricity ($ per kWh)")
+    tokens_per_day = bounded(forms.IntegerField, 1000, 10**12, label="Tokens a day (generated)")
+    condition = choice(
+        "hardware price",
+        [("", "Newest, new or used"), ("new", "New"), ("used", "Used")],
         label="Hardware price",
-        choices=[("", "Newest, new or used"), ("new", "New"), ("used", "Used")],
-        required=False,
     )
     rent = forms.ChoiceField(label="Compare with renting", required=False)
 
@@ -61,8 +59,10 @@ class CostForm(forms.Form):
         self.fields["rent"].choices = [("", "The cheapest that runs it")] + [
             (r.slug, label(r)) for r in rentals
         ]
+        name_choices(self.fields["rent"], "rental", listed=False)  # 20 offers: the select lists them
 
     def clean(self):
+        self.given_once()
         data = super().clean()
         for name, default in DEFAULTS.items():
             if data.get(name) is None and name not in self.errors:

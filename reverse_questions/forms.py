@@ -12,7 +12,6 @@ from calculator.forms import (
     MAX_CONTEXT,
     MAX_RAM_GB,
     DeviceRowsForm,
-    GivenOnce,
     engine_accepts,
     name_field,
     ram_preset_field,
@@ -23,6 +22,7 @@ from calculator.forms import (
 )
 from catalog import fitting, runtime_support, slugs
 from catalog.fitting import urlencoded
+from catalog.form_fields import GivenOnce, choice, name_choices, search_text
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
 from catalog.pages import CTX, unknown_words
 from catalog.tiers import SORTS, TIERS
@@ -50,15 +50,15 @@ class WhatRunsForm(DeviceRowsForm):
     ctx = whole_number("Context (tokens)", MAX_CONTEXT)
     ram_gb = whole_number("System RAM (GB)", MAX_RAM_GB)
     ram_preset = ram_preset_field()  # its bandwidth, for the offload plans (DDR4 or DDR5, channels)
-    quant = forms.ChoiceField(label="Format", required=False)
-    sort = forms.ChoiceField(label="Sort by", choices=list(SORTS.items()), required=False)
-    q = forms.CharField(label="Models named", max_length=80, required=False, strip=True)
-    tier = forms.ChoiceField(
-        label="Show",
-        choices=[("", "Every tier")]
+    quant = forms.ChoiceField(label="Format", required=False)  # its choices and their error: __init__
+    sort = choice("sort order", list(SORTS.items()), label="Sort by")
+    q = search_text("Models named", 80)
+    tier = choice(
+        "tier",
+        [("", "Every tier")]
         + [(key, title) for key, title, _, _ in TIERS]
         + [(IMAGES_TIER, "Image and video models")],
-        required=False,
+        label="Show",
     )
 
     FORMAT_POLICIES = [("", "Q4_K_M or smaller, or the model's own"), ("largest", "The largest that fits")]
@@ -71,6 +71,7 @@ class WhatRunsForm(DeviceRowsForm):
         self.listed = {q.slug: q for q in quants}
         offered = [(q.slug, q.name) for q in quants if q.slug in self.runtimes]
         self.fields["quant"].choices = self.FORMAT_POLICIES + offered
+        name_choices(self.fields["quant"], "format")
         self.notes: list[str] = []
 
     def clean_gpu(self):

@@ -147,9 +147,25 @@ def test_a_first_visit_answers_a_70b_under_2500_and_explains_the_form(client, co
         (f"{SEVENTY}&model=qwen2-5-7b-instruct&ctx=200000", "ctx", "reads at most 131,072 tokens"),
         (f"{SEVENTY}&tok_s=fast", "tok_s", "Enter a number."),
         (f"{SEVENTY}&quant=q9", "quant", "Unknown format"),
-        (f"{SEVENTY}&size=3b", "size", "Select a valid choice."),
-        (f"{SEVENTY}&sort=random", "sort", "Select a valid choice."),
-        (f"{SEVENTY}%00", "model", "Null characters are not allowed."),
+        # in the site's words, naming what the select offers (Django's read "Select a valid choice. 3b is not
+        # one of the available choices." and "Null characters are not allowed.")
+        (f"{SEVENTY}&size=3b", "size", "Unknown size class “3b”: pick 8B, 14B, 32B or 70B."),
+        (
+            f"{SEVENTY}&sort=random",
+            "sort",
+            "Unknown ranking “random”: pick Price, tok/s per dollar or Headroom.",
+        ),
+        (
+            f"{SEVENTY}&condition=stolen",
+            "condition",
+            "Unknown price “stolen”: pick “New or used”, New or Used.",
+        ),
+        (f"{SEVENTY}%00", "model", "name holds a NUL character."),
+        (
+            f"{SEVENTY}&budget=2000&budget=3000",
+            "budget",
+            "Given 2 times: give it once. The first, “2000”, is kept.",
+        ),
     ],
 )
 def test_bad_input_is_a_message_next_to_its_field(client, costs, query, field, message):

@@ -101,12 +101,20 @@ def test_a_question_that_does_not_fit_says_so(client, costs):
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
-        (f"{TWO_3090S}&lifetime=0", "lifetime", "greater than or equal to 0.25"),
-        (f"{TWO_3090S}&utilisation=2", "utilisation", "less than or equal to 1"),
+        # each in the site's words, as the calculator's (Django's read "Ensure this value is greater than or
+        # equal to 0.25." and "Select a valid choice. stolen is not one of the available choices.")
+        (f"{TWO_3090S}&lifetime=0", "lifetime", "Enter 0.25 or more."),
+        (f"{TWO_3090S}&utilisation=2", "utilisation", "Enter at most 1."),
         (f"{TWO_3090S}&kwh=abc", "kwh", "Enter a number."),
-        (f"{TWO_3090S}&tokens_per_day=-5", "tokens_per_day", "greater than or equal to 1000"),
-        (f"{TWO_3090S}&rent=nope", "rent", "Select a valid choice."),
-        (f"{TWO_3090S}&condition=stolen", "condition", "Select a valid choice."),
+        (f"{TWO_3090S}&tokens_per_day=-5", "tokens_per_day", "Enter 1,000 or more."),
+        (f"{TWO_3090S}&tokens_per_day=10000000000000", "tokens_per_day", "Enter at most 1,000,000,000,000."),
+        (f"{TWO_3090S}&rent=nope", "rent", "Unknown rental “nope”: pick one of the"),
+        (
+            f"{TWO_3090S}&condition=stolen",
+            "condition",
+            "Unknown hardware price “stolen”: pick “Newest, new or used”, New or Used.",
+        ),
+        (f"{TWO_3090S}&kwh=0.1&kwh=0.3", "kwh", "Given 2 times: give it once. The first, “0.1”, is kept."),
     ],
 )
 def test_bad_cost_input_is_a_message_next_to_its_field(client, costs, query, field, message):
@@ -115,6 +123,7 @@ def test_bad_cost_input_is_a_message_next_to_its_field(client, costs, query, fie
     html = response.content.decode()
     assert message in html.split(f'id="error-{field}">')[1].split("</span>")[0]
     assert "Fix the highlighted fields" in html
+    assert "Select a valid choice" not in html and "Ensure this value" not in html
 
 
 @pytest.mark.parametrize(

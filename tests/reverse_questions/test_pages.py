@@ -209,7 +209,10 @@ def test_the_longest_context_shown_fits(catalog, devices):
         (f"gpu={RTX_3090}&ctx=99999999999", "ctx", "Enter at most 10,485,760."),
         (f"gpu={RTX_3090}&ctx=-5", "ctx", "Enter 1 or more."),
         (f"gpu={RTX_3090}&ram_gb=lots", "ram_gb", "Enter a whole number."),
-        (f"gpu={RTX_3090}&sort=price", "sort", "Select a valid choice."),
+        # Django's read "Select a valid choice. price is not one of the available choices."
+        (f"gpu={RTX_3090}&sort=price", "sort", "Unknown sort order “price”: pick Size, Speed or Name."),
+        (f"gpu={RTX_3090}&quant=q9", "quant", "Unknown format “q9”: pick “Q4_K_M or smaller, or the model"),
+        (f"gpu={RTX_3090}&q=a%00", "q", "No name holds a NUL character: take it out."),
         ("ctx=8192", "gpu", "Choose at least one GPU."),
         # a review: the last was answered, silently, where the calculator and the API refuse
         (f"gpu={RTX_3090}&ctx=4096&ctx=8192", "ctx", "Given 2 times: give it once."),
