@@ -5,14 +5,15 @@ naming no GPU, the fewest devices that would hold its model. The calculator page
 show them."""
 
 from django.http import QueryDict
+from django.urls import reverse
 
 from catalog import fitting
-from catalog.models import Gpu
+from catalog.models import DiffusionModel, Gpu
 from catalog.pages import POPULAR_GPUS
 from catalog.runtimes import RUNTIME_CHOICES
 
 from .combination import BUILD_NAMES, Combination
-from .diffusion_answer import DiffusionForm, devices_that_fit
+from .diffusion_answer import DiffusionForm, devices_that_fit, is_diffusion
 from .forms import DEFAULTS, QuestionForm
 from .page import cached_result, page_url, permalink_or_page
 from .question import EngineRefused, Question
@@ -106,6 +107,12 @@ def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
     seen = set()
     for name, changes in form.fixes:
+        if changes.get("model") and is_diffusion(changes["model"]) and not isinstance(form, DiffusionForm):
+            link = image_model_fix(form, changes["model"])  # a guess of "sdxl": the image page for it
+            if link is not None and link["url"] not in seen:
+                seen.add(link["url"])
+                found.setdefault(name, []).append(link)
+            continue
         query = form.data.copy()
         for key, value in changes.items():
             query.setlist(key, [value] if value else [])
@@ -142,6 +149,38 @@ def fix_links(form: QuestionForm) -> dict[str, list[dict]]:
         if paired is not None and all(paired["url"] != link["url"] for link in links):
             links.insert(0, paired)
     return found
+
+
+# What of a language model's question the image form asks too: the devices and the system RAM
+IMAGE_CARRIED = ("gpu", "count", "ram_gb")
+
+
+def image_model_fix(form: QuestionForm, slug: str) -> dict | None:
+    """The fix "Use Stable Diffusion XL 1.0 (SDXL)" for a question whose unknown model most likely meant an
+    image or video model (`catalog.pages.meant`): a link to the image page's question about it, on the
+    visitor's GPUs (and system RAM) where the image form takes them, else to the model's own address, which
+    asks on a card that runs it (`diffusion_views.detail`). The language model's form would refuse the image
+    model (a visitor review: "did you mean Stable Diffusion XL 1.0 (SDXL), stable-diffusion-xl?" and no link)."""
+    asked = [IMAGE_CARRIED, IMAGE_CARRIED[:2]] if form.gpu_slugs else []
+    for carried in asked:
+        query = QueryDict(mutable=True)
+        query["model"] = slug
+        for key in carried:
+            query.setlist(key, form.data.getlist(key))
+        fixed = DiffusionForm(query)
+        if fixed.is_valid():
+            url = f"{page_url()}?{fixed.canonical_query()}"
+            return {
+                "text": fix_text({"model": slug}, fixed.cleaned_data),
+                "url": url,
+                "in_place": False,
+                "fits": True,
+            }
+    model = DiffusionModel.objects.filter(slug=slug).only("name").first()
+    if model is None:
+        return None
+    url = reverse("calculator:diffusion-detail", args=[slug])
+    return {"text": f"Use {model.name}", "url": url, "in_place": False, "fits": True}
 
 
 def _paired(fix: dict) -> dict | None:

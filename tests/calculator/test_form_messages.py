@@ -113,3 +113,31 @@ def test_an_image_model_written_as_people_call_it_is_guessed(client, catalog, ty
     api = client.get("/api/v1/estimate", {"model": typed, "gpu": "geforce-rtx-4060"})
     assert api.status_code == 400
     assert api.json()["errors"]["model"] == [f"Unknown model “{typed}” (did you mean {meant}?)."]
+
+
+@pytest.mark.parametrize(
+    ("query", "fix"),
+    [
+        # the GPUs and the system RAM carried over; the LLM's format and context are no question about images
+        (
+            "model=sdxl&gpu=geforce-rtx-3090&count=2&quant=q4_k_m&ctx=8192&ram_gb=64",
+            "/?model=stable-diffusion-xl&gpu=geforce-rtx-3090&count=2&ram_gb=64",
+        ),
+        # a Mac has no system RAM beside its GPU: the image form refuses ram_gb there, the GPU alone is kept
+        ("model=flux&gpu=apple-m4-max-128gb&ram_gb=64", "/?model=flux-1-dev&gpu=apple-m4-max-128gb"),
+        # no GPU asked: the model's own address, which asks on a card that runs it
+        ("model=sdxl", "/image-models/stable-diffusion-xl/"),
+    ],
+)
+def test_an_image_model_guessed_gets_a_fix_that_opens_its_page(client, catalog, query, fix):
+    """A visitor review: "sdxl" got "did you mean Stable Diffusion XL 1.0 (SDXL), stable-diffusion-xl?" and no
+    one-click fix, where a language model guessed has one: the fixes were checked with the LLM form."""
+    html = client.get(f"/?{query}").content.decode()
+    links = dict(re.findall(r'<a class="fix" href="([^"]+)"[^>]*>([^<]+)</a>', html))
+    url = next(
+        u.replace("&amp;", "&") for u, text in links.items() if text.startswith("Use ") and "RAM" not in text
+    )
+    assert url == fix
+    answered = client.get(url, follow=True)
+    assert answered.status_code == 200 and answered.context["form"].is_valid()
+    assert answered.context["diffusion_verdict"].text.startswith(("Yes", "No"))
