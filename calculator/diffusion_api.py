@@ -6,11 +6,12 @@ import json
 from django.http import QueryDict
 
 from estimator import ENGINE_VERSION, DiffusionEstimate
-from estimator.diffusion_schema import DiffusionPlan
+from estimator.diffusion_schema import DiffusionPlan, DiffusionSuggestion
 
-from .diffusion_estimate import assumed_ram_gb
+from .diffusion_estimate import assumed_ram_gb, formats_here
 from .diffusion_form import DiffusionForm
 from .diffusion_formats import FORMATS
+from .diffusion_verdict import suggestions
 
 
 def estimate_json(result: DiffusionEstimate, form: DiffusionForm) -> dict:
@@ -48,6 +49,25 @@ def estimate_json(result: DiffusionEstimate, form: DiffusionForm) -> dict:
         ],
         "not_supported": result.not_supported,
         "explanations": {key: e.model_dump() for key, e in result.explanations.items()},
+        "suggestions": [suggestion_json(found) for found in suggestions(result, form, formats_here(form))],
+    }
+
+
+def suggestion_json(found: dict) -> dict:
+    """A "what to change" as the API gives it: the page's words and link (`diffusion_verdict.suggestions`), the
+    engine's change and reasons (`DiffusionSuggestion`), and the plan it runs by. `kind`, `text`, `changes`,
+    `fits` and `permalink` as an LLM answer's suggestions have them (calculator/api.py)."""
+    s: DiffusionSuggestion = found["suggestion"]
+    return {
+        "kind": s.kind,
+        "text": found["text"],
+        "changes": s.changes,
+        "why": list(s.why),
+        "fits": True,  # each runs: it is kept for a plan that does (estimator/diffusion_suggest.py)
+        "strategy": s.plan.strategy,
+        "total_s": s.plan.timing.total_s if s.plan.timing else None,
+        "ram_bytes": s.ram_bytes,
+        "permalink": found["url"],
     }
 
 
@@ -91,6 +111,13 @@ ESTIMATE_SCHEMA = {  # /api/v1/estimate for an image or video model, as estimate
         },
         "not_supported": {"type": "object", "additionalProperties": {"type": "string"}},
         "explanations": _OBJECT,
+        "suggestions": {
+            "type": "array",
+            "items": {"$ref": REF.format(model="DiffusionSuggestion")},
+            "description": 'what to change, as the page\'s "What to change" says it: each a question that does better '
+            "than this one (fits where it does not, less system RAM, at least a tenth faster, or the format as "
+            "released), widest format first",
+        },
     },
 }
 ESTIMATE_SCHEMA["required"] = list(ESTIMATE_SCHEMA["properties"])
@@ -109,11 +136,50 @@ def schemas() -> dict[str, dict]:
         "fits": {"type": "boolean", "description": "every device holds its share, headroom counted"},
         "tight": {"type": "boolean", "description": "fits with less than 10% of a device free"},
     }
-    found = {"DiffusionEstimate": ESTIMATE_SCHEMA, "DiffusionPlan": plan, "DiffusionTiming": timing}
+    found = {
+        "DiffusionEstimate": ESTIMATE_SCHEMA,
+        "DiffusionPlan": plan,
+        "DiffusionTiming": timing,
+        "DiffusionSuggestion": suggestion_schema(),
+    }
     for schema in (plan, timing):
         schema["additionalProperties"] = False
         schema["required"] = list(schema["properties"])
     return found
+
+
+def suggestion_schema() -> dict:
+    """A suggestion as `suggestion_json` gives it; its kinds, changes, reasons and RAM read from the engine's
+    DiffusionSuggestion, its strategy from DiffusionPlan."""
+    engine = DiffusionSuggestion.model_json_schema(mode="serialization", ref_template=REF)["properties"]
+    plan = DiffusionPlan.model_json_schema(mode="serialization", ref_template=REF)["properties"]
+    changes = engine["changes"] | {
+        "description": "the query parameters changed: the denoiser's format (quant), the picture (width, height, "
+        "frames) or the system RAM (ram_gb)"
+    }
+    why = engine["why"] | {
+        "description": "why it does better: it fits, less system RAM, faster, or it keeps more of the model"
+    }
+    properties = {
+        "kind": engine["kind"],
+        "text": {"type": "string", "description": "the change in the page's words"},
+        "changes": changes,
+        "why": why,
+        "fits": {"type": "boolean", "description": "always true: a change is suggested for a plan that runs"},
+        "strategy": plan["strategy"] | {"description": "how it runs with the change"},
+        "total_s": {
+            "anyOf": [{"type": "number"}, {"type": "null"}],
+            "description": "seconds per image (or video) with the change; null where not timed",
+        },
+        "ram_bytes": engine["ram_bytes"],
+        "permalink": {"type": "string", "description": "the page of the question with the change"},
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+        "required": list(properties),
+    }
 
 
 def bad_parameters(query: QueryDict) -> dict[str, list[str]]:

@@ -116,6 +116,7 @@ def suggestions(result: DiffusionEstimate, form: DiffusionForm, here: list[Quant
         {
             "text": worded(s, by_slug, video=video, ram_given=bool(data.get("ram_gb"))),
             "url": permalink(form, **s.changes),
+            "suggestion": s,  # the engine's, for the API (diffusion_api.suggestion_json)
         }
         for s in found
     ]

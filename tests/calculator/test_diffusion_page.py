@@ -233,6 +233,40 @@ def test_the_image_answer_names_its_engine_and_keeps_to_its_schema(client, catal
     assert text(html, "engine-version").startswith(f"Engine {ENGINE_VERSION}.")
 
 
+def test_the_api_says_what_to_change_as_the_page_does(client, catalog):
+    """The page's "What to change" (estimator/diffusion_suggest.py) was missing from /api/v1/estimate: each
+    change now comes with the page's words and link, the engine's change and reasons, and the plan it runs by,
+    as the OpenAPI schema describes it (DiffusionSuggestion) and the API docs show it."""
+    from jsonschema import Draft202012Validator
+
+    from calculator import openapi
+
+    question = {"model": "flux-1-dev", "gpu": "geforce-rtx-3060-12-gb", "ram_gb": "8"}  # nothing fits in 8 GB
+    body = client.get("/api/v1/estimate", question).json()
+    page = client.get("/", question).context["diffusion_suggestions"]
+    assert not body["fits"] and len(body["suggestions"]) == len(page) >= 2
+    assert [(s["text"], s["permalink"]) for s in body["suggestions"]] == [(s["text"], s["url"]) for s in page]
+    smaller, ram = body["suggestions"][0], body["suggestions"][-1]
+    assert smaller["kind"] == "smaller_format" and smaller["changes"] == {"quant": "q6_k"}
+    assert smaller["why"] == ["fits"] and smaller["fits"] and smaller["total_s"] > 0
+    assert ram["kind"] == "ram" and ram["changes"] == {"ram_gb": 32} and ram["ram_bytes"] == 32 * GIB
+    assert client.get(ram["permalink"]).context["diffusion_verdict"].fits  # the link answers "yes"
+    document = openapi.schema()
+    schemas = document["components"]["schemas"]
+    estimate = schemas["DiffusionEstimate"]
+    assert estimate["properties"]["suggestions"]["items"] == {
+        "$ref": "#/components/schemas/DiffusionSuggestion"
+    }
+    assert "suggestions" in estimate["required"]
+    assert schemas["DiffusionSuggestion"]["properties"]["kind"]["enum"] == [
+        "wider_format", "smaller_format", "smaller_picture", "ram"
+    ]  # fmt: skip
+    answer = {"$ref": "#/components/schemas/DiffusionEstimate", "components": document["components"]}
+    Draft202012Validator(answer).validate(body)
+    docs = client.get("/api/").content.decode()
+    assert 'id="schema-DiffusionSuggestion"' in docs
+
+
 def test_the_api_gives_the_ram_the_per_gpu_diffusers_code_needs(client, catalog):
     """Beside each command's time, the system RAM a command needs where it is more than the plan's: four
     diffusers processes each hold FLUX.1 [dev]'s whole pipeline, 4 × 33.938 GB + 2 GiB for the system."""
