@@ -161,7 +161,8 @@ def suggestion_schema() -> dict:
         "description": "why it does better: it fits, less system RAM, faster, or it keeps more of the model"
     }
     properties = {
-        "kind": engine["kind"],
+        "kind": engine["kind"]
+        | {"description": "what it changes: a wider or a smaller format, a smaller picture, the system RAM"},
         "text": {"type": "string", "description": "the change in the page's words"},
         "changes": changes,
         "why": why,
