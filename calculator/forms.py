@@ -80,7 +80,11 @@ def name_field(label: str, what: str, help_text: str = "", *, required: bool = F
         label=label,
         required=required,
         help_text=help_text,
-        error_messages={"invalid": f"Unknown {what} “%(value)s”."},
+        error_messages={
+            "invalid": f"Unknown {what} “%(value)s”.",
+            # beside "Unknown format “q4\x00”.", where Django's said "Null characters are not allowed."
+            "null_characters_not_allowed": f"No {what}'s name holds a NUL character.",
+        },
     )
 
 

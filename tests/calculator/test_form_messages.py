@@ -141,3 +141,16 @@ def test_an_image_model_guessed_gets_a_fix_that_opens_its_page(client, catalog, 
     answered = client.get(url, follow=True)
     assert answered.status_code == 200 and answered.context["form"].is_valid()
     assert answered.context["diffusion_verdict"].text.startswith(("Yes", "No"))
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "said"),
+    [
+        (f"{EIGHT_B}&quant=q4%00", "quant", ["Unknown format “q4\x00”.", "No format's name holds a NUL character."]),
+        ("/what-hardware/?model=qwen3-8b%00", "model", ["Unknown model “qwen3-8b\x00”.", "No model's name holds a NUL character."]),
+    ],
+)  # fmt: skip
+def test_a_name_with_a_nul_is_said_in_the_sites_words(client, catalog, url, field, said):
+    """It read "Null characters are not allowed." beside the unknown name."""
+    response = client.get(url)
+    assert response.status_code == 200 and response.context["form"].errors[field] == said
