@@ -13,6 +13,8 @@ from catalog.fitting import DEFAULTS
 from catalog.models import Quantization
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES
 from estimator import Estimate, Plan
+from estimator.commands_releases import releases_needed
+from estimator.schema import CommandRelease
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
 from estimator.units import format_rate
@@ -188,6 +190,11 @@ class Launch(NamedTuple):
     text: str  # the command, or comment lines that say why there is none (empty when `why` says it)
     title: str = ""  # the plan it launches, when not the one shown above
     why: str = ""  # why it is not the plan shown, or where it fits only: a paragraph above the box
+
+    @property
+    def needs(self) -> tuple[CommandRelease, ...]:
+        """The oldest release of each program the command needs (estimator.commands_releases)."""
+        return releases_needed(self.text)
 
 
 def launch_command(plan: Plan, question: Question, result: Estimate | None = None) -> Launch:

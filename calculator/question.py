@@ -273,7 +273,12 @@ class Question:
             if combination.runs(runtime, self.quant.family)
         }
         plans = tuple(
-            p.model_copy(update={"commands": {t: c for t, c in p.commands.items() if t in tools}})
+            p.model_copy(
+                update={
+                    "commands": {t: c for t, c in p.commands.items() if t in tools},
+                    "command_releases": {t: r for t, r in p.command_releases.items() if t in tools},
+                }
+            )
             for p in result.plans
         )
         return result.model_copy(update={"plans": plans})

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from . import commands, fixed_costs, kv_cache, limits, memory, quant_mix, speed, suggest, timing
+from .commands_releases import command_releases
 from .ranking import best_plan, candidate_plans, fits, interned, interned_devices, plan_fits, rank
 from .schema import (
     DeviceSpec,
@@ -16,7 +17,7 @@ from .schema import (
 )
 from .units import format_bytes, format_ms, format_rate, format_seconds, plural
 
-ENGINE_VERSION = "0.6.112"
+ENGINE_VERSION = "0.6.113"
 
 
 @speed.shared_steps()  # its plans and suggestions time the same stages at several workloads
@@ -43,16 +44,18 @@ def estimate(
     found, skipped = candidate_plans(model=model, quant=quant, devices=devices, workload=workload)
     ranked, best, reason, reasons = rank(found, workload)
     # rank, reason, commands and explanations in one copy (the last two do not read the first two)
+    launch = [commands.launch_commands(model=model, quant=quant, plan=p, workload=workload) for p in ranked]
     ranked = [
         p.model_copy(
             update={
                 "rank": i,
                 "reason": r,
-                "commands": commands.launch_commands(model=model, quant=quant, plan=p, workload=workload),
+                "commands": cmds,
+                "command_releases": command_releases(cmds),
                 "explanations": explain_plan(model=model, plan=p, workload=workload),
             }
         )
-        for i, (p, r) in enumerate(zip(ranked, reasons, strict=True), start=1)
+        for i, (p, r, cmds) in enumerate(zip(ranked, reasons, launch, strict=True), start=1)
     ]
     if best is not None:
         best = ranked[0]

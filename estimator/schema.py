@@ -460,6 +460,15 @@ class Explanation(Frozen):
     substituted: str
 
 
+class CommandRelease(Frozen):
+    """The oldest release of one program a launch command needs (commands_releases.FORMS)."""
+
+    program: str = Field(description="the program: Ollama, vLLM, mlx-lm, huggingface_hub (its hf CLI)")
+    release: str = Field(description="its oldest release that takes every flag of the command, a tag")
+    url: str = Field(description="that release's public page")
+    flags: tuple[str, ...] = Field(description="the command's flags or forms that need that release")
+
+
 class MemoryBreakdown(Frozen):
     """What a model keeps in memory, term by term; `total_bytes` is their one sum."""
 
@@ -576,6 +585,14 @@ class Plan(Frozen):
         ),
     )
     commands: dict[str, str] = Field(default_factory=dict, description="launch command per runtime")
+    # Added in engine 0.6.113
+    command_releases: dict[str, tuple[CommandRelease, ...]] = Field(
+        default_factory=dict,
+        description=(
+            "by the key of `commands`, the oldest release of each program the command needs for its flags "
+            "(an older build refuses them, or ignores them); a command that needs none named is left out"
+        ),
+    )
     explanations: dict[str, Explanation] = Field(default_factory=dict)
 
     @property
