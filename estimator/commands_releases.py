@@ -102,7 +102,7 @@ FORMS = (
     # before v1.0 --exclude was one argparse option (nargs="*"): a second --exclude replaced the first
     Form(
         "huggingface_hub",
-        "--exclude given twice",
+        "a second --exclude",
         r"(^|\s)hf download\s.*--exclude\s.*--exclude\s",
         "v1.0.0",
         "https://github.com/huggingface/huggingface_hub/commit/52c718a543825c97e143f33f1f4f6a22866811a0",

@@ -23,7 +23,7 @@ def test_the_ollama_command_says_which_release_it_needs_and_links_to_it(client, 
     assert "OLLAMA_CONTEXT_LENGTH=32768" in re.sub(r"<[^>]+>", "", command)
     needs = needs_paragraph(page)
     assert (
-        f'<a href="{OLLAMA_V0_5_13}" rel="external">Ollama v0.5.13</a> or later (for OLLAMA_CONTEXT_LENGTH)'
+        f'<a href="{OLLAMA_V0_5_13}" rel="external">Ollama v0.5.13</a> or later (for <span class="flag">OLLAMA_CONTEXT_LENGTH</span>)'
         in needs
     )
 

@@ -41,7 +41,7 @@ def needs(command: str) -> list[tuple[str, str, tuple[str, ...]]]:
         (
             "hf download meta/L --exclude 'original/*' --exclude 'metal/*' --local-dir models/L\n"
             "python convert_hf_to_gguf.py models/L --outtype bf16 --outfile models/L-BF16.gguf",
-            [("huggingface_hub", "v1.0.0", ("--exclude given twice",))],
+            [("huggingface_hub", "v1.0.0", ("a second --exclude",))],
         ),
         (
             'vllm serve Qwen/Qwen3-8B --max-model-len 131072 --hf-overrides \'{"rope_parameters": {"rope_type": '
