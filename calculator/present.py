@@ -309,16 +309,24 @@ def verdict(
     rate = f", about {format_rate(speed.value)} tok/s per user" if speed.value else ""
     tok_s, who, detail = format_rate(speed.value) if speed.value else "", "per user", ""
     if (seated := plan.seated_tok_s(users)) is not None:
-        # vLLM's paged cache seats fewer users than asked: the seated ones' speed is what a user sees
+        # the runtime seats fewer users than asked: the seated ones' speed is what a user sees
         # answering; the average over everyone (the waiting ones at 0) is said after, as what it is.
         seats, each = plan.seated(users), format_rate(seated)
         rate = f": {seats} of the {users} users at once, about {each} tok/s each"
         tok_s, who = each, f"each, {seats} at once"
+        # vLLM's pool seats them by memory; Ollama's one slot (no pool) by the model's architecture
+        held, shorter = (
+            ("Ollama runs this model one request at a time", "")
+            if plan.kv_capacity_tokens is None
+            else (
+                f"Its KV cache holds {plural(seats, 'full-length conversation')} at once",
+                " (shorter ones share the pool and wait less)",
+            )
+        )
         detail = (
-            f"Its KV cache holds {plural(seats, 'full-length conversation')} at once: the other "
-            f"{users - seats} wait their turn, the first about {format_seconds(plan.queue_s)} when every "
-            f"answer runs to the full context (shorter ones share the pool and wait less). Averaged over all "
-            f"{users} users, waiting included: {format_rate(speed.value)} tok/s each."
+            f"{held}: the other {users - seats} wait their turn, the first about "
+            f"{format_seconds(plan.queue_s)} when every answer runs to the full context{shorter}. Averaged "
+            f"over all {users} users, waiting included: {format_rate(speed.value)} tok/s each."
         )
     word = "Yes, but tight" if plan.tight else "Yes"
     if no_weights:  # it would fit, but there is nothing to load: not a plain yes

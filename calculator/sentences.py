@@ -204,9 +204,22 @@ def _longest_context(v: Values) -> str:
     return f"Context up to {v['context_tokens']:,} tokens fits{where} at {v['quant']}{said}{_elsewhere(v)}."
 
 
+def _one_at_a_time(v: Values) -> str:
+    """Ollama's one slot for an architecture it does not batch: who waits, and how long when every answer
+    runs to the full context (the next one waits for one answer, the last for all the others')."""
+    waiting, queue_s = int(v["waiting"]), float(v["queue_s"])
+    last = f", the last about {format_seconds(waiting * queue_s)}" if waiting > 1 else ""
+    who = "the other user waits" if waiting == 1 else f"the other {waiting} wait"
+    return (
+        "Ollama runs this model one request at a time, whatever OLLAMA_NUM_PARALLEL says: "
+        f"{who} their turn, the next about {format_seconds(queue_s)} when each answer runs to the full "
+        f"context{last}."
+    )
+
+
 def _rate(v: Values) -> str:
     """A suggestion's speed: "12.3 tok/s", or with several users "about 0.40 tok/s per user", or where
-    vLLM seats fewer of them than asked "1 of the 512 users at once, about 16.7 tok/s each"."""
+    the runtime seats fewer of them than asked "1 of the 512 users at once, about 16.7 tok/s each"."""
     if v.get("seated"):
         return (
             f"{v['seated']} of the {v['users']} users at once, about {format_rate(v.get('tok_s'))} tok/s each"
@@ -428,6 +441,7 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         f"{v['running']} run at once and {v['waiting']} wait for one to finish, about {format_seconds(v['queue_s'])} "
         "at the full context (shorter requests share the pool and wait less)."
     ),
+    "ollama_one_at_a_time": _one_at_a_time,
     # why a tool gets no weights (estimator.commands.unavailable)
     "no_gguf_nor_checkpoint": lambda v: f"{_no_gguf(v)}, nor its own Hugging Face checkpoint to convert.",
     "checkpoint_kept_as_is": lambda v: (

@@ -186,7 +186,9 @@ def least_bytes_needed(model: ModelSpec, quant: QuantSpec, workload: Workload) -
 
     The engine scales each layer's tensors so that everything but the embeddings adds up to the card's
     total; every tensor is stored at one of the format's widths; full-attention layers cache the whole
-    context, sliding-window layers at least nothing. 1% off covers the engine's per-tensor rounding.
+    context for each sequence that must fit before the runtime starts (`kv_cache.reserved_sequences`: one
+    under vLLM, and under Ollama for the models it runs one at a time), sliding-window layers at least
+    nothing. 1% off covers the engine's per-tensor rounding.
     """
     quant = memory.sized(model, quant)  # a llama.cpp mix at this model's own width
     widths = (quant.bits_per_weight, quant.expert_bits_per_weight, quant.output_bits_per_weight)
@@ -198,7 +200,7 @@ def least_bytes_needed(model: ModelSpec, quant: QuantSpec, workload: Workload) -
         * kv_cache.kv_values_per_token_layer(model)
         * workload.kv_bytes_per_element
         * workload.context_tokens
-        * workload.batch
+        * kv_cache.reserved_sequences(model, workload)
     )
     return int(0.99 * (weights + kv)) + workload.headroom_bytes
 
@@ -211,7 +213,7 @@ def longest_context(plan: Plan, model: ModelSpec, workload: Workload) -> int:
     layer split would move layers to where the memory is. Compute buffers do not grow with context under
     flash attention (the default). Rounded down to llama.cpp's 256-cell padding.
     """
-    cells = kv_cache.padded_context(workload)
+    cells = kv_cache.padded_context(model, workload)
     extra = None
     for device in plan.devices:
         if device.kv_cache_bytes:

@@ -1,6 +1,7 @@
-"""vLLM's admission: how many sequences of the full context its paged KV cache holds at once, from the
-memory each device has left after its weights (device_memory.py), and so how many run and how many wait.
-Plans (plans.py) time only the admitted ones and warn about the rest."""
+"""How a runtime admits the sequences asked for: vLLM by how many sequences of the full context its paged KV
+cache holds at once, from the memory each device has left after its weights (device_memory.py); Ollama one
+at a time for the architectures it does not batch (`kv_cache.served_sequences`), whatever the memory. So
+how many run and how many wait: plans (plans.py) time only the admitted ones and warn about the rest."""
 
 from dataclasses import dataclass
 
@@ -12,26 +13,52 @@ from .slots import Layout
 
 @dataclass(frozen=True)
 class Admission:
-    """How vLLM's paged KV cache admits `batch` sequences of the full context: its pool in tokens, how
-    many such sequences it holds at once (its start-up log's "Maximum concurrency for N tokens per
-    request"), and how many run at once and wait."""
+    """How the runtime admits `batch` sequences of the full context: vLLM's paged KV cache by its pool in
+    tokens and how many such sequences it holds at once (its start-up log's "Maximum concurrency for N
+    tokens per request"); Ollama's one slot for a model it runs one at a time (no pool: `capacity_tokens`
+    None, one sequence at once); and how many run at once and wait."""
 
-    capacity_tokens: int
+    capacity_tokens: int | None
     concurrency: float
     running: int
     waiting: int
 
     def warning(self, workload: Workload, queue_s: float) -> Reason:
+        if self.capacity_tokens is None:  # Ollama: the architecture, not the memory, decides
+            values = {"running": self.running, "waiting": self.waiting, "queue_s": queue_s}
+            return Reason(code="ollama_one_at_a_time", values=values)
         values = {"sequences": self.concurrency, "context_tokens": workload.context_tokens}
         values |= {"running": self.running, "waiting": self.waiting, "queue_s": queue_s}
         return Reason(code="vllm_queue", values=values)
+
+
+def admit(
+    model: ModelSpec, workload: Workload, layout: Layout, usages: list[DeviceUsage], *, replicas: bool = False
+) -> tuple[Workload, Admission | None]:
+    """The workload to time, with `batch` cut to the sequences the runtime runs at once, and how it admits
+    them: under vLLM by its KV cache (`vllm_admission`), under Ollama one at a time for the models it does
+    not batch (`ollama_admission`); otherwise the workload as given and None."""
+    if workload.runtime == "vllm":
+        return vllm_admission(model, workload, layout, usages, replicas=replicas)
+    return ollama_admission(model, workload)
+
+
+def ollama_admission(model: ModelSpec, workload: Workload) -> tuple[Workload, Admission | None]:
+    """Ollama's one slot for a model it runs one request at a time (`kv_cache.served_sequences`): one
+    sequence timed, the other `batch` − 1 waiting their turn; otherwise the workload as given and None.
+    Its memory counts the one slot already (`kv_cache.reserved_sequences`)."""
+    running = kv_cache.served_sequences(model, workload)
+    if running >= workload.batch:
+        return workload, None
+    timed = workload.model_copy(update={"batch": running})
+    return timed, Admission(None, float(running), running, workload.batch - running)
 
 
 def vllm_admission(
     model: ModelSpec, workload: Workload, layout: Layout, usages: list[DeviceUsage], *, replicas: bool = False
 ) -> tuple[Workload, Admission | None]:
     """The workload to time, with `batch` cut to the sequences vLLM's KV cache admits at once, and the
-    admission itself; outside vLLM, the workload as given and None."""
+    admission itself; outside vLLM, the workload as given and None (`admit` asks the runtime's own)."""
     pool = vllm_kv_pool(model, workload, layout, usages, replicas=replicas)
     if pool is None:
         return workload, None

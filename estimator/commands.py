@@ -54,6 +54,7 @@ import shlex
 from .artifacts import file_of, in_parts, parts_pattern, placeholder, published, unknown
 from .commands_gguf import conversion_blocker, converted
 from .commands_lms import LMS_FORMATS, LMS_STRATEGIES, lms, lms_unavailable
+from .kv_cache import ollama_one_at_a_time
 from .layouts import llama_cpp_splits_tensors, pipeline_stage_layers, sequences_per_replica
 from .schema import ArtifactSpec, ModelSpec, Plan, QuantSpec, Reason, Workload
 from .strategies import STRATEGIES
@@ -310,22 +311,6 @@ def ollama_model(model: ModelSpec, quant: QuantSpec) -> tuple[list[str], str]:
     lines.append(f"echo 'FROM {path}' > Modelfile")
     lines.append(f"ollama create {name} -f Modelfile")
     return lines, name
-
-
-# The GGUF architectures Ollama runs one request at a time whatever OLLAMA_NUM_PARALLEL says ("model architecture
-# does not currently support parallel requests": server/sched.go `load`, ollama/ollama at fb307609, v0.33.0-rc2,
-# https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/sched.go; Qwen3-VL's
-# since v0.12.7, Qwen3-Next's since v0.15.5, Qwen3.5's since v0.17.1), without their separators: the catalog's
-# family ("qwen3-vl", "qwen3.5") and config.json's model_type ("qwen3_vl_moe") read the same way.
-OLLAMA_ONE_AT_A_TIME = frozenset(
-    {"mllama", "qwen3vl", "qwen3vlmoe", "qwen35", "qwen35moe", "qwen3next", "lfm2", "lfm2moe"}
-    | {"nemotronh", "nemotronhmoe", "nemotronhomni"}
-)
-
-
-def ollama_one_at_a_time(model: ModelSpec) -> bool:
-    """Ollama serves this model's requests one after another (OLLAMA_ONE_AT_A_TIME)."""
-    return re.sub(r"[-_.]", "", model.family.lower()) in OLLAMA_ONE_AT_A_TIME
 
 
 def ollama(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str | None:

@@ -17,7 +17,7 @@ from .schema import (
 )
 from .units import format_bytes, format_ms, format_rate, format_seconds, plural
 
-ENGINE_VERSION = "0.6.113"
+ENGINE_VERSION = "0.6.114"
 
 
 @speed.shared_steps()  # its plans and suggestions time the same stages at several workloads
@@ -96,7 +96,7 @@ def estimate(
         ),
         suggestions=suggestions,
         unavailable=skipped,
-        context_tokens_allocated=kv_cache.padded_context(workload),
+        context_tokens_allocated=kv_cache.padded_context(model, workload),
     )
 
 
@@ -106,7 +106,7 @@ def _window_words(model: ModelSpec, workload: Workload) -> str:
     under vLLM, the layers its hybrid manager pads its groups with (`kv_cache.vllm_groups`)."""
     windowed = model.sliding_window_layers
     cells = kv_cache.window_cells(model, workload)
-    only = " only" if cells < kv_cache.padded_context(workload) else ""
+    only = " only" if cells < kv_cache.padded_context(model, workload) else ""
     words = f"; {windowed} sliding-window layers keep{only} {cells} cells"
     groups = kv_cache.vllm_groups(model) if workload.runtime == "vllm" else None
     if groups is not None:
@@ -126,7 +126,7 @@ def _state_explanation(model: ModelSpec, workload: Workload, breakdown: MemoryBr
     keys = (model.linear_num_key_heads or 0) * (model.linear_key_head_dim or 0)
     values = (model.linear_num_value_heads or 0) * (model.linear_value_head_dim or 0)
     per_layer = kv_cache.recurrent_state_bytes_per_layer(model, workload)
-    sequences = kv_cache.reserved_sequences(workload)
+    sequences = kv_cache.reserved_sequences(model, workload)
     conv = f"({model.linear_conv_kernel_dim} − 1) × (2 × {keys} + {values})"
     matrix = f"{model.linear_key_head_dim} × {values}"
     conv_bytes, matrix_bytes = kv_cache.recurrent_state_dtype_bytes(model, workload)
@@ -209,19 +209,21 @@ def explain(
             formula=kv_formula,
             substituted=(
                 f"{kv_values} × {workload.kv_bytes_per_element:g} = {format_bytes(kv_token)} per token × "
-                f"{kv_cache.padded_context(workload)} cells{window} = {format_bytes(breakdown.kv_cache_bytes)}"
+                f"{kv_cache.padded_context(model, workload)} cells{window} = {format_bytes(breakdown.kv_cache_bytes)}"
             ),
         ),
         "context_tokens": Explanation(
             term="context-length",
             formula=(
                 "one sequence of the full context must fit; the paged cache shares the rest among requests"
-                if kv_cache.reserved_sequences(workload) < workload.batch
+                if workload.runtime == "vllm" and workload.batch > 1
+                else "one sequence's context: Ollama runs this model one request at a time, and the others wait"
+                if kv_cache.reserved_sequences(model, workload) < workload.batch
                 else "context per sequence × sequences, rounded up to the runtime's padding"
             ),
             substituted=(
-                f"{workload.context_tokens} × {kv_cache.reserved_sequences(workload)} → "
-                f"{kv_cache.padded_context(workload)} cells ({workload.runtime})"
+                f"{workload.context_tokens} × {kv_cache.reserved_sequences(model, workload)} → "
+                f"{kv_cache.padded_context(model, workload)} cells ({workload.runtime})"
             ),
         ),
         "compute_bytes": Explanation(
@@ -312,15 +314,18 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
             ),
         )
     if plan.decode_tok_s_aggregate and workload.batch > 1:
+        # the sequences that run at once: those the runtime seats (the others wait, `Plan.seated`)
+        seats = plan.seated(workload.batch)
+        running = f"{seats} of the {workload.batch} sequences at once" if seats < workload.batch else ""
         out["decode_tok_s_aggregate"] = Explanation(
             term="continuous-batching",
             formula="sequences ÷ step time; a step reads the weights once and each sequence's KV cache",
-            substituted=f"{workload.batch} sequences → {format_rate(plan.decode_tok_s_aggregate)} tok/s in total",
+            substituted=f"{running or f'{seats} sequences'} → {format_rate(plan.decode_tok_s_aggregate)} tok/s in total",
         )
         out["roofline"] = Explanation(
             term="roofline",
             formula="step time = max(bytes ÷ bandwidth, FLOPs ÷ FLOPS)",
-            substituted=f"batch {workload.batch}",
+            substituted=f"batch {seats}",
         )
     if plan.prefill_tok_s:
         out["prefill_tok_s"] = Explanation(

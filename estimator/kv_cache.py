@@ -3,6 +3,7 @@ per token per layer (GQA, MLA), and vLLM's hybrid manager for models with both k
 many KV bytes a decode step reads at a depth.
 """
 
+import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -112,7 +113,7 @@ def recurrent_state_layers_bytes(model: ModelSpec, workload: Workload, layers: S
     if not model.has_linear_layers:
         return 0
     linear = len(layers) - attention_layers_in(model, layers)
-    return linear * recurrent_state_bytes_per_layer(model, workload) * reserved_sequences(workload)
+    return linear * recurrent_state_bytes_per_layer(model, workload) * reserved_sequences(model, workload)
 
 
 def recurrent_state_bytes(model: ModelSpec, workload: Workload) -> int:
@@ -139,24 +140,50 @@ def kv_bytes_per_token(
     return int(layers * kv_values_per_token_layer(model) * kv_bytes_per_element)
 
 
-def reserved_sequences(workload: Workload) -> int:
+# The GGUF architectures Ollama runs one request at a time whatever OLLAMA_NUM_PARALLEL says ("model architecture
+# does not currently support parallel requests": server/sched.go `load`, ollama/ollama at fb307609, v0.33.0-rc2,
+# https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/server/sched.go; Qwen3-VL's
+# since v0.12.7, Qwen3-Next's since v0.15.5, Qwen3.5's since v0.17.1), without their separators: the catalog's
+# family ("qwen3-vl", "qwen3.5") and config.json's model_type ("qwen3_vl_moe") read the same way. `load` sets
+# numParallel to 1 for them before it starts the runner, whose KV cache is num_ctx × numParallel cells
+# (llm/server.go, `LoadRequest{KvSize: opts.NumCtx * numParallel, Parallel: numParallel}`): one sequence's,
+# and the other requests queue for that one slot (`served_sequences`; admission.py times them so).
+OLLAMA_ONE_AT_A_TIME = frozenset(
+    {"mllama", "qwen3vl", "qwen3vlmoe", "qwen35", "qwen35moe", "qwen3next", "lfm2", "lfm2moe"}
+    | {"nemotronh", "nemotronhmoe", "nemotronhomni"}
+)
+
+
+def ollama_one_at_a_time(model: ModelSpec) -> bool:
+    """Ollama serves this model's requests one after another (OLLAMA_ONE_AT_A_TIME)."""
+    return re.sub(r"[-_.]", "", model.family.lower()) in OLLAMA_ONE_AT_A_TIME
+
+
+def served_sequences(model: ModelSpec, workload: Workload) -> int:
+    """Sequences the runtime runs at once as it is started: `batch`, but one where Ollama runs the model one
+    request at a time (`ollama_one_at_a_time`: the others wait, admission.py). vLLM's paged cache may seat
+    fewer, by its free memory: `admission.vllm_admission`."""
+    return 1 if workload.runtime == "ollama" and ollama_one_at_a_time(model) else workload.batch
+
+
+def reserved_sequences(model: ModelSpec, workload: Workload) -> int:
     """Sequences whose whole context must fit before the runtime starts.
 
-    llama.cpp and Ollama allocate `-c` = context × `-np` cells up front, one slot per sequence. vLLM's
-    paged cache hands out 16-token blocks as requests grow and admits a request only when its blocks are
-    free, so only one sequence of the full context must fit; what is left of its share of the card is
-    the pool the other sequences share (`admission.vllm_kv_pool`, "Maximum concurrency" in its
-    start-up log)."""
-    return 1 if workload.runtime == "vllm" else workload.batch
+    llama.cpp and Ollama allocate `-c` = context × `-np` cells up front, one slot per sequence it serves
+    at once (`served_sequences`). vLLM's paged cache hands out 16-token blocks as requests grow and admits
+    a request only when its blocks are free, so only one sequence of the full context must fit; what is
+    left of its share of the card is the pool the other sequences share (`admission.vllm_kv_pool`,
+    "Maximum concurrency" in its start-up log)."""
+    return 1 if workload.runtime == "vllm" else served_sequences(model, workload)
 
 
 # KV cells each runtime rounds its cache up to a multiple of (others: none)
 CTX_PAD = {"llama.cpp": LLAMA_CPP_CTX_PAD, "ollama": LLAMA_CPP_CTX_PAD, "vllm": VLLM_BLOCK_TOKENS}
 
 
-def padded_context(workload: Workload) -> int:
+def padded_context(model: ModelSpec, workload: Workload) -> int:
     """KV cells the runtime allocates for all sequences together (llama.cpp `-c` is shared by `-np`)."""
-    cells = workload.context_tokens * reserved_sequences(workload)
+    cells = workload.context_tokens * reserved_sequences(model, workload)
     pad = CTX_PAD.get(workload.runtime, 1)
     return -(-cells // pad) * pad
 
@@ -168,11 +195,11 @@ def window_cells(model: ModelSpec, workload: Workload) -> int:
         return vllm_window_tokens(model, workload)
     window = model.sliding_window or workload.context_tokens
     per_seq = min(workload.context_tokens, window)
-    cells = per_seq * reserved_sequences(workload)
+    cells = per_seq * reserved_sequences(model, workload)
     if workload.runtime in ("llama.cpp", "ollama"):
-        cells = min(padded_context(workload), cells + workload.ubatch_tokens)
+        cells = min(padded_context(model, workload), cells + workload.ubatch_tokens)
         cells = -(-cells // LLAMA_CPP_CTX_PAD) * LLAMA_CPP_CTX_PAD
-    return min(cells, padded_context(workload))
+    return min(cells, padded_context(model, workload))
 
 
 @bounded_cache(entries=1024, size=262_144, size_of=length_of_result)
@@ -305,7 +332,9 @@ def kv_cache_layer_bytes(model: ModelSpec, workload: Workload, index: int) -> in
     """KV cache of layer `index` for all sequences (none in a linear-attention layer)."""
     if model.has_linear_layers and linear_layers(model)[index]:
         return 0
-    cells = window_cells(model, workload) if is_window_layer(model, index) else padded_context(workload)
+    cells = (
+        window_cells(model, workload) if is_window_layer(model, index) else padded_context(model, workload)
+    )
     return int(cells * kv_values_per_token_layer(model) * workload.kv_bytes_per_element)
 
 
@@ -322,7 +351,7 @@ def kv_cache_layers_bytes(model: ModelSpec, workload: Workload, layers: Sequence
         mask = window_layers(model)
         windowed = sum(1 for i in layers if mask[i])
     per_token = kv_values_per_token_layer(model)
-    full = int(padded_context(workload) * per_token * workload.kv_bytes_per_element)
+    full = int(padded_context(model, workload) * per_token * workload.kv_bytes_per_element)
     local = int(window_cells(model, workload) * per_token * workload.kv_bytes_per_element) if windowed else 0
     return windowed * local + (attention_layers_in(model, layers) - windowed) * full
 

@@ -447,7 +447,7 @@ def compute_buffer_bytes(
         act = tokens * (2 * ffn // tp + 4 * h) * 2
         sampler = VLLM_MAX_NUM_SEQS * model.vocab_size * 4 if holds_output else 0
         return act + sampler + VLLM_CUDA_GRAPH_BYTES
-    ub = min(w.ubatch_tokens, padded_context(w))
+    ub = min(w.ubatch_tokens, padded_context(model, w))
     ffn_width = model.moe_intermediate_size or model.intermediate_size or 4 * h
     if model.is_moe:
         ffn_width *= model.num_experts_per_tok or 1
@@ -455,7 +455,7 @@ def compute_buffer_bytes(
     if w.flash_attention:
         attn = ub * model.num_attention_heads * model.head_dim_or_default * 4 * 2
     else:
-        attn = ub * padded_context(w) * model.num_attention_heads * 4
+        attn = ub * padded_context(model, w) * model.num_attention_heads * 4
     logits = ub * model.vocab_size * 4 if holds_output else 0
     residual = ub * h * 4 * 2
     copies = (LLAMA_CPP_PIPELINE_COPIES - 1) * ub * h * 4 if pipeline else 0

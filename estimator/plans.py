@@ -8,7 +8,7 @@ the plan's warnings. Ranking and the recommendation live in ranking.py. A builde
 """
 
 from . import fixed_costs, memory, prefill, ranges, speed
-from .admission import Admission, vllm_admission
+from .admission import Admission, admit, ollama_admission
 from .device_memory import host_usage_and_stage, ram_bandwidth, usage_and_stage
 from .layouts import (
     cpu_offload_layout,
@@ -45,7 +45,7 @@ from .timing import (
 
 # `run_layout`'s devices already computed, by `work_key`: shared by the plans of one question
 Reuse = dict[tuple, tuple[DeviceUsage, speed.Stage, Workload]] | None
-# Said only at batch 1: with several users in flight, each stage works on another user's token.
+# Said only where one sequence runs at a time: with several in flight, each stage works on another's token.
 BUBBLE = Reason(code="pipeline_bubble")
 STOPS_ALL = Reason(code="one_gpu_stops_all")
 RAM_ASSUMED = Reason(code="ram_bandwidth_assumed", values={"ram_gb_s": speed.DEFAULT_RAM_BANDWIDTH_GB_S})
@@ -78,7 +78,7 @@ def _plan(
     admission: Admission | None = None,
     **extra: object,
 ) -> Plan:
-    """`workload` is the one the timing ran: under vLLM, only the sequences its KV cache admits at once."""
+    """`workload` is the one the timing ran: only the sequences the runtime admits at once (`admit`)."""
     decode = 1 / timing.decode_s
     at_context = 1 / timing.decode_context_s if timing.decode_context_s else None
     aggregate = workload.batch / timing.decode_batch_s
@@ -183,7 +183,7 @@ def single(
         layout = single_layout(model=model, quant=quant, workload=workload, devices=devices)
     device = layout.slots[0].p.device
     [usage], stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
-    timed, admission = vllm_admission(model, workload, layout, [usage])
+    timed, admission = admit(model, workload, layout, [usage])
     timing = sequential_timing(stages, timed, [], model.hidden_size)
     notes, used = (), ()
     if len(devices) > 1:
@@ -215,7 +215,7 @@ def layer_split(
     if layout is None:
         layout = layer_split_layout(model=model, quant=quant, workload=workload, devices=devices)
     usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
-    timed, admission = vllm_admission(model, workload, layout, usages)
+    timed, admission = admit(model, workload, layout, usages)
     counts, ratios = layout.counts, layout.ratios
     gb_s, lat = link(workload, devices)
     hops = [Hop(gb_s, lat, fixed_costs.handoff_seconds(s)) for s in stages[:-1]]
@@ -223,7 +223,7 @@ def layer_split(
         stages, timed, hops, model.hidden_size, speed_class="multi_gpu", pipelined=True
     )
     notes = (Reason(code="layers_in_turn", values={"counts": tuple(counts)}),)
-    warnings = (*(BUBBLE,) * (workload.batch == 1), STOPS_ALL)
+    warnings = (*(BUBBLE,) * (timed.batch == 1), STOPS_ALL)
     return _plan(
         "layer_split",
         usages,
@@ -252,7 +252,7 @@ def tensor_parallel(
         layout = tensor_parallel_layout(model=model, quant=quant, workload=workload, devices=devices)
     tp = layout.tp
     usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
-    timed, admission = vllm_admission(model, workload, layout, usages)
+    timed, admission = admit(model, workload, layout, usages)
     # The ranks are equal and share one Stage object (run_layout); the timing takes the slowest rank,
     # and a max over copies of one value is that value: time each distinct stage once.
     timing = tensor_parallel_timing(_distinct(stages), model=model, workload=timed, tp=tp, devices=devices)
@@ -321,7 +321,7 @@ def replicas(
     if layout is None:
         layout = replicas_layout(model=model, quant=quant, workload=workload, devices=devices)
     usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
-    timed, admission = vllm_admission(model, workload, layout, usages, replicas=True)
+    timed, admission = admit(model, workload, layout, usages, replicas=True)
     per_replica = sequences_per_replica(timed, n)
     depth, context = workload.prompt_tokens, workload.context_tokens
     # copies on equal devices share one Stage object (run_layout): time each distinct one once
@@ -388,13 +388,12 @@ def cpu_offload(
         expert_layers=[],
         holds_output=layout.host.holds_output,
     )
+    timed, admission = ollama_admission(model, workload)
     gb_s, lat = link(workload, devices)
     hops = [Hop(gb_s, lat)] + [Hop(gb_s, lat, fixed_costs.handoff_seconds(s)) for s in stages[:-1]]
     host_weights = host.weights_bytes - host.tensors.get("embedding", 0)
     extra = offloaded_prefill_seconds(host_weights, host_stage, workload, gb_s)
-    timing = sequential_timing(
-        [host_stage, *stages], workload, hops, model.hidden_size, extra_prefill_s=extra
-    )
+    timing = sequential_timing([host_stage, *stages], timed, hops, model.hidden_size, extra_prefill_s=extra)
     share = len(cpu_layers) / n
     notes = (
         Reason(code="ngl", values={"ngl": ngl, "on_gpus": on_gpus, "layers": n, "in_ram": len(cpu_layers)}),
@@ -410,9 +409,10 @@ def cpu_offload(
         "cpu_offload",
         [*usages, host],
         timing,
-        workload,
+        timed,
         notes=notes,
         warnings=warnings,
+        admission=admission,
         gpu_layers=ngl,
         tensor_split=tuple(layout.ratios),
     )
@@ -459,9 +459,8 @@ def expert_offload(
     extra = offloaded_prefill_seconds(
         host.weights_bytes - host.tensors.get("embedding", 0), host_stage, workload, gb_s
     )
-    timing = sequential_timing(
-        [*stages, host_stage], workload, hops, model.hidden_size, extra_prefill_s=extra
-    )
+    timed, admission = ollama_admission(model, workload)
+    timing = sequential_timing([*stages, host_stage], timed, hops, model.hidden_size, extra_prefill_s=extra)
     moe = {"n_cpu_moe": n_cpu_moe, "in_ram": len(offloaded), "moe_layers": len(moe_layers)}
     moe |= {"experts_per_tok": c.experts_per_tok, "experts": c.experts}
     notes = (Reason(code="n_cpu_moe", values=moe),)
@@ -477,9 +476,10 @@ def expert_offload(
         "expert_offload",
         [*usages, host],
         timing,
-        workload,
+        timed,
         notes=notes,
         warnings=warnings,
+        admission=admission,
         gpu_layers=n + 1,
         n_cpu_moe=n_cpu_moe,
         tensor_split=tuple(layout.ratios),
@@ -505,8 +505,9 @@ def rpc_cluster(
     # every remote device costs one RPC request per step (graph_compute is a blocking call)
     remote = sum(1 for h in host_of if h != 0)
     hops += [net._replace(handoff_s=fixed_costs.RPC_REMOTE_STEP_SECONDS)] * remote
+    timed, admission = ollama_admission(model, workload)
     timing = sequential_timing(
-        stages, workload, hops, model.hidden_size, speed_class="multi_gpu", pipelined=True
+        stages, timed, hops, model.hidden_size, speed_class="multi_gpu", pipelined=True
     )
     timing.bytes_per_token = (hosts - 1) * model.hidden_size * ACTIVATION_BYTES
     net_gb_s, net_lat = net.gb_s, net.latency_us
@@ -516,16 +517,17 @@ def rpc_cluster(
     )
     warnings = (
         Reason(code="weights_cross_network"),
-        *(BUBBLE,) * (workload.batch == 1),
+        *(BUBBLE,) * (timed.batch == 1),
         Reason(code="one_machine_stops_all"),
     )
     return _plan(
         "rpc_cluster",
         usages,
         timing,
-        workload,
+        timed,
         notes=notes,
         warnings=warnings,
+        admission=admission,
         gpu_layers=model.num_hidden_layers + 1,
         tensor_split=tuple(ratios),
         pipeline_parallel_size=len(host_of),
@@ -540,7 +542,7 @@ def pipeline_parallel(
     layout = pipeline_parallel_layout(model=model, quant=quant, workload=workload, devices=devices)
     tp, hosts = layout.tp, workload.hosts
     usages, stages = run_layout(layout, model=model, quant=quant, workload=workload, reuse=reuse)
-    timed, admission = vllm_admission(model, workload, layout, usages)
+    timed, admission = admit(model, workload, layout, usages)
     # one rank of each machine: its ranks are equal (`tensor_parallel` times each distinct stage once too)
     firsts = stages[::tp]
     timing = pipeline_parallel_timing(
@@ -555,7 +557,7 @@ def pipeline_parallel(
     more_notes, warnings = _sharding_reasons(model, workload, devices, tp, all_reduce_s, timing.decode_s)
     notes += more_notes
     bubble = Reason(code="pipeline_bubble", values={"stage": "machine"})
-    warnings += [*(bubble,) * (workload.batch == 1), Reason(code="one_machine_stops_all")]
+    warnings += [*(bubble,) * (timed.batch == 1), Reason(code="one_machine_stops_all")]
     return _plan(
         "pipeline_parallel",
         usages,

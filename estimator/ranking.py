@@ -123,8 +123,9 @@ def _split_outranked(
     single: Plan | None, devices: list[DeviceSpec], workload: Workload, recommendable: Sequence[str]
 ) -> bool:
     """Whether `_order` could not recommend a layer split over `single`, whatever its numbers, for any
-    number of users: on equal devices, `single` fitting with room to spare (not marked down) and, under
-    vLLM, seating every user (its admission times only the sequences each plan's KV cache seats).
+    number of users: on equal devices, `single` fitting with room to spare (not marked down) and seating
+    every user (`Plan.seated`: vLLM's admission times only the sequences each plan's KV cache seats, and
+    Ollama runs some models one at a time, whatever the plan).
 
     A layer split there runs the same layers on the same kind of device one after another: each
     stage's step at a batch and depth is its reads or FLOPs (the longer) plus its launches, each a sum
@@ -140,7 +141,7 @@ def _split_outranked(
         and single.fits
         and not single.tight
         and all(d is devices[0] for d in devices)
-        and (workload.runtime != "vllm" or (single.max_concurrency or 0) >= workload.batch)
+        and single.seated(workload.batch) >= workload.batch
     )
 
 
@@ -266,7 +267,9 @@ def _deep(plans: list[Plan], workload: Workload) -> bool:
 def _replicas_serve_better(fitting: list[Plan], workload: Workload) -> bool:
     """Several users, and copies of the model that fit with every user admitted at once: replicas, not
     tensor parallel."""
-    return workload.batch > 1 and any(p.strategy == "replicas" and not p.queue_s for p in fitting)
+    return workload.batch > 1 and any(
+        p.strategy == "replicas" and p.seated(workload.batch) >= workload.batch for p in fitting
+    )
 
 
 def _why_not(plan: Plan, best: Plan, workload: Workload, replicas_first: bool) -> dict[str, str]:

@@ -69,6 +69,7 @@ ReasonCode = Literal[
     "weights_cross_network",
     "tight",  # devices: their names; n_cpu_moe | ngl: an offload plan's flag that leaves more room
     "vllm_queue",  # sequences, context_tokens, running, waiting, queue_s
+    "ollama_one_at_a_time",  # running (1), waiting, queue_s: Ollama does not batch the architecture
     # `commands*.py`: why a tool gets no weights of the format (`commands.unavailable()`); quant and
     # model are their names
     "no_gguf_nor_checkpoint",  # quant, model: no GGUF published, no own checkpoint to convert

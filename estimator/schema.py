@@ -569,7 +569,11 @@ class Plan(Frozen):
     kv_capacity_tokens: int | None = Field(default=None, description="KV tokens vLLM pre-allocates")
     # Added in engine 0.5
     max_concurrency: float | None = Field(
-        default=None, description="vLLM: sequences of the full context its KV cache holds at once"
+        default=None,
+        description=(
+            "vLLM: sequences of the full context its KV cache holds at once; Ollama, for a model it runs one "
+            "request at a time: 1"
+        ),
     )
     queue_s: float = Field(default=0.0, description="wait for a free KV slot before prefill starts")
     # Added in engine 0.6.54; its "kernel" part in 0.6.62
@@ -644,8 +648,9 @@ class Plan(Frozen):
         return self.decode_tok_s_aggregate / users
 
     def seated(self, users: int) -> int:
-        """How many of `users` run at once: all, but under vLLM those its paged KV cache cannot seat wait
-        (`queue_s`, `max_concurrency`: its sequences of the full context)."""
+        """How many of `users` run at once: all, but those the runtime cannot seat wait (`queue_s`,
+        `max_concurrency`): under vLLM, past its paged KV cache's sequences of the full context; under
+        Ollama, for a model it runs one request at a time, all but one."""
         return min(users, int(self.max_concurrency or users)) if self.queue_s else users
 
     def seated_tok_s(self, users: int) -> float | None:

@@ -88,7 +88,7 @@ def layer_costs(model: ModelSpec, quant: QuantSpec, workload: Workload, *, exper
     """Bytes each layer adds to a device: its weights (without routed experts if `experts` is False) and
     its KV cache (a linear-attention layer: its recurrent state)."""
     per_token = kv_cache.kv_values_per_token_layer(model)
-    full = int(kv_cache.padded_context(workload) * per_token * workload.kv_bytes_per_element)
+    full = int(kv_cache.padded_context(model, workload) * per_token * workload.kv_bytes_per_element)
     windowed = model.has_window_layers
     local = (
         int(kv_cache.window_cells(model, workload) * per_token * workload.kv_bytes_per_element)
@@ -98,7 +98,7 @@ def layer_costs(model: ModelSpec, quant: QuantSpec, workload: Workload, *, exper
     state = 0
     if model.has_linear_layers:
         state = kv_cache.recurrent_state_bytes_per_layer(model, workload) * kv_cache.reserved_sequences(
-            workload
+            model, workload
         )
     return list(_layer_costs_for(model, quant, full, local, experts, state))
 

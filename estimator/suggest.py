@@ -15,7 +15,7 @@ GPUs or machines that only another runtime can use are still offered, saying so,
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from .kv_cache import kv_cache_layers_bytes
+from .kv_cache import kv_cache_layers_bytes, reserved_sequences
 from .layouts import strategy_slack, tensor_parallel_unsupported
 from .limits import MAX_DEVICES_IN_ALL, MAX_HOSTS
 from .plans import single
@@ -149,7 +149,8 @@ def _fits_grow_monotonically(
 
     checked = strategies_to_check(model=model, devices=devices, workload=workload, strategies=strategies)
     constant_buffers = workload.runtime == "vllm" or (
-        workload.flash_attention and workload.ubatch_tokens <= MIN_CONTEXT * workload.batch
+        workload.flash_attention
+        and workload.ubatch_tokens <= MIN_CONTEXT * reserved_sequences(model, workload)
     )
     return constant_buffers and all(s in GPU_ONLY for s in checked)
 
@@ -553,7 +554,7 @@ def _more(
 
 def _plan_values(plan: Plan, workload: Workload) -> dict[str, int | float | str]:
     """The plan a suggestion quotes, as a reason's values: its strategy, its decode as each user sees
-    it (alone: single stream, and at the full context where it falls below `ranking.DEEP_SHARE` of that, `slows_with_context`; with several: `Plan.shared_tok_s`, marked `per_user`; where vLLM seats
+    it (alone: single stream, and at the full context where it falls below `ranking.DEEP_SHARE` of that, `slows_with_context`; with several: `Plan.shared_tok_s`, marked `per_user`; where the runtime seats
     fewer than asked, each seated one's, `Plan.seated_tok_s`, with `seated` of `users`: as the verdict
     reads it), and `other_runtime` where the chosen runtime cannot run it."""
     values: dict[str, int | float | str] = {"strategy": plan.strategy}

@@ -57,7 +57,7 @@ def test_llama_3_1_8b_8k_context_f16_kv_cache_is_exactly_1_gib():
 )
 def test_context_is_padded_the_way_each_runtime_allocates_it(runtime, context, batch, cells):
     w = Workload(context_tokens=context, batch=batch, runtime=runtime, prompt_tokens=min(512, context))
-    assert kv_cache.padded_context(w) == cells
+    assert kv_cache.padded_context(llama_8b(), w) == cells
 
 
 def test_deepseek_v3_mla_caches_576_values_per_layer_not_k_and_v_per_head():
