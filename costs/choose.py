@@ -25,7 +25,7 @@ from calculator.forms import (
     speed_floor,
     whole_number,
 )
-from catalog import cache, fitting, slugs
+from catalog import cache, fitting, runtime_support, slugs
 from catalog.form_fields import GivenOnce, choice
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 from catalog.pages import CTX, unknown_words
@@ -43,7 +43,11 @@ SIZE_CLASSES = {
 SORTS = {"price": "Price", "value": "tok/s per dollar", "headroom": "Headroom"}
 CONDITIONS = [("", "New or used"), ("new", "New"), ("used", "Used")]
 MAX_MODELS = 4
-DEFAULT_CTX, DEFAULT_QUANT, DEFAULT_TOK_S = CTX, "q4_k_m", 10.0  # CTX: the catalog pages' context
+DEFAULT_CTX, DEFAULT_TOK_S = CTX, 10.0  # CTX: the catalog pages' context
+# No format asked: each model at the one people run it at, as "What hardware runs it?" answers
+# (`fitting.default_format_slug`: gpt-oss in its own MXFP4, Q4_K_M otherwise). A visitor review: /choose/
+# answered gpt-oss-120b at Q4_K_M (44.7 tok/s on Strix Halo) where what-hardware said MXFP4 (46.0).
+USUAL = "Usual for each model"
 # A first visit (the navigation's "Choose my GPU") answers the question people ask most, as the first
 # buyer's guide does: a 70B-class model under $2,500
 FIRST_VISIT = "size=70b&budget=2500"
@@ -82,11 +86,19 @@ class ChooseForm(GivenOnce, forms.Form):
             raise forms.ValidationError(f"At most {MAX_MODELS} models at once.")
         return [engine_accepts(self.models[s]) for s in dict.fromkeys(self.model_slugs)]
 
-    def clean_quant(self) -> Quantization:
-        slug = self.cleaned_data["quant"] or DEFAULT_QUANT
+    def clean_quant(self) -> Quantization | None:
+        """The format asked for; None: each model's usual one (`usual_format`)."""
+        slug = self.cleaned_data["quant"]
+        if not slug:
+            return None
         if slug not in self.quants:
             raise forms.ValidationError(f"Unknown format “{slug}”.")
         return engine_accepts(self.quants[slug])
+
+    def usual_format(self, model: LlmModel) -> Quantization:
+        """The format a model is asked at with none asked for: the one people run it at."""
+        slug = fitting.default_format_slug(model.native_dtype)
+        return self.quants.get(slug) or self.quants[fitting.DEFAULT_FORMAT]
 
     def clean(self):
         self.given_once()
@@ -103,6 +115,8 @@ class ChooseForm(GivenOnce, forms.Form):
             sized = [m for m in self.models.values() if m.listed and low <= m.total_params_b <= high]
             models = [min(sized, key=lambda m: (-m.total_params_b, m.slug))] if sized else []
         data["model"] = models
+        if "quant" not in self.errors:  # each model with its format, in the order asked
+            data["formats"] = [(m, data.get("quant") or self.usual_format(m)) for m in models]
         if not models and "size" not in self.errors:  # an unknown size class is said beside it
             self.add_error("model", "Choose a model or a size class.")
         ctx = data["ctx"]  # add_error takes it out of data: one message, for the first model it exceeds
@@ -121,7 +135,7 @@ class ChooseForm(GivenOnce, forms.Form):
         for name, default in (("budget", None), ("ctx", DEFAULT_CTX), ("batch", 1), ("tok_s", DEFAULT_TOK_S)):
             if data.get(name) is not None and data[name] != default:
                 query[name] = f"{data[name]:g}"
-        if data["quant"].slug != DEFAULT_QUANT:
+        if data["quant"] is not None:
             query["quant"] = data["quant"].slug
         for name, default in (("condition", ""), ("sort", "price")):
             if data.get(name) and data[name] != default:
@@ -159,13 +173,14 @@ class Choice:
 
 def qualifying_sets(
     *,
-    models: list[ModelSpec],
-    quant: QuantSpec,
+    models: list[tuple[ModelSpec, QuantSpec, dict[str, str]]],
     gpus: list[DeviceSpec],
     workload: Workload,
     target_tok_s: float,
 ) -> list[Choice]:
-    """Every kind of device that runs all `models` at the target speed, unpriced, largest count needed."""
+    """Every kind of device that runs all `models` (each with its format and the runtime per backend that
+    runs it, `runtime_support.backend_runtimes`, as what-hardware asks it) at the target speed, unpriced,
+    largest count needed."""
     per_model = [
         {
             s.device.slug: s
@@ -176,9 +191,10 @@ def qualifying_sets(
                 workload=workload,
                 target_tok_s=target_tok_s,
                 top=None,
+                runtimes=runtimes,
             ).smallest
         }
-        for m in models
+        for m, quant, runtimes in models
     ]
     found = []
     for slug in sorted(set.intersection(*(set(sets) for sets in per_model))):
@@ -201,9 +217,10 @@ def qualifying_sets(
                     runs=[(slug, count)],
                     ctx=workload.context_tokens,
                     batch=workload.batch,
+                    runtime=s.runtime,
                 ),
             )
-            for m in models
+            for (m, quant, _), s in zip(models, sets, strict=True)
         )
         found.append(Choice(binding.device, count, binding.plan, binding.tok_s, headroom, links))
     return found
@@ -266,6 +283,7 @@ def choose_answer(query: QueryDict) -> dict:
     form = ChooseForm(query, models=models, quants=quants)
     context = {
         "form": form,
+        "usual": USUAL,
         "models": [m for m in models.values() if m.listed or m.slug in form.model_slugs],
         "quants": [q for q in quants.values() if q.listed],
         "sizes": SIZE_CLASSES,
@@ -277,11 +295,14 @@ def choose_answer(query: QueryDict) -> dict:
     gpus = [(g, spec) for g, spec in valid_specs(Gpu.objects.listed())]
     prices = newest_prices([g for g, _ in gpus], data["condition"])
     permalink = form.page_url()
+    backends = {spec.backend for _, spec in gpus}
 
     def compute():
         return qualifying_sets(
-            models=[m.as_spec() for m in data["model"]],
-            quant=data["quant"].as_spec(),
+            models=[
+                (m.as_spec(), q.as_spec(), runtime_support.backend_runtimes(q.family, backends))
+                for m, q in data["formats"]
+            ],
             gpus=[spec for _, spec in gpus],
             workload=fitting.question_workload(ctx=data["ctx"], batch=data["batch"]),
             target_tok_s=data["tok_s"],
@@ -289,8 +310,7 @@ def choose_answer(query: QueryDict) -> dict:
 
     key = "|".join(
         [
-            *(m.slug for m in data["model"]),
-            data["quant"].slug,
+            *(f"{m.slug}@{q.slug}" for m, q in data["formats"]),
             str(data["ctx"]),
             str(data["batch"]),
             f"{data['tok_s']:g}",

@@ -188,11 +188,12 @@ def test_choose_runs_a_fixed_number_of_queries_whatever_the_catalog_size(client,
             client.get(f"/choose/?{SEVENTY}&budget=3000")
         return len(queries)
 
-    # 1 every LLM, 2 every format, 3 the listed GPUs, 4 their USD prices
-    assert count() == 4
+    # 1 every LLM, 2 every format, 3 the listed GPUs, 4 their USD prices, 5 the runtime table (which runtime
+    # runs each model's format on each backend, as what-hardware asks it)
+    assert count() == 5
     for n in range(5):
         make_gpu(slug=f"extra-{n}", name=f"Extra {n}", memory_bytes=96 * 2**30, listed=True)
-    assert count() == 4
+    assert count() == 5
 
 
 def test_choose_reuses_what_hardware_runs_this_model(client):
@@ -268,3 +269,24 @@ def test_a_price_of_today_for_the_old_card_puts_it_back_among_them(client, costs
     first = choices(client.get("/choose/?budget=1000&model=qwen3-30b-a3b&quant=q4_k_m&ctx=16384"))[0]
     assert (first.device.slug, first.count, first.price_usd) == ("geforce-rtx-3060-12-gb", 2, 558)
     assert not first.unit_price.old
+
+
+def test_no_format_asked_is_each_model_s_usual_one_as_what_hardware_answers(client, costs):
+    """A visitor review: /choose/ answered gpt-oss-120b at Q4_K_M (44.7 tok/s on Strix Halo) where "What hardware
+    runs it?" answered at its own MXFP4 (46.0): one definition of the usual format, `fitting.default_format_slug`."""
+    response = client.get("/choose/?budget=2000&model=gpt-oss-120b&ctx=32768")
+    html = response.content.decode()
+    assert "gpt-oss-120b at MXFP4, 32,768 tokens" in html
+    assert '<option value="">Usual for each model</option>' in html
+    strix = next(c for c in choices(response) if c.device.slug == "amd-ryzen-ai-max-395-128gb")
+    _, link = strix.links[0]
+    assert "quant=mxfp4" in link
+    hardware = client.get("/what-hardware/?model=gpt-oss-120b&ctx=32768").context["answer"]
+    theirs = next(s for s in hardware.smallest if s.device.slug == "amd-ryzen-ai-max-395-128gb")
+    assert strix.tok_s == pytest.approx(theirs.tok_s)
+    # two models: each at its own; a format asked for is every model's, and stays in the permalink
+    both = client.get("/choose/?model=gpt-oss-120b&model=qwen3-32b").content.decode()
+    assert "gpt-oss-120b at MXFP4 and Qwen3 32B at Q4_K_M" in both
+    asked = client.get("/choose/?model=gpt-oss-120b&quant=q4_k_m")
+    assert "gpt-oss-120b at Q4_K_M" in asked.content.decode()
+    assert asked.context["permalink"] == "/choose/?model=gpt-oss-120b&quant=q4_k_m"
