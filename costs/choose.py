@@ -25,12 +25,17 @@ from calculator.forms import (
     speed_floor,
     whole_number,
 )
+from calculator.sentences import _falling as falling  # "falling to 29.3 with 32,768 tokens cached"
 from catalog import cache, fitting, runtime_support, slugs
 from catalog.form_fields import GivenOnce, choice
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 from catalog.pages import CTX, unknown_words
 from catalog.price_tag import OLD_LAUNCH_DAYS, PriceTag, price_rank
-from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
+from catalog.runtimes import ENGINE_RUNTIME
+from estimator import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
+from estimator.suggest import QUANTIZED_KV
+from estimator.units import format_rate
+from glossary.content import library
 
 # Size class -> (title, fewest and most parameters in billions): the class is sized for its largest
 # listed model, so whatever the visitor runs of that class fits.
@@ -150,25 +155,154 @@ class Choice:
     device: DeviceSpec
     count: int
     plan: Plan  # of the most demanding model
-    tok_s: float  # the slowest of the models, for each user
+    tok_s: float  # the slowest of the models, for each user, at the start of an answer
     headroom_bytes: int  # free memory left on the fullest device
     links: tuple[tuple[str, str], ...]  # (model name, calculator permalink)
     condition: str = ""
     unit_price: PriceTag | None = None
+    tok_s_at_context: float | None = (
+        None  # the same with the whole context asked cached (`full_context_tok_s`)
+    )
+    context_tokens: int = 0  # asked
+    kv: str = ""  # the KV cache type some model needs here, where not the question's f16 (`KEEPS_THE_MODEL`)
 
     @property
     def price_usd(self) -> Decimal | None:
         return self.unit_price.amount_usd * self.count if self.unit_price else None
 
     @property
+    def pace(self) -> float:
+        """What the speed floor and the rankings compare: each user's decode at the full context asked."""
+        return self.tok_s if self.tok_s_at_context is None else self.tok_s_at_context
+
+    @property
     def tok_s_per_kusd(self) -> float | None:
-        """Decode tok/s per $1,000 of hardware."""
-        return self.tok_s / float(self.price_usd) * 1000 if self.price_usd else None
+        """Decode tok/s at the full context per $1,000 of hardware."""
+        return self.pace / float(self.price_usd) * 1000 if self.price_usd else None
+
+    @property
+    def falling(self) -> str:
+        """After the start's speed, where the full context's reads otherwise: the calculator's words,
+        " falling to 29.3 with 32,768 tokens cached"."""
+        if self.tok_s_at_context is None or format_rate(self.tok_s_at_context) == format_rate(self.tok_s):
+            return ""
+        return falling(
+            {"tok_s_at_context": self.tok_s_at_context, "context": self.context_tokens}, cached=True
+        )
 
     @property
     def memory_bytes(self) -> int:
         """What the GPUs may use, as DeviceSet.memory_bytes (a unified-memory machine's GPU share)."""
         return self.device.usable_bytes * self.count
+
+
+def full_context_tok_s(plan: Plan, users: int) -> float:
+    """Each user's decode with the whole context asked cached: one user's `decode_tok_s_at_context`; several
+    users' share of the batch (`fitting.user_tok_s`, the start's) slowed as one user's is. The engine gives no
+    aggregate at the full context, and each sequence reads its own cache in a shared step: for several users
+    an upper bound. A visitor review: Strix Halo stayed on a 32K, 50 tok/s list at its 57.2 tok/s of the
+    start; it decodes 29.3 with the 32K cached."""
+    start = fitting.user_tok_s(plan, users)
+    alone, full = plan.decode_tok_s, plan.decode_tok_s_at_context
+    return start * full / alone if alone and full else start
+
+
+# The ways to fit the calculator's "What to change" offers that keep the model, its format and the context:
+# a KV cache of 8 bits or more (estimator/suggest.py `_lossless_first`: "its loss is a fraction of a weight
+# format's step"), per engine runtime, llama.cpp's q8_0 and vLLM's fp8 (`QUANTIZED_KV`). The site's guide to a
+# 70B at 32K on two 24 GB cards starts there; a visitor review found /choose/ for that question listed nothing
+# under $2,000, where the calculator and the guide make two used RTX 3090s ($1,400) fit with a q8_0 cache.
+KEEPS_THE_MODEL = {
+    runtime: tuple(kv for kv in types if KV_BYTES_PER_ELEMENT[kv] >= 1)
+    for runtime, types in QUANTIZED_KV.items()
+}
+
+
+def _with_kv(workload: Workload, runtimes: dict[str, str]) -> list[tuple[str, Workload, dict[str, str]]]:
+    """(KV cache type, the workload with it, the backends whose runtime keeps it) to ask in turn: the
+    question's own first, then each of `KEEPS_THE_MODEL` where some backend's runtime runs it."""
+    out = [("", workload, runtimes)]
+    for kv in dict.fromkeys(k for types in KEEPS_THE_MODEL.values() for k in types):
+        keeping = {b: r for b, r in runtimes.items() if kv in KEEPS_THE_MODEL.get(ENGINE_RUNTIME[r], ())}
+        if keeping and kv != workload.kv_cache_type:
+            fields = {"kv_cache_type": kv, "kv_bytes_per_element": KV_BYTES_PER_ELEMENT[kv]}
+            out.append((kv, Workload.model_validate(workload.model_dump() | fields), keeping))
+    return out
+
+
+def smallest_sets(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    runtimes: dict[str, str],
+    gpus: list[DeviceSpec],
+    workload: Workload,
+    target_tok_s: float,
+) -> dict[str, tuple[fitting.DeviceSet, str]]:
+    """Per kind of device, the fewest that hold the model and reach the target at the full context
+    (`full_context_tok_s`), with the KV cache type it takes ("" the question's): what-hardware's sets
+    (`fitting.what_hardware`), at the question's KV cache and then at each that keeps the model; fewer
+    devices win, the question's own cache on a tie."""
+    found: dict[str, tuple[fitting.DeviceSet, str]] = {}
+    for kv, asked, keeping in _with_kv(workload, runtimes):
+        hardware = fitting.what_hardware(
+            model=model,
+            quant=quant,
+            gpus=[(g, None) for g in gpus],
+            workload=asked,
+            target_tok_s=target_tok_s,  # the start's speed is never below the full context's
+            top=None,
+            runtimes=keeping,
+        )
+        for s in hardware.smallest:
+            deep = _deep_enough(s, model=model, quant=quant, workload=asked, target_tok_s=target_tok_s)
+            held = found.get(s.device.slug)
+            if deep is not None and (held is None or deep.count < held[0].count):
+                found[s.device.slug] = (deep, kv)
+    return found
+
+
+def _deep_enough(
+    s: fitting.DeviceSet, *, model: ModelSpec, quant: QuantSpec, workload: Workload, target_tok_s: float
+) -> fitting.DeviceSet | None:
+    """The set, or more of its devices, that reach the target with the whole context cached, as
+    what-hardware adds devices: only while the speed still rises; None where none does."""
+    previous = full_context_tok_s(s.plan, s.users)
+    if previous >= target_tok_s:
+        return s
+    if s.device.unified_memory:
+        return None
+    asked = fitting.with_runtime(workload, s.runtime)
+    for n in range(s.count + 1, fitting.MAX_SAME_GPUS + 1):
+        plan = fitting.recommended(model=model, quant=quant, devices=[s.device] * n, workload=asked)
+        if plan is None or (plan.strategy == "tensor_parallel" and asked.runtime != "vllm"):
+            continue  # as what_hardware: no buying advice rests on llama.cpp's experimental --split-mode tensor
+        speed = full_context_tok_s(plan, s.users)
+        if speed >= target_tok_s:
+            return replace(s, count=n, plan=plan)
+        if speed <= previous:
+            return None
+        previous = speed
+    return None
+
+
+def calculator_link(
+    *, model: ModelSpec, quant: QuantSpec, slug: str, count: int, workload: Workload, runtime: str, kv: str
+) -> str:
+    """The calculator's URL for one model on `count` × `slug`, with the KV cache type `kv` where one is
+    needed (`fitting.permalink` writes none: it goes where `Question.query` puts it, before the runtime)."""
+    url = fitting.permalink(
+        model=model.slug,
+        quant=quant.slug,
+        runs=[(slug, count)],
+        ctx=workload.context_tokens,
+        batch=workload.batch,
+        runtime=runtime,
+    )
+    if not kv:
+        return url
+    head, runtime_pair, tail = url.partition("&runtime=")
+    return f"{head}&kv={kv}{runtime_pair}{tail}"
 
 
 def qualifying_sets(
@@ -179,28 +313,20 @@ def qualifying_sets(
     target_tok_s: float,
 ) -> list[Choice]:
     """Every kind of device that runs all `models` (each with its format and the runtime per backend that
-    runs it, `runtime_support.backend_runtimes`, as what-hardware asks it) at the target speed, unpriced,
-    largest count needed."""
+    runs it, `runtime_support.backend_runtimes`, as what-hardware asks it) at the target speed with the whole
+    context cached, unpriced, largest count needed (`smallest_sets`)."""
     per_model = [
-        {
-            s.device.slug: s
-            for s in fitting.what_hardware(
-                model=m,
-                quant=quant,
-                gpus=[(g, None) for g in gpus],
-                workload=workload,
-                target_tok_s=target_tok_s,
-                top=None,
-                runtimes=runtimes,
-            ).smallest
-        }
+        smallest_sets(
+            model=m, quant=quant, runtimes=runtimes, gpus=gpus, workload=workload, target_tok_s=target_tok_s
+        )
         for m, quant, runtimes in models
     ]
     found = []
     for slug in sorted(set.intersection(*(set(sets) for sets in per_model))):
-        sets = [by_slug[slug] for by_slug in per_model]
+        sets = [by_slug[slug][0] for by_slug in per_model]
+        kvs = [by_slug[slug][1] for by_slug in per_model]
         count = max(s.count for s in sets)
-        binding = min(sets, key=lambda s: s.tok_s)
+        binding = min(sets, key=lambda s: full_context_tok_s(s.plan, s.users))
         headroom = min(
             d.capacity_bytes - d.used_bytes - d.headroom_bytes
             for s in sets
@@ -211,18 +337,25 @@ def qualifying_sets(
         links = tuple(
             (
                 m.name,
-                fitting.permalink(
-                    model=m.slug,
-                    quant=quant.slug,
-                    runs=[(slug, count)],
-                    ctx=workload.context_tokens,
-                    batch=workload.batch,
-                    runtime=s.runtime,
+                calculator_link(
+                    model=m, quant=quant, slug=slug, count=count, workload=workload, runtime=s.runtime, kv=kv
                 ),
             )
-            for (m, quant, _), s in zip(models, sets, strict=True)
+            for (m, quant, _), s, kv in zip(models, sets, kvs, strict=True)
         )
-        found.append(Choice(binding.device, count, binding.plan, binding.tok_s, headroom, links))
+        found.append(
+            Choice(
+                binding.device,
+                count,
+                binding.plan,
+                binding.tok_s,
+                headroom,
+                links,
+                tok_s_at_context=full_context_tok_s(binding.plan, binding.users),
+                context_tokens=workload.context_tokens,
+                kv=next((kv for kv in kvs if kv), ""),
+            )
+        )
     return found
 
 
@@ -250,18 +383,21 @@ def current_price(tags: dict[str, PriceTag]) -> PriceTag | None:
     return min(tags.values(), key=lambda t: (price_rank(t), t.condition != "new"), default=None)
 
 
-def ranked(choices: list[Choice], *, sort: str, budget: int | None) -> tuple[list[Choice], list[Choice], int]:
-    """(priced sets within the budget, best first; sets without a price; how many were over budget).
+def ranked(
+    choices: list[Choice], *, sort: str, budget: int | None
+) -> tuple[list[Choice], list[Choice], list[Choice]]:
+    """(priced sets within the budget, best first; sets without a price; the sets over budget, cheapest first).
     By price or by tok/s per dollar, old launch prices rank after today's (`price_rank`)."""
     with_price = [c for c in choices if c.price_usd is not None]
     within = [c for c in with_price if budget is None or c.price_usd <= budget]
     keys = {
-        "price": lambda c: (price_rank(c.unit_price), c.price_usd, -c.tok_s),
+        "price": lambda c: (price_rank(c.unit_price), c.price_usd, -c.pace),
         "value": lambda c: (price_rank(c.unit_price), -(c.tok_s_per_kusd or 0), c.price_usd),
         "headroom": lambda c: (-c.headroom_bytes, price_rank(c.unit_price), c.price_usd),
     }
     unpriced = sorted((c for c in choices if c.price_usd is None), key=lambda c: (c.count, c.memory_bytes))
-    return sorted(within, key=keys[sort]), unpriced, len(with_price) - len(within)
+    over = sorted((c for c in with_price if c not in within), key=keys["price"])
+    return sorted(within, key=keys[sort]), unpriced, over
 
 
 def newest_prices(gpus: list[Gpu], condition: str = "") -> dict[str, dict[str, PriceTag]]:
@@ -316,11 +452,36 @@ def choose_answer(query: QueryDict) -> dict:
             f"{data['tok_s']:g}",
         ]
     )
-    sets = cache.get_or_compute("choose", key, compute)
+    sets = cache.get_or_compute("choose-sets", key, compute)  # Choice gained fields: another key
     best, unpriced, over = ranked(priced(sets, prices), sort=data["sort"], budget=data.get("budget"))
-    answer = {"choices": best, "unpriced": unpriced, "over_budget": over, "found": len(sets)} | caveats(best)
+    nearest = over[:NEAREST_OVER] if not best else []  # nothing within the budget: the cheapest few over it
+    answer = {
+        "choices": best,
+        "unpriced": unpriced,
+        "over_budget": len(over),
+        "nearest_over": [(c, c.price_usd - data["budget"]) for c in nearest],
+        "found": len(sets),
+        "kv_kept": any(c.kv for c in best + nearest + unpriced),
+        "guides": worked_guides(data["model"], data["ctx"]),
+    } | caveats(best)
     answer["condition"] = data["condition"]  # "used": the unpriced have no used price, perhaps a new one
     return context | {"answer": answer, "permalink": permalink}
+
+
+NEAREST_OVER = 3  # sets over the budget shown where none is within it
+
+
+def worked_guides(models: list[LlmModel], ctx: int) -> list:
+    """The site's guides (content/guides) that work one of these models at this context through: those whose
+    front matter's `calculators:` questions ask it (the 70B at 32K on two 24 GB cards, for Llama 3.3 70B)."""
+    wanted = {m.slug for m in models}
+    return [
+        page
+        for page in library().guides.values()
+        if any(
+            q.get("model") in wanted and q.get("ctx") == str(ctx) for q in map(QueryDict, page.calculators)
+        )
+    ]
 
 
 # A desktop board has two PCIe x16 slots (a third at x4, if any): three cards or more need a workstation or

@@ -20,6 +20,11 @@ def choices(response):
     return response.context["answer"]["choices"]
 
 
+def recommended(api: dict) -> dict:
+    """The estimate API's recommended plan."""
+    return next(p for p in api["plans"] if p["strategy"] == api["recommended"])
+
+
 def test_a_70b_under_2500_is_the_cheapest_set_first_two_used_3090s_among_them(client, costs):
     """Two used 3090s hold Llama 3.3 70B Q4_K_M (39.0 GiB on the GPUs, its recipe's file) with a layer split;
     four RTX 3060s at their launch price did too with llama.cpp's experimental tensor parallelism, which no buying
@@ -216,7 +221,7 @@ def test_users_at_once_are_sized_and_linked(client, costs):
     assert ("geforce-rtx-5090", 2) not in {(c.device.slug, c.count) for c in four}
     assert "for each of 4 users at once, 10 tok/s or more each" in four_response.content.decode()
     _, link = four[0].links[0]
-    assert link.endswith("&ctx=32768&batch=4")
+    assert "&ctx=32768&batch=4" in link  # and "&kv=q8_0" where the set takes it
     assert client.get(link.replace("/?", "/api/v1/estimate?")).json()["fits"]
 
 
@@ -290,3 +295,72 @@ def test_no_format_asked_is_each_model_s_usual_one_as_what_hardware_answers(clie
     asked = client.get("/choose/?model=gpt-oss-120b&quant=q4_k_m")
     assert "gpt-oss-120b at Q4_K_M" in asked.content.decode()
     assert asked.context["permalink"] == "/choose/?model=gpt-oss-120b&quant=q4_k_m"
+
+
+def test_70b_at_32k_for_2000_is_two_used_3090s_with_a_q8_0_kv_cache_as_the_calculator_says(client, costs):
+    """A visitor review: "No priced hardware for $2,000 or less … (22 cost more than the budget)", where the
+    calculator for 2× RTX 3090 says "A q8_0 KV cache makes it fit" and the guide calls two used 3090s (~$1,400)
+    the classic answer. /choose/ now tries the KV cache the calculator's "What to change" offers first."""
+    response = client.get(f"/choose/?budget=2000&{SEVENTY}&ctx=32768")
+    found = choices(response)
+    first = found[0]
+    assert (first.device.slug, first.count, first.condition, first.price_usd) == (
+        "geforce-rtx-3090",
+        2,
+        "used",
+        1400,
+    )
+    assert first.kv == "q8_0"
+    _, link = first.links[0]
+    assert link == (
+        "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=32768&kv=q8_0"
+    )
+    api = client.get(link.replace("/?", "/api/v1/estimate?")).json()
+    assert api["fits"]
+    assert recommended(api)["decode_tok_s"] == pytest.approx(first.tok_s, rel=0.01)
+    html = response.content.decode()
+    assert re.search(
+        r'2× GeForce RTX 3090 <small>\(used\)</small> <small data-testid="kv">with a <a [^>]*>q8_0 KV cache',
+        html,
+    )
+    assert 'href="/guides/70b-at-32k-on-two-24-gb-cards/"' in html
+    # where 16-bit already fits, no KV cache is named: 70B at 8K on two 3090s
+    at_8k = choices(client.get(f"/choose/?budget=2000&{SEVENTY}"))
+    assert not any(c.kv for c in at_8k if c.device.slug == "geforce-rtx-3090")
+
+
+def test_nothing_within_the_budget_lists_the_cheapest_sets_over_it(client, costs):
+    """The review: the page said how many cost more and named none of them."""
+    response = client.get(f"/choose/?budget=1000&{SEVENTY}&ctx=32768")
+    answer = response.context["answer"]
+    assert not answer["choices"]
+    over = answer["nearest_over"]
+    assert len(over) == 3 and [c.price_usd for c, _ in over] == sorted(c.price_usd for c, _ in over)
+    first, more = over[0]
+    assert (first.device.slug, first.count, more) == ("geforce-rtx-3090", 2, 400)
+    html = response.content.decode()
+    assert "The cheapest over the budget:" in html
+    assert re.search(r"2× GeForce RTX 3090</a> \(used\): \$1,400, \$400 over \(<a [^>]*>used, ", html)
+    assert ", with a q8_0 KV cache." in html
+
+
+def test_the_speed_floor_is_met_with_the_whole_context_cached(client, costs):
+    """A visitor review: at 32K and 50 tok/s, Strix Halo stayed listed at its 57.2 tok/s of the start; with
+    32K cached it decodes 29.3 (the calculator's "At full context"). Both are shown, in the calculator's words."""
+    response = client.get("/choose/?budget=2000&model=qwen3-30b-a3b&ctx=32768&tok_s=50")
+    found = choices(response)
+    assert found and "amd-ryzen-ai-max-395-128gb" not in {c.device.slug for c in found}
+    assert all(c.tok_s_at_context >= 50 for c in found)
+    first = found[0]
+    api = recommended(client.get(first.links[0][1].replace("/?", "/api/v1/estimate?")).json())
+    assert api["decode_tok_s_at_context"] == pytest.approx(first.tok_s_at_context, rel=0.01)
+    assert f"{first.tok_s:.0f} falling to {first.tok_s_at_context:.1f} with 32,768 tokens cached" in (
+        response.content.decode()
+    )
+    # without the floor it is there, its speed at 32K said
+    strix = next(
+        c
+        for c in choices(client.get("/choose/?budget=2000&model=qwen3-30b-a3b&ctx=32768&tok_s=20"))
+        if c.device.slug == "amd-ryzen-ai-max-395-128gb"
+    )
+    assert strix.tok_s > 50 > strix.tok_s_at_context
