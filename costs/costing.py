@@ -6,6 +6,7 @@ for the question and once per cloud instance shape, each cached on the catalog a
 """
 
 import datetime
+import math
 from dataclasses import dataclass, replace
 
 from django import forms
@@ -24,8 +25,11 @@ from estimator.estimate import fits
 from .chart import cost_chart
 from .economics import (
     MILLION,
+    SECONDS_PER_DAY,
+    KeptUp,
     Linear,
     SelfHosted,
+    break_even_hours,
     break_even_tokens_per_day,
     rented_usd_per_million,
     tokens_text,
@@ -33,8 +37,16 @@ from .economics import (
 )
 from .models import ApiPrice, CloudPrice, max_age_days
 
+# utilisation: a share of the day (0.5), shown and typed as a percentage (50); tokens_per_day, for a question
+# of several users, what they generate in that share of the day (`default_tokens`)
 DEFAULTS = {"lifetime": 3.0, "utilisation": 0.5, "kwh": 0.15, "tokens_per_day": 2_000_000}
-COST_FIELDS = ["lifetime", "utilisation", "kwh", "tokens_per_day", "condition", "rent"]
+COST_FIELDS = ["lifetime", "utilisation", "kwh", "tokens_per_day", "condition", "rent", "billed"]
+ON_DEMAND = "generating"
+BILLED = [
+    ("", "For the hours it is kept up, as the machine bought"),
+    (ON_DEMAND, "Only while it generates (spun up on demand)"),
+]
+LEAST_PERCENT = 1
 
 
 class CostForm(GivenOnce, forms.Form):
@@ -42,7 +54,8 @@ class CostForm(GivenOnce, forms.Form):
     what it takes (catalog/form_fields.py), and one given twice is an error as on the calculator."""
 
     lifetime = bounded(forms.FloatField, 0.25, 15, label="Hardware lifetime (years)")
-    utilisation = bounded(forms.FloatField, 0.01, 1, label="Utilisation (share of the day it generates)")
+    # a percentage; 1 or less is a share of the day, as links before read it (utilisation=0.5: half the day)
+    utilisation = bounded(forms.FloatField, 0, 100, label="Kept up and generating (% of the day)")
     kwh = bounded(forms.FloatField, 0, 5, label="Electricity ($ per kWh)")
     tokens_per_day = bounded(forms.IntegerField, 1000, 10**12, label="Tokens a day (generated)")
     condition = choice(
@@ -51,6 +64,7 @@ class CostForm(GivenOnce, forms.Form):
         label="Hardware price",
     )
     rent = forms.ChoiceField(label="Compare with renting", required=False)
+    billed = choice("billing", BILLED, label="Renting billed")
 
     def __init__(self, data: QueryDict, *, rentals: list[CloudPrice]):
         super().__init__(data)
@@ -61,6 +75,16 @@ class CostForm(GivenOnce, forms.Form):
         ]
         name_choices(self.fields["rent"], "rental", listed=False)  # 20 offers: the select lists them
 
+    def clean_utilisation(self) -> float | None:
+        """The share of the day, from a percentage (50) or, 1 or less, a share as older links give it (0.5)."""
+        value = self.cleaned_data["utilisation"]
+        if value is None:
+            return None
+        share = value if value <= 1 else value / 100
+        if share < LEAST_PERCENT / 100:
+            raise forms.ValidationError(f"Enter {LEAST_PERCENT} or more (a percentage of the day).")
+        return share
+
     def clean(self):
         self.given_once()
         data = super().clean()
@@ -68,6 +92,11 @@ class CostForm(GivenOnce, forms.Form):
             if data.get(name) is None and name not in self.errors:
                 data[name] = default
         return data
+
+
+def percent_text(share: float) -> str:
+    """0.5 -> '50', 0.125 -> '12.5': the utilisation as the field takes it."""
+    return f"{share * 100:.4g}"
 
 
 def dollars(amount) -> str:
@@ -91,7 +120,7 @@ class Rental:
     price: CloudPrice
     plan: Plan | None
     tok_s: float | None
-    cost: Linear | None
+    cost: Linear | KeptUp | None
     instances: int = 1  # of the offer, rented together: one, or the question's machines (`_rental`)
 
     @property
@@ -99,6 +128,11 @@ class Rental:
         return (
             label(self.price) if self.instances == 1 else f"{self.instances} instances of {label(self.price)}"
         )
+
+    @property
+    def per_million_text(self) -> str:
+        """Its lowest price per million tokens, generating every hour it is billed."""
+        return usd_text(self.cost.usd_per_million) if self.cost else "–"
 
     @property
     def hourly(self) -> str:
@@ -136,21 +170,37 @@ def cost_answer(query: QueryDict) -> dict:
         return context
     context |= {"hardware": rig(asked), "calculator": asked.permalink()}
     context["question_pairs"] = [(k, v) for k, vs in QueryDict(asked.query()).lists() for v in vs]
-    context["permalink"] = permalink(asked, form)
+    data = form.cleaned_data
+    context["utilisation_percent"] = percent_text(data["utilisation"])
+    context["hours"] = data["utilisation"] * 24
     if plan is None:
+        context["permalink"] = permalink(asked, form)
         context["no_plan"] = True
         return context
-    data = form.cleaned_data
     owned = _owned(asked, plan, data)
-    priced = [_rental(asked, r) for r in rentals]
-    priced = sorted(priced, key=lambda r: (r.cost is None, r.cost.usd_per_million if r.cost else 0, r.name))
+    # renting kept up the hours the bought machine is (its share of the day), or billed only while it generates
+    hours = None if data["billed"] == ON_DEMAND else data["utilisation"] * 24
+    derived = default_tokens(asked, owned, data["utilisation"])
+    tokens = (
+        data["tokens_per_day"] if form.data.get("tokens_per_day") else derived or DEFAULTS["tokens_per_day"]
+    )
+    priced = sorted(
+        (_rental(asked, r, hours) for r in rentals),  # the cheapest a day at the tokens asked first
+        key=lambda r: (r.cost is None, r.cost.usd_per_day(tokens) if r.cost else 0, r.name),
+    )
     fitting = [r for r in priced if r.cost is not None]
     compare = next((r for r in fitting if r.price.slug == data["rent"]), fitting[0] if fitting else None)
     model = asked.model  # a pasted config.json is no catalog row: no API price
     apis = sorted(ApiPrice.objects.filter(llm=model), key=lambda a: a.usd_per_m_output) if model.pk else []
     api = apis[0] if apis else None
-    tokens = data["tokens_per_day"]
-    break_even = break_even_tokens_per_day(owned.cost, compare.cost) if owned.cost and compare else None
+    context["permalink"] = permalink(asked, form, derived or DEFAULTS["tokens_per_day"])
+    context["tokens_from_users"] = bool(derived) and not form.data.get("tokens_per_day")
+    context["tokens_shown"] = tokens
+    break_even = (
+        break_even_tokens_per_day(owned.cost, compare.cost)
+        if owned.cost and compare and isinstance(compare.cost, Linear)
+        else None
+    )
     others = [(f"Rent {compare.name}", compare.cost)] if compare else []
     if api is not None:
         others.append((f"API: {api.provider}", Linear(float(api.usd_per_m_output))))
@@ -165,6 +215,7 @@ def cost_answer(query: QueryDict) -> dict:
         "more_rentals": [r for r in fitting if r not in shown_rentals(priced, compare)],
         "verdict": verdict(owned, compare, api, tokens),
         "break_even": break_even_sentence(owned, compare, break_even, data["utilisation"]),
+        "kept_up": hours is not None,
         "chart": cost_chart(
             own=owned.cost,
             own_label=f"Buy {owned.hardware}",
@@ -172,19 +223,42 @@ def cost_answer(query: QueryDict) -> dict:
             tokens_per_day=tokens,
             break_even=break_even,
         ),
-        "stale": [p for p in [*owned.prices, *(r.price for r in priced), *apis] if p.date and _stale(p.date)],
+        "stale": [
+            (stale_text(p), p.date)
+            for p in [*owned.prices, *(r.price for r in priced), *apis]
+            if p.date and _stale(p.date)
+        ],
     }
     return context
 
 
-def permalink(question: Question, form: CostForm) -> str:
-    """This page's URL: the calculator's canonical question, then the cost inputs that differ from defaults."""
+def permalink(question: Question, form: CostForm, tokens_default: float | None = None) -> str:
+    """This page's URL: the calculator's canonical question, then the cost inputs that differ from defaults
+    (`tokens_default`: the tokens a day asked when none is given, `default_tokens`)."""
     query = QueryDict(question.query(), mutable=True)
+    defaults = DEFAULTS | {"tokens_per_day": tokens_default}
     for name in COST_FIELDS:
         value = form.cleaned_data.get(name)
-        if value not in (None, "") and value != DEFAULTS.get(name):
-            query[name] = f"{value:g}" if isinstance(value, float) else str(value)
+        if name == "tokens_per_day" and not form.data.get(name):
+            continue  # left out: the default, or what the question's users generate (`default_tokens`)
+        if value not in (None, "") and value != defaults.get(name):
+            if name == "utilisation" and value > LEAST_PERCENT / 100:  # 1% and less stay a share: 0.01
+                query[name] = percent_text(value)
+            else:
+                query[name] = f"{value:g}" if isinstance(value, float) else str(value)
     return f"{reverse('costs:cost')}?{query.urlencode(safe='')}"
+
+
+def stale_text(price: Price | CloudPrice | ApiPrice) -> str:
+    """A price the page flags as old, in the page's money words ("$30,000 (new, US)", "$2.69/h"): a
+    visitor review read "30,000.00 USD (new, US)" beside "$30,000" in the table."""
+    if isinstance(price, CloudPrice):
+        return f"{label(price)}, {dollars(price.usd_per_hour)}/h"
+    if isinstance(price, ApiPrice):
+        return f"{price.provider} API, {dollars(price.usd_per_m_output)} out per M"
+    if price.currency != "USD":
+        return price.label
+    return f"{usd_text(float(price.amount))} ({price.get_condition_display().lower()}, {price.region})"
 
 
 def _stale(date: datetime.date) -> bool:
@@ -260,7 +334,17 @@ def _owned(question: Question, plan: Plan, data: dict) -> Owned:
     )
 
 
-def _rental(question: Question, price: CloudPrice) -> Rental:
+def default_tokens(question: Question, owned: Owned, utilisation: float) -> float | None:
+    """For a question of several users, the tokens a day they generate together, at the question's speed
+    for each (all of them: the plan's aggregate), the share of the day the machine is kept up; None for one
+    user (the page's 2 M then). A visitor review: 20 users on 4× H100 (1,673 tok/s together, about 72 M
+    tokens in 12 hours) were priced at the page's 2 M a day."""
+    if question.batch <= 1 or not owned.tok_s:
+        return None
+    return math.floor(owned.tok_s * SECONDS_PER_DAY * utilisation)  # no more than one set makes
+
+
+def _rental(question: Question, price: CloudPrice, hours: float | None) -> Rental:
     """The offer rented as few times as runs the question: one instance, or where one does not hold it
     and the question has several machines, as many instances as machines (a visitor review: two machines
     of 8× H100 were "no cloud offer" beside two 8× H100 instances), billed together. Each instance's
@@ -274,7 +358,11 @@ def _rental(question: Question, price: CloudPrice) -> Rental:
         instances = 1  # none holds it: the offer is named as published
     tok_s = _speed(plan)
     hourly = float(price.usd_per_hour) * instances
-    cost = Linear(rented_usd_per_million(usd_per_hour=hourly, tok_s=tok_s)) if tok_s else None
+    cost = None
+    if tok_s and hours is None:  # billed only while it generates
+        cost = Linear(rented_usd_per_million(usd_per_hour=hourly, tok_s=tok_s))
+    elif tok_s:
+        cost = KeptUp(usd_per_hour=hourly, tok_s=tok_s, hours_per_day=hours)
     return Rental(price, plan, tok_s, cost, instances)
 
 
@@ -291,6 +379,14 @@ class Row:
     dates: list  # the price rows behind it (date, source_url, stale)
     chosen: bool = False  # the rental the break-even sentence compares with
     cheapest: bool = False  # the lowest cost a day at the visitor's tokens
+
+    @property
+    def per_million_text(self) -> str:
+        return usd_text(self.usd_per_million) if self.usd_per_million is not None else "–"
+
+    @property
+    def per_day_text(self) -> str:
+        return usd_text(self.usd_per_day) if self.usd_per_day is not None else "–"
 
 
 SHOWN_RENTALS = 5  # the cheapest cloud offers in the table; the rest in a list below it
@@ -326,7 +422,7 @@ def table_rows(
                 f"Rent {r.name}",
                 r.hourly,
                 r.tok_s,
-                r.cost.usd_per_million,
+                r.cost.usd_per_day(tokens) / tokens * MILLION,
                 r.cost.usd_per_day(tokens),
                 [r.price],
                 r is compare and owned.cost is not None,  # the break-even sentence compares with it
@@ -407,6 +503,8 @@ def break_even_sentence(
     rent = compare.price
     against = f"against renting {compare.name} at {compare.hourly}"
     capacity = owned.cost.capacity_tokens_per_day
+    if isinstance(compare.cost, KeptUp):
+        return _kept_up_sentence(owned, compare, against)
     if tokens is None:
         own, rented = owned.cost.usd_per_million_busy, compare.cost.usd_per_million
         why = (
@@ -428,5 +526,23 @@ def break_even_sentence(
         f"({tokens_text(2 * tokens)} for two)."
         if 2 * tokens > capacity
         else "more sets, bought past that, pay off too."
+    )
+    return Sentence(lead, rent.date, rent.source_url, tail)
+
+
+def _kept_up_sentence(owned: Owned, compare: Rental, against: str) -> Sentence:
+    """Buying against renting kept up as many hours a day: from how many hours buying pays off
+    (`break_even_hours`), one set against one instance (or the question's machines' instances)."""
+    rent, hours = compare.price, break_even_hours(owned.cost, compare.cost)
+    kept = compare.cost.hours_per_day
+    lead = (
+        f"Buying {owned.hardware} pays off when it is kept up more than {hours:.1f} hours a day {against}"
+        if hours is not None
+        else f"Buying {owned.hardware} never pays off {against}, even kept up all day"
+    )
+    tail = (
+        f": both kept up {kept:.1f} hours a day here (the utilisation above), renting costs "
+        f"{usd_text(compare.cost.usd_per_day(0))} a day and buying {usd_text(owned.cost.hardware_usd_per_day)} "
+        "a day plus its electricity."
     )
     return Sentence(lead, rent.date, rent.source_url, tail)

@@ -7,8 +7,10 @@ prefill takes a small share of a machine's time in chat-length exchanges).
 Self-hosted: the hardware's price spread evenly over its lifetime (no resale value, no interest), paid
 every day whether it works or not, plus electricity at the devices' board power while it generates. One
 set of hardware generates at most `utilisation` × 24 hours a day at the engine's aggregate decode speed
-for the chosen number of users; more tokens than that take another set. Rented: an on-demand instance
-billed by the hour while it generates. API: the price per million output tokens.
+for the chosen number of users; more tokens than that take another set. Rented: an instance billed by the
+hour for the hours it is kept up (`KeptUp`: by default the same share of the day as the machine bought;
+more tokens than one makes in them take another), or, spun up on demand, only while it generates
+(`Linear`). API: the price per million output tokens.
 """
 
 import math
@@ -67,6 +69,43 @@ class Linear:
 
     def usd_per_day(self, tokens_per_day: float) -> float:
         return tokens_per_day / MILLION * self.usd_per_million
+
+
+@dataclass(frozen=True)
+class KeptUp:
+    """A rented instance kept up `hours_per_day`, billed for all of them whether it generates or not (a
+    server waiting for its users): a visitor review found an 8× H100 node for 20 users priced at $7.18 a
+    day, billed only for the seconds it generated, beside a bought one paid every day."""
+
+    usd_per_hour: float  # every instance rented together
+    tok_s: float  # aggregate decode speed, all users together
+    hours_per_day: float
+
+    @property
+    def capacity_tokens_per_day(self) -> float:
+        return self.tok_s * 3600 * self.hours_per_day
+
+    @property
+    def usd_per_million(self) -> float:
+        """Per million tokens when it generates every hour it is kept up: the lowest it gets."""
+        return rented_usd_per_million(usd_per_hour=self.usd_per_hour, tok_s=self.tok_s)
+
+    def sets_needed(self, tokens_per_day: float) -> int:
+        return max(1, math.ceil(tokens_per_day / self.capacity_tokens_per_day - 1e-9))
+
+    def usd_per_day(self, tokens_per_day: float) -> float:
+        return self.sets_needed(tokens_per_day) * self.usd_per_hour * self.hours_per_day
+
+
+def break_even_hours(own: SelfHosted, rented: KeptUp) -> float | None:
+    """Hours kept up a day above which one bought set costs less than one rented for the same hours: its
+    hardware a day over what an hour of renting costs more than an hour of its electricity; None when
+    that is more than a day (renting costs less at any hours)."""
+    saving_per_hour = rented.usd_per_hour - (own.power_w or 0) / 1000 * own.usd_per_kwh
+    if saving_per_hour <= 1e-9:
+        return None
+    hours = own.hardware_usd_per_day / saving_per_hour
+    return hours if hours <= 24 else None
 
 
 def rented_usd_per_million(*, usd_per_hour: float, tok_s: float) -> float:

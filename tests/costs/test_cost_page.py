@@ -25,7 +25,9 @@ def text(response) -> str:
 
 
 def test_two_3090s_against_an_h100_for_2m_tokens_a_day_is_a_dated_sourced_answer(client, costs):
-    response = client.get(f"/cost/?{TWO_3090S}&tokens_per_day=2000000&condition=used&rent={H100_RUNPOD}")
+    response = client.get(
+        f"/cost/?{TWO_3090S}&tokens_per_day=2000000&condition=used&rent={H100_RUNPOD}&billed=generating"
+    )
     assert response.status_code == 200
     words = text(response)
     # the used 3090 street price ($700 each), RunPod's $2.69/h read on 2026-11-09
@@ -64,7 +66,10 @@ def test_rented_rows_are_the_cheapest_first_and_skip_instances_that_cannot_run_i
     response = client.get(f"/cost/?{TWO_3090S}")
     rentals = response.context["rentals"]
     fitting = [r for r in rentals if r.cost]
-    assert [r.cost.usd_per_million for r in fitting] == sorted(r.cost.usd_per_million for r in fitting)
+    tokens = response.context["tokens"]
+    assert [r.cost.usd_per_day(tokens) for r in fitting] == sorted(
+        r.cost.usd_per_day(tokens) for r in fitting
+    )
     assert {r.price.gpu.slug for r in rentals if not r.cost} == {
         "geforce-rtx-3090",
         "geforce-rtx-4090",
@@ -104,7 +109,9 @@ def test_a_question_that_does_not_fit_says_so(client, costs):
         # each in the site's words, as the calculator's (Django's read "Ensure this value is greater than or
         # equal to 0.25." and "Select a valid choice. stolen is not one of the available choices.")
         (f"{TWO_3090S}&lifetime=0", "lifetime", "Enter 0.25 or more."),
-        (f"{TWO_3090S}&utilisation=2", "utilisation", "Enter at most 1."),
+        (f"{TWO_3090S}&utilisation=150", "utilisation", "Enter at most 100."),
+        (f"{TWO_3090S}&utilisation=0", "utilisation", "Enter 1 or more (a percentage of the day)."),
+        (f"{TWO_3090S}&billed=monthly", "billed", "Unknown billing “monthly”: pick "),
         (f"{TWO_3090S}&kwh=abc", "kwh", "Enter a number."),
         (f"{TWO_3090S}&tokens_per_day=-5", "tokens_per_day", "Enter 1,000 or more."),
         (f"{TWO_3090S}&tokens_per_day=10000000000000", "tokens_per_day", "Enter at most 1,000,000,000,000."),
@@ -264,7 +271,11 @@ def test_the_break_even_never_contradicts_the_table(client, costs):
     buying pays off only inside each set's day, or never."""
     from costs.economics import break_even_tokens_per_day
 
-    for query in (f"{TWO_3090S}&condition=used&rent={H100_RUNPOD}", "model=qwen3-32b&gpu=geforce-rtx-4090"):
+    on_demand = "&billed=generating"  # the break-even in tokens a day: renting billed while it generates
+    for query in (
+        f"{TWO_3090S}&condition=used&rent={H100_RUNPOD}{on_demand}",
+        f"model=qwen3-32b&gpu=geforce-rtx-4090{on_demand}",
+    ):
         context = client.get(f"/cost/?{query}").context
         owned, compare = context["owned"].cost, context["compare"].cost
         tokens = break_even_tokens_per_day(owned, compare)
@@ -378,3 +389,68 @@ def test_no_offer_of_as_many_instances_says_so(client, costs):
         "compute." in words
     )
     assert "1× H100 SXM5 80 GB on Lambda (1x H100 SXM): does not hold it, alone or 2 together" in words
+
+
+H100X4_20_USERS = (
+    "model=llama-3-1-70b-instruct&quant=fp8&gpu=h100-sxm5-80-gb&count=4&ctx=8192&batch=20&runtime=vllm"
+)
+
+
+def test_renting_is_billed_for_the_hours_kept_up_and_the_users_set_the_tokens_a_day(client, costs):
+    """A visitor review: for 20 users on 4× H100 under vLLM the page said renting an 8× H100 node costs $7.18 a
+    day, billed only while it generates, beside buying paid every day at 50%, and at the page's 2 M tokens a day
+    where the question's rig makes 1,673 tok/s for its users (about 72 M in 12 hours)."""
+    response = client.get(f"/cost/?{H100X4_20_USERS}")
+    context = response.context
+    owned, compare = context["owned"], context["compare"]
+    assert context["tokens"] == pytest.approx(owned.tok_s * 86_400 * 0.5, abs=1)
+    assert owned.cost.sets_needed(context["tokens"]) == 1  # what one set makes, not a token more
+    hourly = float(compare.price.usd_per_hour) * compare.instances
+    assert compare.cost.usd_per_day(context["tokens"]) == pytest.approx(
+        hourly * 12 * compare.cost.sets_needed(context["tokens"])
+    )
+    assert compare.cost.usd_per_day(1) == pytest.approx(hourly * 12)  # kept up, generating or not
+    words = text(response)
+    assert "At 72.3 M tokens a day" in words and "$7.18" not in words
+    assert (
+        "kept up 50% of the day (12 hours), bought or rented: 72.3 M tokens a day, what your 20 users"
+        in words
+    )
+    assert "A rented instance is billed for those hours, whether it generates or not" in words
+    assert re.search(r"pays off when it is kept up more than [\d.]+ hours a day against renting", words)
+    assert 'placeholder="72' in response.content.decode()  # the field shows the tokens it assumed
+    assert "tokens_per_day" not in context["permalink"]
+    # billed while it generates, as before, when asked for; a number typed is kept
+    on_demand = client.get(f"/cost/?{H100X4_20_USERS}&billed=generating").context
+    assert on_demand["compare"].cost.usd_per_day(on_demand["tokens"]) < compare.cost.usd_per_day(
+        context["tokens"]
+    )
+    typed = client.get(f"/cost/?{H100X4_20_USERS}&tokens_per_day=2000000").context
+    assert typed["tokens"] == 2_000_000 and "tokens_per_day=2000000" in typed["permalink"]
+
+
+def test_utilisation_is_a_percentage_and_older_links_fractions_still_read(client, costs):
+    """The review: "share of the day" took 0.5 where people typed 50 and got "Enter at most 1."."""
+    percent = client.get(f"/cost/?{TWO_3090S}&utilisation=75").context
+    fraction = client.get(f"/cost/?{TWO_3090S}&utilisation=0.75").context
+    assert percent["owned"].cost.utilisation == fraction["owned"].cost.utilisation == 0.75
+    assert percent["permalink"] == fraction["permalink"] and "utilisation=75" in percent["permalink"]
+    html = client.get(f"/cost/?{TWO_3090S}&utilisation=0.75").content.decode()
+    assert 'name="utilisation" id="id_utilisation" step="any" min="1" max="100" value="75"' in html
+    assert "Kept up and generating (% of the day)" in html
+    one = client.get(f"/cost/?{TWO_3090S}&utilisation=0.01").context
+    assert (
+        one["owned"].cost.utilisation == 0.01 and "utilisation=0.01" in one["permalink"]
+    )  # 1%, read back so
+
+
+def test_every_price_reads_in_one_money_format(client, costs, settings):
+    """The review: "Older than 180 days: 30,000.00 USD (new, US)" beside "$30,000" in the table."""
+    settings.COSTS_PRICE_MAX_AGE_DAYS = 180
+    response = client.get(f"/cost/?{H100X4_20_USERS}")
+    words = text(response)
+    assert "30,000.00 USD" not in words and "$30,000 (new, US)" in words
+    html = response.content.decode()
+    days = re.findall(r'<td data-label="A day">([^<]*)</td>', html)
+    assert days and all(re.fullmatch(r"\$[\d,]+(\.\d\d)?|<\$0\.01", d) for d in days)
+    assert not any(d.endswith(".00") and len(d) > 7 for d in days)  # "$224", not "$224.00"
