@@ -43,8 +43,8 @@ DEFAULTS = {"lifetime": 3.0, "utilisation": 0.5, "kwh": 0.15, "tokens_per_day": 
 COST_FIELDS = ["lifetime", "utilisation", "kwh", "tokens_per_day", "condition", "rent", "billed"]
 ON_DEMAND = "generating"
 BILLED = [
-    ("", "For the hours it is kept up, as the machine bought"),
-    (ON_DEMAND, "Only while it generates (spun up on demand)"),
+    ("", "For the hours it is kept up"),
+    (ON_DEMAND, "Only while it generates (on demand)"),
 ]
 LEAST_PERCENT = 1
 
