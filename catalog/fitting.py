@@ -21,6 +21,8 @@ from pydantic import ValidationError
 from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload, kv_cache, limits, memory
 from estimator.estimate import best_plan
 from estimator.ranking import plan_fits
+from estimator.schema import KV_BYTES_PER_ELEMENT
+from estimator.suggest import QUANTIZED_KV
 from estimator.units import GIB
 
 from .price_tag import PriceTag, price_rank
@@ -96,6 +98,7 @@ def permalink(
     runtime: str = DEFAULTS["runtime"],
     ram_preset: str | None = None,
     batch: int = DEFAULTS["batch"],
+    kv: str = DEFAULTS["kv"],
 ) -> str:
     """The calculator's URL for this question, in Question.query()'s order and defaults: every `gpu`,
     then the `count`s other than 1 (as a QueryDict groups them), each value quoted as
@@ -106,6 +109,8 @@ def permalink(
         pairs.append(("ctx", str(ctx)))
     if batch != DEFAULTS["batch"]:
         pairs.append(("batch", str(batch)))
+    if kv != DEFAULTS["kv"]:
+        pairs.append(("kv", kv))
     if runtime != DEFAULTS["runtime"]:
         pairs.append(("runtime", runtime))
     if ram_gb:
@@ -245,6 +250,7 @@ class RunsRow:
     runtime: str = DEFAULTS["runtime"]  # the catalog slug of the runtime the plan is for
     ctx: int | None = None  # the context asked at, when the model reads less than the page asked for
     instead_of: str = ""  # the name of the format tried first, where it did not fit and a narrower one did
+    kv: str = ""  # the quantized KV cache type the format fits with, where it does not with the default
 
     @property
     def fits(self) -> bool:
@@ -299,6 +305,7 @@ def what_runs(
     policy: str = "largest",
     runtimes: dict[str, str] | None = None,
     published: Mapping[str, Set[str]] | None = None,
+    quantized_kv: bool = True,
 ) -> list[RunsRow]:
     """For each model, formats are tried from the most bits per weight down; the first that fits wins.
 
@@ -322,6 +329,11 @@ def what_runs(
 
     "Bits per weight" is the model's own: for a mixture of experts, its experts' width (`width`), so
     MXFP4's 4.25-bit experts come after Q4_K_M whatever its whole-file figure.
+
+    With `quantized_kv`, a format that does not fit with the default KV cache is tried with the runtime's
+    quantized one before a narrower format, the first the calculator's "what to change" offers (the engine's
+    QUANTIZED_KV: q8_0 for llama.cpp and Ollama, FP8 for vLLM; `RunsRow.kv`). A visitor review: a 4090 at 32,768
+    tokens ran the 32B models at Q2_K, where the calculator fits Q4_K_M with a q8_0 KV cache.
     """
     if runtimes is not None:
         quants = [q for q in quants if q.slug in runtimes]
@@ -335,6 +347,7 @@ def what_runs(
     # dtype, the published-only formats it has), the formats to try from the widest down, each with its
     # runtime. Both are the same for many models: built once per page, not once per model.
     at_context: dict[int, tuple[dict[str, Workload], Workload]] = {}
+    kv_at: dict[tuple[int, str], Workload] = {}  # per context and runtime, its quantized KV cache's workload
     orders: dict[tuple, tuple[list[tuple[QuantSpec, str]], bool]] = {}
     only = {q.slug for q in by_width if q.format in PUBLISHED_ONLY}
     rows = []
@@ -363,17 +376,30 @@ def what_runs(
             )
         asked_at, base = at_context[ctx]
         row = None
-        refused: set[float] = set()  # whole-file widths the engine refused on these devices
-        for quant, runtime in candidates:
+        refused: set[tuple[float, str]] = set()  # whole-file widths and KV caches the engine refused here
+        # each format with the default KV cache, then the runtime's quantized one (llama.cpp keeps one with flash
+        # attention, the default)
+        for quant, runtime, smaller_kv in (
+            (q, r, smaller) for q, r in candidates for smaller in (False, True)
+        ):
             asked = asked_at.get(runtime, base)
-            if quant.bits_per_weight in refused or least_bytes_needed(model, quant, asked) > capacity:
+            if smaller_kv:
+                kv = QUANTIZED_KV.get(asked.runtime, ()) if quantized_kv else ()
+                if not kv:
+                    continue
+                if (ctx, asked.runtime) not in kv_at:
+                    fields = {"kv_cache_type": kv[0], "kv_bytes_per_element": KV_BYTES_PER_ELEMENT[kv[0]]}
+                    kv_at[ctx, asked.runtime] = Workload.model_validate(asked.model_dump() | fields)
+                asked = kv_at[ctx, asked.runtime]
+            width_kv = (quant.bits_per_weight, asked.kv_cache_type)
+            if width_kv in refused or least_bytes_needed(model, quant, asked) > capacity:
                 continue
             if refused and not holds(model=model, quant=quant, devices=devices, workload=asked):
-                refused.add(quant.bits_per_weight)  # after a refusal, memory alone first
+                refused.add(width_kv)  # after a refusal, memory alone first
                 continue
             plan = recommended(model=model, quant=quant, devices=devices, workload=asked)
             if plan is None:
-                refused.add(quant.bits_per_weight)
+                refused.add(width_kv)
                 continue
             link = permalink(
                 model=model.slug,
@@ -383,6 +409,7 @@ def what_runs(
                 ram_gb=ram_gb,
                 runtime=runtime,
                 ram_preset=ram_preset,
+                kv=asked.kv_cache_type,
             )
             longest = longest_context(plan, model, asked)
             first = candidates[0][0]
@@ -395,6 +422,7 @@ def what_runs(
                 runtime=runtime,
                 ctx=ctx if short else None,
                 instead_of=first.name if first.slug != quant.slug and policy != "largest" else "",
+                kv=asked.kv_cache_type if smaller_kv else "",
             )
             break
         if row is None:

@@ -114,6 +114,12 @@ def runs_rows_html(rows: Iterable[RunsRow]) -> SafeString:
             else:
                 longest = f"at least {count_text(row.longest_ctx)}"
             smaller = ""
+            if getattr(row, "kv", ""):  # older snapshots' rows have none
+                article = "an" if row.kv[0] in "aefhilmnorsx" else "a"  # spelt out: "an fp8", "a q8_0"
+                smaller = (
+                    f' <small data-testid="kv">with {article} <a href="{glossary}kv-cache/">'
+                    f"{esc(row.kv)} KV cache</a></small>"
+                )
             if row.instead_of:
                 smaller = f' <small data-testid="instead-of">({esc(row.instead_of)} does not fit)</small>'
             if row.low_bit:

@@ -7,6 +7,8 @@ from django.db.models import Q
 
 from catalog import fitting
 from catalog.models import Gpu, LlmModel, Quantization
+from estimator import Workload
+from estimator.schema import KV_BYTES_PER_ELEMENT
 from tests.conftest import make_gpu
 from tests.reverse_questions.answers import M4_MAX, RTX_3090, calculator_answer, row_for, rows_of
 
@@ -163,10 +165,14 @@ def test_skipping_formats_that_cannot_fit_picks_what_trying_every_format_picks(c
         if model.max_position_embeddings and ctx > model.max_position_embeddings:
             continue
         by_width = sorted(quants, key=lambda q: -fitting.width(q, model))  # its own bits per weight
-        every = [
-            q for q in by_width if fitting.recommended(model=model, quant=q, devices=specs, workload=workload)
+        every = [  # each format with the default KV cache, then with llama.cpp's q8_0
+            (q.slug, kv)
+            for q in by_width
+            for kv, asked in (("", workload), ("q8_0", with_kv(workload, "q8_0")))
+            if fitting.recommended(model=model, quant=q, devices=specs, workload=asked)
         ]
-        assert (row.quant.slug if row.fits else None) == (every[0].slug if every else None), model.slug
+        found = (row.quant.slug, row.kv) if row.fits else None
+        assert found == (every[0] if every else None), model.slug
 
 
 @pytest.mark.parametrize(
@@ -182,6 +188,14 @@ def test_memory_alone_says_whether_the_calculator_finds_a_plan(catalog, devices,
             assert fitting.holds(**kw) == (fitting.recommended(**kw) is not None), (model.slug, quant.slug)
 
 
+def with_kv(workload, kv: str):
+    """The workload with a quantized KV cache (`kv`; none: as it is), as what-runs asks it."""
+    if not kv:
+        return workload
+    fields = {"kv_cache_type": kv, "kv_bytes_per_element": KV_BYTES_PER_ELEMENT[kv]}
+    return Workload.model_validate(workload.model_dump() | fields)
+
+
 @pytest.mark.parametrize("devices", [[M4_MAX], [RTX_3090, RTX_3090], ["geforce-rtx-4090"]])
 def test_the_longest_context_shown_fits(catalog, devices):
     specs = [Gpu.objects.get(slug=s).as_spec() for s in devices]
@@ -192,7 +206,7 @@ def test_the_longest_context_shown_fits(catalog, devices):
     )
     for row in (r for r in rows if r.fits):
         assert row.longest_ctx >= (row.ctx or 8192)  # row.ctx: the model reads less; asked at that
-        longer = fitting.question_workload(ctx=row.longest_ctx)
+        longer = with_kv(fitting.question_workload(ctx=row.longest_ctx), row.kv)
         assert fitting.recommended(model=row.model, quant=row.quant, devices=specs, workload=longer), (
             row.model.slug
         )

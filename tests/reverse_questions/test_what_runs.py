@@ -6,6 +6,7 @@ import re
 import pytest
 
 from catalog.tiers import PREVIEW_ROWS
+from tests.reverse_questions.answers import calculator_answer, row_for
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +131,26 @@ def test_an_offload_rows_longest_context_says_the_calculator_may_hold_more(clien
     assert "offload plan" in note and "longer context" in note and "Details" in note
     plain = client.get("/what-runs/?gpu=geforce-rtx-3090&count=1").content.decode()
     assert 'data-testid="longest-offload"' not in plain
+
+
+def test_a_format_that_fits_with_a_quantized_kv_cache_is_shown_before_a_narrower_one(client, catalog):
+    """A visitor review: on a 4090 at 32,768 tokens, the 32B models ran at Q2_K ("quality drops"), where the
+    calculator fits Q4_K_M with a q8_0 KV cache (23.3 GiB, 40 tok/s). The runtime's quantized KV cache is tried
+    before a narrower format, said in the row, and carried into its Details link."""
+    response = client.get("/what-runs/?gpu=geforce-rtx-4090&ctx=32768&q=qwen2.5+32b+instruct")
+    row = row_for(response, "qwen2-5-32b-instruct")
+    assert (row.quant.slug, row.kv, row.instead_of) == ("q4_k_m", "q8_0", "")
+    assert row.permalink == "/?model=qwen2-5-32b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&ctx=32768&kv=q8_0"
+    estimate, canonical = calculator_answer(row.permalink)
+    assert canonical == row.permalink and estimate.recommended_plan.fits
+    assert estimate.recommended_plan.decode_tok_s == pytest.approx(row.plan.decode_tok_s)
+    html = response.content.decode()
+    assert (
+        'Q4_K_M <small data-testid="kv">with a <a href="/glossary/kv-cache/">q8_0 KV cache</a></small>'
+        in html
+    )
+    # where it fits with the default KV cache, none is named
+    small = row_for(
+        client.get("/what-runs/?gpu=geforce-rtx-4090&q=qwen2.5+32b+instruct"), "qwen2-5-32b-instruct"
+    )
+    assert (small.quant.slug, small.kv) == ("q4_k_m", "") and "kv=" not in small.permalink
