@@ -25,11 +25,20 @@ def shown(answer: HardwareAnswer | ImageHardware, ram_sets: Sequence[RamSet] = (
     return {"answer_firsts": firsts(answer, ram_sets), "set_rows": set_rows(answer, ram_sets)}
 
 
+def speed_text(s: DeviceSet) -> str:
+    """An LLM set's decode per user, at the start of the answer and, where it reads differently, with the whole
+    context asked cached (`DeviceSet.tok_s_at_context`, what the target speed is held to): '46.0 → 21.3', the
+    calculator's "falling to" as the table's column says it (a visitor review: "46.0 tok/s" answered "at
+    least 40" at 131,072 tokens, where the calculator says 21.3 once the context fills)."""
+    start, full = format_rate(s.tok_s), format_rate(s.tok_s_at_context)
+    return start if start == full else f"{start} → {full}"
+
+
 def firsts(
     answer: HardwareAnswer | ImageHardware, ram_sets: Sequence[RamSet] = ()
-) -> list[tuple[str, DeviceSet | ImageSet, str]]:
+) -> list[tuple[str, DeviceSet | ImageSet, str, str]]:
     """The smallest, the cheapest (when priced) and the fastest set, for the side-by-side summary: (title, set,
-    a note under it). The cheapest ranking puts a launch price over two years old (`PriceTag.old`) after the
+    a note under it, an LLM's decode speed: `speed_text`). The cheapest ranking puts a launch price over two years old (`PriceTag.old`) after the
     prices of today (catalog/fitting.py `rankings`): where such a price is lower, the card says so and names
     it (a visitor review: "Cheapest 6× L40S … $45,000" above "6× Radeon PRO W7900 … $24,000"). Where a set
     with system RAM has GPUs priced lower, the card says such sets may cost less (`_ram_note`)."""
@@ -41,7 +50,10 @@ def firsts(
         (cheapest, answer.cheapest if answer.priced else [], note),
         ("Fastest", answer.fastest, ""),
     ]
-    return [(title, sets[0], note) for title, sets, note in picks if sets]
+    image = isinstance(answer, ImageHardware)
+    return [
+        (title, sets[0], note, "" if image else speed_text(sets[0])) for title, sets, note in picks if sets
+    ]
 
 
 def _cheapest_card(cheapest: list) -> tuple[str, str]:
@@ -65,14 +77,18 @@ def _ram_note(first: DeviceSet, ram_sets: Sequence[RamSet]) -> str:
     """Under the cheapest card, the set with system RAM whose GPUs cost less than the card's set, if any: the
     RAM has no price on the site, so the two are not ranked together, but the card must not read as the least
     money can buy (a visitor review: gpt-oss-120b's card said "AMD Ryzen AI Max+ 395 … $1,999" above "1× GeForce
-    RTX 3060 12 GB + 64 GB … $329 + the RAM")."""
-    lower = [s for s in ram_sets if s.price_usd is not None and s.price_usd < first.price_usd]
+    RTX 3060 12 GB + 64 GB … $329 + the RAM"). Not a set read on a workstation's channels (`RamSet.ram_read_at`):
+    its board is not priced either, and costs more than a desktop's (a visitor review: "1× GeForce RTX 3060 12 GB +
+    384 GB of RAM, $329" under a $1,999 machine)."""
+    lower = [
+        s for s in ram_sets if s.price_usd is not None and s.price_usd < first.price_usd and not s.ram_read_at
+    ]
     if not lower:
         return ""
     s = min(lower, key=lambda s: (s.price_usd, s.ram_gb))
     return (
         f"GPU + RAM sets below may cost less (their RAM not priced): {s.count}× {s.device.name} + "
-        f"{s.ram_gb:,} GB of RAM, ${floatformat(s.price_usd, '0g')} ({s.unit_price.when}) + the RAM"
+        f"{s.ram_gb:,} GB of RAM, ${floatformat(s.price_usd, '0g')} for the GPUs only ({s.unit_price.when}) + the RAM"
     )
 
 
@@ -150,9 +166,11 @@ def set_rows(
         extra = " (tight)" if plan.tight else ""
         if s.runtime != DEFAULTS["runtime"]:
             extra += f", {esc(runtimes.get(s.runtime))}"
+        start, _, full = speed_text(s).partition(" → ")
+        full = f" → {esc(full)}" if full else ""
         return (
-            f'<td data-label="Decode tok/s">{esc(format_rate(s.tok_s))} '
-            f"<small>({esc(format_rate(low))}–{esc(format_rate(high))})</small></td>",
+            f'<td data-label="Decode tok/s, start → full context">{esc(start)} '
+            f"<small>({esc(format_rate(low))}–{esc(format_rate(high))})</small>{full}</td>",
             f'<a href="{glossary}{esc(STRATEGY_TERMS.get(plan.strategy))}/">'
             f"{esc(STRATEGY_TITLES.get(plan.strategy))}</a>{extra}",
             "" if isinstance(s, RamSet) else f' · <a href="{cost}{esc(s.permalink[1:])}">Cost</a>',
@@ -182,9 +200,11 @@ def set_rows(
             price = "no price published"
         memory = f"{esc(format_bytes(s.memory_bytes))}{gpu_share(s.device)}"
         if isinstance(s, RamSet):
-            at = f" ({esc(s.ram_read_at)})" if s.ram_read_at else ""
+            at = f" ({esc(s.ram_read_at)}: a workstation board)" if s.ram_read_at else ""
             memory += f" <small>+ {s.ram_gb:,} GB of system RAM{at}</small>"
-            price += " <small>+ the RAM, not priced</small>" if s.price_usd is not None else ""
+            if s.price_usd is not None:
+                board = " and the workstation board" if s.ram_read_at else ""
+                price += f" <small>GPUs only: the RAM{board} not priced</small>"
         return (
             f'\n    <tr data-gpu="{esc(s.device.slug)}" data-count="{s.count}">'
             f'\n      <th scope="row">{s.count}× {esc(s.device.name)}</th>'

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from catalog import cache, fitting
-from catalog.fitting import DEFAULTS, DeviceSet, holds, least_bytes_needed, recommended, user_tok_s
+from catalog.fitting import DEFAULTS, DeviceSet, context_tok_s, holds, least_bytes_needed, recommended
 from catalog.models import RamPreset
 from catalog.price_tag import PriceTag, price_rank
 from estimator import DeviceSpec, ModelSpec, QuantSpec
@@ -36,9 +36,11 @@ MAX_PLANS = 96
 # and up to 2 TB of RAM" on Threadripper: https://www.cpu-monkey.com/it/cpu_family-amd_ryzen_threadripper).
 DUAL_CHANNEL_MAX_GB = {"ddr5": 256, "ddr4": 128}
 # With no RAM type asked, the calculator's default (two channels of DDR5-4800, estimator.speed
-# DEFAULT_RAM_BANDWIDTH_GB_S) holds up to DUAL_CHANNEL_MAX_GB["ddr5"]; a larger size is read at the fewest channels
-# of the same memory beyond a desktop's (a visitor review: "384 GB of system RAM" read at dual-channel DDR5-4800,
-# a machine that does not exist; a real one is a workstation, faster)
+# DEFAULT_RAM_BANDWIDTH_GB_S) holds up to DUAL_CHANNEL_MAX_GB["ddr5"]; where no size of it reaches the speed, the
+# fewest channels of the same memory beyond a desktop's are searched on their own, from the least size (a visitor
+# review: "384 GB of system RAM" read at dual-channel DDR5-4800, a machine that does not exist; and, once sizes
+# above 256 GB were read at four channels, "1× RTX 3060 + 384 GB" for a 59 GiB model, where 96 GB on the same
+# four channels reach the speed: the size bought the channels)
 DEFAULT_TYPE, BEYOND_DESKTOP = "ddr5", "ddr5-4800-4ch"
 
 
@@ -87,19 +89,18 @@ def with_ram(
     which the page says)."""
     if not model.is_moe:
         return RamAnswer([])
-    workloads: dict[tuple[str, int], object] = {}
-    sizes = offered_sizes(ram_preset)
+    workloads: dict[tuple[str, int, str | None], object] = {}
+    searched = searches(ram_preset)
 
-    def workload(runtime: str, ram_gb: int):
-        key = (runtime, ram_gb)
+    def workload(runtime: str, ram_gb: int, at: str | None):
+        key = (runtime, ram_gb, at)
         if key not in workloads:
-            at = read_at(ram_preset, ram_gb)
             fields = ram_fields if at == ram_preset else platforms()[at]["workload"]
             asked = fitting.question_workload(ctx=ctx, batch=batch, ram_gb=ram_gb, ram=fields)
             workloads[key] = fitting.with_runtime(asked, runtime)
         return workloads[key]
 
-    need = least_bytes_needed(model, quant, workload(DEFAULTS["runtime"], RAM_SIZES_GB[0]))
+    need = least_bytes_needed(model, quant, workload(DEFAULTS["runtime"], RAM_SIZES_GB[0], ram_preset))
     sets: list[RamSet] = []
     dearer, plans = 0, [0]  # the kinds not asked; the engine's plans asked so far (`_KindSearch`)
     # the kinds by unit price as the sets are ranked; once `top` sets are found, a kind whose one card costs
@@ -116,15 +117,14 @@ def with_ram(
             quant,
             device,
             need,
-            sizes,
+            searched,
             alone=fitting.with_runtime(fitting.question_workload(ctx=ctx, batch=batch), runtime),
-            workload=lambda gb, r=runtime: workload(r, gb),
-            fast=lambda plan: user_tok_s(plan, batch) >= target_tok_s,
+            workload=lambda gb, at, r=runtime: workload(r, gb, at),
+            fast=lambda plan: context_tok_s(plan, batch) >= target_tok_s,
             plans=plans,
         )
         if (found := search.least()) is not None:
-            n, plan, ram_gb = found
-            at = read_at(ram_preset, ram_gb)
+            n, plan, ram_gb, at = found
             link = fitting.permalink(
                 model=model.slug,
                 quant=quant.slug,
@@ -150,7 +150,16 @@ def with_ram(
                     ram_read_at=platforms()[at]["name"] if at != ram_preset else "",
                 )
             )
-    sets.sort(key=lambda s: (*_price_key(s.unit_price, s.count), s.count, s.ram_gb, -s.tok_s, s.device.name))
+    sets.sort(
+        key=lambda s: (
+            *_price_key(s.unit_price, s.count),
+            s.count,
+            bool(s.ram_read_at),  # a desktop's RAM before a workstation's, at the same price
+            s.ram_gb,
+            -s.tok_s_at_context,
+            s.device.name,
+        )
+    )
     return RamAnswer(_shown(sets, top), dearer, stopped=plans[0] >= MAX_PLANS and dearer > 0)
 
 
@@ -226,21 +235,23 @@ def offered_sizes(preset: str | None) -> list[int]:
     return [gb for gb in RAM_SIZES_GB if gb <= most]
 
 
-def read_at(preset: str | None, ram_gb: int) -> str | None:
-    """The RAM preset a size is read at: the one asked; none asked, the calculator's default (None) up to what
-    two channels take, BEYOND_DESKTOP above it."""
-    if preset is not None or ram_gb <= DUAL_CHANNEL_MAX_GB[DEFAULT_TYPE]:
-        return preset
-    return BEYOND_DESKTOP
+def searches(preset: str | None) -> list[tuple[str | None, list[int]]]:
+    """The platforms a kind is searched on, in order, each with its sizes: the RAM type asked, the sizes it holds;
+    none asked, the calculator's default (None) up to what two channels take, then BEYOND_DESKTOP from the least
+    size (its channels, not a larger size, are what reads faster)."""
+    if preset is not None or BEYOND_DESKTOP not in platforms():
+        return [(preset, offered_sizes(preset))]
+    most = DUAL_CHANNEL_MAX_GB[DEFAULT_TYPE]
+    return [(None, [gb for gb in RAM_SIZES_GB if gb <= most]), (BEYOND_DESKTOP, list(RAM_SIZES_GB))]
 
 
 class _KindSearch:
     """The least of one GPU kind with system RAM that runs the model (`least`): the fewest cards (up to MAX_GPUS)
-    whose plan is offloaded and `fast` enough, with the least of `sizes`. Complete, in few engine calls,
-    each asked once: more RAM never takes a plan away nor reads slower (no type asked, the sizes past a
-    desktop's two channels are read at more), and a second card never slows the best plan; so whether a size
-    holds the model, and whether its plan reaches the speed, only turn from no to yes as the RAM grows
-    (`_least`).
+    whose plan is offloaded and `fast` enough, on the first platform of `searched` that reaches it (a desktop's
+    two channels before a workstation's four), with the least of its sizes. Complete, in few engine calls,
+    each asked once: on one platform more RAM never takes a plan away nor reads slower, a later platform reads
+    no slower, and a second card never slows the best plan; so whether a size holds the model, and whether its
+    plan reaches the speed, only turn from no to yes as the RAM grows (`_least`).
 
     It used to try the two least sizes above the lower bound, and only the least that held; and to leave to the
     GPU-only rankings a kind the lower bound said its cards might hold alone. It missed one RTX 3060 12 GB with
@@ -251,30 +262,31 @@ class _KindSearch:
     of experts, formats, speeds and RAM types found the sets the page shows equal to asking every kind, count
     and size."""
 
-    def __init__(self, model, quant, device, need, sizes, *, alone, workload, fast, plans: list[int]):
+    def __init__(self, model, quant, device, need, searched, *, alone, workload, fast, plans: list[int]):
         self.model, self.quant, self.device, self.need = model, quant, device, need
-        self.sizes, self.alone, self.workload, self.fast = sizes, alone, workload, fast
-        self.plans: dict[tuple[int, int], object] = {}
+        self.searched, self.alone, self.workload, self.fast = searched, alone, workload, fast
+        self.plans: dict[tuple[int, int, str | None], object] = {}
         self.asked = plans  # the answer's count of plans, shared by its kinds
 
-    def plan(self, n: int, gb: int):
-        """The recommended plan of `n` cards with `gb` of RAM (None: none fits), asked once."""
-        if (n, gb) not in self.plans:
-            devices, asked = [self.device] * n, self.workload(gb)
+    def plan(self, n: int, gb: int, at: str | None):
+        """The recommended plan of `n` cards with `gb` of RAM on platform `at` (None: none fits), asked once."""
+        if (n, gb, at) not in self.plans:
+            devices, asked = [self.device] * n, self.workload(gb, at)
             held = holds(model=self.model, quant=self.quant, devices=devices, workload=asked)  # cheaper first
             self.asked[0] += held
-            self.plans[n, gb] = held and recommended(
+            self.plans[n, gb, at] = held and recommended(
                 model=self.model, quant=self.quant, devices=devices, workload=asked
             )
-        return self.plans[n, gb] or None
+        return self.plans[n, gb, at] or None
 
-    def runs(self, n: int, gb: int) -> bool:
-        """Whether `n` cards with `gb` of RAM run the model offloaded at the speed asked."""
-        return (plan := self.plan(n, gb)) is not None and plan.strategy not in GPU_ONLY and self.fast(plan)
+    def runs(self, n: int, gb: int, at: str | None) -> bool:
+        """Whether `n` cards with `gb` of RAM on platform `at` run the model offloaded at the speed asked."""
+        plan = self.plan(n, gb, at)
+        return plan is not None and plan.strategy not in GPU_ONLY and self.fast(plan)
 
     def least(self) -> tuple | None:
-        """(cards, plan, RAM in GB), or None: no count up to MAX_GPUS with any of `sizes` reaches the speed, or
-        the cards alone hold the model (the GPU-only rankings answer that)."""
+        """(cards, plan, RAM in GB, platform), or None: no count up to MAX_GPUS with any platform and size
+        reaches the speed, or the cards alone hold the model (the GPU-only rankings answer that)."""
         for n in range(1, MAX_GPUS + 1):
             devices = [self.device] * n
             # where the lower bound says the cards alone may hold it, the engine's memory says whether they do
@@ -282,26 +294,35 @@ class _KindSearch:
                 model=self.model, quant=self.quant, devices=devices, workload=self.alone
             ):
                 return None
-            gpu_bytes = n * self.device.usable_bytes
-            sizes = [gb for gb in self.sizes if gpu_bytes + gb * GIB >= self.need]
-            held = _least(
-                len(sizes),
-                lambda i, d=devices, s=sizes: holds(
-                    model=self.model, quant=self.quant, devices=d, workload=self.workload(s[i])
-                ),
-            )
-            if held is None:
-                continue
-            sizes = sizes[held:]
-            if self.runs(n, sizes[0]):  # the usual answer: one plan
-                return n, self.plan(n, sizes[0]), sizes[0]
-            # too slow there: the most cards with the most RAM run fastest; if they do not reach it, nothing does
-            if (ceiling := self.plan(MAX_GPUS, self.sizes[-1])) is None or not self.fast(ceiling):
-                return None
-            found = _least(len(sizes), lambda i, s=sizes, n=n: self.runs(n, s[i]))
-            if found is not None:
-                return n, self.plan(n, sizes[found]), sizes[found]
+            for at, sizes in self.searched:
+                found = self._least_on(n, at, sizes)
+                if found is not None:
+                    return found or None  # () where nothing reaches the speed
         return None
+
+    def _least_on(self, n: int, at: str | None, sizes: list[int]) -> tuple | None:
+        """`least` for `n` cards on one platform: the least size that holds the model, then the least that runs
+        it at the speed asked; None where none does here, () where none does anywhere."""
+        devices = [self.device] * n
+        sizes = [gb for gb in sizes if n * self.device.usable_bytes + gb * GIB >= self.need]
+
+        def held(i: int) -> bool:
+            return holds(
+                model=self.model, quant=self.quant, devices=devices, workload=self.workload(sizes[i], at)
+            )
+
+        if (first := _least(len(sizes), held)) is None:
+            return None
+        sizes = sizes[first:]
+        if self.runs(n, sizes[0], at):  # the usual answer: one plan
+            return n, self.plan(n, sizes[0], at), sizes[0], at
+        # too slow there: the most cards with the most RAM on the last platform run fastest; if they do not reach
+        # it, nothing does
+        last_at, last_sizes = self.searched[-1]
+        if (ceiling := self.plan(MAX_GPUS, last_sizes[-1], last_at)) is None or not self.fast(ceiling):
+            return ()
+        found = _least(len(sizes), lambda i: self.runs(n, sizes[i], at))
+        return None if found is None else (n, self.plan(n, sizes[found], at), sizes[found], at)
 
 
 def _least(count: int, ok) -> int | None:

@@ -284,8 +284,9 @@ def ram_context(moe: bool, preset: str | None) -> dict:
     elif (beyond := offload.platforms().get(offload.BEYOND_DESKTOP)) is not None:
         ram = (
             f"dual-channel DDR5-4800, {DEFAULT_RAM_BANDWIDTH_GB_S:g} GB/s, the calculator's default, up to "
-            f"{most:,} GB (the most a desktop's four slots take); more at {beyond['name']}, "
-            f"{beyond['workload']['ram_bandwidth_gb_s']:g} GB/s (a workstation's), as each row says"
+            f"{most:,} GB (the most a desktop's four slots take); where no size of it reaches the speed, "
+            f"{beyond['name']}, {beyond['workload']['ram_bandwidth_gb_s']:g} GB/s (a workstation's), as each row "
+            "says"
         )
     else:
         ram = f"dual-channel DDR5-4800, {DEFAULT_RAM_BANDWIDTH_GB_S:g} GB/s, the calculator's default, up to {most:,} GB"
