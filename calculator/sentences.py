@@ -59,7 +59,7 @@ def _is(strategy) -> str:
     return f"{_title(strategy)} {'are' if strategy == 'replicas' else 'is'}"
 
 
-def _falling(v: Values, prefix: str = "", *, cached: bool = False) -> str:
+def falling(v: Values, prefix: str = "", *, cached: bool = False) -> str:
     """A plan's speed at the full context after its start's, where the reason quotes it: " falling to 3.8"
     (`cached`: " falling to 16.8 with 65,536 tokens cached")."""
     full = v.get(f"{prefix}tok_s_at_context")
@@ -70,16 +70,16 @@ def _falling(v: Values, prefix: str = "", *, cached: bool = False) -> str:
 
 def _recommended(v: Values) -> str:
     text = (
-        f"{_is(v['strategy'])} recommended: {format_rate(v['tok_s'])} {_metric(v)}{_falling(v, cached=True)}"
+        f"{_is(v['strategy'])} recommended: {format_rate(v['tok_s'])} {_metric(v)}{falling(v, cached=True)}"
     )
     if "faster" in v:
-        text += f". {_is(v['faster'])} faster ({format_rate(v['faster_tok_s'])}{_falling(v, 'faster_')}) "
+        text += f". {_is(v['faster'])} faster ({format_rate(v['faster_tok_s'])}{falling(v, 'faster_')}) "
         text += f"but {_why_not(v, str(v['strategy']))}"
     elif "next" in v:
         over = " over the whole context" if "context" in v else ""
         text += (
             f", the fastest plan that fits{over} (next: {_phrase(v['next'])}, "
-            f"{format_rate(v.get('next_tok_s'))}{_falling(v, 'next_')})"
+            f"{format_rate(v.get('next_tok_s'))}{falling(v, 'next_')})"
         )
     if v.get("one_device") and ("faster" in v or "next" in v):  # beside plans over several GPUs
         text += "; one device needs no hand-offs between GPUs"
@@ -104,7 +104,7 @@ def _also_fits(v: Values) -> str:
     rate, theirs = format_rate(v["tok_s"]), format_rate(v["best_tok_s"])
     if "context" in v:  # the full context's speeds beside the start's
         text = (
-            f"Fits, at {rate} {_metric(v)}{_falling(v, cached=True)}, against {theirs}{_falling(v, 'best_')} "
+            f"Fits, at {rate} {_metric(v)}{falling(v, cached=True)}, against {theirs}{falling(v, 'best_')} "
             f"for {_phrase(v['best'])}"
         )
     elif rate == theirs:

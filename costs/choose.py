@@ -25,7 +25,7 @@ from calculator.forms import (
     speed_floor,
     whole_number,
 )
-from calculator.sentences import _falling as falling  # "falling to 29.3 with 32,768 tokens cached"
+from calculator.sentences import falling  # "falling to 29.3 with 32,768 tokens cached"
 from catalog import cache, fitting, runtime_support, slugs
 from catalog.form_fields import GivenOnce, choice
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
@@ -161,7 +161,7 @@ class Choice:
     condition: str = ""
     unit_price: PriceTag | None = None
     tok_s_at_context: float | None = (
-        None  # the same with the whole context asked cached (`full_context_tok_s`)
+        None  # the same with the whole context asked cached (`fitting.context_tok_s`)
     )
     context_tokens: int = 0  # asked
     kv: str = ""  # the KV cache type some model needs here, where not the question's f16 (`KEEPS_THE_MODEL`)
@@ -194,17 +194,6 @@ class Choice:
     def memory_bytes(self) -> int:
         """What the GPUs may use, as DeviceSet.memory_bytes (a unified-memory machine's GPU share)."""
         return self.device.usable_bytes * self.count
-
-
-def full_context_tok_s(plan: Plan, users: int) -> float:
-    """Each user's decode with the whole context asked cached: one user's `decode_tok_s_at_context`; several
-    users' share of the batch (`fitting.user_tok_s`, the start's) slowed as one user's is. The engine gives no
-    aggregate at the full context, and each sequence reads its own cache in a shared step: for several users
-    an upper bound. A visitor review: Strix Halo stayed on a 32K, 50 tok/s list at its 57.2 tok/s of the
-    start; it decodes 29.3 with the 32K cached."""
-    start = fitting.user_tok_s(plan, users)
-    alone, full = plan.decode_tok_s, plan.decode_tok_s_at_context
-    return start * full / alone if alone and full else start
 
 
 # The ways to fit the calculator's "What to change" offers that keep the model, its format and the context:
@@ -240,7 +229,7 @@ def smallest_sets(
     target_tok_s: float,
 ) -> dict[str, tuple[fitting.DeviceSet, str]]:
     """Per kind of device, the fewest that hold the model and reach the target at the full context
-    (`full_context_tok_s`), with the KV cache type it takes ("" the question's): what-hardware's sets
+    (`fitting.context_tok_s`), with the KV cache type it takes ("" the question's): what-hardware's sets
     (`fitting.what_hardware`), at the question's KV cache and then at each that keeps the model; fewer
     devices win, the question's own cache on a tie."""
     found: dict[str, tuple[fitting.DeviceSet, str]] = {}
@@ -267,7 +256,7 @@ def _deep_enough(
 ) -> fitting.DeviceSet | None:
     """The set, or more of its devices, that reach the target with the whole context cached, as
     what-hardware adds devices: only while the speed still rises; None where none does."""
-    previous = full_context_tok_s(s.plan, s.users)
+    previous = fitting.context_tok_s(s.plan, s.users)
     if previous >= target_tok_s:
         return s
     if s.device.unified_memory:
@@ -277,7 +266,7 @@ def _deep_enough(
         plan = fitting.recommended(model=model, quant=quant, devices=[s.device] * n, workload=asked)
         if plan is None or (plan.strategy == "tensor_parallel" and asked.runtime != "vllm"):
             continue  # as what_hardware: no buying advice rests on llama.cpp's experimental --split-mode tensor
-        speed = full_context_tok_s(plan, s.users)
+        speed = fitting.context_tok_s(plan, s.users)
         if speed >= target_tok_s:
             return replace(s, count=n, plan=plan)
         if speed <= previous:
@@ -326,7 +315,7 @@ def qualifying_sets(
         sets = [by_slug[slug][0] for by_slug in per_model]
         kvs = [by_slug[slug][1] for by_slug in per_model]
         count = max(s.count for s in sets)
-        binding = min(sets, key=lambda s: full_context_tok_s(s.plan, s.users))
+        binding = min(sets, key=lambda s: fitting.context_tok_s(s.plan, s.users))
         headroom = min(
             d.capacity_bytes - d.used_bytes - d.headroom_bytes
             for s in sets
@@ -351,7 +340,7 @@ def qualifying_sets(
                 binding.tok_s,
                 headroom,
                 links,
-                tok_s_at_context=full_context_tok_s(binding.plan, binding.users),
+                tok_s_at_context=fitting.context_tok_s(binding.plan, binding.users),
                 context_tokens=workload.context_tokens,
                 kv=next((kv for kv in kvs if kv), ""),
             )
