@@ -7,6 +7,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from catalog import cache
+from estimator.speed import shared_steps
 
 from . import answer as answers
 from . import charts, diffusion_picker, hub_config, pickers, registry
@@ -40,8 +41,13 @@ def cached_result(question: Question) -> tuple:
     """The question's estimate and its two charts, cached on question, catalog and engine."""
 
     def compute():
-        result = question.estimate()  # also the charts' point of the question itself
-        return result, [charts.speed_vs_context(question, result), charts.speed_vs_users(question, result)]
+        # one scope for the estimate and its charts: the charts' points time the stages the estimate timed
+        with shared_steps():
+            result = question.estimate()  # also the charts' point of the question itself
+            return result, [
+                charts.speed_vs_context(question, result),
+                charts.speed_vs_users(question, result),
+            ]
 
     return cache.get_or_compute("result", question.query(), compute)
 

@@ -61,3 +61,29 @@ def test_the_workload_carries_the_ram_in_gib_and_takes_changes(catalog):
     workload = asked.workload()
     assert (workload.ram_bytes, workload.context_tokens) == (64 * GIB, 16384)
     assert asked.workload(context_tokens=1024).prompt_tokens <= 1024  # the prompt fits the context
+
+
+def test_the_estimate_and_its_charts_time_their_steps_in_one_scope(catalog, monkeypatch):
+    """`page.cached_result`: the charts' points reuse the steps the estimate timed (`speed.shared_steps`)."""
+    from calculator import charts, page
+    from estimator import speed
+
+    scopes = []
+    for name in ("speed_vs_context", "speed_vs_users"):
+        real = getattr(charts, name)
+
+        def spy(*args, real=real, **kw):
+            scopes.append(speed._SHARED_STEPS.get())
+            return real(*args, **kw)
+
+        monkeypatch.setattr(charts, name, spy)
+    asked = question(f"{BASE}&gpu=geforce-rtx-3090&count=2&ctx=8192")
+    real_estimate = Question.estimate
+    monkeypatch.setattr(
+        Question,
+        "estimate",
+        lambda self, **kw: (scopes.append(speed._SHARED_STEPS.get()), real_estimate(self, **kw))[1],
+    )
+    page.cached_result(asked)
+    assert len(scopes) == 3 and scopes[0] is not None
+    assert all(s is scopes[0] for s in scopes)
