@@ -156,29 +156,9 @@ def placement_memory(
     return DeviceMemory(tensors, kv, compute, overhead, capacity, headroom, sums, state)
 
 
-def _usage(
-    *,
-    model: ModelSpec,
-    quant: QuantSpec,
-    workload: Workload,
-    p: Placement,
-    tp: int,
-    multi_gpu: bool,
-    pipeline: bool,
-    headroom_bytes: int | None,
-    label: str | None,
-) -> tuple[DeviceUsage, tuple[int, int, int, int, float]]:
-    m = placement_memory(
-        model=model,
-        quant=quant,
-        workload=workload,
-        p=p,
-        tp=tp,
-        multi_gpu=multi_gpu,
-        pipeline=pipeline,
-        headroom_bytes=headroom_bytes,
-    )
-    usage = DeviceUsage(
+def _usage(m: DeviceMemory, p: Placement, label: str | None) -> DeviceUsage:
+    """The device's `DeviceUsage` from its memory under the placement."""
+    return DeviceUsage(
         gpu=p.device.slug,
         name=label or p.device.name,
         layers=len(p.layers),
@@ -192,7 +172,6 @@ def _usage(
         tensors={k: v for k, v in m.tensors.items() if v},
         recurrent_state_bytes=m.state_bytes,
     )
-    return usage, m.sums
 
 
 def usage_and_stage(
@@ -206,18 +185,21 @@ def usage_and_stage(
     pipeline: bool = False,
     headroom_bytes: int | None = None,
     label: str | None = None,
+    priced: DeviceMemory | None = None,
 ) -> tuple[DeviceUsage, speed.Stage]:
-    usage, _ = _usage(
-        model=model,
-        quant=quant,
-        workload=workload,
-        p=p,
-        tp=tp,
-        multi_gpu=multi_gpu,
-        pipeline=pipeline,
-        headroom_bytes=headroom_bytes,
-        label=label,
-    )
+    """The device's memory and speed stage under the placement; `priced`: its `placement_memory`, where
+    the caller has it already (for the same model, format and workload, the default headroom)."""
+    if priced is None:
+        priced = placement_memory(
+            model=model,
+            quant=quant,
+            workload=workload,
+            p=p,
+            tp=tp,
+            multi_gpu=multi_gpu,
+            pipeline=pipeline,
+            headroom_bytes=headroom_bytes,
+        )
     stage = _stage(
         model,
         quant,
@@ -228,7 +210,7 @@ def usage_and_stage(
         tp,
         *stage_inputs(model, workload),
     )
-    return usage, stage
+    return _usage(priced, p, label), stage
 
 
 def stage_inputs(model: ModelSpec, workload: Workload) -> tuple[str, float, bool, int]:

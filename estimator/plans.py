@@ -131,13 +131,14 @@ def run_layout(
 ) -> tuple[list[DeviceUsage], list[speed.Stage]]:
     """Memory and speed stage of each GPU slot, in order. Slots that hold the same kind of layers on equal
     devices (tensor-parallel ranks, replicas, the middle devices of a layer split: `work_key`) are
-    computed once and share one `Stage` object. `reuse`, a dict the caller passes to every builder of
+    computed once and share one `Stage` object; a slot whose memory was checked already (`Layout.priced`)
+    is not priced again. `reuse`, a dict the caller passes to every builder of
     one question (same model and format), carries them from one plan to the next: a single device and
     the first of its replicas are the same slot."""
     usages, stages = [], []
     classes = memory.layer_classes(model)
     done = {} if reuse is None else reuse
-    for s in layout.slots:
+    for i, s in enumerate(layout.slots):
         key = work_key(s, classes, workload)
         if (hit := done.get(key)) is not None:
             u, st, _ = hit
@@ -154,6 +155,7 @@ def run_layout(
                 multi_gpu=s.multi_gpu,
                 pipeline=s.pipeline,
                 label=s.label,
+                priced=layout.memory_of(i, model, quant, s.workload or workload),
             )
             # the workload rides along: `work_key` holds its id, which must not be reused while kept
             done[key] = (u, st, s.workload or workload)

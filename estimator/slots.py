@@ -148,6 +148,22 @@ class Layout:
     counts: list[int] = field(default_factory=list)  # layers per pipeline stage
     ratios: list[float] = field(default_factory=list)  # llama.cpp --tensor-split
     tp: int = 1
+    # Each slot's memory as `layout_memory` found it, by the slot's index, with the model, format and workload
+    # it was priced for: the plan then built from this layout (a caller checks its memory first, then builds
+    # it: `ranking.candidate_plans`, `best_plan`) reads it in `plans.run_layout` instead of pricing it again.
+    # Held by the layout alone, one entry a slot at most.
+    priced: dict[int, tuple[ModelSpec, QuantSpec, Workload, DeviceMemory]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def memory_of(
+        self, i: int, model: ModelSpec, quant: QuantSpec, workload: Workload
+    ) -> DeviceMemory | None:
+        """Slot `i`'s memory if `layout_memory` priced it for these same objects, else None."""
+        kept = self.priced.get(i)
+        if kept is None or kept[0] is not model or kept[1] is not quant or kept[2] is not workload:
+            return None
+        return kept[3]
 
 
 def slot_key(s: Slot) -> tuple:
@@ -200,21 +216,25 @@ def layout_memory(
     """Each distinct device's memory (identical tensor-parallel ranks and replicas once), RAM last."""
     out: list[DeviceMemory] = []
     seen = set()
-    for s in layout.slots:
+    for i, s in enumerate(layout.slots):
         key = slot_key(s)
         if key in seen:
             continue
         seen.add(key)
-        m = placement_memory(
-            model=model,
-            quant=quant,
-            workload=s.workload or workload,
-            p=s.p,
-            tp=s.tp,
-            multi_gpu=s.multi_gpu,
-            pipeline=s.pipeline,
-            headroom_bytes=None,
-        )
+        priced_for = s.workload or workload
+        m = layout.memory_of(i, model, quant, priced_for)
+        if m is None:
+            m = placement_memory(
+                model=model,
+                quant=quant,
+                workload=priced_for,
+                p=s.p,
+                tp=s.tp,
+                multi_gpu=s.multi_gpu,
+                pipeline=s.pipeline,
+                headroom_bytes=None,
+            )
+            layout.priced[i] = (model, quant, priced_for, m)
         out.append(m)
         if stop_at_overflow and not m.fits:
             return out
