@@ -518,7 +518,7 @@ def _more_machines(
         wider = workload.model_copy(update={"hosts": hosts})
         if not _fits(model, quant, devices, wider, across):  # memory alone: a plan is built once
             continue
-        if (plan := _best(model, quant, devices, wider, across)) is None:
+        if (plan := _best(model, quant, devices, wider, across, probe=False)) is None:  # it fits: checked
             return None
         each: dict = {}
         if len(devices) > 1:  # "3 machines of 8× H100", not "with the H100"; unlike GPUs: each named
