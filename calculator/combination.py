@@ -15,6 +15,8 @@ from catalog.published import formats_of, listed_formats, model_spec
 from catalog.runtime_support import backend_runtimes, device_backend, runs_there, runtime_table
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_CHOICES
 from estimator import ModelSpec, QuantSpec, commands
+from estimator.limits import bounded_cache, length_of_result
+from estimator.ranking import interned
 from estimator.reasons import Reason
 
 BACKEND_NAMES = {
@@ -287,7 +289,7 @@ class Combination:
     def missing(self, model: LlmModel, quant: Quantization, runtime: str) -> Reason | None:
         """Why this runtime can have no weights of the format for the model (estimator.commands.unavailable:
         none published, none it can make; calculator/present.py words it); None when it can."""
-        return commands.unavailable(self.spec(model), quant.as_spec(), COMMAND_FOR_RUNTIME[runtime])
+        return unavailable(self.spec(model), quant.as_spec(), COMMAND_FOR_RUNTIME[runtime])
 
     def runs_instead(
         self,
@@ -330,7 +332,7 @@ class Combination:
                 if (
                     spec.format in commands.TOOLS[tool][2]
                     and self.runs(other, family)
-                    and commands.unavailable(self.spec(model), spec, tool) is None
+                    and unavailable(self.spec(model), spec, tool) is None
                 ):
                     found.setdefault(spec.name, []).append(names[other])
                     specs[spec.name] = spec
@@ -416,7 +418,7 @@ class Combination:
             if (exclude is None or slug != exclude.slug)
             and (r := self.format_runtime(family))
             and (family not in PUBLISHED_ONLY or slug in formats_of(model))
-            and commands.unavailable(spec, quant, COMMAND_FOR_RUNTIME[r]) is None
+            and unavailable(spec, quant, COMMAND_FOR_RUNTIME[r]) is None
         ]
         return min(found, default=(0, 0, None))[2]
 
@@ -465,3 +467,16 @@ def only_on(backends) -> str:
     if not words:
         return ""
     return (", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]) + " only"
+
+
+def unavailable(model: ModelSpec, quant: QuantSpec, tool: str) -> Reason | None:
+    """`commands.unavailable`, computed once per model, format and tool: a page asks it of every listed format
+    (its suggestions' candidates, the launch box's other formats, the fixes), and each new page asked it again
+    (~0.8 ms of a page's CPU over bench/cpu.py's 60 pages, a fifth of the calls repeating one of the same page).
+    The specs are told apart by value (`ranking.interned`: one object per value, which the cache keys by)."""
+    return _unavailable(interned(model), interned(quant), tool)
+
+
+@bounded_cache(entries=4096, size=4096, size_of=length_of_result)
+def _unavailable(model: ModelSpec, quant: QuantSpec, tool: str) -> Reason | None:
+    return commands.unavailable(model, quant, tool)

@@ -19,7 +19,7 @@ from estimator import DeviceSpec, Estimate, ModelSpec, Plan, QuantSpec, Workload
 from estimator.reasons import Reason
 from estimator.units import GIB
 
-from .combination import BUILD_NAMES, Combination
+from .combination import BUILD_NAMES, Combination, unavailable
 from .forms import DEFAULTS, QuestionForm, _group, device_summary
 
 LLAMA_CPP_ENGINES = ("llama.cpp", "ollama")  # llama.cpp underneath: its published measurements apply
@@ -104,7 +104,7 @@ class Question:
         it makes: estimator.commands.unavailable); None when it can. The launch box, the verdict, the runtime
         fit and a snapshot's verdict read it."""
         tool = COMMAND_FOR_RUNTIME[self.runtime]
-        return commands.unavailable(self.combination.spec(self.model), self.quant_spec, tool)
+        return unavailable(self.combination.spec(self.model), self.quant_spec, tool)
 
     @cached_property
     def device_specs(self) -> list[DeviceSpec]:
@@ -252,7 +252,7 @@ class Question:
                 if bits <= widest + 1e-6
                 and combination.runs(self.runtime, family)
                 and (family not in PUBLISHED_ONLY or slug in published)
-                and commands.unavailable(spec_of_model, spec, tool) is None
+                and unavailable(spec_of_model, spec, tool) is None
             ]
         try:
             result = estimate(
