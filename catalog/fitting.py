@@ -23,7 +23,7 @@ from estimator.estimate import best_plan
 from estimator.ranking import plan_fits
 from estimator.schema import KV_BYTES_PER_ELEMENT
 from estimator.suggest import QUANTIZED_KV
-from estimator.units import GIB
+from estimator.units import GIB, format_rate
 
 from .price_tag import PriceTag, price_rank
 from .runtimes import BY_SLUG, ENGINE_RUNTIME
@@ -261,6 +261,23 @@ class RunsRow:
         """In a format whose quality cost climbs quickly (under LOW_BITS): said beside it where it runs well."""
         return self.quant is not None and self.quant.bits_per_weight < LOW_BITS
 
+    @property
+    def tok_s_at_context(self) -> float:
+        """Decode for one user with the whole context asked cached (`context_tok_s`): what the speed tiers,
+        the "speed" sort and each tier's best compare (the start of an answer, `plan.decode_tok_s`, put a
+        model at 32 tok/s falling to 21 in "Runs great")."""
+        return context_tok_s(self.plan, 1) if self.plan is not None else 0.0
+
+    @property
+    def speed_parts(self) -> tuple[str, str]:
+        """The row's decode at the start and with the whole context cached, as `speed_parts` writes them."""
+        return speed_parts(self.plan.decode_tok_s, self.tok_s_at_context) if self.plan else ("–", "")
+
+    @property
+    def speed(self) -> str:
+        """'46.0 → 21.3', or one number where the two read the same (`speed_text`)."""
+        return speed_text(self.plan.decode_tok_s, self.tok_s_at_context) if self.plan else "–"
+
 
 def fit_counts(rows) -> tuple[int, int]:
     """(the rows that fit, of those the ones asked at the model's own shorter maximum context): what-runs'
@@ -489,11 +506,12 @@ def sort_rows(
     sort: str,
     *,
     params_b: Callable = lambda r: r.model.total_params_b,
-    pace: Callable = lambda r: -(r.plan.decode_tok_s or 0),
+    pace: Callable = lambda r: -r.tok_s_at_context,
 ) -> list:
     """Fitting rows by the chosen key, then the rest (by size, smallest first, for "speed"). A row has `fits`
-    and `model.name`; `params_b` gives its size and `pace` its speed (lower is faster), an LLM's
-    (`RunsRow`) unless given (an image model's: reverse_questions/images.py)."""
+    and `model.name`; `params_b` gives its size and `pace` its speed (lower is faster), an LLM's with the
+    whole context cached (`RunsRow.tok_s_at_context`) unless given (an image model's:
+    reverse_questions/images.py)."""
     rows = list(rows)
     fitting = [r for r in rows if r.fits]
     rest = [r for r in rows if not r.fits]
@@ -572,6 +590,22 @@ def context_tok_s(plan: Plan, users: int) -> float:
     Halo at 46.0, the start of its answer; at the full context it reads 21.3."""
     start, alone, full = user_tok_s(plan, users), plan.decode_tok_s, plan.decode_tok_s_at_context
     return start * full / alone if alone and full else start
+
+
+def speed_parts(start: float | None, full: float | None) -> tuple[str, str]:
+    """A decode speed at the start of an answer and with the whole context asked cached (`context_tok_s`), as
+    every page writes them: ('46.0', '21.3'), the second '' where both read the same (a context no longer than the
+    prompt; a snapshot's plan from before the engine gave the second). Pages put the start's range
+    between them, beside the number it belongs to."""
+    first = format_rate(start)
+    then = format_rate(full) if full is not None else first
+    return first, "" if then == first else then
+
+
+def speed_text(start: float | None, full: float | None) -> str:
+    """'46.0 → 21.3', as a table column headed "start → full context" says it, or one number where the two
+    read the same (`speed_parts`): the calculator's "falling to 21.3 with 131,072 tokens cached"."""
+    return " → ".join(p for p in speed_parts(start, full) if p)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
+from catalog import fitting
 from catalog.fitting import DEFAULTS, TOP, DeviceSet, HardwareAnswer
 from catalog.runtimes import RUNTIME_CHOICES
 from catalog.tiers import esc
@@ -29,9 +30,9 @@ def speed_text(s: DeviceSet) -> str:
     """An LLM set's decode per user, at the start of the answer and, where it reads differently, with the whole
     context asked cached (`DeviceSet.tok_s_at_context`, what the target speed is held to): '46.0 → 21.3', the
     calculator's "falling to" as the table's column says it (a visitor review: "46.0 tok/s" answered "at
-    least 40" at 131,072 tokens, where the calculator says 21.3 once the context fills)."""
-    start, full = format_rate(s.tok_s), format_rate(s.tok_s_at_context)
-    return start if start == full else f"{start} → {full}"
+    least 40" at 131,072 tokens, where the calculator says 21.3 once the context fills). One formatter for
+    every page (`fitting.speed_text`): what-runs' rows read the same."""
+    return fitting.speed_text(s.tok_s, s.tok_s_at_context)
 
 
 def firsts(

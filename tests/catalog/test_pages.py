@@ -214,14 +214,55 @@ def test_gpu_page_groups_what_runs_in_speed_tiers_and_hands_the_question_to_the_
     link = re.search(r'<a href="([^"]+)" data-testid="ask-what-runs">', html).group(1).replace("&amp;", "&")
     assert link == "/what-runs/?gpu=geforce-rtx-3090&count=1&ctx=8192"
     asked = re.findall(
-        r'data-model="([^"]+)">.*?data-testid="format">([^<]+)<.*?data-testid="decode">([^<]+)<', html, re.S
+        r'data-model="([^"]+)">.*?data-testid="format">([^<]+)<.*?data-testid="decode">(.*?)</td>', html, re.S
     )
     answered = "".join(client.get(f"{link}&tier={key}").text for key, *_ in TIERS)  # each tier whole
     assert len(asked) >= PREVIEW_ROWS
     for model, quant, decode in asked:
         assert f'data-model="{model}"' in answered
         assert f'data-testid="format">{quant}<' in row(answered, "model", model), model
-        assert f'data-testid="decode">{decode}<' in row(answered, "model", model), model
+        assert f'data-testid="decode">{decode}</td>' in row(answered, "model", model), model
+
+
+def test_gpu_page_tiers_go_by_the_speed_with_the_context_cached(client, catalog):
+    """As what-runs' (a visitor review: the start of an answer put a model "Runs great" that the calculator
+    says falls under 30 tok/s once the context fills): on an M4 Max at 8,192 tokens CodeLlama 13B, whose
+    every layer keeps a full-width KV cache, starts at 43 tok/s and falls to 25."""
+    response = client.get("/gpus/apple-m4-max-128gb/")
+    tiers = {t.key: t for t in response.context["tiers"]}
+    fell = [r for r in response.context["rows"] if r.fits and r.plan.decode_tok_s >= 30 > r.tok_s_at_context]
+    assert fell and all(r in tiers["usable"].rows for r in fell)
+    html = with_every_row(client, response.text)
+    for r in fell:
+        start, full = r.speed_parts
+        assert full and f'data-testid="decode">{start} <small>(' in row(html, "model", r.model.slug)
+        assert (
+            row(html, "model", r.model.slug)
+            .split('data-testid="decode">')[1]
+            .split("</td>")[0]
+            .endswith(f"</small> → {full}")
+        )
+    assert "30 tok/s or more with the context cached" in response.text
+    assert "start → full context" in response.text
+
+
+def test_compare_shows_the_speed_with_the_context_cached_where_it_reads_differently(client, catalog):
+    gpus = ["geforce-rtx-3060-12-gb", "apple-m4-max-128gb"]
+    html = client.get("/gpus/compare/?" + "&".join(f"gpu={g}" for g in gpus)).text
+    speeds = re.search(r'<table [^>]*data-testid="compare-speeds">.*?</table>', html, re.S).group(0)
+    rows = {g: {r.model.slug: r for r in pages.what_runs(Gpu.objects.get(slug=g), "default")} for g in gpus}
+    differ = 0
+    for slug in pages.COMPARE_MODELS:
+        cells = re.findall(r'<td data-testid="speed"[^>]*>(.*?)</td>', row(speeds, "model", slug), re.S)
+        for gpu, cell in zip(gpus, cells, strict=True):
+            r = rows[gpu][slug]
+            if not r.fits:
+                continue
+            start, full = r.speed_parts
+            assert f">{start} tok/s</a>" in cell, (gpu, slug)
+            assert (f'<span data-testid="full-context">→ {full}</span>' in cell) == bool(full), (gpu, slug)
+            differ += bool(full)
+    assert differ  # at 8,192 tokens some read differently
 
 
 def test_gpu_page_shows_unified_memory_fraction(client):

@@ -34,12 +34,13 @@ def test_m4_max_128gb_runs_llama_3_3_70b_at_q8_0_its_largest_fitting_format(clie
 
 def test_what_runs_on_an_m4_max_is_tiers_at_the_format_people_use(client, catalog):
     """Issue 16: F16 for every model, a 0.5B model first. Now Q4_K_M (MXFP4 for gpt-oss), in speed
-    tiers, the largest model of each tier first and named at the top."""
+    tiers, the largest model of each tier first and named at the top. The tiers go by the speed with the
+    whole context cached (at 8,192 tokens Llama 4 Scout starts at 32 tok/s and falls to 28: Usable)."""
     response = client.get(f"/what-runs/?gpu={M4_MAX}")
     tiers = {t.key: t for t in response.context["tiers"]}
     assert [t.key for t in response.context["tiers"]] == ["great", "usable", "slow", "none"]
     for tier, (low, high) in {"great": (30, 1e9), "usable": (10, 30), "slow": (3, 10)}.items():
-        assert all(low <= r.plan.decode_tok_s < high for r in tiers[tier].rows)
+        assert all(low <= r.tok_s_at_context < high for r in tiers[tier].rows)
         sizes = [r.model.total_params_b for r in tiers[tier].rows]
         assert sizes == sorted(sizes, reverse=True)
         assert tiers[tier].best is tiers[tier].rows[0] or tiers[tier].best.model.total_params_b == sizes[0]
@@ -102,7 +103,7 @@ def test_a_model_that_reads_less_context_is_asked_at_its_maximum(client, catalog
 @pytest.mark.parametrize(
     ("sort", "key"),
     [
-        ("speed", lambda r: -r.plan.decode_tok_s),
+        ("speed", lambda r: -r.tok_s_at_context),  # with the whole context cached, as the tiers
         ("size", lambda r: -r.model.total_params_b),
         ("name", lambda r: r.model.name.casefold()),
     ],

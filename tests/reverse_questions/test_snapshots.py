@@ -191,3 +191,22 @@ def test_a_what_hardware_snapshot_keeps_its_sets_with_system_ram(client, catalog
     assert (
         "$900" in client.get("/what-hardware/?model=gpt-oss-120b&ram_preset=ddr4-3200-2ch").content.decode()
     )
+
+
+def test_a_what_runs_snapshot_from_before_the_full_context_speed_shows_one_number(client, catalog):
+    """A snapshot whose plans have no speed with the context cached (stored before the engine gave it) shows
+    the start of an answer alone and tiers by it, as it did; one stored since shows both where they differ."""
+    query = "gpu=geforce-rtx-4090&count=1&ctx=131072"
+    snapshot = share(client, "what-runs", query)
+    before = shown(client, snapshot)
+    assert any(" → " in cell for cell in re.findall(r'data-testid="decode">(.*?)</td>', before))
+    result = snapshot.result
+    for row in result["rows"]:
+        for key in ("decode_tok_s_at_context", "decode_tok_s_at_context_low", "decode_tok_s_at_context_high"):
+            (row["plan"] or {}).pop(key, None)
+    Snapshot.objects.filter(id=snapshot.id).update(result=result)
+    snapshot.refresh_from_db()
+    old = shown(client, snapshot)
+    assert sorted(decode_speeds(old)) == sorted(decode_speeds(before)) and 'data-testid="same"' in old
+    assert not any(" → " in cell for cell in re.findall(r'data-testid="decode">(.*?)</td>', old))
+    assert "Magistral Small 2509" in old.partition('data-testid="tier-great"')[2].partition("</section>")[0]
