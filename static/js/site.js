@@ -29,7 +29,12 @@ for (const type of ["htmx:beforeSwap", "htmx:afterSwap"]) document.addEventListe
 });
 document.addEventListener("htmx:load", (event) => setUp(event.target));
 
-document.addEventListener("DOMContentLoaded", () => {
+// What a page sets up once its body is in place: when it loads, and when Back or Forward brings it back
+// from the server (base.html's htmx-config keeps no history cache: a page restored from htmx's copy
+// showed the answer of its address beside the form as it was when left, and its style attributes broke
+// the CSP; the server renders both from the address instead).
+let foldedBefore;  // the question's fold on the page Back or Forward leaves, kept on the one it restores
+function pageReady() {
   setUp(document);
   // The question's height sets its sticky top (site.css)
   const q = document.querySelector(".calc>.question");
@@ -39,8 +44,15 @@ document.addEventListener("DOMContentLoaded", () => {
   if (back && document.referrer.startsWith(`${location.origin}/?`)) Object.assign(back, { href: document.referrer, hidden: false });
   // On a phone, a page that opens with an answer folds the inputs away: the answer comes first.
   const toggle = document.querySelector("details[data-collapse-on-phone]");
-  if (toggle && window.matchMedia("(max-width: 63.99rem)").matches) toggle.open = false;
+  if (toggle && window.matchMedia("(max-width: 63.99rem)").matches) toggle.open = foldedBefore ?? false;
+  document.querySelectorAll("[data-detect-gpu]").forEach((b) => { b.hidden = false; });
+}
+document.addEventListener("DOMContentLoaded", pageReady);
+document.addEventListener("htmx:historyCacheMiss", () => {
+  const toggle = document.querySelector("details[data-collapse-on-phone]");
+  foldedBefore = toggle ? toggle.open : undefined;
 });
+document.addEventListener("htmx:historyRestore", pageReady);
 
 // Copy buttons: <button data-copy="element-id">.
 document.addEventListener("click", (event) => {
@@ -56,7 +68,6 @@ document.addEventListener("click", (event) => {
 // Paste my rig: the pasted text goes to POST /rig/ only, never into the page's address.
 document.addEventListener("htmx:configRequest", (e) => { if (e.detail.verb === "get") delete e.detail.parameters.rig; });
 // Detect my GPU: the name WebGPU gives goes into GPU 1's finder; where it gives none, say so plainly.
-document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("[data-detect-gpu]").forEach((b) => { b.hidden = false; }));
 document.addEventListener("click", async (e) => {
   if (!e.target.closest("[data-detect-gpu]")) return;
   const say = (t) => { document.getElementById("error-rig").textContent = t; };
