@@ -33,9 +33,21 @@ document.addEventListener("htmx:load", (event) => setUp(event.target));
 // from the server (base.html's htmx-config keeps no history cache: a page restored from htmx's copy
 // showed the answer of its address beside the form as it was when left, and its style attributes broke
 // the CSP; the server renders both from the address instead).
+// The verdict bar's height, sticky at the top of an answer: what a link into the answer jumps to stays
+// below it (site.css #result [id], its scroll-margin-top). A swapped answer brings a new bar.
+const barSize = new ResizeObserver(([seen]) => {
+  document.documentElement.style.setProperty("--verdict-bar-h", `${Math.ceil(seen.borderBoxSize[0].blockSize)}px`);
+});
+function watchVerdictBar() {
+  barSize.disconnect();
+  const bar = document.querySelector("#result .verdict-bar");
+  if (bar) barSize.observe(bar);
+}
+document.addEventListener("htmx:afterSettle", watchVerdictBar);
 let foldedBefore;  // the question's fold on the page Back or Forward leaves, kept on the one it restores
 function pageReady() {
   setUp(document);
+  watchVerdictBar();
   // The question's height sets its sticky top (site.css)
   const q = document.querySelector(".calc>.question");
   if (q) new ResizeObserver(() => q.style.setProperty("--question-h", `${q.offsetHeight}px`)).observe(q);

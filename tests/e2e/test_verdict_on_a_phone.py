@@ -97,3 +97,31 @@ def test_a_field_tabbed_to_stops_above_the_pinned_verdict(page_at, live_server):
         field = page.evaluate(FOCUSED)
         assert below(field, pin.bounding_box()), field
     expect(pin).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("address", "heading"),
+    [
+        (
+            "/?model=qwen3-30b-a3b&quant=q4_k_m&gpu=geforce-rtx-3090&ctx=32768#plans",
+            "Every plan, side by side",
+        ),
+        ("/what-hardware/?model=gpt-oss-120b&ctx=32768&tok_s=20#with-ram", "One or two GPUs with system RAM"),
+    ],
+)
+def test_a_link_into_the_answer_shows_its_heading_below_the_verdict_bar(
+    page_at, live_server, address, heading
+):
+    """Review 9: on a phone, the answer opened at #plans put "Every plan, side by side" at the top of the
+    screen under the sticky verdict bar (74 to 91 px tall). The targets keep the bar's height above them."""
+    page = page_at(390, 844)
+    page.goto(live_server.url + address)
+    target = page.get_by_role("heading", name=heading)
+    expect(target).to_be_in_viewport()
+    bar = page.locator("#result .verdict-bar").first.bounding_box()
+    assert bar["y"] == 0  # stuck at the top
+    assert below(bar, target.bounding_box())
+    page.evaluate("window.scrollTo(0, 0)")
+    page.evaluate("hash => { location.hash = ''; location.hash = hash; }", address.split("#")[1])  # a link
+    expect(target).to_be_in_viewport()
+    assert below(page.locator("#result .verdict-bar").first.bounding_box(), target.bounding_box())
