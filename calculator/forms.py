@@ -10,7 +10,7 @@ from django.http import QueryDict
 from catalog import byo, slugs
 from catalog import workload as tables
 from catalog.fitting import DEFAULTS
-from catalog.form_fields import GivenOnce, bounded
+from catalog.form_fields import GivenOnce, bounded, tokens
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization, valid_specs
 from catalog.pages import meant, unknown_words
 from catalog.runtimes import BY_SLUG, FLASH_ATTENTION_OFF, RUNTIME_CHOICES, RUNTIMES
@@ -195,9 +195,9 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
     quant = name_field("Format", "format", help_text="Empty: the format the model is usually run at.")
     gpu = forms.CharField(label="GPU", required=False)  # read as a list in __init__
     count = whole_number("How many", MAX_DEVICES)
-    ctx = whole_number("Context (tokens)", MAX_CONTEXT)
+    ctx = tokens("Context (tokens)", MAX_CONTEXT)
     batch = whole_number("Concurrent users", MAX_BATCH)
-    prompt = whole_number("Prompt length (tokens)", MAX_CONTEXT)
+    prompt = tokens("Prompt length (tokens)", MAX_CONTEXT)
     kv = name_field("KV cache type", "KV cache type")
     runtime = forms.ChoiceField(
         label="Runtime",

@@ -4,7 +4,9 @@ with thousands separators, a text its length, and a field given twice is an erro
 own read "Select a valid choice. bogus is not one of the available choices.", "Ensure this value is greater
 than or equal to 0.25." and "Null characters are not allowed.", and its form read the last of `a=1&a=2`."""
 
+import re
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django import forms
 from django.http import QueryDict
@@ -54,6 +56,35 @@ def bounded(field_class: type[forms.Field], least: float, most: float, **kwargs)
         error_messages={"min_value": f"Enter {least:,} or more.", "max_value": f"Enter at most {most:,}."},
         **kwargs,
     )
+
+
+# "32768", "32,768" (or "32 768", "32_768"), "32k", "32K", "1.5k": a count of tokens as people write it.
+TOKENS = re.compile(r"(?P<number>\d{1,3}(?:[,_ ]\d{3})+|\d+(?:\.\d+)?)\s*(?P<k>[kK])?")
+KIBI = 1024  # "32K" is 32,768 tokens: the context presets (32768 is 32K) and the charts' axes ("32k")
+
+
+class TokenCount(forms.IntegerField):
+    """A number of tokens: a whole number, with or without thousands separators, or thousands of 1,024
+    written with k ("8k" is 8,192; "32K" 32,768; "1.5k" 1,536), as a context is usually written. Anything
+    else names the forms it takes (Django's IntegerField read "Enter a whole number." for "32k" too)."""
+
+    default_error_messages = {"invalid": "Enter a number of tokens: 32768, 32,768 or 32k."}
+
+    def to_python(self, value):
+        if isinstance(value, str) and (written := TOKENS.fullmatch(value.strip())):
+            value = re.sub("[,_ ]", "", written["number"])
+            if written["k"]:
+                number = Decimal(value) * KIBI
+                if number != number.to_integral_value():  # "0.3k": 307.2 tokens
+                    raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+                value = str(int(number))
+        return super().to_python(value)
+
+
+def tokens(label: str, most: int) -> TokenCount:
+    """An optional number of tokens (`TokenCount`) from 1 to `most`, its limits said as `bounded` says
+    them; its help (the API's description) names the forms it takes."""
+    return bounded(TokenCount, 1, most, label=label, help_text="32768, 32,768 or 32k (k is 1,024)")
 
 
 def search_text(label: str, max_length: int) -> forms.CharField:

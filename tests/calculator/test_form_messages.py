@@ -8,6 +8,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 EIGHT_B = "/?model=llama-3-1-8b-instruct&gpu=geforce-rtx-3090"
+API = "/api/v1/estimate"
 
 
 def test_limits_are_written_with_thousands_separators(client, catalog):
@@ -154,3 +155,29 @@ def test_a_name_with_a_nul_is_said_in_the_sites_words(client, catalog, url, fiel
     """It read "Null characters are not allowed." beside the unknown name."""
     response = client.get(url)
     assert response.status_code == 200 and response.context["form"].errors[field] == said
+
+
+@pytest.mark.parametrize(
+    ("written", "tokens"),
+    [("8k", 8192), ("32K", 32768), ("32,768", 32768), ("32 768", 32768), ("1.5k", 1536), ("32768", 32768)],
+)
+def test_a_context_is_read_as_people_write_it(client, catalog, written, tokens):
+    """Review 9: "8k", "32K" and "32,768" read "Enter a whole number." on the page and in the API. k is
+    1,024, as the page's contexts are (its presets: 32768 is 32K; its charts' axes read "32k")."""
+    page = client.get(f"{EIGHT_B}&{urlencode({'ctx': written, 'prompt': written})}")
+    assert page.context["form"].errors == {}
+    assert page.context["permalink"].endswith(f"&ctx={tokens}&prompt={tokens}")  # the canonical address
+    api = client.get(API, {"model": "llama-3-1-8b-instruct", "gpu": "geforce-rtx-3090", "ctx": written})
+    assert api.status_code == 200 and api.json()["permalink"].endswith(f"&ctx={tokens}")
+
+
+@pytest.mark.parametrize("written", ["banana", "32kk", "0.3k", "32.768", "3,2768", "1e3", "32k tokens"])
+def test_a_context_that_is_no_number_of_tokens_says_what_is(client, catalog, written):
+    said = ["Enter a number of tokens: 32768, 32,768 or 32k."]
+    assert client.get(f"{EIGHT_B}&{urlencode({'ctx': written})}").context["form"].errors["ctx"] == said
+    api = client.get(API, {"model": "llama-3-1-8b-instruct", "gpu": "geforce-rtx-3090", "ctx": written})
+    assert api.status_code == 400 and api.json()["errors"]["ctx"] == said
+
+
+def test_a_context_in_k_over_the_limit_says_the_limit(client, catalog):
+    assert client.get(f"{EIGHT_B}&ctx=20000k").context["form"].errors["ctx"] == ["Enter at most 10,485,760."]

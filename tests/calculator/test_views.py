@@ -85,7 +85,7 @@ def test_bad_input_shows_a_message_next_to_the_field(client, catalog):
     response = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&ctx=banana")
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<span class="error" id="error-ctx">Enter a whole number.</span>' in html
+    assert '<span class="error" id="error-ctx">Enter a number of tokens: 32768, 32,768 or 32k.</span>' in html
     assert "Fix the highlighted fields" in html
     # what the visitor typed is kept
     assert 'value="banana"' in html or "banana" in html

@@ -150,3 +150,16 @@ def test_a_value_below_the_field_s_minimum_is_said_beside_it(page, live_server, 
     page.locator(field).fill("0")
     expect(page.locator("#result")).to_contain_text("Fix the highlighted fields")
     expect(page.locator("#question")).to_contain_text(message)
+
+
+def test_a_context_typed_as_32k_asks_for_32768_tokens(page, live_server):
+    """Review 9: "32k" read "Enter a whole number." (and a number input took no letter at all: the browser
+    sent an empty context, which asked about the default). k is 1,024, as the page's presets are."""
+    page.goto(live_server.url + QUESTION)
+    context = page.get_by_label("Context (tokens)")
+    context.fill("32k")
+    expect(page).to_have_url(re.compile(r"ctx=32768$"))  # the canonical address, in tokens
+    expect(page.locator("#summary")).to_contain_text("32,768 tokens")
+    expect(context).to_have_value("32k")  # as typed
+    context.fill("32,768 tokens")
+    expect(page.locator("#error-ctx")).to_have_text("Enter a number of tokens: 32768, 32,768 or 32k.")
