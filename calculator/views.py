@@ -26,7 +26,7 @@ from catalog.runtimes import BY_SLUG
 from config import http_cache
 from estimator.units import format_rate
 
-from . import charts, diffusion_views, hub_config, pickers, rig, snapshots
+from . import charts, compared, diffusion_views, hub_config, pickers, rig, snapshots
 from .fixes import labelled_errors, problems
 from .forms import FIRST_VISIT, MAX_DEVICES, MAX_RAM_GB, QuestionForm, image_model, put_own_model
 from .models import Snapshot
@@ -287,6 +287,7 @@ def compare(request):
                     f"{verdict.tok_s} ({verdict.tok_s_who})"  # a review: 136 beside the table's 29.6
                 )
         columns.append(column)
+    compared.titles(columns)
     context = {
         "columns": columns,
         "add_errors": add_errors,
