@@ -29,25 +29,20 @@ for (const type of ["htmx:beforeSwap", "htmx:afterSwap"]) document.addEventListe
 });
 document.addEventListener("htmx:load", (event) => setUp(event.target));
 
-// What a page sets up once its body is in place: when it loads, and when Back or Forward brings it back
-// from the server (base.html's htmx-config keeps no history cache: a page restored from htmx's copy
-// showed the answer of its address beside the form as it was when left, and its style attributes broke
-// the CSP; the server renders both from the address instead).
-// The verdict bar's height, sticky at the top of an answer: what a link into the answer jumps to stays
-// below it (site.css #result [id], its scroll-margin-top). A swapped answer brings a new bar.
-const barSize = new ResizeObserver(([seen]) => {
-  document.documentElement.style.setProperty("--verdict-bar-h", `${Math.ceil(seen.borderBoxSize[0].blockSize)}px`);
-});
-function watchVerdictBar() {
+// The sticky verdict bar's height, for what a link into the answer jumps to (site.css #result [id])
+const barSize = new ResizeObserver(([b]) => document.documentElement.style.setProperty("--verdict-bar-h", `${b.borderBoxSize[0].blockSize}px`));
+function watchBar() {
   barSize.disconnect();
   const bar = document.querySelector("#result .verdict-bar");
   if (bar) barSize.observe(bar);
 }
-document.addEventListener("htmx:afterSettle", watchVerdictBar);
-let foldedBefore;  // the question's fold on the page Back or Forward leaves, kept on the one it restores
+document.addEventListener("htmx:afterSettle", watchBar);
+// Set up on load, and when Back or Forward brings the page from the server (base.html: no history cache),
+// the question folded as it was left
+let folded;
 function pageReady() {
   setUp(document);
-  watchVerdictBar();
+  watchBar();
   // The question's height sets its sticky top (site.css)
   const q = document.querySelector(".calc>.question");
   if (q) new ResizeObserver(() => q.style.setProperty("--question-h", `${q.offsetHeight}px`)).observe(q);
@@ -56,14 +51,11 @@ function pageReady() {
   if (back && document.referrer.startsWith(`${location.origin}/?`)) Object.assign(back, { href: document.referrer, hidden: false });
   // On a phone, a page that opens with an answer folds the inputs away: the answer comes first.
   const toggle = document.querySelector("details[data-collapse-on-phone]");
-  if (toggle && window.matchMedia("(max-width: 63.99rem)").matches) toggle.open = foldedBefore ?? false;
+  if (toggle && window.matchMedia("(max-width: 63.99rem)").matches) toggle.open = folded ?? false;
   document.querySelectorAll("[data-detect-gpu]").forEach((b) => { b.hidden = false; });
 }
 document.addEventListener("DOMContentLoaded", pageReady);
-document.addEventListener("htmx:historyCacheMiss", () => {
-  const toggle = document.querySelector("details[data-collapse-on-phone]");
-  foldedBefore = toggle ? toggle.open : undefined;
-});
+document.addEventListener("htmx:historyCacheMiss", () => { folded = document.querySelector("details[data-collapse-on-phone]")?.open; });
 document.addEventListener("htmx:historyRestore", pageReady);
 
 // Copy buttons: <button data-copy="element-id">.

@@ -307,7 +307,7 @@ def test_open_graph_meta_carries_the_verdict(client, catalog):
     assert '<meta name="twitter:card"' in html
 
 
-def test_page_weighs_under_107_5_kb_with_css_and_js(client, catalog):
+def test_page_weighs_under_108_7_kb_with_css_and_js(client, catalog):
     """HTML, and every stylesheet and script the page loads (htmx included), before compression. 100 KB until
     the step bar (where each token's time goes, 1.2 KB of HTML) took this page to 101.2 KB: every stylesheet
     rule is used and the rest of the HTML is the question, the answer and their glossary links. 102.2 KB since
@@ -333,14 +333,17 @@ def test_page_weighs_under_107_5_kb_with_css_and_js(client, catalog):
     showed; ~300 bytes of script and style), a verdict pinned on a phone never covers the field being edited
     (~260 bytes), and a desktop's plans table puts each plan's notes under its numbers, a device of its memory a
     line (memory cells 110 px wide and 8-10 lines tall; ~670 bytes of style, ~80 of HTML). 107.5 KB since a launch
-    command says the oldest release its flags need, each flag kept on one line (~40 bytes of style)."""
+    command says the oldest release its flags need, each flag kept on one line (~40 bytes of style). 108.7 KB since Back and
+    Forward set the page up again from the server's copy, links into the answer stop below the sticky verdict
+    bar, and a phone's nav links and small-print links are 24 px tap targets (review 9; ~800 bytes of script,
+    ~330 of style, ~60 of htmx-config)."""
     from django.contrib.staticfiles import finders
 
     html = client.get(QUESTION).content
     assets = re.findall(rb'<(?:link rel="stylesheet" href|script src)="/static/([^"]+)"', html)
     assert len(assets) >= 3  # site.css, htmx, site.js
     sizes = [Path(finders.find(name.decode())).stat().st_size for name in assets]
-    assert len(html) + sum(sizes) < 107_500
+    assert len(html) + sum(sizes) < 108_700
 
 
 def test_a_repeated_question_is_served_from_the_cache_until_the_catalog_changes(
