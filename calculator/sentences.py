@@ -127,6 +127,29 @@ def _short_in_margin(v: Values) -> str:
     )
 
 
+def _vllm_queue(v: Values) -> str:
+    """How many sequences vLLM's KV cache holds and runs at once; for replicas, each copy's own cache, as
+    each copy admits only what it holds (estimator/admission.py `Admission.per_copy`)."""
+    held = f"{v['sequences']:.1f}"
+    if "copies" not in v:
+        where, running = "vLLM's KV cache holds", f"{v['running']} run at once"
+    else:
+        copies, running_n = int(v["copies"]), int(v["running"])
+        if "sequences_most" in v:
+            held += f" to {v['sequences_most']:.1f}"
+        where = "Each copy's KV cache holds"
+        running = f"{running_n} run at once"
+        if running_n % copies == 0:
+            running += f" ({running_n // copies} on each of the {copies} copies)"
+        else:
+            running += f" (over the {copies} copies)"
+    return (
+        f"{where} {held} sequences of {v['context_tokens']:,} tokens: {running} and {v['waiting']} wait for "
+        f"one to finish, about {format_seconds(v['queue_s'])} at the full context (shorter requests share the "
+        "pool and wait less)."
+    )
+
+
 def _kv_cache(v: Values) -> str:
     bits = [f"{'An' if str(v['kv']).startswith('f') else 'A'} {v['kv']} KV cache"]
     if v.get("makes_fit"):
@@ -436,11 +459,7 @@ SENTENCES: dict[str, Callable[[Values], str]] = {
         "The weights cross the network once at load time; each token crosses it between machines."
     ),
     "tight": _tight,
-    "vllm_queue": lambda v: (
-        f"vLLM's KV cache holds {v['sequences']:.1f} sequences of {v['context_tokens']:,} tokens: "
-        f"{v['running']} run at once and {v['waiting']} wait for one to finish, about {format_seconds(v['queue_s'])} "
-        "at the full context (shorter requests share the pool and wait less)."
-    ),
+    "vllm_queue": _vllm_queue,
     "ollama_one_at_a_time": _one_at_a_time,
     # why a tool gets no weights (estimator.commands.unavailable)
     "no_gguf_nor_checkpoint": lambda v: f"{_no_gguf(v)}, nor its own Hugging Face checkpoint to convert.",

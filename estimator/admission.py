@@ -22,12 +22,24 @@ class Admission:
     concurrency: float
     running: int
     waiting: int
+    # replicas: the sequences of the full context each copy's own KV cache holds (vLLM's log of each copy);
+    # `concurrency` is then the whole ones they hold together, as a copy runs no fraction of one
+    per_copy: tuple[float, ...] = ()
 
     def warning(self, workload: Workload, queue_s: float) -> Reason:
         if self.capacity_tokens is None:  # Ollama: the architecture, not the memory, decides
             values = {"running": self.running, "waiting": self.waiting, "queue_s": queue_s}
             return Reason(code="ollama_one_at_a_time", values=values)
         values = {"sequences": self.concurrency, "context_tokens": workload.context_tokens}
+        if self.per_copy:  # "each copy's KV cache holds 1.3 sequences …: 4 run at once, 1 on each copy"
+            low, high = min(self.per_copy), max(self.per_copy)
+            values = {
+                "sequences": low,
+                "context_tokens": workload.context_tokens,
+                "copies": len(self.per_copy),
+            }
+            if high != low:
+                values["sequences_most"] = high
         values |= {"running": self.running, "waiting": self.waiting, "queue_s": queue_s}
         return Reason(code="vllm_queue", values=values)
 
@@ -64,11 +76,17 @@ def vllm_admission(
         return workload, None
     blocks, tokens = pool
     need = kv_cache.vllm_request_blocks(model, workload)
-    concurrency = blocks / need
-    if blocks < need:  # not one sequence: the plan does not fit, and nothing is admitted
-        return workload, Admission(tokens, concurrency, 0, 0)
-    running = min(workload.batch, blocks // need)
-    admission = Admission(tokens, concurrency, running, workload.batch - running)
+    concurrency, held, per_copy = blocks / need, blocks // need, ()
+    if replicas:
+        # each copy admits only what its own cache holds: 4 copies of 1.3 sequences each run 4 at once,
+        # not the 5 of their 5.3 added up (a visitor review: "5 run at once … 2 sequences each")
+        per_copy = tuple(b / need for b in _slot_blocks(model, workload, layout, usages))
+        held = sum(int(c) for c in per_copy)
+        concurrency = float(held)
+    if held < 1:  # not one sequence: the plan does not fit, and nothing is admitted
+        return workload, Admission(tokens, concurrency, 0, 0, per_copy)
+    running = min(workload.batch, held)
+    admission = Admission(tokens, concurrency, running, workload.batch - running, per_copy)
     timed = workload if running == workload.batch else workload.model_copy(update={"batch": running})
     return timed, admission
 
@@ -89,14 +107,28 @@ def vllm_kv_pool(
     one group of layers (`kv_cache.vllm_group_layers`: every layer the GPU holds, or with sliding-window
     layers one hybrid group's share of them) times the GPU's share of the KV heads (tensor parallel). The
     stages and ranks hold the same blocks: the smallest count is the pool. Replicas each have their own:
-    their counts add up. The log divides the blocks among the groups (one, without sliding-window
+    their counts add up to the pool here, but each copy admits only the sequences its own holds
+    (`vllm_admission`). The log divides the blocks among the groups (one, without sliding-window
     layers); a request takes `kv_cache.vllm_request_blocks` of them.
     """
     if workload.runtime != "vllm":
         return None
-    per_layer = kv_cache.kv_values_per_token_layer(model) * workload.kv_bytes_per_element
     groups = kv_cache.vllm_groups(model)
     count = 1 if groups is None else groups.full + groups.window
+    blocks = _slot_blocks(model, workload, layout, usages)
+    if not blocks:
+        return None
+    if replicas:
+        return sum(blocks), sum(b // count for b in blocks) * kv_cache.VLLM_BLOCK_TOKENS
+    return min(blocks), min(blocks) // count * kv_cache.VLLM_BLOCK_TOKENS
+
+
+def _slot_blocks(
+    model: ModelSpec, workload: Workload, layout: Layout, usages: list[DeviceUsage]
+) -> list[int]:
+    """The KV blocks each GPU slot's memory leaves for vLLM's cache (`vllm_kv_pool` says how), leaving out
+    a stage of linear-attention layers only, which has none of its own to count."""
+    per_layer = kv_cache.kv_values_per_token_layer(model) * workload.kv_bytes_per_element
     blocks = []
     for slot, u in zip(layout.slots, usages, strict=True):
         per_token = per_layer * kv_cache.vllm_group_layers(model, slot.p.layers) * kv_share(model, slot.tp)
@@ -107,8 +139,4 @@ def vllm_kv_pool(
             continue
         tokens = int(budget // per_token) if budget > 0 else 0
         blocks.append(tokens // kv_cache.VLLM_BLOCK_TOKENS)
-    if not blocks:
-        return None
-    if replicas:
-        return sum(blocks), sum(b // count for b in blocks) * kv_cache.VLLM_BLOCK_TOKENS
-    return min(blocks), min(blocks) // count * kv_cache.VLLM_BLOCK_TOKENS
+    return blocks

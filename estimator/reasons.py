@@ -68,7 +68,7 @@ ReasonCode = Literal[
     "ram_bandwidth_assumed",  # ram_gb_s
     "weights_cross_network",
     "tight",  # devices: their names; n_cpu_moe | ngl: an offload plan's flag that leaves more room
-    "vllm_queue",  # sequences, context_tokens, running, waiting, queue_s
+    "vllm_queue",  # sequences, context_tokens, running, waiting, queue_s; replicas: copies, sequences (each copy's, the fewest), sequences_most (the most, where they differ)
     "ollama_one_at_a_time",  # running (1), waiting, queue_s: Ollama does not batch the architecture
     # `commands*.py`: why a tool gets no weights of the format (`commands.unavailable()`); quant and
     # model are their names

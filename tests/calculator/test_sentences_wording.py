@@ -52,6 +52,19 @@ from tests.engine.engine_specs import Q4_K_M, RTX_3090, llama_8b
             {"strategy": "replicas", "tok_s": 39.1, "aggregate": 1},
             "Replicas are recommended: 39.1",
         ),
+        (
+            "vllm_queue",
+            {
+                "sequences": 1.32,
+                "context_tokens": 8192,
+                "copies": 4,
+                "running": 4,
+                "waiting": 16,
+                "queue_s": 120.0,
+            },
+            "Each copy's KV cache holds 1.3 sequences of 8,192 tokens: 4 run at once (1 on each of the 4 "
+            "copies) and 16 wait",
+        ),
     ],
 )
 def test_reasons_are_worded_in_good_english(code, values, text):

@@ -2,13 +2,16 @@
 of a model that fits one GPU are served by replicas (issue 19)."""
 
 import pytest
-from engine_specs import AWQ, F16, Q4_K_M, RTX_3090, RTX_4090, llama_8b, llama_70b, make_gpu
+from engine_specs import AWQ, F16, H100_SXM, Q4_K_M, RTX_3090, RTX_4090, llama_8b, llama_70b, make_gpu
 
 from estimator import Workload, estimate
 from estimator.ranking import _why_not
+from estimator.schema import QuantSpec
 from estimator.units import GIB
 
 L40S = make_gpu(slug="l40s", name="L40S", memory_bytes=48 * GIB, bandwidth_gb_s=864, fp16_tflops=362.05)
+# an FP8 checkpoint: the decoder's linear layers at 8 bits, the embedding table kept at 16
+FP8 = QuantSpec(slug="fp8", name="FP8", bits_per_weight=8.0, embedding_bits_per_weight=16.0, format="fp8")
 
 
 def plan_of(e, strategy):
@@ -109,3 +112,23 @@ def test_a_tight_plan_that_loses_by_more_than_5_percent_is_said_to_lose_for_bein
     assert _why_not(best.model_copy(update={"decode_tok_s": best.decode_tok_s * 1.03}), best, w, False) == {
         "why_not": "simpler"
     }
+
+
+def test_each_replica_admits_only_the_sequences_its_own_kv_cache_holds():
+    """A visitor review: four copies that each hold 1.3 sequences of the context were said to hold 5.3,
+    run 5 at once, "2 sequences each", and their total speed was a quarter too high. Each copy runs only
+    whole sequences of its own cache: 1 each, 4 at once."""
+    w = Workload(context_tokens=12288, batch=20, runtime="vllm")
+    e = estimate(model=llama_70b(), quant=FP8, devices=[H100_SXM] * 4, workload=w, with_suggestions=False)
+    one, copies = plan_of(e, "single"), plan_of(e, "replicas")
+    each = one.max_concurrency
+    assert 1 < each < 2 and int(4 * each) == 5  # added up, the four caches would hold 5.x
+    assert copies.seated(20) == 4 and copies.max_concurrency == 4
+    # four copies of one sequence each: four times one stream's speed, not five
+    assert copies.decode_tok_s_aggregate == pytest.approx(4 * copies.decode_tok_s, rel=1e-6)
+    assert [n.values for n in copies.notes if n.code == "copies"] == [{"copies": 4, "sequences": 1}]
+    [queued] = [x.values for x in copies.warnings if x.code == "vllm_queue"]
+    assert queued["copies"] == 4 and queued["sequences"] == pytest.approx(each)
+    assert (queued["running"], queued["waiting"]) == (4, 16)
+    # their pool in vLLM's logs still adds up
+    assert copies.kv_capacity_tokens == 4 * one.kv_capacity_tokens
