@@ -39,8 +39,8 @@ def _why_not(v: Values, best: str) -> str:
     why = v["why_not"]
     if why == "copies_serve_better":
         return (
-            "the model fits one GPU: copies serve several users without an all-reduce on every step, "
-            "and a failed GPU stops only its copy"
+            "within 5%, and the model fits one GPU: copies serve several users without an all-reduce on "
+            "every step, and a failed GPU stops only its copy"
         )
     if why == "runtime_lacks":
         runtime = str(v["runtime"])
@@ -68,19 +68,39 @@ def falling(v: Values, prefix: str = "", *, cached: bool = False) -> str:
     return f" falling to {format_rate(full)}" + (f" with {v['context']:,} tokens cached" if cached else "")
 
 
-def _recommended(v: Values) -> str:
-    text = (
-        f"{_is(v['strategy'])} recommended: {format_rate(v['tok_s'])} {_metric(v)}{falling(v, cached=True)}"
+def _each(v: Values, prefix: str = "") -> str:
+    """For several users, what each sees beside the aggregate (estimator/ranking.py `_per_user`): "130 per
+    user", or where the runtime seats fewer, "32.8 each, 2 at once"; "" for one user."""
+    each = v.get(f"{prefix}per_user_tok_s")
+    if each is None:
+        return ""
+    seated = v.get(f"{prefix}seated")
+    return (
+        f"{format_rate(each)} each, {seated} at once"
+        if seated is not None
+        else f"{format_rate(each)} per user"
     )
+
+
+def _rate_of(v: Values, prefix: str) -> str:
+    """Another plan's speed in a reason: "2,471 aggregate, 130 per user" for several users, else "17.9"
+    (and its fall at the full context, where quoted)."""
+    rate = format_rate(v.get(f"{prefix}tok_s"))
+    if each := _each(v, prefix):
+        return f"{rate} aggregate, {each}"
+    return f"{rate}{falling(v, prefix)}"
+
+
+def _recommended(v: Values) -> str:
+    each = f", {_each(v)}" if _each(v) else ""
+    text = f"{_is(v['strategy'])} recommended: {format_rate(v['tok_s'])} {_metric(v)}{each}"
+    text += falling(v, cached=True)
     if "faster" in v:
-        text += f". {_is(v['faster'])} faster ({format_rate(v['faster_tok_s'])}{falling(v, 'faster_')}) "
+        text += f". {_is(v['faster'])} faster ({_rate_of(v, 'faster_')}) "
         text += f"but {_why_not(v, str(v['strategy']))}"
     elif "next" in v:
         over = " over the whole context" if "context" in v else ""
-        text += (
-            f", the fastest plan that fits{over} (next: {_phrase(v['next'])}, "
-            f"{format_rate(v.get('next_tok_s'))}{falling(v, 'next_')})"
-        )
+        text += f", the fastest plan that fits{over} (next: {_phrase(v['next'])}, {_rate_of(v, 'next_')})"
     if v.get("one_device") and ("faster" in v or "next" in v):  # beside plans over several GPUs
         text += "; one device needs no hand-offs between GPUs"
     return text + "."
@@ -109,6 +129,11 @@ def _also_fits(v: Values) -> str:
         )
     elif rate == theirs:
         text = f"Fits, at the same {rate} {_metric(v)} as {_phrase(v['best'])}"
+    elif _each(v) and _each(v, "best_"):  # several users: what each sees beside the aggregate
+        text = (
+            f"Fits, at {rate} {_metric(v)} ({_each(v)}) against {theirs} ({_each(v, 'best_')}) "
+            f"for {_phrase(v['best'])}"
+        )
     else:
         text = f"Fits, at {rate} {_metric(v)} against {theirs} for {_phrase(v['best'])}"
     if "why_not" in v:

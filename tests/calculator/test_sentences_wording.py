@@ -53,6 +53,49 @@ from tests.engine.engine_specs import Q4_K_M, RTX_3090, llama_8b
             "Replicas are recommended: 39.1",
         ),
         (
+            "recommended",
+            {
+                "strategy": "tensor_parallel",
+                "tok_s": 2471.0,
+                "per_user_tok_s": 123.55,
+                "aggregate": 1,
+                "next": "replicas",
+                "next_tok_s": 640.2,
+                "next_per_user_tok_s": 32.01,
+            },
+            "Tensor parallel is recommended: 2,471 aggregate tok/s, 124 per user, the fastest plan that fits "
+            "(next: replicas, 640 aggregate, 32.0 per user).",
+        ),
+        (
+            "recommended",
+            {
+                "strategy": "replicas",
+                "tok_s": 640.2,
+                "per_user_tok_s": 32.01,
+                "aggregate": 1,
+                "faster": "tensor_parallel",
+                "faster_tok_s": 660.0,
+                "faster_per_user_tok_s": 33.0,
+                "why_not": "copies_serve_better",
+            },
+            "Replicas are recommended: 640 aggregate tok/s, 32.0 per user. Tensor parallel is faster (660 "
+            "aggregate, 33.0 per user) but within 5%, and the model fits one GPU: copies serve",
+        ),
+        (
+            "also_fits",
+            {
+                "tok_s": 131.0,
+                "per_user_tok_s": 32.75,
+                "seated": 4,
+                "aggregate": 1,
+                "best": "tensor_parallel",
+                "best_tok_s": 1694.0,
+                "best_per_user_tok_s": 84.7,
+            },
+            "Fits, at 131 aggregate tok/s (32.8 each, 4 at once) against 1,694 (84.7 per user) for tensor "
+            "parallel.",
+        ),
+        (
             "vllm_queue",
             {
                 "sequences": 1.32,

@@ -5,7 +5,7 @@ import pytest
 from engine_specs import AWQ, F16, H100_SXM, Q4_K_M, RTX_3090, RTX_4090, llama_8b, llama_70b, make_gpu
 
 from estimator import Workload, estimate
-from estimator.ranking import _why_not
+from estimator.ranking import _order, _why_not
 from estimator.schema import QuantSpec
 from estimator.units import GIB
 
@@ -112,6 +112,45 @@ def test_a_tight_plan_that_loses_by_more_than_5_percent_is_said_to_lose_for_bein
     assert _why_not(best.model_copy(update={"decode_tok_s": best.decode_tok_s * 1.03}), best, w, False) == {
         "why_not": "simpler"
     }
+
+
+def test_replicas_much_slower_than_tensor_parallel_for_the_users_asked_are_not_recommended():
+    """A visitor review: 8× H100, 20 users of a 70B in FP8 under vLLM at 4K: replicas were recommended at
+    640 aggregate tok/s (32 per user) over tensor parallel's 2,471 (130 per user), "but the model fits one
+    GPU", and at 8K, where the copies no longer seated every user, the answer flipped to tensor parallel."""
+    answers = {}
+    for ctx in (4096, 8192):
+        w = Workload(context_tokens=ctx, batch=20, runtime="vllm")
+        e = estimate(model=llama_70b(), quant=FP8, devices=[H100_SXM] * 8, workload=w, with_suggestions=False)
+        answers[ctx] = e
+    copies, tp = plan_of(answers[4096], "replicas"), plan_of(answers[4096], "tensor_parallel")
+    # the copies fit and seat all 20, but serve them at a quarter of tensor parallel's speed
+    assert copies.fits and copies.seated(20) == 20
+    assert copies.decode_tok_s_aggregate < 0.5 * tp.decode_tok_s_aggregate
+    assert [answers[ctx].recommended for ctx in (4096, 8192)] == ["tensor_parallel"] * 2
+    # the reason quotes what each user sees beside the aggregate, for both plans it names
+    values = answers[4096].reason.values
+    assert values["per_user_tok_s"] == pytest.approx(tp.decode_tok_s_aggregate / 20)
+    assert values["next"] == "replicas"
+    assert values["next_per_user_tok_s"] == pytest.approx(copies.decode_tok_s_aggregate / 20)
+
+
+@pytest.mark.parametrize(("tp_share", "best"), [(1.03, "replicas"), (1.10, "tensor_parallel")])
+def test_replicas_are_preferred_only_within_5_percent_of_tensor_parallel(tp_share, best):
+    # Llama 3.1 8B for 128 users on four L40S: the copies seat them all; tensor parallel made a little or
+    # a tenth faster than them
+    w = Workload(context_tokens=8192, batch=128, runtime="vllm")
+    e = estimate(model=llama_8b(), quant=AWQ, devices=[L40S] * 4, workload=w, with_suggestions=False)
+    copies = plan_of(e, "replicas")
+    assert copies.seated(128) == 128
+    faster = {"decode_tok_s_aggregate": copies.decode_tok_s_aggregate * tp_share}
+    plans = [p.model_copy(update=faster) if p.strategy == "tensor_parallel" else p for p in e.plans]
+    _, chosen, replicas_first = _order(plans, w)
+    assert chosen.strategy == best
+    assert replicas_first == (best == "replicas")
+    if best == "replicas":
+        tp = next(p for p in plans if p.strategy == "tensor_parallel")
+        assert _why_not(tp, chosen, w, replicas_first) == {"why_not": "copies_serve_better"}
 
 
 def test_each_replica_admits_only_the_sequences_its_own_kv_cache_holds():
