@@ -12,7 +12,7 @@ from catalog import workload as tables
 from catalog.fitting import PUBLISHED_ONLY, WIDEST_USEFUL_BITS, device_pairs, holds, recommended, urlencoded
 from catalog.measurements import Measured, Neighbour, measured_for, nearest_measured
 from catalog.models import Gpu, Interconnect, LlmModel, Measurement, Quantization
-from catalog.published import formats_of, listed_formats
+from catalog.published import format_specs, formats_of, listed_formats
 from catalog.runtime_support import runtime_table
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIME_FOR_COMMAND, engine_runtime
 from estimator import DeviceSpec, Estimate, ModelSpec, Plan, QuantSpec, Workload, commands, estimate
@@ -29,6 +29,14 @@ MEASURED_RUNTIMES = {"vllm": "vLLM", "sglang": "SGLang", "mlx": "MLX"}
 
 class EngineRefused(ValueError):
     """The engine found the question impossible (e.g. a prompt longer than the context)."""
+
+
+# A runtime -> the format family its own tool makes from the model's checkpoint, every width of it: MLX's
+# `mlx_lm.convert -q --q-bits N` (the command the page gives where no conversion is published,
+# estimator/commands.py `mlx_model`). Its widths are suggested without a published conversion, and
+# beyond the picker's 4 and 8 bits: a visitor review, a 70B on a 48 GB Mac under MLX was offered only an
+# RPC cluster MLX cannot run, where its 3-bit fits.
+OWN_CONVERSIONS = {"mlx": "mlx"}
 
 
 @dataclass(frozen=True)
@@ -237,8 +245,9 @@ class Question:
 
         The engine gets the model's published artifacts (for its launch commands) and, as formats to
         suggest, the listed ones this runtime runs on this hardware, no wider than the model was
-        released in and that this runtime can have for this model (estimator.commands.unavailable); its
-        commands are kept for the runtimes the catalog says run here (`combination`)."""
+        released in and that this runtime can have for this model (estimator.commands.unavailable), with
+        every width of the format a runtime makes itself (`OWN_CONVERSIONS`); its commands are kept for
+        the runtimes the catalog says run here (`combination`)."""
         model, combination = self.model, self.combination
         spec_of_model = self.model_spec
         candidates = None
@@ -246,12 +255,22 @@ class Question:
             widest = WIDEST_USEFUL_BITS.get(model.native_dtype or "", 32.0)
             published = formats_of(model)
             tool = COMMAND_FOR_RUNTIME[self.runtime]
+            own = OWN_CONVERSIONS.get(self.runtime)
+            # read only for such a runtime: every other question keeps its query count
+            widths = (
+                [(spec, q.bits_per_weight, q.family, q.slug) for q, spec in format_specs() if q.family == own]
+                if own
+                else []
+            )
             candidates = [
                 spec
-                for spec, bits, family, slug in listed_formats(self.runtime, moe=model.is_moe)
+                for spec, bits, family, slug in [
+                    *(row for row in listed_formats(self.runtime, moe=model.is_moe) if row[2] != own),
+                    *widths,
+                ]
                 if bits <= widest + 1e-6
                 and combination.runs(self.runtime, family)
-                and (family not in PUBLISHED_ONLY or slug in published)
+                and (family not in PUBLISHED_ONLY or slug in published or family == own)
                 and unavailable(spec_of_model, spec, tool) is None
             ]
         try:

@@ -213,9 +213,14 @@ def _tight(v: Values) -> str:
 
 
 def _wired_limit(v: Values) -> str:
+    fits = (
+        f"it fits with up to {v['context_tokens']:,} tokens of context"
+        if "context_tokens" in v
+        else "it fits"
+    )
     return (
         f"Raise macOS's GPU memory limit to {format_bytes(v['usable_bytes'])}, keeping "
-        f"{format_bytes(v['kept_bytes'])} for macOS: it fits (sudo sysctl iogpu.wired_limit_mb="
+        f"{format_bytes(v['kept_bytes'])} for macOS: {fits} (sudo sysctl iogpu.wired_limit_mb="
         f"{v['wired_limit_mb']}; it resets at reboot)."
     )
 

@@ -20,7 +20,7 @@ ReasonCode = Literal[
     "wider_format",  # quant: this format fits, a wider one too; strategy, tok_s…, experimental: only with another plan
     "longest_context",  # context_tokens, quant; at_limit: the model's maximum; strategy, tok_s…: another plan
     "kv_cache",  # kv; makes_fit | saved_bytes; context_tokens: what it allows; flash_attention: turned on too
-    "wired_limit",  # wired_limit_mb, usable_bytes, kept_bytes: a Mac's GPU memory limit raised makes it fit
+    "wired_limit",  # wired_limit_mb, usable_bytes, kept_bytes; context_tokens where it fits only that much context: a Mac's GPU memory limit raised makes it fit
     "flash_attention",  # makes_fit | tok_s, was_tok_s (at full context); context_tokens: flash attention on
     "more_machines",  # hosts, device, strategy, tok_s; per_machine: alike GPUs in each; machine: unlike ones
     "more_gpus",  # gpu_count, device, strategy, tok_s

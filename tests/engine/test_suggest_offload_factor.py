@@ -37,6 +37,41 @@ def test_a_mac_is_told_to_raise_its_gpu_limit_where_that_fits():
     first = e.suggestions[0]
     assert first.kind == "wired_limit" and first.changes == {}
     assert first.reason.values == {"wired_limit_mb": 57344, "usable_bytes": 56 * GIB, "kept_bytes": 8 * GIB}
-    # where even that does not fit, nothing is said; nor on a PC's GPU
+    # where even that does not fit the context asked, the longest it holds, after the longest at the default
+    # limit (a change of the context, not first)
     huge = estimate(model=llama_70b(), quant=q4, devices=[mac], workload=Workload(context_tokens=131072))
-    assert all(s.kind != "wired_limit" for s in huge.suggestions)
+    kinds = [s.kind for s in huge.suggestions]
+    assert kinds.index("context") < kinds.index("wired_limit")
+    [raised] = [s for s in huge.suggestions if s.kind == "wired_limit"]
+    shorter = next(s for s in huge.suggestions if s.kind == "context").changes["ctx"]
+    assert shorter < raised.reason.values["context_tokens"] < 131072
+    assert raised.reason.values["wired_limit_mb"] == 57344 and raised.changes == {}
+
+
+def test_a_mac_under_mlx_is_offered_a_smaller_mlx_format_first_and_the_raised_limit_with_its_context():
+    """A visitor review: Llama 3.3 70B at MLX 4-bit and 8K on a 48 GB M4 Pro is 4.7 GiB over macOS's
+    default GPU limit; it was offered only an RPC cluster, while MLX 3-bit fits, and the raised limit
+    (40 GiB, 8 kept for macOS) holds the 4-bit at a shorter context."""
+    from engine_specs import llama_70b
+
+    from estimator import DeviceSpec, QuantSpec, Workload
+    from estimator.units import GIB
+
+    m4_pro = DeviceSpec(
+        slug="m4-pro-48", name="M4 Pro 48 GB", memory_bytes=48 * GIB, bandwidth_gb_s=273, fp16_tflops=17.0,
+        unified_memory=True, gpu_memory_fraction=0.75, backend="metal",
+    )  # fmt: skip
+    mlx4 = QuantSpec(slug="mlx-4bit", name="MLX 4-bit", bits_per_weight=4.5, format="mlx")
+    mlx3 = QuantSpec(slug="mlx-3bit", name="MLX 3-bit", bits_per_weight=3.5, format="mlx")
+    w = Workload(context_tokens=8192, runtime="mlx")
+    e = estimate(model=llama_70b(), quant=mlx4, devices=[m4_pro], workload=w, candidates=[mlx3, mlx4])
+    assert not e.fits
+    kinds = [s.kind for s in e.suggestions]
+    assert kinds[0] == "quant" and e.suggestions[0].changes == {"quant": "mlx-3bit"}
+    assert kinds.index("wired_limit") < kinds.index("hosts")
+    [raised] = [s for s in e.suggestions if s.kind == "wired_limit"]
+    assert raised.reason.values["wired_limit_mb"] == 40 * 1024
+    assert 4096 < raised.reason.values["context_tokens"] < 8192
+    assert suggestion(raised).startswith(
+        "Raise macOS's GPU memory limit to 40.0 GiB, keeping 8.0 GiB for macOS: it fits with up to "
+    )
