@@ -27,7 +27,7 @@ from calculator.forms import (
 )
 from calculator.sentences import falling  # "falling to 29.3 with 32,768 tokens cached"
 from catalog import cache, fitting, runtime_support, slugs
-from catalog.form_fields import GivenOnce, choice
+from catalog.form_fields import GivenOnce, choice, tokens
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 from catalog.pages import CTX, unknown_words
 from catalog.price_tag import OLD_LAUNCH_DAYS, PriceTag, price_rank
@@ -70,7 +70,7 @@ class ChooseForm(GivenOnce, forms.Form):
         "size class", [("", "—")] + [(k, v[0]) for k, v in SIZE_CLASSES.items()], label="Or a size class"
     )
     quant = name_field("Format", "format")
-    ctx = whole_number("Context (tokens)", MAX_CONTEXT)
+    ctx = tokens("Context (tokens)", MAX_CONTEXT)
     # the calculator's `batch`: each user's context and speed
     batch = whole_number("Users at once", MAX_BATCH)
     tok_s = speed_floor()

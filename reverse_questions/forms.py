@@ -22,7 +22,7 @@ from calculator.forms import (
 )
 from catalog import fitting, runtime_support, slugs
 from catalog.fitting import urlencoded
-from catalog.form_fields import GivenOnce, choice, name_choices, search_text
+from catalog.form_fields import GivenOnce, choice, name_choices, search_text, tokens
 from catalog.models import DiffusionModel, Gpu, LlmModel, Quantization
 from catalog.pages import CTX, unknown_words
 from catalog.tiers import SORTS, TIERS
@@ -47,7 +47,7 @@ class WhatRunsForm(DeviceRowsForm):
 
     gpu = forms.CharField(label="GPU", required=False)
     count = forms.CharField(label="How many", required=False)
-    ctx = whole_number("Context (tokens)", MAX_CONTEXT)
+    ctx = tokens("Context (tokens)", MAX_CONTEXT)
     ram_gb = whole_number("System RAM (GB)", MAX_RAM_GB)
     ram_preset = ram_preset_field()  # its bandwidth, for the offload plans (DDR4 or DDR5, channels)
     quant = forms.ChoiceField(label="Format", required=False)  # its choices and their error: __init__
@@ -156,7 +156,7 @@ class WhatHardwareForm(GivenOnce, forms.Form):
 
     model = name_field("Model", "model", required=True)
     quant = name_field("Format", "format")
-    ctx = whole_number("Context (tokens)", MAX_CONTEXT)
+    ctx = tokens("Context (tokens)", MAX_CONTEXT)
     batch = whole_number(
         "Users at once", MAX_BATCH
     )  # the calculator's `batch`: each user's context and speed
