@@ -167,7 +167,7 @@ def set_rows(
         extra = " (tight)" if plan.tight else ""
         if s.runtime != DEFAULTS["runtime"]:
             extra += f", {esc(runtimes.get(s.runtime))}"
-        start, _, full = speed_text(s).partition(" → ")
+        start, full = fitting.speed_parts(s.tok_s, s.tok_s_at_context)
         full = f" → {esc(full)}" if full else ""
         return (
             f'<td data-label="Decode tok/s, start → full context">{esc(start)} '
