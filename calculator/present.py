@@ -314,12 +314,14 @@ def verdict(
         seats, each = plan.seated(users), format_rate(seated)
         rate = f": {seats} of the {users} users at once, about {each} tok/s each"
         tok_s, who = each, f"each, {seats} at once"
-        # vLLM's pool seats them by memory; Ollama's one slot (no pool) by the model's architecture
+        # vLLM's pool seats them by memory (replicas: each copy's own); Ollama's one slot (no pool) by the
+        # model's architecture
+        caches = "Its copies' KV caches hold" if plan.strategy == "replicas" else "Its KV cache holds"
         held, shorter = (
             ("Ollama runs this model one request at a time", "")
             if plan.kv_capacity_tokens is None
             else (
-                f"Its KV cache holds {plural(seats, 'full-length conversation')} at once",
+                f"{caches} {plural(seats, 'full-length conversation')} at once",
                 " (shorter ones share the pool and wait less)",
             )
         )

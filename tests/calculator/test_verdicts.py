@@ -311,3 +311,23 @@ def test_a_legacy_format_keeps_the_width_of_the_k_quant_that_loses_as_much():
     # between Q3_K_L (4.30 bits, +0.5562) and Q4_K_S (4.67, +0.2689): Q4_0's +0.4685
     assert kept("Q4_0", 4.6425) == 4.41 and kept("Q5_0", 5.5731) == 5.31
     assert kept("IQ4_XS", 4.4597) == 4.46 and kept("Q4_K_M", 4.8944) == 4.89  # their own widths
+
+
+def test_replicas_that_seat_fewer_users_say_their_copies_caches_hold_them():
+    """Each copy of a replicas plan admits the sequences its own cache holds (admission.py, per copy): the
+    verdict names the copies' caches, not one cache (serve review: "Its KV cache holds 4" over 4 copies)."""
+    gpus = [rtx_3090()] * 4
+    e = estimate(
+        model=LLAMA_8B,
+        quant=Q4_K_M,
+        devices=gpus,
+        workload=Workload(runtime="vllm", batch=64, context_tokens=32768),
+    )
+    replicas = next(p for p in e.plans if p.strategy == "replicas")
+    assert replicas.queue_s and replicas.seated(64) < 64
+    v = verdict(e.model_copy(update={"recommended": "replicas"}), "4× GeForce RTX 3090", users=64)
+    assert f"Its copies' KV caches hold {replicas.seated(64)} full-length conversations at once" in v.detail
+    single = next(p for p in e.plans if p.strategy == "single")
+    if single.queue_s:
+        v = verdict(e.model_copy(update={"recommended": "single"}), "4× GeForce RTX 3090", users=64)
+        assert "Its KV cache holds " in v.detail
