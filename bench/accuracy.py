@@ -34,7 +34,7 @@ for path in (str(ROOT), str(ROOT / "bench")):
 import speed_rows  # noqa: E402
 from accuracy_crossval import Result, evaluate, fingerprint, pct, summary  # noqa: E402, F401
 from accuracy_fit import PARAMS, Param, fit, fit_all, reset  # noqa: E402, F401
-from accuracy_predict import SERVING, Prepared, engine_prediction, prepare  # noqa: E402, F401
+from accuracy_predict import SERVING, Prepared, engine_prediction, one_token_prompt, prepare  # noqa: E402, F401
 from accuracy_ranges import RANGE_QUANTILES, coverage, error_ranges, speed_class  # noqa: E402
 from accuracy_report import class_of, class_table, print_constants, print_rows, print_table  # noqa: E402, F401
 from accuracy_sizes import print_sizes, size_rows  # noqa: E402, F401

@@ -24,7 +24,7 @@ from speed_resolve import (
 )
 from speed_rows import Measurement
 
-from estimator import Workload, fixed_costs, kv_reads, layouts, plans, prefill, speed, timing
+from estimator import Workload, fixed_costs, kv_reads, layouts, memory, plans, prefill, speed, timing
 
 BASELINE_EFFICIENCY = 0.7
 
@@ -121,6 +121,40 @@ def _as_built(row: Measurement, model, stages: list[speed.Stage]) -> list[speed.
     return [copies[id(s)] for s in stages]
 
 
+# llama.cpp PR 6122 ("llama : greatly reduce output buffer memory usage", merged in March 2024: still in review in its
+# comment of 19 March) made the graph keep only the rows a batch outputs before the last layer's FFN and the output head
+# (`inp_out_ids`, `ggml_get_rows`) and the GPU backends skip the empty nodes that leaves (`ggml_is_empty` in each
+# backend's graph loop). A build dated before that review computed the head for every token.
+OUTPUT_ROWS_DATE = "2024-03-19"
+
+
+def one_token_prompt(row: Measurement) -> bool:
+    """A llama-bench prompt test run one token a pass (`-ub 1`, `ppN`), which the bench scores as decode, by a build
+    that computes the output head only for the tokens a batch outputs (`OUTPUT_ROWS_DATE`; undated rows are of 2025-2026
+    pull requests)."""
+    record = row.record or {}
+    date = record.get("date")
+    if date and date < OUTPUT_ROWS_DATE:
+        return False
+    return str(record.get("n_ubatch")) == "1" and str(record.get("test", "")).startswith("pp")
+
+
+def _without_output(stages: list[speed.Stage], head_bytes: float) -> list[speed.Stage]:
+    """The stages of a one-token-a-pass prompt: no pass but the last asks for logits (llama-bench's batch asks for
+    the last token's only), and llama.cpp's graph keeps only the rows it outputs (`inp_out_ids`) before the output
+    head, so the other passes read no output head: its bytes and multiply-adds off the stage that holds it."""
+    last = stages[-1]
+    if not last.output_params:
+        return stages
+    trimmed = replace(
+        last,
+        dense_bytes=max(0.0, last.dense_bytes - head_bytes),
+        active_params=last.active_params - last.output_params,
+        output_params=0.0,
+    )
+    return [*stages[:-1], trimmed]
+
+
 @dataclass
 class Prepared:
     """A row with its engine stages built once; `predict()` re-times them with the engine's current constants."""
@@ -195,6 +229,9 @@ def _prepare(row: Measurement, batch: int | None = None) -> Prepared:
     _, today = plans.run_layout(layout, **kw)
     stages = _as_built(row, model, today)
     dated = stages is not today
+    if row.kind == "decode" and one_token_prompt(row):
+        stages = _without_output(stages, memory.output_bytes(model, quant))
+        dated = True
     bw = row.device.bandwidth_gb_s * 1e9
     if row.kind == "vllm_tp" and row.single_stream:
 

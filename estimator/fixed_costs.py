@@ -27,9 +27,9 @@ LAYER_SECONDS = {
     "cpu": 5e-6,
 }
 MOE_LAYER_SECONDS = {
-    "cuda": 43.5e-6,
-    "cuda_pascal": 55.5e-6,
-    "rocm": 41.5e-6,
+    "cuda": 43.8e-6,
+    "cuda_pascal": 54.5e-6,
+    "rocm": 40.9e-6,
     "vulkan": 43.1e-6,
     "vulkan_intel": 138e-6,
     "vulkan_intel_windows": 49.6e-6,  # Intel's Windows Vulkan driver (`moe_layer_family`, below)
@@ -64,7 +64,7 @@ CLOCK_REFERENCE_GHZ = 2.0
 # step is this many attention layers' more (`LAYER_SECONDS`), fitted on the Qwen3.5 and Qwen3.6 rows
 # (pavlokhmel.com's table, kyuz0's toolboxes, the MI50 and 7900 XTX rows) on the catalog's hybrid shapes. A Mamba-2
 # layer (its conv, SSM_SCAN, gated norm and projections) takes the same count, unmeasured: no bench row is one.
-LINEAR_LAYER_KERNELS = 0.693
+LINEAR_LAYER_KERNELS = 0.685
 # A multi-head latent attention (MLA) layer launches more kernels than a Llama one. llama.cpp's DeepSeek-2 graph
 # (src/models/deepseek2.cpp, `llm_build_deepseek2`; the same code in src/llama-model.cpp before the models moved out)
 # runs the query through wq_a, its RMS norm and wq_b, the compressed KV through wkv_a_mqa and its RMS norm, absorbs

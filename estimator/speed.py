@@ -112,7 +112,7 @@ HBM_BYTES_PER_SM_CYCLE = {
 # at ~70 sequences); it sits at the top of its range, 0.9.
 BACKEND_EFFICIENCY = {
     "cuda": 0.914,
-    "cuda_pascal": 0.817,
+    "cuda_pascal": 0.805,
     "rocm": 0.903,
     "vulkan": 0.927,
     "vulkan_intel": 0.631,
