@@ -67,7 +67,7 @@ def test_a_choice_written_as_its_name_says_the_value_and_links_it(client, catalo
 def test_compare_names_an_invalid_columns_fields_by_their_labels(client, catalog):
     """It read "model: Unknown model “nope”. gpu: Unknown GPU: x."."""
     html = client.get("/compare/", {"q": ["model=nope&quant=q4_k_m&gpu=x"]}).content.decode()
-    cell = re.search(r'<td colspan="4" class="error">(.*?)</td>', html, re.S).group(1)
+    cell = re.search(r'<td colspan="\d+" class="error">(.*?)</td>', html, re.S).group(1)
     assert " ".join(cell.split()) == "Model: Unknown model “nope”. GPU: Unknown GPU “x”."
 
 
