@@ -63,7 +63,8 @@ def test_the_admin_filters_and_shows_the_flagged_runs(admin_client, client, cata
     page = admin_client.get(CHANGELIST + "?far_from_estimate__exact=1").content.decode()
     assert "35.0" in page and "4035.47" not in page and "By far from estimate" in page
     row = VisitorMeasurement.objects.get(test="tg128")
-    assert "175.0" in admin_client.get(f"{CHANGELIST}{row.pk}/change/").content.decode()
+    assert 150 < row.estimate_tok_s < 200  # the engine's tg128 for Llama 2 7B Q4_0 on a 3090, 35.0 measured
+    assert str(row.estimate_tok_s)[:6] in admin_client.get(f"{CHANGELIST}{row.pk}/change/").content.decode()
 
 
 def test_the_thank_you_ignores_a_flag_count_that_is_not_a_number(client, catalog):
