@@ -63,8 +63,11 @@ def test_the_users_share_one_stream_and_the_others_wait_their_turn():
     assert plan.seated(4) == 1 and plan.max_concurrency == 1 and plan.kv_capacity_tokens is None
     assert plan.seated_tok_s(4) == pytest.approx(alone.decode_tok_s)
     assert plan.shared_tok_s(4) == pytest.approx(alone.decode_tok_s / 4)
-    # the next one starts when the running answer reaches the context: its prefill and 8192 − 512 tokens
-    queue_s = 512 / plan.prefill_tok_s + (8192 - 512) / plan.decode_tok_s
+    # the next one starts when the running answer reaches the context: its prefill and 8192 − 512 tokens,
+    # each step between the start's and the full context's (the mean of the two steps: it grows linearly)
+    step = (1 / plan.decode_tok_s + 1 / plan.decode_tok_s_at_context) / 2
+    assert plan.decode_tok_s_at_context < plan.decode_tok_s
+    queue_s = 512 / plan.prefill_tok_s + (8192 - 512) * step
     assert plan.queue_s == pytest.approx(queue_s, rel=1e-6)
     assert plan.ttft_s == pytest.approx(plan.queue_s + 512 / plan.prefill_tok_s, rel=1e-6)
     [said] = [r for r in plan.warnings if r.code == "ollama_one_at_a_time"]
