@@ -70,13 +70,14 @@ def falling(v: Values, prefix: str = "", *, cached: bool = False) -> str:
 
 def _each(v: Values, prefix: str = "") -> str:
     """For several users, what each sees beside the aggregate (estimator/ranking.py `_per_user`): "130 per
-    user", or where the runtime seats fewer, "32.8 each, 2 at once"; "" for one user."""
+    user", or where the runtime seats fewer, "32.8 each while answering, 2 at once" (the plans table's "per
+    user" averages the waiting ones in: a review read "28.4" there against "56.8 each"); "" for one user."""
     each = v.get(f"{prefix}per_user_tok_s")
     if each is None:
         return ""
     seated = v.get(f"{prefix}seated")
     return (
-        f"{format_rate(each)} each, {seated} at once"
+        f"{format_rate(each)} each while answering, {seated} at once"
         if seated is not None
         else f"{format_rate(each)} per user"
     )

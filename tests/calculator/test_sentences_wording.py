@@ -92,7 +92,7 @@ from tests.engine.engine_specs import Q4_K_M, RTX_3090, llama_8b
                 "best_tok_s": 1694.0,
                 "best_per_user_tok_s": 84.7,
             },
-            "Fits, at 131 aggregate tok/s (32.8 each, 4 at once) against 1,694 (84.7 per user) for tensor "
+            "Fits, at 131 aggregate tok/s (32.8 each while answering, 4 at once) against 1,694 (84.7 per user) for tensor "
             "parallel.",
         ),
         (
