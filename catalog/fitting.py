@@ -52,6 +52,17 @@ PUBLISHED_ONLY = {"awq", "gptq", "mxfp4", "mlx", "bnb", "exl2"}
 # unified-memory machines come one at a time.
 MAX_SAME_GPUS = 8
 TOP = 10
+# The ways to fit the calculator's "What to change" offers that keep the model, its format and the context:
+# a KV cache of 8 bits or more (estimator/suggest.py `_lossless_first`: "its loss is a fraction of a weight
+# format's step"), per engine runtime, llama.cpp's q8_0 and vLLM's fp8 (`QUANTIZED_KV`). The site's guide to a
+# 70B at 32K on two 24 GB cards starts there; a visitor review found /choose/ for that question listed nothing
+# under $2,000, where the calculator and the guide make two used RTX 3090s ($1,400) fit with a q8_0 cache, and
+# then what-hardware answering 3× RTX 3090 for $2,100. One definition: what-hardware (`what_hardware`) and
+# Choose my GPU (costs/choose.py) try it.
+KEEPS_THE_MODEL = {
+    runtime: tuple(kv for kv in types if KV_BYTES_PER_ELEMENT[kv] >= 1)
+    for runtime, types in QUANTIZED_KV.items()
+}
 
 
 # ---- The question at the calculator's defaults -----------------------------------------------------
@@ -102,14 +113,15 @@ def permalink(
 ) -> str:
     """The calculator's URL for this question, in Question.query()'s order and defaults: every `gpu`,
     then the `count`s other than 1 (as a QueryDict groups them), each value quoted as
-    QueryDict.urlencode() quotes it (the keys need no quoting). Built without a QueryDict: a what-runs
+    QueryDict.urlencode() quotes it (the keys need no quoting); `kv`, the KV cache type where not the
+    default ("" or "f16": none written), before the runtime as Question.query() puts it. Built without a QueryDict: a what-runs
     page writes one per model (~150), and QueryDict's bookkeeping was a tenth of the page's CPU."""
     pairs = [("model", model), ("quant", quant), *device_pairs(list(runs))]
     if ctx != DEFAULTS["ctx"]:
         pairs.append(("ctx", str(ctx)))
     if batch != DEFAULTS["batch"]:
         pairs.append(("batch", str(batch)))
-    if kv != DEFAULTS["kv"]:
+    if kv and kv != DEFAULTS["kv"]:  # "": the default, as `DeviceSet.kv` and `RunsRow.kv` say it
         pairs.append(("kv", kv))
     if runtime != DEFAULTS["runtime"]:
         pairs.append(("runtime", runtime))
@@ -557,6 +569,7 @@ class DeviceSet(GpuSet):
     unit_price: PriceTag | None = None
     runtime: str = DEFAULTS["runtime"]  # the catalog slug of the runtime the plan is for
     users: int = 1  # at once, sharing the plan's batch (older snapshots: one)
+    kv: str = ""  # the 8-bit KV cache type it takes (`KEEPS_THE_MODEL`), where not the question's (older snapshots: none)
 
     @property
     def tok_s(self) -> float:
@@ -570,11 +583,27 @@ class DeviceSet(GpuSet):
         return context_tok_s(self.plan, self.users)
 
     @property
+    def kv_words(self) -> str:
+        """'with a q8_0 KV cache' where the set takes the runtime's 8-bit KV cache (`kv_words`), else ''."""
+        return kv_words(self.kv)
+
+    @property
     def tok_s_range(self) -> tuple[float | None, float | None]:
         """The single-stream range, scaled to each user's speed (as the calculator's `present.per_user`)."""
         alone, low, high = self.plan.decode_tok_s, self.plan.decode_tok_s_low, self.plan.decode_tok_s_high
         scale = self.tok_s / alone if alone else 1.0
         return (low * scale if low else None, high * scale if high else None)
+
+
+def kv_article(kv: str) -> str:
+    """The article before a KV cache type as said aloud: "an fp8", "a q8_0"."""
+    return "an" if kv[:1] in tuple("aefhilmnorsx") else "a"
+
+
+def kv_words(kv: str) -> str:
+    """How what-runs' rows (catalog/tiers.py) and what-hardware's sets say a KV cache other than the question's:
+    'with a q8_0 KV cache'; '' for none."""
+    return f"with {kv_article(kv)} {kv} KV cache" if kv else ""
 
 
 def user_tok_s(plan: Plan, users: int) -> float:
@@ -627,6 +656,7 @@ def what_hardware(
     target_tok_s: float,
     top: int | None = TOP,
     runtimes: dict[str, str] | None = None,
+    quantized_kv: bool = True,
 ) -> HardwareAnswer:
     """For each GPU kind (with its newest price, if known), the fewest devices that fit and reach the
     target decode speed per user with the whole context cached (`context_tok_s`); the first `top` of each
@@ -641,42 +671,80 @@ def what_hardware(
     A set whose only plan is llama.cpp's tensor parallelism (`-sm tensor`, experimental: commands.py) does not
     qualify: four 3060s at 20.7 tok/s that way were the 70B guide's best buy, where a layer split does not fit
     them; a buyer should count on the plans the tools run as they are.
+
+    With `quantized_kv`, a count that does not fit or reach the target with the question's KV cache is asked
+    again with its runtime's 8-bit one (`KEEPS_THE_MODEL`: q8_0 for llama.cpp and Ollama, fp8 for vLLM;
+    `DeviceSet.kv`) before a device is added, as what-runs tries it before a narrower format. A visitor
+    review: a 70B at 32,768 tokens and 10 tok/s was answered "3× RTX 3090, $2,100", where the calculator and
+    Choose my GPU run it on two with a q8_0 KV cache, $1,400 and faster at the full context.
     """
     need = least_bytes_needed(model, quant, workload)
     sets: list[DeviceSet] = []
     calls = 0
+    by_runtime: dict[str, list[tuple[str, Workload, int]]] = {}  # per runtime, its (KV cache, workload, need)
     for device, price in gpus:
         if runtimes is not None and device.backend not in runtimes:
             continue
         runtime = (runtimes or {}).get(device.backend, DEFAULTS["runtime"])
-        asked = with_runtime(workload, runtime)
+        if runtime not in by_runtime:
+            by_runtime[runtime] = _kv_workloads(
+                model, quant, with_runtime(workload, runtime), need, quantized_kv
+            )
+        tries = by_runtime[runtime]
         previous = None
         for n in [1] if device.unified_memory else range(1, MAX_SAME_GPUS + 1):
-            if n * device.usable_bytes < need:
-                continue
-            calls += 1
-            plan = recommended(model=model, quant=quant, devices=[device] * n, workload=asked)
-            if plan is None or (plan.strategy == "tensor_parallel" and asked.runtime != "vllm"):
-                continue  # buying advice rests on no experimental mode: llama.cpp's --split-mode tensor
-            speed = context_tok_s(plan, workload.batch)
-            if speed >= target_tok_s:
-                link = permalink(
-                    model=model.slug,
-                    quant=quant.slug,
-                    runs=[(device.slug, n)],
-                    ctx=workload.context_tokens,
-                    runtime=runtime,
-                    batch=workload.batch,
-                )
-                total = price.amount_usd * n if price is not None else None
-                sets.append(
-                    DeviceSet(device, n, plan, total, link, price, runtime=runtime, users=workload.batch)
-                )
+            found, best = (
+                None,
+                None,
+            )  # the set at this count; else its fastest speed, of the KV caches that hold it
+            for kv, asked, least in tries:
+                if n * device.usable_bytes < least:
+                    continue
+                calls += 1
+                plan = recommended(model=model, quant=quant, devices=[device] * n, workload=asked)
+                if plan is None or (plan.strategy == "tensor_parallel" and asked.runtime != "vllm"):
+                    continue  # buying advice rests on no experimental mode: llama.cpp's --split-mode tensor
+                speed = context_tok_s(plan, workload.batch)
+                if speed >= target_tok_s:
+                    link = permalink(
+                        model=model.slug,
+                        quant=quant.slug,
+                        runs=[(device.slug, n)],
+                        ctx=workload.context_tokens,
+                        runtime=runtime,
+                        batch=workload.batch,
+                        kv=kv,
+                    )
+                    total = price.amount_usd * n if price is not None else None
+                    found = DeviceSet(
+                        device, n, plan, total, link, price, runtime=runtime, users=workload.batch, kv=kv
+                    )
+                    break
+                best = speed if best is None else max(best, speed)
+            if found is not None:
+                sets.append(found)
                 break
-            if previous is not None and speed <= previous:
+            if best is None:
+                continue  # no KV cache holds it: more devices
+            if previous is not None and best <= previous:
                 break
-            previous = speed
+            previous = best
     return HardwareAnswer(**rankings(sets, pace=lambda s: -s.tok_s_at_context, top=top), estimates=calls)
+
+
+def _kv_workloads(
+    model: ModelSpec, quant: QuantSpec, workload: Workload, need: int, quantized_kv: bool
+) -> list[tuple[str, Workload, int]]:
+    """What `what_hardware` asks a count of devices with, in turn: ("", the question's workload, its lower bound
+    on memory), then, with `quantized_kv`, the runtime's first 8-bit KV cache (`KEEPS_THE_MODEL`) where the
+    question's is wider, with its workload and lower bound."""
+    tries = [("", workload, need)]
+    kept = KEEPS_THE_MODEL.get(workload.runtime, ()) if quantized_kv else ()
+    if kept and KV_BYTES_PER_ELEMENT[kept[0]] < workload.kv_bytes_per_element:
+        fields = {"kv_cache_type": kept[0], "kv_bytes_per_element": KV_BYTES_PER_ELEMENT[kept[0]]}
+        asked = Workload.model_validate(workload.model_dump() | fields)
+        tries.append((kept[0], asked, least_bytes_needed(model, quant, asked)))
+    return tries
 
 
 def rankings(sets: Sequence[S], *, pace: Callable[[S], float], top: int | None = TOP) -> dict:

@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from estimator import STRATEGIES
 from estimator.units import format_params, format_rate
 
-from .fitting import DEFAULTS, RunsRow, sort_rows
+from .fitting import DEFAULTS, RunsRow, kv_article, sort_rows
 from .runtimes import ENGINE_RUNTIME, RUNTIME_CHOICES
 
 SORTS = {"size": "Size", "speed": "Speed", "name": "Name"}  # the first is the default
@@ -120,11 +120,7 @@ def runs_rows_html(rows: Iterable[RunsRow]) -> SafeString:
                 longest = f"at least {count_text(row.longest_ctx)}"
             smaller = ""
             if getattr(row, "kv", ""):  # older snapshots' rows have none
-                article = "an" if row.kv[0] in "aefhilmnorsx" else "a"  # spelt out: "an fp8", "a q8_0"
-                smaller = (
-                    f' <small data-testid="kv">with {article} <a href="{glossary}kv-cache/">'
-                    f"{esc(row.kv)} KV cache</a></small>"
-                )
+                smaller = kv_note(row.kv, glossary)
             if row.instead_of:
                 smaller = f' <small data-testid="instead-of">({esc(row.instead_of)} does not fit)</small>'
             if row.low_bit:
@@ -151,6 +147,15 @@ def runs_rows_html(rows: Iterable[RunsRow]) -> SafeString:
             link = f'<a href="{esc(row.permalink)}">{"Details" if row.fits else "Why not"}</a>'
         out.append(f"\n          <td>{link}</td>\n        </tr>\n      ")
     return mark_safe("".join(out))
+
+
+def kv_note(kv: str, glossary: str) -> str:
+    """A row's KV cache other than the question's (`fitting.kv_words`), linked to the glossary: what-runs' rows
+    and what-hardware's sets (reverse_questions/answers.py) say it alike."""
+    return (
+        f' <small data-testid="kv">with {kv_article(kv)} <a href="{glossary}kv-cache/">'
+        f"{esc(kv)} KV cache</a></small>"
+    )
 
 
 def esc(value) -> str:

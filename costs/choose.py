@@ -27,13 +27,13 @@ from calculator.forms import (
 )
 from calculator.sentences import falling  # "falling to 29.3 with 32,768 tokens cached"
 from catalog import cache, fitting, runtime_support, slugs
+from catalog.fitting import KEEPS_THE_MODEL  # the 8-bit KV caches, one definition with what-hardware's
 from catalog.form_fields import GivenOnce, choice, tokens
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 from catalog.pages import CTX, unknown_words
 from catalog.price_tag import OLD_LAUNCH_DAYS, PriceTag, price_rank
 from catalog.runtimes import ENGINE_RUNTIME
 from estimator import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
-from estimator.suggest import QUANTIZED_KV
 from estimator.units import format_rate
 from glossary.content import library
 
@@ -196,17 +196,6 @@ class Choice:
         return self.device.usable_bytes * self.count
 
 
-# The ways to fit the calculator's "What to change" offers that keep the model, its format and the context:
-# a KV cache of 8 bits or more (estimator/suggest.py `_lossless_first`: "its loss is a fraction of a weight
-# format's step"), per engine runtime, llama.cpp's q8_0 and vLLM's fp8 (`QUANTIZED_KV`). The site's guide to a
-# 70B at 32K on two 24 GB cards starts there; a visitor review found /choose/ for that question listed nothing
-# under $2,000, where the calculator and the guide make two used RTX 3090s ($1,400) fit with a q8_0 cache.
-KEEPS_THE_MODEL = {
-    runtime: tuple(kv for kv in types if KV_BYTES_PER_ELEMENT[kv] >= 1)
-    for runtime, types in QUANTIZED_KV.items()
-}
-
-
 def _with_kv(workload: Workload, runtimes: dict[str, str]) -> list[tuple[str, Workload, dict[str, str]]]:
     """(KV cache type, the workload with it, the backends whose runtime keeps it) to ask in turn: the
     question's own first, then each of `KEEPS_THE_MODEL` where some backend's runtime runs it."""
@@ -242,6 +231,7 @@ def smallest_sets(
             target_tok_s=target_tok_s,  # the start's speed is never below the full context's
             top=None,
             runtimes=keeping,
+            quantized_kv=False,  # each KV cache asked in turn here, its own recorded
         )
         for s in hardware.smallest:
             deep = _deep_enough(s, model=model, quant=quant, workload=asked, target_tok_s=target_tok_s)
@@ -279,19 +269,16 @@ def calculator_link(
     *, model: ModelSpec, quant: QuantSpec, slug: str, count: int, workload: Workload, runtime: str, kv: str
 ) -> str:
     """The calculator's URL for one model on `count` × `slug`, with the KV cache type `kv` where one is
-    needed (`fitting.permalink` writes none: it goes where `Question.query` puts it, before the runtime)."""
-    url = fitting.permalink(
+    needed ("": the question's)."""
+    return fitting.permalink(
         model=model.slug,
         quant=quant.slug,
         runs=[(slug, count)],
         ctx=workload.context_tokens,
         batch=workload.batch,
         runtime=runtime,
+        kv=kv,
     )
-    if not kv:
-        return url
-    head, runtime_pair, tail = url.partition("&runtime=")
-    return f"{head}&kv={kv}{runtime_pair}{tail}"
 
 
 def qualifying_sets(

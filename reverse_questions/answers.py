@@ -13,7 +13,7 @@ from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
 from catalog import fitting
 from catalog.fitting import DEFAULTS, TOP, DeviceSet, HardwareAnswer
 from catalog.runtimes import RUNTIME_CHOICES
-from catalog.tiers import esc
+from catalog.tiers import esc, kv_note
 from estimator.units import format_bytes, format_rate
 
 from .images import ImageHardware, ImageSet
@@ -199,6 +199,7 @@ def set_rows(
             )
         else:
             price = "no price published"
+        kv = kv_note(s.kv, glossary) if getattr(s, "kv", "") else ""  # an image set has none
         memory = f"{esc(format_bytes(s.memory_bytes))}{gpu_share(s.device)}"
         if isinstance(s, RamSet):
             at = f" ({esc(s.ram_read_at)}: a workstation board)" if s.ram_read_at else ""
@@ -208,7 +209,7 @@ def set_rows(
                 price += f" <small>GPUs only: the RAM{board} not priced</small>"
         return (
             f'\n    <tr data-gpu="{esc(s.device.slug)}" data-count="{s.count}">'
-            f'\n      <th scope="row">{s.count}× {esc(s.device.name)}</th>'
+            f'\n      <th scope="row">{s.count}× {esc(s.device.name)}{kv}</th>'
             f'\n      <td data-label="Memory">{memory}</td>'
             f"\n      {speed}"
             f'\n      <td data-label="Plan">{plan}</td>'

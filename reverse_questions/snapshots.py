@@ -234,7 +234,7 @@ def _hardware_headline(context: dict) -> list:
     return [
         (answer.found, answer.priced),
         *(
-            (s.device.slug, s.count, str(s.price_usd), s.plan.strategy, round(s.tok_s, 1))
+            (s.device.slug, s.count, str(s.price_usd), s.plan.strategy, round(s.tok_s, 1), s.kv)
             for s in [*answer.smallest, *answer.cheapest]
         ),
     ]

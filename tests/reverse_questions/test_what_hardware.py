@@ -210,7 +210,7 @@ def test_users_at_once_share_the_memory_and_follow_into_the_calculator(client, c
 
     assert ("geforce-rtx-5090", 2) in sets(one) and ("geforce-rtx-5090", 2) not in sets(four)
     first = four.context["answer"].cheapest[0]
-    assert first.permalink.endswith("&ctx=32768&batch=4")
+    assert first.permalink.endswith("&ctx=32768&batch=4" + (f"&kv={first.kv}" if first.kv else ""))
     answer = client.get(first.permalink.replace("/?", "/api/v1/estimate?")).json()
     assert answer["fits"] and answer["recommended"] == first.plan.strategy
     assert four.context["permalink"].endswith("&batch=4")
@@ -649,4 +649,41 @@ def test_ram_is_the_least_that_reaches_the_speed_on_its_platform_not_a_size_that
     assert f"+ {s.ram_gb} GB of system RAM (DDR5-4800, 4 channels: a workstation board)</small>" in row
     assert "$329" in row and "GPUs only: the RAM and the workstation board not priced" in row
     card = re.search(r'<li class="tier-card"><strong>Cheapest[^<]*</strong>.*?</li>', html, re.S).group(0)
-    assert "RTX 3060" not in card
+    assert "GPU + RAM sets" not in card  # GPU-only sets of 3060s may be (six with a q8_0 KV cache, $1,974)
+
+
+def test_70b_at_32k_and_10_tok_s_is_cheapest_on_two_3090s_with_a_q8_0_kv_cache(client, catalog):
+    """A visitor review: this question answered "Cheapest 3× GeForce RTX 3090 … 17.4 → 13.9 tok/s … $2,100", where
+    Choose my GPU, what-runs and the calculator run it on two with a q8_0 KV cache, $1,400, 17.5 → 15.4. A set
+    that does not fit at f16 is asked with the runtime's 8-bit KV cache before a device is added."""
+    used_3090_and_3060_at_launch()  # a used RTX 3090 at $700
+    response = client.get("/what-hardware/?model=llama-3-3-70b-instruct&ctx=32768&tok_s=10")
+    first = response.context["answer"].cheapest[0]
+    assert (first.device.slug, first.count, first.price_usd, first.kv) == (
+        RTX_3090,
+        2,
+        Decimal("1400"),
+        "q8_0",
+    )
+    link = "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-3090&count=2&ctx=32768&kv=q8_0"
+    assert first.permalink == link
+    result, canonical = calculator_answer(first.permalink)
+    assert canonical == link
+    assert result.recommended_plan.decode_tok_s == pytest.approx(first.plan.decode_tok_s)
+    html = response.content.decode()
+    card = next(c for c in html.split('<li class="tier-card">') if c.startswith("<strong>Cheapest"))
+    assert '2× GeForce RTX 3090</a> <small data-testid="kv">with a q8_0 KV cache</small>' in card
+    assert "$1,400" in card and "17.5" in card and "15.4" in card
+    row = re.search(r'<tr data-gpu="geforce-rtx-3090" data-count="2">.*?</tr>', html, re.S).group(0)
+    assert re.search(r'2× GeForce RTX 3090 <small data-testid="kv">with a <a [^>]*>q8_0 KV cache</a>', row)
+    assert link.replace("&", "&amp;") in row and "/cost/?" + link[2:].replace("&", "&amp;") in row
+
+
+def test_a_set_that_fits_at_f16_names_no_kv_cache(client, catalog):
+    """The 8-bit KV cache is tried only where the question's does not fit or reach the speed: 70B at 8K on two
+    3090s fits at f16, and says nothing of a KV cache."""
+    used_3090_and_3060_at_launch()  # the used RTX 3090 first among today's prices
+    response = client.get("/what-hardware/?model=llama-3-3-70b-instruct&ctx=8192&tok_s=10")
+    s = next(s for s in response.context["answer"].cheapest if s.device.slug == RTX_3090)
+    assert (s.count, s.kv) == (2, "")
+    assert "kv=" not in s.permalink
