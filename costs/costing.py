@@ -7,7 +7,9 @@ for the question and once per cloud instance shape, each cached on the catalog a
 
 import datetime
 import math
+import re
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from django import forms
 from django.http import QueryDict
@@ -49,6 +51,31 @@ BILLED = [
 LEAST_PERCENT = 1
 
 
+# "2000000", "2,000,000" (or "2 000 000", "2_000_000"), "2M", "750k", "1.5 M": tokens a day as the page writes them
+TOKENS_A_DAY = re.compile(r"(?P<number>\d{1,3}(?:[,_ ]\d{3})+|\d+(?:\.\d+)?)\s*(?P<unit>[kKmM])?")
+# k is 1,000 here, not the context's 1,024 (catalog.form_fields.KIBI): a day's tokens are a count, "2 M" on
+# this page is 2,000,000 (`tokens_text`), and nothing about them comes in powers of two
+UNITS = {"k": 1_000, "m": MILLION}
+
+
+class TokensADay(forms.IntegerField):
+    """Tokens a day as people write them and the page says them: a whole number, with or without thousands
+    separators, or thousands (k) and millions (M) of 1,000 ("2M" is 2,000,000; "750k" 750,000). A visitor
+    review: the page said "2 M tokens a day" and the field answered "2M" with "Enter a whole number."."""
+
+    default_error_messages = {"invalid": "Enter a number of tokens: 2000000, 2,000,000 or 2M."}
+
+    def to_python(self, value):
+        if isinstance(value, str) and (written := TOKENS_A_DAY.fullmatch(value.strip())):
+            value = re.sub("[,_ ]", "", written["number"])
+            if written["unit"]:
+                number = Decimal(value) * UNITS[written["unit"].lower()]
+                if number != number.to_integral_value():  # "1.2345k": a fraction of a token
+                    raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+                value = str(int(number))
+        return super().to_python(value)
+
+
 class CostForm(GivenOnce, forms.Form):
     """The cost's own inputs, beside the calculator's question; a bad one is said in the site's words, naming
     what it takes (catalog/form_fields.py), and one given twice is an error as on the calculator."""
@@ -57,7 +84,13 @@ class CostForm(GivenOnce, forms.Form):
     # a percentage; 1 or less is a share of the day, as links before read it (utilisation=0.5: half the day)
     utilisation = bounded(forms.FloatField, 0, 100, label="Kept up and generating (% of the day)")
     kwh = bounded(forms.FloatField, 0, 5, label="Electricity ($ per kWh)")
-    tokens_per_day = bounded(forms.IntegerField, 1000, 10**12, label="Tokens a day (generated)")
+    tokens_per_day = bounded(
+        TokensADay,
+        1000,
+        10**12,
+        label="Tokens a day (generated)",
+        help_text="2000000, 2,000,000 or 2M (k and M are 1,000 and 1,000,000 here, not a context's 1,024)",
+    )
     condition = choice(
         "hardware price",
         [("", "Newest, new or used"), ("new", "New"), ("used", "Used")],
@@ -136,8 +169,9 @@ class Rental:
 
     @property
     def hourly(self) -> str:
-        """'$2.4024/h', '2 × $31.92/h': the price an hour as published, one way on every row."""
-        each = f"{dollars(self.price.usd_per_hour)}/h"
+        """'$2.40/h', '2 × $31.92/h': the price an hour in cents (`usd_text`), one way on every row; a visitor
+        review read "$27.44705/h" and "$2.4024/h", the catalog's digits."""
+        each = f"{usd_text(float(self.price.usd_per_hour))}/h"
         return each if self.instances == 1 else f"{self.instances} × {each}"
 
 
@@ -193,7 +227,7 @@ def cost_answer(query: QueryDict) -> dict:
     model = asked.model  # a pasted config.json is no catalog row: no API price
     apis = sorted(ApiPrice.objects.filter(llm=model), key=lambda a: a.usd_per_m_output) if model.pk else []
     api = apis[0] if apis else None
-    context["permalink"] = permalink(asked, form, derived or DEFAULTS["tokens_per_day"])
+    context["permalink"] = permalink(asked, form)
     context["tokens_from_users"] = bool(derived) and not form.data.get("tokens_per_day")
     context["tokens_shown"] = tokens
     break_even = (
@@ -232,16 +266,17 @@ def cost_answer(query: QueryDict) -> dict:
     return context
 
 
-def permalink(question: Question, form: CostForm, tokens_default: float | None = None) -> str:
-    """This page's URL: the calculator's canonical question, then the cost inputs that differ from defaults
-    (`tokens_default`: the tokens a day asked when none is given, `default_tokens`)."""
+def permalink(question: Question, form: CostForm) -> str:
+    """This page's URL: the calculator's canonical question, then the cost inputs that differ from defaults,
+    and the tokens a day if typed."""
     query = QueryDict(question.query(), mutable=True)
-    defaults = DEFAULTS | {"tokens_per_day": tokens_default}
     for name in COST_FIELDS:
         value = form.cleaned_data.get(name)
-        if name == "tokens_per_day" and not form.data.get(name):
-            continue  # left out: the default, or what the question's users generate (`default_tokens`)
-        if value not in (None, "") and value != defaults.get(name):
+        if name == "tokens_per_day":  # typed, kept (the default follows the question: `default_tokens`)
+            if form.data.get(name) and value is not None:
+                query[name] = str(value)  # "2M" as 2000000
+            continue
+        if value not in (None, "") and value != DEFAULTS.get(name):
             if name == "utilisation" and value > LEAST_PERCENT / 100:  # 1% and less stay a share: 0.01
                 query[name] = percent_text(value)
             else:
@@ -253,7 +288,7 @@ def stale_text(price: Price | CloudPrice | ApiPrice) -> str:
     """A price the page flags as old, in the page's money words ("$30,000 (new, US)", "$2.69/h"): a
     visitor review read "30,000.00 USD (new, US)" beside "$30,000" in the table."""
     if isinstance(price, CloudPrice):
-        return f"{label(price)}, {dollars(price.usd_per_hour)}/h"
+        return f"{label(price)}, {usd_text(float(price.usd_per_hour))}/h"
     if isinstance(price, ApiPrice):
         return f"{price.provider} API, {dollars(price.usd_per_m_output)} out per M"
     if price.currency != "USD":

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -324,6 +325,44 @@ def test_every_hourly_price_reads_one_way(client, costs):
     assert "$/h" not in html and re.search(r": \$\d+(\.\d+)?/h, ", more)
 
 
+def test_hourly_prices_read_in_cents(client, costs):
+    """Review 10: "$27.44705/h", "$2.4024/h", "$1.7043/h": the catalog's digits, where the page's money
+    elsewhere is in cents (`usd_text`)."""
+    html = client.get(f"/cost/?{H100X4_20_USERS}&billed=generating").content.decode()
+    hourly = re.findall(r"\$[\d,.]+/h", html)
+    assert hourly and all(re.fullmatch(r"\$[\d,]+\.\d\d/h", h) for h in hourly), hourly
+
+
+@pytest.mark.parametrize(
+    ("written", "tokens"),
+    [
+        ("2M", 2_000_000),
+        ("2 M", 2_000_000),
+        ("1.5m", 1_500_000),
+        ("750k", 750_000),
+        ("750 K", 750_000),
+        ("2,000,000", 2_000_000),
+        ("2 000 000", 2_000_000),
+        ("2000000", 2_000_000),
+    ],
+)
+def test_tokens_a_day_read_as_the_page_writes_them(client, costs, written, tokens):
+    """Review 10: the page says "2 M tokens a day" and the field answered "2M" with "Enter a whole number."; k
+    here is 1,000 (a count of tokens, not a context's 1,024), and the form's help says so."""
+    response = client.get(f"/cost/?{TWO_3090S}&{urlencode({'tokens_per_day': written})}")
+    assert response.context["tokens"] == tokens
+    assert f"tokens_per_day={tokens}" in response.context["permalink"]
+    assert "k and M are 1,000 and 1,000,000 here" in response.content.decode()
+
+
+@pytest.mark.parametrize("written", ["2MB", "1.2345k", "2G", "2,00"])
+def test_tokens_a_day_written_otherwise_says_the_forms_it_takes(client, costs, written):
+    response = client.get(f"/cost/?{TWO_3090S}&{urlencode({'tokens_per_day': written})}")
+    assert response.context["form"].errors["tokens_per_day"] == [
+        "Enter a number of tokens: 2000000, 2,000,000 or 2M."
+    ]
+
+
 def test_two_machines_are_priced_powered_and_named_as_two(client, costs):
     """A visitor review: the calculator's "Cost vs cloud" link carried hosts=2 (an RPC cluster of two machines
     with one 3090 each, 17.3 tok/s), and the page said "on 1× GeForce RTX 3090 ... $700 a set": half the
@@ -350,7 +389,7 @@ def test_two_machines_rent_two_instances_where_one_does_not_hold_it(client, cost
     pair = next(r for r in rentals if r.price.gpu.slug == "geforce-rtx-3090")
     assert pair.instances == 2 and pair.cost is not None
     assert pair.name == f"2 instances of {label(pair.price)}"
-    assert pair.hourly == f"2 × ${pair.price.usd_per_hour.normalize():f}/h"
+    assert pair.hourly == f"2 × ${pair.price.usd_per_hour:.2f}/h"
     hourly = 2 * float(pair.price.usd_per_hour)
     assert pair.cost.usd_per_million == pytest.approx(hourly / (pair.tok_s * 3600) * 1e6)
     a6000 = next(r for r in by_slug.values() if r.price.gpu.slug == "rtx-a6000")
