@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from calculator.forms import QuestionForm
 from calculator.question import EngineRefused, Question
 from catalog import cache
+from catalog.fitting import context_tok_s
 from catalog.form_fields import GivenOnce, bounded, choice, name_choices
 from catalog.models import Gpu, Price
 from estimator import Plan
@@ -39,8 +40,8 @@ from .economics import (
 )
 from .models import ApiPrice, CloudPrice, max_age_days
 
-# utilisation: a share of the day (0.5), shown and typed as a percentage (50); tokens_per_day, for a question
-# of several users, what they generate in that share of the day (`default_tokens`)
+# utilisation: a share of the day (0.5), shown and typed as a percentage (50); tokens_per_day, what the
+# question's users generate in that share of the day (`default_tokens`), 2 M only where there is no speed
 DEFAULTS = {"lifetime": 3.0, "utilisation": 0.5, "kwh": 0.15, "tokens_per_day": 2_000_000}
 COST_FIELDS = ["lifetime", "utilisation", "kwh", "tokens_per_day", "condition", "rent", "billed"]
 ON_DEMAND = "generating"
@@ -214,10 +215,9 @@ def cost_answer(query: QueryDict) -> dict:
     owned = _owned(asked, plan, data)
     # renting kept up the hours the bought machine is (its share of the day), or billed only while it generates
     hours = None if data["billed"] == ON_DEMAND else data["utilisation"] * 24
-    derived = default_tokens(asked, owned, data["utilisation"])
-    tokens = (
-        data["tokens_per_day"] if form.data.get("tokens_per_day") else derived or DEFAULTS["tokens_per_day"]
-    )
+    derived, per_user = default_tokens(asked, owned, data["utilisation"]) or (None, None)
+    typed = bool(form.data.get("tokens_per_day"))
+    tokens = data["tokens_per_day"] if typed else derived or DEFAULTS["tokens_per_day"]
     priced = sorted(
         (_rental(asked, r, hours) for r in rentals),  # the cheapest a day at the tokens asked first
         key=lambda r: (r.cost is None, r.cost.usd_per_day(tokens) if r.cost else 0, r.name),
@@ -228,7 +228,8 @@ def cost_answer(query: QueryDict) -> dict:
     apis = sorted(ApiPrice.objects.filter(llm=model), key=lambda a: a.usd_per_m_output) if model.pk else []
     api = apis[0] if apis else None
     context["permalink"] = permalink(asked, form)
-    context["tokens_from_users"] = bool(derived) and not form.data.get("tokens_per_day")
+    context["tokens_from_users"] = bool(derived) and not typed
+    context["user_tok_s"] = per_user
     context["tokens_shown"] = tokens
     break_even = (
         break_even_tokens_per_day(owned.cost, compare.cost)
@@ -369,14 +370,17 @@ def _owned(question: Question, plan: Plan, data: dict) -> Owned:
     )
 
 
-def default_tokens(question: Question, owned: Owned, utilisation: float) -> float | None:
-    """For a question of several users, the tokens a day they generate together, at the question's speed
-    for each (all of them: the plan's aggregate), the share of the day the machine is kept up; None for one
-    user (the page's 2 M then). A visitor review: 20 users on 4× H100 (1,673 tok/s together, about 72 M
-    tokens in 12 hours) were priced at the page's 2 M a day."""
-    if question.batch <= 1 or not owned.tok_s:
+def default_tokens(question: Question, owned: Owned, utilisation: float) -> tuple[int, float] | None:
+    """The tokens a day the question's users generate in the share of the day the machine is kept up, each at
+    their decode speed with the whole context cached (`fitting.context_tok_s`, as every page's tiers), and
+    that speed; None without a speed (the page's 2 M then). One user included: review 10 found one user on
+    2× RTX 3090 priced at the page's 2 M a day, more than they generate (756 k), so "buy 3 sets"."""
+    if not owned.tok_s:
         return None
-    return math.floor(owned.tok_s * SECONDS_PER_DAY * utilisation)  # no more than one set makes
+    per_user = context_tok_s(owned.plan, question.batch)
+    together = question.batch * per_user * SECONDS_PER_DAY * utilisation
+    # no more than one set makes (its aggregate at the start of the answers: an upper bound)
+    return math.floor(min(together, owned.tok_s * SECONDS_PER_DAY * utilisation)), per_user
 
 
 def _rental(question: Question, price: CloudPrice, hours: float | None) -> Rental:
