@@ -149,6 +149,13 @@ def rig(question: Question) -> str:
     return f"{question.hosts} machines × {question.hardware}" if question.hosts > 1 else question.hardware
 
 
+# The most instances of one offer the page prices for the tokens a day asked; past it, the offer is "too slow
+# for" that volume. Eight is a handful a person still rents by hand: beyond it, a fleet wants a load balancer
+# and scheduling nothing here prices, and review 10 found 20 users' 72 M tokens a day billed silently to about
+# 88 A100s (“Rent 1× A100 PCIe 80 GB … $1,257” a day).
+MOST_INSTANCES = 8
+
+
 @dataclass(frozen=True)
 class Rental:
     price: CloudPrice
@@ -156,12 +163,41 @@ class Rental:
     tok_s: float | None
     cost: Linear | KeptUp | None
     instances: int = 1  # of the offer, rented together: one, or the question's machines (`_rental`)
+    sets: int = 1  # of those, to generate the tokens a day asked (`at`)
+
+    def at(self, tokens: float) -> "Rental":
+        """The same offer rented as many times as `tokens` a day take: kept up its hours, as many sets as
+        `KeptUp.sets_needed`; billed while it generates, as many as run all day (its price per token is the
+        same however many run). A visitor review: "renting 1× RTX A6000 … costs $39.36 a day" at $0.82/h, four
+        instances billed without a word, beside "renting costs $9.84 a day", one."""
+        if isinstance(self.cost, KeptUp):
+            return replace(self, sets=self.cost.sets_needed(tokens))
+        if self.cost is not None and self.tok_s:
+            return replace(self, sets=max(1, math.ceil(tokens / (self.tok_s * SECONDS_PER_DAY) - 1e-9)))
+        return self
+
+    @property
+    def count(self) -> int:
+        """Instances of the offer billed: the question's machines' (`instances`) times the sets."""
+        return self.instances * self.sets
+
+    @property
+    def priced(self) -> bool:
+        """It runs the question, on no more than `MOST_INSTANCES` for the tokens a day asked."""
+        return self.cost is not None and not self.too_slow
+
+    @property
+    def too_slow(self) -> bool:
+        return self.cost is not None and self.count > MOST_INSTANCES
+
+    @property
+    def one(self) -> "Rental":
+        """One set: what the break-even weighs against one set bought."""
+        return replace(self, sets=1)
 
     @property
     def name(self) -> str:
-        return (
-            label(self.price) if self.instances == 1 else f"{self.instances} instances of {label(self.price)}"
-        )
+        return label(self.price) if self.count == 1 else f"{self.count} instances of {label(self.price)}"
 
     @property
     def per_million_text(self) -> str:
@@ -173,7 +209,7 @@ class Rental:
         """'$2.40/h', '2 × $31.92/h': the price an hour in cents (`usd_text`), one way on every row; a visitor
         review read "$27.44705/h" and "$2.4024/h", the catalog's digits."""
         each = f"{usd_text(float(self.price.usd_per_hour))}/h"
-        return each if self.instances == 1 else f"{self.instances} × {each}"
+        return each if self.count == 1 else f"{self.count} × {each}"
 
 
 @dataclass(frozen=True)
@@ -219,10 +255,12 @@ def cost_answer(query: QueryDict) -> dict:
     typed = bool(form.data.get("tokens_per_day"))
     tokens = data["tokens_per_day"] if typed else derived or DEFAULTS["tokens_per_day"]
     priced = sorted(
-        (_rental(asked, r, hours) for r in rentals),  # the cheapest a day at the tokens asked first
+        (
+            _rental(asked, r, hours).at(tokens) for r in rentals
+        ),  # the cheapest a day at the tokens asked first
         key=lambda r: (r.cost is None, r.cost.usd_per_day(tokens) if r.cost else 0, r.name),
     )
-    fitting = [r for r in priced if r.cost is not None]
+    fitting = [r for r in priced if r.priced]
     compare = next((r for r in fitting if r.price.slug == data["rent"]), fitting[0] if fitting else None)
     model = asked.model  # a pasted config.json is no catalog row: no API price
     apis = sorted(ApiPrice.objects.filter(llm=model), key=lambda a: a.usd_per_m_output) if model.pk else []
@@ -236,7 +274,7 @@ def cost_answer(query: QueryDict) -> dict:
         if owned.cost and compare and isinstance(compare.cost, Linear)
         else None
     )
-    others = [(f"Rent {compare.name}", compare.cost)] if compare else []
+    others = [(f"Rent {compare.one.name}", compare.cost)] if compare else []  # its steps: more instances
     if api is not None:
         others.append((f"API: {api.provider}", Linear(float(api.usd_per_m_output))))
     context |= {
@@ -249,7 +287,10 @@ def cost_answer(query: QueryDict) -> dict:
         "rows": table_rows(owned, priced, apis, tokens, compare),
         "more_rentals": [r for r in fitting if r not in shown_rentals(priced, compare)],
         "verdict": verdict(owned, compare, api, tokens),
-        "break_even": break_even_sentence(owned, compare, break_even, data["utilisation"]),
+        "break_even": break_even_sentence(
+            owned, compare, break_even, data["utilisation"], tokens, sum(r.too_slow for r in priced)
+        ),
+        "most_instances": MOST_INSTANCES,
         "kept_up": hours is not None,
         "chart": cost_chart(
             own=owned.cost,
@@ -417,6 +458,7 @@ class Row:
     usd_per_day: float | None
     dates: list  # the price rows behind it (date, source_url, stale)
     chosen: bool = False  # the rental the break-even sentence compares with
+    speed_of: str = ""  # " each", " a set": whose speed `tok_s` is when the row bills several
     cheapest: bool = False  # the lowest cost a day at the visitor's tokens
 
     @property
@@ -432,7 +474,7 @@ SHOWN_RENTALS = 5  # the cheapest cloud offers in the table; the rest in a list 
 
 
 def shown_rentals(rentals: list[Rental], compare: Rental | None) -> list[Rental]:
-    fitting = [r for r in rentals if r.cost is not None]
+    fitting = [r for r in rentals if r.priced]
     shown = fitting[:SHOWN_RENTALS]
     return shown + [compare] if compare is not None and compare not in shown else shown
 
@@ -452,6 +494,7 @@ def table_rows(
                 owned.cost.usd_per_million(tokens),
                 owned.cost.usd_per_day(tokens),
                 owned.prices,
+                speed_of=" a set" if sets > 1 else "",
             )
         )
     for r in shown_rentals(rentals, compare):
@@ -465,6 +508,7 @@ def table_rows(
                 r.cost.usd_per_day(tokens),
                 [r.price],
                 r is compare and owned.cost is not None,  # the break-even sentence compares with it
+                speed_of=" each" if r.count > 1 else "",
             )
         )
     for a in apis:
@@ -529,21 +573,34 @@ class Sentence:
 
 
 def break_even_sentence(
-    owned: Owned, compare: Rental | None, tokens: float | None, utilisation: float
+    owned: Owned,
+    compare: Rental | None,
+    tokens: float | None,
+    utilisation: float,
+    asked: float,
+    slow: int = 0,
 ) -> Sentence:
+    """Buying one set against renting one set of the offer (the question's machines' instances), and, where
+    the tokens a day `asked` take more, what they cost, the figure the verdict gives; `slow`: the offers that
+    run it too slowly for `asked` (`Rental.too_slow`)."""
     if owned.cost is None:
         missing = ", ".join(owned.unpriced) or "this hardware"
         return Sentence(f"No published price for {missing}: no break-even to compute")
+    if compare is None and slow:
+        return Sentence(
+            f"No cloud offer in the catalog makes {tokens_text(asked)} tokens a day on {MOST_INSTANCES} "
+            f"instances or fewer ({slow} run it, too slowly): no break-even to compute"
+        )
     if compare is None:
         several = f", on one instance or {owned.machines} together" if owned.machines > 1 else ""
         return Sentence(
             f"No cloud offer in the catalog runs this question{several}: no break-even to compute"
         )
     rent = compare.price
-    against = f"against renting {compare.name} at {compare.hourly}"
+    against = f"against renting {compare.one.name} at {compare.one.hourly}"
     capacity = owned.cost.capacity_tokens_per_day
     if isinstance(compare.cost, KeptUp):
-        return _kept_up_sentence(owned, compare, against)
+        return _kept_up_sentence(owned, compare, against, asked)
     if tokens is None:
         own, rented = owned.cost.usd_per_million_busy, compare.cost.usd_per_million
         why = (
@@ -569,7 +626,7 @@ def break_even_sentence(
     return Sentence(lead, rent.date, rent.source_url, tail)
 
 
-def _kept_up_sentence(owned: Owned, compare: Rental, against: str) -> Sentence:
+def _kept_up_sentence(owned: Owned, compare: Rental, against: str, asked: float) -> Sentence:
     """Buying against renting kept up as many hours a day: from how many hours buying pays off
     (`break_even_hours`), one set against one instance (or the question's machines' instances)."""
     rent, hours = compare.price, break_even_hours(owned.cost, compare.cost)
@@ -579,9 +636,16 @@ def _kept_up_sentence(owned: Owned, compare: Rental, against: str) -> Sentence:
         if hours is not None
         else f"Buying {owned.hardware} never pays off {against}, even kept up all day"
     )
+    instances = "an instance" if compare.instances == 1 else f"for {compare.instances} instances"
+    more = (
+        f"; {tokens_text(asked)} tokens a day take {compare.name}, {usd_text(compare.cost.usd_per_day(asked))} "
+        "a day, as above"
+        if compare.sets > 1
+        else ""
+    )
     tail = (
         f": both kept up {kept:.1f} hours a day here (the utilisation above), renting costs "
-        f"{usd_text(compare.cost.usd_per_day(0))} a day and buying {usd_text(owned.cost.hardware_usd_per_day)} "
-        "a day plus its electricity."
+        f"{usd_text(compare.cost.usd_per_day(0))} a day {instances} and buying "
+        f"{usd_text(owned.cost.hardware_usd_per_day)} a day a set plus its electricity{more}."
     )
     return Sentence(lead, rent.date, rent.source_url, tail)

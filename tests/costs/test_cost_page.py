@@ -523,3 +523,56 @@ def test_every_price_reads_in_one_money_format(client, costs, settings):
     days = re.findall(r'<td data-label="A day">([^<]*)</td>', html)
     assert days and all(re.fullmatch(r"\$[\d,]+(\.\d\d)?|<\$0\.01", d) for d in days)
     assert not any(d.endswith(".00") and len(d) > 7 for d in days)  # "$224", not "$224.00"
+
+
+def test_a_rental_names_every_instance_it_bills_and_the_break_even_gives_the_same_figure(client, costs):
+    """Review 10 (#2): "renting 1× RTX A6000 … costs $39.36 a day" at $0.82/h (four instances, unsaid), and the
+    next sentence "renting costs $9.84 a day" (one). Every row bills what it names; the break-even sentence
+    weighs one instance and repeats the verdict's figure for the instances the tokens take."""
+    response = client.get(f"/cost/?{ONE_USER_32K}&tokens_per_day=2M")
+    context = response.context
+    rent_rows = [r for r in context["rows"] if r.kind == "rent"]
+    for row in rent_rows:
+        named = re.match(r"Rent (?:(\d+) instances of )?1× ", row.name)
+        count = int(named[1] or 1)
+        each = float(re.search(r"\$([\d.]+)/h", row.price)[1])
+        assert row.price == (f"{count} × ${each:.2f}/h" if count > 1 else f"${each:.2f}/h")
+        assert row.usd_per_day == pytest.approx(count * each * 12, abs=0.01 * count * 12), row.name
+    compare = context["compare"]
+    assert compare.count > 1  # 2 M a day takes several of the cheapest instance
+    words = text(response)
+    assert f"renting {compare.count} instances of {label(compare.price)} costs" in context["verdict"]
+    day = re.search(r"renting [^$]+ costs (\$[\d,.]+) a day", context["verdict"])[1]
+    assert f"take {compare.count} instances of {label(compare.price)}, {day} a day, as above" in words
+    assert f"against renting {label(compare.price)} at ${float(compare.price.usd_per_hour):.2f}/h" in words
+    assert f"{compare.count} × ${float(compare.price.usd_per_hour):.2f}/h" in words
+
+
+def test_past_eight_instances_a_rental_is_too_slow_for_the_volume_not_a_priced_fleet(client, costs):
+    """Review 10 (#2): 20 users' 72 M tokens a day "Rent 1× A100 PCIe 80 GB on RunPod … $1.19/h … $1,257"
+    a day: about 88 instances, priced without a word."""
+    from costs.costing import MOST_INSTANCES
+
+    response = client.get(f"/cost/?{H100X4_20_USERS}")
+    context = response.context
+    assert all(r.count <= MOST_INSTANCES for r in context["rentals"] if r.priced)
+    assert all(r.count <= MOST_INSTANCES for r in context["more_rentals"])
+    assert context["compare"].count <= MOST_INSTANCES
+    rows = [r for r in context["rows"] if r.kind == "rent"]
+    assert rows and not any("A100 PCIe" in r.name for r in rows)
+    words = text(response)
+    assert re.search(
+        rf"1× A100 PCIe 80 GB on RunPod \(Community Cloud\): too slow for {context['tokens_text']} tokens a "
+        rf"day \([\d.]+ tok/s; it would take \d+ instances, and this page prices at most 8\)",
+        words,
+    )
+
+
+def test_no_offer_fast_enough_says_so_rather_than_none_runs_it(client, costs):
+    CloudPrice.objects.filter(gpu_count__gt=1).delete()
+    words = text(client.get(f"/cost/?{H100X4_20_USERS}"))
+    assert re.search(
+        r"No cloud offer in the catalog makes [\d.]+ M tokens a day on 8 instances or fewer \(\d+ run it, too "
+        r"slowly\): no break-even to compute\.",
+        words,
+    )
