@@ -434,7 +434,9 @@ def choose_answer(query: QueryDict) -> dict:
     answer = {
         "choices": best,
         "unpriced": unpriced,
-        "over_budget": len(over),
+        # kinds of hardware, as `found` counts them: a card's new and used offers over budget are one kind
+        # (a review read "19 kinds … run it", "18 cost more than the budget" and "no price published (3)")
+        "over_budget": len({c.device.slug for c in over} - {c.device.slug for c in best}),
         "nearest_over": [(c, c.price_usd - data["budget"]) for c in nearest],
         "found": len(sets),
         "kv_kept": any(c.kv for c in best + nearest + unpriced),

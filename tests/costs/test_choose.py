@@ -364,3 +364,16 @@ def test_the_speed_floor_is_met_with_the_whole_context_cached(client, costs):
         if c.device.slug == "amd-ryzen-ai-max-395-128gb"
     )
     assert strix.tok_s > 50 > strix.tok_s_at_context
+
+
+def test_the_counts_of_kinds_add_up_within_what_runs_it(client, catalog):
+    """Review 10: "19 kinds of hardware … run it", then "18 cost more than the budget" and "no price published
+    (3)": a card's new and used offers over the budget were two. Each count is of kinds of hardware."""
+    response = client.get("/choose/?budget=500&model=llama-3-3-70b-instruct&ctx=32k")
+    answer = response.context["answer"]
+    over = answer["over_budget"]
+    unpriced = {c.device.slug for c in answer["unpriced"]}
+    assert over <= answer["found"] and len(unpriced) <= answer["found"]
+    html = " ".join(response.content.decode().split())
+    if over:
+        assert f"({over} kind{'s' if over > 1 else ''} of hardware cost" in html
