@@ -71,7 +71,10 @@ def vllm_admission(
 ) -> tuple[Workload, Admission | None]:
     """The workload to time, with `batch` cut to the sequences vLLM's KV cache admits at once, and the
     admission itself; outside vLLM, the workload as given and None (`admit` asks the runtime's own)."""
-    pool = vllm_kv_pool(model, workload, layout, usages, replicas=replicas)
+    if workload.runtime != "vllm":
+        return workload, None
+    slot_blocks = _slot_blocks(model, workload, layout, usages)
+    pool = vllm_kv_pool(model, slot_blocks, replicas=replicas)
     if pool is None:
         return workload, None
     blocks, tokens = pool
@@ -80,7 +83,7 @@ def vllm_admission(
     if replicas:
         # each copy admits only what its own cache holds: 4 copies of 1.3 sequences each run 4 at once,
         # not the 5 of their 5.3 added up (a visitor review: "5 run at once … 2 sequences each")
-        per_copy = tuple(b / need for b in _slot_blocks(model, workload, layout, usages))
+        per_copy = tuple(b / need for b in slot_blocks)
         held = sum(int(c) for c in per_copy)
         concurrency = float(held)
     if held < 1:  # not one sequence: the plan does not fit, and nothing is admitted
@@ -92,15 +95,10 @@ def vllm_admission(
 
 
 def vllm_kv_pool(
-    model: ModelSpec,
-    workload: Workload,
-    layout: Layout,
-    usages: list[DeviceUsage],
-    *,
-    replicas: bool = False,
+    model: ModelSpec, slot_blocks: list[int], *, replicas: bool = False
 ) -> tuple[int, int] | None:
     """vLLM's pool of KV blocks and its size in tokens as its start-up log prints it ("GPU KV cache size:
-    N tokens"); None outside vLLM.
+    N tokens"), from each GPU slot's blocks (`_slot_blocks`); None where no slot has any.
 
     Each GPU gives the cache what `gpu_memory_utilization` × its memory leaves after weights, activations
     with CUDA graphs (`compute_bytes`) and CUDA context + NCCL (`overhead_bytes`). A block is 16 tokens of
@@ -111,16 +109,13 @@ def vllm_kv_pool(
     (`vllm_admission`). The log divides the blocks among the groups (one, without sliding-window
     layers); a request takes `kv_cache.vllm_request_blocks` of them.
     """
-    if workload.runtime != "vllm":
+    if not slot_blocks:
         return None
     groups = kv_cache.vllm_groups(model)
     count = 1 if groups is None else groups.full + groups.window
-    blocks = _slot_blocks(model, workload, layout, usages)
-    if not blocks:
-        return None
     if replicas:
-        return sum(blocks), sum(b // count for b in blocks) * kv_cache.VLLM_BLOCK_TOKENS
-    return min(blocks), min(blocks) // count * kv_cache.VLLM_BLOCK_TOKENS
+        return sum(slot_blocks), sum(b // count for b in slot_blocks) * kv_cache.VLLM_BLOCK_TOKENS
+    return min(slot_blocks), min(slot_blocks) // count * kv_cache.VLLM_BLOCK_TOKENS
 
 
 def _slot_blocks(
