@@ -17,7 +17,7 @@ from .schema import (
 )
 from .units import format_bytes, format_ms, format_rate, format_seconds, plural
 
-ENGINE_VERSION = "0.6.119"
+ENGINE_VERSION = "0.6.120"
 
 
 @speed.shared_steps()  # its plans and suggestions time the same stages at several workloads
@@ -327,6 +327,18 @@ def explain_plan(*, model: ModelSpec, plan: Plan, workload: Workload) -> dict[st
             formula="step time = max(bytes ÷ bandwidth, FLOPs ÷ FLOPS)",
             substituted=f"batch {seats}",
         )
+        if plan.decode_tok_s_aggregate_at_context:
+            out["decode_tok_s_aggregate_at_context"] = Explanation(
+                term="kv-cache",
+                formula=(
+                    "sequences ÷ step time with the whole context cached in each: a step reads the weights once "
+                    "and every sequence's own KV cache"
+                ),
+                substituted=(
+                    f"{running or f'{seats} sequences'} with {workload.context_tokens} tokens cached each → "
+                    f"{format_rate(plan.decode_tok_s_aggregate_at_context)} tok/s in total"
+                ),
+            )
     if plan.prefill_tok_s:
         out["prefill_tok_s"] = Explanation(
             term="prefill",

@@ -82,6 +82,9 @@ def _plan(
     decode = 1 / timing.decode_s
     at_context = 1 / timing.decode_context_s if timing.decode_context_s else None
     aggregate = workload.batch / timing.decode_batch_s
+    # the same sequences, each with the whole context cached: every one reads its own KV cache in each step
+    full = timing.decode_batch_context_s
+    aggregate_at_context = workload.batch / full if full else None
     prefill_tok_s = workload.prompt_tokens / timing.prefill_s if timing.prefill_s else None
     queue = 0.0
     if admission is not None:
@@ -122,6 +125,7 @@ def _plan(
         decode_tok_s_at_context=at_context,
         decode_tok_s_at_context_low=c_low,
         decode_tok_s_at_context_high=c_high,
+        decode_tok_s_aggregate_at_context=aggregate_at_context,
         prefill_tok_s_low=p_low,
         prefill_tok_s_high=p_high,
         interconnect_bytes_per_token=timing.bytes_per_token,
@@ -338,19 +342,20 @@ def replicas(
     one = {key: p.seconds for key, p in parts.items()}
     slowest = max(stages, key=lambda s: one[id(s)])
     single_s = runtime_step(one[id(slowest)], workload)
-    # copies of `per_replica` sequences each, less the empty seats when `batch` does not divide by n
     seated = min(1.0, timed.batch / (per_replica * n))
-    full = (
-        one
-        if per_replica == 1
-        else {id(s): speed.decode_step_seconds(s, per_replica, depth) for s in distinct}
-    )
-    aggregate = seated * sum(per_replica / runtime_step(full[id(s)], workload) for s in stages)
+
+    def aggregate(depth: int) -> float:
+        """Decode of all the sequences together with `depth` tokens cached each: copies of `per_replica`
+        sequences each, less the empty seats when `batch` does not divide by n."""
+        steps = {id(s): speed.decode_step_seconds(s, per_replica, depth) for s in distinct}
+        return seated * sum(per_replica / runtime_step(steps[id(s)], workload) for s in stages)
+
     timing = Timing(
         decode_s=single_s,
-        decode_batch_s=timed.batch / aggregate,
+        decode_batch_s=timed.batch / aggregate(depth),
         prefill_s=prefill.prefill_seconds(slowest, workload.prompt_tokens, workload.ubatch_tokens),
         decode_context_s=runtime_step(speed.decode_step_seconds(slowest, 1, context), workload),
+        decode_batch_context_s=timed.batch / aggregate(context),
         speed_class=single_speed_class([slowest]),
         decode_parts=step_parts([slowest], [parts[id(slowest)]], step_s=single_s),
     )

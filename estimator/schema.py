@@ -547,6 +547,14 @@ class Plan(Frozen):
     decode_tok_s_at_context_high: float | None = None
     prefill_tok_s_low: float | None = None
     prefill_tok_s_high: float | None = None
+    # Added in engine 0.6.120
+    decode_tok_s_aggregate_at_context: float | None = Field(
+        default=None,
+        description=(
+            "all `batch` sequences together with context_tokens cached each: a step reads the weights once and "
+            "every running sequence's own KV cache (decode_tok_s_at_context for one)"
+        ),
+    )
     interconnect_bytes_per_token: int = Field(default=0, description="bytes crossing GPU links or network")
     warnings: tuple[Reason, ...] = ()
     rank: int = 0
@@ -646,6 +654,14 @@ class Plan(Frozen):
         if users <= 1 or not self.decode_tok_s_aggregate or not self.decode_tok_s:
             return None
         return self.decode_tok_s_aggregate / users
+
+    def shared_tok_s_at_context(self, users: int) -> float | None:
+        """`shared_tok_s` with every user's whole context cached: all sequences together at the full context
+        (`decode_tok_s_aggregate_at_context`) ÷ users; None for one user, or without that aggregate (a plan
+        shared before the engine gave it; for one user it is `decode_tok_s_at_context`)."""
+        if users <= 1 or not self.decode_tok_s_aggregate_at_context:
+            return None
+        return self.decode_tok_s_aggregate_at_context / users
 
     def seated(self, users: int) -> int:
         """How many of `users` run at once: all, but those the runtime cannot seat wait (`queue_s`,

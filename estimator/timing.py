@@ -118,6 +118,8 @@ class Timing:
     prefill_s: float | None
     bytes_per_token: int = 0
     decode_context_s: float | None = None  # one step, batch 1, the whole context cached
+    # one step, all `batch` sequences, each with the whole context cached (`decode_context_s` at batch 1)
+    decode_batch_context_s: float | None = None
     speed_class: str = "decode"  # which held-out errors give the range (ranges.ERROR_RANGES)
     decode_parts: dict[str, float] | None = None  # `decode_s` by what takes it (`step_parts`)
 
@@ -268,18 +270,19 @@ def sequential_timing(
     parts = each_stage(stages, lambda s: speed.decode_step_parts(s, 1, depth))
     handoff = hops_seconds(hops, hidden, 1)
     decode_s = runtime_step(chained_seconds(parts, handoff), workload)
+
+    def step(batch: int, depth: int) -> float:
+        return runtime_step(sequential_step_seconds(stages, hops, hidden, batch, depth), workload)
+
+    batch, context = workload.batch, workload.context_tokens
+    context_s = step(1, context)
     return Timing(
         decode_s=decode_s,
-        decode_batch_s=(
-            decode_s
-            if workload.batch == 1
-            else runtime_step(sequential_step_seconds(stages, hops, hidden, workload.batch, depth), workload)
-        ),
+        decode_batch_s=decode_s if batch == 1 else step(batch, depth),
         prefill_s=None if prefill_s is None else prefill_s + extra_prefill_s,
         bytes_per_token=len(hops) * hidden * ACTIVATION_BYTES,
-        decode_context_s=runtime_step(
-            sequential_step_seconds(stages, hops, hidden, 1, workload.context_tokens), workload
-        ),
+        decode_context_s=context_s,
+        decode_batch_context_s=context_s if batch == 1 else step(batch, context),
         speed_class=speed_class or single_speed_class(stages),
         decode_parts=step_parts(stages, parts, step_s=decode_s, handoff=handoff),
     )
@@ -326,12 +329,14 @@ def tensor_parallel_timing(
     per_token_bytes = int(
         SYNCS_PER_LAYER * model.num_hidden_layers * 2 * (tp - 1) / tp * model.hidden_size * ALL_REDUCE_BYTES
     )
+    context_s = step(1, workload.context_tokens)
     return Timing(
         decode_s=decode_s,
         decode_batch_s=decode_s if batch == 1 else step(batch, workload.prompt_tokens),
         prefill_s=prefill_s,
         bytes_per_token=per_token_bytes,
-        decode_context_s=step(1, workload.context_tokens),
+        decode_context_s=context_s,
+        decode_batch_context_s=context_s if batch == 1 else step(batch, workload.context_tokens),
         speed_class="vllm_tp" if workload.runtime == "vllm" else "multi_gpu",
         decode_parts=step_parts([stages[slowest]], [parts[slowest]], step_s=decode_s, all_reduce=all_reduce),
     )
@@ -375,12 +380,15 @@ def pipeline_parallel_timing(
         prefill_s += sum(
             links.transfer_seconds(prompt * hidden * ACTIVATION_BYTES, h.gb_s, h.latency_us) for h in hops
         )
+    batch, context = workload.batch, workload.context_tokens
+    context_s = step(1, context)
     return Timing(
         decode_s=decode_s,
-        decode_batch_s=decode_s if workload.batch == 1 else step(workload.batch, prompt),
+        decode_batch_s=decode_s if batch == 1 else step(batch, prompt),
         prefill_s=prefill_s,
         bytes_per_token=len(hops) * hidden * ACTIVATION_BYTES,
-        decode_context_s=step(1, workload.context_tokens),
+        decode_context_s=context_s,
+        decode_batch_context_s=context_s if batch == 1 else step(batch, context),
         speed_class="vllm_tp",
         decode_parts=step_parts(stages, parts, step_s=decode_s, handoff=handoff, all_reduce=all_reduce),
     )

@@ -61,6 +61,14 @@ def test_vllm_aggregate_speed_counts_only_the_sequences_it_runs_at_once():
     running = int(plan[64].kv_capacity_tokens // 8192)
     assert 2 < running < 64
     assert plan[64].decode_tok_s_aggregate < running * plan[64].decode_tok_s
+    # and at the full context: the admitted ones' caches, each of the full 8,192 tokens, not 64 of them
+    seated = estimate(
+        model=llama_8b(), quant=F16, devices=[RTX_4090], workload=few.model_copy(update={"batch": running})
+    )
+    assert plan[64].decode_tok_s_aggregate_at_context == pytest.approx(
+        plan_of(seated, "single").decode_tok_s_aggregate_at_context
+    )
+    assert plan[64].decode_tok_s_aggregate_at_context < plan[64].decode_tok_s_aggregate
 
 
 def test_time_to_first_token_is_the_prefill_alone_for_one_request():

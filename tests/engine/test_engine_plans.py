@@ -150,6 +150,74 @@ def test_batching_raises_aggregate_throughput_until_compute_bound():
     assert agg[2] < 64 * agg[0]  # KV reads and the roofline stop it scaling linearly
 
 
+def test_four_users_at_32k_each_read_their_own_kv_cache_in_every_step():
+    # Llama 3.1 8B Q4_K_M on a 4090, 4 users at 32,768 tokens, every one's context cached. One step gives
+    # each user a token and reads:
+    #   the weights once: 4.617 GB (the GPU's share of the file) ÷ (1008 GB/s × 0.846, the 4090's bandwidth
+    #     efficiency) = 4.617 ÷ 853.1 GB/s = 5.41 ms
+    #   each user's KV cache: 2 (K, V) × 32 layers × 8 KV heads × 128 × 2 bytes = 131,072 B a token
+    #     × 32,768 tokens = 4.295 GB a user; × 4 users = 17.18 GB ÷ (1008 GB/s × 0.914 CUDA × 0.846 KV
+    #     kernels = 779.4 GB/s) = 22.04 ms
+    #   launches and synchronisation: 1.11 ms
+    # 5.41 + 22.04 + 1.11 = 28.57 ms a step → 4 ÷ 28.57 ms = 140.0 tok/s in total, 35.0 tok/s a user: under
+    # a quarter of the 146 each gets at the start of the answer, and well under one user's 83.1 alone
+    # (151 × 83.1 ÷ 151 tok/s for the 4, as sharing the start and slowing as one user does would say, is 80)
+    w = Workload(context_tokens=32768, batch=4)
+    plan = estimate(model=llama_8b(), quant=Q4_K_M, devices=[RTX_4090], workload=w).plans[0]
+    assert plan.strategy == "single"
+    assert plan.decode_tok_s_aggregate_at_context == pytest.approx(4 / (5.41 + 22.04 + 1.11) * 1e3, rel=0.002)
+    assert plan.shared_tok_s_at_context(4) == pytest.approx(35.0, rel=0.002)
+    assert plan.shared_tok_s(4) == pytest.approx(145.6, rel=0.002)
+    assert plan.decode_tok_s_at_context == pytest.approx(83.1, rel=0.002)
+    assert "decode_tok_s_aggregate_at_context" in plan.explanations
+
+
+ONE_USER_RIGS = {
+    "one GPU": (llama_8b(), Q4_K_M, [RTX_4090], Workload(context_tokens=32768)),
+    "layer split": (llama_70b(), Q4_K_M, [RTX_4090, RTX_3090], Workload(context_tokens=16384)),
+    "vLLM tensor parallel": (
+        llama_70b(),
+        AWQ,
+        [A100_80, A100_80],
+        Workload(context_tokens=16384, runtime="vllm"),
+    ),
+    "replicas": (llama_8b(), Q4_K_M, [RTX_4090, RTX_4090], Workload(context_tokens=32768)),
+}
+
+
+@pytest.mark.parametrize("rig", list(ONE_USER_RIGS))
+def test_one_users_aggregate_at_full_context_is_their_single_stream(rig):
+    model, quant, devices, workload = ONE_USER_RIGS[rig]
+    e = estimate(model=model, quant=quant, devices=devices, workload=workload, with_suggestions=False)
+    for plan in e.plans:
+        assert plan.shared_tok_s_at_context(1) is None  # one user: `decode_tok_s_at_context` itself
+        if plan.strategy == "replicas" and len({d.slug for d in devices}) > 1:
+            # unequal copies: one user lands on either, so both aggregates are the copies' mean, and the single
+            # stream the slower copy's
+            alone = plan.decode_tok_s_at_context
+            assert plan.decode_tok_s_aggregate_at_context > alone
+            assert plan.decode_tok_s_aggregate > plan.decode_tok_s
+            continue
+        assert plan.decode_tok_s_aggregate_at_context == pytest.approx(plan.decode_tok_s_at_context), (
+            plan.strategy
+        )
+
+
+@pytest.mark.parametrize("strategy", ["layer_split", "tensor_parallel", "replicas"])
+def test_more_users_at_full_context_share_less_than_at_the_start(strategy):
+    w = Workload(
+        context_tokens=16384, batch=8, runtime="vllm" if strategy == "tensor_parallel" else "llama.cpp"
+    )
+    e = estimate(
+        model=llama_8b(), quant=Q4_K_M, devices=[RTX_4090, RTX_4090], workload=w, with_suggestions=False
+    )
+    plan = plan_of(e, strategy)
+    at_context, start = plan.shared_tok_s_at_context(8), plan.shared_tok_s(8)
+    assert at_context < start
+    # each sequence's cache is read in each step: the share falls by more than one user's speed does
+    assert at_context / start < plan.decode_tok_s_at_context / plan.decode_tok_s
+
+
 def test_gpt_oss_120b_expert_offload_on_one_24gb_gpu_and_64gb_ram():
     # 65 GB: 1.9 GB attention + 1.2 GB head stay on the GPU with 12 layers of experts (1.7 GB each);
     # the experts of the other 24 layers (40.7 GB) and the embeddings go to RAM.

@@ -63,6 +63,9 @@ def test_the_users_share_one_stream_and_the_others_wait_their_turn():
     assert plan.seated(4) == 1 and plan.max_concurrency == 1 and plan.kv_capacity_tokens is None
     assert plan.seated_tok_s(4) == pytest.approx(alone.decode_tok_s)
     assert plan.shared_tok_s(4) == pytest.approx(alone.decode_tok_s / 4)
+    # the same at the full context: one cache read per step, the one answering's
+    assert plan.decode_tok_s_aggregate_at_context == pytest.approx(alone.decode_tok_s_at_context)
+    assert plan.shared_tok_s_at_context(4) == pytest.approx(alone.decode_tok_s_at_context / 4)
     # the next one starts when the running answer reaches the context: its prefill and 8192 − 512 tokens,
     # each step between the start's and the full context's (the mean of the two steps: it grows linearly)
     step = (1 / plan.decode_tok_s + 1 / plan.decode_tok_s_at_context) / 2
