@@ -92,13 +92,13 @@ def _plan(
         if admission.waiting and timing.prefill_s is not None:
             # the first waiting request starts when the running ones, started together, reach the context.
             # Each step reads the KV cache so far, so it grows about linearly with the tokens cached: an answer
-            # that fills the context takes the mean of its first step and its last (the batch's first step
-            # slowed as one sequence's is by the full context: `decode_context_s` over `decode_s`). A visitor
-            # review: Qwen3-VL 30B-A3B under Ollama on a 3090 at 32,768 tokens waited "about 3.9 min", its
-            # 137 tok/s of the start, where the same page decodes 85.5 at the full context (~5 min).
+            # that fills the context takes the mean of the batch's first step and its last, every running
+            # sequence's cache full (`decode_batch_context_s`). A visitor review: Qwen3-VL 30B-A3B under Ollama
+            # on a 3090 at 32,768 tokens waited "about 3.9 min", its 137 tok/s of the start, where the same
+            # page decodes 85.5 at the full context (~5 min).
             answer = workload.context_tokens - workload.prompt_tokens
-            slows = timing.decode_context_s / timing.decode_s if timing.decode_context_s else 1.0
-            queue = timing.prefill_s + answer * timing.decode_batch_s * (1 + slows) / 2
+            last = timing.decode_batch_context_s or timing.decode_batch_s
+            queue = timing.prefill_s + answer * (timing.decode_batch_s + last) / 2
         if admission.waiting:
             warnings = (*warnings, admission.warning(workload, queue))
     # The prefill pass itself yields the first token: no decode step is added

@@ -69,6 +69,12 @@ def test_vllm_aggregate_speed_counts_only_the_sequences_it_runs_at_once():
         plan_of(seated, "single").decode_tok_s_aggregate_at_context
     )
     assert plan[64].decode_tok_s_aggregate_at_context < plan[64].decode_tok_s_aggregate
+    # the first waiting one starts when the running ones' answers fill the context: 8,192 − 512 steps, each
+    # between the batch's step at the start and its step with every running cache full (the mean: it grows
+    # linearly)
+    p = plan[64]
+    step = (running / p.decode_tok_s_aggregate + running / p.decode_tok_s_aggregate_at_context) / 2
+    assert p.queue_s == pytest.approx(512 / p.prefill_tok_s + (8192 - 512) * step, rel=1e-6)
 
 
 def test_time_to_first_token_is_the_prefill_alone_for_one_request():
