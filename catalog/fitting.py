@@ -613,10 +613,13 @@ def user_tok_s(plan: Plan, users: int) -> float:
 
 def context_tok_s(plan: Plan, users: int) -> float:
     """Decode per user once the whole context asked is cached: alone, the engine's `decode_tok_s_at_context`;
-    with more users, their share at the start (`user_tok_s`) slowed as one user's is. The engine gives no
-    aggregate at the full context, and in a shared step each sequence reads its own cache: for several users
-    an upper bound. A visitor review: gpt-oss-120b at 131,072 tokens and 40 tok/s was answered by a Strix
-    Halo at 46.0, the start of its answer; at the full context it reads 21.3."""
+    with more users, their share of the aggregate with every one's context cached (`Plan.shared_tok_s_at_context`:
+    each step reads the weights once and every sequence's own cache). A plan shared before the engine gave that
+    aggregate (engine 0.6.120) takes their share at the start (`user_tok_s`) slowed as one user's is, an upper
+    bound. A visitor review: gpt-oss-120b at 131,072 tokens and 40 tok/s was answered by a Strix Halo at 46.0,
+    the start of its answer; at the full context it reads 21.3."""
+    if (shared := plan.shared_tok_s_at_context(users)) is not None:
+        return shared
     start, alone, full = user_tok_s(plan, users), plan.decode_tok_s, plan.decode_tok_s_at_context
     return start * full / alone if alone and full else start
 
