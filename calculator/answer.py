@@ -87,6 +87,10 @@ def shown(
         "shown_status": status(plan),
         "per_user": present.per_user(plan, users),
         "per_user_explained": present.per_user_explanation(plan, users),
+        "at_context": present.per_user_at_context(plan, users),
+        "at_context_explained": present.at_context_explanation(plan, users),
+        # each user's own share at the full context, or (a snapshot from before the engine gave it) one user's
+        "at_context_shared": plan.shared_tok_s_at_context(users) is not None,
         "overhead_explained": result.explanations.get("overhead_bytes"),
         "bars": grouped_bars(memory_bars(plan, unified=unified)),
         "step": step_bar(plan),

@@ -110,11 +110,28 @@ def per_user(plan: Plan, users: int) -> Speed:
     more users, its decode of all `batch` sequences together (`decode_tok_s_aggregate`) ÷ users (under
     vLLM the users its KV cache cannot seat wait, so this is each one's share over time). The range is
     the single-stream range, scaled."""
-    alone, value = plan.decode_tok_s, plan.shared_tok_s(users)
-    if value is None:
-        return Speed(alone, plan.decode_tok_s_low, plan.decode_tok_s_high)
+    return _shared(plan.shared_tok_s(users), plan.decode_tok_s, plan.decode_tok_s_low, plan.decode_tok_s_high)
+
+
+def per_user_at_context(plan: Plan, users: int) -> Speed:
+    """`per_user` with every user's whole context cached: alone, the plan's `decode_tok_s_at_context`; with
+    more users, their share of the aggregate at the full context (`Plan.shared_tok_s_at_context`: each step
+    reads every user's own KV cache), or one user's where the plan has none (a snapshot from before engine
+    0.6.120). The range is the single stream's at the full context, scaled."""
+    return _shared(
+        plan.shared_tok_s_at_context(users),
+        plan.decode_tok_s_at_context,
+        plan.decode_tok_s_at_context_low,
+        plan.decode_tok_s_at_context_high,
+    )
+
+
+def _shared(value: float | None, alone: float | None, low: float | None, high: float | None) -> Speed:
+    """A user's share `value` of a speed whose single stream is `alone` (low–high), its range scaled; alone's
+    own where there is no share (one user)."""
+    if value is None or not alone:
+        return Speed(alone, low, high)
     scale = value / alone
-    low, high = plan.decode_tok_s_low, plan.decode_tok_s_high
     return Speed(value, low * scale if low else None, high * scale if high else None)
 
 
@@ -150,6 +167,26 @@ def per_user_explanation(plan: Plan, users: int) -> Explanation | None:
         term="continuous-batching",
         formula="decode of all users together ÷ users (each step gives every running user one token)",
         substituted=f"{each}; one user alone: {format_rate(alone)} tok/s",
+    )
+
+
+def at_context_explanation(plan: Plan, users: int) -> Explanation | None:
+    """How the per-user figure at the full context comes from the plan's numbers (`per_user_at_context`):
+    the engine's own explanation alone, the aggregate's division with more users."""
+    shared = plan.shared_tok_s_at_context(users)
+    if shared is None:
+        return plan.explanations.get("decode_tok_s_at_context")
+    aggregate = plan.decode_tok_s_aggregate_at_context
+    each = f"{format_rate(aggregate)} tok/s ÷ {users} users = {format_rate(shared)} tok/s each"
+    if (seats := plan.seated(users)) < users:
+        each += f" on average: about {seats} run at once, while the others wait"
+    return Explanation(
+        term="kv-cache",
+        formula=(
+            "decode of all users together, each with the whole context cached, ÷ users (a step reads the "
+            "weights once and every running user's own KV cache)"
+        ),
+        substituted=f"{each}; one user alone: {format_rate(plan.decode_tok_s_at_context)} tok/s",
     )
 
 

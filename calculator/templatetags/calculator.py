@@ -54,15 +54,6 @@ def tflops(value):
 
 
 @register.filter
-def at_context_range(plan):
-    """The same for decode with the whole chosen context cached: '9.8 tok/s (8.1–11.2)'."""
-    value = getattr(plan, "decode_tok_s_at_context", None)
-    if value is None:
-        return "–"
-    return present.rate_range(value, plan.decode_tok_s_at_context_low, plan.decode_tok_s_at_context_high)
-
-
-@register.filter
 def signed_percent(value):
     """0.042 -> '+4%', -0.11 -> '−11%', -0.003 -> '0%' (an estimate against a measurement: no sign on nothing)."""
     if value is None:

@@ -513,5 +513,8 @@ def test_compare_shows_the_speed_at_full_context_and_the_time_to_first_token(cli
     assert at_context == [format_rate(p.decode_tok_s_at_context) for p in plans]
     assert ttft == [format_seconds(p.ttft_s) for p in plans]
     assert float(at_context[0]) < 81.1 / 2  # at 32K, not at the start
+    # several users: each one's share at the full context, as the calculator's "At full context"
     many = client.get("/compare/", {"q": [MLX_ON_M4_PRO + "&batch=4"]}).content.decode()
-    assert re.search(r'data-testid="at-context">[\d.]+ <small>\(one user alone\)</small>', many)
+    plan = client.get(f"/?{MLX_ON_M4_PRO}&batch=4").context["shown_plan"]
+    [each] = re.findall(r'data-testid="at-context">([^<]+)</td>', many)
+    assert each == format_rate(plan.shared_tok_s_at_context(4))
