@@ -42,6 +42,12 @@ def _why_not(v: Values, best: str) -> str:
             "within 5%, and the model fits one GPU: copies serve several users without an all-reduce on "
             "every step, and a failed GPU stops only its copy"
         )
+    if why == "queues":  # estimator/ranking.py `_seating_all`
+        waiting = int(v["users"]) - int(v["seats"])
+        return (
+            f"the other {waiting} of the {v['users']} users wait their turn, the first about "
+            f"{format_seconds(float(v['queue_s']))}"
+        )
     if why == "runtime_lacks":
         runtime = str(v["runtime"])
         if runtime == "llama.cpp":

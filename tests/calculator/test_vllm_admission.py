@@ -48,3 +48,20 @@ def test_the_api_gives_max_concurrency_and_queueing(client, catalog):
     assert plan["max_concurrency"] == plan["kv_capacity_tokens"] / 32768
     assert plan["queue_s"] > 0
     assert plan["ttft_s"] > plan["queue_s"]
+
+
+def test_a_plan_that_seats_every_user_wins_over_one_that_makes_some_wait(client, catalog):
+    """A visitor review: Qwen3-30B-A3B AWQ on 2× RTX 3090 for 8 users at 32K recommended replicas (796 tok/s
+    aggregate, 6 users at once, the other 2 waiting about 5 min for a first token) over tensor parallel
+    (726, all 8 at once). The users asked are part of the question (estimator/ranking.py `_seating_all`)."""
+    q = "model=qwen3-30b-a3b&quant=awq-4bit&gpu=geforce-rtx-3090&count=2&ctx=32768&batch=8&runtime=vllm&kv=fp8"
+    data = client.get(f"/api/v1/estimate?{q}").json()
+    plans = {p["strategy"]: p for p in data["plans"]}
+    replicas, chosen = plans["replicas"], plans[data["recommended"]]
+    assert replicas["fits"] and replicas["queue_s"] > 60  # they still fit, with users queued for minutes
+    assert replicas["decode_tok_s_aggregate"] > chosen["decode_tok_s_aggregate"]  # and the higher aggregate
+    assert data["recommended"] == "tensor_parallel" and chosen["queue_s"] == 0
+    assert re.search(
+        r"but the other 2 of the 8 users wait their turn, the first about [\d.]+ min\.$", data["reason"]
+    )
+    assert re.search(r"but the other 2 of the 8 users wait their turn", replicas["reason"])
