@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload, kv_cache, limits, memory
 from estimator.estimate import best_plan
+from estimator.layouts import tensor_parallel_size
 from estimator.ranking import plan_fits
 from estimator.schema import KV_BYTES_PER_ELEMENT
 from estimator.suggest import QUANTIZED_KV
@@ -57,12 +58,24 @@ TOP = 10
 # format's step"), per engine runtime, llama.cpp's q8_0 and vLLM's fp8 (`QUANTIZED_KV`). The site's guide to a
 # 70B at 32K on two 24 GB cards starts there; a visitor review found /choose/ for that question listed nothing
 # under $2,000, where the calculator and the guide make two used RTX 3090s ($1,400) fit with a q8_0 cache, and
-# then what-hardware answering 3× RTX 3090 for $2,100. One definition: what-hardware (`what_hardware`) and
-# Choose my GPU (costs/choose.py) try it.
+# then what-hardware answering 3× RTX 3090 for $2,100. One definition, one rule (`kept_kv`): what-runs,
+# what-hardware (its GPU-only sets and those with system RAM) and Choose my GPU (costs/choose.py, through
+# `what_hardware`) try it.
 KEEPS_THE_MODEL = {
     runtime: tuple(kv for kv in types if KV_BYTES_PER_ELEMENT[kv] >= 1)
     for runtime, types in QUANTIZED_KV.items()
 }
+
+
+def kept_kv(workload: Workload) -> Workload | None:
+    """The workload with its runtime's 8-bit KV cache (the first of `KEEPS_THE_MODEL`), where the question's is
+    wider; None where the runtime keeps none (MLX) or the question's is no wider: what every reverse question
+    asks a set or a format again with before it takes more hardware or a narrower format."""
+    kept = KEEPS_THE_MODEL.get(workload.runtime, ())
+    if not kept or KV_BYTES_PER_ELEMENT[kept[0]] >= workload.kv_bytes_per_element:
+        return None
+    fields = {"kv_cache_type": kept[0], "kv_bytes_per_element": KV_BYTES_PER_ELEMENT[kept[0]]}
+    return Workload.model_validate(workload.model_dump() | fields)
 
 
 # ---- The question at the calculator's defaults -----------------------------------------------------
@@ -360,8 +373,8 @@ def what_runs(
     MXFP4's 4.25-bit experts come after Q4_K_M whatever its whole-file figure.
 
     With `quantized_kv`, a format that does not fit with the default KV cache is tried with the runtime's
-    quantized one before a narrower format, the first the calculator's "what to change" offers (the engine's
-    QUANTIZED_KV: q8_0 for llama.cpp and Ollama, FP8 for vLLM; `RunsRow.kv`). A visitor review: a 4090 at 32,768
+    8-bit one before a narrower format, the first the calculator's "what to change" offers (`kept_kv`: q8_0 for
+    llama.cpp and Ollama, FP8 for vLLM; `RunsRow.kv`). A visitor review: a 4090 at 32,768
     tokens ran the 32B models at Q2_K, where the calculator fits Q4_K_M with a q8_0 KV cache.
     """
     if runtimes is not None:
@@ -376,7 +389,8 @@ def what_runs(
     # dtype, the published-only formats it has), the formats to try from the widest down, each with its
     # runtime. Both are the same for many models: built once per page, not once per model.
     at_context: dict[int, tuple[dict[str, Workload], Workload]] = {}
-    kv_at: dict[tuple[int, str], Workload] = {}  # per context and runtime, its quantized KV cache's workload
+    # per context and runtime, the workload with its 8-bit KV cache (`kept_kv`)
+    kv_at: dict[tuple[int, str], Workload | None] = {}
     orders: dict[tuple, tuple[list[tuple[QuantSpec, str]], bool]] = {}
     only = {q.slug for q in by_width if q.format in PUBLISHED_ONLY}
     rows = []
@@ -413,13 +427,13 @@ def what_runs(
         ):
             asked = asked_at.get(runtime, base)
             if smaller_kv:
-                kv = QUANTIZED_KV.get(asked.runtime, ()) if quantized_kv else ()
-                if not kv:
+                if not quantized_kv:
                     continue
                 if (ctx, asked.runtime) not in kv_at:
-                    fields = {"kv_cache_type": kv[0], "kv_bytes_per_element": KV_BYTES_PER_ELEMENT[kv[0]]}
-                    kv_at[ctx, asked.runtime] = Workload.model_validate(asked.model_dump() | fields)
+                    kv_at[ctx, asked.runtime] = kept_kv(asked)
                 asked = kv_at[ctx, asked.runtime]
+                if asked is None:
+                    continue
             width_kv = (quant.bits_per_weight, asked.kv_cache_type)
             if width_kv in refused or least_bytes_needed(model, quant, asked) > capacity:
                 continue
@@ -659,7 +673,6 @@ def what_hardware(
     target_tok_s: float,
     top: int | None = TOP,
     runtimes: dict[str, str] | None = None,
-    quantized_kv: bool = True,
 ) -> HardwareAnswer:
     """For each GPU kind (with its newest price, if known), the fewest devices that fit and reach the
     target decode speed per user with the whole context cached (`context_tok_s`); the first `top` of each
@@ -667,7 +680,11 @@ def what_hardware(
 
     More of one kind only adds cost and memory, so its smallest qualifying count is the only one kept.
     Counts whose usable memory is below the lower bound are skipped unasked; once a count fits, more
-    devices are tried only while the speed still rises (a layer split adds memory, not speed).
+    devices are tried only while the speed still rises (a layer split adds memory, not speed), the speed of
+    each KV cache apart, and under vLLM until no more devices split the heads more ways (`tensor_parallel_size`).
+    With one speed for both, one that had stopped rising (seven RTX 3090s in a layer split with an fp8 cache, no
+    faster than six) ended the search before the other reached the speed (eight with vLLM's tensor parallelism
+    and an f16 cache, 38 tok/s for Llama 3.3 70B in FP8 at 131,072 tokens).
 
     `runtimes` (backend -> runtime slug, from `backend_runtimes`) says which devices can run the format
     and under which runtime; the others are skipped. None: every device, under the workload's runtime.
@@ -675,13 +692,12 @@ def what_hardware(
     qualify: four 3060s at 20.7 tok/s that way were the 70B guide's best buy, where a layer split does not fit
     them; a buyer should count on the plans the tools run as they are.
 
-    With `quantized_kv`, a count that does not fit or reach the target with the question's KV cache is asked
-    again with its runtime's 8-bit one (`KEEPS_THE_MODEL`: q8_0 for llama.cpp and Ollama, fp8 for vLLM;
-    `DeviceSet.kv`) before a device is added, as what-runs tries it before a narrower format. A visitor
-    review: a 70B at 32,768 tokens and 10 tok/s was answered "3× RTX 3090, $2,100", where the calculator and
-    Choose my GPU run it on two with a q8_0 KV cache, $1,400 and faster at the full context.
+    A count that does not fit or reach the target with the question's KV cache is asked again with its
+    runtime's 8-bit one (`kept_kv`: q8_0 for llama.cpp and Ollama, fp8 for vLLM; `DeviceSet.kv`) before a
+    device is added, as what-runs tries it before a narrower format. A visitor review: a 70B at 32,768 tokens
+    and 10 tok/s was answered "3× RTX 3090, $2,100", where the calculator and Choose my GPU run it on two with
+    a q8_0 KV cache, $1,400 and faster at the full context. Choose my GPU asks this function: one rule.
     """
-    need = least_bytes_needed(model, quant, workload)
     sets: list[DeviceSet] = []
     calls = 0
     by_runtime: dict[str, list[tuple[str, Workload, int]]] = {}  # per runtime, its (KV cache, workload, need)
@@ -690,18 +706,17 @@ def what_hardware(
             continue
         runtime = (runtimes or {}).get(device.backend, DEFAULTS["runtime"])
         if runtime not in by_runtime:
-            by_runtime[runtime] = _kv_workloads(
-                model, quant, with_runtime(workload, runtime), need, quantized_kv
-            )
+            by_runtime[runtime] = _kv_workloads(model, quant, with_runtime(workload, runtime))
         tries = by_runtime[runtime]
-        previous = None
+        previous: dict[str, float] = {}  # per KV cache, its best speed at the counts that held it
+        rising = {kv for kv, _, _ in tries}  # the KV caches whose speed has not stopped rising
+        # under vLLM more devices may split the heads more ways (`tensor_parallel_size`: 2, 4, 8 for a 70B), and
+        # the counts between them run slower (a layer split): its speed may rise again
+        splits = tensor_parallel_size(model, MAX_SAME_GPUS) if tries[0][1].runtime == "vllm" else 1
         for n in [1] if device.unified_memory else range(1, MAX_SAME_GPUS + 1):
-            found, best = (
-                None,
-                None,
-            )  # the set at this count; else its fastest speed, of the KV caches that hold it
+            found = None
             for kv, asked, least in tries:
-                if n * device.usable_bytes < least:
+                if kv not in rising or n * device.usable_bytes < least:
                     continue
                 calls += 1
                 plan = recommended(model=model, quant=quant, devices=[device] * n, workload=asked)
@@ -723,30 +738,26 @@ def what_hardware(
                         device, n, plan, total, link, price, runtime=runtime, users=workload.batch, kv=kv
                     )
                     break
-                best = speed if best is None else max(best, speed)
+                if kv in previous and speed <= previous[kv] and tensor_parallel_size(model, n) >= splits:
+                    rising.discard(kv)
+                previous[kv] = max(speed, previous.get(kv, speed))
             if found is not None:
                 sets.append(found)
                 break
-            if best is None:
-                continue  # no KV cache holds it: more devices
-            if previous is not None and best <= previous:
+            if not rising:
                 break
-            previous = best
     return HardwareAnswer(**rankings(sets, pace=lambda s: -s.tok_s_at_context, top=top), estimates=calls)
 
 
-def _kv_workloads(
-    model: ModelSpec, quant: QuantSpec, workload: Workload, need: int, quantized_kv: bool
-) -> list[tuple[str, Workload, int]]:
-    """What `what_hardware` asks a count of devices with, in turn: ("", the question's workload, its lower bound
-    on memory), then, with `quantized_kv`, the runtime's first 8-bit KV cache (`KEEPS_THE_MODEL`) where the
-    question's is wider, with its workload and lower bound."""
-    tries = [("", workload, need)]
-    kept = KEEPS_THE_MODEL.get(workload.runtime, ()) if quantized_kv else ()
-    if kept and KV_BYTES_PER_ELEMENT[kept[0]] < workload.kv_bytes_per_element:
-        fields = {"kv_cache_type": kept[0], "kv_bytes_per_element": KV_BYTES_PER_ELEMENT[kept[0]]}
-        asked = Workload.model_validate(workload.model_dump() | fields)
-        tries.append((kept[0], asked, least_bytes_needed(model, quant, asked)))
+def _kv_workloads(model: ModelSpec, quant: QuantSpec, workload: Workload) -> list[tuple[str, Workload, int]]:
+    """What `what_hardware` asks a count of devices with, in turn: ("", the question's workload under this
+    runtime, its lower bound on memory), then, where the runtime keeps a narrower one (`kept_kv`), its 8-bit KV
+    cache, with its workload and lower bound. Each bound is the runtime's own: under vLLM the KV cache of one
+    sequence must fit before it starts, under llama.cpp every user's (`least_bytes_needed`): the question's,
+    llama.cpp's, skipped counts of vLLM devices that might hold it with several users."""
+    tries = [("", workload, least_bytes_needed(model, quant, workload))]
+    if (asked := kept_kv(workload)) is not None:
+        tries.append((asked.kv_cache_type, asked, least_bytes_needed(model, quant, asked)))
     return tries
 
 

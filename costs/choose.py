@@ -27,13 +27,11 @@ from calculator.forms import (
 )
 from calculator.sentences import falling  # "falling to 29.3 with 32,768 tokens cached"
 from catalog import cache, fitting, runtime_support, slugs
-from catalog.fitting import KEEPS_THE_MODEL  # the 8-bit KV caches, one definition with what-hardware's
 from catalog.form_fields import GivenOnce, choice, tokens
 from catalog.models import Gpu, LlmModel, Price, Quantization, valid_specs
 from catalog.pages import CTX, unknown_words
 from catalog.price_tag import OLD_LAUNCH_DAYS, PriceTag, price_rank
-from catalog.runtimes import ENGINE_RUNTIME
-from estimator import KV_BYTES_PER_ELEMENT, DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
+from estimator import DeviceSpec, ModelSpec, Plan, QuantSpec, Workload
 from estimator.units import format_rate
 from glossary.content import library
 
@@ -164,7 +162,7 @@ class Choice:
         None  # the same with the whole context asked cached (`fitting.context_tok_s`)
     )
     context_tokens: int = 0  # asked
-    kv: str = ""  # the KV cache type some model needs here, where not the question's f16 (`KEEPS_THE_MODEL`)
+    kv: str = ""  # the KV cache type some model needs here, where not the question's f16 (`fitting.KEEPS_THE_MODEL`)
 
     @property
     def price_usd(self) -> Decimal | None:
@@ -196,18 +194,6 @@ class Choice:
         return self.device.usable_bytes * self.count
 
 
-def _with_kv(workload: Workload, runtimes: dict[str, str]) -> list[tuple[str, Workload, dict[str, str]]]:
-    """(KV cache type, the workload with it, the backends whose runtime keeps it) to ask in turn: the
-    question's own first, then each of `KEEPS_THE_MODEL` where some backend's runtime runs it."""
-    out = [("", workload, runtimes)]
-    for kv in dict.fromkeys(k for types in KEEPS_THE_MODEL.values() for k in types):
-        keeping = {b: r for b, r in runtimes.items() if kv in KEEPS_THE_MODEL.get(ENGINE_RUNTIME[r], ())}
-        if keeping and kv != workload.kv_cache_type:
-            fields = {"kv_cache_type": kv, "kv_bytes_per_element": KV_BYTES_PER_ELEMENT[kv]}
-            out.append((kv, Workload.model_validate(workload.model_dump() | fields), keeping))
-    return out
-
-
 def smallest_sets(
     *,
     model: ModelSpec,
@@ -216,53 +202,21 @@ def smallest_sets(
     gpus: list[DeviceSpec],
     workload: Workload,
     target_tok_s: float,
-) -> dict[str, tuple[fitting.DeviceSet, str]]:
+) -> dict[str, fitting.DeviceSet]:
     """Per kind of device, the fewest that hold the model and reach the target at the full context
-    (`fitting.context_tok_s`), with the KV cache type it takes ("" the question's): what-hardware's sets
-    (`fitting.what_hardware`), at the question's KV cache and then at each that keeps the model; fewer
-    devices win, the question's own cache on a tie."""
-    found: dict[str, tuple[fitting.DeviceSet, str]] = {}
-    for kv, asked, keeping in _with_kv(workload, runtimes):
-        hardware = fitting.what_hardware(
-            model=model,
-            quant=quant,
-            gpus=[(g, None) for g in gpus],
-            workload=asked,
-            target_tok_s=target_tok_s,  # the start's speed is never below the full context's
-            top=None,
-            runtimes=keeping,
-            quantized_kv=False,  # each KV cache asked in turn here, its own recorded
-        )
-        for s in hardware.smallest:
-            deep = _deep_enough(s, model=model, quant=quant, workload=asked, target_tok_s=target_tok_s)
-            held = found.get(s.device.slug)
-            if deep is not None and (held is None or deep.count < held[0].count):
-                found[s.device.slug] = (deep, kv)
-    return found
-
-
-def _deep_enough(
-    s: fitting.DeviceSet, *, model: ModelSpec, quant: QuantSpec, workload: Workload, target_tok_s: float
-) -> fitting.DeviceSet | None:
-    """The set, or more of its devices, that reach the target with the whole context cached, as
-    what-hardware adds devices: only while the speed still rises; None where none does."""
-    previous = fitting.context_tok_s(s.plan, s.users)
-    if previous >= target_tok_s:
-        return s
-    if s.device.unified_memory:
-        return None
-    asked = fitting.with_runtime(workload, s.runtime)
-    for n in range(s.count + 1, fitting.MAX_SAME_GPUS + 1):
-        plan = fitting.recommended(model=model, quant=quant, devices=[s.device] * n, workload=asked)
-        if plan is None or (plan.strategy == "tensor_parallel" and asked.runtime != "vllm"):
-            continue  # as what_hardware: no buying advice rests on llama.cpp's experimental --split-mode tensor
-        speed = fitting.context_tok_s(plan, s.users)
-        if speed >= target_tok_s:
-            return replace(s, count=n, plan=plan)
-        if speed <= previous:
-            return None
-        previous = speed
-    return None
+    (`fitting.context_tok_s`): what-hardware's sets (`fitting.what_hardware`), each with the KV cache it
+    takes (`DeviceSet.kv`: its runtime's 8-bit one where the question's does not do at that count, what-
+    hardware's one rule, `fitting.KEEPS_THE_MODEL`)."""
+    hardware = fitting.what_hardware(
+        model=model,
+        quant=quant,
+        gpus=[(g, None) for g in gpus],
+        workload=workload,
+        target_tok_s=target_tok_s,
+        top=None,
+        runtimes=runtimes,
+    )
+    return {s.device.slug: s for s in hardware.smallest}
 
 
 def calculator_link(
@@ -299,8 +253,8 @@ def qualifying_sets(
     ]
     found = []
     for slug in sorted(set.intersection(*(set(sets) for sets in per_model))):
-        sets = [by_slug[slug][0] for by_slug in per_model]
-        kvs = [by_slug[slug][1] for by_slug in per_model]
+        sets = [by_slug[slug] for by_slug in per_model]
+        kvs = [s.kv for s in sets]
         count = max(s.count for s in sets)
         binding = min(sets, key=lambda s: fitting.context_tok_s(s.plan, s.users))
         headroom = min(

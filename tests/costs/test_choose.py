@@ -96,6 +96,30 @@ def test_two_models_need_the_hardware_that_runs_both(client, costs):
     assert all(len(c.links) == 2 for c in both["choices"])
 
 
+def test_choose_asks_what_hardware_once_per_model_its_one_kv_cache_rule(client, costs, monkeypatch):
+    """Choose my GPU asked what-hardware once per KV cache type, with its own rule of which runtime keeps which,
+    where what-hardware tries the runtime's 8-bit KV cache per device count itself: one rule now, what-hardware's.
+    The sets are what-hardware's, KV cache included (bench/choose_grid.py compared 408 questions before and after)."""
+    asked = []
+    what_hardware = fitting.what_hardware
+
+    def counted(**kwargs):
+        asked.append(kwargs["model"].slug)
+        return what_hardware(**kwargs)
+
+    monkeypatch.setattr(fitting, "what_hardware", counted)
+    answer = client.get(f"/choose/?{SEVENTY}&model=qwen3-30b-a3b&ctx=32768").context["answer"]
+    assert sorted(asked) == ["llama-3-3-70b-instruct", "qwen3-30b-a3b"]
+    monkeypatch.setattr(fitting, "what_hardware", what_hardware)
+    hardware = client.get("/what-hardware/?model=llama-3-3-70b-instruct&ctx=32768&tok_s=10").context["answer"]
+    mine = client.get(f"/choose/?{SEVENTY}&ctx=32768").context["answer"]
+    assert mine["found"] == hardware.found  # kinds of hardware that run it
+    sets = {(c.device.slug, c.count, c.kv) for c in mine["choices"] + mine["unpriced"]}
+    assert {(s.device.slug, s.count, s.kv) for s in hardware.smallest} <= sets
+    assert ("geforce-rtx-3090", 2, "q8_0") in sets
+    assert answer["found"]
+
+
 def test_a_size_class_is_sized_for_its_largest_listed_model(client, costs):
     response = client.get("/choose/?size=70b")
     assert [m.slug for m in response.context["form"].cleaned_data["model"]] == ["qwen2-5-72b-instruct"]
