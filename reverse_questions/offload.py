@@ -25,8 +25,11 @@ MAX_GPUS = 2  # beyond two GPUs, the GPU-only sets of the rankings above are the
 # The most plans (the engine's `recommended`, ~1 ms each) one answer asks before the GPU kinds left are not asked,
 # which the page says (`RamAnswer.stopped`): the page's answer stays within its 200 ms budget as the catalog
 # grows. Asking every kind of the catalog's 32 listed took at most 82 (glm-4-7, minimax-m3 at 10-20 tok/s: ~100
-# ms for the whole answer on a loaded machine, against ~50 before the search was complete).
-MAX_PLANS = 96
+# ms for the whole answer on a loaded machine, against ~50 before the search was complete); with the runtime's
+# 8-bit KV cache tried too (`_KindSearch`), at most 111 (qwen3-235b-a22b in FP8 at 5 tok/s) over a grid of 12
+# mixtures of experts and dense models, 3 contexts, 4 speeds, 1 or 4 users, GGUF or FP8 (432 questions), where 96
+# left 3-4 kinds unasked in 4 of them.
+MAX_PLANS = 128
 # The most RAM two channels take, by memory type (GB): a desktop board's four slots. DDR5: 4 × 64 GB, "up to
 # 256GB on four-slot" Z790 and X670E boards (https://www.tomshardware.com/pc-components/ram/new-desktop-pc-chips-
 # now-support-an-incredible-256gb-of-memory-asrock-and-msi-update-ddr5-support-on-intel-z790-and-amd-x670e-
@@ -52,6 +55,9 @@ class RamAnswer:
     sets: list["RamSet"]
     dearer_kinds: int = 0
     stopped: bool = False  # some of them for MAX_PLANS, not for their price alone
+    estimates: int = (
+        0  # engine calls it took: `holds` and `recommended`, as `HardwareAnswer.estimates` counts
+    )
 
 
 @dataclass(frozen=True)
@@ -89,26 +95,51 @@ def with_ram(
     which the page says)."""
     if not model.is_moe:
         return RamAnswer([])
-    workloads: dict[tuple[str, int, str | None], object] = {}
+    workloads: dict[tuple[str, int, str | None, str], object] = {}
     searched = searches(ram_preset)
 
-    def workload(runtime: str, ram_gb: int, at: str | None):
-        key = (runtime, ram_gb, at)
+    def workload(runtime: str, ram_gb: int, at: str | None, kv: str = ""):
+        """The calculator's workload for this RAM, with the question's KV cache ("") or the runtime's 8-bit
+        one (`fitting.kept_kv`)."""
+        key = (runtime, ram_gb, at, kv)
         if key not in workloads:
-            fields = ram_fields if at == ram_preset else platforms()[at]["workload"]
-            asked = fitting.question_workload(ctx=ctx, batch=batch, ram_gb=ram_gb, ram=fields)
-            workloads[key] = fitting.with_runtime(asked, runtime)
+            if kv:
+                workloads[key] = fitting.kept_kv(workload(runtime, ram_gb, at))
+            else:
+                fields = ram_fields if at == ram_preset else platforms()[at]["workload"]
+                asked = fitting.question_workload(ctx=ctx, batch=batch, ram_gb=ram_gb, ram=fields)
+                workloads[key] = fitting.with_runtime(asked, runtime)
         return workloads[key]
 
-    need = least_bytes_needed(model, quant, workload(DEFAULTS["runtime"], RAM_SIZES_GB[0], ram_preset))
+    tries_of: dict[str, list[tuple[str, object, int]]] = {}  # per runtime, `_KindSearch`'s KV caches
+
+    def tries(runtime: str) -> list[tuple[str, object, int]]:
+        """(KV cache, the workload of the cards alone, the lower bound on memory with RAM): the question's, then
+        the runtime's 8-bit one where it keeps one (`fitting.kept_kv`), as the GPU-only sets try them."""
+        if runtime not in tries_of:
+            alone = fitting.with_runtime(fitting.question_workload(ctx=ctx, batch=batch), runtime)
+            kinds = [("", alone)] + ([(k.kv_cache_type, k)] if (k := fitting.kept_kv(alone)) else [])
+            tries_of[runtime] = [
+                (
+                    kv,
+                    asked,
+                    least_bytes_needed(model, quant, workload(runtime, RAM_SIZES_GB[0], ram_preset, kv)),
+                )
+                for kv, asked in kinds
+            ]
+        return tries_of[runtime]
+
     sets: list[RamSet] = []
-    dearer, plans = 0, [0]  # the kinds not asked; the engine's plans asked so far (`_KindSearch`)
+    dearer, calls = (
+        0,
+        [0, 0],
+    )  # the kinds not asked; the engine calls and, of them, the plans so far (`_KindSearch`)
     # the kinds by unit price as the sets are ranked; once `top` sets are found, a kind whose one card costs
     # more than the last set that would be shown cannot be shown (two cost twice as much): not asked
     for device, price in sorted(gpus, key=lambda pair: _price_key(pair[1])):
         if device.unified_memory or (runtimes is not None and device.backend not in runtimes):
             continue
-        if _beyond_shown(price, sets, top) or plans[0] >= MAX_PLANS:
+        if _beyond_shown(price, sets, top) or calls[1] >= MAX_PLANS:
             dearer += 1
             continue
         runtime = (runtimes or {}).get(device.backend, DEFAULTS["runtime"])
@@ -116,15 +147,14 @@ def with_ram(
             model,
             quant,
             device,
-            need,
             searched,
-            alone=fitting.with_runtime(fitting.question_workload(ctx=ctx, batch=batch), runtime),
-            workload=lambda gb, at, r=runtime: workload(r, gb, at),
+            tries=tries(runtime),
+            workload=lambda gb, at, kv, r=runtime: workload(r, gb, at, kv),
             fast=lambda plan: context_tok_s(plan, batch) >= target_tok_s,
-            plans=plans,
+            calls=calls,
         )
         if (found := search.least()) is not None:
-            n, plan, ram_gb, at = found
+            n, plan, ram_gb, at, kv = found
             link = fitting.permalink(
                 model=model.slug,
                 quant=quant.slug,
@@ -134,6 +164,7 @@ def with_ram(
                 runtime=runtime,
                 ram_preset=at,
                 batch=batch,
+                kv=kv,
             )
             total = price.amount_usd * n if price is not None else None
             sets.append(
@@ -146,6 +177,7 @@ def with_ram(
                     price,
                     runtime=runtime,
                     users=batch,
+                    kv=kv,
                     ram_gb=ram_gb,
                     ram_read_at=platforms()[at]["name"] if at != ram_preset else "",
                 )
@@ -160,7 +192,9 @@ def with_ram(
             s.device.name,
         )
     )
-    return RamAnswer(_shown(sets, top), dearer, stopped=plans[0] >= MAX_PLANS and dearer > 0)
+    return RamAnswer(
+        _shown(sets, top), dearer, stopped=calls[1] >= MAX_PLANS and dearer > 0, estimates=calls[0]
+    )
 
 
 def _today(sets: list) -> list:
@@ -248,10 +282,22 @@ def searches(preset: str | None) -> list[tuple[str | None, list[int]]]:
 class _KindSearch:
     """The least of one GPU kind with system RAM that runs the model (`least`): the fewest cards (up to MAX_GPUS)
     whose plan is offloaded and `fast` enough, on the first platform of `searched` that reaches it (a desktop's
-    two channels before a workstation's four), with the least of its sizes. Complete, in few engine calls,
-    each asked once: on one platform more RAM never takes a plan away nor reads slower, a later platform reads
-    no slower, and a second card never slows the best plan; so whether a size holds the model, and whether its
-    plan reaches the speed, only turn from no to yes as the RAM grows (`_least`).
+    two channels before a workstation's four), with the least of its sizes, and the KV cache it takes: the
+    question's, or the runtime's 8-bit one (`fitting.kept_kv`) where that needs less RAM, fewer cards or no
+    workstation board, as the GPU-only sets take it before another card (`fitting.what_hardware`). Complete, in few
+    engine calls, each asked once: on one platform more RAM never takes a plan away nor reads slower, a later
+    platform reads no slower, and a second card never slows the best plan; so whether a size holds the model, and
+    whether its plan reaches the speed, only turn from no to yes as the RAM grows (`_least`).
+
+    Engine calls (`calls`: `holds`, then a plan where it holds, each (cards, size, platform, KV cache) asked once):
+    per count, platform and KV cache a search by halves over the sizes, at most 2 + log2 of them of each (for
+    RAM_SIZES_GB's 10: 6 `holds`, 6 plans), and the most cards with the most RAM once per KV cache; the 8-bit cache
+    is searched only below the size the question's takes, first at the largest of those (one plan: where it is too
+    slow there, no less RAM is faster), and where the question's is hopeless only once more cards and RAM show it
+    is not. Over 432 what-hardware questions (12 models, 3 contexts, 4 speeds, 1 or 4 users, GGUF or FP8) the sets
+    with RAM took 13-15% more engine calls (41,236 against 36,092 before, `holds` and plans), at most 250 for one
+    answer (240 before; MAX_PLANS at 96), and at most 111 plans (MAX_PLANS bounds them: then the kinds left are not
+    asked).
 
     It used to try the two least sizes above the lower bound, and only the least that held; and to leave to the
     GPU-only rankings a kind the lower bound said its cards might hold alone. It missed one RTX 3060 12 GB with
@@ -262,67 +308,107 @@ class _KindSearch:
     of experts, formats, speeds and RAM types found the sets the page shows equal to asking every kind, count
     and size."""
 
-    def __init__(self, model, quant, device, need, searched, *, alone, workload, fast, plans: list[int]):
-        self.model, self.quant, self.device, self.need = model, quant, device, need
-        self.searched, self.alone, self.workload, self.fast = searched, alone, workload, fast
-        self.plans: dict[tuple[int, int, str | None], object] = {}
-        self.asked = plans  # the answer's count of plans, shared by its kinds
+    def __init__(self, model, quant, device, searched, *, tries, workload, fast, calls: list[int]):
+        self.model, self.quant, self.device, self.searched = model, quant, device, searched
+        self.tries, self.workload, self.fast = tries, workload, fast  # tries: (KV cache, alone, lower bound)
+        self.held: dict[tuple, bool] = {}
+        self.plans: dict[tuple, object] = {}
+        self.calls = calls  # the answer's engine calls and, of them, its plans, shared by its kinds
 
-    def plan(self, n: int, gb: int, at: str | None):
-        """The recommended plan of `n` cards with `gb` of RAM on platform `at` (None: none fits), asked once."""
-        if (n, gb, at) not in self.plans:
-            devices, asked = [self.device] * n, self.workload(gb, at)
-            held = holds(model=self.model, quant=self.quant, devices=devices, workload=asked)  # cheaper first
-            self.asked[0] += held
-            self.plans[n, gb, at] = held and recommended(
-                model=self.model, quant=self.quant, devices=devices, workload=asked
+    def holds(self, n: int, gb: int, at: str | None, kv: str) -> bool:
+        """Whether `n` cards with `gb` of RAM on platform `at` hold the model with KV cache `kv`, asked once."""
+        if (n, gb, at, kv) not in self.held:
+            self.calls[0] += 1
+            self.held[n, gb, at, kv] = holds(
+                model=self.model,
+                quant=self.quant,
+                devices=[self.device] * n,
+                workload=self.workload(gb, at, kv),
             )
-        return self.plans[n, gb, at] or None
+        return self.held[n, gb, at, kv]
 
-    def runs(self, n: int, gb: int, at: str | None) -> bool:
+    def plan(self, n: int, gb: int, at: str | None, kv: str):
+        """The recommended plan of `n` cards with `gb` of RAM on platform `at` and KV cache `kv` (None: none fits),
+        asked once, and only where it holds (`holds` is cheaper)."""
+        if (n, gb, at, kv) not in self.plans:
+            plan = None
+            if self.holds(n, gb, at, kv):
+                self.calls[0] += 1
+                self.calls[1] += 1
+                plan = recommended(
+                    model=self.model,
+                    quant=self.quant,
+                    devices=[self.device] * n,
+                    workload=self.workload(gb, at, kv),
+                )
+            self.plans[n, gb, at, kv] = plan
+        return self.plans[n, gb, at, kv]
+
+    def runs(self, n: int, gb: int, at: str | None, kv: str) -> bool:
         """Whether `n` cards with `gb` of RAM on platform `at` run the model offloaded at the speed asked."""
-        plan = self.plan(n, gb, at)
+        plan = self.plan(n, gb, at, kv)
         return plan is not None and plan.strategy not in GPU_ONLY and self.fast(plan)
 
+    def fast_anywhere(self, kv: str) -> bool:
+        """Whether the most cards with the most RAM on the last platform, which run fastest, reach the speed with
+        KV cache `kv`: if they do not, nothing does."""
+        last_at, last_sizes = self.searched[-1]
+        ceiling = self.plan(MAX_GPUS, last_sizes[-1], last_at, kv)  # perhaps on the GPUs alone: faster still
+        return ceiling is not None and self.fast(ceiling)
+
     def least(self) -> tuple | None:
-        """(cards, plan, RAM in GB, platform), or None: no count up to MAX_GPUS with any platform and size
-        reaches the speed, or the cards alone hold the model (the GPU-only rankings answer that)."""
+        """(cards, plan, RAM in GB, platform, KV cache: "" the question's), or None: no count up to MAX_GPUS with
+        any platform, size and KV cache reaches the speed, or the cards alone hold the model with one of them (the
+        GPU-only rankings answer that)."""
+        hopeless: set[str] = set()  # the KV caches no set of this kind reaches the speed with
         for n in range(1, MAX_GPUS + 1):
-            devices = [self.device] * n
             # where the lower bound says the cards alone may hold it, the engine's memory says whether they do
-            if n * self.device.usable_bytes >= self.need and holds(
-                model=self.model, quant=self.quant, devices=devices, workload=self.alone
-            ):
-                return None
+            for _, alone, need in self.tries:
+                if n * self.device.usable_bytes >= need:
+                    self.calls[0] += 1
+                    if holds(model=self.model, quant=self.quant, devices=[self.device] * n, workload=alone):
+                        return None
             for at, sizes in self.searched:
-                found = self._least_on(n, at, sizes)
-                if found is not None:
-                    return found or None  # () where nothing reaches the speed
+                best = None  # the question's KV cache first; the 8-bit one where it takes less RAM
+                for kv, _, need in self.tries:
+                    if kv in hopeless:
+                        continue
+                    fewer = [gb for gb in sizes if best is None or gb < best[2]]
+                    if kv and self.tries[0][0] in hopeless and not self.fast_anywhere(kv):
+                        hopeless.add(kv)  # as the question's: not even the most cards and RAM reach it
+                        continue
+                    # the 8-bit one is asked first at the most of that RAM: where that is too slow, less is too
+                    if kv and (not fewer or not self.runs(n, fewer[-1], at, kv)):
+                        continue
+                    found = self._least_on(n, at, fewer, kv, need, reaches=bool(kv))
+                    if found == ():
+                        hopeless.add(kv)
+                    elif found is not None:
+                        best = found
+                if best is not None:
+                    return best
+                if len(hopeless) == len(self.tries):
+                    return None
         return None
 
-    def _least_on(self, n: int, at: str | None, sizes: list[int]) -> tuple | None:
-        """`least` for `n` cards on one platform: the least size that holds the model, then the least that runs
-        it at the speed asked; None where none does here, () where none does anywhere."""
-        devices = [self.device] * n
-        sizes = [gb for gb in sizes if n * self.device.usable_bytes + gb * GIB >= self.need]
-
-        def held(i: int) -> bool:
-            return holds(
-                model=self.model, quant=self.quant, devices=devices, workload=self.workload(sizes[i], at)
-            )
-
-        if (first := _least(len(sizes), held)) is None:
+    def _least_on(
+        self, n: int, at: str | None, sizes: list[int], kv: str, need: int, *, reaches: bool = False
+    ) -> tuple | None:
+        """`least` for `n` cards on one platform with one KV cache: the least size that holds the model, then the
+        least that runs it at the speed asked; None where none does here, () where none does anywhere. `reaches`:
+        the largest of `sizes` is known to run it."""
+        sizes = [gb for gb in sizes if n * self.device.usable_bytes + gb * GIB >= need]
+        if (first := _least(len(sizes), lambda i: self.holds(n, sizes[i], at, kv))) is None:
             return None
         sizes = sizes[first:]
-        if self.runs(n, sizes[0], at):  # the usual answer: one plan
-            return n, self.plan(n, sizes[0], at), sizes[0], at
+        if self.runs(n, sizes[0], at, kv):  # the usual answer: one plan
+            return n, self.plan(n, sizes[0], at, kv), sizes[0], at, kv
         # too slow there: the most cards with the most RAM on the last platform run fastest; if they do not reach
         # it, nothing does
-        last_at, last_sizes = self.searched[-1]
-        if (ceiling := self.plan(MAX_GPUS, last_sizes[-1], last_at)) is None or not self.fast(ceiling):
+        if not reaches and not self.fast_anywhere(kv):
             return ()
-        found = _least(len(sizes), lambda i: self.runs(n, sizes[i], at))
-        return None if found is None else (n, self.plan(n, sizes[found], at), sizes[found], at)
+        found = _least(len(sizes), lambda i: self.runs(n, sizes[i], at, kv))
+        return None if found is None else (n, self.plan(n, sizes[found], at, kv), sizes[found], at, kv)
 
 
 def _least(count: int, ok) -> int | None:

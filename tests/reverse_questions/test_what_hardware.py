@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from catalog import fitting
 from catalog.models import Gpu, Price
+from reverse_questions import offload
 from tests.conftest import make_gpu, make_llm, make_quant
 from tests.reverse_questions.answers import M4_MAX, PRICES, RTX_3090, calculator_answer, row_for, set_prices
 
@@ -496,6 +498,52 @@ def test_a_dense_model_is_asked_no_sets_with_system_ram(client, catalog):
     response = client.get("/what-hardware/?model=llama-3-3-70b-instruct")
     assert response.context["ram_sets"] == []
     assert 'id="with-ram"' not in response.content.decode()
+
+
+def test_a_set_with_ram_takes_the_8_bit_kv_cache_where_that_needs_less_ram(client, catalog, monkeypatch):
+    """The GPU-only sets try the runtime's 8-bit KV cache before another card; the sets with system RAM did not, so
+    what-hardware answered one RX 7900 XT with 64 GB for Qwen3-Next 80B at 131,072 tokens and 10 tok/s (25.8 with the
+    context cached), where 32 GB reach it with a q8_0 KV cache (28.5; with the f16 one, 32 GB hold it as a CPU offload
+    at 6.0). Same rule now: the question's KV cache first, the 8-bit one where it takes less RAM, fewer cards or no
+    workstation board; each (cards, size, platform, KV cache) asked of the engine once."""
+    set_prices({})
+    asked = []
+    holds, recommended = offload.holds, offload.recommended
+
+    def counted(engine, kind):
+        def call(**kwargs):
+            w = kwargs["workload"]
+            asked.append(
+                (
+                    kind,
+                    len(kwargs["devices"]),
+                    kwargs["devices"][0].slug,
+                    w.ram_bytes,
+                    w.ram_bandwidth_gb_s,
+                    w.kv_cache_type,
+                )
+            )
+            return engine(**kwargs)
+
+        return call
+
+    monkeypatch.setattr(offload, "holds", counted(holds, "holds"))
+    monkeypatch.setattr(offload, "recommended", counted(recommended, "plan"))
+    response = client.get("/what-hardware/?model=qwen3-next-80b-a3b-instruct&ctx=131072&tok_s=10")
+    s = next(s for s in response.context["ram_sets"] if s.device.slug == "radeon-rx-7900-xt")
+    assert (s.count, s.ram_gb, s.kv, s.ram_read_at) == (1, 32, "q8_0", "")
+    assert s.permalink == (
+        "/?model=qwen3-next-80b-a3b-instruct&quant=q4_k_m&gpu=radeon-rx-7900-xt&ctx=131072&kv=q8_0&ram_gb=32"
+    )
+    estimate, canonical = calculator_answer(s.permalink)
+    assert canonical == s.permalink
+    assert estimate.recommended_plan.decode_tok_s == pytest.approx(s.plan.decode_tok_s)
+    f16, _ = calculator_answer(s.permalink.replace("&kv=q8_0", ""))  # the question's KV cache, the same RAM
+    assert f16.recommended_plan.strategy == "cpu_offload"
+    assert fitting.context_tok_s(f16.recommended_plan, 1) < 10 < s.tok_s_at_context
+    assert 'data-testid="kv">with a <a' in ram_row(response.content.decode(), "radeon-rx-7900-xt")
+    assert len(asked) == len(set(asked))  # each asked of the engine once
+    assert len([a for a in asked if a[0] == "plan"]) <= offload.MAX_PLANS
 
 
 def test_under_vllm_more_cards_are_tried_while_they_split_the_heads_more_ways(client, catalog):
