@@ -13,7 +13,7 @@ from calculator.answer import STRATEGY_TERMS, STRATEGY_TITLES
 from catalog import fitting
 from catalog.fitting import DEFAULTS, TOP, DeviceSet, HardwareAnswer
 from catalog.runtimes import RUNTIME_CHOICES
-from catalog.tiers import esc, kv_note
+from catalog.tiers import esc
 from estimator.units import format_bytes, format_rate
 
 from .images import ImageHardware, ImageSet
@@ -148,6 +148,17 @@ def gpu_share(device) -> str:
     )
 
 
+def kv_line(kv: str, glossary: str) -> str:
+    """A set's KV cache other than the question's (`fitting.kv_words`, linked to the glossary) as a line of its own
+    under the devices, muted and not bold (`.measured`): a setting the answer takes, not part of the hardware's
+    name, which the row header sets in bold (inside it, "2× GeForce RTX 3090 with a q8_0 KV cache" read as one bold
+    name)."""
+    return (
+        f' <small class="measured" data-testid="kv">with {fitting.kv_article(kv)} <a href="{glossary}kv-cache/">'
+        f"{esc(kv)} KV cache</a></small>"
+    )
+
+
 def set_rows(
     answer: HardwareAnswer | ImageHardware, ram_sets: Sequence[RamSet] = ()
 ) -> dict[str, SafeString]:
@@ -199,7 +210,7 @@ def set_rows(
             )
         else:
             price = "no price published"
-        kv = kv_note(s.kv, glossary) if getattr(s, "kv", "") else ""  # an image set has none
+        kv = kv_line(s.kv, glossary) if getattr(s, "kv", "") else ""  # an image set has none
         memory = f"{esc(format_bytes(s.memory_bytes))}{gpu_share(s.device)}"
         if isinstance(s, RamSet):
             at = f" ({esc(s.ram_read_at)}: a workstation board)" if s.ram_read_at else ""

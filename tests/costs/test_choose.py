@@ -344,7 +344,7 @@ def test_70b_at_32k_for_2000_is_two_used_3090s_with_a_q8_0_kv_cache_as_the_calcu
     assert recommended(api)["decode_tok_s"] == pytest.approx(first.tok_s, rel=0.01)
     html = response.content.decode()
     assert re.search(
-        r'2× GeForce RTX 3090 <small>\(used\)</small> <small data-testid="kv">with a <a [^>]*>q8_0 KV cache',
+        r'2× GeForce RTX 3090 <small>\(used\)</small> <small class="measured" data-testid="kv">with a <a [^>]*>q8_0 KV cache',
         html,
     )
     assert 'href="/guides/70b-at-32k-on-two-24-gb-cards/"' in html

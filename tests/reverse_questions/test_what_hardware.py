@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 
 from catalog import fitting
 from catalog.models import Gpu, Price
@@ -541,7 +542,9 @@ def test_a_set_with_ram_takes_the_8_bit_kv_cache_where_that_needs_less_ram(clien
     f16, _ = calculator_answer(s.permalink.replace("&kv=q8_0", ""))  # the question's KV cache, the same RAM
     assert f16.recommended_plan.strategy == "cpu_offload"
     assert fitting.context_tok_s(f16.recommended_plan, 1) < 10 < s.tok_s_at_context
-    assert 'data-testid="kv">with a <a' in ram_row(response.content.decode(), "radeon-rx-7900-xt")
+    assert 'class="measured" data-testid="kv">with a <a' in ram_row(
+        response.content.decode(), "radeon-rx-7900-xt"
+    )
     assert len(asked) == len(set(asked))  # each asked of the engine once
     assert len([a for a in asked if a[0] == "plan"]) <= offload.MAX_PLANS
 
@@ -738,8 +741,29 @@ def test_70b_at_32k_and_10_tok_s_is_cheapest_on_two_3090s_with_a_q8_0_kv_cache(c
     assert '2× GeForce RTX 3090</a> <small data-testid="kv">with a q8_0 KV cache</small>' in card
     assert "$1,400" in card and "17.5" in card and "15.4" in card
     row = re.search(r'<tr data-gpu="geforce-rtx-3090" data-count="2">.*?</tr>', html, re.S).group(0)
-    assert re.search(r'2× GeForce RTX 3090 <small data-testid="kv">with a <a [^>]*>q8_0 KV cache</a>', row)
+    assert re.search(
+        r'2× GeForce RTX 3090 <small class="measured" data-testid="kv">with a <a [^>]*>q8_0 KV cache</a>', row
+    )
     assert link.replace("&", "&amp;") in row and "/cost/?" + link[2:].replace("&", "&amp;") in row
+
+
+def test_a_sets_kv_cache_is_a_muted_line_under_its_devices_not_part_of_their_bold_name(client, catalog):
+    """The row header is the set's hardware, in bold; "with a q8_0 KV cache" sat inside it, in bold, as if part of
+    the cards' name. It is a setting the answer takes: a line of its own under the devices, muted and not bold
+    (`.measured`, as the calculator's notes under a number), on a phone's card as on a desktop's table."""
+    response = client.get("/what-hardware/?model=llama-3-3-70b-instruct&ctx=32768&tok_s=10")
+    html = response.content.decode()
+    header = re.search(
+        r'<tr data-gpu="geforce-rtx-3090" data-count="2">\s*<th scope="row">(.*?)</th>', html, re.S
+    )
+    name, _, note = header.group(1).partition("<small")
+    assert name == "2× GeForce RTX 3090 "  # a space before it: one line where no style applies
+    assert note.startswith(
+        ' class="measured" data-testid="kv">with a <a href="/glossary/kv-cache/">q8_0 KV cache'
+    )
+    css = (settings.BASE_DIR / "static/css/site.css").read_text()
+    rule = re.search(r"\.measured\{([^}]*)\}", css).group(1)
+    assert {"display:block", "font-weight:400", "color:var(--muted)"} <= set(rule.split(";"))
 
 
 def test_a_set_that_fits_at_f16_names_no_kv_cache(client, catalog):
