@@ -162,7 +162,22 @@ class Choice:
         None  # the same with the whole context asked cached (`fitting.context_tok_s`)
     )
     context_tokens: int = 0  # asked
+    whose: str = ""  # the name of the model `tok_s` is of, the slowest, where more than one is asked
     kv: str = ""  # the KV cache type some model needs here, where not the question's f16 (`fitting.KEEPS_THE_MODEL`)
+
+    @property
+    def speed_of(self) -> str:
+        """Whose speed `tok_s` is, where several models are asked: "Qwen3 32B, the slower of the two" (the cheapest
+        sets over the budget named a speed, and the calculator link of the first model, not whose it was)."""
+        if not self.whose or len(self.links) < 2:
+            return ""
+        of = "the slower of the two" if len(self.links) == 2 else f"the slowest of the {len(self.links)}"
+        return f"{self.whose}, {of}"
+
+    @property
+    def speed_link(self) -> str:
+        """The calculator's link for the model whose speed `tok_s` is (`whose`; the first model's for one)."""
+        return next((url for name, url in self.links if name == self.whose), self.links[0][1])
 
     @property
     def price_usd(self) -> Decimal | None:
@@ -256,7 +271,8 @@ def qualifying_sets(
         sets = [by_slug[slug] for by_slug in per_model]
         kvs = [s.kv for s in sets]
         count = max(s.count for s in sets)
-        binding = min(sets, key=lambda s: fitting.context_tok_s(s.plan, s.users))
+        slowest = min(range(len(sets)), key=lambda i: fitting.context_tok_s(sets[i].plan, sets[i].users))
+        binding = sets[slowest]
         headroom = min(
             d.capacity_bytes - d.used_bytes - d.headroom_bytes
             for s in sets
@@ -284,6 +300,7 @@ def qualifying_sets(
                 tok_s_at_context=fitting.context_tok_s(binding.plan, binding.users),
                 context_tokens=workload.context_tokens,
                 kv=next((kv for kv in kvs if kv), ""),
+                whose=models[slowest][0].name if len(models) > 1 else "",
             )
         )
     return found
@@ -382,7 +399,7 @@ def choose_answer(query: QueryDict) -> dict:
             f"{data['tok_s']:g}",
         ]
     )
-    sets = cache.get_or_compute("choose-sets", key, compute)  # Choice gained fields: another key
+    sets = cache.get_or_compute("choose-sets-2", key, compute)  # Choice gained fields: another key
     best, unpriced, over = ranked(priced(sets, prices), sort=data["sort"], budget=data.get("budget"))
     nearest = over[:NEAREST_OVER] if not best else []  # nothing within the budget: the cheapest few over it
     answer = {

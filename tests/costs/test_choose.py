@@ -96,6 +96,34 @@ def test_two_models_need_the_hardware_that_runs_both(client, costs):
     assert all(len(c.links) == 2 for c in both["choices"])
 
 
+def test_the_cheapest_over_the_budget_name_whose_speed_they_give(client, costs):
+    """With two models a set's speed is the slower one's: the cheapest sets over the budget gave "36.0 tok/s" with the
+    link of the first model, whose speed it was not. They name the model, and link its calculator question; so does
+    the table's decode cell. One model asked: nothing to name."""
+    response = client.get("/choose/?model=llama-3-1-8b-instruct&model=qwen3-32b&budget=300")
+    over = response.context["answer"]["nearest_over"]
+    assert over
+    html = response.content.decode()
+    items = re.findall(
+        r"<li><a href=.*?</li>", html.split('data-testid="nearest-over"')[1].split("</ul>")[0], re.S
+    )
+    for (c, _), item in zip(over, items, strict=True):
+        assert (c.whose, c.speed_of) == ("Qwen3 32B", "Qwen3 32B, the slower of the two")
+        assert (
+            f"{c.tok_s:.1f} tok/s" in item
+            and '<span data-testid="whose">(Qwen3 32B, the slower of the two)</span>' in item
+        )
+        assert item.startswith(f'<li><a href="{c.speed_link.replace("&", "&amp;")}">')
+        assert "model=qwen3-32b" in c.speed_link
+        api = client.get(c.speed_link.replace("/?", "/api/v1/estimate?")).json()
+        assert recommended(api)["decode_tok_s"] == pytest.approx(c.tok_s, rel=0.01)
+    within = client.get("/choose/?model=llama-3-1-8b-instruct&model=qwen3-32b&budget=2000")
+    assert 'data-testid="whose">Qwen3 32B, the slower of the two</small>' in within.content.decode()
+    alone = client.get("/choose/?model=qwen3-32b&budget=300")
+    assert all(c.speed_of == "" for c, _ in alone.context["answer"]["nearest_over"])
+    assert 'data-testid="whose"' not in alone.content.decode()
+
+
 def test_choose_asks_what_hardware_once_per_model_its_one_kv_cache_rule(client, costs, monkeypatch):
     """Choose my GPU asked what-hardware once per KV cache type, with its own rule of which runtime keeps which,
     where what-hardware tries the runtime's 8-bit KV cache per device count itself: one rule now, what-hardware's.
