@@ -398,21 +398,24 @@ def unknown_words(
     typed: list[str],
     guesses: dict[str, Gpu | LlmModel | DiffusionModel | None] | None = None,
 ) -> str:
-    """'Unknown model “llama3.1:70b” (did you mean Llama 3.1 70B (Instruct), llama-3-1-70b-instruct?).': what
-    was asked that names nothing, each with the row it most likely meant where there is one (`guesses`, by what
-    was typed, where the caller looked them up already: `meant` otherwise)."""
-    said = []
+    """'Unknown model “llama3.1:70b”. Did you mean Llama 3.1 70B (Instruct), written llama-3-1-70b-instruct?': what
+    was asked that names nothing, then for each the row it most likely meant where there is one (`guesses`, by
+    what was typed, where the caller looked them up already: `meant` otherwise), a question of its own: inside a
+    parenthesis, a name with its own ("(Instruct)") nested in it (a visitor review)."""
+    noun = "GPU" if kind is Gpu else "model"
+    said = [f"Unknown {noun}{'s' if len(typed) > 1 else ''} {', '.join(f'“{text}”' for text in typed)}."]
     for text in typed:
         row = guesses[text] if guesses is not None and text in guesses else meant(kind, text)
-        said.append(f"“{text}”" + (f" (did you mean {', '.join(_name_and_slug(row))}?)" if row else ""))
-    noun = "GPU" if kind is Gpu else "model"
-    return f"Unknown {noun}{'s' if len(said) > 1 else ''} {', '.join(said)}."
+        if row is not None:
+            asked = f"By “{text}”, did" if len(typed) > 1 else "Did"
+            said.append(f"{asked} you mean {_name_and_slug(row)}?")
+    return " ".join(said)
 
 
-def _name_and_slug(row: Gpu | LlmModel | DiffusionModel) -> list[str]:
-    """A row's name, then its slug where that is another word: "gpt-oss-20b" is both (a visitor review read
-    "did you mean gpt-oss-20b, gpt-oss-20b?"); "QwQ-32B" and "qwq-32b" differ in case only, and say it once."""
-    return [row.name] if row.slug.casefold() == row.name.casefold() else [row.name, row.slug]
+def _name_and_slug(row: Gpu | LlmModel | DiffusionModel) -> str:
+    """A row's name, then how to write it where its slug is another word: "gpt-oss-20b" is both (a visitor review
+    read "did you mean gpt-oss-20b, gpt-oss-20b?"); "QwQ-32B" and "qwq-32b" differ in case only, and say it once."""
+    return row.name if row.slug.casefold() == row.name.casefold() else f"{row.name}, written {row.slug}"
 
 
 def pick_models(query: str) -> list[LlmModel]:

@@ -83,15 +83,29 @@ def test_a_model_named_another_way_is_taken_or_meant(client, catalog):
     assert tag.status_code == 400
     assert tag.json()["errors"] == {
         "model": [
-            "Unknown model “llama3.1:70b” (did you mean Llama 3.1 70B (Instruct), llama-3-1-70b-instruct?)."
+            "Unknown model “llama3.1:70b”. Did you mean Llama 3.1 70B (Instruct), written llama-3-1-70b-instruct?"
         ],
-        "gpu": ["Unknown GPU “RTX 3090” (did you mean GeForce RTX 3090, geforce-rtx-3090?)."],
+        "gpu": ["Unknown GPU “RTX 3090”. Did you mean GeForce RTX 3090, written geforce-rtx-3090?"],
     }
     html = client.get("/?model=llama3.1:70b&gpu=geforce-rtx-3090&count=2").content.decode()
     fix = re.search(r'<a class="fix" href="([^"]+)"[^>]*>([^<]+)</a>', html)
     assert fix.group(2) == "Use Llama 3.1 70B (Instruct)"
     assert "Yes" in client.get(fix.group(1).replace("&amp;", "&")).context["verdict"].text
     assert client.get("/api/v1/estimate?model=no%00pe&gpu=geforce-rtx-3090").status_code == 400
+
+
+def test_each_guess_says_what_it_is_for(client, catalog):
+    """A visitor review read "did you mean X (Y), slug" inside a parenthesis: the guess is a question of its own,
+    and where several names are unknown, each guess names the one it is for."""
+    api = client.get(
+        "/api/v1/estimate",
+        {"model": "qwen3-8b", "gpu": ["RTX 3090", "RTX 4090", "nothing-like-it"], "count": [1, 1, 1]},
+    )
+    assert api.json()["errors"]["gpu"] == [
+        "Unknown GPUs “RTX 3090”, “RTX 4090”, “nothing-like-it”. "
+        "By “RTX 3090”, did you mean GeForce RTX 3090, written geforce-rtx-3090? "
+        "By “RTX 4090”, did you mean GeForce RTX 4090, written geforce-rtx-4090?"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -102,18 +116,21 @@ def test_a_model_meant_whose_name_is_its_slug_is_named_once(client, catalog, typ
     """A visitor review read "did you mean gpt-oss-20b, gpt-oss-20b?": a name that is its slug says it once."""
     api = client.get("/api/v1/estimate", {"model": typed, "gpu": "geforce-rtx-4090"})
     assert api.status_code == 400
-    assert api.json()["errors"]["model"] == [f"Unknown model “{typed}” (did you mean {meant}?)."]
+    assert api.json()["errors"]["model"] == [f"Unknown model “{typed}”. Did you mean {meant}?"]
 
 
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("sdxl", "Stable Diffusion XL 1.0 (SDXL), stable-diffusion-xl"), ("flux", "FLUX.1 [dev], flux-1-dev")],
+    [
+        ("sdxl", "Stable Diffusion XL 1.0 (SDXL), written stable-diffusion-xl"),
+        ("flux", "FLUX.1 [dev], written flux-1-dev"),
+    ],
 )
 def test_an_image_model_written_as_people_call_it_is_guessed(client, catalog, typed, meant):
     """A visitor review: "sdxl" got "Unknown model" and no guess, where no language model's words match it."""
     api = client.get("/api/v1/estimate", {"model": typed, "gpu": "geforce-rtx-4060"})
     assert api.status_code == 400
-    assert api.json()["errors"]["model"] == [f"Unknown model “{typed}” (did you mean {meant}?)."]
+    assert api.json()["errors"]["model"] == [f"Unknown model “{typed}”. Did you mean {meant}?"]
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,8 @@ def test_qwen3_30b_a3b_instruct_2507_is_its_thinking_siblings_architecture_at_26
 
 def test_asking_for_qwen3_30b_a3b_instruct_offers_the_2507(client, catalog):
     errors = client.get("/api/v1/estimate?model=qwen3-30b-a3b-instruct&gpu=geforce-rtx-4090").json()["errors"]
-    assert "did you mean Qwen3 30B-A3B Instruct 2507, qwen3-30b-a3b-instruct-2507?" in errors["model"][0]
+    assert (
+        "Did you mean Qwen3 30B-A3B Instruct 2507, written qwen3-30b-a3b-instruct-2507?" in errors["model"][0]
+    )
     by_id = client.get("/api/v1/estimate?model=Qwen/Qwen3-30B-A3B-Instruct-2507&gpu=geforce-rtx-4090")
     assert by_id.status_code == 200 and by_id.json()["model"] == "qwen3-30b-a3b-instruct-2507"
