@@ -3,7 +3,7 @@
 import math
 from dataclasses import dataclass
 
-from .economics import Linear, SelfHosted, tokens_text, usd_text
+from .economics import KeptUp, Linear, SelfHosted, tokens_text, usd_text
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 420, 210, 48, 24, 10, 16
 STEPS = 48
@@ -53,20 +53,25 @@ def nice(value: float) -> float:
     return next((s * exponent for s in (1, 2, 2.5, 5, 10) if value <= s * exponent + 1e-12), 10 * exponent)
 
 
+def drawn_to(tokens_per_day: float, break_even: float | None) -> float:
+    """The tokens a day the chart reaches: about twice the visitor's, or a little past the break-even point."""
+    x_max = 2 * tokens_per_day
+    if break_even and break_even < 20 * tokens_per_day:
+        x_max = max(x_max, 1.25 * break_even)
+    return nice(x_max)
+
+
 def cost_chart(
     *,
     own: SelfHosted | None,
     own_label: str,
-    others: list[tuple[str, Linear]],
+    others: list[tuple[str, Linear | KeptUp]],
     tokens_per_day: float,
     break_even: float | None,
 ) -> CostChart:
-    """`own` (a step up at each further set of hardware) and each of `others` (straight lines) from 0
-    to about twice the visitor's tokens a day, or a little past the break-even point."""
-    x_max = 2 * tokens_per_day
-    if break_even and break_even < 20 * tokens_per_day:
-        x_max = max(x_max, 1.25 * break_even)
-    x_max = nice(x_max)
+    """`own` (a step up at each further set of hardware) and each of `others` (straight lines, or steps
+    for a rental kept up its hours) from 0 to `drawn_to`."""
+    x_max = drawn_to(tokens_per_day, break_even)
     curves: list[tuple[str, str, list[float]]] = []
     xs = [x_max * i / STEPS for i in range(STEPS + 1)]
     if own is not None:

@@ -25,7 +25,7 @@ from catalog.models import Gpu, Price
 from estimator import Plan
 from estimator.estimate import fits
 
-from .chart import cost_chart
+from .chart import cost_chart, drawn_to
 from .economics import (
     MILLION,
     SECONDS_PER_DAY,
@@ -274,7 +274,8 @@ def cost_answer(query: QueryDict) -> dict:
         if owned.cost and compare and isinstance(compare.cost, Linear)
         else None
     )
-    others = [(f"Rent {compare.one.name}", compare.cost)] if compare else []  # its steps: more instances
+    reach = drawn_to(tokens, break_even)
+    others = [(rental_line(compare, tokens, reach), compare.cost)] if compare else []
     if api is not None:
         others.append((f"API: {api.provider}", Linear(float(api.usd_per_m_output))))
     context |= {
@@ -294,7 +295,7 @@ def cost_answer(query: QueryDict) -> dict:
         "kept_up": hours is not None,
         "chart": cost_chart(
             own=owned.cost,
-            own_label=f"Buy {owned.hardware}",
+            own_label=owned_line(owned, tokens, reach),
             others=others,
             tokens_per_day=tokens,
             break_even=break_even,
@@ -306,6 +307,36 @@ def cost_answer(query: QueryDict) -> dict:
         ],
     }
     return context
+
+
+def stepped(name: str, unit: str, count: int, more: int, each: float, tokens: float) -> str:
+    """A stepped line's legend: how many `unit`s it bills at the visitor's `tokens` a day, and the `more` each
+    step adds every `each` tokens a day."""
+    step = "one" if more == 1 else str(more)
+    return f"{name}: {count} {unit}{'s' if count > 1 else ''} at your {tokens_text(tokens)} tokens a day, {step} more every {tokens_text(each)}"
+
+
+def owned_line(owned: Owned, tokens: float, reach: float) -> str:
+    """The bought line's legend: the hardware, and its sets where the chart, drawn to `reach` tokens a day,
+    steps up to another (review 10: "Buy 2× GeForce RTX 3090" beside a line of three sets)."""
+    name = f"Buy {owned.hardware}"
+    if owned.cost is None or owned.cost.capacity_tokens_per_day >= reach:
+        return name
+    return stepped(name, "set", owned.cost.sets_needed(tokens), 1, owned.cost.capacity_tokens_per_day, tokens)
+
+
+def rental_line(rental: Rental, tokens: float, reach: float) -> str:
+    """The rented line's legend: the offer, and the instances it bills at the visitor's tokens a day where they
+    are several, or where the chart, drawn to `reach`, steps up to more (review 10: "Rent 1× RTX A6000" beside
+    a line of four). Billed only while they generate, the line is straight: more instances, the same price a
+    token."""
+    name = f"Rent {label(rental.price)}"
+    if isinstance(rental.cost, KeptUp) and rental.cost.capacity_tokens_per_day < reach:
+        each = rental.cost.capacity_tokens_per_day
+        return stepped(name, "instance", rental.count, rental.instances, each, tokens)
+    if isinstance(rental.cost, Linear) and rental.count > 1:
+        return f"{name}: {rental.count} instances at your {tokens_text(tokens)} tokens a day, billed only while they generate"
+    return f"Rent {rental.name}"
 
 
 def permalink(question: Question, form: CostForm) -> str:

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog.fitting import context_tok_s
 from catalog.models import Gpu, Price
 from costs.costing import label
+from costs.economics import tokens_text
 from costs.models import ApiPrice, CloudPrice
 from tests.conftest import make_gpu, make_llm, make_quant
 
@@ -546,6 +547,43 @@ def test_a_rental_names_every_instance_it_bills_and_the_break_even_gives_the_sam
     assert f"take {compare.count} instances of {label(compare.price)}, {day} a day, as above" in words
     assert f"against renting {label(compare.price)} at ${float(compare.price.usd_per_hour):.2f}/h" in words
     assert f"{compare.count} × ${float(compare.price.usd_per_hour):.2f}/h" in words
+
+
+@pytest.mark.parametrize(
+    ("billed", "rented"),
+    [
+        (
+            "",
+            "4 instances at your 2 M tokens a day, one more every {capacity}",
+        ),  # kept up: a step an instance
+        (
+            "generating",
+            "2 instances at your 2 M tokens a day, billed only while they generate",
+        ),  # a straight line
+    ],
+)
+def test_the_charts_legend_says_how_many_sets_and_instances_its_lines_draw(client, costs, billed, rented):
+    """Review 10: the chart's legend read "Rent 1× RTX A6000 on Verda …" beside a line that bills four instances
+    at the visitor's 2 M tokens a day, and "Buy 2× GeForce RTX 3090" beside three sets: a line names how many it
+    draws at those tokens a day, and what each of its steps adds."""
+    response = client.get(f"/cost/?{ONE_USER_32K}&tokens_per_day=2M&billed={billed}")
+    context = response.context
+    owned, compare = context["owned"], context["compare"]
+    assert owned.cost.sets_needed(2_000_000) == 3
+    capacity = getattr(compare.cost, "capacity_tokens_per_day", 0)
+    assert [s.label for s in context["chart"].series] == [
+        f"Buy 2× GeForce RTX 3090: 3 sets at your 2 M tokens a day, one more every "
+        f"{tokens_text(owned.cost.capacity_tokens_per_day)}",
+        f"Rent {label(compare.price)}: {rented.format(capacity=tokens_text(capacity))}",
+        "API: Groq",
+    ]
+    assert "</span>Buy 2× GeForce RTX 3090: 3 sets at your 2 M tokens a day" in response.content.decode()
+
+
+def test_a_line_with_no_step_on_the_chart_names_what_it_prices_alone(client, costs):
+    """Where a set makes more than the chart reaches, the legend names the hardware and nothing more."""
+    context = client.get(f"/cost/?{TWO_3090S}&tokens_per_day=200000&condition=used&billed=generating").context
+    assert context["chart"].series[0].label == "Buy 2× GeForce RTX 3090"
 
 
 def test_past_eight_instances_a_rental_is_too_slow_for_the_volume_not_a_priced_fleet(client, costs):
