@@ -190,6 +190,16 @@ class Rental:
     def too_slow(self) -> bool:
         return self.cost is not None and self.count > MOST_INSTANCES
 
+    def refusal(self, tokens: float, machines: int) -> str:
+        """Why the offer is not priced: too slow for the `tokens` a day asked, or it does not hold the question
+        on one instance or the question's `machines`."""
+        if self.too_slow:
+            return (
+                f"too slow for {tokens_text(tokens)} tokens a day ({self.tok_s:.1f} tok/s; it would take "
+                f"{self.count} instances, and this page prices at most {MOST_INSTANCES})"
+            )
+        return "does not hold this question" + (f", alone or {machines} together" if machines > 1 else "")
+
     @property
     def one(self) -> "Rental":
         """One set: what the break-even weighs against one set bought."""
@@ -261,7 +271,8 @@ def cost_answer(query: QueryDict) -> dict:
         key=lambda r: (r.cost is None, r.cost.usd_per_day(tokens) if r.cost else 0, r.name),
     )
     fitting = [r for r in priced if r.priced]
-    compare = next((r for r in fitting if r.price.slug == data["rent"]), fitting[0] if fitting else None)
+    picked = next((r for r in priced if r.price.slug == data["rent"]), None)
+    compare = picked if picked is not None and picked.priced else (fitting[0] if fitting else None)
     model = asked.model  # a pasted config.json is no catalog row: no API price
     apis = sorted(ApiPrice.objects.filter(llm=model), key=lambda a: a.usd_per_m_output) if model.pk else []
     api = apis[0] if apis else None
@@ -287,11 +298,12 @@ def cost_answer(query: QueryDict) -> dict:
         "tokens_text": tokens_text(tokens),
         "rows": table_rows(owned, priced, apis, tokens, compare),
         "more_rentals": [r for r in fitting if r not in shown_rentals(priced, compare)],
+        "unpriced": [(r.one.name, r.refusal(tokens, owned.machines)) for r in priced if not r.priced],
+        "rent_swapped": swapped(picked, compare, tokens, owned.machines),
         "verdict": verdict(owned, compare, api, tokens),
         "break_even": break_even_sentence(
             owned, compare, break_even, data["utilisation"], tokens, sum(r.too_slow for r in priced)
         ),
-        "most_instances": MOST_INSTANCES,
         "kept_up": hours is not None,
         "chart": cost_chart(
             own=owned.cost,
@@ -560,6 +572,20 @@ def table_rows(
         cheapest = min(rows, key=lambda r: r.usd_per_day)
         rows = [replace(r, cheapest=r is cheapest) for r in rows]
     return rows
+
+
+def swapped(picked: Rental | None, compare: Rental | None, tokens: float, machines: int) -> str:
+    """Where the rental the visitor picked is not priced (`Rental.refusal`), which it was, why, and what the page
+    compares with instead: the cheapest offer that is (review 10: a pick too slow for the tokens a day was
+    swapped without a word). Kept and left unpriced, it would leave the verdict and the break-even with no
+    rental at all; priced past `MOST_INSTANCES`, a fleet the page does not price."""
+    if picked is None or picked.priced:
+        return ""
+    why = f"You asked to compare with renting {picked.one.name}: {picked.refusal(tokens, machines)}."
+    if compare is None:
+        return why
+    makes = "makes them" if picked.too_slow else "runs it"
+    return f"{why} Compared with renting {compare.name} instead, the cheapest offer that {makes}."
 
 
 def verdict(owned: Owned, compare: Rental | None, api: ApiPrice | None, tokens: int) -> str:

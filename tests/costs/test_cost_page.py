@@ -429,7 +429,10 @@ def test_no_offer_of_as_many_instances_says_so(client, costs):
         "No cloud offer in the catalog runs this question, on one instance or 2 together: no break-even to "
         "compute." in words
     )
-    assert "1× H100 SXM5 80 GB on Lambda (1x H100 SXM): does not hold it, alone or 2 together" in words
+    assert (
+        "1× H100 SXM5 80 GB on Lambda (1x H100 SXM): does not hold this question, alone or 2 together"
+        in words
+    )
 
 
 H100X4_20_USERS = (
@@ -603,6 +606,45 @@ def test_past_eight_instances_a_rental_is_too_slow_for_the_volume_not_a_priced_f
         rf"1× A100 PCIe 80 GB on RunPod \(Community Cloud\): too slow for {context['tokens_text']} tokens a "
         rf"day \([\d.]+ tok/s; it would take \d+ instances, and this page prices at most 8\)",
         words,
+    )
+
+
+def test_a_rental_picked_too_slow_for_the_volume_is_said_and_the_cheapest_that_is_fast_enough_used(
+    client, costs
+):
+    """Review 10: a rental picked in "Compare with renting" that is too slow for the tokens a day asked was
+    swapped for another without a word. The page says which was asked, why it is not priced, and what it
+    compares with instead; the menu keeps the visitor's pick."""
+    slow = CloudPrice.objects.get(provider="RunPod", offer="Community Cloud", gpu__slug="a100-pcie-80-gb")
+    response = client.get(f"/cost/?{H100X4_20_USERS}&rent={slow.slug}")
+    context = response.context
+    compare = context["compare"]
+    assert compare.price.slug != slow.slug and compare.priced
+    picked = next(r for r in context["rentals"] if r.price == slow)
+    said = " ".join(
+        re.search(r'data-testid="rent-swapped">(.*?)</p>', response.content.decode(), re.S)[1].split()
+    )
+    assert said == (
+        f"You asked to compare with renting {label(slow)}: too slow for {context['tokens_text']} tokens a day "
+        f"({picked.tok_s:.1f} tok/s; it would take {picked.count} instances, and this page prices at most 8). "
+        f"Compared with renting {compare.name} instead, the cheapest offer that makes them."
+    )
+    assert f'<option value="{slow.slug}" selected>' in response.content.decode()
+    # the cheapest offer, asked for, or nothing asked: no such note
+    for rent in (compare.price.slug, ""):
+        assert "rent-swapped" not in client.get(f"/cost/?{H100X4_20_USERS}&rent={rent}").content.decode()
+
+
+def test_a_rental_picked_that_does_not_hold_the_question_is_said(client, costs):
+    one = CloudPrice.objects.filter(gpu__slug="h100-sxm5-80-gb", gpu_count=1).first()
+    response = client.get(
+        f"/cost/?model=deepseek-r1&gpu=h100-sxm5-80-gb&count=8&quant=fp8&runtime=vllm&hosts=2&rent={one.slug}"
+    )
+    words = text(response)
+    compare = response.context["compare"]
+    assert (
+        f"You asked to compare with renting {label(one)}: does not hold this question, alone or 2 together. "
+        f"Compared with renting {compare.name} instead, the cheapest offer that runs it." in words
     )
 
 
