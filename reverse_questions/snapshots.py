@@ -3,6 +3,7 @@
 show them unchanged later, and say whether today's catalog and engine answer differently."""
 
 from decimal import Decimal
+from functools import partial
 from urllib.parse import urlsplit
 
 from django.http import QueryDict
@@ -103,7 +104,9 @@ def show(snapshot: Snapshot) -> dict:
             )
         context["title"] = f"What runs on {specs['hardware']}?"
         context["summary"] = context["verdict_text"]
-        headline = _runs_headline
+        # stored before the engine gave the speed with the whole context cached: compared by the start alone
+        full = any(row.plan is not None and row.plan.decode_tok_s_at_context is not None for row in rows)
+        headline = partial(_runs_headline, full=full)
     elif specs.get("image"):
         answer = IMAGE_HARDWARE.validate_python(snapshot.result)
         context |= {
@@ -187,14 +190,16 @@ def _upgraded(result: dict) -> dict:
     return result | rankings
 
 
-def _runs_headline(context: dict) -> list:
-    """Per model, what its row shows: the format, the plan, its speed and the longest context."""
+def _runs_headline(context: dict, *, full: bool = True) -> list:
+    """Per model, what its row shows: the format, the plan, its speed at the start of an answer and, `full`,
+    with the whole context cached, as the row writes them ("46.0 → 21.3", `RunsRow.speed`: review 10 found
+    the start alone compared), and the longest context."""
     return sorted(
         (
             row.model.slug,
             row.quant.slug if row.quant else None,
             row.plan.strategy if row.plan else None,
-            round(row.plan.decode_tok_s, 1) if row.plan and row.plan.decode_tok_s else None,
+            row.speed if full else row.speed_parts[0],
             row.longest_ctx,
         )
         for row in context["rows"]

@@ -77,6 +77,20 @@ def test_a_what_runs_snapshot_keeps_its_rows_after_an_admin_edit(client, catalog
     assert decode_speeds(fresh) != decode_speeds(before)
 
 
+def test_a_what_runs_snapshot_differs_where_only_the_full_context_speed_does(client, catalog):
+    """Review 10: whether today's answer differs compared each row's speed at the start of an answer alone,
+    where the row shows "start → full context" (`RunsRow.speed`): a snapshot whose speeds with the whole
+    context cached had halved said "same"."""
+    snapshot = share(client, "what-runs", WHAT_RUNS)
+    assert 'data-testid="same"' in shown(client, snapshot)
+    result = snapshot.result
+    row = next(r for r in result["rows"] if r["plan"] and r["plan"]["decode_tok_s_at_context"])
+    row["plan"]["decode_tok_s_at_context"] /= 2  # the start of an answer as fast as today
+    Snapshot.objects.filter(id=snapshot.id).update(result=result)
+    snapshot.refresh_from_db()
+    assert 'data-testid="differs"' in shown(client, snapshot)
+
+
 def test_sharing_the_same_answer_twice_gives_the_same_link(client, catalog):
     assert share(client, "what-runs", WHAT_RUNS).id == share(client, "what-runs", WHAT_RUNS).id
     assert share(client, "what-runs", WHAT_RUNS).id != share(client, "what-runs", WHAT_RUNS + "&ctx=32768").id
