@@ -640,6 +640,7 @@ def test_a_gpu_page_links_the_sources_of_its_specs(client, catalog):
     cell = re.search(r'<td[^>]* data-testid="sources">(.*?)</td>', html).group(1)  # after its data-label
     assert re.findall(r">([^<]+)</a>", cell) == [
         "techpowerup.com",
+        "hyperstack.cloud",
         "nvidia.com",
         "glennklockwood.com",
         "docs.vultr.com",
