@@ -37,6 +37,7 @@ from estimator import (
     estimate_diffusion,
     host_link_gb_s,
 )
+from estimator.diffusion_files import T5_16_BIT_ABOVE_RAM_BYTES, t5_bits
 from estimator.units import GIB
 
 PICTURE = ("width", "height", "steps", "frames")  # the question's picture, at the model's defaults here
@@ -78,17 +79,69 @@ def recommended(
 ) -> tuple[DiffusionPlan | None, int | None]:
     """The calculator's recommended plan, and the system RAM (GB) it assumed (calculator/diffusion_answer.py
     `with_assumed_ram`, unless not `assume_ram`). (None, None) where nothing runs."""
+    return Asker(model, devices, host_links).recommended(asked, assume_ram=assume_ram)
 
-    def ask(ram_gb: int | None) -> DiffusionEstimate:
-        w = asked if ram_gb is None else asked.model_copy(update={"ram_bytes": ram_gb * GIB})
-        return estimate_diffusion(model=model, devices=devices, workload=w, host_links=host_links)
 
-    assume = assume_ram and asked.ram_bytes is None and not all(d.unified_memory for d in devices)
-    try:
-        result, ram_gb = with_assumed_ram(ask, assume=assume)
-    except (ValidationError, ValueError):  # the engine refuses the question: it cannot run
-        return None, None
-    return (result.recommended_plan, ram_gb) if result.recommended is not None else (None, None)
+class Asker:
+    """The engine's answers for one model on one set of devices, each question asked once: the calculator's
+    recommended plan in a format (`recommended`), and whether any plan runs it (`runs_at_all`)."""
+
+    def __init__(self, model: DiffusionSpec, devices: list[DeviceSpec], host_links: dict[str, float]):
+        self.model, self.devices, self.host_links = model, devices, host_links
+        self.unified = all(d.unified_memory for d in devices)
+        self.answers: dict[tuple, DiffusionEstimate] = {}
+
+    def estimate(self, asked: DiffusionWorkload, ram_gb: int | None) -> DiffusionEstimate:
+        """The engine's answer to `asked`, with `ram_gb` of system RAM if given (ValidationError or ValueError
+        where the engine refuses it)."""
+        key = (asked.denoiser_format, asked.denoiser_bits, asked.ram_bytes, ram_gb)
+        if key not in self.answers:
+            w = asked if ram_gb is None else asked.model_copy(update={"ram_bytes": ram_gb * GIB})
+            self.answers[key] = estimate_diffusion(
+                model=self.model, devices=self.devices, workload=w, host_links=self.host_links
+            )
+        return self.answers[key]
+
+    def recommended(
+        self, asked: DiffusionWorkload, *, assume_ram: bool = True, below_gb: int | None = None
+    ) -> tuple[DiffusionPlan | None, int | None]:
+        """`recommended`; with `below_gb`, (None, None) also where it needs that much RAM assumed or more (those
+        sizes are not asked)."""
+
+        def ask(ram_gb: int | None) -> DiffusionEstimate:
+            if below_gb is not None and ram_gb is not None and ram_gb >= below_gb:
+                ram_gb = None  # not asked: as without RAM, where nothing ran
+            return self.estimate(asked, ram_gb)
+
+        assume = assume_ram and asked.ram_bytes is None and not self.unified
+        try:
+            result, ram_gb = with_assumed_ram(ask, assume=assume)
+        except (ValidationError, ValueError):  # the engine refuses the question: it cannot run
+            return None, None
+        return (result.recommended_plan, ram_gb) if result.recommended is not None else (None, None)
+
+    def runs_at_all(self, asked: DiffusionWorkload) -> bool:
+        """Whether `recommended` finds a plan, in fewer engine calls: with no RAM given, asked with the most RAM
+        of each way the engine sizes the T5-XXL by it (`probes_gb`), not with each size in turn."""
+        sizes = [None] if asked.ram_bytes is not None or self.unified else probes_gb(self.model)
+        for ram_gb in sizes:
+            try:
+                if self.estimate(asked, ram_gb).recommended is not None:
+                    return True
+            except (ValidationError, ValueError):
+                continue
+        return False
+
+
+def probes_gb(model: DiffusionSpec) -> list[int]:
+    """The RAM sizes of ASSUMED_RAM_GB that `Asker.runs_at_all` asks: with more RAM no plan is lost, but the
+    engine sizes a T5-XXL in 16 bits above T5_16_BIT_ABOVE_RAM_BYTES (more on the GPU while it runs), in 8 at or
+    under it, and on the GPUs alone in 8 where they do not hold 16: the most of each sizing. Without a T5, the
+    most."""
+    most = max(ASSUMED_RAM_GB)
+    if t5_bits(model) is None:
+        return [most]
+    return [max(gb for gb in ASSUMED_RAM_GB if gb * GIB <= T5_16_BIT_ABOVE_RAM_BYTES), most]
 
 
 def usual_plan(
@@ -98,22 +151,54 @@ def usual_plan(
     *,
     ram_gb: int | None,
     bits: dict[str, float],
-) -> tuple[str, DiffusionPlan | None, int | None]:
-    """The calculator's answer where no format is asked (calculator/diffusion_answer.py `usual`): the format,
-    the recommended plan and the system RAM it assumed. `bits`: each format's bits per weight (the catalog's)."""
+) -> tuple[str, DiffusionPlan | None, int | None, bool]:
+    """The format what-runs answers in, its recommended plan, the system RAM it assumed, and whether that format
+    is one asked for because the denoiser as released does not run. As released, or where that runs only by
+    sequential offload the calculator's usual one where no format is asked (calculator/diffusion_answer.py
+    `usual`); where as released nothing runs, the widest of its smaller formats that does (the calculator's "To
+    make it fit"), improved on as `usual` improves on BF16. `bits`: each format's bits per weight (the
+    catalog's).
 
-    def ask(quant: str) -> tuple[DiffusionPlan | None, int | None]:
-        asked = workload(model, quant=quant, bits=bits.get(quant), ram_gb=ram_gb)
-        return recommended(model, devices, asked, host_links)
+    A visitor review: what-runs said the two Wan 14B video models "do not fit, even offloaded to 64 GB" on an
+    RTX 4090, where the calculator runs both in FP8: a smaller format was tried where BF16 ran slowly, not
+    where it did not run at all, the case where it matters most."""
+    asker = Asker(model, devices, host_links)
+
+    def asked(quant: str) -> DiffusionWorkload:
+        return workload(model, quant=quant, bits=bits.get(quant), ram_gb=ram_gb)
 
     narrower = [q for q in offered(model.slug, {d.backend for d in devices})[1:] if q in bits]
+    base, answer = RELEASED, asker.recommended(asked(RELEASED))
+    if answer[0] is None and narrower:
+        base = _widest_that_runs(narrower, bits, lambda q: asker.runs_at_all(asked(q))) or RELEASED
+        answer = asker.recommended(asked(base)) if base != RELEASED else answer
+    # `usual` takes a smaller format only where it needs less RAM: the sizes from the base's up are not asked
     quant, (plan, assumed) = usual(
-        ask(RELEASED),
-        [(q, lambda q=q: ask(q)) for q in narrower],
+        answer,
+        [
+            (q, lambda q=q: asker.recommended(asked(q), below_gb=answer[1]))
+            for q in narrower[narrower.index(base) + 1 if base in narrower else 0 :]
+        ],
         plan=lambda a: a[0],
         ram=lambda a: ram_needed(*a),
     )
-    return quant or RELEASED, plan, assumed
+    return quant or base, plan, assumed, base != RELEASED
+
+
+def _widest_that_runs(formats: list[str], bits: dict[str, float], runs) -> str | None:
+    """The first of `formats` (widest first, as offered) that `runs`; None where none does. Whether a format runs
+    depends on its bits per weight alone (the engine sizes the denoiser by them): the narrowest is asked first
+    (where it does not run, none does), and a format no narrower than one that does not run is not asked (Q8_0's
+    8.5 bits after FP8's 8)."""
+    if not runs(formats[-1]):
+        return None
+    short = float("inf")  # the fewest bits found not to run
+    for quant in formats[:-1]:
+        if bits[quant] < short:
+            if runs(quant):
+                return quant
+            short = bits[quant]
+    return formats[-1]
 
 
 class Pictured:
@@ -179,6 +264,9 @@ class ImageRow(Shown, Pictured):
     # the denoiser's format: as released unless a smaller one is the usual (`usual_plan`); a snapshot saved
     # before rows said theirs was answered as released
     quant: str = RELEASED
+    # as released it does not run at all: `quant` is the widest smaller format that does (`usual_plan`), which
+    # the row says and its link asks for (the calculator, asked no format, answers as released: no)
+    released_short: bool = False
 
     @property
     def fits(self) -> bool:
@@ -207,18 +295,19 @@ def what_runs(
     runs = group(devices)
     rows = []
     for model in models:
-        quant, plan, assumed = usual_plan(model, devices, host_links, ram_gb=ram_gb, bits=bits or {})
-        link = calculator_url(model.slug, runs, ram_gb=ram_gb)  # no format: the same usual one comes back
-        rows.append(ImageRow(model, plan, link, assumed, quant))
+        quant, plan, assumed, short = usual_plan(model, devices, host_links, ram_gb=ram_gb, bits=bits or {})
+        # no format: the same usual one comes back; where BF16 does not run, the format that does, asked
+        link = calculator_url(model.slug, runs, quant=quant if short else None, ram_gb=ram_gb)
+        rows.append(ImageRow(model, plan, link, assumed, quant, short))
     return sort_rows(rows, sort, params_b=lambda r: r.params_b, pace=lambda r: r.pace)
 
 
 def why_not(devices: list[DeviceSpec], ram_gb: int | None) -> str:
-    """What a model that does not run was tried with: the system RAM given, else the most the calculator
-    assumes; a unified-memory machine has none beside."""
+    """What a model that does not run was tried with: every format offered for it (`usual_plan`), the system
+    RAM given, else the most the calculator assumes; a unified-memory machine has none beside."""
     if all(d.unified_memory for d in devices):
-        return "Does not fit in this machine's memory."
-    return f"Does not fit, even offloaded to {ram_gb or max(ASSUMED_RAM_GB)} GB of system RAM."
+        return "Does not fit in this machine's memory, in any format."
+    return f"Does not fit in any format, even offloaded to {ram_gb or max(ASSUMED_RAM_GB)} GB of system RAM."
 
 
 def verdict(rows: list[ImageRow], *, hardware: str, q: str = "") -> str:

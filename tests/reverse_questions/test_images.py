@@ -49,7 +49,7 @@ def test_what_runs_lists_every_image_and_video_model_with_the_calculators_plan_t
             assert result.recommended_plan.timing.total_s == pytest.approx(row.seconds)
             assert assumed == row.assumed_ram_gb
     html = response.text
-    assert "15 of 17 image and video models run on 2× GeForce RTX 3090." in text(html, "images-verdict")
+    assert "17 of 17 image and video models run on 2× GeForce RTX 3090." in text(html, "images-verdict")
     # from the top of the page (on a phone, past ten cards a tier): the image models alone
     assert (
         '<a href="/what-runs/?gpu=geforce-rtx-3090&amp;count=2&amp;tier=images" data-testid="images-jump">'
@@ -73,10 +73,13 @@ def test_an_image_model_that_needs_offload_says_the_ram_it_assumed_or_that_the_r
     html = client.get(f"/what-runs/?gpu={RTX_3060}").text
     assert f"with {assumed.assumed_ram_gb} GB of system RAM or more" in row_html(html, "flux-1-dev")
     response = client.get(f"/what-runs/?gpu={RTX_3060}&ram_gb=16")
-    short = by_slug(response)["flux-1-dev"]
+    short = by_slug(response)["hidream-i1-full"]  # in no format, with 16 GB
     assert not short.fits and short.permalink.endswith("&ram_gb=16")
     assert calculator_image_answer(short.permalink)[0].recommended is None
-    assert "Does not fit, even offloaded to 16 GB of system RAM." in row_html(response.text, "flux-1-dev")
+    assert calculator_image_answer(short.permalink + "&quant=q4_k_s")[0].recommended is None
+    assert "Does not fit in any format, even offloaded to 16 GB of system RAM." in row_html(
+        response.text, "hidream-i1-full"
+    )
     assert 'data-testid="images-none"' in response.text  # folded away, below those that run
 
 
@@ -116,14 +119,49 @@ def test_models_named_finds_image_models_and_says_so_where_no_language_model_is(
 def test_the_image_models_alone_are_one_choice_of_show(client, catalog):
     """Linked from the top of the page: a link to the section below (#images) landed under the verdict, which
     stays at the top of the screen as the page scrolls."""
-    response = client.get(f"/what-runs/?gpu={RTX_3090}&count=2&tier=images")
+    response = client.get(f"/what-runs/?gpu={RTX_3060}&count=1&tier=images")
     html = response.text
-    assert text(html, "verdict") == "15 of 17 image and video models run on 2× GeForce RTX 3090."
+    assert text(html, "verdict") == "14 of 17 image and video models run on 1× GeForce RTX 3060 12 GB."
     assert 'data-testid="tier-great"' not in html and 'data-testid="tier-summary"' not in html
     assert "Showing only the image and video models." in text(html, "one-tier")
-    assert "<details open><summary><h3>Doesn't run <small>(2)</small>" in html  # asked for: not folded
+    assert "<details open><summary><h3>Doesn't run <small>(3)</small>" in html  # asked for: not folded
     assert 'data-testid="images-jump"' not in html
     assert '<option value="images" selected>Image and video models</option>' in html
+
+
+def test_a_model_that_does_not_run_as_released_runs_in_the_widest_smaller_format_that_does(client, catalog):
+    """A visitor review: on an RTX 4090 what-runs said the two Wan 14B video models "do not fit, even offloaded
+    to 64 GB of system RAM", where the calculator runs both in FP8 (its "To make it fit"). A smaller format
+    was tried only where BF16 ran by sequential offload, not where it did not run at all. Each row now names
+    the format it runs in, says BF16 does not fit, and links to the calculator in that format, which answers
+    the same plan and time; as released, the calculator's answer is still no."""
+    response = client.get("/what-runs/?gpu=geforce-rtx-4090&tier=images")
+    rows = by_slug(response)
+    assert text(response.text, "verdict") == "17 of 17 image and video models run on 1× GeForce RTX 4090."
+    for slug in ("wan-2-1-t2v-14b", "wan-2-2-t2v-a14b"):
+        row = rows[slug]
+        assert row.fits and row.quant != "bf16" and row.released_short, slug
+        assert f"&quant={row.quant}&" in row.permalink, slug
+        result, canonical, assumed = calculator_image_answer(row.permalink)
+        assert (canonical, result.recommended, assumed) == (
+            row.permalink,
+            row.plan.strategy,
+            row.assumed_ram_gb,
+        )
+        assert result.recommended_plan.timing.total_s == pytest.approx(row.seconds)
+        released, _, _ = calculator_image_answer(row.permalink.replace(f"&quant={row.quant}", ""))
+        assert released.recommended is None, slug
+        assert f"in {row.quant.upper()} <small>(16-bit as released does not fit)</small>" in row_html(
+            response.text, slug
+        )
+    assert rows["wan-2-1-t2v-14b"].quant == "fp8"  # the widest that runs
+    # Wan 2.2 A14B runs in FP8 with 48 GB, and faster in Q5_K_S with 32: the calculator's usual rule
+    a14b = rows["wan-2-2-t2v-a14b"]
+    assert (a14b.quant, a14b.assumed_ram_gb) == ("q5_k_s", 32)
+    fp8, _, fp8_ram = calculator_image_answer(a14b.permalink.replace("q5_k_s", "fp8"))
+    assert fp8_ram == 48 and fp8.recommended_plan.timing.total_s > a14b.seconds
+    # where BF16 runs, the row says nothing of it and its link asks no format
+    assert not rows["flux-1-dev"].released_short and "quant" not in rows["flux-1-dev"].permalink
 
 
 def test_a_speed_tier_alone_shows_no_image_model_and_htmx_swaps_them_in(client, catalog):
