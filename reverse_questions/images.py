@@ -1,5 +1,6 @@
 """The reverse questions for image and video models: which of them run on the visitor's GPUs ("what runs on my
-hardware?") and the fewest GPUs of each kind that run one on the GPU alone ("what hardware runs this model?").
+hardware?") and the least of each GPU kind that runs one with its denoiser in GPU memory ("what hardware runs
+this model?").
 
 Every answer is the calculator's image answer (`estimator.estimate_diffusion`, its recommended plan) at the
 model's default picture, asked as the calculator asks it (the catalog's spec with its denoiser's shape, each
@@ -39,6 +40,8 @@ from estimator import (
 )
 from estimator.diffusion_files import T5_16_BIT_ABOVE_RAM_BYTES, t5_bits
 from estimator.units import GIB
+
+from .offload import RamSet
 
 PICTURE = ("width", "height", "steps", "frames")  # the question's picture, at the model's defaults here
 
@@ -323,7 +326,8 @@ def verdict(rows: list[ImageRow], *, hardware: str, q: str = "") -> str:
 
 @dataclass(frozen=True)
 class ImageSet(GpuSet, Shown):
-    """n identical devices that run the model on the GPUs alone, with the calculator's recommended plan."""
+    """n identical devices that run the model with its denoiser in their memory, with the calculator's
+    recommended plan: nothing in system RAM."""
 
     plan: DiffusionPlan
     price_usd: Decimal | None  # the unit price × count
@@ -332,14 +336,23 @@ class ImageSet(GpuSet, Shown):
 
 
 @dataclass(frozen=True)
+class ImageRamSet(ImageSet, RamSet):
+    """One card with the text encoders and VAE in the system RAM the calculator assumes for it (`ram_gb`, the
+    least of ASSUMED_RAM_GB that runs it): component offload, the denoiser in the card's memory. A set with
+    system RAM as what-hardware's LLM sets with RAM are (reverse_questions/offload.py): the page writes the
+    RAM beside the card's memory and prices the GPU alone (the site publishes no RAM price)."""
+
+
+@dataclass(frozen=True)
 class ImageHardware(Pictured):
     """what_hardware's answer for an image or video model, ranked as an LLM's (catalog/fitting.py)."""
 
     model: DiffusionSpec
     quant: str  # the denoiser's format
-    smallest: list[ImageSet]
-    cheapest: list[ImageSet]
-    fastest: list[ImageSet]
+    # a shared answer of before the sets with RAM holds ImageSet's fields alone: read as one
+    smallest: list[ImageSet | ImageRamSet]
+    cheapest: list[ImageSet | ImageRamSet]
+    fastest: list[ImageSet | ImageRamSet]
     found: int  # device sets that qualify, before the top-10 cut
     priced: int  # of those, the ones with a price
     estimates: int  # engine calls it took
@@ -354,26 +367,45 @@ def what_hardware(
     bits: float | None = None,
     top: int | None = TOP,
 ) -> ImageHardware:
-    """For each GPU kind (with its newest price, if known), the fewest devices whose recommended plan runs
-    the model on the GPUs alone, with no system RAM to offload to: up to MAX_SAME_CARDS of a card (the
-    denoiser on one, the other components on the second; a third adds images at once, not memory), a
-    unified-memory machine alone. Devices whose backend cannot load the format (FP8 on Apple silicon) are
-    left out."""
-    asked = workload(model, quant=quant, bits=bits)  # no RAM: nothing offloaded
+    """For each GPU kind (with its newest price, if known), the least of it that runs the model with the
+    denoiser in GPU memory, as the calculator answers it: one card alone; else one card with the text
+    encoders and VAE in the least system RAM of ASSUMED_RAM_GB that runs it (component offload, what the
+    calculator answers for one card with no RAM given); else two cards, those components on the second (up
+    to MAX_SAME_CARDS: a third adds images at once, not memory); a unified-memory machine alone. Never the
+    denoiser streamed from system RAM at every step (sequential offload). Devices whose backend cannot load
+    the format (FP8 on Apple silicon) are left out.
+
+    A visitor review: FLUX.1 [dev]'s cheapest was "2× Radeon RX 7900 XTX, 38 s per image, $1,400", a second
+    card bought only to hold a 4.8 B text encoder, where one card with 16 GB of system RAM takes 39 s (on
+    every card and model of the catalog, a second card saves only the encoders' copy to the GPU for each new
+    prompt: at most 2.4 s, of Wan 2.2 A14B's 44 min on an A100; 1.1 s of FLUX.1 [schnell]'s 3.8 on a 4090). No
+    kind of the catalog takes two cards for an image model today: where one with RAM does not run it by
+    component offload, neither do two."""
+    asked = workload(model, quant=quant, bits=bits)  # no RAM given: the calculator's own assumption
     sets: list[ImageSet] = []
     calls = 0
     for device, price in gpus:
         if not_on(quant, {device.backend}):
             continue
-        for n in [1] if device.unified_memory else range(1, MAX_SAME_CARDS + 1):
-            calls += 1
-            plan, _ = recommended(model, [device] * n, asked, host_links, assume_ram=False)
-            if plan is not None:
-                # as released: the usual format where BF16 runs on the GPU alone (`usual`), no format asked
-                link = calculator_url(
-                    model.slug, [(device.slug, n)], quant=None if quant == RELEASED else quant
-                )
-                total = price.amount_usd * n if price is not None else None
-                sets.append(ImageSet(device, n, plan, total, link, price))
-                break
+        one = Asker(model, [device], host_links)
+        plan, ram_gb = one.recommended(asked)  # one card as the calculator answers it, RAM assumed if needed
+        calls += len(one.answers)
+        n = 1
+        if plan is not None and ram_gb is not None and plan.strategy != "component_offload":
+            plan = None  # the denoiser streamed from system RAM: not the page's question
+        if plan is None and not device.unified_memory:
+            two = Asker(model, [device] * MAX_SAME_CARDS, host_links)
+            plan, _ = two.recommended(asked, assume_ram=False)
+            calls += len(two.answers)
+            n = MAX_SAME_CARDS
+        if plan is None:
+            continue
+        # as released: the usual format where BF16 does not run by sequential offload (`usual`), no format asked
+        link = calculator_url(model.slug, [(device.slug, n)], quant=None if quant == RELEASED else quant)
+        total = price.amount_usd * n if price is not None else None
+        fields = {"device": device, "count": n, "plan": plan, "price_usd": total, "permalink": link}
+        if ram_gb is not None and n == 1:
+            sets.append(ImageRamSet(**fields, unit_price=price, ram_gb=ram_gb))
+        else:
+            sets.append(ImageSet(**fields, unit_price=price))
     return ImageHardware(model, quant, **rankings(sets, pace=lambda s: s.pace, top=top), estimates=calls)

@@ -121,8 +121,8 @@ def show(snapshot: Snapshot) -> dict:
         }
         context["title"] = f"What hardware runs {specs['model_name']}?"
         context["summary"] = (
-            f"{answer.found} device sets of the catalog run {specs['model_name']} at {specs['quant_name']} on "
-            f"the GPU alone, at {answer.picture}."
+            f"{answer.found} device sets of the catalog run {specs['model_name']} at {specs['quant_name']} with "
+            f"its denoiser in GPU memory, at {answer.picture}."
         )
         headline = _image_hardware_headline
     else:

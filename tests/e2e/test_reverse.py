@@ -152,7 +152,9 @@ def test_image_models_on_both_reverse_pages_at_phone_and_desktop_widths(page_at,
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
 
     page.goto(live_server.url + FLUX_HARDWARE)
-    expect(page.get_by_test_id("verdict")).to_contain_text("of the catalog run FLUX.1 [dev] on the GPU alone")
+    expect(page.get_by_test_id("verdict")).to_contain_text(
+        "of the catalog run FLUX.1 [dev] with its denoiser in GPU memory"
+    )
     expect(page.get_by_test_id("verdict")).to_be_in_viewport()  # the question folds away on a phone
     fastest = page.get_by_test_id("fastest").locator("tbody tr").first
     expect(fastest.locator('td[data-label="Time per image"]')).to_be_visible()
@@ -168,11 +170,11 @@ def test_what_hardware_switches_between_language_and_image_models_in_place(page,
     page.goto(live_server.url + "/what-hardware/?model=llama-3-1-8b-instruct")
     page.get_by_label("Model").select_option("flux-1-schnell")  # the page of an image model: no context
     expect(page).to_have_url(re.compile(r"/what-hardware/\?model=flux-1-schnell$"))
-    expect(page.get_by_test_id("verdict")).to_contain_text("FLUX.1 [schnell] on the GPU alone")
+    expect(page.get_by_test_id("verdict")).to_contain_text("FLUX.1 [schnell] with its denoiser in GPU memory")
     expect(page.get_by_label("Context (tokens)")).to_have_count(0)
     page.get_by_label("Format").select_option("fp8")  # live, as a language model's answer
     expect(page).to_have_url(re.compile(r"model=flux-1-schnell&quant=fp8$"))
-    expect(page.get_by_test_id("verdict")).to_contain_text("at FP8 (E4M3) on the GPU alone")
+    expect(page.get_by_test_id("verdict")).to_contain_text("at FP8 (E4M3) with its denoiser in GPU memory")
     page.get_by_label("Model").select_option("qwen3-8b")
     expect(page).to_have_url(re.compile(r"/what-hardware/\?model=qwen3-8b$"))
     expect(page.get_by_label("Context (tokens)")).to_be_visible()

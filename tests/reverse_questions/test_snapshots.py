@@ -167,16 +167,34 @@ def test_an_image_models_what_hardware_snapshot_keeps_its_sets_and_prices(client
     snapshot = share(client, "what-hardware", "model=flux-1-dev")
     assert "DiffusionPipeline.from_pretrained" not in str(snapshot.result)  # the launch commands left out
     before = shown(client, snapshot)
-    assert "$2,998" in before and "Time per image" in before and 'data-testid="same"' in before
+    assert "$1,499" in before and "Time per image" in before and 'data-testid="same"' in before
     assert "What hardware runs FLUX.1 [dev]?" in before and "Share a snapshot" not in before
+    assert "24.0 GiB <small>+ 16 GB of system RAM</small>" in before  # one card, the RAM it assumes
 
     price = Price.objects.get(gpu__slug="geforce-rtx-3090")
     price.amount = Decimal("999")
     price.save()
 
     after = shown(client, snapshot)
-    assert "$2,998" in after and "$1,998" not in after
+    assert "$1,499" in after and "$999" not in after
+    assert "24.0 GiB <small>+ 16 GB of system RAM</small>" in after
     assert 'data-testid="differs"' in after
+
+    # shared before a card with system RAM was offered: its sets (two cards, none in RAM) show as they were
+    stored = dict(snapshot.result)
+    for ranking in ("smallest", "cheapest", "fastest"):
+        stored[ranking] = [
+            {
+                key: value
+                for key, value in s.items()
+                if key not in ("ram_gb", "ram_read_at", "runtime", "users", "kv")
+            }
+            for s in stored[ranking]
+        ]
+    Snapshot.objects.filter(id=snapshot.id).update(result=stored)
+    snapshot.refresh_from_db()
+    old = shown(client, snapshot)
+    assert "$1,499" in old and "system RAM</small>" not in old and "GPUs only" not in old
 
 
 def test_a_what_runs_snapshot_keeps_its_image_rows(client, catalog):
