@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from estimator import STRATEGIES
 from estimator.units import format_params, format_rate
 
-from .fitting import DEFAULTS, RunsRow, kv_article, sort_rows
+from .fitting import DEFAULTS, RunsRow, kv_article, kv_words, sort_rows
 from .runtimes import ENGINE_RUNTIME, RUNTIME_CHOICES
 
 SORTS = {"size": "Size", "speed": "Speed", "name": "Name"}  # the first is the default
@@ -53,6 +53,13 @@ class Tier:
         """The largest model of the tier (parameters stored, a stand-in for quality), the fastest with the
         context cached first."""
         return max(self.rows, key=lambda r: (r.model.total_params_b, r.tok_s_at_context), default=None)
+
+    @property
+    def best_kv_words(self) -> str:
+        """'with a q8_0 KV cache' where the tier's best row takes one other than the question's
+        (`fitting.kv_words`), else '': the summary's line says what the row's Details link asks."""
+        best = self.best
+        return kv_words(getattr(best, "kv", "")) if best is not None else ""
 
     @property
     def html(self) -> SafeString:
@@ -119,8 +126,6 @@ def runs_rows_html(rows: Iterable[RunsRow]) -> SafeString:
             else:
                 longest = f"at least {count_text(row.longest_ctx)}"
             smaller = ""
-            if getattr(row, "kv", ""):  # older snapshots' rows have none
-                smaller = kv_note(row.kv, glossary)
             if row.instead_of:
                 smaller = f' <small data-testid="instead-of">({esc(row.instead_of)} does not fit)</small>'
             if row.low_bit:
@@ -128,6 +133,10 @@ def runs_rows_html(rows: Iterable[RunsRow]) -> SafeString:
                     f' <small data-testid="low-bit">(<a href="{glossary}quantization/">'
                     f"{row.quant.bits_per_weight:.1f} bits: quality drops</a>)</small>"
                 )
+            # after the format's notes, never instead of them: a review found the Q2_K fallbacks' q8_0 cache
+            # (in their Details link) unsaid, where the calculator calls them Borderline with the default one
+            if getattr(row, "kv", ""):  # older snapshots' rows have none
+                smaller += kv_note(row.kv, glossary)
             start, full = row.speed_parts  # the start's range beside it, then the full context's speed
             full = f" → {esc(full)}" if full else ""
             out.append(

@@ -158,6 +158,30 @@ def test_a_format_that_fits_with_a_quantized_kv_cache_is_shown_before_a_narrower
     assert (small.quant.slug, small.kv) == ("q4_k_m", "") and "kv=" not in small.permalink
 
 
+def test_a_narrower_format_with_a_quantized_kv_cache_says_both(client, catalog):
+    """A visitor review: on a 4090 with 64 GB at 32,768 tokens, "Qwen3 235B-A22B Thinking 2507 · Q2_K (Q4_K_M
+    does not fit)" linked to the calculator with kv=q8_0 but never said so (the "instead of" note replaced the
+    KV cache's), where the default f16 cache is Borderline there. The row and its tier's summary say both."""
+    response = client.get(
+        "/what-runs/?gpu=geforce-rtx-4090&count=1&ctx=32768&ram_gb=64&q=qwen3+235b+a22b+thinking+2507"
+    )
+    row = row_for(response, "qwen3-235b-a22b-thinking-2507")
+    assert (row.quant.slug, row.kv, row.instead_of) == ("q2_k", "q8_0", "Q4_K_M")
+    assert "&kv=q8_0" in row.permalink
+    html = response.content.decode()
+    cell = re.search(
+        r'data-model="qwen3-235b-a22b-thinking-2507">.*?data-testid="format">(.*?)</td>', html, re.S
+    ).group(1)
+    assert 'data-testid="instead-of">(Q4_K_M does not fit)' in cell
+    assert 'data-testid="low-bit"' in cell
+    assert cell.endswith(
+        '<small data-testid="kv">with a <a href="/glossary/kv-cache/">q8_0 KV cache</a></small>'
+    )
+    summary = re.search(r'data-testid="tier-summary">(.*?)</ul>', html, re.S).group(1)
+    line = next(li for li in summary.split("<li") if "qwen3-235b-a22b-thinking-2507" in li)
+    assert '<small data-testid="kv">with a q8_0 KV cache</small>' in line
+
+
 # ---- Speeds with the whole context cached ----------------------------------------------------------
 
 LONG = "/what-runs/?gpu=geforce-rtx-4090&count=1&ctx=131072"
@@ -190,7 +214,8 @@ def test_tiers_go_by_the_speed_with_the_whole_context_cached(client, catalog):
     assert answer.recommended_plan.decode_tok_s_at_context == pytest.approx(fell[0].tok_s_at_context)
     summary = markup.unescape(re.search(r'<ul class="tier-summary".*?</ul>', html, re.S).group(0))
     best = tiers["usable"].best
-    assert f"at {best.quant.name}, {best.speed} tok/s" in summary and " → " in best.speed
+    kv = f' <small data-testid="kv">{tiers["usable"].best_kv_words}</small>' if best.kv else ""
+    assert f"at {best.quant.name}{kv}, {best.speed} tok/s" in summary and " → " in best.speed
     assert "Runs great</a></strong> <small>30 tok/s or more with the context cached:" in summary
     assert "Decode tok/s</a> <small>start → full context</small>" in html
     assert 'data-label="Decode tok/s, start → full context"' in html
