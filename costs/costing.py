@@ -139,8 +139,24 @@ def dollars(amount) -> str:
 
 
 def label(rental: CloudPrice) -> str:
-    offer = f" ({rental.offer})" if rental.offer else ""
-    return f"{rental.gpu_count}× {rental.gpu.name} on {rental.provider}{offer}"
+    """'1× H100 SXM5 80 GB on RunPod (Community Cloud)': the offer, and what the provider's name says in
+    brackets, in one pair of them (the last helper read "Verda (formerly DataCrunch) (On-demand instance (1x
+    GPU))"): "on Verda (formerly DataCrunch; on-demand instance, 1x GPU)"."""
+    provider, notes = _bracketed(rental.provider)
+    offer, more = _bracketed(rental.offer)
+    notes += [", ".join([offer, *more])] if offer else []
+    if (
+        len(notes) > 1
+    ):  # a note after another reads on: "on-demand", not "On-demand" (a name keeps its capital)
+        notes[1:] = [re.sub(r"^([A-Z])(?=[a-z-]+\b)", lambda m: m[1].lower(), n) for n in notes[1:]]
+    said = f" ({'; '.join(notes)})" if notes else ""
+    return f"{rental.gpu_count}× {rental.gpu.name} on {provider}{said}"
+
+
+def _bracketed(text: str) -> tuple[str, list[str]]:
+    """'Verda (formerly DataCrunch)' -> ('Verda', ['formerly DataCrunch']): a name and what its brackets say."""
+    notes = re.findall(r"\(([^()]*)\)", text)
+    return re.sub(r"\s*\([^()]*\)", "", text).strip(), [n.strip() for n in notes if n.strip()]
 
 
 def rig(question: Question) -> str:

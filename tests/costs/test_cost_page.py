@@ -529,6 +529,24 @@ def test_every_price_reads_in_one_money_format(client, costs, settings):
     assert not any(d.endswith(".00") and len(d) > 7 for d in days)  # "$224", not "$224.00"
 
 
+@pytest.mark.parametrize(
+    ("provider", "offer", "said"),
+    [
+        ("RunPod", "Community Cloud", "1× RTX A6000 on RunPod (Community Cloud)"),
+        ("OpenRelay", "", "1× RTX A6000 on OpenRelay"),
+        (
+            "Verda (formerly DataCrunch)",
+            "On-demand instance (1x GPU)",
+            "1× RTX A6000 on Verda (formerly DataCrunch; on-demand instance, 1x GPU)",
+        ),
+    ],
+)
+def test_a_rentals_name_nests_no_brackets(provider, offer, said):
+    """The last review: "Verda (formerly DataCrunch) (On-demand instance (1x GPU))", brackets in brackets."""
+    rental = CloudPrice(provider=provider, offer=offer, gpu=Gpu(name="RTX A6000"), gpu_count=1)
+    assert label(rental) == said
+
+
 def test_a_rental_names_every_instance_it_bills_and_the_break_even_gives_the_same_figure(client, costs):
     """Review 10 (#2): "renting 1× RTX A6000 … costs $39.36 a day" at $0.82/h (four instances, unsaid), and the
     next sentence "renting costs $9.84 a day" (one). Every row bills what it names; the break-even sentence
