@@ -24,6 +24,7 @@ from catalog.form_fields import GivenOnce, bounded, choice, name_choices
 from catalog.models import Gpu, Price
 from estimator import Plan
 from estimator.estimate import fits
+from estimator.units import format_rate
 
 from .chart import cost_chart, drawn_to
 from .economics import (
@@ -134,8 +135,11 @@ def percent_text(share: float) -> str:
 
 
 def dollars(amount) -> str:
-    """Decimal('2.69000') -> '$2.69': a price as published, without the column's trailing zeros."""
-    return f"${amount.normalize():f}"
+    """Decimal('2.69000') -> '$2.69', Decimal('0.70') -> '$0.70', Decimal('0.075') -> '$0.075': a price as
+    published, to the cent at least (a visitor review read "$0.7 in, $2.8 out per M" beside "$0.59 in"), without
+    the column's trailing zeros past it."""
+    digits = max(2, -amount.normalize().as_tuple().exponent)
+    return f"${amount:,.{digits}f}"
 
 
 def label(rental: CloudPrice) -> str:
@@ -211,7 +215,7 @@ class Rental:
         on one instance or the question's `machines`."""
         if self.too_slow:
             return (
-                f"too slow for {tokens_text(tokens)} tokens a day ({self.tok_s:.1f} tok/s; it would take "
+                f"too slow for {tokens_text(tokens)} tokens a day ({format_rate(self.tok_s)} tok/s; it would take "
                 f"{self.count} instances, and this page prices at most {MOST_INSTANCES})"
             )
         return "does not hold this question" + (f", alone or {machines} together" if machines > 1 else "")

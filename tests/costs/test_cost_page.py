@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
@@ -10,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.fitting import context_tok_s
 from catalog.models import Gpu, Price
-from costs.costing import label
+from costs.costing import dollars, label
 from costs.economics import tokens_text
 from costs.models import ApiPrice, CloudPrice
+from estimator.units import format_rate
 from tests.conftest import make_gpu, make_llm, make_quant
 
 pytestmark = pytest.mark.django_db
@@ -527,6 +529,32 @@ def test_every_price_reads_in_one_money_format(client, costs, settings):
     days = re.findall(r'<td data-label="A day">([^<]*)</td>', html)
     assert days and all(re.fullmatch(r"\$[\d,]+(\.\d\d)?|<\$0\.01", d) for d in days)
     assert not any(d.endswith(".00") and len(d) > 7 for d in days)  # "$224", not "$224.00"
+
+
+H100X8_50_USERS = (
+    "model=llama-3-3-70b-instruct&quant=fp8&gpu=h100-sxm5-80-gb&count=8&ctx=8192&batch=50&runtime=vllm"
+)
+
+
+def test_speeds_read_as_the_calculator_writes_them_and_api_prices_to_the_cent(client, costs):
+    """A visitor review (F13): "5728.8 tok/s", "4229.6 tok/s each" where the calculator writes "5,729 tok/s"
+    (`format_rate`), and "$0.7 in, $2.8 out per M" beside "$0.59 in, $0.79 out"."""
+    response = client.get(f"/cost/?{H100X8_50_USERS}")
+    owned, html, words = response.context["owned"], response.content.decode(), text(response)
+    assert f"{format_rate(owned.tok_s)} tok/s for all users together" in words and owned.tok_s >= 1000
+    speeds = re.findall(r'<td data-label="Decode">([^<]*)</td>', html)
+    assert speeds and all(
+        re.fullmatch(r"(\d{1,3}(,\d{3})*|\d+\.\d{1,2}) tok/s( each| a set)?|–", s) for s in speeds
+    )
+    prices = re.findall(r'<td data-label="Price">([^<]*per M)</td>', html)
+    assert prices and all(re.fullmatch(r"\$\d+\.\d\d+ in, \$\d+\.\d\d+ out per M", p) for p in prices)
+
+
+@pytest.mark.parametrize(
+    ("published", "shown"), [("0.7", "$0.70"), ("2.80000", "$2.80"), ("0.59", "$0.59"), ("0.075", "$0.075")]
+)
+def test_an_api_price_is_shown_to_the_cent_and_no_digit_published_is_lost(published, shown):
+    assert dollars(Decimal(published)) == shown
 
 
 @pytest.mark.parametrize(
