@@ -428,10 +428,14 @@ def _plan(question: Question, devices: list[Gpu], shape: tuple[str, int, int] | 
     return cache.get_or_compute("cost-plan", key, compute)
 
 
-def _speed(plan: Plan | None) -> float | None:
+def _speed(plan: Plan | None, users: int) -> float | None:
+    """Decode of all `users` together with every one's whole context cached (`fitting.context_tok_s`, as every
+    page's tiers): the one speed the page prices with, bought or rented, for the tokens a day, one set's or
+    instance's day, its electricity and its price a million. A visitor review: 712 k tokens a day made at the
+    full context's 16.5 tok/s in 12 hours were billed 11.3 hours of electricity at the start's 17.5."""
     if plan is None:
         return None
-    return plan.decode_tok_s_aggregate or plan.decode_tok_s
+    return users * context_tok_s(plan, users) or None
 
 
 def _owned(question: Question, plan: Plan, data: dict) -> Owned:
@@ -450,7 +454,7 @@ def _owned(question: Question, plan: Plan, data: dict) -> Owned:
     unpriced = sorted({g.name for g in devices if g.pk not in newest})
     unpowered = sorted({g.name for g in devices if not g.tdp_w})
     power = sum(g.tdp_w or 0 for g in devices) * machines
-    tok_s = _speed(plan)
+    tok_s = _speed(plan, question.batch)
     cost = None
     if not unpriced and tok_s:
         cost = SelfHosted(
@@ -475,16 +479,13 @@ def _owned(question: Question, plan: Plan, data: dict) -> Owned:
 
 
 def default_tokens(question: Question, owned: Owned, utilisation: float) -> tuple[int, float] | None:
-    """The tokens a day the question's users generate in the share of the day the machine is kept up, each at
-    their decode speed with the whole context cached (`fitting.context_tok_s`, as every page's tiers), and
-    that speed; None without a speed (the page's 2 M then). One user included: review 10 found one user on
-    2× RTX 3090 priced at the page's 2 M a day, more than they generate (756 k), so "buy 3 sets"."""
+    """The tokens a day the question's users generate in the share of the day the machine is kept up, at the
+    speed the page prices with (`_speed`: what one set makes), and each user's share of it; None without a
+    speed (the page's 2 M then). One user included: review 10 found one user on 2× RTX 3090 priced at the
+    page's 2 M a day, more than they generate (756 k), so "buy 3 sets"."""
     if not owned.tok_s:
         return None
-    per_user = context_tok_s(owned.plan, question.batch)
-    together = question.batch * per_user * SECONDS_PER_DAY * utilisation
-    # no more than one set makes (its aggregate at the start of the answers: an upper bound)
-    return math.floor(min(together, owned.tok_s * SECONDS_PER_DAY * utilisation)), per_user
+    return math.floor(owned.tok_s * SECONDS_PER_DAY * utilisation), owned.tok_s / question.batch
 
 
 def _rental(question: Question, price: CloudPrice, hours: float | None) -> Rental:
@@ -499,7 +500,7 @@ def _rental(question: Question, price: CloudPrice, hours: float | None) -> Renta
             break
     else:
         instances = 1  # none holds it: the offer is named as published
-    tok_s = _speed(plan)
+    tok_s = _speed(plan, question.batch)
     hourly = float(price.usd_per_hour) * instances
     cost = None
     if tok_s and hours is None:  # billed only while it generates

@@ -7,8 +7,9 @@ prefill takes a small share of a machine's time in chat-length exchanges).
 Self-hosted: the hardware's price spread evenly over its lifetime (no resale value, no interest), paid
 every day whether it works or not, plus electricity at the devices' board power while it generates. One
 set of hardware generates at most `utilisation` × 24 hours a day at the engine's aggregate decode speed
-for the chosen number of users; more tokens than that take another set. Rented: an instance billed by the
-hour for the hours it is kept up (`KeptUp`: by default the same share of the day as the machine bought;
+for the chosen number of users with each one's whole context cached (`tok_s`, the one speed its tokens
+and its electricity are counted at); more tokens than that take another set. Rented: an instance billed
+by the hour for the hours it is kept up (`KeptUp`: by default the same share of the day as the machine bought;
 more tokens than one makes in them take another), or, spun up on demand, only while it generates
 (`Linear`). API: the price per million output tokens.
 """
@@ -26,7 +27,7 @@ class SelfHosted:
     hardware_usd: float
     lifetime_years: float
     utilisation: float  # share of each day the hardware can spend generating, 0 < u <= 1
-    tok_s: float  # aggregate decode speed, all users together
+    tok_s: float  # aggregate decode speed, all users together, each one's whole context cached
     power_w: float | None  # board power of all devices; None: not known, electricity left out
     usd_per_kwh: float
 
@@ -78,7 +79,7 @@ class KeptUp:
     day, billed only for the seconds it generated, beside a bought one paid every day."""
 
     usd_per_hour: float  # every instance rented together
-    tok_s: float  # aggregate decode speed, all users together
+    tok_s: float  # aggregate decode speed, all users together, each one's whole context cached
     hours_per_day: float
 
     @property
