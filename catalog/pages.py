@@ -6,11 +6,13 @@ import datetime
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import Length
+from django.urls import reverse
 
 from estimator import DeviceSpec, ModelSpec, QuantSpec, memory
 
@@ -313,7 +315,8 @@ def kept_experts_note(model: LlmModel, rows: Sequence[QuantRow]) -> str:
 
 def compare_slugs(values: list[str]) -> tuple[list[str], str]:
     """The distinct slugs asked for, and what is wrong with the request ("" when nothing). A value that
-    is not a slug is a name ("RTX 4090", "m4 max 128"): the picker's first match stands for it."""
+    is not a slug is a name ("RTX 4090", "m4 max 128"): the picker's first match stands for it, and the page
+    says so (`gpus_to_compare`)."""
     cleaned = (v.replace("\x00", "").strip()[:100] for v in values)  # PostgreSQL refuses NUL
     slugs = list(dict.fromkeys(v for v in cleaned if v))[: MAX_COMPARE + 1]
     if len(slugs) < 2:
@@ -351,17 +354,64 @@ def pick_gpus(query: str) -> list[Gpu]:
     return list(ordered.only("slug", "name", "memory_bytes")[:PICK_LIMIT])
 
 
-def gpus_to_compare(asked: list[str]) -> tuple[list[Gpu], list[str]]:
-    """The GPUs asked for by slug or by name, each with its newest price, and what matched nothing.
-    One query when every value is a slug; one more per name."""
+# A GPU named by words, not a slug: how many of the picker's next matches the comparison offers beside the one it
+# read the name as (a visitor review: "h100" was H100 PCIe without a word, where the SXM5's bandwidth is 1.6×)
+READ_OTHERS = 3
+# Fewer letters and digits than this name a GPU only exactly ("L4"): "a" or "b" matched dozens, and "a" vs "b"
+# compared an L4 with a B200 without a word (as `meant` guesses at no model from so little)
+LEAST_TO_GUESS = 3
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A GPU named by words: what was typed, the GPU it was read as (the picker's first match), and the next
+    matches (`READ_OTHERS`) the page offers instead."""
+
+    typed: str
+    gpu: Gpu
+    others: list[Gpu]
+
+
+def gpus_to_compare(asked: list[str]) -> tuple[list[Gpu], list[str], list[Reading]]:
+    """The GPUs asked for by slug or by name, each with its newest price; what matched nothing; and how each
+    name that is no slug was read (`Reading`), unless it is the GPU's own name. One query when every value is a
+    slug; two more per name."""
     found = {g.slug: g for g in Gpu.objects.with_current_price().filter(slug__in=asked)}
     found = slugs.with_renamed(Gpu, found, asked, queryset=Gpu.objects.with_current_price())
-    gpus, unknown = [], []
+    gpus, unknown, readings = [], [], []
     for value in asked:
-        if value not in found and (matches := pick_gpus(value)):
+        if value not in found and (matches := _named(value)):
             found[value] = Gpu.objects.with_current_price().get(pk=matches[0].pk)
+            if search_key(value) != search_key(matches[0].name):
+                readings.append(Reading(value, found[value], matches[1 : READ_OTHERS + 1]))
         (gpus if value in found else unknown).append(found.get(value, value))
-    return list({g.pk: g for g in gpus}.values()), unknown
+    return list({g.pk: g for g in gpus}.values()), unknown, readings
+
+
+def _named(value: str) -> list[Gpu]:
+    """The picker's matches for a name (`pick_gpus`); for one of fewer than `LEAST_TO_GUESS` letters and
+    digits, only a GPU of exactly that name or slug."""
+    if len(search_key(value)) >= LEAST_TO_GUESS:
+        return pick_gpus(value)
+    exact = Gpu.objects.filter(Q(name__iexact=value.strip()) | Q(slug__iexact=value.strip()))
+    return list(exact.only("slug", "name", "memory_bytes")[:1])
+
+
+def reading_links(
+    gpus: Sequence[Gpu], readings: list[Reading]
+) -> list[tuple[Reading, list[tuple[Gpu, str]]]]:
+    """Each reading with its other matches, each linked to the same comparison with it in the read one's place
+    (a GPU compared already is not offered again)."""
+    base = reverse("catalog:gpu-compare")
+    out = []
+    for reading in readings:
+        shown = {g.pk for g in gpus}
+        swaps = []
+        for other in (o for o in reading.others if o.pk not in shown):
+            query = [("gpu", other.slug if g.pk == reading.gpu.pk else g.slug) for g in gpus]
+            swaps.append((other, f"{base}?{urlencode(query)}"))
+        out.append((reading, swaps))
+    return out
 
 
 def whole_computer(gpus: Sequence[Gpu]) -> Gpu | None:

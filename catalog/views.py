@@ -110,7 +110,7 @@ def gpu_compare(request):
     """2 to 4 GPUs side by side (`?gpu=a&gpu=b`), their specs and popular models' speed on one of each; a
     problem with the request is said on the page."""
     asked, problem = pages.compare_slugs(request.GET.getlist("gpu"))
-    gpus, unknown = pages.gpus_to_compare(asked)
+    gpus, unknown, readings = pages.gpus_to_compare(asked)
     if unknown:
         problem = pages.unknown_words(Gpu, unknown)
     speeds = pages.compare_speeds(gpus) if len(gpus) >= 2 else []
@@ -123,6 +123,8 @@ def gpu_compare(request):
         "menus": menus,
         "choices": pages.compare_choices(gpus),
         "whole_computer": pages.whole_computer(gpus),
+        "unknown": unknown,
+        "readings": pages.reading_links(gpus, readings),  # each name read as a GPU, and the other matches
     }
     return TemplateResponse(request, "catalog/gpu_compare.html", context)
 

@@ -481,6 +481,41 @@ def test_compare_names_an_unknown_gpu_on_the_page(client, catalog):
     assert "Unknown GPU “no-such-card”." in response.text
 
 
+def test_compare_says_what_it_read_a_name_as_and_offers_the_other_matches(client, catalog):
+    """A visitor review (F8): ?gpu=h100&gpu=a100 compared the PCIe cards without a word, where the SXM5's
+    bandwidth is 1.6× the PCIe's. The page says what each name was read as and links the comparison with each
+    of the next matches in its place."""
+    response = client.get("/gpus/compare/?gpu=h100&gpu=a100")
+    assert [g.slug for g in response.context["gpus"]] == ["h100-pcie-80-gb", "a100-pcie-80-gb"]
+    said = [
+        unescape(re.sub(r"<[^>]+>", "", p))
+        for p in re.findall(r'data-testid="read-as">(.*?)</p>', response.text)
+    ]
+    assert said[0].startswith("“h100” read as H100 PCIe 80 GB — or H100 SXM5 80 GB")
+    assert said[1].startswith("“a100” read as A100 PCIe 80 GB — or A100 SXM4 80 GB")
+    assert (
+        '<a href="/gpus/compare/?gpu=h100-sxm5-80-gb&amp;gpu=a100-pcie-80-gb">H100 SXM5 80 GB</a>'
+        in response.text
+    )
+    swapped = client.get("/gpus/compare/?gpu=h100-sxm5-80-gb&gpu=a100-pcie-80-gb")
+    assert 'data-testid="read-as"' not in swapped.text  # slugs: nothing to read
+    exact = client.get("/gpus/compare/", {"gpu": ["GeForce RTX 4090", "L4"]})
+    assert [g.slug for g in exact.context["gpus"]] == ["geforce-rtx-4090", "l4"]
+    assert 'data-testid="read-as"' not in exact.text  # a GPU's own name is no guess
+
+
+def test_compare_guesses_no_gpu_from_a_letter_and_says_how_to_name_one(client, catalog):
+    """A visitor review (F8): ?gpu=a&gpu=b compared an L4 with a B200, the picker's first matches of a letter."""
+    response = client.get("/gpus/compare/?gpu=a&gpu=b")
+    assert response.context["gpus"] == []
+    assert "Unknown GPUs “a”, “b”." in response.text and "Did you mean" not in response.text
+    hint = unescape(
+        re.sub(r"<[^>]+>", "", re.search(r'data-testid="how-to-name">(.*?)</p>', response.text).group(1))
+    )
+    assert "by its address on this site (geforce-rtx-4090" in hint and "“rtx 3090”" in hint
+    assert 'data-testid="compare-speeds"' not in response.text
+
+
 @pytest.mark.parametrize(
     "query, problem",
     [
