@@ -562,7 +562,7 @@ def test_speeds_read_as_the_calculator_writes_them_and_api_prices_to_the_cent(cl
     response = client.get(f"/cost/?{H100X8_50_USERS}")
     owned, html, words = response.context["owned"], response.content.decode(), text(response)
     assert f"{format_rate(owned.tok_s)} tok/s for all users together" in words and owned.tok_s >= 1000
-    speeds = re.findall(r'<td data-label="Decode">([^<]*)</td>', html)
+    speeds = re.findall(r'<td data-label="Decode, full context">([^<]*)</td>', html)
     assert speeds and all(
         re.fullmatch(r"(\d{1,3}(,\d{3})*|\d+\.\d{1,2}) tok/s( each| a set)?|–", s) for s in speeds
     )
