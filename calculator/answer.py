@@ -20,7 +20,7 @@ from estimator.strategies import label as phrase
 from estimator.units import format_rate
 
 from . import present
-from .combination import BUILD_NAMES
+from .combination import BUILD_NAMES, vendors
 from .forms import QuestionForm
 from .memory import STATUS_CSS, STATUS_WORDS, grouped_bars, memory_bars, status, weights_elsewhere
 from .question import EngineRefused, Question
@@ -189,6 +189,17 @@ LLAMA_CPP_BUILDS = {
 }
 
 
+# Why one build runs devices of several vendors (combination.one_build), said under the build line where
+# their usual builds are CUDA and ROCm: ggml-org/llama.cpp issue 11506 ("builds successfully with both
+# -DGGML_CUDA=On and -DGGML_HIP=On, but the resultant binary only list cuda devices").
+CUDA_AND_ROCM = "# one build with CUDA and ROCm both sees one vendor's GPUs alone (llama.cpp issue 11506)\n"
+
+
+def together_why(combination) -> str:
+    """CUDA_AND_ROCM where the devices' usual builds are those two; "" otherwise."""
+    return CUDA_AND_ROCM if combination.together and combination.backends == ["cuda", "rocm"] else ""
+
+
 class Launch(NamedTuple):
     tool: str  # the key of Plan.commands
     text: str  # the command, or comment lines that say why there is none (empty when `why` says it)
@@ -211,12 +222,14 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
     runtime = question.runtime
     key = COMMAND_FOR_RUNTIME[runtime]
     command = plan.commands.get(key)
-    if command and key == "llama-server" and (flag := LLAMA_CPP_BUILDS.get(question.backend)):
-        # the backend asked for is a build of llama.cpp: which one the command needs
+    combination = question.combination
+    if command and key == "llama-server" and (flag := LLAMA_CPP_BUILDS.get(combination.build)):
+        # the backend asked for, or the one several vendors' GPUs share, is a build of llama.cpp: which one
         rpc = " -DGGML_RPC=ON" if plan.strategy == "rpc_cluster" else ""  # --rpc needs it (the command says)
-        command = (
-            f"# a llama.cpp built for {BUILD_NAMES[question.backend]}: cmake -B build {flag}{rpc}\n{command}"
-        )
+        built = f"a llama.cpp built for {BUILD_NAMES[combination.build]}"
+        if combination.together:
+            built += f" runs the {vendors(question.devices)} GPUs together"
+        command = f"# {built}: cmake -B build {flag}{rpc}\n{together_why(combination)}{command}"
     if command and status(plan) == "margin":
         first = "Fits only inside the safety margin: it may load; What to change below makes room."
         return Launch(key, command, why=first)
@@ -224,7 +237,6 @@ def launch_command(plan: Plan, question: Question, result: Estimate | None = Non
         return Launch(key, f"# Does not fit as asked: see What to change below first.\n{command}")
     if command:
         return Launch(key, command)
-    combination = question.combination
     if reason := question.missing_weights:
         return Launch(
             key,

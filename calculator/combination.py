@@ -56,6 +56,28 @@ def shared_backends(gpus) -> list[str]:
     return [b for b in kinds[0].backend_choices if b in names and all(b in g.backend_choices for g in kinds)]
 
 
+def one_build(gpus) -> str | None:
+    """The backend devices of several vendors run on together where the question asks for none: the first
+    build every one has (`shared_backends`: Vulkan for a GeForce beside a Radeon or an Arc). No one build of
+    llama.cpp drives CUDA and ROCm devices: the HIP backend is compiled from the CUDA sources and their symbols
+    collide, so a build with both lists one vendor's cards alone, while CUDA beside Vulkan works
+    (ggml-org/llama.cpp issues 11506 and 29048); vLLM and SGLang are a CUDA or a ROCm build too. None where
+    the devices share their usual backend (each runs on it), or share no build at all (`QuestionForm`
+    refuses them: `apart`)."""
+    kinds = list(dict.fromkeys(gpus))
+    if len({g.backend for g in kinds}) < 2:
+        return None
+    return next(iter(shared_backends(kinds)), None)
+
+
+def vendors(gpus) -> str:
+    """'NVIDIA and AMD': the vendors of `gpus`, in the catalog's order of vendors (a picker's and the
+    answer's words agree whatever the order the GPUs were given in)."""
+    order = list(Gpu.Vendor.values)
+    found = sorted({g.vendor for g in gpus}, key=lambda v: order.index(v) if v in order else len(order))
+    return " and ".join(Gpu.Vendor(v).label if v in order else v for v in found)
+
+
 # The format a model was released in, by its native dtype, for runtimes that load Hugging Face
 # checkpoints (vLLM, SGLang, MLX); 16-bit otherwise. GGUF runtimes start from fitting.NATIVE_FORMATS.
 RELEASE_FORMATS = {"float8_e4m3": "fp8", "mxfp4+bfloat16": "mxfp4", "float16": "f16"}
@@ -97,13 +119,18 @@ class Combination:
 
     def __init__(self, devices, backend: str | None = None):
         """`backend`: the one the question asks every device to run on (QuestionForm.backend_fits checked
-        each has it); None, each device's usual one for the runtime."""
+        each has it); None, each device's usual one for the runtime, or where devices of several vendors have
+        no usual one in common, the one build they share (`one_build`)."""
         self.table = runtime_table()
         self.devices = devices
         self.asked = backend
-        # each kind's backends, usual first; the one asked for alone
-        self.choices = sorted({(backend,) if backend else gpu.backend_choices for gpu in devices})
-        self.backends = sorted({choices[0] for choices in self.choices})
+        # the one build every device runs on: the one asked for, or one several vendors' devices share
+        self.together = None if backend else one_build(devices)
+        self.build = backend or self.together
+        # each kind's backends, usual first; the one build alone
+        self.own = sorted({gpu.backend_choices for gpu in devices})
+        self.choices = [(self.build,)] if self.build else self.own
+        self.backends = sorted({choices[0] for choices in (self.choices if backend else self.own)})
         self.specs: dict[int, ModelSpec] = {}
         self._runs: dict[tuple[str, str | None], bool] = {}
 
@@ -125,8 +152,8 @@ class Combination:
     def backend(self, gpu: Gpu, runtime: str, family: str | None = None) -> str:
         """The backend the engine times the device on under this runtime: LM Studio on an Intel Arc runs
         llama.cpp's Vulkan, llama.cpp there SYCL (device_backend); its usual one if none."""
-        if self.asked:
-            return self.asked
+        if self.build:
+            return self.build
         return device_backend(self.table.get(runtime), gpu.backend_choices, family) or gpu.backend
 
     def names(self, runtimes) -> str:
@@ -136,6 +163,8 @@ class Combination:
     def hardware(self, short: bool = False) -> str:
         if self.asked:  # "Vulkan": the build asked for, whatever the vendor
             return BUILD_NAMES.get(self.asked, self.asked)
+        if self.together and not short:  # "NVIDIA and AMD GPUs together (Vulkan)"
+            return f"{vendors(self.devices)} GPUs together ({BUILD_NAMES[self.together]})"
         return " and ".join((BACKEND_SHORT if short else BACKEND_NAMES).get(b, b) for b in self.backends)
 
     def check(self, form: forms.Form, data: dict) -> None:
@@ -167,6 +196,12 @@ class Combination:
                     "runtime",
                     f"{row['name']} runs on {where_runs} too, but this calculator cannot time it there yet: "
                     f"no published measurement to calibrate on{instead}.",
+                )
+            elif self.together and not backends:  # runs on each vendor's build, none of them together
+                form.add_error(
+                    "runtime",
+                    f"{row['name']} has no build that runs {vendors(self.devices)} GPUs together{instead}, "
+                    f"which run them on {BUILD_NAMES[self.together]}.",
                 )
             elif self.asked:
                 # leaving the backend empty helps only where the runtime runs on the devices' usual ones
@@ -226,6 +261,8 @@ class Combination:
             return None
         if builds := self.not_timed(runtime, self.missing_backends(runtime)):
             return f"not timed on {' or '.join(short for _, short, _ in builds)}"
+        if self.together and not self.missing_backends(runtime):  # a CUDA and a ROCm build, not one
+            return f"not {vendors(self.devices)} together"
         if self.asked:  # a build asked for: the runtime's builds, not its vendors ("CUDA or ROCm only")
             builds = [
                 BUILD_NAMES[b] for b in self.table[runtime]["backends"] if b in BUILD_NAMES and b != "cpu"
@@ -234,9 +271,12 @@ class Combination:
         return only_on(self.table[runtime]["backends"])
 
     def missing_backends(self, runtime: str) -> list[str]:
-        """The usual backends of the devices the runtime does not run on."""
+        """The usual backends of the devices the runtime does not run on (each on its own ones: where
+        several vendors' share one build, the runtime may run on each apart but not on that build)."""
         row = self.table[runtime]
-        return sorted({c[0] for c in self.choices if not device_backend(row, c)})
+        return sorted(
+            {c[0] for c in (self.own if self.together else self.choices) if not device_backend(row, c)}
+        )
 
     @staticmethod
     def not_timed(runtime: str, backends: list[str]) -> list[tuple[str, str, str]]:

@@ -330,6 +330,7 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
         self.link_fits(data)
         if not self.errors.keys() & {"gpu", "count", "backend"}:
             self.backend_fits(data)
+            self.one_build_runs(data)
         if not self.errors.keys() & {"model", "config", "quant", "gpu", "count", "runtime", "kv", "backend"}:
             combination = Combination(self.devices, data.get("backend") or None)
             if data.get("config") and data.get("quant") is None:
@@ -441,6 +442,26 @@ class QuestionForm(DeviceRowsForm, metaclass=SharedFieldsMetaclass):
             f"{names[backend]} build{pick}.",
         )
         self.fixes += [("backend", {"backend": ""})] + [("backend", {"backend": b}) for b in shared]
+
+    def one_build_runs(self, data: dict) -> None:
+        """Devices of several vendors run in one server only on a build every one has (combination.one_build:
+        Vulkan); where they share none (a B200, CUDA alone, beside a Radeon) no runtime here runs them
+        together: refused, each kind alone its fix."""
+        kinds = list(dict.fromkeys(self.devices))
+        if data.get("backend") or len({g.backend for g in kinds}) < 2 or shared_backends(kinds):
+            return
+        names = dict(BACKEND_CHOICES)
+        builds = " and ".join(names[b] for b in dict.fromkeys(g.backend for g in kinds) if b in names)
+        lacking = [g.name for g in kinds if "vulkan" not in g.backend_choices]
+        each = [g.name for g in kinds]
+        rows = Counter(g.slug for g in self.devices)  # read before add_error drops the field's data
+        self.add_error(
+            "gpu",
+            f"{', '.join(each[:-1])} and {each[-1]} share no build: {builds} each "
+            f"drive their own vendor's cards, never together in one server, and {or_listed(lacking)} "
+            f"{'has' if len(lacking) == 1 else 'have'} no Vulkan build. Ask about each alone.",
+        )
+        self.fixes += [("gpu", {"gpu": slug, "count": "" if n == 1 else str(n)}) for slug, n in rows.items()]
 
     def link_fits(self, data: dict) -> None:
         """The link joins what the question has: a network (Ethernet, InfiniBand, Thunderbolt) joins

@@ -125,8 +125,10 @@ class Question:
     @property
     def hardware(self) -> str:
         """'2× GeForce RTX 3090 + 1× GeForce RTX 4090'; '1× Radeon RX 7900 XTX on Vulkan' where the question
-        asks for a backend: two answers that differ by it read apart (compare, snapshots, the verdict)."""
-        on = f" on {BUILD_NAMES[self.backend]}" if self.backend else ""
+        asks for a backend, or where several vendors' GPUs run on the one build they share
+        (Combination.together): two answers that differ by it read apart (compare, snapshots, the verdict)."""
+        build = self.backend or self.combination.together
+        on = f" on {BUILD_NAMES[build]}" if build else ""
         return device_summary(self.devices) + on
 
     @property

@@ -50,6 +50,7 @@ tables):
 import json
 import re
 import shlex
+from collections.abc import Collection
 
 from .artifacts import file_of, in_parts, parts_pattern, placeholder, published, unknown
 from .commands_gguf import conversion_blocker, converted
@@ -148,8 +149,17 @@ def sequences(plan: Plan, workload: Workload) -> int:
     return workload.batch
 
 
-def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> str | None:
+def llama_server(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    plan: Plan,
+    workload: Workload,
+    backends: Collection[str] = ("cuda",),
+) -> str | None:
+    """`backends`: the devices' (DeviceSpec.backend); CUDA's device order is said only where all are CUDA."""
     kv = workload.kv_cache_type
+    order_note = f" ({CUDA_ORDER})" if set(backends) <= {"cuda"} else ""
     if kv not in LLAMA_CPP_KV and kv is not None:
         return None
     if plan.strategy == "tensor_parallel" and (
@@ -170,7 +180,7 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
             args += ["-mg", str(i)]  # --main-gpu: "the single GPU used in --split-mode none" (multi-gpu.md)
             before.append(
                 f"# -mg {i}: the {gpus[0].name}, GPU {i + 1} as listed here; check its number with "
-                f"llama-server --list-devices ({CUDA_ORDER})"
+                f"llama-server --list-devices{order_note}"
             )
     elif plan.strategy == "tensor_parallel":
         args += ["-sm", "tensor", "-fit", "off"]
@@ -190,7 +200,7 @@ def llama_server(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Wo
             if plan.strategy != "rpc_cluster" and (order := unlike_order(plan)):
                 before.append(
                     f"# -ts {shares}: the {order}, in the order llama-server --list-devices prints them; "
-                    f"reorder the numbers to match ({CUDA_ORDER})"
+                    f"reorder the numbers to match{order_note}"
                 )
     if plan.strategy == "expert_offload" and plan.n_cpu_moe is not None:
         args += ["--n-cpu-moe", str(plan.n_cpu_moe)]
@@ -619,16 +629,25 @@ def unavailable(model: ModelSpec, quant: QuantSpec, tool: str) -> Reason | None:
     return mlx_unavailable(model, quant)
 
 
-def launch_commands(*, model: ModelSpec, quant: QuantSpec, plan: Plan, workload: Workload) -> dict[str, str]:
+def launch_commands(
+    *,
+    model: ModelSpec,
+    quant: QuantSpec,
+    plan: Plan,
+    workload: Workload,
+    backends: Collection[str] = ("cuda",),
+) -> dict[str, str]:
     """Commands per tool that reproduce `plan`; tools that cannot run it (its strategy, its format,
     its KV cache type, weights of the format nobody published nor can make: `unavailable()`) are left
-    out. Which tool suits the hardware is the catalog's question."""
+    out. Which tool suits the hardware is the catalog's question. `backends`: the devices' (llama-server's
+    comments name CUDA's device order on CUDA alone)."""
     kw = {"model": model, "quant": quant, "plan": plan, "workload": workload}
     out: dict[str, str] = {}
     for tool, (build, strategies, formats) in TOOLS.items():
         if plan.strategy not in strategies or quant.format not in formats:
             continue
-        if unavailable(model, quant, tool) is None and (command := build(**kw)):
+        extra = {"backends": backends} if build is llama_server else {}
+        if unavailable(model, quant, tool) is None and (command := build(**kw, **extra)):
             out[tool] = command
     return out
 

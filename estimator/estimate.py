@@ -17,7 +17,7 @@ from .schema import (
 )
 from .units import format_bytes, format_ms, format_rate, format_seconds, plural
 
-ENGINE_VERSION = "0.6.121"
+ENGINE_VERSION = "0.6.122"
 
 
 @speed.shared_steps()  # its plans and suggestions time the same stages at several workloads
@@ -44,7 +44,11 @@ def estimate(
     found, skipped = candidate_plans(model=model, quant=quant, devices=devices, workload=workload)
     ranked, best, reason, reasons = rank(found, workload)
     # rank, reason, commands and explanations in one copy (the last two do not read the first two)
-    launch = [commands.launch_commands(model=model, quant=quant, plan=p, workload=workload) for p in ranked]
+    backends = {d.backend for d in devices}
+    launch = [
+        commands.launch_commands(model=model, quant=quant, plan=p, workload=workload, backends=backends)
+        for p in ranked
+    ]
     ranked = [
         p.model_copy(
             update={

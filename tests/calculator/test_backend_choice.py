@@ -132,12 +132,13 @@ def test_llama_cpp_s_command_names_the_build_of_the_backend_asked_for(client, ca
     assert "cmake -B build" not in usual  # the usual build is not spelled out
 
 
-def test_a_geforce_beside_a_radeon_says_both_usual_backends_and_offers_vulkan(client, catalog):
+def test_a_geforce_beside_a_radeon_runs_both_on_vulkan_and_says_so(client, catalog):
+    """Review 11 (F5): "CUDA and ROCm" was no build llama.cpp has (tests/calculator/test_mixed_vendors.py)."""
     page = client.get(
         "/?model=llama-3-3-70b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090&gpu=radeon-rx-7900-xtx"
     ).content.decode()
     select = re.search(r'<select name="backend" id="id_backend">(.*?)</select>', page, re.S).group(1)
-    assert re.findall(r">([^<]+)</option>", select) == ["Usual for the runtime: CUDA and ROCm", "Vulkan"]
+    assert re.findall(r">([^<]+)</option>", select) == ["Usual for the runtime: Vulkan", "Vulkan"]
 
 
 def test_the_charts_and_the_nearest_row_follow_the_backend_asked_for(client, catalog):
