@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from catalog.runtimes import BY_SLUG, COMMAND_FOR_RUNTIME, RUNTIMES
 from estimator import Estimate, Explanation, Plan
-from estimator.schema import Reason, Suggestion
+from estimator.schema import DeviceUsage, Reason, Suggestion
 from estimator.strategies import STRATEGIES
 from estimator.strategies import label as phrase
 from estimator.units import format_bytes, format_rate, format_seconds, plural
@@ -79,6 +79,7 @@ class Verdict:
     tok_s: str = ""  # decode per user of the plan shown, for the compact verdict bar
     tok_s_who: str = "per user"  # whose decode `tok_s` is: "each, 3 at once" where vLLM seats fewer users
     memory: str = ""  # "21.3 of 24.0 GiB": the fullest device of the plan shown
+    memory_where: str = "on the fullest GPU"  # or "in system RAM", where that is the fullest (fullest_device)
     borderline: bool = False  # does not fit only because of the memory kept free for safety
     detail: str = ""  # what the headline leaves out: what to expect, what to change
     unsized: bool = False  # the runtime's own way over the hardware is not sized here: neither yes nor no
@@ -190,9 +191,17 @@ def at_context_explanation(plan: Plan, users: int) -> Explanation | None:
     )
 
 
-def fullest_device(plan: Plan) -> str:
+def fullest_device(plan: Plan) -> dict[str, str]:
+    """The Verdict's `memory` ("21.3 of 24.0 GiB") and `memory_where`: the fullest device of the plan, which
+    may be system RAM (an expert offload's experts: review 11 called 63.3 of 64 GiB of RAM "the fullest GPU")."""
     device = max(plan.devices, key=lambda d: (d.used_bytes + d.headroom_bytes) / d.capacity_bytes)
-    return f"{format_bytes(device.used_bytes).removesuffix(' GiB')} of {format_bytes(device.capacity_bytes)}"
+    used = f"{format_bytes(device.used_bytes).removesuffix(' GiB')} of {format_bytes(device.capacity_bytes)}"
+    return {"memory": used, "memory_where": where_held(device, "on the fullest GPU")}
+
+
+def where_held(device: DeviceUsage, gpu: str) -> str:
+    """Where a device's memory is, in words: `gpu`, or "in system RAM" for the host's."""
+    return "in system RAM" if device.kind == "host" else gpu
 
 
 def machines(result: Estimate) -> int:
@@ -301,7 +310,7 @@ def verdict(
             False,
             f"Not sized here: {fit.name} over {hosts} machines of unlike GPUs.{runs}",
             f"{format_bytes(min(d.free_bytes for d in fit.faster.devices))} free on the fullest device",
-            memory=fullest_device(fit.faster),
+            **fullest_device(fit.faster),
             unsized=True,
         )
     if fit and fit.plan is None:
@@ -311,12 +320,13 @@ def verdict(
             False,
             f"No: {fit.name} cannot run any plan that fits on {rig}{runs}.",
             f"{format_bytes(min(d.free_bytes for d in fit.faster.devices))} free on the fullest device",
-            memory=fullest_device(fit.faster),
+            **fullest_device(fit.faster),
         )
     if plan is None:
         closest = closest_plan(result)
         if status(closest) == "margin":
             device, short = closest.tightest, closest.short_by_bytes
+            place = where_held(device, f"on {device.name}")  # "on GeForce RTX 4090", "in system RAM"
             change = next((suggestion(s) for s in result.suggestions if s.fits), "")
             change = change or "A shorter context or a smaller format makes room."
             return Verdict(
@@ -324,13 +334,13 @@ def verdict(
                 True,
                 f"Borderline: it fits on {rig} only inside the safety margin.",
                 f"fits only with {format_bytes(short)} of the {format_bytes(device.headroom_bytes)} safety "
-                f"margin used: {format_bytes(device.capacity_bytes - device.used_bytes)} left free on {device.name}",
-                memory=fullest_device(closest),
+                f"margin used: {format_bytes(device.capacity_bytes - device.used_bytes)} left free {place}",
+                **fullest_device(closest),
                 borderline=True,
                 detail=(
-                    f"It needs {format_bytes(short)} of the {format_bytes(device.headroom_bytes)} kept free on "
-                    f"{device.name}: it may fail to start, or later, when another program takes memory on "
-                    f"that GPU (llama.cpp, Ollama, vLLM and SGLang set the whole context's cache aside as they "
+                    f"It needs {format_bytes(short)} of the {format_bytes(device.headroom_bytes)} kept free "
+                    f"{place}: it may fail to start, or later, when another program takes memory "
+                    f"{where_held(device, 'on that GPU')} (llama.cpp, Ollama, vLLM and SGLang set the whole context's cache aside as they "
                     f"start; MLX grows it as the conversation goes on). {change}"
                 ),
             )
@@ -339,7 +349,7 @@ def verdict(
             False,
             f"No: it does not fit on {rig}.",
             f"{format_bytes(closest.short_by_bytes)} short in the closest plan",
-            memory=fullest_device(closest),
+            **fullest_device(closest),
         )
     free = min(d.free_bytes for d in plan.devices)
     speed = per_user(plan, users)
@@ -414,7 +424,7 @@ def verdict(
         else f"{format_bytes(free)} free on the fullest device",
         tok_s=tok_s,
         tok_s_who=who,
-        memory=fullest_device(plan),
+        **fullest_device(plan),
         detail=detail,
         no_weights=bool(no_weights),
     )

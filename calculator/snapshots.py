@@ -143,7 +143,7 @@ def shown_facts(shown: dict) -> list[tuple[str, str]]:
         ("shows the plan {new}, not {old}", answers.STRATEGY_TITLES[plan.strategy].lower()),
         ("gives {new} tok/s per user, not {old}", format_rate(speed.value) if speed.value else "–"),
         ("gives {new}, not {old}", str(speed)),
-        ("gives {new} on the fullest GPU, not {old}", verdict.memory),
+        ("gives {new} on the fullest device, not {old}", verdict.memory),
         ("says “{new}”, not “{old}”", verdict.text),
         ("gives {new} of headroom, not {old}", verdict.headroom),
         ("says “{new}”, not “{old}”", shown["reason"]),

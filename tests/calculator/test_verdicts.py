@@ -1,7 +1,10 @@
 """The verdict in one sentence, never contradicting itself: how it fits, that one GPU of several is enough,
 that a miss is only the safety margin (borderline: what to expect, what to change), or by how much not."""
 
+import html as markup
 import re
+
+import pytest
 
 from calculator.memory import group_name
 from calculator.present import verdict
@@ -331,3 +334,19 @@ def test_replicas_that_seat_fewer_users_say_their_copies_caches_hold_them():
     if single.queue_s:
         v = verdict(e.model_copy(update={"recommended": "single"}), "4× GeForce RTX 3090", users=64)
         assert "Its KV cache holds " in v.detail
+
+
+@pytest.mark.django_db
+def test_system_ram_as_the_fullest_device_is_called_system_ram(client, catalog):
+    """Review 11 (F12): 63.3 of 64.0 GiB of system RAM was "on the fullest GPU", and "another program takes
+    memory on that GPU"."""
+    page = client.get(
+        "/?model=qwen3-235b-a22b-thinking-2507&quant=q2_k&gpu=geforce-rtx-4090&ctx=32768&ram_gb=64"
+    ).content.decode()
+    facts = markup.unescape(
+        re.sub(r"<[^>]+>", "", re.search(r'<ul class="verdict-facts">(.*?)</ul>', page, re.S)[1])
+    )
+    assert "of 64.0 GiB in system RAM" in " ".join(facts.split())
+    detail = markup.unescape(re.search(r'data-testid="verdict-detail">(.*?)</p>', page, re.S)[1])
+    assert "kept free in system RAM: it may fail" in detail
+    assert "takes memory in system RAM" in detail and "GPU" not in detail.split("(")[0]
