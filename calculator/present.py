@@ -84,12 +84,21 @@ class Verdict:
     detail: str = ""  # what the headline leaves out: what to expect, what to change
     unsized: bool = False  # the runtime's own way over the hardware is not sized here: neither yes nor no
     no_weights: bool = False  # it fits, but no release of the format is known for the chosen runtime
+    wide: bool = False  # the speed's likely range is wide (Speed.wide): the text gives it, the detail why
 
     @property
     def css(self) -> str:
         if self.borderline or self.unsized:
             return "tight"
         return ("tight" if self.tight else "yes") if self.fits else "no"
+
+
+# A likely range wider than this (its high over its low) is said in the verdict beside the estimate, with why.
+WIDE_RANGE = 2.0
+# Why a range is that wide, after the verdict (the page links How accurate beside it).
+WIDE_WHY = (
+    "The likely range is this wide because estimates of this kind have missed measured speeds by that much."
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,12 @@ class Speed:
     def __str__(self) -> str:
         """'18.7 tok/s (16.6–20.8)': the estimate and its likely range."""
         return rate_range(self.value, self.low, self.high) if self.value else "–"
+
+    @property
+    def wide(self) -> bool:
+        """Whether the likely range spans more than WIDE_RANGE times (vLLM's tensor parallel under load:
+        about 0.5 to 1.9 times the estimate, estimator/ranges.py): "about 115 tok/s" alone then says too much."""
+        return bool(self.value and self.low and self.high and self.high > WIDE_RANGE * self.low)
 
 
 def per_user(plan: Plan, users: int) -> Speed:
@@ -354,6 +369,8 @@ def verdict(
     free = min(d.free_bytes for d in plan.devices)
     speed = per_user(plan, users)
     rate = f", about {format_rate(speed.value)} tok/s per user" if speed.value else ""
+    if speed.wide:  # "about 115 tok/s per user" alone hides a 3.8× range (review 11, F10)
+        rate += f" (likely {format_rate(speed.low)}–{format_rate(speed.high)})"
     tok_s, who, detail = format_rate(speed.value) if speed.value else "", "per user", ""
     if (seated := plan.seated_tok_s(users)) is not None:
         # the runtime seats fewer users than asked: the seated ones' speed is what a user sees
@@ -425,8 +442,9 @@ def verdict(
         tok_s=tok_s,
         tok_s_who=who,
         **fullest_device(plan),
-        detail=detail,
+        detail=" ".join(filter(None, [detail, WIDE_WHY if speed.wide else ""])),
         no_weights=bool(no_weights),
+        wide=speed.wide,
     )
 
 

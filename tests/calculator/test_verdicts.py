@@ -350,3 +350,19 @@ def test_system_ram_as_the_fullest_device_is_called_system_ram(client, catalog):
     detail = markup.unescape(re.search(r'data-testid="verdict-detail">(.*?)</p>', page, re.S)[1])
     assert "kept free in system RAM: it may fail" in detail
     assert "takes memory in system RAM" in detail and "GPU" not in detail.split("(")[0]
+
+
+@pytest.mark.django_db
+def test_a_likely_range_wider_than_twofold_is_in_the_verdict_with_why(client, catalog):
+    """Review 11 (F10): "about 115 tok/s per user" for 50 users of vLLM's tensor parallel, whose likely range
+    was 57.5–217 (3.8×), said nowhere near it; a narrow one (llama.cpp on one GPU) stays out of the verdict."""
+    page = client.get(
+        "/?model=llama-3-3-70b-instruct&quant=fp8&gpu=h100-sxm5-80-gb&count=8&ctx=8192&batch=50&runtime=vllm"
+    ).content.decode()
+    text = markup.unescape(re.search(r'data-testid="verdict">(.*?)</p>', page, re.S)[1])
+    low, high = map(float, re.search(r"per user \(likely ([\d.]+)–([\d.]+)\)", text).groups())
+    assert high > 2 * low
+    detail = re.search(r'data-testid="verdict-detail">(.*?)</p>', page, re.S)[1]
+    assert "The likely range is this wide because" in detail and 'href="/accuracy/"' in detail
+    narrow = client.get("/?model=llama-3-1-8b-instruct&quant=q4_k_m&gpu=geforce-rtx-4090").content.decode()
+    assert "(likely" not in re.search(r'data-testid="verdict">(.*?)</p>', narrow, re.S)[1]
