@@ -65,28 +65,35 @@ def _is(strategy) -> str:
     return f"{_title(strategy)} {'are' if strategy == 'replicas' else 'is'}"
 
 
-def falling(v: Values, prefix: str = "", *, cached: bool = False) -> str:
+def falling(v: Values, prefix: str = "", *, cached: bool = False, per_user: bool = False) -> str:
     """A plan's speed at the full context after its start's, where the reason quotes it: " falling to 3.8"
-    (`cached`: " falling to 16.8 with 65,536 tokens cached")."""
-    full = v.get(f"{prefix}tok_s_at_context")
+    (`cached`: " falling to 16.8 with 65,536 tokens cached"); `per_user`, each of several users' (ranking.py
+    `_per_user`: `per_user_tok_s_at_context`, with the tokens each has cached)."""
+    full = v.get(f"{prefix}per_user_tok_s_at_context" if per_user else f"{prefix}tok_s_at_context")
     if full is None:
         return ""
-    return f" falling to {format_rate(full)}" + (f" with {v['context']:,} tokens cached" if cached else "")
+    tokens = v[f"{prefix}cached"] if per_user else v.get("context")
+    return f" falling to {format_rate(full)}" + (f" with {tokens:,} tokens cached" if cached else "")
 
 
-def _each(v: Values, prefix: str = "") -> str:
+def _each(v: Values, prefix: str = "", *, cached: bool = False) -> str:
     """For several users, what each sees beside the aggregate (estimator/ranking.py `_per_user`): "130 per
     user", or where the runtime seats fewer, "32.8 each while answering, 2 at once" (the plans table's "per
-    user" averages the waiting ones in: a review read "28.4" there against "56.8 each"); "" for one user."""
+    user" averages the waiting ones in: a review read "28.4" there against "56.8 each"); "" for one user.
+    Where the full context slows each user as `falling` quotes one: "146 per user, falling to 98.2"
+    (`cached`: "... with 8,192 tokens cached")."""
     each = v.get(f"{prefix}per_user_tok_s")
     if each is None:
         return ""
     seated = v.get(f"{prefix}seated")
-    return (
+    text = (
         f"{format_rate(each)} each while answering, {seated} at once"
         if seated is not None
         else f"{format_rate(each)} per user"
     )
+    if fall := falling(v, prefix, cached=cached, per_user=True):
+        text += f",{fall}"
+    return text
 
 
 def _rate_of(v: Values, prefix: str) -> str:
@@ -99,7 +106,7 @@ def _rate_of(v: Values, prefix: str) -> str:
 
 
 def _recommended(v: Values) -> str:
-    each = f", {_each(v)}" if _each(v) else ""
+    each = f", {_each(v, cached=True)}" if _each(v) else ""
     text = f"{_is(v['strategy'])} recommended: {format_rate(v['tok_s'])} {_metric(v)}{each}"
     text += falling(v, cached=True)
     if "faster" in v:

@@ -17,7 +17,7 @@ from .schema import (
 )
 from .units import format_bytes, format_ms, format_rate, format_seconds, plural
 
-ENGINE_VERSION = "0.6.122"
+ENGINE_VERSION = "0.6.123"
 
 
 @speed.shared_steps()  # its plans and suggestions time the same stages at several workloads

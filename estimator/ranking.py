@@ -272,9 +272,17 @@ def _per_user(plan: Plan, workload: Workload) -> dict[str, float]:
     if users <= 1:
         return {}
     if (each := plan.seated_tok_s(users)) is not None:
-        return {"per_user_tok_s": each, "seated": plan.seated(users)}
-    shared = plan.shared_tok_s(users)
-    return {} if shared is None else {"per_user_tok_s": shared}
+        seats = plan.seated(users)
+        out: dict[str, float] = {"per_user_tok_s": each, "seated": seats}
+        full = (plan.decode_tok_s_aggregate_at_context or 0.0) / seats or None
+    elif (each := plan.shared_tok_s(users)) is not None:
+        out, full = {"per_user_tok_s": each}, plan.shared_tok_s_at_context(users)
+    else:
+        return {}
+    # each user's speed with every user's whole context cached, where it falls as one user's would be quoted
+    if falls(each, full):
+        out |= {"per_user_tok_s_at_context": full, "cached": workload.context_tokens}
+    return out
 
 
 # A reason quotes each plan's speed at the full context too where some plan it names falls below this share
@@ -282,10 +290,14 @@ def _per_user(plan: Plan, workload: Workload) -> dict[str, float]:
 DEEP_SHARE = 0.8
 
 
+def falls(start: float | None, full: float | None) -> bool:
+    """Whether a speed with the full context cached (`full`) is below `DEEP_SHARE` of its start's."""
+    return bool(start and full and full < DEEP_SHARE * start)
+
+
 def slows_with_context(plan: Plan) -> bool:
     """Whether one user's decode falls below `DEEP_SHARE` of its start's speed with the full context cached."""
-    start, full = plan.decode_tok_s, plan.decode_tok_s_at_context
-    return bool(start and full and full < DEEP_SHARE * start)
+    return falls(plan.decode_tok_s, plan.decode_tok_s_at_context)
 
 
 def _deep(plans: list[Plan], workload: Workload) -> bool:

@@ -45,3 +45,22 @@ def test_the_longest_context_suggestion_says_how_fast_the_plan_it_needs_is_when_
     answer = _answer(client, ctx="8192", **QWEN_ON_3060)
     [context] = [s for s in answer["suggestions"] if s["kind"] == "context"]
     assert "only with CPU offload, " in context["text"] and " at full context" in context["text"]
+
+
+def test_several_users_hear_how_fast_each_is_with_the_context_cached(client, catalog):
+    """Engine 0.6.120 gave each user's share at the full context (`Plan.shared_tok_s_at_context`), but the
+    reason for several users quoted their start's alone ("583 aggregate tok/s, 146 per user"), where one
+    user's says "falling to ... with N tokens cached": the same `DEEP_SHARE` rule now says it for both."""
+    answer = _answer(
+        client, model="llama-3-1-8b-instruct", quant="q4_k_m", gpu="geforce-rtx-3090", ctx="32768", batch="4"
+    )
+    best = next(p for p in answer["plans"] if p["strategy"] == answer["recommended"])
+    each, full = best["decode_tok_s_aggregate"] / 4, best["decode_tok_s_aggregate_at_context"] / 4
+    assert full < 0.8 * each  # the full context slows each user by more than DEEP_SHARE
+    reason = answer["reason"]
+    assert " per user, falling to " in reason and "with 32,768 tokens cached" in reason
+    # a short context that hardly slows them reads as before
+    short = _answer(
+        client, model="llama-3-1-8b-instruct", quant="q4_k_m", gpu="geforce-rtx-3090", ctx="2048", batch="4"
+    )
+    assert " per user" in short["reason"] and "falling to" not in short["reason"]
