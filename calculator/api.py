@@ -59,6 +59,7 @@ def estimate_json(result: Estimate, question: Question) -> dict:
         "recommended": result.recommended,
         "reason": present.reason(result.reason),
         "permalink": question.permalink(),
+        "backends": [d.backend for d in question.device_specs],
         "memory": {**result.memory.model_dump(), "total_bytes": result.memory.total_bytes},
         "plans": [plan_json(plan) for plan in result.plans],
         "unavailable": present.unavailable(result.unavailable),

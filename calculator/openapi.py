@@ -209,6 +209,14 @@ def engine_schemas() -> dict[str, dict]:
         "Estimate": {
             "fits": {"type": "boolean", "description": "a plan fits (`recommended` is not null)"},
             "permalink": {"type": "string", "description": "the page answering the same question"},
+            "backends": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "the GPU backend each device is timed on, in the question's order: the one "
+                "asked for; else each vendor's usual one (cuda, rocm, metal, sycl), or where GPUs of several "
+                "vendors share no usual one, the build they all have (vulkan: no one llama.cpp build drives "
+                "CUDA and ROCm devices)",
+            },
             "measured": {"$ref": REF.format(model="Measured")},
             "missing_weights": {
                 "type": ["string", "null"],

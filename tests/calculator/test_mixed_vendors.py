@@ -34,6 +34,7 @@ def refusal(client, query: str, field: str) -> list[str]:
 
 def test_a_geforce_beside_a_radeon_is_timed_on_vulkan_not_on_cuda_and_rocm(client, catalog):
     usual = client.get(f"/api/v1/estimate?{MIXED}").json()
+    assert usual["backends"] == ["vulkan", "vulkan"]  # the API says which build it timed
     vulkan = client.get(f"/api/v1/estimate?{MIXED}&backend=vulkan").json()
     assert usual["plans"][0]["decode_tok_s"] == pytest.approx(vulkan["plans"][0]["decode_tok_s"])
     assert usual["plans"][0]["prefill_tok_s"] == pytest.approx(vulkan["plans"][0]["prefill_tok_s"])
@@ -91,5 +92,6 @@ def test_cards_that_share_no_build_are_refused_each_kind_its_fix(client, catalog
 
 def test_one_vendor_s_cards_keep_their_usual_backend(client, catalog):
     two = client.get(f"/api/v1/estimate?{MODEL}&gpu=geforce-rtx-4090&gpu=geforce-rtx-3090").json()
+    assert two["backends"] == ["cuda", "cuda"]
     assert two["explanations"]["overhead_bytes"]["formula"] == "CUDA context per device"
     assert "CUDA_DEVICE_ORDER=PCI_BUS_ID" in two["plans"][0]["commands"]["llama-server"]
