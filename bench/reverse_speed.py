@@ -7,6 +7,15 @@ Sets Django up with DATABASE_URL (migrating and loading the catalog when it is e
 question with django.test.Client, `--runs` times after one warm-up, and prints the median and p95 in ms and
 the number of SQL queries. Each request finds the page gone from the response cache (config/http_cache.py) but
 the catalog-wide caches warm, as a new question does on a running site. The target is under 200 ms per page with the shipped catalog.
+
+    ... bench/reverse_speed.py --cold [--runs 5]
+
+Asks what a visitor sends: each run a question not asked before in the process (another context, or for one
+what-runs question another RAM size), so the engine's process caches (`limits.bounded_cache`) hold nothing of
+it, and times it in CPU (`time.process_time`: what the request costs the server, whatever else runs on the
+machine) and wall time: the median, p95 and max of each, and the SQL queries. The heavy questions come first:
+several GPUs with system RAM on what-runs, mixtures of experts with their sets of GPUs and system RAM on
+what-hardware.
 """
 
 import argparse
@@ -33,7 +42,7 @@ from django.test import Client, RequestFactory, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import Resolver404, resolve  # noqa: E402
 
-from catalog.models import LlmModel  # noqa: E402
+from catalog.models import Gpu, LlmModel  # noqa: E402
 from config import http_cache  # noqa: E402
 
 PLAIN_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -55,14 +64,67 @@ QUESTIONS = [
     "/what-hardware/?model=flux-1-dev",  # an image model: one or two of each GPU kind, on the GPU alone
     "/what-hardware/?model=wan-2-1-t2v-14b&quant=fp8",
 ]
+# --cold: CTX (and RAM) are replaced by values no earlier run asked; the heaviest questions first
+COLD_QUESTIONS = [
+    "/what-runs/?gpu=geforce-rtx-3060-12-gb&count=4&ctx=CTX&ram_gb=96",
+    "/what-runs/?gpu=geforce-rtx-3060-12-gb&count=4&ctx=8192&ram_gb=RAM",  # the image rows asked again too
+    "/what-runs/?gpu=rtx-a6000&count=3&ctx=CTX",
+    "/what-runs/?gpu=geforce-rtx-4090&count=1&gpu=geforce-rtx-3090&count=1&ram_gb=64&ctx=CTX",
+    "/what-hardware/?model=deepseek-r1&ctx=CTX",
+    "/what-hardware/?model=glm-4-7&ctx=CTX",
+    "/what-hardware/?model=qwen3-235b-a22b&ctx=CTX",
+    "/what-hardware/?model=qwen3-235b-a22b&ctx=CTX&tok_s=5",
+    "/what-hardware/?model=gpt-oss-120b&ctx=CTX&tok_s=20&batch=4",
+    "/what-hardware/?model=llama-3-3-70b-instruct&ctx=CTX",
+    "/choose/?size=70b&budget=2500&ctx=CTX",
+    "/gpus/GPU/",  # at the catalog pages' context: a GPU not asked before
+    "/gpus/compare/?gpu=GPU&gpu=GPU&gpu=GPU",
+]
+COLD_CONTEXTS = iter(range(5001, 120_000, 173))  # never the same context twice in a run
+COLD_RAM = iter(range(33, 4000))  # GB, likewise
+
+
+def new_question(url: str, gpus) -> str:
+    """`url` with a context, a RAM size and GPUs (from `gpus`, the listed ones) no earlier call gave."""
+    url = url.replace("CTX", str(next(COLD_CONTEXTS))).replace("RAM", str(next(COLD_RAM)))
+    while "GPU" in url:
+        url = url.replace("GPU", next(gpus), 1)
+    return url
+
+
+def spread(values: list[float]) -> str:
+    p95 = statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
+    return f"{statistics.median(values):6.0f} {p95:6.0f} {max(values):6.0f}"
+
+
+def cold(client: Client, runs: int) -> None:
+    """Each of COLD_QUESTIONS `runs` times, each time a new question (`new_question`): CPU and wall ms."""
+    width = max(len(q) for q in COLD_QUESTIONS)
+    gpus = iter(Gpu.objects.filter(listed=True).order_by("slug").values_list("slug", flat=True))
+    print(
+        f"{'question (new CTX, RAM, GPU each run)':{width}}  CPU ms: median p95 max   wall ms: median p95 max  queries"
+    )
+    for url in COLD_QUESTIONS:
+        cpu, wall = [], []
+        for _ in range(runs):
+            asked = new_question(url, gpus)
+            with CaptureQueriesContext(connection) as queries:
+                start, started = time.perf_counter(), time.process_time()
+                response = client.get(asked)
+                cpu.append((time.process_time() - started) * 1000)
+                wall.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, asked
+        print(f"{url:{width}}  {spread(cpu)}      {spread(wall)}  {len(queries)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=None, help="per question (20; with --cold, 5)")
+    parser.add_argument("--cold", action="store_true", help="a new question each run, timed in CPU")
     args = parser.parse_args()
+    runs = args.runs or (5 if args.cold else 20)
     call_command("migrate", verbosity=0)
     if not LlmModel.objects.exists():
         call_command("load_catalog", stdout=io.StringIO())
@@ -74,7 +136,6 @@ def main() -> None:
     logging.disable(logging.WARNING)  # no request log lines between the results; errors still show
     client = Client()
     width = max(len(q) for q in QUESTIONS)
-    print(f"{'question':{width}}  median ms  p95 ms  queries")
     settings = {
         "ALLOWED_HOSTS": ["testserver"],
         # templates render without collectstatic having run, as in tests/conftest.py
@@ -83,11 +144,18 @@ def main() -> None:
     if urlconf:
         settings["ROOT_URLCONF"] = urlconf
     with override_settings(**settings):
+        assert (
+            client.get("/what-runs/?gpu=geforce-rtx-4090&count=1").status_code == 200
+        )  # the catalog's tables
+        if args.cold:
+            cold(client, runs)
+            return
+        print(f"{'question':{width}}  median ms  p95 ms  queries")
         for url in QUESTIONS:
             assert client.get(url).status_code == 200, url  # warm-up
             kept = http_cache.kept_key(RequestFactory().get(url))
             times = []
-            for _ in range(args.runs):
+            for _ in range(runs):
                 cache.delete(kept)  # the page computed, not served from the response cache
                 with CaptureQueriesContext(connection) as queries:
                     start = time.perf_counter()
