@@ -498,10 +498,17 @@ def _best_for_one_user(
         return plans.single(**kw, layout=layout, rank=1)
     best = None
     if len(devices) > 1:
-        split = plans.layer_split(**kw)
+        # the split's memory first (`layout_fits` is its `Plan.fits`), timed only where it fits: a plan that does
+        # not fit is never the recommended one, and most rigs asked of a model too large for them do not hold
+        # it split either (a fifth of a what-hardware answer's engine time went to timing them)
+        split_layout = layouts.layer_split_layout(**{k: v for k, v in kw.items() if k != "reuse"})
+        split = None
+        if layout_fits(split_layout, model=model, quant=quant, workload=workload):
+            split = plans.layer_split(**kw, layout=split_layout)
         if usage.fits:
-            _, best, _ = _order([plans.single(**kw, layout=layout), split], workload)
-        elif split.fits:
+            single = plans.single(**kw, layout=layout)
+            best = single if split is None else _order([single, split], workload)[1]
+        elif split is not None:
             best = split
         elif not layouts.tensor_parallel_unsupported(model, workload, devices):
             layout = layouts.tensor_parallel_layout(
