@@ -190,17 +190,32 @@ def group(devices: Iterable[DeviceSpec]) -> list[tuple[str, int]]:
 
 
 def recommended(
-    *, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload
+    *, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload, ranked: bool = True
 ) -> Plan | None:
     """The calculator's recommended plan for this question, or None when no plan fits.
 
     `best_plan()` ranks the same plans as `estimate()` but skips the launch commands, explanations and
     reasons these pages do not show, and the plans that cannot beat a single GPU that holds the model.
+
+    `ranked=False`, for a search that reads only a plan's strategy, memory and speed: the same plan as built,
+    without the rank and reason the engine gives it where several users (or vLLM) ask, and so built without the
+    plans that cannot be recommended, which the reason compares it with (for four users of gpt-oss-120b, five
+    in six of the engine's plans). `ranked_plan` ranks the one a search keeps.
     """
     try:
-        return best_plan(model=model, quant=quant, devices=devices, workload=workload)
+        return best_plan(model=model, quant=quant, devices=devices, workload=workload, reasoned=ranked)
     except (ValidationError, ValueError):  # the engine refuses the question: it cannot run
         return None
+
+
+def ranked_plan(
+    plan: Plan, *, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload
+) -> Plan:
+    """`plan`, found by `recommended(ranked=False)` for this question, as `recommended` gives it: ranked first and
+    reasoned. One user's plan on one machine comes from the engine ranked already (`Plan.rank` 1): kept as is."""
+    if plan.rank == 1:
+        return plan
+    return recommended(model=model, quant=quant, devices=devices, workload=workload) or plan
 
 
 def holds(*, model: ModelSpec, quant: QuantSpec, devices: list[DeviceSpec], workload: Workload) -> bool:
