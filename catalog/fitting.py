@@ -23,6 +23,7 @@ from estimator.estimate import best_plan
 from estimator.layouts import tensor_parallel_size
 from estimator.ranking import plan_fits
 from estimator.schema import KV_BYTES_PER_ELEMENT
+from estimator.speed import shared_steps
 from estimator.suggest import QUANTIZED_KV
 from estimator.units import GIB, format_rate
 
@@ -350,6 +351,7 @@ def default_format_slug(native_dtype: str | None) -> str:
     return NATIVE_FORMATS.get(native_dtype or "", DEFAULT_FORMAT)
 
 
+@shared_steps()  # its models' plans time the same stages (a card's layers at a depth) again: each step once
 def what_runs(
     *,
     models: Iterable[ModelSpec],
@@ -679,6 +681,7 @@ class HardwareAnswer:
     fastest: list[DeviceSet] = field(default_factory=list)
 
 
+@shared_steps()  # each kind's counts and KV caches time the same stages again: each step once
 def what_hardware(
     *,
     model: ModelSpec,

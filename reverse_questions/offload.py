@@ -15,6 +15,7 @@ from catalog.fitting import DEFAULTS, DeviceSet, context_tok_s, holds, least_byt
 from catalog.models import RamPreset
 from catalog.price_tag import PriceTag, price_rank
 from estimator import DeviceSpec, ModelSpec, QuantSpec
+from estimator.speed import shared_steps
 from estimator.strategies import GPU_ONLY
 from estimator.units import GIB
 
@@ -69,6 +70,8 @@ class RamSet(DeviceSet):
     ram_read_at: str = ""  # the RAM type it was read at, where not the one the section names (`read_at`)
 
 
+# the plans of one kind at several sizes of RAM lay its layers out alike: their stages' steps are timed once
+@shared_steps()
 def with_ram(
     *,
     model: ModelSpec,

@@ -30,7 +30,7 @@ from config import http_cache
 from config.htmx import respond
 from estimator import DeviceSpec
 from estimator.schema import ModelSpec
-from estimator.speed import DEFAULT_RAM_BANDWIDTH_GB_S
+from estimator.speed import DEFAULT_RAM_BANDWIDTH_GB_S, shared_steps
 from estimator.strategies import GPU_ONLY
 from estimator.units import plural
 
@@ -173,6 +173,7 @@ def _images_context(
     data = form.cleaned_data
     if (mac := whole_computer(form.devices)) is not None:
         return {"images": [], "mac_among": mac}
+
     rows = images.what_runs(
         models=named(tables["images"], data["q"], tables["image_search_keys"]),
         devices=devices,
@@ -241,29 +242,30 @@ def what_hardware_answer(query: QueryDict) -> dict:
         data = form.cleaned_data
         model, quant = data["model"].as_spec(), data["quant"].as_spec()
         runtimes = runtime_support.backend_runtimes(data["quant"].family, tables["backends"])
-        context["answer"] = answers.cut(
-            fitting.what_hardware(
+        preset = data.get("ram_preset")
+        with shared_steps():  # the GPU-only sets and those with RAM time some stages alike: each step once
+            context["answer"] = answers.cut(
+                fitting.what_hardware(
+                    model=model,
+                    quant=quant,
+                    gpus=tables["gpus"],
+                    workload=fitting.question_workload(ctx=data["ctx"], batch=data["batch"]),
+                    target_tok_s=data["tok_s"],
+                    runtimes=runtimes,
+                    top=None,  # every set: the cheapest ranking's old launch prices are picked from all (`cut`)
+                )
+            )
+            ram = offload.with_ram(
                 model=model,
                 quant=quant,
                 gpus=tables["gpus"],
-                workload=fitting.question_workload(ctx=data["ctx"], batch=data["batch"]),
+                ctx=data["ctx"],
+                batch=data["batch"],
                 target_tok_s=data["tok_s"],
                 runtimes=runtimes,
-                top=None,  # every set: the cheapest ranking's old launch prices are picked from all (`cut`)
+                ram_preset=preset,
+                ram_fields=ram_presets()[preset]["workload"] if preset else None,
             )
-        )
-        preset = data.get("ram_preset")
-        ram = offload.with_ram(
-            model=model,
-            quant=quant,
-            gpus=tables["gpus"],
-            ctx=data["ctx"],
-            batch=data["batch"],
-            target_tok_s=data["tok_s"],
-            runtimes=runtimes,
-            ram_preset=preset,
-            ram_fields=ram_presets()[preset]["workload"] if preset else None,
-        )
         context |= {"ram_sets": ram.sets, "ram_dearer": ram.dearer_kinds, "ram_stopped": ram.stopped}
         context |= ram_context(model.is_moe, preset)
         context["permalink"] = form.page_url()
